@@ -1,0 +1,44 @@
+# s7kit top-level targets.  `make demo` and `make test` are the two set-up commands.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= 2
+CMAKE_ARGS ?=
+
+.PHONY: all build deps test test-fast test-asan demo bench fuzz clean
+
+all: build
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# System packages (when root) and npm peers into tests/node/node_modules.
+deps:
+	scripts/deps.sh
+
+# Everything: the suite in a normal build, then again under ASan+UBSan.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) test-asan
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
+
+test-asan:
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DS7_SANITIZE=ON -DS7_BENCH=OFF $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+demo: deps build
+	scripts/demo.sh $(BUILD)
+
+bench: deps build
+	scripts/bench.sh $(BUILD)
+
+# libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DS7_FUZZ=ON -DS7_BENCH=OFF >/dev/null
+	cmake --build build-fuzz -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz

@@ -1,0 +1,203 @@
+/* s7kit client: blocking and asynchronous S7 PUT/GET over ISO-on-TCP.
+ *
+ * One protocol path: the blocking calls submit a job to the same engine the async API
+ * uses and run its loop until the job is done (curl easy over multi).  A handle is used by
+ * one thread at a time.  Errors: see err.h; errors the PLC reports are data: after
+ * S7_ERR_PLC, s7_client_last_error() names the code, the likely cause and the fix; after
+ * S7_ERR_ITEM each item's status says what failed. */
+#ifndef S7_CLIENT_H
+#define S7_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "explain.h"
+#include "tag.h"
+#include "wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_client s7_client;
+
+/* Connection types: the high byte of the called TSAP, and the CPU's resource pool. */
+typedef enum s7_conn_type { S7_CONN_PG = 1, S7_CONN_OP = 2, S7_CONN_BASIC = 3 } s7_conn_type;
+
+typedef struct s7_client_opts {
+    uint8_t rack;              /* default 0 */
+    uint8_t slot;              /* default 1 */
+    s7_conn_type type;         /* default S7_CONN_PG */
+    uint16_t local_tsap;       /* used when remote_tsap != 0; default 0x0100 */
+    uint16_t remote_tsap;      /* explicit called TSAP (LOGO!, S7-200); 0 = rack/slot/type */
+    uint8_t tpdu_size;         /* CR TPDU size code, default 0x0A (1024) */
+    uint16_t pdu_request;      /* requested PDU length, default 960 */
+    uint16_t amq_request;      /* requested jobs in flight, default 8 */
+    int connect_timeout_ms;    /* TCP connect + CR/CC + setup, default 3000 */
+    int request_timeout_ms;    /* one request, default 3000 */
+    uint16_t merge_gap;        /* planner: merge reads of one area closer than this, default 16 */
+    void (*log)(void *ctx, int level, const char *msg);               /* optional */
+    void (*tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len); /* optional */
+    void *log_ctx;
+} s7_client_opts;
+
+enum { S7_LOG_ERROR = 0, S7_LOG_WARN = 1, S7_LOG_INFO = 2, S7_LOG_DEBUG = 3 };
+
+S7_API void s7_client_opts_init(s7_client_opts *o);
+
+/* A new handle (copies opts; NULL = defaults).  NULL on out of memory. */
+S7_API s7_client *s7_client_new(const s7_client_opts *opts);
+/* Closes and frees; NULL is a no-op. */
+S7_API void s7_client_free(s7_client *c);
+
+/* Connect to host (name or IPv4/IPv6 literal) on port (0 = 102): TCP, COTP CR/CC, Setup
+ * Communication.  A connected handle is closed first.  Returns 0 or S7_ERR_RESOLVE,
+ * S7_ERR_UNREACH, S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT, S7_ERR_CR_REJECTED,
+ * S7_ERR_NEGOTIATION, S7_ERR_CLOSED, S7_ERR_IO. */
+S7_API int s7_client_connect(s7_client *c, const char *host, uint16_t port);
+/* Close the socket (old one first) and connect again to the last host, up to attempts
+ * times with a growing back-off.  Returns as s7_client_connect. */
+S7_API int s7_client_reconnect(s7_client *c, int attempts);
+/* Close the connection; the handle can connect again. */
+S7_API void s7_client_close(s7_client *c);
+S7_API int s7_client_connected(const s7_client *c);
+
+/* Negotiated values (0 before the connection). */
+S7_API uint16_t s7_client_pdu(const s7_client *c);
+S7_API uint16_t s7_client_amq(const s7_client *c);  /* min(amq_calling, amq_called) */
+/* TSAPs used, for messages. */
+S7_API void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote);
+
+/* The last error the PLC reported on this handle (header error, userdata error or, after
+ * S7_ERR_ITEM, the first failing item's code), with its explanation.  code 0 when none. */
+S7_API const s7_explain *s7_client_last_error(const s7_client *c);
+
+/* ---------------------------------------------------------------- items */
+
+/* One item to read or write.  start is a byte offset (element number for T/C); bit is
+ * used only with ts == S7_TS_BIT.  count elements of ts are transferred; buf holds
+ * count * s7_ts_elem_size(ts) bytes (one byte 0/1 for a BIT).  Any count: the planner
+ * splits items larger than a PDU and merges nearby ones. */
+typedef struct s7_item {
+    uint8_t area;    /* S7_AREA_* */
+    uint16_t db;
+    uint8_t ts;      /* S7_TS_*: 0 means S7_TS_BYTE */
+    uint32_t start;
+    uint8_t bit;
+    uint32_t count;
+    void *buf;
+    /* results */
+    int status;      /* 0 ok; S7_ERR_ITEM (rc says why), S7_ERR_TOOBIG, S7_ERR_INVAL... */
+    uint8_t rc;      /* PLC item return code of the (first) failing part; 0xFF ok */
+} s7_item;
+
+/* Fill an item from a parsed tag; buf must hold s7_tag_wire_size(t) bytes. */
+S7_API void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf);
+
+/* Read / write n items with as few PDUs as fit, up to the negotiated AmQ in flight.
+ * Returns 0 when every item succeeded, S7_ERR_ITEM when some failed (see status), or a
+ * connection / PLC error that failed all of them (S7_ERR_PLC: a header error such as
+ * 0x8104 PUT/GET not permitted; see s7_client_last_error). */
+S7_API int s7_client_read(s7_client *c, s7_item *items, size_t n);
+S7_API int s7_client_write(s7_client *c, s7_item *items, size_t n);
+
+/* Whole-area access of any size (byte offsets), pipelined. */
+S7_API int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start,
+                               void *buf, uint32_t len);
+S7_API int s7_client_write_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start,
+                                const void *buf, uint32_t len);
+S7_API int s7_client_db_read(s7_client *c, uint16_t db, uint32_t start, void *buf, uint32_t len);
+S7_API int s7_client_db_write(s7_client *c, uint16_t db, uint32_t start, const void *buf,
+                              uint32_t len);
+
+/* Length of a DB as the CPU answers it (binary search with one-byte reads), or a negative
+ * error: S7_ERR_ITEM with last_error code 0x0A (missing) or 0x05 at offset 0 (optimized or
+ * empty). */
+S7_API int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len);
+
+/* ---------------------------------------------------------------- SZL and CPU */
+
+/* Read a whole SZL (all continuation parts).  Copies the record stream (records only,
+ * after the 8-byte SZL header) into buf (cap bytes); hdr gets the header.  Returns the
+ * record bytes copied, S7_ERR_NOSPACE if cap is too small, S7_ERR_PLC for a userdata
+ * error (e.g. 0xD402 unknown SZL). */
+S7_API int s7_client_read_szl(s7_client *c, uint16_t id, uint16_t index, s7_szl_hdr *hdr,
+                              uint8_t *buf, size_t cap);
+
+typedef struct s7_cpu_info {
+    char order_code[24];   /* SZL 0x0011 index 1 */
+    char version[16];      /* firmware "V4.5.2" (0x0011 index 7), or hardware version */
+    char as_name[34];      /* SZL 0x001C index 1 */
+    char module_name[34];  /* index 2 */
+    char plant_id[34];     /* index 3 */
+    char copyright[34];    /* index 4 */
+    char serial[34];       /* index 5 */
+    char module_type[34];  /* index 7 */
+} s7_cpu_info;
+
+/* Identity from SZL 0x0011 and 0x001C; fields the CPU does not answer stay empty.  Returns
+ * 0 when at least the order code was read. */
+S7_API int s7_client_cpu_info(s7_client *c, s7_cpu_info *out);
+
+enum { S7_CPU_UNKNOWN = 0, S7_CPU_STOP = 4, S7_CPU_RUN = 8 };
+/* CPU state from SZL 0x0424 (S7_CPU_RUN, S7_CPU_STOP, or S7_CPU_UNKNOWN). */
+S7_API int s7_client_cpu_state(s7_client *c, int *state);
+
+typedef struct s7_cpu_caps {
+    int max_pdu;          /* SZL 0x0131 index 1, -1 when not answered */
+    int max_connections;  /* SZL 0x0131 index 1 (anz), -1 when not answered */
+    int used_connections; /* SZL 0x0132 index 1 / 0x0132 records, -1 when not answered */
+    int protection_level; /* SZL 0x0232 index 4 (sch_schal 1..3), -1 when not answered */
+    int protection_switch;/* bart_sch / mode switch position, -1 when not answered */
+} s7_cpu_caps;
+/* What the CPU answers of capacity and protection (each -1 when not answered). */
+S7_API int s7_client_cpu_caps(s7_client *c, s7_cpu_caps *out);
+
+S7_API int s7_client_get_clock(s7_client *c, s7_datetime *t);
+S7_API int s7_client_set_clock(s7_client *c, const s7_datetime *t);
+
+S7_API int s7_client_plc_stop(s7_client *c);
+S7_API int s7_client_plc_start(s7_client *c, int mode); /* S7_START_HOT / S7_START_COLD */
+
+/* ---------------------------------------------------------------- async */
+
+/* Completion: result as the blocking call would have returned it. */
+typedef void (*s7_done_fn)(s7_client *c, int result, void *ud);
+
+/* Start connecting without blocking; s7_multi (or s7_client_step) drives it.  cb gets the
+ * result (may be NULL). */
+S7_API int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb,
+                                   void *ud);
+/* Queue a read / write of items (kept by reference until cb).  Returns 0 or an error when
+ * the job cannot be queued (S7_ERR_NOTCONN, S7_ERR_NOMEM). */
+S7_API int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud);
+S7_API int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud);
+
+/* For an application's own loop: the socket, the poll events it waits for (POLLIN /
+ * POLLOUT) and the milliseconds until its next timeout (-1 none). */
+S7_API int s7_client_fd(const s7_client *c);
+S7_API short s7_client_events(const s7_client *c);
+S7_API int s7_client_timeout_ms(const s7_client *c);
+/* Process readiness revents (0 for a timer tick): sends, receives, completes jobs and
+ * calls their callbacks.  Returns 0 or a fatal error (already reported to the jobs). */
+S7_API int s7_client_step(s7_client *c, short revents);
+/* Jobs queued or in flight. */
+S7_API size_t s7_client_pending(const s7_client *c);
+
+/* Many handles on one thread. */
+typedef struct s7_multi s7_multi;
+S7_API s7_multi *s7_multi_new(void);
+S7_API void s7_multi_free(s7_multi *m); /* does not free the handles */
+S7_API int s7_multi_add(s7_multi *m, s7_client *c);
+S7_API int s7_multi_remove(s7_multi *m, s7_client *c);
+/* One poll over every handle (waits up to timeout_ms, -1 forever) and processes what is
+ * ready.  Returns the number of handles with jobs still pending. */
+S7_API int s7_multi_poll(s7_multi *m, int timeout_ms);
+/* Poll until no handle has pending jobs or timeout_ms passed. Returns what remains. */
+S7_API int s7_multi_run(s7_multi *m, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

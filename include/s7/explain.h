@@ -1,0 +1,45 @@
+/* s7kit explanations of errors reported by a PLC: what the code means, the likely cause
+ * and the fix (docs/errors.md lists them).  PLC errors are data, not library errors. */
+#ifndef S7_EXPLAIN_H
+#define S7_EXPLAIN_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum s7_explain_kind {
+    S7_EX_NONE = 0,
+    S7_EX_HEADER,   /* S7 header error class/code of an Ack / Ack_Data (e.g. 0x8104) */
+    S7_EX_ITEM,     /* item return code (e.g. 0x0A) */
+    S7_EX_USERDATA  /* Userdata parameter error code (e.g. 0xD402) */
+} s7_explain_kind;
+
+typedef struct s7_explain {
+    s7_explain_kind kind;
+    uint16_t code;       /* class << 8 | code, or the item return code */
+    const char *name;    /* short symbolic name, e.g. "PUT_GET_NOT_PERMITTED" */
+    const char *text;    /* what the code means */
+    const char *cause;   /* the likely cause in the field ("" when unknown) */
+    const char *fix;     /* what to do ("" when unknown) */
+    /* context the client fills in (area/db/offset of the failing request) */
+    uint8_t area;
+    uint16_t db;
+    uint32_t start;
+} s7_explain;
+
+/* Static explanation of a code (never NULL; unknown codes get a generic text). */
+S7_API const s7_explain *s7_explain_code(s7_explain_kind kind, uint16_t code);
+
+/* Wireshark-style names for header / userdata codes (static string). */
+S7_API const char *s7_plc_strerror(uint16_t code);
+/* Names of item return codes (static string). */
+S7_API const char *s7_item_strerror(uint8_t rc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,130 @@
+/* s7kit tags: the address grammar (every common dialect) and typed values.
+ *
+ * Dialects accepted by s7_tag_parse():
+ *   Step 7 / TIA  DB1.DBX0.0  DB1.DBB2  DB1.DBW4  DB1.DBD8  MB10 MW10 MD10 M1.2 IB0 I0.0
+ *                 QW2 Q0.1 T5 C3 PIW256 PQW256; German E/A/Z/PE/PA (EB0 E0.0 AB0 A0.1 Z3
+ *                 PEW256); DI areas (DI2.DIW0); a type suffix overrides the width's type:
+ *                 DB1.DBD8:REAL, DB1.DBB10:STRING[20], MW4:INT[3]
+ *   PLC4X         %DB1:4:REAL  %DB1.DBX0.0:BOOL  %MW10:INT[4]  %I0.0:BOOL  %DB1:0:STRING(10)
+ *   nodes7        DB1,REAL4  DB1,INT2.5 (5 INTs)  DB1,X0.1  DB1,S10.20  MR4  IW0  QB1
+ *   S7-200/LOGO!  VB10 VW10 VD10 V10.3  (V memory = DB1)
+ * Every tag prints back in one canonical form with s7_tag_format() (Step 7 style with a
+ * type suffix when the type is not the width's default, e.g. "DB1.DBD8:REAL").
+ * Default types by width: X/bit -> BOOL, B -> BYTE, W -> WORD, D -> DWORD, T -> TIMER,
+ * C/Z -> COUNTER. */
+#ifndef S7_TAG_H
+#define S7_TAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum s7_type {
+    S7_T_BOOL,
+    S7_T_BYTE,
+    S7_T_WORD,
+    S7_T_DWORD,
+    S7_T_LWORD,
+    S7_T_SINT,
+    S7_T_USINT,
+    S7_T_INT,
+    S7_T_UINT,
+    S7_T_DINT,
+    S7_T_UDINT,
+    S7_T_LINT,
+    S7_T_ULINT,
+    S7_T_REAL,
+    S7_T_LREAL,
+    S7_T_CHAR,
+    S7_T_WCHAR,
+    S7_T_STRING,        /* 2-byte header (max, actual) + max chars */
+    S7_T_WSTRING,       /* 4-byte header (max, actual as words) + 2 * max bytes */
+    S7_T_DATE,          /* days since 1990-01-01, 2 bytes */
+    S7_T_TIME,          /* signed ms, 4 bytes */
+    S7_T_TOD,           /* ms since midnight, 4 bytes */
+    S7_T_S5TIME,        /* 2 bytes: time base + 3 BCD digits */
+    S7_T_DATE_AND_TIME, /* 8 bytes BCD */
+    S7_T_DTL,           /* 12 bytes */
+    S7_T_TIMER,         /* T area element: S5TIME word */
+    S7_T_COUNTER,       /* C area element: BCD count word */
+    S7_T__COUNT
+} s7_type;
+
+typedef struct s7_tag {
+    uint8_t area;    /* S7_AREA_* */
+    uint16_t db;     /* DB/DI number, 0 otherwise */
+    uint32_t byte;   /* byte offset (element number for T/C) */
+    uint8_t bit;     /* 0..7, BOOL only */
+    s7_type type;
+    uint16_t strlen; /* STRING[n] / WSTRING[n]: n (max characters) */
+    uint32_t count;  /* array elements, 1 when not an array */
+    uint8_t array;   /* 1 when written with [n] (prints back as an array even for n = 1) */
+} s7_tag;
+
+/* Parse an address in any dialect above.  On failure returns S7_ERR_ADDR (or S7_ERR_TYPE
+ * for a type that does not fit, e.g. "MW0:REAL") and, when err is not NULL, writes a
+ * message that names the wrong part and what would be right, e.g.
+ *   "bit number 8 in 'M1.8' must be 0..7". */
+S7_API int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap);
+
+/* Canonical form; returns the length written (snprintf style, NUL-terminated). */
+S7_API int s7_tag_format(const s7_tag *t, char *buf, size_t cap);
+
+/* Bytes the tag occupies in PLC memory (element size * count; a BOOL array of n bits
+ * counts n bytes as it is read bit by bit element-wise: see s7_tag_spec). */
+S7_API uint32_t s7_tag_size(const s7_tag *t);
+/* Size of one element of the type (STRING[n] = n + 2, WSTRING[n] = 2n + 4, BOOL = 1). */
+S7_API uint32_t s7_type_size(s7_type type, uint16_t strlen);
+
+/* The S7ANY spec that reads / writes the tag: a single BOOL -> TS BIT at byte*8+bit;
+ * TIMER -> TS TIMER and COUNTER -> TS COUNTER (addr = element number, count elements);
+ * everything else TS BYTE at byte*8 with count = s7_tag_wire_size().  A BOOL array of n
+ * is n consecutive bits from byte.bit, transferred as the bytes that cover them. */
+S7_API void s7_tag_spec(const s7_tag *t, s7_var_spec *spec);
+/* Bytes the spec returned by s7_tag_spec() transfers. */
+S7_API uint32_t s7_tag_wire_size(const s7_tag *t);
+
+/* Type names: "REAL", "STRING" ...; s7_type_from_name is case-insensitive. */
+S7_API const char *s7_type_name(s7_type type);
+S7_API int s7_type_from_name(const char *name, size_t len, s7_type *out);
+
+/* Format the value of t held in wire bytes (s7_tag_wire_size(t) bytes, big-endian as read
+ * from the PLC) as text: numbers in decimal, REAL with the shortest round-trip form,
+ * BOOL true/false, CHAR/STRING as text, DATE 2026-11-21, TOD 13:45:00.123, TIME
+ * T#1d2h3m4s5ms, S5TIME S5T#1s200ms, DATE_AND_TIME / DTL 2026-11-21 13:45:00.123,
+ * arrays as [a, b, c].  json != 0 produces JSON: strings quoted and escaped, arrays as
+ * JSON arrays, non-finite REAL as null.  Returns the length (snprintf style). */
+S7_API int s7_value_format(const s7_tag *t, const uint8_t *wire, size_t len, int json,
+                           char *buf, size_t cap);
+
+/* Parse a text value for t into wire bytes (s7_tag_wire_size(t) bytes into out).  Accepts
+ * what s7_value_format prints plus common forms (16#FF, 0xFF, true/false/1/0, T#5s,
+ * S5T#2s, quotes around strings optional, arrays as [a, b] or a,b).  A BOOL array or
+ * BOOL write replaces only the addressed bits: out must hold the current bytes.  On
+ * failure returns S7_ERR_VALUE and writes a message naming what is wrong and what would
+ * be right, e.g. "'300' is out of range for BYTE (0..255)". */
+S7_API int s7_value_parse(const s7_tag *t, const char *text, uint8_t *out, size_t cap, char *err,
+                          size_t errcap);
+
+/* Big-endian typed access to PLC memory images. */
+S7_API uint16_t s7_get_u16(const uint8_t *p);
+S7_API uint32_t s7_get_u32(const uint8_t *p);
+S7_API uint64_t s7_get_u64(const uint8_t *p);
+S7_API float s7_get_real(const uint8_t *p);
+S7_API double s7_get_lreal(const uint8_t *p);
+S7_API void s7_set_u16(uint8_t *p, uint16_t v);
+S7_API void s7_set_u32(uint8_t *p, uint32_t v);
+S7_API void s7_set_u64(uint8_t *p, uint64_t v);
+S7_API void s7_set_real(uint8_t *p, float v);
+S7_API void s7_set_lreal(uint8_t *p, double v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
