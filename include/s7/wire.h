@@ -393,6 +393,10 @@ S7_API int s7_plc_ctrl_decode(const s7_pdu *pdu, s7_plc_ctrl *out);
 /* Reply to a control job: Ack_Data, param = fn (+ status byte when status != 0). */
 S7_API int s7_plc_ctrl_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t fn,
                                    uint8_t status);
+/* Client role: decode the reply to a control job.  *fn gets 0x28/0x29, *status the status
+ * byte (0 when absent; Snap7: stop 0x07 = already stopped, start 0x03 = already running,
+ * 0x02 = cannot start).  A header error gives S7_ERR_PLC.  Returns the parameter length. */
+S7_API int s7_plc_ctrl_resp_decode(const s7_pdu *pdu, uint8_t *fn, uint8_t *status);
 
 #ifdef __cplusplus
 }

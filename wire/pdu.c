@@ -1,0 +1,114 @@
+/* The S7comm header (protocol id 0x32): decoding a whole S7 PDU into header, parameter
+ * and data views, writing headers, the error-only Ack, and the header helpers the other
+ * PDU encoders share. */
+#include <string.h>
+
+#include "wire/wire_int.h"
+
+static int rosctr_known(uint8_t r)
+{
+    return r == S7_JOB || r == S7_ACK || r == S7_ACK_DATA || r == S7_USERDATA;
+}
+
+size_t s7_pdu_header_len(uint8_t rosctr)
+{
+    return (rosctr == S7_ACK || rosctr == S7_ACK_DATA) ? 12 : 10;
+}
+
+int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
+{
+    memset(out, 0, sizeof *out);
+    s7__rcur c = s7__rcur_make(buf, len);
+    uint8_t id = s7__r8(&c);
+    uint8_t rosctr = s7__r8(&c);
+    if (c.bad || id != S7_PROTO_ID || !rosctr_known(rosctr))
+        return S7_ERR_S7HDR;
+    out->rosctr = rosctr;
+    out->redundancy = s7__r16(&c);
+    out->ref = s7__r16(&c);
+    out->param_len = s7__r16(&c);
+    out->data_len = s7__r16(&c);
+    if (s7_pdu_header_len(rosctr) == 12) {
+        out->err_class = s7__r8(&c);
+        out->err_code = s7__r8(&c);
+    }
+    if (c.bad || s7__rleft(&c) != (size_t)out->param_len + out->data_len)
+        return S7_ERR_S7HDR;
+    out->param = out->param_len ? s7__rview(&c, out->param_len) : NULL;
+    out->data = out->data_len ? s7__rview(&c, out->data_len) : NULL;
+    return (int)len;
+}
+
+/* Write the header fields of h into w. */
+static void write_header(s7__wcur *w, const s7_pdu *h)
+{
+    s7__w8(w, S7_PROTO_ID);
+    s7__w8(w, h->rosctr);
+    s7__w16(w, h->redundancy);
+    s7__w16(w, h->ref);
+    s7__w16(w, h->param_len);
+    s7__w16(w, h->data_len);
+    if (s7_pdu_header_len(h->rosctr) == 12) {
+        s7__w8(w, h->err_class);
+        s7__w8(w, h->err_code);
+    }
+}
+
+int s7_pdu_encode_header(uint8_t *buf, size_t cap, const s7_pdu *h)
+{
+    if (!rosctr_known(h->rosctr))
+        return S7_ERR_INVAL;
+    s7__wcur w = s7__wcur_make(buf, cap);
+    write_header(&w, h);
+    return s7__wdone(&w);
+}
+
+int s7_ack_error_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t err_class,
+                        uint8_t err_code)
+{
+    s7_pdu h;
+    memset(&h, 0, sizeof h);
+    h.rosctr = S7_ACK;
+    h.ref = ref;
+    h.err_class = err_class;
+    h.err_code = err_code;
+    return s7_pdu_encode_header(buf, cap, &h);
+}
+
+void s7__pdu_begin(s7__wcur *w, uint8_t rosctr, uint16_t ref)
+{
+    s7_pdu h;
+    memset(&h, 0, sizeof h);
+    h.rosctr = rosctr;
+    h.ref = ref;
+    write_header(w, &h);
+}
+
+int s7__pdu_finish(s7__wcur *w, uint8_t rosctr, size_t data_off)
+{
+    size_t hl = s7_pdu_header_len(rosctr);
+    if (w->bad || data_off < hl || data_off > w->pos)
+        return S7_ERR_NOSPACE;
+    size_t plen = data_off - hl, dlen = w->pos - data_off;
+    if (plen > 0xFFFF || dlen > 0xFFFF || w->pos > S7_FRAME_MAX - S7_ISO_HDR_LEN)
+        return S7_ERR_NOSPACE;
+    s7__wcur lw = s7__wcur_make(w->p + 6, 4);
+    s7__w16(&lw, (uint16_t)plen);
+    s7__w16(&lw, (uint16_t)dlen);
+    return (int)w->pos;
+}
+
+void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload,
+                       uint16_t plen)
+{
+    if (rc != S7_RC_OK) {
+        s7__w8(w, rc);
+        s7__w8(w, 0);
+        s7__w16(w, 0);
+        return;
+    }
+    s7__w8(w, rc);
+    s7__w8(w, ts);
+    s7__w16(w, plen);
+    s7__wbytes(w, payload, plen);
+}

@@ -1,0 +1,23 @@
+/* Internal helpers shared by the wire/ codec files (not part of the public API).
+ * S7 PDU encoders write the header with zero lengths, then the parameter and data
+ * blocks, and finally patch the two lengths with s7__pdu_finish(). */
+#ifndef S7_WIRE_INT_H
+#define S7_WIRE_INT_H
+
+#include "s7/wire.h"
+#include "util/cur.h"
+
+/* Write an S7 header for rosctr (10 or 12 bytes, lengths and error zero). */
+void s7__pdu_begin(s7__wcur *w, uint8_t rosctr, uint16_t ref);
+
+/* Patch the parameter and data lengths of the PDU at w->p: parameters run from the end of
+ * the header to data_off, data from data_off to w->pos.  Returns the PDU length, or
+ * S7_ERR_NOSPACE when the cursor overflowed or a block exceeds 65535 bytes. */
+int s7__pdu_finish(s7__wcur *w, uint8_t rosctr, size_t data_off);
+
+/* Write a userdata-style data item: rc, ts, 16-bit length, payload.  An rc other than
+ * 0xFF is written as rc 00 0000 without payload. */
+void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload,
+                       uint16_t plen);
+
+#endif
