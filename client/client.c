@@ -1,0 +1,485 @@
+/* The client engine: one handle = one socket + one conn (sans-I/O) + a queue of jobs.
+ * The async API drives it from the application's loop (s7_client_step) or s7_multi; the
+ * blocking API queues one job and runs the same loop until it is done. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client/internal.h"
+#include "s7/net.h"
+
+void s7_client_opts_init(s7_client_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->rack = 0;
+    o->slot = 1;
+    o->type = S7_CONN_PG;
+    o->local_tsap = 0x0100;
+    o->tpdu_size = 0x0A;
+    o->pdu_request = 960;
+    o->amq_request = 8;
+    o->connect_timeout_ms = 3000;
+    o->request_timeout_ms = 3000;
+    o->merge_gap = 16;
+}
+
+void s7__log(s7_client *c, int level, const char *fmt, ...)
+{
+    if (!c->o.log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->o.log(c->o.log_ctx, level, msg);
+}
+
+static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);
+
+static void conn_tap(void *ctx, int out, const uint8_t *frame, size_t len)
+{
+    s7_client *c = ctx;
+    if (c->o.tap)
+        c->o.tap(c->o.log_ctx, out, frame, len);
+}
+
+s7_client *s7_client_new(const s7_client_opts *opts)
+{
+    s7_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (opts)
+        c->o = *opts;
+    else
+        s7_client_opts_init(&c->o);
+    if (!c->o.pdu_request)
+        c->o.pdu_request = 960;
+    if (!c->o.amq_request)
+        c->o.amq_request = 8;
+    if (c->o.connect_timeout_ms <= 0)
+        c->o.connect_timeout_ms = 3000;
+    if (c->o.request_timeout_ms <= 0)
+        c->o.request_timeout_ms = 3000;
+    if (!c->o.tpdu_size)
+        c->o.tpdu_size = 0x0A;
+    c->fd = -1;
+    s7_conn_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    s7_client_tsaps(c, &cfg.local_tsap, &cfg.remote_tsap);
+    cfg.tpdu_size = c->o.tpdu_size;
+    cfg.pdu_request = c->o.pdu_request;
+    cfg.amq_request = c->o.amq_request;
+    cfg.src_ref = 0x0001;
+    cfg.on_reply = on_reply;
+    cfg.ctx = c;
+    cfg.tap = c->o.tap ? conn_tap : NULL;
+    c->conn = s7_conn_new(&cfg);
+    if (!c->conn) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote)
+{
+    if (c->o.remote_tsap) {
+        *local = c->o.local_tsap ? c->o.local_tsap : 0x0100;
+        *remote = c->o.remote_tsap;
+    } else {
+        *local = 0x0100;
+        *remote = s7_tsap_make((uint8_t)c->o.type, c->o.rack, c->o.slot);
+    }
+}
+
+/* Finish a job: unlink it and call its callback. */
+static void job_finish(s7_client *c, s7__job *j, int result)
+{
+    if (j->done)
+        return;
+    s7__job **pp = &c->jobs;
+    while (*pp && *pp != j)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = j->next;
+    j->next = NULL;
+    j->done = 1;
+    j->result = result;
+    if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)
+        s7_plan_free(&j->plan);
+    if (j->retry_items) {
+        free(j->retry_items);
+        free(j->retry_map);
+        j->retry_items = NULL;
+        j->retry_map = NULL;
+    }
+    if (j->cb)
+        j->cb(c, result, j->ud);
+    if (j->owned)
+        free(j);
+}
+
+/* Drop the connection: close the socket and fail every job with err. */
+static void drop(s7_client *c, int err)
+{
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    s7_conn_reset(c->conn);
+    c->state = S7__DISCONNECTED;
+    while (c->jobs) {
+        s7__job *j = c->jobs;
+        if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)
+            for (size_t i = 0; i < j->n; i++)
+                if (j->items[i].status == 0)
+                    j->items[i].status = err;
+        job_finish(c, j, err);
+    }
+    if (c->conn_cb) {
+        s7_done_fn cb = c->conn_cb;
+        c->conn_cb = NULL;
+        cb(c, err, c->conn_ud);
+    }
+}
+
+void s7_client_close(s7_client *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        s7__log(c, S7_LOG_DEBUG, "closing connection to %s:%u", c->host, c->port);
+    drop(c, S7_ERR_NOTCONN);
+}
+
+void s7_client_free(s7_client *c)
+{
+    if (!c)
+        return;
+    s7_client_close(c);
+    s7_conn_free(c->conn);
+    free(c);
+}
+
+int s7_client_connected(const s7_client *c) { return c->state == S7__READY; }
+uint16_t s7_client_pdu(const s7_client *c) { return s7_conn_pdu(c->conn); }
+uint16_t s7_client_amq(const s7_client *c) { return s7_conn_amq(c->conn); }
+const s7_explain *s7_client_last_error(const s7_client *c) { return &c->last_error; }
+
+void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code)
+{
+    const s7_explain *e = s7_explain_code(kind, code);
+    c->last_error = *e;
+}
+
+int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb,
+                            void *ud)
+{
+    if (!host || !*host)
+        return S7_ERR_INVAL;
+    if (c->fd >= 0 || c->state != S7__DISCONNECTED)
+        drop(c, S7_ERR_NOTCONN); /* the old socket goes first */
+    snprintf(c->host, sizeof c->host, "%s", host);
+    c->port = port ? port : 102;
+    memset(&c->last_error, 0, sizeof c->last_error);
+    c->conn_cb = cb;
+    c->conn_ud = ud;
+    c->deadline = s7_now_ms() + c->o.connect_timeout_ms;
+    int rc = s7_tcp_connect_start(c->host, c->port, &c->fd);
+    if (rc == S7_AGAIN) {
+        c->state = S7__TCP_CONNECTING;
+        return 0;
+    }
+    if (rc < 0) {
+        c->conn_cb = NULL;
+        s7__log(c, S7_LOG_INFO, "connect %s:%u: %s", c->host, c->port, s7_strerror(rc));
+        return rc;
+    }
+    c->state = S7__HANDSHAKE;
+    return s7_conn_start(c->conn);
+}
+
+/* Send what conn has queued; returns 0 or a fatal error. */
+static int flush(s7_client *c)
+{
+    const uint8_t *p;
+    size_t n;
+    while ((n = s7_conn_tx_pending(c->conn, &p)) > 0) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            return s7_tcp_errno(errno);
+        }
+        s7_conn_tx_done(c->conn, (size_t)w);
+    }
+    return 0;
+}
+
+/* Submit requests of queued jobs while the window has room. */
+static int pump(s7_client *c)
+{
+    if (c->state != S7__READY)
+        return 0;
+    for (s7__job *j = c->jobs; j && s7_conn_can_submit(c->conn); j = j->next) {
+        while (j->next_sub < j->nsubs && s7_conn_can_submit(c->conn)) {
+            size_t cap;
+            uint8_t *buf = s7_conn_submit_begin(c->conn, &cap);
+            if (!buf)
+                return S7_ERR_NOMEM;
+            int len = s7__job_encode(c, j, j->next_sub, buf, cap);
+            if (len < 0) {
+                /* this job cannot be encoded: fail it alone */
+                j->next_sub = j->nsubs;
+                if (j->outstanding == 0) {
+                    s7__job *next = j->next;
+                    job_finish(c, j, len);
+                    j = next;
+                    if (!j)
+                        return 0;
+                    continue;
+                }
+                j->result = len;
+                break;
+            }
+            int ref = s7_conn_submit_end(c->conn, (size_t)len, j, j->next_sub);
+            if (ref < 0)
+                return ref;
+            if (c->inflight_since == 0)
+                c->inflight_since = s7_now_ms();
+            j->next_sub++;
+            j->outstanding++;
+        }
+    }
+    return 0;
+}
+
+/* The conn calls this for every matched reply. */
+static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+{
+    s7_client *c = ctx;
+    s7__job *j = job;
+    c->inflight_since = s7_conn_inflight(c->conn) ? s7_now_ms() : 0;
+    if (!j)
+        return;
+    j->outstanding--;
+    int rc = s7__job_reply(c, j, sub, pdu);
+    if (rc < 0 && (j->result == 0 || j->result == S7_ERR_ITEM))
+        j->result = rc;
+    if (j->next_sub >= j->nsubs && j->outstanding == 0) {
+        if (s7__job_next_pass(c, j))
+            return;
+        job_finish(c, j, j->result);
+    }
+}
+
+/* After the CC and setup: READY. */
+static void check_ready(s7_client *c)
+{
+    if (c->state == S7__HANDSHAKE && s7_conn_state(c->conn) == S7_CS_READY) {
+        c->state = S7__READY;
+        s7__log(c, S7_LOG_INFO, "connected to %s:%u, PDU %u, AmQ %u", c->host, c->port,
+                s7_conn_pdu(c->conn), s7_conn_amq(c->conn));
+        if (c->conn_cb) {
+            s7_done_fn cb = c->conn_cb;
+            c->conn_cb = NULL;
+            cb(c, 0, c->conn_ud);
+        }
+    }
+}
+
+/* Map a handshake failure to what it means. */
+static int handshake_error(s7_client *c, int err)
+{
+    int cs = s7_conn_state(c->conn);
+    if (err == S7_ERR_CLOSED || err == S7_ERR_IO) {
+        if (cs == S7_CS_CR_SENT)
+            return S7_ERR_CR_REJECTED;
+        if (cs == S7_CS_SETUP_SENT)
+            return S7_ERR_NEGOTIATION;
+    }
+    return err;
+}
+
+static int receive(s7_client *c)
+{
+    for (;;) {
+        size_t space;
+        uint8_t *dst = s7_conn_rx_space(c->conn, &space);
+        ssize_t r = recv(c->fd, dst, space, 0);
+        if (r > 0) {
+            int rc = s7_conn_rx_commit(c->conn, (size_t)r);
+            if (rc < 0)
+                return rc;
+            check_ready(c);
+            if ((size_t)r < space)
+                return 0;
+            continue;
+        }
+        if (r == 0)
+            return S7_ERR_CLOSED;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return s7_tcp_errno(errno);
+    }
+}
+
+int s7_client_fd(const s7_client *c) { return c->fd; }
+
+short s7_client_events(const s7_client *c)
+{
+    if (c->fd < 0)
+        return 0;
+    if (c->state == S7__TCP_CONNECTING)
+        return POLLOUT;
+    const uint8_t *p;
+    return (short)(POLLIN | (s7_conn_tx_pending(c->conn, &p) ? POLLOUT : 0));
+}
+
+int s7_client_timeout_ms(const s7_client *c)
+{
+    int64_t now = s7_now_ms(), due = -1;
+    if (c->state == S7__TCP_CONNECTING || c->state == S7__HANDSHAKE)
+        due = c->deadline;
+    else if (c->state == S7__READY && c->inflight_since)
+        due = c->inflight_since + c->o.request_timeout_ms;
+    if (due < 0)
+        return -1;
+    return due <= now ? 0 : (int)(due - now);
+}
+
+size_t s7_client_pending(const s7_client *c)
+{
+    size_t n = c->conn_cb ? 1 : 0;
+    for (const s7__job *j = c->jobs; j; j = j->next)
+        n++;
+    return n;
+}
+
+int s7_client_step(s7_client *c, short revents)
+{
+    int rc = 0;
+    if (c->fd < 0)
+        return 0;
+    if (c->state == S7__TCP_CONNECTING) {
+        if (revents & (POLLOUT | POLLERR | POLLHUP)) {
+            rc = s7_tcp_connect_finish(c->fd);
+            if (rc < 0)
+                goto fail;
+            c->state = S7__HANDSHAKE;
+            rc = s7_conn_start(c->conn);
+            if (rc < 0)
+                goto fail;
+        }
+    } else if (revents & (POLLIN | POLLERR | POLLHUP)) {
+        rc = receive(c);
+        if (rc < 0)
+            goto fail;
+    }
+    if (c->state == S7__HANDSHAKE || c->state == S7__READY) {
+        rc = pump(c);
+        if (rc < 0)
+            goto fail;
+        rc = flush(c);
+        if (rc < 0)
+            goto fail;
+    }
+    /* timeouts */
+    if (c->fd >= 0 && s7_client_timeout_ms(c) == 0) {
+        if (c->state == S7__TCP_CONNECTING)
+            rc = S7_ERR_CONNECT_TIMEOUT;
+        else if (c->state == S7__HANDSHAKE)
+            rc = s7_conn_state(c->conn) == S7_CS_SETUP_SENT ? S7_ERR_NEGOTIATION : S7_ERR_TIMEOUT;
+        else
+            rc = S7_ERR_TIMEOUT;
+        goto fail;
+    }
+    return 0;
+fail:
+    if (c->state == S7__HANDSHAKE || c->state == S7__TCP_CONNECTING)
+        rc = handshake_error(c, rc);
+    s7__log(c, S7_LOG_INFO, "%s:%u: %s", c->host, c->port, s7_strerror(rc));
+    drop(c, rc);
+    return rc;
+}
+
+/* Queue a job (kept by reference until it finishes). */
+int s7__job_queue(s7_client *c, s7__job *j)
+{
+    if (c->state != S7__READY)
+        return S7_ERR_NOTCONN;
+    j->next = NULL;
+    j->done = 0;
+    s7__job **pp = &c->jobs;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = j;
+    return 0;
+}
+
+/* Run the loop until job j is done (or, with j NULL, until connected). */
+int s7__run(s7_client *c, s7__job *j)
+{
+    for (;;) {
+        if (j ? j->done : c->state != S7__TCP_CONNECTING && c->state != S7__HANDSHAKE)
+            break;
+        int rc = s7_client_step(c, 0); /* submit and flush what is queued */
+        if (rc < 0 || (j ? j->done : c->state == S7__READY || c->fd < 0))
+            break;
+        struct pollfd pfd = {c->fd, s7_client_events(c), 0};
+        int r = poll(&pfd, 1, s7_client_timeout_ms(c));
+        if (r < 0 && errno != EINTR) {
+            drop(c, S7_ERR_IO);
+            break;
+        }
+        s7_client_step(c, r > 0 ? pfd.revents : 0);
+    }
+    return j ? j->result : (c->state == S7__READY ? 0 : c->last_connect_error);
+}
+
+static void connect_done(s7_client *c, int result, void *ud)
+{
+    (void)ud;
+    c->last_connect_error = result;
+}
+
+int s7_client_connect(s7_client *c, const char *host, uint16_t port)
+{
+    c->last_connect_error = S7_ERR_NOTCONN;
+    int rc = s7_client_connect_async(c, host, port, connect_done, NULL);
+    if (rc < 0)
+        return rc;
+    rc = s7__run(c, NULL);
+    return c->state == S7__READY ? 0 : (rc < 0 ? rc : S7_ERR_NOTCONN);
+}
+
+int s7_client_reconnect(s7_client *c, int attempts)
+{
+    if (!c->host[0])
+        return S7_ERR_NOTCONN;
+    char host[sizeof c->host];
+    memcpy(host, c->host, sizeof host);
+    int rc = S7_ERR_NOTCONN, delay = 100;
+    for (int i = 0; i < (attempts > 0 ? attempts : 1); i++) {
+        if (i) {
+            struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+            delay = delay * 2 > 2000 ? 2000 : delay * 2;
+        }
+        rc = s7_client_connect(c, host, c->port); /* closes the old socket first */
+        if (rc == 0)
+            return 0;
+    }
+    return rc;
+}

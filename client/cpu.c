@@ -1,0 +1,313 @@
+/* Client calls that are one request (or a chain of Userdata parts): SZL read with
+ * continuation, CPU identity / state / capacity, clock, PLC stop and start. */
+#include <stdio.h>
+#include <string.h>
+
+#include "client/internal.h"
+
+/* A header error on an Ack / Ack_Data answer: remembered, S7_ERR_PLC. */
+static int header_error(s7_client *c, const s7_pdu *pdu)
+{
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code)) {
+        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+        return S7_ERR_PLC;
+    }
+    return 0;
+}
+
+/* Decode a Userdata answer; a userdata error code is remembered as S7_ERR_PLC. */
+static int ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u)
+{
+    int rc = header_error(c, pdu);
+    if (rc < 0)
+        return rc;
+    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, u) < 0)
+        return S7_ERR_PARAM;
+    if (u->err) {
+        s7__set_error(c, S7_EX_USERDATA, u->err);
+        return S7_ERR_PLC;
+    }
+    if (u->rc != S7_RC_OK) {
+        s7__set_error(c, S7_EX_ITEM, u->rc);
+        return S7_ERR_PLC;
+    }
+    return 0;
+}
+
+/* Run a raw job to completion. */
+static int raw_run(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx)
+{
+    s7__job j;
+    memset(&j, 0, sizeof j);
+    j.kind = S7__JOB_RAW;
+    j.enc = enc;
+    j.rep = rep;
+    j.ctx = ctx;
+    j.nsubs = 1;
+    int rc = s7__job_queue(c, &j);
+    if (rc < 0)
+        return rc;
+    return s7__run(c, &j);
+}
+
+/* ---------------------------------------------------------------- SZL */
+typedef struct szl_ctx {
+    uint16_t id, index;
+    s7_szl_hdr *hdr;
+    uint8_t *buf;
+    size_t cap, len;
+    uint8_t seq;
+    int overflow;
+} szl_ctx;
+
+static int szl_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+{
+    szl_ctx *x = j->ctx;
+    if (sub == 0)
+        return s7_szl_req_encode(buf, cap, 0, x->id, x->index);
+    return s7_szl_next_req_encode(buf, cap, 0, x->seq);
+}
+
+static int szl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    szl_ctx *x = j->ctx;
+    s7_ud u;
+    int rc = ud_answer(c, pdu, &u);
+    if (rc < 0)
+        return rc;
+    const uint8_t *rec = u.payload;
+    size_t n = u.plen;
+    if (sub == 0) {
+        if (s7_szl_hdr_decode(u.payload, u.plen, x->hdr) < 0)
+            return S7_ERR_PARAM;
+        rec += 8;
+        n -= 8;
+    }
+    if (x->len + n > x->cap) {
+        x->overflow = 1;
+        n = x->cap - x->len;
+    }
+    if (n)
+        memcpy(x->buf + x->len, rec, n);
+    x->len += n;
+    if (u.last) {
+        if (sub >= 255)
+            return S7_ERR_PROTO; /* a peer that never ends the list */
+        x->seq = u.seq;
+        j->nsubs++;
+        return 0;
+    }
+    j->result = x->overflow ? S7_ERR_NOSPACE : (int)x->len;
+    return 0;
+}
+
+int s7_client_read_szl(s7_client *c, uint16_t id, uint16_t index, s7_szl_hdr *hdr, uint8_t *buf,
+                       size_t cap)
+{
+    s7_szl_hdr h;
+    szl_ctx x;
+    memset(&x, 0, sizeof x);
+    x.id = id;
+    x.index = index;
+    x.hdr = hdr ? hdr : &h;
+    x.buf = buf;
+    x.cap = cap;
+    memset(x.hdr, 0, sizeof *x.hdr);
+    return raw_run(c, szl_enc, szl_rep, &x);
+}
+
+/* Copy a space/NUL padded field into a C string, trimmed. */
+static void field(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap && src[i]; i++)
+        dst[k++] = (char)(src[i] >= 0x20 && src[i] < 0x7F ? src[i] : '?');
+    while (k && dst[k - 1] == ' ')
+        k--;
+    dst[k] = 0;
+}
+
+int s7_client_cpu_info(s7_client *c, s7_cpu_info *out)
+{
+    uint8_t buf[2048];
+    s7_szl_hdr h;
+    memset(out, 0, sizeof *out);
+    int n = s7_client_read_szl(c, 0x0011, 0x0000, &h, buf, sizeof buf);
+    if (n < 0 && n != S7_ERR_NOSPACE)
+        return n;
+    if (n == S7_ERR_NOSPACE)
+        n = (int)sizeof buf;
+    if (h.rec_len >= 28) {
+        for (size_t off = 0; off + h.rec_len <= (size_t)n; off += h.rec_len) {
+            const uint8_t *r = buf + off;
+            uint16_t idx = (uint16_t)(r[0] << 8 | r[1]);
+            if (idx == 0x0001)
+                field(out->order_code, sizeof out->order_code, r + 2, 20);
+            if (idx == 0x0007 && r[24] == 'V')
+                snprintf(out->version, sizeof out->version, "V%u.%u.%u", r[25], r[26], r[27]);
+        }
+        if (!out->version[0] && n >= 3)
+            snprintf(out->version, sizeof out->version, "V%u.%u.%u", buf[n - 3], buf[n - 2], buf[n - 1]);
+    }
+    s7_explain saved = c->last_error;
+    int m = s7_client_read_szl(c, 0x001C, 0x0000, &h, buf, sizeof buf);
+    if (m == S7_ERR_NOSPACE)
+        m = (int)sizeof buf;
+    if (m > 0 && h.rec_len >= 34) {
+        for (size_t off = 0; off + h.rec_len <= (size_t)m; off += h.rec_len) {
+            const uint8_t *r = buf + off;
+            uint16_t idx = (uint16_t)(r[0] << 8 | r[1]);
+            char *dst = NULL;
+            switch (idx) {
+            case 1: dst = out->as_name; break;
+            case 2: dst = out->module_name; break;
+            case 3: dst = out->plant_id; break;
+            case 4: dst = out->copyright; break;
+            case 5: dst = out->serial; break;
+            case 7: dst = out->module_type; break;
+            default: break;
+            }
+            if (dst)
+                field(dst, sizeof out->as_name, r + 2, 32);
+        }
+    } else if (m < 0 && !s7_err_is_fatal(m)) {
+        c->last_error = saved; /* identity without names is still an answer */
+    } else if (m < 0) {
+        return m;
+    }
+    return out->order_code[0] ? 0 : S7_ERR_UNSUPPORTED;
+}
+
+int s7_client_cpu_state(s7_client *c, int *state)
+{
+    uint8_t buf[256];
+    s7_szl_hdr h;
+    *state = S7_CPU_UNKNOWN;
+    int n = s7_client_read_szl(c, 0x0424, 0x0000, &h, buf, sizeof buf);
+    if (n < 0)
+        return n;
+    if (n >= 4) {
+        uint8_t mode = buf[3] & 0x0F;
+        *state = mode == 0x08 ? S7_CPU_RUN : (mode == 0x04 || mode == 0x03) ? S7_CPU_STOP : S7_CPU_UNKNOWN;
+    }
+    return 0;
+}
+
+/* A one-record SZL as 16-bit words; returns the words read or a negative error. */
+static int szl_words(s7_client *c, uint16_t id, uint16_t index, uint16_t *w, int nw)
+{
+    uint8_t buf[512];
+    int n = s7_client_read_szl(c, id, index, NULL, buf, sizeof buf);
+    if (n < 0)
+        return n;
+    int k = 0;
+    for (; k < nw && 2 * k + 1 < n; k++)
+        w[k] = (uint16_t)(buf[2 * k] << 8 | buf[2 * k + 1]);
+    return k;
+}
+
+int s7_client_cpu_caps(s7_client *c, s7_cpu_caps *out)
+{
+    uint16_t w[10];
+    s7_explain saved = c->last_error;
+    out->max_pdu = out->max_connections = out->used_connections = -1;
+    out->protection_level = out->protection_switch = -1;
+    int n = szl_words(c, 0x0131, 0x0001, w, 3);
+    if (n < 0 && s7_err_is_fatal(n))
+        return n;
+    if (n >= 3) {
+        out->max_pdu = w[1];
+        out->max_connections = w[2];
+    }
+    n = szl_words(c, 0x0132, 0x0001, w, 10);
+    if (n < 0 && s7_err_is_fatal(n))
+        return n;
+    if (n >= 9)
+        out->used_connections = w[3] + w[4] + w[8]; /* u_pg + u_os + used */
+    n = szl_words(c, 0x0232, 0x0004, w, 5);
+    if (n < 0 && s7_err_is_fatal(n))
+        return n;
+    if (n >= 5) {
+        out->protection_level = w[3]; /* sch_rel: the protection level in force */
+        out->protection_switch = w[4];
+    }
+    c->last_error = saved;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- clock */
+typedef struct clock_ctx {
+    s7_datetime *t;
+    int set;
+} clock_ctx;
+
+static int clock_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+{
+    clock_ctx *x = j->ctx;
+    return x->set ? s7_clock_set_req_encode(buf, cap, 0, x->t) : s7_clock_read_req_encode(buf, cap, 0);
+}
+
+static int clock_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    clock_ctx *x = j->ctx;
+    s7_ud u;
+    int rc = ud_answer(c, pdu, &u);
+    if (rc < 0)
+        return rc;
+    if (x->set)
+        return 0;
+    return s7_clock_payload_decode(u.payload, u.plen, x->t) < 0 ? S7_ERR_PARAM : 0;
+}
+
+int s7_client_get_clock(s7_client *c, s7_datetime *t)
+{
+    clock_ctx x = {t, 0};
+    return raw_run(c, clock_enc, clock_rep, &x);
+}
+
+int s7_client_set_clock(s7_client *c, const s7_datetime *t)
+{
+    s7_datetime copy = *t;
+    clock_ctx x = {&copy, 1};
+    return raw_run(c, clock_enc, clock_rep, &x);
+}
+
+/* ---------------------------------------------------------------- stop / start */
+typedef struct ctrl_ctx {
+    int start;
+    int mode;
+} ctrl_ctx;
+
+static int ctrl_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+{
+    ctrl_ctx *x = j->ctx;
+    return x->start ? s7_plc_start_req_encode(buf, cap, 0, x->mode) : s7_plc_stop_req_encode(buf, cap, 0);
+}
+
+static int ctrl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    ctrl_ctx *x = j->ctx;
+    int rc = header_error(c, pdu);
+    if (rc < 0)
+        return rc;
+    if (pdu->rosctr != S7_ACK_DATA || pdu->param_len < 1 || pdu->param[0] != (x->start ? S7_FN_PI : S7_FN_STOP))
+        return S7_ERR_PARAM;
+    /* status byte: 0x07 already in STOP, 0x03 already in RUN (both fine); 0x02 cannot start */
+    if (pdu->param_len >= 2 && x->start && pdu->param[1] == 0x02) {
+        s7__log(c, S7_LOG_WARN, "the CPU cannot start (check its mode switch and diagnostic buffer)");
+        return S7_ERR_STATE;
+    }
+    return 0;
+}
+
+int s7_client_plc_stop(s7_client *c)
+{
+    ctrl_ctx x = {0, 0};
+    return raw_run(c, ctrl_enc, ctrl_rep, &x);
+}
+
+int s7_client_plc_start(s7_client *c, int mode)
+{
+    ctrl_ctx x = {1, mode};
+    return raw_run(c, ctrl_enc, ctrl_rep, &x);
+}

@@ -1,0 +1,73 @@
+/* Internal structures of the client engine, shared by the files of client/ only. */
+#ifndef S7_CLIENT_INTERNAL_H
+#define S7_CLIENT_INTERNAL_H
+
+#include "s7/client.h"
+#include "s7/conn.h"
+
+enum { S7__DISCONNECTED = 0, S7__TCP_CONNECTING, S7__HANDSHAKE, S7__READY };
+enum { S7__JOB_READ = 1, S7__JOB_WRITE, S7__JOB_RAW };
+
+typedef struct s7__job s7__job;
+/* Raw jobs: encode request sub into buf; handle its reply (return 0, or < 0 to fail the
+ * job; to ask for another request, increment j->nsubs). */
+typedef int (*s7__enc_fn)(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
+typedef int (*s7__rep_fn)(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
+
+struct s7__job {
+    int kind;
+    s7__job *next;
+    int done;
+    int result;
+    uint32_t next_sub, nsubs, outstanding;
+    /* READ / WRITE */
+    s7_item *items;
+    size_t n;
+    s7_plan plan;
+    int no_merge;
+    int owned;        /* allocated by an async call: freed after its callback */
+    int pass;
+    s7_item *retry_items; /* pass 2: items of merged ranges that failed, read alone */
+    uint32_t *retry_map;
+    size_t nretry;
+    /* RAW */
+    s7__enc_fn enc;
+    s7__rep_fn rep;
+    void *ctx;
+    /* completion */
+    s7_done_fn cb;
+    void *ud;
+};
+
+struct s7_client {
+    s7_client_opts o;
+    s7_conn *conn;
+    int fd;
+    int state;
+    char host[256];
+    uint16_t port;
+    int64_t deadline;       /* connect deadline */
+    int64_t inflight_since; /* last progress while requests are in flight (0: none) */
+    s7__job *jobs;
+    s7_done_fn conn_cb;
+    void *conn_ud;
+    int last_connect_error;
+    s7_explain last_error;
+};
+
+void s7__log(s7_client *c, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code);
+int s7__job_queue(s7_client *c, s7__job *j);
+int s7__run(s7_client *c, s7__job *j);
+/* jobs.c: dispatch by kind */
+int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
+int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
+/* Start another pass of a READ job (merged reads that failed, item by item); returns 1
+ * when a pass was started. */
+int s7__job_next_pass(s7_client *c, s7__job *j);
+
+#endif

@@ -1,0 +1,320 @@
+/* Client jobs: item reads and writes through the planner (with a second pass that reads
+ * alone the items of merged ranges that failed), and the blocking calls over them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/internal.h"
+
+static s7_item *job_items(s7__job *j) { return j->pass == 2 ? j->retry_items : j->items; }
+
+int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+{
+    if (j->kind == S7__JOB_RAW)
+        return j->enc(c, j, sub, buf, cap);
+    return s7_plan_encode(&j->plan, job_items(j), sub, j->kind == S7__JOB_WRITE, buf, cap);
+}
+
+int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    if (j->kind == S7__JOB_RAW)
+        return j->rep(c, j, sub, pdu);
+    int rc = s7_plan_apply(&j->plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
+    if (rc == S7_ERR_PLC) {
+        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+        return rc;
+    }
+    if (rc == S7_ERR_PARAM)
+        s7__log(c, S7_LOG_WARN, "reply to request %u does not fit it", (unsigned)sub);
+    return rc == S7_ERR_ITEM ? 0 : rc; /* item failures are judged at the end */
+}
+
+/* Was item i of the first pass part of a range that holds more than the item itself? */
+static int item_was_merged(const s7__job *j, size_t i)
+{
+    for (uint32_t r = 0; r < j->plan.nranges; r++) {
+        const s7_plan_range *rg = &j->plan.ranges[r];
+        for (uint32_t m = 0; m < rg->nmembers; m++)
+            if (j->plan.members[rg->first + m] == i)
+                return rg->nmembers > 1;
+    }
+    return 0;
+}
+
+/* Set the job's result from its items and remember the first failing item's code. */
+static void finalize(s7_client *c, s7__job *j)
+{
+    if (j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM))
+        return;
+    j->result = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->items[i].status == 0)
+            continue;
+        if (j->result == 0 && j->items[i].status == S7_ERR_ITEM) {
+            s7__set_error(c, S7_EX_ITEM, j->items[i].rc);
+            c->last_error.area = j->items[i].area;
+            c->last_error.db = j->items[i].db;
+            c->last_error.start = j->items[i].start;
+        }
+        j->result = S7_ERR_ITEM;
+    }
+}
+
+int s7__job_next_pass(s7_client *c, s7__job *j)
+{
+    if (j->kind == S7__JOB_RAW)
+        return 0;
+    if (j->pass == 2) {
+        for (size_t k = 0; k < j->nretry; k++) {
+            s7_item *dst = &j->items[j->retry_map[k]];
+            dst->status = j->retry_items[k].status;
+            dst->rc = j->retry_items[k].rc;
+        }
+        finalize(c, j);
+        return 0;
+    }
+    if (j->kind != S7__JOB_READ || j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM)) {
+        finalize(c, j);
+        return 0;
+    }
+    size_t nretry = 0;
+    for (size_t i = 0; i < j->n; i++)
+        if (j->items[i].status == S7_ERR_ITEM && item_was_merged(j, i))
+            nretry++;
+    if (nretry == 0) {
+        finalize(c, j);
+        return 0;
+    }
+    j->retry_items = malloc(nretry * sizeof *j->retry_items);
+    j->retry_map = malloc(nretry * sizeof *j->retry_map);
+    if (!j->retry_items || !j->retry_map) {
+        finalize(c, j);
+        return 0;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (j->items[i].status == S7_ERR_ITEM && item_was_merged(j, i)) {
+            j->retry_items[k] = j->items[i];
+            j->retry_map[k++] = (uint32_t)i;
+        }
+    }
+    j->nretry = nretry;
+    s7_plan_free(&j->plan);
+    int nreq = s7_plan_make(&j->plan, j->retry_items, nretry, s7_conn_pdu(c->conn), 0, -1);
+    if (nreq <= 0) {
+        finalize(c, j);
+        return 0;
+    }
+    j->pass = 2;
+    j->result = 0;
+    j->next_sub = 0;
+    j->nsubs = (uint32_t)nreq;
+    return 1;
+}
+
+/* Plan and queue a READ / WRITE job. */
+static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t n, int no_merge,
+                     s7_done_fn cb, void *ud)
+{
+    memset(j, 0, sizeof *j);
+    j->kind = kind;
+    j->no_merge = no_merge;
+    j->items = items;
+    j->n = n;
+    j->pass = 1;
+    j->cb = cb;
+    j->ud = ud;
+    if (c->state != S7__READY) {
+        for (size_t i = 0; i < n; i++)
+            items[i].status = S7_ERR_NOTCONN;
+        return S7_ERR_NOTCONN;
+    }
+    int merge = j->no_merge || kind == S7__JOB_WRITE ? -1 : (int)c->o.merge_gap;
+    int nreq = s7_plan_make(&j->plan, items, n, s7_conn_pdu(c->conn), kind == S7__JOB_WRITE, merge);
+    if (nreq < 0)
+        return nreq;
+    j->nsubs = (uint32_t)nreq;
+    if (nreq == 0) {
+        /* nothing valid to send: finish at once */
+        s7_plan_free(&j->plan);
+        finalize(c, j);
+        j->done = 1;
+        if (cb)
+            cb(c, j->result, ud);
+        return 0;
+    }
+    return s7__job_queue(c, j);
+}
+
+int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
+{
+    s7__job *j = malloc(sizeof *j);
+    if (!j)
+        return S7_ERR_NOMEM;
+    int rc = var_start(c, j, S7__JOB_READ, items, n, 0, cb, ud);
+    if (rc < 0 || j->done) {
+        free(j);
+        return rc;
+    }
+    j->owned = 1;
+    return 0;
+}
+
+int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
+{
+    s7__job *j = malloc(sizeof *j);
+    if (!j)
+        return S7_ERR_NOMEM;
+    int rc = var_start(c, j, S7__JOB_WRITE, items, n, 0, cb, ud);
+    if (rc < 0 || j->done) {
+        free(j);
+        return rc;
+    }
+    j->owned = 1;
+    return 0;
+}
+
+static int var_run(s7_client *c, int kind, s7_item *items, size_t n, int no_merge)
+{
+    s7__job j;
+    if (n == 0)
+        return 0;
+    int rc = var_start(c, &j, kind, items, n, no_merge, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (j.done)
+        return j.result;
+    return s7__run(c, &j);
+}
+
+int s7_client_read(s7_client *c, s7_item *items, size_t n)
+{
+    return var_run(c, S7__JOB_READ, items, n, 0);
+}
+
+int s7_client_write(s7_client *c, s7_item *items, size_t n)
+{
+    return var_run(c, S7__JOB_WRITE, items, n, 0);
+}
+
+/* One item over a whole range; the planner splits it. */
+static int area_io(s7_client *c, int kind, uint8_t area, uint16_t db, uint32_t start, void *buf,
+                   uint32_t len)
+{
+    s7_item it;
+    memset(&it, 0, sizeof it);
+    it.area = area;
+    it.db = db;
+    it.ts = S7_TS_BYTE;
+    it.start = start;
+    it.count = len;
+    it.buf = buf;
+    if (area == S7_AREA_T || area == S7_AREA_C) {
+        if (len % 2)
+            return S7_ERR_INVAL;
+        it.ts = area == S7_AREA_T ? S7_TS_TIMER : S7_TS_COUNTER;
+        it.count = len / 2;
+    }
+    int rc = var_run(c, kind, &it, 1, 0);
+    if (rc == S7_ERR_ITEM && it.status != S7_ERR_ITEM)
+        return it.status;
+    return rc;
+}
+
+int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start, void *buf,
+                        uint32_t len)
+{
+    return area_io(c, S7__JOB_READ, area, db, start, buf, len);
+}
+
+int s7_client_write_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start, const void *buf,
+                         uint32_t len)
+{
+    return area_io(c, S7__JOB_WRITE, area, db, start, (void *)buf, len);
+}
+
+int s7_client_db_read(s7_client *c, uint16_t db, uint32_t start, void *buf, uint32_t len)
+{
+    return s7_client_read_area(c, S7_AREA_DB, db, start, buf, len);
+}
+
+int s7_client_db_write(s7_client *c, uint16_t db, uint32_t start, const void *buf, uint32_t len)
+{
+    return s7_client_write_area(c, S7_AREA_DB, db, start, buf, len);
+}
+
+void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf)
+{
+    s7_var_spec s;
+    s7_tag_spec(t, &s);
+    memset(it, 0, sizeof *it);
+    it->area = s.area;
+    it->db = s.db;
+    it->ts = s.ts;
+    it->count = s.count;
+    it->buf = buf;
+    if (s.ts == S7_TS_BIT) {
+        it->start = s.addr >> 3;
+        it->bit = (uint8_t)(s.addr & 7u);
+    } else if (s.ts == S7_TS_TIMER || s.ts == S7_TS_COUNTER) {
+        it->start = s.addr;
+    } else {
+        it->start = s.addr >> 3;
+    }
+}
+
+#define DB_PROBES 32u
+
+int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)
+{
+    uint8_t b[DB_PROBES];
+    s7_item it[DB_PROBES];
+    *len = 0;
+    /* offset 0 tells missing (0x0A) from optimized or empty (0x05) */
+    memset(it, 0, sizeof it[0]);
+    it[0].area = S7_AREA_DB;
+    it[0].db = db;
+    it[0].ts = S7_TS_BYTE;
+    it[0].count = 1;
+    it[0].buf = b;
+    int rc = var_run(c, S7__JOB_READ, it, 1, 1);
+    if (rc < 0)
+        return rc;
+    /* invariant: byte lo-1 is readable; byte hi-1 is not (hi = 65537: unknown) */
+    uint32_t lo = 1, hi = 65537;
+    while (hi - lo > 1) {
+        uint32_t span = hi - lo, k = span - 1 < DB_PROBES ? span - 1 : DB_PROBES;
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t p = lo + (uint32_t)((uint64_t)(i + 1) * span / (k + 1));
+            memset(&it[i], 0, sizeof it[i]);
+            it[i].area = S7_AREA_DB;
+            it[i].db = db;
+            it[i].ts = S7_TS_BYTE;
+            it[i].start = p - 1;
+            it[i].count = 1;
+            it[i].buf = &b[i];
+        }
+        rc = var_run(c, S7__JOB_READ, it, k, 1);
+        if (rc < 0 && rc != S7_ERR_ITEM)
+            return rc;
+        uint32_t new_lo = lo, new_hi = hi;
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t p = it[i].start + 1;
+            if (it[i].status == 0) {
+                if (p > new_lo)
+                    new_lo = p;
+            } else if (it[i].status == S7_ERR_ITEM && it[i].rc == S7_RC_ADDR_OUT_OF_RANGE) {
+                if (p < new_hi)
+                    new_hi = p;
+            } else {
+                return it[i].status == S7_ERR_ITEM ? S7_ERR_ITEM : it[i].status;
+            }
+        }
+        if (new_hi <= new_lo)
+            return S7_ERR_PROTO; /* readable past an unreadable byte: not a plain DB */
+        lo = new_lo;
+        hi = new_hi;
+    }
+    memset(&c->last_error, 0, sizeof c->last_error);
+    *len = lo;
+    return 0;
+}

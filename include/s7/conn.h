@@ -1,0 +1,164 @@
+/* s7kit conn: one client-role connection as a state machine, and the request planner.
+ *
+ * Sans-I/O (pattern: nghttp2 mem_recv / mem_send): the engine feeds received bytes, takes
+ * bytes to send, and gets replies through a callback.  conn never touches a socket or a
+ * clock.  It does the COTP CR/CC, Setup Communication, COTP reassembly, PDU-reference
+ * assignment and strict matching (a reply that matches no job in flight fails the
+ * connection with S7_ERR_PDUREF: stale data is never returned), and the AmQ window.
+ *
+ * The planner turns any list of items into the fewest request PDUs that fit both the
+ * request and the reply budget of the negotiated PDU: nearby reads merged, items larger
+ * than a PDU split, no item cap. */
+#ifndef S7_CONN_H
+#define S7_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "err.h"
+#include "wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_conn s7_conn;
+
+enum s7_conn_state {
+    S7_CS_IDLE = 0,    /* nothing sent */
+    S7_CS_CR_SENT,     /* waiting for the CC */
+    S7_CS_SETUP_SENT,  /* waiting for the Setup Communication reply */
+    S7_CS_READY,       /* jobs may be submitted */
+    S7_CS_FAILED       /* a fatal error; s7_conn_error() says which */
+};
+
+/* Called for each reply matched to a job in flight.  pdu (and its views) are valid only
+ * during the call.  The callback may submit new requests. */
+typedef void (*s7_conn_reply_fn)(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);
+
+typedef struct s7_conn_cfg {
+    uint16_t local_tsap;
+    uint16_t remote_tsap;
+    uint8_t tpdu_size;    /* CR TPDU size code (0x0A = 1024) */
+    uint16_t pdu_request;
+    uint16_t amq_request;
+    uint16_t src_ref;     /* COTP source reference (non-zero) */
+    s7_conn_reply_fn on_reply;
+    void *ctx;
+    void (*tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len); /* optional */
+} s7_conn_cfg;
+
+/* A new connection state (copies cfg); NULL on out of memory. */
+S7_API s7_conn *s7_conn_new(const s7_conn_cfg *cfg);
+S7_API void s7_conn_free(s7_conn *c);
+/* Back to S7_CS_IDLE: drops buffered bytes and every job in flight. */
+S7_API void s7_conn_reset(s7_conn *c);
+
+/* Queue the COTP CR (state S7_CS_CR_SENT).  The Setup Communication request follows the
+ * CC by itself. */
+S7_API int s7_conn_start(s7_conn *c);
+
+S7_API int s7_conn_state(const s7_conn *c);
+/* The fatal error after S7_CS_FAILED (0 otherwise). */
+S7_API int s7_conn_error(const s7_conn *c);
+/* Mark the connection failed with err (the engine's own errors: timeout, socket). */
+S7_API void s7_conn_fail(s7_conn *c, int err);
+
+/* Negotiated values (0 until S7_CS_READY). */
+S7_API uint16_t s7_conn_pdu(const s7_conn *c);
+S7_API uint16_t s7_conn_amq(const s7_conn *c);
+/* TPDU size the peer confirmed (bytes). */
+S7_API uint32_t s7_conn_tpdu(const s7_conn *c);
+
+/* Jobs in flight and whether another may be submitted now (READY and below AmQ). */
+S7_API size_t s7_conn_inflight(const s7_conn *c);
+S7_API int s7_conn_can_submit(const s7_conn *c);
+
+/* Submit a request: s7_conn_submit_begin returns where to encode the S7 PDU (cap is the
+ * negotiated PDU length); s7_conn_submit_end takes its length, assigns a PDU reference
+ * (written into the PDU) and queues the frame(s), fragmenting to the TPDU size.  job/sub
+ * come back in the reply callback.  Returns the reference or a negative error
+ * (S7_ERR_STATE when not ready, S7_ERR_BUSY when the window is full, S7_ERR_TOOBIG). */
+S7_API uint8_t *s7_conn_submit_begin(s7_conn *c, size_t *cap);
+S7_API int s7_conn_submit_end(s7_conn *c, size_t pdu_len, void *job, uint32_t sub);
+
+/* Received bytes: either copied in with s7_conn_feed, or received straight into
+ * s7_conn_rx_space and committed.  Returns 0, or the fatal error that failed the
+ * connection (malformed frame, PDU reference mismatch, DR, negotiation failure). */
+S7_API int s7_conn_feed(s7_conn *c, const uint8_t *buf, size_t len);
+S7_API uint8_t *s7_conn_rx_space(s7_conn *c, size_t *space);
+S7_API int s7_conn_rx_commit(s7_conn *c, size_t n);
+
+/* Bytes waiting to be sent, and how many were sent. */
+S7_API size_t s7_conn_tx_pending(const s7_conn *c, const uint8_t **p);
+S7_API void s7_conn_tx_done(s7_conn *c, size_t n);
+
+/* For the engine: each job in flight (job, sub) in submission order; returns the count
+ * written (at most max). */
+S7_API size_t s7_conn_inflight_jobs(const s7_conn *c, void **jobs, uint32_t *subs, size_t max);
+
+/* ---------------------------------------------------------------- planner */
+
+/* A contiguous span of one area that one or more items fall in. */
+typedef struct s7_plan_range {
+    uint8_t area;
+    uint16_t db;
+    uint8_t kind;      /* S7_TS_BYTE, S7_TS_BIT (a lone bit), S7_TS_TIMER, S7_TS_COUNTER */
+    uint32_t start;    /* byte offset (element number for T/C) */
+    uint8_t bit;       /* lone bit only */
+    uint32_t nbytes;   /* bytes covered */
+    uint32_t first;    /* members[first .. first + nmembers) are the items in it */
+    uint32_t nmembers;
+} s7_plan_range;
+
+/* One item of one request: a part of a range. */
+typedef struct s7_plan_chunk {
+    s7_var_spec spec;
+    uint32_t range;
+    uint32_t offset;   /* byte offset of the chunk within its range */
+    uint32_t nbytes;   /* payload bytes */
+    uint32_t req;
+} s7_plan_chunk;
+
+typedef struct s7_plan_req {
+    uint32_t first;    /* chunks[order[first .. first + n)] */
+    uint32_t n;
+    uint32_t req_bytes, resp_bytes;
+} s7_plan_req;
+
+typedef struct s7_plan {
+    s7_plan_range *ranges;
+    uint32_t nranges;
+    uint32_t *members;   /* item indices */
+    s7_plan_chunk *chunks;
+    uint32_t nchunks;
+    uint32_t *order;     /* chunk indices grouped by request */
+    s7_plan_req *reqs;
+    uint32_t nreqs;
+} s7_plan;
+
+/* Plan a read (write = 0) or write (write = 1) of n items for PDU length pdu.  Reads of
+ * one area whose gap is at most merge_gap bytes share one range (merge_gap < 0: never
+ * merge); writes are never merged.  Items that cannot be planned get status S7_ERR_INVAL
+ * (bad area, count, bit) and take no part; every other item gets status 0.  Returns the
+ * number of requests or S7_ERR_NOMEM / S7_ERR_TOOBIG (pdu too small). */
+S7_API int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write,
+                        int merge_gap);
+S7_API void s7_plan_free(s7_plan *p);
+
+/* Encode request r of a plan as a whole S7 PDU (ref 0; s7_conn_submit_end sets it). */
+S7_API int s7_plan_encode(const s7_plan *p, const s7_item *items, uint32_t r, int write,
+                          uint8_t *buf, size_t cap);
+
+/* Apply the reply to request r: copies read data into the items' buffers and sets item
+ * status / rc for failed chunks.  Returns 0, S7_ERR_ITEM when some chunk failed,
+ * S7_ERR_PLC for a header error (pdu->err_class / err_code), S7_ERR_PARAM for a reply that
+ * does not fit the request. */
+S7_API int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write,
+                         const s7_pdu *pdu);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
