@@ -101,6 +101,8 @@ int s7_cotp_decode(const uint8_t *tpdu, size_t len, s7_cotp *out)
             out->class_opt = s7__r8(&h);
         else if (code == S7_COTP_DR || code == S7_COTP_ER)
             out->reason = s7__r8(&h);
+        else if (code == S7_COTP_DC && li == 6)
+            out->reason = s7__r8(&h); /* Snap7's DC: LI 6, one extra byte copied from the DR */
         int r = parse_params(&h, out, code == S7_COTP_CR || code == S7_COTP_CC);
         if (r < 0)
             return r;
