@@ -45,10 +45,18 @@ else
     export DEBIAN_FRONTEND=noninteractive
     say "apt: installing ${missing[*]}"
     echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-    apt-get update -qq </dev/null >/dev/null || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${missing[@]}" </dev/null >/dev/null || die "apt-get install ${missing[*]} failed"
+    aptlog="$(mktemp)"
+    if ! apt-get update -qq </dev/null >"$aptlog" 2>&1; then
+        tail -n 30 "$aptlog" >&2
+        die "apt-get update failed"
+    fi
+    if ! apt-get install -y -qq --no-install-recommends \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+            "${missing[@]}" </dev/null >"$aptlog" 2>&1; then
+        tail -n 30 "$aptlog" >&2
+        die "apt-get install ${missing[*]} failed"
+    fi
+    rm -f "$aptlog"
     still=()
     for p in "${missing[@]}"; do
         if [ "$p" = python3 ]; then command -v python3 >/dev/null 2>&1 || still+=("$p"); continue; fi
@@ -79,7 +87,7 @@ SNAP7_NODE="$MODS/node-snap7/build/Release/node_snap7.node"
 if [ -d "$MODS" ] && [ "$have_sum" = "$want_sum" ] && [ -f "$SNAP7_A" ] && [ -f "$SNAP7_NODE" ]; then
     say "npm: tests/node/node_modules up to date"
 else
-    say "npm: installing tests/node (node-snap7 builds Snap7 from source, ~1-2 min)"
+    say "npm: installing tests/node (node-snap7 compiles Snap7 from source)"
     rm -f "$STAMP"
     log="$(mktemp)"
     # build_from_source: skip prebuild-install's download attempt (only the npm registry is
@@ -100,5 +108,5 @@ fi
 [ -f "$MODS/nodes7/package.json" ] || die "missing nodes7 in $MODS"
 NODE_PATH="$MODS" node -e 'const s=require("node-snap7"); new s.S7Server(); new s.S7Client(); require("nodes7");' \
     </dev/null || die "node-snap7 / nodes7 do not load"
-printf '%s\n' "$want_sum" >"$STAMP"
+[ "$have_sum" = "$want_sum" ] || printf '%s\n' "$want_sum" >"$STAMP"
 say "npm: node-snap7 and nodes7 load (snap7.a and node_snap7.node present)"
