@@ -1,0 +1,433 @@
+/* s7bench: s7kit's client against the Snap7 client, both reading the same Snap7 server in
+ * one run, with a plain TCP ping-pong of the same frames as the loopback floor.
+ *
+ * Usage: s7bench [--quick] [--markdown] [--time S] [--cases abcde] [--pdu N]
+ *                [--snap7-pdu N] [--server HOST:PORT]
+ * Prints a table: case | s7kit | Snap7 | s7kit/Snap7 | floor | s7kit/floor.  Exit status 1
+ * when a read failed or returned wrong data, 2 on a usage or set-up error. */
+#include "bench.h"
+#include "snap7_peer.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cfg {
+    int quick, markdown, no_pin, rounds;
+    double run, warm;
+    int cases[CASE_COUNT];
+    unsigned pdu, snap7_pdu;
+    char host[256];
+    uint16_t port; /* 0: in-process Snap7 server */
+} cfg;
+
+typedef struct cell {
+    int state; /* 0 not run, 1 measured, -1 failed, -2 not available */
+    double rate;
+} cell;
+
+typedef struct row {
+    cell ours, snap7, floor;
+    size_t ours_frames, snap7_frames; /* request frames per operation */
+    int floor_from_ours;
+} row;
+
+static const char *case_name[CASE_COUNT] = {
+    "a. 4-byte read (DB1.DBD0), 1 at a time",
+    "b. 4-byte read, 8 in flight",
+    "c. 20-item read (20 x 4 B, scattered)",
+    "d. 64 KB DB read (65535 B)",
+    "e. 1,000-tag cycle (4 B every 64 B)",
+};
+static const char *case_unit[CASE_COUNT] = {"req/s", "req/s", "reads/s", "reads/s",
+                                            "cycles/s"};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: s7bench [options]\n"
+            "  --quick            short run (0.3 s per peer per case)\n"
+            "  --time S           seconds per peer per case (default 1.5)\n"
+            "  --rounds N         split that time into N interleaved rounds, keep each\n"
+            "                     side's best (default 3)\n"
+            "  --markdown         print the table as Markdown\n"
+            "  --cases LETTERS    cases to run, e.g. ad (default abcde)\n"
+            "  --pdu N            PDU size s7kit requests (default 960)\n"
+            "  --snap7-pdu N      PDU size Snap7's client requests (default: same as --pdu)\n"
+            "  --no-pin           leave threads to the scheduler (default: clients on one CPU,\n"
+            "                     server threads on another)\n"
+            "  --server HOST:PORT bench against that server instead of an in-process Snap7\n"
+            "                     server; DB1 (>= 65535 bytes, writable) gets the pattern first\n");
+}
+
+static int parse_args(int argc, char **argv, cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->run = 1.5;
+    c->rounds = 3;
+    c->pdu = 960;
+    for (int k = 0; k < CASE_COUNT; k++)
+        c->cases[k] = 1;
+    int have_time = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quick") == 0) {
+            c->quick = 1;
+        } else if (strcmp(a, "--no-pin") == 0) {
+            c->no_pin = 1;
+        } else if (strcmp(a, "--markdown") == 0) {
+            c->markdown = 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (v && strcmp(a, "--time") == 0) {
+            c->run = atof(v);
+            have_time = 1;
+            i++;
+            if (c->run <= 0)
+                return -1;
+        } else if (v && strcmp(a, "--rounds") == 0) {
+            c->rounds = atoi(v);
+            i++;
+            if (c->rounds < 1 || c->rounds > 100)
+                return -1;
+        } else if (v && strcmp(a, "--cases") == 0) {
+            memset(c->cases, 0, sizeof c->cases);
+            for (const char *p = v; *p; p++) {
+                if (*p < 'a' || *p >= 'a' + CASE_COUNT)
+                    return -1;
+                c->cases[*p - 'a'] = 1;
+            }
+            i++;
+        } else if (v && strcmp(a, "--pdu") == 0) {
+            c->pdu = (unsigned)atoi(v);
+            i++;
+            if (c->pdu < 240 || c->pdu > 65535)
+                return -1;
+        } else if (v && strcmp(a, "--snap7-pdu") == 0) {
+            c->snap7_pdu = (unsigned)atoi(v);
+            i++;
+            if (c->snap7_pdu < 240 || c->snap7_pdu > 4096)
+                return -1;
+        } else if (v && strcmp(a, "--server") == 0) {
+            const char *colon = strrchr(v, ':');
+            if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->host)
+                return -1;
+            memcpy(c->host, v, (size_t)(colon - v));
+            c->host[colon - v] = 0;
+            int port = atoi(colon + 1);
+            if (port <= 0 || port > 65535)
+                return -1;
+            c->port = (uint16_t)port;
+            i++;
+        } else {
+            return -1;
+        }
+    }
+    if (c->quick && !have_time)
+        c->run = 0.3;
+    c->warm = c->run / c->rounds / 8 < 0.2 ? c->run / c->rounds / 8 : 0.2;
+    if (!c->snap7_pdu)
+        c->snap7_pdu = c->pdu > 4096 ? 4096 : c->pdu;
+    return 0;
+}
+
+/* "12,345" style rate with three significant digits below 100. */
+static void fmt_rate(char *out, size_t cap, const cell *c, const char *na)
+{
+    if (c->state == 1) {
+        double r = c->rate;
+        if (r >= 100.0) {
+            char digits[32];
+            snprintf(digits, sizeof digits, "%.0f", r);
+            size_t n = strlen(digits), j = 0;
+            for (size_t i = 0; i < n && j + 2 < cap; i++) {
+                if (i > 0 && (n - i) % 3 == 0)
+                    out[j++] = ',';
+                out[j++] = digits[i];
+            }
+            out[j] = 0;
+        } else if (r >= 10.0) {
+            snprintf(out, cap, "%.1f", r);
+        } else {
+            snprintf(out, cap, "%.2f", r);
+        }
+    } else if (c->state == -1) {
+        snprintf(out, cap, "FAIL");
+    } else if (c->state == -2) {
+        snprintf(out, cap, "%s", na);
+    } else {
+        snprintf(out, cap, "-");
+    }
+}
+
+static void fmt_ratio(char *out, size_t cap, const cell *a, const cell *b)
+{
+    if (a->state == 1 && b->state == 1 && b->rate > 0) {
+        double r = a->rate / b->rate;
+        snprintf(out, cap, r >= 10 ? "%.0fx" : "%.2fx", r);
+    } else {
+        snprintf(out, cap, "-");
+    }
+}
+
+static void print_table(const cfg *c, row *rows, const char *server, unsigned pdu, unsigned amq,
+                        int snap7_pdu, const char *ours_note)
+{
+    const char *hdr[6] = {"case", "s7kit", "Snap7", "s7kit/Snap7", "floor", "s7kit/floor"};
+    char cellv[CASE_COUNT + 1][6][96];
+    int nrows = 0;
+    for (int k = 0; k < CASE_COUNT; k++) {
+        if (!c->cases[k])
+            continue;
+        row *r = &rows[k];
+        char (*v)[96] = cellv[nrows++];
+        char a[48], b[48], f[48];
+        fmt_rate(a, sizeof a, &r->ours, "n/a");
+        fmt_rate(b, sizeof b, &r->snap7, "n/a");
+        fmt_rate(f, sizeof f, &r->floor, "n/a");
+        snprintf(v[0], 96, "%s, %s", case_name[k], case_unit[k]);
+        snprintf(v[1], 96, "%s", a);
+        snprintf(v[2], 96, "%s%s", b, k == CASE_B && r->snap7.state == 1 ? " *" : "");
+        fmt_ratio(v[3], 96, &r->ours, &r->snap7);
+        snprintf(v[4], 96, "%s%s", f, (k == CASE_B || k == CASE_D) && r->floor.state == 1 ? " *" : "");
+        fmt_ratio(v[5], 96, &r->ours, &r->floor);
+        if (k == CASE_D) {
+            /* the same case in MB/s */
+            cell mo = r->ours, ms = r->snap7, mf = r->floor;
+            mo.rate *= BENCH_DB_LEN / 1e6;
+            ms.rate *= BENCH_DB_LEN / 1e6;
+            mf.rate *= BENCH_DB_LEN / 1e6;
+            char (*w)[96] = cellv[nrows++];
+            fmt_rate(a, sizeof a, &mo, "n/a");
+            fmt_rate(b, sizeof b, &ms, "n/a");
+            fmt_rate(f, sizeof f, &mf, "n/a");
+            snprintf(w[0], 96, "d. 64 KB DB read, MB/s");
+            snprintf(w[1], 96, "%s", a);
+            snprintf(w[2], 96, "%s", b);
+            fmt_ratio(w[3], 96, &mo, &ms);
+            snprintf(w[4], 96, "%s", f);
+            fmt_ratio(w[5], 96, &mo, &mf);
+        }
+    }
+
+    char pinning[96];
+    if (bench_cpu_client >= 0)
+        snprintf(pinning, sizeof pinning, "clients on CPU %d, server threads on CPU %d",
+                 bench_cpu_client, bench_cpu_server);
+    else
+        snprintf(pinning, sizeof pinning, "not pinned");
+    char neg[160];
+    if (pdu)
+        snprintf(neg, sizeof neg, "s7kit PDU %u, AmQ %u; Snap7 PDU %d, AmQ 1 (one request at a time)",
+                 pdu, amq, snap7_pdu);
+    else
+        snprintf(neg, sizeof neg, "s7kit not connected; Snap7 PDU %d, AmQ 1", snap7_pdu);
+
+    if (c->markdown) {
+        printf("Server: %s. Negotiated: %s. %.1f s per peer per case in %d rounds, best round. "
+               "Threads: %s.\n\n",
+               server, neg, c->run, c->rounds, pinning);
+        printf("| %s | %s | %s | %s | %s | %s |\n", hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5]);
+        printf("|---|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i < nrows; i++)
+            printf("| %s | %s | %s | %s | %s | %s |\n", cellv[i][0], cellv[i][1], cellv[i][2],
+                   cellv[i][3], cellv[i][4], cellv[i][5]);
+    } else {
+        printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), best round\n"
+               "threads:    %s\n\n",
+               server, neg, c->run, c->rounds, c->warm, pinning);
+        int w[6];
+        for (int j = 0; j < 6; j++) {
+            w[j] = (int)strlen(hdr[j]);
+            for (int i = 0; i < nrows; i++)
+                if ((int)strlen(cellv[i][j]) > w[j])
+                    w[j] = (int)strlen(cellv[i][j]);
+        }
+        printf("%-*s", w[0], hdr[0]);
+        for (int j = 1; j < 6; j++)
+            printf("  %*s", w[j], hdr[j]);
+        printf("\n");
+        for (int i = 0; i < nrows; i++) {
+            printf("%-*s", w[0], cellv[i][0]);
+            for (int j = 1; j < 6; j++)
+                printf("  %*s", w[j], cellv[i][j]);
+            printf("\n");
+        }
+    }
+
+    const char *br = c->markdown ? "  " : ""; /* Markdown line break */
+    printf("\n* one request at a time: Snap7's client cannot pipeline, and the floor is the "
+           "one-at-a-time round trip.%s\n", br);
+    printf("requests per operation:");
+    for (int k = 0; k < CASE_COUNT; k++) {
+        if (!c->cases[k] || k == CASE_B)
+            continue;
+        char n[24] = "-";
+        if (rows[k].ours.state == 1)
+            snprintf(n, sizeof n, "%zu", rows[k].ours_frames);
+        printf(" %c. s7kit %s, Snap7 %zu;", 'a' + k, n, rows[k].snap7_frames);
+    }
+    printf("%s\nfloor: a TCP ping-pong over 127.0.0.1 (TCP_NODELAY) moving %s, one round trip at "
+           "a time.%s\n",
+           br, rows[CASE_A].floor_from_ours || rows[CASE_C].floor_from_ours
+               ? "the frames s7kit exchanged (sizes taken with its frame tap)"
+               : "the frames Snap7 exchanges (s7kit not measured)",
+           ours_note[0] ? br : "");
+    if (ours_note[0])
+        printf("s7kit: %s\n", ours_note);
+}
+
+/* Keep the best round of a side; a failed round marks the side failed for the case. */
+static int take(cell *c, int rc, double rate, int k, const char *msg)
+{
+    if (rc != 0) {
+        fprintf(stderr, "s7bench: case %c: %s\n", 'a' + k, msg);
+        c->state = -1;
+        return -1;
+    }
+    if (c->state == 0 || rate > c->rate)
+        c->rate = rate;
+    c->state = 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cfg c;
+    if (parse_args(argc, argv, &c) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    for (uint32_t i = 0; i < BENCH_DB_LEN; i++)
+        bench_db[i] = bench_pattern(i);
+
+    /* Server-side threads inherit the CPU of the thread that starts them. */
+    if (!c.no_pin && bench_pin_setup() == 0)
+        bench_pin_self(bench_cpu_server);
+
+    static uint8_t srv_db[BENCH_DB_LEN];
+    snap7_srv *srv = NULL;
+    char host[256], server[320];
+    uint16_t port;
+    int rc;
+    if (c.port == 0) {
+        memcpy(srv_db, bench_db, sizeof srv_db);
+        rc = snap7_srv_start(srv_db, (uint16_t)BENCH_DB_LEN, &port, &srv);
+        if (rc != 0) {
+            fprintf(stderr, "s7bench: cannot start the Snap7 server: %s\n", snap7_err_text(rc));
+            return 2;
+        }
+        snprintf(host, sizeof host, "127.0.0.1");
+        snprintf(server, sizeof server, "Snap7 server in-process, 127.0.0.1:%u, DB1 = 65535 B",
+                 (unsigned)port);
+    } else {
+        snprintf(host, sizeof host, "%s", c.host);
+        port = c.port;
+        snprintf(server, sizeof server, "external, %s:%u", host, (unsigned)port);
+    }
+
+    bench_pin_self(bench_cpu_client);
+
+    snap7_cli *s7c = NULL;
+    rc = snap7_cli_connect(host, port, (int)c.snap7_pdu, &s7c);
+    if (rc != 0) {
+        fprintf(stderr, "s7bench: Snap7 client cannot connect to %s:%u: %s\n", host,
+                (unsigned)port, snap7_err_text(rc));
+        snap7_srv_stop(srv);
+        return 2;
+    }
+    if (c.port != 0) {
+        rc = snap7_cli_db_write(s7c, BENCH_DB, 0, (int)BENCH_DB_LEN, bench_db);
+        if (rc != 0) {
+            fprintf(stderr, "s7bench: writing the pattern into DB1 of %s:%u failed: %s\n", host,
+                    (unsigned)port, snap7_err_text(rc));
+            snap7_cli_free(s7c);
+            return 2;
+        }
+    }
+    int snap7_pdu = snap7_cli_pdu(s7c);
+
+    int failed = 0;
+    char msg[BENCH_MSG], ours_note[BENCH_MSG] = "";
+    ours *o = NULL;
+    unsigned pdu = 0, amq = 0;
+    int ours_state = 0;
+    if (ours_available(ours_note) != 0) {
+        ours_state = -2;
+    } else if (ours_connect(host, port, (uint16_t)c.pdu, &o, msg) != 0) {
+        fprintf(stderr, "s7bench: %s\n", msg);
+        snprintf(ours_note, sizeof ours_note, "%s", msg);
+        ours_state = -1;
+        failed = 1;
+    } else {
+        ours_negotiated(o, &pdu, &amq);
+    }
+
+    row rows[CASE_COUNT];
+    memset(rows, 0, sizeof rows);
+    bench_script script = {0}, plan = {0};
+    if (!c.markdown)
+        fprintf(stderr, "s7bench: measuring (%s)...\n", c.quick ? "quick" : "full");
+    double slice = c.run / c.rounds;
+    for (int k = 0; k < CASE_COUNT; k++) {
+        if (!c.cases[k])
+            continue;
+        row *r = &rows[k];
+        enum bench_case kc = (enum bench_case)k;
+        r->ours.state = o ? 0 : ours_state;
+        bench_script_clear(&script);
+
+        /* Rounds interleave the three sides so that a disturbance on this shared machine
+         * hits them alike; each side keeps its best round. */
+        for (int round = 0; round < c.rounds; round++) {
+            double rate = 0;
+            if (o && r->ours.state >= 0) {
+                rc = ours_measure(o, kc, c.warm, slice, &rate, round == 0 ? &script : NULL, msg);
+                if (take(&r->ours, rc, rate, k, msg) != 0)
+                    failed = 1;
+                if (round == 0)
+                    r->ours_frames = script.n;
+            }
+            if (r->snap7.state >= 0) {
+                rc = snap7_side_measure(s7c, kc, c.warm, slice, &rate, msg);
+                if (take(&r->snap7, rc, rate, k, msg) != 0)
+                    failed = 1;
+            }
+            /* The floor replays the frames s7kit's tap recorded, else Snap7's; case b's
+             * floor is the one-at-a-time 4-byte exchange. */
+            if (k == CASE_B && c.cases[CASE_A]) {
+                r->floor = rows[CASE_A].floor;
+                r->floor_from_ours = rows[CASE_A].floor_from_ours;
+            } else if (r->floor.state >= 0) {
+                const bench_script *fs = &plan;
+                bench_script_snap7(&plan, k == CASE_B ? CASE_A : kc, snap7_pdu);
+                if (k != CASE_B && script.n > 0) {
+                    fs = &script;
+                    r->floor_from_ours = 1;
+                }
+                rc = floor_measure(fs, c.warm, slice, &rate, msg);
+                if (take(&r->floor, rc, rate, k, msg) != 0)
+                    failed = 1;
+            }
+        }
+        bench_script_snap7(&plan, kc, snap7_pdu);
+        r->snap7_frames = plan.n;
+        if (!c.markdown)
+            fprintf(stderr, "s7bench: case %c done\n", 'a' + k);
+    }
+
+    print_table(&c, rows, server, pdu, amq, snap7_pdu, ours_note);
+
+    bench_script_free(&script);
+    bench_script_free(&plan);
+    ours_free(o);
+    snap7_cli_free(s7c);
+    snap7_srv_stop(srv);
+    return failed ? 1 : 0;
+}
