@@ -33,6 +33,17 @@ check_eq "$(snap7_local plcstatus)" run "CPU status run"
 check_contains "$(snap7_local cpuinfo)" "ASName=SNAP7-SERVER" "cpuinfo names the Snap7 server"
 check_fails "unknown command is a usage error" snap7_local frobnicate
 
+# nodes7 (the other third-party client) against the same server.
+if [ -f "$NODE_PATH/nodes7/package.json" ]; then
+    check_eq "$("$S7_NODE" "$S7_INTEROP_DIR/nodes7_client.js" "127.0.0.1:$SNAP7_PORT" read DB1,INT2 MB16)" \
+        "$(printf 'DB1,INT2=515\nMB16=16')" "nodes7 reads DB1,INT2 and MB16"
+    check_ok "nodes7 writes DB10,INT8" "$S7_NODE" "$S7_INTEROP_DIR/nodes7_client.js" \
+        "127.0.0.1:$SNAP7_PORT" write DB10,INT8=4660
+    check_eq "$(snap7_local dbread 10 8 2)" 1234 "nodes7 write read back by Snap7"
+else
+    printf 'note: nodes7 not installed, its checks skipped\n'
+fi
+
 # A second server beside the first, with an explicit layout and CPU in STOP.
 first_port=$SNAP7_PORT
 first_log=$SNAP7_LOG
