@@ -1,14 +1,13 @@
 /* s7bench: the cases as s7kit's client performs them: s7_client_read for the 4-byte read,
  * the 20-item read and the 1,000-tag cycle (the planner packs the items into PDUs),
  * s7_client_db_read for the 64 KB read, and the async API with 8 jobs kept queued for the
- * pipelined case.  Every operation checks the bytes read against the DB1 pattern.
+ * pipelined case (driven by s7_multi_poll).  Every operation checks the bytes read against the DB1 pattern.
  *
  * The client functions are referenced weakly (the bench links libs7 whole): while the
  * client is not in the library the benchmark still builds and reports s7kit as not
  * available instead of failing to link. */
 #include "bench.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,18 @@
 #pragma weak s7_client_read
 #pragma weak s7_client_db_read
 #pragma weak s7_client_read_async
-#pragma weak s7_client_fd
-#pragma weak s7_client_events
-#pragma weak s7_client_timeout_ms
-#pragma weak s7_client_step
 #pragma weak s7_client_pending
+#pragma weak s7_multi_new
+#pragma weak s7_multi_free
+#pragma weak s7_multi_add
+#pragma weak s7_multi_poll
 #pragma weak s7_strerror
 
 #define MAX_FRAMES 4096
 
 struct ours {
     s7_client *c;
+    s7_multi *m; /* drives the async jobs of case b */
     enum bench_case k;
     /* frame tap: sizes of the frames one operation moved */
     int capturing;
@@ -69,11 +69,11 @@ int ours_available(char *msg)
         {"s7_client_read", s7_client_read != NULL},
         {"s7_client_db_read", s7_client_db_read != NULL},
         {"s7_client_read_async", s7_client_read_async != NULL},
-        {"s7_client_fd", s7_client_fd != NULL},
-        {"s7_client_events", s7_client_events != NULL},
-        {"s7_client_timeout_ms", s7_client_timeout_ms != NULL},
-        {"s7_client_step", s7_client_step != NULL},
         {"s7_client_pending", s7_client_pending != NULL},
+        {"s7_multi_new", s7_multi_new != NULL},
+        {"s7_multi_free", s7_multi_free != NULL},
+        {"s7_multi_add", s7_multi_add != NULL},
+        {"s7_multi_poll", s7_multi_poll != NULL},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         if (!fns[i].present) {
@@ -121,7 +121,10 @@ int ours_connect(const char *host, uint16_t port, uint16_t pdu, ours **out, char
         snprintf(msg, BENCH_MSG, "s7kit: s7_client_new failed");
         return -1;
     }
-    int rc = s7_client_connect(o->c, host, port);
+    o->m = s7_multi_new();
+    int rc = o->m ? s7_multi_add(o->m, o->c) : S7_ERR_NOMEM;
+    if (rc == 0)
+        rc = s7_client_connect(o->c, host, port);
     if (rc != 0) {
         snprintf(msg, BENCH_MSG, "s7kit: connect to %s:%u failed: %s", host, (unsigned)port,
                  errtext(rc));
@@ -136,6 +139,7 @@ void ours_free(ours *o)
 {
     if (!o)
         return;
+    s7_multi_free(o->m);
     s7_client_free(o->c);
     free(o);
 }
@@ -274,10 +278,9 @@ static int pipelined(ours *o, double dur, unsigned long *n, double *secs, char *
             return -1;
     int stopping = 0;
     while (s7_client_pending(o->c) > 0) {
-        struct pollfd p = {.fd = s7_client_fd(o->c), .events = s7_client_events(o->c)};
-        int to = s7_client_timeout_ms(o->c);
-        int r = poll(&p, 1, to < 0 || to > 100 ? 100 : to);
-        int rc = s7_client_step(o->c, r > 0 ? p.revents : 0);
+        /* s7_multi_poll: submit what is queued, one poll, process; completions call
+         * slot_done.  It returns the handles still busy or a negative error. */
+        int rc = s7_multi_poll(o->m, 100);
         now = bench_now();
         for (size_t i = 0; i < BENCH_DEPTH; i++) {
             slot *s = &slots[i];
@@ -298,8 +301,8 @@ static int pipelined(ours *o, double dur, unsigned long *n, double *secs, char *
             }
             last = now;
         }
-        if (rc != 0) {
-            snprintf(msg, BENCH_MSG, "s7kit: client_step failed: %s", errtext(rc));
+        if (rc < 0) {
+            snprintf(msg, BENCH_MSG, "s7kit: multi_poll failed: %s", errtext(rc));
             return -1;
         }
         if (!stopping && now - start >= dur)
