@@ -1,0 +1,119 @@
+/* The s7 command line: what the subcommands share.  Option parsing (common options anywhere
+ * on the line, per-command extras), the HOST[:PORT] target, connecting with explained
+ * errors, the "error / cause / fix" report on stderr, tag parsing and JSON output helpers.
+ *
+ * Exit codes of every command: 0 success, 1 the operation failed (PLC or item errors),
+ * 2 usage error, 3 no connection. */
+#ifndef S7_TOOLS_COMMON_H
+#define S7_TOOLS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "s7/client.h"
+
+#define S7_CLI_VERSION "0.1.0"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NOCONN = 3 };
+/* cli_parse: --help printed the command's help (exit 0). */
+enum { CLI_HELP_SHOWN = -1 };
+
+/* Command-specific options a command accepts on top of the common ones. */
+enum { CLI_X_EVERY = 1, CLI_X_COUNT = 2, CLI_X_OUT = 4 };
+
+struct cli;
+typedef int (*cli_run_fn)(struct cli *c);
+
+typedef struct cli_cmd {
+    const char *name;
+    cli_run_fn run;
+    const char *usage;   /* "HOST ADDRESS..." */
+    const char *summary; /* one line for `s7 help` */
+    const char *help;    /* details for `s7 help CMD` */
+    unsigned extras;     /* CLI_X_* */
+    int min_args;        /* positionals after HOST */
+    int max_args;        /* -1 unlimited */
+} cli_cmd;
+
+typedef struct cli {
+    const cli_cmd *cmd;
+    s7_client_opts copts;
+    int json;
+    int trace;
+    long every_ms;   /* watch --every, default 1000 */
+    long count;      /* watch --count, 0 = unbounded */
+    const char *out; /* dump -o FILE */
+    const char *target;
+    char host[256];
+    uint16_t port;
+    int nargs;       /* positionals after HOST */
+    char **args;
+} cli;
+
+/* The command table (main.c). */
+extern const cli_cmd cli_cmds[];
+const cli_cmd *cli_find_cmd(const char *name);
+
+/* Parse argv (after the command name) into c.  Returns CLI_OK, CLI_HELP_SHOWN after --help,
+ * or CLI_USAGE after printing what was wrong, what would be right and the usage line.
+ * c->args is allocated: cli_free() releases it. */
+int cli_parse(cli *c, const cli_cmd *cmd, int argc, char **argv);
+
+void cli_free(cli *c);
+
+/* Print "error: <msg>" and the usage of c->cmd on stderr; returns CLI_USAGE. */
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_print_usage(FILE *f, const cli_cmd *cmd);
+
+/* Split HOST[:PORT] / [V6]:PORT / bare IPv6.  Returns 0, or -1 with a message in err. */
+int cli_parse_target(const char *text, char *host, size_t hostcap, uint16_t *port, char *err,
+                     size_t errcap);
+
+/* Connect with the options of c.  Returns the handle, or NULL after explaining the failure on
+ * stderr (and as a JSON object on stdout under --json); *rc gets the exit code. */
+s7_client *cli_connect(cli *c, int *rc);
+
+/* An explanation of a library error (and, for S7_ERR_PLC, of the PLC's code). */
+typedef struct cli_why {
+    const char *name; /* "PUT_GET_NOT_PERMITTED", "S7_ERR_REFUSED" ... */
+    char what[320];
+    char cause[640];
+    char fix[640];
+} cli_why;
+
+/* Explain err from an operation ("read", "write", "connect"...) on handle s (may be NULL). */
+void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_why *w);
+/* Explain a failed item (status/rc) at tag t; asks the CPU for the DB length when that helps
+ * (s may be NULL). */
+void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it, cli_why *w);
+/* "error: what\n  cause: ...\n  fix: ...\n" on stderr. */
+void cli_report(const cli_why *w);
+/* {"status":..,"error":..,"cause":..,"fix":..} fields (without braces) on f. */
+void cli_json_why(FILE *f, const cli_why *w);
+
+/* Parse an address; on failure prints "error: bad address ..." and returns -1. */
+int cli_parse_tag(const cli *c, const char *text, s7_tag *t);
+/* Canonical form of t into buf. */
+const char *cli_tag_text(const s7_tag *t, char *buf, size_t cap);
+/* The type of t as text: "INT", "INT[3]", "STRING[20]". */
+const char *cli_type_text(const s7_tag *t, char *buf, size_t cap);
+/* Format the value of t from wire bytes into a malloc'ed string (NULL on out of memory). */
+char *cli_value_text(const s7_tag *t, const uint8_t *wire, size_t len, int json);
+
+/* JSON string literal of s on f (quoted, escaped). */
+void cli_json_str(FILE *f, const char *s);
+
+/* Strict number parsing: decimal (or 0x hex when hex_ok); returns 0 or -1. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
+/* Milliseconds of a monotonic clock. */
+int64_t cli_now_ms(void);
+/* Sleep ms milliseconds (returns early on a signal). */
+void cli_sleep_ms(long ms);
+
+#endif

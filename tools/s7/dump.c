@@ -1,0 +1,175 @@
+/* s7 dump HOST DB N [-o FILE]: the whole DB (its length found with s7_client_db_length),
+ * read in chunks, to a file or as a hex dump (offset, 16 bytes, ASCII) on stdout, with a
+ * progress bar on stderr when stderr is a terminal. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define DUMP_CHUNK 4096u
+
+static void progress(uint16_t db, uint32_t done, uint32_t total)
+{
+    int width = 30, filled = total ? (int)((uint64_t)done * (uint64_t)width / total) : width;
+    fprintf(stderr, "\rDB%u [", db);
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %3u%% %u/%u bytes", total ? (unsigned)((uint64_t)done * 100u / total) : 100u,
+            done, total);
+    fflush(stderr);
+}
+
+static void hexdump(FILE *f, const uint8_t *p, uint32_t len)
+{
+    for (uint32_t off = 0; off < len; off += 16) {
+        uint32_t n = len - off < 16 ? len - off : 16;
+        fprintf(f, "%08x ", off);
+        for (uint32_t i = 0; i < 16; i++) {
+            if (i == 8)
+                fputc(' ', f);
+            if (i < n)
+                fprintf(f, " %02x", p[off + i]);
+            else
+                fputs("   ", f);
+        }
+        fputs("  |", f);
+        for (uint32_t i = 0; i < n; i++)
+            fputc(isprint(p[off + i]) ? p[off + i] : '.', f);
+        fputs("|\n", f);
+    }
+}
+
+/* DB number from "DB" "N" or "DB<N>"; returns 0 or CLI_USAGE after printing. */
+static int parse_db(const cli *c, uint16_t *db)
+{
+    const char *num = NULL;
+    long v;
+    if (c->nargs == 2 && strcasecmp(c->args[0], "DB") == 0)
+        num = c->args[1];
+    else if (c->nargs == 1 && strncasecmp(c->args[0], "DB", 2) == 0)
+        num = c->args[0] + 2;
+    if (!num)
+        return cli_usage_error(c->cmd, "expected DB N after the host, e.g. s7 dump %s DB 3",
+                               c->target);
+    if (cli_parse_long(num, 1, 65535, &v))
+        return cli_usage_error(c->cmd, "DB number '%s' must be 1..65535, e.g. s7 dump %s DB 3", num,
+                               c->target);
+    *db = (uint16_t)v;
+    return 0;
+}
+
+int cmd_dump(cli *c)
+{
+    uint16_t db = 0;
+    uint32_t len = 0, off;
+    int rc, err, tty = isatty(2);
+    uint8_t *data = NULL;
+    FILE *out = NULL;
+    s7_client *s;
+
+    if (parse_db(c, &db))
+        return CLI_USAGE;
+    s = cli_connect(c, &rc);
+    if (!s)
+        return rc;
+
+    err = s7_client_db_length(s, db, &len);
+    if (err < 0) {
+        cli_why w;
+        const s7_explain *e = s7_client_last_error(s);
+        if (err == S7_ERR_ITEM && e && e->code) {
+            s7_tag t;
+            s7_item it;
+            memset(&t, 0, sizeof t);
+            memset(&it, 0, sizeof it);
+            t.area = S7_AREA_DB;
+            t.db = db;
+            t.type = S7_T_BYTE;
+            t.count = 1;
+            it.status = S7_ERR_ITEM;
+            it.rc = (uint8_t)e->code;
+            cli_why_item(c, s, &t, &it, &w);
+            snprintf(w.what, sizeof w.what, "cannot find the length of DB%u: %s (item return code 0x%02X %s)",
+                     db, e->text, (unsigned)e->code, e->name);
+        } else {
+            cli_why_err(c, s, err, "DB length search", &w);
+        }
+        cli_report(&w);
+        if (c->json) {
+            fputs("{", stdout);
+            cli_json_why(stdout, &w);
+            fputs("}\n", stdout);
+        }
+        rc = CLI_FAIL;
+        goto out;
+    }
+    data = malloc(len ? len : 1);
+    if (!data) {
+        fprintf(stderr, "error: out of memory for %u bytes\n", len);
+        rc = CLI_FAIL;
+        goto out;
+    }
+    if (c->out) {
+        out = fopen(c->out, "wb");
+        if (!out) {
+            fprintf(stderr, "error: cannot create '%s': %s\n", c->out, strerror(errno));
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
+    for (off = 0; off < len; off += DUMP_CHUNK) {
+        uint32_t n = len - off < DUMP_CHUNK ? len - off : DUMP_CHUNK;
+        if (tty)
+            progress(db, off, len);
+        err = s7_client_db_read(s, db, off, data + off, n);
+        if (err < 0) {
+            cli_why w;
+            char act[64];
+            if (tty)
+                fputc('\n', stderr);
+            snprintf(act, sizeof act, "read of DB%u at byte %u", db, off);
+            cli_why_err(c, s, err, act, &w);
+            cli_report(&w);
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
+    if (tty) {
+        progress(db, len, len);
+        fputc('\n', stderr);
+    }
+    if (out) {
+        if (fwrite(data, 1, len, out) != len || fclose(out) != 0) {
+            out = NULL;
+            fprintf(stderr, "error: cannot write '%s': %s\n", c->out, strerror(errno));
+            rc = CLI_FAIL;
+            goto out;
+        }
+        out = NULL;
+        if (c->json) {
+            printf("{\"db\": %u, \"length\": %u, \"file\": ", db, len);
+            cli_json_str(stdout, c->out);
+            fputs("}\n", stdout);
+        } else {
+            fprintf(stderr, "DB%u: %u bytes written to %s\n", db, len, c->out);
+        }
+    } else if (c->json) {
+        printf("{\"db\": %u, \"length\": %u, \"hex\": \"", db, len);
+        for (uint32_t i = 0; i < len; i++)
+            printf("%02x", data[i]);
+        fputs("\"}\n", stdout);
+    } else {
+        hexdump(stdout, data, len);
+    }
+    rc = CLI_OK;
+out:
+    if (out)
+        fclose(out);
+    free(data);
+    s7_client_free(s);
+    return rc;
+}

@@ -1,0 +1,144 @@
+/* The s7 command line: dispatch to the subcommands, `s7 help [CMD]` and `s7 --version`.
+ * Each subcommand lives in its own file (read.c, write.c, info.c, dump.c, watch.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+int cmd_read(cli *c);
+int cmd_write(cli *c);
+int cmd_info(cli *c);
+int cmd_dump(cli *c);
+int cmd_watch(cli *c);
+
+#define COMMON_HELP                                                                           \
+    "Common options (anywhere on the line):\n"                                                \
+    "  --rack R            rack of the CPU, 0..7 (default 0)\n"                                \
+    "  --slot S            slot of the CPU, 0..31 (default 1: S7-1200/1500; S7-300 uses 2)\n"  \
+    "  --type pg|op|basic  connection type / resource pool (default pg)\n"                     \
+    "  --tsap LOCAL:REMOTE explicit TSAPs in hex instead of rack/slot, e.g. 0100:0200 (LOGO!)\n" \
+    "  --pdu N             PDU size to request, 240..960 (default 960; the CPU may answer less)\n" \
+    "  --timeout MS        connect and request timeout, 1..600000 ms (default 3000)\n"         \
+    "  --json              machine-readable output on stdout\n"                                 \
+    "  --trace             hex dump of every frame on stderr\n"                                 \
+    "HOST is an IPv4 address, a name, or an IPv6 address in brackets, with an optional :PORT\n" \
+    "(default 102): 192.168.0.1, plc7:1102, [::1]:102.\n"                                       \
+    "Exit codes: 0 success, 1 the PLC refused (or some items failed), 2 usage error,\n"         \
+    "3 no connection.\n"
+
+const cli_cmd cli_cmds[] = {
+    {"read", cmd_read, "HOST ADDRESS...", "read values (all items in one request plan)",
+     "Reads every ADDRESS and prints one line 'ADDRESS = VALUE' per item, the address in\n"
+     "canonical form.  Addresses in Step 7/TIA, PLC4X, nodes7 or S7-200 style, with an optional\n"
+     "type: DB1.DBW0  DB1.DBD4:REAL  DB1.DBB10:STRING[20]  MW4:INT[3]  I0.0  QB1  T5  C3\n"
+     "%DB1:4:REAL  DB1,INT2  VW10.  Any number of items: they are packed into as few PDUs as fit.\n"
+     "--json prints an array of {address, type, value, status} (plus error, cause and fix for\n"
+     "items that failed).  Exit 0 only when every item was read.\n\n"
+     "Examples:\n"
+     "  s7 read 192.168.0.1 DB1.DBW0 DB1.DBD4:REAL MB0\n"
+     "  s7 read 192.168.0.1 --json DB1.DBX0.0 MW10:INT\n\n" COMMON_HELP,
+     0, 1, -1},
+    {"write", cmd_write, "HOST ADDRESS=VALUE...", "write values (typed by the address)",
+     "Writes each VALUE to its ADDRESS; the value is parsed for the address's type (BOOL true/false/1/0,\n"
+     "integers in decimal or 16#FF, REAL, STRING text, TIME T#5s, arrays [1, 2, 3]).  A BOOL\n"
+     "address writes only that bit.  Prints 'ADDRESS = VALUE' for each written item.\n"
+     "--json prints an array of {address, type, value, status}.  Exit 0 only when every item\n"
+     "was written.\n\n"
+     "Examples:\n"
+     "  s7 write 192.168.0.1 DB1.DBW0=42 DB1.DBD4:REAL=3.5 M0.1=true\n"
+     "  s7 write 192.168.0.1 'DB1.DBB10:STRING[20]=hello world'\n\n" COMMON_HELP,
+     0, 1, -1},
+    {"info", cmd_info, "HOST", "identity, state, PDU, protection and connections of a CPU",
+     "Prints what the CPU tells about itself: order code, firmware, names, serial number,\n"
+     "module type (SZL 0x0011 / 0x001C), CPU state (SZL 0x0424), the negotiated PDU size and\n"
+     "jobs in flight (AmQ), the TSAPs used, and where the CPU answers them the protection level\n"
+     "(SZL 0x0232) and its connection capacity and use (SZL 0x0131 / 0x0132).\n\n"
+     "Example:\n"
+     "  s7 info 192.168.0.1 --json\n\n" COMMON_HELP,
+     0, 0, 0},
+    {"dump", cmd_dump, "HOST DB N [-o FILE]", "read a whole DB into a file or as a hex dump",
+     "Finds the length of DB N, reads it in chunks and writes the bytes to FILE (-o), or prints\n"
+     "a hex dump (offset, 16 bytes, ASCII) on stdout.  Shows progress on stderr when stderr is a\n"
+     "terminal.  --json prints {db, length, file} or {db, length, hex}.\n\n"
+     "Options:\n"
+     "  -o FILE, --output FILE   write the raw bytes to FILE\n\n"
+     "Examples:\n"
+     "  s7 dump 192.168.0.1 DB 3\n"
+     "  s7 dump 192.168.0.1 DB 3 -o db3.bin\n\n" COMMON_HELP,
+     CLI_X_OUT, 1, 2},
+    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N]", "poll values and print changes",
+     "Polls the addresses and prints a timestamped line 'TIME ADDRESS = VALUE' for each value\n"
+     "when it changes (the first values too).  When the connection drops it says so and\n"
+     "reconnects.  --json prints one JSON object per line.\n\n"
+     "Options:\n"
+     "  --every MS   poll interval, 10..86400000 ms (default 1000)\n"
+     "  --count N    stop after N polls (default: until interrupted)\n\n"
+     "Example:\n"
+     "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n\n" COMMON_HELP,
+     CLI_X_EVERY | CLI_X_COUNT, 1, -1},
+    {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
+};
+
+const cli_cmd *cli_find_cmd(const char *name)
+{
+    for (const cli_cmd *c = cli_cmds; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "s7 %s: Siemens S7 PUT/GET over ISO-on-TCP (port 102)\n\n", S7_CLI_VERSION);
+    fprintf(f, "usage: s7 COMMAND HOST ... [options]\n\nCommands:\n");
+    for (const cli_cmd *c = cli_cmds; c->name; c++)
+        fprintf(f, "  %-6s %-42s %s\n", c->name, c->usage, c->summary);
+    fprintf(f, "  %-6s %-42s %s\n\n", "help", "[COMMAND]", "this text, or a command's details");
+    fputs(COMMON_HELP, f);
+}
+
+int main(int argc, char **argv)
+{
+    const cli_cmd *cmd;
+    cli c;
+    int rc;
+
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+        strcmp(argv[1], "version") == 0) {
+        printf("s7 (s7kit) %s\n", S7_CLI_VERSION);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        if (argc > 2) {
+            cmd = cli_find_cmd(argv[2]);
+            if (!cmd) {
+                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch)\n",
+                        argv[2]);
+                return CLI_USAGE;
+            }
+            printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
+            return CLI_OK;
+        }
+        print_help(stdout);
+        return CLI_OK;
+    }
+    cmd = cli_find_cmd(argv[1]);
+    if (!cmd) {
+        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch; "
+                        "s7 help lists them)\n",
+                argv[1]);
+        return CLI_USAGE;
+    }
+    rc = cli_parse(&c, cmd, argc - 2, argv + 2);
+    if (rc == CLI_OK)
+        rc = cmd->run(&c);
+    else if (rc == CLI_HELP_SHOWN)
+        rc = CLI_OK;
+    cli_free(&c);
+    return rc;
+}

@@ -1,0 +1,240 @@
+/* s7 watch HOST ADDRESS... [--every MS] [--count N]: poll the addresses (one read call per
+ * poll) and print a timestamped line whenever a value or an item's status changes (the first
+ * values too).  When the connection drops it says so and reconnects (s7_client_reconnect)
+ * on the next polls.  --count bounds the number of polls. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* Wall-clock time "2026-11-21T13:45:00.123" into buf. */
+static const char *stamp(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    char day[32];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, cap, "%.20s.%03d", day, (int)(ts.tv_nsec / 1000000L) % 1000);
+    return buf;
+}
+
+/* Per-item memory of what was printed last. */
+typedef struct seen {
+    int printed;  /* something was printed for this item */
+    int status;   /* last status */
+    uint8_t rc;
+    uint8_t *last; /* last value bytes */
+} seen;
+
+static void print_value(const cli *c, const char *ts, const s7_tag *t, const uint8_t *buf)
+{
+    char addr[96];
+    char *v = cli_value_text(t, buf, s7_tag_wire_size(t), c->json);
+    cli_tag_text(t, addr, sizeof addr);
+    if (c->json) {
+        fputs("{\"time\": ", stdout);
+        cli_json_str(stdout, ts);
+        fputs(", \"address\": ", stdout);
+        cli_json_str(stdout, addr);
+        printf(", \"value\": %s, \"status\": \"ok\"}\n", v ? v : "null");
+    } else {
+        printf("%s %s = %s\n", ts, addr, v ? v : "?");
+    }
+    free(v);
+    fflush(stdout);
+}
+
+static void print_item_error(const cli *c, s7_client *s, const char *ts, const s7_tag *t,
+                             const s7_item *it)
+{
+    char addr[96];
+    cli_why w;
+    cli_tag_text(t, addr, sizeof addr);
+    cli_why_item(c, s, t, it, &w);
+    if (c->json) {
+        fputs("{\"time\": ", stdout);
+        cli_json_str(stdout, ts);
+        fputs(", \"address\": ", stdout);
+        cli_json_str(stdout, addr);
+        fputs(", \"value\": null, ", stdout);
+        cli_json_why(stdout, &w);
+        fputs("}\n", stdout);
+    } else {
+        printf("%s %s: error %s\n", ts, addr, w.name);
+    }
+    fflush(stdout);
+    cli_report(&w);
+}
+
+/* An event line ("disconnected", "reconnected", "error") under --json. */
+static void json_event(const char *ts, const char *event, const cli_why *w)
+{
+    fputs("{\"time\": ", stdout);
+    cli_json_str(stdout, ts);
+    fputs(", \"event\": ", stdout);
+    cli_json_str(stdout, event);
+    if (w) {
+        fputs(", ", stdout);
+        cli_json_why(stdout, w);
+    }
+    fputs("}\n", stdout);
+    fflush(stdout);
+}
+
+static int conn_lost(s7_client *s, int err)
+{
+    return err == S7_ERR_NOTCONN || (err < 0 && s7_err_is_fatal(err)) || !s7_client_connected(s);
+}
+
+int cmd_watch(cli *c)
+{
+    int n = c->nargs, rc = CLI_OK, bad = 0, last_ok = 0, down = 0;
+    long poll;
+    uint16_t last_whole = 0;
+    s7_tag *tags = calloc((size_t)n, sizeof *tags);
+    s7_item *items = calloc((size_t)n, sizeof *items);
+    uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
+    seen *sn = calloc((size_t)n, sizeof *sn);
+    s7_client *s = NULL;
+    struct sigaction sa;
+    char ts[40];
+
+    if (!tags || !items || !bufs || !sn) {
+        fprintf(stderr, "error: out of memory\n");
+        rc = CLI_FAIL;
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (cli_parse_tag(c, c->args[i], &tags[i]))
+            bad++;
+    if (bad) {
+        cli_print_usage(stderr, c->cmd);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        uint32_t sz = s7_tag_wire_size(&tags[i]);
+        bufs[i] = calloc(sz ? sz : 1, 1);
+        sn[i].last = calloc(sz ? sz : 1, 1);
+        if (!bufs[i] || !sn[i].last) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
+
+    s = cli_connect(c, &rc);
+    if (!s)
+        goto out;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
+        int64_t t0 = cli_now_ms();
+        int err;
+
+        if (down) {
+            /* Reconnect: the library closes the old socket first and backs off. */
+            err = s7_client_reconnect(s, 1);
+            if (stop_flag)
+                break;
+            if (err < 0) {
+                last_ok = 0;
+                goto next;
+            }
+            down = 0;
+            stamp(ts, sizeof ts);
+            fprintf(stderr, "%s reconnected to %s:%u\n", ts, c->host, c->port);
+            if (c->json)
+                json_event(ts, "reconnected", NULL);
+        }
+
+        for (int i = 0; i < n; i++)
+            s7_item_from_tag(&items[i], &tags[i], bufs[i]);
+        err = s7_client_read(s, items, (size_t)n);
+        if (stop_flag)
+            break;
+        stamp(ts, sizeof ts);
+        if (err < 0 && err != S7_ERR_ITEM) {
+            cli_why w;
+            last_ok = 0;
+            cli_why_err(c, s, err, "read", &w);
+            if (conn_lost(s, err)) {
+                fprintf(stderr, "%s connection lost: %s; reconnecting\n", ts, w.what);
+                if (c->json)
+                    json_event(ts, "disconnected", &w);
+                down = 1;
+                last_whole = 0;
+            } else {
+                /* A whole-request PLC error (e.g. PUT/GET not permitted): say it once. */
+                const s7_explain *e = s7_client_last_error(s);
+                uint16_t code = e && e->code ? e->code : 0xFFFF;
+                if (code != last_whole) {
+                    fprintf(stderr, "%s ", ts);
+                    cli_report(&w);
+                    if (c->json)
+                        json_event(ts, "error", &w);
+                    last_whole = code;
+                }
+            }
+            goto next;
+        }
+        last_whole = 0;
+        last_ok = err == 0;
+        for (int i = 0; i < n; i++) {
+            uint32_t sz = s7_tag_wire_size(&tags[i]);
+            int changed = !sn[i].printed || sn[i].status != items[i].status;
+            if (!changed && items[i].status == 0)
+                changed = memcmp(sn[i].last, bufs[i], sz) != 0;
+            else if (!changed && items[i].status == S7_ERR_ITEM)
+                changed = sn[i].rc != items[i].rc;
+            if (!changed)
+                continue;
+            if (items[i].status == 0) {
+                print_value(c, ts, &tags[i], bufs[i]);
+                memcpy(sn[i].last, bufs[i], sz);
+            } else {
+                print_item_error(c, s, ts, &tags[i], &items[i]);
+            }
+            sn[i].printed = 1;
+            sn[i].status = items[i].status;
+            sn[i].rc = items[i].rc;
+        }
+    next:
+        if (c->count == 0 || poll + 1 < c->count) {
+            long left = (long)(t0 + c->every_ms - cli_now_ms());
+            cli_sleep_ms(left);
+        }
+    }
+    rc = last_ok || stop_flag ? CLI_OK : CLI_FAIL;
+
+out:
+    s7_client_free(s);
+    if (bufs)
+        for (int i = 0; i < n; i++) {
+            free(bufs[i]);
+            if (sn)
+                free(sn[i].last);
+        }
+    free(sn);
+    free(bufs);
+    free(items);
+    free(tags);
+    return rc;
+}

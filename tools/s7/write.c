@@ -1,0 +1,202 @@
+/* s7 write HOST ADDRESS=VALUE...: values typed by their address, all items in one
+ * s7_client_write call; a BOOL writes only its bit (a BOOL array is read first and only the
+ * addressed bits change).  Reports each item. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+/* A BOOL array travels as the bytes that cover it: the other bits must be read first. */
+static int needs_current(const s7_tag *t)
+{
+    return t->type == S7_T_BOOL && (t->count > 1 || t->array);
+}
+
+static void json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
+                      const uint8_t *buf, const cli_why *all, int last)
+{
+    char addr[96], type[48];
+    fputs("  {\"address\": ", stdout);
+    cli_json_str(stdout, cli_tag_text(t, addr, sizeof addr));
+    fputs(", \"type\": ", stdout);
+    cli_json_str(stdout, cli_type_text(t, type, sizeof type));
+    if (!all && it->status == 0) {
+        char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 1);
+        printf(", \"value\": %s, \"status\": \"ok\"}", v ? v : "null");
+        free(v);
+    } else {
+        cli_why w;
+        if (all)
+            w = *all;
+        else
+            cli_why_item(c, s, t, it, &w);
+        fputs(", \"value\": null, ", stdout);
+        cli_json_why(stdout, &w);
+        if (!all && it->status == S7_ERR_ITEM)
+            printf(", \"code\": \"0x%02X\"", it->rc);
+        fputs("}", stdout);
+    }
+    fputs(last ? "\n" : ",\n", stdout);
+}
+
+int cmd_write(cli *c)
+{
+    int n = c->nargs, rc = CLI_OK, bad = 0, err, nrmw = 0;
+    s7_tag *tags = calloc((size_t)n, sizeof *tags);
+    s7_item *items = calloc((size_t)n, sizeof *items);
+    s7_item *rmw = calloc((size_t)n, sizeof *rmw);
+    int *rmw_of = calloc((size_t)n, sizeof *rmw_of);
+    uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
+    const char **vals = calloc((size_t)n, sizeof *vals);
+    s7_client *s = NULL;
+    cli_why all;
+
+    if (!tags || !items || !rmw || !rmw_of || !bufs || !vals) {
+        fprintf(stderr, "error: out of memory\n");
+        rc = CLI_FAIL;
+        goto out;
+    }
+    /* Addresses and values are checked before connecting. */
+    for (int i = 0; i < n; i++) {
+        char *a = c->args[i], *eq = strchr(a, '=');
+        char verr[256] = "";
+        uint32_t sz;
+        if (!eq || eq == a) {
+            fprintf(stderr, "error: '%s': expected ADDRESS=VALUE, e.g. DB1.DBW0=42\n", a);
+            bad++;
+            continue;
+        }
+        *eq = 0;
+        vals[i] = eq + 1;
+        if (cli_parse_tag(c, a, &tags[i])) {
+            *eq = '=';
+            bad++;
+            continue;
+        }
+        *eq = '=';
+        sz = s7_tag_wire_size(&tags[i]);
+        bufs[i] = calloc(sz ? sz : 1, 1);
+        if (!bufs[i]) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        if (s7_value_parse(&tags[i], vals[i], bufs[i], sz, verr, sizeof verr) < 0) {
+            char addr[96];
+            fprintf(stderr, "error: bad value for %s: %s\n", cli_tag_text(&tags[i], addr, sizeof addr),
+                    verr[0] ? verr : "invalid value");
+            bad++;
+            continue;
+        }
+        s7_item_from_tag(&items[i], &tags[i], bufs[i]);
+    }
+    if (bad) {
+        cli_print_usage(stderr, c->cmd);
+        rc = CLI_USAGE;
+        goto out;
+    }
+
+    s = cli_connect(c, &rc);
+    if (!s)
+        goto out;
+
+    /* BOOL arrays: read the bytes that hold them, then set the addressed bits. */
+    for (int i = 0; i < n; i++)
+        if (needs_current(&tags[i])) {
+            rmw_of[nrmw] = i;
+            s7_item_from_tag(&rmw[nrmw], &tags[i], bufs[i]);
+            nrmw++;
+        }
+    if (nrmw) {
+        err = s7_client_read(s, rmw, (size_t)nrmw);
+        if (err < 0 && err != S7_ERR_ITEM) {
+            cli_why_err(c, s, err, "read of the bytes around the BOOL array", &all);
+            goto whole_failure;
+        }
+        for (int k = 0; k < nrmw; k++) {
+            int i = rmw_of[k];
+            if (rmw[k].status != 0) {
+                items[i].status = rmw[k].status; /* reported below; not written */
+                items[i].rc = rmw[k].rc;
+                continue;
+            }
+            char verr[256];
+            s7_value_parse(&tags[i], vals[i], bufs[i], s7_tag_wire_size(&tags[i]), verr,
+                           sizeof verr);
+        }
+    }
+
+    {
+        /* Only the items still valid go out, in one call. */
+        s7_item *go = calloc((size_t)n, sizeof *go);
+        int *go_of = calloc((size_t)n, sizeof *go_of);
+        int ngo = 0;
+        if (!go || !go_of) {
+            free(go);
+            free(go_of);
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        for (int i = 0; i < n; i++)
+            if (items[i].status == 0) {
+                go_of[ngo] = i;
+                go[ngo++] = items[i];
+            }
+        err = ngo ? s7_client_write(s, go, (size_t)ngo) : 0;
+        for (int k = 0; k < ngo; k++)
+            items[go_of[k]] = go[k];
+        free(go);
+        free(go_of);
+        if (err < 0 && err != S7_ERR_ITEM) {
+            cli_why_err(c, s, err, "write", &all);
+            goto whole_failure;
+        }
+    }
+
+    if (c->json)
+        fputs("[\n", stdout);
+    for (int i = 0; i < n; i++) {
+        if (items[i].status != 0)
+            rc = CLI_FAIL;
+        if (c->json) {
+            json_item(c, s, &tags[i], &items[i], bufs[i], NULL, i == n - 1);
+        } else if (items[i].status == 0) {
+            char addr[96];
+            char *v = cli_value_text(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0);
+            printf("%s = %s (written)\n", cli_tag_text(&tags[i], addr, sizeof addr), v ? v : "?");
+            free(v);
+        } else {
+            cli_why w;
+            fflush(stdout);
+            cli_why_item(c, s, &tags[i], &items[i], &w);
+            cli_report(&w);
+        }
+    }
+    if (c->json)
+        fputs("]\n", stdout);
+    goto out;
+
+whole_failure:
+    cli_report(&all);
+    if (c->json) {
+        fputs("[\n", stdout);
+        for (int i = 0; i < n; i++)
+            json_item(c, s, &tags[i], &items[i], bufs[i], &all, i == n - 1);
+        fputs("]\n", stdout);
+    }
+    rc = CLI_FAIL;
+
+out:
+    s7_client_free(s);
+    if (bufs)
+        for (int i = 0; i < n; i++)
+            free(bufs[i]);
+    free(bufs);
+    free(vals);
+    free(rmw_of);
+    free(rmw);
+    free(items);
+    free(tags);
+    return rc;
+}
