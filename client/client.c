@@ -2,6 +2,7 @@
  * The async API drives it from the application's loop (s7_client_step) or s7_multi; the
  * blocking API queues one job and runs the same loop until it is done. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -464,10 +465,34 @@ int s7_client_connect(s7_client *c, const char *host, uint16_t port)
     return c->state == S7__READY ? 0 : (rc < 0 ? rc : S7_ERR_NOTCONN);
 }
 
+int s7_client_connect_fd(s7_client *c, int fd)
+{
+    if (fd < 0)
+        return S7_ERR_INVAL;
+    if (c->fd >= 0 || c->state != S7__DISCONNECTED)
+        drop(c, S7_ERR_NOTCONN);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    snprintf(c->host, sizeof c->host, "fd:%d", fd);
+    c->port = 0;
+    memset(&c->last_error, 0, sizeof c->last_error);
+    c->fd = fd;
+    c->state = S7__HANDSHAKE;
+    c->deadline = s7_now_ms() + c->o.connect_timeout_ms;
+    c->last_connect_error = S7_ERR_NOTCONN;
+    c->conn_cb = connect_done;
+    int rc = s7_conn_start(c->conn);
+    if (rc < 0) {
+        drop(c, rc);
+        return rc;
+    }
+    s7__run(c, NULL);
+    return c->state == S7__READY ? 0 : c->last_connect_error;
+}
+
 int s7_client_reconnect(s7_client *c, int attempts)
 {
-    if (!c->host[0])
-        return S7_ERR_NOTCONN;
+    if (!c->host[0] || c->port == 0)
+        return S7_ERR_NOTCONN; /* never connected, or connected over a caller's socket */
     char host[sizeof c->host];
     memcpy(host, c->host, sizeof host);
     int rc = S7_ERR_NOTCONN, delay = 100;

@@ -27,6 +27,12 @@ static int ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u)
         s7__set_error(c, S7_EX_USERDATA, u->err);
         return S7_ERR_PLC;
     }
+    return 0; /* data 0A 00 00 00 with no error code is a plain "no data" (clock set) */
+}
+
+/* An answer that must carry a payload. */
+static int ud_payload(s7_client *c, const s7_ud *u)
+{
     if (u->rc != S7_RC_OK) {
         s7__set_error(c, S7_EX_ITEM, u->rc);
         return S7_ERR_PLC;
@@ -73,6 +79,8 @@ static int szl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     szl_ctx *x = j->ctx;
     s7_ud u;
     int rc = ud_answer(c, pdu, &u);
+    if (rc == 0)
+        rc = ud_payload(c, &u);
     if (rc < 0)
         return rc;
     const uint8_t *rec = u.payload;
@@ -256,6 +264,9 @@ static int clock_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
         return rc;
     if (x->set)
         return 0;
+    rc = ud_payload(c, &u);
+    if (rc < 0)
+        return rc;
     return s7_clock_payload_decode(u.payload, u.plen, x->t) < 0 ? S7_ERR_PARAM : 0;
 }
 

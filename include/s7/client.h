@@ -56,6 +56,9 @@ S7_API void s7_client_free(s7_client *c);
  * S7_ERR_UNREACH, S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT, S7_ERR_CR_REJECTED,
  * S7_ERR_NEGOTIATION, S7_ERR_CLOSED, S7_ERR_IO. */
 S7_API int s7_client_connect(s7_client *c, const char *host, uint16_t port);
+/* Run the COTP and S7 handshake over an already connected stream socket (a socketpair,
+ * a tunnel); the handle owns fd from then on.  Returns as s7_client_connect. */
+S7_API int s7_client_connect_fd(s7_client *c, int fd);
 /* Close the socket (old one first) and connect again to the last host, up to attempts
  * times with a growing back-off.  Returns as s7_client_connect. */
 S7_API int s7_client_reconnect(s7_client *c, int attempts);
