@@ -483,7 +483,8 @@ static void test_read_multi(void)
     want[13] = 5;
     CHECK_INT(s7_pdu_decode(want, m - 7, &q), m - 7);
     CHECK_INT(s7_read_resp_decode(&q, it, 4), S7_ERR_PARAM);
-    CHECK_INT(s7_data_items_decode(q.data, q.data_len, 0, it, 5), S7_ERR_PARAM);
+    s7_data_item five[5];
+    CHECK_INT(s7_data_items_decode(q.data, q.data_len, 0, five, 5), S7_ERR_PARAM);
     /* request item count lies */
     uint8_t rq[128];
     memcpy(rq, f + 7, 60);
