@@ -45,7 +45,7 @@ static void put_float(s7__sb *b, double v, int single, int json)
         nd--;
     if (neg)
         s7__sb_putc(b, '-');
-    if (ex >= -7 && ex < 21) {
+    if (ex >= -6 && ex < 21) {
         if (ex >= 0) {
             for (int k = 0; k <= ex; k++)
                 s7__sb_putc(b, k < nd ? dig[k] : '0');
@@ -271,6 +271,20 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
         put_string(b, &s, json || in_array);
         break;
     }
+    case S7_T_COUNTER: {
+        uint16_t w = s7_get_u16(p);
+        unsigned d2 = (w >> 8) & 0xF, d1 = (w >> 4) & 0xF, d0 = w & 0xF;
+        if (d2 > 9 || d1 > 9 || d0 > 9 || (w >> 12)) {
+            if (json)
+                s7__sb_putc(b, '"');
+            put_hex(b, p, 2);
+            if (json)
+                s7__sb_putc(b, '"');
+        } else {
+            s7__sb_printf(b, "%u", d2 * 100 + d1 * 10 + d0);
+        }
+        break;
+    }
     default: {
         /* date and time types: text, quoted in JSON */
         if (json)
@@ -300,15 +314,6 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
                 put_hex(b, p, 2);
             else
                 put_duration(b, "S5T#", ms);
-            break;
-        }
-        case S7_T_COUNTER: {
-            uint16_t w = s7_get_u16(p);
-            unsigned d2 = (w >> 8) & 0xF, d1 = (w >> 4) & 0xF, d0 = w & 0xF;
-            if (d2 > 9 || d1 > 9 || d0 > 9 || (w >> 12))
-                put_hex(b, p, 2);
-            else
-                s7__sb_printf(b, "%u", d2 * 100 + d1 * 10 + d0);
             break;
         }
         case S7_T_DATE_AND_TIME: {
