@@ -190,6 +190,7 @@ int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_do
     snprintf(c->host, sizeof c->host, "%s", host);
     c->port = port ? port : 102;
     memset(&c->last_error, 0, sizeof c->last_error);
+    c->item_cap = c->o.max_items;
     c->conn_cb = cb;
     c->conn_ud = ud;
     c->deadline = s7_now_ms() + c->o.connect_timeout_ms;
@@ -475,6 +476,7 @@ int s7_client_connect_fd(s7_client *c, int fd)
     snprintf(c->host, sizeof c->host, "fd:%d", fd);
     c->port = 0;
     memset(&c->last_error, 0, sizeof c->last_error);
+    c->item_cap = c->o.max_items;
     c->fd = fd;
     c->state = S7__HANDSHAKE;
     c->deadline = s7_now_ms() + c->o.connect_timeout_ms;

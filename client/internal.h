@@ -26,9 +26,9 @@ struct s7__job {
     s7_plan plan;
     int no_merge;
     int owned;        /* allocated by an async call: freed after its callback */
-    int pass;
-    s7_item *retry_items; /* pass 2: items of merged ranges that failed, read alone */
-    uint32_t *retry_map;
+    int pass;             /* 1, then one more per retry */
+    s7_item *retry_items; /* later passes: copies of the items to do again */
+    uint32_t *retry_map;  /* their indices in items */
     size_t nretry;
     /* RAW */
     s7__enc_fn enc;
@@ -52,6 +52,7 @@ struct s7_client {
     s7_done_fn conn_cb;
     void *conn_ud;
     int last_connect_error;
+    unsigned item_cap;      /* items per PDU this peer answers (0: no limit seen) */
     s7_explain last_error;
 };
 
@@ -66,8 +67,9 @@ int s7__run(s7_client *c, s7__job *j);
 /* jobs.c: dispatch by kind */
 int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
 int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
-/* Start another pass of a READ job (merged reads that failed, item by item); returns 1
- * when a pass was started. */
+/* At the end of a pass: start another for the items a peer left unanswered and, for
+ * reads, the items of merged ranges that failed (read alone).  Returns 1 when a pass was
+ * started, 0 when the job is complete (result set). */
 int s7__job_next_pass(s7_client *c, s7__job *j);
 
 #endif

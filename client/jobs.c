@@ -5,7 +5,10 @@
 
 #include "client/internal.h"
 
-static s7_item *job_items(s7__job *j) { return j->pass == 2 ? j->retry_items : j->items; }
+#define S7__MAX_PASSES 64
+
+static s7_item *job_items(s7__job *j) { return j->pass > 1 ? j->retry_items : j->items; }
+static size_t job_count(const s7__job *j) { return j->pass > 1 ? j->nretry : j->n; }
 
 int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
@@ -23,18 +26,27 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
         s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
         return rc;
     }
+    if (rc == S7_ERR_AGAIN) {
+        unsigned answered = pdu->param[1];
+        if (!c->item_cap || answered < c->item_cap) {
+            c->item_cap = answered;
+            s7__log(c, S7_LOG_INFO, "the peer answered %u of %u items: at most %u items per PDU from now on",
+                    answered, (unsigned)j->plan.reqs[sub].n, answered);
+        }
+        return 0;
+    }
     if (rc == S7_ERR_PARAM)
         s7__log(c, S7_LOG_WARN, "reply to request %u does not fit it", (unsigned)sub);
     return rc == S7_ERR_ITEM ? 0 : rc; /* item failures are judged at the end */
 }
 
-/* Was item i of the first pass part of a range that holds more than the item itself? */
-static int item_was_merged(const s7__job *j, size_t i)
+/* Is item k of the current pass in a range that holds other items too? */
+static int item_was_merged(const s7__job *j, size_t k)
 {
     for (uint32_t r = 0; r < j->plan.nranges; r++) {
         const s7_plan_range *rg = &j->plan.ranges[r];
         for (uint32_t m = 0; m < rg->nmembers; m++)
-            if (j->plan.members[rg->first + m] == i)
+            if (j->plan.members[rg->first + m] == k)
                 return rg->nmembers > 1;
     }
     return 0;
@@ -49,6 +61,8 @@ static void finalize(s7_client *c, s7__job *j)
     for (size_t i = 0; i < j->n; i++) {
         if (j->items[i].status == 0)
             continue;
+        if (j->items[i].status == S7_ERR_AGAIN)
+            j->items[i].status = S7_ERR_PROTO; /* never answered, even alone */
         if (j->result == 0 && j->items[i].status == S7_ERR_ITEM) {
             s7__set_error(c, S7_EX_ITEM, j->items[i].rc);
             c->last_error.area = j->items[i].area;
@@ -63,48 +77,60 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
 {
     if (j->kind == S7__JOB_RAW)
         return 0;
-    if (j->pass == 2) {
-        for (size_t k = 0; k < j->nretry; k++) {
-            s7_item *dst = &j->items[j->retry_map[k]];
-            dst->status = j->retry_items[k].status;
-            dst->rc = j->retry_items[k].rc;
+    s7_item *cur = job_items(j);
+    size_t ncur = job_count(j);
+    int fatal = j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM);
+    /* which items of this pass go again: unanswered ones, and failed members of merged
+     * reads (a neighbour past the end of a DB must not fail an item that is fine alone) */
+    size_t again = 0;
+    for (size_t k = 0; k < ncur && !fatal; k++) {
+        int redo = cur[k].status == S7_ERR_AGAIN ||
+                   (j->kind == S7__JOB_READ && cur[k].status == S7_ERR_ITEM && item_was_merged(j, k));
+        if (redo)
+            again++;
+        cur[k].rc = redo ? 0 : cur[k].rc;
+        if (redo)
+            cur[k].status = S7_ERR_AGAIN; /* marker for the copy below */
+    }
+    uint32_t *map = NULL;
+    s7_item *next = NULL;
+    if (again && j->pass < S7__MAX_PASSES) {
+        map = malloc(again * sizeof *map);
+        next = malloc(again * sizeof *next);
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < ncur; k++) {
+        size_t orig = j->pass > 1 ? j->retry_map[k] : k;
+        if (j->pass > 1) {
+            j->items[orig].status = cur[k].status;
+            j->items[orig].rc = cur[k].rc;
         }
-        finalize(c, j);
-        return 0;
-    }
-    if (j->kind != S7__JOB_READ || j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM)) {
-        finalize(c, j);
-        return 0;
-    }
-    size_t nretry = 0;
-    for (size_t i = 0; i < j->n; i++)
-        if (j->items[i].status == S7_ERR_ITEM && item_was_merged(j, i))
-            nretry++;
-    if (nretry == 0) {
-        finalize(c, j);
-        return 0;
-    }
-    j->retry_items = malloc(nretry * sizeof *j->retry_items);
-    j->retry_map = malloc(nretry * sizeof *j->retry_map);
-    if (!j->retry_items || !j->retry_map) {
-        finalize(c, j);
-        return 0;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < j->n; i++) {
-        if (j->items[i].status == S7_ERR_ITEM && item_was_merged(j, i)) {
-            j->retry_items[k] = j->items[i];
-            j->retry_map[k++] = (uint32_t)i;
+        if (map && cur[k].status == S7_ERR_AGAIN) {
+            next[m] = j->items[orig];
+            map[m++] = (uint32_t)orig;
         }
     }
-    j->nretry = nretry;
+    free(j->retry_items);
+    free(j->retry_map);
+    j->retry_items = NULL;
+    j->retry_map = NULL;
     s7_plan_free(&j->plan);
-    int nreq = s7_plan_make(&j->plan, j->retry_items, nretry, s7_conn_pdu(c->conn), 0, -1);
-    if (nreq <= 0) {
+    if (!map || !next) {
+        free(map);
+        free(next);
         finalize(c, j);
         return 0;
     }
-    j->pass = 2;
+    j->retry_items = next;
+    j->retry_map = map;
+    j->nretry = m;
+    int nreq = s7_plan_make(&j->plan, next, m, s7_conn_pdu(c->conn), j->kind == S7__JOB_WRITE, -1,
+                            c->item_cap);
+    if (nreq <= 0) {
+        j->pass++;
+        return s7__job_next_pass(c, j) ; /* copies the planner's verdicts back */
+    }
+    j->pass++;
     j->result = 0;
     j->next_sub = 0;
     j->nsubs = (uint32_t)nreq;
@@ -129,7 +155,8 @@ static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t 
         return S7_ERR_NOTCONN;
     }
     int merge = j->no_merge || kind == S7__JOB_WRITE ? -1 : (int)c->o.merge_gap;
-    int nreq = s7_plan_make(&j->plan, items, n, s7_conn_pdu(c->conn), kind == S7__JOB_WRITE, merge);
+    int nreq = s7_plan_make(&j->plan, items, n, s7_conn_pdu(c->conn), kind == S7__JOB_WRITE, merge,
+                            c->item_cap);
     if (nreq < 0)
         return nreq;
     j->nsubs = (uint32_t)nreq;

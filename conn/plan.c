@@ -158,7 +158,8 @@ static void chunk_cost(uint32_t nbytes, int write, uint32_t *req, uint32_t *resp
     }
 }
 
-int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, int merge_gap)
+int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, int merge_gap,
+                 unsigned max_items_cap)
 {
     memset(p, 0, sizeof *p);
     if (pdu < 64)
@@ -167,6 +168,8 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
     uint32_t max_items = write ? S7_ITEMS_MAX : (pdu - S7__REQ_HDR) / S7_ITEM_SPEC_LEN;
     if (max_items > S7_ITEMS_MAX)
         max_items = S7_ITEMS_MAX;
+    if (max_items_cap && max_items > max_items_cap)
+        max_items = max_items_cap;
     if (write)
         merge_gap = -1;
 
@@ -435,40 +438,35 @@ int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write, const
 {
     const s7_plan_req *q = &p->reqs[r];
     int failed = 0;
-    if (write) {
-        uint8_t rcs[S7_ITEMS_MAX];
-        int rc = s7_write_resp_decode(pdu, rcs, q->n);
-        for (uint32_t k = 0; k < q->n; k++) {
-            const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
-            if (rc < 0)
-                fail_chunk(p, items, ch, rc == S7_ERR_PLC ? S7_ERR_PLC : S7_ERR_PARAM, 0);
-            else if (rcs[k] != S7_RC_OK) {
-                fail_chunk(p, items, ch, S7_ERR_ITEM, rcs[k]);
-                failed = 1;
-            }
-        }
-        if (rc < 0)
-            return rc == S7_ERR_PLC ? S7_ERR_PLC : S7_ERR_PARAM;
-        return failed ? S7_ERR_ITEM : 0;
-    }
+    unsigned answered = q->n;
+    /* a peer that answers fewer items than asked (Snap7's server stops at 20) */
+    if (pdu->rosctr == S7_ACK_DATA && !pdu->err_class && !pdu->err_code && pdu->param_len >= 2 &&
+        pdu->param[1] > 0 && pdu->param[1] < q->n)
+        answered = pdu->param[1];
+    uint8_t rcs[S7_ITEMS_MAX];
     s7_data_item di[S7_ITEMS_MAX];
-    int rc = s7_read_resp_decode(pdu, di, q->n);
+    int rc = write ? s7_write_resp_decode(pdu, rcs, answered) : s7_read_resp_decode(pdu, di, answered);
     for (uint32_t k = 0; k < q->n; k++) {
         const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+        uint8_t code = write ? rcs[k < answered ? k : 0] : di[k < answered ? k : 0].rc;
         if (rc < 0) {
             fail_chunk(p, items, ch, rc == S7_ERR_PLC ? S7_ERR_PLC : S7_ERR_PARAM, 0);
-        } else if (di[k].rc != S7_RC_OK) {
-            fail_chunk(p, items, ch, S7_ERR_ITEM, di[k].rc);
+        } else if (k >= answered) {
+            fail_chunk(p, items, ch, S7_ERR_AGAIN, 0);
+        } else if (code != S7_RC_OK) {
+            fail_chunk(p, items, ch, S7_ERR_ITEM, code);
             failed = 1;
-        } else if (di[k].nbytes != ch->nbytes) {
+        } else if (!write && di[k].nbytes != ch->nbytes) {
             /* the PLC answered a different length than asked: never hand out short data */
-            fail_chunk(p, items, ch, S7_ERR_PARAM, di[k].rc);
+            fail_chunk(p, items, ch, S7_ERR_PARAM, code);
             failed = 1;
-        } else {
+        } else if (!write) {
             copy_chunk(p, items, ch, di[k].data);
         }
     }
     if (rc < 0)
         return rc == S7_ERR_PLC ? S7_ERR_PLC : S7_ERR_PARAM;
+    if (answered < q->n)
+        return S7_ERR_AGAIN;
     return failed ? S7_ERR_ITEM : 0;
 }

@@ -37,6 +37,8 @@ typedef struct s7_client_opts {
     int connect_timeout_ms;    /* TCP connect + CR/CC + setup, default 3000 */
     int request_timeout_ms;    /* one request, default 3000 */
     uint16_t merge_gap;        /* planner: merge reads of one area closer than this, default 16 */
+    uint16_t max_items;        /* items per PDU, 0 = as many as fit (lowered by itself when a
+                                  peer answers fewer items than asked, as the Snap7 server) */
     void (*log)(void *ctx, int level, const char *msg);               /* optional */
     void (*tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len); /* optional */
     void *log_ctx;

@@ -140,11 +140,12 @@ typedef struct s7_plan {
 
 /* Plan a read (write = 0) or write (write = 1) of n items for PDU length pdu.  Reads of
  * one area whose gap is at most merge_gap bytes share one range (merge_gap < 0: never
- * merge); writes are never merged.  Items that cannot be planned get status S7_ERR_INVAL
+ * merge); writes are never merged.  max_items caps the items per request (0: as many as
+ * the PDU holds).  Items that cannot be planned get status S7_ERR_INVAL
  * (bad area, count, bit) and take no part; every other item gets status 0.  Returns the
  * number of requests or S7_ERR_NOMEM / S7_ERR_TOOBIG (pdu too small). */
 S7_API int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write,
-                        int merge_gap);
+                        int merge_gap, unsigned max_items);
 S7_API void s7_plan_free(s7_plan *p);
 
 /* Encode request r of a plan as a whole S7 PDU (ref 0; s7_conn_submit_end sets it). */
@@ -152,7 +153,9 @@ S7_API int s7_plan_encode(const s7_plan *p, const s7_item *items, uint32_t r, in
                           uint8_t *buf, size_t cap);
 
 /* Apply the reply to request r: copies read data into the items' buffers and sets item
- * status / rc for failed chunks.  Returns 0, S7_ERR_ITEM when some chunk failed,
+ * status / rc for failed chunks.  A peer that answered fewer items than asked (the Snap7
+ * server answers only the first 20) leaves the rest with status S7_ERR_AGAIN and the call
+ * returns S7_ERR_AGAIN.  Returns 0, S7_ERR_ITEM when some chunk failed,
  * S7_ERR_PLC for a header error (pdu->err_class / err_code), S7_ERR_PARAM for a reply that
  * does not fit the request. */
 S7_API int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write,

@@ -21,7 +21,8 @@ enum {
     F_REVERSE = 1 << 4,
     F_CLOSE_AFTER_CR = 1 << 5,
     F_SILENT = 1 << 6,
-    F_HOLD = 1 << 7 /* collect up to amq jobs (or 100 ms) before answering */
+    F_HOLD = 1 << 7, /* collect up to amq jobs (or 100 ms) before answering */
+    F_TRUNC20 = 1 << 8 /* answer only the first 20 items, as the Snap7 server */
 };
 
 typedef struct fake {
@@ -83,6 +84,11 @@ static size_t answer_var(fake *f, const s7_pdu *pdu, uint8_t *out)
         return (size_t)s7_ack_error_encode(out + 7, 65000, pdu->ref, 0x81, 0x04);
     if (s7_var_req_decode(pdu, &fn, specs, 255, &n) < 0)
         return (size_t)s7_ack_error_encode(out + 7, 65000, pdu->ref, 0x85, 0x00);
+    if ((f->flags & F_TRUNC20) && n > 20) {
+        if (fn == S7_FN_WRITE)
+            return (size_t)s7_ack_error_encode(out + 7, 65000, pdu->ref, 0x85, 0x00);
+        n = 20;
+    }
     if (fn == S7_FN_READ) {
         s7_data_item items[255];
         memset(items, 0, sizeof items);
@@ -548,6 +554,27 @@ static void test_refused_and_silent(void)
     stop(&F, c);
 }
 
+static void test_peer_answers_20_items(void)
+{
+    int rc;
+    s7_client *c = start(&F, F_TRUNC20, 960, 2, &rc);
+    static s7_item items[300];
+    static uint8_t bufs[300][4];
+    memset(items, 0, sizeof items);
+    for (int i = 0; i < 300; i++)
+        items[i] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = (uint32_t)i * 100, .count = 4, .buf = bufs[i]};
+    CHECK_INT(s7_client_read(c, items, 300), 0);
+    int good = 1;
+    for (int i = 0; i < 300; i++)
+        good &= items[i].status == 0 && memcmp(bufs[i], F.db1 + i * 100, 4) == 0;
+    CHECK(good);
+    /* the cap is learnt: the next read needs exactly ceil(300/20) requests */
+    int before = F.jobs;
+    CHECK_INT(s7_client_read(c, items, 300), 0);
+    CHECK_INT(F.jobs - before, 15);
+    stop(&F, c);
+}
+
 static int done_count;
 static void on_done(s7_client *c, int result, void *ud)
 {
@@ -600,5 +627,6 @@ int main(void)
     test_szl_clock_control();
     test_refused_and_silent();
     test_async_multi();
+    test_peer_answers_20_items();
     return t_done();
 }
