@@ -333,8 +333,14 @@ int ours_measure(ours *o, enum bench_case k, double warm, double run, double *ra
         o->capturing = 1;
         int rc = ours_op(o, msg);
         o->capturing = 0;
-        if (rc != 0)
+        if (rc != 0) {
+            size_t len = strlen(msg);
+            if (o->n_out > 0 && len + 1 < BENCH_MSG)
+                snprintf(msg + len, BENCH_MSG - len,
+                         " (after %zu request frames, first %u bytes, and %zu replies, first %u bytes)",
+                         o->n_out, (unsigned)o->out[0], o->n_in, o->n_in ? (unsigned)o->in[0] : 0u);
             return -1;
+        }
         bench_script_clear(script);
         if (o->n_out == o->n_in && o->n_out > 0) {
             for (size_t i = 0; i < o->n_out; i++)

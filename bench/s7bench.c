@@ -14,7 +14,8 @@
 #include <string.h>
 
 typedef struct cfg {
-    int quick, markdown, no_pin, rounds;
+    int quick, markdown, no_pin, rounds, frames, verbose;
+    int run_ours, run_snap7, run_floor; /* --peers */
     double run, warm;
     int cases[CASE_COUNT];
     unsigned pdu, snap7_pdu;
@@ -22,9 +23,13 @@ typedef struct cfg {
     uint16_t port; /* 0: in-process Snap7 server */
 } cfg;
 
+#define MAX_ROUNDS 100
+
 typedef struct cell {
     int state; /* 0 not run, 1 measured, -1 failed, -2 not available */
-    double rate;
+    double rate; /* the median of the rounds */
+    int n;
+    double round[MAX_ROUNDS];
 } cell;
 
 typedef struct row {
@@ -47,14 +52,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: s7bench [options]\n"
-            "  --quick            short run (0.3 s per peer per case)\n"
-            "  --time S           seconds per peer per case (default 1.5)\n"
-            "  --rounds N         split that time into N interleaved rounds, keep each\n"
-            "                     side's best (default 3)\n"
+            "  --quick            short run (0.5 s per peer per case)\n"
+            "  --time S           seconds per peer per case (default 2)\n"
+            "  --rounds N         split that time into N interleaved rounds and report each\n"
+            "                     side's median round (default 5)\n"
             "  --markdown         print the table as Markdown\n"
             "  --cases LETTERS    cases to run, e.g. ad (default abcde)\n"
             "  --pdu N            PDU size s7kit requests (default 960)\n"
             "  --snap7-pdu N      PDU size Snap7's client requests (default: same as --pdu)\n"
+            "  --peers LIST       measure only these of s7kit,snap7,floor (for profiling)\n"
+            "  --verbose          print every round's figure (stderr)\n"
+            "  --frames           print the frame sizes of one operation of each case\n"
             "  --no-pin           leave threads to the scheduler (default: clients on one CPU,\n"
             "                     server threads on another)\n"
             "  --server HOST:PORT bench against that server instead of an in-process Snap7\n"
@@ -64,8 +72,9 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, cfg *c)
 {
     memset(c, 0, sizeof *c);
-    c->run = 1.5;
-    c->rounds = 3;
+    c->run = 2.0;
+    c->rounds = 5;
+    c->run_ours = c->run_snap7 = c->run_floor = 1;
     c->pdu = 960;
     for (int k = 0; k < CASE_COUNT; k++)
         c->cases[k] = 1;
@@ -75,6 +84,17 @@ static int parse_args(int argc, char **argv, cfg *c)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quick") == 0) {
             c->quick = 1;
+        } else if (v && strcmp(a, "--peers") == 0) {
+            c->run_ours = strstr(v, "s7kit") != NULL;
+            c->run_snap7 = strstr(v, "snap7") != NULL;
+            c->run_floor = strstr(v, "floor") != NULL;
+            i++;
+            if (!c->run_ours && !c->run_snap7 && !c->run_floor)
+                return -1;
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            c->verbose = 1;
+        } else if (strcmp(a, "--frames") == 0) {
+            c->frames = 1;
         } else if (strcmp(a, "--no-pin") == 0) {
             c->no_pin = 1;
         } else if (strcmp(a, "--markdown") == 0) {
@@ -91,7 +111,7 @@ static int parse_args(int argc, char **argv, cfg *c)
         } else if (v && strcmp(a, "--rounds") == 0) {
             c->rounds = atoi(v);
             i++;
-            if (c->rounds < 1 || c->rounds > 100)
+            if (c->rounds < 1 || c->rounds > MAX_ROUNDS)
                 return -1;
         } else if (v && strcmp(a, "--cases") == 0) {
             memset(c->cases, 0, sizeof c->cases);
@@ -127,7 +147,7 @@ static int parse_args(int argc, char **argv, cfg *c)
         }
     }
     if (c->quick && !have_time)
-        c->run = 0.3;
+        c->run = 0.5;
     c->warm = c->run / c->rounds / 8 < 0.2 ? c->run / c->rounds / 8 : 0.2;
     if (!c->snap7_pdu)
         c->snap7_pdu = c->pdu > 4096 ? 4096 : c->pdu;
@@ -227,7 +247,7 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
         snprintf(neg, sizeof neg, "s7kit not connected; Snap7 PDU %d, AmQ 1", snap7_pdu);
 
     if (c->markdown) {
-        printf("Server: %s. Negotiated: %s. %.1f s per peer per case in %d rounds, best round. "
+        printf("Server: %s. Negotiated: %s. %.1f s per peer per case in %d rounds, median round. "
                "Threads: %s.\n\n",
                server, neg, c->run, c->rounds, pinning);
         printf("| %s | %s | %s | %s | %s | %s |\n", hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5]);
@@ -236,7 +256,7 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
             printf("| %s | %s | %s | %s | %s | %s |\n", cellv[i][0], cellv[i][1], cellv[i][2],
                    cellv[i][3], cellv[i][4], cellv[i][5]);
     } else {
-        printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), best round\n"
+        printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), median round\n"
                "threads:    %s\n\n",
                server, neg, c->run, c->rounds, c->warm, pinning);
         int w[6];
@@ -280,18 +300,54 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
         printf("s7kit: %s\n", ours_note);
 }
 
-/* Keep the best round of a side; a failed round marks the side failed for the case. */
-static int take(cell *c, int rc, double rate, int k, const char *msg)
+/* One line of request/reply frame sizes, runs of equal pairs as "N x req/rep". */
+static void print_frames(const char *who, int k, const bench_script *s)
+{
+    printf("frames %c. %-6s", 'a' + k, who);
+    if (s->n == 0)
+        printf(" -");
+    for (size_t i = 0; i < s->n;) {
+        size_t j = i;
+        while (j < s->n && s->req[j] == s->req[i] && s->rep[j] == s->rep[i])
+            j++;
+        printf(" %zu x %u/%u", j - i, (unsigned)s->req[i], (unsigned)s->rep[i]);
+        i = j;
+    }
+    printf(" (request/reply bytes, whole frames)\n");
+}
+
+/* Record a round of a side; a failed round marks the side failed for the case. */
+static int take(cell *c, int rc, double rate, int k, const char *who, int verbose,
+                const char *msg)
 {
     if (rc != 0) {
         fprintf(stderr, "s7bench: case %c: %s\n", 'a' + k, msg);
         c->state = -1;
         return -1;
     }
-    if (c->state == 0 || rate > c->rate)
-        c->rate = rate;
+    if (verbose)
+        fprintf(stderr, "s7bench: case %c round %d %-5s %.1f/s\n", 'a' + k, c->n + 1, who, rate);
+    if (c->n < MAX_ROUNDS)
+        c->round[c->n++] = rate;
     c->state = 1;
     return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The cell's figure: the median of its rounds. */
+static void settle(cell *c)
+{
+    if (c->state != 1 || c->n == 0)
+        return;
+    double sorted[MAX_ROUNDS];
+    memcpy(sorted, c->round, (size_t)c->n * sizeof sorted[0]);
+    qsort(sorted, (size_t)c->n, sizeof sorted[0], cmp_double);
+    c->rate = c->n % 2 ? sorted[c->n / 2] : (sorted[c->n / 2 - 1] + sorted[c->n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -383,25 +439,27 @@ int main(int argc, char **argv)
         r->ours.state = o ? 0 : ours_state;
         bench_script_clear(&script);
 
-        /* Rounds interleave the three sides so that a disturbance on this shared machine
-         * hits them alike; each side keeps its best round. */
+        /* Rounds interleave the three sides so that a disturbance on a shared machine
+         * hits them alike; each side reports its median round. */
         for (int round = 0; round < c.rounds; round++) {
             double rate = 0;
-            if (o && r->ours.state >= 0) {
+            if (o && c.run_ours && r->ours.state >= 0) {
                 rc = ours_measure(o, kc, c.warm, slice, &rate, round == 0 ? &script : NULL, msg);
-                if (take(&r->ours, rc, rate, k, msg) != 0)
+                if (take(&r->ours, rc, rate, k, "s7kit", c.verbose, msg) != 0)
                     failed = 1;
                 if (round == 0)
                     r->ours_frames = script.n;
             }
-            if (r->snap7.state >= 0) {
+            if (c.run_snap7 && r->snap7.state >= 0) {
                 rc = snap7_side_measure(s7c, kc, c.warm, slice, &rate, msg);
-                if (take(&r->snap7, rc, rate, k, msg) != 0)
+                if (take(&r->snap7, rc, rate, k, "Snap7", c.verbose, msg) != 0)
                     failed = 1;
             }
             /* The floor replays the frames s7kit's tap recorded, else Snap7's; case b's
              * floor is the one-at-a-time 4-byte exchange. */
-            if (k == CASE_B && c.cases[CASE_A]) {
+            if (!c.run_floor) {
+                /* not measured */
+            } else if (k == CASE_B && c.cases[CASE_A]) {
                 r->floor = rows[CASE_A].floor;
                 r->floor_from_ours = rows[CASE_A].floor_from_ours;
             } else if (r->floor.state >= 0) {
@@ -412,12 +470,19 @@ int main(int argc, char **argv)
                     r->floor_from_ours = 1;
                 }
                 rc = floor_measure(fs, c.warm, slice, &rate, msg);
-                if (take(&r->floor, rc, rate, k, msg) != 0)
+                if (take(&r->floor, rc, rate, k, "floor", c.verbose, msg) != 0)
                     failed = 1;
             }
         }
+        settle(&r->ours);
+        settle(&r->snap7);
+        settle(&r->floor);
         bench_script_snap7(&plan, kc, snap7_pdu);
         r->snap7_frames = plan.n;
+        if (c.frames && k != CASE_B) {
+            print_frames("s7kit", k, &script);
+            print_frames("Snap7", k, &plan);
+        }
         if (!c.markdown)
             fprintf(stderr, "s7bench: case %c done\n", 'a' + k);
     }
