@@ -327,8 +327,11 @@ int ours_measure(ours *o, enum bench_case k, double warm, double run, double *ra
     else
         tag_items(o, 1, NULL);
 
-    /* One operation with the tap on: the frames the floor replays. */
+    /* One operation with the tap on, after one without (the client may learn something
+     * about the peer on the first, e.g. its item cap): the frames the floor replays. */
     if (script && k != CASE_B) {
+        if (ours_op(o, msg) != 0)
+            return -1;
         o->n_out = o->n_in = 0;
         o->capturing = 1;
         int rc = ours_op(o, msg);
