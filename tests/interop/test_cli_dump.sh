@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# s7 dump against the Snap7 server: the DB's length is found by the CPU's answers, the whole
+# DB lands in the file byte for byte (DB3: 65,535 bytes of the pattern), the hex dump on stdout
+# has offset / 16 bytes / ASCII lines, a progress bar appears only on a terminal, and a
+# missing DB is explained.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need_s7_bin
+need_snap7
+need_cmd python3 cmp
+start_snap7 --fixture standard
+T="127.0.0.1:$SNAP7_PORT"
+
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(i & 0xFF for i in range(65535)))' >"$S7_TEST_TMP/db3.want"
+
+# ---------------------------------------------------------------- DB3 to a file
+err=$("$S7_BIN" dump "$T" DB 3 -o "$S7_TEST_TMP/db3.bin" 2>&1 >/dev/null)
+rc=$?
+check_eq "$rc" 0 "dump DB 3 -o FILE exits 0"
+check_eq "$(stat -c %s "$S7_TEST_TMP/db3.bin" 2>/dev/null)" 65535 "DB3 file is 65535 bytes"
+if cmp -s "$S7_TEST_TMP/db3.bin" "$S7_TEST_TMP/db3.want"; then
+    pass "DB3 file equals the pattern"
+else
+    fail "DB3 file differs from the pattern: $(cmp "$S7_TEST_TMP/db3.bin" "$S7_TEST_TMP/db3.want" 2>&1 | head -1)"
+fi
+check_eq "$err" "DB3: 65535 bytes written to $S7_TEST_TMP/db3.bin" "no progress bar when stderr is not a terminal"
+
+# DB3 at PDU 240: more, smaller requests, same bytes.
+check_ok "dump DB3 at --pdu 240" "$S7_BIN" dump "$T" DB3 --pdu 240 -o "$S7_TEST_TMP/db3.240"
+cmp -s "$S7_TEST_TMP/db3.240" "$S7_TEST_TMP/db3.want" && pass "DB3 at PDU 240 equals the pattern" ||
+    fail "DB3 at PDU 240 differs"
+
+# ---------------------------------------------------------------- hex dump on stdout
+out=$("$S7_BIN" dump "$T" DB 1)
+check_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 64 "DB1 (1024 bytes): 64 lines"
+check_eq "$(printf '%s\n' "$out" | sed -n 1p)" \
+    "00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|" "first line"
+check_eq "$(printf '%s\n' "$out" | sed -n 5p)" \
+    "00000040  40 41 42 43 44 45 46 47  48 49 4a 4b 4c 4d 4e 4f  |@ABCDEFGHIJKLMNO|" "ASCII column"
+check_eq "$(printf '%s\n' "$out" | sed -n 64p)" \
+    "000003f0  f0 f1 f2 f3 f4 f5 f6 f7  f8 f9 fa fb fc fd fe ff  |................|" "last line"
+out=$("$S7_BIN" dump "$T" DB 2)
+check_eq "$out" "00000000  00 00 00 00 00                                    |.....|" "DB2: one short line of 5 bytes"
+
+out=$("$S7_BIN" dump "$T" DB 2 --json)
+check_eq "$out" '{"db": 2, "length": 5, "hex": "0000000000"}' "--json of DB2"
+
+# ---------------------------------------------------------------- progress on a terminal
+if command -v script >/dev/null 2>&1; then
+    out=$(script -qec "'$S7_BIN' dump '$T' DB 3 -o '$S7_TEST_TMP/db3.tty'" /dev/null 2>&1)
+    check_contains "$out" "100% 65535/65535 bytes" "progress bar on a terminal reaches 100%"
+    check_contains "$out" "DB3 [####" "progress bar drawn"
+else
+    pass "script(1) not installed: terminal progress not checked"
+fi
+
+# ---------------------------------------------------------------- errors
+check_fails "dump of a missing DB fails" "$S7_BIN" dump "$T" DB 99
+check_contains "$S7_LAST_OUT" "object does not exist (item return code 0x0A OBJECT_NOT_FOUND)" "missing DB: 0x0A named"
+check_contains "$S7_LAST_OUT" "cause: DB99 does not exist on the CPU" "missing DB: cause"
+rc=0; "$S7_BIN" dump "$T" DB 99 >/dev/null 2>&1 || rc=$?
+check_eq "$rc" 1 "missing DB: exit 1"
+rc=0; "$S7_BIN" dump "$T" MB 3 >/dev/null 2>&1 || rc=$?
+check_eq "$rc" 2 "dump of a non-DB: usage error"
+check_fails "unwritable output" "$S7_BIN" dump "$T" DB 2 -o /nonexistent-dir/x.bin
+check_contains "$S7_LAST_OUT" "cannot create '/nonexistent-dir/x.bin'" "unwritable output named"
+
+finish

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# What s7 says when things go wrong: each fault of the field notes gets what happened, the
+# likely cause and the fix, on stderr, with the documented exit code.  Faults a Snap7 server
+# cannot show (PUT/GET disabled, optimized DBs, refused CR ...) come from fake_plc.js.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need_s7_bin
+[ -n "$S7_NODE" ] || skip "node not found"
+
+# start_fake MODE: starts fake_plc.js in MODE on a free port; sets FAKE_PORT.
+start_fake() {
+    local port out pid i
+    port=$(free_port) || die "no free port"
+    out="$S7_TEST_TMP/fake.$port.out"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$port" --mode "$1" --watch-pid $$ \
+        </dev/null >"$out" 2>"$S7_TEST_TMP/fake.$port.log" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $port" "$out" 2>/dev/null && { FAKE_PORT=$port; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$S7_TEST_TMP/fake.$port.log" >&2
+    die "fake_plc.js --mode $1 did not start"
+}
+
+# run CMD...: runs CMD, leaves stdout+stderr in OUT and the exit code in RC.
+run() {
+    RC=0
+    OUT=$("$@" 2>&1) || RC=$?
+}
+
+# ---------------------------------------------------------------- PUT/GET not permitted
+start_fake put-get-off
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
+check_eq "$RC" 1 "81 04: exit 1"
+check_contains "$OUT" "error: the CPU refused the read: PUT/GET access is not permitted (PLC error 0x8104 PUT_GET_NOT_PERMITTED" "81 04: says PUT/GET is not permitted"
+check_contains "$OUT" "  cause: PUT/GET communication is not permitted on the partner CPU" "81 04: cause"
+check_contains "$OUT" "  fix: enable \"Permit access with PUT/GET communication from remote partner\"" "81 04: fix names the setting"
+check_contains "$OUT" "AND download the hardware configuration" "81 04: fix says download"
+case "$OUT" in *"function refused"*|*"Unknown error"*) fail "81 04: no 'function refused' wording" ;; *) pass "81 04: not Snap7's 'function refused'" ;; esac
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 MB0 --json
+check_contains "$OUT" '"address": "DB1.DBW0", "type": "WORD", "value": null, "status": "PUT_GET_NOT_PERMITTED"' "81 04 --json: item status"
+check_contains "$OUT" '"address": "MB0", "type": "BYTE", "value": null, "status": "PUT_GET_NOT_PERMITTED"' "81 04 --json: every item"
+check_contains "$OUT" '"fix": "enable \"Permit access with PUT/GET' "81 04 --json: fix"
+run "$S7_BIN" write "127.0.0.1:$FAKE_PORT" DB1.DBW0=1
+check_eq "$RC" 1 "81 04 on write: exit 1"
+check_contains "$OUT" "the CPU refused the write: PUT/GET access is not permitted" "81 04 on write"
+run "$S7_BIN" info "127.0.0.1:$FAKE_PORT"
+check_eq "$RC" 0 "info on a CPU without PUT/GET: exit 0"
+check_match "$OUT" "put/get +NOT permitted \(PLC error 0x8104\)" "info: PUT/GET NOT permitted"
+check_match "$OUT" "identity +not answered: PLC error 0xD402 SZL_NOT_AVAILABLE" "info: SZL not answered is named"
+
+# ---------------------------------------------------------------- item errors (fake CPU)
+start_fake optimized
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
+check_eq "$RC" 1 "optimized DB: exit 1"
+check_contains "$OUT" "error: DB1.DBW0: invalid address (address out of range) (item return code 0x05 ADDRESS_OUT_OF_RANGE)" "optimized DB: 0x05 named"
+check_contains "$OUT" "cause: DB1 exists but even offset 0 is out of range: it has optimized block access" "optimized DB: cause"
+check_contains "$OUT" "fix: untick \"Optimized block access\" in DB1's properties" "optimized DB: fix"
+
+start_fake missing-db
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB7.DBW0 MB0
+check_eq "$RC" 1 "missing DB on the fake: exit 1"
+check_contains "$OUT" "error: DB7.DBW0: object does not exist (item return code 0x0A OBJECT_NOT_FOUND)" "missing DB: 0x0A named"
+check_contains "$OUT" "cause: DB7 does not exist on the CPU" "missing DB: cause"
+check_contains "$OUT" "MB0 = 0" "the other item is still printed"
+
+start_fake protected
+run "$S7_BIN" write "127.0.0.1:$FAKE_PORT" MB0=1
+check_eq "$RC" 1 "protected: exit 1"
+check_contains "$OUT" "MB0: accessing the object not allowed (item return code 0x03 ACCESS_DENIED)" "0x03 named"
+check_contains "$OUT" "cause: the CPU's protection forbids this access, or the object is read-only" "0x03 cause"
+
+start_fake ok
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBD300 T0
+check_contains "$OUT" "cause: DB1 is shorter than requested: it is 256 bytes long, DB1.DBD300 needs bytes 300..303" "past the end: DB length hint"
+check_contains "$OUT" "fix: address DB1.DBB0..DBB255 only" "past the end: fix"
+check_contains "$OUT" "cause: the timer (T) area is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)" "T area missing: cause"
+
+start_fake pdu-exceeded
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
+check_eq "$RC" 1 "0x8500: exit 1"
+check_contains "$OUT" "larger than the negotiated PDU size (PLC error 0x8500 PDU_SIZE_EXCEEDED" "0x8500 named"
+check_contains "$OUT" "a library bug" "0x8500: says it is our bug"
+
+start_fake silent
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 --timeout 300
+check_eq "$RC" 1 "no answer: exit 1"
+check_contains "$OUT" "error: no reply to the read within 300 ms" "no answer: timeout named"
+
+# ---------------------------------------------------------------- connection errors
+start_fake close-after-cr
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
+check_eq "$RC" 3 "CR refused: exit 3"
+check_contains "$OUT" "error: the CPU refused the connection request (TCP accepted, closed after the COTP CR; rack 0 slot 1, type PG, TSAPs 0100:0101)" "CR refused: what and which TSAPs"
+check_contains "$OUT" "cause: wrong rack/slot or TSAP, or no free connection resource of this type" "CR refused: cause"
+check_contains "$OUT" "try --rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300" "CR refused: rack/slot hint"
+check_contains "$OUT" "--type op or --type basic" "CR refused: connection type hint"
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 --tsap 0100:0200
+check_contains "$OUT" "closed after the COTP CR; TSAPs 0100:0200)" "CR refused with --tsap: names the TSAPs"
+
+start_fake close-after-setup
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
+check_eq "$RC" 3 "setup refused: exit 3"
+check_match "$OUT" "error: (S7 setup communication with 127\.0\.0\.1 failed|the connection was closed by 127\.0\.0\.1)" "setup refused: explained"
+
+port=$(free_port)
+run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0
+check_eq "$RC" 3 "closed port: exit 3"
+check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset)" "closed port: what"
+check_contains "$OUT" "cause: port $port closed on that host: nothing listens there; wrong IP address, or the CPU's Ethernet interface is not the one addressed" "closed port: cause"
+run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0 --json
+check_contains "$OUT" '"status": "S7_ERR_REFUSED"' "closed port --json: status"
+run "$S7_BIN" info "[::1]:$port"
+check_eq "$RC" 3 "IPv6 literal target parsed (closed port)"
+check_match "$OUT" "error: (connection to ::1 port $port refused|no route to ::1|socket error)" "IPv6: explained"
+
+run "$S7_BIN" read no-such-host.invalid DB1.DBW0 --timeout 2000
+check_eq "$RC" 3 "unknown host: exit 3"
+check_contains "$OUT" "cannot resolve host 'no-such-host.invalid'" "unknown host: what"
+
+# ---------------------------------------------------------------- the Snap7 server
+if [ -f "$NODE_PATH/node-snap7/build/Release/node_snap7.node" ]; then
+    start_snap7 --fixture standard
+    T="127.0.0.1:$SNAP7_PORT"
+    run "$S7_BIN" read "$T" DB99.DBW0
+    check_eq "$RC" 1 "Snap7 DB99: exit 1"
+    check_contains "$OUT" "error: DB99.DBW0: object does not exist (item return code 0x0A OBJECT_NOT_FOUND)" "Snap7 DB99: 0x0A"
+    check_contains "$OUT" "cause: DB99 does not exist on the CPU" "Snap7 DB99: cause"
+    run "$S7_BIN" read "$T" DB2.DBW4
+    check_eq "$RC" 1 "Snap7 DB2 past its end: exit 1"
+    check_contains "$OUT" "(item return code 0x05 ADDRESS_OUT_OF_RANGE)" "Snap7 DB2: 0x05"
+    check_contains "$OUT" "cause: DB2 is shorter than requested: it is 5 bytes long, DB2.DBW4 needs bytes 4..5" "Snap7 DB2: the DB's length"
+    run "$S7_BIN" read "$T" PIW0
+    check_contains "$OUT" "cause: the peripheral (P) area is not available on this CPU" "Snap7 P area: not available"
+else
+    pass "node-snap7 not installed: Snap7 error cases skipped"
+fi
+
+# ---------------------------------------------------------------- bad addresses
+run "$S7_BIN" read 127.0.0.1 M1.8
+check_eq "$RC" 2 "bad address: exit 2"
+check_contains "$OUT" "error: bad address 'M1.8': bit number 8 in 'M1.8' must be 0..7" "bad bit names the wrong part"
+run "$S7_BIN" read 127.0.0.1 DB1.DBW
+check_contains "$OUT" "error: bad address 'DB1.DBW': " "missing offset named"
+run "$S7_BIN" read 127.0.0.1 MW0:REAL
+check_eq "$RC" 2 "type that does not fit: exit 2"
+check_contains "$OUT" "error: bad address 'MW0:REAL': " "type mismatch named"
+run "$S7_BIN" read 127.0.0.1 MB0 XB3 DB1.DBW0
+check_eq "$RC" 2 "one bad address among good ones: exit 2"
+check_contains "$OUT" "bad address 'XB3'" "the bad one is named"
+
+finish

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# s7 watch against fake_plc.js (a small CPU in "ok" mode, one that drops every connection
+# after a few jobs, one without PUT/GET): first values and changes only, timestamped;
+# --count bounds the polls; a dropped connection is reported and re-established.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need_s7_bin
+[ -n "$S7_NODE" ] || skip "node not found"
+
+# start_fake MODE: starts fake_plc.js in MODE on a free port; sets FAKE_PORT.
+start_fake() {
+    local port out pid i
+    port=$(free_port) || die "no free port"
+    out="$S7_TEST_TMP/fake.$port.out"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$port" --mode "$1" --watch-pid $$ \
+        </dev/null >"$out" 2>"$S7_TEST_TMP/fake.$port.log" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $port" "$out" 2>/dev/null && { FAKE_PORT=$port; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$S7_TEST_TMP/fake.$port.log" >&2
+    die "fake_plc.js --mode $1 did not start"
+}
+
+TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
+
+# ---------------------------------------------------------------- first values and changes
+start_fake ok
+T="127.0.0.1:$FAKE_PORT"
+"$S7_BIN" watch "$T" MW0 DB1.DBW0 --every 50 --count 40 >"$S7_TEST_TMP/w.out" 2>"$S7_TEST_TMP/w.err" &
+wpid=$!
+on_exit "kill $wpid 2>/dev/null"
+sleep 0.5
+check_ok "write MW0=5 while watching" "$S7_BIN" write "$T" MW0=5
+sleep 0.4
+check_ok "write MW0=7 while watching" "$S7_BIN" write "$T" MW0=7
+rc=0
+wait "$wpid" || rc=$?
+check_eq "$rc" 0 "watch --count 40 ends by itself, exit 0"
+out=$(cat "$S7_TEST_TMP/w.out")
+check_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 4 "four lines: two first values, two changes"
+check_match "$(sed -n 1p <<<"$out")" "^$TS MW0 = 0$" "first value of MW0, timestamped"
+check_match "$(sed -n 2p <<<"$out")" "^$TS DB1\.DBW0 = 1$" "first value of DB1.DBW0"
+check_match "$(sed -n 3p <<<"$out")" "^$TS MW0 = 5$" "change to 5"
+check_match "$(sed -n 4p <<<"$out")" "^$TS MW0 = 7$" "change to 7"
+check_eq "$(cat "$S7_TEST_TMP/w.err")" "" "nothing on stderr"
+
+# --count bounds the polls: 5 polls every 100 ms take about half a second.
+start=$(date +%s%N)
+check_ok "watch --count 5" "$S7_BIN" watch "$T" MW0 --every 100 --count 5
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -ge 350 ] && [ "$ms" -lt 3000 ]; then pass "5 polls at 100 ms took ${ms} ms"; else fail "5 polls at 100 ms took ${ms} ms"; fi
+
+# --json: one object per line.
+out=$("$S7_BIN" watch "$T" MW0 DB1.DBB3 --every 20 --count 3 --json)
+check_eq "$(printf '%s\n' "$out" | "$S7_NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{console.log(s.trim().split("\n").map(l=>{const o=JSON.parse(l);return o.address+"="+o.value}).join(" "))})')" \
+    "MW0=7 DB1.DBB3=3" "--json lines parse, first values"
+
+# ---------------------------------------------------------------- reconnect
+start_fake drop-after-3
+T="127.0.0.1:$FAKE_PORT"
+"$S7_BIN" watch "$T" DB1.DBW0 --every 50 --count 10 >"$S7_TEST_TMP/r.out" 2>"$S7_TEST_TMP/r.err"
+rc=$?
+check_eq "$rc" 0 "watch across two connection drops: exit 0 (last poll read)"
+check_eq "$(grep -c 'DB1.DBW0 = 1' "$S7_TEST_TMP/r.out")" 1 "unchanged value printed once across reconnects"
+err=$(cat "$S7_TEST_TMP/r.err")
+check_match "$err" "$TS connection lost: the connection was closed by 127\.0\.0\.1 during the read; reconnecting" "connection loss reported"
+check_match "$err" "$TS reconnected to 127\.0\.0\.1:$FAKE_PORT" "reconnect reported"
+check_eq "$(grep -c 'reconnected' <<<"$err")" 2 "reconnected twice (the fake drops every 4th job)"
+
+# ---------------------------------------------------------------- a whole-request PLC error
+start_fake put-get-off
+out=$("$S7_BIN" watch "127.0.0.1:$FAKE_PORT" DB1.DBW0 --every 20 --count 5 2>&1)
+rc=$?
+check_eq "$rc" 1 "watch on a CPU without PUT/GET: exit 1"
+check_eq "$(grep -c 'PUT/GET access is not permitted' <<<"$out")" 1 "the 81 04 error is said once, not per poll"
+check_contains "$out" "fix: enable \"Permit access with PUT/GET communication from remote partner\"" "with its fix"
+
+finish
