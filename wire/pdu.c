@@ -5,6 +5,7 @@
 
 #include "wire/wire_int.h"
 
+/* Non-zero for the four PDU types S7comm defines. */
 static int rosctr_known(uint8_t r)
 {
     return r == S7_JOB || r == S7_ACK || r == S7_ACK_DATA || r == S7_USERDATA;

@@ -287,7 +287,8 @@ S7_API int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_re
 
 /* Server role: Read Var reply (Ack_Data) from n items (rc != 0xFF items are written as
  * rc 00 0000 with no data; OK items get ts/len_field derived from ts and nbytes when
- * len_field is 0).  Fill bytes are 0x00, none after the last item. */
+ * len_field is 0; an OK item with ts 0 is sent as BYTE 0x04).  Fill bytes are 0x00, none
+ * after the last item. */
 S7_API int s7_read_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_data_item *items,
                                unsigned n);
 /* Server role: Write Var reply (Ack_Data): param 05 n, data = n return codes. */
@@ -329,6 +330,8 @@ typedef struct s7_ud {
     uint16_t plen;
 } s7_ud;
 
+/* Decode a Userdata PDU's parameter and its one data item (which must fill the data block;
+ * its length is in bytes).  Returns param_len + data_len or S7_ERR_PARAM. */
 S7_API int s7_ud_decode(const s7_pdu *pdu, s7_ud *out);
 /* Whole Userdata PDU: 8-byte param when u->method == 0x11, else 12. Data item
  * rc/dts/payload (an rc other than 0xFF is written as rc 00 0000). */
@@ -389,6 +392,7 @@ typedef struct s7_plc_ctrl {
     const uint8_t *arg;
     uint16_t arg_len;
 } s7_plc_ctrl;
+/* Returns the parameter length, or S7_ERR_PARAM (not a Job, data present, lengths wrong). */
 S7_API int s7_plc_ctrl_decode(const s7_pdu *pdu, s7_plc_ctrl *out);
 /* Reply to a control job: Ack_Data, param = fn (+ status byte when status != 0). */
 S7_API int s7_plc_ctrl_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t fn,
