@@ -227,6 +227,14 @@ static int parse_db(pst *p, addr *a)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0",
                         (int)(p->i - p->start), p->orig + p->start, (int)(p->i - p->start),
                         p->orig + p->start);
+        } else if (a->width == 0 && cur(p) != ':') {
+            int dl = (int)(dbend - p->start), ol = (int)olen;
+            const char *dp = p->orig + p->start, *op = p->orig + ofrom;
+            return perr(p, S7_ERR_ADDR,
+                        "'%.*s' needs a width or a type: %.*s.DBB%.*s, %.*s.DBW%.*s, "
+                        "%.*s.DBD%.*s, %.*s.DBX%.*s.0 or %.*s:INT",
+                        QA(p), dl, dp, ol, op, dl, dp, ol, op, dl, dp, ol, op, dl, dp, ol, op,
+                        QA(p));
         }
         return 0;
     }

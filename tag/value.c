@@ -302,6 +302,10 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
             break;
         case S7_T_TOD: {
             uint32_t ms = s7_get_u32(p);
+            if (ms >= 86400000u) {
+                put_hex(b, p, 4);
+                break;
+            }
             s7__sb_printf(b, "%02lu:%02lu:%02lu.%03lu", (unsigned long)(ms / 3600000),
                           (unsigned long)(ms / 60000 % 60), (unsigned long)(ms / 1000 % 60),
                           (unsigned long)(ms % 1000));
@@ -329,7 +333,8 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
             unsigned y = s7_get_u16(p), mo = p[2], d = p[3], h = p[5], mi = p[6], s = p[7];
             uint32_t ns = s7_get_u32(p + 8);
             if (mo < 1 || mo > 12 || d < 1 || d > s7__days_in_month(y, mo) || h > 23 ||
-                mi > 59 || s > 59 || ns > 999999999u)
+                mi > 59 || s > 59 || ns > 999999999u || y < 1970 || y > 2262 ||
+                (y == 2262 && (mo > 4 || (mo == 4 && d > 11))))
                 put_hex(b, p, 12);
             else
                 s7__sb_printf(b, "%04u-%02u-%02u %02u:%02u:%02u.%09lu", y, mo, d, h, mi, s,

@@ -670,6 +670,8 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
     }
     case S7_T_TOD: {
         static const char *const pfx[] = {"TIME_OF_DAY#", "TOD#", NULL};
+        if (raw_hex(s, n, 4, out) == 0)
+            return 0;
         skip_prefix(&s, &n, pfx);
         size_t i = 0;
         unsigned h, mi, sec;
@@ -724,6 +726,8 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
         return 0;
     }
     case S7_T_COUNTER: {
+        if (raw_hex(s, n, 2, out) == 0) /* the raw counter word, as printed for bad BCD */
+            return 0;
         int neg;
         uint64_t mag;
         int rc = parse_integer(s, n, &neg, &mag);

@@ -289,6 +289,7 @@ static void test_errors(void)
     BAD("DBW4", S7_ERR_ADDR, "needs a DB number in front", "DB1.DBW4");
     BAD("DB.DBW4", S7_ERR_ADDR, "needs a DB number", NULL);
     BAD("DB1.XYZ4", S7_ERR_ADDR, "expected DBX, DBB, DBW or DBD", NULL);
+    BAD("DB1.DB4", S7_ERR_ADDR, "'DB1.DB4' needs a width or a type", "DB1.DBW4");
     BAD("DB1.DBQ4", S7_ERR_ADDR, "unknown width 'DBQ'", "DBW");
     BAD("MQ4", S7_ERR_ADDR, "unknown width 'Q' in 'MQ4'", "W word");
     BAD("", S7_ERR_ADDR, "empty address", NULL);
