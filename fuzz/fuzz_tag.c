@@ -3,7 +3,7 @@
  *   - parse(format(t)) == t and format is stable for every address that parses;
  *   - the spec and wire size of a parsed tag stay within S7ANY limits;
  *   - formatting wire bytes taken from the input never overflows a bounded buffer, and
- *     text-mode output that fits parses back to bytes that format to the same text;
+ *     text or JSON output that fits parses back to bytes that format to the same text;
  *   - s7_value_parse of the input for every type (scalar and array) never crashes, and a
  *     value it accepts formats, re-parses and re-formats to the same text. */
 #include <stdint.h>
@@ -39,16 +39,18 @@ static void value_roundtrip(const s7_tag *t, const uint8_t *wire, size_t ws, uin
                 abort();
         }
     }
-    int n = s7_value_format(t, wire, ws, 0, out, sizeof out);
-    if (n < 0 || (size_t)n >= sizeof out)
-        return;
-    memcpy(scratch, wire, ws); /* BOOL arrays merge into the current bytes */
-    int rc = s7_value_parse(t, out, scratch, ws, err, sizeof err);
-    if (rc != (int)ws)
-        abort();
-    int n2 = s7_value_format(t, scratch, ws, 0, out2, sizeof out2);
-    if (n2 != n || strcmp(out, out2) != 0)
-        abort();
+    for (int json = 0; json <= 1; json++) {
+        int n = s7_value_format(t, wire, ws, json, out, sizeof out);
+        if (n < 0 || (size_t)n >= sizeof out)
+            return;
+        memcpy(scratch, wire, ws); /* BOOL arrays merge into the current bytes */
+        int rc = s7_value_parse(t, out, scratch, ws, err, sizeof err);
+        if (rc != (int)ws)
+            abort();
+        int n2 = s7_value_format(t, scratch, ws, json, out2, sizeof out2);
+        if (n2 != n || strcmp(out, out2) != 0)
+            abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -222,6 +222,13 @@ static int parse_float_elem(vctx *c, s7_type t, const char *s, size_t n, uint8_t
     const char *eg = "(e.g. 3.5, -1e3)";
     if (n == 0 || n >= sizeof tmp)
         return verr(c, "'%.*s' is not %s %s %s", QV(s, n), article(t), s7_type_name(t), eg);
+    if (eq_word(s, n, "NULL")) { /* what JSON output prints for NaN and infinities */
+        if (single)
+            s7_set_real(out, NAN);
+        else
+            s7_set_lreal(out, NAN);
+        return 0;
+    }
     memcpy(tmp, s, n);
     tmp[n] = '\0';
     for (size_t i = 0; i < n; i++)
@@ -767,6 +774,11 @@ static int parse_bool(vctx *c, const char *s, size_t n, int *v)
 static int parse_elem(vctx *c, const char *s, size_t n, uint8_t *out)
 {
     s7_type ty = c->t->type;
+    int text = ty == S7_T_CHAR || ty == S7_T_WCHAR || ty == S7_T_STRING || ty == S7_T_WSTRING;
+    if (!text && n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
+        s++, n -= 2; /* JSON quotes around a date, time or number */
+        trim(&s, &n);
+    }
     switch (ty) {
     case S7_T_BYTE:
     case S7_T_WORD:
@@ -847,6 +859,8 @@ static int elem_cb(vctx *c, uint32_t idx, const char *s, size_t n, uint8_t *out)
     const s7_tag *t = c->t;
     if (t->type == S7_T_BOOL) {
         int v = 0;
+        if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0])
+            s++, n -= 2;
         int rc = parse_bool(c, s, n, &v);
         if (rc)
             return rc;

@@ -90,7 +90,8 @@ S7_API void s7_tag_spec(const s7_tag *t, s7_var_spec *spec);
 /* Bytes the spec returned by s7_tag_spec() transfers. */
 S7_API uint32_t s7_tag_wire_size(const s7_tag *t);
 
-/* Type names: "REAL", "STRING" ...; s7_type_from_name is case-insensitive. */
+/* Type names: "REAL", "STRING" ...; s7_type_from_name is case-insensitive, also takes
+ * "DT" and "TIME_OF_DAY", and returns 0 or S7_ERR_TYPE. */
 S7_API const char *s7_type_name(s7_type type);
 S7_API int s7_type_from_name(const char *name, size_t len, s7_type *out);
 
@@ -99,7 +100,9 @@ S7_API int s7_type_from_name(const char *name, size_t len, s7_type *out);
  * BOOL true/false, CHAR/STRING as text, DATE 2026-11-21, TOD 13:45:00.123, TIME
  * T#1d2h3m4s5ms, S5TIME S5T#1s200ms, DATE_AND_TIME / DTL 2026-11-21 13:45:00.123,
  * arrays as [a, b, c].  json != 0 produces JSON: strings quoted and escaped, arrays as
- * JSON arrays, non-finite REAL as null.  Returns the length (snprintf style). */
+ * JSON arrays, non-finite REAL as null.  Returns the length (snprintf style), or
+ * S7_ERR_INVAL when len < s7_tag_wire_size(t).  Bytes that are no valid value of the type
+ * (bad BCD, month 13) print as raw hex "16#..." which s7_value_parse reads back. */
 S7_API int s7_value_format(const s7_tag *t, const uint8_t *wire, size_t len, int json,
                            char *buf, size_t cap);
 
@@ -108,7 +111,9 @@ S7_API int s7_value_format(const s7_tag *t, const uint8_t *wire, size_t len, int
  * S5T#2s, quotes around strings optional, arrays as [a, b] or a,b).  A BOOL array or
  * BOOL write replaces only the addressed bits: out must hold the current bytes.  On
  * failure returns S7_ERR_VALUE and writes a message naming what is wrong and what would
- * be right, e.g. "'300' is out of range for BYTE (0..255)". */
+ * be right, e.g. "'300' is out of range for BYTE (0..255)".  Returns s7_tag_wire_size(t)
+ * on success, S7_ERR_NOSPACE when cap is smaller; after a failure out may be partly
+ * written. */
 S7_API int s7_value_parse(const s7_tag *t, const char *text, uint8_t *out, size_t cap, char *err,
                           size_t errcap);
 

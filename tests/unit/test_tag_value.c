@@ -464,6 +464,12 @@ static void test_arrays_and_api(void)
     VF("DB1.DBB0:DATE[2]", "0000 34A1", "[1990-01-01, 2026-11-21]");
     VJ("DB1.DBB0:DATE[2]", "0000 34A1", "[\"1990-01-01\", \"2026-11-21\"]");
     RT("MW4:INT[3]", "[1, -1, -32768]");
+    /* JSON output parses back too */
+    VP("DB1.DBB0:DATE[2]", "[\"1990-01-01\", \"2026-11-21\"]", "0000 34A1");
+    VP("MD0:REAL[2]", "[1.5, null]", "3FC00000 7FC00000");
+    VP("MW0:INT", "\"42\"", "002A");
+    VP("M1.2", "\"true\"", "01");
+    VP("DB1.DBB0:DT", "\"2026-11-21 13:45:00.123\"", "26 11 21 13 45 00 12 37");
     RT("DB1.DBB0:TIME[2]", "[T#1s, T#-2m]");
 
     /* snprintf-style truncation and argument checks */
