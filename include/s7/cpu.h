@@ -1,0 +1,143 @@
+/* s7kit CPU model: what an emulated S7 CPU holds and how it answers requests.
+ *
+ * No I/O: the server engine (server.h) owns sockets and hands each connection's requests
+ * to s7_cpu_handle(), which writes the reply.  The model holds memory areas (DBs, I, Q, M,
+ * timers, counters), a profile (limits, identity, TSAP rules, supported areas),
+ * protection (PUT/GET permission, optimized DBs, read-only areas, per-area access), the
+ * CPU state and clock. */
+#ifndef S7_CPU_H
+#define S7_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_cpu s7_cpu;
+
+enum { S7_TSAP_RACKSLOT = 0, S7_TSAP_LOGO = 1, S7_TSAP_S7200 = 2 };
+
+/* A CPU family: limits, identity and rules (copied into the CPU). */
+typedef struct s7_profile {
+    const char *name;          /* "s7-300", "s7-400", "s7-1200", "s7-1500", "logo8", "s7-200smart" */
+    uint16_t max_pdu;          /* largest PDU it negotiates */
+    uint16_t max_amq;          /* jobs in flight it allows */
+    uint16_t max_conn[4];      /* [0] total, [1] PG, [2] OP, [3] S7 basic */
+    uint8_t rack, slot;        /* where the CPU sits (called TSAP must name it) */
+    uint8_t tsap_mode;         /* S7_TSAP_* */
+    uint8_t has_timers;        /* T and C areas served (not on 1200/1500) */
+    uint8_t put_get;           /* PUT/GET permitted by default (off on 1200/1500) */
+    uint8_t protection_level;  /* 1..3 */
+    const char *order_code;    /* SZL 0x0011 index 1 */
+    uint8_t fw[3];             /* firmware V a.b.c (SZL 0x0011 index 7) */
+    const char *module_type;   /* SZL 0x001C index 7 */
+    const char *as_name;       /* index 1 */
+    const char *module_name;   /* index 2 */
+    const char *plant_id;      /* index 3 */
+    const char *copyright;     /* index 4 */
+    const char *serial;        /* index 5 */
+} s7_profile;
+
+/* Built-in profiles by name (NULL if unknown); s7_profile_names lists them. */
+S7_API const s7_profile *s7_profile_find(const char *name);
+S7_API const char *const *s7_profile_names(void);
+
+/* DB flags */
+enum { S7_DB_OPTIMIZED = 1, S7_DB_READONLY = 2, S7_DB_RETAIN = 4 };
+/* Access levels for areas / DBs beyond what real CPUs have */
+enum { S7_ACCESS_RW = 0, S7_ACCESS_RO = 1, S7_ACCESS_NONE = 2 };
+
+/* A new CPU of a profile (copied); I, Q, M get 1024 bytes, T and C 256 elements each when
+ * the profile has them.  NULL on out of memory. */
+S7_API s7_cpu *s7_cpu_new(const s7_profile *p);
+S7_API void s7_cpu_free(s7_cpu *cpu);
+S7_API const s7_profile *s7_cpu_profile(const s7_cpu *cpu);
+
+/* Add a DB of size bytes (1..65535), zeroed.  S7_ERR_INVAL for a bad number/size, exists. */
+S7_API int s7_cpu_add_db(s7_cpu *cpu, uint16_t num, uint32_t size, unsigned flags);
+/* Resize I/Q/M (bytes) or T/C (elements). */
+S7_API int s7_cpu_set_area_size(s7_cpu *cpu, uint8_t area, uint32_t size);
+/* Memory of an area or DB (NULL when absent); *size gets its length in bytes. */
+S7_API uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size);
+S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
+/* Initial value by address: "DB1.DBD4:REAL=3.5", "MW10=7".  On failure writes a message. */
+S7_API int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap);
+
+/* Application memory: the CPU serves (and writes) mem directly, calling lock/unlock around
+ * every access so the application sees consistent data. */
+S7_API int s7_cpu_register_area(s7_cpu *cpu, uint8_t area, uint16_t db, uint8_t *mem, uint32_t size,
+                                void (*lock)(void *ctx), void (*unlock)(void *ctx), void *ctx);
+
+S7_API void s7_cpu_set_put_get(s7_cpu *cpu, int permitted);
+S7_API int s7_cpu_put_get(const s7_cpu *cpu);
+/* Extra access control per area (db 0) or per DB. */
+S7_API int s7_cpu_set_access(s7_cpu *cpu, uint8_t area, uint16_t db, int access);
+S7_API void s7_cpu_set_location(s7_cpu *cpu, uint8_t rack, uint8_t slot);
+S7_API void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n); /* type 0 total, 1 PG, 2 OP, 3 basic */
+
+enum { S7_CPU_STATE_STOP = 4, S7_CPU_STATE_RUN = 8 };
+S7_API int s7_cpu_state(const s7_cpu *cpu);
+S7_API void s7_cpu_set_state(s7_cpu *cpu, int state);
+
+/* ---------------------------------------------------------------- sessions */
+
+/* What the CPU knows of one connection; the engine owns it (s7_cpu_session_init). */
+typedef struct s7_cpu_session {
+    uint8_t conn_type;        /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
+    uint16_t pdu;             /* negotiated PDU (0 before setup) */
+    uint16_t amq;
+    char peer[64];            /* "ip:port" for logs and audit */
+    uint32_t peer_ip;         /* IPv4 host order, 0 if other */
+    /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
+     * so an idle connection stays small) */
+    uint8_t *ud_pending;
+    uint32_t ud_len, ud_off;
+    uint8_t ud_seq;
+    uint8_t ud_group, ud_subfn;
+} s7_cpu_session;
+
+S7_API void s7_cpu_session_init(s7_cpu_session *s);
+/* Releases what a session holds (a pending continuation). */
+S7_API void s7_cpu_session_free(s7_cpu_session *s);
+
+/* Decide on a COTP CR: 0 accept (sess->conn_type set), S7_ERR_CR_REJECTED when the called
+ * TSAP names another rack/slot or connection resources of that type are exhausted
+ * (*reason gets a static text for the log).  in_use[t] = connections of type t now. */
+S7_API int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr,
+                         const uint16_t in_use[4], const char **reason);
+
+/* Events the CPU reports while answering (read, write, refused access). */
+typedef struct s7_cpu_event {
+    int kind;                 /* S7_EV_READ, S7_EV_WRITE, S7_EV_REFUSED */
+    const s7_cpu_session *sess;
+    uint8_t area;
+    uint16_t db;
+    uint32_t start, len;
+    uint8_t rc;               /* item return code (0xFF ok) or header error class */
+    uint16_t err;             /* header error (0x8104 ...) when refused as a whole */
+    const uint8_t *data;      /* written bytes (S7_EV_WRITE) */
+} s7_cpu_event;
+enum { S7_EV_READ = 1, S7_EV_WRITE = 2, S7_EV_REFUSED = 3, S7_EV_CONTROL = 4 };
+typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
+S7_API void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx);
+
+/* Answer one request PDU (a whole, reassembled S7 PDU) of a session whose setup is done.
+ * Writes the reply PDU into out (cap >= the negotiated PDU) and returns its length, 0 when
+ * nothing is to be answered, or a negative error when the request is malformed (the engine
+ * closes that connection and logs why).  Setup Communication is answered here too:
+ * negotiates min(asked, profile) and sets sess->pdu / amq. */
+S7_API int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t len,
+                         uint8_t *out, size_t cap);
+
+/* Connections in use, as SZL 0x0132 reports them (the engine keeps these current). */
+S7_API void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
