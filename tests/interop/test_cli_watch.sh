@@ -55,6 +55,22 @@ check_ok "watch --count 5" "$S7_BIN" watch "$T" MW0 --every 100 --count 5
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ "$ms" -ge 350 ] && [ "$ms" -lt 3000 ]; then pass "5 polls at 100 ms took ${ms} ms"; else fail "5 polls at 100 ms took ${ms} ms"; fi
 
+# Ctrl-C (SIGINT) ends an unbounded watch cleanly with exit 0.
+"$S7_BIN" watch "$T" MW0 --every 50 >"$S7_TEST_TMP/i.out" 2>&1 &
+ipid=$!
+on_exit "kill $ipid 2>/dev/null"
+sleep 0.6
+kill -INT "$ipid"
+for ((i = 0; i < 40; i++)); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$ipid" 2>/dev/null; then
+    fail "watch still running 2 s after SIGINT"
+    kill -TERM "$ipid"
+fi
+rc=0
+wait "$ipid" || rc=$?
+check_eq "$rc" 0 "watch ends with exit 0 on SIGINT"
+check_match "$(cat "$S7_TEST_TMP/i.out")" "^$TS MW0 = 7$" "it had printed the value"
+
 # --json: one object per line.
 out=$("$S7_BIN" watch "$T" MW0 DB1.DBB3 --every 20 --count 3 --json)
 check_eq "$(printf '%s\n' "$out" | "$S7_NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{console.log(s.trim().split("\n").map(l=>{const o=JSON.parse(l);return o.address+"="+o.value}).join(" "))})')" \

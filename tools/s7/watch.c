@@ -135,15 +135,16 @@ int cmd_watch(cli *c)
         }
     }
 
-    s = cli_connect(c, &rc);
-    if (!s)
-        goto out;
-
+    /* Ctrl-C / SIGTERM end the loop cleanly (also when they arrive while connecting). */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+
+    s = cli_connect(c, &rc);
+    if (!s)
+        goto out;
 
     for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
         int64_t t0 = cli_now_ms();
