@@ -161,6 +161,46 @@ S7_API int s7_plan_encode(const s7_plan *p, const s7_item *items, uint32_t r, in
 S7_API int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write,
                          const s7_pdu *pdu);
 
+/* ---------------------------------------------------------------- server role */
+
+/* A growable output buffer. */
+typedef struct s7_buf {
+    uint8_t *p;
+    size_t len, cap;
+} s7_buf;
+S7_API int s7_buf_reserve(s7_buf *b, size_t more);
+S7_API void s7_buf_free(s7_buf *b);
+
+enum { S7_SS_WAIT_CR = 0, S7_SS_WAIT_SETUP, S7_SS_READY, S7_SS_CLOSED };
+
+struct s7_cpu;
+struct s7_cpu_session;
+
+/* One server-role connection: COTP CR/CC (echoing the CR's parameters in a 22-byte CC),
+ * the Setup Communication check, COTP reassembly and fragmentation, and the hand-over of
+ * each whole S7 PDU to the CPU model.  Allocates only while a fragmented PDU is being
+ * reassembled, so an idle connection costs its struct. */
+typedef struct s7_sconn {
+    struct s7_cpu *cpu;
+    struct s7_cpu_session *sess;
+    uint8_t state;          /* S7_SS_* */
+    const char *deny;       /* set by the engine: refuse the CR with this reason */
+    uint32_t tpdu;          /* the TPDU size confirmed in the CC (0: no limit) */
+    uint8_t *frag;          /* reassembly of EOT=0 fragments */
+    uint32_t frag_len;
+    char reason[160];       /* why the connection must close */
+} s7_sconn;
+
+S7_API void s7_sconn_init(s7_sconn *sc, struct s7_cpu *cpu, struct s7_cpu_session *sess);
+S7_API void s7_sconn_free(s7_sconn *sc);
+/* Consume the whole frames at the start of in and append the answers to out.  in_use[t]
+ * counts the connections of type t now (for the CR decision).  Returns the bytes consumed
+ * (the rest is an incomplete frame), or a negative error after which the connection must
+ * be closed: sc->reason says why (a CR refused: S7_ERR_CR_REJECTED; a DR: S7_ERR_CLOSED
+ * with the DC in out; a malformed frame: S7_ERR_TPKT / COTP / S7HDR / PROTO ...). */
+S7_API int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out,
+                         const uint16_t in_use[4]);
+
 #ifdef __cplusplus
 }
 #endif
