@@ -36,6 +36,29 @@ DB10.DBD6:REAL = 3.5
 DB10.DBB16:STRING[10] = hello
 DB10.DBW44:DATE = 2026-11-21" "s7 read reads back what s7 wrote"
 
+# ---------------------------------------------------------------- text, date and time types
+out=$("$S7_BIN" write "$T" 'DB10.DBB100:WSTRING[5]=aΩc' 'DB10.DBB120:DTL=2026-11-21 13:45:00.123' \
+    DB10.DBW140:WCHAR=Ω 'DB10.DBB142:DATE_AND_TIME=2026-11-21 13:45:00.123' \
+    DB10.DBD150:TOD=13:45:00.123 DB10.DBW154:S5TIME=S5T#1s200ms \
+    'DB10.DBB156:DATE_AND_TIME[2]=[2026-11-21 13:45:00.123, 1999-01-01 00:00:00]' 2>&1)
+rc=$?
+check_eq "$rc" 0 "write of WSTRING, DTL, WCHAR, DATE_AND_TIME, TOD, S5TIME exits 0"
+check_eq "$(snap7_local dbread 10 100 14)" 00050003006103a9006300000000 "WSTRING[5] 'aΩc': max 5, len 3, UTF-16BE"
+check_eq "$(snap7_local dbread 10 120 12)" 07ea0b15070d2d000754d4c0 "DTL 2026-11-21 (Saturday = 7) 13:45:00.123"
+check_eq "$(snap7_local dbread 10 140 2)" 03a9 "WCHAR Ω"
+check_eq "$(snap7_local dbread 10 142 8)" 2611211345001237 "DATE_AND_TIME in BCD, weekday 7"
+check_eq "$(snap7_local dbread 10 150 4)" 02f34fdb "TOD 13:45:00.123 = 49500123 ms"
+check_eq "$(snap7_local dbread 10 154 2)" 0120 "S5TIME 1s200ms = 120 x 10 ms"
+check_eq "$(snap7_local dbread 10 156 16)" 26112113450012379901010000000006 "DATE_AND_TIME[2], 1999-01-01 a Friday (6)"
+out=$("$S7_BIN" read "$T" 'DB10.DBB100:WSTRING[5]' DB10.DBB120:DTL DB10.DBW140:WCHAR \
+    DB10.DBB142:DATE_AND_TIME DB10.DBD150:TOD DB10.DBW154:S5TIME)
+check_eq "$out" "DB10.DBB100:WSTRING[5] = aΩc
+DB10.DBB120:DTL = 2026-11-21 13:45:00.123000000
+DB10.DBW140:WCHAR = Ω
+DB10.DBB142:DATE_AND_TIME = 2026-11-21 13:45:00.123
+DB10.DBD150:TOD = 13:45:00.123
+DB10.DBW154:S5TIME = S5T#1s200ms" "s7 read reads the text, date and time types back"
+
 # ---------------------------------------------------------------- BOOL writes only the bit
 check_ok "Snap7 client sets DB10.DBB50 to f0" snap7_local dbwrite 10 50 f0f0
 check_ok "write DB10.DBX50.0=true" "$S7_BIN" write "$T" DB10.DBX50.0=true
