@@ -178,6 +178,8 @@ void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code)
 {
     const s7_explain *e = s7_explain_code(kind, code);
     c->last_error = *e;
+    c->last_error.kind = kind;
+    c->last_error.code = code; /* the exact code, also for ones the table only knows by class */
 }
 
 int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb,
