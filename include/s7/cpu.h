@@ -107,11 +107,19 @@ S7_API void s7_cpu_session_free(s7_cpu_session *s);
 
 /* Decide on a COTP CR: 0 accept (sess->conn_type set), S7_ERR_CR_REJECTED when the called
  * TSAP names another rack/slot or connection resources of that type are exhausted
- * (*reason gets a static text for the log).  in_use[t] = connections of type t now. */
+ * (*reason gets a text for the log, owned by the CPU, valid until its next
+ * s7_cpu_accept).  in_use[t] = connections of type t now. */
 S7_API int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr,
                          const uint16_t in_use[4], const char **reason);
 
-/* Events the CPU reports while answering (read, write, refused access). */
+/* Events the CPU reports while answering (read, write, refused access, control), from
+ * inside s7_cpu_handle (a write is reported after it is done and before the reply
+ * leaves).  One event per item: area is the memory touched (P reads -> I, P writes ->
+ * Q, DI -> DB), start / len the byte range in it (T/C: 2 bytes per element at 2N; a
+ * BIT: its byte, len 1, bit in .bit).  REFUSED covers the whole-job refusals (rc =
+ * error class, err = 0x8104 PUT/GET, 0x8500 size; one event per item) and the items
+ * refused with 0x03, 0x0A and 0x05 for an optimized DB; other failing items come as
+ * READ / WRITE with their rc. */
 typedef struct s7_cpu_event {
     int kind;                 /* S7_EV_READ, S7_EV_WRITE, S7_EV_REFUSED */
     const s7_cpu_session *sess;
@@ -121,8 +129,21 @@ typedef struct s7_cpu_event {
     uint8_t rc;               /* item return code (0xFF ok) or header error class */
     uint16_t err;             /* header error (0x8104 ...) when refused as a whole */
     const uint8_t *data;      /* written bytes (S7_EV_WRITE) */
+    /* added with the CPU model: */
+    uint8_t ts;               /* request transport size of the item (S7_TS_*), 0 if none */
+    uint8_t bit;              /* bit number of a BIT item (start is then its byte) */
+    uint8_t ctrl;             /* S7_EV_CONTROL (or a refused control): S7_CTRL_* */
 } s7_cpu_event;
 enum { S7_EV_READ = 1, S7_EV_WRITE = 2, S7_EV_REFUSED = 3, S7_EV_CONTROL = 4 };
+/* What a control event did (rc holds the reply's status byte: 0, 0x07 already in STOP,
+ * 0x03 already in RUN). */
+enum {
+    S7_CTRL_STOP = 1,
+    S7_CTRL_HOT_START = 2,
+    S7_CTRL_COLD_START = 3,
+    S7_CTRL_CLOCK_SET = 4,
+    S7_CTRL_OTHER = 5     /* PI services other than P_PROGRAM, upload/download */
+};
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
 S7_API void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx);
 

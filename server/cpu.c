@@ -1,0 +1,718 @@
+/* The CPU model's state: memory areas and DBs (owned or application memory), access
+ * rules, PUT/GET permission, RUN/STOP state, the CPU clock, sessions and the TSAP /
+ * connection-budget rules of s7_cpu_accept.  Requests are answered in dispatch.c
+ * (Job PDUs) and userdata.c (Userdata PDUs).
+ *
+ * Choices (see also cpu.h):
+ * - P (0x80, peripheral I/O) is not an area of its own: reads go to I, writes to Q, as
+ *   PIW/PQW reach the input and output modules behind the process images.
+ * - DI (0x85) addresses the DB table, like DB (0x84).
+ * - T and C hold 2 bytes per element, element N at byte 2N.
+ * - LOGO! 8 and S7-200 SMART get V memory as DB1 when created (851 / 8192 bytes); adding
+ *   DB1 again replaces it with the new size, any other DB number is refused.
+ * - A cold restart restores every DB that is neither S7_DB_RETAIN nor application
+ *   memory to the image it had at the first request (DBs added later: to zeros).
+ * - The CPU clock is UTC: the host's clock plus an offset that Set Clock changes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/cpu_int.h"
+#include "s7/tag.h"
+
+#define AREA_MAX 65536u   /* I/Q/M bytes, T/C elements: byte offsets are 16-bit */
+#define DB_MAX 65535u
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Index of an area code in cpu->areas, -1 for others. */
+static int area_index(uint8_t area)
+{
+    switch (area) {
+    case S7_AREA_I: return S7__A_I;
+    case S7_AREA_Q: return S7__A_Q;
+    case S7_AREA_M: return S7__A_M;
+    case S7_AREA_T: return S7__A_T;
+    case S7_AREA_C: return S7__A_C;
+    default: return -1;
+    }
+}
+
+static int is_db_area(uint8_t area)
+{
+    return area == S7_AREA_DB || area == S7_AREA_DI;
+}
+
+/* Position of db in the sorted table (where it is or would be inserted). */
+static size_t db_pos(const s7_cpu *cpu, uint16_t db)
+{
+    size_t lo = 0, hi = cpu->ndbs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cpu->dbs[mid].db < db)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db)
+{
+    size_t i = db_pos(cpu, db);
+    return i < cpu->ndbs && cpu->dbs[i].db == db ? &cpu->dbs[i] : NULL;
+}
+
+/* Release what a region owns (not application memory). */
+static void mem_release(s7__mem *m)
+{
+    if (!m->app)
+        free(m->mem);
+    free(m->init);
+    m->mem = NULL;
+    m->init = NULL;
+    m->size = 0;
+}
+
+/* Make room for one more DB; returns 0 or S7_ERR_NOMEM. */
+static int db_reserve(s7_cpu *cpu)
+{
+    if (cpu->ndbs < cpu->dbcap)
+        return 0;
+    size_t cap = cpu->dbcap ? cpu->dbcap * 2 : 16;
+    s7__mem *n = realloc(cpu->dbs, cap * sizeof *n);
+    if (!n)
+        return S7_ERR_NOMEM;
+    cpu->dbs = n;
+    cpu->dbcap = cap;
+    return 0;
+}
+
+/* Insert a zeroed region for db at its sorted place; returns it or NULL (no memory). */
+static s7__mem *db_insert(s7_cpu *cpu, uint16_t db)
+{
+    if (db_reserve(cpu) < 0)
+        return NULL;
+    size_t i = db_pos(cpu, db);
+    memmove(&cpu->dbs[i + 1], &cpu->dbs[i], (cpu->ndbs - i) * sizeof cpu->dbs[0]);
+    cpu->ndbs++;
+    s7__mem *m = &cpu->dbs[i];
+    memset(m, 0, sizeof *m);
+    m->area = S7_AREA_DB;
+    m->db = db;
+    return m;
+}
+
+/* Length of a possibly NULL string plus its NUL. */
+static size_t slen(const char *s)
+{
+    return (s ? strlen(s) : 0) + 1;
+}
+
+/* Copy s (NULL = "") to *dst and advance it; returns the copy. */
+static const char *scopy(char **dst, const char *s)
+{
+    char *d = *dst;
+    size_t n = slen(s);
+    memcpy(d, s ? s : "", n - 1);
+    d[n - 1] = 0;
+    *dst += n;
+    return d;
+}
+
+/* ---------------------------------------------------------------- clock */
+
+/* Days since 1970-01-01 of a Gregorian date (proleptic, any year >= 1). */
+static int64_t days_from_date(int y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The Gregorian date of a day number since 1970-01-01. */
+static void date_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int s7__ms_to_dt(int64_t ms, s7_datetime *out)
+{
+    int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    int64_t rest = ms - days * 86400000;
+    int y;
+    unsigned mo, d;
+    date_from_days(days, &y, &mo, &d);
+    if (y < 1990 || y > 2089)
+        return S7_ERR_VALUE;
+    out->year = (uint16_t)y;
+    out->month = (uint8_t)mo;
+    out->day = (uint8_t)d;
+    out->hour = (uint8_t)(rest / 3600000);
+    out->min = (uint8_t)(rest / 60000 % 60);
+    out->sec = (uint8_t)(rest / 1000 % 60);
+    out->msec = (uint16_t)(rest % 1000);
+    out->wday = (uint8_t)((days % 7 + 7 + 4) % 7 + 1); /* 1970-01-01 was a Thursday (5) */
+    return 0;
+}
+
+int64_t s7__dt_to_ms(const s7_datetime *t)
+{
+    int64_t days = days_from_date(t->year, t->month, t->day);
+    return days * 86400000 + (int64_t)t->hour * 3600000 + (int64_t)t->min * 60000 +
+           (int64_t)t->sec * 1000 + t->msec;
+}
+
+/* The host's clock in ms since 1970 (UTC). */
+static int64_t host_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t s7__cpu_now_ms(const s7_cpu *cpu)
+{
+    return host_ms() + cpu->clock_off_ms;
+}
+
+/* ---------------------------------------------------------------- create / free */
+
+/* A new CPU of profile p (NULL = "s7-300"), its strings copied; NULL on out of memory. */
+s7_cpu *s7_cpu_new(const s7_profile *p)
+{
+    if (!p)
+        p = s7_profile_find("s7-300");
+    s7_cpu *cpu = calloc(1, sizeof *cpu);
+    if (!cpu)
+        return NULL;
+    cpu->prof = *p;
+    size_t n = slen(p->name) + slen(p->order_code) + slen(p->module_type) + slen(p->as_name) +
+               slen(p->module_name) + slen(p->plant_id) + slen(p->copyright) + slen(p->serial);
+    cpu->strs = malloc(n);
+    if (!cpu->strs) {
+        free(cpu);
+        return NULL;
+    }
+    char *d = cpu->strs;
+    cpu->prof.name = scopy(&d, p->name);
+    cpu->prof.order_code = scopy(&d, p->order_code);
+    cpu->prof.module_type = scopy(&d, p->module_type);
+    cpu->prof.as_name = scopy(&d, p->as_name);
+    cpu->prof.module_name = scopy(&d, p->module_name);
+    cpu->prof.plant_id = scopy(&d, p->plant_id);
+    cpu->prof.copyright = scopy(&d, p->copyright);
+    cpu->prof.serial = scopy(&d, p->serial);
+    cpu->ext = s7__profile_ext_of(p);
+    cpu->put_get = p->put_get != 0;
+    cpu->state = S7_CPU_STATE_RUN;
+    cpu->state_ms = s7__cpu_now_ms(cpu);
+
+    static const uint8_t codes[S7__A_COUNT] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T, S7_AREA_C};
+    for (int i = 0; i < S7__A_COUNT; i++) {
+        s7__mem *m = &cpu->areas[i];
+        m->area = codes[i];
+        if ((i == S7__A_T || i == S7__A_C) && !p->has_timers)
+            continue;
+        m->size = i == S7__A_T || i == S7__A_C ? 2 * 256 : 1024;
+        m->mem = calloc(1, m->size);
+        if (!m->mem) {
+            s7_cpu_free(cpu);
+            return NULL;
+        }
+    }
+    if (cpu->ext->vmem_size) {
+        if (s7_cpu_add_db(cpu, 1, cpu->ext->vmem_size, 0) < 0) {
+            s7_cpu_free(cpu);
+            return NULL;
+        }
+        s7__cpu_db(cpu, 1)->auto_v = 1;
+    }
+    return cpu;
+}
+
+/* Frees the CPU and everything it owns (not application memory); NULL is a no-op. */
+void s7_cpu_free(s7_cpu *cpu)
+{
+    if (!cpu)
+        return;
+    for (int i = 0; i < S7__A_COUNT; i++)
+        mem_release(&cpu->areas[i]);
+    for (size_t i = 0; i < cpu->ndbs; i++)
+        mem_release(&cpu->dbs[i]);
+    free(cpu->dbs);
+    free(cpu->strs);
+    free(cpu);
+}
+
+/* The CPU's copy of its profile (lives as long as the CPU). */
+const s7_profile *s7_cpu_profile(const s7_cpu *cpu)
+{
+    return cpu ? &cpu->prof : NULL;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+int s7_cpu_add_db(s7_cpu *cpu, uint16_t num, uint32_t size, unsigned flags)
+{
+    if (!cpu || num == 0 || size == 0 || size > DB_MAX ||
+        (flags & ~(unsigned)(S7_DB_OPTIMIZED | S7_DB_READONLY | S7_DB_RETAIN)))
+        return S7_ERR_INVAL;
+    int vonly = cpu->ext->family == S7__FAM_LOGO || cpu->ext->family == S7__FAM_S7200;
+    if (vonly && num != 1)
+        return S7_ERR_INVAL; /* V memory (DB1) is the only DB of a LOGO! / S7-200 */
+    s7__mem *m = s7__cpu_db(cpu, num);
+    if (m && !m->auto_v)
+        return S7_ERR_INVAL;
+    uint8_t *mem = calloc(1, size);
+    if (!mem)
+        return S7_ERR_NOMEM;
+    if (m) {
+        mem_release(m); /* the CPU's own V memory, replaced with the size asked for */
+        m->auto_v = 0;
+    } else if (!(m = db_insert(cpu, num))) {
+        free(mem);
+        return S7_ERR_NOMEM;
+    }
+    m->mem = mem;
+    m->size = size;
+    m->flags = flags;
+    return 0;
+}
+
+int s7_cpu_set_area_size(s7_cpu *cpu, uint8_t area, uint32_t size)
+{
+    int i = area_index(area);
+    if (!cpu || i < 0 || size == 0 || size > AREA_MAX)
+        return S7_ERR_INVAL;
+    int tc = i == S7__A_T || i == S7__A_C;
+    if (tc && !cpu->prof.has_timers)
+        return S7_ERR_UNSUPPORTED;
+    s7__mem *m = &cpu->areas[i];
+    if (m->app)
+        return S7_ERR_STATE;
+    uint32_t bytes = tc ? 2 * size : size;
+    uint8_t *n = realloc(m->mem, bytes);
+    if (!n)
+        return S7_ERR_NOMEM;
+    if (bytes > m->size)
+        memset(n + m->size, 0, bytes - m->size);
+    m->mem = n;
+    m->size = bytes;
+    return 0;
+}
+
+uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size)
+{
+    s7__mem *m = NULL;
+    if (cpu) {
+        int i = area_index(area);
+        if (is_db_area(area))
+            m = s7__cpu_db(cpu, db);
+        else if (i >= 0 && cpu->areas[i].mem)
+            m = &cpu->areas[i];
+    }
+    if (size)
+        *size = m ? m->size : 0;
+    return m ? m->mem : NULL;
+}
+
+unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db)
+{
+    const s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
+    return m ? m->flags : 0;
+}
+
+s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
+{
+    if (is_db_area(area))
+        return db ? s7__cpu_db(cpu, db) : NULL;
+    if (area == S7_AREA_P)
+        area = write ? S7_AREA_Q : S7_AREA_I;
+    int i = area_index(area);
+    if (i < 0 || !cpu->areas[i].mem)
+        return NULL;
+    return &cpu->areas[i];
+}
+
+int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m)
+{
+    int a = m->access;
+    if (m->area == S7_AREA_DB && cpu->db_access > a)
+        a = cpu->db_access;
+    return a;
+}
+
+int s7_cpu_register_area(s7_cpu *cpu, uint8_t area, uint16_t db, uint8_t *mem, uint32_t size,
+                         void (*lock)(void *ctx), void (*unlock)(void *ctx), void *ctx)
+{
+    if (!cpu || !mem || size == 0)
+        return S7_ERR_INVAL;
+    s7__mem *m;
+    if (is_db_area(area)) {
+        if (db == 0 || size > DB_MAX)
+            return S7_ERR_INVAL;
+        int vonly = cpu->ext->family == S7__FAM_LOGO || cpu->ext->family == S7__FAM_S7200;
+        if (vonly && db != 1)
+            return S7_ERR_INVAL;
+        m = s7__cpu_db(cpu, db);
+        if (m) {
+            mem_release(m);
+            m->auto_v = 0;
+        } else if (!(m = db_insert(cpu, db))) {
+            return S7_ERR_NOMEM;
+        }
+    } else {
+        int i = area_index(area);
+        if (i < 0)
+            return S7_ERR_INVAL;
+        if ((i == S7__A_T || i == S7__A_C) && !cpu->prof.has_timers)
+            return S7_ERR_UNSUPPORTED;
+        if (size > 2 * AREA_MAX)
+            return S7_ERR_INVAL;
+        m = &cpu->areas[i];
+        mem_release(m);
+    }
+    m->mem = mem;
+    m->size = size;
+    m->app = 1;
+    m->lock = lock;
+    m->unlock = unlock;
+    m->ctx = ctx;
+    return 0;
+}
+
+/* Writes a formatted message into err (when not NULL); returns rc. */
+static int fail(int rc, char *err, size_t errcap, const char *fmt, const char *a, unsigned x,
+                unsigned y)
+{
+    if (err && errcap)
+        snprintf(err, errcap, fmt, a, x, y);
+    return rc;
+}
+
+int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap)
+{
+    if (err && errcap)
+        err[0] = 0;
+    if (!cpu || !assignment)
+        return S7_ERR_INVAL;
+    const char *eq = strchr(assignment, '=');
+    if (!eq)
+        return fail(S7_ERR_VALUE, err, errcap, "'%s' is no assignment: write ADDRESS=VALUE, e.g. MW10=7",
+                    assignment, 0, 0);
+    const char *a = assignment, *b = eq;
+    while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+    char addr[160];
+    if ((size_t)(b - a) >= sizeof addr || a == b)
+        return fail(S7_ERR_ADDR, err, errcap, "no usable address before '=' in '%s'", assignment, 0, 0);
+    memcpy(addr, a, (size_t)(b - a));
+    addr[b - a] = 0;
+    const char *value = eq + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+
+    s7_tag t;
+    int rc = s7_tag_parse(addr, &t, err, errcap);
+    if (rc < 0)
+        return rc;
+    s7__mem *m = s7__cpu_region(cpu, t.area, t.db, 0);
+    if (!m) {
+        if (is_db_area(t.area))
+            return fail(S7_ERR_ADDR, err, errcap, "%s: DB%u does not exist on this CPU", addr, t.db, 0);
+        return fail(S7_ERR_ADDR, err, errcap, "%s: this CPU has no such area (16#%02X)", addr, t.area, 0);
+    }
+    uint32_t n = s7_tag_wire_size(&t);
+    uint64_t off = (t.area == S7_AREA_T || t.area == S7_AREA_C) ? 2ull * t.byte : t.byte;
+    if (n == 0 || off + n > m->size)
+        return fail(S7_ERR_ADDR, err, errcap, "%s is past the end of its area (%u bytes there, %u needed)",
+                    addr, m->size, (unsigned)(off + n));
+    uint8_t *buf = malloc(n);
+    if (!buf)
+        return S7_ERR_NOMEM;
+    if (m->lock)
+        m->lock(m->ctx);
+    memcpy(buf, m->mem + off, n); /* BOOLs replace only their bits */
+    if (m->unlock)
+        m->unlock(m->ctx);
+    rc = s7_value_parse(&t, value, buf, n, err, errcap);
+    if (rc >= 0) {
+        if (m->lock)
+            m->lock(m->ctx);
+        memcpy(m->mem + off, buf, n);
+        if (m->unlock)
+            m->unlock(m->ctx);
+        rc = 0;
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- settings */
+
+void s7_cpu_set_put_get(s7_cpu *cpu, int permitted)
+{
+    if (cpu)
+        cpu->put_get = permitted != 0;
+}
+
+int s7_cpu_put_get(const s7_cpu *cpu)
+{
+    return cpu ? cpu->put_get : 0;
+}
+
+int s7_cpu_set_access(s7_cpu *cpu, uint8_t area, uint16_t db, int access)
+{
+    if (!cpu || access < S7_ACCESS_RW || access > S7_ACCESS_NONE)
+        return S7_ERR_INVAL;
+    if (is_db_area(area)) {
+        if (db == 0) {
+            cpu->db_access = access;
+            return 0;
+        }
+        s7__mem *m = s7__cpu_db(cpu, db);
+        if (!m)
+            return S7_ERR_INVAL;
+        m->access = access;
+        return 0;
+    }
+    int i = area_index(area);
+    if (i < 0 || !cpu->areas[i].mem)
+        return S7_ERR_INVAL;
+    cpu->areas[i].access = access;
+    return 0;
+}
+
+void s7_cpu_set_location(s7_cpu *cpu, uint8_t rack, uint8_t slot)
+{
+    if (cpu) {
+        cpu->prof.rack = (uint8_t)(rack & 7);
+        cpu->prof.slot = (uint8_t)(slot & 31);
+    }
+}
+
+void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n)
+{
+    if (cpu && type >= 0 && type <= 3)
+        cpu->prof.max_conn[type] = n;
+}
+
+int s7_cpu_state(const s7_cpu *cpu)
+{
+    return cpu ? cpu->state : 0;
+}
+
+void s7__cpu_set_state(s7_cpu *cpu, int state)
+{
+    if (cpu->state != state) {
+        cpu->state = state;
+        cpu->state_ms = s7__cpu_now_ms(cpu);
+    }
+}
+
+void s7_cpu_set_state(s7_cpu *cpu, int state)
+{
+    if (cpu && (state == S7_CPU_STATE_RUN || state == S7_CPU_STATE_STOP))
+        s7__cpu_set_state(cpu, state);
+}
+
+void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx)
+{
+    if (cpu) {
+        cpu->ev = fn;
+        cpu->ev_ctx = ctx;
+    }
+}
+
+void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev)
+{
+    if (cpu->ev)
+        cpu->ev(cpu->ev_ctx, ev);
+}
+
+void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4])
+{
+    if (cpu && in_use)
+        memcpy(cpu->conn_use, in_use, sizeof cpu->conn_use);
+}
+
+/* ---------------------------------------------------------------- restart images */
+
+void s7__cpu_first_request(s7_cpu *cpu)
+{
+    if (cpu->started)
+        return;
+    cpu->started = 1;
+    for (size_t i = 0; i < cpu->ndbs; i++) {
+        s7__mem *m = &cpu->dbs[i];
+        if (m->app || (m->flags & S7_DB_RETAIN) || m->init)
+            continue;
+        m->init = malloc(m->size);
+        if (m->init) /* without memory the DB restarts as zeros */
+            memcpy(m->init, m->mem, m->size);
+    }
+}
+
+void s7__cpu_cold_restore(s7_cpu *cpu)
+{
+    for (size_t i = 0; i < cpu->ndbs; i++) {
+        s7__mem *m = &cpu->dbs[i];
+        if (m->app || (m->flags & S7_DB_RETAIN))
+            continue;
+        if (m->init)
+            memcpy(m->mem, m->init, m->size);
+        else
+            memset(m->mem, 0, m->size);
+    }
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+void s7_cpu_session_init(s7_cpu_session *s)
+{
+    if (s)
+        memset(s, 0, sizeof *s);
+}
+
+void s7_cpu_session_free(s7_cpu_session *s)
+{
+    if (!s)
+        return;
+    free(s->ud_pending);
+    s->ud_pending = NULL;
+    s->ud_len = s->ud_off = 0;
+}
+
+static const char *const TYPE_NAMES[4] = {"", "PG", "OP", "S7 basic"};
+
+/* Connection type of a called-TSAP high byte (0 when no S7 type). */
+static int conn_type_of(uint8_t hi)
+{
+    if (hi == 1 || hi == 2)
+        return hi;
+    return hi >= 3 && hi <= 0x10 ? 3 : 0;
+}
+
+/* Check a TSAP against the rack/slot rule; returns the connection type or 0 with
+ * cpu->reason set. */
+static int rackslot_rule(s7_cpu *cpu, uint16_t tsap)
+{
+    uint8_t hi = (uint8_t)(tsap >> 8), lo = (uint8_t)tsap;
+    int t = conn_type_of(hi);
+    if (!t) {
+        snprintf(cpu->reason, sizeof cpu->reason,
+                 "called TSAP %04X has connection type %02X; this CPU takes 01 (PG), 02 (OP) or "
+                 "03..10 (S7 basic)",
+                 tsap, hi);
+        return 0;
+    }
+    uint8_t want = (uint8_t)(cpu->prof.rack << 5 | cpu->prof.slot);
+    if (lo != want) {
+        snprintf(cpu->reason, sizeof cpu->reason,
+                 "called TSAP %04X names rack %u slot %u; this CPU is at rack %u slot %u", tsap,
+                 lo >> 5, lo & 31u, cpu->prof.rack, cpu->prof.slot);
+        return 0;
+    }
+    return t;
+}
+
+/* TSAPs accepted besides (S7-200) or instead of (LOGO!) the rack/slot rule. */
+static const uint16_t LOGO_TSAPS[] = {0x0200, 0x0201, 0x2000, 0x0102};
+static const uint16_t S7200_TSAPS[] = {0x1000, 0x0200};
+
+static int in_list(uint16_t tsap, const uint16_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == tsap)
+            return 1;
+    return 0;
+}
+
+/* TSAP rules:
+ * - S7_TSAP_RACKSLOT: high byte 01 PG, 02 OP, 03..10 S7 basic; low byte must be
+ *   rack << 5 | slot of this CPU (s7_cpu_set_location).
+ * - S7_TSAP_LOGO (LOGO! 8 server connections): called TSAP 02.00, 02.01, 20.00
+ *   (python-snap7 logo.py) or 01.02 (S7NetPlus); type by high byte (01 PG, 02 OP, else
+ *   S7 basic).
+ * - S7_TSAP_S7200 (S7-200 SMART): the rack/slot rule at its location (rack 0 slot 1:
+ *   01.01, 02.01, 03.01 ... 10.01 as with a CP243-1) plus 10.00 (S7 basic) and 02.00 (OP).
+ * The calling TSAP is not checked (S7-1500 does not either).
+ * Budgets: max_conn[type] and max_conn[0] (0 = none of that type). */
+int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr, const uint16_t in_use[4],
+                  const char **reason)
+{
+    if (reason)
+        *reason = NULL;
+    if (!cpu || !sess || !cr)
+        return S7_ERR_INVAL;
+    cpu->reason[0] = 0;
+    int t = 0;
+    if (cr->called_len != 2 || !cr->called) {
+        if (cr->called_len == 0)
+            snprintf(cpu->reason, sizeof cpu->reason, "the connection request names no called TSAP");
+        else
+            snprintf(cpu->reason, sizeof cpu->reason,
+                     "called TSAP of %u bytes is no PUT/GET TSAP (S7CommPlus/TIA uses long TSAPs)",
+                     (unsigned)cr->called_len);
+    } else {
+        uint16_t tsap = (uint16_t)(cr->called[0] << 8 | cr->called[1]);
+        switch (cpu->prof.tsap_mode) {
+        case S7_TSAP_LOGO:
+            if (in_list(tsap, LOGO_TSAPS, sizeof LOGO_TSAPS / sizeof LOGO_TSAPS[0])) {
+                t = conn_type_of(cr->called[0]);
+                if (!t)
+                    t = 3;
+            } else {
+                snprintf(cpu->reason, sizeof cpu->reason,
+                         "called TSAP %04X is not one this LOGO! serves (02.00, 02.01, 20.00 or 01.02)",
+                         tsap);
+            }
+            break;
+        case S7_TSAP_S7200:
+            if (in_list(tsap, S7200_TSAPS, sizeof S7200_TSAPS / sizeof S7200_TSAPS[0]))
+                t = conn_type_of(cr->called[0]);
+            else
+                t = rackslot_rule(cpu, tsap);
+            break;
+        default:
+            t = rackslot_rule(cpu, tsap);
+            break;
+        }
+    }
+    if (t) {
+        static const uint16_t zero[4] = {0, 0, 0, 0};
+        const uint16_t *u = in_use ? in_use : zero;
+        if (u[t] >= cpu->prof.max_conn[t]) {
+            snprintf(cpu->reason, sizeof cpu->reason, "no free %s connection: %u of %u in use",
+                     TYPE_NAMES[t], u[t], cpu->prof.max_conn[t]);
+            t = 0;
+        } else if (u[0] >= cpu->prof.max_conn[0]) {
+            snprintf(cpu->reason, sizeof cpu->reason, "no free connection: %u of %u in use", u[0],
+                     cpu->prof.max_conn[0]);
+            t = 0;
+        }
+    }
+    if (!t) {
+        if (reason)
+            *reason = cpu->reason;
+        return S7_ERR_CR_REJECTED;
+    }
+    sess->conn_type = (uint8_t)t;
+    return 0;
+}

@@ -1,0 +1,123 @@
+/* Internals of the CPU model shared by server/cpu.c (memory, access, state, sessions,
+ * TSAP rules), server/profiles.c (built-in families), server/dispatch.c (Job PDUs:
+ * setup, read/write, control), server/szl.c (system status lists) and
+ * server/userdata.c (Userdata groups, continuation).  Not part of the public API. */
+#ifndef S7_SERVER_CPU_INT_H
+#define S7_SERVER_CPU_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "s7/cpu.h"
+#include "util/cur.h"
+
+/* CPU families: what differs beyond the s7_profile fields (error codes, block functions,
+ * which DBs exist).  A custom profile is classic unless its name says otherwise. */
+enum {
+    S7__FAM_CLASSIC = 0, /* S7-300 / S7-400: block functions, control, T/C */
+    S7__FAM_PLUS = 1,    /* S7-1200 / S7-1500: classic services answer 0x8104 */
+    S7__FAM_LOGO = 2,    /* LOGO! 8: V memory = DB1 only */
+    S7__FAM_S7200 = 3    /* S7-200 SMART: V memory = DB1 only */
+};
+
+/* What a family needs beyond the public profile (profiles.c). */
+typedef struct s7__profile_ext {
+    int family;
+    uint16_t res_pg, res_os;  /* connections reserved for PG / OP (SZL 0x0132) */
+    uint32_t mpi_bps;         /* SZL 0x0131 (0 when the family has no MPI) */
+    uint16_t hw_version;      /* SZL 0x0011 index 1/6 Ausbg */
+    uint32_t vmem_size;       /* V memory (DB1) created with the CPU, 0 none */
+    const char *mc_serial;    /* SZL 0x001C index 8 */
+} s7__profile_ext;
+
+/* The extension of a profile, found by its name (a default for unknown names). */
+const s7__profile_ext *s7__profile_ext_of(const s7_profile *p);
+
+/* One memory region: an area (I, Q, M, T, C) or a DB. */
+typedef struct s7__mem {
+    uint8_t area;       /* S7_AREA_I/Q/M/T/C, or S7_AREA_DB for DBs */
+    uint16_t db;        /* DB number (0 for areas) */
+    uint8_t *mem;       /* bytes (owned unless app) */
+    uint32_t size;      /* bytes (T/C: 2 per element) */
+    uint8_t *init;      /* initial image for a cold restart (owned), NULL when none */
+    unsigned flags;     /* S7_DB_* */
+    int access;         /* S7_ACCESS_* */
+    int app;            /* mem belongs to the application (s7_cpu_register_area) */
+    int auto_v;         /* V memory the CPU created itself (LOGO!/S7-200): replaceable */
+    void (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
+    void *ctx;
+} s7__mem;
+
+enum { S7__A_I = 0, S7__A_Q, S7__A_M, S7__A_T, S7__A_C, S7__A_COUNT };
+
+struct s7_cpu {
+    s7_profile prof;           /* strings point into strs */
+    char *strs;                /* owned copies of the profile's strings */
+    const s7__profile_ext *ext;
+    s7__mem areas[S7__A_COUNT];
+    int db_access;             /* access for every DB (set with area DB, db 0) */
+    s7__mem *dbs;              /* sorted by number */
+    size_t ndbs, dbcap;
+    int put_get;
+    int state;                 /* S7_CPU_STATE_* */
+    int64_t state_ms;          /* CPU clock (ms since 1970) at the last mode change */
+    int64_t clock_off_ms;      /* CPU clock minus the host's clock */
+    uint16_t conn_use[4];
+    int started;               /* first request seen: initial images taken */
+    s7_cpu_event_fn ev;
+    void *ev_ctx;
+    char reason[192];          /* the last s7_cpu_accept refusal */
+};
+
+/* ---------------------------------------------------------------- cpu.c */
+
+/* The region an area code names for a read (write = 0) or a write (P maps to I for
+ * reads and to Q for writes, DI to DB), or NULL when the area / DB does not exist on
+ * this CPU. */
+s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write);
+/* Access in force for a region (the stricter of its own and the DB-wide one). */
+int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m);
+/* DB by number (NULL when absent). */
+s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db);
+
+/* Report an event to the callback (no-op without one). */
+void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev);
+
+/* CPU clock in ms since 1970-01-01 (UTC, host clock plus the offset). */
+int64_t s7__cpu_now_ms(const s7_cpu *cpu);
+/* ms since 1970 <-> broken-down date (UTC, weekday 1 = Sunday).  ms_to_dt returns
+ * S7_ERR_VALUE outside 1990..2089. */
+int s7__ms_to_dt(int64_t ms, s7_datetime *out);
+int64_t s7__dt_to_ms(const s7_datetime *t);
+
+/* Change state (records the time of the transition). */
+void s7__cpu_set_state(s7_cpu *cpu, int state);
+/* Cold restart: DBs that are not retentive get their initial image back. */
+void s7__cpu_cold_restore(s7_cpu *cpu);
+/* Take the initial images once (first request). */
+void s7__cpu_first_request(s7_cpu *cpu);
+
+/* ---------------------------------------------------------------- dispatch.c */
+
+/* Reply limit for a session: the negotiated PDU, bounded by the output capacity. */
+size_t s7__reply_limit(const s7_cpu_session *sess, size_t cap);
+
+/* A Job PDU (already decoded).  Returns the reply length or a negative error. */
+int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
+            uint8_t *out, size_t cap);
+
+/* ---------------------------------------------------------------- userdata.c */
+
+/* A Userdata PDU (already decoded).  Returns the reply length or a negative error. */
+int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out,
+                 size_t cap);
+
+/* ---------------------------------------------------------------- szl.c */
+
+/* Build the whole answer to SZL id/index (8-byte header + records) into a malloc'd
+ * buffer (*out, owned by the caller) of *len bytes.  Returns 0, S7_ERR_NOMEM, or
+ * S7_ERR_UNSUPPORTED when the CPU has no such list / index (param error 0xD401). */
+int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len);
+
+#endif

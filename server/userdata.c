@@ -1,0 +1,280 @@
+/* The CPU's answers to Userdata PDUs: SZL reads (group 4, built in szl.c), the clock
+ * (group 7), security (group 5), block functions (group 3) and the continuation of
+ * answers longer than the negotiated PDU.
+ *
+ * Choices:
+ * - Userdata is answered whatever PUT/GET says (as real CPUs: identity, state and
+ *   protection stay readable).
+ * - Long answers (SZL, list of blocks of a type) are cut into parts of PDU - 26 payload
+ *   bytes: the first reply has `last data unit` 0x01, a sequence number of its own
+ *   (1..255, per session) repeated in the data unit reference; the rest waits in
+ *   sess->ud_pending until the client asks for it (method 0x12, type request, same
+ *   group, subfunction and sequence number).  A new request drops what is pending; a
+ *   continuation request that matches nothing pending gets param error 0xD401.
+ * - Unknown groups or subfunctions, and Userdata that is not a request: param error
+ *   0x8104 with data 0A 00 00 00.  Unknown SZL id / index: 0xD401.
+ * - Clock: read = host clock (UTC) + the CPU's offset, weekday 1 = Sunday; set stores
+ *   the offset (the weekday sent is ignored), reply data 0A 00 00 00 with error 0; a set
+ *   with an invalid date gets 0xDC01.  Subfunctions 3 and 4 act as 1 and 2.
+ * - Security: no password is configured, so entering (5/01) and cancelling (5/02) a
+ *   password both succeed: error 0, data 0A 00 00 00.
+ * - Block functions on S7-300/400 only (0x8104 elsewhere): list blocks counts DBs as
+ *   type 'A' (0x41) and 0 for the others; list of type 'A' gives every DB (number, flags
+ *   0x22, language 5 = DB), other types an empty list; block info of a DB answers the
+ *   78-byte info (MC7 length = DB size), a missing block 0xD209.
+ * - Before Setup Communication: Ack 0x84 0x01, as Job PDUs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/cpu_int.h"
+
+#define UD_OVERHEAD 26u /* header 10 + parameter 12 + data item header 4 */
+
+/* One Userdata reply. */
+static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8_t seq,
+                    uint8_t dur, uint8_t last, uint16_t err, int has_data, const uint8_t *payload,
+                    uint16_t plen)
+{
+    s7_ud r;
+    memset(&r, 0, sizeof r);
+    r.method = 0x12;
+    r.type = S7_UD_TYPE_RESP;
+    r.group = req->group;
+    r.subfn = req->subfn;
+    r.seq = seq;
+    r.dur = dur;
+    r.last = last;
+    r.err = err;
+    if (has_data && !err) {
+        r.rc = S7_RC_OK;
+        r.dts = S7_DTS_OCTET;
+        r.payload = payload;
+        r.plen = plen;
+    } else {
+        r.rc = S7_RC_NOT_FOUND;
+    }
+    return s7_ud_encode(out, lim, ref, &r);
+}
+
+static int ud_error(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint16_t err)
+{
+    return ud_reply(out, lim, ref, req, req->seq, 0, 0, err, 0, NULL, 0);
+}
+
+/* Send the next part of the pending answer. */
+static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req)
+{
+    size_t maxp = lim - UD_OVERHEAD;
+    uint32_t left = sess->ud_len - sess->ud_off;
+    uint32_t n = left < maxp ? left : (uint32_t)maxp;
+    uint8_t last = n < left ? 1 : 0;
+    int r = ud_reply(out, lim, ref, req, sess->ud_seq, sess->ud_seq, last, 0, 1,
+                     sess->ud_pending + sess->ud_off, (uint16_t)n);
+    if (r < 0)
+        return r;
+    sess->ud_off += n;
+    if (!last)
+        s7_cpu_session_free(sess);
+    return r;
+}
+
+/* Answer with a whole payload (buf malloc'd, ownership taken), cut into parts when it
+ * does not fit one reply. */
+static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req,
+                     uint8_t *buf, uint32_t len)
+{
+    size_t maxp = lim - UD_OVERHEAD;
+    if (len <= maxp) {
+        int r = ud_reply(out, lim, ref, req, req->seq, 0, 0, 0, 1, buf, (uint16_t)len);
+        free(buf);
+        return r;
+    }
+    s7_cpu_session_free(sess);
+    sess->ud_seq = (uint8_t)(sess->ud_seq + 1 ? sess->ud_seq + 1 : 1);
+    sess->ud_pending = buf;
+    sess->ud_len = len;
+    sess->ud_off = 0;
+    sess->ud_group = req->group;
+    sess->ud_subfn = req->subfn;
+    return next_part(sess, out, lim, ref, req);
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+               size_t lim)
+{
+    if (u->rc != S7_RC_OK || u->plen != 4)
+        return ud_error(out, lim, ref, u, 0xD401);
+    uint16_t id = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
+    uint16_t index = (uint16_t)(u->payload[2] << 8 | u->payload[3]);
+    uint8_t *buf;
+    uint32_t len;
+    int r = s7__szl_build(cpu, id, index, &buf, &len);
+    if (r == S7_ERR_UNSUPPORTED)
+        return ud_error(out, lim, ref, u, 0xD401);
+    if (r < 0)
+        return r;
+    return send_long(sess, out, lim, ref, u, buf, len);
+}
+
+static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                    size_t lim)
+{
+    if (u->subfn == 1 || u->subfn == 3) {
+        s7_datetime t;
+        uint8_t p[10];
+        if (s7__ms_to_dt(s7__cpu_now_ms(cpu), &t) < 0 || s7_clock_payload_encode(p, &t) < 0)
+            return ud_error(out, lim, ref, u, 0xDC01);
+        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+    }
+    if (u->subfn == 2 || u->subfn == 4) {
+        s7_datetime t;
+        if (u->rc != S7_RC_OK || s7_clock_payload_decode(u->payload, u->plen, &t) < 0)
+            return ud_error(out, lim, ref, u, 0xDC01);
+        cpu->clock_off_ms = s7__dt_to_ms(&t) - (s7__cpu_now_ms(cpu) - cpu->clock_off_ms);
+        if (cpu->ev) {
+            s7_cpu_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = S7_EV_CONTROL;
+            ev.sess = sess;
+            ev.ctrl = S7_CTRL_CLOCK_SET;
+            ev.data = u->payload;
+            ev.len = u->plen;
+            s7__cpu_emit(cpu, &ev);
+        }
+        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 0, NULL, 0);
+    }
+    return ud_error(out, lim, ref, u, 0x8104);
+}
+
+/* Block type letters in the order real CPUs list them. */
+static const uint8_t BLOCK_TYPES[7] = {0x38, 0x45, 0x43, 0x41, 0x42, 0x44, 0x46};
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* The 78-byte block info of a DB. */
+static void db_info(const s7__mem *m, uint8_t *p)
+{
+    memset(p, 0, 78);
+    p[0] = 0x30;            /* block type "0A" */
+    p[1] = 0x41;
+    put16(p + 2, 74);       /* length of the info that follows the block type / length */
+    put16(p + 4, 0x0001);
+    p[6] = 'p';             /* constant "pp" */
+    p[7] = 'p';
+    p[8] = 0x00;
+    p[9] = 0x01;            /* flags: linked */
+    p[10] = 0x05;           /* language DB */
+    p[11] = 0x0A;           /* sub-block type DB */
+    put16(p + 12, m->db);
+    uint32_t load = m->size + 92; /* header, block body, footer */
+    p[14] = (uint8_t)(load >> 24);
+    p[15] = (uint8_t)(load >> 16);
+    p[16] = (uint8_t)(load >> 8);
+    p[17] = (uint8_t)load;
+    /* 18..21 security 0 (none); 22..33 code / interface timestamps left at 1984-01-01 */
+    put16(p + 34, 0);       /* SSB length */
+    put16(p + 36, 0);       /* ADD length */
+    put16(p + 38, 0);       /* local data */
+    put16(p + 40, m->size); /* MC7 length = DB size */
+    memcpy(p + 42, "S7KIT   ", 8);
+    memcpy(p + 50, "EMULATE ", 8);
+    memcpy(p + 58, "DB      ", 8);
+    p[66] = 0x10;           /* version 1.0 */
+}
+
+static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                  size_t lim)
+{
+    if (cpu->ext->family != S7__FAM_CLASSIC)
+        return ud_error(out, lim, ref, u, 0x8104);
+    if (u->subfn == 1) {
+        uint8_t p[28];
+        for (int i = 0; i < 7; i++) {
+            p[4 * i] = 0x30;
+            p[4 * i + 1] = BLOCK_TYPES[i];
+            put16(p + 4 * i + 2, BLOCK_TYPES[i] == 0x41 ? (uint32_t)cpu->ndbs : 0);
+        }
+        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+    }
+    if (u->subfn == 2) {
+        if (u->rc != S7_RC_OK || u->plen != 2 || u->payload[0] != 0x30)
+            return ud_error(out, lim, ref, u, 0x8104);
+        uint32_t n = u->payload[1] == 0x41 ? (uint32_t)cpu->ndbs : 0;
+        uint8_t *buf = malloc(n ? 4u * n : 1u);
+        if (!buf)
+            return S7_ERR_NOMEM;
+        for (uint32_t i = 0; i < n; i++) {
+            put16(buf + 4 * i, cpu->dbs[i].db);
+            buf[4 * i + 2] = 0x22;
+            buf[4 * i + 3] = 0x05;
+        }
+        return send_long(sess, out, lim, ref, u, buf, 4 * n);
+    }
+    if (u->subfn == 3) {
+        if (u->rc != S7_RC_OK || u->plen != 8 || u->payload[0] != 0x30)
+            return ud_error(out, lim, ref, u, 0xD209);
+        uint32_t num = 0;
+        for (int i = 2; i < 7; i++) {
+            uint8_t c = u->payload[i];
+            if (c < '0' || c > '9')
+                return ud_error(out, lim, ref, u, 0xD209);
+            num = num * 10 + (uint32_t)(c - '0');
+        }
+        const s7__mem *m = u->payload[1] == 0x41 && num <= 0xFFFF ? s7__cpu_db(cpu, (uint16_t)num) : NULL;
+        if (!m)
+            return ud_error(out, lim, ref, u, 0xD209);
+        uint8_t p[78];
+        db_info(m, p);
+        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+    }
+    return ud_error(out, lim, ref, u, 0x8104);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap)
+{
+    s7_ud u;
+    if (s7_ud_decode(pdu, &u) < 0)
+        return S7_ERR_PARAM;
+    size_t lim = s7__reply_limit(sess, cap);
+    if (sess->pdu == 0)
+        return s7_ack_error_encode(out, lim, pdu->ref, 0x84, 0x01);
+    size_t req_len = 10u + pdu->param_len + pdu->data_len;
+    if (req_len > sess->pdu)
+        return s7_ack_error_encode(out, lim, pdu->ref, 0x85, 0x00);
+    if (lim < UD_OVERHEAD + 8)
+        return S7_ERR_NOSPACE;
+    if (u.type != S7_UD_TYPE_REQ)
+        return ud_error(out, lim, pdu->ref, &u, 0x8104);
+    if (u.method == 0x12) {
+        if (sess->ud_pending && u.group == sess->ud_group && u.subfn == sess->ud_subfn &&
+            u.seq == sess->ud_seq)
+            return next_part(sess, out, lim, pdu->ref, &u);
+        return ud_error(out, lim, pdu->ref, &u, 0xD401);
+    }
+    s7_cpu_session_free(sess); /* a new request: what was pending is abandoned */
+    switch (u.group) {
+    case S7_UD_GRP_CPU:
+        if (u.subfn == S7_UD_SZL_READ)
+            return szl(cpu, sess, &u, pdu->ref, out, lim);
+        break;
+    case S7_UD_GRP_TIME:
+        return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_SECURITY:
+        if (u.subfn == 1 || u.subfn == 2)
+            return ud_reply(out, lim, pdu->ref, &u, u.seq, 0, 0, 0, 0, NULL, 0);
+        break;
+    case S7_UD_GRP_BLOCK:
+        return blocks(cpu, sess, &u, pdu->ref, out, lim);
+    default:
+        break;
+    }
+    return ud_error(out, lim, pdu->ref, &u, 0x8104);
+}
