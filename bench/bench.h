@@ -58,9 +58,13 @@ typedef struct bench_script {
     size_t n, cap;
     uint32_t *req;
     uint32_t *rep;
+    uint8_t *wire; /* the request frames back to back, when recorded (NULL otherwise) */
+    size_t wire_len, wire_cap;
 } bench_script;
 
 int bench_script_add(bench_script *s, uint32_t req, uint32_t rep);
+/* Append request frame bytes to s->wire. */
+int bench_script_add_wire(bench_script *s, const uint8_t *frame, size_t len);
 void bench_script_clear(bench_script *s);
 void bench_script_free(bench_script *s);
 /* The frames Snap7's client exchanges for a case at PDU size pdu (its plan is fixed:
@@ -73,6 +77,15 @@ int bench_script_snap7(bench_script *s, enum bench_case k, int pdu);
  * frame of the script with a reply frame of the scripted size, one at a time.  Returns 0
  * with *rate in scripts per second. */
 int floor_measure(const bench_script *s, double warm, double run, double *rate, char *msg);
+
+/* ---------------------------------------------------------------- raw.c */
+
+/* The least a client can do (--raw): a hand-rolled connection replays the recorded request
+ * frames of s (s->wire), depth requests in flight; stream (case b, one-frame scripts) keeps
+ * depth always in flight.  Returns 0 with *rate in operations (replies when streaming) per
+ * second. */
+int raw_measure(const char *host, uint16_t port, uint16_t pdu, const bench_script *s,
+                unsigned depth, int stream, double warm, double run, double *rate, char *msg);
 
 /* ---------------------------------------------------------------- ours.c */
 

@@ -74,15 +74,34 @@ int bench_script_add(bench_script *s, uint32_t req, uint32_t rep)
     return 0;
 }
 
+int bench_script_add_wire(bench_script *s, const uint8_t *frame, size_t len)
+{
+    if (s->wire_len + len > s->wire_cap) {
+        size_t cap = s->wire_cap ? s->wire_cap : 4096;
+        while (cap < s->wire_len + len)
+            cap *= 2;
+        uint8_t *w = realloc(s->wire, cap);
+        if (!w)
+            return -1;
+        s->wire = w;
+        s->wire_cap = cap;
+    }
+    memcpy(s->wire + s->wire_len, frame, len);
+    s->wire_len += len;
+    return 0;
+}
+
 void bench_script_clear(bench_script *s)
 {
     s->n = 0;
+    s->wire_len = 0;
 }
 
 void bench_script_free(bench_script *s)
 {
     free(s->req);
     free(s->rep);
+    free(s->wire);
     memset(s, 0, sizeof *s);
 }
 

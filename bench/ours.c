@@ -40,6 +40,7 @@ struct ours {
     int capturing;
     size_t n_out, n_in;
     uint32_t out[MAX_FRAMES], in[MAX_FRAMES];
+    bench_script *wire; /* request frame bytes go here while capturing */
     /* items and their destination */
     s7_item items[BENCH_CYCLE_N];
     uint8_t data[BENCH_DB_LEN];
@@ -94,8 +95,16 @@ static void tap(void *ctx, int outgoing, const uint8_t *frame, size_t len)
     uint32_t size = (uint32_t)len;
     if (!(len >= 4 && frame[0] == 3 && (size_t)((frame[2] << 8) | frame[3]) == len))
         size += 7;
-    if (outgoing && o->n_out < MAX_FRAMES)
+    if (outgoing && o->n_out < MAX_FRAMES) {
         o->out[o->n_out++] = size;
+        if (o->wire) {
+            if (size != len) { /* a bare S7 PDU: put the ISO header in front */
+                uint8_t iso[7] = {3, 0, (uint8_t)(size >> 8), (uint8_t)size, 2, 0xF0, 0x80};
+                bench_script_add_wire(o->wire, iso, sizeof iso);
+            }
+            bench_script_add_wire(o->wire, frame, len);
+        }
+    }
     else if (!outgoing && o->n_in < MAX_FRAMES)
         o->in[o->n_in++] = size;
 }
@@ -212,6 +221,7 @@ static int ours_op(void *ctx, char *msg)
     ours *o = ctx;
     switch (o->k) {
     case CASE_A:
+    case CASE_B: /* one at a time here: the frames of one read, for the floor and raw */
         return read_items(o, 1, msg);
     case CASE_C:
         return read_items(o, BENCH_MULTI_N, msg);
@@ -329,13 +339,16 @@ int ours_measure(ours *o, enum bench_case k, double warm, double run, double *ra
 
     /* One operation with the tap on, after one without (the client may learn something
      * about the peer on the first, e.g. its item cap): the frames the floor replays. */
-    if (script && k != CASE_B) {
+    if (script) {
         if (ours_op(o, msg) != 0)
             return -1;
         o->n_out = o->n_in = 0;
+        bench_script_clear(script);
+        o->wire = script;
         o->capturing = 1;
         int rc = ours_op(o, msg);
         o->capturing = 0;
+        o->wire = NULL;
         if (rc != 0) {
             size_t len = strlen(msg);
             if (o->n_out > 0 && len + 1 < BENCH_MSG)
@@ -344,7 +357,6 @@ int ours_measure(ours *o, enum bench_case k, double warm, double run, double *ra
                          o->n_out, (unsigned)o->out[0], o->n_in, o->n_in ? (unsigned)o->in[0] : 0u);
             return -1;
         }
-        bench_script_clear(script);
         if (o->n_out == o->n_in && o->n_out > 0) {
             for (size_t i = 0; i < o->n_out; i++)
                 if (bench_script_add(script, o->out[i], o->in[i]) != 0)

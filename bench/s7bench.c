@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef struct cfg {
-    int quick, markdown, no_pin, rounds, frames, verbose;
+    int quick, markdown, no_pin, rounds, frames, verbose, raw;
     int run_ours, run_snap7, run_floor; /* --peers */
     double run, warm;
     int cases[CASE_COUNT];
@@ -33,7 +33,7 @@ typedef struct cell {
 } cell;
 
 typedef struct row {
-    cell ours, snap7, floor;
+    cell ours, snap7, floor, raw;
     size_t ours_frames, snap7_frames; /* request frames per operation */
     int floor_from_ours;
 } row;
@@ -62,6 +62,9 @@ static void usage(FILE *f)
             "  --snap7-pdu N      PDU size Snap7's client requests (default: same as --pdu)\n"
             "  --peers LIST       measure only these of s7kit,snap7,floor (for profiling)\n"
             "  --verbose          print every round's figure (stderr)\n"
+            "  --raw              add a column: a hand-rolled client replaying s7kit's request\n"
+            "                     frames with the same requests in flight (the least a client\n"
+            "                     can do against this server), and s7kit/raw\n"
             "  --frames           print the frame sizes of one operation of each case\n"
             "  --no-pin           leave threads to the scheduler (default: clients on one CPU,\n"
             "                     server threads on another)\n"
@@ -93,6 +96,8 @@ static int parse_args(int argc, char **argv, cfg *c)
                 return -1;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             c->verbose = 1;
+        } else if (strcmp(a, "--raw") == 0) {
+            c->raw = 1;
         } else if (strcmp(a, "--frames") == 0) {
             c->frames = 1;
         } else if (strcmp(a, "--no-pin") == 0) {
@@ -196,40 +201,41 @@ static void fmt_ratio(char *out, size_t cap, const cell *a, const cell *b)
 static void print_table(const cfg *c, row *rows, const char *server, unsigned pdu, unsigned amq,
                         int snap7_pdu, const char *ours_note)
 {
-    const char *hdr[6] = {"case", "s7kit", "Snap7", "s7kit/Snap7", "floor", "s7kit/floor"};
-    char cellv[CASE_COUNT + 1][6][96];
+    const char *hdr[8] = {"case", "s7kit", "Snap7", "s7kit/Snap7", "floor", "s7kit/floor",
+                          "raw", "s7kit/raw"};
+    int ncol = c->raw ? 8 : 6;
+    char cellv[CASE_COUNT + 1][8][96];
     int nrows = 0;
     for (int k = 0; k < CASE_COUNT; k++) {
         if (!c->cases[k])
             continue;
         row *r = &rows[k];
-        char (*v)[96] = cellv[nrows++];
-        char a[48], b[48], f[48];
-        fmt_rate(a, sizeof a, &r->ours, "n/a");
-        fmt_rate(b, sizeof b, &r->snap7, "n/a");
-        fmt_rate(f, sizeof f, &r->floor, "n/a");
-        snprintf(v[0], 96, "%s, %s", case_name[k], case_unit[k]);
-        snprintf(v[1], 96, "%s", a);
-        snprintf(v[2], 96, "%s%s", b, k == CASE_B && r->snap7.state == 1 ? " *" : "");
-        fmt_ratio(v[3], 96, &r->ours, &r->snap7);
-        snprintf(v[4], 96, "%s%s", f, (k == CASE_B || k == CASE_D) && r->floor.state == 1 ? " *" : "");
-        fmt_ratio(v[5], 96, &r->ours, &r->floor);
-        if (k == CASE_D) {
-            /* the same case in MB/s */
-            cell mo = r->ours, ms = r->snap7, mf = r->floor;
-            mo.rate *= BENCH_DB_LEN / 1e6;
-            ms.rate *= BENCH_DB_LEN / 1e6;
-            mf.rate *= BENCH_DB_LEN / 1e6;
-            char (*w)[96] = cellv[nrows++];
-            fmt_rate(a, sizeof a, &mo, "n/a");
-            fmt_rate(b, sizeof b, &ms, "n/a");
-            fmt_rate(f, sizeof f, &mf, "n/a");
-            snprintf(w[0], 96, "d. 64 KB DB read, MB/s");
-            snprintf(w[1], 96, "%s", a);
-            snprintf(w[2], 96, "%s", b);
-            fmt_ratio(w[3], 96, &mo, &ms);
-            snprintf(w[4], 96, "%s", f);
-            fmt_ratio(w[5], 96, &mo, &mf);
+        for (int mb = 0; mb < (k == CASE_D ? 2 : 1); mb++) {
+            /* case d also in MB/s */
+            double scale = mb ? BENCH_DB_LEN / 1e6 : 1.0;
+            cell co = r->ours, cs = r->snap7, cf = r->floor, cr = r->raw;
+            co.rate *= scale;
+            cs.rate *= scale;
+            cf.rate *= scale;
+            cr.rate *= scale;
+            char (*v)[96] = cellv[nrows++];
+            char a[48], b[48], f[48], w[48];
+            fmt_rate(a, sizeof a, &co, "n/a");
+            fmt_rate(b, sizeof b, &cs, "n/a");
+            fmt_rate(f, sizeof f, &cf, "n/a");
+            fmt_rate(w, sizeof w, &cr, "n/a");
+            if (mb)
+                snprintf(v[0], 96, "d. 64 KB DB read, MB/s");
+            else
+                snprintf(v[0], 96, "%s, %s", case_name[k], case_unit[k]);
+            int star = !mb && (k == CASE_B || k == CASE_D);
+            snprintf(v[1], 96, "%s", a);
+            snprintf(v[2], 96, "%s%s", b, k == CASE_B && cs.state == 1 ? " *" : "");
+            fmt_ratio(v[3], 96, &co, &cs);
+            snprintf(v[4], 96, "%s%s", f, star && cf.state == 1 ? " *" : "");
+            fmt_ratio(v[5], 96, &co, &cf);
+            snprintf(v[6], 96, "%s", w);
+            fmt_ratio(v[7], 96, &co, &cr);
         }
     }
 
@@ -250,29 +256,35 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
         printf("Server: %s. Negotiated: %s. %.1f s per peer per case in %d rounds, median round. "
                "Threads: %s.\n\n",
                server, neg, c->run, c->rounds, pinning);
-        printf("| %s | %s | %s | %s | %s | %s |\n", hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5]);
-        printf("|---|---:|---:|---:|---:|---:|\n");
-        for (int i = 0; i < nrows; i++)
-            printf("| %s | %s | %s | %s | %s | %s |\n", cellv[i][0], cellv[i][1], cellv[i][2],
-                   cellv[i][3], cellv[i][4], cellv[i][5]);
+        for (int j = 0; j < ncol; j++)
+            printf("| %s ", hdr[j]);
+        printf("|\n|---");
+        for (int j = 1; j < ncol; j++)
+            printf("|---:");
+        printf("|\n");
+        for (int i = 0; i < nrows; i++) {
+            for (int j = 0; j < ncol; j++)
+                printf("| %s ", cellv[i][j]);
+            printf("|\n");
+        }
     } else {
         printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), median round\n"
                "threads:    %s\n\n",
                server, neg, c->run, c->rounds, c->warm, pinning);
-        int w[6];
-        for (int j = 0; j < 6; j++) {
+        int w[8];
+        for (int j = 0; j < ncol; j++) {
             w[j] = (int)strlen(hdr[j]);
             for (int i = 0; i < nrows; i++)
                 if ((int)strlen(cellv[i][j]) > w[j])
                     w[j] = (int)strlen(cellv[i][j]);
         }
         printf("%-*s", w[0], hdr[0]);
-        for (int j = 1; j < 6; j++)
+        for (int j = 1; j < ncol; j++)
             printf("  %*s", w[j], hdr[j]);
         printf("\n");
         for (int i = 0; i < nrows; i++) {
             printf("%-*s", w[0], cellv[i][0]);
-            for (int j = 1; j < 6; j++)
+            for (int j = 1; j < ncol; j++)
                 printf("  %*s", w[j], cellv[i][j]);
             printf("\n");
         }
@@ -299,6 +311,10 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
                ? "the frames s7kit exchanged (sizes taken with its frame tap)"
                : "the frames Snap7 exchanges (s7kit not measured)",
            ours_note[0] ? br : "");
+    if (c->raw)
+        printf("raw: a hand-rolled client replaying s7kit's request frames with as many in flight "
+               "(no planning, decoding or copying): what this server and machine allow.%s\n",
+               ours_note[0] ? br : "");
     if (ours_note[0])
         printf("s7kit: %s\n", ours_note);
 }
@@ -468,7 +484,7 @@ int main(int argc, char **argv)
             } else if (r->floor.state >= 0) {
                 const bench_script *fs = &plan;
                 bench_script_snap7(&plan, k == CASE_B ? CASE_A : kc, snap7_pdu);
-                if (k != CASE_B && script.n > 0) {
+                if (script.n > 0) {
                     fs = &script;
                     r->floor_from_ours = 1;
                 }
@@ -476,10 +492,17 @@ int main(int argc, char **argv)
                 if (take(&r->floor, rc, rate, k, "floor", c.verbose, msg) != 0)
                     failed = 1;
             }
+            if (c.raw && r->ours.state == 1 && script.n > 0 && r->raw.state >= 0) {
+                rc = raw_measure(host, port, (uint16_t)pdu, &script, amq, k == CASE_B, c.warm,
+                                 slice, &rate, msg);
+                if (take(&r->raw, rc, rate, k, "raw", c.verbose, msg) != 0)
+                    failed = 1;
+            }
         }
         settle(&r->ours);
         settle(&r->snap7);
         settle(&r->floor);
+        settle(&r->raw);
         bench_script_snap7(&plan, kc, snap7_pdu);
         r->snap7_frames = plan.n;
         if (c.frames && k != CASE_B) {
