@@ -451,11 +451,17 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
     memcpy(buf, m->mem + off, n); /* BOOLs replace only their bits */
     if (m->unlock)
         m->unlock(m->ctx);
+    int single_bit = t.type == S7_T_BOOL && t.count <= 1; /* parsed as one 0/1 byte */
     rc = s7_value_parse(&t, value, buf, n, err, errcap);
     if (rc >= 0) {
         if (m->lock)
             m->lock(m->ctx);
-        memcpy(m->mem + off, buf, n);
+        if (single_bit) {
+            uint8_t mask = (uint8_t)(1u << (t.bit & 7u));
+            m->mem[off] = (uint8_t)(buf[0] ? m->mem[off] | mask : m->mem[off] & ~mask);
+        } else {
+            memcpy(m->mem + off, buf, n);
+        }
         if (m->unlock)
             m->unlock(m->ctx);
         rc = 0;
