@@ -1,10 +1,11 @@
 /* s7bench: s7kit's client against the Snap7 client, both reading the same Snap7 server in
  * one run, with a plain TCP ping-pong of the same frames as the loopback floor.
  *
- * Usage: s7bench [--quick] [--markdown] [--time S] [--cases abcde] [--pdu N]
- *                [--snap7-pdu N] [--server HOST:PORT]
- * Prints a table: case | s7kit | Snap7 | s7kit/Snap7 | floor | s7kit/floor.  Exit status 1
- * when a read failed or returned wrong data, 2 on a usage or set-up error. */
+ * Usage: s7bench [--quick] [--markdown] [--time S] [--rounds N] [--cases abcde] [--raw]
+ *                [--pdu N] [--snap7-pdu N] [--server HOST:PORT] ... (--help lists all)
+ * Prints a table: case | s7kit | Snap7 | s7kit/Snap7 | floor | s7kit/floor (with --raw also
+ * raw | s7kit/raw).  Exit status 1 when a read failed or returned wrong data, 2 on a usage
+ * or set-up error.  bench/README.md says what each figure means. */
 #include "bench.h"
 #include "snap7_peer.h"
 
