@@ -1,0 +1,125 @@
+/* s7kit retentive store: DBs flagged S7_DB_RETAIN survive a restart of the emulator.
+ *
+ * On disk (FILE is the state file the application names):
+ *   FILE          snapshot: every retentive DB's number, size and bytes, with a CRC32 over
+ *                 the body; replaced atomically (FILE.tmp, fsync, rename, fsync of the
+ *                 directory), so it is either the old or the new snapshot, never a mix.
+ *   FILE.journal  append-only journal of writes since the snapshot: each record holds the
+ *                 DB, offset, the bytes as they are in memory after the write, and a CRC32.
+ *   FILE.tmp      a snapshot being written (a leftover is removed at open).
+ *
+ * Durability: S7_RETAIN_SYNC appends the record and fdatasync()s the journal inside the
+ * CPU's write event, i.e. before the server sends the acknowledgement, so an acknowledged
+ * write survives kill -9 and power loss.  S7_RETAIN_ASYNC appends with write() (the bytes
+ * are in the kernel before the acknowledgement: they survive kill -9 of the server, not a
+ * power cut) and fdatasync()s from s7_retain_tick() every flush_ms and at close.
+ *
+ * Open: the snapshot is loaded (a torn or corrupt snapshot is refused with a message that
+ * names the file and the damage; nothing is loaded), the journal is replayed record by
+ * record in order up to the first torn or corrupt record (what follows is dropped and
+ * its size logged: a torn tail is a write that was never acknowledged), then the store is
+ * compacted at once so every run starts from a clean snapshot and an empty journal.
+ * Compaction also runs at s7_retain_close() and when the journal passes compact_bytes.
+ *
+ * A DB whose size differs from the snapshot's is refused (S7_RETAIN_RESIZE_REFUSE,
+ * default) or loaded as far as it fits (S7_RETAIN_RESIZE_FIT: the rest of a larger DB
+ * keeps its initial values, the tail of a smaller one is dropped).  Retentive DBs missing
+ * from the snapshot keep their initial values; DBs in the snapshot that are no longer
+ * retentive DBs of the CPU are logged and dropped at the next compaction.
+ *
+ * The journal file is locked (flock) while the store is open: a second server on the
+ * same state file is refused.  No threads, no global state: one store is used by one
+ * thread at a time (the server's loop). */
+#ifndef S7_RETAIN_H
+#define S7_RETAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_retain s7_retain;
+
+enum { S7_RETAIN_SYNC = 0, S7_RETAIN_ASYNC = 1 };
+enum { S7_RETAIN_RESIZE_REFUSE = 0, S7_RETAIN_RESIZE_FIT = 1 };
+
+typedef struct s7_retain_opts {
+    int mode;                /* S7_RETAIN_SYNC (default) or S7_RETAIN_ASYNC */
+    int resize;              /* S7_RETAIN_RESIZE_REFUSE (default) or _FIT */
+    uint64_t compact_bytes;  /* compact when the journal grows past this; default 4 MiB */
+    int flush_ms;            /* ASYNC: fdatasync at most this long after a write; default 1000 */
+    /* informational messages (what was loaded, dropped, compacted); level S7_LOG_* */
+    void (*log)(void *ctx, int level, const char *msg);
+    void *log_ctx;
+} s7_retain_opts;
+
+typedef struct s7_retain_stats {
+    uint32_t dbs;             /* retentive DBs of the CPU */
+    int snapshot_loaded;      /* 1 when a snapshot was found and loaded */
+    uint64_t generation;      /* of the current snapshot (1 for a new store) */
+    uint64_t replayed;        /* journal records replayed at open */
+    uint64_t dropped_bytes;   /* journal bytes dropped at open (torn / corrupt tail) */
+    uint64_t records;         /* records appended since open */
+    uint64_t journal_bytes;   /* journal size now */
+    uint64_t syncs;           /* fdatasync calls on the journal since open */
+    uint32_t compactions;     /* since open (the one at open included) */
+} s7_retain_stats;
+
+S7_API void s7_retain_opts_init(s7_retain_opts *o);
+
+/* Opens the store at path for the retentive DBs of cpu (which must already hold its DBs
+ * with their initial values): loads, replays, compacts.  On success *out is the store and
+ * 0 is returned.  On failure returns S7_ERR_STATE (damaged snapshot, DB size changed,
+ * state file in use), S7_ERR_IO (file system error), S7_ERR_NOMEM or S7_ERR_INVAL, writes a
+ * message naming the file and what is wrong into err, and leaves the CPU's memory as it
+ * was (nothing is loaded partly). */
+S7_API int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_retain_opts *o,
+                          char *err, size_t errcap);
+
+/* Journals bytes [off, off+len) of DB db as they are in the CPU's memory now (a write has
+ * just landed there).  Does nothing (returns 0) for a DB that is not retentive.  In SYNC
+ * mode the record is on disk when this returns 0.  Returns 0 or S7_ERR_IO / S7_ERR_NOMEM
+ * (s7_retain_error says why); after an error the store refuses further records until it
+ * is compacted successfully. */
+S7_API int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len);
+
+/* Convenience for an s7_cpu_event hook: journals successful S7_EV_WRITE events that hit a
+ * retentive DB; ignores every other event.  Returns as s7_retain_record. */
+S7_API int s7_retain_event(s7_retain *r, const s7_cpu_event *ev);
+
+/* ASYNC: fdatasync()s the journal when a record is older than flush_ms.  Call it from the
+ * loop (at least every flush_ms); cheap when nothing is pending.  Returns 0 or S7_ERR_IO. */
+S7_API int s7_retain_tick(s7_retain *r);
+
+/* Flushes the journal to disk now (both modes).  Returns 0 or S7_ERR_IO. */
+S7_API int s7_retain_sync(s7_retain *r);
+
+/* Writes a new snapshot of every retentive DB (FILE.tmp, fsync, rename over FILE, fsync of
+ * the directory) and empties the journal.  Returns 0 or S7_ERR_IO (the previous snapshot
+ * and journal stay valid). */
+S7_API int s7_retain_compact(s7_retain *r);
+
+/* Compacts and frees the store (NULL is a no-op).  Returns the compaction's result. */
+S7_API int s7_retain_close(s7_retain *r);
+
+/* Frees the store without compacting (the journal stays valid; NULL is a no-op). */
+S7_API void s7_retain_free(s7_retain *r);
+
+S7_API void s7_retain_stats_get(const s7_retain *r, s7_retain_stats *st);
+
+/* The message of the last failure (empty when none); lives as long as the store. */
+S7_API const char *s7_retain_error(const s7_retain *r);
+
+/* CRC-32 (IEEE 802.3, the zlib / PNG polynomial) of len bytes, continued from crc
+ * (start with 0). */
+S7_API uint32_t s7_crc32(uint32_t crc, const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
