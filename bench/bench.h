@@ -51,6 +51,17 @@ int bench_pin_setup(void);
 int bench_pin_self(int cpu);
 int bench_pin_thread(unsigned long th, int cpu);
 
+/* ---------------------------------------------------------------- machine load (common.c) */
+
+/* CPU time counters from /proc (clock ticks): all CPUs busy, all CPUs total, this process. */
+typedef struct bench_cpu {
+    unsigned long long busy, total, self;
+} bench_cpu;
+/* 0, or -1 when /proc cannot be read. */
+int bench_cpu_read(bench_cpu *c);
+/* Share (0..1) of all CPUs' time between a and b that other processes used, or -1. */
+double bench_cpu_others(const bench_cpu *a, const bench_cpu *b);
+
 /* ---------------------------------------------------------------- the frames of a case */
 
 /* The request and reply frame sizes (whole TPKT frames) one operation exchanges. */

@@ -54,6 +54,47 @@ int bench_measure(bench_op_fn op, void *ctx, double warm, double run, unsigned m
     return 0;
 }
 
+int bench_cpu_read(bench_cpu *c)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n < 4)
+        return -1;
+    for (int i = 0; i < 8; i++)
+        c->total += v[i];
+    c->busy = c->total - v[3] - v[4]; /* less idle and iowait */
+
+    f = fopen("/proc/self/stat", "r");
+    if (!f)
+        return -1;
+    char buf[1024];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    /* fields after the ")" that ends the command name: state is field 3, utime 14, stime 15 */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    c->self = ut + st;
+    return 0;
+}
+
+double bench_cpu_others(const bench_cpu *a, const bench_cpu *b)
+{
+    if (b->total <= a->total)
+        return -1;
+    double busy = (double)(b->busy - a->busy) - (double)(b->self - a->self);
+    double share = busy / (double)(b->total - a->total);
+    return share < 0 ? 0 : share;
+}
+
 int bench_script_add(bench_script *s, uint32_t req, uint32_t rep)
 {
     if (s->n == s->cap) {

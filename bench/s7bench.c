@@ -200,7 +200,7 @@ static void fmt_ratio(char *out, size_t cap, const cell *a, const cell *b)
 }
 
 static void print_table(const cfg *c, row *rows, const char *server, unsigned pdu, unsigned amq,
-                        int snap7_pdu, const char *ours_note)
+                        int snap7_pdu, const char *ours_note, const char *load)
 {
     const char *hdr[8] = {"case", "s7kit", "Snap7", "s7kit/Snap7", "floor", "s7kit/floor",
                           "raw", "s7kit/raw"};
@@ -255,8 +255,8 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
 
     if (c->markdown) {
         printf("Server: %s. Negotiated: %s. %.1f s per peer per case in %d rounds, median round. "
-               "Threads: %s.\n\n",
-               server, neg, c->run, c->rounds, pinning);
+               "Threads: %s.%s%s\n\n",
+               server, neg, c->run, c->rounds, pinning, load[0] ? " Machine: " : "", load);
         for (int j = 0; j < ncol; j++)
             printf("| %s ", hdr[j]);
         printf("|\n|---");
@@ -270,8 +270,9 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
         }
     } else {
         printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), median round\n"
-               "threads:    %s\n\n",
-               server, neg, c->run, c->rounds, c->warm, pinning);
+               "threads:    %s\n"
+               "machine:    %s\n\n",
+               server, neg, c->run, c->rounds, c->warm, pinning, load[0] ? load : "-");
         int w[8];
         for (int j = 0; j < ncol; j++) {
             w[j] = (int)strlen(hdr[j]);
@@ -451,6 +452,8 @@ int main(int argc, char **argv)
     if (!c.markdown)
         fprintf(stderr, "s7bench: measuring (%s)...\n", c.quick ? "quick" : "full");
     double slice = c.run / c.rounds;
+    double others_sum = 0, others_max = 0; /* CPU share of other processes, per round */
+    int others_n = 0;
     for (int k = 0; k < CASE_COUNT; k++) {
         if (!c.cases[k])
             continue;
@@ -463,6 +466,8 @@ int main(int argc, char **argv)
          * hits them alike; each side reports its median round. */
         for (int round = 0; round < c.rounds; round++) {
             double rate = 0;
+            bench_cpu cpu0, cpu1;
+            int have_cpu = bench_cpu_read(&cpu0) == 0;
             if (o && c.run_ours && r->ours.state >= 0) {
                 rc = ours_measure(o, kc, c.warm, slice, &rate, round == 0 ? &script : NULL, msg);
                 if (take(&r->ours, rc, rate, k, "s7kit", c.verbose, msg) != 0)
@@ -499,6 +504,18 @@ int main(int argc, char **argv)
                 if (take(&r->raw, rc, rate, k, "raw", c.verbose, msg) != 0)
                     failed = 1;
             }
+            if (have_cpu && bench_cpu_read(&cpu1) == 0) {
+                double others = bench_cpu_others(&cpu0, &cpu1);
+                if (others >= 0) {
+                    others_sum += others;
+                    others_n++;
+                    if (others > others_max)
+                        others_max = others;
+                    if (c.verbose)
+                        fprintf(stderr, "s7bench: case %c round %d: other processes used %.0f%% "
+                                        "of the CPUs\n", 'a' + k, round + 1, 100 * others);
+                }
+            }
         }
         settle(&r->ours);
         settle(&r->snap7);
@@ -514,7 +531,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "s7bench: case %c done\n", 'a' + k);
     }
 
-    print_table(&c, rows, server, pdu, amq, snap7_pdu, ours_note);
+    char load[200] = "";
+    if (others_n > 0) {
+        double mean = others_sum / others_n;
+        snprintf(load, sizeof load, "other processes used %.0f%% of the CPUs on average during the "
+                 "rounds (at most %.0f%%)%s", 100 * mean, 100 * others_max,
+                 others_max > 0.10 ? ": figures are disturbed, run again on an idle machine" : "");
+    }
+    print_table(&c, rows, server, pdu, amq, snap7_pdu, ours_note, load);
 
     bench_script_free(&script);
     bench_script_free(&plan);
