@@ -90,7 +90,9 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         return r;
     }
     s7_cpu_session_free(sess);
-    sess->ud_seq = (uint8_t)(sess->ud_seq + 1 ? sess->ud_seq + 1 : 1);
+    sess->ud_seq = (uint8_t)(sess->ud_seq + 1);
+    if (sess->ud_seq == 0)
+        sess->ud_seq = 1;
     sess->ud_pending = buf;
     sess->ud_len = len;
     sess->ud_off = 0;
