@@ -39,6 +39,7 @@ static int area_index(uint8_t area)
     }
 }
 
+/* Non-zero for the two area codes that address the DB table. */
 static int is_db_area(uint8_t area)
 {
     return area == S7_AREA_DB || area == S7_AREA_DI;
@@ -356,6 +357,8 @@ int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m)
     return a;
 }
 
+/* See cpu.h.  size is in bytes (T/C: 2 per element); a DB registered over an existing
+ * one replaces its memory and keeps its flags and access; the CPU never frees mem. */
 int s7_cpu_register_area(s7_cpu *cpu, uint8_t area, uint16_t db, uint8_t *mem, uint32_t size,
                          void (*lock)(void *ctx), void (*unlock)(void *ctx), void *ctx)
 {
@@ -642,6 +645,7 @@ static int rackslot_rule(s7_cpu *cpu, uint16_t tsap)
 static const uint16_t LOGO_TSAPS[] = {0x0200, 0x0201, 0x2000, 0x0102};
 static const uint16_t S7200_TSAPS[] = {0x1000, 0x0200};
 
+/* Non-zero when tsap is one of l[0..n-1]. */
 static int in_list(uint16_t tsap, const uint16_t *l, size_t n)
 {
     for (size_t i = 0; i < n; i++)

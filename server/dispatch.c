@@ -55,6 +55,7 @@ static int ack(uint8_t *out, size_t cap, uint16_t ref, uint16_t err)
     return s7_ack_error_encode(out, cap, ref, (uint8_t)(err >> 8), (uint8_t)err);
 }
 
+/* Non-zero on S7-1200/1500 profiles (classic services refused with 0x8104). */
 static int is_plus(const s7_cpu *cpu)
 {
     return cpu->ext->family == S7__FAM_PLUS;
@@ -62,6 +63,7 @@ static int is_plus(const s7_cpu *cpu)
 
 /* ---------------------------------------------------------------- setup */
 
+/* Setup Communication: negotiate, remember in the session, answer (20 bytes). */
 static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap)
 {
     s7_setup s;
@@ -271,6 +273,7 @@ static int refuse_job(s7_cpu *cpu, const s7_cpu_session *sess, const s7_pdu *pdu
     return ack(out, cap, pdu->ref, err);
 }
 
+/* Application memory: take / release the caller's lock around one access. */
 static void lock(const s7__mem *m)
 {
     if (m->lock)
@@ -374,6 +377,8 @@ static int write_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const
     return s7_write_resp_encode(out, lim, pdu->ref, rcs, n);
 }
 
+/* Read Var / Write Var: PUT/GET permission, request size, items.  Returns the reply
+ * length or a negative error (malformed). */
 static int var_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
                    uint8_t *out, size_t lim)
 {
@@ -397,6 +402,7 @@ static int var_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t 
 
 /* ---------------------------------------------------------------- control */
 
+/* Report a control job (done or refused). */
 static void ctrl_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, uint8_t ctrl,
                        uint8_t status, uint16_t err)
 {
@@ -412,6 +418,7 @@ static void ctrl_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, uint8_
     s7__cpu_emit(cpu, &ev);
 }
 
+/* PLC stop / PI start.  Returns the reply length or S7_ERR_PARAM (malformed). */
 static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t lim)
 {
     s7_plc_ctrl c;

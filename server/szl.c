@@ -37,6 +37,7 @@ static int answer(uint16_t id, uint16_t index, uint16_t reclen, uint16_t n, int 
     return 0;
 }
 
+/* Big-endian 16 / 32-bit stores into record bytes. */
 static void put16(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -59,6 +60,7 @@ static void text(uint8_t *dst, size_t n, const char *s, uint8_t pad)
     memset(dst + k, pad, n - k);
 }
 
+/* Non-zero when v is one of l[0..n-1]. */
 static int has(const uint16_t *l, size_t n, uint16_t v)
 {
     for (size_t i = 0; i < n; i++)

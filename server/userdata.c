@@ -56,6 +56,7 @@ static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, ui
     return s7_ud_encode(out, lim, ref, &r);
 }
 
+/* A reply with a parameter error code and data 0A 00 00 00. */
 static int ud_error(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint16_t err)
 {
     return ud_reply(out, lim, ref, req, req->seq, 0, 0, err, 0, NULL, 0);
@@ -103,6 +104,7 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 
 /* ---------------------------------------------------------------- groups */
 
+/* Group 4 subfunction 1: read an SZL (continued in parts when long). */
 static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                size_t lim)
 {
@@ -120,6 +122,7 @@ static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
     return send_long(sess, out, lim, ref, u, buf, len);
 }
 
+/* Group 7: read / set the CPU clock. */
 static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                     size_t lim)
 {
@@ -153,6 +156,7 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
 /* Block type letters in the order real CPUs list them. */
 static const uint8_t BLOCK_TYPES[7] = {0x38, 0x45, 0x43, 0x41, 0x42, 0x44, 0x46};
 
+/* Big-endian 16-bit store. */
 static void put16(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -190,6 +194,7 @@ static void db_info(const s7__mem *m, uint8_t *p)
     p[66] = 0x10;           /* version 1.0 */
 }
 
+/* Group 3: list blocks, list blocks of a type, block info (S7-300/400 only). */
 static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                   size_t lim)
 {
