@@ -18,6 +18,18 @@
  *   setclock ISO                  YYYY-MM-DDTHH:MM:SS
  *   szl ID INDEX                  (hex) prints LENTHDR N_DR (big-endian) + records as hex
  *   stop | start                  PlcStop / PlcHotStart
+ *   coldstart                     PlcColdStart
+ *   setdate ISO                   YYYY-MM-DDTHH:MM:SS like setclock, but handed to node-snap7
+ *                                 as a JS Date: node-snap7 then fills a whole struct tm
+ *                                 (setclock passes an object, and node-snap7 leaves tm_wday
+ *                                 uninitialised: Snap7 sends a garbage weekday/ms byte)
+ *   multiwrite JSON               JSON list of {"area":"DB","db":1,"start":0,"hex":"0a0b"}
+ *                                 (TM/CT: whole 2-byte elements); one WriteMultiVars call;
+ *                                 prints one line per item: "ok" or "error: TEXT"
+ *   cpinfo                        key=value lines (GetCpInfo: SZL 0x0131 index 1)
+ *   protection                    key=value lines (GetProtection: SZL 0x0232 index 4)
+ *   szllist                       (ReadSZLList) the SZL IDs, 4 hex digits each, one a line
+ *   pdu                           the negotiated PDU length (PDULength)
  *
  * Exit 0 on success; on error prints "error: <Snap7 error text>" on stderr and exits 1
  * (2 for bad usage). */
@@ -35,7 +47,7 @@ function usage(msg) {
     if (msg) process.stderr.write('snap7_client: ' + msg + '\n');
     process.stderr.write('usage: snap7_client.js [--rack R --slot S --type pg|op|basic --timeout MS] ' +
         'HOST:PORT CMD ARGS (dbread dbwrite read write multiread cpuinfo ordercode plcstatus ' +
-        'clock setclock szl stop start)\n');
+        'clock setclock szl stop start coldstart multiwrite cpinfo protection szllist pdu setdate)\n');
     process.exit(2);
 }
 
@@ -123,6 +135,7 @@ const plan = (() => {
                 Amount: Number(it.len === undefined ? 1 : it.len) };
         });
     }
+    case 'setdate':
     case 'setclock': {
         need(1);
         const d = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})/.exec(args[0]);
@@ -130,7 +143,22 @@ const plan = (() => {
         return { year: +d[1], month: +d[2] - 1, day: +d[3], hours: +d[4], minutes: +d[5], seconds: +d[6] };
     }
     case 'szl': need(2); return { id: hexnum(args[0], 'ID'), index: hexnum(args[1], 'INDEX') };
+    case 'multiwrite': {
+        need(1);
+        let list;
+        try { list = JSON.parse(args[0]); } catch (e) { usage('multiwrite: bad JSON: ' + e.message); }
+        if (!Array.isArray(list) || list.length === 0) usage('multiwrite: need a non-empty JSON list');
+        return list.map((it, k) => {
+            if (typeof it !== 'object' || it === null) usage('multiwrite: item ' + k + ' is not an object');
+            const a = area(it.area || 'DB');
+            const data = hexbytes(it.hex, 'multiwrite: item ' + k + ' hex');
+            if (data.length % a[2]) usage('multiwrite: TM/CT data must be whole 2-byte elements');
+            return { Area: a[0], WordLen: a[1], DBNumber: Number(it.db || 0), Start: Number(it.start || 0),
+                Amount: data.length / a[2], Data: data };
+        });
+    }
     case 'cpuinfo': case 'ordercode': case 'plcstatus': case 'clock': case 'stop': case 'start':
+    case 'coldstart': case 'cpinfo': case 'protection': case 'szllist': case 'pdu':
         need(0); return {};
     default: usage('unknown command ' + cmd);
     }
@@ -213,6 +241,11 @@ case 'clock': {
 case 'setclock':
     if (!client.SetPlcDateTime(plan)) die();
     break;
+case 'setdate':
+    /* local time fields: node-snap7 runs localtime() on it and gets them back */
+    if (!client.SetPlcDateTime(new Date(plan.year, plan.month, plan.day, plan.hours, plan.minutes,
+        plan.seconds))) die();
+    break;
 case 'szl': {
     const b = client.ReadSZL(plan.id, plan.index);
     if (!b) die();
@@ -228,6 +261,42 @@ case 'szl': {
 }
 case 'stop':
     if (!client.PlcStop()) die();
+    break;
+case 'coldstart':
+    if (!client.PlcColdStart()) die();
+    break;
+case 'multiwrite': {
+    const res = client.WriteMultiVars(plan);
+    if (!res) die();
+    let bad = 0;
+    for (const r of res) {
+        if (r.Result === 0) out('ok');
+        else { bad++; out('error: ' + client.ErrorText(r.Result).trim()); }
+    }
+    client.Disconnect();
+    process.exit(bad ? 1 : 0);
+    break;
+}
+case 'cpinfo': {
+    const r = client.GetCpInfo();
+    if (!r) die();
+    for (const k of Object.keys(r)) out(k + '=' + String(r[k]));
+    break;
+}
+case 'protection': {
+    const r = client.GetProtection();
+    if (!r) die();
+    for (const k of Object.keys(r)) out(k + '=' + String(r[k]));
+    break;
+}
+case 'szllist': {
+    const r = client.ReadSZLList();
+    if (!r) die();
+    for (const id of r) out(Number(id).toString(16).padStart(4, '0'));
+    break;
+}
+case 'pdu':
+    out(String(client.PDULength()));
     break;
 case 'start':
     if (!client.PlcHotStart()) die();

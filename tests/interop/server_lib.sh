@@ -1,0 +1,156 @@
+# Helpers for the tests of s7kit's CPU emulator (`s7 server`).  Source it after lib.sh:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/server_lib.sh"
+#   start_s7server --profile s7-300 --db 1:256     # exports S7SRV_PORT, S7SRV_PID, S7SRV_LOG
+#   check_eq "$(s7srv_snap7 dbread 1 0 2)" 0000 "DB1 zeroed"
+#   finish
+#
+# start_s7server ARGS...   runs "$S7_BIN server --listen 127.0.0.1:PORT ARGS..." on a free
+#                          port (or the --listen ADDR:PORT given in ARGS, used as is), waits
+#                          up to 10 s until it accepts a TCP connection, exports
+#                          S7SRV_PORT, S7SRV_PID, S7SRV_LOG (stdout+stderr of the server) and
+#                          S7SRV_ADDR (127.0.0.1:PORT); the server is killed (by PID) when the
+#                          test exits, even when the test shell is SIGKILLed (a watchdog).
+#                          May be called several times; the variables describe the last one.
+#                          Dies when the server does not come up (its log is shown).
+# stop_s7server [PID]      SIGTERM, wait up to 5 s, then SIGKILL (default: the last server)
+# kill9_s7server [PID]     SIGKILL and reap
+# s7srv_snap7 [OPTS] CMD.. snap7_client.js against the last server (slot from S7SRV_SLOT,
+#                          default 1; OPTS such as --type op go before CMD)
+# s7srv_cli CMD ARGS...    the s7 CLI against the last server: s7 CMD 127.0.0.1:PORT ARGS
+#                          --slot $S7SRV_SLOT
+# s7srv_log_has ERE        0 when the server log has a line matching ERE
+# S7SRV_HELPERS            directory of the C helpers (server_protect, server_write_burst)
+
+: "${S7SRV_HELPERS:=$S7_BUILD/tests/interop}"
+export S7SRV_HELPERS
+S7SRV_SLOT=1
+_S7SRV_N=0
+
+# need_s7_server: fail (not skip) when the s7 CLI has no `server` command: the emulator is
+# part of this project, so its absence is a defect, not a missing peer.
+need_s7_server() {
+    need_s7_bin
+    local out rc=0
+    out="$("$S7_BIN" help server 2>&1)" || rc=$?
+    if [ "$rc" -ne 0 ] && printf '%s' "$out" | grep -qi "unknown command"; then
+        die "s7 server is not available in $S7_BIN: $out"
+    fi
+}
+
+# need_s7srv_helper NAME: the C helper built from tests/interop/NAME.c.
+need_s7srv_helper() {
+    [ -x "$S7SRV_HELPERS/$1" ] || die "helper $S7SRV_HELPERS/$1 not built (cmake --build $S7_BUILD)"
+}
+
+# _s7srv_accepts PORT: 0 when 127.0.0.1:PORT accepts a TCP connection now.
+_s7srv_accepts() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start_s7server() {
+    need_s7_server
+    local fixed="" a prev="" attempt port log pid i listen
+    for a in "$@"; do
+        [ "$prev" = --listen ] && fixed="$a"
+        prev="$a"
+    done
+    for ((attempt = 1; attempt <= 6; attempt++)); do
+        if [ -n "$fixed" ]; then
+            listen=()
+            port="${fixed##*:}"
+        else
+            free_port >/dev/null || die "start_s7server: no free port"
+            port="$S7_FREE_PORT"
+            listen=(--listen "127.0.0.1:$port")
+        fi
+        _S7SRV_N=$((_S7SRV_N + 1))
+        log="$S7_TEST_TMP/s7srv.$_S7SRV_N.log"
+        printf '+ s7 server %s %s\n' "${listen[*]}" "$*" >"$log"
+        "$S7_BIN" server "${listen[@]}" "$@" </dev/null >>"$log" 2>&1 &
+        pid=$!
+        for ((i = 0; i < 200; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            if _s7srv_accepts "$port"; then
+                _S7_PIDS+=("$pid")
+                _s7srv_watchdog "$pid"
+                export S7SRV_PORT="$port" S7SRV_PID="$pid" S7SRV_LOG="$log" S7SRV_ADDR="127.0.0.1:$port"
+                return 0
+            fi
+            sleep 0.05
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            cat "$log" >&2
+            die "start_s7server $*: not accepting connections on port $port after 10 s"
+        fi
+        wait "$pid" 2>/dev/null
+        if [ -z "$fixed" ] && grep -qiE "in use|another server holds" "$log"; then
+            continue # lost a race for the port: another one
+        fi
+        cat "$log" >&2
+        die "start_s7server $*: the server exited before accepting connections"
+    done
+    die "start_s7server $*: no port could be bound"
+}
+
+# A background watchdog: kills the server (by PID) when this test shell is gone.
+_s7srv_watchdog() {
+    local srv="$1" me=$$
+    (
+        trap - EXIT INT TERM HUP
+        while kill -0 "$me" 2>/dev/null && kill -0 "$srv" 2>/dev/null; do sleep 1; done
+        kill -KILL "$srv" 2>/dev/null
+    ) </dev/null >/dev/null 2>&1 &
+    _S7_PIDS+=("$!")
+}
+
+stop_s7server() {
+    local pid="${1:-${S7SRV_PID:-}}"
+    [ -n "$pid" ] || return 0
+    _s7_stop_pid "$pid"
+}
+
+kill9_s7server() {
+    local pid="${1:-${S7SRV_PID:-}}"
+    [ -n "$pid" ] || return 0
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+s7srv_snap7() {
+    local opts=()
+    while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
+        opts+=("$1" "$2")
+        shift 2
+    done
+    "$S7_NODE" "$S7_INTEROP_DIR/snap7_client.js" --slot "$S7SRV_SLOT" "${opts[@]}" \
+        "127.0.0.1:$S7SRV_PORT" "$@"
+}
+
+s7srv_cli() {
+    local cmd="$1"
+    shift
+    "$S7_BIN" "$cmd" "127.0.0.1:$S7SRV_PORT" "$@" --slot "$S7SRV_SLOT"
+}
+
+s7srv_log_has() {
+    grep -qE -- "$1" "${S7SRV_LOG:?}"
+}
+
+# Server logs are shown by finish on failure, next to lib.sh's Snap7 logs.
+_s7srv_dump_logs() {
+    local f
+    for f in "$S7_TEST_TMP"/s7srv.*.log; do
+        [ -s "$f" ] || continue
+        printf -- '--- %s (last 40 lines)\n' "$(basename "$f")"
+        tail -n 40 "$f"
+    done
+}
+eval "_s7_lib_dump_logs() $(declare -f _s7_dump_logs | sed 1d)"
+_s7_dump_logs() {
+    _s7_lib_dump_logs
+    _s7srv_dump_logs
+}
