@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Retentive data of s7kit's CPU emulator:
+# - kill -9 during a write burst loses no acknowledged retentive write (--retain sync):
+#   two writers (server_write_burst, s7kit's client) record every value the server
+#   acknowledged; the server is SIGKILLed mid-burst, restarted on the same --state, and
+#   every slot of DB5 must hold the last acknowledged value (or the one write that was in
+#   flight at the kill, which may have landed);
+# - a non-retentive DB starts from its initial values after the restart;
+# - --retain async: values written before SIGTERM are there after the restart (flush on exit);
+# - a damaged state file (truncated, or one byte flipped) is detected at start, never
+#   silently loaded: the server refuses to start and says why.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+need_s7_server
+need_s7srv_helper server_write_burst
+
+S7SRV_SLOT=1
+state="$S7_TEST_TMP/cpu.state"
+SRV=(--profile s7-1500 --put-get on --db 5:1024:retain --db 6:16 --set DB6.DBW0=4660
+    --state "$state" --retain sync)
+
+# dump_db DB: the DB's bytes as lowercase hex (s7kit's CLI; Snap7 cross-checks below).
+dump_db() {
+    local f="$S7_TEST_TMP/db$1.bin"
+    rm -f "$f"
+    "$S7_BIN" dump "$S7SRV_ADDR" DB "$1" -o "$f" --slot "$S7SRV_SLOT" >/dev/null 2>&1 || return 1
+    od -An -v -tx1 "$f" | tr -d ' \n'
+}
+
+# verify DBHEX RECORD...: every slot holds its last acknowledged value or the in-flight one.
+verify() {
+    local hex="$1"
+    shift
+    awk -v hex="$hex" '
+        FNR == 1 { if (wr != "") flush(); wr = FILENAME; inflight_off = -1 }
+        $1 == "S" { inflight_off = $2; inflight_val = $3 }
+        $1 == "A" { last[$2] = $3; seen[$2] = 1; inflight_off = -1; acked++ }
+        function flush() { if (inflight_off >= 0) { maybe[inflight_off] = inflight_val; nmaybe++ } }
+        END {
+            flush()
+            bad = 0
+            for (off = 0; off < 1024; off += 4) {
+                got = 0
+                for (i = 0; i < 8; i++) got = got * 16 + index("0123456789abcdef", substr(hex, off * 2 + i + 1, 1)) - 1
+                want = (off in seen) ? last[off] : 0
+                if (got == want) continue
+                if ((off in maybe) && got == maybe[off]) { landed++; continue }
+                if (bad < 10) printf "slot at byte %d: DB holds %d (0x%08x), last acknowledged %d (0x%08x)%s\n", off, got, got, want, want, (off in maybe) ? sprintf(", in flight %d", maybe[off]) : ""
+                bad++
+            }
+            printf "acknowledged writes: %d, in flight at the kill: %d (landed: %d), bad slots: %d\n", acked, nmaybe, landed + 0, bad
+            exit bad ? 1 : 0
+        }' "$@"
+}
+
+# ---------------------------------------------------------------- kill -9 mid-burst
+start_s7server "${SRV[@]}"
+rec0="$S7_TEST_TMP/burst0.rec" rec1="$S7_TEST_TMP/burst1.rec"
+"$S7SRV_HELPERS/server_write_burst" "$S7SRV_PORT" 1 5 "$rec0" 0 2 >"$S7_TEST_TMP/burst0.out" 2>&1 &
+w0=$!
+"$S7SRV_HELPERS/server_write_burst" "$S7SRV_PORT" 1 5 "$rec1" 1 2 >"$S7_TEST_TMP/burst1.out" 2>&1 &
+w1=$!
+on_exit "kill -KILL $w0 $w1 2>/dev/null"
+# let each writer get a good number of acknowledged writes (at most 10 s)
+for ((i = 0; i < 200; i++)); do
+    a0=$(grep -c '^A ' "$rec0" 2>/dev/null)
+    a1=$(grep -c '^A ' "$rec1" 2>/dev/null)
+    [ "${a0:-0}" -ge 300 ] && [ "${a1:-0}" -ge 300 ] && break
+    kill -0 "$S7SRV_PID" 2>/dev/null || break
+    sleep 0.05
+done
+kill9_s7server "$S7SRV_PID"
+rc0=0 rc1=0
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$w0" 2>/dev/null || kill -0 "$w1" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$w0" 2>/dev/null || kill -0 "$w1" 2>/dev/null; then
+    fail "a writer did not notice the server's death within 10 s"
+    kill -KILL "$w0" "$w1" 2>/dev/null
+fi
+wait "$w0" || rc0=$?
+wait "$w1" || rc1=$?
+check_eq "$rc0/$rc1" 0/0 "both writers had writes acknowledged and stopped on the lost connection"
+a0=$(grep -c '^A ' "$rec0")
+a1=$(grep -c '^A ' "$rec1")
+if [ "$a0" -ge 100 ] && [ "$a1" -ge 100 ]; then
+    pass "burst: $a0 + $a1 writes acknowledged before the kill"
+else
+    fail "burst too short to mean anything: $a0 + $a1 writes acknowledged"
+fi
+check_match "$(tail -n 1 "$rec0")$(tail -n 1 "$rec1")" "^E .*E " "both writers ended on an error (killed mid-burst, not finished)"
+
+start_s7server "${SRV[@]}"
+hex="$(dump_db 5)" || fail "DB5 could not be read after the restart"
+check_eq "${#hex}" 2048 "DB5 is 1024 bytes after the restart"
+report="$(verify "$hex" "$rec0" "$rec1")"
+vrc=$?
+printf '%s\n' "$report"
+check_eq "$vrc" 0 "every acknowledged retentive write survived kill -9 ($(tail -n 1 <<<"$report"))"
+if [ -f "$NODE_PATH/node-snap7/build/Release/node_snap7.node" ] && [ -n "$S7_NODE" ]; then
+    check_eq "$(s7srv_snap7 dbread 5 0 1024 2>&1)" "$hex" "Snap7 reads the same DB5"
+fi
+check_eq "$(dump_db 6 | cut -c1-8)" 12340000 "non-retentive DB6 restarted from its initial values"
+
+# a second kill -9 right after more writes: the recovered state is itself durable
+check_ok "write DB5.DBD0 after the restart" "$S7_BIN" write "$S7SRV_ADDR" DB5.DBD0=3735928559 --slot 1
+kill9_s7server "$S7SRV_PID"
+start_s7server "${SRV[@]}"
+hex2="$(dump_db 5)"
+check_eq "${hex2:0:8}" deadbeef "a write acknowledged after the first recovery survives a second kill -9"
+check_eq "${hex2:8}" "${hex:8}" "the rest of DB5 unchanged by the second recovery"
+
+# ---------------------------------------------------------------- SIGTERM with retain async
+stop_s7server "$S7SRV_PID"
+start_s7server "${SRV[@]:0:${#SRV[@]}-1}" async
+check_ok "write DB5 with --retain async" "$S7_BIN" write "$S7SRV_ADDR" DB5.DBD100=16909060 DB5.DBW200=4660 --slot 1
+kill -TERM "$S7SRV_PID"
+rc=0
+wait "$S7SRV_PID" || rc=$?
+check_eq "$rc" 0 "--retain async: the server exits 0 on SIGTERM"
+start_s7server "${SRV[@]}"
+hex3="$(dump_db 5)"
+check_eq "${hex3:200:8}/${hex3:400:4}" 01020304/1234 "--retain async: writes before SIGTERM are kept (flushed on exit)"
+stop_s7server "$S7SRV_PID"
+
+# ---------------------------------------------------------------- damaged state files
+# start_fails WHAT: the server must exit non-zero by itself (not serve) and say why.
+start_fails() {
+    local what="$1" port log pid i rc=0
+    port=$(free_port)
+    log="$S7_TEST_TMP/s7srv.damaged.$RANDOM.log"
+    "$S7_BIN" server --listen "127.0.0.1:$port" "${SRV[@]}" </dev/null >"$log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        fail "$what: the server started anyway ($(_s7srv_accepts "$port" && echo serving))"
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 0
+    fi
+    wait "$pid" || rc=$?
+    check_ne "$rc" 0 "$what: the server refuses to start"
+    check_match "$(tr '\n' ' ' <"$log")" "[Ss]tate|retain|CRC|damaged|torn|corrupt" "$what: it says why ($(head -c 200 "$log" | tr '\n' ' '))"
+}
+ls -l "$state"* >/dev/null 2>&1 || fail "no state file written at $state"
+cp "$state" "$S7_TEST_TMP/good.state"
+size=$(stat -c %s "$state")
+truncate -s $((size / 2)) "$state"
+start_fails "state file truncated to half"
+cp "$S7_TEST_TMP/good.state" "$state"
+printf '\x5a' | dd of="$state" bs=1 seek=$((size - 100)) conv=notrunc status=none
+cmp -s "$state" "$S7_TEST_TMP/good.state" && printf '\xa5' | dd of="$state" bs=1 seek=$((size - 100)) conv=notrunc status=none
+start_fails "state file with one byte changed in its data"
+cp "$S7_TEST_TMP/good.state" "$state"
+start_s7server "${SRV[@]}"
+check_eq "$(dump_db 5 | cut -c1-8)" deadbeef "the intact state file loads again"
+
+finish
