@@ -409,12 +409,12 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
 {
     const char *refuse = "nothing was loaded; restore the file from a backup, or move it "
                          "(and its .journal) away to start with initial values";
+    if (memcmp(buf, SNAP_MAGIC, len < 8 ? len : 8) != 0)
+        return fail(r, S7_ERR_STATE, "state file %s is not an s7kit state file (no S7KITSNP magic "
+                    "at its start); %s", r->path, refuse);
     if (len < SNAP_HDR)
         return fail(r, S7_ERR_STATE, "state file %s is torn: %zu bytes, shorter than the %u-byte "
                     "header; %s", r->path, len, SNAP_HDR, refuse);
-    if (memcmp(buf, SNAP_MAGIC, 8) != 0)
-        return fail(r, S7_ERR_STATE, "state file %s is not an s7kit state file (no S7KITSNP magic "
-                    "at its start); %s", r->path, refuse);
     if (get32(buf + 36) != s7_crc32(0, buf, 36))
         return fail(r, S7_ERR_STATE, "state file %s is damaged: header checksum mismatch; %s",
                     r->path, refuse);

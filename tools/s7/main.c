@@ -10,6 +10,9 @@ int cmd_write(cli *c);
 int cmd_info(cli *c);
 int cmd_dump(cli *c);
 int cmd_watch(cli *c);
+int cmd_server(cli *c);
+int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char srv_help[];
 
 #define COMMON_HELP                                                                           \
     "Common options (anywhere on the line):\n"                                                \
@@ -76,6 +79,8 @@ const cli_cmd cli_cmds[] = {
      "Example:\n"
      "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n\n" COMMON_HELP,
      CLI_X_EVERY | CLI_X_COUNT, 1, -1},
+    {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients",
+     srv_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -117,7 +122,7 @@ int main(int argc, char **argv)
         if (argc > 2) {
             cmd = cli_find_cmd(argv[2]);
             if (!cmd) {
-                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch)\n",
+                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -129,11 +134,13 @@ int main(int argc, char **argv)
     }
     cmd = cli_find_cmd(argv[1]);
     if (!cmd) {
-        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch; "
+        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server; "
                         "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
     }
+    if (cmd->run == cmd_server) /* no HOST and options of its own: server.c parses them */
+        return cmd_server_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);

@@ -1,0 +1,1091 @@
+/* s7 server: an emulated S7 CPU on one event loop.  Options (and a YAML file, see
+ * server_config.c) describe the CPU; with none it serves an embedded demo CPU (S7-1500,
+ * PUT/GET on, DBs with recognisable values).  It logs connections and refusals on stderr,
+ * journals writes to retentive DBs (retain.h) before they are acknowledged, keeps an
+ * audit log (audit.h), and on SIGINT/SIGTERM stops the loop, compacts the retentive store
+ * and prints a summary.  docs/server.md describes every option and the file. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "server.h"
+#include "s7/audit.h"
+#include "s7/retain.h"
+#include "s7/server.h"
+
+int cmd_server(cli *c);
+int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
+
+/* The signal that asked the loop to stop, and the server it stops (the tool's only
+ * global state: a signal handler has no other way in). */
+static volatile sig_atomic_t g_signal;
+static volatile sig_atomic_t g_hup;
+static s7_server *volatile g_srv;
+
+const char srv_help[] =
+    "Emulates a Siemens S7 CPU that S7 PUT/GET clients (HMIs, SCADA, Snap7, nodes7, this s7\n"
+    "command) can read and write: profiles, PUT/GET permission, optimized and read-only DBs,\n"
+    "connection budgets, an allow-list, retentive DBs that survive a restart and an audit log.\n"
+    "With no options it serves a demo S7-1500 with PUT/GET enabled and a few DBs with\n"
+    "recognisable values on 127.0.0.1:1102 (127.0.0.1:102 when run as root) and prints what\n"
+    "it serves.  Flags override the --config file.  docs/server.md has the details.\n\n"
+    "Options:\n"
+    "  --config FILE          YAML description of the CPU (docs/server-example.yaml)\n"
+    "  --listen ADDR:PORT     address to serve (default 127.0.0.1:1102, as root :102;\n"
+    "                         port 0 picks a free one); 0.0.0.0:102 serves every interface\n"
+    "  --profile NAME         s7-300, s7-400, s7-1200, s7-1500, logo8, s7-200smart\n"
+    "  --db N:SIZE[:optimized][:ro][:retain]   a DB of SIZE bytes (repeatable)\n"
+    "  --set ADDRESS=VALUE    initial value, e.g. DB1.DBD4:REAL=3.5, MW10=7 (repeatable)\n"
+    "  --put-get on|off       permit PUT/GET (default: the profile's; off on 1200/1500)\n"
+    "  --max-conn TYPE=N      connection budget, TYPE pg, op, basic or total (repeatable)\n"
+    "  --rack R --slot S      where the CPU sits (default: the profile's)\n"
+    "  --allow CIDR           partners allowed to connect (repeatable; default everybody)\n"
+    "  --audit FILE           JSON-lines audit log of writes and refused accesses\n"
+    "  --audit-reads          log every read in the audit log too\n"
+    "  --state FILE           keep retentive DBs (:retain) in FILE across restarts\n"
+    "  --retain sync|async    sync (default): every acknowledged write is on disk;\n"
+    "                         async: flushed every second\n"
+    "  --retain-resize refuse|fit   a retentive DB whose size changed (default refuse)\n"
+    "  --idle-timeout MS      close connections idle this long (default never)\n"
+    "  --quiet                log only warnings and errors\n\n"
+    "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
+    "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
+    "Examples:\n"
+    "  s7 server\n"
+    "  s7 server --profile s7-300 --db 1:256 --db 2:64:retain --state plc.state\n"
+    "  s7 server --config docs/server-example.yaml --listen 127.0.0.1:1102\n";
+
+/* ---------------------------------------------------------------- run state */
+
+typedef struct srv_run {
+    srv_config cfg;
+    int demo;
+    int quiet;
+    char listen[128];
+    s7_cpu *cpu;
+    s7_server *srv;
+    s7_retain *retain;
+    s7_audit *audit;
+    int audit_warned;
+    uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
+    size_t peak;
+    int64_t started_ms;
+    int64_t rl_sec;          /* refusal lines: the second being counted */
+    unsigned rl_count;
+    uint64_t rl_hidden;
+} srv_run;
+
+#define REFUSALS_PER_SEC 20u
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tlog(const srv_run *r, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void tlog(const srv_run *r, int level, const char *fmt, ...)
+{
+    if (r && r->quiet && level >= S7_LOG_INFO)
+        return;
+    int64_t ms = wall_ms();
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
+            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000),
+            level == S7_LOG_ERROR ? "error: " : level == S7_LOG_WARN ? "warning: " : "", msg);
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+/* The engine's log: connections, refusals, listen errors.  A refused connection is also
+ * an audit line ("refused PEER: reason" is the engine's wording, see server/server.c). */
+static void on_log(void *ctx, int level, const char *msg)
+{
+    srv_run *r = ctx;
+    tlog(r, level, "%s", msg);
+    if (level == S7_LOG_WARN && strncmp(msg, "refused ", 8) == 0) {
+        const char *colon = strstr(msg + 8, ": ");
+        if (colon) {
+            char peer[80];
+            snprintf(peer, sizeof peer, "%.*s", (int)(colon - msg - 8), msg + 8);
+            const char *why = colon + 2;
+            static const char pre[] = "connection request refused: ";
+            if (strncmp(why, pre, sizeof pre - 1) == 0)
+                why += sizeof pre - 1;
+            r->refused_conns++;
+            if (r->audit)
+                s7_audit_connect(r->audit, peer, why);
+        }
+    }
+}
+
+static void retain_log(void *ctx, int level, const char *msg)
+{
+    tlog(ctx, level, "retain: %s", msg);
+}
+
+static void on_connect(void *ctx, const char *peer, int type)
+{
+    srv_run *r = ctx;
+    (void)peer;
+    (void)type;
+    r->conns++;
+    size_t n = r->srv ? s7_server_connections(r->srv, NULL) : 0;
+    if (n > r->peak)
+        r->peak = n;
+}
+
+static const char *area_text(uint8_t area)
+{
+    switch (area) {
+    case S7_AREA_I: return "I";
+    case S7_AREA_Q: return "Q";
+    case S7_AREA_M: return "M";
+    case S7_AREA_T: return "T";
+    case S7_AREA_C: return "C";
+    case S7_AREA_P: return "P";
+    case S7_AREA_DB: return "DB";
+    case S7_AREA_DI: return "DI";
+    default: return "area";
+    }
+}
+
+/* Why an item failed, in words, looking at the CPU for the detail. */
+static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t cap)
+{
+    int is_db = ev->area == S7_AREA_DB || ev->area == S7_AREA_DI;
+    uint32_t size = 0;
+    const uint8_t *mem = s7_cpu_mem(r->cpu, is_db ? S7_AREA_DB : ev->area, ev->db, &size);
+    unsigned flags = is_db ? s7_cpu_db_flags(r->cpu, ev->db) : 0;
+    if (ev->err == 0x8104 && !s7_cpu_put_get(r->cpu)) {
+        snprintf(out, cap, "PUT/GET is not permitted on this CPU (error 0x8104; --put-get on or "
+                           "put_get: true permits it)");
+        return;
+    }
+    if (ev->err) {
+        snprintf(out, cap, "error 0x%04X%s", ev->err,
+                 ev->err == 0x8500 ? ": the request is larger than the negotiated PDU"
+                 : ev->err == 0x8104 ? ": the function is not available on this CPU" : "");
+        return;
+    }
+    switch (ev->rc) {
+    case S7_RC_NOT_FOUND:
+        if (is_db)
+            snprintf(out, cap, "0x0A: DB%u does not exist on this CPU", ev->db);
+        else
+            snprintf(out, cap, "0x0A: this CPU has no %s area", area_text(ev->area));
+        return;
+    case S7_RC_ADDR_OUT_OF_RANGE:
+        if (flags & S7_DB_OPTIMIZED)
+            snprintf(out, cap, "0x05: DB%u has optimized block access (no absolute addresses)", ev->db);
+        else if (mem && (uint64_t)ev->start + ev->len > size)
+            snprintf(out, cap, "0x05: past the end (%s%s%.0u is %u bytes)", area_text(ev->area),
+                     is_db ? "" : " area", is_db ? ev->db : 0u, size);
+        else
+            snprintf(out, cap, "0x05: address out of range (transport size or alignment)");
+        return;
+    case S7_RC_ACCESS_DENIED:
+        if (flags & S7_DB_READONLY)
+            snprintf(out, cap, "0x03: DB%u is read-only", ev->db);
+        else
+            snprintf(out, cap, "0x03: access denied by an access rule");
+        return;
+    case S7_RC_TYPE_UNSUPPORTED: snprintf(out, cap, "0x06: data type not supported"); return;
+    case S7_RC_TYPE_INCONSISTENT: snprintf(out, cap, "0x07: data length does not match the item"); return;
+    default: snprintf(out, cap, "item code 0x%02X", ev->rc); return;
+    }
+}
+
+static void log_refusal(srv_run *r, const s7_cpu_event *ev)
+{
+    int64_t sec = wall_ms() / 1000;
+    if (sec != r->rl_sec) {
+        if (r->rl_hidden)
+            tlog(r, S7_LOG_WARN, "%llu more refused or failed items not shown (at most %u lines a second)",
+                 (unsigned long long)r->rl_hidden, REFUSALS_PER_SEC);
+        r->rl_sec = sec;
+        r->rl_count = 0;
+        r->rl_hidden = 0;
+    }
+    if (r->rl_count >= REFUSALS_PER_SEC) {
+        r->rl_hidden++;
+        return;
+    }
+    r->rl_count++;
+    const char *peer = ev->sess ? ev->sess->peer : "?";
+    char why[256];
+    why_text(r, ev, why, sizeof why);
+    if (ev->kind == S7_EV_REFUSED && ev->ctrl) {
+        tlog(r, S7_LOG_WARN, "refused %s: control request: %s", peer, why);
+        return;
+    }
+    const char *what = ev->kind == S7_EV_WRITE ? "write" : ev->kind == S7_EV_READ ? "read" : "access";
+    /* a refused item does not say whether it was read or written; 0x03 on something that
+     * can be read can only have been a write */
+    if (ev->kind == S7_EV_REFUSED && ev->rc == S7_RC_ACCESS_DENIED && !ev->err &&
+        (ev->area == S7_AREA_DB || ev->area == S7_AREA_DI) &&
+        (s7_cpu_db_flags(r->cpu, ev->db) & S7_DB_READONLY))
+        what = "write";
+    if (!ev->area) {
+        tlog(r, S7_LOG_WARN, "refused %s: %s", peer, why);
+        return;
+    }
+    int tc = ev->area == S7_AREA_T || ev->area == S7_AREA_C;
+    if (ev->area == S7_AREA_DB || ev->area == S7_AREA_DI)
+        tlog(r, S7_LOG_WARN, "refused %s: %s DB%u offset %u, %u byte%s: %s", peer, what, ev->db,
+             ev->start, ev->len, ev->len == 1 ? "" : "s", why);
+    else {
+        uint32_t n = tc ? ev->len / 2 : ev->len;
+        tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what, area_text(ev->area),
+             tc ? "element" : "offset", tc ? ev->start / 2 : ev->start, n,
+             tc ? "element" : "byte", n == 1 ? "" : "s", why);
+    }
+}
+
+static void on_event(void *ctx, const s7_cpu_event *ev)
+{
+    srv_run *r = ctx;
+    /* First the journal: in sync mode the write is on disk before the reply is sent. */
+    if (r->retain && s7_retain_event(r->retain, ev) < 0) {
+        tlog(r, S7_LOG_ERROR,
+             "retain: %s. Stopping now, before this write is acknowledged: a write the partner "
+             "sees acknowledged must survive a restart. Fix the cause (disk full?) and restart; "
+             "the state file holds every write acknowledged so far",
+             s7_retain_error(r->retain));
+        fflush(NULL);
+        _exit(CLI_FAIL);
+    }
+    if (r->audit && s7_audit_event(r->audit, ev) < 0 && !r->audit_warned) {
+        tlog(r, S7_LOG_ERROR, "audit log: cannot append (%s); lines are being lost", strerror(errno));
+        r->audit_warned = 1;
+    }
+    switch (ev->kind) {
+    case S7_EV_READ:
+        if (ev->rc == S7_RC_OK)
+            r->reads++;
+        else {
+            r->failed++;
+            log_refusal(r, ev);
+        }
+        break;
+    case S7_EV_WRITE:
+        if (ev->rc == S7_RC_OK)
+            r->writes++;
+        else {
+            r->failed++;
+            log_refusal(r, ev);
+        }
+        break;
+    case S7_EV_REFUSED:
+        r->refused++;
+        log_refusal(r, ev);
+        break;
+    case S7_EV_CONTROL: {
+        static const char *const names[] = {"control", "stop", "hot start", "cold start", "clock set", "control"};
+        r->controls++;
+        tlog(r, S7_LOG_INFO, "%s: %s (CPU now in %s)", ev->sess ? ev->sess->peer : "?",
+             names[ev->ctrl < 6 ? ev->ctrl : 0],
+             s7_cpu_state(r->cpu) == S7_CPU_STATE_STOP ? "STOP" : "RUN");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP) {
+        g_hup = 1;
+        return;
+    }
+    g_signal = sig;
+    if (g_srv)
+        s7_server_stop(g_srv);
+}
+
+/* ---------------------------------------------------------------- options */
+
+enum {
+    O_CONFIG, O_LISTEN, O_PROFILE, O_DB, O_SET, O_PUTGET, O_MAXCONN, O_RACK, O_SLOT, O_ALLOW,
+    O_AUDIT, O_AUDIT_READS, O_STATE, O_RETAIN, O_RESIZE, O_IDLE, O_QUIET, O_HELP
+};
+
+static const struct sopt {
+    const char *name;
+    int id;
+    int has_value;
+    const char *example;
+} SOPTS[] = {
+    {"--config", O_CONFIG, 1, "--config plc.yaml"},
+    {"--listen", O_LISTEN, 1, "--listen 127.0.0.1:1102"},
+    {"--profile", O_PROFILE, 1, "--profile s7-1500"},
+    {"--db", O_DB, 1, "--db 1:256"},
+    {"--set", O_SET, 1, "--set DB1.DBD4:REAL=3.5"},
+    {"--put-get", O_PUTGET, 1, "--put-get on"},
+    {"--max-conn", O_MAXCONN, 1, "--max-conn pg=4"},
+    {"--rack", O_RACK, 1, "--rack 0"},
+    {"--slot", O_SLOT, 1, "--slot 2"},
+    {"--allow", O_ALLOW, 1, "--allow 10.0.0.0/8"},
+    {"--audit", O_AUDIT, 1, "--audit audit.jsonl"},
+    {"--audit-reads", O_AUDIT_READS, 0, NULL},
+    {"--state", O_STATE, 1, "--state plc.state"},
+    {"--retain", O_RETAIN, 1, "--retain sync"},
+    {"--retain-resize", O_RESIZE, 1, "--retain-resize fit"},
+    {"--idle-timeout", O_IDLE, 1, "--idle-timeout 60000"},
+    {"--quiet", O_QUIET, 0, NULL},
+    {"--help", O_HELP, 0, NULL},
+    {"-h", O_HELP, 0, NULL},
+    {"-q", O_QUIET, 0, NULL},
+};
+
+static int set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = strdup(v);
+    return *dst ? 0 : -1;
+}
+
+/* One option into the flag configuration fl.  0 or CLI_USAGE after the message. */
+static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id, const char *v)
+{
+    char err[400];
+    long n;
+    switch (id) {
+    case O_CONFIG:
+        if (!*v)
+            return cli_usage_error(cmd, "--config: the file name is empty, e.g. --config plc.yaml");
+        *config = v;
+        return 0;
+    case O_LISTEN: {
+        char out[128];
+        if (srv_parse_listen(v, out, sizeof out, err, sizeof err))
+            return cli_usage_error(cmd, "--listen %s", err);
+        return set_str(&fl->listen, out) ? CLI_FAIL : 0;
+    }
+    case O_PROFILE:
+        if (!s7_profile_find(v))
+            return cli_usage_error(cmd, "--profile %s: unknown profile (profiles: s7-300, s7-400, "
+                                        "s7-1200, s7-1500, logo8, s7-200smart)",
+                                   v);
+        return set_str(&fl->profile, v) ? CLI_FAIL : 0;
+    case O_DB: {
+        srv_db d;
+        if (srv_parse_db(v, &d, err, sizeof err))
+            return cli_usage_error(cmd, "--db %s", err);
+        return srv_config_put_db(fl, &d) ? CLI_FAIL : 0;
+    }
+    case O_SET:
+        if (!strchr(v, '='))
+            return cli_usage_error(cmd, "--set %s: expected ADDRESS=VALUE, e.g. --set DB1.DBD4:REAL=3.5", v);
+        return srv_config_add_value(fl, v, "--set") ? CLI_FAIL : 0;
+    case O_PUTGET: {
+        int b;
+        if (srv_parse_bool(v, &b))
+            return cli_usage_error(cmd, "--put-get %s: expected on or off", v);
+        fl->put_get = b;
+        return 0;
+    }
+    case O_MAXCONN: {
+        const char *eq = strchr(v, '=');
+        char type[16];
+        int t;
+        if (!eq || (size_t)(eq - v) >= sizeof type)
+            return cli_usage_error(cmd, "--max-conn %s: expected TYPE=N with TYPE pg, op, basic or "
+                                        "total, e.g. --max-conn pg=4",
+                                   v);
+        snprintf(type, sizeof type, "%.*s", (int)(eq - v), v);
+        if (srv_parse_conn_type(type, &t))
+            return cli_usage_error(cmd, "--max-conn %s: unknown type '%s' (pg, op, basic or total)", v, type);
+        if (cli_parse_long(eq + 1, 0, 65535, &n))
+            return cli_usage_error(cmd, "--max-conn %s: N must be 0..65535, e.g. --max-conn %s=4", v, type);
+        fl->max_conn[t] = (int)n;
+        return 0;
+    }
+    case O_RACK:
+        if (cli_parse_long(v, 0, 7, &n))
+            return cli_usage_error(cmd, "--rack %s: rack must be 0..7", v);
+        fl->rack = (int)n;
+        return 0;
+    case O_SLOT:
+        if (cli_parse_long(v, 0, 31, &n))
+            return cli_usage_error(cmd, "--slot %s: slot must be 0..31 (1 on S7-1200/1500, 2 on S7-300)", v);
+        fl->slot = (int)n;
+        return 0;
+    case O_ALLOW:
+        fl->allow_set = 1;
+        return srv_config_push(&fl->allow, &fl->nallow, v) ? CLI_FAIL : 0;
+    case O_AUDIT:
+        if (!*v)
+            return cli_usage_error(cmd, "--audit: the file name is empty, e.g. --audit audit.jsonl");
+        return set_str(&fl->audit, v) ? CLI_FAIL : 0;
+    case O_AUDIT_READS:
+        fl->audit_reads = 1;
+        return 0;
+    case O_STATE:
+        if (!*v)
+            return cli_usage_error(cmd, "--state: the file name is empty, e.g. --state plc.state");
+        return set_str(&fl->state, v) ? CLI_FAIL : 0;
+    case O_RETAIN:
+        if (strcmp(v, "sync") == 0)
+            fl->retain = S7_RETAIN_SYNC;
+        else if (strcmp(v, "async") == 0)
+            fl->retain = S7_RETAIN_ASYNC;
+        else
+            return cli_usage_error(cmd, "--retain %s: expected sync (every acknowledged write is on "
+                                        "disk) or async (flushed every second)",
+                                   v);
+        return 0;
+    case O_RESIZE:
+        if (strcmp(v, "refuse") == 0)
+            fl->retain_resize = S7_RETAIN_RESIZE_REFUSE;
+        else if (strcmp(v, "fit") == 0)
+            fl->retain_resize = S7_RETAIN_RESIZE_FIT;
+        else
+            return cli_usage_error(cmd, "--retain-resize %s: expected refuse or fit", v);
+        return 0;
+    case O_IDLE:
+        if (cli_parse_long(v, 0, 86400000, &n))
+            return cli_usage_error(cmd, "--idle-timeout %s: must be 0..86400000 ms (0 = never), "
+                                        "e.g. --idle-timeout 60000",
+                                   v);
+        fl->idle_timeout_ms = n;
+        return 0;
+    case O_QUIET:
+        fl->quiet = 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int parse_flags(const cli_cmd *cmd, int argc, char **argv, srv_config *fl, const char **config)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1])
+            return cli_usage_error(cmd, "unexpected argument '%s': s7 server takes only options, "
+                                        "e.g. --listen 127.0.0.1:1102 --db 1:256",
+                                   a);
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+        const struct sopt *o = NULL;
+        for (size_t k = 0; k < sizeof SOPTS / sizeof SOPTS[0]; k++)
+            if (strlen(SOPTS[k].name) == nlen && strncmp(SOPTS[k].name, a, nlen) == 0)
+                o = &SOPTS[k];
+        if (!o)
+            return cli_usage_error(cmd, "unknown option '%.*s' (options: --config --listen --profile "
+                                        "--db --set --put-get --max-conn --rack --slot --allow --audit "
+                                        "--audit-reads --state --retain --retain-resize --idle-timeout "
+                                        "--quiet)",
+                                   (int)nlen, a);
+        if (o->id == O_HELP) {
+            printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
+            return CLI_HELP_SHOWN;
+        }
+        const char *v = NULL;
+        if (o->has_value) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else
+                return cli_usage_error(cmd, "%s needs a value, e.g. %s", o->name, o->example);
+        } else if (eq) {
+            return cli_usage_error(cmd, "%s takes no value (got '%s')", o->name, eq + 1);
+        }
+        int rc = apply(cmd, fl, config, o->id, v);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Moves what fl sets onto base: scalars replace, DBs replace by number, values and access
+ * rules append (later wins), an allow list given by flags replaces the file's. */
+static void merge(srv_config *base, srv_config *fl)
+{
+#define TAKE_STR(f)              \
+    if (fl->f) {                 \
+        free(base->f);           \
+        base->f = fl->f;         \
+        fl->f = NULL;            \
+    }
+#define TAKE_INT(f)     \
+    if (fl->f != -1)    \
+        base->f = fl->f;
+    TAKE_STR(listen)
+    TAKE_STR(profile)
+    TAKE_STR(audit)
+    TAKE_STR(state)
+    TAKE_INT(rack)
+    TAKE_INT(slot)
+    TAKE_INT(put_get)
+    TAKE_INT(audit_reads)
+    TAKE_INT(retain)
+    TAKE_INT(retain_resize)
+    TAKE_INT(idle_timeout_ms)
+    TAKE_INT(quiet)
+    for (int i = 0; i < 4; i++)
+        TAKE_INT(max_conn[i])
+#undef TAKE_STR
+#undef TAKE_INT
+    for (size_t i = 0; i < fl->ndbs; i++)
+        srv_config_put_db(base, &fl->dbs[i]);
+    for (size_t i = 0; i < fl->nvalues; i++)
+        srv_config_add_value(base, fl->values[i], fl->value_from[i]);
+    if (fl->allow_set) {
+        for (size_t i = 0; i < base->nallow; i++)
+            free(base->allow[i]);
+        free(base->allow);
+        base->allow = fl->allow;
+        base->nallow = fl->nallow;
+        base->allow_set = 1;
+        fl->allow = NULL;
+        fl->nallow = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- the demo CPU */
+
+static const srv_db DEMO_DBS[] = {
+    {1, 256, 0, -1},
+    {2, 64, S7_DB_OPTIMIZED, -1},
+    {3, 32, S7_DB_READONLY, -1},
+    {10, 256, S7_DB_RETAIN, -1},
+};
+
+static const char *const DEMO_VALUES[] = {
+    "DB1.DBW0:INT=42",
+    "DB1.DBD4:REAL=3.14159",
+    "DB1.DBX8.0=true",
+    "DB1.DBX8.2=true",
+    "DB1.DBB10:STRING[20]=hello from s7kit",
+    "DB1.DBD32:DINT=123456789",
+    "DB3.DBW0:INT=7",
+    "DB3.DBB2:STRING[16]=read only",
+    "MW10:INT=100",
+};
+
+static int demo_config(srv_config *c)
+{
+    if (set_str(&c->profile, "s7-1500"))
+        return -1;
+    if (c->put_get < 0)
+        c->put_get = 1;
+    /* the demo's DBs and values first: --set values come after and win */
+    srv_config tmp;
+    srv_config_init(&tmp);
+    for (size_t i = 0; i < sizeof DEMO_DBS / sizeof DEMO_DBS[0]; i++)
+        if (srv_config_put_db(&tmp, &DEMO_DBS[i]))
+            return -1;
+    for (size_t i = 0; i < sizeof DEMO_VALUES / sizeof DEMO_VALUES[0]; i++)
+        if (srv_config_add_value(&tmp, DEMO_VALUES[i], "the demo CPU"))
+            return -1;
+    for (size_t i = 0; i < c->nvalues; i++)
+        if (srv_config_add_value(&tmp, c->values[i], c->value_from[i]))
+            return -1;
+    for (size_t i = 0; i < c->nvalues; i++) {
+        free(c->values[i]);
+        free(c->value_from[i]);
+    }
+    free(c->values);
+    free(c->value_from);
+    c->values = tmp.values;
+    c->value_from = tmp.value_from;
+    c->nvalues = tmp.nvalues;
+    free(c->dbs);
+    c->dbs = tmp.dbs;
+    c->ndbs = tmp.ndbs;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- building the CPU */
+
+static int cmp_db(const void *a, const void *b)
+{
+    const srv_db *x = a, *y = b;
+    return (int)x->num - (int)y->num;
+}
+
+/* Builds r->cpu from r->cfg.  0, or CLI_USAGE after saying what is wrong. */
+static int build_cpu(srv_run *r)
+{
+    srv_config *c = &r->cfg;
+    const s7_profile *base = s7_profile_find(c->profile ? c->profile : "s7-1500");
+    s7_profile p = *base;
+    const srv_identity *id = &c->id;
+    if (id->order_code) p.order_code = id->order_code;
+    if (id->module_type) p.module_type = id->module_type;
+    if (id->as_name) p.as_name = id->as_name;
+    if (id->module_name) p.module_name = id->module_name;
+    if (id->plant_id) p.plant_id = id->plant_id;
+    if (id->copyright) p.copyright = id->copyright;
+    if (id->serial) p.serial = id->serial;
+    if (id->fw[0] >= 0)
+        for (int i = 0; i < 3; i++)
+            p.fw[i] = (uint8_t)id->fw[i];
+    if (c->pdu > 0) p.max_pdu = (uint16_t)c->pdu;
+    if (c->amq > 0) p.max_amq = (uint16_t)c->amq;
+    if (c->rack >= 0) p.rack = (uint8_t)c->rack;
+    if (c->slot >= 0) p.slot = (uint8_t)c->slot;
+    r->cpu = s7_cpu_new(&p);
+    if (!r->cpu) {
+        fprintf(stderr, "error: out of memory\n");
+        return CLI_FAIL;
+    }
+    s7_cpu *cpu = r->cpu;
+    static const uint8_t codes[SRV_NAREAS] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T, S7_AREA_C};
+    static const char *const names[SRV_NAREAS] = {"I", "Q", "M", "T", "C"};
+    for (int i = 0; i < SRV_NAREAS; i++) {
+        if (c->area_size[i] < 0)
+            continue;
+        int rc = s7_cpu_set_area_size(cpu, codes[i], (uint32_t)c->area_size[i]);
+        if (rc == S7_ERR_UNSUPPORTED) {
+            fprintf(stderr, "error: areas.%s: an %s has no timers and counters (T and C exist on "
+                            "s7-300 and s7-400)\n", names[i], p.name);
+            return CLI_USAGE;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "error: areas.%s: size %ld refused (%s)\n", names[i], c->area_size[i],
+                    s7_strerror(rc));
+            return CLI_USAGE;
+        }
+    }
+    qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
+    for (size_t i = 0; i < c->ndbs; i++) {
+        const srv_db *d = &c->dbs[i];
+        int rc = s7_cpu_add_db(cpu, d->num, d->size, d->flags);
+        if (rc < 0) {
+            if (strcmp(p.name, "logo8") == 0 || strcmp(p.name, "s7-200smart") == 0)
+                fprintf(stderr, "error: DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
+                                "(VB0 = DB1.DBB0)\n", d->num, p.name);
+            else
+                fprintf(stderr, "error: DB%u (%u bytes): %s\n", d->num, d->size, s7_strerror(rc));
+            return CLI_USAGE;
+        }
+        if (d->access >= 0)
+            s7_cpu_set_access(cpu, S7_AREA_DB, d->num, d->access);
+    }
+    if (r->demo) { /* DB1 from byte 64 on counts: byte n holds n */
+        uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
+        for (unsigned i = 64; i < 256; i++)
+            m[i] = (uint8_t)i;
+    }
+    for (size_t i = 0; i < c->naccess; i++) {
+        const srv_access *a = &c->access[i];
+        if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
+            fprintf(stderr, "error: areas.%s: this %s has no such area (T and C exist on s7-300 and "
+                            "s7-400)\n", area_text(a->area), p.name);
+            return CLI_USAGE;
+        }
+    }
+    for (size_t i = 0; i < c->nvalues; i++) {
+        char err[400];
+        if (s7_cpu_set_value(cpu, c->values[i], err, sizeof err) < 0) {
+            fprintf(stderr, "error: %s: initial value '%s': %s\n", c->value_from[i], c->values[i], err);
+            return CLI_USAGE;
+        }
+    }
+    if (c->put_get >= 0)
+        s7_cpu_set_put_get(cpu, c->put_get);
+    for (int t = 0; t < 4; t++)
+        if (c->max_conn[t] >= 0)
+            s7_cpu_set_max_conn(cpu, t, (uint16_t)c->max_conn[t]);
+    if (c->cpu_state > 0)
+        s7_cpu_set_state(cpu, c->cpu_state);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- start-up helpers */
+
+static void raise_nofile(const srv_run *r)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        if (want == RLIM_INFINITY) {
+            long nr = 1048576;
+            FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+            if (f) {
+                if (fscanf(f, "%ld", &nr) != 1)
+                    nr = 1048576;
+                fclose(f);
+            }
+            want = (rlim_t)nr;
+        }
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = before;
+    }
+    if (rl.rlim_cur < 10240)
+        tlog(r, S7_LOG_WARN, "file descriptor limit %lu (hard limit %lu): at most about %lu clients "
+             "can connect at once; raise it with ulimit -Hn (or LimitNOFILE= in a systemd unit)",
+             (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max,
+             (unsigned long)(rl.rlim_cur > 32 ? rl.rlim_cur - 32 : 0));
+    else if (rl.rlim_cur != before)
+        tlog(r, S7_LOG_INFO, "file descriptor limit raised from %lu to %lu", (unsigned long)before,
+             (unsigned long)rl.rlim_cur);
+}
+
+/* The address a local client uses to reach a listen address. */
+static void client_addr(const srv_run *r, char *out, size_t cap)
+{
+    const char *l = r->listen;
+    if (strncmp(l, "0.0.0.0:", 8) == 0)
+        snprintf(out, cap, "127.0.0.1:%u", s7_server_port(r->srv));
+    else if (strncmp(l, "[::]:", 5) == 0)
+        snprintf(out, cap, "[::1]:%u", s7_server_port(r->srv));
+    else if (l[0] == '[')
+        snprintf(out, cap, "%.*s:%u", (int)(strchr(l, ']') - l + 1), l, s7_server_port(r->srv));
+    else
+        snprintf(out, cap, "%.*s:%u", (int)(strrchr(l, ':') - l), l, s7_server_port(r->srv));
+}
+
+static int is_loopback(const char *l)
+{
+    return strncmp(l, "127.", 4) == 0 || strncmp(l, "[::1]", 5) == 0;
+}
+
+static void print_banner(const srv_run *r)
+{
+    const s7_profile *p = s7_cpu_profile(r->cpu);
+    const srv_config *c = &r->cfg;
+    char addr[160], conn[64] = "";
+    client_addr(r, addr, sizeof addr);
+    if (p->tsap_mode == S7_TSAP_LOGO)
+        snprintf(conn, sizeof conn, " --tsap 0100:0200");
+    else if (p->rack != 0 || p->slot != 1)
+        snprintf(conn, sizeof conn, " --rack %u --slot %u", p->rack, p->slot);
+
+    printf("s7 server: %s%s (%s, %s, firmware V%u.%u.%u)\n", r->demo ? "demo " : "", p->name,
+           p->module_type, p->order_code, p->fw[0], p->fw[1], p->fw[2]);
+    printf("  listening on  %.*s:%u\n", (int)(strrchr(r->listen, ':') - r->listen), r->listen,
+           s7_server_port(r->srv));
+    if (p->tsap_mode == S7_TSAP_LOGO)
+        printf("  TSAPs         LOGO! server TSAPs 02.00, 02.01, 20.00, 01.02\n");
+    else
+        printf("  rack/slot     %u/%u%s\n", p->rack, p->slot,
+               p->tsap_mode == S7_TSAP_S7200 ? " (and the S7-200 TSAPs 10.00, 02.00)" : "");
+    printf("  names         module %s, station %s, serial %s\n", p->module_name, p->as_name,
+           p->serial);
+    printf("  PUT/GET       %s\n", s7_cpu_put_get(r->cpu) ? "permitted"
+                                                           : "NOT permitted (reads and writes answer 0x8104; --put-get on)");
+    printf("  PDU / jobs    %u bytes / %u in flight\n", p->max_pdu, p->max_amq);
+    printf("  connections   %u in all: %u PG, %u OP, %u S7 basic\n", p->max_conn[0], p->max_conn[1],
+           p->max_conn[2], p->max_conn[3]);
+    if (c->nallow) {
+        printf("  partners      only");
+        for (size_t i = 0; i < c->nallow; i++)
+            printf("%s %s", i ? "," : "", c->allow[i]);
+        printf("\n");
+    } else {
+        printf("  partners      everybody (no --allow list)\n");
+    }
+    uint32_t si = 0, sq = 0, sm = 0, st = 0, sc = 0;
+    s7_cpu_mem(r->cpu, S7_AREA_I, 0, &si);
+    s7_cpu_mem(r->cpu, S7_AREA_Q, 0, &sq);
+    s7_cpu_mem(r->cpu, S7_AREA_M, 0, &sm);
+    s7_cpu_mem(r->cpu, S7_AREA_T, 0, &st);
+    s7_cpu_mem(r->cpu, S7_AREA_C, 0, &sc);
+    printf("  areas         I %u bytes, Q %u bytes, M %u bytes", si, sq, sm);
+    if (st || sc)
+        printf(", T %u timers, C %u counters\n", st / 2, sc / 2);
+    else
+        printf(" (no timers and counters on this CPU)\n");
+    for (size_t i = 0; i < c->naccess; i++) {
+        static const char *const acc[] = {"read-write", "read-only", "no access"};
+        if (c->access[i].db)
+            printf("  access        DB%u %s\n", c->access[i].db, acc[c->access[i].access]);
+        else
+            printf("  access        %s%s %s\n", area_text(c->access[i].area),
+                   c->access[i].area == S7_AREA_DB ? " (every DB)" : "", acc[c->access[i].access]);
+    }
+    size_t nret = 0;
+    for (size_t i = 0; i < c->ndbs; i++) {
+        const srv_db *d = &c->dbs[i];
+        if (d->flags & S7_DB_RETAIN)
+            nret++;
+        if (i >= 40) {
+            if (i == 40)
+                printf("  ... and %zu more DBs\n", c->ndbs - 40);
+            continue;
+        }
+        char name[16];
+        snprintf(name, sizeof name, "DB%u", d->num);
+        printf("  %-13s %u bytes%s%s%s%s\n", name, d->size,
+               d->flags & S7_DB_OPTIMIZED ? ", optimized (absolute access answers 0x05)" : "",
+               d->flags & S7_DB_READONLY ? ", read-only" : "", d->flags & S7_DB_RETAIN ? ", retentive" : "",
+               d->access == S7_ACCESS_RO ? ", access read-only" : d->access == S7_ACCESS_NONE ? ", no access" : "");
+        if (r->demo && d->num == 1)
+            printf("                DBW0 INT 42, DBD4 REAL 3.14159, DBX8.0 true, DBX8.2 true,\n"
+                   "                DBB10 STRING[20] 'hello from s7kit', DBD32 DINT 123456789,\n"
+                   "                DBB64..DBB255 count up (byte n holds n)\n");
+        if (r->demo && d->num == 3)
+            printf("                DBW0 INT 7, DBB2 STRING[16] 'read only'\n");
+        if (r->demo && d->num == 10)
+            printf("                zeros: a scratch DB for writes\n");
+    }
+    if (!c->ndbs)
+        printf("  DBs           none (add --db N:SIZE)\n");
+    if (r->demo)
+        printf("  M             MW10 INT 100\n");
+    if (c->state)
+        printf("  state file    %s (%s)\n", c->state,
+               c->retain == S7_RETAIN_ASYNC ? "async: written at once, flushed to disk every second"
+                                            : "sync: every acknowledged write is on disk");
+    else if (nret)
+        printf("  state file    none: retentive DBs keep their values only while the server runs "
+               "(--state FILE)\n");
+    printf("  audit log     %s%s\n", c->audit ? c->audit : "none (--audit FILE)",
+           c->audit && c->audit_reads > 0 ? " (reads too)" : "");
+    if (c->idle_timeout_ms > 0)
+        printf("  idle timeout  %ld ms\n", c->idle_timeout_ms);
+    printf("try:\n  s7 info %s%s\n", addr, conn);
+    if (r->demo) {
+        printf("  s7 read %s DB1.DBW0:INT DB1.DBD4:REAL 'DB1.DBB10:STRING[20]'\n", addr);
+        printf("  s7 write %s DB10.DBW0:INT=7\n", addr);
+    } else {
+        for (size_t i = 0; i < c->ndbs; i++)
+            if (!(c->dbs[i].flags & S7_DB_OPTIMIZED)) {
+                printf("  s7 read %s%s DB%u.DBB0\n", addr, conn, c->dbs[i].num);
+                break;
+            }
+    }
+    printf("Ctrl-C or SIGTERM stops the server.\n");
+    fflush(stdout);
+}
+
+static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retain_rc, int sig)
+{
+    double secs = (double)(wall_ms() - r->started_ms) / 1000.0;
+    printf("s7 server stopped (%s) after %.1f s: %llu connections (at most %zu at once), %llu "
+           "refused; %llu reads, %llu writes, %llu refused items, %llu failed items, %llu control "
+           "requests\n",
+           sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error", secs,
+           (unsigned long long)r->conns, r->peak, (unsigned long long)r->refused_conns,
+           (unsigned long long)r->reads, (unsigned long long)r->writes,
+           (unsigned long long)r->refused, (unsigned long long)r->failed,
+           (unsigned long long)r->controls);
+    if (r->cfg.state) {
+        if (retain_rc == 0)
+            printf("  state file %s: compacted (generation %llu, %u retentive DBs); %llu writes "
+                   "journaled, %llu syncs\n",
+                   r->cfg.state, (unsigned long long)rs->generation, rs->dbs,
+                   (unsigned long long)rs->records, (unsigned long long)rs->syncs);
+        else
+            printf("  state file %s: NOT compacted (see the error above); the journal holds every "
+                   "write\n", r->cfg.state);
+    }
+    if (r->audit) {
+        uint64_t lost = 0;
+        uint64_t n = s7_audit_lines(r->audit, &lost);
+        printf("  audit log %s: %llu lines%s\n", r->cfg.audit, (unsigned long long)n,
+               lost ? " (some lost: see the errors above)" : "");
+    }
+    fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- the command */
+
+int cmd_server(cli *c)
+{
+    (void)c; /* main.c hands `server` its raw arguments: see cmd_server_main */
+    return CLI_USAGE;
+}
+
+int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
+{
+    srv_run run;
+    srv_run *r = &run;
+    memset(r, 0, sizeof *r);
+    srv_config fl;
+    srv_config_init(&fl);
+    srv_config_init(&r->cfg);
+    const char *config = NULL;
+    int rc = parse_flags(cmd, argc, argv, &fl, &config);
+    if (rc) {
+        srv_config_free(&fl);
+        srv_config_free(&r->cfg);
+        return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
+    }
+    if (config) {
+        char err[800];
+        if (srv_config_load(&r->cfg, config, err, sizeof err)) {
+            fprintf(stderr, "error: %s\n", err);
+            fprintf(stderr, "docs/server.md describes the file; docs/server-example.yaml is a "
+                            "commented example\n");
+            srv_config_free(&fl);
+            srv_config_free(&r->cfg);
+            return CLI_USAGE;
+        }
+    }
+    r->demo = !config && !fl.profile && !fl.ndbs;
+    merge(&r->cfg, &fl);
+    srv_config_free(&fl);
+    srv_config *c = &r->cfg;
+    if (r->demo && demo_config(c)) {
+        fprintf(stderr, "error: out of memory\n");
+        return CLI_FAIL;
+    }
+    r->quiet = c->quiet > 0;
+    if (c->listen)
+        snprintf(r->listen, sizeof r->listen, "%s", c->listen);
+    else
+        snprintf(r->listen, sizeof r->listen, "127.0.0.1:%u", geteuid() == 0 ? 102u : 1102u);
+
+    rc = build_cpu(r);
+    s7_server_opts so;
+    s7_server_opts_init(&so);
+    so.listen = r->listen;
+    so.idle_timeout_ms = c->idle_timeout_ms > 0 ? (int)c->idle_timeout_ms : 0;
+    if (c->max_clients > 0)
+        so.max_clients = (uint32_t)c->max_clients;
+    so.log = on_log;
+    so.log_ctx = r;
+    so.hooks.on_connect = on_connect;
+    so.hooks.on_event = on_event;
+    so.hooks.ctx = r;
+    if (rc == 0 && !(r->srv = s7_server_new(r->cpu, &so))) {
+        fprintf(stderr, "error: out of memory\n");
+        rc = CLI_FAIL;
+    }
+    for (size_t i = 0; rc == 0 && i < c->nallow; i++)
+        if (s7_server_allow(r->srv, c->allow[i]) < 0) {
+            fprintf(stderr, "error: allow '%s': expected an IPv4 or IPv6 address with an optional "
+                            "/PREFIX, e.g. 10.0.0.0/8, 192.168.1.20 or fd00::/64\n", c->allow[i]);
+            rc = CLI_USAGE;
+        }
+    if (rc) {
+        if (rc == CLI_USAGE)
+            fprintf(stderr, "run 's7 help server' for the options, docs/server.md for the config file\n");
+        goto out;
+    }
+
+    /* Everything that can refuse to start, before the port is taken. */
+    if (c->state) {
+        s7_retain_opts ro;
+        s7_retain_opts_init(&ro);
+        if (c->retain >= 0)
+            ro.mode = c->retain;
+        if (c->retain_resize >= 0)
+            ro.resize = c->retain_resize;
+        if (c->compact_bytes > 0)
+            ro.compact_bytes = (uint64_t)c->compact_bytes;
+        ro.log = retain_log;
+        ro.log_ctx = r;
+        char err[800];
+        if (s7_retain_open(&r->retain, r->cpu, c->state, &ro, err, sizeof err) < 0) {
+            tlog(NULL, S7_LOG_ERROR, "cannot start: %s", err);
+            rc = CLI_FAIL;
+            goto out;
+        }
+    } else if (c->retain >= 0 || c->retain_resize >= 0) {
+        tlog(r, S7_LOG_WARN, "--retain / retain: has no effect without a state file (--state FILE)");
+    }
+    if (c->audit) {
+        char err[600];
+        unsigned mask = S7_AUDIT_DEFAULT | (c->audit_reads > 0 ? S7_AUDIT_READS : 0u);
+        if (s7_audit_open(&r->audit, c->audit, mask, err, sizeof err) < 0) {
+            tlog(NULL, S7_LOG_ERROR, "cannot start: %s", err);
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
+    raise_nofile(r);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_srv = r->srv;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (s7_server_start(r->srv) < 0) {
+        rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
+        goto out;
+    }
+    if (!is_loopback(r->listen) && !c->nallow)
+        tlog(r, S7_LOG_WARN, "serving %s to every partner that can reach it: PUT/GET is "
+             "unauthenticated memory access; restrict it with --allow CIDR", r->listen);
+    r->started_ms = wall_ms();
+    print_banner(r);
+
+    while (!g_signal) {
+        int n = s7_server_run_once(r->srv, 1000);
+        if (n < 0) {
+            tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
+            rc = CLI_FAIL;
+            break;
+        }
+        if (r->retain && s7_retain_tick(r->retain) < 0) {
+            tlog(r, S7_LOG_ERROR, "retain: %s; stopping", s7_retain_error(r->retain));
+            fflush(NULL);
+            _exit(CLI_FAIL);
+        }
+        if (g_hup) {
+            g_hup = 0;
+            if (r->audit)
+                tlog(r, S7_LOG_INFO, "SIGHUP: audit log %s %s", c->audit,
+                     s7_audit_reopen(r->audit) == 0 ? "reopened" : "could not be reopened, still "
+                                                                   "writing to the old file");
+        }
+    }
+    int sig = g_signal;
+    if (sig)
+        tlog(r, S7_LOG_INFO, "%s: stopping, %zu connections to close",
+             sig == SIGINT ? "SIGINT" : "SIGTERM", s7_server_connections(r->srv, NULL));
+    g_srv = NULL;
+    s7_server_free(r->srv);
+    r->srv = NULL;
+    s7_retain_stats rs;
+    memset(&rs, 0, sizeof rs);
+    int retain_rc = 0;
+    if (r->retain) {
+        retain_rc = s7_retain_compact(r->retain);
+        if (retain_rc < 0) {
+            tlog(r, S7_LOG_ERROR, "retain: the state could not be compacted at shutdown (%s); the "
+                 "journal still holds every write and is replayed at the next start",
+                 s7_retain_error(r->retain));
+            rc = CLI_FAIL;
+        }
+        s7_retain_stats_get(r->retain, &rs);
+        s7_retain_free(r->retain);
+        r->retain = NULL;
+    }
+    print_summary(r, &rs, retain_rc, sig);
+out:
+    g_srv = NULL;
+    s7_server_free(r->srv);
+    s7_retain_free(r->retain);
+    s7_audit_close(r->audit);
+    s7_cpu_free(r->cpu);
+    srv_config_free(&r->cfg);
+    return rc;
+}
