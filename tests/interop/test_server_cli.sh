@@ -15,14 +15,15 @@ SRV_N=0
 SRV_LOGS=()
 
 # srv_exec ARGS...: s7 server ARGS exactly, waits for the banner; sets SRV_PID, SRV_PORT,
-# SRV_ADDR, SRV_OUT (stdout), SRV_ERR (stderr).  Dies when it does not start.
+# SRV_ADDR, SRV_OUT (stdout), SRV_ERR (stderr).  Dies when it does not start.  SRV_PRE is a
+# command run in the server's shell first (e.g. a ulimit).
 srv_exec() {
     local i
     SRV_N=$((SRV_N + 1))
     SRV_OUT="$S7_TEST_TMP/srv.$SRV_N.out"
     SRV_ERR="$S7_TEST_TMP/srv.$SRV_N.err"
     SRV_LOGS+=("$SRV_OUT" "$SRV_ERR")
-    (cd "$S7_TEST_TMP" && exec "$S7_BIN" server "$@") </dev/null >"$SRV_OUT" 2>"$SRV_ERR" &
+    (cd "$S7_TEST_TMP" && eval "${SRV_PRE:-:}" && exec "$S7_BIN" server "$@") </dev/null >"$SRV_OUT" 2>"$SRV_ERR" &
     SRV_PID=$!
     on_exit "kill -KILL $SRV_PID 2>/dev/null; wait $SRV_PID 2>/dev/null"
     for ((i = 0; i < 200; i++)); do
@@ -314,6 +315,27 @@ burst() { # burst MODE
 }
 burst sync
 burst async
+
+# ---------------------------------------------------------------- a write that cannot be kept
+# A file size limit stands for a full disk: the journal stops growing after ~55 records.
+# The server must exit before acknowledging the write it could not journal.
+st="$S7_TEST_TMP/full.state"
+SRV_PRE="ulimit -f 1" srv_start --profile s7-1500 --put-get on --db 30:64:retain --state "$st" --quiet
+last=0
+for ((i = 1; i <= 400; i++)); do
+    "$S7_BIN" write "$SRV_ADDR" "DB30.DBD0:DINT=$i" >/dev/null 2>&1 || break
+    last=$i
+done
+wait "$SRV_PID" 2>/dev/null
+rc=$?
+check_eq "$rc" 1 "journal cannot grow: the server exits 1"
+[ "$last" -gt 10 ] && [ "$last" -lt 400 ] && pass "journal cannot grow: $last writes acknowledged, then none" ||
+    fail "journal cannot grow: $last writes acknowledged"
+check_contains "$(cat "$SRV_ERR")" "cannot append to the journal $st.journal" "journal cannot grow: the reason is logged"
+check_contains "$(cat "$SRV_ERR")" "before this write is acknowledged" "journal cannot grow: says the write was not acknowledged"
+srv_start --profile s7-1500 --put-get on --db 30:64:retain --state "$st"
+check_eq "$(val DB30.DBD0:DINT)" "$last" "journal cannot grow: after a restart the last acknowledged write is there, the refused one is not"
+srv_stop
 
 # ---------------------------------------------------------------- a torn or damaged state file
 truncate -s -7 "$ST"

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -514,6 +516,45 @@ static void test_async(void)
     s7_cpu_free(cpu);
 }
 
+/* A journal that cannot grow (a file size limit: as a full disk would): the record fails,
+ * the partial record is cut off, further records are refused until a compaction works,
+ * and what was journaled before stays replayable. */
+static void test_write_failure(void)
+{
+    clean();
+    s7_retain_opts o = opts();
+    char err[512];
+    s7_cpu *cpu = mk_cpu(4);
+    s7_retain *r = NULL;
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(put(r, cpu, 1, 0, "ok"), 0);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)fsize(jpath()) + 20; /* room for one more 1-byte record, not two */
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    CHECK_INT(put(r, cpu, 1, 2, "A"), 0);
+    long good = fsize(jpath());
+    CHECK_INT(put(r, cpu, 1, 3, "B"), S7_ERR_IO);
+    CHECK(strstr(s7_retain_error(r), "cannot append to the journal") != NULL);
+    CHECK_INT(fsize(jpath()), good); /* no partial record left */
+    CHECK_INT(put(r, cpu, 1, 4, "C"), S7_ERR_IO); /* refused until compacted */
+    CHECK(strstr(s7_retain_error(r), "failed earlier") != NULL);
+    CHECK_INT(s7_retain_record(r, 2, 0, 1), 0); /* not retentive: never an error */
+    CHECK_INT(s7_retain_compact(r), S7_ERR_IO);  /* the snapshot does not fit either */
+    CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+    CHECK_INT(s7_retain_compact(r), 0);
+    CHECK_INT(put(r, cpu, 1, 5, "D"), 0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1), "ok" "ABCD", 6); /* B and C were in memory at the compaction */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
 static void test_crc(void)
 {
     CHECK_INT(s7_crc32(0, "123456789", 9), 0xCBF43926u);
@@ -539,6 +580,7 @@ int main(void)
     test_compaction();
     test_lock_and_missing();
     test_async();
+    test_write_failure();
     clean();
     rmdir(dir);
     return t_done();

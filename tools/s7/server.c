@@ -925,6 +925,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     srv_config fl;
     srv_config_init(&fl);
     srv_config_init(&r->cfg);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit makes write() fail (handled), not kill us */
     const char *config = NULL;
     int rc = parse_flags(cmd, argc, argv, &fl, &config);
     if (rc) {
@@ -1003,6 +1005,11 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             rc = CLI_FAIL;
             goto out;
         }
+        s7_retain_stats st;
+        s7_retain_stats_get(r->retain, &st);
+        if (!st.dbs)
+            tlog(r, S7_LOG_WARN, "state file %s: no DB is retentive, so nothing is kept (flag a DB "
+                 "with :retain, e.g. --db 5:100:retain, or retain: true in the file)", c->state);
     } else if (c->retain >= 0 || c->retain_resize >= 0) {
         tlog(r, S7_LOG_WARN, "--retain / retain: has no effect without a state file (--state FILE)");
     }
@@ -1025,7 +1032,6 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     if (s7_server_start(r->srv) < 0) {
         rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
@@ -1038,7 +1044,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     print_banner(r);
 
     while (!g_signal) {
-        int n = s7_server_run_once(r->srv, 1000);
+        int n = s7_server_run_once(r->srv, r->retain ? 250 : 1000);
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;

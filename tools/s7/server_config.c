@@ -973,7 +973,8 @@ int srv_config_load(srv_config *c, const char *path, char *err, size_t errcap)
             set_err(err, errcap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1, e->column + 1,
                     e->msg ? e->msg : "syntax error");
         else
-            set_err(err, errcap, "%s: not valid YAML", path);
+            set_err(err, errcap, "%s: no YAML document in it (empty?): expected keys such as "
+                                 "profile: s7-1500", path);
         rc = -1;
     } else {
         struct fy_node *root = fy_document_root(doc);
