@@ -13,7 +13,8 @@
 #                          S7SRV_ADDR (127.0.0.1:PORT); the server is killed (by PID) when the
 #                          test exits, even when the test shell is SIGKILLed (a watchdog).
 #                          May be called several times; the variables describe the last one.
-#                          Dies when the server does not come up (its log is shown).
+#                          Dies when the server does not come up (its log is shown); with
+#                          S7SRV_SKIP_IF_BUSY=1 a fixed --listen port in use skips instead.
 # stop_s7server [PID]      SIGTERM, wait up to 5 s, then SIGKILL (default: the last server)
 # kill9_s7server [PID]     SIGKILL and reap
 # s7srv_snap7 [OPTS] CMD.. snap7_client.js against the last server (slot from S7SRV_SLOT,
@@ -89,6 +90,9 @@ start_s7server() {
         wait "$pid" 2>/dev/null
         if [ -z "$fixed" ] && grep -qiE "in use|another server holds" "$log"; then
             continue # lost a race for the port: another one
+        fi
+        if [ -n "$fixed" ] && [ -n "${S7SRV_SKIP_IF_BUSY:-}" ] && grep -qiE "in use|another server holds" "$log"; then
+            skip "$fixed is in use (another server took it)"
         fi
         cat "$log" >&2
         die "start_s7server $*: the server exited before accepting connections"

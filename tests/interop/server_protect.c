@@ -9,6 +9,7 @@
  *   putget300  s7-300 --put-get off, DB1 64
  *   items      s7-1500 --put-get on, DB1 100 (DBW0 = 0x1234), DB2 64 optimized, DB3 32 ro
  *   pdu        same as items: PDU limit (0x8500), unknown functions / groups / SZL
+ *   types      s7-300, DB1 64 (DBW0 = 0x1234, DBD4:REAL = 3.5), MB3 = 0x20: transport sizes
  *   wire       any CPU with DB1 >= 1 byte, slot given: a few error answers for a capture
  *   budget     s7-300 --max-conn op=2
  *   tsap       s7-300 (rack 0 slot 2)
@@ -267,7 +268,7 @@ typedef struct spec {
     uint16_t count;
     uint16_t db;
     uint8_t area;
-    uint32_t byte; /* byte offset (element for T/C) */
+    uint32_t byte; /* byte offset; element for T/C; for BIT (ts 0x01) the bit address byte*8+bit */
 } spec;
 
 /* A Read Var job frame for n byte items; returns the frame length. */
@@ -279,7 +280,7 @@ static size_t mk_read(uint8_t *b, uint16_t ref, const spec *s, unsigned n)
     par[pl++] = (uint8_t)n;
     for (unsigned i = 0; i < n; i++)
         pl += put_spec(par + pl, s[i].ts ? s[i].ts : 0x02, s[i].count, s[i].db, s[i].area,
-                       s[i].area == 0x1C || s[i].area == 0x1D ? s[i].byte : s[i].byte * 8);
+                       s[i].area == 0x1C || s[i].area == 0x1D || s[i].ts == 0x01 ? s[i].byte : s[i].byte * 8);
     size_t k = mk_pdu(pdu, 1, ref, par, pl, NULL, 0);
     return mk_dt(b, pdu, k);
 }
@@ -726,6 +727,76 @@ static void case_pdu(void)
     n = xchg(fd, f, mk_read(f, 0x0508, &one, 1), r, sizeof r);
     ok(n == 27 && r[21] == 0xFF && r[25] == 0x5A, "connection still served after the 0x8500 answers");
 
+    /* three requests in one TCP segment: three replies, in order, references echoed */
+    {
+        uint8_t three[256];
+        size_t k = 0;
+        for (int i = 0; i < 3; i++) {
+            spec s = {0x02, 1, 1, 0x84, (uint32_t)i};
+            k += mk_read(three + k, (uint16_t)(0x0B01 + i), &s, 1);
+        }
+        send_all(fd, three, k);
+        for (int i = 0; i < 3; i++) {
+            n = rd_tpkt(fd, r, sizeof r, 3000);
+            ok(n == 26 && r[11] == 0x0B && r[12] == 0x01 + i && r[21] == 0xFF,
+               "pipelined request %d of 3 answered in order (frame %d, ref %02X%02X)", i + 1, n, n > 12 ? r[11] : 0,
+               n > 12 ? r[12] : 0);
+        }
+    }
+    /* an empty DT ("fast acknowledge") is ignored */
+    {
+        static const uint8_t empty[] = {0x03, 0x00, 0x00, 0x07, 0x02, 0xF0, 0x00};
+        send_all(fd, empty, sizeof empty);
+        spec s = {0x02, 2, 1, 0x84, 0};
+        n = xchg(fd, f, mk_read(f, 0x0B10, &s, 1), r, sizeof r);
+        ok(n == 27 && r[11] == 0x0B && r[12] == 0x10 && r[21] == 0xFF, "empty DT ignored, the next read answered (frame %d)", n);
+    }
+    /* a write whose data block carries a fill byte after the last (odd) item, counted in the
+     * data length (STEP 7 Micro/WIN does this; s7-protocol.md 4.6 and 10.7: tolerate it) */
+    {
+        uint8_t par[14], data[6] = {0x00, 0x04, 0x00, 0x08, 0x77, 0x00}, pdu[64];
+        par[0] = 0x05, par[1] = 1;
+        put_spec(par + 2, 0x02, 1, 1, 0x84, 60 * 8);
+        n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0B11, par, 14, data, 6)), r, sizeof r);
+        expect_hex("write with a trailing fill byte after its last item: accepted", r, n,
+                   "03 00 00 16 02 F0 80 32 03 00 00 0B 11 00 02 00 01 00 00 05 01 FF");
+        if (n < 0) { /* the connection was dropped: carry on with a new one */
+            close(fd);
+            fd = raw_session(1, 240, NULL);
+            if (fd < 0)
+                return;
+        }
+    }
+    /* SZL 0x001C at PDU 240 (10 x 34 bytes): first part, then continuation requests */
+    {
+        uint8_t all[4096];
+        size_t got = 0;
+        n = xchg(fd, f, mk_szl(f, 0x0B20, 0x001C, 0x0000), r, sizeof r);
+        ok(n > 33 && n <= 247, "SZL 0x001C first part fits the PDU (frame %d)", n);
+        int parts = 1;
+        while (n > 33 && r[8] == 0x07 && r[26] == 0x01 && parts < 20) {
+            ok(r[24] != 0, "part %d: the CPU assigned a sequence number (%02X)", parts, r[24]);
+            ok(r[27] == 0 && r[28] == 0 && r[29] == 0xFF && r[30] == 0x09, "part %d: no error, data FF 09", parts);
+            size_t dl = (size_t)r[31] << 8 | r[32];
+            if (got + dl <= sizeof all && 33 + dl <= (size_t)n)
+                memcpy(all + got, r + 33, dl), got += dl;
+            uint8_t par[12] = {0x00, 0x01, 0x12, 0x08, 0x12, 0x44, 0x01, r[24], 0x00, 0x00, 0x00, 0x00};
+            uint8_t data[4] = {0x0A, 0x00, 0x00, 0x00}, pdu[64];
+            n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, (uint16_t)(0x0B20 + parts), par, 12, data, 4)), r, sizeof r);
+            ok(n > 33 && n <= 247, "SZL 0x001C continuation %d answered within the PDU (frame %d)", parts, n);
+            parts++;
+        }
+        if (n > 33 && r[26] == 0x00) {
+            size_t dl = (size_t)r[31] << 8 | r[32];
+            if (got + dl <= sizeof all && 33 + dl <= (size_t)n)
+                memcpy(all + got, r + 33, dl), got += dl;
+        }
+        ok(parts >= 2, "SZL 0x001C came in %d parts at PDU 240", parts);
+        ok(got >= 8 && all[0] == 0x00 && all[1] == 0x1C && all[4] == 0x00 && all[5] == 0x22,
+           "reassembled SZL starts with ID 001C, LENTHDR 34");
+        size_t nrec = got >= 8 ? (size_t)all[6] << 8 | all[7] : 0;
+        ok(got == 8 + 34 * nrec && nrec >= 7, "reassembled SZL 0x001C: %zu bytes = 8 + 34 x %zu records", got, nrec);
+    }
     /* unknown Job functions: an error Ack echoing the reference, never silence */
     static const uint8_t fns[] = {0x99, 0x00, 0x07, 0x1A, 0x1D};
     for (size_t i = 0; i < sizeof fns; i++) {
@@ -787,6 +858,90 @@ static void case_pdu(void)
     close(fd);
 }
 
+/* Transport sizes and item checks on an S7-300 (DB1 64: DBW0 = 0x1234, DBD4 = 3.5;
+ * MB3 = 0x20; T/C present): reply data items byte-exact. */
+static void case_types(void)
+{
+    uint8_t f[1024], r[1024];
+    char want[512];
+    int fd = raw_session(1, 240, NULL);
+    if (fd < 0)
+        return;
+    static const struct {
+        spec s;
+        const char *data; /* the reply's data block */
+        const char *what;
+    } rd[] = {
+        {{0x01, 1, 0, 0x83, (3 * 8 + 5)}, "FF 03 00 01 01", "BIT M3.5 (set): TS 03, length 1 bit, one byte 01"},
+        {{0x01, 1, 0, 0x83, (3 * 8 + 4)}, "FF 03 00 01 00", "BIT M3.4 (clear)"},
+        {{0x02, 2, 1, 0x84, 0}, "FF 04 00 10 12 34", "BYTE x2: TS 04, length in bits"},
+        {{0x04, 1, 1, 0x84, 0}, "FF 04 00 10 12 34", "WORD: TS 04, 16 bits"},
+        {{0x06, 1, 1, 0x84, 4}, "FF 04 00 20 40 60 00 00", "DWORD: TS 04, 32 bits"},
+        {{0x08, 1, 1, 0x84, 4}, "FF 07 00 04 40 60 00 00", "REAL: TS 07, length in bytes"},
+        {{0x1D, 2, 0, 0x1D, 3}, "FF 09 00 04 00 00 00 00", "TIMER T3 x2: TS 09, length in bytes"},
+        {{0x1C, 2, 0, 0x1C, 3}, "FF 09 00 04 00 00 00 00", "COUNTER C3 x2: TS 09"},
+        {{0x01, 2, 0, 0x83, 0}, "05 00 00 00", "BIT with count 2: 0x05"},
+        {{0x04, 1, 1, 0x84, 0}, NULL, NULL}, /* placeholder: misaligned below */
+        {{0x02, 1, 0, 0x1D, 0}, "05 00 00 00", "BYTE on the timer area: 0x05"},
+        {{0x1D, 1, 1, 0x84, 0}, "05 00 00 00", "TIMER on a DB: 0x05"},
+        {{0x1D, 1, 0, 0x1D, 256}, "05 00 00 00", "T256 (256 timers: T0..T255): 0x05"},
+    };
+    uint16_t ref = 0x0C00;
+    for (size_t i = 0; i < sizeof rd / sizeof rd[0]; i++, ref++) {
+        if (!rd[i].data)
+            continue;
+        int n = xchg(fd, f, mk_read(f, ref, &rd[i].s, 1), r, sizeof r);
+        uint8_t d[64];
+        size_t dl = t_hex(rd[i].data, d, sizeof d);
+        snprintf(want, sizeof want, "03 00 00 %02X 02 F0 80 32 03 00 00 %02X %02X 00 02 00 %02X 00 00 04 01 %s",
+                 (unsigned)(21 + dl), ref >> 8, ref & 0xFF, (unsigned)dl, rd[i].data);
+        expect_hex(rd[i].what, r, n, want);
+    }
+    /* a WORD at a bit address (DB1.DBX0.3 as WORD): misaligned, 0x05 */
+    {
+        uint8_t par[14], pdu[64];
+        par[0] = 0x04, par[1] = 1;
+        put_spec(par + 2, 0x04, 1, 1, 0x84, 3);
+        int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C40, par, 14, NULL, 0)), r, sizeof r);
+        expect_hex("WORD at a bit address: 0x05", r, n,
+                   "03 00 00 19 02 F0 80 32 03 00 00 0C 40 00 02 00 04 00 00 04 01 05 00 00 00");
+    }
+    /* bit write: only that bit changes */
+    {
+        uint8_t par[14], data[5] = {0x00, 0x03, 0x00, 0x01, 0x01}, pdu[64];
+        par[0] = 0x05, par[1] = 1;
+        put_spec(par + 2, 0x01, 1, 0, 0x83, 3 * 8 + 1);
+        int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C41, par, 14, data, 5)), r, sizeof r);
+        expect_hex("BIT write M3.1 := 1", r, n, "03 00 00 16 02 F0 80 32 03 00 00 0C 41 00 02 00 01 00 00 05 01 FF");
+        spec mb3 = {0x02, 1, 0, 0x83, 3};
+        n = xchg(fd, f, mk_read(f, 0x0C42, &mb3, 1), r, sizeof r);
+        expect_hex("MB3 after the bit write: 0x22 (M3.5 kept, M3.1 set)", r, n,
+                   "03 00 00 1A 02 F0 80 32 03 00 00 0C 42 00 02 00 05 00 00 04 01 FF 04 00 08 22");
+    }
+    /* write data that does not match count x size: 0x07 */
+    {
+        uint8_t par[14], data[7] = {0x00, 0x04, 0x00, 0x18, 1, 2, 3}, pdu[64];
+        par[0] = 0x05, par[1] = 1;
+        put_spec(par + 2, 0x02, 2, 1, 0x84, 40 * 8);
+        int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C43, par, 14, data, 7)), r, sizeof r);
+        expect_hex("write of 3 data bytes for BYTE x2: 0x07", r, n,
+                   "03 00 00 16 02 F0 80 32 03 00 00 0C 43 00 02 00 01 00 00 05 01 07");
+    }
+    /* timers and counters written and read by element: T5 := 0x0123 */
+    {
+        uint8_t par[14], data[6] = {0x00, 0x09, 0x00, 0x02, 0x01, 0x23}, pdu[64];
+        par[0] = 0x05, par[1] = 1;
+        put_spec(par + 2, 0x1D, 1, 0, 0x1D, 5);
+        int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C44, par, 14, data, 6)), r, sizeof r);
+        expect_hex("TIMER write T5", r, n, "03 00 00 16 02 F0 80 32 03 00 00 0C 44 00 02 00 01 00 00 05 01 FF");
+        spec t = {0x1D, 3, 0, 0x1D, 4};
+        n = xchg(fd, f, mk_read(f, 0x0C45, &t, 1), r, sizeof r);
+        expect_hex("TIMER read T4..T6", r, n,
+                   "03 00 00 1F 02 F0 80 32 03 00 00 0C 45 00 02 00 0A 00 00 04 01 FF 09 00 06 00 00 01 23 00 00");
+    }
+    close(fd);
+}
+
 /* For the capture test: well-formed requests the CPU answers with errors (PDU limit in
  * both directions, unknown SZL, an unknown Job function, an unknown userdata group). */
 static void case_wire(void)
@@ -815,6 +970,25 @@ static void case_wire(void)
     uint8_t upar[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x41, 0x16, 0x00}, udata[4] = {0x0A, 0, 0, 0};
     n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, 0x0A06, upar, 8, udata, 4)), r, sizeof r);
     ok(n >= 29 && r[8] == 0x07 && (r[27] || r[28]), "unknown userdata subfunction: userdata error");
+    /* COTP DR: answered with a DC (LI 5, references swapped), then closed */
+    {
+        uint8_t cc[64];
+        int c2 = tcp_open();
+        if (c2 >= 0) {
+            int m = xchg(c2, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), cc, sizeof cc);
+            ok(m == 22, "CC before the DR test");
+            if (m == 22) {
+                uint8_t dr[11] = {0x03, 0x00, 0x00, 0x0B, 0x06, 0x80, cc[8], cc[9], 0x00, 0x07, 0x80};
+                m = xchg(c2, dr, sizeof dr, r, sizeof r);
+                char want[64];
+                snprintf(want, sizeof want, "03 00 00 0A 05 C0 00 07 %02X %02X", cc[8], cc[9]);
+                expect_hex("DR answered by a DC (LI 5, dst = our src-ref, src = the server's)", r, m, want);
+                size_t bytes = 0;
+                ok(wait_closed(c2, 3000, &bytes) == 1, "connection closed after the DC");
+            }
+            close(c2);
+        }
+    }
     close(fd);
 }
 
@@ -854,6 +1028,11 @@ static void case_budget(void)
     if (basic) {
         uint8_t b[2];
         ok(s7_client_db_read(basic, 1, 0, b, 2) == 0, "S7 basic connection served while OP is exhausted");
+        s7_cpu_caps caps;
+        int rc = s7_client_cpu_caps(basic, &caps);
+        ok(rc == 0 && caps.max_connections == 16, "SZL 0x0131: 16 connections at most (got %d)", caps.max_connections);
+        ok(rc == 0 && caps.used_connections == 4, "SZL 0x0132: 4 connections in use (2 OP, PG, basic), got %d",
+           caps.used_connections);
     }
     int orc = 0;
     s7_client *op = client_rc(S7_CONN_OP, 0, &orc);
@@ -1133,6 +1312,8 @@ int main(int argc, char **argv)
         case_items();
     else if (!strcmp(g_case, "pdu"))
         case_pdu();
+    else if (!strcmp(g_case, "types"))
+        case_types();
     else if (!strcmp(g_case, "wire"))
         case_wire();
     else if (!strcmp(g_case, "budget"))

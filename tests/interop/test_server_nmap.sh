@@ -33,7 +33,7 @@ dbs:
 EOF
 
 S7SRV_SLOT=2
-start_s7server --config "$conf" --listen 127.0.0.1:102
+S7SRV_SKIP_IF_BUSY=1 start_s7server --config "$conf" --listen 127.0.0.1:102
 
 out="$(nmap -n -Pn -p 102 --script s7-info 127.0.0.1 2>&1)"
 printf '%s\n' "$out" | sed 's/^/  nmap| /'

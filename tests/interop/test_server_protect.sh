@@ -47,6 +47,9 @@ run_case items
 run_case pdu
 
 S7SRV_SLOT=2
+start_s7server --profile s7-300 --db 1:64 --set DB1.DBW0=4660 --set DB1.DBD4:REAL=3.5 --set MB3=32
+run_case types
+
 start_s7server --profile s7-300 --db 1:64 --max-conn op=2
 run_case budget
 check_match "$(s7srv_snap7 --type op dbread 1 0 2 2>&1)" "^0000$" \
