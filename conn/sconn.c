@@ -171,7 +171,8 @@ int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, cons
                 uint8_t *f = realloc(sc->frag, sc->frag_len + t.user_len);
                 if (!f)
                     return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
-                memcpy(f + sc->frag_len, t.user, t.user_len);
+                if (t.user_len)
+                    memcpy(f + sc->frag_len, t.user, t.user_len);
                 size_t total = sc->frag_len + t.user_len;
                 sc->frag = NULL;
                 sc->frag_len = 0;
