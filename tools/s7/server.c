@@ -216,17 +216,23 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
     }
 }
 
-static void log_refusal(srv_run *r, const s7_cpu_event *ev)
+/* Starts a new second of the refusal log, reporting what the last one did not show. */
+static void refusals_second(srv_run *r)
 {
     int64_t sec = wall_ms() / 1000;
-    if (sec != r->rl_sec) {
-        if (r->rl_hidden)
-            tlog(r, S7_LOG_WARN, "%llu more refused or failed items not shown (at most %u lines a second)",
-                 (unsigned long long)r->rl_hidden, REFUSALS_PER_SEC);
-        r->rl_sec = sec;
-        r->rl_count = 0;
-        r->rl_hidden = 0;
-    }
+    if (sec == r->rl_sec)
+        return;
+    if (r->rl_hidden)
+        tlog(r, S7_LOG_WARN, "%llu more refused or failed items not shown (at most %u lines a second)",
+             (unsigned long long)r->rl_hidden, REFUSALS_PER_SEC);
+    r->rl_sec = sec;
+    r->rl_count = 0;
+    r->rl_hidden = 0;
+}
+
+static void log_refusal(srv_run *r, const s7_cpu_event *ev)
+{
+    refusals_second(r);
     if (r->rl_count >= REFUSALS_PER_SEC) {
         r->rl_hidden++;
         return;
@@ -795,6 +801,8 @@ static void print_banner(const srv_run *r)
     printf("  PUT/GET       %s\n", s7_cpu_put_get(r->cpu) ? "permitted"
                                                            : "NOT permitted (reads and writes answer 0x8104; --put-get on)");
     printf("  PDU / jobs    %u bytes / %u in flight\n", p->max_pdu, p->max_amq);
+    if (s7_cpu_state(r->cpu) == S7_CPU_STATE_STOP)
+        printf("  CPU state     STOP (cpu_state: stop; a client's hot start puts it in RUN)\n");
     printf("  connections   %u in all: %u PG, %u OP, %u S7 basic\n", p->max_conn[0], p->max_conn[1],
            p->max_conn[2], p->max_conn[3]);
     if (c->nallow) {
@@ -1050,6 +1058,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             rc = CLI_FAIL;
             break;
         }
+        if (r->rl_hidden)
+            refusals_second(r);
         if (r->retain && s7_retain_tick(r->retain) < 0) {
             tlog(r, S7_LOG_ERROR, "retain: %s; stopping", s7_retain_error(r->retain));
             fflush(NULL);
