@@ -28,6 +28,7 @@
 export S7SRV_HELPERS
 S7SRV_SLOT=1
 _S7SRV_N=0
+_S7SRV_LIVE=() # "PID LOG" of servers started and not stopped by the test
 
 # need_s7_server: fail (not skip) when the s7 CLI has no `server` command: the emulator is
 # part of this project, so its absence is a defect, not a missing peer.
@@ -75,6 +76,7 @@ start_s7server() {
             kill -0 "$pid" 2>/dev/null || break
             if _s7srv_accepts "$port"; then
                 _S7_PIDS+=("$pid")
+                _S7SRV_LIVE+=("$pid $log")
                 _s7srv_watchdog "$pid"
                 export S7SRV_PORT="$port" S7SRV_PID="$pid" S7SRV_LOG="$log" S7SRV_ADDR="127.0.0.1:$port"
                 return 0
@@ -111,17 +113,67 @@ _s7srv_watchdog() {
     _S7_PIDS+=("$!")
 }
 
+_s7srv_forget() {
+    local e keep=()
+    for e in "${_S7SRV_LIVE[@]}"; do [ "${e%% *}" = "$1" ] || keep+=("$e"); done
+    _S7SRV_LIVE=("${keep[@]}")
+}
+
 stop_s7server() {
     local pid="${1:-${S7SRV_PID:-}}"
     [ -n "$pid" ] || return 0
+    _s7srv_forget "$pid"
     _s7_stop_pid "$pid"
 }
 
 kill9_s7server() {
     local pid="${1:-${S7SRV_PID:-}}"
     [ -n "$pid" ] || return 0
+    _s7srv_forget "$pid"
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+}
+
+# Run by finish: every server still listed must be alive (no crash during the test) and
+# exit 0 on SIGTERM (docs: "0 stopped by SIGINT/SIGTERM"); no server log may hold a
+# sanitizer report (ASan / UBSan / LSan builds).
+s7srv_finish_checks() {
+    local e pid log rc i f
+    for e in "${_S7SRV_LIVE[@]}"; do
+        pid="${e%% *}"
+        log="${e#* }"
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rc=0
+            wait "$pid" 2>/dev/null || rc=$?
+            fail "server $pid ($(basename "$log")) died during the test (exit $rc)"
+            continue
+        fi
+        kill -TERM "$pid" 2>/dev/null
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            fail "server $pid ($(basename "$log")) did not exit within 5 s of SIGTERM"
+            continue
+        fi
+        rc=0
+        wait "$pid" 2>/dev/null || rc=$?
+        if [ "$rc" -eq 0 ]; then
+            pass "server $pid ($(basename "$log")) exits 0 on SIGTERM"
+        else
+            fail "server $pid ($(basename "$log")) exit $rc on SIGTERM"
+        fi
+    done
+    _S7SRV_LIVE=()
+    for f in "$S7_TEST_TMP"/s7srv.*.log; do
+        [ -f "$f" ] || continue
+        if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$f"; then
+            fail "sanitizer report in $(basename "$f"): $(grep -m1 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f")"
+        fi
+    done
 }
 
 s7srv_snap7() {
@@ -154,6 +206,11 @@ _s7srv_dump_logs() {
     done
 }
 eval "_s7_lib_dump_logs() $(declare -f _s7_dump_logs | sed 1d)"
+eval "_s7_lib_finish() $(declare -f finish | sed 1d)"
+finish() {
+    s7srv_finish_checks
+    _s7_lib_finish
+}
 _s7_dump_logs() {
     _s7_lib_dump_logs
     _s7srv_dump_logs

@@ -116,6 +116,7 @@ check_eq "${hex2:8}" "${hex:8}" "the rest of DB5 unchanged by the second recover
 stop_s7server "$S7SRV_PID"
 start_s7server "${SRV[@]:0:${#SRV[@]}-1}" async
 check_ok "write DB5 with --retain async" "$S7_BIN" write "$S7SRV_ADDR" DB5.DBD100=16909060 DB5.DBW200=4660 --slot 1
+_s7srv_forget "$S7SRV_PID"
 kill -TERM "$S7SRV_PID"
 rc=0
 wait "$S7SRV_PID" || rc=$?
