@@ -53,9 +53,10 @@ _s7srv_accepts() {
 
 start_s7server() {
     need_s7_server
-    local fixed="" a prev="" attempt port log pid i listen
+    local fixed="" a prev="" attempt port log pid i listen quiet=""
     for a in "$@"; do
         [ "$prev" = --listen ] && fixed="$a"
+        [ "$a" = --quiet ] && quiet=1
         prev="$a"
     done
     for ((attempt = 1; attempt <= 6; attempt++)); do
@@ -74,7 +75,10 @@ start_s7server() {
         pid=$!
         for ((i = 0; i < 200; i++)); do
             kill -0 "$pid" 2>/dev/null || break
-            if _s7srv_accepts "$port"; then
+            # ours, not another process on that port: our server said it listens (unless
+            # --quiet), is still alive, and the port accepts
+            if { [ -n "$quiet" ] || grep -q "listening on .*:$port\b" "$log"; } &&
+                _s7srv_accepts "$port" && kill -0 "$pid" 2>/dev/null; then
                 _S7_PIDS+=("$pid")
                 _S7SRV_LIVE+=("$pid $log")
                 _s7srv_watchdog "$pid"
