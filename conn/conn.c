@@ -374,7 +374,8 @@ static int on_frame(s7_conn *c, const s7_cotp *t)
         if (c->frag_len) {
             if (c->frag_len + t->user_len > S7_FRAME_MAX)
                 return S7_ERR_COTP;
-            memcpy(c->frag + c->frag_len, t->user, t->user_len);
+            if (t->user_len)
+                memcpy(c->frag + c->frag_len, t->user, t->user_len);
             size_t n = c->frag_len + t->user_len;
             c->frag_len = 0;
             return on_pdu(c, c->frag, n);
