@@ -26,11 +26,17 @@ typedef struct cfg {
 
 #define MAX_ROUNDS 100
 
+/* A measurement during which other processes took more than this share of the CPUs is
+ * "disturbed": left out of the median when the cell has undisturbed ones. */
+#define DISTURBED 0.10
+
 typedef struct cell {
     int state; /* 0 not run, 1 measured, -1 failed, -2 not available */
-    double rate; /* the median of the rounds */
+    double rate; /* the median of the (undisturbed) rounds */
     int n;
     double round[MAX_ROUNDS];
+    double others[MAX_ROUNDS]; /* other processes' CPU share during the round, -1 unknown */
+    int only_disturbed;        /* every round was disturbed */
 } cell;
 
 typedef struct row {
@@ -160,7 +166,8 @@ static int parse_args(int argc, char **argv, cfg *c)
     return 0;
 }
 
-/* "12,345" style rate with three significant digits below 100. */
+/* "12,345" style rate with three significant digits below 100; "?" when every round of the
+ * cell was disturbed by other processes. */
 static void fmt_rate(char *out, size_t cap, const cell *c, const char *na)
 {
     if (c->state == 1) {
@@ -179,6 +186,11 @@ static void fmt_rate(char *out, size_t cap, const cell *c, const char *na)
             snprintf(out, cap, "%.1f", r);
         } else {
             snprintf(out, cap, "%.2f", r);
+        }
+        size_t len = strlen(out);
+        if (c->only_disturbed && len + 1 < cap) {
+            out[len] = '?';
+            out[len + 1] = 0;
         }
     } else if (c->state == -1) {
         snprintf(out, cap, "FAIL");
@@ -337,19 +349,44 @@ static void print_frames(const char *who, int k, const bench_script *s)
     printf(" (request/reply bytes, whole frames)\n");
 }
 
-/* Record a round of a side; a failed round marks the side failed for the case. */
-static int take(cell *c, int rc, double rate, int k, const char *who, int verbose,
-                const char *msg)
+/* Other processes' CPU share while one side is measured. */
+typedef struct meter {
+    bench_cpu a;
+    int ok;
+} meter;
+
+static void meter_start(meter *m)
 {
+    m->ok = bench_cpu_read(&m->a) == 0;
+}
+
+static double meter_stop(const meter *m)
+{
+    bench_cpu b;
+    if (!m->ok || bench_cpu_read(&b) != 0)
+        return -1;
+    return bench_cpu_others(&m->a, &b);
+}
+
+/* Record a round of a side; a failed round marks the side failed for the case. */
+static int take(cell *c, int rc, double rate, const meter *m, int k, const char *who,
+                int verbose, const char *msg)
+{
+    double others = meter_stop(m);
     if (rc != 0) {
         fprintf(stderr, "s7bench: case %c: %s\n", 'a' + k, msg);
         c->state = -1;
         return -1;
     }
     if (verbose)
-        fprintf(stderr, "s7bench: case %c round %d %-5s %.1f/s\n", 'a' + k, c->n + 1, who, rate);
-    if (c->n < MAX_ROUNDS)
-        c->round[c->n++] = rate;
+        fprintf(stderr, "s7bench: case %c round %d %-5s %10.1f/s   others %3.0f%%%s\n", 'a' + k,
+                c->n + 1, who, rate, others < 0 ? 0 : 100 * others,
+                others > DISTURBED ? " (disturbed)" : "");
+    if (c->n < MAX_ROUNDS) {
+        c->round[c->n] = rate;
+        c->others[c->n] = others;
+        c->n++;
+    }
     c->state = 1;
     return 0;
 }
@@ -360,15 +397,28 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The cell's figure: the median of its rounds. */
-static void settle(cell *c)
+/* The cell's figure: the median of its undisturbed rounds, or of all when every round was
+ * disturbed.  Counts rounds and disturbed rounds into *all / *bad. */
+static void settle(cell *c, int *all, int *bad)
 {
     if (c->state != 1 || c->n == 0)
         return;
     double sorted[MAX_ROUNDS];
-    memcpy(sorted, c->round, (size_t)c->n * sizeof sorted[0]);
-    qsort(sorted, (size_t)c->n, sizeof sorted[0], cmp_double);
-    c->rate = c->n % 2 ? sorted[c->n / 2] : (sorted[c->n / 2 - 1] + sorted[c->n / 2]) / 2;
+    int n = 0;
+    for (int i = 0; i < c->n; i++) {
+        (*all)++;
+        if (c->others[i] > DISTURBED)
+            (*bad)++;
+        else
+            sorted[n++] = c->round[i];
+    }
+    c->only_disturbed = n == 0;
+    if (n == 0) {
+        memcpy(sorted, c->round, (size_t)c->n * sizeof sorted[0]);
+        n = c->n;
+    }
+    qsort(sorted, (size_t)n, sizeof sorted[0], cmp_double);
+    c->rate = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -452,8 +502,7 @@ int main(int argc, char **argv)
     if (!c.markdown)
         fprintf(stderr, "s7bench: measuring (%s)...\n", c.quick ? "quick" : "full");
     double slice = c.run / c.rounds;
-    double others_sum = 0, others_max = 0; /* CPU share of other processes, per round */
-    int others_n = 0;
+    int rounds_all = 0, rounds_bad = 0; /* measurements, and those disturbed */
     for (int k = 0; k < CASE_COUNT; k++) {
         if (!c.cases[k])
             continue;
@@ -466,18 +515,19 @@ int main(int argc, char **argv)
          * hits them alike; each side reports its median round. */
         for (int round = 0; round < c.rounds; round++) {
             double rate = 0;
-            bench_cpu cpu0, cpu1;
-            int have_cpu = bench_cpu_read(&cpu0) == 0;
+            meter m;
             if (o && c.run_ours && r->ours.state >= 0) {
+                meter_start(&m);
                 rc = ours_measure(o, kc, c.warm, slice, &rate, round == 0 ? &script : NULL, msg);
-                if (take(&r->ours, rc, rate, k, "s7kit", c.verbose, msg) != 0)
+                if (take(&r->ours, rc, rate, &m, k, "s7kit", c.verbose, msg) != 0)
                     failed = 1;
                 if (round == 0)
                     r->ours_frames = script.n;
             }
             if (c.run_snap7 && r->snap7.state >= 0) {
+                meter_start(&m);
                 rc = snap7_side_measure(s7c, kc, c.warm, slice, &rate, msg);
-                if (take(&r->snap7, rc, rate, k, "Snap7", c.verbose, msg) != 0)
+                if (take(&r->snap7, rc, rate, &m, k, "Snap7", c.verbose, msg) != 0)
                     failed = 1;
             }
             /* The floor replays the frames s7kit's tap recorded, else Snap7's; case b's
@@ -494,33 +544,23 @@ int main(int argc, char **argv)
                     fs = &script;
                     r->floor_from_ours = 1;
                 }
+                meter_start(&m);
                 rc = floor_measure(fs, c.warm, slice, &rate, msg);
-                if (take(&r->floor, rc, rate, k, "floor", c.verbose, msg) != 0)
+                if (take(&r->floor, rc, rate, &m, k, "floor", c.verbose, msg) != 0)
                     failed = 1;
             }
             if (c.raw && r->ours.state == 1 && script.n > 0 && r->raw.state >= 0) {
+                meter_start(&m);
                 rc = raw_measure(host, port, (uint16_t)pdu, &script, amq, k == CASE_B, c.warm,
                                  slice, &rate, msg);
-                if (take(&r->raw, rc, rate, k, "raw", c.verbose, msg) != 0)
+                if (take(&r->raw, rc, rate, &m, k, "raw", c.verbose, msg) != 0)
                     failed = 1;
             }
-            if (have_cpu && bench_cpu_read(&cpu1) == 0) {
-                double others = bench_cpu_others(&cpu0, &cpu1);
-                if (others >= 0) {
-                    others_sum += others;
-                    others_n++;
-                    if (others > others_max)
-                        others_max = others;
-                    if (c.verbose)
-                        fprintf(stderr, "s7bench: case %c round %d: other processes used %.0f%% "
-                                        "of the CPUs\n", 'a' + k, round + 1, 100 * others);
-                }
-            }
         }
-        settle(&r->ours);
-        settle(&r->snap7);
-        settle(&r->floor);
-        settle(&r->raw);
+        settle(&r->ours, &rounds_all, &rounds_bad);
+        settle(&r->snap7, &rounds_all, &rounds_bad);
+        settle(&r->floor, &rounds_all, &rounds_bad);
+        settle(&r->raw, &rounds_all, &rounds_bad);
         bench_script_snap7(&plan, kc, snap7_pdu);
         r->snap7_frames = plan.n;
         if (c.frames && k != CASE_B) {
@@ -531,13 +571,19 @@ int main(int argc, char **argv)
             fprintf(stderr, "s7bench: case %c done\n", 'a' + k);
     }
 
-    char load[200] = "";
-    if (others_n > 0) {
-        double mean = others_sum / others_n;
-        snprintf(load, sizeof load, "other processes used %.0f%% of the CPUs on average during the "
-                 "rounds (at most %.0f%%)%s", 100 * mean, 100 * others_max,
-                 others_max > 0.10 ? ": figures are disturbed, run again on an idle machine" : "");
-    }
+    char load[240];
+    int only_bad = 0;
+    for (int k = 0; k < CASE_COUNT; k++)
+        only_bad |= rows[k].ours.only_disturbed || rows[k].snap7.only_disturbed ||
+                    rows[k].floor.only_disturbed || rows[k].raw.only_disturbed;
+    if (rounds_bad == 0)
+        snprintf(load, sizeof load, "idle: no measurement had other processes above %.0f%% of "
+                 "the CPUs", 100 * DISTURBED);
+    else
+        snprintf(load, sizeof load, "%d of %d measurements had other processes above %.0f%% of "
+                 "the CPUs and were left out%s", rounds_bad, rounds_all, 100 * DISTURBED,
+                 only_bad ? "; figures marked ? had nothing else: run again on an idle machine"
+                          : "");
     print_table(&c, rows, server, pdu, amq, snap7_pdu, ours_note, load);
 
     bench_script_free(&script);
