@@ -9,6 +9,7 @@
  *   putget300  s7-300 --put-get off, DB1 64
  *   items      s7-1500 --put-get on, DB1 100 (DBW0 = 0x1234), DB2 64 optimized, DB3 32 ro
  *   pdu        same as items: PDU limit (0x8500), unknown functions / groups / SZL
+ *   setup-P    profile P (s7-1200, s7-300, s7-400, s7-1500): Setup Communication answers
  *   types      s7-300, DB1 64 (DBW0 = 0x1234, DBD4:REAL = 3.5), MB3 = 0x20: transport sizes
  *   wire       any CPU with DB1 >= 1 byte, slot given: a few error answers for a capture
  *   budget     s7-300 --max-conn op=2
@@ -855,6 +856,58 @@ static void case_pdu(void)
             ok((r[42] & 0x0F) == 7, "clock weekday nibble 7 = Saturday (1 = Sunday), got %u", r[42] & 0x0F);
         }
     }
+    /* a CR asking TPDU 512 and a PDU of 960: a 900-byte read reply comes in DT fragments
+     * whose TPDUs (COTP header + data, TPKT excluded) are at most 512 bytes, EOT only on
+     * the last */
+    {
+        int c3 = tcp_open();
+        if (c3 >= 0) {
+            int m = xchg(c3, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x09, 0), r, sizeof r);
+            ok(m == 22 && r[13] == 0x09, "CR with TPDU 512: CC confirms 512 (got %d, code %02X)", m, m == 22 ? r[13] : 0);
+            m = xchg(c3, f, mk_setup(f, 0, 960), r, sizeof r);
+            ok(m == 27 && r[25] == 0x03 && r[26] == 0xC0, "PDU 960 negotiated next to TPDU 512");
+            spec s = {0x02, 900, 4, 0x84, 0};
+            send_all(c3, f, mk_read(f, 0x0B30, &s, 1));
+            uint8_t whole[2048];
+            size_t wl = 0;
+            int frags = 0, eot = 0, toobig = 0;
+            while (!eot && frags < 10) {
+                m = rd_tpkt(c3, r, sizeof r, 3000);
+                if (m < 7 || r[4] != 2 || r[5] != 0xF0)
+                    break;
+                frags++;
+                toobig |= m - 4 > 512; /* the TPDU (COTP header + data) excludes the TPKT */
+                printf("  TPDU 512: DT fragment %d: TPKT %d bytes, EOT %d\n", frags, m, (r[6] & 0x80) != 0);
+                eot = (r[6] & 0x80) != 0;
+                if (wl + (size_t)m - 7 <= sizeof whole)
+                    memcpy(whole + wl, r + 7, (size_t)m - 7), wl += (size_t)m - 7;
+            }
+            ok(eot && frags >= 2 && !toobig, "900-byte read reply in %d DT fragments, each TPDU <= 512 bytes, EOT on the last", frags);
+            ok(wl == 918 && whole[0] == 0x32 && whole[1] == 0x03 && whole[4] == 0x0B && whole[5] == 0x30 && whole[14] == 0xFF &&
+                   whole[16] == 0x1C && whole[17] == 0x20 && whole[18] == 0x5A,
+               "reassembled reply: 918-byte Ack_Data, item FF 04 1C20, DB4 data (%zu bytes)", wl);
+            close(c3);
+        }
+    }
+    /* COTP DR: answered with a DC (LI 5, references swapped), then closed */
+    {
+        uint8_t cc[64];
+        int c2 = tcp_open();
+        if (c2 >= 0) {
+            int m = xchg(c2, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), cc, sizeof cc);
+            ok(m == 22, "CC before the DR test");
+            if (m == 22) {
+                uint8_t dr[11] = {0x03, 0x00, 0x00, 0x0B, 0x06, 0x80, cc[8], cc[9], 0x00, 0x07, 0x80};
+                m = xchg(c2, dr, sizeof dr, r, sizeof r);
+                char want[64];
+                snprintf(want, sizeof want, "03 00 00 0A 05 C0 00 07 %02X %02X", cc[8], cc[9]);
+                expect_hex("DR answered by a DC (LI 5, dst = our src-ref, src = the server's)", r, m, want);
+                size_t bytes = 0;
+                ok(wait_closed(c2, 3000, &bytes) == 1, "connection closed after the DC");
+            }
+            close(c2);
+        }
+    }
     close(fd);
 }
 
@@ -942,6 +995,49 @@ static void case_types(void)
     close(fd);
 }
 
+/* Setup Communication answered per profile (argument: the profile name), byte-exact:
+ * min(asked, the CPU's) for the PDU and both AmQ values.  Field data points
+ * (s7-protocol.md 3): an S7-1200 answers 1/1/480 with 1/1/240 and 8/8/960 with 3/3/240;
+ * S7-300 240; S7-400 480; S7-1500 960. */
+static void case_setup(const char *profile)
+{
+    static const struct {
+        const char *profile;
+        uint16_t pdu, amq;
+    } P[] = {{"s7-1200", 240, 3}, {"s7-300", 240, 8}, {"s7-400", 480, 16}, {"s7-1500", 960, 8}};
+    uint16_t max_pdu = 0, max_amq = 0;
+    for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+        if (!strcmp(P[i].profile, profile))
+            max_pdu = P[i].pdu, max_amq = P[i].amq;
+    ok(max_pdu != 0, "known profile %s", profile);
+    if (!max_pdu)
+        return;
+    static const uint16_t asks[][3] = {{1, 1, 480}, {8, 8, 960}, {2, 5, 240}, {16, 16, 8192}};
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        uint8_t f[64], r[64], pdu[32];
+        int fd = tcp_open();
+        if (fd < 0) {
+            ok(0, "connect");
+            return;
+        }
+        int n = xchg(fd, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), r, sizeof r);
+        ok(n == 22, "CC (got %d)", n);
+        uint8_t par[8] = {0xF0, 0, (uint8_t)(asks[i][0] >> 8), (uint8_t)asks[i][0], (uint8_t)(asks[i][1] >> 8),
+                          (uint8_t)asks[i][1], (uint8_t)(asks[i][2] >> 8), (uint8_t)asks[i][2]};
+        n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0100, par, 8, NULL, 0)), r, sizeof r);
+        uint16_t a1 = asks[i][0] < max_amq ? asks[i][0] : max_amq, a2 = asks[i][1] < max_amq ? asks[i][1] : max_amq;
+        uint16_t p = asks[i][2] < max_pdu ? asks[i][2] : max_pdu;
+        char want[160], what[160];
+        snprintf(want, sizeof want,
+                 "03 00 00 1B 02 F0 80 32 03 00 00 01 00 00 08 00 00 00 00 F0 00 %02X %02X %02X %02X %02X %02X",
+                 a1 >> 8, a1 & 0xFF, a2 >> 8, a2 & 0xFF, p >> 8, p & 0xFF);
+        snprintf(what, sizeof what, "%s: setup asking %u/%u/%u answered %u/%u/%u", profile, asks[i][0], asks[i][1],
+                 asks[i][2], a1, a2, p);
+        expect_hex(what, r, n, want);
+        close(fd);
+    }
+}
+
 /* For the capture test: well-formed requests the CPU answers with errors (PDU limit in
  * both directions, unknown SZL, an unknown Job function, an unknown userdata group). */
 static void case_wire(void)
@@ -970,25 +1066,6 @@ static void case_wire(void)
     uint8_t upar[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x41, 0x16, 0x00}, udata[4] = {0x0A, 0, 0, 0};
     n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, 0x0A06, upar, 8, udata, 4)), r, sizeof r);
     ok(n >= 29 && r[8] == 0x07 && (r[27] || r[28]), "unknown userdata subfunction: userdata error");
-    /* COTP DR: answered with a DC (LI 5, references swapped), then closed */
-    {
-        uint8_t cc[64];
-        int c2 = tcp_open();
-        if (c2 >= 0) {
-            int m = xchg(c2, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), cc, sizeof cc);
-            ok(m == 22, "CC before the DR test");
-            if (m == 22) {
-                uint8_t dr[11] = {0x03, 0x00, 0x00, 0x0B, 0x06, 0x80, cc[8], cc[9], 0x00, 0x07, 0x80};
-                m = xchg(c2, dr, sizeof dr, r, sizeof r);
-                char want[64];
-                snprintf(want, sizeof want, "03 00 00 0A 05 C0 00 07 %02X %02X", cc[8], cc[9]);
-                expect_hex("DR answered by a DC (LI 5, dst = our src-ref, src = the server's)", r, m, want);
-                size_t bytes = 0;
-                ok(wait_closed(c2, 3000, &bytes) == 1, "connection closed after the DC");
-            }
-            close(c2);
-        }
-    }
     close(fd);
 }
 
@@ -1312,6 +1389,8 @@ int main(int argc, char **argv)
         case_items();
     else if (!strcmp(g_case, "pdu"))
         case_pdu();
+    else if (!strncmp(g_case, "setup-", 6))
+        case_setup(g_case + 6);
     else if (!strcmp(g_case, "types"))
         case_types();
     else if (!strcmp(g_case, "wire"))

@@ -47,6 +47,13 @@ run_case items
 run_case pdu
 
 S7SRV_SLOT=2
+for prof in s7-1200:1 s7-300:2 s7-400:3 s7-1500:1; do
+    S7SRV_SLOT=${prof#*:}
+    start_s7server --profile "${prof%:*}"
+    run_case "setup-${prof%:*}"
+done
+
+S7SRV_SLOT=2
 start_s7server --profile s7-300 --db 1:64 --set DB1.DBW0=4660 --set DB1.DBD4:REAL=3.5 --set MB3=32
 run_case types
 
