@@ -678,7 +678,8 @@ static int build_cpu(srv_run *r)
             return CLI_USAGE;
         }
     }
-    qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
+    if (c->ndbs > 1)
+        qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
     for (size_t i = 0; i < c->ndbs; i++) {
         const srv_db *d = &c->dbs[i];
         int rc = s7_cpu_add_db(cpu, d->num, d->size, d->flags);
