@@ -144,7 +144,9 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
     switch (ev->kind) {
     case S7_EV_READ: op = "read"; break;
     case S7_EV_WRITE: op = "write"; break;
-    case S7_EV_REFUSED: op = ev->ctrl ? ctrl_name(ev->ctrl) : "access"; break;
+    case S7_EV_REFUSED:
+        op = ev->ctrl ? ctrl_name(ev->ctrl) : ev->fn == S7_FN_WRITE ? "write" : ev->fn == S7_FN_READ ? "read" : "access";
+        break;
     case S7_EV_CONTROL: op = ctrl_name(ev->ctrl); break;
     default: return 0;
     }

@@ -241,6 +241,7 @@ static void item_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, const 
     ev.data = data;
     ev.ts = it->s.ts;
     ev.bit = it->s.ts == S7_TS_BIT ? t->bit : 0;
+    ev.fn = sess->cur_fn;
     s7__cpu_emit(cpu, &ev);
 }
 
@@ -267,6 +268,7 @@ static int refuse_job(s7_cpu *cpu, const s7_cpu_session *sess, const s7_pdu *pdu
             ev.sess = sess;
             ev.rc = (uint8_t)(err >> 8);
             ev.err = err;
+            ev.fn = sess->cur_fn;
             s7__cpu_emit(cpu, &ev);
         }
     }
@@ -490,8 +492,21 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
     int r = s7_pdu_decode(pdu, len, &p);
     if (r < 0)
         return r;
-    if (p.rosctr == S7_JOB)
-        return s7__job(cpu, sess, &p, len, out, cap);
+    if (p.rosctr == S7_JOB) {
+        uint8_t fn = p.param_len ? p.param[0] : 0;
+        sess->cur_fn = fn == S7_FN_READ || fn == S7_FN_WRITE ? fn : 0;
+        r = s7__job(cpu, sess, &p, len, out, cap);
+        if (sess->cur_fn && cpu->ev) {
+            s7_cpu_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = S7_EV_DONE;
+            ev.sess = sess;
+            ev.fn = sess->cur_fn;
+            s7__cpu_emit(cpu, &ev);
+        }
+        sess->cur_fn = 0;
+        return r;
+    }
     if (p.rosctr == S7_USERDATA)
         return s7__userdata(cpu, sess, &p, out, cap);
     return S7_ERR_PROTO; /* an Ack / Ack_Data sent to a CPU */

@@ -54,6 +54,8 @@ struct s7_retain {
     uint64_t compact_at;     /* next size that triggers a compaction */
     int failed;              /* a record could not be made durable: refuse more */
     int pending;             /* ASYNC: records not yet synced */
+    int in_request;          /* SYNC: inside a write job; S7_EV_DONE syncs once for all items */
+    int unsynced;            /* SYNC: records appended since the last fdatasync */
     int64_t pending_since;
     uint8_t *rec;            /* record buffer */
     size_t rec_cap;
@@ -750,6 +752,18 @@ int s7_retain_tick(s7_retain *r)
     return s7_retain_sync(r);
 }
 
+/* fdatasync the journal (SYNC mode); returns 0 or the error that stops the server. */
+static int sync_journal(s7_retain *r)
+{
+    if (fdatasync(r->jfd) != 0) {
+        r->failed = 1;
+        return fail(r, S7_ERR_IO, "cannot sync the journal %s: %s", r->jpath, strerror(errno));
+    }
+    r->unsynced = 0;
+    r->st.syncs++;
+    return 0;
+}
+
 int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len)
 {
     if (!r)
@@ -789,11 +803,12 @@ int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len)
     r->jsize += need;
     r->st.records++;
     if (r->o.mode == S7_RETAIN_SYNC) {
-        if (fdatasync(r->jfd) != 0) {
-            r->failed = 1;
-            return fail(r, S7_ERR_IO, "cannot sync the journal %s: %s", r->jpath, strerror(errno));
+        r->unsynced = 1;
+        if (!r->in_request) {
+            int rc = sync_journal(r);
+            if (rc < 0)
+                return rc;
         }
-        r->st.syncs++;
     } else if (!r->pending) {
         r->pending = 1;
         r->pending_since = mono_ms();
@@ -812,10 +827,18 @@ int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len)
 
 int s7_retain_event(s7_retain *r, const s7_cpu_event *ev)
 {
-    if (!r || !ev || ev->kind != S7_EV_WRITE || ev->rc != S7_RC_OK)
+    if (!r || !ev)
+        return 0;
+    if (ev->kind == S7_EV_DONE) {
+        /* the end of a job, before its reply leaves: one fdatasync for all its items */
+        r->in_request = 0;
+        return r->unsynced && r->o.mode == S7_RETAIN_SYNC ? sync_journal(r) : 0;
+    }
+    if (ev->kind != S7_EV_WRITE || ev->rc != S7_RC_OK)
         return 0;
     if (ev->area != S7_AREA_DB && ev->area != S7_AREA_DI)
         return 0;
+    r->in_request = 1;
     return s7_retain_record(r, ev->db, ev->start, ev->len);
 }
 

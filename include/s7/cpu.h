@@ -99,6 +99,7 @@ typedef struct s7_cpu_session {
     uint32_t ud_len, ud_off;
     uint8_t ud_seq;
     uint8_t ud_group, ud_subfn;
+    uint8_t cur_fn;           /* the Read/Write job being answered (for events) */
 } s7_cpu_session;
 
 S7_API void s7_cpu_session_init(s7_cpu_session *s);
@@ -133,8 +134,12 @@ typedef struct s7_cpu_event {
     uint8_t ts;               /* request transport size of the item (S7_TS_*), 0 if none */
     uint8_t bit;              /* bit number of a BIT item (start is then its byte) */
     uint8_t ctrl;             /* S7_EV_CONTROL (or a refused control): S7_CTRL_* */
+    uint8_t fn;               /* the job an item event belongs to: S7_FN_READ / S7_FN_WRITE
+                                 (so a refused item says which it was); 0 otherwise */
 } s7_cpu_event;
-enum { S7_EV_READ = 1, S7_EV_WRITE = 2, S7_EV_REFUSED = 3, S7_EV_CONTROL = 4 };
+/* S7_EV_DONE comes once at the end of every Read/Write Var job (fn says which), after its
+ * item events and before the reply is sent: the moment to make a batch of writes durable. */
+enum { S7_EV_READ = 1, S7_EV_WRITE = 2, S7_EV_REFUSED = 3, S7_EV_CONTROL = 4, S7_EV_DONE = 5 };
 /* What a control event did (rc holds the reply's status byte: 0, 0x07 already in STOP,
  * 0x03 already in RUN). */
 enum {

@@ -145,7 +145,7 @@ wait "$watcher" 2>/dev/null
 check_match "$(cat "$SRV_ERR")" "refused 127\.0\.0\.1:[0-9]+: (connection request refused: )?no free PG connection: 1 of 1 in use" \
     "--max-conn: the refusal is logged"
 audit=$(cat "$S7_TEST_TMP/audit.jsonl")
-check_match "$audit" '"op": "access", "area": "DB", "db": 6, "offset": 0, "length": 1, "result": "0x03 access denied"' \
+check_match "$audit" '"op": "write", "area": "DB", "db": 6, "offset": 0, "length": 1, "result": "0x03 access denied"' \
     "audit: the refused write to DB6"
 check_match "$audit" '"db": 7, "offset": 0, "length": 1, "result": "0x05 address out of range"' \
     "audit: the refused read of optimized DB7"
@@ -165,7 +165,7 @@ check_contains "$OUT" "0x8104" "--put-get off: 81 04"
 run "$S7_BIN" info "$SRV_ADDR" --slot 3
 check_match "$OUT" "put/get +NOT permitted" "--put-get off: s7 info says so"
 check_eq "$(grep -c 'connected 127' "$SRV_ERR")" 0 "--quiet: no line per connection"
-check_match "$(cat "$SRV_ERR")" "warning: refused 127\.0\.0\.1:[0-9]+: access DB1 offset 0, 1 byte: PUT/GET is not permitted" \
+check_match "$(cat "$SRV_ERR")" "warning: refused 127\.0\.0\.1:[0-9]+: read DB1 offset 0, 1 byte: PUT/GET is not permitted" \
     "--quiet still logs refusals"
 srv_stop
 srv_start --profile s7-1500 --db 1:16 --put-get on --allow 10.0.0.0/8 --allow 192.168.1.7

@@ -29,10 +29,18 @@ static uint8_t req[70000];
 static s7_cpu_event evs[2048];
 static uint8_t evdata[2048][8];
 static int nev;
+static int ndone, done_fn, items_after_done;
 
 static void on_ev(void *ctx, const s7_cpu_event *ev)
 {
     (void)ctx;
+    if (ev->kind == S7_EV_DONE) { /* once per Read/Write job, after its items */
+        ndone++;
+        done_fn = ev->fn;
+        return;
+    }
+    if (ndone)
+        items_after_done++;
     if (nev < 2048) {
         evs[nev] = *ev;
         if (ev->data && ev->len) {
@@ -157,6 +165,10 @@ static void test_read_areas(void)
     CHECK_HEX(out, r, "32 03 0000 0100 0002 0008 0000 04 01 FF 04 0020 00 01 02 03");
     CHECK_INT(nev, 1);
     CHECK_INT(evs[0].kind, S7_EV_READ);
+    CHECK_INT(evs[0].fn, S7_FN_READ);
+    CHECK_INT(ndone, 1);
+    CHECK_INT(done_fn, S7_FN_READ);
+    CHECK_INT(items_after_done, 0);
     CHECK_INT(evs[0].area, S7_AREA_DB);
     CHECK_INT(evs[0].db, 1);
     CHECK_INT(evs[0].start, 0);

@@ -245,13 +245,9 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
         tlog(r, S7_LOG_WARN, "refused %s: control request: %s", peer, why);
         return;
     }
-    const char *what = ev->kind == S7_EV_WRITE ? "write" : ev->kind == S7_EV_READ ? "read" : "access";
-    /* a refused item does not say whether it was read or written; 0x03 on something that
-     * can be read can only have been a write */
-    if (ev->kind == S7_EV_REFUSED && ev->rc == S7_RC_ACCESS_DENIED && !ev->err &&
-        (ev->area == S7_AREA_DB || ev->area == S7_AREA_DI) &&
-        (s7_cpu_db_flags(r->cpu, ev->db) & S7_DB_READONLY))
-        what = "write";
+    const char *what = ev->kind == S7_EV_WRITE || ev->fn == S7_FN_WRITE ? "write"
+                       : ev->kind == S7_EV_READ || ev->fn == S7_FN_READ ? "read"
+                                                                        : "access";
     if (!ev->area) {
         tlog(r, S7_LOG_WARN, "refused %s: %s", peer, why);
         return;
