@@ -3,7 +3,8 @@
 # every area (DB, I/PE, Q/PA, M/MK, T, C) read and written on an S7-300, T/C refused on an
 # S7-1500, ReadMultiVars / WriteMultiVars, GetCpuInfo, GetOrderCode, GetCpInfo,
 # GetProtection, GetPlcStatus, ReadSZL (incl. a list longer than the PDU: continuation),
-# ReadSZLList, clock get/set, PlcStop / PlcHotStart / PlcColdStart.  Values written by
+# ReadSZLList, clock get/set, PlcStop / PlcHotStart / PlcColdStart; PUT/GET off as Snap7
+# users see it (refused reads and writes, SZL served).  Values written by
 # Snap7 are also read back with s7kit's own CLI, and the other way round.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +118,15 @@ else
 fi
 check_eq "${szl:8:4}/${szl:76:4}/${szl:144:4}/${szl:212:4}/${szl:280:4}" 0001/0002/0003/0004/0005 \
     "SZL 0x001C: records 1..5 first (positions Snap7 and nmap read)"
+check_eq "$(s7srv_snap7 szl 0111 0001 2>&1 | cut -c1-52)" \
+    "001c00010001$(printf '6ES7 315-2EH14-0AB0 ' | od -An -tx1 | tr -d ' \n')" "SZL 0x0111 index 1: one record, the order code"
+check_eq "$(s7srv_snap7 szl 0111 0007 2>&1 | cut -c1-12)/$(s7srv_snap7 szl 0111 0007 2>&1 | cut -c53-)" \
+    "001c00010007/00c056030206" "SZL 0x0111 index 7: one record, firmware V3.2.6"
+check_eq "$(s7srv_snap7 szl 011c 0005 2>&1 | cut -c1-44)" \
+    "002200010005$(printf 'S C-H4T327152015' | od -An -tx1 | tr -d ' \n')" "SZL 0x011C index 5: one record, the serial number"
+check_eq "$(s7srv_snap7 szl 0f11 0000 2>&1)/$(s7srv_snap7 szl 0f1c 0000 2>&1)" "001c0003/0022$(printf '%04x' "$n")" \
+    "SZL 0x0F11 / 0x0F1C: header only, counts as in 0x0011 / 0x001C"
+check_fails "SZL 0x0111 of an index that does not exist (0x0099)" s7srv_snap7 szl 0111 0099
 check_match "$(s7srv_snap7 szl 0424 0000 2>&1)" "^0014[0-9a-f]{4}[0-9a-f]{4}ff08" "SZL 0x0424: RUN (bzu-id 0x?8)"
 check_match "$(s7srv_snap7 szl 0131 0001 2>&1)" "^0028[0-9a-f]{4}000100f00010" "SZL 0x0131 index 1: pdu 240, 16 connections"
 check_ok "SZL 0x0132 index 1 (connections in use) answered" s7srv_snap7 szl 0132 0001
@@ -173,5 +183,18 @@ check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^error: " "S7-1500 multi-read
 out="$(s7srv_snap7 cpuinfo 2>&1)"
 check_contains "$out" "ModuleTypeName=CPU 1516-3 PN/DP" "S7-1500 GetCpuInfo ModuleTypeName"
 check_eq "$(s7srv_snap7 ordercode 2>&1 | head -1)" "code=6ES7 516-3AN02-0AB0" "S7-1500 GetOrderCode"
+
+# ---------------------------------------------------------------- S7-1500, PUT/GET off (default)
+start_s7server --profile s7-1500 --db 1:64
+# what Snap7 users see from a real CPU (s7-protocol.md 2.3 / 5): DBRead ignores the header
+# error and reports the stale item byte, the multi-var and write calls decode 0x8104
+check_fails "PUT/GET off: DBRead refused" s7srv_snap7 dbread 1 0 2
+check_contains "$S7_LAST_OUT" "function refused by CPU" "PUT/GET off: Snap7 DBRead says 'function refused by CPU'"
+check_fails "PUT/GET off: DBWrite refused" s7srv_snap7 dbwrite 1 0 01
+check_contains "$S7_LAST_OUT" "Function not available" "PUT/GET off: Snap7 DBWrite says 'Function not available' (0x8104)"
+check_fails "PUT/GET off: ReadMultiVars refused" s7srv_snap7 multiread '[{"area":"DB","db":1,"start":0,"len":2}]'
+check_contains "$S7_LAST_OUT" "Function not available" "PUT/GET off: Snap7 ReadMultiVars says 'Function not available'"
+check_eq "$(s7srv_snap7 ordercode 2>&1 | head -1)" "code=6ES7 516-3AN02-0AB0" "PUT/GET off: GetOrderCode (SZL) still served"
+check_eq "$(s7srv_snap7 plcstatus 2>&1)" run "PUT/GET off: GetPlcStatus (SZL) still served"
 
 finish
