@@ -58,6 +58,13 @@ check_contains "$S7_LAST_OUT" 'DB9,INT0="BAD' "nodes7 marks the missing DB's ite
 out="$(nodes7 read DB1,INT0 DB9,INT0 2>&1)"
 check_contains "$out" "DB1,INT0=-2" "a good item next to a missing DB is still served"
 
+# ---------------------------------------------------------------- S7-1500, PUT/GET off
+start_s7server --profile s7-1500 --db 1:16
+t0=$(date +%s)
+check_fails "nodes7 read from a PUT/GET-off CPU fails" nodes7 read DB1,INT0
+check_match "$S7_LAST_OUT" 'BAD|error' "nodes7 reports the refusal (81 04 Ack) as a failure"
+if [ $(($(date +%s) - t0)) -le 8 ]; then pass "nodes7 did not hang on the 81 04 Ack"; else fail "nodes7 took $(($(date +%s) - t0)) s"; fi
+
 # ---------------------------------------------------------------- S7-300, PDU 240
 S7SRV_SLOT=2
 start_s7server --profile s7-300 --db 3:1024
