@@ -67,7 +67,7 @@ static void usage(FILE *f)
             "  --cases LETTERS    cases to run, e.g. ad (default abcde)\n"
             "  --pdu N            PDU size s7kit requests (default 960)\n"
             "  --snap7-pdu N      PDU size Snap7's client requests (default: same as --pdu)\n"
-            "  --peers LIST       measure only these of s7kit,snap7,floor (for profiling)\n"
+            "  --peers LIST       measure only these of s7kit,snap7,floor,raw (for profiling)\n"
             "  --verbose          print every round's figure (stderr)\n"
             "  --raw              add a column: a hand-rolled client replaying s7kit's request\n"
             "                     frames with the same requests in flight (the least a client\n"
@@ -98,8 +98,9 @@ static int parse_args(int argc, char **argv, cfg *c)
             c->run_ours = strstr(v, "s7kit") != NULL;
             c->run_snap7 = strstr(v, "snap7") != NULL;
             c->run_floor = strstr(v, "floor") != NULL;
+            c->raw |= strstr(v, "raw") != NULL;
             i++;
-            if (!c->run_ours && !c->run_snap7 && !c->run_floor)
+            if (!c->run_ours && !c->run_snap7 && !c->run_floor && !c->raw)
                 return -1;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             c->verbose = 1;
@@ -523,6 +524,12 @@ int main(int argc, char **argv)
                     failed = 1;
                 if (round == 0)
                     r->ours_frames = script.n;
+            } else if (o && c.raw && round == 0) {
+                /* raw alone: s7kit only records its frames (three operations, untimed) */
+                if (ours_measure(o, kc, 0, 0, &rate, &script, msg) != 0) {
+                    fprintf(stderr, "s7bench: case %c: %s\n", 'a' + k, msg);
+                    failed = 1;
+                }
             }
             if (c.run_snap7 && r->snap7.state >= 0) {
                 meter_start(&m);
@@ -549,7 +556,7 @@ int main(int argc, char **argv)
                 if (take(&r->floor, rc, rate, &m, k, "floor", c.verbose, msg) != 0)
                     failed = 1;
             }
-            if (c.raw && r->ours.state == 1 && script.n > 0 && r->raw.state >= 0) {
+            if (c.raw && o && script.n > 0 && r->raw.state >= 0) {
                 meter_start(&m);
                 rc = raw_measure(host, port, (uint16_t)pdu, &script, amq, k == CASE_B, c.warm,
                                  slice, &rate, msg);
