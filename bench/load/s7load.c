@@ -616,7 +616,7 @@ int main(int argc, char **argv)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (la0[0] > 0.5)
         fprintf(stderr, "s7load: warning: load average %.2f on %ld CPUs before the run: other "
-                "processes are busy and will disturb the figures\n", la0[0], ncpu);
+                "processes may disturb the figures\n", la0[0], ncpu);
 
     char msg[GEN_MSG];
     if (G.fill) {
