@@ -1,7 +1,8 @@
 /* s7bench: CPU placement.  With two or more CPUs the clients (the main thread) run on one
  * CPU and every server-side thread (the Snap7 server's, the floor's) on another, as if
- * client and PLC were two machines; left to the scheduler, a ping-pong pair lands on one
- * CPU in some runs and on two in others, and the figures jump by 3x between runs. */
+ * client and PLC were two machines.  Left to the scheduler on a busy machine, a ping-pong
+ * pair lands on one CPU in some runs and on two in others, and the one-at-a-time figures
+ * jump by up to 3x between runs. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
