@@ -341,6 +341,17 @@ static int receive(s7_client *c)
 
 int s7_client_fd(const s7_client *c) { return c->fd; }
 
+/* Queued requests that the window has room for: s7_client_step must run to submit them. */
+static int needs_pump(const s7_client *c)
+{
+    if (c->state != S7__READY || !s7_conn_can_submit(c->conn))
+        return 0;
+    for (const s7__job *j = c->jobs; j; j = j->next)
+        if (j->next_sub < j->nsubs)
+            return 1;
+    return 0;
+}
+
 short s7_client_events(const s7_client *c)
 {
     if (c->fd < 0)
@@ -348,12 +359,16 @@ short s7_client_events(const s7_client *c)
     if (c->state == S7__TCP_CONNECTING)
         return POLLOUT;
     const uint8_t *p;
-    return (short)(POLLIN | (s7_conn_tx_pending(c->conn, &p) ? POLLOUT : 0));
+    /* POLLOUT also when requests wait to be submitted, so a loop built on fd/events/step
+     * comes back at once to send them */
+    return (short)(POLLIN | (s7_conn_tx_pending(c->conn, &p) || needs_pump(c) ? POLLOUT : 0));
 }
 
 int s7_client_timeout_ms(const s7_client *c)
 {
     int64_t now = s7_now_ms(), due = -1;
+    if (needs_pump(c))
+        return 0;
     if (c->state == S7__TCP_CONNECTING || c->state == S7__HANDSHAKE)
         due = c->deadline;
     else if (c->state == S7__READY && c->inflight_since)

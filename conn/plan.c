@@ -192,7 +192,15 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
         it->status = 0;
         idx[nvalid++] = (uint32_t)i;
     }
-    if (merge_gap >= 0 && nvalid > 1) {
+    int sorted = 1; /* callers often pass items in address order: no sort needed then */
+    for (uint32_t k = 1; k < nvalid && sorted; k++) {
+        const s7_item *a = &items[idx[k - 1]], *b = &items[idx[k]];
+        uint8_t ka = item_kind(a) == S7_TS_BIT ? S7_TS_BYTE : item_kind(a);
+        uint8_t kb = item_kind(b) == S7_TS_BIT ? S7_TS_BYTE : item_kind(b);
+        sorted = a->area < b->area ||
+                 (a->area == b->area && (a->db < b->db || (a->db == b->db && (ka < kb || (ka == kb && item_pos(a) <= item_pos(b))))));
+    }
+    if (merge_gap >= 0 && nvalid > 1 && !sorted) {
         item_key *keys = malloc(nvalid * sizeof *keys);
         if (!keys)
             goto nomem;
@@ -281,7 +289,10 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
     p->nchunks = nc;
 
     /* first-fit decreasing into requests */
-    if (nc > 1) {
+    int descending = 1; /* equal-sized chunks (the usual case) need no sort */
+    for (uint32_t k = 1; k < nc && descending; k++)
+        descending = p->chunks[k - 1].nbytes >= p->chunks[k].nbytes;
+    if (nc > 1 && !descending) {
         chunk_key *ck = malloc(nc * sizeof *ck);
         if (!ck) {
             free(open);

@@ -331,6 +331,12 @@ static void stop(fake *f, s7_client *c)
 
 static fake F; /* large: keep it off the stack */
 
+static void on_done_own(s7_client *c, int result, void *ud)
+{
+    (void)c;
+    *(int *)ud = result;
+}
+
 static void test_handshake_and_reads(void)
 {
     int rc;
@@ -554,6 +560,28 @@ static void test_refused_and_silent(void)
     stop(&F, c);
 }
 
+/* An application loop built only on s7_client_fd / _events / _timeout_ms / _step. */
+static void test_own_loop(void)
+{
+    int rc;
+    s7_client *c = start(&F, 0, 480, 2, &rc);
+    uint8_t b[8] = {0};
+    s7_item it = {.area = S7_AREA_DB, .db = 1, .start = 40, .count = 8, .buf = b};
+    int res = 1, turns = 0;
+    CHECK_INT(s7_client_read_async(c, &it, 1, on_done_own, &res), 0);
+    CHECK(s7_client_events(c) & POLLOUT);   /* a request waits to be sent */
+    CHECK_INT(s7_client_timeout_ms(c), 0);
+    while (s7_client_pending(c) && turns++ < 100) {
+        struct pollfd p = {s7_client_fd(c), s7_client_events(c), 0};
+        int r = poll(&p, 1, s7_client_timeout_ms(c) < 0 ? 1000 : s7_client_timeout_ms(c));
+        s7_client_step(c, r > 0 ? p.revents : 0);
+    }
+    CHECK_INT(res, 0);
+    CHECK_MEM(b, F.db1 + 40, 8);
+    CHECK(turns < 10);
+    stop(&F, c);
+}
+
 static void test_peer_answers_20_items(void)
 {
     int rc;
@@ -628,5 +656,6 @@ int main(void)
     test_refused_and_silent();
     test_async_multi();
     test_peer_answers_20_items();
+    test_own_loop();
     return t_done();
 }
