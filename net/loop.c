@@ -55,9 +55,14 @@ static short to_poll(uint32_t ev)
 }
 
 #ifdef __linux__
-static uint32_t to_epoll(uint32_t ev)
+/* epoll_ctl ADD or MOD of fd for events. */
+static int ep_ctl(s7_loop *l, int op, int fd, uint32_t events, void *ptr)
 {
-    return (ev & S7_LOOP_IN ? EPOLLIN : 0u) | (ev & S7_LOOP_OUT ? EPOLLOUT : 0u) | EPOLLRDHUP;
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = (events & S7_LOOP_IN ? EPOLLIN : 0u) | (events & S7_LOOP_OUT ? EPOLLOUT : 0u) | EPOLLRDHUP;
+    e.data.ptr = ptr;
+    return epoll_ctl(l->epfd, op, fd, &e) == 0 ? 0 : S7_ERR_IO;
 }
 #endif
 
@@ -69,13 +74,8 @@ static int poll_slot(s7_loop *l, int fd)
 int s7_loop_add(s7_loop *l, int fd, uint32_t events, void *ptr)
 {
 #ifdef __linux__
-    if (l->epfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = to_epoll(events);
-        e.data.ptr = ptr;
-        return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) == 0 ? 0 : S7_ERR_IO;
-    }
+    if (l->epfd >= 0)
+        return ep_ctl(l, EPOLL_CTL_ADD, fd, events, ptr);
 #endif
     if (fd >= l->index_cap) {
         int cap = l->index_cap ? l->index_cap : 64;
@@ -111,13 +111,8 @@ int s7_loop_add(s7_loop *l, int fd, uint32_t events, void *ptr)
 int s7_loop_mod(s7_loop *l, int fd, uint32_t events, void *ptr)
 {
 #ifdef __linux__
-    if (l->epfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = to_epoll(events);
-        e.data.ptr = ptr;
-        return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &e) == 0 ? 0 : S7_ERR_IO;
-    }
+    if (l->epfd >= 0)
+        return ep_ctl(l, EPOLL_CTL_MOD, fd, events, ptr);
 #endif
     int i = poll_slot(l, fd);
     if (i < 0)

@@ -845,3 +845,31 @@ void cli_free(cli *c)
     free(c->args);
     c->args = NULL;
 }
+
+/* One JSON object for an item of read/write output. */
+void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
+                   const uint8_t *buf, const cli_why *all, int last)
+{
+    char addr[96], type[48];
+    fputs("  {\"address\": ", stdout);
+    cli_json_str(stdout, cli_tag_text(t, addr, sizeof addr));
+    fputs(", \"type\": ", stdout);
+    cli_json_str(stdout, cli_type_text(t, type, sizeof type));
+    if (!all && it->status == 0) {
+        char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 1);
+        printf(", \"value\": %s, \"status\": \"ok\"}", v ? v : "null");
+        free(v);
+    } else {
+        cli_why w;
+        if (all)
+            w = *all;
+        else
+            cli_why_item(c, s, t, it, &w);
+        fputs(", \"value\": null, ", stdout);
+        cli_json_why(stdout, &w);
+        if (!all && it->status == S7_ERR_ITEM)
+            printf(", \"code\": \"0x%02X\"", it->rc);
+        fputs("}", stdout);
+    }
+    fputs(last ? "\n" : ",\n", stdout);
+}

@@ -116,4 +116,9 @@ int64_t cli_now_ms(void);
 /* Sleep ms milliseconds (returns early on a signal). */
 void cli_sleep_ms(long ms);
 
+/* One JSON object of read/write output for item it (its value decoded from buf, or its
+ * error; all, when set, is an error that failed the whole request), then "," unless last. */
+void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
+                   const uint8_t *buf, const cli_why *all, int last);
+
 #endif

@@ -12,32 +12,6 @@ static int needs_current(const s7_tag *t)
     return t->type == S7_T_BOOL && (t->count > 1 || t->array);
 }
 
-static void json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
-                      const uint8_t *buf, const cli_why *all, int last)
-{
-    char addr[96], type[48];
-    fputs("  {\"address\": ", stdout);
-    cli_json_str(stdout, cli_tag_text(t, addr, sizeof addr));
-    fputs(", \"type\": ", stdout);
-    cli_json_str(stdout, cli_type_text(t, type, sizeof type));
-    if (!all && it->status == 0) {
-        char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 1);
-        printf(", \"value\": %s, \"status\": \"ok\"}", v ? v : "null");
-        free(v);
-    } else {
-        cli_why w;
-        if (all)
-            w = *all;
-        else
-            cli_why_item(c, s, t, it, &w);
-        fputs(", \"value\": null, ", stdout);
-        cli_json_why(stdout, &w);
-        if (!all && it->status == S7_ERR_ITEM)
-            printf(", \"code\": \"0x%02X\"", it->rc);
-        fputs("}", stdout);
-    }
-    fputs(last ? "\n" : ",\n", stdout);
-}
 
 int cmd_write(cli *c)
 {
@@ -160,7 +134,7 @@ int cmd_write(cli *c)
         if (items[i].status != 0)
             rc = CLI_FAIL;
         if (c->json) {
-            json_item(c, s, &tags[i], &items[i], bufs[i], NULL, i == n - 1);
+            cli_json_item(c, s, &tags[i], &items[i], bufs[i], NULL, i == n - 1);
         } else if (items[i].status == 0) {
             char addr[96];
             char *v = cli_value_text(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0);
@@ -182,7 +156,7 @@ whole_failure:
     if (c->json) {
         fputs("[\n", stdout);
         for (int i = 0; i < n; i++)
-            json_item(c, s, &tags[i], &items[i], bufs[i], &all, i == n - 1);
+            cli_json_item(c, s, &tags[i], &items[i], bufs[i], &all, i == n - 1);
         fputs("]\n", stdout);
     }
     rc = CLI_FAIL;
