@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps test test-fast test-asan demo bench fuzz clean
+.PHONY: all build deps test test-fast test-asan demo bench bench-server fuzz clean
 
 all: build
 
@@ -32,8 +32,13 @@ test-asan:
 demo: deps build
 	scripts/demo.sh $(BUILD)
 
+# The client against the Snap7 client (both reading a Snap7 server), with the loopback floor.
 bench: deps build
 	scripts/bench.sh $(BUILD)
+
+# s7 server against the Snap7 server (load generator, CPU per request, memory per connection).
+bench-server: deps build
+	bench/load/run.sh $(BUILD)
 
 # libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.
 fuzz:
