@@ -101,8 +101,6 @@ int raw_measure(const char *host, uint16_t port, uint16_t pdu, const bench_scrip
 /* ---------------------------------------------------------------- ours.c */
 
 typedef struct ours ours;
-/* 0 when every s7kit function the benchmark calls is linked into this binary. */
-int ours_available(char *msg);
 int ours_connect(const char *host, uint16_t port, uint16_t pdu, ours **out, char *msg);
 void ours_free(ours *o);
 void ours_negotiated(const ours *o, unsigned *pdu, unsigned *amq);

@@ -490,9 +490,7 @@ int main(int argc, char **argv)
     ours *o = NULL;
     unsigned pdu = 0, amq = 0;
     int ours_state = 0;
-    if (ours_available(ours_note) != 0) {
-        ours_state = -2;
-    } else if (ours_connect(host, port, (uint16_t)c.pdu, &o, msg) != 0) {
+    if (ours_connect(host, port, (uint16_t)c.pdu, &o, msg) != 0) {
         fprintf(stderr, "s7bench: %s\n", msg);
         snprintf(ours_note, sizeof ours_note, "%s", msg);
         ours_state = -1;
