@@ -235,6 +235,10 @@ typedef struct s7_discover_result {
  * r->tcp says why nothing was tried. */
 S7_API int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r);
 
+/* The result as one JSON object (docs/doctor.md): tcp, tries, best, identity.  Returns a
+ * malloc'ed string (free()), NULL on out of memory. */
+S7_API char *s7_discover_json(const s7_discover_result *r);
+
 /* ---------------------------------------------------------------- scan */
 
 /* Targets: IPv4 only, comma-separated items, each "10.0.0.0/24" (CIDR; the network and
@@ -279,6 +283,9 @@ S7_API void s7_scan_opts_init(s7_scan_opts *o);
 /* Called once per host when it is done (in completion order, not address order), with the
  * number of hosts done so far and the total. */
 typedef void (*s7_scan_fn)(void *ud, const s7_scan_host *host, uint32_t done, uint32_t total);
+
+/* One host as a JSON object (malloc'ed, free()); NULL on out of memory. */
+S7_API char *s7_scan_host_json(const s7_scan_host *h);
 
 /* Scan targets.  Returns the number of hosts answering on the port (>= 0), S7_ERR_INVAL
  * (bad targets, or more than max_hosts; err says which), or S7_ERR_NOMEM. */

@@ -1,5 +1,6 @@
 /* The s7 command line: dispatch to the subcommands, `s7 help [CMD]` and `s7 --version`.
- * Each subcommand lives in its own file (read.c, write.c, info.c, dump.c, watch.c). */
+ * Each subcommand lives in its own file (read.c, write.c, info.c, dump.c, watch.c, server.c,
+ * doctor.c, discover.c, scan.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,14 @@ int cmd_watch(cli *c);
 int cmd_server(cli *c);
 int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char srv_help[];
+int cmd_doctor(cli *c);
+int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char doctor_help[];
+int cmd_discover(cli *c);
+extern const char discover_help[];
+int cmd_scan(cli *c);
+int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char scan_help[];
 
 #define COMMON_HELP                                                                           \
     "Common options (anywhere on the line):\n"                                                \
@@ -81,6 +90,12 @@ const cli_cmd cli_cmds[] = {
      CLI_X_EVERY | CLI_X_COUNT, 1, -1},
     {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients",
      srv_help, 0, 0, 0},
+    {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...", "why a connection or a DB access fails: one verdict, cause, fix",
+     doctor_help, 0, 0, 0},
+    {"discover", cmd_discover, "HOST", "find the rack/slot, connection type or TSAP pair a CPU accepts",
+     discover_help, 0, 0, 0},
+    {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]", "hosts answering on port 102 and what they are",
+     scan_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -97,8 +112,8 @@ static void print_help(FILE *f)
     fprintf(f, "s7 %s: Siemens S7 PUT/GET over ISO-on-TCP (port 102)\n\n", S7_CLI_VERSION);
     fprintf(f, "usage: s7 COMMAND HOST ... [options]\n\nCommands:\n");
     for (const cli_cmd *c = cli_cmds; c->name; c++)
-        fprintf(f, "  %-6s %-42s %s\n", c->name, c->usage, c->summary);
-    fprintf(f, "  %-6s %-42s %s\n\n", "help", "[COMMAND]", "this text, or a command's details");
+        fprintf(f, "  %-8s %-42s %s\n", c->name, c->usage, c->summary);
+    fprintf(f, "  %-8s %-42s %s\n\n", "help", "[COMMAND]", "this text, or a command's details");
     fputs(COMMON_HELP, f);
 }
 
@@ -122,7 +137,7 @@ int main(int argc, char **argv)
         if (argc > 2) {
             cmd = cli_find_cmd(argv[2]);
             if (!cmd) {
-                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server)\n",
+                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -134,13 +149,17 @@ int main(int argc, char **argv)
     }
     cmd = cli_find_cmd(argv[1]);
     if (!cmd) {
-        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server; "
+        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan; "
                         "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
     }
     if (cmd->run == cmd_server) /* no HOST and options of its own: server.c parses them */
         return cmd_server_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_scan) /* targets instead of a HOST: scan.c parses its options */
+        return cmd_scan_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_doctor) /* --db/--area of its own, then the shared parser */
+        return cmd_doctor_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);

@@ -1,0 +1,207 @@
+/* What the doctor does after the CPU refused its connection request: a refused CR looks the
+ * same on the wire for a wrong TSAP and for exhausted connection resources (the CPU closes
+ * the TCP connection without a CC), so the doctor asks the CPU other questions, one
+ * connection at a time, each closed before the next:
+ *
+ *   A. the same rack/slot (low byte of the called TSAP) with the other connection types;
+ *      one accepted -> RESOURCES_EXHAUSTED: the address is right, the pool of the type asked
+ *      for is full;
+ *   B. the same type at the usual other rack/slots (0/1, 0/2, 0/3, 0/0) and the LOGO! and
+ *      S7-200 TSAP pairs; one accepted -> WRONG_TSAP;
+ *   C. (only when A and B found nothing) the other types at the other addresses; the first
+ *      accepted -> WRONG_TSAP, and the type asked for is refused at the right address too;
+ *   nothing accepted -> ALL_REFUSED: every resource in use, this partner not allowed, or not
+ *   an S7 CPU.
+ * docs/doctor.md states the rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/doctor_int.h"
+
+#define MAX_ALTS 24
+
+typedef struct alt_run {
+    const char *addr;
+    uint16_t port;
+    s7_client_opts co;
+    s7_diag_report *r;
+} alt_run;
+
+/* Try one pair unless already tried; returns 1 when the CPU accepted it. */
+static int try_pair(alt_run *x, s7_diag_alt_kind kind, uint16_t local, uint16_t remote)
+{
+    s7_diag_report *r = x->r;
+    if (remote == r->remote_tsap && local == r->local_tsap)
+        return 0;
+    for (size_t i = 0; i < r->nalts; i++)
+        if (r->alts[i].remote_tsap == remote && r->alts[i].local_tsap == local)
+            return r->alts[i].result == 0;
+    if (r->nalts >= MAX_ALTS)
+        return 0;
+    s7_diag_alt *a = &r->alts[r->nalts++];
+    s7__alt_set(a, kind, local, remote);
+    s7__attempt(x->addr, x->port, &x->co, local, remote, NULL, a, NULL);
+    return a->result == 0;
+}
+
+/* "rack 0 slot 2 (PG, TSAP 0102)" or "the LOGO! pair 0100:0200". */
+static void alt_desc(const s7_diag_alt *a, char *buf, size_t cap)
+{
+    if (a->kind == S7_DIAG_ALT_LOGO)
+        snprintf(buf, cap, "the LOGO! TSAP pair %04X:%04X", a->local_tsap, a->remote_tsap);
+    else if (a->kind == S7_DIAG_ALT_S7200)
+        snprintf(buf, cap, "the S7-200 (CP243-1) TSAP pair %04X:%04X", a->local_tsap, a->remote_tsap);
+    else
+        snprintf(buf, cap, "rack %u slot %u with a%s %s connection (called TSAP %04X)", a->rack,
+                 a->slot, a->type == 2 ? "n" : "", s7__type_name(a->type), a->remote_tsap);
+}
+
+void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_client_opts *co,
+                           int err)
+{
+    s7_diag_check *ck = &r->checks[S7__CHECK_COTP];
+    uint16_t R = r->remote_tsap;
+    int T = s7__type_of_tsap(R);
+    uint8_t A = (uint8_t)(R & 0xFF);
+    char asked[96], use[64], d[128];
+    if (co->remote_tsap)
+        snprintf(asked, sizeof asked, "called TSAP %04X", R);
+    else
+        snprintf(asked, sizeof asked, "rack %u slot %u with a%s %s connection (called TSAP %04X)",
+                 co->rack, co->slot, T == 2 ? "n" : "", s7__type_name(T), R);
+
+    if (o->no_alternatives) {
+        r->cr_cause = S7_DIAG_CR_NOT_PROBED;
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the CPU refused the connection request for %s: a wrong rack/slot or TSAP, or no "
+                 "free connection resource of this type (stale clients hold them until TCP "
+                 "keepalive ends them)",
+                 asked);
+        snprintf(ck->fix, sizeof ck->fix,
+                 "try --rack 0 --slot 1 (S7-1200/1500), --slot 2 (S7-300), the LOGO!/S7-200 TSAP "
+                 "pairs (--tsap 0100:0200, --tsap 1000:1001), another connection type (--type op, "
+                 "--type basic); s7 discover finds the working pair");
+        return;
+    }
+    r->alts = calloc(MAX_ALTS, sizeof *r->alts);
+    if (!r->alts)
+        return;
+    alt_run x;
+    x.addr = r->addr;
+    x.port = r->port;
+    x.co = *co;
+    x.r = r;
+    if (err == S7_ERR_TIMEOUT && x.co.connect_timeout_ms > 1000)
+        x.co.connect_timeout_ms = 1000; /* a partner that ignores CRs: do not wait long each time */
+
+    int found = -1;
+    /* A: the same address with the other types */
+    if (T) {
+        for (int t = 1; t <= 3; t++) {
+            if (t == T)
+                continue;
+            if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | A)) && found < 0)
+                found = (int)r->nalts - 1;
+        }
+        if (found >= 0)
+            r->cr_cause = S7_DIAG_CR_RESOURCES_EXHAUSTED;
+    }
+    /* B: the same type at the other addresses, then the TSAP pairs */
+    if (found < 0) {
+        if (T) {
+            for (size_t i = 0; i < sizeof s7__addr_candidates; i++) {
+                uint8_t a = s7__addr_candidates[i];
+                if (a == A)
+                    continue;
+                if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)((R & 0xFF00) | a)) &&
+                    found < 0)
+                    found = (int)r->nalts - 1;
+            }
+        }
+        for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0]; i++)
+            if (try_pair(&x, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote) && found < 0)
+                found = (int)r->nalts - 1;
+        if (found >= 0)
+            r->cr_cause = S7_DIAG_CR_WRONG_TSAP;
+    }
+    /* C: other types at other addresses, the first that works */
+    if (found < 0 && err != S7_ERR_TIMEOUT) {
+        for (size_t i = 0; i < sizeof s7__addr_candidates && found < 0; i++) {
+            uint8_t a = s7__addr_candidates[i];
+            if (T && a == A)
+                continue;
+            for (int t = 1; t <= 3 && found < 0; t++) {
+                if (t == T)
+                    continue;
+                if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | a)))
+                    found = (int)r->nalts - 1;
+            }
+        }
+        if (found >= 0)
+            r->cr_cause = S7_DIAG_CR_WRONG_TSAP;
+    }
+    if (found < 0)
+        r->cr_cause = S7_DIAG_CR_ALL_REFUSED;
+    r->alt_best = found;
+
+    /* the detail: what was tried */
+    size_t ok = 0;
+    for (size_t i = 0; i < r->nalts; i++)
+        ok += r->alts[i].result == 0;
+    s7__cat(ck->detail, sizeof ck->detail, "; then tried %zu other TSAPs, %zu accepted", r->nalts, ok);
+
+    if (found < 0) {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the partner accepts TCP on port %u but refused every connection request: %s and "
+                 "%zu other TSAPs (rack 0 slots 1, 2, 3, 0 with PG, OP and S7 basic connections, the "
+                 "LOGO! and S7-200 pairs); all its connection resources are in use (leaked "
+                 "connections of crashed clients stay allocated until TCP keepalive ends them), "
+                 "it does not accept this partner (access list or connection table), or it is not "
+                 "an S7 CPU",
+                 r->port, asked, r->nalts);
+        snprintf(ck->fix, sizeof ck->fix,
+                 "look at the CPU's connection diagnostics (web server or TIA Portal online: "
+                 "connection resources) and free connections: stop the client that leaks them, or "
+                 "wait for keepalive; check the partner access rules; s7 discover lists what the "
+                 "CPU accepts once resources are free");
+        return;
+    }
+    const s7_diag_alt *b = &r->alts[found];
+    s7_diag_alt_args(b, use, sizeof use);
+    alt_desc(b, d, sizeof d);
+    if (r->cr_cause == S7_DIAG_CR_RESOURCES_EXHAUSTED) {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "connection resources exhausted: the CPU accepts the same rack/slot as %s, but "
+                 "refuses %s: all its %s connection resources are in use (STEP 7/TIA online, HMIs, "
+                 "other clients, or leaked connections of crashed clients, which stay allocated "
+                 "until TCP keepalive ends them)",
+                 d, asked, s7__type_name(T));
+        snprintf(ck->fix, sizeof ck->fix,
+                 "another connection type works: use %s; to free %s connections close leaked "
+                 "clients (s7 info shows the connections in use against the capacity) or raise the "
+                 "number of %s connections in the CPU's hardware configuration",
+                 use, s7__type_name(T), s7__type_name(T));
+    } else if (b->kind == S7_DIAG_ALT_LOGO || b->kind == S7_DIAG_ALT_S7200) {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "wrong rack/slot or TSAP: the CPU refuses %s but accepts %s: it is a %s, addressed "
+                 "by TSAPs, not by rack/slot",
+                 asked, d, b->kind == S7_DIAG_ALT_LOGO ? "LOGO!" : "S7-200 with a CP243-1");
+        snprintf(ck->fix, sizeof ck->fix, "use %s (s7 discover lists every pair that works)", use);
+    } else if (!T || (int)b->type == T) {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "wrong rack/slot or TSAP: the CPU refuses %s but accepts %s: the CPU sits at rack "
+                 "%u slot %u (S7-1200/1500: slot 1, S7-300: slot 2, S7-400: the CPU's slot)",
+                 asked, d, b->rack, b->slot);
+        snprintf(ck->fix, sizeof ck->fix, "use %s (s7 discover lists every pair that works)", use);
+    } else {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "wrong rack/slot or TSAP, and no free %s connection: the CPU refuses %s and accepts "
+                 "only %s; at that address the %s connections are refused too (all in use)",
+                 s7__type_name(T), asked, d, s7__type_name(T));
+        snprintf(ck->fix, sizeof ck->fix,
+                 "use %s; to use %s connections again close leaked clients (s7 info shows the "
+                 "connections in use)",
+                 use, s7__type_name(T));
+    }
+}

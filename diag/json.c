@@ -1,0 +1,262 @@
+/* A doctor's report as JSON (the schema of docs/doctor.md), shared by `s7 doctor --json` and
+ * any application that runs the checks (the inventory check, an HMI, a gateway). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/doctor_int.h"
+
+static void kv_str(s7__buf *b, const char *k, const char *v, int comma)
+{
+    s7__buf_printf(b, "%s\"%s\": ", comma ? ", " : "", k);
+    s7__buf_json_str(b, v);
+}
+
+static void kv_int(s7__buf *b, const char *k, long v, int comma)
+{
+    if (v < 0)
+        s7__buf_printf(b, "%s\"%s\": null", comma ? ", " : "", k);
+    else
+        s7__buf_printf(b, "%s\"%s\": %ld", comma ? ", " : "", k, v);
+}
+
+static void frames_json(s7__buf *b, const s7_diag_check *c)
+{
+    s7__buf_printf(b, ", \"frames\": [");
+    for (size_t i = 0; i < c->nframes; i++) {
+        const s7_diag_frame *f = &c->frames[i];
+        size_t n = f->len < S7_DIAG_FRAME_CAP ? f->len : S7_DIAG_FRAME_CAP;
+        s7__buf_printf(b, "%s{\"dir\": \"%s\", \"t_ms\": %d, \"len\": %u, \"hex\": \"", i ? ", " : "",
+                       f->outgoing ? "out" : "in", f->t_ms, f->len);
+        s7__buf_hex(b, f->bytes, n);
+        s7__buf_printf(b, "\", \"truncated\": %s}", n < f->len ? "true" : "false");
+    }
+    s7__buf_printf(b, "]");
+}
+
+static const char *kind_name(int k)
+{
+    switch (k) {
+    case S7_DIAG_ALT_RACKSLOT:
+        return "rackslot";
+    case S7_DIAG_ALT_LOGO:
+        return "logo";
+    case S7_DIAG_ALT_S7200:
+        return "s7-200";
+    default:
+        return "tsap";
+    }
+}
+
+static const char *type_id(int t)
+{
+    return t == 1 ? "pg" : t == 2 ? "op" : t == 3 ? "basic" : "other";
+}
+
+/* One alternative / discover entry as a JSON object. */
+void s7__alt_json(s7__buf *b, const s7_diag_alt *a)
+{
+    char args[64], t[16];
+    snprintf(t, sizeof t, "%04X:%04X", a->local_tsap, a->remote_tsap);
+    s7__buf_printf(b, "{");
+    kv_str(b, "tsap", t, 0);
+    kv_str(b, "kind", kind_name(a->kind), 1);
+    if (a->kind == S7_DIAG_ALT_RACKSLOT) {
+        kv_int(b, "rack", a->rack, 1);
+        kv_int(b, "slot", a->slot, 1);
+    }
+    kv_str(b, "type", type_id(a->type), 1);
+    kv_str(b, "result", a->result == 0 ? "accepted" : a->result == S7_ERR_CR_REJECTED ? "refused"
+                                                                                     : s7_err_name(a->result),
+           1);
+    s7__buf_printf(b, ", \"setup\": %s", a->setup_ok ? "true" : "false");
+    kv_int(b, "pdu", a->setup_ok ? a->pdu : -1, 1);
+    kv_int(b, "ms", a->ms, 1);
+    kv_str(b, "args", s7_diag_alt_args(a, args, sizeof args), 1);
+    s7__buf_printf(b, "}");
+}
+
+void s7__identity_json(s7__buf *b, const s7_cpu_info *id, int state)
+{
+    s7__buf_printf(b, "{");
+    kv_str(b, "order_code", id->order_code, 0);
+    kv_str(b, "firmware", id->version, 1);
+    kv_str(b, "module_type", id->module_type, 1);
+    kv_str(b, "module_name", id->module_name, 1);
+    kv_str(b, "as_name", id->as_name, 1);
+    kv_str(b, "plant_id", id->plant_id, 1);
+    kv_str(b, "serial", id->serial, 1);
+    kv_str(b, "copyright", id->copyright, 1);
+    kv_str(b, "state", state == S7_CPU_RUN ? "run" : state == S7_CPU_STOP ? "stop" : "unknown", 1);
+    s7__buf_printf(b, "}");
+}
+
+char *s7_diag_report_json(const s7_diag_report *r)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    char t[32];
+    const s7_diag_check *f = s7_diag_report_failed(r);
+    s7__buf_printf(&b, "{");
+    kv_str(&b, "verdict", s7_diag_verdict_name(r->verdict), 0);
+    kv_str(&b, "verdict_text", s7_diag_verdict_text(r->verdict), 1);
+    kv_str(&b, "failed_check", f ? f->id : "", 1);
+    kv_str(&b, "cause", f ? f->cause : "", 1);
+    kv_str(&b, "fix", f ? f->fix : "", 1);
+    kv_str(&b, "host", r->host, 1);
+    kv_str(&b, "address", r->addr, 1);
+    kv_int(&b, "port", r->port, 1);
+    snprintf(t, sizeof t, "%04X:%04X", r->local_tsap, r->remote_tsap);
+    kv_str(&b, "tsap", r->remote_tsap ? t : "", 1);
+    kv_int(&b, "total_ms", r->total_ms, 1);
+
+    s7__buf_printf(&b, ", \"checks\": [");
+    for (size_t i = 0; i < r->nchecks; i++) {
+        const s7_diag_check *c = &r->checks[i];
+        s7__buf_printf(&b, "%s\n  {", i ? "," : "");
+        kv_str(&b, "id", c->id, 0);
+        kv_str(&b, "status", s7_diag_status_name(c->status), 1);
+        kv_int(&b, "ms", c->status == S7_DIAG_SKIP && !c->ms ? -1 : c->ms, 1);
+        kv_str(&b, "detail", c->detail, 1);
+        kv_str(&b, "cause", c->cause, 1);
+        kv_str(&b, "fix", c->fix, 1);
+        if (c->nframes)
+            frames_json(&b, c);
+        s7__buf_printf(&b, "}");
+    }
+    s7__buf_printf(&b, "]");
+
+    if (r->connected) {
+        s7__buf_printf(&b, ", \"session\": {\"pdu\": %u, \"amq\": %u}", r->pdu, r->amq);
+    } else {
+        s7__buf_printf(&b, ", \"session\": null");
+    }
+    if (r->have_identity) {
+        s7__buf_printf(&b, ", \"cpu\": ");
+        s7__identity_json(&b, &r->identity, r->cpu_state);
+    } else {
+        s7__buf_printf(&b, ", \"cpu\": null");
+    }
+    s7__buf_printf(&b, ", \"protection\": {");
+    kv_int(&b, "level", r->caps.protection_level, 0);
+    kv_int(&b, "switch", r->caps.protection_switch, 1);
+    s7__buf_printf(&b, "}, \"connections\": {");
+    kv_int(&b, "max", r->caps.max_connections, 0);
+    kv_int(&b, "used", r->caps.used_connections, 1);
+    kv_int(&b, "max_pdu", r->caps.max_pdu, 1);
+    s7__buf_printf(&b, "}, \"put_get\": %s",
+                   r->put_get < 0 ? "null" : r->put_get ? "true" : "false");
+
+    s7__buf_printf(&b, ", \"targets\": [");
+    for (size_t i = 0; i < r->ntargets; i++) {
+        const s7_diag_target_info *ti = &r->targets[i];
+        s7__buf_printf(&b, "%s{", i ? ", " : "");
+        kv_str(&b, "area", s7__diag_area_name(ti->t.area), 0);
+        if (ti->t.area == S7_AREA_DB)
+            kv_int(&b, "db", ti->t.db, 1);
+        kv_int(&b, "start", ti->t.start, 1);
+        kv_int(&b, "required", (long)ti->t.start + ti->t.length, 1);
+        kv_int(&b, "length", ti->length, 1);
+        kv_str(&b, "verdict", ti->verdict < 0 ? "" : s7_diag_verdict_name(ti->verdict), 1);
+        if (ti->rc != 0xFF) {
+            snprintf(t, sizeof t, "0x%02X", ti->rc);
+            kv_str(&b, "rc", t, 1);
+        }
+        s7__buf_printf(&b, ", \"writable\": %s",
+                       ti->writable < 0 ? "null" : ti->writable ? "true" : "false");
+        s7__buf_printf(&b, "}");
+    }
+    s7__buf_printf(&b, "]");
+
+    if (r->cr_cause != S7_DIAG_CR_NONE) {
+        s7__buf_printf(&b, ", \"cr\": {");
+        kv_str(&b, "cause", s7_diag_cr_cause_name(r->cr_cause), 0);
+        if (r->alt_best >= 0) {
+            char args[64];
+            kv_str(&b, "use", s7_diag_alt_args(&r->alts[r->alt_best], args, sizeof args), 1);
+        } else {
+            s7__buf_printf(&b, ", \"use\": null");
+        }
+        s7__buf_printf(&b, ", \"alternatives\": [");
+        for (size_t i = 0; i < r->nalts; i++) {
+            s7__buf_printf(&b, "%s", i ? ", " : "");
+            s7__alt_json(&b, &r->alts[i]);
+        }
+        s7__buf_printf(&b, "]}");
+    }
+    s7__buf_printf(&b, "}");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *s7_discover_json(const s7_discover_result *r)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    char args[64];
+    s7__buf_printf(&b, "{");
+    kv_str(&b, "tcp", r->tcp == 0 ? "open" : s7_err_name(r->tcp), 0);
+    if (r->best >= 0) {
+        kv_str(&b, "use", s7_diag_alt_args(&r->tries[r->best], args, sizeof args), 1);
+        s7__buf_printf(&b, ", \"best\": ");
+        s7__alt_json(&b, &r->tries[r->best]);
+    } else {
+        s7__buf_printf(&b, ", \"use\": null, \"best\": null");
+    }
+    s7__buf_printf(&b, ", \"cpu\": ");
+    if (r->have_identity)
+        s7__identity_json(&b, &r->identity, S7_CPU_UNKNOWN);
+    else
+        s7__buf_printf(&b, "null");
+    s7__buf_printf(&b, ", \"working\": [");
+    int k = 0;
+    for (size_t i = 0; i < r->ntries; i++) {
+        if (r->tries[i].result != 0)
+            continue;
+        s7__buf_printf(&b, "%s", k++ ? ", " : "");
+        s7__alt_json(&b, &r->tries[i]);
+    }
+    s7__buf_printf(&b, "], \"tries\": [");
+    for (size_t i = 0; i < r->ntries; i++) {
+        s7__buf_printf(&b, "%s", i ? ", " : "");
+        s7__alt_json(&b, &r->tries[i]);
+    }
+    s7__buf_printf(&b, "]");
+    kv_int(&b, "total_ms", r->total_ms, 1);
+    s7__buf_printf(&b, "}");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *s7_scan_host_json(const s7_scan_host *h)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    char t[16];
+    s7__buf_printf(&b, "{");
+    kv_str(&b, "host", h->addr, 0);
+    kv_str(&b, "state", s7_scan_state_name(h->state), 1);
+    kv_int(&b, "tcp_ms", h->tcp_ms, 1);
+    s7__buf_printf(&b, ", \"s7\": %s", h->s7 ? "true" : "false");
+    if (h->s7) {
+        snprintf(t, sizeof t, "%04X:%04X", h->local_tsap, h->remote_tsap);
+        kv_str(&b, "tsap", t, 1);
+        kv_int(&b, "pdu", h->pdu, 1);
+    } else if (h->state == S7_SCAN_ANSWERING || h->state == S7_SCAN_UNREACH) {
+        kv_str(&b, "error", h->s7_error ? s7_err_name(h->s7_error) : "", 1);
+    }
+    s7__buf_printf(&b, ", \"cpu\": ");
+    if (h->have_identity)
+        s7__identity_json(&b, &h->identity, h->cpu_state);
+    else
+        s7__buf_printf(&b, "null");
+    s7__buf_printf(&b, "}");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}

@@ -1,0 +1,102 @@
+/* s7 discover HOST: which rack/slot, connection type or TSAP pair the CPU accepts (libs7's
+ * s7_discover: one connection at a time, each closed before the next), and the options to
+ * use with every other s7 command. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "s7/diag.h"
+
+const char discover_help[] =
+    "Tries rack 0 with slots 1, 2, 3 and 0 and the connection types PG, OP and S7 basic, then\n"
+    "the LOGO! TSAP pairs (0100:0200, 1000:2000) and the S7-200 CP243-1 pair (1000:1001), one\n"
+    "connection at a time, each closed (and its close seen by the CPU) before the next, so a\n"
+    "CPU with few free connections is not exhausted.  Prints every attempt, the CPU's identity\n"
+    "and, on the last line, the options to use:\n"
+    "  use: --rack 0 --slot 2 --type pg        or        use: --tsap 0100:0200\n"
+    "The pair to use first: a LOGO! pair when the CPU says it is a LOGO!, else the first\n"
+    "rack/slot that works (slots in the order 1, 2, 3, 0; PG before OP before S7 basic).\n"
+    "--json prints {tcp, use, best, cpu, working, tries}.\n"
+    "Exit codes: 0 a pair works, 2 usage error, 3 nothing works (or TCP port closed/filtered).\n"
+    "--rack, --slot, --type and --tsap do not apply (discover tries them all).\n"
+    "Options:\n"
+    "  --timeout MS  per attempt (default 3000); --json; --trace (every frame on stderr)\n\n"
+    "Example:\n"
+    "  s7 discover 192.168.0.1\n\n";
+
+static const char *result_text(const s7_diag_alt *a)
+{
+    if (a->result == 0)
+        return a->setup_ok ? "accepted" : "accepted (CC), S7 setup failed";
+    if (a->result == S7_ERR_CR_REJECTED)
+        return "refused";
+    return s7_strerror(a->result);
+}
+
+int cmd_discover(cli *c)
+{
+    s7_client_opts def;
+    s7_discover_result r;
+    char args[64];
+    s7_client_opts_init(&def);
+    if (c->copts.rack != def.rack || c->copts.slot != def.slot || c->copts.type != def.type ||
+        c->copts.remote_tsap) {
+        return cli_usage_error(c->cmd, "s7 discover tries every rack/slot, type and TSAP pair itself: "
+                                       "leave out --rack, --slot, --type and --tsap");
+    }
+    int n = s7_discover(c->host, c->port, c->copts.connect_timeout_ms, &r);
+    if (n < 0) {
+        fprintf(stderr, "error: discover could not run: %s\n", s7_strerror(n));
+        return CLI_FAIL;
+    }
+    if (c->json) {
+        char *j = s7_discover_json(&r);
+        if (!j) {
+            fprintf(stderr, "error: out of memory\n");
+            return CLI_FAIL;
+        }
+        printf("%s\n", j);
+        free(j);
+    }
+    if (r.tcp) {
+        cli_why w;
+        cli_why_err(c, NULL, r.tcp, "connection", &w);
+        cli_report(&w);
+        return CLI_NOCONN;
+    }
+    if (!c->json) {
+        printf("s7 discover %s port %u: %zu attempts in %d ms, %d accepted\n", c->host, c->port,
+               r.ntries, r.total_ms, n);
+        for (size_t i = 0; i < r.ntries; i++) {
+            const s7_diag_alt *a = &r.tries[i];
+            char what[48];
+            if (a->kind == S7_DIAG_ALT_RACKSLOT)
+                snprintf(what, sizeof what, "rack %u slot %u %-8s", a->rack, a->slot,
+                         a->type == 1 ? "PG" : a->type == 2 ? "OP" : "S7 basic");
+            else
+                snprintf(what, sizeof what, "%-22s", a->kind == S7_DIAG_ALT_LOGO ? "LOGO! pair" : "S7-200 pair");
+            printf("  %s %s TSAPs %04X:%04X  %4d ms  %s", a->result == 0 ? "\xE2\x9C\x93" : "\xE2\x9C\x97",
+                   what, a->local_tsap, a->remote_tsap, a->ms, result_text(a));
+            if (a->setup_ok)
+                printf(", PDU %u", a->pdu);
+            fputc('\n', stdout);
+        }
+        if (r.have_identity)
+            printf("CPU: %s (%s, firmware %s)\n",
+                   r.identity.module_type[0] ? r.identity.module_type : r.identity.module_name,
+                   r.identity.order_code, r.identity.version[0] ? r.identity.version : "?");
+        if (r.best >= 0)
+            printf("use: %s\n", s7_diag_alt_args(&r.tries[r.best], args, sizeof args));
+    }
+    if (r.best < 0) {
+        fprintf(stderr,
+                "error: %s accepts TCP on port %u but refused every connection request tried\n"
+                "  cause: all its connection resources are in use, this partner is not allowed, or "
+                "it is not an S7 CPU\n"
+                "  fix: free connections (stop clients that leak them) and run s7 discover again; "
+                "s7 doctor %s explains more\n",
+                c->host, c->port, c->target);
+        return CLI_NOCONN;
+    }
+    return CLI_OK;
+}
