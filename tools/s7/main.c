@@ -22,6 +22,9 @@ extern const char discover_help[];
 int cmd_scan(cli *c);
 int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
+int cmd_inventory(cli *c);
+int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char inv_help[];
 
 #define COMMON_HELP                                                                           \
     "Common options (anywhere on the line):\n"                                                \
@@ -96,6 +99,9 @@ const cli_cmd cli_cmds[] = {
      discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]", "hosts answering on port 102 and what they are",
      scan_help, 0, 0, 0},
+    {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
+     "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
+     0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -137,7 +143,7 @@ int main(int argc, char **argv)
         if (argc > 2) {
             cmd = cli_find_cmd(argv[2]);
             if (!cmd) {
-                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan)\n",
+                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan inventory)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -149,7 +155,7 @@ int main(int argc, char **argv)
     }
     cmd = cli_find_cmd(argv[1]);
     if (!cmd) {
-        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan; "
+        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan inventory; "
                         "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -160,6 +166,8 @@ int main(int argc, char **argv)
         return cmd_scan_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_doctor) /* --db/--area of its own, then the shared parser */
         return cmd_doctor_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
+        return cmd_inventory_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);

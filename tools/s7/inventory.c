@@ -1,0 +1,281 @@
+/* s7 inventory: the command.  `s7 inventory SUBCOMMAND FILE [options]` takes no HOST (the
+ * partners come from FILE), so main.c hands it its raw arguments (as `server`).  This
+ * file parses the options, loads the inventory (inventory_yaml.c) and runs the
+ * subcommand: validate (here), check, firewall, report (inventory_*.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "inventory.h"
+#include "s7/wire.h"
+
+int cmd_inventory(cli *c);
+int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+
+const char inv_help[] =
+    "Works from a connection inventory: a YAML file that documents every S7 connection of a\n"
+    "plant (partners with address, cell, rack/slot or TSAPs, connection type; per connection\n"
+    "the active partner that connects, the passive CPU that serves port 102, and what it\n"
+    "exchanges: GET = the active partner reads, PUT = it writes, DB/area ranges, cycle).\n"
+    "docs/inventory.md describes the file; docs/inventory-example.yaml is an example.\n\n"
+    "Subcommands:\n"
+    "  validate FILE     load and check the file, print a summary (exit 0 valid, 2 not)\n"
+    "  check FILE        for each connection, live from this machine: reachable, connection\n"
+    "                    request accepted, PUT/GET permitted, each DB present, not optimized and\n"
+    "                    long enough for the documented ranges (the doctor's verdicts); each GET\n"
+    "                    range read; PUT ranges only with --allow-write (read, then the same bytes\n"
+    "                    written back).  Exit 0 only when every connection passes.\n"
+    "      --allow-write       verify PUT exchanges by writing back the bytes just read\n"
+    "      --json              one JSON object (for report --check)\n"
+    "      --timeout MS        per connection step, 1..600000 (default 3000)\n"
+    "      --connection NAME   only this connection (repeatable)\n"
+    "      --as PARTNER        label: the partner these checks stand in for (the checks run\n"
+    "                          from this machine, not from the documented active partner)\n"
+    "  firewall FILE     packet filter rules: TCP 102 passes only from each active partner to\n"
+    "                    its passive partner (new connections and their established traffic);\n"
+    "                    every other S7 packet is dropped.  Other rules are left alone.\n"
+    "      --format F          nftables (nft -f script, table inet s7kit), iptables (sh script,\n"
+    "                          chains S7KIT-*, iptables-restore --noflush) or iptables-restore\n"
+    "      --host PARTNER      rules for that partner's own INPUT/OUTPUT (default: FORWARD rules\n"
+    "                          for a router/firewall between the cells)\n"
+    "      -o FILE             write to FILE (default stdout)\n"
+    "  report FILE       the commissioning document: DIR/index.html, DIR/report.md and the\n"
+    "                    diagram DIR/cells.svg (cells, partners, arrows active -> passive)\n"
+    "      -o DIR              output directory (created)\n"
+    "      --check FILE.json   include the results of `s7 inventory check --json`\n\n"
+    "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"
+    "or an invalid inventory.\n\n"
+    "Examples:\n"
+    "  s7 inventory validate plant.yaml\n"
+    "  s7 inventory check plant.yaml --json > check.json\n"
+    "  s7 inventory firewall plant.yaml --format nftables -o s7.nft\n"
+    "  s7 inventory firewall plant.yaml --format iptables --host plc-line -o plc-line.sh\n"
+    "  s7 inventory report plant.yaml -o report --check check.json\n";
+
+int cmd_inventory(cli *c)
+{
+    (void)c; /* main.c hands `inventory` its raw arguments: see cmd_inventory_main */
+    return CLI_USAGE;
+}
+
+static int usage(const char *fmt, const char *a)
+{
+    fputs("error: ", stderr);
+    fprintf(stderr, fmt, a);
+    fputs("\nusage: s7 inventory validate|check|firewall|report FILE [options]\n"
+          "run 's7 help inventory' for details\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+/* s7 inventory validate: a summary of what the file documents. */
+static int validate(const inv_plant *p)
+{
+    size_t nex = 0;
+    char buf[64], cyc[32], tsap[16];
+    for (size_t i = 0; i < p->nconns; i++)
+        nex += p->conns[i].nex;
+    printf("%s: valid: %zu partner%s in %zu cell%s, %zu connection%s, %zu exchange%s\n", p->file,
+           p->npartners, p->npartners == 1 ? "" : "s", p->ncells, p->ncells == 1 ? "" : "s",
+           p->nconns, p->nconns == 1 ? "" : "s", nex, nex == 1 ? "" : "s");
+    for (size_t i = 0; i < p->nconns; i++) {
+        const inv_conn *c = &p->conns[i];
+        const inv_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        printf("  %s: %s (%s) -> %s (%s:%u), type %s, TSAPs %s\n", c->name, a->name, a->address,
+               pp->name, pp->address, pp->port, inv_type_name(c->type),
+               inv_tsap_text(c->local_tsap, c->remote_tsap, tsap, sizeof tsap));
+        for (size_t e = 0; e < c->nex; e++) {
+            const inv_exchange *x = &c->ex[e];
+            printf("    %s", inv_dir_name(x->dir));
+            for (size_t r = 0; r < x->nranges; r++)
+                printf("%s%s", r ? ", " : " ", inv_range_text(&x->ranges[r], buf, sizeof buf));
+            printf(" (%s)\n", inv_cycle_text(x->cycle_ms, cyc, sizeof cyc));
+        }
+    }
+    return CLI_OK;
+}
+
+enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT };
+
+int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
+{
+    static const char *const subs[] = {"validate", "check", "firewall", "report"};
+    inv_opts o;
+    int sub = -1, rc;
+    memset(&o, 0, sizeof o);
+    (void)cmd;
+    if (argc < 1)
+        return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0) {
+        printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s", inv_help);
+        return CLI_OK;
+    }
+    for (int i = 0; i < 4; i++)
+        if (strcmp(argv[0], subs[i]) == 0)
+            sub = i;
+    if (sub < 0)
+        return usage("unknown subcommand '%s' (subcommands: validate, check, firewall, report)",
+                     argv[0]);
+    o.only = calloc((size_t)argc + 1, sizeof *o.only);
+    if (!o.only) {
+        fprintf(stderr, "error: out of memory\n");
+        return CLI_FAIL;
+    }
+    rc = CLI_OK;
+    int no_more = 0;
+    for (int i = 1; i < argc && rc == CLI_OK; i++) {
+        const char *a = argv[i], *v = NULL;
+        char name[40];
+        if (!no_more && strcmp(a, "--") == 0) {
+            no_more = 1;
+            continue;
+        }
+        if (no_more || a[0] != '-' || !a[1]) {
+            if (o.file)
+                rc = usage("unexpected argument '%s': one inventory FILE per command", a);
+            o.file = a;
+            continue;
+        }
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
+        if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+            printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s",
+                   inv_help);
+            free(o.only);
+            return CLI_OK;
+        }
+        /* flags */
+        if (strcmp(name, "--json") == 0 || strcmp(name, "--allow-write") == 0) {
+            if (eq)
+                rc = usage("%s takes no value", name);
+            else if (sub != SUB_CHECK)
+                rc = usage("%s is an option of s7 inventory check", name);
+            else if (strcmp(name, "--json") == 0)
+                o.json = 1;
+            else
+                o.allow_write = 1;
+            continue;
+        }
+        static const struct {
+            const char *name, *alias;
+            int sub;
+            const char *example;
+        } vopts[] = {
+            {"--timeout", NULL, SUB_CHECK, "--timeout 3000"},
+            {"--as", NULL, SUB_CHECK, "--as hmi1"},
+            {"--connection", NULL, SUB_CHECK, "--connection hmi1-plc"},
+            {"--format", NULL, SUB_FIREWALL, "--format nftables"},
+            {"--host", NULL, SUB_FIREWALL, "--host plc-line"},
+            {"--output", "-o", -1, "-o FILE"},
+            {"--check", NULL, SUB_REPORT, "--check check.json"},
+        };
+        int k, found = -1;
+        for (k = 0; k < (int)(sizeof vopts / sizeof vopts[0]); k++)
+            if (strcmp(name, vopts[k].name) == 0 || (vopts[k].alias && strcmp(name, vopts[k].alias) == 0))
+                found = k;
+        if (found < 0) {
+            rc = usage("unknown option '%s' (s7 help inventory lists the options)", name);
+            continue;
+        }
+        if (vopts[found].sub >= 0 && vopts[found].sub != sub) {
+            fprintf(stderr, "error: %s is an option of s7 inventory %s, not of %s\n", name,
+                    subs[vopts[found].sub], subs[sub]);
+            rc = CLI_USAGE;
+            continue;
+        }
+        if (found == 5 && sub != SUB_FIREWALL && sub != SUB_REPORT) {
+            rc = usage("%s is an option of s7 inventory firewall and report", name);
+            continue;
+        }
+        if (eq)
+            v = eq + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else {
+            fprintf(stderr, "error: %s needs a value, e.g. %s\n", name, vopts[found].example);
+            rc = CLI_USAGE;
+            continue;
+        }
+        switch (found) {
+        case 0:
+            if (cli_parse_long(v, 1, 600000, &o.timeout_ms))
+                rc = usage("--timeout %s: must be 1..600000 ms, e.g. --timeout 3000", v);
+            break;
+        case 1:
+            o.as = v;
+            break;
+        case 2:
+            o.only[o.nonly++] = v;
+            break;
+        case 3:
+            o.format = v;
+            break;
+        case 4:
+            o.host = v;
+            break;
+        case 5:
+            if (!*v)
+                rc = usage("%s", "-o: the name is empty");
+            o.out = v;
+            break;
+        case 6:
+            o.check = v;
+            break;
+        }
+    }
+    if (rc == CLI_OK && !o.file)
+        rc = usage("s7 inventory %s needs the inventory FILE, e.g. s7 inventory validate plant.yaml",
+                   subs[sub]);
+    if (rc == CLI_OK && sub == SUB_REPORT && !o.out)
+        rc = usage("%s", "s7 inventory report needs -o DIR (the directory for index.html, report.md "
+                         "and cells.svg)");
+    if (rc == CLI_OK && sub == SUB_FIREWALL && !o.format)
+        rc = usage("%s", "s7 inventory firewall needs --format nftables or --format iptables");
+    if (rc != CLI_OK) {
+        free(o.only);
+        return rc;
+    }
+
+    inv_plant p;
+    char err[1024];
+    if (inv_load(&p, o.file, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        fprintf(stderr, "docs/inventory.md describes the file; docs/inventory-example.yaml is a "
+                        "commented example\n");
+        free(o.only);
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < o.nonly; i++)
+        if (!inv_find_conn(&p, o.only[i])) {
+            fprintf(stderr, "error: --connection %s: no such connection in %s (connections:",
+                    o.only[i], o.file);
+            for (size_t k = 0; k < p.nconns; k++)
+                fprintf(stderr, " %s", p.conns[k].name);
+            fputs(")\n", stderr);
+            rc = CLI_USAGE;
+        }
+    if (rc == CLI_OK && o.as && !inv_find_partner(&p, o.as)) {
+        fprintf(stderr, "error: --as %s: no such partner in %s\n", o.as, o.file);
+        rc = CLI_USAGE;
+    }
+    if (rc == CLI_OK) {
+        switch (sub) {
+        case SUB_VALIDATE:
+            rc = validate(&p);
+            break;
+        case SUB_CHECK:
+            rc = inv_cmd_check(&p, &o);
+            break;
+        case SUB_FIREWALL:
+            rc = inv_cmd_firewall(&p, &o);
+            break;
+        default:
+            rc = inv_cmd_report(&p, &o);
+            break;
+        }
+    }
+    inv_free(&p);
+    free(o.only);
+    return rc;
+}
