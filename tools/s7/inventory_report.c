@@ -52,10 +52,19 @@ typedef struct chk {
     size_t nconns;
 } chk;
 
+/* The string value of key in map into dst ("" when missing, null or not a scalar). */
 static void copy_scalar(struct fy_node *map, const char *key, char *dst, size_t cap)
 {
-    const char *s = map ? fy_node_mapping_lookup_scalar0_by_simple_key(map, key, (size_t)-1) : NULL;
-    snprintf(dst, cap, "%s", s ? s : "");
+    struct fy_node *v = map && fy_node_is_mapping(map)
+                            ? fy_node_mapping_lookup_value_by_simple_key(map, key, (size_t)-1)
+                            : NULL;
+    const char *s = NULL;
+    size_t n = 0;
+    if (v && fy_node_is_scalar(v) && !fy_node_is_null(v))
+        s = fy_node_get_scalar(v, &n);
+    if (s && fy_node_get_style(v) == FYNS_PLAIN && n == 4 && strncmp(s, "null", 4) == 0)
+        s = NULL;
+    snprintf(dst, cap, "%.*s", s ? (int)n : 0, s ? s : "");
 }
 
 static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
@@ -414,6 +423,12 @@ static int layout_build(layout *L, const inv_plant *p)
         }
     free(refs);
     L->width = MARGIN * 2 + (double)ncell * CELL_W + (double)(ncell ? ncell - 1 : 0) * L->gap;
+    /* the title and the line under it must fit */
+    double tw = MARGIN * 2 + (double)strlen(p->plant) * 11 + (p->revision ? 130 : 0);
+    if (L->width < tw)
+        L->width = tw;
+    if (L->width < 860)
+        L->width = 860;
     L->height = MARGIN + TITLE_H + maxh + 70;
     return 0;
 }
@@ -649,8 +664,9 @@ static int write_svg(const inv_plant *p, const chk *k, const char *path)
             fprintf(o, "%u", pt->port);
         fputs("</text>\n", o);
         partner_where(p, pt, where, sizeof where);
-        snprintf(sub, sizeof sub, "%s%s%s%s%s", inv_kind_name(pt->kind), pt->profile ? ", " : "",
-                 pt->profile ? pt->profile : "", where[0] ? ", " : "", where);
+        snprintf(sub, sizeof sub, "%s%s%s%s%s", pt->kind != INV_KIND_OTHER ? inv_kind_name(pt->kind) : "",
+                 pt->profile && pt->kind != INV_KIND_OTHER ? ", " : "", pt->profile ? pt->profile : "",
+                 where[0] && (pt->profile || pt->kind != INV_KIND_OTHER) ? ", " : "", where);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">", r->x + 10,
                 r->y + 50);
         inv_xml_str(o, sub);

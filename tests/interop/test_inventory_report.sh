@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# s7 inventory report: index.html, report.md and cells.svg.  The SVG is parsed back as XML
+# (python3 xml.etree): one box per partner inside its cell, one arrow per connection from
+# the active to the passive partner, labelled with its exchanges; text from the file is
+# escaped.  With --check (the JSON of a real `inventory check` against an emulator and a
+# closed port) the results are in the tables and on the arrows.  The example of docs/
+# renders too.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+need_s7_bin
+need_s7_server
+need_cmd python3
+
+start_s7server --profile s7-1500 --put-get on --db 10:64 --db 11:16
+P_OK=$S7SRV_PORT
+P_CLOSED=$(free_port) || die "no free port"
+
+INV="$S7_TEST_TMP/plant.yaml"
+cat >"$INV" <<EOF
+plant: Report <test> & "plant"
+revision: r7
+cells:
+  - {name: line, subnet: 127.0.0.0/8, description: line <1>}
+  - {name: machines}
+partners:
+  - {name: hmi, address: 127.0.0.20, cell: line, kind: hmi, type: op, description: 'panel <A&B>'}
+  - {name: plc-line, address: 127.0.0.1, port: $P_OK, cell: line, kind: plc, profile: s7-1500}
+  - {name: plc-filler, address: 127.0.0.1, port: $P_CLOSED, cell: machines, kind: plc}
+  - {name: es, address: 127.0.0.30, cell: machines, kind: engineering}
+connections:
+  - name: hmi-line
+    active: hmi
+    passive: plc-line
+    description: 'overview & commands'
+    exchanges:
+      - {direction: GET, range: DB10.DBB0..DBB63, cycle: 500}
+      - {direction: PUT, range: DB11.DBB0..DBB15, cycle: event}
+  - name: line-filler
+    active: plc-line
+    passive: plc-filler
+    type: basic
+    exchanges:
+      - {get: DB20.DBB0..DBB31, cycle: 100}
+      - {put: {db: 21, offset: 0, length: 8}, cycle: 100}
+  - name: es-line
+    active: es
+    passive: plc-line
+    exchanges:
+      - {get: [DB10.DBB0..DBB63, MB0..MB15], cycle: 1s}
+EOF
+
+# svg_facts FILE: what the diagram holds, one fact per line
+svg_facts() {
+    python3 - "$1" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+def groups(cls):
+    return [g for g in root.iter("{http://www.w3.org/2000/svg}g") if cls in (g.get("class") or "").split()]
+cells = {g.get("data-name"): g.find("s:rect", ns) for g in groups("cell")}
+print("cells", len(cells))
+for g in groups("partner"):
+    r = g.find("s:rect", ns)
+    c = cells[g.get("data-cell")]
+    x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+    cx, cy, cw, ch = (float(c.get(k)) for k in ("x", "y", "width", "height"))
+    inside = cx <= x and x + w <= cx + cw and cy <= y and y + h <= cy + ch
+    texts = [t.text for t in g.findall("s:text", ns)]
+    print("partner", g.get("data-name"), g.get("data-cell"), "inside" if inside else "OUTSIDE", texts[0])
+print("partners", len(groups("partner")))
+for g in groups("connection"):
+    arrows = [p for p in g.findall("s:path", ns) if p.get("class") == "arrow"]
+    ok = all(p.get("marker-end", "").startswith("url(#arrowhead") for p in arrows)
+    print("connection", g.get("data-name"), g.get("data-active"), "->", g.get("data-passive"),
+          "arrows=%d" % len(arrows), "marker" if ok else "NOMARKER", g.get("data-check") or "-")
+print("connections", len(groups("connection")))
+for g in groups("label"):
+    lines = [t.text for t in g.iter("{http://www.w3.org/2000/svg}tspan")]
+    print("label", g.get("data-connection"), "|", " | ".join(lines))
+print("title", root.find("s:title", ns).text)
+EOF
+}
+
+# ---------------------------------------------------------------- without check results
+OUTD="$S7_TEST_TMP/report"
+check_ok "report writes the directory" "$S7_BIN" inventory report "$INV" -o "$OUTD"
+for f in index.html report.md cells.svg; do
+    [ -s "$OUTD/$f" ] && pass "report: $f written" || fail "report: $f missing or empty"
+done
+F="$(svg_facts "$OUTD/cells.svg" 2>&1)"
+check_contains "$F" "cells 2" "svg parses as XML; 2 cells"
+check_contains "$F" "partners 4" "svg: one box per partner"
+check_contains "$F" "partner hmi line inside hmi" "svg: hmi's box is inside cell line"
+check_contains "$F" "partner plc-line line inside plc-line" "svg: plc-line's box is inside cell line"
+check_contains "$F" "partner plc-filler machines inside plc-filler" "svg: plc-filler's box is inside cell machines"
+check_contains "$F" "partner es machines inside es" "svg: es's box is inside cell machines"
+check_contains "$F" "connections 3" "svg: one arrow group per connection"
+check_contains "$F" "connection hmi-line hmi -> plc-line arrows=1 marker -" "svg: hmi-line points from hmi to plc-line"
+check_contains "$F" "connection line-filler plc-line -> plc-filler arrows=1 marker -" "svg: line-filler points from plc-line to plc-filler"
+check_contains "$F" "connection es-line es -> plc-line arrows=1 marker -" "svg: es-line points from es to plc-line"
+check_contains "$F" "label hmi-line | hmi-line (op) | GET DB10.DBB0..DBB63 every 500 ms | PUT DB11.DBB0..DBB15 on event" "svg: hmi-line's label"
+check_contains "$F" "label line-filler | line-filler (basic) | GET DB20.DBB0..DBB31 every 100 ms | PUT DB21.DBB0..DBB7 every 100 ms" "svg: line-filler's label"
+check_contains "$F" "label es-line | es-line (pg) | GET DB10.DBB0..DBB63, MB0..MB15 every 1 s" "svg: es-line's label"
+check_contains "$F" 'title S7 connections: Report <test> & "plant"' "svg: text from the file is escaped (and reads back)"
+H="$(cat "$OUTD/index.html")"
+check_contains "$H" "Report &lt;test&gt; &amp; &quot;plant&quot;" "html: text from the file is escaped"
+check_contains "$H" "panel &lt;A&amp;B&gt;" "html: partner descriptions escaped"
+check_contains "$H" "<h2>Partners</h2>" "html: partners table"
+check_contains "$H" "<h2>Connections</h2>" "html: connections table"
+check_contains "$H" "<h2>Exchanges</h2>" "html: exchanges table"
+check_contains "$H" "<td>DB10.DBB0..DBB63, MB0..MB15</td>" "html: the ranges of an exchange"
+check_contains "$H" "rack 0 slot 1, TSAPs 0100:0201" "html: rack/slot and TSAPs of a connection"
+check_contains "$H" "<h2>Sign-off</h2>" "html: the sign-off block"
+check_contains "$H" "<td>Commissioning engineer</td>" "html: the sign-off lines"
+check_contains "$H" 'src="cells.svg"' "html: shows the diagram"
+check_contains "$H" "Live check</td><td>not included" "html: says the live check is not included"
+M="$(cat "$OUTD/report.md")"
+check_contains "$M" "| line-filler | plc-line | plc-filler:$P_CLOSED | basic | rack 0 slot 1, TSAPs 0100:0301 | PUT | DB21.DBB0..DBB7 | 100 ms |" "report.md: exchange row"
+check_contains "$M" "## Sign-off" "report.md: sign-off"
+if command -v xmllint >/dev/null 2>&1; then
+    check_ok "xmllint: cells.svg is well-formed XML" xmllint --noout "$OUTD/cells.svg"
+fi
+
+# ---------------------------------------------------------------- with check results
+RC=0
+"$S7_BIN" inventory check "$INV" --json --timeout 2000 >"$S7_TEST_TMP/check.json" 2>/dev/null || RC=$?
+check_eq "$RC" 1 "the check fails (plc-filler's port is closed)"
+OUTC="$S7_TEST_TMP/report-checked"
+check_ok "report --check" "$S7_BIN" inventory report "$INV" -o "$OUTC" --check "$S7_TEST_TMP/check.json"
+F="$(svg_facts "$OUTC/cells.svg" 2>&1)"
+check_contains "$F" "connection hmi-line hmi -> plc-line arrows=1 marker pass" "svg --check: hmi-line marked pass"
+check_contains "$F" "connection line-filler plc-line -> plc-filler arrows=1 marker fail" "svg --check: line-filler marked fail"
+check_contains "$F" "label line-filler | line-filler (basic) - check: port_closed" "svg --check: the verdict on the label"
+H="$(cat "$OUTC/index.html")"
+check_contains "$H" "2 of 3 connections pass" "html --check: the summary"
+check_match "$H" "<td>line-filler</td>.*<td class=\"fail\">fail</td><td>port_closed</td>" "html --check: line-filler fails with port_closed"
+check_match "$H" "<td>hmi-line</td>.*<td class=\"pass\">pass</td><td>ok</td>" "html --check: hmi-line passes"
+check_contains "$(cat "$OUTC/report.md")" "| skip |" "report.md --check: the unwritten PUT is skip"
+
+# ---------------------------------------------------------------- the example, and errors
+OUTE="$S7_TEST_TMP/report-example"
+check_ok "report of docs/inventory-example.yaml" "$S7_BIN" inventory report "$S7_SOURCE/docs/inventory-example.yaml" -o "$OUTE"
+F="$(svg_facts "$OUTE/cells.svg" 2>&1)"
+V="$("$S7_BIN" inventory validate "$S7_SOURCE/docs/inventory-example.yaml")"
+NP="$(printf '%s' "$V" | sed -n 's/.*valid: \([0-9]*\) partners.*/\1/p')"
+NC="$(printf '%s' "$V" | sed -n 's/.*cells, \([0-9]*\) connections.*/\1/p')"
+check_contains "$F" "partners $NP" "example svg: one box per partner ($NP)"
+check_contains "$F" "connections $NC" "example svg: one arrow per connection ($NC)"
+touch "$S7_TEST_TMP/afile"
+RC=0
+"$S7_BIN" inventory report "$INV" -o "$S7_TEST_TMP/afile" >/dev/null 2>&1 || RC=$?
+check_eq "$RC" 2 "-o naming a file, not a directory: exit 2"
+RC=0
+"$S7_BIN" inventory report "$INV" >/dev/null 2>&1 || RC=$?
+check_eq "$RC" 2 "report without -o: exit 2"
+echo '{"no": 1}' >"$S7_TEST_TMP/bad.json"
+RC=0
+"$S7_BIN" inventory report "$INV" -o "$OUTD" --check "$S7_TEST_TMP/bad.json" >/dev/null 2>&1 || RC=$?
+check_eq "$RC" 2 "--check with a JSON that is no check output: exit 2"
+finish
