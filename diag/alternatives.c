@@ -7,7 +7,8 @@
  *      one accepted -> RESOURCES_EXHAUSTED: the address is right, the pool of the type asked
  *      for is full;
  *   B. the same type at the usual other rack/slots (0/1, 0/2, 0/3, 0/0) and the LOGO! and
- *      S7-200 TSAP pairs; one accepted -> WRONG_TSAP;
+ *      S7-200 TSAP pairs; one accepted -> WRONG_TSAP (the first accepted, but a LOGO! pair
+ *      when the CPU's identity, read over the first accepted connection, says LOGO!);
  *   C. (only when A and B found nothing) the other types at the other addresses; the first
  *      accepted -> WRONG_TSAP, and the type asked for is refused at the right address too;
  *   nothing accepted -> ALL_REFUSED: every resource in use, this partner not allowed, or not
@@ -41,7 +42,18 @@ static int try_pair(alt_run *x, s7_diag_alt_kind kind, uint16_t local, uint16_t 
         return 0;
     s7_diag_alt *a = &r->alts[r->nalts++];
     s7__alt_set(a, kind, local, remote);
-    s7__attempt(x->addr, x->port, &x->co, local, remote, NULL, a, NULL);
+    s7_client *keep = NULL;
+    s7__rec rec; /* outlives the kept handle */
+    s7__attempt(x->addr, x->port, &x->co, local, remote, &rec, a, r->have_identity ? NULL : &keep);
+    if (keep) {
+        /* who answers there: tells a LOGO! (to be addressed by its TSAP pair) */
+        if (s7_client_cpu_info(keep, &r->identity) == 0)
+            r->have_identity = 1;
+        else
+            memset(&r->identity, 0, sizeof r->identity);
+        s7__close_gracefully(keep, x->co.connect_timeout_ms < 500 ? x->co.connect_timeout_ms : 500);
+        s7_client_free(keep);
+    }
     return a->result == 0;
 }
 
@@ -119,9 +131,19 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
                     found = (int)r->nalts - 1;
             }
         }
-        for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0]; i++)
-            if (try_pair(&x, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote) && found < 0)
-                found = (int)r->nalts - 1;
+        int logo = -1;
+        for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0]; i++) {
+            if (try_pair(&x, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote)) {
+                if (found < 0)
+                    found = (int)r->nalts - 1;
+                if (logo < 0 && s7__pairs[i].kind == S7_DIAG_ALT_LOGO)
+                    logo = (int)r->nalts - 1;
+            }
+        }
+        /* a LOGO! (as its identity says) is addressed by its TSAP pair, even when it also
+         * takes a rack/slot TSAP */
+        if (logo >= 0 && r->have_identity && strncmp(r->identity.order_code, "6ED1", 4) == 0)
+            found = logo;
         if (found >= 0)
             r->cr_cause = S7_DIAG_CR_WRONG_TSAP;
     }

@@ -298,8 +298,8 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
         } else {
             s7__diag_set(c, S7_DIAG_FAIL,
                          "TCP connect to %s port %u: no answer to the SYN within %d ms (neither "
-                         "SYN-ACK nor RST)",
-                         r->addr, r->port, ms);
+                         "SYN-ACK nor RST; gave up after %d ms)",
+                         r->addr, r->port, tmo, ms);
             snprintf(cause, sizeof cause,
                      "port %u is filtered on the path: a firewall between the cells silently drops "
                      "it (or the host is down)",

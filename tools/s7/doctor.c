@@ -236,6 +236,10 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
             printf("  evidence (%s; times from the start of the step):\n", f->id);
             print_frames(f);
         }
+        if (!r->connected && r->have_identity)
+            printf("  the CPU answering there: %s (%s, firmware %s)\n",
+                   r->identity.module_type[0] ? r->identity.module_type : r->identity.module_name,
+                   r->identity.order_code, r->identity.version[0] ? r->identity.version : "?");
         if (r->nalts) {
             char args[64];
             printf("  other TSAPs tried (%s):\n", s7_diag_cr_cause_name(r->cr_cause));

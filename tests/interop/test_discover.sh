@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# s7 discover against s7kit's CPU emulator: an S7-300 (CPU in slot 2) is found at rack 0
+# slot 2, a LOGO! 8 gets its TSAP pair 0100:0200, an S7-1500 whose PG budget is full gets an
+# OP connection, a CPU that refuses every connection request exits 3, and a closed port
+# exits 3 with the port's explanation.  No attempt leaves a connection open: the emulator
+# (--max-conn total=1) would refuse the next attempt if one did.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+need_s7_bin
+command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
+
+# disc ARGS...: s7 discover; OUT (stdout+stderr), RC; JSON in JS.
+disc() {
+    RC=0
+    OUT="$("$S7_BIN" discover "$@" 2>&1)" || RC=$?
+    JS="$("$S7_BIN" discover "$@" --json 2>/dev/null)"
+}
+
+jq() {
+    printf '%s' "$JS" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(r if not isinstance(r, bool) else ("true" if r else "false"))' "$1" 2>&1
+}
+
+# ---------------------------------------------------------------- S7-300 in slot 2
+# total=1: a second connection at a time would be refused, so every attempt must be closed
+# (and seen closed by the CPU) before the next one for the search to find anything after
+# its first hit.
+start_s7server --profile s7-300 --db 1:16 --max-conn total=1
+disc "$S7SRV_ADDR"
+check_eq "$RC" 0 "s7-300: exit 0"
+check_eq "$(printf '%s\n' "$OUT" | tail -1)" "use: --rack 0 --slot 2 --type pg" "s7-300: use rack 0 slot 2 PG"
+check_contains "$OUT" "CPU 315-2 PN/DP" "s7-300: the identity"
+check_eq "$(jq '[a["args"] for a in d["working"]]')" \
+    "['--rack 0 --slot 2 --type pg', '--rack 0 --slot 2 --type op', '--rack 0 --slot 2 --type basic']" \
+    "s7-300: slot 2 works with PG, OP and basic, nothing else (one connection at a time)"
+check_eq "$(jq 'd["best"]["slot"]')" 2 "s7-300: best slot 2 (json)"
+check_eq "$(jq 'd["use"]')" "--rack 0 --slot 2 --type pg" "s7-300: use (json)"
+check_eq "$(jq 'len(d["tries"]) >= 12')" true "s7-300: every candidate tried"
+check_eq "$(jq 'd["cpu"]["order_code"]')" "6ES7 315-2EH14-0AB0" "s7-300: order code (json)"
+# the pair printed works with the other commands
+check_ok "s7-300: s7 read with the pair found" "$S7_BIN" read "$S7SRV_ADDR" DB1.DBB0 --rack 0 --slot 2 --type pg
+
+# ---------------------------------------------------------------- LOGO! 8
+stop_s7server
+start_s7server --profile logo8
+disc "$S7SRV_ADDR"
+check_eq "$RC" 0 "logo8: exit 0"
+check_eq "$(printf '%s\n' "$OUT" | tail -1)" "use: --tsap 0100:0200" "logo8: use the LOGO! pair 0100:0200"
+check_contains "$OUT" "LOGO!" "logo8: the identity says LOGO!"
+check_eq "$(jq 'd["best"]["kind"]')" logo "logo8: best is a LOGO! pair (json)"
+check_eq "$(jq '"0100:0200" in [a["tsap"] for a in d["working"]]')" true "logo8: 0100:0200 works"
+check_eq "$(jq '"1000:2000" in [a["tsap"] for a in d["working"]]')" true "logo8: 1000:2000 works"
+check_eq "$(jq '"0100:0101" in [a["tsap"] for a in d["working"]]')" false "logo8: rack 0 slot 1 PG does not"
+check_ok "logo8: s7 read V memory with the pair found" "$S7_BIN" read "$S7SRV_ADDR" VB0 --tsap 0100:0200
+
+# ---------------------------------------------------------------- S7-200 SMART
+stop_s7server
+start_s7server --profile s7-200smart
+disc "$S7SRV_ADDR"
+check_eq "$(printf '%s\n' "$OUT" | tail -1)" "use: --rack 0 --slot 1 --type pg" "s7-200smart: rack 0 slot 1 PG"
+check_eq "$(jq '"1000:1001" in [a["tsap"] for a in d["working"]]')" true "s7-200smart: the CP243-1 pair 1000:1001 works too"
+
+# ---------------------------------------------------------------- PG budget full: OP first
+stop_s7server
+start_s7server --profile s7-1500 --put-get on --db 1:16 --max-conn pg=0
+disc "$S7SRV_ADDR"
+check_eq "$(printf '%s\n' "$OUT" | tail -1)" "use: --rack 0 --slot 1 --type op" "no PG budget: OP at rack 0 slot 1"
+
+# ---------------------------------------------------------------- nothing accepted
+stop_s7server
+start_s7server --profile s7-1500 --max-conn total=0 --quiet
+disc "$S7SRV_ADDR"
+check_eq "$RC" 3 "all refused: exit 3"
+check_contains "$OUT" "refused every connection request" "all refused: says so"
+check_contains "$OUT" "fix: " "all refused: a fix"
+check_eq "$(jq 'd["use"]')" None "all refused: use null (json)"
+
+# ---------------------------------------------------------------- closed port
+port=$(free_port) || die "no free port"
+disc "127.0.0.1:$port"
+check_eq "$RC" 3 "closed port: exit 3"
+check_contains "$OUT" "refused (TCP reset)" "closed port: explained"
+check_eq "$(jq 'd["tcp"]')" S7_ERR_REFUSED "closed port: tcp S7_ERR_REFUSED (json)"
+
+# ---------------------------------------------------------------- usage
+rc=0
+out="$("$S7_BIN" discover 127.0.0.1 --slot 2 2>&1)" || rc=$?
+check_eq "$rc" 2 "usage: --slot with discover is exit 2"
+check_contains "$out" "tries every rack/slot" "usage: explained"
+
+finish

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# s7 doctor produces every verdict it can on loopback, for real: against s7kit's CPU
+# emulator configured with the fault (PUT/GET off, a missing, an optimized or a short DB, an
+# area or DB with access none, a read-only DB, a full connection budget, a CPU in another
+# slot), against a closed loopback port, and against fake_plc.js closing the connection
+# after the setup request (the emulator always answers the setup).  Each case asserts the
+# verdict (text and --json), the exit code, the failing check's id, the fix text and the
+# evidence; the ok case asserts the summary (identity, PDU, capacity, DB lengths).
+# port_filtered and no_route need network namespaces: test_doctor_netns.sh.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+need_s7_bin
+command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
+
+# doc ARGS...: s7 doctor ARGS --json; the JSON in JS, the exit code in RC; text run too
+# (TXT, TRC) with the same arguments.
+doc() {
+    RC=0
+    JS="$("$S7_BIN" doctor "$@" --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
+    TRC=0
+    TXT="$("$S7_BIN" doctor "$@" 2>&1)" || TRC=$?
+}
+
+# jq EXPR: evaluate a Python expression over the last JSON (d); prints the result.
+jq() {
+    printf '%s' "$JS" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+f = next((c for c in d["checks"] if c["status"] == "fail"), None)
+r = eval(sys.argv[1])
+print(r if not isinstance(r, bool) else ("true" if r else "false"))' "$1" 2>&1
+}
+
+# expect VERDICT EXIT CHECK FIX_SUBSTRING WHAT: the common assertions of a failing case.
+expect() {
+    local v="$1" code="$2" id="$3" fixtext="$4" what="$5"
+    check_eq "$(jq 'd["verdict"]')" "$v" "$what: verdict $v (json)"
+    check_eq "$RC" "$code" "$what: exit $code (json)"
+    check_eq "$TRC" "$code" "$what: exit $code (text)"
+    check_contains "$TXT" "verdict: $v" "$what: verdict in the text"
+    check_eq "$(jq 'f["id"]')" "$id" "$what: failing check $id"
+    check_eq "$(jq 'd["failed_check"]')" "$id" "$what: failed_check"
+    check_contains "$(jq 'f["fix"]')" "$fixtext" "$what: the fix says '$fixtext'"
+    check_contains "$TXT" "  fix: " "$what: fix line in the text"
+    check_eq "$(jq 'all(set(c) >= {"id","status","detail","cause","fix"} and c["status"] in ("pass","fail","skip") for c in d["checks"])')" \
+        true "$what: every check has id, status, detail, cause, fix"
+    check_eq "$(jq 'sum(1 for c in d["checks"] if c["status"] == "fail") >= 1')" true "$what: one check failed"
+}
+
+# ---------------------------------------------------------------- ok
+start_s7server --profile s7-1500 --put-get on --db 5:64 --db 6:200 --max-conn total=40
+doc "$S7SRV_ADDR" --db 5:64 --db 6
+check_eq "$(jq 'd["verdict"]')" ok "ok: verdict ok"
+check_eq "$RC" 0 "ok: exit 0"
+check_eq "$TRC" 0 "ok: exit 0 (text)"
+check_eq "$(jq '[c["id"] for c in d["checks"]]')" \
+    "['resolve', 'tcp', 'cotp', 'setup', 'identity', 'protection', 'put_get', 'db:5', 'db:6']" \
+    "ok: the ladder in order"
+check_eq "$(jq 'all(c["status"] == "pass" for c in d["checks"])')" true "ok: every check passes"
+check_eq "$(jq 'd["cpu"]["order_code"]')" "6ES7 516-3AN02-0AB0" "ok: identity (order code)"
+check_eq "$(jq 'd["cpu"]["firmware"]')" "V2.9.4" "ok: identity (firmware)"
+check_eq "$(jq 'd["cpu"]["state"]')" run "ok: CPU state"
+check_eq "$(jq 'd["session"]["pdu"]')" 960 "ok: PDU"
+check_eq "$(jq 'd["session"]["amq"]')" 8 "ok: AmQ"
+check_eq "$(jq 'd["connections"]["max"]')" 40 "ok: connection capacity (--max-conn total=40)"
+check_eq "$(jq 'd["connections"]["used"]')" 1 "ok: connections in use (the doctor's own)"
+check_eq "$(jq 'd["protection"]["level"]')" 1 "ok: protection level"
+check_eq "$(jq 'd["put_get"]')" true "ok: PUT/GET permitted"
+check_eq "$(jq '[(t["db"], t["length"], t["verdict"]) for t in d["targets"]]')" \
+    "[(5, 64, 'ok'), (6, 200, 'ok')]" "ok: each DB's length"
+check_match "$TXT" "✓ tcp +[0-9]+ ms" "ok: ✓ lines with timings"
+check_match "$TXT" "DB6 +200 bytes" "ok: DB summary in the text"
+check_contains "$TXT" "6ES7 516-3AN02-0AB0" "ok: identity in the text"
+check_match "$TXT" "connections +1 in use of 40" "ok: capacity and use in the text"
+# the emulator logs each close: every connection the doctor opened was closed
+sleep 0.2
+n_conn=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG" || true)
+n_closed=$(grep -cE "closed 127\.0\.0\.1:[0-9]+: closed by the client$" "$S7SRV_LOG" || true)
+check_eq "$n_closed" "$n_conn" "ok: every connection the doctor opened is closed ($n_conn)"
+
+# ---------------------------------------------------------------- db_too_short, db_missing, db_optimized
+doc "$S7SRV_ADDR" --db 5:100
+expect db_too_short 1 db:5 "at least 100 bytes" "db_too_short"
+check_eq "$(jq 'd["targets"][0]["length"]')" 64 "db_too_short: the real length 64"
+check_contains "$(jq 'f["detail"]')" "DB5 is 64 bytes long" "db_too_short: the real length in the detail"
+check_contains "$(jq 'f["detail"]')" "100 bytes required" "db_too_short: the required length in the detail"
+check_eq "$(jq 'f["frames"][-1]["hex"][-8:]')" "05000000" "db_too_short: evidence: the answer's item code 0x05"
+check_eq "$(jq 'f["frames"][0]["dir"]')" out "db_too_short: evidence starts with the request"
+
+doc "$S7SRV_ADDR" --db 9
+expect db_missing 1 db:9 "download DB9" "db_missing"
+check_eq "$(jq 'f["frames"][-1]["hex"][-8:]')" "0a000000" "db_missing: evidence: item code 0x0A"
+
+stop_s7server
+start_s7server --profile s7-1500 --put-get on --db 1:16 --db 2:64:optimized
+doc "$S7SRV_ADDR" --db 1 --db 2
+expect db_optimized 1 db:2 "Optimized block access" "db_optimized"
+check_eq "$(jq 'f["frames"][-1]["hex"][-8:]')" "05000000" "db_optimized: evidence: item code 0x05 at offset 0"
+check_eq "$(jq '[c["status"] for c in d["checks"]][7:]')" "['pass', 'fail']" "db_optimized: DB1 passes, DB2 fails"
+
+# ---------------------------------------------------------------- put_get_disabled
+stop_s7server
+start_s7server --profile s7-1500 --put-get off --db 1:16
+doc "$S7SRV_ADDR" --db 1
+expect put_get_disabled 1 put_get "Permit access with PUT/GET communication from remote partner" "put_get_disabled"
+check_contains "$(jq 'f["fix"]')" "download the hardware configuration" "put_get_disabled: fix says download the HW config"
+check_eq "$(jq 'f["frames"][-1]["hex"][14:18]')" 3202 "put_get_disabled: evidence: an Ack (ROSCTR 2)"
+check_eq "$(jq 'f["frames"][-1]["len"]')" 19 "put_get_disabled: evidence: the 19-byte Ack"
+check_eq "$(jq 'f["frames"][-1]["hex"][-4:]')" 8104 "put_get_disabled: evidence: error 81 04"
+check_eq "$(jq 'd["put_get"]')" false "put_get_disabled: put_get false"
+check_eq "$(jq 'd["cpu"]["order_code"]')" "6ES7 516-3AN02-0AB0" "put_get_disabled: identity still read (SZL is served)"
+check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
+    "['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'skip']" "put_get_disabled: the ladder stops at put_get"
+
+# ---------------------------------------------------------------- access_denied (for real: access none / read-only)
+cat >"$S7_TEST_TMP/acc.yaml" <<'EOF'
+profile: s7-1500
+put_get: true
+dbs:
+  - {number: 1, size: 16}
+  - {number: 8, size: 32, access: none}
+  - {number: 9, size: 32, read_only: true}
+areas:
+  M: {size: 64, access: none}
+EOF
+stop_s7server
+start_s7server --config "$S7_TEST_TMP/acc.yaml"
+doc "$S7SRV_ADDR" --db 1 --db 8
+expect access_denied 1 db:8 "allow partner access to DB8" "access_denied (DB access none)"
+check_eq "$(jq 'f["frames"][-1]["hex"][-8:]')" "03000000" "access_denied: evidence: item code 0x03"
+doc "$S7SRV_ADDR" --db 9:32 --allow-write
+expect access_denied 1 db:9:write "write protection (or the read-only" "access_denied (write to a read-only DB)"
+check_eq "$(jq 'd["targets"][0]["writable"]')" false "access_denied: DB9 not writable"
+doc "$S7SRV_ADDR" --db 1:16 --allow-write
+check_eq "$(jq 'd["verdict"]')" ok "write check: DB1 accepts the write-back"
+check_eq "$(jq 'd["targets"][0]["writable"]')" true "write check: DB1 writable"
+doc "$S7SRV_ADDR" --area M:8
+expect access_denied 1 area:M "allow partner access to the M area" "access_denied (M area access none)"
+
+# ---------------------------------------------------------------- area_missing, area_too_short
+doc "$S7SRV_ADDR" --area T
+expect area_missing 1 area:T "read the DB instead" "area_missing (no timers on an S7-1500)"
+doc "$S7SRV_ADDR" --area Q:2000
+expect area_too_short 1 area:Q "elements 0..1023" "area_too_short (Q is 1024 bytes)"
+check_eq "$(jq 'd["targets"][0]["length"]')" 1024 "area_too_short: the real size"
+
+# ---------------------------------------------------------------- cr_rejected: resources exhausted
+stop_s7server
+start_s7server --profile s7-1500 --put-get on --db 1:16 --max-conn pg=1
+# one PG connection held by a client: the PG budget is full
+"$S7_BIN" watch "$S7SRV_ADDR" DB1.DBB0 --every 500 >"$S7_TEST_TMP/watch.out" 2>&1 &
+WATCH=$!
+on_exit "kill $WATCH 2>/dev/null; wait $WATCH 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+    grep -q "DB1.DBB0" "$S7_TEST_TMP/watch.out" && break
+    sleep 0.05
+done
+check_contains "$(cat "$S7_TEST_TMP/watch.out")" "DB1.DBB0 = " "resources: a PG connection is held"
+doc "$S7SRV_ADDR" --db 1
+expect cr_rejected 3 cotp "--type op" "cr_rejected (PG budget full)"
+check_eq "$(jq 'd["cr"]["cause"]')" resources_exhausted "resources: cause resources_exhausted"
+check_eq "$(jq 'd["cr"]["use"]')" "--rack 0 --slot 1 --type op" "resources: another type works: OP"
+check_contains "$(jq 'f["cause"]')" "connection resources exhausted" "resources: the cause says resources exhausted"
+check_contains "$(jq 'f["cause"]')" "all its PG connection resources are in use" "resources: names the PG pool"
+check_contains "$TXT" "other TSAPs tried (resources_exhausted)" "resources: the alternatives in the text"
+check_eq "$(jq 'f["frames"][0]["hex"][10:12]')" e0 "resources: evidence: the CR"
+check_eq "$(jq 'f["frames"][-1]["dir"]')" out "resources: evidence: no answer to the CR"
+check_ok "resources: the server logged the refusal" s7srv_log_has "no free PG connection"
+kill "$WATCH" 2>/dev/null
+wait "$WATCH" 2>/dev/null
+# the OP connection suggested works
+sleep 0.2
+doc "$S7SRV_ADDR" --db 1 --type op
+check_eq "$(jq 'd["verdict"]')" ok "resources: with --type op the doctor says ok"
+
+# ---------------------------------------------------------------- cr_rejected: every resource in use
+stop_s7server
+start_s7server --profile s7-1500 --put-get on --db 1:16 --max-conn total=0 --quiet
+doc "$S7SRV_ADDR"
+expect cr_rejected 3 cotp "free connections" "cr_rejected (no connection at all)"
+check_eq "$(jq 'd["cr"]["cause"]')" all_refused "all refused: cause all_refused"
+check_eq "$(jq 'd["cr"]["use"]')" None "all refused: nothing to use"
+check_eq "$(jq 'len(d["cr"]["alternatives"]) >= 8')" true "all refused: the alternatives were tried"
+
+# ---------------------------------------------------------------- cr_rejected: wrong TSAP
+stop_s7server
+start_s7server --profile s7-300 --db 1:16
+doc "$S7SRV_ADDR" --db 1
+expect cr_rejected 3 cotp "--rack 0 --slot 2 --type pg" "cr_rejected (CPU in slot 2)"
+check_eq "$(jq 'd["cr"]["cause"]')" wrong_tsap "wrong TSAP: cause wrong_tsap"
+check_eq "$(jq 'd["cr"]["use"]')" "--rack 0 --slot 2 --type pg" "wrong TSAP: slot 2 works"
+check_contains "$(jq 'f["cause"]')" "wrong rack/slot or TSAP" "wrong TSAP: the cause says wrong rack/slot"
+check_contains "$(jq 'f["cause"]')" "sits at rack 0 slot 2" "wrong TSAP: the cause names the slot"
+check_eq "$(jq '[a["args"] for a in d["cr"]["alternatives"] if a["result"] == "accepted"]')" \
+    "['--rack 0 --slot 2 --type pg']" "wrong TSAP: only slot 2 PG accepted among those tried"
+doc "$S7SRV_ADDR" --db 1 --slot 2
+check_eq "$(jq 'd["verdict"]')" ok "wrong TSAP: with --slot 2 the doctor says ok"
+check_eq "$(jq 'd["session"]["pdu"]')" 240 "wrong TSAP: S7-300 PDU 240"
+doc "$S7SRV_ADDR" --no-alternatives
+check_eq "$(jq 'd["cr"]["cause"]')" not_probed "--no-alternatives: not probed"
+check_eq "$(jq 'len(d["cr"]["alternatives"])')" 0 "--no-alternatives: nothing else tried"
+check_contains "$(jq 'f["fix"]')" "s7 discover" "--no-alternatives: the fix points to s7 discover"
+
+# a LOGO! addressed by rack/slot: the doctor finds its TSAP pair
+stop_s7server
+start_s7server --profile logo8
+doc "$S7SRV_ADDR" --slot 3
+expect cr_rejected 3 cotp "--tsap 0100:0200" "cr_rejected (LOGO! by rack/slot)"
+check_contains "$(jq 'f["cause"]')" "it is a LOGO!" "LOGO!: the cause says LOGO!"
+check_eq "$(jq 'd["cpu"]["order_code"][:4]')" 6ED1 "LOGO!: the identity read over the accepted TSAP"
+check_contains "$TXT" "the CPU answering there: LOGO!" "LOGO!: the identity in the text"
+
+# ---------------------------------------------------------------- port_closed
+port=$(free_port) || die "no free port"
+doc "127.0.0.1:$port"
+expect port_closed 3 tcp "S7 listens on TCP port 102" "port_closed"
+check_contains "$(jq 'f["detail"]')" "RST" "port_closed: the detail says RST"
+check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
+    "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_closed: the ladder stops at tcp"
+
+# ---------------------------------------------------------------- negotiation_failed (fake_plc.js)
+if [ -n "$S7_NODE" ]; then
+    fport=$(free_port) || die "no free port"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode close-after-setup --watch-pid $$ \
+        </dev/null >"$S7_TEST_TMP/fake.out" 2>"$S7_TEST_TMP/fake.log" &
+    FAKE=$!
+    on_exit "kill $FAKE 2>/dev/null; wait $FAKE 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $fport" "$S7_TEST_TMP/fake.out" 2>/dev/null && break
+        sleep 0.05
+    done
+    doc "127.0.0.1:$fport"
+    expect negotiation_failed 3 setup "--pdu 240" "negotiation_failed"
+    check_eq "$(jq 'd["checks"][2]["status"]')" pass "negotiation_failed: the CR was accepted"
+    check_eq "$(jq 'f["frames"][-1]["hex"][14:16]')" 32 "negotiation_failed: evidence: the setup request"
+else
+    fail "negotiation_failed: node not found (fake_plc.js)"
+fi
+
+# ---------------------------------------------------------------- no_route (a name that does not resolve)
+doc "no-such-host.invalid"
+expect no_route 3 resolve "give the PLC's IP address" "no_route (the name does not resolve)"
+
+# ---------------------------------------------------------------- usage
+run_rc=0
+out="$("$S7_BIN" doctor 127.0.0.1 --db 0 2>&1)" || run_rc=$?
+check_eq "$run_rc" 2 "usage: --db 0 is exit 2"
+check_contains "$out" "--db 0: expected N or N:LEN" "usage: --db 0 explained"
+run_rc=0
+out="$("$S7_BIN" doctor 127.0.0.1 --area X 2>&1)" || run_rc=$?
+check_eq "$run_rc" 2 "usage: --area X is exit 2"
+run_rc=0
+out="$("$S7_BIN" doctor 2>&1)" || run_rc=$?
+check_eq "$run_rc" 2 "usage: no HOST is exit 2"
+
+finish
