@@ -105,12 +105,6 @@ const inv_conn *inv_find_conn(const inv_plant *p, const char *name);
 
 /* "DB10.DBB0..DBB63", "DB10.DBB4" (one byte), "MB0..MB15" into buf; returns buf. */
 const char *inv_range_text(const inv_range *r, char *buf, size_t cap);
-/* Bytes the ranges of one DB of a connection need: the largest offset + length among the
- * connection's ranges in that DB (0 when the connection does not touch it). */
-uint32_t inv_conn_db_need(const inv_conn *c, uint16_t db);
-/* The distinct DBs a connection touches, in order of first appearance; returns the count
- * (at most cap are stored). */
-size_t inv_conn_dbs(const inv_conn *c, uint16_t *dbs, size_t cap);
 
 const char *inv_dir_name(int dir);        /* "GET" / "PUT" */
 const char *inv_type_name(int type);      /* "pg" / "op" / "basic" */

@@ -86,39 +86,6 @@ const char *inv_range_text(const inv_range *r, char *buf, size_t cap)
     return buf;
 }
 
-uint32_t inv_conn_db_need(const inv_conn *c, uint16_t db)
-{
-    uint32_t need = 0;
-    for (size_t e = 0; e < c->nex; e++)
-        for (size_t i = 0; i < c->ex[e].nranges; i++) {
-            const inv_range *r = &c->ex[e].ranges[i];
-            if (r->area == S7_AREA_DB && r->db == db && r->offset + r->length > need)
-                need = r->offset + r->length;
-        }
-    return need;
-}
-
-size_t inv_conn_dbs(const inv_conn *c, uint16_t *dbs, size_t cap)
-{
-    size_t n = 0;
-    for (size_t e = 0; e < c->nex; e++)
-        for (size_t i = 0; i < c->ex[e].nranges; i++) {
-            const inv_range *r = &c->ex[e].ranges[i];
-            if (r->area != S7_AREA_DB)
-                continue;
-            size_t k;
-            for (k = 0; k < n && k < cap; k++)
-                if (dbs[k] == r->db)
-                    break;
-            if (k < n && k < cap)
-                continue;
-            if (n < cap)
-                dbs[n] = r->db;
-            n++;
-        }
-    return n;
-}
-
 const inv_partner *inv_find_partner(const inv_plant *p, const char *name)
 {
     for (size_t i = 0; i < p->npartners; i++)
