@@ -69,6 +69,55 @@ static void alt_desc(const s7_diag_alt *a, char *buf, size_t cap)
                  a->slot, a->type == 2 ? "n" : "", s7__type_name(a->type), a->remote_tsap);
 }
 
+/* Which set of the rule an alternative belongs to, for the called TSAP asked for (R). */
+enum { SET_A = 1, SET_B = 2, SET_C = 3 };
+static int alt_set(uint16_t R, const s7_diag_alt *a)
+{
+    int T = s7__type_of_tsap(R);
+    if (a->kind != S7_DIAG_ALT_RACKSLOT)
+        return SET_B;
+    int same_addr = T && (a->remote_tsap & 0xFF) == (R & 0xFF);
+    int same_pool = T && s7__type_of_tsap(a->remote_tsap) == T; /* 03..10 are one pool */
+    if (a->remote_tsap == R)
+        return 0;
+    if (same_addr)
+        return same_pool ? SET_B : SET_A; /* same pool, other TSAP: the TSAP is wrong */
+    return same_pool ? SET_B : SET_C;
+}
+
+s7_diag_cr_cause s7__diag_cr_classify(uint16_t remote, const s7_diag_alt *alts, size_t n,
+                                      const s7_cpu_info *id, int *best)
+{
+    int first[4] = {-1, -1, -1, -1}, logo = -1;
+    *best = -1;
+    if (!n)
+        return S7_DIAG_CR_NOT_PROBED;
+    for (size_t i = 0; i < n; i++) {
+        if (alts[i].result != 0)
+            continue;
+        int set = alt_set(remote, &alts[i]);
+        if (set && first[set] < 0)
+            first[set] = (int)i;
+        if (set == SET_B && alts[i].kind == S7_DIAG_ALT_LOGO && logo < 0)
+            logo = (int)i;
+    }
+    if (first[SET_A] >= 0) {
+        *best = first[SET_A];
+        return S7_DIAG_CR_RESOURCES_EXHAUSTED;
+    }
+    if (first[SET_B] >= 0) {
+        /* a LOGO! (as its identity says) is addressed by its TSAP pair, even when it also
+         * takes a rack/slot TSAP */
+        *best = logo >= 0 && id && strncmp(id->order_code, "6ED1", 4) == 0 ? logo : first[SET_B];
+        return S7_DIAG_CR_WRONG_TSAP;
+    }
+    if (first[SET_C] >= 0) {
+        *best = first[SET_C];
+        return S7_DIAG_CR_WRONG_TSAP;
+    }
+    return S7_DIAG_CR_ALL_REFUSED;
+}
+
 void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_client_opts *co,
                            int err)
 {
@@ -107,64 +156,39 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     if (err == S7_ERR_TIMEOUT && x.co.connect_timeout_ms > 1000)
         x.co.connect_timeout_ms = 1000; /* a partner that ignores CRs: do not wait long each time */
 
-    int found = -1;
     /* A: the same address with the other types */
-    if (T) {
-        for (int t = 1; t <= 3; t++) {
-            if (t == T)
-                continue;
-            if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | A)) && found < 0)
-                found = (int)r->nalts - 1;
-        }
-        if (found >= 0)
-            r->cr_cause = S7_DIAG_CR_RESOURCES_EXHAUSTED;
-    }
+    if (T)
+        for (int t = 1; t <= 3; t++)
+            if (t != T)
+                try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | A));
+    int found = -1;
+    const s7_cpu_info *id = NULL;
+    r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, NULL, &found);
     /* B: the same type at the other addresses, then the TSAP pairs */
     if (found < 0) {
-        if (T) {
-            for (size_t i = 0; i < sizeof s7__addr_candidates; i++) {
-                uint8_t a = s7__addr_candidates[i];
-                if (a == A)
-                    continue;
-                if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)((R & 0xFF00) | a)) &&
-                    found < 0)
-                    found = (int)r->nalts - 1;
-            }
-        }
-        int logo = -1;
-        for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0]; i++) {
-            if (try_pair(&x, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote)) {
-                if (found < 0)
-                    found = (int)r->nalts - 1;
-                if (logo < 0 && s7__pairs[i].kind == S7_DIAG_ALT_LOGO)
-                    logo = (int)r->nalts - 1;
-            }
-        }
-        /* a LOGO! (as its identity says) is addressed by its TSAP pair, even when it also
-         * takes a rack/slot TSAP */
-        if (logo >= 0 && r->have_identity && strncmp(r->identity.order_code, "6ED1", 4) == 0)
-            found = logo;
-        if (found >= 0)
-            r->cr_cause = S7_DIAG_CR_WRONG_TSAP;
+        if (T)
+            for (size_t i = 0; i < sizeof s7__addr_candidates; i++)
+                if (s7__addr_candidates[i] != A)
+                    try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100,
+                             (uint16_t)((R & 0xFF00) | s7__addr_candidates[i]));
+        for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0]; i++)
+            try_pair(&x, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote);
+        id = r->have_identity ? &r->identity : NULL;
+        r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, id, &found);
     }
-    /* C: other types at other addresses, the first that works */
+    /* C: other types at other addresses, up to the first that works */
     if (found < 0 && err != S7_ERR_TIMEOUT) {
         for (size_t i = 0; i < sizeof s7__addr_candidates && found < 0; i++) {
             uint8_t a = s7__addr_candidates[i];
             if (T && a == A)
                 continue;
-            for (int t = 1; t <= 3 && found < 0; t++) {
-                if (t == T)
-                    continue;
-                if (try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | a)))
-                    found = (int)r->nalts - 1;
-            }
+            for (int t = 1; t <= 3 && found < 0; t++)
+                if (t != T && try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100, (uint16_t)(t << 8 | a)))
+                    found = 0;
         }
-        if (found >= 0)
-            r->cr_cause = S7_DIAG_CR_WRONG_TSAP;
+        id = r->have_identity ? &r->identity : NULL;
+        r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, id, &found);
     }
-    if (found < 0)
-        r->cr_cause = S7_DIAG_CR_ALL_REFUSED;
     r->alt_best = found;
 
     /* the detail: what was tried */

@@ -21,6 +21,18 @@ void s7__diag_set(s7_diag_check *c, int status, const char *fmt, ...)
 void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_client_opts *co,
                            int err);
 
+/* The rule of docs/doctor.md over the alternatives tried after the CR for the called TSAP
+ * remote was refused (id: the CPU's identity when one alternative let us read it, else
+ * NULL):
+ *   accepted at the same rack/slot with another type        -> RESOURCES_EXHAUSTED
+ *   else accepted with the same type elsewhere, or a TSAP pair -> WRONG_TSAP (a LOGO! pair
+ *                                                               first when id says LOGO!)
+ *   else accepted with another type elsewhere                -> WRONG_TSAP
+ *   else ALL_REFUSED (NOT_PROBED when n is 0).
+ * *best gets the index of the alternative to use (-1 none). */
+s7_diag_cr_cause s7__diag_cr_classify(uint16_t remote, const s7_diag_alt *alts, size_t n,
+                                      const s7_cpu_info *id, int *best);
+
 /* "DB", "I", "Q", "M", "T", "C". */
 const char *s7__diag_area_name(uint8_t area);
 
