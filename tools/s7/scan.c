@@ -233,7 +233,8 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
     }
     if (out.oom)
         fprintf(stderr, "warning: out of memory: some hosts are missing from the list\n");
-    qsort(out.hosts, out.n, sizeof *out.hosts, by_ip);
+    if (out.n)
+        qsort(out.hosts, out.n, sizeof *out.hosts, by_ip);
     if (json) {
         printf("{\"targets\": ");
         cli_json_str(stdout, targets);
