@@ -15,8 +15,9 @@
 # Every namespace is named s7n<PID>-<NAME> (PID: the test shell's), so parallel tests never
 # collide; the addresses (10.x, 192.168.x) exist only inside them.  At exit the processes
 # started with netns_bg are killed by PID and every namespace created here is deleted by
-# name (its veth ends and bridges go with it).  Namespaces left by a test that was killed
-# (its PID gone) are removed by the next test that sources this file.
+# name (its veth ends and bridges go with it).  A watchdog does the same when the test
+# shell is SIGKILLed; namespaces left by a test that died otherwise (its PID gone) are
+# removed by the next test that calls need_netns.
 #
 # need_netns [CMD...]          skip unless root, `ip netns` works and each CMD exists
 # netns_name NAME              the full namespace name
@@ -71,9 +72,29 @@ netns_name() {
     printf 's7n%s-%s' "$$" "$1"
 }
 
+# A background watchdog (one per test): when the test shell is gone, even by SIGKILL, the
+# processes in its namespaces are killed and the namespaces deleted.
+_netns_watchdog() {
+    local me=$$
+    (
+        trap - EXIT INT TERM HUP
+        while kill -0 "$me" 2>/dev/null; do sleep 1; done
+        for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+            case "$n" in
+            "s7n$me-"*)
+                for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+                ip netns del "$n" 2>/dev/null
+                ;;
+            esac
+        done
+    ) </dev/null >/dev/null 2>&1 &
+    _NETNS_WATCHDOG=$!
+}
+
 netns_add() {
     local n
     n="$(netns_name "$1")"
+    [ -n "${_NETNS_WATCHDOG:-}" ] || _netns_watchdog
     ip netns add "$n" || die "ip netns add $n failed"
     _NETNS_CREATED+=("$n")
     ip netns exec "$n" ip link set lo up
@@ -179,5 +200,10 @@ _netns_cleanup() {
         ip netns del "$n" 2>/dev/null || true
     done
     _NETNS_CREATED=()
+    if [ -n "${_NETNS_WATCHDOG:-}" ]; then
+        kill -TERM "$_NETNS_WATCHDOG" 2>/dev/null
+        wait "$_NETNS_WATCHDOG" 2>/dev/null
+        _NETNS_WATCHDOG=""
+    fi
 }
 on_exit _netns_cleanup
