@@ -27,6 +27,7 @@ typedef struct alt_run {
     uint16_t port;
     s7_client_opts co;
     s7_diag_report *r;
+    int silent; /* attempts in a row the partner did not answer */
 } alt_run;
 
 /* Try one pair unless already tried; returns 1 when the CPU accepted it. */
@@ -38,13 +39,14 @@ static int try_pair(alt_run *x, s7_diag_alt_kind kind, uint16_t local, uint16_t 
     for (size_t i = 0; i < r->nalts; i++)
         if (r->alts[i].remote_tsap == remote && r->alts[i].local_tsap == local)
             return r->alts[i].result == 0;
-    if (r->nalts >= MAX_ALTS)
-        return 0;
+    if (r->nalts >= MAX_ALTS || x->silent >= 2)
+        return 0; /* a partner that never answers a CR: stop asking */
     s7_diag_alt *a = &r->alts[r->nalts++];
     s7__alt_set(a, kind, local, remote);
     s7_client *keep = NULL;
     s7__rec rec; /* outlives the kept handle */
     s7__attempt(x->addr, x->port, &x->co, local, remote, &rec, a, r->have_identity ? NULL : &keep);
+    x->silent = a->result == S7_ERR_TIMEOUT ? x->silent + 1 : 0;
     if (keep) {
         /* who answers there: tells a LOGO! (to be addressed by its TSAP pair) */
         if (s7_client_cpu_info(keep, &r->identity) == 0)
@@ -153,6 +155,7 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     x.port = r->port;
     x.co = *co;
     x.r = r;
+    x.silent = err == S7_ERR_TIMEOUT;
     if (err == S7_ERR_TIMEOUT && x.co.connect_timeout_ms > 1000)
         x.co.connect_timeout_ms = 1000; /* a partner that ignores CRs: do not wait long each time */
 
@@ -197,6 +200,22 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
         ok += r->alts[i].result == 0;
     s7__cat(ck->detail, sizeof ck->detail, "; then tried %zu other TSAPs, %zu accepted", r->nalts, ok);
 
+    size_t silent = 0;
+    for (size_t i = 0; i < r->nalts; i++)
+        silent += r->alts[i].result == S7_ERR_TIMEOUT;
+    if (found < 0 && err == S7_ERR_TIMEOUT && silent == r->nalts) {
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the partner accepts TCP on port %u but never answers a COTP connection request "
+                 "(neither CC nor a close, for %s nor for %zu other TSAPs): it is not an S7 CPU "
+                 "(another service listens on port %u), or the device hangs",
+                 r->port, asked, r->nalts, r->port);
+        snprintf(ck->fix, sizeof ck->fix,
+                 "check that the address is the CPU's (or its CP's) and that nothing else (a "
+                 "gateway, a port forwarder, another ISO-on-TCP service) answers on port %u; "
+                 "power-cycle a device that stopped answering",
+                 r->port);
+        return;
+    }
     if (found < 0) {
         snprintf(ck->cause, sizeof ck->cause,
                  "the partner accepts TCP on port %u but refused every connection request: %s and "

@@ -2,8 +2,10 @@
 # s7 doctor produces every verdict it can on loopback, for real: against s7kit's CPU
 # emulator configured with the fault (PUT/GET off, a missing, an optimized or a short DB, an
 # area or DB with access none, a read-only DB, a full connection budget, a CPU in another
-# slot), against a closed loopback port, and against fake_plc.js closing the connection
-# after the setup request (the emulator always answers the setup).  Each case asserts the
+# slot, a LOGO! addressed by rack/slot), against a closed loopback port, a TCP listener that
+# never answers the CR, a name that does not resolve, and fake_plc.js closing the connection
+# after the setup request (the emulator always answers the setup: negotiation_failed) or
+# never answering reads (peer_error).  Each case asserts the
 # verdict (text and --json), the exit code, the failing check's id, the fix text and the
 # evidence; the ok case asserts the summary (identity, PDU, capacity, DB lengths).
 # port_filtered and no_route need network namespaces: test_doctor_netns.sh.
@@ -219,24 +221,68 @@ check_contains "$(jq 'f["detail"]')" "RST" "port_closed: the detail says RST"
 check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
     "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_closed: the ladder stops at tcp"
 
-# ---------------------------------------------------------------- negotiation_failed (fake_plc.js)
-if [ -n "$S7_NODE" ]; then
+# ---------------------------------------------------------------- fake_plc.js: negotiation_failed, peer_error
+# start_fake MODE: fake_plc.js in MODE on a free port; FAKE_PORT.
+start_fake() {
+    local fport pid i
     fport=$(free_port) || die "no free port"
-    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode close-after-setup --watch-pid $$ \
-        </dev/null >"$S7_TEST_TMP/fake.out" 2>"$S7_TEST_TMP/fake.log" &
-    FAKE=$!
-    on_exit "kill $FAKE 2>/dev/null; wait $FAKE 2>/dev/null"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode "$1" --watch-pid $$ \
+        </dev/null >"$S7_TEST_TMP/fake.$fport.out" 2>"$S7_TEST_TMP/fake.$fport.log" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
     for ((i = 0; i < 200; i++)); do
-        grep -qx "READY $fport" "$S7_TEST_TMP/fake.out" 2>/dev/null && break
+        grep -qx "READY $fport" "$S7_TEST_TMP/fake.$fport.out" 2>/dev/null && { FAKE_PORT=$fport; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
-    doc "127.0.0.1:$fport"
+    die "fake_plc.js --mode $1 did not start"
+}
+if [ -n "$S7_NODE" ]; then
+    # the emulator always answers the setup: fake_plc.js closes the connection instead
+    start_fake close-after-setup
+    doc "127.0.0.1:$FAKE_PORT"
     expect negotiation_failed 3 setup "--pdu 240" "negotiation_failed"
     check_eq "$(jq 'd["checks"][2]["status"]')" pass "negotiation_failed: the CR was accepted"
     check_eq "$(jq 'f["frames"][-1]["hex"][14:16]')" 32 "negotiation_failed: evidence: the setup request"
+    # a partner that stops answering after the setup (fake_plc.js never answers reads)
+    start_fake silent
+    doc "127.0.0.1:$FAKE_PORT" --timeout 500 --db 1
+    expect peer_error 3 put_get "--trace" "peer_error (no answer to the read)"
+    check_contains "$(jq 'f["detail"]')" "no answer within 500 ms" "peer_error: the detail says no answer"
+    check_eq "$(jq 'd["checks"][4]["status"]')" skip "peer_error: identity not answered (skip)"
 else
-    fail "negotiation_failed: node not found (fake_plc.js)"
+    fail "negotiation_failed / peer_error: node not found (fake_plc.js)"
 fi
+
+# ---------------------------------------------------------------- cr_rejected: a partner that never answers the CR
+sport=$(free_port) || die "no free port"
+python3 -c '
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
+held, ppid = [], os.getppid()
+while os.getppid() == ppid:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+' "$sport" &
+SILENT=$!
+on_exit "kill $SILENT 2>/dev/null; wait $SILENT 2>/dev/null"
+for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null && break; sleep 0.05; done
+t0=$(date +%s%N)
+doc "127.0.0.1:$sport" --timeout 400
+t1=$(date +%s%N)
+expect cr_rejected 3 cotp "nothing else" "cr_rejected (no answer to the CR)"
+check_contains "$(jq 'f["cause"]')" "never answers a COTP connection request" "silent: the cause says the CR is never answered"
+check_eq "$(jq 'len(d["cr"]["alternatives"]) <= 2')" true "silent: stops asking after two unanswered CRs"
+check_eq "$(( (t1 - t0) / 1000000 < 6000 ))" 1 "silent: done within a few timeouts (two runs)"
+
+# ---------------------------------------------------------------- --trace: every frame on stderr
+start_s7server --profile s7-1500 --put-get on --db 1:16
+TR="$("$S7_BIN" doctor "$S7SRV_ADDR" --db 1 --trace 2>&1 >/dev/null)"
+check_match "$TR" ">> 22: 03 00 00 16 11 e0" "--trace: the CR on stderr"
+check_match "$TR" "<< 22: 03 00 00 16 11 d0" "--trace: the CC on stderr"
 
 # ---------------------------------------------------------------- no_route (a name that does not resolve)
 doc "no-such-host.invalid"
