@@ -252,8 +252,15 @@ if [ -n "$HAVE_IPT" ]; then
     expect pass capper filler 102 "iptables host rules removed"
 fi
 
-# every emulator still running (none crashed on a half-open connection)
+# every emulator still running (none crashed on a half-open connection), and stopped
+# cleanly with no sanitizer report (ASan/UBSan builds)
 for p in "${_NETNS_PIDS[@]}"; do
     kill -0 "$p" 2>/dev/null || fail "emulator $p died during the test"
+    netns_kill "$p"
+done
+for f in "$S7_TEST_TMP"/srv-*.log; do
+    if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$f"; then
+        fail "sanitizer report in $(basename "$f"): $(grep -m1 -E "AddressSanitizer|LeakSanitizer|runtime error:" "$f")"
+    fi
 done
 finish

@@ -1260,7 +1260,6 @@ static int resolve(ycx *y)
         c->local_tsap = 0x0100;
         c->remote_tsap = s7_tsap_make((uint8_t)c->type, (uint8_t)c->rack, (uint8_t)c->slot);
     }
-    (void)y;
     return 0;
 }
 
