@@ -789,6 +789,7 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
                      t->db, need, len ? len - 1 : 0);
             set_cause(ck, cause, fix);
             inf->verdict = S7_DIAG_DB_TOO_SHORT;
+            inf->rc = rc;
             fail(r, idx, S7_DIAG_DB_TOO_SHORT, rec);
             return 0;
         }
