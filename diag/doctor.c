@@ -598,7 +598,6 @@ static int step_putget(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
     }
     ck->detail[0] = 0;
     peer_error(r, C_PUTGET, rc, "a 1-byte read", tmo, rec);
-    (void)tmo;
     return -1;
 }
 
