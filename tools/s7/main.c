@@ -118,8 +118,8 @@ static void print_help(FILE *f)
     fprintf(f, "s7 %s: Siemens S7 PUT/GET over ISO-on-TCP (port 102)\n\n", S7_CLI_VERSION);
     fprintf(f, "usage: s7 COMMAND HOST ... [options]\n\nCommands:\n");
     for (const cli_cmd *c = cli_cmds; c->name; c++)
-        fprintf(f, "  %-8s %-42s %s\n", c->name, c->usage, c->summary);
-    fprintf(f, "  %-8s %-42s %s\n\n", "help", "[COMMAND]", "this text, or a command's details");
+        fprintf(f, "  %-9s %-41s %s\n", c->name, c->usage, c->summary);
+    fprintf(f, "  %-9s %-41s %s\n\n", "help", "[COMMAND]", "this text, or a command's details");
     fputs(COMMON_HELP, f);
 }
 
