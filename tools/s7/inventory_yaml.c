@@ -8,12 +8,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libfyaml.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inventory.h"
+#include "yaml.h"
 #include "s7/cpu.h"
 #include "s7/tag.h"
 #include "s7/wire.h"
@@ -181,166 +181,17 @@ static void *push(void *arr_ptr, size_t *n, size_t sz)
     return a + (*n)++ * sz;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d)
-        memcpy(d, s, n + 1);
-    return d;
-}
-
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
-    return *a == *b;
-}
-
 /* ---------------------------------------------------------------- YAML helpers */
 
-typedef struct ycx {
-    const char *file;
-    inv_plant *p;
-    char *err;
-    size_t cap;
-} ycx;
-
-/* 1-based line of a node (its first scalar), 0 when unknown. */
-static int node_line(struct fy_node *n)
-{
-    for (int depth = 0; n && depth < 8; depth++) {
-        if (fy_node_is_scalar(n)) {
-            struct fy_token *t = fy_node_get_scalar_token(n);
-            const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-            return m ? m->line + 1 : 0;
-        }
-        void *it = NULL;
-        if (fy_node_is_mapping(n)) {
-            struct fy_node_pair *pr = fy_node_mapping_iterate(n, &it);
-            n = pr ? fy_node_pair_key(pr) : NULL;
-        } else if (fy_node_is_sequence(n)) {
-            n = fy_node_sequence_iterate(n, &it);
-        } else {
-            return 0;
-        }
-    }
-    return 0;
-}
-
-static int yerr_line(ycx *y, int line, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int yerr_line(ycx *y, int line, const char *fmt, ...)
-{
-    char msg[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (line)
-        snprintf(y->err, y->cap, "%s:%d: %s", y->file, line, msg);
-    else
-        snprintf(y->err, y->cap, "%s: %s", y->file, msg);
-    return -1;
-}
-
-static int yerr(ycx *y, struct fy_node *at, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int yerr(ycx *y, struct fy_node *at, const char *fmt, ...)
-{
-    char msg[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return yerr_line(y, node_line(at), "%s", msg);
-}
-
-static int oom(ycx *y) { return yerr_line(y, 0, "out of memory"); }
-
-static int is_null(struct fy_node *v)
-{
-    if (!v)
-        return 1;
-    if (!fy_node_is_scalar(v))
-        return 0;
-    size_t n;
-    const char *s = fy_node_get_scalar(v, &n);
-    return fy_node_is_null(v) || !s || n == 0 ||
-           (fy_node_get_style(v) == FYNS_PLAIN &&
-            ((n == 1 && s[0] == '~') || (n == 4 && strncmp(s, "null", 4) == 0)));
-}
-
-/* The text of a scalar into buf; -1 (error set) for a mapping, a list or a long text. */
-static int scalar(ycx *y, struct fy_node *v, const char *key, char *buf, size_t cap)
-{
-    if (!v || !fy_node_is_scalar(v))
-        return yerr(y, v, "%s: expected a single value, got %s", key,
-                    v && fy_node_is_mapping(v) ? "a mapping" : "a list");
-    size_t n;
-    const char *s = fy_node_get_scalar(v, &n);
-    if (!s)
-        s = "";
-    if (n >= cap)
-        return yerr(y, v, "%s: value too long (%zu characters, at most %zu)", key, n, cap - 1);
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    if (strlen(buf) != n)
-        return yerr(y, v, "%s: the value contains a NUL character", key);
-    return 0;
-}
-
-/* Decimal number in [min, max]; 0 or -1. */
-static int parse_num(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s || !isdigit((unsigned char)*s))
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int get_long(ycx *y, struct fy_node *v, const char *key, long min, long max,
-                    const char *example, long *out)
-{
-    char s[64];
-    if (scalar(y, v, key, s, sizeof s))
-        return -1;
-    if (parse_num(s, min, max, out))
-        return yerr(y, v, "%s: '%s' must be a number %ld..%ld, e.g. %s", key, s, min, max, example);
-    return 0;
-}
-
-static int get_str(ycx *y, struct fy_node *v, const char *key, char **out)
-{
-    char s[2048];
-    if (scalar(y, v, key, s, sizeof s))
-        return -1;
-    free(*out);
-    if (!(*out = dup_str(s)))
-        return oom(y);
-    return 0;
-}
+/* The plant being loaded (the yaml_cx's user). */
+static inv_plant *plant_of(yaml_cx *y) { return y->user; }
 
 /* A name: letters, digits, '_', '-', '.', starting with a letter, at most 40 characters
  * (names appear in firewall comments, SVG ids and file names). */
-static int get_name(ycx *y, struct fy_node *v, const char *key, char **out)
+static int get_name(yaml_cx *y, struct fy_node *v, const char *key, char **out)
 {
     char s[256];
-    if (scalar(y, v, key, s, sizeof s))
+    if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     size_t n = strlen(s);
     int ok = n >= 1 && n <= 40 && isalpha((unsigned char)s[0]);
@@ -348,12 +199,13 @@ static int get_name(ycx *y, struct fy_node *v, const char *key, char **out)
         if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
             ok = 0;
     if (!ok)
-        return yerr(y, v, "%s: '%s' is not a usable name: 1..40 letters, digits, '_', '-' or '.', "
-                          "starting with a letter, e.g. plc-line1",
-                    key, s);
+        return yaml_err(y, v,
+                        "%s: '%s' is not a usable name: 1..40 letters, digits, '_', '-' or '.', "
+                        "starting with a letter, e.g. plc-line1",
+                        key, s);
     free(*out);
-    if (!(*out = dup_str(s)))
-        return oom(y);
+    if (!(*out = yaml_strdup(s)))
+        return yaml_oom(y);
     return 0;
 }
 
@@ -374,20 +226,22 @@ static int parse_hex16(const char *s, size_t len, uint16_t *out)
 }
 
 /* tsap: "LOCAL:REMOTE" in hex. */
-static int get_tsap(ycx *y, struct fy_node *v, const char *key, uint16_t *local, uint16_t *remote)
+static int get_tsap(yaml_cx *y, struct fy_node *v, const char *key, uint16_t *local,
+                    uint16_t *remote)
 {
     char s[64];
-    if (scalar(y, v, key, s, sizeof s))
+    if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     const char *colon = strchr(s, ':');
     uint16_t l, r;
     if (!colon || parse_hex16(s, (size_t)(colon - s), &l) ||
         parse_hex16(colon + 1, strlen(colon + 1), &r))
-        return yerr(y, v, "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\" "
-                          "(LOGO!) or \"1000:1001\" (S7-200 CP243-1)",
-                    key, s, key);
+        return yaml_err(y, v,
+                        "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\" "
+                        "(LOGO!) or \"1000:1001\" (S7-200 CP243-1)",
+                        key, s, key);
     if (r == 0)
-        return yerr(y, v, "%s: '%s': the remote TSAP must not be 0000", key, s);
+        return yaml_err(y, v, "%s: '%s': the remote TSAP must not be 0000", key, s);
     *local = l;
     *remote = r;
     return 0;
@@ -395,46 +249,25 @@ static int get_tsap(ycx *y, struct fy_node *v, const char *key, uint16_t *local,
 
 static int parse_type(const char *s)
 {
-    if (ieq(s, "pg"))
+    if (yaml_ieq(s, "pg"))
         return 1;
-    if (ieq(s, "op") || ieq(s, "hmi"))
+    if (yaml_ieq(s, "op") || yaml_ieq(s, "hmi"))
         return 2;
-    if (ieq(s, "basic") || ieq(s, "s7") || ieq(s, "s7-basic"))
+    if (yaml_ieq(s, "basic") || yaml_ieq(s, "s7") || yaml_ieq(s, "s7-basic"))
         return 3;
     return 0;
 }
 
-static int get_type(ycx *y, struct fy_node *v, const char *key, int *out)
+static int get_type(yaml_cx *y, struct fy_node *v, const char *key, int *out)
 {
     char s[64];
-    if (scalar(y, v, key, s, sizeof s))
+    if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     if (!(*out = parse_type(s)))
-        return yerr(y, v, "%s: '%s' is no connection type: pg (programming device), op (operator "
-                          "panel / HMI) or basic (S7 basic, e.g. PLC to PLC)",
-                    key, s);
-    return 0;
-}
-
-/* Iterates a mapping: fn(y, key, key node, value node, ctx) per pair. */
-typedef int (*pair_fn)(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx);
-
-static int each_pair(ycx *y, struct fy_node *map, const char *what, pair_fn fn, void *ctx)
-{
-    if (!fy_node_is_mapping(map))
-        return yerr(y, map, "%s: expected a mapping (key: value lines)", what);
-    void *it = NULL;
-    struct fy_node_pair *pr;
-    while ((pr = fy_node_mapping_iterate(map, &it))) {
-        struct fy_node *kn = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
-        char k[160];
-        if (!kn || !fy_node_is_scalar(kn))
-            return yerr(y, kn ? kn : map, "%s: keys must be plain names", what);
-        if (scalar(y, kn, what, k, sizeof k))
-            return -1;
-        if (fn(y, k, kn, v, ctx))
-            return -1;
-    }
+        return yaml_err(y, v,
+                        "%s: '%s' is no connection type: pg (programming device), op (operator "
+                        "panel / HMI) or basic (S7 basic, e.g. PLC to PLC)",
+                        key, s);
     return 0;
 }
 
@@ -442,13 +275,13 @@ static int each_pair(ycx *y, struct fy_node *map, const char *what, pair_fn fn, 
 
 static int area_of(const char *s)
 {
-    if (ieq(s, "DB"))
+    if (yaml_ieq(s, "DB"))
         return S7_AREA_DB;
-    if (ieq(s, "I") || ieq(s, "E") || ieq(s, "inputs"))
+    if (yaml_ieq(s, "I") || yaml_ieq(s, "E") || yaml_ieq(s, "inputs"))
         return S7_AREA_I;
-    if (ieq(s, "Q") || ieq(s, "A") || ieq(s, "outputs"))
+    if (yaml_ieq(s, "Q") || yaml_ieq(s, "A") || yaml_ieq(s, "outputs"))
         return S7_AREA_Q;
-    if (ieq(s, "M") || ieq(s, "flags") || ieq(s, "markers"))
+    if (yaml_ieq(s, "M") || yaml_ieq(s, "flags") || yaml_ieq(s, "markers"))
         return S7_AREA_M;
     return -1;
 }
@@ -467,20 +300,22 @@ static void tag_extent(const s7_tag *t, uint32_t *first, uint32_t *len)
         *len = s7_tag_size(t) ? s7_tag_size(t) : 1;
 }
 
-static int check_tag_area(ycx *y, struct fy_node *v, const char *key, const char *text,
+static int check_tag_area(yaml_cx *y, struct fy_node *v, const char *key, const char *text,
                           const s7_tag *t)
 {
     if (t->area == S7_AREA_DB || t->area == S7_AREA_I || t->area == S7_AREA_Q ||
         t->area == S7_AREA_M)
         return 0;
-    return yerr(y, v, "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
-                      "peripheral addresses are not documented as byte ranges: copy them into a "
-                      "DB); %s",
-                key, text, RANGE_FORMS);
+    return yaml_err(y, v,
+                    "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
+                    "peripheral addresses are not documented as byte ranges: copy them into a "
+                    "DB); %s",
+                    key, text, RANGE_FORMS);
 }
 
 /* A range written as text: "DB10.DBB0..DBB63", "DB10.DBB0..63", "DB10.DBW4", "MB0..MB15". */
-static int parse_range_text(ycx *y, struct fy_node *v, const char *key, const char *s, inv_range *r)
+static int parse_range_text(yaml_cx *y, struct fy_node *v, const char *key, const char *s,
+                            inv_range *r)
 {
     char left[200], right[200], perr[256] = "";
     const char *dots = strstr(s, "..");
@@ -488,17 +323,17 @@ static int parse_range_text(ycx *y, struct fy_node *v, const char *key, const ch
     uint32_t first, len;
     if (dots) {
         if ((size_t)(dots - s) >= sizeof left || strlen(dots + 2) >= sizeof right - 16)
-            return yerr(y, v, "%s: '%s' is too long; %s", key, s, RANGE_FORMS);
+            return yaml_err(y, v, "%s: '%s' is too long; %s", key, s, RANGE_FORMS);
         snprintf(left, sizeof left, "%.*s", (int)(dots - s), s);
         snprintf(right, sizeof right, "%s", dots + 2);
     } else {
         if (strlen(s) >= sizeof left)
-            return yerr(y, v, "%s: '%.40s...' is too long; %s", key, s, RANGE_FORMS);
+            return yaml_err(y, v, "%s: '%.40s...' is too long; %s", key, s, RANGE_FORMS);
         memcpy(left, s, strlen(s) + 1);
     }
     if (s7_tag_parse(left, &t, perr, sizeof perr) < 0)
-        return yerr(y, v, "%s: '%s': %s; %s", key, left, perr[0] ? perr : "not an address",
-                    RANGE_FORMS);
+        return yaml_err(y, v, "%s: '%s': %s; %s", key, left, perr[0] ? perr : "not an address",
+                        RANGE_FORMS);
     if (check_tag_area(y, v, key, left, &t))
         return -1;
     tag_extent(&t, &first, &len);
@@ -508,7 +343,7 @@ static int parse_range_text(ycx *y, struct fy_node *v, const char *key, const ch
     r->length = len;
     if (dots) {
         long last;
-        if (parse_num(right, 0, 65535, &last) == 0) {
+        if (yaml_parse_num(right, 0, 65535, &last) == 0) {
             /* DB10.DBB0..63: the last byte */
         } else {
             char full[220];
@@ -521,25 +356,26 @@ static int parse_range_text(ycx *y, struct fy_node *v, const char *key, const ch
                 snprintf(full, sizeof full, "%s", right);
             perr[0] = 0;
             if (s7_tag_parse(full, &u, perr, sizeof perr) < 0)
-                return yerr(y, v, "%s: '%s': the end '%s' is not an address (%s); %s", key, s, right,
-                            perr[0] ? perr : "?", RANGE_FORMS);
+                return yaml_err(y, v, "%s: '%s': the end '%s' is not an address (%s); %s", key, s,
+                                right, perr[0] ? perr : "?", RANGE_FORMS);
             if (u.area != t.area || u.db != t.db)
-                return yerr(y, v, "%s: '%s': both ends must be in the same %s, e.g. "
-                                  "DB10.DBB0..DBB63",
-                            key, s, t.area == S7_AREA_DB ? "DB" : "area");
+                return yaml_err(y, v, "%s: '%s': both ends must be in the same %s, e.g. "
+                                      "DB10.DBB0..DBB63",
+                                key, s, t.area == S7_AREA_DB ? "DB" : "area");
             uint32_t f2, l2;
             tag_extent(&u, &f2, &l2);
             last = (long)(f2 + l2 - 1);
         }
         if ((uint32_t)last < first)
-            return yerr(y, v, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key, s, last,
-                        first);
+            return yaml_err(y, v, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key, s,
+                            last, first);
         r->length = (uint32_t)last - first + 1;
     }
     if (r->offset + r->length > 65536)
-        return yerr(y, v, "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
-                          "area (an S7-1500 DB larger than that is optimized)",
-                    key, s);
+        return yaml_err(y, v,
+                        "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
+                        "area (an S7-1500 DB larger than that is optimized)",
+                        key, s);
     return 0;
 }
 
@@ -549,79 +385,81 @@ typedef struct range_cx {
     char where[64];
 } range_cx;
 
-static int on_range_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     range_cx *rc = ctx;
     char key[128], s[64];
     long n;
     snprintf(key, sizeof key, "%s.%s", rc->where, k);
     if (strcmp(k, "db") == 0) {
-        if (get_long(y, v, key, 1, 65535, "db: 10", &n))
+        if (yaml_get_long(y, v, key, 1, 65535, "db: 10", &n))
             return -1;
         rc->r->db = (uint16_t)n;
         rc->have_db = 1;
     } else if (strcmp(k, "area") == 0) {
         int a;
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if ((a = area_of(s)) < 0)
-            return yerr(y, v, "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
-                              "documented as byte ranges)",
-                        key, s);
+            return yaml_err(y, v, "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
+                                  "documented as byte ranges)",
+                            key, s);
         rc->r->area = (uint8_t)a;
         rc->have_area = 1;
     } else if (strcmp(k, "offset") == 0 || strcmp(k, "start") == 0) {
-        if (get_long(y, v, key, 0, 65535, "offset: 0", &n))
+        if (yaml_get_long(y, v, key, 0, 65535, "offset: 0", &n))
             return -1;
         rc->r->offset = (uint32_t)n;
         rc->have_off = 1;
     } else if (strcmp(k, "length") == 0 || strcmp(k, "size") == 0) {
-        if (get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
+        if (yaml_get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
             return -1;
         rc->r->length = (uint32_t)n;
         rc->have_len = 1;
     } else {
-        return yerr(y, kn, "%s: unknown key '%s' (keys: db, area, offset, length)", rc->where, k);
+        return yaml_err(y, kn, "%s: unknown key '%s' (keys: db, area, offset, length)", rc->where,
+                        k);
     }
     return 0;
 }
 
-static int parse_range(ycx *y, struct fy_node *v, const char *where, inv_range *r)
+static int parse_range(yaml_cx *y, struct fy_node *v, const char *where, inv_range *r)
 {
     memset(r, 0, sizeof *r);
-    r->line = node_line(v);
-    if (is_null(v))
-        return yerr(y, v, "%s: no range given; %s", where, RANGE_FORMS);
+    r->line = yaml_line(v);
+    if (yaml_is_null(v))
+        return yaml_err(y, v, "%s: no range given; %s", where, RANGE_FORMS);
     if (fy_node_is_scalar(v)) {
         char s[200];
-        if (scalar(y, v, where, s, sizeof s))
+        if (yaml_scalar(y, v, where, s, sizeof s))
             return -1;
         return parse_range_text(y, v, where, s, r);
     }
     if (!fy_node_is_mapping(v))
-        return yerr(y, v, "%s: expected one range, got a list; %s", where, RANGE_FORMS);
+        return yaml_err(y, v, "%s: expected one range, got a list; %s", where, RANGE_FORMS);
     range_cx rc;
     memset(&rc, 0, sizeof rc);
     rc.r = r;
     snprintf(rc.where, sizeof rc.where, "%s", where);
-    if (each_pair(y, v, where, on_range_key, &rc))
+    if (yaml_each_pair(y, v, where, on_range_key, &rc))
         return -1;
     if (!rc.have_area)
         r->area = S7_AREA_DB;
     if (r->area == S7_AREA_DB && !rc.have_db)
-        return yerr(y, v, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
-                          "area: M)",
-                    where);
+        return yaml_err(y, v, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                              "area: M)",
+                        where);
     if (r->area != S7_AREA_DB && rc.have_db)
-        return yerr(y, v, "%s: db given for area %s: a DB number belongs only to area DB", where,
-                    area_letter(r->area));
+        return yaml_err(y, v, "%s: db given for area %s: a DB number belongs only to area DB",
+                        where, area_letter(r->area));
     if (!rc.have_len)
-        return yerr(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
-                    r->db, r->offset);
+        return yaml_err(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
+                        r->db, r->offset);
     if (r->offset + r->length > 65536)
-        return yerr(y, v, "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at "
-                          "most 64 KB of an area",
-                    where, r->offset, r->length);
+        return yaml_err(y, v,
+                        "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at "
+                        "most 64 KB of an area",
+                        where, r->offset, r->length);
     return 0;
 }
 
@@ -635,61 +473,64 @@ typedef struct ex_cx {
     char where[96];
 } ex_cx;
 
-static int set_dir(ycx *y, ex_cx *x, struct fy_node *at, int dir)
+static int set_dir(yaml_cx *y, ex_cx *x, struct fy_node *at, int dir)
 {
     if (x->have_dir && x->e->dir != dir)
-        return yerr(y, at, "%s: both GET and PUT: one exchange has one direction (write two "
-                           "exchanges)",
-                    x->where);
+        return yaml_err(y, at, "%s: both GET and PUT: one exchange has one direction (write two "
+                               "exchanges)",
+                        x->where);
     if (x->have_dir && x->range)
-        return yerr(y, at, "%s: the direction is given twice", x->where);
+        return yaml_err(y, at, "%s: the direction is given twice", x->where);
     x->e->dir = dir;
     x->have_dir = 1;
     return 0;
 }
 
-static int on_ex_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     ex_cx *x = ctx;
     char key[160], s[64];
     snprintf(key, sizeof key, "%s.%s", x->where, k);
     if (strcmp(k, "direction") == 0) {
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        int d = ieq(s, "get") ? INV_GET : ieq(s, "put") ? INV_PUT : -1;
+        int d = yaml_ieq(s, "get") ? INV_GET : yaml_ieq(s, "put") ? INV_PUT : -1;
         if (d < 0)
-            return yerr(y, v, "%s: '%s' must be GET (the active partner reads) or PUT (the active "
-                              "partner writes)",
-                        key, s);
+            return yaml_err(y, v,
+                            "%s: '%s' must be GET (the active partner reads) or PUT (the active "
+                            "partner writes)",
+                            key, s);
         return set_dir(y, x, kn, d);
     }
     if (strcmp(k, "get") == 0 || strcmp(k, "put") == 0 || strcmp(k, "GET") == 0 ||
         strcmp(k, "PUT") == 0) {
         if (x->range)
-            return yerr(y, kn, "%s: ranges given twice (with %s and %s)", x->where, x->range_key, k);
-        if (set_dir(y, x, kn, ieq(k, "put") ? INV_PUT : INV_GET))
+            return yaml_err(y, kn, "%s: ranges given twice (with %s and %s)", x->where,
+                            x->range_key, k);
+        if (set_dir(y, x, kn, yaml_ieq(k, "put") ? INV_PUT : INV_GET))
             return -1;
         x->range = v;
-        x->range_key = ieq(k, "put") ? "put" : "get";
+        x->range_key = yaml_ieq(k, "put") ? "put" : "get";
         return 0;
     }
     if (strcmp(k, "range") == 0 || strcmp(k, "ranges") == 0) {
         if (x->range)
-            return yerr(y, kn, "%s: ranges given twice (with %s and %s)", x->where, x->range_key, k);
+            return yaml_err(y, kn, "%s: ranges given twice (with %s and %s)", x->where,
+                            x->range_key, k);
         x->range = v;
         x->range_key = strcmp(k, "range") == 0 ? "range" : "ranges";
         return 0;
     }
     if (strcmp(k, "cycle") == 0 || strcmp(k, "cycle_ms") == 0) {
         char c[64];
-        if (is_null(v)) {
+        if (yaml_is_null(v)) {
             x->e->cycle_ms = 0;
             return 0;
         }
-        if (scalar(y, v, key, c, sizeof c))
+        if (yaml_scalar(y, v, key, c, sizeof c))
             return -1;
-        if (ieq(c, "event") || ieq(c, "on-event") || ieq(c, "on event") || ieq(c, "on-demand") ||
-            ieq(c, "acyclic")) {
+        if (yaml_ieq(c, "event") || yaml_ieq(c, "on-event") || yaml_ieq(c, "on event") ||
+            yaml_ieq(c, "on-demand") || yaml_ieq(c, "acyclic")) {
             x->e->cycle_ms = 0;
             return 0;
         }
@@ -700,46 +541,51 @@ static int on_ex_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *
         if (n >= 0 && !errno) {
             while (*end == ' ')
                 end++;
-            if (!*end || ieq(end, "ms"))
+            if (!*end || yaml_ieq(end, "ms"))
                 mul = 1;
-            else if (ieq(end, "s"))
+            else if (yaml_ieq(end, "s"))
                 mul = 1000;
-            else if (ieq(end, "min"))
+            else if (yaml_ieq(end, "min"))
                 mul = 60000;
         }
         if (!mul || n < 1 || n > 86400000 / mul)
-            return yerr(y, v, "%s: '%s' must be a time of 1 ms..24 h: milliseconds (cycle: 500), "
-                              "500ms, 2s, 1min, or 'event' for an exchange that is not cyclic",
-                        key, c);
+            return yaml_err(y, v,
+                            "%s: '%s' must be a time of 1 ms..24 h: milliseconds (cycle: 500), "
+                            "500ms, 2s, 1min, or 'event' for an exchange that is not cyclic",
+                            key, c);
         x->e->cycle_ms = n * mul;
         return 0;
     }
     if (strcmp(k, "description") == 0)
-        return is_null(v) ? 0 : get_str(y, v, key, &x->e->description);
-    return yerr(y, kn, "%s: unknown key '%s' (keys: direction, range, cycle, description; or the "
-                       "short form get: RANGE / put: RANGE)",
-                x->where, k);
+        return yaml_is_null(v) ? 0 : yaml_get_str(y, v, key, &x->e->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: direction, range, cycle, description; or the "
+                    "short form get: RANGE / put: RANGE)",
+                    x->where, k);
 }
 
-static int load_exchange(ycx *y, struct fy_node *v, const char *where, inv_exchange *e)
+static int load_exchange(yaml_cx *y, struct fy_node *v, const char *where, inv_exchange *e)
 {
     ex_cx x;
     memset(&x, 0, sizeof x);
     x.e = e;
-    e->line = node_line(v);
+    e->line = yaml_line(v);
     snprintf(x.where, sizeof x.where, "%s", where);
     if (!fy_node_is_mapping(v))
-        return yerr(y, v, "%s: expected a mapping such as {direction: GET, range: DB10.DBB0..DBB63, "
-                          "cycle: 500}",
-                    where);
-    if (each_pair(y, v, where, on_ex_key, &x))
+        return yaml_err(y, v,
+                        "%s: expected a mapping such as {direction: GET, range: DB10.DBB0..DBB63, "
+                        "cycle: 500}",
+                        where);
+    if (yaml_each_pair(y, v, where, on_ex_key, &x))
         return -1;
     if (!x.have_dir)
-        return yerr(y, v, "%s: no direction: add direction: GET (the active partner reads) or PUT "
-                          "(it writes)",
-                    where);
-    if (!x.range || is_null(x.range))
-        return yerr(y, v, "%s: no range: add range: DB10.DBB0..DBB63 (or a list of ranges)", where);
+        return yaml_err(y, v,
+                        "%s: no direction: add direction: GET (the active partner reads) or PUT "
+                        "(it writes)",
+                        where);
+    if (!x.range || yaml_is_null(x.range))
+        return yaml_err(y, v, "%s: no range: add range: DB10.DBB0..DBB63 (or a list of ranges)",
+                        where);
     if (fy_node_is_sequence(x.range)) {
         void *it = NULL;
         struct fy_node *r;
@@ -749,20 +595,20 @@ static int load_exchange(ycx *y, struct fy_node *v, const char *where, inv_excha
             snprintf(w, sizeof w, "%s.%s[%d]", where, x.range_key, i++);
             inv_range *nr = push(&e->ranges, &e->nranges, sizeof *nr);
             if (!nr)
-                return oom(y);
+                return yaml_oom(y);
             if (parse_range(y, r, w, nr))
                 return -1;
         }
         if (!e->nranges)
-            return yerr(y, x.range, "%s.%s: the list is empty: give at least one range", where,
-                        x.range_key);
+            return yaml_err(y, x.range, "%s.%s: the list is empty: give at least one range", where,
+                            x.range_key);
         return 0;
     }
     char w[128];
     snprintf(w, sizeof w, "%s.%s", where, x.range_key);
     inv_range *nr = push(&e->ranges, &e->nranges, sizeof *nr);
     if (!nr)
-        return oom(y);
+        return yaml_oom(y);
     return parse_range(y, x.range, w, nr);
 }
 
@@ -777,7 +623,7 @@ typedef struct conn_cx {
     char where[64];
 } conn_cx;
 
-static int on_conn_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     conn_cx *x = ctx;
     char key[128];
@@ -786,16 +632,16 @@ static int on_conn_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node
         x->exchanges = v;
         return 0;
     }
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "name") == 0)
         return get_name(y, v, key, &x->c->name);
     if (strcmp(k, "active") == 0) {
-        x->active_line = node_line(v);
+        x->active_line = yaml_line(v);
         return get_name(y, v, key, &x->active);
     }
     if (strcmp(k, "passive") == 0) {
-        x->passive_line = node_line(v);
+        x->passive_line = yaml_line(v);
         return get_name(y, v, key, &x->passive);
     }
     if (strcmp(k, "type") == 0)
@@ -807,79 +653,84 @@ static int on_conn_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node
         return 0;
     }
     if (strcmp(k, "description") == 0)
-        return get_str(y, v, key, &x->c->description);
-    return yerr(y, kn, "%s: unknown key '%s' (keys: name, active, passive, type, tsap, description, "
-                       "exchanges)",
-                x->where, k);
+        return yaml_get_str(y, v, key, &x->c->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: name, active, passive, type, tsap, description, "
+                    "exchanges)",
+                    x->where, k);
 }
 
-static int load_conns(ycx *y, struct fy_node *v)
+static int load_conns(yaml_cx *y, struct fy_node *v)
 {
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yerr(y, v, "connections: expected a list (lines starting with '- name: ...')");
+        return yaml_err(y, v, "connections: expected a list (lines starting with '- name: ...')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        inv_conn *c = push(&y->p->conns, &y->p->nconns, sizeof *c);
+        inv_conn *c = push(&plant_of(y)->conns, &plant_of(y)->nconns, sizeof *c);
         if (!c)
-            return oom(y);
+            return yaml_oom(y);
         conn_cx x;
         memset(&x, 0, sizeof x);
         x.c = c;
-        c->line = node_line(e);
+        c->line = yaml_line(e);
         c->rack = c->slot = -1;
         snprintf(x.where, sizeof x.where, "connections[%d]", i);
-        int rc = fy_node_is_mapping(e) ? each_pair(y, e, x.where, on_conn_key, &x)
-                                       : yerr(y, e, "%s: expected a mapping with name, active, "
-                                                    "passive and exchanges",
-                                              x.where);
+        int rc = fy_node_is_mapping(e) ? yaml_each_pair(y, e, x.where, on_conn_key, &x)
+                                       : yaml_err(y, e, "%s: expected a mapping with name, active, "
+                                                        "passive and exchanges",
+                                                  x.where);
         if (rc == 0 && !c->name)
-            rc = yerr(y, e, "%s: no name (e.g. name: hmi1-plc-line)", x.where);
+            rc = yaml_err(y, e, "%s: no name (e.g. name: hmi1-plc-line)", x.where);
         if (rc == 0)
             snprintf(x.where, sizeof x.where, "connection %s", c->name);
         if (rc == 0 && !x.active)
-            rc = yerr(y, e, "%s: no active partner: active: NAME is the partner that connects "
-                            "(the client)",
-                      x.where);
+            rc = yaml_err(y, e, "%s: no active partner: active: NAME is the partner that connects "
+                                "(the client)",
+                          x.where);
         if (rc == 0 && !x.passive)
-            rc = yerr(y, e, "%s: no passive partner: passive: NAME is the CPU that serves port "
-                            "102",
-                      x.where);
-        for (size_t k = 0; rc == 0 && k + 1 < y->p->nconns; k++)
-            if (strcmp(y->p->conns[k].name, c->name) == 0)
-                rc = yerr(y, e, "%s: the name is used twice (first at line %d): connection names "
-                                "must be unique",
-                          x.where, y->p->conns[k].line);
+            rc = yaml_err(y, e, "%s: no passive partner: passive: NAME is the CPU that serves port "
+                                "102",
+                          x.where);
+        for (size_t k = 0; rc == 0 && k + 1 < plant_of(y)->nconns; k++)
+            if (strcmp(plant_of(y)->conns[k].name, c->name) == 0)
+                rc = yaml_err(y, e,
+                              "%s: the name is used twice (first at line %d): connection names "
+                              "must be unique",
+                              x.where, plant_of(y)->conns[k].line);
         if (rc == 0) {
-            const inv_partner *a = inv_find_partner(y->p, x.active);
-            const inv_partner *pp = inv_find_partner(y->p, x.passive);
+            const inv_partner *a = inv_find_partner(plant_of(y), x.active);
+            const inv_partner *pp = inv_find_partner(plant_of(y), x.passive);
             if (!a)
-                rc = yerr_line(y, x.active_line, "%s: active partner '%s' is not in partners", x.where,
-                               x.active);
+                rc = yaml_err_line(y, x.active_line, "%s: active partner '%s' is not in partners",
+                                   x.where, x.active);
             else if (!pp)
-                rc = yerr_line(y, x.passive_line, "%s: passive partner '%s' is not in partners",
-                               x.where, x.passive);
+                rc = yaml_err_line(y, x.passive_line, "%s: passive partner '%s' is not in partners",
+                                   x.where, x.passive);
             else if (a == pp)
-                rc = yerr_line(y, x.passive_line, "%s: '%s' is both active and passive: a connection "
-                                                  "joins two partners",
-                               x.where, x.active);
+                rc = yaml_err_line(y, x.passive_line,
+                                   "%s: '%s' is both active and passive: a connection "
+                                   "joins two partners",
+                                   x.where, x.active);
             if (rc == 0) {
-                c->active = (size_t)(a - y->p->partners);
-                c->passive = (size_t)(pp - y->p->partners);
+                c->active = (size_t)(a - plant_of(y)->partners);
+                c->passive = (size_t)(pp - plant_of(y)->partners);
             }
         }
         if (rc == 0) {
-            if (!x.exchanges || is_null(x.exchanges))
-                rc = yerr(y, e, "%s: no exchanges: list what it reads or writes, e.g. exchanges: "
-                                "[{direction: GET, range: DB10.DBB0..DBB63, cycle: 500}]",
-                          x.where);
+            if (!x.exchanges || yaml_is_null(x.exchanges))
+                rc = yaml_err(y, e,
+                              "%s: no exchanges: list what it reads or writes, e.g. exchanges: "
+                              "[{direction: GET, range: DB10.DBB0..DBB63, cycle: 500}]",
+                              x.where);
             else if (!fy_node_is_sequence(x.exchanges))
-                rc = yerr(y, x.exchanges, "%s: exchanges: expected a list (lines starting with '- "
-                                          "direction: GET')",
-                          x.where);
+                rc = yaml_err(y, x.exchanges,
+                              "%s: exchanges: expected a list (lines starting with '- "
+                              "direction: GET')",
+                              x.where);
         }
         if (rc == 0) {
             void *it2 = NULL;
@@ -889,10 +740,10 @@ static int load_conns(ycx *y, struct fy_node *v)
                 char w[96];
                 snprintf(w, sizeof w, "%s exchanges[%d]", x.where, j++);
                 inv_exchange *ex = push(&c->ex, &c->nex, sizeof *ex);
-                rc = ex ? load_exchange(y, xe, w, ex) : oom(y);
+                rc = ex ? load_exchange(y, xe, w, ex) : yaml_oom(y);
             }
             if (rc == 0 && !c->nex)
-                rc = yerr(y, x.exchanges, "%s: exchanges: the list is empty", x.where);
+                rc = yaml_err(y, x.exchanges, "%s: exchanges: the list is empty", x.where);
         }
         free(x.active);
         free(x.passive);
@@ -927,77 +778,80 @@ static int parse_ipv4(const char *s, uint32_t *ip)
     return 0;
 }
 
-static int on_partner_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
+                          void *ctx)
 {
     partner_cx *x = ctx;
     inv_partner *pt = x->pt;
     char key[128], s[128];
     long n;
     snprintf(key, sizeof key, "%s.%s", x->where, k);
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "name") == 0)
         return get_name(y, v, key, &pt->name);
     if (strcmp(k, "address") == 0 || strcmp(k, "ip") == 0) {
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (strchr(s, ':') && !strchr(strchr(s, ':') + 1, ':'))
-            return yerr(y, v, "%s: '%s': give the port separately (port: %s), the address is an "
-                              "IPv4 address such as 192.168.0.10",
-                        key, s, strchr(s, ':') + 1);
+            return yaml_err(y, v,
+                            "%s: '%s': give the port separately (port: %s), the address is an "
+                            "IPv4 address such as 192.168.0.10",
+                            key, s, strchr(s, ':') + 1);
         if (parse_ipv4(s, &pt->ip))
-            return yerr(y, v, "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
-                              "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
-                              "supported: firewall rules need the address)",
-                        key, s);
+            return yaml_err(y, v, "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
+                                  "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
+                                  "supported: firewall rules need the address)",
+                            key, s);
         if (pt->ip == 0 || pt->ip == 0xFFFFFFFFu || (pt->ip >> 28) == 0xE || (pt->ip >> 24) == 0)
-            return yerr(y, v, "%s: '%s' is not a host address (0.x, broadcast and multicast "
-                              "addresses cannot be S7 partners)",
-                        key, s);
+            return yaml_err(y, v, "%s: '%s' is not a host address (0.x, broadcast and multicast "
+                                  "addresses cannot be S7 partners)",
+                            key, s);
         struct in_addr na = {htonl(pt->ip)};
         inet_ntop(AF_INET, &na, pt->address, sizeof pt->address);
         return 0;
     }
     if (strcmp(k, "port") == 0) {
-        if (get_long(y, v, key, 1, 65535, "port: 102 (S7 serves TCP port 102)", &n))
+        if (yaml_get_long(y, v, key, 1, 65535, "port: 102 (S7 serves TCP port 102)", &n))
             return -1;
         pt->port = (uint16_t)n;
         return 0;
     }
     if (strcmp(k, "cell") == 0 || strcmp(k, "segment") == 0) {
-        x->cell_line = node_line(v);
+        x->cell_line = yaml_line(v);
         return get_name(y, v, key, &x->cell);
     }
     if (strcmp(k, "kind") == 0) {
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         for (int i = 0; i < INV_KIND__COUNT; i++)
-            if (ieq(s, KIND_NAMES[i])) {
+            if (yaml_ieq(s, KIND_NAMES[i])) {
                 pt->kind = i;
                 return 0;
             }
-        return yerr(y, v, "%s: '%s' is no kind (kinds: plc, hmi, scada, engineering, gateway, pc, "
-                          "other)",
-                    key, s);
+        return yaml_err(y, v,
+                        "%s: '%s' is no kind (kinds: plc, hmi, scada, engineering, gateway, pc, "
+                        "other)",
+                        key, s);
     }
     if (strcmp(k, "profile") == 0) {
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (!s7_profile_find(s))
-            return yerr(y, v, "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                              "s7-1500, logo8, s7-200smart)",
-                        key, s);
-        return get_str(y, v, key, &pt->profile);
+            return yaml_err(y, v, "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                                  "s7-1500, logo8, s7-200smart)",
+                            key, s);
+        return yaml_get_str(y, v, key, &pt->profile);
     }
     if (strcmp(k, "rack") == 0) {
-        if (get_long(y, v, key, 0, 7, "rack: 0", &n))
+        if (yaml_get_long(y, v, key, 0, 7, "rack: 0", &n))
             return -1;
         pt->rack = (int)n;
         x->have_rs = 1;
         return 0;
     }
     if (strcmp(k, "slot") == 0) {
-        if (get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
+        if (yaml_get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
             return -1;
         pt->slot = (int)n;
         x->have_rs = 1;
@@ -1010,91 +864,99 @@ static int on_partner_key(ycx *y, const char *k, struct fy_node *kn, struct fy_n
     if (strcmp(k, "type") == 0)
         return get_type(y, v, key, &pt->type);
     if (strcmp(k, "description") == 0)
-        return get_str(y, v, key, &pt->description);
-    return yerr(y, kn, "%s: unknown key '%s' (keys: name, address, port, cell, kind, profile, rack, "
-                       "slot, tsap, type, description)",
-                x->where, k);
+        return yaml_get_str(y, v, key, &pt->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: name, address, port, cell, kind, profile, rack, "
+                    "slot, tsap, type, description)",
+                    x->where, k);
 }
 
-static int load_partners(ycx *y, struct fy_node *v, int cells_declared)
+static int load_partners(yaml_cx *y, struct fy_node *v, int cells_declared)
 {
-    if (is_null(v) || !fy_node_is_sequence(v))
-        return yerr(y, v, "partners: expected a list (lines starting with '- name: ...')");
+    if (yaml_is_null(v) || !fy_node_is_sequence(v))
+        return yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        inv_partner *pt = push(&y->p->partners, &y->p->npartners, sizeof *pt);
+        inv_partner *pt = push(&plant_of(y)->partners, &plant_of(y)->npartners, sizeof *pt);
         if (!pt)
-            return oom(y);
+            return yaml_oom(y);
         partner_cx x;
         memset(&x, 0, sizeof x);
         x.pt = pt;
         pt->rack = pt->slot = -1;
         pt->port = 102;
         pt->kind = INV_KIND_OTHER;
-        pt->line = node_line(e);
+        pt->line = yaml_line(e);
         snprintf(x.where, sizeof x.where, "partners[%d]", i);
-        int rc = fy_node_is_mapping(e) ? each_pair(y, e, x.where, on_partner_key, &x)
-                                       : yerr(y, e, "%s: expected a mapping with name, address and "
-                                                    "cell",
-                                              x.where);
+        int rc = fy_node_is_mapping(e) ? yaml_each_pair(y, e, x.where, on_partner_key, &x)
+                                       : yaml_err(y, e,
+                                                  "%s: expected a mapping with name, address and "
+                                                  "cell",
+                                                  x.where);
         if (rc == 0 && !pt->name)
-            rc = yerr(y, e, "%s: no name (e.g. name: plc-line1)", x.where);
+            rc = yaml_err(y, e, "%s: no name (e.g. name: plc-line1)", x.where);
         if (rc == 0)
             snprintf(x.where, sizeof x.where, "partner %s", pt->name);
         if (rc == 0 && !pt->address[0])
-            rc = yerr(y, e, "%s: no address (e.g. address: 192.168.0.10)", x.where);
+            rc = yaml_err(y, e, "%s: no address (e.g. address: 192.168.0.10)", x.where);
         if (rc == 0 && !x.cell)
-            rc = yerr(y, e, "%s: no cell: name the cell or network segment it sits in (e.g. cell: "
-                            "line1)",
-                      x.where);
+            rc = yaml_err(y, e,
+                          "%s: no cell: name the cell or network segment it sits in (e.g. cell: "
+                          "line1)",
+                          x.where);
         if (rc == 0 && x.have_tsap && x.have_rs)
-            rc = yerr(y, e, "%s: tsap and rack/slot both given: the remote TSAP already names the "
-                            "rack and slot; keep one of them",
-                      x.where);
-        for (size_t k = 0; rc == 0 && k + 1 < y->p->npartners; k++) {
-            const inv_partner *o = &y->p->partners[k];
+            rc = yaml_err(y, e,
+                          "%s: tsap and rack/slot both given: the remote TSAP already names the "
+                          "rack and slot; keep one of them",
+                          x.where);
+        for (size_t k = 0; rc == 0 && k + 1 < plant_of(y)->npartners; k++) {
+            const inv_partner *o = &plant_of(y)->partners[k];
             if (strcmp(o->name, pt->name) == 0)
-                rc = yerr(y, e, "%s: the name is used twice (first at line %d): partner names must "
-                                "be unique",
-                          x.where, o->line);
+                rc = yaml_err(y, e,
+                              "%s: the name is used twice (first at line %d): partner names must "
+                              "be unique",
+                              x.where, o->line);
             else if (o->ip == pt->ip && o->port == pt->port)
-                rc = yerr(y, e, "%s: address %s:%u is also partner %s's (line %d): one partner per "
-                                "address",
-                          x.where, pt->address, pt->port, o->name, o->line);
+                rc = yaml_err(y, e,
+                              "%s: address %s:%u is also partner %s's (line %d): one partner per "
+                              "address",
+                              x.where, pt->address, pt->port, o->name, o->line);
         }
         if (rc == 0) {
             size_t c;
-            for (c = 0; c < y->p->ncells; c++)
-                if (strcmp(y->p->cells[c].name, x.cell) == 0)
+            for (c = 0; c < plant_of(y)->ncells; c++)
+                if (strcmp(plant_of(y)->cells[c].name, x.cell) == 0)
                     break;
-            if (c == y->p->ncells && cells_declared) {
+            if (c == plant_of(y)->ncells && cells_declared) {
                 char names[400] = "";
-                for (size_t k = 0; k < y->p->ncells; k++) {
+                for (size_t k = 0; k < plant_of(y)->ncells; k++) {
                     size_t l = strlen(names);
-                    snprintf(names + l, sizeof names - l, "%s%s", k ? ", " : "", y->p->cells[k].name);
+                    snprintf(names + l, sizeof names - l, "%s%s", k ? ", " : "",
+                             plant_of(y)->cells[k].name);
                 }
-                rc = yerr_line(y, x.cell_line, "%s: cell '%s' is not in cells (cells: %s)", x.where,
-                               x.cell, names);
-            } else if (c == y->p->ncells) { /* no cells: list, cells come from the partners */
-                inv_cell *nc = push(&y->p->cells, &y->p->ncells, sizeof *nc);
-                if (!nc || !(nc->name = dup_str(x.cell)))
-                    rc = oom(y);
+                rc = yaml_err_line(y, x.cell_line, "%s: cell '%s' is not in cells (cells: %s)",
+                                   x.where, x.cell, names);
+            } else if (c ==
+                       plant_of(y)->ncells) { /* no cells: list, cells come from the partners */
+                inv_cell *nc = push(&plant_of(y)->cells, &plant_of(y)->ncells, sizeof *nc);
+                if (!nc || !(nc->name = yaml_strdup(x.cell)))
+                    rc = yaml_oom(y);
                 else
                     nc->line = x.cell_line;
             }
             if (rc == 0) {
-                const inv_cell *cl = &y->p->cells[c];
+                const inv_cell *cl = &plant_of(y)->cells[c];
                 uint32_t mask = cl->prefix ? 0xFFFFFFFFu << (32 - cl->prefix) : 0;
                 pt->cell = c;
                 if (cl->has_subnet && (pt->ip & mask) != cl->net) {
                     struct in_addr na = {htonl(cl->net)};
                     char nb[16];
                     inet_ntop(AF_INET, &na, nb, sizeof nb);
-                    rc = yerr(y, e, "%s: address %s is not in cell %s's subnet %s/%d: fix the "
-                                    "address or the cell",
-                              x.where, pt->address, cl->name, nb, cl->prefix);
+                    rc = yaml_err(y, e, "%s: address %s is not in cell %s's subnet %s/%d: fix the "
+                                        "address or the cell",
+                                  x.where, pt->address, cl->name, nb, cl->prefix);
                 }
             }
         }
@@ -1103,9 +965,10 @@ static int load_partners(ycx *y, struct fy_node *v, int cells_declared)
             return -1;
         i++;
     }
-    if (!y->p->npartners)
-        return yerr(y, v, "partners: the list is empty: document at least the two partners of a "
-                          "connection");
+    if (!plant_of(y)->npartners)
+        return yaml_err(y, v,
+                        "partners: the list is empty: document at least the two partners of a "
+                        "connection");
     return 0;
 }
 
@@ -1116,74 +979,75 @@ typedef struct cell_cx {
     char where[48];
 } cell_cx;
 
-static int on_cell_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     cell_cx *x = ctx;
     char key[96], s[64];
     snprintf(key, sizeof key, "%s.%s", x->where, k);
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "name") == 0)
         return get_name(y, v, key, &x->c->name);
     if (strcmp(k, "description") == 0)
-        return get_str(y, v, key, &x->c->description);
+        return yaml_get_str(y, v, key, &x->c->description);
     if (strcmp(k, "subnet") == 0) {
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         char *slash = strchr(s, '/');
         long pfx;
         uint32_t ip;
         if (!slash)
-            return yerr(y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24", key, s);
+            return yaml_err(y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24", key, s);
         *slash = 0;
-        if (parse_ipv4(s, &ip) || parse_num(slash + 1, 0, 32, &pfx))
-            return yerr(y, v, "%s: '%s/%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32, e.g. "
-                              "10.10.1.0/24",
-                        key, s, slash + 1);
+        if (parse_ipv4(s, &ip) || yaml_parse_num(slash + 1, 0, 32, &pfx))
+            return yaml_err(y, v,
+                            "%s: '%s/%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32, e.g. "
+                            "10.10.1.0/24",
+                            key, s, slash + 1);
         uint32_t mask = pfx ? 0xFFFFFFFFu << (32 - pfx) : 0;
         if (ip & ~mask) {
             struct in_addr na = {htonl(ip & mask)};
             char nb[16];
             inet_ntop(AF_INET, &na, nb, sizeof nb);
-            return yerr(y, v, "%s: '%s/%ld' has host bits set: the network is %s/%ld", key, s, pfx,
-                        nb, pfx);
+            return yaml_err(y, v, "%s: '%s/%ld' has host bits set: the network is %s/%ld", key, s,
+                            pfx, nb, pfx);
         }
         x->c->has_subnet = 1;
         x->c->net = ip;
         x->c->prefix = (int)pfx;
         return 0;
     }
-    return yerr(y, kn, "%s: unknown key '%s' (keys: name, subnet, description)", x->where, k);
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, subnet, description)", x->where, k);
 }
 
-static int load_cells(ycx *y, struct fy_node *v)
+static int load_cells(yaml_cx *y, struct fy_node *v)
 {
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yerr(y, v, "cells: expected a list (lines starting with '- name: ...')");
+        return yaml_err(y, v, "cells: expected a list (lines starting with '- name: ...')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        inv_cell *c = push(&y->p->cells, &y->p->ncells, sizeof *c);
+        inv_cell *c = push(&plant_of(y)->cells, &plant_of(y)->ncells, sizeof *c);
         if (!c)
-            return oom(y);
+            return yaml_oom(y);
         cell_cx x = {c, ""};
-        c->line = node_line(e);
+        c->line = yaml_line(e);
         snprintf(x.where, sizeof x.where, "cells[%d]", i);
         if (fy_node_is_scalar(e)) { /* - line1 */
             if (get_name(y, e, x.where, &c->name))
                 return -1;
-        } else if (each_pair(y, e, x.where, on_cell_key, &x)) {
+        } else if (yaml_each_pair(y, e, x.where, on_cell_key, &x)) {
             return -1;
         }
         if (!c->name)
-            return yerr(y, e, "%s: no name (e.g. name: line1)", x.where);
-        for (size_t k = 0; k + 1 < y->p->ncells; k++)
-            if (strcmp(y->p->cells[k].name, c->name) == 0)
-                return yerr(y, e, "cell %s: the name is used twice (first at line %d)", c->name,
-                            y->p->cells[k].line);
+            return yaml_err(y, e, "%s: no name (e.g. name: line1)", x.where);
+        for (size_t k = 0; k + 1 < plant_of(y)->ncells; k++)
+            if (strcmp(plant_of(y)->cells[k].name, c->name) == 0)
+                return yaml_err(y, e, "cell %s: the name is used twice (first at line %d)", c->name,
+                                plant_of(y)->cells[k].line);
         i++;
     }
     return 0;
@@ -1196,13 +1060,13 @@ typedef struct top_cx {
     int have_cells;
 } top_cx;
 
-static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     top_cx *t = ctx;
     long n;
     if (strcmp(k, "cells") == 0) {
         t->cells = v;
-        t->have_cells = !is_null(v);
+        t->have_cells = !yaml_is_null(v);
         return 0;
     }
     if (strcmp(k, "partners") == 0) {
@@ -1213,31 +1077,31 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         t->conns = v;
         return 0;
     }
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "version") == 0) {
-        if (get_long(y, v, k, 1, 1, "version: 1", &n))
-            return yerr(y, v, "version: this s7 reads inventory version 1 (docs/inventory.md)");
+        if (yaml_get_long(y, v, k, 1, 1, "version: 1", &n))
+            return yaml_err(y, v, "version: this s7 reads inventory version 1 (docs/inventory.md)");
         return 0;
     }
     if (strcmp(k, "plant") == 0 || strcmp(k, "title") == 0)
-        return get_str(y, v, k, &y->p->plant);
+        return yaml_get_str(y, v, k, &plant_of(y)->plant);
     if (strcmp(k, "description") == 0)
-        return get_str(y, v, k, &y->p->description);
+        return yaml_get_str(y, v, k, &plant_of(y)->description);
     if (strcmp(k, "revision") == 0)
-        return get_str(y, v, k, &y->p->revision);
-    return yerr(y, kn, "unknown key '%s' (keys: version, plant, description, revision, cells, "
-                       "partners, connections)",
-                k);
+        return yaml_get_str(y, v, k, &plant_of(y)->revision);
+    return yaml_err(y, kn, "unknown key '%s' (keys: version, plant, description, revision, cells, "
+                           "partners, connections)",
+                    k);
 }
 
 /* Connection type and TSAPs of each connection from the file's partners. */
-static int resolve(ycx *y)
+static int resolve(yaml_cx *y)
 {
-    for (size_t i = 0; i < y->p->nconns; i++) {
-        inv_conn *c = &y->p->conns[i];
-        const inv_partner *a = &y->p->partners[c->active];
-        const inv_partner *pp = &y->p->partners[c->passive];
+    for (size_t i = 0; i < plant_of(y)->nconns; i++) {
+        inv_conn *c = &plant_of(y)->conns[i];
+        const inv_partner *a = &plant_of(y)->partners[c->active];
+        const inv_partner *pp = &plant_of(y)->partners[c->passive];
         const s7_profile *prof = pp->profile ? s7_profile_find(pp->profile) : NULL;
         if (!c->type)
             c->type = a->type ? a->type : 1;
@@ -1263,80 +1127,25 @@ static int resolve(ycx *y)
     return 0;
 }
 
-/* libfyaml's diagnostics are collected, never printed. */
-static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && cap)
-        vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 int inv_load(inv_plant *p, const char *path, char *err, size_t errcap)
 {
     memset(p, 0, sizeof *p);
-    ycx y = {path, p, err, errcap};
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return set_err(err, errcap, "cannot read the inventory %s: %s", path, strerror(errno));
-    fclose(probe);
-
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_discard;
-    dc.level = FYET_ERROR;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag)
-        return set_err(err, errcap, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pc;
-    memset(&pc, 0, sizeof pc);
-    pc.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
-    pc.diag = diag;
-    struct fy_document *doc = fy_document_build_from_file(&pc, path);
-    int rc = 0;
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            rc = set_err(err, errcap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
-                         e->column + 1, e->msg ? e->msg : "syntax error");
-        else
-            rc = set_err(err, errcap, "%s: no YAML document in it (empty?): expected partners: and "
-                                      "connections:",
-                         path);
-    } else {
-        struct fy_node *root = fy_document_root(doc);
+    yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = p,
+                 .msg_cap = 700, .str_cap = 2048, .nul_ok = 0, .num = NULL};
+    struct fy_node *root = yaml_open(&y, "the inventory", "partners: and connections:");
+    int rc = root ? 0 : -1;
+    if (root) {
         top_cx t;
         memset(&t, 0, sizeof t);
-        if (!root)
-            rc = set_err(err, errcap, "%s: the file is empty: expected partners: and connections:",
-                         path);
-        else if (!fy_node_is_mapping(root))
-            rc = yerr(&y, root, "the top level must be a mapping of keys (plant:, cells:, "
-                                "partners:, connections:)");
+        if (!fy_node_is_mapping(root))
+            rc = yaml_err(&y, root, "the top level must be a mapping of keys (plant:, cells:, "
+                                    "partners:, connections:)");
         else
-            rc = each_pair(&y, root, "inventory", on_top, &t);
+            rc = yaml_each_pair(&y, root, "inventory", on_top, &t);
         if (rc == 0 && !t.partners)
-            rc = yerr_line(&y, 1, "no partners: list the partners (partners: - name: ... address: "
-                                  "...)");
+            rc = yaml_err_line(&y, 1,
+                               "no partners: list the partners (partners: - name: ... address: "
+                               "...)");
         if (rc == 0)
             rc = load_cells(&y, t.cells);
         if (rc == 0)
@@ -1345,11 +1154,11 @@ int inv_load(inv_plant *p, const char *path, char *err, size_t errcap)
             rc = load_conns(&y, t.conns);
         if (rc == 0)
             rc = resolve(&y);
-        fy_document_destroy(doc);
+        yaml_close(&y);
     }
-    fy_diag_destroy(diag);
-    if (rc == 0 && (!(p->file = dup_str(path)) || (!p->plant && !(p->plant = dup_str(path)))))
-        rc = set_err(err, errcap, "out of memory");
+    if (rc == 0 &&
+        (!(p->file = yaml_strdup(path)) || (!p->plant && !(p->plant = yaml_strdup(path)))))
+        rc = yaml_set_err(err, errcap, "out of memory");
     if (rc)
         inv_free(p);
     return rc;

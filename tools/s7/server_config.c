@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <libfyaml.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
+#include "yaml.h"
 #include "s7/retain.h"
 #include "s7/wire.h"
 
@@ -68,23 +68,13 @@ void srv_config_free(srv_config *c)
     memset(c, 0, sizeof *c);
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 int srv_config_push(char ***list, size_t *n, const char *s)
 {
     char **l = realloc(*list, (*n + 1) * sizeof *l);
     if (!l)
         return -1;
     *list = l;
-    if (!(l[*n] = dup_n(s, strlen(s))))
+    if (!(l[*n] = yaml_strdup(s)))
         return -1;
     (*n)++;
     return 0;
@@ -133,14 +123,6 @@ int srv_config_push_access(srv_config *c, uint8_t area, uint16_t db, int access)
 
 /* ---------------------------------------------------------------- shared parsers */
 
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return 0;
-    return *a == *b;
-}
-
 /* Decimal (or 0x hex) in [min, max].  0 or -1. */
 static int parse_num(const char *s, long min, long max, long *out)
 {
@@ -157,32 +139,16 @@ static int parse_num(const char *s, long min, long max, long *out)
     return 0;
 }
 
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && cap)
-        vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 int srv_parse_bool(const char *s, int *out)
 {
     static const char *const yes[] = {"on", "true", "yes", "1", "enabled"};
     static const char *const no[] = {"off", "false", "no", "0", "disabled"};
     for (size_t i = 0; i < 5; i++) {
-        if (ieq(s, yes[i])) {
+        if (yaml_ieq(s, yes[i])) {
             *out = 1;
             return 0;
         }
-        if (ieq(s, no[i])) {
+        if (yaml_ieq(s, no[i])) {
             *out = 0;
             return 0;
         }
@@ -192,26 +158,26 @@ int srv_parse_bool(const char *s, int *out)
 
 int srv_parse_access(const char *s, int *out, char *err, size_t errcap)
 {
-    if (ieq(s, "read-write") || ieq(s, "rw") || ieq(s, "read_write"))
+    if (yaml_ieq(s, "read-write") || yaml_ieq(s, "rw") || yaml_ieq(s, "read_write"))
         *out = S7_ACCESS_RW;
-    else if (ieq(s, "read-only") || ieq(s, "ro") || ieq(s, "read_only"))
+    else if (yaml_ieq(s, "read-only") || yaml_ieq(s, "ro") || yaml_ieq(s, "read_only"))
         *out = S7_ACCESS_RO;
-    else if (ieq(s, "none") || ieq(s, "no-access"))
+    else if (yaml_ieq(s, "none") || yaml_ieq(s, "no-access"))
         *out = S7_ACCESS_NONE;
     else
-        return set_err(err, errcap, "access '%s': expected read-write, read-only or none", s);
+        return yaml_set_err(err, errcap, "access '%s': expected read-write, read-only or none", s);
     return 0;
 }
 
 int srv_parse_conn_type(const char *s, int *out)
 {
-    if (ieq(s, "total") || ieq(s, "all"))
+    if (yaml_ieq(s, "total") || yaml_ieq(s, "all"))
         *out = 0;
-    else if (ieq(s, "pg"))
+    else if (yaml_ieq(s, "pg"))
         *out = 1;
-    else if (ieq(s, "op") || ieq(s, "hmi"))
+    else if (yaml_ieq(s, "op") || yaml_ieq(s, "hmi"))
         *out = 2;
-    else if (ieq(s, "basic") || ieq(s, "s7") || ieq(s, "s7-basic"))
+    else if (yaml_ieq(s, "basic") || yaml_ieq(s, "s7") || yaml_ieq(s, "s7-basic"))
         *out = 3;
     else
         return -1;
@@ -220,17 +186,17 @@ int srv_parse_conn_type(const char *s, int *out)
 
 int srv_area_code(const char *s)
 {
-    if (ieq(s, "I") || ieq(s, "E") || ieq(s, "inputs"))
+    if (yaml_ieq(s, "I") || yaml_ieq(s, "E") || yaml_ieq(s, "inputs"))
         return S7_AREA_I;
-    if (ieq(s, "Q") || ieq(s, "A") || ieq(s, "outputs"))
+    if (yaml_ieq(s, "Q") || yaml_ieq(s, "A") || yaml_ieq(s, "outputs"))
         return S7_AREA_Q;
-    if (ieq(s, "M") || ieq(s, "flags") || ieq(s, "markers"))
+    if (yaml_ieq(s, "M") || yaml_ieq(s, "flags") || yaml_ieq(s, "markers"))
         return S7_AREA_M;
-    if (ieq(s, "T") || ieq(s, "timers"))
+    if (yaml_ieq(s, "T") || yaml_ieq(s, "timers"))
         return S7_AREA_T;
-    if (ieq(s, "C") || ieq(s, "Z") || ieq(s, "counters"))
+    if (yaml_ieq(s, "C") || yaml_ieq(s, "Z") || yaml_ieq(s, "counters"))
         return S7_AREA_C;
-    if (ieq(s, "DB") || ieq(s, "DBs"))
+    if (yaml_ieq(s, "DB") || yaml_ieq(s, "DBs"))
         return S7_AREA_DB;
     return -1;
 }
@@ -241,34 +207,36 @@ int srv_parse_db(const char *spec, srv_db *out, char *err, size_t errcap)
     memset(out, 0, sizeof *out);
     out->access = -1;
     if (strlen(spec) >= sizeof buf)
-        return set_err(err, errcap, "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]",
-                       spec);
+        return yaml_set_err(
+            err, errcap, "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     char *save = NULL;
     char *num = strtok_r(buf, ":", &save);
     char *size = num ? strtok_r(NULL, ":", &save) : NULL;
     long v;
     if (!num || !size)
-        return set_err(err, errcap, "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
-                                    "5:100:retain",
-                       spec);
+        return yaml_set_err(err, errcap,
+                            "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
+                            "5:100:retain",
+                            spec);
     if (parse_num(num, 1, 65535, &v))
-        return set_err(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
+        return yaml_set_err(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
     out->num = (uint16_t)v;
     if (parse_num(size, 1, 65535, &v))
-        return set_err(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256", spec, size,
-                       num);
+        return yaml_set_err(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256",
+                            spec, size, num);
     out->size = (uint32_t)v;
     for (char *f = strtok_r(NULL, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
-        if (ieq(f, "optimized") || ieq(f, "opt"))
+        if (yaml_ieq(f, "optimized") || yaml_ieq(f, "opt"))
             out->flags |= S7_DB_OPTIMIZED;
-        else if (ieq(f, "ro") || ieq(f, "readonly") || ieq(f, "read-only") || ieq(f, "read_only"))
+        else if (yaml_ieq(f, "ro") || yaml_ieq(f, "readonly") || yaml_ieq(f, "read-only") ||
+                 yaml_ieq(f, "read_only"))
             out->flags |= S7_DB_READONLY;
-        else if (ieq(f, "retain") || ieq(f, "retentive"))
+        else if (yaml_ieq(f, "retain") || yaml_ieq(f, "retentive"))
             out->flags |= S7_DB_RETAIN;
         else
-            return set_err(err, errcap, "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)",
-                           spec, f);
+            return yaml_set_err(
+                err, errcap, "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)", spec, f);
     }
     return 0;
 }
@@ -286,193 +254,83 @@ int srv_parse_listen(const char *s, char *out, size_t cap, char *err, size_t err
     if (s[0] == '[') {
         const char *e = strchr(s, ']');
         if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof host)
-            return set_err(err, errcap, "'%s': expected [IPv6]:PORT, %s", s, ex);
+            return yaml_set_err(err, errcap, "'%s': expected [IPv6]:PORT, %s", s, ex);
         snprintf(host, sizeof host, "%.*s", (int)(e - s - 1), s + 1);
         port = e + 2;
         unsigned char a6[16];
         if (inet_pton(AF_INET6, host, a6) != 1)
-            return set_err(err, errcap, "'%s': '%s' is not an IPv6 address, %s", s, host, ex);
+            return yaml_set_err(err, errcap, "'%s': '%s' is not an IPv6 address, %s", s, host, ex);
     } else {
         const char *c = strrchr(s, ':');
         if (!c || (size_t)(c - s) >= sizeof host || c == s)
-            return set_err(err, errcap, "'%s': expected ADDR:PORT, %s", s, ex);
+            return yaml_set_err(err, errcap, "'%s': expected ADDR:PORT, %s", s, ex);
         snprintf(host, sizeof host, "%.*s", (int)(c - s), s);
         port = c + 1;
         unsigned char a4[4];
         if (inet_pton(AF_INET, host, a4) != 1)
-            return set_err(err, errcap, "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
-                                        "brackets), %s",
-                           s, host, ex);
+            return yaml_set_err(err, errcap,
+                                "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
+                                "brackets), %s",
+                                s, host, ex);
     }
     if (parse_num(port, 0, 65535, &p))
-        return set_err(err, errcap, "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
-                                    "one)",
-                       s, port);
+        return yaml_set_err(err, errcap,
+                            "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
+                            "one)",
+                            s, port);
     snprintf(out, cap, "%s", s);
     return 0;
 }
 
 /* ---------------------------------------------------------------- YAML */
 
-typedef struct ycx {
-    const char *file;
-    srv_config *c;
-    char *err;
-    size_t cap;
-} ycx;
+/* The configuration being loaded (the yaml_cx's user). */
+static srv_config *cfg_of(yaml_cx *y) { return y->user; }
 
-/* 1-based line of a node (its first scalar), 0 when unknown. */
-static int node_line(struct fy_node *n)
+/* yaml_get_long in the flags' number syntax, with "KEY: EX" as the example. */
+static int get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
+                    const char *ex, long *out)
 {
-    for (int depth = 0; n && depth < 8; depth++) {
-        if (fy_node_is_scalar(n)) {
-            struct fy_token *t = fy_node_get_scalar_token(n);
-            const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-            return m ? m->line + 1 : 0;
-        }
-        void *it = NULL;
-        if (fy_node_is_mapping(n)) {
-            struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
-            n = p ? fy_node_pair_key(p) : NULL;
-        } else if (fy_node_is_sequence(n)) {
-            n = fy_node_sequence_iterate(n, &it);
-        } else {
-            return 0;
-        }
-    }
-    return 0;
+    char example[256];
+    snprintf(example, sizeof example, "%s: %s", key, ex);
+    return yaml_get_long(y, v, key, min, max, example, out);
 }
 
-static int yerr(ycx *y, struct fy_node *at, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int yerr(ycx *y, struct fy_node *at, const char *fmt, ...)
-{
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = node_line(at);
-    if (line)
-        snprintf(y->err, y->cap, "%s:%d: %s", y->file, line, msg);
-    else
-        snprintf(y->err, y->cap, "%s: %s", y->file, msg);
-    return -1;
-}
-
-static int oom(ycx *y) { return yerr(y, NULL, "out of memory"); }
-
-static int is_null(struct fy_node *v)
-{
-    if (!v)
-        return 1;
-    if (!fy_node_is_scalar(v))
-        return 0;
-    size_t n;
-    const char *s = fy_node_get_scalar(v, &n);
-    return fy_node_is_null(v) || !s || n == 0 ||
-           (fy_node_get_style(v) == FYNS_PLAIN && ((n == 1 && s[0] == '~') || (n == 4 && strncmp(s, "null", 4) == 0)));
-}
-
-/* The text of a scalar value into buf; -1 (error set) when v is a mapping or list. */
-static int scalar(ycx *y, struct fy_node *v, const char *key, char *buf, size_t cap)
-{
-    if (!v || !fy_node_is_scalar(v))
-        return yerr(y, v, "%s: expected a single value, got %s", key,
-                    v && fy_node_is_mapping(v) ? "a mapping" : "a list");
-    size_t n;
-    const char *s = fy_node_get_scalar(v, &n);
-    if (!s)
-        s = "";
-    if (n >= cap)
-        return yerr(y, v, "%s: value too long (%zu characters, at most %zu)", key, n, cap - 1);
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    return 0;
-}
-
-static int get_long(ycx *y, struct fy_node *v, const char *key, long min, long max, const char *ex,
-                    long *out)
-{
-    char s[64];
-    if (scalar(y, v, key, s, sizeof s))
-        return -1;
-    if (parse_num(s, min, max, out))
-        return yerr(y, v, "%s: '%s' must be a number %ld..%ld, e.g. %s: %s", key, s, min, max, key, ex);
-    return 0;
-}
-
-static int get_bool(ycx *y, struct fy_node *v, const char *key, int *out)
+static int get_bool(yaml_cx *y, struct fy_node *v, const char *key, int *out)
 {
     char s[32];
-    if (scalar(y, v, key, s, sizeof s))
+    if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     if (srv_parse_bool(s, out))
-        return yerr(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
-    return 0;
-}
-
-static int get_str(ycx *y, struct fy_node *v, const char *key, char **out)
-{
-    char s[1024];
-    if (scalar(y, v, key, s, sizeof s))
-        return -1;
-    free(*out);
-    if (!(*out = dup_n(s, strlen(s))))
-        return oom(y);
-    return 0;
-}
-
-/* Iterates a mapping: calls fn(y, key text, key node, value node, ctx) per pair. */
-typedef int (*pair_fn)(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx);
-
-static int each_pair(ycx *y, struct fy_node *map, const char *what, pair_fn fn, void *ctx)
-{
-    if (!fy_node_is_mapping(map))
-        return yerr(y, map, "%s: expected a mapping (key: value lines)", what);
-    void *it = NULL;
-    struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(map, &it))) {
-        struct fy_node *kn = fy_node_pair_key(p), *v = fy_node_pair_value(p);
-        char k[160];
-        if (!kn || !fy_node_is_scalar(kn))
-            return yerr(y, kn ? kn : map, "%s: keys must be plain names", what);
-        if (scalar(y, kn, what, k, sizeof k))
-            return -1;
-        if (fn(y, k, kn, v, ctx))
-            return -1;
-    }
+        return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
     return 0;
 }
 
 /* max_connections: {total, pg, op, basic} */
-static int on_maxconn(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_maxconn(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
     int t;
     long n;
     if (srv_parse_conn_type(k, &t))
-        return yerr(y, kn, "max_connections: unknown type '%s' (types: total, pg, op, basic)", k);
-    if (is_null(v))
+        return yaml_err(y, kn, "max_connections: unknown type '%s' (types: total, pg, op, basic)",
+                        k);
+    if (yaml_is_null(v))
         return 0;
     char key[64];
     snprintf(key, sizeof key, "max_connections.%s", k);
     if (get_long(y, v, key, 0, 65535, "16", &n))
         return -1;
-    y->c->max_conn[t] = (int)n;
+    cfg_of(y)->max_conn[t] = (int)n;
     return 0;
 }
 
 /* identity: {order_code, firmware, module_type, as_name, module_name, plant_id, copyright, serial} */
-static int on_identity(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
-    srv_identity *id = &y->c->id;
-    if (is_null(v))
+    srv_identity *id = &cfg_of(y)->id;
+    if (yaml_is_null(v))
         return 0;
     char key[64];
     snprintf(key, sizeof key, "identity.%s", k);
@@ -480,13 +338,13 @@ static int on_identity(ycx *y, const char *k, struct fy_node *kn, struct fy_node
         char s[32];
         unsigned a, b, c;
         char tail;
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         const char *p = (s[0] == 'V' || s[0] == 'v') ? s + 1 : s;
         if (sscanf(p, "%u.%u.%u%c", &a, &b, &c, &tail) != 3 || a > 255 || b > 255 || c > 255)
-            return yerr(y, v, "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
-                              "firmware: \"2.9.4\"",
-                        key, s);
+            return yaml_err(y, v, "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
+                                  "firmware: \"2.9.4\"",
+                            key, s);
         id->fw[0] = (int)a;
         id->fw[1] = (int)b;
         id->fw[2] = (int)c;
@@ -505,16 +363,16 @@ static int on_identity(ycx *y, const char *k, struct fy_node *kn, struct fy_node
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (strcmp(k, f[i].name) != 0)
             continue;
-        if (get_str(y, v, key, f[i].dst))
+        if (yaml_get_str(y, v, key, f[i].dst))
             return -1;
         if (strlen(*f[i].dst) > f[i].max)
-            return yerr(y, v, "%s: '%s' is %zu characters; the SZL record holds at most %zu", key,
-                        *f[i].dst, strlen(*f[i].dst), f[i].max);
+            return yaml_err(y, v, "%s: '%s' is %zu characters; the SZL record holds at most %zu",
+                            key, *f[i].dst, strlen(*f[i].dst), f[i].max);
         return 0;
     }
-    return yerr(y, kn, "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
-                       "as_name, module_name, plant_id, copyright, serial)",
-                k);
+    return yaml_err(y, kn, "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
+                           "as_name, module_name, plant_id, copyright, serial)",
+                    k);
 }
 
 /* areas: {I: {size, access}, Q: ..., M: ..., T: ..., C: ..., DB: {access}}; a plain value
@@ -524,72 +382,73 @@ typedef struct area_cx {
     const char *name;
 } area_cx;
 
-static int on_area_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     area_cx *a = ctx;
     char key[64], s[64];
     snprintf(key, sizeof key, "areas.%s.%s", a->name, k);
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "size") == 0) {
         if (a->area == S7_AREA_DB)
-            return yerr(y, kn, "%s: DBs have no common size: give each its size under dbs", key);
+            return yaml_err(y, kn, "%s: DBs have no common size: give each its size under dbs",
+                            key);
         int tc = a->area == S7_AREA_T || a->area == S7_AREA_C;
         long n;
         if (get_long(y, v, key, 1, tc ? 32768 : 65536, tc ? "256" : "1024", &n))
             return -1;
         int idx = a->area == S7_AREA_I ? SRV_I : a->area == S7_AREA_Q ? SRV_Q : a->area == S7_AREA_M ? SRV_M
                   : a->area == S7_AREA_T ? SRV_T : SRV_C;
-        y->c->area_size[idx] = n;
+        cfg_of(y)->area_size[idx] = n;
         return 0;
     }
     if (strcmp(k, "access") == 0) {
         int acc;
         char msg[200];
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (srv_parse_access(s, &acc, msg, sizeof msg))
-            return yerr(y, v, "%s: %s", key, msg);
-        if (srv_config_push_access(y->c, a->area, 0, acc))
-            return oom(y);
+            return yaml_err(y, v, "%s: %s", key, msg);
+        if (srv_config_push_access(cfg_of(y), a->area, 0, acc))
+            return yaml_oom(y);
         return 0;
     }
-    return yerr(y, kn, "areas.%s: unknown key '%s' (keys: size, access)", a->name, k);
+    return yaml_err(y, kn, "areas.%s: unknown key '%s' (keys: size, access)", a->name, k);
 }
 
-static int on_area(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
     int code = srv_area_code(k);
     if (code < 0)
-        return yerr(y, kn, "areas: unknown area '%s' (areas: I, Q, M, T, C, DB)", k);
-    if (is_null(v))
+        return yaml_err(y, kn, "areas: unknown area '%s' (areas: I, Q, M, T, C, DB)", k);
+    if (yaml_is_null(v))
         return 0;
     area_cx a = {(uint8_t)code, k};
     if (fy_node_is_scalar(v)) { /* areas: {M: read-only} */
         char s[64], msg[200], key[64];
         int acc;
         snprintf(key, sizeof key, "areas.%s", k);
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (srv_parse_access(s, &acc, msg, sizeof msg))
-            return yerr(y, v, "%s: %s", key, msg);
-        return srv_config_push_access(y->c, a.area, 0, acc) ? oom(y) : 0;
+            return yaml_err(y, v, "%s: %s", key, msg);
+        return srv_config_push_access(cfg_of(y), a.area, 0, acc) ? yaml_oom(y) : 0;
     }
     char what[64];
     snprintf(what, sizeof what, "areas.%s", k);
-    return each_pair(y, v, what, on_area_key, &a);
+    return yaml_each_pair(y, v, what, on_area_key, &a);
 }
 
 /* A value node as the text s7_value_parse takes: a scalar as is, a list as [a, b, c]. */
-static int value_text(ycx *y, struct fy_node *v, const char *key, char *out, size_t cap)
+static int value_text(yaml_cx *y, struct fy_node *v, const char *key, char *out, size_t cap)
 {
-    if (is_null(v))
-        return yerr(y, v, "%s: no value given", key);
+    if (yaml_is_null(v))
+        return yaml_err(y, v, "%s: no value given", key);
     if (fy_node_is_scalar(v))
-        return scalar(y, v, key, out, cap);
+        return yaml_scalar(y, v, key, out, cap);
     if (!fy_node_is_sequence(v))
-        return yerr(y, v, "%s: expected a value or a list of values, got a mapping", key);
+        return yaml_err(y, v, "%s: expected a value or a list of values, got a mapping", key);
     size_t len = 0;
     out[len++] = '[';
     void *it = NULL;
@@ -597,16 +456,16 @@ static int value_text(ycx *y, struct fy_node *v, const char *key, char *out, siz
     int first = 1;
     while ((e = fy_node_sequence_iterate(v, &it))) {
         char s[512];
-        if (scalar(y, e, key, s, sizeof s))
+        if (yaml_scalar(y, e, key, s, sizeof s))
             return -1;
         int n = snprintf(out + len, cap - len, "%s%s", first ? "" : ", ", s);
         if (n < 0 || (size_t)n >= cap - len)
-            return yerr(y, v, "%s: list too long", key);
+            return yaml_err(y, v, "%s: list too long", key);
         len += (size_t)n;
         first = 0;
     }
     if (len + 2 > cap)
-        return yerr(y, v, "%s: list too long", key);
+        return yaml_err(y, v, "%s: list too long", key);
     out[len++] = ']';
     out[len] = 0;
     return 0;
@@ -617,7 +476,7 @@ typedef struct values_cx {
     int db; /* 0: addresses are absolute */
 } values_cx;
 
-static int on_value(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_value(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     values_cx *vc = ctx;
     char addr[200], val[4096], assign[4400];
@@ -633,26 +492,26 @@ static int on_value(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v
         return -1;
     snprintf(assign, sizeof assign, "%s=%s", addr, val);
     char from[300];
-    snprintf(from, sizeof from, "%s:%d", y->file, node_line(kn));
-    return srv_config_add_value(y->c, assign, from) ? oom(y) : 0;
+    snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(kn));
+    return srv_config_add_value(cfg_of(y), assign, from) ? yaml_oom(y) : 0;
 }
 
-static int load_values(ycx *y, struct fy_node *v, int db)
+static int load_values(yaml_cx *y, struct fy_node *v, int db)
 {
     values_cx vc = {db};
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (fy_node_is_sequence(v)) { /* - "DB1.DBW0=5" */
         void *it = NULL;
         struct fy_node *e;
         while ((e = fy_node_sequence_iterate(v, &it))) {
             char s[4400];
-            if (scalar(y, e, "values", s, sizeof s))
+            if (yaml_scalar(y, e, "values", s, sizeof s))
                 return -1;
             if (!strchr(s, '='))
-                return yerr(y, e, "values: '%s' is no assignment: write ADDRESS: VALUE (or "
-                                  "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
-                            s);
+                return yaml_err(y, e, "values: '%s' is no assignment: write ADDRESS: VALUE (or "
+                                      "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
+                                s);
             char buf[4420];
             if (db && s[0] != '%' &&
                 !((s[0] == 'D' || s[0] == 'd') && (s[1] == 'B' || s[1] == 'b') && isdigit((unsigned char)s[2])))
@@ -660,13 +519,13 @@ static int load_values(ycx *y, struct fy_node *v, int db)
             else
                 snprintf(buf, sizeof buf, "%s", s);
             char from[300];
-            snprintf(from, sizeof from, "%s:%d", y->file, node_line(e));
-            if (srv_config_add_value(y->c, buf, from))
-                return oom(y);
+            snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(e));
+            if (srv_config_add_value(cfg_of(y), buf, from))
+                return yaml_oom(y);
         }
         return 0;
     }
-    return each_pair(y, v, "values", on_value, &vc);
+    return yaml_each_pair(y, v, "values", on_value, &vc);
 }
 
 /* dbs: - {number, size, optimized, read_only, retain, access, values} */
@@ -677,7 +536,7 @@ typedef struct db_cx {
     char where[32];
 } db_cx;
 
-static int on_db_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     db_cx *d = ctx;
     char key[96];
@@ -688,7 +547,7 @@ static int on_db_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *
         d->values = v;
         return 0;
     }
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "number") == 0 || strcmp(k, "db") == 0) {
         if (get_long(y, v, key, 1, 65535, "1", &n))
@@ -712,24 +571,25 @@ static int on_db_key(ycx *y, const char *k, struct fy_node *kn, struct fy_node *
             d->d.flags &= ~f;
     } else if (strcmp(k, "access") == 0) {
         char s[64], msg[200];
-        if (scalar(y, v, key, s, sizeof s))
+        if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (srv_parse_access(s, &d->d.access, msg, sizeof msg))
-            return yerr(y, v, "%s: %s", key, msg);
+            return yaml_err(y, v, "%s: %s", key, msg);
     } else {
-        return yerr(y, kn, "%s: unknown key '%s' (keys: number, size, optimized, read_only, retain, "
-                           "access, values)",
-                    d->where, k);
+        return yaml_err(y, kn,
+                        "%s: unknown key '%s' (keys: number, size, optimized, read_only, retain, "
+                        "access, values)",
+                        d->where, k);
     }
     return 0;
 }
 
-static int load_dbs(ycx *y, struct fy_node *v)
+static int load_dbs(yaml_cx *y, struct fy_node *v)
 {
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yerr(y, v, "dbs: expected a list of DBs (lines starting with '- number: N')");
+        return yaml_err(y, v, "dbs: expected a list of DBs (lines starting with '- number: N')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -740,24 +600,24 @@ static int load_dbs(ycx *y, struct fy_node *v)
         snprintf(d.where, sizeof d.where, "dbs[%d]", i);
         if (fy_node_is_scalar(e)) { /* - "5:100:retain", the flag's syntax */
             char s[128], msg[300];
-            if (scalar(y, e, d.where, s, sizeof s))
+            if (yaml_scalar(y, e, d.where, s, sizeof s))
                 return -1;
             if (srv_parse_db(s, &d.d, msg, sizeof msg))
-                return yerr(y, e, "%s: %s", d.where, msg);
+                return yaml_err(y, e, "%s: %s", d.where, msg);
         } else {
-            if (each_pair(y, e, d.where, on_db_key, &d))
+            if (yaml_each_pair(y, e, d.where, on_db_key, &d))
                 return -1;
             if (!d.have_num)
-                return yerr(y, e, "%s: no number (e.g. number: 1)", d.where);
+                return yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
             if (!d.have_size)
-                return yerr(y, e, "%s: DB%u has no size (e.g. size: 256, 1..65535 bytes)", d.where,
-                            d.d.num);
+                return yaml_err(y, e, "%s: DB%u has no size (e.g. size: 256, 1..65535 bytes)",
+                                d.where, d.d.num);
         }
-        for (size_t k = 0; k < y->c->ndbs; k++)
-            if (y->c->dbs[k].num == d.d.num)
-                return yerr(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
-        if (srv_config_put_db(y->c, &d.d))
-            return oom(y);
+        for (size_t k = 0; k < cfg_of(y)->ndbs; k++)
+            if (cfg_of(y)->dbs[k].num == d.d.num)
+                return yaml_err(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
+        if (srv_config_put_db(cfg_of(y), &d.d))
+            return yaml_oom(y);
         if (d.values && load_values(y, d.values, d.d.num))
             return -1;
         i++;
@@ -765,34 +625,35 @@ static int load_dbs(ycx *y, struct fy_node *v)
     return 0;
 }
 
-static int load_allow(ycx *y, struct fy_node *v)
+static int load_allow(yaml_cx *y, struct fy_node *v)
 {
-    y->c->allow_set = 1;
-    if (is_null(v))
+    cfg_of(y)->allow_set = 1;
+    if (yaml_is_null(v))
         return 0;
     char s[128];
     if (fy_node_is_scalar(v)) {
-        if (scalar(y, v, "allow", s, sizeof s))
+        if (yaml_scalar(y, v, "allow", s, sizeof s))
             return -1;
-        return srv_config_push(&y->c->allow, &y->c->nallow, s) ? oom(y) : 0;
+        return srv_config_push(&cfg_of(y)->allow, &cfg_of(y)->nallow, s) ? yaml_oom(y) : 0;
     }
     if (!fy_node_is_sequence(v))
-        return yerr(y, v, "allow: expected a list of addresses or CIDR ranges, e.g. - 10.0.0.0/8");
+        return yaml_err(y, v,
+                        "allow: expected a list of addresses or CIDR ranges, e.g. - 10.0.0.0/8");
     void *it = NULL;
     struct fy_node *e;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        if (scalar(y, e, "allow", s, sizeof s))
+        if (yaml_scalar(y, e, "allow", s, sizeof s))
             return -1;
-        if (srv_config_push(&y->c->allow, &y->c->nallow, s))
-            return oom(y);
+        if (srv_config_push(&cfg_of(y)->allow, &cfg_of(y)->nallow, s))
+            return yaml_oom(y);
     }
     return 0;
 }
 
-static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
-    srv_config *c = y->c;
+    srv_config *c = cfg_of(y);
     char s[512], msg[400];
     long n;
     int b;
@@ -802,25 +663,26 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         return load_values(y, v, 0);
     if (strcmp(k, "allow") == 0)
         return load_allow(y, v);
-    if (is_null(v))
+    if (yaml_is_null(v))
         return 0; /* "key:" or "key: ~" keeps the default */
     if (strcmp(k, "profile") == 0) {
-        if (scalar(y, v, k, s, sizeof s))
+        if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (!s7_profile_find(s))
-            return yerr(y, v, "profile: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                              "s7-1500, logo8, s7-200smart)",
-                        s);
-        return get_str(y, v, k, &c->profile);
+            return yaml_err(y, v,
+                            "profile: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                            "s7-1500, logo8, s7-200smart)",
+                            s);
+        return yaml_get_str(y, v, k, &c->profile);
     }
     if (strcmp(k, "listen") == 0) {
         char out[128];
-        if (scalar(y, v, k, s, sizeof s))
+        if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (srv_parse_listen(s, out, sizeof out, msg, sizeof msg))
-            return yerr(y, v, "listen: %s", msg);
+            return yaml_err(y, v, "listen: %s", msg);
         free(c->listen);
-        return (c->listen = dup_n(out, strlen(out))) ? 0 : oom(y);
+        return (c->listen = yaml_strdup(out)) ? 0 : yaml_oom(y);
     }
     if (strcmp(k, "rack") == 0) {
         if (get_long(y, v, k, 0, 7, "0", &n))
@@ -853,22 +715,22 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         return 0;
     }
     if (strcmp(k, "cpu_state") == 0) {
-        if (scalar(y, v, k, s, sizeof s))
+        if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (ieq(s, "run"))
+        if (yaml_ieq(s, "run"))
             c->cpu_state = S7_CPU_STATE_RUN;
-        else if (ieq(s, "stop"))
+        else if (yaml_ieq(s, "stop"))
             c->cpu_state = S7_CPU_STATE_STOP;
         else
-            return yerr(y, v, "cpu_state: '%s' must be run or stop", s);
+            return yaml_err(y, v, "cpu_state: '%s' must be run or stop", s);
         return 0;
     }
     if (strcmp(k, "max_connections") == 0)
-        return each_pair(y, v, "max_connections", on_maxconn, NULL);
+        return yaml_each_pair(y, v, "max_connections", on_maxconn, NULL);
     if (strcmp(k, "identity") == 0)
-        return each_pair(y, v, "identity", on_identity, NULL);
+        return yaml_each_pair(y, v, "identity", on_identity, NULL);
     if (strcmp(k, "areas") == 0)
-        return each_pair(y, v, "areas", on_area, NULL);
+        return yaml_each_pair(y, v, "areas", on_area, NULL);
     if (strcmp(k, "idle_timeout_ms") == 0) {
         if (get_long(y, v, k, 0, 86400000, "60000", &n))
             return -1;
@@ -882,7 +744,7 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         return 0;
     }
     if (strcmp(k, "audit_file") == 0)
-        return get_str(y, v, k, &c->audit);
+        return yaml_get_str(y, v, k, &c->audit);
     if (strcmp(k, "audit_reads") == 0) {
         if (get_bool(y, v, k, &b))
             return -1;
@@ -890,29 +752,30 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         return 0;
     }
     if (strcmp(k, "state_file") == 0)
-        return get_str(y, v, k, &c->state);
+        return yaml_get_str(y, v, k, &c->state);
     if (strcmp(k, "retain") == 0) {
-        if (scalar(y, v, k, s, sizeof s))
+        if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (ieq(s, "sync"))
+        if (yaml_ieq(s, "sync"))
             c->retain = S7_RETAIN_SYNC;
-        else if (ieq(s, "async"))
+        else if (yaml_ieq(s, "async"))
             c->retain = S7_RETAIN_ASYNC;
         else
-            return yerr(y, v, "retain: '%s' must be sync (every acknowledged write is on disk) or "
-                              "async (flushed every second)",
-                        s);
+            return yaml_err(y, v,
+                            "retain: '%s' must be sync (every acknowledged write is on disk) or "
+                            "async (flushed every second)",
+                            s);
         return 0;
     }
     if (strcmp(k, "retain_resize") == 0) {
-        if (scalar(y, v, k, s, sizeof s))
+        if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (ieq(s, "refuse"))
+        if (yaml_ieq(s, "refuse"))
             c->retain_resize = S7_RETAIN_RESIZE_REFUSE;
-        else if (ieq(s, "fit"))
+        else if (yaml_ieq(s, "fit"))
             c->retain_resize = S7_RETAIN_RESIZE_FIT;
         else
-            return yerr(y, v, "retain_resize: '%s' must be refuse or fit", s);
+            return yaml_err(y, v, "retain_resize: '%s' must be refuse or fit", s);
         return 0;
     }
     if (strcmp(k, "compact_bytes") == 0) {
@@ -927,66 +790,26 @@ static int on_top(ycx *y, const char *k, struct fy_node *kn, struct fy_node *v, 
         c->quiet = b;
         return 0;
     }
-    return yerr(y, kn, "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
-                       "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, identity, "
-                       "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
-                       "retain_resize, compact_bytes, quiet)",
-                k);
-}
-
-/* libfyaml's diagnostics are collected, never printed. */
-static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
+    return yaml_err(y, kn,
+                    "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
+                    "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, identity, "
+                    "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
+                    "retain_resize, compact_bytes, quiet)",
+                    k);
 }
 
 int srv_config_load(srv_config *c, const char *path, char *err, size_t errcap)
 {
-    ycx y = {path, c, err, errcap};
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return set_err(err, errcap, "cannot read the config file %s: %s", path, strerror(errno));
-    fclose(probe);
-
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_discard;
-    dc.level = FYET_ERROR;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag)
-        return set_err(err, errcap, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
-    struct fy_parse_cfg pc;
-    memset(&pc, 0, sizeof pc);
-    pc.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
-    pc.diag = diag;
-    struct fy_document *doc = fy_document_build_from_file(&pc, path);
-    int rc = 0;
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
-        if (e)
-            set_err(err, errcap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1, e->column + 1,
-                    e->msg ? e->msg : "syntax error");
-        else
-            set_err(err, errcap, "%s: no YAML document in it (empty?): expected keys such as "
-                                 "profile: s7-1500", path);
-        rc = -1;
-    } else {
-        struct fy_node *root = fy_document_root(doc);
-        if (!root)
-            rc = set_err(err, errcap, "%s: the file is empty: expected keys such as profile: s7-1500",
-                         path);
-        else if (!fy_node_is_mapping(root))
-            rc = yerr(&y, root, "the top level must be a mapping of keys (profile:, dbs:, ...)");
-        else
-            rc = each_pair(&y, root, "config", on_top, NULL);
-        fy_document_destroy(doc);
-    }
-    fy_diag_destroy(diag);
+    yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = c,
+                 .msg_cap = 600, .str_cap = 1024, .nul_ok = 1, .num = parse_num};
+    struct fy_node *root = yaml_open(&y, "the config file", "keys such as profile: s7-1500");
+    if (!root)
+        return -1;
+    int rc;
+    if (!fy_node_is_mapping(root))
+        rc = yaml_err(&y, root, "the top level must be a mapping of keys (profile:, dbs:, ...)");
+    else
+        rc = yaml_each_pair(&y, root, "config", on_top, NULL);
+    yaml_close(&y);
     return rc;
 }

@@ -1,0 +1,110 @@
+/* s7 tool: the YAML reading layer that the two YAML loaders share, server_config.c
+ * (`s7 server --config`) and inventory_yaml.c (the connection inventory).  It opens a file with
+ * libfyaml (whose diagnostics are collected, never printed), turns scalars into C values and
+ * words every error as "FILE:LINE: message" in the loader's error buffer.
+ *
+ * The loaders did not always agree on the details (how long a message or a text may be, whether
+ * a value may hold a NUL character, how numbers are written): each states its own in the
+ * yaml_cx it passes, so that both keep reading exactly what they read before. */
+#ifndef S7_TOOLS_YAML_H
+#define S7_TOOLS_YAML_H
+
+#include <libfyaml.h>
+#include <stddef.h>
+
+/* Parses s as a number in [min, max] into *out; 0 or -1. */
+typedef int (*yaml_num_fn)(const char *s, long min, long max, long *out);
+
+/* One file being read.  The loader fills every field but diag and doc (zero them), and keeps
+ * its own state behind user, which this layer never touches. */
+typedef struct yaml_cx {
+    const char *file; /* the file's name: every message starts with it (not owned) */
+    char *err;        /* the caller's buffer for the message */
+    size_t cap;       /* its size */
+    void *user;       /* the loader's own state (not owned) */
+    /* the loader's dialect */
+    size_t msg_cap;   /* a message is cut to msg_cap - 1 characters (at most 699) before
+                       * "FILE:LINE: " goes in front; 0: 699 */
+    size_t str_cap;   /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
+    int nul_ok;       /* 1: a value may contain a NUL character (the text ends there);
+                       * 0: that is an error */
+    yaml_num_fn num;  /* the number syntax of yaml_get_long; NULL: yaml_parse_num */
+    /* kept by yaml_open for yaml_close */
+    struct fy_diag *diag;
+    struct fy_document *doc;
+} yaml_cx;
+
+/* Case-insensitive equality of two words (ASCII); 1 or 0. */
+int yaml_ieq(const char *a, const char *b);
+
+/* A malloc'd copy of s that the caller frees; NULL when out of memory. */
+char *yaml_strdup(const char *s);
+
+/* A decimal number in [min, max]: digits only (no sign, no blanks); 0, or -1 without touching
+ * *out. */
+int yaml_parse_num(const char *s, long min, long max, long *out);
+
+/* Writes the message, as it is, into err (of size cap; nothing when err is NULL or cap 0).
+ * Always returns -1. */
+int yaml_set_err(char *err, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Reads the file y->file.  Returns the root node of its document, which stays valid until
+ * yaml_close(y); or NULL with the message in y->err: "cannot read WHAT FILE: REASON",
+ * "out of memory", "FILE:L:C: not valid YAML: ...", "FILE: no YAML document in it (empty?):
+ * expected EXPECT" or "FILE: the file is empty: expected EXPECT" (nothing to close then). */
+struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect);
+
+/* Frees the document and the diagnostics yaml_open kept; harmless when there are none. */
+void yaml_close(yaml_cx *y);
+
+/* The 1-based line of a node (its first scalar), 0 when unknown or n is NULL. */
+int yaml_line(struct fy_node *n);
+
+/* Writes "FILE:LINE: message" into y->err ("FILE: message" when line is 0).  Returns -1. */
+int yaml_err_line(yaml_cx *y, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* yaml_err_line at the line of node at (at may be NULL: no line).  Returns -1. */
+int yaml_err(yaml_cx *y, struct fy_node *at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* "FILE: out of memory".  Returns -1. */
+int yaml_oom(yaml_cx *y);
+
+/* 1 when v is absent or a null scalar ("key:", "key: ~", "key: null", ""), else 0. */
+int yaml_is_null(struct fy_node *v);
+
+/* The text of scalar v into buf (of size cap).  Returns 0, or -1 with the error set when v is
+ * a mapping or a list, the text too long, or (unless y->nul_ok) holds a NUL.  key names the
+ * value in the message. */
+int yaml_scalar(yaml_cx *y, struct fy_node *v, const char *key, char *buf, size_t cap);
+
+/* Scalar v as a number in [min, max] (syntax y->num); the error shows example ("e.g. ...").
+ * 0, or -1 with the error set. */
+int yaml_get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
+                  const char *example, long *out);
+
+/* Scalar v (at most y->str_cap - 1 characters) as a malloc'd text in *out, which the caller
+ * frees; a text already in *out is freed first.  0, or -1 with the error set (*out kept). */
+int yaml_get_str(yaml_cx *y, struct fy_node *v, const char *key, char **out);
+
+/* Called per pair of a mapping: the key's text k, the key node kn and the value node v (NULL
+ * or a null scalar when the key has no value); ctx as given to yaml_each_pair.  0 or -1. */
+typedef int (*yaml_pair_fn)(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
+                            void *ctx);
+
+/* Calls fn on each pair of mapping map in order, stopping at the first -1.  Returns 0, or -1
+ * with the error set (map not a mapping, a key not a plain value: what names map). */
+int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_fn fn, void *ctx);
+
+#endif
