@@ -79,6 +79,22 @@ static inline size_t t_hex(const char *s, unsigned char *out, size_t cap)
     return n;
 }
 
+/* expr encodes into (ob, oc); the result must equal want[0..wlen-1] and every smaller
+ * capacity must give S7_ERR_NOSPACE.  The test file provides uint8_t encbuf[]. */
+#define CHECK_ENC(want, wlen, expr)                                                   \
+    do {                                                                              \
+        uint8_t *ob = encbuf;                                                         \
+        size_t oc = sizeof encbuf;                                                    \
+        int r_ = (expr);                                                              \
+        CHECK_INT(r_, (wlen));                                                        \
+        if (r_ == (int)(wlen))                                                        \
+            CHECK_MEM(ob, (want), (wlen));                                            \
+        int ns_ = 0;                                                                  \
+        for (oc = 0; oc < (size_t)(wlen); oc++)                                       \
+            ns_ += (expr) == S7_ERR_NOSPACE;                                          \
+        CHECK_INT(ns_, (wlen));                                                       \
+    } while (0)
+
 static inline int t_done(void)
 {
     printf("%d passed, %d failed\n", t_pass, t_fail);

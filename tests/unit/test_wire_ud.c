@@ -50,19 +50,6 @@ static size_t load(const char *hex, uint8_t *f, size_t cap, s7_pdu *pdu, sub_fn 
     return n;
 }
 
-#define CHECK_ENC(want, wlen, expr)                                                   \
-    do {                                                                              \
-        uint8_t *ob = encbuf;                                                         \
-        size_t oc = sizeof encbuf;                                                    \
-        int r_ = (expr);                                                              \
-        CHECK_INT(r_, (wlen));                                                        \
-        if (r_ == (int)(wlen))                                                        \
-            CHECK_MEM(ob, (want), (wlen));                                            \
-        int ns_ = 0;                                                                  \
-        for (oc = 0; oc < (size_t)(wlen); oc++)                                       \
-            ns_ += (expr) == S7_ERR_NOSPACE;                                          \
-        CHECK_INT(ns_, (wlen));                                                       \
-    } while (0)
 
 static int sub_ud(const s7_pdu *p)
 {
