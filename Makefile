@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps test test-fast test-asan demo bench bench-server fuzz clean
+.PHONY: all build deps deps-demo test test-fast test-asan demo bench bench-server fuzz clean
 
 all: build
 
@@ -12,9 +12,14 @@ build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-# System packages (when root) and npm peers into tests/node/node_modules.
+# Debian packages (when root) and npm peers into tests/node/node_modules; the list, with
+# what needs each package: scripts/deps.sh --list.
 deps:
 	scripts/deps.sh
+
+# Only what the demo needs (the build).
+deps-demo:
+	scripts/deps.sh --demo
 
 # Everything: the suite in a normal build, then again under ASan+UBSan.
 test: deps build
@@ -29,7 +34,7 @@ test-asan:
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
 
-demo: deps build
+demo: deps-demo build
 	scripts/demo.sh $(BUILD)
 
 # The client against the Snap7 client (both reading a Snap7 server), with the loopback floor.

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the peers and tools s7kit's tests need that we did not write:
-#   - Debian packages (only when root): tshark, nmap, libfyaml-dev, clang, libclang-rt-14-dev,
-#     iproute2, nftables, iptables, python3 (only if no python3 is on PATH);
-#   - npm packages pinned in tests/node/package.json (node-snap7, nodes7) into
-#     tests/node/node_modules; node-snap7 compiles Snap7 from source.
+# Installs every Debian package that s7kit's build, tests and demo need, and the npm peers the
+# interop tests talk to.
+#   scripts/deps.sh          everything `make test` needs (build + tests + npm peers)
+#   scripts/deps.sh --demo   only what `make demo` needs (the build)
+# The Debian packages are one list below, each with the group that needs it and why. A package
+# counts as present when dpkg says it is installed, or when the command named beside it is on
+# PATH (so a nodejs from another source, or a python3 from pyenv, is not replaced).
+# The npm packages pinned in tests/node/package.json (node-snap7, nodes7) go into
+# tests/node/node_modules; node-snap7 compiles Snap7 from source.
 # Idempotent and fast when everything is present: apt-get update runs only when a package is
 # missing, npm install only when node_modules is missing or package.json changed (stamp file).
 # Not root: prints what is missing and goes on; the tests that need it skip with a message.
@@ -15,32 +19,71 @@ NODE_DIR="$ROOT/tests/node"
 MODS="$NODE_DIR/node_modules"
 STAMP="$MODS/.s7kit-stamp"
 
+MODE=test
+case "${1:-}" in
+    "") ;;
+    --demo) MODE=demo ;;
+    --list) MODE=list ;;
+    *) printf 'deps: unknown option %s (use --demo, --list or nothing)\n' "$1" >&2; exit 2 ;;
+esac
+
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- Debian packages
-APT_PKGS=(tshark nmap libfyaml-dev clang libclang-rt-14-dev iproute2 nftables iptables)
+# package       group  command (satisfies it when on PATH; - for none)  what needs it
+DEB_TABLE='
+build-essential build  -        gcc, g++ and make: the library, the s7 tool, tests and benchmarks
+cmake           build  cmake    the build system (CMakeLists.txt)
+pkg-config      build  -        CMake finds libfyaml through pkg-config (FindPkgConfig)
+libfyaml-dev    build  -        YAML reading in the s7 tool (server config, inventory)
+python3         test   python3  tests parse --json output; node-gyp builds node-snap7
+nodejs          test   node     runs the Snap7 and nodes7 peers (tests/node)
+npm             test   npm      installs node-snap7 and nodes7 into tests/node
+tshark          test   -        Wireshark s7comm dissector reads captures of our traffic
+nmap            test   -        nmap s7-info script against s7 server
+clang           test   -        libFuzzer targets (make fuzz) and the fuzz corpus replay build
+libclang-rt-14-dev test -       libFuzzer and sanitizer runtimes for clang
+iproute2        test   -        ip netns and veth pairs for the multi-host tests
+nftables        test   -        firewall rules in network namespaces (inventory, doctor)
+iptables        test   -        iptables variant of the generated firewall rules
+procps          test   -        sysctl: IP forwarding on the namespace router
+libxml2-utils   test   -        xmllint checks that the report SVG is well-formed XML
+bsdutils        test   script   script(1) gives s7 dump a terminal to show its progress
+'
+
+if [ "$MODE" = list ]; then
+    printf '%s\n' "$DEB_TABLE" | sed '/^$/d'
+    exit 0
+fi
 
 pkg_installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
 }
+# present PKG CMD: installed, or its command is on PATH
+present() {
+    pkg_installed "$1" && return 0
+    [ "$2" != - ] && command -v "$2" >/dev/null 2>&1
+}
 
-missing=()
-if command -v dpkg-query >/dev/null 2>&1; then
-    for p in "${APT_PKGS[@]}"; do
-        pkg_installed "$p" || missing+=("$p")
-    done
-    if ! command -v python3 >/dev/null 2>&1 && ! pkg_installed python3; then
-        missing+=(python3)
+wanted=() missing=()
+while read -r pkg group cmd _why; do
+    [ -n "$pkg" ] || continue
+    [ "$MODE" = test ] || [ "$group" = build ] || continue
+    wanted+=("$pkg")
+    if command -v dpkg-query >/dev/null 2>&1; then
+        present "$pkg" "$cmd" || missing+=("$pkg")
+    else
+        [ "$cmd" != - ] && command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
     fi
-else
-    say "apt: no dpkg on this system, skipping Debian packages"
-fi
+done <<<"$DEB_TABLE"
 
 if [ ${#missing[@]} -eq 0 ]; then
-    say "apt: all packages present"
+    say "apt: all ${#wanted[@]} packages present ($MODE)"
+elif ! command -v apt-get >/dev/null 2>&1; then
+    say "apt: no apt-get on this system; install by hand: ${missing[*]}"
 elif [ "$(id -u)" -ne 0 ]; then
-    say "apt: not root; missing: ${missing[*]} (tests that need them will skip)"
+    say "apt: not root; missing: ${missing[*]} (install them, or the tests that need them skip)"
 else
     export DEBIAN_FRONTEND=noninteractive
     say "apt: installing ${missing[*]}"
@@ -58,13 +101,17 @@ else
     fi
     rm -f "$aptlog"
     still=()
-    for p in "${missing[@]}"; do
-        if [ "$p" = python3 ]; then command -v python3 >/dev/null 2>&1 || still+=("$p"); continue; fi
-        pkg_installed "$p" || still+=("$p")
-    done
+    while read -r pkg group cmd _why; do
+        [ -n "$pkg" ] || continue
+        for m in "${missing[@]}"; do
+            [ "$m" = "$pkg" ] && { present "$pkg" "$cmd" || still+=("$pkg"); }
+        done
+    done <<<"$DEB_TABLE"
     [ ${#still[@]} -eq 0 ] || die "apt: still missing after install: ${still[*]}"
     say "apt: installed ${missing[*]}"
 fi
+
+[ "$MODE" = test ] || exit 0
 
 # ---------------------------------------------------------------- npm peers
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
