@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo test test-fast test-asan demo bench bench-server fuzz clean
+.PHONY: all build deps deps-demo test test-fast test-asan test-package demo bench bench-server fuzz clean
 
 all: build
 
@@ -21,10 +21,18 @@ deps:
 deps-demo:
 	scripts/deps.sh --demo
 
-# Everything: the suite in a normal build, then again under ASan+UBSan.
-test: deps build
+# Everything: the suite in a normal build (warnings as errors), the package checks (Release
+# builds with gcc and clang, install, examples), then the suite again under ASan+UBSan.
+test: deps
+	$(MAKE) build CMAKE_ARGS="-DS7_WERROR=ON $(CMAKE_ARGS)"
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
-	$(MAKE) test-asan
+	$(MAKE) test-package
+	$(MAKE) test-asan CMAKE_ARGS="-DS7_WERROR=ON $(CMAKE_ARGS)"
+
+# s7kit as a package: Release builds with gcc and clang, install into a temporary prefix,
+# the examples against it (find_package and pkg-config), the library alone via add_subdirectory.
+test-package:
+	JOBS=$(JOBS) scripts/test-package.sh
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'

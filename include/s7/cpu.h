@@ -150,6 +150,8 @@ enum {
     S7_CTRL_OTHER = 5     /* PI services other than P_PROGRAM, upload/download */
 };
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
+/* One handler per CPU.  A CPU served by s7_server takes the server's handler: give yours to
+ * the server instead (s7_server_opts.hooks.on_event), which passes every event on. */
 S7_API void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx);
 
 /* Answer one request PDU (a whole, reassembled S7 PDU) of a session whose setup is done.

@@ -12,8 +12,10 @@
 #include <stdio.h>
 
 #include "s7/client.h"
+#include "s7/version.h"
 
-#define S7_CLI_VERSION "0.1.0"
+/* The tool's version is the library's: project(VERSION) in CMakeLists.txt. */
+#define S7_CLI_VERSION S7_VERSION_STRING
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NOCONN = 3 };
 /* cli_parse: --help printed the command's help (exit 0). */

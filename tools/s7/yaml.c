@@ -218,8 +218,8 @@ static int scalar_text(yaml_cx *y, struct fy_node *v, const char *key, size_t ca
 
 int yaml_scalar(yaml_cx *y, struct fy_node *v, const char *key, char *buf, size_t cap)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     if (scalar_text(y, v, key, cap, &s, &n))
         return -1;
     memcpy(buf, s, n);
@@ -241,8 +241,8 @@ int yaml_get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long
 
 int yaml_get_str(yaml_cx *y, struct fy_node *v, const char *key, char **out)
 {
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     if (scalar_text(y, v, key, y->str_cap, &s, &n))
         return -1;
     const char *nul = memchr(s, 0, n); /* only when y->nul_ok: the text ends there */
