@@ -162,14 +162,14 @@ if command -v groff >/dev/null 2>&1; then
     out="$(groff -man -ww -z "$MAN" 2>&1)"
     check_eq "$out" "" "groff -man -ww: no warnings"
 else
-    printf 'note: groff not installed: not rendered with groff (scripts/deps.sh installs groff-base)\n'
+    fail "groff is not installed: the page is not rendered (scripts/deps.sh installs groff-base as root)"
 fi
 if command -v mandoc >/dev/null 2>&1; then
     rc=0
     out="$(mandoc -T lint -W warning "$MAN" 2>&1)" || rc=$?
     check_eq "$rc:$out" "0:" "mandoc -T lint -W warning: no warnings"
 else
-    printf 'note: mandoc not installed: not linted (scripts/deps.sh installs it)\n'
+    fail "mandoc is not installed: the page is not linted (scripts/deps.sh installs it as root)"
 fi
 
 # The comparison can fail: a copy without the watch section, one with a command s7 does not

@@ -52,7 +52,7 @@ if command -v script >/dev/null 2>&1; then
     check_contains "$out" "100% 65535/65535 bytes" "progress bar on a terminal reaches 100%"
     check_contains "$out" "DB3 [####" "progress bar drawn"
 else
-    pass "script(1) not installed: terminal progress not checked"
+    fail "script(1) is not installed: terminal progress not checked (scripts/deps.sh installs bsdutils as root)"
 fi
 
 # ---------------------------------------------------------------- errors

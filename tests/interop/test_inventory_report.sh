@@ -122,6 +122,8 @@ check_contains "$M" "| line-filler | plc-line | plc-filler:$P_CLOSED | basic | r
 check_contains "$M" "## Sign-off" "report.md: sign-off"
 if command -v xmllint >/dev/null 2>&1; then
     check_ok "xmllint: cells.svg is well-formed XML" xmllint --noout "$OUTD/cells.svg"
+else
+    fail "xmllint is not installed: cells.svg not checked (scripts/deps.sh installs libxml2-utils as root)"
 fi
 
 # ---------------------------------------------------------------- with check results
