@@ -49,7 +49,7 @@ static int get_tsap(yaml_cx *y, struct fy_node *v, const char *key, uint16_t *lo
     char s[64];
     if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
-    uint16_t l, r;
+    uint16_t l = 0, r = 0;
     if (s7_plant_parse_tsap(s, &l, &r))
         return yaml_err(y, v,
                         "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\" "
@@ -332,7 +332,7 @@ static int on_conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
     if (strcmp(k, "type") == 0)
         return get_type(y, v, key, &x->c->type);
     if (strcmp(k, "tsap") == 0) {
-        uint16_t l, r;
+        uint16_t l = 0, r = 0;
         if (get_tsap(y, v, key, &l, &r))
             return -1;
         s7_plant_conn_set_tsap(x->c, l, r);

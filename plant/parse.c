@@ -88,7 +88,7 @@ static int parse_hex16(const char *s, size_t len, uint16_t *out)
 int s7_plant_parse_tsap(const char *s, uint16_t *local, uint16_t *remote)
 {
     const char *colon = s ? strchr(s, ':') : NULL;
-    uint16_t l, r;
+    uint16_t l = 0, r = 0;
     if (!colon || parse_hex16(s, (size_t)(colon - s), &l) ||
         parse_hex16(colon + 1, strlen(colon + 1), &r))
         return -1;
