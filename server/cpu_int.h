@@ -32,6 +32,9 @@ typedef struct s7__profile_ext {
 
 /* The extension of a profile, found by its name (a default for unknown names). */
 const s7__profile_ext *s7__profile_ext_of(const s7_profile *p);
+/* 1 when a CPU of the profile has V memory (DB1) and no other DBs (the LOGO! and S7-200
+ * families), else 0. */
+int s7__profile_vmem_only(const s7_profile *p);
 
 /* One memory region: an area (I, Q, M, T, C) or a DB. */
 typedef struct s7__mem {

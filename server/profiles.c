@@ -124,3 +124,9 @@ const s7__profile_ext *s7__profile_ext_of(const s7_profile *p)
         return &EXT_S7200;
     return &EXT_CLASSIC;
 }
+
+int s7__profile_vmem_only(const s7_profile *p)
+{
+    int f = s7__profile_ext_of(p)->family;
+    return f == S7__FAM_LOGO || f == S7__FAM_S7200;
+}

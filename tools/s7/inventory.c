@@ -1,13 +1,16 @@
 /* s7 inventory: the command.  `s7 inventory SUBCOMMAND FILE [options]` takes no HOST (the
  * partners come from FILE), so main.c hands it its raw arguments (as `server`).  This
- * file parses the options, loads the inventory (inventory_yaml.c) and runs the
- * subcommand: validate (here), check, firewall, report (inventory_*.c). */
+ * file parses the options, loads the inventory (s7config's s7_config_load_plant, which
+ * validates it with the plant model) and runs the subcommand: validate (here), check,
+ * firewall, report (inventory_*.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 #include "inventory.h"
+#include "s7/config.h"
+#include "s7/plant.h"
 #include "s7/wire.h"
 
 int cmd_inventory(cli *c);
@@ -70,7 +73,7 @@ static int usage(const char *fmt, const char *a)
 }
 
 /* s7 inventory validate: a summary of what the file documents. */
-static int validate(const inv_plant *p)
+static int validate(const s7_plant *p)
 {
     size_t nex = 0;
     char buf[64], cyc[32], tsap[16];
@@ -80,17 +83,17 @@ static int validate(const inv_plant *p)
            p->npartners, p->npartners == 1 ? "" : "s", p->ncells, p->ncells == 1 ? "" : "s",
            p->nconns, p->nconns == 1 ? "" : "s", nex, nex == 1 ? "" : "s");
     for (size_t i = 0; i < p->nconns; i++) {
-        const inv_conn *c = &p->conns[i];
-        const inv_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        const s7_plant_conn *c = &p->conns[i];
+        const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         printf("  %s: %s (%s) -> %s (%s:%u), type %s, TSAPs %s\n", c->name, a->name, a->address,
-               pp->name, pp->address, pp->port, inv_type_name(c->type),
-               inv_tsap_text(c->local_tsap, c->remote_tsap, tsap, sizeof tsap));
+               pp->name, pp->address, pp->port, s7_plant_type_name(c->type),
+               s7_plant_tsap_text(c->local_tsap, c->remote_tsap, tsap, sizeof tsap));
         for (size_t e = 0; e < c->nex; e++) {
-            const inv_exchange *x = &c->ex[e];
-            printf("    %s", inv_dir_name(x->dir));
+            const s7_plant_exchange *x = &c->ex[e];
+            printf("    %s", s7_plant_dir_name(x->dir));
             for (size_t r = 0; r < x->nranges; r++)
-                printf("%s%s", r ? ", " : " ", inv_range_text(&x->ranges[r], buf, sizeof buf));
-            printf(" (%s)\n", inv_cycle_text(x->cycle_ms, cyc, sizeof cyc));
+                printf("%s%s", r ? ", " : " ", s7_plant_range_text(&x->ranges[r], buf, sizeof buf));
+            printf(" (%s)\n", s7_plant_cycle_text(x->cycle_ms, cyc, sizeof cyc));
         }
     }
     return CLI_OK;
@@ -237,9 +240,9 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return rc;
     }
 
-    inv_plant p;
+    s7_plant *p;
     char err[1024];
-    if (inv_load(&p, o.file, err, sizeof err)) {
+    if (s7_config_load_plant(o.file, &p, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
         fprintf(stderr, "docs/inventory.md describes the file; docs/inventory-example.yaml is a "
                         "commented example\n");
@@ -247,35 +250,35 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return CLI_USAGE;
     }
     for (size_t i = 0; i < o.nonly; i++)
-        if (!inv_find_conn(&p, o.only[i])) {
+        if (!s7_plant_find_conn(p, o.only[i])) {
             fprintf(stderr, "error: --connection %s: no such connection in %s (connections:",
                     o.only[i], o.file);
-            for (size_t k = 0; k < p.nconns; k++)
-                fprintf(stderr, " %s", p.conns[k].name);
+            for (size_t k = 0; k < p->nconns; k++)
+                fprintf(stderr, " %s", p->conns[k].name);
             fputs(")\n", stderr);
             rc = CLI_USAGE;
         }
-    if (rc == CLI_OK && o.as && !inv_find_partner(&p, o.as)) {
+    if (rc == CLI_OK && o.as && !s7_plant_find_partner(p, o.as)) {
         fprintf(stderr, "error: --as %s: no such partner in %s\n", o.as, o.file);
         rc = CLI_USAGE;
     }
     if (rc == CLI_OK) {
         switch (sub) {
         case SUB_VALIDATE:
-            rc = validate(&p);
+            rc = validate(p);
             break;
         case SUB_CHECK:
-            rc = inv_cmd_check(&p, &o);
+            rc = inv_cmd_check(p, &o);
             break;
         case SUB_FIREWALL:
-            rc = inv_cmd_firewall(&p, &o);
+            rc = inv_cmd_firewall(p, &o);
             break;
         default:
-            rc = inv_cmd_report(&p, &o);
+            rc = inv_cmd_report(p, &o);
             break;
         }
     }
-    inv_free(&p);
+    s7_plant_free(p);
     free(o.only);
     return rc;
 }

@@ -1,5 +1,6 @@
-/* s7 server: an emulated S7 CPU on one event loop.  Options (and a YAML file, see
- * server_config.c) describe the CPU; with none it serves an embedded demo CPU (S7-1500,
+/* s7 server: an emulated S7 CPU on one event loop.  Options (and a YAML file read by
+ * s7config into libs7's server configuration model, include/s7/server_config.h) describe
+ * the CPU; with none it serves an embedded demo CPU (S7-1500,
  * PUT/GET on, DBs with recognisable values).  It logs connections and refusals on stderr,
  * journals writes to retentive DBs (retain.h) before they are acknowledged, keeps an
  * audit log (audit.h), and on SIGINT/SIGTERM stops the loop, compacts the retentive store
@@ -15,10 +16,11 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "server.h"
 #include "s7/audit.h"
+#include "s7/config.h"
 #include "s7/retain.h"
 #include "s7/server.h"
+#include "s7/server_config.h"
 
 int cmd_server(cli *c);
 int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
@@ -65,7 +67,7 @@ const char srv_help[] =
 /* ---------------------------------------------------------------- run state */
 
 typedef struct srv_run {
-    srv_config cfg;
+    s7_server_config cfg;
     int demo;
     int quiet;
     char listen[128];
@@ -155,21 +157,6 @@ static void on_connect(void *ctx, const char *peer, int type)
         r->peak = n;
 }
 
-static const char *area_text(uint8_t area)
-{
-    switch (area) {
-    case S7_AREA_I: return "I";
-    case S7_AREA_Q: return "Q";
-    case S7_AREA_M: return "M";
-    case S7_AREA_T: return "T";
-    case S7_AREA_C: return "C";
-    case S7_AREA_P: return "P";
-    case S7_AREA_DB: return "DB";
-    case S7_AREA_DI: return "DI";
-    default: return "area";
-    }
-}
-
 /* Why an item failed, in words, looking at the CPU for the detail. */
 static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t cap)
 {
@@ -193,13 +180,13 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
         if (is_db)
             snprintf(out, cap, "0x0A: DB%u does not exist on this CPU", ev->db);
         else
-            snprintf(out, cap, "0x0A: this CPU has no %s area", area_text(ev->area));
+            snprintf(out, cap, "0x0A: this CPU has no %s area", s7_server_area_text(ev->area));
         return;
     case S7_RC_ADDR_OUT_OF_RANGE:
         if (flags & S7_DB_OPTIMIZED)
             snprintf(out, cap, "0x05: DB%u has optimized block access (no absolute addresses)", ev->db);
         else if (mem && (uint64_t)ev->start + ev->len > size)
-            snprintf(out, cap, "0x05: past the end (%s%s%.0u is %u bytes)", area_text(ev->area),
+            snprintf(out, cap, "0x05: past the end (%s%s%.0u is %u bytes)", s7_server_area_text(ev->area),
                      is_db ? "" : " area", is_db ? ev->db : 0u, size);
         else
             snprintf(out, cap, "0x05: address out of range (transport size or alignment)");
@@ -258,7 +245,7 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
              ev->start, ev->len, ev->len == 1 ? "" : "s", why);
     else {
         uint32_t n = tc ? ev->len / 2 : ev->len;
-        tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what, area_text(ev->area),
+        tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what, s7_server_area_text(ev->area),
              tc ? "element" : "offset", tc ? ev->start / 2 : ev->start, n,
              tc ? "element" : "byte", n == 1 ? "" : "s", why);
     }
@@ -369,7 +356,7 @@ static int set_str(char **dst, const char *v)
 }
 
 /* One option into the flag configuration fl.  0 or CLI_USAGE after the message. */
-static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id, const char *v)
+static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, int id, const char *v)
 {
     char err[400];
     long n;
@@ -381,7 +368,7 @@ static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id
         return 0;
     case O_LISTEN: {
         char out[128];
-        if (srv_parse_listen(v, out, sizeof out, err, sizeof err))
+        if (s7_server_parse_listen(v, out, sizeof out, err, sizeof err))
             return cli_usage_error(cmd, "--listen %s", err);
         return set_str(&fl->listen, out) ? CLI_FAIL : 0;
     }
@@ -392,18 +379,18 @@ static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id
                                    v);
         return set_str(&fl->profile, v) ? CLI_FAIL : 0;
     case O_DB: {
-        srv_db d;
-        if (srv_parse_db(v, &d, err, sizeof err))
+        s7_server_db d;
+        if (s7_server_parse_db(v, &d, err, sizeof err))
             return cli_usage_error(cmd, "--db %s", err);
-        return srv_config_put_db(fl, &d) ? CLI_FAIL : 0;
+        return s7_server_config_put_db(fl, &d) ? CLI_FAIL : 0;
     }
     case O_SET:
         if (!strchr(v, '='))
             return cli_usage_error(cmd, "--set %s: expected ADDRESS=VALUE, e.g. --set DB1.DBD4:REAL=3.5", v);
-        return srv_config_add_value(fl, v, "--set") ? CLI_FAIL : 0;
+        return s7_server_config_add_value(fl, v, "--set") ? CLI_FAIL : 0;
     case O_PUTGET: {
         int b;
-        if (srv_parse_bool(v, &b))
+        if (s7_server_parse_bool(v, &b))
             return cli_usage_error(cmd, "--put-get %s: expected on or off", v);
         fl->put_get = b;
         return 0;
@@ -417,7 +404,7 @@ static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id
                                         "total, e.g. --max-conn pg=4",
                                    v);
         snprintf(type, sizeof type, "%.*s", (int)(eq - v), v);
-        if (srv_parse_conn_type(type, &t))
+        if (s7_server_parse_conn_type(type, &t))
             return cli_usage_error(cmd, "--max-conn %s: unknown type '%s' (pg, op, basic or total)", v, type);
         if (cli_parse_long(eq + 1, 0, 65535, &n))
             return cli_usage_error(cmd, "--max-conn %s: N must be 0..65535, e.g. --max-conn %s=4", v, type);
@@ -436,7 +423,7 @@ static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id
         return 0;
     case O_ALLOW:
         fl->allow_set = 1;
-        return srv_config_push(&fl->allow, &fl->nallow, v) ? CLI_FAIL : 0;
+        return s7_server_config_add_allow(fl, v) ? CLI_FAIL : 0;
     case O_AUDIT:
         if (!*v)
             return cli_usage_error(cmd, "--audit: the file name is empty, e.g. --audit audit.jsonl");
@@ -481,7 +468,7 @@ static int apply(const cli_cmd *cmd, srv_config *fl, const char **config, int id
     }
 }
 
-static int parse_flags(const cli_cmd *cmd, int argc, char **argv, srv_config *fl, const char **config)
+static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_config *fl, const char **config)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -525,7 +512,7 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, srv_config *fl
 
 /* Moves what fl sets onto base: scalars replace, DBs replace by number, values and access
  * rules append (later wins), an allow list given by flags replaces the file's. */
-static void merge(srv_config *base, srv_config *fl)
+static void merge(s7_server_config *base, s7_server_config *fl)
 {
 #define TAKE_STR(f)              \
     if (fl->f) {                 \
@@ -553,9 +540,9 @@ static void merge(srv_config *base, srv_config *fl)
 #undef TAKE_STR
 #undef TAKE_INT
     for (size_t i = 0; i < fl->ndbs; i++)
-        srv_config_put_db(base, &fl->dbs[i]);
+        s7_server_config_put_db(base, &fl->dbs[i]);
     for (size_t i = 0; i < fl->nvalues; i++)
-        srv_config_add_value(base, fl->values[i], fl->value_from[i]);
+        s7_server_config_add_value(base, fl->values[i], fl->value_from[i]);
     if (fl->allow_set) {
         for (size_t i = 0; i < base->nallow; i++)
             free(base->allow[i]);
@@ -570,7 +557,7 @@ static void merge(srv_config *base, srv_config *fl)
 
 /* ---------------------------------------------------------------- the demo CPU */
 
-static const srv_db DEMO_DBS[] = {
+static const s7_server_db DEMO_DBS[] = {
     {1, 256, 0, -1},
     {2, 64, S7_DB_OPTIMIZED, -1},
     {3, 32, S7_DB_READONLY, -1},
@@ -589,23 +576,23 @@ static const char *const DEMO_VALUES[] = {
     "MW10:INT=100",
 };
 
-static int demo_config(srv_config *c)
+static int demo_config(s7_server_config *c)
 {
     if (set_str(&c->profile, "s7-1500"))
         return -1;
     if (c->put_get < 0)
         c->put_get = 1;
     /* the demo's DBs and values first: --set values come after and win */
-    srv_config tmp;
-    srv_config_init(&tmp);
+    s7_server_config tmp;
+    s7_server_config_init(&tmp);
     for (size_t i = 0; i < sizeof DEMO_DBS / sizeof DEMO_DBS[0]; i++)
-        if (srv_config_put_db(&tmp, &DEMO_DBS[i]))
+        if (s7_server_config_put_db(&tmp, &DEMO_DBS[i]))
             return -1;
     for (size_t i = 0; i < sizeof DEMO_VALUES / sizeof DEMO_VALUES[0]; i++)
-        if (srv_config_add_value(&tmp, DEMO_VALUES[i], "the demo CPU"))
+        if (s7_server_config_add_value(&tmp, DEMO_VALUES[i], "the demo CPU"))
             return -1;
     for (size_t i = 0; i < c->nvalues; i++)
-        if (srv_config_add_value(&tmp, c->values[i], c->value_from[i]))
+        if (s7_server_config_add_value(&tmp, c->values[i], c->value_from[i]))
             return -1;
     for (size_t i = 0; i < c->nvalues; i++) {
         free(c->values[i]);
@@ -624,99 +611,24 @@ static int demo_config(srv_config *c)
 
 /* ---------------------------------------------------------------- building the CPU */
 
-static int cmp_db(const void *a, const void *b)
-{
-    const srv_db *x = a, *y = b;
-    return (int)x->num - (int)y->num;
-}
-
-/* Builds r->cpu from r->cfg.  0, or CLI_USAGE after saying what is wrong. */
+/* Builds r->cpu from r->cfg (libs7: s7_server_config_build_cpu).  0, or CLI_USAGE /
+ * CLI_FAIL after saying what is wrong. */
 static int build_cpu(srv_run *r)
 {
-    srv_config *c = &r->cfg;
-    const s7_profile *base = s7_profile_find(c->profile ? c->profile : "s7-1500");
-    s7_profile p = *base;
-    const srv_identity *id = &c->id;
-    if (id->order_code) p.order_code = id->order_code;
-    if (id->module_type) p.module_type = id->module_type;
-    if (id->as_name) p.as_name = id->as_name;
-    if (id->module_name) p.module_name = id->module_name;
-    if (id->plant_id) p.plant_id = id->plant_id;
-    if (id->copyright) p.copyright = id->copyright;
-    if (id->serial) p.serial = id->serial;
-    if (id->fw[0] >= 0)
-        for (int i = 0; i < 3; i++)
-            p.fw[i] = (uint8_t)id->fw[i];
-    if (c->pdu > 0) p.max_pdu = (uint16_t)c->pdu;
-    if (c->amq > 0) p.max_amq = (uint16_t)c->amq;
-    if (c->rack >= 0) p.rack = (uint8_t)c->rack;
-    if (c->slot >= 0) p.slot = (uint8_t)c->slot;
-    r->cpu = s7_cpu_new(&p);
-    if (!r->cpu) {
-        fprintf(stderr, "error: out of memory\n");
-        return CLI_FAIL;
-    }
-    s7_cpu *cpu = r->cpu;
-    static const uint8_t codes[SRV_NAREAS] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T, S7_AREA_C};
-    static const char *const names[SRV_NAREAS] = {"I", "Q", "M", "T", "C"};
-    for (int i = 0; i < SRV_NAREAS; i++) {
-        if (c->area_size[i] < 0)
-            continue;
-        int rc = s7_cpu_set_area_size(cpu, codes[i], (uint32_t)c->area_size[i]);
-        if (rc == S7_ERR_UNSUPPORTED) {
-            fprintf(stderr, "error: areas.%s: an %s has no timers and counters (T and C exist on "
-                            "s7-300 and s7-400)\n", names[i], p.name);
-            return CLI_USAGE;
-        }
-        if (rc < 0) {
-            fprintf(stderr, "error: areas.%s: size %ld refused (%s)\n", names[i], c->area_size[i],
-                    s7_strerror(rc));
-            return CLI_USAGE;
-        }
-    }
-    if (c->ndbs > 1)
-        qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
-    for (size_t i = 0; i < c->ndbs; i++) {
-        const srv_db *d = &c->dbs[i];
-        int rc = s7_cpu_add_db(cpu, d->num, d->size, d->flags);
-        if (rc < 0) {
-            if (strcmp(p.name, "logo8") == 0 || strcmp(p.name, "s7-200smart") == 0)
-                fprintf(stderr, "error: DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
-                                "(VB0 = DB1.DBB0)\n", d->num, p.name);
-            else
-                fprintf(stderr, "error: DB%u (%u bytes): %s\n", d->num, d->size, s7_strerror(rc));
-            return CLI_USAGE;
-        }
-        if (d->access >= 0)
-            s7_cpu_set_access(cpu, S7_AREA_DB, d->num, d->access);
+    char err[800];
+    int rc = s7_server_config_build_cpu(&r->cfg, &r->cpu, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "error: %s\n", err);
+        return rc == S7_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
     }
     if (r->demo) { /* DB1 from byte 64 on counts: byte n holds n */
-        uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
+        uint8_t *m = s7_cpu_mem(r->cpu, S7_AREA_DB, 1, NULL);
         for (unsigned i = 64; i < 256; i++)
             m[i] = (uint8_t)i;
+        /* the initial values come after the counting bytes (a --set there wins): again */
+        for (size_t i = 0; i < r->cfg.nvalues; i++)
+            s7_cpu_set_value(r->cpu, r->cfg.values[i], err, sizeof err);
     }
-    for (size_t i = 0; i < c->naccess; i++) {
-        const srv_access *a = &c->access[i];
-        if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
-            fprintf(stderr, "error: areas.%s: this %s has no such area (T and C exist on s7-300 and "
-                            "s7-400)\n", area_text(a->area), p.name);
-            return CLI_USAGE;
-        }
-    }
-    for (size_t i = 0; i < c->nvalues; i++) {
-        char err[400];
-        if (s7_cpu_set_value(cpu, c->values[i], err, sizeof err) < 0) {
-            fprintf(stderr, "error: %s: initial value '%s': %s\n", c->value_from[i], c->values[i], err);
-            return CLI_USAGE;
-        }
-    }
-    if (c->put_get >= 0)
-        s7_cpu_set_put_get(cpu, c->put_get);
-    for (int t = 0; t < 4; t++)
-        if (c->max_conn[t] >= 0)
-            s7_cpu_set_max_conn(cpu, t, (uint16_t)c->max_conn[t]);
-    if (c->cpu_state > 0)
-        s7_cpu_set_state(cpu, c->cpu_state);
     return 0;
 }
 
@@ -776,7 +688,7 @@ static int is_loopback(const char *l)
 static void print_banner(const srv_run *r)
 {
     const s7_profile *p = s7_cpu_profile(r->cpu);
-    const srv_config *c = &r->cfg;
+    const s7_server_config *c = &r->cfg;
     char addr[160], conn[64] = "";
     client_addr(r, addr, sizeof addr);
     if (p->tsap_mode == S7_TSAP_LOGO)
@@ -826,12 +738,12 @@ static void print_banner(const srv_run *r)
         if (c->access[i].db)
             printf("  access        DB%u %s\n", c->access[i].db, acc[c->access[i].access]);
         else
-            printf("  access        %s%s %s\n", area_text(c->access[i].area),
+            printf("  access        %s%s %s\n", s7_server_area_text(c->access[i].area),
                    c->access[i].area == S7_AREA_DB ? " (every DB)" : "", acc[c->access[i].access]);
     }
     size_t nret = 0;
     for (size_t i = 0; i < c->ndbs; i++) {
-        const srv_db *d = &c->dbs[i];
+        const s7_server_db *d = &c->dbs[i];
         if (d->flags & S7_DB_RETAIN)
             nret++;
         if (i >= 40) {
@@ -927,33 +839,33 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     srv_run run;
     srv_run *r = &run;
     memset(r, 0, sizeof *r);
-    srv_config fl;
-    srv_config_init(&fl);
-    srv_config_init(&r->cfg);
+    s7_server_config fl;
+    s7_server_config_init(&fl);
+    s7_server_config_init(&r->cfg);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit makes write() fail (handled), not kill us */
     const char *config = NULL;
     int rc = parse_flags(cmd, argc, argv, &fl, &config);
     if (rc) {
-        srv_config_free(&fl);
-        srv_config_free(&r->cfg);
+        s7_server_config_free(&fl);
+        s7_server_config_free(&r->cfg);
         return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
     }
     if (config) {
         char err[800];
-        if (srv_config_load(&r->cfg, config, err, sizeof err)) {
+        if (s7_config_load_server(config, &r->cfg, err, sizeof err)) {
             fprintf(stderr, "error: %s\n", err);
             fprintf(stderr, "docs/server.md describes the file; docs/server-example.yaml is a "
                             "commented example\n");
-            srv_config_free(&fl);
-            srv_config_free(&r->cfg);
+            s7_server_config_free(&fl);
+            s7_server_config_free(&r->cfg);
             return CLI_USAGE;
         }
     }
     r->demo = !config && !fl.profile && !fl.ndbs;
     merge(&r->cfg, &fl);
-    srv_config_free(&fl);
-    srv_config *c = &r->cfg;
+    s7_server_config_free(&fl);
+    s7_server_config *c = &r->cfg;
     if (r->demo && demo_config(c)) {
         fprintf(stderr, "error: out of memory\n");
         return CLI_FAIL;
@@ -1099,6 +1011,6 @@ out:
     s7_retain_free(r->retain);
     s7_audit_close(r->audit);
     s7_cpu_free(r->cpu);
-    srv_config_free(&r->cfg);
+    s7_server_config_free(&r->cfg);
     return rc;
 }

@@ -1,8 +1,9 @@
-/* s7 server: the configuration (server.h): its lifecycle, the parsers that flags and the
- * YAML file share, and the YAML loader (libfyaml; only the s7 tool links it, never libs7).
- * The schema is documented in docs/server.md and shown in docs/server-example.yaml.
- * Unknown keys are errors (a misspelt key must not silently fall back to a default). */
-#include <arpa/inet.h>
+/* s7config: the server configuration loader (include/s7/config.h s7_config_load_server).
+ * Reads the YAML file of `s7 server --config` (the schema is in docs/server.md, an example
+ * in docs/server-example.yaml) with the shared YAML layer (yaml.c) into the server
+ * configuration model (include/s7/server_config.h), whose parsers it shares with the
+ * command line's flags.  Unknown keys are errors (a misspelt key must not silently fall back
+ * to a default). */
 #include <ctype.h>
 #include <errno.h>
 #include <libfyaml.h>
@@ -11,281 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
-#include "yaml.h"
+#include "config/yaml.h"
+#include "s7/config.h"
+#include "s7/cpu.h"
 #include "s7/retain.h"
+#include "s7/server_config.h"
 #include "s7/wire.h"
-
-/* ---------------------------------------------------------------- lifecycle */
-
-void srv_config_init(srv_config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->rack = c->slot = -1;
-    c->put_get = -1;
-    for (int i = 0; i < 4; i++)
-        c->max_conn[i] = -1;
-    c->pdu = c->amq = -1;
-    c->cpu_state = -1;
-    for (int i = 0; i < SRV_NAREAS; i++)
-        c->area_size[i] = -1;
-    for (int i = 0; i < 3; i++)
-        c->id.fw[i] = -1;
-    c->audit_reads = -1;
-    c->retain = -1;
-    c->retain_resize = -1;
-    c->compact_bytes = -1;
-    c->idle_timeout_ms = -1;
-    c->max_clients = -1;
-    c->quiet = -1;
-}
-
-static void free_list(char **l, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(l[i]);
-    free(l);
-}
-
-void srv_config_free(srv_config *c)
-{
-    free(c->listen);
-    free(c->profile);
-    free_list(c->allow, c->nallow);
-    free(c->dbs);
-    free_list(c->values, c->nvalues);
-    free_list(c->value_from, c->nvalues);
-    free(c->access);
-    free(c->id.order_code);
-    free(c->id.module_type);
-    free(c->id.as_name);
-    free(c->id.module_name);
-    free(c->id.plant_id);
-    free(c->id.copyright);
-    free(c->id.serial);
-    free(c->audit);
-    free(c->state);
-    memset(c, 0, sizeof *c);
-}
-
-int srv_config_push(char ***list, size_t *n, const char *s)
-{
-    char **l = realloc(*list, (*n + 1) * sizeof *l);
-    if (!l)
-        return -1;
-    *list = l;
-    if (!(l[*n] = yaml_strdup(s)))
-        return -1;
-    (*n)++;
-    return 0;
-}
-
-int srv_config_add_value(srv_config *c, const char *assign, const char *from)
-{
-    size_t n = c->nvalues, m = c->nvalues;
-    if (srv_config_push(&c->values, &n, assign))
-        return -1;
-    if (srv_config_push(&c->value_from, &m, from)) {
-        free(c->values[n - 1]);
-        return -1;
-    }
-    c->nvalues = n;
-    return 0;
-}
-
-int srv_config_put_db(srv_config *c, const srv_db *d)
-{
-    for (size_t i = 0; i < c->ndbs; i++)
-        if (c->dbs[i].num == d->num) {
-            c->dbs[i] = *d;
-            return 0;
-        }
-    srv_db *n = realloc(c->dbs, (c->ndbs + 1) * sizeof *n);
-    if (!n)
-        return -1;
-    c->dbs = n;
-    c->dbs[c->ndbs++] = *d;
-    return 0;
-}
-
-int srv_config_push_access(srv_config *c, uint8_t area, uint16_t db, int access)
-{
-    srv_access *n = realloc(c->access, (c->naccess + 1) * sizeof *n);
-    if (!n)
-        return -1;
-    c->access = n;
-    c->access[c->naccess].area = area;
-    c->access[c->naccess].db = db;
-    c->access[c->naccess].access = access;
-    c->naccess++;
-    return 0;
-}
-
-/* ---------------------------------------------------------------- shared parsers */
-
-/* Decimal (or 0x hex) in [min, max].  0 or -1. */
-static int parse_num(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s || isspace((unsigned char)*s) || *s == '+')
-        return -1;
-    char *end;
-    errno = 0;
-    long v = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? strtol(s + 2, &end, 16) : strtol(s, &end, 10);
-    if (errno || *end || end == s || v < min || v > max)
-        return -1;
-    if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && end == s + 2)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int srv_parse_bool(const char *s, int *out)
-{
-    static const char *const yes[] = {"on", "true", "yes", "1", "enabled"};
-    static const char *const no[] = {"off", "false", "no", "0", "disabled"};
-    for (size_t i = 0; i < 5; i++) {
-        if (yaml_ieq(s, yes[i])) {
-            *out = 1;
-            return 0;
-        }
-        if (yaml_ieq(s, no[i])) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-int srv_parse_access(const char *s, int *out, char *err, size_t errcap)
-{
-    if (yaml_ieq(s, "read-write") || yaml_ieq(s, "rw") || yaml_ieq(s, "read_write"))
-        *out = S7_ACCESS_RW;
-    else if (yaml_ieq(s, "read-only") || yaml_ieq(s, "ro") || yaml_ieq(s, "read_only"))
-        *out = S7_ACCESS_RO;
-    else if (yaml_ieq(s, "none") || yaml_ieq(s, "no-access"))
-        *out = S7_ACCESS_NONE;
-    else
-        return yaml_set_err(err, errcap, "access '%s': expected read-write, read-only or none", s);
-    return 0;
-}
-
-int srv_parse_conn_type(const char *s, int *out)
-{
-    if (yaml_ieq(s, "total") || yaml_ieq(s, "all"))
-        *out = 0;
-    else if (yaml_ieq(s, "pg"))
-        *out = 1;
-    else if (yaml_ieq(s, "op") || yaml_ieq(s, "hmi"))
-        *out = 2;
-    else if (yaml_ieq(s, "basic") || yaml_ieq(s, "s7") || yaml_ieq(s, "s7-basic"))
-        *out = 3;
-    else
-        return -1;
-    return 0;
-}
-
-int srv_area_code(const char *s)
-{
-    if (yaml_ieq(s, "I") || yaml_ieq(s, "E") || yaml_ieq(s, "inputs"))
-        return S7_AREA_I;
-    if (yaml_ieq(s, "Q") || yaml_ieq(s, "A") || yaml_ieq(s, "outputs"))
-        return S7_AREA_Q;
-    if (yaml_ieq(s, "M") || yaml_ieq(s, "flags") || yaml_ieq(s, "markers"))
-        return S7_AREA_M;
-    if (yaml_ieq(s, "T") || yaml_ieq(s, "timers"))
-        return S7_AREA_T;
-    if (yaml_ieq(s, "C") || yaml_ieq(s, "Z") || yaml_ieq(s, "counters"))
-        return S7_AREA_C;
-    if (yaml_ieq(s, "DB") || yaml_ieq(s, "DBs"))
-        return S7_AREA_DB;
-    return -1;
-}
-
-int srv_parse_db(const char *spec, srv_db *out, char *err, size_t errcap)
-{
-    char buf[128];
-    memset(out, 0, sizeof *out);
-    out->access = -1;
-    if (strlen(spec) >= sizeof buf)
-        return yaml_set_err(
-            err, errcap, "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]", spec);
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *save = NULL;
-    char *num = strtok_r(buf, ":", &save);
-    char *size = num ? strtok_r(NULL, ":", &save) : NULL;
-    long v;
-    if (!num || !size)
-        return yaml_set_err(err, errcap,
-                            "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
-                            "5:100:retain",
-                            spec);
-    if (parse_num(num, 1, 65535, &v))
-        return yaml_set_err(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
-    out->num = (uint16_t)v;
-    if (parse_num(size, 1, 65535, &v))
-        return yaml_set_err(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256",
-                            spec, size, num);
-    out->size = (uint32_t)v;
-    for (char *f = strtok_r(NULL, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
-        if (yaml_ieq(f, "optimized") || yaml_ieq(f, "opt"))
-            out->flags |= S7_DB_OPTIMIZED;
-        else if (yaml_ieq(f, "ro") || yaml_ieq(f, "readonly") || yaml_ieq(f, "read-only") ||
-                 yaml_ieq(f, "read_only"))
-            out->flags |= S7_DB_READONLY;
-        else if (yaml_ieq(f, "retain") || yaml_ieq(f, "retentive"))
-            out->flags |= S7_DB_RETAIN;
-        else
-            return yaml_set_err(
-                err, errcap, "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)", spec, f);
-    }
-    return 0;
-}
-
-int srv_parse_listen(const char *s, char *out, size_t cap, char *err, size_t errcap)
-{
-    char host[80];
-    const char *port;
-    long p;
-    const char *ex = "e.g. 127.0.0.1:1102, [::1]:1102, or 0.0.0.0:102 for every interface";
-    if (parse_num(s, 0, 65535, &p) == 0) { /* a bare port: loopback */
-        snprintf(out, cap, "127.0.0.1:%ld", p);
-        return 0;
-    }
-    if (s[0] == '[') {
-        const char *e = strchr(s, ']');
-        if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof host)
-            return yaml_set_err(err, errcap, "'%s': expected [IPv6]:PORT, %s", s, ex);
-        snprintf(host, sizeof host, "%.*s", (int)(e - s - 1), s + 1);
-        port = e + 2;
-        unsigned char a6[16];
-        if (inet_pton(AF_INET6, host, a6) != 1)
-            return yaml_set_err(err, errcap, "'%s': '%s' is not an IPv6 address, %s", s, host, ex);
-    } else {
-        const char *c = strrchr(s, ':');
-        if (!c || (size_t)(c - s) >= sizeof host || c == s)
-            return yaml_set_err(err, errcap, "'%s': expected ADDR:PORT, %s", s, ex);
-        snprintf(host, sizeof host, "%.*s", (int)(c - s), s);
-        port = c + 1;
-        unsigned char a4[4];
-        if (inet_pton(AF_INET, host, a4) != 1)
-            return yaml_set_err(err, errcap,
-                                "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
-                                "brackets), %s",
-                                s, host, ex);
-    }
-    if (parse_num(port, 0, 65535, &p))
-        return yaml_set_err(err, errcap,
-                            "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
-                            "one)",
-                            s, port);
-    snprintf(out, cap, "%s", s);
-    return 0;
-}
 
 /* ---------------------------------------------------------------- YAML */
 
 /* The configuration being loaded (the yaml_cx's user). */
-static srv_config *cfg_of(yaml_cx *y) { return y->user; }
+static s7_server_config *cfg_of(yaml_cx *y) { return y->user; }
 
 /* yaml_get_long in the flags' number syntax, with "KEY: EX" as the example. */
 static int get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
@@ -301,7 +38,7 @@ static int get_bool(yaml_cx *y, struct fy_node *v, const char *key, int *out)
     char s[32];
     if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
-    if (srv_parse_bool(s, out))
+    if (s7_server_parse_bool(s, out))
         return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
     return 0;
 }
@@ -312,7 +49,7 @@ static int on_maxconn(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
     (void)ctx;
     int t;
     long n;
-    if (srv_parse_conn_type(k, &t))
+    if (s7_server_parse_conn_type(k, &t))
         return yaml_err(y, kn, "max_connections: unknown type '%s' (types: total, pg, op, basic)",
                         k);
     if (yaml_is_null(v))
@@ -329,7 +66,7 @@ static int on_maxconn(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
 static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
-    srv_identity *id = &cfg_of(y)->id;
+    s7_server_identity *id = &cfg_of(y)->id;
     if (yaml_is_null(v))
         return 0;
     char key[64];
@@ -397,8 +134,8 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         long n;
         if (get_long(y, v, key, 1, tc ? 32768 : 65536, tc ? "256" : "1024", &n))
             return -1;
-        int idx = a->area == S7_AREA_I ? SRV_I : a->area == S7_AREA_Q ? SRV_Q : a->area == S7_AREA_M ? SRV_M
-                  : a->area == S7_AREA_T ? SRV_T : SRV_C;
+        int idx = a->area == S7_AREA_I ? S7_SERVER_AREA_I : a->area == S7_AREA_Q ? S7_SERVER_AREA_Q : a->area == S7_AREA_M ? S7_SERVER_AREA_M
+                  : a->area == S7_AREA_T ? S7_SERVER_AREA_T : S7_SERVER_AREA_C;
         cfg_of(y)->area_size[idx] = n;
         return 0;
     }
@@ -407,9 +144,9 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         char msg[200];
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        if (srv_parse_access(s, &acc, msg, sizeof msg))
+        if (s7_server_parse_access(s, &acc, msg, sizeof msg))
             return yaml_err(y, v, "%s: %s", key, msg);
-        if (srv_config_push_access(cfg_of(y), a->area, 0, acc))
+        if (s7_server_config_add_access(cfg_of(y), a->area, 0, acc))
             return yaml_oom(y);
         return 0;
     }
@@ -419,7 +156,7 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
 static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
-    int code = srv_area_code(k);
+    int code = s7_server_area_code(k);
     if (code < 0)
         return yaml_err(y, kn, "areas: unknown area '%s' (areas: I, Q, M, T, C, DB)", k);
     if (yaml_is_null(v))
@@ -431,9 +168,9 @@ static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         snprintf(key, sizeof key, "areas.%s", k);
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        if (srv_parse_access(s, &acc, msg, sizeof msg))
+        if (s7_server_parse_access(s, &acc, msg, sizeof msg))
             return yaml_err(y, v, "%s: %s", key, msg);
-        return srv_config_push_access(cfg_of(y), a.area, 0, acc) ? yaml_oom(y) : 0;
+        return s7_server_config_add_access(cfg_of(y), a.area, 0, acc) ? yaml_oom(y) : 0;
     }
     char what[64];
     snprintf(what, sizeof what, "areas.%s", k);
@@ -493,7 +230,7 @@ static int on_value(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
     snprintf(assign, sizeof assign, "%s=%s", addr, val);
     char from[300];
     snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(kn));
-    return srv_config_add_value(cfg_of(y), assign, from) ? yaml_oom(y) : 0;
+    return s7_server_config_add_value(cfg_of(y), assign, from) ? yaml_oom(y) : 0;
 }
 
 static int load_values(yaml_cx *y, struct fy_node *v, int db)
@@ -520,7 +257,7 @@ static int load_values(yaml_cx *y, struct fy_node *v, int db)
                 snprintf(buf, sizeof buf, "%s", s);
             char from[300];
             snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(e));
-            if (srv_config_add_value(cfg_of(y), buf, from))
+            if (s7_server_config_add_value(cfg_of(y), buf, from))
                 return yaml_oom(y);
         }
         return 0;
@@ -530,7 +267,7 @@ static int load_values(yaml_cx *y, struct fy_node *v, int db)
 
 /* dbs: - {number, size, optimized, read_only, retain, access, values} */
 typedef struct db_cx {
-    srv_db d;
+    s7_server_db d;
     int have_num, have_size;
     struct fy_node *values;
     char where[32];
@@ -573,7 +310,7 @@ static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         char s[64], msg[200];
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        if (srv_parse_access(s, &d->d.access, msg, sizeof msg))
+        if (s7_server_parse_access(s, &d->d.access, msg, sizeof msg))
             return yaml_err(y, v, "%s: %s", key, msg);
     } else {
         return yaml_err(y, kn,
@@ -602,7 +339,7 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
             char s[128], msg[300];
             if (yaml_scalar(y, e, d.where, s, sizeof s))
                 return -1;
-            if (srv_parse_db(s, &d.d, msg, sizeof msg))
+            if (s7_server_parse_db(s, &d.d, msg, sizeof msg))
                 return yaml_err(y, e, "%s: %s", d.where, msg);
         } else {
             if (yaml_each_pair(y, e, d.where, on_db_key, &d))
@@ -616,7 +353,7 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
         for (size_t k = 0; k < cfg_of(y)->ndbs; k++)
             if (cfg_of(y)->dbs[k].num == d.d.num)
                 return yaml_err(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
-        if (srv_config_put_db(cfg_of(y), &d.d))
+        if (s7_server_config_put_db(cfg_of(y), &d.d))
             return yaml_oom(y);
         if (d.values && load_values(y, d.values, d.d.num))
             return -1;
@@ -634,7 +371,7 @@ static int load_allow(yaml_cx *y, struct fy_node *v)
     if (fy_node_is_scalar(v)) {
         if (yaml_scalar(y, v, "allow", s, sizeof s))
             return -1;
-        return srv_config_push(&cfg_of(y)->allow, &cfg_of(y)->nallow, s) ? yaml_oom(y) : 0;
+        return s7_server_config_add_allow(cfg_of(y), s) ? yaml_oom(y) : 0;
     }
     if (!fy_node_is_sequence(v))
         return yaml_err(y, v,
@@ -644,7 +381,7 @@ static int load_allow(yaml_cx *y, struct fy_node *v)
     while ((e = fy_node_sequence_iterate(v, &it))) {
         if (yaml_scalar(y, e, "allow", s, sizeof s))
             return -1;
-        if (srv_config_push(&cfg_of(y)->allow, &cfg_of(y)->nallow, s))
+        if (s7_server_config_add_allow(cfg_of(y), s))
             return yaml_oom(y);
     }
     return 0;
@@ -653,7 +390,7 @@ static int load_allow(yaml_cx *y, struct fy_node *v)
 static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     (void)ctx;
-    srv_config *c = cfg_of(y);
+    s7_server_config *c = cfg_of(y);
     char s[512], msg[400];
     long n;
     int b;
@@ -679,7 +416,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         char out[128];
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (srv_parse_listen(s, out, sizeof out, msg, sizeof msg))
+        if (s7_server_parse_listen(s, out, sizeof out, msg, sizeof msg))
             return yaml_err(y, v, "listen: %s", msg);
         free(c->listen);
         return (c->listen = yaml_strdup(out)) ? 0 : yaml_oom(y);
@@ -798,18 +535,18 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
                     k);
 }
 
-int srv_config_load(srv_config *c, const char *path, char *err, size_t errcap)
+int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap)
 {
     yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = c,
-                 .msg_cap = 600, .str_cap = 1024, .nul_ok = 1, .num = parse_num};
+                 .msg_cap = 600, .str_cap = 1024, .nul_ok = 1, .num = s7_server_parse_num};
     struct fy_node *root = yaml_open(&y, "the config file", "keys such as profile: s7-1500");
     if (!root)
-        return -1;
+        return S7_ERR_INVAL;
     int rc;
     if (!fy_node_is_mapping(root))
         rc = yaml_err(&y, root, "the top level must be a mapping of keys (profile:, dbs:, ...)");
     else
         rc = yaml_each_pair(&y, root, "config", on_top, NULL);
     yaml_close(&y);
-    return rc;
+    return rc ? S7_ERR_INVAL : 0;
 }

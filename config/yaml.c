@@ -1,6 +1,6 @@
-/* s7 tool: the YAML reading layer of the two YAML loaders (yaml.h).  libfyaml does the parsing;
- * only the s7 tool links it, never libs7. */
-#include "yaml.h"
+/* s7config: the YAML reading layer of the two YAML loaders (yaml.h).  libfyaml does the
+ * parsing; s7config links it, never libs7. */
+#include "config/yaml.h"
 
 #include <ctype.h>
 #include <errno.h>

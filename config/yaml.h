@@ -1,13 +1,13 @@
-/* s7 tool: the YAML reading layer that the two YAML loaders share, server_config.c
- * (`s7 server --config`) and inventory_yaml.c (the connection inventory).  It opens a file with
+/* s7config: the YAML reading layer that the two YAML loaders share, server_yaml.c
+ * (`s7 server --config`) and plant_yaml.c (the connection inventory).  Internal to s7config.  It opens a file with
  * libfyaml (whose diagnostics are collected, never printed), turns scalars into C values and
  * words every error as "FILE:LINE: message" in the loader's error buffer.
  *
  * The loaders did not always agree on the details (how long a message or a text may be, whether
  * a value may hold a NUL character, how numbers are written): each states its own in the
  * yaml_cx it passes, so that both keep reading exactly what they read before. */
-#ifndef S7_TOOLS_YAML_H
-#define S7_TOOLS_YAML_H
+#ifndef S7_CONFIG_YAML_H
+#define S7_CONFIG_YAML_H
 
 #include <libfyaml.h>
 #include <stddef.h>

@@ -1,0 +1,696 @@
+/* s7config: the connection inventory loader (include/s7/config.h s7_config_load_plant).
+ * Reads the YAML file (the schema is in docs/inventory.md, a commented example in
+ * docs/inventory-example.yaml) with the shared YAML layer (yaml.c) and fills an s7_plant
+ * through the plant model's builder (include/s7/plant.h), recording each entry's line;
+ * then s7_plant_validate checks the references, uniqueness, subnets and resolves the
+ * TSAPs.  Errors the file's syntax causes are found here, every other rule is the plant
+ * model's; all are worded "FILE:LINE: what is wrong and what would be right".  Unknown keys
+ * are errors (a misspelt key must not silently drop a connection from the firewall rules). */
+#include <ctype.h>
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/yaml.h"
+#include "s7/config.h"
+#include "s7/cpu.h"
+#include "s7/plant.h"
+#include "s7/wire.h"
+
+/* ---------------------------------------------------------------- YAML helpers */
+
+/* The plant being loaded (the yaml_cx's user). */
+static s7_plant *plant_of(yaml_cx *y) { return y->user; }
+
+/* A name: letters, digits, '_', '-', '.', starting with a letter, at most 40 characters
+ * (names appear in firewall comments, SVG ids and file names). */
+static int get_name(yaml_cx *y, struct fy_node *v, const char *key, char **out)
+{
+    char s[256];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    int ok = s7_plant_name_ok(s);
+    if (!ok)
+        return yaml_err(y, v,
+                        "%s: '%s' is not a usable name: 1..40 letters, digits, '_', '-' or '.', "
+                        "starting with a letter, e.g. plc-line1",
+                        key, s);
+    free(*out);
+    if (!(*out = yaml_strdup(s)))
+        return yaml_oom(y);
+    return 0;
+}
+
+/* tsap: "LOCAL:REMOTE" in hex. */
+static int get_tsap(yaml_cx *y, struct fy_node *v, const char *key, uint16_t *local,
+                    uint16_t *remote)
+{
+    char s[64];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    uint16_t l = 0, r = 0;
+    if (s7_plant_parse_tsap(s, &l, &r))
+        return yaml_err(y, v,
+                        "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\" "
+                        "(LOGO!) or \"1000:1001\" (S7-200 CP243-1)",
+                        key, s, key);
+    if (r == 0)
+        return yaml_err(y, v, "%s: '%s': the remote TSAP must not be 0000", key, s);
+    *local = l;
+    *remote = r;
+    return 0;
+}
+
+static int get_type(yaml_cx *y, struct fy_node *v, const char *key, int *out)
+{
+    char s[64];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_plant_parse_type(s, out))
+        return yaml_err(y, v,
+                        "%s: '%s' is no connection type: pg (programming device), op (operator "
+                        "panel / HMI) or basic (S7 basic, e.g. PLC to PLC)",
+                        key, s);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- ranges */
+
+/* A range written as text: "DB10.DBB0..DBB63", "DB10.DBB0..63", "DB10.DBW4", "MB0..MB15". */
+static int parse_range_text(yaml_cx *y, struct fy_node *v, const char *key, const char *s,
+                            s7_plant_range *r)
+{
+    char msg[700];
+    if (s7_plant_parse_range(s, key, r, msg, sizeof msg))
+        return yaml_err(y, v, "%s", msg);
+    return 0;
+}
+
+typedef struct range_cx {
+    s7_plant_range *r;
+    int have_db, have_area, have_off, have_len;
+    char where[64];
+} range_cx;
+
+static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    range_cx *rc = ctx;
+    char key[128], s[64];
+    long n;
+    snprintf(key, sizeof key, "%s.%s", rc->where, k);
+    if (strcmp(k, "db") == 0) {
+        if (yaml_get_long(y, v, key, 1, 65535, "db: 10", &n))
+            return -1;
+        rc->r->db = (uint16_t)n;
+        rc->have_db = 1;
+    } else if (strcmp(k, "area") == 0) {
+        uint8_t a;
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_area(s, &a))
+            return yaml_err(y, v, "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
+                                  "documented as byte ranges)",
+                            key, s);
+        rc->r->area = a;
+        rc->have_area = 1;
+    } else if (strcmp(k, "offset") == 0 || strcmp(k, "start") == 0) {
+        if (yaml_get_long(y, v, key, 0, 65535, "offset: 0", &n))
+            return -1;
+        rc->r->offset = (uint32_t)n;
+        rc->have_off = 1;
+    } else if (strcmp(k, "length") == 0 || strcmp(k, "size") == 0) {
+        if (yaml_get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
+            return -1;
+        rc->r->length = (uint32_t)n;
+        rc->have_len = 1;
+    } else {
+        return yaml_err(y, kn, "%s: unknown key '%s' (keys: db, area, offset, length)", rc->where,
+                        k);
+    }
+    return 0;
+}
+
+static int parse_range(yaml_cx *y, struct fy_node *v, const char *where, s7_plant_range *r)
+{
+    memset(r, 0, sizeof *r);
+    r->line = yaml_line(v);
+    if (yaml_is_null(v))
+        return yaml_err(y, v, "%s: no range given; %s", where, s7_plant_range_forms());
+    if (fy_node_is_scalar(v)) {
+        char s[200];
+        if (yaml_scalar(y, v, where, s, sizeof s))
+            return -1;
+        return parse_range_text(y, v, where, s, r);
+    }
+    if (!fy_node_is_mapping(v))
+        return yaml_err(y, v, "%s: expected one range, got a list; %s", where, s7_plant_range_forms());
+    range_cx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.r = r;
+    snprintf(rc.where, sizeof rc.where, "%s", where);
+    if (yaml_each_pair(y, v, where, on_range_key, &rc))
+        return -1;
+    if (!rc.have_area)
+        r->area = S7_AREA_DB;
+    if (r->area == S7_AREA_DB && !rc.have_db)
+        return yaml_err(y, v, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                              "area: M)",
+                        where);
+    if (r->area != S7_AREA_DB && rc.have_db)
+        return yaml_err(y, v, "%s: db given for area %s: a DB number belongs only to area DB",
+                        where, r->area == S7_AREA_I ? "I" : r->area == S7_AREA_Q ? "Q" : "M");
+    if (!rc.have_len)
+        return yaml_err(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
+                        r->db, r->offset);
+    if (r->offset + r->length > 65536)
+        return yaml_err(y, v,
+                        "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at "
+                        "most 64 KB of an area",
+                        where, r->offset, r->length);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- exchanges */
+
+typedef struct ex_cx {
+    s7_plant_exchange *e;
+    int have_dir;
+    struct fy_node *range;
+    const char *range_key;
+    char where[96];
+} ex_cx;
+
+static int set_dir(yaml_cx *y, ex_cx *x, struct fy_node *at, int dir)
+{
+    if (x->have_dir && x->e->dir != dir)
+        return yaml_err(y, at, "%s: both GET and PUT: one exchange has one direction (write two "
+                               "exchanges)",
+                        x->where);
+    if (x->have_dir && x->range)
+        return yaml_err(y, at, "%s: the direction is given twice", x->where);
+    x->e->dir = dir;
+    x->have_dir = 1;
+    return 0;
+}
+
+static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    ex_cx *x = ctx;
+    char key[160], s[64];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (strcmp(k, "direction") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        int d = yaml_ieq(s, "get") ? S7_PLANT_GET : yaml_ieq(s, "put") ? S7_PLANT_PUT : -1;
+        if (d < 0)
+            return yaml_err(y, v,
+                            "%s: '%s' must be GET (the active partner reads) or PUT (the active "
+                            "partner writes)",
+                            key, s);
+        return set_dir(y, x, kn, d);
+    }
+    if (strcmp(k, "get") == 0 || strcmp(k, "put") == 0 || strcmp(k, "GET") == 0 ||
+        strcmp(k, "PUT") == 0) {
+        if (x->range)
+            return yaml_err(y, kn, "%s: ranges given twice (with %s and %s)", x->where,
+                            x->range_key, k);
+        if (set_dir(y, x, kn, yaml_ieq(k, "put") ? S7_PLANT_PUT : S7_PLANT_GET))
+            return -1;
+        x->range = v;
+        x->range_key = yaml_ieq(k, "put") ? "put" : "get";
+        return 0;
+    }
+    if (strcmp(k, "range") == 0 || strcmp(k, "ranges") == 0) {
+        if (x->range)
+            return yaml_err(y, kn, "%s: ranges given twice (with %s and %s)", x->where,
+                            x->range_key, k);
+        x->range = v;
+        x->range_key = strcmp(k, "range") == 0 ? "range" : "ranges";
+        return 0;
+    }
+    if (strcmp(k, "cycle") == 0 || strcmp(k, "cycle_ms") == 0) {
+        char c[64];
+        if (yaml_is_null(v)) {
+            x->e->cycle_ms = 0;
+            return 0;
+        }
+        if (yaml_scalar(y, v, key, c, sizeof c))
+            return -1;
+        if (s7_plant_parse_cycle(c, &x->e->cycle_ms))
+            return yaml_err(y, v,
+                            "%s: '%s' must be a time of 1 ms..24 h: milliseconds (cycle: 500), "
+                            "500ms, 2s, 1min, or 'event' for an exchange that is not cyclic",
+                            key, c);
+        return 0;
+    }
+    if (strcmp(k, "description") == 0)
+        return yaml_is_null(v) ? 0 : yaml_get_str(y, v, key, &x->e->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: direction, range, cycle, description; or the "
+                    "short form get: RANGE / put: RANGE)",
+                    x->where, k);
+}
+
+static int load_exchange(yaml_cx *y, struct fy_node *v, const char *where, s7_plant_exchange *e)
+{
+    ex_cx x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    e->line = yaml_line(v);
+    snprintf(x.where, sizeof x.where, "%s", where);
+    if (!fy_node_is_mapping(v))
+        return yaml_err(y, v,
+                        "%s: expected a mapping such as {direction: GET, range: DB10.DBB0..DBB63, "
+                        "cycle: 500}",
+                        where);
+    if (yaml_each_pair(y, v, where, on_ex_key, &x))
+        return -1;
+    if (!x.have_dir)
+        return yaml_err(y, v,
+                        "%s: no direction: add direction: GET (the active partner reads) or PUT "
+                        "(it writes)",
+                        where);
+    if (!x.range || yaml_is_null(x.range))
+        return yaml_err(y, v, "%s: no range: add range: DB10.DBB0..DBB63 (or a list of ranges)",
+                        where);
+    if (fy_node_is_sequence(x.range)) {
+        void *it = NULL;
+        struct fy_node *r;
+        int i = 0;
+        while ((r = fy_node_sequence_iterate(x.range, &it))) {
+            char w[128];
+            snprintf(w, sizeof w, "%s.%s[%d]", where, x.range_key, i++);
+            s7_plant_range *nr = s7_plant_exchange_add_range(e, S7_AREA_DB, 0, 0, 0);
+            if (!nr)
+                return yaml_oom(y);
+            if (parse_range(y, r, w, nr))
+                return -1;
+        }
+        if (!e->nranges)
+            return yaml_err(y, x.range, "%s.%s: the list is empty: give at least one range", where,
+                            x.range_key);
+        return 0;
+    }
+    char w[128];
+    snprintf(w, sizeof w, "%s.%s", where, x.range_key);
+    s7_plant_range *nr = s7_plant_exchange_add_range(e, S7_AREA_DB, 0, 0, 0);
+    if (!nr)
+        return yaml_oom(y);
+    return parse_range(y, x.range, w, nr);
+}
+
+/* ---------------------------------------------------------------- connections */
+
+typedef struct conn_cx {
+    s7_plant_conn *c;
+    struct fy_node *exchanges;
+    char where[64];
+} conn_cx;
+
+static int on_conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    conn_cx *x = ctx;
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (strcmp(k, "exchanges") == 0) {
+        x->exchanges = v;
+        return 0;
+    }
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "name") == 0)
+        return get_name(y, v, key, &x->c->name);
+    if (strcmp(k, "active") == 0) {
+        x->c->active_line = yaml_line(v);
+        return get_name(y, v, key, &x->c->active_name);
+    }
+    if (strcmp(k, "passive") == 0) {
+        x->c->passive_line = yaml_line(v);
+        return get_name(y, v, key, &x->c->passive_name);
+    }
+    if (strcmp(k, "type") == 0)
+        return get_type(y, v, key, &x->c->type);
+    if (strcmp(k, "tsap") == 0) {
+        uint16_t l = 0, r = 0;
+        if (get_tsap(y, v, key, &l, &r))
+            return -1;
+        s7_plant_conn_set_tsap(x->c, l, r);
+        return 0;
+    }
+    if (strcmp(k, "description") == 0)
+        return yaml_get_str(y, v, key, &x->c->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: name, active, passive, type, tsap, description, "
+                    "exchanges)",
+                    x->where, k);
+}
+
+/* The connections' syntax; names, partners and the rest are s7_plant_validate's. */
+static int load_conns(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v, "connections: expected a list (lines starting with '- name: ...')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_plant_conn *c = s7_plant_add_conn(plant_of(y), NULL, NULL, NULL);
+        if (!c)
+            return yaml_oom(y);
+        conn_cx x;
+        memset(&x, 0, sizeof x);
+        x.c = c;
+        c->line = yaml_line(e);
+        snprintf(x.where, sizeof x.where, "connections[%d]", i);
+        int rc = fy_node_is_mapping(e) ? yaml_each_pair(y, e, x.where, on_conn_key, &x)
+                                       : yaml_err(y, e, "%s: expected a mapping with name, active, "
+                                                        "passive and exchanges",
+                                                  x.where);
+        if (rc == 0 && c->name)
+            snprintf(x.where, sizeof x.where, "connection %s", c->name);
+        if (rc == 0 && x.exchanges && !yaml_is_null(x.exchanges) &&
+            !fy_node_is_sequence(x.exchanges))
+            rc = yaml_err(y, x.exchanges,
+                          "%s: exchanges: expected a list (lines starting with '- "
+                          "direction: GET')",
+                          x.where);
+        if (rc == 0 && x.exchanges && !yaml_is_null(x.exchanges)) {
+            void *it2 = NULL;
+            struct fy_node *xe;
+            int j = 0;
+            while (rc == 0 && (xe = fy_node_sequence_iterate(x.exchanges, &it2))) {
+                char w[96];
+                snprintf(w, sizeof w, "%s exchanges[%d]", x.where, j++);
+                s7_plant_exchange *ex = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0);
+                rc = ex ? load_exchange(y, xe, w, ex) : yaml_oom(y);
+            }
+            if (rc == 0 && !c->nex)
+                rc = yaml_err(y, x.exchanges, "%s: exchanges: the list is empty", x.where);
+        }
+        if (rc)
+            return -1;
+        i++;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- partners */
+
+typedef struct partner_cx {
+    s7_plant_partner *pt;
+    char where[64];
+} partner_cx;
+
+static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
+                          void *ctx)
+{
+    partner_cx *x = ctx;
+    s7_plant_partner *pt = x->pt;
+    char key[128], s[128];
+    long n;
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "name") == 0)
+        return get_name(y, v, key, &pt->name);
+    if (strcmp(k, "address") == 0 || strcmp(k, "ip") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (strchr(s, ':') && !strchr(strchr(s, ':') + 1, ':'))
+            return yaml_err(y, v,
+                            "%s: '%s': give the port separately (port: %s), the address is an "
+                            "IPv4 address such as 192.168.0.10",
+                            key, s, strchr(s, ':') + 1);
+        uint32_t ip;
+        if (s7_plant_parse_ipv4(s, &ip))
+            return yaml_err(y, v, "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
+                                  "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
+                                  "supported: firewall rules need the address)",
+                            key, s);
+        if (ip == 0 || ip == 0xFFFFFFFFu || (ip >> 28) == 0xE || (ip >> 24) == 0)
+            return yaml_err(y, v, "%s: '%s' is not a host address (0.x, broadcast and multicast "
+                                  "addresses cannot be S7 partners)",
+                            key, s);
+        return s7_plant_partner_set_address(pt, s) ? yaml_oom(y) : 0;
+    }
+    if (strcmp(k, "port") == 0) {
+        if (yaml_get_long(y, v, key, 1, 65535, "port: 102 (S7 serves TCP port 102)", &n))
+            return -1;
+        pt->port = (uint16_t)n;
+        return 0;
+    }
+    if (strcmp(k, "cell") == 0 || strcmp(k, "segment") == 0) {
+        pt->cell_line = yaml_line(v);
+        return get_name(y, v, key, &pt->cell_name);
+    }
+    if (strcmp(k, "kind") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_kind(s, &pt->kind) == 0)
+            return 0;
+        return yaml_err(y, v,
+                        "%s: '%s' is no kind (kinds: plc, hmi, scada, engineering, gateway, pc, "
+                        "other)",
+                        key, s);
+    }
+    if (strcmp(k, "profile") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        const s7_profile *prof = s7_profile_find(s);
+        if (!prof)
+            return yaml_err(y, v, "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                                  "s7-1500, logo8, s7-200smart)",
+                            key, s);
+        /* the plant model knows no profiles: it gets the facts TSAP resolution needs */
+        if (s7_plant_partner_set_profile(pt, s, prof->rack, prof->slot,
+                                         prof->tsap_mode == S7_TSAP_LOGO))
+            return yaml_oom(y);
+        return 0;
+    }
+    if (strcmp(k, "rack") == 0) {
+        if (yaml_get_long(y, v, key, 0, 7, "rack: 0", &n))
+            return -1;
+        pt->rack = (int)n;
+        return 0;
+    }
+    if (strcmp(k, "slot") == 0) {
+        if (yaml_get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
+            return -1;
+        pt->slot = (int)n;
+        return 0;
+    }
+    if (strcmp(k, "tsap") == 0)
+        return get_tsap(y, v, key, &pt->local_tsap, &pt->remote_tsap);
+    if (strcmp(k, "type") == 0)
+        return get_type(y, v, key, &pt->type);
+    if (strcmp(k, "description") == 0)
+        return yaml_get_str(y, v, key, &pt->description);
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: name, address, port, cell, kind, profile, rack, "
+                    "slot, tsap, type, description)",
+                    x->where, k);
+}
+
+/* The partners' syntax; references, uniqueness and subnets are s7_plant_validate's. */
+static int load_partners(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v) || !fy_node_is_sequence(v))
+        return yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_plant_partner *pt = s7_plant_add_partner(plant_of(y), NULL);
+        if (!pt)
+            return yaml_oom(y);
+        partner_cx x;
+        memset(&x, 0, sizeof x);
+        x.pt = pt;
+        pt->line = yaml_line(e);
+        snprintf(x.where, sizeof x.where, "partners[%d]", i);
+        int rc = fy_node_is_mapping(e) ? yaml_each_pair(y, e, x.where, on_partner_key, &x)
+                                       : yaml_err(y, e,
+                                                  "%s: expected a mapping with name, address and "
+                                                  "cell",
+                                                  x.where);
+        if (rc)
+            return -1;
+        i++;
+    }
+    if (!plant_of(y)->npartners)
+        return yaml_err(y, v,
+                        "partners: the list is empty: document at least the two partners of a "
+                        "connection");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- cells */
+
+typedef struct cell_cx {
+    s7_plant_cell *c;
+    char where[48];
+} cell_cx;
+
+static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    cell_cx *x = ctx;
+    char key[96], s[64];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "name") == 0)
+        return get_name(y, v, key, &x->c->name);
+    if (strcmp(k, "description") == 0)
+        return yaml_get_str(y, v, key, &x->c->description);
+    if (strcmp(k, "subnet") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        char *slash = strchr(s, '/');
+        long pfx;
+        uint32_t ip;
+        if (!slash)
+            return yaml_err(y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24", key, s);
+        *slash = 0;
+        if (s7_plant_parse_ipv4(s, &ip) || yaml_parse_num(slash + 1, 0, 32, &pfx))
+            return yaml_err(y, v,
+                            "%s: '%s/%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32, e.g. "
+                            "10.10.1.0/24",
+                            key, s, slash + 1);
+        uint32_t mask = pfx ? 0xFFFFFFFFu << (32 - pfx) : 0;
+        if (ip & ~mask) {
+            uint32_t net = ip & mask;
+            char nb[16];
+            snprintf(nb, sizeof nb, "%u.%u.%u.%u", net >> 24, (net >> 16) & 0xFF,
+                     (net >> 8) & 0xFF, net & 0xFF);
+            return yaml_err(y, v, "%s: '%s/%ld' has host bits set: the network is %s/%ld", key, s,
+                            pfx, nb, pfx);
+        }
+        s7_plant_cell_set_subnet(x->c, ip, (int)pfx);
+        return 0;
+    }
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, subnet, description)", x->where, k);
+}
+
+static int load_cells(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v, "cells: expected a list (lines starting with '- name: ...')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_plant_cell *c = s7_plant_add_cell(plant_of(y), NULL);
+        if (!c)
+            return yaml_oom(y);
+        cell_cx x = {c, ""};
+        c->line = yaml_line(e);
+        snprintf(x.where, sizeof x.where, "cells[%d]", i);
+        if (fy_node_is_scalar(e)) { /* - line1 */
+            if (get_name(y, e, x.where, &c->name))
+                return -1;
+        } else if (yaml_each_pair(y, e, x.where, on_cell_key, &x)) {
+            return -1;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- top level */
+
+typedef struct top_cx {
+    struct fy_node *cells, *partners, *conns;
+    int have_cells;
+} top_cx;
+
+static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    top_cx *t = ctx;
+    long n;
+    if (strcmp(k, "cells") == 0) {
+        t->cells = v;
+        t->have_cells = !yaml_is_null(v);
+        return 0;
+    }
+    if (strcmp(k, "partners") == 0) {
+        t->partners = v;
+        return 0;
+    }
+    if (strcmp(k, "connections") == 0) {
+        t->conns = v;
+        return 0;
+    }
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "version") == 0) {
+        if (yaml_get_long(y, v, k, 1, 1, "version: 1", &n))
+            return yaml_err(y, v, "version: this s7 reads inventory version 1 (docs/inventory.md)");
+        return 0;
+    }
+    if (strcmp(k, "plant") == 0 || strcmp(k, "title") == 0)
+        return yaml_get_str(y, v, k, &plant_of(y)->title);
+    if (strcmp(k, "description") == 0)
+        return yaml_get_str(y, v, k, &plant_of(y)->description);
+    if (strcmp(k, "revision") == 0)
+        return yaml_get_str(y, v, k, &plant_of(y)->revision);
+    return yaml_err(y, kn, "unknown key '%s' (keys: version, plant, description, revision, cells, "
+                           "partners, connections)",
+                    k);
+}
+
+int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t errcap)
+{
+    *out = NULL;
+    s7_plant *p = s7_plant_new();
+    if (!p || s7_plant_set_file(p, path)) {
+        s7_plant_free(p);
+        yaml_set_err(err, errcap, "out of memory");
+        return S7_ERR_NOMEM;
+    }
+    yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = p,
+                 .msg_cap = 700, .str_cap = 2048, .nul_ok = 0, .num = NULL};
+    struct fy_node *root = yaml_open(&y, "the inventory", "partners: and connections:");
+    int rc = root ? 0 : -1;
+    if (root) {
+        top_cx t;
+        memset(&t, 0, sizeof t);
+        if (!fy_node_is_mapping(root))
+            rc = yaml_err(&y, root, "the top level must be a mapping of keys (plant:, cells:, "
+                                    "partners:, connections:)");
+        else
+            rc = yaml_each_pair(&y, root, "inventory", on_top, &t);
+        if (rc == 0 && !t.partners)
+            rc = yaml_err_line(&y, 1,
+                               "no partners: list the partners (partners: - name: ... address: "
+                               "...)");
+        if (rc == 0)
+            rc = load_cells(&y, t.cells);
+        p->cells_declared = t.have_cells;
+        if (rc == 0)
+            rc = load_partners(&y, t.partners);
+        if (rc == 0)
+            rc = load_conns(&y, t.conns);
+        yaml_close(&y);
+    }
+    if (rc) {
+        s7_plant_free(p);
+        return S7_ERR_INVAL;
+    }
+    /* what holds beyond the syntax: the plant model's rules, with the lines recorded */
+    rc = s7_plant_validate(p, err, errcap);
+    if (rc == 0 && !p->title && s7_plant_set_title(p, path))
+        rc = S7_ERR_NOMEM;
+    if (rc) {
+        if (rc == S7_ERR_NOMEM)
+            yaml_set_err(err, errcap, "out of memory");
+        s7_plant_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}

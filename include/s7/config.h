@@ -1,0 +1,46 @@
+/* s7kit file formats (the s7config library, target s7kit::config): loading the plant model
+ * (plant.h) and the server configuration model (server_config.h) from YAML files.  libs7
+ * itself needs only libc; s7config links libs7 and libfyaml, and programs that read these
+ * files (the s7 command line, a GUI, a gateway) link it.
+ *
+ * Errors are written into the caller's buffer as "FILE:LINE: what is wrong and what would be
+ * right" ("FILE: ..." when no line applies; "cannot read the inventory FILE: REASON" when the
+ * file cannot be opened).  The formats are described in docs/inventory.md and
+ * docs/server.md. */
+#ifndef S7_CONFIG_H
+#define S7_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "plant.h"
+#include "server_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Loads and validates an inventory file (s7_plant_validate), with every entry's line
+ * recorded; the plant's file is path and its title defaults to path.  Returns 0 with *out
+ * (s7_plant_free), or S7_ERR_INVAL / S7_ERR_NOMEM with the message in err. */
+S7_API int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t errcap);
+
+/* Loads a server configuration file into c (initialised with s7_server_config_init; what
+ * the file names is set, the rest kept).  Initial values record "FILE:LINE" as where they
+ * came from.  Returns 0, or S7_ERR_INVAL / S7_ERR_NOMEM with the message in err (c may
+ * then hold part of the file: free it). */
+S7_API int s7_config_load_server(const char *path, s7_server_config *c, char *err,
+                                 size_t errcap);
+
+/* Reads back the JSON that `s7 inventory check --json` printed (the report's --check).
+ * Returns 0 with *out (s7_plant_check_report_free; each entry's conn is NULL), or
+ * S7_ERR_INVAL / S7_ERR_NOMEM with "cannot read it: REASON" or "not the JSON output of s7
+ * inventory check --json (no connections list)" in err. */
+S7_API int s7_config_load_check(const char *path, s7_plant_check_report **out, char *err,
+                                size_t errcap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,367 @@
+/* s7kit plant model: the connection inventory of a plant as data (docs/plant.md).
+ *
+ * A plant documents every S7 connection: the partners (name, IPv4 address, cell, rack/slot
+ * or TSAPs, connection type, profile), the cells (network segments) they sit in, and per
+ * connection which partner is active (the client that connects), which is passive (the CPU
+ * serving port 102) and what it exchanges (GET: the active side reads, PUT: it writes;
+ * DB/area byte ranges; cycle).
+ *
+ * This module is libc only and does no I/O of its own: a loader (s7config reads YAML, see
+ * config.h) or a program fills a plant through the builder functions, s7_plant_validate()
+ * checks it and resolves names and TSAPs, and the renderers (firewall rules, report) write
+ * to a FILE * the caller opened.  The live check of a plant is an engine in diag/
+ * (plant_check.h).
+ *
+ * Ownership: the plant owns every string and array in it (malloc'd copies).  Scalar fields
+ * of the structs may be set directly; strings go through the *_set_* functions.  A pointer
+ * returned by an *_add_* function stays valid until the next *_add_* of the same kind on
+ * the same parent.  Line numbers (`line` fields) are where a loader found the entry; 0 when
+ * unknown: messages then name the entry only. */
+#ifndef S7_PLANT_H
+#define S7_PLANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exchange direction, seen from the active partner. */
+enum { S7_PLANT_GET = 0, S7_PLANT_PUT = 1 };
+
+/* Partner kinds (a label for the report; "plc" partners may be passive). */
+enum {
+    S7_PLANT_KIND_PLC,
+    S7_PLANT_KIND_HMI,
+    S7_PLANT_KIND_SCADA,
+    S7_PLANT_KIND_ENGINEERING,
+    S7_PLANT_KIND_GATEWAY,
+    S7_PLANT_KIND_PC,
+    S7_PLANT_KIND_OTHER,
+    S7_PLANT_KIND__COUNT
+};
+
+/* A byte range of one area: DB (db 1..65535), I, Q or M (db 0). */
+typedef struct s7_plant_range {
+    uint8_t area; /* S7_AREA_DB, S7_AREA_I, S7_AREA_Q, S7_AREA_M */
+    uint16_t db;
+    uint32_t offset;
+    uint32_t length; /* >= 1; offset + length <= 65536 */
+    int line;
+} s7_plant_range;
+
+typedef struct s7_plant_exchange {
+    int dir; /* S7_PLANT_GET / S7_PLANT_PUT */
+    s7_plant_range *ranges;
+    size_t nranges;
+    long cycle_ms; /* 0: not cyclic (on event / on demand) */
+    char *description;
+    int line;
+} s7_plant_exchange;
+
+typedef struct s7_plant_cell {
+    char *name;
+    char *description;
+    int has_subnet;
+    uint32_t net; /* host order */
+    int prefix;   /* 0..32 */
+    int line;
+} s7_plant_cell;
+
+typedef struct s7_plant_partner {
+    char *name;
+    char address[16]; /* dotted IPv4 (normalised); "" when not given */
+    uint32_t ip;      /* host order */
+    uint16_t port;    /* default 102 */
+    char *cell_name;  /* the cell it sits in, as given (NULL: not given) */
+    int cell_line;
+    size_t cell;      /* index into cells (s7_plant_validate resolves it) */
+    int kind;         /* S7_PLANT_KIND_* */
+    char *profile;    /* the CPU profile's name as given (a label), NULL when not given */
+    int profile_rack, profile_slot; /* the profile's rack/slot (-1: no profile) */
+    int profile_logo_tsap; /* the profile is a LOGO!: served on TSAP 02.00 */
+    int rack, slot;   /* -1 when not given */
+    int type;         /* connection type it uses when active: 1 pg, 2 op, 3 basic; 0 unset */
+    uint16_t local_tsap, remote_tsap; /* remote_tsap != 0: TSAPs to reach it when passive */
+    char *description;
+    int line;
+} s7_plant_partner;
+
+typedef struct s7_plant_conn {
+    char *name;
+    char *active_name, *passive_name; /* as given; resolved into active / passive */
+    int active_line, passive_line;
+    size_t active, passive; /* indices into partners (s7_plant_validate) */
+    int type;               /* 0 unset: the active partner's, else pg; resolved 1 pg, 2 op, 3 basic */
+    int rack, slot;         /* resolved (-1 when explicit TSAPs are used) */
+    uint16_t local_tsap, remote_tsap; /* resolved TSAPs of the connection request */
+    int explicit_tsap;      /* the TSAPs were given (set both with s7_plant_conn_set_tsap) */
+    char *description;
+    s7_plant_exchange *ex;
+    size_t nex;
+    int line;
+} s7_plant_conn;
+
+typedef struct s7_plant {
+    char *file;        /* where it was loaded from (messages start with it); may be NULL */
+    char *title;       /* defaults to the file name */
+    char *description; /* may be NULL */
+    char *revision;    /* may be NULL */
+    s7_plant_cell *cells;
+    size_t ncells;
+    int cells_declared; /* cells were listed: a partner's cell must be one of them (else the
+                         * cells come from the partners); s7_plant_add_cell sets it */
+    s7_plant_partner *partners;
+    size_t npartners;
+    s7_plant_conn *conns;
+    size_t nconns;
+} s7_plant;
+
+/* ---------------------------------------------------------------- building */
+
+/* An empty plant; NULL on out of memory.  s7_plant_free(NULL) is a no-op. */
+S7_API s7_plant *s7_plant_new(void);
+S7_API void s7_plant_free(s7_plant *p);
+
+/* Replace a string of the plant with a copy of s (NULL clears).  0 or S7_ERR_NOMEM. */
+S7_API int s7_plant_set_file(s7_plant *p, const char *s);
+S7_API int s7_plant_set_title(s7_plant *p, const char *s);
+S7_API int s7_plant_set_description(s7_plant *p, const char *s);
+S7_API int s7_plant_set_revision(s7_plant *p, const char *s);
+
+/* A new cell (name may be NULL: validation then asks for one); NULL on out of memory.
+ * Sets p->cells_declared. */
+S7_API s7_plant_cell *s7_plant_add_cell(s7_plant *p, const char *name);
+S7_API int s7_plant_cell_set_name(s7_plant_cell *c, const char *s);
+S7_API int s7_plant_cell_set_description(s7_plant_cell *c, const char *s);
+/* The cell's subnet NET/PREFIX (validation refuses host bits). */
+S7_API void s7_plant_cell_set_subnet(s7_plant_cell *c, uint32_t net, int prefix);
+
+/* A new partner with port 102, kind other, rack/slot unset; NULL on out of memory. */
+S7_API s7_plant_partner *s7_plant_add_partner(s7_plant *p, const char *name);
+S7_API int s7_plant_partner_set_name(s7_plant_partner *pt, const char *s);
+/* The IPv4 address in dotted form (s7_plant_parse_ipv4).  0, S7_ERR_INVAL (not an IPv4
+ * address: nothing changed) or S7_ERR_NOMEM. */
+S7_API int s7_plant_partner_set_address(s7_plant_partner *pt, const char *ipv4);
+S7_API int s7_plant_partner_set_cell(s7_plant_partner *pt, const char *cell);
+/* The partner's CPU profile: its name (a label) and the facts TSAP resolution needs: where
+ * the CPU sits (rack, slot) and whether it is a LOGO! (reached on TSAP 0100:0200 unless a
+ * rack or slot is given).  The plant model knows no profiles itself: a loader takes these
+ * from the CPU model's profiles (cpu.h s7_profile_find: rack, slot, tsap_mode). */
+S7_API int s7_plant_partner_set_profile(s7_plant_partner *pt, const char *profile, int rack,
+                                        int slot, int logo_tsap);
+S7_API int s7_plant_partner_set_description(s7_plant_partner *pt, const char *s);
+/* The TSAPs the partner is reached with when passive. */
+S7_API void s7_plant_partner_set_tsap(s7_plant_partner *pt, uint16_t local, uint16_t remote);
+
+/* A new connection from active to passive (partner names; either may be NULL for now);
+ * NULL on out of memory. */
+S7_API s7_plant_conn *s7_plant_add_conn(s7_plant *p, const char *name, const char *active,
+                                        const char *passive);
+S7_API int s7_plant_conn_set_name(s7_plant_conn *c, const char *s);
+S7_API int s7_plant_conn_set_active(s7_plant_conn *c, const char *partner);
+S7_API int s7_plant_conn_set_passive(s7_plant_conn *c, const char *partner);
+S7_API int s7_plant_conn_set_description(s7_plant_conn *c, const char *s);
+S7_API void s7_plant_conn_set_tsap(s7_plant_conn *c, uint16_t local, uint16_t remote);
+
+/* A new exchange of a connection; NULL on out of memory. */
+S7_API s7_plant_exchange *s7_plant_conn_add_exchange(s7_plant_conn *c, int dir, long cycle_ms);
+S7_API int s7_plant_exchange_set_description(s7_plant_exchange *e, const char *s);
+/* A new range of an exchange; NULL on out of memory. */
+S7_API s7_plant_range *s7_plant_exchange_add_range(s7_plant_exchange *e, uint8_t area,
+                                                   uint16_t db, uint32_t offset, uint32_t length);
+
+/* ---------------------------------------------------------------- validation */
+
+/* Checks the plant and resolves it: cell and partner references become indices (cells come
+ * from the partners when none were declared), and each connection gets its type and TSAPs
+ * (explicit TSAPs of the connection, else the passive partner's, else LOGO!'s 0100:0200 for
+ * a LOGO! profile without rack/slot, else rack/slot from the partner or its profile with
+ * s7_tsap_make).
+ *
+ * Returns 0, or S7_ERR_INVAL with the first problem in err as "FILE:LINE: ENTRY: what is
+ * wrong and what would be right" (FILE:LINE when the plant has a file and the entry a line;
+ * the entry alone otherwise); S7_ERR_NOMEM when out of memory. */
+S7_API int s7_plant_validate(s7_plant *p, char *err, size_t errcap);
+
+/* Like s7_plant_validate, but calls fn with every problem found (the message as above);
+ * fn returns non-zero to stop.  Returns the number of problems (0: valid) or
+ * S7_ERR_NOMEM.  The plant is resolved only when there was no problem. */
+S7_API int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg),
+                                  void *ctx);
+
+/* ---------------------------------------------------------------- queries and texts */
+
+/* Partner / connection by name; NULL when unknown. */
+S7_API const s7_plant_partner *s7_plant_find_partner(const s7_plant *p, const char *name);
+S7_API const s7_plant_conn *s7_plant_find_conn(const s7_plant *p, const char *name);
+/* The partner at the active / passive end of a resolved connection. */
+S7_API const s7_plant_partner *s7_plant_conn_active(const s7_plant *p, const s7_plant_conn *c);
+S7_API const s7_plant_partner *s7_plant_conn_passive(const s7_plant *p, const s7_plant_conn *c);
+/* 1 when some connection has pt as its passive partner. */
+S7_API int s7_plant_is_passive(const s7_plant *p, const s7_plant_partner *pt);
+
+/* "DB10.DBB0..DBB63", "DB10.DBB4" (one byte), "MB0..MB15" into buf; returns buf. */
+S7_API const char *s7_plant_range_text(const s7_plant_range *r, char *buf, size_t cap);
+S7_API const char *s7_plant_dir_name(int dir);   /* "GET" / "PUT" */
+S7_API const char *s7_plant_type_name(int type); /* "pg" / "op" / "basic" */
+S7_API const char *s7_plant_kind_name(int kind); /* "plc", "hmi", ... */
+/* "500 ms", "2 s", "1 min", "on event" into buf; returns buf. */
+S7_API const char *s7_plant_cycle_text(long ms, char *buf, size_t cap);
+/* "0100:0301" into buf; returns buf. */
+S7_API const char *s7_plant_tsap_text(uint16_t local, uint16_t remote, char *buf, size_t cap);
+/* Where a partner is reached when passive: "TSAPs 0100:0200" or "rack 0 slot 1" (from the
+ * partner or its profile); "" for a partner that only connects.  Returns buf. */
+S7_API const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_partner *pt,
+                                          char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- value parsers
+ * For loaders and forms: each returns 0, or -1 without touching the output. */
+
+/* A usable name: 1..40 letters, digits, '_', '-' or '.', starting with a letter (names
+ * appear in firewall comments, SVG ids and file names).  1 or 0. */
+S7_API int s7_plant_name_ok(const char *s);
+/* Dotted IPv4, four numbers 0..255 without leading zeros; host order. */
+S7_API int s7_plant_parse_ipv4(const char *s, uint32_t *ip);
+/* "LOCAL:REMOTE", each 1..4 hex digits. */
+S7_API int s7_plant_parse_tsap(const char *s, uint16_t *local, uint16_t *remote);
+/* pg | op (hmi) | basic (s7, s7-basic), case-insensitive: 1, 2, 3. */
+S7_API int s7_plant_parse_type(const char *s, int *type);
+/* plc, hmi, scada, engineering, gateway, pc, other. */
+S7_API int s7_plant_parse_kind(const char *s, int *kind);
+/* DB, I (E, inputs), Q (A, outputs), M (flags, markers): S7_AREA_*. */
+S7_API int s7_plant_parse_area(const char *s, uint8_t *area);
+/* A cycle: milliseconds ("500"), "500ms", "2s", "1min" (1 ms..24 h), or "event",
+ * "on-event", "on event", "on-demand", "acyclic" (0). */
+S7_API int s7_plant_parse_cycle(const char *s, long *ms);
+/* A range as text: "DB10.DBB0..DBB63", "DB10.DBB0..63", "DB10.DBW4", "MB0..MB15",
+ * "DB10.DBB0:BYTE[64]".  0, or -1 with "WHAT: 'TEXT' ...; the forms" in err (what names
+ * the value, e.g. its key). */
+S7_API int s7_plant_parse_range(const char *s, const char *what, s7_plant_range *r, char *err,
+                                size_t errcap);
+/* The forms s7_plant_parse_range accepts, for messages. */
+S7_API const char *s7_plant_range_forms(void);
+
+/* ---------------------------------------------------------------- check results
+ * What the live check (plant_check.h) found, per connection and exchange; also what a
+ * report reads back from the check's JSON. */
+
+enum { S7_PLANT_PASS = 0, S7_PLANT_FAIL = 1, S7_PLANT_SKIP = 2 };
+/* "pass", "fail", "skip". */
+S7_API const char *s7_plant_status_name(int status);
+
+typedef struct s7_plant_check_ex {
+    int status;        /* S7_PLANT_PASS / FAIL / SKIP */
+    char verdict[32];  /* a doctor verdict name, or "" */
+    char detail[600];
+} s7_plant_check_ex;
+
+typedef struct s7_plant_check_conn {
+    char name[48];     /* the connection's name */
+    const s7_plant_conn *conn; /* the connection checked (NULL when read back from a file) */
+    int status;
+    char verdict[32];
+    char detail[700], cause[700], fix[700];
+    char *doctor_json; /* the doctor's report as JSON (s7_diag_report_json), may be NULL */
+    s7_plant_check_ex *ex;
+    size_t nex;
+} s7_plant_check_conn;
+
+typedef struct s7_plant_check_report {
+    char time[40];     /* when ("2026-01-31T12:00:00Z"), "" unknown: filled by the caller */
+    char from[128];    /* the host the checks ran from, "" unknown */
+    char as[48];       /* the partner the checks stood in for, "" none */
+    int allow_write;
+    size_t passed, failed;
+    s7_plant_check_conn *conns;
+    size_t nconns;
+} s7_plant_check_report;
+
+/* An empty report with room for nconns connections (nconns set, each zeroed);
+ * NULL on out of memory. */
+S7_API s7_plant_check_report *s7_plant_check_report_new(size_t nconns);
+/* Room for nex exchange results in connection result cc.  0 or S7_ERR_NOMEM. */
+S7_API int s7_plant_check_conn_alloc_ex(s7_plant_check_conn *cc, size_t nex);
+/* The result for the connection of that name, NULL when none. */
+S7_API const s7_plant_check_conn *s7_plant_check_report_find(const s7_plant_check_report *r,
+                                                             const char *name);
+S7_API void s7_plant_check_report_free(s7_plant_check_report *r);
+
+/* ---------------------------------------------------------------- firewall rules
+ * Which TCP flows pass: per connection, new connections from the active partner to the
+ * passive one's port and the replies of the established connection.  Two scopes: a router
+ * between the cells (FORWARD), or one partner's own INPUT/OUTPUT (host). */
+
+enum { S7_FW_INPUT = 0, S7_FW_OUTPUT = 1, S7_FW_FORWARD = 2 };
+enum { S7_FW_NEW_ESTABLISHED = 0, S7_FW_ESTABLISHED = 1 };
+enum { S7_FW_NFTABLES = 0, S7_FW_IPTABLES = 1, S7_FW_IPTABLES_RESTORE = 2 };
+
+typedef struct s7_fw_rule {
+    int chain;             /* S7_FW_INPUT / OUTPUT / FORWARD */
+    const char *saddr, *daddr; /* dotted IPv4 (point into the plant) */
+    uint16_t dport, sport; /* one of them is set */
+    int state;             /* S7_FW_NEW_ESTABLISHED / S7_FW_ESTABLISHED */
+    size_t conn;           /* index of the connection in the plant */
+    char comment[128];     /* printable ASCII, no quotes or backslashes */
+} s7_fw_rule;
+
+typedef struct s7_fw {
+    const s7_plant *plant;         /* not owned: must outlive the rules */
+    const s7_plant_partner *host;  /* NULL: router scope */
+    s7_fw_rule *rules;
+    size_t nrules;
+    uint16_t ports[64];            /* every S7 port of the plant, sorted (102 first) */
+    size_t nports;
+} s7_fw;
+
+/* The rules of a validated plant for a scope: host names a partner (NULL: a router between
+ * the cells).  0 with *out (s7_fw_free), S7_ERR_INVAL (host is no partner) or
+ * S7_ERR_NOMEM. */
+S7_API int s7_fw_build(const s7_plant *p, const char *host, s7_fw **out);
+S7_API void s7_fw_free(s7_fw *f);
+
+/* Format name "nftables" (or "nft"), "iptables", "iptables-restore": S7_FW_*; -1 unknown. */
+S7_API int s7_fw_format_parse(const char *name);
+S7_API const char *s7_fw_format_name(int format);
+
+typedef struct s7_fw_render_opts {
+    const char *generator; /* shown as "# generated by GENERATOR", e.g. "s7 1.0: s7 inventory
+                            * firewall --format nftables"; NULL: "s7kit" */
+} s7_fw_render_opts;
+
+/* Writes the rules in format (S7_FW_*) to out: a commented nft -f script (table inet
+ * s7kit), a sh script around iptables-restore --noflush (chains S7KIT-*), or the bare
+ * iptables-restore file.  0, S7_ERR_INVAL (bad format) or S7_ERR_IO (ferror on out). */
+S7_API int s7_fw_render(const s7_fw *f, int format, const s7_fw_render_opts *o, FILE *out);
+
+/* ---------------------------------------------------------------- report */
+
+typedef struct s7_plant_report_opts {
+    const char *generator; /* "s7 1.0": who made the report; NULL: "s7kit" */
+    const char *today;     /* the report's date, e.g. "2026-01-31" (caller's clock) */
+    const char *svg_name;  /* how the HTML refers to the diagram; NULL: "cells.svg" */
+} s7_plant_report_opts;
+
+/* The commissioning document of a validated plant, with the check results chk when given
+ * (may be NULL): index.html, report.md, and the cells diagram (SVG).  Each writes to out
+ * (which the caller opened) and returns 0, S7_ERR_NOMEM or S7_ERR_IO (ferror on out). */
+S7_API int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *chk,
+                                const s7_plant_report_opts *o, FILE *out);
+S7_API int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *chk,
+                              const s7_plant_report_opts *o, FILE *out);
+S7_API int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *chk,
+                               const s7_plant_report_opts *o, FILE *out);
+
+/* Writes s with XML/HTML escaping (&lt; &gt; &amp; &quot; &#39;; control characters other
+ * than tab and newline become spaces). */
+S7_API void s7_plant_xml_str(FILE *out, const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

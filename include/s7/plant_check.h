@@ -1,0 +1,48 @@
+/* s7kit live plant check: every documented connection of a plant checked from the machine
+ * running it (an engine in diag/, built on the client and the doctor; docs/plant.md).
+ *
+ * Per connection: the doctor (diag.h) walks the ladder with the connection's TSAPs
+ * (reachable, CR accepted, setup, PUT/GET permitted) and checks each DB and area the
+ * exchanges touch; then, over one client connection, every exchange's ranges are read.  A
+ * PUT exchange is written only with allow_write, and then only with the bytes just read
+ * (read, write the same bytes, read again and compare), so the process is not disturbed.
+ * The result is an s7_plant_check_report (plant.h); printing it is the caller's. */
+#ifndef S7_PLANT_CHECK_H
+#define S7_PLANT_CHECK_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "plant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_plant_check_opts {
+    int allow_write;          /* verify PUT exchanges by writing back the bytes just read */
+    long timeout_ms;          /* per connection step; 0: the client's defaults */
+    const char *const *only;  /* connection names to check (nonly of them); none: every one */
+    size_t nonly;
+    /* called after each connection is checked (for progress output), i its index in the
+     * report; may be NULL */
+    void (*on_conn)(void *ctx, const s7_plant_check_report *r, size_t i);
+    void *ctx;
+} s7_plant_check_opts;
+
+/* Defaults: no writes, default timeouts, every connection, no callback. */
+S7_API void s7_plant_check_opts_init(s7_plant_check_opts *o);
+
+/* The connections of a validated plant that o selects (o may be NULL: every one), in the
+ * plant's order: each report entry's conn points at it.  Returns 0 with *out
+ * (s7_plant_check_report_free), S7_ERR_INVAL (a name in o->only is no connection) or
+ * S7_ERR_NOMEM.  Runs the checks, which take up to a few timeouts per connection; report
+ * fields time, from and as are left for the caller. */
+S7_API int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o,
+                          s7_plant_check_report **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,25 @@
+/* s7kit plant model: what the files of plant/ share (s7__ symbols, not exported). */
+#ifndef S7_PLANT_INTERNAL_H
+#define S7_PLANT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A malloc'd copy of s; NULL when out of memory. */
+char *s7__plant_strdup(const char *s);
+/* Replaces *dst with a copy of s (NULL clears).  0 or S7_ERR_NOMEM (*dst kept). */
+int s7__plant_set_str(char **dst, const char *s);
+/* A new zeroed element at the end of *arr (n elements of size sz); NULL on out of memory. */
+void *s7__plant_push(void *arr_ptr, size_t *n, size_t sz);
+/* "I", "Q", "M" or "DB". */
+const char *s7__plant_area_letter(uint8_t area);
+/* Case-insensitive equality of two ASCII words; 1 or 0. */
+int s7__plant_ieq(const char *a, const char *b);
+/* A decimal number in [min, max]: digits only; 0, or -1 without touching *out. */
+int s7__plant_num(const char *s, long min, long max, long *out);
+
+struct s7_plant;
+/* Connection types and TSAPs of a plant whose references are resolved (tsap.c).  0. */
+int s7__plant_resolve(struct s7_plant *p);
+
+#endif

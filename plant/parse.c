@@ -1,0 +1,270 @@
+/* s7kit plant model: the value parsers (include/s7/plant.h) that loaders and forms share:
+ * names, IPv4 addresses, TSAP pairs, connection types, kinds, areas, cycles and byte ranges
+ * written as addresses (the address grammar is tag/'s).  No I/O. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plant/internal.h"
+#include "s7/plant.h"
+#include "s7/tag.h"
+#include "s7/wire.h"
+
+int s7__plant_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+int s7__plant_num(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int s7_plant_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    int ok = n >= 1 && n <= 40 && isalpha((unsigned char)s[0]);
+    for (size_t i = 0; ok && i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+            ok = 0;
+    return ok;
+}
+
+int s7_plant_parse_ipv4(const char *s, uint32_t *ip)
+{
+    uint32_t v = 0;
+    if (!s)
+        return -1;
+    for (int part = 0; part < 4; part++) {
+        unsigned n = 0;
+        size_t digits = 0;
+        if (part && *s++ != '.')
+            return -1;
+        while (isdigit((unsigned char)*s) && digits < 4) {
+            n = n * 10 + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        /* 1..3 digits, no leading zero, at most 255 */
+        if (digits < 1 || digits > 3 || n > 255 || (digits > 1 && s[-(long)digits] == '0'))
+            return -1;
+        v = v << 8 | n;
+    }
+    if (*s)
+        return -1;
+    *ip = v;
+    return 0;
+}
+
+/* Exactly 1..4 hex digits; 0 or -1. */
+static int parse_hex16(const char *s, size_t len, uint16_t *out)
+{
+    unsigned v = 0;
+    if (len < 1 || len > 4)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (!isxdigit((unsigned char)s[i]))
+            return -1;
+        int d = isdigit((unsigned char)s[i]) ? s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10;
+        v = v << 4 | (unsigned)d;
+    }
+    *out = (uint16_t)v;
+    return 0;
+}
+
+int s7_plant_parse_tsap(const char *s, uint16_t *local, uint16_t *remote)
+{
+    const char *colon = s ? strchr(s, ':') : NULL;
+    uint16_t l = 0, r = 0;
+    if (!colon || parse_hex16(s, (size_t)(colon - s), &l) ||
+        parse_hex16(colon + 1, strlen(colon + 1), &r))
+        return -1;
+    *local = l;
+    *remote = r;
+    return 0;
+}
+
+int s7_plant_parse_type(const char *s, int *type)
+{
+    int t = 0;
+    if (s7__plant_ieq(s, "pg"))
+        t = 1;
+    else if (s7__plant_ieq(s, "op") || s7__plant_ieq(s, "hmi"))
+        t = 2;
+    else if (s7__plant_ieq(s, "basic") || s7__plant_ieq(s, "s7") || s7__plant_ieq(s, "s7-basic"))
+        t = 3;
+    if (!t)
+        return -1;
+    *type = t;
+    return 0;
+}
+
+int s7_plant_parse_kind(const char *s, int *kind)
+{
+    for (int i = 0; i < S7_PLANT_KIND__COUNT; i++)
+        if (s7__plant_ieq(s, s7_plant_kind_name(i))) {
+            *kind = i;
+            return 0;
+        }
+    return -1;
+}
+
+int s7_plant_parse_area(const char *s, uint8_t *area)
+{
+    if (s7__plant_ieq(s, "DB"))
+        *area = S7_AREA_DB;
+    else if (s7__plant_ieq(s, "I") || s7__plant_ieq(s, "E") || s7__plant_ieq(s, "inputs"))
+        *area = S7_AREA_I;
+    else if (s7__plant_ieq(s, "Q") || s7__plant_ieq(s, "A") || s7__plant_ieq(s, "outputs"))
+        *area = S7_AREA_Q;
+    else if (s7__plant_ieq(s, "M") || s7__plant_ieq(s, "flags") || s7__plant_ieq(s, "markers"))
+        *area = S7_AREA_M;
+    else
+        return -1;
+    return 0;
+}
+
+int s7_plant_parse_cycle(const char *c, long *ms)
+{
+    if (s7__plant_ieq(c, "event") || s7__plant_ieq(c, "on-event") || s7__plant_ieq(c, "on event") ||
+        s7__plant_ieq(c, "on-demand") || s7__plant_ieq(c, "acyclic")) {
+        *ms = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long n = isdigit((unsigned char)c[0]) ? strtol(c, &end, 10) : -1;
+    long mul = 0;
+    if (n >= 0 && !errno) {
+        while (*end == ' ')
+            end++;
+        if (!*end || s7__plant_ieq(end, "ms"))
+            mul = 1;
+        else if (s7__plant_ieq(end, "s"))
+            mul = 1000;
+        else if (s7__plant_ieq(end, "min"))
+            mul = 60000;
+    }
+    if (!mul || n < 1 || n > 86400000 / mul)
+        return -1;
+    *ms = n * mul;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- ranges as text */
+
+static const char RANGE_FORMS[] =
+    "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, or "
+    "{db: 10, offset: 0, length: 64}";
+
+const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int set_err(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && cap)
+        vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* First byte and byte count of a parsed address. */
+static void tag_extent(const s7_tag *t, uint32_t *first, uint32_t *len)
+{
+    *first = t->byte;
+    if (t->type == S7_T_BOOL)
+        *len = (t->bit + (t->count ? t->count : 1) + 7) / 8;
+    else
+        *len = s7_tag_size(t) ? s7_tag_size(t) : 1;
+}
+
+int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char *err,
+                         size_t errcap)
+{
+    char left[200], right[200], perr[256] = "";
+    const char *dots = strstr(s, "..");
+    s7_tag t;
+    uint32_t first, len;
+    if (dots) {
+        if ((size_t)(dots - s) >= sizeof left || strlen(dots + 2) >= sizeof right - 16)
+            return set_err(err, errcap, "%s: '%s' is too long; %s", key, s, RANGE_FORMS);
+        snprintf(left, sizeof left, "%.*s", (int)(dots - s), s);
+        snprintf(right, sizeof right, "%s", dots + 2);
+    } else {
+        if (strlen(s) >= sizeof left)
+            return set_err(err, errcap, "%s: '%.40s...' is too long; %s", key, s, RANGE_FORMS);
+        memcpy(left, s, strlen(s) + 1);
+    }
+    if (s7_tag_parse(left, &t, perr, sizeof perr) < 0)
+        return set_err(err, errcap, "%s: '%s': %s; %s", key, left,
+                       perr[0] ? perr : "not an address", RANGE_FORMS);
+    if (t.area != S7_AREA_DB && t.area != S7_AREA_I && t.area != S7_AREA_Q && t.area != S7_AREA_M)
+        return set_err(err, errcap,
+                       "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
+                       "peripheral addresses are not documented as byte ranges: copy them into a "
+                       "DB); %s",
+                       key, left, RANGE_FORMS);
+    tag_extent(&t, &first, &len);
+    s7_plant_range out;
+    memset(&out, 0, sizeof out);
+    out.line = r->line;
+    out.area = t.area;
+    out.db = t.db;
+    out.offset = first;
+    out.length = len;
+    if (dots) {
+        long last;
+        if (s7__plant_num(right, 0, 65535, &last) == 0) {
+            /* DB10.DBB0..63: the last byte */
+        } else {
+            char full[220];
+            s7_tag u;
+            int has_db = (right[0] == 'D' || right[0] == 'd') &&
+                         (right[1] == 'B' || right[1] == 'b') && isdigit((unsigned char)right[2]);
+            if (t.area == S7_AREA_DB && !has_db && right[0] != '%')
+                snprintf(full, sizeof full, "DB%u.%s", t.db, right);
+            else
+                snprintf(full, sizeof full, "%s", right);
+            perr[0] = 0;
+            if (s7_tag_parse(full, &u, perr, sizeof perr) < 0)
+                return set_err(err, errcap, "%s: '%s': the end '%s' is not an address (%s); %s",
+                               key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
+            if (u.area != t.area || u.db != t.db)
+                return set_err(err, errcap,
+                               "%s: '%s': both ends must be in the same %s, e.g. "
+                               "DB10.DBB0..DBB63",
+                               key, s, t.area == S7_AREA_DB ? "DB" : "area");
+            uint32_t f2, l2;
+            tag_extent(&u, &f2, &l2);
+            last = (long)(f2 + l2 - 1);
+        }
+        if ((uint32_t)last < first)
+            return set_err(err, errcap, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key,
+                           s, last, first);
+        out.length = (uint32_t)last - first + 1;
+    }
+    if (out.offset + out.length > 65536)
+        return set_err(err, errcap,
+                       "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
+                       "area (an S7-1500 DB larger than that is optimized)",
+                       key, s);
+    *r = out;
+    return 0;
+}

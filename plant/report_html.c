@@ -1,0 +1,245 @@
+/* s7kit plant report: the commissioning document as HTML (include/s7/plant.h
+ * s7_plant_report_html): partners, cells, connections and exchanges, the port 102 flows the
+ * firewall passes, the live check's results when given, and a sign-off block (name, date,
+ * signature). */
+#include <stdio.h>
+#include <string.h>
+
+#include "plant/report_int.h"
+#include "s7/plant.h"
+
+static void h(FILE *o, const char *s) { s7_plant_xml_str(o, s); }
+
+static void td(FILE *o, const char *s)
+{
+    fputs("<td>", o);
+    h(o, s ? s : "");
+    fputs("</td>", o);
+}
+
+static const char CSS[] =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em;color:#222;max-width:1200px}"
+    "h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;margin:.6em 0;font-size:.9em}"
+    "th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}"
+    "th{background:#eef2f6}td.pass{color:#2e7d32;font-weight:bold}"
+    "td.fail{color:#c62828;font-weight:bold}td.skip{color:#777}"
+    ".meta td{border:none;padding:.1em 1em .1em 0}"
+    ".sign td{height:3.2em;min-width:14em}"
+    "img{max-width:100%;border:1px solid #ddd}"
+    "@media print{body{margin:1cm}h2{page-break-after:avoid}table{page-break-inside:avoid}}";
+
+static void status_td(FILE *o, int status)
+{
+    const char *st = s7_plant_status_name(status);
+    const char *cls = strcmp(st, "pass") == 0 ? "pass" : strcmp(st, "skip") == 0 ? "skip" : "fail";
+    fprintf(o, "<td class=\"%s\">", cls);
+    h(o, st);
+    fputs("</td>", o);
+}
+
+int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
+                         const s7_plant_report_opts *opts, FILE *o)
+{
+    char buf[600], buf2[200];
+    const char *today = opts && opts->today ? opts->today : "";
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>S7 "
+          "connection inventory: ",
+          o);
+    h(o, s7__plant_title(p));
+    fprintf(o, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>S7 connection inventory: ", CSS);
+    h(o, s7__plant_title(p));
+    fputs("</h1>\n<table class=\"meta\">\n<tr><td>Inventory file</td><td>", o);
+    h(o, p->file);
+    fputs("</td></tr>\n", o);
+    if (p->revision) {
+        fputs("<tr><td>Revision</td><td>", o);
+        h(o, p->revision);
+        fputs("</td></tr>\n", o);
+    }
+    fputs("<tr><td>Report generated</td><td>", o);
+    h(o, today);
+    fputs(" by ", o);
+    h(o, s7__report_generator(opts));
+    fputs(" (s7kit)</td></tr>\n", o);
+    if (k) {
+        size_t pass = 0;
+        for (size_t i = 0; i < k->nconns; i++)
+            pass += k->conns[i].status == S7_PLANT_PASS;
+        fputs("<tr><td>Live check</td><td>", o);
+        h(o, k->time[0] ? k->time : "(time not recorded)");
+        if (k->from[0]) {
+            fputs(" from ", o);
+            h(o, k->from);
+        }
+        if (k->as[0]) {
+            fputs(" standing in for ", o);
+            h(o, k->as);
+        }
+        fprintf(o, ": %zu of %zu connections pass%s</td></tr>\n", pass, k->nconns,
+                k->allow_write ? " (PUT exchanges verified by writing back the bytes read)"
+                               : " (PUT exchanges not written: run with --allow-write)");
+    } else {
+        fputs("<tr><td>Live check</td><td>not included (s7 inventory check --json &gt; check.json; "
+              "s7 inventory report ... --check check.json)</td></tr>\n",
+              o);
+    }
+    fputs("</table>\n", o);
+    if (p->description) {
+        fputs("<p>", o);
+        h(o, p->description);
+        fputs("</p>\n", o);
+    }
+
+    fputs("<h2>Diagram</h2>\n<p><img src=\"", o);
+    h(o, opts && opts->svg_name ? opts->svg_name : "cells.svg");
+    fputs("\" alt=\"cells, partners and connections\"></p>\n", o);
+
+    fputs("<h2>Cells</h2>\n<table>\n<tr><th>Cell</th><th>Subnet</th><th>Partners</th>"
+          "<th>Description</th></tr>\n",
+          o);
+    for (size_t c = 0; c < p->ncells; c++) {
+        const s7_plant_cell *cl = &p->cells[c];
+        size_t l = 0;
+        buf[0] = 0;
+        for (size_t i = 0; i < p->npartners && l < sizeof buf; i++)
+            if (p->partners[i].cell == c)
+                l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s", l ? ", " : "",
+                                      p->partners[i].name);
+        buf2[0] = 0;
+        if (cl->has_subnet)
+            snprintf(buf2, sizeof buf2, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
+                     (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
+        fputs("<tr>", o);
+        td(o, cl->name);
+        td(o, buf2);
+        td(o, buf);
+        td(o, cl->description);
+        fputs("</tr>\n", o);
+    }
+    fputs("</table>\n", o);
+
+    fputs("<h2>Partners</h2>\n<table>\n<tr><th>Name</th><th>Cell</th><th>Kind</th><th>Address</th>"
+          "<th>Profile</th><th>Rack/slot or TSAPs</th><th>Connection type used</th>"
+          "<th>Description</th></tr>\n",
+          o);
+    for (size_t i = 0; i < p->npartners; i++) {
+        const s7_plant_partner *pt = &p->partners[i];
+        fputs("<tr>", o);
+        td(o, pt->name);
+        td(o, p->cells[pt->cell].name);
+        td(o, s7_plant_kind_name(pt->kind));
+        td(o, s7__report_addr_text(pt, buf, sizeof buf));
+        td(o, pt->profile);
+        td(o, s7_plant_partner_where(p, pt, buf2, sizeof buf2));
+        td(o, pt->type ? s7_plant_type_name(pt->type) : "");
+        td(o, pt->description);
+        fputs("</tr>\n", o);
+    }
+    fputs("</table>\n", o);
+
+    fputs("<h2>Connections</h2>\n<p>The active partner connects; the passive partner serves TCP "
+          "port 102.</p>\n<table>\n<tr><th>Connection</th><th>Active</th><th>Passive</th>"
+          "<th>Type</th><th>Rack/slot, TSAPs</th><th>Description</th>",
+          o);
+    if (k)
+        fputs("<th>Check</th><th>Verdict</th><th>Detail</th>", o);
+    fputs("</tr>\n", o);
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        fputs("<tr>", o);
+        td(o, c->name);
+        snprintf(buf, sizeof buf, "%s (%s)", a->name, a->address);
+        td(o, buf);
+        snprintf(buf, sizeof buf, "%s (%s:%u)", pp->name, pp->address, pp->port);
+        td(o, buf);
+        td(o, s7_plant_type_name(c->type));
+        td(o, s7__report_tsap_or_rs(c, buf, sizeof buf));
+        td(o, c->description);
+        if (k) {
+            const s7_plant_check_conn *cc = s7_plant_check_report_find(k, c->name);
+            if (cc) {
+                status_td(o, cc->status);
+                td(o, cc->verdict);
+                td(o, cc->detail);
+            } else {
+                fputs("<td class=\"skip\">not checked</td><td></td><td></td>", o);
+            }
+        }
+        fputs("</tr>\n", o);
+    }
+    fputs("</table>\n", o);
+
+    fputs("<h2>Exchanges</h2>\n<p>GET: the active partner reads the range from the passive one; "
+          "PUT: it writes it.</p>\n<table>\n<tr><th>Connection</th><th>#</th><th>Active</th>"
+          "<th>Passive</th><th>Direction</th><th>Ranges</th><th>Bytes</th><th>Cycle</th>"
+          "<th>Description</th>",
+          o);
+    if (k)
+        fputs("<th>Check</th><th>Detail</th>", o);
+    fputs("</tr>\n", o);
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        const s7_plant_check_conn *cc = s7_plant_check_report_find(k, c->name);
+        for (size_t e = 0; e < c->nex; e++) {
+            const s7_plant_exchange *x = &c->ex[e];
+            fputs("<tr>", o);
+            td(o, c->name);
+            fprintf(o, "<td>%zu</td>", e + 1);
+            td(o, p->partners[c->active].name);
+            td(o, p->partners[c->passive].name);
+            td(o, s7_plant_dir_name(x->dir));
+            td(o, s7__report_ranges_text(x, buf, sizeof buf));
+            fprintf(o, "<td>%u</td>", s7__report_ex_bytes(x));
+            td(o, s7_plant_cycle_text(x->cycle_ms, buf2, sizeof buf2));
+            td(o, x->description);
+            if (k) {
+                if (cc && e < cc->nex) {
+                    status_td(o, cc->ex[e].status);
+                    td(o, cc->ex[e].detail);
+                } else {
+                    fputs("<td class=\"skip\">not checked</td><td></td>", o);
+                }
+            }
+            fputs("</tr>\n", o);
+        }
+    }
+    fputs("</table>\n", o);
+
+    fputs("<h2>Firewall</h2>\n<p>TCP port 102 passes only for these flows (new connections from "
+          "the active partner, and their established traffic); every other S7 packet is "
+          "dropped. Rules: <code>s7 inventory firewall FILE --format nftables</code> (router "
+          "between the cells) or <code>--host PARTNER</code> (each host).</p>\n<table>\n"
+          "<tr><th>From (active)</th><th>To (passive)</th><th>TCP port</th><th>Connection</th>"
+          "</tr>\n",
+          o);
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        fputs("<tr>", o);
+        snprintf(buf, sizeof buf, "%s %s", a->name, a->address);
+        td(o, buf);
+        snprintf(buf, sizeof buf, "%s %s", pp->name, pp->address);
+        td(o, buf);
+        fprintf(o, "<td>%u</td>", pp->port);
+        td(o, c->name);
+        fputs("</tr>\n", o);
+    }
+    fputs("</table>\n", o);
+
+    fputs("<h2>Sign-off</h2>\n<p>The connections above are complete and correct; each was "
+          "checked live",
+          o);
+    fputs(k ? " (results above)" : "", o);
+    fputs(", and the cell firewalls pass TCP port 102 only for the flows listed.</p>\n"
+          "<table class=\"sign\">\n<tr><th>Role</th><th>Name</th><th>Date</th><th>Signature</th>"
+          "</tr>\n"
+          "<tr><td>Commissioning engineer</td><td></td><td></td><td></td></tr>\n"
+          "<tr><td>Plant operator / customer</td><td></td><td></td><td></td></tr>\n"
+          "<tr><td>OT / network security</td><td></td><td></td><td></td></tr>\n"
+          "</table>\n</body>\n</html>\n",
+          o);
+    return ferror(o) ? S7_ERR_IO : 0;
+}
+

@@ -1,0 +1,23 @@
+/* s7kit plant report: what report_text.c shares with the renderers report_html.c,
+ * report_md.c and report_svg.c. */
+#ifndef S7_PLANT_REPORT_INT_H
+#define S7_PLANT_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "s7/plant.h"
+
+/* The plant's title, else its file name, else "plant". */
+const char *s7__plant_title(const s7_plant *p);
+/* o->generator, else "libs7". */
+const char *s7__report_generator(const s7_plant_report_opts *o);
+const char *s7__report_tsap_or_rs(const s7_plant_conn *c, char *buf, size_t cap);
+const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t cap);
+uint32_t s7__report_ex_bytes(const s7_plant_exchange *x);
+/* "10.0.0.1", or "10.0.0.1:1102" for a partner on another port than 102. */
+const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t cap);
+/* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
+const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,71 @@
+/* s7kit plant report: the texts the HTML, Markdown and SVG renderers share (report_int.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "plant/report_int.h"
+#include "s7/plant.h"
+
+const char *s7__plant_title(const s7_plant *p)
+{
+    return p->title ? p->title : p->file ? p->file : "plant";
+}
+
+const char *s7__report_generator(const s7_plant_report_opts *o)
+{
+    return o && o->generator ? o->generator : "libs7";
+}
+
+/* "TSAPs 0100:0200" or "rack 0 slot 1, TSAPs 0100:0301". */
+const char *s7__report_tsap_or_rs(const s7_plant_conn *c, char *buf, size_t cap)
+{
+    char t[16];
+    s7_plant_tsap_text(c->local_tsap, c->remote_tsap, t, sizeof t);
+    if (c->explicit_tsap)
+        snprintf(buf, cap, "TSAPs %s", t);
+    else
+        snprintf(buf, cap, "rack %d slot %d, TSAPs %s", c->rack, c->slot, t);
+    return buf;
+}
+
+/* The ranges of an exchange, comma-separated. */
+const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t cap)
+{
+    size_t l = 0;
+    char r[64];
+    buf[0] = 0;
+    for (size_t i = 0; i < x->nranges && l < cap; i++)
+        l += (size_t)snprintf(buf + l, cap - l, "%s%s", i ? ", " : "",
+                              s7_plant_range_text(&x->ranges[i], r, sizeof r));
+    return buf;
+}
+
+/* The bytes an exchange moves. */
+uint32_t s7__report_ex_bytes(const s7_plant_exchange *x)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < x->nranges; i++)
+        n += x->ranges[i].length;
+    return n;
+}
+
+/* "10.0.0.1", or "10.0.0.1:1102" for a partner on another port than 102. */
+const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t cap)
+{
+    if (pt->port == 102)
+        snprintf(buf, cap, "%s", pt->address);
+    else
+        snprintf(buf, cap, "%s:%u", pt->address, pt->port);
+    return buf;
+}
+
+/* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
+const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap)
+{
+    char r[300], cyc[32];
+    if (x->cycle_ms > 0)
+        snprintf(buf, cap, "%s %s every %s", s7_plant_dir_name(x->dir), s7__report_ranges_text(x, r, sizeof r),
+                 s7_plant_cycle_text(x->cycle_ms, cyc, sizeof cyc));
+    else
+        snprintf(buf, cap, "%s %s on event", s7_plant_dir_name(x->dir), s7__report_ranges_text(x, r, sizeof r));
+    return buf;
+}

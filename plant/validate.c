@@ -1,0 +1,394 @@
+/* s7kit plant model: validation (include/s7/plant.h s7_plant_validate).  Every rule of the
+ * inventory that is not about a file's syntax: names present, usable and unique, partner
+ * and cell references known, addresses unique and inside their cell's subnet, ranges
+ * inside 64 KB, each connection with exchanges and each exchange with ranges.  Messages
+ * name the entry (and FILE:LINE when a loader recorded it) and the fix.  When everything
+ * holds, references become indices and the TSAPs are resolved (tsap.c).  No I/O. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plant/internal.h"
+#include "s7/plant.h"
+#include "s7/wire.h"
+
+
+typedef struct vcx {
+    s7_plant *p;
+    int (*fn)(void *ctx, const char *msg);
+    void *ctx;
+    int count;
+    int stop;
+} vcx;
+
+/* Reports one problem at line (0: none); returns 1 when the caller should stop. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int problem(vcx *v, int line, const char *fmt, ...)
+{
+    char msg[700], full[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (v->p->file && line > 0)
+        snprintf(full, sizeof full, "%s:%d: %s", v->p->file, line, msg);
+    else if (v->p->file)
+        snprintf(full, sizeof full, "%s: %s", v->p->file, msg);
+    else
+        snprintf(full, sizeof full, "%s", msg);
+    v->count++;
+    if (v->fn && v->fn(v->ctx, full))
+        v->stop = 1;
+    return v->stop;
+}
+
+static const char NAME_RULE[] =
+    "1..40 letters, digits, '_', '-' or '.', starting with a letter, e.g. plc-line1";
+
+/* "(first at line N)" or "(first as WHAT[i])" into buf. */
+static const char *first_at(int line, const char *what, size_t i, char *buf, size_t cap)
+{
+    if (line > 0)
+        snprintf(buf, cap, "first at line %d", line);
+    else
+        snprintf(buf, cap, "first as %s[%zu]", what, i);
+    return buf;
+}
+
+static uint32_t mask_of(int prefix)
+{
+    return prefix > 0 ? 0xFFFFFFFFu << (32 - prefix) : 0;
+}
+
+static const char *ip_text(uint32_t ip, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xFF, (ip >> 8) & 0xFF, ip & 0xFF);
+    return buf;
+}
+
+static void check_cells(vcx *v)
+{
+    s7_plant *p = v->p;
+    char fb[48], nb[16];
+    for (size_t i = 0; i < p->ncells && !v->stop; i++) {
+        const s7_plant_cell *c = &p->cells[i];
+        if (!c->name) {
+            problem(v, c->line, "cells[%zu]: no name (e.g. name: line1)", i);
+            continue;
+        }
+        if (!s7_plant_name_ok(c->name)) {
+            problem(v, c->line, "cells[%zu]: '%s' is not a usable name: %s", i, c->name, NAME_RULE);
+            continue;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (p->cells[k].name && strcmp(p->cells[k].name, c->name) == 0) {
+                problem(v, c->line, "cell %s: the name is used twice (%s)", c->name,
+                        first_at(p->cells[k].line, "cells", k, fb, sizeof fb));
+                break;
+            }
+        if (v->stop || !c->has_subnet)
+            continue;
+        if (c->prefix < 0 || c->prefix > 32)
+            problem(v, c->line, "cell %s: subnet prefix /%d must be 0..32, e.g. 10.10.1.0/24",
+                    c->name, c->prefix);
+        else if (c->net & ~mask_of(c->prefix))
+            problem(v, c->line, "cell %s: subnet %s/%d has host bits set: the network is %s/%d",
+                    c->name, ip_text(c->net, fb, sizeof fb), c->prefix,
+                    ip_text(c->net & mask_of(c->prefix), nb, sizeof nb), c->prefix);
+    }
+}
+
+/* The cell of that name, or (cells not declared) a new one; -1 on out of memory, -2 not
+ * declared. */
+static long cell_index(s7_plant *p, const char *name, int line)
+{
+    for (size_t c = 0; c < p->ncells; c++)
+        if (p->cells[c].name && strcmp(p->cells[c].name, name) == 0)
+            return (long)c;
+    if (p->cells_declared)
+        return -2;
+    s7_plant_cell *nc = s7__plant_push(&p->cells, &p->ncells, sizeof *nc);
+    if (!nc)
+        return -1;
+    if (!(nc->name = s7__plant_strdup(name))) {
+        p->ncells--;
+        return -1;
+    }
+    nc->line = line;
+    return (long)(p->ncells - 1);
+}
+
+static int check_partners(vcx *v)
+{
+    s7_plant *p = v->p;
+    char where[64], fb[48], nb[16];
+    for (size_t i = 0; i < p->npartners && !v->stop; i++) {
+        s7_plant_partner *pt = &p->partners[i];
+        if (!pt->name) {
+            problem(v, pt->line, "partners[%zu]: no name (e.g. name: plc-line1)", i);
+            continue;
+        }
+        if (!s7_plant_name_ok(pt->name)) {
+            problem(v, pt->line, "partners[%zu]: '%s' is not a usable name: %s", i, pt->name,
+                    NAME_RULE);
+            continue;
+        }
+        snprintf(where, sizeof where, "partner %s", pt->name);
+        if (!pt->address[0]) {
+            problem(v, pt->line, "%s: no address (e.g. address: 192.168.0.10)", where);
+            continue;
+        }
+        if (pt->ip == 0 || pt->ip == 0xFFFFFFFFu || (pt->ip >> 28) == 0xE || (pt->ip >> 24) == 0) {
+            problem(v, pt->line,
+                    "%s: '%s' is not a host address (0.x, broadcast and multicast addresses "
+                    "cannot be S7 partners)",
+                    where, pt->address);
+            continue;
+        }
+        if (pt->port == 0) {
+            problem(v, pt->line, "%s: port 0: S7 serves TCP port 102 (port: 102)", where);
+            continue;
+        }
+        if (!pt->cell_name) {
+            problem(v, pt->line,
+                    "%s: no cell: name the cell or network segment it sits in (e.g. cell: line1)",
+                    where);
+            continue;
+        }
+        if (pt->remote_tsap && (pt->rack >= 0 || pt->slot >= 0)) {
+            problem(v, pt->line,
+                    "%s: tsap and rack/slot both given: the remote TSAP already names the rack "
+                    "and slot; keep one of them",
+                    where);
+            continue;
+        }
+        if (pt->rack > 7 || pt->slot > 31) {
+            problem(v, pt->line, "%s: rack %d slot %d: rack is 0..7, slot 0..31 (e.g. rack: 0, "
+                                 "slot: 1)",
+                    where, pt->rack, pt->slot);
+            continue;
+        }
+        if (pt->type < 0 || pt->type > 3) {
+            problem(v, pt->line, "%s: type %d: pg (1), op (2) or basic (3)", where, pt->type);
+            continue;
+        }
+        int bad = 0;
+        for (size_t k = 0; k < i && !bad; k++) {
+            const s7_plant_partner *o = &p->partners[k];
+            if (!o->name)
+                continue;
+            if (strcmp(o->name, pt->name) == 0) {
+                problem(v, pt->line,
+                        "%s: the name is used twice (%s): partner names must be unique", where,
+                        first_at(o->line, "partners", k, fb, sizeof fb));
+                bad = 1;
+            } else if (o->address[0] && o->ip == pt->ip && o->port == pt->port) {
+                if (o->line > 0)
+                    snprintf(fb, sizeof fb, "line %d", o->line);
+                else
+                    snprintf(fb, sizeof fb, "partners[%zu]", k);
+                problem(v, pt->line,
+                        "%s: address %s:%u is also partner %s's (%s): one partner per address",
+                        where, pt->address, pt->port, o->name, fb);
+                bad = 1;
+            }
+        }
+        if (bad)
+            continue;
+        long c = cell_index(p, pt->cell_name, pt->cell_line);
+        if (c == -1)
+            return S7_ERR_NOMEM;
+        if (c == -2) {
+            char names[400] = "";
+            for (size_t k = 0; k < p->ncells; k++) {
+                size_t l = strlen(names);
+                snprintf(names + l, sizeof names - l, "%s%s", k ? ", " : "",
+                         p->cells[k].name ? p->cells[k].name : "?");
+            }
+            problem(v, pt->cell_line ? pt->cell_line : pt->line,
+                    "%s: cell '%s' is not in cells (cells: %s)", where, pt->cell_name, names);
+            continue;
+        }
+        pt->cell = (size_t)c;
+        const s7_plant_cell *cl = &p->cells[c];
+        if (cl->has_subnet && cl->prefix >= 0 && cl->prefix <= 32 &&
+            (pt->ip & mask_of(cl->prefix)) != cl->net)
+            problem(v, pt->line,
+                    "%s: address %s is not in cell %s's subnet %s/%d: fix the address or the "
+                    "cell",
+                    where, pt->address, cl->name, ip_text(cl->net, nb, sizeof nb), cl->prefix);
+    }
+    return 0;
+}
+
+static void check_range(vcx *v, const char *where, const s7_plant_range *r)
+{
+    int line = r->line;
+    if (r->area != S7_AREA_DB && r->area != S7_AREA_I && r->area != S7_AREA_Q &&
+        r->area != S7_AREA_M)
+        problem(v, line, "%s: area 0x%02X is no area for a range: DB, I, Q or M (timers and "
+                         "counters are not documented as byte ranges)",
+                where, r->area);
+    else if (r->area == S7_AREA_DB && r->db == 0)
+        problem(v, line, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                         "area: M)",
+                where);
+    else if (r->area != S7_AREA_DB && r->db != 0)
+        problem(v, line, "%s: db given for area %s: a DB number belongs only to area DB", where,
+                s7__plant_area_letter(r->area));
+    else if (r->length == 0)
+        problem(v, line, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
+                r->db, r->offset);
+    else if ((uint64_t)r->offset + r->length > 65536)
+        problem(v, line,
+                "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at most 64 "
+                "KB of an area",
+                where, r->offset, r->length);
+}
+
+static void check_conns(vcx *v)
+{
+    s7_plant *p = v->p;
+    char where[64], fb[48];
+    for (size_t i = 0; i < p->nconns && !v->stop; i++) {
+        s7_plant_conn *c = &p->conns[i];
+        if (!c->name) {
+            problem(v, c->line, "connections[%zu]: no name (e.g. name: hmi1-plc-line)", i);
+            continue;
+        }
+        if (!s7_plant_name_ok(c->name)) {
+            problem(v, c->line, "connections[%zu]: '%s' is not a usable name: %s", i, c->name,
+                    NAME_RULE);
+            continue;
+        }
+        snprintf(where, sizeof where, "connection %s", c->name);
+        if (!c->active_name) {
+            problem(v, c->line,
+                    "%s: no active partner: active: NAME is the partner that connects (the "
+                    "client)",
+                    where);
+            continue;
+        }
+        if (!c->passive_name) {
+            problem(v, c->line,
+                    "%s: no passive partner: passive: NAME is the CPU that serves port 102", where);
+            continue;
+        }
+        int bad = 0;
+        for (size_t k = 0; k < i && !bad; k++)
+            if (p->conns[k].name && strcmp(p->conns[k].name, c->name) == 0) {
+                problem(v, c->line,
+                        "%s: the name is used twice (%s): connection names must be unique", where,
+                        first_at(p->conns[k].line, "connections", k, fb, sizeof fb));
+                bad = 1;
+            }
+        if (bad)
+            continue;
+        const s7_plant_partner *a = s7_plant_find_partner(p, c->active_name);
+        const s7_plant_partner *pp = s7_plant_find_partner(p, c->passive_name);
+        if (!a) {
+            problem(v, c->active_line ? c->active_line : c->line,
+                    "%s: active partner '%s' is not in partners", where, c->active_name);
+            continue;
+        }
+        if (!pp) {
+            problem(v, c->passive_line ? c->passive_line : c->line,
+                    "%s: passive partner '%s' is not in partners", where, c->passive_name);
+            continue;
+        }
+        if (a == pp) {
+            problem(v, c->passive_line ? c->passive_line : c->line,
+                    "%s: '%s' is both active and passive: a connection joins two partners", where,
+                    c->active_name);
+            continue;
+        }
+        c->active = (size_t)(a - p->partners);
+        c->passive = (size_t)(pp - p->partners);
+        if (c->type < 0 || c->type > 3) {
+            problem(v, c->line, "%s: type %d: pg (1), op (2) or basic (3)", where, c->type);
+            continue;
+        }
+        if (c->explicit_tsap && c->remote_tsap == 0) {
+            problem(v, c->line, "%s: the remote TSAP must not be 0000", where);
+            continue;
+        }
+        if (!c->nex) {
+            problem(v, c->line,
+                    "%s: no exchanges: list what it reads or writes, e.g. exchanges: "
+                    "[{direction: GET, range: DB10.DBB0..DBB63, cycle: 500}]",
+                    where);
+            continue;
+        }
+        for (size_t e = 0; e < c->nex && !v->stop; e++) {
+            const s7_plant_exchange *x = &c->ex[e];
+            char w[96];
+            snprintf(w, sizeof w, "%s exchanges[%zu]", where, e);
+            if (x->dir != S7_PLANT_GET && x->dir != S7_PLANT_PUT)
+                problem(v, x->line,
+                        "%s: no direction: add direction: GET (the active partner reads) or PUT "
+                        "(it writes)",
+                        w);
+            else if (x->cycle_ms < 0 || x->cycle_ms > 86400000)
+                problem(v, x->line,
+                        "%s: cycle %ld ms: a cycle is 1 ms..24 h, or 0 for an exchange that is "
+                        "not cyclic",
+                        w, x->cycle_ms);
+            else if (!x->nranges)
+                problem(v, x->line,
+                        "%s: no range: add range: DB10.DBB0..DBB63 (or a list of ranges)", w);
+            for (size_t r = 0; r < x->nranges && !v->stop; r++) {
+                char rw[128];
+                snprintf(rw, sizeof rw, "%s.range[%zu]", w, r);
+                check_range(v, rw, &x->ranges[r]);
+            }
+        }
+    }
+}
+
+int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg), void *ctx)
+{
+    vcx v;
+    memset(&v, 0, sizeof v);
+    v.p = p;
+    v.fn = fn;
+    v.ctx = ctx;
+    check_cells(&v);
+    if (!v.stop && check_partners(&v) < 0)
+        return S7_ERR_NOMEM;
+    if (!v.stop && !p->npartners)
+        problem(&v, 0,
+                "partners: the list is empty: document at least the two partners of a "
+                "connection");
+    if (!v.stop)
+        check_conns(&v);
+    if (v.count)
+        return v.count;
+    if (s7__plant_resolve(p) < 0)
+        return S7_ERR_NOMEM;
+    return 0;
+}
+
+typedef struct first_cx {
+    char *err;
+    size_t cap;
+} first_cx;
+
+static int keep_first(void *ctx, const char *msg)
+{
+    first_cx *f = ctx;
+    if (f->err && f->cap)
+        snprintf(f->err, f->cap, "%s", msg);
+    return 1;
+}
+
+int s7_plant_validate(s7_plant *p, char *err, size_t errcap)
+{
+    first_cx f = {err, errcap};
+    int rc = s7_plant_validate_each(p, keep_first, &f);
+    if (rc == S7_ERR_NOMEM && err && errcap)
+        snprintf(err, errcap, "out of memory");
+    return rc > 0 ? S7_ERR_INVAL : rc;
+}

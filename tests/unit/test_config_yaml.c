@@ -1,0 +1,176 @@
+/* Unit tests for the s7config library (config/): YAML files into the plant model and the
+ * server configuration model, with "FILE:LINE: ..." messages for the file's syntax and for
+ * the plant model's rules alike, and the check JSON read back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "s7/config.h"
+#include "s7/plant.h"
+#include "s7/server_config.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static char dir[] = "/tmp/s7test_config_XXXXXX";
+
+/* Writes text into dir/name; returns the path (static buffer). */
+static const char *put(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char PLANT[] =
+    "plant: Line 1\n"                    /* 1 */
+    "cells:\n"                           /* 2 */
+    "  - name: line1\n"                  /* 3 */
+    "    subnet: 10.10.1.0/24\n"         /* 4 */
+    "  - scada\n"                        /* 5 */
+    "partners:\n"                        /* 6 */
+    "  - name: plc1\n"                   /* 7 */
+    "    address: 10.10.1.10\n"          /* 8 */
+    "    cell: line1\n"                  /* 9 */
+    "    profile: s7-300\n"              /* 10 */
+    "  - name: hmi1\n"                   /* 11 */
+    "    address: 10.20.0.5\n"           /* 12 */
+    "    cell: scada\n"                  /* 13 */
+    "connections:\n"                     /* 14 */
+    "  - name: hmi1-plc1\n"              /* 15 */
+    "    active: hmi1\n"                 /* 16 */
+    "    passive: PASSIVE\n"             /* 17 */
+    "    exchanges:\n"                   /* 18 */
+    "      - get: DB10.DBB0..DBB63\n"    /* 19 */
+    "        cycle: 2s\n";               /* 20 */
+
+static const char *plant_file(const char *passive)
+{
+    static char text[1024];
+    const char *at = strstr(PLANT, "PASSIVE");
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - PLANT), PLANT, passive, at + 7);
+    return put("plant.yaml", text);
+}
+
+static void test_plant(void)
+{
+    s7_plant *p = NULL;
+    char err[1024];
+    const char *path = plant_file("plc1");
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), 0);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK_STR(p->title, "Line 1");
+    CHECK_STR(p->file, path);
+    CHECK_INT(p->ncells, 2);
+    CHECK_INT(p->partners[0].line, 7);
+    CHECK_INT(p->partners[0].profile_slot, 2); /* from the s7-300 profile */
+    CHECK_INT(p->conns[0].passive_line, 17);
+    CHECK_INT(p->conns[0].ex[0].cycle_ms, 2000);
+    CHECK_INT(p->conns[0].ex[0].ranges[0].length, 64);
+    CHECK_INT(p->conns[0].remote_tsap, s7_tsap_make(1, 0, 2));
+    s7_plant_free(p);
+}
+
+static void test_plant_errors(void)
+{
+    s7_plant *p = (s7_plant *)1;
+    char err[1024], want[1200];
+    /* a rule of the plant model, with the line the loader recorded */
+    const char *path = plant_file("plc9");
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(p == NULL);
+    snprintf(want, sizeof want, "%s:17: connection hmi1-plc1: passive partner 'plc9' is not in "
+                                "partners", path);
+    CHECK_STR(err, want);
+    /* the file's syntax */
+    path = plant_file("plc1\n    colour: red");
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+    snprintf(want, sizeof want, "%s:18: connections[0]: unknown key 'colour' (keys: name, active, "
+                                "passive, type, tsap, description, exchanges)", path);
+    CHECK_STR(err, want);
+    snprintf(want, sizeof want, "%s/missing.yaml", dir);
+    CHECK_INT(s7_config_load_plant(want, &p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "cannot read the inventory") == err);
+}
+
+static void test_server(void)
+{
+    s7_server_config c;
+    char err[800], want[900];
+    s7_server_config_init(&c);
+    const char *path = put("server.yaml", "profile: s7-300\n"
+                                          "put_get: true\n"
+                                          "dbs:\n"
+                                          "  - number: 1\n"
+                                          "    size: 64\n"
+                                          "allow: [10.0.0.0/8]\n");
+    int rc = s7_config_load_server(path, &c, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CHECK_INT(rc, 0);
+    CHECK_STR(c.profile, "s7-300");
+    CHECK_INT(c.put_get, 1);
+    CHECK_INT(c.ndbs, 1);
+    CHECK_INT(c.nallow, 1);
+    s7_server_config_free(&c);
+    s7_server_config_init(&c);
+    path = put("bad.yaml", "profile: s7-300\nputget: on\n");
+    CHECK_INT(s7_config_load_server(path, &c, err, sizeof err), S7_ERR_INVAL);
+    snprintf(want, sizeof want, "%s:2: ", path);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    CHECK(strstr(err, "unknown key 'putget'") != NULL);
+    s7_server_config_free(&c);
+}
+
+static void test_check_json(void)
+{
+    s7_plant_check_report *k = NULL;
+    char err[512];
+    const char *path = put("check.json",
+                           "{\"inventory\": \"p.yaml\", \"time\": \"2026-01-31T11:00:00Z\", "
+                           "\"from\": \"eng1\", \"as\": null, \"allow_write\": false,\n"
+                           " \"connections\": [{\"name\": \"a-b\", \"status\": \"fail\", "
+                           "\"verdict\": \"port_closed\", \"detail\": \"d\", \"exchanges\": "
+                           "[{\"status\": \"skip\", \"verdict\": \"\", \"detail\": \"x\"}]}]}\n");
+    CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), 0);
+    CHECK(k != NULL);
+    if (k) {
+        CHECK_STR(k->from, "eng1");
+        CHECK_STR(k->as, "");
+        CHECK_INT(k->nconns, 1);
+        CHECK_INT(k->conns[0].status, S7_PLANT_FAIL);
+        CHECK_STR(k->conns[0].verdict, "port_closed");
+        CHECK_INT(k->conns[0].nex, 1);
+        CHECK_INT(k->conns[0].ex[0].status, S7_PLANT_SKIP);
+        CHECK(s7_plant_check_report_find(k, "a-b") == &k->conns[0]);
+    }
+    s7_plant_check_report_free(k);
+    path = put("not.json", "{\"x\": 1}\n");
+    CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "not the JSON output of s7 inventory check --json (no connections list)");
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_plant();
+    test_plant_errors();
+    test_server();
+    test_check_json();
+    const char *files[] = {"plant.yaml", "server.yaml", "bad.yaml", "check.json", "not.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return t_done();
+}

@@ -1,0 +1,136 @@
+/* Unit tests for plant/report_html.c, report_md.c and report_svg.c: names and descriptions
+ * are escaped for each format, check results show, and the SVG carries the classes and
+ * data-* attributes tools read back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/plant.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static s7_plant *small(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    s7_plant_set_file(p, "plant.yaml");
+    s7_plant_set_title(p, "Line <1> & co");
+    s7_plant_cell *c = s7_plant_add_cell(p, "line1");
+    s7_plant_cell_set_description(c, "press | line");
+    s7_plant_add_cell(p, "scada");
+    s7_plant_partner *pt = s7_plant_add_partner(p, "plc1");
+    s7_plant_partner_set_address(pt, "10.10.1.10");
+    s7_plant_partner_set_cell(pt, "line1");
+    s7_plant_partner_set_description(pt, "<script>alert('x')</script>");
+    s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
+    pt->kind = S7_PLANT_KIND_PLC;
+    pt = s7_plant_add_partner(p, "hmi1");
+    s7_plant_partner_set_address(pt, "10.20.0.5");
+    s7_plant_partner_set_cell(pt, "scada");
+    s7_plant_conn *cn = s7_plant_add_conn(p, "hmi1-plc1", "hmi1", "plc1");
+    s7_plant_conn_set_description(cn, "a | b");
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(cn, S7_PLANT_GET, 500);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 64);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    return p;
+}
+
+typedef int (*render_fn)(const s7_plant *, const s7_plant_check_report *,
+                         const s7_plant_report_opts *, FILE *);
+
+static char *render(render_fn fn, const s7_plant *p, const s7_plant_check_report *k)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    s7_plant_report_opts ro = {"s7 test", "2026-01-31 12:00", "cells.svg"};
+    CHECK_INT(fn(p, k, &ro, o), 0);
+    fclose(o);
+    return buf;
+}
+
+static int has(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
+
+/* A check report: the one connection failed with db_missing, its exchange too. */
+static s7_plant_check_report *failed_check(void)
+{
+    s7_plant_check_report *k = s7_plant_check_report_new(1);
+    snprintf(k->conns[0].name, sizeof k->conns[0].name, "hmi1-plc1");
+    k->conns[0].status = S7_PLANT_FAIL;
+    snprintf(k->conns[0].verdict, sizeof k->conns[0].verdict, "db_missing");
+    snprintf(k->conns[0].detail, sizeof k->conns[0].detail, "DB10 <missing>");
+    s7_plant_check_conn_alloc_ex(&k->conns[0], 1);
+    k->conns[0].ex[0].status = S7_PLANT_FAIL;
+    snprintf(k->conns[0].ex[0].verdict, sizeof k->conns[0].ex[0].verdict, "db_missing");
+    snprintf(k->time, sizeof k->time, "2026-01-31T11:00:00Z");
+    k->failed = 1;
+    return k;
+}
+
+static void test_html(void)
+{
+    s7_plant *p = small();
+    char *t = render(s7_plant_report_html, p, NULL);
+    CHECK(has(t, "<title>S7 connection inventory: Line &lt;1&gt; &amp; co</title>"));
+    CHECK(has(t, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    CHECK(!has(t, "<script>"));
+    CHECK(has(t, "<tr><td>Report generated</td><td>2026-01-31 12:00 by s7 test (s7kit)</td></tr>"));
+    CHECK(has(t, "<img src=\"cells.svg\""));
+    CHECK(has(t, "<td>rack 0 slot 1</td>"));
+    CHECK(has(t, "Live check</td><td>not included"));
+    free(t);
+    s7_plant_check_report *k = failed_check();
+    t = render(s7_plant_report_html, p, k);
+    CHECK(has(t, "0 of 1 connections pass"));
+    CHECK(has(t, "<td class=\"fail\">fail</td><td>db_missing</td><td>DB10 &lt;missing&gt;</td>"));
+    free(t);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
+static void test_md(void)
+{
+    s7_plant *p = small();
+    s7_plant_check_report *k = failed_check();
+    char *t = render(s7_plant_report_md, p, k);
+    CHECK(strncmp(t, "# S7 connection inventory: Line <1> & co\n", 41) == 0);
+    CHECK(has(t, "| hmi1-plc1 | hmi1 | plc1:102 | pg | rack 0 slot 1, TSAPs 0100:0101 | GET | "
+                 "DB10.DBB0..DBB63 | 500 ms | a \\| b | fail (db_missing) |\n"));
+    CHECK(has(t, "![cells, partners and connections](cells.svg)"));
+    free(t);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
+static void test_svg(void)
+{
+    s7_plant *p = small();
+    char *t = render(s7_plant_report_svg, p, NULL);
+    CHECK(strncmp(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44) == 0);
+    CHECK(has(t, "<title>S7 connections: Line &lt;1&gt; &amp; co</title>"));
+    CHECK(has(t, "<g class=\"cell\" id=\"cell-line1\" data-name=\"line1\">"));
+    CHECK(has(t, "<g class=\"partner\" id=\"partner-plc1\" data-name=\"plc1\" data-cell=\"line1\" "
+                 "data-address=\"10.10.1.10\">"));
+    CHECK(has(t, "<g class=\"connection\" id=\"conn-hmi1-plc1\" data-name=\"hmi1-plc1\" "
+                 "data-active=\"hmi1\" data-passive=\"plc1\">"));
+    CHECK(has(t, "<g class=\"label\" data-connection=\"hmi1-plc1\">"));
+    CHECK(has(t, "GET DB10.DBB0..DBB63 every 500 ms"));
+    CHECK(has(t, "generated by s7 test (s7kit) from plant.yaml</text>\n</svg>\n"));
+    free(t);
+    s7_plant_check_report *k = failed_check();
+    t = render(s7_plant_report_svg, p, k);
+    CHECK(has(t, "class=\"connection fail\""));
+    CHECK(has(t, "data-check=\"fail\""));
+    CHECK(has(t, " - check: db_missing"));
+    free(t);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
+int main(void)
+{
+    test_html();
+    test_md();
+    test_svg();
+    return t_done();
+}
