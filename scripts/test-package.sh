@@ -175,6 +175,43 @@ pids=()
 grep -q "stopping: a client asked" "$TMP/embed.out" || { cat "$TMP/embed.out" >&2; fail "embed_cpu did not stop on MB15"; }
 ok "embed_cpu was told of each client write (MB0, DB1.DBB10) and stopped when asked"
 
+# s7kit::config (the YAML loaders) from the installed package: load the documented inventory
+mkdir -p "$TMP/cfg-consumer"
+cat >"$TMP/cfg-consumer/CMakeLists.txt" <<'EOF'
+cmake_minimum_required(VERSION 3.20)
+project(cfg_consumer LANGUAGES C)
+find_package(s7kit REQUIRED COMPONENTS config)
+add_executable(load_plant load_plant.c)
+target_link_libraries(load_plant PRIVATE s7kit::config)
+EOF
+cat >"$TMP/cfg-consumer/load_plant.c" <<'EOF'
+#include <stdio.h>
+#include <s7/config.h>
+int main(int argc, char **argv)
+{
+    char err[512];
+    s7_plant *p = NULL;
+    if (argc < 2 || s7_config_load_plant(argv[1], &p, err, sizeof err) < 0) {
+        printf("error: %s\n", argc < 2 ? "usage: load_plant FILE" : err);
+        return 1;
+    }
+    printf("connections: %zu\n", p->nconns);
+    s7_plant_free(p);
+    return 0;
+}
+EOF
+run "$TMP/cfg-consumer.log" cmake -S "$TMP/cfg-consumer" -B "$TMP/cfg-consumer/build" -DCMAKE_PREFIX_PATH="$P"
+run "$TMP/cfg-consumer-build.log" cmake --build "$TMP/cfg-consumer/build"
+out="$("$TMP/cfg-consumer/build/load_plant" "$ROOT/docs/inventory-example.yaml" 2>&1)" || fail "load_plant: $out"
+want_n="$("$P/bin/s7" inventory validate "$ROOT/docs/inventory-example.yaml" | sed -n 's/.* \([0-9][0-9]*\) connections.*/\1/p')"
+[ -n "$want_n" ] && [ "$out" = "connections: $want_n" ] || fail "load_plant says '$out', s7 inventory validate: $want_n connections"
+printf 'partners: [\n' >"$TMP/bad.yaml"
+set +e
+out="$("$TMP/cfg-consumer/build/load_plant" "$TMP/bad.yaml" 2>&1)"; rc=$?
+set -e
+[ $rc = 1 ] && case "$out" in "error: $TMP/bad.yaml:"[0-9]*) true;; *) false;; esac || fail "load_plant on a broken file (exit $rc): $out"
+ok "s7kit::config from the installed package loads the documented inventory ($want_n connections) and names FILE:LINE of a broken one"
+
 # ------------------------------------------------------------------ 4. library alone, add_subdirectory
 mkdir -p "$TMP/consumer" "$TMP/no-pkgconfig"
 cat >"$TMP/consumer/CMakeLists.txt" <<EOF

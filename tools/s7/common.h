@@ -14,8 +14,7 @@
 #include "s7/client.h"
 #include "s7/version.h"
 
-/* The tool's version is the library's: project(VERSION) in CMakeLists.txt. */
-#define S7_CLI_VERSION S7_VERSION_STRING
+/* The tool's version is the library's, S7_VERSION_STRING: project(VERSION) in CMakeLists.txt. */
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NOCONN = 3 };
 /* cli_parse: --help printed the command's help (exit 0). */

@@ -35,7 +35,7 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o)
         return CLI_FAIL;
     }
     char gen[300];
-    snprintf(gen, sizeof gen, "s7 %s: s7 inventory firewall --format %s%s%s", S7_CLI_VERSION,
+    snprintf(gen, sizeof gen, "s7 %s: s7 inventory firewall --format %s%s%s", S7_VERSION_STRING,
              s7_fw_format_name(fmt), f->host ? " --host " : "", f->host ? f->host->name : "");
     s7_fw_render_opts ro = {gen};
     FILE *out = stdout;

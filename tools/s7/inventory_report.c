@@ -74,7 +74,7 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d %H:%M", &tm);
-    snprintf(gen, sizeof gen, "s7 %s", S7_CLI_VERSION);
+    snprintf(gen, sizeof gen, "s7 %s", S7_VERSION_STRING);
     s7_plant_report_opts ro = {gen, today, "cells.svg"};
     size_t n = strlen(o->out) + 32;
     char *svg = malloc(n), *html = malloc(n), *mdp = malloc(n);

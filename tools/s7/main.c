@@ -115,7 +115,7 @@ const cli_cmd *cli_find_cmd(const char *name)
 
 static void print_help(FILE *f)
 {
-    fprintf(f, "s7 %s: Siemens S7 PUT/GET over ISO-on-TCP (port 102)\n\n", S7_CLI_VERSION);
+    fprintf(f, "s7 %s: Siemens S7 PUT/GET over ISO-on-TCP (port 102)\n\n", S7_VERSION_STRING);
     fprintf(f, "usage: s7 COMMAND HOST ... [options]\n\nCommands:\n");
     for (const cli_cmd *c = cli_cmds; c->name; c++)
         fprintf(f, "  %-9s %-41s %s\n", c->name, c->usage, c->summary);
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
         strcmp(argv[1], "version") == 0) {
-        printf("s7 (s7kit) %s\n", S7_CLI_VERSION);
+        printf("s7 (s7kit) %s\n", S7_VERSION_STRING);
         return CLI_OK;
     }
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
