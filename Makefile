@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo test test-fast test-asan test-package demo bench bench-server fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package demo bench bench-server fuzz clean
 
 all: build
 
@@ -33,6 +33,13 @@ test: deps
 # the examples against it (find_package and pkg-config), the library alone via add_subdirectory.
 test-package:
 	JOBS=$(JOBS) scripts/test-package.sh
+
+# The C sources against .clang-format: rewrite them, or list what differs.
+format:
+	scripts/check-format.sh --fix
+
+check-format:
+	scripts/check-format.sh
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'

@@ -49,6 +49,7 @@ nftables        test   -        firewall rules in network namespaces (inventory,
 iptables        test   -        iptables variant of the generated firewall rules
 procps          test   -        sysctl: IP forwarding on the namespace router
 libxml2-utils   test   -        xmllint checks that the report SVG is well-formed XML
+clang-format    test   -        the format check of the C sources against .clang-format
 bsdutils        test   script   script(1) gives s7 dump a terminal to show its progress
 mandoc          test   mandoc   mandoc -T lint checks the man page docs/s7.1 (test_cli_docs)
 groff-base      test   groff    groff -man -ww renders the man page docs/s7.1 (test_cli_docs)
