@@ -269,26 +269,6 @@ int s7_client_db_write(s7_client *c, uint16_t db, uint32_t start, const void *bu
     return s7_client_write_area(c, S7_AREA_DB, db, start, buf, len);
 }
 
-void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf)
-{
-    s7_var_spec s;
-    s7_tag_spec(t, &s);
-    memset(it, 0, sizeof *it);
-    it->area = s.area;
-    it->db = s.db;
-    it->ts = s.ts;
-    it->count = s.count;
-    it->buf = buf;
-    if (s.ts == S7_TS_BIT) {
-        it->start = s.addr >> 3;
-        it->bit = (uint8_t)(s.addr & 7u);
-    } else if (s.ts == S7_TS_TIMER || s.ts == S7_TS_COUNTER) {
-        it->start = s.addr;
-    } else {
-        it->start = s.addr >> 3;
-    }
-}
-
 #define DB_PROBES 32u
 
 int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)

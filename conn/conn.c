@@ -38,6 +38,15 @@ struct s7_conn {
     size_t staged;             /* offset of the PDU being encoded (submit_begin) */
 };
 
+void s7_conn_cfg_init(s7_conn_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->src_ref = 1;
+    cfg->tpdu_size = 0x0A;
+    cfg->pdu_request = 960;
+    cfg->amq_request = 8;
+}
+
 s7_conn *s7_conn_new(const s7_conn_cfg *cfg)
 {
     s7_conn *c = calloc(1, sizeof *c);

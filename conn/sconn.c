@@ -1,11 +1,12 @@
-/* Server-role connection (sans-I/O): the CR/CC exchange, the Setup Communication check,
- * COTP reassembly and reply fragmentation around the CPU model's s7_cpu_handle(). */
+/* Server-role connection (sans-I/O): TPKT/COTP framing, the CR/CC exchange, the Setup
+ * Communication check, COTP reassembly and reply fragmentation.  The engine pulls the
+ * events (a CR, a whole PDU) and answers them; what the answers say (the CPU model) is
+ * not known here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "s7/conn.h"
-#include "s7/cpu.h"
+#include "conn/sconn_impl.h"
 
 int s7_buf_reserve(s7_buf *b, size_t more)
 {
@@ -24,42 +25,63 @@ int s7_buf_reserve(s7_buf *b, size_t more)
 
 void s7_buf_free(s7_buf *b)
 {
+    if (!b)
+        return;
     free(b->p);
     memset(b, 0, sizeof *b);
 }
 
-void s7_sconn_init(s7_sconn *sc, s7_cpu *cpu, s7_cpu_session *sess)
+s7_sconn *s7_sconn_new(void)
 {
-    memset(sc, 0, sizeof *sc);
-    sc->cpu = cpu;
-    sc->sess = sess;
+    return calloc(1, sizeof(s7_sconn));
 }
 
 void s7_sconn_free(s7_sconn *sc)
 {
+    if (!sc)
+        return;
     free(sc->frag);
-    sc->frag = NULL;
-    sc->frag_len = 0;
+    free(sc->done);
+    free(sc);
+}
+
+int s7_sconn_state(const s7_sconn *sc) { return sc->state; }
+uint32_t s7_sconn_tpdu(const s7_sconn *sc) { return sc->tpdu; }
+
+const char *s7_sconn_reason(const s7_sconn *sc)
+{
+    return sc->state == S7_SS_CLOSED ? sc->u.reason : "";
 }
 
 static int fail(s7_sconn *sc, int err, const char *fmt, const char *detail)
 {
-    snprintf(sc->reason, sizeof sc->reason, fmt, detail ? detail : "");
+    snprintf(sc->u.reason, sizeof sc->u.reason, fmt, detail ? detail : "");
     sc->state = S7_SS_CLOSED;
+    sc->owe_reply = 0;
     return err;
 }
 
-/* Answer a CR with a CC that echoes its parameters (22 bytes for 2-byte TSAPs). */
-static int on_cr(s7_sconn *sc, const s7_cotp *cr, s7_buf *out, const uint16_t in_use[4])
+int s7_sconn_fail(s7_sconn *sc, int err, const char *reason)
 {
-    if (sc->deny)
-        return fail(sc, S7_ERR_CR_REJECTED, "%s", sc->deny);
-    const char *why = NULL;
-    if (s7_cpu_accept(sc->cpu, sc->sess, cr, in_use, &why) < 0)
-        return fail(sc, S7_ERR_CR_REJECTED, "connection request refused: %s", why ? why : "no reason given");
-    s7_cotp cc = *cr;
+    return fail(sc, err, "%s", reason ? reason : "");
+}
+
+int s7_sconn_refuse(s7_sconn *sc, const char *reason)
+{
+    if (sc->state != S7_SS_CR_PENDING)
+        return S7_ERR_STATE;
+    return fail(sc, S7_ERR_CR_REJECTED, "%s", reason ? reason : "connection request refused");
+}
+
+/* Answer the pending CR with a CC that echoes its parameters (22 bytes for 2-byte
+ * TSAPs). */
+int s7_sconn_accept(s7_sconn *sc, s7_buf *out)
+{
+    if (sc->state != S7_SS_CR_PENDING)
+        return S7_ERR_STATE;
+    s7_cotp cc = sc->u.cr;
     cc.code = S7_COTP_CC;
-    cc.dst_ref = cr->src_ref;
+    cc.dst_ref = sc->u.cr.src_ref;
     cc.src_ref = 0x0001;
     cc.class_opt = 0;
     cc.user = NULL;
@@ -73,8 +95,23 @@ static int on_cr(s7_sconn *sc, const s7_cotp *cr, s7_buf *out, const uint16_t in
     if (n < 0)
         return fail(sc, S7_ERR_COTP, "cannot echo the CR's parameters%s", NULL);
     out->len += (size_t)n;
+    memset(&sc->u, 0, sizeof sc->u);
     sc->state = S7_SS_WAIT_SETUP;
     return 0;
+}
+
+uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap)
+{
+    *cap = 0;
+    if (!sc->owe_reply)
+        return NULL;
+    if (s7_buf_reserve(out, 65536 + S7_ISO_HDR_LEN) < 0) {
+        fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
+        return NULL;
+    }
+    sc->reply_at = out->len;
+    *cap = 65536;
+    return out->p + out->len + S7_ISO_HDR_LEN;
 }
 
 /* Frame the reply PDU written at out->p + out->len + 7 (n bytes), in DT fragments when
@@ -111,30 +148,65 @@ static int frame_reply(s7_sconn *sc, s7_buf *out, size_t n)
     return 0;
 }
 
-/* A whole S7 PDU from the client. */
-static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_buf *out)
+int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n)
+{
+    if (!sc->owe_reply)
+        return sc->state == S7_SS_CLOSED ? S7_ERR_PROTO : S7_ERR_STATE;
+    sc->owe_reply = 0;
+    free(sc->done);
+    sc->done = NULL;
+    if (sc->state == S7_SS_WAIT_SETUP)
+        sc->state = S7_SS_READY;
+    if (n == 0)
+        return 0;
+    if (n > 65536 || out->len != sc->reply_at || out->cap - out->len < n + S7_ISO_HDR_LEN)
+        return fail(sc, S7_ERR_STATE, "the reply does not fit the room reserved for it%s", NULL);
+    int rc = frame_reply(sc, out, n);
+    return rc < 0 ? fail(sc, rc, "cannot frame the reply: %s", s7_strerror(rc)) : 0;
+}
+
+/* A whole S7 PDU from the client: hand it out. */
+static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_sconn_event *ev)
 {
     if (sc->state == S7_SS_WAIT_SETUP) {
         /* the first PDU must be Setup Communication */
         if (len < 11 || pdu[0] != S7_PROTO_ID || pdu[1] != S7_JOB || pdu[10] != S7_FN_SETUP)
             return fail(sc, S7_ERR_PROTO, "the first S7 PDU was not Setup Communication%s", NULL);
     }
-    size_t cap = 65536;
-    if (s7_buf_reserve(out, cap + S7_ISO_HDR_LEN) < 0)
-        return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
-    int n = s7_cpu_handle(sc->cpu, sc->sess, pdu, len, out->p + out->len + S7_ISO_HDR_LEN, cap);
-    if (n < 0)
-        return fail(sc, n, "malformed request: %s", s7_strerror(n));
-    if (sc->state == S7_SS_WAIT_SETUP)
-        sc->state = S7_SS_READY;
-    if (n == 0)
-        return 0;
-    int rc = frame_reply(sc, out, (size_t)n);
-    return rc < 0 ? fail(sc, rc, "cannot frame the reply: %s", s7_strerror(rc)) : 0;
+    ev->kind = S7_SEV_PDU;
+    ev->pdu = pdu;
+    ev->len = len;
+    sc->owe_reply = 1;
+    return 0;
 }
 
-int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, const uint16_t in_use[4])
+static uint16_t tsap_value(const uint8_t *p, uint8_t len)
 {
+    return len == 2 ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+}
+
+/* Append a DT fragment's payload to the reassembly buffer. */
+static int frag_add(s7_sconn *sc, const s7_cotp *t)
+{
+    if (sc->frag_len + t->user_len > S7_FRAME_MAX)
+        return fail(sc, S7_ERR_COTP, "fragmented PDU longer than 65535 bytes%s", NULL);
+    uint8_t *f = realloc(sc->frag, sc->frag_len + t->user_len);
+    if (!f)
+        return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
+    sc->frag = f;
+    if (t->user_len)
+        memcpy(sc->frag + sc->frag_len, t->user, t->user_len);
+    sc->frag_len += (uint32_t)t->user_len;
+    return 0;
+}
+
+int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, s7_sconn_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    free(sc->done);
+    sc->done = NULL;
+    if (sc->state == S7_SS_CR_PENDING || sc->owe_reply)
+        return S7_ERR_STATE;
     size_t off = 0;
     while (off < len) {
         if (sc->state == S7_SS_CLOSED)
@@ -146,41 +218,40 @@ int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, cons
         if (n < 0)
             return fail(sc, n, "malformed frame: %s", s7_strerror(n));
         off += (size_t)n;
-        int rc = 0;
         if (sc->state == S7_SS_WAIT_CR) {
             if (t.code != S7_COTP_CR)
                 return fail(sc, S7_ERR_PROTO, "the first TPDU was not a connection request%s", NULL);
-            rc = on_cr(sc, &t, out, in_use);
+            sc->u.cr = t;
+            sc->state = S7_SS_CR_PENDING;
+            ev->kind = S7_SEV_CONNECT;
+            ev->cr = t;
+            ev->calling_tsap = tsap_value(t.calling, t.calling_len);
+            ev->called_tsap = tsap_value(t.called, t.called_len);
+            ev->tpdu = s7_tpdu_size_bytes(t.tpdu_size);
+            return (int)off;
         } else if (t.code == S7_COTP_DT) {
             if (!t.eot) {
                 if (t.user_len == 0)
                     continue; /* an empty "fast acknowledge" */
-                if (sc->frag_len + t.user_len > S7_FRAME_MAX)
-                    return fail(sc, S7_ERR_COTP, "fragmented PDU longer than 65535 bytes%s", NULL);
-                uint8_t *f = realloc(sc->frag, sc->frag_len + t.user_len);
-                if (!f)
-                    return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
-                sc->frag = f;
-                memcpy(sc->frag + sc->frag_len, t.user, t.user_len);
-                sc->frag_len += (uint32_t)t.user_len;
+                int rc = frag_add(sc, &t);
+                if (rc < 0)
+                    return rc;
                 continue;
             }
+            int rc;
             if (sc->frag_len) {
-                if (sc->frag_len + t.user_len > S7_FRAME_MAX)
-                    return fail(sc, S7_ERR_COTP, "fragmented PDU longer than 65535 bytes%s", NULL);
-                uint8_t *f = realloc(sc->frag, sc->frag_len + t.user_len);
-                if (!f)
-                    return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
-                if (t.user_len)
-                    memcpy(f + sc->frag_len, t.user, t.user_len);
-                size_t total = sc->frag_len + t.user_len;
+                rc = frag_add(sc, &t);
+                if (rc < 0)
+                    return rc;
+                sc->done = sc->frag;
+                size_t total = sc->frag_len;
                 sc->frag = NULL;
                 sc->frag_len = 0;
-                rc = on_pdu(sc, f, total, out);
-                free(f);
+                rc = on_pdu(sc, sc->done, total, ev);
             } else {
-                rc = on_pdu(sc, t.user, t.user_len, out);
+                rc = on_pdu(sc, t.user, t.user_len, ev);
             }
+            return rc < 0 ? rc : (int)off;
         } else if (t.code == S7_COTP_DR) {
             s7_cotp dc;
             memset(&dc, 0, sizeof dc);
@@ -198,8 +269,6 @@ int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, cons
         } else {
             return fail(sc, S7_ERR_COTP, "unexpected COTP TPDU (ER/DC/CC) from the client%s", NULL);
         }
-        if (rc < 0)
-            return rc;
     }
     return (int)off;
 }

@@ -1,5 +1,6 @@
 /* Fuzz target: the server-role conn and the CPU model's dispatch fed arbitrary client
- * bytes.  The first input byte picks the profile, PUT/GET and a valid handshake prefix;
+ * bytes, wired together the way the server engine does it (events pulled from the conn,
+ * answered with s7_cpu_accept / s7_cpu_handle).  The first input byte picks the profile, PUT/GET and a valid handshake prefix;
  * the second how the rest is split into reads.  Whatever arrives, nothing may crash, and
  * everything the server sends must be well-formed frames. */
 #include <stdlib.h>
@@ -25,6 +26,40 @@ static void check_output(const s7_buf *out)
     }
 }
 
+/* Pull and answer every event of the frames in in[0..len), as the server engine does.
+ * Returns the bytes consumed or a negative error (the connection is closed). */
+static int serve(s7_sconn *sc, s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *in, size_t len,
+                 s7_buf *out, const uint16_t in_use[4])
+{
+    size_t off = 0;
+    for (;;) {
+        s7_sconn_event ev;
+        int n = s7_sconn_recv(sc, in + off, len - off, out, &ev);
+        if (n < 0)
+            return n;
+        off += (size_t)n;
+        int rc = 0;
+        if (ev.kind == S7_SEV_CONNECT) {
+            const char *why = NULL;
+            if (s7_cpu_accept(cpu, sess, &ev.cr, in_use, &why) < 0)
+                rc = s7_sconn_refuse(sc, why ? why : "refused");
+            else
+                rc = s7_sconn_accept(sc, out);
+        } else if (ev.kind == S7_SEV_PDU) {
+            size_t cap;
+            uint8_t *reply = s7_sconn_reply_begin(sc, out, &cap);
+            if (!reply)
+                return S7_ERR_NOMEM;
+            int k = s7_cpu_handle(cpu, sess, ev.pdu, ev.len, reply, cap);
+            rc = k < 0 ? s7_sconn_fail(sc, k, "malformed request") : s7_sconn_reply_end(sc, out, (size_t)k);
+        } else {
+            return (int)off;
+        }
+        if (rc < 0)
+            return rc;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -45,18 +80,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s7_cpu_add_db(cpu, 1, 1024, 0);
     s7_cpu_add_db(cpu, 2, 16, S7_DB_OPTIMIZED);
     s7_cpu_add_db(cpu, 3, 64, S7_DB_READONLY);
-    s7_cpu_session sess;
-    s7_cpu_session_init(&sess);
-    s7_sconn sc;
-    s7_sconn_init(&sc, cpu, &sess);
+    s7_cpu_session *sess = s7_cpu_session_new();
+    s7_sconn *sc = s7_sconn_new();
+    if (!sess || !sc) {
+        s7_cpu_session_free(sess);
+        s7_sconn_free(sc);
+        s7_cpu_free(cpu);
+        return 0;
+    }
     s7_buf out = {0};
     uint16_t in_use[4] = {0, 0, 0, 0};
     int dead = 0;
     /* valid prefix: CR (rack 0 slot 1), then setup */
     if (mode & 0x08) {
-        dead = s7_sconn_feed(&sc, cr, sizeof cr, &out, in_use) < 0;
+        dead = serve(sc, cpu, sess, cr, sizeof cr, &out, in_use) < 0;
         if (!dead && (mode & 0x10))
-            dead = s7_sconn_feed(&sc, setup, sizeof setup, &out, in_use) < 0;
+            dead = serve(sc, cpu, sess, setup, sizeof setup, &out, in_use) < 0;
         check_output(&out);
     }
     /* the rest as a stream in chunks, carrying incomplete frames like the engine */
@@ -67,10 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(pend + plen, data + off, n);
         plen += n;
         out.len = 0;
-        int used = s7_sconn_feed(&sc, pend, plen, &out, in_use);
+        int used = serve(sc, cpu, sess, pend, plen, &out, in_use);
         check_output(&out);
         if (used < 0) {
-            if (!sc.reason[0])
+            if (!s7_sconn_reason(sc)[0])
                 abort(); /* every close has a reason for the log */
             dead = 1;
             break;
@@ -80,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(pend);
     s7_buf_free(&out);
-    s7_sconn_free(&sc);
-    s7_cpu_session_free(&sess);
+    s7_sconn_free(sc);
+    s7_cpu_session_free(sess);
     s7_cpu_free(cpu);
     return 0;
 }

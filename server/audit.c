@@ -156,7 +156,7 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
     sb_printf(&b, "{\"time\": ");
     sb_time(&b, time_ms);
     sb_printf(&b, ", \"peer\": ");
-    sb_json_str(&b, ev->sess ? ev->sess->peer : "");
+    sb_json_str(&b, ev->sess ? s7_cpu_session_peer(ev->sess) : "");
     sb_printf(&b, ", \"op\": \"%s\"", op);
     if (!control && ev->area) {
         char tmp[8];

@@ -593,13 +593,13 @@ void s7__cpu_cold_restore(s7_cpu *cpu)
 
 /* ---------------------------------------------------------------- sessions */
 
-void s7_cpu_session_init(s7_cpu_session *s)
+void s7__cpu_session_init(s7_cpu_session *s)
 {
     if (s)
         memset(s, 0, sizeof *s);
 }
 
-void s7_cpu_session_free(s7_cpu_session *s)
+void s7__cpu_session_release(s7_cpu_session *s)
 {
     if (!s)
         return;
@@ -607,6 +607,37 @@ void s7_cpu_session_free(s7_cpu_session *s)
     s->ud_pending = NULL;
     s->ud_len = s->ud_off = 0;
 }
+
+s7_cpu_session *s7_cpu_session_new(void)
+{
+    return calloc(1, sizeof(s7_cpu_session));
+}
+
+void s7_cpu_session_free(s7_cpu_session *s)
+{
+    if (!s)
+        return;
+    s7__cpu_session_release(s);
+    free(s);
+}
+
+void s7_cpu_session_reset(s7_cpu_session *s)
+{
+    s7__cpu_session_release(s);
+    s7__cpu_session_init(s);
+}
+
+void s7_cpu_session_set_peer(s7_cpu_session *s, const char *peer, uint32_t ip4)
+{
+    snprintf(s->peer, sizeof s->peer, "%s", peer ? peer : "");
+    s->peer_ip = ip4;
+}
+
+const char *s7_cpu_session_peer(const s7_cpu_session *s) { return s->peer; }
+uint32_t s7_cpu_session_peer_ip(const s7_cpu_session *s) { return s->peer_ip; }
+int s7_cpu_session_conn_type(const s7_cpu_session *s) { return s->conn_type; }
+uint16_t s7_cpu_session_pdu(const s7_cpu_session *s) { return s->pdu; }
+uint16_t s7_cpu_session_amq(const s7_cpu_session *s) { return s->amq; }
 
 static const char *const TYPE_NAMES[4] = {"", "PG", "OP", "S7 basic"};
 

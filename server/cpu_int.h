@@ -73,6 +73,27 @@ struct s7_cpu {
     char reason[192];          /* the last s7_cpu_accept refusal */
 };
 
+/* What the CPU knows of one connection (the opaque s7_cpu_session of cpu.h). */
+struct s7_cpu_session {
+    uint8_t conn_type;        /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
+    uint16_t pdu;             /* negotiated PDU (0 before setup) */
+    uint16_t amq;
+    char peer[64];            /* "ip:port" for logs and audit */
+    uint32_t peer_ip;         /* IPv4 host order, 0 if other */
+    /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
+     * so an idle connection stays small) */
+    uint8_t *ud_pending;
+    uint32_t ud_len, ud_off;
+    uint8_t ud_seq;
+    uint8_t ud_group, ud_subfn;
+    uint8_t cur_fn;           /* the Read/Write job being answered (for events) */
+};
+
+/* For tests and engines inside s7kit that hold a session by value: zero it / release
+ * what it holds (the struct itself is the caller's). */
+void s7__cpu_session_init(s7_cpu_session *s);
+void s7__cpu_session_release(s7_cpu_session *s);
+
 /* ---------------------------------------------------------------- cpu.c */
 
 /* The region an area code names for a read (write = 0) or a write (P maps to I for

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "s7/client.h" /* S7_LOG_* */
+#include "s7/log.h"
 #include "s7/retain.h"
 
 #define SNAP_MAGIC "S7KITSNP"

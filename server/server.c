@@ -1,6 +1,8 @@
 /* The server engine: one event loop serving an s7_cpu to many connections.  Each readiness
- * event reads once into a shared buffer, feeds every whole frame to the connection's
- * server-role conn, and sends the answers of frames that arrived together in one send().
+ * event reads once into a shared buffer, pulls the events of every whole frame from the
+ * connection's server-role conn (conn/: a CR, a whole PDU), answers them with the CPU
+ * model (s7_cpu_accept, s7_cpu_handle), and sends the answers of frames that arrived
+ * together in one send().
  * Only an incomplete frame or unsent output is kept per connection, so an idle connection
  * costs its struct. */
 #define _GNU_SOURCE 1 /* accept4 */
@@ -36,8 +38,9 @@ typedef struct srv_conn {
     uint32_t rx_len;
     uint8_t *tx;         /* output the socket did not take yet */
     uint32_t tx_len, tx_off;
-    s7_sconn sc;
-    s7_cpu_session sess;
+    s7_sconn *sc;
+    s7_cpu_session *sess;
+    const char *deny;    /* refuse the CR with this reason (allow-list) */
 } srv_conn;
 
 typedef struct allow_rule {
@@ -316,22 +319,29 @@ void s7_server_stop(s7_server *s)
 
 /* ---------------------------------------------------------------- connections */
 
+/* The connection type counted for c (1 PG, 2 OP, 3 basic). */
+static int conn_type(const srv_conn *c)
+{
+    int t = s7_cpu_session_conn_type(c->sess);
+    return t < 4 ? t : 3;
+}
+
 static void conn_close(s7_server *s, srv_conn *c, const char *reason)
 {
     s7_loop_del(s->loop, c->fd);
     close(c->fd);
     if (c->counted) {
         s->in_use[0]--;
-        s->in_use[c->sess.conn_type < 4 ? c->sess.conn_type : 3]--;
+        s->in_use[conn_type(c)]--;
         s7_cpu_set_conn_use(s->cpu, s->in_use);
     }
-    slog(s, S7_LOG_INFO, "closed %s: %s", c->sess.peer, reason);
+    slog(s, S7_LOG_INFO, "closed %s: %s", s7_cpu_session_peer(c->sess), reason);
     if (s->o.hooks.on_disconnect)
-        s->o.hooks.on_disconnect(s->o.hooks.ctx, c->sess.peer, reason);
+        s->o.hooks.on_disconnect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), reason);
     s->conns[c->slot] = s->conns[--s->nconns];
     s->conns[c->slot]->slot = c->slot;
-    s7_sconn_free(&c->sc);
-    s7_cpu_session_free(&c->sess);
+    s7_sconn_free(c->sc);
+    s7_cpu_session_free(c->sess);
     free(c->rx);
     free(c->tx);
     free(c);
@@ -403,6 +413,71 @@ static void conn_flush(s7_server *s, srv_conn *c)
     set_events(s, c);
 }
 
+/* The CR of c: the allow-list, then the CPU's TSAP rules and budgets.  Returns 0 (CC
+ * queued, the connection counted) or a negative error (the connection must close). */
+static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
+{
+    if (c->deny)
+        return s7_sconn_refuse(c->sc, c->deny);
+    const char *why = NULL;
+    if (s7_cpu_accept(s->cpu, c->sess, &ev->cr, s->in_use, &why) < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "connection request refused: %s", why ? why : "no reason given");
+        return s7_sconn_refuse(c->sc, msg);
+    }
+    int rc = s7_sconn_accept(c->sc, &s->out);
+    if (rc < 0)
+        return rc;
+    c->counted = 1;
+    s->in_use[0]++;
+    s->in_use[conn_type(c)]++;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
+    static const char *const names[4] = {"?", "PG", "OP", "S7 basic"};
+    slog(s, S7_LOG_INFO, "connected %s (%s connection)", s7_cpu_session_peer(c->sess), names[conn_type(c)]);
+    if (s->o.hooks.on_connect)
+        s->o.hooks.on_connect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), s7_cpu_session_conn_type(c->sess));
+    return 0;
+}
+
+/* A whole request PDU of c: the CPU model writes the answer straight into the output. */
+static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
+{
+    size_t cap;
+    uint8_t *reply = s7_sconn_reply_begin(c->sc, &s->out, &cap);
+    if (!reply)
+        return S7_ERR_NOMEM;
+    int n = s7_cpu_handle(s->cpu, c->sess, ev->pdu, ev->len, reply, cap);
+    if (n < 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
+        return s7_sconn_fail(c->sc, n, msg);
+    }
+    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+}
+
+/* Every whole frame in in[0..len): pull the connection's events and answer them.  Returns
+ * the bytes consumed or a negative error after which c must close. */
+static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len)
+{
+    size_t off = 0;
+    for (;;) {
+        s7_sconn_event ev;
+        int n = s7_sconn_recv(c->sc, in + off, len - off, &s->out, &ev);
+        if (n < 0)
+            return n;
+        off += (size_t)n;
+        int rc = 0;
+        if (ev.kind == S7_SEV_CONNECT)
+            rc = on_connect(s, c, &ev);
+        else if (ev.kind == S7_SEV_PDU)
+            rc = on_pdu(s, c, &ev);
+        else
+            return (int)off;
+        if (rc < 0)
+            return rc;
+    }
+}
+
 static void conn_read(s7_server *s, srv_conn *c, int64_t now)
 {
     uint32_t carry = c->rx_len;
@@ -410,8 +485,8 @@ static void conn_read(s7_server *s, srv_conn *c, int64_t now)
         memcpy(s->in, c->rx, carry);
     ssize_t r = recv(c->fd, s->in + carry, RX_SCRATCH - carry, 0);
     if (r == 0) {
-        conn_close(s, c, c->sc.state == S7_SS_WAIT_CR ? "closed by the client before a connection request"
-                                                      : "closed by the client");
+        conn_close(s, c, s7_sconn_state(c->sc) == S7_SS_WAIT_CR ? "closed by the client before a connection request"
+                                                                 : "closed by the client");
         return;
     }
     if (r < 0) {
@@ -422,27 +497,17 @@ static void conn_read(s7_server *s, srv_conn *c, int64_t now)
     }
     c->last_active = now;
     size_t total = carry + (size_t)r;
-    uint8_t before = c->sc.state;
     s->out.len = 0;
-    int used = s7_sconn_feed(&c->sc, s->in, total, &s->out, s->in_use);
-    if (before == S7_SS_WAIT_CR && c->sc.state == S7_SS_WAIT_SETUP) {
-        c->counted = 1;
-        s->in_use[0]++;
-        s->in_use[c->sess.conn_type < 4 ? c->sess.conn_type : 3]++;
-        s7_cpu_set_conn_use(s->cpu, s->in_use);
-        static const char *const names[4] = {"?", "PG", "OP", "S7 basic"};
-        slog(s, S7_LOG_INFO, "connected %s (%s connection)", c->sess.peer, names[c->sess.conn_type < 4 ? c->sess.conn_type : 3]);
-        if (s->o.hooks.on_connect)
-            s->o.hooks.on_connect(s->o.hooks.ctx, c->sess.peer, c->sess.conn_type);
-    }
+    int used = serve(s, c, s->in, total);
     if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
         conn_close(s, c, "send failed");
         return;
     }
     if (used < 0) {
         if (used == S7_ERR_CR_REJECTED)
-            slog(s, S7_LOG_WARN, "refused %s: %s", c->sess.peer, c->sc.reason);
-        conn_close(s, c, c->sc.reason[0] ? c->sc.reason : s7_strerror(used));
+            slog(s, S7_LOG_WARN, "refused %s: %s", s7_cpu_session_peer(c->sess), s7_sconn_reason(c->sc));
+        const char *why = s7_sconn_reason(c->sc);
+        conn_close(s, c, why[0] ? why : s7_strerror(used));
         return;
     }
     size_t left = total - (size_t)used;
@@ -524,15 +589,23 @@ static void do_accept(s7_server *s, int64_t now)
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
         c->fd = fd;
         c->last_active = now;
-        s7_cpu_session_init(&c->sess);
-        snprintf(c->sess.peer, sizeof c->sess.peer, "%s", peer);
-        c->sess.peer_ip = ip4;
-        s7_sconn_init(&c->sc, s->cpu, &c->sess);
+        c->sc = s7_sconn_new();
+        c->sess = s7_cpu_session_new();
+        if (!c->sc || !c->sess) {
+            s7_sconn_free(c->sc);
+            s7_cpu_session_free(c->sess);
+            close(fd);
+            free(c);
+            return;
+        }
+        s7_cpu_session_set_peer(c->sess, peer, ip4);
         if (!allowed(s, &ss))
-            c->sc.deny = "partner not in the allow-list";
+            c->deny = "partner not in the allow-list";
         c->reading = 1;
         if (s7_loop_add(s->loop, fd, S7_LOOP_IN, c) < 0) {
             close(fd);
+            s7_sconn_free(c->sc);
+            s7_cpu_session_free(c->sess);
             free(c);
             continue;
         }

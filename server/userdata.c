@@ -75,7 +75,7 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         return r;
     sess->ud_off += n;
     if (!last)
-        s7_cpu_session_free(sess);
+        s7__cpu_session_release(sess);
     return r;
 }
 
@@ -90,7 +90,7 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         free(buf);
         return r;
     }
-    s7_cpu_session_free(sess);
+    s7__cpu_session_release(sess);
     sess->ud_seq = (uint8_t)(sess->ud_seq + 1);
     if (sess->ud_seq == 0)
         sess->ud_seq = 1;
@@ -266,7 +266,7 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
             return next_part(sess, out, lim, pdu->ref, &u);
         return ud_error(out, lim, pdu->ref, &u, 0xD401);
     }
-    s7_cpu_session_free(sess); /* a new request: what was pending is abandoned */
+    s7__cpu_session_release(sess); /* a new request: what was pending is abandoned */
     switch (u.group) {
     case S7_UD_GRP_CPU:
         if (u.subfn == S7_UD_SZL_READ)

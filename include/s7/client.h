@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "explain.h"
+#include "log.h"
 #include "tag.h"
 #include "wire.h"
 
@@ -39,12 +40,10 @@ typedef struct s7_client_opts {
     uint16_t merge_gap;        /* planner: merge reads of one area closer than this, default 16 */
     uint16_t max_items;        /* items per PDU, 0 = as many as fit (lowered by itself when a
                                   peer answers fewer items than asked, as the Snap7 server) */
-    void (*log)(void *ctx, int level, const char *msg);               /* optional */
-    void (*tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len); /* optional */
+    s7_log_fn log;             /* optional */
+    s7_tap_fn tap;             /* optional */
     void *log_ctx;
 } s7_client_opts;
-
-enum { S7_LOG_ERROR = 0, S7_LOG_WARN = 1, S7_LOG_INFO = 2, S7_LOG_DEBUG = 3 };
 
 S7_API void s7_client_opts_init(s7_client_opts *o);
 
@@ -80,25 +79,8 @@ S7_API const s7_explain *s7_client_last_error(const s7_client *c);
 
 /* ---------------------------------------------------------------- items */
 
-/* One item to read or write.  start is a byte offset (element number for T/C); bit is
- * used only with ts == S7_TS_BIT.  count elements of ts are transferred; buf holds
- * count * s7_ts_elem_size(ts) bytes (one byte 0/1 for a BIT).  Any count: the planner
- * splits items larger than a PDU and merges nearby ones. */
-typedef struct s7_item {
-    uint8_t area;    /* S7_AREA_* */
-    uint16_t db;
-    uint8_t ts;      /* S7_TS_*: 0 means S7_TS_BYTE */
-    uint32_t start;
-    uint8_t bit;
-    uint32_t count;
-    void *buf;
-    /* results */
-    int status;      /* 0 ok; S7_ERR_ITEM (rc says why), S7_ERR_TOOBIG, S7_ERR_INVAL... */
-    uint8_t rc;      /* PLC item return code of the (first) failing part; 0xFF ok */
-} s7_item;
+/* s7_item (one item to read or write) and s7_item_from_tag are declared in tag.h. */
 
-/* Fill an item from a parsed tag; buf must hold s7_tag_wire_size(t) bytes. */
-S7_API void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf);
 
 /* Read / write n items with as few PDUs as fit, up to the negotiated AmQ in flight.
  * Returns 0 when every item succeeded, S7_ERR_ITEM when some failed (see status), or a

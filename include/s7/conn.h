@@ -8,15 +8,19 @@
  *
  * The planner turns any list of items into the fewest request PDUs that fit both the
  * request and the reply budget of the negotiated PDU: nearby reads merged, items larger
- * than a PDU split, no item cap. */
+ * than a PDU split, no item cap.
+ *
+ * The server role (s7_sconn) is sans-I/O the same way: bytes in, events out, answers
+ * submitted by the engine. */
 #ifndef S7_CONN_H
 #define S7_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client.h"
 #include "err.h"
+#include "log.h"
+#include "tag.h"
 #include "wire.h"
 
 #ifdef __cplusplus
@@ -46,11 +50,16 @@ typedef struct s7_conn_cfg {
     uint16_t src_ref;     /* COTP source reference (non-zero) */
     s7_conn_reply_fn on_reply;
     void *ctx;
-    void (*tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len); /* optional */
+    s7_tap_fn tap;        /* optional */
 } s7_conn_cfg;
+
+/* Defaults: no TSAPs, TPDU size 0x0A (1024), PDU 960, AmQ 8, source reference 1, no
+ * callbacks.  (s7_conn_new also takes 0 in a field as its default.) */
+S7_API void s7_conn_cfg_init(s7_conn_cfg *cfg);
 
 /* A new connection state (copies cfg); NULL on out of memory. */
 S7_API s7_conn *s7_conn_new(const s7_conn_cfg *cfg);
+/* NULL is a no-op. */
 S7_API void s7_conn_free(s7_conn *c);
 /* Back to S7_CS_IDLE: drops buffered bytes and every job in flight. */
 S7_API void s7_conn_reset(s7_conn *c);
@@ -146,6 +155,7 @@ typedef struct s7_plan {
  * number of requests or S7_ERR_NOMEM / S7_ERR_TOOBIG (pdu too small). */
 S7_API int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write,
                         int merge_gap, unsigned max_items);
+/* Frees what the plan holds (NULL is a no-op). */
 S7_API void s7_plan_free(s7_plan *p);
 
 /* Encode request r of a plan as a whole S7 PDU (ref 0; s7_conn_submit_end sets it). */
@@ -163,43 +173,99 @@ S7_API int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write
 
 /* ---------------------------------------------------------------- server role */
 
-/* A growable output buffer. */
+/* A growable output buffer (the engine owns it; one may serve many connections). */
 typedef struct s7_buf {
     uint8_t *p;
     size_t len, cap;
 } s7_buf;
+/* Room for more bytes after len.  Returns 0 or S7_ERR_NOMEM. */
 S7_API int s7_buf_reserve(s7_buf *b, size_t more);
+/* Frees the bytes and empties b (NULL is a no-op). */
 S7_API void s7_buf_free(s7_buf *b);
 
-enum { S7_SS_WAIT_CR = 0, S7_SS_WAIT_SETUP, S7_SS_READY, S7_SS_CLOSED };
+/* States of a server-role connection (s7_sconn_state). */
+enum {
+    S7_SS_WAIT_CR = 0,   /* nothing received yet */
+    S7_SS_CR_PENDING,    /* a CR was handed out: the engine must accept or refuse it */
+    S7_SS_WAIT_SETUP,    /* CC sent: the first PDU must be Setup Communication */
+    S7_SS_READY,         /* PDUs are handed out */
+    S7_SS_CLOSED         /* a fatal error or a refusal; s7_sconn_reason() says why */
+};
 
-struct s7_cpu;
-struct s7_cpu_session;
+/* Events the engine pulls with s7_sconn_recv. */
+enum {
+    S7_SEV_NONE = 0,     /* no event: the rest of the input is an incomplete frame */
+    S7_SEV_CONNECT = 1,  /* a COTP CR: answer with s7_sconn_accept or s7_sconn_refuse */
+    S7_SEV_PDU = 2       /* a whole S7 PDU (reassembled): answer with s7_sconn_reply_begin /
+                            s7_sconn_reply_end (0 bytes when nothing is to be answered) */
+};
 
-/* One server-role connection: COTP CR/CC (echoing the CR's parameters in a 22-byte CC),
- * the Setup Communication check, COTP reassembly and fragmentation, and the hand-over of
- * each whole S7 PDU to the CPU model.  Allocates only while a fragmented PDU is being
- * reassembled, so an idle connection costs its struct. */
-typedef struct s7_sconn {
-    struct s7_cpu *cpu;
-    struct s7_cpu_session *sess;
-    uint8_t state;          /* S7_SS_* */
-    const char *deny;       /* set by the engine: refuse the CR with this reason */
-    uint32_t tpdu;          /* the TPDU size confirmed in the CC (0: no limit) */
-    uint8_t *frag;          /* reassembly of EOT=0 fragments */
-    uint32_t frag_len;
-    char reason[160];       /* why the connection must close */
-} s7_sconn;
+typedef struct s7_sconn_event {
+    int kind;                /* S7_SEV_* */
+    /* S7_SEV_CONNECT: the decoded CR (its views point into the input) and its TSAPs as
+     * numbers (0 when absent or not 2 bytes long); tpdu is the TPDU size asked for in bytes
+     * (0 when absent) */
+    s7_cotp cr;
+    uint16_t calling_tsap;   /* the client's (local) TSAP */
+    uint16_t called_tsap;    /* the TSAP the client asks for (remote: type, rack, slot) */
+    uint32_t tpdu;
+    /* S7_SEV_PDU: the whole S7 PDU (a view into the input or into the connection's
+     * reassembly buffer) */
+    const uint8_t *pdu;
+    size_t len;
+} s7_sconn_event;
 
-S7_API void s7_sconn_init(s7_sconn *sc, struct s7_cpu *cpu, struct s7_cpu_session *sess);
+/* One server-role connection (sans-I/O, the counterpart of s7_conn): TPKT/COTP framing,
+ * the CR/CC exchange, the check that the first PDU is Setup Communication, reassembly of
+ * COTP DT fragments and fragmentation of replies to the TPDU size confirmed in the CC.  It
+ * knows nothing of what answers the PDUs: the engine pulls events and answers them (the
+ * CPU model in server/).  Output goes to a buffer the engine passes in, so an idle
+ * connection costs its small struct; it allocates only while a fragmented PDU is being
+ * reassembled.  Opaque. */
+typedef struct s7_sconn s7_sconn;
+
+/* A new connection in S7_SS_WAIT_CR; NULL on out of memory. */
+S7_API s7_sconn *s7_sconn_new(void);
+/* NULL is a no-op. */
 S7_API void s7_sconn_free(s7_sconn *sc);
-/* Consume the whole frames at the start of in and append the answers to out.  in_use[t]
- * counts the connections of type t now (for the CR decision).  Returns the bytes consumed
- * (the rest is an incomplete frame), or a negative error after which the connection must
- * be closed: sc->reason says why (a CR refused: S7_ERR_CR_REJECTED; a DR: S7_ERR_CLOSED
- * with the DC in out; a malformed frame: S7_ERR_TPKT / COTP / S7HDR / PROTO ...). */
-S7_API int s7_sconn_feed(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out,
-                         const uint16_t in_use[4]);
+
+/* Decode the frames at the start of in (len bytes) until one gives an event or only an
+ * incomplete frame is left.  Returns the bytes consumed (>= 0; keep the rest and call
+ * again with more bytes appended) with ev->kind set; after S7_SEV_CONNECT / S7_SEV_PDU
+ * call again with in + consumed once the event is answered.  The event's views stay valid
+ * until the next call on sc; in must not change until then.  An answer the protocol asks
+ * for without the engine (the DC to a DR) is appended to out.  A negative return is fatal
+ * and closes the connection (s7_sconn_reason says why): S7_ERR_CLOSED after a DR (the DC
+ * is in out), S7_ERR_TPKT / COTP / PROTO / ... for a malformed or unexpected frame,
+ * S7_ERR_STATE when called while an event is not answered yet. */
+S7_API int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out,
+                         s7_sconn_event *ev);
+
+/* Accept the pending CR: a CC that echoes its parameters (22 bytes for 2-byte TSAPs; the
+ * TPDU size capped at 2048) is appended to out.  Returns 0 or a fatal error. */
+S7_API int s7_sconn_accept(s7_sconn *sc, s7_buf *out);
+/* Refuse the pending CR: nothing is sent (as a real CPU, the engine closes the TCP
+ * connection); reason (copied) is kept for the log.  Returns S7_ERR_CR_REJECTED. */
+S7_API int s7_sconn_refuse(s7_sconn *sc, const char *reason);
+
+/* Where to write the reply to the pending PDU: reserves room in out and returns a pointer
+ * to *cap bytes (a whole PDU of up to 65536 bytes), or NULL when out of memory (the
+ * connection is then closed).  Nothing is appended until s7_sconn_reply_end. */
+S7_API uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap);
+/* The reply is n bytes at the pointer s7_sconn_reply_begin returned (n = 0: no reply):
+ * frames it, in DT fragments when it is larger than the TPDU size, appended to out.
+ * Returns 0 or a fatal error. */
+S7_API int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n);
+
+/* Close with err and reason (copied): the engine's own verdicts, e.g. a malformed
+ * request.  Returns err. */
+S7_API int s7_sconn_fail(s7_sconn *sc, int err, const char *reason);
+
+S7_API int s7_sconn_state(const s7_sconn *sc);
+/* Why the connection closed ("" while it is open); lives as long as sc. */
+S7_API const char *s7_sconn_reason(const s7_sconn *sc);
+/* The TPDU size confirmed in the CC in bytes (0 before). */
+S7_API uint32_t s7_sconn_tpdu(const s7_sconn *sc);
 
 #ifdef __cplusplus
 }

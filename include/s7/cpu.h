@@ -86,25 +86,29 @@ S7_API void s7_cpu_set_state(s7_cpu *cpu, int state);
 
 /* ---------------------------------------------------------------- sessions */
 
-/* What the CPU knows of one connection; the engine owns it (s7_cpu_session_init). */
-typedef struct s7_cpu_session {
-    uint8_t conn_type;        /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
-    uint16_t pdu;             /* negotiated PDU (0 before setup) */
-    uint16_t amq;
-    char peer[64];            /* "ip:port" for logs and audit */
-    uint32_t peer_ip;         /* IPv4 host order, 0 if other */
-    /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
-     * so an idle connection stays small) */
-    uint8_t *ud_pending;
-    uint32_t ud_len, ud_off;
-    uint8_t ud_seq;
-    uint8_t ud_group, ud_subfn;
-    uint8_t cur_fn;           /* the Read/Write job being answered (for events) */
-} s7_cpu_session;
+/* What the CPU knows of one connection (connection type, negotiated PDU and AmQ, the
+ * peer's name, a pending Userdata continuation).  Opaque: the engine creates one per
+ * connection and passes it to s7_cpu_accept / s7_cpu_handle. */
+typedef struct s7_cpu_session s7_cpu_session;
 
-S7_API void s7_cpu_session_init(s7_cpu_session *s);
-/* Releases what a session holds (a pending continuation). */
+/* A new, empty session; NULL on out of memory. */
+S7_API s7_cpu_session *s7_cpu_session_new(void);
+/* Releases the session and what it holds (a pending continuation); NULL is a no-op. */
 S7_API void s7_cpu_session_free(s7_cpu_session *s);
+/* Back to the state of a new session (keeps nothing, the peer included). */
+S7_API void s7_cpu_session_reset(s7_cpu_session *s);
+
+/* The peer's name for logs and audit ("ip:port", truncated to 63 bytes; NULL = "") and
+ * its IPv4 address in host order (0 if other). */
+S7_API void s7_cpu_session_set_peer(s7_cpu_session *s, const char *peer, uint32_t ip4);
+S7_API const char *s7_cpu_session_peer(const s7_cpu_session *s);
+S7_API uint32_t s7_cpu_session_peer_ip(const s7_cpu_session *s);
+/* The connection type from the called TSAP after s7_cpu_accept: 1 PG, 2 OP, 3 basic (0
+ * before). */
+S7_API int s7_cpu_session_conn_type(const s7_cpu_session *s);
+/* Negotiated PDU length and jobs in flight (0 before Setup Communication). */
+S7_API uint16_t s7_cpu_session_pdu(const s7_cpu_session *s);
+S7_API uint16_t s7_cpu_session_amq(const s7_cpu_session *s);
 
 /* Decide on a COTP CR: 0 accept (sess->conn_type set), S7_ERR_CR_REJECTED when the called
  * TSAP names another rack/slot or connection resources of that type are exhausted

@@ -38,6 +38,7 @@
 
 #include "cpu.h"
 #include "err.h"
+#include "log.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,7 +55,7 @@ typedef struct s7_retain_opts {
     uint64_t compact_bytes;  /* compact when the journal grows past this; default 4 MiB */
     int flush_ms;            /* ASYNC: fdatasync at most this long after a write; default 1000 */
     /* informational messages (what was loaded, dropped, compacted); level S7_LOG_* */
-    void (*log)(void *ctx, int level, const char *msg);
+    s7_log_fn log;
     void *log_ctx;
 } s7_retain_opts;
 

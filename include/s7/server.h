@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "err.h"
+#include "log.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,7 +33,7 @@ typedef struct s7_server_opts {
     int idle_timeout_ms;        /* close connections idle this long; 0 = never (default) */
     uint32_t max_clients;       /* sockets at most (beyond the CPU's budgets), default 65000 */
     int backlog;                /* listen backlog, default 1024 */
-    void (*log)(void *ctx, int level, const char *msg); /* connections, refusals, errors */
+    s7_log_fn log; /* connections, refusals, errors */
     void *log_ctx;
     s7_server_hooks hooks;
 } s7_server_opts;

@@ -90,6 +90,28 @@ S7_API void s7_tag_spec(const s7_tag *t, s7_var_spec *spec);
 /* Bytes the spec returned by s7_tag_spec() transfers. */
 S7_API uint32_t s7_tag_wire_size(const s7_tag *t);
 
+/* ---------------------------------------------------------------- items */
+
+/* One item to read or write.  start is a byte offset (element number for T/C); bit is
+ * used only with ts == S7_TS_BIT.  count elements of ts are transferred; buf holds
+ * count * s7_ts_elem_size(ts) bytes (one byte 0/1 for a BIT).  Any count: the planner
+ * splits items larger than a PDU and merges nearby ones. */
+typedef struct s7_item {
+    uint8_t area;    /* S7_AREA_* */
+    uint16_t db;
+    uint8_t ts;      /* S7_TS_*: 0 means S7_TS_BYTE */
+    uint32_t start;
+    uint8_t bit;
+    uint32_t count;
+    void *buf;
+    /* results */
+    int status;      /* 0 ok; S7_ERR_ITEM (rc says why), S7_ERR_TOOBIG, S7_ERR_INVAL... */
+    uint8_t rc;      /* PLC item return code of the (first) failing part; 0xFF ok */
+} s7_item;
+
+/* Fill an item from a parsed tag; buf must hold s7_tag_wire_size(t) bytes. */
+S7_API void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf);
+
 /* Type names: "REAL", "STRING" ...; s7_type_from_name is case-insensitive, also takes
  * "DT" and "TIME_OF_DAY", and returns 0 or S7_ERR_TYPE. */
 S7_API const char *s7_type_name(s7_type type);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "s7/audit.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 /* 2026-03-01T12:34:56.789Z */

@@ -12,6 +12,7 @@
 
 #include "s7/client.h"
 #include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 typedef struct srv {
@@ -47,7 +48,7 @@ static void *loop(void *arg)
     uint8_t *in = malloc(incap), *asmb = malloc(70000), *ob = malloc(70000);
     size_t inl = 0, asml = 0;
     s7_cpu_session sess;
-    s7_cpu_session_init(&sess);
+    s7__cpu_session_init(&sess);
     int type = 0, quit = 0;
     while (!quit) {
         ssize_t got = read(c->fd, in + inl, incap - inl);
@@ -121,7 +122,7 @@ static void *loop(void *arg)
         s7_cpu_set_conn_use(sv->cpu, sv->in_use);
     }
     pthread_mutex_unlock(&sv->mu);
-    s7_cpu_session_free(&sess);
+    s7__cpu_session_release(&sess);
     close(c->fd);
     free(in);
     free(asmb);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 static uint8_t out[70000];
@@ -92,7 +93,7 @@ static void test_mutations(void)
         s7_cpu_set_put_get(cpu, pi & 1);
         s7_cpu_add_db(cpu, 1, 100, 0);
         s7_cpu_session s;
-        s7_cpu_session_init(&s);
+        s7__cpu_session_init(&s);
         for (int it = 0; it < 40000; it++) {
             if (it % 500 == 0) { /* a fresh setup now and then, small PDUs too */
                 s7_setup su = {1, 1, (uint16_t)(it % 1000 == 0 ? 64 : 240)};
@@ -139,7 +140,7 @@ static void test_mutations(void)
                             k, r, lim);
             }
         }
-        s7_cpu_session_free(&s);
+        s7__cpu_session_release(&s);
         s7_cpu_free(cpu);
     }
     CHECK_INT(bad, 0);
@@ -151,7 +152,7 @@ static void test_seq_wrap(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
     s7_cpu_session s;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     static uint8_t req[64];
     s7_setup su = {1, 1, 240};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
@@ -177,7 +178,7 @@ static void test_seq_wrap(void)
     CHECK(ok);
     CHECK(!zero);
     CHECK(s.ud_pending == NULL);
-    s7_cpu_session_free(&s);
+    s7__cpu_session_release(&s);
     s7_cpu_free(cpu);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 static uint8_t out[4096];
@@ -35,7 +36,7 @@ static int accept_tsap(s7_cpu *cpu, uint16_t called, const uint16_t use[4], cons
     uint8_t b[4];
     s7_cotp t = cr_of(called, b);
     s7_cpu_session s;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     int r = s7_cpu_accept(cpu, &s, &t, use, why);
     *type = s.conn_type;
     return r;
@@ -144,7 +145,7 @@ static void test_accept(void)
     memset(&t, 0, sizeof t);
     t.code = S7_COTP_CR;
     s7_cpu_session s;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     CHECK_INT(s7_cpu_accept(cpu, &s, &t, none, &why), S7_ERR_CR_REJECTED);
     CHECK_STR(why, "the connection request names no called TSAP");
     t.called = (const uint8_t *)"SIMATIC-ROOT-HMI";
@@ -298,7 +299,7 @@ static void test_memory(void)
     CHECK_INT(s7_cpu_set_area_size(cpu, S7_AREA_M, 100), S7_ERR_STATE);
     app[3] = 0x33;
     s7_cpu_session s;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     s7_setup su = {1, 1, 240};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
     CHECK_INT(s7_cpu_handle(cpu, &s, req, (size_t)n, out, sizeof out), 20);
@@ -347,12 +348,23 @@ static void test_settings_and_sessions(void)
     /* an idle session holds no buffers: its size is the struct, ud_pending NULL */
     s7_cpu_session s;
     memset(&s, 0x5A, sizeof s);
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     CHECK(s.ud_pending == NULL && s.pdu == 0 && s.conn_type == 0);
     CHECK(sizeof s <= 128);
-    s7_cpu_session_free(&s);
+    s7__cpu_session_release(&s);
     s7_cpu_session_free(NULL);
-    s7_cpu_session_init(NULL);
+    /* the public, opaque session */
+    s7_cpu_session *ps = s7_cpu_session_new();
+    CHECK(ps != NULL);
+    CHECK_STR(s7_cpu_session_peer(ps), "");
+    CHECK_INT(s7_cpu_session_conn_type(ps), 0);
+    CHECK_INT(s7_cpu_session_pdu(ps), 0);
+    s7_cpu_session_set_peer(ps, "10.0.0.7:49152", 0x0A000007u);
+    CHECK_STR(s7_cpu_session_peer(ps), "10.0.0.7:49152");
+    CHECK_INT(s7_cpu_session_peer_ip(ps), 0x0A000007u);
+    s7_cpu_session_reset(ps);
+    CHECK_STR(s7_cpu_session_peer(ps), "");
+    s7_cpu_session_free(ps);
     /* API calls with NULL */
     CHECK_INT(s7_cpu_add_db(NULL, 1, 1, 0), S7_ERR_INVAL);
     CHECK_INT(s7_cpu_handle(NULL, &s, req, 10, out, sizeof out), S7_ERR_INVAL);

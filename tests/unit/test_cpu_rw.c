@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 static uint8_t out[70000];
@@ -56,7 +57,7 @@ static s7_cpu *mk(const char *profile, s7_cpu_session *s, uint16_t pdu)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
     s7_cpu_on_event(cpu, on_ev, NULL);
-    s7_cpu_session_init(s);
+    s7__cpu_session_init(s);
     s7_setup su = {1, 1, pdu};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
     int r = s7_cpu_handle(cpu, s, req, (size_t)n, out, sizeof out);
@@ -96,7 +97,7 @@ static void test_setup(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
     s7_cpu_session s;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     /* before setup: a read gets Ack 84 01 */
     s7_var_spec sp = {S7_TS_BYTE, 1, 0, S7_AREA_M, 0};
     int n = s7_read_req_encode(req, sizeof req, 0x0700, &sp, 1);
@@ -134,7 +135,7 @@ static void test_setup(void)
                            "32 03 0000 0000 0008 0000 0000 F0 00 0008 0008 01E0"};
     for (int i = 0; i < 3; i++) {
         cpu = s7_cpu_new(s7_profile_find(names[i]));
-        s7_cpu_session_init(&s);
+        s7__cpu_session_init(&s);
         n = (int)t_hex("32 01 0000 0000 0008 0000 F0 00 0008 0008 03C0", req, sizeof req);
         r = run(cpu, &s, n);
         CHECK_HEX(out, r, want[i]);
@@ -572,7 +573,7 @@ static void test_control(void)
     uint8_t *db2 = s7_cpu_mem(cpu, S7_AREA_DB, 2, &sz);
     db1[0] = 0x11; /* before the first request: the initial value */
     db2[0] = 0x22;
-    s7_cpu_session_init(&s);
+    s7__cpu_session_init(&s);
     s7_setup su = {1, 1, 240};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
     run(cpu, &s, n); /* first request: images taken */

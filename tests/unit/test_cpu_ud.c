@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
 #include "t.h"
 
 static uint8_t out[70000];
@@ -39,7 +40,7 @@ static s7_cpu *mk(const char *profile, s7_cpu_session *s, uint16_t pdu)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
     s7_cpu_on_event(cpu, on_ev, NULL);
-    s7_cpu_session_init(s);
+    s7__cpu_session_init(s);
     s7_setup su = {1, 1, pdu};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
     CHECK_INT(s7_cpu_handle(cpu, s, req, (size_t)n, out, sizeof out), 20);
@@ -254,7 +255,7 @@ static void test_szl_001c(void)
     CHECK_INT(len, 8 + 34);
     CHECK_INT(parts, 2);
     CHECK(memcmp(again + 10, "S C-H4T327152015", 16) == 0);
-    s7_cpu_session_free(&s);
+    s7__cpu_session_release(&s);
     s7_cpu_free(cpu);
 }
 
@@ -282,7 +283,7 @@ static void test_szl_misc(void)
         s7_pdu p2;
         s7_ud u2;
         CHECK(ud_dec(r2, &p2, &u2) == 0 && u2.err == 0);
-        s7_cpu_session_free(&s2);
+        s7__cpu_session_release(&s2);
     }
     /* 0x0424: RUN, then STOP */
     r = szl(cpu, &s, 3, 0x0424, 0x0000);

@@ -225,7 +225,7 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
         return;
     }
     r->rl_count++;
-    const char *peer = ev->sess ? ev->sess->peer : "?";
+    const char *peer = ev->sess ? s7_cpu_session_peer(ev->sess) : "?";
     char why[256];
     why_text(r, ev, why, sizeof why);
     if (ev->kind == S7_EV_REFUSED && ev->ctrl) {
@@ -292,7 +292,7 @@ static void on_event(void *ctx, const s7_cpu_event *ev)
     case S7_EV_CONTROL: {
         static const char *const names[] = {"control", "stop", "hot start", "cold start", "clock set", "control"};
         r->controls++;
-        tlog(r, S7_LOG_INFO, "%s: %s (CPU now in %s)", ev->sess ? ev->sess->peer : "?",
+        tlog(r, S7_LOG_INFO, "%s: %s (CPU now in %s)", ev->sess ? s7_cpu_session_peer(ev->sess) : "?",
              names[ev->ctrl < 6 ? ev->ctrl : 0],
              s7_cpu_state(r->cpu) == S7_CPU_STATE_STOP ? "STOP" : "RUN");
         break;
