@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package demo bench bench-server fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server fuzz clean
 
 all: build
 
@@ -42,7 +42,11 @@ check-format:
 	scripts/check-format.sh
 
 test-fast: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz|lint'
+
+# Every #include points down the layers (docs/design.md section 1; also a build step).
+check-layers:
+	python3 scripts/check-layers.py
 
 test-asan:
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DS7_SANITIZE=ON -DS7_BENCH=OFF $(CMAKE_ARGS) >/dev/null
