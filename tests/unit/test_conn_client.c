@@ -1,0 +1,232 @@
+/* conn, client role (conn/conn.c): the CR it sends, the CC and Setup Communication
+ * exchange, a read answered, fed as whole streams, one byte at a time and split at every
+ * point in two; a reply in two DT fragments; the fatal cases (a DR for the CR, a reply
+ * that matches no job, a malformed TPKT), each of which also shows the checks can fail. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/conn.h"
+#include "t.h"
+
+typedef struct result {
+    int replies;
+    uint16_t ref;
+    uint8_t data[8];
+    size_t nbytes;
+} result;
+
+static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+{
+    result *r = ctx;
+    r->replies++;
+    r->ref = pdu->ref;
+    s7_data_item it;
+    if (s7_read_resp_decode(pdu, &it, 1) >= 0 && it.nbytes <= sizeof r->data) {
+        memcpy(r->data, it.data, it.nbytes);
+        r->nbytes = it.nbytes;
+    }
+    (void)job;
+    (void)sub;
+}
+
+/* Frames the server sends: the CC (TPDU 1024), the setup reply (ref 1, PDU 480, AmQ 2). */
+static size_t server_hello(uint8_t *out)
+{
+    uint8_t local[2] = {0x01, 0x00}, remote[2] = {0x01, 0x02};
+    s7_cotp cc;
+    memset(&cc, 0, sizeof cc);
+    cc.code = S7_COTP_CC;
+    cc.dst_ref = 1;
+    cc.src_ref = 0x4400;
+    cc.tpdu_size = 0x0A;
+    cc.calling = local;
+    cc.calling_len = 2;
+    cc.called = remote;
+    cc.called_len = 2;
+    int n = s7_cotp_encode(out, 64, &cc);
+    s7_setup s = {2, 2, 480};
+    int k = s7_setup_resp_encode(out + n + S7_ISO_HDR_LEN, 64, 1, &s);
+    int f = s7_iso_dt_wrap(out + n, 64, (size_t)k, 1);
+    return (size_t)n + (size_t)f;
+}
+
+/* The read reply to ref: 4 bytes DE AD BE EF, in one frame or in two DT fragments. */
+static size_t read_reply(uint8_t *out, uint16_t ref, int fragments)
+{
+    static const uint8_t bytes[4] = {0xDE, 0xAD, 0xBE, 0xEF};
+    s7_data_item it = {S7_RC_OK, 0, 0, bytes, 4};
+    uint8_t pdu[64];
+    int k = s7_read_resp_encode(pdu, sizeof pdu, ref, &it, 1);
+    if (!fragments) {
+        memcpy(out + S7_ISO_HDR_LEN, pdu, (size_t)k);
+        return (size_t)s7_iso_dt_wrap(out, 128, (size_t)k, 1);
+    }
+    size_t cut = (size_t)k / 2;
+    memcpy(out + S7_ISO_HDR_LEN, pdu, cut);
+    int a = s7_iso_dt_wrap(out, 128, cut, 0);
+    memcpy(out + a + S7_ISO_HDR_LEN, pdu + cut, (size_t)k - cut);
+    int b = s7_iso_dt_wrap(out + a, 128, (size_t)k - cut, 1);
+    return (size_t)a + (size_t)b;
+}
+
+/* Feed in[0..len) as the chunks cut at the points in cuts[] (ascending). */
+static int feed_cuts(s7_conn *c, const uint8_t *in, size_t len, const size_t *cuts, size_t ncuts)
+{
+    size_t from = 0;
+    for (size_t i = 0; i <= ncuts; i++) {
+        size_t to = i < ncuts ? cuts[i] : len;
+        int rc = s7_conn_feed(c, in + from, to - from);
+        if (rc < 0)
+            return rc;
+        from = to;
+    }
+    return 0;
+}
+
+static s7_conn *new_conn(result *r)
+{
+    s7_conn_cfg cfg;
+    s7_conn_cfg_init(&cfg);
+    cfg.local_tsap = 0x0100;
+    cfg.remote_tsap = 0x0102;
+    cfg.pdu_request = 960;
+    cfg.on_reply = on_reply;
+    cfg.ctx = r;
+    return s7_conn_new(&cfg);
+}
+
+/* One whole session: hello cut at cuts_a, a read of 4 bytes, its reply cut at cuts_b.
+ * Returns 0 when every step behaved, else the step number that did not. */
+static int session(const size_t *cuts_a, size_t na, const size_t *cuts_b, size_t nb, int frags)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    s7_conn *c = new_conn(&r);
+    uint8_t hello[128], reply[128];
+    size_t hl = server_hello(hello);
+    const uint8_t *p;
+    if (!c || s7_conn_start(c) < 0)
+        return 1;
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    if (feed_cuts(c, hello, hl, cuts_a, na) < 0 || s7_conn_state(c) != S7_CS_READY)
+        return 2;
+    if (s7_conn_pdu(c) != 480 || s7_conn_amq(c) != 2 || s7_conn_tpdu(c) != 1024)
+        return 3;
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    size_t cap;
+    uint8_t *pdu = s7_conn_submit_begin(c, &cap);
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    int n = s7_read_req_encode(pdu, cap, 0, &spec, 1);
+    int ref = s7_conn_submit_end(c, (size_t)n, NULL, 0);
+    if (ref != 2 || s7_conn_inflight(c) != 1)
+        return 4;
+    size_t rl = read_reply(reply, (uint16_t)ref, frags);
+    if (feed_cuts(c, reply, rl, cuts_b, nb) < 0)
+        return 5;
+    if (r.replies != 1 || r.ref != 2 || r.nbytes != 4 || memcmp(r.data, "\xDE\xAD\xBE\xEF", 4) != 0)
+        return 6;
+    if (s7_conn_inflight(c) != 0 || s7_conn_state(c) != S7_CS_READY)
+        return 7;
+    s7_conn_free(c);
+    return 0;
+}
+
+static void test_cr(void)
+{
+    result r;
+    s7_conn *c = new_conn(&r);
+    CHECK_INT(s7_conn_state(c), S7_CS_IDLE);
+    CHECK_INT(s7_conn_start(c), 0);
+    CHECK_INT(s7_conn_state(c), S7_CS_CR_SENT);
+    const uint8_t *p;
+    size_t n = s7_conn_tx_pending(c, &p);
+    uint8_t want[32];
+    size_t wl = t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want, sizeof want);
+    CHECK_INT(n, wl);
+    CHECK_MEM(p, want, wl);
+    /* nothing may be submitted before READY */
+    size_t cap;
+    CHECK(s7_conn_submit_begin(c, &cap) != NULL);
+    CHECK_INT(s7_conn_submit_end(c, 20, NULL, 0), S7_ERR_STATE);
+    s7_conn_free(c);
+    s7_conn_free(NULL);
+}
+
+static void test_splits(void)
+{
+    uint8_t hello[128], reply[128];
+    size_t hl = server_hello(hello), rl = read_reply(reply, 2, 0), rlf = read_reply(reply, 2, 1);
+    CHECK_INT(session(NULL, 0, NULL, 0, 0), 0);
+    CHECK_INT(session(NULL, 0, NULL, 0, 1), 0);
+    /* every two-way split of the hello and of the reply */
+    int bad = 0;
+    for (size_t i = 1; i < hl; i++)
+        bad += session(&i, 1, NULL, 0, 0) != 0;
+    CHECK_INT(bad, 0);
+    bad = 0;
+    for (size_t i = 1; i < rl; i++)
+        bad += session(NULL, 0, &i, 1, 0) != 0;
+    CHECK_INT(bad, 0);
+    bad = 0;
+    for (size_t i = 1; i < rlf; i++)
+        bad += session(NULL, 0, &i, 1, 1) != 0;
+    CHECK_INT(bad, 0);
+    /* one byte at a time */
+    size_t ones[256];
+    for (size_t i = 0; i < 255; i++)
+        ones[i] = i + 1;
+    CHECK_INT(session(ones, hl - 1, ones, rl - 1, 0), 0);
+    CHECK_INT(session(ones, hl - 1, ones, rlf - 1, 1), 0);
+}
+
+static void test_fatal(void)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    uint8_t hello[128], reply[128];
+    size_t hl = server_hello(hello);
+    const uint8_t *p;
+
+    /* a DR instead of the CC: refused */
+    s7_conn *c = new_conn(&r);
+    s7_conn_start(c);
+    uint8_t dr[16];
+    size_t dl = t_hex("03 00 00 0B 06 80 00 01 00 01 80", dr, sizeof dr);
+    CHECK_INT(s7_conn_feed(c, dr, dl), S7_ERR_CR_REJECTED);
+    CHECK_INT(s7_conn_state(c), S7_CS_FAILED);
+    CHECK_INT(s7_conn_error(c), S7_ERR_CR_REJECTED);
+    s7_conn_free(c);
+
+    /* a reply whose reference matches no job: stale data is never returned */
+    memset(&r, 0, sizeof r);
+    c = new_conn(&r);
+    s7_conn_start(c);
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    CHECK_INT(s7_conn_feed(c, hello, hl), 0);
+    size_t rl = read_reply(reply, 7, 0);
+    CHECK_INT(s7_conn_feed(c, reply, rl), S7_ERR_PDUREF);
+    CHECK_INT(r.replies, 0);
+    s7_conn_free(c);
+
+    /* the mutated hello (TPKT version 4) fails where the good one passed */
+    memset(&r, 0, sizeof r);
+    c = new_conn(&r);
+    s7_conn_start(c);
+    hello[0] = 0x04;
+    CHECK_INT(s7_conn_feed(c, hello, hl), S7_ERR_TPKT);
+    CHECK(session(NULL, 0, NULL, 0, 0) == 0); /* and the harness still passes good input */
+    s7_conn_free(c);
+
+    /* bytes before the CR was sent are a protocol error */
+    c = new_conn(&r);
+    CHECK_INT(s7_conn_feed(c, dr, dl), S7_ERR_PROTO);
+    s7_conn_free(c);
+}
+
+int main(void)
+{
+    test_cr();
+    test_splits();
+    test_fatal();
+    return t_done();
+}

@@ -1,0 +1,71 @@
+/* net/tcp: a non-blocking connect to a listening loopback port succeeds, one to a closed
+ * port is refused (S7_ERR_REFUSED), errno values map to what they mean on a cell network,
+ * and the clock is monotonic. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "s7/net.h"
+#include "t.h"
+
+/* A listening socket on 127.0.0.1 (port 0); *port gets the port bound. */
+static int listener(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0)
+        return -1;
+    socklen_t sl = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &sl);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Connect and wait for the result (the way the engines do it). */
+static int connect_wait(uint16_t port)
+{
+    int fd = -1;
+    int rc = s7_tcp_connect_start("127.0.0.1", port, &fd);
+    if (rc == S7_AGAIN) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        poll(&p, 1, 2000);
+        rc = s7_tcp_connect_finish(fd);
+    }
+    if (fd >= 0 && rc != 0)
+        close(fd);
+    else if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+int main(void)
+{
+    uint16_t port = 0;
+    int lfd = listener(&port);
+    CHECK(lfd >= 0);
+    CHECK_INT(connect_wait(port), 0);
+    close(lfd);
+    /* the port is closed now: refused */
+    CHECK_INT(connect_wait(port), S7_ERR_REFUSED);
+
+    CHECK_INT(s7_tcp_errno(ECONNREFUSED), S7_ERR_REFUSED);
+    CHECK_INT(s7_tcp_errno(EHOSTUNREACH), S7_ERR_UNREACH);
+    CHECK_INT(s7_tcp_errno(ENETUNREACH), S7_ERR_UNREACH);
+    CHECK_INT(s7_tcp_errno(ETIMEDOUT), S7_ERR_CONNECT_TIMEOUT);
+    CHECK_INT(s7_tcp_errno(ECONNRESET), S7_ERR_CLOSED);
+    CHECK_INT(s7_tcp_errno(EPIPE), S7_ERR_CLOSED);
+    CHECK_INT(s7_tcp_errno(EBADF), S7_ERR_IO);
+
+    int64_t a = s7_now_ms();
+    usleep(20000);
+    int64_t b = s7_now_ms();
+    CHECK(b - a >= 15 && b - a < 5000);
+    return t_done();
+}
