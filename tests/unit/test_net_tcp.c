@@ -38,9 +38,7 @@ static int connect_wait(uint16_t port)
         poll(&p, 1, 2000);
         rc = s7_tcp_connect_finish(fd);
     }
-    if (fd >= 0 && rc != 0)
-        close(fd);
-    else if (fd >= 0)
+    if (fd >= 0)
         close(fd);
     return rc;
 }

@@ -1,0 +1,215 @@
+/* The server engine (server/server.c) in one thread: clients are non-blocking loopback
+ * sockets written and read between turns of s7_server_run_once, no client library, no
+ * threads.  Covers: the CC and setup replies, a read answered from the CPU model, a
+ * request delivered one byte per turn, two frames in one segment answered in one send,
+ * a refused CR (another slot; outside the allow-list) closed without a CC, a DR answered
+ * with a DC, the connect/disconnect hooks and the connection counts, the idle timeout. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "s7/server.h"
+#include "t.h"
+
+static const char *CR_HEX = "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02";
+static const char *SETUP_HEX = "03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 08 00 08 03 C0";
+
+static int connects, disconnects;
+static char last_reason[200];
+
+static void on_connect(void *ctx, const char *peer, int type)
+{
+    connects++;
+    (void)ctx;
+    (void)peer;
+    (void)type;
+}
+
+static void on_disconnect(void *ctx, const char *peer, const char *reason)
+{
+    disconnects++;
+    snprintf(last_reason, sizeof last_reason, "%s", reason);
+    (void)ctx;
+    (void)peer;
+}
+
+static int dial(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+/* Turn the server's loop until fd has want bytes (or the server closed it: returns what
+ * came, and *eof = 1). */
+static size_t collect(s7_server *s, int fd, uint8_t *buf, size_t want, int *eof)
+{
+    size_t got = 0;
+    *eof = 0;
+    for (int turn = 0; turn < 200 && got < want; turn++) {
+        s7_server_run_once(s, 10);
+        ssize_t r = recv(fd, buf + got, want - got, 0);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            *eof = 1;
+            break;
+        }
+    }
+    return got;
+}
+
+/* Turn the loop until fd reads end of stream (1) or 100 turns pass (0). */
+static int closed_by_server(s7_server *s, int fd)
+{
+    uint8_t b[64];
+    for (int turn = 0; turn < 100; turn++) {
+        s7_server_run_once(s, 10);
+        ssize_t r = recv(fd, b, sizeof b, 0);
+        if (r == 0 || (r < 0 && errno == ECONNRESET))
+            return 1;
+    }
+    return 0;
+}
+
+static void send_hex(int fd, const char *hex)
+{
+    uint8_t b[256];
+    size_t n = t_hex(hex, b, sizeof b);
+    CHECK_INT(send(fd, b, n, 0), n);
+}
+
+static s7_server *start(s7_cpu *cpu, int idle_ms)
+{
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    o.idle_timeout_ms = idle_ms;
+    o.hooks.on_connect = on_connect;
+    o.hooks.on_disconnect = on_disconnect;
+    s7_server *s = s7_server_new(cpu, &o);
+    CHECK(s != NULL);
+    CHECK_INT(s7_server_start(s), 0);
+    return s;
+}
+
+static void test_session(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu, 0);
+    int fd = dial(s7_server_port(s));
+    CHECK(fd >= 0);
+    uint8_t buf[256], want[64];
+    int eof;
+    send_hex(fd, CR_HEX);
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
+    size_t wl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want, sizeof want);
+    CHECK_MEM(buf, want, wl);
+    CHECK_INT(connects, 1);
+    uint16_t per[4];
+    CHECK_INT(s7_server_connections(s, per), 1);
+    CHECK_INT(per[1], 1); /* one PG connection */
+
+    /* the setup request one byte per turn */
+    uint8_t setup[64];
+    size_t sl = t_hex(SETUP_HEX, setup, sizeof setup);
+    for (size_t i = 0; i < sl; i++) {
+        CHECK_INT(send(fd, setup + i, 1, 0), 1);
+        s7_server_run_once(s, 5);
+    }
+    CHECK_INT(collect(s, fd, buf, 27, &eof), 27);
+    CHECK_INT(buf[8], S7_ACK_DATA);
+
+    /* two reads of DB1.DBB0 (4 bytes) in one segment: both answered */
+    uint8_t req[128];
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    int n = s7_read_req_encode(req + S7_ISO_HDR_LEN, 64, 2, &spec, 1);
+    int f = s7_iso_dt_wrap(req, 64, (size_t)n, 1);
+    memcpy(req + f, req, (size_t)f);
+    req[f + S7_ISO_HDR_LEN + 5] = 3; /* the second one's PDU reference */
+    CHECK_INT(send(fd, req, 2 * (size_t)f, 0), 2 * f);
+    CHECK_INT(collect(s, fd, buf, 2 * 29, &eof), 2 * 29);
+    CHECK_MEM(buf + 29 - 4, "\xCA\xFE\xF0\x0D", 4);
+    CHECK_INT(buf[29 + S7_ISO_HDR_LEN + 5], 3);
+
+    /* a DR: answered with a DC, then closed */
+    send_hex(fd, "03 00 00 0B 06 80 00 01 00 07 80");
+    CHECK_INT(collect(s, fd, buf, 10, &eof), 10);
+    CHECK_INT(buf[5], S7_COTP_DC);
+    CHECK(closed_by_server(s, fd));
+    CHECK_INT(disconnects, 1);
+    CHECK(strstr(last_reason, "disconnect request") != NULL);
+    CHECK_INT(s7_server_connections(s, NULL), 0);
+    close(fd);
+    s7_server_free(s);
+}
+
+static void test_refusals(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu, 0);
+    uint8_t buf[64];
+    int eof;
+    /* rack 0 slot 3: another CPU; closed without a CC */
+    int fd = dial(s7_server_port(s));
+    send_hex(fd, "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 03");
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 0);
+    CHECK_INT(eof, 1);
+    CHECK(strstr(last_reason, "connection request refused") != NULL);
+    close(fd);
+    s7_server_free(s);
+
+    /* outside the allow-list */
+    s = start(cpu, 0);
+    CHECK_INT(s7_server_allow(s, "10.0.0.0/8"), 0);
+    CHECK_INT(s7_server_allow(s, "not-an-address"), S7_ERR_INVAL);
+    fd = dial(s7_server_port(s));
+    send_hex(fd, CR_HEX);
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 0);
+    CHECK_INT(eof, 1);
+    CHECK_STR(last_reason, "partner not in the allow-list");
+    close(fd);
+    /* garbage instead of a CR */
+    fd = dial(s7_server_port(s));
+    send_hex(fd, "47 45 54 20 2F 20 48 54 54 50");
+    CHECK(closed_by_server(s, fd));
+    CHECK(strstr(last_reason, "malformed frame") != NULL);
+    close(fd);
+    s7_server_free(s);
+}
+
+static void test_idle(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu, 50);
+    int fd = dial(s7_server_port(s));
+    int before = disconnects;
+    CHECK(closed_by_server(s, fd));
+    CHECK_INT(disconnects, before + 1);
+    CHECK_STR(last_reason, "idle timeout");
+    close(fd);
+    s7_server_free(s);
+    s7_server_free(NULL);
+}
+
+int main(void)
+{
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
+    s7_cpu_add_db(cpu, 1, 16, 0);
+    s7_cpu_set_value(cpu, "DB1.DBD0:DWORD=16#CAFEF00D", NULL, 0);
+    test_session(cpu);
+    test_refusals(cpu);
+    test_idle(cpu);
+    s7_cpu_free(cpu);
+    return t_done();
+}
