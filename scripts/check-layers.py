@@ -122,6 +122,10 @@ def resolve(root, rel, quote, name):
         c = c.replace(os.sep, "/")
         if not c.startswith("..") and os.path.isfile(os.path.join(root, c)):
             return c
+    # a public header generated into the build tree (s7/version.h from version.h.in)
+    if name.startswith("s7/") and "/" not in name[3:] and \
+            os.path.isfile(os.path.join(root, "include", name + ".in")):
+        return "include/" + name
     return None
 
 

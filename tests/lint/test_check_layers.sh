@@ -13,7 +13,7 @@ pass=0 fail=0
 # A pristine copy of the sources (no build trees, no node_modules, no corpora), and a
 # fresh working copy of it for each case.
 (cd "$SRC" && find . \( -name 'build*' -o -name node_modules -o -name '.git' -o -name corpus \) -prune \
-    -o \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.py' \) -print |
+    -o \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.py' -o -name '*.h.in' \) -print |
     tar -cf - -T -) | (mkdir -p "$TMP/pristine" && tar -C "$TMP/pristine" -xf -)
 copy_tree() {
     rm -rf "$1" && cp -a "$TMP/pristine" "$1"
@@ -71,9 +71,10 @@ copy_tree "$T"
 plant plant/model.c 3 '#include <string.h>'
 plant plant/model.c 4 '#include "s7/tag.h"'
 plant plant/model.c 5 '#include "s7/wire.h"'
-expect_pass "plant with libc, tag, wire"
-plant plant/model.c 6 '#include <unistd.h>'
-expect_fail "plant -> unistd.h" '^plant/model\.c:6: plant includes <unistd\.h>: the plant model uses the C standard library'
+plant plant/model.c 6 '#include "s7/version.h"'
+expect_pass "plant with libc, tag, wire, the generated version.h"
+plant plant/model.c 7 '#include <unistd.h>'
+expect_fail "plant -> unistd.h" '^plant/model\.c:7: plant includes <unistd\.h>: the plant model uses the C standard library'
 copy_tree "$T"
 plant plant/model.c 3 '#include "s7/conn.h"'
 expect_fail "plant -> conn" '^plant/model\.c:3: plant includes include/s7/conn\.h of conn, a layer beside it'

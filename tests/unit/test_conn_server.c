@@ -96,7 +96,7 @@ static void drive(const uint8_t *in, size_t len, const size_t *cuts, size_t ncut
         memmove(pend, pend + off, plen - off);
         plen -= off;
     }
-    if (out.len <= sizeof r->out) {
+    if (out.len && out.len <= sizeof r->out) {
         memcpy(r->out, out.p, out.len);
         r->out_len = out.len;
     }
