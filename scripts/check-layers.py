@@ -53,6 +53,7 @@ PUBLIC = [
     (r"err\.h|log\.h|version\.h|alloc\.h", "util"),
     (r"wire\.h", "wire"),
     (r"tag\.h", "tag"),
+    (r"plant_check\.h", "diag"),  # the live inventory check (diag/plant_check.c)
     (r"(plant|inventory|firewall|report)[a-z_]*\.h", "plant"),
     (r"conn\.h", "conn"),
     (r"net\.h|transport\.h", "net"),

@@ -76,6 +76,9 @@ expect_pass "plant with libc, tag, wire, the generated version.h"
 plant plant/model.c 7 '#include <unistd.h>'
 expect_fail "plant -> unistd.h" '^plant/model\.c:7: plant includes <unistd\.h>: the plant model uses the C standard library'
 copy_tree "$T"
+plant plant/plant.c 3 '#include "s7/plant_check.h"'
+expect_fail "plant -> diag's plant_check.h" '^plant/plant\.c:3: plant includes include/s7/plant_check\.h of diag, a layer above it'
+copy_tree "$T"
 plant plant/model.c 3 '#include "s7/conn.h"'
 expect_fail "plant -> conn" '^plant/model\.c:3: plant includes include/s7/conn\.h of conn, a layer beside it'
 
