@@ -31,10 +31,7 @@ void s7_buf_free(s7_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-s7_sconn *s7_sconn_new(void)
-{
-    return calloc(1, sizeof(s7_sconn));
-}
+s7_sconn *s7_sconn_new(void) { return calloc(1, sizeof(s7_sconn)); }
 
 void s7_sconn_free(s7_sconn *sc)
 {
@@ -220,7 +217,8 @@ int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, s7_s
         off += (size_t)n;
         if (sc->state == S7_SS_WAIT_CR) {
             if (t.code != S7_COTP_CR)
-                return fail(sc, S7_ERR_PROTO, "the first TPDU was not a connection request%s", NULL);
+                return fail(sc, S7_ERR_PROTO, "the first TPDU was not a connection request%s",
+                            NULL);
             sc->u.cr = t;
             sc->state = S7_SS_CR_PENDING;
             ev->kind = S7_SEV_CONNECT;
@@ -265,7 +263,8 @@ int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, s7_s
             }
             return fail(sc, S7_ERR_CLOSED, "the client sent a disconnect request%s", NULL);
         } else if (t.code == S7_COTP_CR) {
-            return fail(sc, S7_ERR_PROTO, "a second connection request on an open connection%s", NULL);
+            return fail(sc, S7_ERR_PROTO, "a second connection request on an open connection%s",
+                        NULL);
         } else {
             return fail(sc, S7_ERR_COTP, "unexpected COTP TPDU (ER/DC/CC) from the client%s", NULL);
         }

@@ -50,14 +50,14 @@ typedef struct mem_pipe {
 } mem_pipe;
 
 typedef struct mem_shared {
-    mem_pipe dir[2];     /* dir[i]: bytes sent by end i */
+    mem_pipe dir[2]; /* dir[i]: bytes sent by end i */
     size_t cap;
     int open_ends;
 } mem_shared;
 
 typedef struct mem_end {
     mem_shared *sh;
-    int side;            /* 0 or 1 */
+    int side; /* 0 or 1 */
     size_t chunk;
     int closed;
 } mem_end;
@@ -142,10 +142,7 @@ int s7_transport_mem_pair(s7_transport *a, s7_transport *b, size_t cap)
     return 0;
 }
 
-void s7_transport_mem_chunk(s7_transport *t, size_t n)
-{
-    ((mem_end *)t->ctx)->chunk = n;
-}
+void s7_transport_mem_chunk(s7_transport *t, size_t n) { ((mem_end *)t->ctx)->chunk = n; }
 
 size_t s7_transport_mem_pending(const s7_transport *t)
 {

@@ -141,7 +141,8 @@ static void test_cr(void)
     const uint8_t *p;
     size_t n = s7_conn_tx_pending(c, &p);
     uint8_t want[32];
-    size_t wl = t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want, sizeof want);
+    size_t wl = t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want,
+                      sizeof want);
     CHECK_INT(n, wl);
     CHECK_MEM(p, want, wl);
     /* nothing may be submitted before READY */

@@ -46,9 +46,9 @@ static void test_merge(void)
     uint8_t a[4], b[2], c[2], d[1];
     s7_item it[4];
     item(&it[0], S7_AREA_DB, 1, 0, 4, a);
-    item(&it[1], S7_AREA_DB, 1, 10, 2, b);    /* gap 6 <= 16: merged with it[0] */
-    item(&it[2], S7_AREA_DB, 1, 100, 2, c);   /* gap 88: apart */
-    item(&it[3], S7_AREA_M, 0, 0, 1, d);      /* another area */
+    item(&it[1], S7_AREA_DB, 1, 10, 2, b);  /* gap 6 <= 16: merged with it[0] */
+    item(&it[2], S7_AREA_DB, 1, 100, 2, c); /* gap 88: apart */
+    item(&it[3], S7_AREA_M, 0, 0, 1, d);    /* another area */
     s7_plan p;
     CHECK_INT(s7_plan_make(&p, it, 4, 240, 0, 16, 0), 1);
     CHECK_INT(p.nranges, 3);
@@ -107,9 +107,9 @@ static void test_invalid(void)
 {
     uint8_t b[4];
     s7_item it[3];
-    item(&it[0], 0x77, 0, 0, 1, b);            /* no such area */
+    item(&it[0], 0x77, 0, 0, 1, b); /* no such area */
     item(&it[1], S7_AREA_M, 0, 0, 2, b);
-    it[1].ts = S7_TS_BIT;                      /* a bit item of two bits */
+    it[1].ts = S7_TS_BIT; /* a bit item of two bits */
     item(&it[2], S7_AREA_M, 0, 0, 1, b);
     s7_plan p;
     CHECK_INT(s7_plan_make(&p, it, 3, 240, 0, 16, 0), 1);

@@ -14,28 +14,28 @@
 #include "t.h"
 
 static const char *CR_HEX = "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 01";
-static const char *SETUP_HEX = "03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 08 00 08 03 C0";
+static const char *SETUP_HEX =
+    "03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 08 00 08 03 C0";
 
 typedef struct run {
     uint8_t out[4096];
     size_t out_len;
-    char log[512];         /* the events: "C0100/0101/1024 P25 P..." */
-    int rc;                /* the last negative result, 0 */
+    char log[512]; /* the events: "C0100/0101/1024 P25 P..." */
+    int rc;        /* the last negative result, 0 */
 } run;
 
-static void logf_(run *r, const char *s)
-{
-    strncat(r->log, s, sizeof r->log - strlen(r->log) - 1);
-}
+static void logf_(run *r, const char *s) { strncat(r->log, s, sizeof r->log - strlen(r->log) - 1); }
 
 /* The stand-in engine: accept TSAPs 0100 -> 0101, answer setup and read Jobs. */
 static int answer(s7_sconn *sc, s7_buf *out, const s7_sconn_event *ev, run *r)
 {
     char e[64];
     if (ev->kind == S7_SEV_CONNECT) {
-        snprintf(e, sizeof e, "C%04X/%04X/%u ", ev->calling_tsap, ev->called_tsap, (unsigned)ev->tpdu);
+        snprintf(e, sizeof e, "C%04X/%04X/%u ", ev->calling_tsap, ev->called_tsap,
+                 (unsigned)ev->tpdu);
         logf_(r, e);
-        return ev->called_tsap == 0x0101 ? s7_sconn_accept(sc, out) : s7_sconn_refuse(sc, "wrong rack/slot");
+        return ev->called_tsap == 0x0101 ? s7_sconn_accept(sc, out)
+                                         : s7_sconn_refuse(sc, "wrong rack/slot");
     }
     snprintf(e, sizeof e, "P%zu ", ev->len);
     logf_(r, e);
@@ -137,7 +137,8 @@ static void test_splits(void)
         /* CC (22 bytes) + setup reply (27) + read reply (7 + 22) */
         CHECK_INT(whole.out_len, 22 + 27 + 29);
         uint8_t cc[32];
-        size_t cl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 01", cc, sizeof cc);
+        size_t cl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 01", cc,
+                          sizeof cc);
         CHECK_MEM(whole.out, cc, cl);
         int bad = 0;
         for (size_t i = 1; i < len; i++) {
@@ -206,7 +207,8 @@ static void test_errors(void)
     uint8_t in[128];
     run r;
     /* a CR for another slot: refused, nothing sent */
-    size_t n = t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", in, sizeof in);
+    size_t n =
+        t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", in, sizeof in);
     drive(in, n, NULL, 0, &r);
     CHECK_INT(r.rc, S7_ERR_CR_REJECTED);
     CHECK_INT(r.out_len, 0);
@@ -228,7 +230,8 @@ static void test_errors(void)
     CHECK(strstr(r.log, "not a connection request") != NULL);
     /* a first PDU that is not Setup Communication */
     n = t_hex(CR_HEX, in, 64);
-    n += t_hex("03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 04 00 00 08 00 08 03 C0", in + n, 64);
+    n += t_hex("03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 04 00 00 08 00 08 03 C0", in + n,
+               64);
     drive(in, n, NULL, 0, &r);
     CHECK_INT(r.rc, S7_ERR_PROTO);
     /* a second CR */

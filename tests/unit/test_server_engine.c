@@ -16,7 +16,8 @@
 #include "t.h"
 
 static const char *CR_HEX = "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02";
-static const char *SETUP_HEX = "03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 08 00 08 03 C0";
+static const char *SETUP_HEX =
+    "03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 08 00 08 03 C0";
 
 static int connects, disconnects;
 static char last_reason[200];
@@ -115,7 +116,8 @@ static void test_session(s7_cpu *cpu)
     int eof;
     send_hex(fd, CR_HEX);
     CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
-    size_t wl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want, sizeof want);
+    size_t wl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", want,
+                      sizeof want);
     CHECK_MEM(buf, want, wl);
     CHECK_INT(connects, 1);
     uint16_t per[4];
