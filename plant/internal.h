@@ -15,8 +15,6 @@ void *s7__plant_push(void *arr_ptr, size_t *n, size_t sz);
 const char *s7__plant_area_letter(uint8_t area);
 /* Case-insensitive equality of two ASCII words; 1 or 0. */
 int s7__plant_ieq(const char *a, const char *b);
-/* A decimal number in [min, max]: digits only; 0, or -1 without touching *out. */
-int s7__plant_num(const char *s, long min, long max, long *out);
 
 struct s7_plant;
 /* Connection types and TSAPs of a plant whose references are resolved (tsap.c).  0. */

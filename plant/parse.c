@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "plant/internal.h"
+#include "util/text.h"
 #include "s7/plant.h"
 #include "s7/tag.h"
 #include "s7/wire.h"
@@ -19,19 +20,6 @@ int s7__plant_ieq(const char *a, const char *b)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
             return 0;
     return *a == *b;
-}
-
-int s7__plant_num(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s || !isdigit((unsigned char)*s))
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 int s7_plant_name_ok(const char *s)
@@ -172,18 +160,6 @@ static const char RANGE_FORMS[] =
 
 const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && cap)
-        vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* First byte and byte count of a parsed address. */
 static void tag_extent(const s7_tag *t, uint32_t *first, uint32_t *len)
@@ -204,19 +180,19 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
     uint32_t first, len;
     if (dots) {
         if ((size_t)(dots - s) >= sizeof left || strlen(dots + 2) >= sizeof right - 16)
-            return set_err(err, errcap, "%s: '%s' is too long; %s", key, s, RANGE_FORMS);
+            return s7__errf(err, errcap, "%s: '%s' is too long; %s", key, s, RANGE_FORMS);
         snprintf(left, sizeof left, "%.*s", (int)(dots - s), s);
         snprintf(right, sizeof right, "%s", dots + 2);
     } else {
         if (strlen(s) >= sizeof left)
-            return set_err(err, errcap, "%s: '%.40s...' is too long; %s", key, s, RANGE_FORMS);
+            return s7__errf(err, errcap, "%s: '%.40s...' is too long; %s", key, s, RANGE_FORMS);
         memcpy(left, s, strlen(s) + 1);
     }
     if (s7_tag_parse(left, &t, perr, sizeof perr) < 0)
-        return set_err(err, errcap, "%s: '%s': %s; %s", key, left,
+        return s7__errf(err, errcap, "%s: '%s': %s; %s", key, left,
                        perr[0] ? perr : "not an address", RANGE_FORMS);
     if (t.area != S7_AREA_DB && t.area != S7_AREA_I && t.area != S7_AREA_Q && t.area != S7_AREA_M)
-        return set_err(err, errcap,
+        return s7__errf(err, errcap,
                        "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
                        "peripheral addresses are not documented as byte ranges: copy them into a "
                        "DB); %s",
@@ -231,7 +207,7 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
     out.length = len;
     if (dots) {
         long last;
-        if (s7__plant_num(right, 0, 65535, &last) == 0) {
+        if (s7__parse_dec(right, 0, 65535, &last) == 0) {
             /* DB10.DBB0..63: the last byte */
         } else {
             char full[220];
@@ -244,10 +220,10 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
                 snprintf(full, sizeof full, "%s", right);
             perr[0] = 0;
             if (s7_tag_parse(full, &u, perr, sizeof perr) < 0)
-                return set_err(err, errcap, "%s: '%s': the end '%s' is not an address (%s); %s",
+                return s7__errf(err, errcap, "%s: '%s': the end '%s' is not an address (%s); %s",
                                key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
             if (u.area != t.area || u.db != t.db)
-                return set_err(err, errcap,
+                return s7__errf(err, errcap,
                                "%s: '%s': both ends must be in the same %s, e.g. "
                                "DB10.DBB0..DBB63",
                                key, s, t.area == S7_AREA_DB ? "DB" : "area");
@@ -256,12 +232,12 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
             last = (long)(f2 + l2 - 1);
         }
         if ((uint32_t)last < first)
-            return set_err(err, errcap, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key,
+            return s7__errf(err, errcap, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key,
                            s, last, first);
         out.length = (uint32_t)last - first + 1;
     }
     if (out.offset + out.length > 65536)
-        return set_err(err, errcap,
+        return s7__errf(err, errcap,
                        "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
                        "area (an S7-1500 DB larger than that is optimized)",
                        key, s);

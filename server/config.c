@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/text.h"
 #include "s7/cpu.h"
 #include "s7/server_config.h"
 #include "s7/wire.h"
@@ -35,19 +36,6 @@ static char *dup(const char *s)
     return d;
 }
 
-/* The message into err (when there is one).  Returns -1. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && cap)
-        vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---------------------------------------------------------------- lifecycle */
 
@@ -207,7 +195,7 @@ int s7_server_parse_access(const char *s, int *out, char *err, size_t errcap)
     else if (ieq(s, "none") || ieq(s, "no-access"))
         *out = S7_ACCESS_NONE;
     else
-        return set_err(err, errcap, "access '%s': expected read-write, read-only or none", s);
+        return s7__errf(err, errcap, "access '%s': expected read-write, read-only or none", s);
     return 0;
 }
 
@@ -249,7 +237,7 @@ int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t er
     memset(out, 0, sizeof *out);
     out->access = -1;
     if (strlen(spec) >= sizeof buf)
-        return set_err(
+        return s7__errf(
             err, errcap, "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     char *save = NULL;
@@ -257,15 +245,15 @@ int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t er
     char *size = num ? strtok_r(NULL, ":", &save) : NULL;
     long v;
     if (!num || !size)
-        return set_err(err, errcap,
+        return s7__errf(err, errcap,
                             "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
                             "5:100:retain",
                             spec);
     if (s7_server_parse_num(num, 1, 65535, &v))
-        return set_err(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
+        return s7__errf(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
     out->num = (uint16_t)v;
     if (s7_server_parse_num(size, 1, 65535, &v))
-        return set_err(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256",
+        return s7__errf(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256",
                             spec, size, num);
     out->size = (uint32_t)v;
     for (char *f = strtok_r(NULL, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
@@ -277,7 +265,7 @@ int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t er
         else if (ieq(f, "retain") || ieq(f, "retentive"))
             out->flags |= S7_DB_RETAIN;
         else
-            return set_err(
+            return s7__errf(
                 err, errcap, "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)", spec, f);
     }
     return 0;
@@ -296,27 +284,27 @@ int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size
     if (s[0] == '[') {
         const char *e = strchr(s, ']');
         if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof host)
-            return set_err(err, errcap, "'%s': expected [IPv6]:PORT, %s", s, ex);
+            return s7__errf(err, errcap, "'%s': expected [IPv6]:PORT, %s", s, ex);
         snprintf(host, sizeof host, "%.*s", (int)(e - s - 1), s + 1);
         port = e + 2;
         unsigned char a6[16];
         if (inet_pton(AF_INET6, host, a6) != 1)
-            return set_err(err, errcap, "'%s': '%s' is not an IPv6 address, %s", s, host, ex);
+            return s7__errf(err, errcap, "'%s': '%s' is not an IPv6 address, %s", s, host, ex);
     } else {
         const char *c = strrchr(s, ':');
         if (!c || (size_t)(c - s) >= sizeof host || c == s)
-            return set_err(err, errcap, "'%s': expected ADDR:PORT, %s", s, ex);
+            return s7__errf(err, errcap, "'%s': expected ADDR:PORT, %s", s, ex);
         snprintf(host, sizeof host, "%.*s", (int)(c - s), s);
         port = c + 1;
         unsigned char a4[4];
         if (inet_pton(AF_INET, host, a4) != 1)
-            return set_err(err, errcap,
+            return s7__errf(err, errcap,
                                 "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
                                 "brackets), %s",
                                 s, host, ex);
     }
     if (s7_server_parse_num(port, 0, 65535, &p))
-        return set_err(err, errcap,
+        return s7__errf(err, errcap,
                             "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
                             "one)",
                             s, port);
@@ -360,12 +348,12 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
             continue;
         int rc = s7_cpu_set_area_size(cpu, codes[i], (uint32_t)c->area_size[i]);
         if (rc == S7_ERR_UNSUPPORTED) {
-            set_err(err, errcap, "areas.%s: an %s has no timers and counters (T and C exist on "
+            s7__errf(err, errcap, "areas.%s: an %s has no timers and counters (T and C exist on "
                                  "s7-300 and s7-400)", names[i], p->name);
             return S7_ERR_INVAL;
         }
         if (rc < 0) {
-            set_err(err, errcap, "areas.%s: size %ld refused (%s)", names[i], c->area_size[i],
+            s7__errf(err, errcap, "areas.%s: size %ld refused (%s)", names[i], c->area_size[i],
                     s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
@@ -375,10 +363,10 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         int rc = s7_cpu_add_db(cpu, d->num, d->size, d->flags);
         if (rc < 0) {
             if (s7__profile_vmem_only(p))
-                set_err(err, errcap, "DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
+                s7__errf(err, errcap, "DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
                                      "(VB0 = DB1.DBB0)", d->num, p->name);
             else
-                set_err(err, errcap, "DB%u (%u bytes): %s", d->num, d->size, s7_strerror(rc));
+                s7__errf(err, errcap, "DB%u (%u bytes): %s", d->num, d->size, s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
         if (d->access >= 0)
@@ -387,7 +375,7 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
     for (size_t i = 0; i < c->naccess; i++) {
         const s7_server_access *a = &c->access[i];
         if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
-            set_err(err, errcap, "areas.%s: this %s has no such area (T and C exist on s7-300 and "
+            s7__errf(err, errcap, "areas.%s: this %s has no such area (T and C exist on s7-300 and "
                                  "s7-400)", s7_server_area_text(a->area), p->name);
             return S7_ERR_INVAL;
         }
@@ -395,7 +383,7 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
     for (size_t i = 0; i < c->nvalues; i++) {
         char verr[400];
         if (s7_cpu_set_value(cpu, c->values[i], verr, sizeof verr) < 0) {
-            set_err(err, errcap, "%s: initial value '%s': %s", c->value_from[i], c->values[i],
+            s7__errf(err, errcap, "%s: initial value '%s': %s", c->value_from[i], c->values[i],
                     verr);
             return S7_ERR_INVAL;
         }
@@ -417,7 +405,7 @@ int s7_server_config_build_cpu(s7_server_config *c, s7_cpu **out, char *err, siz
         qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
     const s7_profile *base = s7_profile_find(c->profile ? c->profile : "s7-1500");
     if (!base) {
-        set_err(err, errcap, "unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, s7-1500, "
+        s7__errf(err, errcap, "unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, s7-1500, "
                              "logo8, s7-200smart)", c->profile);
         return S7_ERR_INVAL;
     }
@@ -439,7 +427,7 @@ int s7_server_config_build_cpu(s7_server_config *c, s7_cpu **out, char *err, siz
     if (c->slot >= 0) p.slot = (uint8_t)c->slot;
     s7_cpu *cpu = s7_cpu_new(&p);
     if (!cpu) {
-        set_err(err, errcap, "out of memory");
+        s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
     int rc = fill_cpu(c, cpu, &p, err, errcap);

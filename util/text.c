@@ -1,0 +1,31 @@
+/* Small text helpers the library's parsers share (util/text.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/text.h"
+
+int s7__errf(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && cap)
+        vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int s7__parse_dec(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* Small text helpers the library's parsers share (s7__ symbols, not exported). */
+#ifndef S7_UTIL_TEXT_H
+#define S7_UTIL_TEXT_H
+
+#include <stddef.h>
+
+/* Formats a message into err (cap bytes; nothing when err is NULL or cap 0).  Returns -1, so
+ * a parser can `return s7__errf(err, cap, "...", ...);`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int s7__errf(char *err, size_t cap, const char *fmt, ...);
+
+/* A decimal number in [min, max]: digits only (no sign, no spaces, no base prefix).  Returns
+ * 0 with *out set, or -1 without touching *out. */
+int s7__parse_dec(const char *s, long min, long max, long *out);
+
+#endif
