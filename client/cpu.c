@@ -196,9 +196,49 @@ int s7_client_cpu_state(s7_client *c, int *state)
         return n;
     if (n >= 4) {
         uint8_t mode = buf[3] & 0x0F;
-        *state = mode == 0x08 ? S7_CPU_RUN : (mode == 0x04 || mode == 0x03) ? S7_CPU_STOP : S7_CPU_UNKNOWN;
+        switch (mode) {
+        case 0x03:
+        case 0x04:
+            *state = S7_CPU_STOP;
+            break;
+        case 0x05:
+        case 0x06:
+        case 0x07:
+            *state = S7_CPU_STARTUP;
+            break;
+        case 0x08:
+            *state = S7_CPU_RUN;
+            break;
+        case 0x0A:
+            *state = S7_CPU_HOLD;
+            break;
+        case 0x0D:
+            *state = S7_CPU_DEFECT;
+            break;
+        default:
+            *state = S7_CPU_UNKNOWN;
+            break;
+        }
     }
     return 0;
+}
+
+const char *s7_cpu_state_name(int state)
+{
+    switch (state) {
+    case S7_CPU_RUN:
+        return "run";
+    case S7_CPU_STOP:
+        return "stop";
+    case S7_CPU_STARTUP:
+        return "startup";
+    case S7_CPU_HOLD:
+        return "hold";
+    case S7_CPU_DEFECT:
+        return "defect";
+    default:
+        return "unknown";
+    }
 }
 
 /* A one-record SZL as 16-bit words; returns the words read or a negative error. */

@@ -10,6 +10,7 @@
  *
  * Everything here is static and read-only: no state, safe from any thread. */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "s7/explain.h"
 
@@ -351,4 +352,24 @@ const char *s7_plc_strerror(uint16_t code)
 const char *s7_item_strerror(uint8_t rc)
 {
     return s7_explain_code(S7_EX_ITEM, rc)->text;
+}
+
+const char *s7_explain_id(const s7_explain *e, char *buf, size_t cap)
+{
+    size_t i = 0;
+    if (!buf || !cap)
+        return buf;
+    for (const char *p = e && e->name ? e->name : "unknown"; *p && i + 1 < cap; p++)
+        buf[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    buf[i] = 0;
+    return buf;
+}
+
+const char *s7_item_status_id(int status, uint8_t rc, char *buf, size_t cap)
+{
+    if (status == S7_ERR_ITEM)
+        return s7_explain_id(s7_explain_code(S7_EX_ITEM, rc), buf, cap);
+    if (buf && cap)
+        snprintf(buf, cap, "%s", s7_err_id(status));
+    return buf;
 }

@@ -105,5 +105,9 @@ void s7__cat(char *dst, size_t cap, const char *fmt, ...)
 /* JSON pieces shared by the report, discover and scan printers (json.c). */
 void s7__alt_json(s7__buf *b, const s7_diag_alt *a);
 void s7__identity_json(s7__buf *b, const s7_cpu_info *id, int state);
+/* The error object of docs/json.md: {name, code, message, cause, fix}; code, cause and fix
+ * are null when NULL or empty. */
+void s7__error_json(s7__buf *b, const char *id, const char *code, const char *message,
+                    const char *cause, const char *fix);
 
 #endif

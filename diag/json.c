@@ -12,12 +12,41 @@ static void kv_str(s7__buf *b, const char *k, const char *v, int comma)
     s7__buf_json_str(b, v);
 }
 
+/* A string, or null when v is NULL or empty (the vocabulary has no empty strings). */
+static void kv_strn(s7__buf *b, const char *k, const char *v, int comma)
+{
+    if (v && *v)
+        kv_str(b, k, v, comma);
+    else
+        s7__buf_printf(b, "%s\"%s\": null", comma ? ", " : "", k);
+}
+
 static void kv_int(s7__buf *b, const char *k, long v, int comma)
 {
     if (v < 0)
         s7__buf_printf(b, "%s\"%s\": null", comma ? ", " : "", k);
     else
         s7__buf_printf(b, "%s\"%s\": %ld", comma ? ", " : "", k, v);
+}
+
+/* "LLLL:RRRR", or null without a remote TSAP. */
+static void kv_tsap(s7__buf *b, const char *k, uint16_t local, uint16_t remote, int comma)
+{
+    char t[16];
+    snprintf(t, sizeof t, "%04X:%04X", local, remote);
+    kv_strn(b, k, remote ? t : NULL, comma);
+}
+
+void s7__error_json(s7__buf *b, const char *id, const char *code, const char *message,
+                    const char *cause, const char *fix)
+{
+    s7__buf_printf(b, "{");
+    kv_str(b, "name", id, 0);
+    kv_strn(b, "code", code, 1);
+    kv_str(b, "message", message, 1);
+    kv_strn(b, "cause", cause, 1);
+    kv_strn(b, "fix", fix, 1);
+    s7__buf_printf(b, "}");
 }
 
 static void frames_json(s7__buf *b, const s7_diag_check *c)
@@ -56,19 +85,15 @@ static const char *type_id(int t)
 /* One alternative / discover entry as a JSON object. */
 void s7__alt_json(s7__buf *b, const s7_diag_alt *a)
 {
-    char args[64], t[16];
-    snprintf(t, sizeof t, "%04X:%04X", a->local_tsap, a->remote_tsap);
+    char args[64];
+    int rs = a->kind == S7_DIAG_ALT_RACKSLOT;
     s7__buf_printf(b, "{");
-    kv_str(b, "tsap", t, 0);
+    kv_tsap(b, "tsap", a->local_tsap, a->remote_tsap, 0);
     kv_str(b, "kind", kind_name(a->kind), 1);
-    if (a->kind == S7_DIAG_ALT_RACKSLOT) {
-        kv_int(b, "rack", a->rack, 1);
-        kv_int(b, "slot", a->slot, 1);
-    }
+    kv_int(b, "rack", rs ? a->rack : -1, 1);
+    kv_int(b, "slot", rs ? a->slot : -1, 1);
     kv_str(b, "type", type_id(a->type), 1);
-    kv_str(b, "result", a->result == 0 ? "accepted" : a->result == S7_ERR_CR_REJECTED ? "refused"
-                                                                                     : s7_err_name(a->result),
-           1);
+    kv_str(b, "result", a->result == 0 ? "accepted" : s7_err_id(a->result), 1);
     s7__buf_printf(b, ", \"setup\": %s", a->setup_ok ? "true" : "false");
     kv_int(b, "pdu", a->setup_ok ? a->pdu : -1, 1);
     kv_int(b, "ms", a->ms, 1);
@@ -79,16 +104,40 @@ void s7__alt_json(s7__buf *b, const s7_diag_alt *a)
 void s7__identity_json(s7__buf *b, const s7_cpu_info *id, int state)
 {
     s7__buf_printf(b, "{");
-    kv_str(b, "order_code", id->order_code, 0);
-    kv_str(b, "firmware", id->version, 1);
-    kv_str(b, "module_type", id->module_type, 1);
-    kv_str(b, "module_name", id->module_name, 1);
-    kv_str(b, "as_name", id->as_name, 1);
-    kv_str(b, "plant_id", id->plant_id, 1);
-    kv_str(b, "serial", id->serial, 1);
-    kv_str(b, "copyright", id->copyright, 1);
-    kv_str(b, "state", state == S7_CPU_RUN ? "run" : state == S7_CPU_STOP ? "stop" : "unknown", 1);
+    kv_strn(b, "order_code", id->order_code, 0);
+    kv_strn(b, "firmware", id->version, 1);
+    kv_strn(b, "module_type", id->module_type, 1);
+    kv_strn(b, "module_name", id->module_name, 1);
+    kv_strn(b, "as_name", id->as_name, 1);
+    kv_strn(b, "plant_id", id->plant_id, 1);
+    kv_strn(b, "serial", id->serial, 1);
+    kv_strn(b, "copyright", id->copyright, 1);
+    kv_str(b, "state", s7_cpu_state_name(state), 1);
     s7__buf_printf(b, "}");
+}
+
+static char *buf_done(s7__buf *b)
+{
+    if (b->oom) {
+        free(b->p);
+        return NULL;
+    }
+    return b->p;
+}
+
+char *s7_cpu_info_json(const s7_cpu_info *id, int state)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    s7__identity_json(&b, id, state);
+    return buf_done(&b);
+}
+
+char *s7_error_json(const char *id, const char *code, const char *message, const char *cause,
+                    const char *fix)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    s7__error_json(&b, id, code, message, cause, fix);
+    return buf_done(&b);
 }
 
 char *s7_diag_report_json(const s7_diag_report *r)
@@ -99,15 +148,14 @@ char *s7_diag_report_json(const s7_diag_report *r)
     s7__buf_printf(&b, "{");
     kv_str(&b, "verdict", s7_diag_verdict_name(r->verdict), 0);
     kv_str(&b, "verdict_text", s7_diag_verdict_text(r->verdict), 1);
-    kv_str(&b, "failed_check", f ? f->id : "", 1);
-    kv_str(&b, "cause", f ? f->cause : "", 1);
-    kv_str(&b, "fix", f ? f->fix : "", 1);
-    kv_str(&b, "host", r->host, 1);
-    kv_str(&b, "address", r->addr, 1);
+    kv_strn(&b, "failed_check", f ? f->id : NULL, 1);
+    kv_strn(&b, "cause", f ? f->cause : NULL, 1);
+    kv_strn(&b, "fix", f ? f->fix : NULL, 1);
+    kv_strn(&b, "host", r->host, 1);
+    kv_strn(&b, "address", r->addr, 1);
     kv_int(&b, "port", r->port, 1);
-    snprintf(t, sizeof t, "%04X:%04X", r->local_tsap, r->remote_tsap);
-    kv_str(&b, "tsap", r->remote_tsap ? t : "", 1);
-    kv_int(&b, "total_ms", r->total_ms, 1);
+    kv_tsap(&b, "tsap", r->local_tsap, r->remote_tsap, 1);
+    kv_int(&b, "ms", r->total_ms, 1);
 
     s7__buf_printf(&b, ", \"checks\": [");
     for (size_t i = 0; i < r->nchecks; i++) {
@@ -116,26 +164,23 @@ char *s7_diag_report_json(const s7_diag_report *r)
         kv_str(&b, "id", c->id, 0);
         kv_str(&b, "status", s7_diag_status_name(c->status), 1);
         kv_int(&b, "ms", c->status == S7_DIAG_SKIP && !c->ms ? -1 : c->ms, 1);
-        kv_str(&b, "detail", c->detail, 1);
-        kv_str(&b, "cause", c->cause, 1);
-        kv_str(&b, "fix", c->fix, 1);
-        if (c->nframes)
-            frames_json(&b, c);
+        kv_strn(&b, "detail", c->detail, 1);
+        kv_strn(&b, "cause", c->cause, 1);
+        kv_strn(&b, "fix", c->fix, 1);
+        frames_json(&b, c);
         s7__buf_printf(&b, "}");
     }
     s7__buf_printf(&b, "]");
 
-    if (r->connected) {
+    if (r->connected)
         s7__buf_printf(&b, ", \"session\": {\"pdu\": %u, \"amq\": %u}", r->pdu, r->amq);
-    } else {
+    else
         s7__buf_printf(&b, ", \"session\": null");
-    }
-    if (r->have_identity) {
-        s7__buf_printf(&b, ", \"cpu\": ");
+    s7__buf_printf(&b, ", \"cpu\": ");
+    if (r->have_identity)
         s7__identity_json(&b, &r->identity, r->cpu_state);
-    } else {
-        s7__buf_printf(&b, ", \"cpu\": null");
-    }
+    else
+        s7__buf_printf(&b, "null");
     s7__buf_printf(&b, ", \"protection\": {");
     kv_int(&b, "level", r->caps.protection_level, 0);
     kv_int(&b, "switch", r->caps.protection_switch, 1);
@@ -151,16 +196,13 @@ char *s7_diag_report_json(const s7_diag_report *r)
         const s7_diag_target_info *ti = &r->targets[i];
         s7__buf_printf(&b, "%s{", i ? ", " : "");
         kv_str(&b, "area", s7__diag_area_name(ti->t.area), 0);
-        if (ti->t.area == S7_AREA_DB)
-            kv_int(&b, "db", ti->t.db, 1);
+        kv_int(&b, "db", ti->t.area == S7_AREA_DB ? (long)ti->t.db : -1, 1);
         kv_int(&b, "start", ti->t.start, 1);
         kv_int(&b, "required", (long)ti->t.start + ti->t.length, 1);
         kv_int(&b, "length", ti->length, 1);
-        kv_str(&b, "verdict", ti->verdict < 0 ? "" : s7_diag_verdict_name(ti->verdict), 1);
-        if (ti->rc != 0xFF) {
-            snprintf(t, sizeof t, "0x%02X", ti->rc);
-            kv_str(&b, "rc", t, 1);
-        }
+        kv_strn(&b, "verdict", ti->verdict < 0 ? NULL : s7_diag_verdict_name(ti->verdict), 1);
+        snprintf(t, sizeof t, "0x%02X", ti->rc);
+        kv_strn(&b, "rc", ti->rc != 0xFF ? t : NULL, 1);
         s7__buf_printf(&b, ", \"writable\": %s",
                        ti->writable < 0 ? "null" : ti->writable ? "true" : "false");
         s7__buf_printf(&b, "}");
@@ -182,13 +224,11 @@ char *s7_diag_report_json(const s7_diag_report *r)
             s7__alt_json(&b, &r->alts[i]);
         }
         s7__buf_printf(&b, "]}");
+    } else {
+        s7__buf_printf(&b, ", \"cr\": null");
     }
     s7__buf_printf(&b, "}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return buf_done(&b);
 }
 
 char *s7_discover_json(const s7_discover_result *r)
@@ -196,7 +236,7 @@ char *s7_discover_json(const s7_discover_result *r)
     s7__buf b = {NULL, 0, 0, 0};
     char args[64];
     s7__buf_printf(&b, "{");
-    kv_str(&b, "tcp", r->tcp == 0 ? "open" : s7_err_name(r->tcp), 0);
+    kv_str(&b, "tcp", r->tcp == 0 ? "open" : s7_err_id(r->tcp), 0);
     if (r->best >= 0) {
         kv_str(&b, "use", s7_diag_alt_args(&r->tries[r->best], args, sizeof args), 1);
         s7__buf_printf(&b, ", \"best\": ");
@@ -223,40 +263,31 @@ char *s7_discover_json(const s7_discover_result *r)
         s7__alt_json(&b, &r->tries[i]);
     }
     s7__buf_printf(&b, "]");
-    kv_int(&b, "total_ms", r->total_ms, 1);
+    kv_int(&b, "ms", r->total_ms, 1);
     s7__buf_printf(&b, "}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return buf_done(&b);
 }
 
 char *s7_scan_host_json(const s7_scan_host *h)
 {
     s7__buf b = {NULL, 0, 0, 0};
-    char t[16];
     s7__buf_printf(&b, "{");
     kv_str(&b, "host", h->addr, 0);
     kv_str(&b, "state", s7_scan_state_name(h->state), 1);
     kv_int(&b, "tcp_ms", h->tcp_ms, 1);
     s7__buf_printf(&b, ", \"s7\": %s", h->s7 ? "true" : "false");
-    if (h->s7) {
-        snprintf(t, sizeof t, "%04X:%04X", h->local_tsap, h->remote_tsap);
-        kv_str(&b, "tsap", t, 1);
-        kv_int(&b, "pdu", h->pdu, 1);
-    } else if (h->state == S7_SCAN_ANSWERING || h->state == S7_SCAN_UNREACH) {
-        kv_str(&b, "error", h->s7_error ? s7_err_name(h->s7_error) : "", 1);
-    }
+    kv_tsap(&b, "tsap", h->local_tsap, h->s7 ? h->remote_tsap : 0, 1);
+    kv_int(&b, "pdu", h->s7 ? h->pdu : -1, 1);
+    s7__buf_printf(&b, ", \"error\": ");
+    if (!h->s7 && h->s7_error && (h->state == S7_SCAN_ANSWERING || h->state == S7_SCAN_UNREACH))
+        s7__error_json(&b, s7_err_id(h->s7_error), NULL, s7_strerror(h->s7_error), NULL, NULL);
+    else
+        s7__buf_printf(&b, "null");
     s7__buf_printf(&b, ", \"cpu\": ");
     if (h->have_identity)
         s7__identity_json(&b, &h->identity, h->cpu_state);
     else
         s7__buf_printf(&b, "null");
     s7__buf_printf(&b, "}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return buf_done(&b);
 }

@@ -1,4 +1,6 @@
 /* The error table of err.h: names, messages and fatality of S7_ERR_* codes. */
+#include <stddef.h>
+
 #include "s7/err.h"
 
 const char *s7_strerror(int err)
@@ -29,6 +31,29 @@ const char *s7_err_name(int err)
     default:
         return "S7_ERR_UNKNOWN";
     }
+}
+
+/* Lowercase identifiers, in the order of S7_ERR_MAP (S7_ERR_AGAIN = -1 first). */
+static const char *const err_ids[] = {
+    "again",    "nospace",  "inval",   "nomem",           "tpkt",        "cotp",
+    "s7hdr",    "param",    "pduref",  "resolve",         "unreach",     "refused",
+    "connect_timeout", "cr_rejected", "negotiation", "timeout", "closed", "io",
+    "notconn",  "plc",      "item",    "toobig",          "busy",        "addr",
+    "value",    "type",     "unsupported", "state",       "proto",
+};
+
+#define S7__ERR_ONE(name, val, fatal, msg) +1
+_Static_assert(sizeof err_ids / sizeof err_ids[0] == 0 S7_ERR_MAP(S7__ERR_ONE),
+               "err_ids must list every S7_ERR_MAP entry");
+#undef S7__ERR_ONE
+
+const char *s7_err_id(int err)
+{
+    if (err == 0)
+        return "ok";
+    if (err < 0 && (size_t)-err <= sizeof err_ids / sizeof err_ids[0])
+        return err_ids[-err - 1];
+    return "unknown";
 }
 
 int s7_err_is_fatal(int err)

@@ -127,9 +127,21 @@ typedef struct s7_cpu_info {
  * 0 when at least the order code was read. */
 S7_API int s7_client_cpu_info(s7_client *c, s7_cpu_info *out);
 
-enum { S7_CPU_UNKNOWN = 0, S7_CPU_STOP = 4, S7_CPU_RUN = 8 };
-/* CPU state from SZL 0x0424 (S7_CPU_RUN, S7_CPU_STOP, or S7_CPU_UNKNOWN). */
+/* Operating states (the mode nibble of SZL 0x0424: 3/4 STOP, 5..7 STARTUP, 8 RUN, 0x0A HOLD,
+ * 0x0D DEFECT). */
+enum {
+    S7_CPU_UNKNOWN = 0,
+    S7_CPU_STOP = 4,
+    S7_CPU_STARTUP = 5,
+    S7_CPU_RUN = 8,
+    S7_CPU_HOLD = 10,
+    S7_CPU_DEFECT = 13
+};
+/* CPU state from SZL 0x0424 (S7_CPU_RUN, S7_CPU_STOP, ... or S7_CPU_UNKNOWN). */
 S7_API int s7_client_cpu_state(s7_client *c, int *state);
+/* The state's identifier of the JSON vocabulary (docs/json.md): "run", "stop", "startup",
+ * "hold", "defect" or "unknown" (static string). */
+S7_API const char *s7_cpu_state_name(int state);
 
 typedef struct s7_cpu_caps {
     int max_pdu;          /* SZL 0x0131 index 1, -1 when not answered */

@@ -213,6 +213,17 @@ S7_API const s7_diag_check *s7_diag_report_failed(const s7_diag_report *report);
  * data, alternatives).  Returns a malloc'ed string (free()), NULL on out of memory. */
 S7_API char *s7_diag_report_json(const s7_diag_report *report);
 
+/* Pieces of the JSON vocabulary (docs/json.md) for programs that print their own documents;
+ * each returns a malloc'ed string (free()), NULL on out of memory.
+ *   s7_cpu_info_json  the "cpu" object: order_code, firmware, module_type, module_name,
+ *                     as_name, plant_id, serial, copyright (null when not answered) and
+ *                     state (s7_cpu_state_name)
+ *   s7_error_json     the "error" object: {name, code, message, cause, fix}; code (the
+ *                     PLC's code, "0x8104"), cause and fix are null when NULL or empty */
+S7_API char *s7_cpu_info_json(const s7_cpu_info *id, int state);
+S7_API char *s7_error_json(const char *id, const char *code, const char *message,
+                           const char *cause, const char *fix);
+
 /* ---------------------------------------------------------------- discover */
 
 #define S7_DISCOVER_MAX 32

@@ -62,6 +62,9 @@ typedef enum {
 S7_API const char *s7_strerror(int err);
 /* Symbolic name, e.g. "S7_ERR_TIMEOUT" (static string). */
 S7_API const char *s7_err_name(int err);
+/* The identifier of the JSON vocabulary (docs/json.md): the name in lowercase without
+ * "S7_ERR_", e.g. "timeout", "cr_rejected"; "ok" for 0, "unknown" for others (static). */
+S7_API const char *s7_err_id(int err);
 /* Non-zero when the connection that produced err must be dropped. */
 S7_API int s7_err_is_fatal(int err);
 

@@ -3,6 +3,7 @@
 #ifndef S7_EXPLAIN_H
 #define S7_EXPLAIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -38,6 +39,14 @@ S7_API const s7_explain *s7_explain_code(s7_explain_kind kind, uint16_t code);
 S7_API const char *s7_plc_strerror(uint16_t code);
 /* Names of item return codes (static string). */
 S7_API const char *s7_item_strerror(uint8_t rc);
+
+/* Identifiers of the JSON vocabulary (docs/json.md), written into the caller's buf (cap
+ * bytes, 48 are enough) and returned:
+ *   s7_explain_id       e's name in lowercase: "object_not_found", "put_get_not_permitted"
+ *   s7_item_status_id   an item's status: "ok" (status 0), the item return code's id
+ *                       (status S7_ERR_ITEM, rc), otherwise s7_err_id(status): "timeout" */
+S7_API const char *s7_explain_id(const s7_explain *e, char *buf, size_t cap);
+S7_API const char *s7_item_status_id(int status, uint8_t rc, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -409,16 +409,47 @@ void cli_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void cli_json_why(FILE *f, const cli_why *w)
+void cli_json_strn(FILE *f, const char *s)
 {
-    fputs("\"status\": ", f);
-    cli_json_str(f, w->name);
-    fputs(", \"error\": ", f);
+    if (s && *s)
+        cli_json_str(f, s);
+    else
+        fputs("null", f);
+}
+
+void cli_json_error(FILE *f, const cli_why *w)
+{
+    fputs("{\"name\": ", f);
+    cli_json_str(f, w->id[0] ? w->id : "unknown");
+    fputs(", \"code\": ", f);
+    if (w->code[0])
+        cli_json_str(f, w->code);
+    else
+        fputs("null", f);
+    fputs(", \"message\": ", f);
     cli_json_str(f, w->what);
     fputs(", \"cause\": ", f);
-    cli_json_str(f, w->cause);
+    if (w->cause[0])
+        cli_json_str(f, w->cause);
+    else
+        fputs("null", f);
     fputs(", \"fix\": ", f);
-    cli_json_str(f, w->fix);
+    if (w->fix[0])
+        cli_json_str(f, w->fix);
+    else
+        fputs("null", f);
+    fputs("}", f);
+}
+
+int cli_json_print(char *doc)
+{
+    if (!doc) {
+        fprintf(stderr, "error: out of memory\n");
+        return -1;
+    }
+    printf("%s\n", doc);
+    free(doc);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- explanations */
@@ -471,6 +502,7 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     int tmo = c->copts.connect_timeout_ms;
     memset(w, 0, sizeof *w);
     w->name = s7_err_name(err);
+    snprintf(w->id, sizeof w->id, "%s", s7_err_id(err));
     switch (err) {
     case S7_ERR_RESOLVE:
         set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host);
@@ -569,6 +601,8 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
             break;
         }
         w->name = e->name;
+        s7_explain_id(e, w->id, sizeof w->id);
+        snprintf(w->code, sizeof w->code, "0x%04X", e->code);
         if (e->kind == S7_EX_HEADER && e->code == 0x8104)
             set(w->what, sizeof w->what,
                 "the CPU refused the %s: PUT/GET access is not permitted (PLC error 0x8104 %s: %s)",
@@ -650,6 +684,7 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
     (void)c;
     memset(w, 0, sizeof *w);
     cli_tag_text(t, addr, sizeof addr);
+    s7_item_status_id(it->status, it->rc, w->id, sizeof w->id);
     if (it->status != S7_ERR_ITEM) {
         w->name = s7_err_name(it->status);
         set(w->what, sizeof w->what, "%s: %s", addr, s7_strerror(it->status));
@@ -661,6 +696,7 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
     }
     e = s7_explain_code(S7_EX_ITEM, it->rc);
     w->name = e->name;
+    snprintf(w->code, sizeof w->code, "0x%02X", it->rc);
     set(w->what, sizeof w->what, "%s: %s (item return code 0x%02X %s)", addr, e->text, it->rc,
         e->name);
     set(w->cause, sizeof w->cause, "%s", e->cause);
@@ -751,8 +787,8 @@ s7_client *cli_connect(cli *c, int *rc)
         cli_why_err(c, s, err, "connection", &w);
         cli_report(&w);
         if (c->json) {
-            fputs("{", stdout);
-            cli_json_why(stdout, &w);
+            fputs("{\"error\": ", stdout);
+            cli_json_error(stdout, &w);
             fputs("}\n", stdout);
         }
         s7_client_free(s);
@@ -857,7 +893,7 @@ void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *i
     cli_json_str(stdout, cli_type_text(t, type, sizeof type));
     if (!all && it->status == 0) {
         char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 1);
-        printf(", \"value\": %s, \"status\": \"ok\"}", v ? v : "null");
+        printf(", \"value\": %s, \"status\": \"ok\", \"error\": null}", v ? v : "null");
         free(v);
     } else {
         cli_why w;
@@ -865,10 +901,10 @@ void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *i
             w = *all;
         else
             cli_why_item(c, s, t, it, &w);
-        fputs(", \"value\": null, ", stdout);
-        cli_json_why(stdout, &w);
-        if (!all && it->status == S7_ERR_ITEM)
-            printf(", \"code\": \"0x%02X\"", it->rc);
+        fputs(", \"value\": null, \"status\": ", stdout);
+        cli_json_str(stdout, w.id[0] ? w.id : "unknown");
+        fputs(", \"error\": ", stdout);
+        cli_json_error(stdout, &w);
         fputs("}", stdout);
     }
     fputs(last ? "\n" : ",\n", stdout);

@@ -81,7 +81,9 @@ s7_client *cli_connect(cli *c, int *rc);
 
 /* An explanation of a library error (and, for S7_ERR_PLC, of the PLC's code). */
 typedef struct cli_why {
-    const char *name; /* "PUT_GET_NOT_PERMITTED", "S7_ERR_REFUSED" ... */
+    const char *name; /* "PUT_GET_NOT_PERMITTED", "S7_ERR_REFUSED" ... (text output) */
+    char id[48];      /* the JSON identifier: "put_get_not_permitted", "refused" ... */
+    char code[8];     /* the PLC's code, "0x8104" / "0x0A", or "" */
     char what[320];
     char cause[640];
     char fix[640];
@@ -94,8 +96,11 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
 void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it, cli_why *w);
 /* "error: what\n  cause: ...\n  fix: ...\n" on stderr. */
 void cli_report(const cli_why *w);
-/* {"status":..,"error":..,"cause":..,"fix":..} fields (without braces) on f. */
-void cli_json_why(FILE *f, const cli_why *w);
+/* The error object of docs/json.md, {"name", "code", "message", "cause", "fix"}, on f. */
+void cli_json_error(FILE *f, const cli_why *w);
+/* Print an already formatted JSON document (a library string) and a newline; says "out of
+ * memory" on stderr for NULL and returns -1. */
+int cli_json_print(char *doc_owned);
 
 /* Parse an address; on failure prints "error: bad address ..." and returns -1. */
 int cli_parse_tag(const cli *c, const char *text, s7_tag *t);
@@ -108,6 +113,8 @@ char *cli_value_text(const s7_tag *t, const uint8_t *wire, size_t len, int json)
 
 /* JSON string literal of s on f (quoted, escaped). */
 void cli_json_str(FILE *f, const char *s);
+/* The same, or null when s is NULL or empty (docs/json.md: no empty strings). */
+void cli_json_strn(FILE *f, const char *s);
 
 /* Strict number parsing: decimal (or 0x hex when hex_ok); returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
@@ -118,7 +125,8 @@ int64_t cli_now_ms(void);
 void cli_sleep_ms(long ms);
 
 /* One JSON object of read/write output for item it (its value decoded from buf, or its
- * error; all, when set, is an error that failed the whole request), then "," unless last. */
+ * status and error object; all, when set, is an error that failed the whole request), then
+ * "," unless last. */
 void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
                    const uint8_t *buf, const cli_why *all, int last);
 

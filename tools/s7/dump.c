@@ -100,8 +100,8 @@ int cmd_dump(cli *c)
         }
         cli_report(&w);
         if (c->json) {
-            fputs("{", stdout);
-            cli_json_why(stdout, &w);
+            printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ", db);
+            cli_json_error(stdout, &w);
             fputs("}\n", stdout);
         }
         rc = CLI_FAIL;
@@ -134,6 +134,11 @@ int cmd_dump(cli *c)
             snprintf(act, sizeof act, "read of DB%u at byte %u", db, off);
             cli_why_err(c, s, err, act, &w);
             cli_report(&w);
+            if (c->json) {
+                printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ", db);
+                cli_json_error(stdout, &w);
+                fputs("}\n", stdout);
+            }
             rc = CLI_FAIL;
             goto out;
         }
@@ -153,15 +158,15 @@ int cmd_dump(cli *c)
         if (c->json) {
             printf("{\"db\": %u, \"length\": %u, \"file\": ", db, len);
             cli_json_str(stdout, c->out);
-            fputs("}\n", stdout);
+            fputs(", \"hex\": null, \"error\": null}\n", stdout);
         } else {
             fprintf(stderr, "DB%u: %u bytes written to %s\n", db, len, c->out);
         }
     } else if (c->json) {
-        printf("{\"db\": %u, \"length\": %u, \"hex\": \"", db, len);
+        printf("{\"db\": %u, \"length\": %u, \"file\": null, \"hex\": \"", db, len);
         for (uint32_t i = 0; i < len; i++)
             printf("%02x", data[i]);
-        fputs("\"}\n", stdout);
+        fputs("\", \"error\": null}\n", stdout);
     } else {
         hexdump(stdout, data, len);
     }

@@ -2,9 +2,11 @@
  * (0x0424), the negotiated PDU and AmQ, the TSAPs, protection level and connection capacity
  * and use where the CPU answers them (0x0232, 0x0131, 0x0132), and whether PUT/GET access is
  * permitted (a one-byte read of MB0). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "s7/diag.h"
 
 static const char *state_name(int st)
 {
@@ -48,16 +50,28 @@ static const char *switch_name(int pos)
     }
 }
 
-/* "PLC error 0xD402 SZL_NOT_AVAILABLE" or the library error text. */
-static void err_text(s7_client *s, int err, char *buf, size_t cap)
+/* "PLC error 0xD402 SZL_NOT_AVAILABLE" or the library error text into buf, and the error
+ * object of the JSON output into w (read right after the call that failed). */
+static void err_text(s7_client *s, int err, char *buf, size_t cap, cli_why *w)
 {
     const s7_explain *e = s7_client_last_error(s);
+    memset(w, 0, sizeof *w);
+    w->name = s7_err_name(err);
+    snprintf(w->id, sizeof w->id, "%s", s7_err_id(err));
     if (err == S7_ERR_PLC && e && e->code)
         snprintf(buf, cap, "PLC error 0x%04X %s (%s)", e->code, e->name, e->text);
     else if (err == S7_ERR_ITEM && e && e->code)
         snprintf(buf, cap, "item error 0x%02X %s (%s)", e->code, e->name, e->text);
     else
         snprintf(buf, cap, "%s", s7_strerror(err));
+    if ((err == S7_ERR_PLC || err == S7_ERR_ITEM) && e && e->code) {
+        w->name = e->name;
+        s7_explain_id(e, w->id, sizeof w->id);
+        snprintf(w->code, sizeof w->code, err == S7_ERR_ITEM ? "0x%02X" : "0x%04X", e->code);
+        snprintf(w->cause, sizeof w->cause, "%s", e->cause);
+        snprintf(w->fix, sizeof w->fix, "%s", e->fix);
+    }
+    snprintf(w->what, sizeof w->what, "%s", buf);
 }
 
 static void line(const char *key, const char *val)
@@ -65,27 +79,22 @@ static void line(const char *key, const char *val)
     printf("%-18s %s\n", key, val && *val ? val : "-");
 }
 
-static void json_kv_str(const char *key, const char *val, int *first)
+static void json_int(const char *key, int val, int valid, int comma)
 {
-    printf("%s\n  ", *first ? "" : ",");
-    *first = 0;
-    cli_json_str(stdout, key);
-    fputs(": ", stdout);
-    if (val)
-        cli_json_str(stdout, val);
+    printf("%s\"%s\": ", comma ? ", " : "", key);
+    if (valid)
+        printf("%d", val);
     else
         fputs("null", stdout);
 }
 
-static void json_kv_int(const char *key, int val, int valid, int *first)
+static void json_err(const char *key, const cli_why *w, int set, int comma)
 {
-    printf("%s\n  ", *first ? "" : ",");
-    *first = 0;
-    cli_json_str(stdout, key);
-    if (valid)
-        printf(": %d", val);
+    printf("%s\"%s\": ", comma ? ", " : "", key);
+    if (set)
+        cli_json_error(stdout, w);
     else
-        fputs(": null", stdout);
+        fputs("null", stdout);
 }
 
 int cmd_info(cli *c)
@@ -97,7 +106,7 @@ int cmd_info(cli *c)
     char buf[400], tgt[300];
     uint16_t lt = 0,rt = 0;
     uint8_t b;
-    cli_why pgw;
+    cli_why pgw, idw, stw, capw, pgew;
     s7_client *s = cli_connect(c, &rc);
     if (!s)
         return rc;
@@ -105,18 +114,22 @@ int cmd_info(cli *c)
     memset(&ci, 0, sizeof ci);
     memset(&caps, 0, sizeof caps);
     memset(&pgw, 0, sizeof pgw);
+    memset(&idw, 0, sizeof idw);
+    memset(&stw, 0, sizeof stw);
+    memset(&capw, 0, sizeof capw);
+    memset(&pgew, 0, sizeof pgew);
     caps.max_pdu = caps.max_connections = caps.used_connections = -1;
     caps.protection_level = caps.protection_switch = -1;
 
     r_id = s7_client_cpu_info(s, &ci);
     if (r_id < 0)
-        err_text(s, r_id, id_err, sizeof id_err);
+        err_text(s, r_id, id_err, sizeof id_err, &idw);
     r_st = s7_client_cpu_state(s, &st);
     if (r_st < 0)
-        err_text(s, r_st, st_err, sizeof st_err);
+        err_text(s, r_st, st_err, sizeof st_err, &stw);
     r_caps = s7_client_cpu_caps(s, &caps);
     if (r_caps < 0)
-        err_text(s, r_caps, caps_err, sizeof caps_err);
+        err_text(s, r_caps, caps_err, sizeof caps_err, &capw);
     /* PUT/GET permitted? One byte of MB0: 0x8104 means no; any item answer means yes. */
     r_pg = s7_client_read_area(s, S7_AREA_M, 0, 0, &b, 1);
     if (r_pg >= 0 || r_pg == S7_ERR_ITEM) {
@@ -126,7 +139,7 @@ int cmd_info(cli *c)
         put_get = 0;
         cli_why_err(c, s, r_pg, "read", &pgw);
     } else {
-        err_text(s, r_pg, pg_err, sizeof pg_err);
+        err_text(s, r_pg, pg_err, sizeof pg_err, &pgew);
     }
     s7_client_tsaps(s, &lt, &rt);
     if (strchr(c->host, ':'))
@@ -135,45 +148,29 @@ int cmd_info(cli *c)
         snprintf(tgt, sizeof tgt, "%s:%u", c->host, c->port);
 
     if (c->json) {
-        int first = 1;
-        fputs("{", stdout);
-        json_kv_str("target", tgt, &first);
-        json_kv_str("order_code", r_id >= 0 || ci.order_code[0] ? ci.order_code : NULL, &first);
-        json_kv_str("firmware", ci.version[0] ? ci.version : NULL, &first);
-        json_kv_str("module_type", ci.module_type[0] ? ci.module_type : NULL, &first);
-        json_kv_str("module_name", ci.module_name[0] ? ci.module_name : NULL, &first);
-        json_kv_str("as_name", ci.as_name[0] ? ci.as_name : NULL, &first);
-        json_kv_str("plant_id", ci.plant_id[0] ? ci.plant_id : NULL, &first);
-        json_kv_str("copyright", ci.copyright[0] ? ci.copyright : NULL, &first);
-        json_kv_str("serial", ci.serial[0] ? ci.serial : NULL, &first);
-        if (id_err[0])
-            json_kv_str("identity_error", id_err, &first);
-        json_kv_str("cpu_state", r_st >= 0 ? state_name(st) : NULL, &first);
-        if (st_err[0])
-            json_kv_str("cpu_state_error", st_err, &first);
-        json_kv_int("pdu", s7_client_pdu(s), 1, &first);
-        json_kv_int("pdu_requested", c->copts.pdu_request, 1, &first);
-        json_kv_int("amq", s7_client_amq(s), 1, &first);
-        snprintf(buf, sizeof buf, "%04X", lt);
-        json_kv_str("local_tsap", buf, &first);
-        snprintf(buf, sizeof buf, "%04X", rt);
-        json_kv_str("remote_tsap", buf, &first);
-        json_kv_int("protection_level", caps.protection_level, caps.protection_level >= 0, &first);
-        json_kv_int("mode_switch", caps.protection_switch, caps.protection_switch >= 0, &first);
-        json_kv_int("max_connections", caps.max_connections, caps.max_connections >= 0, &first);
-        json_kv_int("used_connections", caps.used_connections, caps.used_connections >= 0, &first);
-        json_kv_int("cpu_max_pdu", caps.max_pdu, caps.max_pdu >= 0, &first);
-        if (caps_err[0])
-            json_kv_str("caps_error", caps_err, &first);
-        printf(",\n  \"put_get\": %s", put_get < 0 ? "null" : put_get ? "true" : "false");
-        if (put_get == 0) {
-            fputs(",\n  \"put_get_error\": {", stdout);
-            cli_json_why(stdout, &pgw);
-            fputs("}", stdout);
-        } else if (pg_err[0]) {
-            json_kv_str("put_get_error", pg_err, &first);
-        }
-        fputs("\n}\n", stdout);
+        char *cpu = s7_cpu_info_json(&ci, r_st >= 0 ? st : S7_CPU_UNKNOWN);
+        fputs("{\"host\": ", stdout);
+        cli_json_str(stdout, c->host);
+        snprintf(buf, sizeof buf, "%04X:%04X", lt, rt);
+        printf(", \"port\": %u, \"tsap\": \"%s\",\n \"cpu\": %s,\n", c->port, buf,
+               cpu ? cpu : "null");
+        free(cpu);
+        printf(" \"session\": {\"pdu\": %u, \"pdu_requested\": %u, \"amq\": %u},\n",
+               s7_client_pdu(s), c->copts.pdu_request, s7_client_amq(s));
+        fputs(" \"protection\": {", stdout);
+        json_int("level", caps.protection_level, caps.protection_level >= 0, 0);
+        json_int("switch", caps.protection_switch, caps.protection_switch >= 0, 1);
+        fputs("},\n \"connections\": {", stdout);
+        json_int("max", caps.max_connections, caps.max_connections >= 0, 0);
+        json_int("used", caps.used_connections, caps.used_connections >= 0, 1);
+        json_int("max_pdu", caps.max_pdu, caps.max_pdu >= 0, 1);
+        printf("},\n \"put_get\": %s,\n \"errors\": {",
+               put_get < 0 ? "null" : put_get ? "true" : "false");
+        json_err("identity", &idw, id_err[0] != 0, 0);
+        json_err("state", &stw, st_err[0] != 0, 1);
+        json_err("caps", &capw, caps_err[0] != 0, 1);
+        json_err("put_get", put_get == 0 ? &pgw : &pgew, put_get == 0 || pg_err[0], 1);
+        fputs("}}\n", stdout);
     } else {
         line("target", tgt);
         if (r_id < 0 && !ci.order_code[0]) {

@@ -73,13 +73,13 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
            pp->port, s7_plant_type_name(c->type),
            s7_plant_tsap_text(c->local_tsap, c->remote_tsap, buf, sizeof buf));
     printf("     \"status\": \"%s\", \"verdict\": ", s7_plant_status_name(cr->status));
-    cli_json_str(stdout, cr->verdict);
+    cli_json_strn(stdout, cr->verdict);
     fputs(", \"detail\": ", stdout);
-    cli_json_str(stdout, cr->detail);
+    cli_json_strn(stdout, cr->detail);
     fputs(", \"cause\": ", stdout);
-    cli_json_str(stdout, cr->cause);
+    cli_json_strn(stdout, cr->cause);
     fputs(", \"fix\": ", stdout);
-    cli_json_str(stdout, cr->fix);
+    cli_json_strn(stdout, cr->fix);
     fputs(",\n     \"exchanges\": [", stdout);
     for (size_t e = 0; e < c->nex; e++) {
         const s7_plant_exchange *x = &c->ex[e];
@@ -92,9 +92,9 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
         }
         printf("], \"cycle_ms\": %ld, \"status\": \"%s\", \"verdict\": ", x->cycle_ms,
                s7_plant_status_name(er->status));
-        cli_json_str(stdout, er->verdict);
+        cli_json_strn(stdout, er->verdict);
         fputs(", \"detail\": ", stdout);
-        cli_json_str(stdout, er->detail);
+        cli_json_strn(stdout, er->detail);
         fputs("}", stdout);
     }
     printf("],\n     \"doctor\": %s}%s\n", cr->doctor_json ? cr->doctor_json : "null", last ? "" : ",");
@@ -181,7 +181,7 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
         fputs("{\"inventory\": ", stdout);
         cli_json_str(stdout, p->file);
         fputs(", \"plant\": ", stdout);
-        cli_json_str(stdout, p->title);
+        cli_json_strn(stdout, p->title);
         printf(", \"time\": \"%s\", \"from\": ", when);
         cli_json_str(stdout, host);
         fputs(", \"as\": ", stdout);

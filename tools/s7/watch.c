@@ -17,16 +17,23 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-/* Wall-clock time "2026-11-21T13:45:00.123" into buf. */
+/* Wall-clock time "2026-11-21T13:45:00.123" into buf; under --json with the UTC offset,
+ * "2026-11-21T13:45:00.123+01:00" (ISO 8601, docs/json.md). */
+static int json_mode;
 static const char *stamp(char *buf, size_t cap)
 {
     struct timespec ts;
     struct tm tm;
-    char day[32];
+    char day[32], zone[8] = "";
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
     strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, cap, "%.20s.%03d", day, (int)(ts.tv_nsec / 1000000L) % 1000);
+    if (json_mode) {
+        char z[8];
+        if (strftime(z, sizeof z, "%z", &tm) == 5)
+            snprintf(zone, sizeof zone, "%.3s:%.2s", z, z + 3);
+    }
+    snprintf(buf, cap, "%.20s.%03d%s", day, (int)(ts.tv_nsec / 1000000L) % 1000, zone);
     return buf;
 }
 
@@ -38,17 +45,26 @@ typedef struct seen {
     uint8_t *last; /* last value bytes */
 } seen;
 
+/* {"time": .., "address": .., "type": .. (the start of an item line under --json) */
+static void json_item_head(const char *ts, const s7_tag *t)
+{
+    char addr[96], type[48];
+    fputs("{\"time\": ", stdout);
+    cli_json_str(stdout, ts);
+    fputs(", \"address\": ", stdout);
+    cli_json_str(stdout, cli_tag_text(t, addr, sizeof addr));
+    fputs(", \"type\": ", stdout);
+    cli_json_str(stdout, cli_type_text(t, type, sizeof type));
+}
+
 static void print_value(const cli *c, const char *ts, const s7_tag *t, const uint8_t *buf)
 {
     char addr[96];
     char *v = cli_value_text(t, buf, s7_tag_wire_size(t), c->json);
     cli_tag_text(t, addr, sizeof addr);
     if (c->json) {
-        fputs("{\"time\": ", stdout);
-        cli_json_str(stdout, ts);
-        fputs(", \"address\": ", stdout);
-        cli_json_str(stdout, addr);
-        printf(", \"value\": %s, \"status\": \"ok\"}\n", v ? v : "null");
+        json_item_head(ts, t);
+        printf(", \"value\": %s, \"status\": \"ok\", \"error\": null}\n", v ? v : "null");
     } else {
         printf("%s %s = %s\n", ts, addr, v ? v : "?");
     }
@@ -64,12 +80,11 @@ static void print_item_error(const cli *c, s7_client *s, const char *ts, const s
     cli_tag_text(t, addr, sizeof addr);
     cli_why_item(c, s, t, it, &w);
     if (c->json) {
-        fputs("{\"time\": ", stdout);
-        cli_json_str(stdout, ts);
-        fputs(", \"address\": ", stdout);
-        cli_json_str(stdout, addr);
-        fputs(", \"value\": null, ", stdout);
-        cli_json_why(stdout, &w);
+        json_item_head(ts, t);
+        fputs(", \"value\": null, \"status\": ", stdout);
+        cli_json_str(stdout, w.id);
+        fputs(", \"error\": ", stdout);
+        cli_json_error(stdout, &w);
         fputs("}\n", stdout);
     } else {
         printf("%s %s: error %s\n", ts, addr, w.name);
@@ -85,10 +100,11 @@ static void json_event(const char *ts, const char *event, const cli_why *w)
     cli_json_str(stdout, ts);
     fputs(", \"event\": ", stdout);
     cli_json_str(stdout, event);
-    if (w) {
-        fputs(", ", stdout);
-        cli_json_why(stdout, w);
-    }
+    fputs(", \"error\": ", stdout);
+    if (w)
+        cli_json_error(stdout, w);
+    else
+        fputs("null", stdout);
     fputs("}\n", stdout);
     fflush(stdout);
 }
@@ -135,6 +151,7 @@ int cmd_watch(cli *c)
         }
     }
 
+    json_mode = c->json;
     /* Ctrl-C / SIGTERM end the loop cleanly (also when they arrive while connecting). */
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
