@@ -44,7 +44,7 @@ out=$("$S7_BIN" dump "$T" DB 2)
 check_eq "$out" "00000000  00 00 00 00 00                                    |.....|" "DB2: one short line of 5 bytes"
 
 out=$("$S7_BIN" dump "$T" DB 2 --json)
-check_eq "$out" '{"db": 2, "length": 5, "hex": "0000000000"}' "--json of DB2"
+check_eq "$out" '{"db": 2, "length": 5, "file": null, "hex": "0000000000", "error": null}' "--json of DB2"
 
 # ---------------------------------------------------------------- progress on a terminal
 if command -v script >/dev/null 2>&1; then

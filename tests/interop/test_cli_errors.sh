@@ -42,8 +42,8 @@ check_contains "$OUT" "  fix: enable \"Permit access with PUT/GET communication 
 check_contains "$OUT" "AND download the hardware configuration" "81 04: fix says download"
 case "$OUT" in *"function refused"*|*"Unknown error"*) fail "81 04: no 'function refused' wording" ;; *) pass "81 04: not Snap7's 'function refused'" ;; esac
 run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 MB0 --json
-check_contains "$OUT" '"address": "DB1.DBW0", "type": "WORD", "value": null, "status": "PUT_GET_NOT_PERMITTED"' "81 04 --json: item status"
-check_contains "$OUT" '"address": "MB0", "type": "BYTE", "value": null, "status": "PUT_GET_NOT_PERMITTED"' "81 04 --json: every item"
+check_contains "$OUT" '"address": "DB1.DBW0", "type": "WORD", "value": null, "status": "put_get_not_permitted", "error": {"name": "put_get_not_permitted", "code": "0x8104"' "81 04 --json: item status"
+check_contains "$OUT" '"address": "MB0", "type": "BYTE", "value": null, "status": "put_get_not_permitted"' "81 04 --json: every item"
 check_contains "$OUT" '"fix": "enable \"Permit access with PUT/GET' "81 04 --json: fix"
 run "$S7_BIN" write "127.0.0.1:$FAKE_PORT" DB1.DBW0=1
 check_eq "$RC" 1 "81 04 on write: exit 1"
@@ -113,7 +113,7 @@ check_eq "$RC" 3 "closed port: exit 3"
 check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset)" "closed port: what"
 check_contains "$OUT" "cause: port $port closed on that host: nothing listens there; wrong IP address, or the CPU's Ethernet interface is not the one addressed" "closed port: cause"
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0 --json
-check_contains "$OUT" '"status": "S7_ERR_REFUSED"' "closed port --json: status"
+check_contains "$OUT" '{"error": {"name": "refused", "code": null, "message": "connection to 127.0.0.1 port' "closed port --json: the error object"
 run "$S7_BIN" info "[::1]:$port"
 check_eq "$RC" 3 "IPv6 literal target parsed (closed port)"
 check_match "$OUT" "error: (connection to ::1 port $port refused|no route to ::1|socket error)" "IPv6: explained"

@@ -47,12 +47,12 @@ check_eq "$rc" 0 "info --json exits 0"
 check_contains "$out" "\"order_code\": \"$(val "$oc" code)\"" "json order_code"
 check_contains "$out" "\"as_name\": \"SNAP7-SERVER\"" "json as_name"
 check_contains "$out" "\"serial\": \"$(val "$ci" SerialNumber)\"" "json serial"
-check_contains "$out" '"cpu_state": "RUN"' "json cpu_state"
+check_contains "$out" '"state": "run"' "json cpu state"
 check_contains "$out" '"pdu": 960' "json pdu"
-check_contains "$out" '"remote_tsap": "0101"' "json remote_tsap"
+check_contains "$out" '"tsap": "0100:0101"' "json tsap"
 check_contains "$out" '"put_get": true' "json put_get"
-check_eq "$(printf '%s' "$out" | "$S7_NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s);console.log(o.firmware+" "+o.max_connections)})')" \
-    "V3.2.6 1024" "json parses; firmware and max_connections"
+check_eq "$(printf '%s' "$out" | "$S7_NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s);console.log(o.cpu.firmware+" "+o.connections.max)})')" \
+    "V3.2.6 1024" "json parses; cpu.firmware and connections.max"
 
 # A stopped CPU says STOP.
 start_snap7 --fixture standard --cpu-status stop

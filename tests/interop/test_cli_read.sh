@@ -34,9 +34,9 @@ out=$("$S7_BIN" read "$T" DB1.DBW0 DB1.DBD4:REAL MB0 --json)
 rc=$?
 check_eq "$rc" 0 "read --json exits 0"
 want='[
-  {"address": "DB1.DBW0", "type": "WORD", "value": '$want_w0', "status": "ok"},
-  {"address": "DB1.DBD4:REAL", "type": "REAL", "value": '$want_r4', "status": "ok"},
-  {"address": "MB0", "type": "BYTE", "value": '$want_m0', "status": "ok"}
+  {"address": "DB1.DBW0", "type": "WORD", "value": '$want_w0', "status": "ok", "error": null},
+  {"address": "DB1.DBD4:REAL", "type": "REAL", "value": '$want_r4', "status": "ok", "error": null},
+  {"address": "MB0", "type": "BYTE", "value": '$want_m0', "status": "ok", "error": null}
 ]'
 check_eq "$out" "$want" "read --json DB1.DBW0 DB1.DBD4:REAL MB0 prints the server's values"
 if command -v node >/dev/null; then

@@ -84,9 +84,9 @@ check_eq "$(snap7_local read CT 0 4 1)" 0042 "C4 = 42 (BCD)"
 out=$("$S7_BIN" write "$T" DB10.DBW60=7 DB99.DBW0=1 DB2.DBW4=1 --json 2>/dev/null)
 rc=$?
 check_eq "$rc" 1 "a failed item makes the exit code 1"
-check_contains "$out" '{"address": "DB10.DBW60", "type": "WORD", "value": 7, "status": "ok"}' "json: written item ok"
-check_contains "$out" '"address": "DB99.DBW0", "type": "WORD", "value": null, "status": "OBJECT_NOT_FOUND"' "json: DB99 OBJECT_NOT_FOUND"
-check_contains "$out" '"status": "ADDRESS_OUT_OF_RANGE"' "json: DB2 past its end"
+check_contains "$out" '{"address": "DB10.DBW60", "type": "WORD", "value": 7, "status": "ok", "error": null}' "json: written item ok"
+check_contains "$out" '"address": "DB99.DBW0", "type": "WORD", "value": null, "status": "object_not_found"' "json: DB99 object_not_found"
+check_contains "$out" '"status": "address_out_of_range"' "json: DB2 past its end"
 check_eq "$(snap7_local dbread 10 60 2)" 0007 "the good item was written although others failed"
 
 check_fails "value out of range" "$S7_BIN" write "$T" MB0=300

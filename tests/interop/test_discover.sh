@@ -84,7 +84,7 @@ port=$(free_port) || die "no free port"
 disc "127.0.0.1:$port"
 check_eq "$RC" 3 "closed port: exit 3"
 check_contains "$OUT" "refused (TCP reset)" "closed port: explained"
-check_eq "$(jq 'd["tcp"]')" S7_ERR_REFUSED "closed port: tcp S7_ERR_REFUSED (json)"
+check_eq "$(jq 'd["tcp"]')" refused "closed port: tcp refused (json)"
 
 # ---------------------------------------------------------------- usage
 rc=0

@@ -95,7 +95,7 @@ check_eq "$(jq 'd["summary"]')" \
 RC=0
 JS="$("$S7_BIN" scan 127.0.0.7 --port "$PORT" --timeout 300 --json 2>/dev/null)" || RC=$?
 check_eq "$(jq 'h["127.0.0.7"]["s7"]')" false "silent listener: answering but no S7"
-check_eq "$(jq 'h["127.0.0.7"]["error"]')" S7_ERR_TIMEOUT "silent listener: the CR was never answered"
+check_eq "$(jq 'h["127.0.0.7"]["error"]["name"]')" timeout "silent listener: the CR was never answered"
 
 # ---------------------------------------------------------------- bounds: rate and concurrency
 t0=$(date +%s%N)

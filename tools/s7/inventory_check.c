@@ -85,7 +85,7 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
         const s7_plant_exchange *x = &c->ex[e];
         const s7_plant_check_ex *er = &cr->ex[e];
         printf("%s\n       {\"index\": %zu, \"direction\": \"%s\", \"ranges\": [", e ? "," : "", e + 1,
-               s7_plant_dir_name(x->dir));
+               x->dir == S7_PLANT_PUT ? "put" : "get");
         for (size_t r = 0; r < x->nranges; r++) {
             fputs(r ? ", " : "", stdout);
             cli_json_str(stdout, s7_plant_range_text(&x->ranges[r], buf, sizeof buf));
