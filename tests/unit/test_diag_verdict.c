@@ -295,7 +295,13 @@ static void test_json(void)
     CHECK(has(j, "\"put_get\": null"));
     CHECK(has(j, "\"cpu\": null"));
     CHECK(has(j, "\"session\": null"));
-    CHECK(!has(j, "\"cr\""));
+    CHECK(has(j, "\"cr\": null"));
+    CHECK(has(j, "\"tsap\": null, \"ms\": 0, \"checks\""));
+    CHECK(has(j, "\"address\": null"));
+    CHECK(has(j, "\"id\": \"tcp\", \"status\": \"pass\", \"ms\": 0, \"detail\": \"connected"));
+    CHECK(has(j, "\"cause\": null, \"fix\": null, \"frames\": []"));
+    CHECK(!has(j, "\"\""));
+    CHECK(!has(j, "total_ms"));
     free(j);
     s7_diag_report_free(&r);
     CHECK(r.checks == NULL);
@@ -307,6 +313,41 @@ static void test_json(void)
     h.tcp_ms = -1;
     j = s7_scan_host_json(&h);
     CHECK(has(j, "\"host\": \"10.0.0.9\", \"state\": \"filtered\", \"tcp_ms\": null, \"s7\": false"));
+    CHECK(has(j, "\"tsap\": null, \"pdu\": null, \"error\": null, \"cpu\": null}"));
+    free(j);
+    h.state = S7_SCAN_ANSWERING;
+    h.tcp_ms = 2;
+    h.s7_error = S7_ERR_TIMEOUT;
+    h.have_identity = 1;
+    strcpy(h.identity.order_code, "6ES7 315-2EH14-0AB0");
+    h.cpu_state = S7_CPU_STOP;
+    j = s7_scan_host_json(&h);
+    CHECK(has(j, "\"error\": {\"name\": \"timeout\", \"code\": null, \"message\": \"request timed out\", "
+                 "\"cause\": null, \"fix\": null}"));
+    CHECK(has(j, "\"order_code\": \"6ES7 315-2EH14-0AB0\", \"firmware\": null"));
+    CHECK(has(j, "\"plant_id\": null"));
+    CHECK(has(j, "\"state\": \"stop\"}"));
+    free(j);
+
+    /* every state has its lowercase name */
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_RUN), "run") == 0);
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_STOP), "stop") == 0);
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_STARTUP), "startup") == 0);
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_HOLD), "hold") == 0);
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_DEFECT), "defect") == 0);
+    CHECK(strcmp(s7_cpu_state_name(S7_CPU_UNKNOWN), "unknown") == 0);
+    CHECK(strcmp(s7_cpu_state_name(99), "unknown") == 0);
+
+    /* the pieces for other printers */
+    j = s7_error_json("object_not_found", "0x0A", "DB9 \"x\"", "", NULL);
+    CHECK(j && strcmp(j, "{\"name\": \"object_not_found\", \"code\": \"0x0A\", \"message\": \"DB9 \\\"x\\\"\", "
+                         "\"cause\": null, \"fix\": null}") == 0);
+    free(j);
+    memset(&h.identity, 0, sizeof h.identity);
+    j = s7_cpu_info_json(&h.identity, S7_CPU_RUN);
+    CHECK(j && strcmp(j, "{\"order_code\": null, \"firmware\": null, \"module_type\": null, "
+                         "\"module_name\": null, \"as_name\": null, \"plant_id\": null, \"serial\": null, "
+                         "\"copyright\": null, \"state\": \"run\"}") == 0);
     free(j);
 }
 

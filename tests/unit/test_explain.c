@@ -180,8 +180,40 @@ static void test_unknown(void)
     CHECK(e != NULL);
 }
 
+/* The identifiers of the JSON vocabulary (docs/json.md): lowercase, one per name. */
+static void test_ids(void)
+{
+    char buf[48], low[48];
+    for (int err = -1; err >= -29; err--) {
+        const char *name = s7_err_name(err);
+        size_t i = 0;
+        CHECK(strncmp(name, "S7_ERR_", 7) == 0);
+        for (const char *p = name + 7; *p && i + 1 < sizeof low; p++)
+            low[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        low[i] = 0;
+        CHECK_STR(s7_err_id(err), low);
+    }
+    CHECK_STR(s7_err_id(0), "ok");
+    CHECK_STR(s7_err_id(S7_ERR_REFUSED), "refused");
+    CHECK_STR(s7_err_id(S7_ERR_CR_REJECTED), "cr_rejected");
+    CHECK_STR(s7_err_id(-30), "unknown");
+    CHECK_STR(s7_err_id(5), "unknown");
+    CHECK_STR(s7_explain_id(s7_explain_code(S7_EX_HEADER, 0x8104), buf, sizeof buf),
+              "put_get_not_permitted");
+    CHECK_STR(s7_item_status_id(0, 0, buf, sizeof buf), "ok");
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x0A, buf, sizeof buf), "object_not_found");
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x05, buf, sizeof buf), "address_out_of_range");
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x03, buf, sizeof buf), "access_denied");
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x06, buf, sizeof buf), "type_not_supported");
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x42, buf, sizeof buf), "unknown_item_error");
+    CHECK_STR(s7_item_status_id(S7_ERR_TIMEOUT, 0, buf, sizeof buf), "timeout");
+    /* truncated into a small buffer, still terminated */
+    CHECK_STR(s7_item_status_id(S7_ERR_ITEM, 0x0A, buf, 7), "object");
+}
+
 int main(void)
 {
+    test_ids();
     test_put_get();
     test_field_faults();
     test_reference_codes();
