@@ -16,7 +16,7 @@ const char discover_help[] =
     "  use: --rack 0 --slot 2 --type pg        or        use: --tsap 0100:0200\n"
     "The pair to use first: a LOGO! pair when the CPU says it is a LOGO!, else the first\n"
     "rack/slot that works (slots in the order 1, 2, 3, 0; PG before OP before S7 basic).\n"
-    "--json prints {tcp, use, best, cpu, working, tries}.\n"
+    "--json prints {tcp, use, best, cpu, working, tries, ms} (docs/json.md).\n"
     "Exit codes: 0 a pair works, 2 usage error, 3 nothing works (or TCP port closed/filtered).\n"
     "--rack, --slot, --type and --tsap do not apply (discover tries them all).\n"
     "Options:\n"

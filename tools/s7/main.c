@@ -47,8 +47,8 @@ const cli_cmd cli_cmds[] = {
      "canonical form.  Addresses in Step 7/TIA, PLC4X, nodes7 or S7-200 style, with an optional\n"
      "type: DB1.DBW0  DB1.DBD4:REAL  DB1.DBB10:STRING[20]  MW4:INT[3]  I0.0  QB1  T5  C3\n"
      "%DB1:4:REAL  DB1,INT2  VW10.  Any number of items: they are packed into as few PDUs as fit.\n"
-     "--json prints an array of {address, type, value, status} (plus error, cause and fix for\n"
-     "items that failed).  Exit 0 only when every item was read.\n\n"
+     "--json prints an array of {address, type, value, status, error} (error: {name, code, message,\n"
+     "cause, fix} for items that failed, docs/json.md).  Exit 0 only when every item was read.\n\n"
      "Examples:\n"
      "  s7 read 192.168.0.1 DB1.DBW0 DB1.DBD4:REAL MB0\n"
      "  s7 read 192.168.0.1 --json DB1.DBX0.0 MW10:INT\n\n" COMMON_HELP,
@@ -57,8 +57,8 @@ const cli_cmd cli_cmds[] = {
      "Writes each VALUE to its ADDRESS; the value is parsed for the address's type (BOOL true/false/1/0,\n"
      "integers in decimal or 16#FF, REAL, STRING text, TIME T#5s, arrays [1, 2, 3]).  A BOOL\n"
      "address writes only that bit.  Prints 'ADDRESS = VALUE' for each written item.\n"
-     "--json prints an array of {address, type, value, status}.  Exit 0 only when every item\n"
-     "was written.\n\n"
+     "--json prints an array of {address, type, value, status, error}.  Exit 0 only when every\n"
+     "item was written.\n\n"
      "Examples:\n"
      "  s7 write 192.168.0.1 DB1.DBW0=42 DB1.DBD4:REAL=3.5 M0.1=true\n"
      "  s7 write 192.168.0.1 'DB1.DBB10:STRING[20]=hello world'\n\n" COMMON_HELP,
@@ -74,7 +74,7 @@ const cli_cmd cli_cmds[] = {
     {"dump", cmd_dump, "HOST DB N [-o FILE]", "read a whole DB into a file or as a hex dump",
      "Finds the length of DB N, reads it in chunks and writes the bytes to FILE (-o), or prints\n"
      "a hex dump (offset, 16 bytes, ASCII) on stdout.  Shows progress on stderr when stderr is a\n"
-     "terminal.  --json prints {db, length, file} or {db, length, hex}.\n\n"
+     "terminal.  --json prints {db, length, file, hex, error}.\n\n"
      "Options:\n"
      "  -o FILE, --output FILE   write the raw bytes to FILE\n\n"
      "Examples:\n"

@@ -25,7 +25,7 @@ const char scan_help[] =
     "  --timeout MS       per connection attempt, 1..600000 ms (default 1000)\n"
     "  --no-identify      only TCP and one connection request: no SZL reads, no other TSAPs\n"
     "  --all              list every host, not only those answering\n"
-    "  --json             {targets, port, hosts: [{host, state, tcp_ms, s7, tsap, pdu, cpu}],\n"
+    "  --json             {targets, port, ms, hosts: [{host, state, tcp_ms, s7, tsap, pdu, error, cpu}],\n"
     "                     summary: {hosts, answering, s7, closed, filtered, unreachable}}\n"
     "Exit codes: 0 at least one host answers, 1 none answers, 2 usage error.\n\n"
     "Examples:\n"
