@@ -1,5 +1,6 @@
-/* A doctor's report as JSON (the schema of docs/doctor.md), shared by `s7 doctor --json` and
- * any application that runs the checks (the inventory check, an HMI, a gateway). */
+/* The JSON vocabulary of docs/json.md as the library writes it: the doctor's report (shared
+ * by `s7 doctor --json` and any application that runs the checks: the inventory check, an
+ * HMI, a gateway), the discover and scan results, and the cpu and error objects. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
