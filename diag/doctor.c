@@ -197,14 +197,9 @@ static void peer_error(s7_diag_report *r, size_t idx, int err, const char *what,
         s7__cat(c->detail, sizeof c->detail, "%s: %s (%s)", what, s7_strerror(err), s7_err_name(err));
     cat_exchange(c, rec);
     c->status = S7_DIAG_FAIL;
-    set_cause(c,
-              err == S7_ERR_TIMEOUT
-                  ? "the partner accepted the S7 session but stopped answering: an overloaded CPU, a "
-                    "network dropping packets, or a device that ignores this request"
-                  : "the partner dropped the S7 session or answered with frames s7kit does not accept "
-                    "(a CPU restart, another client taking over, or not an S7 CPU)",
-              "run the doctor again; if it repeats, run it with --trace and report the exchange; "
-              "check the network path for packet loss");
+    s7_err_ctx ex = {.host = r->addr[0] ? r->addr : r->host, .port = r->port, .timeout_ms = timeout_ms};
+    if (!s7_err_explain(err, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix))
+        s7_err_explain(S7_ERR_PROTO, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
     fail(r, idx, S7_DIAG_PEER_ERROR, rec);
 }
 
@@ -229,8 +224,7 @@ static int step_resolve(const s7_doctor_opts *o, s7_diag_report *r, struct socka
     if (g != 0 || !res) {
         s7__diag_set(c, S7_DIAG_FAIL, "getaddrinfo(\"%s\") failed after %d ms: %s", o->host, c->ms,
                      gai_strerror(g));
-        set_cause(c, "the host name is not known to DNS or /etc/hosts on this machine",
-                  "check the spelling, or give the PLC's IP address");
+        s7_err_explain(S7_ERR_RESOLVE, NULL, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
         fail(r, C_RESOLVE, S7_DIAG_NO_ROUTE, NULL);
         if (res)
             freeaddrinfo(res);
@@ -265,7 +259,7 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
         ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(r->port);
     int rc = s7__tcp_connect((struct sockaddr *)ss, sslen, tmo, fd, &e, &ms);
     c->ms = ms;
-    char cause[640], fix[640];
+    s7_err_ctx ex = {.host = r->addr, .port = r->port, .timeout_ms = tmo, .sys_errno = e};
     switch (rc) {
     case 0:
         s7__diag_set(c, S7_DIAG_PASS, "TCP connect to %s port %u: SYN answered, connected in %d ms",
@@ -275,57 +269,27 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
         s7__diag_set(c, S7_DIAG_FAIL,
                      "TCP connect to %s port %u: SYN answered with RST after %d ms (%s)", r->addr,
                      r->port, ms, s7__errno_name(e, en, sizeof en));
-        snprintf(cause, sizeof cause,
-                 "port %u is closed on %s: the host is up but nothing listens on that port; wrong IP "
-                 "address, or the address is not the one of the CPU's (or CP's) Ethernet interface",
-                 r->port, r->addr);
-        snprintf(fix, sizeof fix,
-                 "check the PLC's IP address in its hardware configuration and that this address "
-                 "belongs to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102");
-        set_cause(c, cause, fix);
+        s7_err_explain(S7_ERR_REFUSED, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
         fail(r, C_TCP, S7_DIAG_PORT_CLOSED, NULL);
         return -1;
     case S7_ERR_CONNECT_TIMEOUT:
-        if (e == EPERM || e == EACCES) {
+        if (e == EPERM || e == EACCES)
             s7__diag_set(c, S7_DIAG_FAIL,
                          "TCP connect to %s port %u: refused by this machine's own firewall after "
                          "%d ms (%s): the SYN never left",
                          r->addr, r->port, ms, s7__errno_name(e, en, sizeof en));
-            snprintf(cause, sizeof cause,
-                     "port %u is filtered on this host: a local packet filter (nftables/iptables "
-                     "OUTPUT) rejects connections to %s",
-                     r->port, r->addr);
-        } else {
+        else
             s7__diag_set(c, S7_DIAG_FAIL,
                          "TCP connect to %s port %u: no answer to the SYN within %d ms (neither "
                          "SYN-ACK nor RST; gave up after %d ms)",
                          r->addr, r->port, tmo, ms);
-            snprintf(cause, sizeof cause,
-                     "port %u is filtered on the path: a firewall between the cells silently drops "
-                     "it (or the host is down)",
-                     r->port);
-        }
-        snprintf(fix, sizeof fix,
-                 "ask for the cell firewall rule that passes TCP %u from this host to %s; test "
-                 "reachability of port %u from the client segment (nc -vz %s %u) before touching "
-                 "PLC logic",
-                 r->port, r->addr, r->port, r->addr, r->port);
-        set_cause(c, cause, fix);
+        s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
         fail(r, C_TCP, S7_DIAG_PORT_FILTERED, NULL);
         return -1;
     default:
         s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u failed after %d ms: %s", r->addr,
                      r->port, ms, s7__errno_name(e, en, sizeof en));
-        snprintf(cause, sizeof cause,
-                 "there is no route from this machine to %s (%s): the address is on a network this "
-                 "machine cannot reach (routing, subnet mask, gateway, cable), or a router answered "
-                 "host unreachable",
-                 r->addr, s7__errno_name(e, en, sizeof en));
-        snprintf(fix, sizeof fix,
-                 "check the IP address and this machine's route to it (ip route get %s); check the "
-                 "cable and the subnet of both ends",
-                 r->addr);
-        set_cause(c, cause, fix);
+        s7_err_explain(S7_ERR_UNREACH, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
         fail(r, C_TCP, S7_DIAG_NO_ROUTE, NULL);
         return -1;
     }

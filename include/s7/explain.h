@@ -48,6 +48,27 @@ S7_API const char *s7_item_strerror(uint8_t rc);
 S7_API const char *s7_explain_id(const s7_explain *e, char *buf, size_t cap);
 S7_API const char *s7_item_status_id(int status, uint8_t rc, char *buf, size_t cap);
 
+/* ---------------------------------------------------------------- library errors */
+
+/* What is known around a library error (S7_ERR_*), for its explanation.  Every field may be
+ * left 0 / NULL. */
+typedef struct s7_err_ctx {
+    const char *host;   /* the partner as the user named it (or its address) */
+    uint16_t port;      /* TCP port; 0 means 102 */
+    int timeout_ms;     /* the timeout that ran out (S7_ERR_CONNECT_TIMEOUT, S7_ERR_TIMEOUT) */
+    int sys_errno;      /* the errno behind a connect failure, when known (EPERM/EACCES: this
+                           machine's own packet filter refused the SYN) */
+} s7_err_ctx;
+
+/* The likely cause in the field and what to do about a library error, the one wording the
+ * command line, the doctor and any other caller share: connection errors (S7_ERR_RESOLVE,
+ * _UNREACH, _REFUSED, _CONNECT_TIMEOUT, _CR_REJECTED, _NEGOTIATION), a request that got no
+ * answer or lost its connection (_TIMEOUT, _CLOSED, _IO) and malformed replies (_TPKT, _COTP,
+ * _S7HDR, _PARAM, _PDUREF, _PROTO).  Writes NUL-terminated texts into cause and fix (either
+ * may be NULL); returns 1 when the error has an explanation, 0 otherwise ("" written). */
+S7_API int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap, char *fix,
+                          size_t fix_cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -506,78 +506,35 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     switch (err) {
     case S7_ERR_RESOLVE:
         set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host);
-        set(w->cause, sizeof w->cause, "the name is not known to DNS or /etc/hosts on this machine");
-        set(w->fix, sizeof w->fix, "check the spelling, or give the PLC's IP address");
         break;
     case S7_ERR_UNREACH:
         set(w->what, sizeof w->what, "no route to %s", c->host);
-        set(w->cause, sizeof w->cause,
-            "the address is on a network this machine cannot reach (routing, subnet mask, cable)");
-        set(w->fix, sizeof w->fix,
-            "check the IP address and this machine's route to it (ip route get %s)", c->host);
         break;
     case S7_ERR_REFUSED:
         set(w->what, sizeof w->what, "connection to %s port %u refused (TCP reset)", c->host, port);
-        set(w->cause, sizeof w->cause,
-            "port %u closed on that host: nothing listens there; wrong IP address, or the CPU's "
-            "Ethernet interface is not the one addressed",
-            port);
-        set(w->fix, sizeof w->fix,
-            "check the PLC's IP address in its hardware configuration and that this address belongs "
-            "to the CPU's (or CP's) Ethernet interface; S7 listens on TCP port 102");
         break;
     case S7_ERR_CONNECT_TIMEOUT:
         set(w->what, sizeof w->what, "no answer from %s port %u within %d ms (TCP connect timed out)",
             c->host, port, tmo);
-        set(w->cause, sizeof w->cause,
-            "port %u filtered on the path: a firewall between the cells drops it, or the host is "
-            "down",
-            port);
-        set(w->fix, sizeof w->fix,
-            "ask for the cell firewall rule that passes TCP %u from this host to the PLC; test "
-            "reachability of port %u from the client segment first (e.g. nc -vz %s %u) before "
-            "touching PLC logic",
-            port, port, c->host, port);
         break;
     case S7_ERR_CR_REJECTED:
         conn_desc(c, s, cd, sizeof cd);
         set(w->what, sizeof w->what,
             "the CPU refused the connection request (TCP accepted, closed after the COTP CR; %s)", cd);
-        set(w->cause, sizeof w->cause,
-            "wrong rack/slot or TSAP, or no free connection resource of this type (PG/OP/S7 "
-            "basic): stale clients hold connections until TCP keepalive ends them");
-        set(w->fix, sizeof w->fix,
-            "try --rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300; LOGO!/S7-200 need their "
-            "TSAP pair, e.g. --tsap 0100:0200 (LOGO!) or --tsap 1000:1001 (S7-200 CP243-1); try "
-            "another connection type (--type op or --type basic); close leaked connections");
         break;
     case S7_ERR_NEGOTIATION:
         set(w->what, sizeof w->what, "S7 setup communication with %s failed", c->host);
-        set(w->cause, sizeof w->cause,
-            "the partner accepted the ISO connection but not the S7 setup: it may not be an S7 CPU, "
-            "or it rejects the requested PDU size");
-        set(w->fix, sizeof w->fix, "check that the target is an S7 CPU; try --pdu 240");
         break;
     case S7_ERR_TIMEOUT:
         set(w->what, sizeof w->what, "no reply to the %s within %d ms", action,
             c->copts.request_timeout_ms);
-        set(w->cause, sizeof w->cause,
-            "the CPU is overloaded, the network drops packets, or the partner ignores this request "
-            "(some servers do not answer services they do not know)");
-        set(w->fix, sizeof w->fix, "retry with a larger --timeout; check the network path");
         break;
     case S7_ERR_CLOSED:
         set(w->what, sizeof w->what, "the connection was closed by %s during the %s", c->host,
             action);
-        set(w->cause, sizeof w->cause,
-            "the CPU restarted or dropped the connection (cable, another client took the resource, "
-            "or a frame it did not accept: S7-1500 drops replies larger than the TPDU size)");
-        set(w->fix, sizeof w->fix, "run the command again; if it repeats, try --pdu 240");
         break;
     case S7_ERR_IO:
         set(w->what, sizeof w->what, "socket error talking to %s", c->host);
-        set(w->cause, sizeof w->cause, "the operating system reported a network error");
-        set(w->fix, sizeof w->fix, "check the network interface and retry");
         break;
     case S7_ERR_NOTCONN:
         set(w->what, sizeof w->what, "not connected");
@@ -590,9 +547,6 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     case S7_ERR_PROTO:
         set(w->what, sizeof w->what, "%s answered the %s with a malformed reply: %s", c->host, action,
             s7_strerror(err));
-        set(w->cause, sizeof w->cause,
-            "the partner is not an S7 CPU, or its firmware sends frames s7kit does not accept");
-        set(w->fix, sizeof w->fix, "capture the exchange with --trace and report it");
         break;
     case S7_ERR_PLC: {
         const s7_explain *e = s ? s7_client_last_error(s) : NULL;
@@ -622,6 +576,12 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     default:
         set(w->what, sizeof w->what, "%s failed: %s", action, s7_strerror(err));
         break;
+    }
+    if (err != S7_ERR_PLC) {
+        /* the cause and the fix of a library error: one wording, the library's */
+        s7_err_ctx ex = {.host = c->host, .port = (uint16_t)port,
+                         .timeout_ms = err == S7_ERR_TIMEOUT ? c->copts.request_timeout_ms : tmo};
+        s7_err_explain(err, &ex, w->cause, sizeof w->cause, w->fix, sizeof w->fix);
     }
 }
 

@@ -1,0 +1,70 @@
+/* client/explain_err.c: the cause and the fix of library errors (s7_err_explain), the one
+ * wording the command line and the doctor share. */
+#include <errno.h>
+#include <string.h>
+
+#include "s7/explain.h"
+#include "t.h"
+
+static void test_every_connection_error(void)
+{
+    static const int errs[] = {S7_ERR_RESOLVE, S7_ERR_UNREACH,   S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT,
+                               S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_TIMEOUT, S7_ERR_CLOSED,
+                               S7_ERR_IO,      S7_ERR_TPKT,      S7_ERR_COTP,    S7_ERR_S7HDR,
+                               S7_ERR_PARAM,   S7_ERR_PDUREF,    S7_ERR_PROTO};
+    s7_err_ctx ctx = {.host = "10.1.2.3", .port = 102, .timeout_ms = 3000};
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+        char cause[640] = "x", fix[640] = "x";
+        CHECK_INT(s7_err_explain(errs[i], &ctx, cause, sizeof cause, fix, sizeof fix), 1);
+        CHECK(strlen(cause) > 20);
+        CHECK(strlen(fix) > 10);
+    }
+}
+
+static void test_context_in_the_text(void)
+{
+    char cause[640], fix[640];
+    s7_err_ctx ctx = {.host = "10.1.2.3", .port = 1102};
+    s7_err_explain(S7_ERR_REFUSED, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(cause, "port 1102 is closed on 10.1.2.3") != NULL);
+    CHECK(strstr(fix, "S7 listens on TCP port 102") != NULL);
+
+    s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(cause, "filtered on the path") != NULL);
+    CHECK(strstr(fix, "passes TCP 1102 from this host to 10.1.2.3") != NULL);
+    CHECK(strstr(fix, "nc -vz 10.1.2.3 1102") != NULL);
+
+    /* this machine's own packet filter refused the SYN: not the path */
+    ctx.sys_errno = EPERM;
+    s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(cause, "filtered on this host") != NULL);
+
+    s7_err_explain(S7_ERR_UNREACH, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(fix, "ip route get 10.1.2.3") != NULL);
+
+    /* no context: port 102 and a neutral name */
+    s7_err_explain(S7_ERR_REFUSED, NULL, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(cause, "port 102 is closed on the partner") != NULL);
+}
+
+static void test_unknown_and_buffers(void)
+{
+    char cause[64] = "stale", fix[64] = "stale";
+    CHECK_INT(s7_err_explain(S7_ERR_NOMEM, NULL, cause, sizeof cause, fix, sizeof fix), 0);
+    CHECK_STR(cause, "");
+    CHECK_STR(fix, "");
+    CHECK_INT(s7_err_explain(0, NULL, cause, sizeof cause, fix, sizeof fix), 0);
+    /* NULL buffers, and a small one is cut but terminated */
+    CHECK_INT(s7_err_explain(S7_ERR_REFUSED, NULL, NULL, 0, NULL, 0), 1);
+    char small[8];
+    s7_err_explain(S7_ERR_REFUSED, NULL, small, sizeof small, NULL, 0);
+    CHECK_INT(strlen(small), 7);
+}
+
+int main(void)
+{
+    test_every_connection_error();
+    test_context_in_the_text();
+    test_unknown_and_buffers();
+    return t_done();
+}
