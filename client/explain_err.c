@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "s7/explain.h"
+#include "s7/wire.h"
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -121,4 +122,57 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
     default:
         return 0;
     }
+}
+
+static const char *area_text(uint8_t area)
+{
+    switch (area) {
+    case S7_AREA_I: return "the input (I) area";
+    case S7_AREA_Q: return "the output (Q) area";
+    case S7_AREA_M: return "the memory (M) area";
+    case S7_AREA_T: return "the timer (T) area";
+    case S7_AREA_C: return "the counter (C) area";
+    case S7_AREA_P: return "the peripheral (P) area";
+    case S7_AREA_DI: return "the instance DB (DI) area";
+    default: return "this area";
+    }
+}
+
+int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char *cause,
+                    size_t cause_cap, char *fix, size_t fix_cap)
+{
+    int is_db = area == S7_AREA_DB || area == S7_AREA_DI;
+    if (rc == S7_RC_NOT_FOUND && is_db) {
+        put(cause, cause_cap, "DB%u does not exist on the CPU", db);
+        put(fix, fix_cap, "check the DB number against the CPU's program, or download DB%u to the CPU",
+            db);
+        return 1;
+    }
+    if (rc == S7_RC_NOT_FOUND && (area == S7_AREA_T || area == S7_AREA_C)) {
+        put(cause, cause_cap,
+            "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
+            area_text(area));
+        put(fix, fix_cap, "copy the timer/counter values into a DB in the PLC program and read the DB instead");
+        return 1;
+    }
+    if (rc == S7_RC_NOT_FOUND) {
+        put(cause, cause_cap, "%s is not available on this CPU", area_text(area));
+        put(fix, fix_cap, "use an area the CPU offers (DB, I, Q, M)");
+        return 1;
+    }
+    if (rc == S7_RC_ADDR_OUT_OF_RANGE && is_db && (flags & S7_ITEM_EX_OFFSET0)) {
+        put(cause, cause_cap,
+            "DB%u exists but even offset 0 is out of range: it has optimized block access (or is "
+            "empty)",
+            db);
+        put(fix, fix_cap,
+            "untick \"Optimized block access\" in DB%u's properties (TIA Portal: Attributes), "
+            "compile and download the DB; or read a DB that is not optimized",
+            db);
+        return 1;
+    }
+    const s7_explain *e = s7_explain_code(S7_EX_ITEM, rc);
+    put(cause, cause_cap, "%s", e->cause[0] ? e->cause : e->text);
+    put(fix, fix_cap, "%s", e->fix[0] ? e->fix : "check the address against the CPU");
+    return 0;
 }

@@ -633,30 +633,10 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
             off, rc, s7_item_strerror(rc));
     cat_exchange(ck, rec);
     if (rc == S7_RC_NOT_FOUND) {
-        if (is_db(t->area)) {
-            snprintf(cause, sizeof cause, "DB%u does not exist on the CPU", t->db);
-            snprintf(fix, sizeof fix,
-                     "check the DB number against the CPU's program, or download DB%u to the CPU",
-                     t->db);
-            inf->verdict = S7_DIAG_DB_MISSING;
-        } else {
-            snprintf(cause, sizeof cause,
-                     "%s does not exist on this CPU (S7-1200/1500 have no T and C areas over "
-                     "PUT/GET)",
-                     tn);
-            snprintf(fix, sizeof fix,
-                     "copy the values into a DB in the PLC program and read the DB instead");
-            inf->verdict = S7_DIAG_AREA_MISSING;
-        }
+        s7_item_explain(rc, t->area, t->db, 0, cause, sizeof cause, fix, sizeof fix);
+        inf->verdict = is_db(t->area) ? S7_DIAG_DB_MISSING : S7_DIAG_AREA_MISSING;
     } else if (rc == S7_RC_ADDR_OUT_OF_RANGE && is_db(t->area)) {
-        snprintf(cause, sizeof cause,
-                 "DB%u exists but refuses absolute access even at offset 0: it has optimized block "
-                 "access (or it is empty)",
-                 t->db);
-        snprintf(fix, sizeof fix,
-                 "untick \"Optimized block access\" in DB%u's properties (TIA Portal: Attributes), "
-                 "compile and download the DB; or read a DB that is not optimized",
-                 t->db);
+        s7_item_explain(rc, t->area, t->db, S7_ITEM_EX_OFFSET0, cause, sizeof cause, fix, sizeof fix);
         inf->verdict = S7_DIAG_DB_OPTIMIZED;
     } else if (rc == S7_RC_ACCESS_DENIED) {
         snprintf(cause, sizeof cause,
@@ -669,9 +649,7 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
                  tn);
         inf->verdict = S7_DIAG_ACCESS_DENIED;
     } else {
-        const s7_explain *e = s7_explain_code(S7_EX_ITEM, rc);
-        snprintf(cause, sizeof cause, "%s", e->cause[0] ? e->cause : e->text);
-        snprintf(fix, sizeof fix, "%s", e->fix[0] ? e->fix : "check the address against the CPU");
+        s7_item_explain(rc, t->area, t->db, 0, cause, sizeof cause, fix, sizeof fix);
         inf->verdict = S7_DIAG_ACCESS_DENIED;
     }
     set_cause(ck, cause, fix);

@@ -69,6 +69,17 @@ typedef struct s7_err_ctx {
 S7_API int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap, char *fix,
                           size_t fix_cap);
 
+/* The cause and the fix of an item return code for an item of area (S7_AREA_*) and db, the
+ * one wording the command line and the doctor share: 0x0A for a DB (the DB does not exist) or
+ * an area (not on this CPU; T and C not on S7-1200/1500), 0x05 for a DB at offset 0 when the
+ * caller has found that even offset 0 fails (optimized block access: pass
+ * S7_ITEM_EX_OFFSET0), and the generic text of s7_explain_code() for the rest.  Writes
+ * NUL-terminated texts (either buffer may be NULL); returns 1 when something specific to the
+ * area was said, 0 when the generic text was used. */
+enum { S7_ITEM_EX_OFFSET0 = 1 };
+S7_API int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char *cause,
+                           size_t cause_cap, char *fix, size_t fix_cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "s7/explain.h"
+#include "s7/wire.h"
 #include "t.h"
 
 static void test_every_connection_error(void)
@@ -61,8 +62,33 @@ static void test_unknown_and_buffers(void)
     CHECK_INT(strlen(small), 7);
 }
 
+static void test_item_explain(void)
+{
+    char cause[640], fix[640];
+    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_DB, 7, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK_STR(cause, "DB7 does not exist on the CPU");
+    CHECK(strstr(fix, "download DB7") != NULL);
+    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_T, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK(strstr(cause, "the timer (T) area is not available") != NULL);
+    CHECK(strstr(cause, "no T/C areas") != NULL);
+    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_P, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK(strstr(cause, "the peripheral (P) area is not available") != NULL);
+    /* 0x05 on a DB: optimized only when the caller found offset 0 failing */
+    CHECK_INT(s7_item_explain(S7_RC_ADDR_OUT_OF_RANGE, S7_AREA_DB, 1, S7_ITEM_EX_OFFSET0, cause,
+                              sizeof cause, fix, sizeof fix), 1);
+    CHECK(strstr(cause, "DB1 exists but even offset 0 is out of range: it has optimized block access") != NULL);
+    CHECK(strstr(fix, "Optimized block access") != NULL);
+    CHECK_INT(s7_item_explain(S7_RC_ADDR_OUT_OF_RANGE, S7_AREA_DB, 1, 0, cause, sizeof cause, fix,
+                              sizeof fix), 0);
+    CHECK(strstr(cause, "optimized") == NULL || strstr(cause, "DB1 exists") == NULL);
+    /* the rest: the table's text, never empty */
+    CHECK_INT(s7_item_explain(S7_RC_ACCESS_DENIED, S7_AREA_M, 0, 0, cause, sizeof cause, fix, sizeof fix), 0);
+    CHECK(cause[0] != 0 && fix[0] != 0);
+}
+
 int main(void)
 {
+    test_item_explain();
     test_every_connection_error();
     test_context_in_the_text();
     test_unknown_and_buffers();

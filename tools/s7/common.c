@@ -663,20 +663,7 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
     set(w->fix, sizeof w->fix, "%s", e->fix);
 
     if (it->rc == S7_RC_NOT_FOUND) {
-        if (t->area == S7_AREA_DB || t->area == S7_AREA_DI) {
-            set(w->cause, sizeof w->cause, "DB%u does not exist on the CPU", t->db);
-            set(w->fix, sizeof w->fix,
-                "check the DB number against the CPU's program, or download DB%u to the CPU", t->db);
-        } else if (t->area == S7_AREA_T || t->area == S7_AREA_C) {
-            set(w->cause, sizeof w->cause,
-                "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
-                area_name(t->area));
-            set(w->fix, sizeof w->fix,
-                "copy the timer/counter value into a DB in the PLC program and read the DB");
-        } else {
-            set(w->cause, sizeof w->cause, "%s is not available on this CPU", area_name(t->area));
-            set(w->fix, sizeof w->fix, "use an area the CPU offers (DB, I, Q, M)");
-        }
+        s7_item_explain(it->rc, t->area, t->db, 0, w->cause, sizeof w->cause, w->fix, sizeof w->fix);
     } else if (it->rc == S7_RC_ADDR_OUT_OF_RANGE) {
         if ((t->area == S7_AREA_DB || t->area == S7_AREA_DI) && s && s7_client_connected(s)) {
             const db_len_cache *d = db_length(s, t->db);
@@ -695,14 +682,8 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
                 set(w->fix, sizeof w->fix, "read the bytes instead (e.g. DB%u.DBB%u:BYTE[%u])", t->db,
                     t->byte, need_end - t->byte);
             } else if (d && d->ret == S7_ERR_ITEM && d->code == S7_RC_ADDR_OUT_OF_RANGE) {
-                set(w->cause, sizeof w->cause,
-                    "DB%u exists but even offset 0 is out of range: it has optimized block access "
-                    "(or is empty)",
-                    t->db);
-                set(w->fix, sizeof w->fix,
-                    "untick \"Optimized block access\" in DB%u's properties (TIA Portal: Attributes), "
-                    "compile and download the DB; or read another DB",
-                    t->db);
+                s7_item_explain(it->rc, t->area, t->db, S7_ITEM_EX_OFFSET0, w->cause, sizeof w->cause,
+                                w->fix, sizeof w->fix);
             } else if (t->byte == 0) {
                 set(w->cause, sizeof w->cause,
                     "DB%u rejects an access at offset 0: it has optimized block access, or it is "
