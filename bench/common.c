@@ -80,7 +80,8 @@ int bench_cpu_read(bench_cpu *c)
     /* fields after the ")" that ends the command name: state is field 3, utime 14, stime 15 */
     const char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    if (!p ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return -1;
     c->self = ut + st;
     return 0;
@@ -150,21 +151,19 @@ void bench_script_free(bench_script *s)
  * 12 per request item, 4 + data (+ fill when odd and not last) per reply item. */
 enum { ISO = 7, REQ_HDR = 10, REP_HDR = 12, RD_PARAM = 2, REQ_ITEM = 12, REP_ITEM = 4 };
 
-static uint32_t read_req(uint32_t items)
-{
-    return ISO + REQ_HDR + RD_PARAM + REQ_ITEM * items;
-}
+static uint32_t read_req(uint32_t items) { return ISO + REQ_HDR + RD_PARAM + REQ_ITEM * items; }
 
 int bench_script_snap7(bench_script *s, enum bench_case k, int pdu)
 {
     bench_script_clear(s);
-    uint32_t multi_rep = ISO + REP_HDR + RD_PARAM + BENCH_SNAP7_MAXVARS * (REP_ITEM + BENCH_TAG_LEN);
+    uint32_t multi_rep =
+        ISO + REP_HDR + RD_PARAM + BENCH_SNAP7_MAXVARS * (REP_ITEM + BENCH_TAG_LEN);
     switch (k) {
     case CASE_A:
     case CASE_B:
-        return bench_script_add(s, read_req(1), ISO + REP_HDR + RD_PARAM + REP_ITEM + BENCH_TAG_LEN);
-    case CASE_C:
-        return bench_script_add(s, read_req(BENCH_MULTI_N), multi_rep);
+        return bench_script_add(s, read_req(1),
+                                ISO + REP_HDR + RD_PARAM + REP_ITEM + BENCH_TAG_LEN);
+    case CASE_C: return bench_script_add(s, read_req(BENCH_MULTI_N), multi_rep);
     case CASE_D: {
         uint32_t chunk = (uint32_t)pdu - REP_HDR - RD_PARAM - REP_ITEM;
         for (uint32_t off = 0; off < BENCH_DB_LEN; off += chunk) {
@@ -179,7 +178,6 @@ int bench_script_snap7(bench_script *s, enum bench_case k, int pdu)
             if (bench_script_add(s, read_req(BENCH_SNAP7_MAXVARS), multi_rep) != 0)
                 return -1;
         return 0;
-    default:
-        return -1;
+    default: return -1;
     }
 }

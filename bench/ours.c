@@ -14,7 +14,6 @@
 
 #include "s7/client.h"
 
-
 #define MAX_FRAMES 4096
 
 struct ours {
@@ -52,8 +51,7 @@ static void tap(void *ctx, int outgoing, const uint8_t *frame, size_t len)
             }
             bench_script_add_wire(o->wire, frame, len);
         }
-    }
-    else if (!outgoing && o->n_in < MAX_FRAMES)
+    } else if (!outgoing && o->n_in < MAX_FRAMES)
         o->in[o->n_in++] = size;
 }
 
@@ -125,8 +123,7 @@ static int read_failed(ours *o, int rc, size_t n, char *msg)
         for (size_t i = 0; i < n; i++) {
             if (o->items[i].status != 0) {
                 snprintf(msg, BENCH_MSG, "s7kit: item %zu (DB1.DBB%u) failed: %s, rc 0x%02X", i,
-                         (unsigned)o->items[i].start, errtext(o->items[i].status),
-                         o->items[i].rc);
+                         (unsigned)o->items[i].start, errtext(o->items[i].status), o->items[i].rc);
                 return -1;
             }
         }
@@ -169,10 +166,8 @@ static int ours_op(void *ctx, char *msg)
     case CASE_A:
     case CASE_B: /* one at a time here: the frames of one read, for the floor and raw */
         return read_items(o, 1, msg);
-    case CASE_C:
-        return read_items(o, BENCH_MULTI_N, msg);
-    case CASE_E:
-        return read_items(o, BENCH_CYCLE_N, msg);
+    case CASE_C: return read_items(o, BENCH_MULTI_N, msg);
+    case CASE_E: return read_items(o, BENCH_CYCLE_N, msg);
     case CASE_D: {
         memset(o->data, 0xA5, BENCH_DB_LEN);
         int rc = s7_client_db_read(o->c, BENCH_DB, 0, o->data, BENCH_DB_LEN);
@@ -182,9 +177,7 @@ static int ours_op(void *ctx, char *msg)
         }
         return check(o->data, 0, BENCH_DB_LEN, msg);
     }
-    default:
-        snprintf(msg, BENCH_MSG, "s7kit: unknown case");
-        return -1;
+    default: snprintf(msg, BENCH_MSG, "s7kit: unknown case"); return -1;
     }
 }
 
@@ -298,9 +291,10 @@ int ours_measure(ours *o, enum bench_case k, double warm, double run, double *ra
         if (rc != 0) {
             size_t len = strlen(msg);
             if (o->n_out > 0 && len + 1 < BENCH_MSG)
-                snprintf(msg + len, BENCH_MSG - len,
-                         " (after %zu request frames, first %u bytes, and %zu replies, first %u bytes)",
-                         o->n_out, (unsigned)o->out[0], o->n_in, o->n_in ? (unsigned)o->in[0] : 0u);
+                snprintf(
+                    msg + len, BENCH_MSG - len,
+                    " (after %zu request frames, first %u bytes, and %zu replies, first %u bytes)",
+                    o->n_out, (unsigned)o->out[0], o->n_in, o->n_in ? (unsigned)o->in[0] : 0u);
             return -1;
         }
         if (o->n_out == o->n_in && o->n_out > 0) {

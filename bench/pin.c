@@ -43,12 +43,6 @@ static int pin(pthread_t th, int cpu)
     return pthread_setaffinity_np(th, sizeof set, &set) == 0 ? 0 : -1;
 }
 
-int bench_pin_self(int cpu)
-{
-    return pin(pthread_self(), cpu);
-}
+int bench_pin_self(int cpu) { return pin(pthread_self(), cpu); }
 
-int bench_pin_thread(unsigned long th, int cpu)
-{
-    return pin((pthread_t)th, cpu);
-}
+int bench_pin_thread(unsigned long th, int cpu) { return pin((pthread_t)th, cpu); }

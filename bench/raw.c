@@ -24,9 +24,9 @@ typedef struct raw {
     int fd;
     const bench_script *s;
     unsigned depth;
-    size_t have;           /* bytes in in[] */
+    size_t have; /* bytes in in[] */
     uint8_t *in, *out;
-    size_t *off;           /* offset of request frame i in s->wire */
+    size_t *off; /* offset of request frame i in s->wire */
 } raw;
 
 static int send_all(int fd, const uint8_t *p, size_t n)
@@ -86,20 +86,41 @@ static int raw_connect(raw *x, const char *host, uint16_t port, uint16_t pdu, un
     setsockopt(x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     /* COTP CR: TPDU size 1024, calling TSAP 0x0100, called 0x0101 (PG, rack 0, slot 1). */
-    static const uint8_t cr[] = {3,    0, 0, 22,   17,   0xE0, 0, 0, 0,    1, 0,
-                                 0xC0, 1, 0x0A, 0xC1, 2, 1,    0, 0xC2, 2, 1, 1};
-    uint8_t setup[] = {3, 0, 0, 25, 2, 0xF0, 0x80, 0x32, 1, 0, 0, 0, 0, 0, 8, 0, 0,
-                       0xF0, 0, (uint8_t)(amq >> 8), (uint8_t)amq, (uint8_t)(amq >> 8),
-                       (uint8_t)amq, (uint8_t)(pdu >> 8), (uint8_t)pdu};
+    static const uint8_t cr[] = {3,    0, 0,    22,   17, 0xE0, 0, 0,    0, 1, 0,
+                                 0xC0, 1, 0x0A, 0xC1, 2,  1,    0, 0xC2, 2, 1, 1};
+    uint8_t setup[] = {3,
+                       0,
+                       0,
+                       25,
+                       2,
+                       0xF0,
+                       0x80,
+                       0x32,
+                       1,
+                       0,
+                       0,
+                       0,
+                       0,
+                       0,
+                       8,
+                       0,
+                       0,
+                       0xF0,
+                       0,
+                       (uint8_t)(amq >> 8),
+                       (uint8_t)amq,
+                       (uint8_t)(amq >> 8),
+                       (uint8_t)amq,
+                       (uint8_t)(pdu >> 8),
+                       (uint8_t)pdu};
     int n;
     if (send_all(x->fd, cr, sizeof cr) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 6 ||
         x->in[5] != 0xD0) {
         snprintf(msg, BENCH_MSG, "raw: no COTP CC");
         return -1;
     }
-    if (send_all(x->fd, setup, sizeof setup) != 0 ||
-        (n = read_frame(x->fd, x->in, RAW_BUF)) < 27 || x->in[8] != 3 || x->in[17] != 0 ||
-        x->in[18] != 0) {
+    if (send_all(x->fd, setup, sizeof setup) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 27 ||
+        x->in[8] != 3 || x->in[17] != 0 || x->in[18] != 0) {
         snprintf(msg, BENCH_MSG, "raw: setup communication failed");
         return -1;
     }

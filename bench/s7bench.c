@@ -31,7 +31,7 @@ typedef struct cfg {
 #define DISTURBED 0.10
 
 typedef struct cell {
-    int state; /* 0 not run, 1 measured, -1 failed, -2 not available */
+    int state;   /* 0 not run, 1 measured, -1 failed, -2 not available */
     double rate; /* the median of the (undisturbed) rounds */
     int n;
     double round[MAX_ROUNDS];
@@ -46,14 +46,11 @@ typedef struct row {
 } row;
 
 static const char *case_name[CASE_COUNT] = {
-    "a. 4-byte read (DB1.DBD0), 1 at a time",
-    "b. 4-byte read, 8 in flight",
-    "c. 20-item read (20 x 4 B, scattered)",
-    "d. 64 KB DB read (65535 B)",
+    "a. 4-byte read (DB1.DBD0), 1 at a time", "b. 4-byte read, 8 in flight",
+    "c. 20-item read (20 x 4 B, scattered)",  "d. 64 KB DB read (65535 B)",
     "e. 1,000-tag cycle (4 B every 64 B)",
 };
-static const char *case_unit[CASE_COUNT] = {"req/s", "req/s", "reads/s", "reads/s",
-                                            "cycles/s"};
+static const char *case_unit[CASE_COUNT] = {"req/s", "req/s", "reads/s", "reads/s", "cycles/s"};
 
 static void usage(FILE *f)
 {
@@ -215,8 +212,8 @@ static void fmt_ratio(char *out, size_t cap, const cell *a, const cell *b)
 static void print_table(const cfg *c, row *rows, const char *server, unsigned pdu, unsigned amq,
                         int snap7_pdu, const char *ours_note, const char *load)
 {
-    const char *hdr[8] = {"case", "s7kit", "Snap7", "s7kit/Snap7", "floor", "s7kit/floor",
-                          "raw", "s7kit/raw"};
+    const char *hdr[8] = {"case",  "s7kit",       "Snap7", "s7kit/Snap7",
+                          "floor", "s7kit/floor", "raw",   "s7kit/raw"};
     int ncol = c->raw ? 8 : 6;
     char cellv[CASE_COUNT + 1][8][96];
     int nrows = 0;
@@ -232,7 +229,7 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
             cs.rate *= scale;
             cf.rate *= scale;
             cr.rate *= scale;
-            char (*v)[96] = cellv[nrows++];
+            char(*v)[96] = cellv[nrows++];
             char a[48], b[48], f[48], w[48];
             fmt_rate(a, sizeof a, &co, "n/a");
             fmt_rate(b, sizeof b, &cs, "n/a");
@@ -261,8 +258,9 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
         snprintf(pinning, sizeof pinning, "not pinned");
     char neg[160];
     if (pdu)
-        snprintf(neg, sizeof neg, "s7kit PDU %u, AmQ %u; Snap7 PDU %d, AmQ 1 (one request at a time)",
-                 pdu, amq, snap7_pdu);
+        snprintf(neg, sizeof neg,
+                 "s7kit PDU %u, AmQ %u; Snap7 PDU %d, AmQ 1 (one request at a time)", pdu, amq,
+                 snap7_pdu);
     else
         snprintf(neg, sizeof neg, "s7kit not connected; Snap7 PDU %d, AmQ 1", snap7_pdu);
 
@@ -282,7 +280,8 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
             printf("|\n");
         }
     } else {
-        printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds (each after %.2f s warm-up), median round\n"
+        printf("server:     %s\nnegotiated: %s\nduration:   %.1f s per peer per case in %d rounds "
+               "(each after %.2f s warm-up), median round\n"
                "threads:    %s\n"
                "machine:    %s\n\n",
                server, neg, c->run, c->rounds, c->warm, pinning, load[0] ? load : "-");
@@ -310,7 +309,8 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
     for (int k = 0; k < CASE_COUNT; k++)
         any_from_ours |= c->cases[k] && rows[k].floor_from_ours;
     printf("\n* one request at a time: Snap7's client cannot pipeline, and the floor is the "
-           "one-at-a-time round trip.%s\n", br);
+           "one-at-a-time round trip.%s\n",
+           br);
     printf("requests per operation:");
     for (int k = 0; k < CASE_COUNT; k++) {
         if (!c->cases[k] || k == CASE_B)
@@ -322,9 +322,9 @@ static void print_table(const cfg *c, row *rows, const char *server, unsigned pd
     }
     printf("%s\nfloor: a TCP ping-pong over 127.0.0.1 (TCP_NODELAY) moving %s, one round trip at "
            "a time.%s\n",
-           br, any_from_ours
-               ? "the frames s7kit exchanged (sizes taken with its frame tap)"
-               : "the frames Snap7 exchanges (s7kit not measured)",
+           br,
+           any_from_ours ? "the frames s7kit exchanged (sizes taken with its frame tap)"
+                         : "the frames Snap7 exchanges (s7kit not measured)",
            ours_note[0] ? br : "");
     if (c->raw)
         printf("raw: a hand-rolled client replaying s7kit's request frames with as many in flight "
@@ -359,10 +359,7 @@ typedef struct meter {
 /* Off with --server: an external server's own CPU time would count as other processes'. */
 static int meter_enabled = 1;
 
-static void meter_start(meter *m)
-{
-    m->ok = meter_enabled && bench_cpu_read(&m->a) == 0;
-}
+static void meter_start(meter *m) { m->ok = meter_enabled && bench_cpu_read(&m->a) == 0; }
 
 static double meter_stop(const meter *m)
 {
@@ -373,8 +370,8 @@ static double meter_stop(const meter *m)
 }
 
 /* Record a round of a side; a failed round marks the side failed for the case. */
-static int take(cell *c, int rc, double rate, const meter *m, int k, const char *who,
-                int verbose, const char *msg)
+static int take(cell *c, int rc, double rate, const meter *m, int k, const char *who, int verbose,
+                const char *msg)
 {
     double others = meter_stop(m);
     if (rc != 0) {
@@ -469,8 +466,8 @@ int main(int argc, char **argv)
     snap7_cli *s7c = NULL;
     rc = snap7_cli_connect(host, port, (int)c.snap7_pdu, &s7c);
     if (rc != 0) {
-        fprintf(stderr, "s7bench: Snap7 client cannot connect to %s:%u: %s\n", host,
-                (unsigned)port, snap7_err_text(rc));
+        fprintf(stderr, "s7bench: Snap7 client cannot connect to %s:%u: %s\n", host, (unsigned)port,
+                snap7_err_text(rc));
         snap7_srv_stop(srv);
         return 2;
     }
@@ -586,14 +583,19 @@ int main(int argc, char **argv)
         only_bad |= rows[k].ours.only_disturbed || rows[k].snap7.only_disturbed ||
                     rows[k].floor.only_disturbed || rows[k].raw.only_disturbed;
     if (!meter_enabled)
-        snprintf(load, sizeof load, "not metered with --server (the server's own CPU time would "
+        snprintf(load, sizeof load,
+                 "not metered with --server (the server's own CPU time would "
                  "count as other processes')");
     else if (rounds_bad == 0)
-        snprintf(load, sizeof load, "idle: no measurement had other processes above %.0f%% of "
-                 "the CPUs", 100 * DISTURBED);
+        snprintf(load, sizeof load,
+                 "idle: no measurement had other processes above %.0f%% of "
+                 "the CPUs",
+                 100 * DISTURBED);
     else
-        snprintf(load, sizeof load, "%d of %d measurements had other processes above %.0f%% of "
-                 "the CPUs and were left out%s", rounds_bad, rounds_all, 100 * DISTURBED,
+        snprintf(load, sizeof load,
+                 "%d of %d measurements had other processes above %.0f%% of "
+                 "the CPUs and were left out%s",
+                 rounds_bad, rounds_all, 100 * DISTURBED,
                  only_bad ? "; figures marked ? had nothing else: run again on an idle machine"
                           : "");
     print_table(&c, rows, server, pdu, amq, snap7_pdu, ours_note, load);

@@ -32,8 +32,7 @@ static int check(const uint8_t *got, uint32_t off, uint32_t len, char *msg)
 
 static int fail(int rc, const char *what, char *msg)
 {
-    snprintf(msg, BENCH_MSG, "Snap7: %s failed: %s (0x%X)", what, snap7_err_text(rc),
-             (unsigned)rc);
+    snprintf(msg, BENCH_MSG, "Snap7: %s failed: %s (0x%X)", what, snap7_err_text(rc), (unsigned)rc);
     return -1;
 }
 
@@ -77,9 +76,7 @@ static int snap7_op(void *ctx, char *msg)
             if (multi(x, i, BENCH_SNAP7_MAXVARS, msg) != 0)
                 return -1;
         return 0;
-    default:
-        snprintf(msg, BENCH_MSG, "Snap7: unknown case");
-        return -1;
+    default: snprintf(msg, BENCH_MSG, "Snap7: unknown case"); return -1;
     }
 }
 

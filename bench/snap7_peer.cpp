@@ -107,10 +107,7 @@ extern "C" void snap7_cli_free(snap7_cli *c)
     delete c;
 }
 
-extern "C" int snap7_cli_pdu(const snap7_cli *c)
-{
-    return c->client.PDULength;
-}
+extern "C" int snap7_cli_pdu(const snap7_cli *c) { return c->client.PDULength; }
 
 extern "C" int snap7_cli_db_read(snap7_cli *c, int db, int start, int len, void *buf)
 {

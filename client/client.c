@@ -182,8 +182,7 @@ void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code)
     c->last_error.code = code; /* the exact code, also for ones the table only knows by class */
 }
 
-int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb,
-                            void *ud)
+int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb, void *ud)
 {
     if (!host || !*host)
         return S7_ERR_INVAL;

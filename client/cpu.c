@@ -8,7 +8,8 @@
 /* A header error on an Ack / Ack_Data answer: remembered, S7_ERR_PLC. */
 static int header_error(s7_client *c, const s7_pdu *pdu)
 {
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code)) {
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
+        (pdu->err_class || pdu->err_code)) {
         s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
         return S7_ERR_PLC;
     }
@@ -155,7 +156,8 @@ int s7_client_cpu_info(s7_client *c, s7_cpu_info *out)
                 snprintf(out->version, sizeof out->version, "V%u.%u.%u", r[25], r[26], r[27]);
         }
         if (!out->version[0] && n >= 3)
-            snprintf(out->version, sizeof out->version, "V%u.%u.%u", buf[n - 3], buf[n - 2], buf[n - 1]);
+            snprintf(out->version, sizeof out->version, "V%u.%u.%u", buf[n - 3], buf[n - 2],
+                     buf[n - 1]);
     }
     s7_explain saved = c->last_error;
     int m = s7_client_read_szl(c, 0x001C, 0x0000, &h, buf, sizeof buf);
@@ -198,26 +200,14 @@ int s7_client_cpu_state(s7_client *c, int *state)
         uint8_t mode = buf[3] & 0x0F;
         switch (mode) {
         case 0x03:
-        case 0x04:
-            *state = S7_CPU_STOP;
-            break;
+        case 0x04: *state = S7_CPU_STOP; break;
         case 0x05:
         case 0x06:
-        case 0x07:
-            *state = S7_CPU_STARTUP;
-            break;
-        case 0x08:
-            *state = S7_CPU_RUN;
-            break;
-        case 0x0A:
-            *state = S7_CPU_HOLD;
-            break;
-        case 0x0D:
-            *state = S7_CPU_DEFECT;
-            break;
-        default:
-            *state = S7_CPU_UNKNOWN;
-            break;
+        case 0x07: *state = S7_CPU_STARTUP; break;
+        case 0x08: *state = S7_CPU_RUN; break;
+        case 0x0A: *state = S7_CPU_HOLD; break;
+        case 0x0D: *state = S7_CPU_DEFECT; break;
+        default: *state = S7_CPU_UNKNOWN; break;
         }
     }
     return 0;
@@ -226,18 +216,12 @@ int s7_client_cpu_state(s7_client *c, int *state)
 const char *s7_cpu_state_name(int state)
 {
     switch (state) {
-    case S7_CPU_RUN:
-        return "run";
-    case S7_CPU_STOP:
-        return "stop";
-    case S7_CPU_STARTUP:
-        return "startup";
-    case S7_CPU_HOLD:
-        return "hold";
-    case S7_CPU_DEFECT:
-        return "defect";
-    default:
-        return "unknown";
+    case S7_CPU_RUN: return "run";
+    case S7_CPU_STOP: return "stop";
+    case S7_CPU_STARTUP: return "startup";
+    case S7_CPU_HOLD: return "hold";
+    case S7_CPU_DEFECT: return "defect";
+    default: return "unknown";
     }
 }
 
@@ -292,7 +276,8 @@ typedef struct clock_ctx {
 static int clock_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
     clock_ctx *x = j->ctx;
-    return x->set ? s7_clock_set_req_encode(buf, cap, 0, x->t) : s7_clock_read_req_encode(buf, cap, 0);
+    return x->set ? s7_clock_set_req_encode(buf, cap, 0, x->t)
+                  : s7_clock_read_req_encode(buf, cap, 0);
 }
 
 static int clock_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
@@ -332,7 +317,8 @@ typedef struct ctrl_ctx {
 static int ctrl_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
     ctrl_ctx *x = j->ctx;
-    return x->start ? s7_plc_start_req_encode(buf, cap, 0, x->mode) : s7_plc_stop_req_encode(buf, cap, 0);
+    return x->start ? s7_plc_start_req_encode(buf, cap, 0, x->mode)
+                    : s7_plc_stop_req_encode(buf, cap, 0);
 }
 
 static int ctrl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
@@ -341,11 +327,13 @@ static int ctrl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     int rc = header_error(c, pdu);
     if (rc < 0)
         return rc;
-    if (pdu->rosctr != S7_ACK_DATA || pdu->param_len < 1 || pdu->param[0] != (x->start ? S7_FN_PI : S7_FN_STOP))
+    if (pdu->rosctr != S7_ACK_DATA || pdu->param_len < 1 ||
+        pdu->param[0] != (x->start ? S7_FN_PI : S7_FN_STOP))
         return S7_ERR_PARAM;
     /* status byte: 0x07 already in STOP, 0x03 already in RUN (both fine); 0x02 cannot start */
     if (pdu->param_len >= 2 && x->start && pdu->param[1] == 0x02) {
-        s7__log(c, S7_LOG_WARN, "the CPU cannot start (check its mode switch and diagnostic buffer)");
+        s7__log(c, S7_LOG_WARN,
+                "the CPU cannot start (check its mode switch and diagnostic buffer)");
         return S7_ERR_STATE;
     }
     return 0;

@@ -10,7 +10,8 @@
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void put(char *buf, size_t cap, const char *fmt, ...)
+static void
+put(char *buf, size_t cap, const char *fmt, ...)
 {
     if (!buf || !cap)
         return;
@@ -43,7 +44,8 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
             "unreachable",
             host);
         put(fix, fix_cap,
-            "check the IP address and this machine's route to it (ip route get %s); check the cable "
+            "check the IP address and this machine's route to it (ip route get %s); check the "
+            "cable "
             "and the subnet of both ends",
             host);
         return 1;
@@ -53,7 +55,8 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
             "address, or the address is not the one of the CPU's (or CP's) Ethernet interface",
             port, host);
         put(fix, fix_cap,
-            "check the PLC's IP address in its hardware configuration and that this address belongs "
+            "check the PLC's IP address in its hardware configuration and that this address "
+            "belongs "
             "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102");
         return 1;
     case S7_ERR_CONNECT_TIMEOUT:
@@ -84,7 +87,8 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
         return 1;
     case S7_ERR_NEGOTIATION:
         put(cause, cause_cap,
-            "the partner accepted the ISO connection but not the S7 setup: it may not be an S7 CPU, "
+            "the partner accepted the ISO connection but not the S7 setup: it may not be an S7 "
+            "CPU, "
             "or it rejects the requested PDU size");
         put(fix, fix_cap, "check that the target is an S7 CPU; try --pdu 240");
         return 1;
@@ -119,8 +123,7 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
             "the partner is not an S7 CPU, or its firmware sends frames s7kit does not accept");
         put(fix, fix_cap, "capture the exchange with --trace and report it");
         return 1;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -144,15 +147,16 @@ int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char 
     int is_db = area == S7_AREA_DB || area == S7_AREA_DI;
     if (rc == S7_RC_NOT_FOUND && is_db) {
         put(cause, cause_cap, "DB%u does not exist on the CPU", db);
-        put(fix, fix_cap, "check the DB number against the CPU's program, or download DB%u to the CPU",
-            db);
+        put(fix, fix_cap,
+            "check the DB number against the CPU's program, or download DB%u to the CPU", db);
         return 1;
     }
     if (rc == S7_RC_NOT_FOUND && (area == S7_AREA_T || area == S7_AREA_C)) {
         put(cause, cause_cap,
             "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
             area_text(area));
-        put(fix, fix_cap, "copy the timer/counter values into a DB in the PLC program and read the DB instead");
+        put(fix, fix_cap,
+            "copy the timer/counter values into a DB in the PLC program and read the DB instead");
         return 1;
     }
     if (rc == S7_RC_NOT_FOUND) {

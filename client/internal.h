@@ -25,7 +25,7 @@ struct s7__job {
     size_t n;
     s7_plan plan;
     int no_merge;
-    int owned;        /* allocated by an async call: freed after its callback */
+    int owned;            /* allocated by an async call: freed after its callback */
     int pass;             /* 1, then one more per retry */
     s7_item *retry_items; /* later passes: copies of the items to do again */
     uint32_t *retry_map;  /* their indices in items */
@@ -52,7 +52,7 @@ struct s7_client {
     s7_done_fn conn_cb;
     void *conn_ud;
     int last_connect_error;
-    unsigned item_cap;      /* items per PDU this peer answers (0: no limit seen) */
+    unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
     s7_explain last_error;
 };
 

@@ -30,7 +30,8 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
         unsigned answered = pdu->param[1];
         if (!c->item_cap || answered < c->item_cap) {
             c->item_cap = answered;
-            s7__log(c, S7_LOG_INFO, "the peer answered %u of %u items: at most %u items per PDU from now on",
+            s7__log(c, S7_LOG_INFO,
+                    "the peer answered %u of %u items: at most %u items per PDU from now on",
                     answered, (unsigned)j->plan.reqs[sub].n, answered);
         }
         return 0;
@@ -84,8 +85,9 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
      * reads (a neighbour past the end of a DB must not fail an item that is fine alone) */
     size_t again = 0;
     for (size_t k = 0; k < ncur && !fatal; k++) {
-        int redo = cur[k].status == S7_ERR_AGAIN ||
-                   (j->kind == S7__JOB_READ && cur[k].status == S7_ERR_ITEM && item_was_merged(j, k));
+        int redo =
+            cur[k].status == S7_ERR_AGAIN ||
+            (j->kind == S7__JOB_READ && cur[k].status == S7_ERR_ITEM && item_was_merged(j, k));
         if (redo)
             again++;
         cur[k].rc = redo ? 0 : cur[k].rc;
@@ -128,7 +130,7 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
                             c->item_cap);
     if (nreq <= 0) {
         j->pass++;
-        return s7__job_next_pass(c, j) ; /* copies the planner's verdicts back */
+        return s7__job_next_pass(c, j); /* copies the planner's verdicts back */
     }
     j->pass++;
     j->result = 0;

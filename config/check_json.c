@@ -14,7 +14,7 @@
 /* "pass", "skip", anything else: fail. */
 static int status_of(const char *s)
 {
-    return strcmp(s, "pass") == 0 ? S7_PLANT_PASS
+    return strcmp(s, "pass") == 0   ? S7_PLANT_PASS
            : strcmp(s, "skip") == 0 ? S7_PLANT_SKIP
                                     : S7_PLANT_FAIL;
 }
@@ -42,8 +42,7 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
     (void)len;
 }
 
-int s7_config_load_check(const char *path, s7_plant_check_report **out, char *err,
-                         size_t errcap)
+int s7_config_load_check(const char *path, s7_plant_check_report **out, char *err, size_t errcap)
 {
     *out = NULL;
     struct fy_diag_cfg dc;
@@ -69,13 +68,14 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     fclose(probe);
     struct fy_document *doc = fy_document_build_from_file(&pc, path);
     struct fy_node *root = doc ? fy_document_root(doc) : NULL;
-    struct fy_node *conns = root && fy_node_is_mapping(root)
-                                ? fy_node_mapping_lookup_value_by_simple_key(root, "connections",
-                                                                             (size_t)-1)
-                                : NULL;
+    struct fy_node *conns =
+        root && fy_node_is_mapping(root)
+            ? fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1)
+            : NULL;
     if (!conns || !fy_node_is_sequence(conns)) {
-        yaml_set_err(err, errcap, "not the JSON output of s7 inventory check --json (no "
-                                  "connections list)");
+        yaml_set_err(err, errcap,
+                     "not the JSON output of s7 inventory check --json (no "
+                     "connections list)");
         fy_document_destroy(doc);
         fy_diag_destroy(diag);
         return S7_ERR_INVAL;

@@ -109,8 +109,9 @@ static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s7_plant_parse_area(s, &a))
-            return yaml_err(y, v, "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
-                                  "documented as byte ranges)",
+            return yaml_err(y, v,
+                            "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
+                            "documented as byte ranges)",
                             key, s);
         rc->r->area = a;
         rc->have_area = 1;
@@ -144,7 +145,8 @@ static int parse_range(yaml_cx *y, struct fy_node *v, const char *where, s7_plan
         return parse_range_text(y, v, where, s, r);
     }
     if (!fy_node_is_mapping(v))
-        return yaml_err(y, v, "%s: expected one range, got a list; %s", where, s7_plant_range_forms());
+        return yaml_err(y, v, "%s: expected one range, got a list; %s", where,
+                        s7_plant_range_forms());
     range_cx rc;
     memset(&rc, 0, sizeof rc);
     rc.r = r;
@@ -154,12 +156,16 @@ static int parse_range(yaml_cx *y, struct fy_node *v, const char *where, s7_plan
     if (!rc.have_area)
         r->area = S7_AREA_DB;
     if (r->area == S7_AREA_DB && !rc.have_db)
-        return yaml_err(y, v, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
-                              "area: M)",
+        return yaml_err(y, v,
+                        "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                        "area: M)",
                         where);
     if (r->area != S7_AREA_DB && rc.have_db)
         return yaml_err(y, v, "%s: db given for area %s: a DB number belongs only to area DB",
-                        where, r->area == S7_AREA_I ? "I" : r->area == S7_AREA_Q ? "Q" : "M");
+                        where,
+                        r->area == S7_AREA_I   ? "I"
+                        : r->area == S7_AREA_Q ? "Q"
+                                               : "M");
     if (!rc.have_len)
         return yaml_err(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
                         r->db, r->offset);
@@ -184,8 +190,9 @@ typedef struct ex_cx {
 static int set_dir(yaml_cx *y, ex_cx *x, struct fy_node *at, int dir)
 {
     if (x->have_dir && x->e->dir != dir)
-        return yaml_err(y, at, "%s: both GET and PUT: one exchange has one direction (write two "
-                               "exchanges)",
+        return yaml_err(y, at,
+                        "%s: both GET and PUT: one exchange has one direction (write two "
+                        "exchanges)",
                         x->where);
     if (x->have_dir && x->range)
         return yaml_err(y, at, "%s: the direction is given twice", x->where);
@@ -366,8 +373,9 @@ static int load_conns(yaml_cx *y, struct fy_node *v)
         c->line = yaml_line(e);
         snprintf(x.where, sizeof x.where, "connections[%d]", i);
         int rc = fy_node_is_mapping(e) ? yaml_each_pair(y, e, x.where, on_conn_key, &x)
-                                       : yaml_err(y, e, "%s: expected a mapping with name, active, "
-                                                        "passive and exchanges",
+                                       : yaml_err(y, e,
+                                                  "%s: expected a mapping with name, active, "
+                                                  "passive and exchanges",
                                                   x.where);
         if (rc == 0 && c->name)
             snprintf(x.where, sizeof x.where, "connection %s", c->name);
@@ -426,13 +434,15 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
                             key, s, strchr(s, ':') + 1);
         uint32_t ip;
         if (s7_plant_parse_ipv4(s, &ip))
-            return yaml_err(y, v, "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
-                                  "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
-                                  "supported: firewall rules need the address)",
+            return yaml_err(y, v,
+                            "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
+                            "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
+                            "supported: firewall rules need the address)",
                             key, s);
         if (ip == 0 || ip == 0xFFFFFFFFu || (ip >> 28) == 0xE || (ip >> 24) == 0)
-            return yaml_err(y, v, "%s: '%s' is not a host address (0.x, broadcast and multicast "
-                                  "addresses cannot be S7 partners)",
+            return yaml_err(y, v,
+                            "%s: '%s' is not a host address (0.x, broadcast and multicast "
+                            "addresses cannot be S7 partners)",
                             key, s);
         return s7_plant_partner_set_address(pt, s) ? yaml_oom(y) : 0;
     }
@@ -461,8 +471,9 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
             return -1;
         const s7_profile *prof = s7_profile_find(s);
         if (!prof)
-            return yaml_err(y, v, "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                                  "s7-1500, logo8, s7-200smart)",
+            return yaml_err(y, v,
+                            "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                            "s7-1500, logo8, s7-200smart)",
                             key, s);
         /* the plant model knows no profiles: it gets the facts TSAP resolution needs */
         if (s7_plant_partner_set_profile(pt, s, prof->rack, prof->slot,
@@ -563,8 +574,8 @@ static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         if (ip & ~mask) {
             uint32_t net = ip & mask;
             char nb[16];
-            snprintf(nb, sizeof nb, "%u.%u.%u.%u", net >> 24, (net >> 16) & 0xFF,
-                     (net >> 8) & 0xFF, net & 0xFF);
+            snprintf(nb, sizeof nb, "%u.%u.%u.%u", net >> 24, (net >> 16) & 0xFF, (net >> 8) & 0xFF,
+                     net & 0xFF);
             return yaml_err(y, v, "%s: '%s/%ld' has host bits set: the network is %s/%ld", key, s,
                             pfx, nb, pfx);
         }
@@ -638,8 +649,9 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return yaml_get_str(y, v, k, &plant_of(y)->description);
     if (strcmp(k, "revision") == 0)
         return yaml_get_str(y, v, k, &plant_of(y)->revision);
-    return yaml_err(y, kn, "unknown key '%s' (keys: version, plant, description, revision, cells, "
-                           "partners, connections)",
+    return yaml_err(y, kn,
+                    "unknown key '%s' (keys: version, plant, description, revision, cells, "
+                    "partners, connections)",
                     k);
 }
 
@@ -652,16 +664,23 @@ int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t err
         yaml_set_err(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
-    yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = p,
-                 .msg_cap = 700, .str_cap = 2048, .nul_ok = 0, .num = NULL};
+    yaml_cx y = {.file = path,
+                 .err = err,
+                 .cap = errcap,
+                 .user = p,
+                 .msg_cap = 700,
+                 .str_cap = 2048,
+                 .nul_ok = 0,
+                 .num = NULL};
     struct fy_node *root = yaml_open(&y, "the inventory", "partners: and connections:");
     int rc = root ? 0 : -1;
     if (root) {
         top_cx t;
         memset(&t, 0, sizeof t);
         if (!fy_node_is_mapping(root))
-            rc = yaml_err(&y, root, "the top level must be a mapping of keys (plant:, cells:, "
-                                    "partners:, connections:)");
+            rc = yaml_err(&y, root,
+                          "the top level must be a mapping of keys (plant:, cells:, "
+                          "partners:, connections:)");
         else
             rc = yaml_each_pair(&y, root, "inventory", on_top, &t);
         if (rc == 0 && !t.partners)

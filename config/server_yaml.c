@@ -79,8 +79,9 @@ static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
             return -1;
         const char *p = (s[0] == 'V' || s[0] == 'v') ? s + 1 : s;
         if (sscanf(p, "%u.%u.%u%c", &a, &b, &c, &tail) != 3 || a > 255 || b > 255 || c > 255)
-            return yaml_err(y, v, "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
-                                  "firmware: \"2.9.4\"",
+            return yaml_err(y, v,
+                            "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
+                            "firmware: \"2.9.4\"",
                             key, s);
         id->fw[0] = (int)a;
         id->fw[1] = (int)b;
@@ -107,8 +108,9 @@ static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
                             key, *f[i].dst, strlen(*f[i].dst), f[i].max);
         return 0;
     }
-    return yaml_err(y, kn, "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
-                           "as_name, module_name, plant_id, copyright, serial)",
+    return yaml_err(y, kn,
+                    "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
+                    "as_name, module_name, plant_id, copyright, serial)",
                     k);
 }
 
@@ -134,8 +136,11 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         long n;
         if (get_long(y, v, key, 1, tc ? 32768 : 65536, tc ? "256" : "1024", &n))
             return -1;
-        int idx = a->area == S7_AREA_I ? S7_SERVER_AREA_I : a->area == S7_AREA_Q ? S7_SERVER_AREA_Q : a->area == S7_AREA_M ? S7_SERVER_AREA_M
-                  : a->area == S7_AREA_T ? S7_SERVER_AREA_T : S7_SERVER_AREA_C;
+        int idx = a->area == S7_AREA_I   ? S7_SERVER_AREA_I
+                  : a->area == S7_AREA_Q ? S7_SERVER_AREA_Q
+                  : a->area == S7_AREA_M ? S7_SERVER_AREA_M
+                  : a->area == S7_AREA_T ? S7_SERVER_AREA_T
+                                         : S7_SERVER_AREA_C;
         cfg_of(y)->area_size[idx] = n;
         return 0;
     }
@@ -218,7 +223,8 @@ static int on_value(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
     values_cx *vc = ctx;
     char addr[200], val[4096], assign[4400];
     int absolute = !vc->db || k[0] == '%' ||
-                   ((k[0] == 'D' || k[0] == 'd') && (k[1] == 'B' || k[1] == 'b') && isdigit((unsigned char)k[2]));
+                   ((k[0] == 'D' || k[0] == 'd') && (k[1] == 'B' || k[1] == 'b') &&
+                    isdigit((unsigned char)k[2]));
     if (absolute)
         snprintf(addr, sizeof addr, "%s", k);
     else
@@ -246,12 +252,14 @@ static int load_values(yaml_cx *y, struct fy_node *v, int db)
             if (yaml_scalar(y, e, "values", s, sizeof s))
                 return -1;
             if (!strchr(s, '='))
-                return yaml_err(y, e, "values: '%s' is no assignment: write ADDRESS: VALUE (or "
-                                      "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
+                return yaml_err(y, e,
+                                "values: '%s' is no assignment: write ADDRESS: VALUE (or "
+                                "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
                                 s);
             char buf[4420];
             if (db && s[0] != '%' &&
-                !((s[0] == 'D' || s[0] == 'd') && (s[1] == 'B' || s[1] == 'b') && isdigit((unsigned char)s[2])))
+                !((s[0] == 'D' || s[0] == 'd') && (s[1] == 'B' || s[1] == 'b') &&
+                  isdigit((unsigned char)s[2])))
                 snprintf(buf, sizeof buf, "DB%d.%s", db, s);
             else
                 snprintf(buf, sizeof buf, "%s", s);
@@ -296,7 +304,8 @@ static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
             return -1;
         d->d.size = (uint32_t)n;
         d->have_size = 1;
-    } else if (strcmp(k, "optimized") == 0 || strcmp(k, "read_only") == 0 || strcmp(k, "retain") == 0) {
+    } else if (strcmp(k, "optimized") == 0 || strcmp(k, "read_only") == 0 ||
+               strcmp(k, "retain") == 0) {
         unsigned f = strcmp(k, "optimized") == 0   ? S7_DB_OPTIMIZED
                      : strcmp(k, "read_only") == 0 ? S7_DB_READONLY
                                                    : S7_DB_RETAIN;
@@ -537,8 +546,14 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
 
 int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap)
 {
-    yaml_cx y = {.file = path, .err = err, .cap = errcap, .user = c,
-                 .msg_cap = 600, .str_cap = 1024, .nul_ok = 1, .num = s7_server_parse_num};
+    yaml_cx y = {.file = path,
+                 .err = err,
+                 .cap = errcap,
+                 .user = c,
+                 .msg_cap = 600,
+                 .str_cap = 1024,
+                 .nul_ok = 1,
+                 .num = s7_server_parse_num};
     struct fy_node *root = yaml_open(&y, "the config file", "keys such as profile: s7-1500");
     if (!root)
         return S7_ERR_INVAL;

@@ -199,8 +199,8 @@ int yaml_is_null(struct fy_node *v)
 
 /* The text of scalar v in *s (not NUL-terminated, owned by the document) and its length in
  * *n, checked as yaml_scalar says (a text of cap characters or more is too long).  0 or -1. */
-static int scalar_text(yaml_cx *y, struct fy_node *v, const char *key, size_t cap,
-                       const char **s, size_t *n)
+static int scalar_text(yaml_cx *y, struct fy_node *v, const char *key, size_t cap, const char **s,
+                       size_t *n)
 {
     if (!v || !fy_node_is_scalar(v))
         return yaml_err(y, v, "%s: expected a single value, got %s", key,
@@ -209,8 +209,7 @@ static int scalar_text(yaml_cx *y, struct fy_node *v, const char *key, size_t ca
     if (!*s)
         *s = "";
     if (*n >= cap)
-        return yaml_err(y, v, "%s: value too long (%zu characters, at most %zu)", key, *n,
-                        cap - 1);
+        return yaml_err(y, v, "%s: value too long (%zu characters, at most %zu)", key, *n, cap - 1);
     if (!y->nul_ok && memchr(*s, 0, *n))
         return yaml_err(y, v, "%s: the value contains a NUL character", key);
     return 0;

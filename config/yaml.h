@@ -23,12 +23,12 @@ typedef struct yaml_cx {
     size_t cap;       /* its size */
     void *user;       /* the loader's own state (not owned) */
     /* the loader's dialect */
-    size_t msg_cap;   /* a message is cut to msg_cap - 1 characters (at most 699) before
+    size_t msg_cap;  /* a message is cut to msg_cap - 1 characters (at most 699) before
                        * "FILE:LINE: " goes in front; 0: 699 */
-    size_t str_cap;   /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
-    int nul_ok;       /* 1: a value may contain a NUL character (the text ends there);
+    size_t str_cap;  /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
+    int nul_ok;      /* 1: a value may contain a NUL character (the text ends there);
                        * 0: that is an error */
-    yaml_num_fn num;  /* the number syntax of yaml_get_long; NULL: yaml_parse_num */
+    yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: yaml_parse_num */
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;

@@ -5,7 +5,7 @@
 
 #include "s7/conn.h"
 
-#define S7__SLOTS 256          /* most jobs in flight we ever allow */
+#define S7__SLOTS 256 /* most jobs in flight we ever allow */
 #define S7__RX_CAP (S7_FRAME_MAX + 4096)
 
 typedef struct s7__slot {
@@ -13,7 +13,7 @@ typedef struct s7__slot {
     uint8_t used;
     void *job;
     uint32_t sub;
-    uint64_t seq;              /* submission order */
+    uint64_t seq; /* submission order */
 } s7__slot;
 
 struct s7_conn {
@@ -22,7 +22,7 @@ struct s7_conn {
     int err;
     uint16_t pdu;
     uint16_t amq;
-    uint32_t tpdu;             /* confirmed TPDU size in bytes */
+    uint32_t tpdu; /* confirmed TPDU size in bytes */
     uint16_t next_ref;
     uint64_t seq;
     size_t inflight;
@@ -30,12 +30,12 @@ struct s7_conn {
     /* receive side */
     uint8_t *rx;
     size_t rx_len;
-    uint8_t *frag;             /* COTP reassembly of EOT=0 fragments */
+    uint8_t *frag; /* COTP reassembly of EOT=0 fragments */
     size_t frag_len;
     /* send side */
     uint8_t *tx;
     size_t tx_len, tx_off, tx_cap;
-    size_t staged;             /* offset of the PDU being encoded (submit_begin) */
+    size_t staged; /* offset of the PDU being encoded (submit_begin) */
 };
 
 void s7_conn_cfg_init(s7_conn_cfg *cfg)
@@ -104,10 +104,7 @@ uint16_t s7_conn_amq(const s7_conn *c) { return c->state == S7_CS_READY ? c->amq
 uint32_t s7_conn_tpdu(const s7_conn *c) { return c->tpdu; }
 size_t s7_conn_inflight(const s7_conn *c) { return c->inflight; }
 
-int s7_conn_can_submit(const s7_conn *c)
-{
-    return c->state == S7_CS_READY && c->inflight < c->amq;
-}
+int s7_conn_can_submit(const s7_conn *c) { return c->state == S7_CS_READY && c->inflight < c->amq; }
 
 void s7_conn_fail(s7_conn *c, int err)
 {
@@ -391,12 +388,9 @@ static int on_frame(s7_conn *c, const s7_cotp *t)
         }
         return on_pdu(c, t->user, t->user_len);
     case S7_COTP_DR:
-    case S7_COTP_DC:
-        return S7_ERR_CLOSED;
-    case S7_COTP_ER:
-        return S7_ERR_COTP;
-    default:
-        return S7_ERR_COTP;
+    case S7_COTP_DC: return S7_ERR_CLOSED;
+    case S7_COTP_ER: return S7_ERR_COTP;
+    default: return S7_ERR_COTP;
     }
 }
 

@@ -64,10 +64,8 @@ static int valid_area(uint8_t a)
     case S7_AREA_AI200:
     case S7_AREA_AQ200:
     case S7_AREA_IEC_C200:
-    case S7_AREA_IEC_T200:
-        return 1;
-    default:
-        return 0;
+    case S7_AREA_IEC_T200: return 1;
+    default: return 0;
     }
 }
 
@@ -185,7 +183,8 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
         uint32_t nb = item_bytes(it);
         it->rc = S7_RC_OK;
         if (!valid_area(it->area) || it->count == 0 || nb == 0 || it->bit > 7 || !it->buf ||
-            item_pos(it) + nb > 65536u * (item_kind(it) == S7_TS_BYTE || item_kind(it) == S7_TS_BIT ? 1u : 2u)) {
+            item_pos(it) + nb >
+                65536u * (item_kind(it) == S7_TS_BYTE || item_kind(it) == S7_TS_BIT ? 1u : 2u)) {
             it->status = S7_ERR_INVAL;
             continue;
         }
@@ -198,7 +197,9 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
         uint8_t ka = item_kind(a) == S7_TS_BIT ? S7_TS_BYTE : item_kind(a);
         uint8_t kb = item_kind(b) == S7_TS_BIT ? S7_TS_BYTE : item_kind(b);
         sorted = a->area < b->area ||
-                 (a->area == b->area && (a->db < b->db || (a->db == b->db && (ka < kb || (ka == kb && item_pos(a) <= item_pos(b))))));
+                 (a->area == b->area &&
+                  (a->db < b->db ||
+                   (a->db == b->db && (ka < kb || (ka == kb && item_pos(a) <= item_pos(b))))));
     }
     if (merge_gap >= 0 && nvalid > 1 && !sorted) {
         item_key *keys = malloc(nvalid * sizeof *keys);
@@ -275,7 +276,8 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
     nc = 0;
     for (uint32_t r = 0; r < nr; r++) {
         const s7_plan_range *rg = &p->ranges[r];
-        uint32_t step = rg->kind == S7_TS_BYTE || rg->kind == S7_TS_BIT ? max_payload : max_payload & ~1u;
+        uint32_t step =
+            rg->kind == S7_TS_BYTE || rg->kind == S7_TS_BIT ? max_payload : max_payload & ~1u;
         for (uint32_t off = 0; off < rg->nbytes; off += step) {
             s7_plan_chunk *ch = &p->chunks[nc];
             ch->range = r;
@@ -405,10 +407,12 @@ int s7_plan_encode(const s7_plan *p, const s7_item *items, uint32_t r, int write
 }
 
 /* Mark every item of chunk ch failed with status/rc. */
-static void fail_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch, int status, uint8_t rc)
+static void fail_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch, int status,
+                       uint8_t rc)
 {
     const s7_plan_range *rg = &p->ranges[ch->range];
-    uint32_t rpos = rg->kind == S7_TS_TIMER || rg->kind == S7_TS_COUNTER ? rg->start * 2u : rg->start;
+    uint32_t rpos =
+        rg->kind == S7_TS_TIMER || rg->kind == S7_TS_COUNTER ? rg->start * 2u : rg->start;
     for (uint32_t m = 0; m < rg->nmembers; m++) {
         s7_item *it = &items[p->members[rg->first + m]];
         uint32_t off = item_pos(it) - rpos, nb = item_bytes(it);
@@ -420,7 +424,8 @@ static void fail_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch
 }
 
 /* Copy a chunk's payload into the items of its range. */
-static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch, const uint8_t *data)
+static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch,
+                       const uint8_t *data)
 {
     const s7_plan_range *rg = &p->ranges[ch->range];
     if (rg->nmembers == 1 && rg->kind != S7_TS_BYTE) {
@@ -429,7 +434,8 @@ static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch
         memcpy((uint8_t *)it->buf + ch->offset, data, ch->nbytes);
         return;
     }
-    uint32_t rpos = rg->kind == S7_TS_TIMER || rg->kind == S7_TS_COUNTER ? rg->start * 2u : rg->start;
+    uint32_t rpos =
+        rg->kind == S7_TS_TIMER || rg->kind == S7_TS_COUNTER ? rg->start * 2u : rg->start;
     uint32_t cs = ch->offset, ce = ch->offset + ch->nbytes;
     for (uint32_t m = 0; m < rg->nmembers; m++) {
         s7_item *it = &items[p->members[rg->first + m]];
@@ -456,7 +462,8 @@ int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write, const
         answered = pdu->param[1];
     uint8_t rcs[S7_ITEMS_MAX];
     s7_data_item di[S7_ITEMS_MAX];
-    int rc = write ? s7_write_resp_decode(pdu, rcs, answered) : s7_read_resp_decode(pdu, di, answered);
+    int rc =
+        write ? s7_write_resp_decode(pdu, rcs, answered) : s7_read_resp_decode(pdu, di, answered);
     for (uint32_t k = 0; k < q->n; k++) {
         const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
         uint8_t code = write ? rcs[k < answered ? k : 0] : di[k < answered ? k : 0].rc;

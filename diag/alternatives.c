@@ -65,7 +65,8 @@ static void alt_desc(const s7_diag_alt *a, char *buf, size_t cap)
     if (a->kind == S7_DIAG_ALT_LOGO)
         snprintf(buf, cap, "the LOGO! TSAP pair %04X:%04X", a->local_tsap, a->remote_tsap);
     else if (a->kind == S7_DIAG_ALT_S7200)
-        snprintf(buf, cap, "the S7-200 (CP243-1) TSAP pair %04X:%04X", a->local_tsap, a->remote_tsap);
+        snprintf(buf, cap, "the S7-200 (CP243-1) TSAP pair %04X:%04X", a->local_tsap,
+                 a->remote_tsap);
     else
         snprintf(buf, cap, "rack %u slot %u with a%s %s connection (called TSAP %04X)", a->rack,
                  a->slot, a->type == 2 ? "n" : "", s7__type_name(a->type), a->remote_tsap);
@@ -198,7 +199,8 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     size_t ok = 0;
     for (size_t i = 0; i < r->nalts; i++)
         ok += r->alts[i].result == 0;
-    s7__cat(ck->detail, sizeof ck->detail, "; then tried %zu other TSAPs, %zu accepted", r->nalts, ok);
+    s7__cat(ck->detail, sizeof ck->detail, "; then tried %zu other TSAPs, %zu accepted", r->nalts,
+            ok);
 
     size_t silent = 0;
     for (size_t i = 0; i < r->nalts; i++)
@@ -217,14 +219,15 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
         return;
     }
     if (found < 0) {
-        snprintf(ck->cause, sizeof ck->cause,
-                 "the partner accepts TCP on port %u but refused every connection request: %s and "
-                 "%zu other TSAPs (rack 0 slots 1, 2, 3, 0 with PG, OP and S7 basic connections, the "
-                 "LOGO! and S7-200 pairs); all its connection resources are in use (leaked "
-                 "connections of crashed clients stay allocated until TCP keepalive ends them), "
-                 "it does not accept this partner (access list or connection table), or it is not "
-                 "an S7 CPU",
-                 r->port, asked, r->nalts);
+        snprintf(
+            ck->cause, sizeof ck->cause,
+            "the partner accepts TCP on port %u but refused every connection request: %s and "
+            "%zu other TSAPs (rack 0 slots 1, 2, 3, 0 with PG, OP and S7 basic connections, the "
+            "LOGO! and S7-200 pairs); all its connection resources are in use (leaked "
+            "connections of crashed clients stay allocated until TCP keepalive ends them), "
+            "it does not accept this partner (access list or connection table), or it is not "
+            "an S7 CPU",
+            r->port, asked, r->nalts);
         snprintf(ck->fix, sizeof ck->fix,
                  "look at the CPU's connection diagnostics (web server or TIA Portal online: "
                  "connection resources) and free connections: stop the client that leaks them, or "
@@ -248,10 +251,11 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
                  "number of %s connections in the CPU's hardware configuration",
                  use, s7__type_name(T), s7__type_name(T));
     } else if (b->kind == S7_DIAG_ALT_LOGO || b->kind == S7_DIAG_ALT_S7200) {
-        snprintf(ck->cause, sizeof ck->cause,
-                 "wrong rack/slot or TSAP: the CPU refuses %s but accepts %s: it is a %s, addressed "
-                 "by TSAPs, not by rack/slot",
-                 asked, d, b->kind == S7_DIAG_ALT_LOGO ? "LOGO!" : "S7-200 with a CP243-1");
+        snprintf(
+            ck->cause, sizeof ck->cause,
+            "wrong rack/slot or TSAP: the CPU refuses %s but accepts %s: it is a %s, addressed "
+            "by TSAPs, not by rack/slot",
+            asked, d, b->kind == S7_DIAG_ALT_LOGO ? "LOGO!" : "S7-200 with a CP243-1");
         snprintf(ck->fix, sizeof ck->fix, "use %s (s7 discover lists every pair that works)", use);
     } else if (!T || (int)b->type == T) {
         snprintf(ck->cause, sizeof ck->cause,
@@ -260,10 +264,11 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
                  asked, d, b->rack, b->slot);
         snprintf(ck->fix, sizeof ck->fix, "use %s (s7 discover lists every pair that works)", use);
     } else {
-        snprintf(ck->cause, sizeof ck->cause,
-                 "wrong rack/slot or TSAP, and no free %s connection: the CPU refuses %s and accepts "
-                 "only %s; at that address the %s connections are refused too (all in use)",
-                 s7__type_name(T), asked, d, s7__type_name(T));
+        snprintf(
+            ck->cause, sizeof ck->cause,
+            "wrong rack/slot or TSAP, and no free %s connection: the CPU refuses %s and accepts "
+            "only %s; at that address the %s connections are refused too (all in use)",
+            s7__type_name(T), asked, d, s7__type_name(T));
         snprintf(ck->fix, sizeof ck->fix,
                  "use %s; to use %s connections again close leaked clients (s7 info shows the "
                  "connections in use)",

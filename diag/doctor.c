@@ -39,21 +39,14 @@ enum {
 static const char *area_letter(uint8_t area)
 {
     switch (area) {
-    case S7_AREA_I:
-        return "I";
-    case S7_AREA_Q:
-        return "Q";
-    case S7_AREA_M:
-        return "M";
-    case S7_AREA_T:
-        return "T";
-    case S7_AREA_C:
-        return "C";
+    case S7_AREA_I: return "I";
+    case S7_AREA_Q: return "Q";
+    case S7_AREA_M: return "M";
+    case S7_AREA_T: return "T";
+    case S7_AREA_C: return "C";
     case S7_AREA_DB:
-    case 0:
-        return "DB";
-    default:
-        return "?";
+    case 0: return "DB";
+    default: return "?";
     }
 }
 
@@ -79,7 +72,7 @@ static int setup_report(const s7_doctor_opts *o, s7_diag_report *r)
     r->targets = o->ntargets ? calloc(o->ntargets, sizeof *r->targets) : NULL;
     if (!r->checks || (o->ntargets && !r->targets))
         return S7_ERR_NOMEM;
-    static const char *const ids[C_TARGETS] = {"resolve", "tcp", "cotp", "setup",
+    static const char *const ids[C_TARGETS] = {"resolve",  "tcp",        "cotp",   "setup",
                                                "identity", "protection", "put_get"};
     for (size_t i = 0; i < C_TARGETS; i++)
         snprintf(r->checks[i].id, sizeof r->checks[i].id, "%s", ids[i]);
@@ -194,10 +187,12 @@ static void peer_error(s7_diag_report *r, size_t idx, int err, const char *what,
     if (err == S7_ERR_TIMEOUT)
         s7__cat(c->detail, sizeof c->detail, "%s: no answer within %d ms", what, timeout_ms);
     else
-        s7__cat(c->detail, sizeof c->detail, "%s: %s (%s)", what, s7_strerror(err), s7_err_name(err));
+        s7__cat(c->detail, sizeof c->detail, "%s: %s (%s)", what, s7_strerror(err),
+                s7_err_name(err));
     cat_exchange(c, rec);
     c->status = S7_DIAG_FAIL;
-    s7_err_ctx ex = {.host = r->addr[0] ? r->addr : r->host, .port = r->port, .timeout_ms = timeout_ms};
+    s7_err_ctx ex = {
+        .host = r->addr[0] ? r->addr : r->host, .port = r->port, .timeout_ms = timeout_ms};
     if (!s7_err_explain(err, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix))
         s7_err_explain(S7_ERR_PROTO, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
     fail(r, idx, S7_DIAG_PEER_ERROR, rec);
@@ -283,7 +278,8 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
                          "TCP connect to %s port %u: no answer to the SYN within %d ms (neither "
                          "SYN-ACK nor RST; gave up after %d ms)",
                          r->addr, r->port, tmo, ms);
-        s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
+        s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ex, c->cause, sizeof c->cause, c->fix,
+                       sizeof c->fix);
         fail(r, C_TCP, S7_DIAG_PORT_FILTERED, NULL);
         return -1;
     default:
@@ -333,8 +329,9 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
     }
     if (rc == 0 || rec->cc_seen) {
         cc->ms = t_cc >= 0 ? t_cc : total;
-        s7__diag_set(cc, S7_DIAG_PASS, "CR (%s, TPDU size code 0x%02X) sent, CC received after %d ms",
-                     td, co->tpdu_size, cc->ms);
+        s7__diag_set(cc, S7_DIAG_PASS,
+                     "CR (%s, TPDU size code 0x%02X) sent, CC received after %d ms", td,
+                     co->tpdu_size, cc->ms);
     }
     if (rc == 0) {
         cs->ms = total - (t_cc >= 0 ? t_cc : 0);
@@ -364,12 +361,13 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
             s7__cat(cs->detail, sizeof cs->detail, "; the answer was not accepted: %s",
                     s7_strerror(rc));
         cat_exchange(cs, rec);
-        set_cause(cs,
-                  "the partner accepted the ISO connection (CC) but not the S7 setup: it is not an S7 "
-                  "CPU (another ISO-on-TCP service on port 102), or it rejects the PDU size or jobs "
-                  "in flight asked for",
-                  "check that the address is the CPU's; try a smaller PDU (--pdu 240); capture the "
-                  "exchange with --trace");
+        set_cause(
+            cs,
+            "the partner accepted the ISO connection (CC) but not the S7 setup: it is not an S7 "
+            "CPU (another ISO-on-TCP service on port 102), or it rejects the PDU size or jobs "
+            "in flight asked for",
+            "check that the address is the CPU's; try a smaller PDU (--pdu 240); capture the "
+            "exchange with --trace");
         fail(r, C_SETUP, S7_DIAG_NEGOTIATION_FAILED, rec);
         s7_client_free(c);
         return -1;
@@ -382,8 +380,8 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                 "; the partner answered with a COTP DR (disconnect request) after %d ms",
                 (int)rec->t_first_in);
     else if (rc == S7_ERR_TIMEOUT)
-        s7__cat(cc->detail, sizeof cc->detail, "; no answer within %d ms (no CC, connection left open)",
-                tmo);
+        s7__cat(cc->detail, sizeof cc->detail,
+                "; no answer within %d ms (no CC, connection left open)", tmo);
     else if (rc == S7_ERR_CR_REJECTED || rc == S7_ERR_CLOSED)
         s7__cat(cc->detail, sizeof cc->detail,
                 "; the partner closed the TCP connection after %d ms without a CC", total);
@@ -476,7 +474,7 @@ static int step_protection(const s7_doctor_opts *o, s7_diag_report *r, s7_client
     ck->detail[0] = 0;
     if (k->protection_level >= 0)
         s7__cat(ck->detail, sizeof ck->detail, "protection level %d%s", k->protection_level,
-                k->protection_level <= 1 ? " (no protection)"
+                k->protection_level <= 1   ? " (no protection)"
                 : k->protection_level == 2 ? " (write protection)"
                                            : " (read/write protection)");
     else
@@ -484,7 +482,8 @@ static int step_protection(const s7_doctor_opts *o, s7_diag_report *r, s7_client
     if (k->max_connections >= 0)
         s7__cat(ck->detail, sizeof ck->detail, "; connections: %d at most", k->max_connections);
     if (k->used_connections >= 0)
-        s7__cat(ck->detail, sizeof ck->detail, ", %d in use (this one included)", k->used_connections);
+        s7__cat(ck->detail, sizeof ck->detail, ", %d in use (this one included)",
+                k->used_connections);
     if (k->max_pdu >= 0)
         s7__cat(ck->detail, sizeof ck->detail, "; largest PDU %d", k->max_pdu);
     s7__cat(ck->detail, sizeof ck->detail, " (SZL 0x0232, 0x0131, 0x0132; %d ms)", ck->ms);
@@ -530,10 +529,11 @@ static int step_putget(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
                          "permitted",
                          name, b, ck->ms);
         else
-            s7__diag_set(ck, S7_DIAG_PASS,
-                         "a 1-byte read of %s was answered with item code 0x%02X (%s) in %d ms, not "
-                         "refused as a whole: PUT/GET is permitted",
-                         name, it.rc, s7_item_strerror(it.rc), ck->ms);
+            s7__diag_set(
+                ck, S7_DIAG_PASS,
+                "a 1-byte read of %s was answered with item code 0x%02X (%s) in %d ms, not "
+                "refused as a whole: PUT/GET is permitted",
+                name, it.rc, s7_item_strerror(it.rc), ck->ms);
         return 0;
     }
     if (rc == S7_ERR_PLC) {
@@ -545,17 +545,19 @@ static int step_putget(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
         cat_exchange(ck, rec);
         if (e->kind == S7_EX_HEADER && e->code == 0x8104) {
             r->put_get = 0;
-            set_cause(ck,
-                      "PUT/GET communication is not permitted on this CPU (the S7-1200/1500 default), "
-                      "or the setting was changed but the hardware configuration not downloaded",
-                      "in TIA Portal open the CPU's properties, Protection & Security > Connection "
-                      "mechanisms, tick \"Permit access with PUT/GET communication from remote "
-                      "partner\", then compile and download the hardware configuration to the CPU");
+            set_cause(
+                ck,
+                "PUT/GET communication is not permitted on this CPU (the S7-1200/1500 default), "
+                "or the setting was changed but the hardware configuration not downloaded",
+                "in TIA Portal open the CPU's properties, Protection & Security > Connection "
+                "mechanisms, tick \"Permit access with PUT/GET communication from remote "
+                "partner\", then compile and download the hardware configuration to the CPU");
             fail(r, C_PUTGET, S7_DIAG_PUT_GET_DISABLED, rec);
         } else {
             set_cause(ck, e->cause[0] ? e->cause : "the CPU refuses this access",
-                      e->fix[0] ? e->fix
-                                : "check the CPU's protection and access settings for remote partners");
+                      e->fix[0]
+                          ? e->fix
+                          : "check the CPU's protection and access settings for remote partners");
             fail(r, C_PUTGET, S7_DIAG_ACCESS_DENIED, rec);
         }
         return -1;
@@ -600,9 +602,10 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
                 e->code, e->name, e->text);
         cat_exchange(ck, rec);
         if (e->kind == S7_EX_HEADER && e->code == 0x8104) {
-            set_cause(ck, "PUT/GET communication is not permitted on this CPU for this access",
-                      "tick \"Permit access with PUT/GET communication from remote partner\" in the "
-                      "CPU's protection settings and download the hardware configuration");
+            set_cause(
+                ck, "PUT/GET communication is not permitted on this CPU for this access",
+                "tick \"Permit access with PUT/GET communication from remote partner\" in the "
+                "CPU's protection settings and download the hardware configuration");
             inf->verdict = S7_DIAG_PUT_GET_DISABLED;
         } else {
             set_cause(ck, e->cause[0] ? e->cause : "the CPU refuses this access",
@@ -628,15 +631,17 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
         return 0;
     }
     inf->rc = rc;
-    s7__cat(ck->detail, sizeof ck->detail, "a 1-%s read of %s at offset %u answered item code 0x%02X (%s)",
-            is_db(t->area) || (t->area != S7_AREA_T && t->area != S7_AREA_C) ? "byte" : "element", tn,
-            off, rc, s7_item_strerror(rc));
+    s7__cat(ck->detail, sizeof ck->detail,
+            "a 1-%s read of %s at offset %u answered item code 0x%02X (%s)",
+            is_db(t->area) || (t->area != S7_AREA_T && t->area != S7_AREA_C) ? "byte" : "element",
+            tn, off, rc, s7_item_strerror(rc));
     cat_exchange(ck, rec);
     if (rc == S7_RC_NOT_FOUND) {
         s7_item_explain(rc, t->area, t->db, 0, cause, sizeof cause, fix, sizeof fix);
         inf->verdict = is_db(t->area) ? S7_DIAG_DB_MISSING : S7_DIAG_AREA_MISSING;
     } else if (rc == S7_RC_ADDR_OUT_OF_RANGE && is_db(t->area)) {
-        s7_item_explain(rc, t->area, t->db, S7_ITEM_EX_OFFSET0, cause, sizeof cause, fix, sizeof fix);
+        s7_item_explain(rc, t->area, t->db, S7_ITEM_EX_OFFSET0, cause, sizeof cause, fix,
+                        sizeof fix);
         inf->verdict = S7_DIAG_DB_OPTIMIZED;
     } else if (rc == S7_RC_ACCESS_DENIED) {
         snprintf(cause, sizeof cause,
@@ -722,22 +727,24 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
             cat_exchange(ck, rec);
             char cause[640], fix[640];
             snprintf(cause, sizeof cause,
-                     "DB%u is shorter than required: it is %u bytes long, %u bytes are needed", t->db,
-                     len, need);
-            snprintf(fix, sizeof fix,
-                     "make DB%u at least %u bytes long in the PLC project and download it, or address "
-                     "only DBB0..DBB%u",
-                     t->db, need, len ? len - 1 : 0);
+                     "DB%u is shorter than required: it is %u bytes long, %u bytes are needed",
+                     t->db, len, need);
+            snprintf(
+                fix, sizeof fix,
+                "make DB%u at least %u bytes long in the PLC project and download it, or address "
+                "only DBB0..DBB%u",
+                t->db, need, len ? len - 1 : 0);
             set_cause(ck, cause, fix);
             inf->verdict = S7_DIAG_DB_TOO_SHORT;
             inf->rc = rc;
             fail(r, idx, S7_DIAG_DB_TOO_SHORT, rec);
             return 0;
         }
-        s7__diag_set(ck, S7_DIAG_PASS,
-                     "DB%u exists, is not optimized and is %u bytes long (binary search with 1-byte "
-                     "reads, %d ms)",
-                     t->db, len, ck->ms);
+        s7__diag_set(
+            ck, S7_DIAG_PASS,
+            "DB%u exists, is not optimized and is %u bytes long (binary search with 1-byte "
+            "reads, %d ms)",
+            t->db, len, ck->ms);
         if (need)
             s7__cat(ck->detail, sizeof ck->detail, "; %u bytes required", need);
         inf->verdict = S7_DIAG_OK;
@@ -761,18 +768,19 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
             s7__rec_reset(rec);
             read_one(c, t->area, 0, off, b, &rc);
             ck->ms = (int)(s7_now_ms() - t0);
-            s7__diag_set(ck, S7_DIAG_FAIL,
-                         "%s: element %u answered item code 0x%02X (address out of range); the area "
-                         "is %d %s long, %u required (%d ms)",
-                         tn, off, rc, len, t->area == S7_AREA_T || t->area == S7_AREA_C ? "elements" : "bytes",
-                         need, ck->ms);
+            s7__diag_set(
+                ck, S7_DIAG_FAIL,
+                "%s: element %u answered item code 0x%02X (address out of range); the area "
+                "is %d %s long, %u required (%d ms)",
+                tn, off, rc, len,
+                t->area == S7_AREA_T || t->area == S7_AREA_C ? "elements" : "bytes", need, ck->ms);
             cat_exchange(ck, rec);
             char cause[640], fix[640];
-            snprintf(cause, sizeof cause, "%s of this CPU is smaller than required: %d long, %u needed",
-                     tn, len, need);
+            snprintf(cause, sizeof cause,
+                     "%s of this CPU is smaller than required: %d long, %u needed", tn, len, need);
             snprintf(fix, sizeof fix,
-                     "address only elements 0..%d of %s, or exchange the data through a DB", len - 1,
-                     tn);
+                     "address only elements 0..%d of %s, or exchange the data through a DB",
+                     len - 1, tn);
             set_cause(ck, cause, fix);
             inf->verdict = S7_DIAG_AREA_TOO_SHORT;
             fail(r, idx, S7_DIAG_AREA_TOO_SHORT, rec);
@@ -816,8 +824,8 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
     if (e == 0) {
         inf->writable = 1;
         s7__diag_set(wk, S7_DIAG_PASS,
-                     "%s offset %u: read 0x%02X and wrote the same value back: writable (%d ms)", tn,
-                     off, b[0], wk->ms);
+                     "%s offset %u: read 0x%02X and wrote the same value back: writable (%d ms)",
+                     tn, off, b[0], wk->ms);
         return 0;
     }
     inf->writable = 0;

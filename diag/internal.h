@@ -20,11 +20,11 @@
  * step (a ring of the last S7__REC_KEEP) and passes everything on. */
 typedef struct s7__rec {
     s7_diag_frame ring[S7__REC_KEEP];
-    size_t seen;       /* frames since the last reset */
-    int64_t t0;        /* reset time */
-    int cc_seen;       /* a COTP CC arrived since the reset */
-    int dr_seen;       /* a COTP DR arrived since the reset */
-    int in_seen;       /* any frame arrived since the reset */
+    size_t seen;        /* frames since the last reset */
+    int64_t t0;         /* reset time */
+    int cc_seen;        /* a COTP CC arrived since the reset */
+    int dr_seen;        /* a COTP DR arrived since the reset */
+    int in_seen;        /* any frame arrived since the reset */
     int64_t t_first_in; /* time of the first frame received since the reset (ms), -1 */
     /* the user's hooks */
     void (*user_tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len);

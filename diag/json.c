@@ -56,8 +56,8 @@ static void frames_json(s7__buf *b, const s7_diag_check *c)
     for (size_t i = 0; i < c->nframes; i++) {
         const s7_diag_frame *f = &c->frames[i];
         size_t n = f->len < S7_DIAG_FRAME_CAP ? f->len : S7_DIAG_FRAME_CAP;
-        s7__buf_printf(b, "%s{\"dir\": \"%s\", \"t_ms\": %d, \"len\": %u, \"hex\": \"", i ? ", " : "",
-                       f->outgoing ? "out" : "in", f->t_ms, f->len);
+        s7__buf_printf(b, "%s{\"dir\": \"%s\", \"t_ms\": %d, \"len\": %u, \"hex\": \"",
+                       i ? ", " : "", f->outgoing ? "out" : "in", f->t_ms, f->len);
         s7__buf_hex(b, f->bytes, n);
         s7__buf_printf(b, "\", \"truncated\": %s}", n < f->len ? "true" : "false");
     }
@@ -67,14 +67,10 @@ static void frames_json(s7__buf *b, const s7_diag_check *c)
 static const char *kind_name(int k)
 {
     switch (k) {
-    case S7_DIAG_ALT_RACKSLOT:
-        return "rackslot";
-    case S7_DIAG_ALT_LOGO:
-        return "logo";
-    case S7_DIAG_ALT_S7200:
-        return "s7-200";
-    default:
-        return "tsap";
+    case S7_DIAG_ALT_RACKSLOT: return "rackslot";
+    case S7_DIAG_ALT_LOGO: return "logo";
+    case S7_DIAG_ALT_S7200: return "s7-200";
+    default: return "tsap";
     }
 }
 
@@ -190,7 +186,9 @@ char *s7_diag_report_json(const s7_diag_report *r)
     kv_int(&b, "used", r->caps.used_connections, 1);
     kv_int(&b, "max_pdu", r->caps.max_pdu, 1);
     s7__buf_printf(&b, "}, \"put_get\": %s",
-                   r->put_get < 0 ? "null" : r->put_get ? "true" : "false");
+                   r->put_get < 0 ? "null"
+                   : r->put_get   ? "true"
+                                  : "false");
 
     s7__buf_printf(&b, ", \"targets\": [");
     for (size_t i = 0; i < r->ntargets; i++) {
@@ -205,7 +203,9 @@ char *s7_diag_report_json(const s7_diag_report *r)
         snprintf(t, sizeof t, "0x%02X", ti->rc);
         kv_strn(&b, "rc", ti->rc != 0xFF ? t : NULL, 1);
         s7__buf_printf(&b, ", \"writable\": %s",
-                       ti->writable < 0 ? "null" : ti->writable ? "true" : "false");
+                       ti->writable < 0 ? "null"
+                       : ti->writable   ? "true"
+                                        : "false");
         s7__buf_printf(&b, "}");
     }
     s7__buf_printf(&b, "]");

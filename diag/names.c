@@ -11,12 +11,10 @@ const char *s7_diag_verdict_name(int v)
 {
     switch (v) {
 #define S7__DIAG_V_NAME(e, name, cls, text) \
-    case S7_DIAG_##e:                       \
-        return name;
+    case S7_DIAG_##e: return name;
         S7_DIAG_VERDICT_MAP(S7__DIAG_V_NAME)
 #undef S7__DIAG_V_NAME
-    default:
-        return "unknown";
+    default: return "unknown";
     }
 }
 
@@ -24,12 +22,10 @@ const char *s7_diag_verdict_text(int v)
 {
     switch (v) {
 #define S7__DIAG_V_TEXT(e, name, cls, text) \
-    case S7_DIAG_##e:                       \
-        return text;
+    case S7_DIAG_##e: return text;
         S7_DIAG_VERDICT_MAP(S7__DIAG_V_TEXT)
 #undef S7__DIAG_V_TEXT
-    default:
-        return "unknown verdict";
+    default: return "unknown verdict";
     }
 }
 
@@ -37,12 +33,10 @@ int s7_diag_verdict_class(int v)
 {
     switch (v) {
 #define S7__DIAG_V_CLASS(e, name, cls, text) \
-    case S7_DIAG_##e:                        \
-        return cls;
+    case S7_DIAG_##e: return cls;
         S7_DIAG_VERDICT_MAP(S7__DIAG_V_CLASS)
 #undef S7__DIAG_V_CLASS
-    default:
-        return 1;
+    default: return 1;
     }
 }
 
@@ -59,48 +53,33 @@ int s7_diag_verdict_parse(const char *name)
 const char *s7_diag_status_name(int st)
 {
     switch (st) {
-    case S7_DIAG_PASS:
-        return "pass";
-    case S7_DIAG_FAIL:
-        return "fail";
-    case S7_DIAG_SKIP:
-        return "skip";
-    default:
-        return "unknown";
+    case S7_DIAG_PASS: return "pass";
+    case S7_DIAG_FAIL: return "fail";
+    case S7_DIAG_SKIP: return "skip";
+    default: return "unknown";
     }
 }
 
 const char *s7_diag_cr_cause_name(int cause)
 {
     switch (cause) {
-    case S7_DIAG_CR_NONE:
-        return "none";
-    case S7_DIAG_CR_RESOURCES_EXHAUSTED:
-        return "resources_exhausted";
-    case S7_DIAG_CR_WRONG_TSAP:
-        return "wrong_tsap";
-    case S7_DIAG_CR_ALL_REFUSED:
-        return "all_refused";
-    case S7_DIAG_CR_NOT_PROBED:
-        return "not_probed";
-    default:
-        return "unknown";
+    case S7_DIAG_CR_NONE: return "none";
+    case S7_DIAG_CR_RESOURCES_EXHAUSTED: return "resources_exhausted";
+    case S7_DIAG_CR_WRONG_TSAP: return "wrong_tsap";
+    case S7_DIAG_CR_ALL_REFUSED: return "all_refused";
+    case S7_DIAG_CR_NOT_PROBED: return "not_probed";
+    default: return "unknown";
     }
 }
 
 const char *s7_scan_state_name(int state)
 {
     switch (state) {
-    case S7_SCAN_CLOSED:
-        return "closed";
-    case S7_SCAN_FILTERED:
-        return "filtered";
-    case S7_SCAN_UNREACH:
-        return "unreachable";
-    case S7_SCAN_ANSWERING:
-        return "answering";
-    default:
-        return "unknown";
+    case S7_SCAN_CLOSED: return "closed";
+    case S7_SCAN_FILTERED: return "filtered";
+    case S7_SCAN_UNREACH: return "unreachable";
+    case S7_SCAN_ANSWERING: return "answering";
+    default: return "unknown";
     }
 }
 
@@ -115,14 +94,10 @@ int s7__type_of_tsap(uint16_t remote)
 const char *s7__type_name(int type)
 {
     switch (type) {
-    case 1:
-        return "PG";
-    case 2:
-        return "OP";
-    case 3:
-        return "S7 basic";
-    default:
-        return "?";
+    case 1: return "PG";
+    case 2: return "OP";
+    case 3: return "S7 basic";
+    default: return "?";
     }
 }
 
@@ -151,7 +126,8 @@ const char *s7_diag_alt_args(const s7_diag_alt *a, char *buf, size_t cap)
     static const char *const tn[] = {"?", "pg", "op", "basic"};
     if (!buf || !cap)
         return buf;
-    if (a->kind == S7_DIAG_ALT_RACKSLOT && a->type >= 1 && a->type <= 3 && a->local_tsap == 0x0100 &&
+    if (a->kind == S7_DIAG_ALT_RACKSLOT && a->type >= 1 && a->type <= 3 &&
+        a->local_tsap == 0x0100 &&
         s7_tsap_make((uint8_t)a->type, a->rack, a->slot) == a->remote_tsap)
         snprintf(buf, cap, "--rack %u --slot %u --type %s", a->rack, a->slot, tn[a->type]);
     else
@@ -238,21 +214,11 @@ void s7__buf_json_str(s7__buf *b, const char *s)
     s7__buf_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
-        case '"':
-            s7__buf_printf(b, "\\\"");
-            break;
-        case '\\':
-            s7__buf_printf(b, "\\\\");
-            break;
-        case '\n':
-            s7__buf_printf(b, "\\n");
-            break;
-        case '\r':
-            s7__buf_printf(b, "\\r");
-            break;
-        case '\t':
-            s7__buf_printf(b, "\\t");
-            break;
+        case '"': s7__buf_printf(b, "\\\""); break;
+        case '\\': s7__buf_printf(b, "\\\\"); break;
+        case '\n': s7__buf_printf(b, "\\n"); break;
+        case '\r': s7__buf_printf(b, "\\r"); break;
+        case '\t': s7__buf_printf(b, "\\t"); break;
         default:
             if (*p < 0x20)
                 s7__buf_printf(b, "\\u%04x", *p);

@@ -25,18 +25,12 @@ static const char *verdict_of_connect(int err)
 {
     switch (err) {
     case S7_ERR_RESOLVE:
-    case S7_ERR_UNREACH:
-        return s7_diag_verdict_name(S7_DIAG_NO_ROUTE);
-    case S7_ERR_REFUSED:
-        return s7_diag_verdict_name(S7_DIAG_PORT_CLOSED);
-    case S7_ERR_CONNECT_TIMEOUT:
-        return s7_diag_verdict_name(S7_DIAG_PORT_FILTERED);
-    case S7_ERR_CR_REJECTED:
-        return s7_diag_verdict_name(S7_DIAG_CR_REJECTED);
-    case S7_ERR_NEGOTIATION:
-        return s7_diag_verdict_name(S7_DIAG_NEGOTIATION_FAILED);
-    default:
-        return s7_diag_verdict_name(S7_DIAG_PEER_ERROR);
+    case S7_ERR_UNREACH: return s7_diag_verdict_name(S7_DIAG_NO_ROUTE);
+    case S7_ERR_REFUSED: return s7_diag_verdict_name(S7_DIAG_PORT_CLOSED);
+    case S7_ERR_CONNECT_TIMEOUT: return s7_diag_verdict_name(S7_DIAG_PORT_FILTERED);
+    case S7_ERR_CR_REJECTED: return s7_diag_verdict_name(S7_DIAG_CR_REJECTED);
+    case S7_ERR_NEGOTIATION: return s7_diag_verdict_name(S7_DIAG_NEGOTIATION_FAILED);
+    default: return s7_diag_verdict_name(S7_DIAG_PEER_ERROR);
     }
 }
 
@@ -132,8 +126,9 @@ static const char *range_failure(s7_client *s, const s7_plant_range *r, int rc, 
                 return s7_diag_verdict_name(S7_DIAG_DB_TOO_SHORT);
             }
             if (lr < 0) {
-                snprintf(detail, cap, "%s %s: DB%u refuses absolute access even at offset 0: it is "
-                                      "optimized",
+                snprintf(detail, cap,
+                         "%s %s: DB%u refuses absolute access even at offset 0: it is "
+                         "optimized",
                          what, rt, r->db);
                 return s7_diag_verdict_name(S7_DIAG_DB_OPTIMIZED);
             }
@@ -147,7 +142,8 @@ static const char *range_failure(s7_client *s, const s7_plant_range *r, int rc, 
 }
 
 /* Reads (and for PUT with --allow-write: writes back and re-reads) one exchange. */
-static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_write, s7_plant_check_ex *er)
+static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_write,
+                           s7_plant_check_ex *er)
 {
     size_t total = 0;
     er->status = S7_PLANT_PASS;
@@ -180,7 +176,8 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
             w.rc = 0;
             rc = s7_client_write(s, &w, 1);
             if (rc < 0) {
-                set_verdict(er->verdict, range_failure(s, r, rc, &w, "writing", er->detail, sizeof er->detail));
+                set_verdict(er->verdict,
+                            range_failure(s, r, rc, &w, "writing", er->detail, sizeof er->detail));
                 er->status = S7_PLANT_FAIL;
             } else {
                 s7_item a = it;
@@ -189,7 +186,7 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
                 rc = s7_client_read(s, &a, 1);
                 if (rc < 0) {
                     set_verdict(er->verdict, range_failure(s, r, rc, &a, "reading back", er->detail,
-                                                sizeof er->detail));
+                                                           sizeof er->detail));
                     er->status = S7_PLANT_FAIL;
                 } else if (memcmp(buf, again, r->length) != 0) {
                     /* not ours: the process changed it in between; we wrote what it held */
@@ -201,7 +198,8 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
                 }
             }
         } else if (rc < 0) {
-            set_verdict(er->verdict, range_failure(s, r, rc, &it, "reading", er->detail, sizeof er->detail));
+            set_verdict(er->verdict,
+                        range_failure(s, r, rc, &it, "reading", er->detail, sizeof er->detail));
             er->status = S7_PLANT_FAIL;
         }
         free(buf);
@@ -218,9 +216,10 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
                  total);
     } else if (!er->detail[0]) {
         snprintf(er->detail, sizeof er->detail,
-                 x->dir == S7_PLANT_PUT ? "%zu bytes read, the same bytes written back and read back "
-                                     "unchanged"
-                                   : "%zu bytes read",
+                 x->dir == S7_PLANT_PUT
+                     ? "%zu bytes read, the same bytes written back and read back "
+                       "unchanged"
+                     : "%zu bytes read",
                  total);
     }
 }
@@ -300,10 +299,7 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
 
 /* ---------------------------------------------------------------- the check */
 
-void s7_plant_check_opts_init(s7_plant_check_opts *o)
-{
-    memset(o, 0, sizeof *o);
-}
+void s7_plant_check_opts_init(s7_plant_check_opts *o) { memset(o, 0, sizeof *o); }
 
 static int wanted(const s7_plant_check_opts *o, const char *name)
 {

@@ -89,33 +89,19 @@ int s7__rec_to_check(const s7__rec *r, s7_diag_check *c)
 const char *s7__errno_name(int e, char *buf, size_t cap)
 {
     switch (e) {
-    case ECONNREFUSED:
-        return "ECONNREFUSED";
-    case ETIMEDOUT:
-        return "ETIMEDOUT";
-    case ENETUNREACH:
-        return "ENETUNREACH";
-    case EHOSTUNREACH:
-        return "EHOSTUNREACH";
-    case ENETDOWN:
-        return "ENETDOWN";
-    case EHOSTDOWN:
-        return "EHOSTDOWN";
-    case EPERM:
-        return "EPERM";
-    case EACCES:
-        return "EACCES";
-    case EADDRNOTAVAIL:
-        return "EADDRNOTAVAIL";
-    case ECONNRESET:
-        return "ECONNRESET";
-    case EMFILE:
-        return "EMFILE";
-    case ENFILE:
-        return "ENFILE";
-    default:
-        snprintf(buf, cap, "errno %d", e);
-        return buf;
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETDOWN: return "ENETDOWN";
+    case EHOSTDOWN: return "EHOSTDOWN";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ECONNRESET: return "ECONNRESET";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    default: snprintf(buf, cap, "errno %d", e); return buf;
     }
 }
 
@@ -123,10 +109,8 @@ const char *s7__errno_name(int e, char *buf, size_t cap)
 static int map_errno(int e)
 {
     switch (e) {
-    case ECONNREFUSED:
-        return S7_ERR_REFUSED;
-    case ETIMEDOUT:
-        return S7_ERR_CONNECT_TIMEOUT;
+    case ECONNREFUSED: return S7_ERR_REFUSED;
+    case ETIMEDOUT: return S7_ERR_CONNECT_TIMEOUT;
     case EPERM:
     case EACCES:
         /* a firewall on this host refuses the SYN: filtered, seen from here */
@@ -134,10 +118,8 @@ static int map_errno(int e)
     case ENETUNREACH:
     case EHOSTUNREACH:
     case ENETDOWN:
-    case EHOSTDOWN:
-        return S7_ERR_UNREACH;
-    default:
-        return S7_ERR_IO;
+    case EHOSTDOWN: return S7_ERR_UNREACH;
+    default: return S7_ERR_IO;
     }
 }
 

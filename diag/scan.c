@@ -72,7 +72,8 @@ static int parse_item(const char *s, size_t n, range *r, char *err, size_t errca
         if (parse_ip(s, (size_t)(slash - s), &a) < 0)
             goto bad_addr;
         if (parse_num(slash + 1, n - (size_t)(slash - s) - 1, 32, &v) < 0) {
-            snprintf(err, errcap, "'%.*s': the prefix length must be 0..32, e.g. 10.0.0.0/24", (int)n, s);
+            snprintf(err, errcap, "'%.*s': the prefix length must be 0..32, e.g. 10.0.0.0/24",
+                     (int)n, s);
             return -1;
         }
         uint32_t mask = v ? 0xFFFFFFFFu << (32 - v) : 0;
@@ -187,8 +188,8 @@ static const uint16_t CANDIDATES[] = {0x0101, 0x0102, 0x0103, 0x0200};
 
 typedef struct slot {
     int active;
-    int waiting;     /* ready for its next attempt, waiting for a rate token */
-    int finished;    /* the attempt ended: result holds how */
+    int waiting;  /* ready for its next attempt, waiting for a rate token */
+    int finished; /* the attempt ended: result holds how */
     int result;
     int cand;
     int64_t t_start; /* start of the attempt */

@@ -46,7 +46,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < rep.nchecks; i++) {
         const s7_diag_check *ck = &rep.checks[i];
-        printf("%-5s %-10s %5d ms  %s\n", s7_diag_status_name(ck->status), ck->id, ck->ms, ck->detail);
+        printf("%-5s %-10s %5d ms  %s\n", s7_diag_status_name(ck->status), ck->id, ck->ms,
+               ck->detail);
     }
     printf("verdict: %s (%s)\n", s7_diag_verdict_name(verdict), s7_diag_verdict_text(verdict));
     const s7_diag_check *bad = s7_diag_report_failed(&rep);

@@ -18,9 +18,9 @@
 #include <s7/server.h>
 #include <s7/tag.h>
 
-static uint8_t db1[64]; /* the host's data, served as DB1 */
+static uint8_t db1[64];   /* the host's data, served as DB1 */
 static uint8_t flags[16]; /* served as the M area */
-static int locked;      /* the emulator brackets every access with lock/unlock */
+static int locked;        /* the emulator brackets every access with lock/unlock */
 
 static void lock(void *ctx) { locked++; }
 static void unlock(void *ctx) { locked--; }

@@ -38,7 +38,8 @@ static void on_read(s7_client *c, int result, void *ud)
         return;
     }
     p->reads_ok++;
-    printf("%-22s MW0=%u DB1.DBD0=%lu\n", p->name, s7_get_u16(p->mw0), (unsigned long)s7_get_u32(p->dbd0));
+    printf("%-22s MW0=%u DB1.DBD0=%lu\n", p->name, s7_get_u16(p->mw0),
+           (unsigned long)s7_get_u32(p->dbd0));
 }
 
 static void on_connect(s7_client *c, int result, void *ud)
@@ -84,9 +85,10 @@ int main(int argc, char **argv)
         }
         p->c = s7_client_new(NULL); /* defaults: rack 0 slot 1, PG */
         /* MW0 as 2 bytes and DB1.DBD0 as 4 bytes, read in one request */
-        p->items[0] = (s7_item){.area = S7_AREA_M, .ts = S7_TS_BYTE, .start = 0, .count = 2, .buf = p->mw0};
-        p->items[1] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 0, .count = 4,
-                                .buf = p->dbd0};
+        p->items[0] =
+            (s7_item){.area = S7_AREA_M, .ts = S7_TS_BYTE, .start = 0, .count = 2, .buf = p->mw0};
+        p->items[1] = (s7_item){
+            .area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 0, .count = 4, .buf = p->dbd0};
         s7_multi_add(m, p->c);
         if (s7_client_connect_async(p->c, p->host, p->port, on_connect, p) < 0)
             p->dead = 1;

@@ -71,8 +71,8 @@ int main(int argc, char **argv)
             s7_value_format(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0, value, sizeof value);
             printf("%-24s %s\n", name, value);
         } else {
-            printf("%-24s error: %s (item return code 0x%02X)\n", name, s7_strerror(items[i].status),
-                   items[i].rc);
+            printf("%-24s error: %s (item return code 0x%02X)\n", name,
+                   s7_strerror(items[i].status), items[i].rc);
             failed = 1;
         }
     }

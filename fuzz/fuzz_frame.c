@@ -9,10 +9,10 @@
 
 #include "s7/wire.h"
 
-#define REQUIRE(c)      \
-    do {                \
-        if (!(c))       \
-            abort();    \
+#define REQUIRE(c)   \
+    do {             \
+        if (!(c))    \
+            abort(); \
     } while (0)
 
 static uint8_t enc[70000];
@@ -86,9 +86,10 @@ static void fuzz_var_req(const s7_pdu *p, const uint8_t *b, size_t len)
     same_specs(specs, specs2, n);
     REQUIRE(s7_data_items_decode(q.data, q.data_len, 1, items2, n) == (int)q.data_len);
     for (unsigned i = 0; i < n; i++)
-        REQUIRE(items2[i].ts == items[i].ts && items2[i].len_field == items[i].len_field &&
-                items2[i].nbytes == items[i].nbytes &&
-                (items[i].nbytes == 0 || memcmp(items2[i].data, items[i].data, items[i].nbytes) == 0));
+        REQUIRE(
+            items2[i].ts == items[i].ts && items2[i].len_field == items[i].len_field &&
+            items2[i].nbytes == items[i].nbytes &&
+            (items[i].nbytes == 0 || memcmp(items2[i].data, items[i].data, items[i].nbytes) == 0));
 }
 
 static void fuzz_replies(const s7_pdu *p, const uint8_t *b, size_t len)
@@ -218,8 +219,8 @@ static void cotp_roundtrip(const s7_cotp *t)
     REQUIRE(s7_frame_decode(enc, (size_t)e, &u) == e);
     REQUIRE(u.code == t->code && u.dst_ref == t->dst_ref && u.src_ref == t->src_ref &&
             u.class_opt == t->class_opt && u.tpdu_size == t->tpdu_size &&
-            u.calling_len == t->calling_len && u.called_len == t->called_len &&
-            u.eot == t->eot && u.nr == t->nr && u.user_len == t->user_len &&
+            u.calling_len == t->calling_len && u.called_len == t->called_len && u.eot == t->eot &&
+            u.nr == t->nr && u.user_len == t->user_len &&
             memcmp(u.param_order, t->param_order, 3) == 0);
     if (t->code != S7_COTP_DC)
         REQUIRE(u.reason == t->reason);

@@ -51,7 +51,8 @@ static int serve(s7_sconn *sc, s7_cpu *cpu, s7_cpu_session *sess, const uint8_t 
             if (!reply)
                 return S7_ERR_NOMEM;
             int k = s7_cpu_handle(cpu, sess, ev.pdu, ev.len, reply, cap);
-            rc = k < 0 ? s7_sconn_fail(sc, k, "malformed request") : s7_sconn_reply_end(sc, out, (size_t)k);
+            rc = k < 0 ? s7_sconn_fail(sc, k, "malformed request")
+                       : s7_sconn_reply_end(sc, out, (size_t)k);
         } else {
             return (int)off;
         }
@@ -64,9 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
                                  0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x01};
-    static const uint8_t setup[] = {0x03, 0x00, 0x00, 0x19, 0x02, 0xF0, 0x80, 0x32, 0x01, 0x00, 0x00,
-                                    0x00, 0x01, 0x00, 0x08, 0x00, 0x00, 0xF0, 0x00, 0x00, 0x08, 0x00,
-                                    0x08, 0x03, 0xC0};
+    static const uint8_t setup[] = {0x03, 0x00, 0x00, 0x19, 0x02, 0xF0, 0x80, 0x32, 0x01,
+                                    0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x00, 0xF0,
+                                    0x00, 0x00, 0x08, 0x00, 0x08, 0x03, 0xC0};
     static const char *const profiles[4] = {"s7-1500", "s7-300", "s7-1200", "logo8"};
     if (size < 2)
         return 0;

@@ -12,12 +12,12 @@
 #include "s7/err.h"
 
 struct s7_loop {
-    int epfd;             /* -1: poll backend */
+    int epfd; /* -1: poll backend */
     /* poll backend */
     struct pollfd *pfd;
     void **ptr;
     int n, cap;
-    int *index;           /* fd -> slot + 1 (0 = absent) */
+    int *index; /* fd -> slot + 1 (0 = absent) */
     int index_cap;
 };
 
@@ -60,7 +60,8 @@ static int ep_ctl(s7_loop *l, int op, int fd, uint32_t events, void *ptr)
 {
     struct epoll_event e;
     memset(&e, 0, sizeof e);
-    e.events = (events & S7_LOOP_IN ? EPOLLIN : 0u) | (events & S7_LOOP_OUT ? EPOLLOUT : 0u) | EPOLLRDHUP;
+    e.events =
+        (events & S7_LOOP_IN ? EPOLLIN : 0u) | (events & S7_LOOP_OUT ? EPOLLOUT : 0u) | EPOLLRDHUP;
     e.data.ptr = ptr;
     return epoll_ctl(l->epfd, op, fd, &e) == 0 ? 0 : S7_ERR_IO;
 }
@@ -167,7 +168,8 @@ int s7_loop_wait(s7_loop *l, s7_loop_event *ev, int max, int timeout_ms)
         if (!re)
             continue;
         ev[k].ptr = l->ptr[i];
-        ev[k].events = (re & (POLLIN | POLLHUP) ? S7_LOOP_IN : 0u) | (re & POLLOUT ? S7_LOOP_OUT : 0u) |
+        ev[k].events = (re & (POLLIN | POLLHUP) ? S7_LOOP_IN : 0u) |
+                       (re & POLLOUT ? S7_LOOP_OUT : 0u) |
                        (re & (POLLERR | POLLHUP | POLLNVAL) ? S7_LOOP_ERR : 0u);
         k++;
     }

@@ -16,20 +16,15 @@
 int s7_tcp_errno(int e)
 {
     switch (e) {
-    case ECONNREFUSED:
-        return S7_ERR_REFUSED;
+    case ECONNREFUSED: return S7_ERR_REFUSED;
     case ENETUNREACH:
     case EHOSTUNREACH:
     case ENETDOWN:
-    case EHOSTDOWN:
-        return S7_ERR_UNREACH;
-    case ETIMEDOUT:
-        return S7_ERR_CONNECT_TIMEOUT;
+    case EHOSTDOWN: return S7_ERR_UNREACH;
+    case ETIMEDOUT: return S7_ERR_CONNECT_TIMEOUT;
     case ECONNRESET:
-    case EPIPE:
-        return S7_ERR_CLOSED;
-    default:
-        return S7_ERR_IO;
+    case EPIPE: return S7_ERR_CLOSED;
+    default: return S7_ERR_IO;
     }
 }
 

@@ -174,10 +174,11 @@ void s7__fw_header(const s7_fw *f, int format, const s7_fw_render_opts *op, FILE
                 f->host->name, f->host->address);
     else
         fputs("# Scope: a router / firewall between the cells: traffic it FORWARDs.\n", o);
-    fprintf(o, "# TCP port(s) %s pass only for the connections below: new connections from the\n"
-               "# active partner to the passive one, and their established traffic.  Every other\n"
-               "# packet to or from these ports is dropped.  These rules only take away: documented\n"
-               "# traffic still has to pass the system's own rules; nothing else is changed.\n#\n",
+    fprintf(o,
+            "# TCP port(s) %s pass only for the connections below: new connections from the\n"
+            "# active partner to the passive one, and their established traffic.  Every other\n"
+            "# packet to or from these ports is dropped.  These rules only take away: documented\n"
+            "# traffic still has to pass the system's own rules; nothing else is changed.\n#\n",
             s7__fw_ports_text(f, buf, sizeof buf));
     size_t shown = 0;
     for (size_t i = 0; i < p->nconns; i++) {

@@ -21,25 +21,30 @@ static void ipt_rules(const s7_fw *f, FILE *o, int chain)
 {
     const char *n = ipt_chain(chain);
     if (chain == S7_FW_INPUT)
-        fprintf(o, "-A %s -i lo -m comment --comment \"loopback is no network path\" -j RETURN\n", n);
+        fprintf(o, "-A %s -i lo -m comment --comment \"loopback is no network path\" -j RETURN\n",
+                n);
     if (chain == S7_FW_OUTPUT)
-        fprintf(o, "-A %s -o lo -m comment --comment \"loopback is no network path\" -j RETURN\n", n);
+        fprintf(o, "-A %s -o lo -m comment --comment \"loopback is no network path\" -j RETURN\n",
+                n);
     for (size_t i = 0; i < f->nrules; i++) {
         const s7_fw_rule *r = &f->rules[i];
         if (r->chain != chain)
             continue;
-        fprintf(o, "-A %s -s %s/32 -d %s/32 -p tcp -m tcp --%s %u -m conntrack --ctstate %s "
-                   "-m comment --comment \"%s\" -j RETURN\n",
+        fprintf(o,
+                "-A %s -s %s/32 -d %s/32 -p tcp -m tcp --%s %u -m conntrack --ctstate %s "
+                "-m comment --comment \"%s\" -j RETURN\n",
                 n, r->saddr, r->daddr, r->dport ? "dport" : "sport", r->dport ? r->dport : r->sport,
                 r->state == S7_FW_NEW_ESTABLISHED ? "NEW,ESTABLISHED" : "ESTABLISHED", r->comment);
     }
     for (size_t i = 0; i < f->nports; i++)
-        fprintf(o, "-A %s -p tcp -m tcp --dport %u -m comment --comment \"S7 connection not in the "
-                   "inventory\" -j DROP\n",
+        fprintf(o,
+                "-A %s -p tcp -m tcp --dport %u -m comment --comment \"S7 connection not in the "
+                "inventory\" -j DROP\n",
                 n, f->ports[i]);
     for (size_t i = 0; i < f->nports; i++)
-        fprintf(o, "-A %s -p tcp -m tcp --sport %u -m comment --comment \"S7 traffic not in the "
-                   "inventory\" -j DROP\n",
+        fprintf(o,
+                "-A %s -p tcp -m tcp --sport %u -m comment --comment \"S7 traffic not in the "
+                "inventory\" -j DROP\n",
                 n, f->ports[i]);
 }
 
@@ -77,17 +82,19 @@ void s7__fw_iptables(const s7_fw *f, const s7_fw_render_opts *op, FILE *o)
                   "sh THIS_FILE   (as root; IPTABLES=iptables-legacy sh THIS_FILE for the legacy "
                   "backend)",
                   remove);
-    fputs("# IPv4 only: iptables does not see IPv6; block TCP 102 with ip6tables separately if the\n"
-          "# hosts have IPv6 addresses (the nftables format covers both).\n"
-          "# Documented flows RETURN to the system's chain (never ACCEPT past its rules).\n\n"
-          "set -e\n"
-          "IPTABLES=\"${IPTABLES:-iptables}\"\n"
-          "IPTABLES_RESTORE=\"${IPTABLES_RESTORE:-$IPTABLES-restore}\"\n\n"
-          "# our chains only, atomically: --noflush keeps every other rule of the system\n"
-          "\"$IPTABLES_RESTORE\" --noflush <<'S7KIT_RULES'\n",
-          o);
+    fputs(
+        "# IPv4 only: iptables does not see IPv6; block TCP 102 with ip6tables separately if the\n"
+        "# hosts have IPv6 addresses (the nftables format covers both).\n"
+        "# Documented flows RETURN to the system's chain (never ACCEPT past its rules).\n\n"
+        "set -e\n"
+        "IPTABLES=\"${IPTABLES:-iptables}\"\n"
+        "IPTABLES_RESTORE=\"${IPTABLES_RESTORE:-$IPTABLES-restore}\"\n\n"
+        "# our chains only, atomically: --noflush keeps every other rule of the system\n"
+        "\"$IPTABLES_RESTORE\" --noflush <<'S7KIT_RULES'\n",
+        o);
     ipt_table(f, o);
-    fputs("S7KIT_RULES\n\n# the jump into our chains, once (a second run does not add another)\n", o);
+    fputs("S7KIT_RULES\n\n# the jump into our chains, once (a second run does not add another)\n",
+          o);
     int chains[2] = {f->host ? S7_FW_INPUT : S7_FW_FORWARD, S7_FW_OUTPUT};
     for (int i = 0; i < (f->host ? 2 : 1); i++)
         fprintf(o, "\"$IPTABLES\" -C %s -j %s 2>/dev/null || \"$IPTABLES\" -I %s 1 -j %s\n",

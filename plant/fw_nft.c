@@ -7,21 +7,24 @@
 
 static void nft_rule(FILE *o, const s7_fw_rule *r)
 {
-    fprintf(o, "\t\tip saddr %s ip daddr %s tcp %s %u ct state %s accept comment \"%s\"\n", r->saddr,
-            r->daddr, r->dport ? "dport" : "sport", r->dport ? r->dport : r->sport,
+    fprintf(o, "\t\tip saddr %s ip daddr %s tcp %s %u ct state %s accept comment \"%s\"\n",
+            r->saddr, r->daddr, r->dport ? "dport" : "sport", r->dport ? r->dport : r->sport,
             r->state == S7_FW_NEW_ESTABLISHED ? "new,established" : "established", r->comment);
 }
 
 static void nft_chain(const s7_fw *f, FILE *o, int chain)
 {
-    const char *name = chain == S7_FW_INPUT ? "input" : chain == S7_FW_OUTPUT ? "output" : "forward";
+    const char *name = chain == S7_FW_INPUT    ? "input"
+                       : chain == S7_FW_OUTPUT ? "output"
+                                               : "forward";
     char ports[200], set[220];
     s7__fw_ports_text(f, ports, sizeof ports);
     if (f->nports > 1)
         snprintf(set, sizeof set, "{ %s }", ports);
     else
         snprintf(set, sizeof set, "%s", ports);
-    fprintf(o, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n", name, name);
+    fprintf(o, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n", name,
+            name);
     if (chain == S7_FW_INPUT)
         fputs("\t\tiifname \"lo\" accept comment \"loopback is no network path\"\n", o);
     if (chain == S7_FW_OUTPUT)
@@ -37,7 +40,8 @@ static void nft_chain(const s7_fw *f, FILE *o, int chain)
 void s7__fw_nftables(const s7_fw *f, const s7_fw_render_opts *op, FILE *o)
 {
     fputs("#!/usr/sbin/nft -f\n", o);
-    s7__fw_header(f, S7_FW_NFTABLES, op, o, "nft -f THIS_FILE   (replaces only the table inet s7kit)",
+    s7__fw_header(f, S7_FW_NFTABLES, op, o,
+                  "nft -f THIS_FILE   (replaces only the table inet s7kit)",
                   "nft delete table inet s7kit");
     fputs("\n# create the table if it is missing, then drop it: the file replaces it atomically\n"
           "table inet s7kit\ndelete table inet s7kit\n\ntable inet s7kit {\n",

@@ -160,7 +160,6 @@ static const char RANGE_FORMS[] =
 
 const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
 
-
 /* First byte and byte count of a parsed address. */
 static void tag_extent(const s7_tag *t, uint32_t *first, uint32_t *len)
 {
@@ -190,13 +189,13 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
     }
     if (s7_tag_parse(left, &t, perr, sizeof perr) < 0)
         return s7__errf(err, errcap, "%s: '%s': %s; %s", key, left,
-                       perr[0] ? perr : "not an address", RANGE_FORMS);
+                        perr[0] ? perr : "not an address", RANGE_FORMS);
     if (t.area != S7_AREA_DB && t.area != S7_AREA_I && t.area != S7_AREA_Q && t.area != S7_AREA_M)
         return s7__errf(err, errcap,
-                       "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
-                       "peripheral addresses are not documented as byte ranges: copy them into a "
-                       "DB); %s",
-                       key, left, RANGE_FORMS);
+                        "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
+                        "peripheral addresses are not documented as byte ranges: copy them into a "
+                        "DB); %s",
+                        key, left, RANGE_FORMS);
     tag_extent(&t, &first, &len);
     s7_plant_range out;
     memset(&out, 0, sizeof out);
@@ -221,26 +220,26 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
             perr[0] = 0;
             if (s7_tag_parse(full, &u, perr, sizeof perr) < 0)
                 return s7__errf(err, errcap, "%s: '%s': the end '%s' is not an address (%s); %s",
-                               key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
+                                key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
             if (u.area != t.area || u.db != t.db)
                 return s7__errf(err, errcap,
-                               "%s: '%s': both ends must be in the same %s, e.g. "
-                               "DB10.DBB0..DBB63",
-                               key, s, t.area == S7_AREA_DB ? "DB" : "area");
+                                "%s: '%s': both ends must be in the same %s, e.g. "
+                                "DB10.DBB0..DBB63",
+                                key, s, t.area == S7_AREA_DB ? "DB" : "area");
             uint32_t f2, l2;
             tag_extent(&u, &f2, &l2);
             last = (long)(f2 + l2 - 1);
         }
         if ((uint32_t)last < first)
             return s7__errf(err, errcap, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key,
-                           s, last, first);
+                            s, last, first);
         out.length = (uint32_t)last - first + 1;
     }
     if (out.offset + out.length > 65536)
         return s7__errf(err, errcap,
-                       "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
-                       "area (an S7-1500 DB larger than that is optimized)",
-                       key, s);
+                        "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "
+                        "area (an S7-1500 DB larger than that is optimized)",
+                        key, s);
     *r = out;
     return 0;
 }

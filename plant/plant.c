@@ -43,10 +43,7 @@ void *s7__plant_push(void *arr_ptr, size_t *n, size_t sz)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-s7_plant *s7_plant_new(void)
-{
-    return calloc(1, sizeof(s7_plant));
-}
+s7_plant *s7_plant_new(void) { return calloc(1, sizeof(s7_plant)); }
 
 static void free_conn(s7_plant_conn *c)
 {
@@ -110,7 +107,10 @@ s7_plant_cell *s7_plant_add_cell(s7_plant *p, const char *name)
     return c;
 }
 
-int s7_plant_cell_set_name(s7_plant_cell *c, const char *s) { return s7__plant_set_str(&c->name, s); }
+int s7_plant_cell_set_name(s7_plant_cell *c, const char *s)
+{
+    return s7__plant_set_str(&c->name, s);
+}
 int s7_plant_cell_set_description(s7_plant_cell *c, const char *s)
 {
     return s7__plant_set_str(&c->description, s);
@@ -204,7 +204,10 @@ s7_plant_conn *s7_plant_add_conn(s7_plant *p, const char *name, const char *acti
     return c;
 }
 
-int s7_plant_conn_set_name(s7_plant_conn *c, const char *s) { return s7__plant_set_str(&c->name, s); }
+int s7_plant_conn_set_name(s7_plant_conn *c, const char *s)
+{
+    return s7__plant_set_str(&c->name, s);
+}
 int s7_plant_conn_set_active(s7_plant_conn *c, const char *s)
 {
     return s7__plant_set_str(&c->active_name, s);
@@ -301,10 +304,7 @@ const char *s7_plant_kind_name(int kind)
 
 const char *s7_plant_dir_name(int dir) { return dir == S7_PLANT_PUT ? "PUT" : "GET"; }
 
-const char *s7_plant_type_name(int type)
-{
-    return type == 2 ? "op" : type == 3 ? "basic" : "pg";
-}
+const char *s7_plant_type_name(int type) { return type == 2 ? "op" : type == 3 ? "basic" : "pg"; }
 
 const char *s7_plant_cycle_text(long ms, char *buf, size_t cap)
 {
@@ -328,14 +328,10 @@ const char *s7_plant_tsap_text(uint16_t local, uint16_t remote, char *buf, size_
 const char *s7__plant_area_letter(uint8_t area)
 {
     switch (area) {
-    case S7_AREA_I:
-        return "I";
-    case S7_AREA_Q:
-        return "Q";
-    case S7_AREA_M:
-        return "M";
-    default:
-        return "DB";
+    case S7_AREA_I: return "I";
+    case S7_AREA_Q: return "Q";
+    case S7_AREA_M: return "M";
+    default: return "DB";
     }
 }
 
@@ -367,8 +363,12 @@ const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_partner *pt
         snprintf(buf, cap, "TSAPs 0100:0200");
     else if (pt->rack >= 0 || pt->slot >= 0 || has_prof || s7_plant_is_passive(p, pt))
         snprintf(buf, cap, "rack %d slot %d",
-                 pt->rack >= 0 ? pt->rack : has_prof && pt->profile_rack >= 0 ? pt->profile_rack : 0,
-                 pt->slot >= 0 ? pt->slot : has_prof && pt->profile_slot >= 0 ? pt->profile_slot : 1);
+                 pt->rack >= 0                       ? pt->rack
+                 : has_prof && pt->profile_rack >= 0 ? pt->profile_rack
+                                                     : 0,
+                 pt->slot >= 0                       ? pt->slot
+                 : has_prof && pt->profile_slot >= 0 ? pt->profile_slot
+                                                     : 1);
     else
         snprintf(buf, cap, "%s", "");
     return buf;
@@ -378,21 +378,11 @@ void s7_plant_xml_str(FILE *f, const char *s)
 {
     for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
         switch (*c) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
         default:
             if (*c < 0x20 && *c != '\n' && *c != '\t')
                 fputc(' ', f); /* not allowed in XML 1.0 */

@@ -242,4 +242,3 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
           o);
     return ferror(o) ? S7_ERR_IO : 0;
 }
-

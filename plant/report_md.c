@@ -70,10 +70,11 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
         fputs(" |\n", o);
     }
     fputs("\n## Connections and exchanges\n\n"
-          "| Connection | Active | Passive | Type | TSAPs | Direction | Ranges | Cycle | Description |",
+          "| Connection | Active | Passive | Type | TSAPs | Direction | Ranges | Cycle | "
+          "Description |",
           o);
     fputs(k ? " Check |\n|---|---|---|---|---|---|---|---|---|---|\n"
-                    : "\n|---|---|---|---|---|---|---|---|---|\n",
+            : "\n|---|---|---|---|---|---|---|---|---|\n",
           o);
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
@@ -110,4 +111,3 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
           o);
     return ferror(o) ? S7_ERR_IO : 0;
 }
-

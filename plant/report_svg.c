@@ -41,9 +41,9 @@ typedef struct layout {
     const s7_plant *p;
     double gap;
     rect *cell;
-    rect *box;       /* per partner */
-    size_t *col;     /* per partner: its cell's column */
-    double (*end)[4]; /* per connection: sx, sy, ex, ey */
+    rect *box;            /* per partner */
+    size_t *col;          /* per partner: its cell's column */
+    double (*end)[4];     /* per connection: sx, sy, ex, ey */
     int *side_a, *side_p; /* per connection: 1 right, -1 left */
     rect *occupied;
     size_t nocc, capocc;
@@ -140,8 +140,8 @@ static int layout_build(layout *L, const s7_plant *p)
         for (size_t i = 0; i < np; i++) {
             if (p->partners[i].cell != c)
                 continue;
-            L->box[i] = (rect){x + CELL_PAD, y + CELL_HEAD + (double)k * (BOX_H + BOX_GAP), BOX_W,
-                               BOX_H};
+            L->box[i] =
+                (rect){x + CELL_PAD, y + CELL_HEAD + (double)k * (BOX_H + BOX_GAP), BOX_W, BOX_H};
             L->col[i] = c;
             k++;
         }
@@ -298,16 +298,11 @@ found:
 static const char *kind_fill(int kind)
 {
     switch (kind) {
-    case S7_PLANT_KIND_PLC:
-        return "#dbe9f7";
-    case S7_PLANT_KIND_HMI:
-        return "#dff2df";
-    case S7_PLANT_KIND_SCADA:
-        return "#ebe1f5";
-    case S7_PLANT_KIND_ENGINEERING:
-        return "#fbf1cf";
-    default:
-        return "#eeeeee";
+    case S7_PLANT_KIND_PLC: return "#dbe9f7";
+    case S7_PLANT_KIND_HMI: return "#dff2df";
+    case S7_PLANT_KIND_SCADA: return "#ebe1f5";
+    case S7_PLANT_KIND_ENGINEERING: return "#fbf1cf";
+    default: return "#eeeeee";
     }
 }
 
@@ -321,8 +316,8 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     }
     /* labels first (they may make the picture taller), written after the arrows */
     rect *lab = calloc(p->nconns ? p->nconns : 1, sizeof *lab);
-    char (*d)[200] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
-    double (*bzs)[8] = calloc(p->nconns ? p->nconns : 1, sizeof *bzs);
+    char(*d)[200] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
+    double(*bzs)[8] = calloc(p->nconns ? p->nconns : 1, sizeof *bzs);
     if (!lab || !d || !bzs) {
         free(lab);
         free(d);
@@ -343,10 +338,11 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         lab[i] = place_label(&L, (const double(*)[8])bzs, p->nconns, i, label_width(lines, n),
                              (double)n * LINE_H + 8, same);
     }
-    fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
-               "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Arial, "
-               "sans-serif\">\n",
+    fprintf(o,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
+            "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Arial, "
+            "sans-serif\">\n",
             L.width, L.height, L.width, L.height);
     fputs("  <title>S7 connections: ", o);
     s7_plant_xml_str(o, s7__plant_title(p));
@@ -367,9 +363,10 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         s7_plant_xml_str(o, p->revision);
         fputs(")", o);
     }
-    fprintf(o, "</text>\n  <text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#555555\">S7 connections: "
-               "arrows point from the active partner (it connects) to the passive one (it serves TCP "
-               "102). GET: the active partner reads; PUT: it writes.</text>\n",
+    fprintf(o,
+            "</text>\n  <text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#555555\">S7 connections: "
+            "arrows point from the active partner (it connects) to the passive one (it serves TCP "
+            "102). GET: the active partner reads; PUT: it writes.</text>\n",
             MARGIN, MARGIN + 36);
 
     /* cells */
@@ -378,8 +375,9 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_cell *cl = &p->cells[c];
         const rect *r = &L.cell[c];
         fprintf(o, "    <g class=\"cell\" id=\"cell-%s\" data-name=\"%s\">\n", cl->name, cl->name);
-        fprintf(o, "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"10\" "
-                   "fill=\"#f7f7f7\" stroke=\"#888888\" stroke-dasharray=\"6 4\"/>\n",
+        fprintf(o,
+                "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"10\" "
+                "fill=\"#f7f7f7\" stroke=\"#888888\" stroke-dasharray=\"6 4\"/>\n",
                 r->x, r->y, r->w, r->h);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">cell ",
                 r->x + 12, r->y + 20);
@@ -410,30 +408,36 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_partner *pt = &p->partners[i];
         const rect *r = &L.box[i];
         char where[64], sub[120];
-        fprintf(o, "    <g class=\"partner\" id=\"partner-%s\" data-name=\"%s\" data-cell=\"%s\" "
-                   "data-address=\"%s\">\n",
+        fprintf(o,
+                "    <g class=\"partner\" id=\"partner-%s\" data-name=\"%s\" data-cell=\"%s\" "
+                "data-address=\"%s\">\n",
                 pt->name, pt->name, p->cells[pt->cell].name, pt->address);
         if (pt->description) {
             fputs("      <title>", o);
             s7_plant_xml_str(o, pt->description);
             fputs("</title>\n", o);
         }
-        fprintf(o, "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"6\" "
-                   "fill=\"%s\" stroke=\"#336699\" stroke-width=\"1.5\"/>\n",
+        fprintf(o,
+                "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"6\" "
+                "fill=\"%s\" stroke=\"#336699\" stroke-width=\"1.5\"/>\n",
                 r->x, r->y, r->w, r->h, kind_fill(pt->kind));
-        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">%s</text>\n",
-                r->x + 10, r->y + 19, pt->name);
+        fprintf(
+            o,
+            "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">%s</text>\n",
+            r->x + 10, r->y + 19, pt->name);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%s%s", r->x + 10, r->y + 35,
                 pt->address, pt->port != 102 ? ":" : "");
         if (pt->port != 102)
             fprintf(o, "%u", pt->port);
         fputs("</text>\n", o);
         s7_plant_partner_where(p, pt, where, sizeof where);
-        snprintf(sub, sizeof sub, "%s%s%s%s%s", pt->kind != S7_PLANT_KIND_OTHER ? s7_plant_kind_name(pt->kind) : "",
-                 pt->profile && pt->kind != S7_PLANT_KIND_OTHER ? ", " : "", pt->profile ? pt->profile : "",
+        snprintf(sub, sizeof sub, "%s%s%s%s%s",
+                 pt->kind != S7_PLANT_KIND_OTHER ? s7_plant_kind_name(pt->kind) : "",
+                 pt->profile && pt->kind != S7_PLANT_KIND_OTHER ? ", " : "",
+                 pt->profile ? pt->profile : "",
                  where[0] && (pt->profile || pt->kind != S7_PLANT_KIND_OTHER) ? ", " : "", where);
-        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">", r->x + 10,
-                r->y + 50);
+        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">",
+                r->x + 10, r->y + 50);
         s7_plant_xml_str(o, sub);
         fputs("</text>\n    </g>\n", o);
     }
@@ -445,15 +449,17 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_check_conn *cc = s7_plant_check_report_find(k, c->name);
         int failed = cc && cc->status != S7_PLANT_PASS;
-        fprintf(o, "    <g class=\"connection%s\" id=\"conn-%s\" data-name=\"%s\" data-active=\"%s\" "
-                   "data-passive=\"%s\"%s%s%s>\n",
+        fprintf(o,
+                "    <g class=\"connection%s\" id=\"conn-%s\" data-name=\"%s\" data-active=\"%s\" "
+                "data-passive=\"%s\"%s%s%s>\n",
                 cc ? (failed ? " fail" : " pass") : "", c->name, c->name,
                 p->partners[c->active].name, p->partners[c->passive].name,
                 cc ? " data-check=\"" : "", cc ? (failed ? "fail" : "pass") : "", cc ? "\"" : "");
         fprintf(o, "      <title>%s: %s -&gt; %s</title>\n", c->name, p->partners[c->active].name,
                 p->partners[c->passive].name);
-        fprintf(o, "      <path class=\"arrow\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
-                   "stroke-width=\"1.8\" marker-end=\"url(#%s)\"/>\n",
+        fprintf(o,
+                "      <path class=\"arrow\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
+                "stroke-width=\"1.8\" marker-end=\"url(#%s)\"/>\n",
                 d[i], failed ? "#c62828" : "#333333", failed ? "arrowhead-fail" : "arrowhead");
         fputs("    </g>\n", o);
     }
@@ -465,12 +471,15 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         size_t n = label_lines(c, lines, 66);
         const rect *r = &lab[i];
         fprintf(o, "    <g class=\"label\" data-connection=\"%s\">\n", c->name);
-        fprintf(o, "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"4\" "
-                   "fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"#bbbbbb\"/>\n",
+        fprintf(o,
+                "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"4\" "
+                "fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"#bbbbbb\"/>\n",
                 r->x, r->y, r->w, r->h);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">\n", r->x + 6, r->y + 4);
         for (size_t j = 0; j < n; j++) {
-            const char *fill = j == 0 ? "#000000" : c->ex[j - 1].dir == S7_PLANT_PUT ? "#b35900" : "#1f5fa8";
+            const char *fill = j == 0                             ? "#000000"
+                               : c->ex[j - 1].dir == S7_PLANT_PUT ? "#b35900"
+                                                                  : "#1f5fa8";
             if (j == 0 && cc)
                 fill = cc->status == S7_PLANT_PASS ? "#2e7d32" : "#c62828";
             fprintf(o, "        <tspan x=\"%.1f\" dy=\"%d\" fill=\"%s\"%s>", r->x + 6, LINE_H, fill,
@@ -498,4 +507,3 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     layout_free(&L);
     return ferror(o) ? S7_ERR_IO : 0;
 }
-

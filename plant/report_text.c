@@ -63,9 +63,11 @@ const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap
 {
     char r[300], cyc[32];
     if (x->cycle_ms > 0)
-        snprintf(buf, cap, "%s %s every %s", s7_plant_dir_name(x->dir), s7__report_ranges_text(x, r, sizeof r),
+        snprintf(buf, cap, "%s %s every %s", s7_plant_dir_name(x->dir),
+                 s7__report_ranges_text(x, r, sizeof r),
                  s7_plant_cycle_text(x->cycle_ms, cyc, sizeof cyc));
     else
-        snprintf(buf, cap, "%s %s on event", s7_plant_dir_name(x->dir), s7__report_ranges_text(x, r, sizeof r));
+        snprintf(buf, cap, "%s %s on event", s7_plant_dir_name(x->dir),
+                 s7__report_ranges_text(x, r, sizeof r));
     return buf;
 }

@@ -7,7 +7,6 @@
 #include "s7/plant.h"
 #include "s7/wire.h"
 
-
 int s7__plant_resolve(s7_plant *p)
 {
     for (size_t i = 0; i < p->nconns; i++) {

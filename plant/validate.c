@@ -13,7 +13,6 @@
 #include "s7/plant.h"
 #include "s7/wire.h"
 
-
 typedef struct vcx {
     s7_plant *p;
     int (*fn)(void *ctx, const char *msg);
@@ -26,7 +25,8 @@ typedef struct vcx {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int problem(vcx *v, int line, const char *fmt, ...)
+static int
+problem(vcx *v, int line, const char *fmt, ...)
 {
     char msg[700], full[1024];
     va_list ap;
@@ -58,10 +58,7 @@ static const char *first_at(int line, const char *what, size_t i, char *buf, siz
     return buf;
 }
 
-static uint32_t mask_of(int prefix)
-{
-    return prefix > 0 ? 0xFFFFFFFFu << (32 - prefix) : 0;
-}
+static uint32_t mask_of(int prefix) { return prefix > 0 ? 0xFFFFFFFFu << (32 - prefix) : 0; }
 
 static const char *ip_text(uint32_t ip, char *buf, size_t cap)
 {
@@ -166,8 +163,9 @@ static int check_partners(vcx *v)
             continue;
         }
         if (pt->rack > 7 || pt->slot > 31) {
-            problem(v, pt->line, "%s: rack %d slot %d: rack is 0..7, slot 0..31 (e.g. rack: 0, "
-                                 "slot: 1)",
+            problem(v, pt->line,
+                    "%s: rack %d slot %d: rack is 0..7, slot 0..31 (e.g. rack: 0, "
+                    "slot: 1)",
                     where, pt->rack, pt->slot);
             continue;
         }
@@ -229,12 +227,14 @@ static void check_range(vcx *v, const char *where, const s7_plant_range *r)
     int line = r->line;
     if (r->area != S7_AREA_DB && r->area != S7_AREA_I && r->area != S7_AREA_Q &&
         r->area != S7_AREA_M)
-        problem(v, line, "%s: area 0x%02X is no area for a range: DB, I, Q or M (timers and "
-                         "counters are not documented as byte ranges)",
+        problem(v, line,
+                "%s: area 0x%02X is no area for a range: DB, I, Q or M (timers and "
+                "counters are not documented as byte ranges)",
                 where, r->area);
     else if (r->area == S7_AREA_DB && r->db == 0)
-        problem(v, line, "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
-                         "area: M)",
+        problem(v, line,
+                "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                "area: M)",
                 where);
     else if (r->area != S7_AREA_DB && r->db != 0)
         problem(v, line, "%s: db given for area %s: a DB number belongs only to area DB", where,

@@ -86,9 +86,7 @@ static const char *area_name(uint8_t area, char *tmp, size_t cap)
     case S7_AREA_P: return "P";
     case S7_AREA_L: return "L";
     case S7_AREA_V: return "V";
-    default:
-        snprintf(tmp, cap, "16#%02X", area);
-        return tmp;
+    default: snprintf(tmp, cap, "16#%02X", area); return tmp;
     }
 }
 
@@ -145,7 +143,10 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
     case S7_EV_READ: op = "read"; break;
     case S7_EV_WRITE: op = "write"; break;
     case S7_EV_REFUSED:
-        op = ev->ctrl ? ctrl_name(ev->ctrl) : ev->fn == S7_FN_WRITE ? "write" : ev->fn == S7_FN_READ ? "read" : "access";
+        op = ev->ctrl                ? ctrl_name(ev->ctrl)
+             : ev->fn == S7_FN_WRITE ? "write"
+             : ev->fn == S7_FN_READ  ? "read"
+                                     : "access";
         break;
     case S7_EV_CONTROL: op = ctrl_name(ev->ctrl); break;
     default: return 0;
@@ -161,8 +162,9 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
     if (!control && ev->area) {
         char tmp[8];
         int tc = ev->area == S7_AREA_T || ev->area == S7_AREA_C;
-        sb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu", area_name(ev->area, tmp, sizeof tmp),
-                  (unsigned)ev->db, (unsigned long)(tc ? ev->start / 2 : ev->start));
+        sb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
+                  area_name(ev->area, tmp, sizeof tmp), (unsigned)ev->db,
+                  (unsigned long)(tc ? ev->start / 2 : ev->start));
         if (ev->ts == S7_TS_BIT)
             sb_printf(&b, ", \"bit\": %u", (unsigned)ev->bit);
         sb_printf(&b, ", \"length\": %lu", (unsigned long)(tc ? ev->len / 2 : ev->len));

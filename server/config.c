@@ -36,7 +36,6 @@ static char *dup(const char *s)
     return d;
 }
 
-
 /* ---------------------------------------------------------------- lifecycle */
 
 void s7_server_config_init(s7_server_config *c)
@@ -160,7 +159,8 @@ int s7_server_parse_num(const char *s, long min, long max, long *out)
         return -1;
     char *end;
     errno = 0;
-    long v = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? strtol(s + 2, &end, 16) : strtol(s, &end, 10);
+    long v = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? strtol(s + 2, &end, 16)
+                                                           : strtol(s, &end, 10);
     if (errno || *end || end == s || v < min || v > max)
         return -1;
     if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && end == s + 2)
@@ -237,8 +237,8 @@ int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t er
     memset(out, 0, sizeof *out);
     out->access = -1;
     if (strlen(spec) >= sizeof buf)
-        return s7__errf(
-            err, errcap, "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]", spec);
+        return s7__errf(err, errcap,
+                        "'%.40s...' is too long: expected N:SIZE[:optimized][:ro][:retain]", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     char *save = NULL;
     char *num = strtok_r(buf, ":", &save);
@@ -246,27 +246,26 @@ int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t er
     long v;
     if (!num || !size)
         return s7__errf(err, errcap,
-                            "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
-                            "5:100:retain",
-                            spec);
+                        "'%s': expected N:SIZE[:optimized][:ro][:retain], e.g. 1:256 or "
+                        "5:100:retain",
+                        spec);
     if (s7_server_parse_num(num, 1, 65535, &v))
         return s7__errf(err, errcap, "'%s': DB number '%s' must be 1..65535", spec, num);
     out->num = (uint16_t)v;
     if (s7_server_parse_num(size, 1, 65535, &v))
-        return s7__errf(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256",
-                            spec, size, num);
+        return s7__errf(err, errcap, "'%s': size '%s' must be 1..65535 bytes, e.g. %s:256", spec,
+                        size, num);
     out->size = (uint32_t)v;
     for (char *f = strtok_r(NULL, ":", &save); f; f = strtok_r(NULL, ":", &save)) {
         if (ieq(f, "optimized") || ieq(f, "opt"))
             out->flags |= S7_DB_OPTIMIZED;
-        else if (ieq(f, "ro") || ieq(f, "readonly") || ieq(f, "read-only") ||
-                 ieq(f, "read_only"))
+        else if (ieq(f, "ro") || ieq(f, "readonly") || ieq(f, "read-only") || ieq(f, "read_only"))
             out->flags |= S7_DB_READONLY;
         else if (ieq(f, "retain") || ieq(f, "retentive"))
             out->flags |= S7_DB_RETAIN;
         else
-            return s7__errf(
-                err, errcap, "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)", spec, f);
+            return s7__errf(err, errcap,
+                            "'%s': unknown DB flag '%s' (flags: optimized, ro, retain)", spec, f);
     }
     return 0;
 }
@@ -299,15 +298,15 @@ int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size
         unsigned char a4[4];
         if (inet_pton(AF_INET, host, a4) != 1)
             return s7__errf(err, errcap,
-                                "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
-                                "brackets), %s",
-                                s, host, ex);
+                            "'%s': '%s' is not a numeric IPv4 address (IPv6 goes in "
+                            "brackets), %s",
+                            s, host, ex);
     }
     if (s7_server_parse_num(port, 0, 65535, &p))
         return s7__errf(err, errcap,
-                            "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
-                            "one)",
-                            s, port);
+                        "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
+                        "one)",
+                        s, port);
     snprintf(out, cap, "%s", s);
     return 0;
 }
@@ -348,13 +347,15 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
             continue;
         int rc = s7_cpu_set_area_size(cpu, codes[i], (uint32_t)c->area_size[i]);
         if (rc == S7_ERR_UNSUPPORTED) {
-            s7__errf(err, errcap, "areas.%s: an %s has no timers and counters (T and C exist on "
-                                 "s7-300 and s7-400)", names[i], p->name);
+            s7__errf(err, errcap,
+                     "areas.%s: an %s has no timers and counters (T and C exist on "
+                     "s7-300 and s7-400)",
+                     names[i], p->name);
             return S7_ERR_INVAL;
         }
         if (rc < 0) {
             s7__errf(err, errcap, "areas.%s: size %ld refused (%s)", names[i], c->area_size[i],
-                    s7_strerror(rc));
+                     s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
     }
@@ -363,8 +364,10 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         int rc = s7_cpu_add_db(cpu, d->num, d->size, d->flags);
         if (rc < 0) {
             if (s7__profile_vmem_only(p))
-                s7__errf(err, errcap, "DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
-                                     "(VB0 = DB1.DBB0)", d->num, p->name);
+                s7__errf(err, errcap,
+                         "DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
+                         "(VB0 = DB1.DBB0)",
+                         d->num, p->name);
             else
                 s7__errf(err, errcap, "DB%u (%u bytes): %s", d->num, d->size, s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
@@ -375,8 +378,10 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
     for (size_t i = 0; i < c->naccess; i++) {
         const s7_server_access *a = &c->access[i];
         if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
-            s7__errf(err, errcap, "areas.%s: this %s has no such area (T and C exist on s7-300 and "
-                                 "s7-400)", s7_server_area_text(a->area), p->name);
+            s7__errf(err, errcap,
+                     "areas.%s: this %s has no such area (T and C exist on s7-300 and "
+                     "s7-400)",
+                     s7_server_area_text(a->area), p->name);
             return S7_ERR_INVAL;
         }
     }
@@ -384,7 +389,7 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         char verr[400];
         if (s7_cpu_set_value(cpu, c->values[i], verr, sizeof verr) < 0) {
             s7__errf(err, errcap, "%s: initial value '%s': %s", c->value_from[i], c->values[i],
-                    verr);
+                     verr);
             return S7_ERR_INVAL;
         }
     }
@@ -405,26 +410,39 @@ int s7_server_config_build_cpu(s7_server_config *c, s7_cpu **out, char *err, siz
         qsort(c->dbs, c->ndbs, sizeof *c->dbs, cmp_db);
     const s7_profile *base = s7_profile_find(c->profile ? c->profile : "s7-1500");
     if (!base) {
-        s7__errf(err, errcap, "unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, s7-1500, "
-                             "logo8, s7-200smart)", c->profile);
+        s7__errf(err, errcap,
+                 "unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, s7-1500, "
+                 "logo8, s7-200smart)",
+                 c->profile);
         return S7_ERR_INVAL;
     }
     s7_profile p = *base;
     const s7_server_identity *id = &c->id;
-    if (id->order_code) p.order_code = id->order_code;
-    if (id->module_type) p.module_type = id->module_type;
-    if (id->as_name) p.as_name = id->as_name;
-    if (id->module_name) p.module_name = id->module_name;
-    if (id->plant_id) p.plant_id = id->plant_id;
-    if (id->copyright) p.copyright = id->copyright;
-    if (id->serial) p.serial = id->serial;
+    if (id->order_code)
+        p.order_code = id->order_code;
+    if (id->module_type)
+        p.module_type = id->module_type;
+    if (id->as_name)
+        p.as_name = id->as_name;
+    if (id->module_name)
+        p.module_name = id->module_name;
+    if (id->plant_id)
+        p.plant_id = id->plant_id;
+    if (id->copyright)
+        p.copyright = id->copyright;
+    if (id->serial)
+        p.serial = id->serial;
     if (id->fw[0] >= 0)
         for (int i = 0; i < 3; i++)
             p.fw[i] = (uint8_t)id->fw[i];
-    if (c->pdu > 0) p.max_pdu = (uint16_t)c->pdu;
-    if (c->amq > 0) p.max_amq = (uint16_t)c->amq;
-    if (c->rack >= 0) p.rack = (uint8_t)c->rack;
-    if (c->slot >= 0) p.slot = (uint8_t)c->slot;
+    if (c->pdu > 0)
+        p.max_pdu = (uint16_t)c->pdu;
+    if (c->amq > 0)
+        p.max_amq = (uint16_t)c->amq;
+    if (c->rack >= 0)
+        p.rack = (uint8_t)c->rack;
+    if (c->slot >= 0)
+        p.slot = (uint8_t)c->slot;
     s7_cpu *cpu = s7_cpu_new(&p);
     if (!cpu) {
         s7__errf(err, errcap, "out of memory");

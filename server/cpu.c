@@ -21,7 +21,7 @@
 #include "server/cpu_int.h"
 #include "s7/tag.h"
 
-#define AREA_MAX 65536u   /* I/Q/M bytes, T/C elements: byte offsets are 16-bit */
+#define AREA_MAX 65536u /* I/Q/M bytes, T/C elements: byte offsets are 16-bit */
 #define DB_MAX 65535u
 
 /* ---------------------------------------------------------------- helpers */
@@ -40,10 +40,7 @@ static int area_index(uint8_t area)
 }
 
 /* Non-zero for the two area codes that address the DB table. */
-static int is_db_area(uint8_t area)
-{
-    return area == S7_AREA_DB || area == S7_AREA_DI;
-}
+static int is_db_area(uint8_t area) { return area == S7_AREA_DB || area == S7_AREA_DI; }
 
 /* Position of db in the sorted table (where it is or would be inserted). */
 static size_t db_pos(const s7_cpu *cpu, uint16_t db)
@@ -106,10 +103,7 @@ static s7__mem *db_insert(s7_cpu *cpu, uint16_t db)
 }
 
 /* Length of a possibly NULL string plus its NUL. */
-static size_t slen(const char *s)
-{
-    return (s ? strlen(s) : 0) + 1;
-}
+static size_t slen(const char *s) { return (s ? strlen(s) : 0) + 1; }
 
 /* Copy s (NULL = "") to *dst and advance it; returns the copy. */
 static const char *scopy(char **dst, const char *s)
@@ -185,10 +179,7 @@ static int64_t host_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t s7__cpu_now_ms(const s7_cpu *cpu)
-{
-    return host_ms() + cpu->clock_off_ms;
-}
+int64_t s7__cpu_now_ms(const s7_cpu *cpu) { return host_ms() + cpu->clock_off_ms; }
 
 /* ---------------------------------------------------------------- create / free */
 
@@ -222,7 +213,8 @@ s7_cpu *s7_cpu_new(const s7_profile *p)
     cpu->state = S7_CPU_STATE_RUN;
     cpu->state_ms = s7__cpu_now_ms(cpu);
 
-    static const uint8_t codes[S7__A_COUNT] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T, S7_AREA_C};
+    static const uint8_t codes[S7__A_COUNT] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T,
+                                               S7_AREA_C};
     for (int i = 0; i < S7__A_COUNT; i++) {
         s7__mem *m = &cpu->areas[i];
         m->area = codes[i];
@@ -260,10 +252,7 @@ void s7_cpu_free(s7_cpu *cpu)
 }
 
 /* The CPU's copy of its profile (lives as long as the CPU). */
-const s7_profile *s7_cpu_profile(const s7_cpu *cpu)
-{
-    return cpu ? &cpu->prof : NULL;
-}
+const s7_profile *s7_cpu_profile(const s7_cpu *cpu) { return cpu ? &cpu->prof : NULL; }
 
 /* ---------------------------------------------------------------- memory */
 
@@ -415,8 +404,8 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
         return S7_ERR_INVAL;
     const char *eq = strchr(assignment, '=');
     if (!eq)
-        return fail(S7_ERR_VALUE, err, errcap, "'%s' is no assignment: write ADDRESS=VALUE, e.g. MW10=7",
-                    assignment, 0, 0);
+        return fail(S7_ERR_VALUE, err, errcap,
+                    "'%s' is no assignment: write ADDRESS=VALUE, e.g. MW10=7", assignment, 0, 0);
     const char *a = assignment, *b = eq;
     while (a < b && (*a == ' ' || *a == '\t'))
         a++;
@@ -424,7 +413,8 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
         b--;
     char addr[160];
     if ((size_t)(b - a) >= sizeof addr || a == b)
-        return fail(S7_ERR_ADDR, err, errcap, "no usable address before '=' in '%s'", assignment, 0, 0);
+        return fail(S7_ERR_ADDR, err, errcap, "no usable address before '=' in '%s'", assignment, 0,
+                    0);
     memcpy(addr, a, (size_t)(b - a));
     addr[b - a] = 0;
     const char *value = eq + 1;
@@ -438,14 +428,17 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
     s7__mem *m = s7__cpu_region(cpu, t.area, t.db, 0);
     if (!m) {
         if (is_db_area(t.area))
-            return fail(S7_ERR_ADDR, err, errcap, "%s: DB%u does not exist on this CPU", addr, t.db, 0);
-        return fail(S7_ERR_ADDR, err, errcap, "%s: this CPU has no such area (16#%02X)", addr, t.area, 0);
+            return fail(S7_ERR_ADDR, err, errcap, "%s: DB%u does not exist on this CPU", addr, t.db,
+                        0);
+        return fail(S7_ERR_ADDR, err, errcap, "%s: this CPU has no such area (16#%02X)", addr,
+                    t.area, 0);
     }
     uint32_t n = s7_tag_wire_size(&t);
     uint64_t off = (t.area == S7_AREA_T || t.area == S7_AREA_C) ? 2ull * t.byte : t.byte;
     if (n == 0 || off + n > m->size)
-        return fail(S7_ERR_ADDR, err, errcap, "%s is past the end of its area (%u bytes there, %u needed)",
-                    addr, m->size, (unsigned)(off + n));
+        return fail(S7_ERR_ADDR, err, errcap,
+                    "%s is past the end of its area (%u bytes there, %u needed)", addr, m->size,
+                    (unsigned)(off + n));
     uint8_t *buf = malloc(n);
     if (!buf)
         return S7_ERR_NOMEM;
@@ -481,10 +474,7 @@ void s7_cpu_set_put_get(s7_cpu *cpu, int permitted)
         cpu->put_get = permitted != 0;
 }
 
-int s7_cpu_put_get(const s7_cpu *cpu)
-{
-    return cpu ? cpu->put_get : 0;
-}
+int s7_cpu_put_get(const s7_cpu *cpu) { return cpu ? cpu->put_get : 0; }
 
 int s7_cpu_set_access(s7_cpu *cpu, uint8_t area, uint16_t db, int access)
 {
@@ -522,10 +512,7 @@ void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n)
         cpu->prof.max_conn[type] = n;
 }
 
-int s7_cpu_state(const s7_cpu *cpu)
-{
-    return cpu ? cpu->state : 0;
-}
+int s7_cpu_state(const s7_cpu *cpu) { return cpu ? cpu->state : 0; }
 
 void s7__cpu_set_state(s7_cpu *cpu, int state)
 {
@@ -608,10 +595,7 @@ void s7__cpu_session_release(s7_cpu_session *s)
     s->ud_len = s->ud_off = 0;
 }
 
-s7_cpu_session *s7_cpu_session_new(void)
-{
-    return calloc(1, sizeof(s7_cpu_session));
-}
+s7_cpu_session *s7_cpu_session_new(void) { return calloc(1, sizeof(s7_cpu_session)); }
 
 void s7_cpu_session_free(s7_cpu_session *s)
 {
@@ -706,7 +690,8 @@ int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr, const ui
     int t = 0;
     if (cr->called_len != 2 || !cr->called) {
         if (cr->called_len == 0)
-            snprintf(cpu->reason, sizeof cpu->reason, "the connection request names no called TSAP");
+            snprintf(cpu->reason, sizeof cpu->reason,
+                     "the connection request names no called TSAP");
         else
             snprintf(cpu->reason, sizeof cpu->reason,
                      "called TSAP of %u bytes is no PUT/GET TSAP (S7CommPlus/TIA uses long TSAPs)",
@@ -720,9 +705,10 @@ int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr, const ui
                 if (!t)
                     t = 3;
             } else {
-                snprintf(cpu->reason, sizeof cpu->reason,
-                         "called TSAP %04X is not one this LOGO! serves (02.00, 02.01, 20.00 or 01.02)",
-                         tsap);
+                snprintf(
+                    cpu->reason, sizeof cpu->reason,
+                    "called TSAP %04X is not one this LOGO! serves (02.00, 02.01, 20.00 or 01.02)",
+                    tsap);
             }
             break;
         case S7_TSAP_S7200:
@@ -731,9 +717,7 @@ int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr, const ui
             else
                 t = rackslot_rule(cpu, tsap);
             break;
-        default:
-            t = rackslot_rule(cpu, tsap);
-            break;
+        default: t = rackslot_rule(cpu, tsap); break;
         }
     }
     if (t) {

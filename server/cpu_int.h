@@ -23,11 +23,11 @@ enum {
 /* What a family needs beyond the public profile (profiles.c). */
 typedef struct s7__profile_ext {
     int family;
-    uint16_t res_pg, res_os;  /* connections reserved for PG / OP (SZL 0x0132) */
-    uint32_t mpi_bps;         /* SZL 0x0131 (0 when the family has no MPI) */
-    uint16_t hw_version;      /* SZL 0x0011 index 1/6 Ausbg */
-    uint32_t vmem_size;       /* V memory (DB1) created with the CPU, 0 none */
-    const char *mc_serial;    /* SZL 0x001C index 8 */
+    uint16_t res_pg, res_os; /* connections reserved for PG / OP (SZL 0x0132) */
+    uint32_t mpi_bps;        /* SZL 0x0131 (0 when the family has no MPI) */
+    uint16_t hw_version;     /* SZL 0x0011 index 1/6 Ausbg */
+    uint32_t vmem_size;      /* V memory (DB1) created with the CPU, 0 none */
+    const char *mc_serial;   /* SZL 0x001C index 8 */
 } s7__profile_ext;
 
 /* The extension of a profile, found by its name (a default for unknown names). */
@@ -38,15 +38,15 @@ int s7__profile_vmem_only(const s7_profile *p);
 
 /* One memory region: an area (I, Q, M, T, C) or a DB. */
 typedef struct s7__mem {
-    uint8_t area;       /* S7_AREA_I/Q/M/T/C, or S7_AREA_DB for DBs */
-    uint16_t db;        /* DB number (0 for areas) */
-    uint8_t *mem;       /* bytes (owned unless app) */
-    uint32_t size;      /* bytes (T/C: 2 per element) */
-    uint8_t *init;      /* initial image for a cold restart (owned), NULL when none */
-    unsigned flags;     /* S7_DB_* */
-    int access;         /* S7_ACCESS_* */
-    int app;            /* mem belongs to the application (s7_cpu_register_area) */
-    int auto_v;         /* V memory the CPU created itself (LOGO!/S7-200): replaceable */
+    uint8_t area;   /* S7_AREA_I/Q/M/T/C, or S7_AREA_DB for DBs */
+    uint16_t db;    /* DB number (0 for areas) */
+    uint8_t *mem;   /* bytes (owned unless app) */
+    uint32_t size;  /* bytes (T/C: 2 per element) */
+    uint8_t *init;  /* initial image for a cold restart (owned), NULL when none */
+    unsigned flags; /* S7_DB_* */
+    int access;     /* S7_ACCESS_* */
+    int app;        /* mem belongs to the application (s7_cpu_register_area) */
+    int auto_v;     /* V memory the CPU created itself (LOGO!/S7-200): replaceable */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
@@ -55,38 +55,38 @@ typedef struct s7__mem {
 enum { S7__A_I = 0, S7__A_Q, S7__A_M, S7__A_T, S7__A_C, S7__A_COUNT };
 
 struct s7_cpu {
-    s7_profile prof;           /* strings point into strs */
-    char *strs;                /* owned copies of the profile's strings */
+    s7_profile prof; /* strings point into strs */
+    char *strs;      /* owned copies of the profile's strings */
     const s7__profile_ext *ext;
     s7__mem areas[S7__A_COUNT];
-    int db_access;             /* access for every DB (set with area DB, db 0) */
-    s7__mem *dbs;              /* sorted by number */
+    int db_access; /* access for every DB (set with area DB, db 0) */
+    s7__mem *dbs;  /* sorted by number */
     size_t ndbs, dbcap;
     int put_get;
-    int state;                 /* S7_CPU_STATE_* */
-    int64_t state_ms;          /* CPU clock (ms since 1970) at the last mode change */
-    int64_t clock_off_ms;      /* CPU clock minus the host's clock */
+    int state;            /* S7_CPU_STATE_* */
+    int64_t state_ms;     /* CPU clock (ms since 1970) at the last mode change */
+    int64_t clock_off_ms; /* CPU clock minus the host's clock */
     uint16_t conn_use[4];
-    int started;               /* first request seen: initial images taken */
+    int started; /* first request seen: initial images taken */
     s7_cpu_event_fn ev;
     void *ev_ctx;
-    char reason[192];          /* the last s7_cpu_accept refusal */
+    char reason[192]; /* the last s7_cpu_accept refusal */
 };
 
 /* What the CPU knows of one connection (the opaque s7_cpu_session of cpu.h). */
 struct s7_cpu_session {
-    uint8_t conn_type;        /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
-    uint16_t pdu;             /* negotiated PDU (0 before setup) */
+    uint8_t conn_type; /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
+    uint16_t pdu;      /* negotiated PDU (0 before setup) */
     uint16_t amq;
-    char peer[64];            /* "ip:port" for logs and audit */
-    uint32_t peer_ip;         /* IPv4 host order, 0 if other */
+    char peer[64];    /* "ip:port" for logs and audit */
+    uint32_t peer_ip; /* IPv4 host order, 0 if other */
     /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
      * so an idle connection stays small) */
     uint8_t *ud_pending;
     uint32_t ud_len, ud_off;
     uint8_t ud_seq;
     uint8_t ud_group, ud_subfn;
-    uint8_t cur_fn;           /* the Read/Write job being answered (for events) */
+    uint8_t cur_fn; /* the Read/Write job being answered (for events) */
 };
 
 /* For tests and engines inside s7kit that hold a session by value: zero it / release
@@ -128,14 +128,13 @@ void s7__cpu_first_request(s7_cpu *cpu);
 size_t s7__reply_limit(const s7_cpu_session *sess, size_t cap);
 
 /* A Job PDU (already decoded).  Returns the reply length or a negative error. */
-int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
-            uint8_t *out, size_t cap);
+int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len, uint8_t *out,
+            size_t cap);
 
 /* ---------------------------------------------------------------- userdata.c */
 
 /* A Userdata PDU (already decoded).  Returns the reply length or a negative error. */
-int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out,
-                 size_t cap);
+int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap);
 
 /* ---------------------------------------------------------------- szl.c */
 

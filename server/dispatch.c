@@ -56,10 +56,7 @@ static int ack(uint8_t *out, size_t cap, uint16_t ref, uint16_t err)
 }
 
 /* Non-zero on S7-1200/1500 profiles (classic services refused with 0x8104). */
-static int is_plus(const s7_cpu *cpu)
-{
-    return cpu->ext->family == S7__FAM_PLUS;
-}
+static int is_plus(const s7_cpu *cpu) { return cpu->ext->family == S7__FAM_PLUS; }
 
 /* ---------------------------------------------------------------- setup */
 
@@ -93,7 +90,7 @@ static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
 /* One request item as parsed from the parameter block. */
 typedef struct item {
     s7_var_spec s;
-    int s7any;          /* syntax id 0x10 with a 10-byte address */
+    int s7any; /* syntax id 0x10 with a 10-byte address */
 } item;
 
 /* Parse the Read/Write parameter block: fn, count, count variable specifications that
@@ -148,10 +145,10 @@ static uint32_t item_bytes(const item *it)
 
 /* The outcome of checking one item. */
 typedef struct target {
-    uint8_t rc;         /* S7_RC_* */
-    int refused;        /* report as S7_EV_REFUSED */
+    uint8_t rc;  /* S7_RC_* */
+    int refused; /* report as S7_EV_REFUSED */
     s7__mem *m;
-    uint32_t off;       /* byte offset in m */
+    uint32_t off; /* byte offset in m */
     uint32_t nbytes;
     uint8_t bit;
 } target;
@@ -426,7 +423,7 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
     s7_plc_ctrl c;
     if (s7_plc_ctrl_decode(pdu, &c) < 0)
         return S7_ERR_PARAM;
-    uint8_t what = c.fn == S7_FN_STOP ? S7_CTRL_STOP
+    uint8_t what = c.fn == S7_FN_STOP        ? S7_CTRL_STOP
                    : c.mode == S7_START_COLD ? S7_CTRL_COLD_START
                                              : S7_CTRL_HOT_START;
     int program = c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0;

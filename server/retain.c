@@ -50,14 +50,14 @@ struct s7_retain {
     rdb *dbs;
     size_t ndbs;
     uint64_t generation;
-    uint64_t jsize;          /* journal bytes (header included) */
-    uint64_t compact_at;     /* next size that triggers a compaction */
-    int failed;              /* a record could not be made durable: refuse more */
-    int pending;             /* ASYNC: records not yet synced */
-    int in_request;          /* SYNC: inside a write job; S7_EV_DONE syncs once for all items */
-    int unsynced;            /* SYNC: records appended since the last fdatasync */
+    uint64_t jsize;      /* journal bytes (header included) */
+    uint64_t compact_at; /* next size that triggers a compaction */
+    int failed;          /* a record could not be made durable: refuse more */
+    int pending;         /* ASYNC: records not yet synced */
+    int in_request;      /* SYNC: inside a write job; S7_EV_DONE syncs once for all items */
+    int unsynced;        /* SYNC: records appended since the last fdatasync */
     int64_t pending_since;
-    uint8_t *rec;            /* record buffer */
+    uint8_t *rec; /* record buffer */
     size_t rec_cap;
     s7_retain_stats st;
     char err[512];
@@ -107,7 +107,10 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
 
 static int64_t mono_ms(void)
 {
@@ -308,7 +311,8 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
                     "initial values",
                     r->path, r->jpath, len);
     if (len < JNL_HDR) {
-        rlog(r, S7_LOG_WARN, "journal %s: %zu bytes, shorter than its %u-byte header (a reset "
+        rlog(r, S7_LOG_WARN,
+             "journal %s: %zu bytes, shorter than its %u-byte header (a reset "
              "interrupted by a crash): nothing to replay, %zu bytes dropped",
              r->jpath, len, JNL_HDR, len);
         r->st.dropped_bytes = len;
@@ -317,8 +321,10 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
     int hdr_ok = memcmp(buf, JNL_MAGIC, 8) == 0 && get32(buf + 20) == s7_crc32(0, buf, 20);
     if (!hdr_ok) {
         if (len == JNL_HDR) {
-            rlog(r, S7_LOG_WARN, "journal %s: damaged header and no records (a reset "
-                 "interrupted by a crash): ignored", r->jpath);
+            rlog(r, S7_LOG_WARN,
+                 "journal %s: damaged header and no records (a reset "
+                 "interrupted by a crash): ignored",
+                 r->jpath);
             r->st.dropped_bytes = len;
             return 0;
         }
@@ -333,7 +339,8 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
                     r->jpath, get32(buf + 8), VERSION);
     uint64_t gen = get64(buf + 12);
     if (gen < r->generation) {
-        rlog(r, S7_LOG_INFO, "journal %s of generation %llu predates the snapshot (generation "
+        rlog(r, S7_LOG_INFO,
+             "journal %s of generation %llu predates the snapshot (generation "
              "%llu) that already holds it: ignored",
              r->jpath, (unsigned long long)gen, (unsigned long long)r->generation);
         return 0;
@@ -395,11 +402,13 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
                   : "the journal is damaged; acknowledged writes after this point may be lost");
     }
     if (skipped)
-        rlog(r, S7_LOG_WARN, "journal %s: %llu records name a DB or range that is no longer "
+        rlog(r, S7_LOG_WARN,
+             "journal %s: %llu records name a DB or range that is no longer "
              "retentive here: not replayed (or only as far as they fit)",
              r->jpath, (unsigned long long)skipped);
     if (n_ok)
-        rlog(r, S7_LOG_INFO, "journal %s: %llu writes replayed", r->jpath, (unsigned long long)n_ok);
+        rlog(r, S7_LOG_INFO, "journal %s: %llu writes replayed", r->jpath,
+             (unsigned long long)n_ok);
     return 0;
 }
 
@@ -412,11 +421,15 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
     const char *refuse = "nothing was loaded; restore the file from a backup, or move it "
                          "(and its .journal) away to start with initial values";
     if (memcmp(buf, SNAP_MAGIC, len < 8 ? len : 8) != 0)
-        return fail(r, S7_ERR_STATE, "state file %s is not an s7kit state file (no S7KITSNP magic "
-                    "at its start); %s", r->path, refuse);
+        return fail(r, S7_ERR_STATE,
+                    "state file %s is not an s7kit state file (no S7KITSNP magic "
+                    "at its start); %s",
+                    r->path, refuse);
     if (len < SNAP_HDR)
-        return fail(r, S7_ERR_STATE, "state file %s is torn: %zu bytes, shorter than the %u-byte "
-                    "header; %s", r->path, len, SNAP_HDR, refuse);
+        return fail(r, S7_ERR_STATE,
+                    "state file %s is torn: %zu bytes, shorter than the %u-byte "
+                    "header; %s",
+                    r->path, len, SNAP_HDR, refuse);
     if (get32(buf + 36) != s7_crc32(0, buf, 36))
         return fail(r, S7_ERR_STATE, "state file %s is damaged: header checksum mismatch; %s",
                     r->path, refuse);
@@ -426,25 +439,32 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
     uint32_t ndb = get32(buf + 12);
     uint64_t gen = get64(buf + 16), body = get64(buf + 24);
     if (body != len - SNAP_HDR)
-        return fail(r, S7_ERR_STATE, "state file %s is torn: %zu bytes on disk, its header "
-                    "announces %llu; %s", r->path, len, (unsigned long long)(SNAP_HDR + body),
-                    refuse);
+        return fail(r, S7_ERR_STATE,
+                    "state file %s is torn: %zu bytes on disk, its header "
+                    "announces %llu; %s",
+                    r->path, len, (unsigned long long)(SNAP_HDR + body), refuse);
     if (get32(buf + 32) != s7_crc32(0, buf + SNAP_HDR, (size_t)body))
-        return fail(r, S7_ERR_STATE, "state file %s is damaged: the checksum of its %llu data "
-                    "bytes does not match; %s", r->path, (unsigned long long)body, refuse);
+        return fail(r, S7_ERR_STATE,
+                    "state file %s is damaged: the checksum of its %llu data "
+                    "bytes does not match; %s",
+                    r->path, (unsigned long long)body, refuse);
 
     /* First pass: structure and sizes, nothing copied yet. */
     size_t pos = SNAP_HDR;
     long prev = -1;
     for (uint32_t i = 0; i < ndb; i++) {
         if (len - pos < 8)
-            return fail(r, S7_ERR_STATE, "state file %s is malformed: DB entry %u runs past the "
-                        "end; %s", r->path, i + 1, refuse);
+            return fail(r, S7_ERR_STATE,
+                        "state file %s is malformed: DB entry %u runs past the "
+                        "end; %s",
+                        r->path, i + 1, refuse);
         uint16_t num = get16(buf + pos);
         uint32_t size = get32(buf + pos + 4);
         if (num == 0 || (long)num <= prev || size == 0 || size > 65535u || len - pos - 8 < size)
-            return fail(r, S7_ERR_STATE, "state file %s is malformed: DB entry %u (DB%u, %u bytes) "
-                        "is out of order or out of bounds; %s", r->path, i + 1, num, size, refuse);
+            return fail(r, S7_ERR_STATE,
+                        "state file %s is malformed: DB entry %u (DB%u, %u bytes) "
+                        "is out of order or out of bounds; %s",
+                        r->path, i + 1, num, size, refuse);
         rdb *d = find_db(r, num);
         if (d && d->size != size && r->o.resize == S7_RETAIN_RESIZE_REFUSE)
             return fail(r, S7_ERR_STATE,
@@ -467,14 +487,18 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
         uint32_t size = get32(buf + pos + 4);
         rdb *d = find_db(r, num);
         if (!d) {
-            rlog(r, S7_LOG_WARN, "state file %s holds DB%u (%u bytes), which is not a retentive DB "
-                 "of this CPU: not loaded, and dropped at the next compaction", r->path, num, size);
+            rlog(r, S7_LOG_WARN,
+                 "state file %s holds DB%u (%u bytes), which is not a retentive DB "
+                 "of this CPU: not loaded, and dropped at the next compaction",
+                 r->path, num, size);
         } else {
             uint32_t k = size < d->size ? size : d->size;
             memcpy(d->stage, buf + pos + 8, k);
             if (size != d->size)
-                rlog(r, S7_LOG_WARN, "DB%u: %u bytes in the state file, %u now: loaded the first "
-                     "%u (retain_resize: fit)", num, size, d->size, k);
+                rlog(r, S7_LOG_WARN,
+                     "DB%u: %u bytes in the state file, %u now: loaded the first "
+                     "%u (retain_resize: fit)",
+                     num, size, d->size, k);
         }
         pos += 8 + size;
     }
@@ -486,8 +510,10 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
             pos += 8 + get32(buf + pos + 4);
         }
         if (!found)
-            rlog(r, S7_LOG_INFO, "DB%u is not in the state file yet: it starts with its initial "
-                 "values", r->dbs[i].num);
+            rlog(r, S7_LOG_INFO,
+                 "DB%u is not in the state file yet: it starts with its initial "
+                 "values",
+                 r->dbs[i].num);
     }
     r->generation = gen;
     r->st.snapshot_loaded = 1;
@@ -658,8 +684,10 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
     }
     if (flock(r->jfd, LOCK_EX | LOCK_NB) != 0) {
         rc = errno == EWOULDBLOCK
-                 ? fail(r, S7_ERR_STATE, "state file %s is in use by another running server "
-                        "(its journal %s is locked)", r->path, r->jpath)
+                 ? fail(r, S7_ERR_STATE,
+                        "state file %s is in use by another running server "
+                        "(its journal %s is locked)",
+                        r->path, r->jpath)
                  : fail(r, S7_ERR_IO, "cannot lock %s: %s", r->jpath, strerror(errno));
         goto out;
     }
@@ -684,8 +712,10 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
     if ((rc = journal_replay(r, jnl, jnl_len, have_snapshot)) < 0)
         goto out;
     if (!have_snapshot)
-        rlog(r, S7_LOG_INFO, "state file %s does not exist yet: created with the initial values of "
-             "%zu retentive DBs", r->path, r->ndbs);
+        rlog(r, S7_LOG_INFO,
+             "state file %s does not exist yet: created with the initial values of "
+             "%zu retentive DBs",
+             r->path, r->ndbs);
 
     /* A clean start: the staged state becomes the snapshot, the journal is emptied. */
     if ((rc = s7_retain_compact(r)) < 0)
@@ -855,7 +885,4 @@ void s7_retain_stats_get(const s7_retain *r, s7_retain_stats *st)
     st->journal_bytes = r->jsize;
 }
 
-const char *s7_retain_error(const s7_retain *r)
-{
-    return r ? r->err : "";
-}
+const char *s7_retain_error(const s7_retain *r) { return r ? r->err : ""; }

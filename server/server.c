@@ -30,17 +30,17 @@
 typedef struct srv_conn {
     int fd;
     uint32_t slot;
-    uint8_t counted;     /* its type is counted in in_use (after the CC) */
-    uint8_t reading;     /* EPOLLIN armed */
-    uint8_t writing;     /* EPOLLOUT armed */
+    uint8_t counted; /* its type is counted in in_use (after the CC) */
+    uint8_t reading; /* EPOLLIN armed */
+    uint8_t writing; /* EPOLLOUT armed */
     int64_t last_active;
-    uint8_t *rx;         /* an incomplete frame carried to the next read */
+    uint8_t *rx; /* an incomplete frame carried to the next read */
     uint32_t rx_len;
-    uint8_t *tx;         /* output the socket did not take yet */
+    uint8_t *tx; /* output the socket did not take yet */
     uint32_t tx_len, tx_off;
     s7_sconn *sc;
     s7_cpu_session *sess;
-    const char *deny;    /* refuse the CR with this reason (allow-list) */
+    const char *deny; /* refuse the CR with this reason (allow-list) */
 } srv_conn;
 
 typedef struct allow_rule {
@@ -112,7 +112,8 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
         s->o = *o;
     else
         s7_server_opts_init(&s->o);
-    snprintf(s->listen_spec, sizeof s->listen_spec, "%s", s->o.listen ? s->o.listen : "127.0.0.1:102");
+    snprintf(s->listen_spec, sizeof s->listen_spec, "%s",
+             s->o.listen ? s->o.listen : "127.0.0.1:102");
     s->o.listen = s->listen_spec;
     if (!s->o.max_clients)
         s->o.max_clients = 65000;
@@ -254,7 +255,8 @@ int s7_server_start(s7_server *s)
 {
     char host[80], port[16];
     if (split_spec(s->o.listen, host, sizeof host, port, sizeof port) < 0) {
-        slog(s, S7_LOG_ERROR, "listen address '%s': expected ADDR:PORT, e.g. 127.0.0.1:1102", s->o.listen);
+        slog(s, S7_LOG_ERROR, "listen address '%s': expected ADDR:PORT, e.g. 127.0.0.1:1102",
+             s->o.listen);
         return S7_ERR_INVAL;
     }
     struct addrinfo hints, *res = NULL;
@@ -273,7 +275,9 @@ int s7_server_start(s7_server *s)
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, s->o.backlog) != 0) {
         int e = errno;
         slog(s, S7_LOG_ERROR, "cannot listen on %s: %s%s", s->o.listen, strerror(e),
-             e == EACCES ? " (ports below 1024 need root)" : e == EADDRINUSE ? " (another server holds it)" : "");
+             e == EACCES       ? " (ports below 1024 need root)"
+             : e == EADDRINUSE ? " (another server holds it)"
+                               : "");
         if (fd >= 0)
             close(fd);
         freeaddrinfo(res);
@@ -290,20 +294,26 @@ int s7_server_start(s7_server *s)
         return S7_ERR_IO;
     for (int i = 0; i < 2; i++)
         fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
-    if (s7_loop_add(s->loop, fd, S7_LOOP_IN, s) < 0 || s7_loop_add(s->loop, s->wake[0], S7_LOOP_IN, s->wake) < 0)
+    if (s7_loop_add(s->loop, fd, S7_LOOP_IN, s) < 0 ||
+        s7_loop_add(s->loop, s->wake[0], S7_LOOP_IN, s->wake) < 0)
         return S7_ERR_IO;
-    slog(s, S7_LOG_INFO, "listening on %s (%s)", s->o.listen, s7_loop_fd(s->loop) >= 0 ? "epoll" : "poll");
+    slog(s, S7_LOG_INFO, "listening on %s (%s)", s->o.listen,
+         s7_loop_fd(s->loop) >= 0 ? "epoll" : "poll");
     return 0;
 }
 
 uint16_t s7_server_port(const s7_server *s) { return s->port; }
-int s7_server_fd(const s7_server *s) { return s7_loop_fd(s->loop) >= 0 ? s7_loop_fd(s->loop) : s->wake[0]; }
+int s7_server_fd(const s7_server *s)
+{
+    return s7_loop_fd(s->loop) >= 0 ? s7_loop_fd(s->loop) : s->wake[0];
+}
 
 size_t s7_server_connections(const s7_server *s, uint16_t per_type[4])
 {
     if (per_type) {
         memcpy(per_type, s->in_use, sizeof s->in_use);
-        per_type[0] = (uint16_t)(s->nconns - s->in_use[0] < 0xFFFF ? s->nconns - s->in_use[0] : 0xFFFF);
+        per_type[0] =
+            (uint16_t)(s->nconns - s->in_use[0] < 0xFFFF ? s->nconns - s->in_use[0] : 0xFFFF);
     }
     return s->nconns;
 }
@@ -433,9 +443,11 @@ static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
     s->in_use[conn_type(c)]++;
     s7_cpu_set_conn_use(s->cpu, s->in_use);
     static const char *const names[4] = {"?", "PG", "OP", "S7 basic"};
-    slog(s, S7_LOG_INFO, "connected %s (%s connection)", s7_cpu_session_peer(c->sess), names[conn_type(c)]);
+    slog(s, S7_LOG_INFO, "connected %s (%s connection)", s7_cpu_session_peer(c->sess),
+         names[conn_type(c)]);
     if (s->o.hooks.on_connect)
-        s->o.hooks.on_connect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), s7_cpu_session_conn_type(c->sess));
+        s->o.hooks.on_connect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess),
+                              s7_cpu_session_conn_type(c->sess));
     return 0;
 }
 
@@ -485,8 +497,10 @@ static void conn_read(s7_server *s, srv_conn *c, int64_t now)
         memcpy(s->in, c->rx, carry);
     ssize_t r = recv(c->fd, s->in + carry, RX_SCRATCH - carry, 0);
     if (r == 0) {
-        conn_close(s, c, s7_sconn_state(c->sc) == S7_SS_WAIT_CR ? "closed by the client before a connection request"
-                                                                 : "closed by the client");
+        conn_close(s, c,
+                   s7_sconn_state(c->sc) == S7_SS_WAIT_CR
+                       ? "closed by the client before a connection request"
+                       : "closed by the client");
         return;
     }
     if (r < 0) {
@@ -505,7 +519,8 @@ static void conn_read(s7_server *s, srv_conn *c, int64_t now)
     }
     if (used < 0) {
         if (used == S7_ERR_CR_REJECTED)
-            slog(s, S7_LOG_WARN, "refused %s: %s", s7_cpu_session_peer(c->sess), s7_sconn_reason(c->sc));
+            slog(s, S7_LOG_WARN, "refused %s: %s", s7_cpu_session_peer(c->sess),
+                 s7_sconn_reason(c->sc));
         const char *why = s7_sconn_reason(c->sc);
         conn_close(s, c, why[0] ? why : s7_strerror(used));
         return;
@@ -555,7 +570,10 @@ static void do_accept(s7_server *s, int64_t now)
         int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
-                slog(s, S7_LOG_ERROR, "out of file descriptors at %zu connections: not accepting until one closes (raise ulimit -n)", s->nconns);
+                slog(s, S7_LOG_ERROR,
+                     "out of file descriptors at %zu connections: not accepting until one closes "
+                     "(raise ulimit -n)",
+                     s->nconns);
                 s->accept_paused = 1;
                 s7_loop_mod(s->loop, s->lfd, 0, s);
             }
@@ -565,7 +583,8 @@ static void do_accept(s7_server *s, int64_t now)
         uint32_t ip4;
         peer_name(&ss, peer, sizeof peer, &ip4);
         if (s->nconns >= s->o.max_clients) {
-            slog(s, S7_LOG_WARN, "refused %s: %zu connections open, the server's limit", peer, s->nconns);
+            slog(s, S7_LOG_WARN, "refused %s: %zu connections open, the server's limit", peer,
+                 s->nconns);
             close(fd);
             continue;
         }

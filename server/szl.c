@@ -13,8 +13,8 @@
 
 #include "server/cpu_int.h"
 
-static const uint16_t SZL_IDS[] = {0x0000, 0x0011, 0x001C, 0x0111, 0x011C, 0x0131, 0x0132,
-                                   0x0232, 0x0424, 0x0F00, 0x0F11, 0x0F1C};
+static const uint16_t SZL_IDS[] = {0x0000, 0x0011, 0x001C, 0x0111, 0x011C, 0x0131,
+                                   0x0132, 0x0232, 0x0424, 0x0F00, 0x0F11, 0x0F1C};
 static const uint16_t IDX_0011[] = {0x0001, 0x0006, 0x0007};
 static const uint16_t IDX_001C[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11};
 
@@ -107,7 +107,7 @@ static void rec_001c(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
         put16(d + 2, 0xF600); /* profile: none */
         put16(d + 4, 0x0001); /* profile-specific type */
         break;
-    default: break;          /* 10 OEM id, 11 location designation: empty */
+    default: break; /* 10 OEM id, 11 location designation: empty */
     }
 }
 
@@ -187,11 +187,11 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
                 put16(r + 4, cpu->ext->res_os);
                 put16(r + 6, u[1]);
                 put16(r + 8, u[2]);
-                put16(r + 10, 0);                   /* proj: configured connections */
-                put16(r + 12, 0);                   /* auf: of those established */
+                put16(r + 10, 0); /* proj: configured connections */
+                put16(r + 12, 0); /* auf: of those established */
                 put16(r + 14, u[0] < pf->max_conn[0] ? pf->max_conn[0] - u[0] : 0);
-                put16(r + 16, u[3]);                /* used: S7 basic connections */
-                put16(r + 18, 20);                  /* last: communication load % */
+                put16(r + 16, u[3]); /* used: S7 basic connections */
+                put16(r + 18, 20);   /* last: communication load % */
             }
             return rc;
         }
@@ -206,7 +206,7 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
                 put16(r + 4, level); /* sch_par: parameterized level */
                 put16(r + 6, level); /* sch_rel: level in force */
                 put16(r + 8, cpu->state == S7_CPU_STATE_RUN ? 2 : 3); /* RUN-P / STOP */
-                put16(r + 10, 0);    /* anl_sch: no startup switch */
+                put16(r + 10, 0); /* anl_sch: no startup switch */
             }
             return rc;
         }
@@ -216,7 +216,6 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
         if (rc == 0)
             rec_0424(cpu, r);
         return rc;
-    default:
-        return S7_ERR_UNSUPPORTED;
+    default: return S7_ERR_UNSUPPORTED;
     }
 }

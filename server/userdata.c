@@ -167,16 +167,16 @@ static void put16(uint8_t *p, uint32_t v)
 static void db_info(const s7__mem *m, uint8_t *p)
 {
     memset(p, 0, 78);
-    p[0] = 0x30;            /* block type "0A" */
+    p[0] = 0x30; /* block type "0A" */
     p[1] = 0x41;
-    put16(p + 2, 74);       /* length of the info that follows the block type / length */
+    put16(p + 2, 74); /* length of the info that follows the block type / length */
     put16(p + 4, 0x0001);
-    p[6] = 'p';             /* constant "pp" */
+    p[6] = 'p'; /* constant "pp" */
     p[7] = 'p';
     p[8] = 0x00;
-    p[9] = 0x01;            /* flags: linked */
-    p[10] = 0x05;           /* language DB */
-    p[11] = 0x0A;           /* sub-block type DB */
+    p[9] = 0x01;  /* flags: linked */
+    p[10] = 0x05; /* language DB */
+    p[11] = 0x0A; /* sub-block type DB */
     put16(p + 12, m->db);
     uint32_t load = m->size + 92; /* header, block body, footer */
     p[14] = (uint8_t)(load >> 24);
@@ -191,7 +191,7 @@ static void db_info(const s7__mem *m, uint8_t *p)
     memcpy(p + 42, "S7KIT   ", 8);
     memcpy(p + 50, "EMULATE ", 8);
     memcpy(p + 58, "DB      ", 8);
-    p[66] = 0x10;           /* version 1.0 */
+    p[66] = 0x10; /* version 1.0 */
 }
 
 /* Group 3: list blocks, list blocks of a type, block info (S7-300/400 only). */
@@ -233,7 +233,8 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
                 return ud_error(out, lim, ref, u, 0xD209);
             num = num * 10 + (uint32_t)(c - '0');
         }
-        const s7__mem *m = u->payload[1] == 0x41 && num <= 0xFFFF ? s7__cpu_db(cpu, (uint16_t)num) : NULL;
+        const s7__mem *m =
+            u->payload[1] == 0x41 && num <= 0xFFFF ? s7__cpu_db(cpu, (uint16_t)num) : NULL;
         if (!m)
             return ud_error(out, lim, ref, u, 0xD209);
         uint8_t p[78];
@@ -272,16 +273,13 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         if (u.subfn == S7_UD_SZL_READ)
             return szl(cpu, sess, &u, pdu->ref, out, lim);
         break;
-    case S7_UD_GRP_TIME:
-        return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_TIME: return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
     case S7_UD_GRP_SECURITY:
         if (u.subfn == 1 || u.subfn == 2)
             return ud_reply(out, lim, pdu->ref, &u, u.seq, 0, 0, 0, 0, NULL, 0);
         break;
-    case S7_UD_GRP_BLOCK:
-        return blocks(cpu, sess, &u, pdu->ref, out, lim);
-    default:
-        break;
+    case S7_UD_GRP_BLOCK: return blocks(cpu, sess, &u, pdu->ref, out, lim);
+    default: break;
     }
     return ud_error(out, lim, pdu->ref, &u, 0x8104);
 }

@@ -3,10 +3,7 @@
 
 #include "s7/tag.h"
 
-uint16_t s7_get_u16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
+uint16_t s7_get_u16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 
 uint32_t s7_get_u32(const uint8_t *p)
 {

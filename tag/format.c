@@ -10,26 +10,19 @@ static char width_of(const s7_tag *t)
     if (t->type == S7_T_BOOL)
         return 'X';
     switch (s7_type_size(t->type, t->strlen)) {
-    case 2:
-        return 'W';
-    case 4:
-        return 'D';
-    default:
-        return 'B';
+    case 2: return 'W';
+    case 4: return 'D';
+    default: return 'B';
     }
 }
 
 static s7_type default_type(char width)
 {
     switch (width) {
-    case 'X':
-        return S7_T_BOOL;
-    case 'W':
-        return S7_T_WORD;
-    case 'D':
-        return S7_T_DWORD;
-    default:
-        return S7_T_BYTE;
+    case 'X': return S7_T_BOOL;
+    case 'W': return S7_T_WORD;
+    case 'D': return S7_T_DWORD;
+    default: return S7_T_BYTE;
     }
 }
 

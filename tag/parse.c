@@ -27,19 +27,19 @@ typedef struct pst {
 typedef struct addr {
     uint8_t area;
     uint16_t db;
-    int vmem;           /* V memory (DB1) */
+    int vmem; /* V memory (DB1) */
     uint32_t byte;
     int has_bit;
     uint32_t bit;
-    char width;         /* 0, 'X', 'B', 'W', 'D' */
-    int typed;          /* a nodes7 letter or word named the type */
+    char width; /* 0, 'X', 'B', 'W', 'D' */
+    int typed;  /* a nodes7 letter or word named the type */
     s7_type type;
     int has_strlen;
     uint32_t strlen_;
     int has_count;
     uint32_t count;
-    int plc4x_short;    /* %DB1:4:TYPE: the type is required */
-    size_t addr_end;    /* end of the address part (before ':TYPE') */
+    int plc4x_short; /* %DB1:4:TYPE: the type is required */
+    size_t addr_end; /* end of the address part (before ':TYPE') */
     /* suffix */
     int has_suffix;
     s7_type stype;
@@ -54,7 +54,8 @@ typedef struct addr {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int perr(pst *p, int rc, const char *fmt, ...)
+static int
+perr(pst *p, int rc, const char *fmt, ...)
 {
     if (p->err && p->errcap) {
         va_list ap;
@@ -65,25 +66,13 @@ static int perr(pst *p, int rc, const char *fmt, ...)
     return rc;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int is_alpha(char c)
-{
-    return c >= 'A' && c <= 'Z';
-}
+static int is_alpha(char c) { return c >= 'A' && c <= 'Z'; }
 
-static char cur(const pst *p)
-{
-    return p->i < p->n ? p->u[p->i] : '\0';
-}
+static char cur(const pst *p) { return p->i < p->n ? p->u[p->i] : '\0'; }
 
-static char at(const pst *p, size_t k)
-{
-    return k < p->n ? p->u[k] : '\0';
-}
+static char at(const pst *p, size_t k) { return k < p->n ? p->u[k] : '\0'; }
 
 /* Read a run of decimal digits; saturates at 0xFFFFFFFF.  Returns the digit count and
  * the start of the run in *from. */
@@ -124,9 +113,10 @@ static int nodes7_type(const char *w, size_t n, s7_type *t, int *is_bit)
         const char *w;
         s7_type t;
     } map[] = {
-        {"X", S7_T_BOOL},    {"B", S7_T_BYTE},   {"C", S7_T_CHAR},   {"W", S7_T_WORD},
-        {"I", S7_T_INT},     {"DW", S7_T_DWORD}, {"DI", S7_T_DINT},  {"R", S7_T_REAL},
-        {"LR", S7_T_LREAL},  {"LI", S7_T_LINT},  {"S", S7_T_STRING}, {"WS", S7_T_WSTRING},
+        {"X", S7_T_BOOL},           {"B", S7_T_BYTE},   {"C", S7_T_CHAR},
+        {"W", S7_T_WORD},           {"I", S7_T_INT},    {"DW", S7_T_DWORD},
+        {"DI", S7_T_DINT},          {"R", S7_T_REAL},   {"LR", S7_T_LREAL},
+        {"LI", S7_T_LINT},          {"S", S7_T_STRING}, {"WS", S7_T_WSTRING},
         {"DT", S7_T_DATE_AND_TIME},
     };
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
@@ -155,8 +145,8 @@ static int read_dots(pst *p, uint32_t *v, size_t *vfrom, size_t *vlen, int max, 
             size_t s = p->i - 1;
             while (is_digit(cur(p)))
                 p->i++;
-            return perr(p, S7_ERR_ADDR, "unexpected '%.*s' in '%.*s'", (int)(p->i - s),
-                        p->orig + s, QA(p));
+            return perr(p, S7_ERR_ADDR, "unexpected '%.*s' in '%.*s'", (int)(p->i - s), p->orig + s,
+                        QA(p));
         }
         vlen[*nd] = read_num(p, &v[*nd], &vfrom[*nd]);
         (*nd)++;
@@ -181,8 +171,8 @@ static int parse_db(pst *p, addr *a)
     uint32_t db;
     size_t dfrom, dlen = read_num(p, &db, &dfrom);
     if (db < 1 || db > 65535 || dlen > 5)
-        return perr(p, S7_ERR_ADDR, "'%.*s' is not a valid DB number (1..65535)",
-                    (int)(p->i - s), p->orig + s);
+        return perr(p, S7_ERR_ADDR, "'%.*s' is not a valid DB number (1..65535)", (int)(p->i - s),
+                    p->orig + s);
     a->db = (uint16_t)db;
     size_t dbend = p->i;
     char c = cur(p);
@@ -206,11 +196,10 @@ static int parse_db(pst *p, addr *a)
         size_t ofrom, olen = read_num(p, &off, &ofrom);
         if (olen == 0)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s",
-                        (int)(p->i - p->start), p->orig + p->start, (int)(p->i - ws),
-                        p->orig + ws);
+                        (int)(p->i - p->start), p->orig + p->start, (int)(p->i - ws), p->orig + ws);
         if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535",
-                        (int)olen, p->orig + ofrom, QA(p));
+            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
+                        p->orig + ofrom, QA(p));
         a->byte = off;
         if (cur(p) == '.' && (a->width == 'X' || a->width == 0)) {
             p->i++;
@@ -224,9 +213,8 @@ static int parse_db(pst *p, addr *a)
             a->has_bit = 1;
             a->bit = bit;
         } else if (a->width == 'X') {
-            return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0",
-                        (int)(p->i - p->start), p->orig + p->start, (int)(p->i - p->start),
-                        p->orig + p->start);
+            return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0", (int)(p->i - p->start),
+                        p->orig + p->start, (int)(p->i - p->start), p->orig + p->start);
         } else if (a->width == 0 && cur(p) != ':') {
             int dl = (int)(dbend - p->start), ol = (int)olen;
             const char *dp = p->orig + p->start, *op = p->orig + ofrom;
@@ -243,8 +231,10 @@ static int parse_db(pst *p, addr *a)
         size_t ts = p->i;
         size_t nl = read_letters(p);
         if (nl == 0)
-            return perr(p, S7_ERR_ADDR, "'%.*s' needs a type and a byte offset after ',' "
-                                        "(e.g. DB1,INT4 or DB1,X0.1)", QA(p));
+            return perr(p, S7_ERR_ADDR,
+                        "'%.*s' needs a type and a byte offset after ',' "
+                        "(e.g. DB1,INT4 or DB1,X0.1)",
+                        QA(p));
         int is_bit = 0;
         if (nodes7_type(p->u + ts, nl, &a->type, &is_bit) != 0)
             return perr(p, S7_ERR_ADDR,
@@ -260,8 +250,8 @@ static int parse_db(pst *p, addr *a)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s",
                         (int)(p->i - p->start), p->orig + p->start, (int)nl, p->orig + ts);
         if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535",
-                        (int)olen, p->orig + ofrom, QA(p));
+            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
+                        p->orig + ofrom, QA(p));
         a->byte = off;
         uint32_t v[2];
         size_t vf[2], vl[2];
@@ -271,8 +261,8 @@ static int parse_db(pst *p, addr *a)
         if (is_bit) {
             if (nd == 0)
                 return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0",
-                            (int)(p->i - p->start), p->orig + p->start,
-                            (int)(p->i - p->start), p->orig + p->start);
+                            (int)(p->i - p->start), p->orig + p->start, (int)(p->i - p->start),
+                            p->orig + p->start);
             if ((rc = check_bit(p, v[0], vf[0], vl[0])) != 0)
                 return rc;
             a->has_bit = 1;
@@ -286,8 +276,9 @@ static int parse_db(pst *p, addr *a)
                 a->has_count = 1, a->count = v[1];
         } else {
             if (nd > 1)
-                return perr(p, S7_ERR_ADDR, "unexpected '.%.*s' in '%.*s' (nodes7 arrays: "
-                                            "DB1,INT2.5 is 5 INTs from byte 2)",
+                return perr(p, S7_ERR_ADDR,
+                            "unexpected '.%.*s' in '%.*s' (nodes7 arrays: "
+                            "DB1,INT2.5 is 5 INTs from byte 2)",
                             (int)vl[1], p->orig + vf[1], QA(p));
             if (nd > 0)
                 a->has_count = 1, a->count = v[0];
@@ -300,8 +291,8 @@ static int parse_db(pst *p, addr *a)
         uint32_t off;
         size_t ofrom, olen = read_num(p, &off, &ofrom);
         if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535",
-                        (int)olen, p->orig + ofrom, QA(p));
+            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
+                        p->orig + ofrom, QA(p));
         a->byte = off;
         if (cur(p) == '.') {
             p->i++;
@@ -390,17 +381,17 @@ static int parse_area(pst *p, addr *a)
                         (int)nlen, p->orig + nfrom, QA(p));
         a->byte = num;
         if (cur(p) == '.')
-            return perr(p, S7_ERR_ADDR, "'%.*s': %ss have no bits or byte parts; write %c%u",
-                        QA(p), what, c, (unsigned)num);
+            return perr(p, S7_ERR_ADDR, "'%.*s': %ss have no bits or byte parts; write %c%u", QA(p),
+                        what, c, (unsigned)num);
         return 0;
     }
     default: {
         if (c == '\0')
-            return perr(p, S7_ERR_ADDR, "'%.*s' needs an area after '%%' (e.g. %%MW10:INT)",
-                        QA(p));
+            return perr(p, S7_ERR_ADDR, "'%.*s' needs an area after '%%' (e.g. %%MW10:INT)", QA(p));
         read_letters(p);
         size_t e = p->i > s ? p->i : s + 1;
-        return perr(p, S7_ERR_ADDR, "unknown area '%.*s' in '%.*s' (use DB, I/E, Q/A, M, T, C/Z, P, V)",
+        return perr(p, S7_ERR_ADDR,
+                    "unknown area '%.*s' in '%.*s' (use DB, I/E, Q/A, M, T, C/Z, P, V)",
                     (int)(e - s), p->orig + s, QA(p));
     }
     }
@@ -418,7 +409,7 @@ static int parse_area(pst *p, addr *a)
         static const struct {
             const char *w;
             s7_type t;
-        } n7[] = {{"C", S7_T_CHAR}, {"I", S7_T_INT},   {"DI", S7_T_DINT},
+        } n7[] = {{"C", S7_T_CHAR}, {"I", S7_T_INT},    {"DI", S7_T_DINT},
                   {"R", S7_T_REAL}, {"LR", S7_T_LREAL}, {"LI", S7_T_LINT}};
         size_t k;
         for (k = 0; k < sizeof n7 / sizeof n7[0]; k++)
@@ -436,10 +427,10 @@ static int parse_area(pst *p, addr *a)
     size_t ofrom, olen = read_num(p, &off, &ofrom);
     if (olen == 0) {
         if (nl == 0)
-            return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset, e.g. %.*sB0 or %.*s0.0",
-                        QA(p), (int)(p->i - s), p->orig + s, (int)(p->i - s), p->orig + s);
-        return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s", QA(p),
-                    (int)(p->i - s), p->orig + s);
+            return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset, e.g. %.*sB0 or %.*s0.0", QA(p),
+                        (int)(p->i - s), p->orig + s, (int)(p->i - s), p->orig + s);
+        return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s", QA(p), (int)(p->i - s),
+                    p->orig + s);
     }
     if (off > 65535)
         return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
@@ -548,7 +539,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
     if (!text || !out)
         return perr(&p, S7_ERR_INVAL, "no address given");
     const char *s = text, *e = text + strlen(text);
-    while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f'))
+    while (s < e &&
+           (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f'))
         s++;
     while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r' ||
                      e[-1] == '\v' || e[-1] == '\f'))
@@ -592,8 +584,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
             return rc;
     }
     if (p.i < p.n)
-        return perr(&p, S7_ERR_ADDR, "unexpected '%.*s' after '%.*s' in '%.*s'",
-                    (int)(p.n - p.i), p.orig + p.i, (int)p.i, p.orig, QA(&p));
+        return perr(&p, S7_ERR_ADDR, "unexpected '%.*s' after '%.*s' in '%.*s'", (int)(p.n - p.i),
+                    p.orig + p.i, (int)p.i, p.orig, QA(&p));
 
     /* ---- resolve the type */
     int qlen = (int)a.addr_end; /* the address part as typed, for messages */
@@ -619,15 +611,9 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
         t.type = S7_T_COUNTER;
     } else {
         switch (a.width) {
-        case 'B':
-            t.type = S7_T_BYTE;
-            break;
-        case 'W':
-            t.type = S7_T_WORD;
-            break;
-        case 'D':
-            t.type = S7_T_DWORD;
-            break;
+        case 'B': t.type = S7_T_BYTE; break;
+        case 'W': t.type = S7_T_WORD; break;
+        case 'D': t.type = S7_T_DWORD; break;
         default:
             t.type = S7_T_BOOL; /* X, or a bit address */
             break;
@@ -644,8 +630,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
         if (a.s_has_strlen)
             n = a.s_strlen;
         if (n < 1 || n > maxlen)
-            return perr(&p, S7_ERR_ADDR, "string length %u in '%.*s' must be 1..%u",
-                        (unsigned)n, QA(&p), (unsigned)maxlen);
+            return perr(&p, S7_ERR_ADDR, "string length %u in '%.*s' must be 1..%u", (unsigned)n,
+                        QA(&p), (unsigned)maxlen);
         t.strlen = (uint16_t)n;
     } else if (a.has_strlen) {
         return perr(&p, S7_ERR_ADDR, "'%.*s': a string length goes only with STRING", QA(&p));
@@ -683,8 +669,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
     if (t.type == S7_T_BOOL) {
         if (a.width == 'W' || a.width == 'D') {
             t.bit = 0;
-            return perr(&p, S7_ERR_TYPE, "type BOOL is a bit but '%.*s' is a %s (%c): use %s",
-                        qlen, p.orig, a.width == 'W' ? "word" : "double word", a.width,
+            return perr(&p, S7_ERR_TYPE, "type BOOL is a bit but '%.*s' is a %s (%c): use %s", qlen,
+                        p.orig, a.width == 'W' ? "word" : "double word", a.width,
                         canon(&t, sug, sizeof sug));
         }
         t.bit = (uint8_t)(a.has_bit ? a.bit : 0);
@@ -701,8 +687,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
                 snprintf(tn, sizeof tn, "%s[%u]", s7_type_name(t.type), (unsigned)t.strlen);
             else
                 snprintf(tn, sizeof tn, "%s", s7_type_name(t.type));
-            return perr(&p, S7_ERR_TYPE, "type %s is %u byte%s but '%.*s' is a %s (%c): use %s",
-                        tn, (unsigned)es, es == 1 ? "" : "s", qlen, p.orig,
+            return perr(&p, S7_ERR_TYPE, "type %s is %u byte%s but '%.*s' is a %s (%c): use %s", tn,
+                        (unsigned)es, es == 1 ? "" : "s", qlen, p.orig,
                         a.width == 'W' ? "word" : "double word", a.width,
                         canon(&t, sug, sizeof sug));
         }
@@ -724,8 +710,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
                         QA(&p), (unsigned long long)ws);
         if ((uint64_t)t.byte + ws > 65536)
             return perr(&p, S7_ERR_ADDR,
-                        "'%.*s' ends at byte %llu, past the last addressable byte 65535",
-                        QA(&p), (unsigned long long)(t.byte + ws - 1));
+                        "'%.*s' ends at byte %llu, past the last addressable byte 65535", QA(&p),
+                        (unsigned long long)(t.byte + ws - 1));
     }
     *out = t;
     return 0;

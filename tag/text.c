@@ -31,10 +31,7 @@ void s7__sb_putn(s7__sb *b, const char *s, size_t n)
         s7__sb_putc(b, s[i]);
 }
 
-void s7__sb_puts(s7__sb *b, const char *s)
-{
-    s7__sb_putn(b, s, strlen(s));
-}
+void s7__sb_puts(s7__sb *b, const char *s) { s7__sb_putn(b, s, strlen(s)); }
 
 void s7__sb_printf(s7__sb *b, const char *fmt, ...)
 {
@@ -50,10 +47,7 @@ void s7__sb_printf(s7__sb *b, const char *fmt, ...)
     s7__sb_putn(b, tmp, (size_t)n);
 }
 
-int s7__sb_done(s7__sb *b)
-{
-    return b->len > (size_t)INT_MAX ? INT_MAX : (int)b->len;
-}
+int s7__sb_done(s7__sb *b) { return b->len > (size_t)INT_MAX ? INT_MAX : (int)b->len; }
 
 /* Day number of a civil date: shift the year to start in March so the leap day is
  * last, count whole 400-year eras, then days within the era. */
@@ -61,10 +55,10 @@ int64_t s7__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                               /* 0..399 */
-    int64_t mp = (m + 9) % 12;                                 /* March = 0 */
-    int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;         /* 0..365 */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;       /* 0..146096 */
+    int64_t yoe = y - era * 400;                         /* 0..399 */
+    int64_t mp = (m + 9) % 12;                           /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;   /* 0..365 */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
     return era * 146097 + doe - 719468;
 }
 

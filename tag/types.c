@@ -6,9 +6,9 @@
 #include "tag/internal.h"
 
 static const char *const type_names[S7_T__COUNT] = {
-    "BOOL", "BYTE", "WORD", "DWORD", "LWORD", "SINT", "USINT", "INT", "UINT",
-    "DINT", "UDINT", "LINT", "ULINT", "REAL", "LREAL", "CHAR", "WCHAR", "STRING",
-    "WSTRING", "DATE", "TIME", "TOD", "S5TIME", "DATE_AND_TIME", "DTL", "TIMER", "COUNTER",
+    "BOOL",    "BYTE",  "WORD", "DWORD", "LWORD",  "SINT",          "USINT", "INT",   "UINT",
+    "DINT",    "UDINT", "LINT", "ULINT", "REAL",   "LREAL",         "CHAR",  "WCHAR", "STRING",
+    "WSTRING", "DATE",  "TIME", "TOD",   "S5TIME", "DATE_AND_TIME", "DTL",   "TIMER", "COUNTER",
 };
 
 static const unsigned char type_sizes[S7_T__COUNT] = {

@@ -99,27 +99,13 @@ static uint32_t src_next(const strsrc *s, size_t *i)
 static void put_escaped(s7__sb *b, uint32_t cp)
 {
     switch (cp) {
-    case '"':
-        s7__sb_puts(b, "\\\"");
-        return;
-    case '\\':
-        s7__sb_puts(b, "\\\\");
-        return;
-    case '\n':
-        s7__sb_puts(b, "\\n");
-        return;
-    case '\r':
-        s7__sb_puts(b, "\\r");
-        return;
-    case '\t':
-        s7__sb_puts(b, "\\t");
-        return;
-    case '\b':
-        s7__sb_puts(b, "\\b");
-        return;
-    case '\f':
-        s7__sb_puts(b, "\\f");
-        return;
+    case '"': s7__sb_puts(b, "\\\""); return;
+    case '\\': s7__sb_puts(b, "\\\\"); return;
+    case '\n': s7__sb_puts(b, "\\n"); return;
+    case '\r': s7__sb_puts(b, "\\r"); return;
+    case '\t': s7__sb_puts(b, "\\t"); return;
+    case '\b': s7__sb_puts(b, "\\b"); return;
+    case '\f': s7__sb_puts(b, "\\f"); return;
     default:
         if (cp < 0x20 || cp == 0x7F) {
             s7__sb_printf(b, "\\u%04X", (unsigned)cp);
@@ -208,43 +194,21 @@ static int64_t s5time_ms(uint16_t w)
 static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int in_array)
 {
     switch (t->type) {
-    case S7_T_BOOL:
-        s7__sb_puts(b, p[0] ? "true" : "false");
-        break;
+    case S7_T_BOOL: s7__sb_puts(b, p[0] ? "true" : "false"); break;
     case S7_T_BYTE:
-    case S7_T_USINT:
-        s7__sb_printf(b, "%u", (unsigned)p[0]);
-        break;
+    case S7_T_USINT: s7__sb_printf(b, "%u", (unsigned)p[0]); break;
     case S7_T_WORD:
-    case S7_T_UINT:
-        s7__sb_printf(b, "%u", (unsigned)s7_get_u16(p));
-        break;
+    case S7_T_UINT: s7__sb_printf(b, "%u", (unsigned)s7_get_u16(p)); break;
     case S7_T_DWORD:
-    case S7_T_UDINT:
-        s7__sb_printf(b, "%lu", (unsigned long)s7_get_u32(p));
-        break;
+    case S7_T_UDINT: s7__sb_printf(b, "%lu", (unsigned long)s7_get_u32(p)); break;
     case S7_T_LWORD:
-    case S7_T_ULINT:
-        s7__sb_printf(b, "%llu", (unsigned long long)s7_get_u64(p));
-        break;
-    case S7_T_SINT:
-        s7__sb_printf(b, "%d", (int)(int8_t)p[0]);
-        break;
-    case S7_T_INT:
-        s7__sb_printf(b, "%d", (int)(int16_t)s7_get_u16(p));
-        break;
-    case S7_T_DINT:
-        s7__sb_printf(b, "%ld", (long)(int32_t)s7_get_u32(p));
-        break;
-    case S7_T_LINT:
-        s7__sb_printf(b, "%lld", (long long)(int64_t)s7_get_u64(p));
-        break;
-    case S7_T_REAL:
-        put_float(b, s7_get_real(p), 1, json);
-        break;
-    case S7_T_LREAL:
-        put_float(b, s7_get_lreal(p), 0, json);
-        break;
+    case S7_T_ULINT: s7__sb_printf(b, "%llu", (unsigned long long)s7_get_u64(p)); break;
+    case S7_T_SINT: s7__sb_printf(b, "%d", (int)(int8_t)p[0]); break;
+    case S7_T_INT: s7__sb_printf(b, "%d", (int)(int16_t)s7_get_u16(p)); break;
+    case S7_T_DINT: s7__sb_printf(b, "%ld", (long)(int32_t)s7_get_u32(p)); break;
+    case S7_T_LINT: s7__sb_printf(b, "%lld", (long long)(int64_t)s7_get_u64(p)); break;
+    case S7_T_REAL: put_float(b, s7_get_real(p), 1, json); break;
+    case S7_T_LREAL: put_float(b, s7_get_lreal(p), 0, json); break;
     case S7_T_CHAR:
     case S7_T_WCHAR: {
         strsrc s = {p, 1, t->type == S7_T_WCHAR};
@@ -297,9 +261,7 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
             s7__sb_printf(b, "%04lld-%02u-%02u", (long long)y, m, d);
             break;
         }
-        case S7_T_TIME:
-            put_duration(b, "T#", (int32_t)s7_get_u32(p));
-            break;
+        case S7_T_TIME: put_duration(b, "T#", (int32_t)s7_get_u32(p)); break;
         case S7_T_TOD: {
             uint32_t ms = s7_get_u32(p);
             if (ms >= 86400000u) {
@@ -325,15 +287,15 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
             if (s7_dt_decode(p, &dt) < 0)
                 put_hex(b, p, 8);
             else
-                s7__sb_printf(b, "%04u-%02u-%02u %02u:%02u:%02u.%03u", dt.year, dt.month,
-                              dt.day, dt.hour, dt.min, dt.sec, dt.msec);
+                s7__sb_printf(b, "%04u-%02u-%02u %02u:%02u:%02u.%03u", dt.year, dt.month, dt.day,
+                              dt.hour, dt.min, dt.sec, dt.msec);
             break;
         }
         case S7_T_DTL: {
             unsigned y = s7_get_u16(p), mo = p[2], d = p[3], h = p[5], mi = p[6], s = p[7];
             uint32_t ns = s7_get_u32(p + 8);
-            if (mo < 1 || mo > 12 || d < 1 || d > s7__days_in_month(y, mo) || h > 23 ||
-                mi > 59 || s > 59 || ns > 999999999u || y < 1970 || y > 2262 ||
+            if (mo < 1 || mo > 12 || d < 1 || d > s7__days_in_month(y, mo) || h > 23 || mi > 59 ||
+                s > 59 || ns > 999999999u || y < 1970 || y > 2262 ||
                 (y == 2262 && (mo > 4 || (mo == 4 && d > 11))))
                 put_hex(b, p, 12);
             else
@@ -341,9 +303,7 @@ static void fmt_elem(s7__sb *b, const s7_tag *t, const uint8_t *p, int json, int
                               (unsigned long)ns);
             break;
         }
-        default:
-            s7__sb_puts(b, "?");
-            break;
+        default: s7__sb_puts(b, "?"); break;
         }
         if (json)
             s7__sb_putc(b, '"');

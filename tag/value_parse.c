@@ -21,7 +21,8 @@ typedef struct vctx {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int verr(vctx *c, const char *fmt, ...)
+static int
+verr(vctx *c, const char *fmt, ...)
 {
     if (c->err && c->errcap) {
         va_list ap;
@@ -37,10 +38,7 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static char up(char c)
-{
-    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
-}
+static char up(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; }
 
 static void trim(const char **s, size_t *n)
 {
@@ -93,10 +91,10 @@ static const char *article(s7_type t)
  * with '_' between digits.  Returns 0, -1 (not a number) or -2 (too large). */
 static int parse_integer(const char *s, size_t n, int *neg, uint64_t *mag)
 {
-    static const char *const tprefix[] = {
-        "BYTE#", "WORD#", "DWORD#", "LWORD#", "USINT#", "UINT#", "UDINT#", "ULINT#",
-        "SINT#", "INT#",  "DINT#",  "LINT#",  "DW#",    "LW#",   "B#",     "W#",
-        "L#",    "C#",    NULL};
+    static const char *const tprefix[] = {"BYTE#", "WORD#",  "DWORD#", "LWORD#", "USINT#",
+                                          "UINT#", "UDINT#", "ULINT#", "SINT#",  "INT#",
+                                          "DINT#", "LINT#",  "DW#",    "LW#",    "B#",
+                                          "W#",    "L#",     "C#",     NULL};
     skip_prefix(&s, &n, tprefix);
     *neg = 0;
     if (n && (s[0] == '-' || s[0] == '+')) {
@@ -146,30 +144,16 @@ static void int_range(s7_type t, int *sgn, uint64_t *max, const char **txt)
 {
     switch (t) {
     case S7_T_BYTE:
-    case S7_T_USINT:
-        *sgn = 0, *max = 255, *txt = "0..255";
-        break;
+    case S7_T_USINT: *sgn = 0, *max = 255, *txt = "0..255"; break;
     case S7_T_WORD:
-    case S7_T_UINT:
-        *sgn = 0, *max = 65535, *txt = "0..65535";
-        break;
+    case S7_T_UINT: *sgn = 0, *max = 65535, *txt = "0..65535"; break;
     case S7_T_DWORD:
-    case S7_T_UDINT:
-        *sgn = 0, *max = 4294967295u, *txt = "0..4294967295";
-        break;
+    case S7_T_UDINT: *sgn = 0, *max = 4294967295u, *txt = "0..4294967295"; break;
     case S7_T_LWORD:
-    case S7_T_ULINT:
-        *sgn = 0, *max = UINT64_MAX, *txt = "0..18446744073709551615";
-        break;
-    case S7_T_SINT:
-        *sgn = 1, *max = 127, *txt = "-128..127";
-        break;
-    case S7_T_INT:
-        *sgn = 1, *max = 32767, *txt = "-32768..32767";
-        break;
-    case S7_T_DINT:
-        *sgn = 1, *max = 2147483647, *txt = "-2147483648..2147483647";
-        break;
+    case S7_T_ULINT: *sgn = 0, *max = UINT64_MAX, *txt = "0..18446744073709551615"; break;
+    case S7_T_SINT: *sgn = 1, *max = 127, *txt = "-128..127"; break;
+    case S7_T_INT: *sgn = 1, *max = 32767, *txt = "-32768..32767"; break;
+    case S7_T_DINT: *sgn = 1, *max = 2147483647, *txt = "-2147483648..2147483647"; break;
     default: /* LINT */
         *sgn = 1, *max = INT64_MAX, *txt = "-9223372036854775808..9223372036854775807";
         break;
@@ -197,18 +181,10 @@ static int parse_int_elem(vctx *c, s7_type t, const char *s, size_t n, uint8_t *
         return verr(c, "'%.*s' is out of range for %s (%s)", QV(s, n), s7_type_name(t), txt);
     uint64_t v = neg ? (uint64_t)0 - mag : mag;
     switch (s7_type_size(t, 0)) {
-    case 1:
-        out[0] = (uint8_t)v;
-        break;
-    case 2:
-        s7_set_u16(out, (uint16_t)v);
-        break;
-    case 4:
-        s7_set_u32(out, (uint32_t)v);
-        break;
-    default:
-        s7_set_u64(out, v);
-        break;
+    case 1: out[0] = (uint8_t)v; break;
+    case 2: s7_set_u16(out, (uint16_t)v); break;
+    case 4: s7_set_u32(out, (uint32_t)v); break;
+    default: s7_set_u64(out, v); break;
     }
     return 0;
 }
@@ -313,30 +289,16 @@ static int lit_next(lit *L, uint32_t *cp)
         char e = L->s[L->i + 1];
         L->i += 2;
         switch (e) {
-        case 'n':
-            *cp = '\n';
-            return 1;
-        case 'r':
-            *cp = '\r';
-            return 1;
-        case 't':
-            *cp = '\t';
-            return 1;
-        case 'b':
-            *cp = '\b';
-            return 1;
-        case 'f':
-            *cp = '\f';
-            return 1;
-        case '0':
-            *cp = 0;
-            return 1;
+        case 'n': *cp = '\n'; return 1;
+        case 'r': *cp = '\r'; return 1;
+        case 't': *cp = '\t'; return 1;
+        case 'b': *cp = '\b'; return 1;
+        case 'f': *cp = '\f'; return 1;
+        case '0': *cp = 0; return 1;
         case '\\':
         case '"':
         case '\'':
-        case '/':
-            *cp = (uint32_t)(unsigned char)e;
-            return 1;
+        case '/': *cp = (uint32_t)(unsigned char)e; return 1;
         case 'x':
             if (read_hex(L, L->i, 2, cp) < 0)
                 return -2;
@@ -362,8 +324,7 @@ static int lit_next(lit *L, uint32_t *cp)
             *cp = u;
             return 1;
         }
-        default:
-            return -2;
+        default: return -2;
         }
     }
     return s7__utf8_next(L->s, L->n, &L->i, cp) == 0 ? 1 : -1;
@@ -391,13 +352,15 @@ static int parse_text_elem(vctx *c, const char *s, size_t n, uint8_t *out)
     lit_init(&L, s, n);
     while ((rc = lit_next(&L, &cp)) == 1) {
         if (!wide && cp > 0xFF)
-            return verr(c, "'%.*s' has a character beyond Latin-1 (U+%04lX) that %s cannot "
-                           "hold; use %s",
+            return verr(c,
+                        "'%.*s' has a character beyond Latin-1 (U+%04lX) that %s cannot "
+                        "hold; use %s",
                         QV(s, n), (unsigned long)cp, ty == S7_T_CHAR ? "CHAR" : "STRING",
                         ty == S7_T_CHAR ? "WCHAR" : "WSTRING");
         if (ty == S7_T_WCHAR && cp > 0xFFFF)
-            return verr(c, "'%.*s' (U+%05lX) needs two UTF-16 units and does not fit a WCHAR; "
-                           "use WSTRING",
+            return verr(c,
+                        "'%.*s' (U+%05lX) needs two UTF-16 units and does not fit a WCHAR; "
+                        "use WSTRING",
                         QV(s, n), (unsigned long)cp);
         units += cp > 0xFFFF ? 2 : 1;
     }
@@ -504,8 +467,8 @@ static int read_hms(const char *s, size_t n, size_t *i, int maxf, unsigned *h, u
 }
 
 /* Date with an optional time: "2026-11-21 13:45:00.123", "2026-11-21-13:45", "...T...". */
-static int read_datetime(const char *s, size_t n, int maxf, int64_t *y, unsigned *mo,
-                         unsigned *d, unsigned *h, unsigned *mi, unsigned *sec, uint32_t *ns)
+static int read_datetime(const char *s, size_t n, int maxf, int64_t *y, unsigned *mo, unsigned *d,
+                         unsigned *h, unsigned *mi, unsigned *sec, uint32_t *ns)
 {
     size_t i = 0;
     if (read_date(s, n, &i, y, mo, d) < 0)
@@ -622,11 +585,10 @@ static int parse_s5time(vctx *c, s7_type ty, const char *s0, size_t n0, uint8_t 
     int64_t ms;
     int rc = parse_duration(s, n, &ms);
     if (rc == -1)
-        return verr(c, "'%.*s' is not %s %s (e.g. S5T#2s500ms, T#1m30s)", QV(s0, n0),
-                    article(ty), s7_type_name(ty));
-    if (rc == 0 && ms < 0)
-        return verr(c, "'%.*s' is negative; %s holds 0ms..2h46m30s", QV(s0, n0),
+        return verr(c, "'%.*s' is not %s %s (e.g. S5T#2s500ms, T#1m30s)", QV(s0, n0), article(ty),
                     s7_type_name(ty));
+    if (rc == 0 && ms < 0)
+        return verr(c, "'%.*s' is negative; %s holds 0ms..2h46m30s", QV(s0, n0), s7_type_name(ty));
     static const int64_t base[4] = {10, 100, 1000, 10000};
     for (unsigned k = 0; rc == 0 && k < 4; k++) {
         if (ms % base[k] == 0 && ms / base[k] <= 999) {
@@ -635,8 +597,9 @@ static int parse_s5time(vctx *c, s7_type ty, const char *s0, size_t n0, uint8_t 
             return 0;
         }
     }
-    return verr(c, "'%.*s' cannot be stored as %s: it holds 10ms steps up to 9s990ms, 100ms "
-                   "steps up to 1m39s900ms, 1s steps up to 16m39s, 10s steps up to 2h46m30s",
+    return verr(c,
+                "'%.*s' cannot be stored as %s: it holds 10ms steps up to 9s990ms, 100ms "
+                "steps up to 1m39s900ms, 1s steps up to 16m39s, 10s steps up to 2h46m30s",
                 QV(s0, n0), s7_type_name(ty));
 }
 
@@ -655,8 +618,7 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
             return verr(c, "'%.*s' is not a DATE (e.g. 2026-11-21)", QV(s0, n0));
         int64_t days = s7__days_from_civil(y, m, d) - S7__DATE_EPOCH;
         if (days < 0 || days > 65535)
-            return verr(c, "'%.*s' is out of range for DATE (1990-01-01..2169-06-06)",
-                        QV(s0, n0));
+            return verr(c, "'%.*s' is out of range for DATE (1990-01-01..2169-06-06)", QV(s0, n0));
         s7_set_u16(out, (uint16_t)days);
         return 0;
     }
@@ -666,11 +628,11 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
         int64_t ms;
         int rc = parse_duration(s, n, &ms);
         if (rc == -1)
-            return verr(c, "'%.*s' is not a TIME (e.g. T#1d2h3m4s5ms, T#-5s, T#250ms)",
-                        QV(s0, n0));
+            return verr(c, "'%.*s' is not a TIME (e.g. T#1d2h3m4s5ms, T#-5s, T#250ms)", QV(s0, n0));
         if (rc == -2 || ms < INT32_MIN || ms > INT32_MAX)
-            return verr(c, "'%.*s' is out of range for TIME (T#-24d20h31m23s648ms.."
-                           "T#24d20h31m23s647ms, whole milliseconds)",
+            return verr(c,
+                        "'%.*s' is out of range for TIME (T#-24d20h31m23s648ms.."
+                        "T#24d20h31m23s647ms, whole milliseconds)",
                         QV(s0, n0));
         s7_set_u32(out, (uint32_t)(int32_t)ms);
         return 0;
@@ -700,11 +662,18 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
         if (read_datetime(s, n, 3, &y, &mo, &d, &h, &mi, &sec, &ns) < 0)
             return verr(c, "'%.*s' is not a DATE_AND_TIME (e.g. 2026-11-21 13:45:00.123)",
                         QV(s0, n0));
-        s7_datetime dt = {(uint16_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi,
-                          (uint8_t)sec, (uint16_t)(ns / 1000000u), 0};
+        s7_datetime dt = {(uint16_t)y,
+                          (uint8_t)mo,
+                          (uint8_t)d,
+                          (uint8_t)h,
+                          (uint8_t)mi,
+                          (uint8_t)sec,
+                          (uint16_t)(ns / 1000000u),
+                          0};
         if (y < 1990 || y > 2089 || s7_dt_encode(out, &dt) < 0)
-            return verr(c, "'%.*s' is out of range for DATE_AND_TIME (1990-01-01.."
-                           "2089-12-31 23:59:59.999)",
+            return verr(c,
+                        "'%.*s' is out of range for DATE_AND_TIME (1990-01-01.."
+                        "2089-12-31 23:59:59.999)",
                         QV(s0, n0));
         return 0;
     }
@@ -717,11 +686,9 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
         unsigned mo, d, h, mi, sec;
         uint32_t ns;
         if (read_datetime(s, n, 9, &y, &mo, &d, &h, &mi, &sec, &ns) < 0)
-            return verr(c, "'%.*s' is not a DTL (e.g. 2026-11-21 13:45:00.123456789)",
-                        QV(s0, n0));
+            return verr(c, "'%.*s' is not a DTL (e.g. 2026-11-21 13:45:00.123456789)", QV(s0, n0));
         if (y < 1970 || y > 2262 || (y == 2262 && (mo > 4 || (mo == 4 && d > 11))))
-            return verr(c, "'%.*s' is out of range for DTL (1970-01-01..2262-04-11)",
-                        QV(s0, n0));
+            return verr(c, "'%.*s' is out of range for DTL (1970-01-01..2262-04-11)", QV(s0, n0));
         s7_set_u16(out, (uint16_t)y);
         out[2] = (uint8_t)mo;
         out[3] = (uint8_t)d;
@@ -746,8 +713,7 @@ static int parse_time_elem(vctx *c, s7_type ty, const char *s0, size_t n0, uint8
         s7_set_u16(out, (uint16_t)((v / 100) << 8 | (v / 10 % 10) << 4 | v % 10));
         return 0;
     }
-    default: /* S5TIME, TIMER */
-        return parse_s5time(c, ty, s0, n0, out);
+    default: /* S5TIME, TIMER */ return parse_s5time(c, ty, s0, n0, out);
     }
 }
 
@@ -791,18 +757,14 @@ static int parse_elem(vctx *c, const char *s, size_t n, uint8_t *out)
     case S7_T_DINT:
     case S7_T_UDINT:
     case S7_T_LINT:
-    case S7_T_ULINT:
-        return parse_int_elem(c, ty, s, n, out);
+    case S7_T_ULINT: return parse_int_elem(c, ty, s, n, out);
     case S7_T_REAL:
-    case S7_T_LREAL:
-        return parse_float_elem(c, ty, s, n, out);
+    case S7_T_LREAL: return parse_float_elem(c, ty, s, n, out);
     case S7_T_CHAR:
     case S7_T_WCHAR:
     case S7_T_STRING:
-    case S7_T_WSTRING:
-        return parse_text_elem(c, s, n, out);
-    default:
-        return parse_time_elem(c, ty, s, n, out);
+    case S7_T_WSTRING: return parse_text_elem(c, s, n, out);
+    default: return parse_time_elem(c, ty, s, n, out);
     }
 }
 

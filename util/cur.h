@@ -65,7 +65,8 @@ static inline uint32_t s7__r24(s7__rcur *c)
 {
     if (!s7__rneed(c, 3))
         return 0;
-    uint32_t v = ((uint32_t)c->p[c->pos] << 16) | ((uint32_t)c->p[c->pos + 1] << 8) | c->p[c->pos + 2];
+    uint32_t v =
+        ((uint32_t)c->p[c->pos] << 16) | ((uint32_t)c->p[c->pos + 1] << 8) | c->p[c->pos + 2];
     c->pos += 3;
     return v;
 }

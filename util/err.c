@@ -6,40 +6,34 @@
 const char *s7_strerror(int err)
 {
     switch (err) {
-    case 0:
-        return "success";
+    case 0: return "success";
 #define S7__ERR_MSG(name, val, fatal, msg) \
-    case val:                              \
-        return msg;
+    case val: return msg;
         S7_ERR_MAP(S7__ERR_MSG)
 #undef S7__ERR_MSG
-    default:
-        return "unknown error";
+    default: return "unknown error";
     }
 }
 
 const char *s7_err_name(int err)
 {
     switch (err) {
-    case 0:
-        return "S7_OK";
+    case 0: return "S7_OK";
 #define S7__ERR_NAME(name, val, fatal, msg) \
-    case val:                               \
-        return "S7_ERR_" #name;
+    case val: return "S7_ERR_" #name;
         S7_ERR_MAP(S7__ERR_NAME)
 #undef S7__ERR_NAME
-    default:
-        return "S7_ERR_UNKNOWN";
+    default: return "S7_ERR_UNKNOWN";
     }
 }
 
 /* Lowercase identifiers, in the order of S7_ERR_MAP (S7_ERR_AGAIN = -1 first). */
 static const char *const err_ids[] = {
-    "again",    "nospace",  "inval",   "nomem",           "tpkt",        "cotp",
-    "s7hdr",    "param",    "pduref",  "resolve",         "unreach",     "refused",
-    "connect_timeout", "cr_rejected", "negotiation", "timeout", "closed", "io",
-    "notconn",  "plc",      "item",    "toobig",          "busy",        "addr",
-    "value",    "type",     "unsupported", "state",       "proto",
+    "again",           "nospace",     "inval",       "nomem",   "tpkt",    "cotp",
+    "s7hdr",           "param",       "pduref",      "resolve", "unreach", "refused",
+    "connect_timeout", "cr_rejected", "negotiation", "timeout", "closed",  "io",
+    "notconn",         "plc",         "item",        "toobig",  "busy",    "addr",
+    "value",           "type",        "unsupported", "state",   "proto",
 };
 
 #define S7__ERR_ONE(name, val, fatal, msg) +1
@@ -60,11 +54,9 @@ int s7_err_is_fatal(int err)
 {
     switch (err) {
 #define S7__ERR_FATAL(name, val, fatal, msg) \
-    case val:                                \
-        return fatal;
+    case val: return fatal;
         S7_ERR_MAP(S7__ERR_FATAL)
 #undef S7__ERR_FATAL
-    default:
-        return 0;
+    default: return 0;
     }
 }

@@ -13,7 +13,7 @@ int s7_clock_payload_encode(uint8_t out[10], const s7_datetime *t)
     if (r < 0)
         return r;
     s7__wcur w = s7__wcur_make(out, CLOCK_PAYLOAD_LEN);
-    s7__w8(&w, 0x00);                         /* reserved */
+    s7__w8(&w, 0x00);                          /* reserved */
     s7__w8(&w, t->year >= 2000 ? 0x20 : 0x19); /* year-high BCD (ignored by readers) */
     s7__wbytes(&w, dt, sizeof dt);
     return s7__wdone(&w);

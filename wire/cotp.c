@@ -9,18 +9,12 @@ static size_t fixed_len(uint8_t code)
 {
     switch (code) {
     case S7_COTP_CR:
-    case S7_COTP_CC:
-        return 6; /* code, dst-ref, src-ref, class/option */
-    case S7_COTP_DR:
-        return 6; /* code, dst-ref, src-ref, reason */
-    case S7_COTP_DC:
-        return 5; /* code, dst-ref, src-ref */
-    case S7_COTP_ER:
-        return 4; /* code, dst-ref, reject cause */
-    case S7_COTP_DT:
-        return 2; /* code, EOT/TPDU-nr */
-    default:
-        return 0;
+    case S7_COTP_CC: return 6; /* code, dst-ref, src-ref, class/option */
+    case S7_COTP_DR: return 6; /* code, dst-ref, src-ref, reason */
+    case S7_COTP_DC: return 5; /* code, dst-ref, src-ref */
+    case S7_COTP_ER: return 4; /* code, dst-ref, reject cause */
+    case S7_COTP_DT: return 2; /* code, EOT/TPDU-nr */
+    default: return 0;
     }
 }
 
@@ -153,8 +147,7 @@ static int write_param(s7__wcur *w, const s7_cotp *t, uint8_t code)
         }
         return 0;
     }
-    default:
-        return S7_ERR_INVAL;
+    default: return S7_ERR_INVAL;
     }
 }
 

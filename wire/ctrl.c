@@ -77,8 +77,7 @@ int s7_plc_ctrl_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t fn, 
 
 int s7_plc_ctrl_resp_decode(const s7_pdu *pdu, uint8_t *fn, uint8_t *status)
 {
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code))
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code))
         return S7_ERR_PLC;
     if (pdu->rosctr != S7_ACK_DATA || pdu->param_len < 1 || pdu->param_len > 2 ||
         pdu->data_len != 0 || !pdu->param)

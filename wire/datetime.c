@@ -2,10 +2,7 @@
  * clock functions (wire/) and the DATE_AND_TIME values of tag/. */
 #include "s7/wire.h"
 
-static uint8_t bcd(unsigned v)
-{
-    return (uint8_t)(((v / 10) << 4) | (v % 10));
-}
+static uint8_t bcd(unsigned v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
 
 /* Two BCD digits of a byte, or -1 when a nibble is above 9. */
 static int unbcd(uint8_t b)

@@ -64,8 +64,7 @@ int s7_pdu_encode_header(uint8_t *buf, size_t cap, const s7_pdu *h)
     return s7__wdone(&w);
 }
 
-int s7_ack_error_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t err_class,
-                        uint8_t err_code)
+int s7_ack_error_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t err_class, uint8_t err_code)
 {
     s7_pdu h;
     memset(&h, 0, sizeof h);
@@ -99,8 +98,7 @@ int s7__pdu_finish(s7__wcur *w, uint8_t rosctr, size_t data_off)
     return (int)w->pos;
 }
 
-void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload,
-                       uint16_t plen)
+void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload, uint16_t plen)
 {
     if (rc != S7_RC_OK) {
         s7__w8(w, rc);

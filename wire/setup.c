@@ -5,8 +5,7 @@
 #define SETUP_PARAM_LEN 8
 
 /* Whole setup PDU of type rosctr. */
-static int setup_encode(uint8_t *buf, size_t cap, uint8_t rosctr, uint16_t ref,
-                        const s7_setup *s)
+static int setup_encode(uint8_t *buf, size_t cap, uint8_t rosctr, uint16_t ref, const s7_setup *s)
 {
     s7__wcur w = s7__wcur_make(buf, cap);
     s7__pdu_begin(&w, rosctr, ref);
@@ -30,8 +29,7 @@ int s7_setup_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_setup 
 
 int s7_setup_decode(const s7_pdu *pdu, s7_setup *out)
 {
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code))
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code))
         return S7_ERR_PLC;
     if (pdu->rosctr != S7_JOB && pdu->rosctr != S7_ACK_DATA)
         return S7_ERR_PARAM;

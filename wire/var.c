@@ -13,8 +13,7 @@ uint32_t s7_ts_elem_size(uint8_t ts)
     switch (ts) {
     case S7_TS_BIT:
     case S7_TS_BYTE:
-    case S7_TS_CHAR:
-        return 1;
+    case S7_TS_CHAR: return 1;
     case S7_TS_WORD:
     case S7_TS_INT:
     case S7_TS_DATE:
@@ -22,38 +21,29 @@ uint32_t s7_ts_elem_size(uint8_t ts)
     case S7_TS_COUNTER:
     case S7_TS_TIMER:
     case S7_TS_IEC_COUNTER:
-    case S7_TS_IEC_TIMER:
-        return 2;
+    case S7_TS_IEC_TIMER: return 2;
     case S7_TS_DWORD:
     case S7_TS_DINT:
     case S7_TS_REAL:
     case S7_TS_TOD:
     case S7_TS_TIME:
-    case S7_TS_HS_COUNTER:
-        return 4;
-    case S7_TS_DATE_AND_TIME:
-        return 8;
-    default:
-        return 0;
+    case S7_TS_HS_COUNTER: return 4;
+    case S7_TS_DATE_AND_TIME: return 8;
+    default: return 0;
     }
 }
 
 uint8_t s7_ts_data_ts(uint8_t ts)
 {
     switch (ts) {
-    case S7_TS_BIT:
-        return S7_DTS_BIT;
+    case S7_TS_BIT: return S7_DTS_BIT;
     case S7_TS_BYTE:
     case S7_TS_WORD:
-    case S7_TS_DWORD:
-        return S7_DTS_BYTE;
+    case S7_TS_DWORD: return S7_DTS_BYTE;
     case S7_TS_INT:
-    case S7_TS_DINT:
-        return S7_DTS_INT;
-    case S7_TS_REAL:
-        return S7_DTS_REAL;
-    default:
-        return S7_DTS_OCTET;
+    case S7_TS_DINT: return S7_DTS_INT;
+    case S7_TS_REAL: return S7_DTS_REAL;
+    default: return S7_DTS_OCTET;
     }
 }
 
@@ -106,8 +96,8 @@ static int write_specs(s7__wcur *w, uint8_t fn, const s7_var_spec *specs, unsign
 
 /* Write one data item header + payload + fill (fill when odd and not last).  rc is
  * written as given; ts/len_field must already be consistent with nbytes. */
-static int write_item(s7__wcur *w, uint8_t rc, uint8_t ts, uint16_t len_field,
-                      const uint8_t *data, uint32_t nbytes, int last)
+static int write_item(s7__wcur *w, uint8_t rc, uint8_t ts, uint16_t len_field, const uint8_t *data,
+                      uint32_t nbytes, int last)
 {
     if (s7_dts_nbytes(ts, len_field) != nbytes || (nbytes && !data))
         return S7_ERR_INVAL;
@@ -120,8 +110,7 @@ static int write_item(s7__wcur *w, uint8_t rc, uint8_t ts, uint16_t len_field,
     return 0;
 }
 
-int s7_read_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spec *specs,
-                       unsigned n)
+int s7_read_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spec *specs, unsigned n)
 {
     s7__wcur w = s7__wcur_make(buf, cap);
     s7__pdu_begin(&w, S7_JOB, ref);
@@ -155,8 +144,7 @@ int s7_write_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spe
     return s7__pdu_finish(&w, S7_JOB, data_off);
 }
 
-int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsigned max,
-                      unsigned *n)
+int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsigned max, unsigned *n)
 {
     if (pdu->rosctr != S7_JOB || pdu->param_len < 2 || !pdu->param)
         return S7_ERR_PARAM;
@@ -190,8 +178,8 @@ int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsign
     return c.bad ? S7_ERR_PARAM : (int)count;
 }
 
-int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_req,
-                         s7_data_item *items, unsigned n)
+int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_req, s7_data_item *items,
+                         unsigned n)
 {
     if (n > 0 && !data)
         return S7_ERR_PARAM;
@@ -252,8 +240,7 @@ int s7_read_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_data_it
     return s7__pdu_finish(&w, S7_ACK_DATA, data_off);
 }
 
-int s7_write_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *rcs,
-                         unsigned n)
+int s7_write_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *rcs, unsigned n)
 {
     if (n == 0 || n > S7_ITEMS_MAX || !rcs)
         return S7_ERR_INVAL;
@@ -269,8 +256,7 @@ int s7_write_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *
 /* Common reply checks: header error, Ack_Data, param = fn n.  Returns 0 or an error. */
 static int check_resp(const s7_pdu *pdu, uint8_t fn, unsigned n)
 {
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code))
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code))
         return S7_ERR_PLC;
     if (pdu->rosctr != S7_ACK_DATA || pdu->param_len != 2 || !pdu->param)
         return S7_ERR_PARAM;

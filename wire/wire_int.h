@@ -17,7 +17,6 @@ int s7__pdu_finish(s7__wcur *w, uint8_t rosctr, size_t data_off);
 
 /* Write a userdata-style data item: rc, ts, 16-bit length, payload.  An rc other than
  * 0xFF is written as rc 00 0000 without payload. */
-void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload,
-                       uint16_t plen);
+void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload, uint16_t plen);
 
 #endif

@@ -27,7 +27,7 @@ enum { ST_CONNECTING, ST_WAIT_CC, ST_WAIT_SETUP, ST_READY, ST_CLOSED };
 #define RUN_RX_CAP (64u * 1024u)
 #define RUN_TX_CAP (8u * 1024u)
 #define IDLE_RX_CAP 256u
-#define MAX_PENDING 256u /* handshakes at once */
+#define MAX_PENDING 256u                           /* handshakes at once */
 #define REQ_FRAME_LEN (S7_ISO_HDR_LEN + 12u + 12u) /* a one-item Read Var request: 31 */
 #define REP_FRAME_LEN(n) (S7_ISO_HDR_LEN + 12u + 2u + 4u + (n)) /* its reply: 25 + data */
 
@@ -338,7 +338,8 @@ static void on_reply(eng *e, lc *c, const uint8_t *f, size_t len)
     s7_pdu p;
     if (e->t->s7) {
         if (dt_pdu(f, len, &p) < 0) {
-            err(e, "%s: a reply that is not one whole S7 PDU (%u bytes)", e->t->name, (unsigned)len);
+            err(e, "%s: a reply that is not one whole S7 PDU (%u bytes)", e->t->name,
+                (unsigned)len);
             return;
         }
         ref = p.ref;
@@ -353,7 +354,8 @@ static void on_reply(eng *e, lc *c, const uint8_t *f, size_t len)
     while (i < c->inflight && c->slots[i].ref != ref)
         i++;
     if (i == c->inflight) {
-        err(e, "%s: a reply with reference %u that no request in flight has", e->t->name, (unsigned)ref);
+        err(e, "%s: a reply with reference %u that no request in flight has", e->t->name,
+            (unsigned)ref);
         return;
     }
     slot s = c->slots[i];
@@ -425,8 +427,7 @@ static void on_frame(eng *e, lc *c, const uint8_t *f, size_t len)
         }
         on_reply(e, c, f, len);
         return;
-    default:
-        return;
+    default: return;
     }
 }
 
@@ -563,8 +564,9 @@ static int open_many(eng *e, unsigned more, int run, double timeout)
             return -1;
         }
         if (gen_now() > end) {
-            snprintf(e->msg, sizeof e->msg, "%s: %u of %u connections still not set up after %.0f s",
-                     e->t->name, e->pending, more, timeout);
+            snprintf(e->msg, sizeof e->msg,
+                     "%s: %u of %u connections still not set up after %.0f s", e->t->name,
+                     e->pending, more, timeout);
             return -1;
         }
     }
@@ -618,8 +620,8 @@ int gen_run(const gen_target *t, const gen_case *k, gen_result *r)
     r->amq = e.amq;
     r->depth = depth;
     if (t->s7 && k->big && e.pdu < GEN_CHUNK + 18u) {
-        snprintf(e.msg, sizeof e.msg, "%s: negotiated PDU %u, the 942-byte reads need 960",
-                 t->name, e.pdu);
+        snprintf(e.msg, sizeof e.msg, "%s: negotiated PDU %u, the 942-byte reads need 960", t->name,
+                 e.pdu);
         goto out;
     }
     e.issuing = 1;
@@ -777,13 +779,14 @@ int gen_fill(const gen_target *t, char *msg)
     unsigned pdu = 0, amq = 0;
     s7_cotp cc;
     if ((n = cr_frame(buf, sizeof buf)) < 0 || send_now(fd, buf, (size_t)n) < 0 ||
-        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 || s7_frame_decode(buf, (size_t)n, &cc) != n ||
-        cc.code != S7_COTP_CC) {
+        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 ||
+        s7_frame_decode(buf, (size_t)n, &cc) != n || cc.code != S7_COTP_CC) {
         snprintf(msg, GEN_MSG, "%s: no COTP CC for the CR (rack 0, slot 1, PG)", t->name);
         goto out;
     }
     if ((n = setup_frame(buf, sizeof buf)) < 0 || send_now(fd, buf, (size_t)n) < 0 ||
-        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 || setup_reply(buf, (size_t)n, &pdu, &amq) < 0) {
+        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 ||
+        setup_reply(buf, (size_t)n, &pdu, &amq) < 0) {
         snprintf(msg, GEN_MSG, "%s: Setup Communication failed", t->name);
         goto out;
     }
@@ -805,15 +808,17 @@ int gen_fill(const gen_target *t, char *msg)
             n = s7_iso_dt_wrap(buf, sizeof buf, (size_t)n, 1);
         s7_pdu p;
         uint8_t rcs[1] = {0};
-        if (n < 0 || send_now(fd, buf, (size_t)n) < 0 || (n = read_whole_frame(fd, buf, sizeof buf)) < 0 ||
-            dt_pdu(buf, (size_t)n, &p) < 0 || p.ref != ref) {
+        if (n < 0 || send_now(fd, buf, (size_t)n) < 0 ||
+            (n = read_whole_frame(fd, buf, sizeof buf)) < 0 || dt_pdu(buf, (size_t)n, &p) < 0 ||
+            p.ref != ref) {
             snprintf(msg, GEN_MSG, "%s: no answer to the write of DB1 offset %u", t->name, off);
             goto out;
         }
         if (s7_write_resp_decode(&p, rcs, 1) < 0 || rcs[0] != S7_RC_OK) {
-            snprintf(msg, GEN_MSG, "%s: writing DB1 offset %u failed (error 0x%04x, item 0x%02x): "
-                     "the server must hold a writable 65535-byte DB1 with PUT/GET on", t->name, off,
-                     (unsigned)(p.err_class << 8 | p.err_code), rcs[0]);
+            snprintf(msg, GEN_MSG,
+                     "%s: writing DB1 offset %u failed (error 0x%04x, item 0x%02x): "
+                     "the server must hold a writable 65535-byte DB1 with PUT/GET on",
+                     t->name, off, (unsigned)(p.err_class << 8 | p.err_code), rcs[0]);
             goto out;
         }
     }

@@ -12,24 +12,24 @@
 
 #define GEN_DB 1
 #define GEN_DB_LEN 65535u
-#define GEN_SMALL_LEN 4u    /* the 4-byte read */
-#define GEN_PDU 960u        /* PDU asked for */
-#define GEN_AMQ 8u          /* AmQ asked for */
-#define GEN_CHUNK 942u      /* bytes per read at PDU 960 (960 - 18) */
+#define GEN_SMALL_LEN 4u /* the 4-byte read */
+#define GEN_PDU 960u     /* PDU asked for */
+#define GEN_AMQ 8u       /* AmQ asked for */
+#define GEN_CHUNK 942u   /* bytes per read at PDU 960 (960 - 18) */
 #define GEN_CHUNKS ((GEN_DB_LEN + GEN_CHUNK - 1) / GEN_CHUNK) /* 70 requests per 64 KB read */
-#define GEN_WCHUNK 932u     /* bytes per write at PDU 960 (960 - 28), for the fill */
+#define GEN_WCHUNK 932u /* bytes per write at PDU 960 (960 - 28), for the fill */
 #define GEN_MAX_DEPTH 64u
 #define GEN_MSG 256
 
 /* The byte DB1 holds at offset i. */
-#define GEN_PATTERN(i) ((uint8_t)((i) & 0xFFu))
+#define GEN_PATTERN(i) ((uint8_t)((i)&0xFFu))
 
 typedef struct gen_target {
     const char *name; /* for messages */
     char host[64];
     uint16_t port;
-    int pid;          /* the server process (for /proc), 0 if unknown */
-    int s7;           /* 1: S7 server; 0: the floor's echo server */
+    int pid; /* the server process (for /proc), 0 if unknown */
+    int s7;  /* 1: S7 server; 0: the floor's echo server */
 } gen_target;
 
 typedef struct gen_case {
@@ -40,16 +40,16 @@ typedef struct gen_case {
 } gen_case;
 
 typedef struct gen_result {
-    unsigned long long reqs;   /* requests answered inside the window */
-    unsigned long long bytes;  /* data bytes they carried */
-    double secs;               /* the window */
-    unsigned long long srv_ticks;  /* server process utime+stime over the window */
-    unsigned long long self_ticks; /* this process */
+    unsigned long long reqs;                    /* requests answered inside the window */
+    unsigned long long bytes;                   /* data bytes they carried */
+    double secs;                                /* the window */
+    unsigned long long srv_ticks;               /* server process utime+stime over the window */
+    unsigned long long self_ticks;              /* this process */
     unsigned long long busy_ticks, total_ticks; /* all CPUs (/proc/stat) */
     int srv_ticks_ok;
-    unsigned long errors;      /* wrong replies (the first is described in msg) */
-    unsigned pdu, amq;         /* negotiated (S7 targets) */
-    unsigned depth;            /* in flight per connection actually used */
+    unsigned long errors; /* wrong replies (the first is described in msg) */
+    unsigned pdu, amq;    /* negotiated (S7 targets) */
+    unsigned depth;       /* in flight per connection actually used */
     char msg[GEN_MSG];
 } gen_result;
 

@@ -39,7 +39,8 @@ int proc_ticks(int pid, unsigned long long *ticks)
      * for a process these sum every thread, the exited ones included */
     const char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    if (!p ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return -1;
     *ticks = ut + st;
     return 0;
@@ -74,15 +75,9 @@ static long status_field(int pid, const char *key)
     return strtol(p + strlen(key), NULL, 10);
 }
 
-long proc_rss_kb(int pid)
-{
-    return status_field(pid, "\nVmRSS:");
-}
+long proc_rss_kb(int pid) { return status_field(pid, "\nVmRSS:"); }
 
-long proc_threads(int pid)
-{
-    return status_field(pid, "\nThreads:");
-}
+long proc_threads(int pid) { return status_field(pid, "\nThreads:"); }
 
 long proc_nofile(int pid)
 {
@@ -113,7 +108,8 @@ long proc_raise_nofile(long want)
         if (setrlimit(RLIMIT_NOFILE, &hi) == 0) /* root (CAP_SYS_RESOURCE) only */
             return want;
     }
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (long)rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
+    rl.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || (long)rl.rlim_max >= want ? (rlim_t)want : rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     getrlimit(RLIMIT_NOFILE, &rl);
     return (long)rl.rlim_cur;

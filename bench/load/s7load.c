@@ -39,14 +39,14 @@ static const case_def CASES[NCASES] = {
 };
 
 typedef struct cell {
-    int state;  /* 0 not run, 1 measured, -1 failed */
+    int state; /* 0 not run, 1 measured, -1 failed */
     int n;
     double round[MAX_ROUNDS];
-    double rate, mbps;           /* median round */
+    double rate, mbps; /* median round */
     unsigned long long reqs, bytes, srv_ticks;
     double secs;
     int ticks_ok;
-    double self_util, others;    /* worst round */
+    double self_util, others; /* worst round */
     unsigned long errors;
     unsigned depth;
 } cell;
@@ -143,8 +143,10 @@ static int parse_args(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int p = strcmp(a, "--ours") == 0 ? P_OURS : strcmp(a, "--snap7") == 0 ? P_SNAP7
-                : strcmp(a, "--floor") == 0 ? P_FLOOR : -1;
+        int p = strcmp(a, "--ours") == 0    ? P_OURS
+                : strcmp(a, "--snap7") == 0 ? P_SNAP7
+                : strcmp(a, "--floor") == 0 ? P_FLOOR
+                                            : -1;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             exit(0);
@@ -270,8 +272,10 @@ static int run_round(int k, int p, int round)
     }
     c->state = 1;
     if (G.verbose)
-        fprintf(stderr, "  case %c round %d %-15s %10.0f req/s  %6.2f MB/s  server %llu ticks / %llu req, "
-                        "generator CPU %.0f%%\n", CASES[k].letter, round + 1, P[p].t.name, rate,
+        fprintf(stderr,
+                "  case %c round %d %-15s %10.0f req/s  %6.2f MB/s  server %llu ticks / %llu req, "
+                "generator CPU %.0f%%\n",
+                CASES[k].letter, round + 1, P[p].t.name, rate,
                 r.secs > 0 ? (double)r.bytes / r.secs / 1e6 : 0, r.srv_ticks, r.reqs, self * 100);
     return 0;
 }
@@ -394,7 +398,8 @@ static const char *rate_text(const cell *c, int k, char *buf, size_t cap)
     if (CASES[k].big)
         snprintf(buf, cap, "%s req/s (%.1f MB/s)%s", n, c->mbps, c->errors ? " ERR" : "");
     else
-        snprintf(buf, cap, "%s req/s%s%s", n, c->self_util > 0.9 ? "*" : "", c->errors ? " ERR" : "");
+        snprintf(buf, cap, "%s req/s%s%s", n, c->self_util > 0.9 ? "*" : "",
+                 c->errors ? " ERR" : "");
     return buf;
 }
 
@@ -446,7 +451,10 @@ static void print_table(double la0[3], double la1[3])
     for (int p = 0; p < P_COUNT; p++) {
         if (!P[p].on)
             continue;
-        printf("  %-6s %s, %s:%u, pid %d", p == P_OURS ? "s7kit:" : p == P_SNAP7 ? "Snap7:" : "floor:",
+        printf("  %-6s %s, %s:%u, pid %d",
+               p == P_OURS    ? "s7kit:"
+               : p == P_SNAP7 ? "Snap7:"
+                              : "floor:",
                P[p].label, P[p].t.host, (unsigned)P[p].t.port, P[p].t.pid);
         if (p != P_FLOOR && P[p].pdu)
             printf(", negotiated PDU %u, AmQ %u", P[p].pdu, P[p].amq);
@@ -468,7 +476,9 @@ static void print_table(double la0[3], double la1[3])
         printf("|---|---|---|---|---|---|\n");
     } else {
         row("case", "s7kit server", "Snap7 server", "ratio", "floor", "s7kit/floor");
-        printf("%.*s\n", 150, "---------------------------------------------------------------------------------------------------------------------------------------------------------");
+        printf("%.*s\n", 150,
+               "-----------------------------------------------------------------------------------"
+               "----------------------------------------------------------------------");
     }
     for (int k = 0; k < NCASES; k++) {
         if (!G.cases[k])
@@ -506,8 +516,10 @@ static void print_table(double la0[3], double la1[3])
         if (all[P_FLOOR] >= 0)
             snprintf(b4, sizeof b4, "%.2f us", all[P_FLOOR]);
         row("server CPU per request, over the run", all[P_OURS] >= 0 ? b1 : "n/a",
-            all[P_SNAP7] >= 0 ? b2 : "n/a", ratio_text(all[P_OURS], all[P_SNAP7], b3, sizeof b3, "x"),
-            all[P_FLOOR] >= 0 ? b4 : "n/a", ratio_text(all[P_OURS], all[P_FLOOR], b5, sizeof b5, ""));
+            all[P_SNAP7] >= 0 ? b2 : "n/a",
+            ratio_text(all[P_OURS], all[P_SNAP7], b3, sizeof b3, "x"),
+            all[P_FLOOR] >= 0 ? b4 : "n/a",
+            ratio_text(all[P_OURS], all[P_FLOOR], b5, sizeof b5, ""));
     }
     for (int i = 0; i < NIDLE; i++) {
         if (!G.idle[i])
@@ -530,8 +542,8 @@ static void print_table(double la0[3], double la1[3])
             }
         }
         row(name, t[0], t[1],
-            ratio_text(o->state == 1 ? o->kb_per_conn : -1, s->state == 1 ? s->kb_per_conn : 0,
-                       b3, sizeof b3, "x"),
+            ratio_text(o->state == 1 ? o->kb_per_conn : -1, s->state == 1 ? s->kb_per_conn : 0, b3,
+                       sizeof b3, "x"),
             "-", "-");
     }
     printf("\n");
@@ -577,7 +589,8 @@ static void print_targets(void)
         const idle_cell *o = &P[P_OURS].idle[i], *s = &P[P_SNAP7].idle[i];
         if (o->state == 1 && s->state == 1 && s->kb_per_conn > 0)
             printf("  RSS per idle connection (%u) <= 0.25x Snap7's: %.3f  %s%s\n", o->want,
-                   o->kb_per_conn / s->kb_per_conn, o->kb_per_conn / s->kb_per_conn <= 0.25 ? "met" : "MISSED", br);
+                   o->kb_per_conn / s->kb_per_conn,
+                   o->kb_per_conn / s->kb_per_conn <= 0.25 ? "met" : "MISSED", br);
     }
     for (int i = 0; i < NIDLE; i++) {
         const idle_cell *o = &P[P_OURS].idle[i];
@@ -597,8 +610,10 @@ int main(int argc, char **argv)
     long need = (long)most + 512;
     long have = proc_raise_nofile(need);
     if (have > 0 && have < need) {
-        fprintf(stderr, "s7load: open-file limit %ld: cannot open %u connections; raise it (ulimit -n, "
-                "ulimit -Hn as root); the idle rows are cut to fit\n", have, most);
+        fprintf(stderr,
+                "s7load: open-file limit %ld: cannot open %u connections; raise it (ulimit -n, "
+                "ulimit -Hn as root); the idle rows are cut to fit\n",
+                have, most);
         for (int i = 0; i < NIDLE; i++)
             if (G.idle[i] + 512 > (unsigned long)have)
                 G.idle[i] = have > 600 ? (unsigned)(have - 600) : 0;
@@ -608,15 +623,19 @@ int main(int argc, char **argv)
             continue;
         P[p].nofile = proc_nofile(P[p].t.pid);
         if (p != P_FLOOR && P[p].nofile > 0 && P[p].nofile < (long)most + 64)
-            fprintf(stderr, "s7load: warning: %s (pid %d) may open %ld files: it cannot hold %u "
-                    "connections\n", P[p].t.name, P[p].t.pid, P[p].nofile, most);
+            fprintf(stderr,
+                    "s7load: warning: %s (pid %d) may open %ld files: it cannot hold %u "
+                    "connections\n",
+                    P[p].t.name, P[p].t.pid, P[p].nofile, most);
     }
     double la0[3] = {0, 0, 0}, la1[3] = {0, 0, 0};
     proc_loadavg(la0);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (la0[0] > 0.5)
-        fprintf(stderr, "s7load: warning: load average %.2f on %ld CPUs before the run: other "
-                "processes may disturb the figures\n", la0[0], ncpu);
+        fprintf(stderr,
+                "s7load: warning: load average %.2f on %ld CPUs before the run: other "
+                "processes may disturb the figures\n",
+                la0[0], ncpu);
 
     char msg[GEN_MSG];
     if (G.fill) {
@@ -650,12 +669,14 @@ int main(int argc, char **argv)
         }
     }
     const char *br = G.markdown ? "  " : "";
-    printf("machine: %ld CPUs; other processes took up to %.0f%% of all CPU time during a round%s%s\n",
-           ncpu, others * 100,
-           others > 0.10 ? ": the figures are disturbed, run again on an idle machine" : "", br);
+    printf(
+        "machine: %ld CPUs; other processes took up to %.0f%% of all CPU time during a round%s%s\n",
+        ncpu, others * 100,
+        others > 0.10 ? ": the figures are disturbed, run again on an idle machine" : "", br);
     if (bound)
         printf("*: the generator used more than 90%% of its CPU in that cell: the figure is what "
-               "one generator thread can drive, the server may do more%s\n", br);
+               "one generator thread can drive, the server may do more%s\n",
+               br);
     if (bad)
         printf("ERR: some replies were wrong or missing (see stderr)%s\n", br);
     return bad ? 1 : failed ? 2 : 0;

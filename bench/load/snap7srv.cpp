@@ -112,8 +112,9 @@ int main(int argc, char **argv)
             break; /* the port asked for is taken */
     }
     if (rc != 0) {
-        std::fprintf(stderr, "snap7srv: cannot start the Snap7 server on 127.0.0.1:%u (error 0x%x)\n",
-                     port, static_cast<unsigned>(rc));
+        std::fprintf(stderr,
+                     "snap7srv: cannot start the Snap7 server on 127.0.0.1:%u (error 0x%x)\n", port,
+                     static_cast<unsigned>(rc));
         delete srv;
         return 1;
     }

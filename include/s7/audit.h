@@ -38,10 +38,10 @@ typedef struct s7_audit s7_audit;
 
 /* What is logged (s7_audit_open's mask). */
 enum {
-    S7_AUDIT_WRITES = 1,   /* every write item, successful or not */
-    S7_AUDIT_REFUSED = 2,  /* every refused item / job, refused connections */
-    S7_AUDIT_CONTROL = 4,  /* stop, start, clock set */
-    S7_AUDIT_READS = 8,    /* every read item (verbose) */
+    S7_AUDIT_WRITES = 1,  /* every write item, successful or not */
+    S7_AUDIT_REFUSED = 2, /* every refused item / job, refused connections */
+    S7_AUDIT_CONTROL = 4, /* stop, start, clock set */
+    S7_AUDIT_READS = 8,   /* every read item (verbose) */
     S7_AUDIT_DEFAULT = S7_AUDIT_WRITES | S7_AUDIT_REFUSED | S7_AUDIT_CONTROL
 };
 

@@ -27,21 +27,21 @@ typedef struct s7_client s7_client;
 typedef enum s7_conn_type { S7_CONN_PG = 1, S7_CONN_OP = 2, S7_CONN_BASIC = 3 } s7_conn_type;
 
 typedef struct s7_client_opts {
-    uint8_t rack;              /* default 0 */
-    uint8_t slot;              /* default 1 */
-    s7_conn_type type;         /* default S7_CONN_PG */
-    uint16_t local_tsap;       /* used when remote_tsap != 0; default 0x0100 */
-    uint16_t remote_tsap;      /* explicit called TSAP (LOGO!, S7-200); 0 = rack/slot/type */
-    uint8_t tpdu_size;         /* CR TPDU size code, default 0x0A (1024) */
-    uint16_t pdu_request;      /* requested PDU length, default 960 */
-    uint16_t amq_request;      /* requested jobs in flight, default 8 */
-    int connect_timeout_ms;    /* TCP connect + CR/CC + setup, default 3000 */
-    int request_timeout_ms;    /* one request, default 3000 */
-    uint16_t merge_gap;        /* planner: merge reads of one area closer than this, default 16 */
-    uint16_t max_items;        /* items per PDU, 0 = as many as fit (lowered by itself when a
+    uint8_t rack;           /* default 0 */
+    uint8_t slot;           /* default 1 */
+    s7_conn_type type;      /* default S7_CONN_PG */
+    uint16_t local_tsap;    /* used when remote_tsap != 0; default 0x0100 */
+    uint16_t remote_tsap;   /* explicit called TSAP (LOGO!, S7-200); 0 = rack/slot/type */
+    uint8_t tpdu_size;      /* CR TPDU size code, default 0x0A (1024) */
+    uint16_t pdu_request;   /* requested PDU length, default 960 */
+    uint16_t amq_request;   /* requested jobs in flight, default 8 */
+    int connect_timeout_ms; /* TCP connect + CR/CC + setup, default 3000 */
+    int request_timeout_ms; /* one request, default 3000 */
+    uint16_t merge_gap;     /* planner: merge reads of one area closer than this, default 16 */
+    uint16_t max_items;     /* items per PDU, 0 = as many as fit (lowered by itself when a
                                   peer answers fewer items than asked, as the Snap7 server) */
-    s7_log_fn log;             /* optional */
-    s7_tap_fn tap;             /* optional */
+    s7_log_fn log;          /* optional */
+    s7_tap_fn tap;          /* optional */
     void *log_ctx;
 } s7_client_opts;
 
@@ -69,7 +69,7 @@ S7_API int s7_client_connected(const s7_client *c);
 
 /* Negotiated values (0 before the connection). */
 S7_API uint16_t s7_client_pdu(const s7_client *c);
-S7_API uint16_t s7_client_amq(const s7_client *c);  /* min(amq_calling, amq_called) */
+S7_API uint16_t s7_client_amq(const s7_client *c); /* min(amq_calling, amq_called) */
 /* TSAPs used, for messages. */
 S7_API void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote);
 
@@ -81,7 +81,6 @@ S7_API const s7_explain *s7_client_last_error(const s7_client *c);
 
 /* s7_item (one item to read or write) and s7_item_from_tag are declared in tag.h. */
 
-
 /* Read / write n items with as few PDUs as fit, up to the negotiated AmQ in flight.
  * Returns 0 when every item succeeded, S7_ERR_ITEM when some failed (see status), or a
  * connection / PLC error that failed all of them (S7_ERR_PLC: a header error such as
@@ -90,8 +89,8 @@ S7_API int s7_client_read(s7_client *c, s7_item *items, size_t n);
 S7_API int s7_client_write(s7_client *c, s7_item *items, size_t n);
 
 /* Whole-area access of any size (byte offsets), pipelined. */
-S7_API int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start,
-                               void *buf, uint32_t len);
+S7_API int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start, void *buf,
+                               uint32_t len);
 S7_API int s7_client_write_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start,
                                 const void *buf, uint32_t len);
 S7_API int s7_client_db_read(s7_client *c, uint16_t db, uint32_t start, void *buf, uint32_t len);
@@ -113,14 +112,14 @@ S7_API int s7_client_read_szl(s7_client *c, uint16_t id, uint16_t index, s7_szl_
                               uint8_t *buf, size_t cap);
 
 typedef struct s7_cpu_info {
-    char order_code[24];   /* SZL 0x0011 index 1 */
-    char version[16];      /* firmware "V4.5.2" (0x0011 index 7), or hardware version */
-    char as_name[34];      /* SZL 0x001C index 1 */
-    char module_name[34];  /* index 2 */
-    char plant_id[34];     /* index 3 */
-    char copyright[34];    /* index 4 */
-    char serial[34];       /* index 5 */
-    char module_type[34];  /* index 7 */
+    char order_code[24];  /* SZL 0x0011 index 1 */
+    char version[16];     /* firmware "V4.5.2" (0x0011 index 7), or hardware version */
+    char as_name[34];     /* SZL 0x001C index 1 */
+    char module_name[34]; /* index 2 */
+    char plant_id[34];    /* index 3 */
+    char copyright[34];   /* index 4 */
+    char serial[34];      /* index 5 */
+    char module_type[34]; /* index 7 */
 } s7_cpu_info;
 
 /* Identity from SZL 0x0011 and 0x001C; fields the CPU does not answer stay empty.  Returns
@@ -144,11 +143,11 @@ S7_API int s7_client_cpu_state(s7_client *c, int *state);
 S7_API const char *s7_cpu_state_name(int state);
 
 typedef struct s7_cpu_caps {
-    int max_pdu;          /* SZL 0x0131 index 1, -1 when not answered */
-    int max_connections;  /* SZL 0x0131 index 1 (anz), -1 when not answered */
-    int used_connections; /* SZL 0x0132 index 1 / 0x0132 records, -1 when not answered */
-    int protection_level; /* SZL 0x0232 index 4 (sch_schal 1..3), -1 when not answered */
-    int protection_switch;/* bart_sch / mode switch position, -1 when not answered */
+    int max_pdu;           /* SZL 0x0131 index 1, -1 when not answered */
+    int max_connections;   /* SZL 0x0131 index 1 (anz), -1 when not answered */
+    int used_connections;  /* SZL 0x0132 index 1 / 0x0132 records, -1 when not answered */
+    int protection_level;  /* SZL 0x0232 index 4 (sch_schal 1..3), -1 when not answered */
+    int protection_switch; /* bart_sch / mode switch position, -1 when not answered */
 } s7_cpu_caps;
 /* What the CPU answers of capacity and protection (each -1 when not answered). */
 S7_API int s7_client_cpu_caps(s7_client *c, s7_cpu_caps *out);

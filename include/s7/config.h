@@ -29,8 +29,7 @@ S7_API int s7_config_load_plant(const char *path, s7_plant **out, char *err, siz
  * the file names is set, the rest kept).  Initial values record "FILE:LINE" as where they
  * came from.  Returns 0, or S7_ERR_INVAL / S7_ERR_NOMEM with the message in err (c may
  * then hold part of the file: free it). */
-S7_API int s7_config_load_server(const char *path, s7_server_config *c, char *err,
-                                 size_t errcap);
+S7_API int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap);
 
 /* Reads back the JSON that `s7 inventory check --json` printed (the report's --check).
  * Returns 0 with *out (s7_plant_check_report_free; each entry's conn is NULL), or

@@ -30,11 +30,11 @@ extern "C" {
 typedef struct s7_conn s7_conn;
 
 enum s7_conn_state {
-    S7_CS_IDLE = 0,    /* nothing sent */
-    S7_CS_CR_SENT,     /* waiting for the CC */
-    S7_CS_SETUP_SENT,  /* waiting for the Setup Communication reply */
-    S7_CS_READY,       /* jobs may be submitted */
-    S7_CS_FAILED       /* a fatal error; s7_conn_error() says which */
+    S7_CS_IDLE = 0,   /* nothing sent */
+    S7_CS_CR_SENT,    /* waiting for the CC */
+    S7_CS_SETUP_SENT, /* waiting for the Setup Communication reply */
+    S7_CS_READY,      /* jobs may be submitted */
+    S7_CS_FAILED      /* a fatal error; s7_conn_error() says which */
 };
 
 /* Called for each reply matched to a job in flight.  pdu (and its views) are valid only
@@ -44,13 +44,13 @@ typedef void (*s7_conn_reply_fn)(void *ctx, void *job, uint32_t sub, const s7_pd
 typedef struct s7_conn_cfg {
     uint16_t local_tsap;
     uint16_t remote_tsap;
-    uint8_t tpdu_size;    /* CR TPDU size code (0x0A = 1024) */
+    uint8_t tpdu_size; /* CR TPDU size code (0x0A = 1024) */
     uint16_t pdu_request;
     uint16_t amq_request;
-    uint16_t src_ref;     /* COTP source reference (non-zero) */
+    uint16_t src_ref; /* COTP source reference (non-zero) */
     s7_conn_reply_fn on_reply;
     void *ctx;
-    s7_tap_fn tap;        /* optional */
+    s7_tap_fn tap; /* optional */
 } s7_conn_cfg;
 
 /* Defaults: no TSAPs, TPDU size 0x0A (1024), PDU 960, AmQ 8, source reference 1, no
@@ -113,11 +113,11 @@ S7_API size_t s7_conn_inflight_jobs(const s7_conn *c, void **jobs, uint32_t *sub
 typedef struct s7_plan_range {
     uint8_t area;
     uint16_t db;
-    uint8_t kind;      /* S7_TS_BYTE, S7_TS_BIT (a lone bit), S7_TS_TIMER, S7_TS_COUNTER */
-    uint32_t start;    /* byte offset (element number for T/C) */
-    uint8_t bit;       /* lone bit only */
-    uint32_t nbytes;   /* bytes covered */
-    uint32_t first;    /* members[first .. first + nmembers) are the items in it */
+    uint8_t kind;    /* S7_TS_BYTE, S7_TS_BIT (a lone bit), S7_TS_TIMER, S7_TS_COUNTER */
+    uint32_t start;  /* byte offset (element number for T/C) */
+    uint8_t bit;     /* lone bit only */
+    uint32_t nbytes; /* bytes covered */
+    uint32_t first;  /* members[first .. first + nmembers) are the items in it */
     uint32_t nmembers;
 } s7_plan_range;
 
@@ -125,13 +125,13 @@ typedef struct s7_plan_range {
 typedef struct s7_plan_chunk {
     s7_var_spec spec;
     uint32_t range;
-    uint32_t offset;   /* byte offset of the chunk within its range */
-    uint32_t nbytes;   /* payload bytes */
+    uint32_t offset; /* byte offset of the chunk within its range */
+    uint32_t nbytes; /* payload bytes */
     uint32_t req;
 } s7_plan_chunk;
 
 typedef struct s7_plan_req {
-    uint32_t first;    /* chunks[order[first .. first + n)] */
+    uint32_t first; /* chunks[order[first .. first + n)] */
     uint32_t n;
     uint32_t req_bytes, resp_bytes;
 } s7_plan_req;
@@ -139,10 +139,10 @@ typedef struct s7_plan_req {
 typedef struct s7_plan {
     s7_plan_range *ranges;
     uint32_t nranges;
-    uint32_t *members;   /* item indices */
+    uint32_t *members; /* item indices */
     s7_plan_chunk *chunks;
     uint32_t nchunks;
-    uint32_t *order;     /* chunk indices grouped by request */
+    uint32_t *order; /* chunk indices grouped by request */
     s7_plan_req *reqs;
     uint32_t nreqs;
 } s7_plan;
@@ -185,29 +185,29 @@ S7_API void s7_buf_free(s7_buf *b);
 
 /* States of a server-role connection (s7_sconn_state). */
 enum {
-    S7_SS_WAIT_CR = 0,   /* nothing received yet */
-    S7_SS_CR_PENDING,    /* a CR was handed out: the engine must accept or refuse it */
-    S7_SS_WAIT_SETUP,    /* CC sent: the first PDU must be Setup Communication */
-    S7_SS_READY,         /* PDUs are handed out */
-    S7_SS_CLOSED         /* a fatal error or a refusal; s7_sconn_reason() says why */
+    S7_SS_WAIT_CR = 0, /* nothing received yet */
+    S7_SS_CR_PENDING,  /* a CR was handed out: the engine must accept or refuse it */
+    S7_SS_WAIT_SETUP,  /* CC sent: the first PDU must be Setup Communication */
+    S7_SS_READY,       /* PDUs are handed out */
+    S7_SS_CLOSED       /* a fatal error or a refusal; s7_sconn_reason() says why */
 };
 
 /* Events the engine pulls with s7_sconn_recv. */
 enum {
-    S7_SEV_NONE = 0,     /* no event: the rest of the input is an incomplete frame */
-    S7_SEV_CONNECT = 1,  /* a COTP CR: answer with s7_sconn_accept or s7_sconn_refuse */
-    S7_SEV_PDU = 2       /* a whole S7 PDU (reassembled): answer with s7_sconn_reply_begin /
+    S7_SEV_NONE = 0,    /* no event: the rest of the input is an incomplete frame */
+    S7_SEV_CONNECT = 1, /* a COTP CR: answer with s7_sconn_accept or s7_sconn_refuse */
+    S7_SEV_PDU = 2      /* a whole S7 PDU (reassembled): answer with s7_sconn_reply_begin /
                             s7_sconn_reply_end (0 bytes when nothing is to be answered) */
 };
 
 typedef struct s7_sconn_event {
-    int kind;                /* S7_SEV_* */
+    int kind; /* S7_SEV_* */
     /* S7_SEV_CONNECT: the decoded CR (its views point into the input) and its TSAPs as
      * numbers (0 when absent or not 2 bytes long); tpdu is the TPDU size asked for in bytes
      * (0 when absent) */
     s7_cotp cr;
-    uint16_t calling_tsap;   /* the client's (local) TSAP */
-    uint16_t called_tsap;    /* the TSAP the client asks for (remote: type, rack, slot) */
+    uint16_t calling_tsap; /* the client's (local) TSAP */
+    uint16_t called_tsap;  /* the TSAP the client asks for (remote: type, rack, slot) */
     uint32_t tpdu;
     /* S7_SEV_PDU: the whole S7 PDU (a view into the input or into the connection's
      * reassembly buffer) */

@@ -24,23 +24,23 @@ enum { S7_TSAP_RACKSLOT = 0, S7_TSAP_LOGO = 1, S7_TSAP_S7200 = 2 };
 
 /* A CPU family: limits, identity and rules (copied into the CPU). */
 typedef struct s7_profile {
-    const char *name;          /* "s7-300", "s7-400", "s7-1200", "s7-1500", "logo8", "s7-200smart" */
-    uint16_t max_pdu;          /* largest PDU it negotiates */
-    uint16_t max_amq;          /* jobs in flight it allows */
-    uint16_t max_conn[4];      /* [0] total, [1] PG, [2] OP, [3] S7 basic */
-    uint8_t rack, slot;        /* where the CPU sits (called TSAP must name it) */
-    uint8_t tsap_mode;         /* S7_TSAP_* */
-    uint8_t has_timers;        /* T and C areas served (not on 1200/1500) */
-    uint8_t put_get;           /* PUT/GET permitted by default (off on 1200/1500) */
-    uint8_t protection_level;  /* 1..3 */
-    const char *order_code;    /* SZL 0x0011 index 1 */
-    uint8_t fw[3];             /* firmware V a.b.c (SZL 0x0011 index 7) */
-    const char *module_type;   /* SZL 0x001C index 7 */
-    const char *as_name;       /* index 1 */
-    const char *module_name;   /* index 2 */
-    const char *plant_id;      /* index 3 */
-    const char *copyright;     /* index 4 */
-    const char *serial;        /* index 5 */
+    const char *name;         /* "s7-300", "s7-400", "s7-1200", "s7-1500", "logo8", "s7-200smart" */
+    uint16_t max_pdu;         /* largest PDU it negotiates */
+    uint16_t max_amq;         /* jobs in flight it allows */
+    uint16_t max_conn[4];     /* [0] total, [1] PG, [2] OP, [3] S7 basic */
+    uint8_t rack, slot;       /* where the CPU sits (called TSAP must name it) */
+    uint8_t tsap_mode;        /* S7_TSAP_* */
+    uint8_t has_timers;       /* T and C areas served (not on 1200/1500) */
+    uint8_t put_get;          /* PUT/GET permitted by default (off on 1200/1500) */
+    uint8_t protection_level; /* 1..3 */
+    const char *order_code;   /* SZL 0x0011 index 1 */
+    uint8_t fw[3];            /* firmware V a.b.c (SZL 0x0011 index 7) */
+    const char *module_type;  /* SZL 0x001C index 7 */
+    const char *as_name;      /* index 1 */
+    const char *module_name;  /* index 2 */
+    const char *plant_id;     /* index 3 */
+    const char *copyright;    /* index 4 */
+    const char *serial;       /* index 5 */
 } s7_profile;
 
 /* Built-in profiles by name (NULL if unknown); s7_profile_names lists them. */
@@ -78,7 +78,8 @@ S7_API int s7_cpu_put_get(const s7_cpu *cpu);
 /* Extra access control per area (db 0) or per DB. */
 S7_API int s7_cpu_set_access(s7_cpu *cpu, uint8_t area, uint16_t db, int access);
 S7_API void s7_cpu_set_location(s7_cpu *cpu, uint8_t rack, uint8_t slot);
-S7_API void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n); /* type 0 total, 1 PG, 2 OP, 3 basic */
+S7_API void s7_cpu_set_max_conn(s7_cpu *cpu, int type,
+                                uint16_t n); /* type 0 total, 1 PG, 2 OP, 3 basic */
 
 enum { S7_CPU_STATE_STOP = 4, S7_CPU_STATE_RUN = 8 };
 S7_API int s7_cpu_state(const s7_cpu *cpu);
@@ -126,19 +127,19 @@ S7_API int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr,
  * refused with 0x03, 0x0A and 0x05 for an optimized DB; other failing items come as
  * READ / WRITE with their rc. */
 typedef struct s7_cpu_event {
-    int kind;                 /* S7_EV_READ, S7_EV_WRITE, S7_EV_REFUSED */
+    int kind; /* S7_EV_READ, S7_EV_WRITE, S7_EV_REFUSED */
     const s7_cpu_session *sess;
     uint8_t area;
     uint16_t db;
     uint32_t start, len;
-    uint8_t rc;               /* item return code (0xFF ok) or header error class */
-    uint16_t err;             /* header error (0x8104 ...) when refused as a whole */
-    const uint8_t *data;      /* written bytes (S7_EV_WRITE) */
+    uint8_t rc;          /* item return code (0xFF ok) or header error class */
+    uint16_t err;        /* header error (0x8104 ...) when refused as a whole */
+    const uint8_t *data; /* written bytes (S7_EV_WRITE) */
     /* added with the CPU model: */
-    uint8_t ts;               /* request transport size of the item (S7_TS_*), 0 if none */
-    uint8_t bit;              /* bit number of a BIT item (start is then its byte) */
-    uint8_t ctrl;             /* S7_EV_CONTROL (or a refused control): S7_CTRL_* */
-    uint8_t fn;               /* the job an item event belongs to: S7_FN_READ / S7_FN_WRITE
+    uint8_t ts;   /* request transport size of the item (S7_TS_*), 0 if none */
+    uint8_t bit;  /* bit number of a BIT item (start is then its byte) */
+    uint8_t ctrl; /* S7_EV_CONTROL (or a refused control): S7_CTRL_* */
+    uint8_t fn;   /* the job an item event belongs to: S7_FN_READ / S7_FN_WRITE
                                  (so a refused item says which it was); 0 otherwise */
 } s7_cpu_event;
 /* S7_EV_DONE comes once at the end of every Read/Write Var job (fn says which), after its
@@ -151,7 +152,7 @@ enum {
     S7_CTRL_HOT_START = 2,
     S7_CTRL_COLD_START = 3,
     S7_CTRL_CLOCK_SET = 4,
-    S7_CTRL_OTHER = 5     /* PI services other than P_PROGRAM, upload/download */
+    S7_CTRL_OTHER = 5 /* PI services other than P_PROGRAM, upload/download */
 };
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
 /* One handler per CPU.  A CPU served by s7_server takes the server's handler: give yours to

@@ -28,27 +28,29 @@ extern "C" {
 /* X(ENUM, "name", class, "what it means")
  * class: 0 ok, 3 no S7 connection (the `s7` exit code 3), 1 connected but the CPU refuses
  * what was asked (exit code 1). */
-#define S7_DIAG_VERDICT_MAP(X)                                                                \
-    X(OK, "ok", 0, "every check passed")                                                      \
-    X(NO_ROUTE, "no_route", 3, "the host name does not resolve, or there is no route to it")  \
-    X(PORT_CLOSED, "port_closed", 3, "TCP port refused (RST): nothing listens there")         \
-    X(PORT_FILTERED, "port_filtered", 3, "no answer to the TCP SYN within the timeout")       \
-    X(CR_REJECTED, "cr_rejected", 3, "TCP accepted, the COTP connection request refused")     \
-    X(NEGOTIATION_FAILED, "negotiation_failed", 3, "COTP connected, S7 setup communication failed") \
-    X(PUT_GET_DISABLED, "put_get_disabled", 1, "the CPU refuses PUT/GET (0x8104)")            \
-    X(DB_MISSING, "db_missing", 1, "a DB does not exist (item 0x0A)")                         \
-    X(DB_OPTIMIZED, "db_optimized", 1, "a DB refuses absolute access (0x05 at offset 0)")     \
-    X(DB_TOO_SHORT, "db_too_short", 1, "a DB is shorter than required")                       \
-    X(ACCESS_DENIED, "access_denied", 1, "the CPU denies access to an area or DB (0x03)")     \
-    X(AREA_MISSING, "area_missing", 1, "an area (I, Q, M, T, C) does not exist on this CPU")  \
-    X(AREA_TOO_SHORT, "area_too_short", 1, "an area is smaller than required")                \
-    X(PEER_ERROR, "peer_error", 3, "after the setup the partner closed, went silent or sent malformed frames")
+#define S7_DIAG_VERDICT_MAP(X)                                                               \
+    X(OK, "ok", 0, "every check passed")                                                     \
+    X(NO_ROUTE, "no_route", 3, "the host name does not resolve, or there is no route to it") \
+    X(PORT_CLOSED, "port_closed", 3, "TCP port refused (RST): nothing listens there")        \
+    X(PORT_FILTERED, "port_filtered", 3, "no answer to the TCP SYN within the timeout")      \
+    X(CR_REJECTED, "cr_rejected", 3, "TCP accepted, the COTP connection request refused")    \
+    X(NEGOTIATION_FAILED, "negotiation_failed", 3,                                           \
+      "COTP connected, S7 setup communication failed")                                       \
+    X(PUT_GET_DISABLED, "put_get_disabled", 1, "the CPU refuses PUT/GET (0x8104)")           \
+    X(DB_MISSING, "db_missing", 1, "a DB does not exist (item 0x0A)")                        \
+    X(DB_OPTIMIZED, "db_optimized", 1, "a DB refuses absolute access (0x05 at offset 0)")    \
+    X(DB_TOO_SHORT, "db_too_short", 1, "a DB is shorter than required")                      \
+    X(ACCESS_DENIED, "access_denied", 1, "the CPU denies access to an area or DB (0x03)")    \
+    X(AREA_MISSING, "area_missing", 1, "an area (I, Q, M, T, C) does not exist on this CPU") \
+    X(AREA_TOO_SHORT, "area_too_short", 1, "an area is smaller than required")               \
+    X(PEER_ERROR, "peer_error", 3,                                                           \
+      "after the setup the partner closed, went silent or sent malformed frames")
 
 typedef enum s7_diag_verdict {
 #define S7__DIAG_V_ENUM(e, name, cls, text) S7_DIAG_##e,
     S7_DIAG_VERDICT_MAP(S7__DIAG_V_ENUM)
 #undef S7__DIAG_V_ENUM
-    S7_DIAG_VERDICT_COUNT
+        S7_DIAG_VERDICT_COUNT
 } s7_diag_verdict;
 
 /* "ok", "port_filtered" ... (static; "unknown" out of range). */
@@ -72,9 +74,9 @@ S7_API const char *s7_diag_status_name(int status); /* "pass" "fail" "skip" */
 /* A frame of the evidence: the bytes as they went over TCP (TPKT included). */
 #define S7_DIAG_FRAME_CAP 256
 typedef struct s7_diag_frame {
-    int outgoing;      /* 1 sent by us, 0 received */
-    int t_ms;          /* milliseconds since the check started */
-    uint32_t len;      /* the frame's length (bytes holds at most S7_DIAG_FRAME_CAP) */
+    int outgoing; /* 1 sent by us, 0 received */
+    int t_ms;     /* milliseconds since the check started */
+    uint32_t len; /* the frame's length (bytes holds at most S7_DIAG_FRAME_CAP) */
     uint8_t bytes[S7_DIAG_FRAME_CAP];
 } s7_diag_frame;
 
@@ -84,10 +86,10 @@ typedef struct s7_diag_frame {
 typedef struct s7_diag_check {
     char id[24];
     s7_diag_status status;
-    int ms;             /* how long the check took */
-    char detail[640];   /* what was sent, what came back, timings */
-    char cause[640];    /* failing checks: the likely cause ("" otherwise) */
-    char fix[640];      /* failing checks: what to do ("" otherwise) */
+    int ms;                /* how long the check took */
+    char detail[640];      /* what was sent, what came back, timings */
+    char cause[640];       /* failing checks: the likely cause ("" otherwise) */
+    char fix[640];         /* failing checks: what to do ("" otherwise) */
     s7_diag_frame *frames; /* failing checks: the frames of the failing exchange */
     size_t nframes;
 } s7_diag_check;
@@ -108,10 +110,10 @@ typedef struct s7_diag_target {
 /* What the doctor found out about one target. */
 typedef struct s7_diag_target_info {
     s7_diag_target t;
-    int verdict;        /* S7_DIAG_OK or the target's own failing verdict; -1 not checked */
-    int length;         /* real length in bytes (elements for T/C), -1 unknown */
-    uint8_t rc;         /* item return code of the failing read/write, 0xFF when none */
-    int writable;       /* write checks: 1 yes, 0 refused, -1 not checked */
+    int verdict;  /* S7_DIAG_OK or the target's own failing verdict; -1 not checked */
+    int length;   /* real length in bytes (elements for T/C), -1 unknown */
+    uint8_t rc;   /* item return code of the failing read/write, 0xFF when none */
+    int writable; /* write checks: 1 yes, 0 refused, -1 not checked */
 } s7_diag_target_info;
 
 /* Why a CR was refused, from the alternatives the doctor tried (docs/doctor.md):
@@ -144,11 +146,11 @@ typedef enum s7_diag_alt_kind {
 typedef struct s7_diag_alt {
     s7_diag_alt_kind kind;
     uint16_t local_tsap, remote_tsap;
-    uint8_t rack, slot;       /* RACKSLOT */
-    s7_conn_type type;        /* RACKSLOT: the pool; pairs: from the TSAP's high byte */
-    int result;               /* 0 CR accepted (CC received), else S7_ERR_* of the attempt */
-    int setup_ok;             /* 1 when the S7 setup also succeeded */
-    uint16_t pdu;             /* negotiated PDU when setup_ok */
+    uint8_t rack, slot; /* RACKSLOT */
+    s7_conn_type type;  /* RACKSLOT: the pool; pairs: from the TSAP's high byte */
+    int result;         /* 0 CR accepted (CC received), else S7_ERR_* of the attempt */
+    int setup_ok;       /* 1 when the S7 setup also succeeded */
+    uint16_t pdu;       /* negotiated PDU when setup_ok */
     int ms;
 } s7_diag_alt;
 
@@ -157,41 +159,41 @@ typedef struct s7_diag_alt {
 S7_API const char *s7_diag_alt_args(const s7_diag_alt *a, char *buf, size_t cap);
 
 typedef struct s7_doctor_opts {
-    const char *host;       /* name or address */
-    uint16_t port;          /* 0 = 102 */
-    s7_client_opts client;  /* rack/slot/type or TSAPs, PDU, timeouts (connect_timeout_ms is
+    const char *host;      /* name or address */
+    uint16_t port;         /* 0 = 102 */
+    s7_client_opts client; /* rack/slot/type or TSAPs, PDU, timeouts (connect_timeout_ms is
                                also the TCP timeout that tells filtered from slow), and an
                                optional tap/log that see every frame as well */
     const s7_diag_target *targets;
     size_t ntargets;
-    int check_write;        /* also verify writes (reads a byte and writes it back) */
-    int no_alternatives;    /* on cr_rejected do not try other TSAPs */
+    int check_write;     /* also verify writes (reads a byte and writes it back) */
+    int no_alternatives; /* on cr_rejected do not try other TSAPs */
 } s7_doctor_opts;
 
 /* Defaults: port 102, client defaults (rack 0 slot 1 PG, 3000 ms), no targets. */
 S7_API void s7_doctor_opts_init(s7_doctor_opts *o);
 
 typedef struct s7_diag_report {
-    int verdict;            /* S7_DIAG_* */
-    int failed;             /* index in checks of the failing check, -1 when ok */
-    s7_diag_check *checks;  /* the ladder in order, every step present (skip after a fail) */
+    int verdict;           /* S7_DIAG_* */
+    int failed;            /* index in checks of the failing check, -1 when ok */
+    s7_diag_check *checks; /* the ladder in order, every step present (skip after a fail) */
     size_t nchecks;
     int total_ms;
 
     /* the target */
     char host[256];
-    char addr[64];          /* the resolved address ("" when it did not resolve) */
+    char addr[64]; /* the resolved address ("" when it did not resolve) */
     uint16_t port;
     uint16_t local_tsap, remote_tsap;
 
     /* what the CPU told (when connected) */
-    int connected;          /* the S7 session was established */
+    int connected; /* the S7 session was established */
     uint16_t pdu, amq;
     int have_identity;
     s7_cpu_info identity;
-    int cpu_state;          /* S7_CPU_RUN / S7_CPU_STOP / S7_CPU_UNKNOWN */
-    s7_cpu_caps caps;       /* -1 fields: not answered */
-    int put_get;            /* 1 permitted, 0 refused, -1 not checked */
+    int cpu_state;    /* S7_CPU_RUN / S7_CPU_STOP / S7_CPU_UNKNOWN */
+    s7_cpu_caps caps; /* -1 fields: not answered */
+    int put_get;      /* 1 permitted, 0 refused, -1 not checked */
     s7_diag_target_info *targets;
     size_t ntargets;
 
@@ -199,7 +201,7 @@ typedef struct s7_diag_report {
     s7_diag_cr_cause cr_cause;
     s7_diag_alt *alts;
     size_t nalts;
-    int alt_best;           /* index in alts of the one to use, -1 none */
+    int alt_best; /* index in alts of the one to use, -1 none */
 } s7_diag_report;
 
 /* Run the ladder.  Returns the verdict (>= 0) with report filled, or S7_ERR_INVAL /
@@ -221,20 +223,20 @@ S7_API char *s7_diag_report_json(const s7_diag_report *report);
  *   s7_error_json     the "error" object: {name, code, message, cause, fix}; code (the
  *                     PLC's code, "0x8104"), cause and fix are null when NULL or empty */
 S7_API char *s7_cpu_info_json(const s7_cpu_info *id, int state);
-S7_API char *s7_error_json(const char *id, const char *code, const char *message,
-                           const char *cause, const char *fix);
+S7_API char *s7_error_json(const char *id, const char *code, const char *message, const char *cause,
+                           const char *fix);
 
 /* ---------------------------------------------------------------- discover */
 
 #define S7_DISCOVER_MAX 32
 typedef struct s7_discover_result {
-    int tcp;                /* 0 port open, else S7_ERR_RESOLVE / UNREACH / REFUSED /
+    int tcp;                            /* 0 port open, else S7_ERR_RESOLVE / UNREACH / REFUSED /
                                CONNECT_TIMEOUT (nothing else was tried) */
     s7_diag_alt tries[S7_DISCOVER_MAX]; /* every attempt, in the order made */
     size_t ntries;
-    int best;               /* index in tries of the pair to use first, -1 none works */
+    int best; /* index in tries of the pair to use first, -1 none works */
     int have_identity;
-    s7_cpu_info identity;   /* read over the first working connection */
+    s7_cpu_info identity; /* read over the first working connection */
     int total_ms;
 } s7_discover_result;
 
@@ -259,21 +261,21 @@ S7_API char *s7_discover_json(const s7_discover_result *r);
 S7_API int s7_scan_count(const char *targets, uint32_t *n, char *err, size_t errcap);
 
 enum {
-    S7_SCAN_CLOSED = 0,    /* RST: nothing listens */
-    S7_SCAN_FILTERED = 1,  /* no answer within the timeout */
-    S7_SCAN_UNREACH = 2,   /* no route / host unreachable (ICMP) */
-    S7_SCAN_ANSWERING = 3  /* TCP accepted */
+    S7_SCAN_CLOSED = 0,   /* RST: nothing listens */
+    S7_SCAN_FILTERED = 1, /* no answer within the timeout */
+    S7_SCAN_UNREACH = 2,  /* no route / host unreachable (ICMP) */
+    S7_SCAN_ANSWERING = 3 /* TCP accepted */
 };
 /* "closed" "filtered" "unreachable" "answering" */
 S7_API const char *s7_scan_state_name(int state);
 
 typedef struct s7_scan_host {
-    char addr[16];          /* dotted IPv4 */
-    uint32_t ip;            /* host order */
-    int state;              /* S7_SCAN_* */
-    int tcp_ms;             /* time to the TCP answer (connected or RST), -1 filtered */
-    int s7;                 /* 1 an S7 session was established (CC + setup) */
-    int s7_error;           /* when answering and s7 == 0: the last attempt's S7_ERR_* */
+    char addr[16];                    /* dotted IPv4 */
+    uint32_t ip;                      /* host order */
+    int state;                        /* S7_SCAN_* */
+    int tcp_ms;                       /* time to the TCP answer (connected or RST), -1 filtered */
+    int s7;                           /* 1 an S7 session was established (CC + setup) */
+    int s7_error;                     /* when answering and s7 == 0: the last attempt's S7_ERR_* */
     uint16_t local_tsap, remote_tsap; /* the TSAPs that worked */
     uint16_t pdu;
     int have_identity;
@@ -282,12 +284,12 @@ typedef struct s7_scan_host {
 } s7_scan_host;
 
 typedef struct s7_scan_opts {
-    uint16_t port;          /* default 102 */
-    int concurrency;        /* hosts in progress at once, default 32 (1..1024) */
-    int rate;               /* new TCP connections per second at most, default 100 */
-    int timeout_ms;         /* per connection attempt, default 1000 */
-    int identify;           /* default 1: on an answering host, set up S7 and read the SZL */
-    uint32_t max_hosts;     /* refuse larger target lists, default 65536 */
+    uint16_t port;      /* default 102 */
+    int concurrency;    /* hosts in progress at once, default 32 (1..1024) */
+    int rate;           /* new TCP connections per second at most, default 100 */
+    int timeout_ms;     /* per connection attempt, default 1000 */
+    int identify;       /* default 1: on an answering host, set up S7 and read the SZL */
+    uint32_t max_hosts; /* refuse larger target lists, default 65536 */
 } s7_scan_opts;
 S7_API void s7_scan_opts_init(s7_scan_opts *o);
 

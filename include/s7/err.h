@@ -17,35 +17,35 @@ extern "C" {
 #endif
 
 /* X(NAME, value, fatal-for-the-connection, message) */
-#define S7_ERR_MAP(X)                                                                   \
-    X(AGAIN, -1, 0, "more bytes needed / operation would block")                       \
-    X(NOSPACE, -2, 0, "output buffer too small")                                       \
-    X(INVAL, -3, 0, "invalid argument")                                                \
-    X(NOMEM, -4, 0, "out of memory")                                                   \
-    X(TPKT, -5, 1, "malformed TPKT header (version or length)")                        \
-    X(COTP, -6, 1, "malformed COTP TPDU")                                              \
-    X(S7HDR, -7, 1, "malformed S7 header (protocol id, PDU type or lengths)")          \
-    X(PARAM, -8, 1, "malformed S7 parameter or data block")                            \
-    X(PDUREF, -9, 1, "reply matches no job in flight (PDU reference mismatch)")        \
-    X(RESOLVE, -10, 1, "host name could not be resolved")                              \
-    X(UNREACH, -11, 1, "no route to host")                                             \
-    X(REFUSED, -12, 1, "connection refused (TCP RST): nothing listens on that port")   \
-    X(CONNECT_TIMEOUT, -13, 1, "TCP connect timed out: port filtered or host down")    \
+#define S7_ERR_MAP(X)                                                                      \
+    X(AGAIN, -1, 0, "more bytes needed / operation would block")                           \
+    X(NOSPACE, -2, 0, "output buffer too small")                                           \
+    X(INVAL, -3, 0, "invalid argument")                                                    \
+    X(NOMEM, -4, 0, "out of memory")                                                       \
+    X(TPKT, -5, 1, "malformed TPKT header (version or length)")                            \
+    X(COTP, -6, 1, "malformed COTP TPDU")                                                  \
+    X(S7HDR, -7, 1, "malformed S7 header (protocol id, PDU type or lengths)")              \
+    X(PARAM, -8, 1, "malformed S7 parameter or data block")                                \
+    X(PDUREF, -9, 1, "reply matches no job in flight (PDU reference mismatch)")            \
+    X(RESOLVE, -10, 1, "host name could not be resolved")                                  \
+    X(UNREACH, -11, 1, "no route to host")                                                 \
+    X(REFUSED, -12, 1, "connection refused (TCP RST): nothing listens on that port")       \
+    X(CONNECT_TIMEOUT, -13, 1, "TCP connect timed out: port filtered or host down")        \
     X(CR_REJECTED, -14, 1, "peer closed the connection after the COTP connection request") \
-    X(NEGOTIATION, -15, 1, "S7 setup communication failed")                            \
-    X(TIMEOUT, -16, 1, "request timed out")                                            \
-    X(CLOSED, -17, 1, "connection closed by peer")                                     \
-    X(IO, -18, 1, "socket error")                                                      \
-    X(NOTCONN, -19, 0, "not connected")                                                \
-    X(PLC, -20, 0, "the PLC answered with an error (see the last PLC error)")          \
-    X(ITEM, -21, 0, "one or more items failed (see each item's status)")               \
-    X(TOOBIG, -22, 0, "request does not fit the negotiated PDU")                       \
-    X(BUSY, -23, 0, "too many jobs in flight")                                         \
-    X(ADDR, -24, 0, "invalid address")                                                 \
-    X(VALUE, -25, 0, "invalid value")                                                  \
-    X(TYPE, -26, 0, "type does not fit the address")                                   \
-    X(UNSUPPORTED, -27, 0, "not supported")                                            \
-    X(STATE, -28, 0, "operation not valid in the current state")                       \
+    X(NEGOTIATION, -15, 1, "S7 setup communication failed")                                \
+    X(TIMEOUT, -16, 1, "request timed out")                                                \
+    X(CLOSED, -17, 1, "connection closed by peer")                                         \
+    X(IO, -18, 1, "socket error")                                                          \
+    X(NOTCONN, -19, 0, "not connected")                                                    \
+    X(PLC, -20, 0, "the PLC answered with an error (see the last PLC error)")              \
+    X(ITEM, -21, 0, "one or more items failed (see each item's status)")                   \
+    X(TOOBIG, -22, 0, "request does not fit the negotiated PDU")                           \
+    X(BUSY, -23, 0, "too many jobs in flight")                                             \
+    X(ADDR, -24, 0, "invalid address")                                                     \
+    X(VALUE, -25, 0, "invalid value")                                                      \
+    X(TYPE, -26, 0, "type does not fit the address")                                       \
+    X(UNSUPPORTED, -27, 0, "not supported")                                                \
+    X(STATE, -28, 0, "operation not valid in the current state")                           \
     X(PROTO, -29, 1, "protocol violation by peer")
 
 typedef enum {

@@ -14,18 +14,18 @@ extern "C" {
 
 typedef enum s7_explain_kind {
     S7_EX_NONE = 0,
-    S7_EX_HEADER,   /* S7 header error class/code of an Ack / Ack_Data (e.g. 0x8104) */
-    S7_EX_ITEM,     /* item return code (e.g. 0x0A) */
-    S7_EX_USERDATA  /* Userdata parameter error code (e.g. 0xD402) */
+    S7_EX_HEADER,  /* S7 header error class/code of an Ack / Ack_Data (e.g. 0x8104) */
+    S7_EX_ITEM,    /* item return code (e.g. 0x0A) */
+    S7_EX_USERDATA /* Userdata parameter error code (e.g. 0xD402) */
 } s7_explain_kind;
 
 typedef struct s7_explain {
     s7_explain_kind kind;
-    uint16_t code;       /* class << 8 | code, or the item return code */
-    const char *name;    /* short symbolic name, e.g. "PUT_GET_NOT_PERMITTED" */
-    const char *text;    /* what the code means */
-    const char *cause;   /* the likely cause in the field ("" when unknown) */
-    const char *fix;     /* what to do ("" when unknown) */
+    uint16_t code;     /* class << 8 | code, or the item return code */
+    const char *name;  /* short symbolic name, e.g. "PUT_GET_NOT_PERMITTED" */
+    const char *text;  /* what the code means */
+    const char *cause; /* the likely cause in the field ("" when unknown) */
+    const char *fix;   /* what to do ("" when unknown) */
     /* context the client fills in (area/db/offset of the failing request) */
     uint8_t area;
     uint16_t db;
@@ -53,10 +53,10 @@ S7_API const char *s7_item_status_id(int status, uint8_t rc, char *buf, size_t c
 /* What is known around a library error (S7_ERR_*), for its explanation.  Every field may be
  * left 0 / NULL. */
 typedef struct s7_err_ctx {
-    const char *host;   /* the partner as the user named it (or its address) */
-    uint16_t port;      /* TCP port; 0 means 102 */
-    int timeout_ms;     /* the timeout that ran out (S7_ERR_CONNECT_TIMEOUT, S7_ERR_TIMEOUT) */
-    int sys_errno;      /* the errno behind a connect failure, when known (EPERM/EACCES: this
+    const char *host; /* the partner as the user named it (or its address) */
+    uint16_t port;    /* TCP port; 0 means 102 */
+    int timeout_ms;   /* the timeout that ran out (S7_ERR_CONNECT_TIMEOUT, S7_ERR_TIMEOUT) */
+    int sys_errno;    /* the errno behind a connect failure, when known (EPERM/EACCES: this
                            machine's own packet filter refused the SYN) */
 } s7_err_ctx;
 

@@ -79,13 +79,13 @@ typedef struct s7_plant_partner {
     uint16_t port;    /* default 102 */
     char *cell_name;  /* the cell it sits in, as given (NULL: not given) */
     int cell_line;
-    size_t cell;      /* index into cells (s7_plant_validate resolves it) */
-    int kind;         /* S7_PLANT_KIND_* */
-    char *profile;    /* the CPU profile's name as given (a label), NULL when not given */
+    size_t cell;   /* index into cells (s7_plant_validate resolves it) */
+    int kind;      /* S7_PLANT_KIND_* */
+    char *profile; /* the CPU profile's name as given (a label), NULL when not given */
     int profile_rack, profile_slot; /* the profile's rack/slot (-1: no profile) */
-    int profile_logo_tsap; /* the profile is a LOGO!: served on TSAP 02.00 */
-    int rack, slot;   /* -1 when not given */
-    int type;         /* connection type it uses when active: 1 pg, 2 op, 3 basic; 0 unset */
+    int profile_logo_tsap;          /* the profile is a LOGO!: served on TSAP 02.00 */
+    int rack, slot;                 /* -1 when not given */
+    int type; /* connection type it uses when active: 1 pg, 2 op, 3 basic; 0 unset */
     uint16_t local_tsap, remote_tsap; /* remote_tsap != 0: TSAPs to reach it when passive */
     char *description;
     int line;
@@ -96,10 +96,10 @@ typedef struct s7_plant_conn {
     char *active_name, *passive_name; /* as given; resolved into active / passive */
     int active_line, passive_line;
     size_t active, passive; /* indices into partners (s7_plant_validate) */
-    int type;               /* 0 unset: the active partner's, else pg; resolved 1 pg, 2 op, 3 basic */
-    int rack, slot;         /* resolved (-1 when explicit TSAPs are used) */
+    int type;       /* 0 unset: the active partner's, else pg; resolved 1 pg, 2 op, 3 basic */
+    int rack, slot; /* resolved (-1 when explicit TSAPs are used) */
     uint16_t local_tsap, remote_tsap; /* resolved TSAPs of the connection request */
-    int explicit_tsap;      /* the TSAPs were given (set both with s7_plant_conn_set_tsap) */
+    int explicit_tsap; /* the TSAPs were given (set both with s7_plant_conn_set_tsap) */
     char *description;
     s7_plant_exchange *ex;
     size_t nex;
@@ -172,8 +172,8 @@ S7_API void s7_plant_conn_set_tsap(s7_plant_conn *c, uint16_t local, uint16_t re
 S7_API s7_plant_exchange *s7_plant_conn_add_exchange(s7_plant_conn *c, int dir, long cycle_ms);
 S7_API int s7_plant_exchange_set_description(s7_plant_exchange *e, const char *s);
 /* A new range of an exchange; NULL on out of memory. */
-S7_API s7_plant_range *s7_plant_exchange_add_range(s7_plant_exchange *e, uint8_t area,
-                                                   uint16_t db, uint32_t offset, uint32_t length);
+S7_API s7_plant_range *s7_plant_exchange_add_range(s7_plant_exchange *e, uint8_t area, uint16_t db,
+                                                   uint32_t offset, uint32_t length);
 
 /* ---------------------------------------------------------------- validation */
 
@@ -191,8 +191,7 @@ S7_API int s7_plant_validate(s7_plant *p, char *err, size_t errcap);
 /* Like s7_plant_validate, but calls fn with every problem found (the message as above);
  * fn returns non-zero to stop.  Returns the number of problems (0: valid) or
  * S7_ERR_NOMEM.  The plant is resolved only when there was no problem. */
-S7_API int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg),
-                                  void *ctx);
+S7_API int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg), void *ctx);
 
 /* ---------------------------------------------------------------- queries and texts */
 
@@ -216,8 +215,8 @@ S7_API const char *s7_plant_cycle_text(long ms, char *buf, size_t cap);
 S7_API const char *s7_plant_tsap_text(uint16_t local, uint16_t remote, char *buf, size_t cap);
 /* Where a partner is reached when passive: "TSAPs 0100:0200" or "rack 0 slot 1" (from the
  * partner or its profile); "" for a partner that only connects.  Returns buf. */
-S7_API const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_partner *pt,
-                                          char *buf, size_t cap);
+S7_API const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_partner *pt, char *buf,
+                                          size_t cap);
 
 /* ---------------------------------------------------------------- value parsers
  * For loaders and forms: each returns 0, or -1 without touching the output. */
@@ -255,13 +254,13 @@ enum { S7_PLANT_PASS = 0, S7_PLANT_FAIL = 1, S7_PLANT_SKIP = 2 };
 S7_API const char *s7_plant_status_name(int status);
 
 typedef struct s7_plant_check_ex {
-    int status;        /* S7_PLANT_PASS / FAIL / SKIP */
-    char verdict[32];  /* a doctor verdict name, or "" */
+    int status;       /* S7_PLANT_PASS / FAIL / SKIP */
+    char verdict[32]; /* a doctor verdict name, or "" */
     char detail[600];
 } s7_plant_check_ex;
 
 typedef struct s7_plant_check_conn {
-    char name[48];     /* the connection's name */
+    char name[48];             /* the connection's name */
     const s7_plant_conn *conn; /* the connection checked (NULL when read back from a file) */
     int status;
     char verdict[32];
@@ -272,9 +271,9 @@ typedef struct s7_plant_check_conn {
 } s7_plant_check_conn;
 
 typedef struct s7_plant_check_report {
-    char time[40];     /* when ("2026-01-31T12:00:00Z"), "" unknown: filled by the caller */
-    char from[128];    /* the host the checks ran from, "" unknown */
-    char as[48];       /* the partner the checks stood in for, "" none */
+    char time[40];  /* when ("2026-01-31T12:00:00Z"), "" unknown: filled by the caller */
+    char from[128]; /* the host the checks ran from, "" unknown */
+    char as[48];    /* the partner the checks stood in for, "" none */
     int allow_write;
     size_t passed, failed;
     s7_plant_check_conn *conns;
@@ -301,20 +300,20 @@ enum { S7_FW_NEW_ESTABLISHED = 0, S7_FW_ESTABLISHED = 1 };
 enum { S7_FW_NFTABLES = 0, S7_FW_IPTABLES = 1, S7_FW_IPTABLES_RESTORE = 2 };
 
 typedef struct s7_fw_rule {
-    int chain;             /* S7_FW_INPUT / OUTPUT / FORWARD */
+    int chain;                 /* S7_FW_INPUT / OUTPUT / FORWARD */
     const char *saddr, *daddr; /* dotted IPv4 (point into the plant) */
-    uint16_t dport, sport; /* one of them is set */
-    int state;             /* S7_FW_NEW_ESTABLISHED / S7_FW_ESTABLISHED */
-    size_t conn;           /* index of the connection in the plant */
-    char comment[128];     /* printable ASCII, no quotes or backslashes */
+    uint16_t dport, sport;     /* one of them is set */
+    int state;                 /* S7_FW_NEW_ESTABLISHED / S7_FW_ESTABLISHED */
+    size_t conn;               /* index of the connection in the plant */
+    char comment[128];         /* printable ASCII, no quotes or backslashes */
 } s7_fw_rule;
 
 typedef struct s7_fw {
-    const s7_plant *plant;         /* not owned: must outlive the rules */
-    const s7_plant_partner *host;  /* NULL: router scope */
+    const s7_plant *plant;        /* not owned: must outlive the rules */
+    const s7_plant_partner *host; /* NULL: router scope */
     s7_fw_rule *rules;
     size_t nrules;
-    uint16_t ports[64];            /* every S7 port of the plant, sorted (102 first) */
+    uint16_t ports[64]; /* every S7 port of the plant, sorted (102 first) */
     size_t nports;
 } s7_fw;
 

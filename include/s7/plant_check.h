@@ -20,9 +20,9 @@ extern "C" {
 #endif
 
 typedef struct s7_plant_check_opts {
-    int allow_write;          /* verify PUT exchanges by writing back the bytes just read */
-    long timeout_ms;          /* per connection step; 0: the client's defaults */
-    const char *const *only;  /* connection names to check (nonly of them); none: every one */
+    int allow_write;         /* verify PUT exchanges by writing back the bytes just read */
+    long timeout_ms;         /* per connection step; 0: the client's defaults */
+    const char *const *only; /* connection names to check (nonly of them); none: every one */
     size_t nonly;
     /* called after each connection is checked (for progress output), i its index in the
      * report; may be NULL */

@@ -50,25 +50,25 @@ enum { S7_RETAIN_SYNC = 0, S7_RETAIN_ASYNC = 1 };
 enum { S7_RETAIN_RESIZE_REFUSE = 0, S7_RETAIN_RESIZE_FIT = 1 };
 
 typedef struct s7_retain_opts {
-    int mode;                /* S7_RETAIN_SYNC (default) or S7_RETAIN_ASYNC */
-    int resize;              /* S7_RETAIN_RESIZE_REFUSE (default) or _FIT */
-    uint64_t compact_bytes;  /* compact when the journal grows past this; default 4 MiB */
-    int flush_ms;            /* ASYNC: fdatasync at most this long after a write; default 1000 */
+    int mode;               /* S7_RETAIN_SYNC (default) or S7_RETAIN_ASYNC */
+    int resize;             /* S7_RETAIN_RESIZE_REFUSE (default) or _FIT */
+    uint64_t compact_bytes; /* compact when the journal grows past this; default 4 MiB */
+    int flush_ms;           /* ASYNC: fdatasync at most this long after a write; default 1000 */
     /* informational messages (what was loaded, dropped, compacted); level S7_LOG_* */
     s7_log_fn log;
     void *log_ctx;
 } s7_retain_opts;
 
 typedef struct s7_retain_stats {
-    uint32_t dbs;             /* retentive DBs of the CPU */
-    int snapshot_loaded;      /* 1 when a snapshot was found and loaded */
-    uint64_t generation;      /* of the current snapshot (1 for a new store) */
-    uint64_t replayed;        /* journal records replayed at open */
-    uint64_t dropped_bytes;   /* journal bytes dropped at open (torn / corrupt tail) */
-    uint64_t records;         /* records appended since open */
-    uint64_t journal_bytes;   /* journal size now */
-    uint64_t syncs;           /* fdatasync calls on the journal since open */
-    uint32_t compactions;     /* since open (the one at open included) */
+    uint32_t dbs;           /* retentive DBs of the CPU */
+    int snapshot_loaded;    /* 1 when a snapshot was found and loaded */
+    uint64_t generation;    /* of the current snapshot (1 for a new store) */
+    uint64_t replayed;      /* journal records replayed at open */
+    uint64_t dropped_bytes; /* journal bytes dropped at open (torn / corrupt tail) */
+    uint64_t records;       /* records appended since open */
+    uint64_t journal_bytes; /* journal size now */
+    uint64_t syncs;         /* fdatasync calls on the journal since open */
+    uint32_t compactions;   /* since open (the one at open included) */
 } s7_retain_stats;
 
 S7_API void s7_retain_opts_init(s7_retain_opts *o);

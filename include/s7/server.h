@@ -29,11 +29,11 @@ typedef struct s7_server_hooks {
 } s7_server_hooks;
 
 typedef struct s7_server_opts {
-    const char *listen;         /* "ADDR:PORT"; default "127.0.0.1:102" */
-    int idle_timeout_ms;        /* close connections idle this long; 0 = never (default) */
-    uint32_t max_clients;       /* sockets at most (beyond the CPU's budgets), default 65000 */
-    int backlog;                /* listen backlog, default 1024 */
-    s7_log_fn log; /* connections, refusals, errors */
+    const char *listen;   /* "ADDR:PORT"; default "127.0.0.1:102" */
+    int idle_timeout_ms;  /* close connections idle this long; 0 = never (default) */
+    uint32_t max_clients; /* sockets at most (beyond the CPU's budgets), default 65000 */
+    int backlog;          /* listen backlog, default 1024 */
+    s7_log_fn log;        /* connections, refusals, errors */
     void *log_ctx;
     s7_server_hooks hooks;
 } s7_server_opts;

@@ -35,8 +35,14 @@ typedef struct s7_server_access {
 } s7_server_access;
 
 /* Indices of area_size[]. */
-enum { S7_SERVER_AREA_I = 0, S7_SERVER_AREA_Q, S7_SERVER_AREA_M, S7_SERVER_AREA_T,
-       S7_SERVER_AREA_C, S7_SERVER_NAREAS };
+enum {
+    S7_SERVER_AREA_I = 0,
+    S7_SERVER_AREA_Q,
+    S7_SERVER_AREA_M,
+    S7_SERVER_AREA_T,
+    S7_SERVER_AREA_C,
+    S7_SERVER_NAREAS
+};
 
 /* Identity strings that override the profile's (NULL = the profile's). */
 typedef struct s7_server_identity {
@@ -45,34 +51,34 @@ typedef struct s7_server_identity {
 } s7_server_identity;
 
 typedef struct s7_server_config {
-    char *listen;           /* "ADDR:PORT" */
+    char *listen; /* "ADDR:PORT" */
     char *profile;
-    int rack, slot;         /* -1 unset */
-    int put_get;            /* -1 unset, 0 off, 1 on */
-    int max_conn[4];        /* total, PG, OP, basic; -1 unset */
-    int pdu, amq;           /* profile overrides, -1 unset */
-    int cpu_state;          /* S7_CPU_STATE_RUN / _STOP, -1 unset */
+    int rack, slot;  /* -1 unset */
+    int put_get;     /* -1 unset, 0 off, 1 on */
+    int max_conn[4]; /* total, PG, OP, basic; -1 unset */
+    int pdu, amq;    /* profile overrides, -1 unset */
+    int cpu_state;   /* S7_CPU_STATE_RUN / _STOP, -1 unset */
     char **allow;
     size_t nallow;
-    int allow_set;          /* an allow list was given (even empty) */
+    int allow_set; /* an allow list was given (even empty) */
     s7_server_db *dbs;
     size_t ndbs;
-    char **values;          /* "ADDRESS=VALUE", applied in order */
-    char **value_from;      /* where each came from ("--set", "FILE:LINE"), same count */
+    char **values;     /* "ADDRESS=VALUE", applied in order */
+    char **value_from; /* where each came from ("--set", "FILE:LINE"), same count */
     size_t nvalues;
     s7_server_access *access;
     size_t naccess;
     long area_size[S7_SERVER_NAREAS]; /* I/Q/M bytes, T/C elements; -1 unset */
     s7_server_identity id;
     char *audit;
-    int audit_reads;        /* -1 unset */
+    int audit_reads; /* -1 unset */
     char *state;
-    int retain;             /* S7_RETAIN_SYNC / _ASYNC, -1 unset */
-    int retain_resize;      /* S7_RETAIN_RESIZE_*, -1 unset */
-    long compact_bytes;     /* -1 unset */
-    long idle_timeout_ms;   /* -1 unset */
-    long max_clients;       /* -1 unset */
-    int quiet;              /* -1 unset */
+    int retain;           /* S7_RETAIN_SYNC / _ASYNC, -1 unset */
+    int retain_resize;    /* S7_RETAIN_RESIZE_*, -1 unset */
+    long compact_bytes;   /* -1 unset */
+    long idle_timeout_ms; /* -1 unset */
+    long max_clients;     /* -1 unset */
+    int quiet;            /* -1 unset */
 } s7_server_config;
 
 /* Every field unset.  s7_server_config_free releases what it holds (the struct itself is
@@ -91,11 +97,13 @@ S7_API int s7_server_config_add_access(s7_server_config *c, uint8_t area, uint16
 
 /* Parsers shared by flags and files; each returns 0, or -1 (with a message in err that names
  * what is wrong and what would be right, where there is an err). */
-S7_API int s7_server_parse_db(const char *spec, s7_server_db *out, char *err, size_t errcap); /* N:SIZE[:flags] */
-S7_API int s7_server_parse_access(const char *s, int *out, char *err, size_t errcap); /* read-write ... */
-S7_API int s7_server_parse_bool(const char *s, int *out);                            /* on/off/true... */
+S7_API int s7_server_parse_db(const char *spec, s7_server_db *out, char *err,
+                              size_t errcap); /* N:SIZE[:flags] */
+S7_API int s7_server_parse_access(const char *s, int *out, char *err,
+                                  size_t errcap);         /* read-write ... */
+S7_API int s7_server_parse_bool(const char *s, int *out); /* on/off/true... */
 S7_API int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size_t errcap);
-S7_API int s7_server_parse_conn_type(const char *s, int *out);                       /* pg op basic total */
+S7_API int s7_server_parse_conn_type(const char *s, int *out); /* pg op basic total */
 /* A number as flags write it: decimal, or hex with 0x, in [min, max] (no sign, no blanks). */
 S7_API int s7_server_parse_num(const char *s, long min, long max, long *out);
 /* Area letter/name ("I", "E", "Q", "A", "M", "T", "C", "Z", "DB") to S7_AREA_*; -1 unknown. */
@@ -108,8 +116,7 @@ S7_API const char *s7_server_area_text(uint8_t area);
  * rules, initial values, PUT/GET, connection limits and state.  Returns 0 with *out (s7_cpu_free), or
  * S7_ERR_INVAL with "what is wrong and what would be right" in err (e.g. "DB2: a logo8 has
  * V memory (DB1) and no other DBs; use DB1 (VB0 = DB1.DBB0)"), S7_ERR_NOMEM. */
-S7_API int s7_server_config_build_cpu(s7_server_config *c, s7_cpu **out, char *err,
-                                      size_t errcap);
+S7_API int s7_server_config_build_cpu(s7_server_config *c, s7_cpu **out, char *err, size_t errcap);
 
 #ifdef __cplusplus
 }

@@ -57,10 +57,10 @@ typedef enum s7_type {
 } s7_type;
 
 typedef struct s7_tag {
-    uint8_t area;    /* S7_AREA_* */
-    uint16_t db;     /* DB/DI number, 0 otherwise */
-    uint32_t byte;   /* byte offset (element number for T/C) */
-    uint8_t bit;     /* 0..7, BOOL only */
+    uint8_t area;  /* S7_AREA_* */
+    uint16_t db;   /* DB/DI number, 0 otherwise */
+    uint32_t byte; /* byte offset (element number for T/C) */
+    uint8_t bit;   /* 0..7, BOOL only */
     s7_type type;
     uint16_t strlen; /* STRING[n] / WSTRING[n]: n (max characters) */
     uint32_t count;  /* array elements, 1 when not an array */
@@ -97,16 +97,16 @@ S7_API uint32_t s7_tag_wire_size(const s7_tag *t);
  * count * s7_ts_elem_size(ts) bytes (one byte 0/1 for a BIT).  Any count: the planner
  * splits items larger than a PDU and merges nearby ones. */
 typedef struct s7_item {
-    uint8_t area;    /* S7_AREA_* */
+    uint8_t area; /* S7_AREA_* */
     uint16_t db;
-    uint8_t ts;      /* S7_TS_*: 0 means S7_TS_BYTE */
+    uint8_t ts; /* S7_TS_*: 0 means S7_TS_BYTE */
     uint32_t start;
     uint8_t bit;
     uint32_t count;
     void *buf;
     /* results */
-    int status;      /* 0 ok; S7_ERR_ITEM (rc says why), S7_ERR_TOOBIG, S7_ERR_INVAL... */
-    uint8_t rc;      /* PLC item return code of the (first) failing part; 0xFF ok */
+    int status; /* 0 ok; S7_ERR_ITEM (rc says why), S7_ERR_TOOBIG, S7_ERR_INVAL... */
+    uint8_t rc; /* PLC item return code of the (first) failing part; 0xFF ok */
 } s7_item;
 
 /* Fill an item from a parsed tag; buf must hold s7_tag_wire_size(t) bytes. */
@@ -125,8 +125,8 @@ S7_API int s7_type_from_name(const char *name, size_t len, s7_type *out);
  * JSON arrays, non-finite REAL as null.  Returns the length (snprintf style), or
  * S7_ERR_INVAL when len < s7_tag_wire_size(t).  Bytes that are no valid value of the type
  * (bad BCD, month 13) print as raw hex "16#..." which s7_value_parse reads back. */
-S7_API int s7_value_format(const s7_tag *t, const uint8_t *wire, size_t len, int json,
-                           char *buf, size_t cap);
+S7_API int s7_value_format(const s7_tag *t, const uint8_t *wire, size_t len, int json, char *buf,
+                           size_t cap);
 
 /* Parse a text value for t into wire bytes (s7_tag_wire_size(t) bytes into out).  Accepts
  * what s7_value_format prints plus common forms (16#FF, 0xFF, true/false/1/0, T#5s,

@@ -21,12 +21,12 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------- sizes */
-#define S7_TPKT_LEN 4       /* TPKT header */
-#define S7_DT_HDR_LEN 3     /* COTP DT header: LI=2, 0xF0, EOT|nr */
-#define S7_ISO_HDR_LEN 7    /* TPKT + COTP DT header in front of every S7 PDU */
-#define S7_FRAME_MAX 65535  /* largest TPKT */
-#define S7_TSAP_MAX 32      /* longest TSAP we keep a view of */
-#define S7_ITEMS_MAX 255    /* item count is one byte on the wire */
+#define S7_TPKT_LEN 4      /* TPKT header */
+#define S7_DT_HDR_LEN 3    /* COTP DT header: LI=2, 0xF0, EOT|nr */
+#define S7_ISO_HDR_LEN 7   /* TPKT + COTP DT header in front of every S7 PDU */
+#define S7_FRAME_MAX 65535 /* largest TPKT */
+#define S7_TSAP_MAX 32     /* longest TSAP we keep a view of */
+#define S7_ITEMS_MAX 255   /* item count is one byte on the wire */
 
 /* ---------------------------------------------------------------- TPKT */
 
@@ -116,12 +116,12 @@ enum {
 };
 
 typedef struct s7_pdu {
-    uint8_t rosctr;       /* S7_JOB, S7_ACK, S7_ACK_DATA, S7_USERDATA */
-    uint16_t redundancy;  /* reserved, 0 */
-    uint16_t ref;         /* PDU reference, echoed by the responder */
+    uint8_t rosctr;      /* S7_JOB, S7_ACK, S7_ACK_DATA, S7_USERDATA */
+    uint16_t redundancy; /* reserved, 0 */
+    uint16_t ref;        /* PDU reference, echoed by the responder */
     uint16_t param_len;
     uint16_t data_len;
-    uint8_t err_class;    /* only S7_ACK / S7_ACK_DATA (12-byte header) */
+    uint8_t err_class; /* only S7_ACK / S7_ACK_DATA (12-byte header) */
     uint8_t err_code;
     const uint8_t *param; /* view, param_len bytes */
     const uint8_t *data;  /* view, data_len bytes */
@@ -204,12 +204,12 @@ enum {
 /* Data-item transport sizes (in read replies and write requests). */
 enum {
     S7_DTS_NULL = 0x00,
-    S7_DTS_BIT = 0x03,   /* length in bits */
-    S7_DTS_BYTE = 0x04,  /* length in bits */
-    S7_DTS_INT = 0x05,   /* length in bits */
-    S7_DTS_DINT = 0x06,  /* length in bytes */
-    S7_DTS_REAL = 0x07,  /* length in bytes */
-    S7_DTS_OCTET = 0x09  /* length in bytes */
+    S7_DTS_BIT = 0x03,  /* length in bits */
+    S7_DTS_BYTE = 0x04, /* length in bits */
+    S7_DTS_INT = 0x05,  /* length in bits */
+    S7_DTS_DINT = 0x06, /* length in bytes */
+    S7_DTS_REAL = 0x07, /* length in bytes */
+    S7_DTS_OCTET = 0x09 /* length in bytes */
 };
 
 /* Item return codes. */
@@ -316,16 +316,16 @@ enum { S7_UD_SZL_READ = 0x01, S7_UD_CLOCK_READ = 0x01, S7_UD_CLOCK_SET = 0x02 };
 /* A Userdata PDU's parameter (8 bytes when method is 0x11, 12 bytes when 0x12) and its
  * data item. */
 typedef struct s7_ud {
-    uint8_t method;   /* 0x11 request, 0x12 response / continuation request */
-    uint8_t type;     /* S7_UD_TYPE_* (high nibble of byte 5) */
-    uint8_t group;    /* S7_UD_GRP_* (low nibble of byte 5) */
+    uint8_t method; /* 0x11 request, 0x12 response / continuation request */
+    uint8_t type;   /* S7_UD_TYPE_* (high nibble of byte 5) */
+    uint8_t group;  /* S7_UD_GRP_* (low nibble of byte 5) */
     uint8_t subfn;
-    uint8_t seq;      /* sequence number */
-    uint8_t dur;      /* data unit reference (12-byte form only) */
-    uint8_t last;     /* last data unit: 0 = last, 1 = more follow (12-byte form only) */
-    uint16_t err;     /* error code (12-byte form only) */
-    uint8_t rc;       /* data item return code (0xFF ok, 0x0A error/empty) */
-    uint8_t dts;      /* data item transport size (0x09 octets, 0x00 on error) */
+    uint8_t seq;            /* sequence number */
+    uint8_t dur;            /* data unit reference (12-byte form only) */
+    uint8_t last;           /* last data unit: 0 = last, 1 = more follow (12-byte form only) */
+    uint16_t err;           /* error code (12-byte form only) */
+    uint8_t rc;             /* data item return code (0xFF ok, 0x0A error/empty) */
+    uint8_t dts;            /* data item transport size (0x09 octets, 0x00 on error) */
     const uint8_t *payload; /* view, plen bytes */
     uint16_t plen;
 } s7_ud;
@@ -353,12 +353,12 @@ S7_API int s7_szl_hdr_encode(uint8_t *buf, size_t cap, const s7_szl_hdr *h);
 
 /* Date and time (DATE_AND_TIME BCD layout and the clock functions). */
 typedef struct s7_datetime {
-    uint16_t year;  /* 1990..2089 */
-    uint8_t month;  /* 1..12 */
-    uint8_t day;    /* 1..31 */
+    uint16_t year; /* 1990..2089 */
+    uint8_t month; /* 1..12 */
+    uint8_t day;   /* 1..31 */
     uint8_t hour, min, sec;
-    uint16_t msec;  /* 0..999 */
-    uint8_t wday;   /* 1 = Sunday .. 7 = Saturday; 0 = compute from the date */
+    uint16_t msec; /* 0..999 */
+    uint8_t wday;  /* 1 = Sunday .. 7 = Saturday; 0 = compute from the date */
 } s7_datetime;
 
 /* 8-byte BCD DATE_AND_TIME.  decode checks every BCD digit and range (S7_ERR_VALUE). */

@@ -171,7 +171,8 @@ static void test_types(s7_client *c)
     roundtrip(c, "DB10.DBD66:TOD", "13:45:00.123", "13:45:00.123");
     roundtrip(c, "DB10.DBW70:S5TIME", "S5T#2s500ms", "S5T#2s500ms");
     roundtrip(c, "DB10.DBB72:DATE_AND_TIME", "2026-11-21 13:45:07.250", "2026-11-21 13:45:07.250");
-    roundtrip(c, "DB10.DBB80:DTL", "2026-11-21 13:45:07.123456789", "2026-11-21 13:45:07.123456789");
+    roundtrip(c, "DB10.DBB80:DTL", "2026-11-21 13:45:07.123456789",
+              "2026-11-21 13:45:07.123456789");
     roundtrip(c, "DB10.DBW92:INT[3]", "[1, -2, 3]", "[1, -2, 3]");
     roundtrip(c, "%DB10:100:REAL", "-0.5", "-0.5");
     roundtrip(c, "DB10,INT104", "42", "42");

@@ -82,7 +82,10 @@ static int expect_hex(const char *what, const uint8_t *got, int n, const char *w
         if (n >= 0)
             hexdump("got ", got, (size_t)n);
         else
-            fprintf(stderr, "    got : nothing (%s)\n", n == 0 ? "closed" : n == -1 ? "timeout" : "error");
+            fprintf(stderr, "    got : nothing (%s)\n",
+                    n == 0    ? "closed"
+                    : n == -1 ? "timeout"
+                              : "error");
     }
     return same;
 }
@@ -209,7 +212,8 @@ static int still_open(int fd, int ms)
 /* ---------------------------------------------------------------- frames */
 
 /* COTP CR with 2-byte TSAPs; order 0 = C0 C1 C2 (Snap7), 1 = C1 C2 C0 (nmap). */
-static size_t mk_cr(uint8_t *b, uint16_t src_ref, uint16_t calling, uint16_t called, uint8_t tpdu, int order)
+static size_t mk_cr(uint8_t *b, uint16_t src_ref, uint16_t calling, uint16_t called, uint8_t tpdu,
+                    int order)
 {
     uint8_t c0[3] = {0xC0, 1, tpdu};
     uint8_t c1[4] = {0xC1, 2, (uint8_t)(calling >> 8), (uint8_t)calling};
@@ -255,11 +259,21 @@ static size_t mk_pdu(uint8_t *p, uint8_t rosctr, uint16_t ref, const uint8_t *pa
 }
 
 /* S7ANY item spec (12 bytes). */
-static size_t put_spec(uint8_t *p, uint8_t ts, uint16_t count, uint16_t db, uint8_t area, uint32_t addr)
+static size_t put_spec(uint8_t *p, uint8_t ts, uint16_t count, uint16_t db, uint8_t area,
+                       uint32_t addr)
 {
-    uint8_t s[12] = {0x12, 0x0A, 0x10, ts, (uint8_t)(count >> 8), (uint8_t)count,
-                     (uint8_t)(db >> 8), (uint8_t)db, area,
-                     (uint8_t)(addr >> 16), (uint8_t)(addr >> 8), (uint8_t)addr};
+    uint8_t s[12] = {0x12,
+                     0x0A,
+                     0x10,
+                     ts,
+                     (uint8_t)(count >> 8),
+                     (uint8_t)count,
+                     (uint8_t)(db >> 8),
+                     (uint8_t)db,
+                     area,
+                     (uint8_t)(addr >> 16),
+                     (uint8_t)(addr >> 8),
+                     (uint8_t)addr};
     memcpy(p, s, 12);
     return 12;
 }
@@ -281,7 +295,8 @@ static size_t mk_read(uint8_t *b, uint16_t ref, const spec *s, unsigned n)
     par[pl++] = (uint8_t)n;
     for (unsigned i = 0; i < n; i++)
         pl += put_spec(par + pl, s[i].ts ? s[i].ts : 0x02, s[i].count, s[i].db, s[i].area,
-                       s[i].area == 0x1C || s[i].area == 0x1D || s[i].ts == 0x01 ? s[i].byte : s[i].byte * 8);
+                       s[i].area == 0x1C || s[i].area == 0x1D || s[i].ts == 0x01 ? s[i].byte
+                                                                                 : s[i].byte * 8);
     size_t k = mk_pdu(pdu, 1, ref, par, pl, NULL, 0);
     return mk_dt(b, pdu, k);
 }
@@ -310,8 +325,9 @@ static size_t mk_setup(uint8_t *b, uint16_t ref, uint16_t pdu_len)
 static size_t mk_szl(uint8_t *b, uint16_t ref, uint16_t id, uint16_t index)
 {
     uint8_t par[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x44, 0x01, 0x00};
-    uint8_t data[8] = {0xFF, 0x09, 0x00, 0x04, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(index >> 8),
-                       (uint8_t)index};
+    uint8_t data[8] = {
+        0xFF,          0x09, 0x00, 0x04, (uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(index >> 8),
+        (uint8_t)index};
     uint8_t pdu[64];
     return mk_dt(b, pdu, mk_pdu(pdu, 7, ref, par, 8, data, 8));
 }
@@ -345,7 +361,8 @@ static int raw_session(uint8_t type, uint16_t pdu, uint16_t *negotiated)
     }
     if (pdu) {
         n = xchg(fd, f, mk_setup(f, 0x0000, pdu), r, sizeof r);
-        ok(n == 27 && r[8] == 0x03 && r[17] == 0 && r[18] == 0, "setup reply (27-byte Ack_Data, got %d)", n);
+        ok(n == 27 && r[8] == 0x03 && r[17] == 0 && r[18] == 0,
+           "setup reply (27-byte Ack_Data, got %d)", n);
         if (n != 27) {
             close(fd);
             return -1;
@@ -361,8 +378,9 @@ static int raw_session(uint8_t type, uint16_t pdu, uint16_t *negotiated)
 /* Non-zero when line says why a connection ended or was refused (ASCII, any case). */
 static int has_reason_word(const char *line)
 {
-    static const char *const words[] = {"close", "refus", "reject", "malformed", "invalid", "denied",
-                                        "drop", "error", "protocol", "bad", "allow", "budget", "limit"};
+    static const char *const words[] = {"close",  "refus",  "reject", "malformed", "invalid",
+                                        "denied", "drop",   "error",  "protocol",  "bad",
+                                        "allow",  "budget", "limit"};
     char low[1024];
     size_t i = 0;
     for (; line[i] && i + 1 < sizeof low; i++)
@@ -483,30 +501,35 @@ static void case_putget(const char *order_code)
            s7_client_last_error(c)->code);
         expect_tapped_ack("db_read DB1.0 x4 answered by the 81 04 Ack", 0x81, 0x04);
         rc = s7_client_db_write(c, 1, 0, "\x01\x02", 2);
-        ok(rc == S7_ERR_PLC && s7_client_last_error(c)->code == 0x8104, "db_write: 0x8104, got %s / 0x%04X",
-           s7_err_name(rc), s7_client_last_error(c)->code);
+        ok(rc == S7_ERR_PLC && s7_client_last_error(c)->code == 0x8104,
+           "db_write: 0x8104, got %s / 0x%04X", s7_err_name(rc), s7_client_last_error(c)->code);
         expect_tapped_ack("db_write DB1.0 x2 answered by the 81 04 Ack", 0x81, 0x04);
         static const uint8_t areas[] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M};
         for (size_t i = 0; i < sizeof areas; i++) {
             rc = s7_client_read_area(c, areas[i], 0, 0, buf, 1);
-            ok(rc == S7_ERR_PLC, "read of area 0x%02X: S7_ERR_PLC, got %s", areas[i], s7_err_name(rc));
+            ok(rc == S7_ERR_PLC, "read of area 0x%02X: S7_ERR_PLC, got %s", areas[i],
+               s7_err_name(rc));
             expect_tapped_ack("area read answered by the 81 04 Ack", 0x81, 0x04);
             rc = s7_client_write_area(c, areas[i], 0, 0, buf, 1);
-            ok(rc == S7_ERR_PLC, "write of area 0x%02X: S7_ERR_PLC, got %s", areas[i], s7_err_name(rc));
+            ok(rc == S7_ERR_PLC, "write of area 0x%02X: S7_ERR_PLC, got %s", areas[i],
+               s7_err_name(rc));
             expect_tapped_ack("area write answered by the 81 04 Ack", 0x81, 0x04);
         }
         /* missing and optimized DBs too: the permission is checked first */
         rc = s7_client_db_read(c, 9, 0, buf, 1);
-        ok(rc == S7_ERR_PLC, "read of a missing DB with PUT/GET off: S7_ERR_PLC, got %s", s7_err_name(rc));
+        ok(rc == S7_ERR_PLC, "read of a missing DB with PUT/GET off: S7_ERR_PLC, got %s",
+           s7_err_name(rc));
         expect_tapped_ack("missing DB read answered by the 81 04 Ack", 0x81, 0x04);
         s7_cpu_info info;
         memset(&info, 0, sizeof info);
         rc = s7_client_cpu_info(c, &info);
         ok(rc == 0, "SZL identity still served with PUT/GET off: %s", s7_err_name(rc));
-        ok(strcmp(info.order_code, order_code) == 0, "order code '%s', want '%s'", info.order_code, order_code);
+        ok(strcmp(info.order_code, order_code) == 0, "order code '%s', want '%s'", info.order_code,
+           order_code);
         int state = 0;
         rc = s7_client_cpu_state(c, &state);
-        ok(rc == 0 && state == S7_CPU_RUN, "SZL 0x0424 with PUT/GET off: RUN (rc %d, state %d)", rc, state);
+        ok(rc == 0 && state == S7_CPU_RUN, "SZL 0x0424 with PUT/GET off: RUN (rc %d, state %d)", rc,
+           state);
         s7_client_free(c);
     }
 
@@ -517,15 +540,20 @@ static void case_putget(const char *order_code)
         return;
     spec rd = {0x02, 4, 1, 0x84, 0};
     int n = xchg(fd, f, mk_read(f, 0x1234, &rd, 1), r, sizeof r);
-    expect_hex("raw Read Var (ref 0x1234) -> 81 04 Ack", r, n, "03 00 00 13 02 F0 80 32 02 00 00 12 34 00 00 00 00 81 04");
+    expect_hex("raw Read Var (ref 0x1234) -> 81 04 Ack", r, n,
+               "03 00 00 13 02 F0 80 32 02 00 00 12 34 00 00 00 00 81 04");
     n = xchg(fd, f, mk_write(f, 0x4321, 1, 0x84, 0, (const uint8_t *)"\x05\x06", 2), r, sizeof r);
-    expect_hex("raw Write Var (ref 0x4321) -> 81 04 Ack", r, n, "03 00 00 13 02 F0 80 32 02 00 00 43 21 00 00 00 00 81 04");
+    expect_hex("raw Write Var (ref 0x4321) -> 81 04 Ack", r, n,
+               "03 00 00 13 02 F0 80 32 02 00 00 43 21 00 00 00 00 81 04");
     spec multi[3] = {{0x02, 1, 1, 0x84, 0}, {0x02, 2, 0, 0x83, 4}, {0x02, 1, 2, 0x84, 0}};
     n = xchg(fd, f, mk_read(f, 0xBEEF, multi, 3), r, sizeof r);
-    expect_hex("raw 3-item Read Var (ref 0xBEEF) -> 81 04 Ack", r, n, "03 00 00 13 02 F0 80 32 02 00 00 BE EF 00 00 00 00 81 04");
+    expect_hex("raw 3-item Read Var (ref 0xBEEF) -> 81 04 Ack", r, n,
+               "03 00 00 13 02 F0 80 32 02 00 00 BE EF 00 00 00 00 81 04");
     n = xchg(fd, f, mk_szl(f, 0x0A0B, 0x0011, 0x0000), r, sizeof r);
-    ok(n > 33 && r[8] == 0x07 && r[11] == 0x0A && r[12] == 0x0B, "raw SZL 0x0011 answered (Userdata, ref echoed), got %d", n);
-    ok(n > 33 && r[27] == 0 && r[28] == 0 && r[29] == 0xFF, "raw SZL 0x0011: no error, data rc 0xFF");
+    ok(n > 33 && r[8] == 0x07 && r[11] == 0x0A && r[12] == 0x0B,
+       "raw SZL 0x0011 answered (Userdata, ref echoed), got %d", n);
+    ok(n > 33 && r[27] == 0 && r[28] == 0 && r[29] == 0xFF,
+       "raw SZL 0x0011: no error, data rc 0xFF");
     close(fd);
 }
 
@@ -558,7 +586,8 @@ static void case_items(void)
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++, ref++) {
         spec s = {0x02, reads[i].len, reads[i].db, 0x84, reads[i].off};
         int n = xchg(fd, f, mk_read(f, ref, &s, 1), r, sizeof r);
-        snprintf(want, sizeof want, "03 00 00 19 02 F0 80 32 03 00 00 %02X %02X 00 02 00 04 00 00 04 01 %02X 00 00 00",
+        snprintf(want, sizeof want,
+                 "03 00 00 19 02 F0 80 32 03 00 00 %02X %02X 00 02 00 04 00 00 04 01 %02X 00 00 00",
                  ref >> 8, ref & 0xFF, reads[i].rc);
         char what[160];
         snprintf(what, sizeof what, "read %s -> item %02X 00 0000", reads[i].what, reads[i].rc);
@@ -579,9 +608,12 @@ static void case_items(void)
         {3, 31, 1, 0x03, "read-only DB3 at its last byte"},
     };
     for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++, ref++) {
-        int n = xchg(fd, f, mk_write(f, ref, writes[i].db, 0x84, writes[i].off, (const uint8_t *)"\xAA\xBB", writes[i].len),
+        int n = xchg(fd, f,
+                     mk_write(f, ref, writes[i].db, 0x84, writes[i].off,
+                              (const uint8_t *)"\xAA\xBB", writes[i].len),
                      r, sizeof r);
-        snprintf(want, sizeof want, "03 00 00 16 02 F0 80 32 03 00 00 %02X %02X 00 02 00 01 00 00 05 01 %02X",
+        snprintf(want, sizeof want,
+                 "03 00 00 16 02 F0 80 32 03 00 00 %02X %02X 00 02 00 01 00 00 05 01 %02X",
                  ref >> 8, ref & 0xFF, writes[i].rc);
         char what[160];
         snprintf(what, sizeof what, "write %s -> item %02X", writes[i].what, writes[i].rc);
@@ -590,14 +622,18 @@ static void case_items(void)
     /* read-only DB3 still readable; DB1 untouched by the refused writes */
     spec s3 = {0x02, 2, 3, 0x84, 30};
     int n = xchg(fd, f, mk_read(f, 0x0300, &s3, 1), r, sizeof r);
-    expect_hex("read-only DB3 readable", r, n, "03 00 00 1B 02 F0 80 32 03 00 00 03 00 00 02 00 06 00 00 04 01 FF 04 00 10 00 00");
+    expect_hex("read-only DB3 readable", r, n,
+               "03 00 00 1B 02 F0 80 32 03 00 00 03 00 00 02 00 06 00 00 04 01 FF 04 00 10 00 00");
     /* one request, every outcome; fill byte only after the odd-length good item that is not last */
-    spec multi[6] = {{0x02, 2, 1, 0x84, 0}, {0x02, 1, 9, 0x84, 0}, {0x02, 1, 2, 0x84, 0},
+    spec multi[6] = {{0x02, 2, 1, 0x84, 0},  {0x02, 1, 9, 0x84, 0}, {0x02, 1, 2, 0x84, 0},
                      {0x02, 2, 1, 0x84, 99}, {0x02, 1, 1, 0x84, 1}, {0x02, 1, 3, 0x84, 0}};
     n = xchg(fd, f, mk_read(f, 0x0301, multi, 6), r, sizeof r);
-    expect_hex("6-item read: ok, missing, optimized, past end, odd ok (fill), read-only ok (last, no fill)", r, n,
+    expect_hex("6-item read: ok, missing, optimized, past end, odd ok (fill), read-only ok (last, "
+               "no fill)",
+               r, n,
                "03 00 00 32 02 F0 80 32 03 00 00 03 01 00 02 00 1D 00 00 04 06"
-               " FF 04 00 10 12 34 | 0A 00 00 00 | 05 00 00 00 | 05 00 00 00 | FF 04 00 08 34 00 | FF 04 00 08 00");
+               " FF 04 00 10 12 34 | 0A 00 00 00 | 05 00 00 00 | 05 00 00 00 | FF 04 00 08 34 00 | "
+               "FF 04 00 08 00");
     /* one write of three items: good, read-only, missing */
     {
         uint8_t par[2 + 36], data[64], pdu[256];
@@ -607,7 +643,8 @@ static void case_items(void)
         pl += put_spec(par + pl, 0x02, 1, 3, 0x84, 0);
         pl += put_spec(par + pl, 0x02, 1, 9, 0x84, 0);
         for (int i = 0; i < 3; i++) {
-            data[dl++] = 0, data[dl++] = 0x04, data[dl++] = 0, data[dl++] = 8, data[dl++] = (uint8_t)(0x51 + i);
+            data[dl++] = 0, data[dl++] = 0x04, data[dl++] = 0, data[dl++] = 8,
+            data[dl++] = (uint8_t)(0x51 + i);
             if (i < 2)
                 data[dl++] = 0;
         }
@@ -627,32 +664,45 @@ static void case_items(void)
     uint8_t b1[4], b2[4], b3[4], b4[4];
     s7_item it[4];
     memset(it, 0, sizeof it);
-    it[0] = (s7_item){.area = S7_AREA_DB, .db = 2, .ts = S7_TS_BYTE, .start = 0, .count = 1, .buf = b1};
-    it[1] = (s7_item){.area = S7_AREA_DB, .db = 9, .ts = S7_TS_BYTE, .start = 0, .count = 1, .buf = b2};
-    it[2] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 98, .count = 4, .buf = b3};
-    it[3] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_WORD, .start = 0, .count = 1, .buf = b4};
+    it[0] =
+        (s7_item){.area = S7_AREA_DB, .db = 2, .ts = S7_TS_BYTE, .start = 0, .count = 1, .buf = b1};
+    it[1] =
+        (s7_item){.area = S7_AREA_DB, .db = 9, .ts = S7_TS_BYTE, .start = 0, .count = 1, .buf = b2};
+    it[2] = (s7_item){
+        .area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 98, .count = 4, .buf = b3};
+    it[3] =
+        (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_WORD, .start = 0, .count = 1, .buf = b4};
     int rc = s7_client_read(c, it, 4);
     ok(rc == S7_ERR_ITEM, "client read: S7_ERR_ITEM, got %s", s7_err_name(rc));
-    ok(it[0].status == S7_ERR_ITEM && it[0].rc == 0x05, "client: optimized DB2 rc 0x05 (got %d/0x%02X)", it[0].status, it[0].rc);
-    ok(it[1].status == S7_ERR_ITEM && it[1].rc == 0x0A, "client: missing DB9 rc 0x0A (got %d/0x%02X)", it[1].status, it[1].rc);
-    ok(it[2].status == S7_ERR_ITEM && it[2].rc == 0x05, "client: past the end rc 0x05 (got %d/0x%02X)", it[2].status, it[2].rc);
-    ok(it[3].status == 0 && b4[0] == 0x12 && b4[1] == 0x34, "client: DB1.DBW0 = 0x1234 next to failed items");
+    ok(it[0].status == S7_ERR_ITEM && it[0].rc == 0x05,
+       "client: optimized DB2 rc 0x05 (got %d/0x%02X)", it[0].status, it[0].rc);
+    ok(it[1].status == S7_ERR_ITEM && it[1].rc == 0x0A,
+       "client: missing DB9 rc 0x0A (got %d/0x%02X)", it[1].status, it[1].rc);
+    ok(it[2].status == S7_ERR_ITEM && it[2].rc == 0x05,
+       "client: past the end rc 0x05 (got %d/0x%02X)", it[2].status, it[2].rc);
+    ok(it[3].status == 0 && b4[0] == 0x12 && b4[1] == 0x34,
+       "client: DB1.DBW0 = 0x1234 next to failed items");
     uint32_t len = 0;
     rc = s7_client_db_length(c, 1, &len);
     ok(rc >= 0 && len == 100, "client db_length DB1 = 100 (got %u, %s)", len, s7_err_name(rc));
     rc = s7_client_db_length(c, 2, &len);
-    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x05, "client db_length of optimized DB2: item 0x05 at offset 0");
+    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x05,
+       "client db_length of optimized DB2: item 0x05 at offset 0");
     rc = s7_client_db_length(c, 9, &len);
-    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x0A, "client db_length of DB9: item 0x0A");
+    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x0A,
+       "client db_length of DB9: item 0x0A");
     rc = s7_client_db_write(c, 3, 0, "\x01", 1);
-    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x03, "client write to read-only DB3: item 0x03 (%s, 0x%02X)",
-       s7_err_name(rc), s7_client_last_error(c)->code);
-    expect_hex("client write to read-only DB3: reply bytes", g_tap.in, (int)g_tap.in_len,
-               g_tap.out_len >= 13
-                   ? (snprintf(want, sizeof want, "03 00 00 16 02 F0 80 32 03 00 00 %02X %02X 00 02 00 01 00 00 05 01 03",
-                               g_tap.out[11], g_tap.out[12]),
-                      want)
-                   : "00");
+    ok(rc == S7_ERR_ITEM && s7_client_last_error(c)->code == 0x03,
+       "client write to read-only DB3: item 0x03 (%s, 0x%02X)", s7_err_name(rc),
+       s7_client_last_error(c)->code);
+    expect_hex(
+        "client write to read-only DB3: reply bytes", g_tap.in, (int)g_tap.in_len,
+        g_tap.out_len >= 13
+            ? (snprintf(want, sizeof want,
+                        "03 00 00 16 02 F0 80 32 03 00 00 %02X %02X 00 02 00 01 00 00 05 01 03",
+                        g_tap.out[11], g_tap.out[12]),
+               want)
+            : "00");
     s7_client_free(c);
 }
 
@@ -709,15 +759,18 @@ static void case_pdu(void)
         par[0] = 0x05, par[1] = 1;
         put_spec(par + 2, 0x02, 970, 4, 0x84, 0);
         uint8_t data[980];
-        data[0] = 0, data[1] = 0x04, data[2] = (uint8_t)((970 * 8) >> 8), data[3] = (uint8_t)(970 * 8);
+        data[0] = 0, data[1] = 0x04, data[2] = (uint8_t)((970 * 8) >> 8),
+        data[3] = (uint8_t)(970 * 8);
         memset(data + 4, 0x33, 970);
         size_t pl = mk_pdu(pdu, 1, 0x0507, par, 14, data, 974);
         size_t half = pl / 2, k = 0;
-        frag[k++] = 3, frag[k++] = 0, frag[k++] = (uint8_t)((half + 7) >> 8), frag[k++] = (uint8_t)(half + 7);
+        frag[k++] = 3, frag[k++] = 0, frag[k++] = (uint8_t)((half + 7) >> 8),
+        frag[k++] = (uint8_t)(half + 7);
         frag[k++] = 2, frag[k++] = 0xF0, frag[k++] = 0x00;
         memcpy(frag + k, pdu, half), k += half;
         size_t rest = pl - half;
-        frag[k++] = 3, frag[k++] = 0, frag[k++] = (uint8_t)((rest + 7) >> 8), frag[k++] = (uint8_t)(rest + 7);
+        frag[k++] = 3, frag[k++] = 0, frag[k++] = (uint8_t)((rest + 7) >> 8),
+        frag[k++] = (uint8_t)(rest + 7);
         frag[k++] = 2, frag[k++] = 0xF0, frag[k++] = 0x80;
         memcpy(frag + k, pdu + half, rest), k += rest;
         n = xchg(fd, frag, k, r, sizeof r);
@@ -726,7 +779,8 @@ static void case_pdu(void)
     }
     spec one = {0x02, 2, 4, 0x84, 0};
     n = xchg(fd, f, mk_read(f, 0x0508, &one, 1), r, sizeof r);
-    ok(n == 27 && r[21] == 0xFF && r[25] == 0x5A, "connection still served after the 0x8500 answers");
+    ok(n == 27 && r[21] == 0xFF && r[25] == 0x5A,
+       "connection still served after the 0x8500 answers");
 
     /* three requests in one TCP segment: three replies, in order, references echoed */
     {
@@ -740,8 +794,8 @@ static void case_pdu(void)
         for (int i = 0; i < 3; i++) {
             n = rd_tpkt(fd, r, sizeof r, 3000);
             ok(n == 26 && r[11] == 0x0B && r[12] == 0x01 + i && r[21] == 0xFF,
-               "pipelined request %d of 3 answered in order (frame %d, ref %02X%02X)", i + 1, n, n > 12 ? r[11] : 0,
-               n > 12 ? r[12] : 0);
+               "pipelined request %d of 3 answered in order (frame %d, ref %02X%02X)", i + 1, n,
+               n > 12 ? r[11] : 0, n > 12 ? r[12] : 0);
         }
     }
     /* an empty DT ("fast acknowledge") is ignored */
@@ -750,7 +804,8 @@ static void case_pdu(void)
         send_all(fd, empty, sizeof empty);
         spec s = {0x02, 2, 1, 0x84, 0};
         n = xchg(fd, f, mk_read(f, 0x0B10, &s, 1), r, sizeof r);
-        ok(n == 27 && r[11] == 0x0B && r[12] == 0x10 && r[21] == 0xFF, "empty DT ignored, the next read answered (frame %d)", n);
+        ok(n == 27 && r[11] == 0x0B && r[12] == 0x10 && r[21] == 0xFF,
+           "empty DT ignored, the next read answered (frame %d)", n);
     }
     /* a write whose data block carries a fill byte after the last (odd) item, counted in the
      * data length (STEP 7 Micro/WIN does this; s7-protocol.md 4.6 and 10.7: tolerate it) */
@@ -777,14 +832,19 @@ static void case_pdu(void)
         int parts = 1;
         while (n > 33 && r[8] == 0x07 && r[26] == 0x01 && parts < 20) {
             ok(r[24] != 0, "part %d: the CPU assigned a sequence number (%02X)", parts, r[24]);
-            ok(r[27] == 0 && r[28] == 0 && r[29] == 0xFF && r[30] == 0x09, "part %d: no error, data FF 09", parts);
+            ok(r[27] == 0 && r[28] == 0 && r[29] == 0xFF && r[30] == 0x09,
+               "part %d: no error, data FF 09", parts);
             size_t dl = (size_t)r[31] << 8 | r[32];
             if (got + dl <= sizeof all && 33 + dl <= (size_t)n)
                 memcpy(all + got, r + 33, dl), got += dl;
-            uint8_t par[12] = {0x00, 0x01, 0x12, 0x08, 0x12, 0x44, 0x01, r[24], 0x00, 0x00, 0x00, 0x00};
+            uint8_t par[12] = {0x00, 0x01,  0x12, 0x08, 0x12, 0x44,
+                               0x01, r[24], 0x00, 0x00, 0x00, 0x00};
             uint8_t data[4] = {0x0A, 0x00, 0x00, 0x00}, pdu[64];
-            n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, (uint16_t)(0x0B20 + parts), par, 12, data, 4)), r, sizeof r);
-            ok(n > 33 && n <= 247, "SZL 0x001C continuation %d answered within the PDU (frame %d)", parts, n);
+            n = xchg(fd, f,
+                     mk_dt(f, pdu, mk_pdu(pdu, 7, (uint16_t)(0x0B20 + parts), par, 12, data, 4)), r,
+                     sizeof r);
+            ok(n > 33 && n <= 247, "SZL 0x001C continuation %d answered within the PDU (frame %d)",
+               parts, n);
             parts++;
         }
         if (n > 33 && r[26] == 0x00) {
@@ -796,7 +856,8 @@ static void case_pdu(void)
         ok(got >= 8 && all[0] == 0x00 && all[1] == 0x1C && all[4] == 0x00 && all[5] == 0x22,
            "reassembled SZL starts with ID 001C, LENTHDR 34");
         size_t nrec = got >= 8 ? (size_t)all[6] << 8 | all[7] : 0;
-        ok(got == 8 + 34 * nrec && nrec >= 7, "reassembled SZL 0x001C: %zu bytes = 8 + 34 x %zu records", got, nrec);
+        ok(got == 8 + 34 * nrec && nrec >= 7,
+           "reassembled SZL 0x001C: %zu bytes = 8 + 34 x %zu records", got, nrec);
     }
     /* unknown Job functions: an error Ack echoing the reference, never silence */
     static const uint8_t fns[] = {0x99, 0x00, 0x07, 0x1A, 0x1D};
@@ -806,10 +867,11 @@ static void case_pdu(void)
         n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, ref, par, 2, NULL, 0)), r, sizeof r);
         ok(n == 19, "Job function 0x%02X answered (19-byte Ack), got %d", fns[i], n);
         if (n == 19) {
-            ok(r[8] == 0x02 && r[11] == (ref >> 8) && r[12] == (ref & 0xFF) && r[13] == 0 && r[14] == 0 &&
-                   r[15] == 0 && r[16] == 0,
+            ok(r[8] == 0x02 && r[11] == (ref >> 8) && r[12] == (ref & 0xFF) && r[13] == 0 &&
+                   r[14] == 0 && r[15] == 0 && r[16] == 0,
                "function 0x%02X: ROSCTR 2, ref echoed, no param/data", fns[i]);
-            ok(r[17] != 0, "function 0x%02X: error class non-zero (got %02X %02X)", fns[i], r[17], r[18]);
+            ok(r[17] != 0, "function 0x%02X: error class non-zero (got %02X %02X)", fns[i], r[17],
+               r[18]);
         }
     }
     /* unknown userdata groups / subfunctions: a Userdata reply with a parameter error */
@@ -819,15 +881,17 @@ static void case_pdu(void)
         uint8_t data[4] = {0x0A, 0x00, 0x00, 0x00}, pdu[64];
         uint16_t ref = (uint16_t)(0x0700 + i);
         n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, ref, par, 8, data, 4)), r, sizeof r);
-        ok(n >= 29, "Userdata type+group 0x%02X subfunction 0x%02X answered, got %d", grp[i][0], grp[i][1], n);
+        ok(n >= 29, "Userdata type+group 0x%02X subfunction 0x%02X answered, got %d", grp[i][0],
+           grp[i][1], n);
         if (n >= 29) {
-            ok(r[8] == 0x07 && r[11] == (ref >> 8) && r[12] == (ref & 0xFF), "userdata 0x%02X/%02X: ROSCTR 7, ref echoed",
+            ok(r[8] == 0x07 && r[11] == (ref >> 8) && r[12] == (ref & 0xFF),
+               "userdata 0x%02X/%02X: ROSCTR 7, ref echoed", grp[i][0], grp[i][1]);
+            ok(r[13] == 0 && r[14] == 12 && r[21] == 0x12 && (r[22] & 0xF0) == 0x80 &&
+                   (r[22] & 0x0F) == (grp[i][0] & 0x0F) && r[23] == grp[i][1],
+               "userdata 0x%02X/%02X: 12-byte response param, same group and subfunction",
                grp[i][0], grp[i][1]);
-            ok(r[13] == 0 && r[14] == 12 && r[21] == 0x12 && (r[22] & 0xF0) == 0x80 && (r[22] & 0x0F) == (grp[i][0] & 0x0F) &&
-                   r[23] == grp[i][1],
-               "userdata 0x%02X/%02X: 12-byte response param, same group and subfunction", grp[i][0], grp[i][1]);
-            ok(r[27] || r[28], "userdata 0x%02X/%02X: parameter error code set (got %02X%02X)", grp[i][0], grp[i][1],
-               r[27], r[28]);
+            ok(r[27] || r[28], "userdata 0x%02X/%02X: parameter error code set (got %02X%02X)",
+               grp[i][0], grp[i][1], r[27], r[28]);
         }
     }
     /* unknown SZL: 0xD401 / 0xD402 with data 0A 00 00 00 */
@@ -838,22 +902,28 @@ static void case_pdu(void)
         ok(err == 0xD401 || err == 0xD402, "unknown SZL: param error D401/D402 (got %04X)", err);
         r[27] = r[28] = 0;
         expect_hex("unknown SZL reply layout", r, n,
-                   "03 00 00 21 02 F0 80 32 07 00 00 08 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 00 00 00 0A 00 00 00");
+                   "03 00 00 21 02 F0 80 32 07 00 00 08 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 "
+                   "00 00 00 0A 00 00 00");
     }
     /* clock: weekday nibble 1 = Sunday (2031-05-17 is a Saturday: 7) */
     {
         uint8_t par[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x47, 0x02, 0x00};
-        uint8_t data[14] = {0xFF, 0x09, 0x00, 0x0A, 0x00, 0x20, 0x31, 0x05, 0x17, 0x10, 0x20, 0x30, 0x00, 0x07}, pdu[64];
+        uint8_t data[14] = {0xFF, 0x09, 0x00, 0x0A, 0x00, 0x20, 0x31,
+                            0x05, 0x17, 0x10, 0x20, 0x30, 0x00, 0x07},
+                pdu[64];
         n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, 0x0900, par, 8, data, 14)), r, sizeof r);
-        ok(n >= 29 && r[27] == 0 && r[28] == 0, "clock set to 2031-05-17 10:20:30 accepted (frame %d)", n);
+        ok(n >= 29 && r[27] == 0 && r[28] == 0,
+           "clock set to 2031-05-17 10:20:30 accepted (frame %d)", n);
         uint8_t par2[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x47, 0x01, 0x00};
         uint8_t d2[4] = {0x0A, 0x00, 0x00, 0x00};
         n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, 0x0901, par2, 8, d2, 4)), r, sizeof r);
-        ok(n == 43 && r[29] == 0xFF && r[30] == 0x09 && r[32] == 0x0A, "clock read: 10-byte payload (frame %d)", n);
+        ok(n == 43 && r[29] == 0xFF && r[30] == 0x09 && r[32] == 0x0A,
+           "clock read: 10-byte payload (frame %d)", n);
         if (n == 43) {
             ok(r[35] == 0x31 && r[36] == 0x05 && r[37] == 0x17 && r[38] == 0x10 && r[39] == 0x20,
                "clock read back 31-05-17 10:20 (BCD)");
-            ok((r[42] & 0x0F) == 7, "clock weekday nibble 7 = Saturday (1 = Sunday), got %u", r[42] & 0x0F);
+            ok((r[42] & 0x0F) == 7, "clock weekday nibble 7 = Saturday (1 = Sunday), got %u",
+               r[42] & 0x0F);
         }
     }
     /* a CR asking TPDU 512 and a PDU of 960: a 900-byte read reply comes in DT fragments
@@ -863,7 +933,8 @@ static void case_pdu(void)
         int c3 = tcp_open();
         if (c3 >= 0) {
             int m = xchg(c3, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x09, 0), r, sizeof r);
-            ok(m == 22 && r[13] == 0x09, "CR with TPDU 512: CC confirms 512 (got %d, code %02X)", m, m == 22 ? r[13] : 0);
+            ok(m == 22 && r[13] == 0x09, "CR with TPDU 512: CC confirms 512 (got %d, code %02X)", m,
+               m == 22 ? r[13] : 0);
             m = xchg(c3, f, mk_setup(f, 0, 960), r, sizeof r);
             ok(m == 27 && r[25] == 0x03 && r[26] == 0xC0, "PDU 960 negotiated next to TPDU 512");
             spec s = {0x02, 900, 4, 0x84, 0};
@@ -877,14 +948,18 @@ static void case_pdu(void)
                     break;
                 frags++;
                 toobig |= m - 4 > 512; /* the TPDU (COTP header + data) excludes the TPKT */
-                printf("  TPDU 512: DT fragment %d: TPKT %d bytes, EOT %d\n", frags, m, (r[6] & 0x80) != 0);
+                printf("  TPDU 512: DT fragment %d: TPKT %d bytes, EOT %d\n", frags, m,
+                       (r[6] & 0x80) != 0);
                 eot = (r[6] & 0x80) != 0;
                 if (wl + (size_t)m - 7 <= sizeof whole)
                     memcpy(whole + wl, r + 7, (size_t)m - 7), wl += (size_t)m - 7;
             }
-            ok(eot && frags >= 2 && !toobig, "900-byte read reply in %d DT fragments, each TPDU <= 512 bytes, EOT on the last", frags);
-            ok(wl == 918 && whole[0] == 0x32 && whole[1] == 0x03 && whole[4] == 0x0B && whole[5] == 0x30 && whole[14] == 0xFF &&
-                   whole[16] == 0x1C && whole[17] == 0x20 && whole[18] == 0x5A,
+            ok(eot && frags >= 2 && !toobig,
+               "900-byte read reply in %d DT fragments, each TPDU <= 512 bytes, EOT on the last",
+               frags);
+            ok(wl == 918 && whole[0] == 0x32 && whole[1] == 0x03 && whole[4] == 0x0B &&
+                   whole[5] == 0x30 && whole[14] == 0xFF && whole[16] == 0x1C &&
+                   whole[17] == 0x20 && whole[18] == 0x5A,
                "reassembled reply: 918-byte Ack_Data, item FF 04 1C20, DB4 data (%zu bytes)", wl);
             close(c3);
         }
@@ -894,14 +969,17 @@ static void case_pdu(void)
         uint8_t cc[64];
         int c2 = tcp_open();
         if (c2 >= 0) {
-            int m = xchg(c2, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), cc, sizeof cc);
+            int m =
+                xchg(c2, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), cc, sizeof cc);
             ok(m == 22, "CC before the DR test");
             if (m == 22) {
-                uint8_t dr[11] = {0x03, 0x00, 0x00, 0x0B, 0x06, 0x80, cc[8], cc[9], 0x00, 0x07, 0x80};
+                uint8_t dr[11] = {0x03,  0x00,  0x00, 0x0B, 0x06, 0x80,
+                                  cc[8], cc[9], 0x00, 0x07, 0x80};
                 m = xchg(c2, dr, sizeof dr, r, sizeof r);
                 char want[64];
                 snprintf(want, sizeof want, "03 00 00 0A 05 C0 00 07 %02X %02X", cc[8], cc[9]);
-                expect_hex("DR answered by a DC (LI 5, dst = our src-ref, src = the server's)", r, m, want);
+                expect_hex("DR answered by a DC (LI 5, dst = our src-ref, src = the server's)", r,
+                           m, want);
                 size_t bytes = 0;
                 ok(wait_closed(c2, 3000, &bytes) == 1, "connection closed after the DC");
             }
@@ -925,7 +1003,9 @@ static void case_types(void)
         const char *data; /* the reply's data block */
         const char *what;
     } rd[] = {
-        {{0x01, 1, 0, 0x83, (3 * 8 + 5)}, "FF 03 00 01 01", "BIT M3.5 (set): TS 03, length 1 bit, one byte 01"},
+        {{0x01, 1, 0, 0x83, (3 * 8 + 5)},
+         "FF 03 00 01 01",
+         "BIT M3.5 (set): TS 03, length 1 bit, one byte 01"},
         {{0x01, 1, 0, 0x83, (3 * 8 + 4)}, "FF 03 00 01 00", "BIT M3.4 (clear)"},
         {{0x02, 2, 1, 0x84, 0}, "FF 04 00 10 12 34", "BYTE x2: TS 04, length in bits"},
         {{0x04, 1, 1, 0x84, 0}, "FF 04 00 10 12 34", "WORD: TS 04, 16 bits"},
@@ -946,7 +1026,8 @@ static void case_types(void)
         int n = xchg(fd, f, mk_read(f, ref, &rd[i].s, 1), r, sizeof r);
         uint8_t d[64];
         size_t dl = t_hex(rd[i].data, d, sizeof d);
-        snprintf(want, sizeof want, "03 00 00 %02X 02 F0 80 32 03 00 00 %02X %02X 00 02 00 %02X 00 00 04 01 %s",
+        snprintf(want, sizeof want,
+                 "03 00 00 %02X 02 F0 80 32 03 00 00 %02X %02X 00 02 00 %02X 00 00 04 01 %s",
                  (unsigned)(21 + dl), ref >> 8, ref & 0xFF, (unsigned)dl, rd[i].data);
         expect_hex(rd[i].what, r, n, want);
     }
@@ -965,7 +1046,8 @@ static void case_types(void)
         par[0] = 0x05, par[1] = 1;
         put_spec(par + 2, 0x01, 1, 0, 0x83, 3 * 8 + 1);
         int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C41, par, 14, data, 5)), r, sizeof r);
-        expect_hex("BIT write M3.1 := 1", r, n, "03 00 00 16 02 F0 80 32 03 00 00 0C 41 00 02 00 01 00 00 05 01 FF");
+        expect_hex("BIT write M3.1 := 1", r, n,
+                   "03 00 00 16 02 F0 80 32 03 00 00 0C 41 00 02 00 01 00 00 05 01 FF");
         spec mb3 = {0x02, 1, 0, 0x83, 3};
         n = xchg(fd, f, mk_read(f, 0x0C42, &mb3, 1), r, sizeof r);
         expect_hex("MB3 after the bit write: 0x22 (M3.5 kept, M3.1 set)", r, n,
@@ -986,11 +1068,13 @@ static void case_types(void)
         par[0] = 0x05, par[1] = 1;
         put_spec(par + 2, 0x1D, 1, 0, 0x1D, 5);
         int n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0C44, par, 14, data, 6)), r, sizeof r);
-        expect_hex("TIMER write T5", r, n, "03 00 00 16 02 F0 80 32 03 00 00 0C 44 00 02 00 01 00 00 05 01 FF");
+        expect_hex("TIMER write T5", r, n,
+                   "03 00 00 16 02 F0 80 32 03 00 00 0C 44 00 02 00 01 00 00 05 01 FF");
         spec t = {0x1D, 3, 0, 0x1D, 4};
         n = xchg(fd, f, mk_read(f, 0x0C45, &t, 1), r, sizeof r);
         expect_hex("TIMER read T4..T6", r, n,
-                   "03 00 00 1F 02 F0 80 32 03 00 00 0C 45 00 02 00 0A 00 00 04 01 FF 09 00 06 00 00 01 23 00 00");
+                   "03 00 00 1F 02 F0 80 32 03 00 00 0C 45 00 02 00 0A 00 00 04 01 FF 09 00 06 00 "
+                   "00 01 23 00 00");
     }
     close(fd);
 }
@@ -1022,17 +1106,25 @@ static void case_setup(const char *profile)
         }
         int n = xchg(fd, f, mk_cr(f, 0x0007, 0x0100, tsap(1, 0, g_slot), 0x0A, 0), r, sizeof r);
         ok(n == 22, "CC (got %d)", n);
-        uint8_t par[8] = {0xF0, 0, (uint8_t)(asks[i][0] >> 8), (uint8_t)asks[i][0], (uint8_t)(asks[i][1] >> 8),
-                          (uint8_t)asks[i][1], (uint8_t)(asks[i][2] >> 8), (uint8_t)asks[i][2]};
+        uint8_t par[8] = {0xF0,
+                          0,
+                          (uint8_t)(asks[i][0] >> 8),
+                          (uint8_t)asks[i][0],
+                          (uint8_t)(asks[i][1] >> 8),
+                          (uint8_t)asks[i][1],
+                          (uint8_t)(asks[i][2] >> 8),
+                          (uint8_t)asks[i][2]};
         n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0100, par, 8, NULL, 0)), r, sizeof r);
-        uint16_t a1 = asks[i][0] < max_amq ? asks[i][0] : max_amq, a2 = asks[i][1] < max_amq ? asks[i][1] : max_amq;
+        uint16_t a1 = asks[i][0] < max_amq ? asks[i][0] : max_amq,
+                 a2 = asks[i][1] < max_amq ? asks[i][1] : max_amq;
         uint16_t p = asks[i][2] < max_pdu ? asks[i][2] : max_pdu;
         char want[160], what[160];
         snprintf(want, sizeof want,
-                 "03 00 00 1B 02 F0 80 32 03 00 00 01 00 00 08 00 00 00 00 F0 00 %02X %02X %02X %02X %02X %02X",
+                 "03 00 00 1B 02 F0 80 32 03 00 00 01 00 00 08 00 00 00 00 F0 00 %02X %02X %02X "
+                 "%02X %02X %02X",
                  a1 >> 8, a1 & 0xFF, a2 >> 8, a2 & 0xFF, p >> 8, p & 0xFF);
-        snprintf(what, sizeof what, "%s: setup asking %u/%u/%u answered %u/%u/%u", profile, asks[i][0], asks[i][1],
-                 asks[i][2], a1, a2, p);
+        snprintf(what, sizeof what, "%s: setup asking %u/%u/%u answered %u/%u/%u", profile,
+                 asks[i][0], asks[i][1], asks[i][2], a1, a2, p);
         expect_hex(what, r, n, want);
         close(fd);
     }
@@ -1104,17 +1196,19 @@ static void case_budget(void)
     s7_client *basic = client(S7_CONN_BASIC, 0);
     if (basic) {
         uint8_t b[2];
-        ok(s7_client_db_read(basic, 1, 0, b, 2) == 0, "S7 basic connection served while OP is exhausted");
+        ok(s7_client_db_read(basic, 1, 0, b, 2) == 0,
+           "S7 basic connection served while OP is exhausted");
         s7_cpu_caps caps;
         int rc = s7_client_cpu_caps(basic, &caps);
-        ok(rc == 0 && caps.max_connections == 16, "SZL 0x0131: 16 connections at most (got %d)", caps.max_connections);
-        ok(rc == 0 && caps.used_connections == 4, "SZL 0x0132: 4 connections in use (2 OP, PG, basic), got %d",
-           caps.used_connections);
+        ok(rc == 0 && caps.max_connections == 16, "SZL 0x0131: 16 connections at most (got %d)",
+           caps.max_connections);
+        ok(rc == 0 && caps.used_connections == 4,
+           "SZL 0x0132: 4 connections in use (2 OP, PG, basic), got %d", caps.used_connections);
     }
     int orc = 0;
     s7_client *op = client_rc(S7_CONN_OP, 0, &orc);
-    ok(op == NULL && orc == S7_ERR_CR_REJECTED, "our client's OP connection refused while 2 OP are open (%s)",
-       s7_err_name(orc));
+    ok(op == NULL && orc == S7_ERR_CR_REJECTED,
+       "our client's OP connection refused while 2 OP are open (%s)", s7_err_name(orc));
     s7_client_free(op);
     /* a freed OP connection can be taken again */
     if (op1 >= 0)
@@ -1150,7 +1244,8 @@ static void case_tsap(uint8_t rack, uint8_t slot)
             ok(0, "connect");
             return;
         }
-        int n = xchg(fd, f, mk_cr(f, 0x0014, 0x0100, tsap(1, rack, slot), 0x0A, order), r, sizeof r);
+        int n =
+            xchg(fd, f, mk_cr(f, 0x0014, 0x0100, tsap(1, rack, slot), 0x0A, order), r, sizeof r);
         ok(n == 22 && r[5] == 0xD0, "CR (%s order) to rack %u slot %u: 22-byte CC (got %d)",
            order ? "C1 C2 C0" : "C0 C1 C2", rack, slot, n);
         if (n == 22) {
@@ -1166,7 +1261,8 @@ static void case_tsap(uint8_t rack, uint8_t slot)
                     c2 = r[i + 2] == 0x01 && r[i + 3] == (uint8_t)(rack << 5 | slot);
                 i += 2 + len;
             }
-            ok(r[4] == 0x11 && r[6] == 0x00 && r[7] == 0x14 && r[10] == 0x00, "CC: LI 17, dst-ref = CR src-ref, class 0");
+            ok(r[4] == 0x11 && r[6] == 0x00 && r[7] == 0x14 && r[10] == 0x00,
+               "CC: LI 17, dst-ref = CR src-ref, class 0");
             ok(c0 && c1 && c2, "CC echoes C0 (1024), C1 0100, C2 %04X", tsap(1, rack, slot));
         }
         close(fd);
@@ -1175,12 +1271,13 @@ static void case_tsap(uint8_t rack, uint8_t slot)
     int fd = tcp_open();
     if (fd >= 0) {
         int n = xchg(fd, f, mk_cr(f, 0x0014, 0x0100, tsap(1, rack, slot), 0x0D, 0), r, sizeof r);
-        ok(n == 22 && r[11] == 0xC0 && r[13] >= 0x07 && r[13] <= 0x0B, "TPDU 8192 asked: CC confirms 128..2048 (code %02X)",
-           n == 22 ? r[13] : 0);
+        ok(n == 22 && r[11] == 0xC0 && r[13] >= 0x07 && r[13] <= 0x0B,
+           "TPDU 8192 asked: CC confirms 128..2048 (code %02X)", n == 22 ? r[13] : 0);
         close(fd);
     }
-    const uint16_t bad[] = {tsap(1, rack, (uint8_t)(slot + 1)), tsap(1, rack, (uint8_t)(slot ? slot - 1 : 3)),
-                            tsap(1, (uint8_t)((rack + 1) & 7), slot), tsap(2, (uint8_t)((rack + 2) & 7), slot)};
+    const uint16_t bad[] = {
+        tsap(1, rack, (uint8_t)(slot + 1)), tsap(1, rack, (uint8_t)(slot ? slot - 1 : 3)),
+        tsap(1, (uint8_t)((rack + 1) & 7), slot), tsap(2, (uint8_t)((rack + 2) & 7), slot)};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fd = tcp_open();
         if (fd < 0) {
@@ -1190,8 +1287,8 @@ static void case_tsap(uint8_t rack, uint8_t slot)
         unsigned port = local_port(fd);
         size_t bytes = 0;
         send_all(fd, f, mk_cr(f, 0x0014, 0x0100, bad[i], 0x0A, 0));
-        ok(wait_closed(fd, 3000, &bytes) == 1 && bytes == 0, "CR to TSAP %04X (not this CPU's rack/slot): closed, no CC (%zu bytes)",
-           bad[i], bytes);
+        ok(wait_closed(fd, 3000, &bytes) == 1 && bytes == 0,
+           "CR to TSAP %04X (not this CPU's rack/slot): closed, no CC (%zu bytes)", bad[i], bytes);
         char line[1024] = "";
         ok(log_names(port, line, sizeof line), "server logged the refused TSAP %04X", bad[i]);
         close(fd);
@@ -1202,14 +1299,16 @@ static void case_tsap(uint8_t rack, uint8_t slot)
     o.rack = rack;
     o.slot = slot;
     s7_client *c = s7_client_new(&o);
-    ok(c && s7_client_connect(c, "127.0.0.1", g_port) == 0, "our client connects to rack %u slot %u", rack, slot);
+    ok(c && s7_client_connect(c, "127.0.0.1", g_port) == 0,
+       "our client connects to rack %u slot %u", rack, slot);
     s7_client_free(c);
     s7_client_opts_init(&o);
     o.rack = rack;
     o.slot = (uint8_t)(slot + 1);
     c = s7_client_new(&o);
     int rc = c ? s7_client_connect(c, "127.0.0.1", g_port) : 0;
-    ok(rc == S7_ERR_CR_REJECTED, "our client at slot %u: S7_ERR_CR_REJECTED (got %s)", slot + 1, s7_err_name(rc));
+    ok(rc == S7_ERR_CR_REJECTED, "our client at slot %u: S7_ERR_CR_REJECTED (got %s)", slot + 1,
+       s7_err_name(rc));
     s7_client_free(c);
 }
 
@@ -1231,7 +1330,8 @@ static void case_allow(int allowed)
         s7_client *c = client(S7_CONN_PG, 0);
         if (c) {
             uint8_t b[2] = {0xEE, 0xEE};
-            ok(s7_client_db_read(c, 1, 0, b, 2) == 0 && b[0] == 0 && b[1] == 0, "allowed client reads DB1");
+            ok(s7_client_db_read(c, 1, 0, b, 2) == 0 && b[0] == 0 && b[1] == 0,
+               "allowed client reads DB1");
         }
         s7_client_free(c);
         return;
@@ -1250,7 +1350,8 @@ static void case_allow(int allowed)
     o.slot = g_slot;
     s7_client *c = s7_client_new(&o);
     int rc = c ? s7_client_connect(c, "127.0.0.1", g_port) : 0;
-    ok(rc == S7_ERR_CR_REJECTED, "our client outside the allow-list: S7_ERR_CR_REJECTED (got %s)", s7_err_name(rc));
+    ok(rc == S7_ERR_CR_REJECTED, "our client outside the allow-list: S7_ERR_CR_REJECTED (got %s)",
+       s7_err_name(rc));
     s7_client_free(c);
 }
 
@@ -1267,8 +1368,11 @@ typedef struct bad {
 } bad;
 
 static const bad BAD[] = {
-    {"bad TPKT version (0x04) instead of the CR", PRE_NONE, "04 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", 0},
-    {"bad TPKT version (0x02) after setup", PRE_SETUP, "02 00 00 1F 02 F0 80 32 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
+    {"bad TPKT version (0x04) instead of the CR", PRE_NONE,
+     "04 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", 0},
+    {"bad TPKT version (0x02) after setup", PRE_SETUP,
+     "02 00 00 1F 02 F0 80 32 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
     {"TPKT length 5 (< 7) after setup", PRE_SETUP, "03 00 00 05 02", 0},
     {"TPKT length 4 after setup", PRE_SETUP, "03 00 00 04", 0},
     {"TPKT length 0 before the CR", PRE_NONE, "03 00 00 00", 0},
@@ -1276,25 +1380,60 @@ static const bad BAD[] = {
     {"COTP LI longer than the TPKT", PRE_SETUP, "03 00 00 0B 1F F0 80 32 01 00 00", 0},
     {"COTP LI 0", PRE_SETUP, "03 00 00 08 00 F0 80 32", 0},
     {"unknown COTP TPDU type 0x30", PRE_SETUP, "03 00 00 07 02 30 80", 0},
-    {"wrong protocol id 0x33", PRE_SETUP, "03 00 00 1F 02 F0 80 33 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
-    {"wrong protocol id 0x72 (S7CommPlus)", PRE_SETUP, "03 00 00 1F 02 F0 80 72 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
-    {"item count that lies (2 announced, 1 present)", PRE_SETUP, "03 00 00 1F 02 F0 80 32 01 00 00 05 01 00 0E 00 00 04 02 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
-    {"item count that lies (1 announced, 2 present)", PRE_SETUP, "03 00 00 2B 02 F0 80 32 01 00 00 05 02 00 1A 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 12 0A 10 02 00 01 00 01 84 00 00 08", 0},
+    {"wrong protocol id 0x33", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 33 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
+    {"wrong protocol id 0x72 (S7CommPlus)", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 72 01 00 00 05 00 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
+    {"item count that lies (2 announced, 1 present)", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 32 01 00 00 05 01 00 0E 00 00 04 02 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
+    {"item count that lies (1 announced, 2 present)", PRE_SETUP,
+     "03 00 00 2B 02 F0 80 32 01 00 00 05 02 00 1A 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 "
+     "12 0A 10 02 00 01 00 01 84 00 00 08",
+     0},
     {"item count 0", PRE_SETUP, "03 00 00 13 02 F0 80 32 01 00 00 05 03 00 02 00 00 04 00", 1},
-    {"parameter length that lies (0x20, 14 present)", PRE_SETUP, "03 00 00 1F 02 F0 80 32 01 00 00 05 04 00 20 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
-    {"data length that lies (write: 0x10 announced, 5 present)", PRE_SETUP, "03 00 00 24 02 F0 80 32 01 00 00 05 05 00 0E 00 10 05 01 12 0A 10 02 00 01 00 01 84 00 00 00 00 04 00 08 77", 0},
-    {"write data item length that lies (64 bits announced, 1 byte present)", PRE_SETUP, "03 00 00 24 02 F0 80 32 01 00 00 05 06 00 0E 00 05 05 01 12 0A 10 02 00 08 00 01 84 00 00 00 00 04 00 40 77", 0},
-    {"truncated item (spec length 10, 6 bytes present)", PRE_SETUP, "03 00 00 1B 02 F0 80 32 01 00 00 05 07 00 0A 00 00 04 01 12 0A 10 02 00 01 00 01", 0},
-    {"truncated item spec length 0x20", PRE_SETUP, "03 00 00 1F 02 F0 80 32 01 00 00 05 08 00 0E 00 00 04 01 12 20 10 02 00 01 00 01 84 00 00 00", 0},
+    {"parameter length that lies (0x20, 14 present)", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 32 01 00 00 05 04 00 20 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
+    {"data length that lies (write: 0x10 announced, 5 present)", PRE_SETUP,
+     "03 00 00 24 02 F0 80 32 01 00 00 05 05 00 0E 00 10 05 01 12 0A 10 02 00 01 00 01 84 00 00 00 "
+     "00 04 00 08 77",
+     0},
+    {"write data item length that lies (64 bits announced, 1 byte present)", PRE_SETUP,
+     "03 00 00 24 02 F0 80 32 01 00 00 05 06 00 0E 00 05 05 01 12 0A 10 02 00 08 00 01 84 00 00 00 "
+     "00 04 00 40 77",
+     0},
+    {"truncated item (spec length 10, 6 bytes present)", PRE_SETUP,
+     "03 00 00 1B 02 F0 80 32 01 00 00 05 07 00 0A 00 00 04 01 12 0A 10 02 00 01 00 01", 0},
+    {"truncated item spec length 0x20", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 32 01 00 00 05 08 00 0E 00 00 04 01 12 20 10 02 00 01 00 01 84 00 00 00",
+     0},
     {"S7 PDU shorter than its header", PRE_SETUP, "03 00 00 0C 02 F0 80 32 01 00 00 05", 0},
-    {"read with a data block", PRE_SETUP, "03 00 00 23 02 F0 80 32 01 00 00 05 09 00 0E 00 04 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 FF 04 00 08", 1},
-    {"Ack_Data (ROSCTR 3) sent to the CPU", PRE_SETUP, "03 00 00 15 02 F0 80 32 03 00 00 05 0A 00 02 00 00 00 00 04 01", 1},
-    {"unknown ROSCTR 0x09", PRE_SETUP, "03 00 00 1F 02 F0 80 32 09 00 00 05 0B 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 1},
-    {"userdata with a parameter length that lies", PRE_SETUP, "03 00 00 21 02 F0 80 32 07 00 00 05 0C 00 30 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 00 11 00 00", 0},
-    {"a DT before the CR", PRE_NONE, "03 00 00 1F 02 F0 80 32 01 00 00 05 0D 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 0},
-    {"Read Var before Setup Communication", PRE_CR, "03 00 00 1F 02 F0 80 32 01 00 00 05 0E 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00", 1},
-    {"a second CR on an open connection", PRE_SETUP, "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", 0},
-    {"garbage instead of the CR", PRE_NONE, "47 45 54 20 2F 20 48 54 54 50 2F 31 2E 31 0D 0A 0D 0A", 0},
+    {"read with a data block", PRE_SETUP,
+     "03 00 00 23 02 F0 80 32 01 00 00 05 09 00 0E 00 04 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 "
+     "FF 04 00 08",
+     1},
+    {"Ack_Data (ROSCTR 3) sent to the CPU", PRE_SETUP,
+     "03 00 00 15 02 F0 80 32 03 00 00 05 0A 00 02 00 00 00 00 04 01", 1},
+    {"unknown ROSCTR 0x09", PRE_SETUP,
+     "03 00 00 1F 02 F0 80 32 09 00 00 05 0B 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     1},
+    {"userdata with a parameter length that lies", PRE_SETUP,
+     "03 00 00 21 02 F0 80 32 07 00 00 05 0C 00 30 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 00 11 "
+     "00 00",
+     0},
+    {"a DT before the CR", PRE_NONE,
+     "03 00 00 1F 02 F0 80 32 01 00 00 05 0D 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     0},
+    {"Read Var before Setup Communication", PRE_CR,
+     "03 00 00 1F 02 F0 80 32 01 00 00 05 0E 00 0E 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
+     1},
+    {"a second CR on an open connection", PRE_SETUP,
+     "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", 0},
+    {"garbage instead of the CR", PRE_NONE, "47 45 54 20 2F 20 48 54 54 50 2F 31 2E 31 0D 0A 0D 0A",
+     0},
     {"garbage after setup", PRE_SETUP, "9C 1F 00 E3 55 AA 01 02 03 04 05 06 07 08 09 0A 0B 0C", 0},
 };
 
@@ -1302,7 +1441,8 @@ static int witness_read(s7_client *w, const char *when, const char *what)
 {
     uint8_t b[2] = {0, 0};
     int rc = w ? s7_client_db_read(w, 1, 0, b, 2) : S7_ERR_NOTCONN;
-    ok(rc == 0 && b[0] == 0x12 && b[1] == 0x34, "witness client served %s '%s' (%s)", when, what, s7_err_name(rc));
+    ok(rc == 0 && b[0] == 0x12 && b[1] == 0x34, "witness client served %s '%s' (%s)", when, what,
+       s7_err_name(rc));
     return rc == 0;
 }
 
@@ -1312,7 +1452,8 @@ static void case_malformed(void)
     uint8_t f[256], r[512];
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         const bad *b = &BAD[i];
-        int fd = b->prefix == PRE_NONE ? tcp_open() : raw_session(1, b->prefix == PRE_SETUP ? 240 : 0, NULL);
+        int fd = b->prefix == PRE_NONE ? tcp_open()
+                                       : raw_session(1, b->prefix == PRE_SETUP ? 240 : 0, NULL);
         if (fd < 0) {
             ok(0, "'%s': could not open the bad connection", b->what);
             continue;
@@ -1328,21 +1469,25 @@ static void case_malformed(void)
                    "'%s': answered with an error Ack (ROSCTR 2, error set)", b->what);
                 if (m != 19)
                     hexdump("got", r, (size_t)m);
-                printf("  %-62s -> answered %02X %02X\n", b->what, m == 19 ? r[17] : 0, m == 19 ? r[18] : 0);
+                printf("  %-62s -> answered %02X %02X\n", b->what, m == 19 ? r[17] : 0,
+                       m == 19 ? r[18] : 0);
                 close(fd);
                 witness_read(w, "after", b->what);
                 continue;
             }
-            ok(m == 0 || m == -2, "'%s': closed or answered with an error, not silence (%d)", b->what, m);
+            ok(m == 0 || m == -2, "'%s': closed or answered with an error, not silence (%d)",
+               b->what, m);
         } else {
             size_t bytes = 0;
             int closed = wait_closed(fd, 3000, &bytes);
-            ok(closed == 1, "'%s': connection closed by the server (%zu bytes came back first)", b->what, bytes);
+            ok(closed == 1, "'%s': connection closed by the server (%zu bytes came back first)",
+               b->what, bytes);
         }
         close(fd);
         witness_read(w, "after", b->what);
         char line[1024] = "";
-        ok(log_names(port, line, sizeof line), "'%s': server logged a reason for 127.0.0.1:%u", b->what, port);
+        ok(log_names(port, line, sizeof line), "'%s': server logged a reason for 127.0.0.1:%u",
+           b->what, port);
         if (line[0])
             printf("  %-62s -> %s\n", b->what, line);
     }
@@ -1352,7 +1497,8 @@ static void case_malformed(void)
     s7_client *c = client(S7_CONN_PG, 0);
     if (c) {
         uint8_t b[2];
-        ok(s7_client_db_read(c, 1, 0, b, 2) == 0, "a new client is served after all malformed frames");
+        ok(s7_client_db_read(c, 1, 0, b, 2) == 0,
+           "a new client is served after all malformed frames");
     }
     s7_client_free(c);
     /* a frame split byte by byte is not malformed */
@@ -1365,8 +1511,9 @@ static void case_malformed(void)
             usleep(2000);
         }
         int m = rd_tpkt(fd, r, sizeof r, 3000);
-        expect_hex("a read sent one byte at a time is answered", r, m,
-                   "03 00 00 1B 02 F0 80 32 03 00 00 0F 0F 00 02 00 06 00 00 04 01 FF 04 00 10 12 34");
+        expect_hex(
+            "a read sent one byte at a time is answered", r, m,
+            "03 00 00 1B 02 F0 80 32 03 00 00 0F 0F 00 02 00 06 00 00 04 01 FF 04 00 10 12 34");
         close(fd);
     }
 }

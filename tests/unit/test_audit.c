@@ -15,7 +15,8 @@
 
 static s7_cpu_session sess;
 
-static s7_cpu_event ev_of(int kind, uint8_t area, uint16_t db, uint32_t start, uint32_t len, uint8_t rc)
+static s7_cpu_event ev_of(int kind, uint8_t area, uint16_t db, uint32_t start, uint32_t len,
+                          uint8_t rc)
 {
     s7_cpu_event ev;
     memset(&ev, 0, sizeof ev);
@@ -43,21 +44,24 @@ static void test_format(void)
 {
     snprintf(sess.peer, sizeof sess.peer, "127.0.0.1:40512");
     s7_cpu_event ev = ev_of(S7_EV_WRITE, S7_AREA_DB, 1, 4, 4, S7_RC_OK);
-    CHECK_STR(fmt(&ev), "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
-                        "\"op\": \"write\", \"area\": \"DB\", \"db\": 1, \"offset\": 4, \"length\": 4, "
-                        "\"result\": \"ok\"}\n");
+    CHECK_STR(fmt(&ev),
+              "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
+              "\"op\": \"write\", \"area\": \"DB\", \"db\": 1, \"offset\": 4, \"length\": 4, "
+              "\"result\": \"ok\"}\n");
 
     ev = ev_of(S7_EV_READ, S7_AREA_M, 0, 10, 2, S7_RC_OK);
-    CHECK_STR(fmt(&ev), "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
-                        "\"op\": \"read\", \"area\": \"M\", \"db\": 0, \"offset\": 10, \"length\": 2, "
-                        "\"result\": \"ok\"}\n");
+    CHECK_STR(fmt(&ev),
+              "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
+              "\"op\": \"read\", \"area\": \"M\", \"db\": 0, \"offset\": 10, \"length\": 2, "
+              "\"result\": \"ok\"}\n");
 
     /* PUT/GET not permitted: the whole job refused */
     ev = ev_of(S7_EV_REFUSED, S7_AREA_DB, 3, 0, 2, 0x81);
     ev.err = 0x8104;
-    CHECK_STR(fmt(&ev), "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
-                        "\"op\": \"access\", \"area\": \"DB\", \"db\": 3, \"offset\": 0, \"length\": 2, "
-                        "\"result\": \"refused: PUT/GET not permitted\"}\n");
+    CHECK_STR(fmt(&ev),
+              "{\"time\": \"2026-03-01T12:34:56.789Z\", \"peer\": \"127.0.0.1:40512\", "
+              "\"op\": \"access\", \"area\": \"DB\", \"db\": 3, \"offset\": 0, \"length\": 2, "
+              "\"result\": \"refused: PUT/GET not permitted\"}\n");
     ev.err = 0x8500;
     CHECK(strstr(fmt(&ev), "\"result\": \"refused: request larger than the PDU\"}") != NULL);
     ev.err = 0x8404;
@@ -71,8 +75,9 @@ static void test_format(void)
     ev.rc = S7_RC_ACCESS_DENIED;
     CHECK(strstr(fmt(&ev), "\"result\": \"0x03 access denied\"}") != NULL);
     ev = ev_of(S7_EV_WRITE, S7_AREA_DB, 1, 1020, 8, S7_RC_ADDR_OUT_OF_RANGE);
-    CHECK(strstr(fmt(&ev), "\"op\": \"write\", \"area\": \"DB\", \"db\": 1, \"offset\": 1020, \"length\": 8, "
-                           "\"result\": \"0x05 address out of range\"}") != NULL);
+    CHECK(strstr(fmt(&ev),
+                 "\"op\": \"write\", \"area\": \"DB\", \"db\": 1, \"offset\": 1020, \"length\": 8, "
+                 "\"result\": \"0x05 address out of range\"}") != NULL);
     ev.rc = S7_RC_TYPE_INCONSISTENT;
     CHECK(strstr(fmt(&ev), "\"0x07 type inconsistent\"") != NULL);
     ev.rc = 0x42;
@@ -82,7 +87,8 @@ static void test_format(void)
     ev = ev_of(S7_EV_WRITE, S7_AREA_Q, 0, 1, 1, S7_RC_OK);
     ev.ts = S7_TS_BIT;
     ev.bit = 3;
-    CHECK(strstr(fmt(&ev), "\"area\": \"Q\", \"db\": 0, \"offset\": 1, \"bit\": 3, \"length\": 1,") != NULL);
+    CHECK(strstr(fmt(&ev),
+                 "\"area\": \"Q\", \"db\": 0, \"offset\": 1, \"bit\": 3, \"length\": 1,") != NULL);
     ev = ev_of(S7_EV_WRITE, S7_AREA_C, 0, 6, 4, S7_RC_OK);
     CHECK(strstr(fmt(&ev), "\"area\": \"C\", \"db\": 0, \"offset\": 3, \"length\": 2,") != NULL);
     ev = ev_of(S7_EV_READ, S7_AREA_T, 0, 10, 2, S7_RC_OK);
@@ -113,7 +119,9 @@ static void test_format(void)
     ev = ev_of(S7_EV_REFUSED, 0, 0, 0, 0, 0x81);
     ev.ctrl = S7_CTRL_COLD_START;
     ev.err = 0x8104;
-    CHECK(strstr(fmt(&ev), "\"op\": \"cold-start\", \"result\": \"refused: PUT/GET not permitted\"}") != NULL);
+    CHECK(strstr(fmt(&ev),
+                 "\"op\": \"cold-start\", \"result\": \"refused: PUT/GET not permitted\"}") !=
+          NULL);
 
     /* escaping, no session, millisecond edge */
     snprintf(sess.peer, sizeof sess.peer, "a\"b\\c\n");
@@ -171,11 +179,12 @@ static void test_file(void)
     s7_cpu_event x = ev_of(S7_EV_REFUSED, S7_AREA_DB, 2, 0, 2, S7_RC_ADDR_OUT_OF_RANGE);
     CHECK_INT(s7_audit_event(a, &w), 1);
     CHECK_INT(count_lines(path, last, sizeof last), 1); /* on disk at once: no buffering */
-    CHECK_INT(s7_audit_event(a, &r), 0);                 /* reads not selected by default */
+    CHECK_INT(s7_audit_event(a, &r), 0);                /* reads not selected by default */
     CHECK_INT(s7_audit_event(a, &x), 1);
     CHECK_INT(s7_audit_connect(a, "10.0.0.9:5555", "partner not in the allow-list"), 1);
     CHECK_INT(count_lines(path, last, sizeof last), 3);
-    CHECK(strstr(last, "\"peer\": \"10.0.0.9:5555\", \"op\": \"connect\", \"result\": \"refused: partner not in the allow-list\"}") != NULL);
+    CHECK(strstr(last, "\"peer\": \"10.0.0.9:5555\", \"op\": \"connect\", \"result\": \"refused: "
+                       "partner not in the allow-list\"}") != NULL);
 
     /* rotation: rename, reopen, new lines go to the new file */
     CHECK_INT(rename(path, rotated), 0);
@@ -201,7 +210,8 @@ static void test_file(void)
     /* a file that cannot be opened */
     CHECK_INT(s7_audit_open(&a, "/nonexistent-dir/audit.jsonl", 0, err, sizeof err), S7_ERR_IO);
     CHECK(a == NULL);
-    CHECK(strstr(err, "cannot open the audit log /nonexistent-dir/audit.jsonl: No such file") != NULL);
+    CHECK(strstr(err, "cannot open the audit log /nonexistent-dir/audit.jsonl: No such file") !=
+          NULL);
     s7_audit_close(NULL);
 
     unlink(path);

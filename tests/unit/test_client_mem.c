@@ -21,7 +21,7 @@ enum {
     F_REVERSE = 1 << 4,
     F_CLOSE_AFTER_CR = 1 << 5,
     F_SILENT = 1 << 6,
-    F_HOLD = 1 << 7, /* collect up to amq jobs (or 100 ms) before answering */
+    F_HOLD = 1 << 7,   /* collect up to amq jobs (or 100 ms) before answering */
     F_TRUNC20 = 1 << 8 /* answer only the first 20 items, as the Snap7 server */
 };
 
@@ -32,9 +32,9 @@ typedef struct fake {
     uint8_t tpdu_code; /* TPDU size the CC confirms */
     uint8_t db1[65536];
     uint32_t db1_len;
-    int szl_parts;     /* SZL 0x0011 answered in this many parts */
-    int jobs;          /* Read/Write jobs received */
-    int max_batch;     /* most jobs answered together */
+    int szl_parts; /* SZL 0x0011 answered in this many parts */
+    int jobs;      /* Read/Write jobs received */
+    int max_batch; /* most jobs answered together */
     int stopped;
     s7_datetime clock;
     pthread_t th;
@@ -103,7 +103,9 @@ static size_t answer_var(fake *f, const s7_pdu *pdu, uint8_t *out)
                 } else {
                     items[i].rc = S7_RC_OK;
                     items[i].ts = S7_DTS_BIT;
-                    items[i].data = (f->db1[off] >> (specs[i].addr & 7)) & 1 ? (const uint8_t *)"\1" : (const uint8_t *)"\0";
+                    items[i].data = (f->db1[off] >> (specs[i].addr & 7)) & 1
+                                        ? (const uint8_t *)"\1"
+                                        : (const uint8_t *)"\0";
                     items[i].nbytes = 1;
                 }
             } else if (off + nb > f->db1_len) {
@@ -153,12 +155,14 @@ static size_t answer_ud(fake *f, const s7_pdu *pdu, uint8_t *out, int *part)
     r.dts = 0x09;
     static uint8_t payload[1024];
     uint16_t szl_id = u.plen >= 2 ? (uint16_t)(u.payload[0] << 8 | u.payload[1]) : 0;
-    if (u.group == S7_UD_GRP_CPU && u.subfn == S7_UD_SZL_READ && (szl_id == 0x0011 || u.method == 0x12)) {
+    if (u.group == S7_UD_GRP_CPU && u.subfn == S7_UD_SZL_READ &&
+        (szl_id == 0x0011 || u.method == 0x12)) {
         /* the whole list: header + 4 records of 28 bytes, cut into szl_parts pieces */
         static uint8_t all[8 + 4 * 28];
         s7_szl_hdr h = {0x0011, 0x0000, 28, 4};
         s7_szl_hdr_encode(all, sizeof all, &h);
-        const char *codes[4] = {"6ES7 511-1AK02-0AB0 ", "6ES7 511-1AK02-0AB0 ", "                    ", "Boot Loader         "};
+        const char *codes[4] = {"6ES7 511-1AK02-0AB0 ", "6ES7 511-1AK02-0AB0 ",
+                                "                    ", "Boot Loader         "};
         uint16_t idx[4] = {1, 6, 7, 0x81};
         for (int i = 0; i < 4; i++) {
             uint8_t *rec = all + 8 + 28 * i;
@@ -265,9 +269,11 @@ static void *fake_main(void *arg)
             }
             if (f->flags & F_SILENT)
                 continue;
-            if (pdu.rosctr == S7_JOB && pdu.param_len && (pdu.param[0] == S7_FN_READ || pdu.param[0] == S7_FN_WRITE))
+            if (pdu.rosctr == S7_JOB && pdu.param_len &&
+                (pdu.param[0] == S7_FN_READ || pdu.param[0] == S7_FN_WRITE))
                 len = answer_var(f, &pdu, out);
-            else if (pdu.rosctr == S7_JOB && pdu.param_len && (pdu.param[0] == S7_FN_STOP || pdu.param[0] == S7_FN_PI)) {
+            else if (pdu.rosctr == S7_JOB && pdu.param_len &&
+                     (pdu.param[0] == S7_FN_STOP || pdu.param[0] == S7_FN_PI)) {
                 f->stopped = pdu.param[0] == S7_FN_STOP;
                 len = (size_t)s7_plc_ctrl_resp_encode(out + 7, 64, pdu.ref, pdu.param[0], 0);
             } else if (pdu.rosctr == S7_USERDATA)
@@ -384,10 +390,17 @@ static void test_handshake_and_reads(void)
     s7_item bit[2];
     uint8_t v0 = 9, v1 = 9, byte;
     memset(bit, 0, sizeof bit);
-    bit[0] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_BIT, .start = 10, .bit = 3, .count = 1, .buf = &v0};
+    bit[0] = (s7_item){.area = S7_AREA_DB,
+                       .db = 1,
+                       .ts = S7_TS_BIT,
+                       .start = 10,
+                       .bit = 3,
+                       .count = 1,
+                       .buf = &v0};
     CHECK_INT(s7_client_read(c, bit, 1), 0);
     CHECK_INT(v0, (F.db1[10] >> 3) & 1);
-    bit[1] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 11, .count = 1, .buf = &byte};
+    bit[1] = (s7_item){
+        .area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 11, .count = 1, .buf = &byte};
     bit[0].bit = 5;
     bit[0].buf = &v1;
     CHECK_INT(s7_client_read(c, bit, 2), 0);
@@ -423,8 +436,10 @@ static void test_item_errors(void)
     s7_item it[3];
     memset(it, 0, sizeof it);
     it[0] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = 990, .count = 4, .buf = a};
-    it[1] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = 998, .count = 4, .buf = b}; /* past the end */
-    it[2] = (s7_item){.area = S7_AREA_DB, .db = 2, .start = 0, .count = 4, .buf = d};   /* missing DB */
+    it[1] = (s7_item){
+        .area = S7_AREA_DB, .db = 1, .start = 998, .count = 4, .buf = b}; /* past the end */
+    it[2] =
+        (s7_item){.area = S7_AREA_DB, .db = 2, .start = 0, .count = 4, .buf = d}; /* missing DB */
     CHECK_INT(s7_client_read(c, it, 3), S7_ERR_ITEM);
     /* the merged range 990..1002 failed; the second pass read item 0 alone */
     CHECK_INT(it[0].status, 0);
@@ -569,7 +584,7 @@ static void test_own_loop(void)
     s7_item it = {.area = S7_AREA_DB, .db = 1, .start = 40, .count = 8, .buf = b};
     int res = 1, turns = 0;
     CHECK_INT(s7_client_read_async(c, &it, 1, on_done_own, &res), 0);
-    CHECK(s7_client_events(c) & POLLOUT);   /* a request waits to be sent */
+    CHECK(s7_client_events(c) & POLLOUT); /* a request waits to be sent */
     CHECK_INT(s7_client_timeout_ms(c), 0);
     while (s7_client_pending(c) && turns++ < 100) {
         struct pollfd p = {s7_client_fd(c), s7_client_events(c), 0};
@@ -590,7 +605,8 @@ static void test_peer_answers_20_items(void)
     static uint8_t bufs[300][4];
     memset(items, 0, sizeof items);
     for (int i = 0; i < 300; i++)
-        items[i] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = (uint32_t)i * 100, .count = 4, .buf = bufs[i]};
+        items[i] = (s7_item){
+            .area = S7_AREA_DB, .db = 1, .start = (uint32_t)i * 100, .count = 4, .buf = bufs[i]};
     CHECK_INT(s7_client_read(c, items, 300), 0);
     int good = 1;
     for (int i = 0; i < 300; i++)
@@ -628,7 +644,8 @@ static void test_async_multi(void)
     memset(items, 0, sizeof items);
     done_count = 0;
     for (int i = 0; i < 20; i++) {
-        items[i] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = (uint32_t)i * 100, .count = 16, .buf = bufs[i]};
+        items[i] = (s7_item){
+            .area = S7_AREA_DB, .db = 1, .start = (uint32_t)i * 100, .count = 16, .buf = bufs[i]};
         res[i] = 1;
         CHECK_INT(s7_client_read_async(i % 2 ? c2 : c1, &items[i], 1, on_done, &res[i]), 0);
     }

@@ -25,27 +25,26 @@ static const char *put(const char *name, const char *text)
     return path;
 }
 
-static const char PLANT[] =
-    "plant: Line 1\n"                    /* 1 */
-    "cells:\n"                           /* 2 */
-    "  - name: line1\n"                  /* 3 */
-    "    subnet: 10.10.1.0/24\n"         /* 4 */
-    "  - scada\n"                        /* 5 */
-    "partners:\n"                        /* 6 */
-    "  - name: plc1\n"                   /* 7 */
-    "    address: 10.10.1.10\n"          /* 8 */
-    "    cell: line1\n"                  /* 9 */
-    "    profile: s7-300\n"              /* 10 */
-    "  - name: hmi1\n"                   /* 11 */
-    "    address: 10.20.0.5\n"           /* 12 */
-    "    cell: scada\n"                  /* 13 */
-    "connections:\n"                     /* 14 */
-    "  - name: hmi1-plc1\n"              /* 15 */
-    "    active: hmi1\n"                 /* 16 */
-    "    passive: PASSIVE\n"             /* 17 */
-    "    exchanges:\n"                   /* 18 */
-    "      - get: DB10.DBB0..DBB63\n"    /* 19 */
-    "        cycle: 2s\n";               /* 20 */
+static const char PLANT[] = "plant: Line 1\n"                 /* 1 */
+                            "cells:\n"                        /* 2 */
+                            "  - name: line1\n"               /* 3 */
+                            "    subnet: 10.10.1.0/24\n"      /* 4 */
+                            "  - scada\n"                     /* 5 */
+                            "partners:\n"                     /* 6 */
+                            "  - name: plc1\n"                /* 7 */
+                            "    address: 10.10.1.10\n"       /* 8 */
+                            "    cell: line1\n"               /* 9 */
+                            "    profile: s7-300\n"           /* 10 */
+                            "  - name: hmi1\n"                /* 11 */
+                            "    address: 10.20.0.5\n"        /* 12 */
+                            "    cell: scada\n"               /* 13 */
+                            "connections:\n"                  /* 14 */
+                            "  - name: hmi1-plc1\n"           /* 15 */
+                            "    active: hmi1\n"              /* 16 */
+                            "    passive: PASSIVE\n"          /* 17 */
+                            "    exchanges:\n"                /* 18 */
+                            "      - get: DB10.DBB0..DBB63\n" /* 19 */
+                            "        cycle: 2s\n";            /* 20 */
 
 static const char *plant_file(const char *passive)
 {
@@ -84,14 +83,18 @@ static void test_plant_errors(void)
     const char *path = plant_file("plc9");
     CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
     CHECK(p == NULL);
-    snprintf(want, sizeof want, "%s:17: connection hmi1-plc1: passive partner 'plc9' is not in "
-                                "partners", path);
+    snprintf(want, sizeof want,
+             "%s:17: connection hmi1-plc1: passive partner 'plc9' is not in "
+             "partners",
+             path);
     CHECK_STR(err, want);
     /* the file's syntax */
     path = plant_file("plc1\n    colour: red");
     CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
-    snprintf(want, sizeof want, "%s:18: connections[0]: unknown key 'colour' (keys: name, active, "
-                                "passive, type, tsap, description, exchanges)", path);
+    snprintf(want, sizeof want,
+             "%s:18: connections[0]: unknown key 'colour' (keys: name, active, "
+             "passive, type, tsap, description, exchanges)",
+             path);
     CHECK_STR(err, want);
     snprintf(want, sizeof want, "%s/missing.yaml", dir);
     CHECK_INT(s7_config_load_plant(want, &p, err, sizeof err), S7_ERR_INVAL);
@@ -131,12 +134,12 @@ static void test_check_json(void)
 {
     s7_plant_check_report *k = NULL;
     char err[512];
-    const char *path = put("check.json",
-                           "{\"inventory\": \"p.yaml\", \"time\": \"2026-01-31T11:00:00Z\", "
-                           "\"from\": \"eng1\", \"as\": null, \"allow_write\": false,\n"
-                           " \"connections\": [{\"name\": \"a-b\", \"status\": \"fail\", "
-                           "\"verdict\": \"port_closed\", \"detail\": \"d\", \"exchanges\": "
-                           "[{\"status\": \"skip\", \"verdict\": \"\", \"detail\": \"x\"}]}]}\n");
+    const char *path =
+        put("check.json", "{\"inventory\": \"p.yaml\", \"time\": \"2026-01-31T11:00:00Z\", "
+                          "\"from\": \"eng1\", \"as\": null, \"allow_write\": false,\n"
+                          " \"connections\": [{\"name\": \"a-b\", \"status\": \"fail\", "
+                          "\"verdict\": \"port_closed\", \"detail\": \"d\", \"exchanges\": "
+                          "[{\"status\": \"skip\", \"verdict\": \"\", \"detail\": \"x\"}]}]}\n");
     CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), 0);
     CHECK(k != NULL);
     if (k) {

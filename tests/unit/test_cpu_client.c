@@ -234,8 +234,10 @@ static void test_s7300(void)
     w[1] = (s7_item){.area = S7_AREA_M, .ts = S7_TS_DWORD, .start = 20, .count = 1, .buf = vm};
     w[2] = (s7_item){.area = S7_AREA_T, .ts = S7_TS_TIMER, .start = 5, .count = 2, .buf = vt};
     w[3] = (s7_item){.area = S7_AREA_C, .ts = S7_TS_COUNTER, .start = 3, .count = 1, .buf = vc};
-    w[4] = (s7_item){.area = S7_AREA_M, .ts = S7_TS_BIT, .start = 30, .bit = 6, .count = 1, .buf = &bit};
-    w[5] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 900, .count = 4, .buf = vm};
+    w[4] = (s7_item){
+        .area = S7_AREA_M, .ts = S7_TS_BIT, .start = 30, .bit = 6, .count = 1, .buf = &bit};
+    w[5] = (s7_item){
+        .area = S7_AREA_DB, .db = 1, .ts = S7_TS_BYTE, .start = 900, .count = 4, .buf = vm};
     CHECK_INT(s7_client_write(cl, w, 6), 0);
     CHECK(memcmp(s7_cpu_mem(cpu, S7_AREA_Q, 0, &sz) + 10, vq, 2) == 0);
     CHECK(memcmp(s7_cpu_mem(cpu, S7_AREA_M, 0, &sz) + 20, vm, 4) == 0);
@@ -250,8 +252,10 @@ static void test_s7300(void)
     r[1] = (s7_item){.area = S7_AREA_Q, .start = 10, .count = 2, .buf = rq};
     r[2] = (s7_item){.area = S7_AREA_T, .ts = S7_TS_TIMER, .start = 5, .count = 2, .buf = rt};
     r[3] = (s7_item){.area = S7_AREA_C, .ts = S7_TS_COUNTER, .start = 3, .count = 1, .buf = rc3};
-    r[4] = (s7_item){.area = S7_AREA_M, .ts = S7_TS_BIT, .start = 30, .bit = 6, .count = 1, .buf = &rbit};
-    r[5] = (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_REAL, .start = 500, .count = 1, .buf = vreal};
+    r[4] = (s7_item){
+        .area = S7_AREA_M, .ts = S7_TS_BIT, .start = 30, .bit = 6, .count = 1, .buf = &rbit};
+    r[5] = (s7_item){
+        .area = S7_AREA_DB, .db = 1, .ts = S7_TS_REAL, .start = 500, .count = 1, .buf = vreal};
     r[6] = (s7_item){.area = S7_AREA_DI, .db = 1, .start = 0, .count = 4, .buf = rdb};
     r[7] = (s7_item){.area = S7_AREA_P, .start = 7, .count = 1, .buf = &vp};
     CHECK_INT(s7_client_read(cl, r, 8), 0);
@@ -269,7 +273,10 @@ static void test_s7300(void)
     static uint8_t bufs[1000];
     memset(items, 0, sizeof items);
     for (int i = 0; i < 1000; i++)
-        items[i] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = (uint32_t)(i * 997) % 1000, .count = 1,
+        items[i] = (s7_item){.area = S7_AREA_DB,
+                             .db = 1,
+                             .start = (uint32_t)(i * 997) % 1000,
+                             .count = 1,
                              .buf = &bufs[i]};
     CHECK_INT(s7_client_read(cl, items, 1000), 0);
     int good = 1;

@@ -56,10 +56,12 @@ static int seeds(uint8_t bufs[][600], int *lens)
     s7_setup su = {8, 8, 480};
     lens[n] = s7_setup_req_encode(bufs[n], 600, 0x0600, &su);
     n++;
-    lens[n] = (int)t_hex("32 07 0000 0700 0008 000C 00 01 12 04 11 43 03 00 FF 09 0008 30 41 30 30 30 30 31 41",
-                         bufs[n], 600);
+    lens[n] = (int)t_hex(
+        "32 07 0000 0700 0008 000C 00 01 12 04 11 43 03 00 FF 09 0008 30 41 30 30 30 30 31 41",
+        bufs[n], 600);
     n++;
-    lens[n] = (int)t_hex("32 07 0000 0701 0008 0006 00 01 12 04 11 43 02 00 FF 09 0002 30 41", bufs[n], 600);
+    lens[n] = (int)t_hex("32 07 0000 0701 0008 0006 00 01 12 04 11 43 02 00 FF 09 0002 30 41",
+                         bufs[n], 600);
     n++;
     return n;
 }
@@ -136,8 +138,8 @@ static void test_mutations(void)
             calls++;
             if (!reply_ok(r, m, (size_t)len, lim)) {
                 if (bad++ < 5)
-                    fprintf(stderr, "  profile %s seed %d: reply %d does not fit %zu or decode\n", names[pi],
-                            k, r, lim);
+                    fprintf(stderr, "  profile %s seed %d: reply %d does not fit %zu or decode\n",
+                            names[pi], k, r, lim);
             }
         }
         s7__cpu_session_release(&s);
@@ -173,7 +175,8 @@ static void test_seq_wrap(void)
         prev = u.seq;
         n = s7_szl_next_req_encode(req, sizeof req, 2, u.seq);
         r = s7_cpu_handle(cpu, &s, req, (size_t)n, out, sizeof out);
-        ok &= s7_pdu_decode(out, (size_t)r, &p) >= 0 && s7_ud_decode(&p, &u) >= 0 && u.err == 0 && !u.last;
+        ok &= s7_pdu_decode(out, (size_t)r, &p) >= 0 && s7_ud_decode(&p, &u) >= 0 && u.err == 0 &&
+              !u.last;
     }
     CHECK(ok);
     CHECK(!zero);

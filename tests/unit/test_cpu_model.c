@@ -117,7 +117,8 @@ static void test_accept(void)
     CHECK_INT(accept_tsap(cpu, 0x0102, none, &why, &type), S7_ERR_CR_REJECTED);
     CHECK_STR(why, "called TSAP 0102 names rack 0 slot 2; this CPU is at rack 0 slot 1");
     CHECK_INT(accept_tsap(cpu, 0x1101, none, &why, &type), S7_ERR_CR_REJECTED);
-    CHECK_STR(why, "called TSAP 1101 has connection type 11; this CPU takes 01 (PG), 02 (OP) or 03..10 (S7 basic)");
+    CHECK_STR(why, "called TSAP 1101 has connection type 11; this CPU takes 01 (PG), 02 (OP) or "
+                   "03..10 (S7 basic)");
     CHECK_INT(accept_tsap(cpu, 0x0001, none, &why, &type), S7_ERR_CR_REJECTED);
     /* moved to rack 1 slot 3 */
     s7_cpu_set_location(cpu, 1, 3);
@@ -250,7 +251,10 @@ static void test_memory(void)
     CHECK_INT(s7_cpu_set_value(cpu, "M2.3=true", err, sizeof err), 0);
     CHECK_INT(m[2], 0x09);
     CHECK_INT(s7_cpu_set_value(cpu, "DB1.DBB10:STRING[4]='abc'", err, sizeof err), 0);
-    CHECK(memcmp(db1 + 10, "\x04\x03" "abc", 5) == 0);
+    CHECK(memcmp(db1 + 10,
+                 "\x04\x03"
+                 "abc",
+                 5) == 0);
     CHECK_INT(s7_cpu_set_value(cpu, "T3=S5T#2s", err, sizeof err), 0);
     CHECK(s7_cpu_mem(cpu, S7_AREA_T, 0, &sz)[6] != 0 || s7_cpu_mem(cpu, S7_AREA_T, 0, &sz)[7] != 0);
     CHECK_INT(s7_cpu_set_value(cpu, "C2=5", err, sizeof err), 0);
@@ -293,7 +297,8 @@ static void test_memory(void)
     cpu = s7_cpu_new(s7_profile_find("s7-300"));
     CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_DB, 5, app, sizeof app, lk, ulk, &locks), 0);
     CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_M, 0, appm, sizeof appm, lk, ulk, &locks), 0);
-    CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_L, 0, appm, sizeof appm, NULL, NULL, NULL), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_L, 0, appm, sizeof appm, NULL, NULL, NULL),
+              S7_ERR_INVAL);
     CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_DB, 6, NULL, 4, NULL, NULL, NULL), S7_ERR_INVAL);
     CHECK(s7_cpu_mem(cpu, S7_AREA_DB, 5, &sz) == app && sz == 64);
     CHECK_INT(s7_cpu_set_area_size(cpu, S7_AREA_M, 100), S7_ERR_STATE);

@@ -12,18 +12,18 @@ static uint8_t out[70000];
 static uint8_t req[70000];
 
 /* Compare n reply bytes with a hex string (length too); prints both on a mismatch. */
-#define CHECK_HEX(buf, n, hex)                                                              \
-    do {                                                                                    \
-        static uint8_t t_exp[4096];                                                         \
-        size_t t_n = t_hex(hex, t_exp, sizeof t_exp);                                       \
-        int t_ok = (long)(n) == (long)t_n && memcmp((buf), t_exp, t_n) == 0;                \
-        CHECK(t_ok);                                                                        \
-        if (!t_ok) {                                                                        \
-            fprintf(stderr, "  got (%ld):", (long)(n));                                    \
-            for (long t_i = 0; t_i < (long)(n) && t_i < 64; t_i++)                          \
-                fprintf(stderr, " %02X", (buf)[t_i]);                                       \
-            fprintf(stderr, "\n  want: %s\n", hex);                                         \
-        }                                                                                   \
+#define CHECK_HEX(buf, n, hex)                                               \
+    do {                                                                     \
+        static uint8_t t_exp[4096];                                          \
+        size_t t_n = t_hex(hex, t_exp, sizeof t_exp);                        \
+        int t_ok = (long)(n) == (long)t_n && memcmp((buf), t_exp, t_n) == 0; \
+        CHECK(t_ok);                                                         \
+        if (!t_ok) {                                                         \
+            fprintf(stderr, "  got (%ld):", (long)(n));                      \
+            for (long t_i = 0; t_i < (long)(n) && t_i < 64; t_i++)           \
+                fprintf(stderr, " %02X", (buf)[t_i]);                        \
+            fprintf(stderr, "\n  want: %s\n", hex);                          \
+        }                                                                    \
     } while (0)
 
 /* ---------------------------------------------------------------- events */
@@ -348,8 +348,9 @@ static void test_item_errors(void)
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 07");
     r = write1(cpu, &s, 1, S7_AREA_DB, 2, S7_TS_WORD, 2, 0, v, 2);
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 07");
-    int n = (int)t_hex("32 01 0000 0001 000E 0005 05 01 12 0A 10 02 0001 0002 84 000000 00 02 0001 7F",
-                       req, sizeof req);
+    int n =
+        (int)t_hex("32 01 0000 0001 000E 0005 05 01 12 0A 10 02 0001 0002 84 000000 00 02 0001 7F",
+                   req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 06");
     /* a non-S7ANY item (syntax 0xB0, DBREAD) is well-formed: item 0x05 */
@@ -378,8 +379,9 @@ static void test_writes(void)
     uint32_t sz;
     uint8_t *db1 = s7_cpu_mem(cpu, S7_AREA_DB, 1, &sz);
     /* the captured write: DB1.DBB20 <- 01 02 03 */
-    int n = (int)t_hex("32 01 0000 0D00 000E 0007 05 01 12 0A 10 02 0003 0001 84 0000A0 00 04 0018 01 02 03",
-                       req, sizeof req);
+    int n = (int)t_hex(
+        "32 01 0000 0D00 000E 0007 05 01 12 0A 10 02 0003 0001 84 0000A0 00 04 0018 01 02 03", req,
+        sizeof req);
     int r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0D00 0002 0001 0000 05 01 FF");
     CHECK(db1[20] == 1 && db1[21] == 2 && db1[22] == 3);
@@ -391,8 +393,8 @@ static void test_writes(void)
     /* M1.2 <- 1 (bit), then 0 */
     uint8_t *m = s7_cpu_mem(cpu, S7_AREA_M, 0, &sz);
     m[1] = 0x80;
-    n = (int)t_hex("32 01 0000 0E00 000E 0005 05 01 12 0A 10 01 0001 0000 83 00000A 00 03 0001 01", req,
-                   sizeof req);
+    n = (int)t_hex("32 01 0000 0E00 000E 0005 05 01 12 0A 10 01 0001 0000 83 00000A 00 03 0001 01",
+                   req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0E00 0002 0001 0000 05 01 FF");
     CHECK_INT(m[1], 0x84);
@@ -433,14 +435,16 @@ static void test_writes(void)
     CHECK_HEX(out, r, "32 03 0000 2000 0002 0003 0000 05 03 FF FF 0A");
     CHECK(db1[0] == 0x55 && db1[2] == 0x66 && db1[3] == 0x67);
     /* a trailing fill after the last odd item is tolerated (Micro/WIN) */
-    n = (int)t_hex("32 01 0000 0001 000E 0006 05 01 12 0A 10 02 0001 0001 84 000020 00 04 0008 44 00", req,
-                   sizeof req);
+    n = (int)t_hex(
+        "32 01 0000 0001 000E 0006 05 01 12 0A 10 02 0001 0001 84 000020 00 04 0008 44 00", req,
+        sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 FF");
     CHECK_INT(db1[4], 0x44);
     /* data items that do not fill the data block: malformed */
-    n = (int)t_hex("32 01 0000 0001 000E 0007 05 01 12 0A 10 02 0001 0001 84 000020 00 04 0008 44 00 00",
-                   req, sizeof req);
+    n = (int)t_hex(
+        "32 01 0000 0001 000E 0007 05 01 12 0A 10 02 0001 0001 84 000020 00 04 0008 44 00 00", req,
+        sizeof req);
     CHECK(run(cpu, &s, n) < 0);
     s7_cpu_free(cpu);
 }
@@ -535,13 +539,13 @@ static void test_malformed(void)
         "32 01 0000 0001 0002 0000 04 00",                                 /* count 0 */
         "32 01 0000 0001 000E 0000 04 01 11 0A 10 02 0001 0001 84 000000", /* spec type 0x11 */
         "32 01 0000 0001 000E 0001 04 01 12 0A 10 02 0001 0001 84 000000 00", /* read with data */
-        "32 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 0000",   /* header lies */
-        "33 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 000000", /* protocol id */
-        "32 01 0000 0001 0000 0000",                                       /* no parameter */
-        "32 03 0000 0001 0002 0000 0000 04 01",                            /* an Ack_Data */
+        "32 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 0000",      /* header lies */
+        "33 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 000000",    /* protocol id */
+        "32 01 0000 0001 0000 0000",                                          /* no parameter */
+        "32 03 0000 0001 0002 0000 0000 04 01",                               /* an Ack_Data */
         "32 01 0000 0001 000E 0005 05 01 12 0A 10 02 0001 0001 84 000000 00 04 0010 01", /* data short */
         "32 01 0000 0001 0010 0000 29 00 00 00 00 00 09 50 5F 50 52 4F 47 52 41", /* stop, name short */
-        "32 01 00",                                                        /* truncated */
+        "32 01 00",                                                               /* truncated */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int n = (int)t_hex(bad[i], req, sizeof req);
@@ -607,12 +611,13 @@ static void test_control(void)
     CHECK_INT(db2[0], 0x98);
     CHECK_INT(evs[nev - 1].ctrl, S7_CTRL_COLD_START);
     /* other PI services */
-    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 47 41 52 42", req, sizeof req);
+    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 47 41 52 42", req,
+                   sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 81 04");
     /* upload (captured raw client request shape) -> D2 41 on a 300 */
-    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 30 31 41", req,
-                   sizeof req);
+    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 30 31 41",
+                   req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 02 0000 00B1 0000 0000 D2 41");
     n = (int)t_hex("32 01 0000 0001 0008 0000 1F 00 0000 00000001", req, sizeof req);
@@ -633,8 +638,8 @@ static void test_control(void)
     CHECK_INT(s7_cpu_state(cpu), S7_CPU_STATE_RUN);
     CHECK_INT(evs[0].kind, S7_EV_REFUSED);
     CHECK_INT(evs[0].err, 0x8104);
-    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 30 31 41", req,
-                   sizeof req);
+    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 30 31 41",
+                   req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 02 0000 00B1 0000 0000 81 04");
     n = (int)t_hex("32 01 0000 0042 0002 0000 33 00", req, sizeof req);

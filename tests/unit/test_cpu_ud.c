@@ -12,18 +12,18 @@
 static uint8_t out[70000];
 static uint8_t req[4096];
 
-#define CHECK_HEX(buf, n, hex)                                                              \
-    do {                                                                                    \
-        static uint8_t t_exp[4096];                                                         \
-        size_t t_n = t_hex(hex, t_exp, sizeof t_exp);                                       \
-        int t_ok = (long)(n) == (long)t_n && memcmp((buf), t_exp, t_n) == 0;                \
-        CHECK(t_ok);                                                                        \
-        if (!t_ok) {                                                                        \
-            fprintf(stderr, "  got (%ld):", (long)(n));                                    \
-            for (long t_i = 0; t_i < (long)(n) && t_i < 160; t_i++)                         \
-                fprintf(stderr, " %02X", (buf)[t_i]);                                       \
-            fprintf(stderr, "\n  want: %s\n", hex);                                         \
-        }                                                                                   \
+#define CHECK_HEX(buf, n, hex)                                               \
+    do {                                                                     \
+        static uint8_t t_exp[4096];                                          \
+        size_t t_n = t_hex(hex, t_exp, sizeof t_exp);                        \
+        int t_ok = (long)(n) == (long)t_n && memcmp((buf), t_exp, t_n) == 0; \
+        CHECK(t_ok);                                                         \
+        if (!t_ok) {                                                         \
+            fprintf(stderr, "  got (%ld):", (long)(n));                      \
+            for (long t_i = 0; t_i < (long)(n) && t_i < 160; t_i++)          \
+                fprintf(stderr, " %02X", (buf)[t_i]);                        \
+            fprintf(stderr, "\n  want: %s\n", hex);                          \
+        }                                                                    \
     } while (0)
 
 static s7_cpu_event last_ev;
@@ -119,10 +119,12 @@ static void test_szl_0011(void)
     s7_cpu_session s;
     s7_cpu *cpu = mk("s7-300", &s, 240);
     /* nmap's request, exactly */
-    int n = (int)t_hex("32 07 0000 0000 0008 0008 00 01 12 04 11 44 01 00 FF 09 0004 0011 0001", req, sizeof req);
+    int n = (int)t_hex("32 07 0000 0000 0008 0008 00 01 12 04 11 44 01 00 FF 09 0004 0011 0001",
+                       req, sizeof req);
     int r = run(cpu, &s, n);
     CHECK_HEX(out, r,
-              "32 07 0000 0000 000C 0060 00 01 12 08 12 84 01 00 00 00 0000 FF 09 005C 0011 0001 001C 0003"
+              "32 07 0000 0000 000C 0060 00 01 12 08 12 84 01 00 00 00 0000 FF 09 005C 0011 0001 "
+              "001C 0003"
               "0001 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
               "0006 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
               "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206");
@@ -140,7 +142,8 @@ static void test_szl_0011(void)
     /* 0x0111 single records, unknown index */
     r = szl(cpu, &s, 0x0200, 0x0111, 0x0007);
     CHECK_HEX(out, r,
-              "32 07 0000 0200 000C 0028 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0024 0111 0007 001C 0001"
+              "32 07 0000 0200 000C 0028 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0024 0111 0007 "
+              "001C 0001"
               "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206");
     r = szl(cpu, &s, 0x1500, 0x0111, 0x0002);
     CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 00 00 00 D401 0A 00 0000");
@@ -149,7 +152,9 @@ static void test_szl_0011(void)
     CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 00 00 00 D401 0A 00 0000");
     /* header only */
     r = szl(cpu, &s, 0x1600, 0x0F11, 0x0000);
-    CHECK_HEX(out, r, "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0008 0F11 0000 001C 0003");
+    CHECK_HEX(out, r,
+              "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0008 0F11 0000 "
+              "001C 0003");
     s7_cpu_free(cpu);
 
     /* each profile's version lands at 122..124 */
@@ -277,7 +282,11 @@ static void test_szl_misc(void)
     memcpy(ids, u.payload, u.plen); /* out is reused below */
     for (int i = 0; i < h.rec_count; i++) {
         uint16_t id = (uint16_t)(ids[8 + 2 * i] << 8 | ids[9 + 2 * i]);
-        uint16_t idx = (id == 0x0131 || id == 0x0132) ? 1 : id == 0x0232 ? 4 : id == 0x0111 ? 1 : id == 0x011C ? 1 : 0;
+        uint16_t idx = (id == 0x0131 || id == 0x0132) ? 1
+                       : id == 0x0232                 ? 4
+                       : id == 0x0111                 ? 1
+                       : id == 0x011C                 ? 1
+                                                      : 0;
         s7_cpu_session s2 = s;
         int r2 = szl(cpu, &s2, 2, id, idx);
         s7_pdu p2;
@@ -299,8 +308,10 @@ static void test_szl_misc(void)
     /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
-              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0030 0232 0004 0028 0001"
-              "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000");
+              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0030 0232 0004 "
+              "0028 0001"
+              "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
+              "0000 0000 0000 0000");
     s7_cpu_set_state(cpu, S7_CPU_STATE_RUN);
     r = szl(cpu, &s, 4, 0x0132, 0x0004);
     CHECK_INT(ud_dec(r, &p, &u), 0);
@@ -316,7 +327,9 @@ static void test_szl_misc(void)
     s7_cpu_set_conn_use(cpu, use);
     r = szl(cpu, &s, 6, 0x0132, 0x0001);
     CHECK_INT(ud_dec(r, &p, &u), 0);
-    CHECK(memcmp(u.payload + 8, "\x00\x01\x00\x01\x00\x01\x00\x01\x00\x01\x00\x00\x00\x00\x00\x0D\x00\x01", 18) == 0);
+    CHECK(memcmp(u.payload + 8,
+                 "\x00\x01\x00\x01\x00\x01\x00\x01\x00\x01\x00\x00\x00\x00\x00\x0D\x00\x01",
+                 18) == 0);
     s7_cpu_free(cpu);
 
     /* PUT/GET off (1200 default): SZL still answers */
@@ -344,7 +357,10 @@ static void test_clock(void)
     s7_ud u;
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(r, 10 + 12 + 4 + 10);
-    CHECK(memcmp(out + 10, "\x00\x01\x12\x08\x12\x87\x01\x00\x00\x00\x00\x00\xFF\x09\x00\x0A\x00\x20\x26\x11\x21\x13\x45", 23) == 0);
+    CHECK(memcmp(out + 10,
+                 "\x00\x01\x12\x08\x12\x87\x01\x00\x00\x00\x00\x00\xFF\x09\x00\x0A\x00\x20\x26\x11"
+                 "\x21\x13\x45",
+                 23) == 0);
     s7_datetime g;
     CHECK_INT(s7_clock_payload_decode(u.payload, u.plen, &g), 10);
     CHECK(g.year == 2026 && g.month == 11 && g.day == 21 && g.hour == 13 && g.min == 45);
@@ -386,11 +402,13 @@ static void test_other_groups(void)
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
     CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 00 00 00 8104 0A 00 0000");
     /* a "response" sent to the CPU */
-    int n = (int)t_hex("32 07 0000 0805 0008 0004 00 01 12 04 11 84 01 00 0A 00 0000", req, sizeof req);
+    int n =
+        (int)t_hex("32 07 0000 0805 0008 0004 00 01 12 04 11 84 01 00 0A 00 0000", req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 00 00 00 8104 0A 00 0000");
     /* malformed userdata: closes */
-    n = (int)t_hex("32 07 0000 0805 0008 0008 00 01 12 04 11 44 01 00 FF 09 0005 0011 0000", req, sizeof req);
+    n = (int)t_hex("32 07 0000 0805 0008 0008 00 01 12 04 11 44 01 00 FF 09 0005 0011 0000", req,
+                   sizeof req);
     CHECK(run(cpu, &s, n) < 0);
     n = (int)t_hex("32 07 0000 0805 0007 0004 00 01 12 03 11 44 01 0A 00 0000", req, sizeof req);
     CHECK(run(cpu, &s, n) < 0);

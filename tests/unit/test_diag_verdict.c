@@ -10,18 +10,24 @@
 #include "s7/diag.h"
 #include "t.h"
 
-static int has(const char *s, const char *sub)
-{
-    return s && sub && strstr(s, sub) != NULL;
-}
+static int has(const char *s, const char *sub) { return s && sub && strstr(s, sub) != NULL; }
 
 /* The identifiers are part of the interface: they may never change. */
 static void test_names(void)
 {
-    static const char *const want[] = {"ok", "no_route", "port_closed", "port_filtered",
-                                       "cr_rejected", "negotiation_failed", "put_get_disabled",
-                                       "db_missing", "db_optimized", "db_too_short",
-                                       "access_denied", "area_missing", "area_too_short",
+    static const char *const want[] = {"ok",
+                                       "no_route",
+                                       "port_closed",
+                                       "port_filtered",
+                                       "cr_rejected",
+                                       "negotiation_failed",
+                                       "put_get_disabled",
+                                       "db_missing",
+                                       "db_optimized",
+                                       "db_too_short",
+                                       "access_denied",
+                                       "area_missing",
+                                       "area_too_short",
                                        "peer_error"};
     CHECK_INT(S7_DIAG_VERDICT_COUNT, sizeof want / sizeof want[0]);
     for (int v = 0; v < S7_DIAG_VERDICT_COUNT; v++) {
@@ -195,9 +201,10 @@ static void test_targets(void)
     CHECK_INT(count("127.0.0.1", &rc, err, sizeof err), 1);
     CHECK_INT(count("127.0.0.1-8,127.0.0.20, 127.0.0.0/30", &rc, err, sizeof err), 11);
     CHECK_INT(rc, 0);
-    static const char *const bad[] = {"", "10.0.0.256", "10.0.0.1/33", "10.0.0.1/", "10.0.0.9-3",
-                                      "10.0.0.1-300", "10.0.0.1-x", "plc.example", "10.0.0",
-                                      "::1", "10.0.0.1-10.0.0.0", "10.0.0.1/2x"};
+    static const char *const bad[] = {"",           "10.0.0.256",        "10.0.0.1/33",
+                                      "10.0.0.1/",  "10.0.0.9-3",        "10.0.0.1-300",
+                                      "10.0.0.1-x", "plc.example",       "10.0.0",
+                                      "::1",        "10.0.0.1-10.0.0.0", "10.0.0.1/2x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = 0;
         count(bad[i], &rc, err, sizeof err);
@@ -290,7 +297,9 @@ static void test_json(void)
     CHECK(has(j, "connected \\\"quoted\\\"\\n\\\\ tab\\t"));
     CHECK(has(j, "\"status\": \"pass\""));
     CHECK(has(j, "\"status\": \"fail\""));
-    CHECK(has(j, "{\"dir\": \"out\", \"t_ms\": 0, \"len\": 3, \"hex\": \"0300ab\", \"truncated\": false}"));
+    CHECK(has(
+        j,
+        "{\"dir\": \"out\", \"t_ms\": 0, \"len\": 3, \"hex\": \"0300ab\", \"truncated\": false}"));
     CHECK(has(j, "\"max\": null, \"used\": 7"));
     CHECK(has(j, "\"put_get\": null"));
     CHECK(has(j, "\"cpu\": null"));
@@ -312,7 +321,8 @@ static void test_json(void)
     h.state = S7_SCAN_FILTERED;
     h.tcp_ms = -1;
     j = s7_scan_host_json(&h);
-    CHECK(has(j, "\"host\": \"10.0.0.9\", \"state\": \"filtered\", \"tcp_ms\": null, \"s7\": false"));
+    CHECK(
+        has(j, "\"host\": \"10.0.0.9\", \"state\": \"filtered\", \"tcp_ms\": null, \"s7\": false"));
     CHECK(has(j, "\"tsap\": null, \"pdu\": null, \"error\": null, \"cpu\": null}"));
     free(j);
     h.state = S7_SCAN_ANSWERING;
@@ -322,8 +332,9 @@ static void test_json(void)
     strcpy(h.identity.order_code, "6ES7 315-2EH14-0AB0");
     h.cpu_state = S7_CPU_STOP;
     j = s7_scan_host_json(&h);
-    CHECK(has(j, "\"error\": {\"name\": \"timeout\", \"code\": null, \"message\": \"request timed out\", "
-                 "\"cause\": null, \"fix\": null}"));
+    CHECK(has(
+        j, "\"error\": {\"name\": \"timeout\", \"code\": null, \"message\": \"request timed out\", "
+           "\"cause\": null, \"fix\": null}"));
     CHECK(has(j, "\"order_code\": \"6ES7 315-2EH14-0AB0\", \"firmware\": null"));
     CHECK(has(j, "\"plant_id\": null"));
     CHECK(has(j, "\"state\": \"stop\"}"));
@@ -340,14 +351,20 @@ static void test_json(void)
 
     /* the pieces for other printers */
     j = s7_error_json("object_not_found", "0x0A", "DB9 \"x\"", "", NULL);
-    CHECK(j && strcmp(j, "{\"name\": \"object_not_found\", \"code\": \"0x0A\", \"message\": \"DB9 \\\"x\\\"\", "
-                         "\"cause\": null, \"fix\": null}") == 0);
+    CHECK(
+        j &&
+        strcmp(
+            j,
+            "{\"name\": \"object_not_found\", \"code\": \"0x0A\", \"message\": \"DB9 \\\"x\\\"\", "
+            "\"cause\": null, \"fix\": null}") == 0);
     free(j);
     memset(&h.identity, 0, sizeof h.identity);
     j = s7_cpu_info_json(&h.identity, S7_CPU_RUN);
-    CHECK(j && strcmp(j, "{\"order_code\": null, \"firmware\": null, \"module_type\": null, "
-                         "\"module_name\": null, \"as_name\": null, \"plant_id\": null, \"serial\": null, "
-                         "\"copyright\": null, \"state\": \"run\"}") == 0);
+    CHECK(j &&
+          strcmp(j,
+                 "{\"order_code\": null, \"firmware\": null, \"module_type\": null, "
+                 "\"module_name\": null, \"as_name\": null, \"plant_id\": null, \"serial\": null, "
+                 "\"copyright\": null, \"state\": \"run\"}") == 0);
     free(j);
 }
 

@@ -9,10 +9,11 @@
 
 static void test_every_connection_error(void)
 {
-    static const int errs[] = {S7_ERR_RESOLVE, S7_ERR_UNREACH,   S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT,
-                               S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_TIMEOUT, S7_ERR_CLOSED,
-                               S7_ERR_IO,      S7_ERR_TPKT,      S7_ERR_COTP,    S7_ERR_S7HDR,
-                               S7_ERR_PARAM,   S7_ERR_PDUREF,    S7_ERR_PROTO};
+    static const int errs[] = {
+        S7_ERR_RESOLVE,     S7_ERR_UNREACH,     S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT,
+        S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_TIMEOUT, S7_ERR_CLOSED,
+        S7_ERR_IO,          S7_ERR_TPKT,        S7_ERR_COTP,    S7_ERR_S7HDR,
+        S7_ERR_PARAM,       S7_ERR_PDUREF,      S7_ERR_PROTO};
     s7_err_ctx ctx = {.host = "10.1.2.3", .port = 102, .timeout_ms = 3000};
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
         char cause[640] = "x", fix[640] = "x";
@@ -65,24 +66,34 @@ static void test_unknown_and_buffers(void)
 static void test_item_explain(void)
 {
     char cause[640], fix[640];
-    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_DB, 7, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK_INT(
+        s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_DB, 7, 0, cause, sizeof cause, fix, sizeof fix),
+        1);
     CHECK_STR(cause, "DB7 does not exist on the CPU");
     CHECK(strstr(fix, "download DB7") != NULL);
-    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_T, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK_INT(
+        s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_T, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
     CHECK(strstr(cause, "the timer (T) area is not available") != NULL);
     CHECK(strstr(cause, "no T/C areas") != NULL);
-    CHECK_INT(s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_P, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
+    CHECK_INT(
+        s7_item_explain(S7_RC_NOT_FOUND, S7_AREA_P, 0, 0, cause, sizeof cause, fix, sizeof fix), 1);
     CHECK(strstr(cause, "the peripheral (P) area is not available") != NULL);
     /* 0x05 on a DB: optimized only when the caller found offset 0 failing */
     CHECK_INT(s7_item_explain(S7_RC_ADDR_OUT_OF_RANGE, S7_AREA_DB, 1, S7_ITEM_EX_OFFSET0, cause,
-                              sizeof cause, fix, sizeof fix), 1);
-    CHECK(strstr(cause, "DB1 exists but even offset 0 is out of range: it has optimized block access") != NULL);
+                              sizeof cause, fix, sizeof fix),
+              1);
+    CHECK(strstr(cause,
+                 "DB1 exists but even offset 0 is out of range: it has optimized block access") !=
+          NULL);
     CHECK(strstr(fix, "Optimized block access") != NULL);
     CHECK_INT(s7_item_explain(S7_RC_ADDR_OUT_OF_RANGE, S7_AREA_DB, 1, 0, cause, sizeof cause, fix,
-                              sizeof fix), 0);
+                              sizeof fix),
+              0);
     CHECK(strstr(cause, "optimized") == NULL || strstr(cause, "DB1 exists") == NULL);
     /* the rest: the table's text, never empty */
-    CHECK_INT(s7_item_explain(S7_RC_ACCESS_DENIED, S7_AREA_M, 0, 0, cause, sizeof cause, fix, sizeof fix), 0);
+    CHECK_INT(
+        s7_item_explain(S7_RC_ACCESS_DENIED, S7_AREA_M, 0, 0, cause, sizeof cause, fix, sizeof fix),
+        0);
     CHECK(cause[0] != 0 && fix[0] != 0);
 }
 

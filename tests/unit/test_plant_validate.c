@@ -63,7 +63,8 @@ static void test_unknown_partner(void)
     p->conns[0].line = 30;
     p->conns[0].passive_line = 32;
     CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
-    CHECK_STR(err, "plant.yaml:32: connection hmi1-plc1: passive partner 'plc9' is not in partners");
+    CHECK_STR(err,
+              "plant.yaml:32: connection hmi1-plc1: passive partner 'plc9' is not in partners");
     s7_plant_conn_set_passive(&p->conns[0], "hmi1");
     CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
     CHECK_STR(err, "plant.yaml:32: connection hmi1-plc1: 'hmi1' is both active and passive: a "
@@ -184,7 +185,8 @@ static void test_each(void)
     int n = 0;
     s7_plant_partner_set_address(&p->partners[0], "10.10.2.10"); /* subnet */
     s7_plant_conn *c = s7_plant_add_conn(p, "x", "nobody", "plc1");
-    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0), S7_AREA_DB, 1, 0, 1);
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0), S7_AREA_DB, 1, 0,
+                                1);
     CHECK_INT(s7_plant_validate_each(p, count_msgs, &n), 2);
     CHECK_INT(n, 2);
     s7_plant_free(p);

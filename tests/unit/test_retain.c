@@ -147,7 +147,7 @@ static void test_fresh_and_restart(void)
     CHECK_INT(st.syncs, before + 1); /* SYNC: one fdatasync for the job's records */
     CHECK_INT(done(r), 0);
     s7_retain_stats_get(r, &st);
-    CHECK_INT(st.syncs, before + 1); /* nothing new to sync */
+    CHECK_INT(st.syncs, before + 1);            /* nothing new to sync */
     CHECK_INT(s7_retain_record(r, 1, 0, 1), 0); /* a record outside a job syncs at once */
     s7_retain_stats_get(r, &st);
     CHECK_INT(st.syncs, before + 2);
@@ -557,11 +557,11 @@ static void test_write_failure(void)
     long good = fsize(jpath());
     CHECK_INT(put(r, cpu, 1, 3, "B"), S7_ERR_IO);
     CHECK(strstr(s7_retain_error(r), "cannot append to the journal") != NULL);
-    CHECK_INT(fsize(jpath()), good); /* no partial record left */
+    CHECK_INT(fsize(jpath()), good);              /* no partial record left */
     CHECK_INT(put(r, cpu, 1, 4, "C"), S7_ERR_IO); /* refused until compacted */
     CHECK(strstr(s7_retain_error(r), "failed earlier") != NULL);
     CHECK_INT(s7_retain_record(r, 2, 0, 1), 0); /* not retentive: never an error */
-    CHECK_INT(s7_retain_compact(r), S7_ERR_IO);  /* the snapshot does not fit either */
+    CHECK_INT(s7_retain_compact(r), S7_ERR_IO); /* the snapshot does not fit either */
     CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
     CHECK_INT(s7_retain_compact(r), 0);
     CHECK_INT(put(r, cpu, 1, 5, "D"), 0);
@@ -569,7 +569,10 @@ static void test_write_failure(void)
     s7_cpu_free(cpu);
     cpu = mk_cpu(4);
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
-    CHECK_MEM(db(cpu, 1), "ok" "ABCD", 6); /* B and C were in memory at the compaction */
+    CHECK_MEM(db(cpu, 1),
+              "ok"
+              "ABCD",
+              6); /* B and C were in memory at the compaction */
     s7_retain_free(r);
     s7_cpu_free(cpu);
 }

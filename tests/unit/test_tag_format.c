@@ -7,8 +7,8 @@
 #include "s7/tag.h"
 #include "t.h"
 
-static s7_tag mk(uint8_t area, uint16_t db, uint32_t byte, uint8_t bit, s7_type type,
-                 uint16_t slen, uint32_t count, uint8_t array)
+static s7_tag mk(uint8_t area, uint16_t db, uint32_t byte, uint8_t bit, s7_type type, uint16_t slen,
+                 uint32_t count, uint8_t array)
 {
     s7_tag t;
     memset(&t, 0, sizeof t);
@@ -157,14 +157,22 @@ static void test_generated(void)
 static void test_dialect_canon(void)
 {
     static const char *const same[][2] = {
-        {"DB1,REAL4", "DB1.DBD4:REAL"},   {"%DB1:4:REAL", "DB1.DBD4:REAL"},
-        {"DB1.DBD4:REAL", "DB1.DBD4:REAL"}, {"DB1.DBB4:REAL", "DB1.DBD4:REAL"},
-        {"VD4:REAL", "DB1.DBD4:REAL"},    {"EW2", "IW2"},
-        {"%IW2:WORD", "IW2"},             {"A0.1", "Q0.1"},
-        {"%Q0.1:BOOL", "Q0.1"},           {"Z3", "C3"},
-        {"DB1,X0.1", "DB1.DBX0.1"},       {"V0.1", "DB1.DBX0.1"},
-        {"PEW256", "PIW256"},             {"MI4", "MW4:INT"},
-        {"%MW4:INT", "MW4:INT"},          {"DB1,S10.20", "DB1.DBB10:STRING[20]"},
+        {"DB1,REAL4", "DB1.DBD4:REAL"},
+        {"%DB1:4:REAL", "DB1.DBD4:REAL"},
+        {"DB1.DBD4:REAL", "DB1.DBD4:REAL"},
+        {"DB1.DBB4:REAL", "DB1.DBD4:REAL"},
+        {"VD4:REAL", "DB1.DBD4:REAL"},
+        {"EW2", "IW2"},
+        {"%IW2:WORD", "IW2"},
+        {"A0.1", "Q0.1"},
+        {"%Q0.1:BOOL", "Q0.1"},
+        {"Z3", "C3"},
+        {"DB1,X0.1", "DB1.DBX0.1"},
+        {"V0.1", "DB1.DBX0.1"},
+        {"PEW256", "PIW256"},
+        {"MI4", "MW4:INT"},
+        {"%MW4:INT", "MW4:INT"},
+        {"DB1,S10.20", "DB1.DBB10:STRING[20]"},
         {"%DB1:10:STRING(20)", "DB1.DBB10:STRING[20]"},
     };
     for (size_t k = 0; k < sizeof same / sizeof same[0]; k++) {

@@ -67,8 +67,16 @@ static void bad_(int line, const char *text, int code, const char *k1, const cha
 }
 #define BAD(text, code, k1, k2) bad_(__LINE__, text, code, k1, k2)
 
-enum { DB = S7_AREA_DB, DI = S7_AREA_DI, I = S7_AREA_I, Q = S7_AREA_Q, M = S7_AREA_M,
-       P = S7_AREA_P, T = S7_AREA_T, C = S7_AREA_C };
+enum {
+    DB = S7_AREA_DB,
+    DI = S7_AREA_DI,
+    I = S7_AREA_I,
+    Q = S7_AREA_Q,
+    M = S7_AREA_M,
+    P = S7_AREA_P,
+    T = S7_AREA_T,
+    C = S7_AREA_C
+};
 
 static void test_step7(void)
 {
@@ -143,12 +151,14 @@ static void test_suffix(void)
     OK("DB1.DBB10:STRING[20][3]", DB, 1, 10, 0, S7_T_STRING, 20, 3, 1, "DB1.DBB10:STRING[20][3]");
     OK("DB1.DBB0:WSTRING[5]", DB, 1, 0, 0, S7_T_WSTRING, 5, 1, 0, "DB1.DBB0:WSTRING[5]");
     OK("DB1.DBB0:WSTRING", DB, 1, 0, 0, S7_T_WSTRING, 254, 1, 0, "DB1.DBB0:WSTRING[254]");
-    OK("DB1.DBB0:WSTRING[16382]", DB, 1, 0, 0, S7_T_WSTRING, 16382, 1, 0, "DB1.DBB0:WSTRING[16382]");
+    OK("DB1.DBB0:WSTRING[16382]", DB, 1, 0, 0, S7_T_WSTRING, 16382, 1, 0,
+       "DB1.DBB0:WSTRING[16382]");
     OK("DB1.DBB0:LREAL", DB, 1, 0, 0, S7_T_LREAL, 0, 1, 0, "DB1.DBB0:LREAL");
     OK("DB1.DBB0:LINT", DB, 1, 0, 0, S7_T_LINT, 0, 1, 0, "DB1.DBB0:LINT");
     OK("DB1.DBB0:ULINT", DB, 1, 0, 0, S7_T_ULINT, 0, 1, 0, "DB1.DBB0:ULINT");
     OK("DB1.DBB0:LWORD", DB, 1, 0, 0, S7_T_LWORD, 0, 1, 0, "DB1.DBB0:LWORD");
-    OK("DB1.DBB0:DATE_AND_TIME", DB, 1, 0, 0, S7_T_DATE_AND_TIME, 0, 1, 0, "DB1.DBB0:DATE_AND_TIME");
+    OK("DB1.DBB0:DATE_AND_TIME", DB, 1, 0, 0, S7_T_DATE_AND_TIME, 0, 1, 0,
+       "DB1.DBB0:DATE_AND_TIME");
     OK("DB1.DBB0:DT", DB, 1, 0, 0, S7_T_DATE_AND_TIME, 0, 1, 0, "DB1.DBB0:DATE_AND_TIME");
     OK("DB1.DBB0:DTL", DB, 1, 0, 0, S7_T_DTL, 0, 1, 0, "DB1.DBB0:DTL");
     OK("DB1.DBB0:SINT", DB, 1, 0, 0, S7_T_SINT, 0, 1, 0, "DB1.DBB0:SINT");

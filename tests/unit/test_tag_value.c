@@ -27,8 +27,8 @@ static void vf_(int line, const char *addr, const char *hex, int json, const cha
     char out[4096];
     int rc = s7_value_format(&t, wire, n, json, out, sizeof out);
     if (rc < 0 || strcmp(out, want) != 0)
-        fprintf(stderr, "line %d: %s %s json=%d -> %d '%s', want '%s'\n", line, addr, hex, json,
-                rc, out, want);
+        fprintf(stderr, "line %d: %s %s json=%d -> %d '%s', want '%s'\n", line, addr, hex, json, rc,
+                out, want);
     CHECK_INT(rc, (long long)strlen(want));
     CHECK_STR(out, want);
 }
@@ -65,8 +65,8 @@ static void vbad_(int line, const char *addr, const char *text, const char *k1, 
     char err[512] = "";
     int rc = s7_value_parse(&t, text, out, sizeof out, err, sizeof err);
     if (rc != S7_ERR_VALUE || (k1 && !strstr(err, k1)) || (k2 && !strstr(err, k2)))
-        fprintf(stderr, "line %d: %s '%s' -> %d '%s' (want '%s' '%s')\n", line, addr, text, rc,
-                err, k1 ? k1 : "", k2 ? k2 : "");
+        fprintf(stderr, "line %d: %s '%s' -> %d '%s' (want '%s' '%s')\n", line, addr, text, rc, err,
+                k1 ? k1 : "", k2 ? k2 : "");
     CHECK_INT(rc, S7_ERR_VALUE);
     if (k1)
         CHECK(strstr(err, k1) != NULL);
@@ -262,11 +262,13 @@ static void test_text(void)
     VF("DB1.DBB0:STRING[10]", "0A 00 00000000000000000000", "");
     VJ("DB1.DBB0:STRING[10]", "0A 00 00000000000000000000", "\"\"");
     VF("DB1.DBB0:STRING[10]", "04 08 6162636465666768 0000", "abcd"); /* actual > max */
-    VF("DB1.DBB0:STRING[4]", "FE 08 61626364", "abcd");                 /* actual > n */
+    VF("DB1.DBB0:STRING[4]", "FE 08 61626364", "abcd");               /* actual > n */
     VF("DB1.DBB0:STRING[4]", "FE FF 61626364", "abcd");
     VF("DB1.DBB0:STRING[4]", "04 02 2078 0000", "\" x\"");
-    VF("DB1.DBB0:STRING[12]", "0C 0A 610A62225C630964 01 65 0000", "\"a\\nb\\\"\\\\c\\td\\u0001e\"");
-    VJ("DB1.DBB0:STRING[12]", "0C 0A 610A62225C630964 01 65 0000", "\"a\\nb\\\"\\\\c\\td\\u0001e\"");
+    VF("DB1.DBB0:STRING[12]", "0C 0A 610A62225C630964 01 65 0000",
+       "\"a\\nb\\\"\\\\c\\td\\u0001e\"");
+    VJ("DB1.DBB0:STRING[12]", "0C 0A 610A62225C630964 01 65 0000",
+       "\"a\\nb\\\"\\\\c\\td\\u0001e\"");
     VF("DB1.DBB0:STRING[4]", "04 02 E9FC 0000", "\xC3\xA9\xC3\xBC");
     VP("DB1.DBB0:STRING[4]", "hi", "04 02 6869 0000");
     VP("DB1.DBB0:STRING[4]", "\"a\\\"b\"", "04 03 612262 00");

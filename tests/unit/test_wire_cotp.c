@@ -88,8 +88,8 @@ static void test_snap7_cr_cc(void)
 {
     uint8_t f[512];
     s7_cotp t;
-    size_t n = decode_hex("03 00 00 16 | 11 E0 00 00 00 01 00 | C0 01 0A | C1 02 01 00 | C2 02 01 02",
-                          f, &t);
+    size_t n = decode_hex(
+        "03 00 00 16 | 11 E0 00 00 00 01 00 | C0 01 0A | C1 02 01 00 | C2 02 01 02", f, &t);
     CHECK_INT(n, 22);
     CHECK_INT(t.code, S7_COTP_CR);
     CHECK_INT(t.dst_ref, 0x0000);
@@ -139,7 +139,8 @@ static void test_nmap_nodes7_cr(void)
 {
     uint8_t f[512];
     s7_cotp t;
-    size_t n = decode_hex("03 00 00 16 11 E0 00 00 00 14 00 C1 02 01 00 C2 02 01 02 C0 01 0A", f, &t);
+    size_t n =
+        decode_hex("03 00 00 16 11 E0 00 00 00 14 00 C1 02 01 00 C2 02 01 02 C0 01 0A", f, &t);
     CHECK_INT(t.code, S7_COTP_CR);
     CHECK_INT(t.src_ref, 0x0014);
     CHECK_INT(t.tpdu_size, 0x0A);
@@ -248,8 +249,8 @@ static void test_dt(void)
     check_reencode(f, n, &t);
 
     /* setup request DT, EOT set */
-    n = decode_hex("03 00 00 19 02 F0 80 32 01 00 00 00 00 00 08 00 00 F0 00 00 01 00 01 01 E0",
-                   f, &t);
+    n = decode_hex("03 00 00 19 02 F0 80 32 01 00 00 00 00 00 08 00 00 F0 00 00 01 00 01 01 E0", f,
+                   &t);
     CHECK_INT(t.eot, 1);
     CHECK_INT(t.user_len, 18);
     CHECK(t.user == f + 7);
@@ -330,10 +331,10 @@ static void test_corrupt(void)
     uint8_t f[512];
     s7_cotp t;
     size_t n;
-#define BAD(hex, err)                                         \
-    do {                                                      \
-        n = t_hex(hex, f, sizeof f);                          \
-        CHECK_INT(s7_frame_decode(f, n, &t), err);            \
+#define BAD(hex, err)                              \
+    do {                                           \
+        n = t_hex(hex, f, sizeof f);               \
+        CHECK_INT(s7_frame_decode(f, n, &t), err); \
     } while (0)
     BAD("04 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02", S7_ERR_TPKT);
     BAD("03 00 00 05 02 F0", S7_ERR_TPKT);
@@ -381,10 +382,11 @@ static void test_corrupt(void)
 static void test_stream(void)
 {
     uint8_t f[512];
-    size_t n = t_hex("03 00 00 07 02 F0 00 "
-                     "03 00 00 1B 02 F0 80 32 03 00 00 00 00 00 08 00 00 00 00 F0 00 00 01 00 01 01 E0 "
-                     "03 00 00 0A 05 C0 00 02 00 01 03 00",
-                     f, sizeof f);
+    size_t n =
+        t_hex("03 00 00 07 02 F0 00 "
+              "03 00 00 1B 02 F0 80 32 03 00 00 00 00 00 08 00 00 00 00 F0 00 00 01 00 01 01 E0 "
+              "03 00 00 0A 05 C0 00 02 00 01 03 00",
+              f, sizeof f);
     size_t off = 0;
     int kinds[4] = {0}, k = 0;
     s7_cotp t;

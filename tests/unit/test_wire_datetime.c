@@ -12,8 +12,8 @@ static void enc_(int line, s7_datetime t, const char *hex)
     memset(out, 0xEE, sizeof out);
     int rc = s7_dt_encode(out, &t);
     if (rc != 8 || memcmp(out, want, 8) != 0)
-        fprintf(stderr, "line %d: encode -> %d %02X %02X %02X %02X %02X %02X %02X %02X\n", line,
-                rc, out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7]);
+        fprintf(stderr, "line %d: encode -> %d %02X %02X %02X %02X %02X %02X %02X %02X\n", line, rc,
+                out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7]);
     CHECK_INT(rc, 8);
     CHECK_MEM(out, want, 8);
     s7_datetime back;
@@ -32,8 +32,8 @@ static void enc_(int line, s7_datetime t, const char *hex)
 static s7_datetime dt(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s,
                       unsigned ms, unsigned wd)
 {
-    s7_datetime t = {(uint16_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi, (uint8_t)s,
-                     (uint16_t)ms, (uint8_t)wd};
+    s7_datetime t = {(uint16_t)y, (uint8_t)mo, (uint8_t)d,   (uint8_t)h,
+                     (uint8_t)mi, (uint8_t)s,  (uint16_t)ms, (uint8_t)wd};
     return t;
 }
 

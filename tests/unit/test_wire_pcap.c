@@ -44,7 +44,8 @@ static uint32_t be32(const uint8_t *p)
 }
 static uint32_t rd32(const uint8_t *p, int swap)
 {
-    return swap ? be32(p) : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
+    return swap ? be32(p)
+                : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
 }
 static uint16_t rd16(const uint8_t *p, int swap)
 {
@@ -244,11 +245,11 @@ static struct {
     int szl11_checked;
 } cnt;
 
-#define FAIL(...)                                                   \
-    do {                                                            \
-        cnt.errors++;                                               \
-        fprintf(stderr, "pcap: " __VA_ARGS__);                      \
-        fprintf(stderr, "\n");                                      \
+#define FAIL(...)                              \
+    do {                                       \
+        cnt.errors++;                          \
+        fprintf(stderr, "pcap: " __VA_ARGS__); \
+        fprintf(stderr, "\n");                 \
     } while (0)
 
 static job *find_job(uint16_t ref)
@@ -305,7 +306,7 @@ static void job_pdu(const s7_pdu *p, const uint8_t *raw, size_t len)
             r = s7_read_req_encode(enc, sizeof enc, p->ref, j->specs, j->n);
             if (r != (int)len || memcmp(enc, raw, len))
                 FAIL("read request re-encode ref %04X", p->ref);
-                /* DBRead(1, 0, 1000) at PDU 480: 462 @0, 462 @0x0E70, 76 @0x1CE0 */
+            /* DBRead(1, 0, 1000) at PDU 480: 462 @0, 462 @0x0E70, 76 @0x1CE0 */
             static const struct {
                 uint16_t count;
                 uint32_t addr;
@@ -324,7 +325,8 @@ static void job_pdu(const s7_pdu *p, const uint8_t *raw, size_t len)
         }
     } else if (fn == S7_FN_STOP || fn == S7_FN_PI) {
         s7_plc_ctrl c;
-        if (s7_plc_ctrl_decode(p, &c) < 0 || c.service_len != 9 || memcmp(c.service, "P_PROGRAM", 9))
+        if (s7_plc_ctrl_decode(p, &c) < 0 || c.service_len != 9 ||
+            memcmp(c.service, "P_PROGRAM", 9))
             FAIL("control request");
         cnt.ctrl_req++;
         int r = fn == S7_FN_STOP ? s7_plc_stop_req_encode(enc, sizeof enc, p->ref)
@@ -374,7 +376,8 @@ static void ack_data_pdu(const s7_pdu *p, const uint8_t *raw, size_t len)
             /* the bytes the spec asked for */
             uint32_t want = s->ts == S7_TS_BIT ? 1 : s7_ts_elem_size(s->ts) * s->count;
             if (items[i].nbytes != want)
-                FAIL("read reply ref %04X item %u: %u bytes for %u", p->ref, i, items[i].nbytes, want);
+                FAIL("read reply ref %04X item %u: %u bytes for %u", p->ref, i, items[i].nbytes,
+                     want);
             /* DB1 byte k holds k & 0xFF in this capture */
             if (s->area == S7_AREA_DB && s->db == 1 && s->ts == S7_TS_BYTE)
                 for (uint32_t k = 0; k < items[i].nbytes; k++)
@@ -462,7 +465,8 @@ static void userdata_pdu(const s7_pdu *p, const uint8_t *raw, size_t len)
                 j->fn = 0xF4; /* remembers the SZL id in n */
             if (j && u.plen == 4)
                 j->n = be16(u.payload);
-            int e = s7_szl_req_encode(enc, sizeof enc, p->ref, be16(u.payload), be16(u.payload + 2));
+            int e =
+                s7_szl_req_encode(enc, sizeof enc, p->ref, be16(u.payload), be16(u.payload + 2));
             if (e != (int)len || memcmp(enc, raw, len))
                 FAIL("SZL request re-encode");
         } else if (u.group == S7_UD_GRP_TIME && u.subfn == S7_UD_CLOCK_SET) {
@@ -521,18 +525,10 @@ static void s7_pdu_in(const uint8_t *b, size_t len)
         return;
     }
     switch (p.rosctr) {
-    case S7_JOB:
-        job_pdu(&p, b, len);
-        break;
-    case S7_ACK_DATA:
-        ack_data_pdu(&p, b, len);
-        break;
-    case S7_ACK:
-        cnt.ack++;
-        break;
-    default:
-        userdata_pdu(&p, b, len);
-        break;
+    case S7_JOB: job_pdu(&p, b, len); break;
+    case S7_ACK_DATA: ack_data_pdu(&p, b, len); break;
+    case S7_ACK: cnt.ack++; break;
+    default: userdata_pdu(&p, b, len); break;
     }
 }
 
@@ -562,18 +558,10 @@ static int run_stream(const uint8_t *s, size_t n)
             }
         s7_frame_decode(s + off, (size_t)r, &t);
         switch (t.code) {
-        case S7_COTP_CR:
-            cnt.cr++;
-            break;
-        case S7_COTP_CC:
-            cnt.cc++;
-            break;
-        case S7_COTP_DR:
-            cnt.dr++;
-            break;
-        case S7_COTP_DC:
-            cnt.dc++;
-            break;
+        case S7_COTP_CR: cnt.cr++; break;
+        case S7_COTP_CC: cnt.cc++; break;
+        case S7_COTP_DR: cnt.dr++; break;
+        case S7_COTP_DC: cnt.dc++; break;
         case S7_COTP_DT:
             cnt.dt++;
             if (t.user_len == 0 && !t.eot) {
@@ -592,9 +580,7 @@ static int run_stream(const uint8_t *s, size_t n)
                 plen = 0;
             }
             break;
-        default:
-            cnt.other_cotp++;
-            break;
+        default: cnt.other_cotp++; break;
         }
         if (t.code == S7_COTP_CR || t.code == S7_COTP_CC) {
             uint8_t e[300];
@@ -632,15 +618,18 @@ static void test_capture(void)
     CHECK(flows[client].slen > 5 && flows[client].stream[5] == S7_COTP_CR);
     int fc = run_stream(flows[client].stream, flows[client].slen);
     int fs = run_stream(flows[1 - client].stream, flows[1 - client].slen);
-    printf("frames: client %d, server %d; CR %d CC %d DT %d; Job %d Ack_Data %d Ack %d Userdata %d\n",
-           fc, fs, cnt.cr, cnt.cc, cnt.dt, cnt.job, cnt.ack_data, cnt.ack, cnt.userdata);
-    printf("setup %d/%d read %d/%d write %d/%d ctrl %d/%d; read items %d (errors %d), write items %d "
-           "(errors %d)\n",
-           cnt.setup_req, cnt.setup_resp, cnt.read_req, cnt.read_resp, cnt.write_req, cnt.write_resp,
-           cnt.ctrl_req, cnt.ctrl_resp, cnt.read_items, cnt.read_err_items, cnt.write_items,
-           cnt.write_err_rcs);
-    printf("userdata req %d resp %d; SZL req %d resp %d (error %d); clock read %d set %d\n", cnt.ud_req,
-           cnt.ud_resp, cnt.szl_req, cnt.szl_resp, cnt.szl_err, cnt.clock_read, cnt.clock_set);
+    printf(
+        "frames: client %d, server %d; CR %d CC %d DT %d; Job %d Ack_Data %d Ack %d Userdata %d\n",
+        fc, fs, cnt.cr, cnt.cc, cnt.dt, cnt.job, cnt.ack_data, cnt.ack, cnt.userdata);
+    printf(
+        "setup %d/%d read %d/%d write %d/%d ctrl %d/%d; read items %d (errors %d), write items %d "
+        "(errors %d)\n",
+        cnt.setup_req, cnt.setup_resp, cnt.read_req, cnt.read_resp, cnt.write_req, cnt.write_resp,
+        cnt.ctrl_req, cnt.ctrl_resp, cnt.read_items, cnt.read_err_items, cnt.write_items,
+        cnt.write_err_rcs);
+    printf("userdata req %d resp %d; SZL req %d resp %d (error %d); clock read %d set %d\n",
+           cnt.ud_req, cnt.ud_resp, cnt.szl_req, cnt.szl_resp, cnt.szl_err, cnt.clock_read,
+           cnt.clock_set);
     CHECK_INT(cnt.errors, 0);
     CHECK_INT(fc + fs, 68);
     CHECK_INT(fc, 34);
@@ -687,11 +676,12 @@ static void test_reader_classic(void)
 {
     static uint8_t img[512];
     size_t o = 0;
-    const uint8_t ghdr[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                              0xFF, 0xFF, 0, 0, 101, 0, 0, 0};
+    const uint8_t ghdr[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2,    0,    4, 0, 0,   0, 0, 0,
+                              0,    0,    0,    0,    0xFF, 0xFF, 0, 0, 101, 0, 0, 0};
     memcpy(img, ghdr, sizeof ghdr);
     o = sizeof ghdr;
-    const uint8_t frame[] = {0x03, 0x00, 0x00, 0x07, 0x02, 0xF0, 0x00, 0x03, 0x00, 0x00, 0x07, 0x02, 0xF0, 0x80};
+    const uint8_t frame[] = {0x03, 0x00, 0x00, 0x07, 0x02, 0xF0, 0x00,
+                             0x03, 0x00, 0x00, 0x07, 0x02, 0xF0, 0x80};
     /* second half first, then first half */
     for (int part = 1; part >= 0; part--) {
         size_t plen = 7, tot = 20 + 20 + plen;

@@ -61,7 +61,6 @@ static size_t load(const char *hex, uint8_t *f, size_t cap, s7_pdu *pdu, sub_fn 
     return load_bytes(f, n, pdu, sub);
 }
 
-
 /* ------------------------------------------------------------ sub-decoders */
 static int sub_setup(const s7_pdu *p)
 {
@@ -132,8 +131,8 @@ static void test_header(void)
     /* 12-byte Ack 81 04: PUT/GET not permitted (nodes7 issue #4 log, S7-1200) */
     static uint8_t f[64];
     s7_pdu p;
-    size_t n = load("03 00 00 13 02 f0 80 32 02 00 00 00 02 00 00 00 00 81 04", f, sizeof f, &p,
-                    NULL);
+    size_t n =
+        load("03 00 00 13 02 f0 80 32 02 00 00 00 02 00 00 00 00 81 04", f, sizeof f, &p, NULL);
     CHECK_INT(n, 19);
     CHECK_INT(p.rosctr, S7_ACK);
     CHECK_INT(p.ref, 0x0002);
@@ -216,8 +215,9 @@ static void test_setup(void)
     CHECK_ENC(f + 7, 18, s7_setup_req_encode(ob, oc, 0, &s));
 
     /* Snap7 server reply (frame 4): 27-byte frame */
-    size_t n = load("03 00 00 1B 02 F0 80 32 03 00 00 00 00 00 08 00 00 00 00 F0 00 00 01 00 01 01 E0",
-                    g, sizeof g, &p, sub_setup);
+    size_t n =
+        load("03 00 00 1B 02 F0 80 32 03 00 00 00 00 00 08 00 00 00 00 F0 00 00 01 00 01 01 E0", g,
+             sizeof g, &p, sub_setup);
     CHECK_INT(n, 27);
     CHECK_INT(p.rosctr, S7_ACK_DATA);
     CHECK_INT(s7_setup_decode(&p, &s), 8);
@@ -307,39 +307,53 @@ static void read_pair(const char *req, const char *resp, uint8_t ts, uint16_t co
 static void test_read_single(void)
 {
     /* DB1.DBB0 BYTE x4 (frames 5/6) */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 01 00 00 0E 00 00 04 01 12 0A 10 02 00 04 00 01 84 00 00 00",
-              "03 00 00 1D 02 F0 80 32 03 00 00 01 00 00 02 00 08 00 00 04 01 FF 04 00 20 00 01 02 03",
-              S7_TS_BYTE, 4, 1, S7_AREA_DB, 0, S7_RC_OK, S7_DTS_BYTE, 0x20, "00 01 02 03");
+    read_pair(
+        "03 00 00 1F 02 F0 80 32 01 00 00 01 00 00 0E 00 00 04 01 12 0A 10 02 00 04 00 01 84 00 00 "
+        "00",
+        "03 00 00 1D 02 F0 80 32 03 00 00 01 00 00 02 00 08 00 00 04 01 FF 04 00 20 00 01 02 03",
+        S7_TS_BYTE, 4, 1, S7_AREA_DB, 0, S7_RC_OK, S7_DTS_BYTE, 0x20, "00 01 02 03");
     /* DB1.DBB10 x3, odd single item: no fill (frames 7/8) */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 02 00 00 0E 00 00 04 01 12 0A 10 02 00 03 00 01 84 00 00 50",
+    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 02 00 00 0E 00 00 04 01 12 0A 10 02 00 03 00 01 84 "
+              "00 00 50",
               "03 00 00 1C 02 F0 80 32 03 00 00 02 00 00 02 00 07 00 00 04 01 FF 04 00 18 0A 0B 0C",
               S7_TS_BYTE, 3, 1, S7_AREA_DB, 0x50, S7_RC_OK, S7_DTS_BYTE, 0x18, "0A 0B 0C");
     /* M3.5 BIT (frames 19/20): length 1 bit, one byte */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 08 00 00 0E 00 00 04 01 12 0A 10 01 00 01 00 00 83 00 00 1D",
+    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 08 00 00 0E 00 00 04 01 12 0A 10 01 00 01 00 00 83 "
+              "00 00 1D",
               "03 00 00 1A 02 F0 80 32 03 00 00 08 00 00 02 00 05 00 00 04 01 FF 03 00 01 00",
               S7_TS_BIT, 1, 0, S7_AREA_M, 0x1D, S7_RC_OK, S7_DTS_BIT, 1, "00");
     /* DB1.DBD8 REAL (frames 21/22): length in bytes */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 09 00 00 0E 00 00 04 01 12 0A 10 08 00 01 00 01 84 00 00 40",
-              "03 00 00 1D 02 F0 80 32 03 00 00 09 00 00 02 00 08 00 00 04 01 FF 07 00 04 08 09 0A 0B",
-              S7_TS_REAL, 1, 1, S7_AREA_DB, 0x40, S7_RC_OK, S7_DTS_REAL, 4, "08 09 0A 0B");
+    read_pair(
+        "03 00 00 1F 02 F0 80 32 01 00 00 09 00 00 0E 00 00 04 01 12 0A 10 08 00 01 00 01 84 00 00 "
+        "40",
+        "03 00 00 1D 02 F0 80 32 03 00 00 09 00 00 02 00 08 00 00 04 01 FF 07 00 04 08 09 0A 0B",
+        S7_TS_REAL, 1, 1, S7_AREA_DB, 0x40, S7_RC_OK, S7_DTS_REAL, 4, "08 09 0A 0B");
     /* DWORD (frames 23/24) */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 0A 00 00 0E 00 00 04 01 12 0A 10 06 00 01 00 01 84 00 00 40",
-              "03 00 00 1D 02 F0 80 32 03 00 00 0A 00 00 02 00 08 00 00 04 01 FF 04 00 20 08 09 0A 0B",
-              S7_TS_DWORD, 1, 1, S7_AREA_DB, 0x40, S7_RC_OK, S7_DTS_BYTE, 0x20, "08 09 0A 0B");
+    read_pair(
+        "03 00 00 1F 02 F0 80 32 01 00 00 0A 00 00 0E 00 00 04 01 12 0A 10 06 00 01 00 01 84 00 00 "
+        "40",
+        "03 00 00 1D 02 F0 80 32 03 00 00 0A 00 00 02 00 08 00 00 04 01 FF 04 00 20 08 09 0A 0B",
+        S7_TS_DWORD, 1, 1, S7_AREA_DB, 0x40, S7_RC_OK, S7_DTS_BYTE, 0x20, "08 09 0A 0B");
     /* T0 TIMER x2 (frames 25/26), octet string */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 0B 00 00 0E 00 00 04 01 12 0A 10 1D 00 02 00 00 1D 00 00 00",
-              "03 00 00 1D 02 F0 80 32 03 00 00 0B 00 00 02 00 08 00 00 04 01 FF 09 00 04 00 00 00 00",
-              S7_TS_TIMER, 2, 0, S7_AREA_T, 0, S7_RC_OK, S7_DTS_OCTET, 4, "00 00 00 00");
+    read_pair(
+        "03 00 00 1F 02 F0 80 32 01 00 00 0B 00 00 0E 00 00 04 01 12 0A 10 1D 00 02 00 00 1D 00 00 "
+        "00",
+        "03 00 00 1D 02 F0 80 32 03 00 00 0B 00 00 02 00 08 00 00 04 01 FF 09 00 04 00 00 00 00",
+        S7_TS_TIMER, 2, 0, S7_AREA_T, 0, S7_RC_OK, S7_DTS_OCTET, 4, "00 00 00 00");
     /* C0 COUNTER x2 (frames 27/28) */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 0C 00 00 0E 00 00 04 01 12 0A 10 1C 00 02 00 00 1C 00 00 00",
-              "03 00 00 1D 02 F0 80 32 03 00 00 0C 00 00 02 00 08 00 00 04 01 FF 09 00 04 00 00 00 00",
-              S7_TS_COUNTER, 2, 0, S7_AREA_C, 0, S7_RC_OK, S7_DTS_OCTET, 4, "00 00 00 00");
+    read_pair(
+        "03 00 00 1F 02 F0 80 32 01 00 00 0C 00 00 0E 00 00 04 01 12 0A 10 1C 00 02 00 00 1C 00 00 "
+        "00",
+        "03 00 00 1D 02 F0 80 32 03 00 00 0C 00 00 02 00 08 00 00 04 01 FF 09 00 04 00 00 00 00",
+        S7_TS_COUNTER, 2, 0, S7_AREA_C, 0, S7_RC_OK, S7_DTS_OCTET, 4, "00 00 00 00");
     /* DB99 missing (frames 15/16): Snap7's error item 0A 00 0004, no payload */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 06 00 00 0E 00 00 04 01 12 0A 10 02 00 04 00 63 84 00 00 00",
+    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 06 00 00 0E 00 00 04 01 12 0A 10 02 00 04 00 63 84 "
+              "00 00 00",
               "03 00 00 19 02 F0 80 32 03 00 00 06 00 00 02 00 04 00 00 04 01 0A 00 00 04",
               S7_TS_BYTE, 4, 99, S7_AREA_DB, 0, S7_RC_NOT_FOUND, S7_DTS_NULL, 4, "");
     /* DB2 (5 bytes) read 10 (frames 17/18): 05 address out of range */
-    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 07 00 00 0E 00 00 04 01 12 0A 10 02 00 0A 00 02 84 00 00 00",
+    read_pair("03 00 00 1F 02 F0 80 32 01 00 00 07 00 00 0E 00 00 04 01 12 0A 10 02 00 0A 00 02 84 "
+              "00 00 00",
               "03 00 00 19 02 F0 80 32 03 00 00 07 00 00 02 00 04 00 00 04 01 05 00 00 04",
               S7_TS_BYTE, 10, 2, S7_AREA_DB, 0, S7_RC_ADDR_OUT_OF_RANGE, S7_DTS_NULL, 4, "");
 
@@ -347,8 +361,8 @@ static void test_read_single(void)
     static uint8_t f[64];
     s7_pdu p;
     g_n = 1;
-    load("03 00 00 19 02 F0 80 32 03 00 00 00 00 00 02 00 04 00 00 04 01 0A 00 00 00", f, sizeof f, &p,
-         sub_read_resp);
+    load("03 00 00 19 02 F0 80 32 03 00 00 00 00 00 02 00 04 00 00 04 01 0A 00 00 00", f, sizeof f,
+         &p, sub_read_resp);
     s7_data_item it;
     memset(&it, 0, sizeof it);
     it.rc = S7_RC_NOT_FOUND;
@@ -369,10 +383,12 @@ static void test_read_1000(void)
         char req[200];
         s7_pdu p;
         snprintf(req, sizeof req,
-                 "03 00 00 1F 02 F0 80 32 01 00 00 %02X %02X 00 0E 00 00 04 01 12 0A 10 02 %02X %02X 00 01 "
+                 "03 00 00 1F 02 F0 80 32 01 00 00 %02X %02X 00 0E 00 00 04 01 12 0A 10 02 %02X "
+                 "%02X 00 01 "
                  "84 %02X %02X %02X",
-                 part[i].ref >> 8, part[i].ref & 0xFF, part[i].count >> 8, part[i].count & 0xFF, (unsigned)(part[i].addr >> 16),
-                 (unsigned)(part[i].addr >> 8) & 0xFF, (unsigned)part[i].addr & 0xFF);
+                 part[i].ref >> 8, part[i].ref & 0xFF, part[i].count >> 8, part[i].count & 0xFF,
+                 (unsigned)(part[i].addr >> 16), (unsigned)(part[i].addr >> 8) & 0xFF,
+                 (unsigned)part[i].addr & 0xFF);
         load(req, f, sizeof f, &p, sub_read_req);
         s7_var_spec s;
         uint8_t fn;
@@ -385,10 +401,11 @@ static void test_read_1000(void)
         size_t total = 7 + 12 + 2 + 4 + part[i].count;
         char hdr[200];
         snprintf(hdr, sizeof hdr,
-                 "03 00 %02X %02X 02 F0 80 32 03 00 00 %02X %02X 00 02 %02X %02X 00 00 04 01 FF 04 %02X %02X",
-                 (unsigned)(total >> 8), (unsigned)(total & 0xFF), part[i].ref >> 8, part[i].ref & 0xFF,
-                 (4 + part[i].count) >> 8, (4 + part[i].count) & 0xFF, (part[i].count * 8) >> 8,
-                 (part[i].count * 8) & 0xFF);
+                 "03 00 %02X %02X 02 F0 80 32 03 00 00 %02X %02X 00 02 %02X %02X 00 00 04 01 FF 04 "
+                 "%02X %02X",
+                 (unsigned)(total >> 8), (unsigned)(total & 0xFF), part[i].ref >> 8,
+                 part[i].ref & 0xFF, (4 + part[i].count) >> 8, (4 + part[i].count) & 0xFF,
+                 (part[i].count * 8) >> 8, (part[i].count * 8) & 0xFF);
         size_t hn = t_hex(hdr, g, sizeof g);
         CHECK_INT(hn, 25);
         uint32_t start = part[i].addr >> 3;
@@ -413,8 +430,10 @@ static void test_read_multi(void)
 {
     static uint8_t f[128], g[128];
     s7_pdu p;
-    load("03 00 00 43 02 F0 80 32 01 00 00 0F 00 00 32 00 00 04 04 12 0A 10 02 00 03 00 01 84 00 00 00 "
-         "12 0A 10 02 00 02 00 00 83 00 00 00 12 0A 10 02 00 02 00 63 84 00 00 00 12 0A 10 04 00 01 00 01 "
+    load("03 00 00 43 02 F0 80 32 01 00 00 0F 00 00 32 00 00 04 04 12 0A 10 02 00 03 00 01 84 00 "
+         "00 00 "
+         "12 0A 10 02 00 02 00 00 83 00 00 00 12 0A 10 02 00 02 00 63 84 00 00 00 12 0A 10 04 00 "
+         "01 00 01 "
          "84 00 00 10",
          f, sizeof f, &p, sub_read_req);
     s7_var_spec s[4];
@@ -432,9 +451,10 @@ static void test_read_multi(void)
     CHECK_INT(n, 4);
 
     g_n = 4;
-    size_t m = load("03 00 00 2D 02 F0 80 32 03 00 00 0F 00 00 02 00 18 00 00 04 04 FF 04 00 18 00 01 02 "
-                    "00 FF 04 00 10 00 04 0A 00 00 04 FF 04 00 10 02 03",
-                    g, sizeof g, &p, sub_read_resp);
+    size_t m =
+        load("03 00 00 2D 02 F0 80 32 03 00 00 0F 00 00 02 00 18 00 00 04 04 FF 04 00 18 00 01 02 "
+             "00 FF 04 00 10 00 04 0A 00 00 04 FF 04 00 10 02 03",
+             g, sizeof g, &p, sub_read_resp);
     s7_data_item it[4];
     CHECK_INT(s7_read_resp_decode(&p, it, 4), 4);
     CHECK_INT(it[0].rc, 0xFF);
@@ -497,7 +517,8 @@ static void test_write(void)
     unsigned n;
 
     /* DB1.DBB20 <- 01 02 03 (frames 29/30) */
-    load("03 00 00 26 02 F0 80 32 01 00 00 0D 00 00 0E 00 07 05 01 12 0A 10 02 00 03 00 01 84 00 00 A0 "
+    load("03 00 00 26 02 F0 80 32 01 00 00 0D 00 00 0E 00 07 05 01 12 0A 10 02 00 03 00 01 84 00 "
+         "00 A0 "
          "00 04 00 18 01 02 03",
          f, sizeof f, &p, sub_write_req);
     CHECK_INT(s7_var_req_decode(&p, &fn, s, 3, &n), 1);
@@ -524,7 +545,8 @@ static void test_write(void)
     CHECK_ENC(g + 7, 15, s7_write_resp_encode(ob, oc, 0x0D00, rcs, 1));
 
     /* M1.2 <- 1, BIT (frames 31/32): length 1 */
-    load("03 00 00 24 02 F0 80 32 01 00 00 0E 00 00 0E 00 05 05 01 12 0A 10 01 00 01 00 00 83 00 00 0A "
+    load("03 00 00 24 02 F0 80 32 01 00 00 0E 00 00 0E 00 05 05 01 12 0A 10 01 00 01 00 00 83 00 "
+         "00 0A "
          "00 03 00 01 01",
          f, sizeof f, &p, sub_write_req);
     CHECK_INT(s7_var_req_decode(&p, &fn, s, 3, &n), 1);
@@ -540,10 +562,11 @@ static void test_write(void)
 
     /* three items, the third to DB99 (frames 35/36); Snap7's client fill byte is garbage
      * (0x01), ours is 0x00 */
-    size_t m = load("03 00 00 4A 02 F0 80 32 01 00 00 10 00 00 26 00 13 05 03 12 0A 10 02 00 03 00 01 84 "
-                    "00 00 F0 12 0A 10 02 00 02 00 00 83 00 00 20 12 0A 10 02 00 01 00 63 84 00 00 00 00 "
-                    "04 00 18 09 09 09 01 00 04 00 10 07 07 00 04 00 08 01",
-                    f, sizeof f, &p, sub_write_req);
+    size_t m =
+        load("03 00 00 4A 02 F0 80 32 01 00 00 10 00 00 26 00 13 05 03 12 0A 10 02 00 03 00 01 84 "
+             "00 00 F0 12 0A 10 02 00 02 00 00 83 00 00 20 12 0A 10 02 00 01 00 63 84 00 00 00 00 "
+             "04 00 18 09 09 09 01 00 04 00 10 07 07 00 04 00 08 01",
+             f, sizeof f, &p, sub_write_req);
     CHECK_INT(s7_var_req_decode(&p, &fn, s, 3, &n), 3);
     spec_eq(&s[0], S7_TS_BYTE, 3, 1, S7_AREA_DB, 0xF0);
     spec_eq(&s[1], S7_TS_BYTE, 2, 0, S7_AREA_M, 0x20);
@@ -595,7 +618,8 @@ static void test_write(void)
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_var_req_decode(&p, &fn, s, 3, &n), S7_ERR_PARAM);
     /* read request with data */
-    bn = t_hex("32 01 0000 0001 000E 0001 04 01 12 0A 10 02 00 03 00 01 84 00 00 A0 00", b, sizeof b);
+    bn = t_hex("32 01 0000 0001 000E 0001 04 01 12 0A 10 02 00 03 00 01 84 00 00 A0 00", b,
+               sizeof b);
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_var_req_decode(&p, &fn, s, 3, &n), S7_ERR_PARAM);
     /* zero items */
@@ -717,7 +741,8 @@ static void test_ctrl(void)
     s7_plc_ctrl c;
     uint8_t fn, st;
     /* PLC Stop (frames 59/60) */
-    load("03 00 00 21 02 F0 80 32 01 00 00 1C 00 00 10 00 00 29 00 00 00 00 00 09 50 5F 50 52 4F 47 52 41 4D",
+    load("03 00 00 21 02 F0 80 32 01 00 00 1C 00 00 10 00 00 29 00 00 00 00 00 09 50 5F 50 52 4F "
+         "47 52 41 4D",
          f, sizeof f, &p, sub_ctrl);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), 16);
     CHECK_INT(c.fn, S7_FN_STOP);
@@ -725,14 +750,16 @@ static void test_ctrl(void)
     CHECK_MEM(c.service, "P_PROGRAM", 9);
     CHECK_INT(c.arg_len, 0);
     CHECK_ENC(f + 7, 26, s7_plc_stop_req_encode(ob, oc, 0x1C00));
-    load("03 00 00 14 02 F0 80 32 03 00 00 1C 00 00 01 00 00 00 00 29", g, sizeof g, &p, sub_ctrl_resp);
+    load("03 00 00 14 02 F0 80 32 03 00 00 1C 00 00 01 00 00 00 00 29", g, sizeof g, &p,
+         sub_ctrl_resp);
     CHECK_INT(s7_plc_ctrl_resp_decode(&p, &fn, &st), 1);
     CHECK_INT(fn, S7_FN_STOP);
     CHECK_INT(st, 0);
     CHECK_ENC(g + 7, 13, s7_plc_ctrl_resp_encode(ob, oc, 0x1C00, S7_FN_STOP, 0));
 
     /* hot start (frames 61/62) */
-    load("03 00 00 25 02 F0 80 32 01 00 00 1D 00 00 14 00 00 28 00 00 00 00 00 00 FD 00 00 09 50 5F 50 52 "
+    load("03 00 00 25 02 F0 80 32 01 00 00 1D 00 00 14 00 00 28 00 00 00 00 00 00 FD 00 00 09 50 "
+         "5F 50 52 "
          "4F 47 52 41 4D",
          f, sizeof f, &p, sub_ctrl);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), 20);
@@ -741,13 +768,15 @@ static void test_ctrl(void)
     CHECK_INT(c.arg_len, 0);
     CHECK_MEM(c.service, "P_PROGRAM", 9);
     CHECK_ENC(f + 7, 30, s7_plc_start_req_encode(ob, oc, 0x1D00, S7_START_HOT));
-    load("03 00 00 14 02 F0 80 32 03 00 00 1D 00 00 01 00 00 00 00 28", g, sizeof g, &p, sub_ctrl_resp);
+    load("03 00 00 14 02 F0 80 32 03 00 00 1D 00 00 01 00 00 00 00 28", g, sizeof g, &p,
+         sub_ctrl_resp);
     CHECK_INT(s7_plc_ctrl_resp_decode(&p, &fn, &st), 1);
     CHECK_INT(fn, S7_FN_PI);
     CHECK_ENC(g + 7, 13, s7_plc_ctrl_resp_encode(ob, oc, 0x1D00, S7_FN_PI, 0));
 
     /* cold start (frames 63/64) */
-    load("03 00 00 27 02 F0 80 32 01 00 00 1E 00 00 16 00 00 28 00 00 00 00 00 00 FD 00 02 43 20 09 50 5F "
+    load("03 00 00 27 02 F0 80 32 01 00 00 1E 00 00 16 00 00 28 00 00 00 00 00 00 FD 00 02 43 20 "
+         "09 50 5F "
          "50 52 4F 47 52 41 4D",
          f, sizeof f, &p, sub_ctrl);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), 22);
@@ -755,7 +784,8 @@ static void test_ctrl(void)
     CHECK_INT(c.arg_len, 2);
     CHECK_MEM(c.arg, "C ", 2);
     CHECK_ENC(f + 7, 32, s7_plc_start_req_encode(ob, oc, 0x1E00, S7_START_COLD));
-    load("03 00 00 14 02 F0 80 32 03 00 00 1E 00 00 01 00 00 00 00 28", g, sizeof g, &p, sub_ctrl_resp);
+    load("03 00 00 14 02 F0 80 32 03 00 00 1E 00 00 01 00 00 00 00 28", g, sizeof g, &p,
+         sub_ctrl_resp);
     CHECK_ENC(g + 7, 13, s7_plc_ctrl_resp_encode(ob, oc, 0x1E00, S7_FN_PI, 0));
     CHECK_INT(s7_plc_start_req_encode(encbuf, sizeof encbuf, 0, 2), S7_ERR_INVAL);
 
@@ -768,18 +798,21 @@ static void test_ctrl(void)
     CHECK_INT(st, 0x07);
 
     /* service name length lies; unknown function */
-    size_t bn = t_hex("32 01 0000 0001 0010 0000 29 00 00 00 00 00 0A 50 5F 50 52 4F 47 52 41 4D", b, sizeof b);
+    size_t bn = t_hex("32 01 0000 0001 0010 0000 29 00 00 00 00 00 0A 50 5F 50 52 4F 47 52 41 4D",
+                      b, sizeof b);
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), S7_ERR_PARAM);
-    bn = t_hex("32 01 0000 0001 0010 0000 29 00 00 00 00 00 08 50 5F 50 52 4F 47 52 41 4D", b, sizeof b);
+    bn = t_hex("32 01 0000 0001 0010 0000 29 00 00 00 00 00 08 50 5F 50 52 4F 47 52 41 4D", b,
+               sizeof b);
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), S7_ERR_PARAM);
     bn = t_hex("32 01 0000 0001 0001 0000 1D", b, sizeof b);
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), S7_ERR_PARAM);
     /* PI argument block length lies */
-    bn = t_hex("32 01 0000 0001 0014 0000 28 00 00 00 00 00 00 FD 00 05 09 50 5F 50 52 4F 47 52 41 4D", b,
-               sizeof b);
+    bn = t_hex(
+        "32 01 0000 0001 0014 0000 28 00 00 00 00 00 00 FD 00 05 09 50 5F 50 52 4F 47 52 41 4D", b,
+        sizeof b);
     CHECK_INT(s7_pdu_decode(b, bn, &p), bn);
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), S7_ERR_PARAM);
 }

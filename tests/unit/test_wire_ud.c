@@ -50,7 +50,6 @@ static size_t load(const char *hex, uint8_t *f, size_t cap, s7_pdu *pdu, sub_fn 
     return n;
 }
 
-
 static int sub_ud(const s7_pdu *p)
 {
     s7_ud u;
@@ -103,9 +102,10 @@ static void test_szl_0011(void)
     s7_pdu p;
     s7_ud u;
     /* request (frame 37) */
-    size_t n = load("03 00 00 21 02 F0 80 32 07 00 00 11 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 "
-                    "00 11 00 00",
-                    f, sizeof f, &p, sub_ud);
+    size_t n = load(
+        "03 00 00 21 02 F0 80 32 07 00 00 11 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 "
+        "00 11 00 00",
+        f, sizeof f, &p, sub_ud);
     CHECK_INT(n, 33);
     CHECK_INT(p.ref, 0x1100);
     CHECK_INT(s7_ud_decode(&p, &u), 16);
@@ -115,12 +115,17 @@ static void test_szl_0011(void)
     roundtrip(f, n, &p, &u);
 
     /* reply (frame 38): 4 records of 28 bytes */
-    n = load("03 00 00 99 02 F0 80 32 07 00 00 11 00 00 0C 00 7C 00 01 12 08 12 84 01 00 00 00 00 00 FF 09 "
-             "00 78 00 11 00 00 00 1C 00 04 00 01 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 "
-             "20 00 C0 00 04 00 01 00 06 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00 C0 "
-             "00 04 00 01 00 07 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00 C0 56 03 02 "
-             "06 00 81 42 6F 6F 74 20 4C 6F 61 64 65 72 20 20 20 20 20 20 20 20 20 00 00 41 20 09 09",
-             g, sizeof g, &p, sub_szl);
+    n = load(
+        "03 00 00 99 02 F0 80 32 07 00 00 11 00 00 0C 00 7C 00 01 12 08 12 84 01 00 00 00 00 00 FF "
+        "09 "
+        "00 78 00 11 00 00 00 1C 00 04 00 01 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 "
+        "30 "
+        "20 00 C0 00 04 00 01 00 06 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00 "
+        "C0 "
+        "00 04 00 01 00 07 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00 C0 56 03 "
+        "02 "
+        "06 00 81 42 6F 6F 74 20 4C 6F 61 64 65 72 20 20 20 20 20 20 20 20 20 00 00 41 20 09 09",
+        g, sizeof g, &p, sub_szl);
     CHECK_INT(n, 153);
     CHECK_INT(s7_ud_decode(&p, &u), 12 + 124);
     ud_eq(&u, 0x12, S7_UD_TYPE_RESP, S7_UD_GRP_CPU, S7_UD_SZL_READ, 0, 0xFF, 0x09, 0x78);
@@ -169,13 +174,15 @@ static void test_szl_others(void)
     s7_ud u;
     s7_szl_hdr h;
     /* 0x0131 index 1 (frames 41/42) */
-    load("03 00 00 21 02 F0 80 32 07 00 00 13 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 01 31 00 01",
+    load("03 00 00 21 02 F0 80 32 07 00 00 13 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 "
+         "01 31 00 01",
          f, sizeof f, &p, sub_ud);
     CHECK_ENC(f + 7, 26, s7_szl_req_encode(ob, oc, 0x1300, 0x0131, 0x0001));
-    size_t n = load("03 00 00 51 02 F0 80 32 07 00 00 13 00 00 0C 00 34 00 01 12 08 12 84 01 00 00 00 00 00 "
-                    "FF 09 00 30 01 31 00 01 00 28 00 01 00 01 08 00 04 00 00 B7 1B 00 00 02 DC 6C 05 F5 E1 "
-                    "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
-                    g, sizeof g, &p, sub_szl);
+    size_t n = load(
+        "03 00 00 51 02 F0 80 32 07 00 00 13 00 00 0C 00 34 00 01 12 08 12 84 01 00 00 00 00 00 "
+        "FF 09 00 30 01 31 00 01 00 28 00 01 00 01 08 00 04 00 00 B7 1B 00 00 02 DC 6C 05 F5 E1 "
+        "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+        g, sizeof g, &p, sub_szl);
     CHECK_INT(s7_ud_decode(&p, &u), 12 + 0x34);
     CHECK_INT(s7_szl_hdr_decode(u.payload, u.plen, &h), 8);
     CHECK_INT(h.id, 0x0131);
@@ -186,12 +193,15 @@ static void test_szl_others(void)
     roundtrip(g, n, &p, &u);
 
     /* 0x0424 CPU state (frames 43/44): RUN (bzu-id 0x?8) */
-    load("03 00 00 21 02 F0 80 32 07 00 00 14 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 04 24 00 00",
+    load("03 00 00 21 02 F0 80 32 07 00 00 14 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 "
+         "04 24 00 00",
          f, sizeof f, &p, sub_ud);
     CHECK_ENC(f + 7, 26, s7_szl_req_encode(ob, oc, 0x1400, 0x0424, 0x0000));
-    n = load("03 00 00 3D 02 F0 80 32 07 00 00 14 00 00 0C 00 20 00 01 12 08 12 84 01 00 00 00 00 00 FF 09 "
-             "00 1C 04 24 00 00 00 14 00 01 51 44 FF 08 00 00 00 00 00 00 00 00 26 11 21 07 17 56 00 06",
-             g, sizeof g, &p, sub_szl);
+    n = load(
+        "03 00 00 3D 02 F0 80 32 07 00 00 14 00 00 0C 00 20 00 01 12 08 12 84 01 00 00 00 00 00 FF "
+        "09 "
+        "00 1C 04 24 00 00 00 14 00 01 51 44 FF 08 00 00 00 00 00 00 00 00 26 11 21 07 17 56 00 06",
+        g, sizeof g, &p, sub_szl);
     CHECK_INT(s7_ud_decode(&p, &u), 12 + 0x20);
     CHECK_INT(s7_szl_hdr_decode(u.payload, u.plen, &h), 8);
     CHECK_INT(h.id, 0x0424);
@@ -201,10 +211,12 @@ static void test_szl_others(void)
     roundtrip(g, n, &p, &u);
 
     /* unknown SZL 0x9999 (frames 45/46): param error D402, data 0A 00 0000 */
-    load("03 00 00 21 02 F0 80 32 07 00 00 15 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 99 99 00 00",
+    load("03 00 00 21 02 F0 80 32 07 00 00 15 00 00 08 00 08 00 01 12 04 11 44 01 00 FF 09 00 04 "
+         "99 99 00 00",
          f, sizeof f, &p, sub_ud);
     CHECK_ENC(f + 7, 26, s7_szl_req_encode(ob, oc, 0x1500, 0x9999, 0x0000));
-    n = load("03 00 00 21 02 F0 80 32 07 00 00 15 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 00 D4 02 0A 00 00 00",
+    n = load("03 00 00 21 02 F0 80 32 07 00 00 15 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 00 D4 "
+             "02 0A 00 00 00",
              g, sizeof g, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 16);
     ud_eq(&u, 0x12, S7_UD_TYPE_RESP, S7_UD_GRP_CPU, S7_UD_SZL_READ, 0, 0x0A, 0x00, 0);
@@ -231,9 +243,10 @@ static void test_szl_continuation(void)
     static uint8_t f[64], g[64];
     s7_pdu p;
     s7_ud u;
-    size_t n = load("03 00 00 21 02 F0 80 | 32 07 0000 1600 000C 0004 | 00 01 12 08 12 44 01 05 00 00 00 00 | "
-                    "0A 00 00 00",
-                    f, sizeof f, &p, sub_ud);
+    size_t n = load(
+        "03 00 00 21 02 F0 80 | 32 07 0000 1600 000C 0004 | 00 01 12 08 12 44 01 05 00 00 00 00 | "
+        "0A 00 00 00",
+        f, sizeof f, &p, sub_ud);
     CHECK_INT(n, 33);
     CHECK_INT(s7_ud_decode(&p, &u), 16);
     ud_eq(&u, 0x12, S7_UD_TYPE_REQ, S7_UD_GRP_CPU, S7_UD_SZL_READ, 5, 0x0A, 0, 0);
@@ -241,9 +254,10 @@ static void test_szl_continuation(void)
     CHECK_ENC(f + 7, 26, s7_szl_next_req_encode(ob, oc, 0x1600, 5));
     roundtrip(f, n, &p, &u);
 
-    n = load("03 00 00 29 02 F0 80 | 32 07 0000 1600 000C 000C | 00 01 12 08 12 84 01 05 01 01 00 00 | "
-             "FF 09 00 08 00 11 00 00 00 1C 00 09",
-             g, sizeof g, &p, sub_szl);
+    n = load(
+        "03 00 00 29 02 F0 80 | 32 07 0000 1600 000C 000C | 00 01 12 08 12 84 01 05 01 01 00 00 | "
+        "FF 09 00 08 00 11 00 00 00 1C 00 09",
+        g, sizeof g, &p, sub_szl);
     CHECK_INT(s7_ud_decode(&p, &u), 24);
     CHECK_INT(u.seq, 5);
     CHECK_INT(u.dur, 1);
@@ -261,15 +275,17 @@ static void test_clock(void)
     s7_ud u;
     s7_datetime t;
     /* read request (frame 51) */
-    size_t n = load("03 00 00 1D 02 F0 80 32 07 00 00 18 00 00 08 00 04 00 01 12 04 11 47 01 00 0A 00 00 00",
-                    f, sizeof f, &p, sub_ud);
+    size_t n = load(
+        "03 00 00 1D 02 F0 80 32 07 00 00 18 00 00 08 00 04 00 01 12 04 11 47 01 00 0A 00 00 00", f,
+        sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 12);
     ud_eq(&u, 0x11, S7_UD_TYPE_REQ, S7_UD_GRP_TIME, S7_UD_CLOCK_READ, 0, 0x0A, 0, 0);
     CHECK_ENC(f + 7, n - 7, s7_clock_read_req_encode(ob, oc, 0x1800));
     roundtrip(f, n, &p, &u);
 
     /* read reply (frame 52): 2026-11-21 07:17:56.000, weekday sent as 6 by Snap7 */
-    n = load("03 00 00 2B 02 F0 80 32 07 00 00 18 00 00 0C 00 0E 00 01 12 08 12 87 01 00 00 00 00 00 FF 09 00 "
+    n = load("03 00 00 2B 02 F0 80 32 07 00 00 18 00 00 0C 00 0E 00 01 12 08 12 87 01 00 00 00 00 "
+             "00 FF 09 00 "
              "0A 00 20 26 11 21 07 17 56 00 06",
              g, sizeof g, &p, sub_clock);
     CHECK_INT(s7_ud_decode(&p, &u), 26);
@@ -298,7 +314,8 @@ static void test_clock(void)
 
     /* set request (frame 53): 2024-01-02 03:04:05.000 Tuesday (3); the Snap7 client writes
      * year-high 0x19 whatever the year, our encoder writes the real century 0x20 */
-    n = load("03 00 00 27 02 F0 80 32 07 00 00 19 00 00 08 00 0E 00 01 12 04 11 47 02 00 FF 09 00 0A 00 19 24 "
+    n = load("03 00 00 27 02 F0 80 32 07 00 00 19 00 00 08 00 0E 00 01 12 04 11 47 02 00 FF 09 00 "
+             "0A 00 19 24 "
              "01 02 03 04 05 00 03",
              f, sizeof f, &p, sub_clock);
     CHECK_INT(s7_ud_decode(&p, &u), 22);
@@ -327,7 +344,8 @@ static void test_clock(void)
     CHECK_INT(s7_clock_set_req_encode(encbuf, sizeof encbuf, 0, &t), S7_ERR_VALUE);
 
     /* set reply (frame 54) */
-    n = load("03 00 00 21 02 F0 80 32 07 00 00 19 00 00 0C 00 04 00 01 12 08 12 87 02 00 00 00 00 00 0A 00 00 00",
+    n = load("03 00 00 21 02 F0 80 32 07 00 00 19 00 00 0C 00 04 00 01 12 08 12 87 02 00 00 00 00 "
+             "00 0A 00 00 00",
              g, sizeof g, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 16);
     ud_eq(&u, 0x12, S7_UD_TYPE_RESP, S7_UD_GRP_TIME, S7_UD_CLOCK_SET, 0, 0x0A, 0, 0);
@@ -340,19 +358,23 @@ static void test_blocks_security(void)
     static uint8_t f[128];
     s7_pdu p;
     s7_ud u;
-    size_t n = load("03 00 00 1D 02 F0 80 32 07 00 00 1A 00 00 08 00 04 00 01 12 04 11 43 01 00 0A 00 00 00", f,
-                    sizeof f, &p, sub_ud);
+    size_t n = load(
+        "03 00 00 1D 02 F0 80 32 07 00 00 1A 00 00 08 00 04 00 01 12 04 11 43 01 00 0A 00 00 00", f,
+        sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 12);
     ud_eq(&u, 0x11, S7_UD_TYPE_REQ, S7_UD_GRP_BLOCK, 0x01, 0, 0x0A, 0, 0);
     roundtrip(f, n, &p, &u);
-    n = load("03 00 00 3D 02 F0 80 32 07 00 00 1A 00 00 0C 00 20 00 01 12 08 12 83 01 00 00 00 00 00 FF 09 00 "
-             "1C 30 38 00 00 30 45 00 00 30 43 00 00 30 41 00 02 30 42 00 00 30 44 00 00 30 46 00 00",
-             f, sizeof f, &p, sub_ud);
+    n = load(
+        "03 00 00 3D 02 F0 80 32 07 00 00 1A 00 00 0C 00 20 00 01 12 08 12 83 01 00 00 00 00 00 FF "
+        "09 00 "
+        "1C 30 38 00 00 30 45 00 00 30 43 00 00 30 41 00 02 30 42 00 00 30 44 00 00 30 46 00 00",
+        f, sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 44);
     ud_eq(&u, 0x12, S7_UD_TYPE_RESP, S7_UD_GRP_BLOCK, 0x01, 0, 0xFF, 0x09, 28);
     CHECK_MEM(u.payload + 12, "\x30\x41\x00\x02", 4); /* 2 DBs */
     roundtrip(f, n, &p, &u);
-    n = load("03 00 00 25 02 F0 80 32 07 00 00 1B 00 00 08 00 0C 00 01 12 04 11 43 03 00 FF 09 00 08 30 41 30 30 "
+    n = load("03 00 00 25 02 F0 80 32 07 00 00 1B 00 00 08 00 0C 00 01 12 04 11 43 03 00 FF 09 00 "
+             "08 30 41 30 30 "
              "30 30 31 41",
              f, sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 20);
@@ -360,18 +382,21 @@ static void test_blocks_security(void)
     CHECK_MEM(u.payload, "0A00001A", 8);
     roundtrip(f, n, &p, &u);
     /* password "abc" (frame 65) and its reply, cancel password (frames 67/68) */
-    n = load("03 00 00 25 02 F0 80 32 07 00 00 1F 00 00 08 00 0C 00 01 12 04 11 45 01 00 FF 09 00 08 34 37 02 42 "
+    n = load("03 00 00 25 02 F0 80 32 07 00 00 1F 00 00 08 00 0C 00 01 12 04 11 45 01 00 FF 09 00 "
+             "08 34 37 02 42 "
              "77 37 02 42",
              f, sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 20);
     ud_eq(&u, 0x11, S7_UD_TYPE_REQ, S7_UD_GRP_SECURITY, 0x01, 0, 0xFF, 0x09, 8);
     roundtrip(f, n, &p, &u);
-    n = load("03 00 00 21 02 F0 80 32 07 00 00 1F 00 00 0C 00 04 00 01 12 08 12 85 01 00 00 00 00 00 0A 00 00 00",
+    n = load("03 00 00 21 02 F0 80 32 07 00 00 1F 00 00 0C 00 04 00 01 12 08 12 85 01 00 00 00 00 "
+             "00 0A 00 00 00",
              f, sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 16);
     roundtrip(f, n, &p, &u);
-    n = load("03 00 00 1D 02 F0 80 32 07 00 00 20 00 00 08 00 04 00 01 12 04 11 45 02 00 0A 00 00 00", f,
-             sizeof f, &p, sub_ud);
+    n = load(
+        "03 00 00 1D 02 F0 80 32 07 00 00 20 00 00 08 00 04 00 01 12 04 11 45 02 00 0A 00 00 00", f,
+        sizeof f, &p, sub_ud);
     CHECK_INT(s7_ud_decode(&p, &u), 12);
     ud_eq(&u, 0x11, S7_UD_TYPE_REQ, S7_UD_GRP_SECURITY, 0x02, 0, 0x0A, 0, 0);
     roundtrip(f, n, &p, &u);
@@ -383,11 +408,11 @@ static void test_corrupt(void)
     s7_pdu p;
     s7_ud u;
     size_t n;
-#define UD_BAD(hex)                                          \
-    do {                                                     \
-        n = t_hex(hex, b, sizeof b);                         \
-        CHECK_INT(s7_pdu_decode(b, n, &p), n);               \
-        CHECK_INT(s7_ud_decode(&p, &u), S7_ERR_PARAM);       \
+#define UD_BAD(hex)                                    \
+    do {                                               \
+        n = t_hex(hex, b, sizeof b);                   \
+        CHECK_INT(s7_pdu_decode(b, n, &p), n);         \
+        CHECK_INT(s7_ud_decode(&p, &u), S7_ERR_PARAM); \
     } while (0)
     /* param length byte lies */
     UD_BAD("32 07 0000 1100 0008 0008 00 01 12 08 11 44 01 00 FF 09 00 04 00 11 00 00");
@@ -407,7 +432,8 @@ static void test_corrupt(void)
     UD_BAD("32 01 0000 1100 0008 0008 00 01 12 04 11 44 01 00 FF 09 00 04 00 11 00 00");
 #undef UD_BAD
     s7_szl_hdr h;
-    CHECK_INT(s7_szl_hdr_decode((const uint8_t *)"\x00\x11\x00\x00\x00\x1C\x00", 7, &h), S7_ERR_PARAM);
+    CHECK_INT(s7_szl_hdr_decode((const uint8_t *)"\x00\x11\x00\x00\x00\x1C\x00", 7, &h),
+              S7_ERR_PARAM);
 }
 
 int main(void)

@@ -78,7 +78,8 @@ int cli_parse_target(const char *text, char *host, size_t hostcap, uint16_t *por
     size_t hlen;
     *port = 102;
     if (!text || !*text) {
-        snprintf(err, errcap, "no target: expected HOST[:PORT], e.g. 192.168.0.1 or 192.168.0.1:102");
+        snprintf(err, errcap,
+                 "no target: expected HOST[:PORT], e.g. 192.168.0.1 or 192.168.0.1:102");
         return -1;
     }
     if (text[0] == '[') {
@@ -112,12 +113,13 @@ int cli_parse_target(const char *text, char *host, size_t hostcap, uint16_t *por
     }
     if (hlen == 0) {
         snprintf(err, errcap,
-                 "target '%s': the host is empty, expected HOST[:PORT], e.g. 192.168.0.1:102", text);
+                 "target '%s': the host is empty, expected HOST[:PORT], e.g. 192.168.0.1:102",
+                 text);
         return -1;
     }
     if (hlen >= hostcap) {
-        snprintf(err, errcap, "target '%.40s...': host name too long (at most %zu characters)", text,
-                 hostcap - 1);
+        snprintf(err, errcap, "target '%.40s...': host name too long (at most %zu characters)",
+                 text, hostcap - 1);
         return -1;
     }
     memcpy(host, h, hlen);
@@ -191,12 +193,9 @@ static const char *extra_owner(unsigned extra)
 {
     switch (extra) {
     case CLI_X_EVERY:
-    case CLI_X_COUNT:
-        return "s7 watch";
-    case CLI_X_OUT:
-        return "s7 dump";
-    default:
-        return "another command";
+    case CLI_X_COUNT: return "s7 watch";
+    case CLI_X_OUT: return "s7 dump";
+    default: return "another command";
     }
 }
 
@@ -218,14 +217,15 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
     switch (o->id) {
     case O_RACK:
         if (cli_parse_long(v, 0, 7, &n))
-            return cli_usage_error(cmd, "--rack %s: rack must be 0..7 (S7-1200/1500 and S7-300 use 0)", v);
+            return cli_usage_error(
+                cmd, "--rack %s: rack must be 0..7 (S7-1200/1500 and S7-300 use 0)", v);
         c->copts.rack = (uint8_t)n;
         *saw_rs = 1;
         return 0;
     case O_SLOT:
         if (cli_parse_long(v, 0, 31, &n))
-            return cli_usage_error(cmd,
-                                   "--slot %s: slot must be 0..31 (1 for S7-1200/1500, 2 for S7-300)", v);
+            return cli_usage_error(
+                cmd, "--slot %s: slot must be 0..31 (1 for S7-1200/1500, 2 for S7-300)", v);
         c->copts.slot = (uint8_t)n;
         *saw_rs = 1;
         return 0;
@@ -245,10 +245,11 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
         uint16_t l, r;
         if (!colon || parse_hex16(v, (size_t)(colon - v), &l) ||
             parse_hex16(colon + 1, strlen(colon + 1), &r))
-            return cli_usage_error(cmd, "--tsap %s: expected LOCAL:REMOTE in hex, e.g. 0100:0102", v);
+            return cli_usage_error(cmd, "--tsap %s: expected LOCAL:REMOTE in hex, e.g. 0100:0102",
+                                   v);
         if (r == 0)
-            return cli_usage_error(cmd,
-                                   "--tsap %s: the remote TSAP must not be 0000, e.g. 0100:0102", v);
+            return cli_usage_error(
+                cmd, "--tsap %s: the remote TSAP must not be 0000, e.g. 0100:0102", v);
         c->copts.local_tsap = l;
         c->copts.remote_tsap = r;
         *saw_tsap = 1;
@@ -256,22 +257,21 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
     }
     case O_PDU:
         if (cli_parse_long(v, 240, 960, &n))
-            return cli_usage_error(cmd,
-                                   "--pdu %s: PDU size must be 240..960 bytes (CPUs offer 240, 480 or 960)",
-                                   v);
+            return cli_usage_error(
+                cmd, "--pdu %s: PDU size must be 240..960 bytes (CPUs offer 240, 480 or 960)", v);
         c->copts.pdu_request = (uint16_t)n;
         return 0;
     case O_TIMEOUT:
         if (cli_parse_long(v, 1, 600000, &n))
-            return cli_usage_error(cmd, "--timeout %s: timeout must be 1..600000 ms, e.g. --timeout 3000",
-                                   v);
+            return cli_usage_error(
+                cmd, "--timeout %s: timeout must be 1..600000 ms, e.g. --timeout 3000", v);
         c->copts.connect_timeout_ms = (int)n;
         c->copts.request_timeout_ms = (int)n;
         return 0;
     case O_EVERY:
         if (cli_parse_long(v, 10, 86400000, &n))
-            return cli_usage_error(cmd, "--every %s: interval must be 10..86400000 ms, e.g. --every 500",
-                                   v);
+            return cli_usage_error(
+                cmd, "--every %s: interval must be 10..86400000 ms, e.g. --every 500", v);
         c->every_ms = n;
         return 0;
     case O_COUNT:
@@ -285,8 +285,7 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
             return cli_usage_error(cmd, "-o: the file name is empty, e.g. -o db3.bin");
         c->out = v;
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -317,10 +316,11 @@ int cli_parse(cli *c, const cli_cmd *cmd, int argc, char **argv)
             const char *v = NULL;
             int rc;
             if (!o)
-                return cli_usage_error(cmd,
-                                       "unknown option '%.*s' (common options: --rack --slot --type "
-                                       "--tsap --pdu --timeout --json --trace)",
-                                       (int)nlen, a);
+                return cli_usage_error(
+                    cmd,
+                    "unknown option '%.*s' (common options: --rack --slot --type "
+                    "--tsap --pdu --timeout --json --trace)",
+                    (int)nlen, a);
             if (o->extra && !(cmd->extras & o->extra))
                 return cli_usage_error(cmd, "%s is an option of %s, not of s7 %s", o->name,
                                        extra_owner(o->extra), cmd->name);
@@ -358,9 +358,9 @@ int cli_parse(cli *c, const cli_cmd *cmd, int argc, char **argv)
             c->args[c->nargs++] = argv[i];
     }
     if (saw_rs && saw_tsap)
-        return cli_usage_error(cmd,
-                               "--tsap and --rack/--slot/--type both given: the remote TSAP already "
-                               "names the connection type, rack and slot; use one of them");
+        return cli_usage_error(
+            cmd, "--tsap and --rack/--slot/--type both given: the remote TSAP already "
+                 "names the connection type, rack and slot; use one of them");
     if (!c->target)
         return cli_usage_error(cmd, "missing HOST (the PLC's address), e.g. s7 %s 192.168.0.1 ...",
                                cmd->name);
@@ -384,21 +384,11 @@ void cli_json_str(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
         default:
             if (*p < 0x20)
                 fprintf(f, "\\u%04x", *p);
@@ -485,14 +475,15 @@ static void conn_desc(const cli *c, s7_client *s, char *buf, size_t cap)
         s7_client_tsaps(s, &l, &r);
     if (!r) {
         l = c->copts.remote_tsap ? c->copts.local_tsap : 0x0100;
-        r = c->copts.remote_tsap ? c->copts.remote_tsap
-                                 : s7_tsap_make((uint8_t)c->copts.type, c->copts.rack, c->copts.slot);
+        r = c->copts.remote_tsap
+                ? c->copts.remote_tsap
+                : s7_tsap_make((uint8_t)c->copts.type, c->copts.rack, c->copts.slot);
     }
     if (c->copts.remote_tsap)
         snprintf(buf, cap, "TSAPs %04X:%04X", l, r);
     else
-        snprintf(buf, cap, "rack %u slot %u, type %s, TSAPs %04X:%04X", c->copts.rack, c->copts.slot,
-                 (unsigned)c->copts.type <= 3 ? tn[c->copts.type] : "?", l, r);
+        snprintf(buf, cap, "rack %u slot %u, type %s, TSAPs %04X:%04X", c->copts.rack,
+                 c->copts.slot, (unsigned)c->copts.type <= 3 ? tn[c->copts.type] : "?", l, r);
 }
 
 void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_why *w)
@@ -504,23 +495,20 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     w->name = s7_err_name(err);
     snprintf(w->id, sizeof w->id, "%s", s7_err_id(err));
     switch (err) {
-    case S7_ERR_RESOLVE:
-        set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host);
-        break;
-    case S7_ERR_UNREACH:
-        set(w->what, sizeof w->what, "no route to %s", c->host);
-        break;
+    case S7_ERR_RESOLVE: set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host); break;
+    case S7_ERR_UNREACH: set(w->what, sizeof w->what, "no route to %s", c->host); break;
     case S7_ERR_REFUSED:
         set(w->what, sizeof w->what, "connection to %s port %u refused (TCP reset)", c->host, port);
         break;
     case S7_ERR_CONNECT_TIMEOUT:
-        set(w->what, sizeof w->what, "no answer from %s port %u within %d ms (TCP connect timed out)",
-            c->host, port, tmo);
+        set(w->what, sizeof w->what,
+            "no answer from %s port %u within %d ms (TCP connect timed out)", c->host, port, tmo);
         break;
     case S7_ERR_CR_REJECTED:
         conn_desc(c, s, cd, sizeof cd);
         set(w->what, sizeof w->what,
-            "the CPU refused the connection request (TCP accepted, closed after the COTP CR; %s)", cd);
+            "the CPU refused the connection request (TCP accepted, closed after the COTP CR; %s)",
+            cd);
         break;
     case S7_ERR_NEGOTIATION:
         set(w->what, sizeof w->what, "S7 setup communication with %s failed", c->host);
@@ -533,20 +521,16 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
         set(w->what, sizeof w->what, "the connection was closed by %s during the %s", c->host,
             action);
         break;
-    case S7_ERR_IO:
-        set(w->what, sizeof w->what, "socket error talking to %s", c->host);
-        break;
-    case S7_ERR_NOTCONN:
-        set(w->what, sizeof w->what, "not connected");
-        break;
+    case S7_ERR_IO: set(w->what, sizeof w->what, "socket error talking to %s", c->host); break;
+    case S7_ERR_NOTCONN: set(w->what, sizeof w->what, "not connected"); break;
     case S7_ERR_TPKT:
     case S7_ERR_COTP:
     case S7_ERR_S7HDR:
     case S7_ERR_PARAM:
     case S7_ERR_PDUREF:
     case S7_ERR_PROTO:
-        set(w->what, sizeof w->what, "%s answered the %s with a malformed reply: %s", c->host, action,
-            s7_strerror(err));
+        set(w->what, sizeof w->what, "%s answered the %s with a malformed reply: %s", c->host,
+            action, s7_strerror(err));
         break;
     case S7_ERR_PLC: {
         const s7_explain *e = s ? s7_client_last_error(s) : NULL;
@@ -573,13 +557,12 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
         set(w->fix, sizeof w->fix, "%s", e->fix);
         break;
     }
-    default:
-        set(w->what, sizeof w->what, "%s failed: %s", action, s7_strerror(err));
-        break;
+    default: set(w->what, sizeof w->what, "%s failed: %s", action, s7_strerror(err)); break;
     }
     if (err != S7_ERR_PLC) {
         /* the cause and the fix of a library error: one wording, the library's */
-        s7_err_ctx ex = {.host = c->host, .port = (uint16_t)port,
+        s7_err_ctx ex = {.host = c->host,
+                         .port = (uint16_t)port,
                          .timeout_ms = err == S7_ERR_TIMEOUT ? c->copts.request_timeout_ms : tmo};
         s7_err_explain(err, &ex, w->cause, sizeof w->cause, w->fix, sizeof w->fix);
     }
@@ -617,22 +600,14 @@ static const db_len_cache *db_length(s7_client *s, uint16_t db)
 static const char *area_name(uint8_t area)
 {
     switch (area) {
-    case S7_AREA_I:
-        return "the input (I) area";
-    case S7_AREA_Q:
-        return "the output (Q) area";
-    case S7_AREA_M:
-        return "the memory (M) area";
-    case S7_AREA_T:
-        return "the timer (T) area";
-    case S7_AREA_C:
-        return "the counter (C) area";
-    case S7_AREA_P:
-        return "the peripheral (P) area";
-    case S7_AREA_DI:
-        return "the instance DB (DI) area";
-    default:
-        return "this area";
+    case S7_AREA_I: return "the input (I) area";
+    case S7_AREA_Q: return "the output (Q) area";
+    case S7_AREA_M: return "the memory (M) area";
+    case S7_AREA_T: return "the timer (T) area";
+    case S7_AREA_C: return "the counter (C) area";
+    case S7_AREA_P: return "the peripheral (P) area";
+    case S7_AREA_DI: return "the instance DB (DI) area";
+    default: return "this area";
     }
 }
 
@@ -663,27 +638,30 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
     set(w->fix, sizeof w->fix, "%s", e->fix);
 
     if (it->rc == S7_RC_NOT_FOUND) {
-        s7_item_explain(it->rc, t->area, t->db, 0, w->cause, sizeof w->cause, w->fix, sizeof w->fix);
+        s7_item_explain(it->rc, t->area, t->db, 0, w->cause, sizeof w->cause, w->fix,
+                        sizeof w->fix);
     } else if (it->rc == S7_RC_ADDR_OUT_OF_RANGE) {
         if ((t->area == S7_AREA_DB || t->area == S7_AREA_DI) && s && s7_client_connected(s)) {
             const db_len_cache *d = db_length(s, t->db);
             if (d && d->ret >= 0 && d->len > 0 && need_end > d->len) {
                 set(w->cause, sizeof w->cause,
-                    "DB%u is shorter than requested: it is %u bytes long, %s needs bytes %u..%u", t->db,
-                    d->len, addr, t->byte, need_end - 1);
+                    "DB%u is shorter than requested: it is %u bytes long, %s needs bytes %u..%u",
+                    t->db, d->len, addr, t->byte, need_end - 1);
                 set(w->fix, sizeof w->fix,
-                    "address DB%u.DBB0..DBB%u only, or make DB%u longer in the project and download it",
+                    "address DB%u.DBB0..DBB%u only, or make DB%u longer in the project and "
+                    "download it",
                     t->db, d->len - 1, t->db);
             } else if (d && d->ret >= 0 && d->len > 0) {
                 set(w->cause, sizeof w->cause,
-                    "DB%u is %u bytes long and %s lies inside it; the CPU rejects the access itself "
+                    "DB%u is %u bytes long and %s lies inside it; the CPU rejects the access "
+                    "itself "
                     "(misaligned address or unsupported type)",
                     t->db, d->len, addr);
-                set(w->fix, sizeof w->fix, "read the bytes instead (e.g. DB%u.DBB%u:BYTE[%u])", t->db,
-                    t->byte, need_end - t->byte);
+                set(w->fix, sizeof w->fix, "read the bytes instead (e.g. DB%u.DBB%u:BYTE[%u])",
+                    t->db, t->byte, need_end - t->byte);
             } else if (d && d->ret == S7_ERR_ITEM && d->code == S7_RC_ADDR_OUT_OF_RANGE) {
-                s7_item_explain(it->rc, t->area, t->db, S7_ITEM_EX_OFFSET0, w->cause, sizeof w->cause,
-                                w->fix, sizeof w->fix);
+                s7_item_explain(it->rc, t->area, t->db, S7_ITEM_EX_OFFSET0, w->cause,
+                                sizeof w->cause, w->fix, sizeof w->fix);
             } else if (t->byte == 0) {
                 set(w->cause, sizeof w->cause,
                     "DB%u rejects an access at offset 0: it has optimized block access, or it is "
@@ -699,14 +677,16 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
                     "the DB's length)",
                     t->db, addr, t->byte, need_end - 1);
                 set(w->fix, sizeof w->fix,
-                    "address only bytes inside DB%u (s7 dump shows its length), or make DB%u longer "
+                    "address only bytes inside DB%u (s7 dump shows its length), or make DB%u "
+                    "longer "
                     "in the project and download it",
                     t->db, t->db);
             }
         } else if (t->area != S7_AREA_DB && t->area != S7_AREA_DI) {
             set(w->cause, sizeof w->cause, "%s ends before %s on this CPU", area_name(t->area),
                 addr);
-            set(w->fix, sizeof w->fix, "use an address inside the CPU's %s", area_name(t->area) + 4);
+            set(w->fix, sizeof w->fix, "use an address inside the CPU's %s",
+                area_name(t->area) + 4);
         }
     }
 }

@@ -48,7 +48,7 @@ typedef struct cli {
     const char *target;
     char host[256];
     uint16_t port;
-    int nargs;       /* positionals after HOST */
+    int nargs; /* positionals after HOST */
     char **args;
 } cli;
 

@@ -41,8 +41,9 @@ int cmd_discover(cli *c)
     s7_client_opts_init(&def);
     if (c->copts.rack != def.rack || c->copts.slot != def.slot || c->copts.type != def.type ||
         c->copts.remote_tsap) {
-        return cli_usage_error(c->cmd, "s7 discover tries every rack/slot, type and TSAP pair itself: "
-                                       "leave out --rack, --slot, --type and --tsap");
+        return cli_usage_error(c->cmd,
+                               "s7 discover tries every rack/slot, type and TSAP pair itself: "
+                               "leave out --rack, --slot, --type and --tsap");
     }
     int n = s7_discover(c->host, c->port, c->copts.connect_timeout_ms, &r);
     if (n < 0) {
@@ -72,11 +73,15 @@ int cmd_discover(cli *c)
             char what[48];
             if (a->kind == S7_DIAG_ALT_RACKSLOT)
                 snprintf(what, sizeof what, "rack %u slot %u %-8s", a->rack, a->slot,
-                         a->type == 1 ? "PG" : a->type == 2 ? "OP" : "S7 basic");
+                         a->type == 1   ? "PG"
+                         : a->type == 2 ? "OP"
+                                        : "S7 basic");
             else
-                snprintf(what, sizeof what, "%-22s", a->kind == S7_DIAG_ALT_LOGO ? "LOGO! pair" : "S7-200 pair");
-            printf("  %s %s TSAPs %04X:%04X  %4d ms  %s", a->result == 0 ? "\xE2\x9C\x93" : "\xE2\x9C\x97",
-                   what, a->local_tsap, a->remote_tsap, a->ms, result_text(a));
+                snprintf(what, sizeof what, "%-22s",
+                         a->kind == S7_DIAG_ALT_LOGO ? "LOGO! pair" : "S7-200 pair");
+            printf("  %s %s TSAPs %04X:%04X  %4d ms  %s",
+                   a->result == 0 ? "\xE2\x9C\x93" : "\xE2\x9C\x97", what, a->local_tsap,
+                   a->remote_tsap, a->ms, result_text(a));
             if (a->setup_ok)
                 printf(", PDU %u", a->pdu);
             fputc('\n', stdout);

@@ -74,10 +74,11 @@ static int parse_db(const cli_cmd *cmd, const char *v, doc_args *a)
         return cli_usage_error(cmd, "--db: at most %d DBs and areas", MAX_TARGETS);
     if (parse_u(v, colon ? (size_t)(colon - v) : strlen(v), 1, 65535, &db) ||
         (colon && parse_u(colon + 1, strlen(colon + 1), 1, 65536, &len)))
-        return cli_usage_error(cmd,
-                               "--db %s: expected N or N:LEN, DB number N 1..65535 and the length it "
-                               "needs LEN 1..65536 bytes, e.g. --db 5 or --db 5:100",
-                               v);
+        return cli_usage_error(
+            cmd,
+            "--db %s: expected N or N:LEN, DB number N 1..65535 and the length it "
+            "needs LEN 1..65536 bytes, e.g. --db 5 or --db 5:100",
+            v);
     memset(&a->t[a->n], 0, sizeof a->t[a->n]);
     a->t[a->n].area = S7_AREA_DB;
     a->t[a->n].db = (uint16_t)db;
@@ -96,30 +97,31 @@ static int parse_area(const cli_cmd *cmd, const char *v, doc_args *a)
         return cli_usage_error(cmd, "--area: at most %d DBs and areas", MAX_TARGETS);
     if (nlen == 1) {
         switch (v[0]) {
-        case 'I': case 'i': case 'E': case 'e':
-            area = S7_AREA_I;
-            break;
-        case 'Q': case 'q': case 'A': case 'a':
-            area = S7_AREA_Q;
-            break;
-        case 'M': case 'm':
-            area = S7_AREA_M;
-            break;
-        case 'T': case 't':
-            area = S7_AREA_T;
-            break;
-        case 'C': case 'c': case 'Z': case 'z':
-            area = S7_AREA_C;
-            break;
-        default:
-            break;
+        case 'I':
+        case 'i':
+        case 'E':
+        case 'e': area = S7_AREA_I; break;
+        case 'Q':
+        case 'q':
+        case 'A':
+        case 'a': area = S7_AREA_Q; break;
+        case 'M':
+        case 'm': area = S7_AREA_M; break;
+        case 'T':
+        case 't': area = S7_AREA_T; break;
+        case 'C':
+        case 'c':
+        case 'Z':
+        case 'z': area = S7_AREA_C; break;
+        default: break;
         }
     }
     if (!area || (colon && parse_u(colon + 1, strlen(colon + 1), 1, 65536, &len)))
-        return cli_usage_error(cmd,
-                               "--area %s: expected I, Q, M, T or C with an optional length it needs "
-                               "(1..65536), e.g. --area M:100",
-                               v);
+        return cli_usage_error(
+            cmd,
+            "--area %s: expected I, Q, M, T or C with an optional length it needs "
+            "(1..65536), e.g. --area M:100",
+            v);
     memset(&a->t[a->n], 0, sizeof a->t[a->n]);
     a->t[a->n].area = area;
     a->t[a->n].length = (uint32_t)len;
@@ -135,7 +137,9 @@ typedef struct style {
 
 static const char *mark(int st)
 {
-    return st == S7_DIAG_PASS ? "\xE2\x9C\x93" : st == S7_DIAG_FAIL ? "\xE2\x9C\x97" : "\xE2\x80\x93";
+    return st == S7_DIAG_PASS   ? "\xE2\x9C\x93"
+           : st == S7_DIAG_FAIL ? "\xE2\x9C\x97"
+                                : "\xE2\x80\x93";
 }
 
 static void print_frames(const s7_diag_check *c)
@@ -161,8 +165,9 @@ static void print_success(const s7_diag_report *r)
 {
     const s7_cpu_info *id = &r->identity;
     if (r->have_identity)
-        printf("  %-12s %s%s%s, %s, firmware %s, %s\n", "CPU", id->module_type[0] ? id->module_type : "",
-               id->module_type[0] ? ", " : "", id->order_code, id->serial[0] ? id->serial : "no serial",
+        printf("  %-12s %s%s%s, %s, firmware %s, %s\n", "CPU",
+               id->module_type[0] ? id->module_type : "", id->module_type[0] ? ", " : "",
+               id->order_code, id->serial[0] ? id->serial : "no serial",
                id->version[0] ? id->version : "?", state_name(r->cpu_state));
     else
         printf("  %-12s identity not answered, %s\n", "CPU", state_name(r->cpu_state));
@@ -190,11 +195,12 @@ static void print_success(const s7_diag_report *r)
         if (t->t.area == S7_AREA_DB)
             snprintf(name, sizeof name, "DB%u", t->t.db);
         else
-            snprintf(name, sizeof name, "area %s", t->t.area == S7_AREA_I   ? "I"
-                                                   : t->t.area == S7_AREA_Q ? "Q"
-                                                   : t->t.area == S7_AREA_M ? "M"
-                                                   : t->t.area == S7_AREA_T ? "T"
-                                                                            : "C");
+            snprintf(name, sizeof name, "area %s",
+                     t->t.area == S7_AREA_I   ? "I"
+                     : t->t.area == S7_AREA_Q ? "Q"
+                     : t->t.area == S7_AREA_M ? "M"
+                     : t->t.area == S7_AREA_T ? "T"
+                                              : "C");
         printf("  %-12s ", name);
         if (t->length >= 0)
             printf("%d bytes", t->length);
@@ -215,14 +221,19 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
         printf(", TSAPs %04X:%04X\n", c->copts.local_tsap, c->copts.remote_tsap);
     else
         printf(", rack %u slot %u, %s connection\n", c->copts.rack, c->copts.slot,
-               c->copts.type == S7_CONN_OP ? "OP" : c->copts.type == S7_CONN_BASIC ? "S7 basic" : "PG");
+               c->copts.type == S7_CONN_OP      ? "OP"
+               : c->copts.type == S7_CONN_BASIC ? "S7 basic"
+                                                : "PG");
     for (size_t i = 0; i < r->nchecks; i++) {
         const s7_diag_check *k = &r->checks[i];
-        const char *col = k->status == S7_DIAG_PASS ? s->ok : k->status == S7_DIAG_FAIL ? s->bad : s->dim;
+        const char *col = k->status == S7_DIAG_PASS   ? s->ok
+                          : k->status == S7_DIAG_FAIL ? s->bad
+                                                      : s->dim;
         if (k->status == S7_DIAG_SKIP && !k->ms)
             printf("%s%s %-12s %7s  %s%s\n", col, mark(k->status), k->id, "", k->detail, s->off);
         else
-            printf("%s%s %-12s %4d ms  %s%s\n", col, mark(k->status), k->id, k->ms, k->detail, s->off);
+            printf("%s%s %-12s %4d ms  %s%s\n", col, mark(k->status), k->id, k->ms, k->detail,
+                   s->off);
     }
     const s7_diag_check *f = s7_diag_report_failed(r);
     printf("\n%sverdict: %s%s (%s)\n", f ? s->bad : s->ok, s7_diag_verdict_name(r->verdict), s->off,
@@ -245,7 +256,8 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
             printf("  other TSAPs tried (%s):\n", s7_diag_cr_cause_name(r->cr_cause));
             for (size_t i = 0; i < r->nalts; i++) {
                 const s7_diag_alt *a = &r->alts[i];
-                printf("    %s %-32s %4d ms  %s\n", mark(a->result == 0 ? S7_DIAG_PASS : S7_DIAG_FAIL),
+                printf("    %s %-32s %4d ms  %s\n",
+                       mark(a->result == 0 ? S7_DIAG_PASS : S7_DIAG_FAIL),
                        s7_diag_alt_args(a, args, sizeof args), a->ms,
                        a->result == 0 ? (a->setup_ok ? "accepted" : "accepted (CC), setup failed")
                        : a->result == S7_ERR_CR_REJECTED ? "refused"
@@ -306,7 +318,8 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
                 v = argv[++i];
             else {
                 free(rest);
-                return cli_usage_error(cmd, "%s needs a value, e.g. %s", which == 1 ? "--db" : "--area",
+                return cli_usage_error(cmd, "%s needs a value, e.g. %s",
+                                       which == 1 ? "--db" : "--area",
                                        which == 1 ? "--db 5:100" : "--area M:100");
             }
             rc = which == 1 ? parse_db(cmd, v, &a) : parse_area(cmd, v, &a);

@@ -93,8 +93,9 @@ int cmd_dump(cli *c)
             it.status = S7_ERR_ITEM;
             it.rc = (uint8_t)e->code;
             cli_why_item(c, s, &t, &it, &w);
-            snprintf(w.what, sizeof w.what, "cannot find the length of DB%u: %s (item return code 0x%02X %s)",
-                     db, e->text, (unsigned)e->code, e->name);
+            snprintf(w.what, sizeof w.what,
+                     "cannot find the length of DB%u: %s (item return code 0x%02X %s)", db, e->text,
+                     (unsigned)e->code, e->name);
         } else {
             cli_why_err(c, s, err, "DB length search", &w);
         }
@@ -135,7 +136,8 @@ int cmd_dump(cli *c)
             cli_why_err(c, s, err, act, &w);
             cli_report(&w);
             if (c->json) {
-                printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ", db);
+                printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ",
+                       db);
                 cli_json_error(stdout, &w);
                 fputs("}\n", stdout);
             }

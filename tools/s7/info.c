@@ -11,42 +11,30 @@
 static const char *state_name(int st)
 {
     switch (st) {
-    case S7_CPU_RUN:
-        return "RUN";
-    case S7_CPU_STOP:
-        return "STOP";
-    default:
-        return "unknown";
+    case S7_CPU_RUN: return "RUN";
+    case S7_CPU_STOP: return "STOP";
+    default: return "unknown";
     }
 }
 
 static const char *protection_name(int lvl)
 {
     switch (lvl) {
-    case 1:
-        return "no protection";
-    case 2:
-        return "write protection";
-    case 3:
-        return "read/write protection";
-    default:
-        return "unknown level";
+    case 1: return "no protection";
+    case 2: return "write protection";
+    case 3: return "read/write protection";
+    default: return "unknown level";
     }
 }
 
 static const char *switch_name(int pos)
 {
     switch (pos) {
-    case 1:
-        return "RUN";
-    case 2:
-        return "RUN-P";
-    case 3:
-        return "STOP";
-    case 4:
-        return "MRES";
-    default:
-        return "not determined";
+    case 1: return "RUN";
+    case 2: return "RUN-P";
+    case 3: return "STOP";
+    case 4: return "MRES";
+    default: return "not determined";
     }
 }
 
@@ -104,7 +92,7 @@ int cmd_info(cli *c)
     s7_cpu_caps caps;
     char id_err[200] = "", st_err[200] = "", caps_err[200] = "", pg_err[200] = "";
     char buf[400], tgt[300];
-    uint16_t lt = 0,rt = 0;
+    uint16_t lt = 0, rt = 0;
     uint8_t b;
     cli_why pgw, idw, stw, capw, pgew;
     s7_client *s = cli_connect(c, &rc);
@@ -164,8 +152,9 @@ int cmd_info(cli *c)
         json_int("max", caps.max_connections, caps.max_connections >= 0, 0);
         json_int("used", caps.used_connections, caps.used_connections >= 0, 1);
         json_int("max_pdu", caps.max_pdu, caps.max_pdu >= 0, 1);
-        printf("},\n \"put_get\": %s,\n \"errors\": {",
-               put_get < 0 ? "null" : put_get ? "true" : "false");
+        printf("},\n \"put_get\": %s,\n \"errors\": {", put_get < 0 ? "null"
+                                                        : put_get   ? "true"
+                                                                    : "false");
         json_err("identity", &idw, id_err[0] != 0, 0);
         json_err("state", &stw, st_err[0] != 0, 1);
         json_err("caps", &capw, caps_err[0] != 0, 1);
@@ -192,7 +181,8 @@ int cmd_info(cli *c)
             snprintf(buf, sizeof buf, "not answered: %s", st_err);
             line("cpu state", buf);
         }
-        snprintf(buf, sizeof buf, "%u bytes (requested %u)", s7_client_pdu(s), c->copts.pdu_request);
+        snprintf(buf, sizeof buf, "%u bytes (requested %u)", s7_client_pdu(s),
+                 c->copts.pdu_request);
         line("pdu size", buf);
         snprintf(buf, sizeof buf, "%u", s7_client_amq(s));
         line("jobs in flight", buf);

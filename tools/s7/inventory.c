@@ -27,7 +27,8 @@ const char inv_help[] =
     "  check FILE        for each connection, live from this machine: reachable, connection\n"
     "                    request accepted, PUT/GET permitted, each DB present, not optimized and\n"
     "                    long enough for the documented ranges (the doctor's verdicts); each GET\n"
-    "                    range read; PUT ranges only with --allow-write (read, then the same bytes\n"
+    "                    range read; PUT ranges only with --allow-write (read, then the same "
+    "bytes\n"
     "                    written back).  Exit 0 only when every connection passes.\n"
     "      --allow-write       verify PUT exchanges by writing back the bytes just read\n"
     "      --json              one JSON object (for report --check)\n"
@@ -110,7 +111,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     (void)cmd;
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0) {
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
+        strcmp(argv[0], "help") == 0) {
         printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s", inv_help);
         return CLI_OK;
     }
@@ -175,7 +177,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         };
         int k, found = -1;
         for (k = 0; k < (int)(sizeof vopts / sizeof vopts[0]); k++)
-            if (strcmp(name, vopts[k].name) == 0 || (vopts[k].alias && strcmp(name, vopts[k].alias) == 0))
+            if (strcmp(name, vopts[k].name) == 0 ||
+                (vopts[k].alias && strcmp(name, vopts[k].alias) == 0))
                 found = k;
         if (found < 0) {
             rc = usage("unknown option '%s' (s7 help inventory lists the options)", name);
@@ -205,34 +208,26 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             if (cli_parse_long(v, 1, 600000, &o.timeout_ms))
                 rc = usage("--timeout %s: must be 1..600000 ms, e.g. --timeout 3000", v);
             break;
-        case 1:
-            o.as = v;
-            break;
-        case 2:
-            o.only[o.nonly++] = v;
-            break;
-        case 3:
-            o.format = v;
-            break;
-        case 4:
-            o.host = v;
-            break;
+        case 1: o.as = v; break;
+        case 2: o.only[o.nonly++] = v; break;
+        case 3: o.format = v; break;
+        case 4: o.host = v; break;
         case 5:
             if (!*v)
                 rc = usage("%s", "-o: the name is empty");
             o.out = v;
             break;
-        case 6:
-            o.check = v;
-            break;
+        case 6: o.check = v; break;
         }
     }
     if (rc == CLI_OK && !o.file)
-        rc = usage("s7 inventory %s needs the inventory FILE, e.g. s7 inventory validate plant.yaml",
-                   subs[sub]);
+        rc =
+            usage("s7 inventory %s needs the inventory FILE, e.g. s7 inventory validate plant.yaml",
+                  subs[sub]);
     if (rc == CLI_OK && sub == SUB_REPORT && !o.out)
-        rc = usage("%s", "s7 inventory report needs -o DIR (the directory for index.html, report.md "
-                         "and cells.svg)");
+        rc =
+            usage("%s", "s7 inventory report needs -o DIR (the directory for index.html, report.md "
+                        "and cells.svg)");
     if (rc == CLI_OK && sub == SUB_FIREWALL && !o.format)
         rc = usage("%s", "s7 inventory firewall needs --format nftables or --format iptables");
     if (rc != CLI_OK) {
@@ -251,8 +246,9 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     }
     for (size_t i = 0; i < o.nonly; i++)
         if (!s7_plant_find_conn(p, o.only[i])) {
-            fprintf(stderr, "error: --connection %s: no such connection in %s (connections:",
-                    o.only[i], o.file);
+            fprintf(stderr,
+                    "error: --connection %s: no such connection in %s (connections:", o.only[i],
+                    o.file);
             for (size_t k = 0; k < p->nconns; k++)
                 fprintf(stderr, " %s", p->conns[k].name);
             fputs(")\n", stderr);
@@ -264,18 +260,10 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     }
     if (rc == CLI_OK) {
         switch (sub) {
-        case SUB_VALIDATE:
-            rc = validate(p);
-            break;
-        case SUB_CHECK:
-            rc = inv_cmd_check(p, &o);
-            break;
-        case SUB_FIREWALL:
-            rc = inv_cmd_firewall(p, &o);
-            break;
-        default:
-            rc = inv_cmd_report(p, &o);
-            break;
+        case SUB_VALIDATE: rc = validate(p); break;
+        case SUB_CHECK: rc = inv_cmd_check(p, &o); break;
+        case SUB_FIREWALL: rc = inv_cmd_firewall(p, &o); break;
+        default: rc = inv_cmd_report(p, &o); break;
         }
     }
     s7_plant_free(p);

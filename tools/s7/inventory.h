@@ -19,14 +19,14 @@ typedef struct inv_opts {
     const char *file;
     int json;
     int allow_write;
-    long timeout_ms;     /* check: per step; 0 = default */
-    const char *as;      /* check: label of the partner the checks stand in for */
-    const char **only;   /* check: connection names (--connection), NULL-terminated */
+    long timeout_ms;   /* check: per step; 0 = default */
+    const char *as;    /* check: label of the partner the checks stand in for */
+    const char **only; /* check: connection names (--connection), NULL-terminated */
     size_t nonly;
-    const char *format;  /* firewall: nftables | iptables | iptables-restore */
-    const char *host;    /* firewall: --host PARTNER */
-    const char *out;     /* firewall: -o FILE; report: -o DIR */
-    const char *check;   /* report: --check FILE.json */
+    const char *format; /* firewall: nftables | iptables | iptables-restore */
+    const char *host;   /* firewall: --host PARTNER */
+    const char *out;    /* firewall: -o FILE; report: -o DIR */
+    const char *check;  /* report: --check FILE.json */
 } inv_opts;
 
 int inv_cmd_check(const s7_plant *p, const inv_opts *o);

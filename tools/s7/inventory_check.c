@@ -37,8 +37,8 @@ static void print_row(const s7_plant *p, const s7_plant_check_conn *cr, int wnam
     const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
     char path[160], ex[300];
     snprintf(path, sizeof path, "%s -> %s %s:%u", a->name, pp->name, pp->address, pp->port);
-    printf("%-*s  %-*s  %-18s %s\n", wname, c->name, wpath, path, cr->verdict[0] ? cr->verdict : "-",
-           cr->status == S7_PLANT_PASS ? "pass" : "FAIL");
+    printf("%-*s  %-*s  %-18s %s\n", wname, c->name, wpath, path,
+           cr->verdict[0] ? cr->verdict : "-", cr->status == S7_PLANT_PASS ? "pass" : "FAIL");
     if (cr->status != S7_PLANT_PASS) {
         printf("%*s  %s\n", wname, "", cr->detail);
         if (cr->cause[0])
@@ -52,7 +52,9 @@ static void print_row(const s7_plant *p, const s7_plant_check_conn *cr, int wnam
         snprintf(num, sizeof num, "#%zu", e + 1);
         ex_text(&c->ex[e], ex, sizeof ex);
         printf("%*s  %-*s  %-18s %s\n", wname, num, wpath, ex, er->verdict[0] ? er->verdict : "-",
-               er->status == S7_PLANT_PASS ? "pass" : er->status == S7_PLANT_SKIP ? "skip" : "FAIL");
+               er->status == S7_PLANT_PASS   ? "pass"
+               : er->status == S7_PLANT_SKIP ? "skip"
+                                             : "FAIL");
         if (er->status != S7_PLANT_PASS || c->ex[e].dir == S7_PLANT_PUT)
             printf("%*s    %s\n", wname, "", er->detail);
     }
@@ -69,8 +71,8 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
     cli_json_str(stdout, a->name);
     fputs(", \"passive\": ", stdout);
     cli_json_str(stdout, pp->name);
-    printf(", \"address\": \"%s\", \"port\": %u, \"type\": \"%s\", \"tsap\": \"%s\",\n", pp->address,
-           pp->port, s7_plant_type_name(c->type),
+    printf(", \"address\": \"%s\", \"port\": %u, \"type\": \"%s\", \"tsap\": \"%s\",\n",
+           pp->address, pp->port, s7_plant_type_name(c->type),
            s7_plant_tsap_text(c->local_tsap, c->remote_tsap, buf, sizeof buf));
     printf("     \"status\": \"%s\", \"verdict\": ", s7_plant_status_name(cr->status));
     cli_json_strn(stdout, cr->verdict);
@@ -84,8 +86,8 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
     for (size_t e = 0; e < c->nex; e++) {
         const s7_plant_exchange *x = &c->ex[e];
         const s7_plant_check_ex *er = &cr->ex[e];
-        printf("%s\n       {\"index\": %zu, \"direction\": \"%s\", \"ranges\": [", e ? "," : "", e + 1,
-               x->dir == S7_PLANT_PUT ? "put" : "get");
+        printf("%s\n       {\"index\": %zu, \"direction\": \"%s\", \"ranges\": [", e ? "," : "",
+               e + 1, x->dir == S7_PLANT_PUT ? "put" : "get");
         for (size_t r = 0; r < x->nranges; r++) {
             fputs(r ? ", " : "", stdout);
             cli_json_str(stdout, s7_plant_range_text(&x->ranges[r], buf, sizeof buf));
@@ -97,7 +99,8 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
         cli_json_strn(stdout, er->detail);
         fputs("}", stdout);
     }
-    printf("],\n     \"doctor\": %s}%s\n", cr->doctor_json ? cr->doctor_json : "null", last ? "" : ",");
+    printf("],\n     \"doctor\": %s}%s\n", cr->doctor_json ? cr->doctor_json : "null",
+           last ? "" : ",");
 }
 
 typedef struct progress {
@@ -138,7 +141,8 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
         int l = (int)strlen(c->name);
         if (l > pr.wname)
             pr.wname = l;
-        l = (int)(strlen(p->partners[c->active].name) + strlen(pp->name) + strlen(pp->address) + 11);
+        l = (int)(strlen(p->partners[c->active].name) + strlen(pp->name) + strlen(pp->address) +
+                  11);
         if (l > pr.wpath)
             pr.wpath = l;
         for (size_t e = 0; e < c->nex; e++) {
@@ -200,9 +204,10 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
             printf(", %zu fail", n - pass);
         printf(".\n");
         if (skipped_put)
-            printf("%zu PUT exchange%s not written: --allow-write verifies them by writing back the "
-                   "bytes just read.\n",
-                   skipped_put, skipped_put == 1 ? " was" : "s were");
+            printf(
+                "%zu PUT exchange%s not written: --allow-write verifies them by writing back the "
+                "bytes just read.\n",
+                skipped_put, skipped_put == 1 ? " was" : "s were");
         printf("The checks ran from %s; the real traffic comes from each connection's active "
                "partner, whose path through the firewalls may differ.\n",
                host[0] ? host : "this machine");

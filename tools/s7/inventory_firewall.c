@@ -18,8 +18,9 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o)
                                      "iptables (or iptables-restore)");
     int fmt = s7_fw_format_parse(o->format);
     if (fmt < 0)
-        return cli_usage_error(NULL, "--format %s: expected nftables, iptables (a sh script) or "
-                                     "iptables-restore (the bare file)",
+        return cli_usage_error(NULL,
+                               "--format %s: expected nftables, iptables (a sh script) or "
+                               "iptables-restore (the bare file)",
                                o->format);
     s7_fw *f = NULL;
     int brc = s7_fw_build(p, o->host, &f);

@@ -63,8 +63,9 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
     }
     struct stat st;
     if (stat(o->out, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "error: -o %s: not a directory (the report is index.html, report.md and "
-                        "cells.svg in it)\n",
+        fprintf(stderr,
+                "error: -o %s: not a directory (the report is index.html, report.md and "
+                "cells.svg in it)\n",
                 o->out);
         s7_plant_check_report_free(k);
         return CLI_USAGE;

@@ -26,19 +26,19 @@ int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char inv_help[];
 
-#define COMMON_HELP                                                                           \
-    "Common options (anywhere on the line):\n"                                                \
-    "  --rack R            rack of the CPU, 0..7 (default 0)\n"                                \
-    "  --slot S            slot of the CPU, 0..31 (default 1: S7-1200/1500; S7-300 uses 2)\n"  \
-    "  --type pg|op|basic  connection type / resource pool (default pg)\n"                     \
-    "  --tsap LOCAL:REMOTE explicit TSAPs in hex instead of rack/slot, e.g. 0100:0200 (LOGO!)\n" \
+#define COMMON_HELP                                                                                \
+    "Common options (anywhere on the line):\n"                                                     \
+    "  --rack R            rack of the CPU, 0..7 (default 0)\n"                                    \
+    "  --slot S            slot of the CPU, 0..31 (default 1: S7-1200/1500; S7-300 uses 2)\n"      \
+    "  --type pg|op|basic  connection type / resource pool (default pg)\n"                         \
+    "  --tsap LOCAL:REMOTE explicit TSAPs in hex instead of rack/slot, e.g. 0100:0200 (LOGO!)\n"   \
     "  --pdu N             PDU size to request, 240..960 (default 960; the CPU may answer less)\n" \
-    "  --timeout MS        connect and request timeout, 1..600000 ms (default 3000)\n"         \
-    "  --json              machine-readable output on stdout\n"                                 \
-    "  --trace             hex dump of every frame on stderr\n"                                 \
-    "HOST is an IPv4 address, a name, or an IPv6 address in brackets, with an optional :PORT\n" \
-    "(default 102): 192.168.0.1, plc7:1102, [::1]:102.\n"                                       \
-    "Exit codes: 0 success, 1 the PLC refused (or some items failed), 2 usage error,\n"         \
+    "  --timeout MS        connect and request timeout, 1..600000 ms (default 3000)\n"             \
+    "  --json              machine-readable output on stdout\n"                                    \
+    "  --trace             hex dump of every frame on stderr\n"                                    \
+    "HOST is an IPv4 address, a name, or an IPv6 address in brackets, with an optional :PORT\n"    \
+    "(default 102): 192.168.0.1, plc7:1102, [::1]:102.\n"                                          \
+    "Exit codes: 0 success, 1 the PLC refused (or some items failed), 2 usage error,\n"            \
     "3 no connection.\n"
 
 const cli_cmd cli_cmds[] = {
@@ -47,14 +47,16 @@ const cli_cmd cli_cmds[] = {
      "canonical form.  Addresses in Step 7/TIA, PLC4X, nodes7 or S7-200 style, with an optional\n"
      "type: DB1.DBW0  DB1.DBD4:REAL  DB1.DBB10:STRING[20]  MW4:INT[3]  I0.0  QB1  T5  C3\n"
      "%DB1:4:REAL  DB1,INT2  VW10.  Any number of items: they are packed into as few PDUs as fit.\n"
-     "--json prints an array of {address, type, value, status, error} (error: {name, code, message,\n"
+     "--json prints an array of {address, type, value, status, error} (error: {name, code, "
+     "message,\n"
      "cause, fix} for items that failed, docs/json.md).  Exit 0 only when every item was read.\n\n"
      "Examples:\n"
      "  s7 read 192.168.0.1 DB1.DBW0 DB1.DBD4:REAL MB0\n"
      "  s7 read 192.168.0.1 --json DB1.DBX0.0 MW10:INT\n\n" COMMON_HELP,
      0, 1, -1},
     {"write", cmd_write, "HOST ADDRESS=VALUE...", "write values (typed by the address)",
-     "Writes each VALUE to its ADDRESS; the value is parsed for the address's type (BOOL true/false/1/0,\n"
+     "Writes each VALUE to its ADDRESS; the value is parsed for the address's type (BOOL "
+     "true/false/1/0,\n"
      "integers in decimal or 16#FF, REAL, STRING text, TIME T#5s, arrays [1, 2, 3]).  A BOOL\n"
      "address writes only that bit.  Prints 'ADDRESS = VALUE' for each written item.\n"
      "--json prints an array of {address, type, value, status, error}.  Exit 0 only when every\n"
@@ -81,7 +83,8 @@ const cli_cmd cli_cmds[] = {
      "  s7 dump 192.168.0.1 DB 3\n"
      "  s7 dump 192.168.0.1 DB 3 -o db3.bin\n\n" COMMON_HELP,
      CLI_X_OUT, 1, 2},
-    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N]", "poll values and print changes",
+    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N]",
+     "poll values and print changes",
      "Polls the addresses and prints a timestamped line 'TIME ADDRESS = VALUE' for each value\n"
      "when it changes (the first values too).  When the connection drops it says so and\n"
      "reconnects.  --json prints one JSON object per line.\n\n"
@@ -91,14 +94,14 @@ const cli_cmd cli_cmds[] = {
      "Example:\n"
      "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n\n" COMMON_HELP,
      CLI_X_EVERY | CLI_X_COUNT, 1, -1},
-    {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients",
-     srv_help, 0, 0, 0},
-    {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...", "why a connection or a DB access fails: one verdict, cause, fix",
-     doctor_help, 0, 0, 0},
-    {"discover", cmd_discover, "HOST", "find the rack/slot, connection type or TSAP pair a CPU accepts",
-     discover_help, 0, 0, 0},
-    {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]", "hosts answering on port 102 and what they are",
-     scan_help, 0, 0, 0},
+    {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients", srv_help, 0,
+     0, 0},
+    {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...",
+     "why a connection or a DB access fails: one verdict, cause, fix", doctor_help, 0, 0, 0},
+    {"discover", cmd_discover, "HOST",
+     "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
+    {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
+     "hosts answering on port 102 and what they are", scan_help, 0, 0, 0},
     {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
@@ -143,7 +146,9 @@ int main(int argc, char **argv)
         if (argc > 2) {
             cmd = cli_find_cmd(argv[2]);
             if (!cmd) {
-                fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan inventory)\n",
+                fprintf(stderr,
+                        "error: unknown command '%s' (commands: read write info dump watch server "
+                        "doctor discover scan inventory)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -155,8 +160,10 @@ int main(int argc, char **argv)
     }
     cmd = cli_find_cmd(argv[1]);
     if (!cmd) {
-        fprintf(stderr, "error: unknown command '%s' (commands: read write info dump watch server doctor discover scan inventory; "
-                        "s7 help lists them)\n",
+        fprintf(stderr,
+                "error: unknown command '%s' (commands: read write info dump watch server doctor "
+                "discover scan inventory; "
+                "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
     }

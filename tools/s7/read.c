@@ -5,7 +5,6 @@
 
 #include "common.h"
 
-
 int cmd_read(cli *c)
 {
     int n = c->nargs, rc = CLI_OK, bad = 0, err;

@@ -25,7 +25,8 @@ const char scan_help[] =
     "  --timeout MS       per connection attempt, 1..600000 ms (default 1000)\n"
     "  --no-identify      only TCP and one connection request: no SZL reads, no other TSAPs\n"
     "  --all              list every host, not only those answering\n"
-    "  --json             {targets, port, ms, hosts: [{host, state, tcp_ms, s7, tsap, pdu, error, cpu}],\n"
+    "  --json             {targets, port, ms, hosts: [{host, state, tcp_ms, s7, tsap, pdu, error, "
+    "cpu}],\n"
     "                     summary: {hosts, answering, s7, closed, filtered, unreachable}}\n"
     "Exit codes: 0 at least one host answers, 1 none answers, 2 usage error.\n\n"
     "Examples:\n"
@@ -59,15 +60,9 @@ static void on_host(void *ud, const s7_scan_host *h, uint32_t done, uint32_t tot
         o->answering++;
         o->s7 += h->s7 != 0;
         break;
-    case S7_SCAN_CLOSED:
-        o->closed++;
-        break;
-    case S7_SCAN_FILTERED:
-        o->filtered++;
-        break;
-    default:
-        o->unreach++;
-        break;
+    case S7_SCAN_CLOSED: o->closed++; break;
+    case S7_SCAN_FILTERED: o->filtered++; break;
+    default: o->unreach++; break;
     }
     if (o->all || h->state == S7_SCAN_ANSWERING) {
         if (o->n == o->cap) {
@@ -184,13 +179,13 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
             memcpy(tmp, val, l);
             tmp[l] = 0;
             if (cli_parse_long(tmp, 1, 10000, &v))
-                return cli_usage_error(cmd, "--rate %s: connections per second 1..10000, e.g. --rate 50/s",
-                                       val);
+                return cli_usage_error(
+                    cmd, "--rate %s: connections per second 1..10000, e.g. --rate 50/s", val);
             so.rate = (int)v;
         } else if (IS("--concurrency")) {
             if (cli_parse_long(val, 1, 256, &v))
-                return cli_usage_error(cmd, "--concurrency %s: hosts at once 1..256, e.g. --concurrency 32",
-                                       val);
+                return cli_usage_error(
+                    cmd, "--concurrency %s: hosts at once 1..256, e.g. --concurrency 32", val);
             so.concurrency = (int)v;
         } else if (IS("--timeout")) {
             if (cli_parse_long(val, 1, 600000, &v))
@@ -203,21 +198,24 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
         } else if (IS("--no-identify")) {
             so.identify = 0;
         } else {
-            return cli_usage_error(cmd,
-                                   "unknown option '%.*s' (s7 scan takes --port --rate --concurrency "
-                                   "--timeout --no-identify --all --json)",
-                                   (int)nlen, a);
+            return cli_usage_error(
+                cmd,
+                "unknown option '%.*s' (s7 scan takes --port --rate --concurrency "
+                "--timeout --no-identify --all --json)",
+                (int)nlen, a);
         }
 #undef IS
     }
     if (!targets)
-        return cli_usage_error(cmd, "missing targets, e.g. s7 scan 192.168.0.0/24 or s7 scan 10.0.0.1-40");
+        return cli_usage_error(
+            cmd, "missing targets, e.g. s7 scan 192.168.0.0/24 or s7 scan 10.0.0.1-40");
     uint32_t count = 0;
     char err[300];
     if (s7_scan_count(targets, &count, err, sizeof err) < 0)
         return cli_usage_error(cmd, "%s", err);
     if (count > so.max_hosts)
-        return cli_usage_error(cmd, "%s names %u hosts, more than the limit of %u: scan smaller ranges",
+        return cli_usage_error(cmd,
+                               "%s names %u hosts, more than the limit of %u: scan smaller ranges",
                                targets, count, so.max_hosts);
 
     out.tty = isatty(2);

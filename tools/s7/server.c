@@ -79,7 +79,7 @@ typedef struct srv_run {
     uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
     size_t peak;
     int64_t started_ms;
-    int64_t rl_sec;          /* refusal lines: the second being counted */
+    int64_t rl_sec; /* refusal lines: the second being counted */
     unsigned rl_count;
     uint64_t rl_hidden;
 } srv_run;
@@ -114,7 +114,10 @@ static void tlog(const srv_run *r, int level, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000),
-            level == S7_LOG_ERROR ? "error: " : level == S7_LOG_WARN ? "warning: " : "", msg);
+            level == S7_LOG_ERROR  ? "error: "
+            : level == S7_LOG_WARN ? "warning: "
+                                   : "",
+            msg);
 }
 
 /* ---------------------------------------------------------------- hooks */
@@ -165,14 +168,16 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
     const uint8_t *mem = s7_cpu_mem(r->cpu, is_db ? S7_AREA_DB : ev->area, ev->db, &size);
     unsigned flags = is_db ? s7_cpu_db_flags(r->cpu, ev->db) : 0;
     if (ev->err == 0x8104 && !s7_cpu_put_get(r->cpu)) {
-        snprintf(out, cap, "PUT/GET is not permitted on this CPU (error 0x8104; --put-get on or "
-                           "put_get: true permits it)");
+        snprintf(out, cap,
+                 "PUT/GET is not permitted on this CPU (error 0x8104; --put-get on or "
+                 "put_get: true permits it)");
         return;
     }
     if (ev->err) {
         snprintf(out, cap, "error 0x%04X%s", ev->err,
-                 ev->err == 0x8500 ? ": the request is larger than the negotiated PDU"
-                 : ev->err == 0x8104 ? ": the function is not available on this CPU" : "");
+                 ev->err == 0x8500   ? ": the request is larger than the negotiated PDU"
+                 : ev->err == 0x8104 ? ": the function is not available on this CPU"
+                                     : "");
         return;
     }
     switch (ev->rc) {
@@ -184,10 +189,12 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
         return;
     case S7_RC_ADDR_OUT_OF_RANGE:
         if (flags & S7_DB_OPTIMIZED)
-            snprintf(out, cap, "0x05: DB%u has optimized block access (no absolute addresses)", ev->db);
+            snprintf(out, cap, "0x05: DB%u has optimized block access (no absolute addresses)",
+                     ev->db);
         else if (mem && (uint64_t)ev->start + ev->len > size)
-            snprintf(out, cap, "0x05: past the end (%s%s%.0u is %u bytes)", s7_server_area_text(ev->area),
-                     is_db ? "" : " area", is_db ? ev->db : 0u, size);
+            snprintf(out, cap, "0x05: past the end (%s%s%.0u is %u bytes)",
+                     s7_server_area_text(ev->area), is_db ? "" : " area", is_db ? ev->db : 0u,
+                     size);
         else
             snprintf(out, cap, "0x05: address out of range (transport size or alignment)");
         return;
@@ -198,7 +205,9 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
             snprintf(out, cap, "0x03: access denied by an access rule");
         return;
     case S7_RC_TYPE_UNSUPPORTED: snprintf(out, cap, "0x06: data type not supported"); return;
-    case S7_RC_TYPE_INCONSISTENT: snprintf(out, cap, "0x07: data length does not match the item"); return;
+    case S7_RC_TYPE_INCONSISTENT:
+        snprintf(out, cap, "0x07: data length does not match the item");
+        return;
     default: snprintf(out, cap, "item code 0x%02X", ev->rc); return;
     }
 }
@@ -210,7 +219,8 @@ static void refusals_second(srv_run *r)
     if (sec == r->rl_sec)
         return;
     if (r->rl_hidden)
-        tlog(r, S7_LOG_WARN, "%llu more refused or failed items not shown (at most %u lines a second)",
+        tlog(r, S7_LOG_WARN,
+             "%llu more refused or failed items not shown (at most %u lines a second)",
              (unsigned long long)r->rl_hidden, REFUSALS_PER_SEC);
     r->rl_sec = sec;
     r->rl_count = 0;
@@ -245,9 +255,9 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
              ev->start, ev->len, ev->len == 1 ? "" : "s", why);
     else {
         uint32_t n = tc ? ev->len / 2 : ev->len;
-        tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what, s7_server_area_text(ev->area),
-             tc ? "element" : "offset", tc ? ev->start / 2 : ev->start, n,
-             tc ? "element" : "byte", n == 1 ? "" : "s", why);
+        tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what,
+             s7_server_area_text(ev->area), tc ? "element" : "offset",
+             tc ? ev->start / 2 : ev->start, n, tc ? "element" : "byte", n == 1 ? "" : "s", why);
     }
 }
 
@@ -265,7 +275,8 @@ static void on_event(void *ctx, const s7_cpu_event *ev)
         _exit(CLI_FAIL);
     }
     if (r->audit && s7_audit_event(r->audit, ev) < 0 && !r->audit_warned) {
-        tlog(r, S7_LOG_ERROR, "audit log: cannot append (%s); lines are being lost", strerror(errno));
+        tlog(r, S7_LOG_ERROR, "audit log: cannot append (%s); lines are being lost",
+             strerror(errno));
         r->audit_warned = 1;
     }
     switch (ev->kind) {
@@ -290,15 +301,15 @@ static void on_event(void *ctx, const s7_cpu_event *ev)
         log_refusal(r, ev);
         break;
     case S7_EV_CONTROL: {
-        static const char *const names[] = {"control", "stop", "hot start", "cold start", "clock set", "control"};
+        static const char *const names[] = {"control",    "stop",      "hot start",
+                                            "cold start", "clock set", "control"};
         r->controls++;
-        tlog(r, S7_LOG_INFO, "%s: %s (CPU now in %s)", ev->sess ? s7_cpu_session_peer(ev->sess) : "?",
-             names[ev->ctrl < 6 ? ev->ctrl : 0],
+        tlog(r, S7_LOG_INFO, "%s: %s (CPU now in %s)",
+             ev->sess ? s7_cpu_session_peer(ev->sess) : "?", names[ev->ctrl < 6 ? ev->ctrl : 0],
              s7_cpu_state(r->cpu) == S7_CPU_STATE_STOP ? "STOP" : "RUN");
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -316,8 +327,24 @@ static void on_signal(int sig)
 /* ---------------------------------------------------------------- options */
 
 enum {
-    O_CONFIG, O_LISTEN, O_PROFILE, O_DB, O_SET, O_PUTGET, O_MAXCONN, O_RACK, O_SLOT, O_ALLOW,
-    O_AUDIT, O_AUDIT_READS, O_STATE, O_RETAIN, O_RESIZE, O_IDLE, O_QUIET, O_HELP
+    O_CONFIG,
+    O_LISTEN,
+    O_PROFILE,
+    O_DB,
+    O_SET,
+    O_PUTGET,
+    O_MAXCONN,
+    O_RACK,
+    O_SLOT,
+    O_ALLOW,
+    O_AUDIT,
+    O_AUDIT_READS,
+    O_STATE,
+    O_RETAIN,
+    O_RESIZE,
+    O_IDLE,
+    O_QUIET,
+    O_HELP
 };
 
 static const struct sopt {
@@ -356,7 +383,8 @@ static int set_str(char **dst, const char *v)
 }
 
 /* One option into the flag configuration fl.  0 or CLI_USAGE after the message. */
-static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, int id, const char *v)
+static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, int id,
+                 const char *v)
 {
     char err[400];
     long n;
@@ -374,8 +402,9 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
     }
     case O_PROFILE:
         if (!s7_profile_find(v))
-            return cli_usage_error(cmd, "--profile %s: unknown profile (profiles: s7-300, s7-400, "
-                                        "s7-1200, s7-1500, logo8, s7-200smart)",
+            return cli_usage_error(cmd,
+                                   "--profile %s: unknown profile (profiles: s7-300, s7-400, "
+                                   "s7-1200, s7-1500, logo8, s7-200smart)",
                                    v);
         return set_str(&fl->profile, v) ? CLI_FAIL : 0;
     case O_DB: {
@@ -386,7 +415,8 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
     }
     case O_SET:
         if (!strchr(v, '='))
-            return cli_usage_error(cmd, "--set %s: expected ADDRESS=VALUE, e.g. --set DB1.DBD4:REAL=3.5", v);
+            return cli_usage_error(
+                cmd, "--set %s: expected ADDRESS=VALUE, e.g. --set DB1.DBD4:REAL=3.5", v);
         return s7_server_config_add_value(fl, v, "--set") ? CLI_FAIL : 0;
     case O_PUTGET: {
         int b;
@@ -400,14 +430,17 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         char type[16];
         int t;
         if (!eq || (size_t)(eq - v) >= sizeof type)
-            return cli_usage_error(cmd, "--max-conn %s: expected TYPE=N with TYPE pg, op, basic or "
-                                        "total, e.g. --max-conn pg=4",
+            return cli_usage_error(cmd,
+                                   "--max-conn %s: expected TYPE=N with TYPE pg, op, basic or "
+                                   "total, e.g. --max-conn pg=4",
                                    v);
         snprintf(type, sizeof type, "%.*s", (int)(eq - v), v);
         if (s7_server_parse_conn_type(type, &t))
-            return cli_usage_error(cmd, "--max-conn %s: unknown type '%s' (pg, op, basic or total)", v, type);
+            return cli_usage_error(cmd, "--max-conn %s: unknown type '%s' (pg, op, basic or total)",
+                                   v, type);
         if (cli_parse_long(eq + 1, 0, 65535, &n))
-            return cli_usage_error(cmd, "--max-conn %s: N must be 0..65535, e.g. --max-conn %s=4", v, type);
+            return cli_usage_error(cmd, "--max-conn %s: N must be 0..65535, e.g. --max-conn %s=4",
+                                   v, type);
         fl->max_conn[t] = (int)n;
         return 0;
     }
@@ -418,19 +451,17 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         return 0;
     case O_SLOT:
         if (cli_parse_long(v, 0, 31, &n))
-            return cli_usage_error(cmd, "--slot %s: slot must be 0..31 (1 on S7-1200/1500, 2 on S7-300)", v);
+            return cli_usage_error(
+                cmd, "--slot %s: slot must be 0..31 (1 on S7-1200/1500, 2 on S7-300)", v);
         fl->slot = (int)n;
         return 0;
-    case O_ALLOW:
-        fl->allow_set = 1;
-        return s7_server_config_add_allow(fl, v) ? CLI_FAIL : 0;
+    case O_ALLOW: fl->allow_set = 1; return s7_server_config_add_allow(fl, v) ? CLI_FAIL : 0;
     case O_AUDIT:
         if (!*v)
-            return cli_usage_error(cmd, "--audit: the file name is empty, e.g. --audit audit.jsonl");
+            return cli_usage_error(cmd,
+                                   "--audit: the file name is empty, e.g. --audit audit.jsonl");
         return set_str(&fl->audit, v) ? CLI_FAIL : 0;
-    case O_AUDIT_READS:
-        fl->audit_reads = 1;
-        return 0;
+    case O_AUDIT_READS: fl->audit_reads = 1; return 0;
     case O_STATE:
         if (!*v)
             return cli_usage_error(cmd, "--state: the file name is empty, e.g. --state plc.state");
@@ -441,8 +472,9 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         else if (strcmp(v, "async") == 0)
             fl->retain = S7_RETAIN_ASYNC;
         else
-            return cli_usage_error(cmd, "--retain %s: expected sync (every acknowledged write is on "
-                                        "disk) or async (flushed every second)",
+            return cli_usage_error(cmd,
+                                   "--retain %s: expected sync (every acknowledged write is on "
+                                   "disk) or async (flushed every second)",
                                    v);
         return 0;
     case O_RESIZE:
@@ -455,26 +487,26 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         return 0;
     case O_IDLE:
         if (cli_parse_long(v, 0, 86400000, &n))
-            return cli_usage_error(cmd, "--idle-timeout %s: must be 0..86400000 ms (0 = never), "
-                                        "e.g. --idle-timeout 60000",
+            return cli_usage_error(cmd,
+                                   "--idle-timeout %s: must be 0..86400000 ms (0 = never), "
+                                   "e.g. --idle-timeout 60000",
                                    v);
         fl->idle_timeout_ms = n;
         return 0;
-    case O_QUIET:
-        fl->quiet = 1;
-        return 0;
-    default:
-        return 0;
+    case O_QUIET: fl->quiet = 1; return 0;
+    default: return 0;
     }
 }
 
-static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_config *fl, const char **config)
+static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_config *fl,
+                       const char **config)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1])
-            return cli_usage_error(cmd, "unexpected argument '%s': s7 server takes only options, "
-                                        "e.g. --listen 127.0.0.1:1102 --db 1:256",
+            return cli_usage_error(cmd,
+                                   "unexpected argument '%s': s7 server takes only options, "
+                                   "e.g. --listen 127.0.0.1:1102 --db 1:256",
                                    a);
         const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -483,10 +515,11 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
             if (strlen(SOPTS[k].name) == nlen && strncmp(SOPTS[k].name, a, nlen) == 0)
                 o = &SOPTS[k];
         if (!o)
-            return cli_usage_error(cmd, "unknown option '%.*s' (options: --config --listen --profile "
-                                        "--db --set --put-get --max-conn --rack --slot --allow --audit "
-                                        "--audit-reads --state --retain --retain-resize --idle-timeout "
-                                        "--quiet)",
+            return cli_usage_error(cmd,
+                                   "unknown option '%.*s' (options: --config --listen --profile "
+                                   "--db --set --put-get --max-conn --rack --slot --allow --audit "
+                                   "--audit-reads --state --retain --retain-resize --idle-timeout "
+                                   "--quiet)",
                                    (int)nlen, a);
         if (o->id == O_HELP) {
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -514,14 +547,14 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
  * rules append (later wins), an allow list given by flags replaces the file's. */
 static void merge(s7_server_config *base, s7_server_config *fl)
 {
-#define TAKE_STR(f)              \
-    if (fl->f) {                 \
-        free(base->f);           \
-        base->f = fl->f;         \
-        fl->f = NULL;            \
+#define TAKE_STR(f)      \
+    if (fl->f) {         \
+        free(base->f);   \
+        base->f = fl->f; \
+        fl->f = NULL;    \
     }
-#define TAKE_INT(f)     \
-    if (fl->f != -1)    \
+#define TAKE_INT(f)  \
+    if (fl->f != -1) \
         base->f = fl->f;
     TAKE_STR(listen)
     TAKE_STR(profile)
@@ -657,7 +690,8 @@ static void raise_nofile(const srv_run *r)
             rl.rlim_cur = before;
     }
     if (rl.rlim_cur < 10240)
-        tlog(r, S7_LOG_WARN, "file descriptor limit %lu (hard limit %lu): at most about %lu clients "
+        tlog(r, S7_LOG_WARN,
+             "file descriptor limit %lu (hard limit %lu): at most about %lu clients "
              "can connect at once; raise it with ulimit -Hn (or LimitNOFILE= in a systemd unit)",
              (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max,
              (unsigned long)(rl.rlim_cur > 32 ? rl.rlim_cur - 32 : 0));
@@ -707,8 +741,9 @@ static void print_banner(const srv_run *r)
                p->tsap_mode == S7_TSAP_S7200 ? " (and the S7-200 TSAPs 10.00, 02.00)" : "");
     printf("  names         module %s, station %s, serial %s\n", p->module_name, p->as_name,
            p->serial);
-    printf("  PUT/GET       %s\n", s7_cpu_put_get(r->cpu) ? "permitted"
-                                                           : "NOT permitted (reads and writes answer 0x8104; --put-get on)");
+    printf("  PUT/GET       %s\n",
+           s7_cpu_put_get(r->cpu) ? "permitted"
+                                  : "NOT permitted (reads and writes answer 0x8104; --put-get on)");
     printf("  PDU / jobs    %u bytes / %u in flight\n", p->max_pdu, p->max_amq);
     if (s7_cpu_state(r->cpu) == S7_CPU_STATE_STOP)
         printf("  CPU state     STOP (cpu_state: stop; a client's hot start puts it in RUN)\n");
@@ -755,8 +790,11 @@ static void print_banner(const srv_run *r)
         snprintf(name, sizeof name, "DB%u", d->num);
         printf("  %-13s %u bytes%s%s%s%s\n", name, d->size,
                d->flags & S7_DB_OPTIMIZED ? ", optimized (absolute access answers 0x05)" : "",
-               d->flags & S7_DB_READONLY ? ", read-only" : "", d->flags & S7_DB_RETAIN ? ", retentive" : "",
-               d->access == S7_ACCESS_RO ? ", access read-only" : d->access == S7_ACCESS_NONE ? ", no access" : "");
+               d->flags & S7_DB_READONLY ? ", read-only" : "",
+               d->flags & S7_DB_RETAIN ? ", retentive" : "",
+               d->access == S7_ACCESS_RO     ? ", access read-only"
+               : d->access == S7_ACCESS_NONE ? ", no access"
+                                             : "");
         if (r->demo && d->num == 1)
             printf("                DBW0 INT 42, DBD4 REAL 3.14159, DBX8.0 true, DBX8.2 true,\n"
                    "                DBB10 STRING[20] 'hello from s7kit', DBD32 DINT 123456789,\n"
@@ -802,8 +840,10 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
     printf("s7 server stopped (%s) after %.1f s: %llu connections (at most %zu at once), %llu "
            "refused; %llu reads, %llu writes, %llu refused items, %llu failed items, %llu control "
            "requests\n",
-           sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error", secs,
-           (unsigned long long)r->conns, r->peak, (unsigned long long)r->refused_conns,
+           sig == SIGINT    ? "SIGINT"
+           : sig == SIGTERM ? "SIGTERM"
+                            : "error",
+           secs, (unsigned long long)r->conns, r->peak, (unsigned long long)r->refused_conns,
            (unsigned long long)r->reads, (unsigned long long)r->writes,
            (unsigned long long)r->refused, (unsigned long long)r->failed,
            (unsigned long long)r->controls);
@@ -815,7 +855,8 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
                    (unsigned long long)rs->records, (unsigned long long)rs->syncs);
         else
             printf("  state file %s: NOT compacted (see the error above); the journal holds every "
-                   "write\n", r->cfg.state);
+                   "write\n",
+                   r->cfg.state);
     }
     if (r->audit) {
         uint64_t lost = 0;
@@ -894,13 +935,16 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     }
     for (size_t i = 0; rc == 0 && i < c->nallow; i++)
         if (s7_server_allow(r->srv, c->allow[i]) < 0) {
-            fprintf(stderr, "error: allow '%s': expected an IPv4 or IPv6 address with an optional "
-                            "/PREFIX, e.g. 10.0.0.0/8, 192.168.1.20 or fd00::/64\n", c->allow[i]);
+            fprintf(stderr,
+                    "error: allow '%s': expected an IPv4 or IPv6 address with an optional "
+                    "/PREFIX, e.g. 10.0.0.0/8, 192.168.1.20 or fd00::/64\n",
+                    c->allow[i]);
             rc = CLI_USAGE;
         }
     if (rc) {
         if (rc == CLI_USAGE)
-            fprintf(stderr, "run 's7 help server' for the options, docs/server.md for the config file\n");
+            fprintf(stderr,
+                    "run 's7 help server' for the options, docs/server.md for the config file\n");
         goto out;
     }
 
@@ -925,10 +969,13 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         s7_retain_stats st;
         s7_retain_stats_get(r->retain, &st);
         if (!st.dbs)
-            tlog(r, S7_LOG_WARN, "state file %s: no DB is retentive, so nothing is kept (flag a DB "
-                 "with :retain, e.g. --db 5:100:retain, or retain: true in the file)", c->state);
+            tlog(r, S7_LOG_WARN,
+                 "state file %s: no DB is retentive, so nothing is kept (flag a DB "
+                 "with :retain, e.g. --db 5:100:retain, or retain: true in the file)",
+                 c->state);
     } else if (c->retain >= 0 || c->retain_resize >= 0) {
-        tlog(r, S7_LOG_WARN, "--retain / retain: has no effect without a state file (--state FILE)");
+        tlog(r, S7_LOG_WARN,
+             "--retain / retain: has no effect without a state file (--state FILE)");
     }
     if (c->audit) {
         char err[600];
@@ -955,8 +1002,10 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         goto out;
     }
     if (!is_loopback(r->listen) && !c->nallow)
-        tlog(r, S7_LOG_WARN, "serving %s to every partner that can reach it: PUT/GET is "
-             "unauthenticated memory access; restrict it with --allow CIDR", r->listen);
+        tlog(r, S7_LOG_WARN,
+             "serving %s to every partner that can reach it: PUT/GET is "
+             "unauthenticated memory access; restrict it with --allow CIDR",
+             r->listen);
     r->started_ms = wall_ms();
     print_banner(r);
 
@@ -978,8 +1027,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             g_hup = 0;
             if (r->audit)
                 tlog(r, S7_LOG_INFO, "SIGHUP: audit log %s %s", c->audit,
-                     s7_audit_reopen(r->audit) == 0 ? "reopened" : "could not be reopened, still "
-                                                                   "writing to the old file");
+                     s7_audit_reopen(r->audit) == 0 ? "reopened"
+                                                    : "could not be reopened, still "
+                                                      "writing to the old file");
         }
     }
     int sig = g_signal;
@@ -995,7 +1045,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     if (r->retain) {
         retain_rc = s7_retain_compact(r->retain);
         if (retain_rc < 0) {
-            tlog(r, S7_LOG_ERROR, "retain: the state could not be compacted at shutdown (%s); the "
+            tlog(r, S7_LOG_ERROR,
+                 "retain: the state could not be compacted at shutdown (%s); the "
                  "journal still holds every write and is replayed at the next start",
                  s7_retain_error(r->retain));
             rc = CLI_FAIL;

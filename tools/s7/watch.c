@@ -39,8 +39,8 @@ static const char *stamp(char *buf, size_t cap)
 
 /* Per-item memory of what was printed last. */
 typedef struct seen {
-    int printed;  /* something was printed for this item */
-    int status;   /* last status */
+    int printed; /* something was printed for this item */
+    int status;  /* last status */
     uint8_t rc;
     uint8_t *last; /* last value bytes */
 } seen;

@@ -12,7 +12,6 @@ static int needs_current(const s7_tag *t)
     return t->type == S7_T_BOOL && (t->count > 1 || t->array);
 }
 
-
 int cmd_write(cli *c)
 {
     int n = c->nargs, rc = CLI_OK, bad = 0, err, nrmw = 0;
@@ -57,8 +56,8 @@ int cmd_write(cli *c)
         }
         if (s7_value_parse(&tags[i], vals[i], bufs[i], sz, verr, sizeof verr) < 0) {
             char addr[96];
-            fprintf(stderr, "error: bad value for %s: %s\n", cli_tag_text(&tags[i], addr, sizeof addr),
-                    verr[0] ? verr : "invalid value");
+            fprintf(stderr, "error: bad value for %s: %s\n",
+                    cli_tag_text(&tags[i], addr, sizeof addr), verr[0] ? verr : "invalid value");
             bad++;
             continue;
         }
