@@ -127,7 +127,7 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
     }
 }
 
-static const char *area_text(uint8_t area)
+const char *s7_area_text(uint8_t area)
 {
     switch (area) {
     case S7_AREA_I: return "the input (I) area";
@@ -154,13 +154,13 @@ int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char 
     if (rc == S7_RC_NOT_FOUND && (area == S7_AREA_T || area == S7_AREA_C)) {
         put(cause, cause_cap,
             "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
-            area_text(area));
+            s7_area_text(area));
         put(fix, fix_cap,
             "copy the timer/counter values into a DB in the PLC program and read the DB instead");
         return 1;
     }
     if (rc == S7_RC_NOT_FOUND) {
-        put(cause, cause_cap, "%s is not available on this CPU", area_text(area));
+        put(cause, cause_cap, "%s is not available on this CPU", s7_area_text(area));
         put(fix, fix_cap, "use an area the CPU offers (DB, I, Q, M)");
         return 1;
     }

@@ -77,6 +77,8 @@ S7_API int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t ca
  * NUL-terminated texts (either buffer may be NULL); returns 1 when something specific to the
  * area was said, 0 when the generic text was used. */
 enum { S7_ITEM_EX_OFFSET0 = 1 };
+/* An area in words, for messages: "the timer (T) area", "the memory (M) area", ... (static). */
+S7_API const char *s7_area_text(uint8_t area);
 S7_API int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char *cause,
                            size_t cause_cap, char *fix, size_t fix_cap);
 

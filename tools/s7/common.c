@@ -597,20 +597,6 @@ static const db_len_cache *db_length(s7_client *s, uint16_t db)
     return &dbl[0];
 }
 
-static const char *area_name(uint8_t area)
-{
-    switch (area) {
-    case S7_AREA_I: return "the input (I) area";
-    case S7_AREA_Q: return "the output (Q) area";
-    case S7_AREA_M: return "the memory (M) area";
-    case S7_AREA_T: return "the timer (T) area";
-    case S7_AREA_C: return "the counter (C) area";
-    case S7_AREA_P: return "the peripheral (P) area";
-    case S7_AREA_DI: return "the instance DB (DI) area";
-    default: return "this area";
-    }
-}
-
 void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it, cli_why *w)
 {
     char addr[96];
@@ -683,10 +669,10 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
                     t->db, t->db);
             }
         } else if (t->area != S7_AREA_DB && t->area != S7_AREA_DI) {
-            set(w->cause, sizeof w->cause, "%s ends before %s on this CPU", area_name(t->area),
+            set(w->cause, sizeof w->cause, "%s ends before %s on this CPU", s7_area_text(t->area),
                 addr);
             set(w->fix, sizeof w->fix, "use an address inside the CPU's %s",
-                area_name(t->area) + 4);
+                s7_area_text(t->area) + 4);
         }
     }
 }
