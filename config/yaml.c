@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int yaml_ieq(const char *a, const char *b)
 {
@@ -65,17 +68,154 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
     (void)len;
 }
 
+/* The whole file into a malloc'd, NUL-terminated buffer (*len bytes before the terminator).
+ * 0, or -1 with the message set. */
+static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
+{
+    const char *path = y->file;
+    /* O_NONBLOCK: a FIFO given as the file must not block the open; it is refused below */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return yaml_set_err(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(f = fdopen(fd, "rb"))) {
+        if (f)
+            fclose(f);
+        else
+            close(fd);
+        return yaml_set_err(y->err, y->cap,
+                            "cannot read %s %s: not a regular file (a FIFO, device or directory "
+                            "is not read): give the path of a YAML file",
+                            what, path);
+    }
+    if ((unsigned long long)st.st_size > YAML_MAX_FILE) {
+        fclose(f);
+        return yaml_set_err(y->err, y->cap, "cannot read %s %s: %lld bytes is larger than %u MiB",
+                            what, path, (long long)st.st_size, YAML_MAX_FILE >> 20);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return yaml_set_err(y->err, y->cap, "out of memory");
+    }
+    for (;;) {
+        if (n + 1 >= cap) { /* the file grew while being read: take what fits, then check */
+            if (cap > YAML_MAX_FILE) {
+                free(buf);
+                fclose(f);
+                return yaml_set_err(y->err, y->cap, "cannot read %s %s: larger than %u MiB", what,
+                                    path, YAML_MAX_FILE >> 20);
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return yaml_set_err(y->err, y->cap, "out of memory");
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - 1 - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return yaml_set_err(y->err, y->cap, "cannot read %s %s: read error (nothing of it is used)",
+                            what, path);
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* 1-based line of byte offset off in text. */
+static int line_at(const char *text, size_t off)
+{
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n')
+            line++;
+    return line;
+}
+
+/* The encoding and NUL checks of the raw bytes.  0, or -1 with the message set. */
+static int check_text(yaml_cx *y, const char *t, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    const char *enc = NULL;
+    if (n >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF)
+        enc = "UTF-32 (big endian)";
+    else if (n >= 4 && u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0)
+        enc = "UTF-32 (little endian)";
+    else if (n >= 2 && u[0] == 0xFE && u[1] == 0xFF)
+        enc = "UTF-16 (big endian)";
+    else if (n >= 2 && u[0] == 0xFF && u[1] == 0xFE)
+        enc = "UTF-16 (little endian)";
+    if (enc)
+        return yaml_err_line(y, 1,
+                             "the file is encoded as %s (its byte order mark says so): save it as "
+                             "UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+                             enc);
+    const char *nul = memchr(t, 0, n);
+    if (nul) {
+        size_t off = (size_t)(nul - t);
+        if (off < 4 && n >= 2 && (u[0] == 0 || u[1] == 0))
+            return yaml_err_line(y, 1,
+                                 "the file holds NUL bytes from its start: it looks UTF-16 or "
+                                 "UTF-32 encoded without a byte order mark; save it as UTF-8");
+        return yaml_err_line(y, line_at(t, off),
+                             "a NUL byte in the file (byte %zu): a YAML file is text and nothing "
+                             "after it would be read; remove it (the file may be damaged)",
+                             off);
+    }
+    return 0;
+}
+
+/* The line of the second document's start ("---"), for the message: the first line at or
+ * after from that starts a document, else from. */
+static int second_doc_line(const char *t, int from)
+{
+    int line = 1;
+    int seen_content = 0;
+    for (const char *p = t; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len >= 3 && strncmp(p, "---", 3) == 0 && (len == 3 || p[3] == ' ' || p[3] == '\r')) {
+            if (seen_content && line >= from)
+                return line;
+        } else if (len > 0 && p[0] != '#' && p[0] != '%') {
+            seen_content = 1;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return from;
+}
+
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
 {
     const char *path = y->file;
     y->diag = NULL;
     y->doc = NULL;
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        yaml_set_err(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
+    y->parser = NULL;
+    y->text = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    if (read_whole(y, what, &text, &len))
+        return NULL;
+    if (check_text(y, text, len)) {
+        free(text);
         return NULL;
     }
-    fclose(probe);
 
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
@@ -84,19 +224,30 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     dc.level = FYET_ERROR;
     struct fy_diag *diag = fy_diag_create(&dc);
     if (!diag) {
+        free(text);
         yaml_set_err(y->err, y->cap, "out of memory");
         return NULL;
     }
     fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg pc;
     memset(&pc, 0, sizeof pc);
-    pc.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
+    /* aliases resolve as YAML defines them: `rack: *p` takes the value anchored as &p */
+    pc.flags = FYPCF_QUIET | FYPCF_JSON_NONE | FYPCF_RESOLVE_DOCUMENT;
     pc.diag = diag;
-    struct fy_document *doc = fy_document_build_from_file(&pc, path);
+    struct fy_parser *fyp = fy_parser_create(&pc);
+    if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
+        if (fyp)
+            fy_parser_destroy(fyp);
+        fy_diag_destroy(diag);
+        free(text);
+        yaml_set_err(y->err, y->cap, "out of memory");
+        return NULL;
+    }
+    struct fy_document *doc = fy_parse_load_document(fyp);
     struct fy_node *root = NULL;
-    if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+    void *it = NULL;
+    struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+    if (!doc || e) {
         if (e)
             yaml_set_err(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
                          e->column + 1, e->msg ? e->msg : "syntax error");
@@ -105,24 +256,57 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
                          expect);
     } else if (!(root = fy_document_root(doc))) {
         yaml_set_err(y->err, y->cap, "%s: the file is empty: expected %s", path, expect);
-        fy_document_destroy(doc);
     } else {
-        y->diag = diag;
-        y->doc = doc;
-        return root;
+        /* one file, one document: a second one would be ignored without a word */
+        struct fy_document *doc2 = fy_parse_load_document(fyp);
+        it = NULL;
+        e = fy_diag_errors_iterate(diag, &it);
+        if (doc2 || e) {
+            int line = 0;
+            if (doc2) {
+                line = yaml_line(fy_document_root(doc2));
+                fy_parse_document_destroy(fyp, doc2);
+            } else {
+                line = e->line + 1;
+            }
+            if (e && !doc2)
+                yaml_set_err(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
+                             e->column + 1, e->msg ? e->msg : "syntax error");
+            else
+                yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
+                              "a second YAML document (after '---'): the file must hold one "
+                              "document only, the rest would be ignored; remove the '---' line and "
+                              "merge what follows into the first");
+            root = NULL;
+        } else {
+            y->diag = diag;
+            y->doc = doc;
+            y->parser = fyp;
+            y->text = text;
+            return root;
+        }
     }
+    if (doc)
+        fy_parse_document_destroy(fyp, doc);
+    fy_parser_destroy(fyp);
     fy_diag_destroy(diag);
+    free(text);
     return NULL;
 }
 
 void yaml_close(yaml_cx *y)
 {
     if (y->doc)
-        fy_document_destroy(y->doc);
+        fy_parse_document_destroy(y->parser, y->doc);
+    if (y->parser)
+        fy_parser_destroy(y->parser);
     if (y->diag)
         fy_diag_destroy(y->diag);
+    free(y->text);
     y->doc = NULL;
+    y->parser = NULL;
     y->diag = NULL;
+    y->text = NULL;
 }
 
 /* ---------------------------------------------------------------- errors */

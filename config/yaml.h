@@ -32,6 +32,8 @@ typedef struct yaml_cx {
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;
+    struct fy_parser *parser; /* the document belongs to it */
+    char *text;               /* the whole file, which the document points into */
 } yaml_cx;
 
 /* Case-insensitive equality of two words (ASCII); 1 or 0. */
@@ -52,10 +54,15 @@ int yaml_set_err(char *err, size_t cap, const char *fmt, ...)
 #endif
     ;
 
-/* Reads the file y->file.  Returns the root node of its document, which stays valid until
- * yaml_close(y); or NULL with the message in y->err: "cannot read WHAT FILE: REASON",
- * "out of memory", "FILE:L:C: not valid YAML: ...", "FILE: no YAML document in it (empty?):
- * expected EXPECT" or "FILE: the file is empty: expected EXPECT" (nothing to close then). */
+/* Reads the whole file y->file (a regular file of at most YAML_MAX_FILE bytes) and parses it.
+ * The file is taken whole or refused: a NUL byte, a UTF-16 or UTF-32 byte order mark, or a
+ * second YAML document is an error with its FILE:LINE; aliases are resolved as YAML defines
+ * them (an alias to an unknown anchor is an error).  Returns the root node of its document,
+ * which stays valid until yaml_close(y); or NULL with the message in y->err: "cannot read WHAT
+ * FILE: REASON", "out of memory", "FILE:L:C: not valid YAML: ...", "FILE:L: ...", "FILE: no
+ * YAML document in it (empty?): expected EXPECT" or "FILE: the file is empty: expected EXPECT"
+ * (nothing to close then). */
+#define YAML_MAX_FILE (16u << 20)
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect);
 
 /* Frees the document and the diagnostics yaml_open kept; harmless when there are none. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "s7/config.h"
@@ -158,6 +159,121 @@ static void test_check_json(void)
     CHECK_STR(err, "not the JSON output of s7 inventory check --json (no connections list)");
 }
 
+/* Writes n bytes into dir/name; returns the path (static buffer). */
+static const char *put_bytes(const char *name, const char *data, size_t n)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads data as a server config; returns the rc, the message in err and the slot read. */
+static int load_server_bytes(const char *data, size_t n, char *err, size_t cap, int *slot)
+{
+    s7_server_config c;
+    s7_server_config_init(&c);
+    const char *path = put_bytes("whole.yaml", data, n);
+    int rc = s7_config_load_server(path, &c, err, cap);
+    *slot = c.slot;
+    s7_server_config_free(&c);
+    return rc;
+}
+
+/* err starts with "DIR/whole.yaml:LINE: " and holds what. */
+static int msg_is(const char *err, int line, const char *what)
+{
+    char want[400];
+    snprintf(want, sizeof want, "%s/whole.yaml:%d: ", dir, line);
+    int ok = strncmp(err, want, strlen(want)) == 0 && strstr(err, what) != NULL;
+    if (!ok)
+        fprintf(stderr, "message: '%s'\n  wanted '%s' ... '%s'\n", err, want, what);
+    return ok;
+}
+
+/* A file is read whole or refused (issue 8, item 3). */
+static void test_whole_file(void)
+{
+    char err[800];
+    int slot = -7;
+
+    /* a NUL byte before `slot: 5`: refused, nothing of it used */
+    static const char nul[] = "rack: 0\n\0slot: 5\n";
+    CHECK_INT(load_server_bytes(nul, sizeof nul - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "a NUL byte in the file (byte 8)"));
+
+    /* a second document */
+    static const char two[] = "rack: 0\nslot: 2\n---\nslot: 5\n";
+    CHECK_INT(load_server_bytes(two, sizeof two - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "a second YAML document"));
+
+    /* byte order marks of other encodings */
+    static const char u16le[] = "\xff\xfer\0a\0c\0k\0:\0 \0\x30\0\n\0";
+    CHECK_INT(load_server_bytes(u16le, sizeof u16le - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "UTF-16 (little endian)"));
+    static const char u16be[] = "\xfe\xff\0r\0a";
+    CHECK_INT(load_server_bytes(u16be, sizeof u16be - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "UTF-16 (big endian)"));
+    static const char u32le[] = "\xff\xfe\0\0r\0\0\0";
+    CHECK_INT(load_server_bytes(u32le, sizeof u32le - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "UTF-32 (little endian)"));
+    static const char u16nobom[] = "r\0a\0c\0k\0";
+    CHECK_INT(load_server_bytes(u16nobom, sizeof u16nobom - 1, err, sizeof err, &slot),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "without a byte order mark"));
+
+    /* UTF-8 with its byte order mark is fine */
+    static const char u8bom[] = "\xef\xbb\xbfrack: 0\nslot: 3\n";
+    CHECK_INT(load_server_bytes(u8bom, sizeof u8bom - 1, err, sizeof err, &slot), 0);
+    CHECK_INT(slot, 3);
+
+    /* aliases work as YAML defines them */
+    static const char alias[] = "rack: &r 0\nslot: *r\n";
+    CHECK_INT(load_server_bytes(alias, sizeof alias - 1, err, sizeof err, &slot), 0);
+    CHECK_INT(slot, 0);
+    static const char noanchor[] = "rack: 0\nslot: *nowhere\n";
+    CHECK_INT(load_server_bytes(noanchor, sizeof noanchor - 1, err, sizeof err, &slot),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "not valid YAML") != NULL && strstr(err, "alias") != NULL);
+
+    /* the inventory: a NUL before its last connection refuses the file (it used to validate
+     * with one connection less) */
+    const char *pf = plant_file("plc1");
+    FILE *f = fopen(pf, "rb");
+    char buf[2048];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char *at = strstr(buf, "  - name: hmi1-plc1");
+    CHECK(at != NULL);
+    if (at) {
+        *at = '\0';
+        const char *path = put_bytes("whole.yaml", buf, n);
+        s7_plant *p = NULL;
+        CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+        CHECK(p == NULL);
+        CHECK(msg_is(err, 15, "a NUL byte"));
+    }
+
+    /* a FIFO and a directory are not read (a FIFO must not block the start) */
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    s7_server_config c;
+    s7_server_config_init(&c);
+    CHECK_INT(s7_config_load_server(fifo, &c, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "not a regular file") != NULL);
+    CHECK_INT(s7_config_load_server(dir, &c, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "not a regular file") != NULL);
+    s7_server_config_free(&c);
+    unlink(fifo);
+    put_bytes("whole.yaml", "", 0);
+    char whole[300];
+    snprintf(whole, sizeof whole, "%s/whole.yaml", dir);
+    unlink(whole);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -168,6 +284,7 @@ int main(void)
     test_plant_errors();
     test_server();
     test_check_json();
+    test_whole_file();
     const char *files[] = {"plant.yaml", "server.yaml", "bad.yaml", "check.json", "not.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[256];
