@@ -121,6 +121,13 @@ typedef struct area_cx {
     const char *name;
 } area_cx;
 
+/* The access rule just added came from node at: its FILE:LINE for later messages. */
+static void mark_access(yaml_cx *y, struct fy_node *at)
+{
+    s7_server_access *a = &cfg_of(y)->access[cfg_of(y)->naccess - 1];
+    snprintf(a->from, sizeof a->from, "%s:%d", y->file, yaml_line(at));
+}
+
 static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     area_cx *a = ctx;
@@ -142,6 +149,8 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
                   : a->area == S7_AREA_T ? S7_SERVER_AREA_T
                                          : S7_SERVER_AREA_C;
         cfg_of(y)->area_size[idx] = n;
+        snprintf(cfg_of(y)->area_from[idx], sizeof cfg_of(y)->area_from[idx], "%s:%d", y->file,
+                 yaml_line(kn));
         return 0;
     }
     if (strcmp(k, "access") == 0) {
@@ -153,6 +162,7 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
             return yaml_err(y, v, "%s: %s", key, msg);
         if (s7_server_config_add_access(cfg_of(y), a->area, 0, acc))
             return yaml_oom(y);
+        mark_access(y, v);
         return 0;
     }
     return yaml_err(y, kn, "areas.%s: unknown key '%s' (keys: size, access)", a->name, k);
@@ -175,7 +185,10 @@ static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
             return -1;
         if (s7_server_parse_access(s, &acc, msg, sizeof msg))
             return yaml_err(y, v, "%s: %s", key, msg);
-        return s7_server_config_add_access(cfg_of(y), a.area, 0, acc) ? yaml_oom(y) : 0;
+        if (s7_server_config_add_access(cfg_of(y), a.area, 0, acc))
+            return yaml_oom(y);
+        mark_access(y, v);
+        return 0;
     }
     char what[64];
     snprintf(what, sizeof what, "areas.%s", k);
@@ -359,6 +372,7 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
                 return yaml_err(y, e, "%s: DB%u has no size (e.g. size: 256, 1..65535 bytes)",
                                 d.where, d.d.num);
         }
+        snprintf(d.d.from, sizeof d.d.from, "%s:%d", y->file, yaml_line(e));
         for (size_t k = 0; k < cfg_of(y)->ndbs; k++)
             if (cfg_of(y)->dbs[k].num == d.d.num)
                 return yaml_err(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
@@ -371,6 +385,15 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
     return 0;
 }
 
+/* One allow-list entry, checked here so that a bad one is named with its line. */
+static int add_allow(yaml_cx *y, struct fy_node *at, const char *s)
+{
+    int rc = s7_server_config_add_allow(cfg_of(y), s);
+    if (rc == S7_ERR_INVAL)
+        return yaml_err(y, at, "allow '%s': %s", s, s7_server_allow_hint());
+    return rc ? yaml_oom(y) : 0;
+}
+
 static int load_allow(yaml_cx *y, struct fy_node *v)
 {
     cfg_of(y)->allow_set = 1;
@@ -380,7 +403,7 @@ static int load_allow(yaml_cx *y, struct fy_node *v)
     if (fy_node_is_scalar(v)) {
         if (yaml_scalar(y, v, "allow", s, sizeof s))
             return -1;
-        return s7_server_config_add_allow(cfg_of(y), s) ? yaml_oom(y) : 0;
+        return add_allow(y, v, s);
     }
     if (!fy_node_is_sequence(v))
         return yaml_err(y, v,
@@ -390,8 +413,8 @@ static int load_allow(yaml_cx *y, struct fy_node *v)
     while ((e = fy_node_sequence_iterate(v, &it))) {
         if (yaml_scalar(y, e, "allow", s, sizeof s))
             return -1;
-        if (s7_server_config_add_allow(cfg_of(y), s))
-            return yaml_oom(y);
+        if (add_allow(y, e, s))
+            return -1;
     }
     return 0;
 }

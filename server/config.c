@@ -115,8 +115,18 @@ int s7_server_config_add_value(s7_server_config *c, const char *assign, const ch
     return 0;
 }
 
+const char *s7_server_allow_hint(void)
+{
+    return "expected an IPv4 or IPv6 address with an optional /PREFIX, e.g. 10.0.0.0/8, "
+           "192.168.1.20 or fd00::/64";
+}
+
 int s7_server_config_add_allow(s7_server_config *c, const char *s)
 {
+    int family, prefix;
+    uint8_t addr[16];
+    if (s7__allow_parse(s, &family, addr, &prefix) < 0)
+        return S7_ERR_INVAL;
     if (push_str(&c->allow, &c->nallow, s))
         return S7_ERR_NOMEM;
     c->allow_set = 1;
@@ -147,6 +157,7 @@ int s7_server_config_add_access(s7_server_config *c, uint8_t area, uint16_t db, 
     c->access[c->naccess].area = area;
     c->access[c->naccess].db = db;
     c->access[c->naccess].access = access;
+    c->access[c->naccess].from[0] = 0;
     c->naccess++;
     return 0;
 }
@@ -328,6 +339,15 @@ const char *s7_server_area_text(uint8_t area)
     }
 }
 
+/* "FILE:LINE: " for a message about an entry that came from a file, "" otherwise. */
+static const char *at(const char *from, char *buf, size_t cap)
+{
+    if (!from || !from[0])
+        return "";
+    snprintf(buf, cap, "%s: ", from);
+    return buf;
+}
+
 static int cmp_db(const void *a, const void *b)
 {
     const s7_server_db *x = a, *y = b;
@@ -342,20 +362,21 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
     static const uint8_t codes[S7_SERVER_NAREAS] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T,
                                                     S7_AREA_C};
     static const char *const names[S7_SERVER_NAREAS] = {"I", "Q", "M", "T", "C"};
+    char w[112];
     for (int i = 0; i < S7_SERVER_NAREAS; i++) {
         if (c->area_size[i] < 0)
             continue;
         int rc = s7_cpu_set_area_size(cpu, codes[i], (uint32_t)c->area_size[i]);
         if (rc == S7_ERR_UNSUPPORTED) {
             s7__errf(err, errcap,
-                     "areas.%s: an %s has no timers and counters (T and C exist on "
+                     "%sareas.%s: an %s has no timers and counters (T and C exist on "
                      "s7-300 and s7-400)",
-                     names[i], p->name);
+                     at(c->area_from[i], w, sizeof w), names[i], p->name);
             return S7_ERR_INVAL;
         }
         if (rc < 0) {
-            s7__errf(err, errcap, "areas.%s: size %ld refused (%s)", names[i], c->area_size[i],
-                     s7_strerror(rc));
+            s7__errf(err, errcap, "%sareas.%s: size %ld refused (%s)",
+                     at(c->area_from[i], w, sizeof w), names[i], c->area_size[i], s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
     }
@@ -365,11 +386,12 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         if (rc < 0) {
             if (s7__profile_vmem_only(p))
                 s7__errf(err, errcap,
-                         "DB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
+                         "%sDB%u: a %s has V memory (DB1) and no other DBs; use DB1 "
                          "(VB0 = DB1.DBB0)",
-                         d->num, p->name);
+                         at(d->from, w, sizeof w), d->num, p->name);
             else
-                s7__errf(err, errcap, "DB%u (%u bytes): %s", d->num, d->size, s7_strerror(rc));
+                s7__errf(err, errcap, "%sDB%u (%u bytes): %s", at(d->from, w, sizeof w), d->num,
+                         d->size, s7_strerror(rc));
             return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
         if (d->access >= 0)
@@ -379,9 +401,9 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         const s7_server_access *a = &c->access[i];
         if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
             s7__errf(err, errcap,
-                     "areas.%s: this %s has no such area (T and C exist on s7-300 and "
+                     "%sareas.%s: this %s has no such area (T and C exist on s7-300 and "
                      "s7-400)",
-                     s7_server_area_text(a->area), p->name);
+                     at(a->from, w, sizeof w), s7_server_area_text(a->area), p->name);
             return S7_ERR_INVAL;
         }
     }

@@ -143,4 +143,8 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
  * S7_ERR_UNSUPPORTED when the CPU has no such list / index (param error 0xD401). */
 int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len);
 
+/* An allow-list entry "ADDR[/PREFIX]" (IPv4 or IPv6) into family (AF_INET / AF_INET6), addr
+ * (16 bytes) and prefix.  0 or S7_ERR_INVAL (server.c). */
+int s7__allow_parse(const char *cidr, int *family, uint8_t addr[16], int *prefix);
+
 #endif

@@ -156,33 +156,46 @@ void s7_server_free(s7_server *s)
 
 /* ---------------------------------------------------------------- allow-list */
 
-int s7_server_allow(s7_server *s, const char *cidr)
+int s7__allow_parse(const char *cidr, int *family, uint8_t addr[16], int *prefix)
 {
-    allow_rule r;
     char host[80];
-    memset(&r, 0, sizeof r);
+    if (!cidr)
+        return S7_ERR_INVAL;
     const char *slash = strchr(cidr, '/');
     size_t hl = slash ? (size_t)(slash - cidr) : strlen(cidr);
     if (hl == 0 || hl >= sizeof host)
         return S7_ERR_INVAL;
     memcpy(host, cidr, hl);
     host[hl] = 0;
-    if (inet_pton(AF_INET, host, r.addr) == 1) {
-        r.family = AF_INET;
-        r.prefix = 32;
-    } else if (inet_pton(AF_INET6, host, r.addr) == 1) {
-        r.family = AF_INET6;
-        r.prefix = 128;
+    memset(addr, 0, 16);
+    if (inet_pton(AF_INET, host, addr) == 1) {
+        *family = AF_INET;
+        *prefix = 32;
+    } else if (inet_pton(AF_INET6, host, addr) == 1) {
+        *family = AF_INET6;
+        *prefix = 128;
     } else {
         return S7_ERR_INVAL;
     }
     if (slash) {
         char *end;
         long p = strtol(slash + 1, &end, 10);
-        if (*end || end == slash + 1 || p < 0 || p > r.prefix)
+        if (*end || end == slash + 1 || p < 0 || p > *prefix)
             return S7_ERR_INVAL;
-        r.prefix = (int)p;
+        *prefix = (int)p;
     }
+    return 0;
+}
+
+int s7_server_allow(s7_server *s, const char *cidr)
+{
+    allow_rule r;
+    memset(&r, 0, sizeof r);
+    int family = 0, prefix = 0;
+    if (s7__allow_parse(cidr, &family, r.addr, &prefix) < 0)
+        return S7_ERR_INVAL;
+    r.family = family;
+    r.prefix = prefix;
     allow_rule *a = realloc(s->allow, (s->nallow + 1) * sizeof *a);
     if (!a)
         return S7_ERR_NOMEM;

@@ -25,6 +25,7 @@ typedef struct s7_server_db {
     uint32_t size;
     unsigned flags; /* S7_DB_* */
     int access;     /* S7_ACCESS_*, -1 unset */
+    char from[96];  /* where it was defined ("FILE:LINE"), for messages; "" unknown */
 } s7_server_db;
 
 /* An access rule: area (S7_AREA_*), db (0 = the whole area / every DB), S7_ACCESS_*. */
@@ -32,6 +33,7 @@ typedef struct s7_server_access {
     uint8_t area;
     uint16_t db;
     int access;
+    char from[96]; /* where it was defined ("FILE:LINE"), for messages; "" unknown */
 } s7_server_access;
 
 /* Indices of area_size[]. */
@@ -68,7 +70,8 @@ typedef struct s7_server_config {
     size_t nvalues;
     s7_server_access *access;
     size_t naccess;
-    long area_size[S7_SERVER_NAREAS]; /* I/Q/M bytes, T/C elements; -1 unset */
+    long area_size[S7_SERVER_NAREAS];     /* I/Q/M bytes, T/C elements; -1 unset */
+    char area_from[S7_SERVER_NAREAS][96]; /* where each size was set ("FILE:LINE"); "" unknown */
     s7_server_identity id;
     char *audit;
     int audit_reads; /* -1 unset */
@@ -88,8 +91,12 @@ S7_API void s7_server_config_free(s7_server_config *c);
 
 /* Adds d, replacing a DB of the same number.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_put_db(s7_server_config *c, const s7_server_db *d);
-/* Appends a copy of s to the allow-list (and sets allow_set).  0 or S7_ERR_NOMEM. */
+/* Appends a copy of s to the allow-list (and sets allow_set).  0, S7_ERR_INVAL when s is not
+ * an IPv4 or IPv6 address with an optional /PREFIX (nothing added; s7_server_allow_hint()
+ * says what would be right), or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_allow(s7_server_config *c, const char *s);
+/* "expected an IPv4 or IPv6 address with an optional /PREFIX, e.g. ..." (static text). */
+S7_API const char *s7_server_allow_hint(void);
 /* Appends an initial value "ADDRESS=VALUE" and where it came from.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_value(s7_server_config *c, const char *assign, const char *from);
 /* Appends an access rule.  0 or S7_ERR_NOMEM. */

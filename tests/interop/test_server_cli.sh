@@ -236,7 +236,7 @@ bad "positional" "unexpected argument 'extra': s7 server takes only options" ext
 bad "missing value" "--db needs a value, e.g. --db 1:256" --db
 bad "--set missing DB" "error: --set: initial value 'DB9.DBW0=1': DB9.DBW0: DB9 does not exist on this CPU" --profile s7-1500 --db 1:4 --set DB9.DBW0=1
 bad "--set bad value" "error: --set: initial value 'DB1.DBB0=300'" --profile s7-1500 --db 1:4 --set DB1.DBB0=300
-bad "--allow" "error: allow '10.0.0.0/33'" --allow 10.0.0.0/33
+bad "--allow" "error: --allow '10.0.0.0/33'" --allow 10.0.0.0/33
 bad "DB on LOGO!" "a logo8 has V memory (DB1) and no other DBs" --profile logo8 --db 5:10
 bad "--config missing" "cannot read the config file $S7_TEST_TMP/nope.yaml" --config "$S7_TEST_TMP/nope.yaml"
 printf 'profile: s7-1500\ndbs:\n  - number: 1\n    size: 10\n    colour: red\n' >"$S7_TEST_TMP/bad1.yaml"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "s7/config.h"
+#include "s7/cpu.h"
 #include "s7/plant.h"
 #include "s7/server_config.h"
 #include "s7/wire.h"
@@ -268,10 +269,64 @@ static void test_whole_file(void)
     CHECK(strstr(err, "not a regular file") != NULL);
     s7_server_config_free(&c);
     unlink(fifo);
-    put_bytes("whole.yaml", "", 0);
-    char whole[300];
-    snprintf(whole, sizeof whole, "%s/whole.yaml", dir);
-    unlink(whole);
+}
+
+/* Loads text as a server config and builds the CPU; the message of the first failure. */
+static int load_and_build(const char *text, char *err, size_t cap)
+{
+    s7_server_config c;
+    s7_server_config_init(&c);
+    const char *path = put_bytes("whole.yaml", text, strlen(text));
+    int rc = s7_config_load_server(path, &c, err, cap);
+    if (rc == 0) {
+        s7_cpu *cpu = NULL;
+        rc = s7_server_config_build_cpu(&c, &cpu, err, cap);
+        s7_cpu_free(cpu);
+    }
+    s7_server_config_free(&c);
+    return rc;
+}
+
+/* Every message of the server config names FILE:LINE, also those found only when the CPU is
+ * built from it (issue 8, item 3). */
+static void test_server_lines(void)
+{
+    char err[800];
+    CHECK_INT(load_and_build("allow: [300.1.1.1/8]\n", err, sizeof err), S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "allow '300.1.1.1/8': expected an IPv4 or IPv6 address"));
+    CHECK_INT(load_and_build("allow:\n  - 10.0.0.0/8\n  - fd00::/200\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "allow 'fd00::/200'"));
+    CHECK_INT(load_and_build("allow:\n  - 1.2.3\n", err, sizeof err), S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "allow '1.2.3'"));
+    CHECK_INT(load_and_build("profile: s7-1500\nareas:\n  T:\n    size: 64\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 4, "areas.T: an s7-1500 has no timers and counters"));
+    CHECK_INT(load_and_build("profile: s7-1500\nareas:\n  C: read-only\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "areas.C: this s7-1500 has no such area"));
+    CHECK_INT(
+        load_and_build("profile: logo8\ndbs:\n  - number: 5\n    size: 10\n", err, sizeof err),
+        S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "DB5: a logo8 has V memory (DB1) and no other DBs"));
+    CHECK_INT(load_and_build("profile: s7-300\ndbs:\n  - number: 1\n    size: 64\n"
+                             "values:\n  DB9.DBW0: 1\n",
+                             err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 6, "initial value"));
+    /* and a good one builds */
+    CHECK_INT(load_and_build(
+                  "profile: s7-300\nallow: [10.0.0.0/8, \"::1\"]\nareas:\n  T:\n    size: 64\n",
+                  err, sizeof err),
+              0);
+    /* the same model filled by a program, not a file: no FILE:LINE, the same words */
+    s7_server_config c;
+    s7_server_config_init(&c);
+    CHECK_INT(s7_server_config_add_allow(&c, "10.0.0.256"), S7_ERR_INVAL);
+    CHECK_INT(c.nallow, 0);
+    CHECK_INT(s7_server_config_add_allow(&c, "10.0.0.0/8"), 0);
+    CHECK_INT(c.nallow, 1);
+    s7_server_config_free(&c);
 }
 
 int main(void)
@@ -285,6 +340,12 @@ int main(void)
     test_server();
     test_check_json();
     test_whole_file();
+    test_server_lines();
+    {
+        char whole[300];
+        snprintf(whole, sizeof whole, "%s/whole.yaml", dir);
+        unlink(whole);
+    }
     const char *files[] = {"plant.yaml", "server.yaml", "bad.yaml", "check.json", "not.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[256];

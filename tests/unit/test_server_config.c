@@ -16,7 +16,7 @@ static void test_lists(void)
     CHECK_INT(c.rack, -1);
     CHECK_INT(c.put_get, -1);
     CHECK_INT(c.area_size[S7_SERVER_AREA_M], -1);
-    s7_server_db d = {5, 100, 0, -1};
+    s7_server_db d = {5, 100, 0, -1, ""};
     CHECK_INT(s7_server_config_put_db(&c, &d), 0);
     d.size = 200;
     CHECK_INT(s7_server_config_put_db(&c, &d), 0); /* replaces DB5 */
@@ -78,7 +78,7 @@ static void test_build(void)
     s7_cpu *cpu = NULL;
     char err[400];
     s7_server_config_init(&c);
-    s7_server_db d2 = {2, 64, 0, -1}, d1 = {1, 32, 0, -1};
+    s7_server_db d2 = {2, 64, 0, -1, ""}, d1 = {1, 32, 0, -1, ""};
     s7_server_config_put_db(&c, &d2);
     s7_server_config_put_db(&c, &d1);
     s7_server_config_add_value(&c, "DB1.DBW0:INT=42", "test");

@@ -455,7 +455,11 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
                 cmd, "--slot %s: slot must be 0..31 (1 on S7-1200/1500, 2 on S7-300)", v);
         fl->slot = (int)n;
         return 0;
-    case O_ALLOW: fl->allow_set = 1; return s7_server_config_add_allow(fl, v) ? CLI_FAIL : 0;
+    case O_ALLOW:
+        fl->allow_set = 1;
+        if (s7_server_config_add_allow(fl, v) == S7_ERR_INVAL)
+            return cli_usage_error(cmd, "--allow '%s': %s", v, s7_server_allow_hint());
+        return 0;
     case O_AUDIT:
         if (!*v)
             return cli_usage_error(cmd,
@@ -591,10 +595,10 @@ static void merge(s7_server_config *base, s7_server_config *fl)
 /* ---------------------------------------------------------------- the demo CPU */
 
 static const s7_server_db DEMO_DBS[] = {
-    {1, 256, 0, -1},
-    {2, 64, S7_DB_OPTIMIZED, -1},
-    {3, 32, S7_DB_READONLY, -1},
-    {10, 256, S7_DB_RETAIN, -1},
+    {1, 256, 0, -1, ""},
+    {2, 64, S7_DB_OPTIMIZED, -1, ""},
+    {3, 32, S7_DB_READONLY, -1, ""},
+    {10, 256, S7_DB_RETAIN, -1, ""},
 };
 
 static const char *const DEMO_VALUES[] = {
@@ -935,10 +939,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     }
     for (size_t i = 0; rc == 0 && i < c->nallow; i++)
         if (s7_server_allow(r->srv, c->allow[i]) < 0) {
-            fprintf(stderr,
-                    "error: allow '%s': expected an IPv4 or IPv6 address with an optional "
-                    "/PREFIX, e.g. 10.0.0.0/8, 192.168.1.20 or fd00::/64\n",
-                    c->allow[i]);
+            fprintf(stderr, "error: allow '%s': %s\n", c->allow[i], s7_server_allow_hint());
             rc = CLI_USAGE;
         }
     if (rc) {
