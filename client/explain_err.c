@@ -1,25 +1,10 @@
 /* The cause and the fix of library errors (S7_ERR_*), in one wording for every caller: the
  * command line's error messages and the doctor's checks (include/s7/explain.h). */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 
 #include "s7/explain.h"
 #include "s7/wire.h"
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-put(char *buf, size_t cap, const char *fmt, ...)
-{
-    if (!buf || !cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-}
+#include "util/text.h"
 
 int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap, char *fix,
                    size_t fix_cap)
@@ -29,89 +14,99 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
         ctx = &none;
     const char *host = ctx->host && ctx->host[0] ? ctx->host : "the partner";
     unsigned port = ctx->port ? ctx->port : 102;
-    put(cause, cause_cap, "%s", "");
-    put(fix, fix_cap, "%s", "");
+    s7__errf(cause, cause_cap, "%s", "");
+    s7__errf(fix, fix_cap, "%s", "");
 
     switch (err) {
     case S7_ERR_RESOLVE:
-        put(cause, cause_cap, "the host name is not known to DNS or /etc/hosts on this machine");
-        put(fix, fix_cap, "check the spelling, or give the PLC's IP address");
+        s7__errf(cause, cause_cap,
+                 "the host name is not known to DNS or /etc/hosts on this machine");
+        s7__errf(fix, fix_cap, "check the spelling, or give the PLC's IP address");
         return 1;
     case S7_ERR_UNREACH:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "there is no route from this machine to %s: the address is on a network this machine "
             "cannot reach (routing, subnet mask, gateway, cable), or a router answered host "
             "unreachable",
             host);
-        put(fix, fix_cap,
-            "check the IP address and this machine's route to it (ip route get %s); check the "
-            "cable "
-            "and the subnet of both ends",
-            host);
+        s7__errf(fix, fix_cap,
+                 "check the IP address and this machine's route to it (ip route get %s); check the "
+                 "cable "
+                 "and the subnet of both ends",
+                 host);
         return 1;
     case S7_ERR_REFUSED:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "port %u is closed on %s: the host is up but nothing listens on that port; wrong IP "
             "address, or the address is not the one of the CPU's (or CP's) Ethernet interface",
             port, host);
-        put(fix, fix_cap,
-            "check the PLC's IP address in its hardware configuration and that this address "
-            "belongs "
-            "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102");
+        s7__errf(fix, fix_cap,
+                 "check the PLC's IP address in its hardware configuration and that this address "
+                 "belongs "
+                 "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102");
         return 1;
     case S7_ERR_CONNECT_TIMEOUT:
         if (ctx->sys_errno == EPERM || ctx->sys_errno == EACCES)
-            put(cause, cause_cap,
-                "port %u is filtered on this host: a local packet filter (nftables/iptables "
-                "OUTPUT) rejects connections to %s",
-                port, host);
+            s7__errf(cause, cause_cap,
+                     "port %u is filtered on this host: a local packet filter (nftables/iptables "
+                     "OUTPUT) rejects connections to %s",
+                     port, host);
         else
-            put(cause, cause_cap,
+            s7__errf(
+                cause, cause_cap,
                 "port %u is filtered on the path: a firewall between the cells silently drops it "
                 "(or the host is down)",
                 port);
-        put(fix, fix_cap,
+        s7__errf(
+            fix, fix_cap,
             "ask for the cell firewall rule that passes TCP %u from this host to %s; test "
             "reachability of port %u from the client segment (nc -vz %s %u) before touching PLC "
             "logic",
             port, host, port, host, port);
         return 1;
     case S7_ERR_CR_REJECTED:
-        put(cause, cause_cap,
-            "wrong rack/slot or TSAP, or no free connection resource of this type (PG/OP/S7 "
-            "basic): stale clients hold connections until TCP keepalive ends them");
-        put(fix, fix_cap,
+        s7__errf(cause, cause_cap,
+                 "wrong rack/slot or TSAP, or no free connection resource of this type (PG/OP/S7 "
+                 "basic): stale clients hold connections until TCP keepalive ends them");
+        s7__errf(
+            fix, fix_cap,
             "try --rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300; LOGO!/S7-200 need their "
             "TSAP pair, e.g. --tsap 0100:0200 (LOGO!) or --tsap 1000:1001 (S7-200 CP243-1); try "
             "another connection type (--type op or --type basic); close leaked connections");
         return 1;
     case S7_ERR_NEGOTIATION:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "the partner accepted the ISO connection but not the S7 setup: it may not be an S7 "
             "CPU, "
             "or it rejects the requested PDU size");
-        put(fix, fix_cap, "check that the target is an S7 CPU; try --pdu 240");
+        s7__errf(fix, fix_cap, "check that the target is an S7 CPU; try --pdu 240");
         return 1;
     case S7_ERR_TIMEOUT:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "the partner accepted the S7 session but stopped answering: an overloaded CPU, a "
             "network dropping packets, or a device that ignores this request (some servers do not "
             "answer services they do not know)");
-        put(fix, fix_cap,
+        s7__errf(
+            fix, fix_cap,
             "retry with a larger timeout (--timeout in the s7 tool)%s; check the network path for "
             "packet loss; if it repeats, capture the exchange with --trace and report it",
             ctx->timeout_ms > 0 ? " than the one that ran out" : "");
         return 1;
     case S7_ERR_CLOSED:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "the partner dropped the connection: a CPU restart, a cable, another client taking the "
             "resource, or a frame it did not accept (S7-1500 drops replies larger than the TPDU "
             "size)");
-        put(fix, fix_cap, "run the command again; if it repeats, try --pdu 240");
+        s7__errf(fix, fix_cap, "run the command again; if it repeats, try --pdu 240");
         return 1;
     case S7_ERR_IO:
-        put(cause, cause_cap, "the operating system reported a network error");
-        put(fix, fix_cap, "check the network interface and retry");
+        s7__errf(cause, cause_cap, "the operating system reported a network error");
+        s7__errf(fix, fix_cap, "check the network interface and retry");
         return 1;
     case S7_ERR_TPKT:
     case S7_ERR_COTP:
@@ -119,9 +114,10 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
     case S7_ERR_PARAM:
     case S7_ERR_PDUREF:
     case S7_ERR_PROTO:
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "the partner is not an S7 CPU, or its firmware sends frames s7kit does not accept");
-        put(fix, fix_cap, "capture the exchange with --trace and report it");
+        s7__errf(fix, fix_cap, "capture the exchange with --trace and report it");
         return 1;
     default: return 0;
     }
@@ -146,37 +142,39 @@ int s7_item_explain(uint8_t rc, uint8_t area, uint16_t db, unsigned flags, char 
 {
     int is_db = area == S7_AREA_DB || area == S7_AREA_DI;
     if (rc == S7_RC_NOT_FOUND && is_db) {
-        put(cause, cause_cap, "DB%u does not exist on the CPU", db);
-        put(fix, fix_cap,
-            "check the DB number against the CPU's program, or download DB%u to the CPU", db);
+        s7__errf(cause, cause_cap, "DB%u does not exist on the CPU", db);
+        s7__errf(fix, fix_cap,
+                 "check the DB number against the CPU's program, or download DB%u to the CPU", db);
         return 1;
     }
     if (rc == S7_RC_NOT_FOUND && (area == S7_AREA_T || area == S7_AREA_C)) {
-        put(cause, cause_cap,
-            "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
-            s7_area_text(area));
-        put(fix, fix_cap,
+        s7__errf(cause, cause_cap,
+                 "%s is not available on this CPU (S7-1200/1500 have no T/C areas over PUT/GET)",
+                 s7_area_text(area));
+        s7__errf(
+            fix, fix_cap,
             "copy the timer/counter values into a DB in the PLC program and read the DB instead");
         return 1;
     }
     if (rc == S7_RC_NOT_FOUND) {
-        put(cause, cause_cap, "%s is not available on this CPU", s7_area_text(area));
-        put(fix, fix_cap, "use an area the CPU offers (DB, I, Q, M)");
+        s7__errf(cause, cause_cap, "%s is not available on this CPU", s7_area_text(area));
+        s7__errf(fix, fix_cap, "use an area the CPU offers (DB, I, Q, M)");
         return 1;
     }
     if (rc == S7_RC_ADDR_OUT_OF_RANGE && is_db && (flags & S7_ITEM_EX_OFFSET0)) {
-        put(cause, cause_cap,
+        s7__errf(
+            cause, cause_cap,
             "DB%u exists but even offset 0 is out of range: it has optimized block access (or is "
             "empty)",
             db);
-        put(fix, fix_cap,
-            "untick \"Optimized block access\" in DB%u's properties (TIA Portal: Attributes), "
-            "compile and download the DB; or read a DB that is not optimized",
-            db);
+        s7__errf(fix, fix_cap,
+                 "untick \"Optimized block access\" in DB%u's properties (TIA Portal: Attributes), "
+                 "compile and download the DB; or read a DB that is not optimized",
+                 db);
         return 1;
     }
     const s7_explain *e = s7_explain_code(S7_EX_ITEM, rc);
-    put(cause, cause_cap, "%s", e->cause[0] ? e->cause : e->text);
-    put(fix, fix_cap, "%s", e->fix[0] ? e->fix : "check the address against the CPU");
+    s7__errf(cause, cause_cap, "%s", e->cause[0] ? e->cause : e->text);
+    s7__errf(fix, fix_cap, "%s", e->fix[0] ? e->fix : "check the address against the CPU");
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/yaml.h"
+#include "util/text.h"
 #include "s7/config.h"
 #include "s7/plant.h"
 
@@ -52,7 +53,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     dc.level = FYET_ERROR;
     struct fy_diag *diag = fy_diag_create(&dc);
     if (!diag) {
-        yaml_set_err(err, errcap, "out of memory");
+        s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
     struct fy_parse_cfg pc;
@@ -61,7 +62,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     pc.diag = diag;
     FILE *probe = fopen(path, "r");
     if (!probe) {
-        yaml_set_err(err, errcap, "cannot read it: %s", strerror(errno));
+        s7__errf(err, errcap, "cannot read it: %s", strerror(errno));
         fy_diag_destroy(diag);
         return S7_ERR_INVAL;
     }
@@ -73,9 +74,9 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             ? fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1)
             : NULL;
     if (!conns || !fy_node_is_sequence(conns)) {
-        yaml_set_err(err, errcap,
-                     "not the JSON output of s7 inventory check --json (no "
-                     "connections list)");
+        s7__errf(err, errcap,
+                 "not the JSON output of s7 inventory check --json (no "
+                 "connections list)");
         fy_document_destroy(doc);
         fy_diag_destroy(diag);
         return S7_ERR_INVAL;
@@ -85,7 +86,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     if (!k) {
         fy_document_destroy(doc);
         fy_diag_destroy(diag);
-        yaml_set_err(err, errcap, "out of memory");
+        s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
     copy_scalar(root, "time", k->time, sizeof k->time);
@@ -134,7 +135,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     fy_diag_destroy(diag);
     if (rc) {
         s7_plant_check_report_free(k);
-        yaml_set_err(err, errcap, "out of memory");
+        s7__errf(err, errcap, "out of memory");
         return rc;
     }
     *out = k;

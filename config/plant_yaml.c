@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config/yaml.h"
+#include "util/text.h"
 #include "s7/config.h"
 #include "s7/cpu.h"
 #include "s7/plant.h"
@@ -565,7 +566,7 @@ static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         if (!slash)
             return yaml_err(y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24", key, s);
         *slash = 0;
-        if (s7_plant_parse_ipv4(s, &ip) || yaml_parse_num(slash + 1, 0, 32, &pfx))
+        if (s7_plant_parse_ipv4(s, &ip) || s7__parse_dec(slash + 1, 0, 32, &pfx))
             return yaml_err(y, v,
                             "%s: '%s/%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32, e.g. "
                             "10.10.1.0/24",
@@ -661,7 +662,7 @@ int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t err
     s7_plant *p = s7_plant_new();
     if (!p || s7_plant_set_file(p, path)) {
         s7_plant_free(p);
-        yaml_set_err(err, errcap, "out of memory");
+        s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
     yaml_cx y = {.file = path,
@@ -706,7 +707,7 @@ int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t err
         rc = S7_ERR_NOMEM;
     if (rc) {
         if (rc == S7_ERR_NOMEM)
-            yaml_set_err(err, errcap, "out of memory");
+            s7__errf(err, errcap, "out of memory");
         s7_plant_free(p);
         return rc;
     }

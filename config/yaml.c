@@ -1,6 +1,7 @@
 /* s7config: the YAML reading layer of the two YAML loaders (yaml.h).  libfyaml does the
  * parsing; s7config links it, never libs7. */
 #include "config/yaml.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,29 +35,6 @@ static char *dup_n(const char *s, size_t n)
 
 char *yaml_strdup(const char *s) { return dup_n(s, strlen(s)); }
 
-int yaml_parse_num(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s || !isdigit((unsigned char)*s))
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int yaml_set_err(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && cap)
-        vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* ---------------------------------------------------------------- the file */
 
 /* libfyaml's diagnostics are collected, never printed. */
@@ -76,7 +54,7 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
     /* O_NONBLOCK: a FIFO given as the file must not block the open; it is refused below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return yaml_set_err(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
+        return s7__errf(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
     struct stat st;
     FILE *f = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -85,50 +63,32 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
             fclose(f);
         else
             close(fd);
-        return yaml_set_err(y->err, y->cap,
-                            "cannot read %s %s: not a regular file (a FIFO, device or directory "
-                            "is not read): give the path of a YAML file",
-                            what, path);
+        return s7__errf(y->err, y->cap,
+                        "cannot read %s %s: not a regular file (a FIFO, device or directory "
+                        "is not read): give the path of a YAML file",
+                        what, path);
     }
     if ((unsigned long long)st.st_size > YAML_MAX_FILE) {
         fclose(f);
-        return yaml_set_err(y->err, y->cap, "cannot read %s %s: %lld bytes is larger than %u MiB",
-                            what, path, (long long)st.st_size, YAML_MAX_FILE >> 20);
+        return s7__errf(y->err, y->cap, "cannot read %s %s: %lld bytes is larger than %u MiB", what,
+                        path, (long long)st.st_size, YAML_MAX_FILE >> 20);
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *buf = malloc(cap);
+    size_t size = (size_t)st.st_size;
+    char *buf = malloc(size + 2);
     if (!buf) {
         fclose(f);
-        return yaml_set_err(y->err, y->cap, "out of memory");
+        return s7__errf(y->err, y->cap, "out of memory");
     }
-    for (;;) {
-        if (n + 1 >= cap) { /* the file grew while being read: take what fits, then check */
-            if (cap > YAML_MAX_FILE) {
-                free(buf);
-                fclose(f);
-                return yaml_set_err(y->err, y->cap, "cannot read %s %s: larger than %u MiB", what,
-                                    path, YAML_MAX_FILE >> 20);
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return yaml_set_err(y->err, y->cap, "out of memory");
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
+    /* one byte more than its size: a file that grew while being read is refused, not cut */
+    size_t n = fread(buf, 1, size + 1, f);
+    int bad = ferror(f) || n != size;
     fclose(f);
     if (bad) {
         free(buf);
-        return yaml_set_err(y->err, y->cap, "cannot read %s %s: read error (nothing of it is used)",
-                            what, path);
+        return s7__errf(y->err, y->cap,
+                        "cannot read %s %s: read error, or the file changed while it was read "
+                        "(nothing of it is used)",
+                        what, path);
     }
     buf[n] = 0;
     *out = buf;
@@ -225,7 +185,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_diag *diag = fy_diag_create(&dc);
     if (!diag) {
         free(text);
-        yaml_set_err(y->err, y->cap, "out of memory");
+        s7__errf(y->err, y->cap, "out of memory");
         return NULL;
     }
     fy_diag_set_collect_errors(diag, true);
@@ -240,7 +200,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
             fy_parser_destroy(fyp);
         fy_diag_destroy(diag);
         free(text);
-        yaml_set_err(y->err, y->cap, "out of memory");
+        s7__errf(y->err, y->cap, "out of memory");
         return NULL;
     }
     struct fy_document *doc = fy_parse_load_document(fyp);
@@ -249,13 +209,13 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
     if (!doc || e) {
         if (e)
-            yaml_set_err(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
-                         e->column + 1, e->msg ? e->msg : "syntax error");
+            s7__errf(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
+                     e->column + 1, e->msg ? e->msg : "syntax error");
         else
-            yaml_set_err(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
-                         expect);
+            s7__errf(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
+                     expect);
     } else if (!(root = fy_document_root(doc))) {
-        yaml_set_err(y->err, y->cap, "%s: the file is empty: expected %s", path, expect);
+        s7__errf(y->err, y->cap, "%s: the file is empty: expected %s", path, expect);
     } else {
         /* one file, one document: a second one would be ignored without a word */
         struct fy_document *doc2 = fy_parse_load_document(fyp);
@@ -266,12 +226,10 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
             if (doc2) {
                 line = yaml_line(fy_document_root(doc2));
                 fy_parse_document_destroy(fyp, doc2);
-            } else {
-                line = e->line + 1;
             }
             if (e && !doc2)
-                yaml_set_err(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
-                             e->column + 1, e->msg ? e->msg : "syntax error");
+                s7__errf(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
+                         e->column + 1, e->msg ? e->msg : "syntax error");
             else
                 yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
                               "a second YAML document (after '---'): the file must hold one "
@@ -416,7 +374,7 @@ int yaml_get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long
     char s[64];
     if (yaml_scalar(y, v, key, s, sizeof s))
         return -1;
-    if ((y->num ? y->num : yaml_parse_num)(s, min, max, out))
+    if ((y->num ? y->num : s7__parse_dec)(s, min, max, out))
         return yaml_err(y, v, "%s: '%s' must be a number %ld..%ld, e.g. %s", key, s, min, max,
                         example);
     return 0;

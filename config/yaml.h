@@ -28,7 +28,7 @@ typedef struct yaml_cx {
     size_t str_cap;  /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
     int nul_ok;      /* 1: a value may contain a NUL character (the text ends there);
                        * 0: that is an error */
-    yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: yaml_parse_num */
+    yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: s7__parse_dec (util/text.h) */
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;
@@ -41,18 +41,6 @@ int yaml_ieq(const char *a, const char *b);
 
 /* A malloc'd copy of s that the caller frees; NULL when out of memory. */
 char *yaml_strdup(const char *s);
-
-/* A decimal number in [min, max]: digits only (no sign, no blanks); 0, or -1 without touching
- * *out. */
-int yaml_parse_num(const char *s, long min, long max, long *out);
-
-/* Writes the message, as it is, into err (of size cap; nothing when err is NULL or cap 0).
- * Always returns -1. */
-int yaml_set_err(char *err, size_t cap, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 /* Reads the whole file y->file (a regular file of at most YAML_MAX_FILE bytes) and parses it.
  * The file is taken whole or refused: a NUL byte, a UTF-16 or UTF-32 byte order mark, or a
