@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "config/yaml.h"
@@ -512,6 +513,25 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         c->max_clients = n;
         return 0;
     }
+    static const struct {
+        const char *key;
+        long min, max;
+        const char *example;
+        size_t off;
+    } LIMITS[] = {
+        {"cr_timeout_ms", 0, 3600000, "5000", offsetof(s7_server_config, cr_timeout_ms)},
+        {"setup_timeout_ms", 0, 3600000, "5000", offsetof(s7_server_config, setup_timeout_ms)},
+        {"max_per_source", 0, 1000000, "64", offsetof(s7_server_config, max_per_source)},
+        {"max_held_bytes", 0, 1L << 40, "67108864", offsetof(s7_server_config, max_held)},
+        {"max_held_conn_bytes", 0, 1L << 30, "65536", offsetof(s7_server_config, max_held_conn)},
+    };
+    for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
+        if (strcmp(k, LIMITS[i].key) == 0) {
+            if (get_long(y, v, k, LIMITS[i].min, LIMITS[i].max, LIMITS[i].example, &n))
+                return -1;
+            *(long *)((char *)c + LIMITS[i].off) = n;
+            return 0;
+        }
     if (strcmp(k, "audit_file") == 0)
         return yaml_get_str(y, v, k, &c->audit);
     if (strcmp(k, "audit_reads") == 0) {
@@ -559,12 +579,15 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         c->quiet = b;
         return 0;
     }
-    return yaml_err(y, kn,
-                    "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
-                    "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, identity, "
-                    "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
-                    "retain_resize, compact_bytes, quiet)",
-                    k);
+    return yaml_err(
+        y, kn,
+        "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
+        "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, cr_timeout_ms, "
+        "setup_timeout_ms, max_per_source, max_held_bytes, max_held_conn_bytes, "
+        "identity, "
+        "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
+        "retain_resize, compact_bytes, quiet)",
+        k);
 }
 
 int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap)

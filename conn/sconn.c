@@ -43,6 +43,7 @@ void s7_sconn_free(s7_sconn *sc)
 }
 
 int s7_sconn_state(const s7_sconn *sc) { return sc->state; }
+size_t s7_sconn_buffered(const s7_sconn *sc) { return sc->frag_len; }
 uint32_t s7_sconn_tpdu(const s7_sconn *sc) { return sc->tpdu; }
 
 const char *s7_sconn_reason(const s7_sconn *sc)
@@ -208,6 +209,17 @@ int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, s7_s
     while (off < len) {
         if (sc->state == S7_SS_CLOSED)
             return S7_ERR_PROTO;
+        if (sc->state == S7_SS_WAIT_CR && len - off >= S7_TPKT_LEN && in[off] == 3) {
+            unsigned tl = (unsigned)in[off + 2] << 8 | in[off + 3];
+            if (tl > S7_CR_FRAME_MAX) {
+                char why[40];
+                snprintf(why, sizeof why, "%u", tl);
+                return fail(sc, S7_ERR_TPKT,
+                            "a %s-byte frame before the connection request (a CR has at most "
+                            "259 bytes)",
+                            why);
+            }
+        }
         s7_cotp t;
         int n = s7_frame_decode(in + off, len - off, &t);
         if (n == S7_AGAIN)

@@ -60,8 +60,10 @@ static int ep_ctl(s7_loop *l, int op, int fd, uint32_t events, void *ptr)
 {
     struct epoll_event e;
     memset(&e, 0, sizeof e);
+    /* the peer's FIN only while reading: a paused connection must not be woken by it on
+     * every turn (level-triggered) */
     e.events =
-        (events & S7_LOOP_IN ? EPOLLIN : 0u) | (events & S7_LOOP_OUT ? EPOLLOUT : 0u) | EPOLLRDHUP;
+        (events & S7_LOOP_IN ? EPOLLIN | EPOLLRDHUP : 0u) | (events & S7_LOOP_OUT ? EPOLLOUT : 0u);
     e.data.ptr = ptr;
     return epoll_ctl(l->epfd, op, fd, &e) == 0 ? 0 : S7_ERR_IO;
 }

@@ -4,7 +4,17 @@
  * model (s7_cpu_accept, s7_cpu_handle), and sends the answers of frames that arrived
  * together in one send().
  * Only an incomplete frame or unsent output is kept per connection, so an idle connection
- * costs its struct. */
+ * costs its struct.
+ *
+ * Hygiene (docs/server.md, "Limits"): the allow-list and a per-source limit are applied at
+ * accept; a CR and then Setup Communication must come within their deadlines; a
+ * connection with no whole PDU either way for the idle timeout is closed.  Every byte
+ * held for a connection (unsent replies, a partial frame, a PDU being reassembled) is
+ * accounted: a connection whose unsent replies reach S7_SLIM_CONN_HELD is not read until
+ * they drain (frames already received wait too); past half of S7_SLIM_HELD in all, the
+ * connections holding more than the average are not read; past S7_SLIM_HELD the one
+ * holding most is closed.  A reserve descriptor lets the listener accept and close (with
+ * a log line) when the process is out of descriptors. */
 #define _GNU_SOURCE 1 /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,24 +33,36 @@
 #include "s7/conn.h"
 #include "s7/net.h"
 #include "s7/server.h"
+#include "server/sources.h"
 
 #define RX_SCRATCH (2u * S7_FRAME_MAX + 1024u)
-#define TX_HIGH_WATER (1u << 20) /* stop reading a client that does not read its answers */
+#define DEF_CR_TIMEOUT 5000
+#define DEF_SETUP_TIMEOUT 5000
+#define DEF_IDLE_TIMEOUT 600000
+#define DEF_PER_SOURCE 64
+#define DEF_CONN_HELD 65536
+#define DEF_HELD (64u << 20)
+#define REFUSE_LOG_PER_SEC 20 /* refusal log lines a second; the rest are counted */
 
 typedef struct srv_conn {
     int fd;
     uint32_t slot;
-    uint8_t counted; /* its type is counted in in_use (after the CC) */
-    uint8_t reading; /* EPOLLIN armed */
-    uint8_t writing; /* EPOLLOUT armed */
-    int64_t last_active;
-    uint8_t *rx; /* an incomplete frame carried to the next read */
+    uint8_t counted;  /* its type is counted in in_use (after the CC) */
+    uint8_t reading;  /* EPOLLIN armed */
+    uint8_t writing;  /* EPOLLOUT armed */
+    uint8_t squeezed; /* not read: the server is over half its memory bound */
+    uint8_t paused;   /* counted in st.paused */
+    uint8_t src[16];  /* the source address (sources.h) */
+    int64_t opened;   /* accept */
+    int64_t cc_at;    /* the CC was queued */
+    int64_t last_pdu; /* the last whole PDU either way */
+    size_t held;      /* bytes accounted to it in st.held */
+    uint8_t *rx;      /* an incomplete frame carried to the next read */
     uint32_t rx_len;
     uint8_t *tx; /* output the socket did not take yet */
     uint32_t tx_len, tx_off;
     s7_sconn *sc;
     s7_cpu_session *sess;
-    const char *deny; /* refuse the CR with this reason (allow-list) */
 } srv_conn;
 
 typedef struct allow_rule {
@@ -64,9 +86,18 @@ struct s7_server {
     size_t nallow;
     uint8_t *in;
     s7_buf out;
-    int64_t next_idle_check;
+    int64_t next_timer_check;
     volatile int stopping;
     int accept_paused;
+    int reserve_fd; /* /dev/null, given up to accept and close when out of descriptors */
+    int64_t lim[S7_SLIM_HELD + 1];
+    s7__sources sources;
+    s7_server_stats st;
+    int pressure; /* over half the memory bound */
+    s7_server_refuse_fn on_refuse;
+    void *refuse_ctx;
+    int64_t refuse_log_sec;
+    unsigned refuse_logged, refuse_suppressed;
 };
 
 static void slog(s7_server *s, int level, const char *fmt, ...)
@@ -93,6 +124,7 @@ void s7_server_opts_init(s7_server_opts *o)
     o->listen = "127.0.0.1:102";
     o->max_clients = 65000;
     o->backlog = 1024;
+    o->idle_timeout_ms = DEF_IDLE_TIMEOUT;
 }
 
 static void on_cpu_event(void *ctx, const s7_cpu_event *ev)
@@ -120,7 +152,14 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
     if (s->o.backlog <= 0)
         s->o.backlog = 1024;
     s->lfd = -1;
+    s->reserve_fd = -1;
     s->wake[0] = s->wake[1] = -1;
+    s->lim[S7_SLIM_CR_TIMEOUT_MS] = DEF_CR_TIMEOUT;
+    s->lim[S7_SLIM_SETUP_TIMEOUT_MS] = DEF_SETUP_TIMEOUT;
+    s->lim[S7_SLIM_IDLE_TIMEOUT_MS] = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
+    s->lim[S7_SLIM_MAX_PER_SOURCE] = DEF_PER_SOURCE;
+    s->lim[S7_SLIM_CONN_HELD] = DEF_CONN_HELD;
+    s->lim[S7_SLIM_HELD] = DEF_HELD;
     s->in = malloc(RX_SCRATCH);
     s->loop = s7_loop_new(0);
     if (!s->in || !s->loop) {
@@ -141,6 +180,9 @@ void s7_server_free(s7_server *s)
         conn_close(s, s->conns[s->nconns - 1], "server shutting down");
     if (s->lfd >= 0)
         close(s->lfd);
+    if (s->reserve_fd >= 0)
+        close(s->reserve_fd);
+    s7__sources_free(&s->sources);
     for (int i = 0; i < 2; i++)
         if (s->wake[i] >= 0)
             close(s->wake[i]);
@@ -219,6 +261,8 @@ static int allowed(const s7_server *s, const struct sockaddr_storage *ss)
 {
     if (!s->nallow)
         return 1;
+    if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6)
+        return 1; /* a socketpair the application handed over: no address to check */
     uint8_t v4[4], v6[16];
     const uint8_t *a4 = NULL, *a6 = NULL;
     if (ss->ss_family == AF_INET) {
@@ -264,6 +308,20 @@ static int split_spec(const char *spec, char *host, size_t hcap, char *port, siz
     return host[0] && port[0] ? 0 : S7_ERR_INVAL;
 }
 
+/* The wake pipe (s7_server_stop), made once. */
+static int wake_init(s7_server *s)
+{
+    if (s->wake[0] >= 0)
+        return 0;
+    if (pipe(s->wake) != 0)
+        return S7_ERR_IO;
+    for (int i = 0; i < 2; i++) {
+        fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
+        fcntl(s->wake[i], F_SETFD, FD_CLOEXEC);
+    }
+    return s7_loop_add(s->loop, s->wake[0], S7_LOOP_IN, s->wake) < 0 ? S7_ERR_IO : 0;
+}
+
 int s7_server_start(s7_server *s)
 {
     char host[80], port[16];
@@ -303,12 +361,9 @@ int s7_server_start(s7_server *s)
     s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                              : ((struct sockaddr_in *)&ss)->sin_port);
     s->lfd = fd;
-    if (pipe(s->wake) != 0)
-        return S7_ERR_IO;
-    for (int i = 0; i < 2; i++)
-        fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
-    if (s7_loop_add(s->loop, fd, S7_LOOP_IN, s) < 0 ||
-        s7_loop_add(s->loop, s->wake[0], S7_LOOP_IN, s->wake) < 0)
+    if (s->reserve_fd < 0)
+        s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (wake_init(s) < 0 || s7_loop_add(s->loop, fd, S7_LOOP_IN, s) < 0)
         return S7_ERR_IO;
     slog(s, S7_LOG_INFO, "listening on %s (%s)", s->o.listen,
          s7_loop_fd(s->loop) >= 0 ? "epoll" : "poll");
@@ -340,6 +395,82 @@ void s7_server_stop(s7_server *s)
     }
 }
 
+/* ---------------------------------------------------------------- limits and accounting */
+
+int s7_server_set_limit(s7_server *s, int which, int64_t value)
+{
+    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_HELD || value < 0)
+        return S7_ERR_INVAL;
+    if (which == S7_SLIM_IDLE_TIMEOUT_MS) {
+        if (value > 0x7FFFFFFF)
+            return S7_ERR_INVAL;
+        s->o.idle_timeout_ms = (int)value;
+    }
+    s->lim[which] = value;
+    return 0;
+}
+
+int64_t s7_server_limit(const s7_server *s, int which)
+{
+    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_HELD)
+        return -1;
+    return s->lim[which];
+}
+
+void s7_server_on_refuse(s7_server *s, s7_server_refuse_fn fn, void *ctx)
+{
+    s->on_refuse = fn;
+    s->refuse_ctx = ctx;
+}
+
+void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size)
+{
+    s7_server_stats now = s->st;
+    now.connections = s->nconns;
+    now.held_conn_max = 0;
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i]->held > now.held_conn_max)
+            now.held_conn_max = s->conns[i]->held;
+    memcpy(st, &now, size < sizeof now ? size : sizeof now);
+}
+
+/* A refusal: the hook sees every one; the log at most REFUSE_LOG_PER_SEC a second (a
+ * flood of refused sockets must not become a flood of log lines), then one line with the
+ * count of those left out. */
+static void refused(s7_server *s, const char *peer, const char *why, int64_t now)
+{
+    if (s->on_refuse)
+        s->on_refuse(s->refuse_ctx, peer, why);
+    int64_t sec = now / 1000;
+    if (sec != s->refuse_log_sec) {
+        if (s->refuse_suppressed)
+            slog(s, S7_LOG_WARN, "%u more refusals not logged in the second before",
+                 s->refuse_suppressed);
+        s->refuse_log_sec = sec;
+        s->refuse_logged = s->refuse_suppressed = 0;
+    }
+    if (s->refuse_logged < REFUSE_LOG_PER_SEC) {
+        s->refuse_logged++;
+        slog(s, S7_LOG_WARN, "refused %s: %s", peer, why);
+    } else {
+        s->refuse_suppressed++;
+    }
+}
+
+static size_t tx_pending(const srv_conn *c) { return c->tx_len - c->tx_off; }
+
+/* Bring c's share of st.held up to date. */
+static void account(s7_server *s, srv_conn *c)
+{
+    size_t h = tx_pending(c) + c->rx_len + s7_sconn_buffered(c->sc);
+    s->st.held = s->st.held - c->held + h;
+    c->held = h;
+    if (h > s->st.held_conn_peak)
+        s->st.held_conn_peak = h;
+    if (s->st.held > s->st.held_peak)
+        s->st.held_peak = s->st.held;
+}
+
 /* ---------------------------------------------------------------- connections */
 
 /* The connection type counted for c (1 PG, 2 OP, 3 basic). */
@@ -358,6 +489,10 @@ static void conn_close(s7_server *s, srv_conn *c, const char *reason)
         s->in_use[conn_type(c)]--;
         s7_cpu_set_conn_use(s->cpu, s->in_use);
     }
+    s7__sources_remove(&s->sources, c->src);
+    s->st.held -= c->held;
+    if (c->paused)
+        s->st.paused--;
     slog(s, S7_LOG_INFO, "closed %s: %s", s7_cpu_session_peer(c->sess), reason);
     if (s->o.hooks.on_disconnect)
         s->o.hooks.on_disconnect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), reason);
@@ -374,14 +509,31 @@ static void conn_close(s7_server *s, srv_conn *c, const char *reason)
     }
 }
 
+/* Whether c may be read now: its unsent replies are under the per-connection limit, and
+ * it is not squeezed by the memory bound. */
+static int may_read(const s7_server *s, const srv_conn *c)
+{
+    int64_t cap = s->lim[S7_SLIM_CONN_HELD];
+    return !c->squeezed && (!cap || tx_pending(c) < (size_t)cap);
+}
+
 static void set_events(s7_server *s, srv_conn *c)
 {
-    uint8_t reading = c->tx_len - c->tx_off < TX_HIGH_WATER;
-    uint8_t writing = c->tx_len > c->tx_off;
+    uint8_t reading = (uint8_t)may_read(s, c);
+    uint8_t writing = tx_pending(c) > 0;
     if (reading != c->reading || writing != c->writing) {
         c->reading = reading;
         c->writing = writing;
         s7_loop_mod(s->loop, c->fd, (reading ? S7_LOOP_IN : 0u) | (writing ? S7_LOOP_OUT : 0u), c);
+    }
+    if ((uint8_t)!reading != c->paused) {
+        c->paused = !reading;
+        if (c->paused) {
+            s->st.paused++;
+            s->st.read_pauses++;
+        } else {
+            s->st.paused--;
+        }
     }
 }
 
@@ -410,11 +562,145 @@ static int conn_send(s7_server *s, srv_conn *c, const uint8_t *p, size_t n)
         c->tx = t;
         c->tx_len += (uint32_t)n;
     }
+    return 0;
+}
+
+/* The CR of c: the CPU's TSAP rules and budgets.  Returns 0 (CC queued, the connection
+ * counted) or a negative error (the connection must close). */
+static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
+{
+    const char *why = NULL;
+    if (s7_cpu_accept(s->cpu, c->sess, &ev->cr, s->in_use, &why) < 0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "connection request refused: %s", why ? why : "no reason given");
+        return s7_sconn_refuse(c->sc, msg);
+    }
+    int rc = s7_sconn_accept(c->sc, &s->out);
+    if (rc < 0)
+        return rc;
+    c->counted = 1;
+    c->cc_at = now;
+    s->in_use[0]++;
+    s->in_use[conn_type(c)]++;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
+    static const char *const names[4] = {"?", "PG", "OP", "S7 basic"};
+    slog(s, S7_LOG_INFO, "connected %s (%s connection)", s7_cpu_session_peer(c->sess),
+         names[conn_type(c)]);
+    if (s->o.hooks.on_connect)
+        s->o.hooks.on_connect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess),
+                              s7_cpu_session_conn_type(c->sess));
+    return 0;
+}
+
+/* A whole request PDU of c: the CPU model writes the answer straight into the output. */
+static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
+{
+    c->last_pdu = now;
+    size_t cap;
+    uint8_t *reply = s7_sconn_reply_begin(c->sc, &s->out, &cap);
+    if (!reply)
+        return S7_ERR_NOMEM;
+    int n = s7_cpu_handle(s->cpu, c->sess, ev->pdu, ev->len, reply, cap);
+    if (n < 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
+        return s7_sconn_fail(c->sc, n, msg);
+    }
+    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+}
+
+/* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
+ * the connection's events and answer them into s->out.  Returns the bytes consumed (the
+ * rest waits) or a negative error after which c must close. */
+static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64_t now)
+{
+    size_t off = 0;
+    size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
+    for (;;) {
+        if (cap && tx_pending(c) + s->out.len >= cap)
+            return (int)off;
+        s7_sconn_event ev;
+        int n = s7_sconn_recv(c->sc, in + off, len - off, &s->out, &ev);
+        if (n < 0)
+            return n;
+        off += (size_t)n;
+        int rc = 0;
+        if (ev.kind == S7_SEV_CONNECT)
+            rc = on_connect(s, c, &ev, now);
+        else if (ev.kind == S7_SEV_PDU)
+            rc = on_pdu(s, c, &ev, now);
+        else
+            return (int)off;
+        if (rc < 0)
+            return rc;
+    }
+}
+
+/* Serve what s->in[0..total) holds for c, send the answers, keep the rest as c's carry.
+ * Returns 0, or -1 when c was closed. */
+static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
+{
+    s->out.len = 0;
+    int used = serve(s, c, s->in, total, now);
+    if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
+        conn_close(s, c, "send failed");
+        return -1;
+    }
+    if (used < 0) {
+        const char *why = s7_sconn_reason(c->sc);
+        if (used == S7_ERR_CR_REJECTED) {
+            s->st.refused_cr++;
+            refused(s, s7_cpu_session_peer(c->sess), why, now);
+        } else if (used != S7_ERR_CLOSED) {
+            s->st.closed_protocol++;
+        }
+        conn_close(s, c, why[0] ? why : s7_strerror(used));
+        return -1;
+    }
+    size_t left = total - (size_t)used;
+    if (left) {
+        uint8_t *k = left == c->rx_len ? c->rx : realloc(c->rx, left);
+        if (!k) {
+            conn_close(s, c, "out of memory");
+            return -1;
+        }
+        memmove(k, s->in + used, left);
+        c->rx = k;
+    } else if (c->rx) {
+        free(c->rx);
+        c->rx = NULL;
+    }
+    c->rx_len = (uint32_t)left;
+    account(s, c);
     set_events(s, c);
     return 0;
 }
 
-static void conn_flush(s7_server *s, srv_conn *c)
+static void conn_read(s7_server *s, srv_conn *c, int64_t now)
+{
+    uint32_t carry = c->rx_len;
+    if (carry >= RX_SCRATCH)
+        return; /* cannot happen: a carry this long is only kept while c is not read */
+    if (carry)
+        memcpy(s->in, c->rx, carry);
+    ssize_t r = recv(c->fd, s->in + carry, RX_SCRATCH - carry, 0);
+    if (r == 0) {
+        conn_close(s, c,
+                   s7_sconn_state(c->sc) == S7_SS_WAIT_CR
+                       ? "closed by the client before a connection request"
+                       : "closed by the client");
+        return;
+    }
+    if (r < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        conn_close(s, c, errno == ECONNRESET ? "reset by the client" : "receive failed");
+        return;
+    }
+    process(s, c, carry + (size_t)r, now);
+}
+
+static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
 {
     while (c->tx_off < c->tx_len) {
         ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
@@ -432,147 +718,181 @@ static void conn_flush(s7_server *s, srv_conn *c)
         free(c->tx);
         c->tx = NULL;
         c->tx_len = c->tx_off = 0;
+        c->last_pdu = now; /* the last reply went out whole */
+    }
+    account(s, c);
+    /* Frames that waited while the replies were over the limit: serve them now (their
+     * socket may have nothing new to read, so no read event would bring them back). */
+    if (c->rx_len && may_read(s, c)) {
+        memcpy(s->in, c->rx, c->rx_len);
+        process(s, c, c->rx_len, now);
+        return;
     }
     set_events(s, c);
 }
 
-/* The CR of c: the allow-list, then the CPU's TSAP rules and budgets.  Returns 0 (CC
- * queued, the connection counted) or a negative error (the connection must close). */
-static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
-{
-    if (c->deny)
-        return s7_sconn_refuse(c->sc, c->deny);
-    const char *why = NULL;
-    if (s7_cpu_accept(s->cpu, c->sess, &ev->cr, s->in_use, &why) < 0) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "connection request refused: %s", why ? why : "no reason given");
-        return s7_sconn_refuse(c->sc, msg);
-    }
-    int rc = s7_sconn_accept(c->sc, &s->out);
-    if (rc < 0)
-        return rc;
-    c->counted = 1;
-    s->in_use[0]++;
-    s->in_use[conn_type(c)]++;
-    s7_cpu_set_conn_use(s->cpu, s->in_use);
-    static const char *const names[4] = {"?", "PG", "OP", "S7 basic"};
-    slog(s, S7_LOG_INFO, "connected %s (%s connection)", s7_cpu_session_peer(c->sess),
-         names[conn_type(c)]);
-    if (s->o.hooks.on_connect)
-        s->o.hooks.on_connect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess),
-                              s7_cpu_session_conn_type(c->sess));
-    return 0;
-}
-
-/* A whole request PDU of c: the CPU model writes the answer straight into the output. */
-static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
-{
-    size_t cap;
-    uint8_t *reply = s7_sconn_reply_begin(c->sc, &s->out, &cap);
-    if (!reply)
-        return S7_ERR_NOMEM;
-    int n = s7_cpu_handle(s->cpu, c->sess, ev->pdu, ev->len, reply, cap);
-    if (n < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
-        return s7_sconn_fail(c->sc, n, msg);
-    }
-    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
-}
-
-/* Every whole frame in in[0..len): pull the connection's events and answer them.  Returns
- * the bytes consumed or a negative error after which c must close. */
-static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len)
-{
-    size_t off = 0;
-    for (;;) {
-        s7_sconn_event ev;
-        int n = s7_sconn_recv(c->sc, in + off, len - off, &s->out, &ev);
-        if (n < 0)
-            return n;
-        off += (size_t)n;
-        int rc = 0;
-        if (ev.kind == S7_SEV_CONNECT)
-            rc = on_connect(s, c, &ev);
-        else if (ev.kind == S7_SEV_PDU)
-            rc = on_pdu(s, c, &ev);
-        else
-            return (int)off;
-        if (rc < 0)
-            return rc;
-    }
-}
-
-static void conn_read(s7_server *s, srv_conn *c, int64_t now)
-{
-    uint32_t carry = c->rx_len;
-    if (carry)
-        memcpy(s->in, c->rx, carry);
-    ssize_t r = recv(c->fd, s->in + carry, RX_SCRATCH - carry, 0);
-    if (r == 0) {
-        conn_close(s, c,
-                   s7_sconn_state(c->sc) == S7_SS_WAIT_CR
-                       ? "closed by the client before a connection request"
-                       : "closed by the client");
-        return;
-    }
-    if (r < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return;
-        conn_close(s, c, errno == ECONNRESET ? "reset by the client" : "receive failed");
-        return;
-    }
-    c->last_active = now;
-    size_t total = carry + (size_t)r;
-    s->out.len = 0;
-    int used = serve(s, c, s->in, total);
-    if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
-        conn_close(s, c, "send failed");
-        return;
-    }
-    if (used < 0) {
-        if (used == S7_ERR_CR_REJECTED)
-            slog(s, S7_LOG_WARN, "refused %s: %s", s7_cpu_session_peer(c->sess),
-                 s7_sconn_reason(c->sc));
-        const char *why = s7_sconn_reason(c->sc);
-        conn_close(s, c, why[0] ? why : s7_strerror(used));
-        return;
-    }
-    size_t left = total - (size_t)used;
-    if (left) {
-        uint8_t *k = left == c->rx_len ? c->rx : realloc(c->rx, left);
-        if (!k) {
-            conn_close(s, c, "out of memory");
-            return;
-        }
-        memmove(k, s->in + used, left);
-        c->rx = k;
-    } else if (c->rx) {
-        free(c->rx);
-        c->rx = NULL;
-    }
-    c->rx_len = (uint32_t)left;
-}
-
-static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap, uint32_t *ip4)
+static void peer_name(const struct sockaddr_storage *ss, char *out, size_t cap, uint32_t *ip4,
+                      uint8_t key[16])
 {
     char host[64] = "?";
     unsigned port = 0;
     *ip4 = 0;
+    memset(key, 0, 16);
     if (ss->ss_family == AF_INET) {
         const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
         inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
         port = ntohs(a->sin_port);
         *ip4 = ntohl(a->sin_addr.s_addr);
+        key[10] = key[11] = 0xFF;
+        memcpy(key + 12, &a->sin_addr, 4);
         snprintf(out, cap, "%s:%u", host, port);
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
         inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
         port = ntohs(a->sin6_port);
+        memcpy(key, &a->sin6_addr, 16);
         snprintf(out, cap, "[%s]:%u", host, port);
+    } else if (ss->ss_family == AF_UNIX) {
+        snprintf(out, cap, "local");
     } else {
         snprintf(out, cap, "unknown");
     }
+}
+
+/* Serve a connected socket: the allow-list, max_clients and the per-source limit first (a
+ * refused peer is closed at once and never holds a slot).  Returns 0, S7_ERR_CR_REJECTED
+ * (refused, closed) or another error (closed). */
+static int take(s7_server *s, int fd, const struct sockaddr_storage *ss, int64_t now)
+{
+    char peer[64];
+    uint32_t ip4;
+    uint8_t key[16];
+    peer_name(ss, peer, sizeof peer, &ip4, key);
+    s->st.accepted++;
+    const char *why = NULL;
+    char msg[160];
+    if (!allowed(s, ss)) {
+        s->st.refused_allow++;
+        why = "not in the allow-list (closed at accept)";
+    } else if (s->nconns >= s->o.max_clients) {
+        s->st.refused_clients++;
+        snprintf(msg, sizeof msg, "%zu connections open, the server's limit (max_clients)",
+                 s->nconns);
+        why = msg;
+    } else if (s->lim[S7_SLIM_MAX_PER_SOURCE] &&
+               s7__sources_count(&s->sources, key) >= (uint64_t)s->lim[S7_SLIM_MAX_PER_SOURCE]) {
+        s->st.refused_source++;
+        snprintf(msg, sizeof msg,
+                 "%lld connections open from this address, the per-source limit "
+                 "(--max-per-source)",
+                 (long long)s->lim[S7_SLIM_MAX_PER_SOURCE]);
+        why = msg;
+    }
+    if (why) {
+        close(fd);
+        refused(s, peer, why, now);
+        return S7_ERR_CR_REJECTED;
+    }
+    if (s->nconns == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        srv_conn **n = realloc(s->conns, cap * sizeof *n);
+        if (!n) {
+            close(fd);
+            return S7_ERR_NOMEM;
+        }
+        s->conns = n;
+        s->cap = cap;
+    }
+    srv_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return S7_ERR_NOMEM;
+    }
+    if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
+        int one = 1, idle = 30, intvl = 10, cnt = 3; /* a dead peer is noticed within ~60 s */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+#ifdef TCP_KEEPIDLE
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#else
+        (void)idle, (void)intvl, (void)cnt;
+#endif
+    }
+    c->fd = fd;
+    c->opened = c->last_pdu = now;
+    memcpy(c->src, key, 16);
+    c->sc = s7_sconn_new();
+    c->sess = s7_cpu_session_new();
+    if (!c->sc || !c->sess || !s7__sources_add(&s->sources, key)) {
+        s7_sconn_free(c->sc);
+        s7_cpu_session_free(c->sess);
+        close(fd);
+        free(c);
+        return S7_ERR_NOMEM;
+    }
+    s7_cpu_session_set_peer(c->sess, peer, ip4);
+    c->reading = 1;
+    if (s7_loop_add(s->loop, fd, S7_LOOP_IN, c) < 0) {
+        s7__sources_remove(&s->sources, key);
+        close(fd);
+        s7_sconn_free(c->sc);
+        s7_cpu_session_free(c->sess);
+        free(c);
+        return S7_ERR_IO;
+    }
+    c->slot = (uint32_t)s->nconns;
+    s->conns[s->nconns++] = c;
+    return 0;
+}
+
+int s7_server_adopt(s7_server *s, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (fd < 0)
+        return S7_ERR_INVAL;
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        close(fd);
+        return S7_ERR_INVAL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || wake_init(s) < 0) {
+        close(fd);
+        return S7_ERR_IO;
+    }
+    return take(s, fd, &ss, s7_now_ms());
+}
+
+/* Out of descriptors: give up the reserve, accept the first waiting peer on it, close it
+ * with a log line, take the reserve back.  Without the reserve (it could not be taken
+ * back) the listener pauses until a connection closes. */
+static int accept_on_reserve(s7_server *s, int64_t now)
+{
+    if (s->reserve_fd < 0)
+        return -1;
+    close(s->reserve_fd);
+    s->reserve_fd = -1;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+    if (fd >= 0) {
+        char peer[64], msg[160];
+        uint32_t ip4;
+        uint8_t key[16];
+        peer_name(&ss, peer, sizeof peer, &ip4, key);
+        close(fd);
+        s->st.refused_fd++;
+        snprintf(msg, sizeof msg,
+                 "out of file descriptors at %zu connections (raise ulimit -n, or lower "
+                 "--max-clients)",
+                 s->nconns);
+        refused(s, peer, msg, now);
+    }
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 && s->reserve_fd >= 0 ? 0 : -1;
 }
 
 static void do_accept(s7_server *s, int64_t now)
@@ -583,6 +903,8 @@ static void do_accept(s7_server *s, int64_t now)
         int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
+                if (accept_on_reserve(s, now) == 0)
+                    continue;
                 slog(s, S7_LOG_ERROR,
                      "out of file descriptors at %zu connections: not accepting until one closes "
                      "(raise ulimit -n)",
@@ -592,77 +914,95 @@ static void do_accept(s7_server *s, int64_t now)
             }
             return;
         }
-        char peer[64];
-        uint32_t ip4;
-        peer_name(&ss, peer, sizeof peer, &ip4);
-        if (s->nconns >= s->o.max_clients) {
-            slog(s, S7_LOG_WARN, "refused %s: %zu connections open, the server's limit", peer,
-                 s->nconns);
-            close(fd);
-            continue;
-        }
-        if (s->nconns == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 64;
-            srv_conn **n = realloc(s->conns, cap * sizeof *n);
-            if (!n) {
-                close(fd);
-                return;
-            }
-            s->conns = n;
-            s->cap = cap;
-        }
-        srv_conn *c = calloc(1, sizeof *c);
-        if (!c) {
-            close(fd);
-            return;
-        }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-        c->fd = fd;
-        c->last_active = now;
-        c->sc = s7_sconn_new();
-        c->sess = s7_cpu_session_new();
-        if (!c->sc || !c->sess) {
-            s7_sconn_free(c->sc);
-            s7_cpu_session_free(c->sess);
-            close(fd);
-            free(c);
-            return;
-        }
-        s7_cpu_session_set_peer(c->sess, peer, ip4);
-        if (!allowed(s, &ss))
-            c->deny = "partner not in the allow-list";
-        c->reading = 1;
-        if (s7_loop_add(s->loop, fd, S7_LOOP_IN, c) < 0) {
-            close(fd);
-            s7_sconn_free(c->sc);
-            s7_cpu_session_free(c->sess);
-            free(c);
-            continue;
-        }
-        c->slot = (uint32_t)s->nconns;
-        s->conns[s->nconns++] = c;
+        take(s, fd, &ss, now);
     }
 }
 
-static void idle_check(s7_server *s, int64_t now)
+/* Deadlines: the CR after accept, Setup Communication after the CC, the idle timeout. */
+static void timer_check(s7_server *s, int64_t now)
 {
-    if (s->o.idle_timeout_ms <= 0 || now < s->next_idle_check)
+    if (now < s->next_timer_check)
         return;
-    s->next_idle_check = now + (s->o.idle_timeout_ms < 1000 ? s->o.idle_timeout_ms : 1000);
+    s->next_timer_check = now + 200;
+    int64_t cr = s->lim[S7_SLIM_CR_TIMEOUT_MS], setup = s->lim[S7_SLIM_SETUP_TIMEOUT_MS];
+    int64_t idle = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
+    char msg[160];
     for (size_t i = s->nconns; i-- > 0;) {
         srv_conn *c = s->conns[i];
-        if (now - c->last_active >= s->o.idle_timeout_ms)
+        int st = s7_sconn_state(c->sc);
+        if (st == S7_SS_WAIT_CR && cr && now - c->opened >= cr) {
+            s->st.closed_cr_timeout++;
+            snprintf(msg, sizeof msg, "no connection request within %lld ms of connecting",
+                     (long long)cr);
+            refused(s, s7_cpu_session_peer(c->sess), msg, now);
+            conn_close(s, c, msg);
+        } else if (st == S7_SS_WAIT_SETUP && setup && now - c->cc_at >= setup) {
+            s->st.closed_setup_timeout++;
+            snprintf(msg, sizeof msg,
+                     "no Setup Communication within %lld ms of the connection "
+                     "confirm",
+                     (long long)setup);
+            refused(s, s7_cpu_session_peer(c->sess), msg, now);
+            conn_close(s, c, msg);
+        } else if (st == S7_SS_READY && idle && now - c->last_pdu >= idle) {
+            s->st.closed_idle++;
             conn_close(s, c, "idle timeout");
+        }
+    }
+}
+
+/* The memory bound.  Over half of it, connections holding more than the average are not
+ * read (the greediest first stop growing); under three eighths they are read again; over
+ * it, the connection holding most is closed until the total is under it again. */
+static void memory_check(s7_server *s, int64_t now)
+{
+    uint64_t bound = (uint64_t)s->lim[S7_SLIM_HELD];
+    if (!bound)
+        return;
+    while (s->st.held > bound && s->nconns) {
+        srv_conn *worst = s->conns[0];
+        for (size_t i = 1; i < s->nconns; i++)
+            if (s->conns[i]->held > worst->held)
+                worst = s->conns[i];
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "holds %zu bytes of unsent replies and partial frames, the most of all, "
+                 "with the server over its memory bound (%llu bytes, --max-held)",
+                 worst->held, (unsigned long long)bound);
+        s->st.closed_memory++;
+        refused(s, s7_cpu_session_peer(worst->sess), msg, now);
+        conn_close(s, worst, msg);
+    }
+    int was = s->pressure;
+    if (!was && s->st.held > bound / 2)
+        s->pressure = 1;
+    else if (was && s->st.held < bound / 8 * 3)
+        s->pressure = 0;
+    if (!s->pressure && !was)
+        return;
+    uint64_t avg = s->nconns ? s->st.held / s->nconns : 0;
+    for (size_t i = 0; i < s->nconns; i++) {
+        srv_conn *c = s->conns[i];
+        uint8_t sq = (uint8_t)(s->pressure && c->held > avg && tx_pending(c) > 0);
+        if (sq != c->squeezed) {
+            c->squeezed = sq;
+            if (!sq && c->rx_len && may_read(s, c)) {
+                memcpy(s->in, c->rx, c->rx_len);
+                if (process(s, c, c->rx_len, now) < 0) {
+                    i--; /* the last connection moved into slot i */
+                    continue;
+                }
+            }
+            set_events(s, c);
+        }
     }
 }
 
 int s7_server_run_once(s7_server *s, int timeout_ms)
 {
     s7_loop_event ev[256];
-    if (s->o.idle_timeout_ms > 0 && (timeout_ms < 0 || timeout_ms > 1000))
-        timeout_ms = 1000;
+    if (timeout_ms < 0 || timeout_ms > 200)
+        timeout_ms = s->nconns ? 200 : (timeout_ms < 0 || timeout_ms > 1000 ? 1000 : timeout_ms);
     int n = s7_loop_wait(s->loop, ev, 256, timeout_ms);
     if (n < 0)
         return n;
@@ -677,12 +1017,15 @@ int s7_server_run_once(s7_server *s, int timeout_ms)
         } else {
             srv_conn *c = ev[i].ptr;
             if (ev[i].events & S7_LOOP_OUT)
-                conn_flush(s, c); /* reading waits for the next turn (level-triggered) */
+                conn_flush(s, c, now); /* reading waits for the next turn (level-triggered) */
+            else if ((ev[i].events & S7_LOOP_ERR) && !may_read(s, c))
+                conn_close(s, c, "connection lost with replies unsent"); /* HUP while paused */
             else if (ev[i].events & (S7_LOOP_IN | S7_LOOP_ERR))
                 conn_read(s, c, now);
         }
     }
-    idle_check(s, now);
+    memory_check(s, now);
+    timer_check(s, now);
     return n;
 }
 

@@ -266,6 +266,15 @@ S7_API int s7_sconn_state(const s7_sconn *sc);
 S7_API const char *s7_sconn_reason(const s7_sconn *sc);
 /* The TPDU size confirmed in the CC in bytes (0 before). */
 S7_API uint32_t s7_sconn_tpdu(const s7_sconn *sc);
+/* Bytes sc holds for a PDU being reassembled from DT fragments (for the engine's memory
+ * accounting). */
+S7_API size_t s7_sconn_buffered(const s7_sconn *sc);
+
+/* The largest frame that can be a COTP CR: TPKT header, length indicator, 254 header
+ * bytes.  Before its CR a connection announcing a longer frame is closed at once, so a
+ * peer cannot park a 64 KB partial frame on a connection that has not even asked to
+ * connect. */
+#define S7_CR_FRAME_MAX (S7_TPKT_LEN + 1 + 254)
 
 #ifdef __cplusplus
 }

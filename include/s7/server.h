@@ -30,7 +30,8 @@ typedef struct s7_server_hooks {
 
 typedef struct s7_server_opts {
     const char *listen;   /* "ADDR:PORT"; default "127.0.0.1:102" */
-    int idle_timeout_ms;  /* close connections idle this long; 0 = never (default) */
+    int idle_timeout_ms;  /* close a connection that has had no whole PDU either way for this
+                             long; 0 = never; default 600000 (10 minutes) */
     uint32_t max_clients; /* sockets at most (beyond the CPU's budgets), default 65000 */
     int backlog;          /* listen backlog, default 1024 */
     s7_log_fn log;        /* connections, refusals, errors */
@@ -64,6 +65,60 @@ S7_API int s7_server_fd(const s7_server *s);
 
 /* Connections open now, in total and per type (1 PG, 2 OP, 3 basic; 0 = before the CR). */
 S7_API size_t s7_server_connections(const s7_server *s, uint16_t per_type[4]);
+
+/* Serve fd, a connected stream socket (TCP, or a socketpair for tests and embedding), as
+ * if it had been accepted: the allow-list and the limits apply.  The descriptor belongs
+ * to the server from this call on, also when it fails (it is then closed).  Works with or
+ * without s7_server_start.  Returns 0, S7_ERR_CR_REJECTED (refused: allow-list, a limit),
+ * S7_ERR_INVAL or S7_ERR_NOMEM. */
+S7_API int s7_server_adopt(s7_server *s, int fd);
+
+/* The engine's limits (docs/server.md has each default and why).  0 turns a timeout or a
+ * count limit off. */
+enum {
+    S7_SLIM_CR_TIMEOUT_MS = 1,    /* accept to COTP CR; default 5000 */
+    S7_SLIM_SETUP_TIMEOUT_MS = 2, /* CC to Setup Communication; default 5000 */
+    S7_SLIM_IDLE_TIMEOUT_MS = 3,  /* no whole PDU either way; = opts.idle_timeout_ms */
+    S7_SLIM_MAX_PER_SOURCE = 4,   /* sockets from one address; default 64 */
+    S7_SLIM_CONN_HELD = 5,        /* unsent reply bytes after which a connection is no longer
+                                     read; default 65536 */
+    S7_SLIM_HELD = 6              /* bytes all connections may hold (replies, partial frames);
+                                     past half of it the greediest are no longer read, past
+                                     it the one holding most is closed; default 64 MiB */
+};
+/* Set a limit.  Returns 0, or S7_ERR_INVAL for an unknown limit or a negative value. */
+S7_API int s7_server_set_limit(s7_server *s, int which, int64_t value);
+/* A limit's value, -1 for an unknown one. */
+S7_API int64_t s7_server_limit(const s7_server *s, int which);
+
+/* A refused or cut connection (allow-list, per-source limit, max_clients, out of
+ * descriptors, a refused CR, a deadline, the memory bound): peer "ADDR:PORT" and why. */
+typedef void (*s7_server_refuse_fn)(void *ctx, const char *peer, const char *reason);
+S7_API void s7_server_on_refuse(s7_server *s, s7_server_refuse_fn fn, void *ctx);
+
+/* The engine's own accounting.  Pass sizeof(s7_server_stats): a library with a larger
+ * struct fills only what the caller knows of (fields are only added at the end). */
+typedef struct s7_server_stats {
+    uint64_t accepted;        /* sockets accepted or adopted */
+    uint64_t refused_allow;   /* closed at accept: outside the allow-list */
+    uint64_t refused_source;  /* closed at accept: the per-source limit */
+    uint64_t refused_clients; /* closed at accept: max_clients */
+    uint64_t refused_fd;      /* accepted on the reserve descriptor and closed */
+    uint64_t refused_cr;      /* CRs refused (TSAP, budgets) */
+    uint64_t closed_cr_timeout;
+    uint64_t closed_setup_timeout;
+    uint64_t closed_idle;
+    uint64_t closed_memory;   /* closed by the memory bound (S7_SLIM_HELD) */
+    uint64_t closed_protocol; /* malformed or unexpected frames */
+    uint64_t read_pauses;     /* times a connection stopped being read (backpressure) */
+    uint64_t connections;     /* open now */
+    uint64_t paused;          /* open now and not being read */
+    uint64_t held;            /* bytes held now: unsent replies, partial frames */
+    uint64_t held_peak;       /* the most held at once since the start */
+    uint64_t held_conn_max;   /* the most one connection holds now */
+    uint64_t held_conn_peak;  /* the most one connection ever held */
+} s7_server_stats;
+S7_API void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size);
 
 #ifdef __cplusplus
 }

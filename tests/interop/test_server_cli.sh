@@ -171,16 +171,36 @@ srv_stop
 srv_start --profile s7-1500 --db 1:16 --put-get on --allow 10.0.0.0/8 --allow 192.168.1.7
 run "$S7_BIN" read "$SRV_ADDR" DB1.DBB0
 check_eq "$RC" 3 "--allow 10.0.0.0/8: a loopback client is refused"
-check_match "$(cat "$SRV_ERR")" "refused 127\.0\.0\.1:[0-9]+: (connection request refused: )?partner not in the allow-list" "--allow: refusal logged"
+check_match "$(cat "$SRV_ERR")" "refused 127\.0\.0\.1:[0-9]+: not in the allow-list \(closed at accept\)" "--allow: refusal logged"
 check_contains "$(cat "$SRV_OUT")" "partners      only 10.0.0.0/8, 192.168.1.7" "--allow in the banner"
 srv_stop
-srv_start --profile s7-1500 --db 1:16 --put-get on --allow 127.0.0.0/8 --idle-timeout 200
+srv_start --profile s7-1500 --db 1:16 --put-get on --allow 127.0.0.0/8 --idle-timeout 200 \
+    --cr-timeout 300 --setup-timeout 300
 check_eq "$(val DB1.DBB0)" 0 "--allow 127.0.0.0/8: a loopback client gets in"
+check_contains "$(cat "$SRV_OUT")" "limits        idle 200 ms, CR within 300 ms, setup within 300 ms;" \
+    "the limits in the banner"
+# a connection that sends its CR and Setup Communication, then nothing: the idle timeout
 exec 7<>"/dev/tcp/127.0.0.1/$SRV_PORT"
+printf '\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x01' >&7
+printf '\x03\x00\x00\x19\x02\xf0\x80\x32\x01\x00\x00\x00\x01\x00\x08\x00\x00\xf0\x00\x00\x08\x00\x08\x03\xc0' >&7
+# one that sends nothing (the CR deadline), one that stops after its CC (the setup deadline)
+exec 8<>"/dev/tcp/127.0.0.1/$SRV_PORT"
+exec 9<>"/dev/tcp/127.0.0.1/$SRV_PORT"
+printf '\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x01' >&9
 sleep 1.5
-exec 7>&-
-check_match "$(cat "$SRV_ERR")" "closed 127\.0\.0\.1:[0-9]+: idle timeout" "--idle-timeout closes an idle connection"
+exec 7>&- 8>&- 9>&-
+err="$(cat "$SRV_ERR")"
+check_match "$err" "closed 127\.0\.0\.1:[0-9]+: idle timeout" "--idle-timeout closes an idle connection"
+check_match "$err" "refused 127\.0\.0\.1:[0-9]+: no connection request within 300 ms of connecting" \
+    "--cr-timeout closes a silent socket"
+check_match "$err" "refused 127\.0\.0\.1:[0-9]+: no Setup Communication within 300 ms of the connection confirm" \
+    "--setup-timeout closes a connection that stops after its CC"
 srv_stop
+run "$S7_BIN" server --max-held 12Q
+check_eq "$RC" 2 "--max-held 12Q: a usage error"
+check_contains "$OUT" "--max-held 12Q: expected a byte count with an optional K, M or G" "--max-held: the message"
+run "$S7_BIN" server --max-per-source -1
+check_contains "$OUT" "--max-per-source -1: must be 0..1000000" "--max-per-source: the message"
 
 # ---------------------------------------------------------------- the example YAML
 cp "$EXAMPLE" "$S7_TEST_TMP/example.yaml"

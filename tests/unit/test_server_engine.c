@@ -38,6 +38,17 @@ static void on_disconnect(void *ctx, const char *peer, const char *reason)
     (void)peer;
 }
 
+static int refusals;
+static char refuse_peer[80], refuse_reason[200];
+
+static void on_refuse(void *ctx, const char *peer, const char *reason)
+{
+    refusals++;
+    snprintf(refuse_peer, sizeof refuse_peer, "%s", peer);
+    snprintf(refuse_reason, sizeof refuse_reason, "%s", reason);
+    (void)ctx;
+}
+
 static int dial(uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -172,21 +183,33 @@ static void test_refusals(s7_cpu *cpu)
     close(fd);
     s7_server_free(s);
 
-    /* outside the allow-list */
-    s = start(cpu, 0);
-    CHECK_INT(s7_server_allow(s, "10.0.0.0/8"), 0);
-    CHECK_INT(s7_server_allow(s, "not-an-address"), S7_ERR_INVAL);
-    fd = dial(s7_server_port(s));
-    send_hex(fd, CR_HEX);
-    CHECK_INT(collect(s, fd, buf, 22, &eof), 0);
-    CHECK_INT(eof, 1);
-    CHECK_STR(last_reason, "partner not in the allow-list");
-    close(fd);
     /* garbage instead of a CR */
+    s = start(cpu, 0);
     fd = dial(s7_server_port(s));
     send_hex(fd, "47 45 54 20 2F 20 48 54 54 50");
     CHECK(closed_by_server(s, fd));
     CHECK(strstr(last_reason, "malformed frame") != NULL);
+    close(fd);
+    s7_server_free(s);
+
+    /* outside the allow-list: closed at accept, before any byte, through the refusal hook
+     * (never a connection: no disconnect hook) */
+    s = start(cpu, 0);
+    refusals = 0;
+    s7_server_on_refuse(s, on_refuse, NULL);
+    CHECK_INT(s7_server_allow(s, "10.0.0.0/8"), 0);
+    CHECK_INT(s7_server_allow(s, "not-an-address"), S7_ERR_INVAL);
+    int before = disconnects;
+    fd = dial(s7_server_port(s));
+    CHECK(closed_by_server(s, fd));
+    CHECK_INT(refusals, 1);
+    CHECK(strstr(refuse_reason, "allow-list") != NULL);
+    CHECK(strncmp(refuse_peer, "127.0.0.1:", 10) == 0);
+    CHECK_INT(disconnects, before);
+    s7_server_stats st;
+    s7_server_stats_get(s, &st, sizeof st);
+    CHECK_INT(st.refused_allow, 1);
+    CHECK_INT(st.connections, 0);
     close(fd);
     s7_server_free(s);
 }
@@ -196,6 +219,12 @@ static void test_idle(s7_cpu *cpu)
     s7_server *s = start(cpu, 50);
     int fd = dial(s7_server_port(s));
     int before = disconnects;
+    uint8_t buf[64];
+    int eof;
+    send_hex(fd, CR_HEX);
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
+    send_hex(fd, SETUP_HEX);
+    CHECK_INT(collect(s, fd, buf, 27, &eof), 27);
     CHECK(closed_by_server(s, fd));
     CHECK_INT(disconnects, before + 1);
     CHECK_STR(last_reason, "idle timeout");

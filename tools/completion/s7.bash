@@ -26,7 +26,8 @@ _s7_options()
         server)
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --idle-timeout' \
-                ' --quiet -q --help -h'
+                ' --cr-timeout --setup-timeout --max-per-source --max-clients --max-held' \
+                ' --max-held-conn --quiet -q --help -h'
             ;;
         inventory)
             case $2 in
@@ -46,7 +47,9 @@ _s7_takes_value()
     case $1 in
         --rack | --slot | --type | --tsap | --pdu | --timeout | --every | --count | -o | --output | \
             --config | --listen | --profile | --db | --set | --put-get | --max-conn | --allow | \
-            --audit | --state | --retain | --retain-resize | --idle-timeout | --area | --port | \
+            --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
+            --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | \
+            --area | --port | \
             --rate | --concurrency | --connection | --as | --format | --host | --check)
             return 0
             ;;

@@ -55,7 +55,19 @@ const char srv_help[] =
     "  --retain sync|async    sync (default): every acknowledged write is on disk;\n"
     "                         async: flushed every second\n"
     "  --retain-resize refuse|fit   a retentive DB whose size changed (default refuse)\n"
-    "  --idle-timeout MS      close connections idle this long (default never)\n"
+    "  --idle-timeout MS      close a connection with no request for this long\n"
+    "                         (default 600000: 10 minutes; 0 = never)\n"
+    "  --cr-timeout MS        close a connection with no COTP CR this long after it\n"
+    "                         opened (default 5000; 0 = never)\n"
+    "  --setup-timeout MS     the same for Setup Communication after the CC (default 5000)\n"
+    "  --max-per-source N     connections from one address at most (default 64; 0 = no\n"
+    "                         limit); a gateway with more dedicated connections needs more\n"
+    "  --max-clients N        connections in all at most (default 65000)\n"
+    "  --max-held BYTES       memory for unsent replies and partial frames of all\n"
+    "                         connections (default 64M; past half of it the greediest are\n"
+    "                         not read, past it the one holding most is closed)\n"
+    "  --max-held-conn BYTES  unsent replies after which a connection is not read until\n"
+    "                         it takes them (default 64K)\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
     "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
@@ -77,6 +89,8 @@ typedef struct srv_run {
     s7_audit *audit;
     int audit_warned;
     uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
+    s7_server_stats st; /* the engine's, taken when it stops */
+    int have_st;
     size_t peak;
     int64_t started_ms;
     int64_t rl_sec; /* refusal lines: the second being counted */
@@ -122,26 +136,19 @@ static void tlog(const srv_run *r, int level, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- hooks */
 
-/* The engine's log: connections, refusals, listen errors.  A refused connection is also
- * an audit line ("refused PEER: reason" is the engine's wording, see server/server.c). */
-static void on_log(void *ctx, int level, const char *msg)
+/* The engine's log: connections, refusals, listen errors. */
+static void on_log(void *ctx, int level, const char *msg) { tlog(ctx, level, "%s", msg); }
+
+/* Every refused or cut connection is an audit line (the log has them too, rate-limited). */
+static void on_refuse(void *ctx, const char *peer, const char *why)
 {
     srv_run *r = ctx;
-    tlog(r, level, "%s", msg);
-    if (level == S7_LOG_WARN && strncmp(msg, "refused ", 8) == 0) {
-        const char *colon = strstr(msg + 8, ": ");
-        if (colon) {
-            char peer[80];
-            snprintf(peer, sizeof peer, "%.*s", (int)(colon - msg - 8), msg + 8);
-            const char *why = colon + 2;
-            static const char pre[] = "connection request refused: ";
-            if (strncmp(why, pre, sizeof pre - 1) == 0)
-                why += sizeof pre - 1;
-            r->refused_conns++;
-            if (r->audit)
-                s7_audit_connect(r->audit, peer, why);
-        }
-    }
+    static const char pre[] = "connection request refused: ";
+    if (strncmp(why, pre, sizeof pre - 1) == 0)
+        why += sizeof pre - 1;
+    r->refused_conns++;
+    if (r->audit)
+        s7_audit_connect(r->audit, peer, why);
 }
 
 static void retain_log(void *ctx, int level, const char *msg)
@@ -343,6 +350,12 @@ enum {
     O_RETAIN,
     O_RESIZE,
     O_IDLE,
+    O_CR_TIMEOUT,
+    O_SETUP_TIMEOUT,
+    O_PER_SOURCE,
+    O_MAX_CLIENTS,
+    O_MAX_HELD,
+    O_MAX_HELD_CONN,
     O_QUIET,
     O_HELP
 };
@@ -369,6 +382,12 @@ static const struct sopt {
     {"--retain", O_RETAIN, 1, "--retain sync"},
     {"--retain-resize", O_RESIZE, 1, "--retain-resize fit"},
     {"--idle-timeout", O_IDLE, 1, "--idle-timeout 60000"},
+    {"--cr-timeout", O_CR_TIMEOUT, 1, "--cr-timeout 5000"},
+    {"--setup-timeout", O_SETUP_TIMEOUT, 1, "--setup-timeout 5000"},
+    {"--max-per-source", O_PER_SOURCE, 1, "--max-per-source 128"},
+    {"--max-clients", O_MAX_CLIENTS, 1, "--max-clients 10000"},
+    {"--max-held", O_MAX_HELD, 1, "--max-held 64M"},
+    {"--max-held-conn", O_MAX_HELD_CONN, 1, "--max-held-conn 64K"},
     {"--quiet", O_QUIET, 0, NULL},
     {"--help", O_HELP, 0, NULL},
     {"-h", O_HELP, 0, NULL},
@@ -383,6 +402,31 @@ static int set_str(char **dst, const char *v)
 }
 
 /* One option into the flag configuration fl.  0 or CLI_USAGE after the message. */
+/* "65536", "64K", "64M", "1G" (binary units) into *out, at most max.  0 or -1. */
+static int parse_bytes(const char *v, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    if (!v[0] || v[0] == '-' || v[0] == '+')
+        return -1;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v)
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || n > ((unsigned long long)max >> shift))
+        return -1;
+    *out = (long)(n << shift);
+    return 0;
+}
+
 static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, int id,
                  const char *v)
 {
@@ -497,6 +541,40 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
                                    v);
         fl->idle_timeout_ms = n;
         return 0;
+    case O_CR_TIMEOUT:
+    case O_SETUP_TIMEOUT:
+        if (cli_parse_long(v, 0, 3600000, &n))
+            return cli_usage_error(cmd, "%s %s: must be 0..3600000 ms (0 = never), e.g. %s 5000",
+                                   id == O_CR_TIMEOUT ? "--cr-timeout" : "--setup-timeout", v,
+                                   id == O_CR_TIMEOUT ? "--cr-timeout" : "--setup-timeout");
+        *(id == O_CR_TIMEOUT ? &fl->cr_timeout_ms : &fl->setup_timeout_ms) = n;
+        return 0;
+    case O_PER_SOURCE:
+        if (cli_parse_long(v, 0, 1000000, &n))
+            return cli_usage_error(cmd,
+                                   "--max-per-source %s: must be 0..1000000 (0 = no limit), "
+                                   "e.g. --max-per-source 128",
+                                   v);
+        fl->max_per_source = n;
+        return 0;
+    case O_MAX_CLIENTS:
+        if (cli_parse_long(v, 1, 1000000, &n))
+            return cli_usage_error(cmd,
+                                   "--max-clients %s: must be 1..1000000, e.g. --max-clients "
+                                   "10000",
+                                   v);
+        fl->max_clients = n;
+        return 0;
+    case O_MAX_HELD:
+    case O_MAX_HELD_CONN:
+        if (parse_bytes(v, id == O_MAX_HELD ? (1L << 40) : (1L << 30), &n))
+            return cli_usage_error(cmd,
+                                   "%s %s: expected a byte count with an optional K, M or G "
+                                   "(0 = no bound), e.g. %s",
+                                   id == O_MAX_HELD ? "--max-held" : "--max-held-conn", v,
+                                   id == O_MAX_HELD ? "--max-held 64M" : "--max-held-conn 64K");
+        *(id == O_MAX_HELD ? &fl->max_held : &fl->max_held_conn) = n;
+        return 0;
     case O_QUIET: fl->quiet = 1; return 0;
     default: return 0;
     }
@@ -523,7 +601,8 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
                                    "unknown option '%.*s' (options: --config --listen --profile "
                                    "--db --set --put-get --max-conn --rack --slot --allow --audit "
                                    "--audit-reads --state --retain --retain-resize --idle-timeout "
-                                   "--quiet)",
+                                   "--cr-timeout --setup-timeout --max-per-source --max-clients "
+                                   "--max-held --max-held-conn --quiet)",
                                    (int)nlen, a);
         if (o->id == O_HELP) {
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -571,6 +650,12 @@ static void merge(s7_server_config *base, s7_server_config *fl)
     TAKE_INT(retain)
     TAKE_INT(retain_resize)
     TAKE_INT(idle_timeout_ms)
+    TAKE_INT(max_clients)
+    TAKE_INT(cr_timeout_ms)
+    TAKE_INT(setup_timeout_ms)
+    TAKE_INT(max_per_source)
+    TAKE_INT(max_held)
+    TAKE_INT(max_held_conn)
     TAKE_INT(quiet)
     for (int i = 0; i < 4; i++)
         TAKE_INT(max_conn[i])
@@ -723,6 +808,29 @@ static int is_loopback(const char *l)
     return strncmp(l, "127.", 4) == 0 || strncmp(l, "[::1]", 5) == 0;
 }
 
+/* The engine's limits as they are set, one line. */
+static void print_limits(const srv_run *r)
+{
+    int64_t idle = s7_server_limit(r->srv, S7_SLIM_IDLE_TIMEOUT_MS);
+    int64_t ps = s7_server_limit(r->srv, S7_SLIM_MAX_PER_SOURCE);
+    char idle_s[32], ps_s[32];
+    if (idle)
+        snprintf(idle_s, sizeof idle_s, "%lld ms", (long long)idle);
+    else
+        snprintf(idle_s, sizeof idle_s, "never");
+    if (ps)
+        snprintf(ps_s, sizeof ps_s, "%lld", (long long)ps);
+    else
+        snprintf(ps_s, sizeof ps_s, "no limit");
+    printf("  limits        idle %s, CR within %lld ms, setup within %lld ms;\n"
+           "                %s connections per address; unsent replies %lld KiB per\n"
+           "                connection, %lld MiB in all\n",
+           idle_s, (long long)s7_server_limit(r->srv, S7_SLIM_CR_TIMEOUT_MS),
+           (long long)s7_server_limit(r->srv, S7_SLIM_SETUP_TIMEOUT_MS), ps_s,
+           (long long)s7_server_limit(r->srv, S7_SLIM_CONN_HELD) / 1024,
+           (long long)s7_server_limit(r->srv, S7_SLIM_HELD) >> 20);
+}
+
 static void print_banner(const srv_run *r)
 {
     const s7_profile *p = s7_cpu_profile(r->cpu);
@@ -821,8 +929,7 @@ static void print_banner(const srv_run *r)
                "(--state FILE)\n");
     printf("  audit log     %s%s\n", c->audit ? c->audit : "none (--audit FILE)",
            c->audit && c->audit_reads > 0 ? " (reads too)" : "");
-    if (c->idle_timeout_ms > 0)
-        printf("  idle timeout  %ld ms\n", c->idle_timeout_ms);
+    print_limits(r);
     printf("try:\n  s7 info %s%s\n", addr, conn);
     if (r->demo) {
         printf("  s7 read %s DB1.DBW0:INT DB1.DBD4:REAL 'DB1.DBB10:STRING[20]'\n", addr);
@@ -851,6 +958,21 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
            (unsigned long long)r->reads, (unsigned long long)r->writes,
            (unsigned long long)r->refused, (unsigned long long)r->failed,
            (unsigned long long)r->controls);
+    if (r->have_st) {
+        const s7_server_stats st = r->st;
+        printf("  limits: %llu refused at accept (allow-list %llu, per address %llu, in all %llu, "
+               "out of descriptors %llu); closed %llu without a CR in time, %llu without setup, "
+               "%llu idle, %llu by the memory bound; reads paused %llu times, at most %llu "
+               "bytes held (%llu by one connection)\n",
+               (unsigned long long)(st.refused_allow + st.refused_source + st.refused_clients +
+                                    st.refused_fd),
+               (unsigned long long)st.refused_allow, (unsigned long long)st.refused_source,
+               (unsigned long long)st.refused_clients, (unsigned long long)st.refused_fd,
+               (unsigned long long)st.closed_cr_timeout,
+               (unsigned long long)st.closed_setup_timeout, (unsigned long long)st.closed_idle,
+               (unsigned long long)st.closed_memory, (unsigned long long)st.read_pauses,
+               (unsigned long long)st.held_peak, (unsigned long long)st.held_conn_peak);
+    }
     if (r->cfg.state) {
         if (retain_rc == 0)
             printf("  state file %s: compacted (generation %llu, %u retentive DBs); %llu writes "
@@ -925,7 +1047,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     s7_server_opts so;
     s7_server_opts_init(&so);
     so.listen = r->listen;
-    so.idle_timeout_ms = c->idle_timeout_ms > 0 ? (int)c->idle_timeout_ms : 0;
+    if (c->idle_timeout_ms >= 0)
+        so.idle_timeout_ms = (int)c->idle_timeout_ms;
     if (c->max_clients > 0)
         so.max_clients = (uint32_t)c->max_clients;
     so.log = on_log;
@@ -936,6 +1059,20 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     if (rc == 0 && !(r->srv = s7_server_new(r->cpu, &so))) {
         fprintf(stderr, "error: out of memory\n");
         rc = CLI_FAIL;
+    }
+    if (rc == 0) {
+        const struct {
+            int which;
+            long v;
+        } lim[] = {{S7_SLIM_CR_TIMEOUT_MS, c->cr_timeout_ms},
+                   {S7_SLIM_SETUP_TIMEOUT_MS, c->setup_timeout_ms},
+                   {S7_SLIM_MAX_PER_SOURCE, c->max_per_source},
+                   {S7_SLIM_HELD, c->max_held},
+                   {S7_SLIM_CONN_HELD, c->max_held_conn}};
+        for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+            if (lim[i].v >= 0)
+                s7_server_set_limit(r->srv, lim[i].which, lim[i].v);
+        s7_server_on_refuse(r->srv, on_refuse, r);
     }
     for (size_t i = 0; rc == 0 && i < c->nallow; i++)
         if (s7_server_allow(r->srv, c->allow[i]) < 0) {
@@ -1038,6 +1175,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         tlog(r, S7_LOG_INFO, "%s: stopping, %zu connections to close",
              sig == SIGINT ? "SIGINT" : "SIGTERM", s7_server_connections(r->srv, NULL));
     g_srv = NULL;
+    s7_server_stats_get(r->srv, &r->st, sizeof r->st);
+    r->have_st = 1;
     s7_server_free(r->srv);
     r->srv = NULL;
     s7_retain_stats rs;
