@@ -137,7 +137,7 @@ start() {
 
 if [ "$OURS" = tool ]; then
     OURS_ARGS=(server --listen 127.0.0.1:0 --profile s7-1500 --db 1:65535 --put-get on
-        --max-conn total=20000 --max-conn pg=20000 --quiet)
+        --max-conn total=20000 --max-conn pg=20000 --max-per-source 0 --quiet)
     start ours 's/^ *listening on *[0-9.]*:\([0-9][0-9]*\).*/\1/p' "${PIN_SRV[@]}" "$BUILD/bin/s7" "${OURS_ARGS[@]}"
     OURS_LABEL="s7 ${OURS_ARGS[*]}"
 else

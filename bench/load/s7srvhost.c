@@ -55,6 +55,9 @@ int main(int argc, char **argv)
     s7_server_opts_init(&o);
     o.listen = listen;
     g_srv = s7_server_new(cpu, &o);
+    /* every load connection comes from 127.0.0.1: no per-source limit */
+    if (g_srv)
+        s7_server_set_limit(g_srv, S7_SLIM_MAX_PER_SOURCE, 0);
     if (!g_srv || s7_server_start(g_srv) < 0) {
         fprintf(stderr, "s7srvhost: cannot listen on %s\n", listen);
         return 1;
