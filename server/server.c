@@ -509,12 +509,38 @@ static void conn_close(s7_server *s, srv_conn *c, const char *reason)
     }
 }
 
-/* Whether c may be read now: its unsent replies are under the per-connection limit, and
- * it is not squeezed by the memory bound. */
+/* Bytes still missing from the frame at the start of c's carry (0: it is whole). */
+static size_t frame_need(const srv_conn *c)
+{
+    if (c->rx_len < S7_TPKT_LEN)
+        return S7_TPKT_LEN - c->rx_len;
+    size_t tl = (size_t)c->rx[2] << 8 | c->rx[3];
+    return tl > c->rx_len ? tl - c->rx_len : 0;
+}
+
+/* Whether c may be read now: it is not squeezed by the memory bound, and it holds less
+ * than its limit, or it has no unsent replies and only part of a frame (which it must be
+ * able to complete). */
 static int may_read(const s7_server *s, const srv_conn *c)
 {
-    int64_t cap = s->lim[S7_SLIM_CONN_HELD];
-    return !c->squeezed && (!cap || tx_pending(c) < (size_t)cap);
+    size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
+    if (c->squeezed)
+        return 0;
+    return !cap || c->held < cap || (tx_pending(c) == 0 && frame_need(c) > 0);
+}
+
+/* How much to read for c: what its limit leaves, but at least what completes the frame
+ * it has begun; so a connection holds at most its limit, one frame being received and one
+ * PDU being reassembled. */
+static size_t read_budget(const s7_server *s, const srv_conn *c)
+{
+    size_t room = RX_SCRATCH - c->rx_len, cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
+    if (!cap)
+        return room;
+    size_t want = cap > c->held ? cap - c->held : 0, need = frame_need(c);
+    if (want < need)
+        want = need;
+    return want < room ? want : room;
 }
 
 static void set_events(s7_server *s, srv_conn *c)
@@ -679,11 +705,14 @@ static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
 static void conn_read(s7_server *s, srv_conn *c, int64_t now)
 {
     uint32_t carry = c->rx_len;
-    if (carry >= RX_SCRATCH)
-        return; /* cannot happen: a carry this long is only kept while c is not read */
+    size_t want = read_budget(s, c);
+    if (!want)
+        return; /* not read now: set_events disarms it */
+    if (s->lim[S7_SLIM_HELD] && s->st.held >= (uint64_t)s->lim[S7_SLIM_HELD])
+        return; /* over the memory bound: memory_check makes room at the end of this turn */
     if (carry)
         memcpy(s->in, c->rx, carry);
-    ssize_t r = recv(c->fd, s->in + carry, RX_SCRATCH - carry, 0);
+    ssize_t r = recv(c->fd, s->in + carry, want, 0);
     if (r == 0) {
         conn_close(s, c,
                    s7_sconn_state(c->sc) == S7_SS_WAIT_CR
@@ -867,8 +896,9 @@ int s7_server_adopt(s7_server *s, int fd)
 }
 
 /* Out of descriptors: give up the reserve, accept the first waiting peer on it, close it
- * with a log line, take the reserve back.  Without the reserve (it could not be taken
- * back) the listener pauses until a connection closes. */
+ * with a log line, take the reserve back.  Returns 0 (one was refused: try the next), 1
+ * (nobody is waiting; Linux reports EMFILE before it looks at the queue) or -1 (no
+ * reserve: the listener pauses until a connection closes). */
 static int accept_on_reserve(s7_server *s, int64_t now)
 {
     if (s->reserve_fd < 0)
@@ -891,8 +921,13 @@ static int accept_on_reserve(s7_server *s, int64_t now)
                  s->nconns);
         refused(s, peer, msg, now);
     }
+    int e = errno;
     s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return fd >= 0 && s->reserve_fd >= 0 ? 0 : -1;
+    if (s->reserve_fd < 0)
+        return -1;
+    if (fd < 0)
+        return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ECONNABORTED ? 1 : -1;
+    return 0;
 }
 
 static void do_accept(s7_server *s, int64_t now)
@@ -903,8 +938,11 @@ static void do_accept(s7_server *s, int64_t now)
         int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
-                if (accept_on_reserve(s, now) == 0)
+                int r = accept_on_reserve(s, now);
+                if (r == 0)
                     continue;
+                if (r == 1)
+                    return;
                 slog(s, S7_LOG_ERROR,
                      "out of file descriptors at %zu connections: not accepting until one closes "
                      "(raise ulimit -n)",

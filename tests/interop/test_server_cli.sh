@@ -196,6 +196,25 @@ check_match "$err" "refused 127\.0\.0\.1:[0-9]+: no connection request within 30
 check_match "$err" "refused 127\.0\.0\.1:[0-9]+: no Setup Communication within 300 ms of the connection confirm" \
     "--setup-timeout closes a connection that stops after its CC"
 srv_stop
+# out of descriptors: the listener keeps accepting on its reserve descriptor, closing and
+# logging, and serves again once connections close
+SRV_PRE="ulimit -n 32" srv_start --profile s7-1500 --db 1:16 --put-get on --quiet
+fds=()
+for ((i = 0; i < 40; i++)); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$SRV_PORT" && fds+=("$fd")
+done
+sleep 0.5
+err="$(cat "$SRV_ERR")"
+check_match "$err" "refused 127\.0\.0\.1:[0-9]+: out of file descriptors at [0-9]+ connections \(raise ulimit -n" \
+    "ulimit -n 32: peers beyond the descriptors are accepted, closed and logged"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+sleep 0.3
+check_eq "$(val DB1.DBB0)" 0 "ulimit -n 32: served again once the connections closed"
+srv_stop
+check_match "$(cat "$SRV_OUT")" "refused at accept \(allow-list 0, per address 0, in all 0, out of descriptors [1-9][0-9]*\)" \
+    "the summary counts the refusals for descriptors"
+unset SRV_PRE
+
 run "$S7_BIN" server --max-held 12Q
 check_eq "$RC" 2 "--max-held 12Q: a usage error"
 check_contains "$OUT" "--max-held 12Q: expected a byte count with an optional K, M or G" "--max-held: the message"
