@@ -809,6 +809,7 @@ static int take(s7_server *s, int fd, const struct sockaddr_storage *ss, int64_t
                  s->nconns);
         why = msg;
     } else if (s->lim[S7_SLIM_MAX_PER_SOURCE] &&
+               (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) &&
                s7__sources_count(&s->sources, key) >= (uint64_t)s->lim[S7_SLIM_MAX_PER_SOURCE]) {
         s->st.refused_source++;
         snprintf(msg, sizeof msg,

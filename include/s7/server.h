@@ -79,7 +79,8 @@ enum {
     S7_SLIM_CR_TIMEOUT_MS = 1,    /* accept to COTP CR; default 5000 */
     S7_SLIM_SETUP_TIMEOUT_MS = 2, /* CC to Setup Communication; default 5000 */
     S7_SLIM_IDLE_TIMEOUT_MS = 3,  /* no whole PDU either way; = opts.idle_timeout_ms */
-    S7_SLIM_MAX_PER_SOURCE = 4,   /* sockets from one address; default 64 */
+    S7_SLIM_MAX_PER_SOURCE = 4,   /* sockets from one address; default 64 (an adopted
+                                     socketpair has no address and is not counted) */
     S7_SLIM_CONN_HELD = 5,        /* unsent reply bytes after which a connection is no longer
                                      read; default 65536 */
     S7_SLIM_HELD = 6              /* bytes all connections may hold (replies, partial frames);

@@ -103,6 +103,71 @@ static void test_plant_errors(void)
     CHECK(strstr(err, "cannot read the inventory") == err);
 }
 
+/* Every inventory message names FILE:LINE: one change to the sample inventory per rule
+ * of the loader and of the plant model, the line the message must name, and a phrase of
+ * the message. */
+static void test_plant_lines(void)
+{
+    static const struct {
+        const char *from, *to;
+        int line;
+        const char *phrase;
+    } C[] = {
+        {"  - scada\n", "  - line1\n", 5, "cell line1: the name is used twice (first at line 3)"},
+        {"10.10.1.0/24", "10.10.1.0/40", 4, "must be an IPv4 NETWORK/PREFIX"},
+        {"10.10.1.0/24", "10.10.1.5/24", 4, "has host bits set: the network is 10.10.1.0/24"},
+        {"name: plc1", "name: 1plc", 7, "is not a usable name"},
+        {"    address: 10.10.1.10\n", "", 7, "partner plc1: no address"},
+        {"10.10.1.10", "10.10.1.300", 8, "is not an IPv4 address"},
+        {"10.10.1.10", "10.1.2", 8, "is not an IPv4 address"},
+        {"10.10.1.10", "10.10.2.10", 7, "is not in cell line1's subnet 10.10.1.0/24"},
+        {"cell: line1", "cell: line9", 9, "cell 'line9' is not in cells"},
+        {"name: hmi1\n", "name: plc1\n", 11, "partner plc1: the name is used twice"},
+        {"10.20.0.5\n    cell: scada", "10.10.1.10\n    cell: line1", 11,
+         "is also partner plc1's (line 7)"},
+        {"s7-300", "s7-999", 10, "unknown profile 's7-999'"},
+        {"    profile: s7-300\n", "    profile: s7-300\n    port: 0\n", 11, "port: '0'"},
+        {"active: hmi1", "active: hmi9", 16, "active partner 'hmi9' is not in partners"},
+        {"active: hmi1", "active: plc1", 17, "'plc1' is both active and passive"},
+        {"    exchanges:", "    type: xx\n    exchanges:", 18, "'xx' is no connection type"},
+        {"    exchanges:", "    tsap: zz\n    exchanges:", 18, "must be LOCAL:REMOTE in hex"},
+        {"DBB0..DBB63", "DBB9..DBB3", 19, "ends (byte 3) before it starts (byte 9)"},
+        {"DB10.DBB0..DBB63", "Q99.DBB0", 19, "get:"},
+        {"cycle: 2s", "cycle: fast", 20, "'fast' must be a time"},
+        {"cycle: 2s", "cycle: 2s\ncolour: red", 21, "unknown key 'colour'"},
+        {"cycle: 2s",
+         "cycle: 2s\n  - name: hmi1-plc1\n    active: hmi1\n    passive: plc1\n"
+         "    exchanges:\n      - get: DB1.DBB0..DBB3",
+         21, "connection hmi1-plc1: the name is used twice (first at line 15)"},
+    };
+    char text[2048], err[1024], want[400];
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+        const char *base = plant_file("plc1"), *at;
+        FILE *f = fopen(base, "r");
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = 0;
+        char out[2300];
+        at = strstr(text, C[i].from);
+        CHECK(at != NULL);
+        if (!at)
+            continue;
+        snprintf(out, sizeof out, "%.*s%s%s", (int)(at - text), text, C[i].to,
+                 at + strlen(C[i].from));
+        const char *path = put("plant.yaml", out);
+        s7_plant *p = NULL;
+        CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+        CHECK(p == NULL);
+        snprintf(want, sizeof want, "%s:%d: ", path, C[i].line);
+        int ok = strncmp(err, want, strlen(want)) == 0 && strstr(err, C[i].phrase) != NULL;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  case %zu: got \"%s\", want \"%s...%s...\"\n", i, err, want,
+                    C[i].phrase);
+        s7_plant_free(p);
+    }
+}
+
 static void test_server(void)
 {
     s7_server_config c;
@@ -337,6 +402,7 @@ int main(void)
     }
     test_plant();
     test_plant_errors();
+    test_plant_lines();
     test_server();
     test_check_json();
     test_whole_file();
