@@ -1010,6 +1010,10 @@ static void memory_check(s7_server *s, int64_t now)
                  worst->held, (unsigned long long)bound);
         s->st.closed_memory++;
         refused(s, s7_cpu_session_peer(worst->sess), msg, now);
+        /* a reset, not a FIN behind what the kernel still buffers for it: its socket
+         * buffers are freed at once too */
+        struct linger lg = {1, 0};
+        setsockopt(worst->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         conn_close(s, worst, msg);
     }
     int was = s->pressure;
