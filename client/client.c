@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "client/internal.h"
+#include "net/host.h"
 #include "s7/net.h"
 
 void s7_client_opts_init(s7_client_opts *o)
@@ -182,6 +183,22 @@ void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code)
     c->last_error.code = code; /* the exact code, also for ones the table only knows by class */
 }
 
+void s7__set_problem(s7_client *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->problem, sizeof c->problem, fmt, ap);
+    va_end(ap);
+    s7__log(c, S7_LOG_WARN, "%s: %s", c->host, c->problem);
+}
+
+const char *s7_client_peer_problem(const s7_client *c) { return c->problem; }
+
+int s7_host_check(const char *host, char *msg, size_t cap)
+{
+    return s7__host_check(host, msg, cap);
+}
+
 int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_done_fn cb, void *ud)
 {
     if (!host || !*host)
@@ -191,6 +208,7 @@ int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_do
     snprintf(c->host, sizeof c->host, "%s", host);
     c->port = port ? port : 102;
     memset(&c->last_error, 0, sizeof c->last_error);
+    c->problem[0] = 0;
     c->item_cap = c->o.max_items;
     c->conn_cb = cb;
     c->conn_ud = ud;
@@ -437,6 +455,7 @@ int s7__job_queue(s7_client *c, s7__job *j)
 {
     if (c->state != S7__READY)
         return S7_ERR_NOTCONN;
+    c->problem[0] = 0; /* a new question: the last answer's problem is history */
     j->next = NULL;
     j->done = 0;
     s7__job **pp = &c->jobs;
@@ -492,6 +511,7 @@ int s7_client_connect_fd(s7_client *c, int fd)
     snprintf(c->host, sizeof c->host, "fd:%d", fd);
     c->port = 0;
     memset(&c->last_error, 0, sizeof c->last_error);
+    c->problem[0] = 0;
     c->item_cap = c->o.max_items;
     c->fd = fd;
     c->state = S7__HANDSHAKE;

@@ -2,6 +2,7 @@
  * command line's error messages and the doctor's checks (include/s7/explain.h). */
 #include <errno.h>
 
+#include "net/host.h"
 #include "s7/explain.h"
 #include "s7/wire.h"
 #include "util/text.h"
@@ -19,6 +20,18 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
 
     switch (err) {
     case S7_ERR_RESOLVE:
+        if (ctx->host && s7__host_check(ctx->host, NULL, 0) == S7_ERR_RESOLVE) {
+            s7__errf(cause, cause_cap,
+                     "'%s' is made of numbers and dots but is not four decimal numbers 0..255: "
+                     "the system resolver reads such forms as other addresses (1.2.3 as 1.2.0.3, "
+                     "a leading 0 as octal, 0x as hex) or looks them up as names, so s7kit does "
+                     "not dial it",
+                     ctx->host);
+            s7__errf(fix, fix_cap,
+                     "write the PLC's IPv4 address as four decimal numbers 0..255 without leading "
+                     "zeros, e.g. 192.168.0.1, or give its host name");
+            return 1;
+        }
         s7__errf(cause, cause_cap,
                  "the host name is not known to DNS or /etc/hosts on this machine");
         s7__errf(fix, fix_cap, "check the spelling, or give the PLC's IP address");

@@ -54,6 +54,7 @@ struct s7_client {
     int last_connect_error;
     unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
     s7_explain last_error;
+    char problem[400]; /* why the last answer did not conform ("" none) */
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
@@ -62,6 +63,13 @@ void s7__log(s7_client *c, int level, const char *fmt, ...)
 #endif
     ;
 void s7__set_error(s7_client *c, s7_explain_kind kind, uint16_t code);
+/* Remember why an answer does not conform to its request (s7_client_peer_problem) and log it
+ * (warning). */
+void s7__set_problem(s7_client *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 int s7__job_queue(s7_client *c, s7__job *j);
 int s7__run(s7_client *c, s7__job *j);
 /* jobs.c: dispatch by kind */

@@ -36,8 +36,11 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
         }
         return 0;
     }
-    if (rc == S7_ERR_PARAM)
-        s7__log(c, S7_LOG_WARN, "reply to request %u does not fit it", (unsigned)sub);
+    if (rc == S7_ERR_PARAM) {
+        char why[sizeof c->problem];
+        s7_plan_reply_why(&j->plan, sub, j->kind == S7__JOB_WRITE, pdu, why, sizeof why);
+        s7__set_problem(c, "%s", why[0] ? why : "the reply does not fit its request");
+    }
     return rc == S7_ERR_ITEM ? 0 : rc; /* item failures are judged at the end */
 }
 

@@ -451,35 +451,62 @@ static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch
     }
 }
 
+/* Check the reply to request r against the specs sent (the first *answered of them: a peer
+ * that answers fewer items than asked, as the Snap7 server beyond 20, is not refused for
+ * that) and decode it into di / rcs.  Returns as s7_read_resp_check. */
+static int check_reply(const s7_plan *p, uint32_t r, int write, const s7_pdu *pdu, s7_data_item *di,
+                       uint8_t *rcs, unsigned *answered, char *why, size_t cap)
+{
+    const s7_plan_req *q = &p->reqs[r];
+    s7_var_spec specs[S7_ITEMS_MAX];
+    *answered = q->n;
+    if (pdu->rosctr == S7_ACK_DATA && !pdu->err_class && !pdu->err_code && pdu->param_len >= 2 &&
+        pdu->param[1] > 0 && pdu->param[1] < q->n)
+        *answered = pdu->param[1];
+    for (uint32_t k = 0; k < *answered; k++)
+        specs[k] = p->chunks[p->order[q->first + k]].spec;
+    return write ? s7_write_resp_check(pdu, specs, *answered, rcs, why, cap)
+                 : s7_read_resp_check(pdu, specs, *answered, di, why, cap);
+}
+
+int s7_plan_reply_why(const s7_plan *p, uint32_t r, int write, const s7_pdu *pdu, char *why,
+                      size_t cap)
+{
+    uint8_t rcs[S7_ITEMS_MAX];
+    s7_data_item di[S7_ITEMS_MAX];
+    unsigned answered;
+    if (why && cap)
+        why[0] = 0;
+    if (!p || r >= p->nreqs || !pdu)
+        return S7_ERR_INVAL;
+    int rc = check_reply(p, r, write, pdu, di, rcs, &answered, why, cap);
+    return rc < 0 ? rc : 0;
+}
+
 int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write, const s7_pdu *pdu)
 {
     const s7_plan_req *q = &p->reqs[r];
     int failed = 0;
-    unsigned answered = q->n;
-    /* a peer that answers fewer items than asked (Snap7's server stops at 20) */
-    if (pdu->rosctr == S7_ACK_DATA && !pdu->err_class && !pdu->err_code && pdu->param_len >= 2 &&
-        pdu->param[1] > 0 && pdu->param[1] < q->n)
-        answered = pdu->param[1];
+    unsigned answered;
     uint8_t rcs[S7_ITEMS_MAX];
     s7_data_item di[S7_ITEMS_MAX];
-    int rc =
-        write ? s7_write_resp_decode(pdu, rcs, answered) : s7_read_resp_decode(pdu, di, answered);
+    /* one decode path: the conformance check decodes; a reply that does not conform fails
+     * every item of the request (no item is judged from a malformed reply) */
+    int rc = check_reply(p, r, write, pdu, di, rcs, &answered, NULL, 0);
     for (uint32_t k = 0; k < q->n; k++) {
         const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
-        uint8_t code = write ? rcs[k < answered ? k : 0] : di[k < answered ? k : 0].rc;
         if (rc < 0) {
             fail_chunk(p, items, ch, rc == S7_ERR_PLC ? S7_ERR_PLC : S7_ERR_PARAM, 0);
         } else if (k >= answered) {
             fail_chunk(p, items, ch, S7_ERR_AGAIN, 0);
-        } else if (code != S7_RC_OK) {
-            fail_chunk(p, items, ch, S7_ERR_ITEM, code);
-            failed = 1;
-        } else if (!write && di[k].nbytes != ch->nbytes) {
-            /* the PLC answered a different length than asked: never hand out short data */
-            fail_chunk(p, items, ch, S7_ERR_PARAM, code);
-            failed = 1;
-        } else if (!write) {
-            copy_chunk(p, items, ch, di[k].data);
+        } else {
+            uint8_t code = write ? rcs[k] : di[k].rc;
+            if (code != S7_RC_OK) {
+                fail_chunk(p, items, ch, S7_ERR_ITEM, code);
+                failed = 1;
+            } else if (!write) {
+                copy_chunk(p, items, ch, di[k].data);
+            }
         }
     }
     if (rc < 0)

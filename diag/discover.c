@@ -2,31 +2,27 @@
  * at a time, each closed (and its close seen by the partner) before the next, so a CPU with
  * few connection resources is never exhausted by the search. */
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag/internal.h"
+#include "net/host.h"
 #include "s7/net.h"
 
-/* Numeric address of host into buf; 0 or S7_ERR_RESOLVE. */
+/* Numeric address of host into buf (through the one resolver every engine dials with: an
+ * ambiguous numeric host is refused); 0 or S7_ERR_RESOLVE. */
 static int resolve(const char *host, char *buf, size_t cap)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    if (s7__resolve(host, 102, &ss, &len, NULL) < 0)
         return S7_ERR_RESOLVE;
-    if (res->ai_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr, buf,
-                  (socklen_t)cap);
+    if (ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&ss)->sin_addr, buf, (socklen_t)cap);
     else
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr, buf,
-                  (socklen_t)cap);
-    freeaddrinfo(res);
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&ss)->sin6_addr, buf, (socklen_t)cap);
     return 0;
 }
 
@@ -46,7 +42,25 @@ static int is_pair(uint16_t local, uint16_t remote)
     return 0;
 }
 
-/* Try one entry; returns -1 when the search must stop (TCP failure), else 0. */
+/* The test read over a candidate's session: one byte of MB0.  Data, an item error (0x0A: no
+ * M area) or a whole-request refusal by the CPU (0x8104: PUT/GET off) are answers as the
+ * protocol has them: the session works.  A reply that does not conform, a timeout or a
+ * dropped connection is the candidate's failure: returned. */
+static int test_read(s7_client *c)
+{
+    uint8_t b = 0;
+    s7_item it;
+    memset(&it, 0, sizeof it);
+    it.area = S7_AREA_M;
+    it.ts = S7_TS_BYTE;
+    it.count = 1;
+    it.buf = &b;
+    int rc = s7_client_read(c, &it, 1);
+    return rc == 0 || rc == S7_ERR_ITEM || rc == S7_ERR_PLC ? 0 : rc;
+}
+
+/* Try one entry: the CR, the S7 setup and a test read; returns -1 when the search must stop
+ * (TCP failure, or a partner that keeps not answering), else 0. */
 static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_discover_result *r,
                  s7_diag_alt_kind kind, uint16_t local, uint16_t remote, int *silent)
 {
@@ -56,7 +70,7 @@ static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_d
     s7__alt_set(a, kind, local, remote);
     s7_client *keep = NULL;
     s7__rec rec; /* outlives the kept handle */
-    s7__attempt(addr, port, co, local, remote, &rec, a, r->have_identity ? NULL : &keep);
+    s7__attempt(addr, port, co, local, remote, &rec, a, &keep);
     if (tcp_failure(a->result)) {
         if (r->ntries == 0) {
             r->tcp = a->result;
@@ -67,14 +81,21 @@ static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_d
         return -1;
     }
     r->ntries++;
+    if (a->result == 0 && !a->setup_ok)
+        a->result = S7_ERR_NEGOTIATION; /* CC received, the S7 setup failed */
     if (keep) {
-        if (s7_client_cpu_info(keep, &r->identity) == 0)
+        int64_t t0 = s7_now_ms();
+        a->result = test_read(keep);
+        a->ms += (int)(s7_now_ms() - t0);
+        if (a->result == 0 && !r->have_identity && s7_client_cpu_info(keep, &r->identity) == 0)
             r->have_identity = 1;
+        else if (!r->have_identity)
+            memset(&r->identity, 0, sizeof r->identity);
         s7__close_gracefully(keep, co->connect_timeout_ms < 500 ? co->connect_timeout_ms : 500);
         s7_client_free(keep);
     }
     *silent = a->result == S7_ERR_TIMEOUT ? *silent + 1 : 0;
-    return *silent >= 2 ? -1 : 0; /* a partner that ignores connection requests */
+    return *silent >= 2 ? -1 : 0; /* a partner that ignores requests */
 }
 
 int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r)
@@ -109,19 +130,18 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
         stop = probe(addr, port, &co, r, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote,
                      &silent) < 0;
 
-    /* the pair to use first */
+    /* the pair to use first: only one that works end to end */
     int works = 0, first_rs = -1, first_logo = -1, first_any = -1;
     for (size_t i = 0; i < r->ntries; i++) {
         const s7_diag_alt *a = &r->tries[i];
         if (a->result != 0)
             continue;
         works++;
-        int good = a->setup_ok;
-        if (first_any < 0 || (good && !r->tries[first_any].setup_ok))
+        if (first_any < 0)
             first_any = (int)i;
-        if (a->kind == S7_DIAG_ALT_RACKSLOT && good && first_rs < 0)
+        if (a->kind == S7_DIAG_ALT_RACKSLOT && first_rs < 0)
             first_rs = (int)i;
-        if (a->kind == S7_DIAG_ALT_LOGO && good && first_logo < 0)
+        if (a->kind == S7_DIAG_ALT_LOGO && first_logo < 0)
             first_logo = (int)i;
     }
     int logo = r->have_identity && strncmp(r->identity.order_code, "6ED1", 4) == 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "diag/doctor_int.h"
+#include "net/host.h"
 #include "s7/net.h"
 
 void s7_doctor_opts_init(s7_doctor_opts *o)
@@ -179,13 +180,18 @@ static void cat_exchange(s7_diag_check *c, const s7__rec *rec)
                 o ? i->t_ms - o->t_ms : i->t_ms);
 }
 
-/* A failure after the session was up: the connection went away or the partner misbehaved. */
+/* A failure after the session was up: the connection went away or the partner misbehaved
+ * (cl: the client whose call failed, for why an answer did not conform; may be NULL). */
 static void peer_error(s7_diag_report *r, size_t idx, int err, const char *what, int timeout_ms,
-                       s7__rec *rec)
+                       s7__rec *rec, const s7_client *cl)
 {
     s7_diag_check *c = &r->checks[idx];
+    const char *why = cl ? s7_client_peer_problem(cl) : "";
     if (err == S7_ERR_TIMEOUT)
         s7__cat(c->detail, sizeof c->detail, "%s: no answer within %d ms", what, timeout_ms);
+    else if (why[0])
+        s7__cat(c->detail, sizeof c->detail, "%s: the answer does not conform to the request: %s",
+                what, why);
     else
         s7__cat(c->detail, sizeof c->detail, "%s: %s (%s)", what, s7_strerror(err),
                 s7_err_name(err));
@@ -204,36 +210,36 @@ static int step_resolve(const s7_doctor_opts *o, s7_diag_report *r, struct socka
                         socklen_t *sslen)
 {
     s7_diag_check *c = &r->checks[C_RESOLVE];
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
+    s7_err_ctx ex = {.host = o->host, .port = r->port};
+    char msg[400];
     int64_t t0 = s7_now_ms();
     int numeric = 0;
     {
         unsigned char tmp[16];
         numeric = inet_pton(AF_INET, o->host, tmp) == 1 || inet_pton(AF_INET6, o->host, tmp) == 1;
     }
-    int g = getaddrinfo(o->host, NULL, &hints, &res);
-    c->ms = (int)(s7_now_ms() - t0);
-    if (g != 0 || !res) {
-        s7__diag_set(c, S7_DIAG_FAIL, "getaddrinfo(\"%s\") failed after %d ms: %s", o->host, c->ms,
-                     gai_strerror(g));
-        s7_err_explain(S7_ERR_RESOLVE, NULL, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
+    if (s7__host_check(o->host, msg, sizeof msg) < 0) {
+        /* an ambiguous numeric form: never dialled as the system resolver would read it */
+        s7__diag_set(c, S7_DIAG_FAIL, "%s", msg);
+        s7_err_explain(S7_ERR_RESOLVE, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
         fail(r, C_RESOLVE, S7_DIAG_NO_ROUTE, NULL);
-        if (res)
-            freeaddrinfo(res);
         return -1;
     }
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *sslen = (socklen_t)res->ai_addrlen;
-    if (res->ai_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr, r->addr,
-                  sizeof r->addr);
+    int g = 0;
+    int rc = s7__resolve(o->host, r->port, ss, sslen, &g);
+    c->ms = (int)(s7_now_ms() - t0);
+    if (rc < 0) {
+        s7__diag_set(c, S7_DIAG_FAIL, "getaddrinfo(\"%s\") failed after %d ms: %s", o->host, c->ms,
+                     g ? gai_strerror(g) : s7_strerror(rc));
+        s7_err_explain(S7_ERR_RESOLVE, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
+        fail(r, C_RESOLVE, S7_DIAG_NO_ROUTE, NULL);
+        return -1;
+    }
+    if (ss->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)ss)->sin_addr, r->addr, sizeof r->addr);
     else
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr, r->addr,
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)ss)->sin6_addr, r->addr,
                   sizeof r->addr);
-    freeaddrinfo(res);
     if (numeric)
         s7__diag_set(c, S7_DIAG_PASS, "%s is a numeric address (nothing to resolve)", r->addr);
     else
@@ -412,7 +418,7 @@ static int step_identity(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
     int rc = s7_client_cpu_info(c, &r->identity);
     if (rc < 0 && s7_err_is_fatal(rc)) {
         ck->ms = (int)(s7_now_ms() - t0);
-        peer_error(r, C_IDENTITY, rc, "SZL 0x0011 / 0x001C", tmo, rec);
+        peer_error(r, C_IDENTITY, rc, "SZL 0x0011 / 0x001C", tmo, rec, c);
         return -1;
     }
     r->have_identity = rc == 0;
@@ -420,7 +426,7 @@ static int step_identity(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
     int rs = s7_client_cpu_state(c, &st);
     if (rs < 0 && s7_err_is_fatal(rs)) {
         ck->ms = (int)(s7_now_ms() - t0);
-        peer_error(r, C_IDENTITY, rs, "SZL 0x0424", tmo, rec);
+        peer_error(r, C_IDENTITY, rs, "SZL 0x0424", tmo, rec, c);
         return -1;
     }
     r->cpu_state = st;
@@ -459,7 +465,7 @@ static int step_protection(const s7_doctor_opts *o, s7_diag_report *r, s7_client
     int rc = s7_client_cpu_caps(c, &r->caps);
     ck->ms = (int)(s7_now_ms() - t0);
     if (rc < 0 && s7_err_is_fatal(rc)) {
-        peer_error(r, C_PROTECTION, rc, "SZL 0x0131 / 0x0132 / 0x0232", tmo, rec);
+        peer_error(r, C_PROTECTION, rc, "SZL 0x0131 / 0x0132 / 0x0232", tmo, rec, c);
         return -1;
     }
     const s7_cpu_caps *k = &r->caps;
@@ -470,24 +476,70 @@ static int step_protection(const s7_doctor_opts *o, s7_diag_report *r, s7_client
                      ck->ms);
         return 0;
     }
-    ck->status = S7_DIAG_PASS;
+    /* figures no CPU reports are shown with their raw value and "implausible", and nothing
+     * is read into them (no protection wording, the check is not passed on them) */
+    unsigned bad = s7_cpu_caps_implausible(k, r->pdu);
+    char why[160];
+#define IMPLAUSIBLE(f)                                           \
+    s7__cat(ck->detail, sizeof ck->detail, " (implausible: %s)", \
+            s7_cpu_caps_why(k, r->pdu, (f), why, sizeof why))
+    ck->status = bad ? S7_DIAG_SKIP : S7_DIAG_PASS;
     ck->detail[0] = 0;
-    if (k->protection_level >= 0)
+    if (bad)
+        s7__cat(ck->detail, sizeof ck->detail, "not used, the CPU's answer is implausible: ");
+    if (k->protection_level >= 0 && (bad & S7_CAPS_PROT_LEVEL)) {
+        s7__cat(ck->detail, sizeof ck->detail, "protection level %d", k->protection_level);
+        IMPLAUSIBLE(S7_CAPS_PROT_LEVEL);
+    } else if (k->protection_level >= 0) {
         s7__cat(ck->detail, sizeof ck->detail, "protection level %d%s", k->protection_level,
-                k->protection_level <= 1   ? " (no protection)"
+                k->protection_level == 1   ? " (no protection)"
                 : k->protection_level == 2 ? " (write protection)"
                                            : " (read/write protection)");
-    else
+    } else {
         s7__cat(ck->detail, sizeof ck->detail, "protection level not answered");
-    if (k->max_connections >= 0)
+    }
+    if (k->protection_switch >= 0 && (bad & S7_CAPS_PROT_SWITCH)) {
+        s7__cat(ck->detail, sizeof ck->detail, ", mode switch %d", k->protection_switch);
+        IMPLAUSIBLE(S7_CAPS_PROT_SWITCH);
+    }
+    if (k->max_connections >= 0) {
         s7__cat(ck->detail, sizeof ck->detail, "; connections: %d at most", k->max_connections);
-    if (k->used_connections >= 0)
-        s7__cat(ck->detail, sizeof ck->detail, ", %d in use (this one included)",
-                k->used_connections);
-    if (k->max_pdu >= 0)
+        if (bad & S7_CAPS_MAX_CONN)
+            IMPLAUSIBLE(S7_CAPS_MAX_CONN);
+    }
+    if (k->used_connections >= 0) {
+        s7__cat(ck->detail, sizeof ck->detail, "%s%d in use (this one included)",
+                k->max_connections >= 0 ? ", " : "; connections: ", k->used_connections);
+        if (bad & S7_CAPS_USED_CONN)
+            IMPLAUSIBLE(S7_CAPS_USED_CONN);
+    }
+    if (k->max_pdu >= 0) {
         s7__cat(ck->detail, sizeof ck->detail, "; largest PDU %d", k->max_pdu);
+        if (bad & S7_CAPS_MAX_PDU)
+            IMPLAUSIBLE(S7_CAPS_MAX_PDU);
+    }
+#undef IMPLAUSIBLE
     s7__cat(ck->detail, sizeof ck->detail, " (SZL 0x0232, 0x0131, 0x0132; %d ms)", ck->ms);
     return 0;
+}
+
+/* Header / userdata codes that say the CPU refuses access to the object (access error
+ * 0x8703, "not permitted in the current protection level" 0xD0A1 / 0xD241).  Others (0x8500
+ * on a 1-byte read, resource errors, unknown codes) say nothing about protection. */
+static int plc_denies_access(uint16_t code)
+{
+    return code == 0x8703 || code == 0xD0A1 || code == 0xD241;
+}
+
+/* The cause and fix of a whole-request refusal the doctor draws no verdict from. */
+static void plc_no_verdict(s7_diag_check *ck, const s7_explain *e, const char *what)
+{
+    snprintf(ck->cause, sizeof ck->cause,
+             "the partner refused %s as a whole with 0x%04X (%s), a code that says nothing about "
+             "PUT/GET or access rights%s%s",
+             what, e->code, e->text, e->cause[0] ? "; its usual cause: " : "", e->cause);
+    snprintf(ck->fix, sizeof ck->fix, "%s%scapture the exchange with --trace and report it",
+             e->fix[0] ? e->fix : "", e->fix[0] ? "; if that does not help, " : "");
 }
 
 /* The address of the PUT/GET probe: byte 0 of the first DB asked for, else MB0. */
@@ -553,17 +605,20 @@ static int step_putget(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
                 "mechanisms, tick \"Permit access with PUT/GET communication from remote "
                 "partner\", then compile and download the hardware configuration to the CPU");
             fail(r, C_PUTGET, S7_DIAG_PUT_GET_DISABLED, rec);
-        } else {
+        } else if (plc_denies_access(e->code)) {
             set_cause(ck, e->cause[0] ? e->cause : "the CPU refuses this access",
                       e->fix[0]
                           ? e->fix
                           : "check the CPU's protection and access settings for remote partners");
             fail(r, C_PUTGET, S7_DIAG_ACCESS_DENIED, rec);
+        } else {
+            plc_no_verdict(ck, e, "a 1-byte read");
+            fail(r, C_PUTGET, S7_DIAG_PEER_ERROR, rec);
         }
         return -1;
     }
     ck->detail[0] = 0;
-    peer_error(r, C_PUTGET, rc, "a 1-byte read", tmo, rec);
+    peer_error(r, C_PUTGET, rc, name, tmo, rec, c);
     return -1;
 }
 
@@ -607,10 +662,13 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
                 "tick \"Permit access with PUT/GET communication from remote partner\" in the "
                 "CPU's protection settings and download the hardware configuration");
             inf->verdict = S7_DIAG_PUT_GET_DISABLED;
-        } else {
+        } else if (plc_denies_access(e->code)) {
             set_cause(ck, e->cause[0] ? e->cause : "the CPU refuses this access",
                       e->fix[0] ? e->fix : "check the CPU's access settings for remote partners");
             inf->verdict = S7_DIAG_ACCESS_DENIED;
+        } else {
+            plc_no_verdict(ck, e, tn);
+            inf->verdict = S7_DIAG_PEER_ERROR;
         }
         fail(r, idx, inf->verdict, rec);
         return 0;
@@ -619,8 +677,12 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
         if (s7_err_is_fatal(err) || err == S7_ERR_PROTO) {
             if (err == S7_ERR_PROTO)
                 s7__cat(ck->detail, sizeof ck->detail,
-                        "%s: bytes past an unreadable offset are readable: not a plain DB; ", tn);
-            peer_error(r, idx, err, tn, tmo, rec);
+                        is_db(t->area)
+                            ? "%s: bytes past an unreadable offset are readable: not a plain DB; "
+                            : "%s: the item codes contradict each other while its size is "
+                              "measured; ",
+                        tn);
+            peer_error(r, idx, err, tn, tmo, rec, c);
             inf->verdict = S7_DIAG_PEER_ERROR;
             return s7_err_is_fatal(err) ? -1 : 0;
         }
@@ -654,8 +716,20 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
                  tn);
         inf->verdict = S7_DIAG_ACCESS_DENIED;
     } else {
-        s7_item_explain(rc, t->area, t->db, 0, cause, sizeof cause, fix, sizeof fix);
-        inf->verdict = S7_DIAG_ACCESS_DENIED;
+        /* a well-formed answer that tells nothing about the DB or area: no verdict about its
+         * protection or layout is drawn from it */
+        const s7_explain *e = s7_explain_code(S7_EX_ITEM, rc);
+        snprintf(cause, sizeof cause,
+                 "item code 0x%02X (%s) is not an answer that tells what is wrong with %s (0x0A "
+                 "missing, 0x05 out of range or optimized, 0x03 access denied): the partner "
+                 "answers a plain 1-%s read in a way the doctor draws no verdict from%s%s",
+                 rc, e->text, tn,
+                 is_db(t->area) || (t->area != S7_AREA_T && t->area != S7_AREA_C) ? "byte"
+                                                                                  : "element",
+                 e->cause[0] ? "; the code's usual cause: " : "", e->cause);
+        snprintf(fix, sizeof fix, "capture the exchange with --trace and report it; %s",
+                 e->fix[0] ? e->fix : "check the partner's firmware");
+        inf->verdict = S7_DIAG_PEER_ERROR;
     }
     set_cause(ck, cause, fix);
     fail(r, idx, inf->verdict, rec);
@@ -663,7 +737,9 @@ static int target_failed(const s7_doctor_opts *o, s7_diag_report *r, size_t idx,
 }
 
 /* Largest n <= hi such that element n-1 of a non-DB area is readable, by bisection with
- * one-element reads (element 0 known readable; element hi-1 known not).  -1 on an error. */
+ * one-element reads (element 0 known readable; element hi-1 known not).  A failed read's
+ * error (a reply that does not conform, a lost connection), or S7_ERR_PROTO for an item code
+ * that contradicts the others. */
 static int area_length(s7_client *c, uint8_t area, uint32_t hi)
 {
     uint32_t lo = 1;
@@ -676,7 +752,7 @@ static int area_length(s7_client *c, uint8_t area, uint32_t hi)
         else if (e == S7_ERR_ITEM && rc == S7_RC_ADDR_OUT_OF_RANGE)
             hi = mid;
         else
-            return -1;
+            return e == S7_ERR_ITEM ? S7_ERR_PROTO : e;
     }
     return (int)lo;
 }
@@ -715,9 +791,32 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
             s7__rec_reset(rec);
             int e2 = read_one(c, S7_AREA_DB, t->db, need - 1, b, &rc);
             if (e2 < 0 && s7_err_is_fatal(e2)) {
-                peer_error(r, idx, e2, tn, tmo, rec);
+                peer_error(r, idx, e2, tn, tmo, rec, c);
                 inf->verdict = S7_DIAG_PEER_ERROR;
                 return -1;
+            }
+            if (e2 != S7_ERR_ITEM || rc != S7_RC_ADDR_OUT_OF_RANGE) {
+                /* the evidence contradicts the length found: no db_too_short from it */
+                char got[96];
+                if (e2 == 0)
+                    snprintf(got, sizeof got, "with data");
+                else if (e2 == S7_ERR_ITEM)
+                    snprintf(got, sizeof got, "item code 0x%02X (%s)", rc, s7_item_strerror(rc));
+                else
+                    snprintf(got, sizeof got, "%s", s7_strerror(e2));
+                s7__diag_set(ck, S7_DIAG_FAIL,
+                             "DB%u measured %u bytes long (binary search with 1-byte reads, %d "
+                             "ms), but a read of DBB%u answered %s: the answers contradict each "
+                             "other",
+                             t->db, len, ck->ms, need - 1, got);
+                cat_exchange(ck, rec);
+                s7_err_ctx ex = {.host = r->addr, .port = r->port, .timeout_ms = tmo};
+                s7_err_explain(S7_ERR_PROTO, &ex, ck->cause, sizeof ck->cause, ck->fix,
+                               sizeof ck->fix);
+                inf->verdict = S7_DIAG_PEER_ERROR;
+                inf->length = -1;
+                fail(r, idx, S7_DIAG_PEER_ERROR, rec);
+                return 0;
             }
             s7__diag_set(ck, S7_DIAG_FAIL,
                          "DB%u is %u bytes long (binary search with 1-byte reads, %d ms); %u bytes "
@@ -760,6 +859,12 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
             if (e0 == S7_ERR_ITEM && rc0 == S7_RC_NOT_FOUND) {
                 /* no such area after all */
                 if (target_failed(o, r, idx, ti, c, S7_ERR_ITEM, S7_RC_NOT_FOUND, 0, rec) < 0)
+                    return -1;
+                return 0;
+            }
+            if ((e0 < 0 && e0 != S7_ERR_ITEM) || len < 0) {
+                /* the size cannot be told from these answers: no area_too_short */
+                if (target_failed(o, r, idx, ti, c, len < 0 ? len : e0, 0xFF, 0, rec) < 0)
                     return -1;
                 return 0;
             }

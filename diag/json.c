@@ -137,6 +137,46 @@ char *s7_error_json(const char *id, const char *code, const char *message, const
     return buf_done(&b);
 }
 
+/* The implausible figures of caps as the array of docs/json.md:
+ * [{"field": "protection.level", "value": 8245, "reason": "..."}]. */
+static void implausible_json(s7__buf *b, const s7_cpu_caps *k, unsigned pdu)
+{
+    static const struct {
+        unsigned bit;
+        const char *field;
+    } F[] = {{S7_CAPS_PROT_LEVEL, "protection.level"},
+             {S7_CAPS_PROT_SWITCH, "protection.switch"},
+             {S7_CAPS_MAX_CONN, "connections.max"},
+             {S7_CAPS_USED_CONN, "connections.used"},
+             {S7_CAPS_MAX_PDU, "connections.max_pdu"}};
+    unsigned bad = s7_cpu_caps_implausible(k, pdu);
+    int n = 0;
+    char why[160];
+    s7__buf_printf(b, "[");
+    for (size_t i = 0; i < sizeof F / sizeof F[0]; i++) {
+        if (!(bad & F[i].bit))
+            continue;
+        int v = F[i].bit == S7_CAPS_PROT_LEVEL    ? k->protection_level
+                : F[i].bit == S7_CAPS_PROT_SWITCH ? k->protection_switch
+                : F[i].bit == S7_CAPS_MAX_CONN    ? k->max_connections
+                : F[i].bit == S7_CAPS_USED_CONN   ? k->used_connections
+                                                  : k->max_pdu;
+        s7__buf_printf(b, "%s{", n++ ? ", " : "");
+        kv_str(b, "field", F[i].field, 0);
+        s7__buf_printf(b, ", \"value\": %d", v);
+        kv_str(b, "reason", s7_cpu_caps_why(k, pdu, F[i].bit, why, sizeof why), 1);
+        s7__buf_printf(b, "}");
+    }
+    s7__buf_printf(b, "]");
+}
+
+char *s7_cpu_caps_implausible_json(const s7_cpu_caps *k, unsigned pdu)
+{
+    s7__buf b = {NULL, 0, 0, 0};
+    implausible_json(&b, k, pdu);
+    return buf_done(&b);
+}
+
 char *s7_diag_report_json(const s7_diag_report *r)
 {
     s7__buf b = {NULL, 0, 0, 0};
@@ -185,7 +225,9 @@ char *s7_diag_report_json(const s7_diag_report *r)
     kv_int(&b, "max", r->caps.max_connections, 0);
     kv_int(&b, "used", r->caps.used_connections, 1);
     kv_int(&b, "max_pdu", r->caps.max_pdu, 1);
-    s7__buf_printf(&b, "}, \"put_get\": %s",
+    s7__buf_printf(&b, "}, \"implausible\": ");
+    implausible_json(&b, &r->caps, r->pdu);
+    s7__buf_printf(&b, ", \"put_get\": %s",
                    r->put_get < 0 ? "null"
                    : r->put_get   ? "true"
                                   : "false");

@@ -89,7 +89,12 @@ static const char *range_failure(s7_client *s, const s7_plant_range *r, int rc, 
     char rt[64];
     s7_plant_range_text(r, rt, sizeof rt);
     if (rc != S7_ERR_ITEM && rc != S7_ERR_PLC) {
-        snprintf(detail, cap, "%s %s: %s", what, rt, s7_strerror(rc));
+        const char *why = s7_client_peer_problem(s);
+        if (why[0])
+            snprintf(detail, cap, "%s %s: the answer does not conform to the request: %s", what, rt,
+                     why);
+        else
+            snprintf(detail, cap, "%s %s: %s", what, rt, s7_strerror(rc));
         return verdict_of_connect(rc);
     }
     if (rc == S7_ERR_PLC) {
@@ -125,12 +130,20 @@ static const char *range_failure(s7_client *s, const s7_plant_range *r, int rc, 
                          r->db, len, r->offset + r->length);
                 return s7_diag_verdict_name(S7_DIAG_DB_TOO_SHORT);
             }
-            if (lr < 0) {
+            if (lr == S7_ERR_ITEM && s7_client_last_error(s)->code == S7_RC_ADDR_OUT_OF_RANGE) {
                 snprintf(detail, cap,
                          "%s %s: DB%u refuses absolute access even at offset 0: it is "
                          "optimized",
                          what, rt, r->db);
                 return s7_diag_verdict_name(S7_DIAG_DB_OPTIMIZED);
+            }
+            if (lr < 0) {
+                /* the length could not be found out: no verdict about the DB from 0x05 */
+                snprintf(detail, cap,
+                         "%s %s: address out of range (item 0x05), and DB%u's length could not "
+                         "be read: %s",
+                         what, rt, r->db, s7_strerror(lr));
+                return s7_diag_verdict_name(S7_DIAG_PEER_ERROR);
             }
         }
         snprintf(detail, cap, "%s %s: address out of range (item 0x05)", what, rt);

@@ -2,15 +2,14 @@
  * options, monotonic clock. */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "net/host.h"
 #include "s7/net.h"
 
 int s7_tcp_errno(int e)
@@ -44,24 +43,18 @@ void s7_tcp_configure(int fd)
 
 int s7_tcp_connect_start(const char *host, uint16_t port, int *fd)
 {
-    struct addrinfo hints, *res = NULL;
-    char service[8];
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    snprintf(service, sizeof service, "%u", (unsigned)port);
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
     *fd = -1;
-    if (getaddrinfo(host, service, &hints, &res) != 0 || !res)
-        return S7_ERR_RESOLVE;
-    int s = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s < 0) {
-        freeaddrinfo(res);
+    int rc = s7__resolve(host, port, &ss, &sslen, NULL);
+    if (rc < 0)
+        return rc == S7_ERR_INVAL ? S7_ERR_RESOLVE : rc;
+    int s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0)
         return S7_ERR_IO;
-    }
     s7_tcp_configure(s);
-    int rc = connect(s, res->ai_addr, res->ai_addrlen);
+    rc = connect(s, (struct sockaddr *)&ss, sslen);
     int e = errno;
-    freeaddrinfo(res);
     if (rc == 0) {
         *fd = s;
         return 0;

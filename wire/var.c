@@ -1,5 +1,7 @@
 /* Read Var (0x04) and Write Var (0x05): S7ANY item specifications, data items with
  * their bit/byte length units and fill bytes, requests and replies in both roles. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wire/wire_int.h"
@@ -253,26 +255,226 @@ int s7_write_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *
     return s7__pdu_finish(&w, S7_ACK_DATA, data_off);
 }
 
-/* Common reply checks: header error, Ack_Data, param = fn n.  Returns 0 or an error. */
-static int check_resp(const s7_pdu *pdu, uint8_t fn, unsigned n)
+/* ---------------------------------------------------------------- conformance of replies */
+
+/* A non-conforming reply: the sentence into why (when given); S7_ERR_PARAM. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int
+nonconf(char *why, size_t cap, const char *fmt, ...)
 {
+    if (why && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, cap, fmt, ap);
+        va_end(ap);
+    }
+    return S7_ERR_PARAM;
+}
+
+/* Bytes a spec asks for (a bit: 1). */
+static uint32_t spec_bytes(const s7_var_spec *s)
+{
+    return s->ts == S7_TS_BIT ? 1u : s7_ts_elem_size(s->ts) * s->count;
+}
+
+/* What a spec asks for, in words: "DB1 byte 0, 1 byte", "M bit 10.3", "T 5, 2 bytes". */
+static void spec_text(const s7_var_spec *s, char *buf, size_t cap)
+{
+    char area[16];
+    switch (s->area) {
+    case S7_AREA_DB: snprintf(area, sizeof area, "DB%u", s->db); break;
+    case S7_AREA_DI: snprintf(area, sizeof area, "DI%u", s->db); break;
+    case S7_AREA_I: snprintf(area, sizeof area, "I"); break;
+    case S7_AREA_Q: snprintf(area, sizeof area, "Q"); break;
+    case S7_AREA_M: snprintf(area, sizeof area, "M"); break;
+    case S7_AREA_P: snprintf(area, sizeof area, "P"); break;
+    case S7_AREA_T: snprintf(area, sizeof area, "T"); break;
+    case S7_AREA_C: snprintf(area, sizeof area, "C"); break;
+    case S7_AREA_L: snprintf(area, sizeof area, "L"); break;
+    case S7_AREA_V: snprintf(area, sizeof area, "V"); break;
+    default: snprintf(area, sizeof area, "area 0x%02X", s->area); break;
+    }
+    uint32_t nb = spec_bytes(s);
+    if (s->ts == S7_TS_BIT)
+        snprintf(buf, cap, "%s bit %u.%u", area, s->addr >> 3, s->addr & 7u);
+    else if (s->area == S7_AREA_T || s->area == S7_AREA_C)
+        snprintf(buf, cap, "%s %u, %u byte%s", area, s->addr, nb, nb == 1 ? "" : "s");
+    else
+        snprintf(buf, cap, "%s byte %u, %u byte%s", area, s->addr >> 3, nb, nb == 1 ? "" : "s");
+}
+
+static const char *dts_text(uint8_t dts)
+{
+    switch (dts) {
+    case S7_DTS_NULL: return "NULL";
+    case S7_DTS_BIT: return "BIT, length in bits";
+    case S7_DTS_BYTE: return "BYTE/WORD/DWORD, length in bits";
+    case S7_DTS_INT: return "INTEGER, length in bits";
+    case S7_DTS_DINT: return "DINTEGER, length in bytes";
+    case S7_DTS_REAL: return "REAL, length in bytes";
+    case S7_DTS_OCTET: return "OCTET STRING, length in bytes";
+    default: return "not a data transport size";
+    }
+}
+
+/* The parameter block of a reply: Ack_Data, fn, n items (a header error: S7_ERR_PLC). */
+static int check_resp_head(const s7_pdu *pdu, uint8_t fn, unsigned n, char *why, size_t cap)
+{
+    const char *what = fn == S7_FN_READ ? "read" : "write";
     if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code))
         return S7_ERR_PLC;
-    if (pdu->rosctr != S7_ACK_DATA || pdu->param_len != 2 || !pdu->param)
-        return S7_ERR_PARAM;
-    s7__rcur c = s7__rcur_make(pdu->param, pdu->param_len);
-    uint8_t f = s7__r8(&c);
-    uint8_t count = s7__r8(&c);
-    if (c.bad || f != fn || count != n || n == 0)
-        return S7_ERR_PARAM;
+    if (n == 0)
+        return S7_ERR_INVAL;
+    if (pdu->rosctr != S7_ACK_DATA)
+        return nonconf(why, cap,
+                       "%s reply: PDU type (ROSCTR) 0x%02X where the answer to a %s is "
+                       "Ack_Data (0x03)",
+                       what, pdu->rosctr, what);
+    if (pdu->param_len != 2 || !pdu->param)
+        return nonconf(why, cap,
+                       "%s reply: a parameter block of %u bytes where 2 are expected "
+                       "(function 0x%02X, item count %u)",
+                       what, pdu->param_len, fn, n);
+    if (pdu->param[0] != fn)
+        return nonconf(why, cap,
+                       "%s reply: function 0x%02X (byte 12 of the S7 PDU) where 0x%02X "
+                       "(%s) was asked",
+                       what, pdu->param[0], fn, what);
+    if (pdu->param[1] != n)
+        return nonconf(why, cap, "%s reply: %u item%s (byte 13 of the S7 PDU) for the %u asked",
+                       what, pdu->param[1], pdu->param[1] == 1 ? "" : "s", n);
     return 0;
+}
+
+int s7_read_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, s7_data_item *items,
+                       char *why, size_t cap)
+{
+    if (why && cap)
+        why[0] = 0;
+    if (!specs || !items)
+        return S7_ERR_INVAL;
+    int r = check_resp_head(pdu, S7_FN_READ, n, why, cap);
+    if (r < 0)
+        return r;
+    /* offsets in the evidence count from the S7 PDU's first byte (0x32) */
+    size_t base = s7_pdu_header_len(pdu->rosctr) + pdu->param_len;
+    s7__rcur c = s7__rcur_make(pdu->data, pdu->data_len);
+    char asked[64];
+    for (unsigned i = 0; i < n; i++) {
+        s7_data_item *it = &items[i];
+        size_t at = c.pos;
+        spec_text(&specs[i], asked, sizeof asked);
+        memset(it, 0, sizeof *it);
+        if (s7__rleft(&c) < S7_DATA_ITEM_HDR)
+            return nonconf(why, cap,
+                           "read reply, item %u of %u (asked: %s): the data block ends "
+                           "after %u bytes, inside or before the item's 4-byte header (truncated)",
+                           i + 1, n, asked, pdu->data_len);
+        it->rc = s7__r8(&c);
+        it->ts = s7__r8(&c);
+        it->len_field = s7__r16(&c);
+        if (it->rc != S7_RC_OK)
+            continue; /* an error item: its header only, whatever its length field says */
+        uint32_t want = spec_bytes(&specs[i]);
+        char got[160];
+        snprintf(got, sizeof got,
+                 "at byte %zu of the S7 PDU return code 0xFF, transport size 0x%02X (%s), length "
+                 "%u",
+                 base + at, it->ts, dts_text(it->ts), it->len_field);
+        if (specs[i].ts == S7_TS_BIT) {
+            if (it->ts != S7_DTS_BIT)
+                return nonconf(why, cap,
+                               "read reply, item %u of %u (asked: %s): %s: a bit is "
+                               "answered with transport size 0x03 (BIT)",
+                               i + 1, n, asked, got);
+            if (it->len_field != 1)
+                return nonconf(why, cap,
+                               "read reply, item %u of %u (asked: %s): %s: a bit has "
+                               "length 1",
+                               i + 1, n, asked, got);
+        } else {
+            if (it->ts != S7_DTS_BYTE && it->ts != S7_DTS_INT && it->ts != S7_DTS_DINT &&
+                it->ts != S7_DTS_REAL && it->ts != S7_DTS_OCTET)
+                return nonconf(why, cap,
+                               "read reply, item %u of %u (asked: %s): %s: not a "
+                               "transport size for bytes (0x04, 0x05, 0x06, 0x07 or 0x09)",
+                               i + 1, n, asked, got);
+            if (dts_in_bits(it->ts) && (it->len_field % 8u) != 0) {
+                if (it->len_field == want)
+                    return nonconf(why, cap,
+                                   "read reply, item %u of %u (asked: %s): %s: the "
+                                   "length field holds the byte count where transport size "
+                                   "0x%02X counts bits (%u expected)",
+                                   i + 1, n, asked, got, it->ts, want * 8u);
+                return nonconf(why, cap,
+                               "read reply, item %u of %u (asked: %s): %s: not a "
+                               "whole number of bytes (transport size 0x%02X counts bits)",
+                               i + 1, n, asked, got, it->ts);
+            }
+        }
+        it->nbytes = s7_dts_nbytes(it->ts, it->len_field);
+        if (it->nbytes != want)
+            return nonconf(why, cap,
+                           "read reply, item %u of %u (asked: %s): %s = %u byte%s for a "
+                           "%u-byte item",
+                           i + 1, n, asked, got, it->nbytes, it->nbytes == 1 ? "" : "s", want);
+        if (s7__rleft(&c) < it->nbytes)
+            return nonconf(why, cap,
+                           "read reply, item %u of %u (asked: %s): %s: the data block "
+                           "ends %zu byte%s into the item's %u bytes of data (truncated)",
+                           i + 1, n, asked, got, s7__rleft(&c), s7__rleft(&c) == 1 ? "" : "s",
+                           it->nbytes);
+        it->data = it->nbytes ? s7__rview(&c, it->nbytes) : NULL;
+        if ((it->nbytes & 1u) && i + 1 < n) {
+            if (s7__rleft(&c) < 1)
+                return nonconf(why, cap,
+                               "read reply, item %u of %u (asked: %s): the data block "
+                               "ends without the fill byte after the item's odd length "
+                               "(truncated)",
+                               i + 1, n, asked);
+            (void)s7__r8(&c);
+        } else if ((it->nbytes & 1u) && s7__rleft(&c) == 1) {
+            (void)s7__r8(&c); /* a trailing fill after the last item is tolerated */
+        }
+    }
+    if (s7__rleft(&c))
+        return nonconf(why, cap,
+                       "read reply: %zu byte%s after the last of the %u item%s (at byte "
+                       "%zu of the S7 PDU): the data block is longer than the items it holds",
+                       s7__rleft(&c), s7__rleft(&c) == 1 ? "" : "s", n, n == 1 ? "" : "s",
+                       base + c.pos);
+    return c.bad ? nonconf(why, cap, "read reply: data block truncated") : (int)n;
+}
+
+int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, uint8_t *rcs,
+                        char *why, size_t cap)
+{
+    (void)specs; /* a write reply carries one code per item, whatever was written */
+    if (why && cap)
+        why[0] = 0;
+    if (!rcs)
+        return S7_ERR_INVAL;
+    int r = check_resp_head(pdu, S7_FN_WRITE, n, why, cap);
+    if (r < 0)
+        return r;
+    if (pdu->data_len != n || !pdu->data)
+        return nonconf(why, cap,
+                       "write reply: a data block of %u byte%s where %u return code%s "
+                       "(one per item written) are expected",
+                       pdu->data_len, pdu->data_len == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    for (unsigned i = 0; i < n; i++)
+        rcs[i] = pdu->data[i];
+    return (int)n;
 }
 
 int s7_read_resp_decode(const s7_pdu *pdu, s7_data_item *items, unsigned n)
 {
-    int r = check_resp(pdu, S7_FN_READ, n);
+    /* without the specs: the lengths as the reply states them, checked for consistency */
+    int r = check_resp_head(pdu, S7_FN_READ, n, NULL, 0);
     if (r < 0)
-        return r;
+        return r == S7_ERR_INVAL ? S7_ERR_PARAM : r;
     r = s7_data_items_decode(pdu->data, pdu->data_len, 0, items, n);
     if (r < 0)
         return r;
@@ -283,13 +485,6 @@ int s7_read_resp_decode(const s7_pdu *pdu, s7_data_item *items, unsigned n)
 
 int s7_write_resp_decode(const s7_pdu *pdu, uint8_t *rcs, unsigned n)
 {
-    int r = check_resp(pdu, S7_FN_WRITE, n);
-    if (r < 0)
-        return r;
-    if (pdu->data_len != n || !pdu->data)
-        return S7_ERR_PARAM;
-    s7__rcur c = s7__rcur_make(pdu->data, pdu->data_len);
-    for (unsigned i = 0; i < n; i++)
-        rcs[i] = s7__r8(&c);
-    return c.bad ? S7_ERR_PARAM : (int)n;
+    int r = s7_write_resp_check(pdu, NULL, n, rcs, NULL, 0);
+    return r == S7_ERR_INVAL ? S7_ERR_PARAM : r;
 }

@@ -53,10 +53,19 @@ S7_API s7_client *s7_client_new(const s7_client_opts *opts);
 S7_API void s7_client_free(s7_client *c);
 
 /* Connect to host (name or IPv4/IPv6 literal) on port (0 = 102): TCP, COTP CR/CC, Setup
- * Communication.  A connected handle is closed first.  Returns 0 or S7_ERR_RESOLVE,
- * S7_ERR_UNREACH, S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT, S7_ERR_CR_REJECTED,
- * S7_ERR_NEGOTIATION, S7_ERR_CLOSED, S7_ERR_IO. */
+ * Communication.  A connected handle is closed first.  Returns 0 or S7_ERR_RESOLVE (also
+ * for an ambiguous numeric host: s7_host_check), S7_ERR_UNREACH, S7_ERR_REFUSED,
+ * S7_ERR_CONNECT_TIMEOUT, S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_CLOSED,
+ * S7_ERR_IO. */
 S7_API int s7_client_connect(s7_client *c, const char *host, uint16_t port);
+/* Is host a form every s7kit call dials as written?  0 for a host name, an IPv6 address or
+ * a dotted quad of decimal numbers 0..255 without leading zeros.  A host made only of
+ * numbers and dots (or 0x hex numbers) that is not such a quad ("1.2.3", "1.2", "010.1.1.1",
+ * "0x7f.1", "1.2.3.4.5", a bare number) is refused: the system resolver would read it as
+ * something else (inet_aton makes 1.2.0.3 of "1.2.3"), so s7_client_connect and the
+ * diagnostics never dial it.  Returns S7_ERR_RESOLVE with a sentence in msg (cap bytes; may
+ * be NULL) that names the host and what would be right, or S7_ERR_INVAL for an empty host. */
+S7_API int s7_host_check(const char *host, char *msg, size_t cap);
 /* Run the COTP and S7 handshake over an already connected stream socket (a socketpair,
  * a tunnel); the handle owns fd from then on.  Returns as s7_client_connect. */
 S7_API int s7_client_connect_fd(s7_client *c, int fd);
@@ -72,6 +81,13 @@ S7_API uint16_t s7_client_pdu(const s7_client *c);
 S7_API uint16_t s7_client_amq(const s7_client *c); /* min(amq_calling, amq_called) */
 /* TSAPs used, for messages. */
 S7_API void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote);
+
+/* Why the partner's last answer was refused as not conforming to its request (a call that
+ * returned S7_ERR_PARAM: a read reply with another length, transport size coding or item
+ * count than asked, a truncated reply, an SZL answer for another list or with records that
+ * do not add up): one sentence with what was asked, what came back and which field or byte
+ * is wrong.  "" when the last call had no such problem.  Lives until the next call on c. */
+S7_API const char *s7_client_peer_problem(const s7_client *c);
 
 /* The last error the PLC reported on this handle (header error, userdata error or, after
  * S7_ERR_ITEM, the first failing item's code), with its explanation.  code 0 when none. */
@@ -107,7 +123,10 @@ S7_API int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len);
 /* Read a whole SZL (all continuation parts).  Copies the record stream (records only,
  * after the 8-byte SZL header) into buf (cap bytes); hdr gets the header.  Returns the
  * record bytes copied, S7_ERR_NOSPACE if cap is too small, S7_ERR_PLC for a userdata
- * error (e.g. 0xD402 unknown SZL). */
+ * error (e.g. 0xD401/0xD402: the CPU does not offer that list), or S7_ERR_PARAM for an
+ * answer that does not conform (not a well-formed Userdata answer, the header of another
+ * list, records that do not add up to the count and length the header announces:
+ * s7_client_peer_problem says which). */
 S7_API int s7_client_read_szl(s7_client *c, uint16_t id, uint16_t index, s7_szl_hdr *hdr,
                               uint8_t *buf, size_t cap);
 
@@ -123,7 +142,10 @@ typedef struct s7_cpu_info {
 } s7_cpu_info;
 
 /* Identity from SZL 0x0011 and 0x001C; fields the CPU does not answer stay empty.  Returns
- * 0 when at least the order code was read. */
+ * 0 when at least the order code was read; S7_ERR_PLC when the CPU does not offer SZL
+ * 0x0011 (s7_client_last_error: 0xD401 / 0xD402); S7_ERR_PARAM for a malformed answer
+ * (records shorter than the list's, no record with the order number:
+ * s7_client_peer_problem). */
 S7_API int s7_client_cpu_info(s7_client *c, s7_cpu_info *out);
 
 /* Operating states (the mode nibble of SZL 0x0424: 3/4 STOP, 5..7 STARTUP, 8 RUN, 0x0A HOLD,
@@ -136,7 +158,8 @@ enum {
     S7_CPU_HOLD = 10,
     S7_CPU_DEFECT = 13
 };
-/* CPU state from SZL 0x0424 (S7_CPU_RUN, S7_CPU_STOP, ... or S7_CPU_UNKNOWN). */
+/* CPU state from SZL 0x0424 (S7_CPU_RUN, S7_CPU_STOP, ... or S7_CPU_UNKNOWN).  Errors as
+ * s7_client_cpu_info. */
 S7_API int s7_client_cpu_state(s7_client *c, int *state);
 /* The state's identifier of the JSON vocabulary (docs/json.md): "run", "stop", "startup",
  * "hold", "defect" or "unknown" (static string). */
@@ -149,8 +172,28 @@ typedef struct s7_cpu_caps {
     int protection_level;  /* SZL 0x0232 index 4 (sch_schal 1..3), -1 when not answered */
     int protection_switch; /* bart_sch / mode switch position, -1 when not answered */
 } s7_cpu_caps;
-/* What the CPU answers of capacity and protection (each -1 when not answered). */
+/* What the CPU answers of capacity and protection (each -1 when not answered: a list the
+ * CPU does not offer).  S7_ERR_PARAM for a malformed answer (s7_client_peer_problem). */
 S7_API int s7_client_cpu_caps(s7_client *c, s7_cpu_caps *out);
+
+/* Figures of s7_cpu_caps no CPU reports, one bit per field: */
+enum {
+    S7_CAPS_MAX_PDU = 1 << 0,    /* 0, or below the PDU this session negotiated */
+    S7_CAPS_MAX_CONN = 1 << 1,   /* 0, or above S7_CAPS_CONN_LIMIT */
+    S7_CAPS_USED_CONN = 1 << 2,  /* above S7_CAPS_CONN_LIMIT, or above max_connections */
+    S7_CAPS_PROT_LEVEL = 1 << 3, /* not 1, 2 or 3 */
+    S7_CAPS_PROT_SWITCH = 1 << 4 /* not 0..4 (undefined, RUN, RUN-P, STOP, MRES) */
+};
+/* The most connection resources any CPU offers (S7-1500 CPU 1518-4 PN/DP: 384; s7kit's
+ * largest emulated profile, the CPU 1516-3 PN/DP, 256). */
+#define S7_CAPS_CONN_LIMIT 384
+/* Which answered figures of k are implausible (S7_CAPS_* bits; 0 none).  pdu: the PDU size
+ * negotiated on the connection the figures came over (0: unknown). */
+S7_API unsigned s7_cpu_caps_implausible(const s7_cpu_caps *k, unsigned pdu);
+/* Why one field (an S7_CAPS_* bit) is implausible, one phrase into buf ("a CPU reports
+ * protection level 1, 2 or 3"); "" when it is not.  Returns buf. */
+S7_API const char *s7_cpu_caps_why(const s7_cpu_caps *k, unsigned pdu, unsigned field, char *buf,
+                                   size_t cap);
 
 S7_API int s7_client_get_clock(s7_client *c, s7_datetime *t);
 S7_API int s7_client_set_clock(s7_client *c, const s7_datetime *t);

@@ -167,9 +167,16 @@ S7_API int s7_plan_encode(const s7_plan *p, const s7_item *items, uint32_t r, in
  * server answers only the first 20) leaves the rest with status S7_ERR_AGAIN and the call
  * returns S7_ERR_AGAIN.  Returns 0, S7_ERR_ITEM when some chunk failed,
  * S7_ERR_PLC for a header error (pdu->err_class / err_code), S7_ERR_PARAM for a reply that
- * does not fit the request. */
+ * does not conform to the request (every item of the request then fails with S7_ERR_PARAM;
+ * s7_plan_reply_why says why). */
 S7_API int s7_plan_apply(const s7_plan *p, s7_item *items, uint32_t r, int write,
                          const s7_pdu *pdu);
+/* Why the reply to request r does not conform to it (s7_read_resp_check /
+ * s7_write_resp_check against the specs sent): 0 when it conforms (why ""), S7_ERR_PLC for
+ * a header error, S7_ERR_PARAM with one sentence in why (what was asked, what came back,
+ * which field or byte is wrong). */
+S7_API int s7_plan_reply_why(const s7_plan *p, uint32_t r, int write, const s7_pdu *pdu, char *why,
+                             size_t cap);
 
 /* ---------------------------------------------------------------- server role */
 

@@ -148,7 +148,13 @@ typedef struct s7_diag_alt {
     uint16_t local_tsap, remote_tsap;
     uint8_t rack, slot; /* RACKSLOT */
     s7_conn_type type;  /* RACKSLOT: the pool; pairs: from the TSAP's high byte */
-    int result;         /* 0 CR accepted (CC received), else S7_ERR_* of the attempt */
+    int result;         /* doctor alternatives: 0 CR accepted (CC received), else S7_ERR_*
+                           of the attempt.  discover: 0 only when the pair works end to end
+                           (CC, S7 setup and a test read answered as the protocol has it),
+                           else the S7_ERR_* of the step that failed: the CR's
+                           (S7_ERR_CR_REJECTED ...), S7_ERR_NEGOTIATION for a CC whose setup
+                           failed, the test read's (S7_ERR_PARAM, S7_ERR_TIMEOUT ...) with
+                           setup_ok 1 */
     int setup_ok;       /* 1 when the S7 setup also succeeded */
     uint16_t pdu;       /* negotiated PDU when setup_ok */
     int ms;
@@ -223,6 +229,12 @@ S7_API char *s7_diag_report_json(const s7_diag_report *report);
  *   s7_error_json     the "error" object: {name, code, message, cause, fix}; code (the
  *                     PLC's code, "0x8104"), cause and fix are null when NULL or empty */
 S7_API char *s7_cpu_info_json(const s7_cpu_info *id, int state);
+/*   s7_cpu_caps_implausible_json  the "implausible" array: one {field, value, reason} per
+ *                     figure of k no CPU reports (s7_cpu_caps_implausible; pdu the session's
+ *                     PDU, 0 unknown): field "protection.level", "protection.switch",
+ *                     "connections.max", "connections.used" or "connections.max_pdu", value
+ *                     the raw figure; [] when every answered figure is plausible */
+S7_API char *s7_cpu_caps_implausible_json(const s7_cpu_caps *k, unsigned pdu);
 S7_API char *s7_error_json(const char *id, const char *code, const char *message, const char *cause,
                            const char *fix);
 
@@ -242,10 +254,14 @@ typedef struct s7_discover_result {
 
 /* Try rack 0 with slots 1, 2, 3, 0 and the types PG, OP, S7 basic, then the LOGO! pairs
  * (0100:0200, 1000:2000) and the S7-200 CP243-1 pair (1000:1001), one connection at a time,
- * each closed (and its close seen by the partner) before the next.  best: a LOGO!/S7-200
- * pair when the identity says LOGO! / S7-200, else the first rack/slot that works (PG
- * before OP before basic).  Returns the number of working entries (>= 0), or S7_ERR_INVAL;
- * r->tcp says why nothing was tried. */
+ * each closed (and its close seen by the partner) before the next.  A pair works when the
+ * CPU accepts the CR, the S7 setup succeeds and a test read (one byte of MB0) is answered as
+ * the protocol has it (data, an item error or a refusal such as 0x8104 all count: the
+ * session works; a malformed reply, a timeout or a dropped connection do not).  best: only
+ * a pair that works: a LOGO! pair when the identity says LOGO!, else the first rack/slot
+ * that works (PG before OP before basic), else the first pair that works; -1 when none
+ * does.  Returns the number of working entries (>= 0), or S7_ERR_INVAL; r->tcp says why
+ * nothing was tried (S7_ERR_RESOLVE also for an ambiguous numeric host, s7_host_check). */
 S7_API int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r);
 
 /* The result as one JSON object (docs/doctor.md): tcp, tries, best, identity.  Returns a

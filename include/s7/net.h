@@ -15,7 +15,9 @@ extern "C" {
 /* Resolve host and start a non-blocking connect to port.  *fd gets the socket.  Returns 0
  * when connected at once, S7_AGAIN while the connect is in progress (wait for POLLOUT and
  * call s7_tcp_connect_finish), or S7_ERR_RESOLVE / S7_ERR_REFUSED / S7_ERR_UNREACH /
- * S7_ERR_IO (no socket is left open on error). */
+ * S7_ERR_IO (no socket is left open on error).  S7_ERR_RESOLVE also for an ambiguous
+ * numeric host ("1.2.3", "010.1.1.1", a bare number: see s7_host_check in client.h), which
+ * is never dialled. */
 S7_API int s7_tcp_connect_start(const char *host, uint16_t port, int *fd);
 /* After POLLOUT: 0 when connected, else the mapped error (the socket stays open: close
  * it). */

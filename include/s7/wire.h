@@ -301,6 +301,26 @@ S7_API int s7_write_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, const ui
 S7_API int s7_read_resp_decode(const s7_pdu *pdu, s7_data_item *items, unsigned n);
 S7_API int s7_write_resp_decode(const s7_pdu *pdu, uint8_t *rcs, unsigned n);
 
+/* Client role: does pdu answer the read of specs[0..n) the way the protocol says, and its
+ * items decoded (views into pdu).  A header error gives S7_ERR_PLC.  Conforming: Ack_Data,
+ * function 0x04, exactly n items; each item either an error (return code other than 0xFF:
+ * its 4-byte header, no data) or 0xFF with a transport size that fits what was asked (0x03
+ * BIT with length 1 for a bit; 0x04 or 0x05 with the length in bits, a whole number of
+ * bytes, or 0x06, 0x07, 0x09 with the length in bytes, for anything else) whose length is
+ * exactly the bytes asked for, the data present, a fill byte after an odd item that is not
+ * the last, and nothing after the last item (one trailing fill is tolerated).  Anything else
+ * is S7_ERR_PARAM with one sentence in why (cap bytes; may be NULL): the item, what was
+ * asked, what came back and where ("read reply, item 1 of 1 (asked: DB1 byte 0, 1 byte): at
+ * byte 14 of the S7 PDU return code 0xFF, transport size 0x04 (...), length 40 = 5 bytes for
+ * a 1-byte item").  Returns n.  The client decodes every reply through this (so a read
+ * either yields exactly the bytes asked for or fails as a whole). */
+S7_API int s7_read_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n,
+                              s7_data_item *items, char *why, size_t cap);
+/* The same for a write of n items (specs may be NULL): Ack_Data, function 0x05, n items and
+ * a data block of exactly n return codes, copied into rcs. */
+S7_API int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n,
+                               uint8_t *rcs, char *why, size_t cap);
+
 /* ---------------------------------------------------------------- Userdata */
 enum {
     S7_UD_GRP_PROG = 0x1,

@@ -2,7 +2,8 @@
 /* A scripted S7 peer on loopback for CLI tests of faults a Snap7 server cannot show
  * (node, no dependencies).
  *
- *   node fake_plc.js PORT [--mode MODE] [--amq N] [--pdu N] [--log] [--watch-pid PID]
+ *   node fake_plc.js PORT [--mode MODE] [--amq N] [--pdu N] [--good-tsap HHHH] [--log]
+ *                    [--watch-pid PID]
  *
  * Answers a COTP CR with a 22-byte CC that echoes the CR's parameters, Setup Communication
  * with a 27-byte Ack_Data (PDU min(asked, --pdu 480), AmQ min(asked, --amq 8)), and then per
@@ -20,8 +21,23 @@
  *   silent                 never answers Read/Write Var jobs
  *   drop-after-N           as ok, but closes each connection after its N-th Read/Write job
  *                          (e.g. drop-after-3), to test reconnects
- * Userdata requests always get a Userdata reply with an error: 0xD402 (SZL not available)
- * for group 4, 0x8104 for the other groups.  Unknown Job functions get the 81 04 Ack.
+ * Replies that do not conform to what was asked (the CPU's memory as in ok):
+ *   wrong-length           every read item with data answers 4 bytes more than asked (item
+ *                          code 0xFF, transport size 0x04, the length field in bits covering
+ *                          them: 5 bytes for a 1-byte read)
+ *   bad-tsize              byte-wise read items carry transport size 0x04 with the length in
+ *                          bytes instead of bits (1 for a 1-byte read)
+ *   bad-szl                every SZL read is answered with a list header for the list asked
+ *                          (28-byte records, 3 of them) followed by 10 bytes of records
+ *   wild-szl               SZL 0x0131/0x0132/0x0232 answered with figures no CPU reports:
+ *                          protection level 8245, connections 21303 at most and 32411 in use
+ *                          (other SZLs 0xD402)
+ *   setup-fails            accepts the CR, answers the Setup Communication with an Ack error
+ *                          0x84 0x04; with --good-tsap HHHH a connection whose called TSAP is
+ *                          HHHH is served as in ok
+ * Userdata requests otherwise always get a Userdata reply with an error: 0xD402 (SZL not
+ * available) for group 4, 0x8104 for the other groups.  Unknown Job functions get the 81 04
+ * Ack.
  * A COTP DR gets a DC and the connection is closed.
  *
  * Prints "READY <port>" on stdout once listening.  Stops on SIGTERM/SIGINT, or when the
@@ -34,15 +50,17 @@ const net = require('net');
 function usage(msg) {
     if (msg) process.stderr.write('fake_plc: ' + msg + '\n');
     process.stderr.write('usage: fake_plc.js PORT [--mode put-get-off|ok|optimized|missing-db|' +
-        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N] ' +
-        '[--amq N] [--pdu N] [--log] [--watch-pid PID]\n');
+        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|' +
+        'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails] ' +
+        '[--amq N] [--pdu N] [--good-tsap HHHH] [--log] [--watch-pid PID]\n');
     process.exit(2);
 }
 
 const opt = { port: null, mode: 'put-get-off', amq: 8, pdu: 480, log: false, watchPid: 0,
-    dropAfter: 0 };
+    dropAfter: 0, goodTsap: -1 };
 const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded',
-    'close-after-cr', 'close-after-setup', 'silent'];
+    'close-after-cr', 'close-after-setup', 'silent', 'wrong-length', 'bad-tsize', 'bad-szl',
+    'wild-szl', 'setup-fails'];
 
 function intArg(s, what, lo, hi) {
     if (!/^[0-9]+$/.test(s || '')) usage(what + ': not a number: ' + s);
@@ -62,6 +80,11 @@ for (let i = 0; i < argv.length; i++) {
     else if (a === '--amq') opt.amq = intArg(val(), '--amq', 1, 255);
     else if (a === '--pdu') opt.pdu = intArg(val(), '--pdu', 240, 960);
     else if (a === '--log') opt.log = true;
+    else if (a === '--good-tsap') {
+        const v = val();
+        if (!/^[0-9a-fA-F]{4}$/.test(v)) usage('--good-tsap: expected 4 hex digits, e.g. 0302');
+        opt.goodTsap = parseInt(v, 16);
+    }
     else if (a === '--watch-pid') opt.watchPid = intArg(val(), '--watch-pid', 1, 0x7fffffff);
     else if (a === '--port') opt.port = intArg(val(), '--port', 1, 65535);
     else if (/^[0-9]+$/.test(a) && opt.port === null) opt.port = intArg(a, 'PORT', 1, 65535);
@@ -162,9 +185,21 @@ function ackData(ref, param, data) {
 
 let nextConnId = 1;
 
+/* The called TSAP (parameter 0xC2) of a CR frame, -1 when absent. */
+function calledTsap(f) {
+    for (let o = 11; o + 2 <= f.length;) {
+        const code = f[o], len = f[o + 1];
+        if (o + 2 + len > f.length) break;
+        if (code === 0xc2 && len === 2) return f.readUInt16BE(o + 2);
+        o += 2 + len;
+    }
+    return -1;
+}
+
 function serve(sock) {
     const id = nextConnId++;
     let rx = Buffer.alloc(0), dt = [], pdu = opt.pdu, jobs = 0, setupDone = false, closed = false;
+    let mode = opt.mode; /* setup-fails: 'ok' for the --good-tsap connection */
 
     function send(buf) {
         if (closed) return;
@@ -179,6 +214,7 @@ function serve(sock) {
 
     function onCR(f) {
         if (opt.mode === 'close-after-cr') return close();
+        if (opt.mode === 'setup-fails' && calledTsap(f) === opt.goodTsap) mode = 'ok';
         const cc = Buffer.from(f);
         cc.writeUInt8(0xd0, 5);
         cc.writeUInt16BE(f.readUInt16BE(8), 6); /* dst-ref := CR src-ref */
@@ -188,6 +224,7 @@ function serve(sock) {
 
     function onSetup(ref, p) {
         if (opt.mode === 'close-after-setup') return close();
+        if (mode === 'setup-fails') return send(ackError(ref, 0x84, 0x04));
         const amqCalling = p.readUInt16BE(2), amqCalled = p.readUInt16BE(4), asked = p.readUInt16BE(6);
         pdu = Math.min(asked, opt.pdu);
         const param = Buffer.from([0xf0, 0, 0, 0, 0, 0, pdu >> 8, pdu & 0xff]);
@@ -223,7 +260,13 @@ function serve(sock) {
             let data;
             if (s.ts === 0x01) data = Buffer.from([(r.buf[r.byte] >> r.bit) & 1]);
             else data = Buffer.from(r.buf.subarray(r.byte, r.byte + r.nbytes));
-            const [dts, lf] = dataTs(s.ts, data.length);
+            let [dts, lf] = dataTs(s.ts, data.length);
+            if (opt.mode === 'wrong-length') { /* 4 bytes more than asked, coded consistently */
+                data = Buffer.concat([data, Buffer.from([0xde, 0xad, 0xbe, 0xef])]);
+                [dts, lf] = [0x04, data.length * 8];
+            } else if (opt.mode === 'bad-tsize' && dts === 0x04) {
+                lf = data.length; /* the byte count where 0x04 counts bits */
+            }
             const h = Buffer.from([0xff, dts, lf >> 8, lf & 0xff]);
             const fill = data.length % 2 && i < sp.length - 1 ? Buffer.alloc(1) : Buffer.alloc(0);
             parts.push(h, data, fill);
@@ -258,9 +301,50 @@ function serve(sock) {
         send(ackData(ref, Buffer.from([0x05, sp.length]), rcs));
     }
 
-    function onUserdata(ref, p) {
+    /* The SZL answer of the bad-szl / wild-szl modes for SZL id/index, or null (0xD402). */
+    function szlPayload(szl, index) {
+        const hdr = (len, n) => {
+            const h = Buffer.alloc(8);
+            h.writeUInt16BE(szl, 0);
+            h.writeUInt16BE(index, 2);
+            h.writeUInt16BE(len, 4);
+            h.writeUInt16BE(n, 6);
+            return h;
+        };
+        if (opt.mode === 'bad-szl') /* 3 records of 28 bytes announced, 10 bytes sent */
+            return Buffer.concat([hdr(28, 3), Buffer.alloc(10, 0x20)]);
+        if (opt.mode !== 'wild-szl') return null;
+        const rec = Buffer.alloc(40);
+        rec.writeUInt16BE(index, 0);
+        if (szl === 0x0131 && index === 1) {
+            rec.writeUInt16BE(480, 2); /* largest PDU: plausible */
+            rec.writeUInt16BE(21303, 4); /* connections at most */
+        } else if (szl === 0x0132 && index === 1) {
+            rec.writeUInt16BE(32411, 6); /* u_pg: connections in use */
+        } else if (szl === 0x0232 && index === 4) {
+            rec.writeUInt16BE(8245, 6); /* sch_rel: the protection level */
+            rec.writeUInt16BE(2, 8); /* the mode switch: RUN-P */
+        } else {
+            return null;
+        }
+        return Buffer.concat([hdr(40, 1), rec]);
+    }
+
+    function onUserdata(ref, p, d) {
         const group = p.length > 5 ? p[5] & 0x0f : 0, sub = p.length > 6 ? p[6] : 0,
             seq = p.length > 7 ? p[7] : 0;
+        if (group === 4 && sub === 1 && d.length >= 8) {
+            const payload = szlPayload(d.readUInt16BE(4), d.readUInt16BE(6));
+            if (payload) {
+                const param = Buffer.from([0x00, 0x01, 0x12, 0x08, 0x12, 0x84, sub, seq, 0, 0, 0,
+                    0]);
+                const data = Buffer.concat([Buffer.from([0xff, 0x09, payload.length >> 8,
+                    payload.length & 0xff]), payload]);
+                const h = Buffer.from([0x32, 0x07, 0, 0, ref >> 8, ref & 0xff, 0, param.length,
+                    data.length >> 8, data.length & 0xff]);
+                return send(frame(Buffer.concat([h, param, data])));
+            }
+        }
         const err = group === 4 ? 0xd402 : 0x8104;
         const param = Buffer.from([0x00, 0x01, 0x12, 0x08, 0x12, 0x80 | group, sub, seq, 0, 0,
             err >> 8, err & 0xff]);
@@ -274,14 +358,14 @@ function serve(sock) {
         const rosctr = s7[1], ref = s7.readUInt16BE(4), plen = s7.readUInt16BE(6),
             dlen = s7.readUInt16BE(8);
         const p = s7.subarray(10, 10 + plen), d = s7.subarray(10 + plen, 10 + plen + dlen);
-        if (rosctr === 0x07) return onUserdata(ref, p);
+        if (rosctr === 0x07) return onUserdata(ref, p, d);
         if (rosctr !== 0x01 || p.length < 1) return close();
         if (p[0] === 0xf0) return onSetup(ref, p);
         if (!setupDone) return close();
         if (p[0] !== 0x04 && p[0] !== 0x05) return send(ackError(ref, 0x81, 0x04));
         jobs++;
         if (opt.dropAfter && jobs > opt.dropAfter) return close();
-        switch (opt.mode) {
+        switch (mode) {
         case 'put-get-off':
             return send(ackError(ref, 0x81, 0x04));
         case 'pdu-exceeded':

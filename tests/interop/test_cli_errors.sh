@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What s7 says when things go wrong: each fault of the field notes gets what happened, the
 # likely cause and the fix, on stderr, with the documented exit code.  Faults a Snap7 server
-# cannot show (PUT/GET disabled, optimized DBs, refused CR ...) come from fake_plc.js.
+# cannot show (PUT/GET disabled, optimized DBs, refused CR, replies that do not conform to the
+# request, malformed or implausible SZL answers ...) come from fake_plc.js; ambiguous numeric
+# hosts ("1.2.3") are refused by every command.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,7 +53,8 @@ check_contains "$OUT" "the CPU refused the write: PUT/GET access is not permitte
 run "$S7_BIN" info "127.0.0.1:$FAKE_PORT"
 check_eq "$RC" 0 "info on a CPU without PUT/GET: exit 0"
 check_match "$OUT" "put/get +NOT permitted \(PLC error 0x8104\)" "info: PUT/GET NOT permitted"
-check_match "$OUT" "identity +not answered: PLC error 0xD402 SZL_NOT_AVAILABLE" "info: SZL not answered is named"
+check_match "$OUT" "identity +not supported by this CPU: PLC error 0xD402 SZL_NOT_AVAILABLE" "info: an SZL the CPU does not offer (0xD402) is 'not supported'"
+case "$OUT" in *"malformed"*) fail "info: 0xD402 is not called malformed" ;; *) pass "info: 0xD402 is not called malformed" ;; esac
 
 # ---------------------------------------------------------------- item errors (fake CPU)
 start_fake optimized
@@ -91,6 +94,36 @@ run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 --timeout 300
 check_eq "$RC" 1 "no answer: exit 1"
 check_contains "$OUT" "error: no reply to the read within 300 ms" "no answer: timeout named"
 
+# ---------------------------------------------------------------- replies that do not conform
+# 5 bytes for a 1-byte read (item code 0xFF, consistently coded): refused with the evidence
+start_fake wrong-length
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBB0
+check_eq "$RC" 1 "wrong length: exit 1"
+check_contains "$OUT" "error: 127.0.0.1 answered the read with a reply that does not conform to the request: read reply, item 1 of 1 (asked: DB1 byte 0, 1 byte): at byte 14 of the S7 PDU return code 0xFF, transport size 0x04" "wrong length: what was asked and where"
+check_contains "$OUT" "length 40 = 5 bytes for a 1-byte item" "wrong length: what came back"
+case "$OUT" in *"DB1.DBB0 = "*) fail "wrong length: no value printed" ;; *) pass "wrong length: no value printed" ;; esac
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBB0 --json
+check_contains "$OUT" '"status": "param", "error": {"name": "param", "code": null, "message": "127.0.0.1 answered the read with a reply that does not conform' "wrong length --json: status param with the evidence"
+# transport size 0x04 with the length in bytes
+start_fake bad-tsize
+run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" MB0
+check_eq "$RC" 1 "0x04 in bytes: exit 1"
+check_contains "$OUT" "(asked: M byte 0, 1 byte): at byte 14 of the S7 PDU return code 0xFF, transport size 0x04 (BYTE/WORD/DWORD, length in bits), length 1: the length field holds the byte count where transport size 0x04 counts bits (8 expected)" "0x04 in bytes: named"
+# a malformed SZL answer is not "not supported"
+start_fake bad-szl
+run "$S7_BIN" info "127.0.0.1:$FAKE_PORT"
+check_eq "$RC" 0 "malformed SZL: info exits 0 (it reports what it got)"
+check_match "$OUT" "identity +malformed answer: SZL 0x0011 index 0x0000: the list header announces 3 records of 28 bytes \(84 bytes\), the answer carries 10 bytes of records \(truncated\)" "malformed SZL: identity says malformed, with the evidence"
+check_match "$OUT" "cpu state +malformed answer: SZL 0x0424" "malformed SZL: the state too"
+case "$OUT" in *"not supported"*) fail "malformed SZL: not called 'not supported'" ;; *) pass "malformed SZL: not called 'not supported'" ;; esac
+run "$S7_BIN" info "127.0.0.1:$FAKE_PORT" --json
+check_contains "$OUT" '"identity": {"name": "param", "code": null, "message": "malformed answer: SZL 0x0011 index 0x0000: the list header announces 3 records' "malformed SZL --json: errors.identity"
+# figures no CPU reports
+start_fake wild-szl
+run "$S7_BIN" info "127.0.0.1:$FAKE_PORT"
+check_match "$OUT" "protection +8245 \(implausible: a CPU reports protection level 1, 2 or 3\)" "wild SZL: info flags the protection level"
+check_match "$OUT" "connections +32411 used of 21303 \(implausible: more than any CPU offers" "wild SZL: info flags the connection counts"
+
 # ---------------------------------------------------------------- connection errors
 start_fake close-after-cr
 run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0
@@ -121,6 +154,26 @@ check_match "$OUT" "error: (connection to ::1 port $port refused|no route to ::1
 run "$S7_BIN" read no-such-host.invalid DB1.DBW0 --timeout 2000
 check_eq "$RC" 3 "unknown host: exit 3"
 check_contains "$OUT" "cannot resolve host 'no-such-host.invalid'" "unknown host: what"
+
+# ambiguous numeric hosts are refused before anything is dialled (inet_aton reads 1.2.3 as
+# 1.2.0.3): by every command, with what would be right
+for cmd in read info doctor; do
+    args=()
+    [ "$cmd" = read ] && args=(MB0)
+    run "$S7_BIN" "$cmd" 1.2.3 "${args[@]}"
+    check_eq "$RC" 3 "1.2.3: $cmd exits 3"
+    check_contains "$OUT" "host '1.2.3': not an IPv4 address (four numbers 0..255 separated by dots, e.g. 192.168.0.1) and not a host name" "1.2.3: $cmd refuses it"
+    check_contains "$OUT" "would have dialled 1.2.0.3" "1.2.3: $cmd says what would have been dialled"
+done
+run "$S7_BIN" read 010.1.1.1 MB0
+check_contains "$OUT" "write 10.1.1.1 if that address is meant" "010.1.1.1: leading zeros named"
+run "$S7_BIN" info 0x7f.1 --json
+check_contains "$OUT" '{"error": {"name": "resolve", "code": null, "message": "host '"'"'0x7f.1'"'"': not an IPv4 address' "0x7f.1 --json: the error object"
+run "$S7_BIN" read 1.2.3.4.5 MB0
+check_contains "$OUT" "host '1.2.3.4.5': not an IPv4 address" "1.2.3.4.5 refused"
+run "$S7_BIN" discover 1.2
+check_eq "$RC" 3 "1.2: discover exits 3"
+check_contains "$OUT" "host '1.2': not an IPv4 address" "1.2: discover refuses it"
 
 # ---------------------------------------------------------------- the Snap7 server
 if [ -f "$NODE_PATH/node-snap7/build/Release/node_snap7.node" ]; then

@@ -2,7 +2,9 @@
 # s7 discover against s7kit's CPU emulator: an S7-300 (CPU in slot 2) is found at rack 0
 # slot 2, a LOGO! 8 gets its TSAP pair 0100:0200, an S7-1500 whose PG budget is full gets an
 # OP connection, a CPU that refuses every connection request exits 3, and a closed port
-# exits 3 with the port's explanation.  No attempt leaves a connection open: the emulator
+# exits 3 with the port's explanation.  Against fake_plc.js: candidates whose S7 setup fails
+# (or whose test read gets a malformed reply) are listed as failed with the reason and never
+# recommended; with none left discover exits 3, with one good candidate that one is used.  No attempt leaves a connection open: the emulator
 # (--max-conn total=1) would refuse the next attempt if one did.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +80,58 @@ check_eq "$RC" 3 "all refused: exit 3"
 check_contains "$OUT" "refused every connection request" "all refused: says so"
 check_contains "$OUT" "fix: " "all refused: a fix"
 check_eq "$(jq 'd["use"]')" None "all refused: use null (json)"
+
+# ---------------------------------------------------------------- fake_plc.js: candidates that fail after the CR
+# start_fake MODE [ARGS...]: fake_plc.js in MODE on a free port; FAKE_PORT.
+start_fake() {
+    local fport pid i
+    fport=$(free_port) || die "no free port"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode "$@" --watch-pid $$ \
+        </dev/null >"$S7_TEST_TMP/fake.$fport.out" 2>"$S7_TEST_TMP/fake.$fport.log" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $fport" "$S7_TEST_TMP/fake.$fport.out" 2>/dev/null && { FAKE_PORT=$fport; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    die "fake_plc.js --mode $1 did not start"
+}
+if [ -n "$S7_NODE" ]; then
+    # every CR accepted, every S7 setup refused: nothing recommended, exit 3
+    start_fake setup-fails
+    disc "127.0.0.1:$FAKE_PORT"
+    check_eq "$RC" 3 "setup fails everywhere: exit 3"
+    check_eq "$(jq 'd["use"]')" None "setup fails everywhere: use null (json)"
+    check_eq "$(jq 'd["best"]')" None "setup fails everywhere: best null (json)"
+    check_eq "$(jq 'd["working"]')" "[]" "setup fails everywhere: nothing working (json)"
+    check_eq "$(jq 'len(d["tries"]) >= 12 and all(t["result"] == "negotiation" and not t["setup"] for t in d["tries"])')" \
+        true "setup fails everywhere: every try listed as failed with the reason (json)"
+    check_contains "$OUT" "0 work" "setup fails everywhere: none counted as working"
+    check_contains "$OUT" "failed: accepted (CC), the S7 setup failed" "setup fails everywhere: the reason per try"
+    if printf '%s\n' "$OUT" | grep -q '^use: '; then fail "setup fails everywhere: no use line"; else pass "setup fails everywhere: no use line"; fi
+    check_contains "$OUT" "failed the S7 setup" "setup fails everywhere: the error says why"
+    # one candidate works (rack 0 slot 2, S7 basic): only that one is recommended
+    start_fake setup-fails --good-tsap 0302
+    disc "127.0.0.1:$FAKE_PORT"
+    check_eq "$RC" 0 "one good candidate: exit 0"
+    check_eq "$(printf '%s\n' "$OUT" | tail -1)" "use: --rack 0 --slot 2 --type basic" "one good candidate: recommended"
+    check_eq "$(jq '[a["tsap"] for a in d["working"]]')" "['0100:0302']" "one good candidate: the only one working (json)"
+    check_eq "$(jq 'd["best"]["result"]')" accepted "one good candidate: best accepted (json)"
+    check_eq "$(jq 'sum(1 for t in d["tries"] if t["result"] == "negotiation")')" "$(jq 'len(d["tries"]) - 1')" \
+        "one good candidate: the others listed as failed (json)"
+    check_match "$OUT" "✓ rack 0 slot 2 S7 basic TSAPs 0100:0302 +[0-9]+ ms  works" "one good candidate: marked as working"
+    # the setup works but the test read gets a malformed reply: not recommended either
+    start_fake wrong-length
+    disc "127.0.0.1:$FAKE_PORT"
+    check_eq "$RC" 3 "test read malformed everywhere: exit 3"
+    check_eq "$(jq 'all(t["setup"] and t["result"] == "param" for t in d["tries"])')" true \
+        "test read malformed: setup true, result param for every try (json)"
+    check_contains "$OUT" "the test read failed" "test read malformed: the reason per try"
+    check_eq "$(jq 'd["use"]')" None "test read malformed: nothing recommended (json)"
+else
+    fail "discover against failing candidates: node not found (fake_plc.js)"
+fi
 
 # ---------------------------------------------------------------- closed port
 port=$(free_port) || die "no free port"

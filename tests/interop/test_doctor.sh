@@ -5,7 +5,11 @@
 # slot, a LOGO! addressed by rack/slot), against a closed loopback port, a TCP listener that
 # never answers the CR, a name that does not resolve, and fake_plc.js closing the connection
 # after the setup request (the emulator always answers the setup: negotiation_failed) or
-# never answering reads (peer_error).  Each case asserts the
+# never answering reads (peer_error), and fake_plc.js sending replies that do not conform
+# (5 bytes for a 1-byte read, transport size 0x04 counted in bytes, a truncated SZL list:
+# peer_error with the evidence, never access_denied or ok) or SZL figures no CPU reports
+# (shown as implausible, no verdict drawn from them); an ambiguous host (1.2.3) is refused
+# at the resolve step.  Each case asserts the
 # verdict (text and --json), the exit code, the failing check's id, the fix text and the
 # evidence; the ok case asserts the summary (identity, PDU, capacity, DB lengths).
 # port_filtered and no_route need network namespaces: test_doctor_netns.sh.
@@ -250,6 +254,51 @@ if [ -n "$S7_NODE" ]; then
     expect peer_error 3 put_get "--trace" "peer_error (no answer to the read)"
     check_contains "$(jq 'f["detail"]')" "no answer within 500 ms" "peer_error: the detail says no answer"
     check_eq "$(jq 'd["checks"][4]["status"]')" skip "peer_error: identity not answered (skip)"
+
+    # replies that do not conform to what was asked: peer_error with the evidence, never a
+    # protection verdict, never ok (the doctor decodes through the client, as s7 read does)
+    start_fake wrong-length
+    doc "127.0.0.1:$FAKE_PORT" --db 1
+    expect peer_error 3 put_get "--trace" "wrong length (5 bytes for a 1-byte read)"
+    check_contains "$(jq 'f["detail"]')" "DB1.DBB0: the answer does not conform to the request: read reply, item 1 of 1 (asked: DB1 byte 0, 1 byte): at byte 14 of the S7 PDU return code 0xFF, transport size 0x04" "wrong length: what was asked, where (json)"
+    check_contains "$(jq 'f["detail"]')" "length 40 = 5 bytes for a 1-byte item" "wrong length: what came back (json)"
+    check_contains "$TXT" "length 40 = 5 bytes for a 1-byte item" "wrong length: the evidence in the text"
+    check_eq "$(jq 'f["frames"][-1]["hex"][42:50]')" ff040028 "wrong length: evidence frame: item header FF 04 00 28"
+    case "$JS$TXT" in *access_denied*|*"item code 0x00"*) fail "wrong length: no access_denied, no item code 0x00" ;; *) pass "wrong length: no access_denied, no item code 0x00" ;; esac
+    check_eq "$(jq 'd["put_get"]')" None "wrong length: PUT/GET not judged from it"
+    # the same peer asked for a DB only through the DB check (no DB in the probe's way)
+    doc "127.0.0.1:$FAKE_PORT" --area M
+    check_eq "$(jq 'd["verdict"]')" peer_error "wrong length, --area M: peer_error"
+    check_contains "$(jq 'f["detail"]')" "(asked: M byte 0, 1 byte)" "wrong length, --area M: the probe's evidence"
+
+    start_fake bad-tsize
+    doc "127.0.0.1:$FAKE_PORT" --db 1
+    expect peer_error 3 put_get "--trace" "transport size 0x04 with the length in bytes"
+    check_contains "$(jq 'f["detail"]')" "length 1: the length field holds the byte count where transport size 0x04 counts bits (8 expected)" "bad tsize: the field that is wrong (json)"
+    check_contains "$TXT" "counts bits (8 expected)" "bad tsize: the evidence in the text"
+    rrc=0
+    "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBB0 >/dev/null 2>&1 || rrc=$?
+    check_ne "$rrc" 0 "bad tsize: s7 read refuses the same reply the doctor refuses"
+
+    # a malformed SZL answer: peer_error at the identity step, with the evidence
+    start_fake bad-szl
+    doc "127.0.0.1:$FAKE_PORT" --db 1
+    expect peer_error 3 identity "--trace" "malformed SZL answer"
+    check_contains "$(jq 'f["detail"]')" "SZL 0x0011 index 0x0000: the list header announces 3 records of 28 bytes (84 bytes), the answer carries 10 bytes of records (truncated)" "malformed SZL: the evidence (json)"
+
+    # figures no CPU reports: shown as implausible with the raw value, not read into
+    start_fake wild-szl
+    doc "127.0.0.1:$FAKE_PORT" --db 1
+    check_eq "$(jq 'd["verdict"]')" ok "wild SZL: the reads work, the verdict is not built on the SZL figures"
+    check_eq "$(jq 'd["checks"][5]["status"]')" skip "wild SZL: the protection check is not passed on implausible figures"
+    check_contains "$(jq 'd["checks"][5]["detail"]')" "not used, the CPU's answer is implausible: protection level 8245 (implausible: a CPU reports protection level 1, 2 or 3)" "wild SZL: the level flagged with its raw value (json)"
+    check_contains "$(jq 'd["checks"][5]["detail"]')" "connections: 21303 at most (implausible: more than any CPU offers: the largest offer 384), 32411 in use" "wild SZL: the connection counts flagged (json)"
+    case "$(jq 'd["checks"][5]["detail"]')" in *"read/write protection"*|*"no protection"*) fail "wild SZL: no protection wording for 8245" ;; *) pass "wild SZL: no protection wording for 8245" ;; esac
+    check_eq "$(jq 'd["protection"]["level"]')" 8245 "wild SZL: the raw level kept"
+    check_eq "$(jq '[(i["field"], i["value"]) for i in d["implausible"]]')" \
+        "[('protection.level', 8245), ('connections.max', 21303), ('connections.used', 32411)]" "wild SZL: the implausible list (json)"
+    check_match "$TXT" "protection +level 8245 \(implausible: a CPU reports protection level 1, 2 or 3\)" "wild SZL: the summary flags the level"
+    check_match "$TXT" "connections +32411 in use \(implausible: [^)]*\) of 21303 \(implausible: " "wild SZL: the summary flags the counts"
 else
     fail "negotiation_failed / peer_error: node not found (fake_plc.js)"
 fi
@@ -287,6 +336,11 @@ check_match "$TR" "<< 22: 03 00 00 16 11 d0" "--trace: the CC on stderr"
 # ---------------------------------------------------------------- no_route (a name that does not resolve)
 doc "no-such-host.invalid"
 expect no_route 3 resolve "give the PLC's IP address" "no_route (the name does not resolve)"
+# an ambiguous numeric host is refused at the resolve step, never dialled as 1.2.0.3
+doc "1.2.3"
+expect no_route 3 resolve "four decimal numbers 0..255 without leading zeros" "1.2.3 refused"
+check_contains "$(jq 'f["detail"]')" "host '1.2.3': not an IPv4 address (four numbers 0..255 separated by dots, e.g. 192.168.0.1) and not a host name; the system resolver would have dialled 1.2.0.3" "1.2.3: the message names it"
+check_eq "$(jq 'd["address"]')" None "1.2.3: no address resolved"
 
 # ---------------------------------------------------------------- usage
 run_rc=0

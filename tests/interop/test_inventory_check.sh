@@ -4,7 +4,8 @@
 # port_closed; the table and the --json verdicts per connection and exchange; PUT exchanges
 # are written only with --allow-write, and then with the bytes just read (the emulator's
 # audit log shows the write, the data is unchanged); a read-only DB fails a PUT with
-# access_denied; --connection, --as and the usage errors.
+# access_denied; a partner whose replies do not conform (fake_plc.js) fails with peer_error and
+# the evidence; --connection, --as and the usage errors.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -131,6 +132,51 @@ check_eq "$(db11)" "$BEFORE" "--allow-write: DB11 is unchanged"
 run "$S7_BIN" inventory check "$INV" --allow-write --connection short --timeout 2000
 check_eq "$RC" 1 "--allow-write on a read-only DB: exit 1"
 check_match "$OUT" "#2  PUT DB31.DBB0..DBB3 \(on event\) +access_denied +FAIL" "--allow-write: read-only DB31 fails with access_denied"
+
+# ---------------------------------------------------------------- a partner whose replies do not conform
+# fake_plc.js answers a 1-byte read with 5 bytes (item code 0xFF): peer_error with the
+# evidence, never access_denied from an "item code 0x00" that was never sent
+if [ -n "$S7_NODE" ]; then
+    FPORT=$(free_port) || die "no free port"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$FPORT" --mode wrong-length --watch-pid $$ \
+        </dev/null >"$S7_TEST_TMP/fake.out" 2>"$S7_TEST_TMP/fake.log" &
+    FPID=$!
+    on_exit "kill $FPID 2>/dev/null; wait $FPID 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $FPORT" "$S7_TEST_TMP/fake.out" 2>/dev/null && break
+        sleep 0.05
+    done
+    BAD="$S7_TEST_TMP/bad.yaml"
+    cat >"$BAD" <<YAML
+plant: non-conforming partner
+partners:
+  - {name: hmi, address: 127.0.0.10, cell: test, kind: hmi, type: op}
+  - {name: plc-bad, address: 127.0.0.1, port: $FPORT, cell: test, profile: s7-1500}
+connections:
+  - name: bad
+    active: hmi
+    passive: plc-bad
+    exchanges: [{get: DB1.DBB0..DBB7, cycle: 1s}]
+YAML
+    run "$S7_BIN" inventory check "$BAD" --timeout 2000
+    check_eq "$RC" 1 "non-conforming partner: exit 1"
+    check_match "$(row bad)" "peer_error +FAIL$" "non-conforming partner: peer_error in the table"
+    check_contains "$OUT" "the answer does not conform to the request: read reply, item 1 of 1 (asked: DB1 byte 0, 1 byte)" "non-conforming partner: the evidence in the table"
+    case "$OUT" in *access_denied*|*"item code 0x00"*) fail "non-conforming partner: no access_denied, no item code 0x00" ;; *) pass "non-conforming partner: no access_denied, no item code 0x00" ;; esac
+    run "$S7_BIN" inventory check "$BAD" --timeout 2000 --json
+    printf '%s\n' "$OUT" >"$S7_TEST_TMP/bad.json"
+    JS="$(python3 - "$S7_TEST_TMP/bad.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["connections"][0]
+print(c["verdict"], c["doctor"]["verdict"], c["doctor"]["failed_check"])
+print(c["detail"])
+PY
+)"
+    check_contains "$JS" "peer_error peer_error put_get" "non-conforming partner --json: verdict peer_error at put_get"
+    check_contains "$JS" "length 40 = 5 bytes for a 1-byte item" "non-conforming partner --json: the evidence in the detail"
+else
+    fail "non-conforming partner: node not found (fake_plc.js)"
+fi
 
 # ---------------------------------------------------------------- usage
 run "$S7_BIN" inventory check "$INV" --connection nosuch

@@ -3,7 +3,8 @@
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
 # doctor, discover, scan and inventory check, each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
-# (s7 server) on loopback.  Then documents that break the vocabulary (an uppercase state, an
+# (s7 server) on loopback, and against fake_plc.js for replies that do not conform, malformed
+# and implausible SZL answers and failed S7 setups.  Then documents that break the vocabulary (an uppercase state, an
 # extra key, an old status spelling, an empty string, a missing key) must be rejected, and
 # the schema's enums must name every error and verdict the library can print.
 set -uo pipefail
@@ -150,6 +151,47 @@ js discover_closed discover "$CLOSED"
 check_eq "$RC" 3 "discover on a closed port: exit 3"
 valid s7-discover "discover: closed port"
 
+# ---------------------------------------------------------------- replies that do not conform (fake_plc.js)
+# start_fake MODE [ARGS...]: fake_plc.js in MODE on a free port; FAKE (host:port).
+start_fake() {
+    local fport pid i
+    fport=$(free_port) || die "no free port"
+    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode "$@" --watch-pid $$ \
+        </dev/null >"$S7_TEST_TMP/fake.$fport.out" 2>"$S7_TEST_TMP/fake.$fport.log" &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -qx "READY $fport" "$S7_TEST_TMP/fake.$fport.out" 2>/dev/null && { FAKE="127.0.0.1:$fport"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    die "fake_plc.js --mode $1 did not start"
+}
+start_fake wrong-length
+js read_wrong read "$FAKE" DB1.DBB0
+check_contains "$(cat "$F")" '"status": "param"' "read of a non-conforming reply: status param"
+valid s7-read "read: a reply that does not conform"
+js doctor_wrong doctor "$FAKE" --db 1
+check_contains "$(cat "$F")" '"verdict": "peer_error"' "doctor on a non-conforming reply: peer_error"
+valid s7-doctor "doctor: peer_error with the evidence"
+js discover_wrong discover "$FAKE"
+valid s7-discover "discover: every test read malformed"
+start_fake bad-szl
+js info_badszl info "$FAKE"
+check_contains "$(cat "$F")" '"message": "malformed answer: SZL 0x0011' "info: a malformed SZL answer named"
+valid s7-info "info: malformed SZL answers"
+start_fake wild-szl
+js info_wild info "$FAKE"
+check_contains "$(cat "$F")" '"implausible": [{"field": "protection.level", "value": 8245' "info: implausible figures listed"
+valid s7-info "info: implausible SZL figures"
+js doctor_wild doctor "$FAKE" --db 1
+check_contains "$(cat "$F")" '{"field": "connections.used", "value": 32411' "doctor: implausible figures listed"
+valid s7-doctor "doctor: implausible SZL figures"
+start_fake setup-fails --good-tsap 0302
+js discover_setup discover "$FAKE"
+check_contains "$(cat "$F")" '"result": "negotiation", "setup": false' "discover: a failed setup listed as failed"
+valid s7-discover "discover: failed setups and one good pair"
+
 # ---------------------------------------------------------------- scan
 js scan_all scan 127.0.0.1-3 --port "$P_OK" --timeout 500 --all
 check_eq "$RC" 0 "scan: exit 0"
@@ -214,6 +256,9 @@ mutate doctor_ok s7-doctor 'doctor: a verdict not in the list' 'd["verdict"] = "
 mutate doctor_closed s7-doctor 'doctor: a missing key (checks)' 'del d["checks"]'
 mutate scan_all s7-scan 'scan: a fractional duration' 'd["ms"] = 1.5'
 mutate discover_closed s7-discover 'discover: tcp "S7_ERR_REFUSED"' 'd["tcp"] = "S7_ERR_REFUSED"'
+mutate doctor_wild s7-doctor 'doctor: an implausible field not in the list' 'd["implausible"][0]["field"] = "level"'
+mutate doctor_wild s7-doctor 'doctor: implausible without its raw value' 'del d["implausible"][0]["value"]'
+mutate info_wild s7-info 'info: no implausible key' 'del d["implausible"]'
 mutate inv s7-inventory-check 'inventory check: verdict "" (empty string)' 'd["connections"][0]["verdict"] = ""'
 head -n 1 "$S7_TEST_TMP/watch_ok.json" >"$S7_TEST_TMP/watch_line.json"
 mutate watch_line s7-watch 'watch: a time without its UTC offset' 'd["time"] = d["time"][:23]'

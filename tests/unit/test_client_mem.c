@@ -1,7 +1,9 @@
 /* In-memory client suite: the client against a scripted fake PLC (built on wire/) over a
  * socketpair, for what real peers rarely show on demand: wrong PDU references, replies out
  * of order, COTP fragmentation both ways, the "fast acknowledge", 81 04, Userdata
- * continuation, silence (timeouts), a CR refused, pipelining up to AmQ. */
+ * continuation, silence (timeouts), a CR refused, pipelining up to AmQ, replies that do not
+ * conform to the request (a longer item, transport size 0x04 counted in bytes, a truncated SZL
+ * list): refused as a whole with the evidence in s7_client_peer_problem. */
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,8 +23,11 @@ enum {
     F_REVERSE = 1 << 4,
     F_CLOSE_AFTER_CR = 1 << 5,
     F_SILENT = 1 << 6,
-    F_HOLD = 1 << 7,   /* collect up to amq jobs (or 100 ms) before answering */
-    F_TRUNC20 = 1 << 8 /* answer only the first 20 items, as the Snap7 server */
+    F_HOLD = 1 << 7,       /* collect up to amq jobs (or 100 ms) before answering */
+    F_TRUNC20 = 1 << 8,    /* answer only the first 20 items, as the Snap7 server */
+    F_WRONG_LEN = 1 << 9,  /* read items with data: 4 bytes more than asked, coded consistently */
+    F_BAD_TSIZE = 1 << 10, /* read items: transport size 0x04 with the length in bytes */
+    F_BAD_SZL = 1 << 11    /* SZL 0x0011: 4 records of 28 bytes announced, 10 bytes sent */
 };
 
 typedef struct fake {
@@ -114,6 +119,14 @@ static size_t answer_var(fake *f, const s7_pdu *pdu, uint8_t *out)
                 items[i].rc = S7_RC_OK;
                 items[i].data = f->db1 + off;
                 items[i].nbytes = nb;
+                if (f->flags & F_WRONG_LEN) {
+                    items[i].nbytes = nb + 4;
+                    items[i].ts = S7_DTS_BYTE;
+                    items[i].len_field = (uint16_t)((nb + 4) * 8);
+                } else if ((f->flags & F_BAD_TSIZE) && nb == 1) {
+                    items[i].ts = S7_DTS_BYTE;
+                    items[i].len_field = 1; /* 1 "bit": the byte count where bits are due */
+                }
             }
         }
         return (size_t)s7_read_resp_encode(out + 7, 65000, pdu->ref, items, n);
@@ -177,15 +190,16 @@ static size_t answer_ud(fake *f, const s7_pdu *pdu, uint8_t *out, int *part)
             rec[27] = i == 2 ? 4 : 1;
         }
         int parts = f->szl_parts > 0 ? f->szl_parts : 1;
-        size_t step = (sizeof all + (size_t)parts - 1) / (size_t)parts;
+        size_t total = (f->flags & F_BAD_SZL) ? 8 + 10 : sizeof all;
+        size_t step = (total + (size_t)parts - 1) / (size_t)parts;
         size_t off = (size_t)*part * step;
-        size_t n = sizeof all - off < step ? sizeof all - off : step;
+        size_t n = total - off < step ? total - off : step;
         memcpy(payload, all + off, n);
         r.payload = payload;
         r.plen = (uint16_t)n;
         r.seq = 7;
         r.dur = parts > 1 ? 1 : 0;
-        r.last = off + n < sizeof all ? 1 : 0;
+        r.last = off + n < total ? 1 : 0;
         *part = r.last ? *part + 1 : 0;
     } else if (u.group == S7_UD_GRP_TIME && u.subfn == S7_UD_CLOCK_READ) {
         s7_clock_payload_encode(payload, &f->clock);
@@ -561,6 +575,58 @@ static void test_szl_clock_control(void)
     stop(&F, c);
 }
 
+/* Replies that do not conform to the request: refused as a whole (S7_ERR_PARAM), the
+ * connection stays usable, and s7_client_peer_problem says what was asked and what came. */
+static void test_nonconforming(void)
+{
+    int rc;
+    uint8_t b[4] = {0x55, 0x55, 0x55, 0x55};
+    uint32_t len = 0;
+    s7_client *c = start(&F, F_WRONG_LEN, 480, 1, &rc);
+    CHECK_INT(rc, 0);
+    CHECK_STR(s7_client_peer_problem(c), "");
+    CHECK_INT(s7_client_db_read(c, 1, 0, b, 1), S7_ERR_PARAM);
+    CHECK_INT(b[0], 0x55); /* nothing handed out */
+    CHECK(strstr(s7_client_peer_problem(c), "(asked: DB1 byte 0, 1 byte)") != NULL);
+    CHECK(strstr(s7_client_peer_problem(c), "length 40 = 5 bytes for a 1-byte item") != NULL);
+    CHECK(s7_client_connected(c));
+    /* the DB length search stops at the first malformed reply (no 0x00 "item code") */
+    CHECK_INT(s7_client_db_length(c, 1, &len), S7_ERR_PARAM);
+    CHECK_INT(s7_client_last_error(c)->code, 0);
+    /* an item error is a conforming answer: the problem is cleared by the next call */
+    CHECK_INT(s7_client_db_read(c, 2, 0, b, 1), S7_ERR_ITEM);
+    CHECK_STR(s7_client_peer_problem(c), "");
+    stop(&F, c);
+
+    c = start(&F, F_BAD_TSIZE, 480, 1, &rc);
+    s7_item it = {.area = S7_AREA_DB, .db = 1, .start = 7, .count = 1, .buf = b};
+    CHECK_INT(s7_client_read(c, &it, 1), S7_ERR_PARAM);
+    CHECK_INT(it.status, S7_ERR_PARAM);
+    CHECK(strstr(s7_client_peer_problem(c), "asked: DB1 byte 7, 1 byte") != NULL);
+    CHECK(strstr(s7_client_peer_problem(c),
+                 "the length field holds the byte count where transport size 0x04 counts bits "
+                 "(8 expected)") != NULL);
+    /* a 4-byte read of the same peer is right: only the 1-byte answers are miscoded */
+    CHECK_INT(s7_client_db_read(c, 1, 0, b, 4), 0);
+    CHECK_MEM(b, F.db1, 4);
+    stop(&F, c);
+
+    c = start(&F, F_BAD_SZL, 480, 1, &rc);
+    s7_cpu_info info;
+    s7_szl_hdr h;
+    uint8_t recs[256];
+    CHECK_INT(s7_client_cpu_info(c, &info), S7_ERR_PARAM);
+    CHECK(strstr(s7_client_peer_problem(c), "SZL 0x0011 index 0x0000: the list header announces "
+                                            "4 records of 28 bytes (112 bytes), the answer "
+                                            "carries 10 bytes of records (truncated)") != NULL);
+    CHECK_INT(s7_client_read_szl(c, 0x0011, 0, &h, recs, sizeof recs), S7_ERR_PARAM);
+    /* a list the CPU does not offer is its own answer, not a malformed one */
+    CHECK_INT(s7_client_read_szl(c, 0x0999, 0, &h, recs, sizeof recs), S7_ERR_PLC);
+    CHECK_INT(s7_client_last_error(c)->code, 0xD402);
+    CHECK_STR(s7_client_peer_problem(c), "");
+    stop(&F, c);
+}
+
 static void test_refused_and_silent(void)
 {
     int rc;
@@ -671,6 +737,7 @@ int main(void)
     test_small_tpdu_request_fragments();
     test_szl_clock_control();
     test_refused_and_silent();
+    test_nonconforming();
     test_async_multi();
     test_peer_answers_20_items();
     test_own_loop();

@@ -2,7 +2,8 @@
  * merge_gap kept apart, writes never merged, an item larger than a PDU split into chunks
  * that each fit, the max_items cap, invalid items marked and left out, every request
  * encoded as a Read Var the server-role decoder accepts, and replies applied back into the
- * items (data copied, a failed chunk, a short answer). */
+ * items (data copied, a failed chunk, a short answer, a reply that does not conform: every
+ * item failed, nothing copied, s7_plan_reply_why names the item). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,29 @@ static void test_apply(void)
     rl = s7_read_resp_encode(rep, sizeof rep, 0, di, 1);
     CHECK(s7_pdu_decode(rep, (size_t)rl, &r) >= 0);
     CHECK_INT(s7_plan_apply(&p, it, 0, 0, &r), S7_ERR_AGAIN);
+    char why[400];
+    CHECK_INT(s7_plan_reply_why(&p, 0, 0, &r, why, sizeof why), 0); /* fewer items: no fault */
+    CHECK_STR(why, "");
+
+    /* a reply that does not conform (one item 2 bytes longer than asked, coded consistently):
+     * every item of the request fails with S7_ERR_PARAM, none is judged from it */
+    for (int i = 0; i < 3; i++)
+        it[i].status = 0, it[i].rc = 0;
+    a[0] = b[0] = c[0] = 0x55;
+    uint8_t longer[4] = {9, 9, 9, 9};
+    di[1] = (s7_data_item){S7_RC_OK, S7_DTS_BYTE, 32, longer, 4};
+    rl = s7_read_resp_encode(rep, sizeof rep, 0, di, k);
+    CHECK(s7_pdu_decode(rep, (size_t)rl, &r) >= 0);
+    CHECK_INT(s7_plan_apply(&p, it, 0, 0, &r), S7_ERR_PARAM);
+    int param = 0;
+    for (int i = 0; i < 3; i++)
+        param += it[i].status == S7_ERR_PARAM && it[i].rc == 0;
+    CHECK_INT(param, 3);
+    CHECK(a[0] == 0x55 && b[0] == 0x55 && c[0] == 0x55); /* nothing copied */
+    CHECK_INT(s7_plan_reply_why(&p, 0, 0, &r, why, sizeof why), S7_ERR_PARAM);
+    CHECK(strstr(why, "item 2 of 3") != NULL);
+    CHECK(strstr(why, "4 bytes for a 2-byte item") != NULL);
+    CHECK_INT(s7_plan_reply_why(&p, 5, 0, &r, why, sizeof why), S7_ERR_INVAL);
     s7_plan_free(&p);
 }
 

@@ -2,7 +2,8 @@
  * (names, parsing, exit classes), the rule that tells a wrong TSAP from exhausted
  * connection resources after a refused CR (s7__diag_cr_classify), the scan's target
  * grammar and host counts, the command-line form of an alternative, the JSON of a report
- * (escaping, nulls, frames), and argument checks of the entry points. */
+ * (escaping, nulls, frames, implausible SZL figures), and argument checks of the entry
+ * points. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,6 +302,7 @@ static void test_json(void)
         j,
         "{\"dir\": \"out\", \"t_ms\": 0, \"len\": 3, \"hex\": \"0300ab\", \"truncated\": false}"));
     CHECK(has(j, "\"max\": null, \"used\": 7"));
+    CHECK(has(j, "\"max_pdu\": null}, \"implausible\": [], \"put_get\": null"));
     CHECK(has(j, "\"put_get\": null"));
     CHECK(has(j, "\"cpu\": null"));
     CHECK(has(j, "\"session\": null"));
@@ -311,6 +313,19 @@ static void test_json(void)
     CHECK(has(j, "\"cause\": null, \"fix\": null, \"frames\": []"));
     CHECK(!has(j, "\"\""));
     CHECK(!has(j, "total_ms"));
+    free(j);
+    /* figures no CPU reports: the raw values stay, the implausible list says so */
+    r.caps.protection_level = 8245;
+    r.caps.max_connections = 21303;
+    r.caps.used_connections = 32411;
+    r.pdu = 480;
+    j = s7_diag_report_json(&r);
+    CHECK(has(j, "\"protection\": {\"level\": 8245, \"switch\": null}"));
+    CHECK(has(j, "\"connections\": {\"max\": 21303, \"used\": 32411, \"max_pdu\": null}"));
+    CHECK(has(j, "\"implausible\": [{\"field\": \"protection.level\", \"value\": 8245, "
+                 "\"reason\": \"a CPU reports protection level 1, 2 or 3\"}, "
+                 "{\"field\": \"connections.max\", \"value\": 21303"));
+    CHECK(has(j, "{\"field\": \"connections.used\", \"value\": 32411"));
     free(j);
     s7_diag_report_free(&r);
     CHECK(r.checks == NULL);

@@ -285,6 +285,10 @@ static void read_pair(const char *req, const char *resp, uint8_t ts, uint16_t co
     CHECK_INT(p.ref, ref);
     s7_data_item it[2];
     CHECK_INT(s7_read_resp_decode(&p, it, 1), 1);
+    /* the captured reply conforms to the captured request */
+    char why[256] = "x";
+    CHECK_INT(s7_read_resp_check(&p, specs, 1, it, why, sizeof why), 1);
+    CHECK_STR(why, "");
     CHECK_INT(it[0].rc, rc);
     CHECK_INT(it[0].ts, dts);
     CHECK_INT(it[0].len_field, len_field);
@@ -817,6 +821,153 @@ static void test_ctrl(void)
     CHECK_INT(s7_plc_ctrl_decode(&p, &c), S7_ERR_PARAM);
 }
 
+/* ------------------------------------------------------------ conformance of replies */
+
+/* An Ack_Data reply to a read: param 04 n, data as given (hex). */
+static s7_pdu ack_data(uint8_t fn, uint8_t n, const char *data_hex, uint8_t *param, uint8_t *data)
+{
+    s7_pdu p;
+    memset(&p, 0, sizeof p);
+    p.rosctr = S7_ACK_DATA;
+    param[0] = fn;
+    param[1] = n;
+    p.param = param;
+    p.param_len = 2;
+    p.data_len = (uint16_t)t_hex(data_hex, data, 256);
+    p.data = data;
+    return p;
+}
+
+static int has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+
+static void test_read_conformance(void)
+{
+    uint8_t param[2], data[256];
+    s7_data_item it[4];
+    char why[400];
+    s7_var_spec byte1 = {S7_TS_BYTE, 1, 1, S7_AREA_DB, 0};     /* DB1.DBB0 */
+    s7_var_spec word = {S7_TS_BYTE, 2, 0, S7_AREA_M, 10 * 8};  /* MB10, 2 bytes */
+    s7_var_spec bit = {S7_TS_BIT, 1, 0, S7_AREA_M, 3 * 8 + 5}; /* M3.5 */
+    s7_var_spec timers = {S7_TS_TIMER, 2, 0, S7_AREA_T, 4};    /* T4, T5 */
+    s7_var_spec two[2] = {{S7_TS_BYTE, 1, 1, S7_AREA_DB, 0}, {S7_TS_BYTE, 1, 1, S7_AREA_DB, 16}};
+
+    /* conforming: data, an error item, a bit, octet-string timers, a REAL-coded answer,
+     * fill bytes between odd items, a tolerated trailing fill */
+    s7_pdu p = ack_data(0x04, 1, "FF 04 00 08 2A", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), 1);
+    CHECK_INT(it[0].nbytes, 1);
+    CHECK_INT(it[0].data[0], 0x2A);
+    CHECK_STR(why, "");
+    p = ack_data(0x04, 1, "FF 04 00 08 2A 00", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), 1);
+    p = ack_data(0x04, 1, "0A 00 00 00", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), 1);
+    CHECK_INT(it[0].rc, 0x0A);
+    p = ack_data(0x04, 1, "05 00 00 04", param, data); /* Snap7's error item: length ignored */
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), 1);
+    p = ack_data(0x04, 1, "FF 03 00 01 01", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &bit, 1, it, why, sizeof why), 1);
+    p = ack_data(0x04, 1, "FF 09 00 04 00 01 00 02", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &timers, 1, it, why, sizeof why), 1);
+    p = ack_data(0x04, 1, "FF 07 00 02 01 02", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &word, 1, it, why, sizeof why), 1);
+    p = ack_data(0x04, 2, "FF 04 00 08 AA 00 FF 04 00 08 BB", param, data);
+    CHECK_INT(s7_read_resp_check(&p, two, 2, it, why, sizeof why), 2);
+    CHECK_INT(it[1].data[0], 0xBB);
+
+    /* 5 bytes for a 1-byte read, consistently coded: refused, the evidence says where */
+    p = ack_data(0x04, 1, "FF 04 00 28 00 DE AD BE EF", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "item 1 of 1 (asked: DB1 byte 0, 1 byte)"));
+    CHECK(has(why, "at byte 14 of the S7 PDU return code 0xFF, transport size 0x04"));
+    CHECK(has(why, "length 40 = 5 bytes for a 1-byte item"));
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, NULL, 0), S7_ERR_PARAM);
+    /* transport size 0x04 with the length in bytes */
+    p = ack_data(0x04, 1, "FF 04 00 01 2A", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "holds the byte count where transport size 0x04 counts bits (8 expected)"));
+    p = ack_data(0x04, 1, "FF 04 00 02 01 02", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &word, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "(asked: M byte 10, 2 bytes)"));
+    CHECK(has(why, "(16 expected)"));
+    p = ack_data(0x04, 1, "FF 04 00 0C 01 02", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &word, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "not a whole number of bytes"));
+    /* the item count, the function, the PDU type */
+    p = ack_data(0x04, 2, "FF 04 00 08 2A 00 FF 04 00 08 2B", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "2 items (byte 13 of the S7 PDU) for the 1 asked"));
+    p = ack_data(0x05, 1, "FF", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "function 0x05"));
+    p = ack_data(0x04, 1, "FF 04 00 08 2A", param, data);
+    p.rosctr = S7_ACK;
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "PDU type (ROSCTR) 0x02"));
+    p.err_class = 0x81;
+    p.err_code = 0x04;
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PLC);
+    /* truncated: the data ends inside the item's data, inside a header, before a fill */
+    p = ack_data(0x04, 1, "FF 04 00 20 01 02", param, data);
+    s7_var_spec four = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    CHECK_INT(s7_read_resp_check(&p, &four, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "ends 2 bytes into the item's 4 bytes of data (truncated)"));
+    p = ack_data(0x04, 2, "FF 04 00 08 AA 00 FF 04", param, data);
+    CHECK_INT(s7_read_resp_check(&p, two, 2, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "item 2 of 2"));
+    CHECK(has(why, "4-byte header (truncated)"));
+    p = ack_data(0x04, 2, "FF 04 00 08 AA", param, data);
+    CHECK_INT(s7_read_resp_check(&p, two, 2, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "without the fill byte"));
+    /* more bytes than the items hold */
+    p = ack_data(0x04, 1, "FF 04 00 08 2A 00 00", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "2 bytes after the last of the 1 item (at byte 19 of the S7 PDU)"));
+    /* transport sizes that do not fit what was asked */
+    p = ack_data(0x04, 1, "FF 04 00 08 01", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &bit, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "asked: M bit 3.5"));
+    CHECK(has(why, "a bit is answered with transport size 0x03"));
+    p = ack_data(0x04, 1, "FF 03 00 08 01", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &bit, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "a bit has length 1"));
+    p = ack_data(0x04, 1, "FF 03 00 08 2A", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "not a transport size for bytes"));
+    p = ack_data(0x04, 1, "FF 00 00 01 2A", param, data);
+    CHECK_INT(s7_read_resp_check(&p, &byte1, 1, it, why, sizeof why), S7_ERR_PARAM);
+    /* s7_read_resp_decode (no specs) still refuses a block the items do not fill */
+    p = ack_data(0x04, 1, "FF 04 00 08 2A 00 00", param, data);
+    CHECK_INT(s7_read_resp_decode(&p, it, 1), S7_ERR_PARAM);
+    /* every truncation of a conforming two-item reply is refused, never a crash */
+    p = ack_data(0x04, 2, "FF 04 00 10 AA BB FF 09 00 03 01 02 03", param, data);
+    s7_var_spec mixed[2] = {{S7_TS_BYTE, 2, 1, S7_AREA_DB, 0}, {S7_TS_BYTE, 3, 1, S7_AREA_DB, 64}};
+    CHECK_INT(s7_read_resp_check(&p, mixed, 2, it, why, sizeof why), 2);
+    int refused = 0;
+    for (uint16_t k = 0; k < p.data_len; k++) {
+        s7_pdu q = p;
+        q.data_len = k;
+        refused += s7_read_resp_check(&q, mixed, 2, it, why, sizeof why) == S7_ERR_PARAM;
+    }
+    CHECK_INT(refused, p.data_len);
+}
+
+static void test_write_conformance(void)
+{
+    uint8_t param[2], data[256], rcs[4];
+    char why[400];
+    s7_pdu p = ack_data(0x05, 2, "FF 0A", param, data);
+    CHECK_INT(s7_write_resp_check(&p, NULL, 2, rcs, why, sizeof why), 2);
+    CHECK_INT(rcs[1], 0x0A);
+    p = ack_data(0x05, 1, "FF FF", param, data);
+    CHECK_INT(s7_write_resp_check(&p, NULL, 1, rcs, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "a data block of 2 bytes where 1 return code"));
+    p = ack_data(0x04, 1, "FF", param, data);
+    CHECK_INT(s7_write_resp_check(&p, NULL, 1, rcs, why, sizeof why), S7_ERR_PARAM);
+    CHECK(has(why, "write reply: function 0x04"));
+    CHECK_INT(s7_write_resp_decode(&p, rcs, 1), S7_ERR_PARAM);
+}
+
 int main(void)
 {
     test_header();
@@ -828,5 +979,7 @@ int main(void)
     test_encoder_args();
     test_sizes();
     test_ctrl();
+    test_read_conformance();
+    test_write_conformance();
     return t_done();
 }

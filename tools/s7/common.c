@@ -495,7 +495,10 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     w->name = s7_err_name(err);
     snprintf(w->id, sizeof w->id, "%s", s7_err_id(err));
     switch (err) {
-    case S7_ERR_RESOLVE: set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host); break;
+    case S7_ERR_RESOLVE:
+        if (s7_host_check(c->host, w->what, sizeof w->what) == 0)
+            set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host);
+        break;
     case S7_ERR_UNREACH: set(w->what, sizeof w->what, "no route to %s", c->host); break;
     case S7_ERR_REFUSED:
         set(w->what, sizeof w->what, "connection to %s port %u refused (TCP reset)", c->host, port);
@@ -529,8 +532,13 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
     case S7_ERR_PARAM:
     case S7_ERR_PDUREF:
     case S7_ERR_PROTO:
-        set(w->what, sizeof w->what, "%s answered the %s with a malformed reply: %s", c->host,
-            action, s7_strerror(err));
+        if (s && s7_client_peer_problem(s)[0])
+            set(w->what, sizeof w->what,
+                "%s answered the %s with a reply that does not conform to the request: %s", c->host,
+                action, s7_client_peer_problem(s));
+        else
+            set(w->what, sizeof w->what, "%s answered the %s with a malformed reply: %s", c->host,
+                action, s7_strerror(err));
         break;
     case S7_ERR_PLC: {
         const s7_explain *e = s ? s7_client_last_error(s) : NULL;

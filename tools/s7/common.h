@@ -84,7 +84,7 @@ typedef struct cli_why {
     const char *name; /* "PUT_GET_NOT_PERMITTED", "S7_ERR_REFUSED" ... (text output) */
     char id[48];      /* the JSON identifier: "put_get_not_permitted", "refused" ... */
     char code[8];     /* the PLC's code, "0x8104" / "0x0A", or "" */
-    char what[320];
+    char what[640];
     char cause[640];
     char fix[640];
 } cli_why;

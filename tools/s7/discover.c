@@ -14,23 +14,36 @@ const char discover_help[] =
     "CPU with few free connections is not exhausted.  Prints every attempt, the CPU's identity\n"
     "and, on the last line, the options to use:\n"
     "  use: --rack 0 --slot 2 --type pg        or        use: --tsap 0100:0200\n"
+    "A pair works when the CPU accepts the connection request (CC), the S7 setup succeeds\n"
+    "and a test read of MB0 is answered as the protocol has it (data, an item error or a\n"
+    "refusal such as 0x8104 PUT/GET off); a pair whose setup fails, or whose test read gets a\n"
+    "malformed reply or none, is listed as failed with the reason and never recommended.\n"
     "The pair to use first: a LOGO! pair when the CPU says it is a LOGO!, else the first\n"
     "rack/slot that works (slots in the order 1, 2, 3, 0; PG before OP before S7 basic).\n"
     "--json prints {tcp, use, best, cpu, working, tries, ms} (docs/json.md).\n"
-    "Exit codes: 0 a pair works, 2 usage error, 3 nothing works (or TCP port closed/filtered).\n"
+    "Exit codes: 0 a pair works; 2 usage error; 3 no pair works (every CR refused, every S7\n"
+    "setup or test read failed), or the TCP port is closed or filtered.\n"
     "--rack, --slot, --type and --tsap do not apply (discover tries them all).\n"
     "Options:\n"
     "  --timeout MS  per attempt (default 3000); --json; --trace (every frame on stderr)\n\n"
     "Example:\n"
     "  s7 discover 192.168.0.1\n\n";
 
-static const char *result_text(const s7_diag_alt *a)
+/* What became of an attempt, in words (buf). */
+static const char *result_text(const s7_diag_alt *a, char *buf, size_t cap)
 {
     if (a->result == 0)
-        return a->setup_ok ? "accepted" : "accepted (CC), S7 setup failed";
-    if (a->result == S7_ERR_CR_REJECTED)
-        return "refused";
-    return s7_strerror(a->result);
+        snprintf(buf, cap, "works: accepted, S7 setup and a test read answered, PDU %u", a->pdu);
+    else if (a->setup_ok)
+        snprintf(buf, cap, "failed: accepted, S7 setup done (PDU %u), the test read failed: %s",
+                 a->pdu, s7_strerror(a->result));
+    else if (a->result == S7_ERR_NEGOTIATION)
+        snprintf(buf, cap, "failed: accepted (CC), the S7 setup failed");
+    else if (a->result == S7_ERR_CR_REJECTED)
+        snprintf(buf, cap, "refused");
+    else
+        snprintf(buf, cap, "failed: %s", s7_strerror(a->result));
+    return buf;
 }
 
 int cmd_discover(cli *c)
@@ -66,8 +79,8 @@ int cmd_discover(cli *c)
         return CLI_NOCONN;
     }
     if (!c->json) {
-        printf("s7 discover %s port %u: %zu attempts in %d ms, %d accepted\n", c->host, c->port,
-               r.ntries, r.total_ms, n);
+        printf("s7 discover %s port %u: %zu attempts in %d ms, %d work%s\n", c->host, c->port,
+               r.ntries, r.total_ms, n, n == 1 ? "s" : "");
         for (size_t i = 0; i < r.ntries; i++) {
             const s7_diag_alt *a = &r.tries[i];
             char what[48];
@@ -79,12 +92,10 @@ int cmd_discover(cli *c)
             else
                 snprintf(what, sizeof what, "%-22s",
                          a->kind == S7_DIAG_ALT_LOGO ? "LOGO! pair" : "S7-200 pair");
-            printf("  %s %s TSAPs %04X:%04X  %4d ms  %s",
+            char res[160];
+            printf("  %s %s TSAPs %04X:%04X  %4d ms  %s\n",
                    a->result == 0 ? "\xE2\x9C\x93" : "\xE2\x9C\x97", what, a->local_tsap,
-                   a->remote_tsap, a->ms, result_text(a));
-            if (a->setup_ok)
-                printf(", PDU %u", a->pdu);
-            fputc('\n', stdout);
+                   a->remote_tsap, a->ms, result_text(a, res, sizeof res));
         }
         if (r.have_identity)
             printf("CPU: %s (%s, firmware %s)\n",
@@ -94,13 +105,40 @@ int cmd_discover(cli *c)
             printf("use: %s\n", s7_diag_alt_args(&r.tries[r.best], args, sizeof args));
     }
     if (r.best < 0) {
+        int cc = 0, setup = 0;
+        const s7_diag_alt *first_cc = NULL;
+        for (size_t i = 0; i < r.ntries; i++) {
+            const s7_diag_alt *a = &r.tries[i];
+            if (a->setup_ok) {
+                setup++;
+                first_cc = first_cc ? first_cc : a;
+            } else if (a->result == S7_ERR_NEGOTIATION) {
+                cc++;
+                first_cc = first_cc ? first_cc : a;
+            }
+        }
+        if (!cc && !setup) {
+            fprintf(stderr,
+                    "error: %s accepts TCP on port %u but refused every connection request "
+                    "tried\n"
+                    "  cause: all its connection resources are in use, this partner is not "
+                    "allowed, or it is not an S7 CPU\n"
+                    "  fix: free connections (stop clients that leak them) and run s7 discover "
+                    "again; s7 doctor %s explains more\n",
+                    c->host, c->port, c->target);
+            return CLI_NOCONN;
+        }
         fprintf(stderr,
-                "error: %s accepts TCP on port %u but refused every connection request tried\n"
-                "  cause: all its connection resources are in use, this partner is not allowed, or "
-                "it is not an S7 CPU\n"
-                "  fix: free connections (stop clients that leak them) and run s7 discover again; "
-                "s7 doctor %s explains more\n",
-                c->host, c->port, c->target);
+                "error: no TSAP pair works with %s port %u: %d accepted the connection request "
+                "but failed the S7 setup, %d failed the test read after the setup; nothing is "
+                "recommended\n"
+                "  cause: the partner accepts ISO connections but does not hold an S7 session as "
+                "the protocol has it (not an S7 CPU, or a device whose answers s7kit does not "
+                "accept)\n"
+                "  fix: check that the address is the CPU's; s7 doctor %s %s shows the exchange "
+                "of one of them with the evidence\n",
+                c->host, c->port, cc, setup, c->target,
+                s7_diag_alt_args(first_cc, args, sizeof args));
         return CLI_NOCONN;
     }
     return CLI_OK;

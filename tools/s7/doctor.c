@@ -23,12 +23,15 @@ const char doctor_help[] =
     "              S7-200 TSAP pairs are tried to tell a wrong TSAP from exhausted resources\n"
     "  setup       S7 setup communication: PDU size and jobs in flight\n"
     "  identity    SZL 0x0011, 0x001C, 0x0424 (order code, firmware, names, RUN/STOP)\n"
-    "  protection  SZL 0x0232, 0x0131, 0x0132 (protection level, connections and their use)\n"
+    "  protection  SZL 0x0232, 0x0131, 0x0132 (protection level, connections and their use;\n"
+    "              figures no CPU reports are shown as implausible, nothing read into them)\n"
     "  put_get     a 1-byte read: answered 0x8104 means PUT/GET is not permitted\n"
     "  db:N        each --db: exists (0x0A?), not optimized (0x05 at offset 0?), its length\n"
     "Verdicts: ok no_route port_closed port_filtered cr_rejected negotiation_failed\n"
     "put_get_disabled db_missing db_optimized db_too_short access_denied area_missing\n"
-    "area_too_short peer_error (docs/doctor.md explains each).\n\n"
+    "area_too_short peer_error (docs/doctor.md explains each).  A verdict about the CPU is\n"
+    "drawn only from answers that conform to what was asked: a reply with another length,\n"
+    "transport size coding or item count than asked is peer_error, with the field named.\n\n"
     "Options:\n"
     "  --db N[:LEN]        check DB N (repeatable); with LEN it must be at least LEN bytes long\n"
     "  --area A[:LEN]      check area I, Q, M, T or C (repeatable), at least LEN bytes/elements\n"
@@ -39,7 +42,7 @@ const char doctor_help[] =
     "  --rack R --slot S --type pg|op|basic, or --tsap LOCAL:REMOTE   the connection to check\n"
     "  --pdu N, --timeout MS (connect, TCP and request timeout, default 3000), --json, --trace\n"
     "--json prints {verdict, checks: [{id, status, ms, detail, cause, fix, frames}], cpu,\n"
-    "session, protection, connections, put_get, targets, cr} (docs/doctor.md).\n"
+    "session, protection, connections, implausible, put_get, targets, cr} (docs/doctor.md).\n"
     "Exit codes: 0 ok; 1 connected, but the CPU refuses what was asked (put_get_disabled,\n"
     "db_*, area_*, access_denied); 2 usage error; 3 no S7 connection (no_route, port_closed,\n"
     "port_filtered, cr_rejected, negotiation_failed, peer_error).\n\n"
@@ -175,18 +178,35 @@ static void print_success(const s7_diag_report *r)
         printf("  %-12s station '%s', module '%s'\n", "names", id->as_name, id->module_name);
     printf("  %-12s PDU %u bytes, %u jobs in flight, TSAPs %04X:%04X\n", "session", r->pdu, r->amq,
            r->local_tsap, r->remote_tsap);
-    if (r->caps.protection_level >= 0)
-        printf("  %-12s level %d\n", "protection", r->caps.protection_level);
+    /* figures no CPU reports: the raw value and "implausible", nothing read into them */
+    unsigned bad = s7_cpu_caps_implausible(&r->caps, r->pdu);
+    char why[160];
+    if (r->caps.protection_level >= 0) {
+        printf("  %-12s level %d", "protection", r->caps.protection_level);
+        if (bad & S7_CAPS_PROT_LEVEL)
+            printf(" (implausible: %s)",
+                   s7_cpu_caps_why(&r->caps, r->pdu, S7_CAPS_PROT_LEVEL, why, sizeof why));
+        fputc('\n', stdout);
+    }
     if (r->caps.max_connections >= 0 || r->caps.used_connections >= 0) {
         printf("  %-12s ", "connections");
         if (r->caps.used_connections >= 0)
             printf("%d in use", r->caps.used_connections);
         else
             printf("use not answered");
+        if (bad & S7_CAPS_USED_CONN)
+            printf(" (implausible: %s)",
+                   s7_cpu_caps_why(&r->caps, r->pdu, S7_CAPS_USED_CONN, why, sizeof why));
         if (r->caps.max_connections >= 0)
             printf(" of %d", r->caps.max_connections);
+        if (bad & S7_CAPS_MAX_CONN)
+            printf(" (implausible: %s)",
+                   s7_cpu_caps_why(&r->caps, r->pdu, S7_CAPS_MAX_CONN, why, sizeof why));
         fputc('\n', stdout);
     }
+    if (bad & S7_CAPS_MAX_PDU)
+        printf("  %-12s %d bytes (implausible: %s)\n", "CPU max PDU", r->caps.max_pdu,
+               s7_cpu_caps_why(&r->caps, r->pdu, S7_CAPS_MAX_PDU, why, sizeof why));
     printf("  %-12s %s\n", "PUT/GET", r->put_get == 1 ? "permitted" : "not checked");
     for (size_t i = 0; i < r->ntargets; i++) {
         const s7_diag_target_info *t = &r->targets[i];

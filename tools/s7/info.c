@@ -38,18 +38,30 @@ static const char *switch_name(int pos)
     }
 }
 
-/* "PLC error 0xD402 SZL_NOT_AVAILABLE" or the library error text into buf, and the error
- * object of the JSON output into w (read right after the call that failed). */
-static void err_text(s7_client *s, int err, char *buf, size_t cap, cli_why *w)
+/* What a question the CPU did not answer got instead, into buf, and the error object of the
+ * JSON output into w (read right after the call that failed):
+ *   "not supported by this CPU: PLC error 0xD402 SZL_NOT_AVAILABLE (...)"  the CPU's own
+ *                                          answer that it does not offer the list (D401/D402)
+ *   "malformed answer: SZL 0x0011 ..."     an answer that does not conform (peer error)
+ *   "PLC error 0x.... NAME (...)" or the library error's text otherwise. */
+static void err_text(const cli *c, s7_client *s, int err, char *buf, size_t cap, cli_why *w)
 {
     const s7_explain *e = s7_client_last_error(s);
+    const char *why = s7_client_peer_problem(s);
     memset(w, 0, sizeof *w);
     w->name = s7_err_name(err);
     snprintf(w->id, sizeof w->id, "%s", s7_err_id(err));
-    if (err == S7_ERR_PLC && e && e->code)
+    if (err == S7_ERR_PLC && e && (e->code == 0xD401 || e->code == 0xD402))
+        snprintf(buf, cap, "not supported by this CPU: PLC error 0x%04X %s (%s)", e->code, e->name,
+                 e->text);
+    else if (err == S7_ERR_PLC && e && e->code)
         snprintf(buf, cap, "PLC error 0x%04X %s (%s)", e->code, e->name, e->text);
     else if (err == S7_ERR_ITEM && e && e->code)
         snprintf(buf, cap, "item error 0x%02X %s (%s)", e->code, e->name, e->text);
+    else if (why[0])
+        snprintf(buf, cap, "malformed answer: %s", why);
+    else if (err == S7_ERR_PARAM || err == S7_ERR_PROTO || err == S7_ERR_S7HDR)
+        snprintf(buf, cap, "malformed answer: %s", s7_strerror(err));
     else
         snprintf(buf, cap, "%s", s7_strerror(err));
     if ((err == S7_ERR_PLC || err == S7_ERR_ITEM) && e && e->code) {
@@ -58,8 +70,24 @@ static void err_text(s7_client *s, int err, char *buf, size_t cap, cli_why *w)
         snprintf(w->code, sizeof w->code, err == S7_ERR_ITEM ? "0x%02X" : "0x%04X", e->code);
         snprintf(w->cause, sizeof w->cause, "%s", e->cause);
         snprintf(w->fix, sizeof w->fix, "%s", e->fix);
+    } else {
+        s7_err_ctx ex = {
+            .host = c->host, .port = c->port, .timeout_ms = c->copts.request_timeout_ms};
+        s7_err_explain(err, &ex, w->cause, sizeof w->cause, w->fix, sizeof w->fix);
     }
     snprintf(w->what, sizeof w->what, "%s", buf);
+}
+
+/* A question not answered, and why: "not supported by this CPU: ..." and "malformed answer:
+ * ..." as they are, anything else after "not answered: " ("" just that). */
+static void unanswered(char *buf, size_t cap, const char *why)
+{
+    if (!why[0])
+        snprintf(buf, cap, "not answered");
+    else if (strncmp(why, "malformed", 9) == 0 || strncmp(why, "not supported", 13) == 0)
+        snprintf(buf, cap, "%s", why);
+    else
+        snprintf(buf, cap, "not answered: %s", why);
 }
 
 static void line(const char *key, const char *val)
@@ -90,8 +118,8 @@ int cmd_info(cli *c)
     int rc, r_id, r_st, r_caps, r_pg, st = S7_CPU_UNKNOWN, put_get = -1;
     s7_cpu_info ci;
     s7_cpu_caps caps;
-    char id_err[200] = "", st_err[200] = "", caps_err[200] = "", pg_err[200] = "";
-    char buf[400], tgt[300];
+    char id_err[480] = "", st_err[480] = "", caps_err[480] = "", pg_err[480] = "";
+    char buf[600], tgt[300];
     uint16_t lt = 0, rt = 0;
     uint8_t b;
     cli_why pgw, idw, stw, capw, pgew;
@@ -111,13 +139,13 @@ int cmd_info(cli *c)
 
     r_id = s7_client_cpu_info(s, &ci);
     if (r_id < 0)
-        err_text(s, r_id, id_err, sizeof id_err, &idw);
+        err_text(c, s, r_id, id_err, sizeof id_err, &idw);
     r_st = s7_client_cpu_state(s, &st);
     if (r_st < 0)
-        err_text(s, r_st, st_err, sizeof st_err, &stw);
+        err_text(c, s, r_st, st_err, sizeof st_err, &stw);
     r_caps = s7_client_cpu_caps(s, &caps);
     if (r_caps < 0)
-        err_text(s, r_caps, caps_err, sizeof caps_err, &capw);
+        err_text(c, s, r_caps, caps_err, sizeof caps_err, &capw);
     /* PUT/GET permitted? One byte of MB0: 0x8104 means no; any item answer means yes. */
     r_pg = s7_client_read_area(s, S7_AREA_M, 0, 0, &b, 1);
     if (r_pg >= 0 || r_pg == S7_ERR_ITEM) {
@@ -127,7 +155,7 @@ int cmd_info(cli *c)
         put_get = 0;
         cli_why_err(c, s, r_pg, "read", &pgw);
     } else {
-        err_text(s, r_pg, pg_err, sizeof pg_err, &pgew);
+        err_text(c, s, r_pg, pg_err, sizeof pg_err, &pgew);
     }
     s7_client_tsaps(s, &lt, &rt);
     if (strchr(c->host, ':'))
@@ -152,9 +180,12 @@ int cmd_info(cli *c)
         json_int("max", caps.max_connections, caps.max_connections >= 0, 0);
         json_int("used", caps.used_connections, caps.used_connections >= 0, 1);
         json_int("max_pdu", caps.max_pdu, caps.max_pdu >= 0, 1);
-        printf("},\n \"put_get\": %s,\n \"errors\": {", put_get < 0 ? "null"
-                                                        : put_get   ? "true"
-                                                                    : "false");
+        char *imp = s7_cpu_caps_implausible_json(&caps, s7_client_pdu(s));
+        printf("},\n \"implausible\": %s", imp ? imp : "[]");
+        free(imp);
+        printf(",\n \"put_get\": %s,\n \"errors\": {", put_get < 0 ? "null"
+                                                       : put_get   ? "true"
+                                                                   : "false");
         json_err("identity", &idw, id_err[0] != 0, 0);
         json_err("state", &stw, st_err[0] != 0, 1);
         json_err("caps", &capw, caps_err[0] != 0, 1);
@@ -163,7 +194,7 @@ int cmd_info(cli *c)
     } else {
         line("target", tgt);
         if (r_id < 0 && !ci.order_code[0]) {
-            snprintf(buf, sizeof buf, "not answered: %s", id_err);
+            unanswered(buf, sizeof buf, id_err);
             line("identity", buf);
         } else {
             line("order code", ci.order_code);
@@ -178,7 +209,7 @@ int cmd_info(cli *c)
         if (r_st >= 0)
             line("cpu state", state_name(st));
         else {
-            snprintf(buf, sizeof buf, "not answered: %s", st_err);
+            unanswered(buf, sizeof buf, st_err);
             line("cpu state", buf);
         }
         snprintf(buf, sizeof buf, "%u bytes (requested %u)", s7_client_pdu(s),
@@ -188,12 +219,20 @@ int cmd_info(cli *c)
         line("jobs in flight", buf);
         snprintf(buf, sizeof buf, "local %04X, remote %04X", lt, rt);
         line("tsaps", buf);
+        unsigned bad = s7_cpu_caps_implausible(&caps, s7_client_pdu(s));
+        char why[160];
         if (caps.protection_level >= 0) {
-            snprintf(buf, sizeof buf, "%d (%s)", caps.protection_level,
-                     protection_name(caps.protection_level));
+            if (bad & S7_CAPS_PROT_LEVEL)
+                snprintf(
+                    buf, sizeof buf, "%d (implausible: %s)", caps.protection_level,
+                    s7_cpu_caps_why(&caps, s7_client_pdu(s), S7_CAPS_PROT_LEVEL, why, sizeof why));
+            else
+                snprintf(buf, sizeof buf, "%d (%s)", caps.protection_level,
+                         protection_name(caps.protection_level));
             line("protection", buf);
         } else {
-            line("protection", "not answered");
+            unanswered(buf, sizeof buf, caps_err);
+            line("protection", buf);
         }
         if (caps.protection_switch >= 0) {
             snprintf(buf, sizeof buf, "%d (%s)", caps.protection_switch,
@@ -207,7 +246,14 @@ int cmd_info(cli *c)
         else if (caps.used_connections >= 0)
             snprintf(buf, sizeof buf, "%d used (capacity not answered)", caps.used_connections);
         else
-            snprintf(buf, sizeof buf, "not answered");
+            unanswered(buf, sizeof buf, caps_err);
+        if (bad & (S7_CAPS_MAX_CONN | S7_CAPS_USED_CONN)) {
+            size_t l = strlen(buf);
+            snprintf(buf + l, sizeof buf - l, " (implausible: %s)",
+                     s7_cpu_caps_why(&caps, s7_client_pdu(s),
+                                     bad & S7_CAPS_MAX_CONN ? S7_CAPS_MAX_CONN : S7_CAPS_USED_CONN,
+                                     why, sizeof why));
+        }
         line("connections", buf);
         if (caps.max_pdu >= 0) {
             snprintf(buf, sizeof buf, "%d bytes", caps.max_pdu);
