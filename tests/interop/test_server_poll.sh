@@ -7,7 +7,9 @@ set -uo pipefail
 need_s7_bin
 
 export S7_USE_POLL=1
-start_s7server --profile s7-300 --db 1:1024 --set DB1.DBW2:INT=1234 --set DB1.DBD4:REAL=2.5
+# budgets for the 20 clients at once (an S7-300 has fewer PG slots: under load they overlap)
+start_s7server --profile s7-300 --db 1:1024 --set DB1.DBW2:INT=1234 --set DB1.DBD4:REAL=2.5 \
+    --max-conn total=32 --max-conn pg=32
 check_match "$(cat "$S7SRV_LOG")" "listening on .*\(poll\)" "the server says it runs on poll"
 unset S7_USE_POLL
 
