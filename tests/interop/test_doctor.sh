@@ -299,6 +299,7 @@ if [ -n "$S7_NODE" ]; then
         "[('protection.level', 8245), ('connections.max', 21303), ('connections.used', 32411)]" "wild SZL: the implausible list (json)"
     check_match "$TXT" "protection +level 8245 \(implausible: a CPU reports protection level 1, 2 or 3\)" "wild SZL: the summary flags the level"
     check_match "$TXT" "connections +32411 in use \(implausible: [^)]*\) of 21303 \(implausible: " "wild SZL: the summary flags the counts"
+    check_contains "$TXT" "but the CPU's protection and resource figures are implausible" "wild SZL: the ok verdict says what it does not cover"
 else
     fail "negotiation_failed / peer_error: node not found (fake_plc.js)"
 fi

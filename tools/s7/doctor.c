@@ -258,6 +258,9 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
     const s7_diag_check *f = s7_diag_report_failed(r);
     printf("\n%sverdict: %s%s (%s)\n", f ? s->bad : s->ok, s7_diag_verdict_name(r->verdict), s->off,
            s7_diag_verdict_text(r->verdict));
+    if (!f && r->connected && s7_cpu_caps_implausible(&r->caps, r->pdu))
+        printf("  but the CPU's protection and resource figures are implausible (see above): "
+               "the reads prove access, nothing is said about its protection or connections\n");
     if (f) {
         if (f->cause[0])
             printf("  cause: %s\n", f->cause);
