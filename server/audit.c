@@ -1,5 +1,6 @@
 /* The audit log (audit.h): CPU events formatted as JSON lines and appended with one
- * write() per line, so a line is on its way to the file when the event returns. */
+ * write() per line, so a line is on its way to the file when the event returns.  The log
+ * is a regular file (a FIFO, device, socket or directory is refused when it is opened). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "s7/audit.h"
+#include "server/files.h"
 
 struct s7_audit {
     int fd;
@@ -184,9 +186,12 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int open_log(const char *path)
+/* Opens the log for appending: only a regular file (a FIFO, device, socket or directory is
+ * refused at once, without blocking).  The descriptor, or -1 with the message in err. */
+static int open_log(const char *path, char *err, size_t errcap)
 {
-    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    return s7__open_regular(path, O_WRONLY | O_CREAT | O_APPEND, 0644, "the audit log", err,
+                            errcap);
 }
 
 int s7_audit_open(s7_audit **out, const char *path, unsigned mask, char *err, size_t errcap)
@@ -210,10 +215,8 @@ int s7_audit_open(s7_audit **out, const char *path, unsigned mask, char *err, si
     memcpy(p, path, n + 1);
     a->path = p;
     a->mask = mask ? mask : S7_AUDIT_DEFAULT;
-    a->fd = open_log(path);
+    a->fd = open_log(path, err, errcap);
     if (a->fd < 0) {
-        if (err && errcap)
-            snprintf(err, errcap, "cannot open the audit log %s: %s", path, strerror(errno));
         free(a->path);
         free(a);
         return S7_ERR_IO;
@@ -226,7 +229,7 @@ int s7_audit_reopen(s7_audit *a)
 {
     if (!a)
         return S7_ERR_INVAL;
-    int fd = open_log(a->path);
+    int fd = open_log(a->path, NULL, 0);
     if (fd < 0)
         return S7_ERR_IO; /* keep writing to the old file */
     close(a->fd);

@@ -12,7 +12,17 @@
  *   20 u32 CRC32 of bytes 0..19
  *   24 records: u32 n, u16 db, u32 offset, n bytes, u32 CRC32 of the 10 + n bytes before
  * A journal whose generation is older than the snapshot's was already folded into it (a
- * crash between the rename and the journal reset) and is ignored. */
+ * crash between the rename and the journal reset) and is ignored.
+ *
+ * Reading the journal: records are checked one by one (a plausible header: 1 <= n <=
+ * 65535, DB >= 1, offset + n <= 65535; complete; CRC).  Where one is not valid the next
+ * valid record is looked for, first where the bad record's own length says it ends, then
+ * at every later byte; the bytes in between are one damaged place.  When no valid record
+ * follows, the rest is a torn tail if it is what an interrupted append leaves (a prefix of
+ * a record shorter than the record, or zeros) and damage otherwise.  Damage refuses the
+ * open unless it is a repair (retain.h).  A record's data could itself hold bytes that form
+ * a valid record; the search prefers the bad record's own length, so this only matters
+ * when the length is damaged too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -26,6 +36,7 @@
 
 #include "s7/log.h"
 #include "s7/retain.h"
+#include "server/files.h"
 
 #define SNAP_MAGIC "S7KITSNP"
 #define JNL_MAGIC "S7KITJNL"
@@ -60,8 +71,16 @@ struct s7_retain {
     uint8_t *rec; /* record buffer */
     size_t rec_cap;
     s7_retain_stats st;
-    char err[512];
+    int repair;        /* opened with S7_RETAIN_OPEN_REPAIR */
+    int damage;        /* what a refusal at open was about (DMG_*) */
+    int need_aside;    /* a repair: the files read are copied aside before the compaction */
+    char what[400];    /* the damage in a few words (for the repair report) */
+    char report[2048]; /* s7_retain_repair_report */
+    char err[2048];
 };
+
+/* What made the open refuse: only damage is repaired. */
+enum { DMG_NONE, DMG_SNAPSHOT, DMG_NO_SNAPSHOT, DMG_JOURNAL_HDR, DMG_JOURNAL_GEN, DMG_RECORDS };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -129,7 +148,7 @@ static void rlog(s7_retain *r, int level, const char *fmt, ...)
 {
     if (!r->o.log)
         return;
-    char msg[600];
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -169,25 +188,18 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
     return 0;
 }
 
-/* Reads a whole file into a malloc'ed buffer.  0, or -1 with errno (ENOENT when absent). */
-static int read_file(const char *path, uint8_t **out, size_t *len)
+/* Reads the whole file open on fd, from its start, into a malloc'ed buffer.  0, or -1 with
+ * errno. */
+static int read_fd(int fd, uint8_t **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
+    if (fstat(fd, &sb) != 0)
         return -1;
-    }
     size_t cap = (size_t)sb.st_size + 1, n = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) {
-        close(fd);
         errno = ENOMEM;
         return -1;
     }
@@ -196,20 +208,18 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
             uint8_t *b = realloc(buf, cap * 2);
             if (!b) {
                 free(buf);
-                close(fd);
                 errno = ENOMEM;
                 return -1;
             }
             buf = b;
             cap *= 2;
         }
-        ssize_t got = read(fd, buf + n, cap - n);
+        ssize_t got = pread(fd, buf + n, cap - n, (off_t)n);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
             int e = errno;
             free(buf);
-            close(fd);
             errno = e;
             return -1;
         }
@@ -217,7 +227,6 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
             break;
         n += (size_t)got;
     }
-    close(fd);
     *out = buf;
     *len = n;
     return 0;
@@ -299,17 +308,353 @@ static int journal_reset(s7_retain *r)
     return 0;
 }
 
-/* Replays the journal held in buf onto the staged images.  Returns 0 or S7_ERR_STATE. */
+/* ---------------------------------------------------------------- reading the journal */
+
+/* A record header as the writer makes them: 1 <= n <= REC_MAX, a DB number, the bytes
+ * within a DB (offset + n <= 65535). */
+static int rec_plausible(uint32_t n, uint16_t db, uint32_t off)
+{
+    return n >= 1 && n <= REC_MAX && db >= 1 && off <= 65535u && off + n <= 65535u;
+}
+
+/* The size of the valid record at buf[pos..len), or 0 when there is none. */
+static size_t rec_at(const uint8_t *buf, size_t len, size_t pos)
+{
+    if (pos >= len || len - pos < REC_HDR + 1 + 4)
+        return 0;
+    uint32_t n = get32(buf + pos);
+    if (!rec_plausible(n, get16(buf + pos + 4), get32(buf + pos + 6)))
+        return 0;
+    if (len - pos < REC_HDR + (size_t)n + 4)
+        return 0;
+    if (get32(buf + pos + REC_HDR + n) != s7_crc32(0, buf + pos, REC_HDR + n))
+        return 0;
+    return REC_HDR + (size_t)n + 4;
+}
+
+/* Where the next valid record after the bad bytes at pos starts (len when none does):
+ * where the bad record's own length says it ends, else the first byte that starts one. */
+static size_t next_record(const uint8_t *buf, size_t len, size_t pos)
+{
+    if (len - pos >= REC_HDR) {
+        uint32_t n = get32(buf + pos);
+        if (rec_plausible(n, get16(buf + pos + 4), get32(buf + pos + 6))) {
+            size_t q = pos + REC_HDR + (size_t)n + 4;
+            if (q == len)
+                return len;
+            if (q < len && rec_at(buf, len, q))
+                return q;
+        }
+    }
+    for (size_t q = pos + 1; q < len && len - q >= REC_HDR + 1 + 4; q++)
+        if (rec_at(buf, len, q))
+            return q;
+    return len;
+}
+
+/* A damaged place of the journal: bytes [pos, pos + len). */
+typedef struct jbad {
+    size_t pos, len;
+    uint64_t before; /* valid records before it */
+    uint64_t ord;    /* its number among the records (the damaged places counted as one) */
+    int named;       /* one record whose header leads exactly to what follows: its DB,
+                        offset and length are known (as far as a header whose checksum
+                        failed can be trusted) */
+    uint16_t db;
+    uint32_t off, n;
+    char why[120];
+} jbad;
+
+/* What the journal holds: the valid records and the damaged places, in order. */
+typedef struct jscan {
+    size_t *vpos; /* positions of the valid records */
+    size_t nv, vcap;
+    jbad *bad;
+    size_t nbad, badcap;
+    size_t torn_pos, torn_len; /* a torn tail (torn_len 0: none) */
+    char torn_why[300];
+} jscan;
+
+static void jscan_free(jscan *js)
+{
+    free(js->vpos);
+    free(js->bad);
+}
+
+/* "DB5.DBB4..7" (n >= 2) or "DB5.DBB4". */
+static void range_text(char *out, size_t cap, uint16_t db, uint32_t off, uint32_t n)
+{
+    if (n == 1)
+        snprintf(out, cap, "DB%u.DBB%u", db, off);
+    else
+        snprintf(out, cap, "DB%u.DBB%u..%u", db, off, off + n - 1);
+}
+
+/* Describes the bad bytes [pos, end) into b (its position fields set by the caller). */
+static void describe_bad(const uint8_t *buf, size_t len, size_t pos, size_t end, jbad *b)
+{
+    b->named = 0;
+    if (len - pos < REC_HDR) {
+        snprintf(b->why, sizeof b->why, "a record header cut short");
+        return;
+    }
+    uint32_t n = get32(buf + pos), off = get32(buf + pos + 6);
+    uint16_t db = get16(buf + pos + 4);
+    if (n == 0 || n > REC_MAX)
+        snprintf(b->why, sizeof b->why, "impossible record length %lu", (unsigned long)n);
+    else if (!rec_plausible(n, db, off))
+        snprintf(b->why, sizeof b->why, "impossible DB%u offset %lu for %lu bytes", db,
+                 (unsigned long)off, (unsigned long)n);
+    else if (pos + REC_HDR + (size_t)n + 4 == end) {
+        b->named = 1;
+        b->db = db;
+        b->off = off;
+        b->n = n;
+        snprintf(b->why, sizeof b->why, "fails its checksum");
+    } else if (pos + REC_HDR + (size_t)n + 4 > end)
+        snprintf(b->why, sizeof b->why, "a record length of %lu bytes reaches past %s",
+                 (unsigned long)n, end == len ? "the end of the file" : "the next valid record");
+    else
+        snprintf(b->why, sizeof b->why, "a record length of %lu bytes ends before %s",
+                 (unsigned long)n, end == len ? "the end of the file" : "the next valid record");
+}
+
+/* The bytes [pos, len) after the last valid record, none of which starts a valid record:
+ * 1 when they are a torn tail (a record cut short by a crash: its length runs past the end
+ * of the file, or only part of its header is there; or zeros, a file extended whose data
+ * never reached the disk), with the reason in why; 0 when they are damage. */
+static int torn_tail(const uint8_t *buf, size_t len, size_t pos, uint64_t after, char *why,
+                     size_t cap)
+{
+    size_t left = len - pos, k = pos;
+    while (k < len && buf[k] == 0)
+        k++;
+    if (k == len) {
+        snprintf(why, cap,
+                 "%zu zero bytes after record %llu (the file system extended the file but the "
+                 "last write never reached the disk)",
+                 left, (unsigned long long)after);
+        return 1;
+    }
+    if (left < 4) {
+        snprintf(why, cap, "torn record header after record %llu", (unsigned long long)after);
+        return 1;
+    }
+    uint32_t n = get32(buf + pos);
+    if (n == 0 || n > REC_MAX)
+        return 0;
+    if (left < REC_HDR) {
+        if (left >= 6 && get16(buf + pos + 4) == 0)
+            return 0;
+        snprintf(why, cap, "torn record header after record %llu", (unsigned long long)after);
+        return 1;
+    }
+    uint16_t db = get16(buf + pos + 4);
+    uint32_t off = get32(buf + pos + 6);
+    if (!rec_plausible(n, db, off) || left >= REC_HDR + (size_t)n + 4)
+        return 0; /* complete (its checksum failed) or not the start of a record */
+    char range[48];
+    range_text(range, sizeof range, db, off, n);
+    snprintf(why, cap,
+             "torn record after record %llu (%zu of its %zu bytes are on disk: the write to %s)",
+             (unsigned long long)after, left, REC_HDR + (size_t)n + 4, range);
+    return 1;
+}
+
+/* Reads the journal's records (buf[JNL_HDR..len)) into js and replays the valid ones onto
+ * the staged images, in order.  Returns 0 or S7_ERR_NOMEM. */
+static int journal_scan(s7_retain *r, const uint8_t *buf, size_t len, jscan *js, uint64_t *skipped)
+{
+    size_t pos = JNL_HDR;
+    uint64_t ord = 0;
+    while (pos < len) {
+        size_t k = rec_at(buf, len, pos);
+        if (k) {
+            if (js->nv == js->vcap) {
+                size_t nc = js->vcap ? js->vcap * 2 : 64;
+                size_t *v = realloc(js->vpos, nc * sizeof *v);
+                if (!v)
+                    return S7_ERR_NOMEM;
+                js->vpos = v;
+                js->vcap = nc;
+            }
+            js->vpos[js->nv++] = pos;
+            ord++;
+            uint32_t n = get32(buf + pos), off = get32(buf + pos + 6);
+            rdb *d = find_db(r, get16(buf + pos + 4));
+            if (d && off < d->size) {
+                uint32_t c = d->size - off < n ? d->size - off : n;
+                memcpy(d->stage + off, buf + pos + REC_HDR, c);
+                if (c < n)
+                    (*skipped)++;
+            } else {
+                (*skipped)++;
+            }
+            pos += k;
+            continue;
+        }
+        size_t next = next_record(buf, len, pos);
+        if (next == len && torn_tail(buf, len, pos, js->nv, js->torn_why, sizeof js->torn_why)) {
+            js->torn_pos = pos;
+            js->torn_len = len - pos;
+            break;
+        }
+        if (js->nbad == js->badcap) {
+            size_t nc = js->badcap ? js->badcap * 2 : 8;
+            jbad *b = realloc(js->bad, nc * sizeof *b);
+            if (!b)
+                return S7_ERR_NOMEM;
+            js->bad = b;
+            js->badcap = nc;
+        }
+        jbad *b = &js->bad[js->nbad++];
+        memset(b, 0, sizeof *b);
+        b->pos = pos;
+        b->len = next - pos;
+        b->before = js->nv;
+        describe_bad(buf, len, pos, next, b);
+        b->ord = ++ord;
+        pos = next;
+    }
+    return 0;
+}
+
+/* How many bytes of the damaged record b later valid records write again. */
+static uint32_t rewritten(const uint8_t *buf, const jscan *js, const jbad *b)
+{
+    uint8_t *map = calloc(b->n, 1);
+    if (!map)
+        return 0;
+    uint32_t count = 0;
+    for (size_t i = 0; i < js->nv; i++) {
+        size_t p = js->vpos[i];
+        if (p < b->pos || get16(buf + p + 4) != b->db)
+            continue;
+        uint32_t o = get32(buf + p + 6), e = o + get32(buf + p);
+        uint32_t lo = o > b->off ? o : b->off, hi = e < b->off + b->n ? e : b->off + b->n;
+        for (uint32_t x = lo; x < hi; x++)
+            if (!map[x - b->off]) {
+                map[x - b->off] = 1;
+                count++;
+            }
+    }
+    free(map);
+    return count;
+}
+
+/* A bounded appender (keeps the text NUL-terminated, drops what does not fit). */
+typedef struct mbuf {
+    char *p;
+    size_t cap, len;
+} mbuf;
+
+static void mb(mbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void mb(mbuf *b, const char *fmt, ...)
+{
+    if (b->len + 1 >= b->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+#define LISTED 3u /* damaged places a message describes one by one */
+
+/* One damaged place in words. */
+static void bad_text(mbuf *m, const jbad *b)
+{
+    if (b->named) {
+        char range[48];
+        range_text(range, sizeof range, b->db, b->off, b->n);
+        mb(m,
+           "the record at byte offset %zu (record %llu) fails its checksum; its header says it "
+           "wrote %lu "
+           "byte%s to %s (the header is under the same checksum, so that may be damaged too)",
+           b->pos, (unsigned long long)b->ord, (unsigned long)b->n, b->n == 1 ? "" : "s", range);
+    } else {
+        mb(m, "%zu bytes at byte offset %zu, after record %llu, are no valid record (%s)", b->len,
+           b->pos, (unsigned long long)b->ord - 1, b->why);
+    }
+}
+
+/* What losing the damaged places costs, in words. */
+static void loss_text(mbuf *m, const uint8_t *buf, const jscan *js)
+{
+    size_t shown = js->nbad < LISTED ? js->nbad : LISTED;
+    for (size_t i = 0; i < shown; i++) {
+        const jbad *b = &js->bad[i];
+        mb(m, "%s", i == 0 ? "" : i + 1 == shown && js->nbad <= LISTED ? " and " : ", ");
+        if (b->named) {
+            char range[48];
+            range_text(range, sizeof range, b->db, b->off, b->n);
+            uint32_t again = rewritten(buf, js, b);
+            mb(m, "the damaged record's write to %s", range);
+            if (again == b->n)
+                mb(m, " (every byte of it is written again by a later record)");
+            else if (again)
+                mb(m, " (%lu of its %lu bytes are written again by later records)",
+                   (unsigned long)again, (unsigned long)b->n);
+        } else {
+            mb(m,
+               "whatever the %zu damaged bytes at byte offset %zu wrote (which DB bytes cannot "
+               "be told)",
+               b->len, b->pos);
+        }
+    }
+    if (js->nbad > LISTED)
+        mb(m, " and the writes in the other %zu damaged places", js->nbad - LISTED);
+}
+
+/* The files a repair keeps aside, for messages. */
+static void aside_names(mbuf *m, const s7_retain *r, int snapshot, int journal)
+{
+    if (snapshot && journal)
+        mb(m, "%s.damaged-YYYYMMDD-HHMMSS and %s.damaged-YYYYMMDD-HHMMSS (UTC)", r->path, r->jpath);
+    else
+        mb(m, "%s.damaged-YYYYMMDD-HHMMSS (UTC)", snapshot ? r->path : r->jpath);
+}
+
+/* Replays the journal held in buf onto the staged images.  Returns 0 or S7_ERR_STATE (damage,
+ * r->damage says which; a repair returns 0 with r->report and r->need_aside set). */
 static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have_snapshot)
 {
     if (len == 0)
         return 0;
-    if (!have_snapshot)
-        return fail(r, S7_ERR_STATE,
-                    "state file %s is missing but its journal %s (%zu bytes) exists: the snapshot "
-                    "was moved or deleted; restore it, or move the journal away to start with "
-                    "initial values",
-                    r->path, r->jpath, len);
+    mbuf m = {r->err, sizeof r->err, 0};
+    mbuf rep = {r->report, sizeof r->report, 0};
+    if (!have_snapshot) {
+        r->damage = DMG_NO_SNAPSHOT;
+        if (r->repair) {
+            r->need_aside = 1;
+            mb(&rep,
+               "repair: the state file %s was missing while its journal %s held %zu bytes; the "
+               "retentive DBs start with their initial values (the journal only holds changes "
+               "to the missing snapshot and is not replayed)",
+               r->path, r->jpath, len);
+            return 0;
+        }
+        mb(&m,
+           "state file %s is missing but its journal %s (%zu bytes) exists: the snapshot was "
+           "moved or deleted. Nothing was loaded and no file was changed. Restore the "
+           "snapshot, or start with --repair: it keeps the journal aside as ",
+           r->path, r->jpath, len);
+        aside_names(&m, r, 0, 1);
+        mb(&m, " and starts the retentive DBs with their initial values");
+        return S7_ERR_STATE;
+    }
     if (len < JNL_HDR) {
         rlog(r, S7_LOG_WARN,
              "journal %s: %zu bytes, shorter than its %u-byte header (a reset "
@@ -328,143 +673,207 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
             r->st.dropped_bytes = len;
             return 0;
         }
-        return fail(r, S7_ERR_STATE,
-                    "journal %s is damaged: its header is not a valid s7kit journal header "
-                    "(magic or checksum) and %zu bytes of records follow; refusing to guess. Move "
-                    "it away to start from the snapshot %s alone",
-                    r->jpath, len - JNL_HDR, r->path);
-    }
-    if (get32(buf + 8) != VERSION)
+        r->damage = DMG_JOURNAL_HDR;
+        snprintf(r->what, sizeof r->what,
+                 "its header is not a valid s7kit journal header (magic or checksum) and %zu "
+                 "bytes of records follow",
+                 len - JNL_HDR);
+    } else if (get32(buf + 8) != VERSION) {
         return fail(r, S7_ERR_STATE, "journal %s has version %u; this s7kit reads version %u",
                     r->jpath, get32(buf + 8), VERSION);
-    uint64_t gen = get64(buf + 12);
-    if (gen < r->generation) {
-        rlog(r, S7_LOG_INFO,
-             "journal %s of generation %llu predates the snapshot (generation "
-             "%llu) that already holds it: ignored",
-             r->jpath, (unsigned long long)gen, (unsigned long long)r->generation);
-        return 0;
+    } else {
+        uint64_t gen = get64(buf + 12);
+        if (gen < r->generation) {
+            rlog(r, S7_LOG_INFO,
+                 "journal %s of generation %llu predates the snapshot (generation "
+                 "%llu) that already holds it: ignored",
+                 r->jpath, (unsigned long long)gen, (unsigned long long)r->generation);
+            return 0;
+        }
+        if (gen > r->generation) {
+            r->damage = DMG_JOURNAL_GEN;
+            snprintf(r->what, sizeof r->what,
+                     "it belongs to generation %llu but the snapshot %s is generation %llu (an "
+                     "older snapshot restored?)",
+                     (unsigned long long)gen, r->path, (unsigned long long)r->generation);
+        }
     }
-    if (gen > r->generation)
-        return fail(r, S7_ERR_STATE,
-                    "journal %s belongs to generation %llu but the snapshot %s is generation %llu "
-                    "(an older snapshot restored?): replaying it would mix two states. Move the "
-                    "journal away to start from the snapshot alone",
-                    r->jpath, (unsigned long long)gen, r->path, (unsigned long long)r->generation);
+    if (r->damage) { /* a header that does not fit the snapshot: none of its records */
+        if (r->repair) {
+            r->need_aside = 1;
+            mb(&rep,
+               "repair: the journal %s was not usable (%s); started from the snapshot %s alone: "
+               "none of the journal's records were replayed",
+               r->jpath, r->what, r->path);
+            return 0;
+        }
+        mb(&m,
+           "journal %s cannot be replayed: %s; refusing to guess which state its records "
+           "belong to (replaying them would mix two states). Nothing was loaded and no file "
+           "was changed. Restore both files from a backup, or start with --repair: it keeps "
+           "both files aside as ",
+           r->jpath, r->what);
+        aside_names(&m, r, 1, 1);
+        mb(&m, " and starts from the snapshot %s alone", r->path);
+        return S7_ERR_STATE;
+    }
 
-    size_t pos = JNL_HDR;
-    uint64_t n_ok = 0, skipped = 0;
-    const char *why = NULL;
-    int torn = 1; /* the bad record reaches the end of the file (or is zeros up to it) */
-    while (pos < len) {
-        size_t left = len - pos;
-        if (left < REC_HDR + 4) {
-            why = "torn record header";
-            break;
-        }
-        uint32_t n = get32(buf + pos);
-        if (n == 0 || n > REC_MAX) {
-            why = "impossible record length";
-            for (size_t k = pos; k < len && torn; k++)
-                torn = buf[k] == 0;
-            break;
-        }
-        if (left < REC_HDR + (size_t)n + 4) {
-            why = "torn record";
-            break;
-        }
-        if (get32(buf + pos + REC_HDR + n) != s7_crc32(0, buf + pos, REC_HDR + n)) {
-            why = "record checksum mismatch";
-            torn = left == REC_HDR + (size_t)n + 4;
-            break;
-        }
-        uint16_t db = get16(buf + pos + 4);
-        uint32_t off = get32(buf + pos + 6);
-        rdb *d = find_db(r, db);
-        if (d && off < d->size) {
-            uint32_t k = d->size - off < n ? d->size - off : n;
-            memcpy(d->stage + off, buf + pos + REC_HDR, k);
-            if (k < n)
-                skipped++;
-        } else {
-            skipped++;
-        }
-        n_ok++;
-        pos += REC_HDR + n + 4;
+    jscan js;
+    memset(&js, 0, sizeof js);
+    uint64_t skipped = 0;
+    if (journal_scan(r, buf, len, &js, &skipped) < 0) {
+        jscan_free(&js);
+        return fail(r, S7_ERR_NOMEM, "out of memory reading the journal %s", r->jpath);
     }
-    r->st.replayed = n_ok;
-    if (pos < len) {
-        size_t dropped = len - pos;
-        r->st.dropped_bytes = dropped;
-        rlog(r, S7_LOG_WARN, "journal %s: %s after record %llu: %zu bytes dropped (%s)", r->jpath,
-             why, (unsigned long long)n_ok, dropped,
-             torn ? "a torn tail: a write that was never acknowledged"
-                  : "the journal is damaged; acknowledged writes after this point may be lost");
+    r->st.replayed = js.nv;
+    if (js.nbad) {
+        const jbad *b0 = &js.bad[0];
+        uint64_t after = js.nv - b0->before;
+        size_t lost = 0;
+        for (size_t i = 0; i < js.nbad; i++)
+            lost += js.bad[i].len;
+        r->damage = DMG_RECORDS;
+        if (r->repair) {
+            r->need_aside = 1;
+            r->st.dropped_bytes = lost + js.torn_len;
+            mbuf w = {r->what, sizeof r->what, 0};
+            if (js.nbad > 1)
+                mb(&w, "%zu damaged places; the first: ", js.nbad);
+            if (b0->named)
+                mb(&w, "the record at byte offset %zu (record %llu) failed its checksum", b0->pos,
+                   (unsigned long long)b0->ord);
+            else
+                mb(&w, "%zu bytes at byte offset %zu were no valid record (%s)", b0->len, b0->pos,
+                   b0->why);
+            mb(&rep,
+               "repair: the journal %s was damaged (%s); started from the snapshot %s and the "
+               "journal's %llu valid record%s (%llu before the damage, %llu after it); lost ",
+               r->jpath, r->what, r->path, (unsigned long long)js.nv, plural(js.nv, "", "s"),
+               (unsigned long long)b0->before, (unsigned long long)after);
+            loss_text(&rep, buf, &js);
+            if (js.torn_len)
+                mb(&rep, "; and dropped a torn tail of %zu bytes (%s)", js.torn_len, js.torn_why);
+        } else {
+            mb(&m, "journal %s is damaged%s: ", r->jpath, js.nbad > 1 ? " in several places" : "");
+            size_t shown = js.nbad < LISTED ? js.nbad : LISTED;
+            for (size_t i = 0; i < shown; i++) {
+                mb(&m, "%s", i ? "; " : "");
+                bad_text(&m, &js.bad[i]);
+            }
+            if (js.nbad > LISTED)
+                mb(&m, "; and %zu more damaged places", js.nbad - LISTED);
+            if (after)
+                mb(&m,
+                   ". %llu record%s after %s carr%s a valid checksum, so this is not a torn tail "
+                   "left by a crash: writes that were acknowledged follow the damage. ",
+                   (unsigned long long)after, plural(after, "", "s"),
+                   js.nbad > 1 ? "the first damage" : "it", plural(after, "ies", "y"));
+            else
+                mb(&m, ". No valid record follows, but this is not a torn tail either (a crash "
+                       "leaves the last record cut short, not complete with a wrong checksum, nor "
+                       "bytes that start no record). ");
+            mb(&m, "Nothing was loaded and no file was changed. --repair keeps the snapshot %s",
+               r->path);
+            if (b0->before)
+                mb(&m, ", the %llu record%s before the damage", (unsigned long long)b0->before,
+                   plural(b0->before, "", "s"));
+            if (after)
+                mb(&m, " and the %llu valid record%s after it", (unsigned long long)after,
+                   plural(after, "", "s"));
+            mb(&m, ", loses ");
+            loss_text(&m, buf, &js);
+            mb(&m, ", and keeps the damaged files aside as ");
+            aside_names(&m, r, 1, 1);
+            mb(&m, "; or restore both files from a backup");
+            jscan_free(&js);
+            return S7_ERR_STATE;
+        }
+    } else if (js.torn_len) {
+        r->st.dropped_bytes = js.torn_len;
+        rlog(r, S7_LOG_WARN,
+             "journal %s: %s: %zu bytes dropped (a torn tail: an append that a crash cut short "
+             "before it was synced; in sync mode that write was never acknowledged)",
+             r->jpath, js.torn_why, js.torn_len);
     }
     if (skipped)
         rlog(r, S7_LOG_WARN,
              "journal %s: %llu records name a DB or range that is no longer "
              "retentive here: not replayed (or only as far as they fit)",
              r->jpath, (unsigned long long)skipped);
-    if (n_ok)
+    if (js.nv)
         rlog(r, S7_LOG_INFO, "journal %s: %llu writes replayed", r->jpath,
-             (unsigned long long)n_ok);
+             (unsigned long long)js.nv);
+    jscan_free(&js);
     return 0;
 }
 
 /* ---------------------------------------------------------------- snapshot */
 
+/* Refuses a damaged snapshot: what (printf style) says what is wrong in a few words ("torn:
+ * ...", "damaged: ...").  Returns S7_ERR_STATE. */
+static int snap_damage(s7_retain *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int snap_damage(s7_retain *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->what, sizeof r->what, fmt, ap);
+    va_end(ap);
+    r->damage = DMG_SNAPSHOT;
+    return fail(r, S7_ERR_STATE,
+                "state file %s is %s; nothing was loaded and no file was changed. Restore it "
+                "from a backup, or start with --repair: it keeps the file and its journal aside "
+                "as %s.damaged-YYYYMMDD-HHMMSS and %s.damaged-YYYYMMDD-HHMMSS (UTC) and starts "
+                "the retentive DBs with their initial values (nothing in a damaged snapshot can "
+                "be verified, and its journal only holds changes to it)",
+                r->path, r->what, r->path, r->jpath);
+}
+
 /* Loads the snapshot in buf onto the staged images.  Returns 0 or S7_ERR_STATE with a
- * message naming the damage. */
+ * message naming the damage (r->damage is DMG_SNAPSHOT when a repair may replace it). */
 static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
 {
-    const char *refuse = "nothing was loaded; restore the file from a backup, or move it "
-                         "(and its .journal) away to start with initial values";
     if (memcmp(buf, SNAP_MAGIC, len < 8 ? len : 8) != 0)
         return fail(r, S7_ERR_STATE,
-                    "state file %s is not an s7kit state file (no S7KITSNP magic "
-                    "at its start); %s",
-                    r->path, refuse);
+                    "state file %s is not an s7kit state file (no S7KITSNP magic at its start); "
+                    "nothing was loaded and no file was changed. Check that this is the file "
+                    "meant: if it is, restore it from a backup, or move it (and its .journal) "
+                    "away to start with initial values (--repair does not replace a file that "
+                    "is not an s7kit state file)",
+                    r->path);
     if (len < SNAP_HDR)
-        return fail(r, S7_ERR_STATE,
-                    "state file %s is torn: %zu bytes, shorter than the %u-byte "
-                    "header; %s",
-                    r->path, len, SNAP_HDR, refuse);
+        return snap_damage(r, "torn: %zu bytes, shorter than the %u-byte header", len, SNAP_HDR);
     if (get32(buf + 36) != s7_crc32(0, buf, 36))
-        return fail(r, S7_ERR_STATE, "state file %s is damaged: header checksum mismatch; %s",
-                    r->path, refuse);
+        return snap_damage(r, "damaged: header checksum mismatch");
     if (get32(buf + 8) != VERSION)
         return fail(r, S7_ERR_STATE, "state file %s has version %u; this s7kit reads version %u",
                     r->path, get32(buf + 8), VERSION);
     uint32_t ndb = get32(buf + 12);
     uint64_t gen = get64(buf + 16), body = get64(buf + 24);
     if (body != len - SNAP_HDR)
-        return fail(r, S7_ERR_STATE,
-                    "state file %s is torn: %zu bytes on disk, its header "
-                    "announces %llu; %s",
-                    r->path, len, (unsigned long long)(SNAP_HDR + body), refuse);
+        return snap_damage(r, "torn: %zu bytes on disk, its header announces %llu", len,
+                           (unsigned long long)(SNAP_HDR + body));
     if (get32(buf + 32) != s7_crc32(0, buf + SNAP_HDR, (size_t)body))
-        return fail(r, S7_ERR_STATE,
-                    "state file %s is damaged: the checksum of its %llu data "
-                    "bytes does not match; %s",
-                    r->path, (unsigned long long)body, refuse);
+        return snap_damage(r, "damaged: the checksum of its %llu data bytes does not match",
+                           (unsigned long long)body);
 
     /* First pass: structure and sizes, nothing copied yet. */
     size_t pos = SNAP_HDR;
     long prev = -1;
     for (uint32_t i = 0; i < ndb; i++) {
         if (len - pos < 8)
-            return fail(r, S7_ERR_STATE,
-                        "state file %s is malformed: DB entry %u runs past the "
-                        "end; %s",
-                        r->path, i + 1, refuse);
+            return snap_damage(r, "malformed: DB entry %u runs past the end", i + 1);
         uint16_t num = get16(buf + pos);
         uint32_t size = get32(buf + pos + 4);
         if (num == 0 || (long)num <= prev || size == 0 || size > 65535u || len - pos - 8 < size)
-            return fail(r, S7_ERR_STATE,
-                        "state file %s is malformed: DB entry %u (DB%u, %u bytes) "
-                        "is out of order or out of bounds; %s",
-                        r->path, i + 1, num, size, refuse);
+            return snap_damage(r,
+                               "malformed: DB entry %u (DB%u, %u bytes) is out of order or out "
+                               "of bounds",
+                               i + 1, num, size);
         rdb *d = find_db(r, num);
         if (d && d->size != size && r->o.resize == S7_RETAIN_RESIZE_REFUSE)
             return fail(r, S7_ERR_STATE,
@@ -477,8 +886,7 @@ static int snapshot_load(s7_retain *r, const uint8_t *buf, size_t len)
         pos += 8 + size;
     }
     if (pos != len)
-        return fail(r, S7_ERR_STATE, "state file %s is malformed: %zu bytes after the last DB; %s",
-                    r->path, len - pos, refuse);
+        return snap_damage(r, "malformed: %zu bytes after the last DB", len - pos);
 
     /* Second pass: copy. */
     pos = SNAP_HDR;
@@ -620,8 +1028,110 @@ static char *concat(const char *a, const char *b)
     return s;
 }
 
+/* Writes len bytes of buf to a new file path (never an existing one), synced.  0, or -1 with
+ * errno (EEXIST: the name is taken). */
+static int write_new(const char *path, const uint8_t *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        errno = e;
+        return -1;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(path);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* A repair: the snapshot and the journal as they were read are copied to
+ * FILE.damaged-STAMP and FILE.journal.damaged-STAMP (STAMP the UTC time, "-2", "-3" ...
+ * added when a set of that name exists), synced, before anything is replaced.  Appends
+ * where they went to the report.  0, or S7_ERR_IO / S7_ERR_NOMEM (nothing is repaired). */
+static int set_aside(s7_retain *r, const uint8_t *snap, size_t snap_len, int have_snapshot,
+                     const uint8_t *jnl, size_t jnl_len)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm))
+        snprintf(stamp, sizeof stamp, "%lld", (long long)now);
+    size_t cap = strlen(r->path) + 64;
+    char *sp = malloc(cap), *jp = malloc(cap);
+    if (!sp || !jp) {
+        free(sp);
+        free(jp);
+        return fail(r, S7_ERR_NOMEM, "out of memory");
+    }
+    int rc = S7_ERR_IO;
+    for (unsigned k = 1; k <= 1000; k++) {
+        char suffix[48];
+        if (k == 1)
+            snprintf(suffix, sizeof suffix, "%s", stamp);
+        else
+            snprintf(suffix, sizeof suffix, "%s-%u", stamp, k);
+        snprintf(sp, cap, "%s.damaged-%s", r->path, suffix);
+        snprintf(jp, cap, "%s.journal.damaged-%s", r->path, suffix);
+        struct stat sb;
+        if (lstat(sp, &sb) == 0 || lstat(jp, &sb) == 0)
+            continue; /* an earlier set: never overwritten */
+        if (have_snapshot && write_new(sp, snap, snap_len) != 0) {
+            if (errno == EEXIST)
+                continue;
+            rc = fail(r, S7_ERR_IO,
+                      "cannot keep the damaged state file aside as %s: %s; nothing was repaired "
+                      "and no file was changed",
+                      sp, strerror(errno));
+            break;
+        }
+        if (jnl_len && write_new(jp, jnl, jnl_len) != 0) {
+            int e = errno;
+            if (have_snapshot)
+                unlink(sp);
+            if (e == EEXIST)
+                continue;
+            rc = fail(r, S7_ERR_IO,
+                      "cannot keep the damaged journal aside as %s: %s; nothing was repaired "
+                      "and no file was changed",
+                      jp, strerror(e));
+            break;
+        }
+        if (sync_dir(r->path) != 0) {
+            rc =
+                fail(r, S7_ERR_IO, "cannot sync the directory of %s: %s", r->path, strerror(errno));
+            break;
+        }
+        mbuf rep = {r->report, sizeof r->report, strlen(r->report)};
+        if (have_snapshot && jnl_len)
+            mb(&rep, "; the damaged files are kept aside as %s and %s", sp, jp);
+        else
+            mb(&rep, "; the damaged %s is kept aside as %s", have_snapshot ? "file" : "journal",
+               have_snapshot ? sp : jp);
+        rc = 0;
+        break;
+    }
+    if (rc == S7_ERR_IO && !r->err[0])
+        fail(r, S7_ERR_IO, "cannot find a free name for %s.damaged-%s", r->path, stamp);
+    free(sp);
+    free(jp);
+    return rc;
+}
+
 int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_retain_opts *o,
                    char *err, size_t errcap)
+{
+    return s7_retain_open_ex(out, cpu, path, o, 0, err, errcap);
+}
+
+int s7_retain_open_ex(s7_retain **out, s7_cpu *cpu, const char *path, const s7_retain_opts *o,
+                      unsigned flags, char *err, size_t errcap)
 {
     if (err && errcap)
         err[0] = 0;
@@ -636,6 +1146,7 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
         return S7_ERR_NOMEM;
     r->jfd = -1;
     r->cpu = cpu;
+    r->repair = (flags & S7_RETAIN_OPEN_REPAIR) != 0;
     if (o)
         r->o = *o;
     else
@@ -647,7 +1158,7 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
     r->path = concat(path, "");
     r->jpath = concat(path, ".journal");
     r->tpath = concat(path, ".tmp");
-    int rc = S7_ERR_NOMEM;
+    int rc = S7_ERR_NOMEM, created = 0;
     uint8_t *snap = NULL, *jnl = NULL;
     size_t snap_len = 0, jnl_len = 0;
     if (!r->path || !r->jpath || !r->tpath)
@@ -676,13 +1187,28 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
     }
     r->st.dbs = (uint32_t)r->ndbs;
 
-    /* The journal first: its lock says whether another server uses this state. */
-    r->jfd = open(r->jpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    /* The files: regular files, distinct, before anything is created. */
+    if ((rc = s7_retain_check_files(path, "the state file", NULL, NULL, 0, r->err, sizeof r->err)) <
+        0)
+        goto out;
+
+    /* The journal first: its lock says whether another server uses this state.  Opened
+     * without O_CREAT first, so that a refused start can remove a journal it created. */
+    r->jfd = s7__open_regular(r->jpath, O_RDWR | O_APPEND, 0, "the journal", r->err, sizeof r->err);
+    if (r->jfd < 0 && errno == ENOENT) {
+        r->jfd = s7__open_regular(r->jpath, O_RDWR | O_APPEND | O_CREAT | O_EXCL, 0644,
+                                  "the journal", r->err, sizeof r->err);
+        created = r->jfd >= 0;
+        if (r->jfd < 0 && errno == EEXIST) /* a link to a file not there yet: create it */
+            r->jfd = s7__open_regular(r->jpath, O_RDWR | O_APPEND | O_CREAT, 0644, "the journal",
+                                      r->err, sizeof r->err);
+    }
     if (r->jfd < 0) {
-        rc = fail(r, S7_ERR_IO, "cannot open the journal %s: %s", r->jpath, strerror(errno));
+        rc = errno == EINVAL ? S7_ERR_INVAL : S7_ERR_IO;
         goto out;
     }
     if (flock(r->jfd, LOCK_EX | LOCK_NB) != 0) {
+        created = 0; /* not ours to remove */
         rc = errno == EWOULDBLOCK
                  ? fail(r, S7_ERR_STATE,
                         "state file %s is in use by another running server "
@@ -691,27 +1217,65 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
                  : fail(r, S7_ERR_IO, "cannot lock %s: %s", r->jpath, strerror(errno));
         goto out;
     }
-    if (unlink(r->tpath) == 0)
-        rlog(r, S7_LOG_INFO, "removed %s, a snapshot a crash left unfinished (%s is intact)",
-             r->tpath, r->path);
-
-    int have_snapshot = 1;
-    if (read_file(r->path, &snap, &snap_len) != 0) {
-        if (errno != ENOENT) {
-            rc = fail(r, S7_ERR_IO, "cannot read the state file %s: %s", r->path, strerror(errno));
+    struct stat sb;
+    if (lstat(r->tpath, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            rc = fail(r, S7_ERR_INVAL,
+                      "%s is a directory: the store writes each new snapshot there before "
+                      "renaming it over %s; remove it",
+                      r->tpath, r->path);
             goto out;
         }
-        have_snapshot = 0;
+        if (unlink(r->tpath) == 0)
+            rlog(r, S7_LOG_INFO, "removed %s, a snapshot a crash left unfinished (%s is intact)",
+                 r->tpath, r->path);
     }
-    if (have_snapshot && (rc = snapshot_load(r, snap, snap_len)) < 0)
-        goto out;
-    if (read_file(r->jpath, &jnl, &jnl_len) != 0) {
+
+    int have_snapshot = 1, snap_bad = 0;
+    int sfd = s7__open_regular(r->path, O_RDONLY, 0, "the state file", r->err, sizeof r->err);
+    if (sfd < 0) {
+        if (errno != ENOENT) {
+            rc = errno == EINVAL ? S7_ERR_INVAL : S7_ERR_IO;
+            goto out;
+        }
+        r->err[0] = 0;
+        have_snapshot = 0;
+    } else {
+        int got = read_fd(sfd, &snap, &snap_len);
+        int e = errno;
+        close(sfd);
+        if (got != 0) {
+            rc = fail(r, S7_ERR_IO, "cannot read the state file %s: %s", r->path, strerror(e));
+            goto out;
+        }
+    }
+    if (have_snapshot && (rc = snapshot_load(r, snap, snap_len)) < 0) {
+        if (!r->repair || r->damage != DMG_SNAPSHOT)
+            goto out;
+        snap_bad = 1; /* nothing was copied: the staged images hold the initial values */
+    }
+    if (read_fd(r->jfd, &jnl, &jnl_len) != 0) {
         rc = fail(r, S7_ERR_IO, "cannot read the journal %s: %s", r->jpath, strerror(errno));
         goto out;
     }
-    if ((rc = journal_replay(r, jnl, jnl_len, have_snapshot)) < 0)
+    if (snap_bad) {
+        r->need_aside = 1;
+        mbuf rep = {r->report, sizeof r->report, 0};
+        mb(&rep,
+           "repair: the state file %s was %s; the retentive DBs start with their initial "
+           "values",
+           r->path, r->what);
+        if (jnl_len > JNL_HDR)
+            mb(&rep,
+               ", and its journal's %zu bytes of records are not replayed (they only hold "
+               "changes to the damaged snapshot)",
+               jnl_len - JNL_HDR);
+    } else if ((rc = journal_replay(r, jnl, jnl_len, have_snapshot)) < 0) {
         goto out;
-    if (!have_snapshot)
+    }
+    if (r->need_aside && (rc = set_aside(r, snap, snap_len, have_snapshot, jnl, jnl_len)) < 0)
+        goto out;
+    if (!have_snapshot && !r->need_aside)
         rlog(r, S7_LOG_INFO,
              "state file %s does not exist yet: created with the initial values of "
              "%zu retentive DBs",
@@ -720,6 +1284,14 @@ int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_reta
     /* A clean start: the staged state becomes the snapshot, the journal is emptied. */
     if ((rc = s7_retain_compact(r)) < 0)
         goto out;
+    created = 0;
+    if (r->report[0])
+        rlog(r, S7_LOG_WARN, "%s", r->report);
+    else if (r->repair)
+        rlog(r, S7_LOG_INFO,
+             "repair: the state file %s and its journal are intact: nothing to "
+             "repair",
+             r->path);
     r->st.compactions = 0; /* count compactions of the running server */
     for (size_t i = 0; i < r->ndbs; i++) {
         uint32_t size = 0;
@@ -733,6 +1305,8 @@ out:
     free(snap);
     free(jnl);
     if (rc < 0) {
+        if (created)
+            unlink(r->jpath); /* the empty journal this refused open made */
         if (err && errcap)
             snprintf(err, errcap, "%s", r->err[0] ? r->err : s7_strerror(rc));
         free_store(r);
@@ -886,3 +1460,5 @@ void s7_retain_stats_get(const s7_retain *r, s7_retain_stats *st)
 }
 
 const char *s7_retain_error(const s7_retain *r) { return r ? r->err : ""; }
+
+const char *s7_retain_repair_report(const s7_retain *r) { return r ? r->report : ""; }

@@ -45,11 +45,15 @@ enum {
     S7_AUDIT_DEFAULT = S7_AUDIT_WRITES | S7_AUDIT_REFUSED | S7_AUDIT_CONTROL
 };
 
-/* Opens (creates, mode 0644) path for appending.  Returns 0 with *out set, or S7_ERR_IO with
- * a message naming the file and the reason in err. */
+/* Opens (creates, mode 0644) path for appending.  path must be a regular file: a FIFO, a
+ * device, a socket or a directory is refused at once (a FIFO never blocks the open).
+ * Returns 0 with *out set, or S7_ERR_IO with a message naming the file and the reason in
+ * err.  An audit log must not share a file with a state file or its journal: check with
+ * s7_retain_check_files (retain.h) before opening either. */
 S7_API int s7_audit_open(s7_audit **out, const char *path, unsigned mask, char *err, size_t errcap);
 
-/* Closes the file and opens path again (after a log rotation).  0 or S7_ERR_IO. */
+/* Closes the file and opens path again (after a log rotation).  0, or S7_ERR_IO when path
+ * cannot be opened or is no longer a regular file (the log keeps its old file). */
 S7_API int s7_audit_reopen(s7_audit *a);
 
 /* Logs ev when the mask selects it.  Returns 1 when a line was written, 0 when the event

@@ -16,10 +16,34 @@
  *
  * Open: the snapshot is loaded (a torn or corrupt snapshot is refused with a message that
  * names the file and the damage; nothing is loaded), the journal is replayed record by
- * record in order up to the first torn or corrupt record (what follows is dropped and
- * its size logged: a torn tail is a write that was never acknowledged), then the store is
- * compacted at once so every run starts from a clean snapshot and an empty journal.
- * Compaction also runs at s7_retain_close() and when the journal passes compact_bytes.
+ * record in order, then the store is compacted at once so every run starts from a clean
+ * snapshot and an empty journal.  Compaction also runs at s7_retain_close() and when the
+ * journal passes compact_bytes.
+ *
+ * The journal's end: a torn tail (the last record cut short, or zeros, with no valid
+ * record after it) is what a crash during an append leaves; it is dropped and logged.  In
+ * SYNC mode it is a write that was never acknowledged.  Anything else that is not a valid
+ * record (a record failing its checksum with valid records after it, a complete last
+ * record failing its checksum, bytes that are no record at all) is damage: the open is
+ * refused (S7_ERR_STATE) with a message naming the file, the byte offset and record
+ * number, what is wrong, how many valid records follow and what a repair would keep and
+ * lose; no file is changed.  A damaged file is never compacted away.
+ *
+ * Repair (s7_retain_open_ex with S7_RETAIN_OPEN_REPAIR, `s7 server --repair`): the damaged
+ * snapshot and journal are first copied aside as FILE.damaged-YYYYMMDD-HHMMSS and
+ * FILE.journal.damaged-YYYYMMDD-HHMMSS (UTC; -2, -3 ... appended rather than overwrite an
+ * earlier set), then the store starts with what can be trusted: after journal damage the
+ * snapshot and every record that carries a valid checksum, before and after the damage,
+ * in order (only the damaged records' writes are lost); after snapshot damage (or a
+ * missing snapshot) the retentive DBs' initial values (its journal holds changes to a
+ * snapshot that cannot be verified, so it is not replayed); after a journal whose header
+ * is damaged or that belongs to another snapshot generation, the snapshot alone.
+ * Refusals that are not damage (a DB size changed, another version, the lock, a snapshot
+ * that is not an s7kit state file at all) are not repaired.
+ *
+ * Files: the snapshot and its journal must be regular files (a FIFO, device, socket or
+ * directory is refused without blocking) and distinct (also through symbolic and hard
+ * links); s7_retain_check_files keeps the application's other files (an audit log) apart.
  *
  * A DB whose size differs from the snapshot's is refused (S7_RETAIN_RESIZE_REFUSE,
  * default) or loaded as far as it fits (S7_RETAIN_RESIZE_FIT: the rest of a larger DB
@@ -81,6 +105,36 @@ S7_API void s7_retain_opts_init(s7_retain_opts *o);
  * was (nothing is loaded partly). */
 S7_API int s7_retain_open(s7_retain **out, s7_cpu *cpu, const char *path, const s7_retain_opts *o,
                           char *err, size_t errcap);
+
+/* s7_retain_open_ex flags. */
+enum {
+    /* Repair damaged files instead of refusing them: keep them aside, start with what can
+     * be trusted (see above).  Intact files are opened as without it. */
+    S7_RETAIN_OPEN_REPAIR = 1
+};
+
+/* s7_retain_open with flags (0 behaves as s7_retain_open).  With S7_RETAIN_OPEN_REPAIR a
+ * damaged state is repaired (s7_retain_repair_report says how) instead of refused;
+ * copying the damaged files aside must succeed first (S7_ERR_IO otherwise, nothing
+ * changed). */
+S7_API int s7_retain_open_ex(s7_retain **out, s7_cpu *cpu, const char *path,
+                             const s7_retain_opts *o, unsigned flags, char *err, size_t errcap);
+
+/* What the repair at open did: the damage, what was kept and lost, where the damaged files
+ * were kept aside.  "" when the open repaired nothing.  Lives as long as the store. */
+S7_API const char *s7_retain_repair_report(const s7_retain *r);
+
+/* Checks, before anything is opened, that the files of the store at state (FILE,
+ * FILE.journal and FILE.tmp; state may be NULL) and the n other files paths[i] (an audit
+ * log, a configuration file; NULL entries are skipped) are regular files where they exist
+ * and all distinct: the same device and inode, or the same name with symbolic links
+ * resolved for a file not there yet, is a collision.  state_name and names[i] are how the
+ * message names them (e.g. "--state", "--audit").  Returns 0, S7_ERR_INVAL with a message
+ * naming both files, their options and the file they share (or the kind of a file that is
+ * not regular), or S7_ERR_NOMEM. */
+S7_API int s7_retain_check_files(const char *state, const char *state_name,
+                                 const char *const *paths, const char *const *names, size_t n,
+                                 char *err, size_t errcap);
 
 /* Journals bytes [off, off+len) of DB db as they are in the CPU's memory now (a write has
  * just landed there).  Does nothing (returns 0) for a DB that is not retentive.  In SYNC

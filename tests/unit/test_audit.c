@@ -1,9 +1,12 @@
 /* Audit log (server/audit.c): exact JSON lines for writes, reads, refusals (PUT/GET, item
  * codes, connections), control events, T/C element numbering, bits, escaping; the file is
- * appended per event, filtered by the mask, and reopened after a rotation. */
+ * appended per event, filtered by the mask, and reopened after a rotation; a FIFO, a
+ * directory or a device is refused at once (a FIFO does not block the open). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "s7/audit.h"
@@ -219,9 +222,49 @@ static void test_file(void)
     rmdir(dir);
 }
 
+/* Only a regular file is an audit log; a FIFO must not block the open (the alarm fails the
+ * test if it does). */
+static void test_not_regular(void)
+{
+    char dir[64], fifo[96], err[600];
+    snprintf(dir, sizeof dir, "/tmp/s7auditnr.XXXXXX");
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    s7_audit *a = NULL;
+    alarm(5);
+    CHECK_INT(s7_audit_open(&a, fifo, 0, err, sizeof err), S7_ERR_IO);
+    alarm(0);
+    CHECK(a == NULL);
+    CHECK(strstr(err, "the audit log") != NULL);
+    CHECK(strstr(err, fifo) != NULL);
+    CHECK(strstr(err, "is a FIFO, not a regular file") != NULL);
+    CHECK_INT(s7_audit_open(&a, dir, 0, err, sizeof err), S7_ERR_IO);
+    CHECK(strstr(err, "is a directory, not a regular file") != NULL);
+    CHECK_INT(s7_audit_open(&a, "/dev/null", 0, err, sizeof err), S7_ERR_IO);
+    CHECK(strstr(err, "/dev/null is a character device") != NULL);
+
+    /* a rotation that puts a FIFO where the log was: the old file stays in use */
+    char path[96];
+    snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+    CHECK_INT(s7_audit_open(&a, path, 0, err, sizeof err), 0);
+    CHECK_INT(unlink(path), 0);
+    CHECK_INT(mkfifo(path, 0600), 0);
+    alarm(5);
+    CHECK_INT(s7_audit_reopen(a), S7_ERR_IO);
+    alarm(0);
+    CHECK_INT(s7_audit_connect(a, "1.2.3.4:5", "test"), 1);
+    s7_audit_close(a);
+    unlink(path);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_format();
     test_file();
+    test_not_regular();
     return t_done();
 }

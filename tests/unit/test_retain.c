@@ -1,9 +1,14 @@
 /* Retentive store (server/retain.c): fresh start, restart after a clean close and after a
- * crash (journal replay in order), torn and corrupt journal tails, corrupt and torn
- * snapshots refused without touching memory, DB size changes, compaction (explicit, by
- * size, a stale journal left by a crash mid-compaction), the lock, ASYNC mode. */
+ * crash (journal replay in order), torn journal tails dropped, damaged journal records
+ * refused (files untouched, the message says what and where) and repaired (valid later
+ * records kept, the damaged files kept aside, never overwriting an earlier set), corrupt
+ * and torn snapshots refused without touching memory and repaired, DB size changes,
+ * compaction (explicit, by size, a stale journal left by a crash mid-compaction), the
+ * lock, ASYNC mode, the files' kinds and collisions (s7_retain_check_files; FIFOs refused
+ * without blocking). */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,8 @@
 static char dir[64];
 static char path[128];
 static char logbuf[8192];
+
+static void remove_aside(void);
 
 static void logfn(void *ctx, int level, const char *msg)
 {
@@ -111,19 +118,71 @@ static void clean(void)
     unlink(jpath());
     snprintf(p, sizeof p, "%s.tmp", path);
     unlink(p);
+    remove_aside();
     logbuf[0] = 0;
 }
 
 static int open_store(s7_retain **r, s7_cpu *cpu, const s7_retain_opts *o, char *err)
 {
-    return s7_retain_open(r, cpu, path, o, err, 512);
+    return s7_retain_open(r, cpu, path, o, err, 2048);
+}
+
+static int repair_store(s7_retain **r, s7_cpu *cpu, const s7_retain_opts *o, char *err)
+{
+    return s7_retain_open_ex(r, cpu, path, o, S7_RETAIN_OPEN_REPAIR, err, 2048);
+}
+
+/* The whole file p into buf (at most cap bytes); its length, or -1. */
+static long slurp(const char *p, uint8_t *buf, size_t cap)
+{
+    int fd = open(p, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap);
+    close(fd);
+    return (long)n;
+}
+
+/* The damaged sets kept aside: how many files match PATTERN (a suffix of path). */
+static size_t aside_count(const char *suffix)
+{
+    char pat[256];
+    snprintf(pat, sizeof pat, "%s%s", path, suffix);
+    glob_t g;
+    size_t n = glob(pat, 0, NULL, &g) == 0 ? g.gl_pathc : 0;
+    globfree(&g);
+    return n;
+}
+
+/* The first file matching path + suffix into out. */
+static int aside_name(const char *suffix, size_t i, char *out, size_t cap)
+{
+    char pat[256];
+    snprintf(pat, sizeof pat, "%s%s", path, suffix);
+    glob_t g;
+    int ok = glob(pat, 0, NULL, &g) == 0 && i < g.gl_pathc;
+    if (ok)
+        snprintf(out, cap, "%s", g.gl_pathv[i]);
+    globfree(&g);
+    return ok;
+}
+
+static void remove_aside(void)
+{
+    char pat[256];
+    snprintf(pat, sizeof pat, "%s.*damaged-*", path);
+    glob_t g;
+    if (glob(pat, 0, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            unlink(g.gl_pathv[i]);
+    globfree(&g);
 }
 
 static void test_fresh_and_restart(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -174,7 +233,7 @@ static void test_replay_order(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -205,7 +264,7 @@ static void test_torn_tail(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -224,8 +283,36 @@ static void test_torn_tail(void)
     CHECK_INT(st.dropped_bytes, 14 + 4 - 3);
     CHECK_MEM(db(cpu, 1), "ok", 2);
     CHECK_INT(db(cpu, 1)[4], 0xAA);
-    CHECK(strstr(logbuf, "15 bytes dropped") != NULL);
+    CHECK(strstr(logbuf, "torn record after record 1 (15 of its 18 bytes are on disk: the write "
+                         "to DB1.DBB4..7): 15 bytes dropped") != NULL);
     CHECK(strstr(logbuf, "torn tail") != NULL);
+    CHECK(strstr(logbuf, "never acknowledged") != NULL);
+    CHECK_STR(s7_retain_repair_report(r), "");
+    CHECK_INT(fsize(jpath()), 24); /* a torn tail is no damage: compacted as usual */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* many records, the last one cut inside its header: every complete write is kept */
+    clean();
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    for (int i = 0; i < 16; i++) {
+        char v[2] = {(char)('a' + i), 0};
+        CHECK_INT(put(r, cpu, 1, (uint32_t)i, v), 0);
+    }
+    CHECK_INT(put(r, cpu, 5, 0, "last"), 0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    CHECK_INT(truncate(jpath(), fsize(jpath()) - 18 + 5), 0);
+    logbuf[0] = 0;
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.replayed, 16);
+    CHECK_INT(st.dropped_bytes, 5);
+    CHECK_MEM(db(cpu, 1), "abcdefghijklmnop", 16);
+    CHECK(strstr(logbuf, "torn record header after record 16: 5 bytes dropped (a torn tail") !=
+          NULL);
     s7_retain_free(r);
     s7_cpu_free(cpu);
 
@@ -246,18 +333,20 @@ static void test_torn_tail(void)
     s7_retain_stats_get(r, &st);
     CHECK_INT(st.replayed, 1);
     CHECK_INT(st.dropped_bytes, 20);
+    CHECK(strstr(logbuf, "20 zero bytes after record 1") != NULL);
     CHECK(strstr(logbuf, "torn tail") != NULL);
     CHECK_MEM(db(cpu, 1), "zz", 2);
     s7_retain_free(r);
     s7_cpu_free(cpu);
 }
 
-/* A corrupt record in the middle stops the replay there; the message says it is damage. */
-static void test_corrupt_record(void)
+/* Three one-byte records "A" "B" "C" at DB1.DBB0, 1, 2 (15 bytes each, at byte offsets 24,
+ * 39, 54), left by a crash (no compaction). */
+static void three_records(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -266,19 +355,206 @@ static void test_corrupt_record(void)
     CHECK_INT(put(r, cpu, 1, 2, "C"), 0);
     s7_retain_free(r);
     s7_cpu_free(cpu);
-    flip(jpath(), 24 + 15 + 10); /* the data byte of the second record */
+    CHECK_INT(fsize(jpath()), 24 + 3 * 15);
+}
+
+/* A damaged record with a valid one after it: the start is refused, nothing changes, the
+ * message says what, where, and what a repair keeps and loses; the repair keeps the later
+ * record's write and the damaged files aside. */
+static void test_corrupt_record(void)
+{
+    three_records();
+    flip(jpath(), 39 + 10); /* the data byte of the second record */
+    uint8_t snap0[512], jnl0[512], snap1[512], jnl1[512];
+    long sn0 = slurp(path, snap0, sizeof snap0), jn0 = slurp(jpath(), jnl0, sizeof jnl0);
+    s7_retain_opts o = opts();
+    char err[2048];
     logbuf[0] = 0;
-    cpu = mk_cpu(4);
-    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    s7_cpu *cpu = mk_cpu(4);
+    s7_retain *r = NULL;
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(r == NULL);
+    if (!strstr(err, "record at byte offset 39 (record 2) fails its checksum"))
+        fprintf(stderr, "message: %s\n", err);
+    CHECK(strstr(err, jpath()) != NULL);
+    CHECK(strstr(err, "is damaged: the record at byte offset 39 (record 2) fails its checksum") !=
+          NULL);
+    CHECK(strstr(err, "it wrote 1 byte to DB1.DBB1 ") != NULL);
+    CHECK(strstr(err, "1 record after it carries a valid checksum, so this is not a torn tail") !=
+          NULL);
+    CHECK(strstr(err, "Nothing was loaded and no file was changed") != NULL);
+    CHECK(strstr(err, "--repair keeps the snapshot") != NULL);
+    CHECK(strstr(err, "the 1 record before the damage and the 1 valid record after it") != NULL);
+    CHECK(strstr(err, "loses the damaged record's write to DB1.DBB1,") != NULL);
+    CHECK(strstr(err, ".journal.damaged-YYYYMMDD-HHMMSS") != NULL);
+    CHECK_INT(db(cpu, 1)[0], 0xAA); /* memory untouched */
+    /* the files byte for byte as they were; no .tmp, nothing kept aside */
+    CHECK_INT(slurp(path, snap1, sizeof snap1), sn0);
+    CHECK_INT(slurp(jpath(), jnl1, sizeof jnl1), jn0);
+    CHECK_MEM(snap1, snap0, (size_t)sn0);
+    CHECK_MEM(jnl1, jnl0, (size_t)jn0);
+    CHECK_INT(aside_count(".*damaged-*"), 0);
+    /* again: still refused (nothing was compacted away) */
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+
+    /* the repair */
+    logbuf[0] = 0;
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK(r != NULL);
+    CHECK_INT(db(cpu, 1)[0], 'A');
+    CHECK_INT(db(cpu, 1)[1], 0xAA); /* the damaged record's write is lost */
+    CHECK_INT(db(cpu, 1)[2], 'C');  /* the valid record after it is kept */
     s7_retain_stats st;
     s7_retain_stats_get(r, &st);
-    CHECK_INT(st.replayed, 1);
-    CHECK_INT(st.dropped_bytes, 30);
-    CHECK_INT(db(cpu, 1)[0], 'A');
-    CHECK_INT(db(cpu, 1)[1], 0xAA);
-    CHECK_INT(db(cpu, 1)[2], 0xAA);
-    CHECK(strstr(logbuf, "record checksum mismatch after record 1: 30 bytes dropped") != NULL);
-    CHECK(strstr(logbuf, "damaged") != NULL);
+    CHECK_INT(st.replayed, 2);
+    CHECK_INT(st.dropped_bytes, 15);
+    const char *rep = s7_retain_repair_report(r);
+    CHECK(strstr(rep, "the record at byte offset 39 (record 2) failed its checksum") != NULL);
+    CHECK(strstr(rep, "2 valid records (1 before the damage, 1 after it)") != NULL);
+    CHECK(strstr(rep, "lost the damaged record's write to DB1.DBB1") != NULL);
+    CHECK(strstr(rep, "kept aside as ") != NULL);
+    CHECK(strstr(logbuf, rep) != NULL); /* and logged */
+    CHECK_INT(aside_count(".damaged-*"), 1);
+    CHECK_INT(aside_count(".journal.damaged-*"), 1);
+    char an[300];
+    CHECK(aside_name(".journal.damaged-*", 0, an, sizeof an));
+    CHECK(strstr(rep, an) != NULL);
+    CHECK_INT(slurp(an, jnl1, sizeof jnl1), jn0);
+    CHECK_MEM(jnl1, jnl0, (size_t)jn0);
+    CHECK(aside_name(".damaged-*", 0, an, sizeof an));
+    CHECK_INT(slurp(an, snap1, sizeof snap1), sn0);
+    CHECK_MEM(snap1, snap0, (size_t)sn0);
+    CHECK_INT(fsize(jpath()), 24); /* compacted only after the files were kept aside */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* the repaired state opens cleanly, without --repair */
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1),
+              "A\xaa"
+              "C",
+              3);
+    CHECK_INT(put(r, cpu, 1, 3, "D"), 0);
+    CHECK_INT(put(r, cpu, 1, 4, "E"), 0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* a second repair in the same second keeps its own set: the first is not overwritten */
+    flip(jpath(), 24 + 10);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "record at byte offset 24 (record 1) fails its checksum") != NULL);
+    CHECK(strstr(err, "--repair keeps the snapshot") != NULL);
+    CHECK(strstr(err, "and the 1 valid record after it") != NULL);
+    CHECK(strstr(err, "before the damage") == NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1),
+              "A\xaa"
+              "C\xaa"
+              "E",
+              5);
+    CHECK_INT(aside_count(".damaged-*"), 2);
+    CHECK_INT(aside_count(".journal.damaged-*"), 2);
+    CHECK(aside_name(".journal.damaged-*", 0, an, sizeof an));
+    CHECK_INT(slurp(an, jnl1, sizeof jnl1), jn0); /* the first set, as it was */
+    CHECK_MEM(jnl1, jnl0, (size_t)jn0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* --repair on an intact state repairs nothing and keeps nothing aside */
+    logbuf[0] = 0;
+    cpu = mk_cpu(4);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_STR(s7_retain_repair_report(r), "");
+    CHECK(strstr(logbuf, "intact: nothing to repair") != NULL);
+    CHECK_INT(aside_count(".damaged-*"), 2);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
+/* Damage the record boundaries cannot be read through: a damaged length (the next valid
+ * record is found by looking at every byte), an impossible length, a complete last record
+ * with a wrong checksum, damage in two places. */
+static void test_damaged_lengths(void)
+{
+    s7_retain_opts o = opts();
+    char err[2048];
+    s7_retain *r = NULL;
+
+    /* record 2's length 1 -> 257: it would reach past record 3 */
+    three_records();
+    flip(jpath(), 39 + 1);
+    s7_cpu *cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "15 bytes at byte offset 39, after record 1, are no valid record (a record "
+                      "length of 16385 bytes reaches past the next valid record)") != NULL);
+    CHECK(strstr(err, "1 record after it carries a valid checksum") != NULL);
+    CHECK(strstr(err, "whatever the 15 damaged bytes at byte offset 39 wrote") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1),
+              "A\xaa"
+              "C",
+              3);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* record 2's length -> 0x40000001: impossible */
+    three_records();
+    flip(jpath(), 39 + 3);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "(impossible record length 1073741825)") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1),
+              "A\xaa"
+              "C",
+              3);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* the last record complete, its checksum wrong: damage, not a torn tail */
+    three_records();
+    flip(jpath(), 54 + 10);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "record at byte offset 54 (record 3) fails its checksum") != NULL);
+    CHECK(strstr(err, "No valid record follows, but this is not a torn tail either") != NULL);
+    CHECK(strstr(err, "the 2 records before the damage, loses the damaged record's write to "
+                      "DB1.DBB2,") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1), "AB\xaa", 3);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* two damaged places; a later record writes the first one's byte again */
+    clean();
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(put(r, cpu, 1, 0, "ab"), 0); /* 24: 16 bytes */
+    CHECK_INT(put(r, cpu, 1, 2, "c"), 0);  /* 40 */
+    CHECK_INT(put(r, cpu, 1, 3, "d"), 0);  /* 55 */
+    CHECK_INT(put(r, cpu, 1, 1, "e"), 0);  /* 70 */
+    CHECK_INT(put(r, cpu, 1, 4, "f"), 0);  /* 85 */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    flip(jpath(), 24 + 10);
+    flip(jpath(), 55 + 10);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "is damaged in several places: the record at byte offset 24 (record 1)") !=
+          NULL);
+    CHECK(strstr(err, "; the record at byte offset 55 (record 3) fails its checksum") != NULL);
+    CHECK(strstr(err, "3 records after the first damage carry a valid checksum") != NULL);
+    CHECK(strstr(err, "write to DB1.DBB0..1 (1 of its 2 bytes are written again by later "
+                      "records) and the damaged record's write to DB1.DBB3,") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1),
+              "\xaa"
+              "ec\xaa"
+              "f",
+              5);
+    CHECK(strstr(s7_retain_repair_report(r), "2 damaged places; the first: ") != NULL);
     s7_retain_free(r);
     s7_cpu_free(cpu);
 }
@@ -287,7 +563,7 @@ static void test_corrupt_record(void)
 static void test_bad_snapshot(void)
 {
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_retain *r = NULL;
     struct {
         const char *what;
@@ -333,6 +609,10 @@ static void test_bad_snapshot(void)
             fprintf(stderr, "%s: message '%s' lacks '%s'\n", cases[i].what, err, cases[i].msg);
         CHECK(strstr(err, cases[i].msg) != NULL);
         CHECK(strstr(err, "nothing was loaded") != NULL);
+        CHECK(strstr(err, "no file was changed") != NULL);
+        /* a file that is no s7kit state file at all is not repaired (a wrong path?) */
+        CHECK(strstr(err, cases[i].mode == 2 ? "--repair does not replace"
+                                             : "--repair: it keeps") != NULL);
         CHECK_INT(db(cpu, 1)[0], 0xAA); /* untouched */
         s7_cpu_free(cpu);
     }
@@ -343,11 +623,253 @@ static void test_bad_snapshot(void)
     s7_cpu_free(cpu);
 }
 
+/* A damaged snapshot repaired: kept aside with its journal, the retentive DBs start with
+ * their initial values.  A refused open that created the journal removes it again. */
+static void test_repair_snapshot(void)
+{
+    s7_retain_opts o = opts();
+    char err[2048];
+    s7_retain *r = NULL;
+    clean();
+    s7_cpu *cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(put(r, cpu, 1, 0, "saved"), 0);
+    CHECK_INT(s7_retain_compact(r), 0);
+    CHECK_INT(put(r, cpu, 1, 5, "J"), 0); /* a record in the journal too */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    flip(path, fsize(path) - 3);
+    uint8_t snap0[512], b[512];
+    long sn0 = slurp(path, snap0, sizeof snap0);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "is damaged: the checksum of its") != NULL);
+    CHECK(strstr(err, "--repair: it keeps the file and its journal aside") != NULL);
+    CHECK(strstr(err, "starts the retentive DBs with their initial values") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_INT(db(cpu, 1)[0], 0xAA);
+    CHECK_INT(db(cpu, 1)[5], 0xAA); /* the journal is not replayed onto initial values */
+    const char *rep = s7_retain_repair_report(r);
+    CHECK(strstr(rep, "was damaged: the checksum of its") != NULL);
+    CHECK(strstr(rep, "the retentive DBs start with their initial values") != NULL);
+    CHECK(strstr(rep, "journal's 15 bytes of records are not replayed") != NULL);
+    CHECK_INT(aside_count(".damaged-*"), 1);
+    CHECK_INT(aside_count(".journal.damaged-*"), 1);
+    char an[300];
+    CHECK(aside_name(".damaged-*", 0, an, sizeof an));
+    CHECK_INT(slurp(an, b, sizeof b), sn0);
+    CHECK_MEM(b, snap0, (size_t)sn0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0); /* a clean state now */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* a damaged snapshot without a journal: the refused open leaves no journal behind */
+    clean();
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(s7_retain_close(r), 0);
+    unlink(jpath());
+    flip(path, 17);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK_INT(fsize(jpath()), -1);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK(strstr(s7_retain_repair_report(r), "the damaged file is kept aside as ") != NULL);
+    CHECK_INT(aside_count(".damaged-*"), 1);
+    CHECK_INT(aside_count(".journal.damaged-*"), 0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
+/* The journal without its snapshot, with a damaged header, or of another generation:
+ * refused; repaired by keeping it aside and starting from what is left. */
+static void test_repair_journal_header(void)
+{
+    s7_retain_opts o = opts();
+    char err[2048];
+    s7_retain *r = NULL;
+
+    /* the snapshot is missing */
+    clean();
+    s7_cpu *cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(put(r, cpu, 1, 0, "j"), 0);
+    s7_retain_free(r);
+    unlink(path);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "is missing but its journal") != NULL);
+    CHECK(strstr(err, "--repair: it keeps the journal aside") != NULL);
+    s7_cpu_free(cpu);
+    cpu = mk_cpu(4);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_INT(db(cpu, 1)[0], 0xAA);
+    CHECK(strstr(s7_retain_repair_report(r), "was missing while its journal") != NULL);
+    CHECK(strstr(s7_retain_repair_report(r), "the damaged journal is kept aside as ") != NULL);
+    CHECK_INT(aside_count(".journal.damaged-*"), 1);
+    CHECK_INT(aside_count(".damaged-*"), 0); /* no snapshot to keep */
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* the journal's header damaged, records after it */
+    clean();
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(put(r, cpu, 1, 0, "h"), 0);
+    s7_retain_free(r);
+    flip(jpath(), 2);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_STATE);
+    CHECK(strstr(err, "its header is not a valid s7kit journal header") != NULL);
+    CHECK(strstr(err, "no file was changed") != NULL);
+    CHECK_INT(repair_store(&r, cpu, &o, err), 0);
+    CHECK_INT(db(cpu, 1)[0], 0xAA);
+    CHECK(strstr(s7_retain_repair_report(r), "started from the snapshot") != NULL);
+    CHECK_INT(aside_count(".journal.damaged-*"), 1);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
+/* The files must be regular and distinct: s7_retain_check_files names both files and their
+ * options; the store refuses a FIFO (without blocking), a directory, and a journal that is
+ * a link to its snapshot. */
+static void test_files(void)
+{
+    s7_retain_opts o = opts();
+    char err[2048], p[200], q[200], qj[240];
+    s7_retain *r = NULL;
+    clean();
+    s7_cpu *cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    s7_retain_free(r);
+    const char *names[] = {"--audit", "--config"};
+
+    /* distinct files: fine (an audit log that does not exist yet too) */
+    snprintf(p, sizeof p, "%s/audit.jsonl", dir);
+    const char *paths[] = {p, NULL};
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err), 0);
+    CHECK_INT(s7_retain_check_files(NULL, NULL, paths, names, 2, err, sizeof err), 0);
+
+    /* the audit log is the state file, its journal, its temporary snapshot */
+    paths[0] = path;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "--audit ") != NULL);
+    CHECK(strstr(err, "and --state ") != NULL);
+    CHECK(strstr(err, "are the same file") != NULL);
+    paths[0] = jpath();
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "and the journal of --state") != NULL);
+    snprintf(q, sizeof q, "%s.tmp", path);
+    paths[0] = q;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "writes its snapshots to") != NULL);
+    /* through a relative spelling, a symbolic link, a hard link */
+    char rel[300];
+    snprintf(rel, sizeof rel, "%s/../%s/state.bin", dir, strrchr(dir, '/') + 1);
+    paths[0] = rel;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    snprintf(p, sizeof p, "%s/link.jsonl", dir);
+    CHECK_INT(symlink(jpath(), p), 0);
+    paths[0] = p;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "is a symbolic link to it") != NULL);
+    CHECK(strstr(err, p) != NULL);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/hard.jsonl", dir);
+    CHECK_INT(link(jpath(), p), 0);
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "hard links to one file") != NULL);
+    unlink(p);
+    /* a dangling link to the journal of a state file that does not exist yet */
+    snprintf(q, sizeof q, "%s/new.state", dir);
+
+    snprintf(qj, sizeof qj, "%s.journal", q);
+    snprintf(p, sizeof p, "%s/dangling.jsonl", dir);
+    CHECK_INT(symlink("new.state.journal", p), 0);
+    CHECK_INT(s7_retain_check_files(q, "--state", paths, names, 2, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "the journal of --state") != NULL);
+    CHECK_INT(fsize(qj), -1); /* nothing created */
+    unlink(p);
+    /* the audit log and the configuration file */
+    snprintf(p, sizeof p, "%s/cfg.yaml", dir);
+    FILE *f = fopen(p, "w");
+    fputs("profile: s7-1500\n", f);
+    fclose(f);
+    paths[0] = p;
+    paths[1] = p;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "--audit ") != NULL);
+    CHECK(strstr(err, "--config ") != NULL);
+    unlink(p);
+    paths[1] = NULL;
+
+    /* a FIFO as the audit log, as the state file: refused at once */
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    CHECK_INT(mkfifo(p, 0600), 0);
+    paths[0] = p;
+    CHECK_INT(s7_retain_check_files(path, "--state", paths, names, 2, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "--audit ") != NULL);
+    CHECK(strstr(err, "is a FIFO, not a regular file") != NULL);
+    alarm(5); /* a blocking open fails the test */
+    CHECK_INT(s7_retain_open(&r, cpu, p, &o, err, sizeof err), S7_ERR_INVAL);
+    alarm(0);
+    CHECK(strstr(err, "the state file ") != NULL);
+    CHECK(strstr(err, "is a FIFO, not a regular file") != NULL);
+    snprintf(qj, sizeof qj, "%s.journal", p);
+    CHECK_INT(fsize(qj), -1); /* nothing created */
+    /* a FIFO as the journal */
+    snprintf(q, sizeof q, "%s/f.state", dir);
+    snprintf(qj, sizeof qj, "%s.journal", q);
+    CHECK_INT(mkfifo(qj, 0600), 0);
+    alarm(5);
+    CHECK_INT(s7_retain_open(&r, cpu, q, &o, err, sizeof err), S7_ERR_INVAL);
+    alarm(0);
+    CHECK(strstr(err, "the journal of the state file") != NULL);
+    CHECK(strstr(err, "is a FIFO") != NULL);
+    unlink(qj);
+    unlink(p);
+    /* a directory as the state file, as its temporary snapshot */
+    CHECK_INT(s7_retain_open(&r, cpu, dir, &o, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "is a directory, not a regular file") != NULL);
+    snprintf(p, sizeof p, "%s.tmp", path);
+    CHECK_INT(mkdir(p, 0700), 0);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_INVAL);
+    CHECK(strstr(err, "state.bin.tmp) is a directory, not a regular file: remove it") != NULL);
+    rmdir(p);
+    /* the journal a link to a file not there yet (on another disk, say): made through it */
+    unlink(jpath());
+    snprintf(p, sizeof p, "%s/elsewhere.journal", dir);
+    CHECK_INT(symlink(p, jpath()), 0);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(fsize(p), 24);
+    s7_retain_free(r);
+    unlink(p);
+    /* the journal a link to the snapshot */
+    unlink(jpath());
+    CHECK_INT(symlink("state.bin", jpath()), 0);
+    uint8_t snap0[512], b[512];
+    long sn0 = slurp(path, snap0, sizeof snap0);
+    CHECK_INT(open_store(&r, cpu, &o, err), S7_ERR_INVAL);
+    CHECK(strstr(err, "are the same file") != NULL);
+    CHECK_INT(slurp(path, b, sizeof b), sn0);
+    CHECK_MEM(b, snap0, (size_t)sn0);
+    unlink(jpath());
+    s7_cpu_free(cpu);
+}
+
 static void test_resize(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -392,7 +914,7 @@ static void test_compaction(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -480,7 +1002,7 @@ static void test_lock_and_missing(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4), *cpu2 = mk_cpu(4);
     s7_retain *r = NULL, *r2 = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -507,7 +1029,7 @@ static void test_async(void)
     s7_retain_opts o = opts();
     o.mode = S7_RETAIN_ASYNC;
     o.flush_ms = 1;
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -542,7 +1064,7 @@ static void test_write_failure(void)
 {
     clean();
     s7_retain_opts o = opts();
-    char err[512];
+    char err[2048];
     s7_cpu *cpu = mk_cpu(4);
     s7_retain *r = NULL;
     CHECK_INT(open_store(&r, cpu, &o, err), 0);
@@ -597,7 +1119,11 @@ int main(void)
     test_replay_order();
     test_torn_tail();
     test_corrupt_record();
+    test_damaged_lengths();
     test_bad_snapshot();
+    test_repair_snapshot();
+    test_repair_journal_header();
+    test_files();
     test_resize();
     test_compaction();
     test_lock_and_missing();
