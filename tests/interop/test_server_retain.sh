@@ -8,7 +8,14 @@
 # - a non-retentive DB starts from its initial values after the restart;
 # - --retain async: values written before SIGTERM are there after the restart (flush on exit);
 # - a damaged state file (truncated, or one byte flipped) is detected at start, never
-#   silently loaded: the server refuses to start and says why.
+#   silently loaded: the server refuses to start and says why;
+# - a damaged journal record with valid records after it refuses the start (exit 1), the
+#   message says what, where and what --repair keeps and loses, and the files stay byte for
+#   byte; --repair then keeps the later records' writes and the damaged files aside;
+# - a torn last record (an append a crash cut short) is dropped with a log line: the start
+#   goes on and every acknowledged write is there;
+# - the audit log naming the state file or its journal (also through a symbolic or a hard
+#   link) and a FIFO as state file, journal or audit log are refused at once (exit 2).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -160,5 +167,101 @@ start_fails "state file with one byte changed in its data"
 cp "$S7_TEST_TMP/good.state" "$state"
 start_s7server "${SRV[@]}"
 check_eq "$(dump_db 5 | cut -c1-8)" deadbeef "the intact state file loads again"
+stop_s7server "$S7SRV_PID"
+
+# ---------------------------------------------------------------- journal damage
+# refused WHAT RC ARGS...: `s7 server ARGS` exits RC by itself within 5 s (a FIFO must not
+# block it); its output is left in REFUSED_OUT.
+refused() {
+    local what="$1" want="$2" rc=0 t0 t1
+    shift 2
+    t0=$(date +%s%N)
+    REFUSED_OUT="$(timeout -s KILL 5 "$S7_BIN" server --listen 127.0.0.1:0 "$@" </dev/null 2>&1)" || rc=$?
+    t1=$(date +%s%N)
+    check_eq "$rc" "$want" "$what: exits $want by itself ($(((t1 - t0) / 1000000)) ms)"
+}
+# same_files A B WHAT: the files are identical.
+same_files() {
+    if cmp -s "$1" "$2"; then pass "$3"; else fail "$3: $1 differs from $2"; fi
+}
+
+jst="$S7_TEST_TMP/j.state"
+JSRV=(--profile s7-1500 --put-get on --db 7:64:retain --state "$jst" --retain sync)
+start_s7server "${JSRV[@]}"
+for v in 1 2 3 4; do
+    "$S7_BIN" write "$S7SRV_ADDR" "DB7.DBD$(((v - 1) * 4)):DINT=$((v * 1111))" --slot 1 >/dev/null 2>&1 ||
+        fail "write $v to DB7 was not acknowledged"
+done
+kill9_s7server "$S7SRV_PID"
+# four records of 18 bytes (10 header, 4 data, 4 CRC) at byte offsets 24, 42, 60, 78
+check_eq "$(stat -c %s "$jst.journal")" $((24 + 4 * 18)) "four acknowledged writes journaled before kill -9"
+printf '\xff' | dd of="$jst.journal" bs=1 seek=$((42 + 10 + 1)) conv=notrunc status=none
+cp "$jst" "$S7_TEST_TMP/j.state.orig"
+cp "$jst.journal" "$S7_TEST_TMP/j.journal.orig"
+refused "record 2 of 4 damaged" 1 "${JSRV[@]}"
+msg="$(tr '\n' ' ' <<<"$REFUSED_OUT")"
+printf '%s\n' "$REFUSED_OUT" | grep 'cannot start'
+check_contains "$msg" "journal $jst.journal is damaged: the record at byte offset 42 (record 2) fails its checksum; its header says it wrote 4 bytes to DB7.DBB4..7" "the message names the file, the offset, the record and its write"
+check_contains "$msg" "2 records after it carry a valid checksum, so this is not a torn tail" "the message says valid records follow (damage, not a crash)"
+check_contains "$msg" "Nothing was loaded and no file was changed" "the message says nothing changed"
+check_contains "$msg" "--repair keeps the snapshot $jst, the 1 record before the damage and the 2 valid records after it, loses the damaged record's write to DB7.DBB4..7, and keeps the damaged files aside as $jst.damaged-YYYYMMDD-HHMMSS and $jst.journal.damaged-YYYYMMDD-HHMMSS" "the message says what --repair keeps and loses"
+same_files "$jst" "$S7_TEST_TMP/j.state.orig" "refused: the state file is unchanged byte for byte"
+same_files "$jst.journal" "$S7_TEST_TMP/j.journal.orig" "refused: the journal is unchanged byte for byte (not compacted away)"
+refused "record 2 of 4 damaged, second try" 1 "${JSRV[@]}"
+same_files "$jst.journal" "$S7_TEST_TMP/j.journal.orig" "refused twice: the journal is still unchanged"
+check_eq "$(ls "$S7_TEST_TMP" | grep -c "damaged-")" 0 "refused: nothing kept aside without --repair"
+
+start_s7server "${JSRV[@]}" --repair
+check_eq "$(dump_db 7 | cut -c1-32)" 0000045700000000""00000d050000115c "--repair: the writes before and after the damaged record are kept, the damaged one is lost"
+log="$(tr '\n' ' ' <"$S7SRV_LOG")"
+check_contains "$log" "repair: the journal $jst.journal was damaged (the record at byte offset 42 (record 2) failed its checksum); started from the snapshot $jst and the journal's 3 valid records (1 before the damage, 2 after it); lost the damaged record's write to DB7.DBB4..7; the damaged files are kept aside as $jst.damaged-" "--repair: the log says what was kept, lost and where the files went"
+aside_s=$(ls "$jst".damaged-* 2>/dev/null | head -n 1)
+aside_j=$(ls "$jst".journal.damaged-* 2>/dev/null | head -n 1)
+check_match "$aside_j" "\.journal\.damaged-[0-9]{8}-[0-9]{6}$" "--repair: the journal is kept aside with the UTC time in its name"
+check_contains "$log" "$aside_j" "--repair: the log names the kept journal"
+same_files "$aside_j" "$S7_TEST_TMP/j.journal.orig" "--repair: the damaged journal is kept byte for byte"
+same_files "$aside_s" "$S7_TEST_TMP/j.state.orig" "--repair: its snapshot is kept byte for byte"
+stop_s7server "$S7SRV_PID"
+start_s7server "${JSRV[@]}"
+check_eq "$(dump_db 7 | cut -c1-32)" 0000045700000000""00000d050000115c "after the repair the state starts without --repair"
+
+# ---------------------------------------------------------------- a torn last record
+check_ok "write two values in one job" "$S7_BIN" write "$S7SRV_ADDR" DB7.DBD8:DINT=5555 DB7.DBD12:DINT=6666 --slot 1
+kill9_s7server "$S7SRV_PID"
+# what a crash in the middle of the next append leaves: 12 of the 18 bytes of a record
+# (length 4, DB7, offset 16, two data bytes, no checksum)
+printf '\x04\x00\x00\x00\x07\x00\x10\x00\x00\x00\xab\xcd' >>"$jst.journal"
+start_s7server "${JSRV[@]}"
+check_eq "$(dump_db 7 | cut -c1-40)" 0000045700000000""000015b3""00001a0a""00000000 "torn last record: every acknowledged write is kept, the torn one is not"
+check_match "$(tr '\n' ' ' <"$S7SRV_LOG")" "journal $jst\.journal: torn record after record 2 \(12 of its 18 bytes are on disk: the write to DB7\.DBB16\.\.19\): 12 bytes dropped \(a torn tail" "torn last record: dropped with a log line"
+check_eq "$(ls "$S7_TEST_TMP" | grep -c 'damaged-')" 2 "torn last record: nothing kept aside (no damage)"
+stop_s7server "$S7SRV_PID"
+
+# ---------------------------------------------------------------- files that collide
+cp "$jst" "$S7_TEST_TMP/j.state.orig"
+cp "$jst.journal" "$S7_TEST_TMP/j.journal.orig"
+refused "--audit is the state file" 2 "${JSRV[@]}" --audit "$jst"
+check_contains "$REFUSED_OUT" "--audit $jst and --state $jst are the same file" "--audit = --state: the message names both options and the file"
+refused "--audit is the journal" 2 "${JSRV[@]}" --audit "$jst.journal"
+check_contains "$REFUSED_OUT" "--audit $jst.journal and the journal of --state $jst ($jst.journal) are the same file" "--audit = the journal: the message names both"
+ln -s "$jst" "$S7_TEST_TMP/audit-symlink.jsonl"
+refused "--audit is a symbolic link to the state file" 2 "${JSRV[@]}" --audit "$S7_TEST_TMP/audit-symlink.jsonl"
+check_contains "$REFUSED_OUT" "($S7_TEST_TMP/audit-symlink.jsonl is a symbolic link to it)" "--audit via a symbolic link: refused and said so"
+ln "$jst.journal" "$S7_TEST_TMP/audit-hardlink.jsonl"
+refused "--audit is a hard link to the journal" 2 "${JSRV[@]}" --audit "$S7_TEST_TMP/audit-hardlink.jsonl"
+check_contains "$REFUSED_OUT" "and the journal of --state $jst ($jst.journal) are the same file" "--audit via a hard link: refused"
+check_contains "$REFUSED_OUT" "hard links to one file" "--audit via a hard link: said so"
+same_files "$jst" "$S7_TEST_TMP/j.state.orig" "collisions refused: the state file is unchanged"
+same_files "$jst.journal" "$S7_TEST_TMP/j.journal.orig" "collisions refused: the journal is unchanged"
+
+mkfifo "$S7_TEST_TMP/fifo.state" "$S7_TEST_TMP/fifo.jsonl" "$S7_TEST_TMP/f2.state.journal"
+refused "a FIFO as the state file" 2 --db 7:64:retain --state "$S7_TEST_TMP/fifo.state"
+check_contains "$REFUSED_OUT" "--state $S7_TEST_TMP/fifo.state is a FIFO, not a regular file" "a FIFO as the state file: said so"
+refused "a FIFO as the journal" 2 --db 7:64:retain --state "$S7_TEST_TMP/f2.state"
+check_contains "$REFUSED_OUT" "the journal of --state $S7_TEST_TMP/f2.state ($S7_TEST_TMP/f2.state.journal) is a FIFO" "a FIFO as the journal: said so"
+refused "a FIFO as the audit log" 2 "${JSRV[@]}" --audit "$S7_TEST_TMP/fifo.jsonl"
+check_contains "$REFUSED_OUT" "--audit $S7_TEST_TMP/fifo.jsonl is a FIFO, not a regular file" "a FIFO as the audit log: said so"
+refused "--repair without a state file" 2 --db 7:64:retain --repair
+check_contains "$REFUSED_OUT" "--repair: there is no state file to repair" "--repair without a state file: said so"
 
 finish

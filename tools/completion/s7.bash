@@ -25,9 +25,9 @@ _s7_options()
         scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --json --help -h' ;;
         server)
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
-                ' --allow --audit --audit-reads --state --retain --retain-resize --idle-timeout' \
-                ' --cr-timeout --setup-timeout --max-per-source --max-clients --max-held' \
-                ' --max-held-conn --quiet -q --help -h'
+                ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
+                ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
+                ' --max-held --max-held-conn --quiet -q --help -h'
             ;;
         inventory)
             case $2 in

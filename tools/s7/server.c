@@ -55,6 +55,10 @@ const char srv_help[] =
     "  --retain sync|async    sync (default): every acknowledged write is on disk;\n"
     "                         async: flushed every second\n"
     "  --retain-resize refuse|fit   a retentive DB whose size changed (default refuse)\n"
+    "  --repair               start even though the state file or its journal is damaged:\n"
+    "                         keep the damaged files aside (FILE.damaged-TIME) and keep\n"
+    "                         every write that can be trusted (without it a damaged state\n"
+    "                         refuses the start and says what --repair would keep and lose)\n"
     "  --idle-timeout MS      close a connection with no request for this long\n"
     "                         (default 600000: 10 minutes; 0 = never)\n"
     "  --cr-timeout MS        close a connection with no COTP CR this long after it\n"
@@ -121,7 +125,7 @@ static void tlog(const srv_run *r, int level, const char *fmt, ...)
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
-    char msg[1024];
+    char msg[2400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -349,6 +353,7 @@ enum {
     O_STATE,
     O_RETAIN,
     O_RESIZE,
+    O_REPAIR,
     O_IDLE,
     O_CR_TIMEOUT,
     O_SETUP_TIMEOUT,
@@ -381,6 +386,7 @@ static const struct sopt {
     {"--state", O_STATE, 1, "--state plc.state"},
     {"--retain", O_RETAIN, 1, "--retain sync"},
     {"--retain-resize", O_RESIZE, 1, "--retain-resize fit"},
+    {"--repair", O_REPAIR, 0, NULL},
     {"--idle-timeout", O_IDLE, 1, "--idle-timeout 60000"},
     {"--cr-timeout", O_CR_TIMEOUT, 1, "--cr-timeout 5000"},
     {"--setup-timeout", O_SETUP_TIMEOUT, 1, "--setup-timeout 5000"},
@@ -581,7 +587,7 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
 }
 
 static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_config *fl,
-                       const char **config)
+                       const char **config, int *repair)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -602,7 +608,7 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
                                    "--db --set --put-get --max-conn --rack --slot --allow --audit "
                                    "--audit-reads --state --retain --retain-resize --idle-timeout "
                                    "--cr-timeout --setup-timeout --max-per-source --max-clients "
-                                   "--max-held --max-held-conn --quiet)",
+                                   "--max-held --max-held-conn --repair --quiet)",
                                    (int)nlen, a);
         if (o->id == O_HELP) {
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -618,6 +624,10 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
                 return cli_usage_error(cmd, "%s needs a value, e.g. %s", o->name, o->example);
         } else if (eq) {
             return cli_usage_error(cmd, "%s takes no value (got '%s')", o->name, eq + 1);
+        }
+        if (o->id == O_REPAIR) { /* an action of this start, not a setting of the CPU */
+            *repair = 1;
+            continue;
         }
         int rc = apply(cmd, fl, config, o->id, v);
         if (rc)
@@ -755,6 +765,28 @@ static int build_cpu(srv_run *r)
 }
 
 /* ---------------------------------------------------------------- start-up helpers */
+
+/* The state file, its journal and temporary snapshot, the audit log and the configuration
+ * file are distinct regular files (libs7: s7_retain_check_files); --repair needs a state
+ * file.  0, or CLI_USAGE after the message. */
+static int check_files(const srv_run *r, const char *config, const char *state_opt,
+                       const char *audit_opt, int repair)
+{
+    const s7_server_config *c = &r->cfg;
+    if (repair && !c->state) {
+        fprintf(stderr, "error: --repair: there is no state file to repair; it repairs the "
+                        "state file given with --state FILE (or state_file: in the file)\n");
+        return CLI_USAGE;
+    }
+    const char *paths[] = {c->audit, config};
+    const char *names[] = {audit_opt, "--config"};
+    char err[2048];
+    if (s7_retain_check_files(c->state, state_opt, paths, names, 2, err, sizeof err) < 0) {
+        fprintf(stderr, "error: %s\n", err);
+        return CLI_USAGE;
+    }
+    return 0;
+}
 
 static void raise_nofile(const srv_run *r)
 {
@@ -1012,7 +1044,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit makes write() fail (handled), not kill us */
     const char *config = NULL;
-    int rc = parse_flags(cmd, argc, argv, &fl, &config);
+    int repair = 0;
+    int rc = parse_flags(cmd, argc, argv, &fl, &config, &repair);
     if (rc) {
         s7_server_config_free(&fl);
         s7_server_config_free(&r->cfg);
@@ -1030,6 +1063,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         }
     }
     r->demo = !config && !fl.profile && !fl.ndbs;
+    const char *state_opt = fl.state || !config ? "--state" : "state_file:";
+    const char *audit_opt = fl.audit || !config ? "--audit" : "audit_file:";
     merge(&r->cfg, &fl);
     s7_server_config_free(&fl);
     s7_server_config *c = &r->cfg;
@@ -1087,6 +1122,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     }
 
     /* Everything that can refuse to start, before the port is taken. */
+    if ((rc = check_files(r, config, state_opt, audit_opt, repair)) != 0)
+        goto out;
     if (c->state) {
         s7_retain_opts ro;
         s7_retain_opts_init(&ro);
@@ -1098,8 +1135,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             ro.compact_bytes = (uint64_t)c->compact_bytes;
         ro.log = retain_log;
         ro.log_ctx = r;
-        char err[800];
-        if (s7_retain_open(&r->retain, r->cpu, c->state, &ro, err, sizeof err) < 0) {
+        char err[2048];
+        if (s7_retain_open_ex(&r->retain, r->cpu, c->state, &ro,
+                              repair ? S7_RETAIN_OPEN_REPAIR : 0u, err, sizeof err) < 0) {
             tlog(NULL, S7_LOG_ERROR, "cannot start: %s", err);
             rc = CLI_FAIL;
             goto out;
