@@ -4,7 +4,10 @@
  * offset 23, where a one-item Read Var request carries it), with the request's PDU reference
  * copied to offset 11 so that the generator can match replies.  No decoding, no data
  * copying, no per-request allocation: this is what moving the same frames costs on this
- * machine.  The answers to the frames one recv() brought leave in one send().
+ * machine.  The answers to the frames one recv() brought leave in one send() (up to 64 KiB
+ * of answers a send).  A client that does not read its answers: what its socket does not
+ * take is kept (at most one such batch, 64 KiB) and the connection is not read until it is
+ * gone, so the requests wait in the kernel; every other connection is served meanwhile.
  *
  * Usage: s7echo [--port N]   (127.0.0.1; 0 or no --port picks a free port).  Prints
  * "port N" on stdout once listening; runs until SIGTERM/SIGINT. */
@@ -13,7 +16,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +26,17 @@
 #include <unistd.h>
 
 #define RX_CAP (64u * 1024u)
-#define TX_CAP (1024u * 1024u)
+#define BATCH (64u * 1024u) /* replies built before a send(); one reply (<= 65535) fits */
 
 typedef struct econn {
     int fd;
     uint32_t have;
+    uint8_t *pend; /* replies the socket did not take (NULL when none) */
+    uint32_t pend_len, pend_off;
     uint8_t rx[RX_CAP];
 } econn;
 
-static uint8_t tx[TX_CAP];
+static uint8_t tx[BATCH];
 
 static void raise_nofile(void)
 {
@@ -43,52 +47,62 @@ static void raise_nofile(void)
     }
 }
 
-/* Send all of p, waiting for room if the socket is full (rare on loopback).  0 or -1. */
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd pf = {fd, POLLOUT, 0};
-                poll(&pf, 1, 1000);
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void drop(int ep, econn *c)
 {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
+    free(c->pend);
     free(c);
 }
 
-static void serve(int ep, econn *c)
+static void watch(int ep, econn *c, uint32_t events)
 {
-    ssize_t r = recv(c->fd, c->rx + c->have, RX_CAP - c->have, 0);
-    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-        drop(ep, c);
-        return;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.ptr = c;
+    epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Send tx[0, out).  What the socket does not take is kept in c->pend and the connection
+ * waits for room (EPOLLOUT only: it is not read meanwhile, so a client that does not read
+ * its answers holds at most one batch here).  0: all sent; 1: kept; -1: the peer is gone. */
+static int flush(int ep, econn *c, size_t out)
+{
+    size_t off = 0;
+    for (int tries = 0; off < out && tries < 1000; tries++) {
+        ssize_t w = send(c->fd, tx + off, out - off, MSG_NOSIGNAL);
+        if (w > 0) {
+            off += (size_t)w;
+        } else if (w < 0 && errno == EAGAIN) {
+            c->pend = malloc(out - off);
+            if (!c->pend)
+                return -1;
+            memcpy(c->pend, tx + off, out - off);
+            c->pend_len = (uint32_t)(out - off);
+            c->pend_off = 0;
+            watch(ep, c, EPOLLOUT);
+            return 1;
+        } else if (w < 0 && errno != EINTR) {
+            return -1;
+        }
     }
-    if (r < 0)
-        return;
-    c->have += (uint32_t)r;
+    return off == out ? 0 : -1;
+}
+
+/* Answer the whole frames in c->rx, a batch per send(); stops early when the socket does
+ * not take a batch (the rest stays in rx).  -1: the connection was dropped. */
+static int answer(int ep, econn *c)
+{
     uint32_t pos = 0;
     size_t out = 0;
+    int kept = 0;
     while (c->have - pos >= 4) {
         const uint8_t *f = c->rx + pos;
         uint32_t len = (uint32_t)f[2] << 8 | f[3];
         if (f[0] != 3 || len < 7) {
             drop(ep, c);
-            return;
+            return -1;
         }
         if (c->have - pos < len)
             break;
@@ -96,12 +110,17 @@ static void serve(int ep, econn *c)
         uint32_t rep = 25u + data;
         if (rep > 65535u)
             rep = 65535u;
-        if (out + rep > TX_CAP) {
-            if (send_all(c->fd, tx, out) < 0) {
-                drop(ep, c);
-                return;
-            }
+        if (out + rep > BATCH) {
+            int rc = flush(ep, c, out);
             out = 0;
+            if (rc < 0) {
+                drop(ep, c);
+                return -1;
+            }
+            if (rc > 0) {
+                kept = 1;
+                break;
+            }
         }
         uint8_t *o = tx + out;
         o[0] = 3;
@@ -119,8 +138,44 @@ static void serve(int ep, econn *c)
         memmove(c->rx, c->rx + pos, c->have - pos);
         c->have -= pos;
     }
-    if (out && send_all(c->fd, tx, out) < 0)
+    if (!kept && out && flush(ep, c, out) < 0) {
         drop(ep, c);
+        return -1;
+    }
+    return 0;
+}
+
+static void serve(int ep, econn *c)
+{
+    ssize_t r = recv(c->fd, c->rx + c->have, RX_CAP - c->have, 0);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+        drop(ep, c);
+        return;
+    }
+    if (r < 0)
+        return;
+    c->have += (uint32_t)r;
+    answer(ep, c);
+}
+
+/* Room again on a connection with replies kept: send them; once all are gone, read again
+ * (and answer the frames that waited in rx). */
+static void resume(int ep, econn *c)
+{
+    ssize_t w = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
+    if (w < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            drop(ep, c);
+        return;
+    }
+    c->pend_off += (uint32_t)w;
+    if (c->pend_off < c->pend_len)
+        return;
+    free(c->pend);
+    c->pend = NULL;
+    c->pend_len = c->pend_off = 0;
+    watch(ep, c, EPOLLIN);
+    answer(ep, c);
 }
 
 int main(int argc, char **argv)
@@ -170,28 +225,34 @@ int main(int argc, char **argv)
             return 1;
         }
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.ptr) {
-                serve(ep, evs[i].data.ptr);
+            econn *c = evs[i].data.ptr;
+            if (c) {
+                if (c->pend)
+                    resume(ep, c);
+                else
+                    serve(ep, c);
                 continue;
             }
             for (int k = 0; k < 64; k++) {
                 int fd = accept(lfd, NULL, NULL);
                 if (fd < 0)
                     break;
-                econn *c = malloc(sizeof *c);
-                if (!c) {
+                econn *nc = malloc(sizeof *nc);
+                if (!nc) {
                     close(fd);
                     continue;
                 }
-                c->fd = fd;
-                c->have = 0;
+                nc->fd = fd;
+                nc->have = 0;
+                nc->pend = NULL;
+                nc->pend_len = nc->pend_off = 0;
                 fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                 ev.events = EPOLLIN;
-                ev.data.ptr = c;
+                ev.data.ptr = nc;
                 if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
                     close(fd);
-                    free(c);
+                    free(nc);
                 }
             }
         }

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -731,21 +732,41 @@ void gen_idle_free(gen_idle *g)
     free(g);
 }
 
-/* ---------------------------------------------------------------- the fill */
+/* ---------------------------------------------------------------- blocking helpers */
 
-static int read_whole_frame(int fd, uint8_t *buf, size_t cap)
+/* Wait until fd is readable or the deadline passes (gen_now() seconds).  1, 0 or -1. */
+static int wait_in(int fd, double deadline)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        double left = deadline - gen_now();
+        if (left <= 0)
+            return 0;
+        struct pollfd pf = {fd, POLLIN, 0};
+        int n = poll(&pf, 1, (int)(left * 1000.0) + 1);
+        if (n > 0)
+            return 1;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
+int gen_recv_frame(int fd, uint8_t *buf, size_t cap, double deadline)
 {
     size_t got = 0, need = 4;
-    while (got < need) {
-        ssize_t r = recv(fd, buf + got, need - got, 0);
-        if (r < 0 && errno == EINTR)
+    while (got < need) { /* each pass takes at least one byte or ends */
+        int w = wait_in(fd, deadline);
+        if (w <= 0)
+            return w == 0 ? -2 : -1;
+        ssize_t r = recv(fd, buf + got, need - got, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
             continue;
         if (r <= 0)
             return -1;
         got += (size_t)r;
         if (got == 4) {
             int n = s7_tpkt_peek(buf, 4);
-            if (n < 0 || (size_t)n > cap)
+            if (n < 7 || (size_t)n > cap)
                 return -1;
             need = (size_t)n;
         }
@@ -753,43 +774,109 @@ static int read_whole_frame(int fd, uint8_t *buf, size_t cap)
     return (int)need;
 }
 
-int gen_fill(const gen_target *t, char *msg)
+int gen_dial(const gen_target *t, int rcvbuf, char *msg)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
-    uint8_t buf[2048];
     if (resolve(t, &ss, &sl) < 0) {
-        snprintf(msg, GEN_MSG, "%s: bad address", t->name);
+        snprintf(msg, GEN_MSG, "%s: bad address %s:%u", t->name, t->host, (unsigned)t->port);
         return -1;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    struct timeval tv = {5, 0};
-    if (fd >= 0) {
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    }
-    if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
-        snprintf(msg, GEN_MSG, "%s: connect to %s:%u: %s", t->name, t->host, (unsigned)t->port,
-                 strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0) {
+        snprintf(msg, GEN_MSG, "%s: socket: %s%s", t->name, strerror(errno),
+                 errno == EMFILE ? " (raise ulimit -n)" : "");
         return -1;
     }
-    int rc = -1, n;
-    unsigned pdu = 0, amq = 0;
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* also bounds connect() */
+    if (rcvbuf > 0) /* before connect(): the window is scaled for it */
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+        snprintf(msg, GEN_MSG, "%s: connect to %s:%u: %s", t->name, t->host, (unsigned)t->port,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int gen_handshake(const gen_target *t, int fd, unsigned *pdu, unsigned *amq, char *msg)
+{
+    uint8_t buf[256];
+    int n;
     s7_cotp cc;
+    double deadline = gen_now() + 5.0;
+    *pdu = *amq = 0;
+    if (!t->s7)
+        return 0;
     if ((n = cr_frame(buf, sizeof buf)) < 0 || send_now(fd, buf, (size_t)n) < 0 ||
-        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 ||
+        (n = gen_recv_frame(fd, buf, sizeof buf, deadline)) < 0 ||
         s7_frame_decode(buf, (size_t)n, &cc) != n || cc.code != S7_COTP_CC) {
         snprintf(msg, GEN_MSG, "%s: no COTP CC for the CR (rack 0, slot 1, PG)", t->name);
-        goto out;
+        return -1;
     }
     if ((n = setup_frame(buf, sizeof buf)) < 0 || send_now(fd, buf, (size_t)n) < 0 ||
-        (n = read_whole_frame(fd, buf, sizeof buf)) < 0 ||
-        setup_reply(buf, (size_t)n, &pdu, &amq) < 0) {
+        (n = gen_recv_frame(fd, buf, sizeof buf, deadline)) < 0 ||
+        setup_reply(buf, (size_t)n, pdu, amq) < 0) {
         snprintf(msg, GEN_MSG, "%s: Setup Communication failed", t->name);
-        goto out;
+        return -1;
     }
+    return 0;
+}
+
+int gen_read_req(uint8_t *buf, size_t cap, uint16_t ref, uint32_t off, uint16_t len)
+{
+    return read_frame(buf, cap, ref, off, len);
+}
+
+int gen_check_read(const gen_target *t, const uint8_t *f, size_t len, uint16_t ref, uint32_t off,
+                   uint16_t n, char *msg)
+{
+    fill_expect();
+    if (!t->s7) {
+        if (len != REP_FRAME_LEN(n) || len < 13 || ((f[11] << 8) | f[12]) != ref) {
+            snprintf(msg, GEN_MSG, "%s: an echo frame of %u bytes for reference %u", t->name,
+                     (unsigned)len, (unsigned)ref);
+            return -1;
+        }
+        return 0;
+    }
+    s7_pdu p;
+    s7_data_item it;
+    if (dt_pdu(f, len, &p) < 0) {
+        snprintf(msg, GEN_MSG, "%s: a reply that is not one whole S7 PDU (%u bytes)", t->name,
+                 (unsigned)len);
+        return -1;
+    }
+    if (p.ref != ref) {
+        snprintf(msg, GEN_MSG, "%s: a reply with reference %u to request %u", t->name,
+                 (unsigned)p.ref, (unsigned)ref);
+        return -1;
+    }
+    if (s7_read_resp_decode(&p, &it, 1) < 0 || it.rc != S7_RC_OK || it.nbytes != n ||
+        memcmp(it.data, expect + off, n) != 0) {
+        snprintf(msg, GEN_MSG, "%s: a wrong reply to the read of DB1 offset %u (error 0x%04x)",
+                 t->name, off, (unsigned)(p.err_class << 8 | p.err_code));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the fill */
+
+int gen_fill(const gen_target *t, char *msg)
+{
+    uint8_t buf[2048];
+    int fd = gen_dial(t, 0, msg);
+    if (fd < 0)
+        return -1;
+    int rc = -1, n;
+    unsigned pdu = 0, amq = 0;
+    if (gen_handshake(t, fd, &pdu, &amq, msg) < 0)
+        goto out;
     if (pdu < GEN_WCHUNK + 28u) {
         snprintf(msg, GEN_MSG, "%s: negotiated PDU %u, the fill needs 960", t->name, pdu);
         goto out;
@@ -809,8 +896,8 @@ int gen_fill(const gen_target *t, char *msg)
         s7_pdu p;
         uint8_t rcs[1] = {0};
         if (n < 0 || send_now(fd, buf, (size_t)n) < 0 ||
-            (n = read_whole_frame(fd, buf, sizeof buf)) < 0 || dt_pdu(buf, (size_t)n, &p) < 0 ||
-            p.ref != ref) {
+            (n = gen_recv_frame(fd, buf, sizeof buf, gen_now() + 5.0)) < 0 ||
+            dt_pdu(buf, (size_t)n, &p) < 0 || p.ref != ref) {
             snprintf(msg, GEN_MSG, "%s: no answer to the write of DB1 offset %u", t->name, off);
             goto out;
         }

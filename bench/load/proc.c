@@ -77,6 +77,49 @@ static long status_field(int pid, const char *key)
 
 long proc_rss_kb(int pid) { return status_field(pid, "\nVmRSS:"); }
 
+long proc_hwm_kb(int pid) { return status_field(pid, "\nVmHWM:"); }
+
+int proc_reset_hwm(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/clear_refs", pid);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int proc_tcp_queues(unsigned port, unsigned long long *tx, unsigned long long *rx, unsigned *socks)
+{
+    static const char *files[2] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    int any = 0;
+    *tx = *rx = 0;
+    *socks = 0;
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (!f)
+            continue;
+        any = 1;
+        char line[512];
+        /* "sl local_address rem_address st tx_queue:rx_queue ...", hex; one line a socket */
+        for (unsigned long n = 0; n < 10000000ul && fgets(line, sizeof line, f); n++) {
+            unsigned lport = 0, st = 0;
+            unsigned long long t = 0, r = 0;
+            if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %llx:%llx", &lport, &st,
+                       &t, &r) != 4)
+                continue;
+            if (lport != port || st == 0x0A) /* the listener's rx_queue is its accept backlog */
+                continue;
+            *tx += t;
+            *rx += r;
+            (*socks)++;
+        }
+        fclose(f);
+    }
+    return any ? 0 : -1;
+}
+
 long proc_threads(int pid) { return status_field(pid, "\nThreads:"); }
 
 long proc_nofile(int pid)

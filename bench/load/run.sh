@@ -9,8 +9,10 @@
 #        bench/load/run.sh build-load --markdown
 #        bench/load/run.sh build-load --time 3 --rounds 5 --verbose
 #        bench/load/run.sh build-load --cases a --idle 0     (one case, no memory rows)
+#        bench/load/run.sh build-load --cases g --idle 0     (greedy clients only)
 # s7load options: --time S, --rounds N, --warm S, --cases LETTERS, --idle N1,N2,
-# --markdown, --verbose (build-load/bench/load/s7load --help).  Build first:
+# --greedy N, --greedy-reqs N, --greedy-time S, --markdown, --verbose
+# (build-load/bench/load/s7load --help).  Build first:
 #   cmake -S . -B build-load && cmake --build build-load -j2 --target s7load s7echo snap7srv s7srvhost s7-cli
 # Not a test: it prints figures; exit status 1 when a reply was wrong or missing, 2 when
 # something could not be set up.
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
         shift 2
         ;;
     -h | --help)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)

@@ -1,12 +1,15 @@
 /* s7load: the server benchmark's load generator.  In one run it measures s7kit's server and
  * the Snap7 server (each its own process) and the floor (s7echo: the same frames moved by
  * a server that does no S7 work), and prints one table: requests per second for five cases,
- * the server's CPU time per request (from /proc/PID/stat over each measured window) and its
- * resident memory per idle connection at 1,000 and 10,000 connections.  Every reply is
- * matched to its request by PDU reference and its data checked against DB1's pattern.
+ * the server's CPU time per request (from /proc/PID/stat over each measured window), its
+ * resident memory per idle connection at 1,000 and 10,000 connections, and (case g) the
+ * latency of a well-behaved client next to greedy clients that never read their replies,
+ * with the server's memory meanwhile.  Every reply is matched to its request by PDU
+ * reference and its data checked against DB1's pattern.
  *
  * Usage: s7load --ours HOST:PORT[,PID] --snap7 HOST:PORT[,PID] --floor HOST:PORT[,PID]
- *               [--time S] [--rounds N] [--warm S] [--cases abcde] [--idle N1,N2]
+ *               [--time S] [--rounds N] [--warm S] [--cases abcdeg] [--idle N1,N2]
+ *               [--greedy N] [--greedy-reqs N] [--greedy-time S]
  *               [--markdown] [--verbose] [--no-fill] [--label-ours T] [--label-snap7 T]
  *               [--placement T] [--command T]
  * Any peer may be left out (its column shows n/a).  bench/load/run.sh starts the servers
@@ -51,6 +54,24 @@ typedef struct cell {
     unsigned depth;
 } cell;
 
+/* Case g on one peer: the well-behaved client's latencies of every round together. */
+typedef struct greedy_cell {
+    int state; /* 0 not run, 1 measured, -1 failed */
+    int n;     /* rounds */
+    double *lat;
+    size_t nlat, cap;
+    double secs;
+    int unanswered, good_closed, peak_hwm;
+    unsigned up_min, refused_max, closed_max, capped_max;
+    unsigned long long greedy_reqs, up_sum;
+    long rss0[MAX_ROUNDS], rss[MAX_ROUNDS], peak[MAX_ROUNDS];
+    double kq[MAX_ROUNDS]; /* bytes in the server's socket queues at the end, -1 unknown */
+    double kq_rx[MAX_ROUNDS];
+    unsigned long errors;
+    double others;        /* worst round: other processes' share of all CPU time */
+    double med, p99, max; /* seconds */
+} greedy_cell;
+
 typedef struct idle_cell {
     int state; /* 0 not run, 1 measured, -1 failed */
     unsigned want, held, refused;
@@ -72,11 +93,15 @@ typedef struct cfg {
     int rounds, markdown, verbose, fill;
     int cases[NCASES];
     unsigned idle[NIDLE];
+    int greedy_on;
+    unsigned greedy, greedy_reqs;
+    double greedy_time;
     const char *placement, *command;
 } cfg;
 
 static peer P[P_COUNT];
 static cell C[NCASES][P_COUNT];
+static greedy_cell GC[P_COUNT];
 static cfg G;
 static long hz;
 
@@ -92,7 +117,12 @@ static void usage(FILE *f)
             "  --rounds N      split that time into N rounds that interleave the peers; a cell\n"
             "                  is the median round (default 3)\n"
             "  --warm S        warm-up before each measured round (default 0.2)\n"
-            "  --cases LIST    cases to run, e.g. ade (default abcde)\n"
+            "  --cases LIST    cases to run, e.g. ade (default abcdeg)\n"
+            "  --greedy N      case g: greedy connections that never read a reply (default 200)\n"
+            "  --greedy-reqs N case g: requests each greedy connection sends at most (default\n"
+            "                  4096)\n"
+            "  --greedy-time S case g: seconds measured per peer, split into the rounds\n"
+            "                  (default 3)\n"
             "  --idle N1,N2    idle connection counts for the memory rows (default 1000,10000;\n"
             "                  0 skips them)\n"
             "  --no-fill       do not write the DB1 pattern first (the servers already hold it)\n"
@@ -133,6 +163,10 @@ static int parse_args(int argc, char **argv)
     G.idle[1] = 10000;
     for (int k = 0; k < NCASES; k++)
         G.cases[k] = 1;
+    G.greedy_on = 1;
+    G.greedy = 200;
+    G.greedy_reqs = 4096;
+    G.greedy_time = 3.0;
     P[P_OURS].t.name = "s7kit server";
     P[P_SNAP7].t.name = "Snap7 server";
     P[P_FLOOR].t.name = "floor (s7echo)";
@@ -178,6 +212,16 @@ static int parse_args(int argc, char **argv)
         } else if (strcmp(a, "--cases") == 0) {
             for (int k = 0; k < NCASES; k++)
                 G.cases[k] = strchr(v, CASES[k].letter) != NULL;
+            G.greedy_on = strchr(v, 'g') != NULL;
+            i++;
+        } else if (strcmp(a, "--greedy") == 0) {
+            G.greedy = (unsigned)strtoul(v, NULL, 10);
+            i++;
+        } else if (strcmp(a, "--greedy-reqs") == 0) {
+            G.greedy_reqs = (unsigned)strtoul(v, NULL, 10);
+            i++;
+        } else if (strcmp(a, "--greedy-time") == 0) {
+            G.greedy_time = atof(v);
             i++;
         } else if (strcmp(a, "--idle") == 0) {
             char *end;
@@ -207,6 +251,11 @@ static int parse_args(int argc, char **argv)
     }
     if (G.time <= 0 || G.warm < 0 || G.rounds < 1 || G.rounds > MAX_ROUNDS) {
         fprintf(stderr, "s7load: --time > 0, --warm >= 0, --rounds 1..%d\n", MAX_ROUNDS);
+        return -1;
+    }
+    if (G.greedy_time <= 0 || G.greedy > 100000 || G.greedy_reqs < 1 || G.greedy_reqs > 1000000) {
+        fprintf(stderr, "s7load: --greedy-time > 0, --greedy 0..100000, --greedy-reqs "
+                        "1..1000000\n");
         return -1;
     }
     if (!P[P_OURS].on && !P[P_SNAP7].on && !P[P_FLOOR].on) {
@@ -264,9 +313,10 @@ static int run_round(int k, int p, int round)
     double self = r.secs > 0 ? (double)r.self_ticks / (double)hz / r.secs : 0;
     if (self > c->self_util)
         c->self_util = self;
+    double others = 0;
     if (r.total_ticks) {
-        double others = ((double)r.busy_ticks - (double)r.self_ticks - (double)r.srv_ticks) /
-                        (double)r.total_ticks;
+        others = ((double)r.busy_ticks - (double)r.self_ticks - (double)r.srv_ticks) /
+                 (double)r.total_ticks;
         if (others > c->others)
             c->others = others;
     }
@@ -314,6 +364,110 @@ static void wait_threads(int pid, long threads)
             return;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
+    }
+}
+
+/* One round of case g on peer p. */
+static void greedy_round(int p, int round)
+{
+    greedy_cell *c = &GC[p];
+    gen_greedy_case gc = {G.greedy, G.greedy_reqs, G.warm, G.greedy_time / G.rounds};
+    gen_greedy_result r;
+    long threads0 = P[p].t.pid > 0 ? proc_threads(P[p].t.pid) : -1;
+    if (gen_greedy_run(&P[p].t, &gc, &r) < 0) {
+        fprintf(stderr, "s7load: case g, %s: %s\n", P[p].t.name, r.msg);
+        c->state = -1;
+        return;
+    }
+    if (r.errors) {
+        fprintf(stderr, "s7load: case g, %s: %lu wrong replies; first: %s\n", P[p].t.name, r.errors,
+                r.msg);
+        c->errors += r.errors;
+    }
+    if (r.greedy_refused && G.verbose)
+        fprintf(stderr, "s7load: case g, %s: %u greedy connections not set up; first: %s\n",
+                P[p].t.name, r.greedy_refused, r.note);
+    if (r.nlat) {
+        if (c->nlat + r.nlat > c->cap) {
+            size_t cap = c->nlat + r.nlat;
+            double *a = realloc(c->lat, cap * sizeof *a);
+            if (a) {
+                c->lat = a;
+                c->cap = cap;
+            }
+        }
+        if (c->nlat + r.nlat <= c->cap) {
+            memcpy(c->lat + c->nlat, r.lat, r.nlat * sizeof *r.lat);
+            c->nlat += r.nlat;
+        }
+    }
+    free(r.lat);
+    int i = c->n++;
+    c->secs += r.secs;
+    c->unanswered |= r.unanswered;
+    c->good_closed |= r.good_closed;
+    c->peak_hwm = (i == 0 || c->peak_hwm) && r.peak_hwm;
+    if (i == 0 || r.greedy_up < c->up_min)
+        c->up_min = r.greedy_up;
+    if (r.greedy_refused > c->refused_max)
+        c->refused_max = r.greedy_refused;
+    if (r.greedy_closed > c->closed_max)
+        c->closed_max = r.greedy_closed;
+    if (r.greedy_capped > c->capped_max)
+        c->capped_max = r.greedy_capped;
+    c->greedy_reqs += r.greedy_reqs;
+    c->up_sum += r.greedy_up;
+    c->rss0[i] = r.rss0_kb;
+    c->rss[i] = r.rss_kb;
+    c->peak[i] = r.peak_kb;
+    c->kq[i] = r.kq_ok ? (double)(r.kq_tx + r.kq_rx) : -1;
+    c->kq_rx[i] = r.kq_ok ? (double)r.kq_rx : -1;
+    double others = 0;
+    if (r.total_ticks) {
+        others = ((double)r.busy_ticks - (double)r.self_ticks - (double)r.srv_ticks) /
+                 (double)r.total_ticks;
+        if (others > c->others)
+            c->others = others;
+    }
+    c->state = 1;
+    if (G.verbose)
+        fprintf(stderr,
+                "  case g round %d %-15s %zu answered in %.2f s (slowest %.2f ms, sent at +%.3f "
+                "s)%s%s, greedy %u up %u refused %u "
+                "closed %u capped %llu req, VmRSS %ld -> %ld KiB (peak %ld%s), server CPU "
+                "%.2f s, its %u sockets queue %.1f MiB out %.1f MiB in; other processes %.0f%%\n",
+                round + 1, P[p].t.name, r.nlat, r.secs, r.slowest * 1e3, r.slowest_at,
+                r.unanswered ? ", one unanswered" : "",
+                r.good_closed ? ", closed by the server" : "", r.greedy_up, r.greedy_refused,
+                r.greedy_closed, r.greedy_capped, r.greedy_reqs, r.rss0_kb, r.rss_kb, r.peak_kb,
+                r.peak_hwm ? ", VmHWM" : ", sampled", (double)r.srv_ticks / (double)hz, r.kq_socks,
+                (double)r.kq_tx / 1048576.0, (double)r.kq_rx / 1048576.0, others * 100);
+    /* Snap7 ends a client's thread within its 100 ms work interval: let them go first */
+    wait_threads(P[p].t.pid, threads0);
+}
+
+static void run_greedy(void)
+{
+    if (!G.greedy_on)
+        return;
+    if (!G.markdown)
+        fprintf(stderr, "s7load: case g: %u greedy connections, one well-behaved ...\n", G.greedy);
+    for (int round = 0; round < G.rounds; round++) {
+        for (int j = 0; j < P_COUNT; j++) {
+            int p = (j + round) % P_COUNT;
+            if (P[p].on && GC[p].state >= 0)
+                greedy_round(p, round);
+        }
+    }
+    for (int p = 0; p < P_COUNT; p++) {
+        greedy_cell *c = &GC[p];
+        if (c->state != 1 || !c->nlat)
+            continue;
+        qsort(c->lat, c->nlat, sizeof *c->lat, cmp_double);
+        c->med = c->lat[c->nlat / 2];
+        size_t i99 = (c->nlat * 99 + 99) / 100; /* the ceiling of 0.99 n, 1-based */
+        c->p99 = c->lat[i99 ? i99 - 1 : 0];
+        c->max = c->lat[c->nlat - 1];
     }
 }
 
@@ -441,6 +595,149 @@ static void row(const char *name, const char *c1, const char *c2, const char *c3
         printf("%-38s | %-26s | %-26s | %-6s | %-26s | %s\n", name, c1, c2, c3, c4, c5);
 }
 
+static const char *lat_text(const greedy_cell *c, double v, char *buf, size_t cap)
+{
+    if (c->state == 0)
+        return "n/a";
+    if (c->state < 0)
+        return "FAIL";
+    if (!c->nlat)
+        return "none answered";
+    if (v < 1e-3)
+        snprintf(buf, cap, "%.0f us", v * 1e6);
+    else if (v < 1.0)
+        snprintf(buf, cap, "%.2f ms", v * 1e3);
+    else
+        snprintf(buf, cap, "%.2f s", v);
+    return buf;
+}
+
+/* The memory of case g: at the end of the window (median round) or its peak (the largest
+ * round), in KiB, with the growth over the start of the window; -1 unknown. */
+static double greedy_kb(const greedy_cell *c, int peak, double *growth)
+{
+    double v[MAX_ROUNDS], g[MAX_ROUNDS], best = -1, best_g = 0;
+    int n = 0;
+    for (int i = 0; i < c->n; i++) {
+        long x = peak ? c->peak[i] : c->rss[i];
+        if (x < 0 || c->rss0[i] < 0)
+            continue;
+        v[n] = (double)x;
+        g[n] = (double)(x - c->rss0[i]);
+        if (v[n] > best) {
+            best = v[n];
+            best_g = g[n];
+        }
+        n++;
+    }
+    if (!n)
+        return -1;
+    if (peak) {
+        *growth = best_g;
+        return best;
+    }
+    *growth = median(g, n);
+    return median(v, n);
+}
+
+static void print_greedy(void)
+{
+    char name[96], b[P_COUNT][160], r1[32], r2[32];
+    const char *what[3] = {"median", "p99", "max"};
+    for (int w = 0; w < 3; w++) {
+        double v[P_COUNT];
+        const char *t[P_COUNT];
+        for (int p = 0; p < P_COUNT; p++) {
+            const greedy_cell *c = &GC[p];
+            v[p] = c->state == 1 && c->nlat ? (w == 0 ? c->med : w == 1 ? c->p99 : c->max) : -1;
+            t[p] = lat_text(c, v[p], b[p], sizeof b[p]);
+        }
+        snprintf(name, sizeof name, "g. %u greedy: latency, %s", G.greedy, what[w]);
+        row(name, t[P_OURS], t[P_SNAP7], ratio_text(v[P_OURS], v[P_SNAP7], r1, sizeof r1, "x"),
+            t[P_FLOOR], ratio_text(v[P_OURS], v[P_FLOOR], r2, sizeof r2, ""));
+    }
+    double rate[P_COUNT];
+    const char *t[P_COUNT];
+    for (int p = 0; p < P_COUNT; p++) {
+        const greedy_cell *c = &GC[p];
+        rate[p] = c->state == 1 && c->secs > 0 ? (double)c->nlat / c->secs : -1;
+        if (c->state != 1) {
+            t[p] = c->state ? "FAIL" : "n/a";
+            continue;
+        }
+        char n1[48], n2[48];
+        fmt_count(n1, sizeof n1, (double)c->nlat);
+        fmt_count(n2, sizeof n2, rate[p] > 0 ? rate[p] : 0);
+        snprintf(b[p], sizeof b[p], "%s (%s/s)%s%s%s", n1, n2,
+                 c->unanswered ? ", one unanswered 5 s" : "",
+                 c->good_closed ? ", closed by the server" : "", c->errors ? " ERR" : "");
+        t[p] = b[p];
+    }
+    snprintf(name, sizeof name, "g. %u greedy: well-behaved answered", G.greedy);
+    row(name, t[P_OURS], t[P_SNAP7], ratio_text(rate[P_OURS], rate[P_SNAP7], r1, sizeof r1, "x"),
+        t[P_FLOOR], ratio_text(rate[P_OURS], rate[P_FLOOR], r2, sizeof r2, ""));
+    for (int peak = 0; peak < 2; peak++) {
+        double kb[P_COUNT];
+        for (int p = 0; p < P_COUNT; p++) {
+            const greedy_cell *c = &GC[p];
+            double growth = 0;
+            kb[p] = c->state == 1 ? greedy_kb(c, peak, &growth) : -1;
+            if (kb[p] < 0) {
+                t[p] = c->state == 1 ? "n/a (no PID)" : c->state ? "FAIL" : "n/a";
+                continue;
+            }
+            snprintf(b[p], sizeof b[p], "%.1f MiB (%+.1f)%s", kb[p] / 1024.0, growth / 1024.0,
+                     peak && !c->peak_hwm ? " ~" : "");
+            t[p] = b[p];
+        }
+        snprintf(name, sizeof name, "g. %u greedy: server %s", G.greedy,
+                 peak ? "peak RSS (VmHWM)" : "RSS at window end");
+        row(name, t[P_OURS], t[P_SNAP7], ratio_text(kb[P_OURS], kb[P_SNAP7], r1, sizeof r1, "x"),
+            t[P_FLOOR], ratio_text(kb[P_OURS], kb[P_FLOOR], r2, sizeof r2, ""));
+    }
+    double kq[P_COUNT];
+    for (int p = 0; p < P_COUNT; p++) {
+        const greedy_cell *c = &GC[p];
+        double v[MAX_ROUNDS], in[MAX_ROUNDS];
+        int n = 0;
+        for (int i = 0; c->state == 1 && i < c->n; i++) {
+            if (c->kq[i] >= 0) {
+                v[n] = c->kq[i];
+                in[n++] = c->kq_rx[i];
+            }
+        }
+        kq[p] = n ? median(v, n) : -1;
+        if (!n) {
+            t[p] = c->state == 1 ? "n/a" : c->state ? "FAIL" : "n/a";
+            continue;
+        }
+        snprintf(b[p], sizeof b[p], "%.1f MiB (%.1f unread)", kq[p] / 1048576.0,
+                 median(in, n) / 1048576.0);
+        t[p] = b[p];
+    }
+    snprintf(name, sizeof name, "g. %u greedy: server socket queues", G.greedy);
+    row(name, t[P_OURS], t[P_SNAP7], ratio_text(kq[P_OURS], kq[P_SNAP7], r1, sizeof r1, "x"),
+        t[P_FLOOR], ratio_text(kq[P_OURS], kq[P_FLOOR], r2, sizeof r2, ""));
+    for (int p = 0; p < P_COUNT; p++) {
+        const greedy_cell *c = &GC[p];
+        if (c->state != 1) {
+            t[p] = c->state ? "FAIL" : "n/a";
+            continue;
+        }
+        char n1[48];
+        /* requests a greedy connection's socket took, on average */
+        fmt_count(n1, sizeof n1, c->up_sum ? (double)c->greedy_reqs / (double)c->up_sum : 0);
+        snprintf(b[p], sizeof b[p], "%u up, %u closed, %s req each", c->up_min, c->closed_max, n1);
+        if (c->refused_max) {
+            size_t l = strlen(b[p]);
+            snprintf(b[p] + l, sizeof b[p] - l, ", %u refused", c->refused_max);
+        }
+        t[p] = b[p];
+    }
+    snprintf(name, sizeof name, "g. %u greedy: greedy connections", G.greedy);
+    row(name, t[P_OURS], t[P_SNAP7], "-", t[P_FLOOR], "-");
+}
+
 static void print_table(double la0[3], double la1[3])
 {
     char b1[96], b2[96], b3[32], b4[96], b5[32], name[96];
@@ -464,6 +761,13 @@ static void print_table(double la0[3], double la1[3])
     }
     printf("  rounds: %d x %.2f s per peer per case (+%.2f s warm-up each), median round%s\n",
            G.rounds, G.time / G.rounds, G.warm, br);
+    if (G.greedy_on)
+        printf("  case g: %u greedy connections (SO_RCVBUF %d asked), %u requests of %u bytes "
+               "each at most, never a reply read; one well-behaved connection, 4-byte reads one "
+               "at a time; %d x %.2f s per peer (+%.2f s of it alone first); latencies of all "
+               "rounds together%s\n",
+               G.greedy, GEN_GREEDY_RCVBUF, G.greedy_reqs, GEN_GREEDY_LEN, G.rounds,
+               G.greedy_time / G.rounds, G.warm, br);
     if (G.placement)
         printf("  CPUs:   %s%s\n", G.placement, br);
     printf("  load average before %.2f %.2f %.2f, after %.2f %.2f %.2f%s\n", la0[0], la0[1], la0[2],
@@ -491,6 +795,8 @@ static void print_table(double la0[3], double la1[3])
             ratio_text(ov, sv, b3, sizeof b3, "x"), rate_text(f, k, b4, sizeof b4),
             ratio_text(ov, fv, b5, sizeof b5, ""));
     }
+    if (G.greedy_on)
+        print_greedy();
     for (int k = 0; k < NCASES; k++) {
         if (!G.cases[k])
             continue;
@@ -554,6 +860,11 @@ static void print_targets(void)
 {
     const char *br = G.markdown ? "  " : "";
     char line[512];
+    int any_case = G.idle[0] || G.idle[1];
+    for (int k = 0; k < NCASES; k++)
+        any_case |= G.cases[k];
+    if (!any_case)
+        return;
     printf("targets (issue 3):%s\n", br);
     const cell *a = &C[0][P_OURS], *af = &C[0][P_FLOOR];
     if (a->state == 1 && af->state == 1)
@@ -608,6 +919,8 @@ int main(int argc, char **argv)
     hz = sysconf(_SC_CLK_TCK);
     unsigned most = G.idle[1] > G.idle[0] ? G.idle[1] : G.idle[0];
     long need = (long)most + 512;
+    if (G.greedy_on && (long)G.greedy + 512 > need)
+        need = (long)G.greedy + 512;
     long have = proc_raise_nofile(need);
     if (have > 0 && have < need) {
         fprintf(stderr,
@@ -653,12 +966,20 @@ int main(int argc, char **argv)
                 run_idle(p);
     }
     run_cases();
+    run_greedy();
     proc_loadavg(la1);
 
     print_table(la0, la1);
     print_targets();
-    int bad = 0, failed = 0, bound = 0;
+    int bad = 0, failed = 0, bound = 0, approx = 0;
     double others = 0;
+    for (int p = 0; p < P_COUNT; p++) {
+        bad |= GC[p].errors != 0;
+        failed |= GC[p].state < 0;
+        approx |= GC[p].state == 1 && !GC[p].peak_hwm;
+        if (GC[p].others > others)
+            others = GC[p].others;
+    }
     for (int k = 0; k < NCASES; k++) {
         for (int p = 0; p < P_COUNT; p++) {
             bad |= C[k][p].errors != 0;
@@ -676,6 +997,10 @@ int main(int argc, char **argv)
     if (bound)
         printf("*: the generator used more than 90%% of its CPU in that cell: the figure is what "
                "one generator thread can drive, the server may do more%s\n",
+               br);
+    if (approx)
+        printf("~: VmHWM could not be reset before the window (/proc/PID/clear_refs): the peak is "
+               "the largest VmRSS sampled every 20 ms%s\n",
                br);
     if (bad)
         printf("ERR: some replies were wrong or missing (see stderr)%s\n", br);
