@@ -524,6 +524,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         {"max_per_source", 0, 1000000, "64", offsetof(s7_server_config, max_per_source)},
         {"max_held_bytes", 0, 1L << 40, "67108864", offsetof(s7_server_config, max_held)},
         {"max_held_conn_bytes", 0, 1L << 30, "65536", offsetof(s7_server_config, max_held_conn)},
+        {"sock_buf_bytes", 0, 1L << 30, "65536", offsetof(s7_server_config, sock_buf)},
     };
     for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
         if (strcmp(k, LIMITS[i].key) == 0) {
@@ -584,6 +585,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
         "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, cr_timeout_ms, "
         "setup_timeout_ms, max_per_source, max_held_bytes, max_held_conn_bytes, "
+        "sock_buf_bytes, "
         "identity, "
         "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
         "retain_resize, compact_bytes, quiet)",

@@ -58,7 +58,7 @@ void s7_server_config_init(s7_server_config *c)
     c->idle_timeout_ms = -1;
     c->max_clients = -1;
     c->cr_timeout_ms = c->setup_timeout_ms = c->max_per_source = -1;
-    c->max_held = c->max_held_conn = -1;
+    c->max_held = c->max_held_conn = c->sock_buf = -1;
     c->quiet = -1;
 }
 

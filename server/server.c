@@ -42,6 +42,7 @@
 #define DEF_PER_SOURCE 64
 #define DEF_CONN_HELD 65536
 #define DEF_HELD (64u << 20)
+#define DEF_SOCK_BUF 65536
 #define REFUSE_LOG_PER_SEC 20 /* refusal log lines a second; the rest are counted */
 
 typedef struct srv_conn {
@@ -90,7 +91,7 @@ struct s7_server {
     volatile int stopping;
     int accept_paused;
     int reserve_fd; /* /dev/null, given up to accept and close when out of descriptors */
-    int64_t lim[S7_SLIM_HELD + 1];
+    int64_t lim[S7_SLIM_SOCK_BUF + 1];
     s7__sources sources;
     s7_server_stats st;
     int pressure; /* over half the memory bound */
@@ -160,6 +161,7 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
     s->lim[S7_SLIM_MAX_PER_SOURCE] = DEF_PER_SOURCE;
     s->lim[S7_SLIM_CONN_HELD] = DEF_CONN_HELD;
     s->lim[S7_SLIM_HELD] = DEF_HELD;
+    s->lim[S7_SLIM_SOCK_BUF] = DEF_SOCK_BUF;
     s->in = malloc(RX_SCRATCH);
     s->loop = s7_loop_new(0);
     if (!s->in || !s->loop) {
@@ -399,7 +401,8 @@ void s7_server_stop(s7_server *s)
 
 int s7_server_set_limit(s7_server *s, int which, int64_t value)
 {
-    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_HELD || value < 0)
+    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_SOCK_BUF || value < 0 ||
+        (which == S7_SLIM_SOCK_BUF && value > (1 << 30)))
         return S7_ERR_INVAL;
     if (which == S7_SLIM_IDLE_TIMEOUT_MS) {
         if (value > 0x7FFFFFFF)
@@ -412,7 +415,7 @@ int s7_server_set_limit(s7_server *s, int which, int64_t value)
 
 int64_t s7_server_limit(const s7_server *s, int which)
 {
-    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_HELD)
+    if (which < S7_SLIM_CR_TIMEOUT_MS || which > S7_SLIM_SOCK_BUF)
         return -1;
     return s->lim[which];
 }
@@ -666,6 +669,7 @@ static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64
  * Returns 0, or -1 when c was closed. */
 static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
 {
+again:
     s->out.len = 0;
     int used = serve(s, c, s->in, total, now);
     if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
@@ -698,6 +702,14 @@ static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
     }
     c->rx_len = (uint32_t)left;
     account(s, c);
+    /* serve() stopped at the connection's limit and the socket took the replies at once:
+     * the whole frames still waiting are served now, as no read event may come for them
+     * (the client may have sent everything and be waiting for the answers) */
+    if (left && frame_need(c) == 0 && may_read(s, c)) {
+        memcpy(s->in, c->rx, left);
+        total = left;
+        goto again;
+    }
     set_events(s, c);
     return 0;
 }
@@ -842,6 +854,12 @@ static int take(s7_server *s, int fd, const struct sockaddr_storage *ss, int64_t
         int one = 1, idle = 30, intvl = 10, cnt = 3; /* a dead peer is noticed within ~60 s */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        if (s->lim[S7_SLIM_SOCK_BUF]) {
+            /* a fixed send buffer: without it Linux grows a socket's buffer to 4 MiB for a
+             * client that does not read, memory outside the engine's own bounds */
+            int sb = (int)s->lim[S7_SLIM_SOCK_BUF];
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof sb);
+        }
 #ifdef TCP_KEEPIDLE
         setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
         setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);

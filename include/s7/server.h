@@ -83,9 +83,12 @@ enum {
                                      socketpair has no address and is not counted) */
     S7_SLIM_CONN_HELD = 5,        /* unsent reply bytes after which a connection is no longer
                                      read; default 65536 */
-    S7_SLIM_HELD = 6              /* bytes all connections may hold (replies, partial frames);
+    S7_SLIM_HELD = 6,             /* bytes all connections may hold (replies, partial frames);
                                      past half of it the greediest are no longer read, past
                                      it the one holding most is closed; default 64 MiB */
+    S7_SLIM_SOCK_BUF = 7          /* SO_SNDBUF of each TCP connection (the kernel doubles it);
+                                     default 65536; 0 = the kernel's autotuning (up to
+                                     net.ipv4.tcp_wmem's maximum, 4 MiB, per connection) */
 };
 /* Set a limit.  Returns 0, or S7_ERR_INVAL for an unknown limit or a negative value. */
 S7_API int s7_server_set_limit(s7_server *s, int which, int64_t value);

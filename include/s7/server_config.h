@@ -83,7 +83,7 @@ typedef struct s7_server_config {
     long max_clients;     /* -1 unset */
     int quiet;            /* -1 unset */
     /* the engine's limits (s7_server_set_limit; docs/server.md), -1 unset */
-    long cr_timeout_ms, setup_timeout_ms, max_per_source, max_held, max_held_conn;
+    long cr_timeout_ms, setup_timeout_ms, max_per_source, max_held, max_held_conn, sock_buf;
 } s7_server_config;
 
 /* Every field unset.  s7_server_config_free releases what it holds (the struct itself is

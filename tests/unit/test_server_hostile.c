@@ -152,9 +152,9 @@ static int handshake(s7_server *s, int fd)
     return collect(s, fd, b, 27, 200) == 27;
 }
 
-/* Greedy clients must outgrow the kernel's socket buffers (up to 4 MiB each on loopback)
- * before the engine holds anything: they read 900 bytes a request from an S7-1500 (PDU
- * 960), so a few thousand requests do. */
+/* Greedy clients must outgrow the kernel's socket buffers (the engine fixes the send
+ * buffer at 64 KiB; the client's receive buffer adds to it) before the engine holds
+ * anything: they read 900 bytes a request from an S7-1500 (PDU 960). */
 static s7_cpu *big_cpu(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
@@ -445,6 +445,55 @@ static void test_pipelining(void)
     s7_cpu_free(cpu);
 }
 
+/* A client that sends many more requests at once than the per-connection limit can answer
+ * in one pass, then reads: every request is answered, also when the socket takes each
+ * pass's replies at once and no more bytes arrive to wake the connection. */
+static void test_burst_answered(void)
+{
+    s7_cpu *cpu = big_cpu();
+    s7_server *s = start(cpu);
+    int fd = dial(s7_server_port(s));
+    CHECK(handshake(s, fd));
+    enum { N = 200 };
+    uint8_t req[160];
+    size_t rl = read_req(req, 1, 900);
+    uint8_t *burst = malloc(rl * N);
+    for (int i = 0; i < N; i++) {
+        memcpy(burst + (size_t)i * rl, req, rl);
+        burst[(size_t)i * rl + S7_ISO_HDR_LEN + 5] = (uint8_t)(i + 1); /* the reference */
+    }
+    size_t sent = 0;
+    for (int t = 0; t < 200 && sent < rl * N; t++) {
+        ssize_t w = send(fd, burst + sent, rl * N - sent, MSG_NOSIGNAL);
+        if (w > 0)
+            sent += (size_t)w;
+        s7_server_run_once(s, 1);
+    }
+    CHECK_INT(sent, rl * N);
+    /* read every reply (925 bytes each) */
+    size_t want = (size_t)N * 925, got = 0;
+    uint8_t *rep = malloc(want);
+    for (int t = 0; t < 2000 && got < want; t++) {
+        s7_server_run_once(s, 1);
+        for (;;) {
+            ssize_t r = recv(fd, rep + got, want - got, 0);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+    }
+    CHECK_INT(got, want);
+    if (got == want) {
+        CHECK_INT(rep[S7_ISO_HDR_LEN + 5], 1);
+        CHECK_INT(rep[(N - 1) * 925 + S7_ISO_HDR_LEN + 5], N);
+    }
+    free(rep);
+    free(burst);
+    close(fd);
+    s7_server_free(s);
+    s7_cpu_free(cpu);
+}
+
 /* Past the bound the connection holding most is closed; a tiny bound makes any pipelining
  * client the worst. */
 static void test_memory_bound_closes_worst(void)
@@ -591,6 +640,7 @@ int main(void)
     test_refused_flood(cpu);
     test_per_source(cpu);
     test_pipelining();
+    test_burst_answered();
     test_memory_bound_closes_worst();
     test_fd_exhaustion(cpu);
     test_adopt(cpu);

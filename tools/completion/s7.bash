@@ -27,7 +27,7 @@ _s7_options()
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
-                ' --max-held --max-held-conn --quiet -q --help -h'
+                ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
             ;;
         inventory)
             case $2 in
@@ -48,7 +48,7 @@ _s7_takes_value()
         --rack | --slot | --type | --tsap | --pdu | --timeout | --every | --count | -o | --output | \
             --config | --listen | --profile | --db | --set | --put-get | --max-conn | --allow | \
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
-            --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | \
+            --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | \
             --rate | --concurrency | --connection | --as | --format | --host | --check)
             return 0

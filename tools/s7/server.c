@@ -72,6 +72,8 @@ const char srv_help[] =
     "                         not read, past it the one holding most is closed)\n"
     "  --max-held-conn BYTES  unsent replies after which a connection is not read until\n"
     "                         it takes them (default 64K)\n"
+    "  --sock-buf BYTES       each connection's kernel send buffer (default 64K; 0 = the\n"
+    "                         kernel's autotuning, up to 4M per connection)\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
     "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
@@ -361,6 +363,7 @@ enum {
     O_MAX_CLIENTS,
     O_MAX_HELD,
     O_MAX_HELD_CONN,
+    O_SOCK_BUF,
     O_QUIET,
     O_HELP
 };
@@ -394,6 +397,7 @@ static const struct sopt {
     {"--max-clients", O_MAX_CLIENTS, 1, "--max-clients 10000"},
     {"--max-held", O_MAX_HELD, 1, "--max-held 64M"},
     {"--max-held-conn", O_MAX_HELD_CONN, 1, "--max-held-conn 64K"},
+    {"--sock-buf", O_SOCK_BUF, 1, "--sock-buf 64K"},
     {"--quiet", O_QUIET, 0, NULL},
     {"--help", O_HELP, 0, NULL},
     {"-h", O_HELP, 0, NULL},
@@ -581,6 +585,14 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
                                    id == O_MAX_HELD ? "--max-held 64M" : "--max-held-conn 64K");
         *(id == O_MAX_HELD ? &fl->max_held : &fl->max_held_conn) = n;
         return 0;
+    case O_SOCK_BUF:
+        if (parse_bytes(v, 1L << 30, &n))
+            return cli_usage_error(cmd,
+                                   "--sock-buf %s: expected a byte count with an optional K, M or "
+                                   "G (0 = the kernel's autotuning), e.g. --sock-buf 64K",
+                                   v);
+        fl->sock_buf = n;
+        return 0;
     case O_QUIET: fl->quiet = 1; return 0;
     default: return 0;
     }
@@ -666,6 +678,7 @@ static void merge(s7_server_config *base, s7_server_config *fl)
     TAKE_INT(max_per_source)
     TAKE_INT(max_held)
     TAKE_INT(max_held_conn)
+    TAKE_INT(sock_buf)
     TAKE_INT(quiet)
     for (int i = 0; i < 4; i++)
         TAKE_INT(max_conn[i])
@@ -1103,7 +1116,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
                    {S7_SLIM_SETUP_TIMEOUT_MS, c->setup_timeout_ms},
                    {S7_SLIM_MAX_PER_SOURCE, c->max_per_source},
                    {S7_SLIM_HELD, c->max_held},
-                   {S7_SLIM_CONN_HELD, c->max_held_conn}};
+                   {S7_SLIM_CONN_HELD, c->max_held_conn},
+                   {S7_SLIM_SOCK_BUF, c->sock_buf}};
         for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
             if (lim[i].v >= 0)
                 s7_server_set_limit(r->srv, lim[i].which, lim[i].v);
