@@ -64,9 +64,11 @@ bench: deps build
 bench-server: deps build
 	bench/load/run.sh $(BUILD)
 
-# libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.
+# libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.  Static
+# library only: clang does not link the sanitizer runtimes into a shared library, so libs7.so
+# (linked with --no-undefined) cannot be built with -fsanitize=fuzzer-no-link,address.
 fuzz:
-	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DS7_FUZZ=ON -DS7_BENCH=OFF >/dev/null
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DS7_FUZZ=ON -DS7_BENCH=OFF -DS7_BUILD_SHARED=OFF >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
 
 clean:
