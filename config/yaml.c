@@ -106,6 +106,41 @@ static int line_at(const char *text, size_t off)
     return line;
 }
 
+/* Offset of the first byte of u[0..n) that does not belong to a well-formed UTF-8
+ * sequence (overlong forms, surrogates and code points past U+10FFFF included), or n. */
+static size_t utf8_bad(const unsigned char *u, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        size_t k;
+        unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return i;
+        }
+        if (n - i <= k || u[i + 1] < lo || u[i + 1] > hi)
+            return i;
+        for (size_t j = 2; j <= k; j++)
+            if (u[i + j] < 0x80 || u[i + j] > 0xBF)
+                return i;
+        i += k + 1;
+    }
+    return n;
+}
+
 /* The encoding and NUL checks of the raw bytes.  0, or -1 with the message set. */
 static int check_text(yaml_cx *y, const char *t, size_t n)
 {
@@ -136,6 +171,15 @@ static int check_text(yaml_cx *y, const char *t, size_t n)
                              "after it would be read; remove it (the file may be damaged)",
                              off);
     }
+    /* libfyaml takes its input as UTF-8 and is not to be given anything else: older versions
+     * (0.7.12, Debian 12) loop forever on a directive line holding a malformed sequence
+     * ("%\xFF", libfyaml issue #101) */
+    size_t bad = utf8_bad(u, n);
+    if (bad < n)
+        return yaml_err_line(y, line_at(t, bad),
+                             "byte %zu (0x%02X) is not UTF-8: the file is in another encoding "
+                             "(Latin-1, Windows-1252?) or damaged; save it as UTF-8",
+                             bad, u[bad]);
     return 0;
 }
 

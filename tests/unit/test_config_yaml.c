@@ -294,6 +294,17 @@ static void test_whole_file(void)
     static const char u8bom[] = "\xef\xbb\xbfrack: 0\nslot: 3\n";
     CHECK_INT(load_server_bytes(u8bom, sizeof u8bom - 1, err, sizeof err, &slot), 0);
     CHECK_INT(slot, 3);
+    /* bytes that are not UTF-8 are refused before libfyaml sees them (a directive line
+     * holding one made libfyaml 0.7.12 loop forever: found by fuzz/fuzz_yaml.c) */
+    static const char latin1[] = "rack: 0\n%\xff\n";
+    CHECK_INT(load_server_bytes(latin1, sizeof latin1 - 1, err, sizeof err, &slot), S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "byte 9 (0xFF) is not UTF-8"));
+    static const char umlaut[] = "identity:\n  as_name: \"Kl\xc3\xa4ranlage\"\n";
+    CHECK_INT(load_server_bytes(umlaut, sizeof umlaut - 1, err, sizeof err, &slot), 0);
+    static const char surrogate[] = "identity:\n  as_name: \"\xed\xa0\x80\"\n";
+    CHECK_INT(load_server_bytes(surrogate, sizeof surrogate - 1, err, sizeof err, &slot),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "byte 22 (0xED) is not UTF-8"));
 
     /* aliases work as YAML defines them */
     static const char alias[] = "rack: &r 0\nslot: *r\n";
