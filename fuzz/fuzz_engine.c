@@ -10,8 +10,8 @@
  * deadlines and the idle timeout fire at the same point on every run.
  *
  * Input: byte 0 limits (bits 0-1 unsent bytes per connection before it is no longer
- * read, bits 2-3 the memory bound in all, bit 4 the per-source limit 3 instead of
- * none, bit 5 the profile s7-300 instead of s7-1500, bits 6-7 the socket buffer size);
+ * read, bits 2-3 the memory bound in all, bit 4 at most 3 connections (max_clients)
+ * instead of 65000, bit 5 the profile s7-300 instead of s7-1500, bits 6-7 the socket buffer size);
  * byte 1: 1 + (b & 3) connections at the start; then actions, each a byte c with
  * operands:
  *   c & 7  0 WRITE   u8 n, n bytes to client (c >> 3) & 3
@@ -286,6 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s7_server_opts o;
     s7_server_opts_init(&o);
     o.idle_timeout_ms = 3000;
+    o.max_clients = lim & 0x10 ? 3 : 65000;
     if (debug)
         o.log = log_fn;
     s7_server *s = s7_server_new(cpu, &o);
@@ -299,7 +300,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s7_server_set_limit(s, S7_SLIM_SETUP_TIMEOUT_MS, 1000);
     s7_server_set_limit(s, S7_SLIM_CONN_HELD, conn_held[lim & 3]);
     s7_server_set_limit(s, S7_SLIM_HELD, held[lim >> 2 & 3]);
-    s7_server_set_limit(s, S7_SLIM_MAX_PER_SOURCE, lim & 0x10 ? 3 : 0);
 
     static client cli[NCLI];
     static uint8_t rxbuf[NCLI][65536 + 8];
