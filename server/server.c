@@ -720,7 +720,7 @@ static void conn_read(s7_server *s, srv_conn *c, int64_t now)
     size_t want = read_budget(s, c);
     if (!want)
         return; /* not read now: set_events disarms it */
-    if (s->lim[S7_SLIM_HELD] && s->st.held >= (uint64_t)s->lim[S7_SLIM_HELD])
+    if (s->lim[S7_SLIM_HELD] && s->st.held > (uint64_t)s->lim[S7_SLIM_HELD])
         return; /* over the memory bound: memory_check makes room at the end of this turn */
     if (carry)
         memcpy(s->in, c->rx, carry);
