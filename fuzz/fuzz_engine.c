@@ -216,11 +216,19 @@ static size_t ready_frame(uint8_t k, uint8_t *out, size_t cap)
         }
         return len;
     }
-    default: { /* a DR, or a PDU of another kind */
+    default: { /* a DR, a PDU of another kind, or a Job the CPU cannot take */
         if (v & 1) {
             static const uint8_t dr[] = {3, 0, 0, 11, 6, 0x80, 0, 1, 0, 1, 0};
             memcpy(out, dr, sizeof dr);
             return sizeof dr;
+        }
+        if (v & 2) {
+            /* a read whose item count says more than its parameters hold */
+            s7_var_spec sp = {S7_TS_BYTE, 1, 1, S7_AREA_DB, 0};
+            n = s7_read_req_encode(pdu, sizeof pdu, 0x600, &sp, 1);
+            if (n > 11)
+                pdu[11] = (uint8_t)(2 + (v >> 2));
+            break;
         }
         n = s7_plc_stop_req_encode(pdu, sizeof pdu, 0x500);
         break;
@@ -240,6 +248,27 @@ static void on_refuse(void *ctx, const char *peer, const char *reason)
         abort(); /* a refusal that does not say why */
     if (debug)
         fprintf(stderr, "refused %s: %s\n", peer, reason);
+}
+
+static void on_connect(void *ctx, const char *peer, int type)
+{
+    (void)ctx;
+    if (!peer || type < 1 || type > 3)
+        abort();
+}
+
+static void on_disconnect(void *ctx, const char *peer, const char *reason)
+{
+    (void)ctx;
+    if (!peer || !reason || !reason[0])
+        abort(); /* a close that does not say why */
+}
+
+static void on_event(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (!ev || (ev->kind == S7_EV_WRITE && ev->rc == S7_RC_OK && ev->len && !ev->data))
+        abort();
 }
 
 static void log_fn(void *ctx, int level, const char *msg)
@@ -289,6 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_clients = lim & 0x10 ? 3 : 65000;
     if (debug)
         o.log = log_fn;
+    o.hooks.on_connect = on_connect;
+    o.hooks.on_disconnect = on_disconnect;
+    o.hooks.on_event = on_event;
     s7_server *s = s7_server_new(cpu, &o);
     if (!s) {
         s7_cpu_free(cpu);
