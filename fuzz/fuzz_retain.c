@@ -7,13 +7,16 @@
  * Input: byte 0 flags (bit 0 resize: fit, bit 1 fix the checksums, bit 2 fix the snapshot's
  * body length and give the journal the snapshot's generation, bit 3 compact after 64
  * journal bytes, bits 4-5 the CPU's DBs, bit 6 end with a crash (free, no compaction)
- * instead of a close, bit 7 ASYNC); bytes 1-2 the snapshot's length n (little-endian;
- * 0xFFFF: no snapshot file); n bytes snapshot; the rest the journal (none: no journal file).
+ * instead of a close, bit 7 ASYNC); bytes 1-2 the snapshot's length n (little-endian; bit
+ * 15 opens with S7_RETAIN_OPEN_REPAIR, the rest is n; 0xFFFF: no snapshot file); n bytes
+ * snapshot; the rest the journal (none: no journal file).
  *
  * Whatever the files hold: nothing may crash, leak or hang; a refused open leaves the CPU's
- * memory as it was; an open store takes writes, and after a sync and a close (or a crash)
- * the store opens again with exactly the memory the first one ended with.  fsync and
+ * memory as it was; a repair that opened says what it did; an open store takes writes, and
+ * after a sync and a close (or a crash) the store opens again, without a repair, with
+ * exactly the memory the first one ended with.  fsync and
  * fdatasync are no-ops here (-Wl,--wrap): durability is not what is fuzzed. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +33,22 @@ int __wrap_fdatasync(int fd);
 int __wrap_fsync(int fd) { return fcntl(fd, F_GETFD) < 0 ? -1 : 0; }
 int __wrap_fdatasync(int fd) { return fcntl(fd, F_GETFD) < 0 ? -1 : 0; }
 
-static char dir[64], path[128], jpath[160], tpath[160];
+static char dir[64], path[128], jpath[160];
 
+/* Empties the folder: the state files and what a repair kept aside. */
 static void cleanup(void)
 {
-    unlink(path);
-    unlink(jpath);
-    unlink(tpath);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[sizeof dir + sizeof e->d_name + 1];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
 }
 
 static void remove_dir(void)
@@ -56,7 +68,6 @@ static int setup(void)
     }
     snprintf(path, sizeof path, "%s/state", dir);
     snprintf(jpath, sizeof jpath, "%s.journal", path);
-    snprintf(tpath, sizeof tpath, "%s.tmp", path);
     atexit(remove_dir);
     return 0;
 }
@@ -164,11 +175,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t flags = data[0];
     size_t sn = (size_t)data[1] | (size_t)data[2] << 8;
-    int have_snap = sn != 0xFFFF;
+    int have_snap = sn != 0xFFFF, repair = have_snap && (sn & 0x8000);
     data += 3;
     size -= 3;
-    if (!have_snap)
-        sn = 0;
+    sn = have_snap ? sn & 0x7FFF : 0;
     if (sn > size)
         sn = size;
     size_t jn = size - sn;
@@ -207,7 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *before = image(cpu, &before_n);
     char err[512];
     s7_retain *r = NULL;
-    int rc = s7_retain_open(&r, cpu, path, &o, err, sizeof err);
+    int rc =
+        s7_retain_open_ex(&r, cpu, path, &o, repair ? S7_RETAIN_OPEN_REPAIR : 0, err, sizeof err);
     if (getenv("S7_FUZZ_DEBUG"))
         fprintf(stderr, "open: %d %s\n", rc, rc < 0 ? err : "");
     if (rc < 0) {
@@ -218,6 +229,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a refused open changed the CPU's memory */
         free(after);
     } else {
+        const char *rep = s7_retain_repair_report(r);
+        if (!rep || (!repair && rep[0]))
+            abort(); /* a repair report missing, or one without a repair asked for */
         /* writes: every byte of every retentive DB once, in a few records */
         for (uint16_t db = 1; db <= 5; db++) {
             uint32_t dsize = 0;
