@@ -35,57 +35,36 @@ static void copy_scalar(struct fy_node *map, const char *key, char *dst, size_t 
     snprintf(dst, cap, "%.*s", s ? (int)n : 0, s ? s : "");
 }
 
-static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
 int s7_config_load_check(const char *path, s7_plant_check_report **out, char *err, size_t errcap)
 {
     *out = NULL;
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.output_fn = diag_discard;
-    dc.level = FYET_ERROR;
-    struct fy_diag *diag = fy_diag_create(&dc);
-    if (!diag) {
-        s7__errf(err, errcap, "out of memory");
-        return S7_ERR_NOMEM;
-    }
-    struct fy_parse_cfg pc;
-    memset(&pc, 0, sizeof pc);
-    pc.flags = FYPCF_QUIET | FYPCF_JSON_FORCE;
-    pc.diag = diag;
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        s7__errf(err, errcap, "cannot read it: %s", strerror(errno));
-        fy_diag_destroy(diag);
+    /* read whole and checked like the YAML files (a regular file, UTF-8, one document), so a
+     * damaged or foreign file is refused with its FILE:LINE instead of reaching libfyaml */
+    yaml_cx y;
+    memset(&y, 0, sizeof y);
+    y.file = path;
+    y.err = err;
+    y.cap = errcap;
+    y.str_cap = 1;
+    y.json = 1;
+    struct fy_node *root =
+        yaml_open(&y, "the check results", "the JSON of s7 inventory check --json");
+    if (!root)
         return S7_ERR_INVAL;
-    }
-    fclose(probe);
-    struct fy_document *doc = fy_document_build_from_file(&pc, path);
-    struct fy_node *root = doc ? fy_document_root(doc) : NULL;
     struct fy_node *conns =
-        root && fy_node_is_mapping(root)
+        fy_node_is_mapping(root)
             ? fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1)
             : NULL;
     if (!conns || !fy_node_is_sequence(conns)) {
-        s7__errf(err, errcap,
-                 "not the JSON output of s7 inventory check --json (no "
-                 "connections list)");
-        fy_document_destroy(doc);
-        fy_diag_destroy(diag);
+        yaml_err_line(&y, yaml_line(root),
+                      "not the JSON output of s7 inventory check --json (no connections list)");
+        yaml_close(&y);
         return S7_ERR_INVAL;
     }
     int n = fy_node_sequence_item_count(conns);
     s7_plant_check_report *k = s7_plant_check_report_new(n > 0 ? (size_t)n : 0);
     if (!k) {
-        fy_document_destroy(doc);
-        fy_diag_destroy(diag);
+        yaml_close(&y);
         s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
@@ -131,8 +110,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             copy_scalar(e, "detail", ce->detail, sizeof ce->detail);
         }
     }
-    fy_document_destroy(doc);
-    fy_diag_destroy(diag);
+    yaml_close(&y);
     if (rc) {
         s7_plant_check_report_free(k);
         s7__errf(err, errcap, "out of memory");

@@ -236,7 +236,8 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_parse_cfg pc;
     memset(&pc, 0, sizeof pc);
     /* aliases resolve as YAML defines them: `rack: *p` takes the value anchored as &p */
-    pc.flags = FYPCF_QUIET | FYPCF_JSON_NONE | FYPCF_RESOLVE_DOCUMENT;
+    pc.flags =
+        FYPCF_QUIET | (y->json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE) | FYPCF_RESOLVE_DOCUMENT;
     pc.diag = diag;
     struct fy_parser *fyp = fy_parser_create(&pc);
     if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
@@ -253,8 +254,8 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
     if (!doc || e) {
         if (e)
-            s7__errf(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
-                     e->column + 1, e->msg ? e->msg : "syntax error");
+            s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", path, e->line + 1, e->column + 1,
+                     y->json ? "JSON" : "YAML", e->msg ? e->msg : "syntax error");
         else
             s7__errf(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
                      expect);
@@ -272,8 +273,9 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
                 fy_parse_document_destroy(fyp, doc2);
             }
             if (e && !doc2)
-                s7__errf(y->err, y->cap, "%s:%d:%d: not valid YAML: %s", path, e->line + 1,
-                         e->column + 1, e->msg ? e->msg : "syntax error");
+                s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", path, e->line + 1,
+                         e->column + 1, y->json ? "JSON" : "YAML",
+                         e->msg ? e->msg : "syntax error");
             else
                 yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
                               "a second YAML document (after '---'): the file must hold one "

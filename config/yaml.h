@@ -29,6 +29,7 @@ typedef struct yaml_cx {
     int nul_ok;      /* 1: a value may contain a NUL character (the text ends there);
                        * 0: that is an error */
     yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: s7__parse_dec (util/text.h) */
+    int json;        /* 1: the file is JSON (parsed as such, not as YAML 1.1/1.2) */
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;

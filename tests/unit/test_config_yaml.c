@@ -197,6 +197,17 @@ static void test_server(void)
     s7_server_config_free(&c);
 }
 
+/* Writes n bytes into dir/name; returns the path (static buffer). */
+static const char *put_bytes(const char *name, const char *data, size_t n)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+    return path;
+}
+
 static void test_check_json(void)
 {
     s7_plant_check_report *k = NULL;
@@ -222,18 +233,21 @@ static void test_check_json(void)
     s7_plant_check_report_free(k);
     path = put("not.json", "{\"x\": 1}\n");
     CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), S7_ERR_INVAL);
-    CHECK_STR(err, "not the JSON output of s7 inventory check --json (no connections list)");
-}
-
-/* Writes n bytes into dir/name; returns the path (static buffer). */
-static const char *put_bytes(const char *name, const char *data, size_t n)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    fwrite(data, 1, n, f);
-    fclose(f);
-    return path;
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s:1: not the JSON output of s7 inventory check --json (no connections list)", path);
+    CHECK_STR(err, want);
+    /* the file is read whole and checked as text before libfyaml parses it */
+    path = put_bytes("latin1.json", "{\"connections\": [],\n \"from\": \"K\xF6ln\"}\n", 37);
+    CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), S7_ERR_INVAL);
+    CHECK(k == NULL);
+    snprintf(want, sizeof want, "%s:2: byte 31 (0xF6) is not UTF-8", path);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    path = put_bytes("two.json", "{\"connections\": []}\n---\n{}\n", 27);
+    CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, ": not valid JSON: document start indicator") != NULL);
+    CHECK_INT(s7_config_load_check(dir, &k, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "not a regular file") != NULL);
 }
 
 /* Loads data as a server config; returns the rc, the message in err and the slot read. */

@@ -53,7 +53,7 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
     s7_plant_check_report *k = NULL;
     char err[512];
     if (o->check && s7_config_load_check(o->check, &k, err, sizeof err)) {
-        fprintf(stderr, "error: --check %s: %s\n", o->check, err);
+        fprintf(stderr, "error: --check: %s\n", err);
         return CLI_USAGE;
     }
     if (mkdir(o->out, 0777) != 0 && errno != EEXIST) {
