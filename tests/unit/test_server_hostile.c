@@ -531,6 +531,39 @@ static void test_memory_bound_closes_worst(void)
     s7_cpu_free(cpu);
 }
 
+/* Bytes held exactly at the total bound (partial frames, nothing to send): the engine keeps
+ * reading, so another client is served and a client's close is seen (it once stopped reading
+ * every connection at held == bound while room is made only past it: found by fuzz_engine). */
+static void test_held_at_bound(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu);
+    s7_server_set_limit(s, S7_SLIM_CONN_HELD, 0);
+    s7_server_set_limit(s, S7_SLIM_HELD, 100);
+    int part = dial(s7_server_port(s));
+    int good = dial(s7_server_port(s));
+    CHECK(handshake(s, part));
+    CHECK(handshake(s, good));
+    /* a TPKT saying 200 bytes, of which 100 come */
+    uint8_t b[100] = {0x03, 0x00, 0x00, 200, 0x02, 0xF0, 0x80};
+    CHECK_INT(send(part, b, sizeof b, MSG_NOSIGNAL), 100);
+    for (int t = 0; t < 20 && stats(s).held < 100; t++)
+        s7_server_run_once(s, 10);
+    CHECK_INT(stats(s).held, 100);
+    CHECK_INT(stats(s).closed_memory, 0);
+    uint8_t req[160], rep[64];
+    size_t n = read_req(req, 5, 4);
+    CHECK_INT(send(good, req, n, MSG_NOSIGNAL), n);
+    CHECK_INT(collect(s, good, rep, 29, 100), 29);
+    int before = disconnects;
+    close(part);
+    for (int t = 0; t < 100 && disconnects == before; t++)
+        s7_server_run_once(s, 10);
+    CHECK_INT(disconnects, before + 1);
+    CHECK_INT(stats(s).held, 0);
+    close(good);
+    s7_server_free(s);
+}
+
 /* ---------------------------------------------------------------- descriptors */
 
 static int open_fds(void)
@@ -642,6 +675,7 @@ int main(void)
     test_pipelining();
     test_burst_answered();
     test_memory_bound_closes_worst();
+    test_held_at_bound(cpu);
     test_fd_exhaustion(cpu);
     test_adopt(cpu);
     s7_cpu_free(cpu);
