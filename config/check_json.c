@@ -1,7 +1,6 @@
 /* s7config: reading back the JSON of the live plant check (include/s7/config.h
  * s7_config_load_check): what `s7 inventory check --json` printed, as an
  * s7_plant_check_report for the report renderer.  libfyaml parses it (JSON is YAML). */
-#include <errno.h>
 #include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -205,6 +205,13 @@ static int second_doc_line(const char *t, int from)
     return from;
 }
 
+/* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err. */
+static void syntax_err(yaml_cx *y, const struct fy_diag_error *e)
+{
+    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line + 1, e->column + 1,
+             y->json ? "JSON" : "YAML", e->msg ? e->msg : "syntax error");
+}
+
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
 {
     const char *path = y->file;
@@ -254,8 +261,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
     if (!doc || e) {
         if (e)
-            s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", path, e->line + 1, e->column + 1,
-                     y->json ? "JSON" : "YAML", e->msg ? e->msg : "syntax error");
+            syntax_err(y, e);
         else
             s7__errf(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
                      expect);
@@ -273,9 +279,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
                 fy_parse_document_destroy(fyp, doc2);
             }
             if (e && !doc2)
-                s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", path, e->line + 1,
-                         e->column + 1, y->json ? "JSON" : "YAML",
-                         e->msg ? e->msg : "syntax error");
+                syntax_err(y, e);
             else
                 yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
                               "a second YAML document (after '---'): the file must hold one "
