@@ -17,6 +17,7 @@
 #include "s7/config.h"
 #include "s7/cpu.h"
 #include "s7/plant.h"
+#include "s7/tag.h"
 #include "s7/wire.h"
 
 /* ---------------------------------------------------------------- YAML helpers */
@@ -245,11 +246,15 @@ static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         }
         if (yaml_scalar(y, v, key, c, sizeof c))
             return -1;
-        if (s7_plant_parse_cycle(c, &x->e->cycle_ms))
+        if (s7_plant_parse_cycle(c, &x->e->cycle_ms)) {
+            char why[200];
+            s7_duration_parse(c, 1, 1, 86400000, &x->e->cycle_ms, why, sizeof why);
             return yaml_err(y, v,
-                            "%s: '%s' must be a time of 1 ms..24 h: milliseconds (cycle: 500), "
-                            "500ms, 2s, 1min, or 'event' for an exchange that is not cyclic",
-                            key, c);
+                            "%s: %s: a cycle must be a time of 1 ms..24 h: milliseconds (cycle: "
+                            "500), 500ms, 0.5s, 2 s, 1min, or 'event' for an exchange that is not "
+                            "cyclic",
+                            key, why);
+        }
         return 0;
     }
     if (strcmp(k, "description") == 0)

@@ -132,31 +132,18 @@ int s7_plant_parse_cycle(const char *c, long *ms)
         *ms = 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    long n = isdigit((unsigned char)c[0]) ? strtol(c, &end, 10) : -1;
-    long mul = 0;
-    if (n >= 0 && !errno) {
-        while (*end == ' ')
-            end++;
-        if (!*end || s7__plant_ieq(end, "ms"))
-            mul = 1;
-        else if (s7__plant_ieq(end, "s"))
-            mul = 1000;
-        else if (s7__plant_ieq(end, "min"))
-            mul = 60000;
-    }
-    if (!mul || n < 1 || n > 86400000 / mul)
+    long v;
+    if (s7_duration_parse(c, 1, 1, 86400000, &v, NULL, 0))
         return -1;
-    *ms = n * mul;
+    *ms = v;
     return 0;
 }
 
 /* ---------------------------------------------------------------- ranges as text */
 
 static const char RANGE_FORMS[] =
-    "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, or "
-    "{db: 10, offset: 0, length: 64}";
+    "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, an ANY "
+    "pointer P#DB10.DBX0.0 BYTE 64, or {db: 10, offset: 0, length: 64}";
 
 const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
 

@@ -349,7 +349,8 @@ S7_API int s7_plant_parse_kind(const char *s, int *kind);
 S7_API int s7_plant_ifname_ok(const char *s);
 /* DB, I (E, inputs), Q (A, outputs), M (flags, markers): S7_AREA_*. */
 S7_API int s7_plant_parse_area(const char *s, uint8_t *area);
-/* A cycle: milliseconds ("500"), "500ms", "2s", "1min" (1 ms..24 h), or "event",
+/* A cycle: milliseconds ("500") or a duration with its unit ("500ms", "0.5s", "2 s", "1min";
+ * s7_duration_parse, 1 ms..24 h), or "event",
  * "on-event", "on event", "on-demand", "acyclic" (0). */
 S7_API int s7_plant_parse_cycle(const char *s, long *ms);
 /* A range as text: "DB10.DBB0..DBB63", "DB10.DBB0..63", "DB10.DBW4", "MB0..MB15",

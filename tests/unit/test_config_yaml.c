@@ -133,7 +133,11 @@ static void test_plant_lines(void)
         {"    exchanges:", "    tsap: zz\n    exchanges:", 18, "must be LOCAL:REMOTE in hex"},
         {"DBB0..DBB63", "DBB9..DBB3", 19, "ends (byte 3) before it starts (byte 9)"},
         {"DB10.DBB0..DBB63", "Q99.DBB0", 19, "get:"},
-        {"cycle: 2s", "cycle: fast", 20, "'fast' must be a time"},
+        {"cycle: 2s", "cycle: fast", 20, "'fast' is not a duration"},
+        {"cycle: 2s", "cycle: 2 sek", 20, "unknown unit 'sek'"},
+        {"DB10.DBB0..DBB63", "P#DB10.DBX0.1 BYTE 64", 19,
+         "a BYTE range starts on a byte: the bit must be .0"},
+        {"DB10.DBB0..DBB63", "P#DB10.DBB0 BYTE 64", 19, "the start as .DBX<byte>.<bit>"},
         {"cycle: 2s", "cycle: 2s\ncolour: red", 21, "unknown key 'colour'"},
         /* IPv6, host names, roles, routers */
         {"10.10.1.10", "'[fd00::10]'", 8, "write an IPv6 address without brackets"},
@@ -249,7 +253,10 @@ static void test_plant_schema(void)
                           "    active: ws1\n"
                           "    passive: plc1\n"
                           "    exchanges:\n"
-                          "      - get: DB10.DBB0..DBB63\n");
+                          "      - get: P#DB30.DBX0.0 BYTE 100\n"
+                          "        cycle: 0.5s\n"
+                          "      - put: P#M10.0 BYTE 4\n"
+                          "        cycle: 2 s\n");
     s7_plant *p = NULL;
     char err[1024] = "", b[96];
     CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), 0);
@@ -281,6 +288,18 @@ static void test_plant_schema(void)
     CHECK_INT(p->routers[0].ifs[1].cell, 1);
     CHECK_INT(p->routers[0].ifs[1].has_v4, 0);
     CHECK_INT(p->routers[0].ifs[1].prefix6, 64);
+    const s7_plant_exchange *x = &p->conns[0].ex[0];
+    CHECK_INT(x->cycle_ms, 500);
+    CHECK_INT(x->ranges[0].area, S7_AREA_DB);
+    CHECK_INT(x->ranges[0].db, 30);
+    CHECK_INT(x->ranges[0].offset, 0);
+    CHECK_INT(x->ranges[0].length, 100);
+    x = &p->conns[0].ex[1];
+    CHECK_INT(x->dir, S7_PLANT_PUT);
+    CHECK_INT(x->cycle_ms, 2000);
+    CHECK_INT(x->ranges[0].area, S7_AREA_M);
+    CHECK_INT(x->ranges[0].offset, 10);
+    CHECK_INT(x->ranges[0].length, 4);
     s7_plant_free(p);
 
     /* an IPv6 partner outside its cell's IPv6 subnet, named at its line */

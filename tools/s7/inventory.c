@@ -12,6 +12,7 @@
 #include "s7/config.h"
 #include "s7/diag_plant.h"
 #include "s7/plant.h"
+#include "s7/tag.h"
 #include "s7/wire.h"
 
 int cmd_inventory(cli *c);
@@ -33,7 +34,7 @@ const char inv_help[] =
     "                    written back).  Exit 0 only when every connection passes.\n"
     "      --allow-write       verify PUT exchanges by writing back the bytes just read\n"
     "      --json              one JSON object (for report --check)\n"
-    "      --timeout MS        per connection step, 1..600000 (default 3000)\n"
+    "      --timeout TIME      per connection step: 3000 (ms), 3s, ... up to 10min (default 3s)\n"
     "      --connection NAME   only this connection (repeatable)\n"
     "      --as PARTNER        label: the partner these checks stand in for (the checks run\n"
     "                          from this machine, not from the documented active partner)\n"
@@ -224,8 +225,10 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         }
         switch (found) {
         case 0:
-            if (cli_parse_long(v, 1, 600000, &o.timeout_ms))
-                rc = usage("--timeout %s: must be 1..600000 ms, e.g. --timeout 3000", v);
+            if (s7_duration_parse(v, 1, 1, 600000, &o.timeout_ms, NULL, 0))
+                rc = usage("--timeout %s: must be 1 ms..10 min (a bare number is milliseconds), "
+                           "e.g. --timeout 3000 or --timeout 3s",
+                           v);
             break;
         case 1: o.as = v; break;
         case 2: o.only[o.nonly++] = v; break;
