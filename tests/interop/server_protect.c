@@ -900,7 +900,9 @@ static void case_pdu(void)
     if (n == 33) {
         uint16_t err = (uint16_t)(r[27] << 8 | r[28]);
         ok(err == 0xD401 || err == 0xD402, "unknown SZL: param error D401/D402 (got %04X)", err);
-        r[27] = r[28] = 0;
+        ok(r[24] != 0, "unknown SZL: the reply carries a sequence number of its own (got %u)",
+           r[24]);
+        r[24] = r[27] = r[28] = 0;
         expect_hex("unknown SZL reply layout", r, n,
                    "03 00 00 21 02 F0 80 32 07 00 00 08 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 "
                    "00 00 00 0A 00 00 00");
