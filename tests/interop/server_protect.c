@@ -1084,13 +1084,14 @@ static void case_types(void)
 /* Setup Communication answered per profile (argument: the profile name), byte-exact:
  * min(asked, the CPU's) for the PDU and both AmQ values.  Field data points
  * (s7-protocol.md 3): an S7-1200 answers 1/1/480 with 1/1/240 and 8/8/960 with 3/3/240;
- * S7-300 240; S7-400 480; S7-1500 960. */
+ * S7-300 240 and AmQ 2 (a real 315-2 answers WinCC's 1/3 with 1/2,
+ * tests/vectors/real/wincc_s300_*); S7-400 480; S7-1500 960. */
 static void case_setup(const char *profile)
 {
     static const struct {
         const char *profile;
         uint16_t pdu, amq;
-    } P[] = {{"s7-1200", 240, 3}, {"s7-300", 240, 8}, {"s7-400", 480, 16}, {"s7-1500", 960, 8}};
+    } P[] = {{"s7-1200", 240, 3}, {"s7-300", 240, 2}, {"s7-400", 480, 16}, {"s7-1500", 960, 8}};
     uint16_t max_pdu = 0, max_amq = 0;
     for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
         if (!strcmp(P[i].profile, profile))
