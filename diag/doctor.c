@@ -443,6 +443,10 @@ static int step_identity(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
             s7__cat(ck->detail, sizeof ck->detail, " 0x%04X", e->code);
         s7__cat(ck->detail, sizeof ck->detail, "); CPU state %s; %d ms", state_name(st), ck->ms);
     }
+    /* the CPU expected, and STOP: a verdict of their own, the ladder goes on */
+    int cv = s7__diag_cpu_verdict(o, r, c, ck);
+    if (cv != S7_DIAG_OK)
+        fail(r, C_IDENTITY, cv, NULL);
     return 0;
 }
 
@@ -948,6 +952,43 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
     return 0;
 }
 
+/* ---------------------------------------------------------------- the path */
+
+/* s7 doctor --inventory --as: the path's place in the plant model.  A drop or reject of a
+ * path nobody documented is the firewall doing its job: said in the cause and the fix (the
+ * verdict and its exit code stay what the network shows). */
+static void apply_path_note(const s7_doctor_opts *o, s7_diag_report *r)
+{
+    r->path_documented = o->path_documented;
+    if (!o->path_note || !*o->path_note)
+        return;
+    snprintf(r->path_note, sizeof r->path_note, "%s", o->path_note);
+    if (r->failed < 0)
+        return;
+    s7_diag_check *f = &r->checks[r->failed];
+    int blocked = r->verdict == S7_DIAG_PORT_FILTERED || r->verdict == S7_DIAG_PORT_REJECTED ||
+                  r->verdict == S7_DIAG_NO_ANSWER;
+    s7__cat(f->detail, sizeof f->detail, "; path %s", o->path_note);
+    if (blocked && o->path_documented == 0) {
+        char cause[640], fix[640];
+        snprintf(cause, sizeof cause,
+                 "by design, not a fault: this path is not documented in the inventory, and the "
+                 "firewall generated from it blocks every path it does not list; what the network "
+                 "shows: %.420s",
+                 f->cause);
+        snprintf(fix, sizeof fix,
+                 "nothing to fix if this partner does not need the path; if it does, document the "
+                 "connection in the inventory, generate the firewall rules again (s7 inventory "
+                 "firewall) and have the network team apply them");
+        snprintf(f->cause, sizeof f->cause, "%s", cause);
+        snprintf(f->fix, sizeof f->fix, "%s", fix);
+    } else if (blocked && o->path_documented == 1) {
+        s7__cat(f->cause, sizeof f->cause,
+                "; the path is documented, so the firewall should pass it: a rule is missing or "
+                "wrong");
+    }
+}
+
 /* ---------------------------------------------------------------- the ladder */
 
 int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
@@ -1003,6 +1044,7 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
         s7_client_free(c);
     }
     mark_skipped(r);
+    apply_path_note(o, r);
     r->total_ms = (int)(s7_now_ms() - t0);
     return r->verdict;
 }
