@@ -1043,6 +1043,7 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
         s7__close_gracefully(c, co.connect_timeout_ms < 500 ? co.connect_timeout_ms : 500);
         s7_client_free(c);
     }
+    s7__diag_cpu_after_cr(o, r);
     mark_skipped(r);
     apply_path_note(o, r);
     r->total_ms = (int)(s7_now_ms() - t0);

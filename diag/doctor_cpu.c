@@ -120,3 +120,32 @@ int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
     }
     return S7_DIAG_OK;
 }
+
+void s7__diag_cpu_after_cr(const s7_doctor_opts *o, s7_diag_report *r)
+{
+    if (r->verdict != S7_DIAG_CR_REJECTED || !r->have_identity || !o->expect_profile ||
+        !s7_profile_find(o->expect_profile) || r->failed < 0)
+        return;
+    const char *fam = s7_diag_family_of_order_code(r->identity.order_code);
+    snprintf(r->family, sizeof r->family, "%s", fam ? fam : "");
+    if (!fam || strcmp(fam, o->expect_profile) == 0)
+        return;
+    s7_diag_check *ck = &r->checks[r->failed];
+    char cause[640], fix[640], use[64] = "";
+    if (r->alt_best >= 0)
+        s7_diag_alt_args(&r->alts[r->alt_best], use, sizeof use);
+    snprintf(cause, sizeof cause,
+             "the CPU at %s is not the one documented: it reports order code %s (%s), where a "
+             "CPU of profile %s is expected, so the rack/slot dialled from that profile is "
+             "refused; %.300s",
+             r->addr, r->identity.order_code, fam, o->expect_profile, ck->cause);
+    snprintf(fix, sizeof fix,
+             "PLC owner and the inventory's author: check that %s is the documented CPU's "
+             "address; correct the profile in the inventory (profile: %s)%s%s",
+             r->addr, fam, use[0] ? ", which dials " : "", use);
+    snprintf(ck->cause, sizeof ck->cause, "%s", cause);
+    snprintf(ck->fix, sizeof ck->fix, "%s", fix);
+    s7__cat(ck->detail, sizeof ck->detail, "; profile %s expected, the CPU is an %s (%s)",
+            o->expect_profile, fam, r->identity.order_code);
+    r->verdict = S7_DIAG_PROFILE_MISMATCH;
+}

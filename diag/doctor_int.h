@@ -41,6 +41,11 @@ s7_diag_cr_cause s7__diag_cr_classify(uint16_t remote, const s7_diag_alt *alts, 
 int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
                          s7_diag_check *ck);
 
+/* After a refused CR: when an alternative let the doctor read the identity and its family
+ * is not o->expect_profile's, the verdict becomes profile_mismatch (the documented profile
+ * named the wrong rack/slot), the cotp check's cause and fix say so. */
+void s7__diag_cpu_after_cr(const s7_doctor_opts *o, s7_diag_report *r);
+
 /* "DB", "I", "Q", "M", "T", "C". */
 const char *s7__diag_area_name(uint8_t area);
 

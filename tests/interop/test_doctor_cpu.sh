@@ -155,6 +155,24 @@ check_contains "$(jq 'd["path"]["note"]')" "no connection in" "--as hmi: says so
 check_eq "$(jq 'd["verdict"]')" ok "--as hmi: the verdict is still the network's (ok here)"
 printf '%s' "$JS" >"$S7_TEST_TMP/path.json"
 valid s7-doctor "doctor --inventory JSON" "$S7_TEST_TMP/path.json"
+# s7 inventory check passes the documented profile to the doctor, and sees STOP
+inv_verdict() {
+    "$S7_BIN" inventory check "$S7_TEST_TMP/plant.yaml" --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = next(c for c in d["connections"] if c["name"] == "scada-capper")
+print(c["status"], c["verdict"])' 2>&1
+}
+check_eq "$(inv_verdict)" "fail profile_mismatch" "inventory check: an S7-300 documented as s7-1200 is flagged"
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "doctor with the documented profile s7-1200 (slot 1 refused): profile_mismatch"
+check_eq "$(jq 'f["id"]')" cotp "profile_mismatch after a refused CR: at cotp"
+check_contains "$(jq 'f["fix"]')" "profile: s7-300), which dials --rack 0 --slot 2" "profile_mismatch after a refused CR: the profile and TSAP to use"
+sed -i 's/profile: s7-1200/profile: s7-300/' "$S7_TEST_TMP/plant.yaml"
+"$S7_BIN" stop "$A" --slot 2 --yes >/dev/null 2>&1
+check_eq "$(inv_verdict)" "fail cpu_stopped" "inventory check: a CPU in STOP is not ok"
+"$S7_BIN" start "$A" --slot 2 --yes >/dev/null 2>&1
+check_eq "$(inv_verdict)" "pass ok" "inventory check: documented profile and RUN: pass"
 rc=0
 out="$("$S7_BIN" doctor capper --inventory "$S7_TEST_TMP/plant.yaml" --as nobody 2>&1)" || rc=$?
 check_eq "$rc" 2 "--as an unknown partner: exit 2"

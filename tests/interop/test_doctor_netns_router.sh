@@ -13,7 +13,8 @@
 # 10.241.2.99 (nobody: a powered-off CPU behind the router) -> host_unreachable (the router
 # reports it); 10.241.1.99 (nobody, on the client's own segment) -> host_unreachable (ARP);
 # .4 again as an unprivileged user -> port_closed, saying the RST's sender could not be
-# verified.  The slow cases (ARP gives up after about 3 s) run in parallel.
+# verified; and with --inventory --as: the drop of an undocumented path is "by design", the
+# reject of a documented one a missing rule.  The slow cases (ARP gives up after about 3 s) run in parallel.
 # Skipped (exit 77, with the reason) when not root or namespaces are not available.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -76,8 +77,29 @@ case_bg() {
     netns_exec cli "$S7_BIN" doctor "$@" >"$S7_TEST_TMP/$name.txt" 2>&1 &
     BG+=($!)
 }
+# the plant as documented: SCADA (the client) reads plc5; nothing is documented to plc2
+cat >"$S7_TEST_TMP/plant.yaml" <<EOF
+version: 1
+plant: router test
+cells:
+  - {name: control, subnet: $P.1.0/24}
+  - {name: cell, subnet: $P.2.0/24}
+partners:
+  - {name: scada, address: $P.1.2, cell: control, kind: scada, type: op}
+  - {name: plc2, address: $P.2.2, cell: cell, kind: plc, profile: s7-300}
+  - {name: plc5, address: $P.2.5, cell: cell, kind: plc, profile: s7-300}
+connections:
+  - name: scada-plc5
+    active: scada
+    passive: plc5
+    exchanges:
+      - {get: DB1.DBB0..DBB7, cycle: 1s}
+EOF
+
 BG=()
 t0=$(date +%s%N)
+case_bg drop_undoc plc2 --timeout 1000 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+case_bg reject_doc plc5 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
 case_bg drop $P.2.2 --timeout 1000
 case_bg reset $P.2.4
 case_bg icmp_port $P.2.5
@@ -95,7 +117,7 @@ case_bg off_segment $P.1.99
 BG+=($!)
 for p in "${BG[@]}"; do wait "$p"; done
 t1=$(date +%s%N)
-pass "17 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+pass "21 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
 
 # jq NAME EXPR: evaluate EXPR over NAME.json (d: the document, f: the failing check,
 # p: the probes by id).
@@ -147,6 +169,14 @@ expect off_segment host_unreachable "cabling, power and IP of the CPU" "no devic
 check_contains "$(jq off_segment 'p["neighbour"]["saw"]')" "FAILED" "off_segment: the ARP entry failed"
 check_eq "$(jq off_segment 'f["ms"] >= 2500')" true "off_segment: ARP was waited for (not cut by the 3000 ms timer)"
 
+# --inventory --as: an undocumented path dropped is by design; a documented one rejected is not
+expect drop_undoc port_filtered "network team (firewall)" "path not documented: no connection in" "nothing to fix if this partner does not need the path"
+check_contains "$(jq drop_undoc 'f["cause"]')" "by design, not a fault" "undocumented path: by design"
+check_eq "$(jq drop_undoc 'd["path"]["documented"]')" false "undocumented path: documented false"
+expect reject_doc port_rejected "network team (firewall)" "path documented: connection 'scada-plc5'" "passes TCP 102"
+check_contains "$(jq reject_doc 'f["cause"]')" "the path is documented, so the firewall should pass it" "documented path rejected: a rule is missing"
+check_eq "$(jq reject_doc 'd["path"]["documented"]')" true "documented path: documented true"
+
 check_eq "$(jq reset_user 'd["verdict"]')" port_closed "unprivileged reset: port_closed (the RST cannot be told apart)"
 check_contains "$(jq reset_user 'f["detail"]')" "the sender could not be verified" "unprivileged reset: says the sender is not verified"
 check_contains "$(jq reset_user 'p["ttl"]["saw"]')" "needs root or CAP_NET_RAW" "unprivileged reset: why the TTL probe did not run"
@@ -154,10 +184,14 @@ check_contains "$(jq reset_user 'f["fix"]')" "whether a firewall rejects the por
 
 # every document against the doctor's schema (ajv, docs/schema/s7-doctor.schema.json)
 if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
-    for n in drop reset icmp_port admin dropall closed off_router off_segment reset_user; do
-        out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/$n.json" 2>&1)" &&
-            pass "$n: valid against s7-doctor" || fail "$n: not valid against s7-doctor: $out"
-    done
+    # one document per line, one validator run
+    python3 -c '
+import json, sys
+for f in sys.argv[1:]:
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_undoc,reject_doc}.json \
+        >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
+    out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
+        pass "11 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
 else
     fail "node and ajv are needed to validate the JSON (make deps)"
 fi
