@@ -276,10 +276,8 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
     int v = s7__net_classify(&ev, finding, sizeof finding, c->cause, sizeof c->cause, c->fix,
                              sizeof c->fix);
     if (ev.syn == S7__SYN_TIMEOUT)
-        s7__diag_set(c, S7_DIAG_FAIL,
-                     "TCP connect to %s port %u: no answer to the SYN within %d ms (neither "
-                     "SYN-ACK nor RST; probes ended after %d ms): %s",
-                     r->addr, r->port, tmo, ms, finding);
+        s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u: %s (probes ended after %d ms)",
+                     r->addr, r->port, finding, ms);
     else
         s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u: %s (%d ms)", r->addr, r->port,
                      finding, ms);
