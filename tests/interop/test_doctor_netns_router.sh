@@ -13,7 +13,7 @@
 # 10.241.2.99 (nobody: a powered-off CPU behind the router) -> host_unreachable (the router
 # reports it); 10.241.1.99 (nobody, on the client's own segment) -> host_unreachable (ARP);
 # .4 again as an unprivileged user -> port_closed, saying the RST's sender could not be
-# verified; and with --inventory --as: the drop of an undocumented path is "by design", the
+# verified; .2 as that user -> port_filtered from an unprivileged ping socket's reply; and with --inventory --as: the drop of an undocumented path is "by design", the
 # reject of a documented one a missing rule.  The slow cases (ARP gives up after about 3 s) run in parallel.
 # Skipped (exit 77, with the reason) when not root or namespaces are not available.
 set -uo pipefail
@@ -30,6 +30,9 @@ netns_add cell
 netns_add idle
 netns_link cli $P.1.2/24 r $P.1.1/24
 netns_route cli $P.1.1
+# ping sockets for the unprivileged user only (gid 65534): root's runs use a raw ICMP socket,
+# the unprivileged ones an unprivileged ping socket, so both ways are exercised
+netns_exec cli sysctl -qw net.ipv4.ping_group_range="65534 65534" || die "ping_group_range in cli failed"
 netns_bridge r br0 $P.2.1/24
 netns_attach cell $P.2.2/24 r br0
 CELL_IF="$NETNS_IF_A"
@@ -108,16 +111,23 @@ case_bg dropall $P.2.7 --timeout 1000
 case_bg closed $P.2.3
 case_bg off_router $P.2.99
 case_bg off_segment $P.1.99
-(
-    rc=0
-    netns_exec cli setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" doctor $P.2.4 --json \
-        >"$S7_TEST_TMP/reset_user.json" 2>"$S7_TEST_TMP/reset_user.err" || rc=$?
-    echo "$rc" >"$S7_TEST_TMP/reset_user.rc"
-) &
-BG+=($!)
+# user_bg NAME ARGS...: s7 doctor as the unprivileged user 65534, --json into NAME.json
+user_bg() {
+    local name="$1"
+    shift
+    (
+        rc=0
+        netns_exec cli setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" doctor "$@" --json \
+            >"$S7_TEST_TMP/$name.json" 2>"$S7_TEST_TMP/$name.err" || rc=$?
+        echo "$rc" >"$S7_TEST_TMP/$name.rc"
+    ) &
+    BG+=($!)
+}
+user_bg reset_user $P.2.4
+user_bg drop_user $P.2.2 --timeout 1000
 for p in "${BG[@]}"; do wait "$p"; done
 t1=$(date +%s%N)
-pass "21 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+pass "22 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
 
 # jq NAME EXPR: evaluate EXPR over NAME.json (d: the document, f: the failing check,
 # p: the probes by id).
@@ -181,6 +191,9 @@ check_eq "$(jq reset_user 'd["verdict"]')" port_closed "unprivileged reset: port
 check_contains "$(jq reset_user 'f["detail"]')" "the sender could not be verified" "unprivileged reset: says the sender is not verified"
 check_contains "$(jq reset_user 'p["ttl"]["saw"]')" "needs root or CAP_NET_RAW" "unprivileged reset: why the TTL probe did not run"
 check_contains "$(jq reset_user 'f["fix"]')" "whether a firewall rejects the port with a reset" "unprivileged reset: the fix mentions the firewall"
+check_eq "$(jq drop_user 'd["verdict"]')" port_filtered "unprivileged drop: port_filtered"
+check_contains "$(jq drop_user 'p["echo"]["saw"]')" "ping socket: reply from $P.2.2" "unprivileged drop: the unprivileged ping socket proved the host up"
+check_eq "$(jq drop_user 'p["ttl"]["ran"]')" false "unprivileged drop: no raw socket"
 
 # every document against the doctor's schema (ajv, docs/schema/s7-doctor.schema.json)
 if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
@@ -188,10 +201,10 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     python3 -c '
 import json, sys
 for f in sys.argv[1:]:
-    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_undoc,reject_doc}.json \
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,drop_undoc,reject_doc}.json \
         >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
     out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
-        pass "11 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
+        pass "12 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
 else
     fail "node and ajv are needed to validate the JSON (make deps)"
 fi
