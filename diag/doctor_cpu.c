@@ -83,7 +83,7 @@ int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
                     o->expect_rack, o->expect_slot, rk, sl);
             snprintf(ck->cause, sizeof ck->cause,
                      "the CPU at %s answers at rack %d slot %d, where rack %d slot %d is "
-                     "documented%s%s: the documentation or the CPU's hardware configuration is "
+                     "expected%s%s: the documentation or the CPU's hardware configuration is "
                      "wrong",
                      r->addr, rk, sl, o->expect_rack, o->expect_slot,
                      o->expect_profile ? " for profile " : "",

@@ -6,8 +6,8 @@
 #     "no" sends nothing, "yes" stops it; --yes for scripts; --json against its schema;
 #     an S7-1500 refuses (0x8104) with a fix that says where to switch it;
 #   - cpu_stopped: exit 4, the time of the last mode change from SZL 0x0424, the ladder goes on;
-#   - --expect-profile: the family of the order code (profile_mismatch, exit 1), and a name
-#     it does not know refused with the list;
+#   - --expect-profile: the family of the order code (profile_mismatch, exit 1), the rack/slot
+#     of the profile, and a name it does not know refused with the list;
 #   - the fix for exhausted connection resources per connection type (PG, OP/HMI, S7 basic
 #     for a CPU-to-CPU link: never "use --type pg" for a CPU);
 #   - s7 doctor --inventory FILE --as PARTNER: documented path (and by which connection),
@@ -180,6 +180,14 @@ check_contains "$out" "partners: scada hmi capper" "--as unknown: lists the part
 rc=0
 out="$("$S7_BIN" doctor capper --as scada 2>&1)" || rc=$?
 check_eq "$rc" 2 "--as without --inventory: exit 2"
+stop_s7server
+
+# ---------------------------------------------------------------- rack/slot of the profile
+start_s7server --profile s7-1500 --put-get on --slot 2
+doc "$S7SRV_ADDR" --slot 2 --expect-profile s7-1500
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "an S7-1500 at slot 2 with --expect-profile s7-1500: profile_mismatch"
+check_contains "$(jq 'f["detail"]')" "rack 0 slot 1 expected, the CPU answers at rack 0 slot 2" "rack/slot mismatch: the detail"
+check_contains "$(jq 'f["fix"]')" "document rack 0 slot 2" "rack/slot mismatch: the fix"
 stop_s7server
 
 # ---------------------------------------------------------------- S7-1500 refuses mode changes
