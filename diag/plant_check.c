@@ -252,6 +252,7 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
     client_opts(c, o, &d.client);
     d.ntargets = targets_of(c, t, sizeof t / sizeof t[0]);
     d.targets = t;
+    d.expect_profile = pp->profile; /* the documented CPU: profile_mismatch otherwise */
     int v = s7_doctor(&d, &rep);
     if (v < 0) {
         cr->status = S7_PLANT_FAIL;

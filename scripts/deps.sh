@@ -51,6 +51,7 @@ procps          test   -        sysctl: IP forwarding on the namespace router
 libxml2-utils   test   -        xmllint checks that the report SVG is well-formed XML
 clang-format    test   -        the format check of the C sources against .clang-format
 bsdutils        test   script   script(1) gives s7 dump a terminal to show its progress
+util-linux      test   setpriv  setpriv runs s7 doctor unprivileged (test_doctor_netns_router); script(1) answers the s7 stop/start prompt (test_doctor_cpu)
 mandoc          test   mandoc   mandoc -T lint checks the man page docs/s7.1 (test_cli_docs)
 groff-base      test   groff    groff -man -ww renders the man page docs/s7.1 (test_cli_docs)
 '
