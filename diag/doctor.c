@@ -258,7 +258,8 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
         ((struct sockaddr_in *)(void *)ss)->sin_port = htons(r->port);
     else
         ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(r->port);
-    int rc = s7__tcp_connect((struct sockaddr *)ss, sslen, tmo, fd, &e, &ms);
+    int rc =
+        s7__tcp_connect_from((struct sockaddr *)ss, sslen, o->client.source_addr, tmo, fd, &e, &ms);
     c->ms = ms;
     s7_err_ctx ex = {.host = r->addr, .port = r->port, .timeout_ms = tmo, .sys_errno = e};
     switch (rc) {
