@@ -43,7 +43,7 @@ static char *render(render_fn fn, const s7_plant *p, const s7_plant_check_report
     char *buf = NULL;
     size_t len = 0;
     FILE *o = open_memstream(&buf, &len);
-    s7_plant_report_opts ro = {"s7 test", "2026-01-31 12:00", "cells.svg"};
+    s7_plant_report_opts ro = {"s7 test", "2026-01-31 12:00", "cells.svg", NULL, 0};
     CHECK_INT(fn(p, k, &ro, o), 0);
     fclose(o);
     return buf;

@@ -76,7 +76,7 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
     localtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d %H:%M", &tm);
     snprintf(gen, sizeof gen, "s7 %s", S7_VERSION_STRING);
-    s7_plant_report_opts ro = {gen, today, "cells.svg"};
+    s7_plant_report_opts ro = {gen, today, "cells.svg", NULL, 0};
     size_t n = strlen(o->out) + 32;
     char *svg = malloc(n), *html = malloc(n), *mdp = malloc(n);
     int rc = CLI_FAIL;
