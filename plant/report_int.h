@@ -20,6 +20,9 @@ const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t c
 /* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
 const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap);
 
+/* The width of s set in DejaVu Sans (bold: DejaVu Sans Bold) at size px (report_font.c). */
+double s7__text_width(const char *s, double size, int bold);
+
 /* The result of connection c in chk (NULL: not checked). */
 const s7_plant_check_conn *s7__report_result(const s7_plant_check_report *chk,
                                              const s7_plant_conn *c);
