@@ -112,9 +112,15 @@ static void cpu_words(const s7_plant_check_conn *cc, char *buf, size_t cap)
     } else {
         l += (size_t)snprintf(buf, cap, "the CPU did not tell its identity");
     }
+    char state[16];
+    size_t j = 0;
+    for (; cc->cpu_state[j] && j + 1 < sizeof state; j++) /* "run" -> "RUN" */
+        state[j] = (char)(cc->cpu_state[j] >= 'a' && cc->cpu_state[j] <= 'z' ? cc->cpu_state[j] - 32
+                                                                             : cc->cpu_state[j]);
+    state[j] = 0;
     if (l < cap)
-        l += (size_t)snprintf(buf + l, cap - l, ", %s%s", cc->cpu_state[0] ? "in " : "",
-                              cc->cpu_state[0] ? cc->cpu_state : "operating state not read");
+        l += (size_t)snprintf(buf + l, cap - l, ", %s%s", state[0] ? "in " : "",
+                              state[0] ? state : "operating state not read");
     if (l < cap)
         l += (size_t)snprintf(buf + l, cap - l, ", PUT/GET %s",
                               cc->put_get > 0    ? "permitted"
