@@ -155,7 +155,7 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
         fputs("<tr><td>Live check</td><td>", o);
         h(o, k->time[0] ? k->time : "(time not recorded)");
         if (k->from[0]) {
-            fputs(" from ", o);
+            fputs(strchr(k->from, ',') ? " (the latest) from " : " from ", o);
             h(o, k->from);
         }
         if (k->as[0]) {

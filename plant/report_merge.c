@@ -96,7 +96,8 @@ int s7_plant_check_merge(const s7_plant *p, const s7_plant_check_report *const *
     for (size_t k = 0; k < n; k++) {
         if (!in[k])
             continue;
-        add_word(r->time, sizeof r->time, in[k]->time, ", ");
+        if (strcmp(in[k]->time, r->time) > 0) /* the latest; each result keeps its own */
+            snprintf(r->time, sizeof r->time, "%s", in[k]->time);
         add_word(r->from, sizeof r->from, in[k]->from, ", ");
         add_word(r->as, sizeof r->as, in[k]->as, ", ");
         r->allow_write |= in[k]->allow_write;

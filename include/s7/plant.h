@@ -318,8 +318,9 @@ S7_API int s7_plant_check_conn_copy(s7_plant_check_conn *dst, const s7_plant_che
 /* Several check results (from several hosts) as one: per connection of the plant, the
  * result of a check made from its active partner (from_active; the latest when several),
  * else the latest other result (unproven or failed), else none.  Results for connections
- * the plant does not have are dropped.  time, from and as of the merged report list the
- * inputs' ("2 checks: ..."); passed, failed and unproven are recounted.  0 with *out, or
+ * the plant does not have are dropped.  The merged report's time is the latest input's,
+ * from and as list the inputs' (comma-separated); passed, failed and unproven are
+ * recounted.  0 with *out, or
  * S7_ERR_NOMEM. */
 S7_API int s7_plant_check_merge(const s7_plant *p, const s7_plant_check_report *const *in, size_t n,
                                 s7_plant_check_report **out);
