@@ -5,6 +5,8 @@
 #   - from the root namespace, --as hmi finds the namespace that holds hmi's address, enters
 #     it (setns) and checks from there: hmi-plc passes, with source 10.237.1.20, the
 #     namespace and the time recorded; scada-plc, checked from hmi's address, is unproven;
+#   - the same as an unprivileged user (setpriv): it cannot look inside, says how to run the
+#     check there (ip netns exec) and hmi-plc is unproven;
 #   - the same check run inside the PLC's namespace (ip netns exec, no --as) binds no
 #     partner's address it does not hold: hmi-plc is unproven (never pass), with the reason;
 #   - --as scada: no namespace holds the address: the note says so, both unproven, exit 1;
@@ -84,6 +86,20 @@ check_eq "$(jq "$A" '(d["passed"], d["failed"], d["unproven"])')" "(1, 0, 1)" "-
 # the table says the same
 OUT="$("$S7_BIN" inventory check "$INV" --as hmi --connection hmi-plc --timeout 1500 2>&1)"
 check_contains "$OUT" "from 10.237.1.20 (hmi, the active partner)" "--as hmi table: where each check came from"
+
+# ---------------------------------------------------------------- --as hmi without root
+# (setpriv, util-linux): s7 cannot look into the namespaces; it says how to run it there
+command -v setpriv >/dev/null 2>&1 || fail "setpriv (util-linux) is missing: the unprivileged --as is not checked"
+chmod 755 "$S7_TEST_TMP"
+chmod 644 "$INV"
+RC=0
+OUT="$(setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" inventory check "$INV" --as hmi \
+    --connection hmi-plc --timeout 1500 2>&1)" || RC=$?
+check_eq "$RC" 1 "--as hmi as nobody: exit 1"
+check_contains "$OUT" "this machine does not hold 10.237.1.20, and the network namespaces here" "--as hmi as nobody: says it does not hold the address"
+check_contains "$OUT" "can be looked into only as root" "--as hmi as nobody: says root is needed to look inside"
+check_contains "$OUT" "ip netns exec NS s7 inventory check $INV --as hmi" "--as hmi as nobody: says how to run it inside the namespace"
+check_match "$OUT" "hmi-plc .* UNPROVEN" "--as hmi as nobody: hmi-plc unproven"
 
 # ---------------------------------------------------------------- inside the PLC's namespace: unproven
 B="$S7_TEST_TMP/in-plc.json"

@@ -17,7 +17,8 @@
 
 #define NETNS_DIR "/var/run/netns"
 
-/* 0 the namespace at path holds address, 1 it does not, 2 it cannot be entered. */
+/* 0 the namespace at path holds address, 1 it does not (or is gone), 2 it cannot be entered
+ * for want of privilege. */
 static int probe(const char *path, const char *address)
 {
     pid_t pid = fork();
@@ -25,8 +26,10 @@ static int probe(const char *path, const char *address)
         return 2;
     if (pid == 0) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
-            _exit(2);
+        if (fd < 0)
+            _exit(errno == EACCES || errno == EPERM ? 2 : 1);
+        if (setns(fd, CLONE_NEWNET) != 0)
+            _exit(errno == EPERM ? 2 : 1);
         _exit(s7_plant_check_holds(address) ? 0 : 1);
     }
     int st = 0;
