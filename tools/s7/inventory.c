@@ -45,9 +45,13 @@ const char inv_help[] =
     "                    its passive partner (new connections and their established traffic);\n"
     "                    every other S7 packet is dropped.  Other rules are left alone.\n"
     "      --format F          nftables (nft -f script, table inet s7kit), iptables (sh script,\n"
-    "                          chains S7KIT-*, iptables-restore --noflush) or iptables-restore\n"
-    "      --host PARTNER      rules for that partner's own INPUT/OUTPUT (default: FORWARD rules\n"
-    "                          for a router/firewall between the cells)\n"
+    "                          chains S7KIT-* in iptables and ip6tables, --noflush),\n"
+    "                          iptables-restore (the IPv4 file) or ip6tables-restore (IPv6)\n"
+    "      --host PARTNER      rules for that partner's own INPUT/OUTPUT, its connections inside\n"
+    "                          its cell too (default: FORWARD rules for a router between the\n"
+    "                          cells: connections between two cells only)\n"
+    "      --router NAME       FORWARD rules bound to that router's interfaces (routers: in the\n"
+    "                          inventory; the default when it documents one)\n"
     "      -o FILE             write to FILE (default stdout)\n"
     "  report FILE       the commissioning document: DIR/index.html, DIR/report.md,\n"
     "                    DIR/report.txt and the diagram DIR/cells.svg; NOT READY while a\n"
@@ -267,6 +271,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         rc =
             usage("%s", "s7 inventory report needs -o DIR (the directory for index.html, report.md "
                         "and cells.svg)");
+    if (rc == CLI_OK && o.router && o.host)
+        rc = usage("%s", "--host and --router: rules are for one host or for one router");
     if (rc == CLI_OK && sub == SUB_FIREWALL && !o.format)
         rc = usage("%s", "s7 inventory firewall needs --format nftables or --format iptables");
     if (rc != CLI_OK) {

@@ -26,6 +26,7 @@ typedef struct inv_opts {
     size_t nonly;
     const char *format;  /* firewall: nftables | iptables | iptables-restore */
     const char *host;    /* firewall: --host PARTNER */
+    const char *router;  /* firewall: --router NAME (a router of the inventory) */
     const char *out;     /* firewall: -o FILE; report: -o DIR */
     const char **checks; /* report: --check FILE.json (repeatable: merged) */
     size_t nchecks;
