@@ -488,8 +488,10 @@ static void raw_read(probe_run *x, s7__net_ev *ev, uint16_t port)
         int ttl = b[8];
         if (sport == port && dport == x->syn_lport && (flags & 0x04))
             ev->rst_ttl = ttl;
+        /* by the local port, also after the socket was closed: poll may see the other
+         * port's connect done before this copy of its answer */
         for (int k = 0; k < NOTHER; k++)
-            if (x->oth_fd[k] >= 0 && sport == OTHER_PORTS[k] && dport == x->oth_lport[k] &&
+            if (x->oth_lport[k] && sport == OTHER_PORTS[k] && dport == x->oth_lport[k] &&
                 (flags & (0x04 | 0x12)))
                 x->oth_ttl[k] = ttl;
     }

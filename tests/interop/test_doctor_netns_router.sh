@@ -66,10 +66,11 @@ netns_exec r iptables -A FORWARD -d $P.2.5 -p tcp --dport 102 -j REJECT ||
     die "the iptables REJECT rule could not be added"
 pass "router rules: drop, reset, REJECT, admin-prohibited, drop-all"
 
-# case NAME ARGS...: s7 doctor in cli, --json into $S7_TEST_TMP/NAME.json, text into NAME.txt,
-# exit code into NAME.rc; run in the background (waited for below).
+# case NAME ARGS...: s7 doctor in cli, --json into $S7_TEST_TMP/NAME.json, exit code into
+# NAME.rc, and (TEXT=1) the text output into NAME.txt; run in the background (waited for
+# below).  The text runs are a few: each run is a process, and the cases share two cores.
 case_bg() {
-    local name="$1"
+    local name="$1" text="${TEXT:-0}"
     shift
     (
         rc=0
@@ -77,8 +78,10 @@ case_bg() {
         echo "$rc" >"$S7_TEST_TMP/$name.rc"
     ) &
     BG+=($!)
-    netns_exec cli "$S7_BIN" doctor "$@" >"$S7_TEST_TMP/$name.txt" 2>&1 &
-    BG+=($!)
+    if [ "$text" = 1 ]; then
+        netns_exec cli "$S7_BIN" doctor "$@" >"$S7_TEST_TMP/$name.txt" 2>&1 &
+        BG+=($!)
+    fi
 }
 # the plant as documented: SCADA (the client) reads plc5; nothing is documented to plc2
 cat >"$S7_TEST_TMP/plant.yaml" <<EOF
@@ -103,14 +106,14 @@ BG=()
 t0=$(date +%s%N)
 case_bg drop_undoc plc2 --timeout 1000 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
 case_bg reject_doc plc5 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
-case_bg drop $P.2.2 --timeout 1000
-case_bg reset $P.2.4
-case_bg icmp_port $P.2.5
+TEXT=1 case_bg drop $P.2.2 --timeout 1000
+TEXT=1 case_bg reset $P.2.4
+TEXT=1 case_bg icmp_port $P.2.5
 case_bg admin $P.2.6
 case_bg dropall $P.2.7 --timeout 1000
 case_bg closed $P.2.3
 case_bg off_router $P.2.99
-case_bg off_segment $P.1.99
+TEXT=1 case_bg off_segment $P.1.99
 # user_bg NAME ARGS...: s7 doctor as the unprivileged user 65534, --json into NAME.json
 user_bg() {
     local name="$1"
@@ -127,7 +130,7 @@ user_bg reset_user $P.2.4
 user_bg drop_user $P.2.2 --timeout 1000
 for p in "${BG[@]}"; do wait "$p"; done
 t1=$(date +%s%N)
-pass "22 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+pass "15 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
 
 # jq NAME EXPR: evaluate EXPR over NAME.json (d: the document, f: the failing check,
 # p: the probes by id).
@@ -150,7 +153,7 @@ expect() {
     check_eq "$(jq "$n" 'f["id"]')" tcp "$n: the tcp check fails"
     check_contains "$(jq "$n" 'f["detail"]')" "$detail" "$n: the detail names the evidence"
     check_contains "$(jq "$n" 'f["fix"]')" "$fix" "$n: the fix"
-    check_contains "$(cat "$S7_TEST_TMP/$n.txt")" "verdict: $v" "$n: the text verdict"
+    [ ! -f "$S7_TEST_TMP/$n.txt" ] || check_contains "$(cat "$S7_TEST_TMP/$n.txt")" "verdict: $v" "$n: the text verdict"
 }
 
 expect drop port_filtered "network team (firewall)" "it answers ICMP echo" "cell firewall rule that passes TCP 102"
@@ -164,6 +167,8 @@ check_eq "$(jq reset 'f["ms"] < 2500')" true "reset: decided without waiting for
 
 expect icmp_port port_rejected "network team (firewall)" "ICMP port unreachable (type 3 code 3) from $P.1.1, not from the target" "on $P.1.1"
 check_contains "$(jq icmp_port 'p["syn"]["saw"]')" "from $P.1.1 (not the target)" "icmp_port: the offender address"
+check_contains "$(cat "$S7_TEST_TMP/icmp_port.txt")" "who acts: network team (firewall)" "icmp_port: the text names who acts"
+check_contains "$(cat "$S7_TEST_TMP/icmp_port.txt")" "✓ syn        ECONNREFUSED" "icmp_port: the text lists the probes"
 
 expect admin port_rejected "network team (firewall)" "administratively prohibited (type 3 code 13) from $P.1.1" "the PLC and its cabling are not at fault"
 
