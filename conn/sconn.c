@@ -84,6 +84,7 @@ int s7_sconn_accept(s7_sconn *sc, s7_buf *out)
     cc.class_opt = 0;
     cc.user = NULL;
     cc.user_len = 0;
+    memset(cc.param_order, 0, sizeof cc.param_order); /* C0, C1, C2 as real CPUs send them */
     if (cc.tpdu_size > 0x0B)
         cc.tpdu_size = 0x0B; /* class 0 over RFC 1006: 2048 at most */
     sc->tpdu = s7_tpdu_size_bytes(cc.tpdu_size);

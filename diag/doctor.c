@@ -264,7 +264,7 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
         ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(r->port);
     s7__net_ev ev;
     int64_t t0 = s7_now_ms();
-    int rc = s7__net_probe((struct sockaddr *)ss, sslen, tmo, fd, &ev, r);
+    int rc = s7__net_probe((struct sockaddr *)ss, sslen, o->client.source_addr, tmo, fd, &ev, r);
     int ms = (int)(s7_now_ms() - t0);
     c->ms = ev.syn == S7__SYN_CONNECTED ? ev.syn_ms : ms;
     if (rc == 0) {

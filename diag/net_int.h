@@ -74,8 +74,9 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
 
 /* Connect to sa (port set) with the SYN probes alongside: fills ev and the report's probes.
  * Returns 0 with *fd the connected socket (blocking mode as s7__tcp_connect leaves it), or
- * -1 (ev says how it ended).  timeout_ms: the SYN's deadline. */
-int s7__net_probe(const struct sockaddr *sa, socklen_t salen, int timeout_ms, int *fd,
-                  s7__net_ev *ev, s7_diag_report *r);
+ * -1 (ev says how it ended).  timeout_ms: the SYN's deadline.  source: the address of this
+ * machine the SYN and the other TCP probes are sent from (NULL or "": the kernel chooses). */
+int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source, int timeout_ms,
+                  int *fd, s7__net_ev *ev, s7_diag_report *r);
 
 #endif

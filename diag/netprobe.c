@@ -313,11 +313,17 @@ static uint16_t local_port(int fd)
     return ntohs(sin.sin_port);
 }
 
-static int tcp_start(const struct sockaddr *sa, socklen_t salen, int *fd)
+/* source: the address of this machine to send from (NULL or "": the kernel chooses). */
+static int tcp_start(const struct sockaddr *sa, socklen_t salen, const char *source, int *fd)
 {
     int s = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;
+    if (source && *source && s7_tcp_bind_source(s, sa->sa_family, source) < 0) {
+        int e = errno ? errno : EADDRNOTAVAIL;
+        close(s);
+        return -e;
+    }
     int one = 1;
     if (sa->sa_family == AF_INET)
         setsockopt(s, SOL_IP, IP_RECVERR, &one, sizeof one);
@@ -585,8 +591,8 @@ static int others_pending(const probe_run *x)
     return x->echo_fd >= 0 && !x->echo_done;
 }
 
-int s7__net_probe(const struct sockaddr *sa, socklen_t salen, int timeout_ms, int *fd,
-                  s7__net_ev *ev, s7_diag_report *r)
+int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source, int timeout_ms,
+                  int *fd, s7__net_ev *ev, s7_diag_report *r)
 {
     probe_run x;
     memset(&x, 0, sizeof x);
@@ -640,7 +646,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, int timeout_ms, in
     }
 
     /* the SYN */
-    int e0 = tcp_start(sa, salen, &x.syn_fd);
+    int e0 = tcp_start(sa, salen, source, &x.syn_fd);
     if (x.syn_fd < 0) {
         ev->syn = S7__SYN_OTHER;
         ev->syn_errno = -e0;
@@ -668,7 +674,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, int timeout_ms, in
             memcpy(&o, sa, sizeof o);
             o.sin_port = htons(OTHER_PORTS[k]);
             int s = -1;
-            int e = tcp_start((struct sockaddr *)&o, sizeof o, &s);
+            int e = tcp_start((struct sockaddr *)&o, sizeof o, source, &s);
             x.oth_fd[k] = s;
             if (s >= 0) {
                 x.oth_lport[k] = local_port(s);

@@ -84,7 +84,10 @@ struct s7_cpu_session {
      * so an idle connection stays small) */
     uint8_t *ud_pending;
     uint32_t ud_len, ud_off;
-    uint8_t ud_seq;
+    uint8_t ud_seq;    /* sequence number of the pending answer's parts */
+    uint8_t ud_dur;    /* data unit reference of the pending answer */
+    uint8_t ud_no;     /* the last Userdata reply's sequence number (counts 1..255) */
+    uint8_t ud_dur_no; /* the last data unit reference given (counts 1..255) */
     uint8_t ud_group, ud_subfn;
     uint8_t cur_fn; /* the Read/Write job being answered (for events) */
 };

@@ -153,6 +153,21 @@ typedef struct target {
     uint8_t bit;
 } target;
 
+/* Non-zero when every 2-byte element of a timer (S5TIME: time base in bits 12-13, three BCD
+ * digits) or counter (three BCD digits, the top nibble 0) write is a value the CPU takes;
+ * a real CPU answers anything else with 0x03. */
+static int tc_values_ok(uint8_t area, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i + 1 < n; i += 2) {
+        uint16_t w = (uint16_t)(p[i] << 8 | p[i + 1]);
+        if (w & (area == S7_AREA_T ? 0xC000u : 0xF000u))
+            return 0;
+        if ((w & 0x0F) > 9 || ((w >> 4) & 0x0F) > 9 || ((w >> 8) & 0x0F) > 9)
+            return 0;
+    }
+    return 1;
+}
+
 /* Check an item for a read (d == NULL) or a write with data item d. */
 static target check_item(s7_cpu *cpu, const item *it, const s7_data_item *d)
 {
@@ -210,6 +225,10 @@ static target check_item(s7_cpu *cpu, const item *it, const s7_data_item *d)
         }
         if (d->nbytes != t.nbytes) {
             t.rc = S7_RC_TYPE_INCONSISTENT;
+            return t;
+        }
+        if (tc_area && !tc_values_ok(s->area, d->data, d->nbytes)) {
+            t.rc = S7_RC_ACCESS_DENIED; /* as a real 315-2 (snap7_s300_everything.pcapng) */
             return t;
         }
     }

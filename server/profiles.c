@@ -2,12 +2,13 @@
  * tables), and the family details the public s7_profile does not carry.
  *
  * What each profile answers (identities are believable, not those of real units; limits
- * follow s7-protocol.md sections 3 and 8 and Siemens data sheets where known, the AmQ
- * values are unverified guesses):
+ * follow s7-protocol.md sections 3 and 8 and Siemens data sheets where known; the AmQ
+ * values are guesses except the 300's: a real CPU 315-2 PN/DP grants 2 jobs in flight when
+ * WinCC asks 3, tests/vectors/real/wincc_s300_*):
  *
  * | name        | module              | order code           | FW      | rack/slot | PDU | AmQ | conn total/PG/OP/basic | reserved PG/OP | PUT/GET | T/C |
  * |-------------|---------------------|----------------------|---------|-----------|-----|-----|------------------------|----------------|---------|-----|
- * | s7-300      | CPU 315-2 PN/DP     | 6ES7 315-2EH14-0AB0  | V3.2.6  | 0/2       | 240 |  8  | 16 / 15 / 15 / 14      | 1 / 1          | on      | yes |
+ * | s7-300      | CPU 315-2 PN/DP     | 6ES7 315-2EH14-0AB0  | V3.2.6  | 0/2       | 240 |  2  | 16 / 15 / 15 / 14      | 1 / 1          | on      | yes |
  * | s7-400      | CPU 414-3 PN/DP     | 6ES7 414-3EM07-0AB0  | V7.0.3  | 0/3       | 480 | 16  | 64 / 63 / 63 / 62      | 1 / 1          | on      | yes |
  * | s7-1200     | CPU 1214C DC/DC/DC  | 6ES7 214-1AG40-0XB0  | V4.5.2  | 0/1       | 240 |  3  | 16 /  4 / 12 /  8      | 4 / 12         | off     | no  |
  * | s7-1500     | CPU 1516-3 PN/DP    | 6ES7 516-3AN02-0AB0  | V2.9.4  | 0/1       | 960 |  8  | 256 / 252 / 252 / 248  | 4 / 4          | off     | no  |
@@ -27,7 +28,7 @@
 static const s7_profile PROFILES[] = {
     {"s7-300",
      240,
-     8,
+     2,
      {16, 15, 15, 14},
      0,
      2,

@@ -5,12 +5,18 @@
  * Choices:
  * - Userdata is answered whatever PUT/GET says (as real CPUs: identity, state and
  *   protection stay readable).
+ * - Reply sequence numbers: real CPUs number their Userdata replies themselves (the
+ *   request's is 0) from internal counters (tests/vectors/real/: a 315-2 keeps one number
+ *   per connection for a while, an S7-400 counts its SZL answers up).  The emulator counts
+ *   1..255 per connection, one number per reply.  The block functions answer as the 300s
+ *   captured do: 0 for list blocks and block info, 1 for the list of a type.
  * - Long answers (SZL, list of blocks of a type) are cut into parts of PDU - 26 payload
- *   bytes: the first reply has `last data unit` 0x01, a sequence number of its own
- *   (1..255, per session) repeated in the data unit reference; the rest waits in
- *   sess->ud_pending until the client asks for it (method 0x12, type request, same
- *   group, subfunction and sequence number).  A new request drops what is pending; a
- *   continuation request that matches nothing pending gets param error 0xD401.
+ *   bytes: the first reply has `last data unit` 0x01 and a data unit reference of its own
+ *   (1..255, per session); every part repeats the first part's sequence number and data
+ *   unit reference; the rest waits in sess->ud_pending until the client asks for it
+ *   (method 0x12, type request, same group, subfunction and sequence number).  A new
+ *   request drops what is pending; a continuation request that matches nothing pending
+ *   gets param error 0xD401.
  * - Unknown groups or subfunctions, and Userdata that is not a request: param error
  *   0x8104 with data 0A 00 00 00.  Unknown SZL id / index: 0xD401.
  * - Clock: read = host clock (UTC) + the CPU's offset, weekday 1 = Sunday; set stores
@@ -56,10 +62,22 @@ static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, ui
     return s7_ud_encode(out, lim, ref, &r);
 }
 
-/* A reply with a parameter error code and data 0A 00 00 00. */
-static int ud_error(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint16_t err)
+/* The sequence number of a new reply to req. */
+static uint8_t reply_seq(s7_cpu_session *sess, const s7_ud *req)
 {
-    return ud_reply(out, lim, ref, req, req->seq, 0, 0, err, 0, NULL, 0);
+    if (req->group == S7_UD_GRP_BLOCK)
+        return req->subfn == 2 ? 1 : 0;
+    sess->ud_no = (uint8_t)(sess->ud_no + 1);
+    if (sess->ud_no == 0)
+        sess->ud_no = 1;
+    return sess->ud_no;
+}
+
+/* A reply with a parameter error code and data 0A 00 00 00. */
+static int ud_error(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req,
+                    uint16_t err)
+{
+    return ud_reply(out, lim, ref, req, reply_seq(sess, req), 0, 0, err, 0, NULL, 0);
 }
 
 /* Send the next part of the pending answer. */
@@ -69,7 +87,7 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
     uint32_t left = sess->ud_len - sess->ud_off;
     uint32_t n = left < maxp ? left : (uint32_t)maxp;
     uint8_t last = n < left ? 1 : 0;
-    int r = ud_reply(out, lim, ref, req, sess->ud_seq, sess->ud_seq, last, 0, 1,
+    int r = ud_reply(out, lim, ref, req, sess->ud_seq, sess->ud_dur, last, 0, 1,
                      sess->ud_pending + sess->ud_off, (uint16_t)n);
     if (r < 0)
         return r;
@@ -86,14 +104,16 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 {
     size_t maxp = lim - UD_OVERHEAD;
     if (len <= maxp) {
-        int r = ud_reply(out, lim, ref, req, req->seq, 0, 0, 0, 1, buf, (uint16_t)len);
+        int r = ud_reply(out, lim, ref, req, reply_seq(sess, req), 0, 0, 0, 1, buf, (uint16_t)len);
         free(buf);
         return r;
     }
     s7__cpu_session_release(sess);
-    sess->ud_seq = (uint8_t)(sess->ud_seq + 1);
-    if (sess->ud_seq == 0)
-        sess->ud_seq = 1;
+    sess->ud_seq = reply_seq(sess, req);
+    sess->ud_dur_no = (uint8_t)(sess->ud_dur_no + 1);
+    if (sess->ud_dur_no == 0)
+        sess->ud_dur_no = 1;
+    sess->ud_dur = sess->ud_dur_no;
     sess->ud_pending = buf;
     sess->ud_len = len;
     sess->ud_off = 0;
@@ -109,14 +129,14 @@ static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
                size_t lim)
 {
     if (u->rc != S7_RC_OK || u->plen != 4)
-        return ud_error(out, lim, ref, u, 0xD401);
+        return ud_error(sess, out, lim, ref, u, 0xD401);
     uint16_t id = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
     uint16_t index = (uint16_t)(u->payload[2] << 8 | u->payload[3]);
     uint8_t *buf;
     uint32_t len;
     int r = s7__szl_build(cpu, id, index, &buf, &len);
     if (r == S7_ERR_UNSUPPORTED)
-        return ud_error(out, lim, ref, u, 0xD401);
+        return ud_error(sess, out, lim, ref, u, 0xD401);
     if (r < 0)
         return r;
     return send_long(sess, out, lim, ref, u, buf, len);
@@ -130,13 +150,13 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
         s7_datetime t;
         uint8_t p[10];
         if (s7__ms_to_dt(s7__cpu_now_ms(cpu), &t) < 0 || s7_clock_payload_encode(p, &t) < 0)
-            return ud_error(out, lim, ref, u, 0xDC01);
-        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+            return ud_error(sess, out, lim, ref, u, 0xDC01);
+        return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     if (u->subfn == 2 || u->subfn == 4) {
         s7_datetime t;
         if (u->rc != S7_RC_OK || s7_clock_payload_decode(u->payload, u->plen, &t) < 0)
-            return ud_error(out, lim, ref, u, 0xDC01);
+            return ud_error(sess, out, lim, ref, u, 0xDC01);
         cpu->clock_off_ms = s7__dt_to_ms(&t) - (s7__cpu_now_ms(cpu) - cpu->clock_off_ms);
         if (cpu->ev) {
             s7_cpu_event ev;
@@ -148,9 +168,9 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
             ev.len = u->plen;
             s7__cpu_emit(cpu, &ev);
         }
-        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 0, NULL, 0);
+        return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 0, NULL, 0);
     }
-    return ud_error(out, lim, ref, u, 0x8104);
+    return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
 /* Block type letters in the order real CPUs list them. */
@@ -199,7 +219,7 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
                   size_t lim)
 {
     if (cpu->ext->family != S7__FAM_CLASSIC)
-        return ud_error(out, lim, ref, u, 0x8104);
+        return ud_error(sess, out, lim, ref, u, 0x8104);
     if (u->subfn == 1) {
         uint8_t p[28];
         for (int i = 0; i < 7; i++) {
@@ -207,11 +227,11 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
             p[4 * i + 1] = BLOCK_TYPES[i];
             put16(p + 4 * i + 2, BLOCK_TYPES[i] == 0x41 ? (uint32_t)cpu->ndbs : 0);
         }
-        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+        return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     if (u->subfn == 2) {
         if (u->rc != S7_RC_OK || u->plen != 2 || u->payload[0] != 0x30)
-            return ud_error(out, lim, ref, u, 0x8104);
+            return ud_error(sess, out, lim, ref, u, 0x8104);
         uint32_t n = u->payload[1] == 0x41 ? (uint32_t)cpu->ndbs : 0;
         uint8_t *buf = malloc(n ? 4u * n : 1u);
         if (!buf)
@@ -225,23 +245,23 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
     }
     if (u->subfn == 3) {
         if (u->rc != S7_RC_OK || u->plen != 8 || u->payload[0] != 0x30)
-            return ud_error(out, lim, ref, u, 0xD209);
+            return ud_error(sess, out, lim, ref, u, 0xD209);
         uint32_t num = 0;
         for (int i = 2; i < 7; i++) {
             uint8_t c = u->payload[i];
             if (c < '0' || c > '9')
-                return ud_error(out, lim, ref, u, 0xD209);
+                return ud_error(sess, out, lim, ref, u, 0xD209);
             num = num * 10 + (uint32_t)(c - '0');
         }
         const s7__mem *m =
             u->payload[1] == 0x41 && num <= 0xFFFF ? s7__cpu_db(cpu, (uint16_t)num) : NULL;
         if (!m)
-            return ud_error(out, lim, ref, u, 0xD209);
+            return ud_error(sess, out, lim, ref, u, 0xD209);
         uint8_t p[78];
         db_info(m, p);
-        return ud_reply(out, lim, ref, u, u->seq, 0, 0, 0, 1, p, sizeof p);
+        return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
-    return ud_error(out, lim, ref, u, 0x8104);
+    return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -260,12 +280,12 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
     if (lim < UD_OVERHEAD + 8)
         return S7_ERR_NOSPACE;
     if (u.type != S7_UD_TYPE_REQ)
-        return ud_error(out, lim, pdu->ref, &u, 0x8104);
+        return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);
     if (u.method == 0x12) {
         if (sess->ud_pending && u.group == sess->ud_group && u.subfn == sess->ud_subfn &&
             u.seq == sess->ud_seq)
             return next_part(sess, out, lim, pdu->ref, &u);
-        return ud_error(out, lim, pdu->ref, &u, 0xD401);
+        return ud_error(sess, out, lim, pdu->ref, &u, 0xD401);
     }
     s7__cpu_session_release(sess); /* a new request: what was pending is abandoned */
     switch (u.group) {
@@ -276,10 +296,10 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
     case S7_UD_GRP_TIME: return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
     case S7_UD_GRP_SECURITY:
         if (u.subfn == 1 || u.subfn == 2)
-            return ud_reply(out, lim, pdu->ref, &u, u.seq, 0, 0, 0, 0, NULL, 0);
+            return ud_reply(out, lim, pdu->ref, &u, reply_seq(sess, &u), 0, 0, 0, 0, NULL, 0);
         break;
     case S7_UD_GRP_BLOCK: return blocks(cpu, sess, &u, pdu->ref, out, lim);
     default: break;
     }
-    return ud_error(out, lim, pdu->ref, &u, 0x8104);
+    return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);
 }

@@ -248,7 +248,8 @@ S7_API void s7_sconn_free(s7_sconn *sc);
 S7_API int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out,
                          s7_sconn_event *ev);
 
-/* Accept the pending CR: a CC that echoes its parameters (22 bytes for 2-byte TSAPs; the
+/* Accept the pending CR: a CC that echoes its parameters in the order real CPUs send them,
+ * C0, C1, C2, whatever the CR's order (22 bytes for 2-byte TSAPs; the
  * TPDU size capped at 2048) is appended to out.  Returns 0 or a fatal error. */
 S7_API int s7_sconn_accept(s7_sconn *sc, s7_buf *out);
 /* Refuse the pending CR: nothing is sent (as a real CPU, the engine closes the TCP

@@ -900,7 +900,9 @@ static void case_pdu(void)
     if (n == 33) {
         uint16_t err = (uint16_t)(r[27] << 8 | r[28]);
         ok(err == 0xD401 || err == 0xD402, "unknown SZL: param error D401/D402 (got %04X)", err);
-        r[27] = r[28] = 0;
+        ok(r[24] != 0, "unknown SZL: the reply carries a sequence number of its own (got %u)",
+           r[24]);
+        r[24] = r[27] = r[28] = 0;
         expect_hex("unknown SZL reply layout", r, n,
                    "03 00 00 21 02 F0 80 32 07 00 00 08 00 00 0C 00 04 00 01 12 08 12 84 01 00 00 "
                    "00 00 00 0A 00 00 00");
@@ -1082,13 +1084,14 @@ static void case_types(void)
 /* Setup Communication answered per profile (argument: the profile name), byte-exact:
  * min(asked, the CPU's) for the PDU and both AmQ values.  Field data points
  * (s7-protocol.md 3): an S7-1200 answers 1/1/480 with 1/1/240 and 8/8/960 with 3/3/240;
- * S7-300 240; S7-400 480; S7-1500 960. */
+ * S7-300 240 and AmQ 2 (a real 315-2 answers WinCC's 1/3 with 1/2,
+ * tests/vectors/real/wincc_s300_*); S7-400 480; S7-1500 960. */
 static void case_setup(const char *profile)
 {
     static const struct {
         const char *profile;
         uint16_t pdu, amq;
-    } P[] = {{"s7-1200", 240, 3}, {"s7-300", 240, 8}, {"s7-400", 480, 16}, {"s7-1500", 960, 8}};
+    } P[] = {{"s7-1200", 240, 3}, {"s7-300", 240, 2}, {"s7-400", 480, 16}, {"s7-1500", 960, 8}};
     uint16_t max_pdu = 0, max_amq = 0;
     for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
         if (!strcmp(P[i].profile, profile))

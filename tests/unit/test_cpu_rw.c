@@ -114,11 +114,16 @@ static void test_setup(void)
     CHECK_INT(r + 7, 27);
     CHECK_INT(s.pdu, 240);
     CHECK_INT(s.amq, 1);
-    /* nodes7 asks 8/8/960; a second setup is negotiated again */
+    /* nodes7 asks 8/8/960; a second setup is negotiated again: a 315-2 grants 2 */
     n = (int)t_hex("32 01 0000 0100 0008 0000 F0 00 0008 0008 03C0", req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 03 0000 0100 0008 0000 0000 F0 00 0008 0008 00F0");
-    CHECK_INT(s.amq, 8);
+    CHECK_HEX(out, r, "32 03 0000 0100 0008 0000 0000 F0 00 0002 0002 00F0");
+    CHECK_INT(s.amq, 2);
+    /* WinCC asks 1/3: a real 315-2 answers 1/2 (wincc_s300_setup-alarm-read.pcapng) */
+    n = (int)t_hex("32 01 0000 0100 0008 0000 F0 00 0001 0003 00F0", req, sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 03 0000 0100 0008 0000 0000 F0 00 0001 0002 00F0");
+    CHECK_INT(s.amq, 1);
     /* a tiny PDU is raised to 64 */
     n = (int)t_hex("32 01 0000 0200 0008 0000 F0 00 0001 0001 0010", req, sizeof req);
     r = run(cpu, &s, n);
@@ -416,8 +421,24 @@ static void test_writes(void)
     r = write1(cpu, &s, 1, S7_AREA_T, 0, S7_TS_TIMER, 2, 3, tv, 4);
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 FF");
     CHECK_MEM(s7_cpu_mem(cpu, S7_AREA_T, 0, &sz) + 6, tv, 4);
-    r = write1(cpu, &s, 1, S7_AREA_C, 0, S7_TS_COUNTER, 1, 7, tv, 2);
-    CHECK_MEM(s7_cpu_mem(cpu, S7_AREA_C, 0, &sz) + 14, tv, 2);
+    r = write1(cpu, &s, 1, S7_AREA_C, 0, S7_TS_COUNTER, 1, 7, tv + 2, 2);
+    CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 FF");
+    CHECK_MEM(s7_cpu_mem(cpu, S7_AREA_C, 0, &sz) + 14, tv + 2, 2);
+    /* values that are not BCD (or a counter above 999, a timer with bits 14-15): 0x03 and
+     * nothing written, as a real 315-2 answers Snap7's EF BE / FE CA
+     * (snap7_s300_everything.pcapng) */
+    static const uint8_t bad_t[3][2] = {{0xEF, 0xBE}, {0x40, 0x00}, {0x00, 0x0A}};
+    for (int k = 0; k < 3; k++) {
+        r = write1(cpu, &s, 1, S7_AREA_T, 0, S7_TS_TIMER, 1, 3, bad_t[k], 2);
+        CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 03");
+    }
+    CHECK_MEM(s7_cpu_mem(cpu, S7_AREA_T, 0, &sz) + 6, tv, 2);
+    static const uint8_t bad_c[3][2] = {{0xFE, 0xCA}, {0x10, 0x00}, {0x00, 0xA0}};
+    for (int k = 0; k < 3; k++) {
+        r = write1(cpu, &s, 1, S7_AREA_C, 0, S7_TS_COUNTER, 1, 7, bad_c[k], 2);
+        CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 03");
+    }
+    CHECK_MEM(s7_cpu_mem(cpu, S7_AREA_C, 0, &sz) + 14, tv + 2, 2);
     /* 3 items, the 3rd to DB99 (captured: FF FF 0A); odd first item with fill */
     s7_var_spec sp[3] = {{S7_TS_BYTE, 1, 1, S7_AREA_DB, 0},
                          {S7_TS_WORD, 1, 1, S7_AREA_DB, 16},

@@ -104,7 +104,7 @@ static int szl_all(s7_cpu *cpu, s7_cpu_session *s, uint16_t id, uint16_t index, 
         (*parts)++;
         if (!u.last)
             break;
-        if (u.dur != u.seq || u.seq == 0)
+        if (u.dur == 0 || u.seq == 0)
             return -1;
         int n = s7_szl_next_req_encode(req, sizeof req, (uint16_t)(0x0100 + *parts), u.seq);
         r = run(cpu, s, n);
@@ -123,7 +123,7 @@ static void test_szl_0011(void)
                        req, sizeof req);
     int r = run(cpu, &s, n);
     CHECK_HEX(out, r,
-              "32 07 0000 0000 000C 0060 00 01 12 08 12 84 01 00 00 00 0000 FF 09 005C 0011 0001 "
+              "32 07 0000 0000 000C 0060 00 01 12 08 12 84 01 01 00 00 0000 FF 09 005C 0011 0001 "
               "001C 0003"
               "0001 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
               "0006 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
@@ -142,18 +142,18 @@ static void test_szl_0011(void)
     /* 0x0111 single records, unknown index */
     r = szl(cpu, &s, 0x0200, 0x0111, 0x0007);
     CHECK_HEX(out, r,
-              "32 07 0000 0200 000C 0028 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0024 0111 0007 "
+              "32 07 0000 0200 000C 0028 00 01 12 08 12 84 01 02 00 00 0000 FF 09 0024 0111 0007 "
               "001C 0001"
               "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206");
     r = szl(cpu, &s, 0x1500, 0x0111, 0x0002);
-    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 00 00 00 D401 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 03 00 00 D401 0A 00 0000");
     /* unknown SZL id */
     r = szl(cpu, &s, 0x1500, 0x0123, 0x0000);
-    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 00 00 00 D401 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 04 00 00 D401 0A 00 0000");
     /* header only */
     r = szl(cpu, &s, 0x1600, 0x0F11, 0x0000);
     CHECK_HEX(out, r,
-              "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0008 0F11 0000 "
+              "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 05 00 00 0000 FF 09 0008 0F11 0000 "
               "001C 0003");
     s7_cpu_free(cpu);
 
@@ -308,7 +308,7 @@ static void test_szl_misc(void)
     /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
-              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 00 00 00 0000 FF 09 0030 0232 0004 "
+              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 04 00 00 0000 FF 09 0030 0232 0004 "
               "0028 0001"
               "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
               "0000 0000 0000 0000");
@@ -347,7 +347,7 @@ static void test_clock(void)
     int n = s7_clock_set_req_encode(req, sizeof req, 0x0700, &t);
     nev = 0;
     int r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 07 0000 0700 000C 0004 00 01 12 08 12 87 02 00 00 00 0000 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0700 000C 0004 00 01 12 08 12 87 02 01 00 00 0000 0A 00 0000");
     CHECK_INT(nev, 1);
     CHECK_INT(last_ev.kind, S7_EV_CONTROL);
     CHECK_INT(last_ev.ctrl, S7_CTRL_CLOCK_SET);
@@ -358,7 +358,7 @@ static void test_clock(void)
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(r, 10 + 12 + 4 + 10);
     CHECK(memcmp(out + 10,
-                 "\x00\x01\x12\x08\x12\x87\x01\x00\x00\x00\x00\x00\xFF\x09\x00\x0A\x00\x20\x26\x11"
+                 "\x00\x01\x12\x08\x12\x87\x01\x02\x00\x00\x00\x00\xFF\x09\x00\x0A\x00\x20\x26\x11"
                  "\x21\x13\x45",
                  23) == 0);
     s7_datetime g;
@@ -380,7 +380,7 @@ static void test_clock(void)
     /* an invalid date: DC01 */
     uint8_t bad[10] = {0x00, 0x20, 0x26, 0x13, 0x01, 0x00, 0x00, 0x00, 0x00, 0x07};
     r = ud(cpu, &s, 0x0704, S7_UD_GRP_TIME, S7_UD_CLOCK_SET, bad, sizeof bad);
-    CHECK_HEX(out, r, "32 07 0000 0704 000C 0004 00 01 12 08 12 87 02 00 00 00 DC01 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0704 000C 0004 00 01 12 08 12 87 02 05 00 00 DC01 0A 00 0000");
     s7_cpu_free(cpu);
 }
 
@@ -391,21 +391,21 @@ static void test_other_groups(void)
     /* security: password "abc" and cancel */
     static const uint8_t pw[8] = {0x34, 0x37, 0x02, 0x42, 0x77, 0x37, 0x02, 0x42};
     int r = ud(cpu, &s, 0x0800, S7_UD_GRP_SECURITY, 1, pw, 8);
-    CHECK_HEX(out, r, "32 07 0000 0800 000C 0004 00 01 12 08 12 85 01 00 00 00 0000 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0800 000C 0004 00 01 12 08 12 85 01 01 00 00 0000 0A 00 0000");
     r = ud(cpu, &s, 0x0801, S7_UD_GRP_SECURITY, 2, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0801 000C 0004 00 01 12 08 12 85 02 00 00 00 0000 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0801 000C 0004 00 01 12 08 12 85 02 02 00 00 0000 0A 00 0000");
     /* unknown group / subfunction: 8104 */
     r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 00 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 03 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 2, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 02 00 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 02 04 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 00 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 05 00 00 8104 0A 00 0000");
     /* a "response" sent to the CPU */
     int n =
         (int)t_hex("32 07 0000 0805 0008 0004 00 01 12 04 11 84 01 00 0A 00 0000", req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 00 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 06 00 00 8104 0A 00 0000");
     /* malformed userdata: closes */
     n = (int)t_hex("32 07 0000 0805 0008 0008 00 01 12 04 11 44 01 00 FF 09 0005 0011 0000", req,
                    sizeof req);
@@ -459,7 +459,7 @@ static void test_other_groups(void)
     /* other types: empty */
     static const uint8_t tb[2] = {0x30, 0x38};
     r = ud(cpu, &s, 0x0905, S7_UD_GRP_BLOCK, 2, tb, 2);
-    CHECK_HEX(out, r, "32 07 0000 0905 000C 0004 00 01 12 08 12 83 02 00 00 00 0000 FF 09 0000");
+    CHECK_HEX(out, r, "32 07 0000 0905 000C 0004 00 01 12 08 12 83 02 01 00 00 0000 FF 09 0000");
     s7_cpu_free(cpu);
 
     /* 1500 and LOGO!: block functions 8104 */

@@ -39,7 +39,7 @@ _s7_options()
                 validate) printf '%s' '--help -h' ;;
                 check) printf '%s' '--allow-write --json --timeout --connection --as --help -h' ;;
                 firewall) printf '%s' '--format --host -o --output --help -h' ;;
-                report) printf '%s' '-o --output --check --help -h' ;;
+                report) printf '%s' '-o --output --check --verify --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -55,7 +55,7 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --check)
+            --rate | --concurrency | --connection | --as | --format | --host | --check | --verify)
             return 0
             ;;
     esac
@@ -144,7 +144,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check | --inventory) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do
