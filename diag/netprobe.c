@@ -217,17 +217,40 @@ static const char *nud_name(int st)
 
 typedef struct icmp_err {
     int have;
-    int origin, type, code, err;
+    int origin, type, code, err; /* ICMPv6 errors: type and code as their ICMP (v4) peer */
     struct in_addr from;
     int has_from;
+    struct in6_addr from6; /* an ICMPv6 error's sender */
+    int has_from6;
 } icmp_err;
+
+/* An ICMPv6 destination unreachable (type 1) as the ICMP type 3 code the rule knows: no route
+ * -> net unreachable, administratively prohibited / source policy / reject route ->
+ * communication administratively prohibited, address unreachable -> host unreachable, port
+ * unreachable -> port unreachable. */
+static void icmp6_as_v4(int type6, int code6, int *type, int *code)
+{
+    *type = 3;
+    if (type6 != 1) {
+        *code = 1;
+        return;
+    }
+    switch (code6) {
+    case 0: *code = 0; break;
+    case 1:
+    case 5:
+    case 6: *code = 13; break;
+    case 4: *code = 3; break;
+    default: *code = 1; break;
+    }
+}
 
 /* Read the first queued ICMP error of fd into e (have 0 when none). */
 static void read_errqueue(int fd, icmp_err *e)
 {
     uint8_t data[256], ctl[512];
     for (int i = 0; i < 8; i++) {
-        struct sockaddr_in name;
+        struct sockaddr_storage name;
         struct iovec iov = {data, sizeof data};
         struct msghdr m;
         memset(&m, 0, sizeof m);
@@ -240,7 +263,8 @@ static void read_errqueue(int fd, icmp_err *e)
         if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
             return;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            if (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR)
+            int v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if (!v6 && (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR))
                 continue;
             struct sock_extended_err ee;
             memcpy(&ee, CMSG_DATA(c), sizeof ee);
@@ -255,6 +279,19 @@ static void read_errqueue(int fd, icmp_err *e)
                 (const struct sockaddr
                      *)(const void *)((const struct sock_extended_err *)(const void *)CMSG_DATA(c) +
                                       1);
+            if (v6) {
+                struct sockaddr_in6 s6;
+                memcpy(&s6, off, sizeof s6);
+                if (e->origin == SO_EE_ORIGIN_ICMP6) {
+                    icmp6_as_v4(e->type, e->code, &e->type, &e->code);
+                    e->origin = SO_EE_ORIGIN_ICMP;
+                }
+                if (s6.sin6_family == AF_INET6) {
+                    e->from6 = s6.sin6_addr;
+                    e->has_from6 = 1;
+                }
+                continue;
+            }
             struct sockaddr_in sin;
             memcpy(&sin, off, sizeof sin);
             if (sin.sin_family == AF_INET) {
@@ -618,6 +655,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         port = ntohs(s6->sin6_port);
         inet_ntop(AF_INET6, &s6->sin6_addr, ev->target, sizeof ev->target);
         ev->port = port;
+        ev->v6 = 1;
     }
     int64_t t0 = s7_now_ms();
     char gw[64] = "";
@@ -800,6 +838,11 @@ finish:;
                 ev->offender_is_target = x.syn_icmp.from.s_addr == x.dst.s_addr;
                 ev->offender_is_local =
                     x.ri.has_src ? x.syn_icmp.from.s_addr == x.ri.src.s_addr : -1;
+            } else if (x.syn_icmp.has_from6) {
+                const struct sockaddr_in6 *t6 = (const struct sockaddr_in6 *)(const void *)sa;
+                inet_ntop(AF_INET6, &x.syn_icmp.from6, ev->offender, sizeof ev->offender);
+                ev->offender_is_target =
+                    memcmp(&x.syn_icmp.from6, &t6->sin6_addr, sizeof t6->sin6_addr) == 0;
             }
         } else if (e == ECONNREFUSED) {
             ev->syn = S7__SYN_RST;
