@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -388,6 +389,28 @@ static uint16_t icmp_sum(const uint8_t *p, size_t n)
     return (uint16_t)~s;
 }
 
+/* A raw socket sees every packet of its protocol on this machine: a filter in the kernel
+ * keeps those from the target (and, with icmp_errors, every ICMP destination unreachable,
+ * which routers send), then what queued before it is dropped.  A busy machine's traffic
+ * never reaches the poll loop. */
+static void raw_filter(int fd, struct in_addr dst, int icmp_errors)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12), /* IPv4 source */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(dst.s_addr), 3, 0),
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* X = header length */
+        BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),  /* ICMP type */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, icmp_errors ? 3 : 0x100, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xFFFF),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+    uint8_t sink[256];
+    for (int i = 0; i < 4096 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) >= 0; i++)
+        ;
+}
+
 static void echo_open(probe_run *x)
 {
     x->echo_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -401,6 +424,7 @@ static void echo_open(probe_run *x)
     x->echo_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
     if (x->echo_fd >= 0) {
         x->echo_raw = 1;
+        raw_filter(x->echo_fd, x->dst, 1);
         return;
     }
     int e2 = errno;
@@ -673,6 +697,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         }
         /* the raw TCP socket (root): opened before the SYN so its answer is seen */
         x.raw_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (x.raw_fd >= 0)
+            raw_filter(x.raw_fd, x.dst, 0);
         if (x.raw_fd < 0) {
             char en[24];
             snprintf(x.raw_why, sizeof x.raw_why,
@@ -802,6 +828,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             x.syn_done = 1;
             ev->syn_errno = e;
             ev->syn_ms = (int)(s7_now_ms() - t0);
+            if (e)
+                read_errqueue(x.syn_fd, &x.syn_icmp);
             if (x.raw_fd >= 0)
                 raw_read(&x, ev, port);
         }
@@ -828,7 +856,8 @@ finish:;
         ev->syn = S7__SYN_CONNECTED;
     } else if (x.syn_done) {
         int e = ev->syn_errno;
-        read_errqueue(x.syn_fd, &x.syn_icmp);
+        if (!x.syn_icmp.have)
+            read_errqueue(x.syn_fd, &x.syn_icmp);
         if (x.syn_icmp.have && x.syn_icmp.origin == SO_EE_ORIGIN_ICMP) {
             ev->syn = S7__SYN_ICMP;
             ev->icmp_type = x.syn_icmp.type;
