@@ -89,7 +89,8 @@ static void down_evidence(const s7__net_ev *ev, char *buf, size_t cap)
 {
     buf[0] = 0;
     if (ev->on_link == 1 && ev->neigh == S7__NEIGH_FAILED)
-        snprintf(buf, cap, "ARP for %s on this segment got no answer", ev->target);
+        snprintf(buf, cap, "no device answers ARP for %s on this segment (its entry FAILED)",
+                 ev->target);
     else if (ev->live_from[0])
         snprintf(buf, cap, "%s reports %s unreachable", ev->live_from, ev->target);
 }

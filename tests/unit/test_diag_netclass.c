@@ -73,8 +73,8 @@ static void test_table(void)
     e = base(S7__SYN_TIMEOUT);
     e.on_link = 1;
     e.neigh = S7__NEIGH_FAILED;
-    rows[n++] =
-        (row){"same segment, ARP failed", e, S7_DIAG_HOST_UNREACHABLE, "power", "ARP for 10.0.2.2"};
+    rows[n++] = (row){"same segment, ARP failed", e, S7_DIAG_HOST_UNREACHABLE, "power",
+                      "no device answers ARP for 10.0.2.2"};
     e = base(S7__SYN_TIMEOUT);
     e.on_link = 0;
     e.echo = S7__LIVE_UNREACH;
