@@ -914,8 +914,9 @@ finish:;
         break;
     case S7__SYN_ICMP:
         if (ev->offender[0])
-            add_probe(r, "syn", 1, "%s after %d ms: ICMP type %d code %d from %s%s",
-                      s7__errno_name(ev->syn_errno, en, sizeof en), ev->syn_ms, ev->icmp_type,
+            add_probe(r, "syn", 1, "%s after %d ms: %s type %d code %d from %s%s",
+                      s7__errno_name(ev->syn_errno, en, sizeof en), ev->syn_ms,
+                      ev->v6 ? "an ICMPv6 error read as ICMP" : "ICMP", ev->icmp_type,
                       ev->icmp_code, ev->offender,
                       ev->offender_is_target == 1  ? " (the target)"
                       : ev->offender_is_local == 1 ? " (this machine: its ARP got no answer)"
