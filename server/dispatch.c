@@ -90,7 +90,9 @@ static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
 /* One request item as parsed from the parameter block. */
 typedef struct item {
     s7_var_spec s;
-    int s7any; /* syntax id 0x10 with a 10-byte address */
+    int s7any;          /* syntax id 0x10 with a 10-byte address */
+    const uint8_t *dbr; /* a DBREAD address block (syntax id 0xB0), NULL otherwise */
+    uint8_t dbr_len;
 } item;
 
 /* Parse the Read/Write parameter block: fn, count, count variable specifications that
@@ -117,6 +119,9 @@ static int parse_items(const s7_pdu *pdu, item *it)
             it[i].s.area = s7__r8(&ac);
             it[i].s.addr = s7__r24(&ac);
             it[i].s7any = 1;
+        } else if (a[0] == 0xB0) {
+            it[i].dbr = a;
+            it[i].dbr_len = alen;
         }
     }
     if (s7__rleft(&c) != 0)
@@ -132,9 +137,25 @@ static uint32_t elem_size(uint8_t ts)
     return s7_ts_elem_size(ts);
 }
 
-/* Bytes an S7ANY item transfers when it succeeds (0 for items that cannot). */
+/* The ranges of a well-formed DBREAD item (0 for any other item). */
+static int dbread_ranges(const item *it, s7_dbread_range *r)
+{
+    int n = it->dbr ? s7_dbread_decode(it->dbr, it->dbr_len, r, 255) : 0;
+    return n < 0 ? 0 : n;
+}
+
+/* Bytes an S7ANY item transfers when it succeeds (0 for items that cannot); a DBREAD
+ * item: a return code per range and every range's bytes. */
 static uint32_t item_bytes(const item *it)
 {
+    s7_dbread_range r[255];
+    int nr = dbread_ranges(it, r);
+    if (nr > 0) {
+        uint32_t b = 0;
+        for (int k = 0; k < nr; k++)
+            b += 1u + r[k].len;
+        return b;
+    }
     if (!it->s7any)
         return 0;
     uint32_t es = elem_size(it->s.ts);
@@ -304,6 +325,47 @@ static void unlock(const s7__mem *m)
         m->unlock(m->ctx);
 }
 
+/* One DBREAD item (room checked by the caller): return code 0xFF, transport size 0x09,
+ * then per range its return code and, when 0xFF, its bytes; each range is checked and
+ * reported as a byte read of its DB.  Returns the item's data bytes. */
+static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const s7_dbread_range *rg, int nr,
+                            s7__wcur *w)
+{
+    s7__w8(w, S7_RC_OK);
+    s7__w8(w, S7_DTS_OCTET);
+    size_t at = w->pos;
+    s7__w16(w, 0); /* the length, once known */
+    for (int k = 0; k < nr; k++) {
+        item one;
+        memset(&one, 0, sizeof one);
+        one.s7any = 1;
+        one.s.ts = S7_TS_BYTE;
+        one.s.count = rg[k].len;
+        one.s.db = rg[k].db;
+        one.s.area = S7_AREA_DB;
+        one.s.addr = (uint32_t)rg[k].start << 3;
+        target t = check_item(cpu, &one, NULL);
+        s7__w8(w, t.rc);
+        if (t.rc != S7_RC_OK) {
+            item_event(cpu, sess, t.refused ? S7_EV_REFUSED : S7_EV_READ, &one, &t, NULL, 0);
+            continue;
+        }
+        if (!s7__wneed(w, t.nbytes))
+            return 0;
+        lock(t.m);
+        memcpy(w->p + w->pos, t.m->mem + t.off, t.nbytes);
+        unlock(t.m);
+        w->pos += t.nbytes;
+        item_event(cpu, sess, S7_EV_READ, &one, &t, NULL, 0);
+    }
+    uint32_t nb = (uint32_t)(w->pos - at - 2);
+    if (!w->bad) {
+        w->p[at] = (uint8_t)(nb >> 8);
+        w->p[at + 1] = (uint8_t)nb;
+    }
+    return nb;
+}
+
 /* Read Var: items parsed, reply built straight into out (data copied under the lock). */
 static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
                     unsigned n, uint8_t *out, size_t lim)
@@ -322,6 +384,13 @@ static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const 
     s7__w8(&w, (uint8_t)n);
     for (unsigned i = 0; i < n; i++) {
         const item *it = &its[i];
+        s7_dbread_range rg[255];
+        int nr = dbread_ranges(it, rg);
+        if (nr > 0) {
+            if ((read_dbread(cpu, sess, rg, nr, &w) & 1u) && i + 1 < n)
+                s7__w8(&w, 0);
+            continue;
+        }
         target t = check_item(cpu, it, NULL);
         if (t.rc != S7_RC_OK) {
             s7__w8(&w, t.rc);

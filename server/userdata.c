@@ -18,7 +18,8 @@
  *   request drops what is pending; a continuation request that matches nothing pending
  *   gets param error 0xD401.
  * - Unknown groups or subfunctions, and Userdata that is not a request: param error
- *   0x8104 with data 0A 00 00 00.  Unknown SZL id / index: 0xD401.
+ *   0x8104 with data 0A 00 00 00.  Unknown SZL id: 0xD401, unknown index of a known
+ *   id: 0xD402.
  * - Clock: read = host clock (UTC) + the CPU's offset, weekday 1 = Sunday; set stores
  *   the offset (the weekday sent is ignored), reply data 0A 00 00 00 with error 0; a set
  *   with an invalid date gets 0xDC01.  Subfunctions 3 and 4 act as 1 and 2.
@@ -137,6 +138,8 @@ static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
     int r = s7__szl_build(cpu, id, index, &buf, &len);
     if (r == S7_ERR_UNSUPPORTED)
         return ud_error(sess, out, lim, ref, u, 0xD401);
+    if (r == S7_ERR_ADDR)
+        return ud_error(sess, out, lim, ref, u, 0xD402);
     if (r < 0)
         return r;
     return send_long(sess, out, lim, ref, u, buf, len);

@@ -278,6 +278,21 @@ S7_API int s7_write_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_
 S7_API int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsigned max,
                              unsigned *n);
 
+/* DBREAD: a Read Var item with syntax id 0xB0 (what WinCC sends an S7-400): several
+ * ranges of DBs in one item, its address block (after 0x12 and the length byte) being
+ * B0, the range count, then per range its length in bytes (1), DB number (2) and byte
+ * offset (2).  A real CPU answers the item with return code 0xFF, transport size 0x09 and
+ * per range a return code followed, when 0xFF, by the range's bytes. */
+typedef struct s7_dbread_range {
+    uint8_t len;    /* bytes */
+    uint16_t db;    /* DB number */
+    uint16_t start; /* byte offset */
+} s7_dbread_range;
+/* Decode a DBREAD address block (addr[0..len), starting with 0xB0) into ranges (at most
+ * max).  Returns the range count, S7_ERR_PARAM when it is not a well-formed DBREAD block
+ * (no range, a length that disagrees with the count) or S7_ERR_NOSPACE. */
+S7_API int s7_dbread_decode(const uint8_t *addr, size_t len, s7_dbread_range *ranges, unsigned max);
+
 /* Decode n data items from a data block.  In a read reply (is_write_req = 0) an item with
  * rc != 0xFF has no payload (its 4-byte header only); in a write request every item has a
  * payload.  Fill bytes after odd items are skipped, a trailing fill after the last item is

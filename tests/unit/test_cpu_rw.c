@@ -669,6 +669,43 @@ static void test_control(void)
     s7_cpu_free(cpu);
 }
 
+/* DBREAD (syntax id 0xB0): WinCC's request to an S7-400 and the real CPU's answer's layout
+ * (tests/vectors/real/wincc_s400_production.pcapng: 2 bytes of DB74 @108, 4 of DB76 @404, 2
+ * of DB81 @60 -> FF 09 000B, FF + 2 bytes, FF + 4, FF + 2); a range past its DB and one of
+ * a missing DB fail alone; an odd item is followed by a fill byte when another comes. */
+static void test_dbread(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk("s7-400", &s, 480);
+    CHECK_INT(s7_cpu_add_db(cpu, 74, 200, 0), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 76, 500, 0), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 81, 100, 0), 0);
+    uint32_t sz;
+    s7_cpu_mem(cpu, S7_AREA_DB, 74, &sz)[108] = 0x04;
+    s7_cpu_mem(cpu, S7_AREA_DB, 74, &sz)[109] = 0x0A;
+    memcpy(s7_cpu_mem(cpu, S7_AREA_DB, 76, &sz) + 404, "\x05\x44\x05\x3E", 4);
+    s7_cpu_mem(cpu, S7_AREA_DB, 81, &sz)[61] = 0x0A;
+    int n = (int)t_hex("320100000d000015000004011211b00302004a006c04004c0194020051003c", req,
+                       sizeof req);
+    nev = 0;
+    int r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "320300000d000002000f00000401ff09000bff040aff0544053eff000a");
+    CHECK_INT(nev, 3); /* each range reported as a read of its DB */
+    CHECK(evs[1].kind == S7_EV_READ && evs[1].db == 76 && evs[1].start == 404 && evs[1].len == 4);
+    /* DB81 @99 (2 bytes: past its end) and DB99 (missing): their codes, no bytes; then a
+     * second item: the first gets a fill byte */
+    n = (int)t_hex("32010000 0e00 0021 0000 0402 1211b003 02004a006c 020051 0063 020063 0000"
+                   "120a10020001004a84000000",
+                   req, sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "320300000e000002000f00000402ff090005ff040a050a 00 ff040008 00");
+    /* a malformed DBREAD block (count disagrees with the length): item 0x05 */
+    n = (int)t_hex("320100000f00000d000004011209b00202004a006c0200", req, sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "320300000f000002000400000401 05000000");
+    s7_cpu_free(cpu);
+}
+
 int main(void)
 {
     test_setup();
@@ -678,5 +715,6 @@ int main(void)
     test_putget_and_sizes();
     test_malformed();
     test_control();
+    test_dbread();
     return t_done();
 }
