@@ -658,7 +658,11 @@ static int rackslot_rule(s7_cpu *cpu, uint16_t tsap)
         return 0;
     }
     uint8_t want = (uint8_t)(cpu->prof.rack << 5 | cpu->prof.slot);
-    if (lo != want) {
+    /* an S7-1200 / 1500 at slot 1 answers slot 0 too (the Snap7 author's table: "rack 0,
+     * slot 0 or 1"; nmap's s7-info asks 0x0102 and then 0x0200) */
+    int plus0 = cpu->ext->family == S7__FAM_PLUS && cpu->prof.slot == 1 &&
+                lo == (uint8_t)(cpu->prof.rack << 5);
+    if (lo != want && !plus0) {
         snprintf(cpu->reason, sizeof cpu->reason,
                  "called TSAP %04X names rack %u slot %u; this CPU is at rack %u slot %u", tsap,
                  lo >> 5, lo & 31u, cpu->prof.rack, cpu->prof.slot);

@@ -33,7 +33,11 @@
  *   over PUT/GET).  Others: stop -> STOP (`29`, `29 07` when already in STOP); hot or
  *   cold start -> RUN (`28`, `28 03` when already in RUN, nothing restored then); a
  *   cold start restores the non-retentive DBs.  PI services other than P_PROGRAM: Ack
- *   0x81 0x04. */
+ *   0x81 0x04.
+ * - A Job whose parameter or data block does not parse (items that do not fill it, a
+ *   setup or control parameter of the wrong length): Ack 0x84 0x04 ("the function cannot
+ *   be performed"), the connection kept.  A PDU whose header is malformed still closes
+ *   the connection. */
 #include <string.h>
 
 #include "server/cpu_int.h"
@@ -581,6 +585,10 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
         uint8_t fn = p.param_len ? p.param[0] : 0;
         sess->cur_fn = fn == S7_FN_READ || fn == S7_FN_WRITE ? fn : 0;
         r = s7__job(cpu, sess, &p, len, out, cap);
+        if (r == S7_ERR_PARAM)
+            /* a well-framed Job whose parameter (or data) does not parse: an error Ack
+             * and the connection kept (closing cost clients a reconnect per such job) */
+            r = ack(out, s7__reply_limit(sess, cap), p.ref, 0x8404);
         if (sess->cur_fn && cpu->ev) {
             s7_cpu_event ev;
             memset(&ev, 0, sizeof ev);

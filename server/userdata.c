@@ -129,7 +129,9 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                size_t lim)
 {
-    if (u->rc != S7_RC_OK || u->plen != 4)
+    /* the data item's return code is not looked at: python-snap7 sends 0x0A, which a real
+     * S7-1500 answers (python-snap7 issue #783) */
+    if (u->plen != 4)
         return ud_error(sess, out, lim, ref, u, 0xD401);
     uint16_t id = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
     uint16_t index = (uint16_t)(u->payload[2] << 8 | u->payload[3]);

@@ -65,4 +65,14 @@ fi
 check_ok "server logged nmap's connection" s7srv_log_has "connected 127\.0\.0\.1:[0-9]+"
 if s7srv_log_has "refused"; then fail "the server refused something during the scan: $(grep refused "$S7SRV_LOG" | head -3)"; else pass "no refusal logged"; fi
 
+# an emulated S7-1500 (slot 1): nmap asks 0x0102 (slot 2, refused as by a real 1500), then
+# 0x0200 (rack 0 slot 0), which a 1200 / 1500 accepts as well as slot 1, so it identifies it
+stop_s7server
+S7SRV_SLOT=1
+S7SRV_SKIP_IF_BUSY=1 start_s7server --profile s7-1500 --listen 127.0.0.1:102
+out="$(nmap -n -Pn -p 102 --script s7-info 127.0.0.1 2>&1)"
+printf '%s\n' "$out" | sed 's/^/  nmap 1500| /'
+check_eq "$(field Module)" "6ES7 516-3AN02-0AB0" "S7-1500: nmap's s7-info identifies it (through rack 0 slot 0)"
+check_ok "S7-1500: the server logged a connection" s7srv_log_has "connected 127\.0\.0\.1:[0-9]+"
+
 finish

@@ -128,9 +128,10 @@ static void test_setup(void)
     n = (int)t_hex("32 01 0000 0200 0008 0000 F0 00 0001 0001 0010", req, sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0200 0008 0000 0000 F0 00 0001 0001 0040");
-    /* a malformed setup (param length 6) closes the connection */
+    /* a malformed setup (param length 6): Ack 0x8404, the connection kept */
     n = (int)t_hex("32 01 0000 0300 0006 0000 F0 00 0001 0001", req, sizeof req);
-    CHECK(run(cpu, &s, n) < 0);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 02 0000 0300 0000 0000 84 04");
     s7_cpu_free(cpu);
 
     /* 1200: 8/8/960 -> 3/3/240; 1500: 960; 400: 480 */
@@ -462,11 +463,12 @@ static void test_writes(void)
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 0001 0002 0001 0000 05 01 FF");
     CHECK_INT(db1[4], 0x44);
-    /* data items that do not fill the data block: malformed */
+    /* data items that do not fill the data block: malformed, Ack 0x8404 */
     n = (int)t_hex(
         "32 01 0000 0001 000E 0007 05 01 12 0A 10 02 0001 0001 84 000020 00 04 0008 44 00 00", req,
         sizeof req);
-    CHECK(run(cpu, &s, n) < 0);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 84 04");
     s7_cpu_free(cpu);
 }
 
@@ -555,18 +557,12 @@ static void test_malformed(void)
     s7_cpu_session s;
     s7_cpu *cpu = mk("s7-300", &s, 240);
     CHECK_INT(s7_cpu_add_db(cpu, 1, 100, 0), 0);
+    /* a malformed header: an error (the engine closes the connection) */
     const char *bad[] = {
-        "32 01 0000 0001 000E 0000 04 02 12 0A 10 02 0001 0001 84 000000", /* count 2, one item */
-        "32 01 0000 0001 0002 0000 04 00",                                 /* count 0 */
-        "32 01 0000 0001 000E 0000 04 01 11 0A 10 02 0001 0001 84 000000", /* spec type 0x11 */
-        "32 01 0000 0001 000E 0001 04 01 12 0A 10 02 0001 0001 84 000000 00", /* read with data */
-        "32 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 0000",      /* header lies */
-        "33 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 000000",    /* protocol id */
-        "32 01 0000 0001 0000 0000",                                          /* no parameter */
-        "32 03 0000 0001 0002 0000 0000 04 01",                               /* an Ack_Data */
-        "32 01 0000 0001 000E 0005 05 01 12 0A 10 02 0001 0001 84 000000 00 04 0010 01", /* data short */
-        "32 01 0000 0001 0010 0000 29 00 00 00 00 00 09 50 5F 50 52 4F 47 52 41", /* stop, name short */
-        "32 01 00",                                                               /* truncated */
+        "32 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 0000",   /* header lies */
+        "33 01 0000 0001 000E 0000 04 01 12 0A 10 02 0001 0001 84 000000", /* protocol id */
+        "32 03 0000 0001 0002 0000 0000 04 01",                            /* an Ack_Data */
+        "32 01 00",                                                        /* truncated */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int n = (int)t_hex(bad[i], req, sizeof req);
@@ -575,6 +571,23 @@ static void test_malformed(void)
         if (r >= 0)
             fprintf(stderr, "  case %zu answered %d bytes\n", i, r);
     }
+    /* a well-framed Job whose parameter or data does not parse: Ack 0x8404, and the
+     * session goes on */
+    const char *badparam[] = {
+        "32 01 0000 0001 000E 0000 04 02 12 0A 10 02 0001 0001 84 000000", /* count 2, one item */
+        "32 01 0000 0001 0002 0000 04 00",                                 /* count 0 */
+        "32 01 0000 0001 000E 0000 04 01 11 0A 10 02 0001 0001 84 000000", /* spec type 0x11 */
+        "32 01 0000 0001 000E 0001 04 01 12 0A 10 02 0001 0001 84 000000 00", /* read with data */
+        "32 01 0000 0001 0000 0000",                                          /* no parameter */
+        "32 01 0000 0001 000E 0005 05 01 12 0A 10 02 0001 0001 84 000000 00 04 0010 01", /* data short */
+        "32 01 0000 0001 000F 0000 29 00 00 00 00 00 09 50 5F 50 52 4F 47 52 41", /* stop, name short */
+    };
+    for (size_t i = 0; i < sizeof badparam / sizeof badparam[0]; i++) {
+        int n = (int)t_hex(badparam[i], req, sizeof req);
+        int r = run(cpu, &s, n);
+        CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 84 04");
+    }
+    CHECK_INT(read1(cpu, &s, 7, S7_AREA_DB, 1, S7_TS_BYTE, 1, 0), 14 + 5);
     /* every truncated prefix of a good request fails cleanly */
     s7_var_spec sp = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
     int n = s7_read_req_encode(req, sizeof req, 1, &sp, 1);

@@ -159,11 +159,19 @@ static void test_szl_0011(void)
     CHECK_HEX(out, r,
               "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 05 00 00 0000 FF 09 0008 0F11 0000 "
               "001C 0004");
+    /* python-snap7's request: the data item's return code 0x0A (a real S7-1500 answers it,
+     * python-snap7 issue #783), answered as with 0xFF */
+    n = (int)t_hex("32 07 0000 1603 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0011 0000", req,
+                   sizeof req);
+    r = run(cpu, &s, n);
+    s7_pdu pp;
+    s7_ud uu;
+    CHECK(ud_dec(r, &pp, &uu) == 0 && uu.err == 0 && uu.rc == 0xFF && uu.plen == 8 + 4 * 28);
     /* an unknown index of a known id: D402 (a real 315-2 answers 0x0222 index 0x5050 so) */
     r = szl(cpu, &s, 0x1601, 0x0111, 0x0005);
-    CHECK_HEX(out, r, "32 07 0000 1601 000C 0004 00 01 12 08 12 84 01 06 00 00 D402 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 1601 000C 0004 00 01 12 08 12 84 01 07 00 00 D402 0A 00 0000");
     r = szl(cpu, &s, 0x1602, 0x0222, 0x5050);
-    CHECK_HEX(out, r, "32 07 0000 1602 000C 0004 00 01 12 08 12 84 01 07 00 00 D402 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 1602 000C 0004 00 01 12 08 12 84 01 08 00 00 D402 0A 00 0000");
     s7_cpu_free(cpu);
 
     /* each profile's version lands at 122..124 */
