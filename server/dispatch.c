@@ -32,8 +32,9 @@
  * - Control: S7-1200/1500 answer PLC stop / start with Ack 0x81 0x04 (not available
  *   over PUT/GET).  Others: stop -> STOP (`29`, `29 07` when already in STOP); hot or
  *   cold start -> RUN (`28`, `28 03` when already in RUN, nothing restored then); a
- *   cold start restores the non-retentive DBs.  PI services other than P_PROGRAM: Ack
- *   0x81 0x04.
+ *   cold start restores the non-retentive DBs.  PI services _MODU (copy RAM to ROM) and
+ *   _GARB (compress memory): Ack_Data `28`, as a real 315-2 (nothing to do in an
+ *   emulator's memory).  Other PI services: Ack 0x81 0x04.
  * - A Job whose parameter or data block does not parse (items that do not fill it, a
  *   setup or control parameter of the wrong length): Ack 0x84 0x04 ("the function cannot
  *   be performed"), the connection kept.  A PDU whose header is malformed still closes
@@ -519,6 +520,14 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
                    : c.mode == S7_START_COLD ? S7_CTRL_COLD_START
                                              : S7_CTRL_HOT_START;
     int program = c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0;
+    int ram_rom = c.fn == S7_FN_PI && c.service_len == 5 &&
+                  (memcmp(c.service, "_MODU", 5) == 0 || memcmp(c.service, "_GARB", 5) == 0);
+    if (ram_rom && !is_plus(cpu)) {
+        /* copy RAM to ROM, compress memory: done at once (the emulator's memory needs
+         * neither), answered as a real 315-2 answers them */
+        ctrl_event(cpu, sess, S7_EV_CONTROL, S7_CTRL_OTHER, 0, 0);
+        return s7_plc_ctrl_resp_encode(out, lim, pdu->ref, c.fn, 0);
+    }
     if (is_plus(cpu) || !program) {
         ctrl_event(cpu, sess, S7_EV_REFUSED, program ? what : S7_CTRL_OTHER, 0, 0x8104);
         return ack(out, lim, pdu->ref, 0x8104);

@@ -644,8 +644,19 @@ static void test_control(void)
     CHECK_INT(db1[0], 0x11);
     CHECK_INT(db2[0], 0x98);
     CHECK_INT(evs[nev - 1].ctrl, S7_CTRL_COLD_START);
-    /* other PI services */
+    /* compress (_GARB) and copy RAM to ROM (_MODU): Ack_Data 28 as a real 315-2
+     * (snap7_s300_everything.pcapng, step7_s300_copyRamToRom.pcapng) */
     n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 47 41 52 42", req,
+                   sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 03 0000 0001 0001 0000 0000 28");
+    CHECK(evs[nev - 1].kind == S7_EV_CONTROL && evs[nev - 1].ctrl == S7_CTRL_OTHER);
+    n = (int)t_hex("32 01 0000 001d 0012 0000 28 00 00 00 00 00 00 fd 0002 45 50 05 5f 4d 4f 44 55",
+                   req, sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 03 0000 001D 0001 0000 0000 28");
+    /* other PI services: 81 04 */
+    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 44 45 4C 45", req,
                    sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 81 04");

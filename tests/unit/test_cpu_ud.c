@@ -427,18 +427,38 @@ static void test_other_groups(void)
     CHECK_HEX(out, r, "32 07 0000 0800 000C 0004 00 01 12 08 12 85 01 01 00 00 0000 0A 00 0000");
     r = ud(cpu, &s, 0x0801, S7_UD_GRP_SECURITY, 2, NULL, 0);
     CHECK_HEX(out, r, "32 07 0000 0801 000C 0004 00 01 12 08 12 85 02 02 00 00 0000 0A 00 0000");
+    /* message service registration (WinCC's, wincc_s300_setup-alarm-read.pcapng): 02 00,
+     * with the alarm type asked for: 02 00 <type> 01 00; alarm query: no alarms */
+    {
+        static const uint8_t reg[10] = {0x01, 0x00, 'H', 'm', 'i', 'R', 't', 'm', ' ', ' '};
+        static const uint8_t reg_alm[12] = {0x81, 0x00, 'H', 'm', 'i',  'R',
+                                            't',  'm',  ' ', ' ', 0x09, 0x00};
+        static const uint8_t query[12] = {0x00, 0x01, 0x12, 0x08, 0x1A, 0x00,
+                                          0x01, 0x34, 0x00, 0x00, 0x00, 0x04};
+        s7_pdu mp;
+        s7_ud mu;
+        r = ud(cpu, &s, 0x0810, S7_UD_GRP_CPU, 0x02, reg, sizeof reg);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.rc == 0xFF && mu.plen == 2 &&
+              mu.payload[0] == 0x02 && mu.payload[1] == 0x00);
+        r = ud(cpu, &s, 0x0811, S7_UD_GRP_CPU, 0x02, reg_alm, sizeof reg_alm);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 5 &&
+              memcmp(mu.payload, "\x02\x00\x09\x01\x00", 5) == 0);
+        r = ud(cpu, &s, 0x0812, S7_UD_GRP_CPU, 0x13, query, sizeof query);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 6 &&
+              memcmp(mu.payload, "\x00\x01\x0A\x00\x00\x00", 6) == 0);
+    }
     /* unknown group / subfunction: 8104 */
     r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 03 00 00 8104 0A 00 0000");
-    r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 2, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 02 04 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 06 00 00 8104 0A 00 0000");
+    r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 3, NULL, 0);
+    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 03 07 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 05 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 08 00 00 8104 0A 00 0000");
     /* a "response" sent to the CPU */
     int n =
         (int)t_hex("32 07 0000 0805 0008 0004 00 01 12 04 11 84 01 00 0A 00 0000", req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 06 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 09 00 00 8104 0A 00 0000");
     /* malformed userdata: closes */
     n = (int)t_hex("32 07 0000 0805 0008 0008 00 01 12 04 11 44 01 00 FF 09 0005 0011 0000", req,
                    sizeof req);
