@@ -213,7 +213,7 @@ int s7_client_connect_async(s7_client *c, const char *host, uint16_t port, s7_do
     c->conn_cb = cb;
     c->conn_ud = ud;
     c->deadline = s7_now_ms() + c->o.connect_timeout_ms;
-    int rc = s7_tcp_connect_start(c->host, c->port, &c->fd);
+    int rc = s7_tcp_connect_start_from(c->host, c->port, c->o.source_addr, &c->fd);
     if (rc == S7_AGAIN) {
         c->state = S7__TCP_CONNECTING;
         return 0;

@@ -121,6 +121,14 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
         s7__errf(cause, cause_cap, "the operating system reported a network error");
         s7__errf(fix, fix_cap, "check the network interface and retry");
         return 1;
+    case S7_ERR_SOURCE:
+        s7__errf(cause, cause_cap,
+                 "the source address to connect from is not an address of this machine (or "
+                 "not of the target's address family)");
+        s7__errf(fix, fix_cap,
+                 "run from the machine (or network namespace) that holds it, e.g. ip netns exec "
+                 "NS ..., or connect without a source address");
+        return 1;
     case S7_ERR_TPKT:
     case S7_ERR_COTP:
     case S7_ERR_S7HDR:

@@ -11,13 +11,8 @@
 #include "s7/config.h"
 #include "s7/plant.h"
 
-/* "pass", "skip", anything else: fail. */
-static int status_of(const char *s)
-{
-    return strcmp(s, "pass") == 0   ? S7_PLANT_PASS
-           : strcmp(s, "skip") == 0 ? S7_PLANT_SKIP
-                                    : S7_PLANT_FAIL;
-}
+/* "pass", "skip", "unproven", anything else: fail. */
+static int status_of(const char *s) { return s7_plant_status_parse(s); }
 
 /* The string value of key in map into dst ("" when missing, null or not a scalar). */
 static void copy_scalar(struct fy_node *map, const char *key, char *dst, size_t cap)
@@ -88,8 +83,42 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
         copy_scalar(c, "detail", cc->detail, sizeof cc->detail);
         copy_scalar(c, "cause", cc->cause, sizeof cc->cause);
         copy_scalar(c, "fix", cc->fix, sizeof cc->fix);
+        /* where and when (s7 0.2.0 on) */
+        copy_scalar(c, "time", cc->time, sizeof cc->time);
+        if (!cc->time[0])
+            snprintf(cc->time, sizeof cc->time, "%s", k->time);
+        copy_scalar(c, "host", cc->host, sizeof cc->host);
+        if (!cc->host[0])
+            snprintf(cc->host, sizeof cc->host, "%s", k->from);
+        copy_scalar(c, "netns", cc->netns, sizeof cc->netns);
+        copy_scalar(c, "source", cc->source, sizeof cc->source);
+        copy_scalar(c, "from_partner", cc->from_partner, sizeof cc->from_partner);
+        copy_scalar(c, "unproven", cc->unproven, sizeof cc->unproven);
+        char b[16];
+        copy_scalar(c, "from_active", b, sizeof b);
+        cc->from_active = strcmp(b, "true") == 0;
+        if (!b[0] && cc->status == S7_PLANT_PASS) {
+            cc->status = S7_PLANT_UNPROVEN;
+            snprintf(cc->unproven, sizeof cc->unproven,
+                     "the check results do not say where the check ran from (made by an s7 "
+                     "before 0.2.0): run it again from the active partner");
+        }
+        copy_scalar(c, "put_get", b, sizeof b);
+        cc->put_get = strcmp(b, "true") == 0 ? 1 : strcmp(b, "false") == 0 ? 0 : -1;
+        copy_scalar(c, "connections_used", b, sizeof b);
+        cc->conn_used = b[0] >= '0' && b[0] <= '9' ? atoi(b) : -1;
+        copy_scalar(c, "connections_max", b, sizeof b);
+        cc->conn_max = b[0] >= '0' && b[0] <= '9' ? atoi(b) : -1;
+        struct fy_node *cpu = fy_node_mapping_lookup_value_by_simple_key(c, "cpu", (size_t)-1);
+        copy_scalar(cpu, "order_code", cc->cpu_order, sizeof cc->cpu_order);
+        copy_scalar(cpu, "module_name", cc->cpu_module, sizeof cc->cpu_module);
+        copy_scalar(cpu, "serial", cc->cpu_serial, sizeof cc->cpu_serial);
+        copy_scalar(cpu, "version", cc->cpu_version, sizeof cc->cpu_version);
+        copy_scalar(cpu, "state", cc->cpu_state, sizeof cc->cpu_state);
         if (cc->status == S7_PLANT_PASS)
             k->passed++;
+        else if (cc->status == S7_PLANT_UNPROVEN)
+            k->unproven++;
         else
             k->failed++;
         struct fy_node *ex = fy_node_mapping_lookup_value_by_simple_key(c, "exchanges", (size_t)-1);

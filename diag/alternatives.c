@@ -245,11 +245,28 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
                  "other clients, or leaked connections of crashed clients, which stay allocated "
                  "until TCP keepalive ends them)",
                  d, asked, s7__type_name(T));
-        snprintf(ck->fix, sizeof ck->fix,
-                 "another connection type works: use %s; to free %s connections close leaked "
-                 "clients (s7 info shows the connections in use against the capacity) or raise the "
-                 "number of %s connections in the CPU's hardware configuration",
-                 use, s7__type_name(T), s7__type_name(T));
+        if (T == 1)
+            snprintf(ck->fix, sizeof ck->fix,
+                     "PG connections are the programming device's: close TIA Portal / STEP 7 "
+                     "online sessions and leaked PG clients (s7 info shows the connections in "
+                     "use against the capacity); a diagnostic or SCADA client may use %s instead",
+                     use);
+        else if (T == 2)
+            snprintf(ck->fix, sizeof ck->fix,
+                     "OP connections are the HMIs' (panels, SCADA): close the HMI or SCADA "
+                     "connections not needed and leaked clients, or raise the connection "
+                     "resources reserved for HMI/OP communication in the CPU's properties and "
+                     "download; a diagnostic client may use %s meanwhile",
+                     use);
+        else
+            snprintf(ck->fix, sizeof ck->fix,
+                     "S7 basic connections are what CPU-to-CPU PUT/GET links (and PC "
+                     "applications) use, and a partner CPU cannot switch to another type: free "
+                     "S7 connection resources on this CPU (remove configured S7 connections or "
+                     "partners that are no longer needed, stop leaked clients: s7 info shows the "
+                     "use against the capacity) or raise the S7 basic reservation in its "
+                     "properties and download; only a PC client, not a CPU link, may use %s",
+                     use);
     } else if (b->kind == S7_DIAG_ALT_LOGO || b->kind == S7_DIAG_ALT_S7200) {
         snprintf(
             ck->cause, sizeof ck->cause,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "diag/doctor_int.h"
+#include "diag/net_int.h"
 #include "net/host.h"
 #include "s7/net.h"
 
@@ -22,6 +23,8 @@ void s7_doctor_opts_init(s7_doctor_opts *o)
     memset(o, 0, sizeof *o);
     o->port = 102;
     s7_client_opts_init(&o->client);
+    o->expect_rack = o->expect_slot = -1;
+    o->path_documented = -1;
 }
 
 /* ---------------------------------------------------------------- report building */
@@ -222,7 +225,7 @@ static int step_resolve(const s7_doctor_opts *o, s7_diag_report *r, struct socka
         /* an ambiguous numeric form: never dialled as the system resolver would read it */
         s7__diag_set(c, S7_DIAG_FAIL, "%s", msg);
         s7_err_explain(S7_ERR_RESOLVE, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
-        fail(r, C_RESOLVE, S7_DIAG_NO_ROUTE, NULL);
+        fail(r, C_RESOLVE, S7_DIAG_NAME_UNRESOLVED, NULL);
         return -1;
     }
     int g = 0;
@@ -232,7 +235,10 @@ static int step_resolve(const s7_doctor_opts *o, s7_diag_report *r, struct socka
         s7__diag_set(c, S7_DIAG_FAIL, "getaddrinfo(\"%s\") failed after %d ms: %s", o->host, c->ms,
                      g ? gai_strerror(g) : s7_strerror(rc));
         s7_err_explain(S7_ERR_RESOLVE, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
-        fail(r, C_RESOLVE, S7_DIAG_NO_ROUTE, NULL);
+        s7__cat(c->fix, sizeof c->fix,
+                " (DNS: ask whoever runs the name service, or write the "
+                "address in place of the name)");
+        fail(r, C_RESOLVE, S7_DIAG_NAME_UNRESOLVED, NULL);
         return -1;
     }
     if (ss->ss_family == AF_INET)
@@ -252,49 +258,31 @@ static int step_tcp(const s7_doctor_opts *o, s7_diag_report *r, struct sockaddr_
 {
     s7_diag_check *c = &r->checks[C_TCP];
     int tmo = o->client.connect_timeout_ms > 0 ? o->client.connect_timeout_ms : 3000;
-    int e = 0, ms = 0;
-    char en[24];
     if (ss->ss_family == AF_INET)
         ((struct sockaddr_in *)(void *)ss)->sin_port = htons(r->port);
     else
         ((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(r->port);
-    int rc = s7__tcp_connect((struct sockaddr *)ss, sslen, tmo, fd, &e, &ms);
-    c->ms = ms;
-    s7_err_ctx ex = {.host = r->addr, .port = r->port, .timeout_ms = tmo, .sys_errno = e};
-    switch (rc) {
-    case 0:
+    s7__net_ev ev;
+    int64_t t0 = s7_now_ms();
+    int rc = s7__net_probe((struct sockaddr *)ss, sslen, o->client.source_addr, tmo, fd, &ev, r);
+    int ms = (int)(s7_now_ms() - t0);
+    c->ms = ev.syn == S7__SYN_CONNECTED ? ev.syn_ms : ms;
+    if (rc == 0) {
         s7__diag_set(c, S7_DIAG_PASS, "TCP connect to %s port %u: SYN answered, connected in %d ms",
-                     r->addr, r->port, ms);
+                     r->addr, r->port, ev.syn_ms);
         return 0;
-    case S7_ERR_REFUSED:
-        s7__diag_set(c, S7_DIAG_FAIL,
-                     "TCP connect to %s port %u: SYN answered with RST after %d ms (%s)", r->addr,
-                     r->port, ms, s7__errno_name(e, en, sizeof en));
-        s7_err_explain(S7_ERR_REFUSED, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
-        fail(r, C_TCP, S7_DIAG_PORT_CLOSED, NULL);
-        return -1;
-    case S7_ERR_CONNECT_TIMEOUT:
-        if (e == EPERM || e == EACCES)
-            s7__diag_set(c, S7_DIAG_FAIL,
-                         "TCP connect to %s port %u: refused by this machine's own firewall after "
-                         "%d ms (%s): the SYN never left",
-                         r->addr, r->port, ms, s7__errno_name(e, en, sizeof en));
-        else
-            s7__diag_set(c, S7_DIAG_FAIL,
-                         "TCP connect to %s port %u: no answer to the SYN within %d ms (neither "
-                         "SYN-ACK nor RST; gave up after %d ms)",
-                         r->addr, r->port, tmo, ms);
-        s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ex, c->cause, sizeof c->cause, c->fix,
-                       sizeof c->fix);
-        fail(r, C_TCP, S7_DIAG_PORT_FILTERED, NULL);
-        return -1;
-    default:
-        s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u failed after %d ms: %s", r->addr,
-                     r->port, ms, s7__errno_name(e, en, sizeof en));
-        s7_err_explain(S7_ERR_UNREACH, &ex, c->cause, sizeof c->cause, c->fix, sizeof c->fix);
-        fail(r, C_TCP, S7_DIAG_NO_ROUTE, NULL);
-        return -1;
     }
+    char finding[400];
+    int v = s7__net_classify(&ev, finding, sizeof finding, c->cause, sizeof c->cause, c->fix,
+                             sizeof c->fix);
+    if (ev.syn == S7__SYN_TIMEOUT)
+        s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u: %s (probes ended after %d ms)",
+                     r->addr, r->port, finding, ms);
+    else
+        s7__diag_set(c, S7_DIAG_FAIL, "TCP connect to %s port %u: %s (%d ms)", r->addr, r->port,
+                     finding, ms);
+    fail(r, C_TCP, v, NULL);
+    return -1;
 }
 
 /* ---------------------------------------------------------------- steps 3 and 4 */
@@ -453,6 +441,10 @@ static int step_identity(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
             s7__cat(ck->detail, sizeof ck->detail, " 0x%04X", e->code);
         s7__cat(ck->detail, sizeof ck->detail, "); CPU state %s; %d ms", state_name(st), ck->ms);
     }
+    /* the CPU expected, and STOP: a verdict of their own, the ladder goes on */
+    int cv = s7__diag_cpu_verdict(o, r, c, ck);
+    if (cv != S7_DIAG_OK)
+        fail(r, C_IDENTITY, cv, NULL);
     return 0;
 }
 
@@ -958,6 +950,43 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
     return 0;
 }
 
+/* ---------------------------------------------------------------- the path */
+
+/* s7 doctor --inventory --as: the path's place in the plant model.  A drop or reject of a
+ * path nobody documented is the firewall doing its job: said in the cause and the fix (the
+ * verdict and its exit code stay what the network shows). */
+static void apply_path_note(const s7_doctor_opts *o, s7_diag_report *r)
+{
+    r->path_documented = o->path_documented;
+    if (!o->path_note || !*o->path_note)
+        return;
+    snprintf(r->path_note, sizeof r->path_note, "%s", o->path_note);
+    if (r->failed < 0)
+        return;
+    s7_diag_check *f = &r->checks[r->failed];
+    int blocked = r->verdict == S7_DIAG_PORT_FILTERED || r->verdict == S7_DIAG_PORT_REJECTED ||
+                  r->verdict == S7_DIAG_NO_ANSWER;
+    s7__cat(f->detail, sizeof f->detail, "; path %s", o->path_note);
+    if (blocked && o->path_documented == 0) {
+        char cause[640], fix[640];
+        snprintf(cause, sizeof cause,
+                 "by design, not a fault: this path is not documented in the inventory, and the "
+                 "firewall generated from it blocks every path it does not list; what the network "
+                 "shows: %.420s",
+                 f->cause);
+        snprintf(fix, sizeof fix,
+                 "nothing to fix if this partner does not need the path; if it does, document the "
+                 "connection in the inventory, generate the firewall rules again (s7 inventory "
+                 "firewall) and have the network team apply them");
+        snprintf(f->cause, sizeof f->cause, "%s", cause);
+        snprintf(f->fix, sizeof f->fix, "%s", fix);
+    } else if (blocked && o->path_documented == 1) {
+        s7__cat(f->cause, sizeof f->cause,
+                "; the path is documented, so the firewall should pass it: a rule is missing or "
+                "wrong");
+    }
+}
+
 /* ---------------------------------------------------------------- the ladder */
 
 int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
@@ -1012,7 +1041,9 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
         s7__close_gracefully(c, co.connect_timeout_ms < 500 ? co.connect_timeout_ms : 500);
         s7_client_free(c);
     }
+    s7__diag_cpu_after_cr(o, r);
     mark_skipped(r);
+    apply_path_note(o, r);
     r->total_ms = (int)(s7_now_ms() - t0);
     return r->verdict;
 }

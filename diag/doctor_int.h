@@ -33,6 +33,19 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
 s7_diag_cr_cause s7__diag_cr_classify(uint16_t remote, const s7_diag_alt *alts, size_t n,
                                       const s7_cpu_info *id, int *best);
 
+/* At the identity step (doctor_cpu.c): the family of the CPU's order code into r->family;
+ * profile_mismatch when it is not o->expect_profile's or the CPU answers at another
+ * rack/slot than o->expect_rack / expect_slot; cpu_stopped (with r->mode_changed from SZL
+ * 0x0424) when r->cpu_state is STOP.  Appends to ck's detail; on a verdict sets its cause
+ * and fix.  Returns the verdict or S7_DIAG_OK. */
+int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c,
+                         s7_diag_check *ck);
+
+/* After a refused CR: when an alternative let the doctor read the identity and its family
+ * is not o->expect_profile's, the verdict becomes profile_mismatch (the documented profile
+ * named the wrong rack/slot), the cotp check's cause and fix say so. */
+void s7__diag_cpu_after_cr(const s7_doctor_opts *o, s7_diag_report *r);
+
 /* "DB", "I", "Q", "M", "T", "C". */
 const char *s7__diag_area_name(uint8_t area);
 

@@ -45,6 +45,10 @@ int s7__rec_to_check(const s7__rec *r, s7_diag_check *c);
  * the time it took. */
 int s7__tcp_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms, int *fd,
                     int *err_no, int *ms);
+/* As s7__tcp_connect, from source (numeric address of this machine; NULL or "": the kernel
+ * chooses).  S7_ERR_SOURCE (*err_no EADDRNOTAVAIL or EINVAL) when it cannot be bound. */
+int s7__tcp_connect_from(const struct sockaddr *sa, socklen_t salen, const char *source,
+                         int timeout_ms, int *fd, int *err_no, int *ms);
 /* Symbolic name of an errno value ("ECONNREFUSED"), or "errno N" in buf. */
 const char *s7__errno_name(int e, char *buf, size_t cap);
 

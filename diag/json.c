@@ -270,6 +270,31 @@ char *s7_diag_report_json(const s7_diag_report *r)
     } else {
         s7__buf_printf(&b, ", \"cr\": null");
     }
+
+    /* who acts, the network probes, the CPU's mode change and family, the documented path */
+    s7__buf_printf(&b, ", \"network\": {");
+    kv_str(&b, "team", s7_diag_verdict_team(r->verdict), 0);
+    s7__buf_printf(&b, ", \"probes\": [");
+    for (size_t i = 0; i < r->nprobes; i++) {
+        s7__buf_printf(&b, "%s{", i ? ", " : "");
+        kv_str(&b, "id", r->probes[i].id, 0);
+        s7__buf_printf(&b, ", \"ran\": %s", r->probes[i].ran ? "true" : "false");
+        kv_str(&b, "saw", r->probes[i].saw, 1);
+        s7__buf_printf(&b, "}");
+    }
+    s7__buf_printf(&b, "]}");
+    kv_strn(&b, "mode_changed", r->mode_changed, 1);
+    kv_strn(&b, "family", r->family, 1);
+    if (r->path_note[0]) {
+        s7__buf_printf(&b, ", \"path\": {\"documented\": %s",
+                       r->path_documented < 0    ? "null"
+                       : r->path_documented == 1 ? "true"
+                                                 : "false");
+        kv_str(&b, "note", r->path_note, 1);
+        s7__buf_printf(&b, "}");
+    } else {
+        s7__buf_printf(&b, ", \"path\": null");
+    }
     s7__buf_printf(&b, "}");
     return buf_done(&b);
 }

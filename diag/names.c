@@ -40,6 +40,57 @@ int s7_diag_verdict_class(int v)
     }
 }
 
+const char *s7_diag_verdict_team(int v)
+{
+    switch (v) {
+    case S7_DIAG_OK: return "none";
+    case S7_DIAG_NO_ROUTE: return "routing of this machine";
+    case S7_DIAG_PORT_CLOSED: return "PLC owner (the CPU's IP address)";
+    case S7_DIAG_PORT_FILTERED:
+    case S7_DIAG_PORT_REJECTED: return "network team (firewall)";
+    case S7_DIAG_HOST_UNREACHABLE: return "cabling, power and IP of the CPU";
+    case S7_DIAG_NAME_UNRESOLVED: return "DNS (or the host name as written)";
+    case S7_DIAG_NO_ANSWER: return "network team and CPU owner (the evidence tells neither)";
+    case S7_DIAG_CR_REJECTED:
+    case S7_DIAG_NEGOTIATION_FAILED: return "PLC owner (TSAP, connection resources)";
+    case S7_DIAG_CPU_STOPPED: return "PLC operator (the CPU's operating mode)";
+    case S7_DIAG_PROFILE_MISMATCH: return "PLC owner and the inventory's author";
+    case S7_DIAG_PEER_ERROR: return "PLC owner (capture the exchange with --trace)";
+    case S7_DIAG_PUT_GET_DISABLED:
+    case S7_DIAG_DB_MISSING:
+    case S7_DIAG_DB_OPTIMIZED:
+    case S7_DIAG_DB_TOO_SHORT:
+    case S7_DIAG_ACCESS_DENIED:
+    case S7_DIAG_AREA_MISSING:
+    case S7_DIAG_AREA_TOO_SHORT: return "PLC programmer (the TIA Portal / STEP 7 project)";
+    default: return "unknown";
+    }
+}
+
+const char *s7_diag_family_of_order_code(const char *oc)
+{
+    if (!oc)
+        return NULL;
+    if (strncmp(oc, "6ED1", 4) == 0)
+        return "logo8";
+    if (strncmp(oc, "6ES7", 4) != 0)
+        return NULL;
+    const char *d = oc + 4;
+    while (*d == ' ')
+        d++;
+    if (strncmp(d, "288", 3) == 0)
+        return "s7-200smart";
+    if (d[0] == '3' && d[1] == '1')
+        return "s7-300";
+    if (d[0] == '4' && d[1] == '1')
+        return "s7-400";
+    if (d[0] == '2' && d[1] == '1')
+        return "s7-1200";
+    if (d[0] == '5' && d[1] == '1')
+        return "s7-1500";
+    return NULL;
+}
+
 int s7_diag_verdict_parse(const char *name)
 {
     if (!name)

@@ -5,11 +5,18 @@
  * written back with the bytes just read, only with allow_write).  Returns the results as an
  * s7_plant_check_report; never prints.
  *
- * The checks run from this machine: the documented active partner is where the real
- * traffic comes from, so a firewall may treat the two differently (docs/inventory.md). */
+ * Where from: the documented active partner is where the real traffic comes from, and a
+ * firewall treats other sources differently.  So each check binds the active partner's
+ * address (or o->as's) when this machine holds it, records time, host and source address,
+ * and a connection not checked from its active partner is unproven rather than passed
+ * (docs/inventory.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "s7/net.h"
 
 #include "s7/client.h"
 #include "s7/diag.h"
@@ -49,6 +56,75 @@ static void client_opts(const s7_plant_conn *c, const s7_plant_check_opts *o, s7
         co->connect_timeout_ms = (int)o->timeout_ms;
         co->request_timeout_ms = (int)o->timeout_ms;
     }
+}
+
+int s7_plant_check_holds(const char *address)
+{
+    return address && *address && s7_tcp_source_check(address) == 0;
+}
+
+/* Where the check of connection cr runs from: the address of the active partner, or of
+ * o->as, bound when this machine holds it (*bind set to it), else whatever the kernel picks
+ * towards the passive partner.  Fills time, host, netns, source, from_partner and
+ * from_active. */
+static void where_from(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_check_conn *cr,
+                       const char **bind)
+{
+    const s7_plant_conn *c = cr->conn;
+    const s7_plant_partner *ap = &p->partners[c->active], *pp = &p->partners[c->passive];
+    const s7_plant_partner *fp = o->as ? s7_plant_find_partner(p, o->as) : ap;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(cr->time, sizeof cr->time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gethostname(cr->host, sizeof cr->host - 1) != 0)
+        cr->host[0] = 0;
+    snprintf(cr->netns, sizeof cr->netns, "%s", o->netns ? o->netns : "");
+    *bind = NULL;
+    if (fp && s7_plant_check_holds(fp->address)) {
+        *bind = fp->address;
+        snprintf(cr->source, sizeof cr->source, "%s", fp->address);
+    } else if (s7_tcp_source_for(pp->address, pp->port, NULL, cr->source, sizeof cr->source) < 0) {
+        cr->source[0] = 0;
+    }
+    /* the partner whose address the source is (the kernel may pick the right one itself) */
+    const s7_plant_partner *sp = NULL;
+    if (*bind)
+        sp = fp;
+    else
+        for (size_t i = 0; cr->source[0] && i < p->npartners; i++)
+            if (strcmp(p->partners[i].address, cr->source) == 0 && (!sp || &p->partners[i] == ap))
+                sp = &p->partners[i];
+    snprintf(cr->from_partner, sizeof cr->from_partner, "%s", sp ? sp->name : "");
+    cr->from_active = sp == ap;
+}
+
+/* A result not made from the active partner proves nothing about the path: what would pass,
+ * and what failed on the way to the CPU (the firewall may drop this host by design), is
+ * unproven.  What the CPU itself refused stays a failure. */
+static void unproven_unless_active(const s7_plant *p, s7_plant_check_conn *cr, int v)
+{
+    const s7_plant_conn *c = cr->conn;
+    const s7_plant_partner *ap = &p->partners[c->active];
+    if (cr->from_active)
+        return;
+    int network = cr->status != S7_PLANT_PASS && (v < 0 || s7_diag_verdict_class(v) == 3);
+    if (cr->status != S7_PLANT_PASS && !network)
+        return;
+    char where[200];
+    if (cr->from_partner[0])
+        snprintf(where, sizeof where, "from %s's address %s", cr->from_partner, cr->source);
+    else if (cr->source[0])
+        snprintf(where, sizeof where, "from %s, no address of a partner", cr->source);
+    else
+        snprintf(where, sizeof where, "from an unknown source address");
+    snprintf(cr->unproven, sizeof cr->unproven,
+             "checked %s on %s, not from the active partner %s (%s): the path its traffic "
+             "takes through the firewalls was not tried%s",
+             where, cr->host[0] ? cr->host : "this machine", ap->name,
+             ap->address[0] ? ap->address : "no address documented",
+             cr->status == S7_PLANT_PASS ? "" : "; the failure seen from here may be by design");
+    cr->status = S7_PLANT_UNPROVEN;
 }
 
 static const char *area_word(uint8_t area)
@@ -245,13 +321,18 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
     s7_diag_target t[64];
     s7_doctor_opts d;
     s7_diag_report rep;
+    const char *bind = NULL;
     memset(&rep, 0, sizeof rep);
+    where_from(p, o, cr, &bind);
     s7_doctor_opts_init(&d);
     d.host = pp->address;
     d.port = pp->port;
     client_opts(c, o, &d.client);
+    if (bind)
+        snprintf(d.client.source_addr, sizeof d.client.source_addr, "%s", bind);
     d.ntargets = targets_of(c, t, sizeof t / sizeof t[0]);
     d.targets = t;
+    d.expect_profile = pp->profile; /* the documented CPU: profile_mismatch otherwise */
     int v = s7_doctor(&d, &rep);
     if (v < 0) {
         cr->status = S7_PLANT_FAIL;
@@ -262,6 +343,7 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
             set_verdict(cr->ex[e].verdict, "");
             snprintf(cr->ex[e].detail, sizeof cr->ex[e].detail, "not checked");
         }
+        unproven_unless_active(p, cr, -1);
         return;
     }
     cr->doctor_json = s7_diag_report_json(&rep);
@@ -276,6 +358,19 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
         snprintf(cr->detail, sizeof cr->detail, "connected in %d ms, PDU %u, PUT/GET permitted",
                  rep.total_ms, rep.pdu);
     }
+    if (rep.have_identity) {
+        snprintf(cr->cpu_order, sizeof cr->cpu_order, "%s", rep.identity.order_code);
+        snprintf(cr->cpu_module, sizeof cr->cpu_module, "%s", rep.identity.module_name);
+        snprintf(cr->cpu_serial, sizeof cr->cpu_serial, "%s", rep.identity.serial);
+        snprintf(cr->cpu_version, sizeof cr->cpu_version, "%s", rep.identity.version);
+    }
+    if (rep.connected && rep.cpu_state != S7_CPU_UNKNOWN)
+        snprintf(cr->cpu_state, sizeof cr->cpu_state, "%s", s7_cpu_state_name(rep.cpu_state));
+    cr->put_get = rep.put_get;
+    cr->conn_used = rep.caps.used_connections;
+    cr->conn_max = rep.caps.max_connections;
+    if (!rep.connected)
+        cr->conn_used = cr->conn_max = -1;
     int no_session = s7_diag_verdict_class(v) == 3;
     s7_diag_report_free(&rep);
     if (no_session) {
@@ -285,11 +380,14 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
             snprintf(cr->ex[e].detail, sizeof cr->ex[e].detail,
                      "not checked: no S7 connection (%s)", cr->verdict);
         }
+        unproven_unless_active(p, cr, v);
         return;
     }
     /* connected: every exchange over one client connection */
     s7_client_opts co;
     client_opts(c, o, &co);
+    if (bind)
+        snprintf(co.source_addr, sizeof co.source_addr, "%s", bind);
     s7_client *s = s7_client_new(&co);
     int rc = s ? s7_client_connect(s, pp->address, pp->port) : S7_ERR_NOMEM;
     for (size_t e = 0; e < c->nex; e++) {
@@ -308,6 +406,8 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
         }
     }
     s7_client_free(s);
+    unproven_unless_active(
+        p, cr, cr->status == S7_PLANT_PASS ? S7_DIAG_OK : s7_diag_verdict_parse(cr->verdict));
 }
 
 /* ---------------------------------------------------------------- the check */
@@ -336,6 +436,8 @@ int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_che
     for (size_t k = 0; k < o->nonly; k++)
         if (!s7_plant_find_conn(p, o->only[k]))
             return S7_ERR_INVAL;
+    if (o->as && !s7_plant_find_partner(p, o->as))
+        return S7_ERR_INVAL;
     for (size_t i = 0; i < p->nconns; i++)
         n += (size_t)wanted(o, p->conns[i].name);
     s7_plant_check_report *r = s7_plant_check_report_new(n);
@@ -359,6 +461,8 @@ int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_che
         check_conn(p, o, &r->conns[i]);
         if (r->conns[i].status == S7_PLANT_PASS)
             r->passed++;
+        else if (r->conns[i].status == S7_PLANT_UNPROVEN)
+            r->unproven++;
         else
             r->failed++;
         if (o->on_conn)

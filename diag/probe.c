@@ -126,6 +126,12 @@ static int map_errno(int e)
 int s7__tcp_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms, int *fd,
                     int *err_no, int *ms)
 {
+    return s7__tcp_connect_from(sa, salen, NULL, timeout_ms, fd, err_no, ms);
+}
+
+int s7__tcp_connect_from(const struct sockaddr *sa, socklen_t salen, const char *source,
+                         int timeout_ms, int *fd, int *err_no, int *ms)
+{
     int64_t t0 = s7_now_ms();
     *fd = -1;
     *err_no = 0;
@@ -136,6 +142,11 @@ int s7__tcp_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms, 
         return S7_ERR_IO;
     }
     s7_tcp_configure(s);
+    if (source && *source && s7_tcp_bind_source(s, sa->sa_family, source) < 0) {
+        *err_no = errno ? errno : EINVAL;
+        close(s);
+        return S7_ERR_SOURCE;
+    }
     int rc = connect(s, sa, salen);
     int e = rc == 0 ? 0 : errno;
     if (rc != 0 && e == EINPROGRESS) {

@@ -88,7 +88,7 @@ static void firewall(const s7_plant *p, const char *host)
 
 static void report(const s7_plant *p, const s7_plant_check_report *chk)
 {
-    s7_plant_report_opts o = {"s7kit fuzz", "2026-01-31", NULL};
+    s7_plant_report_opts o = {"s7kit fuzz", "2026-01-31", NULL, NULL, 0};
     for (int k = 0; k < 3; k++) {
         char *buf = NULL;
         size_t len = 0;

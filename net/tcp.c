@@ -1,7 +1,9 @@
 /* TCP helpers: non-blocking connect with errors mapped to cell-network meanings, socket
  * options, monotonic clock. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -41,7 +43,86 @@ void s7_tcp_configure(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* source as a socket address of family (port 0); -1 when it is not one. */
+static int source_addr(const char *source, int family, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
+        a->sin_family = AF_INET;
+        *len = sizeof *a;
+        return inet_pton(AF_INET, source, &a->sin_addr) == 1 ? 0 : -1;
+    }
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)(void *)ss;
+        a->sin6_family = AF_INET6;
+        *len = sizeof *a;
+        return inet_pton(AF_INET6, source, &a->sin6_addr) == 1 ? 0 : -1;
+    }
+    return -1;
+}
+
+int s7_tcp_bind_source(int fd, int family, const char *source)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    if (!source || source_addr(source, family, &ss, &len) != 0)
+        return S7_ERR_SOURCE;
+    return bind(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : S7_ERR_SOURCE;
+}
+
+int s7_tcp_source_check(const char *source)
+{
+    int family = source && strchr(source, ':') ? AF_INET6 : AF_INET;
+    int s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return S7_ERR_SOURCE;
+    int rc = s7_tcp_bind_source(s, family, source);
+    close(s);
+    return rc;
+}
+
+int s7_tcp_source_for(const char *host, uint16_t port, const char *source, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss, me;
+    socklen_t sslen = 0, melen = sizeof me;
+    if (cap)
+        buf[0] = 0;
+    int rc = s7__resolve(host, port ? port : 102, &ss, &sslen, NULL);
+    if (rc < 0)
+        return S7_ERR_RESOLVE;
+    int s = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return S7_ERR_IO;
+    if (source && *source && s7_tcp_bind_source(s, ss.ss_family, source) < 0) {
+        close(s);
+        return S7_ERR_SOURCE;
+    }
+    if (connect(s, (struct sockaddr *)&ss, sslen) != 0) {
+        int e = errno;
+        close(s);
+        return s7_tcp_errno(e);
+    }
+    rc = getsockname(s, (struct sockaddr *)&me, &melen);
+    close(s);
+    if (rc != 0)
+        return S7_ERR_IO;
+    char tmp[64];
+    const void *a = me.ss_family == AF_INET6
+                        ? (const void *)&((struct sockaddr_in6 *)(void *)&me)->sin6_addr
+                        : (const void *)&((struct sockaddr_in *)(void *)&me)->sin_addr;
+    if (!inet_ntop(me.ss_family, a, tmp, sizeof tmp))
+        return S7_ERR_IO;
+    snprintf(buf, cap, "%s", tmp);
+    return 0;
+}
+
 int s7_tcp_connect_start(const char *host, uint16_t port, int *fd)
+{
+    return s7_tcp_connect_start_from(host, port, NULL, fd);
+}
+
+int s7_tcp_connect_start_from(const char *host, uint16_t port, const char *source, int *fd)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
@@ -53,6 +134,10 @@ int s7_tcp_connect_start(const char *host, uint16_t port, int *fd)
     if (s < 0)
         return S7_ERR_IO;
     s7_tcp_configure(s);
+    if (source && *source && s7_tcp_bind_source(s, ss.ss_family, source) < 0) {
+        close(s);
+        return S7_ERR_SOURCE;
+    }
     rc = connect(s, (struct sockaddr *)&ss, sslen);
     int e = errno;
     if (rc == 0) {

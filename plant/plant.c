@@ -394,11 +394,19 @@ void s7_plant_xml_str(FILE *f, const char *s)
 
 /* ---------------------------------------------------------------- check results */
 
-static const char *const STATUS_NAMES[] = {"pass", "fail", "skip"};
+static const char *const STATUS_NAMES[] = {"pass", "fail", "skip", "unproven"};
 
 const char *s7_plant_status_name(int status)
 {
-    return status >= 0 && status <= 2 ? STATUS_NAMES[status] : "fail";
+    return status >= 0 && status <= 3 ? STATUS_NAMES[status] : "fail";
+}
+
+int s7_plant_status_parse(const char *s)
+{
+    for (int i = 0; i <= 3; i++)
+        if (s && strcmp(s, STATUS_NAMES[i]) == 0)
+            return i;
+    return S7_PLANT_FAIL;
 }
 
 s7_plant_check_report *s7_plant_check_report_new(size_t nconns)
@@ -412,6 +420,10 @@ s7_plant_check_report *s7_plant_check_report_new(size_t nconns)
         return NULL;
     }
     r->nconns = nconns;
+    for (size_t i = 0; i < nconns; i++) {
+        r->conns[i].put_get = -1;
+        r->conns[i].conn_used = r->conns[i].conn_max = -1;
+    }
     return r;
 }
 

@@ -1,7 +1,8 @@
 /* s7kit plant report: the commissioning document as HTML (include/s7/plant.h
- * s7_plant_report_html): partners, cells, connections and exchanges, the port 102 flows the
- * firewall passes, the live check's results when given, and a sign-off block (name, date,
- * signature). */
+ * s7_plant_report_html): a READY / NOT READY banner, partners, cells, connections and
+ * exchanges, the port 102 flows the firewall should pass, the live check's results (where
+ * and when each was checked) when given, the firewall verification matrices, and the
+ * sign-off: a statement of what was proven (report_signoff.c) and the signature block. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ static const char CSS[] =
     "th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}"
     "th{background:#eef2f6}td.pass{color:#2e7d32;font-weight:bold}"
     "td.fail{color:#c62828;font-weight:bold}td.skip{color:#777}"
+    "td.unproven,td.unchecked{color:#616161;font-weight:bold}"
+    ".banner{padding:.8em 1.2em;font-size:1.3em;font-weight:bold;border-radius:4px;margin:1em 0}"
+    ".banner.notready{background:#c62828;color:#fff}.banner.ready{background:#2e7d32;color:#fff}"
+    ".banner span{display:block;font-size:.7em;font-weight:normal}"
+    "ul.proven li{color:#1b5e20}ul.open li{color:#b71c1c}ul.fw li{color:#333}"
+    "p.close{font-weight:bold}"
     ".meta td{border:none;padding:.1em 1em .1em 0}"
     ".sign td{height:3.2em;min-width:14em}"
     "img{max-width:100%;border:1px solid #ddd}"
@@ -32,10 +39,83 @@ static const char CSS[] =
 static void status_td(FILE *o, int status)
 {
     const char *st = s7_plant_status_name(status);
-    const char *cls = strcmp(st, "pass") == 0 ? "pass" : strcmp(st, "skip") == 0 ? "skip" : "fail";
-    fprintf(o, "<td class=\"%s\">", cls);
+    fprintf(o, "<td class=\"%s\">", st);
     h(o, st);
     fputs("</td>", o);
+}
+
+/* The sign-off items as lists: proven, not proven, firewall; then the closing sentence. */
+typedef struct so_ctx {
+    FILE *o;
+    int open_kind; /* the list open now, -1 none */
+} so_ctx;
+
+static void so_item(void *ctx, int kind, const char *text)
+{
+    so_ctx *x = ctx;
+    static const char *const cls[] = {"proven", "open", "fw"};
+    static const char *const head[] = {"Proven live", "Not proven", "Firewall"};
+    if (x->open_kind != kind && x->open_kind >= 0) {
+        fputs("</ul>\n", x->o);
+        x->open_kind = -1;
+    }
+    if (kind == S7__SO_CLOSE) {
+        fputs("<p class=\"close\">", x->o);
+        h(x->o, text);
+        fputs("</p>\n", x->o);
+        return;
+    }
+    if (x->open_kind != kind) {
+        fprintf(x->o, "<h3>%s</h3>\n<ul class=\"%s\">\n", head[kind], cls[kind]);
+        x->open_kind = kind;
+    }
+    fputs("<li>", x->o);
+    h(x->o, text);
+    fputs("</li>\n", x->o);
+}
+
+static void verify_tables(FILE *o, const s7_plant_report_opts *opts)
+{
+    for (size_t i = 0; opts && i < opts->nverify; i++) {
+        const s7_plant_fw_verify *v = opts->verify[i];
+        if (!v)
+            continue;
+        fputs("<h3>Firewall verification", o);
+        if (v->as[0]) {
+            fputs(" as ", o);
+            h(o, v->as);
+        }
+        fputs("</h3>\n<p>From ", o);
+        h(o, v->source[0] ? v->source : "(source not recorded)");
+        fputs(" on host ", o);
+        h(o, v->host[0] ? v->host : "(not recorded)");
+        fputs(" at ", o);
+        h(o, v->time[0] ? v->time : "(time not recorded)");
+        fputs("; rule file ", o);
+        h(o, v->rules_file[0] ? v->rules_file : "(not named)");
+        fputs(", SHA-256 <code>", o);
+        h(o, v->rules_sha256[0] ? v->rules_sha256 : "not recorded");
+        fprintf(o, "</code>: %zu of %zu paths as documented.</p>\n", v->passed, v->npaths);
+        fputs("<table class=\"verify\">\n<tr><th>From</th><th>To</th><th>Address</th>"
+              "<th>Port</th><th>Must be</th><th>Observed</th><th>Result</th><th>Rule</th></tr>\n",
+              o);
+        for (size_t k = 0; k < v->npaths; k++) {
+            const s7_plant_fw_path *pa = &v->paths[k];
+            char port[16];
+            snprintf(port, sizeof port, "%u", pa->port);
+            fputs("<tr>", o);
+            td(o, pa->from);
+            td(o, pa->to);
+            td(o, pa->address);
+            td(o, port);
+            td(o, pa->expect_open ? "open (documented)" : "dropped (undocumented)");
+            td(o, pa->observed[0] ? pa->observed : pa->open ? "open" : "dropped");
+            status_td(o, pa->status);
+            td(o, pa->rule);
+            fputs("</tr>\n", o);
+        }
+        fputs("</table>\n", o);
+    }
 }
 
 int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
@@ -49,7 +129,13 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
     h(o, s7__plant_title(p));
     fprintf(o, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>S7 connection inventory: ", CSS);
     h(o, s7__plant_title(p));
-    fputs("</h1>\n<table class=\"meta\">\n<tr><td>Inventory file</td><td>", o);
+    fputs("</h1>\n", o);
+    char why[300];
+    int ready = s7_plant_report_ready(p, k, opts, why, sizeof why);
+    fprintf(o, "<div class=\"banner %s\" id=\"readiness\">%s<span>", ready ? "ready" : "notready",
+            ready ? "READY to sign" : "NOT READY");
+    h(o, why);
+    fputs("</span></div>\n<table class=\"meta\">\n<tr><td>Inventory file</td><td>", o);
     h(o, p->file);
     fputs("</td></tr>\n", o);
     if (p->revision) {
@@ -69,14 +155,14 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
         fputs("<tr><td>Live check</td><td>", o);
         h(o, k->time[0] ? k->time : "(time not recorded)");
         if (k->from[0]) {
-            fputs(" from ", o);
+            fputs(strchr(k->from, ',') ? " (the latest) from " : " from ", o);
             h(o, k->from);
         }
         if (k->as[0]) {
-            fputs(" standing in for ", o);
+            fputs(" as ", o);
             h(o, k->as);
         }
-        fprintf(o, ": %zu of %zu connections pass%s</td></tr>\n", pass, k->nconns,
+        fprintf(o, ": %zu of %zu connections pass%s</td></tr>\n", pass, p->nconns,
                 k->allow_write ? " (PUT exchanges verified by writing back the bytes read)"
                                : " (PUT exchanges not written: run with --allow-write)");
     } else {
@@ -143,7 +229,7 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
           "<th>Type</th><th>Rack/slot, TSAPs</th><th>Description</th>",
           o);
     if (k)
-        fputs("<th>Check</th><th>Verdict</th><th>Detail</th>", o);
+        fputs("<th>Check</th><th>Verdict</th><th>Detail</th><th>Checked from, when</th>", o);
     fputs("</tr>\n", o);
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
@@ -162,9 +248,21 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
             if (cc) {
                 status_td(o, cc->status);
                 td(o, cc->verdict);
-                td(o, cc->detail);
+                fputs("<td>", o);
+                if (cc->unproven[0]) {
+                    h(o, cc->unproven);
+                    fputs(". ", o);
+                }
+                h(o, cc->detail);
+                fputs("</td>", o);
+                snprintf(buf, sizeof buf, "%s%s%s%s on %s%s%s, %s", cc->source,
+                         cc->from_partner[0] ? " (" : "", cc->from_partner,
+                         cc->from_partner[0] ? (cc->from_active ? ", active partner)" : ")") : "",
+                         cc->host[0] ? cc->host : "?", cc->netns[0] ? " netns " : "", cc->netns,
+                         cc->time);
+                td(o, buf);
             } else {
-                fputs("<td class=\"skip\">not checked</td><td></td><td></td>", o);
+                fputs("<td class=\"unchecked\">not checked</td><td></td><td></td><td></td>", o);
             }
         }
         fputs("</tr>\n", o);
@@ -207,10 +305,11 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
     }
     fputs("</table>\n", o);
 
-    fputs("<h2>Firewall</h2>\n<p>TCP port 102 passes only for these flows (new connections from "
-          "the active partner, and their established traffic); every other S7 packet is "
-          "dropped. Rules: <code>s7 inventory firewall FILE --format nftables</code> (router "
-          "between the cells) or <code>--host PARTNER</code> (each host).</p>\n<table>\n"
+    fputs("<h2>Firewall</h2>\n<p>The documented flows: TCP port 102 should pass only for these "
+          "(new connections from the active partner, and their established traffic), every other "
+          "S7 packet be dropped. Rules: <code>s7 inventory firewall FILE --format nftables</code> "
+          "(router between the cells) or <code>--host PARTNER</code> (each host); whether a "
+          "firewall does so is shown only by a verification below.</p>\n<table>\n"
           "<tr><th>From (active)</th><th>To (passive)</th><th>TCP port</th><th>Connection</th>"
           "</tr>\n",
           o);
@@ -228,12 +327,13 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
     }
     fputs("</table>\n", o);
 
-    fputs("<h2>Sign-off</h2>\n<p>The connections above are complete and correct; each was "
-          "checked live",
+    verify_tables(o, opts);
+    fputs("<h2>Sign-off</h2>\n<p>What the results given to this report prove, and what they do "
+          "not:</p>\n",
           o);
-    fputs(k ? " (results above)" : "", o);
-    fputs(", and the cell firewalls pass TCP port 102 only for the flows listed.</p>\n"
-          "<table class=\"sign\">\n<tr><th>Role</th><th>Name</th><th>Date</th><th>Signature</th>"
+    so_ctx sx = {o, -1};
+    s7__report_signoff(p, k, opts, so_item, &sx);
+    fputs("<table class=\"sign\">\n<tr><th>Role</th><th>Name</th><th>Date</th><th>Signature</th>"
           "</tr>\n"
           "<tr><td>Commissioning engineer</td><td></td><td></td><td></td></tr>\n"
           "<tr><td>Plant operator / customer</td><td></td><td></td><td></td></tr>\n"

@@ -20,4 +20,24 @@ const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t c
 /* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
 const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap);
 
+/* The width of s set in DejaVu Sans (bold: DejaVu Sans Bold) at size px (report_font.c). */
+double s7__text_width(const char *s, double size, int bold);
+
+/* The result of connection c in chk (NULL: not checked). */
+const s7_plant_check_conn *s7__report_result(const s7_plant_check_report *chk,
+                                             const s7_plant_conn *c);
+/* "pass", "FAIL", "UNPROVEN", "not checked": a result's status as the documents show it. */
+const char *s7__report_status_word(const s7_plant_check_conn *cc);
+/* The class for a result in HTML/SVG: "pass", "fail", "unproven", "unchecked". */
+const char *s7__report_status_class(const s7_plant_check_conn *cc);
+
+/* The sign-off statement, one item at a time, for every renderer to format:
+ * kind S7__SO_PROVEN (what the results prove), S7__SO_OPEN (what is failed, unproven or
+ * not checked), S7__SO_FIREWALL (a verification or the lack of one), S7__SO_CLOSE (the
+ * closing sentence). */
+enum { S7__SO_PROVEN, S7__SO_OPEN, S7__SO_FIREWALL, S7__SO_CLOSE };
+typedef void (*s7__so_fn)(void *ctx, int kind, const char *text);
+void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
+                        const s7_plant_report_opts *o, s7__so_fn fn, void *ctx);
+
 #endif

@@ -1,6 +1,7 @@
 /* s7kit plant report: the commissioning document in Markdown (include/s7/plant.h
- * s7_plant_report_md), for a wiki or a pull request: partners, connections and exchanges
- * with the live check's results when given, and a sign-off table. */
+ * s7_plant_report_md), for a wiki or a pull request: the READY / NOT READY line, partners,
+ * connections and exchanges with the live check's results when given, the firewall
+ * verifications, the sign-off statement of what was proven and the signature table. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,32 @@ static void md(FILE *o, const char *s)
     }
 }
 
+typedef struct so_ctx {
+    FILE *o;
+    int last; /* the kind of the previous item, -1 none */
+} so_ctx;
+
+/* A sign-off item as a list entry under its heading. */
+static void so_item(void *ctx, int kind, const char *text)
+{
+    so_ctx *x = ctx;
+    FILE *o = x->o;
+    static const char *const head[] = {"Proven live", "Not proven", "Firewall"};
+    if (kind == S7__SO_CLOSE) {
+        fputs("\n**", o);
+        md(o, text);
+        fputs("**\n", o);
+        x->last = -1;
+        return;
+    }
+    if (kind != x->last)
+        fprintf(o, "\n%s:\n\n", head[kind]);
+    x->last = kind;
+    fputs("- ", o);
+    md(o, text);
+    fputc('\n', o);
+}
+
 int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
                        const s7_plant_report_opts *opts, FILE *o)
 {
@@ -27,6 +54,10 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
     const char *today = opts && opts->today ? opts->today : "";
     fputs("# S7 connection inventory: ", o);
     md(o, s7__plant_title(p));
+    char why[300];
+    int ready = s7_plant_report_ready(p, k, opts, why, sizeof why);
+    fputs(ready ? "\n\n> **READY to sign**: " : "\n\n> **NOT READY**: ", o);
+    md(o, why);
     fputs("\n\n- Inventory file: ", o);
     md(o, p->file);
     if (p->revision) {
@@ -105,7 +136,45 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
             fputs(" |\n", o);
         }
     }
-    fputs("\n## Sign-off\n\n| Role | Name | Date | Signature |\n|---|---|---|---|\n"
+    for (size_t i = 0; opts && i < opts->nverify; i++) {
+        const s7_plant_fw_verify *v = opts->verify[i];
+        if (!v)
+            continue;
+        fputs("\n## Firewall verification", o);
+        if (v->as[0]) {
+            fputs(" as ", o);
+            md(o, v->as);
+        }
+        fputs("\n\nRule file ", o);
+        md(o, v->rules_file[0] ? v->rules_file : "(not named)");
+        fputs(", SHA-256 `", o);
+        md(o, v->rules_sha256[0] ? v->rules_sha256 : "not recorded");
+        fprintf(o,
+                "`: %zu of %zu paths as documented.\n\n"
+                "| From | To | Address | Port | Must be | Observed | Result | Rule |\n"
+                "|---|---|---|---|---|---|---|---|\n",
+                v->passed, v->npaths);
+        for (size_t j = 0; j < v->npaths; j++) {
+            const s7_plant_fw_path *pa = &v->paths[j];
+            fputs("| ", o);
+            md(o, pa->from);
+            fputs(" | ", o);
+            md(o, pa->to);
+            fputs(" | ", o);
+            md(o, pa->address);
+            fprintf(o, " | %u | %s | ", pa->port, pa->expect_open ? "open" : "dropped");
+            md(o, pa->observed[0] ? pa->observed : pa->open ? "open" : "dropped");
+            fprintf(o, " | %s | ", s7_plant_status_name(pa->status));
+            md(o, pa->rule);
+            fputs(" |\n", o);
+        }
+    }
+    fputs("\n## Sign-off\n\nWhat the results given to this report prove, and what they do "
+          "not:\n",
+          o);
+    so_ctx sx = {o, -1};
+    s7__report_signoff(p, k, opts, so_item, &sx);
+    fputs("\n| Role | Name | Date | Signature |\n|---|---|---|---|\n"
           "| Commissioning engineer | | | |\n| Plant operator / customer | | | |\n"
           "| OT / network security | | | |\n",
           o);

@@ -2,9 +2,19 @@
  * Cells (boxes), partners (boxes inside their cell), arrows from the active to the passive
  * partner labelled with the exchanges.  Plain text with a deterministic layout (cells in
  * columns, in the plant's order; partners stacked in each cell; arrow ends spread along box
- * sides; labels moved off boxes and other labels).  Elements carry class and data-*
- * attributes so tools (and the tests) can read the diagram back: g.cell, g.partner,
- * g.connection (one path.arrow each), g.label[data-connection]. */
+ * sides; labels moved off boxes and other labels).
+ *
+ * Sizes come from the text: every box is as wide as its longest line set in DejaVu Sans
+ * (the font the SVG names; report_font.c has its advance widths), plus padding.  Arrows
+ * never cross a partner's box: between neighbouring columns and within a column they stay
+ * in the gap between the cells; an arrow to a column further away climbs in the gap next to
+ * its start to a lane of its own above the cells, crosses there and comes down in the gap
+ * next to its end.  Colours: green passed, red failed, grey unproven or not checked (a
+ * legend says so), dark grey when no check results were given.
+ *
+ * Elements carry class and data-* attributes so tools (and the tests) can read the diagram
+ * back: g.cell, g.partner, g.connection (one path.arrow each, data-check), g.label
+ * [data-connection]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +27,22 @@
 enum {
     MARGIN = 30,
     TITLE_H = 56,
-    BOX_W = 200,
+    BOX_W_MIN = 200,
     BOX_H = 60,
     BOX_GAP = 36,
     CELL_PAD = 18,
     CELL_HEAD = 44,
-    CELL_W = BOX_W + 2 * CELL_PAD,
     LINE_H = 14,
-    CHAR_W = 6 /* font-size 11: an average character */
+    LANE_H = 12, /* vertical distance of the lanes above the cells */
+    MAXSEG = 5   /* cubic segments of an arrow */
 };
+
+/* Text sizes (px) and the padding around text in a box. */
+#define FS_LABEL 11.0
+#define FS_NAME 13.0
+#define FS_ADDR 11.0
+#define FS_SUB 10.0
+#define TEXT_PAD 10.0
 
 typedef struct rect {
     double x, y, w, h;
@@ -40,6 +57,10 @@ typedef struct end_ref {
 typedef struct layout {
     const s7_plant *p;
     double gap;
+    double box_w, cell_w;
+    int *lane; /* per connection: its lane above the cells (-1: none, a short arrow) */
+    size_t nlanes;
+    double lanes_top; /* y of the highest lane; the lane arrows' labels sit above it */
     rect *cell;
     rect *box;            /* per partner */
     size_t *col;          /* per partner: its cell's column */
@@ -80,13 +101,32 @@ static size_t label_lines(const s7_plant_conn *c, char (*buf)[400], size_t cap)
     return n;
 }
 
+/* The first line of a label (bold) with the check's result appended, as drawn. */
+static void label_head(const s7_plant_check_conn *cc, int have_check, char *line, size_t cap)
+{
+    size_t l = strlen(line);
+    if (!have_check || l >= cap)
+        return;
+    if (!cc)
+        snprintf(line + l, cap - l, " - not checked");
+    else if (cc->status == S7_PLANT_PASS)
+        snprintf(line + l, cap - l, " - check: pass");
+    else if (cc->status == S7_PLANT_UNPROVEN)
+        snprintf(line + l, cap - l, " - check: unproven");
+    else
+        snprintf(line + l, cap - l, " - check: %s", cc->verdict[0] ? cc->verdict : "fail");
+}
+
+/* Measured in DejaVu Sans: the widest line (the first one bold), and padding. */
 static double label_width(char (*lines)[400], size_t n)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strlen(lines[i]) > m)
-            m = strlen(lines[i]);
-    return (double)m * CHAR_W + 12;
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = s7__text_width(lines[i], FS_LABEL, i == 0);
+        if (w > m)
+            m = w;
+    }
+    return m + 2 * 6 + 4;
 }
 
 static void layout_free(layout *L)
@@ -98,6 +138,7 @@ static void layout_free(layout *L)
     free(L->side_a);
     free(L->side_p);
     free(L->occupied);
+    free(L->lane);
 }
 
 static int cmp_end(const void *a, const void *b)
@@ -110,7 +151,38 @@ static int cmp_end(const void *a, const void *b)
     return x->is_active - y->is_active;
 }
 
-static int layout_build(layout *L, const s7_plant *p)
+/* The second and third line of a partner's box. */
+static void partner_lines(const s7_plant *p, const s7_plant_partner *pt, char *addr, size_t acap,
+                          char *sub, size_t scap)
+{
+    char where[64];
+    if (pt->port != 102)
+        snprintf(addr, acap, "%s:%u", pt->address, pt->port);
+    else
+        snprintf(addr, acap, "%s", pt->address);
+    s7_plant_partner_where(p, pt, where, sizeof where);
+    snprintf(sub, scap, "%s%s%s%s%s",
+             pt->kind != S7_PLANT_KIND_OTHER ? s7_plant_kind_name(pt->kind) : "",
+             pt->profile && pt->kind != S7_PLANT_KIND_OTHER ? ", " : "",
+             pt->profile ? pt->profile : "",
+             where[0] && (pt->profile || pt->kind != S7_PLANT_KIND_OTHER) ? ", " : "", where);
+}
+
+/* The second line of a cell's head: subnet and (the start of) its description. */
+static void cell_sub(const s7_plant_cell *cl, char *buf, size_t cap)
+{
+    char net[40] = "";
+    if (cl->has_subnet)
+        snprintf(net, sizeof net, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
+                 (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
+    if (cl->description)
+        snprintf(buf, cap, "%s%s%.30s%s", net, net[0] ? "  " : "", cl->description,
+                 strlen(cl->description) > 30 ? "..." : "");
+    else
+        snprintf(buf, cap, "%s", net);
+}
+
+static int layout_build(layout *L, const s7_plant *p, const s7_plant_check_report *k)
 {
     memset(L, 0, sizeof *L);
     L->p = p;
@@ -121,32 +193,76 @@ static int layout_build(layout *L, const s7_plant *p)
     L->end = calloc(nc ? nc : 1, sizeof *L->end);
     L->side_a = calloc(nc ? nc : 1, sizeof *L->side_a);
     L->side_p = calloc(nc ? nc : 1, sizeof *L->side_p);
-    if (!L->cell || !L->box || !L->col || !L->end || !L->side_a || !L->side_p)
+    L->lane = calloc(nc ? nc : 1, sizeof *L->lane);
+    if (!L->cell || !L->box || !L->col || !L->end || !L->side_a || !L->side_p || !L->lane)
         return -1;
+    /* boxes as wide as their longest line, cells as wide as their head */
+    L->box_w = BOX_W_MIN;
+    for (size_t i = 0; i < np; i++) {
+        char addr[64], sub[200];
+        const s7_plant_partner *pt = &p->partners[i];
+        partner_lines(p, pt, addr, sizeof addr, sub, sizeof sub);
+        double w = s7__text_width(pt->name, FS_NAME, 1);
+        if (s7__text_width(addr, FS_ADDR, 0) > w)
+            w = s7__text_width(addr, FS_ADDR, 0);
+        if (s7__text_width(sub, FS_SUB, 0) > w)
+            w = s7__text_width(sub, FS_SUB, 0);
+        if (w + 2 * TEXT_PAD > L->box_w)
+            L->box_w = w + 2 * TEXT_PAD;
+    }
+    L->cell_w = L->box_w + 2 * CELL_PAD;
+    for (size_t c = 0; c < ncell; c++) {
+        char head[80], sub[120];
+        snprintf(head, sizeof head, "cell %s", p->cells[c].name);
+        cell_sub(&p->cells[c], sub, sizeof sub);
+        double w = s7__text_width(head, 13, 1);
+        if (s7__text_width(sub, FS_SUB, 0) > w)
+            w = s7__text_width(sub, FS_SUB, 0);
+        if (w + 24 > L->cell_w)
+            L->cell_w = w + 24;
+    }
     /* the gap between columns holds the labels: as wide as the widest, within reason */
     double widest = 160;
     for (size_t i = 0; i < nc; i++) {
         char lines[66][400];
         size_t n = label_lines(&p->conns[i], lines, 66);
+        label_head(s7__report_result(k, &p->conns[i]), k != NULL, lines[0], sizeof lines[0]);
         double w = label_width(lines, n);
         if (w > widest)
             widest = w;
     }
-    L->gap = widest + 60 > 460 ? 460 : widest + 60;
+    L->gap = widest + 60 > 900 ? 900 : widest + 60;
+    /* lanes above the cells for arrows that jump over a column */
+    for (size_t i = 0; i < nc; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        size_t ca = p->partners[c->active].cell, cp = p->partners[c->passive].cell;
+        L->lane[i] = (ca > cp ? ca - cp : cp - ca) >= 2 ? (int)L->nlanes++ : -1;
+    }
+    /* above the lanes, a band for the labels of the arrows that take them */
+    double band = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (L->lane[i] >= 0) {
+            size_t n = 1 + (p->conns[i].nex < 65 ? p->conns[i].nex : 65);
+            if ((double)n * LINE_H + 8 + 12 > band)
+                band = (double)n * LINE_H + 8 + 12;
+        }
+    double top = MARGIN + TITLE_H + band + (double)L->nlanes * LANE_H + (L->nlanes ? 10 : 0);
+    L->lanes_top = top - 8 - (double)(L->nlanes ? L->nlanes - 1 : 0) * LANE_H;
     double maxh = 0;
     for (size_t c = 0; c < ncell; c++) {
-        size_t k = 0;
-        double x = MARGIN + (double)c * (CELL_W + L->gap), y = MARGIN + TITLE_H;
+        size_t nb = 0;
+        double x = MARGIN + (double)c * (L->cell_w + L->gap), y = top;
         for (size_t i = 0; i < np; i++) {
             if (p->partners[i].cell != c)
                 continue;
-            L->box[i] =
-                (rect){x + CELL_PAD, y + CELL_HEAD + (double)k * (BOX_H + BOX_GAP), BOX_W, BOX_H};
+            L->box[i] = (rect){x + (L->cell_w - L->box_w) / 2,
+                               y + CELL_HEAD + (double)nb * (BOX_H + BOX_GAP), L->box_w, BOX_H};
             L->col[i] = c;
-            k++;
+            nb++;
         }
-        double h = CELL_HEAD + CELL_PAD + (k ? (double)k * BOX_H + (double)(k - 1) * BOX_GAP : 24);
-        L->cell[c] = (rect){x, y, CELL_W, h};
+        double h =
+            CELL_HEAD + CELL_PAD + (nb ? (double)nb * BOX_H + (double)(nb - 1) * BOX_GAP : 24);
+        L->cell[c] = (rect){x, y, L->cell_w, h};
         if (h > maxh)
             maxh = h;
     }
@@ -196,36 +312,70 @@ static int layout_build(layout *L, const s7_plant *p)
             }
         }
     free(refs);
-    L->width = MARGIN * 2 + (double)ncell * CELL_W + (double)(ncell ? ncell - 1 : 0) * L->gap;
+    L->width = MARGIN * 2 + (double)ncell * L->cell_w + (double)(ncell ? ncell - 1 : 0) * L->gap;
     /* the title and the line under it must fit */
-    double tw = MARGIN * 2 + (double)strlen(s7__plant_title(p)) * 11 + (p->revision ? 130 : 0);
+    char title[400];
+    snprintf(title, sizeof title, "%s%s%s%s", s7__plant_title(p), p->revision ? " (revision " : "",
+             p->revision ? p->revision : "", p->revision ? ")" : "");
+    double tw = MARGIN * 2 + s7__text_width(title, 18, 1);
     if (L->width < tw)
         L->width = tw;
     if (L->width < 860)
         L->width = 860;
-    L->height = MARGIN + TITLE_H + maxh + 70;
+    L->height = top + maxh + 90;
     return 0;
 }
 
-/* The path of connection i: a cubic Bezier from the active end to the passive end (its
- * four points into bz). */
-static void conn_path(const layout *L, size_t i, char *d, size_t cap, double bz[8])
+/* A straight segment as a cubic Bezier (control points at the thirds). */
+static void seg_line(double *b, double x0, double y0, double x1, double y1)
+{
+    double pts[8] = {x0,
+                     y0,
+                     x0 + (x1 - x0) / 3,
+                     y0 + (y1 - y0) / 3,
+                     x0 + 2 * (x1 - x0) / 3,
+                     y0 + 2 * (y1 - y0) / 3,
+                     x1,
+                     y1};
+    memcpy(b, pts, sizeof pts);
+}
+
+/* The path of connection i as up to MAXSEG cubic Bezier segments (8 numbers each) into bz;
+ * returns the count, and the SVG path data into d. */
+static size_t conn_path(const layout *L, size_t i, char *d, size_t cap, double (*bz)[8])
 {
     const s7_plant_conn *c = &L->p->conns[i];
     const double *e = L->end[i];
-    if (L->col[c->active] == L->col[c->passive]) {
+    size_t n = 0;
+    if (L->lane[i] >= 0) {
+        /* over the cells: out into the gap beside the start, up to the lane, across, down in
+         * the gap beside the end, in */
+        double ly = L->cell[0].y - 8 - (double)L->lane[i] * LANE_H;
+        double step = 12 + 6 * (double)(L->lane[i] % 8);
+        const rect *ca = &L->cell[L->col[c->active]], *cp = &L->cell[L->col[c->passive]];
+        double xa = L->side_a[i] > 0 ? ca->x + ca->w + step : ca->x - step;
+        double xp = L->side_p[i] > 0 ? cp->x + cp->w + step : cp->x - step;
+        seg_line(bz[n++], e[0], e[1], xa, e[1]);
+        seg_line(bz[n++], xa, e[1], xa, ly);
+        seg_line(bz[n++], xa, ly, xp, ly);
+        seg_line(bz[n++], xp, ly, xp, e[3]);
+        seg_line(bz[n++], xp, e[3], e[2], e[3]);
+    } else if (L->col[c->active] == L->col[c->passive]) {
         /* same cell: a bulge into the gap to the right, wider for ends further apart */
         double span = e[3] > e[1] ? e[3] - e[1] : e[1] - e[3];
         double b = 40 + span * 0.25;
         double pts[8] = {e[0], e[1], e[0] + b, e[1], e[2] + b, e[3], e[2], e[3]};
-        memcpy(bz, pts, sizeof pts);
+        memcpy(bz[n++], pts, sizeof pts);
     } else {
         double dx = (e[2] - e[0]) / 2;
         double pts[8] = {e[0], e[1], e[0] + dx, e[1], e[2] - dx, e[3], e[2], e[3]};
-        memcpy(bz, pts, sizeof pts);
+        memcpy(bz[n++], pts, sizeof pts);
     }
-    snprintf(d, cap, "M %.1f %.1f C %.1f %.1f, %.1f %.1f, %.1f %.1f", bz[0], bz[1], bz[2], bz[3],
-             bz[4], bz[5], bz[6], bz[7]);
+    size_t l = (size_t)snprintf(d, cap, "M %.1f %.1f", bz[0][0], bz[0][1]);
+    for (size_t k = 0; k < n && l < cap; k++)
+        l += (size_t)snprintf(d + l, cap - l, " C %.1f %.1f, %.1f %.1f, %.1f %.1f", bz[k][2],
+                              bz[k][3], bz[k][4], bz[k][5], bz[k][6], bz[k][7]);
+    return n;
 }
 
 static void bezier_at(const double bz[8], double t, double *x, double *y)
@@ -236,8 +386,24 @@ static void bezier_at(const double bz[8], double t, double *x, double *y)
     *y = a * bz[1] + b * bz[3] + c * bz[5] + d * bz[7];
 }
 
+/* A connection's path: its segments. */
+typedef struct cpath {
+    double seg[MAXSEG][8];
+    size_t nseg;
+} cpath;
+
+/* The point at t (0..1) along the whole path (by segment). */
+static void path_at(const cpath *cp, double t, double *x, double *y)
+{
+    double f = t * (double)cp->nseg;
+    size_t k = (size_t)f;
+    if (k >= cp->nseg)
+        k = cp->nseg - 1;
+    bezier_at(cp->seg[k], f - (double)k, x, y);
+}
+
 /* A label may cover its own arrow, but no box, no other label and no other arrow. */
-static int is_free(const layout *L, const rect *r, const double (*bzs)[8], size_t nbz, size_t self)
+static int is_free(const layout *L, const rect *r, const cpath *bzs, size_t nbz, size_t self)
 {
     if (r->y < MARGIN + TITLE_H - 10 || r->x < 4)
         return 0;
@@ -247,9 +413,9 @@ static int is_free(const layout *L, const rect *r, const double (*bzs)[8], size_
     for (size_t j = 0; j < nbz; j++) {
         if (j == self)
             continue;
-        for (int k = 0; k <= 40; k++) {
+        for (int k = 0; k <= 40 * (int)bzs[j].nseg; k++) {
             double x, y;
-            bezier_at(bzs[j], k / 40.0, &x, &y);
+            path_at(&bzs[j], k / (40.0 * (double)bzs[j].nseg), &x, &y);
             if (x > r->x - 2 && x < r->x + r->w + 2 && y > r->y - 2 && y < r->y + r->h + 2)
                 return 0;
         }
@@ -261,19 +427,19 @@ static int is_free(const layout *L, const rect *r, const double (*bzs)[8], size_
  * label: points along the curve first (t = 0.5, 0.4, 0.6 ...), each also a little above and
  * below, then further away.  left_anchor: the label starts at the point (same-cell bulges)
  * instead of being centred on it. */
-static rect place_label(layout *L, const double (*bzs)[8], size_t nbz, size_t self, double w,
-                        double h, int left_anchor)
+static rect place_label(layout *L, const cpath *bzs, size_t nbz, size_t self, double w, double h,
+                        int left_anchor)
 {
-    const double *bz = bzs[self];
+    const cpath *bz = &bzs[self];
     static const double ts[] = {0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82};
     rect r, first;
     double x, y;
-    bezier_at(bz, 0.5, &x, &y);
+    path_at(bz, 0.5, &x, &y);
     first = (rect){left_anchor ? x + 4 : x - w / 2, y - h / 2, w, h};
     for (int k = 0; k <= 6; k++)
         for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
             double dy = (k % 2 ? 1 : -1) * (double)((k + 1) / 2) * 12;
-            bezier_at(bz, ts[i], &x, &y);
+            path_at(bz, ts[i], &x, &y);
             r = (rect){left_anchor ? x + 4 : x - w / 2, y - h / 2 + dy, w, h};
             if (is_free(L, &r, bzs, nbz, self))
                 goto found;
@@ -295,6 +461,30 @@ found:
     return r;
 }
 
+/* The label of an arrow that takes a lane: in the band above the lanes, over the middle of
+ * its crossing, moved sideways off other labels.  0 with *out, -1 when no place is free. */
+static int place_over_lane(layout *L, const cpath *cp, double w, double h, rect *out)
+{
+    double x0 = cp->seg[2][0], x1 = cp->seg[2][6];
+    double mid = (x0 + x1) / 2;
+    for (int k = 0; k < 120; k++) {
+        double dx = (k % 2 ? 1 : -1) * (double)((k + 1) / 2) * 16;
+        rect r = {mid - w / 2 + dx, L->lanes_top - 6 - h, w, h};
+        int ok = r.x >= 4;
+        for (size_t j = 0; ok && j < L->nocc; j++)
+            if (overlaps(&r, &L->occupied[j]))
+                ok = 0;
+        if (ok) {
+            occupy(L, r);
+            if (r.x + r.w + MARGIN > L->width)
+                L->width = r.x + r.w + MARGIN;
+            *out = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static const char *kind_fill(int kind)
 {
     switch (kind) {
@@ -306,18 +496,42 @@ static const char *kind_fill(int kind)
     }
 }
 
+/* The colour of a connection: by its check result (k given), else neutral. */
+static const char *status_colour(const s7_plant_check_conn *cc, int have_check, const char **cls)
+{
+    if (!have_check) {
+        *cls = "";
+        return "#333333";
+    }
+    *cls = s7__report_status_class(cc);
+    if (cc && cc->status == S7_PLANT_PASS)
+        return "#2e7d32";
+    if (cc && cc->status != S7_PLANT_UNPROVEN)
+        return "#c62828";
+    return "#757575"; /* unproven, or not checked */
+}
+
+static void marker(FILE *o, const char *id, const char *fill)
+{
+    fprintf(o,
+            "    <marker id=\"%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+            "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\n"
+            "      <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"%s\"/>\n    </marker>\n",
+            id, fill);
+}
+
 int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
                         const s7_plant_report_opts *opts, FILE *o)
 {
     layout L;
-    if (layout_build(&L, p)) {
+    if (layout_build(&L, p, k)) {
         layout_free(&L);
         return S7_ERR_NOMEM;
     }
     /* labels first (they may make the picture taller), written after the arrows */
     rect *lab = calloc(p->nconns ? p->nconns : 1, sizeof *lab);
-    char(*d)[200] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
-    double(*bzs)[8] = calloc(p->nconns ? p->nconns : 1, sizeof *bzs);
+    char(*d)[600] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
+    cpath *bzs = calloc(p->nconns ? p->nconns : 1, sizeof *bzs);
     if (!lab || !d || !bzs) {
         free(lab);
         free(d);
@@ -326,18 +540,28 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         return S7_ERR_NOMEM;
     }
     for (size_t i = 0; i < p->nconns; i++) {
-        conn_path(&L, i, d[i], sizeof d[i], bzs[i]);
+        bzs[i].nseg = conn_path(&L, i, d[i], sizeof d[i], bzs[i].seg);
         /* a same-cell bulge reaches past its column */
-        if (bzs[i][2] + MARGIN > L.width)
-            L.width = bzs[i][2] + MARGIN;
+        for (size_t s = 0; s < bzs[i].nseg; s++)
+            for (int q = 0; q < 8; q += 2)
+                if (bzs[i].seg[s][q] + MARGIN > L.width)
+                    L.width = bzs[i].seg[s][q] + MARGIN;
     }
-    for (size_t i = 0; i < p->nconns; i++) {
-        char lines[66][400];
-        size_t n = label_lines(&p->conns[i], lines, 66);
-        int same = L.col[p->conns[i].active] == L.col[p->conns[i].passive];
-        lab[i] = place_label(&L, (const double(*)[8])bzs, p->nconns, i, label_width(lines, n),
-                             (double)n * LINE_H + 8, same);
-    }
+    for (int pass = 0; pass < 2; pass++) /* the lane arrows' labels first: above the lanes */
+        for (size_t i = 0; i < p->nconns; i++) {
+            char lines[66][400];
+            if ((L.lane[i] >= 0) != (pass == 0))
+                continue;
+            size_t n = label_lines(&p->conns[i], lines, 66);
+            label_head(s7__report_result(k, &p->conns[i]), k != NULL, lines[0], sizeof lines[0]);
+            double w = label_width(lines, n), h = (double)n * LINE_H + 8;
+            int same = L.col[p->conns[i].active] == L.col[p->conns[i].passive];
+            if (pass == 0 && place_over_lane(&L, &bzs[i], w, h, &lab[i]) == 0)
+                continue;
+            lab[i] = place_label(&L, bzs, p->nconns, i, w, h, same);
+        }
+    if (k)
+        L.height += 20; /* the legend */
     fprintf(o,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
@@ -346,14 +570,13 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
             L.width, L.height, L.width, L.height);
     fputs("  <title>S7 connections: ", o);
     s7_plant_xml_str(o, s7__plant_title(p));
-    fputs("</title>\n  <defs>\n"
-          "    <marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-          "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\n"
-          "      <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333333\"/>\n    </marker>\n"
-          "    <marker id=\"arrowhead-fail\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-          "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\n"
-          "      <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#c62828\"/>\n    </marker>\n"
-          "  </defs>\n  <rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
+    fputs("</title>\n  <defs>\n", o);
+    marker(o, "arrowhead", "#333333");
+    marker(o, "arrowhead-pass", "#2e7d32");
+    marker(o, "arrowhead-fail", "#c62828");
+    marker(o, "arrowhead-unproven", "#757575");
+    marker(o, "arrowhead-unchecked", "#757575");
+    fputs("  </defs>\n  <rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
           o);
     fprintf(o, "  <text class=\"title\" x=\"%d\" y=\"%d\" font-size=\"18\" font-weight=\"bold\">",
             MARGIN, MARGIN + 16);
@@ -374,28 +597,25 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     for (size_t c = 0; c < p->ncells; c++) {
         const s7_plant_cell *cl = &p->cells[c];
         const rect *r = &L.cell[c];
+        char sub[120];
         fprintf(o, "    <g class=\"cell\" id=\"cell-%s\" data-name=\"%s\">\n", cl->name, cl->name);
         fprintf(o,
                 "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"10\" "
                 "fill=\"#f7f7f7\" stroke=\"#888888\" stroke-dasharray=\"6 4\"/>\n",
                 r->x, r->y, r->w, r->h);
-        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">cell ",
+        fprintf(o,
+                "      <text class=\"cell-name\" x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+                "font-weight=\"bold\">cell ",
                 r->x + 12, r->y + 20);
         s7_plant_xml_str(o, cl->name);
         fputs("</text>\n", o);
-        if (cl->has_subnet || cl->description) {
-            char net[40] = "";
-            if (cl->has_subnet)
-                snprintf(net, sizeof net, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
-                         (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
-            fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">%s",
-                    r->x + 12, r->y + 34, net);
-            if (cl->description) {
-                char desc[40];
-                snprintf(desc, sizeof desc, "%s%.30s%s", net[0] ? "  " : "", cl->description,
-                         strlen(cl->description) > 30 ? "..." : "");
-                s7_plant_xml_str(o, desc);
-            }
+        cell_sub(cl, sub, sizeof sub);
+        if (sub[0]) {
+            fprintf(o,
+                    "      <text class=\"cell-sub\" x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                    "fill=\"#555555\">",
+                    r->x + 12, r->y + 34);
+            s7_plant_xml_str(o, sub);
             fputs("</text>\n", o);
         }
         fputs("    </g>\n", o);
@@ -407,7 +627,8 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     for (size_t i = 0; i < p->npartners; i++) {
         const s7_plant_partner *pt = &p->partners[i];
         const rect *r = &L.box[i];
-        char where[64], sub[120];
+        char addr[64], sub[200];
+        partner_lines(p, pt, addr, sizeof addr, sub, sizeof sub);
         fprintf(o,
                 "    <g class=\"partner\" id=\"partner-%s\" data-name=\"%s\" data-cell=\"%s\" "
                 "data-address=\"%s\">\n",
@@ -424,20 +645,13 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         fprintf(
             o,
             "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">%s</text>\n",
-            r->x + 10, r->y + 19, pt->name);
-        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%s%s", r->x + 10, r->y + 35,
-                pt->address, pt->port != 102 ? ":" : "");
-        if (pt->port != 102)
-            fprintf(o, "%u", pt->port);
+            r->x + TEXT_PAD, r->y + 19, pt->name);
+        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", r->x + TEXT_PAD,
+                r->y + 35);
+        s7_plant_xml_str(o, addr);
         fputs("</text>\n", o);
-        s7_plant_partner_where(p, pt, where, sizeof where);
-        snprintf(sub, sizeof sub, "%s%s%s%s%s",
-                 pt->kind != S7_PLANT_KIND_OTHER ? s7_plant_kind_name(pt->kind) : "",
-                 pt->profile && pt->kind != S7_PLANT_KIND_OTHER ? ", " : "",
-                 pt->profile ? pt->profile : "",
-                 where[0] && (pt->profile || pt->kind != S7_PLANT_KIND_OTHER) ? ", " : "", where);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">",
-                r->x + 10, r->y + 50);
+                r->x + TEXT_PAD, r->y + 50);
         s7_plant_xml_str(o, sub);
         fputs("</text>\n    </g>\n", o);
     }
@@ -447,54 +661,87 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     fputs("  <g class=\"connections\">\n", o);
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
-        const s7_plant_check_conn *cc = s7_plant_check_report_find(k, c->name);
-        int failed = cc && cc->status != S7_PLANT_PASS;
-        fprintf(o,
-                "    <g class=\"connection%s\" id=\"conn-%s\" data-name=\"%s\" data-active=\"%s\" "
-                "data-passive=\"%s\"%s%s%s>\n",
-                cc ? (failed ? " fail" : " pass") : "", c->name, c->name,
-                p->partners[c->active].name, p->partners[c->passive].name,
-                cc ? " data-check=\"" : "", cc ? (failed ? "fail" : "pass") : "", cc ? "\"" : "");
+        const s7_plant_check_conn *cc = s7__report_result(k, c);
+        const char *cls;
+        const char *col = status_colour(cc, k != NULL, &cls);
+        fprintf(
+            o,
+            "    <g class=\"connection%s%s\" id=\"conn-%s\" data-name=\"%s\" data-active=\"%s\" "
+            "data-passive=\"%s\"%s%s%s>\n",
+            cls[0] ? " " : "", cls, c->name, c->name, p->partners[c->active].name,
+            p->partners[c->passive].name, k ? " data-check=\"" : "", k ? cls : "", k ? "\"" : "");
         fprintf(o, "      <title>%s: %s -&gt; %s</title>\n", c->name, p->partners[c->active].name,
                 p->partners[c->passive].name);
         fprintf(o,
                 "      <path class=\"arrow\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
-                "stroke-width=\"1.8\" marker-end=\"url(#%s)\"/>\n",
-                d[i], failed ? "#c62828" : "#333333", failed ? "arrowhead-fail" : "arrowhead");
+                "stroke-width=\"1.8\"%s marker-end=\"url(#arrowhead%s%s)\"/>\n",
+                d[i], col, k && !cc ? " stroke-dasharray=\"5 4\"" : "", cls[0] ? "-" : "", cls);
         fputs("    </g>\n", o);
     }
     fputs("  </g>\n  <g class=\"labels\">\n", o);
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
-        const s7_plant_check_conn *cc = s7_plant_check_report_find(k, c->name);
+        const s7_plant_check_conn *cc = s7__report_result(k, c);
         char lines[66][400];
+        const char *cls;
+        const char *col = status_colour(cc, k != NULL, &cls);
         size_t n = label_lines(c, lines, 66);
+        label_head(cc, k != NULL, lines[0], sizeof lines[0]);
         const rect *r = &lab[i];
         fprintf(o, "    <g class=\"label\" data-connection=\"%s\">\n", c->name);
+        /* a label pushed away from its arrow gets a dotted leader to the nearest point */
+        double bx = 0, by = 0, bd = -1;
+        int touches = 0;
+        for (int q = 0; q <= 40 * (int)bzs[i].nseg; q++) {
+            double x, y;
+            path_at(&bzs[i], q / (40.0 * (double)bzs[i].nseg), &x, &y);
+            double cx = x < r->x ? r->x : x > r->x + r->w ? r->x + r->w : x;
+            double cy = y < r->y ? r->y : y > r->y + r->h ? r->y + r->h : y;
+            double dd = (cx - x) * (cx - x) + (cy - y) * (cy - y);
+            if (dd < 4)
+                touches = 1;
+            if (bd < 0 || dd < bd) {
+                bd = dd;
+                bx = x;
+                by = y;
+            }
+        }
+        if (!touches && bd > 0) {
+            double cx = bx < r->x ? r->x : bx > r->x + r->w ? r->x + r->w : bx;
+            double cy = by < r->y ? r->y : by > r->y + r->h ? r->y + r->h : by;
+            fprintf(o,
+                    "      <line class=\"leader\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"%s\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>\n",
+                    cx, cy, bx, by, k ? col : "#777777");
+        }
         fprintf(o,
                 "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"4\" "
                 "fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"#bbbbbb\"/>\n",
                 r->x, r->y, r->w, r->h);
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">\n", r->x + 6, r->y + 4);
         for (size_t j = 0; j < n; j++) {
-            const char *fill = j == 0                             ? "#000000"
+            const char *fill = j == 0                             ? (k ? col : "#000000")
                                : c->ex[j - 1].dir == S7_PLANT_PUT ? "#b35900"
                                                                   : "#1f5fa8";
-            if (j == 0 && cc)
-                fill = cc->status == S7_PLANT_PASS ? "#2e7d32" : "#c62828";
             fprintf(o, "        <tspan x=\"%.1f\" dy=\"%d\" fill=\"%s\"%s>", r->x + 6, LINE_H, fill,
                     j == 0 ? " font-weight=\"bold\"" : "");
             s7_plant_xml_str(o, lines[j]);
-            if (j == 0 && cc) {
-                fputs(cc->status == S7_PLANT_PASS ? " - check: pass" : " - check: ", o);
-                if (cc->status != S7_PLANT_PASS)
-                    s7_plant_xml_str(o, cc->verdict[0] ? cc->verdict : "fail");
-            }
             fputs("</tspan>\n", o);
         }
         fputs("      </text>\n    </g>\n", o);
     }
     fputs("  </g>\n", o);
+    if (k)
+        fprintf(o,
+                "  <text class=\"legend\" x=\"%d\" y=\"%.0f\" font-size=\"11\">"
+                "<tspan fill=\"#2e7d32\" font-weight=\"bold\">green: passed</tspan>"
+                "<tspan fill=\"#555555\"> (checked from the active partner)   </tspan>"
+                "<tspan fill=\"#c62828\" font-weight=\"bold\">red: failed</tspan>"
+                "<tspan fill=\"#555555\">   </tspan>"
+                "<tspan fill=\"#757575\" font-weight=\"bold\">grey: unproven</tspan>"
+                "<tspan fill=\"#555555\"> (not checked from the active partner; dashed: not "
+                "checked at all)</tspan></text>\n",
+                MARGIN, L.height - 36);
     fprintf(o, "  <text x=\"%d\" y=\"%.0f\" font-size=\"10\" fill=\"#777777\">generated by ",
             MARGIN, L.height - 16);
     s7_plant_xml_str(o, s7__report_generator(opts));

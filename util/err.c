@@ -33,7 +33,7 @@ static const char *const err_ids[] = {
     "s7hdr",           "param",       "pduref",      "resolve", "unreach", "refused",
     "connect_timeout", "cr_rejected", "negotiation", "timeout", "closed",  "io",
     "notconn",         "plc",         "item",        "toobig",  "busy",    "addr",
-    "value",           "type",        "unsupported", "state",   "proto",
+    "value",           "type",        "unsupported", "state",   "proto",   "source",
 };
 
 #define S7__ERR_ONE(name, val, fatal, msg) +1

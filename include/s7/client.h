@@ -43,6 +43,10 @@ typedef struct s7_client_opts {
     s7_log_fn log;          /* optional */
     s7_tap_fn tap;          /* optional */
     void *log_ctx;
+    char source_addr[48]; /* connect from this address of the machine (numeric IPv4/IPv6, the
+                           * socket is bound to it); "" = the kernel chooses (default).  A
+                           * source the machine does not hold fails the connect with
+                           * S7_ERR_SOURCE. */
 } s7_client_opts;
 
 S7_API void s7_client_opts_init(s7_client_opts *o);

@@ -27,10 +27,11 @@ extern "C" {
 
 /* X(ENUM, "name", class, "what it means")
  * class: 0 ok, 3 no S7 connection (the `s7` exit code 3), 1 connected but the CPU refuses
- * what was asked (exit code 1). */
+ * what was asked or is not the CPU expected (exit code 1), 4 connected to a CPU in STOP
+ * (exit code 4: its data is served but no longer produced). */
 #define S7_DIAG_VERDICT_MAP(X)                                                               \
     X(OK, "ok", 0, "every check passed")                                                     \
-    X(NO_ROUTE, "no_route", 3, "the host name does not resolve, or there is no route to it") \
+    X(NO_ROUTE, "no_route", 3, "this machine has no route to the address")                   \
     X(PORT_CLOSED, "port_closed", 3, "TCP port refused (RST): nothing listens there")        \
     X(PORT_FILTERED, "port_filtered", 3, "no answer to the TCP SYN within the timeout")      \
     X(CR_REJECTED, "cr_rejected", 3, "TCP accepted, the COTP connection request refused")    \
@@ -44,7 +45,17 @@ extern "C" {
     X(AREA_MISSING, "area_missing", 1, "an area (I, Q, M, T, C) does not exist on this CPU") \
     X(AREA_TOO_SHORT, "area_too_short", 1, "an area is smaller than required")               \
     X(PEER_ERROR, "peer_error", 3,                                                           \
-      "after the setup the partner closed, went silent or sent malformed frames")
+      "after the setup the partner closed, went silent or sent malformed frames")            \
+    X(HOST_UNREACHABLE, "host_unreachable", 3,                                               \
+      "no device answers at the address (ARP fails, or a router reports it unreachable)")    \
+    X(PORT_REJECTED, "port_rejected", 3,                                                     \
+      "a device on the path, not the target, refused the SYN: a firewall rejects the port")  \
+    X(NAME_UNRESOLVED, "name_unresolved", 3, "the host name does not resolve")               \
+    X(NO_ANSWER, "no_answer", 3,                                                             \
+      "no answer to the SYN and no probe could prove the host alive or down")                \
+    X(CPU_STOPPED, "cpu_stopped", 4, "the CPU is in STOP: its data is served, not produced") \
+    X(PROFILE_MISMATCH, "profile_mismatch", 1,                                               \
+      "the CPU is not the one expected (family, rack/slot or identity)")
 
 typedef enum s7_diag_verdict {
 #define S7__DIAG_V_ENUM(e, name, cls, text) S7_DIAG_##e,
@@ -57,8 +68,14 @@ typedef enum s7_diag_verdict {
 S7_API const char *s7_diag_verdict_name(int verdict);
 /* One line: what the verdict means (static). */
 S7_API const char *s7_diag_verdict_text(int verdict);
-/* 0 ok, 1 the CPU refuses what was asked, 3 no S7 connection (the CLI's exit codes). */
+/* 0 ok, 1 the CPU refuses what was asked (or is not the one expected), 3 no S7 connection,
+ * 4 the CPU is in STOP (the CLI's exit codes). */
 S7_API int s7_diag_verdict_class(int verdict);
+/* Who acts on the verdict (static, one short phrase): "none" for ok, "network team
+ * (firewall)" for port_filtered / port_rejected, "PLC owner (the CPU's address)" for
+ * port_closed, "cabling, power and IP of the CPU" for host_unreachable, "routing of this
+ * machine" for no_route, "DNS (or the inventory's host name)" for name_unresolved, ... */
+S7_API const char *s7_diag_verdict_team(int verdict);
 /* The verdict named name, or -1. */
 S7_API int s7_diag_verdict_parse(const char *name);
 
@@ -164,6 +181,20 @@ typedef struct s7_diag_alt {
  * or "--tsap 0100:0200".  Returns buf. */
 S7_API const char *s7_diag_alt_args(const s7_diag_alt *a, char *buf, size_t cap);
 
+/* One probe of the network step (check "tcp"): the SYN itself and the liveness probes that
+ * ran alongside it.  ids: "syn" (connect's errno and the ICMP error queued by IP_RECVERR,
+ * with the sender), "route" (the kernel's route: on the segment or via a gateway),
+ * "neighbour" (the kernel's ARP entry of the target or the gateway), "echo" (ICMP echo:
+ * an unprivileged ping socket, or a raw socket as root), "tcp:N" (a connect to another
+ * port), "ttl" (a raw socket reading the TTL of the RST and of the target's other answers:
+ * root or CAP_NET_RAW). */
+#define S7_DIAG_PROBE_MAX 10
+typedef struct s7_diag_probe {
+    char id[16];
+    int ran;       /* 1 it ran, 0 it could not (saw says why) */
+    char saw[240]; /* what it saw, or why it could not run */
+} s7_diag_probe;
+
 typedef struct s7_doctor_opts {
     const char *host;      /* name or address */
     uint16_t port;         /* 0 = 102 */
@@ -174,9 +205,22 @@ typedef struct s7_doctor_opts {
     size_t ntargets;
     int check_write;     /* also verify writes (reads a byte and writes it back) */
     int no_alternatives; /* on cr_rejected do not try other TSAPs */
+    /* What the CPU must be (NULL / -1: not checked): a profile name of the plant model and
+     * the emulator ("s7-300", "s7-400", "s7-1200", "s7-1500", "logo8", "s7-200smart"),
+     * compared with the family of the order code the CPU reports; the rack/slot compared
+     * with the connection's.  A difference is profile_mismatch. */
+    const char *expect_profile;
+    int expect_rack, expect_slot;
+    /* The path's place in a plant model (s7 doctor --inventory FILE --as PARTNER), or NULL:
+     * one line the doctor adds to the evidence of a network verdict and to the JSON
+     * ("documented: connection 'x' (...)" or "not documented: ..."), and whether the path
+     * is documented (1), not documented (0: a drop is by design) or unknown (-1). */
+    const char *path_note;
+    int path_documented;
 } s7_doctor_opts;
 
-/* Defaults: port 102, client defaults (rack 0 slot 1 PG, 3000 ms), no targets. */
+/* Defaults: port 102, client defaults (rack 0 slot 1 PG, 3000 ms), no targets, nothing
+ * expected (expect_rack / expect_slot -1), no path note (path_documented -1). */
 S7_API void s7_doctor_opts_init(s7_doctor_opts *o);
 
 typedef struct s7_diag_report {
@@ -208,6 +252,19 @@ typedef struct s7_diag_report {
     s7_diag_alt *alts;
     size_t nalts;
     int alt_best; /* index in alts of the one to use, -1 none */
+
+    /* the network step: the probes run alongside the SYN (when it was not answered with a
+     * SYN-ACK), and who acts on the verdict */
+    s7_diag_probe probes[S7_DIAG_PROBE_MAX];
+    size_t nprobes;
+    /* cpu_stopped: the time of the last mode change from SZL 0x0424 ("" when not reported),
+     * as "YYYY-MM-DD HH:MM:SS.mmm" in the CPU's clock */
+    char mode_changed[32];
+    /* profile_mismatch and --expect-profile: the family the order code names ("" unknown) */
+    char family[16];
+    /* the path note and flag of the options (s7 doctor --inventory --as) */
+    char path_note[320];
+    int path_documented;
 } s7_diag_report;
 
 /* Run the ladder.  Returns the verdict (>= 0) with report filled, or S7_ERR_INVAL /
@@ -237,6 +294,11 @@ S7_API char *s7_cpu_info_json(const s7_cpu_info *id, int state);
 S7_API char *s7_cpu_caps_implausible_json(const s7_cpu_caps *k, unsigned pdu);
 S7_API char *s7_error_json(const char *id, const char *code, const char *message, const char *cause,
                            const char *fix);
+
+/* The CPU family an order code names: "s7-300" (6ES7 31x), "s7-400" (6ES7 41x), "s7-1200"
+ * (6ES7 21x), "s7-1500" (6ES7 51x, ET 200SP / ET 200pro CPUs 6ES7 51x too), "s7-200smart"
+ * (6ES7 288), "logo8" (6ED1), or NULL when it names none of them. */
+S7_API const char *s7_diag_family_of_order_code(const char *order_code);
 
 /* ---------------------------------------------------------------- discover */
 

@@ -46,7 +46,8 @@ extern "C" {
     X(TYPE, -26, 0, "type does not fit the address")                                       \
     X(UNSUPPORTED, -27, 0, "not supported")                                                \
     X(STATE, -28, 0, "operation not valid in the current state")                           \
-    X(PROTO, -29, 1, "protocol violation by peer")
+    X(PROTO, -29, 1, "protocol violation by peer")                                         \
+    X(SOURCE, -30, 1, "the source address to connect from is not an address of this machine")
 
 typedef enum {
     S7_OK = 0,

@@ -247,11 +247,19 @@ S7_API const char *s7_plant_range_forms(void);
 
 /* ---------------------------------------------------------------- check results
  * What the live check (plant_check.h) found, per connection and exchange; also what a
- * report reads back from the check's JSON. */
+ * report reads back from the check's JSON.
+ *
+ * A connection passes only when it was checked from its documented active partner (the
+ * check bound that partner's address): checked from anywhere else, what the CPU answered is
+ * still true, but the path the real traffic takes (through the firewalls) was not tried,
+ * so a result that would pass is S7_PLANT_UNPROVEN (and so is a network failure, which may
+ * be the firewall dropping a host it should drop). */
 
-enum { S7_PLANT_PASS = 0, S7_PLANT_FAIL = 1, S7_PLANT_SKIP = 2 };
-/* "pass", "fail", "skip". */
+enum { S7_PLANT_PASS = 0, S7_PLANT_FAIL = 1, S7_PLANT_SKIP = 2, S7_PLANT_UNPROVEN = 3 };
+/* "pass", "fail", "skip", "unproven". */
 S7_API const char *s7_plant_status_name(int status);
+/* The status named s ("pass", ...); anything else is S7_PLANT_FAIL. */
+S7_API int s7_plant_status_parse(const char *s);
 
 typedef struct s7_plant_check_ex {
     int status;       /* S7_PLANT_PASS / FAIL / SKIP */
@@ -262,12 +270,25 @@ typedef struct s7_plant_check_ex {
 typedef struct s7_plant_check_conn {
     char name[48];             /* the connection's name */
     const s7_plant_conn *conn; /* the connection checked (NULL when read back from a file) */
-    int status;
+    int status;                /* S7_PLANT_PASS / FAIL / UNPROVEN */
     char verdict[32];
     char detail[700], cause[700], fix[700];
     char *doctor_json; /* the doctor's report as JSON (s7_diag_report_json), may be NULL */
     s7_plant_check_ex *ex;
     size_t nex;
+    /* where and when it was checked */
+    char time[40];         /* UTC, "2026-01-31T12:00:00Z" */
+    char host[128];        /* the machine's host name ("" unknown) */
+    char netns[64];        /* the network namespace it ran in ("" none named) */
+    char source[64];       /* the source address of the check ("" unknown) */
+    char from_partner[48]; /* the partner whose address source is ("" none) */
+    int from_active;       /* 1: source is the active partner's address (bound) */
+    char unproven[600];    /* why the status is unproven ("" when it is not) */
+    /* what the CPU reported (when an S7 session was set up) */
+    char cpu_order[24], cpu_module[34], cpu_serial[34], cpu_version[16];
+    char cpu_state[16];      /* "RUN", "STOP", ... ("" not read) */
+    int put_get;             /* 1 permitted, 0 refused, -1 not checked */
+    int conn_used, conn_max; /* connection resources in use / offered, -1 unknown */
 } s7_plant_check_conn;
 
 typedef struct s7_plant_check_report {
@@ -278,10 +299,11 @@ typedef struct s7_plant_check_report {
     size_t passed, failed;
     s7_plant_check_conn *conns;
     size_t nconns;
+    size_t unproven; /* connections unproven (counted in neither passed nor failed) */
 } s7_plant_check_report;
 
-/* An empty report with room for nconns connections (nconns set, each zeroed);
- * NULL on out of memory. */
+/* An empty report with room for nconns connections (nconns set, each zeroed, put_get and
+ * conn_used/conn_max -1); NULL on out of memory. */
 S7_API s7_plant_check_report *s7_plant_check_report_new(size_t nconns);
 /* Room for nex exchange results in connection result cc.  0 or S7_ERR_NOMEM. */
 S7_API int s7_plant_check_conn_alloc_ex(s7_plant_check_conn *cc, size_t nex);
@@ -289,6 +311,44 @@ S7_API int s7_plant_check_conn_alloc_ex(s7_plant_check_conn *cc, size_t nex);
 S7_API const s7_plant_check_conn *s7_plant_check_report_find(const s7_plant_check_report *r,
                                                              const char *name);
 S7_API void s7_plant_check_report_free(s7_plant_check_report *r);
+/* Copies src (exchanges and doctor JSON too) over dst, whose contents are freed first.  0 or
+ * S7_ERR_NOMEM (dst then empty). */
+S7_API int s7_plant_check_conn_copy(s7_plant_check_conn *dst, const s7_plant_check_conn *src);
+
+/* Several check results (from several hosts) as one: per connection of the plant, the
+ * result of a check made from its active partner (from_active; the latest when several),
+ * else the latest other result (unproven or failed), else none.  Results for connections
+ * the plant does not have are dropped.  The merged report's time is the latest input's,
+ * from and as list the inputs' (comma-separated); passed, failed and unproven are
+ * recounted.  0 with *out, or
+ * S7_ERR_NOMEM. */
+S7_API int s7_plant_check_merge(const s7_plant *p, const s7_plant_check_report *const *in, size_t n,
+                                s7_plant_check_report **out);
+
+/* What `s7 inventory verify-firewall --json` found: from which host, as which partner, with
+ * which rule file, each probed path and whether it behaved as the inventory says. */
+typedef struct s7_plant_fw_path {
+    char from[48], to[48]; /* partner names ("" when not a partner) */
+    char address[64];      /* probed address */
+    uint16_t port;
+    int expect_open;   /* 1 documented (must connect), 0 undocumented (must be dropped) */
+    int open;          /* 1 it connected, 0 it did not */
+    int status;        /* S7_PLANT_PASS when open == expect_open, else FAIL */
+    char observed[48]; /* what the probe saw ("connected", "no answer", "rst" ...) */
+    char rule[160];    /* the rule comment behind the row ("" none) */
+} s7_plant_fw_path;
+
+typedef struct s7_plant_fw_verify {
+    char time[40], host[128], as[48], source[64];
+    char rules_file[256], rules_sha256[72]; /* "" when no rule file was named */
+    s7_plant_fw_path *paths;
+    size_t npaths;
+    size_t passed, failed;
+} s7_plant_fw_verify;
+
+/* An empty verification with room for npaths rows (npaths set); NULL on out of memory. */
+S7_API s7_plant_fw_verify *s7_plant_fw_verify_new(size_t npaths);
+S7_API void s7_plant_fw_verify_free(s7_plant_fw_verify *v);
 
 /* ---------------------------------------------------------------- firewall rules
  * Which TCP flows pass: per connection, new connections from the active partner to the
@@ -343,17 +403,32 @@ typedef struct s7_plant_report_opts {
     const char *generator; /* "s7 1.0": who made the report; NULL: "s7kit" */
     const char *today;     /* the report's date, e.g. "2026-01-31" (caller's clock) */
     const char *svg_name;  /* how the HTML refers to the diagram; NULL: "cells.svg" */
+    /* firewall verifications (s7 inventory verify-firewall --json) to show and sign; may be
+     * NULL / 0 */
+    const s7_plant_fw_verify *const *verify;
+    size_t nverify;
 } s7_plant_report_opts;
 
 /* The commissioning document of a validated plant, with the check results chk when given
- * (may be NULL): index.html, report.md, and the cells diagram (SVG).  Each writes to out
- * (which the caller opened) and returns 0, S7_ERR_NOMEM or S7_ERR_IO (ferror on out). */
+ * (may be NULL): index.html, report.md, report.txt and the cells diagram (SVG).  Each
+ * writes to out (which the caller opened) and returns 0, S7_ERR_NOMEM or S7_ERR_IO (ferror
+ * on out).  The documents open with "NOT READY" while a connection failed, is unproven or
+ * was not checked, or a firewall verification failed (s7_plant_report_ready), and their
+ * sign-off statement names only what the results prove: which paths were checked from
+ * which host and partner address, when; which CPUs answered with which identity, PUT/GET,
+ * RUN/STOP and connection use; which rule file (by SHA-256) was verified. */
 S7_API int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *chk,
                                 const s7_plant_report_opts *o, FILE *out);
 S7_API int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *chk,
                               const s7_plant_report_opts *o, FILE *out);
 S7_API int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *chk,
                                const s7_plant_report_opts *o, FILE *out);
+S7_API int s7_plant_report_text(const s7_plant *p, const s7_plant_check_report *chk,
+                                const s7_plant_report_opts *o, FILE *out);
+/* 1 when every connection of p passed (checked from its active partner) and every firewall
+ * verification in o passed; 0 otherwise (why: one line into why, may be NULL). */
+S7_API int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
+                                 const s7_plant_report_opts *o, char *why, size_t cap);
 
 /* Writes s with XML/HTML escaping (&lt; &gt; &amp; &quot; &#39;; control characters other
  * than tab and newline become spaces). */

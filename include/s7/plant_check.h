@@ -1,6 +1,12 @@
 /* s7kit live plant check: every documented connection of a plant checked from the machine
  * running it (an engine in diag/, built on the client and the doctor; docs/plant.md).
  *
+ * Where from: each connection is checked from its active partner's documented address when
+ * this machine holds it (the sockets are bound to it), or from the address of the partner
+ * o->as names.  Each result records its time, host, source address and whether that is the
+ * active partner's; checked from anywhere else, a result that would pass (or a network
+ * failure) is S7_PLANT_UNPROVEN (plant.h).
+ *
  * Per connection: the doctor (diag.h) walks the ladder with the connection's TSAPs
  * (reachable, CR accepted, setup, PUT/GET permitted) and checks each DB and area the
  * exchanges touch; then, over one client connection, every exchange's ranges are read.  A
@@ -28,18 +34,29 @@ typedef struct s7_plant_check_opts {
      * report; may be NULL */
     void (*on_conn)(void *ctx, const s7_plant_check_report *r, size_t i);
     void *ctx;
+    /* check from this partner's address (a partner name; NULL: each connection's active
+     * partner's).  Its address is bound when this machine holds it. */
+    const char *as;
+    /* recorded in each result: the network namespace the caller entered (NULL none) */
+    const char *netns;
 } s7_plant_check_opts;
 
-/* Defaults: no writes, default timeouts, every connection, no callback. */
+/* Defaults: no writes, default timeouts, every connection, no callback, each connection from
+ * its active partner's address when this machine holds it. */
 S7_API void s7_plant_check_opts_init(s7_plant_check_opts *o);
 
 /* The connections of a validated plant that o selects (o may be NULL: every one), in the
  * plant's order: each report entry's conn points at it.  Returns 0 with *out
  * (s7_plant_check_report_free), S7_ERR_INVAL (a name in o->only is no connection) or
- * S7_ERR_NOMEM.  Runs the checks, which take up to a few timeouts per connection; report
- * fields time, from and as are left for the caller. */
+ * S7_ERR_NOMEM (S7_ERR_INVAL too for an o->as that is no partner).  Runs the checks, which
+ * take up to a few timeouts per connection; report fields time, from and as are left for
+ * the caller. */
 S7_API int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o,
                           s7_plant_check_report **out);
+
+/* Can this machine (in its current network namespace) send from address (a socket binds
+ * to it)?  1 yes, 0 no. */
+S7_API int s7_plant_check_holds(const char *address);
 
 #ifdef __cplusplus
 }

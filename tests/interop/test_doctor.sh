@@ -12,7 +12,8 @@
 # at the resolve step.  Each case asserts the
 # verdict (text and --json), the exit code, the failing check's id, the fix text and the
 # evidence; the ok case asserts the summary (identity, PDU, capacity, DB lengths).
-# port_filtered and no_route need network namespaces: test_doctor_netns.sh.
+# port_filtered and no_route need network namespaces: test_doctor_netns.sh (and the other
+# network verdicts test_doctor_netns_router.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -334,12 +335,13 @@ TR="$("$S7_BIN" doctor "$S7SRV_ADDR" --db 1 --trace 2>&1 >/dev/null)"
 check_match "$TR" ">> 22: 03 00 00 16 11 e0" "--trace: the CR on stderr"
 check_match "$TR" "<< 22: 03 00 00 16 11 d0" "--trace: the CC on stderr"
 
-# ---------------------------------------------------------------- no_route (a name that does not resolve)
+# ---------------------------------------------------------------- name_unresolved
 doc "no-such-host.invalid"
-expect no_route 3 resolve "give the PLC's IP address" "no_route (the name does not resolve)"
+expect name_unresolved 3 resolve "give the PLC's IP address" "name_unresolved (the name does not resolve)"
+check_contains "$(jq 'f["fix"]')" "DNS" "name_unresolved: the fix names DNS"
 # an ambiguous numeric host is refused at the resolve step, never dialled as 1.2.0.3
 doc "1.2.3"
-expect no_route 3 resolve "four decimal numbers 0..255 without leading zeros" "1.2.3 refused"
+expect name_unresolved 3 resolve "four decimal numbers 0..255 without leading zeros" "1.2.3 refused"
 check_contains "$(jq 'f["detail"]')" "host '1.2.3': not an IPv4 address (four numbers 0..255 separated by dots, e.g. 192.168.0.1) and not a host name; the system resolver would have dialled 1.2.0.3" "1.2.3: the message names it"
 check_eq "$(jq 'd["address"]')" None "1.2.3: no address resolved"
 

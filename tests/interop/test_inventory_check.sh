@@ -110,8 +110,11 @@ print("summary", d["passed"], d["failed"], d["as"], d["allow_write"])
 for c in d["connections"]:
     ex = " ".join("%s:%s" % (e["status"], e["verdict"] or "-") for e in c["exchanges"])
     print("conn", c["name"], c["status"], c["verdict"], c["doctor"]["verdict"] if c["doctor"] else "none", ex)
+    print("where", c["name"], c["source"], c["from_partner"], c["from_active"], c["time"][:2], c["unproven"])
 EOF
 )"
+check_contains "$JS" "where ok 127.0.0.10 hmi True 20 None" "json: checked from hmi's address 127.0.0.10 (this machine holds it), from the active partner, with its time"
+check_contains "$JS" "where gone 127.0.0.10 hmi True" "json: a failure from the active partner is a failure (port_closed), not unproven"
 check_contains "$JS" "summary 1 4 hmi False" "json: passed 1, failed 4, as, allow_write"
 check_contains "$JS" "conn ok pass ok ok pass:ok skip:-" "json: ok and its exchanges"
 check_contains "$JS" "conn pgoff fail put_get_disabled put_get_disabled fail:put_get_disabled" "json: pgoff"

@@ -87,7 +87,7 @@ EOF
 # ---------------------------------------------------------------- without check results
 OUTD="$S7_TEST_TMP/report"
 check_ok "report writes the directory" "$S7_BIN" inventory report "$INV" -o "$OUTD"
-for f in index.html report.md cells.svg; do
+for f in index.html report.md report.txt cells.svg; do
     [ -s "$OUTD/$f" ] && pass "report: $f written" || fail "report: $f missing or empty"
 done
 F="$(svg_facts "$OUTD/cells.svg" 2>&1)"
@@ -117,6 +117,8 @@ check_contains "$H" "<h2>Sign-off</h2>" "html: the sign-off block"
 check_contains "$H" "<td>Commissioning engineer</td>" "html: the sign-off lines"
 check_contains "$H" 'src="cells.svg"' "html: shows the diagram"
 check_contains "$H" "Live check</td><td>not included" "html: says the live check is not included"
+check_contains "$H" '<div class="banner notready" id="readiness">NOT READY<span>no live check results' "html: NOT READY without check results"
+check_contains "$(cat "$OUTD/report.txt")" "hmi-line (hmi 127.0.0.20 -> plc-line 127.0.0.1:$P_OK) was not checked live" "report.txt: nothing claimed without a check"
 M="$(cat "$OUTD/report.md")"
 check_contains "$M" "| line-filler | plc-line | plc-filler:$P_CLOSED | basic | rack 0 slot 1, TSAPs 0100:0301 | PUT | DB21.DBB0..DBB7 | 100 ms |" "report.md: exchange row"
 check_contains "$M" "## Sign-off" "report.md: sign-off"
@@ -132,6 +134,10 @@ RC=0
 check_eq "$RC" 1 "the check fails (plc-filler's port is closed)"
 OUTC="$S7_TEST_TMP/report-checked"
 check_ok "report --check" "$S7_BIN" inventory report "$INV" -o "$OUTC" --check "$S7_TEST_TMP/check.json"
+T="$(cat "$OUTC/report.txt")"
+check_contains "$T" "NOT READY: 2 of 3 connections passed, 1 failed" "report.txt --check: NOT READY, 1 failed"
+check_contains "$T" "hmi-line: hmi 127.0.0.20 -> plc-line 127.0.0.1 port $P_OK, checked live from hmi's address 127.0.0.20" "report.txt --check: the proven path and its source"
+check_match "$T" "line-filler \(plc-line -> plc-filler\) FAILED \(port_closed\)" "report.txt --check: the failed one"
 F="$(svg_facts "$OUTC/cells.svg" 2>&1)"
 check_contains "$F" "connection hmi-line hmi -> plc-line arrows=1 marker pass" "svg --check: hmi-line marked pass"
 check_contains "$F" "connection line-filler plc-line -> plc-filler arrows=1 marker fail" "svg --check: line-filler marked fail"

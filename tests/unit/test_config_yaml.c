@@ -248,6 +248,73 @@ static void test_check_json(void)
     CHECK(strstr(err, ": not valid JSON: document start indicator") != NULL);
     CHECK_INT(s7_config_load_check(dir, &k, err, sizeof err), S7_ERR_INVAL);
     CHECK(strstr(err, "not a regular file") != NULL);
+    /* where it ran: a pass from the active partner stays a pass; an old file that does not
+     * say where it ran makes its pass unproven */
+    path =
+        put("where.json",
+            "{\"time\": \"2026-01-31T11:00:00Z\", \"from\": \"h\", \"connections\": [\n"
+            " {\"name\": \"a-b\", \"status\": \"pass\", \"verdict\": \"ok\", \"source\": "
+            "\"10.0.0.5\", \"from_partner\": \"a\", \"from_active\": true, \"netns\": \"n1\", "
+            "\"cpu\": {\"order_code\": \"6ES7\", \"state\": \"stop\"}, \"put_get\": false, "
+            "\"connections_used\": 4, \"connections_max\": null, \"exchanges\": []},\n"
+            " {\"name\": \"c-d\", \"status\": \"pass\", \"verdict\": \"ok\", \"exchanges\": []},\n"
+            " {\"name\": \"e-f\", \"status\": \"unproven\", \"from_active\": false, "
+            "\"unproven\": \"why\", \"exchanges\": []}]}\n");
+    CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), 0);
+    if (k) {
+        CHECK_INT(k->conns[0].status, S7_PLANT_PASS);
+        CHECK_INT(k->conns[0].from_active, 1);
+        CHECK_STR(k->conns[0].source, "10.0.0.5");
+        CHECK_STR(k->conns[0].netns, "n1");
+        CHECK_STR(k->conns[0].time, "2026-01-31T11:00:00Z"); /* the file's time */
+        CHECK_STR(k->conns[0].cpu_order, "6ES7");
+        CHECK_STR(k->conns[0].cpu_state, "stop");
+        CHECK_INT(k->conns[0].put_get, 0);
+        CHECK_INT(k->conns[0].conn_used, 4);
+        CHECK_INT(k->conns[0].conn_max, -1);
+        CHECK_INT(k->conns[1].status, S7_PLANT_UNPROVEN);
+        CHECK(strstr(k->conns[1].unproven, "do not say where the check ran from") != NULL);
+        CHECK_INT(k->conns[2].status, S7_PLANT_UNPROVEN);
+        CHECK_INT((int)k->passed, 1);
+        CHECK_INT((int)k->unproven, 2);
+    }
+    s7_plant_check_report_free(k);
+}
+
+static void test_fw_verify_json(void)
+{
+    s7_plant_fw_verify *v = NULL;
+    char err[512];
+    const char *path =
+        put("verify.json",
+            "{\"time\": \"2026-01-31T12:00:00Z\", \"host\": \"h\", \"as\": \"hmi\", "
+            "\"source\": \"10.0.0.5\",\n \"rules\": {\"file\": \"r.nft\", \"sha256\": \"ab12\"},\n"
+            " \"paths\": [{\"from\": \"hmi\", \"to\": \"plc\", \"address\": \"10.0.1.10\", "
+            "\"port\": 102, \"expected\": \"open\", \"observed\": \"open\", \"rule\": \"c1\"},\n"
+            "  {\"from\": \"hmi\", \"to\": \"plc2\", \"address\": \"10.0.1.11\", "
+            "\"expected\": \"dropped\", \"observed\": \"open\"}]}\n");
+    CHECK_INT(s7_config_load_fw_verify(path, &v, err, sizeof err), 0);
+    if (v) {
+        CHECK_STR(v->as, "hmi");
+        CHECK_STR(v->rules_file, "r.nft");
+        CHECK_STR(v->rules_sha256, "ab12");
+        CHECK_INT((int)v->npaths, 2);
+        CHECK_INT(v->paths[0].status, S7_PLANT_PASS);
+        CHECK_STR(v->paths[0].rule, "c1");
+        CHECK_INT(v->paths[1].port, 102);
+        CHECK_INT(v->paths[1].expect_open, 0);
+        CHECK_INT(v->paths[1].status, S7_PLANT_FAIL);
+        CHECK_INT((int)v->failed, 1);
+    }
+    s7_plant_fw_verify_free(v);
+    path = put("badverify.json", "{\"paths\": [\n {\"expected\": \"maybe\"}]}\n");
+    CHECK_INT(s7_config_load_fw_verify(path, &v, err, sizeof err), S7_ERR_INVAL);
+    char want[600];
+    snprintf(want, sizeof want, "%s:2: path 1: \"expected\" is 'maybe'", path);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    path = put("noverify.json", "{\"x\": 1}\n");
+    CHECK_INT(s7_config_load_fw_verify(path, &v, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "no \"paths\" list") != NULL);
 }
 
 /* Loads data as a server config; returns the rc, the message in err and the slot read. */
@@ -430,6 +497,7 @@ int main(void)
     test_plant_lines();
     test_server();
     test_check_json();
+    test_fw_verify_json();
     test_whole_file();
     test_server_lines();
     {

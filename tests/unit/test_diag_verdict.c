@@ -29,7 +29,13 @@ static void test_names(void)
                                        "access_denied",
                                        "area_missing",
                                        "area_too_short",
-                                       "peer_error"};
+                                       "peer_error",
+                                       "host_unreachable",
+                                       "port_rejected",
+                                       "name_unresolved",
+                                       "no_answer",
+                                       "cpu_stopped",
+                                       "profile_mismatch"};
     CHECK_INT(S7_DIAG_VERDICT_COUNT, sizeof want / sizeof want[0]);
     for (int v = 0; v < S7_DIAG_VERDICT_COUNT; v++) {
         CHECK_STR(s7_diag_verdict_name(v), want[v]);
@@ -57,6 +63,17 @@ static void test_names(void)
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_ACCESS_DENIED), 1);
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_AREA_MISSING), 1);
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_AREA_TOO_SHORT), 1);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_HOST_UNREACHABLE), 3);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_PORT_REJECTED), 3);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_NAME_UNRESOLVED), 3);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_NO_ANSWER), 3);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_CPU_STOPPED), 4);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_PROFILE_MISMATCH), 1);
+    /* every verdict names who acts on it */
+    for (int v = 0; v < S7_DIAG_VERDICT_COUNT; v++)
+        CHECK(strcmp(s7_diag_verdict_team(v), "unknown") != 0);
+    CHECK_STR(s7_diag_verdict_team(S7_DIAG_PORT_REJECTED), "network team (firewall)");
+    CHECK_STR(s7_diag_verdict_team(S7_DIAG_HOST_UNREACHABLE), "cabling, power and IP of the CPU");
     CHECK_STR(s7_diag_status_name(S7_DIAG_PASS), "pass");
     CHECK_STR(s7_diag_status_name(S7_DIAG_FAIL), "fail");
     CHECK_STR(s7_diag_status_name(S7_DIAG_SKIP), "skip");

@@ -13,7 +13,7 @@ static void test_every_connection_error(void)
         S7_ERR_RESOLVE,     S7_ERR_UNREACH,     S7_ERR_REFUSED, S7_ERR_CONNECT_TIMEOUT,
         S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_TIMEOUT, S7_ERR_CLOSED,
         S7_ERR_IO,          S7_ERR_TPKT,        S7_ERR_COTP,    S7_ERR_S7HDR,
-        S7_ERR_PARAM,       S7_ERR_PDUREF,      S7_ERR_PROTO};
+        S7_ERR_PARAM,       S7_ERR_PDUREF,      S7_ERR_PROTO,   S7_ERR_SOURCE};
     s7_err_ctx ctx = {.host = "10.1.2.3", .port = 102, .timeout_ms = 3000};
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
         char cause[640] = "x", fix[640] = "x";

@@ -1,6 +1,7 @@
 /* net/tcp: a non-blocking connect to a listening loopback port succeeds, one to a closed
  * port is refused (S7_ERR_REFUSED), errno values map to what they mean on a cell network,
- * and the clock is monotonic. */
+ * and the clock is monotonic.  A connect from a source address arrives from it (the
+ * listener sees it as the peer); a source this machine does not hold is S7_ERR_SOURCE. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -43,8 +44,63 @@ static int connect_wait(uint16_t port)
     return rc;
 }
 
+/* Connect from source to 127.0.0.1:port of listener lfd; the peer address the listener
+ * saw into peer ("" when refused); returns the connect's result. */
+static int connect_from(int lfd, uint16_t port, const char *source, char *peer, size_t cap)
+{
+    int fd = -1;
+    peer[0] = 0;
+    int rc = s7_tcp_connect_start_from("127.0.0.1", port, source, &fd);
+    if (rc == S7_AGAIN) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        poll(&p, 1, 2000);
+        rc = s7_tcp_connect_finish(fd);
+    }
+    if (rc == 0) {
+        struct sockaddr_in a;
+        socklen_t sl = sizeof a;
+        int afd = accept(lfd, (struct sockaddr *)&a, &sl);
+        if (afd >= 0) {
+            inet_ntop(AF_INET, &a.sin_addr, peer, (socklen_t)cap);
+            close(afd);
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static void test_source(void)
+{
+    uint16_t port = 0;
+    char peer[64], src[64];
+    int lfd = listener(&port);
+    CHECK(lfd >= 0);
+    /* every 127/8 address is this machine's: the listener sees the one bound */
+    CHECK_INT(connect_from(lfd, port, "127.0.0.7", peer, sizeof peer), 0);
+    CHECK_STR(peer, "127.0.0.7");
+    CHECK_INT(connect_from(lfd, port, "", peer, sizeof peer), 0);
+    CHECK_STR(peer, "127.0.0.1");
+    /* TEST-NET-1: nobody's address here */
+    CHECK_INT(connect_from(lfd, port, "192.0.2.77", peer, sizeof peer), S7_ERR_SOURCE);
+    CHECK_INT(connect_from(lfd, port, "not-an-address", peer, sizeof peer), S7_ERR_SOURCE);
+    CHECK_INT(connect_from(lfd, port, "::1", peer, sizeof peer), S7_ERR_SOURCE); /* family */
+    close(lfd);
+    CHECK_INT(s7_tcp_source_check("127.0.0.9"), 0);
+    CHECK_INT(s7_tcp_source_check("192.0.2.77"), S7_ERR_SOURCE);
+    CHECK_INT(s7_tcp_source_check("1.2.3"), S7_ERR_SOURCE);
+    CHECK_INT(s7_tcp_source_check(NULL), S7_ERR_SOURCE);
+    CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, NULL, src, sizeof src), 0);
+    CHECK_STR(src, "127.0.0.1");
+    CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, "127.0.0.8", src, sizeof src), 0);
+    CHECK_STR(src, "127.0.0.8");
+    CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, "192.0.2.77", src, sizeof src), S7_ERR_SOURCE);
+    CHECK_STR(src, "");
+}
+
 int main(void)
 {
+    test_source();
     uint16_t port = 0;
     int lfd = listener(&port);
     CHECK(lfd >= 0);

@@ -1,6 +1,9 @@
-/* Unit tests for plant/report_html.c, report_md.c and report_svg.c: names and descriptions
- * are escaped for each format, check results show, and the SVG carries the classes and
- * data-* attributes tools read back. */
+/* Unit tests for plant/report_html.c, report_md.c, report_txt.c, report_svg.c,
+ * report_merge.c and report_signoff.c: names and descriptions are escaped for each format,
+ * check results show, and the SVG carries the classes and data-* attributes tools read
+ * back; several check results merge (the one from the active partner wins); the documents
+ * say NOT READY unless every connection passed from its active partner and every firewall
+ * path was as documented, and their sign-off states only what was proven. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +41,23 @@ static s7_plant *small(void)
 typedef int (*render_fn)(const s7_plant *, const s7_plant_check_report *,
                          const s7_plant_report_opts *, FILE *);
 
-static char *render(render_fn fn, const s7_plant *p, const s7_plant_check_report *k)
+static char *render_v(render_fn fn, const s7_plant *p, const s7_plant_check_report *k,
+                      const s7_plant_fw_verify *v)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *o = open_memstream(&buf, &len);
-    s7_plant_report_opts ro = {"s7 test", "2026-01-31 12:00", "cells.svg"};
+    const s7_plant_fw_verify *vs[1] = {v};
+    s7_plant_report_opts ro = {"s7 test", "2026-01-31 12:00", "cells.svg", v ? vs : NULL,
+                               v ? 1 : 0};
     CHECK_INT(fn(p, k, &ro, o), 0);
     fclose(o);
     return buf;
+}
+
+static char *render(render_fn fn, const s7_plant *p, const s7_plant_check_report *k)
+{
+    return render_v(fn, p, k, NULL);
 }
 
 static int has(const char *s, const char *sub) { return s && strstr(s, sub) != NULL; }
@@ -127,10 +138,155 @@ static void test_svg(void)
     s7_plant_free(p);
 }
 
+/* One result for hmi1-plc1: status, checked at time, from the active partner or not. */
+static s7_plant_check_report *one(int status, const char *time, int from_active)
+{
+    s7_plant_check_report *k = s7_plant_check_report_new(1);
+    s7_plant_check_conn *c = &k->conns[0];
+    snprintf(c->name, sizeof c->name, "hmi1-plc1");
+    c->status = status;
+    snprintf(c->verdict, sizeof c->verdict, "ok");
+    snprintf(c->time, sizeof c->time, "%s", time);
+    snprintf(c->host, sizeof c->host, "%s", from_active ? "hmi-box" : "scada-box");
+    snprintf(c->source, sizeof c->source, "%s", from_active ? "10.20.0.5" : "10.20.0.99");
+    if (from_active)
+        snprintf(c->from_partner, sizeof c->from_partner, "hmi1");
+    c->from_active = from_active;
+    if (status == S7_PLANT_UNPROVEN)
+        snprintf(c->unproven, sizeof c->unproven, "checked from 10.20.0.99, not hmi1");
+    snprintf(c->cpu_order, sizeof c->cpu_order, "6ES7 516-3AN02-0AB0");
+    snprintf(c->cpu_module, sizeof c->cpu_module, "CPU 1516-3 PN/DP");
+    snprintf(c->cpu_state, sizeof c->cpu_state, "run");
+    c->put_get = 1;
+    c->conn_used = 3;
+    c->conn_max = 256;
+    s7_plant_check_conn_alloc_ex(c, 1);
+    snprintf(k->time, sizeof k->time, "%s", time);
+    snprintf(k->from, sizeof k->from, "%s", c->host);
+    return k;
+}
+
+static void test_merge(void)
+{
+    s7_plant *p = small();
+    /* the later check from elsewhere does not replace the earlier one from the active partner */
+    s7_plant_check_report *a = one(S7_PLANT_PASS, "2026-01-31T10:00:00Z", 1);
+    s7_plant_check_report *b = one(S7_PLANT_UNPROVEN, "2026-01-31T11:00:00Z", 0);
+    const s7_plant_check_report *in[2] = {b, a}, *in2[2] = {a, b};
+    s7_plant_check_report *m = NULL;
+    CHECK_INT(s7_plant_check_merge(p, in, 2, &m), 0);
+    CHECK_INT((int)m->nconns, 1);
+    CHECK_INT(m->conns[0].status, S7_PLANT_PASS);
+    CHECK_STR(m->conns[0].host, "hmi-box");
+    CHECK(m->conns[0].conn == &p->conns[0]);
+    CHECK_INT((int)m->passed, 1);
+    CHECK_INT((int)m->unproven, 0);
+    CHECK(has(m->from, "scada-box") && has(m->from, "hmi-box"));
+    s7_plant_check_report_free(m);
+    CHECK_INT(s7_plant_check_merge(p, in2, 2, &m), 0);
+    CHECK_INT(m->conns[0].status, S7_PLANT_PASS);
+    s7_plant_check_report_free(m);
+    /* two from the active partner: the later one */
+    s7_plant_check_report *c = one(S7_PLANT_FAIL, "2026-01-31T12:00:00Z", 1);
+    const s7_plant_check_report *in3[3] = {a, c, b};
+    CHECK_INT(s7_plant_check_merge(p, in3, 3, &m), 0);
+    CHECK_INT(m->conns[0].status, S7_PLANT_FAIL);
+    CHECK_INT((int)m->failed, 1);
+    s7_plant_check_report_free(m);
+    /* only from elsewhere: unproven; a connection the plant does not have is dropped */
+    snprintf(c->conns[0].name, sizeof c->conns[0].name, "gone");
+    const s7_plant_check_report *in4[2] = {b, c};
+    CHECK_INT(s7_plant_check_merge(p, in4, 2, &m), 0);
+    CHECK_INT((int)m->nconns, 1);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK_INT((int)m->unproven, 1);
+    s7_plant_check_report_free(m);
+    s7_plant_check_report_free(a);
+    s7_plant_check_report_free(b);
+    s7_plant_check_report_free(c);
+    CHECK_STR(s7_plant_status_name(S7_PLANT_UNPROVEN), "unproven");
+    CHECK_INT(s7_plant_status_parse("unproven"), S7_PLANT_UNPROVEN);
+    CHECK_INT(s7_plant_status_parse("bogus"), S7_PLANT_FAIL);
+    s7_plant_free(p);
+}
+
+static void test_ready_and_signoff(void)
+{
+    s7_plant *p = small();
+    char why[300];
+    /* nothing checked */
+    CHECK_INT(s7_plant_report_ready(p, NULL, NULL, why, sizeof why), 0);
+    CHECK(has(why, "no live check results"));
+    char *t = render(s7_plant_report_html, p, NULL);
+    CHECK(has(t, "<div class=\"banner notready\" id=\"readiness\">NOT READY"));
+    CHECK(!has(t, "each was checked live"));
+    CHECK(!has(t, "pass TCP port 102 only for the flows listed"));
+    CHECK(has(t, "hmi1-plc1 (hmi1 10.20.0.5 -&gt; plc1 10.10.1.10:102) was not checked live"));
+    free(t);
+    /* unproven: NOT READY, said as such */
+    s7_plant_check_report *u = one(S7_PLANT_UNPROVEN, "2026-01-31T11:00:00Z", 0);
+    t = render(s7_plant_report_text, p, u);
+    CHECK(has(t, "NOT READY: 0 of 1 connections passed, 1 unproven"));
+    CHECK(has(t, "hmi1-plc1 (hmi1 -> plc1) is UNPROVEN: checked from 10.20.0.99, not hmi1"));
+    CHECK(!has(t, "Proven live"));
+    free(t);
+    t = render(s7_plant_report_svg, p, u);
+    CHECK(has(t, "class=\"connection unproven\""));
+    CHECK(has(t, "stroke=\"#757575\""));
+    CHECK(has(t, " - check: unproven"));
+    free(t);
+    s7_plant_check_report_free(u);
+    /* passed from the active partner: READY, the sign-off says what was proven */
+    s7_plant_check_report *k = one(S7_PLANT_PASS, "2026-01-31T10:00:00Z", 1);
+    CHECK_INT(s7_plant_report_ready(p, k, NULL, why, sizeof why), 1);
+    t = render(s7_plant_report_md, p, k);
+    CHECK(has(t, "> **READY to sign**"));
+    CHECK(has(t, "- hmi1-plc1: hmi1 10.20.0.5 -> plc1 10.10.1.10 port 102, checked live from "
+                 "hmi1's address 10.20.0.5 on host hmi-box at 2026-01-31T10:00:00Z"));
+    CHECK(has(t, "the CPU answered as 6ES7 516-3AN02-0AB0 (CPU 1516-3 PN/DP), in RUN, PUT/GET "
+                 "permitted, 3 of 256 connection resources in use"));
+    CHECK(has(t, "The firewalls were not verified"));
+    free(t);
+    t = render(s7_plant_report_svg, p, k);
+    CHECK(has(t, "class=\"connection pass\""));
+    CHECK(has(t, "stroke=\"#2e7d32\""));
+    free(t);
+    /* a firewall verification with a path open that must be dropped: NOT READY, matrix shown */
+    s7_plant_fw_verify *v = s7_plant_fw_verify_new(2);
+    snprintf(v->as, sizeof v->as, "hmi1");
+    snprintf(v->rules_file, sizeof v->rules_file, "router.nft");
+    snprintf(v->rules_sha256, sizeof v->rules_sha256, "%064d", 7);
+    v->paths[0] = (s7_plant_fw_path){"hmi1",        "plc1",      "10.10.1.10",     102, 1, 1,
+                                     S7_PLANT_PASS, "connected", "s7kit hmi1-plc1"};
+    v->paths[1] =
+        (s7_plant_fw_path){"hmi1", "plc9", "10.10.1.99", 102, 0, 1, S7_PLANT_FAIL, "connected", ""};
+    v->passed = 1;
+    v->failed = 1;
+    t = render_v(s7_plant_report_html, p, k, v);
+    CHECK(has(t, "NOT READY<span>1 of 1 connections passed; 1 firewall path not as documented"));
+    CHECK(has(t, "<td>dropped (undocumented)</td><td>connected</td><td class=\"fail\">fail</td>"));
+    CHECK(has(t, "with rule file router.nft (SHA-256 "
+                 "0000000000000000000000000000000000000000000000000000000000000007)"));
+    free(t);
+    v->paths[1].status = S7_PLANT_PASS;
+    v->paths[1].open = 0;
+    v->failed = 0;
+    v->passed = 2;
+    t = render_v(s7_plant_report_html, p, k, v);
+    CHECK(has(t, "<div class=\"banner ready\" id=\"readiness\">READY to sign"));
+    CHECK(has(t, "1 of 1 documented paths open, 1 of 1 undocumented paths dropped."));
+    free(t);
+    s7_plant_fw_verify_free(v);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_html();
     test_md();
     test_svg();
+    test_merge();
+    test_ready_and_signoff();
     return t_done();
 }

@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor discover scan inventory help'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
 _s7_inventory_subcommands='validate check firewall report'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -20,7 +20,12 @@ _s7_options()
         read | write | info) printf '%s' "$_s7_common_options" ;;
         dump) printf '%s' "$_s7_common_options -o --output" ;;
         watch) printf '%s' "$_s7_common_options --every --count" ;;
-        doctor) printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" ;;
+        doctor)
+            printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
+                ' --expect-profile --inventory --as'
+            ;;
+        stop) printf '%s' "$_s7_common_options --yes" ;;
+        start) printf '%s' "$_s7_common_options --yes --cold" ;;
         discover) printf '%s' '--timeout --json --trace --help -h' ;;
         scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --json --help -h' ;;
         server)
@@ -34,7 +39,7 @@ _s7_options()
                 validate) printf '%s' '--help -h' ;;
                 check) printf '%s' '--allow-write --json --timeout --connection --as --help -h' ;;
                 firewall) printf '%s' '--format --host -o --output --help -h' ;;
-                report) printf '%s' '-o --output --check --help -h' ;;
+                report) printf '%s' '-o --output --check --verify --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -49,8 +54,8 @@ _s7_takes_value()
             --config | --listen | --profile | --db | --set | --put-get | --max-conn | --allow | \
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
-            --area | --port | \
-            --rate | --concurrency | --connection | --as | --format | --host | --check)
+            --area | --port | --expect-profile | --inventory | \
+            --rate | --concurrency | --connection | --as | --format | --host | --check | --verify)
             return 0
             ;;
     esac
@@ -115,7 +120,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | discover | scan) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan) ;;
         *) return 0 ;;
     esac
 
@@ -123,7 +128,7 @@ _s7()
     if _s7_takes_value "$prev"; then
         case $prev in
             --type) _s7_words 'pg op basic' "$cur" ;;
-            --profile) _s7_words "$_s7_profiles" "$cur" ;;
+            --profile | --expect-profile) _s7_words "$_s7_profiles" "$cur" ;;
             --put-get) _s7_words 'on off' "$cur" ;;
             --retain) _s7_words 'sync async' "$cur" ;;
             --retain-resize) _s7_words 'refuse fit' "$cur" ;;
@@ -139,7 +144,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "s7/config.h"
+#include "s7/cpu.h"
 #include "s7/diag.h"
+#include "s7/plant.h"
 
 #define MAX_TARGETS 64
 
@@ -29,7 +32,8 @@ const char doctor_help[] =
     "  db:N        each --db: exists (0x0A?), not optimized (0x05 at offset 0?), its length\n"
     "Verdicts: ok no_route port_closed port_filtered cr_rejected negotiation_failed\n"
     "put_get_disabled db_missing db_optimized db_too_short access_denied area_missing\n"
-    "area_too_short peer_error (docs/doctor.md explains each).  A verdict about the CPU is\n"
+    "area_too_short peer_error host_unreachable port_rejected name_unresolved no_answer\n"
+    "cpu_stopped profile_mismatch (docs/doctor.md explains each).  A verdict about the CPU is\n"
     "drawn only from answers that conform to what was asked: a reply with another length,\n"
     "transport size coding or item count than asked is peer_error, with the field named.\n\n"
     "Options:\n"
@@ -38,14 +42,24 @@ const char doctor_help[] =
     "  --allow-write       also check that each DB/area accepts a write: reads one byte and\n"
     "                      writes the same value back (the only write the doctor ever makes)\n"
     "  --no-alternatives   on a refused connection request do not try other TSAPs\n"
+    "  --expect-profile P  the CPU must be of profile P (s7-300, s7-400, s7-1200, s7-1500,\n"
+    "                      logo8, s7-200smart): its order code's family is compared, and for\n"
+    "                      s7-300/1200/1500 the rack/slot (0/2, 0/1, 0/1): profile_mismatch\n"
+    "  --inventory FILE --as PARTNER\n"
+    "                      say whether the path PARTNER -> HOST is documented in the plant\n"
+    "                      inventory FILE (and by which connection); a drop of an undocumented\n"
+    "                      path is by design, not a fault.  HOST may be a partner's name; the\n"
+    "                      documented profile is expected unless --expect-profile is given\n"
     "Common options (s7 help lists them):\n"
     "  --rack R --slot S --type pg|op|basic, or --tsap LOCAL:REMOTE   the connection to check\n"
     "  --pdu N, --timeout MS (connect, TCP and request timeout, default 3000), --json, --trace\n"
     "--json prints {verdict, checks: [{id, status, ms, detail, cause, fix, frames}], cpu,\n"
     "session, protection, connections, implausible, put_get, targets, cr} (docs/doctor.md).\n"
     "Exit codes: 0 ok; 1 connected, but the CPU refuses what was asked (put_get_disabled,\n"
-    "db_*, area_*, access_denied); 2 usage error; 3 no S7 connection (no_route, port_closed,\n"
-    "port_filtered, cr_rejected, negotiation_failed, peer_error).\n\n"
+    "db_*, area_*, access_denied) or is not the one expected (profile_mismatch); 2 usage\n"
+    "error; 3 no S7 connection (name_unresolved, no_route, host_unreachable, port_closed,\n"
+    "port_filtered, port_rejected, no_answer, cr_rejected, negotiation_failed, peer_error);\n"
+    "4 the CPU is in STOP (cpu_stopped).\n\n"
     "Examples:\n"
     "  s7 doctor 192.168.0.1 --db 5:100\n"
     "  s7 doctor 192.168.0.1 --slot 2 --db 1 --db 10:64 --json\n\n";
@@ -57,7 +71,104 @@ typedef struct doc_args {
     size_t n;
     int write;
     int no_alt;
+    const char *profile;   /* --expect-profile */
+    const char *inventory; /* --inventory FILE */
+    const char *as;        /* --as PARTNER */
 } doc_args;
+
+/* --expect-profile: a profile the emulator and the plant model know. */
+static int check_profile(const cli_cmd *cmd, const char *p)
+{
+    if (s7_profile_find(p))
+        return 0;
+    char names[160] = "";
+    for (const char *const *n = s7_profile_names(); n && *n; n++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+                 *n);
+    return cli_usage_error(cmd, "--expect-profile %s: unknown profile (profiles: %s)", p, names);
+}
+
+/* --inventory FILE --as PARTNER: finds the path PARTNER -> HOST in the plant model and
+ * writes the note of s7_doctor_opts.  host may be replaced by a partner's address (HOST
+ * given by name).  Returns 0, or CLI_USAGE after a message. */
+static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uint16_t *port,
+                   char *hostbuf, size_t hostcap, char *note, size_t ncap, int *documented,
+                   const char **profile, int *rack, int *slot, s7_plant **keep)
+{
+    s7_plant *p = NULL;
+    char err[1024];
+    if (!a->inventory || !a->as)
+        return cli_usage_error(cmd, "--inventory and --as go together: --inventory FILE --as "
+                                    "PARTNER (the partner the path starts from)");
+    if (s7_config_load_plant(a->inventory, &p, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        fprintf(stderr, "docs/inventory.md describes the file\n");
+        return CLI_USAGE;
+    }
+    *keep = p;
+    const s7_plant_partner *from = s7_plant_find_partner(p, a->as);
+    if (!from) {
+        fprintf(stderr, "error: --as %s: no such partner in %s (partners:", a->as, a->inventory);
+        for (size_t i = 0; i < p->npartners; i++)
+            fprintf(stderr, " %s", p->partners[i].name);
+        fputs(")\n", stderr);
+        return CLI_USAGE;
+    }
+    const s7_plant_partner *to = s7_plant_find_partner(p, *host);
+    if (to && to->address[0]) {
+        /* HOST given by the partner's name: its address and port */
+        snprintf(hostbuf, hostcap, "%s", to->address);
+        *host = hostbuf;
+        *port = to->port ? to->port : 102;
+    }
+    for (size_t i = 0; !to && i < p->npartners; i++)
+        if (strcmp(p->partners[i].address, *host) == 0)
+            to = &p->partners[i];
+    if (!to) {
+        snprintf(note, ncap,
+                 "not documented: %s is no partner's address in %s, so no path from %s to it is "
+                 "documented",
+                 *host, a->inventory, a->as);
+        *documented = 0;
+        return 0;
+    }
+    if (to->profile && !*profile && s7_profile_find(to->profile)) {
+        *profile = to->profile;
+        *rack = to->rack >= 0 ? to->rack : to->profile_rack;
+        *slot = to->slot >= 0 ? to->slot : to->profile_slot;
+    }
+    const s7_plant_conn *fwd = NULL, *rev = NULL;
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        if (s7_plant_conn_active(p, c) == from && s7_plant_conn_passive(p, c) == to && !fwd)
+            fwd = c;
+        if (s7_plant_conn_active(p, c) == to && s7_plant_conn_passive(p, c) == from && !rev)
+            rev = c;
+    }
+    if (fwd) {
+        char ts[32];
+        snprintf(note, ncap,
+                 "documented: connection '%s' in %s (%s -> %s port %u, %s, TSAPs %s); probed from "
+                 "this machine",
+                 fwd->name, a->inventory, from->name, to->name, to->port ? to->port : 102,
+                 s7_plant_type_name(fwd->type),
+                 s7_plant_tsap_text(fwd->local_tsap, fwd->remote_tsap, ts, sizeof ts));
+        *documented = 1;
+    } else if (rev) {
+        snprintf(note, ncap,
+                 "not documented in this direction: %s documents connection '%s' with %s as the "
+                 "active partner (%s -> %s), none from %s to %s port 102",
+                 a->inventory, rev->name, to->name, to->name, from->name, from->name, to->name);
+        *documented = 0;
+    } else {
+        snprintf(note, ncap,
+                 "not documented: no connection in %s has %s as active and %s as passive "
+                 "partner",
+                 a->inventory, from->name, to->name);
+        *documented = 0;
+    }
+    return 0;
+}
 
 static int parse_u(const char *s, size_t n, long min, long max, long *v)
 {
@@ -266,6 +377,13 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
             printf("  cause: %s\n", f->cause);
         if (f->fix[0])
             printf("  fix: %s\n", f->fix);
+        printf("  who acts: %s\n", s7_diag_verdict_team(r->verdict));
+        if (r->nprobes > 1) {
+            printf("  evidence (probes run alongside the SYN):\n");
+            for (size_t i = 0; i < r->nprobes; i++)
+                printf("    %s %-10s %s\n", r->probes[i].ran ? "\xE2\x9C\x93" : "\xE2\x80\x93",
+                       r->probes[i].id, r->probes[i].saw);
+        }
         if (f->nframes) {
             printf("  evidence (%s; times from the start of the step):\n", f->id);
             print_frames(f);
@@ -296,6 +414,8 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
     } else {
         print_success(r);
     }
+    if (r->path_note[0])
+        printf("  path: %s\n", r->path_note);
     printf("  (%d ms in all)\n", r->total_ms);
 }
 
@@ -360,6 +480,36 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
             a.no_alt = 1;
             continue;
         }
+        {
+            static const char *const valued[] = {"--expect-profile", "--inventory", "--as"};
+            int k = -1;
+            for (int j = 0; j < 3; j++) {
+                size_t l = strlen(valued[j]);
+                if (strncmp(s, valued[j], l) == 0 && (s[l] == 0 || s[l] == '='))
+                    k = j;
+            }
+            if (k >= 0) {
+                const char *eq = strchr(s, '=');
+                if (eq)
+                    v = eq + 1;
+                else if (i + 1 < argc)
+                    v = argv[++i];
+                if (!v || !*v) {
+                    free(rest);
+                    return cli_usage_error(cmd, "%s needs a value, e.g. %s", valued[k],
+                                           k == 0   ? "--expect-profile s7-300"
+                                           : k == 1 ? "--inventory plant.yaml"
+                                                    : "--as SCADA");
+                }
+                if (k == 0)
+                    a.profile = v;
+                else if (k == 1)
+                    a.inventory = v;
+                else
+                    a.as = v;
+                continue;
+            }
+        }
         rest[nrest++] = argv[i];
     }
     rc = cli_parse(&c, cmd, nrest, rest);
@@ -374,6 +524,35 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
     s7_doctor_opts_init(&o);
     o.host = c.host;
     o.port = c.port;
+    char hostbuf[64], note[320];
+    s7_plant *plant = NULL;
+    if (a.profile && check_profile(cmd, a.profile) != 0) {
+        cli_free(&c);
+        free(rest);
+        return CLI_USAGE;
+    }
+    o.expect_profile = a.profile;
+    if (a.profile && !c.copts.remote_tsap) {
+        /* the families with one place for the CPU: the rack/slot is part of the profile */
+        const s7_profile *pf = s7_profile_find(a.profile);
+        if (strcmp(a.profile, "s7-300") == 0 || strcmp(a.profile, "s7-1200") == 0 ||
+            strcmp(a.profile, "s7-1500") == 0) {
+            o.expect_rack = pf->rack;
+            o.expect_slot = pf->slot;
+        }
+    }
+    if (a.inventory || a.as) {
+        int prc =
+            path_of(cmd, &a, &o.host, &o.port, hostbuf, sizeof hostbuf, note, sizeof note,
+                    &o.path_documented, &o.expect_profile, &o.expect_rack, &o.expect_slot, &plant);
+        if (prc != 0) {
+            s7_plant_free(plant);
+            cli_free(&c);
+            free(rest);
+            return prc;
+        }
+        o.path_note = note;
+    }
     o.client = c.copts;
     o.targets = a.t;
     o.ntargets = a.n;
@@ -409,6 +588,7 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
             rc = s7_diag_verdict_class(v);
         s7_diag_report_free(&r);
     }
+    s7_plant_free(plant);
     cli_free(&c);
     free(rest);
     return rc;

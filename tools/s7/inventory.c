@@ -34,8 +34,11 @@ const char inv_help[] =
     "      --json              one JSON object (for report --check)\n"
     "      --timeout MS        per connection step, 1..600000 (default 3000)\n"
     "      --connection NAME   only this connection (repeatable)\n"
-    "      --as PARTNER        label: the partner these checks stand in for (the checks run\n"
-    "                          from this machine, not from the documented active partner)\n"
+    "      --as PARTNER        check from PARTNER's documented address: bound when this\n"
+    "                          machine holds it; as root, a network namespace (ip netns) that\n"
+    "                          holds it is entered.  Without --as each connection is checked\n"
+    "                          from its active partner's address when this machine holds it.\n"
+    "                          A connection not checked from its active partner is UNPROVEN.\n"
     "  firewall FILE     packet filter rules: TCP 102 passes only from each active partner to\n"
     "                    its passive partner (new connections and their established traffic);\n"
     "                    every other S7 packet is dropped.  Other rules are left alone.\n"
@@ -44,10 +47,15 @@ const char inv_help[] =
     "      --host PARTNER      rules for that partner's own INPUT/OUTPUT (default: FORWARD rules\n"
     "                          for a router/firewall between the cells)\n"
     "      -o FILE             write to FILE (default stdout)\n"
-    "  report FILE       the commissioning document: DIR/index.html, DIR/report.md and the\n"
-    "                    diagram DIR/cells.svg (cells, partners, arrows active -> passive)\n"
+    "  report FILE       the commissioning document: DIR/index.html, DIR/report.md,\n"
+    "                    DIR/report.txt and the diagram DIR/cells.svg; NOT READY while a\n"
+    "                    connection failed, is unproven or was not checked; the sign-off\n"
+    "                    states only what the results prove\n"
     "      -o DIR              output directory (created)\n"
-    "      --check FILE.json   include the results of `s7 inventory check --json`\n\n"
+    "      --check FILE.json   results of `s7 inventory check --json` (repeatable: checks from\n"
+    "                          several hosts merge, each connection takes the one made from\n"
+    "                          its active partner)\n"
+    "      --verify FILE.json  a firewall verification (`verify-firewall --json`, repeatable)\n\n"
     "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"
     "or an invalid inventory.\n\n"
     "Examples:\n"
@@ -55,7 +63,7 @@ const char inv_help[] =
     "  s7 inventory check plant.yaml --json > check.json\n"
     "  s7 inventory firewall plant.yaml --format nftables -o s7.nft\n"
     "  s7 inventory firewall plant.yaml --format iptables --host plc-line -o plc-line.sh\n"
-    "  s7 inventory report plant.yaml -o report --check check.json\n";
+    "  s7 inventory report plant.yaml -o report --check hmi.json --check scada.json\n";
 
 int cmd_inventory(cli *c)
 {
@@ -123,8 +131,13 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return usage("unknown subcommand '%s' (subcommands: validate, check, firewall, report)",
                      argv[0]);
     o.only = calloc((size_t)argc + 1, sizeof *o.only);
-    if (!o.only) {
+    o.checks = calloc((size_t)argc + 1, sizeof *o.checks);
+    o.verifies = calloc((size_t)argc + 1, sizeof *o.verifies);
+    if (!o.only || !o.checks || !o.verifies) {
         fprintf(stderr, "error: out of memory\n");
+        free(o.only);
+        free(o.checks);
+        free(o.verifies);
         return CLI_FAIL;
     }
     rc = CLI_OK;
@@ -148,6 +161,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s",
                    inv_help);
             free(o.only);
+            free(o.checks);
+            free(o.verifies);
             return CLI_OK;
         }
         /* flags */
@@ -174,6 +189,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             {"--host", NULL, SUB_FIREWALL, "--host plc-line"},
             {"--output", "-o", -1, "-o FILE"},
             {"--check", NULL, SUB_REPORT, "--check check.json"},
+            {"--verify", NULL, SUB_REPORT, "--verify verify.json"},
         };
         int k, found = -1;
         for (k = 0; k < (int)(sizeof vopts / sizeof vopts[0]); k++)
@@ -217,7 +233,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
                 rc = usage("%s", "-o: the name is empty");
             o.out = v;
             break;
-        case 6: o.check = v; break;
+        case 6: o.checks[o.nchecks++] = v; break;
+        case 7: o.verifies[o.nverifies++] = v; break;
         }
     }
     if (rc == CLI_OK && !o.file)
@@ -232,6 +249,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         rc = usage("%s", "s7 inventory firewall needs --format nftables or --format iptables");
     if (rc != CLI_OK) {
         free(o.only);
+        free(o.checks);
+        free(o.verifies);
         return rc;
     }
 
@@ -242,6 +261,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         fprintf(stderr, "docs/inventory.md describes the file; docs/inventory-example.yaml is a "
                         "commented example\n");
         free(o.only);
+        free(o.checks);
+        free(o.verifies);
         return CLI_USAGE;
     }
     for (size_t i = 0; i < o.nonly; i++)
@@ -268,5 +289,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     }
     s7_plant_free(p);
     free(o.only);
+    free(o.checks);
+    free(o.verifies);
     return rc;
 }

@@ -6,7 +6,8 @@
  *   inventory.c           `s7 inventory SUBCOMMAND`: options, load, validate, dispatch
  *   inventory_check.c     `s7 inventory check`: the table or JSON of s7_plant_check
  *   inventory_firewall.c  `s7 inventory firewall`: s7_fw_build + s7_fw_render into a file
- *   inventory_report.c    `s7 inventory report`: the directory and its three files */
+ *   inventory_report.c    `s7 inventory report`: the directory and its four files
+ *   netns.c               `check --as`: the network namespace that holds a partner's address */
 #ifndef S7_TOOLS_INVENTORY_H
 #define S7_TOOLS_INVENTORY_H
 
@@ -23,10 +24,13 @@ typedef struct inv_opts {
     const char *as;    /* check: label of the partner the checks stand in for */
     const char **only; /* check: connection names (--connection), NULL-terminated */
     size_t nonly;
-    const char *format; /* firewall: nftables | iptables | iptables-restore */
-    const char *host;   /* firewall: --host PARTNER */
-    const char *out;    /* firewall: -o FILE; report: -o DIR */
-    const char *check;  /* report: --check FILE.json */
+    const char *format;  /* firewall: nftables | iptables | iptables-restore */
+    const char *host;    /* firewall: --host PARTNER */
+    const char *out;     /* firewall: -o FILE; report: -o DIR */
+    const char **checks; /* report: --check FILE.json (repeatable: merged) */
+    size_t nchecks;
+    const char **verifies; /* report: --verify FILE.json (verify-firewall --json, repeatable) */
+    size_t nverifies;
 } inv_opts;
 
 int inv_cmd_check(const s7_plant *p, const inv_opts *o);

@@ -1,4 +1,5 @@
-/* s7 inventory check: every documented connection, live, from the machine running it.
+/* s7 inventory check: every documented connection, live, from the machine running it, each
+ * from its active partner's address when this machine holds it (or from --as PARTNER's).
  * The checks are libs7's (include/s7/plant_check.h s7_plant_check: the doctor per
  * connection, then every exchange read; PUT exchanges written back with the bytes just read
  * only with --allow-write).  This file prints the result: a table of pass/fail per
@@ -6,8 +7,10 @@
  * one JSON object (--json) that `s7 inventory report --check` reads.  Exit 0 only when every
  * connection passes.
  *
- * The checks run from this machine: the documented active partner is where the real
- * traffic comes from, so a firewall may treat the two differently (docs/inventory.md). */
+ * --as PARTNER: when this machine does not hold the partner's address, a named network
+ * namespace that does (ip netns) is entered as root (netns.c), or the way to run it there
+ * is printed; a connection not checked from its active partner is unproven, never pass
+ * (docs/inventory.md). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +18,7 @@
 
 #include "common.h"
 #include "inventory.h"
+#include "netns.h"
 #include "s7/plant.h"
 #include "s7/plant_check.h"
 
@@ -38,8 +42,16 @@ static void print_row(const s7_plant *p, const s7_plant_check_conn *cr, int wnam
     char path[160], ex[300];
     snprintf(path, sizeof path, "%s -> %s %s:%u", a->name, pp->name, pp->address, pp->port);
     printf("%-*s  %-*s  %-18s %s\n", wname, c->name, wpath, path,
-           cr->verdict[0] ? cr->verdict : "-", cr->status == S7_PLANT_PASS ? "pass" : "FAIL");
-    if (cr->status != S7_PLANT_PASS) {
+           cr->verdict[0] ? cr->verdict : "-",
+           cr->status == S7_PLANT_PASS       ? "pass"
+           : cr->status == S7_PLANT_UNPROVEN ? "UNPROVEN"
+                                             : "FAIL");
+    printf("%*s  from %s%s%s%s at %s\n", wname, "", cr->source[0] ? cr->source : "?",
+           cr->from_partner[0] ? " (" : "", cr->from_partner,
+           cr->from_partner[0] ? (cr->from_active ? ", the active partner)" : ")") : "", cr->time);
+    if (cr->unproven[0])
+        printf("%*s  unproven: %s\n", wname, "", cr->unproven);
+    if (cr->status != S7_PLANT_PASS && strcmp(cr->verdict, "ok") != 0) {
         printf("%*s  %s\n", wname, "", cr->detail);
         if (cr->cause[0])
             printf("%*s  cause: %s\n", wname, "", cr->cause);
@@ -82,6 +94,41 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
     cli_json_strn(stdout, cr->cause);
     fputs(", \"fix\": ", stdout);
     cli_json_strn(stdout, cr->fix);
+    printf(",\n     \"time\": \"%s\", \"host\": ", cr->time);
+    cli_json_strn(stdout, cr->host);
+    fputs(", \"netns\": ", stdout);
+    cli_json_strn(stdout, cr->netns);
+    fputs(", \"source\": ", stdout);
+    cli_json_strn(stdout, cr->source);
+    fputs(", \"from_partner\": ", stdout);
+    cli_json_strn(stdout, cr->from_partner);
+    printf(", \"from_active\": %s, \"unproven\": ", cr->from_active ? "true" : "false");
+    cli_json_strn(stdout, cr->unproven);
+    fputs(",\n     \"cpu\": ", stdout);
+    if (cr->cpu_order[0] || cr->cpu_state[0]) {
+        fputs("{\"order_code\": ", stdout);
+        cli_json_strn(stdout, cr->cpu_order);
+        fputs(", \"module_name\": ", stdout);
+        cli_json_strn(stdout, cr->cpu_module);
+        fputs(", \"serial\": ", stdout);
+        cli_json_strn(stdout, cr->cpu_serial);
+        fputs(", \"version\": ", stdout);
+        cli_json_strn(stdout, cr->cpu_version);
+        fputs(", \"state\": ", stdout);
+        cli_json_strn(stdout, cr->cpu_state);
+        fputs("}", stdout);
+    } else {
+        fputs("null", stdout);
+    }
+    printf(", \"put_get\": %s", cr->put_get < 0 ? "null" : cr->put_get ? "true" : "false");
+    if (cr->conn_used >= 0)
+        printf(", \"connections_used\": %d", cr->conn_used);
+    else
+        fputs(", \"connections_used\": null", stdout);
+    if (cr->conn_max >= 0)
+        printf(", \"connections_max\": %d", cr->conn_max);
+    else
+        fputs(", \"connections_max\": null", stdout);
     fputs(",\n     \"exchanges\": [", stdout);
     for (size_t e = 0; e < c->nex; e++) {
         const s7_plant_exchange *x = &c->ex[e];
@@ -118,6 +165,50 @@ static void on_conn(void *ctx, const s7_plant_check_report *r, size_t i)
     fflush(stdout);
 }
 
+/* --as: this machine holds the partner's address, or a network namespace does (entered as
+ * root; else how to run there is printed), or the results will say they are not from the
+ * partner.  ns gets the namespace entered.  0, or -1 after a message. */
+static int where_as(const s7_plant *p, const inv_opts *o, char *ns, size_t cap)
+{
+    const s7_plant_partner *fp = s7_plant_find_partner(p, o->as);
+    char names[512], err[600];
+    FILE *say = o->json ? stderr : stdout;
+    if (!fp->address[0]) {
+        fprintf(say,
+                "note: --as %s: the partner has no address in %s: the checks are not from it "
+                "(unproven)\n",
+                o->as, p->file);
+        return 0;
+    }
+    if (s7_plant_check_holds(fp->address))
+        return 0;
+    int r = netns_find(fp->address, ns, cap, names, sizeof names);
+    if (r == 1) {
+        if (netns_enter(ns, err, sizeof err) != 0) {
+            fprintf(stderr, "error: --as %s: network namespace %s holds %s, but %s\n", o->as, ns,
+                    fp->address, err);
+            return -1;
+        }
+        fprintf(say, "note: --as %s: entered network namespace %s, which holds %s\n", o->as, ns,
+                fp->address);
+        return 0;
+    }
+    ns[0] = 0;
+    if (r < 0)
+        fprintf(say,
+                "note: --as %s: this machine does not hold %s, and the network namespaces here "
+                "(%s) can be looked into only as root: run as root (s7 enters the one that holds "
+                "it), or run the check inside it: ip netns exec NS s7 inventory check %s --as %s. "
+                "The checks below are not from %s (unproven).\n",
+                o->as, fp->address, names, p->file, o->as, o->as);
+    else
+        fprintf(say,
+                "note: --as %s: neither this machine nor a network namespace here%s%s%s holds %s: "
+                "the checks below are not from %s (unproven); run them on %s.\n",
+                o->as, names[0] ? " (" : "", names, names[0] ? ")" : "", fp->address, o->as, o->as);
+    return 0;
+}
+
 int inv_cmd_check(const s7_plant *p, const inv_opts *o)
 {
     size_t n = 0, skipped_put = 0;
@@ -128,6 +219,9 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     progress pr = {p, o->json, 10, 20};
+    char ns[256] = "";
+    if (o->as && where_as(p, o, ns, sizeof ns) < 0)
+        return CLI_FAIL;
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
         int wanted = o->nonly == 0;
@@ -155,8 +249,12 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
     if (!o->json) {
         printf("s7 inventory check %s: %zu connection%s, checked from %s", p->file, n,
                n == 1 ? "" : "s", host[0] ? host : "this machine");
+        if (ns[0])
+            printf(" in network namespace %s", ns);
         if (o->as)
-            printf(" standing in for %s", o->as);
+            printf(" as %s", o->as);
+        else
+            printf(", each from its active partner's address where this machine holds it");
         printf("\n%-*s  %-*s  %-18s %s\n", pr.wname, "CONNECTION", pr.wpath,
                "ACTIVE -> PASSIVE / EXCHANGE", "VERDICT", "RESULT");
         fflush(stdout);
@@ -169,6 +267,8 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
     co.nonly = o->nonly;
     co.on_conn = on_conn;
     co.ctx = &pr;
+    co.as = o->as;
+    co.netns = ns[0] ? ns : NULL;
     s7_plant_check_report *r = NULL;
     int rc = s7_plant_check(p, &co, &r);
     if (rc < 0) {
@@ -193,24 +293,31 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
             cli_json_str(stdout, o->as);
         else
             fputs("null", stdout);
-        printf(", \"allow_write\": %s, \"passed\": %zu, \"failed\": %zu,\n  \"connections\": [\n",
-               o->allow_write ? "true" : "false", pass, n - pass);
+        fputs(", \"netns\": ", stdout);
+        cli_json_strn(stdout, ns);
+        printf(", \"allow_write\": %s, \"passed\": %zu, \"failed\": %zu, \"unproven\": %zu,\n"
+               "  \"connections\": [\n",
+               o->allow_write ? "true" : "false", pass, r->failed, r->unproven);
         for (size_t i = 0; i < n; i++)
             json_conn(p, &r->conns[i], i + 1 == n);
         fputs("  ]}\n", stdout);
     } else {
         printf("%zu of %zu connection%s pass", pass, n, n == 1 ? "" : "s");
-        if (n - pass)
-            printf(", %zu fail", n - pass);
+        if (r->failed)
+            printf(", %zu fail", r->failed);
+        if (r->unproven)
+            printf(", %zu unproven (not checked from their active partner)", r->unproven);
         printf(".\n");
         if (skipped_put)
             printf(
                 "%zu PUT exchange%s not written: --allow-write verifies them by writing back the "
                 "bytes just read.\n",
                 skipped_put, skipped_put == 1 ? " was" : "s were");
-        printf("The checks ran from %s; the real traffic comes from each connection's active "
-               "partner, whose path through the firewalls may differ.\n",
-               host[0] ? host : "this machine");
+        if (r->unproven)
+            printf("A connection passes only when checked from its active partner's address: run "
+                   "the check on (or as) that partner, e.g. s7 inventory check %s --as PARTNER, "
+                   "and merge the JSON results with s7 inventory report --check A --check B.\n",
+                   p->file);
     }
     s7_plant_check_report_free(r);
     return pass == n ? CLI_OK : CLI_FAIL;

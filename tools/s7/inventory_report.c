@@ -4,12 +4,17 @@
  *
  *   DIR/index.html  partners, cells, connections and exchanges, the port 102 flows the
  *                   firewall passes, the results of `inventory check --json` when given
- *                   (--check FILE.json, read back by s7config), and a sign-off block
- *   DIR/report.md   the same tables in Markdown (for a wiki or a PR)
+ *                   (--check FILE.json, read back by s7config; several merge, each
+ *                   connection taking the check made from its active partner), the firewall
+ *                   verifications (--verify FILE.json), a NOT READY banner while anything
+ *                   failed or is unproven, and a sign-off stating what was proven
+ *   DIR/report.md   the same in Markdown (for a wiki or a PR)
+ *   DIR/report.txt  the same as plain text (for a ticket or an e-mail)
  *   DIR/cells.svg   the diagram: cells, partners, arrows from the active to the passive
- *                   partner labelled with the exchanges
+ *                   partner labelled with the exchanges, coloured by result
  *
- * This file makes the directory, opens the files and reports what went wrong. */
+ * This file loads and merges the inputs, makes the directory, opens the files and reports
+ * what went wrong. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,17 +53,73 @@ static int write_file(const char *path, render_fn fn, const s7_plant *p,
     return 0;
 }
 
+static int report_files(const s7_plant *p, const inv_opts *o, const s7_plant_check_report *k,
+                        const s7_plant_fw_verify *const *vf);
+
+/* The --check files, merged (NULL when none); -1 after a message. */
+static int load_checks(const s7_plant *p, const inv_opts *o, s7_plant_check_report **out)
+{
+    char err[512];
+    int rc = 0;
+    *out = NULL;
+    if (!o->nchecks)
+        return 0;
+    s7_plant_check_report **in = calloc(o->nchecks, sizeof *in);
+    if (!in) {
+        fprintf(stderr, "error: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < o->nchecks && rc == 0; i++)
+        if (s7_config_load_check(o->checks[i], &in[i], err, sizeof err)) {
+            fprintf(stderr, "error: --check: %s\n", err);
+            rc = -1;
+        }
+    if (rc == 0 &&
+        s7_plant_check_merge(p, (const s7_plant_check_report *const *)in, o->nchecks, out)) {
+        fprintf(stderr, "error: out of memory\n");
+        rc = -1;
+    }
+    for (size_t i = 0; i < o->nchecks; i++)
+        s7_plant_check_report_free(in[i]);
+    free(in);
+    return rc;
+}
+
 int inv_cmd_report(const s7_plant *p, const inv_opts *o)
 {
     s7_plant_check_report *k = NULL;
     char err[512];
-    if (o->check && s7_config_load_check(o->check, &k, err, sizeof err)) {
-        fprintf(stderr, "error: --check: %s\n", err);
+    if (load_checks(p, o, &k))
         return CLI_USAGE;
+    s7_plant_fw_verify **vf = calloc(o->nverifies ? o->nverifies : 1, sizeof *vf);
+    if (!vf) {
+        s7_plant_check_report_free(k);
+        fprintf(stderr, "error: out of memory\n");
+        return CLI_FAIL;
     }
+    for (size_t i = 0; i < o->nverifies; i++)
+        if (s7_config_load_fw_verify(o->verifies[i], &vf[i], err, sizeof err)) {
+            fprintf(stderr, "error: --verify: %s\n", err);
+            for (size_t j = 0; j < i; j++)
+                s7_plant_fw_verify_free(vf[j]);
+            free(vf);
+            s7_plant_check_report_free(k);
+            return CLI_USAGE;
+        }
+    int rc = report_files(p, o, k, (const s7_plant_fw_verify *const *)vf);
+    for (size_t i = 0; i < o->nverifies; i++)
+        s7_plant_fw_verify_free(vf[i]);
+    free(vf);
+    s7_plant_check_report_free(k);
+    return rc;
+}
+
+/* Writes the four files into o->out.  An exit code. */
+static int report_files(const s7_plant *p, const inv_opts *o, const s7_plant_check_report *k,
+                        const s7_plant_fw_verify *const *vf)
+{
     if (mkdir(o->out, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "error: cannot create the directory %s: %s\n", o->out, strerror(errno));
-        s7_plant_check_report_free(k);
         return CLI_FAIL;
     }
     struct stat st;
@@ -67,7 +128,6 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
                 "error: -o %s: not a directory (the report is index.html, report.md and "
                 "cells.svg in it)\n",
                 o->out);
-        s7_plant_check_report_free(k);
         return CLI_USAGE;
     }
     char today[32], gen[64];
@@ -76,24 +136,31 @@ int inv_cmd_report(const s7_plant *p, const inv_opts *o)
     localtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d %H:%M", &tm);
     snprintf(gen, sizeof gen, "s7 %s", S7_VERSION_STRING);
-    s7_plant_report_opts ro = {gen, today, "cells.svg"};
+    s7_plant_report_opts ro = {gen, today, "cells.svg", vf, o->nverifies};
     size_t n = strlen(o->out) + 32;
-    char *svg = malloc(n), *html = malloc(n), *mdp = malloc(n);
+    char *svg = malloc(n), *html = malloc(n), *mdp = malloc(n), *txt = malloc(n);
     int rc = CLI_FAIL;
-    if (svg && html && mdp) {
+    if (svg && html && mdp && txt) {
         snprintf(svg, n, "%s/cells.svg", o->out);
         snprintf(html, n, "%s/index.html", o->out);
         snprintf(mdp, n, "%s/report.md", o->out);
+        snprintf(txt, n, "%s/report.txt", o->out);
         if (write_file(svg, s7_plant_report_svg, p, k, &ro) == 0 &&
             write_file(html, s7_plant_report_html, p, k, &ro) == 0 &&
-            write_file(mdp, s7_plant_report_md, p, k, &ro) == 0) {
-            printf("report of %s: %s, %s, %s\n", p->file, html, mdp, svg);
+            write_file(mdp, s7_plant_report_md, p, k, &ro) == 0 &&
+            write_file(txt, s7_plant_report_text, p, k, &ro) == 0) {
+            char why[300];
+            int ready = s7_plant_report_ready(p, k, &ro, why, sizeof why);
+            printf("report of %s: %s, %s, %s, %s\n%s%s\n", p->file, html, mdp, txt, svg,
+                   ready ? "READY: " : "NOT READY: ", why);
             rc = CLI_OK;
         }
+    } else {
+        fprintf(stderr, "error: out of memory\n");
     }
     free(svg);
     free(html);
     free(mdp);
-    s7_plant_check_report_free(k);
+    free(txt);
     return rc;
 }

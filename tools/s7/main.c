@@ -16,6 +16,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char srv_help[];
 int cmd_doctor(cli *c);
 int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_control(cli *c);
+int cmd_control_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char control_stop_help[], control_start_help[];
 extern const char doctor_help[];
 int cmd_discover(cli *c);
 extern const char discover_help[];
@@ -98,6 +101,10 @@ const cli_cmd cli_cmds[] = {
      0, 0},
     {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...",
      "why a connection or a DB access fails: one verdict, cause, fix", doctor_help, 0, 0, 0},
+    {"stop", cmd_control, "HOST [--yes]", "switch a CPU to STOP (asks first)", control_stop_help, 0,
+     0, 0},
+    {"start", cmd_control, "HOST [--cold] [--yes]", "switch a CPU to RUN (asks first)",
+     control_start_help, 0, 0, 0},
     {"discover", cmd_discover, "HOST",
      "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
@@ -148,7 +155,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor discover scan inventory)\n",
+                        "doctor stop start discover scan inventory)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -162,7 +169,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "discover scan inventory; "
+                "stop start discover scan inventory; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -173,6 +180,8 @@ int main(int argc, char **argv)
         return cmd_scan_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_doctor) /* --db/--area of its own, then the shared parser */
         return cmd_doctor_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_control) /* --yes/--cold of its own, then the shared parser */
+        return cmd_control_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);

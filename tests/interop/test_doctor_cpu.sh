@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The doctor's verdicts about the CPU as a whole and the mode commands, against CPU emulators
+# (s7 server) on loopback:
+#   - s7 stop / s7 start: refused without a terminal and without --yes (nothing sent: the CPU
+#     stays in RUN); under a pseudo-terminal (script) the prompt names the CPU and its mode,
+#     "no" sends nothing, "yes" stops it; --yes for scripts; --json against its schema;
+#     an S7-1500 refuses (0x8104) with a fix that says where to switch it;
+#   - cpu_stopped: exit 4, the time of the last mode change from SZL 0x0424, the ladder goes on;
+#   - --expect-profile: the family of the order code (profile_mismatch, exit 1), the rack/slot
+#     of the profile, and a name it does not know refused with the list;
+#   - the fix for exhausted connection resources per connection type (PG, OP/HMI, S7 basic
+#     for a CPU-to-CPU link: never "use --type pg" for a CPU);
+#   - s7 doctor --inventory FILE --as PARTNER: documented path (and by which connection),
+#     undocumented path, HOST given by a partner's name, the documented profile expected.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+need_s7_bin
+command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
+command -v script >/dev/null 2>&1 || skip "script (util-linux) not found: it gives the prompt a terminal"
+
+# doc ARGS...: s7 doctor ARGS --json (JS, RC) and as text (TXT, TRC).
+doc() {
+    RC=0
+    JS="$("$S7_BIN" doctor "$@" --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
+    TRC=0
+    TXT="$("$S7_BIN" doctor "$@" 2>&1)" || TRC=$?
+}
+jq() {
+    printf '%s' "$JS" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+f = next((c for c in d["checks"] if c["status"] == "fail"), None)
+r = eval(sys.argv[1])
+print(r if not isinstance(r, bool) else ("true" if r else "false"))' "$1" 2>&1
+}
+state_of() {
+    "$S7_BIN" info "$1" --slot 2 --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["cpu"]["state"])' 2>&1
+}
+valid() {
+    [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ] || { fail "$2: node and ajv needed (make deps)"; return; }
+    local out
+    out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" "$1" "$3" 2>&1)" &&
+        pass "$2: valid against $1" || fail "$2: not valid against $1: $out"
+}
+
+# ---------------------------------------------------------------- s7 stop / start (S7-300)
+start_s7server --profile s7-300 --db 1:16
+A="$S7SRV_ADDR"
+rc=0
+out="$("$S7_BIN" stop "$A" --slot 2 </dev/null 2>&1)" || rc=$?
+check_eq "$rc" 2 "stop without a terminal and without --yes: exit 2"
+check_contains "$out" "stdin is not a terminal: nothing was sent" "stop: the refusal says why"
+check_contains "$out" "pass --yes in a script" "stop: the refusal says what would work"
+check_eq "$(state_of "$A")" run "stop refused: the CPU is still in RUN"
+
+rc=0
+out="$(printf 'no\n' | script -qec "$S7_BIN stop $A --slot 2" /dev/null 2>&1)" || rc=$?
+check_contains "$out" "CPU 315-2 PN/DP (6ES7 315-2EH14-0AB0) is in RUN" "prompt: names the CPU and its mode"
+check_contains "$out" "Type yes to go on" "prompt: asks"
+check_contains "$out" "not confirmed: nothing was sent" "prompt: 'no' sends nothing"
+check_eq "$rc" 1 "prompt answered no: exit 1"
+check_eq "$(state_of "$A")" run "answered no: still RUN"
+
+rc=0
+out="$(printf 'yes\n' | script -qec "$S7_BIN stop $A --slot 2" /dev/null 2>&1)" || rc=$?
+check_eq "$rc" 0 "prompt answered yes: exit 0"
+check_contains "$out" "was RUN, now STOP" "stop: the mode before and after"
+check_eq "$(state_of "$A")" stop "answered yes: the CPU is in STOP"
+
+# ---------------------------------------------------------------- cpu_stopped
+doc "$A" --slot 2 --db 1
+check_eq "$(jq 'd["verdict"]')" cpu_stopped "cpu_stopped: verdict"
+check_eq "$RC" 4 "cpu_stopped: exit 4 (json)"
+check_eq "$TRC" 4 "cpu_stopped: exit 4 (text)"
+check_eq "$(jq 'f["id"]')" identity "cpu_stopped: the identity check fails"
+check_match "$(jq 'd["mode_changed"]')" '^20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}$' "cpu_stopped: the time of the mode change"
+check_contains "$(jq 'f["detail"]')" "in STOP since" "cpu_stopped: the detail says since when"
+check_contains "$(jq 'f["fix"]')" "diagnostic buffer" "cpu_stopped: the fix"
+check_eq "$(jq 'd["network"]["team"]')" "PLC operator (the CPU's operating mode)" "cpu_stopped: who acts"
+check_eq "$(jq '[c["status"] for c in d["checks"]]')" "['pass', 'pass', 'pass', 'pass', 'fail', 'pass', 'pass', 'pass']" \
+    "cpu_stopped: the ladder goes on (data still served)"
+check_contains "$TXT" "verdict: cpu_stopped" "cpu_stopped: text"
+printf '%s' "$JS" >"$S7_TEST_TMP/stopped.json"
+valid s7-doctor "cpu_stopped JSON" "$S7_TEST_TMP/stopped.json"
+
+rc=0
+"$S7_BIN" start "$A" --slot 2 --yes --json >"$S7_TEST_TMP/start.json" 2>"$S7_TEST_TMP/start.err" || rc=$?
+check_eq "$rc" 0 "start --yes: exit 0"
+check_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["action"], d["mode"], d["state_before"], d["state_after"], d["done"])' "$S7_TEST_TMP/start.json")" \
+    "start hot stop run True" "start --json: before/after"
+valid s7-control "start --json" "$S7_TEST_TMP/start.json"
+doc "$A" --slot 2 --db 1
+check_eq "$(jq 'd["verdict"]')" ok "after start: ok"
+check_eq "$(jq 'd["mode_changed"]')" None "in RUN: no mode change reported"
+"$S7_BIN" stop "$A" --slot 2 --yes --json >"$S7_TEST_TMP/stop.json" 2>/dev/null
+valid s7-control "stop --json" "$S7_TEST_TMP/stop.json"
+"$S7_BIN" start "$A" --slot 2 --cold --yes >/dev/null 2>&1
+check_eq "$(state_of "$A")" run "start --cold: RUN"
+
+# ---------------------------------------------------------------- --expect-profile
+doc "$A" --slot 2 --expect-profile s7-300
+check_eq "$(jq 'd["verdict"]')" ok "expect s7-300 on an S7-300: ok"
+check_eq "$(jq 'd["family"]')" s7-300 "the family of the order code"
+doc "$A" --slot 2 --expect-profile s7-1200
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "expect s7-1200 on an S7-300: profile_mismatch"
+check_eq "$RC" 1 "profile_mismatch: exit 1"
+check_contains "$(jq 'f["cause"]')" "reports order code 6ES7 315-2EH14-0AB0 (s7-300" "profile_mismatch: what the CPU reports"
+check_contains "$(jq 'f["fix"]')" "profile: s7-300" "profile_mismatch: the fix names the profile to document"
+rc=0
+out="$("$S7_BIN" doctor "$A" --expect-profile s7-999 2>&1)" || rc=$?
+check_eq "$rc" 2 "unknown profile: exit 2"
+check_contains "$out" "s7-300, s7-400, s7-1200, s7-1500" "unknown profile: the list"
+
+# ---------------------------------------------------------------- doctor --inventory --as
+cat >"$S7_TEST_TMP/plant.yaml" <<EOF
+version: 1
+plant: doctor path test
+cells:
+  - name: loop
+    subnet: 127.0.0.0/8
+partners:
+  - name: scada
+    address: 127.0.0.1
+    cell: loop
+    kind: scada
+    type: op
+  - name: hmi
+    address: 127.0.0.9
+    cell: loop
+    kind: hmi
+    type: op
+  - name: capper
+    address: 127.0.0.1
+    port: $S7SRV_PORT
+    cell: loop
+    kind: plc
+    profile: s7-1200
+connections:
+  - name: scada-capper
+    active: scada
+    passive: capper
+    exchanges:
+      - get: DB1.DBB0..DBB7
+        cycle: 1s
+EOF
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada --slot 2
+check_eq "$(jq 'd["path"]["documented"]')" true "--as scada: the path is documented"
+check_contains "$(jq 'd["path"]["note"]')" "connection 'scada-capper'" "--as scada: by which connection"
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "--inventory: the documented profile (s7-1200) is compared"
+check_contains "$TXT" "path: documented: connection 'scada-capper'" "--as scada: the text names the path"
+doc 127.0.0.1:"$S7SRV_PORT" --inventory "$S7_TEST_TMP/plant.yaml" --as hmi --slot 2 --expect-profile s7-300
+check_eq "$(jq 'd["path"]["documented"]')" false "--as hmi: not documented"
+check_contains "$(jq 'd["path"]["note"]')" "no connection in" "--as hmi: says so"
+check_eq "$(jq 'd["verdict"]')" ok "--as hmi: the verdict is still the network's (ok here)"
+printf '%s' "$JS" >"$S7_TEST_TMP/path.json"
+valid s7-doctor "doctor --inventory JSON" "$S7_TEST_TMP/path.json"
+# s7 inventory check passes the documented profile to the doctor, and sees STOP
+inv_verdict() {
+    "$S7_BIN" inventory check "$S7_TEST_TMP/plant.yaml" --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = next(c for c in d["connections"] if c["name"] == "scada-capper")
+print(c["status"], c["verdict"])' 2>&1
+}
+check_eq "$(inv_verdict)" "fail profile_mismatch" "inventory check: an S7-300 documented as s7-1200 is flagged"
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "doctor with the documented profile s7-1200 (slot 1 refused): profile_mismatch"
+check_eq "$(jq 'f["id"]')" cotp "profile_mismatch after a refused CR: at cotp"
+check_contains "$(jq 'f["fix"]')" "profile: s7-300), which dials --rack 0 --slot 2" "profile_mismatch after a refused CR: the profile and TSAP to use"
+sed -i 's/profile: s7-1200/profile: s7-300/' "$S7_TEST_TMP/plant.yaml"
+"$S7_BIN" stop "$A" --slot 2 --yes >/dev/null 2>&1
+check_eq "$(inv_verdict)" "fail cpu_stopped" "inventory check: a CPU in STOP is not ok"
+"$S7_BIN" start "$A" --slot 2 --yes >/dev/null 2>&1
+check_eq "$(inv_verdict)" "pass ok" "inventory check: documented profile and RUN: pass"
+rc=0
+out="$("$S7_BIN" doctor capper --inventory "$S7_TEST_TMP/plant.yaml" --as nobody 2>&1)" || rc=$?
+check_eq "$rc" 2 "--as an unknown partner: exit 2"
+check_contains "$out" "partners: scada hmi capper" "--as unknown: lists the partners"
+rc=0
+out="$("$S7_BIN" doctor capper --as scada 2>&1)" || rc=$?
+check_eq "$rc" 2 "--as without --inventory: exit 2"
+stop_s7server
+
+# ---------------------------------------------------------------- rack/slot of the profile
+start_s7server --profile s7-1500 --put-get on --slot 2
+doc "$S7SRV_ADDR" --slot 2 --expect-profile s7-1500
+check_eq "$(jq 'd["verdict"]')" profile_mismatch "an S7-1500 at slot 2 with --expect-profile s7-1500: profile_mismatch"
+check_contains "$(jq 'f["detail"]')" "rack 0 slot 1 expected, the CPU answers at rack 0 slot 2" "rack/slot mismatch: the detail"
+check_contains "$(jq 'f["fix"]')" "document rack 0 slot 2" "rack/slot mismatch: the fix"
+stop_s7server
+
+# ---------------------------------------------------------------- S7-1500 refuses mode changes
+start_s7server --profile s7-1500 --put-get on --db 1:16 --max-conn basic=1 --max-conn op=1
+B="$S7SRV_ADDR"
+rc=0
+out="$("$S7_BIN" stop "$B" --yes 2>&1)" || rc=$?
+check_eq "$rc" 1 "stop on an S7-1500: exit 1"
+check_contains "$out" "0x8104" "stop on an S7-1500: the code"
+check_contains "$out" "switch it in TIA Portal" "stop on an S7-1500: where to switch it"
+
+# ---------------------------------------------------------------- exhausted resources per type
+# hold_conn TYPE: one connection of TYPE held by s7 watch (its PID in HELD)
+hold_conn() {
+    "$S7_BIN" watch "$B" DB1.DBB0 --type "$1" --every 500 >"$S7_TEST_TMP/hold.$1" 2>&1 &
+    HELD=$!
+    on_exit "kill $HELD 2>/dev/null; wait $HELD 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do
+        grep -q "DB1.DBB0" "$S7_TEST_TMP/hold.$1" && break
+        sleep 0.05
+    done
+}
+hold_conn basic
+doc "$B" --type basic --db 1
+check_eq "$(jq 'd["cr"]["cause"]')" resources_exhausted "S7 basic budget full: resources_exhausted"
+check_contains "$(jq 'f["fix"]')" "CPU-to-CPU PUT/GET links" "S7 basic: the fix speaks of CPU-to-CPU links"
+check_contains "$(jq 'f["fix"]')" "a partner CPU cannot switch to another type" "S7 basic: not 'switch to PG' for a CPU"
+kill "$HELD" 2>/dev/null
+wait "$HELD" 2>/dev/null
+hold_conn op
+doc "$B" --type op --db 1
+check_eq "$(jq 'd["cr"]["cause"]')" resources_exhausted "OP budget full: resources_exhausted"
+check_contains "$(jq 'f["fix"]')" "OP connections are the HMIs'" "OP: the fix speaks of HMIs"
+check_contains "$(jq 'f["fix"]')" "reserved for HMI/OP communication" "OP: raise the HMI reservation"
+kill "$HELD" 2>/dev/null
+wait "$HELD" 2>/dev/null
+stop_s7server
+finish

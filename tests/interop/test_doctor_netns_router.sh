@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# The network verdicts of s7 doctor produced for real, each naming the team to call, in
+# three network namespaces: cli (10.241.1.2) | router (10.241.1.1, bridge 10.241.2.1) |
+# cell (an emulated S7-300 on 0.0.0.0:102, addresses .2 .4 .5 .6 .7) and idle (.3, nothing
+# on 102).  Rules on the router's forward chain:
+#   .2  nft tcp dport 102 drop                         -> port_filtered (ping proves it up)
+#   .4  nft reject with tcp reset                      -> port_rejected (RST TTL 64 where the
+#                                                         CPU's answers arrive with 63)
+#   .5  iptables -j REJECT (ICMP port unreachable)     -> port_rejected (sender: the router)
+#   .6  nft reject with icmp admin-prohibited          -> port_rejected
+#   .7  nft drop of everything to it                   -> no_answer (nothing proves it up or down)
+# and without rules: .3 (a live host, nothing on 102)  -> port_closed, the RST's sender verified;
+# 10.241.2.99 (nobody: a powered-off CPU behind the router) -> host_unreachable (the router
+# reports it); 10.241.1.99 (nobody, on the client's own segment) -> host_unreachable (ARP);
+# .4 again as an unprivileged user -> port_closed, saying the RST's sender could not be
+# verified; .2 as that user -> port_filtered from an unprivileged ping socket's reply; and with --inventory --as: the drop of an undocumented path is "by design", the
+# reject of a documented one a missing rule.  The slow cases (ARP gives up after about 3 s) run in parallel.
+# Skipped (exit 77, with the reason) when not root or namespaces are not available.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
+need_s7_bin
+command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
+need_netns nft iptables
+
+P=10.241
+netns_add cli
+netns_add r
+netns_add cell
+netns_add idle
+netns_link cli $P.1.2/24 r $P.1.1/24
+netns_route cli $P.1.1
+# ping sockets for the unprivileged user only (gid 65534): root's runs use a raw ICMP socket,
+# the unprivileged ones an unprivileged ping socket, so both ways are exercised
+netns_exec cli sysctl -qw net.ipv4.ping_group_range="65534 65534" || die "ping_group_range in cli failed"
+netns_bridge r br0 $P.2.1/24
+netns_attach cell $P.2.2/24 r br0
+CELL_IF="$NETNS_IF_A"
+for a in 4 5 6 7; do netns_exec cell ip addr add $P.2.$a/24 dev "$CELL_IF"; done
+netns_route cell $P.2.1
+netns_attach idle $P.2.3/24 r br0
+netns_route idle $P.2.1
+netns_forwarding r
+# The cases run at once and all ICMP errors of the router go to the one client: its per-
+# destination ICMP rate limit (1/s after a burst of 6) would drop some of them, and a
+# dropped "host unreachable" turns a dead host into no_answer (honestly: nothing proved it
+# down).  A router under test answers every packet.
+netns_exec r sysctl -qw net.ipv4.icmp_ratelimit=0 || die "icmp_ratelimit on the router failed"
+netns_bg cell "$S7_TEST_TMP/plc.log" "$S7_BIN" server --listen 0.0.0.0:102 --profile s7-300 --db 1:32
+netns_wait_tcp cli $P.2.2 102 || { cat "$S7_TEST_TMP/plc.log"; die "the emulator behind the router did not come up"; }
+# pings in the fresh namespaces: the router's and the cell's ARP entries are warm
+netns_exec cli ping -c1 -W1 $P.2.3 >/dev/null 2>&1 || true
+
+netns_exec r nft -f - <<EOF || die "the nftables rules could not be loaded"
+table inet s7t {
+  chain s7fwd {
+    type filter hook forward priority 0;
+    ip daddr $P.2.2 tcp dport 102 drop
+    ip daddr $P.2.4 tcp dport 102 reject with tcp reset
+    ip daddr $P.2.6 tcp dport 102 reject with icmp type admin-prohibited
+    ip daddr $P.2.7 drop
+  }
+}
+EOF
+netns_exec r iptables -A FORWARD -d $P.2.5 -p tcp --dport 102 -j REJECT ||
+    die "the iptables REJECT rule could not be added"
+pass "router rules: drop, reset, REJECT, admin-prohibited, drop-all"
+
+# case NAME ARGS...: s7 doctor in cli, --json into $S7_TEST_TMP/NAME.json, text into NAME.txt,
+# exit code into NAME.rc; run in the background (waited for below).
+case_bg() {
+    local name="$1"
+    shift
+    (
+        rc=0
+        netns_exec cli "$S7_BIN" doctor "$@" --json >"$S7_TEST_TMP/$name.json" 2>"$S7_TEST_TMP/$name.err" || rc=$?
+        echo "$rc" >"$S7_TEST_TMP/$name.rc"
+    ) &
+    BG+=($!)
+    netns_exec cli "$S7_BIN" doctor "$@" >"$S7_TEST_TMP/$name.txt" 2>&1 &
+    BG+=($!)
+}
+# the plant as documented: SCADA (the client) reads plc5; nothing is documented to plc2
+cat >"$S7_TEST_TMP/plant.yaml" <<EOF
+version: 1
+plant: router test
+cells:
+  - {name: control, subnet: $P.1.0/24}
+  - {name: cell, subnet: $P.2.0/24}
+partners:
+  - {name: scada, address: $P.1.2, cell: control, kind: scada, type: op}
+  - {name: plc2, address: $P.2.2, cell: cell, kind: plc, profile: s7-300}
+  - {name: plc5, address: $P.2.5, cell: cell, kind: plc, profile: s7-300}
+connections:
+  - name: scada-plc5
+    active: scada
+    passive: plc5
+    exchanges:
+      - {get: DB1.DBB0..DBB7, cycle: 1s}
+EOF
+
+BG=()
+t0=$(date +%s%N)
+case_bg drop_undoc plc2 --timeout 1000 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+case_bg reject_doc plc5 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+case_bg drop $P.2.2 --timeout 1000
+case_bg reset $P.2.4
+case_bg icmp_port $P.2.5
+case_bg admin $P.2.6
+case_bg dropall $P.2.7 --timeout 1000
+case_bg closed $P.2.3
+case_bg off_router $P.2.99
+case_bg off_segment $P.1.99
+# user_bg NAME ARGS...: s7 doctor as the unprivileged user 65534, --json into NAME.json
+user_bg() {
+    local name="$1"
+    shift
+    (
+        rc=0
+        netns_exec cli setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" doctor "$@" --json \
+            >"$S7_TEST_TMP/$name.json" 2>"$S7_TEST_TMP/$name.err" || rc=$?
+        echo "$rc" >"$S7_TEST_TMP/$name.rc"
+    ) &
+    BG+=($!)
+}
+user_bg reset_user $P.2.4
+user_bg drop_user $P.2.2 --timeout 1000
+for p in "${BG[@]}"; do wait "$p"; done
+t1=$(date +%s%N)
+pass "22 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+
+# jq NAME EXPR: evaluate EXPR over NAME.json (d: the document, f: the failing check,
+# p: the probes by id).
+jq() {
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = next((c for c in d["checks"] if c["status"] == "fail"), None)
+p = {x["id"]: x for x in d["network"]["probes"]}
+r = eval(sys.argv[2])
+print(r if not isinstance(r, bool) else ("true" if r else "false"))' "$S7_TEST_TMP/$1.json" "$2" 2>&1
+}
+
+# expect NAME VERDICT TEAM DETAIL FIX: verdict, exit code, team, the failing check and texts.
+expect() {
+    local n="$1" v="$2" team="$3" detail="$4" fix="$5"
+    check_eq "$(jq "$n" 'd["verdict"]')" "$v" "$n: verdict $v"
+    check_eq "$(cat "$S7_TEST_TMP/$n.rc")" 3 "$n: exit 3"
+    check_eq "$(jq "$n" 'd["network"]["team"]')" "$team" "$n: the team to call"
+    check_eq "$(jq "$n" 'f["id"]')" tcp "$n: the tcp check fails"
+    check_contains "$(jq "$n" 'f["detail"]')" "$detail" "$n: the detail names the evidence"
+    check_contains "$(jq "$n" 'f["fix"]')" "$fix" "$n: the fix"
+    check_contains "$(cat "$S7_TEST_TMP/$n.txt")" "verdict: $v" "$n: the text verdict"
+}
+
+expect drop port_filtered "network team (firewall)" "it answers ICMP echo" "cell firewall rule that passes TCP 102"
+check_contains "$(jq drop 'p["echo"]["saw"]')" "reply from $P.2.2" "drop: the echo probe saw the reply"
+check_contains "$(jq drop 'p["route"]["saw"]')" "behind the gateway $P.1.1" "drop: the route probe"
+check_eq "$(jq drop 'f["ms"] < 3000')" true "drop: decided at the 1000 ms deadline (the host proven up)"
+
+expect reset port_rejected "network team (firewall)" "TTL 64, where the target's own answers arrive with TTL 63" "passes TCP 102"
+check_contains "$(jq reset 'p["ttl"]["saw"]')" "TTL 64" "reset: the raw socket saw the RST's TTL"
+check_eq "$(jq reset 'f["ms"] < 2500')" true "reset: decided without waiting for a timer"
+
+expect icmp_port port_rejected "network team (firewall)" "ICMP port unreachable (type 3 code 3) from $P.1.1, not from the target" "on $P.1.1"
+check_contains "$(jq icmp_port 'p["syn"]["saw"]')" "from $P.1.1 (not the target)" "icmp_port: the offender address"
+
+expect admin port_rejected "network team (firewall)" "administratively prohibited (type 3 code 13) from $P.1.1" "the PLC and its cabling are not at fault"
+
+expect dropall no_answer "network team and CPU owner (the evidence tells neither)" "no probe could prove the host alive or down" "to tell the two apart"
+check_contains "$(jq dropall 'p["echo"]["saw"]')" "no reply" "dropall: ping dropped"
+
+expect closed port_closed "PLC owner (the CPU's IP address)" "by the target itself: TTL 63, as its other answers (sender verified)" "S7 listens on TCP port 102"
+
+expect off_router host_unreachable "cabling, power and IP of the CPU" "from $P.1.1" "a firewall is not the cause"
+check_contains "$(jq off_router 'f["cause"]')" "a router reports it unreachable" "off_router: the cause"
+
+expect off_segment host_unreachable "cabling, power and IP of the CPU" "no device answers ARP for $P.1.99" "check that it is powered"
+check_contains "$(jq off_segment 'p["neighbour"]["saw"]')" "FAILED" "off_segment: the ARP entry failed"
+check_eq "$(jq off_segment 'f["ms"] >= 2500')" true "off_segment: ARP was waited for (not cut by the 3000 ms timer)"
+
+# --inventory --as: an undocumented path dropped is by design; a documented one rejected is not
+expect drop_undoc port_filtered "network team (firewall)" "path not documented: no connection in" "nothing to fix if this partner does not need the path"
+check_contains "$(jq drop_undoc 'f["cause"]')" "by design, not a fault" "undocumented path: by design"
+check_eq "$(jq drop_undoc 'd["path"]["documented"]')" false "undocumented path: documented false"
+expect reject_doc port_rejected "network team (firewall)" "path documented: connection 'scada-plc5'" "passes TCP 102"
+check_contains "$(jq reject_doc 'f["cause"]')" "the path is documented, so the firewall should pass it" "documented path rejected: a rule is missing"
+check_eq "$(jq reject_doc 'd["path"]["documented"]')" true "documented path: documented true"
+
+check_eq "$(jq reset_user 'd["verdict"]')" port_closed "unprivileged reset: port_closed (the RST cannot be told apart)"
+check_contains "$(jq reset_user 'f["detail"]')" "the sender could not be verified" "unprivileged reset: says the sender is not verified"
+check_contains "$(jq reset_user 'p["ttl"]["saw"]')" "needs root or CAP_NET_RAW" "unprivileged reset: why the TTL probe did not run"
+check_contains "$(jq reset_user 'f["fix"]')" "whether a firewall rejects the port with a reset" "unprivileged reset: the fix mentions the firewall"
+check_eq "$(jq drop_user 'd["verdict"]')" port_filtered "unprivileged drop: port_filtered"
+check_contains "$(jq drop_user 'p["echo"]["saw"]')" "ping socket: reply from $P.2.2" "unprivileged drop: the unprivileged ping socket proved the host up"
+check_eq "$(jq drop_user 'p["ttl"]["ran"]')" false "unprivileged drop: no raw socket"
+
+# every document against the doctor's schema (ajv, docs/schema/s7-doctor.schema.json)
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
+    # one document per line, one validator run
+    python3 -c '
+import json, sys
+for f in sys.argv[1:]:
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,drop_undoc,reject_doc}.json \
+        >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
+    out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
+        pass "12 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
+else
+    fail "node and ajv are needed to validate the JSON (make deps)"
+fi
+
+finish
