@@ -338,6 +338,7 @@ S7_API int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsi
 
 /* ---------------------------------------------------------------- Userdata */
 enum {
+    S7_UD_GRP_MODE = 0x0, /* mode transition (pushed by the CPU) */
     S7_UD_GRP_PROG = 0x1,
     S7_UD_GRP_CYCLIC = 0x2,
     S7_UD_GRP_BLOCK = 0x3,
@@ -346,6 +347,18 @@ enum {
     S7_UD_GRP_TIME = 0x7
 };
 enum { S7_UD_TYPE_PUSH = 0x0, S7_UD_TYPE_REQ = 0x4, S7_UD_TYPE_RESP = 0x8 };
+/* The mode a mode-transition push reports (its subfunction byte). */
+enum {
+    S7_UD_MODE_STOP = 0x00,
+    S7_UD_MODE_WARM_RESTART = 0x01,
+    S7_UD_MODE_RUN = 0x02,
+    S7_UD_MODE_HOT_RESTART = 0x03,
+    S7_UD_MODE_HOLD = 0x04,
+    S7_UD_MODE_COLD_RESTART = 0x06,
+    S7_UD_MODE_RUN_R = 0x09,
+    S7_UD_MODE_LINK_UP = 0x11,
+    S7_UD_MODE_UPDATE = 0x12
+};
 enum { S7_UD_SZL_READ = 0x01, S7_UD_CLOCK_READ = 0x01, S7_UD_CLOCK_SET = 0x02 };
 
 /* A Userdata PDU's parameter (8 bytes when method is 0x11, 12 bytes when 0x12) and its
@@ -366,7 +379,11 @@ typedef struct s7_ud {
 } s7_ud;
 
 /* Decode a Userdata PDU's parameter and its one data item (which must fill the data block;
- * its length is in bytes).  Returns param_len + data_len or S7_ERR_PARAM. */
+ * its length is in bytes).  Returns param_len + data_len or S7_ERR_PARAM.  The mode
+ * transition a 300/400 pushes after a change of mode (group 0, type push, an 8-byte
+ * parameter with its own head, e.g. `01 00 10 10 00 00 00 00` after a STOP, and no data
+ * item) decodes with group S7_UD_GRP_MODE, type S7_UD_TYPE_PUSH, subfn the new mode
+ * (S7_UD_MODE_*) and plen 0. */
 S7_API int s7_ud_decode(const s7_pdu *pdu, s7_ud *out);
 /* Whole Userdata PDU: 8-byte param when u->method == 0x11, else 12. Data item
  * rc/dts/payload (an rc other than 0xFF is written as rc 00 0000). */
