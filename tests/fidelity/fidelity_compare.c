@@ -2,8 +2,8 @@
  *
  * For every capture listed in tests/fidelity/captures.txt (real CPUs answering S7comm
  * clients, tests/vectors/real/), and every TCP connection in it: a CPU of the capture's
- * family is made in memory (rack/slot from the capture's CR, DBs sized from what the real
- * CPU answered), the server-role connection (s7_sconn) and the CPU model (s7_cpu_handle)
+ * family is made in memory (rack/slot from the capture's CR; the DBs the real CPU's answers
+ * show: read and written ranges, its DB list and DB block info), the server-role connection (s7_sconn) and the CPU model (s7_cpu_handle)
  * are fed the client's frames as captured (COTP CR, Setup Communication, every request;
  * a connection captured mid-way gets a CR and a setup first, not counted), and each answer
  * is compared with the real CPU's structurally: the CC's parameters; every S7 header field
@@ -462,10 +462,47 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
         if (!q->is_req || q->answer < 0)
             continue;
         s7_pdu p, a;
+        const cap_msg *r = &k->msgs[q->answer];
+        s7_ud uq, ua;
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &uq) >= 0 && uq.group == S7_UD_GRP_BLOCK && uq.plen >= 2 &&
+            uq.payload[0] == 0x30 && uq.payload[1] == 0x41 &&
+            s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ua) >= 0 && ua.err == 0 &&
+            ua.rc == 0xFF) {
+            /* the DBs the real CPU lists (4 bytes each: number, flags, language) or
+             * describes (block info: the MC7 length at byte 40 is the DB's size) */
+            if (uq.subfn == 2)
+                for (size_t e = 0; e + 4 <= ua.plen && ndb < 512; e += 4) {
+                    int f = 0;
+                    for (int d = 0; d < ndb; d++)
+                        f |= dbs[d].db == be16(ua.payload + e);
+                    if (!f) {
+                        dbs[ndb].db = be16(ua.payload + e);
+                        dbs[ndb++].size = 1;
+                    }
+                }
+            if (uq.subfn == 3 && uq.plen == 8 && ua.plen >= 42 && ndb < 512) {
+                uint32_t num = 0;
+                for (int d = 2; d < 7; d++)
+                    num = num * 10 + (uint32_t)(uq.payload[d] - '0');
+                uint32_t size = be16(ua.payload + 40);
+                int f = 0;
+                for (int d = 0; d < ndb; d++)
+                    if (dbs[d].db == num) {
+                        f = 1;
+                        if (size > dbs[d].size)
+                            dbs[d].size = size;
+                    }
+                if (!f && num <= 0xFFFF) {
+                    dbs[ndb].db = (uint16_t)num;
+                    dbs[ndb++].size = size;
+                }
+            }
+            continue;
+        }
         if (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB || p.param_len < 2 ||
             (p.param[0] != 4 && p.param[0] != 5))
             continue;
-        const cap_msg *r = &k->msgs[q->answer];
         if (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA)
             continue;
         item it[64];
