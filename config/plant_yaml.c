@@ -17,6 +17,7 @@
 #include "s7/config.h"
 #include "s7/cpu.h"
 #include "s7/plant.h"
+#include "s7/tag.h"
 #include "s7/wire.h"
 
 /* ---------------------------------------------------------------- YAML helpers */
@@ -245,11 +246,15 @@ static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         }
         if (yaml_scalar(y, v, key, c, sizeof c))
             return -1;
-        if (s7_plant_parse_cycle(c, &x->e->cycle_ms))
+        if (s7_plant_parse_cycle(c, &x->e->cycle_ms)) {
+            char why[200];
+            s7_duration_parse(c, 1, 1, 86400000, &x->e->cycle_ms, why, sizeof why);
             return yaml_err(y, v,
-                            "%s: '%s' must be a time of 1 ms..24 h: milliseconds (cycle: 500), "
-                            "500ms, 2s, 1min, or 'event' for an exchange that is not cyclic",
-                            key, c);
+                            "%s: %s: a cycle must be a time of 1 ms..24 h: milliseconds (cycle: "
+                            "500), 500ms, 0.5s, 2 s, 1min, or 'event' for an exchange that is not "
+                            "cyclic",
+                            key, why);
+        }
         return 0;
     }
     if (strcmp(k, "description") == 0)
@@ -410,15 +415,34 @@ static int load_conns(yaml_cx *y, struct fy_node *v)
 
 typedef struct partner_cx {
     s7_plant_partner *pt;
+    int have_address, have_host, have_roles;
     char where[64];
 } partner_cx;
+
+/* One role (kind) of a partner; several may be given as a list. */
+static int get_role(yaml_cx *y, struct fy_node *v, const char *key, s7_plant_partner *pt)
+{
+    char s[64];
+    int kind;
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_plant_parse_kind(s, &kind))
+        return yaml_err(y, v,
+                        "%s: '%s' is no role (roles: plc, hmi, scada, engineering, gateway, pc, "
+                        "other; several as a list: roles: [scada, engineering])",
+                        key, s);
+    if (s7_plant_partner_has_role(pt, kind) && pt->roles)
+        return yaml_err(y, v, "%s: '%s' is listed twice", key, s);
+    s7_plant_partner_add_role(pt, kind);
+    return 0;
+}
 
 static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
                           void *ctx)
 {
     partner_cx *x = ctx;
     s7_plant_partner *pt = x->pt;
-    char key[128], s[128];
+    char key[128], s[260];
     long n;
     snprintf(key, sizeof key, "%s.%s", x->where, k);
     if (yaml_is_null(v))
@@ -428,24 +452,58 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "address") == 0 || strcmp(k, "ip") == 0) {
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
+        if (s[0] == '[')
+            return yaml_err(y, v,
+                            "%s: '%s': write an IPv6 address without brackets and give the port "
+                            "separately (address: fd00:10::5, port: 102)",
+                            key, s);
         if (strchr(s, ':') && !strchr(strchr(s, ':') + 1, ':'))
             return yaml_err(y, v,
                             "%s: '%s': give the port separately (port: %s), the address is an "
-                            "IPv4 address such as 192.168.0.10",
+                            "IPv4 or IPv6 address such as 192.168.0.10 or a host name",
                             key, s, strchr(s, ':') + 1);
-        uint32_t ip;
-        if (s7_plant_parse_ipv4(s, &ip))
+        if (s7_plant_partner_set_address(pt, s) == 0) {
+            x->have_address = 1;
+            return 0;
+        }
+        if (strchr(s, ':'))
+            return yaml_err(y, v,
+                            "%s: '%s' is not an IPv6 address: eight groups of 1..4 hex digits "
+                            "with at most one '::', e.g. fd00:10:1::10",
+                            key, s);
+        if (s[strspn(s, "0123456789.")] == 0)
             return yaml_err(y, v,
                             "%s: '%s' is not an IPv4 address: four numbers 0..255 without "
-                            "leading zeros, e.g. 192.168.0.10 (names and IPv6 are not "
-                            "supported: firewall rules need the address)",
+                            "leading zeros, e.g. 192.168.0.10",
                             key, s);
-        if (ip == 0 || ip == 0xFFFFFFFFu || (ip >> 28) == 0xE || (ip >> 24) == 0)
+        if (s7_plant_host_name_ok(s)) {
+            if (x->have_host && pt->host && !yaml_ieq(pt->host, s))
+                return yaml_err(y, v,
+                                "%s: '%s' is a host name and host: '%s' is given too: give the "
+                                "name once (host:) and the IP address in address:",
+                                key, s, pt->host);
+            x->have_host = 1;
+            return s7_plant_partner_set_host(pt, s) ? yaml_oom(y) : 0;
+        }
+        return yaml_err(y, v,
+                        "%s: '%s' is neither an IP address nor a host name: an IPv4 address "
+                        "(four numbers 0..255 without leading zeros, e.g. 192.168.0.10), an "
+                        "IPv6 address (fd00:10::5) or a host name (plc1.plant.local)",
+                        key, s);
+    }
+    if (strcmp(k, "host") == 0 || strcmp(k, "hostname") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (!s7_plant_host_name_ok(s))
             return yaml_err(y, v,
-                            "%s: '%s' is not a host address (0.x, broadcast and multicast "
-                            "addresses cannot be S7 partners)",
+                            "%s: '%s' is not a host name: labels of letters, digits and '-' "
+                            "separated by dots, e.g. plc1.plant.local",
                             key, s);
-        return s7_plant_partner_set_address(pt, s) ? yaml_oom(y) : 0;
+        if (x->have_host && pt->host && !yaml_ieq(pt->host, s))
+            return yaml_err(y, v, "%s: '%s': address: already names host '%s': give the name once",
+                            key, s, pt->host);
+        x->have_host = 1;
+        return s7_plant_partner_set_host(pt, s) ? yaml_oom(y) : 0;
     }
     if (strcmp(k, "port") == 0) {
         if (yaml_get_long(y, v, key, 1, 65535, "port: 102 (S7 serves TCP port 102)", &n))
@@ -457,15 +515,29 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         pt->cell_line = yaml_line(v);
         return get_name(y, v, key, &pt->cell_name);
     }
-    if (strcmp(k, "kind") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
-            return -1;
-        if (s7_plant_parse_kind(s, &pt->kind) == 0)
+    if (strcmp(k, "kind") == 0 || strcmp(k, "role") == 0 || strcmp(k, "roles") == 0) {
+        if (x->have_roles)
+            return yaml_err(y, kn,
+                            "%s: roles given twice (kind:, role:, roles:): list them once, e.g. "
+                            "roles: [scada, engineering]",
+                            x->where);
+        x->have_roles = 1;
+        if (fy_node_is_sequence(v)) {
+            void *it = NULL;
+            struct fy_node *e;
+            int i = 0;
+            while ((e = fy_node_sequence_iterate(v, &it))) {
+                char w[160];
+                snprintf(w, sizeof w, "%s[%d]", key, i++);
+                if (get_role(y, e, w, pt))
+                    return -1;
+            }
+            if (!i)
+                return yaml_err(y, v, "%s: the list is empty: give at least one role, e.g. [plc]",
+                                key);
             return 0;
-        return yaml_err(y, v,
-                        "%s: '%s' is no kind (kinds: plc, hmi, scada, engineering, gateway, pc, "
-                        "other)",
-                        key, s);
+        }
+        return get_role(y, v, key, pt);
     }
     if (strcmp(k, "profile") == 0) {
         if (yaml_scalar(y, v, key, s, sizeof s))
@@ -501,8 +573,8 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "description") == 0)
         return yaml_get_str(y, v, key, &pt->description);
     return yaml_err(y, kn,
-                    "%s: unknown key '%s' (keys: name, address, port, cell, kind, profile, rack, "
-                    "slot, tsap, type, description)",
+                    "%s: unknown key '%s' (keys: name, address, host, port, cell, kind or "
+                    "roles, profile, rack, slot, tsap, type, description)",
                     x->where, k);
 }
 
@@ -546,10 +618,55 @@ typedef struct cell_cx {
     char where[48];
 } cell_cx;
 
+/* One subnet of a cell, IPv4 or IPv6 (one of each family). */
+static int get_subnet(yaml_cx *y, struct fy_node *v, const char *key, cell_cx *x)
+{
+    char s[80], nb[48];
+    s7_plant_addr a;
+    int pfx;
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (!strchr(s, '/'))
+        return yaml_err(
+            y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24 or fd00:10:1::/64", key, s);
+    if (s7_plant_parse_cidr(s, &a, &pfx))
+        return yaml_err(y, v,
+                        "%s: '%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32 (e.g. "
+                        "10.10.1.0/24) or an IPv6 one with a prefix 0..128 (e.g. fd00:10:1::/64)",
+                        key, s);
+    s7_plant_addr net = a;
+    if (a.family == S7_PLANT_AF_INET) {
+        net.ip = a.ip & (pfx ? 0xFFFFFFFFu << (32 - pfx) : 0);
+        snprintf(nb, sizeof nb, "%u.%u.%u.%u", net.ip >> 24, (net.ip >> 16) & 0xFF,
+                 (net.ip >> 8) & 0xFF, net.ip & 0xFF);
+    } else {
+        for (int b = pfx; b < 128; b++)
+            net.ip6[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+        s7_plant_ipv6_text(net.ip6, nb, sizeof nb);
+    }
+    if (a.family == S7_PLANT_AF_INET ? net.ip != a.ip : memcmp(net.ip6, a.ip6, 16) != 0) {
+        char at[48];
+        snprintf(at, sizeof at, "%s", a.text);
+        return yaml_err(y, v, "%s: '%s/%d' has host bits set: the network is %s/%d", key, at, pfx,
+                        nb, pfx);
+    }
+    if (a.family == S7_PLANT_AF_INET ? x->c->has_subnet : x->c->has_subnet6)
+        return yaml_err(y, v,
+                        "%s: a second %s subnet for cell %s: a cell has one subnet per address "
+                        "family",
+                        key, a.family == S7_PLANT_AF_INET ? "IPv4" : "IPv6",
+                        x->c->name ? x->c->name : x->where);
+    if (a.family == S7_PLANT_AF_INET)
+        s7_plant_cell_set_subnet(x->c, a.ip, pfx);
+    else
+        s7_plant_cell_set_subnet6(x->c, a.ip6, pfx);
+    return 0;
+}
+
 static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     cell_cx *x = ctx;
-    char key[96], s[64];
+    char key[96];
     snprintf(key, sizeof key, "%s.%s", x->where, k);
     if (yaml_is_null(v))
         return 0;
@@ -557,33 +674,23 @@ static int on_cell_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         return get_name(y, v, key, &x->c->name);
     if (strcmp(k, "description") == 0)
         return yaml_get_str(y, v, key, &x->c->description);
-    if (strcmp(k, "subnet") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
-            return -1;
-        char *slash = strchr(s, '/');
-        long pfx;
-        uint32_t ip;
-        if (!slash)
-            return yaml_err(y, v, "%s: '%s' must be NETWORK/PREFIX, e.g. 10.10.1.0/24", key, s);
-        *slash = 0;
-        if (s7_plant_parse_ipv4(s, &ip) || s7__parse_dec(slash + 1, 0, 32, &pfx))
-            return yaml_err(y, v,
-                            "%s: '%s/%s' must be an IPv4 NETWORK/PREFIX with a prefix 0..32, e.g. "
-                            "10.10.1.0/24",
-                            key, s, slash + 1);
-        uint32_t mask = pfx ? 0xFFFFFFFFu << (32 - pfx) : 0;
-        if (ip & ~mask) {
-            uint32_t net = ip & mask;
-            char nb[16];
-            snprintf(nb, sizeof nb, "%u.%u.%u.%u", net >> 24, (net >> 16) & 0xFF, (net >> 8) & 0xFF,
-                     net & 0xFF);
-            return yaml_err(y, v, "%s: '%s/%ld' has host bits set: the network is %s/%ld", key, s,
-                            pfx, nb, pfx);
+    if (strcmp(k, "subnet") == 0 || strcmp(k, "subnet6") == 0 || strcmp(k, "subnets") == 0) {
+        if (fy_node_is_sequence(v)) { /* subnets: [10.10.1.0/24, fd00:10:1::/64] */
+            void *it = NULL;
+            struct fy_node *e;
+            int i = 0;
+            while ((e = fy_node_sequence_iterate(v, &it))) {
+                char w[128];
+                snprintf(w, sizeof w, "%s[%d]", key, i++);
+                if (get_subnet(y, e, w, x))
+                    return -1;
+            }
+            return 0;
         }
-        s7_plant_cell_set_subnet(x->c, ip, (int)pfx);
-        return 0;
+        return get_subnet(y, v, key, x);
     }
-    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, subnet, description)", x->where, k);
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, subnet, subnet6, description)",
+                    x->where, k);
 }
 
 static int load_cells(yaml_cx *y, struct fy_node *v)
@@ -613,10 +720,161 @@ static int load_cells(yaml_cx *y, struct fy_node *v)
     return 0;
 }
 
+/* ---------------------------------------------------------------- routers */
+
+typedef struct rif_cx {
+    s7_plant_router_if *ri;
+    char where[112];
+} rif_cx;
+
+static int get_if_address(yaml_cx *y, struct fy_node *v, const char *key, s7_plant_router_if *ri)
+{
+    char s[80];
+    s7_plant_addr a;
+    int pfx;
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_plant_parse_cidr(s, &a, &pfx))
+        return yaml_err(y, v,
+                        "%s: '%s' must be the router's ADDRESS/PREFIX on that cell, e.g. "
+                        "10.10.1.1/24 or fd00:10:1::1/64",
+                        key, s);
+    if (a.family == S7_PLANT_AF_INET ? ri->has_v4 : ri->has_v6)
+        return yaml_err(y, v, "%s: a second %s address: an interface has one address per family",
+                        key, a.family == S7_PLANT_AF_INET ? "IPv4" : "IPv6");
+    return s7_plant_router_if_set_address(ri, s) ? yaml_oom(y) : 0;
+}
+
+static int on_if_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    rif_cx *x = ctx;
+    char key[160], s[64];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "name") == 0 || strcmp(k, "interface") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (!s7_plant_ifname_ok(s))
+            return yaml_err(y, v,
+                            "%s: '%s' is not an interface name: 1..15 characters without '/', "
+                            "':', quotes or spaces, as the router names it (e.g. eth1, br-line1)",
+                            key, s);
+        free(x->ri->name);
+        if (!(x->ri->name = yaml_strdup(s)))
+            return yaml_oom(y);
+        return 0;
+    }
+    if (strcmp(k, "address") == 0 || strcmp(k, "addresses") == 0) {
+        if (fy_node_is_sequence(v)) {
+            void *it = NULL;
+            struct fy_node *e;
+            int i = 0;
+            while ((e = fy_node_sequence_iterate(v, &it))) {
+                char w[192];
+                snprintf(w, sizeof w, "%s[%d]", key, i++);
+                if (get_if_address(y, e, w, x->ri))
+                    return -1;
+            }
+            return 0;
+        }
+        return get_if_address(y, v, key, x->ri);
+    }
+    if (strcmp(k, "cell") == 0 || strcmp(k, "segment") == 0) {
+        x->ri->cell_line = yaml_line(v);
+        return get_name(y, v, key, &x->ri->cell_name);
+    }
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, address, cell)", x->where, k);
+}
+
+typedef struct router_cx {
+    s7_plant_router *r;
+    struct fy_node *ifs;
+    char where[64];
+} router_cx;
+
+static int on_router_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
+                         void *ctx)
+{
+    router_cx *x = ctx;
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (strcmp(k, "interfaces") == 0) {
+        x->ifs = v;
+        return 0;
+    }
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "name") == 0)
+        return get_name(y, v, key, &x->r->name);
+    if (strcmp(k, "description") == 0)
+        return yaml_get_str(y, v, key, &x->r->description);
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: name, description, interfaces)", x->where,
+                    k);
+}
+
+static int load_routers(yaml_cx *y, struct fy_node *v)
+{
+    if (!v || yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v, "routers: expected a list (lines starting with '- name: ...')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_plant_router *r = s7_plant_add_router(plant_of(y), NULL);
+        if (!r)
+            return yaml_oom(y);
+        router_cx x;
+        memset(&x, 0, sizeof x);
+        x.r = r;
+        r->line = yaml_line(e);
+        snprintf(x.where, sizeof x.where, "routers[%d]", i);
+        if (!fy_node_is_mapping(e))
+            return yaml_err(y, e, "%s: expected a mapping with name and interfaces", x.where);
+        if (yaml_each_pair(y, e, x.where, on_router_key, &x))
+            return -1;
+        if (r->name)
+            snprintf(x.where, sizeof x.where, "router %s", r->name);
+        if (!x.ifs || yaml_is_null(x.ifs))
+            return yaml_err(y, e,
+                            "%s: no interfaces: list one per cell it joins, e.g. interfaces: "
+                            "[{name: eth1, address: 10.10.1.1/24, cell: line1}]",
+                            x.where);
+        if (!fy_node_is_sequence(x.ifs))
+            return yaml_err(y, x.ifs,
+                            "%s: interfaces: expected a list (lines starting with '- name: eth1')",
+                            x.where);
+        void *it2 = NULL;
+        struct fy_node *ie;
+        int j = 0;
+        while ((ie = fy_node_sequence_iterate(x.ifs, &it2))) {
+            s7_plant_router_if *ri = s7_plant_router_add_if(r, NULL, NULL);
+            if (!ri)
+                return yaml_oom(y);
+            rif_cx rx;
+            memset(&rx, 0, sizeof rx);
+            rx.ri = ri;
+            ri->line = yaml_line(ie);
+            snprintf(rx.where, sizeof rx.where, "%s interfaces[%d]", x.where, j++);
+            if (!fy_node_is_mapping(ie))
+                return yaml_err(y, ie,
+                                "%s: expected a mapping such as {name: eth1, address: "
+                                "10.10.1.1/24, cell: line1}",
+                                rx.where);
+            if (yaml_each_pair(y, ie, rx.where, on_if_key, &rx))
+                return -1;
+        }
+        i++;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- top level */
 
 typedef struct top_cx {
-    struct fy_node *cells, *partners, *conns;
+    struct fy_node *cells, *partners, *conns, *routers;
     int have_cells;
 } top_cx;
 
@@ -637,6 +895,10 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         t->conns = v;
         return 0;
     }
+    if (strcmp(k, "routers") == 0) {
+        t->routers = v;
+        return 0;
+    }
     if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "version") == 0) {
@@ -652,7 +914,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return yaml_get_str(y, v, k, &plant_of(y)->revision);
     return yaml_err(y, kn,
                     "unknown key '%s' (keys: version, plant, description, revision, cells, "
-                    "partners, connections)",
+                    "partners, routers, connections)",
                     k);
 }
 
@@ -693,6 +955,8 @@ int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t err
         p->cells_declared = t.have_cells;
         if (rc == 0)
             rc = load_partners(&y, t.partners);
+        if (rc == 0)
+            rc = load_routers(&y, t.routers);
         if (rc == 0)
             rc = load_conns(&y, t.conns);
         yaml_close(&y);

@@ -17,6 +17,12 @@ const char *s7__plant_area_letter(uint8_t area);
 int s7__plant_ieq(const char *a, const char *b);
 
 struct s7_plant;
+struct s7_plant_partner;
+struct s7_plant_addr;
+/* Sets the partner's address fields from a (family, ip/ip6, text). */
+void s7__plant_partner_take(struct s7_plant_partner *pt, const struct s7_plant_addr *a);
+/* The partner's address as an s7_plant_addr. */
+void s7__plant_partner_addr(const struct s7_plant_partner *pt, struct s7_plant_addr *a);
 /* Connection types and TSAPs of a plant whose references are resolved (tsap.c).  0. */
 int s7__plant_resolve(struct s7_plant *p);
 

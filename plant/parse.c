@@ -132,31 +132,18 @@ int s7_plant_parse_cycle(const char *c, long *ms)
         *ms = 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    long n = isdigit((unsigned char)c[0]) ? strtol(c, &end, 10) : -1;
-    long mul = 0;
-    if (n >= 0 && !errno) {
-        while (*end == ' ')
-            end++;
-        if (!*end || s7__plant_ieq(end, "ms"))
-            mul = 1;
-        else if (s7__plant_ieq(end, "s"))
-            mul = 1000;
-        else if (s7__plant_ieq(end, "min"))
-            mul = 60000;
-    }
-    if (!mul || n < 1 || n > 86400000 / mul)
+    long v;
+    if (s7_duration_parse(c, 1, 1, 86400000, &v, NULL, 0))
         return -1;
-    *ms = n * mul;
+    *ms = v;
     return 0;
 }
 
 /* ---------------------------------------------------------------- ranges as text */
 
 static const char RANGE_FORMS[] =
-    "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, or "
-    "{db: 10, offset: 0, length: 64}";
+    "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, an ANY "
+    "pointer P#DB10.DBX0.0 BYTE 64, or {db: 10, offset: 0, length: 64}";
 
 const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
 
@@ -242,4 +229,202 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
                         key, s);
     *r = out;
     return 0;
+}
+
+/* ---------------------------------------------------------------- IPv6, names, prefixes */
+
+int s7_plant_parse_ipv6(const char *s, uint8_t ip6[16])
+{
+    uint16_t g[8];
+    int n = 0, gap = -1; /* groups parsed; where "::" stands (index into g) */
+    if (!s || !*s || strlen(s) > 45)
+        return -1;
+    const char *p = s;
+    if (p[0] == ':') {
+        if (p[1] != ':')
+            return -1;
+        gap = 0;
+        p += 2;
+        if (!*p)
+            goto done;
+    }
+    for (;;) {
+        /* an embedded IPv4 address ends the text and fills two groups */
+        const char *end = p + strcspn(p, ":");
+        if (!*end && memchr(p, '.', (size_t)(end - p))) {
+            uint32_t v4;
+            if (n > 6 || s7_plant_parse_ipv4(p, &v4))
+                return -1;
+            g[n++] = (uint16_t)(v4 >> 16);
+            g[n++] = (uint16_t)v4;
+            break;
+        }
+        if (n >= 8 || parse_hex16(p, (size_t)(end - p), &g[n]))
+            return -1;
+        n++;
+        if (!*end)
+            break;
+        p = end + 1;
+        if (*p == ':') {
+            if (gap >= 0)
+                return -1; /* "::" twice */
+            gap = n;
+            p++;
+            if (!*p)
+                break;
+        }
+    }
+done:
+    if (gap < 0 ? n != 8 : n > 7)
+        return -1;
+    memset(ip6, 0, 16);
+    int tail = gap < 0 ? 0 : n - gap; /* groups after the gap */
+    for (int i = 0; i < n - tail; i++) {
+        ip6[2 * i] = (uint8_t)(g[i] >> 8);
+        ip6[2 * i + 1] = (uint8_t)g[i];
+    }
+    for (int i = 0; i < tail; i++) {
+        int at = 8 - tail + i;
+        ip6[2 * at] = (uint8_t)(g[gap + i] >> 8);
+        ip6[2 * at + 1] = (uint8_t)g[gap + i];
+    }
+    return 0;
+}
+
+const char *s7_plant_ipv6_text(const uint8_t ip6[16], char *buf, size_t cap)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    unsigned g[8];
+    int best = -1, bestlen = 0;
+    size_t o = 0;
+    if (!cap)
+        return buf;
+    buf[0] = 0;
+    if (memcmp(ip6, mapped, 12) == 0) {
+        snprintf(buf, cap, "::ffff:%u.%u.%u.%u", ip6[12], ip6[13], ip6[14], ip6[15]);
+        return buf;
+    }
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)ip6[2 * i] << 8 | ip6[2 * i + 1];
+    for (int i = 0; i < 8;) { /* the longest run of zero groups (the first of equal ones) */
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > bestlen) {
+            best = i;
+            bestlen = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    if (bestlen < 2)
+        best = -1;
+    for (int i = 0; i < 8 && o < cap; i++) {
+        if (i == best) {
+            o += (size_t)snprintf(buf + o, cap - o, "::");
+            i += bestlen - 1;
+            continue;
+        }
+        int sep = i > 0 && i != best + bestlen;
+        o += (size_t)snprintf(buf + o, cap - o, "%s%x", sep ? ":" : "", g[i]);
+    }
+    return buf;
+}
+
+int s7_plant_parse_addr(const char *s, s7_plant_addr *a)
+{
+    s7_plant_addr r;
+    memset(&r, 0, sizeof r);
+    if (!s)
+        return -1;
+    if (s7_plant_parse_ipv4(s, &r.ip) == 0) {
+        r.family = S7_PLANT_AF_INET;
+        snprintf(r.text, sizeof r.text, "%u.%u.%u.%u", r.ip >> 24, (r.ip >> 16) & 0xFF,
+                 (r.ip >> 8) & 0xFF, r.ip & 0xFF);
+    } else if (s7_plant_parse_ipv6(s, r.ip6) == 0) {
+        r.family = S7_PLANT_AF_INET6;
+        s7_plant_ipv6_text(r.ip6, r.text, sizeof r.text);
+    } else {
+        return -1;
+    }
+    *a = r;
+    return 0;
+}
+
+int s7_plant_parse_cidr(const char *s, s7_plant_addr *a, int *prefix)
+{
+    char ab[64];
+    const char *slash = s ? strchr(s, '/') : NULL;
+    long pfx;
+    s7_plant_addr r;
+    if (!slash || (size_t)(slash - s) >= sizeof ab)
+        return -1;
+    memcpy(ab, s, (size_t)(slash - s));
+    ab[slash - s] = 0;
+    if (s7_plant_parse_addr(ab, &r) ||
+        s7__parse_dec(slash + 1, 0, r.family == S7_PLANT_AF_INET ? 32 : 128, &pfx))
+        return -1;
+    *a = r;
+    *prefix = (int)pfx;
+    return 0;
+}
+
+int s7_plant_addr_in(const s7_plant_addr *a, const s7_plant_addr *net, int prefix)
+{
+    if (a->family != net->family || prefix < 0)
+        return 0;
+    if (a->family == S7_PLANT_AF_INET) {
+        uint32_t m = prefix >= 32 ? 0xFFFFFFFFu : prefix ? 0xFFFFFFFFu << (32 - prefix) : 0;
+        return prefix <= 32 && (a->ip & m) == (net->ip & m);
+    }
+    if (a->family != S7_PLANT_AF_INET6 || prefix > 128)
+        return 0;
+    int full = prefix / 8, bits = prefix % 8;
+    if (memcmp(a->ip6, net->ip6, (size_t)full) != 0)
+        return 0;
+    if (bits) {
+        uint8_t m = (uint8_t)(0xFF << (8 - bits));
+        if ((a->ip6[full] & m) != (net->ip6[full] & m))
+            return 0;
+    }
+    return 1;
+}
+
+int s7_plant_host_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0, label = 0;
+    int all_digits = 1;
+    if (n < 1 || n > 253 || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = s[i];
+        if (c == '.' || c == 0) {
+            if (label < 1 || label > 63 || s[i - 1] == '-')
+                return 0;
+            if (c == 0)
+                return !all_digits;
+            label = 0;
+            all_digits = 1;
+            continue;
+        }
+        if (!isalnum((unsigned char)c) && c != '-')
+            return 0;
+        if (c == '-' && label == 0)
+            return 0;
+        if (!isdigit((unsigned char)c))
+            all_digits = 0;
+        label++;
+    }
+    return 0;
+}
+
+int s7_plant_ifname_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '/' || s[i] == ':' || !isgraph((unsigned char)s[i]) || s[i] == '"' ||
+            s[i] == '\'' || s[i] == '\\')
+            return 0;
+    return 1;
 }

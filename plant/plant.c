@@ -66,7 +66,18 @@ void s7_plant_free(s7_plant *p)
         free(p->cells[i].name);
         free(p->cells[i].description);
     }
+    for (size_t i = 0; i < p->nrouters; i++) {
+        for (size_t k = 0; k < p->routers[i].nifs; k++) {
+            free(p->routers[i].ifs[k].name);
+            free(p->routers[i].ifs[k].cell_name);
+        }
+        free(p->routers[i].ifs);
+        free(p->routers[i].name);
+        free(p->routers[i].description);
+    }
+    free(p->routers);
     for (size_t i = 0; i < p->npartners; i++) {
+        free(p->partners[i].host);
         free(p->partners[i].name);
         free(p->partners[i].cell_name);
         free(p->partners[i].profile);
@@ -123,6 +134,66 @@ void s7_plant_cell_set_subnet(s7_plant_cell *c, uint32_t net, int prefix)
     c->prefix = prefix;
 }
 
+void s7_plant_cell_set_subnet6(s7_plant_cell *c, const uint8_t net6[16], int prefix6)
+{
+    c->has_subnet6 = 1;
+    memcpy(c->net6, net6, sizeof c->net6);
+    c->prefix6 = prefix6;
+}
+
+/* ---------------------------------------------------------------- routers */
+
+s7_plant_router *s7_plant_add_router(s7_plant *p, const char *name)
+{
+    s7_plant_router *r = s7__plant_push(&p->routers, &p->nrouters, sizeof *r);
+    if (!r)
+        return NULL;
+    if (name && !(r->name = s7__plant_strdup(name))) {
+        p->nrouters--;
+        return NULL;
+    }
+    return r;
+}
+
+int s7_plant_router_set_description(s7_plant_router *r, const char *s)
+{
+    return s7__plant_set_str(&r->description, s);
+}
+
+s7_plant_router_if *s7_plant_router_add_if(s7_plant_router *r, const char *name, const char *cell)
+{
+    s7_plant_router_if *ri = s7__plant_push(&r->ifs, &r->nifs, sizeof *ri);
+    if (!ri)
+        return NULL;
+    if ((name && !(ri->name = s7__plant_strdup(name))) ||
+        (cell && !(ri->cell_name = s7__plant_strdup(cell)))) {
+        free(ri->name);
+        r->nifs--;
+        return NULL;
+    }
+    return ri;
+}
+
+int s7_plant_router_if_set_address(s7_plant_router_if *ri, const char *cidr)
+{
+    s7_plant_addr a;
+    int prefix;
+    if (!cidr || s7_plant_parse_cidr(cidr, &a, &prefix))
+        return S7_ERR_INVAL;
+    if (a.family == S7_PLANT_AF_INET) {
+        ri->has_v4 = 1;
+        ri->ip = a.ip;
+        ri->prefix = prefix;
+        snprintf(ri->address, sizeof ri->address, "%s", a.text);
+    } else {
+        ri->has_v6 = 1;
+        memcpy(ri->ip6, a.ip6, sizeof ri->ip6);
+        ri->prefix6 = prefix;
+        snprintf(ri->address6, sizeof ri->address6, "%s", a.text);
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- partners */
 
 s7_plant_partner *s7_plant_add_partner(s7_plant *p, const char *name)
@@ -146,15 +217,77 @@ int s7_plant_partner_set_name(s7_plant_partner *pt, const char *s)
     return s7__plant_set_str(&pt->name, s);
 }
 
-int s7_plant_partner_set_address(s7_plant_partner *pt, const char *ipv4)
+int s7_plant_partner_set_address(s7_plant_partner *pt, const char *ip)
 {
-    uint32_t ip;
-    if (!ipv4 || s7_plant_parse_ipv4(ipv4, &ip))
+    s7_plant_addr a;
+    if (!ip || s7_plant_parse_addr(ip, &a))
         return S7_ERR_INVAL;
-    pt->ip = ip;
-    snprintf(pt->address, sizeof pt->address, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xFF,
-             (ip >> 8) & 0xFF, ip & 0xFF);
+    s7__plant_partner_take(pt, &a);
+    pt->host_resolved = 0;
     return 0;
+}
+
+void s7__plant_partner_take(s7_plant_partner *pt, const s7_plant_addr *a)
+{
+    pt->family = a->family;
+    pt->ip = a->family == S7_PLANT_AF_INET ? a->ip : 0;
+    memcpy(pt->ip6, a->ip6, sizeof pt->ip6);
+    snprintf(pt->address, sizeof pt->address, "%s", a->text);
+}
+
+void s7__plant_partner_addr(const s7_plant_partner *pt, s7_plant_addr *a)
+{
+    memset(a, 0, sizeof *a);
+    a->family = pt->family;
+    a->ip = pt->ip;
+    memcpy(a->ip6, pt->ip6, sizeof a->ip6);
+    snprintf(a->text, sizeof a->text, "%s", pt->address);
+}
+
+int s7_plant_partner_set_host(s7_plant_partner *pt, const char *name)
+{
+    if (name && !s7_plant_host_name_ok(name))
+        return S7_ERR_INVAL;
+    return s7__plant_set_str(&pt->host, name);
+}
+
+int s7_plant_partner_add_role(s7_plant_partner *pt, int kind)
+{
+    if (kind < 0 || kind >= S7_PLANT_KIND__COUNT)
+        return S7_ERR_INVAL;
+    if (!pt->roles)
+        pt->kind = kind;
+    pt->roles |= 1u << kind;
+    return 0;
+}
+
+int s7_plant_partner_has_role(const s7_plant_partner *pt, int kind)
+{
+    return pt->kind == kind ||
+           (kind >= 0 && kind < S7_PLANT_KIND__COUNT && (pt->roles >> kind) & 1u);
+}
+
+const char *s7_plant_partner_roles_text(const s7_plant_partner *pt, char *buf, size_t cap)
+{
+    size_t o = 0;
+    if (!cap)
+        return buf;
+    o = (size_t)snprintf(buf, cap, "%s", s7_plant_kind_name(pt->kind));
+    for (int k = 0; k < S7_PLANT_KIND__COUNT && o < cap; k++)
+        if (k != pt->kind && (pt->roles >> k) & 1u)
+            o += (size_t)snprintf(buf + o, cap - o, "+%s", s7_plant_kind_name(k));
+    return buf;
+}
+
+const char *s7_plant_partner_addr_text(const s7_plant_partner *pt, char *buf, size_t cap)
+{
+    if (pt->host && pt->address[0])
+        snprintf(buf, cap, "%s (%s)", pt->host, pt->address);
+    else if (pt->host)
+        snprintf(buf, cap, "%s (not resolved)", pt->host);
+    else
+        snprintf(buf, cap, "%s", pt->address);
+    return buf;
 }
 
 int s7_plant_partner_set_cell(s7_plant_partner *pt, const char *cell)

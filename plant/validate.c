@@ -86,6 +86,27 @@ static void check_cells(vcx *v)
                         first_at(p->cells[k].line, "cells", k, fb, sizeof fb));
                 break;
             }
+        if (!v->stop && c->has_subnet6) {
+            s7_plant_addr n;
+            char t6[48], n6[48];
+            memset(&n, 0, sizeof n);
+            n.family = S7_PLANT_AF_INET6;
+            if (c->prefix6 < 0 || c->prefix6 > 128) {
+                problem(v, c->line,
+                        "cell %s: subnet prefix /%d must be 0..128, e.g. fd00:10:1::/64", c->name,
+                        c->prefix6);
+            } else {
+                /* the network of the prefix: clear the host bits of a copy */
+                memcpy(n.ip6, c->net6, 16);
+                for (int b = c->prefix6; b < 128; b++)
+                    n.ip6[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+                if (memcmp(n.ip6, c->net6, 16) != 0)
+                    problem(v, c->line,
+                            "cell %s: subnet %s/%d has host bits set: the network is %s/%d",
+                            c->name, s7_plant_ipv6_text(c->net6, t6, sizeof t6), c->prefix6,
+                            s7_plant_ipv6_text(n.ip6, n6, sizeof n6), c->prefix6);
+            }
+        }
         if (v->stop || !c->has_subnet)
             continue;
         if (c->prefix < 0 || c->prefix > 32)
@@ -118,10 +139,84 @@ static long cell_index(s7_plant *p, const char *name, int line)
     return (long)(p->ncells - 1);
 }
 
+/* A partner's address that cannot be an S7 partner's; 1 when reported. */
+static int addr_problem(vcx *v, const s7_plant_partner *pt, const char *where)
+{
+    static const uint8_t zero[16] = {0};
+    if (pt->family == S7_PLANT_AF_INET6) {
+        if (memcmp(pt->ip6, zero, 16) == 0 || pt->ip6[0] == 0xFF)
+            return problem(v, pt->line,
+                           "%s: '%s' is not a host address (:: and multicast ff00::/8 cannot be "
+                           "S7 partners)",
+                           where, pt->address),
+                   1;
+        return 0;
+    }
+    if (pt->ip == 0 || pt->ip == 0xFFFFFFFFu || (pt->ip >> 28) == 0xE || (pt->ip >> 24) == 0)
+        return problem(v, pt->line,
+                       "%s: '%s' is not a host address (0.x, broadcast and multicast addresses "
+                       "cannot be S7 partners)",
+                       where, pt->address),
+               1;
+    return 0;
+}
+
+static int same_address(const s7_plant_partner *a, const s7_plant_partner *b)
+{
+    return a->address[0] && b->address[0] && a->family == b->family && a->port == b->port &&
+           strcmp(a->address, b->address) == 0;
+}
+
+static void dup_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_partner *o, size_t k,
+                        const char *where)
+{
+    char fb[48];
+    if (o->line > 0)
+        snprintf(fb, sizeof fb, "line %d", o->line);
+    else
+        snprintf(fb, sizeof fb, "partners[%zu]", k);
+    problem(v, pt->line,
+            pt->family == S7_PLANT_AF_INET6
+                ? "%s: address [%s]:%u is also partner %s's (%s): one partner per address"
+                : "%s: address %s:%u is also partner %s's (%s): one partner per address",
+            where, pt->address, pt->port, o->name, fb);
+}
+
+/* The partner's address outside its cell's subnet of the same family: reported. */
+static void subnet_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_cell *cl,
+                           const char *where)
+{
+    char nb[48];
+    const char *from = pt->host_resolved ? " (resolved from " : "";
+    const char *host = pt->host_resolved ? pt->host : "";
+    const char *close = pt->host_resolved ? ")" : "";
+    if (pt->family == S7_PLANT_AF_INET && cl->has_subnet && cl->prefix >= 0 && cl->prefix <= 32 &&
+        (pt->ip & mask_of(cl->prefix)) != cl->net)
+        problem(v, pt->line,
+                "%s: address %s%s%s%s is not in cell %s's subnet %s/%d: fix the address or the "
+                "cell",
+                where, pt->address, from, host, close, cl->name, ip_text(cl->net, nb, sizeof nb),
+                cl->prefix);
+    if (pt->family == S7_PLANT_AF_INET6 && cl->has_subnet6 && cl->prefix6 >= 0 &&
+        cl->prefix6 <= 128) {
+        s7_plant_addr a, n;
+        s7__plant_partner_addr(pt, &a);
+        memset(&n, 0, sizeof n);
+        n.family = S7_PLANT_AF_INET6;
+        memcpy(n.ip6, cl->net6, 16);
+        if (!s7_plant_addr_in(&a, &n, cl->prefix6))
+            problem(v, pt->line,
+                    "%s: address %s%s%s%s is not in cell %s's subnet %s/%d: fix the address or "
+                    "the cell",
+                    where, pt->address, from, host, close, cl->name,
+                    s7_plant_ipv6_text(cl->net6, nb, sizeof nb), cl->prefix6);
+    }
+}
+
 static int check_partners(vcx *v)
 {
     s7_plant *p = v->p;
-    char where[64], fb[48], nb[16];
+    char where[64], fb[48];
     for (size_t i = 0; i < p->npartners && !v->stop; i++) {
         s7_plant_partner *pt = &p->partners[i];
         if (!pt->name) {
@@ -134,15 +229,20 @@ static int check_partners(vcx *v)
             continue;
         }
         snprintf(where, sizeof where, "partner %s", pt->name);
-        if (!pt->address[0]) {
-            problem(v, pt->line, "%s: no address (e.g. address: 192.168.0.10)", where);
+        if (!pt->address[0] && !pt->host) {
+            problem(v, pt->line,
+                    "%s: no address (e.g. address: 192.168.0.10, address: fd00:10::5, or a "
+                    "host name: address: plc1.plant.local)",
+                    where);
             continue;
         }
-        if (pt->ip == 0 || pt->ip == 0xFFFFFFFFu || (pt->ip >> 28) == 0xE || (pt->ip >> 24) == 0) {
+        if (pt->address[0] && addr_problem(v, pt, where))
+            continue;
+        if (pt->kind < 0 || pt->kind >= S7_PLANT_KIND__COUNT ||
+            pt->roles >= 1u << S7_PLANT_KIND__COUNT) {
             problem(v, pt->line,
-                    "%s: '%s' is not a host address (0.x, broadcast and multicast addresses "
-                    "cannot be S7 partners)",
-                    where, pt->address);
+                    "%s: unknown role: roles are plc, hmi, scada, engineering, gateway, pc, other",
+                    where);
             continue;
         }
         if (pt->port == 0) {
@@ -183,14 +283,13 @@ static int check_partners(vcx *v)
                         "%s: the name is used twice (%s): partner names must be unique", where,
                         first_at(o->line, "partners", k, fb, sizeof fb));
                 bad = 1;
-            } else if (o->address[0] && o->ip == pt->ip && o->port == pt->port) {
-                if (o->line > 0)
-                    snprintf(fb, sizeof fb, "line %d", o->line);
-                else
-                    snprintf(fb, sizeof fb, "partners[%zu]", k);
+            } else if (same_address(o, pt)) {
+                dup_problem(v, pt, o, k, where);
+                bad = 1;
+            } else if (o->host && pt->host && s7__plant_ieq(o->host, pt->host)) {
                 problem(v, pt->line,
-                        "%s: address %s:%u is also partner %s's (%s): one partner per address",
-                        where, pt->address, pt->port, o->name, fb);
+                        "%s: host %s is also partner %s's (%s): one partner per host name", where,
+                        pt->host, o->name, first_at(o->line, "partners", k, fb, sizeof fb));
                 bad = 1;
             }
         }
@@ -211,13 +310,175 @@ static int check_partners(vcx *v)
             continue;
         }
         pt->cell = (size_t)c;
-        const s7_plant_cell *cl = &p->cells[c];
-        if (cl->has_subnet && cl->prefix >= 0 && cl->prefix <= 32 &&
-            (pt->ip & mask_of(cl->prefix)) != cl->net)
+        if (pt->address[0])
+            subnet_problem(v, pt, &p->cells[c], where);
+    }
+    return 0;
+}
+
+/* One interface's address of one family against its cell and the partners in it. */
+static void check_if_addr(vcx *v, const char *where, const s7_plant_router_if *ri,
+                          const s7_plant_addr *a, int prefix, size_t cell)
+{
+    const s7_plant *p = v->p;
+    const s7_plant_cell *cl = &p->cells[cell];
+    s7_plant_addr net;
+    int cprefix = -1;
+    char nb[48];
+    memset(&net, 0, sizeof net);
+    net.family = a->family;
+    if (a->family == S7_PLANT_AF_INET && cl->has_subnet) {
+        net.ip = cl->net;
+        cprefix = cl->prefix;
+        ip_text(cl->net, nb, sizeof nb);
+    } else if (a->family == S7_PLANT_AF_INET6 && cl->has_subnet6) {
+        memcpy(net.ip6, cl->net6, 16);
+        cprefix = cl->prefix6;
+        s7_plant_ipv6_text(cl->net6, nb, sizeof nb);
+    }
+    if (cprefix >= 0 && (!s7_plant_addr_in(a, &net, cprefix) || prefix != cprefix)) {
+        problem(v, ri->line,
+                "%s: %s/%d is not an address of cell %s's subnet %s/%d: give the router's "
+                "address in that subnet with the same prefix",
+                where, a->text, prefix, cl->name, nb, cprefix);
+        return;
+    }
+    for (size_t k = 0; k < p->npartners && !v->stop; k++) {
+        const s7_plant_partner *pt = &p->partners[k];
+        s7_plant_addr pa;
+        if (!pt->address[0] || pt->family != a->family || !pt->name)
+            continue;
+        s7__plant_partner_addr(pt, &pa);
+        if (strcmp(pa.text, a->text) == 0) {
+            problem(v, ri->line,
+                    "%s: %s is also partner %s's address: the router's interface needs its own "
+                    "address",
+                    where, a->text, pt->name);
+            return;
+        }
+        /* a cell without a declared subnet: its partners must be on the interface's network */
+        if (cprefix < 0 && pt->cell == cell && pt->cell_name && cl->name &&
+            strcmp(pt->cell_name, cl->name) == 0 && !s7_plant_addr_in(&pa, a, prefix))
             problem(v, pt->line,
-                    "%s: address %s is not in cell %s's subnet %s/%d: fix the address or the "
-                    "cell",
-                    where, pt->address, cl->name, ip_text(cl->net, nb, sizeof nb), cl->prefix);
+                    "partner %s: address %s is not on router interface %s (%s/%d) of its cell "
+                    "%s: fix the address, the cell or the interface",
+                    pt->name, pt->address, ri->name, a->text, prefix, cl->name);
+    }
+}
+
+static int check_routers(vcx *v)
+{
+    s7_plant *p = v->p;
+    char where[112], fb[48];
+    for (size_t i = 0; i < p->nrouters && !v->stop; i++) {
+        s7_plant_router *r = &p->routers[i];
+        if (!r->name) {
+            problem(v, r->line, "routers[%zu]: no name (e.g. name: router1)", i);
+            continue;
+        }
+        if (!s7_plant_name_ok(r->name)) {
+            problem(v, r->line, "routers[%zu]: '%s' is not a usable name: %s", i, r->name,
+                    NAME_RULE);
+            continue;
+        }
+        int bad = 0;
+        for (size_t k = 0; k < i && !bad; k++)
+            if (p->routers[k].name && strcmp(p->routers[k].name, r->name) == 0) {
+                problem(v, r->line, "router %s: the name is used twice (%s)", r->name,
+                        first_at(p->routers[k].line, "routers", k, fb, sizeof fb));
+                bad = 1;
+            }
+        const s7_plant_partner *same = s7_plant_find_partner(p, r->name);
+        if (!bad && same) {
+            problem(v, r->line,
+                    "router %s: the name is also a partner's (%s): routers and partners need "
+                    "different names",
+                    r->name,
+                    first_at(same->line, "partners", (size_t)(same - p->partners), fb, sizeof fb));
+            bad = 1;
+        }
+        if (bad)
+            continue;
+        if (!r->nifs) {
+            problem(v, r->line,
+                    "router %s: no interfaces: list one per cell it joins, e.g. interfaces: "
+                    "[{name: eth1, address: 10.10.1.1/24, cell: line1}]",
+                    r->name);
+            continue;
+        }
+        for (size_t j = 0; j < r->nifs && !v->stop; j++) {
+            s7_plant_router_if *ri = &r->ifs[j];
+            int line = ri->line ? ri->line : r->line;
+            if (!ri->name) {
+                problem(v, line, "router %s interfaces[%zu]: no name (e.g. name: eth1)", r->name,
+                        j);
+                continue;
+            }
+            snprintf(where, sizeof where, "router %s interface %s", r->name, ri->name);
+            if (!s7_plant_ifname_ok(ri->name)) {
+                problem(v, line,
+                        "router %s interfaces[%zu]: '%s' is not an interface name: 1..15 "
+                        "characters without '/', ':', quotes or spaces, e.g. eth1",
+                        r->name, j, ri->name);
+                continue;
+            }
+            bad = 0;
+            for (size_t k = 0; k < j && !bad; k++)
+                if (r->ifs[k].name && strcmp(r->ifs[k].name, ri->name) == 0) {
+                    problem(v, line, "%s: the interface is listed twice (%s)", where,
+                            first_at(r->ifs[k].line, "interfaces", k, fb, sizeof fb));
+                    bad = 1;
+                }
+            if (bad)
+                continue;
+            if (!ri->cell_name) {
+                problem(v, line, "%s: no cell: name the cell this interface is in (cell: line1)",
+                        where);
+                continue;
+            }
+            if (!ri->has_v4 && !ri->has_v6) {
+                problem(v, line,
+                        "%s: no address: give the router's address on that cell with its "
+                        "prefix, e.g. address: 10.10.1.1/24 (or fd00:10:1::1/64)",
+                        where);
+                continue;
+            }
+            long c = cell_index(p, ri->cell_name, ri->cell_line);
+            if (c == -1)
+                return S7_ERR_NOMEM;
+            if (c == -2) {
+                problem(v, ri->cell_line ? ri->cell_line : line,
+                        "%s: cell '%s' is not in cells: name one of the cells listed", where,
+                        ri->cell_name);
+                continue;
+            }
+            ri->cell = (size_t)c;
+            for (size_t k = 0; k < j && !bad; k++)
+                if (r->ifs[k].cell_name && strcmp(r->ifs[k].cell_name, ri->cell_name) == 0) {
+                    problem(v, line,
+                            "%s: interface %s already joins cell %s: one interface per cell "
+                            "(give both address families to that one interface)",
+                            where, r->ifs[k].name, ri->cell_name);
+                    bad = 1;
+                }
+            if (bad)
+                continue;
+            s7_plant_addr a;
+            if (ri->has_v4) {
+                memset(&a, 0, sizeof a);
+                a.family = S7_PLANT_AF_INET;
+                a.ip = ri->ip;
+                snprintf(a.text, sizeof a.text, "%s", ri->address);
+                check_if_addr(v, where, ri, &a, ri->prefix, ri->cell);
+            }
+            if (ri->has_v6 && !v->stop) {
+                memset(&a, 0, sizeof a);
+                a.family = S7_PLANT_AF_INET6;
+                memcpy(a.ip6, ri->ip6, 16);
+                snprintf(a.text, sizeof a.text, "%s", ri->address6);
+                check_if_addr(v, where, ri, &a, ri->prefix6, ri->cell);
+            }
+        }
     }
     return 0;
 }
@@ -362,6 +623,8 @@ int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg), v
         problem(&v, 0,
                 "partners: the list is empty: document at least the two partners of a "
                 "connection");
+    if (!v.stop && check_routers(&v) < 0)
+        return S7_ERR_NOMEM;
     if (!v.stop)
         check_conns(&v);
     if (v.count)

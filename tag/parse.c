@@ -538,6 +538,8 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
         err[0] = '\0';
     if (!text || !out)
         return perr(&p, S7_ERR_INVAL, "no address given");
+    if (s7_anyptr_is(text)) /* P#DB30.DBX0.0 BYTE 100 */
+        return s7_anyptr_parse(text, out, err, errcap);
     const char *s = text, *e = text + strlen(text);
     while (s < e &&
            (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f'))

@@ -1,7 +1,8 @@
 /* s7kit plant model: the connection inventory of a plant as data (docs/plant.md).
  *
- * A plant documents every S7 connection: the partners (name, IPv4 address, cell, rack/slot
- * or TSAPs, connection type, profile), the cells (network segments) they sit in, and per
+ * A plant documents every S7 connection: the partners (name, IPv4 or IPv6 address or host
+ * name, cell, roles, rack/slot or TSAPs, connection type, profile), the cells (network
+ * segments) they sit in, the routers between the cells with their interfaces, and per
  * connection which partner is active (the client that connects), which is passive (the CPU
  * serving port 102) and what it exchanges (GET: the active side reads, PUT: it writes;
  * DB/area byte ranges; cycle).
@@ -63,25 +64,47 @@ typedef struct s7_plant_exchange {
     int line;
 } s7_plant_exchange;
 
+/* Address families of the plant model (not the socket API's AF_*: plant/ is libc only). */
+enum { S7_PLANT_AF_NONE = 0, S7_PLANT_AF_INET = 4, S7_PLANT_AF_INET6 = 6 };
+
+/* One IP address: IPv4 (host order in ip) or IPv6 (network order in ip6), and its normalised
+ * text (dotted IPv4, or IPv6 in the RFC 5952 form: lower case, longest zero run as "::"). */
+typedef struct s7_plant_addr {
+    int family; /* S7_PLANT_AF_* */
+    uint32_t ip;
+    uint8_t ip6[16];
+    char text[48];
+} s7_plant_addr;
+
 typedef struct s7_plant_cell {
     char *name;
     char *description;
     int has_subnet;
     uint32_t net; /* host order */
     int prefix;   /* 0..32 */
+    int has_subnet6;
+    uint8_t net6[16]; /* the cell's IPv6 subnet (network order) */
+    int prefix6;      /* 0..128 */
     int line;
 } s7_plant_cell;
 
 typedef struct s7_plant_partner {
     char *name;
-    char address[16]; /* dotted IPv4 (normalised); "" when not given */
-    uint32_t ip;      /* host order */
-    uint16_t port;    /* default 102 */
-    char *cell_name;  /* the cell it sits in, as given (NULL: not given) */
+    /* The partner's IP address: dotted IPv4 or IPv6 text (normalised, s7_plant_addr); ""
+     * when not given (a partner known by its host name only, until s7_plant_resolve_hosts). */
+    char address[48];
+    int family;        /* S7_PLANT_AF_INET / S7_PLANT_AF_INET6; S7_PLANT_AF_NONE: no address */
+    uint32_t ip;       /* IPv4, host order (0 for IPv6) */
+    uint8_t ip6[16];   /* IPv6, network order */
+    char *host;        /* the host name as given (NULL: none); shown with the address */
+    int host_resolved; /* the address was filled from host by s7_plant_resolve_hosts */
+    uint16_t port;     /* default 102 */
+    char *cell_name;   /* the cell it sits in, as given (NULL: not given) */
     int cell_line;
-    size_t cell;   /* index into cells (s7_plant_validate resolves it) */
-    int kind;      /* S7_PLANT_KIND_* */
-    char *profile; /* the CPU profile's name as given (a label), NULL when not given */
+    size_t cell;    /* index into cells (s7_plant_validate resolves it) */
+    int kind;       /* S7_PLANT_KIND_*: its first role */
+    unsigned roles; /* every role: bit (1u << S7_PLANT_KIND_*); 0 means just kind */
+    char *profile;  /* the CPU profile's name as given (a label), NULL when not given */
     int profile_rack, profile_slot; /* the profile's rack/slot (-1: no profile) */
     int profile_logo_tsap;          /* the profile is a LOGO!: served on TSAP 02.00 */
     int rack, slot;                 /* -1 when not given */
@@ -106,6 +129,32 @@ typedef struct s7_plant_conn {
     int line;
 } s7_plant_conn;
 
+/* A router (or firewall) between cells: one interface per cell it joins.  An interface has
+ * an IPv4 address/prefix, an IPv6 one, or both (has_v4, has_v6). */
+typedef struct s7_plant_router_if {
+    char *name; /* the interface as the router's OS names it, e.g. "eth1" (rules bind to it) */
+    int has_v4;
+    uint32_t ip; /* host order */
+    int prefix;  /* 0..32 */
+    char address[48];
+    int has_v6;
+    uint8_t ip6[16];
+    int prefix6; /* 0..128 */
+    char address6[48];
+    char *cell_name; /* as given */
+    int cell_line;
+    size_t cell; /* index into cells (s7_plant_validate resolves it) */
+    int line;
+} s7_plant_router_if;
+
+typedef struct s7_plant_router {
+    char *name;
+    char *description;
+    s7_plant_router_if *ifs;
+    size_t nifs;
+    int line;
+} s7_plant_router;
+
 typedef struct s7_plant {
     char *file;        /* where it was loaded from (messages start with it); may be NULL */
     char *title;       /* defaults to the file name */
@@ -119,6 +168,8 @@ typedef struct s7_plant {
     size_t npartners;
     s7_plant_conn *conns;
     size_t nconns;
+    s7_plant_router *routers;
+    size_t nrouters;
 } s7_plant;
 
 /* ---------------------------------------------------------------- building */
@@ -140,13 +191,28 @@ S7_API int s7_plant_cell_set_name(s7_plant_cell *c, const char *s);
 S7_API int s7_plant_cell_set_description(s7_plant_cell *c, const char *s);
 /* The cell's subnet NET/PREFIX (validation refuses host bits). */
 S7_API void s7_plant_cell_set_subnet(s7_plant_cell *c, uint32_t net, int prefix);
+/* The cell's IPv6 subnet (16 bytes, network order) / PREFIX 0..128. */
+S7_API void s7_plant_cell_set_subnet6(s7_plant_cell *c, const uint8_t net6[16], int prefix6);
 
 /* A new partner with port 102, kind other, rack/slot unset; NULL on out of memory. */
 S7_API s7_plant_partner *s7_plant_add_partner(s7_plant *p, const char *name);
 S7_API int s7_plant_partner_set_name(s7_plant_partner *pt, const char *s);
-/* The IPv4 address in dotted form (s7_plant_parse_ipv4).  0, S7_ERR_INVAL (not an IPv4
- * address: nothing changed) or S7_ERR_NOMEM. */
-S7_API int s7_plant_partner_set_address(s7_plant_partner *pt, const char *ipv4);
+/* The address: dotted IPv4 (s7_plant_parse_ipv4) or IPv6 (s7_plant_parse_ipv6), stored
+ * normalised.  0, S7_ERR_INVAL (not an IP address: nothing changed) or S7_ERR_NOMEM. */
+S7_API int s7_plant_partner_set_address(s7_plant_partner *pt, const char *ip);
+/* The host name (s7_plant_host_name_ok): the partner's address when no address is given
+ * (resolved by s7_plant_resolve_hosts), else a label shown with it.  NULL clears.  0,
+ * S7_ERR_INVAL (not a host name: nothing changed) or S7_ERR_NOMEM. */
+S7_API int s7_plant_partner_set_host(s7_plant_partner *pt, const char *name);
+/* Adds a role (S7_PLANT_KIND_*); the first role added is also pt->kind.  0 or S7_ERR_INVAL. */
+S7_API int s7_plant_partner_add_role(s7_plant_partner *pt, int kind);
+/* 1 when the partner has that role (its kind, or one of its roles). */
+S7_API int s7_plant_partner_has_role(const s7_plant_partner *pt, int kind);
+/* "plc", or "scada+engineering" for several roles, into buf; returns buf. */
+S7_API const char *s7_plant_partner_roles_text(const s7_plant_partner *pt, char *buf, size_t cap);
+/* How the partner is shown: "10.0.0.5", "scada1.plant.local (10.0.0.5)", or
+ * "scada1.plant.local (not resolved)"; returns buf. */
+S7_API const char *s7_plant_partner_addr_text(const s7_plant_partner *pt, char *buf, size_t cap);
 S7_API int s7_plant_partner_set_cell(s7_plant_partner *pt, const char *cell);
 /* The partner's CPU profile: its name (a label) and the facts TSAP resolution needs: where
  * the CPU sits (rack, slot) and whether it is a LOGO! (reached on TSAP 0100:0200 unless a
@@ -167,6 +233,17 @@ S7_API int s7_plant_conn_set_active(s7_plant_conn *c, const char *partner);
 S7_API int s7_plant_conn_set_passive(s7_plant_conn *c, const char *partner);
 S7_API int s7_plant_conn_set_description(s7_plant_conn *c, const char *s);
 S7_API void s7_plant_conn_set_tsap(s7_plant_conn *c, uint16_t local, uint16_t remote);
+
+/* A new router (name may be NULL: validation then asks for one); NULL on out of memory. */
+S7_API s7_plant_router *s7_plant_add_router(s7_plant *p, const char *name);
+S7_API int s7_plant_router_set_description(s7_plant_router *r, const char *s);
+/* A new interface of a router: its OS name and the cell it joins (either may be NULL for
+ * now); NULL on out of memory. */
+S7_API s7_plant_router_if *s7_plant_router_add_if(s7_plant_router *r, const char *name,
+                                                  const char *cell);
+/* An address of the interface as "ADDRESS/PREFIX" (IPv4 or IPv6; one of each family).
+ * 0, S7_ERR_INVAL (not ADDRESS/PREFIX, or host bits only: nothing changed) or S7_ERR_NOMEM. */
+S7_API int s7_plant_router_if_set_address(s7_plant_router_if *ri, const char *cidr);
 
 /* A new exchange of a connection; NULL on out of memory. */
 S7_API s7_plant_exchange *s7_plant_conn_add_exchange(s7_plant_conn *c, int dir, long cycle_ms);
@@ -192,6 +269,24 @@ S7_API int s7_plant_validate(s7_plant *p, char *err, size_t errcap);
  * fn returns non-zero to stop.  Returns the number of problems (0: valid) or
  * S7_ERR_NOMEM.  The plant is resolved only when there was no problem. */
 S7_API int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg), void *ctx);
+
+/* Resolves a host name into at most cap addresses (out); returns how many (>= 1), or < 0
+ * with a sentence in err ("no such host", the resolver's words).  diag.h has one over the
+ * system resolver (s7_diag_plant_resolver); tests pass their own. */
+typedef int (*s7_plant_resolver)(void *ctx, const char *host, s7_plant_addr *out, size_t cap,
+                                 char *err, size_t errcap);
+
+/* For each partner known by host name only (no address), asks fn and takes the first
+ * address it gives (the family of the partner's cell subnet when the cell has one); checks
+ * it against the cell's subnet and the other partners' addresses as validation does.  Call
+ * on a validated plant when the addresses are needed (rule generation, live checks).
+ * Returns 0, or S7_ERR_RESOLVE with "FILE:LINE: partner NAME: host 'H' does not resolve
+ * (...); give its address: address: 10.0.0.5" in err (first problem), S7_ERR_INVAL (the
+ * resolved address breaks a rule), S7_ERR_NOMEM. */
+S7_API int s7_plant_resolve_hosts(s7_plant *p, s7_plant_resolver fn, void *ctx, char *err,
+                                  size_t errcap);
+/* 1 when some partner still has no address (a host name not resolved yet). */
+S7_API int s7_plant_has_unresolved(const s7_plant *p);
 
 /* ---------------------------------------------------------------- queries and texts */
 
@@ -226,15 +321,36 @@ S7_API const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_part
 S7_API int s7_plant_name_ok(const char *s);
 /* Dotted IPv4, four numbers 0..255 without leading zeros; host order. */
 S7_API int s7_plant_parse_ipv4(const char *s, uint32_t *ip);
+/* IPv6 text (RFC 4291 forms: "fd00:10::5", "::1", "::ffff:10.0.0.1"; no zone, no brackets)
+ * into 16 bytes, network order. */
+S7_API int s7_plant_parse_ipv6(const char *s, uint8_t ip6[16]);
+/* IPv6 as RFC 5952 text (lower case, the longest run of two or more zero groups as "::",
+ * IPv4-mapped as ::ffff:a.b.c.d) into buf (>= 46 bytes); returns buf. */
+S7_API const char *s7_plant_ipv6_text(const uint8_t ip6[16], char *buf, size_t cap);
+/* An IPv4 or IPv6 address into *a (family, value and normalised text). */
+S7_API int s7_plant_parse_addr(const char *s, s7_plant_addr *a);
+/* "ADDRESS/PREFIX" (IPv4 /0..32 or IPv6 /0..128) into *a and *prefix; host bits allowed
+ * (an interface address); s7_plant_addr_in tells a network apart. */
+S7_API int s7_plant_parse_cidr(const char *s, s7_plant_addr *a, int *prefix);
+/* 1 when a is inside the network net/prefix of the same family. */
+S7_API int s7_plant_addr_in(const s7_plant_addr *a, const s7_plant_addr *net, int prefix);
+/* 1 when s is a host name: dot-separated labels of 1..63 letters, digits and '-' (not at a
+ * label's ends), 1..253 characters, the last label not all digits (so "10.0.0.256" is a bad
+ * address, not a name). */
+S7_API int s7_plant_host_name_ok(const char *s);
 /* "LOCAL:REMOTE", each 1..4 hex digits. */
 S7_API int s7_plant_parse_tsap(const char *s, uint16_t *local, uint16_t *remote);
 /* pg | op (hmi) | basic (s7, s7-basic), case-insensitive: 1, 2, 3. */
 S7_API int s7_plant_parse_type(const char *s, int *type);
 /* plc, hmi, scada, engineering, gateway, pc, other. */
 S7_API int s7_plant_parse_kind(const char *s, int *kind);
+/* 1 when s is an interface name a router's OS accepts: 1..15 characters, no '/', ':' or
+ * white space (Linux IFNAMSIZ). */
+S7_API int s7_plant_ifname_ok(const char *s);
 /* DB, I (E, inputs), Q (A, outputs), M (flags, markers): S7_AREA_*. */
 S7_API int s7_plant_parse_area(const char *s, uint8_t *area);
-/* A cycle: milliseconds ("500"), "500ms", "2s", "1min" (1 ms..24 h), or "event",
+/* A cycle: milliseconds ("500") or a duration with its unit ("500ms", "0.5s", "2 s", "1min";
+ * s7_duration_parse, 1 ms..24 h), or "event",
  * "on-event", "on event", "on-demand", "acyclic" (0). */
 S7_API int s7_plant_parse_cycle(const char *s, long *ms);
 /* A range as text: "DB10.DBB0..DBB63", "DB10.DBB0..63", "DB10.DBW4", "MB0..MB15",

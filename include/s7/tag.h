@@ -76,6 +76,30 @@ S7_API int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
 /* Canonical form; returns the length written (snprintf style, NUL-terminated). */
 S7_API int s7_tag_format(const s7_tag *t, char *buf, size_t cap);
 
+/* ANY pointers (tag/anyptr.c): "P#DB30.DBX0.0 BYTE 100", "P#M10.0 BYTE 4", "P#I0.0 BOOL 8",
+ * "P#Q4.0 WORD 2", "P#T 5 TIMER 3", "P#C 0 COUNTER 2" (German E/A/Z for I/Q/C; case does
+ * not matter).  The start needs its bit (.0 for every type but BOOL); the count is
+ * 1..65535 elements of BOOL, BYTE, CHAR, WORD, INT, DWORD, DINT, REAL, DATE, TOD, TIME,
+ * S5TIME, DT, TIMER or COUNTER.  The result is a tag of that type with count elements
+ * (array when count > 1), so s7_tag_parse accepts ANY pointers too.  S7_ERR_ADDR with
+ * "ANY pointer 'TEXT': what is wrong; the forms" in err. */
+S7_API int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap);
+/* A tag as an ANY pointer ("P#DB30.DBX0.0 BYTE 100"); snprintf-style length. */
+S7_API int s7_anyptr_format(const s7_tag *t, char *buf, size_t cap);
+/* 1 when text (after blanks) starts with "P#". */
+S7_API int s7_anyptr_is(const char *text);
+
+/* Durations (tag/duration.c) with units: "500ms", "0.5s", "2 s", "1.5 min", "1h"; units
+ * ms, s, min, h (case-insensitive, blank optional).  A bare number is in bare_unit_ms
+ * milliseconds (1 where a setting is in ms, 1000 where it is in seconds) or refused when
+ * bare_unit_ms is 0.  The result is whole milliseconds in min_ms..max_ms (fractions that
+ * fall between milliseconds are refused).  0, or S7_ERR_INVAL with "'TEXT': what is
+ * wrong; e.g. 500ms, 0.5s, 2 s, 1min" in err. */
+S7_API int s7_duration_parse(const char *text, long bare_unit_ms, long min_ms, long max_ms,
+                             long *ms, char *err, size_t errcap);
+/* "500 ms", "2 s", "1.5 s", "1 min", "2 h" into buf; snprintf-style length. */
+S7_API int s7_duration_format(long ms, char *buf, size_t cap);
+
 /* Bytes the tag occupies in PLC memory (element size * count; a BOOL array of n bits
  * counts n bytes as it is read bit by bit element-wise: see s7_tag_spec). */
 S7_API uint32_t s7_tag_size(const s7_tag *t);

@@ -49,9 +49,10 @@ usage_error "the remote TSAP must not be 0000" read 127.0.0.1 MB0 --tsap 0100:00
 usage_error "--tsap and --rack/--slot/--type both given" read 127.0.0.1 MB0 --tsap 0100:0102 --slot 2
 usage_error "--pdu 100: PDU size must be 240..960" read 127.0.0.1 MB0 --pdu 100
 usage_error "--pdu 2000: PDU size must be 240..960" read 127.0.0.1 MB0 --pdu=2000
-usage_error "--timeout 0: timeout must be 1..600000 ms" read 127.0.0.1 MB0 --timeout 0
-usage_error "--timeout 5s: timeout must be 1..600000 ms" read 127.0.0.1 MB0 --timeout 5s
-usage_error "--every 5: interval must be 10..86400000 ms" watch 127.0.0.1 MB0 --every 5
+usage_error "--timeout 0: '0' is outside 1 ms..10 min (a bare number is milliseconds)" read 127.0.0.1 MB0 --timeout 0
+usage_error "--timeout 5 sek: '5 sek': unknown unit 'sek'" read 127.0.0.1 MB0 --timeout "5 sek"
+usage_error "--timeout 11min: '11min' is outside 1 ms..10 min" read 127.0.0.1 MB0 --timeout 11min
+usage_error "--every 5: '5' is outside 10 ms..24 h" watch 127.0.0.1 MB0 --every 5
 usage_error "--count 0: count must be 1.." watch 127.0.0.1 MB0 --count 0
 usage_error "--every is an option of s7 watch, not of s7 read" read 127.0.0.1 MB0 --every 100
 usage_error "--output is an option of s7 dump, not of s7 read" read 127.0.0.1 MB0 -o x

@@ -133,8 +133,55 @@ static void test_plant_lines(void)
         {"    exchanges:", "    tsap: zz\n    exchanges:", 18, "must be LOCAL:REMOTE in hex"},
         {"DBB0..DBB63", "DBB9..DBB3", 19, "ends (byte 3) before it starts (byte 9)"},
         {"DB10.DBB0..DBB63", "Q99.DBB0", 19, "get:"},
-        {"cycle: 2s", "cycle: fast", 20, "'fast' must be a time"},
+        {"cycle: 2s", "cycle: fast", 20, "'fast' is not a duration"},
+        {"cycle: 2s", "cycle: 2 sek", 20, "unknown unit 'sek'"},
+        {"DB10.DBB0..DBB63", "P#DB10.DBX0.1 BYTE 64", 19,
+         "a BYTE range starts on a byte: the bit must be .0"},
+        {"DB10.DBB0..DBB63", "P#DB10.DBB0 BYTE 64", 19, "the start as .DBX<byte>.<bit>"},
         {"cycle: 2s", "cycle: 2s\ncolour: red", 21, "unknown key 'colour'"},
+        /* IPv6, host names, roles, routers */
+        {"10.10.1.10", "'[fd00::10]'", 8, "write an IPv6 address without brackets"},
+        {"10.10.1.10", "fd00::10::1", 8, "is not an IPv6 address"},
+        {"10.10.1.10", "plc_1.local", 8, "is neither an IP address nor a host name"},
+        {"    address: 10.10.1.10\n", "    address: plc1.plant.local\n    host: plc2.plant.local\n",
+         9, "address: already names host 'plc1.plant.local'"},
+        {"subnet: 10.10.1.0/24", "subnets: [10.10.1.0/24, fd00:10:1::1/64]", 4,
+         "has host bits set: the network is fd00:10:1::/64"},
+        {"subnet: 10.10.1.0/24", "subnets: [10.10.1.0/24, 10.10.2.0/24]", 4,
+         "a second IPv4 subnet for cell line1"},
+        {"    cell: scada\n", "    cell: scada\n    roles: [hmi, hmix]\n", 14, "'hmix' is no role"},
+        {"    cell: scada\n", "    cell: scada\n    roles: [hmi, hmi]\n", 14,
+         "'hmi' is listed twice"},
+        {"    cell: scada\n", "    cell: scada\n    kind: hmi\n    roles: [scada]\n", 15,
+         "roles given twice"},
+        {"connections:\n", "routers:\n  - name: fw1\nconnections:\n", 15,
+         "router fw1: no interfaces"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth1, address: 10.10.2.1/24, cell: line1}\nconnections:\n",
+         17, "router fw1 interface eth1: 10.10.2.1/24 is not an address of cell line1's subnet"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth 1, address: 10.10.1.1/24, cell: line1}\nconnections:\n",
+         17, "'eth 1' is not an interface name"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth1, address: 10.10.1.1, cell: line1}\nconnections:\n",
+         17, "must be the router's ADDRESS/PREFIX on that cell"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth1, address: 10.10.1.1/24, cell: line9}\nconnections:\n",
+         17, "cell 'line9' is not in cells"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth1, address: 10.10.1.1/24, vlan: 3}\nconnections:\n",
+         17, "unknown key 'vlan' (keys: name, address, cell)"},
+        {"connections:\n",
+         "routers:\n  - name: fw1\n    interfaces:\n"
+         "      - {name: eth1, address: 10.10.1.1/24, cell: line1}\n"
+         "      - {name: eth2, address: [10.20.0.1/16, 10.21.0.1/16], cell: scada}\n"
+         "connections:\n",
+         18, "a second IPv4 address: an interface has one address per family"},
         {"cycle: 2s",
          "cycle: 2s\n  - name: hmi1-plc1\n    active: hmi1\n    passive: plc1\n"
          "    exchanges:\n      - get: DB1.DBB0..DBB3",
@@ -166,6 +213,107 @@ static void test_plant_lines(void)
                     C[i].phrase);
         s7_plant_free(p);
     }
+}
+
+/* What engineers write: a host with several roles known by name, IPv6 partners and cells,
+ * a router with an interface per cell (both families on one). */
+static void test_plant_schema(void)
+{
+    const char *path =
+        put("plant.yaml", "plant: Line 1\n"
+                          "cells:\n"
+                          "  - name: line1\n"
+                          "    subnets: [10.10.1.0/24, 'FD00:10:1::/64']\n"
+                          "  - name: scada\n"
+                          "    subnet6: fd00:20::/64\n"
+                          "partners:\n"
+                          "  - name: plc1\n"
+                          "    address: fd00:10:1::10\n"
+                          "    cell: line1\n"
+                          "    kind: plc\n"
+                          "  - name: ws1\n"
+                          "    address: ws1.plant.local\n"
+                          "    cell: scada\n"
+                          "    roles: [scada, engineering]\n"
+                          "  - name: hmi1\n"
+                          "    address: 10.10.1.20\n"
+                          "    host: hmi1.plant.local\n"
+                          "    cell: line1\n"
+                          "    role: hmi\n"
+                          "routers:\n"
+                          "  - name: fw1\n"
+                          "    description: cell firewall\n"
+                          "    interfaces:\n"
+                          "      - name: eth1\n"
+                          "        address: [10.10.1.1/24, 'fd00:10:1::1/64']\n"
+                          "        cell: line1\n"
+                          "      - {name: eth2, address: 'fd00:20::1/64', cell: scada}\n"
+                          "connections:\n"
+                          "  - name: ws1-plc1\n"
+                          "    active: ws1\n"
+                          "    passive: plc1\n"
+                          "    exchanges:\n"
+                          "      - get: P#DB30.DBX0.0 BYTE 100\n"
+                          "        cycle: 0.5s\n"
+                          "      - put: P#M10.0 BYTE 4\n"
+                          "        cycle: 2 s\n");
+    s7_plant *p = NULL;
+    char err[1024] = "", b[96];
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    if (!p)
+        return;
+    CHECK_INT(p->cells[0].has_subnet, 1);
+    CHECK_INT(p->cells[0].has_subnet6, 1);
+    CHECK_INT(p->cells[0].prefix6, 64);
+    CHECK_INT(p->cells[1].has_subnet, 0);
+    CHECK_INT(p->partners[0].family, S7_PLANT_AF_INET6);
+    CHECK_STR(p->partners[0].address, "fd00:10:1::10");
+    CHECK_STR(p->partners[1].address, "");
+    CHECK_STR(p->partners[1].host, "ws1.plant.local");
+    CHECK_STR(s7_plant_partner_roles_text(&p->partners[1], b, sizeof b), "scada+engineering");
+    CHECK_STR(s7_plant_partner_addr_text(&p->partners[2], b, sizeof b),
+              "hmi1.plant.local (10.10.1.20)");
+    CHECK_INT(p->partners[2].kind, S7_PLANT_KIND_HMI);
+    CHECK(s7_plant_has_unresolved(p));
+    CHECK_INT(p->nrouters, 1);
+    CHECK_STR(p->routers[0].name, "fw1");
+    CHECK_STR(p->routers[0].description, "cell firewall");
+    CHECK_INT(p->routers[0].nifs, 2);
+    CHECK_STR(p->routers[0].ifs[0].name, "eth1");
+    CHECK_INT(p->routers[0].ifs[0].has_v4, 1);
+    CHECK_STR(p->routers[0].ifs[0].address, "10.10.1.1");
+    CHECK_STR(p->routers[0].ifs[0].address6, "fd00:10:1::1");
+    CHECK_INT(p->routers[0].ifs[0].line, 25);
+    CHECK_INT(p->routers[0].ifs[1].cell, 1);
+    CHECK_INT(p->routers[0].ifs[1].has_v4, 0);
+    CHECK_INT(p->routers[0].ifs[1].prefix6, 64);
+    const s7_plant_exchange *x = &p->conns[0].ex[0];
+    CHECK_INT(x->cycle_ms, 500);
+    CHECK_INT(x->ranges[0].area, S7_AREA_DB);
+    CHECK_INT(x->ranges[0].db, 30);
+    CHECK_INT(x->ranges[0].offset, 0);
+    CHECK_INT(x->ranges[0].length, 100);
+    x = &p->conns[0].ex[1];
+    CHECK_INT(x->dir, S7_PLANT_PUT);
+    CHECK_INT(x->cycle_ms, 2000);
+    CHECK_INT(x->ranges[0].area, S7_AREA_M);
+    CHECK_INT(x->ranges[0].offset, 10);
+    CHECK_INT(x->ranges[0].length, 4);
+    s7_plant_free(p);
+
+    /* an IPv6 partner outside its cell's IPv6 subnet, named at its line */
+    path = put("plant.yaml", "cells:\n"
+                             "  - {name: line1, subnet6: 'fd00:10:1::/64'}\n"
+                             "partners:\n"
+                             "  - {name: plc1, address: 'fd00:10:2::10', cell: line1}\n");
+    char want[300];
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+    snprintf(want, sizeof want,
+             "%s:4: partner plc1: address fd00:10:2::10 is not in cell line1's subnet "
+             "fd00:10:1::/64: fix the address or the cell",
+             path);
+    CHECK_STR(err, want);
 }
 
 static void test_server(void)
@@ -495,6 +643,7 @@ int main(void)
     test_plant();
     test_plant_errors();
     test_plant_lines();
+    test_plant_schema();
     test_server();
     test_check_json();
     test_fw_verify_json();

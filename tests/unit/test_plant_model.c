@@ -142,9 +142,151 @@ static void test_ranges(void)
     CHECK(strstr(err, s7_plant_range_forms()) != NULL);
 }
 
+/* IPv6 text both ways: the RFC 4291 forms in, the RFC 5952 form out. */
+static void test_ipv6(void)
+{
+    uint8_t a[16];
+    char b[64];
+    static const struct {
+        const char *in, *out;
+    } good[] = {
+        {"::1", "::1"},
+        {"::", "::"},
+        {"fd00:10:1::10", "fd00:10:1::10"},
+        {"FD00:0010:0001:0000:0000:0000:0000:0010", "fd00:10:1::10"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},    /* the first of equal runs */
+        {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, /* one zero group stays */
+        {"1::", "1::"},
+        {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+        {"::ffff:10.0.0.1", "::ffff:10.0.0.1"},
+        {"64:ff9b::192.0.2.33", "64:ff9b::c000:221"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        memset(a, 0xAA, sizeof a);
+        CHECK_INT(s7_plant_parse_ipv6(good[i].in, a), 0);
+        CHECK_STR(s7_plant_ipv6_text(a, b, sizeof b), good[i].out);
+    }
+    CHECK_INT(s7_plant_parse_ipv6("fd00:10:1::10", a), 0);
+    CHECK_INT(a[0], 0xFD);
+    CHECK_INT(a[5], 0x01);
+    CHECK_INT(a[15], 0x10);
+    static const char *const bad[] = {"",
+                                      ":",
+                                      ":::",
+                                      "1:2",
+                                      "1::2::3",
+                                      "1:2:3:4:5:6:7:8:9",
+                                      "1:2:3:4::5:6:7:8",
+                                      "12345::",
+                                      "g::1",
+                                      "1::2:",
+                                      ":1::2",
+                                      "::1.2.3",
+                                      "fe80::1%eth0",
+                                      "[::1]",
+                                      "10.0.0.1",
+                                      "1:2:3:4:5:6:7:1.2.3.4"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(s7_plant_parse_ipv6(bad[i], a), -1);
+    s7_plant_addr ad;
+    CHECK_INT(s7_plant_parse_addr("10.0.0.1", &ad), 0);
+    CHECK_INT(ad.family, S7_PLANT_AF_INET);
+    CHECK_STR(ad.text, "10.0.0.1");
+    CHECK_INT(s7_plant_parse_addr("FD00::5", &ad), 0);
+    CHECK_INT(ad.family, S7_PLANT_AF_INET6);
+    CHECK_STR(ad.text, "fd00::5");
+    CHECK_INT(s7_plant_parse_addr("plc.local", &ad), -1);
+    int pfx = -1;
+    s7_plant_addr net;
+    CHECK_INT(s7_plant_parse_cidr("fd00:10:1::/64", &net, &pfx), 0);
+    CHECK_INT(pfx, 64);
+    CHECK_INT(s7_plant_parse_cidr("fd00:10:1::/129", &net, &pfx), -1);
+    CHECK_INT(s7_plant_parse_cidr("10.0.0.0/33", &net, &pfx), -1);
+    CHECK_INT(s7_plant_parse_cidr("10.0.0.0", &net, &pfx), -1);
+    CHECK_INT(s7_plant_parse_addr("fd00:10:1:0:ffff::1", &ad), 0);
+    CHECK(s7_plant_addr_in(&ad, &net, 64));
+    CHECK_INT(s7_plant_parse_addr("fd00:10:2::1", &ad), 0);
+    CHECK(!s7_plant_addr_in(&ad, &net, 64));
+    CHECK(s7_plant_addr_in(&ad, &net, 32));
+    CHECK_INT(s7_plant_parse_addr("fd00:10:1::81", &ad), 0);
+    CHECK_INT(s7_plant_parse_cidr("fd00:10:1::80/121", &net, &pfx), 0);
+    CHECK(s7_plant_addr_in(&ad, &net, 121));
+    CHECK_INT(s7_plant_parse_addr("fd00:10:1::7f", &ad), 0);
+    CHECK(!s7_plant_addr_in(&ad, &net, 121));
+    CHECK_INT(s7_plant_parse_cidr("10.10.1.1/24", &net, &pfx), 0);
+    CHECK_INT(s7_plant_parse_addr("10.10.1.200", &ad), 0);
+    CHECK(s7_plant_addr_in(&ad, &net, 24));
+    CHECK(!s7_plant_addr_in(&ad, &net, 25));
+    CHECK_INT(s7_plant_parse_addr("fd00::1", &ad), 0);
+    CHECK(!s7_plant_addr_in(&ad, &net, 0)); /* another family is never inside */
+}
+
+static void test_names_roles(void)
+{
+    CHECK(s7_plant_host_name_ok("plc1.plant.local"));
+    CHECK(s7_plant_host_name_ok("localhost"));
+    CHECK(s7_plant_host_name_ok("a-b.c1"));
+    CHECK(!s7_plant_host_name_ok("10.0.0.256")); /* a bad address, not a name */
+    CHECK(!s7_plant_host_name_ok("-a.b"));
+    CHECK(!s7_plant_host_name_ok("a-.b"));
+    CHECK(!s7_plant_host_name_ok("a..b"));
+    CHECK(!s7_plant_host_name_ok("a.b."));
+    CHECK(!s7_plant_host_name_ok("a_b"));
+    CHECK(!s7_plant_host_name_ok(""));
+    CHECK(s7_plant_ifname_ok("eth1"));
+    CHECK(s7_plant_ifname_ok("br-line1.10"));
+    CHECK(!s7_plant_ifname_ok("eth0:1"));
+    CHECK(!s7_plant_ifname_ok("a234567890123456"));
+    CHECK(!s7_plant_ifname_ok("my if"));
+
+    s7_plant *p = s7_plant_new();
+    s7_plant_partner *pt = s7_plant_add_partner(p, "ws1");
+    char b[96];
+    CHECK_INT(s7_plant_partner_add_role(pt, S7_PLANT_KIND_SCADA), 0);
+    CHECK_INT(s7_plant_partner_add_role(pt, S7_PLANT_KIND_ENGINEERING), 0);
+    CHECK_INT(s7_plant_partner_add_role(pt, 99), S7_ERR_INVAL);
+    CHECK_INT(pt->kind, S7_PLANT_KIND_SCADA);
+    CHECK(s7_plant_partner_has_role(pt, S7_PLANT_KIND_ENGINEERING));
+    CHECK(!s7_plant_partner_has_role(pt, S7_PLANT_KIND_HMI));
+    CHECK_STR(s7_plant_partner_roles_text(pt, b, sizeof b), "scada+engineering");
+    CHECK_INT(s7_plant_partner_set_host(pt, "ws1 .local"), S7_ERR_INVAL);
+    CHECK_INT(s7_plant_partner_set_host(pt, "ws1.plant.local"), 0);
+    CHECK_STR(s7_plant_partner_addr_text(pt, b, sizeof b), "ws1.plant.local (not resolved)");
+    CHECK_INT(s7_plant_partner_set_address(pt, "FD00:20::5"), 0);
+    CHECK_INT(pt->family, S7_PLANT_AF_INET6);
+    CHECK_INT(pt->ip, 0);
+    CHECK_STR(pt->address, "fd00:20::5");
+    CHECK_STR(s7_plant_partner_addr_text(pt, b, sizeof b), "ws1.plant.local (fd00:20::5)");
+    CHECK_INT(s7_plant_partner_set_address(pt, "10.20.0.5"), 0);
+    CHECK_INT(pt->family, S7_PLANT_AF_INET);
+    CHECK_INT(s7_plant_partner_set_host(pt, NULL), 0);
+    CHECK_STR(s7_plant_partner_addr_text(pt, b, sizeof b), "10.20.0.5");
+
+    s7_plant_router *r = s7_plant_add_router(p, "fw1");
+    CHECK(r != NULL);
+    s7_plant_router_if *ri = s7_plant_router_add_if(r, "eth1", "line1");
+    CHECK(ri != NULL);
+    CHECK_INT(s7_plant_router_if_set_address(ri, "10.10.1.1/24"), 0);
+    CHECK_INT(s7_plant_router_if_set_address(ri, "FD00:10:1::1/64"), 0);
+    CHECK_INT(s7_plant_router_if_set_address(ri, "10.10.1.1"), S7_ERR_INVAL);
+    CHECK_INT(ri->has_v4, 1);
+    CHECK_INT(ri->ip, 0x0A0A0101u);
+    CHECK_INT(ri->prefix, 24);
+    CHECK_STR(ri->address, "10.10.1.1");
+    CHECK_INT(ri->has_v6, 1);
+    CHECK_INT(ri->prefix6, 64);
+    CHECK_STR(ri->address6, "fd00:10:1::1");
+    CHECK_STR(ri->cell_name, "line1");
+    CHECK_INT(p->nrouters, 1);
+    CHECK_INT(r->nifs, 1);
+    s7_plant_free(p); /* frees routers, hosts (ASan checks) */
+}
+
 int main(void)
 {
     test_build();
+    test_ipv6();
+    test_names_roles();
     test_texts();
     test_parsers();
     test_ranges();

@@ -232,8 +232,255 @@ static void test_tsaps(void)
     s7_plant_free(p);
 }
 
+/* IPv6 partners and cells: the subnet of the partner's family is checked, duplicates are
+ * found on the normalised text, and :: / multicast are refused. */
+static void test_ipv6(void)
+{
+    s7_plant *p = small();
+    char err[512];
+    uint8_t net6[16];
+    s7_plant_set_file(p, "f.yaml");
+    p->partners[0].line = 7;
+    p->partners[1].line = 12;
+    p->cells[0].line = 3;
+    CHECK_INT(s7_plant_parse_ipv6("fd00:10:1::", net6), 0);
+    s7_plant_cell_set_subnet6(&p->cells[0], net6, 64);
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "fd00:10:1::10"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "fd00:10:2::10"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:7: partner plc1: address fd00:10:2::10 is not in cell line1's subnet "
+                   "fd00:10:1::/64: fix the address or the cell");
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "ff02::1"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:7: partner plc1: 'ff02::1' is not a host address (:: and multicast "
+                   "ff00::/8 cannot be S7 partners)");
+    /* the same address written two ways is one address */
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "fd00:10:1::10"), 0);
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[1], "FD00:10:1:0:0:0:0:10"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: address [fd00:10:1::10]:102 is also partner plc1's "
+                   "(line 7): one partner per address");
+    /* an IPv4 partner in a cell with both subnets is checked against the IPv4 one */
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[1], "10.20.0.5"), 0);
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "10.10.1.10"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    /* host bits in the cell's IPv6 subnet */
+    CHECK_INT(s7_plant_parse_ipv6("fd00:10:1::1", net6), 0);
+    s7_plant_cell_set_subnet6(&p->cells[0], net6, 64);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:3: cell line1: subnet fd00:10:1::1/64 has host bits set: the network "
+                   "is fd00:10:1::/64");
+    s7_plant_free(p);
+}
+
+/* A resolver over a fixed table, as a test passes one. */
+static int table_resolver(void *ctx, const char *host, s7_plant_addr *out, size_t cap, char *err,
+                          size_t errcap)
+{
+    int *calls = ctx;
+    (*calls)++;
+    static const struct {
+        const char *host, *a1, *a2;
+    } t[] = {{"hmi1.plant.local", "fd00:20::5", "10.20.0.5"},
+             {"plc1.plant.local", "10.10.1.10", NULL},
+             {"stray.plant.local", "10.99.0.1", NULL},
+             {"twin.plant.local", "10.10.1.10", NULL}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strcmp(t[i].host, host) != 0)
+            continue;
+        size_t n = 0;
+        if (cap > n && s7_plant_parse_addr(t[i].a1, &out[n]) == 0)
+            n++;
+        if (t[i].a2 && cap > n && s7_plant_parse_addr(t[i].a2, &out[n]) == 0)
+            n++;
+        return (int)n;
+    }
+    snprintf(err, errcap, "Name or service not known");
+    return -1;
+}
+
+static void test_hosts(void)
+{
+    s7_plant *p = small();
+    char err[512], b[96];
+    int calls = 0;
+    s7_plant_set_file(p, "f.yaml");
+    p->partners[0].line = 7;
+    p->partners[1].line = 12;
+    /* a partner known by name only validates; its address comes at resolution */
+    s7_plant_partner *h = &p->partners[1];
+    h->address[0] = 0;
+    h->family = S7_PLANT_AF_NONE;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "f.yaml:12: partner hmi1: no address (e.g. address: 192.168.0.10") == err);
+    CHECK_INT(s7_plant_partner_set_host(h, "hmi1.plant.local"), 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    CHECK(s7_plant_has_unresolved(p));
+    CHECK_STR(s7_plant_partner_addr_text(h, b, sizeof b), "hmi1.plant.local (not resolved)");
+    /* cell "scada" has no subnet: the first address the resolver gives is taken */
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
+    CHECK_INT(calls, 1);
+    CHECK_STR(h->address, "fd00:20::5");
+    CHECK_INT(h->host_resolved, 1);
+    CHECK(!s7_plant_has_unresolved(p));
+    CHECK_STR(s7_plant_partner_addr_text(h, b, sizeof b), "hmi1.plant.local (fd00:20::5)");
+    /* resolved already: not asked again */
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
+    CHECK_INT(calls, 1);
+    /* a cell with an IPv4 subnet takes the IPv4 address of the name */
+    h->address[0] = 0;
+    s7_plant_cell_set_subnet(&p->cells[1], 0x0A140000u, 16);
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
+    CHECK_STR(h->address, "10.20.0.5");
+    /* outside the cell */
+    h->address[0] = 0;
+    s7_plant_partner_set_host(h, "stray.plant.local");
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: host 'stray.plant.local' resolves to 10.99.0.1, not "
+                   "an address in cell scada's subnet: fix the name's address or the cell");
+    CHECK_STR(h->address, "");
+    /* another partner's address */
+    p->cells[1].has_subnet = 0;
+    s7_plant_partner_set_host(h, "twin.plant.local");
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: host 'twin.plant.local' resolves to 10.10.1.10, "
+                   "partner plc1's address: one partner per address");
+    /* not resolving */
+    s7_plant_partner_set_host(h, "gone.plant.local");
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), S7_ERR_RESOLVE);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: host 'gone.plant.local' does not resolve (Name or "
+                   "service not known): fix the name in DNS or /etc/hosts, or give its address "
+                   "(address: 10.10.1.10)");
+    /* a host name next to an address is a label: nothing to resolve */
+    s7_plant_partner_set_address(h, "10.20.0.5");
+    calls = 0;
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
+    CHECK_INT(calls, 0);
+    /* two partners with the same host name */
+    s7_plant_partner_set_host(&p->partners[0], "GONE.plant.local");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: host gone.plant.local is also partner plc1's (first "
+                   "at line 7): one partner per host name");
+    s7_plant_free(p);
+}
+
+/* small() with a router between line1 and scada. */
+static s7_plant *routed(void)
+{
+    s7_plant *p = small();
+    s7_plant_set_file(p, "f.yaml");
+    s7_plant_router *r = s7_plant_add_router(p, "fw1");
+    r->line = 20;
+    s7_plant_router_if *ri = s7_plant_router_add_if(r, "eth1", "line1");
+    ri->line = 22;
+    s7_plant_router_if_set_address(ri, "10.10.1.1/24");
+    ri = s7_plant_router_add_if(r, "eth2", "scada");
+    ri->line = 23;
+    s7_plant_router_if_set_address(ri, "10.20.0.1/16");
+    return p;
+}
+
+static void test_routers(void)
+{
+    s7_plant *p = routed();
+    char err[512];
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    CHECK_INT(p->routers[0].ifs[0].cell, 0);
+    CHECK_INT(p->routers[0].ifs[1].cell, 1);
+    /* the interface's address must be in the cell's subnet, with its prefix */
+    s7_plant_router_if_set_address(&p->routers[0].ifs[0], "10.10.2.1/24");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:22: router fw1 interface eth1: 10.10.2.1/24 is not an address of cell "
+                   "line1's subnet 10.10.1.0/24: give the router's address in that subnet with "
+                   "the same prefix");
+    s7_plant_router_if_set_address(&p->routers[0].ifs[0], "10.10.1.1/16");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "f.yaml:22: router fw1 interface eth1: 10.10.1.1/16 is not an address of "
+                      "cell line1's subnet") == err);
+    s7_plant_router_if_set_address(&p->routers[0].ifs[0], "10.10.1.10/24");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:22: router fw1 interface eth1: 10.10.1.10 is also partner plc1's "
+                   "address: the router's interface needs its own address");
+    s7_plant_free(p);
+
+    /* a cell without a subnet: its partners must be on the interface's network */
+    p = routed();
+    p->partners[1].line = 12;
+    s7_plant_router_if_set_address(&p->routers[0].ifs[1], "10.30.0.1/24");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:12: partner hmi1: address 10.20.0.5 is not on router interface eth2 "
+                   "(10.30.0.1/24) of its cell scada: fix the address, the cell or the interface");
+    s7_plant_free(p);
+
+    p = routed();
+    s7_plant_router_add_if(&p->routers[0], "eth3", "line1")->line = 24;
+    s7_plant_router_if_set_address(&p->routers[0].ifs[2], "10.10.1.2/24");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:24: router fw1 interface eth3: interface eth1 already joins cell line1: "
+                   "one interface per cell (give both address families to that one interface)");
+    s7_plant_router_if *ri = &p->routers[0].ifs[2];
+    free(ri->cell_name);
+    ri->cell_name = NULL;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:24: router fw1 interface eth3: no cell: name the cell this interface is "
+                   "in (cell: line1)");
+    ri->cell_name = malloc(8);
+    memcpy(ri->cell_name, "line9", 6);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:24: router fw1 interface eth3: cell 'line9' is not in cells: name one "
+                   "of the cells listed");
+    free(ri->name);
+    ri->name = malloc(8);
+    memcpy(ri->name, "eth1", 5);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:24: router fw1 interface eth1: the interface is listed twice (first at "
+                   "line 22)");
+    s7_plant_free(p);
+
+    p = routed();
+    p->routers[0].ifs[1].has_v4 = 0;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "f.yaml:23: router fw1 interface eth2: no address: give the router's "
+                      "address on that cell with its prefix") == err);
+    s7_plant_router *r2 = s7_plant_add_router(p, "plc1");
+    r2->line = 30;
+    p->routers[0].ifs[1].has_v4 = 1;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:30: router plc1: the name is also a partner's (first as partners[0]): "
+                   "routers and partners need different names");
+    s7_plant_free(p);
+
+    p = routed();
+    s7_plant_add_router(p, "fw2")->line = 40;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "f.yaml:40: router fw2: no interfaces: list one per cell it joins") == err);
+    s7_plant_free(p);
+}
+
+/* Several roles: the first is the kind; a role outside the table is refused. */
+static void test_roles(void)
+{
+    s7_plant *p = small();
+    char err[512];
+    s7_plant_partner *h = &p->partners[1];
+    s7_plant_partner_add_role(h, S7_PLANT_KIND_HMI);
+    s7_plant_partner_add_role(h, S7_PLANT_KIND_ENGINEERING);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    CHECK(s7_plant_partner_has_role(h, S7_PLANT_KIND_ENGINEERING));
+    h->roles |= 1u << 20;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "partner hmi1: unknown role: roles are plc, hmi, scada, engineering, gateway, "
+                   "pc, other");
+    s7_plant_free(p);
+}
+
 int main(void)
 {
+    test_ipv6();
+    test_hosts();
+    test_routers();
+    test_roles();
     test_valid();
     test_unknown_partner();
     test_duplicates();

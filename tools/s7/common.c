@@ -261,19 +261,27 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
                 cmd, "--pdu %s: PDU size must be 240..960 bytes (CPUs offer 240, 480 or 960)", v);
         c->copts.pdu_request = (uint16_t)n;
         return 0;
-    case O_TIMEOUT:
-        if (cli_parse_long(v, 1, 600000, &n))
-            return cli_usage_error(
-                cmd, "--timeout %s: timeout must be 1..600000 ms, e.g. --timeout 3000", v);
+    case O_TIMEOUT: {
+        char why[200];
+        if (s7_duration_parse(v, 1, 1, 600000, &n, why, sizeof why))
+            return cli_usage_error(cmd,
+                                   "--timeout %s: %s (a bare number is milliseconds), e.g. "
+                                   "--timeout 3000 or --timeout 3s",
+                                   v, why);
         c->copts.connect_timeout_ms = (int)n;
         c->copts.request_timeout_ms = (int)n;
         return 0;
-    case O_EVERY:
-        if (cli_parse_long(v, 10, 86400000, &n))
-            return cli_usage_error(
-                cmd, "--every %s: interval must be 10..86400000 ms, e.g. --every 500", v);
+    }
+    case O_EVERY: {
+        char why[200];
+        if (s7_duration_parse(v, 1, 10, 86400000, &n, why, sizeof why))
+            return cli_usage_error(cmd,
+                                   "--every %s: %s (a bare number is milliseconds), e.g. --every "
+                                   "500 or --every 0.5s",
+                                   v, why);
         c->every_ms = n;
         return 0;
+    }
     case O_COUNT:
         if (cli_parse_long(v, 1, INT_MAX, &n))
             return cli_usage_error(cmd, "--count %s: count must be 1..%d polls, e.g. --count 10", v,

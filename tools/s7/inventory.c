@@ -10,7 +10,9 @@
 #include "common.h"
 #include "inventory.h"
 #include "s7/config.h"
+#include "s7/diag_plant.h"
 #include "s7/plant.h"
+#include "s7/tag.h"
 #include "s7/wire.h"
 
 int cmd_inventory(cli *c);
@@ -32,7 +34,7 @@ const char inv_help[] =
     "                    written back).  Exit 0 only when every connection passes.\n"
     "      --allow-write       verify PUT exchanges by writing back the bytes just read\n"
     "      --json              one JSON object (for report --check)\n"
-    "      --timeout MS        per connection step, 1..600000 (default 3000)\n"
+    "      --timeout TIME      per connection step: 3000 (ms), 3s, ... up to 10min (default 3s)\n"
     "      --connection NAME   only this connection (repeatable)\n"
     "      --as PARTNER        check from PARTNER's documented address: bound when this\n"
     "                          machine holds it; as root, a network namespace (ip netns) that\n"
@@ -85,17 +87,35 @@ static int usage(const char *fmt, const char *a)
 static int validate(const s7_plant *p)
 {
     size_t nex = 0;
-    char buf[64], cyc[32], tsap[16];
+    char buf[64], cyc[32], tsap[16], aa[320], pa[320];
     for (size_t i = 0; i < p->nconns; i++)
         nex += p->conns[i].nex;
     printf("%s: valid: %zu partner%s in %zu cell%s, %zu connection%s, %zu exchange%s\n", p->file,
            p->npartners, p->npartners == 1 ? "" : "s", p->ncells, p->ncells == 1 ? "" : "s",
            p->nconns, p->nconns == 1 ? "" : "s", nex, nex == 1 ? "" : "s");
+    for (size_t i = 0; i < p->nrouters; i++) {
+        const s7_plant_router *r = &p->routers[i];
+        printf("  router %s:", r->name);
+        for (size_t k = 0; k < r->nifs; k++) {
+            const s7_plant_router_if *ri = &r->ifs[k];
+            printf("%s %s", k ? "," : "", ri->name);
+            if (ri->has_v4)
+                printf(" %s/%d", ri->address, ri->prefix);
+            if (ri->has_v6)
+                printf(" %s/%d", ri->address6, ri->prefix6);
+            printf(" (cell %s)", p->cells[ri->cell].name);
+        }
+        putchar('\n');
+    }
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
-        printf("  %s: %s (%s) -> %s (%s:%u), type %s, TSAPs %s\n", c->name, a->name, a->address,
-               pp->name, pp->address, pp->port, s7_plant_type_name(c->type),
+        s7_plant_partner_addr_text(a, aa, sizeof aa);
+        s7_plant_partner_addr_text(pp, pa, sizeof pa);
+        printf(pp->family == S7_PLANT_AF_INET6
+                   ? "  %s: %s (%s) -> %s (%s, port %u), type %s, TSAPs %s\n"
+                   : "  %s: %s (%s) -> %s (%s:%u), type %s, TSAPs %s\n",
+               c->name, a->name, aa, pp->name, pa, pp->port, s7_plant_type_name(c->type),
                s7_plant_tsap_text(c->local_tsap, c->remote_tsap, tsap, sizeof tsap));
         for (size_t e = 0; e < c->nex; e++) {
             const s7_plant_exchange *x = &c->ex[e];
@@ -221,8 +241,10 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         }
         switch (found) {
         case 0:
-            if (cli_parse_long(v, 1, 600000, &o.timeout_ms))
-                rc = usage("--timeout %s: must be 1..600000 ms, e.g. --timeout 3000", v);
+            if (s7_duration_parse(v, 1, 1, 600000, &o.timeout_ms, NULL, 0))
+                rc = usage("--timeout %s: must be 1 ms..10 min (a bare number is milliseconds), "
+                           "e.g. --timeout 3000 or --timeout 3s",
+                           v);
             break;
         case 1: o.as = v; break;
         case 2: o.only[o.nonly++] = v; break;
@@ -278,6 +300,14 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     if (rc == CLI_OK && o.as && !s7_plant_find_partner(p, o.as)) {
         fprintf(stderr, "error: --as %s: no such partner in %s\n", o.as, o.file);
         rc = CLI_USAGE;
+    }
+    /* host names are resolved when the addresses are used: rules, live checks */
+    if (rc == CLI_OK && (sub == SUB_CHECK || sub == SUB_FIREWALL) && s7_plant_has_unresolved(p)) {
+        int r = s7_plant_resolve_hosts(p, s7_diag_plant_resolver, NULL, err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = r == S7_ERR_RESOLVE ? CLI_FAIL : CLI_USAGE;
+        }
     }
     if (rc == CLI_OK) {
         switch (sub) {
