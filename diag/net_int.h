@@ -45,7 +45,9 @@ typedef struct s7__net_ev {
     int syn_errno;
     int syn_ms;
     int timeout_ms;           /* the deadline the SYN had */
-    int icmp_type, icmp_code; /* the ICMP error of the SYN (-1 none) */
+    int icmp_type, icmp_code; /* the ICMP error of the SYN (-1 none; ICMPv6 mapped to its
+                                 ICMP peer, v6 set) */
+    int v6;                   /* the target is an IPv6 address */
     char offender[64];        /* its sender ("" unknown) */
     int offender_is_target;   /* 1 the target, 0 another device, -1 unknown */
     int offender_is_local;    /* 1 this machine (its own ARP failed), 0 no, -1 unknown */

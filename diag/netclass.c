@@ -40,6 +40,28 @@ static const char *icmp_name(int type, int code)
     }
 }
 
+/* The same for an IPv6 target (its ICMPv6 error as mapped by the probe). */
+static const char *icmp6_name(int code)
+{
+    switch (code) {
+    case 0: return "ICMPv6 no route to destination";
+    case 3: return "ICMPv6 port unreachable";
+    case 13: return "ICMPv6 administratively prohibited";
+    default: return "ICMPv6 address unreachable";
+    }
+}
+
+/* "ICMP port unreachable (type 3 code 3)" or "ICMPv6 port unreachable" into buf. */
+static const char *icmp_desc(const s7__net_ev *ev, char *buf, size_t cap)
+{
+    if (ev->v6)
+        snprintf(buf, cap, "%s", icmp6_name(ev->icmp_code));
+    else
+        snprintf(buf, cap, "%s (type %d code %d)", icmp_name(ev->icmp_type, ev->icmp_code),
+                 ev->icmp_type, ev->icmp_code);
+    return buf;
+}
+
 /* The TTL the target's own answers arrive with (-1 none known). */
 static int target_ttl(const s7__net_ev *ev)
 {
@@ -67,7 +89,8 @@ static void down_evidence(const s7__net_ev *ev, char *buf, size_t cap)
 {
     buf[0] = 0;
     if (ev->on_link == 1 && ev->neigh == S7__NEIGH_FAILED)
-        snprintf(buf, cap, "ARP for %s on this segment got no answer", ev->target);
+        snprintf(buf, cap, "no device answers ARP for %s on this segment (its entry FAILED)",
+                 ev->target);
     else if (ev->live_from[0])
         snprintf(buf, cap, "%s reports %s unreachable", ev->live_from, ev->target);
 }
@@ -76,7 +99,7 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      char *fix, size_t xcap)
 {
     const char *t = ev->target;
-    char alive[96], down[160];
+    char alive[96], down[160], idesc[80];
     finding[0] = cause[0] = fix[0] = 0;
     alive_evidence(ev, alive, sizeof alive);
     down_evidence(ev, down, sizeof down);
@@ -118,8 +141,8 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
         if (icmp_prohibited(ev->icmp_type, ev->icmp_code) ||
             (ev->icmp_type == 3 && ev->icmp_code == 3)) {
             int from_target = ev->offender_is_target == 1;
-            snprintf(finding, fcap, "the SYN was answered with %s (type %d code %d) from %s%s",
-                     icmp_name(ev->icmp_type, ev->icmp_code), ev->icmp_type, ev->icmp_code,
+            snprintf(finding, fcap, "the SYN was answered with %s from %s%s",
+                     icmp_desc(ev, idesc, sizeof idesc),
                      ev->offender[0] ? ev->offender : "an unknown sender",
                      from_target ? " (the target itself)" : ", not from the target");
             if (from_target)
@@ -147,8 +170,7 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      "it (EHOSTUNREACH after %d ms)",
                      t, ev->syn_ms);
         } else {
-            snprintf(finding, fcap, "%s (type %d code %d) from %s for the SYN",
-                     icmp_name(ev->icmp_type, ev->icmp_code), ev->icmp_type, ev->icmp_code,
+            snprintf(finding, fcap, "%s from %s for the SYN", icmp_desc(ev, idesc, sizeof idesc),
                      ev->offender[0] ? ev->offender : "an unknown sender");
         }
         goto host_down;

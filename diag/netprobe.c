@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -217,17 +218,40 @@ static const char *nud_name(int st)
 
 typedef struct icmp_err {
     int have;
-    int origin, type, code, err;
+    int origin, type, code, err; /* ICMPv6 errors: type and code as their ICMP (v4) peer */
     struct in_addr from;
     int has_from;
+    struct in6_addr from6; /* an ICMPv6 error's sender */
+    int has_from6;
 } icmp_err;
+
+/* An ICMPv6 destination unreachable (type 1) as the ICMP type 3 code the rule knows: no route
+ * -> net unreachable, administratively prohibited / source policy / reject route ->
+ * communication administratively prohibited, address unreachable -> host unreachable, port
+ * unreachable -> port unreachable. */
+static void icmp6_as_v4(int type6, int code6, int *type, int *code)
+{
+    *type = 3;
+    if (type6 != 1) {
+        *code = 1;
+        return;
+    }
+    switch (code6) {
+    case 0: *code = 0; break;
+    case 1:
+    case 5:
+    case 6: *code = 13; break;
+    case 4: *code = 3; break;
+    default: *code = 1; break;
+    }
+}
 
 /* Read the first queued ICMP error of fd into e (have 0 when none). */
 static void read_errqueue(int fd, icmp_err *e)
 {
     uint8_t data[256], ctl[512];
     for (int i = 0; i < 8; i++) {
-        struct sockaddr_in name;
+        struct sockaddr_storage name;
         struct iovec iov = {data, sizeof data};
         struct msghdr m;
         memset(&m, 0, sizeof m);
@@ -240,7 +264,8 @@ static void read_errqueue(int fd, icmp_err *e)
         if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
             return;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-            if (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR)
+            int v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if (!v6 && (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR))
                 continue;
             struct sock_extended_err ee;
             memcpy(&ee, CMSG_DATA(c), sizeof ee);
@@ -255,6 +280,19 @@ static void read_errqueue(int fd, icmp_err *e)
                 (const struct sockaddr
                      *)(const void *)((const struct sock_extended_err *)(const void *)CMSG_DATA(c) +
                                       1);
+            if (v6) {
+                struct sockaddr_in6 s6;
+                memcpy(&s6, off, sizeof s6);
+                if (e->origin == SO_EE_ORIGIN_ICMP6) {
+                    icmp6_as_v4(e->type, e->code, &e->type, &e->code);
+                    e->origin = SO_EE_ORIGIN_ICMP;
+                }
+                if (s6.sin6_family == AF_INET6) {
+                    e->from6 = s6.sin6_addr;
+                    e->has_from6 = 1;
+                }
+                continue;
+            }
             struct sockaddr_in sin;
             memcpy(&sin, off, sizeof sin);
             if (sin.sin_family == AF_INET) {
@@ -351,6 +389,28 @@ static uint16_t icmp_sum(const uint8_t *p, size_t n)
     return (uint16_t)~s;
 }
 
+/* A raw socket sees every packet of its protocol on this machine: a filter in the kernel
+ * keeps those from the target (and, with icmp_errors, every ICMP destination unreachable,
+ * which routers send), then what queued before it is dropped.  A busy machine's traffic
+ * never reaches the poll loop. */
+static void raw_filter(int fd, struct in_addr dst, int icmp_errors)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12), /* IPv4 source */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(dst.s_addr), 3, 0),
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* X = header length */
+        BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),  /* ICMP type */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, icmp_errors ? 3 : 0x100, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xFFFF),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]), code};
+    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+    uint8_t sink[256];
+    for (int i = 0; i < 4096 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) >= 0; i++)
+        ;
+}
+
 static void echo_open(probe_run *x)
 {
     x->echo_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -364,6 +424,7 @@ static void echo_open(probe_run *x)
     x->echo_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
     if (x->echo_fd >= 0) {
         x->echo_raw = 1;
+        raw_filter(x->echo_fd, x->dst, 1);
         return;
     }
     int e2 = errno;
@@ -494,8 +555,10 @@ static void raw_read(probe_run *x, s7__net_ev *ev, uint16_t port)
         int ttl = b[8];
         if (sport == port && dport == x->syn_lport && (flags & 0x04))
             ev->rst_ttl = ttl;
+        /* by the local port, also after the socket was closed: poll may see the other
+         * port's connect done before this copy of its answer */
         for (int k = 0; k < NOTHER; k++)
-            if (x->oth_fd[k] >= 0 && sport == OTHER_PORTS[k] && dport == x->oth_lport[k] &&
+            if (x->oth_lport[k] && sport == OTHER_PORTS[k] && dport == x->oth_lport[k] &&
                 (flags & (0x04 | 0x12)))
                 x->oth_ttl[k] = ttl;
     }
@@ -616,6 +679,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         port = ntohs(s6->sin6_port);
         inet_ntop(AF_INET6, &s6->sin6_addr, ev->target, sizeof ev->target);
         ev->port = port;
+        ev->v6 = 1;
     }
     int64_t t0 = s7_now_ms();
     char gw[64] = "";
@@ -633,6 +697,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         }
         /* the raw TCP socket (root): opened before the SYN so its answer is seen */
         x.raw_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (x.raw_fd >= 0)
+            raw_filter(x.raw_fd, x.dst, 0);
         if (x.raw_fd < 0) {
             char en[24];
             snprintf(x.raw_why, sizeof x.raw_why,
@@ -762,6 +828,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             x.syn_done = 1;
             ev->syn_errno = e;
             ev->syn_ms = (int)(s7_now_ms() - t0);
+            if (e)
+                read_errqueue(x.syn_fd, &x.syn_icmp);
             if (x.raw_fd >= 0)
                 raw_read(&x, ev, port);
         }
@@ -788,7 +856,8 @@ finish:;
         ev->syn = S7__SYN_CONNECTED;
     } else if (x.syn_done) {
         int e = ev->syn_errno;
-        read_errqueue(x.syn_fd, &x.syn_icmp);
+        if (!x.syn_icmp.have)
+            read_errqueue(x.syn_fd, &x.syn_icmp);
         if (x.syn_icmp.have && x.syn_icmp.origin == SO_EE_ORIGIN_ICMP) {
             ev->syn = S7__SYN_ICMP;
             ev->icmp_type = x.syn_icmp.type;
@@ -798,6 +867,11 @@ finish:;
                 ev->offender_is_target = x.syn_icmp.from.s_addr == x.dst.s_addr;
                 ev->offender_is_local =
                     x.ri.has_src ? x.syn_icmp.from.s_addr == x.ri.src.s_addr : -1;
+            } else if (x.syn_icmp.has_from6) {
+                const struct sockaddr_in6 *t6 = (const struct sockaddr_in6 *)(const void *)sa;
+                inet_ntop(AF_INET6, &x.syn_icmp.from6, ev->offender, sizeof ev->offender);
+                ev->offender_is_target =
+                    memcmp(&x.syn_icmp.from6, &t6->sin6_addr, sizeof t6->sin6_addr) == 0;
             }
         } else if (e == ECONNREFUSED) {
             ev->syn = S7__SYN_RST;
@@ -840,8 +914,9 @@ finish:;
         break;
     case S7__SYN_ICMP:
         if (ev->offender[0])
-            add_probe(r, "syn", 1, "%s after %d ms: ICMP type %d code %d from %s%s",
-                      s7__errno_name(ev->syn_errno, en, sizeof en), ev->syn_ms, ev->icmp_type,
+            add_probe(r, "syn", 1, "%s after %d ms: %s type %d code %d from %s%s",
+                      s7__errno_name(ev->syn_errno, en, sizeof en), ev->syn_ms,
+                      ev->v6 ? "an ICMPv6 error read as ICMP" : "ICMP", ev->icmp_type,
                       ev->icmp_code, ev->offender,
                       ev->offender_is_target == 1  ? " (the target)"
                       : ev->offender_is_local == 1 ? " (this machine: its ARP got no answer)"

@@ -212,6 +212,10 @@ s7_cpu *s7_cpu_new(const s7_profile *p)
     cpu->put_get = p->put_get != 0;
     cpu->state = S7_CPU_STATE_RUN;
     cpu->state_ms = s7__cpu_now_ms(cpu);
+    /* a power-on into RUN, as its diagnostic buffer records it */
+    static const uint16_t POWER_ON[4] = {0x4300, 0x4301, 0x1382, 0x4302};
+    for (int i = 0; i < 4; i++)
+        s7__diag_add(cpu, POWER_ON[i]);
 
     static const uint8_t codes[S7__A_COUNT] = {S7_AREA_I, S7_AREA_Q, S7_AREA_M, S7_AREA_T,
                                                S7_AREA_C};
@@ -519,6 +523,13 @@ void s7__cpu_set_state(s7_cpu *cpu, int state)
     if (cpu->state != state) {
         cpu->state = state;
         cpu->state_ms = s7__cpu_now_ms(cpu);
+        if (state == S7_CPU_STATE_STOP) {
+            s7__diag_add(cpu, 0x4304);
+        } else {
+            s7__diag_add(cpu, 0x4301);
+            s7__diag_add(cpu, 0x1381);
+            s7__diag_add(cpu, 0x4302);
+        }
     }
 }
 
@@ -647,7 +658,11 @@ static int rackslot_rule(s7_cpu *cpu, uint16_t tsap)
         return 0;
     }
     uint8_t want = (uint8_t)(cpu->prof.rack << 5 | cpu->prof.slot);
-    if (lo != want) {
+    /* an S7-1200 / 1500 at slot 1 answers slot 0 too (the Snap7 author's table: "rack 0,
+     * slot 0 or 1"; nmap's s7-info asks 0x0102 and then 0x0200) */
+    int plus0 = cpu->ext->family == S7__FAM_PLUS && cpu->prof.slot == 1 &&
+                lo == (uint8_t)(cpu->prof.rack << 5);
+    if (lo != want && !plus0) {
         snprintf(cpu->reason, sizeof cpu->reason,
                  "called TSAP %04X names rack %u slot %u; this CPU is at rack %u slot %u", tsap,
                  lo >> 5, lo & 31u, cpu->prof.rack, cpu->prof.slot);

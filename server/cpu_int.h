@@ -28,6 +28,8 @@ typedef struct s7__profile_ext {
     uint16_t hw_version;     /* SZL 0x0011 index 1/6 Ausbg */
     uint32_t vmem_size;      /* V memory (DB1) created with the CPU, 0 none */
     const char *mc_serial;   /* SZL 0x001C index 8 */
+    uint32_t boot_loader;    /* SZL 0x0011 index 0x0081 (boot loader) Ausbg/Ausbe, 0 = no
+                                such record */
 } s7__profile_ext;
 
 /* The extension of a profile, found by its name (a default for unknown names). */
@@ -54,6 +56,9 @@ typedef struct s7__mem {
 
 enum { S7__A_I = 0, S7__A_Q, S7__A_M, S7__A_T, S7__A_C, S7__A_COUNT };
 
+#define S7__DIAG_MAX 100 /* diagnostic buffer entries kept (a 315-2 keeps 100 by default) */
+#define S7__DIAG_LEN 20  /* bytes per entry */
+
 struct s7_cpu {
     s7_profile prof; /* strings point into strs */
     char *strs;      /* owned copies of the profile's strings */
@@ -71,7 +76,18 @@ struct s7_cpu {
     s7_cpu_event_fn ev;
     void *ev_ctx;
     char reason[192]; /* the last s7_cpu_accept refusal */
+    /* the diagnostic buffer (diagbuf.c): a ring of entries, diag_head the next to write */
+    uint8_t diag[S7__DIAG_MAX][S7__DIAG_LEN];
+    int ndiag, diag_head;
 };
+
+/* ---------------------------------------------------------------- diagbuf.c */
+
+/* Record an event (0x4302 STARTUP -> RUN ...) with the CPU's time. */
+void s7__diag_add(s7_cpu *cpu, uint16_t event);
+/* Copy up to max entries, newest first, into out (20 bytes each); mode_only: only mode
+ * changes (event class 0x43).  Returns the number copied. */
+size_t s7__diag_get(const s7_cpu *cpu, uint8_t *out, size_t max, int mode_only);
 
 /* What the CPU knows of one connection (the opaque s7_cpu_session of cpu.h). */
 struct s7_cpu_session {
@@ -142,8 +158,9 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
 /* ---------------------------------------------------------------- szl.c */
 
 /* Build the whole answer to SZL id/index (8-byte header + records) into a malloc'd
- * buffer (*out, owned by the caller) of *len bytes.  Returns 0, S7_ERR_NOMEM, or
- * S7_ERR_UNSUPPORTED when the CPU has no such list / index (param error 0xD401). */
+ * buffer (*out, owned by the caller) of *len bytes.  Returns 0, S7_ERR_NOMEM,
+ * S7_ERR_UNSUPPORTED when the CPU has no such list (param error 0xD401) or S7_ERR_ADDR when
+ * it has the list but not that index (0xD402). */
 int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len);
 
 /* An allow-list entry "ADDR[/PREFIX]" (IPv4 or IPv6) into family (AF_INET / AF_INET6), addr

@@ -32,8 +32,13 @@
  * - Control: S7-1200/1500 answer PLC stop / start with Ack 0x81 0x04 (not available
  *   over PUT/GET).  Others: stop -> STOP (`29`, `29 07` when already in STOP); hot or
  *   cold start -> RUN (`28`, `28 03` when already in RUN, nothing restored then); a
- *   cold start restores the non-retentive DBs.  PI services other than P_PROGRAM: Ack
- *   0x81 0x04. */
+ *   cold start restores the non-retentive DBs.  PI services _MODU (copy RAM to ROM) and
+ *   _GARB (compress memory): Ack_Data `28`, as a real 315-2 (nothing to do in an
+ *   emulator's memory).  Other PI services: Ack 0x81 0x04.
+ * - A Job whose parameter or data block does not parse (items that do not fill it, a
+ *   setup or control parameter of the wrong length): Ack 0x84 0x04 ("the function cannot
+ *   be performed"), the connection kept.  A PDU whose header is malformed still closes
+ *   the connection. */
 #include <string.h>
 
 #include "server/cpu_int.h"
@@ -90,7 +95,9 @@ static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
 /* One request item as parsed from the parameter block. */
 typedef struct item {
     s7_var_spec s;
-    int s7any; /* syntax id 0x10 with a 10-byte address */
+    int s7any;          /* syntax id 0x10 with a 10-byte address */
+    const uint8_t *dbr; /* a DBREAD address block (syntax id 0xB0), NULL otherwise */
+    uint8_t dbr_len;
 } item;
 
 /* Parse the Read/Write parameter block: fn, count, count variable specifications that
@@ -117,6 +124,9 @@ static int parse_items(const s7_pdu *pdu, item *it)
             it[i].s.area = s7__r8(&ac);
             it[i].s.addr = s7__r24(&ac);
             it[i].s7any = 1;
+        } else if (a[0] == 0xB0) {
+            it[i].dbr = a;
+            it[i].dbr_len = alen;
         }
     }
     if (s7__rleft(&c) != 0)
@@ -132,9 +142,25 @@ static uint32_t elem_size(uint8_t ts)
     return s7_ts_elem_size(ts);
 }
 
-/* Bytes an S7ANY item transfers when it succeeds (0 for items that cannot). */
+/* The ranges of a well-formed DBREAD item (0 for any other item). */
+static int dbread_ranges(const item *it, s7_dbread_range *r)
+{
+    int n = it->dbr ? s7_dbread_decode(it->dbr, it->dbr_len, r, 255) : 0;
+    return n < 0 ? 0 : n;
+}
+
+/* Bytes an S7ANY item transfers when it succeeds (0 for items that cannot); a DBREAD
+ * item: a return code per range and every range's bytes. */
 static uint32_t item_bytes(const item *it)
 {
+    s7_dbread_range r[255];
+    int nr = dbread_ranges(it, r);
+    if (nr > 0) {
+        uint32_t b = 0;
+        for (int k = 0; k < nr; k++)
+            b += 1u + r[k].len;
+        return b;
+    }
     if (!it->s7any)
         return 0;
     uint32_t es = elem_size(it->s.ts);
@@ -304,6 +330,47 @@ static void unlock(const s7__mem *m)
         m->unlock(m->ctx);
 }
 
+/* One DBREAD item (room checked by the caller): return code 0xFF, transport size 0x09,
+ * then per range its return code and, when 0xFF, its bytes; each range is checked and
+ * reported as a byte read of its DB.  Returns the item's data bytes. */
+static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const s7_dbread_range *rg, int nr,
+                            s7__wcur *w)
+{
+    s7__w8(w, S7_RC_OK);
+    s7__w8(w, S7_DTS_OCTET);
+    size_t at = w->pos;
+    s7__w16(w, 0); /* the length, once known */
+    for (int k = 0; k < nr; k++) {
+        item one;
+        memset(&one, 0, sizeof one);
+        one.s7any = 1;
+        one.s.ts = S7_TS_BYTE;
+        one.s.count = rg[k].len;
+        one.s.db = rg[k].db;
+        one.s.area = S7_AREA_DB;
+        one.s.addr = (uint32_t)rg[k].start << 3;
+        target t = check_item(cpu, &one, NULL);
+        s7__w8(w, t.rc);
+        if (t.rc != S7_RC_OK) {
+            item_event(cpu, sess, t.refused ? S7_EV_REFUSED : S7_EV_READ, &one, &t, NULL, 0);
+            continue;
+        }
+        if (!s7__wneed(w, t.nbytes))
+            return 0;
+        lock(t.m);
+        memcpy(w->p + w->pos, t.m->mem + t.off, t.nbytes);
+        unlock(t.m);
+        w->pos += t.nbytes;
+        item_event(cpu, sess, S7_EV_READ, &one, &t, NULL, 0);
+    }
+    uint32_t nb = (uint32_t)(w->pos - at - 2);
+    if (!w->bad) {
+        w->p[at] = (uint8_t)(nb >> 8);
+        w->p[at + 1] = (uint8_t)nb;
+    }
+    return nb;
+}
+
 /* Read Var: items parsed, reply built straight into out (data copied under the lock). */
 static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
                     unsigned n, uint8_t *out, size_t lim)
@@ -322,6 +389,13 @@ static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const 
     s7__w8(&w, (uint8_t)n);
     for (unsigned i = 0; i < n; i++) {
         const item *it = &its[i];
+        s7_dbread_range rg[255];
+        int nr = dbread_ranges(it, rg);
+        if (nr > 0) {
+            if ((read_dbread(cpu, sess, rg, nr, &w) & 1u) && i + 1 < n)
+                s7__w8(&w, 0);
+            continue;
+        }
         target t = check_item(cpu, it, NULL);
         if (t.rc != S7_RC_OK) {
             s7__w8(&w, t.rc);
@@ -446,6 +520,14 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
                    : c.mode == S7_START_COLD ? S7_CTRL_COLD_START
                                              : S7_CTRL_HOT_START;
     int program = c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0;
+    int ram_rom = c.fn == S7_FN_PI && c.service_len == 5 &&
+                  (memcmp(c.service, "_MODU", 5) == 0 || memcmp(c.service, "_GARB", 5) == 0);
+    if (ram_rom && !is_plus(cpu)) {
+        /* copy RAM to ROM, compress memory: done at once (the emulator's memory needs
+         * neither), answered as a real 315-2 answers them */
+        ctrl_event(cpu, sess, S7_EV_CONTROL, S7_CTRL_OTHER, 0, 0);
+        return s7_plc_ctrl_resp_encode(out, lim, pdu->ref, c.fn, 0);
+    }
     if (is_plus(cpu) || !program) {
         ctrl_event(cpu, sess, S7_EV_REFUSED, program ? what : S7_CTRL_OTHER, 0, 0x8104);
         return ack(out, lim, pdu->ref, 0x8104);
@@ -512,6 +594,10 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
         uint8_t fn = p.param_len ? p.param[0] : 0;
         sess->cur_fn = fn == S7_FN_READ || fn == S7_FN_WRITE ? fn : 0;
         r = s7__job(cpu, sess, &p, len, out, cap);
+        if (r == S7_ERR_PARAM)
+            /* a well-framed Job whose parameter (or data) does not parse: an error Ack
+             * and the connection kept (closing cost clients a reconnect per such job) */
+            r = ack(out, s7__reply_limit(sess, cap), p.ref, 0x8404);
         if (sess->cur_fn && cpu->ev) {
             s7_cpu_event ev;
             memset(&ev, 0, sizeof ev);

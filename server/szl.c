@@ -1,11 +1,22 @@
 /* System status lists (SZL) the emulated CPU answers: identity (0x0011, 0x0111,
  * 0x001C, 0x011C), capability and connection use (0x0131, 0x0132), protection
  * (0x0132 / 0x0232 index 4), CPU state (0x0424), the list of lists (0x0000) and the
- * header-only forms (0x0F00, 0x0F11, 0x0F1C).
+ * header-only forms (0x0F00, 0x0F11, 0x0F1C).  On S7-300/400 also what real ones answer
+ * to STEP 7, TIA Portal and WinCC (tests/vectors/real/): 0x0012 / 0x0112 features, 0x0013
+ * memory areas, 0x0015 block types, 0x0019 / 0x0074 / 0x0174 LEDs, 0x001A / 0x001B, 0x003A,
+ * 0x00A0 the diagnostic buffer (diagbuf.c), 0x0124 the last mode change, 0x0131 indexes
+ * 1..10, 0x0132 indexes 1..0x0B, 0x0222 interrupt status per OB, 0x0591 interfaces, 0x0D91
+ * module status; each with the record length and count a real CPU gives (contents are
+ * believable, not a real unit's; where a real unit's record bytes are used they say so).
+ *
+ * An unknown ID is 0xD401, an unknown index of a known ID 0xD402 (as real CPUs answer).
+ * 0x0424 answers index 0x0000 whatever index is asked (a real 315-2 echoes 0 for 4).
  *
  * Record orders are chosen for the parsers that read them by position: 0x0011 answers
  * index 1, 6, 7 (3 x 28 bytes: the reply is 125 bytes on the wire, nmap's s7-info reads
- * the version at frame bytes 122..124 and Snap7's GetOrderCode from the last 3 bytes);
+ * the version at frame bytes 122..124) and, on the 300, the boot loader (index 0x0081) as a
+ * fourth record, as a real 315-2 and IM151-8 do (Snap7's GetOrderCode takes its version
+ * from the last record, so against them and the emulator it reports the boot loader's);
  * 0x001C answers 1, 2, 3, 4, 5, 7, 8, 9, 10, 11 (Snap7's GetCpuInfo takes 1..5 and 7 by
  * position; nmap needs >= 180 bytes with 1..5 first) whatever index is asked. */
 #include <stdlib.h>
@@ -15,7 +26,37 @@
 
 static const uint16_t SZL_IDS[] = {0x0000, 0x0011, 0x001C, 0x0111, 0x011C, 0x0131,
                                    0x0132, 0x0232, 0x0424, 0x0F00, 0x0F11, 0x0F1C};
-static const uint16_t IDX_0011[] = {0x0001, 0x0006, 0x0007};
+/* The list of lists of a real CPU 315-2 PN/DP and IM151-8 (112 IDs, the same in both:
+ * tia_s300_goOnline.pcapng, s7comm_reading_plc_status.pcap); the S7-300/400 profiles answer
+ * with it, so its length and split over PDUs are a real CPU's (not every ID in it is
+ * answered). */
+static const uint16_t SZL_IDS_CLASSIC[] = {
+    0x0000, 0x0F00, 0x0002, 0x0011, 0x0111, 0x0F11, 0x0012, 0x0112, 0x0F12, 0x0013, 0x0113, 0x0014,
+    0x0F14, 0x0015, 0x0115, 0x0017, 0x0117, 0x0F17, 0x0018, 0x0118, 0x0F18, 0x0019, 0x0F19, 0x001A,
+    0x0F1A, 0x001B, 0x0F1B, 0x001C, 0x011C, 0x0F1C, 0x0021, 0x0A21, 0x0F21, 0x0222, 0x0023, 0x0F23,
+    0x0024, 0x0124, 0x0424, 0x0524, 0x0025, 0x0125, 0x0225, 0x0F25, 0x0131, 0x0132, 0x0232, 0x0036,
+    0x0136, 0x0F36, 0x0037, 0x0137, 0x0F37, 0x0038, 0x0138, 0x0238, 0x0F38, 0x0139, 0x003A, 0x0F3A,
+    0x0074, 0x0174, 0x0F74, 0x0591, 0x0A91, 0x0C91, 0x0D91, 0x0092, 0x0292, 0x0692, 0x0F92, 0x0094,
+    0x0194, 0x0294, 0x0694, 0x0794, 0x0F94, 0x0095, 0x0195, 0x0F95, 0x0696, 0x0C96, 0x0C97, 0x0D97,
+    0x019A, 0x029A, 0x0F9A, 0x0C9B, 0x009C, 0x019C, 0x029C, 0x039C, 0x0F9C, 0x00A0, 0x01A0, 0x0FA0,
+    0x00B1, 0x00B2, 0x00B3, 0x00B4, 0x01B5, 0x02B5, 0x03B5, 0x04B5, 0x05B5, 0x06B5, 0x07B5, 0x08B5,
+    0x01B6, 0x02B6, 0x03B6, 0x04B6};
+static const uint16_t IDX_0011[] = {0x0001, 0x0006, 0x0007, 0x0081};
+/* LEDs of SZL 0x0019 / 0x0074 (SF, RUN, STOP, FRCE, BUS1F, BUS2F, MAINT: a 315-2's seven) */
+static const uint16_t LEDS[] = {0x0001, 0x0004, 0x0005, 0x0006, 0x000B, 0x000C, 0x0015};
+/* Block types of SZL 0x0015 as a 315-2 answers them (record bytes of tia_s300_goOnline):
+ * OB, DB, SDB, FC, FB with their maximum numbers and sizes. */
+static const uint8_t BLOCKS_0015[5][10] = {
+    {0x08, 0x00, 0x00, 0x16, 0x03, 0xD1, 0x00, 0x00, 0xFF, 0xFE},
+    {0x0A, 0x00, 0x3E, 0x81, 0x03, 0xD1, 0x00, 0x00, 0xFF, 0xFE},
+    {0x0B, 0x00, 0x04, 0x22, 0x03, 0xD1, 0x00, 0x00, 0xFF, 0xFE},
+    {0x0C, 0x00, 0x1F, 0x40, 0x03, 0xD1, 0x00, 0x00, 0xFF, 0xFE},
+    {0x0E, 0x00, 0x1F, 0x40, 0x03, 0xD1, 0x00, 0x00, 0xFF, 0xFE}};
+/* OBs whose interrupt status (0x0222) a 300 reports */
+static const uint8_t OBS_300[] = {1,  10, 11, 12, 13, 14, 15, 16, 17,  20,  21,  22,  23, 30,
+                                  31, 32, 33, 34, 35, 36, 37, 38, 40,  41,  42,  43,  44, 45,
+                                  46, 47, 55, 56, 57, 60, 61, 62, 63,  64,  70,  72,  73, 80,
+                                  81, 82, 83, 84, 85, 86, 87, 88, 100, 101, 102, 121, 122};
 static const uint16_t IDX_001C[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,6 +114,12 @@ static int has(const uint16_t *l, size_t n, uint16_t v)
 static void rec_0011(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
 {
     put16(p, idx);
+    if (idx == 0x0081) { /* the boot loader, as a real 315-2 names it */
+        text(p + 2, 20, "Boot Loader", ' ');
+        put16(p + 22, 0x0000);
+        put32(p + 24, cpu->ext->boot_loader);
+        return;
+    }
     if (idx == 0x0007) {
         text(p + 2, 20, "", ' ');
         put16(p + 22, 0x00C0);
@@ -123,29 +170,163 @@ static void rec_0424(const s7_cpu *cpu, uint8_t *p)
         s7_dt_encode(p + 12, &t);
 }
 
+/* Records of the lists only S7-300/400 answer (classic family).  Returns 0, an error, or
+ * 1 when id is not one of them. */
+static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len)
+{
+    uint8_t *r;
+    int rc;
+    switch (id) {
+    case 0x0012:
+    case 0x0F12: /* features: 23 of 2 bytes */
+        rc = answer(id, index, 2, 23, id == 0x0F12, out, len, &r);
+        for (int i = 0; rc == 0 && id == 0x0012 && i < 23; i++)
+            put16(r + 2 * i, (uint32_t)(0x0101 + i));
+        return rc;
+    case 0x0112: /* features of a class: 0x0100 two, 0x0200 none (a header only) */
+        if (index == 0x0200)
+            return answer(id, index, 0, 0, 1, out, len, &r);
+        if (index != 0x0100)
+            return S7_ERR_ADDR;
+        rc = answer(id, index, 2, 2, 0, out, len, &r);
+        if (rc == 0) {
+            put16(r, 0x0101);
+            put16(r + 2, 0x0104);
+        }
+        return rc;
+    case 0x0013: /* memory areas: 5 of 36 bytes */
+        rc = answer(id, index, 36, 5, 0, out, len, &r);
+        for (int i = 0; rc == 0 && i < 5; i++)
+            put16(r + 36 * i, (uint32_t)(i + 1));
+        return rc;
+    case 0x0015: /* block types */
+        rc = answer(id, index, 10, 5, 0, out, len, &r);
+        if (rc == 0)
+            memcpy(r, BLOCKS_0015, sizeof BLOCKS_0015);
+        return rc;
+    case 0x0019:
+    case 0x0F19:
+    case 0x0074:
+    case 0x0F74:
+    case 0x0174: { /* LEDs: index, on, flashing */
+        int hdr = (id & 0x0F00) == 0x0F00;
+        size_t first = 0, n = N_OF(LEDS);
+        if (id == 0x0174) {
+            for (first = 0; first < n && LEDS[first] != index; first++)
+                ;
+            if (first == n)
+                return S7_ERR_ADDR;
+            n = 1;
+        }
+        rc = answer(id, index, 4, (uint16_t)n, hdr, out, len, &r);
+        for (size_t i = 0; rc == 0 && !hdr && i < n; i++) {
+            uint16_t led = LEDS[first + i];
+            put16(r + 4 * i, led);
+            r[4 * i + 2] = (led == 0x0004 && cpu->state == S7_CPU_STATE_RUN) ||
+                           (led == 0x0005 && cpu->state == S7_CPU_STATE_STOP);
+        }
+        return rc;
+    }
+    case 0x001A:
+    case 0x0F1A: /* system areas: 3 of 12 bytes */
+        rc = answer(id, index, 12, 3, id == 0x0F1A, out, len, &r);
+        for (int i = 0; rc == 0 && id == 0x001A && i < 3; i++)
+            put16(r + 12 * i, (uint32_t)(i + 1));
+        return rc;
+    case 0x001B:
+    case 0x0F1B: /* block types: 6 of 20 bytes */
+        rc = answer(id, index, 20, 6, id == 0x0F1B, out, len, &r);
+        for (int i = 0; rc == 0 && id == 0x001B && i < 6; i++)
+            put16(r + 20 * i, (uint32_t)(i + 1));
+        return rc;
+    case 0x003A: /* as a 315-2: no records of 148 bytes, the header form counts 8 */
+    case 0x0F3A: return answer(id, index, 148, id == 0x0F3A ? 8 : 0, 1, out, len, &r);
+    case 0x00A0:
+    case 0x0FA0: { /* the diagnostic buffer, newest first */
+        uint8_t all[S7__DIAG_MAX * S7__DIAG_LEN];
+        size_t n = s7__diag_get(cpu, all, S7__DIAG_MAX, 0);
+        rc = answer(id, index, S7__DIAG_LEN, (uint16_t)n, id == 0x0FA0, out, len, &r);
+        if (rc == 0 && id == 0x00A0)
+            memcpy(r, all, n * S7__DIAG_LEN);
+        return rc;
+    }
+    case 0x0124: { /* the last mode change */
+        uint8_t e[S7__DIAG_LEN];
+        size_t n = s7__diag_get(cpu, e, 1, 1);
+        rc = answer(id, index, S7__DIAG_LEN, 1, 0, out, len, &r);
+        if (rc == 0 && n)
+            memcpy(r, e, sizeof e);
+        return rc;
+    }
+    case 0x0222: { /* interrupt status of OB <index> */
+        int ok = 0;
+        for (size_t i = 0; i < N_OF(OBS_300); i++)
+            ok |= OBS_300[i] == index;
+        if (!ok)
+            return S7_ERR_ADDR;
+        rc = answer(id, index, 28, 1, 0, out, len, &r);
+        if (rc == 0) {
+            r[0] = index == 1 ? 0x11 : 0x35; /* event class as a 315-2 gives it */
+            r[1] = index == 1 ? 0x03 : 0x01;
+            r[2] = (uint8_t)index;
+            r[3] = 0x01;
+            put16(r + 4, 0xC858);
+        }
+        return rc;
+    }
+    case 0x0591: /* interfaces: 4 of 16 bytes */
+        rc = answer(id, index, 16, 4, 0, out, len, &r);
+        for (int i = 0; rc == 0 && i < 4; i++) {
+            put16(r + 16 * i + 2, (uint32_t)(0x0201 + i));
+            put16(r + 16 * i + 4, (uint32_t)(0x07FF - i));
+        }
+        return rc;
+    case 0x0C91: return S7_ERR_ADDR; /* no module at any address */
+    case 0x0D91:                     /* module status of the CPU */
+        if (index != 0x0000)
+            return S7_ERR_ADDR;
+        rc = answer(id, index, 16, 1, 0, out, len, &r);
+        if (rc == 0) {
+            put16(r + 2, 0x0200);
+            put16(r + 4, 0x7FFF);
+            put16(r + 6, 0x00C0);
+            put16(r + 8, 0x00C0);
+        }
+        return rc;
+    default: return 1;
+    }
+}
+
 int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len)
 {
     uint8_t *r;
     int rc;
     const s7_profile *pf = &cpu->prof;
+    int cls = cpu->ext->family == S7__FAM_CLASSIC;
+    if (cls && (rc = classic(cpu, id, index, out, len)) != 1)
+        return rc;
+    size_t nrec11 = cpu->ext->boot_loader ? N_OF(IDX_0011) : N_OF(IDX_0011) - 1;
     switch (id) {
     case 0x0000:
-    case 0x0F00:
-        rc = answer(id, index, 2, (uint16_t)N_OF(SZL_IDS), id == 0x0F00, out, len, &r);
+    case 0x0F00: {
+        const uint16_t *ids = cls ? SZL_IDS_CLASSIC : SZL_IDS;
+        size_t n = cls ? N_OF(SZL_IDS_CLASSIC) : N_OF(SZL_IDS);
+        rc = answer(id, index, 2, (uint16_t)n, id == 0x0F00, out, len, &r);
         if (rc == 0 && id == 0x0000)
-            for (size_t i = 0; i < N_OF(SZL_IDS); i++)
-                put16(r + 2 * i, SZL_IDS[i]);
+            for (size_t i = 0; i < n; i++)
+                put16(r + 2 * i, ids[i]);
         return rc;
+    }
     case 0x0011:
     case 0x0F11:
-        rc = answer(id, index, 28, (uint16_t)N_OF(IDX_0011), id == 0x0F11, out, len, &r);
+        rc = answer(id, index, 28, (uint16_t)nrec11, id == 0x0F11, out, len, &r);
         if (rc == 0 && id == 0x0011)
-            for (size_t i = 0; i < N_OF(IDX_0011); i++)
+            for (size_t i = 0; i < nrec11; i++)
                 rec_0011(cpu, IDX_0011[i], r + 28 * i);
         return rc;
     case 0x0111:
-        if (!has(IDX_0011, N_OF(IDX_0011), index))
-            return S7_ERR_UNSUPPORTED;
+        if (!has(IDX_0011, nrec11, index))
+            return S7_ERR_ADDR;
         rc = answer(id, index, 28, 1, 0, out, len, &r);
         if (rc == 0)
             rec_0011(cpu, index, r);
@@ -159,14 +340,22 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
         return rc;
     case 0x011C:
         if (!has(IDX_001C, N_OF(IDX_001C), index))
-            return S7_ERR_UNSUPPORTED;
+            return S7_ERR_ADDR;
         rc = answer(id, index, 34, 1, 0, out, len, &r);
         if (rc == 0)
             rec_001c(cpu, index, r);
         return rc;
     case 0x0131:
-        if (index != 0x0001)
-            return S7_ERR_UNSUPPORTED;
+        if (index != 0x0001) {
+            /* communication capability: the classic CPUs answer indexes 1..10 (and 0x10 on
+             * a 400, as WinCC asks it) */
+            if (!cls || !((index >= 2 && index <= 10) || index == 0x0010))
+                return S7_ERR_ADDR;
+            rc = answer(id, index, 40, 1, 0, out, len, &r);
+            if (rc == 0)
+                put16(r, index);
+            return rc;
+        }
         rc = answer(id, index, 40, 1, 0, out, len, &r);
         if (rc == 0) {
             put16(r, 0x0001);
@@ -210,9 +399,16 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             }
             return rc;
         }
-        return S7_ERR_UNSUPPORTED;
-    case 0x0424:
-        rc = answer(id, index, 20, 1, 0, out, len, &r);
+        if (cls && id == 0x0132 && index >= 2 && index <= 0x0B) {
+            /* the other communication status records of a 300/400: index and zeros */
+            rc = answer(id, index, 40, 1, 0, out, len, &r);
+            if (rc == 0)
+                put16(r, index);
+            return rc;
+        }
+        return S7_ERR_ADDR;
+    case 0x0424: /* the CPU state; a real 315-2 answers index 0 when asked 4 */
+        rc = answer(id, 0x0000, 20, 1, 0, out, len, &r);
         if (rc == 0)
             rec_0424(cpu, r);
         return rc;

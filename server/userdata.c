@@ -18,7 +18,8 @@
  *   request drops what is pending; a continuation request that matches nothing pending
  *   gets param error 0xD401.
  * - Unknown groups or subfunctions, and Userdata that is not a request: param error
- *   0x8104 with data 0A 00 00 00.  Unknown SZL id / index: 0xD401.
+ *   0x8104 with data 0A 00 00 00.  Unknown SZL id: 0xD401, unknown index of a known
+ *   id: 0xD402.
  * - Clock: read = host clock (UTC) + the CPU's offset, weekday 1 = Sunday; set stores
  *   the offset (the weekday sent is ignored), reply data 0A 00 00 00 with error 0; a set
  *   with an invalid date gets 0xDC01.  Subfunctions 3 and 4 act as 1 and 2.
@@ -128,7 +129,9 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                size_t lim)
 {
-    if (u->rc != S7_RC_OK || u->plen != 4)
+    /* the data item's return code is not looked at: python-snap7 sends 0x0A, which a real
+     * S7-1500 answers (python-snap7 issue #783) */
+    if (u->plen != 4)
         return ud_error(sess, out, lim, ref, u, 0xD401);
     uint16_t id = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
     uint16_t index = (uint16_t)(u->payload[2] << 8 | u->payload[3]);
@@ -137,6 +140,8 @@ static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
     int r = s7__szl_build(cpu, id, index, &buf, &len);
     if (r == S7_ERR_UNSUPPORTED)
         return ud_error(sess, out, lim, ref, u, 0xD401);
+    if (r == S7_ERR_ADDR)
+        return ud_error(sess, out, lim, ref, u, 0xD402);
     if (r < 0)
         return r;
     return send_long(sess, out, lim, ref, u, buf, len);
@@ -264,6 +269,37 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
     return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
+/* Group 4 subfunctions 0x02 (message service: register for events) and 0x13 (alarm
+ * query) of a 300/400, answered as the captured ones answer them: a registration gets
+ * 02 00 (and, when alarms are asked for, the alarm type and 01 00 after it); a query gets
+ * 00 01 and an empty item (0A 00 0000): the emulator has no alarms.  The events registered
+ * for are not pushed later (see docs/server.md). */
+static int messages(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out, size_t lim)
+{
+    uint8_t p[6];
+    uint16_t n;
+    if (u->subfn == 0x02) {
+        if (u->plen != 10 && u->plen != 12)
+            return ud_error(sess, out, lim, ref, u, 0xD401);
+        p[0] = 0x02;
+        p[1] = 0x00;
+        n = 2;
+        if (u->plen == 12) {
+            p[2] = u->payload[10];
+            p[3] = 0x01;
+            p[4] = 0x00;
+            n = 5;
+        }
+    } else {
+        if (u->plen < 2)
+            return ud_error(sess, out, lim, ref, u, 0xD401);
+        static const uint8_t none[6] = {0x00, 0x01, 0x0A, 0x00, 0x00, 0x00};
+        memcpy(p, none, sizeof none);
+        n = 6;
+    }
+    return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, n);
+}
+
 /* ---------------------------------------------------------------- entry */
 
 int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap)
@@ -292,6 +328,8 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
     case S7_UD_GRP_CPU:
         if (u.subfn == S7_UD_SZL_READ)
             return szl(cpu, sess, &u, pdu->ref, out, lim);
+        if (cpu->ext->family == S7__FAM_CLASSIC && (u.subfn == 0x02 || u.subfn == 0x13))
+            return messages(sess, &u, pdu->ref, out, lim);
         break;
     case S7_UD_GRP_TIME: return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
     case S7_UD_GRP_SECURITY:

@@ -14,6 +14,15 @@ int s7_ud_decode(const s7_pdu *pdu, s7_ud *out)
         return S7_ERR_PARAM;
     if (pdu->param_len != 8 && pdu->param_len != 12)
         return S7_ERR_PARAM;
+    if (pdu->param_len == 8 && pdu->data_len == 0 && pdu->param[5] == 0x00) {
+        /* a mode-transition push: its own parameter head, no data item */
+        out->method = pdu->param[4];
+        out->type = S7_UD_TYPE_PUSH;
+        out->group = S7_UD_GRP_MODE;
+        out->subfn = pdu->param[6];
+        out->seq = pdu->param[7];
+        return 8;
+    }
     s7__rcur c = s7__rcur_make(pdu->param, pdu->param_len);
     uint8_t h0 = s7__r8(&c), h1 = s7__r8(&c), h2 = s7__r8(&c);
     uint8_t rest = s7__r8(&c);

@@ -180,6 +180,23 @@ int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsign
     return c.bad ? S7_ERR_PARAM : (int)count;
 }
 
+int s7_dbread_decode(const uint8_t *addr, size_t len, s7_dbread_range *ranges, unsigned max)
+{
+    s7__rcur c = s7__rcur_make(addr, len);
+    uint8_t syntax = s7__r8(&c);
+    uint8_t count = s7__r8(&c);
+    if (c.bad || syntax != 0xB0 || count == 0 || len != 2u + 5u * count)
+        return S7_ERR_PARAM;
+    if (count > max)
+        return S7_ERR_NOSPACE;
+    for (unsigned i = 0; i < count; i++) {
+        ranges[i].len = s7__r8(&c);
+        ranges[i].db = s7__r16(&c);
+        ranges[i].start = s7__r16(&c);
+    }
+    return c.bad ? S7_ERR_PARAM : (int)count;
+}
+
 int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_req, s7_data_item *items,
                          unsigned n)
 {

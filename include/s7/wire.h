@@ -278,6 +278,21 @@ S7_API int s7_write_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_
 S7_API int s7_var_req_decode(const s7_pdu *pdu, uint8_t *fn, s7_var_spec *specs, unsigned max,
                              unsigned *n);
 
+/* DBREAD: a Read Var item with syntax id 0xB0 (what WinCC sends an S7-400): several
+ * ranges of DBs in one item, its address block (after 0x12 and the length byte) being
+ * B0, the range count, then per range its length in bytes (1), DB number (2) and byte
+ * offset (2).  A real CPU answers the item with return code 0xFF, transport size 0x09 and
+ * per range a return code followed, when 0xFF, by the range's bytes. */
+typedef struct s7_dbread_range {
+    uint8_t len;    /* bytes */
+    uint16_t db;    /* DB number */
+    uint16_t start; /* byte offset */
+} s7_dbread_range;
+/* Decode a DBREAD address block (addr[0..len), starting with 0xB0) into ranges (at most
+ * max).  Returns the range count, S7_ERR_PARAM when it is not a well-formed DBREAD block
+ * (no range, a length that disagrees with the count) or S7_ERR_NOSPACE. */
+S7_API int s7_dbread_decode(const uint8_t *addr, size_t len, s7_dbread_range *ranges, unsigned max);
+
 /* Decode n data items from a data block.  In a read reply (is_write_req = 0) an item with
  * rc != 0xFF has no payload (its 4-byte header only); in a write request every item has a
  * payload.  Fill bytes after odd items are skipped, a trailing fill after the last item is
@@ -323,6 +338,7 @@ S7_API int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsi
 
 /* ---------------------------------------------------------------- Userdata */
 enum {
+    S7_UD_GRP_MODE = 0x0, /* mode transition (pushed by the CPU) */
     S7_UD_GRP_PROG = 0x1,
     S7_UD_GRP_CYCLIC = 0x2,
     S7_UD_GRP_BLOCK = 0x3,
@@ -331,6 +347,18 @@ enum {
     S7_UD_GRP_TIME = 0x7
 };
 enum { S7_UD_TYPE_PUSH = 0x0, S7_UD_TYPE_REQ = 0x4, S7_UD_TYPE_RESP = 0x8 };
+/* The mode a mode-transition push reports (its subfunction byte). */
+enum {
+    S7_UD_MODE_STOP = 0x00,
+    S7_UD_MODE_WARM_RESTART = 0x01,
+    S7_UD_MODE_RUN = 0x02,
+    S7_UD_MODE_HOT_RESTART = 0x03,
+    S7_UD_MODE_HOLD = 0x04,
+    S7_UD_MODE_COLD_RESTART = 0x06,
+    S7_UD_MODE_RUN_R = 0x09,
+    S7_UD_MODE_LINK_UP = 0x11,
+    S7_UD_MODE_UPDATE = 0x12
+};
 enum { S7_UD_SZL_READ = 0x01, S7_UD_CLOCK_READ = 0x01, S7_UD_CLOCK_SET = 0x02 };
 
 /* A Userdata PDU's parameter (8 bytes when method is 0x11, 12 bytes when 0x12) and its
@@ -351,7 +379,11 @@ typedef struct s7_ud {
 } s7_ud;
 
 /* Decode a Userdata PDU's parameter and its one data item (which must fill the data block;
- * its length is in bytes).  Returns param_len + data_len or S7_ERR_PARAM. */
+ * its length is in bytes).  Returns param_len + data_len or S7_ERR_PARAM.  The mode
+ * transition a 300/400 pushes after a change of mode (group 0, type push, an 8-byte
+ * parameter with its own head, e.g. `01 00 10 10 00 00 00 00` after a STOP, and no data
+ * item) decodes with group S7_UD_GRP_MODE, type S7_UD_TYPE_PUSH, subfn the new mode
+ * (S7_UD_MODE_*) and plen 0. */
 S7_API int s7_ud_decode(const s7_pdu *pdu, s7_ud *out);
 /* Whole Userdata PDU: 8-byte param when u->method == 0x11, else 12. Data item
  * rc/dts/payload (an rc other than 0xFF is written as rc 00 0000). */

@@ -1366,7 +1366,8 @@ typedef struct bad {
     const char *what;
     int prefix;
     const char *hex; /* the bad bytes */
-    int may_answer;  /* well framed, wrong in context: an error Ack (ROSCTR 2, error set)
+    int may_answer;  /* well framed, wrong in context or in its parameter: an error Ack
+                        (ROSCTR 2, error set; 0x8404 for a parameter that does not parse)
                         instead of the close is accepted too */
 } bad;
 
@@ -1391,11 +1392,11 @@ static const bad BAD[] = {
      0},
     {"item count that lies (2 announced, 1 present)", PRE_SETUP,
      "03 00 00 1F 02 F0 80 32 01 00 00 05 01 00 0E 00 00 04 02 12 0A 10 02 00 01 00 01 84 00 00 00",
-     0},
+     1},
     {"item count that lies (1 announced, 2 present)", PRE_SETUP,
      "03 00 00 2B 02 F0 80 32 01 00 00 05 02 00 1A 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 "
      "12 0A 10 02 00 01 00 01 84 00 00 08",
-     0},
+     1},
     {"item count 0", PRE_SETUP, "03 00 00 13 02 F0 80 32 01 00 00 05 03 00 02 00 00 04 00", 1},
     {"parameter length that lies (0x20, 14 present)", PRE_SETUP,
      "03 00 00 1F 02 F0 80 32 01 00 00 05 04 00 20 00 00 04 01 12 0A 10 02 00 01 00 01 84 00 00 00",
@@ -1407,12 +1408,12 @@ static const bad BAD[] = {
     {"write data item length that lies (64 bits announced, 1 byte present)", PRE_SETUP,
      "03 00 00 24 02 F0 80 32 01 00 00 05 06 00 0E 00 05 05 01 12 0A 10 02 00 08 00 01 84 00 00 00 "
      "00 04 00 40 77",
-     0},
+     1},
     {"truncated item (spec length 10, 6 bytes present)", PRE_SETUP,
-     "03 00 00 1B 02 F0 80 32 01 00 00 05 07 00 0A 00 00 04 01 12 0A 10 02 00 01 00 01", 0},
+     "03 00 00 1B 02 F0 80 32 01 00 00 05 07 00 0A 00 00 04 01 12 0A 10 02 00 01 00 01", 1},
     {"truncated item spec length 0x20", PRE_SETUP,
      "03 00 00 1F 02 F0 80 32 01 00 00 05 08 00 0E 00 00 04 01 12 20 10 02 00 01 00 01 84 00 00 00",
-     0},
+     1},
     {"S7 PDU shorter than its header", PRE_SETUP, "03 00 00 0C 02 F0 80 32 01 00 00 05", 0},
     {"read with a data block", PRE_SETUP,
      "03 00 00 23 02 F0 80 32 01 00 00 05 09 00 0E 00 04 04 01 12 0A 10 02 00 01 00 01 84 00 00 00 "

@@ -93,8 +93,11 @@ check_contains "$out" "SerialNumber=S C-H4T327152015" "GetCpuInfo SerialNumber"
 check_contains "$out" "ASName=SIMATIC 300(1)" "GetCpuInfo ASName"
 check_contains "$out" "Copyright=Original Siemens Equipment" "GetCpuInfo Copyright"
 check_contains "$out" "ModuleName=CPU 315-2 PN/DP" "GetCpuInfo ModuleName"
-check_eq "$(s7srv_snap7 ordercode 2>&1)" "$(printf 'code=6ES7 315-2EH14-0AB0\nversion=3.2.6')" \
-    "GetOrderCode: order code and firmware V3.2.6 (last 3 bytes of SZL 0x0011)"
+# Snap7 takes the version from the last 3 bytes of SZL 0x0011: on a 300 the last record is
+# the boot loader's (index 0x0081), so it prints 32.9.9, as against a real 315-2
+# (tests/vectors/real/snap7_s300_everything.pcapng), not the firmware V3.2.6
+check_eq "$(s7srv_snap7 ordercode 2>&1)" "$(printf 'code=6ES7 315-2EH14-0AB0\nversion=32.9.9')" \
+    "GetOrderCode: order code, and the boot loader's version as on a real 315-2"
 out="$(s7srv_snap7 cpinfo 2>&1)"
 check_contains "$out" "MaxPduLength=240" "GetCpInfo MaxPduLength (SZL 0x0131 index 1)"
 check_contains "$out" "MaxConnections=16" "GetCpInfo MaxConnections"
@@ -102,11 +105,12 @@ check_contains "$(s7srv_snap7 protection 2>&1)" "sch_schal=1" "GetProtection: pr
 
 # ReadSZL: raw records as Snap7 assembles them
 szl="$(s7srv_snap7 szl 0011 0000 2>&1)"
-check_eq "${szl:0:8}" 001c0003 "SZL 0x0011: LENTHDR 28, 3 records (nmap's 125-byte layout)"
-check_eq "${szl:8:4}/${szl:64:4}/${szl:120:4}" 0001/0006/0007 "SZL 0x0011: records index 1, 6, 7 in that order"
+check_eq "${szl:0:8}" 001c0004 "SZL 0x0011: LENTHDR 28, 4 records as a real 315-2 (nmap's offsets kept)"
+check_eq "${szl:8:4}/${szl:64:4}/${szl:120:4}/${szl:176:4}" 0001/0006/0007/0081 \
+    "SZL 0x0011: records index 1, 6, 7 and the boot loader 0x0081 in that order"
 check_eq "${szl:12:40}" "$(printf '6ES7 315-2EH14-0AB0 ' | od -An -tx1 | tr -d ' \n')" "SZL 0x0011 record 1: order code"
 check_eq "${szl:168:8}" 56030206 "SZL 0x0011 record 7: 'V' 3.2.6"
-check_eq "${#szl}" $(((4 + 3 * 28) * 2)) "SZL 0x0011: exactly 3 records"
+check_eq "${#szl}" $(((4 + 4 * 28) * 2)) "SZL 0x0011: exactly 4 records"
 szl="$(s7srv_snap7 szl 001c 0000 2>&1)"
 check_eq "${szl:0:4}" 0022 "SZL 0x001C: LENTHDR 34"
 n=$((16#${szl:4:4}))
@@ -124,7 +128,7 @@ check_eq "$(s7srv_snap7 szl 0111 0007 2>&1 | cut -c1-12)/$(s7srv_snap7 szl 0111 
     "001c00010007/00c056030206" "SZL 0x0111 index 7: one record, firmware V3.2.6"
 check_eq "$(s7srv_snap7 szl 011c 0005 2>&1 | cut -c1-44)" \
     "002200010005$(printf 'S C-H4T327152015' | od -An -tx1 | tr -d ' \n')" "SZL 0x011C index 5: one record, the serial number"
-check_eq "$(s7srv_snap7 szl 0f11 0000 2>&1)/$(s7srv_snap7 szl 0f1c 0000 2>&1)" "001c0003/0022$(printf '%04x' "$n")" \
+check_eq "$(s7srv_snap7 szl 0f11 0000 2>&1)/$(s7srv_snap7 szl 0f1c 0000 2>&1)" "001c0004/0022$(printf '%04x' "$n")" \
     "SZL 0x0F11 / 0x0F1C: header only, counts as in 0x0011 / 0x001C"
 check_fails "SZL 0x0111 of an index that does not exist (0x0099)" s7srv_snap7 szl 0111 0099
 check_match "$(s7srv_snap7 szl 0424 0000 2>&1)" "^0014[0-9a-f]{4}[0-9a-f]{4}ff08" "SZL 0x0424: RUN (bzu-id 0x?8)"

@@ -120,11 +120,18 @@ static void test_accept(void)
     CHECK_STR(why, "called TSAP 1101 has connection type 11; this CPU takes 01 (PG), 02 (OP) or "
                    "03..10 (S7 basic)");
     CHECK_INT(accept_tsap(cpu, 0x0001, none, &why, &type), S7_ERR_CR_REJECTED);
+    /* slot 0 as well as 1 (rack 0, slot 0 or 1 on a 1200 / 1500): nmap's fallback 0x0200 */
+    CHECK_INT(accept_tsap(cpu, 0x0100, none, &why, &type), 0);
+    CHECK_INT(type, 1);
+    CHECK_INT(accept_tsap(cpu, 0x0200, none, &why, &type), 0);
+    CHECK_INT(type, 2);
+    CHECK_INT(accept_tsap(cpu, 0x0120, none, &why, &type), S7_ERR_CR_REJECTED); /* rack 1 */
     /* moved to rack 1 slot 3 */
     s7_cpu_set_location(cpu, 1, 3);
     CHECK_INT(accept_tsap(cpu, 0x0123, none, &why, &type), 0);
     CHECK_INT(accept_tsap(cpu, 0x0101, none, &why, &type), S7_ERR_CR_REJECTED);
     CHECK_STR(why, "called TSAP 0101 names rack 0 slot 1; this CPU is at rack 1 slot 3");
+    CHECK_INT(accept_tsap(cpu, 0x0120, none, &why, &type), S7_ERR_CR_REJECTED); /* slot 0 */
     s7_cpu_set_location(cpu, 0, 1);
     /* budgets: 1200 has 16 total, 4 PG, 12 OP, 8 basic */
     uint16_t use[4] = {5, 4, 1, 0};
@@ -160,6 +167,10 @@ static void test_accept(void)
     cpu = s7_cpu_new(s7_profile_find("s7-300"));
     CHECK_INT(accept_tsap(cpu, 0x0102, none, &why, &type), 0);
     CHECK_INT(accept_tsap(cpu, 0x0200, none, &why, &type), S7_ERR_CR_REJECTED);
+    s7_cpu_free(cpu);
+    /* a 1500 answers nmap's fallback too */
+    cpu = s7_cpu_new(s7_profile_find("s7-1500"));
+    CHECK_INT(accept_tsap(cpu, 0x0200, none, &why, &type), 0);
     s7_cpu_free(cpu);
 
     /* LOGO!: its own TSAPs only */

@@ -122,22 +122,26 @@ static void test_szl_0011(void)
     int n = (int)t_hex("32 07 0000 0000 0008 0008 00 01 12 04 11 44 01 00 FF 09 0004 0011 0001",
                        req, sizeof req);
     int r = run(cpu, &s, n);
+    /* a 300 adds the boot loader (index 0x0081) as a fourth record, as a real 315-2 and
+     * IM151-8 do (tests/vectors/real/tia_s300_goOnline.pcapng) */
     CHECK_HEX(out, r,
-              "32 07 0000 0000 000C 0060 00 01 12 08 12 84 01 01 00 00 0000 FF 09 005C 0011 0001 "
-              "001C 0003"
+              "32 07 0000 0000 000C 007C 00 01 12 08 12 84 01 01 00 00 0000 FF 09 0078 0011 0001 "
+              "001C 0004"
               "0001 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
               "0006 36 45 53 37 20 33 31 35 2D 32 45 48 31 34 2D 30 41 42 30 20 00C0 0004 0001"
-              "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206");
-    /* on the wire: 125 bytes; nmap reads Module @43, Basic Hardware @71, version @122..124 */
+              "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206"
+              "0081 42 6F 6F 74 20 4C 6F 61 64 65 72 20 20 20 20 20 20 20 20 20 0000 4120 0909");
+    /* on the wire: 153 bytes; nmap reads Module @43, Basic Hardware @71, version @122..124
+     * (unchanged by the fourth record) */
     uint8_t frame[300];
     memcpy(frame + 7, out, (size_t)r);
     int fl = s7_iso_dt_wrap(frame, sizeof frame, (size_t)r, 1);
-    CHECK_INT(fl, 125);
+    CHECK_INT(fl, 153);
     CHECK(memcmp(frame + 43, "6ES7 315-2EH14-0AB0", 19) == 0);
     CHECK(memcmp(frame + 71, "6ES7 315-2EH14-0AB0", 19) == 0);
     CHECK(frame[122] == 3 && frame[123] == 2 && frame[124] == 6);
-    /* Snap7 GetOrderCode: version = last 3 bytes */
-    CHECK(frame[fl - 3] == 3 && frame[fl - 2] == 2 && frame[fl - 1] == 6);
+    /* Snap7 GetOrderCode: version = last 3 bytes, the boot loader's as on a real 300 */
+    CHECK(frame[fl - 3] == 0x20 && frame[fl - 2] == 9 && frame[fl - 1] == 9);
 
     /* 0x0111 single records, unknown index */
     r = szl(cpu, &s, 0x0200, 0x0111, 0x0007);
@@ -146,7 +150,7 @@ static void test_szl_0011(void)
               "001C 0001"
               "0007 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 00C0 5603 0206");
     r = szl(cpu, &s, 0x1500, 0x0111, 0x0002);
-    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 03 00 00 D401 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 03 00 00 D402 0A 00 0000");
     /* unknown SZL id */
     r = szl(cpu, &s, 0x1500, 0x0123, 0x0000);
     CHECK_HEX(out, r, "32 07 0000 1500 000C 0004 00 01 12 08 12 84 01 04 00 00 D401 0A 00 0000");
@@ -154,7 +158,20 @@ static void test_szl_0011(void)
     r = szl(cpu, &s, 0x1600, 0x0F11, 0x0000);
     CHECK_HEX(out, r,
               "32 07 0000 1600 000C 000C 00 01 12 08 12 84 01 05 00 00 0000 FF 09 0008 0F11 0000 "
-              "001C 0003");
+              "001C 0004");
+    /* python-snap7's request: the data item's return code 0x0A (a real S7-1500 answers it,
+     * python-snap7 issue #783), answered as with 0xFF */
+    n = (int)t_hex("32 07 0000 1603 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0011 0000", req,
+                   sizeof req);
+    r = run(cpu, &s, n);
+    s7_pdu pp;
+    s7_ud uu;
+    CHECK(ud_dec(r, &pp, &uu) == 0 && uu.err == 0 && uu.rc == 0xFF && uu.plen == 8 + 4 * 28);
+    /* an unknown index of a known id: D402 (a real 315-2 answers 0x0222 index 0x5050 so) */
+    r = szl(cpu, &s, 0x1601, 0x0111, 0x0005);
+    CHECK_HEX(out, r, "32 07 0000 1601 000C 0004 00 01 12 08 12 84 01 07 00 00 D402 0A 00 0000");
+    r = szl(cpu, &s, 0x1602, 0x0222, 0x5050);
+    CHECK_HEX(out, r, "32 07 0000 1602 000C 0004 00 01 12 08 12 84 01 08 00 00 D402 0A 00 0000");
     s7_cpu_free(cpu);
 
     /* each profile's version lands at 122..124 */
@@ -165,7 +182,7 @@ static void test_szl_0011(void)
         r = szl(cpu, &s, 0, 0x0011, 0x0001);
         memcpy(frame + 7, out, (size_t)r);
         fl = s7_iso_dt_wrap(frame, sizeof frame, (size_t)r, 1);
-        CHECK_INT(fl, 125);
+        CHECK_INT(fl, strcmp(names[i], "s7-300") ? 125 : 153);
         CHECK(frame[122] == p->fw[0] && frame[123] == p->fw[1] && frame[124] == p->fw[2]);
         CHECK(memcmp(frame + 43, p->order_code, strlen(p->order_code)) == 0);
         s7_cpu_free(cpu);
@@ -267,10 +284,21 @@ static void test_szl_001c(void)
 static void test_szl_misc(void)
 {
     s7_cpu_session s;
+    /* 0x0000 of a 300: a real 315-2's list of 112 ids, in two parts at PDU 240 */
+    static uint8_t list[1024];
+    int parts;
     s7_cpu *cpu = mk("s7-300", &s, 240);
+    int len = szl_all(cpu, &s, 0x0000, 0x0000, list, &parts, 240);
+    CHECK_INT(len, 8 + 2 * 112);
+    CHECK_INT(parts, 2);
+    CHECK(list[4] == 0x00 && list[5] == 0x02 && list[6] == 0x00 && list[7] == 112);
+    CHECK(len == 232 && list[230] == 0x04 && list[231] == 0xB6);
+    s7_cpu_free(cpu);
+
+    /* 0x0000 of a 1500: every id answered */
+    cpu = mk("s7-1500", &s, 240);
     s7_pdu p;
     s7_ud u;
-    /* 0x0000: every id answered */
     int r = szl(cpu, &s, 1, 0x0000, 0x0000);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     s7_szl_hdr h;
@@ -294,6 +322,8 @@ static void test_szl_misc(void)
         CHECK(ud_dec(r2, &p2, &u2) == 0 && u2.err == 0);
         s7__cpu_session_release(&s2);
     }
+    s7_cpu_free(cpu);
+    cpu = mk("s7-300", &s, 240);
     /* 0x0424: RUN, then STOP */
     r = szl(cpu, &s, 3, 0x0424, 0x0000);
     CHECK_INT(ud_dec(r, &p, &u), 0);
@@ -308,7 +338,7 @@ static void test_szl_misc(void)
     /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
-              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 04 00 00 0000 FF 09 0030 0232 0004 "
+              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 03 00 00 0000 FF 09 0030 0232 0004 "
               "0028 0001"
               "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
               "0000 0000 0000 0000");
@@ -320,8 +350,11 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 5, 0x0131, 0x0001);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0\x00\x10", 14) == 0);
+    /* indexes 2..10 of a 300: one record each; 11: D402 */
     r = szl(cpu, &s, 5, 0x0131, 0x0002);
-    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD401);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[9] == 2);
+    r = szl(cpu, &s, 5, 0x0131, 0x000B);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
     /* 0x0132 index 1: connections in use */
     uint16_t use[4] = {3, 1, 1, 1};
     s7_cpu_set_conn_use(cpu, use);
@@ -394,18 +427,38 @@ static void test_other_groups(void)
     CHECK_HEX(out, r, "32 07 0000 0800 000C 0004 00 01 12 08 12 85 01 01 00 00 0000 0A 00 0000");
     r = ud(cpu, &s, 0x0801, S7_UD_GRP_SECURITY, 2, NULL, 0);
     CHECK_HEX(out, r, "32 07 0000 0801 000C 0004 00 01 12 08 12 85 02 02 00 00 0000 0A 00 0000");
+    /* message service registration (WinCC's, wincc_s300_setup-alarm-read.pcapng): 02 00,
+     * with the alarm type asked for: 02 00 <type> 01 00; alarm query: no alarms */
+    {
+        static const uint8_t reg[10] = {0x01, 0x00, 'H', 'm', 'i', 'R', 't', 'm', ' ', ' '};
+        static const uint8_t reg_alm[12] = {0x81, 0x00, 'H', 'm', 'i',  'R',
+                                            't',  'm',  ' ', ' ', 0x09, 0x00};
+        static const uint8_t query[12] = {0x00, 0x01, 0x12, 0x08, 0x1A, 0x00,
+                                          0x01, 0x34, 0x00, 0x00, 0x00, 0x04};
+        s7_pdu mp;
+        s7_ud mu;
+        r = ud(cpu, &s, 0x0810, S7_UD_GRP_CPU, 0x02, reg, sizeof reg);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.rc == 0xFF && mu.plen == 2 &&
+              mu.payload[0] == 0x02 && mu.payload[1] == 0x00);
+        r = ud(cpu, &s, 0x0811, S7_UD_GRP_CPU, 0x02, reg_alm, sizeof reg_alm);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 5 &&
+              memcmp(mu.payload, "\x02\x00\x09\x01\x00", 5) == 0);
+        r = ud(cpu, &s, 0x0812, S7_UD_GRP_CPU, 0x13, query, sizeof query);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 6 &&
+              memcmp(mu.payload, "\x00\x01\x0A\x00\x00\x00", 6) == 0);
+    }
     /* unknown group / subfunction: 8104 */
     r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 03 00 00 8104 0A 00 0000");
-    r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 2, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 02 04 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 06 00 00 8104 0A 00 0000");
+    r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 3, NULL, 0);
+    CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 03 07 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 05 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0804 000C 0004 00 01 12 08 12 8F 01 08 00 00 8104 0A 00 0000");
     /* a "response" sent to the CPU */
     int n =
         (int)t_hex("32 07 0000 0805 0008 0004 00 01 12 04 11 84 01 00 0A 00 0000", req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 06 00 00 8104 0A 00 0000");
+    CHECK_HEX(out, r, "32 07 0000 0805 000C 0004 00 01 12 08 12 84 01 09 00 00 8104 0A 00 0000");
     /* malformed userdata: closes */
     n = (int)t_hex("32 07 0000 0805 0008 0008 00 01 12 04 11 44 01 00 FF 09 0005 0011 0000", req,
                    sizeof req);

@@ -47,7 +47,7 @@ static void run(const row *r)
 
 static void test_table(void)
 {
-    row rows[24];
+    row rows[32];
     size_t n = 0;
     s7__net_ev e;
 
@@ -73,8 +73,8 @@ static void test_table(void)
     e = base(S7__SYN_TIMEOUT);
     e.on_link = 1;
     e.neigh = S7__NEIGH_FAILED;
-    rows[n++] =
-        (row){"same segment, ARP failed", e, S7_DIAG_HOST_UNREACHABLE, "power", "ARP for 10.0.2.2"};
+    rows[n++] = (row){"same segment, ARP failed", e, S7_DIAG_HOST_UNREACHABLE, "power",
+                      "no device answers ARP for 10.0.2.2"};
     e = base(S7__SYN_TIMEOUT);
     e.on_link = 0;
     e.echo = S7__LIVE_UNREACH;
@@ -108,6 +108,16 @@ static void test_table(void)
     snprintf(e.offender, sizeof e.offender, "10.0.2.2");
     rows[n++] = (row){"port unreachable from the target's own filter", e, S7_DIAG_PORT_REJECTED,
                       "firewall", "the target itself"};
+    /* an IPv6 target: the ICMPv6 error as the probe maps it */
+    e = base(S7__SYN_ICMP);
+    snprintf(e.target, sizeof e.target, "fd00::6");
+    e.v6 = 1;
+    e.icmp_type = 3;
+    e.icmp_code = 13;
+    snprintf(e.offender, sizeof e.offender, "fd00:1::1");
+    e.offender_is_target = 0;
+    rows[n++] = (row){"ICMPv6 admin prohibited", e, S7_DIAG_PORT_REJECTED, "on fd00:1::1",
+                      "ICMPv6 administratively prohibited from fd00:1::1"};
     e = base(S7__SYN_ICMP);
     e.icmp_type = 3;
     e.icmp_code = 1;

@@ -330,7 +330,28 @@ static void test_json(void)
     CHECK(has(j, "\"cause\": null, \"fix\": null, \"frames\": []"));
     CHECK(!has(j, "\"\""));
     CHECK(!has(j, "total_ms"));
+    /* the network step, the mode change, the family, the path: null or empty when unset */
+    CHECK(has(j, "\"network\": {\"team\": \"PLC programmer (the TIA Portal / STEP 7 project)\", "
+                 "\"probes\": []}, \"mode_changed\": null, \"family\": null, \"path\": null}"));
     free(j);
+    r.nprobes = 2;
+    strcpy(r.probes[0].id, "syn");
+    r.probes[0].ran = 1;
+    strcpy(r.probes[0].saw, "ECONNREFUSED after 0 ms");
+    strcpy(r.probes[1].id, "ttl");
+    strcpy(r.probes[1].saw, "not run: \"root\"");
+    strcpy(r.mode_changed, "2026-12-04 10:52:14.857");
+    strcpy(r.family, "s7-300");
+    strcpy(r.path_note, "not documented");
+    r.path_documented = 0;
+    j = s7_diag_report_json(&r);
+    CHECK(has(j, "\"probes\": [{\"id\": \"syn\", \"ran\": true, \"saw\": \"ECONNREFUSED after 0 "
+                 "ms\"}, {\"id\": \"ttl\", \"ran\": false, \"saw\": \"not run: \\\"root\\\"\"}]"));
+    CHECK(has(j, "\"mode_changed\": \"2026-12-04 10:52:14.857\", \"family\": \"s7-300\""));
+    CHECK(has(j, "\"path\": {\"documented\": false, \"note\": \"not documented\"}"));
+    free(j);
+    r.nprobes = 0;
+    r.mode_changed[0] = r.family[0] = r.path_note[0] = 0;
     /* figures no CPU reports: the raw values stay, the implausible list says so */
     r.caps.protection_level = 8245;
     r.caps.max_connections = 21303;

@@ -968,8 +968,30 @@ static void test_write_conformance(void)
     CHECK_INT(s7_write_resp_decode(&p, rcs, 1), S7_ERR_PARAM);
 }
 
+/* s7_dbread_decode: WinCC's DBREAD item (wincc_s400_production.pcapng), every truncated
+ * prefix, a count that disagrees with the length, room for fewer ranges. */
+static void test_dbread_decode(void)
+{
+    uint8_t a[32];
+    size_t n = t_hex("b00302004a006c04004c0194020051003c", a, sizeof a);
+    s7_dbread_range r[4];
+    CHECK_INT(s7_dbread_decode(a, n, r, 4), 3);
+    CHECK(r[0].len == 2 && r[0].db == 74 && r[0].start == 108);
+    CHECK(r[1].len == 4 && r[1].db == 76 && r[1].start == 404);
+    CHECK(r[2].len == 2 && r[2].db == 81 && r[2].start == 60);
+    for (size_t k = 0; k < n; k++)
+        CHECK_INT(s7_dbread_decode(a, k, r, 4), S7_ERR_PARAM);
+    CHECK_INT(s7_dbread_decode(a, n, r, 2), S7_ERR_NOSPACE);
+    a[1] = 2;
+    CHECK_INT(s7_dbread_decode(a, n, r, 4), S7_ERR_PARAM);
+    a[1] = 3;
+    a[0] = 0x10;
+    CHECK_INT(s7_dbread_decode(a, n, r, 4), S7_ERR_PARAM);
+}
+
 int main(void)
 {
+    test_dbread_decode();
     test_header();
     test_setup();
     test_read_single();

@@ -436,8 +436,33 @@ static void test_corrupt(void)
               S7_ERR_PARAM);
 }
 
+/* The mode-transition push a real 315-2 sends after STOP (step7_s300_stop.pcapng, frame
+ * 4): group 0, push, mode STOP, no data item; RUN the same way; with a data block it is
+ * not one. */
+static void test_mode_push(void)
+{
+    uint8_t b[64];
+    size_t n = t_hex("32 07 0000 0000 0008 0000 01 00 10 10 00 00 00 00", b, sizeof b);
+    s7_pdu p;
+    s7_ud u;
+    CHECK_INT(s7_pdu_decode(b, n, &p), (int)n);
+    CHECK_INT(s7_ud_decode(&p, &u), 8);
+    CHECK_INT(u.type, S7_UD_TYPE_PUSH);
+    CHECK_INT(u.group, S7_UD_GRP_MODE);
+    CHECK_INT(u.subfn, S7_UD_MODE_STOP);
+    CHECK_INT(u.plen, 0);
+    b[16] = S7_UD_MODE_RUN;
+    CHECK_INT(s7_pdu_decode(b, n, &p), (int)n);
+    CHECK_INT(s7_ud_decode(&p, &u), 8);
+    CHECK_INT(u.subfn, S7_UD_MODE_RUN);
+    n = t_hex("32 07 0000 0000 0008 0004 01 00 10 10 00 00 00 00 0A 00 00 00", b, sizeof b);
+    CHECK_INT(s7_pdu_decode(b, n, &p), (int)n);
+    CHECK_INT(s7_ud_decode(&p, &u), S7_ERR_PARAM);
+}
+
 int main(void)
 {
+    test_mode_push();
     test_szl_0011();
     test_szl_others();
     test_szl_continuation();
