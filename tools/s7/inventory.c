@@ -339,6 +339,10 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             rc = r == S7_ERR_RESOLVE ? CLI_FAIL : CLI_USAGE;
         }
     }
+    /* the report shows addresses: names it cannot resolve stay names (a warning) */
+    if (rc == CLI_OK && sub == SUB_REPORT && s7_plant_has_unresolved(p) &&
+        s7_plant_resolve_hosts(p, s7_diag_plant_resolver, NULL, err, sizeof err) < 0)
+        fprintf(stderr, "warning: %s\n", err);
     if (rc == CLI_OK) {
         switch (sub) {
         case SUB_VALIDATE: rc = validate(p); break;
