@@ -843,6 +843,16 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         raw_read(&x, ev, port);
     if (x.echo_fd >= 0 && !x.echo_done)
         echo_read(&x, ev);
+    /* the other ports whose answer is in by now (their error came with the SYN's) */
+    for (int k = 0; k < NOTHER; k++) {
+        if (x.oth_fd[k] < 0)
+            continue;
+        struct pollfd op = {x.oth_fd[k], POLLOUT, 0};
+        if (poll(&op, 1, 0) == 1 && op.revents)
+            other_done(&x, k);
+    }
+    if (x.raw_fd >= 0)
+        raw_read(&x, ev, port);
     if (x.have_route) /* the entry as it ended (a failed ARP is marked as the SYN fails) */
         ev->neigh = neigh_get(x.neigh_addr, &x.neigh_raw);
 
