@@ -461,6 +461,17 @@ static void echo_send(probe_run *x, int64_t now)
 /* Read what came to the echo socket. */
 static void echo_read(probe_run *x, s7__net_ev *ev)
 {
+    if (!x->echo_raw) {
+        /* a ping socket's ICMP errors wait in its error queue (POLLERR until read) */
+        icmp_err e = {0};
+        read_errqueue(x->echo_fd, &e);
+        if (e.have && e.has_from && e.origin == SO_EE_ORIGIN_ICMP &&
+            e.from.s_addr != x->dst.s_addr && ev->echo != S7__LIVE_ANSWER &&
+            (e.code == 0 || e.code == 1)) {
+            ev->echo = S7__LIVE_UNREACH;
+            addr_str(e.from, ev->live_from, sizeof ev->live_from);
+        }
+    }
     for (int i = 0; i < 16; i++) {
         uint8_t b[1500], ctl[256];
         struct sockaddr_in from;
@@ -475,16 +486,8 @@ static void echo_read(probe_run *x, s7__net_ev *ev)
         m.msg_controllen = sizeof ctl;
         ssize_t n = recvmsg(x->echo_fd, &m, MSG_DONTWAIT);
         if (n < 0) {
-            if (!x->echo_raw && errno != EAGAIN && errno != EWOULDBLOCK) {
-                icmp_err e = {0};
-                read_errqueue(x->echo_fd, &e);
-                if (e.have && e.has_from && e.origin == SO_EE_ORIGIN_ICMP &&
-                    e.from.s_addr != x->dst.s_addr && ev->echo != S7__LIVE_ANSWER) {
-                    ev->echo = S7__LIVE_UNREACH;
-                    addr_str(e.from, ev->live_from, sizeof ev->live_from);
-                }
-                continue;
-            }
+            if (errno == EINTR || (!x->echo_raw && errno != EAGAIN && errno != EWOULDBLOCK))
+                continue; /* the pending error was taken: read on */
             return;
         }
         const uint8_t *ic = b;

@@ -141,9 +141,10 @@ user_bg() {
 }
 user_bg reset_user $P.2.4
 user_bg drop_user $P.2.2 --timeout 1000
+user_bg off_user $P.2.98
 for p in "${BG[@]}"; do wait "$p"; done
 t1=$(date +%s%N)
-pass "16 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+pass "17 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
 
 # q NAME EXPR: R = EXPR evaluated over NAME.json (d: the document, f: the failing check,
 # p: the probes by id), by one python3 that stays up for every question (a python3 per
@@ -259,6 +260,10 @@ q drop_user 'p["echo"]["saw"]'
 check_contains "$R" "ping socket: reply from $P.2.2" "unprivileged drop: the unprivileged ping socket proved the host up"
 q drop_user 'p["ttl"]["ran"]'
 check_eq "$R" false "unprivileged drop: no raw socket"
+q off_user 'd["verdict"]'
+check_eq "$R" host_unreachable "unprivileged, nobody behind the router: host_unreachable"
+q off_user 'p["echo"]["saw"]'
+check_contains "$R" "ping socket: $P.1.1 reports $P.2.98 unreachable" "unprivileged: the ping socket's error queue names the router"
 
 # every document against the doctor's schema (ajv, docs/schema/s7-doctor.schema.json)
 if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
@@ -266,10 +271,10 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     python3 -c '
 import json, sys
 for f in sys.argv[1:]:
-    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,drop_undoc,reject_doc,admin6}.json \
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,off_user,drop_undoc,reject_doc,admin6}.json \
         >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
     out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
-        pass "13 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
+        pass "14 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
 else
     fail "node and ajv are needed to validate the JSON (make deps)"
 fi
