@@ -713,6 +713,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     }
 
     /* the SYN */
+    snprintf(ev->source, sizeof ev->source, "%s", source ? source : "");
     int e0 = tcp_start(sa, salen, source, &x.syn_fd);
     if (x.syn_fd < 0) {
         ev->syn = S7__SYN_OTHER;
