@@ -355,6 +355,13 @@ static void test_szl_misc(void)
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[9] == 2);
     r = szl(cpu, &s, 5, 0x0131, 0x000B);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
+    /* index 3 (operator interface) as a real 315-2 answers WinCC
+     * (wincc_s300_setup-alarm-read-write.pcapng) */
+    r = szl(cpu, &s, 5, 0x0131, 0x0003);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 &&
+          memcmp(u.payload + 8, "\x00\x03\x7F\xFC\x83\x01\x00\xF0\x00\x10", 10) == 0);
+    r = szl(cpu, &s, 5, 0x0131, 0x0007); /* no record known: its index and zeros */
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.payload[9] == 7 && u.payload[10] == 0);
     /* 0x0132 index 1: connections in use */
     uint16_t use[4] = {3, 1, 1, 1};
     s7_cpu_set_conn_use(cpu, use);
