@@ -489,6 +489,8 @@ static void test_other_groups(void)
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.plen, 78);
     CHECK(u.payload[11] == 0x0A && u.payload[12] == 0 && u.payload[13] == 1);
+    /* the head a real 300 gives a block info: 01 00 00 4A 22 00 'p' 'p' 01 01 05 */
+    CHECK(memcmp(u.payload, "\x01\x00\x00\x4A\x22\x00pp\x01\x01\x05", 11) == 0);
     CHECK(u.payload[40] == 0 && u.payload[41] == 100);
     r = ud(cpu, &s, 0x0902, S7_UD_GRP_BLOCK, 3, bi9, 8);
     CHECK_HEX(out, r, "32 07 0000 0902 000C 0004 00 01 12 08 12 83 03 00 00 00 D209 0A 00 0000");
