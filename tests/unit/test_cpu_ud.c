@@ -335,10 +335,30 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 3, 0x0424, 0x0000);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.payload[11], 0x04);
+    /* the diagnostic buffer, newest first: the STOP (0x4304), then the power-on into RUN
+     * (0x4302, 0x1382, 0x4301, 0x4300) with which the CPU started; 20-byte entries */
+    static uint8_t diag[1024];
+    int dparts;
+    int dl = szl_all(cpu, &s, 0x00A0, 0x0000, diag, &dparts, 240);
+    CHECK_INT(dl, 8 + 5 * 20);
+    static const uint16_t order[5] = {0x4304, 0x4302, 0x1382, 0x4301, 0x4300};
+    for (int i = 0; i < 5 && dl == 108; i++)
+        CHECK_INT(diag[8 + 20 * i] << 8 | diag[9 + 20 * i], order[i]);
+    CHECK(dl == 108 && diag[10] == 0xFF && diag[11] == 0x84); /* as a 315-2 gives 0x4304 */
+    /* 0x0124: the last mode change (the STOP) */
+    r = szl(cpu, &s, 3, 0x0124, 0x0000);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.plen == 28 && u.payload[8] == 0x43 && u.payload[9] == 0x04);
+    /* 0x0074: the STOP LED on, RUN off (index 4 RUN, 5 STOP) */
+    r = szl(cpu, &s, 3, 0x0074, 0x0000);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.plen == 8 + 7 * 4);
+    CHECK(u.payload[8 + 4 + 2] == 0 && u.payload[8 + 8 + 2] == 1);
+    /* 0x0174 of an LED that does not exist: D402 */
+    r = szl(cpu, &s, 3, 0x0174, 0x0099);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
     /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
-              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 03 00 00 0000 FF 09 0030 0232 0004 "
+              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 07 00 00 0000 FF 09 0030 0232 0004 "
               "0028 0001"
               "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
               "0000 0000 0000 0000");
