@@ -18,6 +18,7 @@
 #include "s7/cpu.h"
 #include "s7/retain.h"
 #include "s7/server_config.h"
+#include "s7/tag.h"
 #include "s7/wire.h"
 
 /* ---------------------------------------------------------------- YAML */
@@ -32,6 +33,21 @@ static int get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, lo
     char example[256];
     snprintf(example, sizeof example, "%s: %s", key, ex);
     return yaml_get_long(y, v, key, min, max, example, out);
+}
+
+/* A timeout: milliseconds (a bare number) or a duration with its unit (tag.h
+ * s7_duration_parse: "5s", "500ms", "1min"), min..max ms (0 = never). */
+static int get_ms(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
+                  const char *ex, long *out)
+{
+    char s[64], why[200];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_duration_parse(s, 1, min, max, out, why, sizeof why))
+        return yaml_err(y, v,
+                        "%s: %s (a bare number is milliseconds, 0 = never), e.g. %s: %s or %s: 5s",
+                        key, why, key, ex, key);
+    return 0;
 }
 
 static int get_bool(yaml_cx *y, struct fy_node *v, const char *key, int *out)
@@ -502,7 +518,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
     if (strcmp(k, "areas") == 0)
         return yaml_each_pair(y, v, "areas", on_area, NULL);
     if (strcmp(k, "idle_timeout_ms") == 0) {
-        if (get_long(y, v, k, 0, 86400000, "60000", &n))
+        if (get_ms(y, v, k, 0, 86400000, "60000", &n))
             return -1;
         c->idle_timeout_ms = n;
         return 0;
@@ -528,7 +544,9 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
     };
     for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
         if (strcmp(k, LIMITS[i].key) == 0) {
-            if (get_long(y, v, k, LIMITS[i].min, LIMITS[i].max, LIMITS[i].example, &n))
+            int ms = strstr(LIMITS[i].key, "_timeout_ms") != NULL;
+            if ((ms ? get_ms : get_long)(y, v, k, LIMITS[i].min, LIMITS[i].max, LIMITS[i].example,
+                                         &n))
                 return -1;
             *(long *)((char *)c + LIMITS[i].off) = n;
             return 0;

@@ -175,7 +175,7 @@ check_match "$(cat "$SRV_ERR")" "refused 127\.0\.0\.1:[0-9]+: not in the allow-l
 check_contains "$(cat "$SRV_OUT")" "partners      only 10.0.0.0/8, 192.168.1.7" "--allow in the banner"
 srv_stop
 srv_start --profile s7-1500 --db 1:16 --put-get on --allow 127.0.0.0/8 --idle-timeout 200 \
-    --cr-timeout 300 --setup-timeout 300
+    --cr-timeout 0.3s --setup-timeout 300ms
 check_eq "$(val DB1.DBB0)" 0 "--allow 127.0.0.0/8: a loopback client gets in"
 check_contains "$(cat "$SRV_OUT")" "limits        idle 200 ms, CR within 300 ms, setup within 300 ms;" \
     "the limits in the banner"

@@ -343,6 +343,27 @@ static void test_server(void)
     CHECK(strncmp(err, want, strlen(want)) == 0);
     CHECK(strstr(err, "unknown key 'putget'") != NULL);
     s7_server_config_free(&c);
+    /* timeouts: milliseconds or durations with units */
+    s7_server_config_init(&c);
+    path = put("server.yaml", "profile: s7-300\n"
+                              "idle_timeout_ms: 1min\n"
+                              "cr_timeout_ms: 2.5s\n"
+                              "setup_timeout_ms: 700\n");
+    CHECK_INT(s7_config_load_server(path, &c, err, sizeof err), 0);
+    CHECK_INT(c.idle_timeout_ms, 60000);
+    CHECK_INT(c.cr_timeout_ms, 2500);
+    CHECK_INT(c.setup_timeout_ms, 700);
+    s7_server_config_free(&c);
+    s7_server_config_init(&c);
+    path = put("bad.yaml", "profile: s7-300\ncr_timeout_ms: 5 sek\n");
+    CHECK_INT(s7_config_load_server(path, &c, err, sizeof err), S7_ERR_INVAL);
+    snprintf(want, sizeof want,
+             "%s:2: cr_timeout_ms: '5 sek': unknown unit 'sek' (units: ms, s, min, h), e.g. "
+             "500ms, 0.5s, 2 s, 1min (a bare number is milliseconds, 0 = never), e.g. "
+             "cr_timeout_ms: 5000 or cr_timeout_ms: 5s",
+             path);
+    CHECK_STR(err, want);
+    s7_server_config_free(&c);
 }
 
 /* Writes n bytes into dir/name; returns the path (static buffer). */

@@ -59,11 +59,11 @@ const char srv_help[] =
     "                         keep the damaged files aside (FILE.damaged-TIME) and keep\n"
     "                         every write that can be trusted (without it a damaged state\n"
     "                         refuses the start and says what --repair would keep and lose)\n"
-    "  --idle-timeout MS      close a connection with no request for this long\n"
-    "                         (default 600000: 10 minutes; 0 = never)\n"
-    "  --cr-timeout MS        close a connection with no COTP CR this long after it\n"
+    "  --idle-timeout TIME    close a connection with no request for this long\n"
+    "                         (ms, or 10min, 5s ...; default 600000: 10 minutes; 0 = never)\n"
+    "  --cr-timeout TIME      close a connection with no COTP CR this long after it\n"
     "                         opened (default 5000; 0 = never)\n"
-    "  --setup-timeout MS     the same for Setup Communication after the CC (default 5000)\n"
+    "  --setup-timeout TIME   the same for Setup Communication after the CC (default 5000)\n"
     "  --max-per-source N     connections from one address at most (default 64; 0 = no\n"
     "                         limit); a gateway with more dedicated connections needs more\n"
     "  --max-clients N        connections in all at most (default 65000)\n"
@@ -544,17 +544,20 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
             return cli_usage_error(cmd, "--retain-resize %s: expected refuse or fit", v);
         return 0;
     case O_IDLE:
-        if (cli_parse_long(v, 0, 86400000, &n))
-            return cli_usage_error(cmd,
-                                   "--idle-timeout %s: must be 0..86400000 ms (0 = never), "
-                                   "e.g. --idle-timeout 60000",
-                                   v);
+        if (s7_duration_parse(v, 1, 0, 86400000, &n, NULL, 0))
+            return cli_usage_error(
+                cmd,
+                "--idle-timeout %s: must be 0 ms..24 h (0 = never; a bare number "
+                "is milliseconds), e.g. --idle-timeout 60000 or 1min",
+                v);
         fl->idle_timeout_ms = n;
         return 0;
     case O_CR_TIMEOUT:
     case O_SETUP_TIMEOUT:
-        if (cli_parse_long(v, 0, 3600000, &n))
-            return cli_usage_error(cmd, "%s %s: must be 0..3600000 ms (0 = never), e.g. %s 5000",
+        if (s7_duration_parse(v, 1, 0, 3600000, &n, NULL, 0))
+            return cli_usage_error(cmd,
+                                   "%s %s: must be 0 ms..1 h (0 = never; a bare number is "
+                                   "milliseconds), e.g. %s 5000 or 5s",
                                    id == O_CR_TIMEOUT ? "--cr-timeout" : "--setup-timeout", v,
                                    id == O_CR_TIMEOUT ? "--cr-timeout" : "--setup-timeout");
         *(id == O_CR_TIMEOUT ? &fl->cr_timeout_ms : &fl->setup_timeout_ms) = n;
