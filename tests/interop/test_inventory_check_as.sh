@@ -120,6 +120,16 @@ check_contains "$OUT" "neither this machine nor a network namespace here" "--as 
 check_contains "$OUT" "the checks below are not from scada (unproven)" "--as scada: says the checks are not from scada"
 check_match "$OUT" "scada-plc .*UNPROVEN" "--as scada: scada-plc unproven"
 
+# ---------------------------------------------------------------- both JSONs against the schema
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
+    for f in "$A" "$B"; do
+        check_ok "$(basename "$f"): valid against docs/schema/s7-inventory-check.schema.json" \
+            "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-inventory-check "$f"
+    done
+else
+    fail "node or ajv missing (make deps): the JSON of --as is not checked against its schema"
+fi
+
 # ---------------------------------------------------------------- the report merges both checks
 for order in "$A $B" "$B $A"; do
     set -- $order
