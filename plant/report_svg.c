@@ -610,6 +610,15 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         layout_free(&L);
         return S7_ERR_NOMEM;
     }
+    /* READY / NOT READY in the top right corner, beside the title */
+    char why[300], banner[340], title[400];
+    int ready = s7_plant_report_ready(p, k, opts, why, sizeof why);
+    snprintf(banner, sizeof banner, "%s: %s", ready ? "READY to sign" : "NOT READY", why);
+    snprintf(title, sizeof title, "%s%s%s%s", s7__plant_title(p), p->revision ? " (revision " : "",
+             p->revision ? p->revision : "", p->revision ? ")" : "");
+    double bw = s7__text_width(banner, 12, 1) + 2 * TEXT_PAD;
+    if (MARGIN * 2 + s7__text_width(title, 18, 1) + 30 + bw > L.width)
+        L.width = MARGIN * 2 + s7__text_width(title, 18, 1) + 30 + bw;
     /* labels first (they may make the picture taller), written after the arrows */
     rect *lab = calloc(p->nconns ? p->nconns : 1, sizeof *lab);
     char(*d)[600] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
@@ -687,6 +696,14 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
             "arrows point from the active partner (it connects) to the passive one (it serves TCP "
             "102). GET: the active partner reads; PUT: it writes.</text>\n",
             MARGIN, MARGIN + 36);
+    fprintf(o,
+            "  <g class=\"readiness %s\">\n    <rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+            "height=\"24\" rx=\"4\" fill=\"%s\"/>\n    <text x=\"%.1f\" y=\"%d\" "
+            "font-size=\"12\" font-weight=\"bold\" fill=\"#ffffff\">",
+            ready ? "ready" : "notready", L.width - MARGIN - bw, MARGIN - 2, bw,
+            ready ? "#2e7d32" : "#c62828", L.width - MARGIN - bw + TEXT_PAD, MARGIN + 14);
+    s7_plant_xml_str(o, banner);
+    fputs("</text>\n  </g>\n", o);
 
     /* cells */
     fputs("  <g class=\"cells\">\n", o);

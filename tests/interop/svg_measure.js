@@ -166,9 +166,16 @@ function measure() {
             ifTexts.push({ b, text: t.textContent });
         }
     }
+    for (const g of groups('readiness')) {
+        const r = box(g.querySelector('rect')), t = box(g.querySelector('text'));
+        if (!inside(t, r, 0)) problems.push(`readiness: '${g.querySelector('text').textContent}' not inside its box`);
+        const title = box(svg.querySelector('text.title'));
+        if (overlap(r, title)) problems.push('readiness: the banner overlaps the title');
+    }
+    const readiness = groups('readiness').map((g) => g.querySelector('text').textContent);
     const labelWidths = {};
     for (const g of groups('label')) labelWidths[g.getAttribute('data-connection')] = { text: r1(box(g.querySelector('text')).w), box: r1(labels[g.getAttribute('data-connection')].w) };
-    return JSON.stringify({ font: getComputedStyle(svg.querySelector('text')).fontFamily, partners: Object.keys(partners).length, routers, interfaces: ifTexts.map((o) => o.text), labels: labelWidths, connections, problems });
+    return JSON.stringify({ font: getComputedStyle(svg.querySelector('text')).fontFamily, partners: Object.keys(partners).length, routers, readiness, interfaces: ifTexts.map((o) => o.text), labels: labelWidths, connections, problems });
 }
 
 (async () => {
