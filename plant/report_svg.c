@@ -539,24 +539,25 @@ static double draw_routers(FILE *o, const layout *L, const s7_plant *p, double t
             const rect *c = &L->cell[ri->cell];
             double cx = c->x + c->w / 2 + (double)r * 14;
             double ex = b.x + b.w * (double)(i + 1) / (double)(rt->nifs + 1);
-            char addr[120];
             char v4[64] = "", v6[64] = "";
             if (ri->has_v4)
                 snprintf(v4, sizeof v4, " %s/%d", ri->address, ri->prefix);
             if (ri->has_v6)
                 snprintf(v6, sizeof v6, " %s/%d", ri->address6, ri->prefix6);
-            snprintf(addr, sizeof addr, "%s%s%s", ri->name ? ri->name : "", v4, v6);
             fprintf(o,
                     "      <g class=\"router-if\" data-router=\"%s\" data-cell=\"%s\" "
-                    "data-name=\"%s\">\n"
-                    "        <path class=\"link\" d=\"M %.1f %.1f L %.1f %.1f L %.1f %.1f L %.1f "
-                    "%.1f\" "
-                    "fill=\"none\" stroke=\"#555555\" stroke-width=\"2\"/>\n",
-                    rt->name, p->cells[ri->cell].name, ri->name ? ri->name : "", cx, c->y + c->h,
-                    cx, bus, ex, bus, ex, b.y);
+                    "data-name=\"",
+                    rt->name, p->cells[ri->cell].name);
+            s7_plant_xml_str(o, ri->name ? ri->name : "");
+            fprintf(o,
+                    "\">\n        <path class=\"link\" d=\"M %.1f %.1f L %.1f %.1f L %.1f %.1f L "
+                    "%.1f %.1f\" fill=\"none\" stroke=\"#555555\" stroke-width=\"2\"/>\n",
+                    cx, c->y + c->h, cx, bus, ex, bus, ex, b.y);
             fprintf(o, "        <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333333\">",
                     cx + 6, c->y + c->h + 14 + (double)r * 12);
-            s7_plant_xml_str(o, addr);
+            s7_plant_xml_str(o, ri->name ? ri->name : "");
+            s7_plant_xml_str(o, v4);
+            s7_plant_xml_str(o, v6);
             fputs("</text>\n      </g>\n", o);
         }
         fprintf(o,
