@@ -150,15 +150,17 @@ static void from_words(const s7_plant_check_conn *cc, char *buf, size_t cap)
 void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
                         const s7_plant_report_opts *o, s7__so_fn fn, void *ctx)
 {
-    char t[2400], from[400], cpu[400], ex[200];
+    char t[2400], from[400], cpu[400], ex[200], aa[160], pa[160];
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         const s7_plant_check_conn *cc = s7__report_result(chk, c);
+        s7_plant_partner_addr_text(a, aa, sizeof aa);
+        s7_plant_partner_addr_text(pp, pa, sizeof pa);
         if (!cc) {
             snprintf(t, sizeof t,
                      "%s (%s %s -> %s %s:%u) was not checked live: nothing here proves it.",
-                     c->name, a->name, a->address, pp->name, pp->address, pp->port);
+                     c->name, a->name, aa, pp->name, pa, pp->port);
             fn(ctx, S7__SO_OPEN, t);
             continue;
         }
@@ -184,7 +186,7 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
             snprintf(t, sizeof t,
                      "%s: %s %s -> %s %s port %u, checked live %s: TCP connected, connection "
                      "request accepted (%s connection), %s; %s.",
-                     c->name, a->name, a->address, pp->name, pp->address, pp->port, from,
+                     c->name, a->name, aa, pp->name, pa, pp->port, from,
                      s7_plant_type_name(c->type), ex, cpu);
             fn(ctx, S7__SO_PROVEN, t);
         } else if (cc->status == S7_PLANT_UNPROVEN) {
