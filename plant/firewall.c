@@ -22,7 +22,8 @@ static void clean(char *s)
 }
 
 static int add_rule(s7_fw *f, int chain, const char *saddr, const char *daddr, uint16_t dport,
-                    uint16_t sport, int state, size_t conn, const char *comment)
+                    uint16_t sport, int state, size_t conn, const char *comment, int family,
+                    const char *iif, const char *oif)
 {
     s7_fw_rule *n = realloc(f->rules, (f->nrules + 1) * sizeof *n);
     if (!n)
@@ -37,8 +38,13 @@ static int add_rule(s7_fw *f, int chain, const char *saddr, const char *daddr, u
     r->sport = sport;
     r->state = state;
     r->conn = conn;
+    r->family = family;
+    r->iif = iif;
+    r->oif = oif;
     snprintf(r->comment, sizeof r->comment, "%.120s", comment);
     clean(r->comment);
+    if (family == S7_PLANT_AF_INET6)
+        f->has_v6 = 1;
     return 0;
 }
 
@@ -57,55 +63,170 @@ static void add_port(s7_fw *f, uint16_t port)
     }
 }
 
-int s7_fw_build(const s7_plant *p, const char *host, s7_fw **out)
+/* "hmi1" or "hmi1 (hmi1.plant.local)": the name in comments, with the host name when the
+ * address came from (or goes with) one. */
+static const char *who(const s7_plant_partner *pt, char *buf, size_t cap)
+{
+    if (pt->host)
+        snprintf(buf, cap, "%s (%s)", pt->name, pt->host);
+    else
+        snprintf(buf, cap, "%s", pt->name);
+    return buf;
+}
+
+/* The router's interface on a cell, NULL when it has none there. */
+static const s7_plant_router_if *if_on(const s7_plant_router *r, size_t cell)
+{
+    for (size_t i = 0; r && i < r->nifs; i++)
+        if (r->ifs[i].cell == cell)
+            return &r->ifs[i];
+    return NULL;
+}
+
+static int add_guards(s7_fw *f)
+{
+    const s7_plant *p = f->plant;
+    const s7_plant_router *r = f->router;
+    for (size_t i = 0; r && i < r->nifs; i++) {
+        const s7_plant_router_if *ri = &r->ifs[i];
+        const s7_plant_cell *c = &p->cells[ri->cell];
+        for (int fam = 4; fam <= 6; fam += 2) {
+            s7_plant_addr a, net;
+            int prefix;
+            memset(&a, 0, sizeof a);
+            if (fam == 4 && c->has_subnet) {
+                a.family = S7_PLANT_AF_INET;
+                a.ip = c->net;
+                prefix = c->prefix;
+            } else if (fam == 4 && ri->has_v4) {
+                a.family = S7_PLANT_AF_INET;
+                a.ip = ri->ip & (ri->prefix ? 0xFFFFFFFFu << (32 - ri->prefix) : 0);
+                prefix = ri->prefix;
+            } else if (fam == 6 && (c->has_subnet6 || ri->has_v6)) {
+                a.family = S7_PLANT_AF_INET6;
+                memcpy(a.ip6, c->has_subnet6 ? c->net6 : ri->ip6, 16);
+                prefix = c->has_subnet6 ? c->prefix6 : ri->prefix6;
+                for (int b = prefix; b < 128; b++)
+                    a.ip6[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+            } else {
+                continue;
+            }
+            net = a;
+            if (fam == 4)
+                snprintf(net.text, sizeof net.text, "%u.%u.%u.%u", a.ip >> 24, (a.ip >> 16) & 0xFF,
+                         (a.ip >> 8) & 0xFF, a.ip & 0xFF);
+            else
+                s7_plant_ipv6_text(a.ip6, net.text, sizeof net.text);
+            s7_fw_guard *g = realloc(f->guards, (f->nguards + 1) * sizeof *g);
+            if (!g)
+                return -1;
+            f->guards = g;
+            g = &f->guards[f->nguards++];
+            memset(g, 0, sizeof *g);
+            g->family = a.family;
+            g->iif = ri->name;
+            snprintf(g->net, sizeof g->net, "%s/%d", net.text, prefix);
+            snprintf(g->comment, sizeof g->comment,
+                     "anti-spoofing: S7 from %.20s must come from cell %.40s", ri->name, c->name);
+            clean(g->comment);
+        }
+    }
+    return 0;
+}
+
+int s7_fw_build(const s7_plant *p, const char *name, s7_fw **out)
 {
     *out = NULL;
     s7_fw *f = calloc(1, sizeof *f);
     if (!f)
         return S7_ERR_NOMEM;
     f->plant = p;
-    if (host && !(f->host = s7_plant_find_partner(p, host))) {
-        free(f);
-        return S7_ERR_INVAL;
+    if (name && !(f->host = s7_plant_find_partner(p, name))) {
+        for (size_t i = 0; i < p->nrouters && !f->router; i++)
+            if (p->routers[i].name && strcmp(p->routers[i].name, name) == 0)
+                f->router = &p->routers[i];
+        if (!f->router) {
+            free(f);
+            return S7_ERR_INVAL;
+        }
     }
+    if (!name && p->nrouters == 1)
+        f->router = &p->routers[0];
+    for (size_t i = 0; i < p->npartners; i++)
+        if (!p->partners[i].address[0]) {
+            free(f);
+            return S7_ERR_RESOLVE;
+        }
     add_port(f, 102);
     for (size_t i = 0; i < p->npartners; i++)
         add_port(f, p->partners[i].port);
-    for (size_t i = 0; i < p->nconns; i++) {
+    int rc = f->host ? 0 : add_guards(f);
+    for (size_t i = 0; i < p->nconns && !rc; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
-        char fwd[160], back[160];
-        snprintf(fwd, sizeof fwd, "%s: %s -> %s:%u", c->name, a->name, pp->name, pp->port);
-        snprintf(back, sizeof back, "%s: %s:%u replies to %s", c->name, pp->name, pp->port,
-                 a->name);
-        int rc = 0;
+        char fwd[320], back[320], wa[100], wp[100];
+        who(a, wa, sizeof wa);
+        who(pp, wp, sizeof wp);
+        snprintf(fwd, sizeof fwd, "%s: %s -> %s:%u", c->name, wa, wp, pp->port);
+        snprintf(back, sizeof back, "%s: %s:%u replies to %s", c->name, wp, pp->port, wa);
+        int fam = a->family;
         if (!f->host) {
+            if (a->cell == pp->cell) { /* inside one cell: never through the router */
+                size_t *l = realloc(f->local, (f->nlocal + 1) * sizeof *l);
+                if (!l) {
+                    rc = -1;
+                    break;
+                }
+                f->local = l;
+                f->local[f->nlocal++] = i;
+                continue;
+            }
+            const s7_plant_router_if *ia = if_on(f->router, a->cell);
+            const s7_plant_router_if *ip = if_on(f->router, pp->cell);
+            const char *na = ia ? ia->name : NULL, *np = ip ? ip->name : NULL;
             rc |= add_rule(f, S7_FW_FORWARD, a->address, pp->address, pp->port, 0,
-                           S7_FW_NEW_ESTABLISHED, i, fwd);
+                           S7_FW_NEW_ESTABLISHED, i, fwd, fam, na, np);
             rc |= add_rule(f, S7_FW_FORWARD, pp->address, a->address, 0, pp->port,
-                           S7_FW_ESTABLISHED, i, back);
+                           S7_FW_ESTABLISHED, i, back, fam, np, na);
         } else {
             /* a partner connecting to itself is refused by validation: at most one applies */
             if (pp == f->host) {
                 rc |= add_rule(f, S7_FW_INPUT, a->address, pp->address, pp->port, 0,
-                               S7_FW_NEW_ESTABLISHED, i, fwd);
+                               S7_FW_NEW_ESTABLISHED, i, fwd, fam, NULL, NULL);
                 rc |= add_rule(f, S7_FW_OUTPUT, pp->address, a->address, 0, pp->port,
-                               S7_FW_ESTABLISHED, i, back);
+                               S7_FW_ESTABLISHED, i, back, fam, NULL, NULL);
             }
             if (a == f->host) {
                 rc |= add_rule(f, S7_FW_OUTPUT, a->address, pp->address, pp->port, 0,
-                               S7_FW_NEW_ESTABLISHED, i, fwd);
+                               S7_FW_NEW_ESTABLISHED, i, fwd, fam, NULL, NULL);
                 rc |= add_rule(f, S7_FW_INPUT, pp->address, a->address, 0, pp->port,
-                               S7_FW_ESTABLISHED, i, back);
+                               S7_FW_ESTABLISHED, i, back, fam, NULL, NULL);
             }
         }
-        if (rc) {
-            s7_fw_free(f);
-            return S7_ERR_NOMEM;
-        }
+    }
+    if (rc) {
+        s7_fw_free(f);
+        return S7_ERR_NOMEM;
     }
     *out = f;
     return 0;
+}
+
+long s7_fw_match(const s7_fw *f, const char *saddr, const char *daddr, uint16_t dport)
+{
+    s7_plant_addr s, d;
+    if (!f || s7_plant_parse_addr(saddr, &s) || s7_plant_parse_addr(daddr, &d))
+        return -1;
+    for (size_t i = 0; i < f->nrules; i++) {
+        const s7_fw_rule *r = &f->rules[i];
+        if (r->state != S7_FW_NEW_ESTABLISHED || r->dport != dport || r->family != s.family)
+            continue;
+        if (f->host && r->chain == S7_FW_FORWARD)
+            continue;
+        if (strcmp(r->saddr, s.text) == 0 && strcmp(r->daddr, d.text) == 0)
+            return (long)i;
+    }
+    return -1;
 }
 
 void s7_fw_free(s7_fw *f)
@@ -113,6 +234,8 @@ void s7_fw_free(s7_fw *f)
     if (!f)
         return;
     free(f->rules);
+    free(f->guards);
+    free(f->local);
     free(f);
 }
 
@@ -126,14 +249,17 @@ int s7_fw_format_parse(const char *name)
         return S7_FW_IPTABLES;
     if (strcmp(name, "iptables-restore") == 0)
         return S7_FW_IPTABLES_RESTORE;
+    if (strcmp(name, "ip6tables-restore") == 0)
+        return S7_FW_IP6TABLES_RESTORE;
     return -1;
 }
 
 const char *s7_fw_format_name(int format)
 {
-    return format == S7_FW_NFTABLES   ? "nftables"
-           : format == S7_FW_IPTABLES ? "iptables"
-                                      : "iptables-restore";
+    return format == S7_FW_NFTABLES            ? "nftables"
+           : format == S7_FW_IPTABLES          ? "iptables"
+           : format == S7_FW_IP6TABLES_RESTORE ? "ip6tables-restore"
+                                               : "iptables-restore";
 }
 
 const char *s7__fw_ports_text(const s7_fw *f, char *buf, size_t cap)
@@ -169,11 +295,24 @@ void s7__fw_header(const s7_fw *f, int format, const s7_fw_render_opts *op, FILE
     fputs("\n# generated by ", o);
     comment_text(o, op && op->generator ? op->generator : "s7kit");
     fputs("\n#\n", o);
-    if (f->host)
+    if (f->host) {
         fprintf(o, "# Scope: the host %s (%s) itself: its INPUT and OUTPUT traffic.\n",
-                f->host->name, f->host->address);
-    else
+                f->host->name, s7_plant_partner_addr_text(f->host, buf, sizeof buf));
+    } else if (f->router) {
+        fprintf(o,
+                "# Scope: router %s between the cells: traffic it FORWARDs, bound to its\n"
+                "# interfaces:",
+                f->router->name);
+        for (size_t i = 0; i < f->router->nifs; i++)
+            fprintf(o, "%s %s (cell %s)", i ? "," : "", f->router->ifs[i].name,
+                    p->cells[f->router->ifs[i].cell].name);
+        fputs(".\n# A packet for an S7 port passes only from the interface of its source's cell\n"
+              "# to the interface of its destination's cell; one entering an interface with a\n"
+              "# source outside that cell's network is dropped (anti-spoofing).\n",
+              o);
+    } else {
         fputs("# Scope: a router / firewall between the cells: traffic it FORWARDs.\n", o);
+    }
     fprintf(o,
             "# TCP port(s) %s pass only for the connections below: new connections from the\n"
             "# active partner to the passive one, and their established traffic.  Every other\n"
@@ -184,11 +323,16 @@ void s7__fw_header(const s7_fw *f, int format, const s7_fw_render_opts *op, FILE
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        char aa[320], pa[320];
         if (f->host && a != f->host && pp != f->host)
             continue;
+        if (!f->host && a->cell == pp->cell)
+            continue; /* listed below */
         shown++;
-        fprintf(o, "# connection %s: %s (%s) -> %s (%s:%u), type %s, TSAPs %s\n", c->name, a->name,
-                a->address, pp->name, pp->address, pp->port, s7_plant_type_name(c->type),
+        fprintf(o, "# connection %s: %s (%s) -> %s (%s, port %u), type %s, TSAPs %s\n", c->name,
+                a->name, s7_plant_partner_addr_text(a, aa, sizeof aa), pp->name,
+                s7_plant_partner_addr_text(pp, pa, sizeof pa), pp->port,
+                s7_plant_type_name(c->type),
                 s7_plant_tsap_text(c->local_tsap, c->remote_tsap, tsap, sizeof tsap));
         for (size_t e = 0; e < c->nex; e++) {
             const s7_plant_exchange *x = &c->ex[e];
@@ -206,6 +350,19 @@ void s7__fw_header(const s7_fw *f, int format, const s7_fw_render_opts *op, FILE
     }
     if (!shown)
         fputs("# (no documented connection: every S7 packet is dropped)\n", o);
+    if (f->nlocal) {
+        fputs("#\n# Inside one cell (they never cross the router: put them in the hosts' own\n"
+              "# rules, s7 inventory firewall --host PARTNER):",
+              o);
+        for (size_t i = 0; i < f->nlocal; i++)
+            fprintf(o, "%s %s", i ? "," : "", p->conns[f->local[i]].name);
+        fputc('\n', o);
+    }
+    fprintf(o, "#\n# IPv6: %s\n",
+            f->has_v6 ? "documented IPv6 paths pass as listed; every other IPv6 packet of the S7 "
+                        "ports is dropped"
+                      : "no documented partner has an IPv6 address: the S7 ports are dropped for "
+                        "IPv6");
     fprintf(o, "#\n# Apply:  %s\n# Remove: %s\n", apply, remove);
 }
 
@@ -218,7 +375,9 @@ int s7_fw_render(const s7_fw *f, int format, const s7_fw_render_opts *o, FILE *o
     else if (format == S7_FW_IPTABLES)
         s7__fw_iptables(f, o, out);
     else if (format == S7_FW_IPTABLES_RESTORE)
-        s7__fw_iptables_restore(f, o, out);
+        s7__fw_iptables_restore(f, o, out, S7_PLANT_AF_INET);
+    else if (format == S7_FW_IP6TABLES_RESTORE)
+        s7__fw_iptables_restore(f, o, out, S7_PLANT_AF_INET6);
     else
         return S7_ERR_INVAL;
     return ferror(out) ? S7_ERR_IO : 0;

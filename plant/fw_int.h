@@ -15,6 +15,7 @@ void s7__fw_header(const s7_fw *f, int format, const s7_fw_render_opts *o, FILE 
 
 void s7__fw_nftables(const s7_fw *f, const s7_fw_render_opts *o, FILE *out);
 void s7__fw_iptables(const s7_fw *f, const s7_fw_render_opts *o, FILE *out);
-void s7__fw_iptables_restore(const s7_fw *f, const s7_fw_render_opts *o, FILE *out);
+/* family S7_PLANT_AF_INET: the iptables file; S7_PLANT_AF_INET6: the ip6tables file. */
+void s7__fw_iptables_restore(const s7_fw *f, const s7_fw_render_opts *o, FILE *out, int family);
 
 #endif

@@ -7,8 +7,14 @@
 
 static void nft_rule(FILE *o, const s7_fw_rule *r)
 {
-    fprintf(o, "\t\tip saddr %s ip daddr %s tcp %s %u ct state %s accept comment \"%s\"\n",
-            r->saddr, r->daddr, r->dport ? "dport" : "sport", r->dport ? r->dport : r->sport,
+    const char *ip = r->family == S7_PLANT_AF_INET6 ? "ip6" : "ip";
+    fputs("\t\t", o);
+    if (r->iif)
+        fprintf(o, "iifname \"%s\" ", r->iif);
+    if (r->oif)
+        fprintf(o, "oifname \"%s\" ", r->oif);
+    fprintf(o, "%s saddr %s %s daddr %s tcp %s %u ct state %s accept comment \"%s\"\n", ip,
+            r->saddr, ip, r->daddr, r->dport ? "dport" : "sport", r->dport ? r->dport : r->sport,
             r->state == S7_FW_NEW_ESTABLISHED ? "new,established" : "established", r->comment);
 }
 
@@ -29,6 +35,14 @@ static void nft_chain(const s7_fw *f, FILE *o, int chain)
         fputs("\t\tiifname \"lo\" accept comment \"loopback is no network path\"\n", o);
     if (chain == S7_FW_OUTPUT)
         fputs("\t\toifname \"lo\" accept comment \"loopback is no network path\"\n", o);
+    for (size_t g = 0; chain == S7_FW_FORWARD && g < f->nguards; g++) {
+        const s7_fw_guard *gd = &f->guards[g];
+        const char *ip = gd->family == S7_PLANT_AF_INET6 ? "ip6" : "ip";
+        fprintf(o, "\t\tiifname \"%s\" %s saddr != %s tcp dport %s drop comment \"%s\"\n", gd->iif,
+                ip, gd->net, set, gd->comment);
+        fprintf(o, "\t\tiifname \"%s\" %s saddr != %s tcp sport %s drop comment \"%s\"\n", gd->iif,
+                ip, gd->net, set, gd->comment);
+    }
     for (size_t i = 0; i < f->nrules; i++)
         if (f->rules[i].chain == chain)
             nft_rule(o, &f->rules[i]);

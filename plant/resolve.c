@@ -76,7 +76,20 @@ int s7_plant_resolve_hosts(s7_plant *p, s7_plant_resolver fn, void *ctx, char *e
         }
         if ((size_t)n > sizeof got / sizeof got[0])
             n = (int)(sizeof got / sizeof got[0]);
-        int want = cell_family(p, pt), pick = -1;
+        int want = cell_family(p, pt), pick = -1, peer = 0;
+        /* the family its connection peers have: a TCP connection joins one family */
+        for (size_t k = 0; k < p->nconns && !peer; k++) {
+            const s7_plant_conn *c = &p->conns[k];
+            const s7_plant_partner *o = c->active == i    ? &p->partners[c->passive]
+                                        : c->passive == i ? &p->partners[c->active]
+                                                          : NULL;
+            if (o && o->address[0])
+                peer = o->family;
+        }
+        for (int k = 0; k < n && pick < 0; k++)
+            if ((!want || got[k].family == want) && (!peer || got[k].family == peer) &&
+                in_cell(p, pt, &got[k]))
+                pick = k;
         for (int k = 0; k < n && pick < 0; k++)
             if ((!want || got[k].family == want) && in_cell(p, pt, &got[k]))
                 pick = k;
@@ -102,6 +115,19 @@ int s7_plant_resolve_hosts(s7_plant *p, s7_plant_resolver fn, void *ctx, char *e
         }
         s7__plant_partner_take(pt, &got[pick]);
         pt->host_resolved = 1;
+    }
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
+        if (a->address[0] && pp->address[0] && a->family != pp->family) {
+            where_prefix(p, c->line, pre, sizeof pre);
+            s7__errf(err, errcap,
+                     "%sconnection %s: %s is %s%s and %s is %s%s: a TCP connection joins two "
+                     "addresses of one family; give the names addresses of one family",
+                     pre, c->name, a->name, a->address, a->host_resolved ? " (resolved)" : "",
+                     pp->name, pp->address, pp->host_resolved ? " (resolved)" : "");
+            return S7_ERR_INVAL;
+        }
     }
     return 0;
 }

@@ -568,6 +568,15 @@ static void check_conns(vcx *v)
         }
         c->active = (size_t)(a - p->partners);
         c->passive = (size_t)(pp - p->partners);
+        if (a->address[0] && pp->address[0] && a->family != pp->family) {
+            problem(v, c->line,
+                    "%s: %s has an %s address (%s) and %s an %s one (%s): a TCP connection joins "
+                    "two addresses of one family; document the address %s uses for it",
+                    where, a->name, a->family == S7_PLANT_AF_INET6 ? "IPv6" : "IPv4", a->address,
+                    pp->name, pp->family == S7_PLANT_AF_INET6 ? "IPv6" : "IPv4", pp->address,
+                    a->name);
+            continue;
+        }
         if (c->type < 0 || c->type > 3) {
             problem(v, c->line, "%s: type %d: pg (1), op (2) or basic (3)", where, c->type);
             continue;

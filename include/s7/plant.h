@@ -277,7 +277,8 @@ typedef int (*s7_plant_resolver)(void *ctx, const char *host, s7_plant_addr *out
                                  char *err, size_t errcap);
 
 /* For each partner known by host name only (no address), asks fn and takes the first
- * address it gives (the family of the partner's cell subnet when the cell has one); checks
+ * address it gives of the family of the partner's cell subnet (when the cell has one of a
+ * single family) and of its connection peers' addresses (preferred); checks
  * it against the cell's subnet and the other partners' addresses as validation does.  Call
  * on a validated plant when the addresses are needed (rule generation, live checks).
  * Returns 0, or S7_ERR_RESOLVE with "FILE:LINE: partner NAME: host 'H' does not resolve
@@ -469,37 +470,74 @@ S7_API void s7_plant_fw_verify_free(s7_plant_fw_verify *v);
 /* ---------------------------------------------------------------- firewall rules
  * Which TCP flows pass: per connection, new connections from the active partner to the
  * passive one's port and the replies of the established connection.  Two scopes: a router
- * between the cells (FORWARD), or one partner's own INPUT/OUTPUT (host). */
+ * between the cells (FORWARD: only connections between two cells cross it; with a router
+ * of the inventory, each rule binds the interfaces of the two cells, and packets of the
+ * S7 ports entering an interface from outside its cell's network are dropped), or one
+ * partner's own INPUT/OUTPUT (host: all its connections, inside its cell too).  Every
+ * rule has a family: IPv4 rules go to iptables, IPv6 ones to ip6tables (the S7 ports are
+ * dropped in both), nftables' inet table takes both. */
 
 enum { S7_FW_INPUT = 0, S7_FW_OUTPUT = 1, S7_FW_FORWARD = 2 };
 enum { S7_FW_NEW_ESTABLISHED = 0, S7_FW_ESTABLISHED = 1 };
-enum { S7_FW_NFTABLES = 0, S7_FW_IPTABLES = 1, S7_FW_IPTABLES_RESTORE = 2 };
+enum {
+    S7_FW_NFTABLES = 0,
+    S7_FW_IPTABLES = 1,         /* sh script: iptables and ip6tables */
+    S7_FW_IPTABLES_RESTORE = 2, /* the bare IPv4 file */
+    S7_FW_IP6TABLES_RESTORE = 3 /* the bare IPv6 file */
+};
 
 typedef struct s7_fw_rule {
     int chain;                 /* S7_FW_INPUT / OUTPUT / FORWARD */
-    const char *saddr, *daddr; /* dotted IPv4 (point into the plant) */
+    const char *saddr, *daddr; /* IPv4 or IPv6 text (point into the plant) */
     uint16_t dport, sport;     /* one of them is set */
     int state;                 /* S7_FW_NEW_ESTABLISHED / S7_FW_ESTABLISHED */
     size_t conn;               /* index of the connection in the plant */
     char comment[128];         /* printable ASCII, no quotes or backslashes */
+    int family;                /* S7_PLANT_AF_INET / S7_PLANT_AF_INET6 */
+    const char *iif, *oif;     /* router scope: the interfaces it binds (NULL: any) */
 } s7_fw_rule;
 
+/* Router scope with interfaces: packets of the S7 ports that enter iif with a source
+ * outside net/prefix (the interface's cell) are dropped before any rule lets them pass. */
+typedef struct s7_fw_guard {
+    int family;
+    const char *iif;
+    char net[64]; /* "10.10.1.0/24", "fd00:10:1::/64" */
+    char comment[128];
+} s7_fw_guard;
+
 typedef struct s7_fw {
-    const s7_plant *plant;        /* not owned: must outlive the rules */
-    const s7_plant_partner *host; /* NULL: router scope */
+    const s7_plant *plant;         /* not owned: must outlive the rules */
+    const s7_plant_partner *host;  /* host scope; NULL: router scope */
+    const s7_plant_router *router; /* router scope bound to this router's interfaces, or NULL */
     s7_fw_rule *rules;
     size_t nrules;
+    s7_fw_guard *guards;
+    size_t nguards;
+    size_t *local; /* router scope: connections inside one cell (not through the router) */
+    size_t nlocal;
+    int has_v6;         /* some rule is IPv6: a documented partner has an IPv6 address */
     uint16_t ports[64]; /* every S7 port of the plant, sorted (102 first) */
     size_t nports;
 } s7_fw;
 
-/* The rules of a validated plant for a scope: host names a partner (NULL: a router between
- * the cells).  0 with *out (s7_fw_free), S7_ERR_INVAL (host is no partner) or
- * S7_ERR_NOMEM. */
-S7_API int s7_fw_build(const s7_plant *p, const char *host, s7_fw **out);
+/* The rules of a validated plant whose partners all have addresses (resolve host names
+ * first: s7_plant_resolve_hosts) for a scope: name is a partner (host scope), a router of
+ * the inventory (router scope bound to its interfaces), or NULL (router scope: bound to the
+ * inventory's router when it documents exactly one, else to no interface).  0 with *out
+ * (s7_fw_free), S7_ERR_INVAL (name is neither; several routers and name NULL is fine),
+ * S7_ERR_RESOLVE (a partner has no address yet) or S7_ERR_NOMEM. */
+S7_API int s7_fw_build(const s7_plant *p, const char *name, s7_fw **out);
 S7_API void s7_fw_free(s7_fw *f);
 
-/* Format name "nftables" (or "nft"), "iptables", "iptables-restore": S7_FW_*; -1 unknown. */
+/* The rule a flow from saddr to daddr:dport (TCP SYN) meets first in the FORWARD chain of
+ * router scope or the INPUT/OUTPUT chains of host scope, as the renderers order them:
+ * the index of the accept rule, or -1 when the flow falls to the final drop.  Addresses
+ * as text of one family. */
+S7_API long s7_fw_match(const s7_fw *f, const char *saddr, const char *daddr, uint16_t dport);
+
+/* Format name "nftables" (or "nft"), "iptables", "iptables-restore", "ip6tables-restore":
+ * S7_FW_*; -1 unknown. */
 S7_API int s7_fw_format_parse(const char *name);
 S7_API const char *s7_fw_format_name(int format);
 
@@ -509,8 +547,9 @@ typedef struct s7_fw_render_opts {
 } s7_fw_render_opts;
 
 /* Writes the rules in format (S7_FW_*) to out: a commented nft -f script (table inet
- * s7kit), a sh script around iptables-restore --noflush (chains S7KIT-*), or the bare
- * iptables-restore file.  0, S7_ERR_INVAL (bad format) or S7_ERR_IO (ferror on out). */
+ * s7kit), a sh script around iptables-restore and ip6tables-restore --noflush (chains
+ * S7KIT-*), or the bare iptables-restore / ip6tables-restore file.  0, S7_ERR_INVAL (bad
+ * format) or S7_ERR_IO (ferror on out). */
 S7_API int s7_fw_render(const s7_fw *f, int format, const s7_fw_render_opts *o, FILE *out);
 
 /* ---------------------------------------------------------------- report */

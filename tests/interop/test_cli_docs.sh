@@ -258,7 +258,7 @@ check_eq "$(complete_line s7 server --profile s7-1)" "s7-1200 s7-1500" "s7 serve
 check_eq "$(complete_line s7 server --profile "")" \
     "$(echo logo8 s7-1200 s7-1500 s7-200smart s7-300 s7-400 | sorted_line)" "s7 server --profile <TAB>: every profile"
 check_eq "$(complete_line s7 server --put-get "")" "off on" "s7 server --put-get <TAB>"
-check_eq "$(complete_line s7 inventory firewall p.yaml --format "")" "iptables iptables-restore nftables" \
+check_eq "$(complete_line s7 inventory firewall p.yaml --format "")" "ip6tables-restore iptables iptables-restore nftables" \
     "s7 inventory firewall --format <TAB>"
 check_eq "$(complete_line s7 help "")" "$(tr '\n' ' ' <<<"$COMMANDS" | sorted_line)" "s7 help <TAB>: the commands"
 check_eq "$(complete_line s7 help wa)" "watch" "s7 help wa<TAB>"

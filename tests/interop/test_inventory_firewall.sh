@@ -191,7 +191,9 @@ rules_mention() {
 if [ -n "$HAVE_NFT" ]; then
     R="$S7_TEST_TMP/router.nft"
     check_ok "nftables rules for the router" "$S7_BIN" inventory firewall "$INV" --format nftables -o "$R"
-    rules_mention "$R" "router.nft" hmi-line line-filler hmi-capper es-line
+    rules_mention "$R" "router.nft" line-filler hmi-capper es-line
+    check_contains "$(cat "$R")" "(they never cross the router: put them in the hosts' own" "router.nft: inside-cell connections listed apart"
+    check_eq "$(grep -c 'hmi-line:' "$R")" 0 "router.nft: no rule for hmi-line (inside cell line)"
     # the system's own rules (a table of its own) must survive
     netns_exec r nft add table inet canary
     netns_exec r nft add chain inet canary c '{ type filter hook forward priority 10; }'
@@ -221,7 +223,9 @@ fi
 if [ -n "$HAVE_IPT" ]; then
     R="$S7_TEST_TMP/router.sh"
     check_ok "iptables script for the router" "$S7_BIN" inventory firewall "$INV" --format iptables -o "$R"
-    rules_mention "$R" "router.sh" hmi-line line-filler hmi-capper es-line
+    rules_mention "$R" "router.sh" line-filler hmi-capper es-line
+    check_contains "$(cat "$R")" "(they never cross the router: put them in the hosts' own" "router.sh: inside-cell connections listed apart"
+    check_eq "$(grep -c 'hmi-line:' "$R")" 0 "router.sh: no rule for hmi-line (inside cell line)"
     netns_exec r iptables -A FORWARD -p udp --dport 9 -m comment --comment canary -j ACCEPT
     check_ok "the iptables script applies the router rules" netns_exec r sh "$R"
     check_ok "the iptables script applies them again" netns_exec r sh "$R"

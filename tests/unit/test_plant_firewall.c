@@ -53,7 +53,11 @@ static void test_model(void)
     s7_plant *p = small();
     s7_fw *f = NULL;
     CHECK_INT(s7_fw_build(p, NULL, &f), 0);
-    CHECK_INT(f->nrules, 4);
+    CHECK_INT(f->nrules, 2); /* plc1-plc2 stays inside line1: not the router's */
+    CHECK_INT(f->nlocal, 1);
+    CHECK_INT(f->local[0], 1);
+    CHECK(f->router == NULL);
+    CHECK_INT(f->has_v6, 0);
     CHECK_INT(f->nports, 2);
     CHECK_INT(f->ports[0], 102);
     CHECK_INT(f->ports[1], 1102);
@@ -67,7 +71,11 @@ static void test_model(void)
     CHECK_INT(f->rules[1].sport, 102);
     CHECK_INT(f->rules[1].state, S7_FW_ESTABLISHED);
     CHECK_STR(f->rules[1].comment, "hmi1-plc1: plc1:102 replies to hmi1");
-    CHECK_INT(f->rules[2].dport, 1102);
+    CHECK_INT(f->rules[0].family, S7_PLANT_AF_INET);
+    CHECK(f->rules[0].iif == NULL);
+    CHECK_INT(s7_fw_match(f, "10.20.0.5", "10.10.1.10", 102), 0);
+    CHECK_INT(s7_fw_match(f, "10.10.1.10", "10.20.0.5", 102), -1); /* the other way round */
+    CHECK_INT(s7_fw_match(f, "10.20.0.5", "10.10.1.11", 1102), -1);
     s7_fw_free(f);
     /* host scope: plc1 is passive for one connection and active for the other */
     CHECK_INT(s7_fw_build(p, "plc1", &f), 0);
@@ -110,6 +118,11 @@ static void test_nft(void)
                  "inventory\"\n\t}\n}\n"));
     CHECK(has(t, "#     GET DB10.DBB0..DBB63 (500 ms): line status\n")); /* no newline inside */
     CHECK(!has(t, "chain input"));
+    CHECK(!has(t, "plc1-plc2: plc1 -> plc2"));
+    CHECK(has(t, "# Inside one cell (they never cross the router: put them in the hosts' own\n"
+                 "# rules, s7 inventory firewall --host PARTNER): plc1-plc2\n"));
+    CHECK(has(t, "# IPv6: no documented partner has an IPv6 address: the S7 ports are dropped "
+                 "for IPv6\n"));
     free(t);
     s7_fw_free(f);
     CHECK_INT(s7_fw_build(p, "hmi1", &f), 0);
@@ -135,6 +148,14 @@ static void test_iptables(void)
     CHECK(has(t, "-A S7KIT-FWD -p tcp -m tcp --dport 1102 -m comment --comment \"S7 connection "
                  "not in the inventory\" -j DROP\n"));
     CHECK(has(t, "COMMIT\nS7KIT_RULES\n"));
+    /* IPv6: the same chain, no accept rule, the S7 ports dropped */
+    CHECK(has(t, "\"$IP6TABLES_RESTORE\" --noflush <<'S7KIT_RULES6'\n*filter\n:S7KIT-FWD - "
+                 "[0:0]\n-A S7KIT-FWD -p tcp -m tcp --dport 102 -m comment --comment \"S7 "
+                 "connection not in the inventory\" -j DROP\n"));
+    CHECK(has(t, "\"$IP6TABLES\" -C FORWARD -j S7KIT-FWD 2>/dev/null || \"$IP6TABLES\" -I "
+                 "FORWARD 1 -j S7KIT-FWD\n"));
+    CHECK(has(
+        t, "IP6TABLES=\"${IP6TABLES:-${IPTABLES%iptables*}ip6tables${IPTABLES##*iptables}}\"\n"));
     CHECK(has(t, "\"$IPTABLES\" -C FORWARD -j S7KIT-FWD 2>/dev/null || \"$IPTABLES\" -I FORWARD 1 "
                  "-j S7KIT-FWD\n"));
     free(t);
@@ -148,9 +169,120 @@ static void test_iptables(void)
     s7_plant_free(p);
 }
 
+/* A plant with IPv6 partners, a host name, and a router with an interface per cell. */
+static s7_plant *routed(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    uint8_t n6[16];
+    s7_plant_set_file(p, "plant.yaml");
+    s7_plant_cell *c = s7_plant_add_cell(p, "line1");
+    s7_plant_cell_set_subnet(c, 0x0A0A0100u, 24);
+    s7_plant_parse_ipv6("fd00:10:1::", n6);
+    s7_plant_cell_set_subnet6(c, n6, 64);
+    c = s7_plant_add_cell(p, "scada");
+    s7_plant_parse_ipv6("fd00:20::", n6);
+    s7_plant_cell_set_subnet6(c, n6, 64);
+    s7_plant_partner *pt = s7_plant_add_partner(p, "plc1");
+    s7_plant_partner_set_address(pt, "fd00:10:1::10");
+    s7_plant_partner_set_cell(pt, "line1");
+    pt = s7_plant_add_partner(p, "plc2");
+    s7_plant_partner_set_address(pt, "10.10.1.11");
+    s7_plant_partner_set_cell(pt, "line1");
+    pt = s7_plant_add_partner(p, "ws1");
+    s7_plant_partner_set_address(pt, "fd00:20::5");
+    s7_plant_partner_set_host(pt, "ws1.plant.local");
+    s7_plant_partner_set_cell(pt, "scada");
+    s7_plant_router *r = s7_plant_add_router(p, "fw1");
+    s7_plant_router_if *ri = s7_plant_router_add_if(r, "eth1", "line1");
+    s7_plant_router_if_set_address(ri, "10.10.1.1/24");
+    s7_plant_router_if_set_address(ri, "fd00:10:1::1/64");
+    ri = s7_plant_router_add_if(r, "eth2", "scada");
+    s7_plant_router_if_set_address(ri, "fd00:20::1/64");
+    s7_plant_conn *cn = s7_plant_add_conn(p, "ws1-plc1", "ws1", "plc1");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(cn, S7_PLANT_GET, 0), S7_AREA_DB, 1, 0,
+                                4);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    return p;
+}
+
+static void test_router_v6(void)
+{
+    s7_plant *p = routed();
+    s7_fw *f = NULL;
+    CHECK_INT(s7_fw_build(p, NULL, &f), 0); /* the one router of the inventory */
+    CHECK(f->router == &p->routers[0]);
+    CHECK_INT(f->has_v6, 1);
+    CHECK_INT(f->nrules, 2);
+    CHECK_INT(f->rules[0].family, S7_PLANT_AF_INET6);
+    CHECK_STR(f->rules[0].iif, "eth2");
+    CHECK_STR(f->rules[0].oif, "eth1");
+    CHECK_STR(f->rules[1].iif, "eth1");
+    CHECK_STR(f->rules[0].comment, "ws1-plc1: ws1 (ws1.plant.local) -> plc1:102");
+    CHECK_INT(f->nguards, 3); /* eth1 IPv4 and IPv6, eth2 IPv6 */
+    CHECK_STR(f->guards[0].net, "10.10.1.0/24");
+    CHECK_STR(f->guards[1].net, "fd00:10:1::/64");
+    CHECK_STR(f->guards[2].iif, "eth2");
+    CHECK_INT(s7_fw_match(f, "FD00:20::5", "fd00:10:1::10", 102), 0);
+    char *t = render(f, S7_FW_NFTABLES);
+    CHECK(has(t, "\t\tiifname \"eth2\" oifname \"eth1\" ip6 saddr fd00:20::5 ip6 daddr "
+                 "fd00:10:1::10 tcp dport 102 ct state new,established accept comment \"ws1-plc1: "
+                 "ws1 (ws1.plant.local) -> plc1:102\"\n"));
+    CHECK(has(t, "\t\tiifname \"eth1\" ip saddr != 10.10.1.0/24 tcp dport 102 drop comment "
+                 "\"anti-spoofing: S7 from eth1 must come from cell line1\"\n"));
+    CHECK(has(t, "# Scope: router fw1 between the cells: traffic it FORWARDs, bound to its\n"
+                 "# interfaces: eth1 (cell line1), eth2 (cell scada).\n"));
+    CHECK(has(t, "ws1 (ws1.plant.local (fd00:20::5))"));
+    free(t);
+    t = render(f, S7_FW_IPTABLES);
+    CHECK(has(t, "<<'S7KIT_RULES6'\n*filter\n:S7KIT-FWD - [0:0]\n"
+                 "-A S7KIT-FWD -i eth1 ! -s fd00:10:1::/64 -p tcp -m tcp --dport 102 -m comment "
+                 "--comment \"anti-spoofing: S7 from eth1 must come from cell line1\" -j DROP\n"));
+    CHECK(has(t, "-A S7KIT-FWD -i eth2 -o eth1 -s fd00:20::5/128 -d fd00:10:1::10/128 -p tcp -m "
+                 "tcp --dport 102 -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment "
+                 "\"ws1-plc1: ws1 (ws1.plant.local) -> plc1:102\" -j RETURN\n"));
+    /* the IPv4 table has no accept rule (no IPv4 connection crosses) */
+    const char *v4 = strstr(t, "<<'S7KIT_RULES'\n"), *v6 = strstr(t, "<<'S7KIT_RULES6'\n");
+    CHECK(v4 && v6 && v4 < v6);
+    if (v4 && v6) {
+        const char *ret = strstr(v4, "-j RETURN");
+        CHECK(ret == NULL || ret > v6);
+    }
+    free(t);
+    t = render(f, S7_FW_IP6TABLES_RESTORE);
+    CHECK(has(t, "# IPv6 only: --format iptables-restore makes the IPv4 file"));
+    CHECK(has(t, "-s fd00:20::5/128"));
+    CHECK(!has(t, "10.10.1.0/24"));
+    free(t);
+    t = render(f, S7_FW_IPTABLES_RESTORE);
+    CHECK(!has(t, "-s fd00:20::5/128"));
+    CHECK(has(t, "-A S7KIT-FWD -i eth1 ! -s 10.10.1.0/24"));
+    free(t);
+    s7_fw_free(f);
+    /* by name: the router, or a partner */
+    CHECK_INT(s7_fw_build(p, "fw1", &f), 0);
+    CHECK(f->router == &p->routers[0] && f->host == NULL);
+    s7_fw_free(f);
+    CHECK_INT(s7_fw_build(p, "ws1", &f), 0);
+    CHECK(f->host == &p->partners[2] && f->router == NULL);
+    CHECK_INT(f->nguards, 0);
+    CHECK_INT(f->rules[0].chain, S7_FW_OUTPUT);
+    CHECK(f->rules[0].iif == NULL);
+    s7_fw_free(f);
+    CHECK_INT(s7_fw_format_parse("ip6tables-restore"), S7_FW_IP6TABLES_RESTORE);
+    CHECK_STR(s7_fw_format_name(S7_FW_IP6TABLES_RESTORE), "ip6tables-restore");
+    /* a partner known by name only has no address yet: refused until resolved */
+    p->partners[2].address[0] = 0;
+    f = (s7_fw *)1;
+    CHECK_INT(s7_fw_build(p, NULL, &f), S7_ERR_RESOLVE);
+    CHECK(f == NULL);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_model();
+    test_router_v6();
     test_nft();
     test_iptables();
     return t_done();

@@ -246,6 +246,7 @@ static void test_ipv6(void)
     CHECK_INT(s7_plant_parse_ipv6("fd00:10:1::", net6), 0);
     s7_plant_cell_set_subnet6(&p->cells[0], net6, 64);
     CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "fd00:10:1::10"), 0);
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[1], "fd00:20::5"), 0);
     CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
     CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "fd00:10:2::10"), 0);
     CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
@@ -261,6 +262,13 @@ static void test_ipv6(void)
     CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
     CHECK_STR(err, "f.yaml:12: partner hmi1: address [fd00:10:1::10]:102 is also partner plc1's "
                    "(line 7): one partner per address");
+    /* one connection, two families */
+    CHECK_INT(s7_plant_partner_set_address(&p->partners[1], "10.20.0.5"), 0);
+    p->conns[0].line = 20;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "f.yaml:20: connection hmi1-plc1: hmi1 has an IPv4 address (10.20.0.5) and plc1 "
+                   "an IPv6 one (fd00:10:1::10): a TCP connection joins two addresses of one "
+                   "family; document the address hmi1 uses for it");
     /* an IPv4 partner in a cell with both subnets is checked against the IPv4 one */
     CHECK_INT(s7_plant_partner_set_address(&p->partners[1], "10.20.0.5"), 0);
     CHECK_INT(s7_plant_partner_set_address(&p->partners[0], "10.10.1.10"), 0);
@@ -318,16 +326,24 @@ static void test_hosts(void)
     CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
     CHECK(s7_plant_has_unresolved(p));
     CHECK_STR(s7_plant_partner_addr_text(h, b, sizeof b), "hmi1.plant.local (not resolved)");
-    /* cell "scada" has no subnet: the first address the resolver gives is taken */
+    /* cell "scada" has no subnet: the address of the family its peer plc1 has (IPv4), though
+     * the resolver lists IPv6 first */
     CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
     CHECK_INT(calls, 1);
+    CHECK_STR(h->address, "10.20.0.5");
+    /* with an IPv6 peer, the IPv6 address */
+    h->address[0] = 0;
+    s7_plant_partner_set_address(&p->partners[0], "fd00:10:1::10");
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
+    CHECK_INT(calls, 2);
     CHECK_STR(h->address, "fd00:20::5");
     CHECK_INT(h->host_resolved, 1);
     CHECK(!s7_plant_has_unresolved(p));
     CHECK_STR(s7_plant_partner_addr_text(h, b, sizeof b), "hmi1.plant.local (fd00:20::5)");
     /* resolved already: not asked again */
     CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), 0);
-    CHECK_INT(calls, 1);
+    CHECK_INT(calls, 2);
+    s7_plant_partner_set_address(&p->partners[0], "10.10.1.10");
     /* a cell with an IPv4 subnet takes the IPv4 address of the name */
     h->address[0] = 0;
     s7_plant_cell_set_subnet(&p->cells[1], 0x0A140000u, 16);

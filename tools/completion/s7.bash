@@ -38,7 +38,7 @@ _s7_options()
             case $2 in
                 validate) printf '%s' '--help -h' ;;
                 check) printf '%s' '--allow-write --json --timeout --connection --as --help -h' ;;
-                firewall) printf '%s' '--format --host -o --output --help -h' ;;
+                firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
@@ -55,7 +55,7 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --check | --verify)
+            --rate | --concurrency | --connection | --as | --format | --host | --router | --check | --verify)
             return 0
             ;;
     esac
@@ -132,7 +132,7 @@ _s7()
             --put-get) _s7_words 'on off' "$cur" ;;
             --retain) _s7_words 'sync async' "$cur" ;;
             --retain-resize) _s7_words 'refuse fit' "$cur" ;;
-            --format) _s7_words 'nftables iptables iptables-restore' "$cur" ;;
+            --format) _s7_words 'nftables iptables iptables-restore ip6tables-restore' "$cur" ;;
             --max-conn)
                 _s7_words 'pg= op= basic= total=' "$cur"
                 compopt -o nospace 2>/dev/null

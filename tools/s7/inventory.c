@@ -45,10 +45,24 @@ const char inv_help[] =
     "                    its passive partner (new connections and their established traffic);\n"
     "                    every other S7 packet is dropped.  Other rules are left alone.\n"
     "      --format F          nftables (nft -f script, table inet s7kit), iptables (sh script,\n"
-    "                          chains S7KIT-*, iptables-restore --noflush) or iptables-restore\n"
-    "      --host PARTNER      rules for that partner's own INPUT/OUTPUT (default: FORWARD rules\n"
-    "                          for a router/firewall between the cells)\n"
+    "                          chains S7KIT-* in iptables and ip6tables, --noflush),\n"
+    "                          iptables-restore (the IPv4 file) or ip6tables-restore (IPv6)\n"
+    "      --host PARTNER      rules for that partner's own INPUT/OUTPUT, its connections inside\n"
+    "                          its cell too (default: FORWARD rules for a router between the\n"
+    "                          cells: connections between two cells only)\n"
+    "      --router NAME       FORWARD rules bound to that router's interfaces (routers: in the\n"
+    "                          inventory; the default when it documents one)\n"
     "      -o FILE             write to FILE (default stdout)\n"
+    "  verify-firewall FILE --as PARTNER\n"
+    "                    from this host as PARTNER (binding its documented address when this\n"
+    "                    host has it): every documented path of PARTNER must connect, every\n"
+    "                    other documented CPU's S7 port (in its cell and others) must be\n"
+    "                    dropped; prints the matrix with the rule behind each row.  Exit 0\n"
+    "                    only when every row is as documented.\n"
+    "      --rules RULEFILE    the rule file applied: its SHA-256 is printed, each row's rule\n"
+    "                          is looked up in it\n"
+    "      --timeout TIME      how long a probe waits (default 2s)\n"
+    "      --json              one JSON object (for report --verify)\n"
     "  report FILE       the commissioning document: DIR/index.html, DIR/report.md,\n"
     "                    DIR/report.txt and the diagram DIR/cells.svg; NOT READY while a\n"
     "                    connection failed, is unproven or was not checked; the sign-off\n"
@@ -77,7 +91,7 @@ static int usage(const char *fmt, const char *a)
 {
     fputs("error: ", stderr);
     fprintf(stderr, fmt, a);
-    fputs("\nusage: s7 inventory validate|check|firewall|report FILE [options]\n"
+    fputs("\nusage: s7 inventory validate|check|firewall|report|verify-firewall FILE [options]\n"
           "run 's7 help inventory' for details\n",
           stderr);
     return CLI_USAGE;
@@ -128,11 +142,12 @@ static int validate(const s7_plant *p)
     return CLI_OK;
 }
 
-enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT };
+enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY };
 
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
 {
-    static const char *const subs[] = {"validate", "check", "firewall", "report"};
+    static const char *const subs[] = {"validate", "check", "firewall", "report",
+                                       "verify-firewall"};
     inv_opts o;
     int sub = -1, rc;
     memset(&o, 0, sizeof o);
@@ -141,14 +156,17 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
         strcmp(argv[0], "help") == 0) {
-        printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s", inv_help);
+        printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "
+               "[options]\n\n%s",
+               inv_help);
         return CLI_OK;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (strcmp(argv[0], subs[i]) == 0)
             sub = i;
     if (sub < 0)
-        return usage("unknown subcommand '%s' (subcommands: validate, check, firewall, report)",
+        return usage("unknown subcommand '%s' (subcommands: validate, check, firewall, report, "
+                     "verify-firewall)",
                      argv[0]);
     o.only = calloc((size_t)argc + 1, sizeof *o.only);
     o.checks = calloc((size_t)argc + 1, sizeof *o.checks);
@@ -178,7 +196,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
         snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
         if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-            printf("usage: s7 inventory validate|check|firewall|report FILE [options]\n\n%s",
+            printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "
+                   "[options]\n\n%s",
                    inv_help);
             free(o.only);
             free(o.checks);
@@ -189,7 +208,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         if (strcmp(name, "--json") == 0 || strcmp(name, "--allow-write") == 0) {
             if (eq)
                 rc = usage("%s takes no value", name);
-            else if (sub != SUB_CHECK)
+            else if (sub != SUB_CHECK && !(sub == SUB_VERIFY && strcmp(name, "--json") == 0))
                 rc = usage("%s is an option of s7 inventory check", name);
             else if (strcmp(name, "--json") == 0)
                 o.json = 1;
@@ -210,6 +229,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             {"--output", "-o", -1, "-o FILE"},
             {"--check", NULL, SUB_REPORT, "--check check.json"},
             {"--verify", NULL, SUB_REPORT, "--verify verify.json"},
+            {"--router", NULL, SUB_FIREWALL, "--router fw1"},
+            {"--rules", NULL, SUB_VERIFY, "--rules router.nft"},
         };
         int k, found = -1;
         for (k = 0; k < (int)(sizeof vopts / sizeof vopts[0]); k++)
@@ -220,7 +241,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             rc = usage("unknown option '%s' (s7 help inventory lists the options)", name);
             continue;
         }
-        if (vopts[found].sub >= 0 && vopts[found].sub != sub) {
+        if (vopts[found].sub >= 0 && vopts[found].sub != sub &&
+            !(sub == SUB_VERIFY && (found == 0 || found == 1))) {
             fprintf(stderr, "error: %s is an option of s7 inventory %s, not of %s\n", name,
                     subs[vopts[found].sub], subs[sub]);
             rc = CLI_USAGE;
@@ -257,6 +279,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             break;
         case 6: o.checks[o.nchecks++] = v; break;
         case 7: o.verifies[o.nverifies++] = v; break;
+        case 8: o.router = v; break;
+        case 9: o.rules = v; break;
         }
     }
     if (rc == CLI_OK && !o.file)
@@ -267,6 +291,11 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         rc =
             usage("%s", "s7 inventory report needs -o DIR (the directory for index.html, report.md "
                         "and cells.svg)");
+    if (rc == CLI_OK && o.router && o.host)
+        rc = usage("%s", "--host and --router: rules are for one host or for one router");
+    if (rc == CLI_OK && sub == SUB_VERIFY && !o.as)
+        rc = usage("%s", "s7 inventory verify-firewall needs --as PARTNER (the partner whose paths "
+                         "this host probes)");
     if (rc == CLI_OK && sub == SUB_FIREWALL && !o.format)
         rc = usage("%s", "s7 inventory firewall needs --format nftables or --format iptables");
     if (rc != CLI_OK) {
@@ -302,7 +331,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         rc = CLI_USAGE;
     }
     /* host names are resolved when the addresses are used: rules, live checks */
-    if (rc == CLI_OK && (sub == SUB_CHECK || sub == SUB_FIREWALL) && s7_plant_has_unresolved(p)) {
+    if (rc == CLI_OK && (sub == SUB_CHECK || sub == SUB_FIREWALL || sub == SUB_VERIFY) &&
+        s7_plant_has_unresolved(p)) {
         int r = s7_plant_resolve_hosts(p, s7_diag_plant_resolver, NULL, err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "error: %s\n", err);
@@ -314,6 +344,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         case SUB_VALIDATE: rc = validate(p); break;
         case SUB_CHECK: rc = inv_cmd_check(p, &o); break;
         case SUB_FIREWALL: rc = inv_cmd_firewall(p, &o); break;
+        case SUB_VERIFY: rc = inv_cmd_verify(p, &o); break;
         default: rc = inv_cmd_report(p, &o); break;
         }
     }

@@ -26,6 +26,8 @@ typedef struct inv_opts {
     size_t nonly;
     const char *format;  /* firewall: nftables | iptables | iptables-restore */
     const char *host;    /* firewall: --host PARTNER */
+    const char *router;  /* firewall: --router NAME (a router of the inventory) */
+    const char *rules;   /* verify-firewall: --rules RULEFILE */
     const char *out;     /* firewall: -o FILE; report: -o DIR */
     const char **checks; /* report: --check FILE.json (repeatable: merged) */
     size_t nchecks;
@@ -35,6 +37,7 @@ typedef struct inv_opts {
 
 int inv_cmd_check(const s7_plant *p, const inv_opts *o);
 int inv_cmd_firewall(const s7_plant *p, const inv_opts *o);
+int inv_cmd_verify(const s7_plant *p, const inv_opts *o);
 int inv_cmd_report(const s7_plant *p, const inv_opts *o);
 
 #endif

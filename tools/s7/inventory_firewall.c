@@ -19,17 +19,35 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o)
     int fmt = s7_fw_format_parse(o->format);
     if (fmt < 0)
         return cli_usage_error(NULL,
-                               "--format %s: expected nftables, iptables (a sh script) or "
-                               "iptables-restore (the bare file)",
+                               "--format %s: expected nftables, iptables (a sh script for both "
+                               "families), iptables-restore or ip6tables-restore (the bare file "
+                               "of one family)",
                                o->format);
     s7_fw *f = NULL;
-    int brc = s7_fw_build(p, o->host, &f);
-    if (brc == S7_ERR_INVAL) {
+    const char *name = o->router ? o->router : o->host;
+    int is_router = 0;
+    for (size_t i = 0; o->router && i < p->nrouters; i++)
+        is_router |= strcmp(p->routers[i].name, o->router) == 0;
+    if (o->router && !is_router) {
+        fprintf(stderr, "error: --router %s: no such router in %s (routers:%s", o->router, p->file,
+                p->nrouters ? "" : " none: document it under routers:");
+        for (size_t i = 0; i < p->nrouters; i++)
+            fprintf(stderr, " %s", p->routers[i].name);
+        fputs(")\n", stderr);
+        return CLI_USAGE;
+    }
+    if (o->host && !s7_plant_find_partner(p, o->host)) {
         fprintf(stderr, "error: --host %s: no such partner in %s (partners:", o->host, p->file);
         for (size_t i = 0; i < p->npartners; i++)
             fprintf(stderr, " %s", p->partners[i].name);
         fputs(")\n", stderr);
         return CLI_USAGE;
+    }
+    int brc = s7_fw_build(p, name, &f);
+    if (brc == S7_ERR_RESOLVE || brc == S7_ERR_INVAL) {
+        fprintf(stderr, "error: %s: a partner has no address (a host name not resolved)\n",
+                p->file);
+        return CLI_FAIL;
     }
     if (brc < 0) {
         fprintf(stderr, "error: out of memory\n");
@@ -37,7 +55,13 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o)
     }
     char gen[300];
     snprintf(gen, sizeof gen, "s7 %s: s7 inventory firewall --format %s%s%s", S7_VERSION_STRING,
-             s7_fw_format_name(fmt), f->host ? " --host " : "", f->host ? f->host->name : "");
+             s7_fw_format_name(fmt),
+             f->host     ? " --host "
+             : o->router ? " --router "
+                         : "",
+             f->host     ? f->host->name
+             : o->router ? o->router
+                         : "");
     s7_fw_render_opts ro = {gen};
     FILE *out = stdout;
     if (o->out && !(out = fopen(o->out, "w"))) {
@@ -57,9 +81,12 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o)
         return CLI_FAIL;
     }
     if (o->out)
-        fprintf(stderr, "%s: %zu connection rules for %s written to %s\n",
-                fmt == S7_FW_NFTABLES ? "nftables" : "iptables", f->nrules,
-                f->host ? f->host->name : "the router between the cells", o->out);
+        fprintf(stderr, "%s: %zu connection rules for %s%s written to %s\n", s7_fw_format_name(fmt),
+                f->nrules,
+                f->host     ? f->host->name
+                : f->router ? "router "
+                            : "the router between the cells",
+                !f->host && f->router ? f->router->name : "", o->out);
     s7_fw_free(f);
     return CLI_OK;
 }
