@@ -7,12 +7,15 @@
  *   s7_diag_fw_verify       from this host as a partner, probe every documented path of
  *                           that partner (must connect) and every other documented CPU's
  *                           S7 port (must be dropped): does the firewall do what the
- *                           inventory says? */
+ *                           inventory says?
+ *   s7_diag_scan_inventory  a scan's hosts against the inventory: documented CPUs found,
+ *                           documented CPUs missing, undocumented hosts serving S7. */
 #ifndef S7_DIAG_PLANT_H
 #define S7_DIAG_PLANT_H
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "err.h"
 #include "plant.h"
 
@@ -50,6 +53,31 @@ typedef struct s7_diag_fw_verify_opts {
 S7_API int s7_diag_fw_verify(const s7_plant *p, const s7_diag_fw_verify_opts *o,
                              s7_plant_fw_verify **out, int *from_partner, char *note,
                              size_t notecap);
+
+/* How a scanned host or a documented CPU compares with the inventory. */
+enum {
+    S7_SCAN_INV_FOUND = 0,        /* documented CPU, answering */
+    S7_SCAN_INV_MISSING = 1,      /* documented CPU in the targets, not answering */
+    S7_SCAN_INV_UNDOCUMENTED = 2, /* answering, not a documented CPU (maybe another partner) */
+    S7_SCAN_INV_NOT_SCANNED = 3   /* documented CPU outside the targets, on another port or
+                                  * not IPv4: nothing said about it */
+};
+
+typedef struct s7_scan_inv_row {
+    int cls;                    /* S7_SCAN_INV_* */
+    const s7_plant_partner *pt; /* the partner at that address (NULL: none) */
+    const s7_scan_host *host;   /* the scanned host (NULL for not scanned) */
+} s7_scan_inv_row;
+
+/* Compares hosts (every host of a scan of port, answering or not) with the plant's
+ * documented CPUs (passive partners and partners with the plc role): one row per
+ * documented CPU (found, missing or not scanned, in the plant's order) and one per
+ * answering host that is not one (undocumented, in the hosts' order).  0 with *rows
+ * (free()) and *nrows, or S7_ERR_NOMEM. */
+S7_API int s7_diag_scan_inventory(const s7_plant *p, uint16_t port, const s7_scan_host *hosts,
+                                  size_t nhosts, s7_scan_inv_row **rows, size_t *nrows);
+/* "found", "missing", "undocumented", "not_scanned". */
+S7_API const char *s7_scan_inv_name(int cls);
 
 #ifdef __cplusplus
 }

@@ -64,7 +64,7 @@ help_offered_options() {
 # (the first option of each option line below it, up to the next subcommand).
 help_inventory_options() {
     "$S7_BIN" help inventory | awk -v sub_="$1" '
-        /^  [a-z]+ FILE/ { f = ($1 == sub_); next }
+        /^  [a-z][a-z-]+ FILE/ { f = ($1 == sub_); next }
         /^[^ ]/ { f = 0 }
         f && /^      +-/ { print $1 }' | sort -u
 }
@@ -229,7 +229,7 @@ compare_completion() {
     for c in $COMMANDS; do
         [ "$c" = help ] && continue
         if [ "$c" = inventory ]; then
-            for s in $("$S7_BIN" help inventory | awk '/^Subcommands:/ { f = 1; next } f && /^  [a-z]+ FILE/ { print $1 }'); do
+            for s in $("$S7_BIN" help inventory | awk '/^Subcommands:/ { f = 1; next } f && /^  [a-z][a-z-]+ FILE/ { print $1 }'); do
                 offered="$(complete_words "$file" s7 inventory "$s" plant.yaml -)"
                 for o in $(help_inventory_options "$s"); do
                     grep -qxF -- "$o" <<<"$offered" ||
@@ -249,7 +249,7 @@ out="$(compare_completion "$COMP")"
 check_eq "$out" "" "completion: every command and every option of s7 help COMMAND"
 
 check_eq "$(complete_line s7 "")" "$(tr '\n' ' ' <<<"$COMMANDS" | sorted_line)" "s7 <TAB>: the commands of s7 help"
-check_eq "$(complete_line s7 inventory "")" "check firewall report validate" "s7 inventory <TAB>"
+check_eq "$(complete_line s7 inventory "")" "check firewall report validate verify-firewall" "s7 inventory <TAB>"
 check_eq "$(complete_line s7 read --ty)" "--type" "s7 read --ty<TAB>"
 check_eq "$(complete_line s7 read x --type "")" "basic op pg" "s7 read x --type <TAB>"
 check_eq "$(complete_line s7 read x --type = "")" "basic op pg" "s7 read x --type=<TAB> (split at =)"

@@ -154,4 +154,15 @@ for i in range(1000):
     print("DB3.DBB%d = %d" % (o, o & 0xFF))')
 check_eq "$out" "$want" "1,000 scattered items: every value matches the pattern"
 
+# ---------------------------------------------------------------- ANY pointers
+# P#DB1.DBX8.0 BYTE 4 reads what DB1.DBB8:BYTE[4] reads; P#M2.0 WORD 2 what MB2:WORD[2] reads
+out=$("$S7_BIN" read "$T" "P#DB1.DBX8.0 BYTE 4" "P#M2.0 WORD 2" 2>&1)
+check_eq "$?" 0 "read of ANY pointers exits 0"
+want=$("$S7_BIN" read "$T" "DB1.DBB8:BYTE[4]" "MW2:WORD[2]" 2>&1)
+check_eq "$out" "$want" "ANY pointers read the same bytes as the arrays they name"
+check_contains "$out" "$(py 'list(b(8, 4))' | tr -d ' ' | sed 's/,/, /g')" "P#DB1.DBX8.0 BYTE 4: the fixture's bytes 8..11"
+out=$("$S7_BIN" read "$T" "P#DB1.DBX8.3 BYTE 4" 2>&1)
+check_eq "$?" 2 "an ANY pointer starting on bit 3 for BYTE: usage error"
+check_contains "$out" "a BYTE range starts on a byte: the bit must be .0" "the bad ANY pointer is named with the fix"
+
 finish

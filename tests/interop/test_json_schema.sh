@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every command's --json output against its JSON Schema (docs/schema/, docs/json.md), checked
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
-# doctor, discover, scan and inventory check, each on success and on failure (a missing DB,
+# doctor, discover, scan (with --inventory), inventory check and verify-firewall, each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
 # (s7 server) on loopback, and against fake_plc.js for replies that do not conform, malformed
 # and implausible SZL answers and failed S7 setups.  Then documents that break the vocabulary (an uppercase state, an
@@ -228,6 +228,15 @@ valid s7-inventory-check "inventory check: pass, put_get_disabled, port_closed"
 js inv_ok inventory check "$INV" --connection ok --allow-write --timeout 2000
 valid s7-inventory-check "inventory check --allow-write"
 
+# ---------------------------------------------------------------- verify-firewall, scan --inventory
+# hmi's 127.0.0.10 is on this host (loopback): the probes bind it; no firewall: plc-gone's
+# closed port answers with a reset (rejected), so the documented path gone fails
+js verify inventory verify-firewall "$INV" --as hmi --timeout 500ms
+check_eq "$RC" 1 "verify-firewall: exit 1 (a documented path rejected)"
+valid s7-inventory-verify-firewall "verify-firewall: open and rejected rows, from the partner"
+js scan_inv scan 127.0.0.1 --port "$P_OK" --timeout 500 --inventory "$INV"
+valid s7-scan "scan --inventory"
+
 # ---------------------------------------------------------------- wrong documents are rejected
 # mutate NAME SCHEMA WHAT PYTHON: a copy of the valid document of NAME changed by PYTHON (d is
 # the document) must be rejected.
@@ -255,6 +264,9 @@ mutate doctor_ok s7-doctor 'doctor: "total_ms" instead of "ms"' 'd["total_ms"] =
 mutate doctor_ok s7-doctor 'doctor: a verdict not in the list' 'd["verdict"] = "fine"'
 mutate doctor_closed s7-doctor 'doctor: a missing key (checks)' 'del d["checks"]'
 mutate scan_all s7-scan 'scan: a fractional duration' 'd["ms"] = 1.5'
+mutate verify s7-inventory-verify-firewall 'verify-firewall: observed "closed"' 'd["paths"][0]["observed"] = "closed"'
+mutate verify s7-inventory-verify-firewall 'verify-firewall: a short sha256' 'd["rules"] = {"file": "r.nft", "sha256": "abc"}'
+mutate scan_inv s7-scan 'scan --inventory: a row without state' 'del d["inventory"]["found"][0]["state"]'
 mutate discover_closed s7-discover 'discover: tcp "S7_ERR_REFUSED"' 'd["tcp"] = "S7_ERR_REFUSED"'
 mutate doctor_wild s7-doctor 'doctor: an implausible field not in the list' 'd["implausible"][0]["field"] = "level"'
 mutate doctor_wild s7-doctor 'doctor: implausible without its raw value' 'del d["implausible"][0]["value"]'

@@ -9,7 +9,7 @@
 # COMMAND` is not offered here.
 
 _s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
-_s7_inventory_subcommands='validate check firewall report'
+_s7_inventory_subcommands='validate check firewall report verify-firewall'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -27,7 +27,7 @@ _s7_options()
         stop) printf '%s' "$_s7_common_options --yes" ;;
         start) printf '%s' "$_s7_common_options --yes --cold" ;;
         discover) printf '%s' '--timeout --json --trace --help -h' ;;
-        scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --json --help -h' ;;
+        scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --inventory --json --help -h' ;;
         server)
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
@@ -40,6 +40,7 @@ _s7_options()
                 check) printf '%s' '--allow-write --json --timeout --connection --as --help -h' ;;
                 firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
+                verify-firewall) printf '%s' '--as --rules --timeout --json --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -55,7 +56,7 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --router | --check | --verify)
+            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify)
             return 0
             ;;
     esac

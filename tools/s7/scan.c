@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "s7/config.h"
 #include "s7/diag.h"
+#include "s7/diag_plant.h"
+#include "s7/plant.h"
 
 const char scan_help[] =
     "Connects to TCP port 102 (or --port) of every address of TARGETS and reports which answer\n"
@@ -25,13 +28,18 @@ const char scan_help[] =
     "  --timeout MS       per connection attempt, 1..600000 ms (default 1000)\n"
     "  --no-identify      only TCP and one connection request: no SZL reads, no other TSAPs\n"
     "  --all              list every host, not only those answering\n"
+    "  --inventory FILE   compare with the connection inventory: documented CPUs found,\n"
+    "                     documented CPUs missing (in TARGETS, not answering), undocumented\n"
+    "                     hosts answering; exit 0 only when every documented CPU in TARGETS\n"
+    "                     answers and nothing undocumented does\n"
     "  --json             {targets, port, ms, hosts: [{host, state, tcp_ms, s7, tsap, pdu, error, "
     "cpu}],\n"
     "                     summary: {hosts, answering, s7, closed, filtered, unreachable}}\n"
     "Exit codes: 0 at least one host answers, 1 none answers, 2 usage error.\n\n"
     "Examples:\n"
     "  s7 scan 192.168.0.0/24\n"
-    "  s7 scan 10.1.2.1-40 --rate 20/s --json\n\n";
+    "  s7 scan 10.1.2.1-40 --rate 20/s --json\n"
+    "  s7 scan 10.10.1.0/24 --inventory plant.yaml\n\n";
 
 typedef struct scan_out {
     s7_scan_host *hosts;
@@ -127,8 +135,83 @@ int cmd_scan(cli *c)
     return CLI_USAGE;
 }
 
+/* "10.0.0.5" or "10.0.0.5 (plc1)" into buf. */
+static const char *who(const s7_scan_inv_row *r, char *buf, size_t cap)
+{
+    char a[320];
+    if (r->pt)
+        snprintf(buf, cap, "%s %s", r->pt->name, s7_plant_partner_addr_text(r->pt, a, sizeof a));
+    else
+        snprintf(buf, cap, "%s", r->host ? r->host->addr : "?");
+    return buf;
+}
+
+static void inv_text(const s7_plant *p, const s7_scan_inv_row *r, size_t n, uint16_t port)
+{
+    static const char *const head[] = {"documented and found", "documented but missing",
+                                       "undocumented (answering)", "documented, not scanned"};
+    char b[400];
+    printf("\ninventory %s (port %u):\n", p->file, port);
+    for (int cls = 0; cls < 4; cls++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            k += r[i].cls == cls;
+        printf("  %s: %zu\n", head[cls], k);
+        for (size_t i = 0; i < n; i++) {
+            if (r[i].cls != cls)
+                continue;
+            printf("    %s", who(&r[i], b, sizeof b));
+            if (cls == S7_SCAN_INV_MISSING)
+                printf(": %s", s7_scan_state_name(r[i].host->state));
+            if (cls == S7_SCAN_INV_UNDOCUMENTED && r[i].pt)
+                printf(": partner %s (%s) serves port %u but is not documented as a CPU",
+                       r[i].pt->name, s7_plant_kind_name(r[i].pt->kind), port);
+            if (cls == S7_SCAN_INV_UNDOCUMENTED && !r[i].pt)
+                printf(": in no inventory entry%s", r[i].host->s7 ? " (speaks S7)" : "");
+            if (cls == S7_SCAN_INV_NOT_SCANNED)
+                printf(": %s", r[i].pt->family != S7_PLANT_AF_INET ? "not IPv4"
+                               : r[i].pt->port != port             ? "another port"
+                                                                   : "not in TARGETS");
+            if (cls == S7_SCAN_INV_FOUND && r[i].host->have_identity)
+                printf(": %s", r[i].host->identity.order_code);
+            putchar('\n');
+        }
+    }
+}
+
+static void inv_json(const s7_plant *p, const s7_scan_inv_row *r, size_t n)
+{
+    printf(",\n \"inventory\": {\"file\": ");
+    cli_json_str(stdout, p->file);
+    for (int cls = 0; cls < 4; cls++) {
+        printf(", \"%s\": [", s7_scan_inv_name(cls));
+        int first = 1;
+        for (size_t i = 0; i < n; i++) {
+            if (r[i].cls != cls)
+                continue;
+            printf("%s{\"partner\": ", first ? "" : ", ");
+            first = 0;
+            if (r[i].pt)
+                cli_json_str(stdout, r[i].pt->name);
+            else
+                fputs("null", stdout);
+            printf(", \"address\": ");
+            cli_json_str(stdout, r[i].pt ? r[i].pt->address : r[i].host->addr);
+            printf(", \"state\": ");
+            if (r[i].host)
+                printf("\"%s\"", s7_scan_state_name(r[i].host->state));
+            else
+                fputs("null", stdout);
+            printf("}");
+        }
+        printf("]");
+    }
+    printf("}");
+}
+
 int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
 {
+    const char *inv_file = NULL;
     s7_scan_opts so;
     scan_out out;
     const char *targets = NULL;
@@ -154,7 +237,8 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
             continue;
         }
 #define IS(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
-        int has_value = IS("--port") || IS("--rate") || IS("--concurrency") || IS("--timeout");
+        int has_value = IS("--port") || IS("--rate") || IS("--concurrency") || IS("--timeout") ||
+                        IS("--inventory");
         if (has_value) {
             if (eq)
                 val = eq + 1;
@@ -191,6 +275,8 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
             if (cli_parse_long(val, 1, 600000, &v))
                 return cli_usage_error(cmd, "--timeout %s: 1..600000 ms, e.g. --timeout 1000", val);
             so.timeout_ms = (int)v;
+        } else if (IS("--inventory")) {
+            inv_file = val;
         } else if (IS("--json")) {
             json = 1;
         } else if (IS("--all")) {
@@ -201,7 +287,7 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
             return cli_usage_error(
                 cmd,
                 "unknown option '%.*s' (s7 scan takes --port --rate --concurrency "
-                "--timeout --no-identify --all --json)",
+                "--timeout --no-identify --all --inventory --json)",
                 (int)nlen, a);
         }
 #undef IS
@@ -218,6 +304,23 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
                                "%s names %u hosts, more than the limit of %u: scan smaller ranges",
                                targets, count, so.max_hosts);
 
+    s7_plant *plant = NULL;
+    if (inv_file) {
+        char perr[1024];
+        if (s7_config_load_plant(inv_file, &plant, perr, sizeof perr)) {
+            fprintf(stderr, "error: --inventory: %s\n", perr);
+            return CLI_USAGE;
+        }
+        if (s7_plant_has_unresolved(plant) &&
+            s7_plant_resolve_hosts(plant, s7_diag_plant_resolver, NULL, perr, sizeof perr) < 0) {
+            fprintf(stderr, "error: --inventory: %s\n", perr);
+            s7_plant_free(plant);
+            return CLI_FAIL;
+        }
+    }
+    int all = out.all;
+    if (plant)
+        out.all = 1; /* the missing ones are among the silent hosts */
     out.tty = isatty(2);
     int64_t t0 = cli_now_ms();
     int n = s7_scan(targets, &so, on_host, &out, err, sizeof err);
@@ -233,26 +336,63 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
         fprintf(stderr, "warning: out of memory: some hosts are missing from the list\n");
     if (out.n)
         qsort(out.hosts, out.n, sizeof *out.hosts, by_ip);
+    s7_scan_inv_row *rows = NULL;
+    size_t nrows = 0;
+    int inv_ok = 1;
+    if (plant && s7_diag_scan_inventory(plant, so.port, out.hosts, out.n, &rows, &nrows) < 0) {
+        fprintf(stderr, "error: out of memory\n");
+        s7_plant_free(plant);
+        free(out.hosts);
+        return CLI_FAIL;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i].cls == S7_SCAN_INV_MISSING || rows[i].cls == S7_SCAN_INV_UNDOCUMENTED)
+            inv_ok = 0;
+    /* the list shows what it showed without --inventory (rows point into out.hosts: the
+     * list is a copy) */
+    s7_scan_host *list = calloc(out.n ? out.n : 1, sizeof *list);
+    size_t shown = 0;
+    if (!list) {
+        fprintf(stderr, "error: out of memory\n");
+        s7_plant_free(plant);
+        free(rows);
+        free(out.hosts);
+        return CLI_FAIL;
+    }
+    for (size_t i = 0; i < out.n; i++)
+        if (all || out.hosts[i].state == S7_SCAN_ANSWERING)
+            list[shown++] = out.hosts[i];
     if (json) {
         printf("{\"targets\": ");
         cli_json_str(stdout, targets);
         printf(", \"port\": %u, \"ms\": %lld, \"hosts\": [", so.port, (long long)ms);
-        for (size_t i = 0; i < out.n; i++) {
-            char *j = s7_scan_host_json(&out.hosts[i]);
+        for (size_t i = 0; i < shown; i++) {
+            char *j = s7_scan_host_json(&list[i]);
             printf("%s\n  %s", i ? "," : "", j ? j : "null");
             free(j);
         }
         printf("],\n \"summary\": {\"hosts\": %u, \"answering\": %u, \"s7\": %u, \"closed\": %u, "
-               "\"filtered\": %u, \"unreachable\": %u}}\n",
+               "\"filtered\": %u, \"unreachable\": %u}",
                count, out.answering, out.s7, out.closed, out.filtered, out.unreach);
+        if (plant)
+            inv_json(plant, rows, nrows);
+        printf("}\n");
     } else {
-        for (size_t i = 0; i < out.n; i++)
-            print_host(&out.hosts[i], so.port);
+        for (size_t i = 0; i < shown; i++)
+            print_host(&list[i], so.port);
         printf("scanned %u hosts on port %u in %.1f s: %u answering (%u speak S7), %u closed, %u "
                "filtered, %u unreachable\n",
                count, so.port, (double)ms / 1000.0, out.answering, out.s7, out.closed, out.filtered,
                out.unreach);
+        if (plant)
+            inv_text(plant, rows, nrows, so.port);
     }
     free(out.hosts);
+    free(list);
+    free(rows);
+    if (plant) {
+        s7_plant_free(plant);
+        return inv_ok ? CLI_OK : CLI_FAIL;
+    }
     return out.answering ? CLI_OK : CLI_FAIL;
 }
