@@ -26,7 +26,7 @@
 
 enum {
     MARGIN = 30,
-    TITLE_H = 56,
+    TITLE_H = 88, /* title, the line under it, READY / NOT READY */
     BOX_W_MIN = 200,
     BOX_H = 60,
     BOX_GAP = 36,
@@ -611,15 +611,13 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         layout_free(&L);
         return S7_ERR_NOMEM;
     }
-    /* READY / NOT READY in the top right corner, beside the title */
-    char why[300], banner[340], title[400];
+    /* READY / NOT READY with the reason, under the title's lines */
+    char why[300], banner[340];
     int ready = s7_plant_report_ready(p, k, opts, why, sizeof why);
     snprintf(banner, sizeof banner, "%s: %s", ready ? "READY to sign" : "NOT READY", why);
-    snprintf(title, sizeof title, "%s%s%s%s", s7__plant_title(p), p->revision ? " (revision " : "",
-             p->revision ? p->revision : "", p->revision ? ")" : "");
     double bw = s7__text_width(banner, 12, 1) + 2 * TEXT_PAD;
-    if (MARGIN * 2 + s7__text_width(title, 18, 1) + 30 + bw > L.width)
-        L.width = MARGIN * 2 + s7__text_width(title, 18, 1) + 30 + bw;
+    if (MARGIN * 2 + bw > L.width)
+        L.width = MARGIN * 2 + bw;
     /* labels first (they may make the picture taller), written after the arrows */
     rect *lab = calloc(p->nconns ? p->nconns : 1, sizeof *lab);
     char(*d)[600] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
@@ -701,8 +699,8 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
             "  <g class=\"readiness %s\">\n    <rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
             "height=\"24\" rx=\"4\" fill=\"%s\"/>\n    <text x=\"%.1f\" y=\"%d\" "
             "font-size=\"12\" font-weight=\"bold\" fill=\"#ffffff\">",
-            ready ? "ready" : "notready", L.width - MARGIN - bw, MARGIN - 2, bw,
-            ready ? "#2e7d32" : "#c62828", L.width - MARGIN - bw + TEXT_PAD, MARGIN + 14);
+            ready ? "ready" : "notready", (double)MARGIN, MARGIN + 46, bw,
+            ready ? "#2e7d32" : "#c62828", MARGIN + TEXT_PAD, MARGIN + 62);
     s7_plant_xml_str(o, banner);
     fputs("</text>\n  </g>\n", o);
 
