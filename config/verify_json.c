@@ -92,6 +92,11 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
     get(root, KEYS("host", "from"), v->host, sizeof v->host);
     get(root, KEYS("as"), v->as, sizeof v->as);
     get(root, KEYS("source", "source_address"), v->source, sizeof v->source);
+    get(root, KEYS("note"), v->note, sizeof v->note);
+    /* from the partner: as the file says, else when it names the source address it bound */
+    char fp[16];
+    get(root, KEYS("from_partner"), fp, sizeof fp);
+    v->from_partner = fp[0] ? strcmp(fp, "true") == 0 : v->source[0] != 0;
     struct fy_node *rules = first_of(root, KEYS("rules", "rule_file"));
     if (rules && fy_node_is_mapping(rules)) {
         get(rules, KEYS("file", "path"), v->rules_file, sizeof v->rules_file);

@@ -328,6 +328,7 @@ int s7_diag_fw_verify(const s7_plant *p, const s7_diag_fw_verify_opts *o, s7_pla
     free(rules);
 
     *from_partner = is_local(as->address);
+    v->from_partner = *from_partner;
     if (*from_partner)
         snprintf(v->source, sizeof v->source, "%s", as->address);
     probe_all(v, *from_partner ? as->address : NULL, o->timeout_ms > 0 ? o->timeout_ms : 2000);

@@ -62,6 +62,7 @@ typedef struct s7__net_ev {
     char live_from[64];       /* the sender of an ICMP unreachable to a liveness probe */
     int raw;                  /* 1 a raw socket read the answers' TTLs, 0 not possible */
     int rst_ttl;              /* TTL of the RST to the SYN (raw), -1 unknown */
+    char source[64];          /* the source address asked for ("" the kernel's choice) */
 } s7__net_ev;
 
 /* Evidence with nothing known (every field "unknown" / -1). */

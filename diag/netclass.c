@@ -1,6 +1,7 @@
 /* The network verdicts from the evidence of the probes (shared field-notes section 1b): who
  * answered the SYN to port 102, or what else proved the host alive or down, decides which
  * team the engineer calls.  A pure function of the evidence: no I/O, no timers. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -283,6 +284,21 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
         return S7_DIAG_NO_ANSWER;
 
     default: break;
+    }
+    if (ev->source[0] && (ev->syn_errno == EADDRNOTAVAIL || ev->syn_errno == EINVAL)) {
+        snprintf(finding, fcap,
+                 "this machine does not hold the source address %s the check was to be sent "
+                 "from (EADDRNOTAVAIL): no SYN was sent",
+                 ev->source);
+        snprintf(cause, ccap,
+                 "the check was asked to run from %s, an address this machine (or this network "
+                 "namespace) does not have",
+                 ev->source);
+        snprintf(fix, xcap,
+                 "run it on the machine that holds %s, or inside the network namespace that "
+                 "does (ip netns exec NS ...), or without naming a source",
+                 ev->source);
+        return S7_DIAG_NO_ROUTE;
     }
     snprintf(finding, fcap, "connect failed with errno %d", ev->syn_errno);
     snprintf(cause, ccap, "this machine could not send the SYN to %s", t);

@@ -461,6 +461,17 @@ static void echo_send(probe_run *x, int64_t now)
 /* Read what came to the echo socket. */
 static void echo_read(probe_run *x, s7__net_ev *ev)
 {
+    if (!x->echo_raw) {
+        /* a ping socket's ICMP errors wait in its error queue (POLLERR until read) */
+        icmp_err e = {0};
+        read_errqueue(x->echo_fd, &e);
+        if (e.have && e.has_from && e.origin == SO_EE_ORIGIN_ICMP &&
+            e.from.s_addr != x->dst.s_addr && ev->echo != S7__LIVE_ANSWER &&
+            (e.code == 0 || e.code == 1)) {
+            ev->echo = S7__LIVE_UNREACH;
+            addr_str(e.from, ev->live_from, sizeof ev->live_from);
+        }
+    }
     for (int i = 0; i < 16; i++) {
         uint8_t b[1500], ctl[256];
         struct sockaddr_in from;
@@ -475,16 +486,8 @@ static void echo_read(probe_run *x, s7__net_ev *ev)
         m.msg_controllen = sizeof ctl;
         ssize_t n = recvmsg(x->echo_fd, &m, MSG_DONTWAIT);
         if (n < 0) {
-            if (!x->echo_raw && errno != EAGAIN && errno != EWOULDBLOCK) {
-                icmp_err e = {0};
-                read_errqueue(x->echo_fd, &e);
-                if (e.have && e.has_from && e.origin == SO_EE_ORIGIN_ICMP &&
-                    e.from.s_addr != x->dst.s_addr && ev->echo != S7__LIVE_ANSWER) {
-                    ev->echo = S7__LIVE_UNREACH;
-                    addr_str(e.from, ev->live_from, sizeof ev->live_from);
-                }
-                continue;
-            }
+            if (errno == EINTR || (!x->echo_raw && errno != EAGAIN && errno != EWOULDBLOCK))
+                continue; /* the pending error was taken: read on */
             return;
         }
         const uint8_t *ic = b;
@@ -710,6 +713,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     }
 
     /* the SYN */
+    snprintf(ev->source, sizeof ev->source, "%s", source ? source : "");
     int e0 = tcp_start(sa, salen, source, &x.syn_fd);
     if (x.syn_fd < 0) {
         ev->syn = S7__SYN_OTHER;
@@ -843,6 +847,16 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         raw_read(&x, ev, port);
     if (x.echo_fd >= 0 && !x.echo_done)
         echo_read(&x, ev);
+    /* the other ports whose answer is in by now (their error came with the SYN's) */
+    for (int k = 0; k < NOTHER; k++) {
+        if (x.oth_fd[k] < 0)
+            continue;
+        struct pollfd op = {x.oth_fd[k], POLLOUT, 0};
+        if (poll(&op, 1, 0) == 1 && op.revents)
+            other_done(&x, k);
+    }
+    if (x.raw_fd >= 0)
+        raw_read(&x, ev, port);
     if (x.have_route) /* the entry as it ended (a failed ARP is marked as the SYN fails) */
         ev->neigh = neigh_get(x.neigh_addr, &x.neigh_raw);
 

@@ -41,7 +41,7 @@ const char *s7__report_status_class(const s7_plant_check_conn *cc)
 int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
                           const s7_plant_report_opts *o, char *why, size_t cap)
 {
-    size_t pass = 0, fail = 0, unproven = 0, none = 0, vfail = 0;
+    size_t pass = 0, fail = 0, unproven = 0, none = 0, vfail = 0, vunproven = 0;
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_check_conn *cc = s7__report_result(chk, &p->conns[i]);
         if (!cc)
@@ -54,9 +54,11 @@ int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
             fail++;
     }
     for (size_t i = 0; o && i < o->nverify; i++)
-        if (o->verify[i])
+        if (o->verify[i]) {
             vfail += o->verify[i]->failed;
-    int ready = p->nconns > 0 && pass == p->nconns && vfail == 0;
+            vunproven += !o->verify[i]->from_partner;
+        }
+    int ready = p->nconns > 0 && pass == p->nconns && vfail == 0 && vunproven == 0;
     if (why && cap) {
         size_t l = 0;
         why[0] = 0;
@@ -81,8 +83,11 @@ int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
                 l += (size_t)snprintf(why + l, cap - l, ", %zu not checked", none);
         }
         if (vfail && l < cap)
-            snprintf(why + l, cap - l, "; %zu firewall path%s not as documented", vfail,
-                     vfail == 1 ? "" : "s");
+            l += (size_t)snprintf(why + l, cap - l, "; %zu firewall path%s not as documented",
+                                  vfail, vfail == 1 ? "" : "s");
+        if (vunproven && l < cap)
+            snprintf(why + l, cap - l, "; %zu firewall verification%s not from %s partner",
+                     vunproven, vunproven == 1 ? "" : "s", vunproven == 1 ? "its" : "their");
     }
     return ready;
 }
@@ -150,15 +155,17 @@ static void from_words(const s7_plant_check_conn *cc, char *buf, size_t cap)
 void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
                         const s7_plant_report_opts *o, s7__so_fn fn, void *ctx)
 {
-    char t[2400], from[400], cpu[400], ex[200];
+    char t[2400], from[400], cpu[400], ex[200], aa[160], pa[160];
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         const s7_plant_check_conn *cc = s7__report_result(chk, c);
+        s7_plant_partner_addr_text(a, aa, sizeof aa);
+        s7_plant_partner_addr_text(pp, pa, sizeof pa);
         if (!cc) {
             snprintf(t, sizeof t,
                      "%s (%s %s -> %s %s:%u) was not checked live: nothing here proves it.",
-                     c->name, a->name, a->address, pp->name, pp->address, pp->port);
+                     c->name, a->name, aa, pp->name, pa, pp->port);
             fn(ctx, S7__SO_OPEN, t);
             continue;
         }
@@ -184,7 +191,7 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
             snprintf(t, sizeof t,
                      "%s: %s %s -> %s %s port %u, checked live %s: TCP connected, connection "
                      "request accepted (%s connection), %s; %s.",
-                     c->name, a->name, a->address, pp->name, pp->address, pp->port, from,
+                     c->name, a->name, aa, pp->name, pa, pp->port, from,
                      s7_plant_type_name(c->type), ex, cpu);
             fn(ctx, S7__SO_PROVEN, t);
         } else if (cc->status == S7_PLANT_UNPROVEN) {
@@ -213,6 +220,18 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
                 uall++;
                 uclosed += v->paths[k].status == S7_PLANT_PASS;
             }
+        }
+        if (!v->from_partner) {
+            snprintf(t, sizeof t,
+                     "Firewall probed as %s on host %s at %s, but NOT from %s's address (%s): "
+                     "unproven, this matrix says nothing about %s's paths.",
+                     v->as[0] ? v->as : "(partner not named)",
+                     v->host[0] ? v->host : "(not recorded)",
+                     v->time[0] ? v->time : "(time not recorded)", v->as[0] ? v->as : "the partner",
+                     v->note[0] ? v->note : "the source address was not the partner's",
+                     v->as[0] ? v->as : "the partner");
+            fn(ctx, S7__SO_FIREWALL, t);
+            continue;
         }
         snprintf(t, sizeof t,
                  "Firewall verified %s%s%s%s%s on host %s at %s with rule file %s (SHA-256 %s): "

@@ -26,15 +26,17 @@
 
 enum {
     MARGIN = 30,
-    TITLE_H = 56,
+    TITLE_H = 88, /* title, the line under it, READY / NOT READY */
     BOX_W_MIN = 200,
     BOX_H = 60,
     BOX_GAP = 36,
     CELL_PAD = 18,
     CELL_HEAD = 44,
     LINE_H = 14,
-    LANE_H = 12, /* vertical distance of the lanes above the cells */
-    MAXSEG = 5   /* cubic segments of an arrow */
+    LANE_H = 12,     /* vertical distance of the lanes above the cells */
+    ROUTER_H = 44,   /* a router's box */
+    ROUTER_GAP = 70, /* from the cells (or the router above) to a router's box */
+    MAXSEG = 5       /* cubic segments of an arrow */
 };
 
 /* Text sizes (px) and the padding around text in a box. */
@@ -156,10 +158,7 @@ static void partner_lines(const s7_plant *p, const s7_plant_partner *pt, char *a
                           char *sub, size_t scap)
 {
     char where[64];
-    if (pt->port != 102)
-        snprintf(addr, acap, "%s:%u", pt->address, pt->port);
-    else
-        snprintf(addr, acap, "%s", pt->address);
+    s7__report_addr_text(pt, addr, acap);
     s7_plant_partner_where(p, pt, where, sizeof where);
     snprintf(sub, scap, "%s%s%s%s%s",
              pt->kind != S7_PLANT_KIND_OTHER ? s7_plant_kind_name(pt->kind) : "",
@@ -199,7 +198,7 @@ static int layout_build(layout *L, const s7_plant *p, const s7_plant_check_repor
     /* boxes as wide as their longest line, cells as wide as their head */
     L->box_w = BOX_W_MIN;
     for (size_t i = 0; i < np; i++) {
-        char addr[64], sub[200];
+        char addr[200], sub[200];
         const s7_plant_partner *pt = &p->partners[i];
         partner_lines(p, pt, addr, sizeof addr, sub, sizeof sub);
         double w = s7__text_width(pt->name, FS_NAME, 1);
@@ -496,6 +495,90 @@ static const char *kind_fill(int kind)
     }
 }
 
+/* ---------------------------------------------------------------- routers */
+
+/* Routers (the plant's routers:) below the cells: a box per router, centred under the cells
+ * it joins, and per interface a link from the bottom of its cell down to the router with the
+ * interface's name and address beside it.  top: the y under which they go; returns the y
+ * under the last one. */
+static double draw_routers(FILE *o, const layout *L, const s7_plant *p, double top)
+{
+    if (!p->nrouters)
+        return top;
+    double y = top;
+    fputs("  <g class=\"routers\">\n", o);
+    for (size_t r = 0; r < p->nrouters; r++) {
+        const s7_plant_router *rt = &p->routers[r];
+        double lo = -1, hi = -1, w;
+        char line2[200] = "";
+        for (size_t i = 0; i < rt->nifs; i++) {
+            const rect *c = &L->cell[rt->ifs[i].cell];
+            double cx = c->x + c->w / 2;
+            if (lo < 0 || cx < lo)
+                lo = cx;
+            if (hi < 0 || cx > hi)
+                hi = cx;
+        }
+        if (lo < 0)
+            lo = hi = L->width / 2;
+        snprintf(line2, sizeof line2, "router%s%.60s%s", rt->description ? ": " : "",
+                 rt->description ? rt->description : "",
+                 rt->description && strlen(rt->description) > 60 ? "..." : "");
+        w = s7__text_width(rt->name, FS_NAME, 1);
+        if (s7__text_width(line2, FS_SUB, 0) > w)
+            w = s7__text_width(line2, FS_SUB, 0);
+        w += 2 * TEXT_PAD;
+        if (w < 160)
+            w = 160;
+        double bus = y + ROUTER_GAP - 30 - (double)r * 6; /* down to it, then across */
+        rect b = {(lo + hi) / 2 - w / 2, y + ROUTER_GAP, w, ROUTER_H};
+        fprintf(o, "    <g class=\"router\" id=\"router-%s\" data-name=\"%s\">\n", rt->name,
+                rt->name);
+        for (size_t i = 0; i < rt->nifs; i++) {
+            const s7_plant_router_if *ri = &rt->ifs[i];
+            const rect *c = &L->cell[ri->cell];
+            double cx = c->x + c->w / 2 + (double)r * 14;
+            double ex = b.x + b.w * (double)(i + 1) / (double)(rt->nifs + 1);
+            char v4[64] = "", v6[64] = "";
+            if (ri->has_v4)
+                snprintf(v4, sizeof v4, " %s/%d", ri->address, ri->prefix);
+            if (ri->has_v6)
+                snprintf(v6, sizeof v6, " %s/%d", ri->address6, ri->prefix6);
+            fprintf(o,
+                    "      <g class=\"router-if\" data-router=\"%s\" data-cell=\"%s\" "
+                    "data-name=\"",
+                    rt->name, p->cells[ri->cell].name);
+            s7_plant_xml_str(o, ri->name ? ri->name : "");
+            fprintf(o,
+                    "\">\n        <path class=\"link\" d=\"M %.1f %.1f L %.1f %.1f L %.1f %.1f L "
+                    "%.1f %.1f\" fill=\"none\" stroke=\"#555555\" stroke-width=\"2\"/>\n",
+                    cx, c->y + c->h, cx, bus, ex, bus, ex, b.y);
+            fprintf(o, "        <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333333\">",
+                    cx + 6, c->y + c->h + 14 + (double)r * 12);
+            s7_plant_xml_str(o, ri->name ? ri->name : "");
+            s7_plant_xml_str(o, v4);
+            s7_plant_xml_str(o, v6);
+            fputs("</text>\n      </g>\n", o);
+        }
+        fprintf(o,
+                "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"8\" "
+                "fill=\"#fff3e0\" "
+                "stroke=\"#e65100\" stroke-width=\"1.5\"/>\n",
+                b.x, b.y, b.w, b.h);
+        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">",
+                b.x + TEXT_PAD, b.y + 19);
+        s7_plant_xml_str(o, rt->name);
+        fputs("</text>\n", o);
+        fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#555555\">",
+                b.x + TEXT_PAD, b.y + 35);
+        s7_plant_xml_str(o, line2);
+        fputs("</text>\n    </g>\n", o);
+        y = b.y + b.h;
+    }
+    fputs("  </g>\n", o);
+    return y;
+}
+
 /* The colour of a connection: by its check result (k given), else neutral. */
 static const char *status_colour(const s7_plant_check_conn *cc, int have_check, const char **cls)
 {
@@ -528,6 +611,13 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         layout_free(&L);
         return S7_ERR_NOMEM;
     }
+    /* READY / NOT READY with the reason, under the title's lines */
+    char why[300], banner[340];
+    int ready = s7_plant_report_ready(p, k, opts, why, sizeof why);
+    snprintf(banner, sizeof banner, "%s: %s", ready ? "READY to sign" : "NOT READY", why);
+    double bw = s7__text_width(banner, 12, 1) + 2 * TEXT_PAD;
+    if (MARGIN * 2 + bw > L.width)
+        L.width = MARGIN * 2 + bw;
     /* labels first (they may make the picture taller), written after the arrows */
     rect *lab = calloc(p->nconns ? p->nconns : 1, sizeof *lab);
     char(*d)[600] = calloc(p->nconns ? p->nconns : 1, sizeof *d);
@@ -560,6 +650,20 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
                 continue;
             lab[i] = place_label(&L, bzs, p->nconns, i, w, h, same);
         }
+    /* the routers go under the cells and every label */
+    double rtop = 0;
+    if (p->nrouters) {
+        for (size_t c = 0; c < p->ncells; c++)
+            if (L.cell[c].y + L.cell[c].h > rtop)
+                rtop = L.cell[c].y + L.cell[c].h;
+        for (size_t i = 0; i < p->nconns; i++)
+            if (lab[i].y + lab[i].h > rtop)
+                rtop = lab[i].y + lab[i].h;
+        rtop += 4;
+        double bottom = rtop + (double)p->nrouters * (ROUTER_GAP + ROUTER_H);
+        if (bottom + 60 > L.height)
+            L.height = bottom + 60;
+    }
     if (k)
         L.height += 20; /* the legend */
     fprintf(o,
@@ -591,6 +695,14 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
             "arrows point from the active partner (it connects) to the passive one (it serves TCP "
             "102). GET: the active partner reads; PUT: it writes.</text>\n",
             MARGIN, MARGIN + 36);
+    fprintf(o,
+            "  <g class=\"readiness %s\">\n    <rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+            "height=\"24\" rx=\"4\" fill=\"%s\"/>\n    <text x=\"%.1f\" y=\"%d\" "
+            "font-size=\"12\" font-weight=\"bold\" fill=\"#ffffff\">",
+            ready ? "ready" : "notready", (double)MARGIN, MARGIN + 46, bw,
+            ready ? "#2e7d32" : "#c62828", MARGIN + TEXT_PAD, MARGIN + 62);
+    s7_plant_xml_str(o, banner);
+    fputs("</text>\n  </g>\n", o);
 
     /* cells */
     fputs("  <g class=\"cells\">\n", o);
@@ -627,7 +739,7 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     for (size_t i = 0; i < p->npartners; i++) {
         const s7_plant_partner *pt = &p->partners[i];
         const rect *r = &L.box[i];
-        char addr[64], sub[200];
+        char addr[200], sub[200];
         partner_lines(p, pt, addr, sizeof addr, sub, sizeof sub);
         fprintf(o,
                 "    <g class=\"partner\" id=\"partner-%s\" data-name=\"%s\" data-cell=\"%s\" "
@@ -731,6 +843,7 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
         fputs("      </text>\n    </g>\n", o);
     }
     fputs("  </g>\n", o);
+    draw_routers(o, &L, p, rtop);
     if (k)
         fprintf(o,
                 "  <text class=\"legend\" x=\"%d\" y=\"%.0f\" font-size=\"11\">"

@@ -48,13 +48,18 @@ uint32_t s7__report_ex_bytes(const s7_plant_exchange *x)
     return n;
 }
 
-/* "10.0.0.1", or "10.0.0.1:1102" for a partner on another port than 102. */
+/* "10.0.0.1", "scada1 (10.0.0.5)", or with ":1102" for a partner on another port than 102
+ * ("[fd00::5]:1102" for an IPv6 address). */
 const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t cap)
 {
+    char a[160];
+    s7_plant_partner_addr_text(pt, a, sizeof a);
     if (pt->port == 102)
-        snprintf(buf, cap, "%s", pt->address);
+        snprintf(buf, cap, "%s", a);
+    else if (!pt->host && strchr(a, ':'))
+        snprintf(buf, cap, "[%s]:%u", a, pt->port);
     else
-        snprintf(buf, cap, "%s:%u", pt->address, pt->port);
+        snprintf(buf, cap, "%s:%u", a, pt->port);
     return buf;
 }
 

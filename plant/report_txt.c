@@ -44,8 +44,11 @@ int s7_plant_report_text(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         const s7_plant_check_conn *cc = s7__report_result(k, c);
+        char aa[160], pa[160];
+        s7_plant_partner_addr_text(a, aa, sizeof aa);
+        s7_plant_partner_addr_text(pp, pa, sizeof pa);
         fprintf(o, "  %-11s %s: %s %s -> %s %s:%u (%s)\n", s7__report_status_word(cc), c->name,
-                a->name, a->address, pp->name, pp->address, pp->port, s7_plant_type_name(c->type));
+                a->name, aa, pp->name, pa, pp->port, s7_plant_type_name(c->type));
         if (!cc)
             continue;
         fprintf(o, "              checked from %s%s%s%s on %s%s%s at %s\n",

@@ -188,17 +188,19 @@ static void put16(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)v;
 }
 
-/* The 78-byte block info of a DB. */
+/* The 78-byte block info of a DB, laid out as a real 315-2 / IM151-8 answers it
+ * (s7comm_program_blocklist_onlineview.pcap: 01 00, 00 4A, 22 00, "pp", 01, flags ...). */
 static void db_info(const s7__mem *m, uint8_t *p)
 {
     memset(p, 0, 78);
-    p[0] = 0x30; /* block type "0A" */
-    p[1] = 0x41;
-    put16(p + 2, 74); /* length of the info that follows the block type / length */
-    put16(p + 4, 0x0001);
+    p[0] = 0x01;
+    p[1] = 0x00;
+    put16(p + 2, 74); /* length of the info that follows */
+    p[4] = 0x22;
+    p[5] = 0x00;
     p[6] = 'p'; /* constant "pp" */
     p[7] = 'p';
-    p[8] = 0x00;
+    p[8] = 0x01;
     p[9] = 0x01;  /* flags: linked */
     p[10] = 0x05; /* language DB */
     p[11] = 0x0A; /* sub-block type DB */

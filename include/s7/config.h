@@ -39,9 +39,9 @@ S7_API int s7_config_load_check(const char *path, s7_plant_check_report **out, c
                                 size_t errcap);
 
 /* Reads back the JSON of a firewall verification (`s7 inventory verify-firewall --json`,
- * the report's --verify; the shape docs/inventory.md "Firewall verification JSON" names:
- * time, host, as, source, rules {file, sha256}, paths [{from, to, address, port, expected,
- * observed, status, rule}]).  Returns 0 with *out (s7_plant_fw_verify_free), or
+ * the report's --verify; docs/schema/s7-inventory-verify-firewall.schema.json: time, host,
+ * as, source, from_partner, note, rules {file, sha256}, paths [{from, to, address, port,
+ * expected, observed, status, rule}]).  Returns 0 with *out (s7_plant_fw_verify_free), or
  * S7_ERR_INVAL / S7_ERR_NOMEM with FILE:LINE and what is wrong in err. */
 S7_API int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *err,
                                     size_t errcap);

@@ -461,6 +461,10 @@ typedef struct s7_plant_fw_verify {
     s7_plant_fw_path *paths;
     size_t npaths;
     size_t passed, failed;
+    /* 1: the probes came from the partner's own address (source); 0: not (the matrix then
+     * proves nothing about that partner's paths: the report counts it unproven) */
+    int from_partner;
+    char note[300]; /* why it is not from the partner, and other remarks ("" none) */
 } s7_plant_fw_verify;
 
 /* An empty verification with room for npaths rows (npaths set); NULL on out of memory. */

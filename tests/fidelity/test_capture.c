@@ -179,6 +179,15 @@ static void conversation(void)
     seg(0, cs, hx, n);
     n = H("0300002102f080 320700000300000c 0004 000112081284010000000000 0a000000");
     seg(1, ss, hx, n);
+    ss += (uint32_t)n;
+    cs += 25;
+    /* two reads in flight (refs 0x0500, 0x0600) answered in the other order */
+    n = H("0300001f02f080 32010000050000 0e0000 0401 120a10020001000184000000 "
+          "0300001f02f080 32010000060000 0e0000 0401 120a10020001000184000000");
+    seg(0, cs, hx, n);
+    n = H("0300001a02f080 32030000060000020005 0000 0401 ff040008 2b "
+          "0300001a02f080 32030000050000020005 0000 0401 ff040008 2a");
+    seg(1, ss, hx, n);
 }
 
 static void check_conversation(const capture *c, const char *what)
@@ -193,8 +202,8 @@ static void check_conversation(const capture *c, const char *what)
     CHECK_INT(k->cli_ip[3], 2);
     CHECK_INT(k->srv_ip[3], 1);
     CHECK_INT(k->resyncs, 1);
-    CHECK_INT(k->nmsgs, 10);
-    if (k->nmsgs != 10)
+    CHECK_INT(k->nmsgs, 14);
+    if (k->nmsgs != 14)
         return;
     const cap_msg *m = k->msgs;
     CHECK_INT(m[0].cotp, 0xE0);
@@ -226,6 +235,11 @@ static void check_conversation(const capture *c, const char *what)
     CHECK(m[8].is_req); /* never answered */
     CHECK_INT(m[8].answer, -1);
     CHECK_INT(cap_ref(m[9].pdu, m[9].len), 0x0300);
+    /* paired by reference, not by order */
+    CHECK_INT(cap_ref(m[10].pdu, m[10].len), 0x0500);
+    CHECK_INT(m[10].answer, 13);
+    CHECK_INT(m[11].answer, 12);
+    CHECK_INT(m[13].pdu[m[13].len - 1], 0x2A);
 }
 
 /* The real captures: S7 requests of the client and the ones answered, as tshark counts

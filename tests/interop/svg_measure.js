@@ -8,7 +8,9 @@
 //   - label box overlapping a partner box or another label box,
 //   - arrow point (sampled every 2 px along the path) inside a partner box (shrunk by 1 px),
 //   - arrow colour that is not the one of its data-check (pass green, fail red, unproven and
-//     unchecked grey).
+//     unchecked grey),
+//   - router text outside its box, router box on a partner box, an interface's link through
+//     a partner's box, an interface's text on a partner box, a label or another one.
 // usage: node svg_measure.js CHROMIUM FILE.svg
 'use strict';
 const { spawn } = require('child_process');
@@ -127,9 +129,53 @@ function measure() {
         for (const pn of hits) problems.push(`connection ${name}: its arrow runs through the box of ${pn}`);
         connections[name].length = r1(len);
     }
+    // routers: their texts inside their box; the interfaces' links through no partner's box,
+    // their texts on no partner box, label or other interface text
+    const ifTexts = [];
+    let routers = 0;
+    for (const g of groups('router')) {
+        routers++;
+        const name = g.getAttribute('data-name');
+        const r = box(g.querySelector(':scope > rect'));
+        for (const t of g.querySelectorAll(':scope > text')) {
+            const b = box(t);
+            if (!inside(b, r, 0)) problems.push(`router ${name}: text '${t.textContent}' not inside its box`);
+        }
+        for (const [pn, pr] of Object.entries(partners))
+            if (overlap(r, pr)) problems.push(`router ${name}: its box overlaps the box of ${pn}`);
+        for (const gi of g.querySelectorAll('g.router-if')) {
+            const p = gi.querySelector('path.link');
+            const len = p.getTotalLength();
+            for (let s = 0; s <= len; s += 2) {
+                const pt = p.getPointAtLength(s);
+                for (const [pn, pr] of Object.entries(partners))
+                    if (pt.x > pr.x + 1 && pt.x < pr.x + pr.w - 1 && pt.y > pr.y + 1 && pt.y < pr.y + pr.h - 1) {
+                        problems.push(`router ${name}: the link of ${gi.getAttribute('data-name')} runs through the box of ${pn}`);
+                        s = len + 1;
+                        break;
+                    }
+            }
+            const t = gi.querySelector('text');
+            const b = box(t);
+            for (const [pn, pr] of Object.entries(partners))
+                if (overlap(b, pr)) problems.push(`router ${name}: '${t.textContent}' overlaps the box of ${pn}`);
+            for (const [ln2, lr] of Object.entries(labels))
+                if (overlap(b, lr)) problems.push(`router ${name}: '${t.textContent}' overlaps label ${ln2}`);
+            for (const o of ifTexts)
+                if (overlap(b, o.b)) problems.push(`router ${name}: '${t.textContent}' overlaps '${o.text}'`);
+            ifTexts.push({ b, text: t.textContent });
+        }
+    }
+    for (const g of groups('readiness')) {
+        const r = box(g.querySelector('rect')), t = box(g.querySelector('text'));
+        if (!inside(t, r, 0)) problems.push(`readiness: '${g.querySelector('text').textContent}' not inside its box`);
+        const title = box(svg.querySelector('text.title'));
+        if (overlap(r, title)) problems.push('readiness: the banner overlaps the title');
+    }
+    const readiness = groups('readiness').map((g) => g.querySelector('text').textContent);
     const labelWidths = {};
     for (const g of groups('label')) labelWidths[g.getAttribute('data-connection')] = { text: r1(box(g.querySelector('text')).w), box: r1(labels[g.getAttribute('data-connection')].w) };
-    return JSON.stringify({ font: getComputedStyle(svg.querySelector('text')).fontFamily, partners: Object.keys(partners).length, labels: labelWidths, connections, problems });
+    return JSON.stringify({ font: getComputedStyle(svg.querySelector('text')).fontFamily, partners: Object.keys(partners).length, routers, readiness, interfaces: ifTexts.map((o) => o.text), labels: labelWidths, connections, problems });
 }
 
 (async () => {

@@ -19,20 +19,37 @@ need_s7_bin
 command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
 command -v script >/dev/null 2>&1 || skip "script (util-linux) not found: it gives the prompt a terminal"
 
-# doc ARGS...: s7 doctor ARGS --json (JS, RC) and as text (TXT, TRC).
+# doc ARGS...: s7 doctor ARGS --json (JS, RC; the document also in doc.N.json) and as text
+# (TXT, TRC).
+DOCN=0
 doc() {
+    DOCN=$((DOCN + 1))
     RC=0
     JS="$("$S7_BIN" doctor "$@" --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
+    printf '%s' "$JS" >"$S7_TEST_TMP/doc.$DOCN.json"
     TRC=0
     TXT="$("$S7_BIN" doctor "$@" 2>&1)" || TRC=$?
 }
-jq() {
-    printf '%s' "$JS" | python3 -c '
+# q EXPR: R = EXPR over the last document (d; f the failing check), answered by one python3
+# that stays up (a python3 per question costs more than the doctor runs).
+coproc PYQ {
+    python3 -u -c '
 import json, sys
-d = json.load(sys.stdin)
-f = next((c for c in d["checks"] if c["status"] == "fail"), None)
-r = eval(sys.argv[1])
-print(r if not isinstance(r, bool) else ("true" if r else "false"))' "$1" 2>&1
+for line in sys.stdin:
+    name, expr = line.rstrip("\n").split("\t", 1)
+    try:
+        d = json.load(open(name))
+        f = next((c for c in d["checks"] if c["status"] == "fail"), None)
+        r = eval(expr)
+        r = r if not isinstance(r, bool) else ("true" if r else "false")
+    except Exception as e:
+        r = "error: %r" % e
+    print(str(r).replace("\n", " "), flush=True)' 2>&1
+}
+q() {
+    R=""
+    printf '%s\t%s\n' "$S7_TEST_TMP/doc.$DOCN.json" "$1" >&"${PYQ[1]}"
+    IFS= read -r -t 10 R <&"${PYQ[0]}" || R="(no answer from the evaluator)"
 }
 state_of() {
     "$S7_BIN" info "$1" --slot 2 --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["cpu"]["state"])' 2>&1
@@ -70,15 +87,22 @@ check_eq "$(state_of "$A")" stop "answered yes: the CPU is in STOP"
 
 # ---------------------------------------------------------------- cpu_stopped
 doc "$A" --slot 2 --db 1
-check_eq "$(jq 'd["verdict"]')" cpu_stopped "cpu_stopped: verdict"
+q 'd["verdict"]'
+check_eq "$R" cpu_stopped "cpu_stopped: verdict"
 check_eq "$RC" 4 "cpu_stopped: exit 4 (json)"
 check_eq "$TRC" 4 "cpu_stopped: exit 4 (text)"
-check_eq "$(jq 'f["id"]')" identity "cpu_stopped: the identity check fails"
-check_match "$(jq 'd["mode_changed"]')" '^20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}$' "cpu_stopped: the time of the mode change"
-check_contains "$(jq 'f["detail"]')" "in STOP since" "cpu_stopped: the detail says since when"
-check_contains "$(jq 'f["fix"]')" "diagnostic buffer" "cpu_stopped: the fix"
-check_eq "$(jq 'd["network"]["team"]')" "PLC operator (the CPU's operating mode)" "cpu_stopped: who acts"
-check_eq "$(jq '[c["status"] for c in d["checks"]]')" "['pass', 'pass', 'pass', 'pass', 'fail', 'pass', 'pass', 'pass']" \
+q 'f["id"]'
+check_eq "$R" identity "cpu_stopped: the identity check fails"
+q 'd["mode_changed"]'
+check_match "$R" '^20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}$' "cpu_stopped: the time of the mode change"
+q 'f["detail"]'
+check_contains "$R" "in STOP since" "cpu_stopped: the detail says since when"
+q 'f["fix"]'
+check_contains "$R" "diagnostic buffer" "cpu_stopped: the fix"
+q 'd["network"]["team"]'
+check_eq "$R" "PLC operator (the CPU's operating mode)" "cpu_stopped: who acts"
+q '[c["status"] for c in d["checks"]]'
+check_eq "$R" "['pass', 'pass', 'pass', 'pass', 'fail', 'pass', 'pass', 'pass']" \
     "cpu_stopped: the ladder goes on (data still served)"
 check_contains "$TXT" "verdict: cpu_stopped" "cpu_stopped: text"
 printf '%s' "$JS" >"$S7_TEST_TMP/stopped.json"
@@ -91,8 +115,10 @@ check_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d
     "start hot stop run True" "start --json: before/after"
 valid s7-control "start --json" "$S7_TEST_TMP/start.json"
 doc "$A" --slot 2 --db 1
-check_eq "$(jq 'd["verdict"]')" ok "after start: ok"
-check_eq "$(jq 'd["mode_changed"]')" None "in RUN: no mode change reported"
+q 'd["verdict"]'
+check_eq "$R" ok "after start: ok"
+q 'd["mode_changed"]'
+check_eq "$R" None "in RUN: no mode change reported"
 "$S7_BIN" stop "$A" --slot 2 --yes --json >"$S7_TEST_TMP/stop.json" 2>/dev/null
 valid s7-control "stop --json" "$S7_TEST_TMP/stop.json"
 "$S7_BIN" start "$A" --slot 2 --cold --yes >/dev/null 2>&1
@@ -100,13 +126,18 @@ check_eq "$(state_of "$A")" run "start --cold: RUN"
 
 # ---------------------------------------------------------------- --expect-profile
 doc "$A" --slot 2 --expect-profile s7-300
-check_eq "$(jq 'd["verdict"]')" ok "expect s7-300 on an S7-300: ok"
-check_eq "$(jq 'd["family"]')" s7-300 "the family of the order code"
+q 'd["verdict"]'
+check_eq "$R" ok "expect s7-300 on an S7-300: ok"
+q 'd["family"]'
+check_eq "$R" s7-300 "the family of the order code"
 doc "$A" --slot 2 --expect-profile s7-1200
-check_eq "$(jq 'd["verdict"]')" profile_mismatch "expect s7-1200 on an S7-300: profile_mismatch"
+q 'd["verdict"]'
+check_eq "$R" profile_mismatch "expect s7-1200 on an S7-300: profile_mismatch"
 check_eq "$RC" 1 "profile_mismatch: exit 1"
-check_contains "$(jq 'f["cause"]')" "reports order code 6ES7 315-2EH14-0AB0 (s7-300" "profile_mismatch: what the CPU reports"
-check_contains "$(jq 'f["fix"]')" "profile: s7-300" "profile_mismatch: the fix names the profile to document"
+q 'f["cause"]'
+check_contains "$R" "reports order code 6ES7 315-2EH14-0AB0 (s7-300" "profile_mismatch: what the CPU reports"
+q 'f["fix"]'
+check_contains "$R" "profile: s7-300" "profile_mismatch: the fix names the profile to document"
 rc=0
 out="$("$S7_BIN" doctor "$A" --expect-profile s7-999 2>&1)" || rc=$?
 check_eq "$rc" 2 "unknown profile: exit 2"
@@ -145,14 +176,20 @@ connections:
         cycle: 1s
 EOF
 doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada --slot 2
-check_eq "$(jq 'd["path"]["documented"]')" true "--as scada: the path is documented"
-check_contains "$(jq 'd["path"]["note"]')" "connection 'scada-capper'" "--as scada: by which connection"
-check_eq "$(jq 'd["verdict"]')" profile_mismatch "--inventory: the documented profile (s7-1200) is compared"
+q 'd["path"]["documented"]'
+check_eq "$R" true "--as scada: the path is documented"
+q 'd["path"]["note"]'
+check_contains "$R" "connection 'scada-capper'" "--as scada: by which connection"
+q 'd["verdict"]'
+check_eq "$R" profile_mismatch "--inventory: the documented profile (s7-1200) is compared"
 check_contains "$TXT" "path: documented: connection 'scada-capper'" "--as scada: the text names the path"
 doc 127.0.0.1:"$S7SRV_PORT" --inventory "$S7_TEST_TMP/plant.yaml" --as hmi --slot 2 --expect-profile s7-300
-check_eq "$(jq 'd["path"]["documented"]')" false "--as hmi: not documented"
-check_contains "$(jq 'd["path"]["note"]')" "no connection in" "--as hmi: says so"
-check_eq "$(jq 'd["verdict"]')" ok "--as hmi: the verdict is still the network's (ok here)"
+q 'd["path"]["documented"]'
+check_eq "$R" false "--as hmi: not documented"
+q 'd["path"]["note"]'
+check_contains "$R" "no connection in" "--as hmi: says so"
+q 'd["verdict"]'
+check_eq "$R" ok "--as hmi: the verdict is still the network's (ok here)"
 printf '%s' "$JS" >"$S7_TEST_TMP/path.json"
 valid s7-doctor "doctor --inventory JSON" "$S7_TEST_TMP/path.json"
 # s7 inventory check passes the documented profile to the doctor, and sees STOP
@@ -165,9 +202,12 @@ print(c["status"], c["verdict"])' 2>&1
 }
 check_eq "$(inv_verdict)" "fail profile_mismatch" "inventory check: an S7-300 documented as s7-1200 is flagged"
 doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada
-check_eq "$(jq 'd["verdict"]')" profile_mismatch "doctor with the documented profile s7-1200 (slot 1 refused): profile_mismatch"
-check_eq "$(jq 'f["id"]')" cotp "profile_mismatch after a refused CR: at cotp"
-check_contains "$(jq 'f["fix"]')" "profile: s7-300), which dials --rack 0 --slot 2" "profile_mismatch after a refused CR: the profile and TSAP to use"
+q 'd["verdict"]'
+check_eq "$R" profile_mismatch "doctor with the documented profile s7-1200 (slot 1 refused): profile_mismatch"
+q 'f["id"]'
+check_eq "$R" cotp "profile_mismatch after a refused CR: at cotp"
+q 'f["fix"]'
+check_contains "$R" "profile: s7-300), which dials --rack 0 --slot 2" "profile_mismatch after a refused CR: the profile and TSAP to use"
 sed -i 's/profile: s7-1200/profile: s7-300/' "$S7_TEST_TMP/plant.yaml"
 "$S7_BIN" stop "$A" --slot 2 --yes >/dev/null 2>&1
 check_eq "$(inv_verdict)" "fail cpu_stopped" "inventory check: a CPU in STOP is not ok"
@@ -185,9 +225,12 @@ stop_s7server
 # ---------------------------------------------------------------- rack/slot of the profile
 start_s7server --profile s7-1500 --put-get on --slot 2
 doc "$S7SRV_ADDR" --slot 2 --expect-profile s7-1500
-check_eq "$(jq 'd["verdict"]')" profile_mismatch "an S7-1500 at slot 2 with --expect-profile s7-1500: profile_mismatch"
-check_contains "$(jq 'f["detail"]')" "rack 0 slot 1 expected, the CPU answers at rack 0 slot 2" "rack/slot mismatch: the detail"
-check_contains "$(jq 'f["fix"]')" "document rack 0 slot 2" "rack/slot mismatch: the fix"
+q 'd["verdict"]'
+check_eq "$R" profile_mismatch "an S7-1500 at slot 2 with --expect-profile s7-1500: profile_mismatch"
+q 'f["detail"]'
+check_contains "$R" "rack 0 slot 1 expected, the CPU answers at rack 0 slot 2" "rack/slot mismatch: the detail"
+q 'f["fix"]'
+check_contains "$R" "document rack 0 slot 2" "rack/slot mismatch: the fix"
 stop_s7server
 
 # ---------------------------------------------------------------- S7-1500 refuses mode changes
@@ -212,17 +255,25 @@ hold_conn() {
 }
 hold_conn basic
 doc "$B" --type basic --db 1
-check_eq "$(jq 'd["cr"]["cause"]')" resources_exhausted "S7 basic budget full: resources_exhausted"
-check_contains "$(jq 'f["fix"]')" "CPU-to-CPU PUT/GET links" "S7 basic: the fix speaks of CPU-to-CPU links"
-check_contains "$(jq 'f["fix"]')" "a partner CPU cannot switch to another type" "S7 basic: not 'switch to PG' for a CPU"
+q 'd["cr"]["cause"]'
+check_eq "$R" resources_exhausted "S7 basic budget full: resources_exhausted"
+q 'f["fix"]'
+check_contains "$R" "CPU-to-CPU PUT/GET links" "S7 basic: the fix speaks of CPU-to-CPU links"
+q 'f["fix"]'
+check_contains "$R" "a partner CPU cannot switch to another type" "S7 basic: not 'switch to PG' for a CPU"
 kill "$HELD" 2>/dev/null
 wait "$HELD" 2>/dev/null
 hold_conn op
 doc "$B" --type op --db 1
-check_eq "$(jq 'd["cr"]["cause"]')" resources_exhausted "OP budget full: resources_exhausted"
-check_contains "$(jq 'f["fix"]')" "OP connections are the HMIs'" "OP: the fix speaks of HMIs"
-check_contains "$(jq 'f["fix"]')" "reserved for HMI/OP communication" "OP: raise the HMI reservation"
+q 'd["cr"]["cause"]'
+check_eq "$R" resources_exhausted "OP budget full: resources_exhausted"
+q 'f["fix"]'
+check_contains "$R" "OP connections are the HMIs'" "OP: the fix speaks of HMIs"
+q 'f["fix"]'
+check_contains "$R" "reserved for HMI/OP communication" "OP: raise the HMI reservation"
 kill "$HELD" 2>/dev/null
 wait "$HELD" 2>/dev/null
 stop_s7server
+eval "exec ${PYQ[1]}>&-"
+wait "$PYQ_PID" 2>/dev/null
 finish

@@ -120,6 +120,16 @@ check_contains "$OUT" "neither this machine nor a network namespace here" "--as 
 check_contains "$OUT" "the checks below are not from scada (unproven)" "--as scada: says the checks are not from scada"
 check_match "$OUT" "scada-plc .*UNPROVEN" "--as scada: scada-plc unproven"
 
+# ---------------------------------------------------------------- both JSONs against the schema
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
+    for f in "$A" "$B"; do
+        check_ok "$(basename "$f"): valid against docs/schema/s7-inventory-check.schema.json" \
+            "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-inventory-check "$f"
+    done
+else
+    fail "node or ajv missing (make deps): the JSON of --as is not checked against its schema"
+fi
+
 # ---------------------------------------------------------------- the report merges both checks
 for order in "$A $B" "$B $A"; do
     set -- $order
@@ -137,4 +147,21 @@ for order in "$A $B" "$B $A"; do
     check_contains "$H" '<div class="banner notready" id="readiness">NOT READY' "merged html: the NOT READY banner"
     check_match "$H" '<td>hmi-plc</td>.*<td class="pass">pass</td>' "merged html: hmi-plc pass"
 done
+
+# ---------------------------------------------------------------- with verify-firewall's JSON
+# from the HMI's namespace (from the partner) and from the root namespace (not from it)
+V1="$S7_TEST_TMP/verify-hmi.json"
+V2="$S7_TEST_TMP/verify-root.json"
+netns_exec hmi "$S7_BIN" inventory verify-firewall "$INV" --as hmi --json --timeout 1000 >"$V1" 2>/dev/null
+"$S7_BIN" inventory verify-firewall "$INV" --as hmi --json --timeout 1000 >"$V2" 2>/dev/null
+R="$S7_TEST_TMP/report-verify"
+check_ok "report --verify (from hmi's namespace)" "$S7_BIN" inventory report "$INV" -o "$R" --check "$A" --verify "$V1"
+T="$(cat "$R/report.txt")"
+check_contains "$T" "Firewall verification as hmi: rule file (not named)" "report --verify: the matrix is in the report"
+check_match "$T" "pass +hmi -> plc 10.237.1.10:102 must be open, observed open" "report --verify: the documented path probed open"
+check_match "$T" "Firewall verified as hmi \(10.237.1.20\) on host" "report --verify: the sign-off names the verification and its source"
+check_ok "report --verify (from the root namespace)" "$S7_BIN" inventory report "$INV" -o "$R" --check "$A" --verify "$V2"
+T="$(cat "$R/report.txt")"
+check_contains "$T" "1 firewall verification not from its partner" "report --verify from elsewhere: NOT READY says so"
+check_contains "$T" "but NOT from hmi's address" "report --verify from elsewhere: the sign-off says it proves nothing"
 finish

@@ -7,7 +7,9 @@
 # checked), nothing may overlap: each partner's texts inside its box, each label's text
 # inside its label box, no label on a partner box or on another label, no arrow through a
 # partner's box; each arrow drawn in its result's colour (pass green, fail red, unproven and
-# not checked grey).  Then the checker itself is shown to see faults: a label box made
+# not checked grey); the router (routers:) drawn under the cells with a link to each cell
+# it joins, its texts inside its box, its links through no box, its interface texts on no
+# box or label.  Then the checker itself is shown to see faults: a label box made
 # narrower, an arrow moved through a box and a wrong colour are each reported.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +42,13 @@ cells:
   - {name: control, subnet: 10.10.0.0/24, description: control room}
   - {name: line, subnet: 10.10.1.0/24}
   - {name: machines, subnet: 10.10.2.0/24}
+routers:
+  - name: cell-firewall
+    description: between the three cells
+    interfaces:
+      - {name: eth0, cell: control, address: 10.10.0.1/24}
+      - {name: eth1, cell: line, address: 10.10.1.1/24}
+      - {name: eth2, cell: machines, address: 10.10.2.1/24}
 partners:
   - {name: scada-server-with-a-long-name, address: 10.10.0.5, cell: control, kind: scada}
   - {name: es1, address: 10.10.0.6, cell: control, kind: engineering}
@@ -88,6 +97,8 @@ measure "$OUT/cells.svg"
 check_eq "$P" none "three cells: nothing overlaps, measured in chromium"
 check_contains "$(fact 'd["font"]')" "DejaVu Sans" "three cells: the SVG names DejaVu Sans"
 check_eq "$(fact 'd["partners"]')" 6 "three cells: 6 partner boxes measured"
+check_eq "$(fact 'd["readiness"]')" "['NOT READY: 1 of 5 connections passed, 2 failed, 1 unproven (not checked from the active partner), 1 not checked']" "three cells: the NOT READY banner, beside the title"
+check_eq "$(fact 'd["routers"], d["interfaces"]')" "(1, ['eth0 10.10.0.1/24', 'eth1 10.10.1.1/24', 'eth2 10.10.2.1/24'])" "three cells: the router and its three interfaces are drawn"
 check_eq "$(fact 'd["connections"]["hmi-line"]["stroke"]')" "rgb(46, 125, 50)" "three cells: the passing arrow is green"
 check_eq "$(fact 'd["connections"]["line-filler"]["stroke"]')" "rgb(198, 40, 40)" "three cells: a failing arrow is red"
 check_eq "$(fact 'd["connections"]["scada-line"]["stroke"]')" "rgb(117, 117, 117)" "three cells: the unproven arrow is grey"

@@ -467,6 +467,7 @@ static void test_fw_verify_json(void)
         CHECK_STR(v->as, "hmi");
         CHECK_STR(v->rules_file, "r.nft");
         CHECK_STR(v->rules_sha256, "ab12");
+        CHECK_INT(v->from_partner, 1); /* it names the source it bound */
         CHECK_INT((int)v->npaths, 2);
         CHECK_INT(v->paths[0].status, S7_PLANT_PASS);
         CHECK_STR(v->paths[0].rule, "c1");
@@ -474,6 +475,14 @@ static void test_fw_verify_json(void)
         CHECK_INT(v->paths[1].expect_open, 0);
         CHECK_INT(v->paths[1].status, S7_PLANT_FAIL);
         CHECK_INT((int)v->failed, 1);
+    }
+    s7_plant_fw_verify_free(v);
+    path = put("notfrom.json", "{\"as\": \"hmi\", \"source\": null, \"from_partner\": false, "
+                               "\"note\": \"not here\", \"paths\": []}\n");
+    CHECK_INT(s7_config_load_fw_verify(path, &v, err, sizeof err), 0);
+    if (v) {
+        CHECK_INT(v->from_partner, 0);
+        CHECK_STR(v->note, "not here");
     }
     s7_plant_fw_verify_free(v);
     path = put("badverify.json", "{\"paths\": [\n {\"expected\": \"maybe\"}]}\n");

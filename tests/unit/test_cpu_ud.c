@@ -335,10 +335,30 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 3, 0x0424, 0x0000);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.payload[11], 0x04);
+    /* the diagnostic buffer, newest first: the STOP (0x4304), then the power-on into RUN
+     * (0x4302, 0x1382, 0x4301, 0x4300) with which the CPU started; 20-byte entries */
+    static uint8_t diag[1024];
+    int dparts;
+    int dl = szl_all(cpu, &s, 0x00A0, 0x0000, diag, &dparts, 240);
+    CHECK_INT(dl, 8 + 5 * 20);
+    static const uint16_t order[5] = {0x4304, 0x4302, 0x1382, 0x4301, 0x4300};
+    for (int i = 0; i < 5 && dl == 108; i++)
+        CHECK_INT(diag[8 + 20 * i] << 8 | diag[9 + 20 * i], order[i]);
+    CHECK(dl == 108 && diag[10] == 0xFF && diag[11] == 0x84); /* as a 315-2 gives 0x4304 */
+    /* 0x0124: the last mode change (the STOP) */
+    r = szl(cpu, &s, 3, 0x0124, 0x0000);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.plen == 28 && u.payload[8] == 0x43 && u.payload[9] == 0x04);
+    /* 0x0074: the STOP LED on, RUN off (index 4 RUN, 5 STOP) */
+    r = szl(cpu, &s, 3, 0x0074, 0x0000);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.plen == 8 + 7 * 4);
+    CHECK(u.payload[8 + 4 + 2] == 0 && u.payload[8 + 8 + 2] == 1);
+    /* 0x0174 of an LED that does not exist: D402 */
+    r = szl(cpu, &s, 3, 0x0174, 0x0099);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
     /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
-              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 03 00 00 0000 FF 09 0030 0232 0004 "
+              "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 07 00 00 0000 FF 09 0030 0232 0004 "
               "0028 0001"
               "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
               "0000 0000 0000 0000");
@@ -355,6 +375,13 @@ static void test_szl_misc(void)
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[9] == 2);
     r = szl(cpu, &s, 5, 0x0131, 0x000B);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
+    /* index 3 (operator interface) as a real 315-2 answers WinCC
+     * (wincc_s300_setup-alarm-read-write.pcapng) */
+    r = szl(cpu, &s, 5, 0x0131, 0x0003);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 &&
+          memcmp(u.payload + 8, "\x00\x03\x7F\xFC\x83\x01\x00\xF0\x00\x10", 10) == 0);
+    r = szl(cpu, &s, 5, 0x0131, 0x0007); /* no record known: its index and zeros */
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.payload[9] == 7 && u.payload[10] == 0);
     /* 0x0132 index 1: connections in use */
     uint16_t use[4] = {3, 1, 1, 1};
     s7_cpu_set_conn_use(cpu, use);
@@ -482,6 +509,8 @@ static void test_other_groups(void)
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.plen, 78);
     CHECK(u.payload[11] == 0x0A && u.payload[12] == 0 && u.payload[13] == 1);
+    /* the head a real 300 gives a block info: 01 00 00 4A 22 00 'p' 'p' 01 01 05 */
+    CHECK(memcmp(u.payload, "\x01\x00\x00\x4A\x22\x00pp\x01\x01\x05", 11) == 0);
     CHECK(u.payload[40] == 0 && u.payload[41] == 100);
     r = ud(cpu, &s, 0x0902, S7_UD_GRP_BLOCK, 3, bi9, 8);
     CHECK_HEX(out, r, "32 07 0000 0902 000C 0004 00 01 12 08 12 83 03 00 00 00 D209 0A 00 0000");

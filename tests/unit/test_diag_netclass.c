@@ -3,6 +3,7 @@
  * finding, and that the verdict comes from the evidence alone (the same evidence gives the
  * same verdict whatever the timeout was).  Also the order-code families of
  * s7_diag_family_of_order_code (--expect-profile). */
+#include <errno.h>
 #include <string.h>
 
 #include "diag/net_int.h"
@@ -174,6 +175,11 @@ static void test_table(void)
     e = base(S7__SYN_LOCAL_FW);
     rows[n++] =
         (row){"own firewall", e, S7_DIAG_PORT_FILTERED, "whoever runs this machine", "EPERM"};
+    e = base(S7__SYN_OTHER);
+    e.syn_errno = EADDRNOTAVAIL;
+    snprintf(e.source, sizeof e.source, "10.0.1.20");
+    rows[n++] = (row){"source address not held", e, S7_DIAG_NO_ROUTE, "ip netns exec",
+                      "does not hold the source address 10.0.1.20"};
     for (size_t i = 0; i < n; i++)
         run(&rows[i]);
 

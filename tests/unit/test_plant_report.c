@@ -262,6 +262,8 @@ static void test_ready_and_signoff(void)
         (s7_plant_fw_path){"hmi1", "plc9", "10.10.1.99", 102, 0, 1, S7_PLANT_FAIL, "connected", ""};
     v->passed = 1;
     v->failed = 1;
+    v->from_partner = 1;
+    snprintf(v->source, sizeof v->source, "10.20.0.5");
     t = render_v(s7_plant_report_html, p, k, v);
     CHECK(has(t, "NOT READY<span>1 of 1 connections passed; 1 firewall path not as documented"));
     CHECK(has(t, "<td>dropped (undocumented)</td><td>connected</td><td class=\"fail\">fail</td>"));
@@ -275,6 +277,16 @@ static void test_ready_and_signoff(void)
     t = render_v(s7_plant_report_html, p, k, v);
     CHECK(has(t, "<div class=\"banner ready\" id=\"readiness\">READY to sign"));
     CHECK(has(t, "1 of 1 documented paths open, 1 of 1 undocumented paths dropped."));
+    free(t);
+    /* the same matrix probed from another address than the partner's proves nothing */
+    v->from_partner = 0;
+    snprintf(v->note, sizeof v->note, "this host does not have 10.20.0.5");
+    t = render_v(s7_plant_report_text, p, k, v);
+    CHECK(has(t, "NOT READY: 1 of 1 connections passed; 1 firewall verification not from its "
+                 "partner"));
+    CHECK(has(t, "Firewall probed as hmi1 on host "));
+    CHECK(has(t, "but NOT from hmi1's address (this host does not have 10.20.0.5): unproven"));
+    CHECK(!has(t, "Firewall verified"));
     free(t);
     s7_plant_fw_verify_free(v);
     s7_plant_check_report_free(k);

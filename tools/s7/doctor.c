@@ -4,6 +4,7 @@
  * the DBs asked for.  --json prints the report object instead.  Options of its own: --db
  * N[:LEN], --area I|Q|M|T|C[:LEN], --allow-write; everything else goes through the shared
  * parser (common.c). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,6 +93,19 @@ static int check_profile(const cli_cmd *cmd, const char *p)
     return cli_usage_error(cmd, "--expect-profile %s: unknown profile (profiles: %s)", p, names);
 }
 
+/* Whether two address texts name the same address (IPv6 written two ways too). */
+static int same_addr(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+    if (!a || !b || !*a || !*b)
+        return 0;
+    if (inet_pton(AF_INET, a, x) == 1 && inet_pton(AF_INET, b, y) == 1)
+        return memcmp(x, y, 4) == 0;
+    if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+        return memcmp(x, y, 16) == 0;
+    return strcmp(a, b) == 0;
+}
+
 /* --inventory FILE --as PARTNER: finds the path PARTNER -> HOST in the plant model and
  * writes the note of s7_doctor_opts.  host may be replaced by a partner's address (HOST
  * given by name).  Returns 0, or CLI_USAGE after a message. */
@@ -119,14 +133,15 @@ static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uin
         return CLI_USAGE;
     }
     const s7_plant_partner *to = s7_plant_find_partner(p, *host);
-    if (to && to->address[0]) {
-        /* HOST given by the partner's name: its address and port */
-        snprintf(hostbuf, hostcap, "%s", to->address);
+    if (to && (to->address[0] || to->host)) {
+        /* HOST given by the partner's name: its address (or host name) and port */
+        snprintf(hostbuf, hostcap, "%s", to->address[0] ? to->address : to->host);
         *host = hostbuf;
         *port = to->port ? to->port : 102;
     }
     for (size_t i = 0; !to && i < p->npartners; i++)
-        if (strcmp(p->partners[i].address, *host) == 0)
+        if (same_addr(p->partners[i].address, *host) ||
+            (p->partners[i].host && strcmp(p->partners[i].host, *host) == 0))
             to = &p->partners[i];
     if (!to) {
         snprintf(note, ncap,
@@ -528,7 +543,7 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
     s7_doctor_opts_init(&o);
     o.host = c.host;
     o.port = c.port;
-    char hostbuf[64], note[320];
+    char hostbuf[256], note[320];
     s7_plant *plant = NULL;
     if (a.profile && check_profile(cmd, a.profile) != 0) {
         cli_free(&c);
