@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,30 @@
 #include "s7/plant_check.h"
 
 #define NETNS_DIR "/var/run/netns"
+
+/* 1 when an interface of the current network namespace carries address (as written,
+ * numeric): the kernel's own list, so a bind that succeeds for another reason is not taken
+ * for the address being held. */
+static int listed(const char *address)
+{
+    struct ifaddrs *ifa = NULL;
+    if (getifaddrs(&ifa) != 0)
+        return 0;
+    int hit = 0;
+    for (struct ifaddrs *i = ifa; i && !hit; i = i->ifa_next) {
+        char buf[64];
+        if (!i->ifa_addr ||
+            (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+            continue;
+        socklen_t l = i->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                                        : sizeof(struct sockaddr_in6);
+        if (getnameinfo(i->ifa_addr, l, buf, sizeof buf, NULL, 0, NI_NUMERICHOST) == 0 &&
+            strcmp(buf, address) == 0)
+            hit = 1;
+    }
+    freeifaddrs(ifa);
+    return hit;
+}
 
 /* 0 the namespace at path holds address, 1 it does not (or is gone), 2 it cannot be entered
  * for want of privilege. */
@@ -30,7 +56,7 @@ static int probe(const char *path, const char *address)
             _exit(errno == EACCES || errno == EPERM ? 2 : 1);
         if (setns(fd, CLONE_NEWNET) != 0)
             _exit(errno == EPERM ? 2 : 1);
-        _exit(s7_plant_check_holds(address) ? 0 : 1);
+        _exit(s7_plant_check_holds(address) && listed(address) ? 0 : 1);
     }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
