@@ -35,14 +35,8 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     /* read whole and checked like the YAML files (a regular file, UTF-8, one document), so a
      * damaged or foreign file is refused with its FILE:LINE instead of reaching libfyaml */
     yaml_cx y;
-    memset(&y, 0, sizeof y);
-    y.file = path;
-    y.err = err;
-    y.cap = errcap;
-    y.str_cap = 1;
-    y.json = 1;
-    struct fy_node *root =
-        yaml_open(&y, "the check results", "the JSON of s7 inventory check --json");
+    struct fy_node *root = yaml_open_json(&y, path, err, errcap, "the check results",
+                                          "the JSON of s7 inventory check --json");
     if (!root)
         return S7_ERR_INVAL;
     struct fy_node *conns =

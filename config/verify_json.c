@@ -63,14 +63,9 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
 {
     *out = NULL;
     yaml_cx y;
-    memset(&y, 0, sizeof y);
-    y.file = path;
-    y.err = err;
-    y.cap = errcap;
-    y.str_cap = 1;
-    y.json = 1;
     const char *expect = "the JSON of s7 inventory verify-firewall --json";
-    struct fy_node *root = yaml_open(&y, "the firewall verification", expect);
+    struct fy_node *root =
+        yaml_open_json(&y, path, err, errcap, "the firewall verification", expect);
     if (!root)
         return S7_ERR_INVAL;
     struct fy_node *rows = first_of(root, KEYS("paths", "rows", "matrix", "results"));

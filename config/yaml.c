@@ -461,3 +461,15 @@ int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_
     }
     return 0;
 }
+
+struct fy_node *yaml_open_json(yaml_cx *y, const char *path, char *err, size_t errcap,
+                               const char *what, const char *expect)
+{
+    memset(y, 0, sizeof *y);
+    y->file = path;
+    y->err = err;
+    y->cap = errcap;
+    y->str_cap = 1;
+    y->json = 1;
+    return yaml_open(y, what, expect);
+}

@@ -54,6 +54,10 @@ char *yaml_strdup(const char *s);
 #define YAML_MAX_FILE (16u << 20)
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect);
 
+/* yaml_open of path as JSON (y->json), with y cleared first and its messages into err
+ * (strings capped: y->str_cap): what the loaders of s7's own JSON outputs share. */
+struct fy_node *yaml_open_json(yaml_cx *y, const char *path, char *err, size_t errcap,
+                               const char *what, const char *expect);
 /* Frees the document and the diagnostics yaml_open kept; harmless when there are none. */
 void yaml_close(yaml_cx *y);
 

@@ -242,6 +242,29 @@ static int is_cpu(const s7_plant *p, const s7_plant_partner *pt)
     return s7_plant_is_passive(p, pt) || s7_plant_partner_has_role(pt, S7_PLANT_KIND_PLC);
 }
 
+/* One row of the matrix: as -> t's S7 port, expected open (a documented path) or dropped;
+ * a target already listed is not listed again, one of another address family is counted in
+ * *skipped (this host cannot probe it from as's address). */
+static void add_path(const s7_plant *p, const s7_fw *router, const s7_plant_partner *as,
+                     const s7_plant_partner *t, int expect_open, s7_plant_fw_verify *v, size_t *n,
+                     size_t *skipped)
+{
+    for (size_t k = 0; k < *n; k++)
+        if (strcmp(v->paths[k].to, t->name) == 0 && v->paths[k].port == t->port)
+            return;
+    if (t->family != as->family) {
+        (*skipped)++;
+        return;
+    }
+    s7_plant_fw_path *r = &v->paths[(*n)++];
+    snprintf(r->from, sizeof r->from, "%s", as->name);
+    snprintf(r->to, sizeof r->to, "%s", t->name);
+    snprintf(r->address, sizeof r->address, "%s", t->address);
+    r->port = t->port;
+    r->expect_open = expect_open;
+    rule_of(p, router, as, t, expect_open, r->rule, sizeof r->rule);
+}
+
 int s7_diag_fw_verify(const s7_plant *p, const s7_diag_fw_verify_opts *o, s7_plant_fw_verify **out,
                       int *from_partner, char *note, size_t notecap)
 {
@@ -274,46 +297,13 @@ int s7_diag_fw_verify(const s7_plant *p, const s7_diag_fw_verify_opts *o, s7_pla
     }
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_conn *c = &p->conns[i];
-        const s7_plant_partner *t = &p->partners[c->passive];
-        if (&p->partners[c->active] != as)
-            continue;
-        int dup = 0;
-        for (size_t k = 0; k < n && !dup; k++)
-            dup = strcmp(v->paths[k].to, t->name) == 0 && v->paths[k].port == t->port;
-        if (dup)
-            continue;
-        if (t->family != as->family) {
-            skipped++;
-            continue;
-        }
-        s7_plant_fw_path *r = &v->paths[n++];
-        snprintf(r->from, sizeof r->from, "%s", as->name);
-        snprintf(r->to, sizeof r->to, "%s", t->name);
-        snprintf(r->address, sizeof r->address, "%s", t->address);
-        r->port = t->port;
-        r->expect_open = 1;
-        rule_of(p, router, as, t, 1, r->rule, sizeof r->rule);
+        if (&p->partners[c->active] == as)
+            add_path(p, router, as, &p->partners[c->passive], 1, v, &n, &skipped);
     }
     for (size_t i = 0; i < p->npartners; i++) {
         const s7_plant_partner *t = &p->partners[i];
-        if (t == as || !is_cpu(p, t))
-            continue;
-        int dup = 0;
-        for (size_t k = 0; k < n && !dup; k++)
-            dup = strcmp(v->paths[k].to, t->name) == 0 && v->paths[k].port == t->port;
-        if (dup)
-            continue;
-        if (t->family != as->family) {
-            skipped++;
-            continue;
-        }
-        s7_plant_fw_path *r = &v->paths[n++];
-        snprintf(r->from, sizeof r->from, "%s", as->name);
-        snprintf(r->to, sizeof r->to, "%s", t->name);
-        snprintf(r->address, sizeof r->address, "%s", t->address);
-        r->port = t->port;
-        r->expect_open = 0;
-        rule_of(p, router, as, t, 0, r->rule, sizeof r->rule);
+        if (t != as && is_cpu(p, t))
+            add_path(p, router, as, t, 0, v, &n, &skipped);
     }
     v->npaths = n;
     s7_fw_free(router);
