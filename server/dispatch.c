@@ -153,13 +153,14 @@ static int dbread_ranges(const item *it, s7_dbread_range *r)
  * item: a return code per range and every range's bytes. */
 static uint32_t item_bytes(const item *it)
 {
-    s7_dbread_range r[255];
-    int nr = dbread_ranges(it, r);
-    if (nr > 0) {
+    if (it->dbr) {
+        s7_dbread_range r[255];
+        int nr = dbread_ranges(it, r);
         uint32_t b = 0;
         for (int k = 0; k < nr; k++)
             b += 1u + r[k].len;
-        return b;
+        if (nr > 0)
+            return b;
     }
     if (!it->s7any)
         return 0;
@@ -389,12 +390,14 @@ static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const 
     s7__w8(&w, (uint8_t)n);
     for (unsigned i = 0; i < n; i++) {
         const item *it = &its[i];
-        s7_dbread_range rg[255];
-        int nr = dbread_ranges(it, rg);
-        if (nr > 0) {
-            if ((read_dbread(cpu, sess, rg, nr, &w) & 1u) && i + 1 < n)
-                s7__w8(&w, 0);
-            continue;
+        if (it->dbr) { /* DBREAD (0xB0): only such items pay for decoding their ranges */
+            s7_dbread_range rg[255];
+            int nr = dbread_ranges(it, rg);
+            if (nr > 0) {
+                if ((read_dbread(cpu, sess, rg, nr, &w) & 1u) && i + 1 < n)
+                    s7__w8(&w, 0);
+                continue;
+            }
         }
         target t = check_item(cpu, it, NULL);
         if (t.rc != S7_RC_OK) {

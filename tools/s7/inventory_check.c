@@ -24,6 +24,13 @@
 
 /* ---------------------------------------------------------------- output */
 
+/* One string member of the check JSON: sep (", " or ""), "key": and value (null when empty). */
+static void json_kv(const char *sep, const char *key, const char *value)
+{
+    printf("%s\"%s\": ", sep, key);
+    cli_json_strn(stdout, value);
+}
+
 static void ex_text(const s7_plant_exchange *x, char *buf, size_t cap)
 {
     char r[64], cyc[32];
@@ -88,34 +95,24 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
            s7_plant_tsap_text(c->local_tsap, c->remote_tsap, buf, sizeof buf));
     printf("     \"status\": \"%s\", \"verdict\": ", s7_plant_status_name(cr->status));
     cli_json_strn(stdout, cr->verdict);
-    fputs(", \"detail\": ", stdout);
-    cli_json_strn(stdout, cr->detail);
-    fputs(", \"cause\": ", stdout);
-    cli_json_strn(stdout, cr->cause);
-    fputs(", \"fix\": ", stdout);
-    cli_json_strn(stdout, cr->fix);
+    json_kv(", ", "detail", cr->detail);
+    json_kv(", ", "cause", cr->cause);
+    json_kv(", ", "fix", cr->fix);
     printf(",\n     \"time\": \"%s\", \"host\": ", cr->time);
     cli_json_strn(stdout, cr->host);
-    fputs(", \"netns\": ", stdout);
-    cli_json_strn(stdout, cr->netns);
-    fputs(", \"source\": ", stdout);
-    cli_json_strn(stdout, cr->source);
-    fputs(", \"from_partner\": ", stdout);
-    cli_json_strn(stdout, cr->from_partner);
+    json_kv(", ", "netns", cr->netns);
+    json_kv(", ", "source", cr->source);
+    json_kv(", ", "from_partner", cr->from_partner);
     printf(", \"from_active\": %s, \"unproven\": ", cr->from_active ? "true" : "false");
     cli_json_strn(stdout, cr->unproven);
     fputs(",\n     \"cpu\": ", stdout);
     if (cr->cpu_order[0] || cr->cpu_state[0]) {
         fputs("{\"order_code\": ", stdout);
         cli_json_strn(stdout, cr->cpu_order);
-        fputs(", \"module_name\": ", stdout);
-        cli_json_strn(stdout, cr->cpu_module);
-        fputs(", \"serial\": ", stdout);
-        cli_json_strn(stdout, cr->cpu_serial);
-        fputs(", \"version\": ", stdout);
-        cli_json_strn(stdout, cr->cpu_version);
-        fputs(", \"state\": ", stdout);
-        cli_json_strn(stdout, cr->cpu_state);
+        json_kv(", ", "module_name", cr->cpu_module);
+        json_kv(", ", "serial", cr->cpu_serial);
+        json_kv(", ", "version", cr->cpu_version);
+        json_kv(", ", "state", cr->cpu_state);
         fputs("}", stdout);
     } else {
         fputs("null", stdout);
@@ -142,8 +139,7 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
         printf("], \"cycle_ms\": %ld, \"status\": \"%s\", \"verdict\": ", x->cycle_ms,
                s7_plant_status_name(er->status));
         cli_json_strn(stdout, er->verdict);
-        fputs(", \"detail\": ", stdout);
-        cli_json_strn(stdout, er->detail);
+        json_kv(", ", "detail", er->detail);
         fputs("}", stdout);
     }
     printf("],\n     \"doctor\": %s}%s\n", cr->doctor_json ? cr->doctor_json : "null",
@@ -284,8 +280,7 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
     if (o->json) {
         fputs("{\"inventory\": ", stdout);
         cli_json_str(stdout, p->file);
-        fputs(", \"plant\": ", stdout);
-        cli_json_strn(stdout, p->title);
+        json_kv(", ", "plant", p->title);
         printf(", \"time\": \"%s\", \"from\": ", when);
         cli_json_str(stdout, host);
         fputs(", \"as\": ", stdout);
@@ -293,8 +288,7 @@ int inv_cmd_check(const s7_plant *p, const inv_opts *o)
             cli_json_str(stdout, o->as);
         else
             fputs("null", stdout);
-        fputs(", \"netns\": ", stdout);
-        cli_json_strn(stdout, ns);
+        json_kv(", ", "netns", ns);
         printf(", \"allow_write\": %s, \"passed\": %zu, \"failed\": %zu, \"unproven\": %zu,\n"
                "  \"connections\": [\n",
                o->allow_write ? "true" : "false", pass, r->failed, r->unproven);
