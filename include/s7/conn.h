@@ -264,6 +264,10 @@ S7_API uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap);
  * frames it, in DT fragments when it is larger than the TPDU size, appended to out.
  * Returns 0 or a fatal error. */
 S7_API int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n);
+/* A PDU the server sends on its own (a CPU's Job to the PG during a download,
+ * s7_cpu_next_job): frames the n bytes of pdu, appended to out.  Only when no reply is
+ * pending and the connection is set up; returns 0, S7_ERR_STATE or a fatal error. */
+S7_API int s7_sconn_send(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n);
 
 /* Close with err and reason (copied): the engine's own verdicts, e.g. a malformed
  * request.  Returns err. */
