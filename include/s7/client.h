@@ -108,6 +108,13 @@ S7_API const s7_explain *s7_client_last_error(const s7_client *c);
 S7_API int s7_client_read(s7_client *c, s7_item *items, size_t n);
 S7_API int s7_client_write(s7_client *c, s7_item *items, size_t n);
 
+/* Read DB byte ranges with DBREAD items (syntax id 0xB0: many ranges in one Read Var item,
+ * what WinCC uses on an S7-400; client/dbread.c): each item names area S7_AREA_DB, a DB,
+ * a byte offset start <= 65535 and count 1..255 bytes (ts S7_TS_BYTE or 0); as many
+ * ranges go in one request as its request and answer fit in the PDU.  Items that do not
+ * fit the form get status S7_ERR_INVAL and are not sent.  Returns as s7_client_read. */
+S7_API int s7_client_read_dbread(s7_client *c, s7_item *items, size_t n);
+
 /* Whole-area access of any size (byte offsets), pipelined. */
 S7_API int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start, void *buf,
                                uint32_t len);
