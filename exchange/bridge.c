@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
 #include "s7/explain.h"
 #include "s7/net.h"
@@ -35,8 +36,9 @@ typedef struct job {
     size_t len;
     int have_prev;
     s7_item src[S7_BRIDGE_MAX_AREAS], dst[S7_BRIDGE_MAX_AREAS];
-    s7_item trig, hs[2];
-    uint8_t trig_val, hs_val[2];
+    s7_item trig, hs[3]; /* hs: the configured ones of done, error, status */
+    size_t nhs;
+    uint8_t trig_val, done_val, err_val, status_val[2];
     int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
     int phase, result_ready, result;
     int64_t next_due, t0_us;
@@ -220,6 +222,8 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
             FAIL("job '%s': the done bit must be one BOOL (e.g. DB40.DBX0.1)", nm);
         if (sj->has_error && !bool_tag(&sj->error))
             FAIL("job '%s': the error bit must be one BOOL (e.g. DB40.DBX0.2)", nm);
+        if (sj->has_status && s7_tag_wire_size(&sj->status) != 2)
+            FAIL("job '%s': the status must be one WORD (e.g. DB40.DBW2)", nm);
     }
 #undef FAIL
     if (b->nj == b->capj) {
@@ -253,11 +257,17 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     }
     if (sj->mode == S7_BRIDGE_TRIGGER) {
         s7_item_from_tag(&j->trig, &sj->trigger, &j->trig_val);
-        s7_item_from_tag(&j->hs[0], &sj->done, &j->hs_val[0]);
-        s7_item_from_tag(&j->hs[1], &sj->error, &j->hs_val[1]);
+        if (sj->has_done)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->done, &j->done_val);
+        if (sj->has_error)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->error, &j->err_val);
+        if (sj->has_status)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->status, j->status_val);
     }
     j->st.name = j->name;
     j->st.since_ms = wall_ms();
+    j->st.status = S7_XST_OK;
+    j->st.status_cause = "ok";
     j->next_due = s7_now_ms();
     b->j[b->nj] = j;
     return (int)b->nj++;
@@ -390,10 +400,21 @@ static void job_state(job *j, int state)
     }
 }
 
+/* The STATUS the GET/PUT instructions would report for error e. */
+static void take_status(job *j, const s7_bridge_error *e)
+{
+    uint16_t plc = e->err == S7_ERR_PLC ? e->plc : 0;
+    uint8_t item = e->err == S7_ERR_ITEM ? (uint8_t)e->plc : 0;
+    const char *cause = "error";
+    j->st.status = (int)s7_exchange_status_of(e->err, plc, item, &cause);
+    j->st.status_cause = cause;
+}
+
 static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc, const s7_item *it,
                      size_t n)
 {
     set_error(&j->st.last_error, p, what, rc, p->c, it, n);
+    take_status(j, &j->st.last_error);
     j->st.err++;
     job_state(j, S7_BRIDGE_ERROR);
     if ((s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
@@ -406,6 +427,8 @@ static void job_ok(job *j)
     s7_hist_add(&j->hist, us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
     j->st.ok++;
     j->st.last_ok_ms = wall_ms();
+    j->st.status = S7_XST_OK;
+    j->st.status_cause = "ok";
     job_state(j, S7_BRIDGE_OK);
 }
 
@@ -429,19 +452,19 @@ static int start_read(s7_bridge *b, job *j)
 static void start_hs(s7_bridge *b, job *j, int ok)
 {
     partner *hp = P(b, j->spec.hs);
+    uint16_t code = s7_exchange_status_code((s7_xstatus)j->st.status);
     if (j->hs_pending == 1) {
-        j->hs_val[0] = ok ? 1 : 0;
-        j->hs_val[1] = ok ? 0 : 1;
+        j->done_val = ok ? 1 : 0;
+        j->err_val = ok ? 0 : 1;
+        s7_set_u16(j->status_val, ok ? 0 : code);
     } else {
-        j->hs_val[0] = j->hs_val[1] = 0;
+        j->done_val = j->err_val = 0;
+        s7_set_u16(j->status_val, ok ? 0 : code);
     }
     j->hs_pending = 0;
-    if ((!j->spec.has_done && !j->spec.has_error) || !hp->up)
+    if (!j->nhs || !hp->up)
         return;
-    /* hs[0] is the done bit, hs[1] the error bit: write those configured */
-    s7_item *first = j->spec.has_done ? &j->hs[0] : &j->hs[1];
-    size_t cnt = (j->spec.has_done && j->spec.has_error) ? 2 : 1;
-    if (s7_client_write_async(hp->c, first, cnt, on_done, j) == 0)
+    if (s7_client_write_async(hp->c, j->hs, j->nhs, on_done, j) == 0)
         j->phase = PH_HS;
 }
 
@@ -462,6 +485,7 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
             continue;
         if (p->tried) { /* down: this cycle fails with the partner's error */
             j->st.last_error = p->st.last_error;
+            take_status(j, &j->st.last_error);
             j->st.err++;
             job_state(j, S7_BRIDGE_ERROR);
         }
@@ -546,7 +570,7 @@ static void job_step(s7_bridge *b, job *j)
     case PH_HS:
         j->phase = PH_IDLE;
         if (rc < 0)
-            job_fail(b, j, P(b, j->spec.hs), "handshake write", rc, j->hs, 2);
+            job_fail(b, j, P(b, j->spec.hs), "handshake write", rc, j->hs, j->nhs);
         return;
     default: return;
     }

@@ -28,6 +28,7 @@ extern "C" {
 #endif
 
 typedef struct s7_bridge s7_bridge;
+struct s7_xjob;
 
 typedef struct s7_bridge_opts {
     int backoff_min_ms; /* first reconnect delay after a loss (default 200) */
@@ -63,6 +64,10 @@ typedef struct s7_bridge_job {
     int hs;
     s7_tag trigger, done, error;
     int has_done, has_error;
+    /* S7_BRIDGE_TRIGGER: a WORD on partner hs that gets the job's STATUS (exchange.h
+     * s7_exchange_status_code: 0, 11, 1, 2, 4, 8 ...) with the done / error bits */
+    s7_tag status;
+    int has_status;
 } s7_bridge_job;
 
 /* Job states. */
@@ -94,6 +99,11 @@ typedef struct s7_bridge_job_stats {
     uint64_t lat_count;              /* samples in the histogram */
     double lat_sum_s;                /* their sum in seconds */
     s7_bridge_error last_error;
+    /* the last run as the GET/PUT instructions report it (exchange.h): STATUS (an
+     * s7_xstatus, S7_XST_OK after a success) and the fault's id ("put_get_disabled",
+     * "partner_down", "db_missing" ...; "ok") */
+    int status;
+    const char *status_cause;
 } s7_bridge_job_stats;
 
 typedef struct s7_bridge_partner_stats {
@@ -121,6 +131,16 @@ S7_API int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *hos
  * four, a source and destination area of different sizes, a trigger or handshake that is no
  * BOOL, a cycle out of range); S7_ERR_NOMEM. */
 S7_API int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *j, char *err, size_t errcap);
+
+/* Adds job j of the one job model (exchange.h) as a bridge job: its partner areas ADDR_i are
+ * on partner remote, its local areas RD_i / SD_i (and REQ, NDR/DONE, ERROR, STATUS) on
+ * partner local.  A GET copies remote -> local, a PUT local -> remote; a cyclic job runs every
+ * cycle_ms (on_change: the destination written only when the bytes changed); a REQ job is
+ * S7_BRIDGE_TRIGGER with the handshake on local.  Returns the job's index, or S7_ERR_INVAL
+ * with "job NAME (WHERE): what is wrong; the fix" in err (a kind the bridge does not run:
+ * BSEND/BRCV/USEND/URCV), S7_ERR_NOMEM. */
+S7_API int s7_bridge_add_xjob(s7_bridge *b, const struct s7_xjob *j, int remote, int local,
+                              int on_change, char *err, size_t errcap);
 
 /* Runs for up to timeout_ms (0: only what is due now): connects, starts the jobs that are
  * due, processes answers.  Returns 0 or S7_ERR_IO when poll() fails. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "s7/cpu.h"
+#include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
 #include "s7/server.h"
 #include "t.h"
@@ -177,7 +178,8 @@ static void test_bridge_live(void)
     j.trigger = tag("DB20.DBX60.0");
     j.done = tag("DB20.DBX60.1");
     j.error = tag("DB20.DBX60.2");
-    j.has_done = j.has_error = 1;
+    j.has_done = j.has_error = j.has_status = 1;
+    j.status = tag("DB20.DBW62");
     CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 2);
     if (*err)
         fprintf(stderr, "%s\n", err);
@@ -207,6 +209,7 @@ static void test_bridge_live(void)
     CHECK_INT(st[2].triggers, 0);
 
     /* the trigger: a rising edge on B moves A's bytes to C and sets done on B */
+    s7_set_u16(db(&cs[1], 20) + 62, 0xFFFF);
     db(&cs[1], 20)[60] = 0x01;
     for (i = 0; i < 5000; i++) {
         pump(b, cs, 3);
@@ -215,7 +218,8 @@ static void test_bridge_live(void)
             break;
     }
     CHECK_INT(st[2].triggers, 1);
-    CHECK_INT(db(&cs[1], 20)[60], 0x03); /* trigger and done, no error */
+    CHECK_INT(db(&cs[1], 20)[60], 0x03);           /* trigger and done, no error */
+    CHECK_INT(s7_get_u16(db(&cs[1], 20) + 62), 0); /* STATUS 0 */
     CHECK_MEM(db(&cs[2], 40) + 40, "ABCD", 4);
     /* the trigger falls: done is cleared */
     db(&cs[1], 20)[60] = 0x00;
@@ -246,6 +250,8 @@ static void test_bridge_live(void)
     CHECK_INT(st[0].err, before.err);
     CHECK_INT(st[0].state, S7_BRIDGE_OK);
     CHECK(strstr(st[1].last_error.where, "cpu-c") != NULL);
+    CHECK_INT(st[1].status, S7_XST_CONNECTION); /* 1/1 as the GET instruction reports it */
+    CHECK_STR(st[1].status_cause, "partner_down");
     CHECK(st[1].last_error.id[0] != 0);
     CHECK(st[1].last_error.fix[0] != 0);
     s7_bridge_partner_stats ps;
@@ -281,8 +287,63 @@ static void test_bridge_live(void)
     }
     CHECK_INT(st[0].state, S7_BRIDGE_ERROR);
     CHECK_INT(st[0].last_error.plc, 0x0A);
+    CHECK_INT(st[0].status, S7_XST_PARTNER_ACCESS);
+    CHECK_STR(st[0].status_cause, "db_missing");
     CHECK_STR(st[0].last_error.where, "cpu-b write");
     CHECK(strstr(st[0].last_error.cause, "DB99") != NULL || strstr(st[0].last_error.cause, "99"));
+
+    /* PUT/GET switched off on A: 1/2 with put_get_disabled; back on: ok again */
+    s7_cpu_set_put_get(cs[0].cpu, 0);
+    s7_bridge_job_stat(b, 0, &before);
+    for (i = 0; i < 5000; i++) {
+        pump(b, cs, 3);
+        s7_bridge_job_stat(b, 0, &st[0]);
+        if (st[0].err > before.err)
+            break;
+    }
+    CHECK_INT(st[0].state, S7_BRIDGE_ERROR);
+    CHECK_INT(st[0].status, S7_XST_NEGATIVE_ACK);
+    CHECK_STR(st[0].status_cause, "put_get_disabled");
+    CHECK_INT(st[0].last_error.plc, 0x8104);
+    CHECK_STR(st[0].last_error.id, "put_get_not_permitted");
+    s7_cpu_set_put_get(cs[0].cpu, 1);
+    for (i = 0; i < 5000; i++) {
+        pump(b, cs, 3);
+        s7_bridge_job_stat(b, 0, &st[0]);
+        if (st[0].state == S7_BRIDGE_OK)
+            break;
+    }
+    CHECK_INT(st[0].state, S7_BRIDGE_OK);
+    CHECK_INT(st[0].status, S7_XST_OK);
+
+    /* a job of the one job model (the one-line spelling): PUT from B's DB20 into A's DB40 */
+    s7_exchange x;
+    s7_exchange_init(&x);
+    char line[200];
+    snprintf(line, sizeof line, "put 127.0.0.1:%u DB40.DBW50 every 10ms from DB20.DBW50",
+             cs[0].port);
+    CHECK_INT(s7_exchange_parse_job(&x, line, "--job 1", err, sizeof err), 0);
+    s7_set_u16(db(&cs[1], 20) + 50, 4711);
+    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), 4);
+    for (i = 0; i < 5000; i++) {
+        pump(b, cs, 3);
+        s7_bridge_job_stat(b, 4, &st[0]);
+        if (st[0].ok >= 1)
+            break;
+    }
+    CHECK_INT(s7_get_u16(db(&cs[0], 40) + 50), 4711);
+    /* on change needs a cyclic job; a BSEND job is not the bridge's */
+    s7_exchange_free(&x);
+    s7_exchange_init(&x);
+    snprintf(line, sizeof line, "get 127.0.0.1:%u DB20.DBW0 on DB40.DBX0.0 into DB40.DBW2",
+             cs[0].port);
+    CHECK_INT(s7_exchange_parse_job(&x, line, "--job 2", err, sizeof err), 0);
+    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 1, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "on change needs a cyclic job") != NULL);
+    x.jobs[0].kind = S7_XJOB_BSEND;
+    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "runs GET and PUT jobs") != NULL);
+    s7_exchange_free(&x);
 
     s7_bridge_free(b);
     for (i = 0; i < 3; i++) {
