@@ -142,6 +142,34 @@ S7_API int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *j, char *err, si
 S7_API int s7_bridge_add_xjob(s7_bridge *b, const struct s7_xjob *j, int remote, int local,
                               int on_change, char *err, size_t errcap);
 
+/* ---------------------------------------------------------------- configuration
+ * What `s7 exchange FILE` reads (config.h s7_config_load_bridge; docs/exchange.md): the CPUs
+ * as the inventory names them, and the jobs of the one job model, each with the CPU that
+ * holds its local side. */
+
+typedef struct s7_bridge_partner_cfg {
+    char name[64];
+    char host[256];    /* address or host name */
+    uint16_t port;     /* 0 = 102 */
+    s7_client_opts co; /* rack, slot, type, TSAPs, PDU of the connection to it */
+    char where[160];   /* "FILE:LINE" */
+} s7_bridge_partner_cfg;
+
+typedef struct s7_bridge_config {
+    char *title; /* "bridge:" (NULL when not given) */
+    s7_bridge_partner_cfg *partners;
+    size_t npartners;
+    struct s7_exchange *x;           /* the jobs (exchange.h); its conns are internal */
+    int *remote, *local, *on_change; /* per job of x: partner indexes, on change (0/1) */
+} s7_bridge_config;
+
+/* Frees what c holds (c itself is the caller's); NULL is a no-op. */
+S7_API void s7_bridge_config_free(s7_bridge_config *c);
+/* A bridge with c's partners and jobs (opts as s7_bridge_new).  0 with *out, or S7_ERR_INVAL
+ * with the job's message in err, S7_ERR_NOMEM. */
+S7_API int s7_bridge_from_config(const s7_bridge_config *c, const s7_bridge_opts *opts,
+                                 s7_bridge **out, char *err, size_t errcap);
+
 /* Runs for up to timeout_ms (0: only what is due now): connects, starts the jobs that are
  * due, processes answers.  Returns 0 or S7_ERR_IO when poll() fails. */
 S7_API int s7_bridge_run(s7_bridge *b, int timeout_ms);

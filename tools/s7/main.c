@@ -28,6 +28,9 @@ extern const char scan_help[];
 int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char inv_help[];
+int cmd_exchange(cli *c); /* exchange.c: s7 exchange FILE (the PC bridge) */
+int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char exchange_help[];
 
 #define COMMON_HELP                                                                                \
     "Common options (anywhere on the line):\n"                                                     \
@@ -112,6 +115,8 @@ const cli_cmd cli_cmds[] = {
     {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
+    {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
+     "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
         return cmd_control_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
+        return cmd_exchange_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);
