@@ -291,6 +291,8 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
                 s7_item_status_id(S7_ERR_ITEM, items[i].rc, e->id, sizeof e->id);
                 s7_item_explain(items[i].rc, items[i].area, items[i].db, 0, e->cause,
                                 sizeof e->cause, e->fix, sizeof e->fix);
+                snprintf(e->text, sizeof e->text, "item error 0x%02X: %s", items[i].rc,
+                         s7_explain_code(S7_EX_ITEM, items[i].rc)->text);
                 return;
             }
             if (items[i].status < 0) {
@@ -300,6 +302,7 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         }
         if (rc == S7_ERR_ITEM) {
             snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
+            snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
             return;
         }
         e->err = rc;
@@ -310,9 +313,11 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         s7_explain_id(x, e->id, sizeof e->id);
         snprintf(e->cause, sizeof e->cause, "%s", x->cause && *x->cause ? x->cause : x->text);
         snprintf(e->fix, sizeof e->fix, "%s", x->fix ? x->fix : "");
+        snprintf(e->text, sizeof e->text, "the PLC answered 0x%04X: %s", x->code, x->text);
         return;
     }
     snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
+    snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
     s7_err_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.host = p->host;

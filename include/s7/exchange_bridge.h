@@ -82,6 +82,7 @@ typedef struct s7_bridge_error {
     uint16_t plc;    /* PLC code behind S7_ERR_PLC / S7_ERR_ITEM (class<<8|code or item rc) */
     char id[48];     /* JSON identifier: "put_get_not_permitted", "refused", "timeout" ... */
     char where[64];  /* partner and what was done: "line-m2 read" */
+    char text[200];  /* what happened: "connection refused (TCP RST): ..." */
     char cause[256]; /* likely cause in the field */
     char fix[256];   /* what to do */
 } s7_bridge_error;

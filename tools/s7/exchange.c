@@ -40,6 +40,8 @@ const char exchange_help[] =
     "  --count N             stop when every job has run N times (ok or failed)\n"
     "  --json-lines FILE     one JSON object per job every --every (- for stdout)\n"
     "  --metrics ADDR:PORT   Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
+    "  --backoff-max TIME    longest wait between reconnects to a CPU that is down (default 5s;\n"
+    "                        the first is 200 ms, each next one twice as long)\n"
     "  --quiet               no table\n\n"
     "Exit codes: 0 the last run of every job succeeded, 1 some job's failed, 2 usage error or\n"
     "an invalid FILE.\n\n"
@@ -151,7 +153,7 @@ static void print_table(run *r)
         r->table_lines++;
         if (s.state == S7_BRIDGE_ERROR && !r->tty) {
             printf("%*s  %s: %s\n%*s  cause: %s\n%*s  fix: %s\n", w, "", s.last_error.where,
-                   s.last_error.id, w, "", s.last_error.cause, w, "", s.last_error.fix);
+                   s.last_error.text, w, "", s.last_error.cause, w, "", s.last_error.fix);
             r->table_lines += 3;
         }
     }
@@ -196,10 +198,18 @@ static void json_lines(run *r)
                 (unsigned long long)s.overruns, (unsigned long long)s.triggers, s.p50_us / 1000.0,
                 s.p99_us / 1000.0, status_text(s.status, st, sizeof st), s.status_cause);
         if (s.state == S7_BRIDGE_ERROR) {
+            char code[8] = "", msg[300];
+            if (s.last_error.err == S7_ERR_PLC)
+                snprintf(code, sizeof code, "0x%04X", s.last_error.plc);
+            else if (s.last_error.err == S7_ERR_ITEM && s.last_error.plc)
+                snprintf(code, sizeof code, "0x%02X", s.last_error.plc);
+            snprintf(msg, sizeof msg, "%s: %s", s.last_error.where, s.last_error.text);
             fputs("{\"name\": ", f);
-            cli_json_str(f, s.last_error.id[0] ? s.last_error.id : "error");
-            fputs(", \"where\": ", f);
-            cli_json_strn(f, s.last_error.where);
+            cli_json_str(f, s.last_error.id[0] ? s.last_error.id : "io");
+            fputs(", \"code\": ", f);
+            cli_json_strn(f, code);
+            fputs(", \"message\": ", f);
+            cli_json_str(f, msg);
             fputs(", \"cause\": ", f);
             cli_json_strn(f, s.last_error.cause);
             fputs(", \"fix\": ", f);
@@ -331,7 +341,7 @@ static int usage(const char *fmt, const char *a)
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *file = NULL, *jl = NULL, *met = NULL;
-    long every = 1000, duration = 0, count = 0;
+    long every = 1000, duration = 0, count = 0, backoff_max = 5000;
     int quiet = 0;
     (void)cmd;
     for (int i = 0; i < argc; i++) {
@@ -350,10 +360,10 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
             quiet = 1;
             continue;
         }
-        static const char *const valued[] = {"--every", "--duration", "--count", "--json-lines",
-                                             "--metrics"};
+        static const char *const valued[] = {"--every",      "--duration", "--count",
+                                             "--json-lines", "--metrics",  "--backoff-max"};
         int k = -1;
-        for (int n = 0; n < 5; n++)
+        for (int n = 0; n < 6; n++)
             if (strcmp(a, valued[n]) == 0)
                 k = n;
         if (k < 0)
@@ -375,7 +385,11 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
                 return usage("--count %s: must be a number of runs, 1 or more", v);
             break;
         case 3: jl = v; break;
-        default: met = v; break;
+        case 4: met = v; break;
+        default:
+            if (s7_duration_parse(v, 1000, 200, 600000, &backoff_max, NULL, 0))
+                return usage("--backoff-max %s: must be 200 ms..10 min, e.g. --backoff-max 5s", v);
+            break;
         }
     }
     if (!file)
@@ -392,6 +406,7 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
     }
     s7_bridge_opts bo;
     s7_bridge_opts_init(&bo);
+    bo.backoff_max_ms = (int)backoff_max;
     int rc = s7_bridge_from_config(&r.cfg, &bo, &r.b, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "error: %s\n", rc == S7_ERR_NOMEM ? "out of memory" : err);
