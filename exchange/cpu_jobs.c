@@ -329,10 +329,12 @@ static void job_start(xjob *r)
     const s7_xjob *j = r->j;
     xconn *k = r->conn;
     char why[200];
-    if (r->busy) { /* the instruction: 0/11, the running job goes on */
-        r->st.busy_hits++;
-        if (j->has_status)
-            write_word(e, &j->status, s7_exchange_status_code(S7_XST_BUSY));
+    if (r->busy) { /* the instruction's 0/11: the running job goes on */
+        if (r->st.busy_hits++ == 0)
+            xlog(e, S7_LOG_WARN,
+                 "job %s: 0/11 triggered while the previous request is still out (partner "
+                 "slower than the cycle); counted, not logged again",
+                 j->name);
         return;
     }
     if (!locals_ok(r, why, sizeof why)) {
@@ -375,15 +377,9 @@ static void job_start(xjob *r)
         }
         p += n;
     }
-    r->busy = 1;
+    r->busy = 1; /* 0/25: the outputs keep the last run's values meanwhile */
     r->st.busy = 1;
     r->started_us = now_us();
-    if (j->has_done)
-        write_bit(e, &j->done, 0);
-    if (j->has_error)
-        write_bit(e, &j->error, 0);
-    if (j->has_status)
-        write_word(e, &j->status, s7_exchange_status_code(S7_XST_STARTED));
     int rc = j->kind == S7_XJOB_GET
                  ? s7_client_read_async(k->cl, r->items, j->nareas, job_done, r)
                  : s7_client_write_async(k->cl, r->items, j->nareas, job_done, r);

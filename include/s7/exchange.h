@@ -269,9 +269,11 @@ S7_API s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_
  * doubling up to retry_max_ms); a cyclic job starts every cycle_ms, a REQ job on a rising
  * edge of its local bit (sampled every scan_ms); one request in flight per job (a trigger
  * meanwhile reports 0/11); GET results land in the local RD areas, PUT sends the SD areas as
- * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory
- * (STATUS 25 while the request is out, then 0 with NDR/DONE = 1, or ERROR = 1 and the code;
- * the values are held until the next start, so a client polling them sees them).  With a
+ * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory when
+ * a run completes (0 with NDR/DONE = 1, or ERROR = 1 and the code) and held until the next
+ * run completes, so a client polling them sees the last outcome (a real CPU's outputs are
+ * valid for the one call: NDR/DONE a one-cycle pulse, 0/25 and 0/11 while busy; here those
+ * two show in s7_xjob_state: busy, busy_hits).  With a
  * server, each active connection counts against the CPU's connection budget of its type
  * (s7_server_conn_acquire; when none is free its jobs report 1/20).  One thread: the
  * application calls s7_xengine_run_once (which also runs the server) or nests
