@@ -35,7 +35,7 @@ typedef struct job {
     uint8_t *buf, *prev; /* the areas' bytes back to back; prev: last written (on change) */
     size_t len;
     int have_prev;
-    s7_item src[S7_BRIDGE_MAX_AREAS], dst[S7_BRIDGE_MAX_AREAS];
+    s7_item *src, *dst;  /* n each */
     s7_item trig, hs[3]; /* hs: the configured ones of done, error, status */
     size_t nhs;
     uint8_t trig_val, done_val, err_val, status_val[2];
@@ -121,6 +121,8 @@ void s7_bridge_free(s7_bridge *b)
     for (size_t i = 0; i < b->nj; i++) {
         free(b->j[i]->name);
         free(b->j[i]->buf);
+        free(b->j[i]->src);
+        free(b->j[i]->dst);
         free(b->j[i]);
     }
     s7_multi_free(b->m);
@@ -195,8 +197,8 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
             FAIL("job '%s': the name is used twice; give each job its own name", nm);
     if (sj->src < 0 || (size_t)sj->src >= b->np || sj->dst < 0 || (size_t)sj->dst >= b->np)
         FAIL("job '%s': names no known partner as source or destination", nm);
-    if (sj->n < 1 || sj->n > S7_BRIDGE_MAX_AREAS)
-        FAIL("job '%s': %zu areas; a job copies 1 to %d areas", nm, sj->n, S7_BRIDGE_MAX_AREAS);
+    if (sj->n < 1 || sj->n > S7_BRIDGE_MAX_TAGS || !sj->from || !sj->to)
+        FAIL("job '%s': %zu areas; a job copies 1 to %d areas", nm, sj->n, S7_BRIDGE_MAX_TAGS);
     if (sj->mode < S7_BRIDGE_CYCLIC || sj->mode > S7_BRIDGE_TRIGGER)
         FAIL("job '%s': unknown start mode %d (cyclic, on change or trigger)", nm, sj->mode);
     if (sj->cycle_ms < 1 || sj->cycle_ms > 86400000L)
@@ -240,12 +242,17 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     j->spec = *sj;
     j->name = dupstr(sj->name);
     j->buf = calloc(2, len ? len : 1);
-    if (!j->name || !j->buf) {
+    j->src = calloc(sj->n, sizeof *j->src);
+    j->dst = calloc(sj->n, sizeof *j->dst);
+    if (!j->name || !j->buf || !j->src || !j->dst) {
         free(j->name);
         free(j->buf);
+        free(j->src);
+        free(j->dst);
         free(j);
         return S7_ERR_NOMEM;
     }
+    j->spec.from = j->spec.to = NULL; /* the caller's; the items below hold what is needed */
     j->spec.name = j->name;
     j->prev = j->buf + len;
     j->len = len;

@@ -35,10 +35,13 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
     j.src = get ? remote : local;
     j.dst = get ? local : remote;
     j.n = xj->nareas;
-    for (unsigned i = 0; i < xj->nareas && i < S7_BRIDGE_MAX_AREAS; i++) {
-        j.from[i] = get ? xj->areas[i].remote : xj->areas[i].local;
-        j.to[i] = get ? xj->areas[i].local : xj->areas[i].remote;
+    s7_tag from[S7_XJOB_AREAS], to[S7_XJOB_AREAS];
+    for (unsigned i = 0; i < xj->nareas && i < S7_XJOB_AREAS; i++) {
+        from[i] = get ? xj->areas[i].remote : xj->areas[i].local;
+        to[i] = get ? xj->areas[i].local : xj->areas[i].remote;
     }
+    j.from = from;
+    j.to = to;
     j.cycle_ms = xj->cycle_ms > 0 ? xj->cycle_ms : 1000;
     if (xj->trigger == S7_XTRIG_REQ) {
         j.mode = S7_BRIDGE_TRIGGER;

@@ -46,19 +46,19 @@ enum {
     S7_BRIDGE_TRIGGER     /* trigger bit polled every cycle_ms, one transfer per rising edge */
 };
 
-#define S7_BRIDGE_MAX_AREAS 4
+#define S7_BRIDGE_MAX_TAGS 4096 /* areas of one bridge job (a GET/PUT job of exchange.h: 4) */
 
 /* One job as the bridge runs it (filled from the exchange job model of exchange.h by the
  * loader; the tags are copied).  Areas pair up: from[i] (on partner src) is copied to to[i]
  * (on partner dst); both must transfer the same number of bytes. */
 typedef struct s7_bridge_job {
-    const char *name; /* copied; shown in the table, the JSON lines and the metrics */
-    int src, dst;     /* partner indexes (s7_bridge_add_partner) */
-    size_t n;         /* 1..S7_BRIDGE_MAX_AREAS */
-    s7_tag from[S7_BRIDGE_MAX_AREAS];
-    s7_tag to[S7_BRIDGE_MAX_AREAS];
-    int mode;      /* S7_BRIDGE_* */
-    long cycle_ms; /* 1..86400000 */
+    const char *name;   /* copied; shown in the table, the JSON lines and the metrics */
+    int src, dst;       /* partner indexes (s7_bridge_add_partner) */
+    size_t n;           /* 1..S7_BRIDGE_MAX_TAGS: the client packs them into as few PDUs as fit */
+    const s7_tag *from; /* n tags (copied) */
+    const s7_tag *to;   /* n tags (copied) */
+    int mode;           /* S7_BRIDGE_* */
+    long cycle_ms;      /* 1..86400000 */
     /* S7_BRIDGE_TRIGGER: the BOOL that starts a transfer and the BOOLs written back, all on
      * partner hs (has_done / has_error: 0 when not written). */
     int hs;

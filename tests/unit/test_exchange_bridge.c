@@ -89,16 +89,20 @@ static s7_tag tag(const char *text)
     return t;
 }
 
+static s7_tag jfrom[2], jto[2]; /* the areas of the job being set up (the bridge copies them) */
+
 static void job_init(s7_bridge_job *j, const char *name, int src, int dst, const char *from,
                      const char *to)
 {
     memset(j, 0, sizeof *j);
+    j->from = jfrom;
+    j->to = jto;
     j->name = name;
     j->src = src;
     j->dst = dst;
     j->n = 1;
-    j->from[0] = tag(from);
-    j->to[0] = tag(to);
+    jfrom[0] = tag(from);
+    jto[0] = tag(to);
     j->mode = S7_BRIDGE_CYCLIC;
     j->cycle_ms = 10;
 }
@@ -166,8 +170,8 @@ static void test_bridge_live(void)
     s7_bridge_job j;
     job_init(&j, "ab", 0, 1, "DB20.DBB0:BYTE[8]", "DB40.DBB0:BYTE[8]");
     j.n = 2;
-    j.from[1] = tag("DB20.DBD10:REAL");
-    j.to[1] = tag("DB40.DBD20:REAL");
+    jfrom[1] = tag("DB20.DBD10:REAL");
+    jto[1] = tag("DB40.DBD20:REAL");
     CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 0);
     job_init(&j, "cb", 2, 1, "DB20.DBW0", "DB40.DBW30");
     j.mode = S7_BRIDGE_ON_CHANGE;
