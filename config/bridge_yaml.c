@@ -2,15 +2,19 @@
  * docs/exchange.md).  The CPUs are listed as the inventory lists partners (name, address or
  * host, port, profile, rack, slot, tsap, type; cell, kind, roles and description are taken
  * as labels so a partner list can be copied from an inventory), plus the PDU to request.
- * Each job is one job of the one job model in its one-line spelling (exchange.h
- * s7_exchange_parse_job), whose PARTNER is a partner's name, and names the CPU that holds
- * its local side:
+ * Each job is one job of the one job model, in its one-line spelling (exchange.h
+ * s7_exchange_parse_job; PARTNER is a partner's name) or its YAML spelling (the mapping of
+ * docs/exchange.md, read by the loader the server file uses; connection: is a partner's
+ * name), and names the CPU that holds its local side:
  *
  *   jobs:
  *     - name: m1-status
- *       local: plc-line
+ *       local_cpu: plc-line
  *       job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0
  *       on_change: true
+ *     - local_cpu: plc-line
+ *       job: {name: m2-status, kind: get, connection: line-m2, addr: DB20.DBW0,
+ *             local: DB40.DBW32, every: 100ms}
  *
  * Unknown keys are errors; every message starts with FILE:LINE. */
 #include <libfyaml.h>
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/exchange_yaml.h"
 #include "config/yaml.h"
 #include "s7/config.h"
 #include "s7/cpu.h"
@@ -132,6 +137,7 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         if (yaml_get_long(y, v, key, 240, 960, "pdu: 480", &n))
             return -1;
         p->co.pdu_request = (uint16_t)n;
+        p->pdu_given = 1;
         return 0;
     }
     if (strcmp(k, "tsap") == 0) {
@@ -226,7 +232,7 @@ static int on_job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
     snprintf(key, sizeof key, "%s.%s", x->where, k);
     if (strcmp(k, "job") == 0)
         x->job = v;
-    else if (strcmp(k, "local") == 0)
+    else if (strcmp(k, "local_cpu") == 0)
         x->local = v;
     else if (strcmp(k, "name") == 0)
         return yaml_scalar(y, v, key, x->name, sizeof x->name);
@@ -241,7 +247,8 @@ static int on_job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
             return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
     } else if (strcmp(k, "description") != 0)
         return yaml_err(y, kn,
-                        "%s: unknown key '%s' (keys: name, local, job, on_change, description)",
+                        "%s: unknown key '%s' (keys: name, local_cpu, job, on_change, "
+                        "description)",
                         x->where, k);
     return 0;
 }
@@ -279,6 +286,25 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
     if (!c->x || !c->remote || !c->local || !c->on_change)
         return yaml_oom(y);
     s7_exchange_init(c->x);
+    /* every partner is a connection of the model, by its name (a job's connection:) */
+    for (size_t i = 0; i < c->npartners; i++) {
+        const s7_bridge_partner_cfg *p = &c->partners[i];
+        s7_xconn xc;
+        s7_xconn_init(&xc);
+        snprintf(xc.name, sizeof xc.name, "%s", p->name);
+        snprintf(xc.host, sizeof xc.host, "%s", p->host);
+        xc.port = p->port;
+        xc.rack = p->co.rack;
+        xc.slot = p->co.slot;
+        xc.type = p->co.type;
+        xc.local_tsap = p->co.remote_tsap ? p->co.local_tsap : 0x0100;
+        xc.remote_tsap = p->co.remote_tsap;
+        if (p->pdu_given)
+            xc.pdu = p->co.pdu_request;
+        snprintf(xc.where, sizeof xc.where, "%s", p->where);
+        if (!s7_exchange_add_conn(c->x, &xc))
+            return yaml_oom(y);
+    }
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -298,27 +324,39 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                             x.where);
         if (!x.local)
             return yaml_err(y, e,
-                            "%s: no local: name the CPU that holds the job's local areas, e.g. "
-                            "local: plc-line",
+                            "%s: no local_cpu: name the CPU that holds the job's local areas, "
+                            "e.g. local_cpu: plc-line",
                             x.where);
-        if (yaml_scalar(y, x.local, "local", lname, sizeof lname))
+        if (yaml_scalar(y, x.local, "local_cpu", lname, sizeof lname))
             return -1;
         int local = find_partner(c, lname);
         if (local < 0)
-            return no_partner(y, x.local, c, "local", lname);
-        if (yaml_scalar(y, x.job, "job", line, sizeof line))
-            return -1;
-        snprintf(where, sizeof where, "%s:%d", y->file, yaml_line(x.job));
+            return no_partner(y, x.local, c, "local_cpu", lname);
         size_t before = c->x->njobs;
-        if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
-            snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
-            return -1;
+        if (fy_node_is_mapping(x.job)) {
+            /* the YAML spelling: the loader of the server file's jobs: reads it */
+            struct fy_node *seq = fy_node_create_sequence(y->doc);
+            struct fy_node *cp = seq ? fy_node_copy(y->doc, x.job) : NULL;
+            if (!cp || fy_node_sequence_append(seq, cp))
+                return yaml_oom(y);
+            if (s7__yaml_xjobs(y, seq, c->x))
+                return -1;
+        } else {
+            if (yaml_scalar(y, x.job, "job", line, sizeof line))
+                return -1;
+            snprintf(where, sizeof where, "%s:%d", y->file, yaml_line(x.job));
+            if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
+                snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
+                return -1;
+            }
         }
         if (c->x->njobs != before + 1)
             return yaml_err(y, x.job, "job: one job per entry");
         s7_xjob *j = &c->x->jobs[before];
         const s7_xconn *conn = s7_exchange_conn(c->x, j->conn_id);
-        int remote = conn ? find_partner(c, conn->host) : -1;
+        int remote = conn ? find_partner(c, conn->name) : -1;
+        if (remote < 0 && conn)
+            remote = find_partner(c, conn->host);
         if (remote < 0)
             return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
         if (x.name[0]) {

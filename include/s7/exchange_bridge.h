@@ -154,6 +154,7 @@ typedef struct s7_bridge_partner_cfg {
     uint16_t port;     /* 0 = 102 */
     s7_client_opts co; /* rack, slot, type, TSAPs, PDU of the connection to it */
     char where[160];   /* "FILE:LINE" */
+    int pdu_given;     /* pdu: was given (jobs are checked against it, else 240) */
 } s7_bridge_partner_cfg;
 
 typedef struct s7_bridge_config {

@@ -35,15 +35,16 @@ partners:
   - {name: line-m3, address: 127.0.0.1, port: $P_M3, profile: s7-1500}
   - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic}
 jobs:
-  - {name: m1-status, local: plc-line, job: get line-m1 DB20.DBB0..DBB7 every 50ms into DB40.DBB0}
-  - {name: m2-status, local: plc-line, job: get line-m2 DB20.DBB0..DBB7 every 50ms into DB40.DBB8}
-  - {name: m3-status, local: plc-line, job: get line-m3 DB20.DBB0..DBB7 every 50ms into DB40.DBB16}
+  - {name: m1-status, local_cpu: plc-line, job: get line-m1 DB20.DBB0..DBB7 every 50ms into DB40.DBB0}
+  - {name: m2-status, local_cpu: plc-line, job: get line-m2 DB20.DBB0..DBB7 every 50ms into DB40.DBB8}
+  - local_cpu: plc-line             # the YAML spelling of the job model
+    job: {name: m3-status, kind: get, connection: line-m3, addr: DB20.DBB0..DBB7, local: DB40.DBB16, every: 50ms}
   - name: m1-recipe
-    local: plc-line
+    local_cpu: plc-line
     job: put line-m1 DB40.DBW0 every 50ms from DB40.DBW100
     on_change: true
   - name: m3-req
-    local: plc-line
+    local_cpu: plc-line
     job: get line-m3 DB20.DBD0 on DB40.DBX110.0 into DB40.DBD112 --ndr DB40.DBX110.1 --error DB40.DBX110.2 --status DB40.DBW116
 EOF
 
@@ -184,12 +185,16 @@ bad() { # NAME YAML-JOBS WANT
     check_eq "$rc" 2 "$1: usage error"
     check_contains "$err" "$3" "$1: the message"
 }
-bad nolocal '  - {job: get a DB1.DBW0 every 1s into DB2.DBW0}' "$S7_TEST_TMP/nolocal.yaml:5: jobs[0]: no local:"
-bad who '  - {local: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' "'c' is no partner of this file (partners: a, b)"
-bad nolocalcpu '  - {local: x, job: get a DB1.DBW0 every 1s into DB2.DBW0}' "local: 'x' is no partner"
-bad toobig '  - {local: b, job: get a DB1.DBB0..DBB299 every 1s into DB2.DBB0}' "$S7_TEST_TMP/toobig.yaml:5:"
-bad onchange $'  - local: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.DBW2\n    on_change: true' \
+bad nolocal '  - {job: get a DB1.DBW0 every 1s into DB2.DBW0}' "$S7_TEST_TMP/nolocal.yaml:5: jobs[0]: no local_cpu:"
+bad who '  - {local_cpu: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' "'c' is no partner of this file (partners: a, b)"
+bad nolocalcpu '  - {local_cpu: x, job: get a DB1.DBW0 every 1s into DB2.DBW0}' "local_cpu: 'x' is no partner"
+bad toobig '  - {local_cpu: b, job: get a DB1.DBB0..DBB299 every 1s into DB2.DBB0}' "$S7_TEST_TMP/toobig.yaml:5:"
+bad onchange $'  - local_cpu: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.DBW2\n    on_change: true' \
     "on change needs a cyclic job"
-bad key '  - {local: b, jobb: x}' "unknown key 'jobb'"
+bad key '  - {local_cpu: b, jobb: x}' "unknown key 'jobb'"
+bad yamlkind '  - {local_cpu: b, job: {kind: got, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
+    "kind: 'got' is not a job kind"
+bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
+    "$S7_TEST_TMP/yamlconn.yaml:5:"
 
 finish

@@ -32,7 +32,7 @@ const char exchange_help[] =
     "    - {name: line-m1, address: 10.200.2.10, profile: s7-300}\n"
     "    - {name: plc-line, address: 10.200.1.10, profile: s7-1500, type: basic}\n"
     "  jobs:\n"
-    "    - local: plc-line\n"
+    "    - local_cpu: plc-line\n"
     "      job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0\n\n"
     "Options:\n"
     "  --every TIME          table and JSON lines every TIME (default 1s)\n"
