@@ -112,7 +112,7 @@ const cli_cmd cli_cmds[] = {
      "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
      "hosts answering on port 102 and what they are", scan_help, 0, 0, 0},
-    {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
+    {"inventory", cmd_inventory, "validate|check|firewall|report|monitor FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
     {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory)\n",
+                        "doctor stop start discover scan inventory exchange)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -174,7 +174,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory; "
+                "stop start discover scan inventory exchange; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
