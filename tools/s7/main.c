@@ -27,6 +27,9 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
 int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
+int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char partner_help[];
 extern const char inv_help[];
 
 #define COMMON_HELP                                                                                \
@@ -112,6 +115,8 @@ const cli_cmd cli_cmds[] = {
     {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
+    {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
+     "BSEND/BRCV and USEND/URCV with a partner CPU", partner_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -155,7 +160,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory)\n",
+                        "doctor stop start discover scan inventory partner)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -169,7 +174,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory; "
+                "stop start discover scan inventory partner; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
         return cmd_control_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_partner) /* no HOST: partner.c parses its options */
+        return cmd_partner_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);
