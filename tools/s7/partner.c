@@ -11,7 +11,6 @@
 
 #include "common.h"
 #include "s7/exchange_partner.h"
-#include "s7/net.h"
 #include "s7/wire.h"
 
 #define MAX_JOBS 32
@@ -312,14 +311,14 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
         s7_partner_status st;
         int r;
         if (j->kind == 0) {
-            int64_t t0 = s7_now_ms();
+            int64_t t0 = cli_now_ms();
             r = s7_partner_bsend(p, j->r_id, j->buf, j->len);
             if (r == 0)
                 r = s7_partner_bsend_wait(p, j->r_id, (int)timeout);
             s7_partner_send_status(p, j->r_id, &st);
             if (r == 0)
                 printf("BSEND R_ID %u: DONE, %zu bytes in %lld ms\n", j->r_id, j->len,
-                       (long long)(s7_now_ms() - t0));
+                       (long long)(cli_now_ms() - t0));
         } else {
             r = s7_partner_usend(p, j->r_id, j->buf, j->len);
             s7_partner_send_status(p, j->r_id, &st);
@@ -337,9 +336,9 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
         fflush(stdout);
     }
     /* the receivers: until each has its block, or timeout */
-    int64_t end = s7_now_ms() + timeout;
+    int64_t end = cli_now_ms() + timeout;
     while (!stop_flag && (nrecv > 0 || (njobs == 0 && (!count || any_count < any_limit)))) {
-        if (nrecv > 0 && s7_now_ms() >= end)
+        if (nrecv > 0 && cli_now_ms() >= end)
             break;
         s7_partner_run(p, 100);
         for (int i = 0; i < njobs; i++) {
