@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory partner help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -34,6 +34,10 @@ _s7_options()
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
             ;;
+        partner)
+            printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
+                ' --urcv --count --timeout --help -h'
+            ;;
         inventory)
             case $2 in
                 validate) printf '%s' '--help -h' ;;
@@ -56,7 +60,8 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify)
+            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
+            --connect | --peer | --source | --bsend | --usend | --brcv | --urcv)
             return 0
             ;;
     esac
@@ -121,7 +126,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | partner) ;;
         *) return 0 ;;
     esac
 
