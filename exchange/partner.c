@@ -35,7 +35,7 @@ struct s7_partner {
     int lfd, fd, connecting;
     int64_t next_connect;
     uint16_t port;
-    char reason[240];
+    char reason[512];
     rid_entry *rids;
     size_t nrids, caprids;
     uint8_t *rx;
@@ -203,7 +203,7 @@ int s7_partner_start(s7_partner *p)
     int r = getaddrinfo(p->cfg.host[0] ? p->cfg.host : NULL, port, &hints, &ai);
     if (r != 0) {
         snprintf(p->reason, sizeof p->reason,
-                 "cannot listen on '%s': not a numeric IPv4/IPv6 address of this machine",
+                 "cannot listen on '%.200s': not a numeric IPv4/IPv6 address of this machine",
                  p->cfg.host);
         return S7_ERR_INVAL;
     }
@@ -212,7 +212,7 @@ int s7_partner_start(s7_partner *p)
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4) < 0) {
-        snprintf(p->reason, sizeof p->reason, "cannot listen on %s port %u: %s",
+        snprintf(p->reason, sizeof p->reason, "cannot listen on %.200s port %u: %s",
                  p->cfg.host[0] ? p->cfg.host : "any address", p->cfg.port, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -315,7 +315,7 @@ static int flush(s7_partner *p)
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return 0;
-            char why[160];
+            char why[400];
             snprintf(why, sizeof why, "send to the partner failed: %s", strerror(errno));
             conn_close(p, why);
             return -1;
@@ -367,8 +367,8 @@ static void do_connect(s7_partner *p, int64_t now)
     int r = s7_tcp_connect_start_from(p->cfg.host, p->cfg.port,
                                       p->cfg.source[0] ? p->cfg.source : NULL, &fd);
     if (r < 0 && r != S7_AGAIN) {
-        snprintf(p->reason, sizeof p->reason, "connect to %s port %u: %s", p->cfg.host, p->cfg.port,
-                 s7_strerror(r));
+        snprintf(p->reason, sizeof p->reason, "connect to %.200s port %u: %s", p->cfg.host,
+                 p->cfg.port, s7_strerror(r));
         p->next_connect = now + p->cfg.reconnect_ms;
         return;
     }
@@ -391,7 +391,7 @@ static void do_read(s7_partner *p, int64_t now)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                char why[160];
+                char why[400];
                 snprintf(why, sizeof why, "receive from the partner failed: %s", strerror(errno));
                 conn_close(p, why);
             }
@@ -448,9 +448,9 @@ int s7_partner_run(s7_partner *p, int timeout_ms)
             if (p->connecting) {
                 int e = s7_tcp_connect_finish(p->fd);
                 if (e < 0) {
-                    char why[160];
-                    snprintf(why, sizeof why, "connect to %s port %u: %s", p->cfg.host, p->cfg.port,
-                             s7_strerror(e));
+                    char why[400];
+                    snprintf(why, sizeof why, "connect to %.200s port %u: %s", p->cfg.host,
+                             p->cfg.port, s7_strerror(e));
                     conn_close(p, why);
                 } else {
                     p->connecting = 0;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "exchange.h"
 #include "log.h"
 
 #ifdef __cplusplus
@@ -131,7 +132,7 @@ typedef void (*s7_partner_recv_fn)(void *ctx, uint32_t r_id, const uint8_t *data
 
 typedef struct s7_partner_cfg {
     int active;           /* 1: connect to host:port; 0: listen on host:port */
-    char host[64];        /* active: the partner; passive: the local address to listen on
+    char host[256];       /* active: the partner; passive: the local address to listen on
                               ("" = any) */
     uint16_t port;        /* default 102 */
     char source[64];      /* active: connect from this local address ("" = any) */
@@ -190,6 +191,39 @@ S7_API int s7_partner_pollfd(const s7_partner *p, short *events);
 S7_API int s7_partner_bsend_wait(s7_partner *p, uint32_t r_id, int timeout_ms);
 /* Run until linked or timeout_ms passed: 0 or S7_ERR_TIMEOUT. */
 S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
+
+/* ---------------------------------------------------------------- the emulator's jobs
+ * exchange/cpu_partner.c: an emulated CPU (s7_cpu) runs the BSEND/BRCV/USEND/URCV jobs of
+ * an s7_exchange (jobs of other kinds are left to s7_xengine) as the instructions behave:
+ * one s7_partner per connection the jobs use (side ACTIVE: connects to the connection's
+ * host and port with its TSAPs, again after a loss; PASSIVE / UNSPECIFIED: listens on
+ * listen_addr and the connection's port, accepting only the connection's host when it has
+ * one).  A BSEND/USEND job starts cyclically or on a rising edge of its REQ bit and sends
+ * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
+ * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
+ * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
+ * memory where configured and held until the job's next run: STATUS 25 while a BSEND is
+ * under way, 11 when triggered meanwhile, then 0 or the s7_partner_status code (1 connection,
+ * 2 negative acknowledgement, 4 length). */
+
+typedef struct s7_xpartner s7_xpartner;
+
+/* A runner for the partner jobs of x (copied) on cpu (not owned); listen_addr ("" or NULL:
+ * any) for the passive connections.  NULL on out of memory or when a partner job's
+ * connection is missing. */
+S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
+S7_API void s7_xpartner_free(s7_xpartner *e);
+/* Passive connections start listening (0, or the first error with its reason in err). */
+S7_API int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap);
+/* The port the passive connection conn_id listens on (after start; 0 when none). */
+S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
+/* One turn: waits up to timeout_ms for the partners' sockets, runs their I/O and the jobs
+ * that are due.  Returns 0. */
+S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
+/* The partner jobs and what each reported last (NULL / S7_ERR_INVAL out of range). */
+S7_API size_t s7_xpartner_njobs(const s7_xpartner *e);
+S7_API const s7_xjob *s7_xpartner_job(const s7_xpartner *e, size_t i);
+S7_API int s7_xpartner_state(const s7_xpartner *e, size_t i, s7_partner_status *st);
 
 #ifdef __cplusplus
 }
