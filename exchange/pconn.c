@@ -499,6 +499,8 @@ static int handle_pdu(s7_pconn *pc, const uint8_t *buf, size_t len)
         uint16_t n;
         if (s7_usend_decode(&pdu, &r_id, &d, &n) < 0)
             return fail(pc, S7_ERR_PARAM, "malformed USEND PDU");
+        if (n == 0)
+            return fail(pc, S7_ERR_PARAM, "a USEND of R_ID %u without data", r_id);
         if (pc->cfg.on_recv)
             pc->cfg.on_recv(pc->cfg.ctx, r_id, d, n, 1);
         return 0;
@@ -589,7 +591,7 @@ int s7_pconn_feed(s7_pconn *pc, const uint8_t *buf, size_t len, int64_t now_ms)
 
 size_t s7_pconn_tx_pending(const s7_pconn *pc, const uint8_t **p)
 {
-    *p = pc->tx + pc->tx_off;
+    *p = pc->tx ? pc->tx + pc->tx_off : pc->tx; /* nothing sent yet: no buffer */
     return pc->tx_len - pc->tx_off;
 }
 
