@@ -200,6 +200,10 @@ S7_API int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *w
  * wrong; the forms" (a range: "address: 'TEXT' what is wrong") in err. */
 S7_API int s7_xjob_parse_addr(const char *text, s7_tag *t, char *err, size_t errcap);
 
+/* An area address as the job spelling writes it: a BYTE array of DB, I, Q or M as a range
+ * ("DB20.DBB0..DBB31"), anything else as s7_tag_format; snprintf-style length. */
+S7_API int s7_xjob_addr_format(const s7_tag *t, char *buf, size_t cap);
+
 /* Writes job j back in the one-line spelling (connection from x); snprintf-style length. */
 S7_API int s7_xjob_format(const s7_exchange *x, const s7_xjob *j, char *buf, size_t cap);
 
@@ -269,15 +273,23 @@ S7_API s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_
  * doubling up to retry_max_ms); a cyclic job starts every cycle_ms, a REQ job on a rising
  * edge of its local bit (sampled every scan_ms); one request in flight per job (a trigger
  * meanwhile reports 0/11); GET results land in the local RD areas, PUT sends the SD areas as
- * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory
- * (STATUS 25 while the request is out, then 0 with NDR/DONE = 1, or ERROR = 1 and the code;
- * the values are held until the next start, so a client polling them sees them).  With a
+ * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory when
+ * a run completes (0 with NDR/DONE = 1, or ERROR = 1 and the code) and held until the next
+ * run completes, so a client polling them sees the last outcome (a real CPU's outputs are
+ * valid for the one call: NDR/DONE a one-cycle pulse, 0/25 and 0/11 while busy; here those
+ * two show in s7_xjob_state: busy, busy_hits).  With a
  * server, each active connection counts against the CPU's connection budget of its type
  * (s7_server_conn_acquire; when none is free its jobs report 1/20).  One thread: the
  * application calls s7_xengine_run_once (which also runs the server) or nests
  * s7_xengine_fds / s7_xengine_process in its own poll. */
 
 typedef struct s7_xengine s7_xengine;
+
+/* Checks that every local address of x's jobs (RD_i / SD_i, REQ, NDR/DONE, ERROR, STATUS)
+ * is in cpu's memory: the load-time check of an emulator's configuration (at run time a
+ * missing local area reports 1/10).  0, or S7_ERR_INVAL with "WHERE: job NAME: RD_1
+ * DB40.DBB0..DBB31 is not in this CPU's memory: the fix" in err. */
+S7_API int s7_exchange_check_cpu(const s7_exchange *x, s7_cpu *cpu, char *err, size_t errcap);
 
 /* What a job reported last (for monitors, logs and tests). */
 typedef struct s7_xjob_state {
