@@ -71,7 +71,9 @@ const char inv_help[] =
     "      --check FILE.json   results of `s7 inventory check --json` (repeatable: checks from\n"
     "                          several hosts merge, each connection takes the one made from\n"
     "                          its active partner)\n"
-    "      --verify FILE.json  a firewall verification (`verify-firewall --json`, repeatable)\n\n"
+    "      --verify FILE.json  a firewall verification (`verify-firewall --json`, repeatable)\n"
+    "  simulate FILE     the plant brought up on this machine: emulated CPUs, the documented\n"
+    "                    exchanges, faults (s7 inventory simulate --help)\n\n"
     "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"
     "or an invalid inventory.\n\n"
     "Examples:\n"
@@ -152,6 +154,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     int sub = -1, rc;
     memset(&o, 0, sizeof o);
     (void)cmd;
+    if (argc >= 1 && strcmp(argv[0], "simulate") == 0) /* own options: inventory_simulate.c */
+        return inv_cmd_simulate_main(argc, argv);
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
