@@ -449,6 +449,8 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return load_values(y, v, 0);
     if (strcmp(k, "allow") == 0)
         return load_allow(y, v);
+    if (strcmp(k, "connections") == 0 || strcmp(k, "jobs") == 0)
+        return 0; /* the exchange jobs: s7_config_load_exchange (config/exchange_yaml.c) */
     if (yaml_is_null(v))
         return 0; /* "key:" or "key: ~" keeps the default */
     if (strcmp(k, "profile") == 0) {
@@ -606,7 +608,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         "sock_buf_bytes, "
         "identity, "
         "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
-        "retain_resize, compact_bytes, quiet)",
+        "retain_resize, compact_bytes, quiet, connections, jobs)",
         k);
 }
 

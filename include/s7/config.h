@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "exchange.h"
 #include "plant.h"
 #include "server_config.h"
 
@@ -30,6 +31,13 @@ S7_API int s7_config_load_plant(const char *path, s7_plant **out, char *err, siz
  * came from.  Returns 0, or S7_ERR_INVAL / S7_ERR_NOMEM with the message in err (c may
  * then hold part of the file: free it). */
 S7_API int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap);
+
+/* Loads the connection table (connections:) and the GET/PUT jobs (jobs:) of a file into x
+ * (s7_exchange_init first; appended), other top-level keys ignored: the server
+ * configuration holds them next to its own keys (docs/exchange.md).  Each job is validated
+ * against its connection's PDU.  Returns 0, or S7_ERR_INVAL with "FILE:LINE: job NAME: what
+ * is wrong; the fix" in err (x may then hold part of the file: s7_exchange_free). */
+S7_API int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t errcap);
 
 /* Reads back the JSON that `s7 inventory check --json` printed (the report's --check).
  * Returns 0 with *out (s7_plant_check_report_free; each entry's conn is NULL), or
