@@ -31,7 +31,8 @@
 static const char sim_help[] =
     "usage: s7 inventory simulate FILE [--loopback] [--write-inventory OUT.yaml]\n"
     "                             [--fault SPEC]... [--control SOCK] [--for TIME]\n"
-    "       s7 inventory simulate --control SOCK --send 'fault SPEC' | 'clear SPEC' | status\n\n"
+    "       s7 inventory simulate --control SOCK --send 'fault SPEC' | 'clear SPEC' | status | "
+    "summary\n\n"
     "Brings the documented plant up on this machine: every CPU of FILE (a partner that is\n"
     "passive in a connection, or a plc) is an emulated CPU with its profile, rack/slot and DBs\n"
     "covering the documented ranges, PUT/GET permitted; every connection runs on its active\n"
@@ -52,7 +53,8 @@ static const char sim_help[] =
     "                          (namespaces only); docs/simulate.md lists what doctor and\n"
     "                          inventory check report for each\n"
     "  --control SOCK          a Unix socket taking one command per connection:\n"
-    "                          fault SPEC, clear SPEC, status\n"
+    "                          fault SPEC, clear SPEC, status (a line per exchange),\n"
+    "                          summary (one line of counts)\n"
     "  --send CMD              send CMD to a running simulation's --control SOCK, print the\n"
     "                          answer (exit 0 ok, 1 refused)\n"
     "  --for TIME              stop after TIME (10s, 2min; default: until SIGINT/SIGTERM)\n"
@@ -279,9 +281,27 @@ static int control_cmd(simctx *x, char *line, char *out, size_t cap)
         }
         return 0;
     }
+    if (strcmp(line, "summary") == 0) {
+        size_t cpus = 0, listening = 0, up = 0, n = s7_sim_nex(x->sim), done = 0;
+        unsigned long long ok = 0, bad = 0;
+        s7_sim_counts(x->sim, &cpus, &listening, &up);
+        for (size_t i = 0; i < n; i++) {
+            s7_sim_ex_state st;
+            s7_sim_ex_get(x->sim, i, &st);
+            done += st.ok > 0 && st.last_rc == 0;
+            ok += st.ok;
+            bad += st.err;
+        }
+        snprintf(out, cap,
+                 "cpus %zu listening %zu connections_up %zu/%zu exchanges_ok %zu/%zu done %llu "
+                 "failed %llu\n",
+                 cpus, listening, up, x->p->nconns, done, n, ok, bad);
+        return 0;
+    }
     int on = strncmp(line, "fault ", 6) == 0;
     if (!on && strncmp(line, "clear ", 6) != 0) {
-        snprintf(out, cap, "error: unknown command '%s': fault SPEC, clear SPEC or status\n", line);
+        snprintf(out, cap,
+                 "error: unknown command '%s': fault SPEC, clear SPEC, status or summary\n", line);
         return -1;
     }
     s7_sim_fault f;
@@ -425,6 +445,12 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
     sigaction(SIGHUP, &sa, NULL);
 
     int64_t t0 = cli_now_ms();
+    /* two sockets per connection, one listener and one loop per CPU: lift the soft limit */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     s7_sim_opts so;
     s7_sim_opts_init(&so);
     so.loopback = loopback;
