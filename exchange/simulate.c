@@ -309,6 +309,29 @@ s7_cpu *s7_sim_cpu(s7_sim *s, const char *name)
     return NULL;
 }
 
+int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap)
+{
+    ptrdiff_t k = -1;
+    for (size_t i = 0; s && name && i < s->p->npartners; i++)
+        if (strcmp(s->p->partners[i].name, name) == 0)
+            k = s->cpu_of[i];
+    if (!s || !cpu || k < 0 || s->started) {
+        snprintf(err, cap, "%s: %s", name ? name : "?",
+                 !cpu              ? "no CPU"
+                 : s && s->started ? "the simulation runs already"
+                                   : "not an emulated CPU of the inventory (it "
+                                     "serves no connection and is no plc)");
+        s7_cpu_free(cpu);
+        return S7_ERR_INVAL;
+    }
+    s7__sim_cpu *x = &s->cpus[k];
+    s7_cpu_free(x->cpu);
+    x->cpu = cpu;
+    x->put_get = s7_cpu_put_get(cpu);
+    x->budget_total = s7_cpu_profile(cpu)->max_conn[0];
+    return add_dbs(s, x, err, cap);
+}
+
 const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port)
 {
     if (port)

@@ -68,6 +68,14 @@ S7_API void s7_sim_free(s7_sim *s);
  * partner is not emulated. */
 S7_API s7_cpu *s7_sim_cpu(s7_sim *s, const char *name);
 
+/* Replaces the emulated CPU of partner name with cpu (owned from this call on, also when
+ * it fails: then freed), before the start: an override from a side file (the emulator's
+ * own configuration).  The documented DBs it lacks are added at their documented size and
+ * I/Q/M grown to cover the documented ranges; what it has is kept as it is (a DB shorter
+ * than documented stays short: a fault to try).  0, or S7_ERR_INVAL (no such emulated
+ * partner, already started) with a message in err. */
+S7_API int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap);
+
 /* Bind every CPU's listening socket and start the clients.  0, or a negative error with a
  * message in err (an address not held, a port in use). */
 S7_API int s7_sim_start(s7_sim *s, char *err, size_t cap);

@@ -22,8 +22,16 @@ check_contains "$S7_LAST_OUT" "needs the namespaces" "why: no router on loopback
 check_fails "a connection inside one cell has no router" "$S7_BIN" inventory simulate "$EX" --fault router:drop:hmi-line
 check_contains "$S7_LAST_OUT" "stays inside cell line" "the cell named"
 
+# an override from a side file (an s7 server configuration)
+printf 'profile: s7-300\nvalues:\n  DB20.DBW0:INT: 1234\n' >"$S7_TEST_TMP/capper.yaml"
+check_fails "--cpu of a partner that is no CPU" "$S7_BIN" inventory simulate "$EX" --loopback --cpu hmi-line="$S7_TEST_TMP/capper.yaml"
+check_contains "$S7_LAST_OUT" "hmi-line is not an emulated CPU" "why named"
+check_fails "--cpu without a file" "$S7_BIN" inventory simulate "$EX" --loopback --cpu plc-capper
+check_contains "$S7_LAST_OUT" "expected PARTNER=FILE" "the form named"
+
 "$S7_BIN" inventory simulate "$EX" --loopback --write-inventory "$INV" --control "$SOCK" \
-    --fault plc-filler:put_get_off --for 120s >"$LOG" 2>&1 &
+    --fault plc-filler:put_get_off --cpu plc-capper="$S7_TEST_TMP/capper.yaml" \
+    --for 120s >"$LOG" 2>&1 &
 SIM=$!
 _S7_PIDS+=("$SIM")
 for ((i = 0; i < 100; i++)); do
@@ -48,6 +56,9 @@ addr="$(awk '/name: plc-filler/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; ex
 out="$("$S7_BIN" doctor "$addr:$port" 2>&1)" && rc=0 || rc=$?
 check_eq "$rc" 1 "doctor fails"
 check_contains "$out" "verdict: put_get_disabled" "doctor's verdict: put_get_disabled"
+
+port="$(awk '/name: plc-capper/{f=1} f&&/port:/{print $2; exit}' "$INV")"
+check_eq "$("$S7_BIN" read "127.77.0.5:$port" DB20.DBW0:INT --slot 2 2>&1)" "DB20.DBW0:INT = 1234" "the override's value served (DB20 sized by the inventory)"
 
 # the engine's own exchanges see it too (their first turns may still be on the way)
 for ((i = 0; i < 50; i++)); do

@@ -156,6 +156,35 @@ static void test_cpus_and_exchanges(void)
     s7_plant_free(p);
 }
 
+/* An override: what the replacement CPU has is kept (a DB shorter than documented stays
+ * short), what it lacks of the documented DBs is added. */
+static void test_replace(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    s7_cpu *c = s7_cpu_new(s7_profile_find("s7-300"));
+    CHECK_INT(s7_cpu_add_db(c, 20, 16, 0), 0);
+    CHECK_INT(s7_sim_replace_cpu(s, "plc-m1", c, err, sizeof err), 0);
+    CHECK(s7_sim_cpu(s, "plc-m1") == c);
+    uint32_t sz = 0;
+    CHECK(s7_cpu_mem(c, S7_AREA_DB, 20, &sz) != NULL);
+    CHECK_INT(sz, 16);
+    CHECK(s7_cpu_mem(c, S7_AREA_DB, 21, &sz) != NULL);
+    CHECK_INT(sz, 12);
+    CHECK(s7_sim_replace_cpu(s, "hmi", s7_cpu_new(s7_profile_find("s7-300")), err, sizeof err) < 0);
+    CHECK(strstr(err, "hmi: not an emulated CPU") != NULL);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    CHECK(s7_sim_replace_cpu(s, "plc-m1", s7_cpu_new(s7_profile_find("s7-300")), err, sizeof err) <
+          0);
+    CHECK(strstr(err, "runs already") != NULL);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 static void test_refusals(void)
 {
     s7_plant *p = plant();
@@ -186,6 +215,7 @@ static void test_refusals(void)
 int main(void)
 {
     test_cpus_and_exchanges();
+    test_replace();
     test_refusals();
     return t_done();
 }

@@ -24,6 +24,7 @@
 #include "inventory.h"
 #include "s7/config.h"
 #include "s7/exchange_sim.h"
+#include "s7/server_config.h"
 #include "s7/tag.h"
 #include "s7/wire.h"
 #include "simnet.h"
@@ -46,6 +47,9 @@ static const char sim_help[] =
     "  --loopback              loopback addresses even as root\n"
     "  --loopback-base A       first loopback network (default 127.77.0.0)\n"
     "  --port N                loopback: the CPUs' port (default: a free one each)\n"
+    "  --cpu PARTNER=FILE      PARTNER's CPU from FILE, an s7 server configuration\n"
+    "                          (docs/server.md: profile, DBs, values, put_get, identity...);\n"
+    "                          documented DBs it lacks are added (repeatable)\n"
     "  --write-inventory OUT   write the inventory as simulated (loopback addresses and\n"
     "                          ports) to OUT once everything listens\n"
     "  --fault SPEC            inject at the start (repeatable): CPU:put_get_off, CPU:stop,\n"
@@ -392,6 +396,83 @@ static int control_send(const char *path, const char *cmdline)
     return strncmp(buf, "error", 5) == 0 ? CLI_FAIL : CLI_OK;
 }
 
+/* ---------------------------------------------------------------- overrides */
+
+/* --cpu NAME=FILE: the partner's CPU built from an s7 server configuration; what the file
+ * leaves unset comes from the inventory (profile, rack/slot) and PUT/GET is permitted. */
+static int override_cpu(const s7_plant *p, s7_sim *sim, const char *spec, char *err, size_t cap)
+{
+    const char *eq = strchr(spec, '=');
+    char name[64];
+    if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= sizeof name) {
+        snprintf(err, cap, "--cpu %s: expected PARTNER=FILE, e.g. --cpu plc-line=plc-line.yaml",
+                 spec);
+        return -1;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(eq - spec), spec);
+    const s7_plant_partner *pt = s7_plant_find_partner(p, name);
+    if (!pt || !s7_sim_cpu(sim, name)) {
+        snprintf(err, cap, "--cpu %s: %s is %s", spec, name,
+                 pt ? "not an emulated CPU (it serves no connection and is no plc)"
+                    : "no partner of the inventory");
+        return -1;
+    }
+    s7_server_config sc;
+    s7_server_config_init(&sc);
+    char e2[600];
+    if (s7_config_load_server(eq + 1, &sc, e2, sizeof e2) != 0) {
+        snprintf(err, cap, "--cpu %s: %s", spec, e2);
+        s7_server_config_free(&sc);
+        return -1;
+    }
+    if (!sc.profile && pt->profile)
+        sc.profile = strdup(pt->profile);
+    if (sc.rack < 0 && sc.slot < 0) {
+        sc.rack = pt->rack >= 0 ? pt->rack : pt->profile_rack;
+        sc.slot = pt->slot >= 0 ? pt->slot : pt->profile_slot;
+    }
+    if (sc.put_get < 0)
+        sc.put_get = 1;
+    /* the documented DBs the file does not define, so that its values can address them */
+    size_t pi = (size_t)(pt - p->partners);
+    for (size_t c = 0; c < p->nconns; c++)
+        for (size_t e = 0; p->conns[c].passive == pi && e < p->conns[c].nex; e++)
+            for (size_t r = 0; r < p->conns[c].ex[e].nranges; r++) {
+                const s7_plant_range *rg = &p->conns[c].ex[e].ranges[r];
+                int have = 0;
+                for (size_t d = 0; d < sc.ndbs; d++)
+                    have |= sc.dbs[d].num == rg->db;
+                if (rg->area != S7_AREA_DB || have)
+                    continue;
+                s7_server_db db;
+                memset(&db, 0, sizeof db);
+                db.num = rg->db;
+                db.access = -1;
+                for (size_t c2 = 0; c2 < p->nconns; c2++)
+                    for (size_t x2 = 0; p->conns[c2].passive == pi && x2 < p->conns[c2].nex; x2++)
+                        for (size_t r2 = 0; r2 < p->conns[c2].ex[x2].nranges; r2++) {
+                            const s7_plant_range *g = &p->conns[c2].ex[x2].ranges[r2];
+                            if (g->area == S7_AREA_DB && g->db == rg->db &&
+                                g->offset + g->length > db.size)
+                                db.size = g->offset + g->length;
+                        }
+                snprintf(db.from, sizeof db.from, "%s (documented)", p->file ? p->file : "");
+                s7_server_config_put_db(&sc, &db);
+            }
+    s7_cpu *cpu = NULL;
+    int rc = s7_server_config_build_cpu(&sc, &cpu, e2, sizeof e2);
+    s7_server_config_free(&sc);
+    if (rc < 0) {
+        snprintf(err, cap, "--cpu %s: %s", spec, e2);
+        return -1;
+    }
+    if (s7_sim_replace_cpu(sim, name, cpu, e2, sizeof e2) < 0) {
+        snprintf(err, cap, "--cpu %s: %s", spec, e2);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static long rss_kb(void)
@@ -402,8 +483,8 @@ static long rss_kb(void)
 }
 
 static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t port,
-                    const char *out, const char **faults, size_t nfaults, const char *control,
-                    long for_ms, int verbose)
+                    const char *out, const char **faults, size_t nfaults, const char **cpus,
+                    size_t ncpus, const char *control, long for_ms, int verbose)
 {
     simctx x;
     memset(&x, 0, sizeof x);
@@ -480,6 +561,12 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
         fprintf(stderr, "error: %s\n", err);
         goto done;
     }
+    for (size_t i = 0; i < ncpus; i++)
+        if (override_cpu(p, x.sim, cpus[i], err, sizeof err) < 0) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = CLI_USAGE;
+            goto done;
+        }
     for (size_t i = 0; i < nfaults; i++) {
         int r = fs[i].kind == S7_SIM_FAULT_ROUTER_DROP
                     ? 0
@@ -563,15 +650,20 @@ int inv_cmd_simulate_main(int argc, char **argv)
     int loopback = 0, verbose = 0;
     long port = 0, for_ms = 0;
     const char **faults = calloc((size_t)argc + 1, sizeof *faults);
-    size_t nfaults = 0;
+    const char **cpus = calloc((size_t)argc + 1, sizeof *cpus);
+    size_t nfaults = 0, ncpus = 0;
     int rc = CLI_OK;
-    if (!faults)
+    if (!faults || !cpus) {
+        free(faults);
+        free(cpus);
         return CLI_FAIL;
+    }
     for (int i = 1; i < argc && rc == CLI_OK; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(sim_help, stdout);
             free(faults);
+            free(cpus);
             return CLI_OK;
         }
         if (strcmp(a, "--loopback") == 0) {
@@ -592,9 +684,9 @@ int inv_cmd_simulate_main(int argc, char **argv)
         }
         static const char *const vo[] = {
             "--write-inventory", "--fault", "--control", "--send", "--for", "--port",
-            "--loopback-base"};
+            "--loopback-base",   "--cpu"};
         int k = -1;
-        for (int j = 0; j < 7; j++)
+        for (int j = 0; j < 8; j++)
             if (strcmp(a, vo[j]) == 0)
                 k = j;
         if (k < 0) {
@@ -626,10 +718,12 @@ int inv_cmd_simulate_main(int argc, char **argv)
             }
             break;
         case 6: base = v; break;
+        case 7: cpus[ncpus++] = v; break;
         }
     }
     if (rc == CLI_OK && send) {
         free(faults);
+        free(cpus);
         if (!control) {
             fprintf(stderr, "error: --send needs --control SOCK (the running simulation's)\n");
             return CLI_USAGE;
@@ -643,6 +737,7 @@ int inv_cmd_simulate_main(int argc, char **argv)
     }
     if (rc != CLI_OK) {
         free(faults);
+        free(cpus);
         return rc;
     }
     if (!loopback && geteuid() != 0) {
@@ -655,6 +750,7 @@ int inv_cmd_simulate_main(int argc, char **argv)
     if (s7_config_load_plant(file, &p, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
         free(faults);
+        free(cpus);
         return CLI_USAGE;
     }
     if (s7_plant_has_unresolved(p)) {
@@ -664,11 +760,13 @@ int inv_cmd_simulate_main(int argc, char **argv)
                 file);
         s7_plant_free(p);
         free(faults);
+        free(cpus);
         return CLI_USAGE;
     }
-    rc =
-        simulate(p, loopback, base, (uint16_t)port, out, faults, nfaults, control, for_ms, verbose);
+    rc = simulate(p, loopback, base, (uint16_t)port, out, faults, nfaults, cpus, ncpus, control,
+                  for_ms, verbose);
     s7_plant_free(p);
     free(faults);
+    free(cpus);
     return rc;
 }
