@@ -9,7 +9,7 @@
 # COMMAND` is not offered here.
 
 _s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall'
+_s7_inventory_subcommands='validate check firewall report verify-firewall simulate'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -41,6 +41,7 @@ _s7_options()
                 firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
                 verify-firewall) printf '%s' '--as --rules --timeout --json --help -h' ;;
+                simulate) printf '%s' '--loopback --loopback-base --port --write-inventory --fault --cpu --control --send --for -v --verbose --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -56,7 +57,8 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify)
+            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
+            --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for)
             return 0
             ;;
     esac
