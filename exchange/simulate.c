@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exchange/sim_int.h"
+#include "s7/exchange.h"
 #include "s7/explain.h"
 #include "s7/net.h"
 #include "s7/wire.h"
@@ -422,32 +423,40 @@ static void set_fail(s7__sim_ex *x, int rc, const char *what)
     snprintf(x->last_err, sizeof x->last_err, "%s", what);
 }
 
-/* What failed, in a few words: the PLC's code name, or the item's, or the error. */
-static void describe(s7_client *c, int rc, const s7__sim_ex *x, char *buf, size_t cap)
+/* What failed as the GET/PUT instructions would report it: "1/2 put_get_disabled:
+ * PUT_GET_NOT_PERMITTED (0x8104)" (ERROR/STATUS, the fault's id, what the partner said). */
+static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step, char *buf,
+                     size_t cap)
 {
     const s7_explain *e = s7_client_last_error(c);
-    if (rc == S7_ERR_PLC && e && e->name) {
-        snprintf(buf, cap, "%s (0x%04X)", e->name, e->code);
-        return;
-    }
-    if (rc == S7_ERR_ITEM) {
-        for (size_t i = 0; i < x->nitems; i++)
-            if (x->items[i].status != 0) {
-                char id[64];
-                snprintf(buf, cap, "%s",
-                         s7_item_status_id(x->items[i].status, x->items[i].rc, id, sizeof id));
-                return;
-            }
-    }
-    snprintf(buf, cap, "%s", s7_err_name(rc));
+    uint16_t plc = rc == S7_ERR_PLC && e ? e->code : 0;
+    uint8_t irc = 0;
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", step, s7_err_name(rc));
+    if (rc == S7_ERR_PLC && e && e->name)
+        snprintf(what, sizeof what, "%s (0x%04X)", e->name, e->code);
+    for (size_t i = 0; rc == S7_ERR_ITEM && i < x->nitems; i++)
+        if (x->items[i].status != 0) {
+            char id[64];
+            irc = x->items[i].rc;
+            snprintf(what, sizeof what, "%s (0x%02X)",
+                     s7_item_status_id(x->items[i].status, irc, id, sizeof id), irc);
+            break;
+        }
+    const char *cause = NULL;
+    s7_xstatus st = s7_exchange_status_of(rc, plc, irc, &cause);
+    snprintf(buf, cap, "%d/%u %s: %s", s7_exchange_status_error(st),
+             (unsigned)s7_exchange_status_code(st), cause ? cause : "error", what);
 }
 
 static void conn_lost(s7__sim_client *k, int rc)
 {
     s7_sim *s = k->sim;
+    (void)rc;
     if (k->state == 2)
-        s7__sim_log(s, S7_LOG_WARN, "connection %s lost: %s", s->p->conns[k->conn].name,
-                    s7_strerror(rc));
+        s7__sim_log(s, S7_LOG_WARN, "connection %s lost%s%s", s->p->conns[k->conn].name,
+                    k->nex && k->ex[0].last_rc ? " after " : "",
+                    k->nex && k->ex[0].last_rc ? k->ex[0].last_err : "");
     k->state = 0;
     k->retry_at = s7_now_ms() + s->o.retry_ms;
     for (size_t e = 0; e < k->nex; e++)
@@ -464,14 +473,13 @@ static void ex_done(s7_client *c, int rc, void *ud)
         return;
     }
     char what[160];
-    describe(c, rc, x, what, sizeof what);
+    describe(c, rc, x, "", what, sizeof what);
     set_fail(x, rc, what);
 }
 
 static void connect_done(s7_client *c, int rc, void *ud)
 {
     s7__sim_client *k = ud;
-    (void)c;
     if (rc >= 0) {
         k->state = 2;
         s7__sim_log(k->sim, S7_LOG_INFO, "connection %s up", k->sim->p->conns[k->conn].name);
@@ -483,7 +491,7 @@ static void connect_done(s7_client *c, int rc, void *ud)
     }
     for (size_t e = 0; e < k->nex; e++) {
         char what[160];
-        snprintf(what, sizeof what, "connect: %s", s7_err_name(rc));
+        describe(c, rc, &k->ex[e], "connect: ", what, sizeof what);
         set_fail(&k->ex[e], rc, what);
     }
     k->state = 0;
@@ -527,7 +535,7 @@ static int64_t client_due(s7_sim *s, s7__sim_client *k, int64_t now)
                          : s7_client_write_async(k->c, x->items, x->nitems, ex_done, x);
             if (rc < 0) {
                 char what[160];
-                describe(k->c, rc, x, what, sizeof what);
+                describe(k->c, rc, x, "", what, sizeof what);
                 set_fail(x, rc, what);
             } else {
                 x->busy = 1;

@@ -66,7 +66,7 @@ for ((i = 0; i < 50; i++)); do
     [[ "$out" =~ "(100 ms): up, 0 ok / "[1-9] ]] && [[ "$out" =~ capper" #1 GET DB20.DBB0..DBB31 (100 ms): up, "[1-9] ]] && break
     sleep 0.1
 done
-check_match "$out" "line-filler #1 GET DB20.DBB0..DBB31 \(100 ms\): up, 0 ok / [1-9][0-9]* err, last error PUT_GET_NOT_PERMITTED \(0x8104\)" "status: line-filler's GET refused"
+check_match "$out" "line-filler #1 GET DB20.DBB0..DBB31 \(100 ms\): up, 0 ok / [1-9][0-9]* err, last error 1/2 put_get_disabled: PUT_GET_NOT_PERMITTED \(0x8104\)" "status: line-filler's GET refused"
 check_match "$out" "line-capper #1 GET DB20.DBB0..DBB31 \(100 ms\): up, [1-9][0-9]* ok / 0 err" "status: line-capper's GET done"
 
 # run time: clear it, stop the capper, make DB10 optimized, exhaust a budget

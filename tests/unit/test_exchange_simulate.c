@@ -129,7 +129,7 @@ static void test_cpus_and_exchanges(void)
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
     CHECK(run_until(s, 0, 3, 1));
     CHECK_INT(s7_sim_ex_get(s, 3, &st), 0);
-    CHECK_STR(st.last_err, "PUT_GET_NOT_PERMITTED (0x8104)");
+    CHECK_STR(st.last_err, "1/2 put_get_disabled: PUT_GET_NOT_PERMITTED (0x8104)");
     CHECK_INT(st.last_rc, S7_ERR_PLC);
     uint64_t before = 0;
     s7_sim_ex_get(s, 1, &st);
@@ -149,6 +149,7 @@ static void test_cpus_and_exchanges(void)
     CHECK(run_until(s, 0, 1, st.err + 1));
     s7_sim_ex_get(s, 1, &st);
     CHECK_INT(st.last_rc, S7_ERR_ITEM);
+    CHECK_STR(st.last_err, "1/8 address_out_of_range: address_out_of_range (0x05)");
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK_INT(s7_cpu_db_flags(s7_sim_cpu(s, "plc-m1"), 20), 0);
 
