@@ -42,6 +42,7 @@ done
 [ -s "$INV" ] || die "no inventory written: $(cat "$LOG")"
 check_contains "$(cat "$LOG")" "3 CPUs listening, 5 connections, 8 exchanges" "the plant is up"
 check_ok "the written inventory is valid" "$S7_BIN" inventory validate "$INV"
+check_eq "$(stat -c %a "$SOCK")" 600 "the control socket is the user's only"
 
 # every connection checked from its active partner's (loopback) address
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" && rc=0 || rc=$?

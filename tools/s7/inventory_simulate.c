@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -256,7 +257,11 @@ static int control_open(const char *path, char *err, size_t cap)
     snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     unlink(path);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0) {
+    /* only this user may inject faults: the socket is made 0600 */
+    mode_t mask = umask(0177);
+    int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    umask(mask);
+    if (!bound || listen(fd, 8) != 0) {
         snprintf(err, cap, "--control %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -328,7 +333,8 @@ static int control_cmd(simctx *x, char *line, char *out, size_t cap)
     char t[160];
     snprintf(out, cap, "ok: %s %s\n", s7_sim_fault_text(x->p, &f, t, sizeof t),
              on ? "injected" : "cleared");
-    printf("%s fault %s %s\n", (stamp(err, sizeof err), err), t, on ? "injected" : "cleared");
+    stamp(err, sizeof err);
+    printf("%s fault %s %s\n", err, t, on ? "injected" : "cleared");
     fflush(stdout);
     return 0;
 }
