@@ -83,6 +83,7 @@ struct s7_server {
     srv_conn **conns;
     size_t nconns, cap;
     uint16_t in_use[4];
+    uint16_t own; /* of in_use[0]: connections the CPU holds itself (s7_server_conn_acquire) */
     allow_rule *allow;
     size_t nallow;
     uint8_t *in;
@@ -382,10 +383,36 @@ size_t s7_server_connections(const s7_server *s, uint16_t per_type[4])
 {
     if (per_type) {
         memcpy(per_type, s->in_use, sizeof s->in_use);
+        size_t counted = (size_t)s->in_use[0] - s->own; /* accepted sockets past their CR */
         per_type[0] =
-            (uint16_t)(s->nconns - s->in_use[0] < 0xFFFF ? s->nconns - s->in_use[0] : 0xFFFF);
+            (uint16_t)(s->nconns >= counted && s->nconns - counted < 0xFFFF ? s->nconns - counted
+                                                                            : 0xFFFF);
     }
     return s->nconns;
+}
+
+int s7_server_conn_acquire(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3)
+        return S7_ERR_INVAL;
+    const s7_profile *p = s7_cpu_profile(s->cpu);
+    if (s->in_use[type] >= p->max_conn[type] || s->in_use[0] >= p->max_conn[0])
+        return S7_ERR_BUSY;
+    s->in_use[0]++;
+    s->in_use[type]++;
+    s->own++;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
+    return 0;
+}
+
+void s7_server_conn_release(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3 || !s->in_use[type] || !s->in_use[0] || !s->own)
+        return;
+    s->own--;
+    s->in_use[0]--;
+    s->in_use[type]--;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
 }
 
 void s7_server_stop(s7_server *s)

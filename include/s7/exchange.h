@@ -19,11 +19,15 @@
 #ifndef S7_EXCHANGE_H
 #define S7_EXCHANGE_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "client.h"
+#include "cpu.h"
 #include "err.h"
+#include "log.h"
+#include "server.h"
 #include "tag.h"
 
 #ifdef __cplusplus
@@ -257,6 +261,82 @@ S7_API int s7_exchange_status_find(int error, uint16_t code);
  * "connection_rejected" (CR / setup refused), "local_access", "error" (static strings). */
 S7_API s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_rc,
                                         const char **cause);
+
+/* ---------------------------------------------------------------- the emulator's jobs
+ * exchange/cpu_jobs.c: an emulated CPU (s7_cpu, optionally served by an s7_server) runs its
+ * GET/PUT jobs as the instructions behave: every connection its jobs use is set up once at
+ * s7_xengine_start and kept, set up again after a loss with a growing pause (retry_min_ms
+ * doubling up to retry_max_ms); a cyclic job starts every cycle_ms, a REQ job on a rising
+ * edge of its local bit (sampled every scan_ms); one request in flight per job (a trigger
+ * meanwhile reports 0/11); GET results land in the local RD areas, PUT sends the SD areas as
+ * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory when
+ * a run completes (0 with NDR/DONE = 1, or ERROR = 1 and the code) and held until the next
+ * run completes, so a client polling them sees the last outcome (a real CPU's outputs are
+ * valid for the one call: NDR/DONE a one-cycle pulse, 0/25 and 0/11 while busy; here those
+ * two show in s7_xjob_state: busy, busy_hits).  With a
+ * server, each active connection counts against the CPU's connection budget of its type
+ * (s7_server_conn_acquire; when none is free its jobs report 1/20).  One thread: the
+ * application calls s7_xengine_run_once (which also runs the server) or nests
+ * s7_xengine_fds / s7_xengine_process in its own poll. */
+
+typedef struct s7_xengine s7_xengine;
+
+/* What a job reported last (for monitors, logs and tests). */
+typedef struct s7_xjob_state {
+    s7_xstatus status; /* of the last completed run (S7_XST_OK before the first) */
+    const char *cause; /* s7_exchange_status_of's cause ("ok", "put_get_disabled" ...) */
+    char detail[200];  /* the last error in words, "" when ok */
+    int busy;          /* a request is in flight */
+    int conn_up;       /* its connection is set up */
+    uint64_t runs;     /* runs completed (ok + errors) */
+    uint64_t ok, errors;
+    uint64_t busy_hits; /* triggers while busy (0/11) */
+    int64_t last_ok_ms; /* s7_now_ms() of the last success, 0 none */
+    int64_t since_ms;   /* s7_now_ms() since status is what it is */
+    uint32_t last_us;   /* duration of the last completed request, microseconds */
+} s7_xjob_state;
+
+typedef struct s7_xengine_opts {
+    int connect_timeout_ms; /* TCP + CR/CC + setup; default 3000 */
+    int request_timeout_ms; /* one request; default 3000 */
+    int retry_min_ms;       /* first pause after a loss or a failed setup; default 250 */
+    int retry_max_ms;       /* the pause doubles up to this; default 4000 */
+    int scan_ms;            /* REQ bits sampled this often; default 10 */
+    s7_log_fn log;          /* connections set up, lost, job status changes (optional) */
+    void *log_ctx;
+    /* local memory written by a job (results and outputs), e.g. for a retentive store */
+    void (*on_write)(void *ctx, uint8_t area, uint16_t db, uint32_t start, uint32_t len);
+    /* a job's status changed (after a completed run whose status or cause differs) */
+    void (*on_status)(void *ctx, const s7_xjob *job, const s7_xjob_state *st);
+    void *ctx;
+} s7_xengine_opts;
+
+S7_API void s7_xengine_opts_init(s7_xengine_opts *o);
+
+/* An engine running the jobs of x (copied; validate it first: s7_exchange_validate) on cpu
+ * (not owned).  srv (may be NULL) is the server that serves cpu: its connection budgets
+ * count the jobs' connections and s7_xengine_run_once runs it.  NULL on out of memory or
+ * when x holds a job whose connection is missing. */
+S7_API s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
+                                  const s7_xengine_opts *o);
+/* Closes the connections (releasing their budget) and frees; NULL is a no-op. */
+S7_API void s7_xengine_free(s7_xengine *e);
+/* Starts setting up the connections the jobs use and schedules the jobs.  0 or an error. */
+S7_API int s7_xengine_start(s7_xengine *e);
+/* One turn: waits up to timeout_ms for the server's and the connections' sockets, serves
+ * the server, processes the connections and runs what is due.  Returns 0 or a negative
+ * error of the server's loop. */
+S7_API int s7_xengine_run_once(s7_xengine *e, int timeout_ms);
+/* For an application's own poll: the connections' sockets (fd, events) into pfd (at most
+ * cap; returns how many were filled) and *timeout_ms lowered to when the engine must run
+ * next.  After the poll, s7_xengine_process with the same entries (their revents). */
+S7_API size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeout_ms);
+S7_API int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n);
+
+/* The jobs and their state; NULL for an index out of range.  The job lives as long as e. */
+S7_API size_t s7_xengine_njobs(const s7_xengine *e);
+S7_API const s7_xjob *s7_xengine_job(const s7_xengine *e, size_t i);
+S7_API int s7_xengine_state(const s7_xengine *e, size_t i, s7_xjob_state *st);
 
 #ifdef __cplusplus
 }
