@@ -42,6 +42,7 @@ typedef struct s7__sim_client {
     size_t conn; /* plant index */
     s7_client *c;
     int state; /* 0 down, 1 connecting, 2 up */
+    int held;  /* counted against the active CPU's connection budget (type held) */
     int64_t retry_at;
     s7__sim_ex *ex;
     size_t nex;

@@ -30,6 +30,8 @@ void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
     s->o.log(s->o.log_ctx, level, msg);
 }
 
+static void release(s7__sim_client *k);
+
 void s7_sim_opts_init(s7_sim_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -283,6 +285,8 @@ void s7_sim_free(s7_sim *s)
         return;
     for (size_t i = 0; i < s->ncl; i++) {
         s7_client_free(s->cl[i].c);
+        if (s->cl[i].sim)
+            release(&s->cl[i]);
         for (size_t e = 0; e < s->cl[i].nex; e++) {
             free(s->cl[i].ex[e].items);
             free(s->cl[i].ex[e].buf);
@@ -449,10 +453,21 @@ static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step
              (unsigned)s7_exchange_status_code(st), cause ? cause : "error", what);
 }
 
+/* The active CPU's connection resource back (when the connection held one). */
+static void release(s7__sim_client *k)
+{
+    s7_sim *s = k->sim;
+    size_t a = s->p->conns[k->conn].active;
+    if (k->held && s->cpu_of[a] >= 0)
+        s7_server_conn_release(s->cpus[s->cpu_of[a]].srv, k->held);
+    k->held = 0;
+}
+
 static void conn_lost(s7__sim_client *k, int rc)
 {
     s7_sim *s = k->sim;
     (void)rc;
+    release(k);
     if (k->state == 2)
         s7__sim_log(s, S7_LOG_WARN, "connection %s lost%s%s", s->p->conns[k->conn].name,
                     k->nex && k->ex[0].last_rc ? " after " : "",
@@ -494,6 +509,7 @@ static void connect_done(s7_client *c, int rc, void *ud)
         describe(c, rc, &k->ex[e], "connect: ", what, sizeof what);
         set_fail(&k->ex[e], rc, what);
     }
+    release(k);
     k->state = 0;
     k->retry_at = s7_now_ms() + k->sim->o.retry_ms;
 }
@@ -506,8 +522,27 @@ static void client_connect(s7_sim *s, s7__sim_client *k)
     if (s->cpu_of[cn->passive] >= 0 && s->cpus[s->cpu_of[cn->passive]].listening)
         port = s->cpus[s->cpu_of[cn->passive]].port;
     char err[200];
+    /* an emulated CPU's active connection takes one of its own connection resources, as
+     * the GET/PUT instructions' connections do; none free: 1/20 */
+    ptrdiff_t ac = s->cpu_of[cn->active];
+    int type = cn->type >= 1 && cn->type <= 3 ? cn->type : 1;
+    if (ac >= 0 && s->cpus[ac].srv && !k->held) {
+        if (s7_server_conn_acquire(s->cpus[ac].srv, type) < 0) {
+            for (size_t e = 0; e < k->nex; e++) {
+                char what[160];
+                snprintf(what, sizeof what,
+                         "1/20 too_many_jobs: no free %s connection resource on %s",
+                         s7_plant_type_name(type), s->p->partners[cn->active].name);
+                set_fail(&k->ex[e], S7_ERR_BUSY, what);
+            }
+            k->retry_at = s7_now_ms() + s->o.retry_ms;
+            return;
+        }
+        k->held = type;
+    }
     k->state = 1;
     if (enter(s, cn->active, 1, err, sizeof err) < 0) {
+        release(k);
         s7__sim_log(s, S7_LOG_ERROR, "connection %s: %s", cn->name, err);
         k->state = 0;
         k->retry_at = s7_now_ms() + s->o.retry_ms;

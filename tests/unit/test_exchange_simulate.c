@@ -186,6 +186,36 @@ static void test_replace(void)
     s7_plant_free(p);
 }
 
+/* An emulated CPU's active connections take its own connection resources: with none left
+ * its exchanges report 1/20, the HMI's (not a CPU) are refused by the CPU's CR check. */
+static void test_active_budget(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.4.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-line:budget", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    s7_sim_ex_state st;
+    CHECK(run_until(s, 0, 1, 1));
+    CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
+    CHECK_STR(st.last_err, "1/20 too_many_jobs: no free pg connection resource on plc-line");
+    CHECK(run_until(s, 0, 0, 1));
+    s7_sim_ex_get(s, 0, &st);
+    CHECK_STR(st.last_err, "1/1 connection_rejected: connect: S7_ERR_CR_REJECTED");
+    /* cleared: both come up (retried every second) */
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 1, 1));
+    CHECK(run_until(s, 1, 0, 1));
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 static void test_refusals(void)
 {
     s7_plant *p = plant();
@@ -217,6 +247,7 @@ int main(void)
 {
     test_cpus_and_exchanges();
     test_replace();
+    test_active_budget();
     test_refusals();
     return t_done();
 }
