@@ -34,13 +34,13 @@ static int conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
             return -1;
         if (!*s || strlen(s) >= sizeof c->name)
             return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof c->name - 1);
-        snprintf(c->name, sizeof c->name, "%s", s);
+        memcpy(c->name, s, strlen(s) + 1); /* fits: checked above */
     } else if (strcmp(k, "host") == 0 || strcmp(k, "address") == 0) {
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (!*s || strlen(s) >= sizeof c->host)
             return yaml_err(y, v, "%s: give the partner's address, e.g. %s: 10.200.2.10", k, k);
-        snprintf(c->host, sizeof c->host, "%s", s);
+        memcpy(c->host, s, strlen(s) + 1);
     } else if (strcmp(k, "port") == 0) {
         if (yaml_get_long(y, v, k, 1, 65535, "port: 102", &n))
             return -1;
@@ -171,7 +171,7 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
             return -1;
         if (!*s || strlen(s) >= sizeof jc->j.name)
             return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof jc->j.name - 1);
-        snprintf(jc->j.name, sizeof jc->j.name, "%s", s);
+        memcpy(jc->j.name, s, strlen(s) + 1);
         return 0;
     }
     if (strcmp(k, "kind") == 0) {

@@ -154,7 +154,7 @@ static int locals_ok(xjob *r, char *why, size_t cap)
         const s7_tag *l = &j->areas[i].local;
         if (!local_at(r->e, l, l->type == S7_T_BOOL ? 1 : s7_tag_size(l))) {
             char f[80];
-            s7_tag_format(l, f, sizeof f);
+            s7_xjob_addr_format(l, f, sizeof f);
             snprintf(why, cap, "%s_%u %s is not in this CPU's memory (DB missing or too short)",
                      j->kind == S7_XJOB_GET ? "RD" : "SD", i + 1, f);
             return 0;
@@ -220,7 +220,7 @@ static void job_done(s7_client *c, int result, void *ud)
             if (r->items[i].status) {
                 char f[80];
                 item_rc = r->items[i].rc;
-                s7_tag_format(&j->areas[i].remote, f, sizeof f);
+                s7_xjob_addr_format(&j->areas[i].remote, f, sizeof f);
                 snprintf(detail, sizeof detail, "ADDR_%u %s: item return code 0x%02X (%s)", i + 1,
                          f, item_rc, s7_item_strerror(item_rc));
                 break;
@@ -388,6 +388,54 @@ static void job_start(xjob *r)
         s7_xstatus st = s7_exchange_status_of(rc, 0, 0, &cause);
         finish(r, st, cause, s7_strerror(rc));
     }
+}
+
+/* ---------------------------------------------------------------- configuration check */
+
+static int check_local(s7_xengine *e, const s7_xjob *j, const char *what, const s7_tag *t,
+                       char *err, size_t errcap)
+{
+    uint32_t len = t->type == S7_T_BOOL ? 1 : s7_tag_size(t);
+    if (local_at(e, t, len))
+        return 0;
+    char f[80], fix[120];
+    uint32_t size = 0;
+    int have = s7_cpu_mem(e->cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size) != NULL;
+    s7_xjob_addr_format(t, f, sizeof f);
+    if (t->area == S7_AREA_DB && !have)
+        snprintf(fix, sizeof fix, "add the DB (--db %u:%u, or dbs: - {number: %u, size: %u})",
+                 t->db, t->byte + len, t->db, t->byte + len);
+    else if (t->area == S7_AREA_DB)
+        snprintf(fix, sizeof fix, "DB%u has %u bytes: make it at least %u", t->db, size,
+                 t->byte + len);
+    else
+        snprintf(fix, sizeof fix, "the area has %u bytes: use an address below that", size);
+    snprintf(err, errcap, "%s%sjob %s: %s %s is not in this CPU's memory: %s", j->where,
+             j->where[0] ? ": " : "", j->name, what, f, fix);
+    return S7_ERR_INVAL;
+}
+
+int s7_exchange_check_cpu(const s7_exchange *x, s7_cpu *cpu, char *err, size_t errcap)
+{
+    s7_xengine e;
+    memset(&e, 0, sizeof e);
+    e.cpu = cpu;
+    for (size_t i = 0; i < x->njobs; i++) {
+        const s7_xjob *j = &x->jobs[i];
+        char what[16];
+        for (unsigned a = 0; a < j->nareas; a++) {
+            snprintf(what, sizeof what, "%s_%u", j->kind == S7_XJOB_GET ? "RD" : "SD", a + 1);
+            if (check_local(&e, j, what, &j->areas[a].local, err, errcap))
+                return S7_ERR_INVAL;
+        }
+        if ((j->trigger == S7_XTRIG_REQ && check_local(&e, j, "REQ", &j->req, err, errcap)) ||
+            (j->has_done &&
+             check_local(&e, j, j->kind == S7_XJOB_GET ? "NDR" : "DONE", &j->done, err, errcap)) ||
+            (j->has_error && check_local(&e, j, "ERROR", &j->error, err, errcap)) ||
+            (j->has_status && check_local(&e, j, "STATUS", &j->status, err, errcap)))
+            return S7_ERR_INVAL;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- engine */

@@ -273,8 +273,8 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     const char *lname = j->kind == S7_XJOB_GET ? "RD" : "SD";
     for (unsigned i = 0; i < j->nareas; i++) {
         const s7_tag *r = &j->areas[i].remote, *l = &j->areas[i].local;
-        s7_tag_format(r, rf, sizeof rf);
-        s7_tag_format(l, lf, sizeof lf);
+        s7_xjob_addr_format(r, rf, sizeof rf);
+        s7_xjob_addr_format(l, lf, sizeof lf);
         if (r->area != S7_AREA_DB && r->area != S7_AREA_I && r->area != S7_AREA_Q &&
             r->area != S7_AREA_M && r->area != S7_AREA_T && r->area != S7_AREA_C)
             return s7__errf(err, errcap,
@@ -856,11 +856,12 @@ out:
 
 /* ---------------------------------------------------------------- formatting */
 
-static void put_addr(char **p, size_t *left, int *total, const s7_tag *t)
+int s7_xjob_addr_format(const s7_tag *t, char *buf, size_t cap)
 {
-    char b[120];
-    if (t->type == S7_T_BYTE && t->array && t->count > 1 && t->area != S7_AREA_T &&
-        t->area != S7_AREA_C) {
+    if (t->type == S7_T_BYTE && t->array && t->count > 1 &&
+        (t->area == S7_AREA_DB || t->area == S7_AREA_I || t->area == S7_AREA_Q ||
+         t->area == S7_AREA_M)) {
+        char b[120];
         s7_plant_range r;
         memset(&r, 0, sizeof r);
         r.area = t->area;
@@ -868,9 +869,15 @@ static void put_addr(char **p, size_t *left, int *total, const s7_tag *t)
         r.offset = t->byte;
         r.length = t->count;
         s7_plant_range_text(&r, b, sizeof b);
-    } else {
-        s7_tag_format(t, b, sizeof b);
+        return snprintf(buf, cap, "%s", b);
     }
+    return s7_tag_format(t, buf, cap);
+}
+
+static void put_addr(char **p, size_t *left, int *total, const s7_tag *t)
+{
+    char b[120];
+    s7_xjob_addr_format(t, b, sizeof b);
     int n = snprintf(*p, *left, " %s", b);
     *total += n;
     if ((size_t)n >= *left) {

@@ -200,6 +200,10 @@ S7_API int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *w
  * wrong; the forms" (a range: "address: 'TEXT' what is wrong") in err. */
 S7_API int s7_xjob_parse_addr(const char *text, s7_tag *t, char *err, size_t errcap);
 
+/* An area address as the job spelling writes it: a BYTE array of DB, I, Q or M as a range
+ * ("DB20.DBB0..DBB31"), anything else as s7_tag_format; snprintf-style length. */
+S7_API int s7_xjob_addr_format(const s7_tag *t, char *buf, size_t cap);
+
 /* Writes job j back in the one-line spelling (connection from x); snprintf-style length. */
 S7_API int s7_xjob_format(const s7_exchange *x, const s7_xjob *j, char *buf, size_t cap);
 
@@ -280,6 +284,12 @@ S7_API s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_
  * s7_xengine_fds / s7_xengine_process in its own poll. */
 
 typedef struct s7_xengine s7_xengine;
+
+/* Checks that every local address of x's jobs (RD_i / SD_i, REQ, NDR/DONE, ERROR, STATUS)
+ * is in cpu's memory: the load-time check of an emulator's configuration (at run time a
+ * missing local area reports 1/10).  0, or S7_ERR_INVAL with "WHERE: job NAME: RD_1
+ * DB40.DBB0..DBB31 is not in this CPU's memory: the fix" in err. */
+S7_API int s7_exchange_check_cpu(const s7_exchange *x, s7_cpu *cpu, char *err, size_t errcap);
 
 /* What a job reported last (for monitors, logs and tests). */
 typedef struct s7_xjob_state {

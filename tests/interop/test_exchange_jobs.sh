@@ -136,6 +136,25 @@ else
     echo "note: $skip_note"
 fi
 
+# ---------------------------------------------------------------- connection resources
+# The jobs' connections count against the CPU's own budgets: its only PG connection is the
+# job's (so a PG client is refused), and a job on an S7 basic connection finds none (1/20).
+start_s7server --profile s7-300 --max-conn pg=1 --max-conn basic=0 --db 40:64 --quiet \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB40.DBW0 --error DB40.DBX8.1 --status DB40.DBW10" \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms --type basic into DB40.DBW2 --error DB40.DBX12.1 --status DB40.DBW14"
+RADDR=$S7SRV_ADDR
+for ((i = 0; i < 100; i++)); do
+    got=$("$S7_BIN" read "$RADDR" --slot 2 --type op DB40.DBW0 DB40.DBW10 DB40.DBX12.1 DB40.DBW14 2>&1 |
+        sed 's/.* = //' | tr '\n' ' ')
+    [ "$got" = "4242 0 true 20 " ] && break
+    sleep 0.1
+done
+check_eq "$got" "4242 0 true 20 " "budgets: the PG job runs, the basic job reports 1/20"
+check_fails "budgets: a PG client is refused" "$S7_BIN" read "$RADDR" --slot 2 DB40.DBW0
+for ((i = 0; i < 50; i++)); do grep -q "no free PG connection: 1 of 1 in use" "$S7SRV_LOG" && break; sleep 0.1; done
+check_contains "$(cat "$S7SRV_LOG")" "no free PG connection: 1 of 1 in use" \
+    "budgets: the job holds the only PG connection (a PG client is refused)"
+
 # ---------------------------------------------------------------- refused at load
 OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:512 \
     --job "get 127.0.0.1:$PA DB20.DBB0..DBB299 every 1s into DB40.DBB0" 2>&1)
@@ -146,5 +165,13 @@ check_contains "$OUT" "error: --job 1: job job1: a GET of 1 area moves 300 bytes
 OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:512 \
     --job "get 127.0.0.1:$PA DB20.DBB0..DBB299 every 1s into DB40.DBB0 --pdu 480" --job "fetch x" 2>&1)
 check_contains "$OUT" "error: --job 2: 'fetch' is not a job kind" "a bad second job is named"
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:16 \
+    --job "get 127.0.0.1:$PA DB20.DBB0..DBB31 every 1s into DB40.DBB0" 2>&1)
+check_contains "$OUT" "error: --job 1: job job1: RD_1 DB40.DBB0..DBB31 is not in this CPU's memory: DB40 has 16 bytes: make it at least 32" \
+    "a local area beyond its DB is refused at load"
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:64 \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 1s into DB41.DBW0" 2>&1)
+check_contains "$OUT" "RD_1 DB41.DBW0 is not in this CPU's memory: add the DB (--db 41:2, or dbs: - {number: 41, size: 2})" \
+    "a local DB that is missing is refused at load"
 
 finish

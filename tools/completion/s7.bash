@@ -32,7 +32,8 @@ _s7_options()
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
-                ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
+                ' --max-held --max-held-conn --sock-buf --quiet -q --help -h' \
+                ' --job'
             ;;
         inventory)
             case $2 in
@@ -58,7 +59,8 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
-            --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for)
+            --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
+            --job)
             return 0
             ;;
     esac

@@ -1168,6 +1168,13 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         snprintf(r->listen, sizeof r->listen, "127.0.0.1:%u", geteuid() == 0 ? 102u : 1102u);
 
     rc = build_cpu(r);
+    if (rc == 0) {
+        char err[800];
+        if (s7_exchange_check_cpu(&r->jobs, r->cpu, err, sizeof err)) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = CLI_USAGE;
+        }
+    }
     s7_server_opts so;
     s7_server_opts_init(&so);
     so.listen = r->listen;
