@@ -330,6 +330,15 @@ unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db)
     return m ? m->flags : 0;
 }
 
+int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags)
+{
+    s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
+    if (!m || (flags & ~(unsigned)(S7_DB_OPTIMIZED | S7_DB_READONLY)))
+        return S7_ERR_INVAL;
+    m->flags = (m->flags & S7_DB_RETAIN) | flags;
+    return 0;
+}
+
 s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
 {
     if (is_db_area(area))

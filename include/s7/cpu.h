@@ -65,6 +65,10 @@ S7_API int s7_cpu_set_area_size(s7_cpu *cpu, uint8_t area, uint32_t size);
 /* Memory of an area or DB (NULL when absent); *size gets its length in bytes. */
 S7_API uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size);
 S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
+/* Change S7_DB_OPTIMIZED and S7_DB_READONLY of an existing DB while serving (a DB made
+ * optimized, as a changed download would); S7_DB_RETAIN stays as it is.  0, or
+ * S7_ERR_INVAL (no such DB, another flag). */
+S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
 /* Initial value by address: "DB1.DBD4:REAL=3.5", "MW10=7".  On failure writes a message. */
 S7_API int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap);
 

@@ -9,7 +9,7 @@
 # COMMAND` is not offered here.
 
 _s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall monitor'
+_s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -53,6 +53,7 @@ _s7_options()
                     printf '%s' '--every --count --duration --json-lines --on-change --exit-on-change' \
                         ' --metrics --as --timeout --connection --help -h'
                     ;;
+                simulate) printf '%s' '--loopback --loopback-base --port --write-inventory --fault --cpu --control --send --for -v --verbose --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -69,7 +70,8 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
-            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv)
+            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
+            --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for)
             return 0
             ;;
     esac

@@ -88,6 +88,8 @@ const char inv_help[] =
     "      --timeout TIME      per connection step, as for check (default 3s)\n"
     "      --connection NAME   only this connection (repeatable)\n"
     "      --as PARTNER        check from PARTNER's documented address, as for check\n\n"
+    "  simulate FILE     the plant brought up on this machine: emulated CPUs, the documented\n"
+    "                    exchanges, faults (s7 inventory simulate --help)\n\n"
     "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"
     "or an invalid inventory.\n\n"
     "Examples:\n"
@@ -169,6 +171,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     int sub = -1, rc;
     memset(&o, 0, sizeof o);
     (void)cmd;
+    if (argc >= 1 && strcmp(argv[0], "simulate") == 0) /* own options: inventory_simulate.c */
+        return inv_cmd_simulate_main(argc, argv);
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
