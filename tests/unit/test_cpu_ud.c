@@ -474,9 +474,9 @@ static void test_other_groups(void)
         CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 6 &&
               memcmp(mu.payload, "\x00\x01\x0A\x00\x00\x00", 6) == 0);
     }
-    /* unknown group / subfunction: 8104 */
-    r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 06 00 00 8104 0A 00 0000");
+    /* unknown group / subfunction: 8104 (group 1's breakpoint is not served) */
+    r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 0x0A, NULL, 0);
+    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 0A 06 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 3, NULL, 0);
     CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 03 07 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
