@@ -370,6 +370,24 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 5, 0x0131, 0x0001);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0\x00\x10", 14) == 0);
+    /* python-snap7 3.x (get_cp_info, get_protection) asks 0x0131 and 0x0232 with index 0
+     * and its data item's return code 0x0A (python-snap7 issue #783): the index 1 and index
+     * 4 records, with their index in the header */
+    {
+        size_t qn = t_hex("32 07 0000 0501 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0131 0000",
+                          req, sizeof req);
+        r = run(cpu, &s, (int)qn);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.rc == 0xFF && u.plen == 48);
+        CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0", 12) == 0);
+        qn = t_hex("32 07 0000 0502 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0232 0000", req,
+                   sizeof req);
+        r = run(cpu, &s, (int)qn);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48);
+        CHECK(memcmp(u.payload, "\x02\x32\x00\x04\x00\x28\x00\x01\x00\x04\x00\x01", 12) == 0);
+        /* 0x0132 index 0 stays unknown (index 1 and 4 are two different records) */
+        r = szl(cpu, &s, 5, 0x0132, 0x0000);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
+    }
     /* indexes 2..10 of a 300: one record each; 11: D402 */
     r = szl(cpu, &s, 5, 0x0131, 0x0002);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[9] == 2);
