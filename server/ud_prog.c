@@ -251,9 +251,9 @@ static s7_var_spec spec_of(const prog_item *it)
  * the same checks and events as from a client.  Read: copies the value into val (*vlen
  * bytes).  Returns the item's return code. */
 static uint8_t run_item(s7_cpu *cpu, s7_cpu_session *sess, const prog_item *it,
-                        const s7_data_item *data, uint8_t *val, uint32_t *vlen)
+                        const s7_data_item *data, uint8_t *val, size_t vcap, uint32_t *vlen)
 {
-    uint8_t req[600], rsp[1024];
+    uint8_t req[1200], rsp[1100];
     s7_var_spec s = spec_of(it);
     int n = data ? s7_write_req_encode(req, sizeof req, 0, &s, data, 1)
                  : s7_read_req_encode(req, sizeof req, 0, &s, 1);
@@ -269,6 +269,8 @@ static uint8_t run_item(s7_cpu *cpu, s7_cpu_session *sess, const prog_item *it,
     if (s7_data_items_decode(p.data, p.data_len, 0, &d, 1) < 0)
         return S7_RC_ACCESS_DENIED;
     if (d.rc == S7_RC_OK) {
+        if (d.nbytes > vcap)
+            return S7_RC_ADDR_OUT_OF_RANGE;
         memcpy(val, d.data, d.nbytes);
         *vlen = d.nbytes;
     }
@@ -324,9 +326,9 @@ static int run_job(s7_cpu *cpu, s7_cpu_session *sess, struct s7__prog *pg, const
     s7__w16(&w, j->nitems);
     if (j->subfn == 0x02) {
         for (unsigned i = 0; i < j->nitems; i++) {
-            uint8_t val[512];
+            uint8_t val[1100];
             uint32_t vlen = 0;
-            uint8_t rc = run_item(cpu, sess, &j->items[i], NULL, val, &vlen);
+            uint8_t rc = run_item(cpu, sess, &j->items[i], NULL, val, sizeof val, &vlen);
             if (rc != S7_RC_OK) {
                 s7__w8(&w, rc);
                 s7__w8(&w, S7_DTS_NULL);
@@ -349,7 +351,7 @@ static int run_job(s7_cpu *cpu, s7_cpu_session *sess, struct s7__prog *pg, const
                 s7_data_item one = d[i];
                 one.rc = 0;
                 one.ts = 0; /* derived from the item's transport size */
-                rc = run_item(cpu, sess, &j->items[i], &one, NULL, NULL);
+                rc = run_item(cpu, sess, &j->items[i], &one, NULL, 0, NULL);
             }
             s7__w8(&w, rc);
         }

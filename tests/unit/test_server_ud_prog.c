@@ -269,6 +269,16 @@ static void test_bad_requests(void)
     uint8_t p[512];
     int pn = s7__prog_push(s, p, sizeof p);
     CHECK(pn == 26 + 8 + 2 + 4 + 6 && p[36] == 0x0A && p[37] == 0 && p[40] == 0xFF);
+    /* an item larger than a PDU (DB1.DBD0, 255 of them): refused in the push, no overrun */
+    CHECK_INT(s7_cpu_add_db(cpu, 1, 2000, 0), 0);
+    static const char VT_BIG[] =
+        "320700000303000c0024000112081241020000000000ff090020001400080000000000010012000100010001"
+        "000100010000"
+        "000173ff00010000";
+    n = send_hex(cpu, s, VT_BIG, 0, 0);
+    CHECK_INT(err_of(n), 0);
+    pn = s7__prog_push(s, p, sizeof p);
+    CHECK(pn == 26 + 8 + 2 + 4 && p[36] != 0xFF && p[37] == 0);
     /* the job list fills at 8 jobs: D062 */
     int full = 0;
     for (int i = 0; i < 9; i++) {
