@@ -621,12 +621,14 @@ void s7_cpu_session_free(s7_cpu_session *s)
 {
     if (!s)
         return;
+    s7__prog_release(s);
     s7__cpu_session_release(s);
     free(s);
 }
 
 void s7_cpu_session_reset(s7_cpu_session *s)
 {
+    s7__prog_release(s);
     s7__cpu_session_release(s);
     s7__cpu_session_init(s);
 }

@@ -94,8 +94,9 @@ struct s7_cpu_session {
     uint8_t conn_type; /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
     uint16_t pdu;      /* negotiated PDU (0 before setup) */
     uint16_t amq;
-    char peer[64];    /* "ip:port" for logs and audit */
-    uint32_t peer_ip; /* IPv4 host order, 0 if other */
+    struct s7__prog *prog; /* programmer-command jobs and pushes (ud_prog.c), NULL when none */
+    char peer[64];         /* "ip:port" for logs and audit */
+    uint32_t peer_ip;      /* IPv4 host order, 0 if other */
     /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
      * so an idle connection stays small) */
     uint8_t *ud_pending;
@@ -149,6 +150,20 @@ size_t s7__reply_limit(const s7_cpu_session *sess, size_t cap);
 /* A Job PDU (already decoded).  Returns the reply length or a negative error. */
 int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len, uint8_t *out,
             size_t cap);
+
+/* ---------------------------------------------------------------- ud_prog.c */
+
+/* Userdata group 1 (programmer commands: VarTab, modify, job list, flash LED ...) request
+ * u of a 300/400.  Returns the reply length or a negative error. */
+int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                size_t lim);
+/* The next push a programmer job queued (a whole Userdata PDU) into out: its length, 0 when
+ * none waits, S7_ERR_NOSPACE when cap is too small.  s7__prog_pending: non-zero while one
+ * waits. */
+int s7__prog_push(s7_cpu_session *sess, uint8_t *out, size_t cap);
+int s7__prog_pending(const s7_cpu_session *sess);
+/* Drop the session's jobs and pushes. */
+void s7__prog_release(s7_cpu_session *sess);
 
 /* ---------------------------------------------------------------- userdata.c */
 

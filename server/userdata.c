@@ -319,7 +319,7 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         return S7_ERR_NOSPACE;
     if (u.type != S7_UD_TYPE_REQ)
         return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);
-    if (u.method == 0x12) {
+    if (u.method == 0x12 && u.group != S7_UD_GRP_PROG) { /* group 1 asks in the long form */
         if (sess->ud_pending && u.group == sess->ud_group && u.subfn == sess->ud_subfn &&
             u.seq == sess->ud_seq)
             return next_part(sess, out, lim, pdu->ref, &u);
@@ -339,6 +339,10 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
             return ud_reply(out, lim, pdu->ref, &u, reply_seq(sess, &u), 0, 0, 0, 0, NULL, 0);
         break;
     case S7_UD_GRP_BLOCK: return blocks(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_PROG:
+        if (cpu->ext->family == S7__FAM_CLASSIC)
+            return s7__ud_prog(cpu, sess, &u, pdu->ref, out, lim);
+        break;
     default: break;
     }
     return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);

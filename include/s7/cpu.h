@@ -156,7 +156,8 @@ enum {
     S7_CTRL_HOT_START = 2,
     S7_CTRL_COLD_START = 3,
     S7_CTRL_CLOCK_SET = 4,
-    S7_CTRL_OTHER = 5 /* PI services other than P_PROGRAM, upload/download */
+    S7_CTRL_OTHER = 5,    /* PI services other than P_PROGRAM, upload/download */
+    S7_CTRL_FLASH_LED = 6 /* a programmer's "flash LED" (node flash test) request */
 };
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
 /* One handler per CPU.  A CPU served by s7_server takes the server's handler: give yours to

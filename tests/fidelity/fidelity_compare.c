@@ -18,7 +18,9 @@
  * bodies are left aside, and so is the number of diagnostic buffer entries (SZL 0x00A0:
  * the CPU's history, kept by a real one over power cycles).  A continuation request carries
  * the sequence number of the answer it continues: it is replayed with the emulator's
- * number for it, as PDU references would be mapped.
+ * number for it, as PDU references would be mapped; so is the job number a programmer
+ * command (Userdata group 1: enable, disable, delete a job) names, which the CPU gave the
+ * job in the sequence number of its answer.
  *
  * Prints per capture and in total the requests answered by the real CPU, how many got a
  * structurally identical answer, and per request kind (szl.0011, read.dbread, ud.cyclic ...)
@@ -95,6 +97,8 @@ static void merge(stats *into, const stats *from)
     into->reqs += from->reqs;
     into->same += from->same;
 }
+
+static long prog_job_at(const uint8_t *p, size_t len);
 
 /* ------------------------------------------------------------ request kinds */
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -711,6 +715,17 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
                     inlen = q->len + 7;
                 }
             }
+            if (in == q->raw && q->len + 7 <= sizeof fr && prog_job_at(q->pdu, q->len) > 0) {
+                /* enabling / disabling / deleting a programmer job names the job by the
+                 * number the CPU gave it: the emulator's, mapped as sequence numbers are */
+                size_t at = (size_t)prog_job_at(q->pdu, q->len);
+                memcpy(fr + 7, q->pdu, q->len);
+                fr[7 + at] = seqmap[q->pdu[at]] ? seqmap[q->pdu[at]] : q->pdu[at];
+                if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) > 0) {
+                    in = fr;
+                    inlen = q->len + 7;
+                }
+            }
             int r = open ? feed(&m, in, inlen) : -1;
             if (q->answer < 0) {
                 if (r < 0)
@@ -746,6 +761,26 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
         emu_close(&m);
     }
     cap_free(&c);
+    return 0;
+}
+
+/* The offset in a Userdata PDU of the job number a programmer command (group 1) names:
+ * disable / enable a job (0x0d / 0x0e: TIS data = function, job) or delete one (0x0f: 00,
+ * deletion ID, function, job); 0 for any other PDU. */
+static long prog_job_at(const uint8_t *p, size_t len)
+{
+    if (len < 30 || p[1] != S7_USERDATA || p[6] != 0 || p[7] != 12 || (p[15] & 0x0F) != 1 ||
+        (p[15] >> 4) != 4)
+        return 0;
+    uint8_t sub = p[16];
+    size_t tps = (size_t)(p[26] << 8 | p[27]), tds = (size_t)(p[28] << 8 | p[29]);
+    size_t td = 30 + tps;
+    if (td + tds > len)
+        return 0;
+    if ((sub == 0x0d || sub == 0x0e) && tds >= 2)
+        return (long)(td + 1);
+    if (sub == 0x0f && tds >= 4)
+        return (long)(td + 3);
     return 0;
 }
 
