@@ -252,6 +252,7 @@ void s7_cpu_free(s7_cpu *cpu)
         mem_release(&cpu->dbs[i]);
     free(cpu->dbs);
     free(cpu->strs);
+    s7__alarms_free(cpu);
     free(cpu);
 }
 
@@ -613,12 +614,14 @@ void s7_cpu_session_free(s7_cpu_session *s)
     if (!s)
         return;
     s7__cpu_session_release(s);
+    s7__cyclic_release(s);
     free(s);
 }
 
 void s7_cpu_session_reset(s7_cpu_session *s)
 {
     s7__cpu_session_release(s);
+    s7__cyclic_release(s);
     s7__cpu_session_init(s);
 }
 
