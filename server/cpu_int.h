@@ -120,6 +120,8 @@ struct s7_cpu_session {
  * what it holds (the struct itself is the caller's). */
 void s7__cpu_session_init(s7_cpu_session *s);
 void s7__cpu_session_release(s7_cpu_session *s);
+/* Drop a pending Userdata continuation only (a new request, a renegotiation). */
+void s7__ud_pending_drop(s7_cpu_session *s);
 
 /* ---------------------------------------------------------------- cpu.c */
 

@@ -84,7 +84,7 @@ static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         a.amq_calling = 1;
     if (a.amq_called == 0)
         a.amq_called = 1;
-    s7__cpu_session_release(sess); /* a renegotiation drops a pending continuation */
+    s7__ud_pending_drop(sess); /* a renegotiation drops a pending continuation */
     sess->pdu = p;
     sess->amq = a.amq_calling < a.amq_called ? a.amq_calling : a.amq_called;
     return s7_setup_resp_encode(out, cap, pdu->ref, &a);

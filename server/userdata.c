@@ -105,7 +105,7 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         return r;
     sess->ud_off += n;
     if (!last)
-        s7__cpu_session_release(sess);
+        s7__ud_pending_drop(sess);
     return r;
 }
 
@@ -120,7 +120,7 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         free(buf);
         return r;
     }
-    s7__cpu_session_release(sess);
+    s7__ud_pending_drop(sess);
     sess->ud_seq = reply_seq(sess, req);
     sess->ud_dur_no = (uint8_t)(sess->ud_dur_no + 1);
     if (sess->ud_dur_no == 0)
@@ -327,7 +327,7 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
             return next_part(sess, out, lim, pdu->ref, &u);
         return ud_error(sess, out, lim, pdu->ref, &u, 0xD401);
     }
-    s7__cpu_session_release(sess); /* a new request: what was pending is abandoned */
+    s7__ud_pending_drop(sess); /* a new request: what was pending is abandoned */
     switch (u.group) {
     case S7_UD_GRP_CPU:
         if (u.subfn == S7_UD_SZL_READ)

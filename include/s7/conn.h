@@ -40,6 +40,10 @@ enum s7_conn_state {
 /* Called for each reply matched to a job in flight.  pdu (and its views) are valid only
  * during the call.  The callback may submit new requests. */
 typedef void (*s7_conn_reply_fn)(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);
+/* Called for each PDU the CPU sends unsolicited (Userdata of type push: cyclic data, a
+ * mode transition, alarms): never matched to a job in flight, whatever its reference.
+ * pdu is valid only during the call. */
+typedef void (*s7_conn_push_fn)(void *ctx, const s7_pdu *pdu);
 
 typedef struct s7_conn_cfg {
     uint16_t local_tsap;
@@ -51,6 +55,7 @@ typedef struct s7_conn_cfg {
     s7_conn_reply_fn on_reply;
     void *ctx;
     s7_tap_fn tap; /* optional */
+    s7_conn_push_fn on_push; /* optional (added with cyclic data) */
 } s7_conn_cfg;
 
 /* Defaults: no TSAPs, TPDU size 0x0A (1024), PDU 960, AmQ 8, source reference 1, no
