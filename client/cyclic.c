@@ -140,8 +140,7 @@ static int sub_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t 
     sub_ctx *x = j->ctx;
     if (x->unsub)
         return s7_cyclic_unsub_encode(buf, cap, 0, x->subfn, x->job);
-    return s7_cyclic_req_encode(buf, cap, 0, x->subfn, x->job, x->cycle, x->specs,
-                                (unsigned)x->n);
+    return s7_cyclic_req_encode(buf, cap, 0, x->subfn, x->job, x->cycle, x->specs, (unsigned)x->n);
 }
 
 static int sub_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
@@ -149,8 +148,7 @@ static int sub_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     (void)sub;
     sub_ctx *x = j->ctx;
     s7_ud u;
-    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, &u) < 0 ||
-        u.group != S7_UD_GRP_CYCLIC) {
+    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, &u) < 0 || u.group != S7_UD_GRP_CYCLIC) {
         if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
             (pdu->err_class || pdu->err_code)) {
             s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
@@ -176,8 +174,9 @@ static int sub_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
         return S7_ERR_PARAM;
     }
     if (apply(x->items, x->n, u.payload, u.plen) < 0) {
-        s7__set_problem(c, "the answer to a subscription of %zu items does not carry one data "
-                           "item of the subscribed size per item",
+        s7__set_problem(c,
+                        "the answer to a subscription of %zu items does not carry one data "
+                        "item of the subscribed size per item",
                         x->n);
         return S7_ERR_PARAM;
     }

@@ -54,7 +54,7 @@ struct s7_client {
     int last_connect_error;
     unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
     s7_explain last_error;
-    char problem[400]; /* why the last answer did not conform ("" none) */
+    char problem[400];    /* why the last answer did not conform ("" none) */
     struct s7__sub *subs; /* cyclic-data subscriptions (cyclic.c) */
     size_t nsubs;
     uint64_t pushes; /* pushes delivered */

@@ -94,8 +94,8 @@ int s7_cyclic_data_decode(const uint8_t *payload, size_t plen, s7_data_item *ite
 int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type)
 {
     /* function 00, one object: 12 08 1A 00 query type (1: by alarm type) 34 00 00 00 type */
-    uint8_t payload[12] = {0x00, 0x01, 0x12, 0x08, 0x1A, 0x00, 0x01, 0x34,
-                           0x00, 0x00, 0x00, alarm_type};
+    uint8_t payload[12] = {0x00, 0x01, 0x12, 0x08, 0x1A, 0x00,
+                           0x01, 0x34, 0x00, 0x00, 0x00, alarm_type};
     s7_ud u;
     memset(&u, 0, sizeof u);
     u.method = 0x11;
@@ -137,7 +137,7 @@ int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out, un
             a->state = payload[o + 9];
             a->ack_going = payload[o + 10];
             a->ack_coming = payload[o + 11];
-            if (a->type == S7_ALARM_S && len >= 20 && s7_dt_decode(payload + o + 12, &a->came) == 0)
+            if (a->type == S7_ALARM_S && len >= 20 && s7_dt_decode(payload + o + 12, &a->came) >= 0)
                 a->has_came = 1;
         }
         n++;

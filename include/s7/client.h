@@ -219,8 +219,8 @@ typedef void (*s7_push_fn)(s7_client *c, int job, s7_item *items, size_t n, void
  * disconnected.  Returns the CPU's job number (1..255) or an error: S7_ERR_PLC when the
  * CPU refuses (s7_client_last_error: e.g. userdata error 0x8104, the CPU does not serve
  * cyclic data), S7_ERR_TOOBIG, S7_ERR_INVAL. */
-S7_API int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms,
-                               int mode, s7_push_fn cb, void *ud);
+S7_API int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
+                               s7_push_fn cb, void *ud);
 /* End a subscription (its pushes stop being delivered at once).  0 or an error. */
 S7_API int s7_client_unsubscribe(s7_client *c, int job);
 /* Subscriptions held now. */

@@ -54,7 +54,7 @@ typedef struct s7_conn_cfg {
     uint16_t src_ref; /* COTP source reference (non-zero) */
     s7_conn_reply_fn on_reply;
     void *ctx;
-    s7_tap_fn tap; /* optional */
+    s7_tap_fn tap;           /* optional */
     s7_conn_push_fn on_push; /* optional (added with cyclic data) */
 } s7_conn_cfg;
 

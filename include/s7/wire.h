@@ -469,8 +469,7 @@ typedef struct s7_alarm {
 S7_API int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type);
 /* The objects of an alarm query answer's data (up to max into out; out may be NULL).
  * Returns how many the answer holds (0 for the empty answer) or S7_ERR_PARAM. */
-S7_API int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out,
-                                 unsigned max);
+S7_API int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out, unsigned max);
 
 /* ---------------------------------------------------------------- PLC control */
 enum { S7_START_HOT = 0, S7_START_COLD = 1 };
