@@ -205,6 +205,32 @@ S7_API int s7_client_set_clock(s7_client *c, const s7_datetime *t);
 S7_API int s7_client_plc_stop(s7_client *c);
 S7_API int s7_client_plc_start(s7_client *c, int mode); /* S7_START_HOT / S7_START_COLD */
 
+/* ---------------------------------------------------------------- alarms, diagnostics */
+
+/* Alarm query (S7-300/400): the CPU's alarms of alarm_type (S7_ALARM_S, as 300s are asked;
+ * S7_ALARM_8, as S7-400s are) into out (up to max).  Returns how many the CPU listed (may
+ * exceed max) or an error (S7_ERR_PLC: the CPU refused, e.g. userdata error 0x8104). */
+S7_API int s7_client_alarms(s7_client *c, uint8_t alarm_type, s7_alarm *out, size_t max);
+
+/* One diagnostic buffer entry (SZL 0x00A0, 20 bytes). */
+typedef struct s7_diag_entry {
+    uint16_t event_id;
+    uint8_t prio;    /* priority class (0xFF: none) */
+    uint8_t ob;      /* OB number */
+    uint16_t dat_id; /* data ID */
+    uint16_t info1;  /* additional information */
+    uint32_t info2;
+    int has_time; /* time holds a valid date */
+    s7_datetime time;
+} s7_diag_entry;
+/* Decode one 20-byte entry.  0 or S7_ERR_INVAL. */
+S7_API int s7_diag_entry_decode(const uint8_t in[20], s7_diag_entry *e);
+/* What an event ID means (a short English phrase), NULL for IDs s7kit does not know. */
+S7_API const char *s7_diag_event_text(uint16_t event_id);
+/* Read the diagnostic buffer, newest entry first, up to max entries.  Returns the number
+ * copied or an error (S7_ERR_PLC: the CPU does not answer SZL 0x00A0). */
+S7_API int s7_client_diag_buffer(s7_client *c, s7_diag_entry *out, size_t max);
+
 /* ---------------------------------------------------------------- cyclic data */
 
 /* A push of a subscription's values: items are the subscribed ones with their buffers,
