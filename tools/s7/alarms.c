@@ -59,7 +59,9 @@ int cmd_alarms(cli *c)
             printf("%s{\"event_id\": %u, \"type\": \"%s\", \"state\": %u, \"ack_going\": %u, "
                    "\"ack_coming\": %u, \"active\": %s, \"acknowledged\": %s, \"came\": ",
                    i ? ", " : "", (unsigned)x->event_id,
-                   x->type == S7_ALARM_8 ? "alarm_8" : x->type == S7_ALARM_S ? "alarm_s" : "other",
+                   x->type == S7_ALARM_8   ? "alarm_8"
+                   : x->type == S7_ALARM_S ? "alarm_s"
+                                           : "other",
                    x->state, x->ack_going, x->ack_coming, x->state ? "true" : "false",
                    (x->ack_coming & x->state) == x->state ? "true" : "false");
             if (x->has_came)
@@ -74,7 +76,9 @@ int cmd_alarms(cli *c)
         for (int i = 0; i < shown; i++) {
             const s7_alarm *x = &a[i];
             printf("  event 0x%08X  %-7s  signals 0x%02X  %s", (unsigned)x->event_id,
-                   x->type == S7_ALARM_8 ? "ALARM_8" : x->type == S7_ALARM_S ? "ALARM_S" : "?",
+                   x->type == S7_ALARM_8   ? "ALARM_8"
+                   : x->type == S7_ALARM_S ? "ALARM_S"
+                                           : "?",
                    x->state,
                    (x->ack_coming & x->state) == x->state ? "acknowledged" : "not acknowledged");
             if (x->has_came)

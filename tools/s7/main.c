@@ -104,8 +104,8 @@ const cli_cmd cli_cmds[] = {
      "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n"
      "  s7 watch 192.168.0.1 DB1.DBW0 --push --every 500\n\n" COMMON_HELP,
      CLI_X_EVERY | CLI_X_COUNT | CLI_X_PUSH, 1, -1},
-    {"alarms", cmd_alarms, "HOST [--alarm8]", "the CPU's active alarms (alarm query)",
-     alarms_help, CLI_X_ALARM8, 0, 0},
+    {"alarms", cmd_alarms, "HOST [--alarm8]", "the CPU's active alarms (alarm query)", alarms_help,
+     CLI_X_ALARM8, 0, 0},
     {"diag-buffer", cmd_diag_buffer, "HOST", "the CPU's diagnostic buffer, newest first",
      diagbuf_help, 0, 0, 0},
     {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients", srv_help, 0,

@@ -180,8 +180,8 @@ static int subscribe(const cli *c, s7_client *s, watch *w, push_ctx *p)
     char ts[40];
     for (int i = 0; i < w->n; i++)
         s7_item_from_tag(&w->items[i], &w->tags[i], w->bufs[i]);
-    int job = s7_client_subscribe(s, w->items, (size_t)w->n, (uint32_t)c->every_ms,
-                                  S7_CYC_CHANGE, on_push, p);
+    int job = s7_client_subscribe(s, w->items, (size_t)w->n, (uint32_t)c->every_ms, S7_CYC_CHANGE,
+                                  on_push, p);
     stamp(ts, sizeof ts);
     if (job < 0) {
         cli_why why;
