@@ -138,7 +138,8 @@ static void drop(s7_client *c, int err)
     }
     s7_conn_reset(c->conn);
     c->state = S7__DISCONNECTED;
-    s7__subs_free(c); /* subscriptions live as long as the connection */
+    c->inflight_since = 0; /* else the next connection times out at once after a timeout */
+    s7__subs_free(c);      /* subscriptions live as long as the connection */
     while (c->jobs) {
         s7__job *j = c->jobs;
         if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)

@@ -681,8 +681,8 @@ static void test_server_alarms(void)
                              sizeof err),
               S7_ERR_INVAL);
     CHECK(msg_is(err, 3, "alarm 0x8: DB9.DBX0.0 is not in a DB of this CPU"));
-    CHECK_INT(load_and_build("profile: s7-1500\ndbs: [\"5:4\"]\nalarms: [\"1:DB5.DBX0.0\"]\n",
-                             err, sizeof err),
+    CHECK_INT(load_and_build("profile: s7-1500\ndbs: [\"5:4\"]\nalarms: [\"1:DB5.DBX0.0\"]\n", err,
+                             sizeof err),
               S7_ERR_INVAL);
     CHECK(msg_is(err, 3, "alarm 0x1: an s7-1500 does not answer the alarm query"));
     CHECK_INT(load_and_build("alarms:\n  - id: 8\n    colour: red\n", err, sizeof err),

@@ -186,13 +186,14 @@ static int subscribe(const cli *c, s7_client *s, watch *w, push_ctx *p)
     if (job < 0) {
         cli_why why;
         cli_why_err(c, s, job, "subscription", &why);
-        if (conn_lost(s, job))
-            return -1;
-        fprintf(stderr, "%s the CPU does not push these values (%s): polling every %ld ms\n", ts,
-                why.what, c->every_ms);
+        int lost = conn_lost(s, job);
+        /* a peer that closes the connection when asked (the Snap7 server) does not serve
+         * cyclic data either: polled after the reconnect */
+        fprintf(stderr, "%s the CPU does not push these values (%s): %spolling every %ld ms\n", ts,
+                why.what, lost ? "reconnecting and " : "", c->every_ms);
         if (c->json)
             json_event(ts, "poll", &why);
-        return 0;
+        return lost ? -1 : 0;
     }
     fprintf(stderr,
             "%s subscribed: the CPU pushes changes (cyclic data, job %d, looked at every %ld "
@@ -255,7 +256,7 @@ int cmd_watch(cli *c)
         goto out;
     watch w8 = {n, tags, items, bufs, sn, 0};
     push_ctx pctx = {c, &w8};
-    int pushing = 0, try_push = c->push;
+    int pushing = 0, try_push = c->push, push_refused = 0;
 
     for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
         int64_t t0 = cli_now_ms();
@@ -275,7 +276,7 @@ int cmd_watch(cli *c)
             fprintf(stderr, "%s reconnected to %s:%u\n", ts, c->host, c->port);
             if (c->json)
                 json_event(ts, "reconnected", NULL);
-            try_push = c->push; /* the subscription ended with the connection */
+            try_push = c->push && !push_refused; /* the subscription ended with the connection */
         }
 
         if (try_push && !pushing) {
@@ -287,9 +288,11 @@ int cmd_watch(cli *c)
                 poll = w8.updates - 1;
                 continue;
             }
-            if (r < 0) {
-                err = S7_ERR_CLOSED;
-                goto lost;
+            if (r < 0) { /* the peer closed the connection on the request */
+                push_refused = 1;
+                down = 1;
+                last_ok = 0;
+                goto next;
             }
         }
         if (pushing) {
