@@ -252,6 +252,7 @@ void s7_cpu_free(s7_cpu *cpu)
         mem_release(&cpu->dbs[i]);
     free(cpu->dbs);
     free(cpu->strs);
+    s7__alarms_free(cpu);
     free(cpu);
 }
 
@@ -606,13 +607,19 @@ void s7__cpu_session_init(s7_cpu_session *s)
         memset(s, 0, sizeof *s);
 }
 
-void s7__cpu_session_release(s7_cpu_session *s)
+void s7__ud_pending_drop(s7_cpu_session *s)
 {
     if (!s)
         return;
     free(s->ud_pending);
     s->ud_pending = NULL;
     s->ud_len = s->ud_off = 0;
+}
+
+void s7__cpu_session_release(s7_cpu_session *s)
+{
+    s7__ud_pending_drop(s);
+    s7__cyclic_release(s);
 }
 
 s7_cpu_session *s7_cpu_session_new(void) { return calloc(1, sizeof(s7_cpu_session)); }

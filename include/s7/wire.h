@@ -426,6 +426,51 @@ S7_API int s7_clock_set_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const
 S7_API int s7_clock_payload_encode(uint8_t out[10], const s7_datetime *t);
 S7_API int s7_clock_payload_decode(const uint8_t *p, size_t len, s7_datetime *out);
 
+/* ---------------------------------------------------------------- cyclic data, alarms */
+
+/* Cyclic data (Userdata group 2) subfunctions. */
+enum {
+    S7_CYC_TRANSFER = 0x01,    /* push the items at every cycle */
+    S7_CYC_UNSUBSCRIBE = 0x04, /* end a job: data FUNCTION JOB */
+    S7_CYC_CHANGE = 0x05,      /* push when a value changed (looked at every cycle) */
+    S7_CYC_MODIFY = 0x07       /* change the items / cycle of a change-driven job */
+};
+enum { S7_UD_ALARM_QUERY = 0x13 };
+
+/* A cycle in ms as time base (0 = 100 ms, 1 = 1 s, 2 = 10 s) and factor (1..255): the
+ * finest base that can count it, rounded to the nearest step.  Returns the cycle coded
+ * (ms), S7_ERR_INVAL for 0, S7_ERR_VALUE past 2550 s. */
+S7_API int s7_cyclic_cycle(uint32_t ms, uint8_t *base, uint8_t *factor);
+/* Subscribe request (subfn S7_CYC_TRANSFER or S7_CYC_CHANGE; S7_CYC_MODIFY changes job
+ * `job`): n S7ANY items, the cycle.  Bytes written or a negative error. */
+S7_API int s7_cyclic_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, uint8_t job,
+                                uint32_t cycle_ms, const s7_var_spec *specs, unsigned n);
+/* Unsubscribe request for job `job` made by subfunction subfn. */
+S7_API int s7_cyclic_unsub_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn,
+                                  uint8_t job);
+/* The data of a subscribe answer or a push (00 NN, then NN data items as a Read Var answer
+ * has them) into items (views into payload).  Returns NN (<= max) or S7_ERR_PARAM. */
+S7_API int s7_cyclic_data_decode(const uint8_t *payload, size_t plen, s7_data_item *items,
+                                 unsigned max);
+
+/* Alarm types of the alarm query. */
+enum { S7_ALARM_8 = 0x02, S7_ALARM_S = 0x04 };
+/* One object of an alarm query answer. */
+typedef struct s7_alarm {
+    uint8_t type;       /* S7_ALARM_8 / S7_ALARM_S */
+    uint32_t event_id;  /* the message's event ID */
+    uint8_t state;      /* one bit per signal: active now */
+    uint8_t ack_going;  /* one bit per signal: its going acknowledged */
+    uint8_t ack_coming; /* one bit per signal: its coming acknowledged */
+    int has_came;       /* came holds when it came (ALARM_S objects) */
+    s7_datetime came;
+} s7_alarm;
+/* Alarm query request (group 4 subfunction 0x13) for alarms of alarm_type, by alarm type. */
+S7_API int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type);
+/* The objects of an alarm query answer's data (up to max into out; out may be NULL).
+ * Returns how many the answer holds (0 for the empty answer) or S7_ERR_PARAM. */
+S7_API int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out, unsigned max);
+
 /* ---------------------------------------------------------------- PLC control */
 enum { S7_START_HOT = 0, S7_START_COLD = 1 };
 

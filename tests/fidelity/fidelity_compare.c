@@ -504,10 +504,51 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
             }
             continue;
         }
-        if (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB || p.param_len < 2 ||
-            (p.param[0] != 4 && p.param[0] != 5))
+        /* an alarm query (group 4, 0x13) the real CPU answered with alarms: the emulator
+         * gets those alarms (event IDs from the objects: length, 00 00, type, ID ...) */
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &uq) >= 0 && uq.group == S7_UD_GRP_CPU && uq.subfn == 0x13 &&
+            s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ua) >= 0 && ua.plen > 6 &&
+            ua.payload[2] == 0xFF) {
+            for (size_t o = 6; o + 8 <= ua.plen && ua.payload[o] > 0; o += 2u + ua.payload[o]) {
+                uint32_t id = (uint32_t)be16(ua.payload + o + 4) << 16 | be16(ua.payload + o + 6);
+                if (s7_cpu_alarm_add(m->cpu, id, "capture", 0, 0, -1) == 0)
+                    s7_cpu_alarm_raise(m->cpu, id);
+            }
             continue;
-        if (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA)
+        }
+        /* a cyclic-data subscription (group 2, subfunctions 1 / 5 / 7): its items are read
+         * as a Read Var's (00 NN, time base, factor, the specifications, a fill byte after
+         * an odd-length one); its answer holds 00 NN and the data items */
+        uint8_t cpar[2048];
+        s7_ud cq, ca;
+        int cyc = 0;
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &cq) >= 0 && cq.group == S7_UD_GRP_CYCLIC &&
+            cq.type == S7_UD_TYPE_REQ && (cq.subfn == 1 || cq.subfn == 5 || cq.subfn == 7) &&
+            cq.plen >= 4 && s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ca) >= 0 &&
+            ca.plen >= 2) {
+            size_t n = cq.payload[1], off = 4, w = 2;
+            cpar[0] = 4;
+            cpar[1] = (uint8_t)n;
+            for (size_t j = 0; j < n && off + 2 <= cq.plen; j++) {
+                size_t sl = cq.payload[off + 1];
+                if (off + 2 + sl > cq.plen || w + 2 + sl > sizeof cpar)
+                    break;
+                memcpy(cpar + w, cq.payload + off, 2 + sl);
+                w += 2 + sl;
+                off += 2 + sl + ((sl & 1) && j + 1 < n ? 1 : 0);
+            }
+            p.param = cpar;
+            p.param_len = (uint16_t)w;
+            a.data = ca.payload + 2;
+            a.data_len = (uint16_t)(ca.plen - 2);
+            cyc = 1;
+        }
+        if (!cyc && (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB ||
+                     p.param_len < 2 || (p.param[0] != 4 && p.param[0] != 5)))
+            continue;
+        if (!cyc && (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA))
             continue;
         item it[64];
         int nit, dbr;

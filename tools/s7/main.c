@@ -11,6 +11,9 @@ int cmd_write(cli *c);
 int cmd_info(cli *c);
 int cmd_dump(cli *c);
 int cmd_watch(cli *c);
+int cmd_alarms(cli *c);      /* alarms.c */
+int cmd_diag_buffer(cli *c); /* diagbuf.c */
+extern const char alarms_help[], diagbuf_help[];
 int cmd_server(cli *c);
 int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char srv_help[];
@@ -92,17 +95,25 @@ const cli_cmd cli_cmds[] = {
      "  s7 dump 192.168.0.1 DB 3\n"
      "  s7 dump 192.168.0.1 DB 3 -o db3.bin\n\n" COMMON_HELP,
      CLI_X_OUT, 1, 2},
-    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N]",
-     "poll values and print changes",
+    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N] [--push]",
+     "poll values (or have the CPU push them) and print changes",
      "Polls the addresses and prints a timestamped line 'TIME ADDRESS = VALUE' for each value\n"
      "when it changes (the first values too).  When the connection drops it says so and\n"
      "reconnects.  --json prints one JSON object per line.\n\n"
      "Options:\n"
      "  --every MS   poll interval, 10..86400000 ms (default 1000)\n"
-     "  --count N    stop after N polls (default: until interrupted)\n\n"
+     "  --count N    stop after N polls (default: until interrupted)\n"
+     "  --push       subscribe instead (cyclic data, S7-300/400): the CPU sends the changes,\n"
+     "               looking every --every MS; where the CPU refuses, says so on stderr and\n"
+     "               polls.  --count then counts the updates\n\n"
      "Example:\n"
-     "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n\n" COMMON_HELP,
-     CLI_X_EVERY | CLI_X_COUNT, 1, -1},
+     "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n"
+     "  s7 watch 192.168.0.1 DB1.DBW0 --push --every 500\n\n" COMMON_HELP,
+     CLI_X_EVERY | CLI_X_COUNT | CLI_X_PUSH, 1, -1},
+    {"alarms", cmd_alarms, "HOST [--alarm8]", "the CPU's active alarms (alarm query)", alarms_help,
+     CLI_X_ALARM8, 0, 0},
+    {"diag-buffer", cmd_diag_buffer, "HOST", "the CPU's diagnostic buffer, newest first",
+     diagbuf_help, 0, 0, 0},
     {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients", srv_help, 0,
      0, 0},
     {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...",
