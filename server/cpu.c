@@ -251,6 +251,7 @@ void s7_cpu_free(s7_cpu *cpu)
     for (size_t i = 0; i < cpu->ndbs; i++)
         mem_release(&cpu->dbs[i]);
     free(cpu->dbs);
+    s7__blocks_free(cpu);
     free(cpu->strs);
     s7__alarms_free(cpu);
     free(cpu);
@@ -630,6 +631,7 @@ void s7_cpu_session_free(s7_cpu_session *s)
         return;
     s7__prog_release(s);
     s7__cpu_session_release(s);
+    s7__blocks_session_end(s);
     free(s);
 }
 
@@ -637,6 +639,7 @@ void s7_cpu_session_reset(s7_cpu_session *s)
 {
     s7__prog_release(s);
     s7__cpu_session_release(s);
+    s7__blocks_session_end(s);
     s7__cpu_session_init(s);
 }
 

@@ -667,7 +667,13 @@ static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t n
         snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
         return s7_sconn_fail(c->sc, n, msg);
     }
-    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    if (r < 0)
+        return r;
+    /* a Job the CPU sends on its own (the next step of a download) */
+    uint8_t job[64];
+    int k = s7_cpu_next_job(s->cpu, c->sess, job, sizeof job);
+    return k > 0 ? s7_sconn_send(c->sc, &s->out, job, (size_t)k) : 0;
 }
 
 /* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
@@ -1108,7 +1114,7 @@ static void push_check(s7_server *s, int64_t now)
             s->out.len = 0;
             for (int k = 0; k < 256; k++) {
                 int n = s7_cpu_session_push(s->cpu, c->sess, now, s->push, S7_PUSH_CAP);
-                if (n <= 0 || s7_sconn_push(c->sc, &s->out, s->push, (size_t)n) < 0)
+                if (n <= 0 || s7_sconn_send(c->sc, &s->out, s->push, (size_t)n) < 0)
                     break;
                 s->st.pushes++;
             }

@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner help'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner blocks upload help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -18,7 +18,8 @@ _s7_options()
 {
     case $1 in
         read | write | info) printf '%s' "$_s7_common_options" ;;
-        dump) printf '%s' "$_s7_common_options -o --output" ;;
+        dump | upload) printf '%s' "$_s7_common_options -o --output" ;;
+        blocks) printf '%s' "$_s7_common_options" ;;
         watch) printf '%s' "$_s7_common_options --every --count" ;;
         doctor)
             printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
@@ -137,6 +138,7 @@ _s7()
             sub=${COMP_WORDS[2]}
             ;;
         read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
+        blocks | upload) ;;
         *) return 0 ;;
     esac
 

@@ -29,6 +29,10 @@ int cmd_scan(cli *c);
 int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
 int cmd_inventory(cli *c);
+int cmd_blocks(cli *c);
+int cmd_blocks_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_upload(cli *c);
+extern const char blocks_help[];
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
 int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
 int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv);
@@ -133,6 +137,17 @@ const cli_cmd cli_cmds[] = {
      "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
     {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
      "BSEND/BRCV and USEND/URCV with a partner CPU", partner_help, 0, 0, 0},
+    {"blocks", cmd_blocks, "[info] HOST [BLOCK]", "the CPU's blocks per type, or one block's info",
+     blocks_help, 0, 0, 1},
+    {"upload", cmd_upload, "HOST BLOCK -o FILE", "upload a block (DB10, FC1 ...) into a file",
+     "Uploads one block as the CPU holds it (the MC7 block: header, code or a DB's current\n"
+     "data, interface, footer) into FILE.  The CPU refuses at protection level 3 without the\n"
+     "password (0xD241), system blocks and know-how protected blocks (0xD20E), a block it does\n"
+     "not have (0xD20C); S7-1200/1500 refuse block functions (0x8104).  --json prints {block,\n"
+     "length, file, error}.\n\n"
+     "Example:\n"
+     "  s7 upload 192.168.0.20 DB10 -o db10.blk --slot 2\n\n" COMMON_HELP,
+     CLI_X_OUT, 1, 1},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -203,6 +218,8 @@ int main(int argc, char **argv)
         return cmd_doctor_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_control) /* --yes/--cold of its own, then the shared parser */
         return cmd_control_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_blocks) /* an optional leading "info" */
+        return cmd_blocks_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
