@@ -28,6 +28,9 @@ extern const char scan_help[];
 int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char inv_help[];
+int cmd_guard(cli *c);
+int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char guard_help[];
 
 #define COMMON_HELP                                                                                \
     "Common options (anywhere on the line):\n"                                                     \
@@ -112,6 +115,9 @@ const cli_cmd cli_cmds[] = {
     {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
+    {"guard", cmd_guard, "--upstream CPU (--inventory FILE --cpu NAME | --rules FILE)",
+     "enforcing proxy: only documented partners, ranges and services reach the CPU", guard_help, 0,
+     0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -182,6 +188,8 @@ int main(int argc, char **argv)
         return cmd_doctor_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_control) /* --yes/--cold of its own, then the shared parser */
         return cmd_control_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_guard) /* no HOST: guard.c parses its options */
+        return cmd_guard_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
