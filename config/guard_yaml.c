@@ -34,6 +34,13 @@ typedef struct pcx {
 
 static s7_policy_partner *cur(pcx *x) { return &x->pol->partners[x->idx]; }
 
+/* The file's name without its directories (rules name it with their line). */
+static const char *base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
 static int get_ranges(yaml_cx *y, struct fy_node *v, const char *key, pcx *x, unsigned access)
 {
     if (!fy_node_is_sequence(v))
@@ -52,7 +59,7 @@ static int get_ranges(yaml_cx *y, struct fy_node *v, const char *key, pcx *x, un
         if (!pr)
             return yaml_oom(y);
         pr->line = yaml_line(e);
-        snprintf(pr->rule, sizeof pr->rule, "%.30s:%d %.20s %s %.24s", y->file, pr->line,
+        snprintf(pr->rule, sizeof pr->rule, "%.30s:%d %.20s %s %.24s", base(y->file), pr->line,
                  cur(x)->name[0] ? cur(x)->name : "?", access == S7_POL_WRITE ? "write" : "read",
                  s);
     }
@@ -191,7 +198,8 @@ static int load_partners(yaml_cx *y, struct fy_node *v, s7_policy *pol)
             if (strcmp(pol->partners[i].name, pt->name) == 0)
                 return yaml_err_line(y, pt->line, "partner %s is listed twice (first at line %d)",
                                      pt->name, pol->partners[i].line);
-        snprintf(pt->rule, sizeof pt->rule, "%.40s:%d partner %.40s", y->file, pt->line, pt->name);
+        snprintf(pt->rule, sizeof pt->rule, "%.40s:%d partner %.40s", base(y->file), pt->line,
+                 pt->name);
     }
     return 0;
 }

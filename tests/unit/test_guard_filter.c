@@ -39,8 +39,8 @@ static void test_read_mixed(void)
 {
     s7__gctx g;
     ctx_init(&g, 0);
-    s7_var_spec sp[3] = {{S7_TS_BYTE, 4, 10, S7_AREA_DB, 0},  /* allowed */
-                         {S7_TS_BYTE, 2, 11, S7_AREA_DB, 0},  /* DB11: write only */
+    s7_var_spec sp[3] = {{S7_TS_BYTE, 4, 10, S7_AREA_DB, 0},      /* allowed */
+                         {S7_TS_BYTE, 2, 11, S7_AREA_DB, 0},      /* DB11: write only */
                          {S7_TS_WORD, 1, 10, S7_AREA_DB, 8 * 8}}; /* allowed */
     uint8_t req[128];
     int n = s7_read_req_encode(req, sizeof req, 0x1234, sp, 3);
@@ -184,8 +184,9 @@ static void test_services(void)
     CHECK_INT(pl.verdict, S7__GV_FORWARD);
     pol->partners[0].services &= ~(unsigned)S7_POL_CONTROL;
     /* upload start: 0x1D */
-    n = (int)t_hex("32 01 0000 0007 0012 0000 | 1d 00 00 00 00 00 00 00 09 5f 30 41 30 30 30 30 31 50",
-                   req, sizeof req);
+    n = (int)t_hex(
+        "32 01 0000 0007 0012 0000 | 1d 00 00 00 00 00 00 00 09 5f 30 41 30 30 30 30 31 50", req,
+        sizeof req);
     s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
     CHECK_INT(pl.verdict, S7__GV_LOCAL);
     CHECK_STR(last_op, "upload");
