@@ -10,7 +10,7 @@
 #                          port (or the --listen ADDR:PORT given in ARGS, used as is), waits
 #                          up to 10 s until it accepts a TCP connection, exports
 #                          S7SRV_PORT, S7SRV_PID, S7SRV_LOG (stdout+stderr of the server) and
-#                          S7SRV_ADDR (127.0.0.1:PORT); the server is killed (by PID) when the
+#                          S7SRV_ADDR (HOST:PORT); the server is killed (by PID) when the
 #                          test exits, even when the test shell is SIGKILLed (a watchdog).
 #                          May be called several times; the variables describe the last one.
 #                          Dies when the server does not come up (its log is shown); with
@@ -46,14 +46,14 @@ need_s7srv_helper() {
     [ -x "$S7SRV_HELPERS/$1" ] || die "helper $S7SRV_HELPERS/$1 not built (cmake --build $S7_BUILD)"
 }
 
-# _s7srv_accepts PORT: 0 when 127.0.0.1:PORT accepts a TCP connection now.
-_s7srv_accepts() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+# _s7srv_accepts HOST PORT: 0 when HOST:PORT accepts a TCP connection now.
+_s7srv_accepts() { # HOST PORT
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
 start_s7server() {
     need_s7_server
-    local fixed="" a prev="" attempt port log pid i listen quiet=""
+    local fixed="" a prev="" attempt host port log pid i listen quiet=""
     for a in "$@"; do
         [ "$prev" = --listen ] && fixed="$a"
         [ "$a" = --quiet ] && quiet=1
@@ -63,10 +63,14 @@ start_s7server() {
         if [ -n "$fixed" ]; then
             listen=()
             port="${fixed##*:}"
+            host="${fixed%:*}"
+            host="${host#[}" host="${host%]}"
+            [ -n "$host" ] && [ "$host" != 0.0.0.0 ] || host=127.0.0.1
         else
             free_port >/dev/null || die "start_s7server: no free port"
             port="$S7_FREE_PORT"
-            listen=(--listen "127.0.0.1:$port")
+            host=127.0.0.1
+            listen=(--listen "$host:$port")
         fi
         _S7SRV_N=$((_S7SRV_N + 1))
         log="$S7_TEST_TMP/s7srv.$_S7SRV_N.log"
@@ -78,11 +82,11 @@ start_s7server() {
             # ours, not another process on that port: our server said it listens (unless
             # --quiet), is still alive, and the port accepts
             if { [ -n "$quiet" ] || grep -q "listening on .*:$port\b" "$log"; } &&
-                _s7srv_accepts "$port" && kill -0 "$pid" 2>/dev/null; then
+                _s7srv_accepts "$host" "$port" && kill -0 "$pid" 2>/dev/null; then
                 _S7_PIDS+=("$pid")
                 _S7SRV_LIVE+=("$pid $log")
                 _s7srv_watchdog "$pid"
-                export S7SRV_PORT="$port" S7SRV_PID="$pid" S7SRV_LOG="$log" S7SRV_ADDR="127.0.0.1:$port"
+                export S7SRV_PORT="$port" S7SRV_PID="$pid" S7SRV_LOG="$log" S7SRV_ADDR="$host:$port"
                 return 0
             fi
             sleep 0.05

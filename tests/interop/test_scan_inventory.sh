@@ -13,23 +13,9 @@ need_s7_server
 
 PORT=$(free_port) || die "no free port"
 
-start_at() {
-    local addr="$1" log="$S7_TEST_TMP/srv.$1.log" pid i
-    shift
-    "$S7_BIN" server --listen "$addr:$PORT" "$@" </dev/null >"$log" 2>&1 &
-    pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        (exec 3<>"/dev/tcp/$addr/$PORT") 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$log" >&2
-    die "s7 server on $addr:$PORT did not come up"
-}
-start_at 127.0.0.10 --profile s7-1500 --put-get on --db 1:16
-start_at 127.0.0.11 --profile s7-1200 --db 1:16
-start_at 127.0.0.13 --profile s7-300 --db 1:16
+start_s7server --listen 127.0.0.10:"$PORT" --profile s7-1500 --put-get on --db 1:16
+start_s7server --listen 127.0.0.11:"$PORT" --profile s7-1200 --db 1:16
+start_s7server --listen 127.0.0.13:"$PORT" --profile s7-300 --db 1:16
 
 INV="$S7_TEST_TMP/plant.yaml"
 cat >"$INV" <<EOF
