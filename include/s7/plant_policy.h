@@ -125,6 +125,37 @@ S7_API const char *s7_policy_service_names(void);
 /* 1 when the SZL id is an identity or state list (S7_POL_SZL_IDENTITY). */
 S7_API int s7_policy_szl_identity(uint16_t szl_id);
 
+/* ---------------------------------------------------------------- audit against the
+ * inventory (`s7 inventory audit`): what an audit record (guard or emulator, docs/schema/
+ * s7-audit.schema.json) shows that the plant does not document. */
+
+enum {
+    S7_PLANT_AUDIT_DOCUMENTED = 0, /* a documented partner within its documented exchanges */
+    S7_PLANT_AUDIT_UNDOC_PARTNER,  /* no partner of the plant has that address */
+    S7_PLANT_AUDIT_WRITE_GET_ONLY, /* a write where only GET is documented */
+    S7_PLANT_AUDIT_OUTSIDE,        /* a read or write outside every documented range */
+    S7_PLANT_AUDIT_UNDOC_SERVICE   /* CPU stop/start, clock set, ... (no exchange documents it) */
+};
+
+typedef struct s7_plant_audit_rec {
+    const char *addr; /* the partner's address (numeric, without port) */
+    const char *op;   /* "read", "write", "connect", "stop", ... */
+    int has_range;
+    uint8_t area; /* S7_AREA_* */
+    uint16_t db;
+    uint32_t offset, length;
+} s7_plant_audit_rec;
+
+/* Classifies one record against the documented connections of a validated plant (to the
+ * CPU named cpu; NULL: any).  Returns S7_PLANT_AUDIT_*; *partner gets the partner the address
+ * belongs to (NULL when none).  A "connect" by a documented partner, and reads and
+ * "access" records within documented ranges, are documented. */
+S7_API int s7_plant_audit_classify(const s7_plant *p, const char *cpu, const s7_plant_audit_rec *r,
+                                   const s7_plant_partner **partner);
+/* "documented", "undocumented partner", "write where only GET is documented", "outside the
+ * documented ranges", "undocumented service". */
+S7_API const char *s7_plant_audit_class_name(int cls);
+
 #ifdef __cplusplus
 }
 #endif

@@ -209,6 +209,18 @@ check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"rule": "conn scada-plc1 GET DB10
     "inventory policy: the audit names the documented exchange"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op"' \
     "inventory policy: the refused CR and why"
+# the guard's audit log against the inventory
+out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" --cpu plc1 2>&1)"
+check_eq "$?" 1 "inventory audit: something undocumented (exit 1)"
+check_match "$out" "write where only GET is documented +scada \(127\.0\.0\.1\) +write DB10 byte 0\.\.1 +1 +20" \
+    "inventory audit: the write where only GET is documented, counted, with its first time"
+check_match "$out" "outside the documented ranges +scada \(127\.0\.0\.1\) +read DB11 byte 0\.\.1 +1 " \
+    "inventory audit: the read outside the documented ranges"
+check_match "$out" "records, [0-9]+ documented, 2 finding" "inventory audit: exactly two findings"
+printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
+    >>"$S7_TEST_TMP/inv.audit"
+out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"
+check_match "$out" "undocumented partner +10\.9\.9\.9 +connect +1 " "inventory audit: an undocumented partner"
 stop_guard
 start_guard --inventory "$INV" --cpu plc1 --dry-run --audit "$S7_TEST_TMP/dry.audit"
 check_ok "dry run: the undocumented write is forwarded" gcli write DB10.DBW0=4662

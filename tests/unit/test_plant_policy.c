@@ -123,6 +123,27 @@ static void test_from_plant(void)
         CHECK_INT(s7_policy_match(pol, "10.0.1.20", 1, 0x0100, 0x0102, why, sizeof why), -1);
         CHECK_INT(s7_policy_match(pol, "10.0.1.11", 1, 0x0100, 0x0102, why, sizeof why), -1);
     }
+    /* audit records against the plant */
+    s7_plant_audit_rec r = {"10.0.2.5", "read", 1, S7_AREA_DB, 10, 0, 64};
+    const s7_plant_partner *who = NULL;
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, &who), S7_PLANT_AUDIT_DOCUMENTED);
+    CHECK(who && strcmp(who->name, "scada") == 0);
+    r.op = "write";
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_WRITE_GET_ONLY);
+    r.op = "read";
+    r.length = 65;
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_OUTSIDE);
+    r.op = "stop";
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_UNDOC_SERVICE);
+    r.addr = "10.0.2.99";
+    CHECK_INT(s7_plant_audit_classify(pl, NULL, &r, &who), S7_PLANT_AUDIT_UNDOC_PARTNER);
+    CHECK(who == NULL);
+    /* the HMI's PUT range: documented as a write, to plc1 only */
+    s7_plant_audit_rec w = {"10.0.1.20", "write", 1, S7_AREA_DB, 11, 2, 4};
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &w, NULL), S7_PLANT_AUDIT_DOCUMENTED);
+    CHECK_INT(s7_plant_audit_classify(pl, "plc2", &w, NULL), S7_PLANT_AUDIT_OUTSIDE);
+    CHECK_STR(s7_plant_audit_class_name(S7_PLANT_AUDIT_WRITE_GET_ONLY),
+              "write where only GET is documented");
     s7_policy_free(pol);
     CHECK_INT(s7_policy_from_plant(pl, "nope", &pol, err, sizeof err), S7_ERR_INVAL);
     CHECK(strstr(err, "no partner named 'nope'") != NULL);

@@ -142,6 +142,8 @@ static int validate(const s7_plant *p)
     return CLI_OK;
 }
 
+int inv_audit_main(int argc, char **argv);
+
 enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY };
 
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
@@ -154,6 +156,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     (void)cmd;
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
+    if (strcmp(argv[0], "audit") == 0) /* the audit log against the inventory (guard, issue 12) */
+        return inv_audit_main(argc - 1, argv + 1);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
         strcmp(argv[0], "help") == 0) {
         printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "
