@@ -78,7 +78,13 @@ partners:
 EOF
 }
 write_rules
-start_guard --rules "$RULES" --audit "$GUARD_AUDIT"
+free_port >/dev/null || die "no free port"
+MPORT="$S7_FREE_PORT"
+start_guard --rules "$RULES" --audit "$GUARD_AUDIT" --metrics "127.0.0.1:$MPORT"
+# metrics: GET /metrics (plain HTTP over bash's /dev/tcp)
+metrics() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$MPORT" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null
+}
 
 # ---- documented reads and writes, with the right data
 check_eq "$(gcli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4660" "s7 CLI: documented read through the guard"
@@ -133,6 +139,19 @@ check_fails "Snap7 client: set clock refused" gsnap7 setclock 2026-01-02T03:04:0
 check_eq "$(s7srv_cli info 2>&1 | grep '^cpu state' | awk '{print $NF}')" "RUN" "the CPU is still in RUN"
 check_match "$(gcli info 2>&1)" "CPU 315" "identity SZLs pass (s7 info through the guard)"
 check_match "$(cat "$GUARD_AUDIT")" '"op": "stop", "result": "refused: 0xD241' "audit: the refused stop"
+
+# ---- the Prometheus endpoint: counters per partner and per rule
+for ((i = 0; i < 40; i++)); do
+    m="$(metrics)"
+    printf '%s' "$m" | grep -q '^s7guard_items_refused_total [1-9]' && break
+    sleep 0.1
+done
+check_match "$m" "HTTP/1.[01] 200" "metrics: /metrics answers 200"
+check_match "$m" $'\ns7guard_items_refused_total [1-9]' "metrics: refused items counted"
+check_match "$m" 's7guard_partner_decisions_total\{partner="scada",action="refused"\} [1-9]' \
+    "metrics: decisions per partner"
+check_match "$m" 's7guard_rule_items_total\{partner="scada",rule="rules.yaml:[0-9]+ scada read DB10.DBB0..63"\} [1-9]' \
+    "metrics: items per rule"
 
 # ---- 64 clients on one shared upstream connection, pipelined, no cross-talk
 before=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG")

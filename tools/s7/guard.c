@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "guard_metrics.h"
 #include "s7/config.h"
 #include "s7/guard.h"
 #include "s7/plant.h"
@@ -42,6 +43,8 @@ const char guard_help[] =
     "  --dry-run              forward everything; log what would be refused\n"
     "  --audit FILE           JSON-lines audit log of every decision\n"
     "                         (docs/schema/s7-audit.schema.json)\n"
+    "  --metrics ADDR:PORT    Prometheus counters (per partner and rule) at\n"
+    "                         http://ADDR:PORT/metrics\n"
     "  --upstream-tsap HEX    the TSAP asked of the CPU (default: the client's)\n"
     "  --idle-timeout MS      close a client with no request for this long (default 0: never)\n"
     "  --cr-timeout MS        close a client with no CR this long after connecting (5000)\n"
@@ -59,7 +62,7 @@ const char guard_help[] =
     "a.log\n";
 
 typedef struct grun {
-    const char *listen, *upstream, *inventory, *cpu, *rules, *audit;
+    const char *listen, *upstream, *inventory, *cpu, *rules, *audit, *metrics;
     int dry_run, quiet;
     int audit_fd;
     uint64_t audit_lost;
@@ -239,6 +242,9 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         } else if (strcmp(a, "--audit") == 0) {
             NEEDV;
             r->audit = v;
+        } else if (strcmp(a, "--metrics") == 0) {
+            NEEDV;
+            r->metrics = v;
         } else if (strcmp(a, "--dry-run") == 0) {
             r->dry_run = 1;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -330,6 +336,14 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         s7_guard_free(g);
         return CLI_FAIL;
     }
+    if (r->metrics) {
+        char err[200];
+        if (guard_metrics_start(r->metrics, err, sizeof err) < 0) {
+            tlog(NULL, S7_LOG_ERROR, "%s", err);
+            s7_guard_free(g);
+            return CLI_FAIL;
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -339,7 +353,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     while (!g_signal) {
-        int k = s7_guard_run(g, -1);
+        int k = s7_guard_run(g, r->metrics ? 1000 : -1);
+        if (r->metrics) {
+            char *text = NULL;
+            int n = s7_guard_metrics(g, &text);
+            if (n >= 0)
+                guard_metrics_update(text, (size_t)n);
+        }
         if (k < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(k));
             rc = CLI_FAIL;
@@ -375,6 +395,7 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
          (unsigned long long)st.accepted, (unsigned long long)st.refused_cr,
          (unsigned long long)st.forwarded, (unsigned long long)st.answered_locally,
          (unsigned long long)st.items_refused);
+    guard_metrics_stop();
     s7_guard_free(g);
     if (r->audit_fd >= 0)
         close(r->audit_fd);
