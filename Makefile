@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-guard fuzz clean
 
 all: build
 
@@ -63,6 +63,10 @@ bench: deps build
 # s7 server against the Snap7 server (load generator, CPU per request, memory per connection).
 bench-server: deps build
 	bench/load/run.sh $(BUILD)
+
+# s7 guard against direct and HAProxy (TCP mode) on one emulated CPU (issue 12)
+bench-guard: deps build
+	bench/guard/run.sh $(BUILD)
 
 # libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.  Static
 # library only: clang does not link the sanitizer runtimes into a shared library, so libs7.so
