@@ -57,7 +57,7 @@ struct gcli {
     int type;
     uint16_t ask_pdu, ask_amq, pdu;
     uint16_t setup_ref;
-    int szl_ok, counted;
+    int szl_ok, counted, dirty;
     int want_out, reading;
     gcli *prev, *next;
 };
@@ -101,6 +101,9 @@ struct s7_guard {
     size_t in_cap;
     uint8_t *scratch; /* filter output */
     int64_t next_tick, accept_paused_until;
+    int defer; /* replies are queued, sent once per batch (flush_dirty) */
+    gcli **dirty;
+    size_t ndirty, capdirty;
     s7_guard_stats st;
 };
 
@@ -302,8 +305,19 @@ static void cli_watch(s7_guard *g, gcli *c)
 
 static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
 {
-    (void)g;
-    if (c->tx_len == c->tx_off && n) {
+    if (g->defer && n && !c->dirty) {
+        if (g->ndirty == g->capdirty) {
+            size_t nc = g->capdirty ? g->capdirty * 2 : 64;
+            gcli **d = realloc(g->dirty, nc * sizeof *d);
+            if (!d)
+                return S7_ERR_NOMEM;
+            g->dirty = d;
+            g->capdirty = nc;
+        }
+        g->dirty[g->ndirty++] = c;
+        c->dirty = 1;
+    }
+    if (!g->defer && c->tx_len == c->tx_off && n) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return S7_ERR_IO;
@@ -695,6 +709,21 @@ static void up_ready(s7_guard *g, gup *u)
             answer_setup(g, u->clis[i]);
 }
 
+static void cli_event(s7_guard *g, gcli *c, uint32_t ev);
+
+/* Send what the replies of one batch queued for each client (one send per client). */
+static void flush_dirty(s7_guard *g)
+{
+    g->defer = 0;
+    for (size_t i = 0; i < g->ndirty; i++) {
+        gcli *c = g->dirty[i];
+        c->dirty = 0;
+        if (c->kind == K_CLIENT)
+            cli_event(g, c, S7_LOOP_OUT);
+    }
+    g->ndirty = 0;
+}
+
 static void up_event(s7_guard *g, gup *u, uint32_t ev)
 {
     if (u->state == UP_CONNECTING) {
@@ -732,7 +761,9 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
                 up_close(g, u, strerror(errno));
                 return;
             }
+            g->defer = 1;
             int rc = s7_conn_rx_commit(u->c, (size_t)r);
+            flush_dirty(g);
             if (rc < 0) {
                 char why[120];
                 snprintf(why, sizeof why, "%s", s7_strerror(rc));
@@ -1391,6 +1422,7 @@ void s7_guard_free(s7_guard *g)
     parts_free(g);
     s7_policy_free(g->pol);
     s7_buf_free(&g->out);
+    free(g->dirty);
     free(g->in);
     free(g->scratch);
     free(g);
