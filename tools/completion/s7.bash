@@ -8,8 +8,8 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory guard help'
+_s7_inventory_subcommands='validate check firewall report verify-firewall audit'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -34,6 +34,11 @@ _s7_options()
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
             ;;
+        guard)
+            printf '%s' '--listen --upstream --inventory --cpu --rules --dry-run --audit --metrics' \
+                ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --max-per-source' \
+                ' --max-clients --max-held --quiet --help -h'
+            ;;
         inventory)
             case $2 in
                 validate) printf '%s' '--help -h' ;;
@@ -41,6 +46,7 @@ _s7_options()
                 firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
                 verify-firewall) printf '%s' '--as --rules --timeout --json --help -h' ;;
+                audit) printf '%s' '--log --cpu --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -56,7 +62,8 @@ _s7_takes_value()
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
-            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify)
+            --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
+            --upstream | --cpu | --metrics | --upstream-tsap | --log)
             return 0
             ;;
     esac
@@ -121,7 +128,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | guard) ;;
         *) return 0 ;;
     esac
 
@@ -145,7 +152,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check | --inventory | --verify) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify | --rules | --log) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do
