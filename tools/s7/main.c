@@ -41,6 +41,9 @@ extern const char inv_help[];
 int cmd_exchange(cli *c); /* exchange.c: s7 exchange FILE (the PC bridge) */
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char exchange_help[];
+int cmd_guard(cli *c);
+int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char guard_help[];
 
 #define COMMON_HELP                                                                                \
     "Common options (anywhere on the line):\n"                                                     \
@@ -148,6 +151,9 @@ const cli_cmd cli_cmds[] = {
      "Example:\n"
      "  s7 upload 192.168.0.20 DB10 -o db10.blk --slot 2\n\n" COMMON_HELP,
      CLI_X_OUT, 1, 1},
+    {"guard", cmd_guard, "--upstream CPU (--inventory FILE --cpu NAME | --rules FILE)",
+     "enforcing proxy: only documented partners, ranges and services reach the CPU", guard_help, 0,
+     0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -191,7 +197,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory exchange partner)\n",
+                        "doctor stop start discover scan inventory exchange partner blocks upload guard)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -205,7 +211,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory exchange partner; "
+                "stop start discover scan inventory exchange partner blocks upload guard; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -220,6 +226,8 @@ int main(int argc, char **argv)
         return cmd_control_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_blocks) /* an optional leading "info" */
         return cmd_blocks_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_guard) /* no HOST: guard.c parses its options */
+        return cmd_guard_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
