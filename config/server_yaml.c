@@ -486,6 +486,64 @@ static int load_blocks(yaml_cx *y, struct fy_node *v)
     return 0;
 }
 
+/* alarms: a list of "ID:DBn.DBXb.i[:NAME]" or of {id, bit, name} (server/alarms.c). */
+typedef struct alarm_cx {
+    char id[32], bit[48], name[64];
+    const char *where;
+} alarm_cx;
+
+static int on_alarm_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    alarm_cx *a = ctx;
+    (void)kn;
+    if (strcmp(k, "id") == 0)
+        return yaml_scalar(y, v, "id", a->id, sizeof a->id);
+    if (strcmp(k, "bit") == 0)
+        return yaml_scalar(y, v, "bit", a->bit, sizeof a->bit);
+    if (strcmp(k, "name") == 0)
+        return yaml_scalar(y, v, "name", a->name, sizeof a->name);
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: id, bit, name)", a->where, k);
+}
+
+static int load_alarms(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v,
+                        "alarms: expected a list of alarms (lines starting with '- id: 0x1001')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        char where[32], spec[256], msg[300];
+        snprintf(where, sizeof where, "alarms[%d]", i++);
+        if (fy_node_is_scalar(e)) {
+            if (yaml_scalar(y, e, where, spec, sizeof spec))
+                return -1;
+        } else {
+            alarm_cx a;
+            memset(&a, 0, sizeof a);
+            a.where = where;
+            if (yaml_each_pair(y, e, where, on_alarm_key, &a))
+                return -1;
+            if (!a.id[0] || !a.bit[0])
+                return yaml_err(y, e,
+                                "%s: an alarm needs an id and a bit (e.g. id: 0x1001, bit: "
+                                "DB5.DBX1.3)",
+                                where);
+            snprintf(spec, sizeof spec, "%s:%s%s%s", a.id, a.bit, a.name[0] ? ":" : "", a.name);
+        }
+        s7_server_alarm al;
+        if (s7_server_parse_alarm(spec, &al, msg, sizeof msg))
+            return yaml_err(y, e, "%s: %s", where, msg);
+        snprintf(al.from, sizeof al.from, "%s:%d", y->file, yaml_line(e));
+        if (s7_server_config_add_alarm(cfg_of(y), &al))
+            return yaml_oom(y);
+    }
+    return 0;
+}
+
 /* One allow-list entry, checked here so that a bad one is named with its line. */
 static int add_allow(yaml_cx *y, struct fy_node *at, const char *s)
 {
@@ -533,6 +591,10 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return load_values(y, v, 0);
     if (strcmp(k, "allow") == 0)
         return load_allow(y, v);
+    if (strcmp(k, "connections") == 0 || strcmp(k, "jobs") == 0)
+        return 0; /* the exchange jobs: s7_config_load_exchange (config/exchange_yaml.c) */
+    if (strcmp(k, "alarms") == 0)
+        return load_alarms(y, v);
     if (strcmp(k, "blocks") == 0)
         return load_blocks(y, v);
     if (yaml_is_null(v))
@@ -697,8 +759,8 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         "setup_timeout_ms, max_per_source, max_held_bytes, max_held_conn_bytes, "
         "sock_buf_bytes, "
         "identity, "
-        "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
-        "retain_resize, compact_bytes, quiet, blocks, default_blocks)",
+        "areas, dbs, values, alarms, audit_file, audit_reads, state_file, retain, "
+        "retain_resize, compact_bytes, quiet, connections, jobs, blocks, default_blocks)",
         k);
 }
 

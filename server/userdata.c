@@ -63,15 +63,26 @@ static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, ui
     return s7_ud_encode(out, lim, ref, &r);
 }
 
+int s7__ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8_t seq,
+                 uint16_t err, int has_data, const uint8_t *payload, uint16_t plen)
+{
+    return ud_reply(out, lim, ref, req, seq, 0, 0, err, has_data, payload, plen);
+}
+
+uint8_t s7__ud_seq(s7_cpu_session *sess)
+{
+    sess->ud_no = (uint8_t)(sess->ud_no + 1);
+    if (sess->ud_no == 0)
+        sess->ud_no = 1;
+    return sess->ud_no;
+}
+
 /* The sequence number of a new reply to req. */
 static uint8_t reply_seq(s7_cpu_session *sess, const s7_ud *req)
 {
     if (req->group == S7_UD_GRP_BLOCK)
         return req->subfn == 2 ? 1 : 0;
-    sess->ud_no = (uint8_t)(sess->ud_no + 1);
-    if (sess->ud_no == 0)
-        sess->ud_no = 1;
-    return sess->ud_no;
+    return s7__ud_seq(sess);
 }
 
 /* A reply with a parameter error code and data 0A 00 00 00. */
@@ -103,7 +114,7 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         return r;
     sess->ud_off += n;
     if (!last)
-        s7__cpu_session_release(sess);
+        s7__ud_pending_drop(sess);
     return r;
 }
 
@@ -118,7 +129,7 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         free(buf);
         return r;
     }
-    s7__cpu_session_release(sess);
+    s7__ud_pending_drop(sess);
     sess->ud_seq = reply_seq(sess, req);
     sess->ud_dur_no = (uint8_t)(sess->ud_dur_no + 1);
     if (sess->ud_dur_no == 0)
@@ -220,33 +231,24 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
     return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
-/* Group 4 subfunctions 0x02 (message service: register for events) and 0x13 (alarm
- * query) of a 300/400, answered as the captured ones answer them: a registration gets
- * 02 00 (and, when alarms are asked for, the alarm type and 01 00 after it); a query gets
- * 00 01 and an empty item (0A 00 0000): the emulator has no alarms.  The events registered
- * for are not pushed later (see docs/server.md). */
+/* Group 4 subfunction 0x02 (message service: register for events) of a 300/400, answered
+ * as the captured ones answer it: 02 00 (and, when alarms are asked for, the alarm type
+ * and 01 00 after it).  The events registered for are not pushed later (see
+ * docs/server.md); the alarm query (0x13) is alarms.c. */
 static int messages(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out, size_t lim)
 {
     uint8_t p[6];
     uint16_t n;
-    if (u->subfn == 0x02) {
-        if (u->plen != 10 && u->plen != 12)
-            return ud_error(sess, out, lim, ref, u, 0xD401);
-        p[0] = 0x02;
-        p[1] = 0x00;
-        n = 2;
-        if (u->plen == 12) {
-            p[2] = u->payload[10];
-            p[3] = 0x01;
-            p[4] = 0x00;
-            n = 5;
-        }
-    } else {
-        if (u->plen < 2)
-            return ud_error(sess, out, lim, ref, u, 0xD401);
-        static const uint8_t none[6] = {0x00, 0x01, 0x0A, 0x00, 0x00, 0x00};
-        memcpy(p, none, sizeof none);
-        n = 6;
+    if (u->plen != 10 && u->plen != 12)
+        return ud_error(sess, out, lim, ref, u, 0xD401);
+    p[0] = 0x02;
+    p[1] = 0x00;
+    n = 2;
+    if (u->plen == 12) {
+        p[2] = u->payload[10];
+        p[3] = 0x01;
+        p[4] = 0x00;
+        n = 5;
     }
     return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, n);
 }
@@ -268,26 +270,36 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         return S7_ERR_NOSPACE;
     if (u.type != S7_UD_TYPE_REQ)
         return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);
-    if (u.method == 0x12) {
+    if (u.method == 0x12 && u.group != S7_UD_GRP_PROG) { /* group 1 asks in the long form */
         if (sess->ud_pending && u.group == sess->ud_group && u.subfn == sess->ud_subfn &&
             u.seq == sess->ud_seq)
             return next_part(sess, out, lim, pdu->ref, &u);
         return ud_error(sess, out, lim, pdu->ref, &u, 0xD401);
     }
-    s7__cpu_session_release(sess); /* a new request: what was pending is abandoned */
+    s7__ud_pending_drop(sess); /* a new request: what was pending is abandoned */
     switch (u.group) {
     case S7_UD_GRP_CPU:
         if (u.subfn == S7_UD_SZL_READ)
             return szl(cpu, sess, &u, pdu->ref, out, lim);
-        if (cpu->ext->family == S7__FAM_CLASSIC && (u.subfn == 0x02 || u.subfn == 0x13))
+        if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x02)
             return messages(sess, &u, pdu->ref, out, lim);
+        if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x13)
+            return s7__alarm_query(cpu, sess, &u, pdu->ref, out, lim);
         break;
     case S7_UD_GRP_TIME: return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_CYCLIC:
+        if (cpu->ext->family == S7__FAM_CLASSIC)
+            return s7__cyclic(cpu, sess, &u, pdu->ref, out, lim);
+        break;
     case S7_UD_GRP_SECURITY:
         if (u.subfn == 1 || u.subfn == 2)
             return ud_reply(out, lim, pdu->ref, &u, reply_seq(sess, &u), 0, 0, 0, 0, NULL, 0);
         break;
     case S7_UD_GRP_BLOCK: return blocks(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_PROG:
+        if (cpu->ext->family == S7__FAM_CLASSIC)
+            return s7__ud_prog(cpu, sess, &u, pdu->ref, out, lim);
+        break;
     default: break;
     }
     return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);

@@ -19,7 +19,9 @@
  * bodies are left aside, and so is the number of diagnostic buffer entries (SZL 0x00A0:
  * the CPU's history, kept by a real one over power cycles).  A continuation request carries
  * the sequence number of the answer it continues: it is replayed with the emulator's
- * number for it, as PDU references would be mapped.
+ * number for it, as PDU references would be mapped; so is the job number a programmer
+ * command (Userdata group 1: enable, disable, delete a job) names, which the CPU gave the
+ * job in the sequence number of its answer.
  *
  * Prints per capture and in total the requests answered by the real CPU, how many got a
  * structurally identical answer, and per request kind (szl.0011, read.dbread, ud.cyclic ...)
@@ -96,6 +98,8 @@ static void merge(stats *into, const stats *from)
     into->reqs += from->reqs;
     into->same += from->same;
 }
+
+static long prog_job_at(const uint8_t *p, size_t len);
 
 /* ------------------------------------------------------------ request kinds */
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -525,10 +529,51 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
             }
             continue;
         }
-        if (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB || p.param_len < 2 ||
-            (p.param[0] != 4 && p.param[0] != 5))
+        /* an alarm query (group 4, 0x13) the real CPU answered with alarms: the emulator
+         * gets those alarms (event IDs from the objects: length, 00 00, type, ID ...) */
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &uq) >= 0 && uq.group == S7_UD_GRP_CPU && uq.subfn == 0x13 &&
+            s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ua) >= 0 && ua.plen > 6 &&
+            ua.payload[2] == 0xFF) {
+            for (size_t o = 6; o + 8 <= ua.plen && ua.payload[o] > 0; o += 2u + ua.payload[o]) {
+                uint32_t id = (uint32_t)be16(ua.payload + o + 4) << 16 | be16(ua.payload + o + 6);
+                if (s7_cpu_alarm_add(m->cpu, id, "capture", 0, 0, -1) == 0)
+                    s7_cpu_alarm_raise(m->cpu, id);
+            }
             continue;
-        if (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA)
+        }
+        /* a cyclic-data subscription (group 2, subfunctions 1 / 5 / 7): its items are read
+         * as a Read Var's (00 NN, time base, factor, the specifications, a fill byte after
+         * an odd-length one); its answer holds 00 NN and the data items */
+        uint8_t cpar[2048];
+        s7_ud cq, ca;
+        int cyc = 0;
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &cq) >= 0 && cq.group == S7_UD_GRP_CYCLIC &&
+            cq.type == S7_UD_TYPE_REQ && (cq.subfn == 1 || cq.subfn == 5 || cq.subfn == 7) &&
+            cq.plen >= 4 && s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ca) >= 0 &&
+            ca.plen >= 2) {
+            size_t n = cq.payload[1], off = 4, w = 2;
+            cpar[0] = 4;
+            cpar[1] = (uint8_t)n;
+            for (size_t j = 0; j < n && off + 2 <= cq.plen; j++) {
+                size_t sl = cq.payload[off + 1];
+                if (off + 2 + sl > cq.plen || w + 2 + sl > sizeof cpar)
+                    break;
+                memcpy(cpar + w, cq.payload + off, 2 + sl);
+                w += 2 + sl;
+                off += 2 + sl + ((sl & 1) && j + 1 < n ? 1 : 0);
+            }
+            p.param = cpar;
+            p.param_len = (uint16_t)w;
+            a.data = ca.payload + 2;
+            a.data_len = (uint16_t)(ca.plen - 2);
+            cyc = 1;
+        }
+        if (!cyc && (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB ||
+                     p.param_len < 2 || (p.param[0] != 4 && p.param[0] != 5)))
+            continue;
+        if (!cyc && (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA))
             continue;
         item it[64];
         int nit, dbr;
@@ -768,6 +813,17 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
                     inlen = q->len + 7;
                 }
             }
+            if (in == q->raw && q->len + 7 <= sizeof fr && prog_job_at(q->pdu, q->len) > 0) {
+                /* enabling / disabling / deleting a programmer job names the job by the
+                 * number the CPU gave it: the emulator's, mapped as sequence numbers are */
+                size_t at = (size_t)prog_job_at(q->pdu, q->len);
+                memcpy(fr + 7, q->pdu, q->len);
+                fr[7 + at] = seqmap[q->pdu[at]] ? seqmap[q->pdu[at]] : q->pdu[at];
+                if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) > 0) {
+                    in = fr;
+                    inlen = q->len + 7;
+                }
+            }
             int r = open ? feed(&m, in, inlen) : -1;
             if (q->answer < 0) {
                 if (r < 0)
@@ -803,6 +859,26 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
         emu_close(&m);
     }
     cap_free(&c);
+    return 0;
+}
+
+/* The offset in a Userdata PDU of the job number a programmer command (group 1) names:
+ * disable / enable a job (0x0d / 0x0e: TIS data = function, job) or delete one (0x0f: 00,
+ * deletion ID, function, job); 0 for any other PDU. */
+static long prog_job_at(const uint8_t *p, size_t len)
+{
+    if (len < 30 || p[1] != S7_USERDATA || p[6] != 0 || p[7] != 12 || (p[15] & 0x0F) != 1 ||
+        (p[15] >> 4) != 4)
+        return 0;
+    uint8_t sub = p[16];
+    size_t tps = (size_t)(p[26] << 8 | p[27]), tds = (size_t)(p[28] << 8 | p[29]);
+    size_t td = 30 + tps;
+    if (td + tds > len)
+        return 0;
+    if ((sub == 0x0d || sub == 0x0e) && tds >= 2)
+        return (long)(td + 1);
+    if (sub == 0x0f && tds >= 4)
+        return (long)(td + 3);
     return 0;
 }
 
