@@ -284,6 +284,13 @@ S7_API int s7_client_block_info(s7_client *c, uint8_t type, uint16_t number, s7_
  * asked; the upload is ended), S7_ERR_PLC when refused (0xD241: the protection level needs
  * a password; 0xD20C: no such block; 0xD20E: a system or know-how protected block). */
 S7_API int s7_client_upload(s7_client *c, uint8_t type, uint16_t number, uint8_t *buf, size_t cap);
+/* Download a block image (as s7_client_upload gives it, len bytes) to an S7-300/400 and
+ * activate it (PI _INSE): the request, then the CPU asks for the parts with Jobs of its
+ * own, which this answers, then ends.  number >= 0 downloads it under that number ("download
+ * as"), -1 keeps the image's.  Returns 0; S7_ERR_INVAL for bytes that are not a block
+ * image; S7_ERR_PLC when refused (0xD241: the protection level needs the password; 0x8104:
+ * S7-1200/1500); S7_ERR_TIMEOUT when the CPU stops asking. */
+S7_API int s7_client_download(s7_client *c, const uint8_t *image, size_t len, int number);
 /* The size of a DB from its block info (MC7 length).  S7_ERR_PLC when the CPU does not
  * answer block info for it. */
 S7_API int s7_client_db_size(s7_client *c, uint16_t db, uint32_t *size);

@@ -32,6 +32,7 @@ int cmd_inventory(cli *c);
 int cmd_blocks(cli *c);
 int cmd_blocks_main(const cli_cmd *cmd, int argc, char **argv);
 int cmd_upload(cli *c);
+int cmd_download(cli *c);
 extern const char blocks_help[];
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
 int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
@@ -151,6 +152,16 @@ const cli_cmd cli_cmds[] = {
      "Example:\n"
      "  s7 upload 192.168.0.20 DB10 -o db10.blk --slot 2\n\n" COMMON_HELP,
      CLI_X_OUT, 1, 1},
+    {"download", cmd_download, "HOST FILE",
+     "download a block file to an S7-300/400 and activate it",
+     "Downloads the block in FILE (as s7 upload writes it: an OB, FB, FC, DB or SDB) to the CPU\n"
+     "and activates it (PI service _INSE): the CPU asks for the block's parts itself, this\n"
+     "answers them.  A DB downloaded replaces the DB of its number, with the file's data.\n"
+     "Refused at a protection level that needs the password (0xD241) and by S7-1200/1500\n"
+     "(0x8104), which is explained.  --json prints {block, length, file, error}.\n\n"
+     "Example:\n"
+     "  s7 download 192.168.0.20 db10.blk --slot 2\n\n" COMMON_HELP,
+     0, 1, 1},
     {"guard", cmd_guard, "--upstream CPU (--inventory FILE --cpu NAME | --rules FILE)",
      "enforcing proxy: only documented partners, ranges and services reach the CPU", guard_help, 0,
      0, 0},
@@ -197,7 +208,8 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory exchange partner blocks upload guard)\n",
+                        "doctor stop start discover scan inventory exchange partner blocks upload "
+                        "download guard)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -211,7 +223,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory exchange partner blocks upload guard; "
+                "stop start discover scan inventory exchange partner blocks upload download guard; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
