@@ -6,8 +6,8 @@
 # client (a peer we did not write) against the emulator: ListBlocks, ListBlocksOfType,
 # GetAgBlockInfo, FullUpload, DBGet and Download (the CPU asks for the block's parts with
 # its own Jobs; the block lands as a DB after _INSE); s7kit's client against node-snap7's
-# server: block list and info, and its refusal of an upload (protection level: a
-# password is needed).  The --json outputs validated against docs/schema/ by ajv.
+# server: block list and info, and its refusals of an upload and a download (protection
+# level: a password is needed).  The --json outputs validated against docs/schema/ by ajv.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -126,4 +126,6 @@ check_contains "$("$S7_BIN" blocks info "$TS" DB3)" "data           65535 bytes"
 check_fails "Snap7 server: upload refused" "$S7_BIN" upload "$TS" DB3 -o "$S7_TEST_TMP/s.blk"
 check_contains "$S7_LAST_OUT" "0xD241" "Snap7 server upload: protection level (0xD241)"
 check_contains "$S7_LAST_OUT" "password" "Snap7 server upload: the fix names the password"
+check_fails "Snap7 server: download refused" "$S7_BIN" download "$TS" "$S7_TEST_TMP/db33.blk"
+check_contains "$S7_LAST_OUT" "0xD241" "Snap7 server download: protection level (0xD241)"
 finish
