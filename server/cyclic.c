@@ -209,6 +209,8 @@ int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
     int64_t next = -1;
     if (!sess)
         return -1;
+    if (s7__prog_pending(sess))
+        return 0; /* a programmer job's result (ud_prog.c) waits */
     for (uint8_t i = 0; i < sess->ncyc; i++) {
         int64_t d = sess->cyc[i].due < 0 ? 0 : sess->cyc[i].due;
         if (next < 0 || d < next)
@@ -221,6 +223,9 @@ int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8
 {
     if (!cpu || !sess || !out)
         return S7_ERR_INVAL;
+    int pn = s7__prog_push(sess, out, cap); /* programmer jobs' results first (ud_prog.c) */
+    if (pn != 0)
+        return pn;
     if (!sess->ncyc || sess->pdu == 0)
         return 0;
     size_t lim = s7__reply_limit(sess, cap);

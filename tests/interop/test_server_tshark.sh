@@ -5,7 +5,8 @@
 # writes; 200 items; item errors), Snap7's client (areas, multi-var, SZL with continuation,
 # clock get/set, stop / hot start / cold start, errors), a PUT/GET-off CPU (81 04), and raw
 # well-formed requests answered with errors (85 00 both ways, unknown SZL / function /
-# userdata).  Also: every request was answered, and the kinds of frames are all there.
+# userdata), STEP 7's programmer commands (modify, VarTab) and the pushes of their results.
+# Also: every request was answered, and the kinds of frames are all there.
 # Root only (capture on lo); skipped otherwise.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,8 @@ check_ok "Snap7 PlcStop" s7srv_snap7 stop
 check_ok "Snap7 PlcColdStart" s7srv_snap7 coldstart
 check_ok "raw error answers (85 00, unknown SZL / function / userdata)" \
     "$S7SRV_HELPERS/server_protect" wire "$A_PORT" 2 "$A_LOG"
+check_ok "programmer commands (modify, VarTab, their pushes, job list, flash LED)" \
+    "$S7SRV_HELPERS/server_protect" prog "$A_PORT" 2 "$A_LOG"
 S7SRV_PORT=$B_PORT S7SRV_SLOT=1
 check_fails "s7 read from a PUT/GET-off CPU" s7srv_cli read DB1.DBW0
 check_fails "Snap7 multiread from a PUT/GET-off CPU" s7srv_snap7 multiread '[{"area":"DB","db":1,"start":0,"len":2}]'
@@ -106,7 +109,8 @@ for f in "s7comm.header.errcls == 0x81 && s7comm.header.errcod == 0x04:Ack 81 04
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0x29:PLC stop answered" \
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0x28:PLC start answered" \
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0xf0:Setup Communication answered" \
-    "s7comm.param.userdata.funcgroup == 7 && s7comm.param.userdata.type == 8:clock answered"; do
+    "s7comm.param.userdata.funcgroup == 7 && s7comm.param.userdata.type == 8:clock answered" \
+    "s7comm.param.userdata.funcgroup == 1 && s7comm.param.userdata.type == 0:programmer command result pushed"; do
     n=$(count "${f%%:*}")
     if [ "$n" -ge 1 ]; then pass "${f#*:}: $n"; else fail "${f#*:}: none in the capture"; fi
 done
