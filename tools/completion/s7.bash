@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange help'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall monitor'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -38,6 +38,9 @@ _s7_options()
         exchange)
             printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
                 ' --help -h'
+        partner)
+            printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
+                ' --urcv --count --timeout --help -h'
             ;;
         inventory)
             case $2 in
@@ -66,7 +69,7 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
-            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max)
+            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv)
             return 0
             ;;
     esac
@@ -131,7 +134,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
         *) return 0 ;;
     esac
 

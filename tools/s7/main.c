@@ -27,6 +27,9 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
 int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
+int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char partner_help[];
 extern const char inv_help[];
 int cmd_exchange(cli *c); /* exchange.c: s7 exchange FILE (the PC bridge) */
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
@@ -117,6 +120,8 @@ const cli_cmd cli_cmds[] = {
      0},
     {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
      "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
+    {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
+     "BSEND/BRCV and USEND/URCV with a partner CPU", partner_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -160,7 +165,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory exchange)\n",
+                        "doctor stop start discover scan inventory exchange partner)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -174,7 +179,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory exchange; "
+                "stop start discover scan inventory exchange partner; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -191,6 +196,8 @@ int main(int argc, char **argv)
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
         return cmd_exchange_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_partner) /* no HOST: partner.c parses its options */
+        return cmd_partner_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);
