@@ -28,8 +28,8 @@ typedef struct partner {
     char *name, *host;
     uint16_t port;
     s7_client *c;
-    int fd_reg;          /* the fd registered in the loop (-1 none) */
-    uint32_t ev_reg;     /* its events */
+    int fd_reg;      /* the fd registered in the loop (-1 none) */
+    uint32_t ev_reg; /* its events */
     int up, connecting, tried;
     int connect_rc, connect_done; /* set by the callback */
     int64_t next_try, backoff;
