@@ -8,7 +8,9 @@
  *   inventory_firewall.c  `s7 inventory firewall`: s7_fw_build + s7_fw_render into a file
  *   inventory_report.c    `s7 inventory report`: the directory and its four files
  *   inventory_monitor.c   `s7 inventory monitor`: rounds of s7_plant_check, changes, metrics
- *   netns.c               `check --as`: the network namespace that holds a partner's address */
+ *   netns.c               `check --as`: the network namespace that holds a partner's address
+ *   inventory_simulate.c  `s7 inventory simulate`: the plant on this machine (simnet.c:
+ *                         its namespaces) */
 #ifndef S7_TOOLS_INVENTORY_H
 #define S7_TOOLS_INVENTORY_H
 
@@ -49,5 +51,8 @@ int inv_cmd_firewall(const s7_plant *p, const inv_opts *o);
 int inv_cmd_verify(const s7_plant *p, const inv_opts *o);
 int inv_cmd_report(const s7_plant *p, const inv_opts *o);
 int inv_cmd_monitor(const s7_plant *p, const inv_opts *o);
+/* s7 inventory simulate (inventory_simulate.c): argv[0] is "simulate"; parses its own
+ * options. */
+int inv_cmd_simulate_main(int argc, char **argv);
 
 #endif
