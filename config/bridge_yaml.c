@@ -81,7 +81,7 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
                             "%s: '%s' is no valid name: letters, digits, '_', '-' and '.', up to "
                             "63 characters",
                             key, s);
-        snprintf(p->name, sizeof p->name, "%s", s);
+        memcpy(p->name, s, strlen(s) + 1); /* fits: checked above */
         return 0;
     }
     if (strcmp(k, "address") == 0 || strcmp(k, "host") == 0) {
