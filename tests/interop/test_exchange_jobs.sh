@@ -81,6 +81,7 @@ J=(
 start_s7server --profile s7-300 --db 40:256 --set DB40.DBW40=16#1234 "${J[@]}"
 XADDR=$S7SRV_ADDR
 XLOG=$S7SRV_LOG
+XPID=$S7SRV_PID
 for ((i = 0; i < 100; i++)); do grep -q '^Ctrl-C or SIGTERM' "$XLOG" && break; sleep 0.05; done
 grep -q "job           get 127.0.0.1:$PA DB20.DBB0..DBB31 every 100ms --id 1 --name a-ok" "$XLOG" &&
     pass "the banner lists the jobs" || fail "the banner lists the jobs: $(grep job "$XLOG")"
@@ -135,6 +136,13 @@ else
     skip_note="node-snap7 not installed: the Snap7 partner checks did not run"
     echo "note: $skip_note"
 fi
+
+# at SIGTERM each job's counts and last status
+stop_s7server "$XPID"
+check_match "$(cat "$XLOG")" "job a-ok: [0-9]+ runs, [0-9]+ ok, 0 errors, [0-9]+ triggers while busy; last: ERROR 0 STATUS 0 \(ok\)" \
+    "at stop: the GET's counts"
+check_match "$(cat "$XLOG")" "job b-putget-off: ([0-9]+) runs, 0 ok, [0-9]+ errors, [0-9]+ triggers while busy; last: ERROR 1 STATUS 2 \(negative_ack, put_get_disabled\)" \
+    "at stop: PUT/GET off"
 
 # ---------------------------------------------------------------- connection resources
 # The jobs' connections count against the CPU's own budgets: its only PG connection is the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every command's --json output against its JSON Schema (docs/schema/, docs/json.md), checked
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
-# doctor, discover, scan (with --inventory), inventory check and verify-firewall, each on success and on failure (a missing DB,
+# doctor, discover, scan (with --inventory), inventory check and verify-firewall, exchange and
+# inventory monitor (JSON lines), each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
 # (s7 server) on loopback, and against fake_plc.js for replies that do not conform, malformed
 # and implausible SZL answers and failed S7 setups.  Then documents that break the vocabulary (an uppercase state, an
@@ -236,6 +237,30 @@ check_eq "$RC" 1 "verify-firewall: exit 1 (a documented path rejected)"
 valid s7-inventory-verify-firewall "verify-firewall: open and rejected rows, from the partner"
 js scan_inv scan 127.0.0.1 --port "$P_OK" --timeout 500 --inventory "$INV"
 valid s7-scan "scan --inventory"
+
+# ---------------------------------------------------------------- s7 exchange, inventory monitor (JSON lines)
+XF="$S7_TEST_TMP/bridge.yaml"
+cat >"$XF" <<YAML
+partners:
+  - {name: plc-ok, address: 127.0.0.1, port: $P_OK, profile: s7-1500}
+  - {name: plc-pgoff, address: 127.0.0.1, port: $P_PGOFF, profile: s7-1500}
+  - {name: plc-gone, address: 127.0.0.1, port: $P_CLOSED}
+jobs:
+  - {name: ok, local_cpu: plc-ok, job: get plc-ok DB1.DBW0 every 100ms into DB2.DBW0}
+  - {name: pgoff, local_cpu: plc-ok, job: get plc-pgoff DB1.DBW0 every 100ms into DB2.DBW2}
+  - {name: gone, local_cpu: plc-ok, job: get plc-gone DB1.DBW0 every 100ms into DB2.DBW4}
+  - {name: nodb, local_cpu: plc-ok, job: get plc-ok DB9.DBW0 every 100ms into DB2.DBW6}
+YAML
+F="$S7_TEST_TMP/exchange.jsonl"
+RC=0
+"$S7_BIN" exchange "$XF" --count 3 --every 100ms --quiet --json-lines "$F" 2>/dev/null || RC=$?
+check_eq "$RC" 1 "exchange: exit 1 (jobs fail)"
+valid s7-exchange "exchange: ok, put_get_disabled, refused, a missing DB" --lines
+F="$S7_TEST_TMP/monitor.jsonl"
+RC=0
+"$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2000 --json-lines "$F" >/dev/null 2>&1 || RC=$?
+check_eq "$RC" 0 "inventory monitor: exit 0 (one round, nothing changed)"
+valid s7-inventory-monitor "inventory monitor: pass, put_get_disabled, port_closed" --lines
 
 # ---------------------------------------------------------------- audit logs (s7 guard, s7 server)
 # one schema for both: the emulator's log of a refused write, the guard's log of its decisions

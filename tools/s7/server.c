@@ -1338,6 +1338,17 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         tlog(r, S7_LOG_INFO, "%s: stopping, %zu connections to close",
              sig == SIGINT ? "SIGINT" : "SIGTERM", s7_server_connections(r->srv, NULL));
     g_srv = NULL;
+    for (size_t i = 0; r->xe && i < s7_xengine_njobs(r->xe); i++) {
+        s7_xjob_state st;
+        s7_xengine_state(r->xe, i, &st);
+        printf("job %s: %llu runs, %llu ok, %llu errors, %llu triggers while busy; last: ERROR %d "
+               "STATUS %u (%s%s%s)\n",
+               s7_xengine_job(r->xe, i)->name, (unsigned long long)st.runs,
+               (unsigned long long)st.ok, (unsigned long long)st.errors,
+               (unsigned long long)st.busy_hits, s7_exchange_status_error(st.status),
+               s7_exchange_status_code(st.status), s7_exchange_status_id(st.status),
+               st.status == S7_XST_OK ? "" : ", ", st.status == S7_XST_OK ? "" : st.cause);
+    }
     s7_xengine_free(r->xe); /* its connections count in the server's budget */
     r->xe = NULL;
     s7_server_stats_get(r->srv, &r->st, sizeof r->st);
