@@ -144,6 +144,20 @@ check_match "$(cat "$XLOG")" "job a-ok: [0-9]+ runs, [0-9]+ ok, 0 errors, [0-9]+
 check_match "$(cat "$XLOG")" "job b-putget-off: ([0-9]+) runs, 0 ok, [0-9]+ errors, [0-9]+ triggers while busy; last: ERROR 1 STATUS 2 \(negative_ack, put_get_disabled\)" \
     "at stop: PUT/GET off"
 
+# ---------------------------------------------------------------- a job's results are journalled
+# GET results into a retentive DB survive kill -9 as a partner's writes do
+start_s7server --profile s7-300 --db 42:16:retain --state "$S7_TEST_TMP/jobs.state" --quiet \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB42.DBW0"
+for ((i = 0; i < 100; i++)); do
+    [ "$("$S7_BIN" read "$S7SRV_ADDR" --slot 2 DB42.DBW0 2>/dev/null | sed 's/.* = //')" = 4242 ] && break
+    sleep 0.1
+done
+kill9_s7server
+start_s7server --profile s7-300 --db 42:16:retain --state "$S7_TEST_TMP/jobs.state" --quiet
+check_eq "$("$S7_BIN" read "$S7SRV_ADDR" --slot 2 DB42.DBW0 | sed 's/.* = //')" 4242 \
+    "a GET's result in a retentive DB survives kill -9"
+stop_s7server
+
 # ---------------------------------------------------------------- connection resources
 # The jobs' connections count against the CPU's own budgets: its only PG connection is the
 # job's (so a PG client is refused), and a job on an S7 basic connection finds none (1/20).
