@@ -220,6 +220,21 @@ S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
 /* One turn: waits up to timeout_ms for the partners' sockets, runs their I/O and the jobs
  * that are due.  Returns 0. */
 S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
+/* The one-line spelling of a partner job (exchange/partner_job.c), added to x with its
+ * connection (an entry with the same partner, side, port, TSAPs and PDU is reused):
+ *   bsend|usend PARTNER R_ID [every TIME | on BIT] from LOCAL [OPTIONS]
+ *   brcv|urcv   PARTNER|any R_ID into LOCAL [OPTIONS]
+ * PARTNER HOST[:PORT] (this side connects, port 102 unless given) or any (this side
+ * listens, any partner); R_ID decimal or 16#hex; LOCAL a range (DB10.DBB0..DBB99), an ANY
+ * pointer (P#DB10.DBX0.0 BYTE 100) or a tag, 1..65,534 bytes (USEND/URCV: what one PDU
+ * carries).  OPTIONS: --passive (this side listens and accepts only PARTNER) --port N (the
+ * port a passive side listens on, default 102) --tsap LOCAL:REMOTE (default 1000:1000)
+ * --pdu N (default 480) --id N --name NAME --done BIT (bsend/usend) --ndr BIT (brcv/urcv)
+ * --error BIT --status WORD.  A sender without a trigger runs every second.  0, or
+ * S7_ERR_INVAL with "WHERE: what is wrong; what would be right" in err (x unchanged). */
+S7_API int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where,
+                                         char *err, size_t errcap);
+
 /* The partner jobs and what each reported last (NULL / S7_ERR_INVAL out of range). */
 S7_API size_t s7_xpartner_njobs(const s7_xpartner *e);
 S7_API const s7_xjob *s7_xpartner_job(const s7_xpartner *e, size_t i);
