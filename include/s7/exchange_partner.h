@@ -202,9 +202,10 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
  * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
  * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
  * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
- * memory where configured and held until the job's next run: STATUS 25 while a BSEND is
- * under way, 11 when triggered meanwhile, then 0 or the s7_partner_status code (1 connection,
- * 2 negative acknowledgement, 4 length). */
+ * memory where configured when a run completes and held until the next completes (as
+ * s7_xengine does: no STATUS 25 flicker for a client polling them); a trigger while a BSEND
+ * is under way (the instruction's 11) is counted, the running job goes on.  STATUS: 0, or
+ * the s7_partner_status code (1 connection, 2 negative acknowledgement, 4 length). */
 
 typedef struct s7_xpartner s7_xpartner;
 
