@@ -54,6 +54,14 @@ S7_API int s7_config_load_check(const char *path, s7_plant_check_report **out, c
 S7_API int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *err,
                                     size_t errcap);
 
+/* Loads the file of `s7 exchange FILE` (docs/exchange.md): the partners (as the inventory
+ * lists them) and the jobs (the one-line spelling of exchange.h, each with the CPU of its
+ * local side) into *out (s7_bridge_config_free).  Returns 0, or S7_ERR_INVAL / S7_ERR_NOMEM
+ * with "FILE:LINE: what is wrong and what would be right" in err. */
+struct s7_bridge_config;
+S7_API int s7_config_load_bridge(const char *path, struct s7_bridge_config *out, char *err,
+                                 size_t errcap);
+
 #ifdef __cplusplus
 }
 #endif

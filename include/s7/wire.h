@@ -454,6 +454,55 @@ S7_API int s7_plc_ctrl_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8
  * 0x02 = cannot start).  A header error gives S7_ERR_PLC.  Returns the parameter length. */
 S7_API int s7_plc_ctrl_resp_decode(const s7_pdu *pdu, uint8_t *fn, uint8_t *status);
 
+/* ---------------------------------------------------------------- BSEND / USEND (PBC) */
+/* The partner services of function group 6 ("PBC", programmed block communication):
+ * BSEND/BRCV send a block of up to 65,534 bytes in Userdata segments, each acknowledged by
+ * the receiver; USEND/URCV send one unacknowledged PDU.  Layouts: docs/exchange.md. */
+enum { S7_UD_GRP_PBC = 0x6 };
+#define S7_BSEND_MAX 65534u /* the largest BSEND block (LEN is a WORD, 0xFFFF not used) */
+#define S7_BSEND_OVERHEAD \
+    34u /* a segment PDU besides its data: header 10, param 12, item 4,
+                                 PBC head 8 (12 06 13 00 + R_ID) */
+#define S7_USEND_OVERHEAD \
+    28u /* a USEND PDU besides its data: header 10, param 10, data
+                                 head 4, item head 4 */
+
+/* One BSEND segment (type S7_UD_TYPE_REQ) or its acknowledgement (S7_UD_TYPE_RESP). */
+typedef struct s7_bsend {
+    uint8_t type;        /* S7_UD_TYPE_REQ or S7_UD_TYPE_RESP */
+    uint8_t seq;         /* sequence number: 0 in a first segment, then the receiver's */
+    uint8_t dur;         /* data unit reference: 0 when unsegmented, else one per block */
+    uint8_t last;        /* 0: last segment, 1: more follow */
+    uint16_t err;        /* parameter error code (0 = accepted) */
+    uint32_t r_id;       /* segments: the R_ID the block is sent under */
+    const uint8_t *data; /* segments: bytes after the PBC head (view; the first segment's
+                            start with the block's 2-byte total length) */
+    uint16_t dlen;
+} s7_bsend;
+
+/* A whole segment PDU: s->seq/dur/last/r_id; data (n bytes) preceded, when first, by the
+ * 2-byte total length.  Returns the PDU length or S7_ERR_NOSPACE / S7_ERR_INVAL. */
+S7_API int s7_bsend_seg_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_bsend *s, int first,
+                               uint16_t total, const uint8_t *data, uint16_t n);
+/* A whole acknowledgement PDU (sequence number seq, error err). */
+S7_API int s7_bsend_ack_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t seq, uint16_t err);
+/* Decode a group-6 Userdata PDU (segment or acknowledgement).  Returns 0 or S7_ERR_PARAM
+ * (not group 6, lengths that disagree, a segment without its PBC head). */
+S7_API int s7_bsend_decode(const s7_pdu *pdu, s7_bsend *out);
+/* The most data bytes one segment carries at PDU length pdu (the first carries 2 fewer);
+ * 0 when pdu is too small. */
+S7_API uint32_t s7_bsend_seg_max(uint16_t pdu, int first);
+
+/* A whole USEND PDU (R_ID, one data item of n bytes). */
+S7_API int s7_usend_encode(uint8_t *buf, size_t cap, uint16_t ref, uint32_t r_id,
+                           const uint8_t *data, uint16_t n);
+/* Is pdu a USEND (Userdata, syntax id 0x13 in the parameter)? */
+S7_API int s7_usend_is(const s7_pdu *pdu);
+/* Decode a USEND: its R_ID and the first item's data (view).  0 or S7_ERR_PARAM. */
+S7_API int s7_usend_decode(const s7_pdu *pdu, uint32_t *r_id, const uint8_t **data, uint16_t *n);
+/* The most data bytes a USEND carries at PDU length pdu. */
+S7_API uint32_t s7_usend_max(uint16_t pdu);
+
 #ifdef __cplusplus
 }
 #endif

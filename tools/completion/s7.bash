@@ -8,8 +8,8 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall simulate'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner help'
+_s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -35,6 +35,14 @@ _s7_options()
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h' \
                 ' --job'
             ;;
+        exchange)
+            printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
+                ' --help -h'
+            ;;
+        partner)
+            printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
+                ' --urcv --count --timeout --help -h'
+            ;;
         inventory)
             case $2 in
                 validate) printf '%s' '--help -h' ;;
@@ -42,6 +50,10 @@ _s7_options()
                 firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
                 verify-firewall) printf '%s' '--as --rules --timeout --json --help -h' ;;
+                monitor)
+                    printf '%s' '--every --count --duration --json-lines --on-change --exit-on-change' \
+                        ' --metrics --as --timeout --connection --help -h'
+                    ;;
                 simulate) printf '%s' '--loopback --loopback-base --port --write-inventory --fault --cpu --control --send --for -v --verbose --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
@@ -60,7 +72,7 @@ _s7_takes_value()
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
             --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
-            --job)
+            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv)
             return 0
             ;;
     esac
@@ -125,7 +137,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
         *) return 0 ;;
     esac
 
@@ -149,7 +161,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check | --inventory | --verify) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify | --json-lines) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do
@@ -165,7 +177,7 @@ _s7()
     fi
 
     # Positional arguments: the inventory FILE; hosts and addresses are not guessed.
-    if [[ $cmd == inventory ]]; then
+    if [[ $cmd == inventory || $cmd == exchange ]]; then
         _s7_files "$cur"
     fi
     return 0

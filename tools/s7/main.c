@@ -27,7 +27,13 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
 int cmd_inventory(cli *c);
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
+int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char partner_help[];
 extern const char inv_help[];
+int cmd_exchange(cli *c); /* exchange.c: s7 exchange FILE (the PC bridge) */
+int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char exchange_help[];
 
 #define COMMON_HELP                                                                                \
     "Common options (anywhere on the line):\n"                                                     \
@@ -109,9 +115,13 @@ const cli_cmd cli_cmds[] = {
      "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
      "hosts answering on port 102 and what they are", scan_help, 0, 0, 0},
-    {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
+    {"inventory", cmd_inventory, "validate|check|firewall|report|monitor FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
+    {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
+     "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
+    {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
+     "BSEND/BRCV and USEND/URCV with a partner CPU", partner_help, 0, 0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
 
@@ -155,7 +165,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory)\n",
+                        "doctor stop start discover scan inventory exchange partner)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -169,7 +179,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory; "
+                "stop start discover scan inventory exchange partner; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -184,6 +194,10 @@ int main(int argc, char **argv)
         return cmd_control_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
+        return cmd_exchange_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_partner) /* no HOST: partner.c parses its options */
+        return cmd_partner_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);
