@@ -52,6 +52,11 @@ check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +put_get_disable
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +ok +pass" "line-capper passes"
 check_contains "$out" "3 of 5 connections pass, 2 fail." "the others pass, none unproven"
 
+# the monitor takes the written inventory too
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
+check_match "$out" "line-filler +fail +put_get_disabled" "monitor: line-filler put_get_disabled"
+check_match "$out" "line-capper +pass +ok" "monitor: line-capper ok"
+
 port="$(awk '/name: plc-filler/{f=1} f&&/port:/{print $2; exit}' "$INV")"
 addr="$(awk '/name: plc-filler/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
 out="$("$S7_BIN" doctor "$addr:$port" 2>&1)" && rc=0 || rc=$?

@@ -39,6 +39,10 @@ check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_fil
 check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +ok +pass" "line-capper passes through the router"
 check_match "$out" "hmi-filler +hmi-line -> plc-filler 10.10.2.10:102 +port_filtered +UNPROVEN" "plc-line may not reach plc-filler as the HMI (the rules)"
 
+out="$(ip netns exec "$LINE" "$S7_BIN" inventory monitor "$EX" --as plc-line --count 1 --timeout 1s --connection line-filler --connection line-capper 2>&1)" || true
+check_match "$out" "line-filler +fail +port_filtered" "monitor --as plc-line: line-filler port_filtered"
+check_match "$out" "line-capper +pass +ok" "monitor --as plc-line: line-capper ok"
+
 # the doctor from the engineering station's cell (es1 -> plc-line is documented)
 CONTROL="s7sim$SIM-control"
 out="$(ip netns exec "$CONTROL" "$S7_BIN" doctor 10.10.1.10 2>&1)" && rc=0 || rc=$?
