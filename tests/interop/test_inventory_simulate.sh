@@ -62,6 +62,9 @@ addr="$(awk '/name: plc-filler/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; ex
 out="$("$S7_BIN" doctor "$addr:$port" 2>&1)" && rc=0 || rc=$?
 check_eq "$rc" 1 "doctor fails"
 check_contains "$out" "verdict: put_get_disabled" "doctor's verdict: put_get_disabled"
+out="$("$S7_BIN" doctor plc-filler --inventory "$INV" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: put_get_disabled" "doctor by partner name through the written inventory"
+check_contains "$out" "documented: connection 'line-filler'" "the doctor finds the path documented"
 
 port="$(awk '/name: plc-capper/{f=1} f&&/port:/{print $2; exit}' "$INV")"
 check_eq "$("$S7_BIN" read "127.77.0.5:$port" DB20.DBW0:INT --slot 2 2>&1)" "DB20.DBW0:INT = 1234" "the override's value served (DB20 sized by the inventory)"
