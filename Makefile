@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-partner bench-simulate fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-partner bench-simulate bench-guard fuzz clean
 
 all: build
 
@@ -77,6 +77,10 @@ bench-partner: deps build
 # s7 inventory simulate: 100 CPUs, 300 exchanges (in namespaces as root): up, CPU, RSS
 bench-simulate: build
 	$(BUILD)/bench/simulate/s7bench-simulate --s7 $(BUILD)/bin/s7
+
+# s7 guard against direct and HAProxy (TCP mode) on one emulated CPU (issue 12)
+bench-guard: deps build
+	bench/guard/run.sh $(BUILD)
 
 # libFuzzer builds (clang): make fuzz, then build-fuzz/fuzz/fuzz_<name> corpus dir.  Static
 # library only: clang does not link the sanitizer runtimes into a shared library, so libs7.so

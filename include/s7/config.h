@@ -15,6 +15,7 @@
 #include "err.h"
 #include "exchange.h"
 #include "plant.h"
+#include "plant_policy.h"
 #include "server_config.h"
 
 #ifdef __cplusplus
@@ -61,6 +62,11 @@ S7_API int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, 
 struct s7_bridge_config;
 S7_API int s7_config_load_bridge(const char *path, struct s7_bridge_config *out, char *err,
                                  size_t errcap);
+
+/* Loads the guard's rules file (docs/guard.md: partners with address, type, TSAPs, read
+ * and write ranges, services, limits, shared or dedicated upstream).  Returns 0 with *out
+ * (s7_policy_free), or S7_ERR_INVAL / S7_ERR_NOMEM with FILE:LINE and what is wrong in err. */
+S7_API int s7_config_load_guard_rules(const char *path, s7_policy **out, char *err, size_t errcap);
 
 #ifdef __cplusplus
 }

@@ -131,6 +131,7 @@ typedef struct s7_server_stats {
     uint64_t held_peak;       /* the most held at once since the start */
     uint64_t held_conn_max;   /* the most one connection holds now */
     uint64_t held_conn_peak;  /* the most one connection ever held */
+    uint64_t pushes;          /* cyclic-data pushes sent (added with cyclic data) */
 } s7_server_stats;
 S7_API void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size);
 

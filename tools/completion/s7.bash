@@ -8,8 +8,8 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner blocks upload guard help'
+_s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate audit'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -18,7 +18,8 @@ _s7_options()
 {
     case $1 in
         read | write | info) printf '%s' "$_s7_common_options" ;;
-        dump) printf '%s' "$_s7_common_options -o --output" ;;
+        dump | upload) printf '%s' "$_s7_common_options -o --output" ;;
+        blocks) printf '%s' "$_s7_common_options" ;;
         watch) printf '%s' "$_s7_common_options --every --count" ;;
         doctor)
             printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
@@ -43,6 +44,11 @@ _s7_options()
             printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
                 ' --urcv --count --timeout --help -h'
             ;;
+        guard)
+            printf '%s' '--listen --upstream --inventory --cpu --rules --dry-run --audit --metrics' \
+                ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --max-per-source' \
+                ' --max-clients --max-held --quiet --help -h'
+            ;;
         inventory)
             case $2 in
                 validate) printf '%s' '--help -h' ;;
@@ -55,6 +61,7 @@ _s7_options()
                         ' --metrics --as --timeout --connection --help -h'
                     ;;
                 simulate) printf '%s' '--loopback --loopback-base --port --write-inventory --fault --cpu --control --send --for -v --verbose --help -h' ;;
+                audit) printf '%s' '--log --cpu --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
             ;;
@@ -71,8 +78,9 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
+            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
             --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
-            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv)
+            --upstream | --upstream-tsap | --log)
             return 0
             ;;
     esac
@@ -138,6 +146,8 @@ _s7()
             sub=${COMP_WORDS[2]}
             ;;
         read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
+        blocks | upload) ;;
+        guard) ;;
         *) return 0 ;;
     esac
 
@@ -161,7 +171,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check | --inventory | --verify | --json-lines) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify | --json-lines | --rules | --log) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do

@@ -63,6 +63,13 @@ const char inv_help[] =
     "                          is looked up in it\n"
     "      --timeout TIME      how long a probe waits (default 2s)\n"
     "      --json              one JSON object (for report --verify)\n"
+    "  audit FILE        the audit log of s7 guard or s7 server (JSON lines) against the\n"
+    "                    inventory: undocumented partners, writes where only GET is\n"
+    "                    documented, accesses outside the documented ranges, undocumented\n"
+    "                    services, each with its count and first and last time.  Exit 0 when\n"
+    "                    everything in the log is documented, 1 when not.\n"
+    "      --log LOG           the audit log (JSON lines)\n"
+    "      --cpu NAME          only the connections to this CPU\n"
     "  report FILE       the commissioning document: DIR/index.html, DIR/report.md,\n"
     "                    DIR/report.txt and the diagram DIR/cells.svg; NOT READY while a\n"
     "                    connection failed, is unproven or was not checked; the sign-off\n"
@@ -161,6 +168,8 @@ static int validate(const s7_plant *p)
     return CLI_OK;
 }
 
+int inv_audit_main(int argc, char **argv);
+
 enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY, SUB_MONITOR };
 
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
@@ -175,6 +184,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return inv_cmd_simulate_main(argc, argv);
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
+    if (strcmp(argv[0], "audit") == 0) /* the audit log against the inventory (guard, issue 12) */
+        return inv_audit_main(argc - 1, argv + 1);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
         strcmp(argv[0], "help") == 0) {
         printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "

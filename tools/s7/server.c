@@ -45,6 +45,8 @@ const char srv_help[] =
     "                         port 0 picks a free one); 0.0.0.0:102 serves every interface\n"
     "  --profile NAME         s7-300, s7-400, s7-1200, s7-1500, logo8, s7-200smart\n"
     "  --db N:SIZE[:optimized][:ro][:retain]   a DB of SIZE bytes (repeatable)\n"
+    "  --alarm ID:DBn.DBXb.i[:NAME]   an alarm (S7-300/400) active while that DB bit is set\n"
+    "                                 (repeatable); s7 alarms HOST lists the active ones\n"
     "  --set ADDRESS=VALUE    initial value, e.g. DB1.DBD4:REAL=3.5, MW10=7 (repeatable)\n"
     "  --put-get on|off       permit PUT/GET (default: the profile's; off on 1200/1500)\n"
     "  --max-conn TYPE=N      connection budget, TYPE pg, op, basic or total (repeatable)\n"
@@ -377,7 +379,8 @@ enum {
     O_SOCK_BUF,
     O_QUIET,
     O_JOB,
-    O_HELP
+    O_HELP,
+    O_ALARM
 };
 
 static const struct sopt {
@@ -390,6 +393,7 @@ static const struct sopt {
     {"--listen", O_LISTEN, 1, "--listen 127.0.0.1:1102"},
     {"--profile", O_PROFILE, 1, "--profile s7-1500"},
     {"--db", O_DB, 1, "--db 1:256"},
+    {"--alarm", O_ALARM, 1, "--alarm 0x1001:DB5.DBX1.3:tank_high"},
     {"--set", O_SET, 1, "--set DB1.DBD4:REAL=3.5"},
     {"--put-get", O_PUTGET, 1, "--put-get on"},
     {"--max-conn", O_MAXCONN, 1, "--max-conn pg=4"},
@@ -479,6 +483,13 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         if (s7_server_parse_db(v, &d, err, sizeof err))
             return cli_usage_error(cmd, "--db %s", err);
         return s7_server_config_put_db(fl, &d) ? CLI_FAIL : 0;
+    }
+    case O_ALARM: {
+        s7_server_alarm a;
+        if (s7_server_parse_alarm(v, &a, err, sizeof err))
+            return cli_usage_error(cmd, "--alarm %s", err);
+        snprintf(a.from, sizeof a.from, "--alarm");
+        return s7_server_config_add_alarm(fl, &a) ? CLI_FAIL : 0;
     }
     case O_SET:
         if (!strchr(v, '='))
@@ -712,6 +723,8 @@ static void merge(s7_server_config *base, s7_server_config *fl)
         s7_server_config_put_db(base, &fl->dbs[i]);
     for (size_t i = 0; i < fl->nvalues; i++)
         s7_server_config_add_value(base, fl->values[i], fl->value_from[i]);
+    for (size_t i = 0; i < fl->nalarms; i++)
+        s7_server_config_add_alarm(base, &fl->alarms[i]);
     if (fl->allow_set) {
         for (size_t i = 0; i < base->nallow; i++)
             free(base->allow[i]);
