@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory help'
+_s7_commands='read write info dump watch alarms diag-buffer server doctor stop start discover scan inventory help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -19,7 +19,9 @@ _s7_options()
     case $1 in
         read | write | info) printf '%s' "$_s7_common_options" ;;
         dump) printf '%s' "$_s7_common_options -o --output" ;;
-        watch) printf '%s' "$_s7_common_options --every --count" ;;
+        watch) printf '%s' "$_s7_common_options --every --count --push" ;;
+        alarms) printf '%s' "$_s7_common_options --alarm8" ;;
+        diag-buffer) printf '%s' "$_s7_common_options" ;;
         doctor)
             printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
                 ' --expect-profile --inventory --as'
@@ -29,7 +31,7 @@ _s7_options()
         discover) printf '%s' '--timeout --json --trace --help -h' ;;
         scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --inventory --json --help -h' ;;
         server)
-            printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
+            printf '%s' '--config --listen --profile --db --alarm --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
@@ -121,7 +123,7 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan) ;;
+        read | write | info | dump | watch | alarms | diag-buffer | server | doctor | stop | start | discover | scan) ;;
         *) return 0 ;;
     esac
 
