@@ -37,6 +37,9 @@ build-essential build  -        gcc, g++ and make: the library, the s7 tool, tes
 cmake           build  cmake    the build system (CMakeLists.txt)
 pkg-config      build  -        CMake finds libfyaml through pkg-config (FindPkgConfig)
 libfyaml-dev    build  -        YAML reading in the s7 tool (server config, inventory)
+libmicrohttpd-dev build -        the /metrics endpoint of s7 exchange and s7 inventory monitor (tools/s7/metrics.c)
+curl            test   curl     scrapes the /metrics endpoint (test_exchange_bridge, test_inventory_monitor)
+prometheus      test   promtool promtool check metrics on the scraped endpoint (test_exchange_bridge)
 python3         test   python3  tests parse --json output; node-gyp builds node-snap7
 nodejs          test   node     runs the Snap7 and nodes7 peers (tests/node)
 npm             test   npm      installs node-snap7 and nodes7 into tests/node
@@ -52,6 +55,7 @@ libxml2-utils   test   -        xmllint checks that the report SVG is well-forme
 chromium        test   chromium headless chromium lays out the report SVG and measures its texts (test_inventory_report_svg)
 fonts-dejavu-core test -        DejaVu Sans, the font the report SVG names and is sized for (test_inventory_report_svg)
 clang-format    test   -        the format check of the C sources against .clang-format
+haproxy         test   -        make bench-guard: the byte-relay proxy the guard is measured against
 bsdutils        test   script   script(1) gives s7 dump a terminal to show its progress
 util-linux      test   setpriv  setpriv runs s7 doctor unprivileged (test_doctor_netns_router); script(1) answers the s7 stop/start prompt (test_doctor_cpu)
 mandoc          test   mandoc   mandoc -T lint checks the man page docs/s7.1 (test_cli_docs)

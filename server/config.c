@@ -61,6 +61,7 @@ void s7_server_config_init(s7_server_config *c)
     c->cr_timeout_ms = c->setup_timeout_ms = c->max_per_source = -1;
     c->max_held = c->max_held_conn = c->sock_buf = -1;
     c->quiet = -1;
+    c->default_blocks = -1;
 }
 
 static void free_list(char **l, size_t n)
@@ -81,6 +82,7 @@ void s7_server_config_free(s7_server_config *c)
     free_list(c->values, c->nvalues);
     free_list(c->value_from, c->nvalues);
     free(c->access);
+    free(c->blocks);
     free(c->id.order_code);
     free(c->id.module_type);
     free(c->id.as_name);
@@ -92,6 +94,16 @@ void s7_server_config_free(s7_server_config *c)
     free(c->state);
     free(c->alarms);
     memset(c, 0, sizeof *c);
+}
+
+int s7_server_config_add_block(s7_server_config *c, const s7_server_block *b)
+{
+    s7_server_block *l = realloc(c->blocks, (c->nblocks + 1) * sizeof *l);
+    if (!l)
+        return S7_ERR_NOMEM;
+    c->blocks = l;
+    c->blocks[c->nblocks++] = *b;
+    return 0;
 }
 
 static int push_str(char ***list, size_t *n, const char *s)
@@ -466,6 +478,19 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         }
         if (d->access >= 0)
             s7_cpu_set_access(cpu, S7_AREA_DB, d->num, d->access);
+    }
+    if (c->default_blocks != 0 && s7_cpu_add_default_blocks(cpu) < 0)
+        return S7_ERR_NOMEM;
+    for (size_t i = 0; i < c->nblocks; i++) {
+        const s7_server_block *b = &c->blocks[i];
+        int rc = s7_cpu_add_block(cpu, b->type, b->number, b->size, b->know_how);
+        if (rc < 0) {
+            s7__errf(err, errcap, "%sblock %s%u: %s", at(b->from, w, sizeof w),
+                     s7_block_type_name(b->type), b->number,
+                     rc == S7_ERR_NOMEM ? "out of memory"
+                                        : "a DB is memory: define it under dbs: instead");
+            return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
+        }
     }
     for (size_t i = 0; i < c->naccess; i++) {
         const s7_server_access *a = &c->access[i];

@@ -26,9 +26,8 @@
  *   item, count 0, past the end (0x05); writes: data TS unknown (0x06), data length
  *   != count * size (0x07).
  * - Unknown Job functions: Ack 0x81 0x04 on S7-1200/1500, Ack 0x81 0x00 ("service
- *   unknown to the module") on the others.  Upload / download (0x1A..0x1F): 0x81 0x04
- *   on S7-1200/1500, 0xD2 0x41 (not permitted at this protection level, as the Snap7
- *   server) on the others.
+ *   unknown to the module") on the others.  Upload / download (0x1A..0x1F) and the PI
+ *   services _INSE / _DELE: server/blocks.c (0x81 0x04 on S7-1200/1500).
  * - Control: S7-1200/1500 answer PLC stop / start with Ack 0x81 0x04 (not available
  *   over PUT/GET).  Others: stop -> STOP (`29`, `29 07` when already in STOP); hot or
  *   cold start -> RUN (`28`, `28 03` when already in RUN, nothing restored then); a
@@ -566,6 +565,15 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
     int program = c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0;
     int ram_rom = c.fn == S7_FN_PI && c.service_len == 5 &&
                   (memcmp(c.service, "_MODU", 5) == 0 || memcmp(c.service, "_GARB", 5) == 0);
+    if (c.fn == S7_FN_PI && c.service_len == 5 &&
+        (memcmp(c.service, "_INSE", 5) == 0 || memcmp(c.service, "_DELE", 5) == 0)) {
+        int r = s7__blocks_pi(cpu, sess, &c, pdu->ref, out, lim);
+        if (r >= 0)
+            ctrl_event(cpu, sess, out[1] == S7_ACK_DATA ? S7_EV_CONTROL : S7_EV_REFUSED,
+                       S7_CTRL_OTHER, 0,
+                       out[1] == S7_ACK_DATA ? 0 : (uint16_t)(out[10] << 8 | out[11]));
+        return r;
+    }
     if (ram_rom && !is_plus(cpu)) {
         /* copy RAM to ROM, compress memory: done at once (the emulator's memory needs
          * neither), answered as a real 315-2 answers them */
@@ -612,11 +620,8 @@ int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len
         return ack(out, lim, pdu->ref, 0x8500);
     if (fn == S7_FN_STOP || fn == S7_FN_PI)
         return control(cpu, sess, pdu, out, lim);
-    if (fn >= S7_FN_REQ_DOWNLOAD && fn <= S7_FN_UPLOAD_END) {
-        uint16_t err = is_plus(cpu) ? 0x8104 : 0xD241;
-        ctrl_event(cpu, sess, S7_EV_REFUSED, S7_CTRL_OTHER, 0, err);
-        return ack(out, lim, pdu->ref, err);
-    }
+    if (fn >= S7_FN_REQ_DOWNLOAD && fn <= S7_FN_UPLOAD_END)
+        return s7__blocks_job(cpu, sess, pdu, out, lim);
     return ack(out, lim, pdu->ref, is_plus(cpu) ? 0x8104 : 0x8100);
 }
 
@@ -655,5 +660,7 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
     }
     if (p.rosctr == S7_USERDATA)
         return s7__userdata(cpu, sess, &p, out, cap);
-    return S7_ERR_PROTO; /* an Ack / Ack_Data sent to a CPU */
+    if (p.rosctr == S7_ACK_DATA || p.rosctr == S7_ACK)
+        return s7__blocks_ack(cpu, sess, &p); /* the PG answering the CPU's download Jobs */
+    return S7_ERR_PROTO;
 }

@@ -84,6 +84,7 @@ struct s7_server {
     srv_conn **conns;
     size_t nconns, cap;
     uint16_t in_use[4];
+    uint16_t own; /* of in_use[0]: connections the CPU holds itself (s7_server_conn_acquire) */
     allow_rule *allow;
     size_t nallow;
     uint8_t *in;
@@ -387,10 +388,36 @@ size_t s7_server_connections(const s7_server *s, uint16_t per_type[4])
 {
     if (per_type) {
         memcpy(per_type, s->in_use, sizeof s->in_use);
+        size_t counted = (size_t)s->in_use[0] - s->own; /* accepted sockets past their CR */
         per_type[0] =
-            (uint16_t)(s->nconns - s->in_use[0] < 0xFFFF ? s->nconns - s->in_use[0] : 0xFFFF);
+            (uint16_t)(s->nconns >= counted && s->nconns - counted < 0xFFFF ? s->nconns - counted
+                                                                            : 0xFFFF);
     }
     return s->nconns;
+}
+
+int s7_server_conn_acquire(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3)
+        return S7_ERR_INVAL;
+    const s7_profile *p = s7_cpu_profile(s->cpu);
+    if (s->in_use[type] >= p->max_conn[type] || s->in_use[0] >= p->max_conn[0])
+        return S7_ERR_BUSY;
+    s->in_use[0]++;
+    s->in_use[type]++;
+    s->own++;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
+    return 0;
+}
+
+void s7_server_conn_release(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3 || !s->in_use[type] || !s->in_use[0] || !s->own)
+        return;
+    s->own--;
+    s->in_use[0]--;
+    s->in_use[type]--;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
 }
 
 void s7_server_stop(s7_server *s)
@@ -640,7 +667,13 @@ static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t n
         snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
         return s7_sconn_fail(c->sc, n, msg);
     }
-    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    if (r < 0)
+        return r;
+    /* a Job the CPU sends on its own (the next step of a download) */
+    uint8_t job[64];
+    int k = s7_cpu_next_job(s->cpu, c->sess, job, sizeof job);
+    return k > 0 ? s7_sconn_send(c->sc, &s->out, job, (size_t)k) : 0;
 }
 
 /* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
@@ -1081,7 +1114,7 @@ static void push_check(s7_server *s, int64_t now)
             s->out.len = 0;
             for (int k = 0; k < 256; k++) {
                 int n = s7_cpu_session_push(s->cpu, c->sess, now, s->push, S7_PUSH_CAP);
-                if (n <= 0 || s7_sconn_push(c->sc, &s->out, s->push, (size_t)n) < 0)
+                if (n <= 0 || s7_sconn_send(c->sc, &s->out, s->push, (size_t)n) < 0)
                     break;
                 s->st.pushes++;
             }

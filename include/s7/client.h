@@ -255,6 +255,32 @@ S7_API size_t s7_client_subscriptions(const s7_client *c);
  * delivered or a negative error (the connection lost). */
 S7_API int s7_client_wait(s7_client *c, int timeout_ms);
 
+/* ---------------------------------------------------------------- blocks */
+
+/* How many blocks of one type the CPU holds (list blocks, Userdata group 3/1). */
+typedef struct s7_block_count {
+    uint8_t type; /* S7_BLOCK_* */
+    uint16_t count;
+} s7_block_count;
+/* The CPU's block counts per type (as many as it lists, at most max; real CPUs list 7: OB,
+ * FB, FC, DB, SDB, SFC, SFB).  Returns the number of types.  A CPU without block
+ * functions (S7-1200/1500) answers 0x8104: S7_ERR_PLC, s7_client_last_error says why. */
+S7_API int s7_client_list_blocks(s7_client *c, s7_block_count *out, size_t max);
+/* The numbers of the blocks of one type (all continuation parts; at most max stored).
+ * Returns the number the CPU listed (S7_ERR_NOSPACE when more than max). */
+S7_API int s7_client_list_blocks_of_type(s7_client *c, uint8_t type, uint16_t *numbers, size_t max);
+/* A block's info (lengths, language, author, family, name, version).  A block the CPU does
+ * not have: S7_ERR_PLC with 0xD209. */
+S7_API int s7_client_block_info(s7_client *c, uint8_t type, uint16_t number, s7_block_info *out);
+/* Upload a whole block (the MC7 block: header, code or data, interface, footer) into
+ * buf[0..cap).  Returns its length, S7_ERR_NOSPACE when it does not fit (nothing more is
+ * asked; the upload is ended), S7_ERR_PLC when refused (0xD241: the protection level needs
+ * a password; 0xD20C: no such block; 0xD20E: a system or know-how protected block). */
+S7_API int s7_client_upload(s7_client *c, uint8_t type, uint16_t number, uint8_t *buf, size_t cap);
+/* The size of a DB from its block info (MC7 length).  S7_ERR_PLC when the CPU does not
+ * answer block info for it. */
+S7_API int s7_client_db_size(s7_client *c, uint16_t db, uint32_t *size);
+
 /* ---------------------------------------------------------------- async */
 
 /* Completion: result as the blocking call would have returned it. */

@@ -269,12 +269,12 @@ S7_API uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap);
  * frames it, in DT fragments when it is larger than the TPDU size, appended to out.
  * Returns 0 or a fatal error. */
 S7_API int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n);
-
-/* An unsolicited PDU from the CPU (a cyclic-data push), n bytes at pdu: framed as a
- * reply is (DT fragments past the TPDU size) and appended to out.  Only once the setup is
- * done and while no reply is owed (between requests); returns 0, S7_ERR_STATE when it
- * cannot be sent now, or S7_ERR_NOMEM. */
-S7_API int s7_sconn_push(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n);
+/* A PDU the server sends on its own (a cyclic-data push, a CPU's Job to the PG during a
+ * download: s7_cpu_next_job): the n bytes of pdu framed as a reply is (DT fragments past
+ * the TPDU size) and appended to out.  Only once the setup is done and while no reply is
+ * owed (between requests); returns 0, S7_ERR_STATE when it cannot be sent now, or a fatal
+ * error (out of memory). */
+S7_API int s7_sconn_send(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n);
 
 /* Close with err and reason (copied): the engine's own verdicts, e.g. a malformed
  * request.  Returns err. */

@@ -28,6 +28,15 @@ typedef struct s7_server_db {
     char from[96];  /* where it was defined ("FILE:LINE"), for messages; "" unknown */
 } s7_server_db;
 
+/* A program block to hold (block functions, upload; docs/server.md). */
+typedef struct s7_server_block {
+    uint8_t type; /* S7_BLOCK_OB, FC, FB, SDB, SFC, SFB */
+    uint16_t number;
+    uint16_t size; /* MC7 length in bytes */
+    int know_how;  /* know-how protected: listed and described, not uploaded */
+    char from[96]; /* where it was defined ("FILE:LINE"), for messages; "" unknown */
+} s7_server_block;
+
 /* An access rule: area (S7_AREA_*), db (0 = the whole area / every DB), S7_ACCESS_*. */
 typedef struct s7_server_access {
     uint8_t area;
@@ -98,6 +107,11 @@ typedef struct s7_server_config {
     /* alarms (added with the alarm query) */
     s7_server_alarm *alarms;
     size_t nalarms;
+    /* program blocks: the family's default set (S7-300/400: OB1, a 315-2's SFCs and SFBs)
+     * unless default_blocks is 0, then these (a block of the same type and number replaces) */
+    int default_blocks; /* -1 unset (on), 0 off, 1 on */
+    s7_server_block *blocks;
+    size_t nblocks;
 } s7_server_config;
 
 /* Every field unset.  s7_server_config_free releases what it holds (the struct itself is
@@ -115,6 +129,8 @@ S7_API int s7_server_config_add_allow(s7_server_config *c, const char *s);
 S7_API const char *s7_server_allow_hint(void);
 /* Appends an initial value "ADDRESS=VALUE" and where it came from.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_value(s7_server_config *c, const char *assign, const char *from);
+/* Appends a program block.  0 or S7_ERR_NOMEM. */
+S7_API int s7_server_config_add_block(s7_server_config *c, const s7_server_block *b);
 /* Appends an access rule.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_access(s7_server_config *c, uint8_t area, uint16_t db, int access);
 

@@ -261,6 +261,30 @@ valid s7-inventory-verify-firewall "verify-firewall: open and rejected rows, fro
 js scan_inv scan 127.0.0.1 --port "$P_OK" --timeout 500 --inventory "$INV"
 valid s7-scan "scan --inventory"
 
+# ---------------------------------------------------------------- audit logs (s7 guard, s7 server)
+# one schema for both: the emulator's log of a refused write, the guard's log of its decisions
+start_s7server --profile s7-300 --db 1:64 --db 3:8:ro --audit "$S7_TEST_TMP/cpu_audit.jsonl"
+P_AUD=$S7SRV_PORT
+printf 'partners:\n  - name: t\n    address: 127.0.0.1\n    read: [DB1.DBB0..63]\n    write: [DB3.DBB0..7]\n' \
+    >"$S7_TEST_TMP/guard_rules.yaml"
+free_port >/dev/null
+P_G=$S7_FREE_PORT
+"$S7_BIN" guard --listen "127.0.0.1:$P_G" --upstream "127.0.0.1:$P_AUD" --rules "$S7_TEST_TMP/guard_rules.yaml" \
+    --audit "$S7_TEST_TMP/guard_audit.jsonl" >"$S7_TEST_TMP/guard.log" 2>&1 &
+G_PID=$!
+on_exit "kill $G_PID 2>/dev/null"
+for ((i = 0; i < 100; i++)); do grep -q "listening on" "$S7_TEST_TMP/guard.log" && break; sleep 0.05; done
+"$S7_BIN" read "127.0.0.1:$P_G" DB1.DBW0 MW0 --slot 2 >/dev/null 2>&1
+"$S7_BIN" write "127.0.0.1:$P_G" DB1.DBW0=1 --slot 2 >/dev/null 2>&1
+"$S7_BIN" write "127.0.0.1:$P_G" DB3.DBW0=1 --slot 2 >/dev/null 2>&1 # the CPU refuses: read-only
+"$S7_BIN" stop "127.0.0.1:$P_G" --yes --slot 2 >/dev/null 2>&1
+kill "$G_PID" 2>/dev/null
+F="$S7_TEST_TMP/guard_audit.jsonl"
+valid s7-audit "s7 guard --audit (connect, read, write, stop)" --lines
+F="$S7_TEST_TMP/cpu_audit.jsonl"
+valid s7-audit "s7 server --audit (a refused write)" --lines
+grep '"op": "write"' "$S7_TEST_TMP/guard_audit.jsonl" | head -n 1 >"$S7_TEST_TMP/audit_line.json"
+
 # ---------------------------------------------------------------- wrong documents are rejected
 # mutate NAME SCHEMA WHAT PYTHON: a copy of the valid document of NAME changed by PYTHON (d is
 # the document) must be rejected.
@@ -298,6 +322,9 @@ mutate info_wild s7-info 'info: no implausible key' 'del d["implausible"]'
 mutate inv s7-inventory-check 'inventory check: verdict "" (empty string)' 'd["connections"][0]["verdict"] = ""'
 mutate alarms_one s7-alarms 'alarms: type "ALARM_S" (uppercase)' 'd["alarms"][0]["type"] = "ALARM_S"'
 mutate diag_ok s7-diag-buffer 'diag-buffer: event in lowercase hex' 'd["entries"][0]["event"] = "0x43a2"'
+mutate audit_line s7-audit 'audit: action "deny"' 'd["action"] = "deny"'
+mutate audit_line s7-audit 'audit: an unknown key' 'd["verdict"] = "ok"'
+mutate audit_line s7-audit 'audit: no result' 'del d["result"]'
 head -n 1 "$S7_TEST_TMP/watch_ok.json" >"$S7_TEST_TMP/watch_line.json"
 mutate watch_line s7-watch 'watch: a time without its UTC offset' 'd["time"] = d["time"][:23]'
 

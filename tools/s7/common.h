@@ -134,4 +134,8 @@ void cli_sleep_ms(long ms);
 void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
                    const uint8_t *buf, const cli_why *all, int last);
 
+/* A block name (DB10, FC1, OB1, SFC46, SDB0 ...; any case) into its type letter and number.
+ * Returns 0 or -1 (tools/s7/blocks.c). */
+int cli_parse_block(const char *text, uint8_t *type, uint16_t *number);
+
 #endif

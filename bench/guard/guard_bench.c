@@ -1,0 +1,121 @@
+/* Load generator of `make bench-guard` (bench/guard/run.sh): N clients, each keeping K
+ * reads of BYTES bytes of DB1 in flight, for SECONDS; prints the rate.  With "hold" it
+ * only connects the N clients, prints "ready" and keeps them open for SECONDS (the memory
+ * per connection is measured on the proxy meanwhile).
+ *
+ *   guard_bench HOST PORT SLOT N K BYTES SECONDS [hold]
+ *
+ * Output: "reads R rate X/s bytes Y/s errors E". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "s7/client.h"
+#include "s7/net.h"
+#include "s7/wire.h"
+
+typedef struct job {
+    s7_client *c;
+    s7_item it;
+    uint8_t *buf;
+    int busy;
+} job;
+
+static long done_reads, errors;
+static int64_t stop_at;
+
+static void on_done(s7_client *c, int result, void *ud)
+{
+    job *j = ud;
+    j->busy = 0;
+    if (result < 0 || j->it.status)
+        errors++;
+    else
+        done_reads++;
+    if (s7_now_ms() < stop_at && errors < 1000) {
+        j->busy = 1;
+        if (s7_client_read_async(c, &j->it, 1, on_done, j) < 0) {
+            j->busy = 0;
+            errors++;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 8) {
+        fprintf(stderr, "usage: guard_bench HOST PORT SLOT N K BYTES SECONDS [hold]\n");
+        return 2;
+    }
+    const char *host = argv[1];
+    uint16_t port = (uint16_t)atoi(argv[2]);
+    int slot = atoi(argv[3]), n = atoi(argv[4]), k = atoi(argv[5]);
+    uint32_t bytes = (uint32_t)atol(argv[6]);
+    double secs = atof(argv[7]);
+    int hold = argc > 8 && strcmp(argv[8], "hold") == 0;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    s7_client **cl = calloc((size_t)n, sizeof *cl);
+    job *jobs = calloc((size_t)n * (size_t)k, sizeof *jobs);
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)slot;
+    o.type = S7_CONN_OP;
+    o.connect_timeout_ms = 10000;
+    o.request_timeout_ms = 20000;
+    o.amq_request = (uint16_t)(k > 8 ? k : 8);
+    for (int i = 0; i < n; i++) {
+        cl[i] = s7_client_new(&o);
+        int rc = s7_client_connect(cl[i], host, port);
+        if (rc < 0) {
+            fprintf(stderr, "client %d: connect: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+    }
+    if (hold) {
+        printf("ready\n");
+        fflush(stdout);
+        usleep((useconds_t)(secs * 1e6));
+        return 0;
+    }
+    s7_multi *m = s7_multi_new();
+    for (int i = 0; i < n; i++)
+        s7_multi_add(m, cl[i]);
+    int64_t t0 = s7_now_ms();
+    stop_at = t0 + (int64_t)(secs * 1000);
+    for (int i = 0; i < n; i++) {
+        for (int q = 0; q < k; q++) {
+            job *j = &jobs[i * k + q];
+            j->c = cl[i];
+            j->buf = malloc(bytes);
+            j->it.area = S7_AREA_DB;
+            j->it.db = 1;
+            j->it.start = (uint32_t)((i * k + q) * 4 % 1024);
+            if (bytes > 4)
+                j->it.start = 0;
+            j->it.count = bytes;
+            j->it.buf = j->buf;
+            j->busy = 1;
+            if (s7_client_read_async(cl[i], &j->it, 1, on_done, j) < 0) {
+                j->busy = 0;
+                errors++;
+            }
+        }
+    }
+    while (1) {
+        int pending = s7_multi_poll(m, 100);
+        if (pending <= 0 && s7_now_ms() >= stop_at)
+            break;
+        if (s7_now_ms() > stop_at + 20000)
+            break;
+    }
+    double el = (double)(s7_now_ms() - t0) / 1000.0;
+    printf("reads %ld rate %.0f/s bytes %.0f/s errors %ld\n", done_reads, done_reads / el,
+           (double)done_reads * bytes / el, errors);
+    return errors ? 1 : 0;
+}

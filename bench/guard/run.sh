@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# make bench-guard: the same emulated CPU (s7 server) reached directly, through HAProxy in
+# TCP mode (a byte relay that inspects nothing: the floor for any proxy) and through
+# s7 guard (which decodes and checks every item), side by side in one run:
+#   4-byte reads one at a time; 8 in flight; 64 connections; a 64 KB DB read;
+#   1000 clients on 2 shared upstream connections against 2 direct connections with 8 in
+#   flight each; the guard's memory per downstream connection (RSS growth / connections).
+# Goals (issue 12): guard >= 0.9x HAProxy in every case; 1000 shared >= 0.8x 2 direct;
+# <= 2 KiB per downstream connection.
+#
+#   bench/guard/run.sh [BUILD_DIR]      (SECONDS=3 per case by default)
+set -uo pipefail
+BUILD="${1:-build}"
+S7="$BUILD/bin/s7"
+GB="$BUILD/bench/guard_bench"
+SECS="${SECONDS_PER_CASE:-3}"
+[ -x "$S7" ] && [ -x "$GB" ] || { echo "bench-guard: build first (make build)" >&2; exit 2; }
+command -v haproxy >/dev/null || { echo "bench-guard: haproxy not installed (scripts/deps.sh)" >&2; exit 2; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+TMP="$(mktemp -d /tmp/s7bench-guard.XXXXXX)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_port() { for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+P_CPU=$(port)
+"$S7" server --listen "127.0.0.1:$P_CPU" --profile s7-1500 --put-get on --db 1:65535 \
+    --max-conn total=4000 --max-conn op=4000 --max-per-source 0 --max-clients 65000 \
+    --idle-timeout 0 --quiet >"$TMP/cpu.log" 2>&1 &
+PIDS+=($!)
+wait_port "$P_CPU" || { cat "$TMP/cpu.log"; exit 1; }
+
+P_HA=$(port)
+cat >"$TMP/haproxy.cfg" <<CFG
+global
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 120s
+  timeout server 120s
+frontend f
+  bind 127.0.0.1:$P_HA
+  default_backend b
+backend b
+  server cpu 127.0.0.1:$P_CPU
+CFG
+haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 &
+PIDS+=($!)
+wait_port "$P_HA" || { cat "$TMP/haproxy.log"; exit 1; }
+
+cat >"$TMP/dedicated.yaml" <<RULES
+partners:
+  - name: bench
+    address: 127.0.0.1
+    read: [DB1.DBB0..65535]
+RULES
+cat >"$TMP/shared.yaml" <<RULES
+shared_upstreams: 2
+partners:
+  - name: hmis
+    address: 127.0.0.1
+    upstream: shared
+    read: [DB1.DBB0..65535]
+RULES
+P_G=$(port)
+"$S7" guard --listen "127.0.0.1:$P_G" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/dedicated.yaml" \
+    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guard.log" 2>&1 &
+PIDS+=($!)
+P_GS=$(port)
+"$S7" guard --listen "127.0.0.1:$P_GS" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
+    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guards.log" 2>&1 &
+GS_PID=$!
+PIDS+=($GS_PID)
+wait_port "$P_G" && wait_port "$P_GS" || { cat "$TMP"/guard*.log; exit 1; }
+
+# memory first, on a guard that has served nothing yet (a heap that served clients before
+# keeps their freed memory and would hide the growth)
+P_GM=$(port)
+"$S7" guard --listen "127.0.0.1:$P_GM" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
+    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guardm.log" 2>&1 &
+GM_PID=$!
+PIDS+=($GM_PID)
+wait_port "$P_GM" || { cat "$TMP/guardm.log"; exit 1; }
+rss() { awk '/^VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+sleep 0.2
+mem_before=$(rss "$GM_PID")
+"$GB" 127.0.0.1 "$P_GM" 1 1000 1 4 4 hold >"$TMP/hold.out" 2>&1 &
+HPID=$!
+for ((i = 0; i < 400; i++)); do grep -q ready "$TMP/hold.out" && break; sleep 0.05; done
+sleep 0.5
+mem_after=$(rss "$GM_PID")
+kill "$HPID" 2>/dev/null
+wait "$HPID" 2>/dev/null
+kill "$GM_PID" 2>/dev/null
+
+rate() { # rate PORT N K BYTES: reads per second
+    local out
+    out="$("$GB" 127.0.0.1 "$1" 1 "$2" "$3" "$4" "$SECS" 2>&1)"
+    printf '%s\n' "$out" | awk '/^reads/ {sub("/s","",$4); print $4; found=1} END {if (!found) print 0}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+printf 's7 guard benchmark: %s s per case, emulated S7-1500 (s7 server) on loopback\n\n' "$SECS"
+printf '%-34s %12s %12s %12s %10s %8s %s\n' case direct haproxy guard guard/ha goal result
+row() { # row NAME N K BYTES
+    local d h g r ok
+    d=$(rate "$P_CPU" "$2" "$3" "$4")
+    h=$(rate "$P_HA" "$2" "$3" "$4")
+    g=$(rate "$P_G" "$2" "$3" "$4")
+    r=$(ratio "$g" "$h")
+    ok=$(awk -v r="$r" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }')
+    printf '%-34s %10s/s %10s/s %10s/s %10s %8s %s\n' "$1" "$d" "$h" "$g" "$r" ">=0.90" "$ok"
+}
+row "4-byte reads, one at a time" 1 1 4
+row "4-byte reads, 8 in flight" 1 8 4
+row "4-byte reads, 64 connections" 64 1 4
+row "64 KB DB read" 1 1 65535
+
+d2=$(rate "$P_CPU" 2 8 4)
+s1000=$(rate "$P_GS" 1000 1 4)
+d1000=$(rate "$P_CPU" 1000 1 4)
+r=$(ratio "$s1000" "$d2")
+printf '\n%-34s %12s %25s %10s %8s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" "guard (shared)" "ratio" goal result
+printf '%-34s %10s/s %23s/s %10s %8s %s\n' "" "$d2" "$s1000" "$r" ">=0.80" \
+    "$(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "MISSED" }')"
+printf '%-34s %10s/s   (the load generator alone: 1000 direct connections, 1 in flight each)\n' \
+    "1000 clients direct (reference)" "$d1000"
+
+per=$(( (mem_after - mem_before) / 1000 ))
+printf '\n%-34s %12s %12s %12s %8s %s\n' "guard memory" "RSS before" "RSS 1000 conn" "per conn" goal result
+printf '%-34s %12s %12s %10s B %8s %s\n' "(1000 clients set up, idle)" "$mem_before" "$mem_after" "$per" "<=2048" \
+    "$([ "$per" -le 2048 ] && echo met || echo MISSED)"

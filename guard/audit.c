@@ -1,0 +1,140 @@
+/* The guard's audit line (guard.h s7_guard_audit_format): the emulator's audit record
+ * (audit.h: time, peer, op, area, db, offset, bit, length, result) plus what the guard
+ * knows of the decision, with the names Zeek's ICSNPP S7comm log uses for the protocol
+ * fields (uid, rosctr_code / rosctr_name, pdu_reference, function_code / function_name,
+ * subfunction_code).  One schema covers both: docs/schema/s7-audit.schema.json. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "guard/internal.h"
+
+typedef struct sbuf {
+    char *p;
+    size_t cap, len;
+} sbuf;
+
+static void sb(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void sb(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = b->len < b->cap ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len += (size_t)n;
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb(b, "\"");
+    for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q; q++) {
+        if (*q == '"' || *q == '\\')
+            sb(b, "\\%c", *q);
+        else if (*q < 0x20)
+            sb(b, "\\u%04x", *q);
+        else
+            sb(b, "%c", *q);
+    }
+    sb(b, "\"");
+}
+
+static const char *area_name(uint8_t area, char *tmp, size_t cap)
+{
+    switch (area) {
+    case S7_AREA_DB: return "DB";
+    case S7_AREA_DI: return "DI";
+    case S7_AREA_I: return "I";
+    case S7_AREA_Q: return "Q";
+    case S7_AREA_M: return "M";
+    case S7_AREA_T: return "T";
+    case S7_AREA_C: return "C";
+    case S7_AREA_P: return "P";
+    case S7_AREA_L: return "L";
+    case S7_AREA_V: return "V";
+    default: snprintf(tmp, cap, "16#%02X", area); return tmp;
+    }
+}
+
+static const char *fn_name(const s7_guard_decision *d)
+{
+    if (d->rosctr == S7_JOB) {
+        switch (d->fn) {
+        case S7_FN_READ: return "READ_VAR";
+        case S7_FN_WRITE: return "WRITE_VAR";
+        case S7_FN_SETUP: return "SETUP_COMMUNICATION";
+        case S7_FN_REQ_DOWNLOAD: return "REQUEST_DOWNLOAD";
+        case S7_FN_DOWNLOAD: return "DOWNLOAD_BLOCK";
+        case S7_FN_DOWNLOAD_END: return "DOWNLOAD_ENDED";
+        case S7_FN_UPLOAD_START: return "START_UPLOAD";
+        case S7_FN_UPLOAD: return "UPLOAD";
+        case S7_FN_UPLOAD_END: return "END_UPLOAD";
+        case S7_FN_PI: return "PI_SERVICE";
+        case S7_FN_STOP: return "PLC_STOP";
+        default: return "UNKNOWN";
+        }
+    }
+    switch (d->fn) { /* Userdata: the function group */
+    case S7_UD_GRP_MODE: return "MODE_TRANSITION";
+    case S7_UD_GRP_PROG: return "PROGRAMMER_COMMANDS";
+    case S7_UD_GRP_CYCLIC: return "CYCLIC_DATA";
+    case S7_UD_GRP_BLOCK: return "BLOCK_FUNCTIONS";
+    case S7_UD_GRP_CPU: return "CPU_FUNCTIONS";
+    case S7_UD_GRP_SECURITY: return "SECURITY";
+    case S7_UD_GRP_TIME: return "TIME_FUNCTIONS";
+    default: return "UNKNOWN";
+    }
+}
+
+static const char *action_name(int a)
+{
+    return a == S7_GUARD_ALLOW ? "allowed" : a == S7_GUARD_REFUSE ? "refused" : "would-refuse";
+}
+
+int s7_guard_audit_format(const s7_guard_decision *d, char *buf, size_t cap)
+{
+    sbuf b = {buf, cap, 0};
+    if (cap)
+        buf[0] = 0;
+    time_t t = (time_t)(d->time_ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        memset(&tm, 0, sizeof tm);
+    sb(&b, "{\"time\": \"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\", \"peer\": ", tm.tm_year + 1900,
+       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(d->time_ms % 1000));
+    sb_str(&b, d->peer);
+    sb(&b, ", \"op\": ");
+    sb_str(&b, d->op);
+    if (d->has_range) {
+        char tmp[8];
+        sb(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
+           area_name(d->area, tmp, sizeof tmp), (unsigned)d->db, (unsigned long)d->offset);
+        if (d->bit >= 0)
+            sb(&b, ", \"bit\": %d", d->bit);
+        sb(&b, ", \"length\": %lu", (unsigned long)d->length);
+    }
+    sb(&b, ", \"result\": ");
+    sb_str(&b, d->result);
+    sb(&b,
+       ", \"source\": \"guard\", \"uid\": \"G%llu\", \"partner\": ", (unsigned long long)d->conn);
+    sb_str(&b, d->partner);
+    if (d->rosctr) {
+        sb(&b, ", \"rosctr_code\": %u, \"rosctr_name\": \"%s\", \"pdu_reference\": %u", d->rosctr,
+           d->rosctr == S7_JOB ? "JOB" : "USER_DATA", d->pdu_ref);
+        sb(&b, ", \"function_code\": %u, \"function_name\": \"%s\"", d->fn, fn_name(d));
+        if (d->rosctr == S7_USERDATA)
+            sb(&b, ", \"subfunction_code\": %u", d->subfn);
+    }
+    if (d->szl_id >= 0)
+        sb(&b, ", \"szl_id\": \"0x%04X\"", (unsigned)d->szl_id);
+    sb(&b, ", \"action\": \"%s\", \"rule\": ", action_name(d->action));
+    sb_str(&b, d->rule);
+    sb(&b, "}\n");
+    return (int)b.len;
+}

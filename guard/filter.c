@@ -1,0 +1,422 @@
+/* The guard's request filter and reply merge (internal.h): pure functions over one PDU.
+ *
+ * Answers to what the policy refuses, as a protected CPU answers (docs/guard.md):
+ * - a Read/Write Var item outside the partner's ranges: item return code 0x03 (access
+ *   denied); when every item is refused the guard answers the whole request itself;
+ * - CPU stop, hot / cold start, other PI services, upload, download: Ack with error
+ *   0xD241 (function not permitted in the current protection level);
+ * - Userdata services (SZL other than identity, clock set, block functions, password,
+ *   programmer, cyclic data, alarms): the Userdata answer with parameter error 0xD241 and
+ *   data 0A 00 00 00;
+ * - a Job function the guard does not know: Ack 0x8104 (service not available);
+ * - a Read/Write Var whose parameter or data does not parse (also DBREAD and symbolic
+ *   items, which the guard cannot check): Ack 0x8404, the connection kept;
+ * - a PDU that is not a request (Ack / Ack_Data from a client), or a Userdata PDU that
+ *   does not decode: the client's connection is closed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "guard/internal.h"
+
+#define ERR_PROTECTION 0xD241u
+#define ERR_NOT_AVAILABLE 0x8104u
+#define ERR_CANNOT 0x8404u
+
+static void bit_set(uint8_t *m, unsigned i) { m[i >> 3] = (uint8_t)(m[i >> 3] | (1u << (i & 7))); }
+static int bit_get(const uint8_t *m, unsigned i) { return (m[i >> 3] >> (i & 7)) & 1; }
+
+static void decide(s7__gctx *g, s7_guard_decision *d)
+{
+    if (g->decide)
+        g->decide(g->ctx, d);
+}
+
+static void dec_init(s7_guard_decision *d, const s7_pdu *p, const char *op)
+{
+    memset(d, 0, sizeof *d);
+    d->op = op;
+    d->rosctr = p->rosctr;
+    d->pdu_ref = p->ref;
+    d->bit = -1;
+    d->szl_id = -1;
+    d->rule = "";
+}
+
+/* A local Ack with a header error. */
+static int local_ack(s7__gplan *pl, const s7_pdu *p, uint16_t err, uint8_t *out, size_t cap)
+{
+    int n = s7_ack_error_encode(out, cap, p->ref, (uint8_t)(err >> 8), (uint8_t)err);
+    if (n < 0)
+        return n;
+    pl->verdict = S7__GV_LOCAL;
+    pl->len = (size_t)n;
+    return 0;
+}
+
+/* Bytes an item covers: *off byte offset, return the length (0: not a byte range the
+ * policy can name). */
+static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
+{
+    *off = s->addr >> 3;
+    *bit = -1;
+    switch (s->area) {
+    case S7_AREA_DB:
+    case S7_AREA_I:
+    case S7_AREA_Q:
+    case S7_AREA_M: break;
+    default: *off = s->addr; return 0;
+    }
+    if (s->ts == S7_TS_BIT) {
+        *bit = (int)(s->addr & 7);
+        return 1;
+    }
+    uint32_t es = s7_ts_elem_size(s->ts);
+    if (es == 0 || s->count == 0 || s->ts == S7_TS_COUNTER || s->ts == S7_TS_TIMER)
+        return 0;
+    return es * s->count;
+}
+
+/* Read / Write Var. */
+static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
+{
+    uint8_t fn;
+    s7_var_spec specs[S7_ITEMS_MAX];
+    s7_data_item data[S7_ITEMS_MAX];
+    unsigned n = 0;
+    int write = p->param[0] == S7_FN_WRITE;
+    s7_guard_decision d;
+    if (s7_var_req_decode(p, &fn, specs, S7_ITEMS_MAX, &n) < 0 ||
+        (write && s7_data_items_decode(p->data, p->data_len, 1, data, n) < 0) ||
+        (!write && p->data_len)) {
+        dec_init(&d, p, write ? "write" : "read");
+        d.fn = p->param[0];
+        d.action = S7_GUARD_REFUSE;
+        d.result = "refused: 0x8404 request the guard cannot check (malformed, DBREAD or "
+                   "symbolic items)";
+        g->services_refused++;
+        decide(g, &d);
+        return local_ack(pl, p, ERR_CANNOT, out, cap);
+    }
+    pl->n = (uint8_t)n;
+    pl->kind = write ? S7__GJ_WRITE : S7__GJ_READ;
+    unsigned allowed = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t off;
+        int bit;
+        uint32_t len = item_span(&specs[i], &off, &bit);
+        long r = -1;
+        if (len)
+            r = s7_policy_check(g->pt, specs[i].area, specs[i].db, off, len,
+                                write ? S7_POL_WRITE : S7_POL_READ);
+        dec_init(&d, p, write ? "write" : "read");
+        d.fn = fn;
+        d.has_range = 1;
+        d.area = specs[i].area;
+        d.db = specs[i].area == S7_AREA_DB ? specs[i].db : 0;
+        d.offset = off;
+        d.length = len ? len : specs[i].count;
+        d.bit = bit;
+        if (r >= 0) {
+            allowed++;
+            g->items_allowed++;
+            if (g->range_hits)
+                g->range_hits[r]++;
+            d.action = S7_GUARD_ALLOW;
+            d.rule = g->pt->ranges[r].rule;
+            d.result = "ok";
+        } else {
+            bit_set(pl->refused, i);
+            g->items_refused++;
+            d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+            d.rule = "";
+            d.result = "0x03 access denied";
+        }
+        decide(g, &d);
+    }
+    if (g->dry_run || allowed == n) {
+        memset(pl->refused, 0, sizeof pl->refused);
+        pl->kind = S7__GJ_PASS;
+        pl->verdict = S7__GV_FORWARD;
+        return 0;
+    }
+    if (allowed == 0) {
+        /* nothing to forward: the answer a CPU gives when it refuses every item */
+        int k;
+        if (write) {
+            uint8_t rcs[S7_ITEMS_MAX];
+            memset(rcs, S7_RC_ACCESS_DENIED, n);
+            k = s7_write_resp_encode(out, cap, p->ref, rcs, n);
+        } else {
+            s7_data_item it[S7_ITEMS_MAX];
+            memset(it, 0, sizeof it[0] * n);
+            for (unsigned i = 0; i < n; i++)
+                it[i].rc = S7_RC_ACCESS_DENIED;
+            k = s7_read_resp_encode(out, cap, p->ref, it, n);
+        }
+        if (k < 0)
+            return k;
+        pl->verdict = S7__GV_LOCAL;
+        pl->len = (size_t)k;
+        return 0;
+    }
+    /* the allowed items only, in their order */
+    s7_var_spec ss[S7_ITEMS_MAX];
+    s7_data_item sd[S7_ITEMS_MAX];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (bit_get(pl->refused, i))
+            continue;
+        ss[k] = specs[i];
+        if (write)
+            sd[k] = data[i];
+        k++;
+    }
+    int w = write ? s7_write_req_encode(out, cap, p->ref, ss, sd, k)
+                  : s7_read_req_encode(out, cap, p->ref, ss, k);
+    if (w < 0)
+        return w;
+    pl->verdict = S7__GV_FORWARD;
+    pl->rewritten = 1;
+    pl->len = (size_t)w;
+    return 0;
+}
+
+/* A service check: allowed forwards, refused answers with the protection error. */
+static int service(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned bit, const char *op,
+                   uint8_t fn, uint8_t subfn, int szl_id, const s7_ud *ud, uint8_t *out, size_t cap)
+{
+    s7_guard_decision d;
+    dec_init(&d, p, op);
+    d.fn = fn;
+    d.subfn = subfn;
+    d.szl_id = szl_id;
+    int ok = bit && (g->pt->services & bit) == bit;
+    d.rule = ok ? g->pt->rule : "";
+    if (ok) {
+        d.action = S7_GUARD_ALLOW;
+        d.result = "ok";
+    } else {
+        g->services_refused++;
+        d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+        d.result = ud    ? "refused: 0xD241 function not permitted in the current protection level"
+                   : bit ? "refused: 0xD241 function not permitted in the current protection level"
+                         : "refused: 0x8104 service not available";
+    }
+    decide(g, &d);
+    if (ok || g->dry_run) {
+        pl->verdict = S7__GV_FORWARD;
+        return 1;
+    }
+    if (!ud)
+        return local_ack(pl, p, bit ? ERR_PROTECTION : ERR_NOT_AVAILABLE, out, cap) < 0 ? -1 : 0;
+    s7_ud r;
+    memset(&r, 0, sizeof r);
+    r.method = 0x12;
+    r.type = S7_UD_TYPE_RESP;
+    r.group = ud->group;
+    r.subfn = ud->subfn;
+    r.seq = ud->seq;
+    r.err = ERR_PROTECTION;
+    r.rc = S7_RC_NOT_FOUND;
+    int k = s7_ud_encode(out, cap, p->ref, &r);
+    if (k < 0)
+        return -1;
+    pl->verdict = S7__GV_LOCAL;
+    pl->len = (size_t)k;
+    return 0;
+}
+
+static int filter_job(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
+{
+    if (p->param_len < 1)
+        return local_ack(pl, p, ERR_CANNOT, out, cap);
+    uint8_t fn = p->param[0];
+    if (fn == S7_FN_SETUP) {
+        pl->verdict = S7__GV_SETUP;
+        return 0;
+    }
+    if (fn == S7_FN_READ || fn == S7_FN_WRITE)
+        return filter_var(g, p, pl, out, cap);
+    const char *op = "job";
+    unsigned bit = 0;
+    if (fn == S7_FN_STOP || fn == S7_FN_PI) {
+        s7_plc_ctrl c;
+        bit = S7_POL_CONTROL;
+        if (s7_plc_ctrl_decode(p, &c) < 0)
+            op = fn == S7_FN_STOP ? "stop" : "pi";
+        else if (fn == S7_FN_STOP)
+            op = "stop";
+        else if (c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0)
+            op = c.mode == S7_START_COLD ? "cold-start" : "hot-start";
+        else
+            op = "pi";
+    } else if (fn >= S7_FN_REQ_DOWNLOAD && fn <= S7_FN_DOWNLOAD_END) {
+        bit = S7_POL_DOWNLOAD;
+        op = "download";
+    } else if (fn >= S7_FN_UPLOAD_START && fn <= S7_FN_UPLOAD_END) {
+        bit = S7_POL_UPLOAD;
+        op = "upload";
+    }
+    int r = service(g, p, pl, bit, op, fn, 0, -1, NULL, out, cap);
+    return r < 0 ? r : 0;
+}
+
+static int filter_ud(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
+{
+    s7_ud u;
+    if (s7_ud_decode(p, &u) < 0 || u.type != S7_UD_TYPE_REQ) {
+        pl->verdict = S7__GV_CLOSE;
+        pl->why = "a Userdata PDU that is not a well-formed request";
+        return 0;
+    }
+    pl->is_ud = 1;
+    unsigned bit = S7_POL_PROGRAMMER;
+    const char *op = "programmer";
+    int szl = -1;
+    switch (u.group) {
+    case S7_UD_GRP_CPU:
+        if (u.subfn == S7_UD_SZL_READ) {
+            op = "szl";
+            if (u.method == 0x11) {
+                if (u.plen < 4) {
+                    bit = S7_POL_SZL;
+                } else {
+                    szl = u.payload[0] << 8 | u.payload[1];
+                    bit = s7_policy_szl_identity((uint16_t)szl) ? S7_POL_SZL_IDENTITY : S7_POL_SZL;
+                }
+                /* the allowed services of the partner decide; remember it for the
+                 * continuations that follow */
+                if ((g->pt->services & bit) == bit || g->dry_run) {
+                    pl->szl_first = 1;
+                    g->szl_ok = 1;
+                } else {
+                    pl->szl_first = -1;
+                    g->szl_ok = 0;
+                }
+            } else {
+                bit = g->szl_ok ? 0 : S7_POL_SZL;
+                if (g->szl_ok) {
+                    /* a continuation of an allowed SZL read */
+                    s7_guard_decision d;
+                    dec_init(&d, p, op);
+                    d.fn = u.group;
+                    d.subfn = u.subfn;
+                    d.action = S7_GUARD_ALLOW;
+                    d.rule = g->pt->rule;
+                    d.result = "ok";
+                    decide(g, &d);
+                    pl->verdict = S7__GV_FORWARD;
+                    return 0;
+                }
+            }
+        } else {
+            bit = S7_POL_ALARMS;
+            op = "alarms";
+        }
+        break;
+    case S7_UD_GRP_TIME:
+        if (u.subfn == 1 || u.subfn == 3) {
+            bit = S7_POL_CLOCK_READ;
+            op = "clock-read";
+        } else {
+            bit = S7_POL_CLOCK_SET;
+            op = "clock-set";
+        }
+        break;
+    case S7_UD_GRP_BLOCK:
+        bit = S7_POL_BLOCKS;
+        op = "blocks";
+        break;
+    case S7_UD_GRP_SECURITY:
+        bit = S7_POL_PASSWORD;
+        op = "password";
+        break;
+    case S7_UD_GRP_CYCLIC:
+        bit = S7_POL_CYCLIC;
+        op = "cyclic";
+        break;
+    default: break;
+    }
+    int r = service(g, p, pl, bit, op, u.group, u.subfn, szl, &u, out, cap);
+    return r < 0 ? r : 0;
+}
+
+int s7__guard_filter(s7__gctx *g, const uint8_t *pdu, size_t len, s7__gplan *pl, uint8_t *out,
+                     size_t cap)
+{
+    memset(pl, 0, sizeof *pl);
+    s7_pdu p;
+    if (s7_pdu_decode(pdu, len, &p) < 0) {
+        pl->verdict = S7__GV_CLOSE;
+        pl->why = "malformed S7 header";
+        return 0;
+    }
+    pl->ref = p.ref;
+    int r;
+    if (p.rosctr == S7_JOB)
+        r = filter_job(g, &p, pl, out, cap);
+    else if (p.rosctr == S7_USERDATA)
+        r = filter_ud(g, &p, pl, out, cap);
+    else {
+        pl->verdict = S7__GV_CLOSE;
+        pl->why = "an Ack / Ack_Data PDU sent by a client";
+        return 0;
+    }
+    if (r < 0) {
+        pl->verdict = S7__GV_CLOSE;
+        pl->why = "the answer does not fit";
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+/* The reply as is with the client's reference. */
+static int pass(const s7__gplan *pl, const s7_pdu *rp, uint8_t *out, size_t cap)
+{
+    s7_pdu h = *rp;
+    h.ref = pl->ref;
+    int hl = s7_pdu_encode_header(out, cap, &h);
+    if (hl < 0)
+        return hl;
+    size_t n = (size_t)hl + rp->param_len + rp->data_len;
+    if (n > cap)
+        return S7_ERR_NOSPACE;
+    if (rp->param_len)
+        memcpy(out + hl, rp->param, rp->param_len);
+    if (rp->data_len)
+        memcpy(out + hl + rp->param_len, rp->data, rp->data_len);
+    return (int)n;
+}
+
+int s7__guard_merge(const s7__gplan *pl, const s7_pdu *rp, uint8_t *out, size_t cap)
+{
+    if (!pl->rewritten ||
+        ((rp->rosctr == S7_ACK || rp->rosctr == S7_ACK_DATA) && (rp->err_class || rp->err_code)))
+        return pass(pl, rp, out, cap);
+    unsigned k = 0;
+    for (unsigned i = 0; i < pl->n; i++)
+        k += !bit_get(pl->refused, i);
+    if (pl->kind == S7__GJ_READ) {
+        s7_data_item got[S7_ITEMS_MAX], all[S7_ITEMS_MAX];
+        if (s7_read_resp_decode(rp, got, k) < 0)
+            return S7_ERR_PARAM;
+        unsigned j = 0;
+        for (unsigned i = 0; i < pl->n; i++) {
+            if (bit_get(pl->refused, i)) {
+                memset(&all[i], 0, sizeof all[i]);
+                all[i].rc = S7_RC_ACCESS_DENIED;
+            } else {
+                all[i] = got[j++];
+            }
+        }
+        return s7_read_resp_encode(out, cap, pl->ref, all, pl->n);
+    }
+    uint8_t got[S7_ITEMS_MAX], all[S7_ITEMS_MAX];
+    if (s7_write_resp_decode(rp, got, k) < 0)
+        return S7_ERR_PARAM;
+    unsigned j = 0;
+    for (unsigned i = 0; i < pl->n; i++)
+        all[i] = bit_get(pl->refused, i) ? S7_RC_ACCESS_DENIED : got[j++];
+    return s7_write_resp_encode(out, cap, pl->ref, all, pl->n);
+}

@@ -1,0 +1,1447 @@
+/* The guard engine (guard.h): one event loop; per client a server-role session (s7_sconn)
+ * whose requests go through the filter (filter.c); upstream client-role sessions (s7_conn)
+ * to the CPU, dedicated or shared by the clients of a shared partner. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guard/internal.h"
+#include "net/loop.h"
+#include "s7/conn.h"
+#include "s7/net.h"
+
+enum { K_LISTEN = 1, K_CLIENT = 2, K_UP = 3, K_WAKE = 4 };
+enum { CL_OPEN = 0, CL_WAIT_UP, CL_READY };
+enum { UP_CONNECTING = 0, UP_HANDSHAKE, UP_READY };
+
+typedef struct gcli gcli;
+typedef struct gup gup;
+
+/* A request waiting for an upstream slot, then in flight. */
+typedef struct gjob {
+    gcli *cli; /* NULL once the client is gone: the reply is dropped */
+    struct gjob *next;
+    s7__gplan pl;
+    size_t len;
+    uint8_t *pdu; /* the bytes to send (freed once sent) */
+} gjob;
+
+struct gcli {
+    int kind;
+    int fd;
+    uint64_t id;
+    char peer[64], addr[48];
+    s7_sconn *sc;
+    int state;
+    long partner;
+    gup *up;
+    uint8_t *carry; /* a partial frame */
+    size_t carry_len;
+    uint8_t *tx; /* unsent bytes */
+    size_t tx_len, tx_off;
+    gjob *qhead, *qtail; /* waiting for the upstream */
+    size_t qn, inflight;
+    int64_t opened, cc_at, last_pdu;
+    uint16_t calling, called;
+    int type;
+    uint16_t ask_pdu, ask_amq, pdu;
+    uint16_t setup_ref;
+    int szl_ok, counted, dirty;
+    int want_out, reading;
+    gcli *prev, *next;
+};
+
+struct gup {
+    int kind;
+    int fd;
+    s7_conn *c;
+    int state;
+    int shared, type;
+    uint16_t called;
+    gcli **clis;
+    size_t ncli, capcli, rr;
+    gcli *ud_owner; /* a Userdata reply said more follow: its client's continuations only */
+    int ud_busy;
+    int64_t started;
+    int want_out;
+    s7_guard *g;
+    gup *prev, *next;
+};
+
+typedef s7__guard_part gpart;
+
+struct s7_guard {
+    s7_guard_opts o;
+    char listen_spec[128], up_host[128];
+    uint16_t up_port;
+    s7_policy *pol;
+    gpart *parts;
+    s7_loop *loop;
+    int lfd, wake[2];
+    int klisten, kwake;
+    uint16_t port;
+    volatile int stop;
+    gcli *clis, *dead_clis;
+    gup *ups, *dead_ups;
+    size_t ncli, nup;
+    uint64_t next_id;
+    s7_buf out;
+    uint8_t *in;
+    size_t in_cap;
+    uint8_t *scratch; /* filter output */
+    int64_t next_tick, accept_paused_until;
+    int defer; /* replies are queued, sent once per batch (flush_dirty) */
+    gcli **dirty;
+    size_t ndirty, capdirty;
+    s7_guard_stats st;
+};
+
+#define SCRATCH (65536 + 1024)
+
+static void glog(s7_guard *g, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void glog(s7_guard *g, int level, const char *fmt, ...)
+{
+    if (!g->o.log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    g->o.log(g->o.log_ctx, level, msg);
+}
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void s7_guard_opts_init(s7_guard_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->listen = "127.0.0.1:102";
+    o->cr_timeout_ms = 5000;
+    o->setup_timeout_ms = 5000;
+    o->connect_timeout_ms = 5000;
+    o->max_per_source = 64;
+    o->max_clients = 4096;
+    o->conn_queue = 64;
+    o->held_max = (size_t)64 << 20;
+}
+
+/* ---------------------------------------------------------------- policy state */
+
+static void parts_free(s7_guard *g)
+{
+    if (g->parts && g->pol)
+        for (size_t i = 0; i < g->pol->npartners; i++)
+            free(g->parts[i].range_hits);
+    free(g->parts);
+    g->parts = NULL;
+}
+
+static int parts_make(s7_guard *g)
+{
+    size_t n = g->pol->npartners;
+    g->parts = calloc(n ? n : 1, sizeof *g->parts);
+    if (!g->parts)
+        return S7_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t nr = g->pol->partners[i].nranges;
+        g->parts[i].range_hits = calloc(nr ? nr : 1, sizeof(uint64_t));
+        if (!g->parts[i].range_hits)
+            return S7_ERR_NOMEM;
+        g->parts[i].tokens = g->pol->partners[i].rate;
+    }
+    return 0;
+}
+
+int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
+{
+    *out = NULL;
+    if (!o || !o->upstream || !pol) {
+        s7_policy_free(pol);
+        return S7_ERR_INVAL;
+    }
+    s7_guard *g = calloc(1, sizeof *g);
+    if (!g) {
+        s7_policy_free(pol);
+        return S7_ERR_NOMEM;
+    }
+    g->o = *o;
+    snprintf(g->listen_spec, sizeof g->listen_spec, "%s", o->listen ? o->listen : "127.0.0.1:102");
+    g->o.listen = g->listen_spec;
+    /* HOST[:PORT], [V6]:PORT */
+    const char *u = o->upstream;
+    g->up_port = 102;
+    if (u[0] == '[') {
+        const char *e = strchr(u, ']');
+        if (!e) {
+            s7_policy_free(pol);
+            free(g);
+            return S7_ERR_INVAL;
+        }
+        snprintf(g->up_host, sizeof g->up_host, "%.*s", (int)(e - u - 1), u + 1);
+        if (e[1] == ':')
+            g->up_port = (uint16_t)atoi(e + 2);
+    } else {
+        const char *c = strrchr(u, ':');
+        if (c && !strchr(c + 1, ':') && strchr(u, ':') == c) {
+            snprintf(g->up_host, sizeof g->up_host, "%.*s", (int)(c - u), u);
+            g->up_port = (uint16_t)atoi(c + 1);
+        } else {
+            snprintf(g->up_host, sizeof g->up_host, "%s", u);
+        }
+    }
+    g->o.upstream = g->up_host;
+    g->pol = pol;
+    g->lfd = g->wake[0] = g->wake[1] = -1;
+    g->klisten = K_LISTEN;
+    g->kwake = K_WAKE;
+    g->loop = s7_loop_new(0);
+    g->in_cap = 65536 + 16;
+    g->in = malloc(g->in_cap);
+    g->scratch = malloc(SCRATCH);
+    if (!g->loop || !g->in || !g->scratch || parts_make(g) < 0 || pipe(g->wake) != 0) {
+        s7_guard_free(g);
+        return S7_ERR_NOMEM;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(g->wake[i], F_SETFL, fcntl(g->wake[i], F_GETFL) | O_NONBLOCK);
+        fcntl(g->wake[i], F_SETFD, FD_CLOEXEC);
+    }
+    if (s7_loop_add(g->loop, g->wake[0], S7_LOOP_IN, &g->kwake) < 0) {
+        s7_guard_free(g);
+        return S7_ERR_IO;
+    }
+    *out = g;
+    return 0;
+}
+
+const s7_policy *s7_guard_policy(const s7_guard *g) { return g->pol; }
+
+/* ---------------------------------------------------------------- decisions */
+
+typedef struct dctx {
+    s7_guard *g;
+    gcli *c;
+} dctx;
+
+static void emit(s7_guard *g, gcli *c, s7_guard_decision *d)
+{
+    if (c && c->partner >= 0 && (size_t)c->partner < g->pol->npartners) {
+        gpart *gp = &g->parts[c->partner];
+        if (d->action == S7_GUARD_ALLOW)
+            gp->allowed++;
+        else
+            gp->refused++;
+    }
+    if (!g->o.on_decision)
+        return;
+    d->time_ms = wall_ms();
+    d->peer = c ? c->peer : "";
+    d->partner = c && c->partner >= 0 ? g->pol->partners[c->partner].name : "";
+    d->conn = c ? c->id : 0;
+    g->o.on_decision(g->o.decision_ctx, d);
+}
+
+static void filter_decide(void *ctx, s7_guard_decision *d)
+{
+    dctx *x = ctx;
+    emit(x->g, x->c, d);
+}
+
+static void connect_decision(s7_guard *g, gcli *c, int action, const char *rule, const char *result)
+{
+    s7_guard_decision d;
+    memset(&d, 0, sizeof d);
+    d.op = "connect";
+    d.bit = -1;
+    d.szl_id = -1;
+    d.action = action;
+    d.rule = rule ? rule : "";
+    d.result = result;
+    emit(g, c, &d);
+}
+
+/* ---------------------------------------------------------------- clients: output */
+
+static size_t cli_held(const gcli *c)
+{
+    size_t q = 0;
+    for (const gjob *j = c->qhead; j; j = j->next)
+        q += j->len + sizeof *j;
+    return c->carry_len + (c->tx_len - c->tx_off) + q;
+}
+
+static void cli_watch(s7_guard *g, gcli *c)
+{
+    int want_out = c->tx_len > c->tx_off;
+    int reading =
+        c->state != CL_WAIT_UP && c->qn < g->o.conn_queue && (c->tx_len - c->tx_off) < 262144;
+    if (want_out == c->want_out && reading == c->reading)
+        return;
+    c->want_out = want_out;
+    c->reading = reading;
+    s7_loop_mod(g->loop, c->fd, (reading ? S7_LOOP_IN : 0) | (want_out ? S7_LOOP_OUT : 0), c);
+}
+
+static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
+{
+    if (g->defer && n && !c->dirty) {
+        if (g->ndirty == g->capdirty) {
+            size_t nc = g->capdirty ? g->capdirty * 2 : 64;
+            gcli **d = realloc(g->dirty, nc * sizeof *d);
+            if (!d)
+                return S7_ERR_NOMEM;
+            g->dirty = d;
+            g->capdirty = nc;
+        }
+        g->dirty[g->ndirty++] = c;
+        c->dirty = 1;
+    }
+    if (!g->defer && c->tx_len == c->tx_off && n) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return S7_ERR_IO;
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+        }
+        c->tx_len = c->tx_off = 0;
+    }
+    if (n) {
+        if (c->tx_off) {
+            memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
+            c->tx_len -= c->tx_off;
+            c->tx_off = 0;
+        }
+        uint8_t *t = realloc(c->tx, c->tx_len + n);
+        if (!t)
+            return S7_ERR_NOMEM;
+        memcpy(t + c->tx_len, p, n);
+        c->tx = t;
+        c->tx_len += n;
+    }
+    return 0;
+}
+
+/* Frame one S7 PDU for the client (DT fragments of its TPDU size) and send it. */
+static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
+{
+    size_t tpdu = s7_sconn_tpdu(c->sc);
+    size_t max = tpdu > S7_DT_HDR_LEN ? tpdu - S7_DT_HDR_LEN : n;
+    if (max == 0)
+        max = n;
+    uint8_t frame[S7_ISO_HDR_LEN + 4096];
+    size_t off = 0;
+    do {
+        size_t k = n - off;
+        if (k > max)
+            k = max;
+        if (k > sizeof frame - S7_ISO_HDR_LEN)
+            k = sizeof frame - S7_ISO_HDR_LEN;
+        memcpy(frame + S7_ISO_HDR_LEN, pdu + off, k);
+        int eot = off + k == n;
+        int f = s7_iso_dt_wrap(frame, sizeof frame, k, eot);
+        if (f < 0)
+            return f;
+        int r = cli_send(g, c, frame, (size_t)f);
+        if (r < 0)
+            return r;
+        off += k;
+    } while (off < n);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- closing */
+
+static void up_close(s7_guard *g, gup *u, const char *why);
+
+static void job_free(gjob *j)
+{
+    if (!j)
+        return;
+    free(j->pdu);
+    free(j);
+}
+
+static void up_detach(gup *u, gcli *c)
+{
+    for (size_t i = 0; i < u->ncli; i++) {
+        if (u->clis[i] == c) {
+            u->clis[i] = u->clis[--u->ncli];
+            break;
+        }
+    }
+    if (u->ud_owner == c)
+        u->ud_owner = NULL;
+}
+
+static void cli_close(s7_guard *g, gcli *c, const char *why)
+{
+    glog(g, S7_LOG_INFO, "closed %s%s%s: %s", c->peer, c->partner >= 0 ? " partner " : "",
+         c->partner >= 0 ? g->pol->partners[c->partner].name : "", why);
+    while (c->qhead) {
+        gjob *j = c->qhead;
+        c->qhead = j->next;
+        job_free(j);
+    }
+    gup *u = c->up;
+    if (u) {
+        /* jobs in flight stay with the upstream until their replies: forget the client */
+        void *jobs[256];
+        uint32_t subs[256];
+        size_t n = s7_conn_inflight_jobs(u->c, jobs, subs, 256);
+        for (size_t i = 0; i < n; i++) {
+            gjob *j = jobs[i];
+            if (j && j->cli == c)
+                j->cli = NULL;
+        }
+        up_detach(u, c);
+    }
+    if (c->counted && c->partner >= 0 && (size_t)c->partner < g->pol->npartners &&
+        g->parts[c->partner].conns)
+        g->parts[c->partner].conns--;
+    c->counted = 0;
+    s7_loop_del(g->loop, c->fd);
+    close(c->fd);
+    s7_sconn_free(c->sc);
+    free(c->carry);
+    free(c->tx);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        g->clis = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    g->ncli--;
+    /* freed after this batch of events (a later event of the batch may name it) */
+    c->kind = 0;
+    c->next = g->dead_clis;
+    g->dead_clis = c;
+    if (u && !u->shared && u->ncli == 0)
+        up_close(g, u, "its client closed");
+}
+
+static void up_close(s7_guard *g, gup *u, const char *why)
+{
+    glog(g, S7_LOG_INFO, "upstream connection to %s:%u closed: %s", g->up_host, g->up_port, why);
+    void *jobs[256];
+    uint32_t subs[256];
+    size_t n = s7_conn_inflight_jobs(u->c, jobs, subs, 256);
+    for (size_t i = 0; i < n; i++)
+        job_free(jobs[i]);
+    /* fail closed: the clients it served lose their connection */
+    while (u->ncli) {
+        gcli *c = u->clis[u->ncli - 1];
+        c->up = NULL;
+        u->ncli--;
+        cli_close(g, c, "the connection to the CPU closed");
+    }
+    if (u->fd >= 0) {
+        s7_loop_del(g->loop, u->fd);
+        close(u->fd);
+    }
+    s7_conn_free(u->c);
+    free(u->clis);
+    if (u->prev)
+        u->prev->next = u->next;
+    else
+        g->ups = u->next;
+    if (u->next)
+        u->next->prev = u->prev;
+    g->nup--;
+    u->kind = 0;
+    u->next = g->dead_ups;
+    g->dead_ups = u;
+}
+
+/* ---------------------------------------------------------------- upstream */
+
+static void up_flush(s7_guard *g, gup *u);
+static void pump(s7_guard *g, gup *u);
+
+static void up_watch(s7_guard *g, gup *u)
+{
+    const uint8_t *p;
+    int want = u->state == UP_CONNECTING || s7_conn_tx_pending(u->c, &p) > 0;
+    if (want == u->want_out)
+        return;
+    u->want_out = want;
+    s7_loop_mod(g->loop, u->fd, S7_LOOP_IN | (want ? S7_LOOP_OUT : 0), u);
+}
+
+static void up_flush(s7_guard *g, gup *u)
+{
+    if (u->state == UP_CONNECTING)
+        return;
+    const uint8_t *p;
+    size_t n;
+    while ((n = s7_conn_tx_pending(u->c, &p)) > 0) {
+        ssize_t w = send(u->fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            s7_conn_tx_done(u->c, (size_t)w);
+            continue;
+        }
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            break;
+        s7_conn_fail(u->c, S7_ERR_IO);
+        break;
+    }
+    up_watch(g, u);
+}
+
+static void answer_setup(s7_guard *g, gcli *c);
+
+/* A reply from the CPU to job (a gjob). */
+static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+{
+    (void)sub;
+    gup *u = ctx;
+    s7_guard *g = u->g;
+    gjob *j = job;
+    gcli *c = j->cli;
+    if (j->pl.is_ud) {
+        u->ud_busy = 0;
+        s7_ud ud;
+        if (pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0 && ud.last && c)
+            u->ud_owner = c; /* more parts follow: its continuations first */
+        else if (u->ud_owner == c)
+            u->ud_owner = NULL;
+    }
+    if (c) {
+        if (c->inflight)
+            c->inflight--;
+        int n = s7__guard_merge(&j->pl, pdu, g->scratch, SCRATCH);
+        if (n < 0 || (c->pdu && (size_t)n > 65536)) {
+            glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
+                 s7_strerror(n < 0 ? n : S7_ERR_TOOBIG));
+        } else if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
+            glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
+        }
+        c->last_pdu = s7_now_ms();
+    }
+    job_free(j);
+}
+
+static gup *up_new(s7_guard *g, gcli *first, int shared)
+{
+    gup *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->kind = K_UP;
+    u->g = g;
+    u->fd = -1;
+    u->shared = shared;
+    u->type = first->type;
+    u->called = first->called;
+    u->started = s7_now_ms();
+    s7_conn_cfg cfg;
+    s7_conn_cfg_init(&cfg);
+    cfg.local_tsap = first->calling ? first->calling : 0x0100;
+    cfg.remote_tsap = g->o.upstream_tsap ? g->o.upstream_tsap : first->called;
+    cfg.pdu_request = first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
+    cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
+    cfg.on_reply = on_reply;
+    cfg.ctx = u;
+    u->c = s7_conn_new(&cfg);
+    if (!u->c) {
+        free(u);
+        return NULL;
+    }
+    int rc = s7_tcp_connect_start(g->up_host, g->up_port, &u->fd);
+    if (rc < 0 && rc != S7_AGAIN) {
+        glog(g, S7_LOG_WARN, "cannot connect to the CPU %s:%u: %s", g->up_host, g->up_port,
+             s7_strerror(rc));
+        s7_conn_free(u->c);
+        free(u);
+        return NULL;
+    }
+    u->next = g->ups;
+    if (g->ups)
+        g->ups->prev = u;
+    g->ups = u;
+    g->nup++;
+    u->state = UP_CONNECTING;
+    u->want_out = 1;
+    if (s7_loop_add(g->loop, u->fd, S7_LOOP_IN | S7_LOOP_OUT, u) < 0) {
+        up_close(g, u, "event loop");
+        return NULL;
+    }
+    return u;
+}
+
+static int up_add_cli(gup *u, gcli *c)
+{
+    if (u->ncli == u->capcli) {
+        size_t nc = u->capcli ? u->capcli * 2 : 4;
+        gcli **n = realloc(u->clis, nc * sizeof *n);
+        if (!n)
+            return S7_ERR_NOMEM;
+        u->clis = n;
+        u->capcli = nc;
+    }
+    u->clis[u->ncli++] = c;
+    c->up = u;
+    return 0;
+}
+
+/* The upstream for client c: a dedicated one, or the least used of its pool. */
+static gup *up_for(s7_guard *g, gcli *c)
+{
+    const s7_policy_partner *pt = &g->pol->partners[c->partner];
+    gup *u = NULL;
+    if (pt->shared) {
+        size_t count = 0;
+        for (gup *x = g->ups; x; x = x->next) {
+            if (!x->shared || x->type != c->type || x->called != c->called)
+                continue;
+            count++;
+            if (!u || x->ncli < u->ncli)
+                u = x;
+        }
+        unsigned max = g->pol->shared_upstreams ? g->pol->shared_upstreams : 1;
+        if (!u || (count < max && u->ncli > 0))
+            u = up_new(g, c, 1);
+    } else {
+        u = up_new(g, c, 0);
+    }
+    if (u && up_add_cli(u, c) < 0)
+        return NULL;
+    return u;
+}
+
+/* Send what the clients of u have queued while the CPU's AmQ has room: one request per
+ * client in turn. */
+static void pump(s7_guard *g, gup *u)
+{
+    if (u->state != UP_READY)
+        return;
+    int64_t now = s7_now_ms();
+    while (s7_conn_can_submit(u->c) && u->ncli) {
+        gcli *pick = NULL;
+        for (size_t k = 0; k < u->ncli; k++) {
+            gcli *c = u->clis[(u->rr + k) % u->ncli];
+            gjob *j = c->qhead;
+            if (!j)
+                continue;
+            if (j->pl.is_ud && (u->ud_busy || (u->ud_owner && u->ud_owner != c)))
+                continue;
+            const s7_policy_partner *pt = c->partner >= 0 ? &g->pol->partners[c->partner] : NULL;
+            if (pt && pt->rate) {
+                gpart *gp = &g->parts[c->partner];
+                gp->tokens += (double)pt->rate * (double)(now - gp->refill) / 1000.0;
+                gp->refill = now;
+                if (gp->tokens > pt->rate)
+                    gp->tokens = pt->rate;
+                if (gp->tokens < 1.0)
+                    continue;
+                gp->tokens -= 1.0;
+            }
+            pick = c;
+            u->rr = (u->rr + k + 1) % u->ncli;
+            break;
+        }
+        if (!pick)
+            break;
+        gjob *j = pick->qhead;
+        pick->qhead = j->next;
+        if (!pick->qhead)
+            pick->qtail = NULL;
+        pick->qn--;
+        j->next = NULL;
+        size_t cap;
+        uint8_t *b = s7_conn_submit_begin(u->c, &cap);
+        if (!b || j->len > cap) {
+            /* larger than the CPU's PDU: the answer a CPU gives */
+            int n = s7_ack_error_encode(g->scratch, SCRATCH, j->pl.ref, 0x85, 0x00);
+            if (n > 0)
+                cli_send_pdu(g, pick, g->scratch, (size_t)n);
+            job_free(j);
+            cli_watch(g, pick);
+            continue;
+        }
+        memcpy(b, j->pdu, j->len);
+        free(j->pdu);
+        j->pdu = NULL;
+        if (s7_conn_submit_end(u->c, j->len, j, 0) < 0) {
+            job_free(j);
+            continue;
+        }
+        if (j->pl.is_ud) {
+            u->ud_busy = 1;
+            if (u->ud_owner == pick)
+                u->ud_owner = NULL;
+        }
+        pick->inflight++;
+        g->st.forwarded++;
+        cli_watch(g, pick);
+    }
+    up_flush(g, u);
+}
+
+static void up_ready(s7_guard *g, gup *u)
+{
+    u->state = UP_READY;
+    glog(g, S7_LOG_INFO, "upstream connection to %s:%u ready (PDU %u, AmQ %u)%s", g->up_host,
+         g->up_port, s7_conn_pdu(u->c), s7_conn_amq(u->c), u->shared ? " (shared)" : "");
+    for (size_t i = 0; i < u->ncli; i++)
+        if (u->clis[i]->state == CL_WAIT_UP)
+            answer_setup(g, u->clis[i]);
+}
+
+static void cli_event(s7_guard *g, gcli *c, uint32_t ev);
+
+/* Send what the replies of one batch queued for each client (one send per client). */
+static void flush_dirty(s7_guard *g)
+{
+    g->defer = 0;
+    for (size_t i = 0; i < g->ndirty; i++) {
+        gcli *c = g->dirty[i];
+        c->dirty = 0;
+        if (c->kind == K_CLIENT)
+            cli_event(g, c, S7_LOOP_OUT);
+    }
+    g->ndirty = 0;
+}
+
+static void up_event(s7_guard *g, gup *u, uint32_t ev)
+{
+    if (u->state == UP_CONNECTING) {
+        if (!(ev & (S7_LOOP_OUT | S7_LOOP_ERR)))
+            return;
+        int rc = s7_tcp_connect_finish(u->fd);
+        if (rc < 0) {
+            char why[120];
+            snprintf(why, sizeof why, "connect failed: %s", s7_strerror(rc));
+            up_close(g, u, why);
+            return;
+        }
+        s7_tcp_configure(u->fd);
+        u->state = UP_HANDSHAKE;
+        s7_conn_start(u->c);
+        up_flush(g, u);
+        return;
+    }
+    if (ev & (S7_LOOP_IN | S7_LOOP_ERR)) {
+        for (int k = 0; k < 16; k++) {
+            size_t space;
+            uint8_t *p = s7_conn_rx_space(u->c, &space);
+            if (!p || !space) {
+                up_close(g, u, "out of memory");
+                return;
+            }
+            ssize_t r = recv(u->fd, p, space, 0);
+            if (r == 0) {
+                up_close(g, u, "the CPU closed the connection");
+                return;
+            }
+            if (r < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                    break;
+                up_close(g, u, strerror(errno));
+                return;
+            }
+            g->defer = 1;
+            int rc = s7_conn_rx_commit(u->c, (size_t)r);
+            flush_dirty(g);
+            if (rc < 0) {
+                char why[120];
+                snprintf(why, sizeof why, "%s", s7_strerror(rc));
+                up_close(g, u, why);
+                return;
+            }
+            if ((size_t)r < space)
+                break;
+        }
+        if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY)
+            up_ready(g, u);
+    }
+    up_flush(g, u);
+    if (s7_conn_state(u->c) == S7_CS_FAILED) {
+        up_close(g, u, s7_strerror(s7_conn_error(u->c)));
+        return;
+    }
+    pump(g, u);
+}
+
+/* ---------------------------------------------------------------- clients: input */
+
+static int cli_process(s7_guard *g, gcli *c, const uint8_t *in, size_t n);
+
+/* Send the setup answer (the client held to the upstream PDU).  0 or an error. */
+static int setup_reply(s7_guard *g, gcli *c)
+{
+    gup *u = c->up;
+    uint16_t pdu = c->ask_pdu, updu = s7_conn_pdu(u->c);
+    if (pdu > updu)
+        pdu = updu;
+    if (pdu < 64)
+        pdu = 64;
+    uint16_t amq = c->ask_amq ? c->ask_amq : 1;
+    if (amq > s7_conn_amq(u->c))
+        amq = s7_conn_amq(u->c);
+    s7_setup s = {amq, amq, pdu};
+    uint8_t b[32];
+    int n = s7_setup_resp_encode(b, sizeof b, c->setup_ref, &s);
+    c->pdu = pdu;
+    c->state = CL_READY;
+    c->last_pdu = s7_now_ms();
+    if (n < 0 || cli_send_pdu(g, c, b, (size_t)n) < 0)
+        return S7_ERR_IO;
+    return 0;
+}
+
+/* The upstream is ready: answer the setup that waited, then serve what followed it. */
+static void answer_setup(s7_guard *g, gcli *c)
+{
+    if (setup_reply(g, c) < 0) {
+        cli_close(g, c, "cannot answer the setup");
+        return;
+    }
+    cli_process(g, c, NULL, 0);
+}
+
+static int on_setup(s7_guard *g, gcli *c, const uint8_t *pdu, size_t len)
+{
+    s7_pdu p;
+    s7_setup s;
+    if (s7_pdu_decode(pdu, len, &p) < 0 || s7_setup_decode(&p, &s) < 0)
+        return S7_ERR_PROTO;
+    c->ask_pdu = s.pdu_len;
+    c->ask_amq = s.amq_calling;
+    c->setup_ref = p.ref;
+    if (c->state == CL_READY)
+        return 1; /* a second setup: the same answer */
+    if (!c->up && !up_for(g, c))
+        return S7_ERR_REFUSED;
+    c->state = CL_WAIT_UP;
+    return c->up->state == UP_READY ? 1 : 0;
+}
+
+/* The CR: the policy decides. */
+static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
+{
+    char why[200];
+    c->calling = ev->calling_tsap;
+    c->called = ev->called_tsap;
+    c->type = ev->called_tsap >> 8;
+    long i = s7_policy_match(g->pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
+    if (i >= 0 && g->pol->partners[i].max_conn &&
+        g->parts[i].conns >= g->pol->partners[i].max_conn) {
+        snprintf(why, sizeof why, "partner %s already holds its %u connections",
+                 g->pol->partners[i].name, g->pol->partners[i].max_conn);
+        g->parts[i].refused_cr++;
+        c->partner = i;
+        i = -1;
+    }
+    if (i < 0) {
+        char res[240];
+        snprintf(res, sizeof res, "refused: %s", why);
+        g->st.refused_cr++;
+        connect_decision(g, c, S7_GUARD_REFUSE, "", res);
+        c->partner = -1;
+        return s7_sconn_refuse(c->sc, why);
+    }
+    c->partner = i;
+    c->counted = 1;
+    g->parts[i].conns++;
+    g->parts[i].connects++;
+    connect_decision(g, c, S7_GUARD_ALLOW, g->pol->partners[i].rule, "ok");
+    c->state = CL_OPEN;
+    c->cc_at = s7_now_ms();
+    return s7_sconn_accept(c->sc, &g->out);
+}
+
+static void enqueue(gcli *c, gjob *j)
+{
+    if (c->qtail)
+        c->qtail->next = j;
+    else
+        c->qhead = j;
+    c->qtail = j;
+    c->qn++;
+}
+
+/* Serve in[0..n) for c; keeps what is left as its carry.  Returns 0, or -1 when c was
+ * closed. */
+static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
+{
+    size_t off = 0;
+    int rc = 0;
+    const char *why = NULL;
+    while (c->state != CL_WAIT_UP && c->qn < g->o.conn_queue) {
+        s7_sconn_event ev;
+        g->out.len = 0;
+        int k = s7_sconn_recv(c->sc, in + off, len - off, &g->out, &ev);
+        if (g->out.len && cli_send(g, c, g->out.p, g->out.len) < 0) {
+            rc = S7_ERR_IO;
+            why = "send failed";
+            break;
+        }
+        if (k < 0) {
+            rc = k;
+            why = s7_sconn_reason(c->sc);
+            break;
+        }
+        off += (size_t)k;
+        if (ev.kind == S7_SEV_NONE)
+            break;
+        g->out.len = 0;
+        if (ev.kind == S7_SEV_CONNECT) {
+            rc = on_cr(g, c, &ev);
+            if (rc == S7_ERR_CR_REJECTED) {
+                why = s7_sconn_reason(c->sc);
+                break;
+            }
+        } else {
+            c->last_pdu = s7_now_ms();
+            s7__gplan pl;
+            dctx dx = {g, c};
+            s7__gctx x;
+            memset(&x, 0, sizeof x);
+            x.pt = &g->pol->partners[c->partner];
+            x.dry_run = g->o.dry_run;
+            x.szl_ok = c->szl_ok;
+            x.decide = filter_decide;
+            x.ctx = &dx;
+            x.range_hits = g->parts[c->partner].range_hits;
+            s7__guard_filter(&x, ev.pdu, ev.len, &pl, g->scratch, SCRATCH);
+            c->szl_ok = x.szl_ok;
+            g->st.items_allowed += x.items_allowed;
+            g->st.items_refused += x.items_refused;
+            g->st.services_refused += x.services_refused;
+            if (pl.verdict == S7__GV_CLOSE) {
+                rc = s7_sconn_fail(c->sc, S7_ERR_PROTO, pl.why);
+                why = pl.why;
+                g->st.closed_protocol++;
+                break;
+            }
+            if (pl.verdict == S7__GV_SETUP) {
+                int s = on_setup(g, c, ev.pdu, ev.len);
+                rc = s7_sconn_reply_end(c->sc, &g->out, 0);
+                if (s < 0) {
+                    rc = s;
+                    why = s == S7_ERR_PROTO ? "malformed Setup Communication"
+                                            : "no connection to the CPU";
+                    break;
+                }
+                if (s == 1) {
+                    if (setup_reply(g, c) < 0) {
+                        rc = S7_ERR_IO;
+                        why = "send failed";
+                        break;
+                    }
+                    continue;
+                }
+                /* the rest waits for the upstream */
+                break;
+            } else if (pl.verdict == S7__GV_LOCAL) {
+                size_t cap;
+                uint8_t *r = s7_sconn_reply_begin(c->sc, &g->out, &cap);
+                if (!r || pl.len > cap) {
+                    rc = S7_ERR_NOMEM;
+                    why = "out of memory";
+                    break;
+                }
+                memcpy(r, g->scratch, pl.len);
+                rc = s7_sconn_reply_end(c->sc, &g->out, pl.len);
+                g->st.answered_locally++;
+            } else {
+                const uint8_t *src = pl.rewritten ? g->scratch : ev.pdu;
+                size_t n = pl.rewritten ? pl.len : ev.len;
+                gjob *j = calloc(1, sizeof *j);
+                uint8_t *copy = j ? malloc(n) : NULL;
+                if (!copy) {
+                    free(j);
+                    rc = S7_ERR_NOMEM;
+                    why = "out of memory";
+                    break;
+                }
+                memcpy(copy, src, n);
+                j->pdu = copy;
+                j->len = n;
+                j->pl = pl;
+                j->cli = c;
+                enqueue(c, j);
+                rc = s7_sconn_reply_end(c->sc, &g->out, 0);
+            }
+            if (rc < 0) {
+                why = s7_sconn_reason(c->sc);
+                break;
+            }
+        }
+        if (g->out.len && cli_send(g, c, g->out.p, g->out.len) < 0) {
+            rc = S7_ERR_IO;
+            why = "send failed";
+            break;
+        }
+    }
+    if (rc < 0) {
+        cli_close(g, c, why && why[0] ? why : s7_strerror(rc));
+        return -1;
+    }
+    /* the state may have changed under answer_setup (it served the rest then) */
+    if (off < len) {
+        size_t left = len - off;
+        uint8_t *k = realloc(c->carry, left);
+        if (!k) {
+            cli_close(g, c, "out of memory");
+            return -1;
+        }
+        memmove(k, in + off, left);
+        c->carry = k;
+        c->carry_len = left;
+    }
+    return 0;
+}
+
+static int cli_process(s7_guard *g, gcli *c, const uint8_t *in, size_t n)
+{
+    /* carry + new bytes in one buffer */
+    size_t total = c->carry_len + n;
+    uint8_t *buf;
+    int own = 0;
+    if (c->carry_len == 0) {
+        buf = (uint8_t *)in;
+    } else {
+        buf = malloc(total ? total : 1);
+        if (!buf) {
+            cli_close(g, c, "out of memory");
+            return -1;
+        }
+        own = 1;
+        memcpy(buf, c->carry, c->carry_len);
+        if (n)
+            memcpy(buf + c->carry_len, in, n);
+        free(c->carry);
+        c->carry = NULL;
+        c->carry_len = 0;
+    }
+    int rc = total ? serve(g, c, buf, total) : 0;
+    if (own)
+        free(buf);
+    if (rc < 0)
+        return -1;
+    if (c->up)
+        pump(g, c->up);
+    cli_watch(g, c);
+    return 0;
+}
+
+static void cli_event(s7_guard *g, gcli *c, uint32_t ev)
+{
+    if (ev & S7_LOOP_OUT) {
+        while (c->tx_len > c->tx_off) {
+            ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
+            if (w > 0) {
+                c->tx_off += (size_t)w;
+                continue;
+            }
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                break;
+            cli_close(g, c, "send failed");
+            return;
+        }
+        if (c->tx_len == c->tx_off) {
+            free(c->tx);
+            c->tx = NULL;
+            c->tx_len = c->tx_off = 0;
+        }
+    }
+    if (ev & (S7_LOOP_IN | S7_LOOP_ERR)) {
+        ssize_t r = recv(c->fd, g->in, g->in_cap, 0);
+        if (r == 0) {
+            cli_close(g, c, "the client closed the connection");
+            return;
+        }
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                cli_close(g, c, strerror(errno));
+            return;
+        }
+        if (cli_process(g, c, g->in, (size_t)r) < 0)
+            return;
+    }
+    cli_watch(g, c);
+}
+
+/* ---------------------------------------------------------------- accept, timers */
+
+static void peer_text(const struct sockaddr_storage *ss, char *addr, size_t acap, char *peer,
+                      size_t pcap)
+{
+    char a[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+        port = ntohs(s4->sin_port);
+        snprintf(peer, pcap, "%s:%u", a, port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+        port = ntohs(s6->sin6_port);
+        if (strncmp(a, "::ffff:", 7) == 0 && strchr(a, '.'))
+            memmove(a, a + 7, strlen(a + 7) + 1);
+        snprintf(peer, pcap, strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, port);
+    } else {
+        snprintf(peer, pcap, "?");
+    }
+    snprintf(addr, acap, "%s", a);
+}
+
+static void do_accept(s7_guard *g, int64_t now)
+{
+    for (int k = 0; k < 64; k++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(g->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                glog(g, S7_LOG_ERROR,
+                     "out of file descriptors at %zu clients: not accepting "
+                     "for 100 ms (raise ulimit -n)",
+                     g->ncli);
+                g->accept_paused_until = now + 100;
+                s7_loop_mod(g->loop, g->lfd, 0, &g->klisten);
+            }
+            return;
+        }
+        gcli *c = calloc(1, sizeof *c);
+        if (!c) {
+            close(fd);
+            return;
+        }
+        c->kind = K_CLIENT;
+        c->fd = fd;
+        c->partner = -1;
+        c->id = ++g->next_id;
+        c->opened = c->last_pdu = now;
+        peer_text(&ss, c->addr, sizeof c->addr, c->peer, sizeof c->peer);
+        g->st.accepted++;
+        const char *refuse = NULL;
+        char msg[160];
+        if (g->o.max_clients && g->ncli >= g->o.max_clients) {
+            snprintf(msg, sizeof msg, "refused: %u clients already connected (max_clients)",
+                     g->o.max_clients);
+            refuse = msg;
+        } else if (g->o.max_per_source) {
+            unsigned same = 0;
+            for (gcli *x = g->clis; x; x = x->next)
+                same += strcmp(x->addr, c->addr) == 0;
+            if (same >= g->o.max_per_source) {
+                snprintf(msg, sizeof msg,
+                         "refused: %u connections from %s already (per-source "
+                         "limit)",
+                         same, c->addr);
+                refuse = msg;
+            }
+        }
+        c->sc = refuse ? NULL : s7_sconn_new();
+        if (refuse || !c->sc) {
+            connect_decision(g, c, S7_GUARD_REFUSE, "", refuse ? refuse : "refused: out of memory");
+            g->st.refused_cr++;
+            close(fd);
+            free(c);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof one);
+        c->next = g->clis;
+        if (g->clis)
+            g->clis->prev = c;
+        g->clis = c;
+        g->ncli++;
+        c->reading = 1;
+        if (s7_loop_add(g->loop, fd, S7_LOOP_IN, c) < 0)
+            cli_close(g, c, "event loop");
+    }
+}
+
+static void tick(s7_guard *g, int64_t now)
+{
+    if (now < g->next_tick)
+        return;
+    g->next_tick = now + 100;
+    if (g->accept_paused_until && now >= g->accept_paused_until) {
+        g->accept_paused_until = 0;
+        s7_loop_mod(g->loop, g->lfd, S7_LOOP_IN, &g->klisten);
+    }
+    size_t held = 0;
+    gcli *greedy = NULL;
+    size_t greedy_n = 0;
+    for (gcli *c = g->clis, *nx; c; c = nx) {
+        nx = c->next;
+        int st = s7_sconn_state(c->sc);
+        char msg[160];
+        if (st == S7_SS_WAIT_CR && g->o.cr_timeout_ms && now - c->opened >= g->o.cr_timeout_ms) {
+            snprintf(msg, sizeof msg, "no connection request within %lld ms of connecting",
+                     (long long)g->o.cr_timeout_ms);
+            g->st.closed_timeout++;
+            cli_close(g, c, msg);
+            continue;
+        }
+        if (st == S7_SS_WAIT_SETUP && g->o.setup_timeout_ms &&
+            now - c->cc_at >= g->o.setup_timeout_ms) {
+            snprintf(msg, sizeof msg, "no Setup Communication within %lld ms of the CC",
+                     (long long)g->o.setup_timeout_ms);
+            g->st.closed_timeout++;
+            cli_close(g, c, msg);
+            continue;
+        }
+        if (c->state == CL_WAIT_UP && g->o.connect_timeout_ms && c->cc_at &&
+            now - c->cc_at >= g->o.setup_timeout_ms + g->o.connect_timeout_ms) {
+            g->st.closed_timeout++;
+            cli_close(g, c, "the CPU did not answer in time");
+            continue;
+        }
+        if (c->state == CL_READY && g->o.idle_timeout_ms && !c->inflight && !c->qn &&
+            now - c->last_pdu >= g->o.idle_timeout_ms) {
+            g->st.closed_timeout++;
+            cli_close(g, c, "idle timeout");
+            continue;
+        }
+        size_t h = cli_held(c);
+        held += h;
+        if (h > greedy_n) {
+            greedy_n = h;
+            greedy = c;
+        }
+    }
+    g->st.held = held;
+    if (g->o.held_max && held > g->o.held_max && greedy) {
+        g->st.closed_memory++;
+        cli_close(g, greedy, "the guard's memory bound: this client held the most");
+    }
+    for (gup *u = g->ups, *nx; u; u = nx) {
+        nx = u->next;
+        if (u->state != UP_READY && g->o.connect_timeout_ms &&
+            now - u->started >= g->o.connect_timeout_ms) {
+            up_close(g, u, "no connection to the CPU in time");
+            continue;
+        }
+        pump(g, u);
+    }
+}
+
+/* ---------------------------------------------------------------- public */
+
+int s7_guard_start(s7_guard *g)
+{
+    const char *spec = g->o.listen;
+    char host[80], port[16];
+    const char *colon;
+    if (spec[0] == '[') {
+        const char *end = strchr(spec, ']');
+        if (!end || end[1] != ':')
+            return S7_ERR_INVAL;
+        snprintf(host, sizeof host, "%.*s", (int)(end - spec - 1), spec + 1);
+        colon = end + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (!colon) {
+            glog(g, S7_LOG_ERROR, "listen address '%s': expected ADDR:PORT", spec);
+            return S7_ERR_INVAL;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+    }
+    snprintf(port, sizeof port, "%s", colon + 1);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) {
+        glog(g, S7_LOG_ERROR, "listen address '%s': not a numeric address and port", spec);
+        return S7_ERR_INVAL;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        glog(g, S7_LOG_ERROR, "cannot listen on %s: %s", spec, strerror(e));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return S7_ERR_IO;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    g->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    g->lfd = fd;
+    if (s7_loop_add(g->loop, fd, S7_LOOP_IN, &g->klisten) < 0)
+        return S7_ERR_IO;
+    glog(g, S7_LOG_INFO, "listening on %s, upstream %s:%u, policy %s%s", spec, g->up_host,
+         g->up_port, g->pol->source, g->o.dry_run ? " (dry run: nothing refused)" : "");
+    return 0;
+}
+
+uint16_t s7_guard_port(const s7_guard *g) { return g->port; }
+
+void s7_guard_stop(s7_guard *g)
+{
+    g->stop = 1;
+    if (g->wake[1] >= 0) {
+        ssize_t r = write(g->wake[1], "x", 1);
+        (void)r;
+    }
+}
+
+/* Free what was closed during the last batch of events. */
+static void bury(s7_guard *g)
+{
+    while (g->dead_clis) {
+        gcli *c = g->dead_clis;
+        g->dead_clis = c->next;
+        free(c);
+    }
+    while (g->dead_ups) {
+        gup *u = g->dead_ups;
+        g->dead_ups = u->next;
+        free(u);
+    }
+}
+
+int s7_guard_run(s7_guard *g, int timeout_ms)
+{
+    int64_t end = timeout_ms >= 0 ? s7_now_ms() + timeout_ms : 0;
+    s7_loop_event evs[128];
+    while (!g->stop) {
+        int64_t now = s7_now_ms();
+        if (timeout_ms >= 0 && now >= end)
+            return 0;
+        int wait = 100;
+        if (timeout_ms >= 0 && end - now < wait)
+            wait = (int)(end - now);
+        int n = s7_loop_wait(g->loop, evs, 128, wait);
+        now = s7_now_ms();
+        for (int i = 0; i < n; i++) {
+            int kind = *(int *)evs[i].ptr;
+            if (kind == K_LISTEN) {
+                do_accept(g, now);
+            } else if (kind == K_WAKE) {
+                char b[16];
+                while (read(g->wake[0], b, sizeof b) > 0) {
+                }
+            } else if (kind == K_CLIENT) {
+                cli_event(g, evs[i].ptr, evs[i].events);
+            } else if (kind == K_UP) {
+                up_event(g, evs[i].ptr, evs[i].events);
+            }
+        }
+        tick(g, now);
+        bury(g);
+    }
+    g->stop = 0;
+    return 1;
+}
+
+int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
+{
+    if (!pol)
+        return S7_ERR_INVAL;
+    parts_free(g);
+    s7_policy *old = g->pol;
+    g->pol = pol;
+    if (parts_make(g) < 0) {
+        /* keep going with the new policy but no counters is not possible: fail closed */
+        for (gcli *c = g->clis, *nx; c; c = nx) {
+            nx = c->next;
+            cli_close(g, c, "out of memory reloading the policy");
+        }
+        s7_policy_free(old);
+        return S7_ERR_NOMEM;
+    }
+    int closed = 0;
+    for (gcli *c = g->clis, *nx; c; c = nx) {
+        nx = c->next;
+        if (c->partner < 0) /* before its CR */
+            continue;
+        char why[200];
+        long i = s7_policy_match(pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
+        if (i < 0) {
+            char res[260];
+            snprintf(res, sizeof res, "refused: no longer allowed after the reload: %s", why);
+            c->partner = -1;
+            connect_decision(g, c, S7_GUARD_REFUSE, "", res);
+            c->counted = 0;
+            cli_close(g, c, res + 9);
+            closed++;
+            continue;
+        }
+        c->partner = i;
+        c->counted = 1;
+        g->parts[i].conns++;
+    }
+    s7_policy_free(old);
+    glog(g, S7_LOG_INFO, "policy reloaded: %s (%zu partners); %d connection(s) closed", pol->source,
+         pol->npartners, closed);
+    return closed;
+}
+
+void s7_guard_free(s7_guard *g)
+{
+    if (!g)
+        return;
+    while (g->clis)
+        cli_close(g, g->clis, "the guard stops");
+    while (g->ups)
+        up_close(g, g->ups, "the guard stops");
+    if (g->lfd >= 0)
+        close(g->lfd);
+    for (int i = 0; i < 2; i++)
+        if (g->wake[i] >= 0)
+            close(g->wake[i]);
+    bury(g);
+    s7_loop_free(g->loop);
+    parts_free(g);
+    s7_policy_free(g->pol);
+    s7_buf_free(&g->out);
+    free(g->dirty);
+    free(g->in);
+    free(g->scratch);
+    free(g);
+}
+
+void s7_guard_stats_get(const s7_guard *g, s7_guard_stats *st)
+{
+    *st = g->st;
+    st->clients = g->ncli;
+    st->upstreams = g->nup;
+}
+
+int s7_guard_metrics(const s7_guard *g, char **out)
+{
+    s7_guard_stats st;
+    s7_guard_stats_get(g, &st);
+    size_t held = 0;
+    for (const gcli *c = g->clis; c; c = c->next)
+        held += cli_held(c);
+    st.held = held;
+    return s7__guard_metrics_text(&st, g->pol, g->parts, out);
+}

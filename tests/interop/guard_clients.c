@@ -1,0 +1,129 @@
+/* Helper of test_guard.sh: N clients through the guard on one thread (s7_multi), each
+ * writing its own 32-byte region of a DB, then ROUNDS times reading it back with four reads
+ * in flight per client (pipelined: the guard queues them on the shared upstream), checking
+ * that every client gets exactly its own bytes (no cross-talk).
+ *
+ *   guard_clients HOST PORT SLOT N ROUNDS DB
+ *
+ * Prints "N clients, R rounds: K reads checked, E errors" and exits 0 only when E is 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/net.h"
+#include "s7/wire.h"
+
+#define MAXC 256
+
+typedef struct slot {
+    s7_item it;
+    uint8_t buf[8];
+    int done, result;
+} slot;
+
+static void on_done(s7_client *c, int result, void *ud)
+{
+    (void)c;
+    slot *s = ud;
+    s->done = 1;
+    s->result = result;
+}
+
+static uint8_t pattern(int client, int byte) { return (uint8_t)(client * 7 + byte * 3 + 1); }
+
+int main(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: guard_clients HOST PORT SLOT N ROUNDS DB\n");
+        return 2;
+    }
+    const char *host = argv[1];
+    uint16_t port = (uint16_t)atoi(argv[2]);
+    int slotn = atoi(argv[3]), n = atoi(argv[4]), rounds = atoi(argv[5]), db = atoi(argv[6]);
+    if (n < 1 || n > MAXC || rounds < 1 || rounds > 1000)
+        return 2;
+    static s7_client *cl[MAXC];
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)slotn;
+    o.type = S7_CONN_OP;
+    o.connect_timeout_ms = 8000;
+    o.request_timeout_ms = 8000;
+    long errors = 0, checked = 0;
+    for (int i = 0; i < n; i++) {
+        cl[i] = s7_client_new(&o);
+        int rc = cl[i] ? s7_client_connect(cl[i], host, port) : S7_ERR_NOMEM;
+        if (rc < 0) {
+            fprintf(stderr, "client %d: connect: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+        uint8_t w[32];
+        for (int b = 0; b < 32; b++)
+            w[b] = pattern(i, b);
+        rc = s7_client_db_write(cl[i], (uint16_t)db, (uint32_t)(i * 32), w, 32);
+        if (rc < 0) {
+            fprintf(stderr, "client %d: write: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+    }
+    s7_multi *m = s7_multi_new();
+    for (int i = 0; i < n; i++)
+        s7_multi_add(m, cl[i]);
+    static slot sl[MAXC][4];
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 4; k++) {
+                slot *s = &sl[i][k];
+                memset(s, 0, sizeof *s);
+                s->it.area = S7_AREA_DB;
+                s->it.db = (uint16_t)db;
+                s->it.start = (uint32_t)(i * 32 + k * 8);
+                s->it.count = 8;
+                s->it.buf = s->buf;
+                if (s7_client_read_async(cl[i], &s->it, 1, on_done, s) < 0) {
+                    errors++;
+                    s->done = 1;
+                    s->result = -1;
+                }
+            }
+        }
+        int64_t end = s7_now_ms() + 15000;
+        while (s7_now_ms() < end) {
+            int pending = 0;
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < 4; k++)
+                    pending += !sl[i][k].done;
+            if (!pending)
+                break;
+            s7_multi_poll(m, 100);
+        }
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < 4; k++) {
+                slot *s = &sl[i][k];
+                checked++;
+                if (!s->done || s->result < 0 || s->it.status != 0) {
+                    if (errors < 5)
+                        fprintf(stderr, "client %d read %d: %s\n", i, k,
+                                !s->done ? "no answer" : s7_strerror(s->result));
+                    errors++;
+                    continue;
+                }
+                for (int b = 0; b < 8; b++) {
+                    if (s->buf[b] != pattern(i, k * 8 + b)) {
+                        if (errors < 5)
+                            fprintf(stderr, "client %d read %d byte %d: 0x%02X, expected 0x%02X\n",
+                                    i, k, b, s->buf[b], pattern(i, k * 8 + b));
+                        errors++;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    printf("%d clients, %d rounds: %ld reads checked, %ld errors\n", n, rounds, checked, errors);
+    s7_multi_free(m);
+    for (int i = 0; i < n; i++)
+        s7_client_free(cl[i]);
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# s7 guard (issue 12) between clients we did not write (Snap7's client, nodes7) and ours
+# (the s7 CLI, libs7's async client) and s7kit's CPU emulator:
+#   documented reads and writes pass with the right data; a write where only reading is
+#   documented gets 0x03 and never reaches the CPU (the emulator's audit log has no line for
+#   it); a mixed request gets the allowed item's data and 0x03 for the other; CPU stop and
+#   clock set refused with 0xD241 (the CPU stays in RUN); 64 clients sharing one upstream
+#   connection read their own data with four reads in flight each (no cross-talk; the CPU
+#   sees one connection); SIGHUP reload (a write allowed after it; a connection the new
+#   policy no longer allows is closed); the inventory as the policy (--inventory --cpu);
+#   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+HELPERS="$S7_BUILD/tests/interop"
+[ -x "$HELPERS/guard_clients" ] || die "helper $HELPERS/guard_clients not built"
+
+# start_guard ARGS...: s7 guard --listen 127.0.0.1:PORT --upstream the emulator ARGS...;
+# exports G_PORT, G_PID, G_LOG; killed when the test exits.
+_G_N=0
+start_guard() {
+    local i
+    free_port >/dev/null || die "start_guard: no free port"
+    G_PORT="$S7_FREE_PORT"
+    _G_N=$((_G_N + 1))
+    G_LOG="$S7_TEST_TMP/guard.$_G_N.log"
+    "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" "$@" \
+        </dev/null >"$G_LOG" 2>&1 &
+    G_PID=$!
+    on_exit "kill $G_PID 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do
+        grep -q "listening on 127.0.0.1:$G_PORT" "$G_LOG" 2>/dev/null && return 0
+        kill -0 "$G_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$G_LOG" >&2
+    die "s7 guard did not start"
+}
+stop_guard() {
+    kill "$G_PID" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$G_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    wait "$G_PID" 2>/dev/null
+}
+gcli() { # gcli CMD ARGS...: the s7 CLI through the guard
+    local cmd="$1"
+    shift
+    "$S7_BIN" "$cmd" "127.0.0.1:$G_PORT" "$@" --slot 2 --timeout 5000
+}
+gsnap7() { "$S7_NODE" "$S7_INTEROP_DIR/snap7_client.js" --slot 2 "127.0.0.1:$G_PORT" "$@"; }
+gnodes7() { "$S7_NODE" "$S7_INTEROP_DIR/nodes7_client.js" --slot 2 "127.0.0.1:$G_PORT" "$@"; }
+
+S7SRV_SLOT=2
+CPU_AUDIT="$S7_TEST_TMP/cpu.audit"
+GUARD_AUDIT="$S7_TEST_TMP/guard.audit"
+start_s7server --profile s7-300 --db 1:4096 --db 10:64 --db 11:16 --set DB10.DBW0=4660 \
+    --set DB10.DBD4:REAL=2.5 --audit "$CPU_AUDIT"
+
+RULES="$S7_TEST_TMP/rules.yaml"
+write_rules() { # the rules file: an OP partner on a shared upstream, and a SCADA host
+    cat >"$RULES" <<EOF
+shared_upstreams: 1
+partners:
+  - name: hmis
+    address: 127.0.0.1
+    type: op
+    upstream: shared
+    read: [DB1.DBB0..4095]
+    write: [DB1.DBB0..4095]
+  - name: scada
+    address: 127.0.0.1
+    type: pg
+    read: [DB10.DBB0..63]
+    write: [DB11.DBB0..15]
+EOF
+}
+write_rules
+free_port >/dev/null || die "no free port"
+MPORT="$S7_FREE_PORT"
+start_guard --rules "$RULES" --audit "$GUARD_AUDIT" --metrics "127.0.0.1:$MPORT"
+# metrics: GET /metrics (plain HTTP over bash's /dev/tcp)
+metrics() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$MPORT" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null
+}
+
+# ---- documented reads and writes, with the right data
+check_eq "$(gcli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4660" "s7 CLI: documented read through the guard"
+check_eq "$(gcli read DB10.DBD4:REAL 2>&1)" "DB10.DBD4:REAL = 2.5" "s7 CLI: documented REAL read"
+check_ok "s7 CLI: documented write (DB11 is PUT)" gcli write DB11.DBW2=77
+check_eq "$(s7srv_cli read DB11.DBW2 2>&1)" "DB11.DBW2 = 77" "the documented write reached the CPU"
+check_eq "$(gsnap7 dbread 10 0 2 2>&1)" "1234" "Snap7 client: documented read"
+check_ok "Snap7 client: documented write" gsnap7 dbwrite 11 4 abcd
+check_eq "$(s7srv_cli read DB11.DBW4 2>&1)" "DB11.DBW4 = 43981" "Snap7's write reached the CPU"
+if [ -n "$S7_NODE" ] && (cd "$S7_INTEROP_DIR" && "$S7_NODE" -e 'require("nodes7")') 2>/dev/null; then
+    check_eq "$(gnodes7 read DB10,INT0 2>&1)" "DB10,INT0=4660" "nodes7: documented read"
+    check_fails "nodes7: write to GET-only DB10 fails" gnodes7 write DB10,INT0=5
+else
+    fail "nodes7 not installed (scripts/deps.sh installs it)"
+fi
+
+# ---- a write where only GET is documented: 0x03, never reaches the CPU
+out="$(gcli write DB10.DBW0=5 2>&1)"
+rc=$?
+check_eq "$rc" 1 "s7 CLI: write to GET-only DB10 fails (exit 1)"
+check_contains "$out" "0x03" "s7 CLI: the item was refused with 0x03"
+out="$(gsnap7 dbwrite 10 0 0005 2>&1)"
+check_match "$out" "^error: " "Snap7 client: write to DB10 refused"
+check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4660" "DB10 unchanged in the CPU"
+if grep -q '"db": 10' "$CPU_AUDIT" 2>/dev/null; then
+    fail "the CPU's audit log names DB10: a refused write reached it: $(grep '"db": 10' "$CPU_AUDIT")"
+else
+    pass "the CPU's audit log has nothing for DB10 (the refused writes never reached it)"
+fi
+check_match "$(cat "$GUARD_AUDIT")" \
+    '"op": "write", "area": "DB", "db": 10, "offset": 0, "length": 2, "result": "0x03 access denied", "source": "guard", "uid": "G[0-9]+", "partner": "scada".*"action": "refused", "rule": ""' \
+    "the guard's audit log has the refused write"
+check_match "$(cat "$GUARD_AUDIT")" '"op": "write", "area": "DB", "db": 11, "offset": 2, "length": 2, "result": "ok".*"rule": "rules.yaml:[0-9]+ scada write DB11.DBB0..15"' \
+    "the allowed write names its rule (file:line)"
+
+# ---- a mixed request: the allowed item's data, 0x03 for the other
+out="$(gcli read DB10.DBW0 DB11.DBW2 DB10.DBD4:REAL 2>&1)"
+check_contains "$out" "DB10.DBW0 = 4660" "mixed read: the allowed item has its data"
+check_contains "$out" "DB10.DBD4:REAL = 2.5" "mixed read: the third item too, in order"
+check_match "$out" "DB11.DBW2.*0x03" "mixed read: the DB11 item gets 0x03"
+out="$(gsnap7 multiread '[{"area":"DB","db":10,"start":0,"len":2},{"area":"DB","db":11,"start":0,"len":2},{"area":"DB","db":10,"start":4,"len":4}]' 2>&1)"
+check_eq "$(printf '%s\n' "$out" | sed -n 1p)" "1234" "Snap7 multiread: item 1 data"
+check_match "$(printf '%s\n' "$out" | sed -n 2p)" "^error: " "Snap7 multiread: item 2 refused"
+check_eq "$(printf '%s\n' "$out" | sed -n 3p)" "40200000" "Snap7 multiread: item 3 data"
+
+# ---- refused services: stop, clock set; the CPU stays in RUN
+out="$(gcli stop --yes 2>&1)"
+check_eq "$?" 1 "s7 stop through the guard fails"
+check_contains "$out" "0xD241" "s7 stop: refused with 0xD241 (protection level)"
+check_fails "Snap7 client: PlcStop refused" gsnap7 stop
+check_fails "Snap7 client: set clock refused" gsnap7 setclock 2026-01-02T03:04:05
+check_eq "$(s7srv_cli info 2>&1 | grep '^cpu state' | awk '{print $NF}')" "RUN" "the CPU is still in RUN"
+check_match "$(gcli info 2>&1)" "CPU 315" "identity SZLs pass (s7 info through the guard)"
+check_match "$(cat "$GUARD_AUDIT")" '"op": "stop", "result": "refused: 0xD241' "audit: the refused stop"
+
+# ---- the Prometheus endpoint: counters per partner and per rule
+for ((i = 0; i < 40; i++)); do
+    m="$(metrics)"
+    printf '%s' "$m" | grep -q '^s7guard_items_refused_total [1-9]' && break
+    sleep 0.1
+done
+check_match "$m" "HTTP/1.[01] 200" "metrics: /metrics answers 200"
+check_match "$m" $'\ns7guard_items_refused_total [1-9]' "metrics: refused items counted"
+check_match "$m" 's7guard_partner_decisions_total\{partner="scada",action="refused"\} [1-9]' \
+    "metrics: decisions per partner"
+check_match "$m" 's7guard_rule_items_total\{partner="scada",rule="rules.yaml:[0-9]+ scada read DB10.DBB0..63"\} [1-9]' \
+    "metrics: items per rule"
+
+# ---- 64 clients on one shared upstream connection, pipelined, no cross-talk
+before=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG")
+out="$("$HELPERS/guard_clients" 127.0.0.1 "$G_PORT" 2 64 3 1 2>&1)"
+check_eq "$?" 0 "64 clients through the guard: $out"
+check_eq "$out" "64 clients, 3 rounds: 768 reads checked, 0 errors" "every client read its own data"
+after=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG")
+check_eq "$((after - before))" 1 "the CPU saw one connection for the 64 clients"
+
+# ---- SIGHUP: DB10 becomes writable; a connection the new policy refuses is closed
+"$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW0 --slot 2 --type op --every 100 --count 600 \
+    >"$S7_TEST_TMP/watch.out" 2>&1 &
+WPID=$!
+on_exit "kill $WPID 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+    grep -q "DB1.DBW0" "$S7_TEST_TMP/watch.out" && break
+    sleep 0.05
+done
+cat >"$RULES" <<EOF
+partners:
+  - name: scada
+    address: 127.0.0.1
+    type: pg
+    read: [DB10.DBB0..63]
+    write: [DB11.DBB0..15, DB10.DBB0..1]
+EOF
+kill -HUP "$G_PID"
+for ((i = 0; i < 100; i++)); do
+    grep -q "policy reloaded" "$G_LOG" && break
+    sleep 0.05
+done
+check_ok "SIGHUP: the guard reloaded its policy" grep -q "policy reloaded" "$G_LOG"
+check_ok "after the reload DB10.DBW0 may be written" gcli write DB10.DBW0=4661
+check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4661" "the write reached the CPU"
+check_ok "the OP connection the reloaded policy no longer allows was closed" \
+    grep -qE "closed 127.0.0.1:[0-9]+: no longer allowed after the reload: partner scada is documented with connection type pg, asked op" "$G_LOG"
+kill "$WPID" 2>/dev/null
+check_match "$(cat "$GUARD_AUDIT")" '"op": "connect", "result": "refused: no longer allowed after the reload' \
+    "audit: the connection closed by the reload"
+check_fails "a new OP connection is refused at its CR" "$S7_BIN" read "127.0.0.1:$G_PORT" DB1.DBW0 \
+    --slot 2 --type op --timeout 3000
+check_ok "the guard is still running" kill -0 "$G_PID"
+stop_guard
+
+# ---- the inventory as the policy; --dry-run
+INV="$S7_TEST_TMP/plant.yaml"
+cat >"$INV" <<EOF
+plant: guard test
+partners:
+  - name: plc1
+    address: 127.0.0.2
+    cell: line1
+    rack: 0
+    slot: 2
+  - name: scada
+    address: 127.0.0.1
+    cell: line1
+connections:
+  - name: scada-plc1
+    active: scada
+    passive: plc1
+    exchanges:
+      - direction: GET
+        range: DB10.DBB0..63
+        cycle: 1000
+EOF
+start_guard --inventory "$INV" --cpu plc1 --audit "$S7_TEST_TMP/inv.audit"
+check_eq "$(gcli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4661" "inventory policy: the documented GET passes"
+check_fails "inventory policy: a write where only GET is documented fails" gcli write DB10.DBW0=1
+check_fails "inventory policy: an undocumented DB read fails" gcli read DB11.DBW0
+check_fails "inventory policy: an OP connection (documented: PG) is refused" "$S7_BIN" read \
+    "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --type op --timeout 3000
+check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"rule": "conn scada-plc1 GET DB10.DBB0..DBB63"' \
+    "inventory policy: the audit names the documented exchange"
+check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op"' \
+    "inventory policy: the refused CR and why"
+# the guard's audit log against the inventory
+out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" --cpu plc1 2>&1)"
+check_eq "$?" 1 "inventory audit: something undocumented (exit 1)"
+check_match "$out" "write where only GET is documented +scada \(127\.0\.0\.1\) +write DB10 byte 0\.\.1 +1 +20" \
+    "inventory audit: the write where only GET is documented, counted, with its first time"
+check_match "$out" "outside the documented ranges +scada \(127\.0\.0\.1\) +read DB11 byte 0\.\.1 +1 " \
+    "inventory audit: the read outside the documented ranges"
+check_match "$out" "records, [0-9]+ documented, 2 finding" "inventory audit: exactly two findings"
+printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
+    >>"$S7_TEST_TMP/inv.audit"
+out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"
+check_match "$out" "undocumented partner +10\.9\.9\.9 +connect +1 " "inventory audit: an undocumented partner"
+stop_guard
+start_guard --inventory "$INV" --cpu plc1 --dry-run --audit "$S7_TEST_TMP/dry.audit"
+check_ok "dry run: the undocumented write is forwarded" gcli write DB10.DBW0=4662
+check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4662" "dry run: it reached the CPU"
+check_match "$(cat "$S7_TEST_TMP/dry.audit")" '"op": "write".*"db": 10.*"action": "would-refuse"' \
+    "dry run: logged as would-refuse"
+stop_guard
+
+# ---- bad policies: a clear message, exit 2
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu nope 2>&1)"
+check_eq "$?" 2 "an unknown --cpu: exit 2"
+check_contains "$out" "no partner named 'nope'" "an unknown --cpu: named"
+printf 'partners:\n  - name: a\n    address: 127.0.0.1\n    raed: [DB1.DBB0..3]\n' >"$S7_TEST_TMP/bad.yaml"
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --rules "$S7_TEST_TMP/bad.yaml" 2>&1)"
+check_eq "$?" 2 "a misspelt key: exit 2"
+check_contains "$out" "bad.yaml:4: unknown key 'raed'" "a misspelt key: FILE:LINE and the key"
+
+# ---- every audit line of the guard and of the emulator against the one schema
+if [ -n "$S7_NODE" ]; then
+    for f in "$GUARD_AUDIT" "$S7_TEST_TMP/inv.audit" "$S7_TEST_TMP/dry.audit" "$CPU_AUDIT"; do
+        out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-audit "$f" --lines 2>&1)"
+        check_eq "$?" 0 "$(basename "$f") valid against s7-audit.schema.json ${out:+($out)}"
+    done
+fi
+finish

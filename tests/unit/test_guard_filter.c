@@ -1,0 +1,283 @@
+/* The guard's request filter and reply merge (guard/filter.c): a mixed read forwarded
+ * without its refused items and the CPU's answer merged back in order with 0x03; a write
+ * where only reading is allowed answered by the guard; CPU stop, PI, upload refused with
+ * Ack 0xD241; identity SZL allowed, other SZL and clock set refused with the Userdata error
+ * 0xD241; continuations; dry run; malformed input closes. */
+#include <string.h>
+
+#include "guard/internal.h"
+#include "s7/plant_policy.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static s7_policy *pol;
+static int ndec, nrefused;
+static char last_op[32], last_result[120];
+
+static void on_dec(void *ctx, s7_guard_decision *d)
+{
+    (void)ctx;
+    ndec++;
+    if (d->action != S7_GUARD_ALLOW)
+        nrefused++;
+    snprintf(last_op, sizeof last_op, "%s", d->op);
+    snprintf(last_result, sizeof last_result, "%s", d->result);
+}
+
+static void ctx_init(s7__gctx *g, int dry)
+{
+    memset(g, 0, sizeof *g);
+    g->pt = &pol->partners[0];
+    g->dry_run = dry;
+    g->decide = on_dec;
+    ndec = nrefused = 0;
+}
+
+static uint8_t out[70000];
+
+static void test_read_mixed(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    s7_var_spec sp[3] = {{S7_TS_BYTE, 4, 10, S7_AREA_DB, 0},      /* allowed */
+                         {S7_TS_BYTE, 2, 11, S7_AREA_DB, 0},      /* DB11: write only */
+                         {S7_TS_WORD, 1, 10, S7_AREA_DB, 8 * 8}}; /* allowed */
+    uint8_t req[128];
+    int n = s7_read_req_encode(req, sizeof req, 0x1234, sp, 3);
+    CHECK(n > 0);
+    s7__gplan pl;
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 1);
+    CHECK_INT(pl.n, 3);
+    CHECK_INT(ndec, 3);
+    CHECK_INT(nrefused, 1);
+    CHECK_INT(g.items_allowed, 2);
+    CHECK_INT(g.items_refused, 1);
+    /* the forwarded request holds the two allowed items only */
+    s7_pdu p;
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    uint8_t fn;
+    s7_var_spec got[4];
+    unsigned k = 0;
+    CHECK_INT(s7_var_req_decode(&p, &fn, got, 4, &k), 2);
+    CHECK_INT(got[0].db, 10);
+    CHECK_INT(got[1].addr, 64);
+    /* the CPU answers the two; the client gets three in order, the middle one 0x03 */
+    uint8_t a[4] = {1, 2, 3, 4}, b[2] = {5, 6};
+    s7_data_item it[2];
+    memset(it, 0, sizeof it);
+    it[0].rc = S7_RC_OK;
+    it[0].ts = S7_DTS_BYTE;
+    it[0].data = a;
+    it[0].nbytes = 4;
+    it[1].rc = S7_RC_OK;
+    it[1].ts = S7_DTS_BYTE;
+    it[1].data = b;
+    it[1].nbytes = 2;
+    uint8_t rep[128];
+    int rn = s7_read_resp_encode(rep, sizeof rep, 0x0007, it, 2);
+    s7_pdu rp;
+    CHECK(s7_pdu_decode(rep, (size_t)rn, &rp) > 0);
+    int m = s7__guard_merge(&pl, &rp, out, sizeof out);
+    CHECK(m > 0);
+    s7_pdu cp;
+    CHECK(s7_pdu_decode(out, (size_t)m, &cp) > 0);
+    CHECK_INT(cp.ref, 0x1234);
+    s7_data_item ci[3];
+    CHECK_INT(s7_read_resp_check(&cp, sp, 3, ci, NULL, 0), 3);
+    CHECK_INT(ci[0].rc, S7_RC_OK);
+    CHECK_MEM(ci[0].data, a, 4);
+    CHECK_INT(ci[1].rc, S7_RC_ACCESS_DENIED);
+    CHECK_INT(ci[2].rc, S7_RC_OK);
+    CHECK_MEM(ci[2].data, b, 2);
+    /* a reply with fewer items than forwarded does not merge */
+    rn = s7_read_resp_encode(rep, sizeof rep, 7, it, 1);
+    CHECK(s7_pdu_decode(rep, (size_t)rn, &rp) > 0);
+    CHECK(s7__guard_merge(&pl, &rp, out, sizeof out) < 0);
+    /* a header error passes through with the client's reference */
+    rn = s7_ack_error_encode(rep, sizeof rep, 7, 0x81, 0x04);
+    CHECK(s7_pdu_decode(rep, (size_t)rn, &rp) > 0);
+    m = s7__guard_merge(&pl, &rp, out, sizeof out);
+    CHECK_INT(m, 12);
+    CHECK(s7_pdu_decode(out, (size_t)m, &cp) > 0);
+    CHECK_INT(cp.ref, 0x1234);
+    CHECK_INT(cp.err_class, 0x81);
+}
+
+static void test_write_refused(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    s7_var_spec sp[1] = {{S7_TS_BYTE, 2, 10, S7_AREA_DB, 0}}; /* DB10 is GET only */
+    uint8_t v[2] = {9, 9};
+    s7_data_item d[1];
+    memset(d, 0, sizeof d);
+    d[0].data = v;
+    d[0].nbytes = 2;
+    uint8_t req[128];
+    int n = s7_write_req_encode(req, sizeof req, 0x0042, sp, d, 1);
+    s7__gplan pl;
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL); /* never reaches the CPU */
+    s7_pdu p;
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    uint8_t rc = 0;
+    CHECK_INT(s7_write_resp_decode(&p, &rc, 1), 1);
+    CHECK_INT(rc, S7_RC_ACCESS_DENIED);
+    CHECK_INT(p.ref, 0x42);
+    CHECK_STR(last_result, "0x03 access denied");
+    /* dry run: forwarded as is, logged as would-refuse */
+    ctx_init(&g, 1);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 0);
+    CHECK_INT(nrefused, 1);
+    /* a mixed write: the DB11 item forwarded alone, the answer merged */
+    ctx_init(&g, 0);
+    s7_var_spec sp2[2] = {{S7_TS_BYTE, 2, 10, S7_AREA_DB, 0}, {S7_TS_BYTE, 1, 11, S7_AREA_DB, 8}};
+    s7_data_item d2[2];
+    memset(d2, 0, sizeof d2);
+    d2[0].data = v;
+    d2[0].nbytes = 2;
+    d2[1].data = v;
+    d2[1].nbytes = 1;
+    n = s7_write_req_encode(req, sizeof req, 0x0043, sp2, d2, 2);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 1);
+    uint8_t ok = S7_RC_OK, rep[64];
+    int rn = s7_write_resp_encode(rep, sizeof rep, 3, &ok, 1);
+    s7_pdu rp;
+    s7_pdu_decode(rep, (size_t)rn, &rp);
+    int m = s7__guard_merge(&pl, &rp, out, sizeof out);
+    CHECK(m > 0);
+    s7_pdu_decode(out, (size_t)m, &p);
+    uint8_t rcs[2];
+    CHECK_INT(s7_write_resp_decode(&p, rcs, 2), 2);
+    CHECK_INT(rcs[0], S7_RC_ACCESS_DENIED);
+    CHECK_INT(rcs[1], S7_RC_OK);
+}
+
+static void test_services(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    uint8_t req[128];
+    s7__gplan pl;
+    int n = s7_plc_stop_req_encode(req, sizeof req, 5);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    s7_pdu p;
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    CHECK_INT(p.rosctr, S7_ACK);
+    CHECK_INT(p.err_class, 0xD2);
+    CHECK_INT(p.err_code, 0x41);
+    CHECK_STR(last_op, "stop");
+    n = s7_plc_start_req_encode(req, sizeof req, 6, S7_START_COLD);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_STR(last_op, "cold-start");
+    /* allowed when the partner has control */
+    pol->partners[0].services |= S7_POL_CONTROL;
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    pol->partners[0].services &= ~(unsigned)S7_POL_CONTROL;
+    /* upload start: 0x1D */
+    n = (int)t_hex(
+        "32 01 0000 0007 0012 0000 | 1d 00 00 00 00 00 00 00 09 5f 30 41 30 30 30 30 31 50", req,
+        sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_STR(last_op, "upload");
+    /* an unknown job function: 0x8104 */
+    n = (int)t_hex("32 01 0000 0008 0001 0000 | 77", req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    s7_pdu_decode(out, pl.len, &p);
+    CHECK_INT(p.err_class, 0x81);
+    /* SZL 0x0011 (identity) allowed, 0x00A0 (diagnostic buffer) refused */
+    n = s7_szl_req_encode(req, sizeof req, 9, 0x0011, 0);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.is_ud, 1);
+    CHECK_INT(g.szl_ok, 1);
+    n = s7_szl_next_req_encode(req, sizeof req, 10, 3);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD); /* its continuation */
+    n = s7_szl_req_encode(req, sizeof req, 11, 0x00A0, 0);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_INT(g.szl_ok, 0);
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    s7_ud u;
+    CHECK(s7_ud_decode(&p, &u) > 0);
+    CHECK_INT(u.err, 0xD241);
+    CHECK_INT(u.type, S7_UD_TYPE_RESP);
+    CHECK_INT(p.ref, 11);
+    n = s7_szl_next_req_encode(req, sizeof req, 12, 4);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL); /* no continuation of a refused read */
+    /* clock read allowed, clock set refused */
+    n = s7_clock_read_req_encode(req, sizeof req, 13);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    s7_datetime t = {2026, 1, 2, 3, 4, 5, 6, 0};
+    n = s7_clock_set_req_encode(req, sizeof req, 14, &t);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_STR(last_op, "clock-set");
+    /* setup is the engine's */
+    s7_setup s = {1, 1, 480};
+    n = s7_setup_req_encode(req, sizeof req, 1, &s);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_SETUP);
+}
+
+static void test_malformed(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    uint8_t req[128];
+    s7__gplan pl;
+    /* an Ack_Data from a client, a bad protocol id, a Userdata that does not decode */
+    int n = (int)t_hex("32 03 0000 0001 0002 0000 0000 | 04 01", req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_CLOSE);
+    n = (int)t_hex("33 01 0000 0001 0002 0000 | 04 00", req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_CLOSE);
+    n = (int)t_hex("32 07 0000 0001 0002 0000 | 00 01", req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_CLOSE);
+    /* a Read Var whose item count lies: answered 0x8404, not forwarded */
+    n = (int)t_hex("32 01 0000 0001 000e 0000 | 04 02 12 0a 10 02 00 01 00 01 84 00 00 00", req,
+                   sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    s7_pdu p;
+    s7_pdu_decode(out, pl.len, &p);
+    CHECK_INT(p.err_class, 0x84);
+    /* every truncated prefix of a valid request: never forwarded as is when it does not
+     * decode, never a crash */
+    s7_var_spec sp[2] = {{S7_TS_BYTE, 4, 10, S7_AREA_DB, 0}, {S7_TS_BYTE, 2, 11, S7_AREA_DB, 0}};
+    n = s7_read_req_encode(req, sizeof req, 1, sp, 2);
+    for (int k = 0; k < n; k++) {
+        s7__guard_filter(&g, req, (size_t)k, &pl, out, sizeof out);
+        CHECK(pl.verdict != S7__GV_FORWARD);
+    }
+}
+
+int main(void)
+{
+    pol = s7_policy_new();
+    s7_policy_partner *pt = s7_policy_add_partner(pol, "scada");
+    s7_policy_add_range(pt, S7_AREA_DB, 10, 0, 64, S7_POL_READ);
+    s7_policy_add_range(pt, S7_AREA_DB, 11, 0, 16, S7_POL_WRITE);
+    test_read_mixed();
+    test_write_refused();
+    test_services();
+    test_malformed();
+    s7_policy_free(pol);
+    return t_done();
+}

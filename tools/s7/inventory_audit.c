@@ -1,0 +1,277 @@
+/* `s7 inventory audit FILE --log LOG [--cpu NAME]`: reads an audit log (the guard's or the
+ * emulator's JSON lines, docs/schema/s7-audit.schema.json) and lists what the inventory
+ * does not document: undocumented partners, writes where only GET is documented, accesses
+ * outside the documented ranges, undocumented services; each finding with its count and
+ * first and last time.  Exit 0 when everything in the log is documented, 1 when something
+ * is not, 2 on a usage error or an unreadable file. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "s7/config.h"
+#include "s7/plant.h"
+#include "s7/plant_policy.h"
+#include "s7/wire.h"
+
+int inv_audit_main(int argc, char **argv);
+
+/* One audit line's members (only what the comparison needs). */
+typedef struct rec {
+    char time[40], peer[80], op[24], area[16], result[160];
+    long db, offset, length;
+    int has_area, has_offset;
+} rec;
+
+/* A flat JSON object of strings and integers (the audit record): 0 or -1. */
+static int parse_line(const char *s, rec *r)
+{
+    memset(r, 0, sizeof *r);
+    r->db = r->offset = r->length = -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s++ != '{')
+        return -1;
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == '}')
+            return 0;
+        if (*s++ != '"')
+            return -1;
+        char key[40];
+        size_t k = 0;
+        while (*s && *s != '"') {
+            if (k + 1 < sizeof key)
+                key[k++] = *s;
+            s++;
+        }
+        key[k] = 0;
+        if (*s++ != '"')
+            return -1;
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s++ != ':')
+            return -1;
+        while (isspace((unsigned char)*s))
+            s++;
+        char val[200];
+        size_t v = 0;
+        int is_str = 0;
+        if (*s == '"') {
+            is_str = 1;
+            s++;
+            while (*s && *s != '"') {
+                if (*s == '\\' && s[1])
+                    s++;
+                if (v + 1 < sizeof val)
+                    val[v++] = *s;
+                s++;
+            }
+            if (*s++ != '"')
+                return -1;
+        } else {
+            while (*s && *s != ',' && *s != '}' && !isspace((unsigned char)*s)) {
+                if (v + 1 < sizeof val)
+                    val[v++] = *s;
+                s++;
+            }
+        }
+        val[v] = 0;
+        if (is_str) {
+            if (strcmp(key, "time") == 0)
+                snprintf(r->time, sizeof r->time, "%.39s", val);
+            else if (strcmp(key, "peer") == 0)
+                snprintf(r->peer, sizeof r->peer, "%.79s", val);
+            else if (strcmp(key, "op") == 0)
+                snprintf(r->op, sizeof r->op, "%.23s", val);
+            else if (strcmp(key, "area") == 0) {
+                snprintf(r->area, sizeof r->area, "%.15s", val);
+                r->has_area = 1;
+            } else if (strcmp(key, "result") == 0)
+                snprintf(r->result, sizeof r->result, "%.159s", val);
+        } else {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (end != val && !*end) {
+                if (strcmp(key, "db") == 0)
+                    r->db = n;
+                else if (strcmp(key, "offset") == 0) {
+                    r->offset = n;
+                    r->has_offset = 1;
+                } else if (strcmp(key, "length") == 0)
+                    r->length = n;
+            }
+        }
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == ',') {
+            s++;
+            continue;
+        }
+        if (*s == '}')
+            return 0;
+        return -1;
+    }
+}
+
+/* The address of "ADDR:PORT" / "[V6]:PORT" into buf. */
+static void peer_addr(const char *peer, char *buf, size_t cap)
+{
+    if (peer[0] == '[') {
+        const char *e = strchr(peer, ']');
+        snprintf(buf, cap, "%.*s", e ? (int)(e - peer - 1) : 0, peer + 1);
+        return;
+    }
+    const char *c = strrchr(peer, ':');
+    snprintf(buf, cap, "%.*s", c ? (int)(c - peer) : (int)strlen(peer), peer);
+}
+
+typedef struct finding {
+    int cls;
+    char who[64];  /* partner name or address */
+    char what[96]; /* the op and range */
+    long count;
+    char first[40], last[40];
+} finding;
+
+static int area_code(const char *a, uint8_t *out)
+{
+    static const struct {
+        const char *n;
+        uint8_t a;
+    } t[] = {{"DB", S7_AREA_DB}, {"I", S7_AREA_I}, {"Q", S7_AREA_Q}, {"M", S7_AREA_M},
+             {"DI", S7_AREA_DI}, {"T", S7_AREA_T}, {"C", S7_AREA_C}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(a, t[i].n) == 0) {
+            *out = t[i].a;
+            return 0;
+        }
+    return -1;
+}
+
+int inv_audit_main(int argc, char **argv)
+{
+    const char *file = NULL, *log = NULL, *cpu = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
+            log = argv[++i];
+        else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
+            cpu = argv[++i];
+        else if (argv[i][0] != '-' && !file)
+            file = argv[i];
+        else {
+            fprintf(stderr,
+                    "error: unexpected argument '%s'\nusage: s7 inventory audit FILE --log "
+                    "LOG [--cpu NAME]\n",
+                    argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!file || !log) {
+        fprintf(stderr,
+                "error: s7 inventory audit needs the inventory FILE and --log LOG (an audit "
+                "log of s7 guard or s7 server)\nusage: s7 inventory audit FILE --log LOG "
+                "[--cpu NAME]\n");
+        return CLI_USAGE;
+    }
+    s7_plant *p = NULL;
+    char err[1024];
+    if (s7_config_load_plant(file, &p, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return CLI_USAGE;
+    }
+    if (cpu && !s7_plant_find_partner(p, cpu)) {
+        fprintf(stderr, "error: --cpu %s: no such partner in %s\n", cpu, file);
+        s7_plant_free(p);
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(log, "r");
+    if (!f) {
+        fprintf(stderr, "error: cannot read the audit log %s: %s\n", log, strerror(errno));
+        s7_plant_free(p);
+        return CLI_USAGE;
+    }
+    finding *fs = NULL;
+    size_t nf = 0;
+    long lines = 0, documented = 0, bad = 0, lineno = 0;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (strspn(line, " \t\r\n") == strlen(line))
+            continue;
+        rec r;
+        if (parse_line(line, &r) < 0 || !r.op[0]) {
+            if (bad++ < 3)
+                fprintf(stderr, "warning: %s:%ld: not an audit record (skipped)\n", log, lineno);
+            continue;
+        }
+        lines++;
+        char addr[64];
+        peer_addr(r.peer, addr, sizeof addr);
+        s7_plant_audit_rec ar;
+        memset(&ar, 0, sizeof ar);
+        ar.addr = addr;
+        ar.op = r.op;
+        uint8_t area = 0;
+        if (r.has_area && r.has_offset && area_code(r.area, &area) == 0) {
+            ar.has_range = 1;
+            ar.area = area;
+            ar.db = (uint16_t)(r.db > 0 ? r.db : 0);
+            ar.offset = (uint32_t)r.offset;
+            ar.length = (uint32_t)(r.length > 0 ? r.length : 1);
+        }
+        const s7_plant_partner *pt = NULL;
+        int cls = s7_plant_audit_classify(p, cpu, &ar, &pt);
+        if (cls == S7_PLANT_AUDIT_DOCUMENTED) {
+            documented++;
+            continue;
+        }
+        finding k;
+        memset(&k, 0, sizeof k);
+        k.cls = cls;
+        if (pt)
+            snprintf(k.who, sizeof k.who, "%.40s (%.20s)", pt->name, addr);
+        else
+            snprintf(k.who, sizeof k.who, "%.60s", addr);
+        if (ar.has_range)
+            snprintf(k.what, sizeof k.what, "%.10s %s%ld%s byte %ld..%ld", r.op,
+                     area == S7_AREA_DB ? "DB" : r.area, area == S7_AREA_DB ? r.db : 0L,
+                     area == S7_AREA_DB ? "" : "", r.offset, r.offset + (long)ar.length - 1);
+        else
+            snprintf(k.what, sizeof k.what, "%.20s", r.op);
+        if (area != S7_AREA_DB && ar.has_range)
+            snprintf(k.what, sizeof k.what, "%.10s %.4s byte %ld..%ld", r.op, r.area, r.offset,
+                     r.offset + (long)ar.length - 1);
+        size_t i;
+        for (i = 0; i < nf; i++)
+            if (fs[i].cls == k.cls && strcmp(fs[i].who, k.who) == 0 &&
+                strcmp(fs[i].what, k.what) == 0)
+                break;
+        if (i == nf) {
+            finding *n = realloc(fs, (nf + 1) * sizeof *n);
+            if (!n)
+                break;
+            fs = n;
+            fs[nf] = k;
+            snprintf(fs[nf].first, sizeof fs[nf].first, "%s", r.time);
+            nf++;
+        }
+        fs[i].count++;
+        snprintf(fs[i].last, sizeof fs[i].last, "%s", r.time);
+    }
+    fclose(f);
+    printf("%s: %ld records, %ld documented, %zu finding(s) not documented by %s%s%s\n", log, lines,
+           documented, nf, file, cpu ? " for CPU " : "", cpu ? cpu : "");
+    if (nf)
+        printf("%-36s %-28s %-30s %6s  %-24s  %s\n", "finding", "partner", "what", "count", "first",
+               "last");
+    for (size_t i = 0; i < nf; i++)
+        printf("%-36s %-28s %-30s %6ld  %-24s  %s\n", s7_plant_audit_class_name(fs[i].cls),
+               fs[i].who, fs[i].what, fs[i].count, fs[i].first, fs[i].last);
+    free(fs);
+    s7_plant_free(p);
+    return nf ? CLI_FAIL : CLI_OK;
+}
