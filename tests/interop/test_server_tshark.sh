@@ -67,7 +67,7 @@ check_ok "Snap7 PlcColdStart" s7srv_snap7 coldstart
 "$S7_BIN" watch "127.0.0.1:$A_PORT" DB1.DBW40 MB5 --slot 2 --push --every 100 --count 2 \
     >"$S7_TEST_TMP/push.out" 2>&1 &
 wpid=$!
-for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/push.out" && break; sleep 0.05; done
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/push.out" 2>/dev/null && break; sleep 0.05; done
 check_ok "s7 write while s7 watch --push is subscribed" s7srv_cli write DB1.DBW40=77
 for ((i = 0; i < 100; i++)); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
 kill "$wpid" 2>/dev/null
