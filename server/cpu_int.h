@@ -100,6 +100,13 @@ struct s7_cpu {
 
 /* ---------------------------------------------------------------- diagbuf.c */
 
+/* Events the emulator records that a real CPU has no ID for, from the user range
+ * (0xA000..0xBFFF, what SFC 52 WR_USMSG writes): a connection request refused (one entry
+ * for a run of refusals, so a flood cannot push the history out), retentive DBs restored
+ * from the state file. */
+#define S7__DIAG_CR_REFUSED 0xA0F1
+#define S7__DIAG_RETAIN_RESTORED 0xA0F2
+
 /* Record an event (0x4302 STARTUP -> RUN ...) with the CPU's time. */
 void s7__diag_add(s7_cpu *cpu, uint16_t event);
 /* Copy up to max entries, newest first, into out (20 bytes each); mode_only: only mode
