@@ -1,8 +1,7 @@
 /* CPU model robustness: valid requests of every kind (cyclic data and the alarm query too),
  * mutated (bytes flipped, lengths changed, truncated, extended) and fed to s7_cpu_handle on
- * every profile.  Every call
- * must return a reply that fits the PDU and decodes as an S7 PDU with the request's
- * reference, or a negative error; never crash (run under ASan/UBSan).  Also a
+ * every profile.  Every call must return a reply that fits the PDU and decodes as an S7 PDU
+ * with the request's reference, or a negative error; never crash (run under ASan/UBSan).  Also a
  * sequence-number wrap of the Userdata continuation. */
 #include <stdlib.h>
 #include <string.h>
