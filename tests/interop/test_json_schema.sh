@@ -114,6 +114,30 @@ valid s7-watch "watch: error event" --lines
 js watch_closed watch "$CLOSED" MB0 --count 1
 valid s7-watch "watch: closed port" --lines
 
+# ---------------------------------------------------------------- watch --push, alarms, diag-buffer
+start_s7server --profile s7-300 --put-get on --db 5:4 --alarm 0x1001:DB5.DBX0.0 --set DB5.DBX0.0=true
+ALARMS="127.0.0.1:$S7SRV_PORT"
+js watch_push watch "$ALARMS" DB5.DBB0 --slot 2 --push --every 100 --count 1
+check_contains "$(head -n 1 "$F")" '"event": "push"' "watch --push: a push event first"
+valid s7-watch "watch --push: push event and values" --lines
+js watch_poll watch "$OK" DB1.DBW0 --push --every 20 --count 1
+check_contains "$(head -n 1 "$F")" '"event": "poll"' "watch --push on an S7-1500: a poll event"
+valid s7-watch "watch --push: poll event (refused, with its error)" --lines
+js alarms_one alarms "$ALARMS" --slot 2
+check_contains "$(cat "$F")" '"count": 1' "alarms: one active"
+valid s7-alarms "alarms: one ALARM_S with its time"
+js alarms_8 alarms "$ALARMS" --slot 2 --alarm8
+valid s7-alarms "alarms: ALARM_8 (no time)"
+js alarms_refused alarms "$OK"
+check_eq "$RC" 1 "alarms on an S7-1500: exit 1"
+valid s7-alarms "alarms: refused (0x8104)"
+js alarms_closed alarms "$CLOSED"
+valid s7-alarms "alarms: closed port"
+js diag_ok diag-buffer "$ALARMS" --slot 2
+valid s7-diag-buffer "diag-buffer: entries"
+js diag_closed diag-buffer "$CLOSED"
+valid s7-diag-buffer "diag-buffer: closed port"
+
 # ---------------------------------------------------------------- dump
 js dump_ok dump "$OK" DB 2
 check_eq "$RC" 0 "dump: exit 0"
@@ -321,6 +345,8 @@ mutate doctor_wild s7-doctor 'doctor: an implausible field not in the list' 'd["
 mutate doctor_wild s7-doctor 'doctor: implausible without its raw value' 'del d["implausible"][0]["value"]'
 mutate info_wild s7-info 'info: no implausible key' 'del d["implausible"]'
 mutate inv s7-inventory-check 'inventory check: verdict "" (empty string)' 'd["connections"][0]["verdict"] = ""'
+mutate alarms_one s7-alarms 'alarms: type "ALARM_S" (uppercase)' 'd["alarms"][0]["type"] = "ALARM_S"'
+mutate diag_ok s7-diag-buffer 'diag-buffer: event in lowercase hex' 'd["entries"][0]["event"] = "0x43a2"'
 mutate audit_line s7-audit 'audit: action "deny"' 'd["action"] = "deny"'
 mutate audit_line s7-audit 'audit: an unknown key' 'd["verdict"] = "ok"'
 mutate audit_line s7-audit 'audit: no result' 'del d["result"]'
