@@ -81,6 +81,7 @@ s7_client *s7_client_new(const s7_client_opts *opts)
     cfg.src_ref = 0x0001;
     cfg.on_reply = on_reply;
     cfg.on_push = s7__on_push;
+    cfg.on_job = s7__on_job;
     cfg.ctx = c;
     cfg.tap = c->o.tap ? conn_tap : NULL;
     c->conn = s7_conn_new(&cfg);

@@ -57,7 +57,8 @@ struct s7_client {
     char problem[400];    /* why the last answer did not conform ("" none) */
     struct s7__sub *subs; /* cyclic-data subscriptions (cyclic.c) */
     size_t nsubs;
-    uint64_t pushes; /* pushes delivered */
+    uint64_t pushes;   /* pushes delivered */
+    struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
@@ -83,6 +84,8 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
  * started, 0 when the job is complete (result set). */
 int s7__job_next_pass(s7_client *c, s7__job *j);
 
+/* download.c: a Job of the CPU (on_job): the parts of the block being downloaded */
+void s7__on_job(void *ctx, const s7_pdu *pdu);
 /* cyclic.c: a push from conn/ (on_push); drop every subscription (the connection ended) */
 void s7__on_push(void *ctx, const s7_pdu *pdu);
 void s7__subs_free(s7_client *c);

@@ -272,6 +272,19 @@ int s7_conn_submit_end(s7_conn *c, size_t pdu_len, void *job, uint32_t sub)
     return ref;
 }
 
+int s7_conn_answer(s7_conn *c, const uint8_t *pdu, size_t n)
+{
+    if (c->state != S7_CS_READY)
+        return S7_ERR_STATE;
+    if (n < 10 || n > c->pdu)
+        return S7_ERR_TOOBIG;
+    if (tx_reserve(c, S7_ISO_HDR_LEN + n) < 0)
+        return S7_ERR_NOMEM;
+    c->staged = c->tx_len;
+    memcpy(c->tx + c->tx_len + S7_ISO_HDR_LEN, pdu, n);
+    return queue_staged(c, n);
+}
+
 /* Queue Setup Communication (internal, before READY). */
 static int send_setup(s7_conn *c)
 {
@@ -343,8 +356,13 @@ static int on_pdu(s7_conn *c, const uint8_t *buf, size_t len)
         return rc;
     if (c->state == S7_CS_SETUP_SENT)
         return on_setup(c, &pdu);
-    if (pdu.rosctr == S7_JOB)
-        return S7_ERR_PROTO; /* a client is never asked to do a job */
+    if (pdu.rosctr == S7_JOB) {
+        /* the CPU asks for a download's parts; otherwise a client is never asked a job */
+        if (!c->cfg.on_job)
+            return S7_ERR_PROTO;
+        c->cfg.on_job(c->cfg.ctx, &pdu);
+        return 0;
+    }
     /* an unsolicited Userdata push (cyclic data, alarms, a mode transition) answers no
      * job, whatever its reference: it goes to on_push (or is ignored) */
     if (pdu.rosctr == S7_USERDATA && pdu.param_len >= 6 && (pdu.param[5] >> 4) == 0) {

@@ -108,6 +108,13 @@ S7_API const s7_explain *s7_client_last_error(const s7_client *c);
 S7_API int s7_client_read(s7_client *c, s7_item *items, size_t n);
 S7_API int s7_client_write(s7_client *c, s7_item *items, size_t n);
 
+/* Read DB byte ranges with DBREAD items (syntax id 0xB0: many ranges in one Read Var item,
+ * what WinCC uses on an S7-400; client/dbread.c): each item names area S7_AREA_DB, a DB,
+ * a byte offset start <= 65535 and count 1..255 bytes (ts S7_TS_BYTE or 0); as many
+ * ranges go in one request as its request and answer fit in the PDU.  Items that do not
+ * fit the form get status S7_ERR_INVAL and are not sent.  Returns as s7_client_read. */
+S7_API int s7_client_read_dbread(s7_client *c, s7_item *items, size_t n);
+
 /* Whole-area access of any size (byte offsets), pipelined. */
 S7_API int s7_client_read_area(s7_client *c, uint8_t area, uint16_t db, uint32_t start, void *buf,
                                uint32_t len);
@@ -277,6 +284,13 @@ S7_API int s7_client_block_info(s7_client *c, uint8_t type, uint16_t number, s7_
  * asked; the upload is ended), S7_ERR_PLC when refused (0xD241: the protection level needs
  * a password; 0xD20C: no such block; 0xD20E: a system or know-how protected block). */
 S7_API int s7_client_upload(s7_client *c, uint8_t type, uint16_t number, uint8_t *buf, size_t cap);
+/* Download a block image (as s7_client_upload gives it, len bytes) to an S7-300/400 and
+ * activate it (PI _INSE): the request, then the CPU asks for the parts with Jobs of its
+ * own, which this answers, then ends.  number >= 0 downloads it under that number ("download
+ * as"), -1 keeps the image's.  Returns 0; S7_ERR_INVAL for bytes that are not a block
+ * image; S7_ERR_PLC when refused (0xD241: the protection level needs the password; 0x8104:
+ * S7-1200/1500); S7_ERR_TIMEOUT when the CPU stops asking. */
+S7_API int s7_client_download(s7_client *c, const uint8_t *image, size_t len, int number);
 /* The size of a DB from its block info (MC7 length).  S7_ERR_PLC when the CPU does not
  * answer block info for it. */
 S7_API int s7_client_db_size(s7_client *c, uint16_t db, uint32_t *size);

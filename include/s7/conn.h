@@ -44,6 +44,10 @@ typedef void (*s7_conn_reply_fn)(void *ctx, void *job, uint32_t sub, const s7_pd
  * mode transition, alarms): never matched to a job in flight, whatever its reference.
  * pdu is valid only during the call. */
 typedef void (*s7_conn_push_fn)(void *ctx, const s7_pdu *pdu);
+/* Called for each Job PDU the CPU sends (during a download it asks the PG for the block's
+ * parts: 0x1B, then 0x1C); the handler answers with s7_conn_answer.  pdu is valid only
+ * during the call.  Without a handler such a Job is a protocol error. */
+typedef void (*s7_conn_job_fn)(void *ctx, const s7_pdu *pdu);
 
 typedef struct s7_conn_cfg {
     uint16_t local_tsap;
@@ -56,6 +60,7 @@ typedef struct s7_conn_cfg {
     void *ctx;
     s7_tap_fn tap;           /* optional */
     s7_conn_push_fn on_push; /* optional (added with cyclic data) */
+    s7_conn_job_fn on_job;   /* optional (added with block downloads) */
 } s7_conn_cfg;
 
 /* Defaults: no TSAPs, TPDU size 0x0A (1024), PDU 960, AmQ 8, source reference 1, no
@@ -96,6 +101,10 @@ S7_API int s7_conn_can_submit(const s7_conn *c);
  * (S7_ERR_STATE when not ready, S7_ERR_BUSY when the window is full, S7_ERR_TOOBIG). */
 S7_API uint8_t *s7_conn_submit_begin(s7_conn *c, size_t *cap);
 S7_API int s7_conn_submit_end(s7_conn *c, size_t pdu_len, void *job, uint32_t sub);
+/* Queue pdu[0..n) as it is, outside the jobs in flight (the PG's Ack_Data to a Job of the
+ * CPU, whose reference it carries).  Returns 0, S7_ERR_STATE before the setup, S7_ERR_TOOBIG
+ * past the PDU size or S7_ERR_NOMEM. */
+S7_API int s7_conn_answer(s7_conn *c, const uint8_t *pdu, size_t n);
 
 /* Received bytes: either copied in with s7_conn_feed, or received straight into
  * s7_conn_rx_space and committed.  Returns 0, or the fatal error that failed the

@@ -292,6 +292,17 @@ typedef struct s7_dbread_range {
  * max).  Returns the range count, S7_ERR_PARAM when it is not a well-formed DBREAD block
  * (no range, a length that disagrees with the count) or S7_ERR_NOSPACE. */
 S7_API int s7_dbread_decode(const uint8_t *addr, size_t len, s7_dbread_range *ranges, unsigned max);
+/* Client role (wire/dbread.c): a Read Var Job of one DBREAD item of n ranges (1..255).
+ * Returns the PDU length, S7_ERR_NOSPACE or S7_ERR_INVAL (n out of range, a range of 0
+ * bytes). */
+S7_API int s7_dbread_req_encode(uint8_t *buf, size_t cap, uint16_t ref,
+                                const s7_dbread_range *ranges, unsigned n);
+/* The answer to it: per range its return code into rcs[i] and, when 0xFF, a view of its
+ * bytes into data[i] (NULL otherwise).  An item refused as a whole (return code not 0xFF)
+ * sets every rcs[i] to its code.  A header error gives S7_ERR_PLC; an answer that is not
+ * one item of transport size 0x09 whose ranges fill it exactly, S7_ERR_PARAM.  Returns n. */
+S7_API int s7_dbread_resp_decode(const s7_pdu *pdu, const s7_dbread_range *ranges, unsigned n,
+                                 uint8_t *rcs, const uint8_t **data);
 
 /* Decode n data items from a data block.  In a read reply (is_write_req = 0) an item with
  * rc != 0xFF has no payload (its 4-byte header only); in a write request every item has a

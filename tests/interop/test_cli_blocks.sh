@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Block services end to end: s7 blocks (list, info), s7 upload and s7 dump's sizing against
 # s7kit's emulated S7-300 (program blocks from its YAML blocks: and the family's default
-# set) and S7-1500 (no block functions: explained, dump falls back to probing); node-snap7's
+# set; s7 download of a changed block as another DB) and S7-1500 (no block functions:
+# explained, dump falls back to probing); node-snap7's
 # client (a peer we did not write) against the emulator: ListBlocks, ListBlocksOfType,
 # GetAgBlockInfo, FullUpload, DBGet and Download (the CPU asks for the block's parts with
 # its own Jobs; the block lands as a DB after _INSE); s7kit's client against node-snap7's
-# server: block list and info, and its refusal of an upload (protection level: a
-# password is needed).  The --json outputs validated against docs/schema/ by ajv.
+# server: block list and info, and its refusals of an upload and a download (protection
+# level: a password is needed).  The --json outputs validated against docs/schema/ by ajv.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -75,13 +76,25 @@ check_fails "upload of a know-how protected FC is refused" "$S7_BIN" upload "$T"
 valid s7-upload "$S7_TEST_TMP/up7.json" "s7 upload --json (refused)"
 check_contains "$(cat "$S7_TEST_TMP/up7.json")" '"code": "0xD20C"' "upload of a missing OB: 0xD20C"
 
+# download: DB10's block changed into DB33 (number and first byte), activated, served
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[7] = 33; d[36] = 0x77
+open(sys.argv[2], "wb").write(d)' "$S7_TEST_TMP/db10.blk" "$S7_TEST_TMP/db33.blk"
+"$S7_BIN" download "$T" "$S7_TEST_TMP/db33.blk" "${S[@]}" --json >"$S7_TEST_TMP/dl.json"
+check_contains "$(cat "$S7_TEST_TMP/dl.json")" '"block": "DB33", "length": 328' "s7 download DB33"
+valid s7-download "$S7_TEST_TMP/dl.json" "s7 download --json"
+check_eq "$("$S7_BIN" read "$T" DB33.DBB0 DB33.DBB1 "${S[@]}" | tr '\n' ' ')" "DB33.DBB0 = 119 DB33.DBB1 = 210 " \
+    "the downloaded DB33 serves the file's data"
+check_fails "a file that is not a block" "$S7_BIN" download "$T" "$S7_TEST_TMP/cpu.yaml" "${S[@]}"
+check_contains "$S7_LAST_OUT" "is not a block file" "not a block file: said"
+
 # dump: sized from the block info
 err=$("$S7_BIN" dump "$T" DB 10 "${S[@]}" -o "$S7_TEST_TMP/db10.bin" 2>&1)
 check_contains "$err" "DB10: 256 bytes (size from its block info)" "dump: size from the block info, said"
 
 # node-snap7's client against the emulator
-check_eq "$(s7srv_snap7 listblocks | tr '\n' ' ')" "OB=1 FB=1 FC=1 SFB=15 SFC=77 DB=2 SDB=0 " "Snap7 ListBlocks"
-check_eq "$(s7srv_snap7 blocksoftype DB | tr '\n' ' ')" "1 10 " "Snap7 ListBlocksOfType DB"
+check_eq "$(s7srv_snap7 listblocks | tr '\n' ' ')" "OB=1 FB=1 FC=1 SFB=15 SFC=77 DB=3 SDB=0 " \
+    "Snap7 ListBlocks (DB33 downloaded)"
+check_eq "$(s7srv_snap7 blocksoftype DB | tr '\n' ' ')" "1 10 33 " "Snap7 ListBlocksOfType DB"
 check_eq "$(s7srv_snap7 blocksoftype SFC | wc -l)" 77 "Snap7 ListBlocksOfType SFC (two parts)"
 info=$(s7srv_snap7 blockinfo DB 10)
 check_contains "$info" "MC7Size=256" "Snap7 GetAgBlockInfo DB10: MC7Size"
@@ -91,7 +104,7 @@ check_eq "$(s7srv_snap7 fullupload DB 10)" "$(od -An -tx1 -v "$S7_TEST_TMP/db10.
 check_eq "$(s7srv_snap7 dbget 10 | cut -c1-8)" 04d20000 "Snap7 DBGet DB10 (sized from its block info)"
 check_fails "Snap7 FullUpload of an SFC is refused" s7srv_snap7 fullupload SFC 1
 check_ok "Snap7 Download of the DB10 block as DB20" s7srv_snap7 download 20 "$S7_TEST_TMP/db10.blk"
-check_contains "$("$S7_BIN" blocks "$T" "${S[@]}")" "DB1 DB10 DB20" "the downloaded DB20 is listed"
+check_contains "$("$S7_BIN" blocks "$T" "${S[@]}")" "DB1 DB10 DB20 DB33" "the DB20 Snap7 downloaded is listed"
 check_eq "$("$S7_BIN" read "$T" DB20.DBW0 "${S[@]}")" "DB20.DBW0 = 1234" "DB20 serves the downloaded data"
 
 # ---------------------------------------------------------------- an emulated S7-1500
@@ -102,6 +115,8 @@ check_fails "S7-1500: s7 blocks is refused" "$S7_BIN" blocks "$T15"
 check_contains "$S7_LAST_OUT" "0x8104" "S7-1500: 0x8104 named"
 err=$("$S7_BIN" dump "$T15" DB 3 -o "$S7_TEST_TMP/db3.bin" 2>&1)
 check_contains "$err" "DB3: 40 bytes (size found by probing reads" "S7-1500: dump falls back to probing, and says so"
+check_fails "S7-1500: download refused" "$S7_BIN" download "$T15" "$S7_TEST_TMP/db33.blk"
+check_contains "$S7_LAST_OUT" "0x8104" "S7-1500 download: 0x8104 named"
 
 # ---------------------------------------------------------------- node-snap7's server
 start_snap7 --fixture standard
@@ -111,4 +126,6 @@ check_contains "$("$S7_BIN" blocks info "$TS" DB3)" "data           65535 bytes"
 check_fails "Snap7 server: upload refused" "$S7_BIN" upload "$TS" DB3 -o "$S7_TEST_TMP/s.blk"
 check_contains "$S7_LAST_OUT" "0xD241" "Snap7 server upload: protection level (0xD241)"
 check_contains "$S7_LAST_OUT" "password" "Snap7 server upload: the fix names the password"
+check_fails "Snap7 server: download refused" "$S7_BIN" download "$TS" "$S7_TEST_TMP/db33.blk"
+check_contains "$S7_LAST_OUT" "0xD241" "Snap7 server download: protection level (0xD241)"
 finish

@@ -3,7 +3,8 @@
 # sessions against s7kit's CPU emulator with zero malformed packets and zero expert errors:
 # s7kit's CLI (info: every identity/state/capacity SZL incl. a continuation; typed reads;
 # writes; 200 items; item errors), Snap7's client (areas, multi-var, SZL with continuation,
-# clock get/set, stop / hot start / cold start, errors), a PUT/GET-off CPU (81 04), and raw
+# clock get/set, stop / hot start / cold start, errors), block services (s7 blocks / upload /
+# download, Snap7's FullUpload and Download), a PUT/GET-off CPU (81 04), and raw
 # well-formed requests answered with errors (85 00 both ways, unknown SZL / function /
 # userdata), STEP 7's programmer commands (modify, VarTab) and the pushes of their results,
 # s7 watch --push (a cyclic-data subscription and its pushes), s7 alarms, s7 diag-buffer.
@@ -75,6 +76,15 @@ kill "$wpid" 2>/dev/null
 check_contains "$(cat "$S7_TEST_TMP/push.out")" "DB1.DBW40 = 77" "the write came as a push"
 check_ok "s7 alarms (alarm query)" s7srv_cli alarms
 check_ok "s7 diag-buffer (SZL 0x00A0)" s7srv_cli diag-buffer
+check_ok "s7 blocks (list, lists of types in parts)" s7srv_cli blocks
+check_ok "s7 blocks DB1 (block info)" s7srv_cli blocks DB1
+check_ok "s7 upload DB1" s7srv_cli upload DB1 -o "$S7_TEST_TMP/db1.blk"
+check_fails "s7 upload of an SFC (refused)" s7srv_cli upload SFC1 -o "$S7_TEST_TMP/sfc1.blk"
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[7] = 5
+open(sys.argv[2], "wb").write(d)' "$S7_TEST_TMP/db1.blk" "$S7_TEST_TMP/db5.blk"
+check_ok "s7 download (the CPU's own Jobs for the parts, _INSE)" s7srv_cli download "$S7_TEST_TMP/db5.blk"
+check_ok "Snap7 FullUpload DB2" s7srv_snap7 fullupload DB 2
+check_ok "Snap7 Download as DB6" s7srv_snap7 download 6 "$S7_TEST_TMP/db1.blk"
 check_ok "raw error answers (85 00, unknown SZL / function / userdata)" \
     "$S7SRV_HELPERS/server_protect" wire "$A_PORT" 2 "$A_LOG"
 check_ok "programmer commands (modify, VarTab, their pushes, job list, flash LED)" \
@@ -126,7 +136,11 @@ for f in "s7comm.header.errcls == 0x81 && s7comm.header.errcod == 0x04:Ack 81 04
     "s7comm.param.userdata.funcgroup == 1 && s7comm.param.userdata.type == 0:programmer command result pushed" \
     "s7comm.param.userdata.funcgroup == 2 && s7comm.param.userdata.type == 8 && s7comm.param.userdata.subfunc == 5:cyclic-data subscription answered" \
     "s7comm.param.userdata.funcgroup == 2 && s7comm.param.userdata.type == 0:cyclic-data push" \
-    "s7comm.param.userdata.funcgroup == 4 && s7comm.param.userdata.subfunc == 0x13 && s7comm.param.userdata.type == 8:alarm query answered"; do
+    "s7comm.param.userdata.funcgroup == 4 && s7comm.param.userdata.subfunc == 0x13 && s7comm.param.userdata.type == 8:alarm query answered" \
+    "s7comm.param.userdata.funcgroup == 3 && s7comm.param.userdata.subfunc == 2 && s7comm.param.userdata.lastdataunit == 1:list of blocks in parts" \
+    "s7comm.header.rosctr == 3 && s7comm.param.func == 0x1e:upload part answered" \
+    "s7comm.header.rosctr == 1 && s7comm.param.func == 0x1b:the CPU asks for a download part" \
+    "s7comm.header.rosctr == 3 && s7comm.param.func == 0x1c:the PG acknowledges the download end"; do
     n=$(count "${f%%:*}")
     if [ "$n" -ge 1 ]; then pass "${f#*:}: $n"; else fail "${f#*:}: none in the capture"; fi
 done

@@ -105,11 +105,27 @@ static void test_s7300(void)
     CHECK_INT(s7_client_last_error(r.c)->code, 0xD20C);
     /* the connection is still good */
     CHECK_INT(s7_client_upload(r.c, S7_BLOCK_OB, 1, blk, sizeof blk), 38 + 72);
+    /* download: DB10's image as DB20 (the CPU asks for the parts, _INSE activates it) */
+    CHECK_INT(s7_client_upload(r.c, S7_BLOCK_DB, 10, blk, sizeof blk), 1072);
+    blk[36] = 0xA5;
+    CHECK_INT(s7_client_download(r.c, blk, 1072, 20), 0);
+    uint8_t b20[4];
+    CHECK_INT(s7_client_db_read(r.c, 20, 0, b20, 4), 0);
+    CHECK(b20[0] == 0xA5 && b20[1] == m[1] && b20[3] == m[3]);
+    CHECK_INT(s7_client_db_size(r.c, 20, &size), 0);
+    CHECK_INT((int)size, 1000);
+    /* not a block image: refused before anything is sent */
+    CHECK_INT(s7_client_download(r.c, blk, 1071, -1), S7_ERR_INVAL);
+    blk[5] = 0x0D; /* an SFC */
+    CHECK_INT(s7_client_download(r.c, blk, 1072, -1), S7_ERR_INVAL);
+    blk[5] = 0x0A;
     down(&r);
     /* protection level 3: the upload needs the password */
     pf.protection_level = 3;
     CHECK_INT(up(&r, &pf, 2, fill300), 0);
     CHECK_INT(s7_client_upload(r.c, S7_BLOCK_DB, 1, blk, sizeof blk), S7_ERR_PLC);
+    CHECK_INT(s7_client_last_error(r.c)->code, 0xD241);
+    CHECK_INT(s7_client_download(r.c, blk, 1072, 30), S7_ERR_PLC);
     CHECK_INT(s7_client_last_error(r.c)->code, 0xD241);
     CHECK(strstr(s7_client_last_error(r.c)->fix, "password") != NULL);
     down(&r);
@@ -124,6 +140,10 @@ static void test_s71500(void)
     CHECK_INT(s7_client_last_error(r.c)->code, 0x8104);
     uint32_t size;
     CHECK_INT(s7_client_db_size(r.c, 1, &size), S7_ERR_PLC);
+    static uint8_t img[80] = {0x70, 0x70, 1, 1, 5, 0x0A, 0, 1, 0, 0, 0, 80};
+    img[35] = 8;
+    CHECK_INT(s7_client_download(r.c, img, 80, -1), S7_ERR_PLC);
+    CHECK_INT(s7_client_last_error(r.c)->code, 0x8104);
     down(&r);
     CHECK_INT(s7_client_list_blocks(NULL, k, 8), S7_ERR_INVAL);
 }

@@ -2,7 +2,8 @@
  * exchange, a read answered, fed as whole streams, one byte at a time and split at every
  * point in two; a reply in two DT fragments; the fatal cases (a DR for the CR, a reply
  * that matches no job, a malformed TPKT), each of which also shows the checks can fail; a
- * cyclic-data push carrying the reference of a job in flight goes to on_push, not to it. */
+ * cyclic-data push carrying the reference of a job in flight goes to on_push, not to it;
+ * a Job of the CPU handed to on_job and answered through s7_conn_answer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,11 +296,69 @@ static void test_push(void)
     s7_conn_free(c);
 }
 
+/* A Job of the CPU (a download's 0x1C): a protocol error without on_job; with it, handed to
+ * the handler, whose answer s7_conn_answer queues as it is (no job slot taken). */
+static s7_conn *job_conn;
+static int jobs_seen;
+static void on_job(void *ctx, const s7_pdu *pdu)
+{
+    (void)ctx;
+    jobs_seen++;
+    uint8_t a[16];
+    size_t n = t_hex("32 03 0000 0000 0001 0000 0000 1c", a, sizeof a);
+    a[4] = (uint8_t)(pdu->ref >> 8);
+    a[5] = (uint8_t)pdu->ref;
+    CHECK_INT(s7_conn_answer(job_conn, a, n), 0);
+}
+
+static void test_cpu_job(void)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    uint8_t hello[128], job[64];
+    size_t hl = server_hello(hello);
+    const uint8_t *p;
+    size_t jl = t_hex("03 00 00 23 02 f0 80 32 01 0000 0007 0012 0000 1c 00 0000 00000000 09"
+                      " 5f 30 41 30 30 30 30 31 50",
+                      job, sizeof job);
+    for (int with = 0; with < 2; with++) {
+        s7_conn_cfg cfg;
+        s7_conn_cfg_init(&cfg);
+        cfg.local_tsap = 0x0100;
+        cfg.remote_tsap = 0x0102;
+        cfg.on_reply = on_reply;
+        cfg.ctx = &r;
+        cfg.on_job = with ? on_job : NULL;
+        s7_conn *c = job_conn = s7_conn_new(&cfg);
+        uint8_t a[16];
+        CHECK_INT(s7_conn_answer(c, a, 13), S7_ERR_STATE); /* before the setup */
+        s7_conn_start(c);
+        s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+        CHECK_INT(s7_conn_feed(c, hello, hl), 0);
+        s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+        CHECK_INT(s7_conn_feed(c, job, jl), with ? 0 : S7_ERR_PROTO);
+        if (with) {
+            CHECK_INT(jobs_seen, 1);
+            size_t n = s7_conn_tx_pending(c, &p);
+            uint8_t want[32];
+            size_t wn =
+                t_hex("03 00 00 14 02 f0 80 32 03 0000 0007 0001 0000 0000 1c", want, sizeof want);
+            CHECK_INT((int)n, (int)wn);
+            if (n == wn)
+                CHECK_MEM(p, want, wn);
+            CHECK_INT((int)s7_conn_inflight(c), 0);
+            CHECK_INT(s7_conn_state(c), S7_CS_READY);
+        }
+        s7_conn_free(c);
+    }
+}
+
 int main(void)
 {
     test_cr();
     test_splits();
     test_fatal();
     test_push();
+    test_cpu_job();
     return t_done();
 }

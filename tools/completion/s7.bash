@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch alarms diag-buffer server doctor stop start discover scan inventory exchange partner blocks upload guard help'
+_s7_commands='read write info dump watch alarms diag-buffer server doctor stop start discover scan inventory exchange partner blocks upload download guard help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate audit'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -19,7 +19,7 @@ _s7_options()
     case $1 in
         read | write | info) printf '%s' "$_s7_common_options" ;;
         dump | upload) printf '%s' "$_s7_common_options -o --output" ;;
-        blocks) printf '%s' "$_s7_common_options" ;;
+        blocks | download) printf '%s' "$_s7_common_options" ;;
         watch) printf '%s' "$_s7_common_options --every --count --push" ;;
         alarms) printf '%s' "$_s7_common_options --alarm8" ;;
         diag-buffer) printf '%s' "$_s7_common_options" ;;
@@ -149,7 +149,7 @@ _s7()
             ;;
         read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
         alarms | diag-buffer) ;;
-        blocks | upload) ;;
+        blocks | upload | download) ;;
         guard) ;;
         *) return 0 ;;
     esac

@@ -1,0 +1,65 @@
+/* s7 download HOST FILE: download a block file (as s7 upload writes it) to an S7-300/400 and
+ * activate it.  --json: docs/schema/s7-download.schema.json. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+int cmd_download(cli *c)
+{
+    const char *path = c->args[0];
+    FILE *f = fopen(path, "rb");
+    static uint8_t img[65537];
+    size_t n = f ? fread(img, 1, sizeof img, f) : 0;
+    int ferr = f ? ferror(f) : errno;
+    if (f)
+        fclose(f);
+    if (!f || ferr)
+        return cli_usage_error(c->cmd, "cannot read '%s': %s", path, strerror(ferr ? ferr : EIO));
+    uint8_t sub = n > 5 ? img[5] : 0;
+    const char *tn = sub == 0x08   ? "OB"
+                     : sub == 0x0A ? "DB"
+                     : sub == 0x0B ? "SDB"
+                     : sub == 0x0C ? "FC"
+                     : sub == 0x0E ? "FB"
+                                   : NULL;
+    if (n < 72 || n > 65536 || img[0] != 0x70 || img[1] != 0x70 || !tn)
+        return cli_usage_error(
+            c->cmd,
+            "'%s' is not a block file (%zu bytes): expected a block as s7 upload "
+            "writes it (it starts with 70 70, an OB, FB, FC, DB or SDB)",
+            path, n);
+    unsigned number = (unsigned)(img[6] << 8 | img[7]);
+    int rc;
+    s7_client *s = cli_connect(c, &rc);
+    if (!s)
+        return rc;
+    int err = s7_client_download(s, img, n, -1);
+    cli_why w;
+    if (err < 0) {
+        char act[64];
+        snprintf(act, sizeof act, "download of %s%u", tn, number);
+        cli_why_err(c, s, err, act, &w);
+        cli_report(&w);
+        rc = CLI_FAIL;
+    } else {
+        rc = CLI_OK;
+    }
+    if (c->json) {
+        printf("{\"block\": \"%s%u\", \"length\": ", tn, number);
+        if (rc == CLI_OK) {
+            printf("%zu, \"file\": ", n);
+            cli_json_str(stdout, path);
+            fputs(", \"error\": null}\n", stdout);
+        } else {
+            fputs("null, \"file\": null, \"error\": ", stdout);
+            cli_json_error(stdout, &w);
+            fputs("}\n", stdout);
+        }
+    } else if (rc == CLI_OK) {
+        fprintf(stderr, "%s%u: %zu bytes downloaded and activated\n", tn, number, n);
+    }
+    s7_client_free(s);
+    return rc;
+}
