@@ -278,6 +278,31 @@ check_match "$(cat "$S7_TEST_TMP/dry.audit")" '"op": "write".*"db": 10.*"action"
     "dry run: logged as would-refuse"
 stop_guard
 
+# ---- the Snap7 server as the CPU (a peer we did not write)
+if [ -d "$NODE_PATH/node-snap7" ]; then
+    start_snap7 --db 5:64:2a2b
+    cat >"$S7_TEST_TMP/snap7.yaml" <<EOF
+partners:
+  - name: scada
+    address: 127.0.0.1
+    read: [DB5.DBB0..31]
+    write: [DB5.DBB8..15]
+EOF
+    S7SRV_PORT_SAVED=$S7SRV_PORT
+    S7SRV_PORT=$SNAP7_PORT # start_guard's upstream
+    start_guard --rules "$S7_TEST_TMP/snap7.yaml"
+    S7SRV_PORT=$S7SRV_PORT_SAVED
+    check_eq "$(gcli read DB5.DBW0 2>&1)" "DB5.DBW0 = 10795" "Snap7 server as CPU: documented read (2a2b)"
+    check_ok "Snap7 server as CPU: documented write" gcli write DB5.DBW8=4660
+    check_eq "$(gcli read DB5.DBW8 2>&1)" "DB5.DBW8 = 4660" "Snap7 server as CPU: the write is there"
+    out="$(gcli write DB5.DBW0=1 2>&1)"
+    check_contains "$out" "0x03" "Snap7 server as CPU: a write where only reading is allowed gets 0x03"
+    check_eq "$(gcli read DB5.DBW0 2>&1)" "DB5.DBW0 = 10795" "Snap7 server as CPU: and never reached it"
+    stop_guard
+else
+    fail "node-snap7 not installed (scripts/deps.sh installs it)"
+fi
+
 # ---- bad policies: a clear message, exit 2
 out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu nope 2>&1)"
 check_eq "$?" 2 "an unknown --cpu: exit 2"
