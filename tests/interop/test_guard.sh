@@ -39,13 +39,14 @@ start_guard() {
     cat "$G_LOG" >&2
     die "s7 guard did not start"
 }
-stop_guard() {
+stop_guard() { # SIGTERM: exit 0 and no sanitizer report (ASan builds check leaks at exit)
+    local rc=0
     kill "$G_PID" 2>/dev/null
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$G_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    wait "$G_PID" 2>/dev/null
+    wait "$G_PID" 2>/dev/null || rc=$?
+    check_eq "$rc" 0 "guard $_G_N stops with exit 0 on SIGTERM"
+    if grep -q "Sanitizer" "$G_LOG"; then
+        fail "guard $_G_N: sanitizer report: $(grep -A12 Sanitizer "$G_LOG" | head -20)"
+    fi
 }
 gcli() { # gcli CMD ARGS...: the s7 CLI through the guard
     local cmd="$1"
