@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-guard fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-partner bench-simulate bench-guard fuzz clean
 
 all: build
 
@@ -63,6 +63,20 @@ bench: deps build
 # s7 server against the Snap7 server (load generator, CPU per request, memory per connection).
 bench-server: deps build
 	bench/load/run.sh $(BUILD)
+
+# The exchange engine (s7 exchange) against one Snap7 client per CPU, and a GET between two
+# CPUs against the loopback floor and Snap7 (bench/exchange/xbench.c).
+bench-exchange: deps build
+	$(BUILD)/bench/exchange/s7xbench
+
+# BSEND of 65,534 bytes: s7kit partner -> s7kit partner against Snap7 -> Snap7 (root: Snap7's
+# passive partner listens on port 102 only).
+bench-partner: deps build
+	$(BUILD)/bench/s7bench-partner
+
+# s7 inventory simulate: 100 CPUs, 300 exchanges (in namespaces as root): up, CPU, RSS
+bench-simulate: build
+	$(BUILD)/bench/simulate/s7bench-simulate --s7 $(BUILD)/bin/s7
 
 # s7 guard against direct and HAProxy (TCP mode) on one emulated CPU (issue 12)
 bench-guard: deps build

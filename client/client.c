@@ -80,6 +80,7 @@ s7_client *s7_client_new(const s7_client_opts *opts)
     cfg.amq_request = c->o.amq_request;
     cfg.src_ref = 0x0001;
     cfg.on_reply = on_reply;
+    cfg.on_push = s7__on_push;
     cfg.ctx = c;
     cfg.tap = c->o.tap ? conn_tap : NULL;
     c->conn = s7_conn_new(&cfg);
@@ -137,6 +138,8 @@ static void drop(s7_client *c, int err)
     }
     s7_conn_reset(c->conn);
     c->state = S7__DISCONNECTED;
+    c->inflight_since = 0; /* else the next connection times out at once after a timeout */
+    s7__subs_free(c);      /* subscriptions live as long as the connection */
     while (c->jobs) {
         s7__job *j = c->jobs;
         if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)

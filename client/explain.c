@@ -118,7 +118,13 @@
       "the block does not exist on the CPU, or the CPU (S7-1200/1500) does not offer block "       \
       "functions over classic S7",                                                                 \
       "check the block number; block functions need an S7-300/400")                                \
-    X(0xD20E, "NO_FURTHER_BLOCK", "no (further) block available", "", "")                          \
+    X(0xD20C, "BLOCK_NOT_AVAILABLE", "the block is not available for this function",               \
+      "the block named does not exist in the CPU (a 315-2 answers this to an upload of OB0)",      \
+      "list the CPU's blocks (s7 blocks HOST) and name one it lists")                              \
+    X(0xD20E, "NO_FURTHER_BLOCK", "no (further) block available",                                  \
+      "the block cannot be transferred: a system block (SFC/SFB) or a know-how protected one "     \
+      "(upload), or lengths the CPU cannot hold (download)",                                       \
+      "upload blocks of the user program; check the block file's lengths")                         \
     X(0xD20F, "BLOCK_TOO_LARGE", "module-specific maximum block size exceeded", "", "")            \
     X(0xD210, "BLOCK_NUMBER_INVALID", "invalid block number", "", "")                              \
     X(0xD217, "PROTECTION_LEVEL_NOT_PERMITTED",                                                    \

@@ -54,7 +54,10 @@ struct s7_client {
     int last_connect_error;
     unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
     s7_explain last_error;
-    char problem[400]; /* why the last answer did not conform ("" none) */
+    char problem[400];    /* why the last answer did not conform ("" none) */
+    struct s7__sub *subs; /* cyclic-data subscriptions (cyclic.c) */
+    size_t nsubs;
+    uint64_t pushes; /* pushes delivered */
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
@@ -79,5 +82,9 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
  * reads, the items of merged ranges that failed (read alone).  Returns 1 when a pass was
  * started, 0 when the job is complete (result set). */
 int s7__job_next_pass(s7_client *c, s7__job *j);
+
+/* cyclic.c: a push from conn/ (on_push); drop every subscription (the connection ended) */
+void s7__on_push(void *ctx, const s7_pdu *pdu);
+void s7__subs_free(s7_client *c);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/yaml.h"
 #include "s7/config.h"
@@ -402,6 +403,147 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
     return 0;
 }
 
+/* blocks: - {type: FC, number: 1, size: 120, know_how: false} */
+typedef struct blk_cx {
+    s7_server_block b;
+    int have_type, have_num;
+    char where[32];
+} blk_cx;
+
+static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    blk_cx *d = ctx;
+    char key[96], s[32];
+    snprintf(key, sizeof key, "%s.%s", d->where, k);
+    long n;
+    int b;
+    if (yaml_is_null(v))
+        return 0;
+    if (strcmp(k, "type") == 0) {
+        static const struct {
+            const char *n;
+            uint8_t t;
+        } T[] = {{"OB", S7_BLOCK_OB},   {"FC", S7_BLOCK_FC},   {"FB", S7_BLOCK_FB},
+                 {"SDB", S7_BLOCK_SDB}, {"SFC", S7_BLOCK_SFC}, {"SFB", S7_BLOCK_SFB}};
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        for (size_t i = 0; i < sizeof T / sizeof T[0] && !d->have_type; i++)
+            if (strcasecmp(s, T[i].n) == 0) {
+                d->b.type = T[i].t;
+                d->have_type = 1;
+            }
+        if (!d->have_type)
+            return yaml_err(y, v,
+                            "%s: unknown block type '%s' (types: OB, FC, FB, SDB, SFC, SFB; DBs "
+                            "go under dbs:)",
+                            key, s);
+    } else if (strcmp(k, "number") == 0) {
+        if (get_long(y, v, key, 0, 65535, "1", &n))
+            return -1;
+        d->b.number = (uint16_t)n;
+        d->have_num = 1;
+    } else if (strcmp(k, "size") == 0) {
+        if (get_long(y, v, key, 0, 65535, "120", &n))
+            return -1;
+        d->b.size = (uint16_t)n;
+    } else if (strcmp(k, "know_how") == 0 || strcmp(k, "know_how_protected") == 0) {
+        if (get_bool(y, v, key, &b))
+            return -1;
+        d->b.know_how = b;
+    } else {
+        return yaml_err(y, kn, "%s: unknown key '%s' (keys: type, number, size, know_how)",
+                        d->where, k);
+    }
+    return 0;
+}
+
+static int load_blocks(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v,
+                        "blocks: expected a list of blocks (lines starting with '- type: FC')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        blk_cx d;
+        memset(&d, 0, sizeof d);
+        d.b.size = 38;
+        snprintf(d.where, sizeof d.where, "blocks[%d]", i);
+        if (yaml_each_pair(y, e, d.where, on_block_key, &d))
+            return -1;
+        if (!d.have_type)
+            return yaml_err(y, e, "%s: no type (e.g. type: FC)", d.where);
+        if (!d.have_num)
+            return yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
+        snprintf(d.b.from, sizeof d.b.from, "%s:%d", y->file, yaml_line(e));
+        if (s7_server_config_add_block(cfg_of(y), &d.b))
+            return yaml_oom(y);
+        i++;
+    }
+    return 0;
+}
+
+/* alarms: a list of "ID:DBn.DBXb.i[:NAME]" or of {id, bit, name} (server/alarms.c). */
+typedef struct alarm_cx {
+    char id[32], bit[48], name[64];
+    const char *where;
+} alarm_cx;
+
+static int on_alarm_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    alarm_cx *a = ctx;
+    (void)kn;
+    if (strcmp(k, "id") == 0)
+        return yaml_scalar(y, v, "id", a->id, sizeof a->id);
+    if (strcmp(k, "bit") == 0)
+        return yaml_scalar(y, v, "bit", a->bit, sizeof a->bit);
+    if (strcmp(k, "name") == 0)
+        return yaml_scalar(y, v, "name", a->name, sizeof a->name);
+    return yaml_err(y, kn, "%s: unknown key '%s' (keys: id, bit, name)", a->where, k);
+}
+
+static int load_alarms(yaml_cx *y, struct fy_node *v)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v,
+                        "alarms: expected a list of alarms (lines starting with '- id: 0x1001')");
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        char where[32], spec[256], msg[300];
+        snprintf(where, sizeof where, "alarms[%d]", i++);
+        if (fy_node_is_scalar(e)) {
+            if (yaml_scalar(y, e, where, spec, sizeof spec))
+                return -1;
+        } else {
+            alarm_cx a;
+            memset(&a, 0, sizeof a);
+            a.where = where;
+            if (yaml_each_pair(y, e, where, on_alarm_key, &a))
+                return -1;
+            if (!a.id[0] || !a.bit[0])
+                return yaml_err(y, e,
+                                "%s: an alarm needs an id and a bit (e.g. id: 0x1001, bit: "
+                                "DB5.DBX1.3)",
+                                where);
+            snprintf(spec, sizeof spec, "%s:%s%s%s", a.id, a.bit, a.name[0] ? ":" : "", a.name);
+        }
+        s7_server_alarm al;
+        if (s7_server_parse_alarm(spec, &al, msg, sizeof msg))
+            return yaml_err(y, e, "%s: %s", where, msg);
+        snprintf(al.from, sizeof al.from, "%s:%d", y->file, yaml_line(e));
+        if (s7_server_config_add_alarm(cfg_of(y), &al))
+            return yaml_oom(y);
+    }
+    return 0;
+}
+
 /* One allow-list entry, checked here so that a bad one is named with its line. */
 static int add_allow(yaml_cx *y, struct fy_node *at, const char *s)
 {
@@ -449,6 +591,12 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return load_values(y, v, 0);
     if (strcmp(k, "allow") == 0)
         return load_allow(y, v);
+    if (strcmp(k, "connections") == 0 || strcmp(k, "jobs") == 0)
+        return 0; /* the exchange jobs: s7_config_load_exchange (config/exchange_yaml.c) */
+    if (strcmp(k, "alarms") == 0)
+        return load_alarms(y, v);
+    if (strcmp(k, "blocks") == 0)
+        return load_blocks(y, v);
     if (yaml_is_null(v))
         return 0; /* "key:" or "key: ~" keeps the default */
     if (strcmp(k, "profile") == 0) {
@@ -598,6 +746,12 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         c->quiet = b;
         return 0;
     }
+    if (strcmp(k, "default_blocks") == 0) {
+        if (get_bool(y, v, k, &b))
+            return -1;
+        c->default_blocks = b;
+        return 0;
+    }
     return yaml_err(
         y, kn,
         "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
@@ -605,8 +759,8 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         "setup_timeout_ms, max_per_source, max_held_bytes, max_held_conn_bytes, "
         "sock_buf_bytes, "
         "identity, "
-        "areas, dbs, values, audit_file, audit_reads, state_file, retain, "
-        "retain_resize, compact_bytes, quiet)",
+        "areas, dbs, values, alarms, audit_file, audit_reads, state_file, retain, "
+        "retain_resize, compact_bytes, quiet, connections, jobs, blocks, default_blocks)",
         k);
 }
 

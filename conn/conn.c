@@ -345,13 +345,16 @@ static int on_pdu(s7_conn *c, const uint8_t *buf, size_t len)
         return on_setup(c, &pdu);
     if (pdu.rosctr == S7_JOB)
         return S7_ERR_PROTO; /* a client is never asked to do a job */
-    s7__slot *sl = slot_find(c, pdu.ref);
-    if (!sl) {
-        /* unsolicited Userdata push (alarms) is not an answer to anything: ignore it */
-        if (pdu.rosctr == S7_USERDATA && pdu.param_len >= 6 && (pdu.param[5] >> 4) == 0)
-            return 0;
-        return S7_ERR_PDUREF;
+    /* an unsolicited Userdata push (cyclic data, alarms, a mode transition) answers no
+     * job, whatever its reference: it goes to on_push (or is ignored) */
+    if (pdu.rosctr == S7_USERDATA && pdu.param_len >= 6 && (pdu.param[5] >> 4) == 0) {
+        if (c->cfg.on_push)
+            c->cfg.on_push(c->cfg.ctx, &pdu);
+        return 0;
     }
+    s7__slot *sl = slot_find(c, pdu.ref);
+    if (!sl)
+        return S7_ERR_PDUREF;
     void *job = sl->job;
     uint32_t sub = sl->sub;
     sl->used = 0;

@@ -164,6 +164,17 @@ int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n)
     return rc < 0 ? fail(sc, rc, "cannot frame the reply: %s", s7_strerror(rc)) : 0;
 }
 
+int s7_sconn_send(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n)
+{
+    if (sc->owe_reply || sc->state != S7_SS_READY || n == 0 || n > 65536)
+        return S7_ERR_STATE;
+    if (s7_buf_reserve(out, n + S7_ISO_HDR_LEN) < 0)
+        return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
+    memcpy(out->p + out->len + S7_ISO_HDR_LEN, pdu, n);
+    int rc = frame_reply(sc, out, n);
+    return rc < 0 ? fail(sc, rc, "cannot frame a PDU: %s", s7_strerror(rc)) : 0;
+}
+
 /* A whole S7 PDU from the client: hand it out. */
 static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_sconn_event *ev)
 {

@@ -37,7 +37,9 @@ build-essential build  -        gcc, g++ and make: the library, the s7 tool, tes
 cmake           build  cmake    the build system (CMakeLists.txt)
 pkg-config      build  -        CMake finds libfyaml through pkg-config (FindPkgConfig)
 libfyaml-dev    build  -        YAML reading in the s7 tool (server config, inventory)
-libmicrohttpd-dev build -       the Prometheus /metrics endpoint of s7 guard (and s7 exchange)
+libmicrohttpd-dev build -        the /metrics endpoint of s7 exchange and s7 inventory monitor (tools/s7/metrics.c)
+curl            test   curl     scrapes the /metrics endpoint (test_exchange_bridge, test_inventory_monitor)
+prometheus      test   promtool promtool check metrics on the scraped endpoint (test_exchange_bridge)
 python3         test   python3  tests parse --json output; node-gyp builds node-snap7
 nodejs          test   node     runs the Snap7 and nodes7 peers (tests/node)
 npm             test   npm      installs node-snap7 and nodes7 into tests/node

@@ -99,6 +99,7 @@ static const char *ctrl_name(uint8_t ctrl)
     case S7_CTRL_HOT_START: return "hot-start";
     case S7_CTRL_COLD_START: return "cold-start";
     case S7_CTRL_CLOCK_SET: return "clock-set";
+    case S7_CTRL_FLASH_LED: return "flash-led";
     default: return "control";
     }
 }

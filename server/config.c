@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server/cpu_int.h"
 #include "util/text.h"
@@ -60,6 +61,7 @@ void s7_server_config_init(s7_server_config *c)
     c->cr_timeout_ms = c->setup_timeout_ms = c->max_per_source = -1;
     c->max_held = c->max_held_conn = c->sock_buf = -1;
     c->quiet = -1;
+    c->default_blocks = -1;
 }
 
 static void free_list(char **l, size_t n)
@@ -80,6 +82,7 @@ void s7_server_config_free(s7_server_config *c)
     free_list(c->values, c->nvalues);
     free_list(c->value_from, c->nvalues);
     free(c->access);
+    free(c->blocks);
     free(c->id.order_code);
     free(c->id.module_type);
     free(c->id.as_name);
@@ -89,7 +92,18 @@ void s7_server_config_free(s7_server_config *c)
     free(c->id.serial);
     free(c->audit);
     free(c->state);
+    free(c->alarms);
     memset(c, 0, sizeof *c);
+}
+
+int s7_server_config_add_block(s7_server_config *c, const s7_server_block *b)
+{
+    s7_server_block *l = realloc(c->blocks, (c->nblocks + 1) * sizeof *l);
+    if (!l)
+        return S7_ERR_NOMEM;
+    c->blocks = l;
+    c->blocks[c->nblocks++] = *b;
+    return 0;
 }
 
 static int push_str(char ***list, size_t *n, const char *s)
@@ -350,6 +364,72 @@ static const char *at(const char *from, char *buf, size_t cap)
     return buf;
 }
 
+int s7_server_config_add_alarm(s7_server_config *c, const s7_server_alarm *a)
+{
+    for (size_t i = 0; i < c->nalarms; i++)
+        if (c->alarms[i].id == a->id) {
+            c->alarms[i] = *a;
+            return 0;
+        }
+    s7_server_alarm *t = realloc(c->alarms, (c->nalarms + 1) * sizeof *t);
+    if (!t)
+        return S7_ERR_NOMEM;
+    c->alarms = t;
+    c->alarms[c->nalarms++] = *a;
+    return 0;
+}
+
+/* "DBn.DBXb.i" into db, byte, bit.  0 or -1. */
+static int parse_db_bit(const char *s, uint16_t *db, uint32_t *byte, int *bit)
+{
+    char *e;
+    if ((s[0] != 'D' && s[0] != 'd') || (s[1] != 'B' && s[1] != 'b') || s[2] < '0' || s[2] > '9')
+        return -1;
+    unsigned long n = strtoul(s + 2, &e, 10);
+    if (n == 0 || n > 65535 || strncasecmp(e, ".DBX", 4) != 0 || e[4] < '0' || e[4] > '9')
+        return -1;
+    unsigned long b = strtoul(e + 4, &e, 10);
+    if (*e != '.' || e[1] < '0' || e[1] > '7' || e[2] || b > 0xFFFFFF)
+        return -1;
+    *db = (uint16_t)n;
+    *byte = (uint32_t)b;
+    *bit = e[1] - '0';
+    return 0;
+}
+
+int s7_server_parse_alarm(const char *spec, s7_server_alarm *out, char *err, size_t errcap)
+{
+    static const char *eg = "e.g. 0x1001:DB5.DBX1.3:tank high";
+    memset(out, 0, sizeof *out);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", spec ? spec : "");
+    char *c1 = strchr(buf, ':');
+    if (!c1) {
+        s7__errf(err, errcap, "%s: expected ID:DBn.DBXb.i[:NAME], %s", buf, eg);
+        return -1;
+    }
+    *c1 = 0;
+    char *addr = c1 + 1, *c2 = strchr(addr, ':');
+    if (c2)
+        *c2 = 0;
+    long id;
+    if (s7_server_parse_num(buf, 1, 0xFFFFFFFFL, &id)) {
+        s7__errf(err, errcap, "%s: the alarm's event ID must be a number 1..0xFFFFFFFF, %s", buf,
+                 eg);
+        return -1;
+    }
+    if (parse_db_bit(addr, &out->db, &out->byte, &out->bit)) {
+        s7__errf(err, errcap,
+                 "%s: the bit that raises the alarm must be a DB bit DBn.DBXb.i "
+                 "(bit 0..7), %s",
+                 addr, eg);
+        return -1;
+    }
+    out->id = (uint32_t)id;
+    snprintf(out->name, sizeof out->name, "%s", c2 ? c2 + 1 : "");
+    return 0;
+}
+
 static int cmp_db(const void *a, const void *b)
 {
     const s7_server_db *x = a, *y = b;
@@ -399,6 +479,19 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
         if (d->access >= 0)
             s7_cpu_set_access(cpu, S7_AREA_DB, d->num, d->access);
     }
+    if (c->default_blocks != 0 && s7_cpu_add_default_blocks(cpu) < 0)
+        return S7_ERR_NOMEM;
+    for (size_t i = 0; i < c->nblocks; i++) {
+        const s7_server_block *b = &c->blocks[i];
+        int rc = s7_cpu_add_block(cpu, b->type, b->number, b->size, b->know_how);
+        if (rc < 0) {
+            s7__errf(err, errcap, "%sblock %s%u: %s", at(b->from, w, sizeof w),
+                     s7_block_type_name(b->type), b->number,
+                     rc == S7_ERR_NOMEM ? "out of memory"
+                                        : "a DB is memory: define it under dbs: instead");
+            return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
+        }
+    }
     for (size_t i = 0; i < c->naccess; i++) {
         const s7_server_access *a = &c->access[i];
         if (s7_cpu_set_access(cpu, a->area, a->db, a->access) < 0) {
@@ -415,6 +508,31 @@ static int fill_cpu(const s7_server_config *c, s7_cpu *cpu, const s7_profile *p,
             s7__errf(err, errcap, "%s: initial value '%s': %s", c->value_from[i], c->values[i],
                      verr);
             return S7_ERR_INVAL;
+        }
+    }
+    for (size_t i = 0; i < c->nalarms; i++) {
+        const s7_server_alarm *a = &c->alarms[i];
+        if (cpu->ext->family != S7__FAM_CLASSIC) {
+            s7__errf(err, errcap,
+                     "%salarm 0x%X: an %s does not answer the alarm query (alarms are served "
+                     "by the s7-300 and s7-400 profiles)",
+                     at(a->from, w, sizeof w), (unsigned)a->id, p->name);
+            return S7_ERR_INVAL;
+        }
+        const s7__mem *m = a->db ? s7__cpu_db(cpu, a->db) : NULL;
+        if (a->db && (!m || a->byte >= m->size)) {
+            s7__errf(err, errcap,
+                     "%salarm 0x%X: DB%u.DBX%u.%d is not in a DB of this CPU (add the DB, "
+                     "e.g. --db %u:%u)",
+                     at(a->from, w, sizeof w), (unsigned)a->id, a->db, (unsigned)a->byte, a->bit,
+                     a->db, (unsigned)a->byte + 1);
+            return S7_ERR_INVAL;
+        }
+        int rc = s7_cpu_alarm_add(cpu, a->id, a->name, a->db, a->byte, a->db ? a->bit : -1);
+        if (rc < 0) {
+            s7__errf(err, errcap, "%salarm 0x%X: %s", at(a->from, w, sizeof w), (unsigned)a->id,
+                     s7_strerror(rc));
+            return rc == S7_ERR_NOMEM ? rc : S7_ERR_INVAL;
         }
     }
     if (c->put_get >= 0)

@@ -251,7 +251,9 @@ void s7_cpu_free(s7_cpu *cpu)
     for (size_t i = 0; i < cpu->ndbs; i++)
         mem_release(&cpu->dbs[i]);
     free(cpu->dbs);
+    s7__blocks_free(cpu);
     free(cpu->strs);
+    s7__alarms_free(cpu);
     free(cpu);
 }
 
@@ -328,6 +330,15 @@ unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db)
 {
     const s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
     return m ? m->flags : 0;
+}
+
+int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags)
+{
+    s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
+    if (!m || (flags & ~(unsigned)(S7_DB_OPTIMIZED | S7_DB_READONLY)))
+        return S7_ERR_INVAL;
+    m->flags = (m->flags & S7_DB_RETAIN) | flags;
+    return 0;
 }
 
 s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
@@ -597,7 +608,7 @@ void s7__cpu_session_init(s7_cpu_session *s)
         memset(s, 0, sizeof *s);
 }
 
-void s7__cpu_session_release(s7_cpu_session *s)
+void s7__ud_pending_drop(s7_cpu_session *s)
 {
     if (!s)
         return;
@@ -606,19 +617,29 @@ void s7__cpu_session_release(s7_cpu_session *s)
     s->ud_len = s->ud_off = 0;
 }
 
+void s7__cpu_session_release(s7_cpu_session *s)
+{
+    s7__ud_pending_drop(s);
+    s7__cyclic_release(s);
+}
+
 s7_cpu_session *s7_cpu_session_new(void) { return calloc(1, sizeof(s7_cpu_session)); }
 
 void s7_cpu_session_free(s7_cpu_session *s)
 {
     if (!s)
         return;
+    s7__prog_release(s);
     s7__cpu_session_release(s);
+    s7__blocks_session_end(s);
     free(s);
 }
 
 void s7_cpu_session_reset(s7_cpu_session *s)
 {
+    s7__prog_release(s);
     s7__cpu_session_release(s);
+    s7__blocks_session_end(s);
     s7__cpu_session_init(s);
 }
 

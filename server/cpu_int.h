@@ -59,6 +59,18 @@ enum { S7__A_I = 0, S7__A_Q, S7__A_M, S7__A_T, S7__A_C, S7__A_COUNT };
 #define S7__DIAG_MAX 100 /* diagnostic buffer entries kept (a 315-2 keeps 100 by default) */
 #define S7__DIAG_LEN 20  /* bytes per entry */
 
+/* A program block (server/blocks.c).  DBs are s7__mem regions; a downloaded block keeps
+ * its image until activated (_INSE). */
+typedef struct s7__block {
+    uint8_t type; /* S7_BLOCK_* */
+    uint16_t number;
+    uint16_t mc7_len;
+    uint8_t flags, lang;
+    uint8_t *image; /* the whole block when loaded from an image (owned), else NULL */
+    uint32_t image_len;
+    int passive; /* downloaded, not activated yet */
+} s7__block;
+
 struct s7_cpu {
     s7_profile prof; /* strings point into strs */
     char *strs;      /* owned copies of the profile's strings */
@@ -79,6 +91,11 @@ struct s7_cpu {
     /* the diagnostic buffer (diagbuf.c): a ring of entries, diag_head the next to write */
     uint8_t diag[S7__DIAG_MAX][S7__DIAG_LEN];
     int ndiag, diag_head;
+    int cyc_total;            /* cyclic-data subscriptions of every session (cyclic.c) */
+    struct s7__alarm *alarms; /* alarms defined (alarms.c) */
+    size_t nalarms;
+    s7__block *blocks; /* program blocks, sorted by type then number */
+    size_t nblocks, blockcap;
 };
 
 /* ---------------------------------------------------------------- diagbuf.c */
@@ -94,8 +111,9 @@ struct s7_cpu_session {
     uint8_t conn_type; /* 1 PG, 2 OP, 3 basic (from the called TSAP) */
     uint16_t pdu;      /* negotiated PDU (0 before setup) */
     uint16_t amq;
-    char peer[64];    /* "ip:port" for logs and audit */
-    uint32_t peer_ip; /* IPv4 host order, 0 if other */
+    struct s7__prog *prog; /* programmer-command jobs and pushes (ud_prog.c), NULL when none */
+    char peer[64];         /* "ip:port" for logs and audit */
+    uint32_t peer_ip;      /* IPv4 host order, 0 if other */
     /* Userdata continuation of a long answer (allocated by the CPU while one is pending,
      * so an idle connection stays small) */
     uint8_t *ud_pending;
@@ -106,12 +124,30 @@ struct s7_cpu_session {
     uint8_t ud_dur_no; /* the last data unit reference given (counts 1..255) */
     uint8_t ud_group, ud_subfn;
     uint8_t cur_fn; /* the Read/Write job being answered (for events) */
+    /* cyclic data (cyclic.c): the session's subscriptions, ncyc of them; cyc_cpu the CPU
+     * whose per-CPU count they take part in */
+    struct s7__cyc_job *cyc;
+    uint8_t ncyc;
+    s7_cpu *cyc_cpu;
+    struct s7__xfer *xfer; /* a block upload / download in progress (blocks.c), or NULL */
 };
+
+/* A block transfer of one session (allocated while one runs). */
+typedef struct s7__xfer {
+    uint8_t kind; /* S7_FN_UPLOAD_START or S7_FN_REQ_DOWNLOAD */
+    uint8_t job;  /* the Job the CPU owes the PG next (0x1B, 0x1C), 0 none */
+    uint16_t job_ref;
+    uint8_t *buf; /* the block's bytes (owned) */
+    uint32_t len, off, cap;
+    s7_block_id id; /* the block being transferred */
+} s7__xfer;
 
 /* For tests and engines inside s7kit that hold a session by value: zero it / release
  * what it holds (the struct itself is the caller's). */
 void s7__cpu_session_init(s7_cpu_session *s);
 void s7__cpu_session_release(s7_cpu_session *s);
+/* Drop a pending Userdata continuation only (a new request, a renegotiation). */
+void s7__ud_pending_drop(s7_cpu_session *s);
 
 /* ---------------------------------------------------------------- cpu.c */
 
@@ -150,10 +186,77 @@ size_t s7__reply_limit(const s7_cpu_session *sess, size_t cap);
 int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len, uint8_t *out,
             size_t cap);
 
+/* ---------------------------------------------------------------- ud_prog.c */
+
+/* Userdata group 1 (programmer commands: VarTab, modify, job list, flash LED ...) request
+ * u of a 300/400.  Returns the reply length or a negative error. */
+int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                size_t lim);
+/* The next push a programmer job queued (a whole Userdata PDU) into out: its length, 0 when
+ * none waits, S7_ERR_NOSPACE when cap is too small.  s7__prog_pending: non-zero while one
+ * waits. */
+int s7__prog_push(s7_cpu_session *sess, uint8_t *out, size_t cap);
+int s7__prog_pending(const s7_cpu_session *sess);
+/* Drop the session's jobs and pushes. */
+void s7__prog_release(s7_cpu_session *sess);
+
 /* ---------------------------------------------------------------- userdata.c */
 
 /* A Userdata PDU (already decoded).  Returns the reply length or a negative error. */
 int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap);
+
+/* Read n variable specifications spec[0..len) (as a cyclic-data request holds them: a
+ * fill byte after an odd-length one but the last) and write the data items answering them
+ * at w (as Read Var: return code, transport size, length, bytes, fill).  w NULL: only
+ * check that the specifications parse.  Returns 0, S7_ERR_PARAM (malformed) or
+ * S7_ERR_NOSPACE (the answer does not fit w). */
+int s7__read_specs(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *spec, size_t len, unsigned n,
+                   s7__wcur *w);
+
+/* A Userdata reply: parameter of 12 bytes with seq, error err; a data item with payload
+ * (has_data and err 0) or the empty item 0A 00 0000. */
+int s7__ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8_t seq,
+                 uint16_t err, int has_data, const uint8_t *payload, uint16_t plen);
+/* The next reply sequence number of the session (counts 1..255). */
+uint8_t s7__ud_seq(s7_cpu_session *sess);
+
+/* ---------------------------------------------------------------- cyclic.c */
+
+#define S7__CYC_PER_CONN 8 /* subscriptions one connection may hold */
+#define S7__CYC_PER_CPU 32 /* subscriptions of all connections together */
+
+/* Userdata group 2 (cyclic data) request u.  Returns the reply length or an error. */
+int s7__cyclic(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+               size_t lim);
+/* Drop every subscription of the session. */
+void s7__cyclic_release(s7_cpu_session *sess);
+
+/* ---------------------------------------------------------------- alarms.c */
+
+/* Group 4 subfunction 0x13 (alarm query) request u.  Returns the reply length. */
+int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                    size_t lim);
+/* Free the alarm definitions. */
+void s7__alarms_free(s7_cpu *cpu);
+
+/* ---------------------------------------------------------------- blocks.c */
+
+/* The 28-byte list blocks answer (count per type). */
+void s7__blocks_counts(const s7_cpu *cpu, uint8_t out[28]);
+/* The list of a type (4 bytes per block) into a malloc'd *out of *len bytes.  0 or
+ * S7_ERR_NOMEM. */
+int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t *len);
+/* The 78-byte info of a block; S7_ERR_ADDR when the CPU has no such block. */
+int s7__blocks_info(const s7_cpu *cpu, const s7_block_id *id, uint8_t out[78]);
+/* Jobs 0x1A, 0x1D, 0x1E, 0x1F; the PG's Ack_Data to the CPU's 0x1B / 0x1C (returns 0: no
+ * answer); PI _INSE / _DELE.  Return the reply length or a negative error. */
+int s7__blocks_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t lim);
+int s7__blocks_ack(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu);
+int s7__blocks_pi(s7_cpu *cpu, s7_cpu_session *sess, const s7_plc_ctrl *c, uint16_t ref,
+                  uint8_t *out, size_t lim);
+/* Free what a session's transfer holds; free every block of the CPU. */
+void s7__blocks_session_end(s7_cpu_session *s);
+void s7__blocks_free(s7_cpu *cpu);
 
 /* ---------------------------------------------------------------- szl.c */
 

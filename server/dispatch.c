@@ -26,9 +26,8 @@
  *   item, count 0, past the end (0x05); writes: data TS unknown (0x06), data length
  *   != count * size (0x07).
  * - Unknown Job functions: Ack 0x81 0x04 on S7-1200/1500, Ack 0x81 0x00 ("service
- *   unknown to the module") on the others.  Upload / download (0x1A..0x1F): 0x81 0x04
- *   on S7-1200/1500, 0xD2 0x41 (not permitted at this protection level, as the Snap7
- *   server) on the others.
+ *   unknown to the module") on the others.  Upload / download (0x1A..0x1F) and the PI
+ *   services _INSE / _DELE: server/blocks.c (0x81 0x04 on S7-1200/1500).
  * - Control: S7-1200/1500 answer PLC stop / start with Ack 0x81 0x04 (not available
  *   over PUT/GET).  Others: stop -> STOP (`29`, `29 07` when already in STOP); hot or
  *   cold start -> RUN (`28`, `28 03` when already in RUN, nothing restored then); a
@@ -84,7 +83,7 @@ static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         a.amq_calling = 1;
     if (a.amq_called == 0)
         a.amq_called = 1;
-    s7__cpu_session_release(sess); /* a renegotiation drops a pending continuation */
+    s7__ud_pending_drop(sess); /* a renegotiation drops a pending continuation */
     sess->pdu = p;
     sess->amq = a.amq_calling < a.amq_called ? a.amq_calling : a.amq_called;
     return s7_setup_resp_encode(out, cap, pdu->ref, &a);
@@ -100,15 +99,12 @@ typedef struct item {
     uint8_t dbr_len;
 } item;
 
-/* Parse the Read/Write parameter block: fn, count, count variable specifications that
- * fill it exactly.  Returns the count or S7_ERR_PARAM. */
-static int parse_items(const s7_pdu *pdu, item *it)
+/* Parse n variable specifications from p[0..len): each 0x12, its length, its address;
+ * pad: a fill byte follows an odd-length specification that is not the last (the items of
+ * a cyclic-data request).  Returns the bytes used or S7_ERR_PARAM. */
+static int parse_specs(const uint8_t *p, size_t len, unsigned n, int pad, item *it)
 {
-    s7__rcur c = s7__rcur_make(pdu->param, pdu->param_len);
-    (void)s7__r8(&c);
-    unsigned n = s7__r8(&c);
-    if (c.bad || n == 0)
-        return S7_ERR_PARAM;
+    s7__rcur c = s7__rcur_make(p, len);
     for (unsigned i = 0; i < n; i++) {
         uint8_t type = s7__r8(&c);
         uint8_t alen = s7__r8(&c);
@@ -128,8 +124,21 @@ static int parse_items(const s7_pdu *pdu, item *it)
             it[i].dbr = a;
             it[i].dbr_len = alen;
         }
+        if (pad && (alen & 1u) && i + 1 < n)
+            (void)s7__r8(&c);
     }
-    if (s7__rleft(&c) != 0)
+    return c.bad ? S7_ERR_PARAM : (int)c.pos;
+}
+
+/* Parse the Read/Write parameter block: fn, count, count variable specifications that
+ * fill it exactly.  Returns the count or S7_ERR_PARAM. */
+static int parse_items(const s7_pdu *pdu, item *it)
+{
+    if (pdu->param_len < 2 || pdu->param[1] == 0)
+        return S7_ERR_PARAM;
+    unsigned n = pdu->param[1];
+    int used = parse_specs(pdu->param + 2, pdu->param_len - 2u, n, 0, it);
+    if (used < 0 || (size_t)used != pdu->param_len - 2u)
         return S7_ERR_PARAM;
     return (int)n;
 }
@@ -372,15 +381,65 @@ static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const s7_dbread_r
     return nb;
 }
 
-/* Read Var: items parsed, reply built straight into out (data copied under the lock). */
-static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
-                    unsigned n, uint8_t *out, size_t lim)
+/* The data items answering its[0..n) (room checked by the caller): per item its return
+ * code, transport size, length and bytes, a fill byte after an odd length but the last. */
+static void read_items(s7_cpu *cpu, s7_cpu_session *sess, const item *its, unsigned n, s7__wcur *w)
 {
-    uint64_t need = 14;
+    for (unsigned i = 0; i < n; i++) {
+        const item *it = &its[i];
+        if (it->dbr) { /* DBREAD (0xB0): only such items pay for decoding their ranges */
+            s7_dbread_range rg[255];
+            int nr = dbread_ranges(it, rg);
+            if (nr > 0) {
+                if ((read_dbread(cpu, sess, rg, nr, w) & 1u) && i + 1 < n)
+                    s7__w8(w, 0);
+                continue;
+            }
+        }
+        target t = check_item(cpu, it, NULL);
+        if (t.rc != S7_RC_OK) {
+            s7__w8(w, t.rc);
+            s7__w8(w, S7_DTS_NULL);
+            s7__w16(w, 0);
+            item_event(cpu, sess, t.refused ? S7_EV_REFUSED : S7_EV_READ, it, &t, NULL, 0);
+            continue;
+        }
+        uint8_t dts = s7_ts_data_ts(it->s.ts);
+        s7__w8(w, S7_RC_OK);
+        s7__w8(w, dts);
+        s7__w16(w, s7_dts_len_field(dts, t.nbytes));
+        if (!s7__wneed(w, t.nbytes))
+            break;
+        uint8_t *dst = w->p + w->pos;
+        lock(t.m);
+        if (it->s.ts == S7_TS_BIT)
+            dst[0] = (uint8_t)((t.m->mem[t.off] >> t.bit) & 1u);
+        else
+            memcpy(dst, t.m->mem + t.off, t.nbytes);
+        unlock(t.m);
+        w->pos += t.nbytes;
+        if ((t.nbytes & 1u) && i + 1 < n)
+            s7__w8(w, 0);
+        item_event(cpu, sess, S7_EV_READ, it, &t, NULL, 0);
+    }
+}
+
+/* Bytes the data items answering its[0..n) take at most. */
+static uint64_t items_need(const item *its, unsigned n)
+{
+    uint64_t need = 0;
     for (unsigned i = 0; i < n; i++) {
         uint32_t b = item_bytes(&its[i]);
         need += 4u + b + ((b & 1u) && i + 1 < n ? 1u : 0u);
     }
+    return need;
+}
+
+/* Read Var: items parsed, reply built straight into out (data copied under the lock). */
+static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
+                    unsigned n, uint8_t *out, size_t lim)
+{
+    uint64_t need = 14 + items_need(its, n);
     if (need > lim)
         return refuse_job(cpu, sess, pdu, 0x8500, out, lim);
 
@@ -388,43 +447,7 @@ static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const 
     s7__wzero(&w, 12); /* header, written last */
     s7__w8(&w, S7_FN_READ);
     s7__w8(&w, (uint8_t)n);
-    for (unsigned i = 0; i < n; i++) {
-        const item *it = &its[i];
-        if (it->dbr) { /* DBREAD (0xB0): only such items pay for decoding their ranges */
-            s7_dbread_range rg[255];
-            int nr = dbread_ranges(it, rg);
-            if (nr > 0) {
-                if ((read_dbread(cpu, sess, rg, nr, &w) & 1u) && i + 1 < n)
-                    s7__w8(&w, 0);
-                continue;
-            }
-        }
-        target t = check_item(cpu, it, NULL);
-        if (t.rc != S7_RC_OK) {
-            s7__w8(&w, t.rc);
-            s7__w8(&w, S7_DTS_NULL);
-            s7__w16(&w, 0);
-            item_event(cpu, sess, t.refused ? S7_EV_REFUSED : S7_EV_READ, it, &t, NULL, 0);
-            continue;
-        }
-        uint8_t dts = s7_ts_data_ts(it->s.ts);
-        s7__w8(&w, S7_RC_OK);
-        s7__w8(&w, dts);
-        s7__w16(&w, s7_dts_len_field(dts, t.nbytes));
-        if (!s7__wneed(&w, t.nbytes))
-            break;
-        uint8_t *dst = w.p + w.pos;
-        lock(t.m);
-        if (it->s.ts == S7_TS_BIT)
-            dst[0] = (uint8_t)((t.m->mem[t.off] >> t.bit) & 1u);
-        else
-            memcpy(dst, t.m->mem + t.off, t.nbytes);
-        unlock(t.m);
-        w.pos += t.nbytes;
-        if ((t.nbytes & 1u) && i + 1 < n)
-            s7__w8(&w, 0);
-        item_event(cpu, sess, S7_EV_READ, it, &t, NULL, 0);
-    }
+    read_items(cpu, sess, its, n, &w);
     if (w.bad)
         return S7_ERR_NOSPACE; /* cannot happen: need was checked */
     s7_pdu h;
@@ -435,6 +458,23 @@ static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const 
     h.data_len = (uint16_t)(w.pos - 14);
     s7_pdu_encode_header(out, 12, &h);
     return (int)w.pos;
+}
+
+int s7__read_specs(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *spec, size_t len, unsigned n,
+                   s7__wcur *w)
+{
+    item its[255];
+    if (n == 0 || n > 255)
+        return S7_ERR_PARAM;
+    int used = parse_specs(spec, len, n, 1, its);
+    if (used < 0 || (size_t)used != len)
+        return S7_ERR_PARAM;
+    if (!w)
+        return 0;
+    if (w->bad || items_need(its, n) > w->cap - w->pos)
+        return S7_ERR_NOSPACE;
+    read_items(cpu, sess, its, n, w);
+    return w->bad ? S7_ERR_NOSPACE : 0;
 }
 
 /* Write Var: every item checked and written in order (events after each write). */
@@ -525,6 +565,15 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
     int program = c.service_len == 9 && memcmp(c.service, "P_PROGRAM", 9) == 0;
     int ram_rom = c.fn == S7_FN_PI && c.service_len == 5 &&
                   (memcmp(c.service, "_MODU", 5) == 0 || memcmp(c.service, "_GARB", 5) == 0);
+    if (c.fn == S7_FN_PI && c.service_len == 5 &&
+        (memcmp(c.service, "_INSE", 5) == 0 || memcmp(c.service, "_DELE", 5) == 0)) {
+        int r = s7__blocks_pi(cpu, sess, &c, pdu->ref, out, lim);
+        if (r >= 0)
+            ctrl_event(cpu, sess, out[1] == S7_ACK_DATA ? S7_EV_CONTROL : S7_EV_REFUSED,
+                       S7_CTRL_OTHER, 0,
+                       out[1] == S7_ACK_DATA ? 0 : (uint16_t)(out[10] << 8 | out[11]));
+        return r;
+    }
     if (ram_rom && !is_plus(cpu)) {
         /* copy RAM to ROM, compress memory: done at once (the emulator's memory needs
          * neither), answered as a real 315-2 answers them */
@@ -571,11 +620,8 @@ int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len
         return ack(out, lim, pdu->ref, 0x8500);
     if (fn == S7_FN_STOP || fn == S7_FN_PI)
         return control(cpu, sess, pdu, out, lim);
-    if (fn >= S7_FN_REQ_DOWNLOAD && fn <= S7_FN_UPLOAD_END) {
-        uint16_t err = is_plus(cpu) ? 0x8104 : 0xD241;
-        ctrl_event(cpu, sess, S7_EV_REFUSED, S7_CTRL_OTHER, 0, err);
-        return ack(out, lim, pdu->ref, err);
-    }
+    if (fn >= S7_FN_REQ_DOWNLOAD && fn <= S7_FN_UPLOAD_END)
+        return s7__blocks_job(cpu, sess, pdu, out, lim);
     return ack(out, lim, pdu->ref, is_plus(cpu) ? 0x8104 : 0x8100);
 }
 
@@ -614,5 +660,7 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
     }
     if (p.rosctr == S7_USERDATA)
         return s7__userdata(cpu, sess, &p, out, cap);
-    return S7_ERR_PROTO; /* an Ack / Ack_Data sent to a CPU */
+    if (p.rosctr == S7_ACK_DATA || p.rosctr == S7_ACK)
+        return s7__blocks_ack(cpu, sess, &p); /* the PG answering the CPU's download Jobs */
+    return S7_ERR_PROTO;
 }

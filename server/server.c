@@ -43,6 +43,7 @@
 #define DEF_CONN_HELD 65536
 #define DEF_HELD (64u << 20)
 #define DEF_SOCK_BUF 65536
+#define S7_PUSH_CAP 65536u
 #define REFUSE_LOG_PER_SEC 20 /* refusal log lines a second; the rest are counted */
 
 typedef struct srv_conn {
@@ -83,11 +84,14 @@ struct s7_server {
     srv_conn **conns;
     size_t nconns, cap;
     uint16_t in_use[4];
+    uint16_t own; /* of in_use[0]: connections the CPU holds itself (s7_server_conn_acquire) */
     allow_rule *allow;
     size_t nallow;
     uint8_t *in;
     s7_buf out;
     int64_t next_timer_check;
+    int64_t next_push; /* the earliest cyclic-data push due (-1: none) */
+    uint8_t *push;     /* a push PDU being built (S7_PUSH_CAP bytes, made at the first) */
     volatile int stopping;
     int accept_paused;
     int reserve_fd; /* /dev/null, given up to accept and close when out of descriptors */
@@ -155,6 +159,7 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
     s->lfd = -1;
     s->reserve_fd = -1;
     s->wake[0] = s->wake[1] = -1;
+    s->next_push = -1;
     s->lim[S7_SLIM_CR_TIMEOUT_MS] = DEF_CR_TIMEOUT;
     s->lim[S7_SLIM_SETUP_TIMEOUT_MS] = DEF_SETUP_TIMEOUT;
     s->lim[S7_SLIM_IDLE_TIMEOUT_MS] = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
@@ -194,6 +199,7 @@ void s7_server_free(s7_server *s)
     free(s->conns);
     free(s->allow);
     free(s->in);
+    free(s->push);
     s7_buf_free(&s->out);
     free(s);
 }
@@ -382,10 +388,36 @@ size_t s7_server_connections(const s7_server *s, uint16_t per_type[4])
 {
     if (per_type) {
         memcpy(per_type, s->in_use, sizeof s->in_use);
+        size_t counted = (size_t)s->in_use[0] - s->own; /* accepted sockets past their CR */
         per_type[0] =
-            (uint16_t)(s->nconns - s->in_use[0] < 0xFFFF ? s->nconns - s->in_use[0] : 0xFFFF);
+            (uint16_t)(s->nconns >= counted && s->nconns - counted < 0xFFFF ? s->nconns - counted
+                                                                            : 0xFFFF);
     }
     return s->nconns;
+}
+
+int s7_server_conn_acquire(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3)
+        return S7_ERR_INVAL;
+    const s7_profile *p = s7_cpu_profile(s->cpu);
+    if (s->in_use[type] >= p->max_conn[type] || s->in_use[0] >= p->max_conn[0])
+        return S7_ERR_BUSY;
+    s->in_use[0]++;
+    s->in_use[type]++;
+    s->own++;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
+    return 0;
+}
+
+void s7_server_conn_release(s7_server *s, int type)
+{
+    if (!s || type < 1 || type > 3 || !s->in_use[type] || !s->in_use[0] || !s->own)
+        return;
+    s->own--;
+    s->in_use[0]--;
+    s->in_use[type]--;
+    s7_cpu_set_conn_use(s->cpu, s->in_use);
 }
 
 void s7_server_stop(s7_server *s)
@@ -635,7 +667,13 @@ static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t n
         snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
         return s7_sconn_fail(c->sc, n, msg);
     }
-    return s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
+    if (r < 0)
+        return r;
+    /* a Job the CPU sends on its own (the next step of a download) */
+    uint8_t job[64];
+    int k = s7_cpu_next_job(s->cpu, c->sess, job, sizeof job);
+    return k > 0 ? s7_sconn_send(c->sc, &s->out, job, (size_t)k) : 0;
 }
 
 /* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
@@ -1059,11 +1097,56 @@ static void memory_check(s7_server *s, int64_t now)
     }
 }
 
+/* Cyclic-data pushes (s7_cpu_session_push) due at now, sent to the connections whose
+ * subscriptions they are; a connection that has not taken its earlier output yet gets
+ * its pushes later.  Sets s->next_push. */
+static void push_check(s7_server *s, int64_t now)
+{
+    int64_t next = -1;
+    for (size_t i = s->nconns; i-- > 0;) {
+        srv_conn *c = s->conns[i];
+        int64_t d = s7_cpu_session_next_push(c->sess);
+        if (d < 0)
+            continue;
+        if (d <= now && tx_pending(c) == 0) {
+            if (!s->push && !(s->push = malloc(S7_PUSH_CAP)))
+                return;
+            s->out.len = 0;
+            for (int k = 0; k < 256; k++) {
+                int n = s7_cpu_session_push(s->cpu, c->sess, now, s->push, S7_PUSH_CAP);
+                if (n <= 0 || s7_sconn_send(c->sc, &s->out, s->push, (size_t)n) < 0)
+                    break;
+                s->st.pushes++;
+            }
+            if (s->out.len) {
+                c->last_pdu = now;
+                if (conn_send(s, c, s->out.p, s->out.len) < 0) {
+                    conn_close(s, c, "send failed");
+                    continue;
+                }
+                account(s, c);
+                set_events(s, c);
+            }
+            d = s7_cpu_session_next_push(c->sess);
+        }
+        if (d >= 0 && d <= now)
+            d = now + 20; /* output still pending: look again soon */
+        if (d >= 0 && (next < 0 || d < next))
+            next = d;
+    }
+    s->next_push = next;
+}
+
 int s7_server_run_once(s7_server *s, int timeout_ms)
 {
     s7_loop_event ev[256];
     if (timeout_ms < 0 || timeout_ms > 200)
         timeout_ms = s->nconns ? 200 : (timeout_ms < 0 || timeout_ms > 1000 ? 1000 : timeout_ms);
+    if (s->next_push >= 0) {
+        int64_t wait = s->next_push - s7_now_ms();
+        if (wait < timeout_ms)
+            timeout_ms = wait < 0 ? 0 : (int)wait;
+    }
     int n = s7_loop_wait(s->loop, ev, 256, timeout_ms);
     if (n < 0)
         return n;
@@ -1087,6 +1170,7 @@ int s7_server_run_once(s7_server *s, int timeout_ms)
     }
     memory_check(s, now);
     timer_check(s, now);
+    push_check(s, s7_now_ms());
     return n;
 }
 

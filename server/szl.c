@@ -11,6 +11,10 @@
  *
  * An unknown ID is 0xD401, an unknown index of a known ID 0xD402 (as real CPUs answer).
  * 0x0424 answers index 0x0000 whatever index is asked (a real 315-2 echoes 0 for 4).
+ * Likewise the lists with one standard record answer index 0 (python-snap7 3.x asks it in
+ * get_cp_info and get_protection) with that record and its own index in the header: 0x0131
+ * with index 1 (general communication data), 0x0232 with index 4 (the CPU's protection);
+ * no capture shows a real CPU asked index 0, so this follows its 0x0424 answer.
  *
  * Record orders are chosen for the parsers that read them by position: 0x0011 answers
  * index 1, 6, 7 (3 x 28 bytes: the reply is 125 bytes on the wire, nmap's s7-info reads
@@ -374,6 +378,8 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             rec_001c(cpu, index, r);
         return rc;
     case 0x0131:
+        if (index == 0x0000)
+            index = 0x0001; /* python-snap7 asks index 0: the general record, as for 0x0424 */
         if (index != 0x0001) {
             /* communication capability: the classic CPUs answer indexes 1..10 (and 0x10 on
              * a 400, as WinCC asks it) */
@@ -398,6 +404,8 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
         return rc;
     case 0x0132:
     case 0x0232:
+        if (index == 0x0000 && id == 0x0232)
+            index = 0x0004; /* python-snap7 asks index 0: the CPU's record (see the top) */
         if (index == 0x0001 && id == 0x0132) {
             rc = answer(id, index, 40, 1, 0, out, len, &r);
             if (rc == 0) {

@@ -25,10 +25,10 @@
  *   with an invalid date gets 0xDC01.  Subfunctions 3 and 4 act as 1 and 2.
  * - Security: no password is configured, so entering (5/01) and cancelling (5/02) a
  *   password both succeed: error 0, data 0A 00 00 00.
- * - Block functions on S7-300/400 only (0x8104 elsewhere): list blocks counts DBs as
- *   type 'A' (0x41) and 0 for the others; list of type 'A' gives every DB (number, flags
- *   0x22, language 5 = DB), other types an empty list; block info of a DB answers the
- *   78-byte info (MC7 length = DB size), a missing block 0xD209.
+ * - Block functions on S7-300/400 only (0x8104 elsewhere): the CPU's DBs and program
+ *   blocks (server/blocks.c) counted per type, listed per type (number, flags, language;
+ *   cut into parts of whole entries) and described (the 78-byte info); a missing block
+ *   or a malformed name 0xD209.
  * - Before Setup Communication: Ack 0x84 0x01, as Job PDUs. */
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +63,26 @@ static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, ui
     return s7_ud_encode(out, lim, ref, &r);
 }
 
+int s7__ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8_t seq,
+                 uint16_t err, int has_data, const uint8_t *payload, uint16_t plen)
+{
+    return ud_reply(out, lim, ref, req, seq, 0, 0, err, has_data, payload, plen);
+}
+
+uint8_t s7__ud_seq(s7_cpu_session *sess)
+{
+    sess->ud_no = (uint8_t)(sess->ud_no + 1);
+    if (sess->ud_no == 0)
+        sess->ud_no = 1;
+    return sess->ud_no;
+}
+
 /* The sequence number of a new reply to req. */
 static uint8_t reply_seq(s7_cpu_session *sess, const s7_ud *req)
 {
     if (req->group == S7_UD_GRP_BLOCK)
         return req->subfn == 2 ? 1 : 0;
-    sess->ud_no = (uint8_t)(sess->ud_no + 1);
-    if (sess->ud_no == 0)
-        sess->ud_no = 1;
-    return sess->ud_no;
+    return s7__ud_seq(sess);
 }
 
 /* A reply with a parameter error code and data 0A 00 00 00. */
@@ -81,10 +92,19 @@ static int ud_error(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref
     return ud_reply(out, lim, ref, req, reply_seq(sess, req), 0, 0, err, 0, NULL, 0);
 }
 
+/* The payload bytes one reply carries: PDU - 26, or for a list of blocks whole 4-byte
+ * entries of PDU - 30 (a 315-2 sends 208 bytes of list in a 240-byte PDU). */
+static size_t part_max(const s7_ud *req, size_t lim)
+{
+    if (req->group == S7_UD_GRP_BLOCK)
+        return (lim - UD_OVERHEAD - 4) / 4 * 4;
+    return lim - UD_OVERHEAD;
+}
+
 /* Send the next part of the pending answer. */
 static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req)
 {
-    size_t maxp = lim - UD_OVERHEAD;
+    size_t maxp = part_max(req, lim);
     uint32_t left = sess->ud_len - sess->ud_off;
     uint32_t n = left < maxp ? left : (uint32_t)maxp;
     uint8_t last = n < left ? 1 : 0;
@@ -94,7 +114,7 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
         return r;
     sess->ud_off += n;
     if (!last)
-        s7__cpu_session_release(sess);
+        s7__ud_pending_drop(sess);
     return r;
 }
 
@@ -103,13 +123,13 @@ static int next_part(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req,
                      uint8_t *buf, uint32_t len)
 {
-    size_t maxp = lim - UD_OVERHEAD;
+    size_t maxp = part_max(req, lim);
     if (len <= maxp) {
         int r = ud_reply(out, lim, ref, req, reply_seq(sess, req), 0, 0, 0, 1, buf, (uint16_t)len);
         free(buf);
         return r;
     }
-    s7__cpu_session_release(sess);
+    s7__ud_pending_drop(sess);
     sess->ud_seq = reply_seq(sess, req);
     sess->ud_dur_no = (uint8_t)(sess->ud_dur_no + 1);
     if (sess->ud_dur_no == 0)
@@ -178,50 +198,8 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
     return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
-/* Block type letters in the order real CPUs list them. */
-static const uint8_t BLOCK_TYPES[7] = {0x38, 0x45, 0x43, 0x41, 0x42, 0x44, 0x46};
-
-/* Big-endian 16-bit store. */
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-/* The 78-byte block info of a DB, laid out as a real 315-2 / IM151-8 answers it
- * (s7comm_program_blocklist_onlineview.pcap: 01 00, 00 4A, 22 00, "pp", 01, flags ...). */
-static void db_info(const s7__mem *m, uint8_t *p)
-{
-    memset(p, 0, 78);
-    p[0] = 0x01;
-    p[1] = 0x00;
-    put16(p + 2, 74); /* length of the info that follows */
-    p[4] = 0x22;
-    p[5] = 0x00;
-    p[6] = 'p'; /* constant "pp" */
-    p[7] = 'p';
-    p[8] = 0x01;
-    p[9] = 0x01;  /* flags: linked */
-    p[10] = 0x05; /* language DB */
-    p[11] = 0x0A; /* sub-block type DB */
-    put16(p + 12, m->db);
-    uint32_t load = m->size + 92; /* header, block body, footer */
-    p[14] = (uint8_t)(load >> 24);
-    p[15] = (uint8_t)(load >> 16);
-    p[16] = (uint8_t)(load >> 8);
-    p[17] = (uint8_t)load;
-    /* 18..21 security 0 (none); 22..33 code / interface timestamps left at 1984-01-01 */
-    put16(p + 34, 0);       /* SSB length */
-    put16(p + 36, 0);       /* ADD length */
-    put16(p + 38, 0);       /* local data */
-    put16(p + 40, m->size); /* MC7 length = DB size */
-    memcpy(p + 42, "S7KIT   ", 8);
-    memcpy(p + 50, "EMULATE ", 8);
-    memcpy(p + 58, "DB      ", 8);
-    p[66] = 0x10; /* version 1.0 */
-}
-
-/* Group 3: list blocks, list blocks of a type, block info (S7-300/400 only). */
+/* Group 3: list blocks, list blocks of a type, block info (S7-300/400 only; the blocks
+ * are server/blocks.c's). */
 static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                   size_t lim)
 {
@@ -229,75 +207,48 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
         return ud_error(sess, out, lim, ref, u, 0x8104);
     if (u->subfn == 1) {
         uint8_t p[28];
-        for (int i = 0; i < 7; i++) {
-            p[4 * i] = 0x30;
-            p[4 * i + 1] = BLOCK_TYPES[i];
-            put16(p + 4 * i + 2, BLOCK_TYPES[i] == 0x41 ? (uint32_t)cpu->ndbs : 0);
-        }
+        s7__blocks_counts(cpu, p);
         return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     if (u->subfn == 2) {
         if (u->rc != S7_RC_OK || u->plen != 2 || u->payload[0] != 0x30)
             return ud_error(sess, out, lim, ref, u, 0x8104);
-        uint32_t n = u->payload[1] == 0x41 ? (uint32_t)cpu->ndbs : 0;
-        uint8_t *buf = malloc(n ? 4u * n : 1u);
-        if (!buf)
-            return S7_ERR_NOMEM;
-        for (uint32_t i = 0; i < n; i++) {
-            put16(buf + 4 * i, cpu->dbs[i].db);
-            buf[4 * i + 2] = 0x22;
-            buf[4 * i + 3] = 0x05;
-        }
-        return send_long(sess, out, lim, ref, u, buf, 4 * n);
+        uint8_t *buf;
+        uint32_t n;
+        int r = s7__blocks_of_type(cpu, u->payload[1], &buf, &n);
+        if (r < 0)
+            return r;
+        return send_long(sess, out, lim, ref, u, buf, n);
     }
     if (u->subfn == 3) {
-        if (u->rc != S7_RC_OK || u->plen != 8 || u->payload[0] != 0x30)
-            return ud_error(sess, out, lim, ref, u, 0xD209);
-        uint32_t num = 0;
-        for (int i = 2; i < 7; i++) {
-            uint8_t c = u->payload[i];
-            if (c < '0' || c > '9')
-                return ud_error(sess, out, lim, ref, u, 0xD209);
-            num = num * 10 + (uint32_t)(c - '0');
-        }
-        const s7__mem *m =
-            u->payload[1] == 0x41 && num <= 0xFFFF ? s7__cpu_db(cpu, (uint16_t)num) : NULL;
-        if (!m)
-            return ud_error(sess, out, lim, ref, u, 0xD209);
+        s7_block_id id;
         uint8_t p[78];
-        db_info(m, p);
+        if (u->rc != S7_RC_OK || u->plen != 8 || s7_block_id_decode(u->payload, 8, &id) < 0 ||
+            s7__blocks_info(cpu, &id, p) < 0)
+            return ud_error(sess, out, lim, ref, u, 0xD209);
         return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     return ud_error(sess, out, lim, ref, u, 0x8104);
 }
 
-/* Group 4 subfunctions 0x02 (message service: register for events) and 0x13 (alarm
- * query) of a 300/400, answered as the captured ones answer them: a registration gets
- * 02 00 (and, when alarms are asked for, the alarm type and 01 00 after it); a query gets
- * 00 01 and an empty item (0A 00 0000): the emulator has no alarms.  The events registered
- * for are not pushed later (see docs/server.md). */
+/* Group 4 subfunction 0x02 (message service: register for events) of a 300/400, answered
+ * as the captured ones answer it: 02 00 (and, when alarms are asked for, the alarm type
+ * and 01 00 after it).  The events registered for are not pushed later (see
+ * docs/server.md); the alarm query (0x13) is alarms.c. */
 static int messages(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out, size_t lim)
 {
     uint8_t p[6];
     uint16_t n;
-    if (u->subfn == 0x02) {
-        if (u->plen != 10 && u->plen != 12)
-            return ud_error(sess, out, lim, ref, u, 0xD401);
-        p[0] = 0x02;
-        p[1] = 0x00;
-        n = 2;
-        if (u->plen == 12) {
-            p[2] = u->payload[10];
-            p[3] = 0x01;
-            p[4] = 0x00;
-            n = 5;
-        }
-    } else {
-        if (u->plen < 2)
-            return ud_error(sess, out, lim, ref, u, 0xD401);
-        static const uint8_t none[6] = {0x00, 0x01, 0x0A, 0x00, 0x00, 0x00};
-        memcpy(p, none, sizeof none);
-        n = 6;
+    if (u->plen != 10 && u->plen != 12)
+        return ud_error(sess, out, lim, ref, u, 0xD401);
+    p[0] = 0x02;
+    p[1] = 0x00;
+    n = 2;
+    if (u->plen == 12) {
+        p[2] = u->payload[10];
+        p[3] = 0x01;
+        p[4] = 0x00;
+        n = 5;
     }
     return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, n);
 }
@@ -319,26 +270,36 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         return S7_ERR_NOSPACE;
     if (u.type != S7_UD_TYPE_REQ)
         return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);
-    if (u.method == 0x12) {
+    if (u.method == 0x12 && u.group != S7_UD_GRP_PROG) { /* group 1 asks in the long form */
         if (sess->ud_pending && u.group == sess->ud_group && u.subfn == sess->ud_subfn &&
             u.seq == sess->ud_seq)
             return next_part(sess, out, lim, pdu->ref, &u);
         return ud_error(sess, out, lim, pdu->ref, &u, 0xD401);
     }
-    s7__cpu_session_release(sess); /* a new request: what was pending is abandoned */
+    s7__ud_pending_drop(sess); /* a new request: what was pending is abandoned */
     switch (u.group) {
     case S7_UD_GRP_CPU:
         if (u.subfn == S7_UD_SZL_READ)
             return szl(cpu, sess, &u, pdu->ref, out, lim);
-        if (cpu->ext->family == S7__FAM_CLASSIC && (u.subfn == 0x02 || u.subfn == 0x13))
+        if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x02)
             return messages(sess, &u, pdu->ref, out, lim);
+        if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x13)
+            return s7__alarm_query(cpu, sess, &u, pdu->ref, out, lim);
         break;
     case S7_UD_GRP_TIME: return clock_fn(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_CYCLIC:
+        if (cpu->ext->family == S7__FAM_CLASSIC)
+            return s7__cyclic(cpu, sess, &u, pdu->ref, out, lim);
+        break;
     case S7_UD_GRP_SECURITY:
         if (u.subfn == 1 || u.subfn == 2)
             return ud_reply(out, lim, pdu->ref, &u, reply_seq(sess, &u), 0, 0, 0, 0, NULL, 0);
         break;
     case S7_UD_GRP_BLOCK: return blocks(cpu, sess, &u, pdu->ref, out, lim);
+    case S7_UD_GRP_PROG:
+        if (cpu->ext->family == S7__FAM_CLASSIC)
+            return s7__ud_prog(cpu, sess, &u, pdu->ref, out, lim);
+        break;
     default: break;
     }
     return ud_error(sess, out, lim, pdu->ref, &u, 0x8104);

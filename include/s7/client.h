@@ -205,6 +205,82 @@ S7_API int s7_client_set_clock(s7_client *c, const s7_datetime *t);
 S7_API int s7_client_plc_stop(s7_client *c);
 S7_API int s7_client_plc_start(s7_client *c, int mode); /* S7_START_HOT / S7_START_COLD */
 
+/* ---------------------------------------------------------------- alarms, diagnostics */
+
+/* Alarm query (S7-300/400): the CPU's alarms of alarm_type (S7_ALARM_S, as 300s are asked;
+ * S7_ALARM_8, as S7-400s are) into out (up to max).  Returns how many the CPU listed (may
+ * exceed max) or an error (S7_ERR_PLC: the CPU refused, e.g. userdata error 0x8104). */
+S7_API int s7_client_alarms(s7_client *c, uint8_t alarm_type, s7_alarm *out, size_t max);
+
+/* One diagnostic buffer entry (SZL 0x00A0, 20 bytes). */
+typedef struct s7_diag_entry {
+    uint16_t event_id;
+    uint8_t prio;    /* priority class (0xFF: none) */
+    uint8_t ob;      /* OB number */
+    uint16_t dat_id; /* data ID */
+    uint16_t info1;  /* additional information */
+    uint32_t info2;
+    int has_time; /* time holds a valid date */
+    s7_datetime time;
+} s7_diag_entry;
+/* Decode one 20-byte entry.  0 or S7_ERR_INVAL. */
+S7_API int s7_diag_entry_decode(const uint8_t in[20], s7_diag_entry *e);
+/* What an event ID means (a short English phrase), NULL for IDs s7kit does not know. */
+S7_API const char *s7_diag_event_text(uint16_t event_id);
+/* Read the diagnostic buffer, newest entry first, up to max entries.  Returns the number
+ * copied or an error (S7_ERR_PLC: the CPU does not answer SZL 0x00A0). */
+S7_API int s7_client_diag_buffer(s7_client *c, s7_diag_entry *out, size_t max);
+
+/* ---------------------------------------------------------------- cyclic data */
+
+/* A push of a subscription's values: items are the subscribed ones with their buffers,
+ * status and rc filled as a read fills them. */
+typedef void (*s7_push_fn)(s7_client *c, int job, s7_item *items, size_t n, void *ud);
+/* Subscribe to n items (each read whole: they must fit one PDU, with the answer) at a
+ * cycle of cycle_ms (coded as the CPU counts it: 100 ms steps up to 25.5 s, then 1 s, then
+ * 10 s), mode S7_CYC_TRANSFER (a push every cycle) or S7_CYC_CHANGE (a push when a value
+ * changed).  Blocking: the items get their current values from the answer.  Then every
+ * push calls cb from whatever drives the handle (a blocking call, s7_client_step,
+ * s7_multi_poll, s7_client_wait); items are kept by reference until unsubscribed or
+ * disconnected.  Returns the CPU's job number (1..255) or an error: S7_ERR_PLC when the
+ * CPU refuses (s7_client_last_error: e.g. userdata error 0x8104, the CPU does not serve
+ * cyclic data), S7_ERR_TOOBIG, S7_ERR_INVAL. */
+S7_API int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
+                               s7_push_fn cb, void *ud);
+/* End a subscription (its pushes stop being delivered at once).  0 or an error. */
+S7_API int s7_client_unsubscribe(s7_client *c, int job);
+/* Subscriptions held now. */
+S7_API size_t s7_client_subscriptions(const s7_client *c);
+/* Drive the handle for timeout_ms (pushes are delivered meanwhile).  Returns the pushes
+ * delivered or a negative error (the connection lost). */
+S7_API int s7_client_wait(s7_client *c, int timeout_ms);
+
+/* ---------------------------------------------------------------- blocks */
+
+/* How many blocks of one type the CPU holds (list blocks, Userdata group 3/1). */
+typedef struct s7_block_count {
+    uint8_t type; /* S7_BLOCK_* */
+    uint16_t count;
+} s7_block_count;
+/* The CPU's block counts per type (as many as it lists, at most max; real CPUs list 7: OB,
+ * FB, FC, DB, SDB, SFC, SFB).  Returns the number of types.  A CPU without block
+ * functions (S7-1200/1500) answers 0x8104: S7_ERR_PLC, s7_client_last_error says why. */
+S7_API int s7_client_list_blocks(s7_client *c, s7_block_count *out, size_t max);
+/* The numbers of the blocks of one type (all continuation parts; at most max stored).
+ * Returns the number the CPU listed (S7_ERR_NOSPACE when more than max). */
+S7_API int s7_client_list_blocks_of_type(s7_client *c, uint8_t type, uint16_t *numbers, size_t max);
+/* A block's info (lengths, language, author, family, name, version).  A block the CPU does
+ * not have: S7_ERR_PLC with 0xD209. */
+S7_API int s7_client_block_info(s7_client *c, uint8_t type, uint16_t number, s7_block_info *out);
+/* Upload a whole block (the MC7 block: header, code or data, interface, footer) into
+ * buf[0..cap).  Returns its length, S7_ERR_NOSPACE when it does not fit (nothing more is
+ * asked; the upload is ended), S7_ERR_PLC when refused (0xD241: the protection level needs
+ * a password; 0xD20C: no such block; 0xD20E: a system or know-how protected block). */
+S7_API int s7_client_upload(s7_client *c, uint8_t type, uint16_t number, uint8_t *buf, size_t cap);
+/* The size of a DB from its block info (MC7 length).  S7_ERR_PLC when the CPU does not
+ * answer block info for it. */
+S7_API int s7_client_db_size(s7_client *c, uint16_t db, uint32_t *size);
+
 /* ---------------------------------------------------------------- async */
 
 /* Completion: result as the blocking call would have returned it. */

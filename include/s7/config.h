@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "exchange.h"
 #include "plant.h"
 #include "plant_policy.h"
 #include "server_config.h"
@@ -32,6 +33,13 @@ S7_API int s7_config_load_plant(const char *path, s7_plant **out, char *err, siz
  * then hold part of the file: free it). */
 S7_API int s7_config_load_server(const char *path, s7_server_config *c, char *err, size_t errcap);
 
+/* Loads the connection table (connections:) and the GET/PUT jobs (jobs:) of a file into x
+ * (s7_exchange_init first; appended), other top-level keys ignored: the server
+ * configuration holds them next to its own keys (docs/exchange.md).  Each job is validated
+ * against its connection's PDU.  Returns 0, or S7_ERR_INVAL with "FILE:LINE: job NAME: what
+ * is wrong; the fix" in err (x may then hold part of the file: s7_exchange_free). */
+S7_API int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t errcap);
+
 /* Reads back the JSON that `s7 inventory check --json` printed (the report's --check).
  * Returns 0 with *out (s7_plant_check_report_free; each entry's conn is NULL), or
  * S7_ERR_INVAL / S7_ERR_NOMEM with "cannot read it: REASON" or "not the JSON output of s7
@@ -46,6 +54,14 @@ S7_API int s7_config_load_check(const char *path, s7_plant_check_report **out, c
  * S7_ERR_INVAL / S7_ERR_NOMEM with FILE:LINE and what is wrong in err. */
 S7_API int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *err,
                                     size_t errcap);
+
+/* Loads the file of `s7 exchange FILE` (docs/exchange.md): the partners (as the inventory
+ * lists them) and the jobs (the one-line spelling of exchange.h, each with the CPU of its
+ * local side) into *out (s7_bridge_config_free).  Returns 0, or S7_ERR_INVAL / S7_ERR_NOMEM
+ * with "FILE:LINE: what is wrong and what would be right" in err. */
+struct s7_bridge_config;
+S7_API int s7_config_load_bridge(const char *path, struct s7_bridge_config *out, char *err,
+                                 size_t errcap);
 
 /* Loads the guard's rules file (docs/guard.md: partners with address, type, TSAPs, read
  * and write ranges, services, limits, shared or dedicated upstream).  Returns 0 with *out

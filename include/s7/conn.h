@@ -40,6 +40,10 @@ enum s7_conn_state {
 /* Called for each reply matched to a job in flight.  pdu (and its views) are valid only
  * during the call.  The callback may submit new requests. */
 typedef void (*s7_conn_reply_fn)(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);
+/* Called for each PDU the CPU sends unsolicited (Userdata of type push: cyclic data, a
+ * mode transition, alarms): never matched to a job in flight, whatever its reference.
+ * pdu is valid only during the call. */
+typedef void (*s7_conn_push_fn)(void *ctx, const s7_pdu *pdu);
 
 typedef struct s7_conn_cfg {
     uint16_t local_tsap;
@@ -50,7 +54,8 @@ typedef struct s7_conn_cfg {
     uint16_t src_ref; /* COTP source reference (non-zero) */
     s7_conn_reply_fn on_reply;
     void *ctx;
-    s7_tap_fn tap; /* optional */
+    s7_tap_fn tap;           /* optional */
+    s7_conn_push_fn on_push; /* optional (added with cyclic data) */
 } s7_conn_cfg;
 
 /* Defaults: no TSAPs, TPDU size 0x0A (1024), PDU 960, AmQ 8, source reference 1, no
@@ -264,6 +269,12 @@ S7_API uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap);
  * frames it, in DT fragments when it is larger than the TPDU size, appended to out.
  * Returns 0 or a fatal error. */
 S7_API int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n);
+/* A PDU the server sends on its own (a cyclic-data push, a CPU's Job to the PG during a
+ * download: s7_cpu_next_job): the n bytes of pdu framed as a reply is (DT fragments past
+ * the TPDU size) and appended to out.  Only once the setup is done and while no reply is
+ * owed (between requests); returns 0, S7_ERR_STATE when it cannot be sent now, or a fatal
+ * error (out of memory). */
+S7_API int s7_sconn_send(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n);
 
 /* Close with err and reason (copied): the engine's own verdicts, e.g. a malformed
  * request.  Returns err. */

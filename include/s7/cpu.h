@@ -65,6 +65,10 @@ S7_API int s7_cpu_set_area_size(s7_cpu *cpu, uint8_t area, uint32_t size);
 /* Memory of an area or DB (NULL when absent); *size gets its length in bytes. */
 S7_API uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size);
 S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
+/* Change S7_DB_OPTIMIZED and S7_DB_READONLY of an existing DB while serving (a DB made
+ * optimized, as a changed download would); S7_DB_RETAIN stays as it is.  0, or
+ * S7_ERR_INVAL (no such DB, another flag). */
+S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
 /* Initial value by address: "DB1.DBD4:REAL=3.5", "MW10=7".  On failure writes a message. */
 S7_API int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap);
 
@@ -94,7 +98,8 @@ typedef struct s7_cpu_session s7_cpu_session;
 
 /* A new, empty session; NULL on out of memory. */
 S7_API s7_cpu_session *s7_cpu_session_new(void);
-/* Releases the session and what it holds (a pending continuation); NULL is a no-op. */
+/* Releases the session and what it holds (a pending continuation, its cyclic-data
+ * subscriptions); NULL is a no-op.  Free a session before the CPU it was served by. */
 S7_API void s7_cpu_session_free(s7_cpu_session *s);
 /* Back to the state of a new session (keeps nothing, the peer included). */
 S7_API void s7_cpu_session_reset(s7_cpu_session *s);
@@ -152,7 +157,8 @@ enum {
     S7_CTRL_HOT_START = 2,
     S7_CTRL_COLD_START = 3,
     S7_CTRL_CLOCK_SET = 4,
-    S7_CTRL_OTHER = 5 /* PI services other than P_PROGRAM, upload/download */
+    S7_CTRL_OTHER = 5,    /* PI services other than P_PROGRAM, upload/download */
+    S7_CTRL_FLASH_LED = 6 /* a programmer's "flash LED" (node flash test) request */
 };
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
 /* One handler per CPU.  A CPU served by s7_server takes the server's handler: give yours to
@@ -167,8 +173,56 @@ S7_API void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx);
 S7_API int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t len,
                          uint8_t *out, size_t cap);
 
+/* Cyclic data (Userdata group 2, S7-300/400 profiles): the subscriptions a session's
+ * requests made push their items' values unsolicited.  s7_cpu_session_push writes the
+ * next push that is due at now_ms (any monotonic ms clock, the same at every call) into
+ * out (cap >= the negotiated PDU) and returns its length, 0 when none is due, or a
+ * negative error; call it until it returns 0.  A subscription's first push is one cycle
+ * after the first call that sees it.  s7_cpu_session_next_push: when (on that clock) the
+ * next push may be due, 0 for "at the next call", -1 when the session has no
+ * subscriptions. */
+S7_API int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out,
+                               size_t cap);
+S7_API int64_t s7_cpu_session_next_push(const s7_cpu_session *sess);
+
+/* Alarms (S7-300/400 profiles: answered to the alarm query, Userdata group 4 subfunction
+ * 0x13).  s7_cpu_alarm_add defines alarm id (its event ID, not 0) named name (copied,
+ * for logs); db > 0: the bit `bit` of byte `byte` of that DB raises it while set (bit
+ * 0..7), db 0 and bit -1: only the calls below do.  0, S7_ERR_INVAL (id 0 or taken, a
+ * bad bit) or S7_ERR_NOMEM.  raise / clear: 0 or S7_ERR_INVAL.  active: 1 when the
+ * alarm is active now (raised, or its bit set), 0 when not, S7_ERR_INVAL. */
+S7_API int s7_cpu_alarm_add(s7_cpu *cpu, uint32_t id, const char *name, uint16_t db, uint32_t byte,
+                            int bit);
+S7_API int s7_cpu_alarm_raise(s7_cpu *cpu, uint32_t id);
+S7_API int s7_cpu_alarm_clear(s7_cpu *cpu, uint32_t id);
+S7_API int s7_cpu_alarm_active(s7_cpu *cpu, uint32_t id);
+
 /* Connections in use, as SZL 0x0132 reports them (the engine keeps these current). */
 S7_API void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4]);
+
+/* ---- program blocks (block functions, upload, download; server/blocks.c) */
+/* Add (or replace) a program block the CPU lists, describes and uploads: type S7_BLOCK_OB,
+ * FC, FB, SDB, SFC or SFB (DBs are the memory of s7_cpu_add_db), MC7 length, know-how
+ * protected or not.  The block's image is generated (header, mc7_len zero bytes, footer).
+ * S7_ERR_INVAL for a DB or an unknown type. */
+S7_API int s7_cpu_add_block(s7_cpu *cpu, uint8_t type, uint16_t number, uint16_t mc7_len,
+                            int know_how);
+/* Load a whole block image (the MC7 block as uploaded or downloaded: 36-byte header,
+ * code or data, interface, 36-byte footer) as an active block; a DB image becomes a DB
+ * served with its data.  Returns 0 or S7_ERR_INVAL (not a block image, or its lengths
+ * disagree with len). */
+S7_API int s7_cpu_load_block(s7_cpu *cpu, const uint8_t *image, size_t len);
+/* Add the program blocks a CPU of the profile's family lists out of the box (S7-300/400:
+ * OB1, and the SFCs and SFBs a CPU 315-2 PN/DP lists); nothing on other families.
+ * Returns the count added or S7_ERR_NOMEM. */
+S7_API int s7_cpu_add_default_blocks(s7_cpu *cpu);
+/* The number of program blocks (not DBs) the CPU holds. */
+S7_API size_t s7_cpu_block_count(const s7_cpu *cpu);
+/* A Job the CPU sends to the PG of sess (during a download it asks for the block's parts,
+ * 0x1B, then ends with 0x1C): after every s7_cpu_handle the engine calls this and sends
+ * what it returns.  Writes the PDU into out, returns its length, 0 when there is none,
+ * or S7_ERR_NOSPACE. */
+S7_API int s7_cpu_next_job(s7_cpu *cpu, s7_cpu_session *sess, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -63,8 +63,18 @@ S7_API void s7_server_stop(s7_server *s);
 /* The loop's file descriptor, to nest it in the application's own poll. */
 S7_API int s7_server_fd(const s7_server *s);
 
-/* Connections open now, in total and per type (1 PG, 2 OP, 3 basic; 0 = before the CR). */
+/* Connections open now, in total and per type (1 PG, 2 OP, 3 basic; 0 = before the CR).
+ * The per-type counts include the connections the CPU holds itself (s7_server_conn_acquire);
+ * the total counts only accepted sockets. */
 S7_API size_t s7_server_connections(const s7_server *s, uint16_t per_type[4]);
+
+/* Connections the CPU holds itself (the active connections of its GET/PUT jobs: exchange.h)
+ * count against the same budgets as accepted ones (profile max_conn, SZL 0x0132): acquire
+ * one of type (1 PG, 2 OP, 3 basic) before connecting, release it when the connection is
+ * gone.  Returns 0, S7_ERR_BUSY when the budget of that type or the total is used up
+ * (nothing counted), or S7_ERR_INVAL.  Releasing what is not counted does nothing. */
+S7_API int s7_server_conn_acquire(s7_server *s, int type);
+S7_API void s7_server_conn_release(s7_server *s, int type);
 
 /* Serve fd, a connected stream socket (TCP, or a socketpair for tests and embedding), as
  * if it had been accepted: the allow-list and the limits apply.  The descriptor belongs
@@ -121,6 +131,7 @@ typedef struct s7_server_stats {
     uint64_t held_peak;       /* the most held at once since the start */
     uint64_t held_conn_max;   /* the most one connection holds now */
     uint64_t held_conn_peak;  /* the most one connection ever held */
+    uint64_t pushes;          /* cyclic-data pushes sent (added with cyclic data) */
 } s7_server_stats;
 S7_API void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size);
 

@@ -28,6 +28,15 @@ typedef struct s7_server_db {
     char from[96];  /* where it was defined ("FILE:LINE"), for messages; "" unknown */
 } s7_server_db;
 
+/* A program block to hold (block functions, upload; docs/server.md). */
+typedef struct s7_server_block {
+    uint8_t type; /* S7_BLOCK_OB, FC, FB, SDB, SFC, SFB */
+    uint16_t number;
+    uint16_t size; /* MC7 length in bytes */
+    int know_how;  /* know-how protected: listed and described, not uploaded */
+    char from[96]; /* where it was defined ("FILE:LINE"), for messages; "" unknown */
+} s7_server_block;
+
 /* An access rule: area (S7_AREA_*), db (0 = the whole area / every DB), S7_ACCESS_*. */
 typedef struct s7_server_access {
     uint8_t area;
@@ -51,6 +60,17 @@ typedef struct s7_server_identity {
     char *order_code, *module_type, *as_name, *module_name, *plant_id, *copyright, *serial;
     int fw[3]; /* -1 unset */
 } s7_server_identity;
+
+/* An alarm (S7-300/400: answered to the alarm query): its event ID, a name, the DB bit that
+ * raises it while set (db 0: none; s7_cpu_alarm_raise then does). */
+typedef struct s7_server_alarm {
+    uint32_t id;
+    char name[64];
+    uint16_t db;
+    uint32_t byte;
+    int bit;
+    char from[96]; /* where it was defined ("FILE:LINE", "--alarm"), for messages */
+} s7_server_alarm;
 
 typedef struct s7_server_config {
     char *listen; /* "ADDR:PORT" */
@@ -84,6 +104,14 @@ typedef struct s7_server_config {
     int quiet;            /* -1 unset */
     /* the engine's limits (s7_server_set_limit; docs/server.md), -1 unset */
     long cr_timeout_ms, setup_timeout_ms, max_per_source, max_held, max_held_conn, sock_buf;
+    /* alarms (added with the alarm query) */
+    s7_server_alarm *alarms;
+    size_t nalarms;
+    /* program blocks: the family's default set (S7-300/400: OB1, a 315-2's SFCs and SFBs)
+     * unless default_blocks is 0, then these (a block of the same type and number replaces) */
+    int default_blocks; /* -1 unset (on), 0 off, 1 on */
+    s7_server_block *blocks;
+    size_t nblocks;
 } s7_server_config;
 
 /* Every field unset.  s7_server_config_free releases what it holds (the struct itself is
@@ -101,6 +129,8 @@ S7_API int s7_server_config_add_allow(s7_server_config *c, const char *s);
 S7_API const char *s7_server_allow_hint(void);
 /* Appends an initial value "ADDRESS=VALUE" and where it came from.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_value(s7_server_config *c, const char *assign, const char *from);
+/* Appends a program block.  0 or S7_ERR_NOMEM. */
+S7_API int s7_server_config_add_block(s7_server_config *c, const s7_server_block *b);
 /* Appends an access rule.  0 or S7_ERR_NOMEM. */
 S7_API int s7_server_config_add_access(s7_server_config *c, uint8_t area, uint16_t db, int access);
 
@@ -113,6 +143,11 @@ S7_API int s7_server_parse_access(const char *s, int *out, char *err,
 S7_API int s7_server_parse_bool(const char *s, int *out); /* on/off/true... */
 S7_API int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size_t errcap);
 S7_API int s7_server_parse_conn_type(const char *s, int *out); /* pg op basic total */
+/* An alarm "ID:DBn.DBXb.i[:NAME]" (ID decimal or 0x hex, not 0; the DB bit that raises
+ * it; a name for logs) into out. */
+S7_API int s7_server_parse_alarm(const char *spec, s7_server_alarm *out, char *err, size_t errcap);
+/* Adds a copy of a, replacing an alarm of the same ID.  0 or S7_ERR_NOMEM. */
+S7_API int s7_server_config_add_alarm(s7_server_config *c, const s7_server_alarm *a);
 /* A number as flags write it: decimal, or hex with 0x, in [min, max] (no sign, no blanks). */
 S7_API int s7_server_parse_num(const char *s, long min, long max, long *out);
 /* Area letter/name ("I", "E", "Q", "A", "M", "T", "C", "Z", "DB") to S7_AREA_*; -1 unknown. */

@@ -426,6 +426,51 @@ S7_API int s7_clock_set_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const
 S7_API int s7_clock_payload_encode(uint8_t out[10], const s7_datetime *t);
 S7_API int s7_clock_payload_decode(const uint8_t *p, size_t len, s7_datetime *out);
 
+/* ---------------------------------------------------------------- cyclic data, alarms */
+
+/* Cyclic data (Userdata group 2) subfunctions. */
+enum {
+    S7_CYC_TRANSFER = 0x01,    /* push the items at every cycle */
+    S7_CYC_UNSUBSCRIBE = 0x04, /* end a job: data FUNCTION JOB */
+    S7_CYC_CHANGE = 0x05,      /* push when a value changed (looked at every cycle) */
+    S7_CYC_MODIFY = 0x07       /* change the items / cycle of a change-driven job */
+};
+enum { S7_UD_ALARM_QUERY = 0x13 };
+
+/* A cycle in ms as time base (0 = 100 ms, 1 = 1 s, 2 = 10 s) and factor (1..255): the
+ * finest base that can count it, rounded to the nearest step.  Returns the cycle coded
+ * (ms), S7_ERR_INVAL for 0, S7_ERR_VALUE past 2550 s. */
+S7_API int s7_cyclic_cycle(uint32_t ms, uint8_t *base, uint8_t *factor);
+/* Subscribe request (subfn S7_CYC_TRANSFER or S7_CYC_CHANGE; S7_CYC_MODIFY changes job
+ * `job`): n S7ANY items, the cycle.  Bytes written or a negative error. */
+S7_API int s7_cyclic_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, uint8_t job,
+                                uint32_t cycle_ms, const s7_var_spec *specs, unsigned n);
+/* Unsubscribe request for job `job` made by subfunction subfn. */
+S7_API int s7_cyclic_unsub_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn,
+                                  uint8_t job);
+/* The data of a subscribe answer or a push (00 NN, then NN data items as a Read Var answer
+ * has them) into items (views into payload).  Returns NN (<= max) or S7_ERR_PARAM. */
+S7_API int s7_cyclic_data_decode(const uint8_t *payload, size_t plen, s7_data_item *items,
+                                 unsigned max);
+
+/* Alarm types of the alarm query. */
+enum { S7_ALARM_8 = 0x02, S7_ALARM_S = 0x04 };
+/* One object of an alarm query answer. */
+typedef struct s7_alarm {
+    uint8_t type;       /* S7_ALARM_8 / S7_ALARM_S */
+    uint32_t event_id;  /* the message's event ID */
+    uint8_t state;      /* one bit per signal: active now */
+    uint8_t ack_going;  /* one bit per signal: its going acknowledged */
+    uint8_t ack_coming; /* one bit per signal: its coming acknowledged */
+    int has_came;       /* came holds when it came (ALARM_S objects) */
+    s7_datetime came;
+} s7_alarm;
+/* Alarm query request (group 4 subfunction 0x13) for alarms of alarm_type, by alarm type. */
+S7_API int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type);
+/* The objects of an alarm query answer's data (up to max into out; out may be NULL).
+ * Returns how many the answer holds (0 for the empty answer) or S7_ERR_PARAM. */
+S7_API int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out, unsigned max);
+
 /* ---------------------------------------------------------------- PLC control */
 enum { S7_START_HOT = 0, S7_START_COLD = 1 };
 
@@ -453,6 +498,149 @@ S7_API int s7_plc_ctrl_resp_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8
  * byte (0 when absent; Snap7: stop 0x07 = already stopped, start 0x03 = already running,
  * 0x02 = cannot start).  A header error gives S7_ERR_PLC.  Returns the parameter length. */
 S7_API int s7_plc_ctrl_resp_decode(const s7_pdu *pdu, uint8_t *fn, uint8_t *status);
+
+/* ---------------------------------------------------------------- BSEND / USEND (PBC) */
+/* The partner services of function group 6 ("PBC", programmed block communication):
+ * BSEND/BRCV send a block of up to 65,534 bytes in Userdata segments, each acknowledged by
+ * the receiver; USEND/URCV send one unacknowledged PDU.  Layouts: docs/exchange.md. */
+enum { S7_UD_GRP_PBC = 0x6 };
+#define S7_BSEND_MAX 65534u /* the largest BSEND block (LEN is a WORD, 0xFFFF not used) */
+#define S7_BSEND_OVERHEAD \
+    34u /* a segment PDU besides its data: header 10, param 12, item 4,
+                                 PBC head 8 (12 06 13 00 + R_ID) */
+#define S7_USEND_OVERHEAD \
+    28u /* a USEND PDU besides its data: header 10, param 10, data
+                                 head 4, item head 4 */
+
+/* One BSEND segment (type S7_UD_TYPE_REQ) or its acknowledgement (S7_UD_TYPE_RESP). */
+typedef struct s7_bsend {
+    uint8_t type;        /* S7_UD_TYPE_REQ or S7_UD_TYPE_RESP */
+    uint8_t seq;         /* sequence number: 0 in a first segment, then the receiver's */
+    uint8_t dur;         /* data unit reference: 0 when unsegmented, else one per block */
+    uint8_t last;        /* 0: last segment, 1: more follow */
+    uint16_t err;        /* parameter error code (0 = accepted) */
+    uint32_t r_id;       /* segments: the R_ID the block is sent under */
+    const uint8_t *data; /* segments: bytes after the PBC head (view; the first segment's
+                            start with the block's 2-byte total length) */
+    uint16_t dlen;
+} s7_bsend;
+
+/* A whole segment PDU: s->seq/dur/last/r_id; data (n bytes) preceded, when first, by the
+ * 2-byte total length.  Returns the PDU length or S7_ERR_NOSPACE / S7_ERR_INVAL. */
+S7_API int s7_bsend_seg_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_bsend *s, int first,
+                               uint16_t total, const uint8_t *data, uint16_t n);
+/* A whole acknowledgement PDU (sequence number seq, error err). */
+S7_API int s7_bsend_ack_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t seq, uint16_t err);
+/* Decode a group-6 Userdata PDU (segment or acknowledgement).  Returns 0 or S7_ERR_PARAM
+ * (not group 6, lengths that disagree, a segment without its PBC head). */
+S7_API int s7_bsend_decode(const s7_pdu *pdu, s7_bsend *out);
+/* The most data bytes one segment carries at PDU length pdu (the first carries 2 fewer);
+ * 0 when pdu is too small. */
+S7_API uint32_t s7_bsend_seg_max(uint16_t pdu, int first);
+
+/* A whole USEND PDU (R_ID, one data item of n bytes). */
+S7_API int s7_usend_encode(uint8_t *buf, size_t cap, uint16_t ref, uint32_t r_id,
+                           const uint8_t *data, uint16_t n);
+/* Is pdu a USEND (Userdata, syntax id 0x13 in the parameter)? */
+S7_API int s7_usend_is(const s7_pdu *pdu);
+/* Decode a USEND: its R_ID and the first item's data (view).  0 or S7_ERR_PARAM. */
+S7_API int s7_usend_decode(const s7_pdu *pdu, uint32_t *r_id, const uint8_t **data, uint16_t *n);
+/* The most data bytes a USEND carries at PDU length pdu. */
+S7_API uint32_t s7_usend_max(uint16_t pdu);
+
+/* ---------------------------------------------------------------- block services */
+/* Block types: the letter real CPUs put after '0' in block names ("0A00010B" = DB10). */
+enum {
+    S7_BLOCK_OB = 0x38,
+    S7_BLOCK_DB = 0x41,
+    S7_BLOCK_SDB = 0x42,
+    S7_BLOCK_FC = 0x43,
+    S7_BLOCK_SFC = 0x44,
+    S7_BLOCK_FB = 0x45,
+    S7_BLOCK_SFB = 0x46
+};
+/* One block as the block services name it: '0', the type letter, five decimal digits and
+ * the file system ('A' active, 'P' passive, 'B' both). */
+typedef struct s7_block_id {
+    uint8_t type;    /* S7_BLOCK_* */
+    uint16_t number; /* 0..65535 (five digits on the wire, at most 99999) */
+    uint8_t fs;      /* 'A', 'P', 'B' */
+} s7_block_id;
+/* The 8 name characters into out.  Returns 8 or S7_ERR_INVAL (unknown type). */
+S7_API int s7_block_id_encode(uint8_t out[8], const s7_block_id *id);
+/* Decode 8 name characters.  Returns 8 or S7_ERR_PARAM (not '0', a type letter, five
+ * digits of a number <= 65535). */
+S7_API int s7_block_id_decode(const uint8_t *p, size_t len, s7_block_id *out);
+/* "DB", "OB", "FC", ... for a type letter, "?" for others. */
+S7_API const char *s7_block_type_name(uint8_t type);
+
+/* The Job of an upload (0x1D start, 0x1E upload, 0x1F end) or download (0x1A request,
+ * 0x1B download block, 0x1C end: 0x1B and 0x1C are sent by the CPU to the PG). */
+typedef struct s7_block_job {
+    uint8_t fn;         /* S7_FN_REQ_DOWNLOAD .. S7_FN_UPLOAD_END */
+    uint8_t status;     /* function status byte (0 in requests seen) */
+    uint32_t upload_id; /* 0x1E / 0x1F: the id the start answered; 0 otherwise */
+    int has_name;       /* 0x1A, 0x1B, 0x1C, 0x1D: a file name "_" + block id */
+    s7_block_id id;
+    uint32_t load_len; /* 0x1A: load memory length (six digits) */
+    uint32_t mc7_len;  /* 0x1A: MC7 (code / data) length (six digits) */
+} s7_block_job;
+/* Encode the Job PDU.  Returns the PDU length or S7_ERR_NOSPACE / S7_ERR_INVAL. */
+S7_API int s7_block_job_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_block_job *j);
+/* Decode a Job PDU of one of those functions.  Returns the parameter length or
+ * S7_ERR_PARAM. */
+S7_API int s7_block_job_decode(const s7_pdu *pdu, s7_block_job *out);
+
+/* The Ack_Data answering such a Job. */
+typedef struct s7_block_ack {
+    uint8_t fn;
+    uint8_t status;      /* 0x1B / 0x1E: 1 = more data follows, 0 = last part */
+    uint32_t upload_id;  /* 0x1D answer */
+    uint32_t block_len;  /* 0x1D answer: the block's length in bytes (decimal string) */
+    const uint8_t *data; /* 0x1B / 0x1E answers: the block bytes of this part (view) */
+    uint16_t dlen;
+} s7_block_ack;
+/* Encode: 0x1A, 0x1C, 0x1F: parameter fn only; 0x1D: fn, status, 01 00, id, length string;
+ * 0x1B, 0x1E: fn, status and a data block (length, 00 FB, bytes). */
+S7_API int s7_block_ack_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_block_ack *a);
+/* Decode such an Ack_Data (fn from its parameter).  A header error gives S7_ERR_PLC.
+ * Returns the parameter length or S7_ERR_PARAM. */
+S7_API int s7_block_ack_decode(const s7_pdu *pdu, s7_block_ack *out);
+
+/* PI services on blocks (0x28 "_INSE" activate, "_DELE" delete): the argument block is a
+ * count, 00, then 8 name characters per block.  Encode a request for n ids. */
+S7_API int s7_pi_blocks_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const char *service,
+                                   const s7_block_id *ids, unsigned n);
+/* The ids of a PI argument block (at most max).  Returns the count or S7_ERR_PARAM. */
+S7_API int s7_pi_blocks_decode(const uint8_t *arg, size_t len, s7_block_id *ids, unsigned max);
+
+/* Block functions (Userdata group 3): list blocks (subfunction 1), list blocks of a type
+ * (2, its continuation through s7_ud_next_req_encode), block info (3). */
+S7_API int s7_block_list_req_encode(uint8_t *buf, size_t cap, uint16_t ref);
+S7_API int s7_block_list_type_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t type);
+S7_API int s7_block_info_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_block_id *id);
+/* A continuation request of group/subfunction with the sequence number of the answer. */
+S7_API int s7_ud_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group,
+                                 uint8_t subfn, uint8_t seq);
+
+/* The block info answer's payload (78 bytes, the fields clients show). */
+typedef struct s7_block_info {
+    uint8_t type; /* S7_BLOCK_* (from the sub-block type) */
+    uint16_t number;
+    uint8_t flags;     /* block flags (bit 0 linked, bit 3 know-how protected) */
+    uint8_t lang;      /* 1 STL, 2 LAD, 3 FBD, 4 SCL, 5 DB, 6 GRAPH, 7 SDB ... */
+    uint8_t sub_type;  /* 0x08 OB, 0x0A DB, 0x0B SDB, 0x0C FC, 0x0D SFC, 0x0E FB, 0x0F SFB */
+    int know_how;      /* flags bit 3 (system blocks are: a 315-2 answers 0x09) */
+    uint32_t load_len; /* load memory length */
+    uint32_t security;
+    uint16_t ssb_len, add_len, local_len, mc7_len;
+    char author[9], family[9], name[9]; /* NUL-terminated, trailing NULs / blanks cut */
+    uint8_t version;                    /* high nibble major, low minor */
+    uint16_t checksum;
+    uint8_t code_time[6], intf_time[6]; /* S7 timestamps (ms of day 4, days since 1984 2) */
+} s7_block_info;
+S7_API int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi);
+S7_API int s7_block_info_decode(const uint8_t *p, size_t len, s7_block_info *out);
 
 #ifdef __cplusplus
 }

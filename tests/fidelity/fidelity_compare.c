@@ -3,7 +3,8 @@
  * For every capture listed in tests/fidelity/captures.txt (real CPUs answering S7comm
  * clients, tests/vectors/real/), and every TCP connection in it: a CPU of the capture's
  * family is made in memory (rack/slot from the capture's CR; the DBs the real CPU's answers
- * show: read and written ranges, its DB list and DB block info), the server-role connection (s7_sconn) and the CPU model (s7_cpu_handle)
+ * show: read and written ranges, its DB list and DB block info; the program blocks it
+ * lists, describes or uploads), the server-role connection (s7_sconn) and the CPU model (s7_cpu_handle)
  * are fed the client's frames as captured (COTP CR, Setup Communication, every request;
  * a connection captured mid-way gets a CR and a setup first, not counted), and each answer
  * is compared with the real CPU's structurally: the CC's parameters; every S7 header field
@@ -18,7 +19,9 @@
  * bodies are left aside, and so is the number of diagnostic buffer entries (SZL 0x00A0:
  * the CPU's history, kept by a real one over power cycles).  A continuation request carries
  * the sequence number of the answer it continues: it is replayed with the emulator's
- * number for it, as PDU references would be mapped.
+ * number for it, as PDU references would be mapped; so is the job number a programmer
+ * command (Userdata group 1: enable, disable, delete a job) names, which the CPU gave the
+ * job in the sequence number of its answer.
  *
  * Prints per capture and in total the requests answered by the real CPU, how many got a
  * structurally identical answer, and per request kind (szl.0011, read.dbread, ud.cyclic ...)
@@ -95,6 +98,8 @@ static void merge(stats *into, const stats *from)
     into->reqs += from->reqs;
     into->same += from->same;
 }
+
+static long prog_job_at(const uint8_t *p, size_t len);
 
 /* ------------------------------------------------------------ request kinds */
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -422,9 +427,15 @@ static int feed(emu *m, const uint8_t *in, size_t n)
                 m->rlen = -1;
                 return -1;
             }
-            memcpy(m->reply, rep, (size_t)k);
-            m->rlen = k;
+            if (k > 0) {
+                memcpy(m->reply, rep, (size_t)k);
+                m->rlen = k;
+            }
             if (s7_sconn_reply_end(m->sc, &m->out, (size_t)k) < 0)
+                return -1;
+            static uint8_t job[65536];
+            int jn = s7_cpu_next_job(m->cpu, m->sess, job, sizeof job);
+            if (jn > 0 && s7_sconn_send(m->sc, &m->out, job, (size_t)jn) < 0)
                 return -1;
         } else {
             break;
@@ -457,6 +468,7 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
     int ndb = 0;
     uint32_t area_end[3] = {0, 0, 0};
     const cap_conn *k = &c->conns[ci];
+    uint8_t list_type = 0; /* the type of the last list-of-type request (continuations) */
     for (size_t i = 0; i < k->nmsgs; i++) {
         const cap_msg *q = &k->msgs[i];
         if (!q->is_req || q->answer < 0)
@@ -464,6 +476,23 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
         s7_pdu p, a;
         const cap_msg *r = &k->msgs[q->answer];
         s7_ud uq, ua;
+        /* the program blocks the real CPU lists, describes or uploads */
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && s7_pdu_decode(r->pdu, r->len, &a) >= 0) {
+            if (p.rosctr == S7_USERDATA && s7_ud_decode(&p, &uq) >= 0 &&
+                uq.group == S7_UD_GRP_BLOCK && s7_ud_decode(&a, &ua) >= 0 && ua.err == 0 &&
+                ua.rc == 0xFF) {
+                if (uq.subfn == 2 && uq.method == 0x11 && uq.plen == 2)
+                    list_type = uq.payload[1];
+                if (uq.subfn == 2 && list_type != S7_BLOCK_DB)
+                    for (size_t e = 0; e + 4 <= ua.plen; e += 4)
+                        s7_cpu_add_block(m->cpu, list_type, be16(ua.payload + e), 2,
+                                         ua.payload[e + 2] == 0x42);
+                s7_block_info bi;
+                if (uq.subfn == 3 && uq.plen == 8 &&
+                    s7_block_info_decode(ua.payload, ua.plen, &bi) >= 0 && bi.type != S7_BLOCK_DB)
+                    s7_cpu_add_block(m->cpu, bi.type, bi.number, bi.mc7_len, bi.know_how);
+            }
+        }
         if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
             s7_ud_decode(&p, &uq) >= 0 && uq.group == S7_UD_GRP_BLOCK && uq.plen >= 2 &&
             uq.payload[0] == 0x30 && uq.payload[1] == 0x41 &&
@@ -500,10 +529,51 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
             }
             continue;
         }
-        if (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB || p.param_len < 2 ||
-            (p.param[0] != 4 && p.param[0] != 5))
+        /* an alarm query (group 4, 0x13) the real CPU answered with alarms: the emulator
+         * gets those alarms (event IDs from the objects: length, 00 00, type, ID ...) */
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &uq) >= 0 && uq.group == S7_UD_GRP_CPU && uq.subfn == 0x13 &&
+            s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ua) >= 0 && ua.plen > 6 &&
+            ua.payload[2] == 0xFF) {
+            for (size_t o = 6; o + 8 <= ua.plen && ua.payload[o] > 0; o += 2u + ua.payload[o]) {
+                uint32_t id = (uint32_t)be16(ua.payload + o + 4) << 16 | be16(ua.payload + o + 6);
+                if (s7_cpu_alarm_add(m->cpu, id, "capture", 0, 0, -1) == 0)
+                    s7_cpu_alarm_raise(m->cpu, id);
+            }
             continue;
-        if (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA)
+        }
+        /* a cyclic-data subscription (group 2, subfunctions 1 / 5 / 7): its items are read
+         * as a Read Var's (00 NN, time base, factor, the specifications, a fill byte after
+         * an odd-length one); its answer holds 00 NN and the data items */
+        uint8_t cpar[2048];
+        s7_ud cq, ca;
+        int cyc = 0;
+        if (s7_pdu_decode(q->pdu, q->len, &p) >= 0 && p.rosctr == S7_USERDATA &&
+            s7_ud_decode(&p, &cq) >= 0 && cq.group == S7_UD_GRP_CYCLIC &&
+            cq.type == S7_UD_TYPE_REQ && (cq.subfn == 1 || cq.subfn == 5 || cq.subfn == 7) &&
+            cq.plen >= 4 && s7_pdu_decode(r->pdu, r->len, &a) >= 0 && s7_ud_decode(&a, &ca) >= 0 &&
+            ca.plen >= 2) {
+            size_t n = cq.payload[1], off = 4, w = 2;
+            cpar[0] = 4;
+            cpar[1] = (uint8_t)n;
+            for (size_t j = 0; j < n && off + 2 <= cq.plen; j++) {
+                size_t sl = cq.payload[off + 1];
+                if (off + 2 + sl > cq.plen || w + 2 + sl > sizeof cpar)
+                    break;
+                memcpy(cpar + w, cq.payload + off, 2 + sl);
+                w += 2 + sl;
+                off += 2 + sl + ((sl & 1) && j + 1 < n ? 1 : 0);
+            }
+            p.param = cpar;
+            p.param_len = (uint16_t)w;
+            a.data = ca.payload + 2;
+            a.data_len = (uint16_t)(ca.plen - 2);
+            cyc = 1;
+        }
+        if (!cyc && (s7_pdu_decode(q->pdu, q->len, &p) < 0 || p.rosctr != S7_JOB ||
+                     p.param_len < 2 || (p.param[0] != 4 && p.param[0] != 5)))
+            continue;
+        if (!cyc && (s7_pdu_decode(r->pdu, r->len, &a) < 0 || a.rosctr != S7_ACK_DATA))
             continue;
         item it[64];
         int nit, dbr;
@@ -546,6 +616,29 @@ static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
                 if (end > area_end[x->area - 0x81])
                     area_end[x->area - 0x81] = end;
             }
+        }
+    }
+    /* blocks the real CPU uploaded: loaded as their images (after the lists, which would
+     * replace them) */
+    static uint8_t up[65536];
+    size_t uplen = 0;
+    for (size_t i = 0; i < k->nmsgs; i++) {
+        const cap_msg *q = &k->msgs[i];
+        s7_pdu p, a;
+        s7_block_job bj;
+        s7_block_ack ba;
+        if (!q->is_req || q->answer < 0 || s7_pdu_decode(q->pdu, q->len, &p) < 0 ||
+            s7_pdu_decode(k->msgs[q->answer].pdu, k->msgs[q->answer].len, &a) < 0 ||
+            p.rosctr != S7_JOB || s7_block_job_decode(&p, &bj) < 0 ||
+            s7_block_ack_decode(&a, &ba) < 0)
+            continue;
+        if (bj.fn == S7_FN_UPLOAD_START)
+            uplen = 0;
+        if (bj.fn == S7_FN_UPLOAD && uplen + ba.dlen <= sizeof up) {
+            memcpy(up + uplen, ba.data, ba.dlen);
+            uplen += ba.dlen;
+            if (ba.status == 0)
+                s7_cpu_load_block(m->cpu, up, uplen);
         }
     }
     for (int d = 0; d < ndb; d++)
@@ -685,8 +778,17 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
                 }
                 continue;
             }
+            if (q->cotp == 0xF0 && !q->is_req && open && q->len > 1 &&
+                (q->pdu[1] == S7_ACK_DATA || q->pdu[1] == S7_ACK)) {
+                /* the PG's answers to the CPU's own jobs (a download's parts): fed, the
+                 * block lands in the emulator, nothing is compared */
+                m.out.len = 0;
+                if (feed(&m, q->raw, q->raw_len) < 0)
+                    open = 0;
+                continue;
+            }
             if (q->cotp != 0xF0 || !q->is_req)
-                continue; /* the client's answers to the CPU's own jobs are not fed */
+                continue;
             char kind[40];
             kind_of(q->pdu, q->len, kind, sizeof kind);
             int is_setup = q->len > 10 && q->pdu[1] == S7_JOB && q->pdu[10] == S7_FN_SETUP;
@@ -706,6 +808,17 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
                  * reference) */
                 memcpy(fr + 7, q->pdu, q->len);
                 fr[7 + 17] = seqmap[q->pdu[17]] ? seqmap[q->pdu[17]] : q->pdu[17];
+                if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) > 0) {
+                    in = fr;
+                    inlen = q->len + 7;
+                }
+            }
+            if (in == q->raw && q->len + 7 <= sizeof fr && prog_job_at(q->pdu, q->len) > 0) {
+                /* enabling / disabling / deleting a programmer job names the job by the
+                 * number the CPU gave it: the emulator's, mapped as sequence numbers are */
+                size_t at = (size_t)prog_job_at(q->pdu, q->len);
+                memcpy(fr + 7, q->pdu, q->len);
+                fr[7 + at] = seqmap[q->pdu[at]] ? seqmap[q->pdu[at]] : q->pdu[at];
                 if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) > 0) {
                     in = fr;
                     inlen = q->len + 7;
@@ -746,6 +859,26 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
         emu_close(&m);
     }
     cap_free(&c);
+    return 0;
+}
+
+/* The offset in a Userdata PDU of the job number a programmer command (group 1) names:
+ * disable / enable a job (0x0d / 0x0e: TIS data = function, job) or delete one (0x0f: 00,
+ * deletion ID, function, job); 0 for any other PDU. */
+static long prog_job_at(const uint8_t *p, size_t len)
+{
+    if (len < 30 || p[1] != S7_USERDATA || p[6] != 0 || p[7] != 12 || (p[15] & 0x0F) != 1 ||
+        (p[15] >> 4) != 4)
+        return 0;
+    uint8_t sub = p[16];
+    size_t tps = (size_t)(p[26] << 8 | p[27]), tds = (size_t)(p[28] << 8 | p[29]);
+    size_t td = 30 + tps;
+    if (td + tds > len)
+        return 0;
+    if ((sub == 0x0d || sub == 0x0e) && tds >= 2)
+        return (long)(td + 1);
+    if (sub == 0x0f && tds >= 4)
+        return (long)(td + 3);
     return 0;
 }
 

@@ -16,6 +16,8 @@
  *   missing-db             every DB item: return code 0x0A; others as ok
  *   protected              every item: return code 0x03 (access not allowed)
  *   pdu-exceeded           every Read/Write Var job: Ack with error 0x85 0x00
+ *   refuse-second-write    as ok, but the second Write Var job of a connection gets the Ack
+ *                          0x85 0x00 (a write split over PDUs lands in part)
  *   close-after-cr         closes the TCP connection right after the CR (no CC)
  *   close-after-setup      closes right after the Setup Communication request
  *   silent                 never answers Read/Write Var jobs
@@ -58,7 +60,7 @@ function usage(msg) {
 
 const opt = { port: null, mode: 'put-get-off', amq: 8, pdu: 480, log: false, watchPid: 0,
     dropAfter: 0, goodTsap: -1 };
-const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded',
+const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded', 'refuse-second-write',
     'close-after-cr', 'close-after-setup', 'silent', 'wrong-length', 'bad-tsize', 'bad-szl',
     'wild-szl', 'setup-fails'];
 
@@ -198,7 +200,7 @@ function calledTsap(f) {
 
 function serve(sock) {
     const id = nextConnId++;
-    let rx = Buffer.alloc(0), dt = [], pdu = opt.pdu, jobs = 0, setupDone = false, closed = false;
+    let rx = Buffer.alloc(0), dt = [], pdu = opt.pdu, jobs = 0, writes = 0, setupDone = false, closed = false;
     let mode = opt.mode; /* setup-fails: 'ok' for the --good-tsap connection */
 
     function send(buf) {
@@ -370,6 +372,9 @@ function serve(sock) {
             return send(ackError(ref, 0x81, 0x04));
         case 'pdu-exceeded':
             return send(ackError(ref, 0x85, 0x00));
+        case 'refuse-second-write':
+            if (p[0] === 0x05 && ++writes === 2) return send(ackError(ref, 0x85, 0x00));
+            return p[0] === 0x04 ? onRead(ref, p) : onWrite(ref, p, d);
         case 'silent':
             return undefined;
         default:

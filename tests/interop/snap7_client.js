@@ -30,6 +30,13 @@
  *   protection                    key=value lines (GetProtection: SZL 0x0232 index 4)
  *   szllist                       (ReadSZLList) the SZL IDs, 4 hex digits each, one a line
  *   pdu                           the negotiated PDU length (PDULength)
+ *   listblocks                    TYPE=COUNT lines (ListBlocks: OB FB FC SFB SFC DB SDB)
+ *   blocksoftype TYPE             (ListBlocksOfType; TYPE OB DB SDB FC SFC FB SFB) the numbers,
+ *                                 one a line
+ *   blockinfo TYPE N              key=value lines (GetAgBlockInfo)
+ *   fullupload TYPE N             (FullUpload) the whole block as lowercase hex
+ *   dbget DB                      (DBGet: sized from the DB's block info) the data as hex
+ *   download N FILE               (Download) the block in FILE (as uploaded), as number N
  *
  * Exit 0 on success; on error prints "error: <Snap7 error text>" on stderr and exits 1
  * (2 for bad usage). */
@@ -47,10 +54,16 @@ function usage(msg) {
     if (msg) process.stderr.write('snap7_client: ' + msg + '\n');
     process.stderr.write('usage: snap7_client.js [--rack R --slot S --type pg|op|basic --timeout MS] ' +
         'HOST:PORT CMD ARGS (dbread dbwrite read write multiread cpuinfo ordercode plcstatus ' +
-        'clock setclock szl stop start coldstart multiwrite cpinfo protection szllist pdu setdate)\n');
+        'clock setclock szl stop start coldstart multiwrite cpinfo protection szllist pdu setdate '+
+        'listblocks blocksoftype blockinfo fullupload dbget download)\n');
     process.exit(2);
 }
 
+function btype(s) {
+    const t = { OB: 0x38, DB: 0x41, SDB: 0x42, FC: 0x43, SFC: 0x44, FB: 0x45, SFB: 0x46 }[String(s).toUpperCase()];
+    if (t === undefined) usage('block type: OB DB SDB FC SFC FB SFB, not ' + s);
+    return t;
+}
 function num(s, what) {
     if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(s || '')) usage(what + ': not a number: ' + s);
     return Number(s);
@@ -159,7 +172,12 @@ const plan = (() => {
     }
     case 'cpuinfo': case 'ordercode': case 'plcstatus': case 'clock': case 'stop': case 'start':
     case 'coldstart': case 'cpinfo': case 'protection': case 'szllist': case 'pdu':
+    case 'listblocks':
         need(0); return {};
+    case 'blocksoftype': need(1); return { type: btype(args[0]) };
+    case 'blockinfo': case 'fullupload': need(2); return { type: btype(args[0]), n: num(args[1], 'N') };
+    case 'dbget': need(1); return { db: num(args[0], 'DB') };
+    case 'download': need(2); return { n: num(args[0], 'N'), data: require('fs').readFileSync(args[1]) };
     default: usage('unknown command ' + cmd);
     }
     return null;
@@ -298,6 +316,39 @@ case 'szllist': {
 case 'pdu':
     out(String(client.PDULength()));
     break;
+case 'listblocks': {
+    const r = client.ListBlocks();
+    if (!r) die();
+    for (const k of Object.keys(r)) out(k.replace(/Count$/, '') + '=' + String(r[k]));
+    break;
+}
+case 'blocksoftype': {
+    const r = client.ListBlocksOfType(plan.type);
+    if (!r) die();
+    for (const n of r) out(String(n));
+    break;
+}
+case 'blockinfo': {
+    const r = client.GetAgBlockInfo(plan.type, plan.n);
+    if (!r) die();
+    for (const k of Object.keys(r)) out(k + '=' + String(r[k]).trim());
+    break;
+}
+case 'fullupload': {
+    const r = client.FullUpload(plan.type, plan.n, 65536);
+    if (!r) die();
+    out(Buffer.from(r).toString('hex'));
+    break;
+}
+case 'download':
+    if (!client.Download(plan.n, plan.data)) die();
+    break;
+case 'dbget': {
+    const r = client.DBGet(plan.db);
+    if (!r) die();
+    out(Buffer.from(r).toString('hex'));
+    break;
+}
 case 'start':
     if (!client.PlcHotStart()) die();
     break;

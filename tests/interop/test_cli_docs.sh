@@ -249,7 +249,7 @@ out="$(compare_completion "$COMP")"
 check_eq "$out" "" "completion: every command and every option of s7 help COMMAND"
 
 check_eq "$(complete_line s7 "")" "$(tr '\n' ' ' <<<"$COMMANDS" | sorted_line)" "s7 <TAB>: the commands of s7 help"
-check_eq "$(complete_line s7 inventory "")" "audit check firewall report validate verify-firewall" "s7 inventory <TAB>"
+check_eq "$(complete_line s7 inventory "")" "audit check firewall monitor report simulate validate verify-firewall" "s7 inventory <TAB>"
 check_eq "$(complete_line s7 read --ty)" "--type" "s7 read --ty<TAB>"
 check_eq "$(complete_line s7 read x --type "")" "basic op pg" "s7 read x --type <TAB>"
 check_eq "$(complete_line s7 read x --type = "")" "basic op pg" "s7 read x --type=<TAB> (split at =)"

@@ -24,7 +24,8 @@ if cmp -s "$S7_TEST_TMP/db3.bin" "$S7_TEST_TMP/db3.want"; then
 else
     fail "DB3 file differs from the pattern: $(cmp "$S7_TEST_TMP/db3.bin" "$S7_TEST_TMP/db3.want" 2>&1 | head -1)"
 fi
-check_eq "$err" "DB3: 65535 bytes written to $S7_TEST_TMP/db3.bin" "no progress bar when stderr is not a terminal"
+check_eq "$err" "DB3: 65535 bytes (size from its block info)
+DB3: 65535 bytes written to $S7_TEST_TMP/db3.bin" "no progress bar when stderr is not a terminal; the size's source said"
 
 # DB3 at PDU 240: more, smaller requests, same bytes.
 check_ok "dump DB3 at --pdu 240" "$S7_BIN" dump "$T" DB3 --pdu 240 -o "$S7_TEST_TMP/db3.240"
@@ -44,7 +45,7 @@ out=$("$S7_BIN" dump "$T" DB 2)
 check_eq "$out" "00000000  00 00 00 00 00                                    |.....|" "DB2: one short line of 5 bytes"
 
 out=$("$S7_BIN" dump "$T" DB 2 --json)
-check_eq "$out" '{"db": 2, "length": 5, "file": null, "hex": "0000000000", "error": null}' "--json of DB2"
+check_eq "$out" '{"db": 2, "length": 5, "sized_by": "block_info", "file": null, "hex": "0000000000", "error": null}' "--json of DB2"
 
 # ---------------------------------------------------------------- progress on a terminal
 if command -v script >/dev/null 2>&1; then

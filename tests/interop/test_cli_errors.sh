@@ -206,4 +206,22 @@ run "$S7_BIN" read 127.0.0.1 MB0 XB3 DB1.DBW0
 check_eq "$RC" 2 "one bad address among good ones: exit 2"
 check_contains "$OUT" "bad address 'XB3'" "the bad one is named"
 
+# ---------------------------------------------------------------- a write that lands in part
+# 30 words at PDU 240 go out in three Write Var jobs; the peer refuses the second (0x8500):
+# every item is reported, written or not, and a summary says how many landed.
+start_fake refuse-second-write
+args=()
+for ((i = 0; i < 60; i += 2)); do args+=("DB1.DBW$i=$i"); done
+rc=0
+"$S7_BIN" write "127.0.0.1:$FAKE_PORT" "${args[@]}" --pdu 240 >"$S7_TEST_TMP/w.out" 2>"$S7_TEST_TMP/w.err" || rc=$?
+check_eq "$rc" 1 "partly refused write: exit 1"
+check_eq "$(grep -c ' (written)$' "$S7_TEST_TMP/w.out")" 18 "partly refused write: the 18 items of the answered jobs written"
+check_eq "$(grep -c ': not written (PDU_SIZE_EXCEEDED 0x8500)$' "$S7_TEST_TMP/w.out")" 12 \
+    "partly refused write: the 12 items of the refused job named, with the code"
+check_contains "$(cat "$S7_TEST_TMP/w.err")" "18 of 30 items written, 12 not written" "partly refused write: summary"
+check_contains "$(cat "$S7_TEST_TMP/w.err")" "fix: " "partly refused write: the refusal's fix"
+out=$("$S7_BIN" write "127.0.0.1:$FAKE_PORT" "${args[@]}" --pdu 240 --json 2>/dev/null)
+check_eq "$(printf '%s\n' "$out" | grep -c '"status": "ok"')" 18 "partly refused write --json: 18 items ok"
+check_eq "$(printf '%s\n' "$out" | grep -c '"code": "0x8500"')" 12 "partly refused write --json: 12 items with the refusal"
+
 finish

@@ -664,6 +664,34 @@ static void test_server_lines(void)
     s7_server_config_free(&c);
 }
 
+/* alarms: maps and the flag's string form; each error names its line (server/alarms.c). */
+static void test_server_alarms(void)
+{
+    char err[800];
+    CHECK_INT(load_and_build("profile: s7-300\ndbs: [\"5:4\"]\nalarms:\n  - id: 0x1001\n"
+                             "    bit: DB5.DBX1.3\n    name: tank high\n  - \"7:DB5.DBX0.0\"\n",
+                             err, sizeof err),
+              0);
+    CHECK_INT(load_and_build("profile: s7-300\ndbs: [\"5:4\"]\nalarms:\n  - id: 8\n"
+                             "    bit: M0.0\n",
+                             err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 4, "alarms[0]: M0.0: the bit that raises the alarm must be a DB bit"));
+    CHECK_INT(load_and_build("profile: s7-300\nalarms:\n  - id: 8\n    bit: DB9.DBX0.0\n", err,
+                             sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "alarm 0x8: DB9.DBX0.0 is not in a DB of this CPU"));
+    CHECK_INT(load_and_build("profile: s7-1500\ndbs: [\"5:4\"]\nalarms: [\"1:DB5.DBX0.0\"]\n", err,
+                             sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "alarm 0x1: an s7-1500 does not answer the alarm query"));
+    CHECK_INT(load_and_build("alarms:\n  - id: 8\n    colour: red\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "alarms[0]: unknown key 'colour' (keys: id, bit, name)"));
+    CHECK_INT(load_and_build("alarms:\n  - name: x\n", err, sizeof err), S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "alarms[0]: an alarm needs an id and a bit"));
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -679,6 +707,7 @@ int main(void)
     test_fw_verify_json();
     test_whole_file();
     test_server_lines();
+    test_server_alarms();
     {
         char whole[300];
         snprintf(whole, sizeof whole, "%s/whole.yaml", dir);

@@ -656,18 +656,24 @@ static void test_control(void)
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 03 0000 001D 0001 0000 0000 28");
     /* other PI services: 81 04 */
-    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 44 45 4C 45", req,
+    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 58 58 58 58", req,
                    sizeof req);
     r = run(cpu, &s, n);
     CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 81 04");
-    /* upload (captured raw client request shape) -> D2 41 on a 300 */
-    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 30 31 41",
+    /* _DELE without a block named: the parameter does not parse (84 04) */
+    n = (int)t_hex("32 01 0000 0001 0010 0000 28 00 00 00 00 00 00 FD 0000 05 5F 44 45 4C 45", req,
+                   sizeof req);
+    r = run(cpu, &s, n);
+    CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 84 04");
+    /* upload of a block the CPU does not have: D2 0C, as a 315-2 answers for OB0
+     * (snap7_s300_everything.pcapng); an upload Job without a start: D2 09 */
+    n = (int)t_hex("32 01 0000 00B1 0012 0000 1D 00 0000 00000000 09 5F 30 41 30 30 30 37 37 41",
                    req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 02 0000 00B1 0000 0000 D2 41");
+    CHECK_HEX(out, r, "32 02 0000 00B1 0000 0000 D2 0C");
     n = (int)t_hex("32 01 0000 0001 0008 0000 1F 00 0000 00000001", req, sizeof req);
     r = run(cpu, &s, n);
-    CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 D2 41");
+    CHECK_HEX(out, r, "32 02 0000 0001 0000 0000 D2 09");
     /* unknown function 0x33 -> 81 00 on a 300 */
     n = (int)t_hex("32 01 0000 0042 0002 0000 33 00", req, sizeof req);
     r = run(cpu, &s, n);

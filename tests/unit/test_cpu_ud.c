@@ -370,6 +370,24 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 5, 0x0131, 0x0001);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0\x00\x10", 14) == 0);
+    /* python-snap7 3.x (get_cp_info, get_protection) asks 0x0131 and 0x0232 with index 0
+     * and its data item's return code 0x0A (python-snap7 issue #783): the index 1 and index
+     * 4 records, with their index in the header */
+    {
+        size_t qn = t_hex("32 07 0000 0501 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0131 0000",
+                          req, sizeof req);
+        r = run(cpu, &s, (int)qn);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.rc == 0xFF && u.plen == 48);
+        CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0", 12) == 0);
+        qn = t_hex("32 07 0000 0502 0008 0008 00 01 12 04 11 44 01 00 0A 09 0004 0232 0000", req,
+                   sizeof req);
+        r = run(cpu, &s, (int)qn);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48);
+        CHECK(memcmp(u.payload, "\x02\x32\x00\x04\x00\x28\x00\x01\x00\x04\x00\x01", 12) == 0);
+        /* 0x0132 index 0 stays unknown (index 1 and 4 are two different records) */
+        r = szl(cpu, &s, 5, 0x0132, 0x0000);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
+    }
     /* indexes 2..10 of a 300: one record each; 11: D402 */
     r = szl(cpu, &s, 5, 0x0131, 0x0002);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[9] == 2);
@@ -474,9 +492,9 @@ static void test_other_groups(void)
         CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 6 &&
               memcmp(mu.payload, "\x00\x01\x0A\x00\x00\x00", 6) == 0);
     }
-    /* unknown group / subfunction: 8104 */
-    r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 1, NULL, 0);
-    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 01 06 00 00 8104 0A 00 0000");
+    /* unknown group / subfunction: 8104 (group 1's breakpoint is not served) */
+    r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 0x0A, NULL, 0);
+    CHECK_HEX(out, r, "32 07 0000 0802 000C 0004 00 01 12 08 12 81 0A 06 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0803, S7_UD_GRP_CPU, 3, NULL, 0);
     CHECK_HEX(out, r, "32 07 0000 0803 000C 0004 00 01 12 08 12 84 03 07 00 00 8104 0A 00 0000");
     r = ud(cpu, &s, 0x0804, 0x0F, 1, NULL, 0);
@@ -521,7 +539,7 @@ static void test_other_groups(void)
     r = ud(cpu, &s, 0x0903, S7_UD_GRP_BLOCK, 2, ta, 2);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.last, 1);
-    CHECK_INT(u.plen, 214); /* parts are cut at PDU - 26 bytes, not at records */
+    CHECK_INT(u.plen, 208); /* whole entries of PDU - 30 bytes, as a 315-2 cuts its lists */
     int got = u.plen;
     uint8_t seq = u.seq;
     s7_ud c;

@@ -8,8 +8,8 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory guard help'
-_s7_inventory_subcommands='validate check firewall report verify-firewall audit'
+_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner blocks upload guard help'
+_s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate audit'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
 
@@ -18,7 +18,8 @@ _s7_options()
 {
     case $1 in
         read | write | info) printf '%s' "$_s7_common_options" ;;
-        dump) printf '%s' "$_s7_common_options -o --output" ;;
+        dump | upload) printf '%s' "$_s7_common_options -o --output" ;;
+        blocks) printf '%s' "$_s7_common_options" ;;
         watch) printf '%s' "$_s7_common_options --every --count" ;;
         doctor)
             printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
@@ -32,7 +33,15 @@ _s7_options()
             printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
-                ' --max-held --max-held-conn --sock-buf --quiet -q --help -h'
+                ' --max-held --max-held-conn --sock-buf --quiet -q --help -h' \
+                ' --job'
+            ;;
+        exchange)
+            printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
+                ' --help -h'
+        partner)
+            printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
+                ' --urcv --count --timeout --help -h'
             ;;
         guard)
             printf '%s' '--listen --upstream --inventory --cpu --rules --dry-run --audit --metrics' \
@@ -46,6 +55,11 @@ _s7_options()
                 firewall) printf '%s' '--format --host --router -o --output --help -h' ;;
                 report) printf '%s' '-o --output --check --verify --help -h' ;;
                 verify-firewall) printf '%s' '--as --rules --timeout --json --help -h' ;;
+                monitor)
+                    printf '%s' '--every --count --duration --json-lines --on-change --exit-on-change' \
+                        ' --metrics --as --timeout --connection --help -h'
+                    ;;
+                simulate) printf '%s' '--loopback --loopback-base --port --write-inventory --fault --cpu --control --send --for -v --verbose --help -h' ;;
                 audit) printf '%s' '--log --cpu --help -h' ;;
                 *) printf '%s' '--help -h' ;;
             esac
@@ -63,7 +77,9 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
-            --upstream | --cpu | --metrics | --upstream-tsap | --log)
+            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
+            --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
+            --upstream | --upstream-tsap | --log)
             return 0
             ;;
     esac
@@ -128,7 +144,9 @@ _s7()
             fi
             sub=${COMP_WORDS[2]}
             ;;
-        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | guard) ;;
+        read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
+        blocks | upload) ;;
+        guard) ;;
         *) return 0 ;;
     esac
 
@@ -152,7 +170,7 @@ _s7()
                     _s7_files "$cur"
                 fi
                 ;;
-            --config | --audit | --state | --check | --inventory | --verify | --rules | --log) _s7_files "$cur" ;;
+            --config | --audit | --state | --check | --inventory | --verify | --json-lines | --rules | --log) _s7_files "$cur" ;;
         esac
         if [[ -n $prefix ]]; then
             for i in "${!COMPREPLY[@]}"; do
@@ -168,7 +186,7 @@ _s7()
     fi
 
     # Positional arguments: the inventory FILE; hosts and addresses are not guessed.
-    if [[ $cmd == inventory ]]; then
+    if [[ $cmd == inventory || $cmd == exchange ]]; then
         _s7_files "$cur"
     fi
     return 0

@@ -150,7 +150,9 @@ enum {
     O_EVERY,
     O_COUNT,
     O_OUT,
-    O_HELP
+    O_HELP,
+    O_PUSH,
+    O_ALARM8
 };
 
 typedef struct opt_def {
@@ -175,6 +177,8 @@ static const opt_def opts[] = {
     {"--count", NULL, O_COUNT, 1, CLI_X_COUNT, "--count 10"},
     {"--output", "-o", O_OUT, 1, CLI_X_OUT, "-o db3.bin"},
     {"--help", "-h", O_HELP, 0, 0, NULL},
+    {"--push", NULL, O_PUSH, 0, CLI_X_PUSH, NULL},
+    {"--alarm8", NULL, O_ALARM8, 0, CLI_X_ALARM8, NULL},
 };
 
 static const opt_def *find_opt(const char *arg, size_t len)
@@ -195,6 +199,8 @@ static const char *extra_owner(unsigned extra)
     case CLI_X_EVERY:
     case CLI_X_COUNT: return "s7 watch";
     case CLI_X_OUT: return "s7 dump";
+    case CLI_X_PUSH: return "s7 watch";
+    case CLI_X_ALARM8: return "s7 alarms";
     default: return "another command";
     }
 }
@@ -353,6 +359,10 @@ int cli_parse(cli *c, const cli_cmd *cmd, int argc, char **argv)
             }
             if (o->id == O_TRACE) {
                 c->trace = 1;
+                continue;
+            }
+            if (o->id == O_PUSH || o->id == O_ALARM8) {
+                *(o->id == O_PUSH ? &c->push : &c->alarm8) = 1;
                 continue;
             }
             rc = apply_opt(c, o, v, &saw_rs, &saw_tsap);

@@ -22,6 +22,8 @@ enum { CLI_HELP_SHOWN = -1 };
 
 /* Command-specific options a command accepts on top of the common ones. */
 enum { CLI_X_EVERY = 1, CLI_X_COUNT = 2, CLI_X_OUT = 4 };
+/* watch --push, alarms --alarm8 (values of their own, kept apart from the others') */
+enum { CLI_X_PUSH = 0x100, CLI_X_ALARM8 = 0x200 };
 
 struct cli;
 typedef int (*cli_run_fn)(struct cli *c);
@@ -44,6 +46,8 @@ typedef struct cli {
     int trace;
     long every_ms;   /* watch --every, default 1000 */
     long count;      /* watch --count, 0 = unbounded */
+    int push;        /* watch --push: subscribe (cyclic data), poll where refused */
+    int alarm8;      /* alarms --alarm8: ask for ALARM_8 objects (S7-400) */
     const char *out; /* dump -o FILE */
     const char *target;
     char host[256];
@@ -129,5 +133,9 @@ void cli_sleep_ms(long ms);
  * "," unless last. */
 void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
                    const uint8_t *buf, const cli_why *all, int last);
+
+/* A block name (DB10, FC1, OB1, SFC46, SDB0 ...; any case) into its type letter and number.
+ * Returns 0 or -1 (tools/s7/blocks.c). */
+int cli_parse_block(const char *text, uint8_t *type, uint16_t *number);
 
 #endif

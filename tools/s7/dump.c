@@ -1,4 +1,5 @@
-/* s7 dump HOST DB N [-o FILE]: the whole DB (its length found with s7_client_db_length),
+/* s7 dump HOST DB N [-o FILE]: the whole DB (its size from the DB's block info where the CPU
+ * answers it, else found by probing reads with s7_client_db_length; the output says which),
  * read in chunks, to a file or as a hex dump (offset, 16 bytes, ASCII) on stdout, with a
  * progress bar on stderr when stderr is a terminal. */
 #include <ctype.h>
@@ -77,7 +78,27 @@ int cmd_dump(cli *c)
     if (!s)
         return rc;
 
-    err = s7_client_db_length(s, db, &len);
+    /* the block info's MC7 length is the DB's size: exact even where a server pads reads
+     * past the end; CPUs without block functions (S7-1200/1500) are probed */
+    const char *sized_by = "block_info";
+    err = s7_client_db_size(s, db, &len);
+    if (err < 0 || len == 0) {
+        char why[160];
+        const s7_explain *e = s7_client_last_error(s);
+        snprintf(why, sizeof why, "%s",
+                 err == S7_ERR_PLC && e && e->text ? e->text : s7_strerror(err));
+        sized_by = "probing";
+        /* a peer may answer block info with a frame that ends the connection (the Snap7
+         * server, for a DB it does not have): probe on a new one */
+        err = s7_client_connected(s) ? 0 : s7_client_reconnect(s, 1);
+        if (err >= 0)
+            err = s7_client_db_length(s, db, &len);
+        if (err >= 0 && !c->json)
+            fprintf(stderr, "DB%u: %u bytes (size found by probing reads: no block info: %s)\n", db,
+                    len, why);
+    } else if (!c->json) {
+        fprintf(stderr, "DB%u: %u bytes (size from its block info)\n", db, len);
+    }
     if (err < 0) {
         cli_why w;
         const s7_explain *e = s7_client_last_error(s);
@@ -101,7 +122,10 @@ int cmd_dump(cli *c)
         }
         cli_report(&w);
         if (c->json) {
-            printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ", db);
+            printf(
+                "{\"db\": %u, \"length\": null, \"sized_by\": null, \"file\": null, \"hex\": null, "
+                "\"error\": ",
+                db);
             cli_json_error(stdout, &w);
             fputs("}\n", stdout);
         }
@@ -136,8 +160,9 @@ int cmd_dump(cli *c)
             cli_why_err(c, s, err, act, &w);
             cli_report(&w);
             if (c->json) {
-                printf("{\"db\": %u, \"length\": null, \"file\": null, \"hex\": null, \"error\": ",
-                       db);
+                printf("{\"db\": %u, \"length\": null, \"sized_by\": \"%s\", \"file\": null, "
+                       "\"hex\": null, \"error\": ",
+                       db, sized_by);
                 cli_json_error(stdout, &w);
                 fputs("}\n", stdout);
             }
@@ -158,14 +183,16 @@ int cmd_dump(cli *c)
         }
         out = NULL;
         if (c->json) {
-            printf("{\"db\": %u, \"length\": %u, \"file\": ", db, len);
+            printf("{\"db\": %u, \"length\": %u, \"sized_by\": \"%s\", \"file\": ", db, len,
+                   sized_by);
             cli_json_str(stdout, c->out);
             fputs(", \"hex\": null, \"error\": null}\n", stdout);
         } else {
             fprintf(stderr, "DB%u: %u bytes written to %s\n", db, len, c->out);
         }
     } else if (c->json) {
-        printf("{\"db\": %u, \"length\": %u, \"file\": null, \"hex\": \"", db, len);
+        printf("{\"db\": %u, \"length\": %u, \"sized_by\": \"%s\", \"file\": null, \"hex\": \"", db,
+               len, sized_by);
         for (uint32_t i = 0; i < len; i++)
             printf("%02x", data[i]);
         fputs("\", \"error\": null}\n", stdout);

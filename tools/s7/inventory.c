@@ -78,7 +78,25 @@ const char inv_help[] =
     "      --check FILE.json   results of `s7 inventory check --json` (repeatable: checks from\n"
     "                          several hosts merge, each connection takes the one made from\n"
     "                          its active partner)\n"
-    "      --verify FILE.json  a firewall verification (`verify-firewall --json`, repeatable)\n\n"
+    "      --verify FILE.json  a firewall verification (`verify-firewall --json`, repeatable)\n"
+    "  monitor FILE      the check, round after round: per connection and exchange the state\n"
+    "                    (pass / fail / unproven with the doctor's verdict), since when, how long\n"
+    "                    its check took, failed rounds; a change is printed with its cause and\n"
+    "                    fix.  Exit 0 when nothing changed, 1 when something did.\n"
+    "      --every TIME        time between rounds: 10s (default), 500ms, 1min ...\n"
+    "      --count N           stop after N rounds\n"
+    "      --duration TIME     stop after TIME\n"
+    "      --json-lines FILE   one JSON object per connection and round (- for stdout)\n"
+    "      --on-change CMD     run CMD (sh -c) at each change; S7_MONITOR_CONNECTION,\n"
+    "                          S7_MONITOR_STATUS, S7_MONITOR_VERDICT, S7_MONITOR_PREVIOUS,\n"
+    "                          S7_MONITOR_CAUSE describe it\n"
+    "      --exit-on-change    stop at the first change (exit 1)\n"
+    "      --metrics ADDR:PORT Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
+    "      --timeout TIME      per connection step, as for check (default 3s)\n"
+    "      --connection NAME   only this connection (repeatable)\n"
+    "      --as PARTNER        check from PARTNER's documented address, as for check\n\n"
+    "  simulate FILE     the plant brought up on this machine: emulated CPUs, the documented\n"
+    "                    exchanges, faults (s7 inventory simulate --help)\n\n"
     "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"
     "or an invalid inventory.\n\n"
     "Examples:\n"
@@ -86,7 +104,8 @@ const char inv_help[] =
     "  s7 inventory check plant.yaml --json > check.json\n"
     "  s7 inventory firewall plant.yaml --format nftables -o s7.nft\n"
     "  s7 inventory firewall plant.yaml --format iptables --host plc-line -o plc-line.sh\n"
-    "  s7 inventory report plant.yaml -o report --check hmi.json --check scada.json\n";
+    "  s7 inventory report plant.yaml -o report --check hmi.json --check scada.json\n"
+    "  s7 inventory monitor plant.yaml --every 10s --metrics 127.0.0.1:9102\n";
 
 int cmd_inventory(cli *c)
 {
@@ -151,16 +170,18 @@ static int validate(const s7_plant *p)
 
 int inv_audit_main(int argc, char **argv);
 
-enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY };
+enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY, SUB_MONITOR };
 
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
 {
-    static const char *const subs[] = {"validate", "check", "firewall", "report",
-                                       "verify-firewall"};
+    static const char *const subs[] = {"validate", "check",           "firewall",
+                                       "report",   "verify-firewall", "monitor"};
     inv_opts o;
     int sub = -1, rc;
     memset(&o, 0, sizeof o);
     (void)cmd;
+    if (argc >= 1 && strcmp(argv[0], "simulate") == 0) /* own options: inventory_simulate.c */
+        return inv_cmd_simulate_main(argc, argv);
     if (argc < 1)
         return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
     if (strcmp(argv[0], "audit") == 0) /* the audit log against the inventory (guard, issue 12) */
@@ -172,7 +193,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
                inv_help);
         return CLI_OK;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < (int)(sizeof subs / sizeof subs[0]); i++)
         if (strcmp(argv[0], subs[i]) == 0)
             sub = i;
     if (sub < 0)
@@ -216,6 +237,12 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             return CLI_OK;
         }
         /* flags */
+        if (sub == SUB_MONITOR && strcmp(name, "--exit-on-change") == 0) {
+            if (eq)
+                rc = usage("%s takes no value", name);
+            o.exit_on_change = 1;
+            continue;
+        }
         if (strcmp(name, "--json") == 0 || strcmp(name, "--allow-write") == 0) {
             if (eq)
                 rc = usage("%s takes no value", name);
@@ -242,6 +269,12 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             {"--verify", NULL, SUB_REPORT, "--verify verify.json"},
             {"--router", NULL, SUB_FIREWALL, "--router fw1"},
             {"--rules", NULL, SUB_VERIFY, "--rules router.nft"},
+            {"--every", NULL, SUB_MONITOR, "--every 10s"},
+            {"--count", NULL, SUB_MONITOR, "--count 3"},
+            {"--duration", NULL, SUB_MONITOR, "--duration 1min"},
+            {"--json-lines", NULL, SUB_MONITOR, "--json-lines monitor.jsonl"},
+            {"--on-change", NULL, SUB_MONITOR, "--on-change 'logger s7 changed'"},
+            {"--metrics", NULL, SUB_MONITOR, "--metrics 127.0.0.1:9102"},
         };
         int k, found = -1;
         for (k = 0; k < (int)(sizeof vopts / sizeof vopts[0]); k++)
@@ -253,7 +286,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             continue;
         }
         if (vopts[found].sub >= 0 && vopts[found].sub != sub &&
-            !(sub == SUB_VERIFY && (found == 0 || found == 1))) {
+            !(sub == SUB_VERIFY && (found == 0 || found == 1)) &&
+            !(sub == SUB_MONITOR && found <= 2)) {
             fprintf(stderr, "error: %s is an option of s7 inventory %s, not of %s\n", name,
                     subs[vopts[found].sub], subs[sub]);
             rc = CLI_USAGE;
@@ -292,6 +326,25 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         case 7: o.verifies[o.nverifies++] = v; break;
         case 8: o.router = v; break;
         case 9: o.rules = v; break;
+        case 10:
+            if (s7_duration_parse(v, 1000, 100, 86400000, &o.every_ms, NULL, 0))
+                rc = usage("--every %s: must be 100 ms..24 h (a bare number is seconds), e.g. "
+                           "--every 10s",
+                           v);
+            break;
+        case 11:
+            if (cli_parse_long(v, 1, 100000000, &o.count))
+                rc = usage("--count %s: must be a number of rounds, 1 or more", v);
+            break;
+        case 12:
+            if (s7_duration_parse(v, 1000, 1, 31L * 86400000, &o.duration_ms, NULL, 0))
+                rc = usage("--duration %s: must be 1 ms..31 days (a bare number is seconds), "
+                           "e.g. --duration 1min",
+                           v);
+            break;
+        case 13: o.json_lines = v; break;
+        case 14: o.on_change = v; break;
+        case 15: o.metrics = v; break;
         }
     }
     if (rc == CLI_OK && !o.file)
@@ -342,7 +395,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         rc = CLI_USAGE;
     }
     /* host names are resolved when the addresses are used: rules, live checks */
-    if (rc == CLI_OK && (sub == SUB_CHECK || sub == SUB_FIREWALL || sub == SUB_VERIFY) &&
+    if (rc == CLI_OK &&
+        (sub == SUB_CHECK || sub == SUB_FIREWALL || sub == SUB_VERIFY || sub == SUB_MONITOR) &&
         s7_plant_has_unresolved(p)) {
         int r = s7_plant_resolve_hosts(p, s7_diag_plant_resolver, NULL, err, sizeof err);
         if (r < 0) {
@@ -360,6 +414,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         case SUB_CHECK: rc = inv_cmd_check(p, &o); break;
         case SUB_FIREWALL: rc = inv_cmd_firewall(p, &o); break;
         case SUB_VERIFY: rc = inv_cmd_verify(p, &o); break;
+        case SUB_MONITOR: rc = inv_cmd_monitor(p, &o); break;
         default: rc = inv_cmd_report(p, &o); break;
         }
     }

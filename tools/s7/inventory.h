@@ -7,7 +7,10 @@
  *   inventory_check.c     `s7 inventory check`: the table or JSON of s7_plant_check
  *   inventory_firewall.c  `s7 inventory firewall`: s7_fw_build + s7_fw_render into a file
  *   inventory_report.c    `s7 inventory report`: the directory and its four files
- *   netns.c               `check --as`: the network namespace that holds a partner's address */
+ *   inventory_monitor.c   `s7 inventory monitor`: rounds of s7_plant_check, changes, metrics
+ *   netns.c               `check --as`: the network namespace that holds a partner's address
+ *   inventory_simulate.c  `s7 inventory simulate`: the plant on this machine (simnet.c:
+ *                         its namespaces) */
 #ifndef S7_TOOLS_INVENTORY_H
 #define S7_TOOLS_INVENTORY_H
 
@@ -33,11 +36,23 @@ typedef struct inv_opts {
     size_t nchecks;
     const char **verifies; /* report: --verify FILE.json (verify-firewall --json, repeatable) */
     size_t nverifies;
+    /* monitor (inventory_monitor.c) */
+    long every_ms;          /* --every, default 10 s */
+    long count;             /* --count N rounds, 0 = until interrupted */
+    long duration_ms;       /* --duration, 0 = until interrupted */
+    const char *json_lines; /* --json-lines FILE ("-" stdout) */
+    const char *on_change;  /* --on-change CMD */
+    const char *metrics;    /* --metrics ADDR:PORT */
+    int exit_on_change;     /* --exit-on-change */
 } inv_opts;
 
 int inv_cmd_check(const s7_plant *p, const inv_opts *o);
 int inv_cmd_firewall(const s7_plant *p, const inv_opts *o);
 int inv_cmd_verify(const s7_plant *p, const inv_opts *o);
 int inv_cmd_report(const s7_plant *p, const inv_opts *o);
+int inv_cmd_monitor(const s7_plant *p, const inv_opts *o);
+/* s7 inventory simulate (inventory_simulate.c): argv[0] is "simulate"; parses its own
+ * options. */
+int inv_cmd_simulate_main(int argc, char **argv);
 
 #endif

@@ -11,6 +11,9 @@ int cmd_write(cli *c);
 int cmd_info(cli *c);
 int cmd_dump(cli *c);
 int cmd_watch(cli *c);
+int cmd_alarms(cli *c);      /* alarms.c */
+int cmd_diag_buffer(cli *c); /* diagbuf.c */
+extern const char alarms_help[], diagbuf_help[];
 int cmd_server(cli *c);
 int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char srv_help[];
@@ -26,8 +29,18 @@ int cmd_scan(cli *c);
 int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char scan_help[];
 int cmd_inventory(cli *c);
+int cmd_blocks(cli *c);
+int cmd_blocks_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_upload(cli *c);
+extern const char blocks_help[];
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv);
+int cmd_partner(cli *c); /* partner.c: BSEND/BRCV, USEND/URCV */
+int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char partner_help[];
 extern const char inv_help[];
+int cmd_exchange(cli *c); /* exchange.c: s7 exchange FILE (the PC bridge) */
+int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
+extern const char exchange_help[];
 int cmd_guard(cli *c);
 int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
 extern const char guard_help[];
@@ -89,17 +102,25 @@ const cli_cmd cli_cmds[] = {
      "  s7 dump 192.168.0.1 DB 3\n"
      "  s7 dump 192.168.0.1 DB 3 -o db3.bin\n\n" COMMON_HELP,
      CLI_X_OUT, 1, 2},
-    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N]",
-     "poll values and print changes",
+    {"watch", cmd_watch, "HOST ADDRESS... [--every MS] [--count N] [--push]",
+     "poll values (or have the CPU push them) and print changes",
      "Polls the addresses and prints a timestamped line 'TIME ADDRESS = VALUE' for each value\n"
      "when it changes (the first values too).  When the connection drops it says so and\n"
      "reconnects.  --json prints one JSON object per line.\n\n"
      "Options:\n"
      "  --every MS   poll interval, 10..86400000 ms (default 1000)\n"
-     "  --count N    stop after N polls (default: until interrupted)\n\n"
+     "  --count N    stop after N polls (default: until interrupted)\n"
+     "  --push       subscribe instead (cyclic data, S7-300/400): the CPU sends the changes,\n"
+     "               looking every --every MS; where the CPU refuses, says so on stderr and\n"
+     "               polls.  --count then counts the updates\n\n"
      "Example:\n"
-     "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n\n" COMMON_HELP,
-     CLI_X_EVERY | CLI_X_COUNT, 1, -1},
+     "  s7 watch 192.168.0.1 DB1.DBW0 M0.0 --every 200\n"
+     "  s7 watch 192.168.0.1 DB1.DBW0 --push --every 500\n\n" COMMON_HELP,
+     CLI_X_EVERY | CLI_X_COUNT | CLI_X_PUSH, 1, -1},
+    {"alarms", cmd_alarms, "HOST [--alarm8]", "the CPU's active alarms (alarm query)", alarms_help,
+     CLI_X_ALARM8, 0, 0},
+    {"diag-buffer", cmd_diag_buffer, "HOST", "the CPU's diagnostic buffer, newest first",
+     diagbuf_help, 0, 0, 0},
     {"server", cmd_server, "[--config FILE]", "emulate an S7 CPU for PUT/GET clients", srv_help, 0,
      0, 0},
     {"doctor", cmd_doctor, "HOST [--db N[:LEN]]...",
@@ -112,9 +133,24 @@ const cli_cmd cli_cmds[] = {
      "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
      "hosts answering on port 102 and what they are", scan_help, 0, 0, 0},
-    {"inventory", cmd_inventory, "validate|check|firewall|report FILE",
+    {"inventory", cmd_inventory, "validate|check|firewall|report|monitor FILE",
      "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
      0},
+    {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
+     "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
+    {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
+     "BSEND/BRCV and USEND/URCV with a partner CPU", partner_help, 0, 0, 0},
+    {"blocks", cmd_blocks, "[info] HOST [BLOCK]", "the CPU's blocks per type, or one block's info",
+     blocks_help, 0, 0, 1},
+    {"upload", cmd_upload, "HOST BLOCK -o FILE", "upload a block (DB10, FC1 ...) into a file",
+     "Uploads one block as the CPU holds it (the MC7 block: header, code or a DB's current\n"
+     "data, interface, footer) into FILE.  The CPU refuses at protection level 3 without the\n"
+     "password (0xD241), system blocks and know-how protected blocks (0xD20E), a block it does\n"
+     "not have (0xD20C); S7-1200/1500 refuse block functions (0x8104).  --json prints {block,\n"
+     "length, file, error}.\n\n"
+     "Example:\n"
+     "  s7 upload 192.168.0.20 DB10 -o db10.blk --slot 2\n\n" COMMON_HELP,
+     CLI_X_OUT, 1, 1},
     {"guard", cmd_guard, "--upstream CPU (--inventory FILE --cpu NAME | --rules FILE)",
      "enforcing proxy: only documented partners, ranges and services reach the CPU", guard_help, 0,
      0, 0},
@@ -161,7 +197,7 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory)\n",
+                        "doctor stop start discover scan inventory exchange partner blocks upload guard)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
@@ -175,7 +211,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory; "
+                "stop start discover scan inventory exchange partner blocks upload guard; "
                 "s7 help lists them)\n",
                 argv[1]);
         return CLI_USAGE;
@@ -188,10 +224,16 @@ int main(int argc, char **argv)
         return cmd_doctor_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_control) /* --yes/--cold of its own, then the shared parser */
         return cmd_control_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_blocks) /* an optional leading "info" */
+        return cmd_blocks_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_guard) /* no HOST: guard.c parses its options */
         return cmd_guard_main(cmd, argc - 2, argv + 2);
     if (cmd->run == cmd_inventory) /* FILE instead of HOST: inventory.c parses its options */
         return cmd_inventory_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_exchange) /* FILE instead of HOST: exchange.c parses its options */
+        return cmd_exchange_main(cmd, argc - 2, argv + 2);
+    if (cmd->run == cmd_partner) /* no HOST: partner.c parses its options */
+        return cmd_partner_main(cmd, argc - 2, argv + 2);
     rc = cli_parse(&c, cmd, argc - 2, argv + 2);
     if (rc == CLI_OK)
         rc = cmd->run(&c);

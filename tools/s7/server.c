@@ -18,6 +18,7 @@
 #include "common.h"
 #include "s7/audit.h"
 #include "s7/config.h"
+#include "s7/exchange.h"
 #include "s7/retain.h"
 #include "s7/server.h"
 #include "s7/server_config.h"
@@ -44,6 +45,8 @@ const char srv_help[] =
     "                         port 0 picks a free one); 0.0.0.0:102 serves every interface\n"
     "  --profile NAME         s7-300, s7-400, s7-1200, s7-1500, logo8, s7-200smart\n"
     "  --db N:SIZE[:optimized][:ro][:retain]   a DB of SIZE bytes (repeatable)\n"
+    "  --alarm ID:DBn.DBXb.i[:NAME]   an alarm (S7-300/400) active while that DB bit is set\n"
+    "                                 (repeatable); s7 alarms HOST lists the active ones\n"
     "  --set ADDRESS=VALUE    initial value, e.g. DB1.DBD4:REAL=3.5, MW10=7 (repeatable)\n"
     "  --put-get on|off       permit PUT/GET (default: the profile's; off on 1200/1500)\n"
     "  --max-conn TYPE=N      connection budget, TYPE pg, op, basic or total (repeatable)\n"
@@ -74,13 +77,19 @@ const char srv_help[] =
     "                         it takes them (default 64K)\n"
     "  --sock-buf BYTES       each connection's kernel send buffer (default 64K; 0 = the\n"
     "                         kernel's autotuning, up to 4M per connection)\n"
+    "  --job 'get|put PARTNER ADDR... every TIME|on BIT into|from LOCAL... [options]'\n"
+    "                         a GET/PUT job this CPU runs as the active partner (repeatable;\n"
+    "                         docs/exchange.md), e.g. --job 'get 10.0.0.2 DB20.DBB0..DBB31\n"
+    "                         every 100ms --slot 2 into DB40.DBB0 --status DB40.DBW32'\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
     "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
     "Examples:\n"
     "  s7 server\n"
     "  s7 server --profile s7-300 --db 1:256 --db 2:64:retain --state plc.state\n"
-    "  s7 server --config docs/server-example.yaml --listen 127.0.0.1:1102\n";
+    "  s7 server --config docs/server-example.yaml --listen 127.0.0.1:1102\n"
+    "  s7 server --db 40:64 --job 'get 127.0.0.1:1103 DB20.DBB0..DBB31 every 100ms into "
+    "DB40.DBB0'\n";
 
 /* ---------------------------------------------------------------- run state */
 
@@ -94,6 +103,10 @@ typedef struct srv_run {
     s7_retain *retain;
     s7_audit *audit;
     int audit_warned;
+    s7_exchange jobs;      /* the CPU's GET/PUT jobs: the file's jobs:, then each --job */
+    const char **job_args; /* the --job lines as given */
+    size_t njob_args;
+    s7_xengine *xe;
     uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
     s7_server_stats st; /* the engine's, taken when it stops */
     int have_st;
@@ -365,7 +378,9 @@ enum {
     O_MAX_HELD_CONN,
     O_SOCK_BUF,
     O_QUIET,
-    O_HELP
+    O_JOB,
+    O_HELP,
+    O_ALARM
 };
 
 static const struct sopt {
@@ -378,6 +393,7 @@ static const struct sopt {
     {"--listen", O_LISTEN, 1, "--listen 127.0.0.1:1102"},
     {"--profile", O_PROFILE, 1, "--profile s7-1500"},
     {"--db", O_DB, 1, "--db 1:256"},
+    {"--alarm", O_ALARM, 1, "--alarm 0x1001:DB5.DBX1.3:tank_high"},
     {"--set", O_SET, 1, "--set DB1.DBD4:REAL=3.5"},
     {"--put-get", O_PUTGET, 1, "--put-get on"},
     {"--max-conn", O_MAXCONN, 1, "--max-conn pg=4"},
@@ -399,6 +415,7 @@ static const struct sopt {
     {"--max-held-conn", O_MAX_HELD_CONN, 1, "--max-held-conn 64K"},
     {"--sock-buf", O_SOCK_BUF, 1, "--sock-buf 64K"},
     {"--quiet", O_QUIET, 0, NULL},
+    {"--job", O_JOB, 1, "--job 'get 10.0.0.2 DB20.DBB0..DBB31 every 100ms into DB40.DBB0'"},
     {"--help", O_HELP, 0, NULL},
     {"-h", O_HELP, 0, NULL},
     {"-q", O_QUIET, 0, NULL},
@@ -466,6 +483,13 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         if (s7_server_parse_db(v, &d, err, sizeof err))
             return cli_usage_error(cmd, "--db %s", err);
         return s7_server_config_put_db(fl, &d) ? CLI_FAIL : 0;
+    }
+    case O_ALARM: {
+        s7_server_alarm a;
+        if (s7_server_parse_alarm(v, &a, err, sizeof err))
+            return cli_usage_error(cmd, "--alarm %s", err);
+        snprintf(a.from, sizeof a.from, "--alarm");
+        return s7_server_config_add_alarm(fl, &a) ? CLI_FAIL : 0;
     }
     case O_SET:
         if (!strchr(v, '='))
@@ -602,7 +626,7 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
 }
 
 static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_config *fl,
-                       const char **config, int *repair)
+                       const char **config, int *repair, srv_run *r)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -623,7 +647,7 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
                                    "--db --set --put-get --max-conn --rack --slot --allow --audit "
                                    "--audit-reads --state --retain --retain-resize --idle-timeout "
                                    "--cr-timeout --setup-timeout --max-per-source --max-clients "
-                                   "--max-held --max-held-conn --repair --quiet)",
+                                   "--max-held --max-held-conn --repair --job --quiet)",
                                    (int)nlen, a);
         if (o->id == O_HELP) {
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -642,6 +666,14 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
         }
         if (o->id == O_REPAIR) { /* an action of this start, not a setting of the CPU */
             *repair = 1;
+            continue;
+        }
+        if (o->id == O_JOB) { /* parsed after the file's jobs: load_jobs */
+            const char **n = realloc(r->job_args, (r->njob_args + 1) * sizeof *n);
+            if (!n)
+                return CLI_FAIL;
+            r->job_args = n;
+            r->job_args[r->njob_args++] = v;
             continue;
         }
         int rc = apply(cmd, fl, config, o->id, v);
@@ -691,6 +723,8 @@ static void merge(s7_server_config *base, s7_server_config *fl)
         s7_server_config_put_db(base, &fl->dbs[i]);
     for (size_t i = 0; i < fl->nvalues; i++)
         s7_server_config_add_value(base, fl->values[i], fl->value_from[i]);
+    for (size_t i = 0; i < fl->nalarms; i++)
+        s7_server_config_add_alarm(base, &fl->alarms[i]);
     if (fl->allow_set) {
         for (size_t i = 0; i < base->nallow; i++)
             free(base->allow[i]);
@@ -977,6 +1011,11 @@ static void print_banner(const srv_run *r)
                "(--state FILE)\n");
     printf("  audit log     %s%s\n", c->audit ? c->audit : "none (--audit FILE)",
            c->audit && c->audit_reads > 0 ? " (reads too)" : "");
+    for (size_t i = 0; i < r->jobs.njobs; i++) {
+        char line[700];
+        s7_xjob_format(&r->jobs, &r->jobs.jobs[i], line, sizeof line);
+        printf("  job           %s\n", line);
+    }
     print_limits(r);
     printf("try:\n  s7 info %s%s\n", addr, conn);
     if (r->demo) {
@@ -1043,6 +1082,43 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
 
 /* ---------------------------------------------------------------- the command */
 
+/* The jobs of the --config file, then each --job; all validated.  0, or -1 after the
+ * message. */
+static int load_jobs(srv_run *r, const char *config)
+{
+    char err[1200];
+    if (config && s7_config_load_exchange(config, &r->jobs, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        fprintf(stderr, "docs/exchange.md describes connections: and jobs:\n");
+        return -1;
+    }
+    for (size_t i = 0; i < r->njob_args; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "--job %zu", i + 1);
+        if (s7_exchange_parse_job(&r->jobs, r->job_args[i], where, err, sizeof err)) {
+            fprintf(stderr, "error: %s\n", err);
+            fprintf(stderr, "docs/exchange.md describes the job spelling\n");
+            return -1;
+        }
+    }
+    if (s7_exchange_validate(&r->jobs, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A job wrote local memory: a retentive DB journals it like a partner's write. */
+static void on_job_write(void *ctx, uint8_t area, uint16_t db, uint32_t start, uint32_t len)
+{
+    srv_run *r = ctx;
+    if (r->retain && area == S7_AREA_DB && s7_retain_record(r->retain, db, start, len) < 0) {
+        tlog(r, S7_LOG_ERROR, "retain: %s; stopping", s7_retain_error(r->retain));
+        fflush(NULL);
+        _exit(CLI_FAIL);
+    }
+}
+
 int cmd_server(cli *c)
 {
     (void)c; /* main.c hands `server` its raw arguments: see cmd_server_main */
@@ -1061,8 +1137,10 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN); /* a file size limit makes write() fail (handled), not kill us */
     const char *config = NULL;
     int repair = 0;
-    int rc = parse_flags(cmd, argc, argv, &fl, &config, &repair);
+    s7_exchange_init(&r->jobs);
+    int rc = parse_flags(cmd, argc, argv, &fl, &config, &repair, r);
     if (rc) {
+        free(r->job_args);
         s7_server_config_free(&fl);
         s7_server_config_free(&r->cfg);
         return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
@@ -1075,8 +1153,16 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
                             "commented example\n");
             s7_server_config_free(&fl);
             s7_server_config_free(&r->cfg);
+            free(r->job_args);
             return CLI_USAGE;
         }
+    }
+    if (load_jobs(r, config)) {
+        s7_server_config_free(&fl);
+        s7_server_config_free(&r->cfg);
+        s7_exchange_free(&r->jobs);
+        free(r->job_args);
+        return CLI_USAGE;
     }
     r->demo = !config && !fl.profile && !fl.ndbs;
     const char *state_opt = fl.state || !config ? "--state" : "state_file:";
@@ -1095,6 +1181,13 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         snprintf(r->listen, sizeof r->listen, "127.0.0.1:%u", geteuid() == 0 ? 102u : 1102u);
 
     rc = build_cpu(r);
+    if (rc == 0) {
+        char err[800];
+        if (s7_exchange_check_cpu(&r->jobs, r->cpu, err, sizeof err)) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = CLI_USAGE;
+        }
+    }
     s7_server_opts so;
     s7_server_opts_init(&so);
     so.listen = r->listen;
@@ -1194,6 +1287,20 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
         goto out;
     }
+    if (r->jobs.njobs) {
+        s7_xengine_opts xo;
+        s7_xengine_opts_init(&xo);
+        xo.log = on_log;
+        xo.log_ctx = r;
+        xo.on_write = on_job_write;
+        xo.ctx = r;
+        if (!(r->xe = s7_xengine_new(r->cpu, r->srv, &r->jobs, &xo))) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        s7_xengine_start(r->xe);
+    }
     if (!is_loopback(r->listen) && !c->nallow)
         tlog(r, S7_LOG_WARN,
              "serving %s to every partner that can reach it: PUT/GET is "
@@ -1203,7 +1310,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     print_banner(r);
 
     while (!g_signal) {
-        int n = s7_server_run_once(r->srv, r->retain ? 250 : 1000);
+        int n = r->xe ? s7_xengine_run_once(r->xe, r->retain ? 250 : 1000)
+                      : s7_server_run_once(r->srv, r->retain ? 250 : 1000);
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;
@@ -1230,6 +1338,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         tlog(r, S7_LOG_INFO, "%s: stopping, %zu connections to close",
              sig == SIGINT ? "SIGINT" : "SIGTERM", s7_server_connections(r->srv, NULL));
     g_srv = NULL;
+    s7_xengine_free(r->xe); /* its connections count in the server's budget */
+    r->xe = NULL;
     s7_server_stats_get(r->srv, &r->st, sizeof r->st);
     r->have_st = 1;
     s7_server_free(r->srv);
@@ -1253,6 +1363,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     print_summary(r, &rs, retain_rc, sig);
 out:
     g_srv = NULL;
+    s7_xengine_free(r->xe);
+    s7_exchange_free(&r->jobs);
+    free(r->job_args);
     s7_server_free(r->srv);
     s7_retain_free(r->retain);
     s7_audit_close(r->audit);

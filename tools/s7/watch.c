@@ -1,7 +1,12 @@
-/* s7 watch HOST ADDRESS... [--every MS] [--count N]: poll the addresses (one read call per
- * poll) and print a timestamped line whenever a value or an item's status changes (the first
- * values too).  When the connection drops it says so and reconnects (s7_client_reconnect)
- * on the next polls.  --count bounds the number of polls. */
+/* s7 watch HOST ADDRESS... [--every MS] [--count N] [--push]: poll the addresses (one read
+ * call per poll) and print a timestamped line whenever a value or an item's status changes
+ * (the first values too).  When the connection drops it says so and reconnects
+ * (s7_client_reconnect) on the next polls.  --count bounds the number of polls.
+ * --push: subscribe to the addresses (cyclic data, change driven, looked at every --every
+ * ms) so the CPU sends changes itself; where the CPU refuses (S7-1200/1500, Snap7's server,
+ * items that do not fit one PDU) it says so on stderr (and as a JSON event) and polls.
+ * Under --push, --count bounds the updates (the first values, then each push); after a
+ * reconnect it subscribes again. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +119,93 @@ static int conn_lost(s7_client *s, int err)
     return err == S7_ERR_NOTCONN || (err < 0 && s7_err_is_fatal(err)) || !s7_client_connected(s);
 }
 
+/* What watch keeps: the tags, items, their buffers and what was printed last. */
+typedef struct watch {
+    int n;
+    s7_tag *tags;
+    s7_item *items;
+    uint8_t **bufs;
+    seen *sn;
+    long updates; /* --push: the first values and every push since */
+} watch;
+
+/* Print the items whose value or status changed since last printed. */
+static void report(const cli *c, s7_client *s, const char *ts, watch *w)
+{
+    for (int i = 0; i < w->n; i++) {
+        const s7_item *it = &w->items[i];
+        seen *sn = &w->sn[i];
+        uint32_t sz = s7_tag_wire_size(&w->tags[i]);
+        int changed = !sn->printed || sn->status != it->status;
+        if (!changed && it->status == 0)
+            changed = memcmp(sn->last, w->bufs[i], sz) != 0;
+        else if (!changed && it->status == S7_ERR_ITEM)
+            changed = sn->rc != it->rc;
+        if (!changed)
+            continue;
+        if (it->status == 0) {
+            print_value(c, ts, &w->tags[i], w->bufs[i]);
+            memcpy(sn->last, w->bufs[i], sz);
+        } else {
+            print_item_error(c, s, ts, &w->tags[i], it);
+        }
+        sn->printed = 1;
+        sn->status = it->status;
+        sn->rc = it->rc;
+    }
+}
+
+typedef struct push_ctx {
+    const cli *c;
+    watch *w;
+} push_ctx;
+
+/* A push: print what changed. */
+static void on_push(s7_client *s, int job, s7_item *items, size_t n, void *ud)
+{
+    push_ctx *p = ud;
+    char ts[40];
+    (void)job;
+    (void)items;
+    (void)n;
+    p->w->updates++;
+    report(p->c, s, stamp(ts, sizeof ts), p->w);
+}
+
+/* --push: subscribe.  1 when the CPU pushes from now on (the first values printed), 0 when
+ * it refused (said on stderr and as a JSON event: watch polls), -1 when the connection was
+ * lost. */
+static int subscribe(const cli *c, s7_client *s, watch *w, push_ctx *p)
+{
+    char ts[40];
+    for (int i = 0; i < w->n; i++)
+        s7_item_from_tag(&w->items[i], &w->tags[i], w->bufs[i]);
+    int job = s7_client_subscribe(s, w->items, (size_t)w->n, (uint32_t)c->every_ms, S7_CYC_CHANGE,
+                                  on_push, p);
+    stamp(ts, sizeof ts);
+    if (job < 0) {
+        cli_why why;
+        cli_why_err(c, s, job, "subscription", &why);
+        int lost = conn_lost(s, job);
+        /* a peer that closes the connection when asked (the Snap7 server) does not serve
+         * cyclic data either: polled after the reconnect */
+        fprintf(stderr, "%s the CPU does not push these values (%s): %spolling every %ld ms\n", ts,
+                why.what, lost ? "reconnecting and " : "", c->every_ms);
+        if (c->json)
+            json_event(ts, "poll", &why);
+        return lost ? -1 : 0;
+    }
+    fprintf(stderr,
+            "%s subscribed: the CPU pushes changes (cyclic data, job %d, looked at every %ld "
+            "ms)\n",
+            ts, job, c->every_ms);
+    if (c->json)
+        json_event(ts, "push", NULL);
+    w->updates++;
+    report(c, s, ts, w);
+    return 1;
+}
+
 int cmd_watch(cli *c)
 {
     int n = c->nargs, rc = CLI_OK, bad = 0, last_ok = 0, down = 0;
@@ -162,6 +254,9 @@ int cmd_watch(cli *c)
     s = cli_connect(c, &rc);
     if (!s)
         goto out;
+    watch w8 = {n, tags, items, bufs, sn, 0};
+    push_ctx pctx = {c, &w8};
+    int pushing = 0, try_push = c->push, push_refused = 0;
 
     for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
         int64_t t0 = cli_now_ms();
@@ -181,6 +276,41 @@ int cmd_watch(cli *c)
             fprintf(stderr, "%s reconnected to %s:%u\n", ts, c->host, c->port);
             if (c->json)
                 json_event(ts, "reconnected", NULL);
+            try_push = c->push && !push_refused; /* the subscription ended with the connection */
+        }
+
+        if (try_push && !pushing) {
+            int r = subscribe(c, s, &w8, &pctx);
+            try_push = 0;
+            if (r > 0) {
+                pushing = 1;
+                last_ok = 1;
+                poll = w8.updates - 1;
+                continue;
+            }
+            if (r < 0) { /* the peer closed the connection on the request */
+                push_refused = 1;
+                down = 1;
+                last_ok = 0;
+                goto next;
+            }
+        }
+        if (pushing) {
+            /* the pushes are printed by on_push while the handle is driven */
+            long before = w8.updates;
+            int64_t until = cli_now_ms() + 200;
+            while (!stop_flag && w8.updates == before && cli_now_ms() < until &&
+                   (err = s7_client_wait(s, 50)) >= 0) {
+            }
+            if (stop_flag)
+                break;
+            if (!s7_client_connected(s)) {
+                err = S7_ERR_CLOSED;
+                pushing = 0;
+                goto lost;
+            }
+            poll = w8.updates - 1;
+            continue;
         }
 
         for (int i = 0; i < n; i++)
@@ -191,6 +321,8 @@ int cmd_watch(cli *c)
         stamp(ts, sizeof ts);
         if (err < 0 && err != S7_ERR_ITEM) {
             cli_why w;
+        lost:
+            stamp(ts, sizeof ts);
             last_ok = 0;
             cli_why_err(c, s, err, "read", &w);
             if (conn_lost(s, err)) {
@@ -215,25 +347,7 @@ int cmd_watch(cli *c)
         }
         last_whole = 0;
         last_ok = err == 0;
-        for (int i = 0; i < n; i++) {
-            uint32_t sz = s7_tag_wire_size(&tags[i]);
-            int changed = !sn[i].printed || sn[i].status != items[i].status;
-            if (!changed && items[i].status == 0)
-                changed = memcmp(sn[i].last, bufs[i], sz) != 0;
-            else if (!changed && items[i].status == S7_ERR_ITEM)
-                changed = sn[i].rc != items[i].rc;
-            if (!changed)
-                continue;
-            if (items[i].status == 0) {
-                print_value(c, ts, &tags[i], bufs[i]);
-                memcpy(sn[i].last, bufs[i], sz);
-            } else {
-                print_item_error(c, s, ts, &tags[i], &items[i]);
-            }
-            sn[i].printed = 1;
-            sn[i].status = items[i].status;
-            sn[i].rc = items[i].rc;
-        }
+        report(c, s, ts, &w8);
     next:
         if (c->count == 0 || poll + 1 < c->count) {
             long left = (long)(t0 + c->every_ms - cli_now_ms());

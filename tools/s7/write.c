@@ -12,9 +12,19 @@ static int needs_current(const s7_tag *t)
     return t->type == S7_T_BOOL && (t->count > 1 || t->array);
 }
 
+/* "N of M items written" on stderr when some were not (text output only). */
+static void summary(const cli *c, const s7_item *items, int n)
+{
+    int ok = 0;
+    for (int i = 0; i < n; i++)
+        ok += items[i].status == 0;
+    if (!c->json && ok < n)
+        fprintf(stderr, "%d of %d items written, %d not written\n", ok, n, n - ok);
+}
+
 int cmd_write(cli *c)
 {
-    int n = c->nargs, rc = CLI_OK, bad = 0, err, nrmw = 0;
+    int n = c->nargs, rc = CLI_OK, bad = 0, err, nrmw = 0, sent = 0;
     s7_tag *tags = calloc((size_t)n, sizeof *tags);
     s7_item *items = calloc((size_t)n, sizeof *items);
     s7_item *rmw = calloc((size_t)n, sizeof *rmw);
@@ -117,6 +127,8 @@ int cmd_write(cli *c)
                 go[ngo++] = items[i];
             }
         err = ngo ? s7_client_write(s, go, (size_t)ngo) : 0;
+        /* a header error fails only the PDUs it answered: the items of the others landed */
+        sent = err == S7_ERR_PLC;
         for (int k = 0; k < ngo; k++)
             items[go_of[k]] = go[k];
         free(go);
@@ -148,16 +160,45 @@ int cmd_write(cli *c)
     }
     if (c->json)
         fputs("]\n", stdout);
+    summary(c, items, n);
     goto out;
 
 whole_failure:
+    /* every item reported: written (its PDU was acknowledged) or not, and why */
     cli_report(&all);
-    if (c->json) {
+    if (c->json)
         fputs("[\n", stdout);
-        for (int i = 0; i < n; i++)
-            cli_json_item(c, s, &tags[i], &items[i], bufs[i], &all, i == n - 1);
-        fputs("]\n", stdout);
+    for (int i = 0; i < n; i++) {
+        int landed = sent && items[i].status == 0;
+        /* an item its own PDU's answer refused keeps its own reason */
+        int own = sent && items[i].status != 0 && items[i].status != S7_ERR_PLC;
+        if (c->json) {
+            cli_json_item(c, s, &tags[i], &items[i], bufs[i], landed || own ? NULL : &all,
+                          i == n - 1);
+        } else if (own) {
+            cli_why w;
+            fflush(stdout);
+            cli_why_item(c, s, &tags[i], &items[i], &w);
+            cli_report(&w);
+        } else {
+            char addr[96];
+            cli_tag_text(&tags[i], addr, sizeof addr);
+            if (landed) {
+                char *v = cli_value_text(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0);
+                printf("%s = %s (written)\n", addr, v ? v : "?");
+                free(v);
+            } else {
+                printf("%s: not written (%s%s%s)\n", addr, all.name ? all.name : "error",
+                       all.code[0] ? " " : "", all.code);
+            }
+        }
     }
+    if (c->json)
+        fputs("]\n", stdout);
+    if (!sent)
+        for (int i = 0; i < n; i++)
+            items[i].status = items[i].status ? items[i].status : S7_ERR_PLC;
+    summary(c, items, n);
     rc = CLI_FAIL;
 
 out:

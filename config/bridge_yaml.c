@@ -1,0 +1,412 @@
+/* s7config: the file of `s7 exchange FILE` (include/s7/config.h s7_config_load_bridge;
+ * docs/exchange.md).  The CPUs are listed as the inventory lists partners (name, address or
+ * host, port, profile, rack, slot, tsap, type; cell, kind, roles and description are taken
+ * as labels so a partner list can be copied from an inventory), plus the PDU to request.
+ * Each job is one job of the one job model, in its one-line spelling (exchange.h
+ * s7_exchange_parse_job; PARTNER is a partner's name) or its YAML spelling (the mapping of
+ * docs/exchange.md, read by the loader the server file uses; connection: is a partner's
+ * name), and names the CPU that holds its local side:
+ *
+ *   jobs:
+ *     - name: m1-status
+ *       local_cpu: plc-line
+ *       job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0
+ *       on_change: true
+ *     - local_cpu: plc-line
+ *       job: {name: m2-status, kind: get, connection: line-m2, addr: DB20.DBW0,
+ *             local: DB40.DBW32, every: 100ms}
+ *
+ * Unknown keys are errors; every message starts with FILE:LINE. */
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/exchange_yaml.h"
+#include "config/yaml.h"
+#include "s7/config.h"
+#include "s7/cpu.h"
+#include "s7/exchange.h"
+#include "s7/exchange_bridge.h"
+#include "s7/plant.h"
+
+typedef struct top_cx {
+    struct fy_node *partners, *jobs;
+    s7_bridge_config *c;
+} top_cx;
+
+static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    top_cx *t = ctx;
+    if (strcmp(k, "partners") == 0)
+        t->partners = v;
+    else if (strcmp(k, "jobs") == 0)
+        t->jobs = v;
+    else if (strcmp(k, "bridge") == 0 || strcmp(k, "description") == 0) {
+        if (strcmp(k, "bridge") == 0)
+            return yaml_get_str(y, v, k, &t->c->title);
+    } else if (strcmp(k, "version") == 0) {
+        long n;
+        return yaml_get_long(y, v, k, 1, 1, "version: 1", &n);
+    } else
+        return yaml_err(y, kn,
+                        "unknown top-level key '%s' (keys: version, bridge, description, "
+                        "partners, jobs)",
+                        k);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- partners */
+
+typedef struct partner_cx {
+    s7_bridge_partner_cfg *p;
+    char where[64];
+    int rack, slot, have_tsap;
+    int prof_rack, prof_slot, prof_logo;
+} partner_cx;
+
+static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
+                          void *ctx)
+{
+    partner_cx *x = ctx;
+    s7_bridge_partner_cfg *p = x->p;
+    char key[128], s[256];
+    long n;
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (strcmp(k, "name") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (!s7_plant_name_ok(s) || strlen(s) >= sizeof p->name)
+            return yaml_err(y, v,
+                            "%s: '%s' is no valid name: letters, digits, '_', '-' and '.', up to "
+                            "63 characters",
+                            key, s);
+        snprintf(p->name, sizeof p->name, "%s", s);
+        return 0;
+    }
+    if (strcmp(k, "address") == 0 || strcmp(k, "host") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (strcmp(k, "address") == 0) {
+            s7_plant_addr a;
+            if (s7_plant_parse_addr(s, &a))
+                return yaml_err(y, v,
+                                "%s: '%s' is no IPv4 or IPv6 address (e.g. 10.10.1.10 or "
+                                "fd00:10::5); a host name goes under host:",
+                                key, s);
+        } else if (!s7_plant_host_name_ok(s)) {
+            return yaml_err(y, v, "%s: '%s' is no valid host name (e.g. plc-line.example)", key, s);
+        }
+        if (strcmp(k, "address") == 0 || !p->host[0])
+            snprintf(p->host, sizeof p->host, "%s", s);
+        return 0;
+    }
+    if (strcmp(k, "port") == 0) {
+        if (yaml_get_long(y, v, key, 1, 65535, "port: 102", &n))
+            return -1;
+        p->port = (uint16_t)n;
+        return 0;
+    }
+    if (strcmp(k, "profile") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        const s7_profile *prof = s7_profile_find(s);
+        if (!prof)
+            return yaml_err(y, v,
+                            "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                            "s7-1500, logo8, s7-200smart)",
+                            key, s);
+        x->prof_rack = prof->rack;
+        x->prof_slot = prof->slot;
+        x->prof_logo = prof->tsap_mode == S7_TSAP_LOGO;
+        return 0;
+    }
+    if (strcmp(k, "rack") == 0) {
+        if (yaml_get_long(y, v, key, 0, 7, "rack: 0", &n))
+            return -1;
+        x->rack = (int)n;
+        return 0;
+    }
+    if (strcmp(k, "slot") == 0) {
+        if (yaml_get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
+            return -1;
+        x->slot = (int)n;
+        return 0;
+    }
+    if (strcmp(k, "pdu") == 0) {
+        if (yaml_get_long(y, v, key, 240, 960, "pdu: 480", &n))
+            return -1;
+        p->co.pdu_request = (uint16_t)n;
+        p->pdu_given = 1;
+        return 0;
+    }
+    if (strcmp(k, "tsap") == 0) {
+        uint16_t l = 0, r = 0;
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_tsap(s, &l, &r) || r == 0)
+            return yaml_err(y, v,
+                            "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\"",
+                            key, s, key);
+        p->co.local_tsap = l;
+        p->co.remote_tsap = r;
+        x->have_tsap = 1;
+        return 0;
+    }
+    if (strcmp(k, "type") == 0) {
+        int t;
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_type(s, &t))
+            return yaml_err(y, v, "%s: '%s' is no connection type: pg, op or basic", key, s);
+        p->co.type = (s7_conn_type)t;
+        return 0;
+    }
+    if (strcmp(k, "cell") == 0 || strcmp(k, "kind") == 0 || strcmp(k, "roles") == 0 ||
+        strcmp(k, "description") == 0)
+        return 0; /* labels of the inventory's partner entries */
+    return yaml_err(y, kn,
+                    "%s: unknown key '%s' (keys: name, address, host, port, profile, rack, slot, "
+                    "tsap, type, pdu; cell, kind, roles and description are labels)",
+                    x->where, k);
+}
+
+static int load_partners(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
+{
+    if (yaml_is_null(v) || !fy_node_is_sequence(v))
+        return yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
+    int n = fy_node_sequence_item_count(v);
+    c->partners = calloc(n > 0 ? (size_t)n : 1, sizeof *c->partners);
+    if (!c->partners)
+        return yaml_oom(y);
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_bridge_partner_cfg *p = &c->partners[c->npartners];
+        partner_cx x;
+        memset(&x, 0, sizeof x);
+        x.p = p;
+        x.rack = x.slot = x.prof_rack = x.prof_slot = -1;
+        s7_client_opts_init(&p->co);
+        snprintf(x.where, sizeof x.where, "partners[%d]", i++);
+        snprintf(p->where, sizeof p->where, "%s:%d", y->file, yaml_line(e));
+        if (!fy_node_is_mapping(e))
+            return yaml_err(y, e, "%s: expected a mapping with name and address", x.where);
+        if (yaml_each_pair(y, e, x.where, on_partner_key, &x))
+            return -1;
+        if (!p->name[0])
+            return yaml_err(y, e, "%s: no name: give each partner a name (name: plc-line)",
+                            x.where);
+        if (!p->host[0])
+            return yaml_err(y, e, "partner %s: no address: give address: 10.10.1.10 (or host:)",
+                            p->name);
+        for (size_t k = 0; k < c->npartners; k++)
+            if (strcmp(c->partners[k].name, p->name) == 0)
+                return yaml_err(y, e, "partner %s: the name is used twice (first at %s)", p->name,
+                                c->partners[k].where);
+        if (x.prof_logo && x.rack < 0 && x.slot < 0 && !x.have_tsap) {
+            p->co.local_tsap = 0x0100;
+            p->co.remote_tsap = 0x0200;
+        }
+        p->co.rack = (uint8_t)(x.rack >= 0 ? x.rack : x.prof_rack >= 0 ? x.prof_rack : 0);
+        p->co.slot = (uint8_t)(x.slot >= 0 ? x.slot : x.prof_slot >= 0 ? x.prof_slot : 1);
+        c->npartners++;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+typedef struct job_cx {
+    struct fy_node *job, *local;
+    char name[S7_XNAME_MAX];
+    int on_change;
+    char where[64];
+} job_cx;
+
+static int on_job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    job_cx *x = ctx;
+    char key[128], s[32];
+    snprintf(key, sizeof key, "%s.%s", x->where, k);
+    if (strcmp(k, "job") == 0)
+        x->job = v;
+    else if (strcmp(k, "local_cpu") == 0)
+        x->local = v;
+    else if (strcmp(k, "name") == 0)
+        return yaml_scalar(y, v, key, x->name, sizeof x->name);
+    else if (strcmp(k, "on_change") == 0) {
+        if (yaml_scalar(y, v, key, s, sizeof s))
+            return -1;
+        if (yaml_ieq(s, "true") || yaml_ieq(s, "yes"))
+            x->on_change = 1;
+        else if (yaml_ieq(s, "false") || yaml_ieq(s, "no"))
+            x->on_change = 0;
+        else
+            return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
+    } else if (strcmp(k, "description") != 0)
+        return yaml_err(y, kn,
+                        "%s: unknown key '%s' (keys: name, local_cpu, job, on_change, "
+                        "description)",
+                        x->where, k);
+    return 0;
+}
+
+static int find_partner(const s7_bridge_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->npartners; i++)
+        if (strcmp(c->partners[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c, const char *what,
+                      const char *name)
+{
+    char list[512];
+    size_t l = 0;
+    list[0] = 0;
+    for (size_t i = 0; i < c->npartners && l < sizeof list; i++)
+        l +=
+            (size_t)snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", c->partners[i].name);
+    return yaml_err(y, at, "%s: '%s' is no partner of this file (partners: %s)", what, name, list);
+}
+
+static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
+{
+    if (yaml_is_null(v) || !fy_node_is_sequence(v))
+        return yaml_err(y, v, "jobs: expected a list (lines starting with '- local: ...')");
+    int n = fy_node_sequence_item_count(v);
+    size_t cap = n > 0 ? (size_t)n : 1;
+    c->x = calloc(1, sizeof *c->x);
+    c->remote = calloc(cap, sizeof *c->remote);
+    c->local = calloc(cap, sizeof *c->local);
+    c->on_change = calloc(cap, sizeof *c->on_change);
+    if (!c->x || !c->remote || !c->local || !c->on_change)
+        return yaml_oom(y);
+    s7_exchange_init(c->x);
+    /* every partner is a connection of the model, by its name (a job's connection:) */
+    for (size_t i = 0; i < c->npartners; i++) {
+        const s7_bridge_partner_cfg *p = &c->partners[i];
+        s7_xconn xc;
+        s7_xconn_init(&xc);
+        snprintf(xc.name, sizeof xc.name, "%s", p->name);
+        snprintf(xc.host, sizeof xc.host, "%s", p->host);
+        xc.port = p->port;
+        xc.rack = p->co.rack;
+        xc.slot = p->co.slot;
+        xc.type = p->co.type;
+        xc.local_tsap = p->co.remote_tsap ? p->co.local_tsap : 0x0100;
+        xc.remote_tsap = p->co.remote_tsap;
+        if (p->pdu_given)
+            xc.pdu = p->co.pdu_request;
+        snprintf(xc.where, sizeof xc.where, "%s", p->where);
+        if (!s7_exchange_add_conn(c->x, &xc))
+            return yaml_oom(y);
+    }
+    void *it = NULL;
+    struct fy_node *e;
+    int i = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        job_cx x;
+        char line[1024], lname[64], where[200], msg[700];
+        memset(&x, 0, sizeof x);
+        snprintf(x.where, sizeof x.where, "jobs[%d]", i++);
+        if (!fy_node_is_mapping(e))
+            return yaml_err(y, e, "%s: expected a mapping with local: and job:", x.where);
+        if (yaml_each_pair(y, e, x.where, on_job_key, &x))
+            return -1;
+        if (!x.job)
+            return yaml_err(y, e,
+                            "%s: no job: give the job in its one-line form, e.g. job: get line-m1 "
+                            "DB20.DBB0..DBB31 every 100ms into DB40.DBB0",
+                            x.where);
+        if (!x.local)
+            return yaml_err(y, e,
+                            "%s: no local_cpu: name the CPU that holds the job's local areas, "
+                            "e.g. local_cpu: plc-line",
+                            x.where);
+        if (yaml_scalar(y, x.local, "local_cpu", lname, sizeof lname))
+            return -1;
+        int local = find_partner(c, lname);
+        if (local < 0)
+            return no_partner(y, x.local, c, "local_cpu", lname);
+        size_t before = c->x->njobs;
+        if (fy_node_is_mapping(x.job)) {
+            /* the YAML spelling: the loader of the server file's jobs: reads it */
+            struct fy_node *seq = fy_node_create_sequence(y->doc);
+            struct fy_node *cp = seq ? fy_node_copy(y->doc, x.job) : NULL;
+            if (!cp || fy_node_sequence_append(seq, cp))
+                return yaml_oom(y);
+            if (s7__yaml_xjobs(y, seq, c->x))
+                return -1;
+        } else {
+            if (yaml_scalar(y, x.job, "job", line, sizeof line))
+                return -1;
+            snprintf(where, sizeof where, "%s:%d", y->file, yaml_line(x.job));
+            if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
+                snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
+                return -1;
+            }
+        }
+        if (c->x->njobs != before + 1)
+            return yaml_err(y, x.job, "job: one job per entry");
+        s7_xjob *j = &c->x->jobs[before];
+        const s7_xconn *conn = s7_exchange_conn(c->x, j->conn_id);
+        int remote = conn ? find_partner(c, conn->name) : -1;
+        if (remote < 0 && conn)
+            remote = find_partner(c, conn->host);
+        if (remote < 0)
+            return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
+        if (x.name[0]) {
+            if (s7_exchange_job(c->x, x.name))
+                return yaml_err(y, e, "%s: the job name '%s' is used twice", x.where, x.name);
+            snprintf(j->name, sizeof j->name, "%s", x.name);
+        }
+        c->remote[before] = remote;
+        c->local[before] = local;
+        c->on_change[before] = x.on_change;
+    }
+    return 0;
+}
+
+int s7_config_load_bridge(const char *path, s7_bridge_config *out, char *err, size_t errcap)
+{
+    memset(out, 0, sizeof *out);
+    yaml_cx y = {.file = path,
+                 .err = err,
+                 .cap = errcap,
+                 .user = out,
+                 .msg_cap = 700,
+                 .str_cap = 1024,
+                 .nul_ok = 0,
+                 .num = NULL};
+    struct fy_node *root = yaml_open(&y, "the exchange file", "partners: and jobs:");
+    int rc = root ? 0 : -1;
+    if (root) {
+        top_cx t;
+        memset(&t, 0, sizeof t);
+        t.c = out;
+        if (!fy_node_is_mapping(root))
+            rc = yaml_err(&y, root, "the top level must be a mapping (bridge:, partners:, jobs:)");
+        else
+            rc = yaml_each_pair(&y, root, "exchange file", on_top, &t);
+        if (rc == 0 && !t.partners)
+            rc = yaml_err_line(&y, 1,
+                               "no partners: list the CPUs (partners: - name: ... "
+                               "address: ...)");
+        if (rc == 0 && !t.jobs)
+            rc = yaml_err_line(&y, 1, "no jobs: list the jobs (jobs: - local: ... job: ...)");
+        if (rc == 0)
+            rc = load_partners(&y, t.partners, out);
+        if (rc == 0)
+            rc = load_jobs(&y, t.jobs, out);
+        yaml_close(&y);
+    }
+    if (rc) {
+        s7_bridge_config_free(out);
+        return S7_ERR_INVAL;
+    }
+    return 0;
+}

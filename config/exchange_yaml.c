@@ -1,0 +1,504 @@
+/* s7config: the YAML spelling of the exchange job model (config/exchange_yaml.h,
+ * include/s7/config.h s7_config_load_exchange): a connection table under connections: and
+ * GET/PUT jobs under jobs:, each job a mapping with the fields of the one-line spelling or
+ * that one line itself.  Unknown keys are errors; every message names FILE:LINE, the job and
+ * the fix.  The format is in docs/exchange.md. */
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/exchange_yaml.h"
+#include "config/yaml.h"
+#include "s7/config.h"
+#include "s7/exchange.h"
+#include "s7/plant.h"
+#include "s7/tag.h"
+#include "util/text.h"
+
+/* ---------------------------------------------------------------- connections */
+
+static int conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    s7_xconn *c = ctx;
+    char s[300];
+    long n;
+    if (yaml_is_null(v))
+        return yaml_err(y, kn, "connection %s: %s has no value", c->where, k);
+    if (strcmp(k, "id") == 0) {
+        if (yaml_get_long(y, v, k, 1, 4095, "id: 1 (the local ID the jobs name)", &n))
+            return -1;
+        c->id = (uint16_t)n;
+    } else if (strcmp(k, "name") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (!*s || strlen(s) >= sizeof c->name)
+            return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof c->name - 1);
+        memcpy(c->name, s, strlen(s) + 1); /* fits: checked above */
+    } else if (strcmp(k, "host") == 0 || strcmp(k, "address") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (!*s || strlen(s) >= sizeof c->host)
+            return yaml_err(y, v, "%s: give the partner's address, e.g. %s: 10.200.2.10", k, k);
+        memcpy(c->host, s, strlen(s) + 1);
+    } else if (strcmp(k, "port") == 0) {
+        if (yaml_get_long(y, v, k, 1, 65535, "port: 102", &n))
+            return -1;
+        c->port = (uint16_t)n;
+    } else if (strcmp(k, "rack") == 0) {
+        if (yaml_get_long(y, v, k, 0, 7, "rack: 0", &n))
+            return -1;
+        c->rack = (uint8_t)n;
+    } else if (strcmp(k, "slot") == 0) {
+        if (yaml_get_long(y, v, k, 0, 31, "slot: 1", &n))
+            return -1;
+        c->slot = (uint8_t)n;
+    } else if (strcmp(k, "pdu") == 0) {
+        if (yaml_get_long(y, v, k, 240, 960, "pdu: 480", &n))
+            return -1;
+        c->pdu = (uint16_t)n;
+    } else if (strcmp(k, "type") == 0) {
+        int t;
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_type(s, &t))
+            return yaml_err(y, v, "type: '%s' is not a connection type: pg, op or basic", s);
+        c->type = (s7_conn_type)t;
+    } else if (strcmp(k, "tsap") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (s7_plant_parse_tsap(s, &c->local_tsap, &c->remote_tsap) || !c->remote_tsap)
+            return yaml_err(y, v, "tsap: '%s': give LOCAL:REMOTE in hex, e.g. tsap: \"0100:0102\"",
+                            s);
+    } else if (strcmp(k, "side") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (yaml_ieq(s, "active"))
+            c->side = S7_XCONN_ACTIVE;
+        else if (yaml_ieq(s, "passive"))
+            c->side = S7_XCONN_PASSIVE;
+        else if (yaml_ieq(s, "unspecified"))
+            c->side = S7_XCONN_UNSPECIFIED;
+        else
+            return yaml_err(y, v,
+                            "side: '%s' must be active (this CPU connects), passive (the partner "
+                            "connects) or unspecified (passive, any partner)",
+                            s);
+    } else {
+        return yaml_err(y, kn,
+                        "connection %s: unknown key '%s' (keys: id, name, host, port, rack, slot, "
+                        "type, tsap, pdu, side)",
+                        c->where, k);
+    }
+    return 0;
+}
+
+int s7__yaml_xconns(yaml_cx *y, struct fy_node *v, s7_exchange *x)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v,
+                        "connections: expected a list of connections (lines starting with '- id: "
+                        "N')");
+    void *it = NULL;
+    struct fy_node *e;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        s7_xconn c;
+        s7_xconn_init(&c);
+        snprintf(c.where, sizeof c.where, "%s:%d", y->file, yaml_line(e));
+        if (!fy_node_is_mapping(e))
+            return yaml_err(y, e,
+                            "connections: each entry is a mapping, e.g. - {id: 1, host: "
+                            "10.200.2.10, slot: 2, type: basic}");
+        if (yaml_each_pair(y, e, "connection", conn_key, &c))
+            return -1;
+        if (!c.id)
+            return yaml_err(y, e, "connection: no id: give its local ID, e.g. id: 1");
+        if (s7_exchange_conn(x, c.id))
+            return yaml_err(y, e,
+                            "connection id %u is already used at %s: give each connection "
+                            "its own id",
+                            c.id, s7_exchange_conn(x, c.id)->where);
+        if (!s7_exchange_add_conn(x, &c))
+            return yaml_oom(y);
+    }
+    /* the table as a whole (addresses, names): jobs are checked as they load */
+    s7_exchange only = *x;
+    only.njobs = 0;
+    char msg[600];
+    if (s7_exchange_validate(&only, msg, sizeof msg)) {
+        snprintf(y->err, y->cap, "%s", msg); /* already "FILE:LINE: ..." */
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+typedef struct job_cx {
+    s7_xjob j;
+    s7_xconn partner;     /* inline partner keys */
+    int has_partner;      /* host given */
+    int partner_keys;     /* any partner key given */
+    struct fy_node *conn; /* connection: */
+    struct fy_node *addr, *local, *areas, *at;
+    struct fy_node *kind_node;
+    int have_kind, ntrig;
+    const char *done_key;
+    struct fy_node *done_node;
+    char name_where[200]; /* "FILE:LINE: job NAME" */
+} job_cx;
+
+static int tag_value(yaml_cx *y, struct fy_node *v, const char *key, s7_tag *t)
+{
+    char s[200], msg[400];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_tag_parse(s, t, msg, sizeof msg) < 0)
+        return yaml_err(y, v, "%s: '%s': %s", key, s, msg);
+    return 0;
+}
+
+static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    job_cx *jc = ctx;
+    char s[300], msg[400];
+    if (yaml_is_null(v))
+        return yaml_err(y, kn, "job: %s has no value", k);
+    if (strcmp(k, "name") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (!*s || strlen(s) >= sizeof jc->j.name)
+            return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof jc->j.name - 1);
+        memcpy(jc->j.name, s, strlen(s) + 1);
+        return 0;
+    }
+    if (strcmp(k, "kind") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (yaml_ieq(s, "get"))
+            jc->j.kind = S7_XJOB_GET;
+        else if (yaml_ieq(s, "put"))
+            jc->j.kind = S7_XJOB_PUT;
+        else
+            return yaml_err(y, v, "kind: '%s' is not a job kind: get or put", s);
+        jc->have_kind = 1;
+        jc->kind_node = v;
+        return 0;
+    }
+    if (strcmp(k, "connection") == 0) {
+        jc->conn = v;
+        return 0;
+    }
+    if (strcmp(k, "addr") == 0 || strcmp(k, "partner_area") == 0) {
+        jc->addr = v;
+        return 0;
+    }
+    if (strcmp(k, "local") == 0 || strcmp(k, "rd") == 0 || strcmp(k, "sd") == 0) {
+        jc->local = v;
+        return 0;
+    }
+    if (strcmp(k, "areas") == 0) {
+        jc->areas = v;
+        return 0;
+    }
+    if (strcmp(k, "every") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (s7_duration_parse(s, 1, 1, 86400000L, &jc->j.cycle_ms, msg, sizeof msg))
+            return yaml_err(y, v, "every: %s (a bare number is milliseconds)", msg);
+        jc->j.trigger = S7_XTRIG_CYCLIC;
+        jc->ntrig++;
+        return 0;
+    }
+    if (strcmp(k, "req") == 0) {
+        if (tag_value(y, v, k, &jc->j.req))
+            return -1;
+        jc->j.trigger = S7_XTRIG_REQ;
+        jc->ntrig++;
+        return 0;
+    }
+    if (strcmp(k, "ndr") == 0 || strcmp(k, "done") == 0) {
+        if (tag_value(y, v, k, &jc->j.done))
+            return -1;
+        jc->j.has_done = 1;
+        jc->done_key = strcmp(k, "ndr") == 0 ? "ndr" : "done";
+        jc->done_node = kn;
+        return 0;
+    }
+    if (strcmp(k, "error") == 0) {
+        if (tag_value(y, v, k, &jc->j.error))
+            return -1;
+        jc->j.has_error = 1;
+        return 0;
+    }
+    if (strcmp(k, "status") == 0) {
+        if (tag_value(y, v, k, &jc->j.status))
+            return -1;
+        jc->j.has_status = 1;
+        return 0;
+    }
+    /* the partner inline, as the one-line job names it */
+    static const char *PK[] = {"host", "address", "port", "rack", "slot", "type", "tsap", "pdu"};
+    for (size_t i = 0; i < sizeof PK / sizeof PK[0]; i++)
+        if (strcmp(k, PK[i]) == 0) {
+            jc->partner_keys = 1;
+            if (i < 2)
+                jc->has_partner = 1;
+            return conn_key(y, k, kn, v, &jc->partner);
+        }
+    return yaml_err(y, kn,
+                    "job: unknown key '%s' (keys: name, kind, connection, host, port, rack, slot, "
+                    "type, tsap, pdu, addr, local, areas, every, req, ndr, done, error, status)",
+                    k);
+}
+
+/* A scalar or a list of scalars (at most 4) into out; the count or -1. */
+static int addr_list(yaml_cx *y, struct fy_node *v, const char *key, struct fy_node **out)
+{
+    if (fy_node_is_scalar(v)) {
+        out[0] = v;
+        return 1;
+    }
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v, "%s: give an address or a list of up to four", key);
+    void *it = NULL;
+    struct fy_node *e;
+    int n = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        if (n == S7_XJOB_AREAS)
+            return yaml_err(y, e,
+                            "%s: more than four areas: GET and PUT move at most four "
+                            "(ADDR_1..ADDR_4); split the job",
+                            key);
+        if (!fy_node_is_scalar(e))
+            return yaml_err(y, e, "%s: each entry is one address, e.g. DB20.DBB0..DBB31", key);
+        out[n++] = e;
+    }
+    if (n == 0)
+        return yaml_err(y, v, "%s: the list is empty: give one to four addresses", key);
+    return n;
+}
+
+static int area_addr(yaml_cx *y, struct fy_node *v, const char *key, s7_tag *t)
+{
+    char s[200], msg[600];
+    if (yaml_scalar(y, v, key, s, sizeof s))
+        return -1;
+    if (s7_xjob_parse_addr(s, t, msg, sizeof msg))
+        return yaml_err(y, v, "%s: %s", key, msg);
+    return 0;
+}
+
+typedef struct area_cx {
+    struct fy_node *addr, *local;
+} area_cx;
+
+static int area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
+{
+    area_cx *a = ctx;
+    if (strcmp(k, "addr") == 0 || strcmp(k, "partner_area") == 0)
+        a->addr = v;
+    else if (strcmp(k, "local") == 0 || strcmp(k, "rd") == 0 || strcmp(k, "sd") == 0)
+        a->local = v;
+    else
+        return yaml_err(y, kn, "areas: unknown key '%s' (keys: addr, local)", k);
+    return 0;
+}
+
+static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
+{
+    job_cx jc;
+    char msg[800];
+    struct fy_node *an[S7_XJOB_AREAS], *ln[S7_XJOB_AREAS];
+    int na = 0, nl = 0;
+    size_t nconns0 = x->nconns;
+    int line = yaml_line(e);
+
+    memset(&jc, 0, sizeof jc);
+    s7_xjob_init(&jc.j);
+    jc.j.trigger = 0;
+    s7_xconn_init(&jc.partner);
+    snprintf(jc.j.where, sizeof jc.j.where, "%s:%d", y->file, line);
+    snprintf(jc.partner.where, sizeof jc.partner.where, "%s:%d", y->file, line);
+
+    if (fy_node_is_scalar(e)) { /* the one-line spelling */
+        char s[1024];
+        if (yaml_scalar(y, e, "jobs", s, sizeof s))
+            return -1;
+        int rc = s7_exchange_parse_job(x, s, jc.j.where, msg, sizeof msg);
+        if (rc == S7_ERR_NOMEM)
+            return yaml_oom(y);
+        if (rc) {
+            snprintf(y->err, y->cap, "%s", msg);
+            return -1;
+        }
+        return 0;
+    }
+    if (!fy_node_is_mapping(e))
+        return yaml_err(y, e,
+                        "jobs: each job is a mapping (name:, kind:, connection:, addr:, local:, "
+                        "every:) or one line (\"get HOST ADDR every 100ms into LOCAL\")");
+    if (yaml_each_pair(y, e, "job", job_key, &jc))
+        return -1;
+    const char *nm = jc.j.name[0] ? jc.j.name : "(unnamed)";
+    if (!jc.j.name[0])
+        return yaml_err(y, e, "job: no name: give each job a name, e.g. name: m1-status");
+    if (!jc.have_kind)
+        return yaml_err(y, e, "job %s: no kind: give kind: get or kind: put", nm);
+    if (jc.ntrig == 0)
+        return yaml_err(y, e,
+                        "job %s: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT "
+                        "(rising edge of a local bit, e.g. req: M10.0)",
+                        nm);
+    if (jc.ntrig > 1)
+        return yaml_err(y, e, "job %s: both every: and req: given: a job has one trigger", nm);
+    if (jc.done_key && strcmp(jc.done_key, jc.j.kind == S7_XJOB_GET ? "ndr" : "done") != 0)
+        return yaml_err(y, jc.done_node, "job %s: a %s job has no %s output: use %s:", nm,
+                        s7_xjob_kind_name(jc.j.kind), jc.done_key,
+                        jc.j.kind == S7_XJOB_GET ? "ndr" : "done");
+    /* the areas */
+    if (jc.areas && (jc.addr || jc.local))
+        return yaml_err(y, e, "job %s: give either areas: or addr: with local:, not both", nm);
+    if (jc.areas) {
+        if (!fy_node_is_sequence(jc.areas))
+            return yaml_err(y, jc.areas,
+                            "job %s: areas: a list of {addr: PARTNER, local: LOCAL}, one to four",
+                            nm);
+        void *it = NULL;
+        struct fy_node *a;
+        while ((a = fy_node_sequence_iterate(jc.areas, &it))) {
+            area_cx ac = {NULL, NULL};
+            if (na == S7_XJOB_AREAS)
+                return yaml_err(y, a,
+                                "job %s: more than four areas: GET and PUT move at most "
+                                "four (ADDR_1..ADDR_4); split the job",
+                                nm);
+            if (!fy_node_is_mapping(a) || yaml_each_pair(y, a, "areas", area_key, &ac))
+                return fy_node_is_mapping(a)
+                           ? -1
+                           : yaml_err(y, a, "job %s: each area is {addr: PARTNER, local: LOCAL}",
+                                      nm);
+            if (!ac.addr || !ac.local)
+                return yaml_err(y, a, "job %s: the area needs both addr: (partner) and local:", nm);
+            an[na++] = ac.addr;
+            ln[nl++] = ac.local;
+        }
+        if (na == 0)
+            return yaml_err(
+                y, e, "job %s: areas: the list is empty: give one to four {addr:, local:}", nm);
+    } else {
+        if (!jc.addr)
+            return yaml_err(y, e,
+                            "job %s: no partner area: give addr: (e.g. addr: "
+                            "DB20.DBB0..DBB31) and local:",
+                            nm);
+        if (!jc.local)
+            return yaml_err(
+                y, e, "job %s: no local area: give local: (%s), e.g. local: DB40.DBB0", nm,
+                jc.j.kind == S7_XJOB_GET ? "where the data lands, RD" : "what is sent, SD");
+        if ((na = addr_list(y, jc.addr, "addr", an)) < 0 ||
+            (nl = addr_list(y, jc.local, "local", ln)) < 0)
+            return -1;
+        if (na != nl)
+            return yaml_err(y, jc.local,
+                            "job %s: %d partner area%s but %d local area%s: one local area per "
+                            "partner area",
+                            nm, na, na == 1 ? "" : "s", nl, nl == 1 ? "" : "s");
+    }
+    for (int i = 0; i < na; i++) {
+        s7_tag *r = &jc.j.areas[i].remote, *l = &jc.j.areas[i].local;
+        if (area_addr(y, an[i], "addr", r) || area_addr(y, ln[i], "local", l))
+            return -1;
+        if (l->type == S7_T_BYTE && l->count <= 1 && !l->array &&
+            !(r->type == S7_T_BOOL && r->count <= 1 && !r->array) && s7_tag_size(r) > 1) {
+            l->count = s7_tag_size(r);
+            l->array = 1;
+        }
+    }
+    jc.j.nareas = (unsigned)na;
+    /* the connection: named, or the inline partner */
+    if (jc.conn && jc.partner_keys)
+        return yaml_err(y, jc.conn,
+                        "job %s: give either connection: (an entry of connections:) or the "
+                        "partner's host: with its keys, not both",
+                        nm);
+    if (jc.conn) {
+        char s[100];
+        long id;
+        const s7_xconn *c;
+        if (yaml_scalar(y, jc.conn, "connection", s, sizeof s))
+            return -1;
+        c = s7_exchange_conn_by_name(x, s);
+        if (!c && s7__parse_dec(s, 1, 4095, &id) == 0)
+            c = s7_exchange_conn(x, (uint16_t)id);
+        if (!c)
+            return yaml_err(y, jc.conn,
+                            "job %s: connection '%s' is not in connections: (give the id or name "
+                            "of an entry there)",
+                            nm, s);
+        jc.j.conn_id = c->id;
+    } else {
+        if (!jc.has_partner)
+            return yaml_err(y, e,
+                            "job %s: no partner: give connection: (an entry of connections:) or "
+                            "host: PARTNER",
+                            nm);
+        s7_xconn *c = s7_exchange_conn_for(x, &jc.partner);
+        if (!c)
+            return yaml_oom(y);
+        jc.j.conn_id = c->id;
+    }
+    if (s7_exchange_job(x, jc.j.name)) {
+        x->nconns = nconns0;
+        return yaml_err(y, e, "job %s: the name is already used at %s: give each job its own name",
+                        nm, s7_exchange_job(x, jc.j.name)->where);
+    }
+    if (s7_xjob_validate(x, &jc.j, msg, sizeof msg)) {
+        x->nconns = nconns0;
+        snprintf(y->err, y->cap, "%s", msg); /* "FILE:LINE: job NAME: ..." */
+        return -1;
+    }
+    if (!s7_exchange_add_job(x, &jc.j))
+        return yaml_oom(y);
+    return 0;
+}
+
+int s7__yaml_xjobs(yaml_cx *y, struct fy_node *v, s7_exchange *x)
+{
+    if (yaml_is_null(v))
+        return 0;
+    if (!fy_node_is_sequence(v))
+        return yaml_err(y, v, "jobs: expected a list of jobs (lines starting with '- name: N')");
+    void *it = NULL;
+    struct fy_node *e;
+    while ((e = fy_node_sequence_iterate(v, &it)))
+        if (load_job(y, e, x))
+            return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the file */
+
+int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t errcap)
+{
+    yaml_cx y = {.file = path, .err = err, .cap = errcap, .msg_cap = 600, .str_cap = 1024};
+    struct fy_node *root = yaml_open(&y, "the config file", "connections: and jobs:");
+    if (!root)
+        return S7_ERR_INVAL;
+    int rc = 0;
+    if (!fy_node_is_mapping(root)) {
+        rc = yaml_err(&y, root, "the top level must be a mapping of keys (connections:, jobs:)");
+    } else {
+        struct fy_node *c =
+            fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1);
+        struct fy_node *j = fy_node_mapping_lookup_value_by_simple_key(root, "jobs", (size_t)-1);
+        if (c)
+            rc = s7__yaml_xconns(&y, c, x);
+        if (!rc && j)
+            rc = s7__yaml_xjobs(&y, j, x);
+    }
+    yaml_close(&y);
+    return rc ? S7_ERR_INVAL : 0;
+}

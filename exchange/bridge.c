@@ -1,0 +1,679 @@
+/* The bridge engine (exchange_bridge.h): jobs that copy areas between CPUs, many CPUs on one
+ * thread over one s7_multi.
+ *
+ * Each partner is one client handle.  Completion callbacks only record what happened; the
+ * next step of a job (the write after the read, the handshake after the transfer) and every
+ * reconnect are started from s7_bridge_run() after the poll, so no callback re-enters a
+ * handle.  A partner that is down makes only its own jobs fail; the connects are
+ * non-blocking and retried with a back-off that doubles up to backoff_max_ms. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "s7/exchange.h"
+#include "s7/exchange_bridge.h"
+#include "s7/explain.h"
+#include "s7/net.h"
+
+enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
+
+typedef struct partner {
+    char *name, *host;
+    uint16_t port;
+    s7_client *c;
+    int up, connecting, tried;
+    int connect_rc, connect_done; /* set by the callback */
+    int64_t next_try, backoff;
+    s7_bridge_partner_stats st;
+} partner;
+
+typedef struct job {
+    s7_bridge_job spec;
+    char *name;
+    uint8_t *buf, *prev; /* the areas' bytes back to back; prev: last written (on change) */
+    size_t len;
+    int have_prev;
+    s7_item *src, *dst;  /* n each */
+    s7_item trig, hs[3]; /* hs: the configured ones of done, error, status */
+    size_t nhs;
+    uint8_t trig_val, done_val, err_val, status_val[2];
+    int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
+    int phase, result_ready, result;
+    int64_t next_due, t0_us;
+    s7_hist hist;
+    s7_bridge_job_stats st;
+} job;
+
+struct s7_bridge {
+    s7_bridge_opts o;
+    s7_multi *m;
+    partner *p;
+    size_t np, capp;
+    job **j;
+    size_t nj, capj;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void s7_bridge_opts_init(s7_bridge_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->backoff_min_ms = 200;
+    o->backoff_max_ms = 5000;
+}
+
+s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
+{
+    s7_bridge *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    if (opts)
+        b->o = *opts;
+    else
+        s7_bridge_opts_init(&b->o);
+    if (b->o.backoff_min_ms <= 0)
+        b->o.backoff_min_ms = 200;
+    if (b->o.backoff_max_ms < b->o.backoff_min_ms)
+        b->o.backoff_max_ms = b->o.backoff_min_ms;
+    b->m = s7_multi_new();
+    if (!b->m) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void s7_bridge_free(s7_bridge *b)
+{
+    if (!b)
+        return;
+    /* close first: the callbacks of jobs still in flight run now, into live records */
+    for (size_t i = 0; i < b->np; i++)
+        s7_client_close(b->p[i].c);
+    for (size_t i = 0; i < b->np; i++) {
+        s7_client_free(b->p[i].c);
+        free(b->p[i].name);
+        free(b->p[i].host);
+    }
+    for (size_t i = 0; i < b->nj; i++) {
+        free(b->j[i]->name);
+        free(b->j[i]->buf);
+        free(b->j[i]->src);
+        free(b->j[i]->dst);
+        free(b->j[i]);
+    }
+    s7_multi_free(b->m);
+    free(b->p);
+    free(b->j);
+    free(b);
+}
+
+static void blog(s7_bridge *b, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void blog(s7_bridge *b, int level, const char *fmt, ...)
+{
+    if (!b->o.log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    b->o.log(b->o.log_ctx, level, msg);
+}
+
+int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint16_t port,
+                          const s7_client_opts *co)
+{
+    if (!name || !*name || !host || !*host)
+        return S7_ERR_INVAL;
+    for (size_t i = 0; i < b->np; i++)
+        if (strcmp(b->p[i].name, name) == 0)
+            return S7_ERR_INVAL;
+    if (b->np == b->capp) {
+        size_t cap = b->capp ? b->capp * 2 : 8;
+        partner *p = realloc(b->p, cap * sizeof *p);
+        if (!p)
+            return S7_ERR_NOMEM;
+        b->p = p;
+        b->capp = cap;
+    }
+    partner *p = &b->p[b->np];
+    memset(p, 0, sizeof *p);
+    p->name = dupstr(name);
+    p->host = dupstr(host);
+    p->port = port ? port : 102;
+    p->c = s7_client_new(co);
+    if (!p->name || !p->host || !p->c || s7_multi_add(b->m, p->c) < 0) {
+        s7_client_free(p->c);
+        free(p->name);
+        free(p->host);
+        return S7_ERR_NOMEM;
+    }
+    p->backoff = b->o.backoff_min_ms;
+    p->st.since_ms = wall_ms();
+    return (int)b->np++;
+}
+
+static int bool_tag(const s7_tag *t) { return t->type == S7_T_BOOL && t->count == 1; }
+
+int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t errcap)
+{
+    const char *nm = sj->name && *sj->name ? sj->name : "(unnamed)";
+    char a[64], c2[64];
+#define FAIL(...)                               \
+    do {                                        \
+        if (err)                                \
+            snprintf(err, errcap, __VA_ARGS__); \
+        return S7_ERR_INVAL;                    \
+    } while (0)
+    if (!sj->name || !*sj->name)
+        FAIL("a job has no name: give each job a name (it labels the table and the metrics)");
+    for (size_t i = 0; i < b->nj; i++)
+        if (strcmp(b->j[i]->name, sj->name) == 0)
+            FAIL("job '%s': the name is used twice; give each job its own name", nm);
+    if (sj->src < 0 || (size_t)sj->src >= b->np || sj->dst < 0 || (size_t)sj->dst >= b->np)
+        FAIL("job '%s': names no known partner as source or destination", nm);
+    if (sj->n < 1 || sj->n > S7_BRIDGE_MAX_TAGS || !sj->from || !sj->to)
+        FAIL("job '%s': %zu areas; a job copies 1 to %d areas", nm, sj->n, S7_BRIDGE_MAX_TAGS);
+    if (sj->mode < S7_BRIDGE_CYCLIC || sj->mode > S7_BRIDGE_TRIGGER)
+        FAIL("job '%s': unknown start mode %d (cyclic, on change or trigger)", nm, sj->mode);
+    if (sj->cycle_ms < 1 || sj->cycle_ms > 86400000L)
+        FAIL("job '%s': cycle %ld ms is out of range; give 1 ms to 24 h", nm, sj->cycle_ms);
+    size_t len = 0;
+    for (size_t i = 0; i < sj->n; i++) {
+        uint32_t ls = s7_tag_wire_size(&sj->from[i]), ld = s7_tag_wire_size(&sj->to[i]);
+        if (ls != ld) {
+            s7_tag_format(&sj->from[i], a, sizeof a);
+            s7_tag_format(&sj->to[i], c2, sizeof c2);
+            FAIL("job '%s': area %zu copies %s (%u bytes) into %s (%u bytes); both sides of an "
+                 "area must have the same size",
+                 nm, i + 1, a, ls, c2, ld);
+        }
+        len += ls;
+    }
+    if (sj->mode == S7_BRIDGE_TRIGGER) {
+        if (sj->hs < 0 || (size_t)sj->hs >= b->np)
+            FAIL("job '%s': the trigger names no known partner", nm);
+        if (!bool_tag(&sj->trigger))
+            FAIL("job '%s': the trigger must be one BOOL (e.g. DB40.DBX0.0)", nm);
+        if (sj->has_done && !bool_tag(&sj->done))
+            FAIL("job '%s': the done bit must be one BOOL (e.g. DB40.DBX0.1)", nm);
+        if (sj->has_error && !bool_tag(&sj->error))
+            FAIL("job '%s': the error bit must be one BOOL (e.g. DB40.DBX0.2)", nm);
+        if (sj->has_status && s7_tag_wire_size(&sj->status) != 2)
+            FAIL("job '%s': the status must be one WORD (e.g. DB40.DBW2)", nm);
+    }
+#undef FAIL
+    if (b->nj == b->capj) {
+        size_t cap = b->capj ? b->capj * 2 : 16;
+        job **jj = realloc(b->j, cap * sizeof *jj);
+        if (!jj)
+            return S7_ERR_NOMEM;
+        b->j = jj;
+        b->capj = cap;
+    }
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return S7_ERR_NOMEM;
+    j->spec = *sj;
+    j->name = dupstr(sj->name);
+    j->buf = calloc(2, len ? len : 1);
+    j->src = calloc(sj->n, sizeof *j->src);
+    j->dst = calloc(sj->n, sizeof *j->dst);
+    if (!j->name || !j->buf || !j->src || !j->dst) {
+        free(j->name);
+        free(j->buf);
+        free(j->src);
+        free(j->dst);
+        free(j);
+        return S7_ERR_NOMEM;
+    }
+    j->spec.from = j->spec.to = NULL; /* the caller's; the items below hold what is needed */
+    j->spec.name = j->name;
+    j->prev = j->buf + len;
+    j->len = len;
+    size_t off = 0;
+    for (size_t i = 0; i < sj->n; i++) {
+        s7_item_from_tag(&j->src[i], &sj->from[i], j->buf + off);
+        s7_item_from_tag(&j->dst[i], &sj->to[i], j->buf + off);
+        off += s7_tag_wire_size(&sj->from[i]);
+    }
+    if (sj->mode == S7_BRIDGE_TRIGGER) {
+        s7_item_from_tag(&j->trig, &sj->trigger, &j->trig_val);
+        if (sj->has_done)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->done, &j->done_val);
+        if (sj->has_error)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->error, &j->err_val);
+        if (sj->has_status)
+            s7_item_from_tag(&j->hs[j->nhs++], &sj->status, j->status_val);
+    }
+    j->st.name = j->name;
+    j->st.since_ms = wall_ms();
+    j->st.status = S7_XST_OK;
+    j->st.status_cause = "ok";
+    j->next_due = s7_now_ms();
+    b->j[b->nj] = j;
+    return (int)b->nj++;
+}
+
+size_t s7_bridge_njobs(const s7_bridge *b) { return b->nj; }
+size_t s7_bridge_npartners(const s7_bridge *b) { return b->np; }
+
+/* ---------------------------------------------------------------- errors */
+
+static void set_error(s7_bridge_error *e, const partner *p, const char *what, int rc,
+                      const s7_client *c, const s7_item *items, size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->err = rc;
+    snprintf(e->where, sizeof e->where, "%s %s", p->name, what);
+    if (rc == S7_ERR_ITEM) {
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].status == S7_ERR_ITEM) {
+                e->plc = items[i].rc;
+                s7_item_status_id(S7_ERR_ITEM, items[i].rc, e->id, sizeof e->id);
+                s7_item_explain(items[i].rc, items[i].area, items[i].db, 0, e->cause,
+                                sizeof e->cause, e->fix, sizeof e->fix);
+                snprintf(e->text, sizeof e->text, "item error 0x%02X: %s", items[i].rc,
+                         s7_explain_code(S7_EX_ITEM, items[i].rc)->text);
+                return;
+            }
+            if (items[i].status < 0) {
+                rc = items[i].status;
+                break;
+            }
+        }
+        if (rc == S7_ERR_ITEM) {
+            snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
+            snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
+            return;
+        }
+        e->err = rc;
+    }
+    if (rc == S7_ERR_PLC && c) {
+        const s7_explain *x = s7_client_last_error(c);
+        e->plc = x->code;
+        s7_explain_id(x, e->id, sizeof e->id);
+        snprintf(e->cause, sizeof e->cause, "%s", x->cause && *x->cause ? x->cause : x->text);
+        snprintf(e->fix, sizeof e->fix, "%s", x->fix ? x->fix : "");
+        snprintf(e->text, sizeof e->text, "the PLC answered 0x%04X: %s", x->code, x->text);
+        return;
+    }
+    snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
+    snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
+    s7_err_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.host = p->host;
+    ctx.port = p->port;
+    if (!s7_err_explain(rc, &ctx, e->cause, sizeof e->cause, e->fix, sizeof e->fix))
+        snprintf(e->cause, sizeof e->cause, "%s", s7_strerror(rc));
+}
+
+/* ---------------------------------------------------------------- partners */
+
+static void on_connect(s7_client *c, int rc, void *ud)
+{
+    partner *p = ud;
+    (void)c;
+    p->connect_rc = rc;
+    p->connect_done = 1;
+}
+
+static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, const s7_item *it,
+                         size_t n)
+{
+    int64_t now = s7_now_ms();
+    set_error(&p->st.last_error, p, what, rc, p->c, it, n);
+    if (p->up || !p->tried) {
+        p->st.since_ms = wall_ms();
+        blog(b, S7_LOG_WARN, "%s (%s:%u): %s: %s", p->name, p->host, p->port, what,
+             s7_strerror(rc));
+    }
+    if (p->up)
+        p->backoff = b->o.backoff_min_ms; /* a fresh loss: try again soon */
+    p->up = 0;
+    p->st.up = 0;
+    p->st.losses++;
+    p->next_try = now + p->backoff;
+    p->backoff = p->backoff * 2 > b->o.backoff_max_ms ? b->o.backoff_max_ms : p->backoff * 2;
+}
+
+static void partner_service(s7_bridge *b, partner *p, int64_t now)
+{
+    if (p->connect_done) {
+        p->connect_done = 0;
+        p->connecting = 0;
+        p->tried = 1;
+        if (p->connect_rc == 0) {
+            p->up = 1;
+            p->st.up = 1;
+            p->st.connects++;
+            p->st.since_ms = wall_ms();
+            p->backoff = b->o.backoff_min_ms;
+            blog(b, S7_LOG_INFO, "%s (%s:%u): connected", p->name, p->host, p->port);
+        } else {
+            partner_lost(b, p, p->connect_rc, "connect", NULL, 0);
+        }
+    }
+    if (p->up && !s7_client_connected(p->c)) {
+        /* lost between jobs (the peer closed): the jobs' callbacks reported it too */
+        partner_lost(b, p, S7_ERR_CLOSED, "connection", NULL, 0);
+    }
+    if (!p->up && !p->connecting && now >= p->next_try) {
+        p->connecting = 1;
+        int rc = s7_client_connect_async(p->c, p->host, p->port, on_connect, p);
+        if (rc < 0) {
+            p->connecting = 0;
+            p->tried = 1;
+            partner_lost(b, p, rc, "connect", NULL, 0);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void on_done(s7_client *c, int rc, void *ud)
+{
+    job *j = ud;
+    (void)c;
+    j->result = rc;
+    j->result_ready = 1;
+}
+
+static void job_state(job *j, int state)
+{
+    if (j->st.state != state) {
+        j->st.state = state;
+        j->st.since_ms = wall_ms();
+    }
+}
+
+/* The STATUS the GET/PUT instructions would report for error e. */
+static void take_status(job *j, const s7_bridge_error *e)
+{
+    uint16_t plc = e->err == S7_ERR_PLC ? e->plc : 0;
+    uint8_t item = e->err == S7_ERR_ITEM ? (uint8_t)e->plc : 0;
+    const char *cause = "error";
+    j->st.status = (int)s7_exchange_status_of(e->err, plc, item, &cause);
+    j->st.status_cause = cause;
+}
+
+static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc, const s7_item *it,
+                     size_t n)
+{
+    set_error(&j->st.last_error, p, what, rc, p->c, it, n);
+    take_status(j, &j->st.last_error);
+    j->st.err++;
+    job_state(j, S7_BRIDGE_ERROR);
+    if ((s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
+        partner_lost(b, p, rc, what, it, n);
+}
+
+static void job_ok(job *j)
+{
+    int64_t us = mono_us() - j->t0_us;
+    s7_hist_add(&j->hist, us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
+    j->st.ok++;
+    j->st.last_ok_ms = wall_ms();
+    j->st.status = S7_XST_OK;
+    j->st.status_cause = "ok";
+    job_state(j, S7_BRIDGE_OK);
+}
+
+static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
+
+/* Start the transfer's read; returns 0 or the error already recorded. */
+static int start_read(s7_bridge *b, job *j)
+{
+    partner *src = P(b, j->spec.src);
+    j->t0_us = mono_us();
+    int rc = s7_client_read_async(src->c, j->src, j->spec.n, on_done, j);
+    if (rc < 0) {
+        job_fail(b, j, src, "read", rc, NULL, 0);
+        j->phase = PH_IDLE;
+        return rc;
+    }
+    j->phase = PH_READ;
+    return 0;
+}
+
+static void start_hs(s7_bridge *b, job *j, int ok)
+{
+    partner *hp = P(b, j->spec.hs);
+    uint16_t code = s7_exchange_status_code((s7_xstatus)j->st.status);
+    if (j->hs_pending == 1) {
+        j->done_val = ok ? 1 : 0;
+        j->err_val = ok ? 0 : 1;
+        s7_set_u16(j->status_val, ok ? 0 : code);
+    } else {
+        j->done_val = j->err_val = 0;
+        s7_set_u16(j->status_val, ok ? 0 : code);
+    }
+    j->hs_pending = 0;
+    if (!j->nhs || !hp->up)
+        return;
+    if (s7_client_write_async(hp->c, j->hs, j->nhs, on_done, j) == 0)
+        j->phase = PH_HS;
+}
+
+static void job_due(s7_bridge *b, job *j, int64_t now)
+{
+    partner *src = P(b, j->spec.src), *dst = P(b, j->spec.dst);
+    j->next_due += j->spec.cycle_ms;
+    if (j->next_due <= now)
+        j->next_due = now + j->spec.cycle_ms; /* late: skip the missed cycles, no burst */
+    if (j->phase != PH_IDLE) {
+        j->st.overruns++;
+        return;
+    }
+    partner *need[3] = {src, dst, j->spec.mode == S7_BRIDGE_TRIGGER ? P(b, j->spec.hs) : NULL};
+    for (int k = 0; k < 3; k++) {
+        partner *p = need[k];
+        if (!p || p->up)
+            continue;
+        if (p->tried) { /* down: this cycle fails with the partner's error */
+            j->st.last_error = p->st.last_error;
+            take_status(j, &j->st.last_error);
+            j->st.err++;
+            job_state(j, S7_BRIDGE_ERROR);
+        }
+        return;
+    }
+    if (j->spec.mode == S7_BRIDGE_TRIGGER) {
+        partner *hp = P(b, j->spec.hs);
+        int rc = s7_client_read_async(hp->c, &j->trig, 1, on_done, j);
+        if (rc < 0)
+            job_fail(b, j, hp, "trigger read", rc, NULL, 0);
+        else
+            j->phase = PH_TRIG;
+        return;
+    }
+    start_read(b, j);
+}
+
+/* A job's answer arrived: take the next step. */
+static void job_step(s7_bridge *b, job *j)
+{
+    int rc = j->result;
+    j->result_ready = 0;
+    partner *src = P(b, j->spec.src), *dst = P(b, j->spec.dst);
+    switch (j->phase) {
+    case PH_TRIG: {
+        partner *hp = P(b, j->spec.hs);
+        j->phase = PH_IDLE;
+        if (rc < 0) {
+            job_fail(b, j, hp, "trigger read", rc, &j->trig, 1);
+            return;
+        }
+        int t = j->trig_val & 1;
+        if (t && !j->last_trig) {
+            j->last_trig = 1;
+            j->st.triggers++;
+            start_read(b, j);
+        } else if (!t && j->last_trig) {
+            j->last_trig = 0;
+            j->hs_pending = 2;
+            start_hs(b, j, 0);
+        } else if (j->st.state == S7_BRIDGE_WAITING) {
+            job_state(j, S7_BRIDGE_OK); /* polled fine, nothing to do yet */
+        }
+        return;
+    }
+    case PH_READ:
+        if (rc < 0) {
+            j->phase = PH_IDLE;
+            job_fail(b, j, src, "read", rc, j->src, j->spec.n);
+            break;
+        }
+        if (j->spec.mode == S7_BRIDGE_ON_CHANGE && j->have_prev &&
+            memcmp(j->buf, j->prev, j->len) == 0) {
+            j->phase = PH_IDLE;
+            job_ok(j);
+            return;
+        }
+        rc = s7_client_write_async(dst->c, j->dst, j->spec.n, on_done, j);
+        if (rc < 0) {
+            j->phase = PH_IDLE;
+            job_fail(b, j, dst, "write", rc, NULL, 0);
+            break;
+        }
+        j->phase = PH_WRITE;
+        return;
+    case PH_WRITE:
+        j->phase = PH_IDLE;
+        if (rc < 0) {
+            job_fail(b, j, dst, "write", rc, j->dst, j->spec.n);
+            j->have_prev = 0;
+            break;
+        }
+        j->st.writes++;
+        memcpy(j->prev, j->buf, j->len);
+        j->have_prev = 1;
+        job_ok(j);
+        if (j->spec.mode == S7_BRIDGE_TRIGGER) {
+            j->hs_pending = 1;
+            start_hs(b, j, 1);
+        }
+        return;
+    case PH_HS:
+        j->phase = PH_IDLE;
+        if (rc < 0)
+            job_fail(b, j, P(b, j->spec.hs), "handshake write", rc, j->hs, j->nhs);
+        return;
+    default: return;
+    }
+    /* a failed transfer of a triggered job reports through the error bit */
+    if (j->spec.mode == S7_BRIDGE_TRIGGER && j->phase == PH_IDLE) {
+        j->hs_pending = 1;
+        start_hs(b, j, 0);
+    }
+}
+
+int s7_bridge_run(s7_bridge *b, int timeout_ms)
+{
+    int64_t now = s7_now_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        now = s7_now_ms();
+        for (size_t i = 0; i < b->np; i++)
+            partner_service(b, &b->p[i], now);
+        int64_t next = end;
+        for (size_t i = 0; i < b->nj; i++) {
+            job *j = b->j[i];
+            if (j->result_ready)
+                job_step(b, j);
+            if (now >= j->next_due)
+                job_due(b, j, now);
+            if (j->result_ready)
+                next = now; /* failed at once: handle on the next pass */
+            if (j->next_due < next)
+                next = j->next_due;
+        }
+        for (size_t i = 0; i < b->np; i++) {
+            partner *p = &b->p[i];
+            if (p->connect_done)
+                next = now;
+            if (!p->up && !p->connecting && p->next_try < next)
+                next = p->next_try;
+        }
+        int wait = next > now ? (int)(next - now) : 0;
+        int rc = s7_multi_poll(b->m, wait);
+        if (rc < 0)
+            return rc;
+        /* answers that arrived: their next step now, so a write follows its read at once */
+        for (size_t i = 0; i < b->nj; i++)
+            if (b->j[i]->result_ready)
+                job_step(b, b->j[i]);
+        if (s7_now_ms() >= end)
+            break;
+    }
+    for (size_t i = 0; i < b->np; i++)
+        partner_service(b, &b->p[i], s7_now_ms());
+    return 0;
+}
+
+int s7_bridge_job_stat(const s7_bridge *b, size_t i, s7_bridge_job_stats *out)
+{
+    if (i >= b->nj)
+        return S7_ERR_INVAL;
+    const job *j = b->j[i];
+    *out = j->st;
+    out->p50_us = s7_hist_quantile(&j->hist, 0.5);
+    out->p99_us = s7_hist_quantile(&j->hist, 0.99);
+    out->max_us = j->hist.max_us;
+    out->lat_count = j->hist.count;
+    out->lat_sum_s = (double)j->hist.sum_us / 1e6;
+    return 0;
+}
+
+int s7_bridge_partner_stat(const s7_bridge *b, size_t i, s7_bridge_partner_stats *out)
+{
+    if (i >= b->np)
+        return S7_ERR_INVAL;
+    *out = b->p[i].st;
+    out->name = b->p[i].name;
+    out->host = b->p[i].host;
+    out->port = b->p[i].port;
+    return 0;
+}
+
+const char *s7_bridge_state_name(int state)
+{
+    switch (state) {
+    case S7_BRIDGE_OK: return "ok";
+    case S7_BRIDGE_ERROR: return "error";
+    default: return "waiting";
+    }
+}
+
+const char *s7_bridge_mode_name(int mode)
+{
+    switch (mode) {
+    case S7_BRIDGE_ON_CHANGE: return "on_change";
+    case S7_BRIDGE_TRIGGER: return "trigger";
+    default: return "cyclic";
+    }
+}

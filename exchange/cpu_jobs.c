@@ -1,0 +1,692 @@
+/* The emulator's GET/PUT jobs (include/s7/exchange.h s7_xengine): an emulated CPU as the
+ * active partner.  Connections are s7_client handles driven without blocking from the
+ * server's thread; jobs are triggered by their cycle or by a rising edge of a local REQ bit,
+ * move their areas between the partner and the CPU's memory and write NDR/DONE, ERROR and
+ * STATUS as the instructions report them. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/cpu.h"
+#include "s7/exchange.h"
+#include "s7/net.h"
+#include "s7/server.h"
+
+enum { XC_DOWN = 0, XC_CONNECTING = 1, XC_UP = 2 };
+
+typedef struct xconn {
+    const s7_xconn *c;
+    s7_client *cl;
+    int state;
+    int used;         /* a job uses it */
+    int counted;      /* its budget is acquired */
+    int nores;        /* the last attempt found no free connection resource */
+    int last_err;     /* why it is down (0 before the first attempt) */
+    int settled;      /* the first attempt is over (jobs wait for it) */
+    int64_t retry_at; /* when to try again (state DOWN) */
+    int backoff;      /* the next pause */
+    struct s7_xengine *e;
+} xconn;
+
+typedef struct xjob {
+    const s7_xjob *j;
+    xconn *conn;
+    s7_item items[S7_XJOB_AREAS];
+    uint8_t *buf; /* the wire bytes of the areas, one after the other */
+    int busy;
+    int64_t started_us;
+    int64_t next_due;
+    int req_prev;
+    s7_xjob_state st;
+    struct s7_xengine *e;
+} xjob;
+
+struct s7_xengine {
+    s7_cpu *cpu;
+    s7_server *srv;
+    s7_exchange x; /* a copy: conns and jobs owned */
+    s7_xengine_opts o;
+    xconn *conns;
+    xjob *jobs;
+    int has_req;
+    int started;
+    int closing;
+    int64_t next_scan;
+};
+
+void s7_xengine_opts_init(s7_xengine_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->connect_timeout_ms = 3000;
+    o->request_timeout_ms = 3000;
+    o->retry_min_ms = 250;
+    o->retry_max_ms = 4000;
+    o->scan_ms = 10;
+}
+
+static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
+{
+    if (!e->o.log)
+        return;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->o.log(e->o.log_ctx, level, msg);
+}
+
+static int64_t now_us(void) { return s7_now_ms() * 1000; }
+
+/* ---------------------------------------------------------------- local memory */
+
+/* The bytes of t in the CPU's memory, or NULL when they are not all there. */
+static uint8_t *local_at(s7_xengine *e, const s7_tag *t, uint32_t len)
+{
+    uint32_t size = 0;
+    uint8_t *m = s7_cpu_mem(e->cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size);
+    if (!m || t->byte > size || len > size - t->byte)
+        return NULL;
+    return m + t->byte;
+}
+
+static void wrote(s7_xengine *e, const s7_tag *t, uint32_t len)
+{
+    if (e->o.on_write)
+        e->o.on_write(e->o.ctx, t->area, t->area == S7_AREA_DB ? t->db : 0, t->byte, len);
+}
+
+static int read_bit(s7_xengine *e, const s7_tag *t)
+{
+    uint8_t *p = local_at(e, t, 1);
+    return p ? (*p >> t->bit) & 1 : 0;
+}
+
+static void write_bit(s7_xengine *e, const s7_tag *t, int v)
+{
+    uint8_t *p = local_at(e, t, 1);
+    if (!p)
+        return;
+    uint8_t old = *p;
+    *p = (uint8_t)(v ? *p | (1u << t->bit) : *p & ~(1u << t->bit));
+    if (*p != old)
+        wrote(e, t, 1);
+}
+
+static void write_word(s7_xengine *e, const s7_tag *t, uint16_t v)
+{
+    uint8_t *p = local_at(e, t, 2);
+    if (!p)
+        return;
+    if (p[0] != (uint8_t)(v >> 8) || p[1] != (uint8_t)v) {
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
+        wrote(e, t, 2);
+    }
+}
+
+/* The outputs of a job: done (NDR/DONE), error and the STATUS code. */
+static void outputs(xjob *r, int done, int error, uint16_t status)
+{
+    const s7_xjob *j = r->j;
+    if (j->has_done)
+        write_bit(r->e, &j->done, done);
+    if (j->has_error)
+        write_bit(r->e, &j->error, error);
+    if (j->has_status)
+        write_word(r->e, &j->status, status);
+}
+
+/* 1 when every local area of the job is in the CPU's memory. */
+static int locals_ok(xjob *r, char *why, size_t cap)
+{
+    const s7_xjob *j = r->j;
+    for (unsigned i = 0; i < j->nareas; i++) {
+        const s7_tag *l = &j->areas[i].local;
+        if (!local_at(r->e, l, l->type == S7_T_BOOL ? 1 : s7_tag_size(l))) {
+            char f[80];
+            s7_xjob_addr_format(l, f, sizeof f);
+            snprintf(why, cap, "%s_%u %s is not in this CPU's memory (DB missing or too short)",
+                     j->kind == S7_XJOB_GET ? "RD" : "SD", i + 1, f);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail)
+{
+    s7_xengine *e = r->e;
+    int64_t now = s7_now_ms();
+    int changed = r->st.runs == 0 || st != r->st.status || strcmp(cause, r->st.cause) != 0;
+    if (r->busy)
+        r->st.last_us = (uint32_t)(now_us() - r->started_us);
+    r->busy = 0;
+    r->st.busy = 0;
+    r->st.runs++;
+    if (st == S7_XST_OK) {
+        r->st.ok++;
+        r->st.last_ok_ms = now;
+        r->st.detail[0] = 0;
+    } else {
+        r->st.errors++;
+        snprintf(r->st.detail, sizeof r->st.detail, "%s", detail ? detail : "");
+    }
+    if (changed)
+        r->st.since_ms = now;
+    r->st.status = st;
+    r->st.cause = cause;
+    outputs(r, st == S7_XST_OK, s7_exchange_status_error(st), s7_exchange_status_code(st));
+    if (changed) {
+        if (st == S7_XST_OK)
+            xlog(e, S7_LOG_INFO, "job %s: ok", r->j->name);
+        else
+            xlog(e, S7_LOG_WARN, "job %s: ERROR %u/%u %s (%s)%s%s", r->j->name,
+                 s7_exchange_status_error(st), s7_exchange_status_code(st),
+                 s7_exchange_status_id(st), cause, r->st.detail[0] ? ": " : "", r->st.detail);
+        if (e->o.on_status)
+            e->o.on_status(e->o.ctx, r->j, &r->st);
+    }
+}
+
+static void job_done(s7_client *c, int result, void *ud)
+{
+    xjob *r = ud;
+    s7_xengine *e = r->e;
+    const s7_xjob *j = r->j;
+    char detail[200] = "";
+    uint16_t plc = 0;
+    uint8_t item_rc = 0xFF;
+    if (e->closing)
+        return;
+    if (result == S7_ERR_PLC) {
+        const s7_explain *x = s7_client_last_error(c);
+        plc = x ? x->code : 0;
+        snprintf(detail, sizeof detail, "the partner answered 0x%04X (%s)", plc,
+                 s7_plc_strerror(plc));
+    } else if (result == S7_ERR_ITEM) {
+        for (unsigned i = 0; i < j->nareas; i++)
+            if (r->items[i].status) {
+                char f[80];
+                item_rc = r->items[i].rc;
+                s7_xjob_addr_format(&j->areas[i].remote, f, sizeof f);
+                snprintf(detail, sizeof detail, "ADDR_%u %s: item return code 0x%02X (%s)", i + 1,
+                         f, item_rc, s7_item_strerror(item_rc));
+                break;
+            }
+    } else if (result == S7_ERR_PARAM) {
+        snprintf(detail, sizeof detail, "%s", s7_client_peer_problem(c));
+    } else if (result < 0) {
+        snprintf(detail, sizeof detail, "%s", s7_strerror(result));
+    }
+    const char *cause;
+    s7_xstatus st = s7_exchange_status_of(result, plc, item_rc, &cause);
+    if (st == S7_XST_OK && j->kind == S7_XJOB_GET) {
+        char why[200];
+        if (!locals_ok(r, why, sizeof why)) {
+            finish(r, S7_XST_LOCAL_ACCESS, "local_access", why);
+            return;
+        }
+        uint8_t *p = r->buf;
+        for (unsigned i = 0; i < j->nareas; i++) {
+            const s7_tag *l = &j->areas[i].local;
+            uint32_t n = s7_tag_wire_size(&j->areas[i].remote);
+            if (l->type == S7_T_BOOL)
+                write_bit(e, l, p[0] & 1);
+            else {
+                memcpy(local_at(e, l, n), p, n);
+                wrote(e, l, n);
+            }
+            p += n;
+        }
+    }
+    finish(r, st, cause, detail);
+}
+
+/* ---------------------------------------------------------------- connections */
+
+static void conn_lost(xconn *k, int err)
+{
+    s7_xengine *e = k->e;
+    k->settled = 1;
+    int was_up = k->state == XC_UP;
+    if (k->counted && e->srv)
+        s7_server_conn_release(e->srv, k->c->type);
+    k->counted = 0;
+    k->state = XC_DOWN;
+    k->last_err = err;
+    k->retry_at = s7_now_ms() + k->backoff;
+    if (was_up)
+        xlog(e, S7_LOG_WARN, "connection %u to %s lost: %s; setting it up again in %d ms", k->c->id,
+             k->c->host, s7_strerror(err), k->backoff);
+    else
+        xlog(e, S7_LOG_INFO, "connection %u to %s: %s; next attempt in %d ms", k->c->id, k->c->host,
+             s7_strerror(err), k->backoff);
+    k->backoff = k->backoff * 2 > e->o.retry_max_ms ? e->o.retry_max_ms : k->backoff * 2;
+    for (size_t i = 0; i < e->x.njobs; i++)
+        if (e->jobs[i].conn == k)
+            e->jobs[i].st.conn_up = 0;
+}
+
+static void conn_done(s7_client *c, int result, void *ud)
+{
+    xconn *k = ud;
+    s7_xengine *e = k->e;
+    (void)c;
+    if (e->closing)
+        return;
+    if (result == 0) {
+        k->settled = 1;
+        k->state = XC_UP;
+        k->last_err = 0;
+        k->backoff = e->o.retry_min_ms;
+        xlog(e, S7_LOG_INFO, "connection %u to %s set up (PDU %u)", k->c->id, k->c->host,
+             s7_client_pdu(k->cl));
+        for (size_t i = 0; i < e->x.njobs; i++)
+            if (e->jobs[i].conn == k)
+                e->jobs[i].st.conn_up = 1;
+    } else {
+        conn_lost(k, result);
+    }
+}
+
+static void conn_try(xconn *k)
+{
+    s7_xengine *e = k->e;
+    if (e->srv && !k->counted) {
+        if (s7_server_conn_acquire(e->srv, k->c->type) < 0) {
+            k->nores = 1;
+            k->settled = 1;
+            k->state = XC_DOWN;
+            k->retry_at = s7_now_ms() + e->o.retry_max_ms;
+            return;
+        }
+        k->counted = 1;
+    }
+    k->nores = 0;
+    k->state = XC_CONNECTING;
+    int rc = s7_client_connect_async(k->cl, k->c->host, k->c->port, conn_done, k);
+    if (rc < 0 && k->state == XC_CONNECTING)
+        conn_lost(k, rc);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void job_start(xjob *r)
+{
+    s7_xengine *e = r->e;
+    const s7_xjob *j = r->j;
+    xconn *k = r->conn;
+    char why[200];
+    if (r->busy) { /* the instruction's 0/11: the running job goes on */
+        if (r->st.busy_hits++ == 0)
+            xlog(e, S7_LOG_WARN,
+                 "job %s: 0/11 triggered while the previous request is still out (partner "
+                 "slower than the cycle); counted, not logged again",
+                 j->name);
+        return;
+    }
+    if (!locals_ok(r, why, sizeof why)) {
+        finish(r, S7_XST_LOCAL_ACCESS, "local_access", why);
+        return;
+    }
+    if (k->state != XC_UP) {
+        if (k->nores) {
+            finish(r, S7_XST_TOO_MANY_JOBS, "no_connection_resource",
+                   "this CPU's connection resources of that type are used up");
+            return;
+        }
+        const char *cause = "partner_down";
+        if (k->last_err)
+            s7_exchange_status_of(k->last_err, 0, 0, &cause);
+        snprintf(why, sizeof why, "connection %u to %.80s is not set up%s%s", k->c->id, k->c->host,
+                 k->last_err ? ": " : "", k->last_err ? s7_strerror(k->last_err) : "");
+        finish(r, S7_XST_CONNECTION, cause, why);
+        return;
+    }
+    uint32_t need = s7_xjob_pdu_need(j, NULL, NULL);
+    if (need > s7_client_pdu(k->cl)) {
+        snprintf(why, sizeof why,
+                 "the partner negotiated a PDU of %u bytes; the job needs %u: lower the areas "
+                 "or the job's pdu",
+                 s7_client_pdu(k->cl), need);
+        finish(r, S7_XST_LENGTH, "pdu_exceeded", why);
+        return;
+    }
+    uint8_t *p = r->buf;
+    for (unsigned i = 0; i < j->nareas; i++) {
+        const s7_tag *rt = &j->areas[i].remote, *l = &j->areas[i].local;
+        uint32_t n = s7_tag_wire_size(rt);
+        s7_item_from_tag(&r->items[i], rt, p);
+        if (j->kind == S7_XJOB_PUT) {
+            if (l->type == S7_T_BOOL)
+                p[0] = (uint8_t)read_bit(e, l);
+            else
+                memcpy(p, local_at(e, l, n), n);
+        }
+        p += n;
+    }
+    r->busy = 1; /* 0/25: the outputs keep the last run's values meanwhile */
+    r->st.busy = 1;
+    r->started_us = now_us();
+    int rc = j->kind == S7_XJOB_GET
+                 ? s7_client_read_async(k->cl, r->items, j->nareas, job_done, r)
+                 : s7_client_write_async(k->cl, r->items, j->nareas, job_done, r);
+    if (rc < 0) {
+        const char *cause;
+        s7_xstatus st = s7_exchange_status_of(rc, 0, 0, &cause);
+        finish(r, st, cause, s7_strerror(rc));
+    }
+}
+
+/* ---------------------------------------------------------------- configuration check */
+
+static int check_local(s7_xengine *e, const s7_xjob *j, const char *what, const s7_tag *t,
+                       char *err, size_t errcap)
+{
+    uint32_t len = t->type == S7_T_BOOL ? 1 : s7_tag_size(t);
+    if (local_at(e, t, len))
+        return 0;
+    char f[80], fix[120];
+    uint32_t size = 0;
+    int have = s7_cpu_mem(e->cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size) != NULL;
+    s7_xjob_addr_format(t, f, sizeof f);
+    if (t->area == S7_AREA_DB && !have)
+        snprintf(fix, sizeof fix, "add the DB (--db %u:%u, or dbs: - {number: %u, size: %u})",
+                 t->db, t->byte + len, t->db, t->byte + len);
+    else if (t->area == S7_AREA_DB)
+        snprintf(fix, sizeof fix, "DB%u has %u bytes: make it at least %u", t->db, size,
+                 t->byte + len);
+    else
+        snprintf(fix, sizeof fix, "the area has %u bytes: use an address below that", size);
+    snprintf(err, errcap, "%s%sjob %s: %s %s is not in this CPU's memory: %s", j->where,
+             j->where[0] ? ": " : "", j->name, what, f, fix);
+    return S7_ERR_INVAL;
+}
+
+int s7_exchange_check_cpu(const s7_exchange *x, s7_cpu *cpu, char *err, size_t errcap)
+{
+    s7_xengine e;
+    memset(&e, 0, sizeof e);
+    e.cpu = cpu;
+    for (size_t i = 0; i < x->njobs; i++) {
+        const s7_xjob *j = &x->jobs[i];
+        char what[16];
+        for (unsigned a = 0; a < j->nareas; a++) {
+            snprintf(what, sizeof what, "%s_%u", j->kind == S7_XJOB_GET ? "RD" : "SD", a + 1);
+            if (check_local(&e, j, what, &j->areas[a].local, err, errcap))
+                return S7_ERR_INVAL;
+        }
+        if ((j->trigger == S7_XTRIG_REQ && check_local(&e, j, "REQ", &j->req, err, errcap)) ||
+            (j->has_done &&
+             check_local(&e, j, j->kind == S7_XJOB_GET ? "NDR" : "DONE", &j->done, err, errcap)) ||
+            (j->has_error && check_local(&e, j, "ERROR", &j->error, err, errcap)) ||
+            (j->has_status && check_local(&e, j, "STATUS", &j->status, err, errcap)))
+            return S7_ERR_INVAL;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- engine */
+
+s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
+                           const s7_xengine_opts *o)
+{
+    s7_xengine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cpu = cpu;
+    e->srv = srv;
+    if (o)
+        e->o = *o;
+    else
+        s7_xengine_opts_init(&e->o);
+    if (e->o.retry_min_ms <= 0)
+        e->o.retry_min_ms = 250;
+    if (e->o.retry_max_ms < e->o.retry_min_ms)
+        e->o.retry_max_ms = e->o.retry_min_ms;
+    if (e->o.scan_ms <= 0)
+        e->o.scan_ms = 10;
+    e->x.nconns = x->nconns;
+    e->x.njobs = x->njobs;
+    e->x.conns = calloc(x->nconns ? x->nconns : 1, sizeof *e->x.conns);
+    e->x.jobs = calloc(x->njobs ? x->njobs : 1, sizeof *e->x.jobs);
+    e->conns = calloc(x->nconns ? x->nconns : 1, sizeof *e->conns);
+    e->jobs = calloc(x->njobs ? x->njobs : 1, sizeof *e->jobs);
+    if (!e->x.conns || !e->x.jobs || !e->conns || !e->jobs)
+        goto fail;
+    if (x->nconns)
+        memcpy(e->x.conns, x->conns, x->nconns * sizeof *x->conns);
+    if (x->njobs)
+        memcpy(e->x.jobs, x->jobs, x->njobs * sizeof *x->jobs);
+    for (size_t i = 0; i < x->nconns; i++) {
+        xconn *k = &e->conns[i];
+        k->c = &e->x.conns[i];
+        k->e = e;
+        k->backoff = e->o.retry_min_ms;
+    }
+    for (size_t i = 0; i < x->njobs; i++) {
+        xjob *r = &e->jobs[i];
+        r->j = &e->x.jobs[i];
+        r->e = e;
+        r->st.cause = "ok";
+        for (size_t k = 0; k < x->nconns; k++)
+            if (e->x.conns[k].id == r->j->conn_id)
+                r->conn = &e->conns[k];
+        if (!r->conn)
+            goto fail;
+        r->conn->used = 1;
+        uint32_t n = 0;
+        for (unsigned a = 0; a < r->j->nareas; a++)
+            n += s7_tag_wire_size(&r->j->areas[a].remote);
+        if (!(r->buf = calloc(n ? n : 1, 1)))
+            goto fail;
+        if (r->j->trigger == S7_XTRIG_REQ)
+            e->has_req = 1;
+    }
+    for (size_t i = 0; i < x->nconns; i++) {
+        xconn *k = &e->conns[i];
+        if (!k->used || k->c->side != S7_XCONN_ACTIVE)
+            continue;
+        s7_client_opts co;
+        s7_client_opts_init(&co);
+        co.rack = k->c->rack;
+        co.slot = k->c->slot;
+        co.type = k->c->type;
+        if (k->c->remote_tsap) {
+            co.local_tsap = k->c->local_tsap;
+            co.remote_tsap = k->c->remote_tsap;
+        }
+        co.pdu_request = k->c->pdu;
+        co.connect_timeout_ms = e->o.connect_timeout_ms > 0 ? e->o.connect_timeout_ms : 3000;
+        co.request_timeout_ms = e->o.request_timeout_ms > 0 ? e->o.request_timeout_ms : 3000;
+        co.merge_gap = 0; /* one item per area, as the instruction sends them */
+        if (!(k->cl = s7_client_new(&co)))
+            goto fail;
+    }
+    return e;
+fail:
+    s7_xengine_free(e);
+    return NULL;
+}
+
+void s7_xengine_free(s7_xengine *e)
+{
+    if (!e)
+        return;
+    e->closing = 1;
+    for (size_t i = 0; e->conns && i < e->x.nconns; i++) {
+        xconn *k = &e->conns[i];
+        s7_client_free(k->cl);
+        if (k->counted && e->srv)
+            s7_server_conn_release(e->srv, k->c->type);
+    }
+    for (size_t i = 0; e->jobs && i < e->x.njobs; i++)
+        free(e->jobs[i].buf);
+    free(e->conns);
+    free(e->jobs);
+    s7_exchange_free(&e->x);
+    free(e);
+}
+
+int s7_xengine_start(s7_xengine *e)
+{
+    int64_t now = s7_now_ms();
+    e->started = 1;
+    for (size_t i = 0; i < e->x.nconns; i++)
+        if (e->conns[i].cl)
+            conn_try(&e->conns[i]);
+    for (size_t i = 0; i < e->x.njobs; i++)
+        e->jobs[i].next_due = now; /* cyclic jobs run at once, then every cycle */
+    e->next_scan = now;
+    return 0;
+}
+
+/* Runs timers: reconnects, cyclic jobs, REQ edges.  Returns the ms until the next one. */
+static int tick(s7_xengine *e)
+{
+    int64_t now = s7_now_ms();
+    int64_t next = now + 1000;
+    if (!e->started)
+        return 1000;
+    for (size_t i = 0; i < e->x.nconns; i++) {
+        xconn *k = &e->conns[i];
+        if (!k->cl)
+            continue;
+        if (k->state == XC_UP && !s7_client_connected(k->cl))
+            conn_lost(k, S7_ERR_CLOSED);
+        if (k->state == XC_DOWN) {
+            if (k->retry_at <= now)
+                conn_try(k);
+            if (k->state == XC_DOWN && k->retry_at < next)
+                next = k->retry_at;
+        }
+    }
+    int scan = e->has_req && now >= e->next_scan;
+    if (scan)
+        e->next_scan = now + e->o.scan_ms;
+    for (size_t i = 0; i < e->x.njobs; i++) {
+        xjob *r = &e->jobs[i];
+        if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
+            continue; /* the first set-up is under way: the jobs start when it is over */
+        if (r->j->trigger == S7_XTRIG_CYCLIC) {
+            if (now >= r->next_due) {
+                r->next_due += r->j->cycle_ms;
+                if (r->next_due <= now) /* overran: the next cycle from now */
+                    r->next_due = now + r->j->cycle_ms;
+                job_start(r);
+            }
+            if (r->next_due < next)
+                next = r->next_due;
+        } else if (scan) {
+            int v = read_bit(e, &r->j->req);
+            if (v && !r->req_prev)
+                job_start(r);
+            r->req_prev = v;
+        }
+    }
+    if (e->has_req && e->next_scan < next)
+        next = e->next_scan;
+    now = s7_now_ms();
+    return next <= now ? 0 : (int)(next - now);
+}
+
+size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeout_ms)
+{
+    size_t n = 0;
+    int t = tick(e);
+    for (size_t i = 0; i < e->x.nconns && n < cap; i++) {
+        xconn *k = &e->conns[i];
+        if (!k->cl || s7_client_fd(k->cl) < 0)
+            continue;
+        s7_client_step(k->cl, 0); /* submit and flush what the jobs queued */
+        if (s7_client_fd(k->cl) < 0)
+            continue;
+        pfd[n].fd = s7_client_fd(k->cl);
+        pfd[n].events = s7_client_events(k->cl);
+        pfd[n].revents = 0;
+        int ct = s7_client_timeout_ms(k->cl);
+        if (ct >= 0 && ct < t)
+            t = ct;
+        n++;
+    }
+    if (timeout_ms && (*timeout_ms < 0 || t < *timeout_ms))
+        *timeout_ms = t;
+    return n;
+}
+
+int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
+{
+    for (size_t i = 0; i < e->x.nconns; i++) {
+        xconn *k = &e->conns[i];
+        int fd;
+        if (!k->cl || (fd = s7_client_fd(k->cl)) < 0)
+            continue;
+        short rev = 0;
+        for (size_t p = 0; p < n; p++)
+            if (pfd[p].fd == fd)
+                rev = pfd[p].revents;
+        int was = k->state;
+        int rc = s7_client_step(k->cl, rev);
+        if (rc < 0 && was == XC_UP && k->state == XC_UP)
+            conn_lost(k, rc);
+    }
+    tick(e);
+    return 0;
+}
+
+#define MAX_FDS 256
+
+int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
+{
+    struct pollfd pfd[MAX_FDS + 1];
+    int t = timeout_ms;
+    size_t n = s7_xengine_fds(e, pfd + 1, MAX_FDS, &t);
+    size_t first = 1;
+    if (e->srv) {
+        pfd[0].fd = s7_server_fd(e->srv);
+        pfd[0].events = POLLIN;
+        pfd[0].revents = 0;
+        first = 0;
+        if (t < 0 || t > 100)
+            t = 100; /* the server's own timers (idle, handshake deadlines) */
+    }
+    int r = poll(pfd + first, n + 1 - first, t);
+    if (r < 0 && errno != EINTR)
+        return S7_ERR_IO;
+    if (e->srv) {
+        int rc = s7_server_run_once(e->srv, 0);
+        if (rc < 0)
+            return rc;
+    }
+    if (r < 0)
+        for (size_t i = 1; i <= n; i++)
+            pfd[i].revents = 0;
+    return s7_xengine_process(e, pfd + 1, n);
+}
+
+size_t s7_xengine_njobs(const s7_xengine *e) { return e ? e->x.njobs : 0; }
+
+const s7_xjob *s7_xengine_job(const s7_xengine *e, size_t i)
+{
+    return e && i < e->x.njobs ? &e->x.jobs[i] : NULL;
+}
+
+int s7_xengine_state(const s7_xengine *e, size_t i, s7_xjob_state *st)
+{
+    if (!e || i >= e->x.njobs)
+        return S7_ERR_INVAL;
+    *st = e->jobs[i].st;
+    return 0;
+}

@@ -1,0 +1,332 @@
+/* The emulator's BSEND/BRCV/USEND/URCV jobs (include/s7/exchange_partner.h, "the
+ * emulator's jobs"): s7_partner connections per the connection table, triggers, local
+ * areas and the DONE/NDR/ERROR/STATUS outputs in the CPU's memory. */
+#define _POSIX_C_SOURCE 200809L
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/exchange_partner.h"
+#include "s7/net.h"
+#include "s7/wire.h"
+
+#define XP_STATUS_STARTED 25
+#define XP_STATUS_BUSY 11
+
+typedef struct xp_conn {
+    uint16_t id;
+    s7_partner *p;
+} xp_conn;
+
+typedef struct xp_job {
+    s7_xjob j;
+    s7_partner *p;
+    uint8_t *rx; /* BRCV/URCV: what the partner writes before the job copies it */
+    int busy, last_req;
+    int64_t next_ms;
+    s7_partner_status st;
+} xp_job;
+
+struct s7_xpartner {
+    s7_cpu *cpu;
+    char listen[64];
+    xp_conn *conns;
+    size_t nconns;
+    xp_job *jobs;
+    size_t njobs;
+};
+
+static int is_partner_kind(s7_xjob_kind k)
+{
+    return k == S7_XJOB_BSEND || k == S7_XJOB_BRCV || k == S7_XJOB_USEND || k == S7_XJOB_URCV;
+}
+
+static int is_sender(s7_xjob_kind k) { return k == S7_XJOB_BSEND || k == S7_XJOB_USEND; }
+
+/* ---------------------------------------------------------------- local memory */
+
+static uint8_t *local_at(s7_cpu *cpu, const s7_tag *t, uint32_t len)
+{
+    uint32_t size = 0;
+    uint8_t *m = s7_cpu_mem(cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size);
+    if (!m || t->byte > size || len > size - t->byte)
+        return NULL;
+    return m + t->byte;
+}
+
+static uint32_t area_len(const s7_tag *t) { return t->type == S7_T_BOOL ? 1 : s7_tag_size(t); }
+
+static int read_bit(s7_cpu *cpu, const s7_tag *t)
+{
+    uint8_t *p = local_at(cpu, t, 1);
+    return p ? (*p >> t->bit) & 1 : 0;
+}
+
+static void write_bit(s7_cpu *cpu, const s7_tag *t, int v)
+{
+    uint8_t *p = local_at(cpu, t, 1);
+    if (p)
+        *p = (uint8_t)(v ? *p | (1u << t->bit) : *p & ~(1u << t->bit));
+}
+
+static void outputs(s7_xpartner *e, xp_job *r, int done, int error, uint16_t status)
+{
+    const s7_xjob *j = &r->j;
+    r->st.done = (uint8_t)(done && is_sender(j->kind));
+    r->st.ndr = (uint8_t)(done && !is_sender(j->kind));
+    r->st.error = (uint8_t)error;
+    r->st.status = status;
+    if (j->has_done)
+        write_bit(e->cpu, &j->done, done);
+    if (j->has_error)
+        write_bit(e->cpu, &j->error, error);
+    if (j->has_status) {
+        uint8_t *p = local_at(e->cpu, &j->status, 2);
+        if (p) {
+            p[0] = (uint8_t)(status >> 8);
+            p[1] = (uint8_t)status;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
+{
+    for (size_t i = 0; i < e->nconns; i++)
+        if (e->conns[i].id == c->id)
+            return e->conns[i].p;
+    s7_partner_cfg cfg;
+    s7_partner_cfg_init(&cfg);
+    cfg.active = c->side == S7_XCONN_ACTIVE;
+    cfg.port = c->port ? c->port : 102;
+    if (cfg.active) {
+        snprintf(cfg.host, sizeof cfg.host, "%s", c->host);
+    } else {
+        snprintf(cfg.host, sizeof cfg.host, "%s", e->listen);
+        if (c->side == S7_XCONN_PASSIVE)
+            snprintf(cfg.peer, sizeof cfg.peer, "%.63s", c->host);
+    }
+    cfg.local_tsap = c->local_tsap;
+    cfg.remote_tsap =
+        c->remote_tsap ? c->remote_tsap : s7_tsap_make((uint8_t)c->type, c->rack, c->slot);
+    cfg.pdu_request = c->pdu ? c->pdu : 480;
+    s7_partner *p = s7_partner_new(&cfg);
+    if (!p)
+        return NULL;
+    xp_conn *n = realloc(e->conns, (e->nconns + 1) * sizeof *n);
+    if (!n) {
+        s7_partner_free(p);
+        return NULL;
+    }
+    e->conns = n;
+    e->conns[e->nconns].id = c->id;
+    e->conns[e->nconns].p = p;
+    e->nconns++;
+    return p;
+}
+
+s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr)
+{
+    s7_xpartner *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cpu = cpu;
+    snprintf(e->listen, sizeof e->listen, "%s", listen_addr ? listen_addr : "");
+    size_t n = 0;
+    for (size_t i = 0; i < x->njobs; i++)
+        n += is_partner_kind(x->jobs[i].kind) != 0;
+    e->jobs = n ? calloc(n, sizeof *e->jobs) : NULL;
+    if (n && !e->jobs)
+        goto fail;
+    for (size_t i = 0; i < x->njobs; i++) {
+        const s7_xjob *j = &x->jobs[i];
+        if (!is_partner_kind(j->kind))
+            continue;
+        const s7_xconn *c = s7_exchange_conn(x, j->conn_id);
+        if (!c)
+            goto fail;
+        xp_job *r = &e->jobs[e->njobs++];
+        r->j = *j;
+        r->p = conn_partner(e, c);
+        if (!r->p)
+            goto fail;
+        if (!is_sender(j->kind)) {
+            r->rx = malloc(S7_BSEND_MAX);
+            if (!r->rx ||
+                s7_partner_brcv(r->p, j->r_id, r->rx, S7_BSEND_MAX, j->kind == S7_XJOB_URCV) < 0)
+                goto fail;
+        }
+    }
+    return e;
+fail:
+    s7_xpartner_free(e);
+    return NULL;
+}
+
+void s7_xpartner_free(s7_xpartner *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nconns; i++)
+        s7_partner_free(e->conns[i].p);
+    for (size_t i = 0; i < e->njobs; i++)
+        free(e->jobs[i].rx);
+    free(e->conns);
+    free(e->jobs);
+    free(e);
+}
+
+int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap)
+{
+    int64_t now = s7_now_ms();
+    for (size_t i = 0; i < e->njobs; i++)
+        e->jobs[i].next_ms = now;
+    for (size_t i = 0; i < e->nconns; i++) {
+        int r = s7_partner_start(e->conns[i].p);
+        if (r < 0) {
+            snprintf(err, errcap, "connection %u: %s", e->conns[i].id,
+                     s7_partner_reason(e->conns[i].p));
+            return r;
+        }
+    }
+    return 0;
+}
+
+uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id)
+{
+    for (size_t i = 0; i < e->nconns; i++)
+        if (e->conns[i].id == conn_id)
+            return s7_partner_port(e->conns[i].p);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the jobs */
+
+static void start_send(s7_xpartner *e, xp_job *r)
+{
+    const s7_xjob *j = &r->j;
+    if (r->busy) { /* triggered while the previous job is under way */
+        outputs(e, r, 0, 0, XP_STATUS_BUSY);
+        return;
+    }
+    const s7_tag *sd = &j->areas[0].local;
+    uint32_t len = j->nareas ? area_len(sd) : 0;
+    uint8_t *src = len ? local_at(e->cpu, sd, len) : NULL;
+    if (!src) { /* SD_1 missing or not in this CPU's memory: a length/area error */
+        outputs(e, r, 0, 1, 4);
+        r->st.errors++;
+        return;
+    }
+    if (j->kind == S7_XJOB_USEND) {
+        int rc = s7_partner_usend(r->p, j->r_id, src, len);
+        s7_partner_status ps;
+        s7_partner_send_status(r->p, j->r_id, &ps);
+        outputs(e, r, rc == 0, rc != 0, rc == 0 ? 0 : ps.status ? ps.status : 1);
+        rc == 0 ? r->st.count++ : r->st.errors++;
+        return;
+    }
+    int rc = s7_partner_bsend(r->p, j->r_id, src, len);
+    if (rc < 0) {
+        outputs(e, r, 0, 1, rc == S7_ERR_INVAL ? 4 : 1);
+        r->st.errors++;
+        return;
+    }
+    r->busy = 1;
+    r->st.busy = 1;
+    outputs(e, r, 0, 0, XP_STATUS_STARTED);
+}
+
+static void check_send(s7_xpartner *e, xp_job *r)
+{
+    s7_partner_status ps;
+    if (!r->busy || s7_partner_send_status(r->p, r->j.r_id, &ps) < 0 || ps.busy)
+        return;
+    r->busy = 0;
+    r->st.busy = 0;
+    outputs(e, r, ps.done, ps.error, ps.status);
+    ps.error ? r->st.errors++ : r->st.count++;
+}
+
+static void check_recv(s7_xpartner *e, xp_job *r)
+{
+    s7_partner_status ps;
+    if (s7_partner_recv_status(r->p, r->j.r_id, &ps) < 0)
+        return;
+    if (ps.ndr) {
+        const s7_tag *rd = &r->j.areas[0].local;
+        uint32_t cap = r->j.nareas ? area_len(rd) : 0;
+        uint8_t *dst = cap ? local_at(e->cpu, rd, cap) : NULL;
+        if (r->j.nareas && (!dst || ps.len > cap)) { /* does not fit RD_1 */
+            outputs(e, r, 0, 1, 4);
+            r->st.errors++;
+            return;
+        }
+        if (dst)
+            memcpy(dst, r->rx, ps.len);
+        r->st.len = ps.len;
+        outputs(e, r, 1, 0, 0);
+        r->st.count++;
+    }
+}
+
+static void run_jobs(s7_xpartner *e)
+{
+    int64_t now = s7_now_ms();
+    for (size_t i = 0; i < e->njobs; i++) {
+        xp_job *r = &e->jobs[i];
+        if (!is_sender(r->j.kind)) {
+            check_recv(e, r);
+            continue;
+        }
+        check_send(e, r);
+        int fire = 0;
+        if (r->j.trigger == S7_XTRIG_REQ) {
+            int req = read_bit(e->cpu, &r->j.req);
+            fire = req && !r->last_req;
+            r->last_req = req;
+        } else if (now >= r->next_ms) {
+            fire = 1;
+            r->next_ms = now + (r->j.cycle_ms > 0 ? r->j.cycle_ms : 1000);
+        }
+        if (fire && s7_partner_linked(r->p))
+            start_send(e, r);
+        else if (fire) /* not linked: the instruction reports a connection problem */
+            outputs(e, r, 0, 1, 1);
+    }
+}
+
+int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms)
+{
+    struct pollfd pf[64];
+    size_t n = 0;
+    for (size_t i = 0; i < e->nconns && n < 64; i++) {
+        short ev;
+        int fd = s7_partner_pollfd(e->conns[i].p, &ev);
+        if (fd >= 0)
+            pf[n++] = (struct pollfd){.fd = fd, .events = ev};
+    }
+    if (timeout_ms > 10) /* REQ bits and cycles are looked at every 10 ms */
+        timeout_ms = 10;
+    poll(pf, (nfds_t)n, timeout_ms);
+    for (size_t i = 0; i < e->nconns; i++)
+        s7_partner_run(e->conns[i].p, 0);
+    run_jobs(e);
+    return 0;
+}
+
+size_t s7_xpartner_njobs(const s7_xpartner *e) { return e->njobs; }
+
+const s7_xjob *s7_xpartner_job(const s7_xpartner *e, size_t i)
+{
+    return i < e->njobs ? &e->jobs[i].j : NULL;
+}
+
+int s7_xpartner_state(const s7_xpartner *e, size_t i, s7_partner_status *st)
+{
+    if (i >= e->njobs)
+        return S7_ERR_INVAL;
+    *st = e->jobs[i].st;
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* s7kit plant simulation: the engine's state, shared by simulate.c (CPUs, clients, loop)
+ * and sim_fault.c (faults).  Internal. */
+#ifndef S7_EXCHANGE_SIM_INT_H
+#define S7_EXCHANGE_SIM_INT_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/loop.h"
+#include "s7/client.h"
+#include "s7/exchange_sim.h"
+#include "s7/server.h"
+
+/* One emulated CPU. */
+typedef struct s7__sim_cpu {
+    size_t partner; /* plant index */
+    s7_cpu *cpu;
+    s7_server *srv;
+    int listening;
+    uint16_t port;
+    uint16_t budget_total; /* the profile's total connection budget (restored by clear) */
+    int put_get;           /* PUT/GET as configured before a fault */
+} s7__sim_cpu;
+
+/* One documented exchange on its connection. */
+typedef struct s7__sim_ex {
+    size_t ex; /* index in the connection */
+    s7_item *items;
+    size_t nitems;
+    uint8_t *buf;
+    int64_t due;
+    int busy;
+    int once_done; /* exchanges without a cycle run once per connection */
+    uint64_t ok, err;
+    int last_rc;
+    char last_err[160];
+} s7__sim_ex;
+
+/* One documented connection, run by its active partner. */
+typedef struct s7__sim_client {
+    size_t conn; /* plant index */
+    s7_client *c;
+    int state; /* 0 down, 1 connecting, 2 up */
+    int held;  /* counted against the active CPU's connection budget (type held) */
+    int64_t retry_at;
+    s7__sim_ex *ex;
+    size_t nex;
+    struct s7_sim *sim;
+} s7__sim_client;
+
+struct s7_sim {
+    const s7_plant *p;
+    s7_sim_opts o;
+    char (*addr)[48]; /* per partner: where it listens / connects from */
+    s7__sim_cpu *cpus;
+    size_t ncpus;
+    ptrdiff_t *cpu_of; /* per partner: index into cpus, -1 none */
+    s7__sim_client *cl;
+    size_t ncl;
+    s7_loop *loop; /* the CPUs' loops, nested */
+    struct pollfd *pfd;
+    int64_t next_timers;
+    int started;
+};
+
+void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

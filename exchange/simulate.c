@@ -1,0 +1,713 @@
+/* s7kit plant simulation: the emulated CPUs of a documented plant and its connections run
+ * by their active partners, on one event loop (include/s7/exchange_sim.h).
+ *
+ * The CPUs' servers each have their own epoll loop, nested in one loop of the simulation;
+ * the polling clients' sockets are polled beside it.  A turn waits for whichever comes
+ * first: a socket, an exchange due, a client's timeout, a connection to try again. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchange/sim_int.h"
+#include "s7/exchange.h"
+#include "s7/explain.h"
+#include "s7/net.h"
+#include "s7/wire.h"
+
+void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
+{
+    if (!s->o.log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    s->o.log(s->o.log_ctx, level, msg);
+}
+
+static void release(s7__sim_client *k);
+
+void s7_sim_opts_init(s7_sim_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->loopback_base = "127.77.0.0";
+    o->request_timeout_ms = 2000;
+    o->retry_ms = 1000;
+}
+
+/* ---------------------------------------------------------------- building */
+
+/* Partner i is emulated: it serves port 102 in some connection, or it is a PLC. */
+static int is_cpu(const s7_plant *p, size_t i)
+{
+    const s7_plant_partner *pt = &p->partners[i];
+    if (pt->kind == S7_PLANT_KIND_PLC || (pt->roles & (1u << S7_PLANT_KIND_PLC)))
+        return 1;
+    for (size_t c = 0; c < p->nconns; c++)
+        if (p->conns[c].passive == i)
+            return 1;
+    return 0;
+}
+
+/* The loopback address of partner i: base + i + 1, host bytes .1 to .250. */
+static int loop_addr(const char *base, size_t i, char *out, size_t cap)
+{
+    unsigned a, b, c, d;
+    if (sscanf(base, "%u.%u.%u.%u", &a, &b, &c, &d) != 4 || a != 127 || b > 255 || c > 255)
+        return -1;
+    size_t third = c + i / 250, host = 1 + i % 250;
+    if (third > 255)
+        return -1;
+    snprintf(out, cap, "127.%u.%zu.%zu", b, third, host);
+    return 0;
+}
+
+/* I, Q and M of CPU x grown to cover every range documented on them (DBs: add_dbs). */
+static int size_areas(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
+{
+    const s7_plant *p = s->p;
+    for (size_t c = 0; c < p->nconns; c++) {
+        const s7_plant_conn *cn = &p->conns[c];
+        if (cn->passive != x->partner)
+            continue;
+        for (size_t e = 0; e < cn->nex; e++)
+            for (size_t r = 0; r < cn->ex[e].nranges; r++) {
+                const s7_plant_range *rg = &cn->ex[e].ranges[r];
+                uint32_t end = rg->offset + rg->length, have = 0;
+                if (rg->area == S7_AREA_DB)
+                    continue;
+                if (s7_cpu_mem(x->cpu, rg->area, 0, &have) && have >= end)
+                    continue;
+                int rc = s7_cpu_set_area_size(x->cpu, rg->area, end);
+                if (rc < 0) {
+                    snprintf(err, cap, "partner %s: cannot give area %s %u bytes: %s",
+                             p->partners[x->partner].name, s7_area_text(rg->area), end,
+                             s7_strerror(rc));
+                    return rc;
+                }
+            }
+    }
+    return 0;
+}
+
+/* The largest end of the ranges of each DB on CPU x, so that each DB is added once at its
+ * full size. */
+static int add_dbs(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
+{
+    const s7_plant *p = s->p;
+    for (size_t c = 0; c < p->nconns; c++) {
+        const s7_plant_conn *cn = &p->conns[c];
+        if (cn->passive != x->partner)
+            continue;
+        for (size_t e = 0; e < cn->nex; e++)
+            for (size_t r = 0; r < cn->ex[e].nranges; r++) {
+                const s7_plant_range *rg = &cn->ex[e].ranges[r];
+                if (rg->area != S7_AREA_DB || s7_cpu_mem(x->cpu, S7_AREA_DB, rg->db, NULL))
+                    continue;
+                uint32_t end = 0;
+                for (size_t c2 = 0; c2 < p->nconns; c2++) {
+                    const s7_plant_conn *k = &p->conns[c2];
+                    if (k->passive != x->partner)
+                        continue;
+                    for (size_t e2 = 0; e2 < k->nex; e2++)
+                        for (size_t r2 = 0; r2 < k->ex[e2].nranges; r2++) {
+                            const s7_plant_range *g = &k->ex[e2].ranges[r2];
+                            if (g->area == S7_AREA_DB && g->db == rg->db &&
+                                g->offset + g->length > end)
+                                end = g->offset + g->length;
+                        }
+                }
+                int rc = s7_cpu_add_db(x->cpu, rg->db, end, 0);
+                if (rc < 0) {
+                    snprintf(err, cap, "partner %s: cannot give it DB%u of %u bytes: %s",
+                             p->partners[x->partner].name, rg->db, end, s7_strerror(rc));
+                    return rc;
+                }
+            }
+    }
+    return size_areas(s, x, err, cap);
+}
+
+static int make_cpu(s7_sim *s, size_t i, s7__sim_cpu *x, char *err, size_t cap)
+{
+    const s7_plant_partner *pt = &s->p->partners[i];
+    const char *pname = pt->profile ? pt->profile : "s7-1500";
+    const s7_profile *prof = s7_profile_find(pname);
+    if (!prof) {
+        snprintf(err, cap, "partner %s: profile '%s' is not one the emulator has", pt->name, pname);
+        return S7_ERR_INVAL;
+    }
+    x->partner = i;
+    x->cpu = s7_cpu_new(prof);
+    if (!x->cpu) {
+        snprintf(err, cap, "out of memory");
+        return S7_ERR_NOMEM;
+    }
+    /* where it sits: as the connections to it name it (they resolved rack/slot) */
+    for (size_t c = 0; c < s->p->nconns; c++) {
+        const s7_plant_conn *cn = &s->p->conns[c];
+        if (cn->passive == i && cn->rack >= 0 && cn->slot >= 0) {
+            s7_cpu_set_location(x->cpu, (uint8_t)cn->rack, (uint8_t)cn->slot);
+            break;
+        }
+    }
+    if (pt->rack >= 0 && pt->slot >= 0)
+        s7_cpu_set_location(x->cpu, (uint8_t)pt->rack, (uint8_t)pt->slot);
+    /* documented exchanges need PUT/GET: permitted unless a fault says otherwise */
+    s7_cpu_set_put_get(x->cpu, 1);
+    x->put_get = 1;
+    x->budget_total = s7_cpu_profile(x->cpu)->max_conn[0];
+    return add_dbs(s, x, err, cap);
+}
+
+/* The client of connection c with its exchanges' items and buffers. */
+static int make_client(s7_sim *s, size_t c, s7__sim_client *k)
+{
+    const s7_plant_conn *cn = &s->p->conns[c];
+    k->conn = c;
+    k->sim = s;
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.type = cn->type >= 1 && cn->type <= 3 ? (s7_conn_type)cn->type : S7_CONN_PG;
+    co.local_tsap = cn->local_tsap ? cn->local_tsap : 0x0100;
+    co.remote_tsap = cn->remote_tsap;
+    if (cn->rack >= 0 && cn->slot >= 0) {
+        co.rack = (uint8_t)cn->rack;
+        co.slot = (uint8_t)cn->slot;
+    }
+    co.connect_timeout_ms = s->o.request_timeout_ms;
+    co.request_timeout_ms = s->o.request_timeout_ms;
+    snprintf(co.source_addr, sizeof co.source_addr, "%s", s->addr[cn->active]);
+    k->c = s7_client_new(&co);
+    k->ex = calloc(cn->nex ? cn->nex : 1, sizeof *k->ex);
+    if (!k->c || !k->ex)
+        return S7_ERR_NOMEM;
+    k->nex = cn->nex;
+    for (size_t e = 0; e < cn->nex; e++) {
+        const s7_plant_exchange *pe = &cn->ex[e];
+        s7__sim_ex *x = &k->ex[e];
+        x->ex = e;
+        size_t bytes = 0;
+        for (size_t r = 0; r < pe->nranges; r++)
+            bytes += pe->ranges[r].length;
+        x->items = calloc(pe->nranges ? pe->nranges : 1, sizeof *x->items);
+        x->buf = calloc(bytes ? bytes : 1, 1);
+        if (!x->items || !x->buf)
+            return S7_ERR_NOMEM;
+        x->nitems = pe->nranges;
+        size_t off = 0;
+        for (size_t r = 0; r < pe->nranges; r++) {
+            const s7_plant_range *rg = &pe->ranges[r];
+            s7_item *it = &x->items[r];
+            it->area = rg->area;
+            it->db = rg->db;
+            it->ts = S7_TS_BYTE;
+            it->start = rg->offset;
+            it->count = rg->length;
+            it->buf = x->buf + off;
+            off += rg->length;
+        }
+    }
+    return 0;
+}
+
+s7_sim *s7_sim_new(const s7_plant *p, const s7_sim_opts *o, char *err, size_t cap)
+{
+    s7_sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, cap, "out of memory");
+        return NULL;
+    }
+    s->p = p;
+    if (o)
+        s->o = *o;
+    else
+        s7_sim_opts_init(&s->o);
+    if (!s->o.loopback_base)
+        s->o.loopback_base = "127.77.0.0";
+    if (s->o.request_timeout_ms <= 0)
+        s->o.request_timeout_ms = 2000;
+    if (s->o.retry_ms <= 0)
+        s->o.retry_ms = 1000;
+    size_t np = p->npartners ? p->npartners : 1;
+    s->addr = calloc(np, sizeof *s->addr);
+    s->cpu_of = calloc(np, sizeof *s->cpu_of);
+    s->cpus = calloc(np, sizeof *s->cpus);
+    s->cl = calloc(p->nconns ? p->nconns : 1, sizeof *s->cl);
+    s->pfd = calloc(p->nconns + 1, sizeof *s->pfd);
+    s->loop = s7_loop_new(0);
+    if (!s->addr || !s->cpu_of || !s->cpus || !s->cl || !s->pfd || !s->loop) {
+        snprintf(err, cap, "out of memory");
+        s7_sim_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < p->npartners; i++) {
+        s->cpu_of[i] = -1;
+        if (s->o.loopback) {
+            if (loop_addr(s->o.loopback_base, i, s->addr[i], sizeof s->addr[i]) < 0) {
+                snprintf(err, cap,
+                         "loopback base '%s': expected 127.B.C.0 with room for %zu partners",
+                         s->o.loopback_base, p->npartners);
+                s7_sim_free(s);
+                return NULL;
+            }
+        } else {
+            snprintf(s->addr[i], sizeof s->addr[i], "%s", p->partners[i].address);
+        }
+    }
+    for (size_t i = 0; i < p->npartners; i++) {
+        if (!is_cpu(p, i))
+            continue;
+        s->cpu_of[i] = (ptrdiff_t)s->ncpus;
+        if (make_cpu(s, i, &s->cpus[s->ncpus++], err, cap) < 0) {
+            s7_sim_free(s);
+            return NULL;
+        }
+    }
+    for (size_t c = 0; c < p->nconns; c++) {
+        if (make_client(s, c, &s->cl[s->ncl++]) < 0) {
+            snprintf(err, cap, "out of memory");
+            s7_sim_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void s7_sim_free(s7_sim *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ncl; i++) {
+        s7_client_free(s->cl[i].c);
+        if (s->cl[i].sim)
+            release(&s->cl[i]);
+        for (size_t e = 0; e < s->cl[i].nex; e++) {
+            free(s->cl[i].ex[e].items);
+            free(s->cl[i].ex[e].buf);
+        }
+        free(s->cl[i].ex);
+    }
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7_server_free(s->cpus[i].srv);
+        s7_cpu_free(s->cpus[i].cpu);
+    }
+    s7_loop_free(s->loop);
+    free(s->cl);
+    free(s->cpus);
+    free(s->cpu_of);
+    free(s->addr);
+    free(s->pfd);
+    free(s);
+}
+
+s7_cpu *s7_sim_cpu(s7_sim *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->p->npartners; i++)
+        if (strcmp(s->p->partners[i].name, name) == 0)
+            return s->cpu_of[i] >= 0 ? s->cpus[s->cpu_of[i]].cpu : NULL;
+    return NULL;
+}
+
+int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap)
+{
+    ptrdiff_t k = -1;
+    for (size_t i = 0; s && name && i < s->p->npartners; i++)
+        if (strcmp(s->p->partners[i].name, name) == 0)
+            k = s->cpu_of[i];
+    if (!s || !cpu || k < 0 || s->started) {
+        snprintf(err, cap, "%s: %s", name ? name : "?",
+                 !cpu              ? "no CPU"
+                 : s && s->started ? "the simulation runs already"
+                                   : "not an emulated CPU of the inventory (it "
+                                     "serves no connection and is no plc)");
+        s7_cpu_free(cpu);
+        return S7_ERR_INVAL;
+    }
+    s7__sim_cpu *x = &s->cpus[k];
+    s7_cpu_free(x->cpu);
+    x->cpu = cpu;
+    x->put_get = s7_cpu_put_get(cpu);
+    x->budget_total = s7_cpu_profile(cpu)->max_conn[0];
+    return add_dbs(s, x, err, cap);
+}
+
+const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port)
+{
+    if (port)
+        *port = 0;
+    if (!s || i >= s->p->npartners)
+        return "";
+    if (port && s->cpu_of[i] >= 0)
+        *port = s->cpus[s->cpu_of[i]].port;
+    return s->addr[i];
+}
+
+/* ---------------------------------------------------------------- start */
+
+static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap)
+{
+    if (!s->o.enter)
+        return 0;
+    return s->o.enter(s->o.enter_ctx, &s->p->partners[partner], on, err, cap);
+}
+
+/* The CPUs' servers log what they refuse at debug level of the simulation's log. */
+static void srv_log(void *ctx, int level, const char *msg)
+{
+    s7_sim *s = ctx;
+    if (level <= S7_LOG_WARN)
+        s7__sim_log(s, S7_LOG_DEBUG, "%s", msg);
+}
+
+int s7_sim_start(s7_sim *s, char *err, size_t cap)
+{
+    if (s->started) {
+        snprintf(err, cap, "already started");
+        return S7_ERR_STATE;
+    }
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7__sim_cpu *x = &s->cpus[i];
+        const s7_plant_partner *pt = &s->p->partners[x->partner];
+        char listen[80];
+        uint16_t port = s->o.loopback ? s->o.port : pt->port;
+        snprintf(listen, sizeof listen, strchr(s->addr[x->partner], ':') ? "[%s]:%u" : "%s:%u",
+                 s->addr[x->partner], (unsigned)port);
+        s7_server_opts so;
+        s7_server_opts_init(&so);
+        so.listen = listen;
+        so.log = srv_log;
+        so.log_ctx = s;
+        x->srv = s7_server_new(x->cpu, &so);
+        if (!x->srv) {
+            snprintf(err, cap, "out of memory");
+            return S7_ERR_NOMEM;
+        }
+        if (enter(s, x->partner, 1, err, cap) < 0)
+            return S7_ERR_IO;
+        int rc = s7_server_start(x->srv);
+        char e2[200];
+        if (enter(s, x->partner, 0, e2, sizeof e2) < 0 && rc == 0) {
+            snprintf(err, cap, "%s", e2);
+            return S7_ERR_IO;
+        }
+        if (rc < 0) {
+            snprintf(err, cap, "partner %s: cannot listen on %s: %s", pt->name, listen,
+                     port && port < 1024 ? "address not held here, in use, or not root"
+                                         : "address not held here, or in use");
+            return rc;
+        }
+        x->listening = 1;
+        x->port = s7_server_port(x->srv);
+        if (s7_loop_add(s->loop, s7_server_fd(x->srv), S7_LOOP_IN, x) < 0) {
+            snprintf(err, cap, "cannot watch partner %s's server", pt->name);
+            return S7_ERR_IO;
+        }
+        s7__sim_log(s, S7_LOG_INFO, "%s: emulated %s on %s:%u", pt->name,
+                    s7_cpu_profile(x->cpu)->name, s->addr[x->partner], (unsigned)x->port);
+    }
+    int64_t now = s7_now_ms();
+    for (size_t i = 0; i < s->ncl; i++)
+        s->cl[i].retry_at = now;
+    s->started = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+static void set_fail(s7__sim_ex *x, int rc, const char *what)
+{
+    x->err++;
+    x->last_rc = rc;
+    snprintf(x->last_err, sizeof x->last_err, "%s", what);
+}
+
+/* What failed as the GET/PUT instructions would report it: "1/2 put_get_disabled:
+ * PUT_GET_NOT_PERMITTED (0x8104)" (ERROR/STATUS, the fault's id, what the partner said). */
+static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step, char *buf,
+                     size_t cap)
+{
+    const s7_explain *e = s7_client_last_error(c);
+    uint16_t plc = rc == S7_ERR_PLC && e ? e->code : 0;
+    uint8_t irc = 0;
+    char what[96];
+    snprintf(what, sizeof what, "%s%s", step, s7_err_name(rc));
+    if (rc == S7_ERR_PLC && e && e->name)
+        snprintf(what, sizeof what, "%s (0x%04X)", e->name, e->code);
+    for (size_t i = 0; rc == S7_ERR_ITEM && i < x->nitems; i++)
+        if (x->items[i].status != 0) {
+            char id[64];
+            irc = x->items[i].rc;
+            snprintf(what, sizeof what, "%s (0x%02X)",
+                     s7_item_status_id(x->items[i].status, irc, id, sizeof id), irc);
+            break;
+        }
+    const char *cause = NULL;
+    s7_xstatus st = s7_exchange_status_of(rc, plc, irc, &cause);
+    snprintf(buf, cap, "%d/%u %s: %s", s7_exchange_status_error(st),
+             (unsigned)s7_exchange_status_code(st), cause ? cause : "error", what);
+}
+
+/* The active CPU's connection resource back (when the connection held one). */
+static void release(s7__sim_client *k)
+{
+    s7_sim *s = k->sim;
+    size_t a = s->p->conns[k->conn].active;
+    if (k->held && s->cpu_of[a] >= 0)
+        s7_server_conn_release(s->cpus[s->cpu_of[a]].srv, k->held);
+    k->held = 0;
+}
+
+static void conn_lost(s7__sim_client *k, int rc)
+{
+    s7_sim *s = k->sim;
+    (void)rc;
+    release(k);
+    if (k->state == 2)
+        s7__sim_log(s, S7_LOG_WARN, "connection %s lost%s%s", s->p->conns[k->conn].name,
+                    k->nex && k->ex[0].last_rc ? " after " : "",
+                    k->nex && k->ex[0].last_rc ? k->ex[0].last_err : "");
+    k->state = 0;
+    k->retry_at = s7_now_ms() + s->o.retry_ms;
+    for (size_t e = 0; e < k->nex; e++)
+        k->ex[e].busy = 0;
+}
+
+static void ex_done(s7_client *c, int rc, void *ud)
+{
+    s7__sim_ex *x = ud;
+    x->busy = 0;
+    if (rc >= 0) {
+        x->ok++;
+        x->last_rc = 0;
+        return;
+    }
+    char what[160];
+    describe(c, rc, x, "", what, sizeof what);
+    set_fail(x, rc, what);
+}
+
+static void connect_done(s7_client *c, int rc, void *ud)
+{
+    s7__sim_client *k = ud;
+    if (rc >= 0) {
+        k->state = 2;
+        s7__sim_log(k->sim, S7_LOG_INFO, "connection %s up", k->sim->p->conns[k->conn].name);
+        for (size_t e = 0; e < k->nex; e++) {
+            k->ex[e].due = s7_now_ms();
+            k->ex[e].once_done = 0;
+        }
+        return;
+    }
+    for (size_t e = 0; e < k->nex; e++) {
+        char what[160];
+        describe(c, rc, &k->ex[e], "connect: ", what, sizeof what);
+        set_fail(&k->ex[e], rc, what);
+    }
+    release(k);
+    k->state = 0;
+    k->retry_at = s7_now_ms() + k->sim->o.retry_ms;
+}
+
+static void client_connect(s7_sim *s, s7__sim_client *k)
+{
+    const s7_plant_conn *cn = &s->p->conns[k->conn];
+    const s7_plant_partner *pp = &s->p->partners[cn->passive];
+    uint16_t port = pp->port;
+    if (s->cpu_of[cn->passive] >= 0 && s->cpus[s->cpu_of[cn->passive]].listening)
+        port = s->cpus[s->cpu_of[cn->passive]].port;
+    char err[200];
+    /* an emulated CPU's active connection takes one of its own connection resources, as
+     * the GET/PUT instructions' connections do; none free: 1/20 */
+    ptrdiff_t ac = s->cpu_of[cn->active];
+    int type = cn->type >= 1 && cn->type <= 3 ? cn->type : 1;
+    if (ac >= 0 && s->cpus[ac].srv && !k->held) {
+        if (s7_server_conn_acquire(s->cpus[ac].srv, type) < 0) {
+            for (size_t e = 0; e < k->nex; e++) {
+                char what[160];
+                snprintf(what, sizeof what,
+                         "1/20 too_many_jobs: no free %s connection resource on %s",
+                         s7_plant_type_name(type), s->p->partners[cn->active].name);
+                set_fail(&k->ex[e], S7_ERR_BUSY, what);
+            }
+            k->retry_at = s7_now_ms() + s->o.retry_ms;
+            return;
+        }
+        k->held = type;
+    }
+    k->state = 1;
+    if (enter(s, cn->active, 1, err, sizeof err) < 0) {
+        release(k);
+        s7__sim_log(s, S7_LOG_ERROR, "connection %s: %s", cn->name, err);
+        k->state = 0;
+        k->retry_at = s7_now_ms() + s->o.retry_ms;
+        return;
+    }
+    int rc = s7_client_connect_async(k->c, s->addr[cn->passive], port, connect_done, k);
+    enter(s, cn->active, 0, err, sizeof err);
+    if (rc < 0)
+        connect_done(k->c, rc, k);
+}
+
+/* Starts the exchanges of k that are due; returns the ms until the next one (-1 none). */
+static int64_t client_due(s7_sim *s, s7__sim_client *k, int64_t now)
+{
+    int64_t next = -1;
+    const s7_plant_conn *cn = &s->p->conns[k->conn];
+    for (size_t e = 0; e < k->nex; e++) {
+        s7__sim_ex *x = &k->ex[e];
+        const s7_plant_exchange *pe = &cn->ex[e];
+        if (pe->cycle_ms <= 0 && x->once_done)
+            continue;
+        if (!x->busy && now >= x->due) {
+            int rc = pe->dir == S7_PLANT_GET
+                         ? s7_client_read_async(k->c, x->items, x->nitems, ex_done, x)
+                         : s7_client_write_async(k->c, x->items, x->nitems, ex_done, x);
+            if (rc < 0) {
+                char what[160];
+                describe(k->c, rc, x, "", what, sizeof what);
+                set_fail(x, rc, what);
+            } else {
+                x->busy = 1;
+            }
+            x->once_done = 1;
+            /* on the grid of its cycle; a late turn does not pile jobs up */
+            if (pe->cycle_ms > 0) {
+                x->due += pe->cycle_ms;
+                if (x->due <= now)
+                    x->due = now + pe->cycle_ms;
+            }
+        }
+        if (pe->cycle_ms > 0 && !x->busy) {
+            int64_t w = x->due - now;
+            if (next < 0 || w < next)
+                next = w < 0 ? 0 : w;
+        }
+    }
+    return next;
+}
+
+/* ---------------------------------------------------------------- loop */
+
+int s7_sim_run_once(s7_sim *s, int timeout_ms)
+{
+    if (!s->started)
+        return S7_ERR_STATE;
+    if (timeout_ms < 0 || timeout_ms > 1000)
+        timeout_ms = 1000;
+    int64_t now = s7_now_ms();
+    int64_t wait = timeout_ms;
+    /* clients: connect, start what is due, flush, and what to wait for */
+    for (size_t i = 0; i < s->ncl; i++) {
+        s7__sim_client *k = &s->cl[i];
+        if (k->state == 2 && !s7_client_connected(k->c))
+            conn_lost(k, S7_ERR_CLOSED);
+        if (k->state == 0 && now >= k->retry_at)
+            client_connect(s, k);
+        if (k->state == 0) {
+            if (k->retry_at - now < wait)
+                wait = k->retry_at - now < 0 ? 0 : k->retry_at - now;
+        } else if (k->state == 2) {
+            int64_t w = client_due(s, k, now);
+            if (w >= 0 && w < wait)
+                wait = w;
+        }
+        if (k->state != 0) {
+            s7_client_step(k->c, 0);
+            if (k->state == 2 && !s7_client_connected(k->c))
+                conn_lost(k, S7_ERR_CLOSED);
+        }
+        s->pfd[i + 1].fd = k->state != 0 ? s7_client_fd(k->c) : -1;
+        s->pfd[i + 1].events = s->pfd[i + 1].fd >= 0 ? s7_client_events(k->c) : 0;
+        s->pfd[i + 1].revents = 0;
+        if (s->pfd[i + 1].fd >= 0) {
+            int t = s7_client_timeout_ms(k->c);
+            if (t >= 0 && t < wait)
+                wait = t;
+        }
+    }
+    if (s->next_timers - now < wait)
+        wait = s->next_timers - now < 0 ? 0 : s->next_timers - now;
+    s->pfd[0].fd = s7_loop_fd(s->loop);
+    s->pfd[0].events = POLLIN;
+    s->pfd[0].revents = 0;
+    int r = poll(s->pfd, s->ncl + 1, (int)wait);
+    if (r < 0 && errno != EINTR)
+        return S7_ERR_IO;
+    now = s7_now_ms();
+    if (r > 0 && (s->pfd[0].revents & POLLIN)) {
+        s7_loop_event ev[64];
+        int n = s7_loop_wait(s->loop, ev, 64, 0);
+        for (int i = 0; i < n; i++)
+            s7_server_run_once(((s7__sim_cpu *)ev[i].ptr)->srv, 0);
+    }
+    if (now >= s->next_timers) {
+        /* the servers' own deadlines (setup, idle) are checked in their turns */
+        for (size_t i = 0; i < s->ncpus; i++)
+            if (s->cpus[i].listening)
+                s7_server_run_once(s->cpus[i].srv, 0);
+        s->next_timers = now + 1000;
+    }
+    for (size_t i = 0; i < s->ncl; i++) {
+        s7__sim_client *k = &s->cl[i];
+        if (s->pfd[i + 1].fd < 0 || k->state == 0)
+            continue;
+        int t = s7_client_timeout_ms(k->c);
+        if (s->pfd[i + 1].revents || t == 0)
+            s7_client_step(k->c, r > 0 ? s->pfd[i + 1].revents : 0);
+        if (k->state == 2 && !s7_client_connected(k->c))
+            conn_lost(k, S7_ERR_CLOSED);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- state */
+
+size_t s7_sim_nex(const s7_sim *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; s && i < s->ncl; i++)
+        n += s->cl[i].nex;
+    return n;
+}
+
+int s7_sim_ex_get(const s7_sim *s, size_t i, s7_sim_ex_state *st)
+{
+    for (size_t c = 0; s && c < s->ncl; c++) {
+        if (i >= s->cl[c].nex) {
+            i -= s->cl[c].nex;
+            continue;
+        }
+        const s7__sim_ex *x = &s->cl[c].ex[i];
+        memset(st, 0, sizeof *st);
+        st->conn = s->cl[c].conn;
+        st->ex = i;
+        st->up = s->cl[c].state == 2;
+        st->ok = x->ok;
+        st->err = x->err;
+        st->last_rc = x->last_rc;
+        snprintf(st->last_err, sizeof st->last_err, "%s", x->last_err);
+        return 0;
+    }
+    return S7_ERR_INVAL;
+}
+
+void s7_sim_counts(const s7_sim *s, size_t *cpus, size_t *listening, size_t *conns_up)
+{
+    size_t l = 0, u = 0;
+    for (size_t i = 0; i < s->ncpus; i++)
+        l += s->cpus[i].listening != 0;
+    for (size_t i = 0; i < s->ncl; i++)
+        u += s->cl[i].state == 2;
+    if (cpus)
+        *cpus = s->ncpus;
+    if (listening)
+        *listening = l;
+    if (conns_up)
+        *conns_up = u;
+}

@@ -1,0 +1,231 @@
+/* s7kit exchange: BSEND/BRCV and USEND/URCV partners (the "PBC" services a CPU's BSEND,
+ * BRCV, USEND and URCV instructions use over an S7 connection).
+ *
+ * Two levels:
+ *  - s7_pconn: one partner connection as a sans-I/O state machine (bytes in, bytes out,
+ *    events through callbacks, the clock passed in).  Either side may be active (sends the
+ *    COTP CR and the Setup Communication) or passive (answers them); once linked both
+ *    sides send and receive on the same connection.  A BSEND block (up to 65,534 bytes) is
+ *    cut into segments that fill the negotiated PDU; each segment waits for the receiver's
+ *    acknowledgement, whose sequence number the next segment carries.  The receiver
+ *    reassembles per R_ID and hands the block over when its last segment arrived.  A USEND
+ *    is one PDU, not acknowledged.
+ *  - s7_partner: the I/O around one s7_pconn (a TCP socket, listen or connect, reconnect
+ *    after loss), with BRCV receive areas registered per R_ID and the status each job
+ *    reports as the instructions do (DONE/NDR/ERROR/STATUS/LEN).
+ *
+ * Wire layouts: docs/exchange.md (BSEND/BRCV section); codec: wire.h (s7_bsend_*). */
+#ifndef S7_EXCHANGE_PARTNER_H
+#define S7_EXCHANGE_PARTNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "exchange.h"
+#include "log.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- sans-I/O connection */
+
+enum s7_pconn_state {
+    S7_PC_IDLE = 0,   /* active: nothing sent yet; passive: waiting for the CR */
+    S7_PC_CR_SENT,    /* active: waiting for the CC */
+    S7_PC_SETUP_SENT, /* active: waiting for the Setup Communication reply */
+    S7_PC_WAIT_SETUP, /* passive: CC sent, waiting for the Setup Communication */
+    S7_PC_LINKED,     /* blocks may be sent and received */
+    S7_PC_FAILED      /* s7_pconn_error() says why */
+};
+
+/* A finished BSEND (err 0: every segment acknowledged). */
+typedef void (*s7_pconn_sent_fn)(void *ctx, uint32_t r_id, int err, void *job);
+/* A whole block received (BRCV), or a USEND (URCV, usend = 1).  data is valid during the
+ * call only. */
+typedef void (*s7_pconn_recv_fn)(void *ctx, uint32_t r_id, const uint8_t *data, size_t len,
+                                 int usend);
+
+typedef struct s7_pconn_cfg {
+    int active;                  /* 1: this side sends the CR and the Setup Communication */
+    uint16_t local_tsap;         /* active: the CR's calling TSAP */
+    uint16_t remote_tsap;        /* active: the CR's called TSAP */
+    uint16_t pdu_request;        /* active: PDU length asked for; passive: the most granted
+                               (default 480, at most 960) */
+    uint32_t ack_timeout_ms;     /* a segment not acknowledged in time fails the BSEND and
+                                    the connection (default 3000) */
+    uint32_t segment_timeout_ms; /* a block whose next segment does not come in time is
+                                    dropped (default 3000) */
+    s7_pconn_sent_fn on_sent;
+    s7_pconn_recv_fn on_recv;
+    void *ctx;
+    s7_tap_fn tap; /* optional: every frame in and out */
+    void *tap_ctx;
+} s7_pconn_cfg;
+
+typedef struct s7_pconn s7_pconn;
+
+/* Defaults as documented in s7_pconn_cfg. */
+S7_API void s7_pconn_cfg_init(s7_pconn_cfg *cfg);
+/* A new connection (copies cfg); NULL on out of memory. */
+S7_API s7_pconn *s7_pconn_new(const s7_pconn_cfg *cfg);
+S7_API void s7_pconn_free(s7_pconn *pc);
+/* Back to S7_PC_IDLE after a lost connection: buffered bytes and blocks being received are
+ * dropped; the BSEND being sent fails with S7_ERR_CLOSED (its on_sent is called); queued
+ * BSENDs stay queued for the next link. */
+S7_API void s7_pconn_reset(s7_pconn *pc);
+/* Active side: queue the CR (state S7_PC_CR_SENT). */
+S7_API int s7_pconn_start(s7_pconn *pc, int64_t now_ms);
+
+S7_API int s7_pconn_state(const s7_pconn *pc);
+S7_API int s7_pconn_error(const s7_pconn *pc);
+/* Why the connection failed, one sentence ("" while it has not). */
+S7_API const char *s7_pconn_reason(const s7_pconn *pc);
+/* The negotiated PDU length (0 before the link). */
+S7_API uint16_t s7_pconn_pdu(const s7_pconn *pc);
+
+/* Queue a BSEND of len bytes (1..65,534, copied) under r_id; job comes back in on_sent.
+ * Sent when linked, one block at a time in queue order.  0 or S7_ERR_INVAL / NOMEM. */
+S7_API int s7_pconn_bsend(s7_pconn *pc, uint32_t r_id, const void *data, size_t len, void *job,
+                          int64_t now_ms);
+/* Send a USEND now (linked only; len at most s7_usend_max(pdu)).  0, S7_ERR_STATE,
+ * S7_ERR_TOOBIG or S7_ERR_INVAL. */
+S7_API int s7_pconn_usend(s7_pconn *pc, uint32_t r_id, const void *data, size_t len);
+/* Is a BSEND being sent or queued? */
+S7_API size_t s7_pconn_pending(const s7_pconn *pc);
+
+/* Received bytes.  Returns 0 or the fatal error that failed the connection (a malformed
+ * frame, a DR, a PDU that is not what the partner protocol allows). */
+S7_API int s7_pconn_feed(s7_pconn *pc, const uint8_t *buf, size_t len, int64_t now_ms);
+/* Bytes waiting to be sent, and how many were sent. */
+S7_API size_t s7_pconn_tx_pending(const s7_pconn *pc, const uint8_t **p);
+S7_API void s7_pconn_tx_done(s7_pconn *pc, size_t n);
+/* Timeouts: call now and then (every 100 ms is plenty).  Returns 0 or the fatal error. */
+S7_API int s7_pconn_tick(s7_pconn *pc, int64_t now_ms);
+/* The earliest time s7_pconn_tick has something to do (INT64_MAX: nothing). */
+S7_API int64_t s7_pconn_deadline(const s7_pconn *pc);
+
+/* ---------------------------------------------------------------- partner (with I/O) */
+
+/* The status a BSEND/BRCV/USEND/URCV instance reports (its output parameters). */
+typedef struct s7_partner_status {
+    uint8_t done;    /* BSEND/USEND: the last job finished without error */
+    uint8_t ndr;     /* BRCV/URCV: new data received (this call) */
+    uint8_t error;   /* the last job failed: status says why */
+    uint8_t busy;    /* a job is under way */
+    uint16_t status; /* 0 ok; 1 connection problem (down, lost, no acknowledgement in
+                        time); 2 negative acknowledgement from the partner; 4 LEN out of
+                        range or the block larger than the receive area; 11 (warning) a
+                        job is still under way */
+    uint32_t len;    /* BRCV/URCV: bytes received */
+    uint64_t count;  /* jobs finished without error */
+    uint64_t errors; /* jobs that failed */
+} s7_partner_status;
+
+typedef struct s7_partner s7_partner;
+
+/* A block received under a registered R_ID (BRCV) or by USEND (URCV).  data points into
+ * the receive area; valid until the next receive of that R_ID. */
+typedef void (*s7_partner_recv_fn)(void *ctx, uint32_t r_id, const uint8_t *data, size_t len,
+                                   int usend);
+
+typedef struct s7_partner_cfg {
+    int active;           /* 1: connect to host:port; 0: listen on host:port */
+    char host[256];       /* active: the partner; passive: the local address to listen on
+                              ("" = any) */
+    uint16_t port;        /* default 102 */
+    char source[64];      /* active: connect from this local address ("" = any) */
+    char peer[64];        /* passive: accept only this partner address ("" = any) */
+    uint16_t local_tsap;  /* default 0x1000 */
+    uint16_t remote_tsap; /* default 0x1000 */
+    uint16_t pdu_request; /* default 480 */
+    uint32_t ack_timeout_ms, segment_timeout_ms; /* default 3000 each */
+    uint32_t reconnect_ms;      /* active: wait before connecting again (default 500) */
+    s7_partner_recv_fn on_recv; /* any received block (after its area is written) */
+    void *ctx;
+    s7_tap_fn tap;
+    void *tap_ctx;
+} s7_partner_cfg;
+
+S7_API void s7_partner_cfg_init(s7_partner_cfg *cfg);
+/* A partner (not started); NULL on out of memory. */
+S7_API s7_partner *s7_partner_new(const s7_partner_cfg *cfg);
+S7_API void s7_partner_free(s7_partner *p);
+/* Passive: bind and listen (0 or S7_ERR_IO with errno's meaning in s7_partner_reason);
+ * active: the first connect starts in s7_partner_run. */
+S7_API int s7_partner_start(s7_partner *p);
+/* The port a passive partner listens on (after s7_partner_start; useful with port 0). */
+S7_API uint16_t s7_partner_port(const s7_partner *p);
+
+/* Register a BRCV (usend 0) or URCV (usend 1) receive area of cap bytes for r_id (the area
+ * stays the caller's).  0, S7_ERR_INVAL or S7_ERR_NOMEM. */
+S7_API int s7_partner_brcv(s7_partner *p, uint32_t r_id, uint8_t *area, size_t cap, int usend);
+/* Start a BSEND of len bytes from data (copied) under r_id.  The job's status (DONE/ERROR/
+ * STATUS) is read with s7_partner_send_status.  0, or S7_ERR_BUSY (status 11: the previous
+ * BSEND of this r_id is still under way), S7_ERR_INVAL (status 4: len 0 or > 65,534). */
+S7_API int s7_partner_bsend(s7_partner *p, uint32_t r_id, const void *data, size_t len);
+/* Send a USEND now: 0, S7_ERR_NOTCONN (status 1), S7_ERR_TOOBIG (status 4). */
+S7_API int s7_partner_usend(s7_partner *p, uint32_t r_id, const void *data, size_t len);
+/* Status of the send (BSEND/USEND) and receive (BRCV/URCV) side of r_id; NDR is reported
+ * once per block (cleared by this call).  0 or S7_ERR_INVAL (r_id unknown). */
+S7_API int s7_partner_send_status(s7_partner *p, uint32_t r_id, s7_partner_status *st);
+S7_API int s7_partner_recv_status(s7_partner *p, uint32_t r_id, s7_partner_status *st);
+
+/* Is the connection linked (CR/CC and Setup Communication done)? */
+S7_API int s7_partner_linked(const s7_partner *p);
+/* The last connection error and its reason ("" when none). */
+S7_API const char *s7_partner_reason(const s7_partner *p);
+/* Negotiated PDU (0 when not linked). */
+S7_API uint16_t s7_partner_pdu(const s7_partner *p);
+
+/* One round of I/O: wait up to timeout_ms for the socket(s), then read, write, accept,
+ * connect or reconnect and run the timeouts.  Returns 0 or S7_ERR_INVAL. */
+S7_API int s7_partner_run(s7_partner *p, int timeout_ms);
+/* The descriptor to wait on and the poll events wanted (for an outer loop: when ready, or
+ * at least every 100 ms, call s7_partner_run(p, 0)); -1 when none. */
+S7_API int s7_partner_pollfd(const s7_partner *p, short *events);
+
+/* Run until the BSEND of r_id finished or timeout_ms passed: 0 when DONE, else the error
+ * (S7_ERR_TIMEOUT when time ran out). */
+S7_API int s7_partner_bsend_wait(s7_partner *p, uint32_t r_id, int timeout_ms);
+/* Run until linked or timeout_ms passed: 0 or S7_ERR_TIMEOUT. */
+S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
+
+/* ---------------------------------------------------------------- the emulator's jobs
+ * exchange/cpu_partner.c: an emulated CPU (s7_cpu) runs the BSEND/BRCV/USEND/URCV jobs of
+ * an s7_exchange (jobs of other kinds are left to s7_xengine) as the instructions behave:
+ * one s7_partner per connection the jobs use (side ACTIVE: connects to the connection's
+ * host and port with its TSAPs, again after a loss; PASSIVE / UNSPECIFIED: listens on
+ * listen_addr and the connection's port, accepting only the connection's host when it has
+ * one).  A BSEND/USEND job starts cyclically or on a rising edge of its REQ bit and sends
+ * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
+ * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
+ * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
+ * memory where configured and held until the job's next run: STATUS 25 while a BSEND is
+ * under way, 11 when triggered meanwhile, then 0 or the s7_partner_status code (1 connection,
+ * 2 negative acknowledgement, 4 length). */
+
+typedef struct s7_xpartner s7_xpartner;
+
+/* A runner for the partner jobs of x (copied) on cpu (not owned); listen_addr ("" or NULL:
+ * any) for the passive connections.  NULL on out of memory or when a partner job's
+ * connection is missing. */
+S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
+S7_API void s7_xpartner_free(s7_xpartner *e);
+/* Passive connections start listening (0, or the first error with its reason in err). */
+S7_API int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap);
+/* The port the passive connection conn_id listens on (after start; 0 when none). */
+S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
+/* One turn: waits up to timeout_ms for the partners' sockets, runs their I/O and the jobs
+ * that are due.  Returns 0. */
+S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
+/* The partner jobs and what each reported last (NULL / S7_ERR_INVAL out of range). */
+S7_API size_t s7_xpartner_njobs(const s7_xpartner *e);
+S7_API const s7_xjob *s7_xpartner_job(const s7_xpartner *e, size_t i);
+S7_API int s7_xpartner_state(const s7_xpartner *e, size_t i, s7_partner_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

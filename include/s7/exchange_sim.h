@@ -1,0 +1,140 @@
+/* s7kit plant simulation: a documented plant (plant.h) brought up in one process.
+ *
+ * Every CPU of the plant (a partner that is passive in a connection, or of kind plc)
+ * becomes an emulated CPU (cpu.h, server.h) with its profile, rack/slot and DBs sized to
+ * cover every documented range, PUT/GET permitted; each listens on its own address (the
+ * documented one, or a loopback address of its own).  Every documented connection runs
+ * on its active partner as a polling client from that partner's address: GET ranges read,
+ * PUT ranges written, at the documented cycle (an exchange without a cycle once per
+ * connection).  All of it on one event loop: no threads.
+ *
+ * Faults make a CPU behave as a faulty one does, at start or while running:
+ *   put_get_off       PUT/GET not permitted (reads and writes refused with 0x8104)
+ *   stop              the CPU in STOP
+ *   optimized:DBn     DB n made optimized (no absolute access)
+ *   budget            every connection resource taken: new connection requests refused
+ * A router fault (router:drop:CONNECTION) is parsed here and applied by the caller (the
+ * packet filter is the caller's business).
+ *
+ * The engine opens sockets only in s7_sim_start and when a client (re)connects; around
+ * each it calls the enter hook with the partner concerned, so a caller can open the socket
+ * in that partner's network namespace.  One thread uses a simulation at a time. */
+#ifndef S7_EXCHANGE_SIM_H
+#define S7_EXCHANGE_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "err.h"
+#include "log.h"
+#include "plant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct s7_sim s7_sim;
+
+/* Called with enter 1 before the sockets of partner p are opened and with enter 0 after;
+ * returns 0, or -1 with a message in err (the start then fails with it). */
+typedef int (*s7_sim_enter_fn)(void *ctx, const s7_plant_partner *p, int enter, char *err,
+                               size_t cap);
+
+typedef struct s7_sim_opts {
+    /* 1: every partner gets a loopback address of its own (loopback_base + its index + 1,
+     * skipping .0 and .255) and every CPU listens there on port (0: a free port); 0: the
+     * documented addresses and ports */
+    int loopback;
+    const char *loopback_base; /* default "127.77.0.0" */
+    uint16_t port;             /* loopback: the CPUs' port; 0 = a free one each */
+    int request_timeout_ms;    /* the polling clients' timeout, default 2000 */
+    int retry_ms;              /* a lost or refused connection is tried again after, 1000 */
+    s7_sim_enter_fn enter;
+    void *enter_ctx;
+    s7_log_fn log; /* CPUs up, connections lost and back, faults */
+    void *log_ctx;
+} s7_sim_opts;
+
+S7_API void s7_sim_opts_init(s7_sim_opts *o);
+
+/* The emulated CPUs of validated plant p (not owned: it must outlive the simulation) with
+ * their DBs; nothing is opened yet.  NULL with a message in err (a profile unknown, out of
+ * memory). */
+S7_API s7_sim *s7_sim_new(const s7_plant *p, const s7_sim_opts *o, char *err, size_t cap);
+S7_API void s7_sim_free(s7_sim *s);
+
+/* The emulated CPU of partner name (to set values or DBs before the start), NULL when that
+ * partner is not emulated. */
+S7_API s7_cpu *s7_sim_cpu(s7_sim *s, const char *name);
+
+/* Replaces the emulated CPU of partner name with cpu (owned from this call on, also when
+ * it fails: then freed), before the start: an override from a side file (the emulator's
+ * own configuration).  The documented DBs it lacks are added at their documented size and
+ * I/Q/M grown to cover the documented ranges; what it has is kept as it is (a DB shorter
+ * than documented stays short: a fault to try).  0, or S7_ERR_INVAL (no such emulated
+ * partner, already started) with a message in err. */
+S7_API int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap);
+
+/* Bind every CPU's listening socket and start the clients.  0, or a negative error with a
+ * message in err (an address not held, a port in use). */
+S7_API int s7_sim_start(s7_sim *s, char *err, size_t cap);
+
+/* One turn of the loop: waits up to timeout_ms (at most 1000) for sockets and timers, serves
+ * the CPUs, runs the exchanges that are due.  Returns 0 or a negative error. */
+S7_API int s7_sim_run_once(s7_sim *s, int timeout_ms);
+
+/* Where partner i (plant index) listens or connects from: its address ("127.77.0.3" or the
+ * documented one) and, for an emulated CPU, the port bound (0 otherwise).  "" for an index
+ * out of range. */
+S7_API const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port);
+
+/* ---------------------------------------------------------------- faults */
+
+enum {
+    S7_SIM_FAULT_PUT_GET_OFF = 1,
+    S7_SIM_FAULT_STOP = 2,
+    S7_SIM_FAULT_OPTIMIZED = 3,
+    S7_SIM_FAULT_BUDGET = 4,
+    S7_SIM_FAULT_ROUTER_DROP = 5
+};
+
+typedef struct s7_sim_fault {
+    int kind;       /* S7_SIM_FAULT_* */
+    size_t partner; /* the CPU (plant index); not for ROUTER_DROP */
+    uint16_t db;    /* OPTIMIZED */
+    size_t conn;    /* ROUTER_DROP: the connection (plant index) */
+} s7_sim_fault;
+
+/* Parses "CPU:put_get_off", "CPU:stop", "CPU:optimized:DBn", "CPU:budget" or
+ * "router:drop:CONNECTION" against plant p.  0, or -1 with a message naming what was wrong
+ * and the forms in err. */
+S7_API int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, char *err,
+                              size_t cap);
+/* Applies (on 1) or clears (on 0) a CPU fault; a router fault is S7_ERR_UNSUPPORTED (the
+ * caller's).  0 or a negative error with a message in err. */
+S7_API int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t cap);
+/* The fault in the text form s7_sim_fault_parse reads, into buf. */
+S7_API const char *s7_sim_fault_text(const s7_plant *p, const s7_sim_fault *f, char *buf,
+                                     size_t cap);
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct s7_sim_ex_state {
+    size_t conn, ex;    /* plant indices */
+    int up;             /* the connection is set up */
+    uint64_t ok, err;   /* exchanges done / failed */
+    int last_rc;        /* 0, or the error of the last failure */
+    char last_err[160]; /* what the last failure was ("" none) */
+} s7_sim_ex_state;
+
+/* Number of exchanges (over all connections) and the state of the i-th (in plant order). */
+S7_API size_t s7_sim_nex(const s7_sim *s);
+S7_API int s7_sim_ex_get(const s7_sim *s, size_t i, s7_sim_ex_state *st);
+/* Emulated CPUs, listening sockets bound and connections set up now. */
+S7_API void s7_sim_counts(const s7_sim *s, size_t *cpus, size_t *listening, size_t *conns_up);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# s7 partner on loopback (no root needed): BSEND both ways (65,534 bytes and 1 byte) and a
+# USEND between a passive and an active `s7 partner`, files compared byte for byte and the
+# job lines checked; then the failures, each with its exit code and a message that names
+# what was wrong: usage errors (2), a partner that never links (3), a BRCV that gets
+# nothing within the timeout (1).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need_s7_bin
+T="$S7_TEST_TMP"
+head -c 65534 /dev/urandom >"$T/a.bin"
+printf 'x' >"$T/one.bin"
+head -c 200 /dev/urandom >"$T/u.bin"
+head -c 65535 /dev/zero >"$T/big.bin"
+PORT=$(free_port) || die "no free port"
+
+wait_listen() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+"$S7_BIN" partner --listen "127.0.0.1:$PORT" --brcv "1:$T/ra.bin" --brcv "16#2A:$T/r1.bin" \
+    --urcv "7:$T/ru.bin" --bsend "9:$T/a.bin" --timeout 10000 >"$T/passive.out" 2>&1 &
+PASSIVE=$!
+_S7_PIDS+=("$PASSIVE")
+wait_listen "$PORT" || die "s7 partner --listen did not listen"
+out="$("$S7_BIN" partner --connect "127.0.0.1:$PORT" --pdu 960 --bsend "1:$T/a.bin" \
+    --bsend "42:$T/one.bin" --usend "7:$T/u.bin" --brcv "9:$T/r9.bin" --timeout 10000 2>&1)"
+check_eq "$?" 0 "active partner: every job done"
+check_contains "$out" "linked, PDU 480" "the passive side grants at most its PDU (480)"
+check_match "$out" "BSEND R_ID 1: DONE, 65534 bytes" "BSEND of 65,534 bytes reported DONE"
+check_contains "$out" "USEND R_ID 7: DONE, 200 bytes" "USEND reported DONE"
+check_contains "$out" "BRCV R_ID 9: NDR, LEN 65534" "BRCV reports NDR and LEN"
+wait "$PASSIVE"
+check_eq "$?" 0 "passive partner: every job done"
+check_contains "$(cat "$T/passive.out")" "BRCV R_ID 42: NDR, LEN 1" "an R_ID in 16#hex, a 1-byte block"
+check_ok "R_ID 1 byte for byte" cmp "$T/a.bin" "$T/ra.bin"
+check_ok "R_ID 42 byte for byte" cmp "$T/one.bin" "$T/r1.bin"
+check_ok "USEND byte for byte" cmp "$T/u.bin" "$T/ru.bin"
+check_ok "the other direction byte for byte" cmp "$T/a.bin" "$T/r9.bin"
+
+# failures
+expect_rc() { # WANT WHAT NEEDLE CMD...
+    local want="$1" what="$2" needle="$3" rc=0 o
+    shift 3
+    o="$("$@" 2>&1)" || rc=$?
+    check_eq "$rc" "$want" "$what: exit code"
+    check_contains "$o" "$needle" "$what: message"
+}
+expect_rc 2 "no --listen / --connect" "give --listen [ADDR][:PORT] or --connect" "$S7_BIN" partner --bsend "1:$T/a.bin"
+expect_rc 2 "bad R_ID" "R_ID 'x1': a number" "$S7_BIN" partner --connect 127.0.0.1 --bsend "x1:$T/a.bin"
+expect_rc 2 "R_ID:FILE missing" "give R_ID:FILE" "$S7_BIN" partner --connect 127.0.0.1 --brcv 5
+expect_rc 2 "block over 65,534 bytes" "a BSEND block is 1..65534 bytes" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/big.bin"
+expect_rc 2 "missing file" "cannot open" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/nothere.bin"
+expect_rc 2 "PDU out of range" "--pdu 100: must be 240..960" "$S7_BIN" partner --connect 127.0.0.1 --pdu 100
+expect_rc 2 "bad TSAPs" "LOCAL:REMOTE in hex" "$S7_BIN" partner --connect 127.0.0.1 --tsap 1000
+DEAD=$(free_port) || die "no free port"
+expect_rc 3 "nothing listens" "connection refused" "$S7_BIN" partner --connect "127.0.0.1:$DEAD" --bsend "1:$T/one.bin" --timeout 800
+"$S7_BIN" partner --listen "127.0.0.1:$PORT" --bsend "3:$T/one.bin" --timeout 5000 >"$T/p2.out" 2>&1 &
+P2=$!
+_S7_PIDS+=("$P2")
+wait_listen "$PORT" || die "second listener did not start"
+expect_rc 1 "a BRCV that gets nothing" "BRCV R_ID 4: ERROR, nothing received within 1500 ms" \
+    "$S7_BIN" partner --connect "127.0.0.1:$PORT" --brcv "4:$T/none.bin" --timeout 1500
+wait "$P2" 2>/dev/null
+finish

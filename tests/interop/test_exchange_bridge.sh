@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# s7 exchange (the PC bridge) between CPU emulators (s7 server) on loopback: three machine
+# CPUs and a line CPU; GET jobs copy each machine's status into the line CPU, a PUT job (on
+# change) copies the line CPU's recipe into a machine, a REQ job copies on a rising edge and
+# writes NDR and STATUS back.  One machine CPU is killed mid-run: its job turns to ERROR with
+# STATUS 1/1 partner_down, the others keep their cycle (they reach as many runs as the
+# failing one, with no error); it is started again on its port and its job recovers.  The
+# /metrics endpoint is scraped with curl and checked with promtool; the JSON lines are valid
+# against docs/schema/s7-exchange.schema.json; the values landed (s7 read).  Then FILE errors
+# name FILE:LINE.  Every wait is bounded in count.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+need_s7_bin
+need_s7_server
+need_cmd curl promtool
+
+start_s7server --profile s7-300 --put-get on --db 20:64 --db 40:16 --set DB20.DBW0=1111 --set DB20.DBW2=1
+P_M1=$S7SRV_PORT
+start_s7server --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=2222
+P_M2=$S7SRV_PORT
+PID_M2=$S7SRV_PID
+start_s7server --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=3333
+P_M3=$S7SRV_PORT
+start_s7server --profile s7-1500 --put-get on --db 40:128 --set DB40.DBW100=4711
+P_LINE=$S7SRV_PORT
+
+F="$S7_TEST_TMP/bridge.yaml"
+cat >"$F" <<EOF
+bridge: test bridge
+partners:
+  - {name: line-m1, address: 127.0.0.1, port: $P_M1, profile: s7-300}
+  - {name: line-m2, address: 127.0.0.1, port: $P_M2, profile: s7-1500}
+  - {name: line-m3, address: 127.0.0.1, port: $P_M3, profile: s7-1500}
+  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic}
+jobs:
+  - {name: m1-status, local_cpu: plc-line, job: get line-m1 DB20.DBB0..DBB7 every 50ms into DB40.DBB0}
+  - {name: m2-status, local_cpu: plc-line, job: get line-m2 DB20.DBB0..DBB7 every 50ms into DB40.DBB8}
+  - local_cpu: plc-line             # the YAML spelling of the job model
+    job: {name: m3-status, kind: get, connection: line-m3, addr: DB20.DBB0..DBB7, local: DB40.DBB16, every: 50ms}
+  - name: m1-recipe
+    local_cpu: plc-line
+    job: put line-m1 DB40.DBW0 every 50ms from DB40.DBW100
+    on_change: true
+  - name: m3-req
+    local_cpu: plc-line
+    job: get line-m3 DB20.DBD0 on DB40.DBX110.0 into DB40.DBD112 --ndr DB40.DBX110.1 --error DB40.DBX110.2 --status DB40.DBW116
+EOF
+
+MPORT=$(free_port) || die "no free port"
+JL="$S7_TEST_TMP/bridge.jsonl"
+OUT="$S7_TEST_TMP/bridge.out"
+"$S7_BIN" exchange "$F" --every 200ms --duration 60s --backoff-max 500ms --json-lines "$JL" \
+    --metrics "127.0.0.1:$MPORT" >"$OUT" 2>"$S7_TEST_TMP/bridge.err" &
+BR=$!
+on_exit "kill $BR 2>/dev/null || true"
+
+# last JOB FIELD: the field of the job's last JSON line (python3 reads the JSON)
+last() {
+    python3 - "$JL" "$1" "$2" <<'PY' 2>/dev/null
+import json, sys
+val = None
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if d["job"] == sys.argv[2]:
+        val = d[sys.argv[3]]
+print(val if not isinstance(val, dict) else json.dumps(val))
+PY
+}
+# pair JOB1 FIELD1 JOB2 FIELD2: both fields from the same (the last complete) snapshot
+pair() {
+    python3 - "$JL" "$@" <<'PY' 2>/dev/null
+import json, sys
+snaps = {}
+order = []
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if d["time"] not in snaps:
+        snaps[d["time"]] = {}
+        order.append(d["time"])
+    snaps[d["time"]][d["job"]] = d
+for t in reversed(order):
+    s = snaps[t]
+    if sys.argv[2] in s and sys.argv[4] in s:
+        print(s[sys.argv[2]][sys.argv[3]], s[sys.argv[4]][sys.argv[5]])
+        break
+PY
+}
+# wait_for COND: bounded (150 x 0.1 s) wait until the shell condition holds
+wait_for() {
+    local i
+    for ((i = 0; i < 150; i++)); do
+        eval "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+wait_for '[ "$(last m2-status ok)" -ge 10 ] 2>/dev/null' || fail "m2-status did not reach 10 runs"
+check_eq "$(last m1-status state)" ok "m1-status runs"
+check_eq "$("$S7_BIN" read "127.0.0.1:$P_LINE" DB40.DBW0 DB40.DBW8 DB40.DBW16 2>&1 | tr '\n' ' ')" \
+    "DB40.DBW0 = 1111 DB40.DBW8 = 2222 DB40.DBW16 = 3333 " "the machines' status landed in the line CPU"
+check_eq "$("$S7_BIN" read "127.0.0.1:$P_M1" --slot 2 DB40.DBW0 2>&1)" "DB40.DBW0 = 4711" \
+    "the recipe landed in line-m1 (PUT)"
+check_eq "$(last m1-recipe writes)" 1 "on change: the unchanged recipe was written once"
+check_eq "$(last m3-req triggers)" 0 "no REQ edge yet"
+
+# the REQ edge: NDR set, STATUS 0, the value copied
+"$S7_BIN" write "127.0.0.1:$P_LINE" DB40.DBW116=99 DB40.DBX110.0=true >/dev/null
+wait_for '[ "$("$S7_BIN" read "127.0.0.1:$P_LINE" DB40.DBX110.1 2>&1)" = "DB40.DBX110.1 = true" ]' ||
+    fail "NDR not set after the REQ edge"
+check_eq "$("$S7_BIN" read "127.0.0.1:$P_LINE" DB40.DBW112 DB40.DBW116 2>&1 | tr '\n' ' ')" \
+    "DB40.DBW112 = 3333 DB40.DBW116 = 0 " "REQ: value copied, STATUS 0"
+
+# metrics, checked by promtool
+METRICS="$S7_TEST_TMP/metrics.txt"
+check_ok "curl scrapes /metrics" curl -sf -o "$METRICS" "http://127.0.0.1:$MPORT/metrics"
+out="$(promtool check metrics <"$METRICS" 2>&1)"
+check_eq "$?" 0 "promtool check metrics: $out"
+check_match "$(cat "$METRICS")" 's7_exchange_runs_total\{job="m2-status",result="ok"\} [1-9]' \
+    "metrics: m2-status runs"
+check_contains "$(cat "$METRICS")" 's7_exchange_partner_up{partner="line-m2"} 1' "metrics: line-m2 up"
+
+# line-m2 killed: its job fails with 1/1, the others keep their cycle
+kill9_s7server "$PID_M2"
+wait_for '[ "$(last m2-status state)" = error ]' || fail "m2-status did not turn to error"
+read -r ok1 err2 <<<"$(pair m1-status ok m2-status err)"
+wait_for '[ "$(last m2-status err)" -ge $((err2 + 20)) ] 2>/dev/null' ||
+    fail "m2-status did not keep failing every cycle"
+check_eq "$(last m2-status status)" 1/1 "m2-status: STATUS 1/1"
+check_eq "$(last m2-status cause)" partner_down "m2-status: partner_down"
+check_match "$(last m2-status error)" '"name": "(refused|closed|io)"' "m2-status: the error is named"
+read -r ok1b err2b <<<"$(pair m1-status ok m2-status err)"
+# the same cycle: m1 made as many runs as m2 failed meanwhile (within a few cycles), no errors
+check_match "$((ok1b - ok1))" '^[0-9]+$' "m1 counted"
+# (both count one per 50 ms cycle; a run completes a moment after its cycle starts)
+if [ $((ok1b - ok1)) -ge $(((err2b - err2) * 9 / 10 - 2)) ]; then
+    pass "m1-status kept its cycle: $((ok1b - ok1)) runs while m2 failed $((err2b - err2))"
+else
+    fail "m1-status slowed down: $((ok1b - ok1)) runs while m2 failed $((err2b - err2))"
+fi
+check_eq "$(last m1-status err)" 0 "m1-status: no error"
+check_eq "$(last m3-status err)" 0 "m3-status: no error"
+curl -sf -o "$METRICS" "http://127.0.0.1:$MPORT/metrics"
+check_contains "$(cat "$METRICS")" 's7_exchange_partner_up{partner="line-m2"} 0' "metrics: line-m2 down"
+check_contains "$(cat "$METRICS")" 's7_exchange_job_status{job="m2-status",cause="partner_down"} 1' \
+    "metrics: m2-status STATUS 1"
+
+# line-m2 back on its port: the job recovers by itself
+"$S7_BIN" write "127.0.0.1:$P_LINE" DB40.DBW8=0 >/dev/null
+start_s7server --listen "127.0.0.1:$P_M2" --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=2223
+wait_for '[ "$(last m2-status state)" = ok ]' || fail "m2-status did not recover"
+wait_for '[ "$("$S7_BIN" read "127.0.0.1:$P_LINE" DB40.DBW8 2>&1)" = "DB40.DBW8 = 2223" ]' ||
+    fail "m2's new value did not land"
+check_eq "$(last m2-status status)" 0/0 "m2-status: STATUS 0/0 again"
+
+kill -TERM "$BR"
+RC=0
+wait "$BR" || RC=$?
+check_eq "$RC" 0 "s7 exchange exits 0 on SIGTERM with every job ok"
+check_match "$(cat "$OUT")" "m2-status GET line-m2 -> plc-line  ERROR since [0-9:]+ partner_down \(STATUS 1/1\)" \
+    "the table showed m2-status's error"
+check_match "$(tail -n 8 "$OUT")" "m1-status GET line-m1 -> plc-line  [0-9]+ ok / 0 err, p50 .* ms, p99 .* ms" \
+    "the last table shows m1-status's counts and latency"
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
+    check_ok "JSON lines valid against s7-exchange" \
+        "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-exchange "$JL" --lines
+else
+    fail "ajv not installed in $NODE_PATH (run make deps)"
+fi
+
+# FILE errors: FILE:LINE, the job, the fix
+bad() { # NAME YAML-JOBS WANT
+    printf 'partners:\n  - {name: a, address: 127.0.0.1}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' "$2" \
+        >"$S7_TEST_TMP/$1.yaml"
+    local rc=0 err
+    err="$("$S7_BIN" exchange "$S7_TEST_TMP/$1.yaml" --count 1 2>&1)" || rc=$?
+    check_eq "$rc" 2 "$1: usage error"
+    check_contains "$err" "$3" "$1: the message"
+}
+bad nolocal '  - {job: get a DB1.DBW0 every 1s into DB2.DBW0}' "$S7_TEST_TMP/nolocal.yaml:5: jobs[0]: no local_cpu:"
+bad who '  - {local_cpu: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' "'c' is no partner of this file (partners: a, b)"
+bad nolocalcpu '  - {local_cpu: x, job: get a DB1.DBW0 every 1s into DB2.DBW0}' "local_cpu: 'x' is no partner"
+bad toobig '  - {local_cpu: b, job: get a DB1.DBB0..DBB299 every 1s into DB2.DBB0}' "$S7_TEST_TMP/toobig.yaml:5:"
+bad onchange $'  - local_cpu: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.DBW2\n    on_change: true' \
+    "on change needs a cyclic job"
+bad key '  - {local_cpu: b, jobb: x}' "unknown key 'jobb'"
+bad yamlkind '  - {local_cpu: b, job: {kind: got, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
+    "kind: 'got' is not a job kind"
+bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
+    "$S7_TEST_TMP/yamlconn.yaml:5:"
+
+finish

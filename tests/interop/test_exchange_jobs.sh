@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# GET/PUT jobs of an emulated CPU (`s7 server --job`, docs/exchange.md) against other
+# emulators and against the Snap7 server as partners: values land, and each job's ERROR and
+# STATUS words say what the GET/PUT instructions say for success (0/0), PUT/GET off on the
+# partner (1/2, its 0x8104), an optimized DB (1/8), a missing DB (1/8), a partner that is
+# down (1/1) and comes back (0/0 again, by itself); a PUT on a rising edge of REQ; a job over
+# the PDU limit refused at load with the limit named; a Snap7 client reading the status words.
+#
+# Layout of the job outputs in the active CPU's DB40 (4 bytes per job at 200 + 4 * n):
+#   byte +0 bit 0 NDR (GET) / DONE (PUT), bit 1 ERROR; word +2 STATUS.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+need_s7_server
+
+# out N: the job outputs of job slot N (ndr/done, error, status) as "D/E/S"
+outs() { # N
+    local off=$((200 + 4 * $1)) v
+    v=$("$S7_BIN" read "$XADDR" --slot 2 "DB40.DBX$off.0" "DB40.DBX$off.1" "DB40.DBW$((off + 2))" \
+        2>/dev/null | sed 's/.* = //' | tr '\n' ' ')
+    set -- $v
+    [ $# -eq 3 ] || { echo "?"; return; }
+    echo "$([ "$1" = true ] && echo 1 || echo 0)/$([ "$2" = true ] && echo 1 || echo 0)/$3"
+}
+
+# wait_outs N WANT WHAT: polls (up to 12 s) until job slot N shows WANT ("D/E/S").
+wait_outs() { # N WANT WHAT
+    local i got=""
+    for ((i = 0; i < 120; i++)); do
+        got=$(outs "$1")
+        if [ "$got" = "$2" ]; then
+            pass "$3: NDR/ERROR/STATUS $2"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "$3: NDR/ERROR/STATUS $got, expected $2"
+}
+
+# ---------------------------------------------------------------- partners
+# A: an S7-1500 with PUT/GET permitted, DB20 with values and an optimized DB21
+start_s7server --profile s7-1500 --put-get on --db 20:64 --db 21:64:optimized \
+    --set DB20.DBW0=4242 --set DB20.DBD4:REAL=2.5 --set DB20.DBB31=7 --quiet
+PA=$S7SRV_PORT
+# B: an S7-1500 as delivered: PUT/GET not permitted
+start_s7server --profile s7-1500 --db 20:64 --quiet
+PB=$S7SRV_PORT
+# C: started later on a port reserved now (down, then up, killed, up again)
+PC=$(free_port) || die "no free port"
+# S: the Snap7 server (DB20 counts up: byte i holds i)
+SNAP=0
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/node-snap7/build/Release/node_snap7.node" ]; then
+    start_snap7 --db 20:64:pattern
+    PS=$SNAP7_PORT
+    SNAP=1
+else
+    [ -n "${CI:-}" ] && die "node-snap7 missing in CI (run make deps)"
+    PS=$(free_port)
+fi
+
+# ---------------------------------------------------------------- the active CPU
+J=(
+    --job "get 127.0.0.1:$PA DB20.DBB0..DBB31 every 100ms into DB40.DBB0 --name a-ok
+           --ndr DB40.DBX200.0 --error DB40.DBX200.1 --status DB40.DBW202"
+    --job "put 127.0.0.1:$PA DB20.DBW40 on M0.0 from DB40.DBW40 --name a-put
+           --done DB40.DBX204.0 --error DB40.DBX204.1 --status DB40.DBW206"
+    --job "get 127.0.0.1:$PA DB21.DBB0..DBB3 every 100ms into DB40.DBB50 --name a-optimized
+           --ndr DB40.DBX208.0 --error DB40.DBX208.1 --status DB40.DBW210"
+    --job "get 127.0.0.1:$PA DB99.DBB0..DBB3 every 100ms into DB40.DBB60 --name a-missing
+           --ndr DB40.DBX212.0 --error DB40.DBX212.1 --status DB40.DBW214"
+    --job "get 127.0.0.1:$PB DB20.DBB0..DBB3 every 100ms into DB40.DBB70 --name b-putget-off
+           --ndr DB40.DBX216.0 --error DB40.DBX216.1 --status DB40.DBW218"
+    --job "get 127.0.0.1:$PC DB20.DBW0 every 100ms into DB40.DBW80 --name c-down-up
+           --ndr DB40.DBX220.0 --error DB40.DBX220.1 --status DB40.DBW222"
+    --job "get 127.0.0.1:$PS DB20.DBB0..DBB7 every 100ms into DB40.DBB90 --name s-ok
+           --ndr DB40.DBX224.0 --error DB40.DBX224.1 --status DB40.DBW226"
+    --job "get 127.0.0.1:$PS DB98.DBB0..DBB3 every 100ms into DB40.DBB100 --name s-missing
+           --ndr DB40.DBX228.0 --error DB40.DBX228.1 --status DB40.DBW230"
+)
+start_s7server --profile s7-300 --db 40:256 --set DB40.DBW40=16#1234 "${J[@]}"
+XADDR=$S7SRV_ADDR
+XLOG=$S7SRV_LOG
+for ((i = 0; i < 100; i++)); do grep -q '^Ctrl-C or SIGTERM' "$XLOG" && break; sleep 0.05; done
+grep -q "job           get 127.0.0.1:$PA DB20.DBB0..DBB31 every 100ms --id 1 --name a-ok" "$XLOG" &&
+    pass "the banner lists the jobs" || fail "the banner lists the jobs: $(grep job "$XLOG")"
+
+wait_outs 0 1/0/0 "GET from an emulator"
+check_eq "$("$S7_BIN" read "$XADDR" --slot 2 DB40.DBW0:INT DB40.DBD4:REAL DB40.DBB31 | tr '\n' ' ')" \
+    "DB40.DBW0:INT = 4242 DB40.DBD4:REAL = 2.5 DB40.DBB31 = 7 " "GET: the partner's values landed"
+wait_outs 2 0/1/8 "GET of an optimized DB"
+wait_outs 3 0/1/8 "GET of a missing DB"
+wait_outs 4 0/1/2 "GET from a partner with PUT/GET off"
+grep -qE "job b-putget-off: ERROR 1/2 negative_ack \(put_get_disabled\)" "$XLOG" &&
+    pass "the log names put_get_disabled" || fail "the log names put_get_disabled"
+grep -qE "job a-missing: ERROR 1/8 partner_access \(db_missing\)" "$XLOG" &&
+    pass "the log names db_missing" || fail "the log names db_missing"
+wait_outs 5 0/1/1 "GET from a partner that is down"
+
+# PUT on a rising edge of REQ (M0.0): nothing moves before it
+check_eq "$("$S7_BIN" read "127.0.0.1:$PA" DB20.DBW40 | sed 's/.* = //')" 0 "PUT: nothing sent before REQ"
+"$S7_BIN" write "$XADDR" --slot 2 M0.0=true >/dev/null || fail "setting REQ"
+wait_outs 1 1/0/0 "PUT on REQ"
+check_eq "$("$S7_BIN" read "127.0.0.1:$PA" DB20.DBW40 | sed 's/.* = //')" 4660 "PUT: SD_1 landed in the partner"
+
+# C comes up: the job recovers by itself; killed: 1/1; back: 0/0
+start_s7server --listen "127.0.0.1:$PC" --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=99 --quiet
+PCPID=$S7SRV_PID
+wait_outs 5 1/0/0 "the partner came up"
+check_eq "$("$S7_BIN" read "$XADDR" --slot 2 DB40.DBW80 | sed 's/.* = //')" 99 "its value landed"
+kill9_s7server "$PCPID"
+wait_outs 5 0/1/1 "the partner was killed"
+start_s7server --listen "127.0.0.1:$PC" --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=100 --quiet
+wait_outs 5 1/0/0 "the partner is back"
+check_eq "$("$S7_BIN" read "$XADDR" --slot 2 DB40.DBW80 | sed 's/.* = //')" 100 "its new value landed"
+grep -q "connection 3 to 127.0.0.1 lost" "$XLOG" && pass "the loss is logged" ||
+    fail "the loss is logged: $(grep -c connection "$XLOG") connection lines"
+
+# ---------------------------------------------------------------- the Snap7 server as partner
+if [ "$SNAP" = 1 ]; then
+    wait_outs 6 1/0/0 "GET from the Snap7 server"
+    check_eq "$("$S7_BIN" read "$XADDR" --slot 2 DB40.DBB90:BYTE[8] | sed 's/.* = //')" \
+        "[0, 1, 2, 3, 4, 5, 6, 7]" "GET: the Snap7 server's bytes landed"
+    wait_outs 7 0/1/8 "GET of a DB the Snap7 server lacks"
+    stop_snap7
+    wait_outs 6 0/1/1 "the Snap7 server stopped"
+    start_snap7 --port "$PS" --db 20:64:0a0b0c0d
+    wait_outs 6 1/0/0 "the Snap7 server is back"
+    check_eq "$("$S7_BIN" read "$XADDR" --slot 2 DB40.DBD90 | sed 's/.* = //')" 168496141 \
+        "GET: the restarted server's bytes landed"
+    # a Snap7 client reads the job status words of the emulator
+    check_eq "$("$S7_NODE" "$S7_INTEROP_DIR/snap7_client.js" --slot 2 "$XADDR" dbread 40 200 20)" \
+        "0100000001000000020000080200000802000002" "a Snap7 client reads the status words"
+else
+    skip_note="node-snap7 not installed: the Snap7 partner checks did not run"
+    echo "note: $skip_note"
+fi
+
+# ---------------------------------------------------------------- connection resources
+# The jobs' connections count against the CPU's own budgets: its only PG connection is the
+# job's (so a PG client is refused), and a job on an S7 basic connection finds none (1/20).
+start_s7server --profile s7-300 --max-conn pg=1 --max-conn basic=0 --db 40:64 --quiet \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB40.DBW0 --error DB40.DBX8.1 --status DB40.DBW10" \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms --type basic into DB40.DBW2 --error DB40.DBX12.1 --status DB40.DBW14"
+RADDR=$S7SRV_ADDR
+for ((i = 0; i < 100; i++)); do
+    got=$("$S7_BIN" read "$RADDR" --slot 2 --type op DB40.DBW0 DB40.DBW10 DB40.DBX12.1 DB40.DBW14 2>&1 |
+        sed 's/.* = //' | tr '\n' ' ')
+    [ "$got" = "4242 0 true 20 " ] && break
+    sleep 0.1
+done
+check_eq "$got" "4242 0 true 20 " "budgets: the PG job runs, the basic job reports 1/20"
+check_fails "budgets: a PG client is refused" "$S7_BIN" read "$RADDR" --slot 2 DB40.DBW0
+for ((i = 0; i < 50; i++)); do grep -q "no free PG connection: 1 of 1 in use" "$S7SRV_LOG" && break; sleep 0.1; done
+check_contains "$(cat "$S7SRV_LOG")" "no free PG connection: 1 of 1 in use" \
+    "budgets: the job holds the only PG connection (a PG client is refused)"
+
+# ---------------------------------------------------------------- refused at load
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:512 \
+    --job "get 127.0.0.1:$PA DB20.DBB0..DBB299 every 1s into DB40.DBB0" 2>&1)
+RC=$?
+check_eq "$RC" 2 "a job over the PDU limit: exit 2"
+check_contains "$OUT" "error: --job 1: job job1: a GET of 1 area moves 300 bytes, more than fit one PDU of 240 bytes (at most 222 bytes" \
+    "a job over the PDU limit: the message names the limit"
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:512 \
+    --job "get 127.0.0.1:$PA DB20.DBB0..DBB299 every 1s into DB40.DBB0 --pdu 480" --job "fetch x" 2>&1)
+check_contains "$OUT" "error: --job 2: 'fetch' is not a job kind" "a bad second job is named"
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:16 \
+    --job "get 127.0.0.1:$PA DB20.DBB0..DBB31 every 1s into DB40.DBB0" 2>&1)
+check_contains "$OUT" "error: --job 1: job job1: RD_1 DB40.DBB0..DBB31 is not in this CPU's memory: DB40 has 16 bytes: make it at least 32" \
+    "a local area beyond its DB is refused at load"
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:64 \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 1s into DB41.DBW0" 2>&1)
+check_contains "$OUT" "RD_1 DB41.DBW0 is not in this CPU's memory: add the DB (--db 41:2, or dbs: - {number: 41, size: 2})" \
+    "a local DB that is missing is refused at load"
+
+finish

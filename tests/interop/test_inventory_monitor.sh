@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# s7 inventory monitor on a small inventory of two CPU emulators on loopback: both pass in the
+# first rounds; the /metrics endpoint is scraped with curl and checked with promtool (a
+# checker s7kit did not write); then one emulator is stopped and the monitor reports the
+# change (pass ok -> fail port_closed, with cause and fix), runs the --on-change hook with
+# the change in its environment, writes JSON lines valid against
+# docs/schema/s7-inventory-monitor.schema.json and exits 1 (--exit-on-change).  Then the
+# usage errors name the option and the right form.  Loops are bounded in count.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+need_s7_bin
+need_s7_server
+need_cmd curl promtool
+
+start_s7server --profile s7-1500 --put-get on --db 10:64
+P_A=$S7SRV_PORT
+start_s7server --profile s7-1500 --put-get on --db 10:64
+P_B=$S7SRV_PORT
+PID_B=$S7SRV_PID
+
+INV="$S7_TEST_TMP/monitor.yaml"
+cat >"$INV" <<EOF
+plant: monitor test
+partners:
+  - {name: hmi, address: 127.0.0.1, cell: test, kind: hmi, type: op}
+  - {name: plc-a, address: 127.0.0.1, port: $P_A, cell: test, profile: s7-1500}
+  - {name: plc-b, address: 127.0.0.1, port: $P_B, cell: test, profile: s7-1500}
+connections:
+  - {name: hmi-a, active: hmi, passive: plc-a, exchanges: [{get: DB10.DBB0..DBB15, cycle: 1s}]}
+  - {name: hmi-b, active: hmi, passive: plc-b, exchanges: [{get: DB10.DBB0..DBB15, cycle: 1s}]}
+EOF
+
+MPORT=$(free_port) || die "no free port"
+JL="$S7_TEST_TMP/monitor.jsonl"
+HOOK="$S7_TEST_TMP/hook.txt"
+OUT="$S7_TEST_TMP/monitor.out"
+"$S7_BIN" inventory monitor "$INV" --every 200ms --count 150 --timeout 1s \
+    --json-lines "$JL" --metrics "127.0.0.1:$MPORT" --exit-on-change \
+    --on-change "echo \"\$S7_MONITOR_CONNECTION \$S7_MONITOR_PREVIOUS \$S7_MONITOR_STATUS \$S7_MONITOR_VERDICT\" >>'$HOOK'" \
+    >"$OUT" 2>"$S7_TEST_TMP/monitor.err" &
+MON=$!
+on_exit "kill $MON 2>/dev/null || true"
+
+# wait (bounded) until two rounds are in the JSON lines
+for ((i = 0; i < 100; i++)); do
+    [ "$(cat "$JL" 2>/dev/null | grep -c '"round": 2,')" -ge 2 ] && break
+    sleep 0.1
+done
+check_eq "$(grep -c '"round": 2,' "$JL")" 2 "two connections reported in round 2"
+
+METRICS="$S7_TEST_TMP/metrics.txt"
+check_ok "curl scrapes /metrics" curl -sf -o "$METRICS" "http://127.0.0.1:$MPORT/metrics"
+out="$(promtool check metrics <"$METRICS" 2>&1)"
+check_eq "$?" 0 "promtool check metrics: $out"
+check_contains "$(cat "$METRICS")" 's7_inventory_connection_status{connection="hmi-b",status="pass"} 1' \
+    "metrics: hmi-b passes"
+check_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")" 404 \
+    "another path: 404"
+
+stop_s7server "$PID_B"
+RC=0
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$MON" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$MON" || RC=$?
+check_eq "$RC" 1 "monitor exits 1 at the change (--exit-on-change)"
+check_match "$(cat "$OUT")" "CHANGE hmi-b: pass ok -> fail port_closed" "the change is printed"
+check_contains "$(cat "$OUT")" "fix: " "the change comes with a fix"
+check_eq "$(grep -c CHANGE "$OUT")" 1 "only hmi-b changed"
+check_eq "$(cat "$HOOK" 2>/dev/null)" "hmi-b pass fail port_closed" "--on-change ran with the change"
+check_eq "$(grep -c '"event": "change"' "$JL")" 1 "one change in the JSON lines"
+if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
+    check_ok "JSON lines valid against s7-inventory-monitor" \
+        "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" \
+        s7-inventory-monitor "$JL" --lines
+else
+    fail "ajv not installed in $NODE_PATH (run make deps)"
+fi
+
+# usage errors
+RC=0
+err="$("$S7_BIN" inventory monitor "$INV" --every 5ms 2>&1)" || RC=$?
+check_eq "$RC" 2 "--every 5ms: usage error"
+check_contains "$err" "--every 5ms: must be 100 ms..24 h" "--every names the range"
+RC=0
+err="$("$S7_BIN" inventory monitor "$INV" --metrics nowhere 2>&1)" || RC=$?
+check_eq "$RC" 2 "--metrics without port: usage error"
+check_contains "$err" "give ADDRESS:PORT" "--metrics names the form"
+RC=0
+err="$("$S7_BIN" inventory check "$INV" --every 1s 2>&1)" || RC=$?
+check_eq "$RC" 2 "--every is no option of check"
+
+finish

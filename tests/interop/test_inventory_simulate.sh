@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# s7 inventory simulate on loopback addresses (any user): docs/inventory-example.yaml brought
+# up with plc-filler's PUT/GET off; the written inventory taken by s7 inventory check and
+# s7 doctor, which report the fault's verdict; faults injected and cleared at run time over
+# --control; bad fault specs refused with the forms; SIGTERM ends it and removes the socket.
+. "$(dirname "$0")/lib.sh"
+need_s7_bin
+
+EX="$S7_SOURCE/docs/inventory-example.yaml"
+INV="$S7_TEST_TMP/sim.yaml"
+SOCK="$S7_TEST_TMP/sim.sock"
+LOG="$S7_TEST_TMP/sim.log"
+
+# usage errors name what was wrong and the forms
+check_fails "unknown fault kind refused" "$S7_BIN" inventory simulate "$EX" --loopback --fault plc-filler:melt
+check_contains "$S7_LAST_OUT" "unknown fault 'melt'" "the unknown kind named"
+check_contains "$S7_LAST_OUT" "CPU:optimized:DBn" "the forms listed"
+check_fails "unknown partner refused" "$S7_BIN" inventory simulate "$EX" --loopback --fault plc-x:stop
+check_contains "$S7_LAST_OUT" "no partner named 'plc-x'" "the partner named"
+check_fails "router fault refused on loopback" "$S7_BIN" inventory simulate "$EX" --loopback --fault router:drop:line-filler
+check_contains "$S7_LAST_OUT" "needs the namespaces" "why: no router on loopback"
+check_fails "a connection inside one cell has no router" "$S7_BIN" inventory simulate "$EX" --fault router:drop:hmi-line
+check_contains "$S7_LAST_OUT" "stays inside cell line" "the cell named"
+
+# an override from a side file (an s7 server configuration)
+printf 'profile: s7-300\nvalues:\n  DB20.DBW0:INT: 1234\n' >"$S7_TEST_TMP/capper.yaml"
+check_fails "--cpu of a partner that is no CPU" "$S7_BIN" inventory simulate "$EX" --loopback --cpu hmi-line="$S7_TEST_TMP/capper.yaml"
+check_contains "$S7_LAST_OUT" "hmi-line is not an emulated CPU" "why named"
+check_fails "--cpu without a file" "$S7_BIN" inventory simulate "$EX" --loopback --cpu plc-capper
+check_contains "$S7_LAST_OUT" "expected PARTNER=FILE" "the form named"
+
+"$S7_BIN" inventory simulate "$EX" --loopback --write-inventory "$INV" --control "$SOCK" \
+    --fault plc-filler:put_get_off --cpu plc-capper="$S7_TEST_TMP/capper.yaml" \
+    --for 120s >"$LOG" 2>&1 &
+SIM=$!
+_S7_PIDS+=("$SIM")
+for ((i = 0; i < 100; i++)); do
+    [ -s "$INV" ] && [ -S "$SOCK" ] && break
+    kill -0 "$SIM" 2>/dev/null || break
+    sleep 0.1
+done
+[ -s "$INV" ] || die "no inventory written: $(cat "$LOG")"
+check_contains "$(cat "$LOG")" "3 CPUs listening, 5 connections, 8 exchanges" "the plant is up"
+check_ok "the written inventory is valid" "$S7_BIN" inventory validate "$INV"
+check_eq "$(stat -c %a "$SOCK")" 600 "the control socket is the user's only"
+
+# every connection checked from its active partner's (loopback) address
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" && rc=0 || rc=$?
+check_eq "$rc" 1 "check fails while plc-filler refuses PUT/GET"
+check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +put_get_disabled +FAIL" "line-filler: put_get_disabled"
+check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +put_get_disabled +FAIL" "hmi-filler: put_get_disabled"
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +ok +pass" "line-capper passes"
+check_contains "$out" "3 of 5 connections pass, 2 fail." "the others pass, none unproven"
+
+port="$(awk '/name: plc-filler/{f=1} f&&/port:/{print $2; exit}' "$INV")"
+addr="$(awk '/name: plc-filler/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
+out="$("$S7_BIN" doctor "$addr:$port" 2>&1)" && rc=0 || rc=$?
+check_eq "$rc" 1 "doctor fails"
+check_contains "$out" "verdict: put_get_disabled" "doctor's verdict: put_get_disabled"
+
+port="$(awk '/name: plc-capper/{f=1} f&&/port:/{print $2; exit}' "$INV")"
+check_eq "$("$S7_BIN" read "127.77.0.5:$port" DB20.DBW0:INT --slot 2 2>&1)" "DB20.DBW0:INT = 1234" "the override's value served (DB20 sized by the inventory)"
+
+# the engine's own exchanges see it too (their first turns may still be on the way)
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" inventory simulate --control "$SOCK" --send status)"
+    [[ "$out" =~ "(100 ms): up, 0 ok / "[1-9] ]] && [[ "$out" =~ capper" #1 GET DB20.DBB0..DBB31 (100 ms): up, "[1-9] ]] && break
+    sleep 0.1
+done
+check_match "$out" "line-filler #1 GET DB20.DBB0..DBB31 \(100 ms\): up, 0 ok / [1-9][0-9]* err, last error 1/2 put_get_disabled: PUT_GET_NOT_PERMITTED \(0x8104\)" "status: line-filler's GET refused"
+check_match "$out" "line-capper #1 GET DB20.DBB0..DBB31 \(100 ms\): up, [1-9][0-9]* ok / 0 err" "status: line-capper's GET done"
+
+# run time: clear it, stop the capper, make DB10 optimized, exhaust a budget
+check_ok "clear over the control socket" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:put_get_off"
+check_ok "stop plc-capper" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:stop"
+check_ok "DB10 optimized" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB10"
+check_fails "an unknown DB refused" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB99"
+check_contains "$S7_LAST_OUT" "plc-line has no DB99" "the DB named"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" || true
+check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler passes once cleared"
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "line-capper: cpu_stopped"
+check_match "$out" "es-line +es1 -> plc-line [0-9.:]+ +db_optimized +FAIL" "es-line: db_optimized"
+check_ok "budget of plc-filler" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:budget"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection hmi-filler 2>&1)" || true
+check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "hmi-filler: cr_rejected"
+check_contains "$(cat "$LOG")" "fault plc-filler:budget injected" "the log names each fault"
+
+kill -TERM "$SIM"
+for ((i = 0; i < 50; i++)); do
+    kill -0 "$SIM" 2>/dev/null || break
+    sleep 0.1
+done
+rc=0
+wait "$SIM" || rc=$?
+check_eq "$rc" 0 "SIGTERM ends it with exit 0"
+check_eq "$([ -e "$SOCK" ] && echo left || echo gone)" gone "the control socket removed"
+finish

@@ -1,0 +1,75 @@
+/* client/diagbuf.c: an entry decoded field by field (bytes of a 315-2's entry as
+ * server/diagbuf.c records them), the event texts, and the buffer read from the server
+ * engine on loopback after a STOP and a start: newest first, 0x4302 (STARTUP -> RUN)
+ * before 0x4304 (STOP), every entry with a valid time. */
+#include <pthread.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/server.h"
+#include "t.h"
+
+static void *serve(void *arg)
+{
+    s7_server_run(arg);
+    return NULL;
+}
+
+int main(void)
+{
+    uint8_t e[20];
+    t_hex("43 02 ff 68 c7 00 00 00 08 14 77 14 26 12 04 13 45 00 12 36", e, sizeof e);
+    s7_diag_entry d;
+    CHECK_INT(s7_diag_entry_decode(e, &d), 0);
+    CHECK_INT(d.event_id, 0x4302);
+    CHECK_INT(d.prio, 0xFF);
+    CHECK_INT(d.ob, 0x68);
+    CHECK_INT(d.dat_id, 0xC700);
+    CHECK_INT(d.info1, 0x0000);
+    CHECK_INT(d.info2, 0x08147714);
+    CHECK_INT(d.has_time, 1);
+    CHECK_INT(d.time.year, 2026);
+    CHECK_INT(d.time.hour, 13);
+    CHECK_INT(d.time.msec, 123);
+    CHECK_STR(s7_diag_event_text(0x4302), "mode change from STARTUP to RUN");
+    CHECK(s7_diag_event_text(0x7777) == NULL);
+    e[13] = 0x13; /* month 13: no valid time */
+    s7_diag_entry_decode(e, &d);
+    CHECK_INT(d.has_time, 0);
+
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    s7_server *s = s7_server_new(cpu, &o);
+    CHECK_INT(s7_server_start(s), 0);
+    pthread_t th;
+    pthread_create(&th, NULL, serve, s);
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.slot = 2;
+    s7_client *c = s7_client_new(&co);
+    CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(s)), 0);
+    CHECK_INT(s7_client_plc_stop(c), 0);
+    CHECK_INT(s7_client_plc_start(c, S7_START_HOT), 0);
+    s7_diag_entry b[200];
+    int n = s7_client_diag_buffer(c, b, 200);
+    CHECK(n >= 5);
+    if (n >= 5) {
+        CHECK_INT(b[0].event_id, 0x4302);
+        int stop_at = -1;
+        for (int i = 0; i < n; i++) {
+            CHECK_INT(b[i].has_time, 1);
+            if (b[i].event_id == 0x4304 && stop_at < 0)
+                stop_at = i;
+        }
+        CHECK(stop_at > 0);
+    }
+    CHECK_INT(s7_client_diag_buffer(c, b, 2), 2);
+    s7_client_free(c);
+    s7_server_stop(s);
+    pthread_join(th, NULL);
+    s7_server_free(s);
+    s7_cpu_free(cpu);
+    return t_done();
+}

@@ -1,0 +1,253 @@
+/* Unit tests for config/exchange_yaml.c: the YAML spelling of the exchange job model
+ * (connections: and jobs: of the server configuration), read into the same jobs as the
+ * one-line spelling, and every configuration error named with FILE:LINE, the job and the
+ * fix. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "s7/config.h"
+#include "s7/exchange.h"
+#include "s7/server_config.h"
+#include "t.h"
+
+static char dir[] = "/tmp/s7test_xyaml_XXXXXX";
+
+static const char *put(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char GOOD[] =
+    "profile: s7-1500\n"                                                /* 1 */
+    "dbs:\n"                                                            /* 2 */
+    "  - {number: 40, size: 64}\n"                                      /* 3 */
+    "connections:\n"                                                    /* 4 */
+    "  - id: 1\n"                                                       /* 5 */
+    "    name: line-m1\n"                                               /* 6 */
+    "    host: 10.200.2.10\n"                                           /* 7 */
+    "    slot: 2\n"                                                     /* 8 */
+    "    type: basic\n"                                                 /* 9 */
+    "    pdu: 480\n"                                                    /* 10 */
+    "  - {id: 5, side: unspecified}\n"                                  /* 11 */
+    "jobs:\n"                                                           /* 12 */
+    "  - name: m1-status\n"                                             /* 13 */
+    "    kind: get\n"                                                   /* 14 */
+    "    connection: line-m1\n"                                         /* 15 */
+    "    addr: DB20.DBB0..DBB299\n"                                     /* 16 */
+    "    local: DB40.DBB0\n"                                            /* 17 */
+    "    every: 100ms\n"                                                /* 18 */
+    "    ndr: M0.0\n"                                                   /* 19 */
+    "    error: M0.1\n"                                                 /* 20 */
+    "    status: MW2\n"                                                 /* 21 */
+    "  - name: m1-recipe\n"                                             /* 22 */
+    "    kind: put\n"                                                   /* 23 */
+    "    connection: 1\n"                                               /* 24 */
+    "    areas:\n"                                                      /* 25 */
+    "      - {addr: DB20.DBW300, local: MW10}\n"                        /* 26 */
+    "      - {addr: 'P#DB20.DBX302.0 BYTE 4', local: MD12}\n"           /* 27 */
+    "    req: M1.0\n"                                                   /* 28 */
+    "    done: M1.1\n"                                                  /* 29 */
+    "  - name: m2\n"                                                    /* 30 */
+    "    kind: get\n"                                                   /* 31 */
+    "    host: 10.200.3.10\n"                                           /* 32 */
+    "    port: 1102\n"                                                  /* 33 */
+    "    addr: [MW0, MW2]\n"                                            /* 34 */
+    "    local: [DB40.DBW100, DB40.DBW102]\n"                           /* 35 */
+    "    every: 2s\n"                                                   /* 36 */
+    "  - get 10.200.3.10:1102 MB9 every 1s into MB20 --name m2-byte\n"; /* 37 */
+
+static void test_good(void)
+{
+    s7_exchange x;
+    char err[1000] = "", buf[600];
+    const char *path = put("good.yaml", GOOD);
+    s7_exchange_init(&x);
+    int rc = s7_config_load_exchange(path, &x, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CHECK_INT(rc, 0);
+    CHECK_INT(x.nconns, 3);
+    CHECK_INT(x.njobs, 4);
+    if (x.nconns == 3 && x.njobs == 4) {
+        CHECK_INT(x.conns[0].id, 1);
+        CHECK_STR(x.conns[0].name, "line-m1");
+        CHECK_INT(x.conns[0].pdu, 480);
+        CHECK_INT(x.conns[0].type, S7_CONN_BASIC);
+        CHECK(strstr(x.conns[0].where, "good.yaml:5") != NULL);
+        CHECK_INT(x.conns[1].side, S7_XCONN_UNSPECIFIED);
+        CHECK_INT(x.conns[2].id, 2); /* the inline partner: the lowest free id */
+        CHECK_INT(x.conns[2].port, 1102);
+        CHECK(strstr(x.jobs[0].where, "good.yaml:13") != NULL);
+        s7_xjob_format(&x, &x.jobs[0], buf, sizeof buf);
+        CHECK_STR(buf, "get 10.200.2.10 DB20.DBB0..DBB299 every 100ms --slot 2 --type basic --pdu "
+                       "480 --id 1 --name m1-status into DB40.DBB0..DBB299 --ndr M0.0 --error M0.1 "
+                       "--status MW2");
+        s7_xjob_format(&x, &x.jobs[1], buf, sizeof buf);
+        CHECK_STR(buf, "put 10.200.2.10 DB20.DBW300 DB20.DBB302..DBB305 on M1.0 --slot 2 --type "
+                       "basic --pdu 480 --id 1 --name m1-recipe from MW10 MD12 --done M1.1");
+        s7_xjob_format(&x, &x.jobs[2], buf, sizeof buf);
+        CHECK_STR(buf, "get 10.200.3.10:1102 MW0 MW2 every 2s --id 2 --name m2 into DB40.DBW100 "
+                       "DB40.DBW102");
+        CHECK_INT(x.jobs[3].conn_id, 2); /* the one-line job shares the inline partner */
+    }
+    s7_exchange_free(&x);
+
+    /* the server loader takes the same file: connections: and jobs: are its keys too */
+    s7_server_config c;
+    s7_server_config_init(&c);
+    rc = s7_config_load_server(path, &c, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CHECK_INT(rc, 0);
+    s7_server_config_free(&c);
+
+    /* a file without jobs is an empty table */
+    s7_exchange_init(&x);
+    CHECK_INT(s7_config_load_exchange(put("none.yaml", "profile: s7-300\n"), &x, err, sizeof err),
+              0);
+    CHECK_INT(x.njobs + x.nconns, 0);
+    s7_exchange_free(&x);
+}
+
+/* Each bad file with the message after "DIR/bad.yaml:" */
+static const struct {
+    const char *text, *msg;
+} BAD[] = {
+    {"jobs: 5\n", "1: jobs: expected a list of jobs (lines starting with '- name: N')"},
+    {"connections: {id: 1}\n",
+     "1: connections: expected a list of connections (lines starting with '- id: N')"},
+    {"connections:\n  - 5\n",
+     "2: connections: each entry is a mapping, e.g. - {id: 1, host: 10.200.2.10, slot: 2, type: "
+     "basic}"},
+    {"connections:\n  - {host: a}\n", "2: connection: no id: give its local ID, e.g. id: 1"},
+    {"connections:\n  - {id: 1, host: a}\n  - {id: 1, host: b}\n",
+     "3: connection id 1 is already used at DIR/bad.yaml:2: give each connection its own id"},
+    {"connections:\n  - {id: 1}\n",
+     "2: connection 1 has no partner address: give host: ADDRESS, or make it side: unspecified "
+     "(passive, any partner)"},
+    {"connections:\n  - {id: 1, host: a, colour: red}\n",
+     "2: connection DIR/bad.yaml:2: unknown key 'colour' (keys: id, name, host, port, rack, slot, "
+     "type, tsap, pdu, side)"},
+    {"connections:\n  - {id: 1, host: a, side: left}\n",
+     "2: side: 'left' must be active (this CPU connects), passive (the partner connects) or "
+     "unspecified (passive, any partner)"},
+    {"connections:\n  - {id: 1, host: a, type: fast}\n",
+     "2: type: 'fast' is not a connection type: pg, op or basic"},
+    {"connections:\n  - {id: 1, host: a, tsap: x}\n",
+     "2: tsap: 'x': give LOCAL:REMOTE in hex, e.g. tsap: \"0100:0102\""},
+    {"jobs:\n  - [1]\n", "2: jobs: each job is a mapping (name:, kind:, connection:, addr:, "
+                         "local:, every:) or one line "
+                         "(\"get HOST ADDR every 100ms into LOCAL\")"},
+    {"jobs:\n  - get a MW0 every 1s into MD0\n",
+     "2: job job1: ADDR_1 MW0 is 2 bytes but RD_1 MD0 is 4 bytes: the areas must agree in length "
+     "and type (a real CPU reports STATUS 1/4)"},
+    {"jobs:\n  - {kind: get}\n", "2: job: no name: give each job a name, e.g. name: m1-status"},
+    {"jobs:\n  - {name: a}\n", "2: job a: no kind: give kind: get or kind: put"},
+    {"jobs:\n  - {name: a, kind: fetch}\n", "2: kind: 'fetch' is not a job kind: get or put"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2}\n",
+     "2: job a: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT (rising edge of a "
+     "local bit, e.g. req: M10.0)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, req: M0.0}\n",
+     "2: job a: both every: and req: given: a job has one trigger"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: soon}\n",
+     "2: every: 'soon' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, 1min (a "
+     "bare number is milliseconds)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, done: M0.0}\n",
+     "2: job a: a get job has no done output: use ndr:"},
+    {"jobs:\n  - {name: a, kind: get, host: h, local: MW2, every: 1s}\n",
+     "2: job a: no partner area: give addr: (e.g. addr: DB20.DBB0..DBB31) and local:"},
+    {"jobs:\n  - {name: a, kind: put, host: h, addr: MW2, every: 1s}\n",
+     "2: job a: no local area: give local: (what is sent, SD), e.g. local: DB40.DBB0"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: [MW0, MW2], local: MW2, every: 1s}\n",
+     "2: job a: 2 partner areas but 1 local area: one local area per partner area"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: [MB0, MB1, MB2, MB3, MB4], local: MW2, every: "
+     "1s}\n",
+     "2: addr: more than four areas: GET and PUT move at most four (ADDR_1..ADDR_4); split the "
+     "job"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: DB1.DBZ0, local: MW2, every: 1s}\n",
+     "2: addr: address 'DB1.DBZ0': unknown width 'DBZ' in 'DB1.DBZ0' (use DBX bit, DBB byte, DBW "
+     "word, DBD double word); an address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range "
+     "(DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, areas: [{addr: MW0}], every: 1s}\n",
+     "2: job a: the area needs both addr: (partner) and local:"},
+    {"jobs:\n  - {name: a, kind: get, host: h, areas: [{addr: MW0, local: MW2, x: 1}], every: "
+     "1s}\n",
+     "2: areas: unknown key 'x' (keys: addr, local)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, areas: [], local: MW2, every: 1s}\n",
+     "2: job a: give either areas: or addr: with local:, not both"},
+    {"jobs:\n  - {name: a, kind: get, host: h, areas: [], every: 1s}\n",
+     "2: job a: areas: the list is empty: give one to four {addr:, local:}"},
+    {"jobs:\n  - {name: a, kind: get, addr: MW0, local: MW2, every: 1s}\n",
+     "2: job a: no partner: give connection: (an entry of connections:) or host: PARTNER"},
+    {"jobs:\n  - {name: a, kind: get, connection: 3, addr: MW0, local: MW2, every: 1s}\n",
+     "2: job a: connection '3' is not in connections: (give the id or name of an entry there)"},
+    {"connections:\n  - {id: 3, host: h}\njobs:\n  - {name: a, kind: get, connection: 3, slot: 2, "
+     "addr: MW0, local: MW2, every: 1s}\n",
+     "4: job a: give either connection: (an entry of connections:) or the partner's host: with its "
+     "keys, not both"},
+    {"connections:\n  - {id: 3, side: passive, host: h}\njobs:\n  - {name: a, kind: get, "
+     "connection: 3, addr: MW0, local: MW2, every: 1s}\n",
+     "4: job a: connection 3 is passive, but GET and PUT run on the active side: make it active "
+     "(side: active) with the partner's address"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s}\n  - {name: a, "
+     "kind: get, host: h, addr: MW0, local: MW2, every: 1s}\n",
+     "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, colour: red}\n",
+     "2: job: unknown key 'colour' (keys: name, kind, connection, host, port, rack, slot, type, "
+     "tsap, pdu, addr, local, areas, every, req, ndr, done, error, status)"},
+    /* the PDU limit, refused at load with the limit named */
+    {"jobs:\n  - name: big\n    kind: get\n    host: h\n    addr: DB20.DBB0..DBB299\n    local: "
+     "DB40.DBB0\n    every: 1s\n",
+     "2: job big: a GET of 1 area moves 300 bytes, more than fit one PDU of 240 bytes (at most 222 "
+     "bytes: PDU - 14 - 4 per area): make the areas smaller, split the job, or raise the PDU "
+     "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, status: M0.0}\n",
+     "2: job a: STATUS M0.0 is not a WORD: give a word address, e.g. MW12 or DB40.DBW34"},
+};
+
+static void test_bad(void)
+{
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        s7_exchange x;
+        char err[1200] = "", want[1200], *d;
+        const char *path = put("bad.yaml", BAD[i].text);
+        snprintf(want, sizeof want, "%s:%s", path, BAD[i].msg);
+        while ((d = strstr(want, "DIR/")) != NULL) { /* the temporary directory */
+            char rest[1200];
+            snprintf(rest, sizeof rest, "%s", d + 4);
+            snprintf(d, sizeof want - (size_t)(d - want), "%s/%s", dir, rest);
+        }
+        s7_exchange_init(&x);
+        int rc = s7_config_load_exchange(path, &x, err, sizeof err);
+        if (rc != S7_ERR_INVAL || strcmp(err, want) != 0)
+            fprintf(stderr, "bad file %zu:\n%s  got  '%s'\n  want '%s'\n", i, BAD[i].text, err,
+                    want);
+        CHECK_INT(rc, S7_ERR_INVAL);
+        CHECK_STR(err, want);
+        s7_exchange_free(&x);
+    }
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_good();
+    test_bad();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return t_done();
+}

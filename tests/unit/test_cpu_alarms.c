@@ -1,0 +1,105 @@
+/* CPU model, alarms (server/alarms.c): definitions, raise / clear by call and by a DB bit,
+ * and the alarm query answered in the 300 form (ALARM_S, as the 315-2 captured is asked:
+ * the empty answer byte for byte when none is active) and the S7-400 form (ALARM_8, the
+ * request WinCC sends in wincc_s400_production.pcapng). */
+#include <string.h>
+
+#include "s7/cpu.h"
+#include "server/cpu_int.h" /* the session by value */
+#include "t.h"
+
+static uint8_t out[70000];
+static uint8_t req[4096];
+
+static int query(s7_cpu *cpu, s7_cpu_session *s, const char *hex, s7_ud *u)
+{
+    size_t n = t_hex(hex, req, sizeof req);
+    int r = s7_cpu_handle(cpu, s, req, n, out, sizeof out);
+    s7_pdu p;
+    if (r <= 0 || s7_pdu_decode(out, (size_t)r, &p) < 0)
+        return -1;
+    return s7_ud_decode(&p, u) < 0 ? -1 : r;
+}
+
+/* The requests as WinCC sends them (tests/vectors/real/wincc_s300_setup-alarm-read.pcapng
+ * frame 12, wincc_s400_production.pcapng frame 17), without TPKT / COTP. */
+static const char *Q300 = "32 07 00 00 02 00 00 08 00 10 00 01 12 04 11 44 13 00 "
+                          "ff 09 00 0c 00 01 12 08 1a 00 01 34 00 00 00 04";
+static const char *Q400 = "32 07 00 00 0a 00 00 08 00 10 00 01 12 04 11 44 13 00 "
+                          "ff 09 00 0c 00 01 12 08 1a 00 09 34 00 00 00 02";
+
+int main(void)
+{
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
+    s7_cpu_add_db(cpu, 5, 4, 0);
+    s7_cpu_session s;
+    s7__cpu_session_init(&s);
+    s7_setup su = {1, 1, 240};
+    int n = s7_setup_req_encode(req, sizeof req, 0, &su);
+    CHECK_INT(s7_cpu_handle(cpu, &s, req, (size_t)n, out, sizeof out), 20);
+
+    CHECK_INT(s7_cpu_alarm_add(cpu, 0x2F, "pump", 0, 0, -1), 0);
+    CHECK_INT(s7_cpu_alarm_add(cpu, 0xAF, "level", 5, 1, 3), 0);
+    CHECK_INT(s7_cpu_alarm_add(cpu, 0xAF, "again", 0, 0, -1), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_alarm_add(cpu, 0, "zero", 0, 0, -1), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_alarm_add(cpu, 0xB0, "bit 8", 5, 0, 8), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_alarm_raise(cpu, 0x99), S7_ERR_INVAL);
+
+    /* none active: 00 01 0A 00 0000, as the 315-2 answers */
+    s7_ud u;
+    CHECK_INT(query(cpu, &s, Q300, &u), 10 + 12 + 4 + 6);
+    CHECK_INT(u.subfn, 0x13);
+    CHECK_INT(u.err, 0);
+    CHECK_INT(u.plen, 6);
+    CHECK_INT(s7_alarm_query_decode(u.payload, u.plen, NULL, 0), 0);
+    static const uint8_t none[6] = {0x00, 0x01, 0x0A, 0x00, 0x00, 0x00};
+    CHECK_MEM(u.payload, none, 6);
+
+    /* one raised by call, one by its DB bit (DB5.DBX1.3) */
+    CHECK_INT(s7_cpu_alarm_raise(cpu, 0x2F), 0);
+    uint32_t sz;
+    s7_cpu_mem(cpu, S7_AREA_DB, 5, &sz)[1] = 0x08;
+    CHECK_INT(s7_cpu_alarm_active(cpu, 0xAF), 1);
+    CHECK(query(cpu, &s, Q400, &u) > 0);
+    s7_alarm a[4];
+    CHECK_INT(u.plen, 6 + 2 * 12);
+    CHECK_INT(s7_alarm_query_decode(u.payload, u.plen, a, 4), 2);
+    CHECK_INT(a[0].type, S7_ALARM_8);
+    CHECK_INT(a[0].event_id, 0x2F);
+    CHECK_INT(a[0].state, 0x01);
+    CHECK_INT(a[1].event_id, 0xAF);
+    CHECK_INT(u.payload[6], 0x0A); /* object length byte, as the S7-400's */
+
+    /* the 300 form carries when it came */
+    CHECK(query(cpu, &s, Q300, &u) > 0);
+    CHECK_INT(s7_alarm_query_decode(u.payload, u.plen, a, 4), 2);
+    CHECK_INT(a[0].type, S7_ALARM_S);
+    CHECK_INT(a[0].has_came, 1);
+    CHECK(a[0].came.year >= 2020);
+
+    /* cleared: the bit and the call */
+    s7_cpu_mem(cpu, S7_AREA_DB, 5, &sz)[1] = 0x00;
+    CHECK_INT(s7_cpu_alarm_clear(cpu, 0x2F), 0);
+    CHECK_INT(s7_cpu_alarm_active(cpu, 0x2F), 0);
+    CHECK(query(cpu, &s, Q400, &u) > 0);
+    CHECK_INT(s7_alarm_query_decode(u.payload, u.plen, a, 4), 0);
+
+    /* a malformed query: D401, the connection kept */
+    CHECK(query(cpu, &s,
+                "32 07 00 00 0b 00 00 08 00 08 00 01 12 04 11 44 13 00 ff 09 00 04 00 01 12 08",
+                &u) > 0);
+    CHECK_INT(u.err, 0xD401);
+    s7__cpu_session_release(&s);
+    s7_cpu_free(cpu);
+
+    /* an S7-1500 does not answer the alarm query */
+    cpu = s7_cpu_new(s7_profile_find("s7-1500"));
+    s7__cpu_session_init(&s);
+    n = s7_setup_req_encode(req, sizeof req, 0, &su);
+    s7_cpu_handle(cpu, &s, req, (size_t)n, out, sizeof out);
+    CHECK(query(cpu, &s, Q400, &u) > 0);
+    CHECK_INT(u.err, 0x8104);
+    s7__cpu_session_release(&s);
+    s7_cpu_free(cpu);
+    return t_done();
+}

@@ -1,0 +1,352 @@
+/* Unit tests for exchange/cpu_jobs.c: an emulated CPU running GET/PUT jobs against
+ * emulated partners, all in this one thread on loopback (each server's loop turned by the
+ * test).  Covers: values landing and the NDR/ERROR/STATUS outputs, the on_write and
+ * on_status hooks, a PUT on a rising REQ edge (and not again while REQ stays set), the
+ * STATUS of a missing DB, an optimized DB, PUT/GET off and a partner PDU smaller than the
+ * job, 0/11 while a request is out, a partner that goes away and comes back, the connection
+ * budget (counted while the connection is up, released by s7_xengine_free; 1/20 when there
+ * is none), local areas outside the CPU (refused by s7_exchange_check_cpu; 1/10 at run
+ * time). */
+#include <stdio.h>
+#include <string.h>
+
+#include "s7/cpu.h"
+#include "s7/exchange.h"
+#include "s7/net.h"
+#include "s7/server.h"
+#include "t.h"
+
+typedef struct plc {
+    s7_cpu *cpu;
+    s7_server *srv;
+    uint16_t port;
+} plc;
+
+/* A CPU of profile serving on 127.0.0.1:port (0: any); DB20 counts 1, 2, 3 ..., DB21 is
+ * optimized. */
+static int plc_start(plc *p, const char *profile, uint16_t port, int put_get)
+{
+    char listen[40];
+    memset(p, 0, sizeof *p);
+    p->cpu = s7_cpu_new(s7_profile_find(profile));
+    if (!p->cpu)
+        return -1;
+    s7_cpu_add_db(p->cpu, 20, 400, 0);
+    s7_cpu_add_db(p->cpu, 21, 16, S7_DB_OPTIMIZED);
+    s7_cpu_add_db(p->cpu, 40, 400, 0);
+    uint8_t *m = s7_cpu_mem(p->cpu, S7_AREA_DB, 20, NULL);
+    for (int i = 0; i < 400; i++)
+        m[i] = (uint8_t)(i + 1);
+    s7_cpu_set_put_get(p->cpu, put_get);
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
+    o.listen = listen;
+    p->srv = s7_server_new(p->cpu, &o);
+    if (!p->srv || s7_server_start(p->srv) < 0)
+        return -1;
+    p->port = s7_server_port(p->srv);
+    return 0;
+}
+
+static void plc_stop(plc *p)
+{
+    s7_server_free(p->srv);
+    s7_cpu_free(p->cpu);
+    memset(p, 0, sizeof *p);
+}
+
+static plc *partners[3];
+
+/* Turns the partners' loops and the engine's for up to ms (bounded in turns too) until
+ * cond(ctx) holds; returns 1 when it did. */
+static int run_until(s7_xengine *e, int ms, int (*cond)(void *), void *ctx)
+{
+    int64_t end = s7_now_ms() + ms;
+    for (int turn = 0; turn < 5000 && s7_now_ms() < end; turn++) {
+        for (int i = 0; i < 3; i++)
+            if (partners[i] && partners[i]->srv)
+                s7_server_run_once(partners[i]->srv, 0);
+        s7_xengine_run_once(e, 2);
+        if (cond && cond(ctx))
+            return 1;
+    }
+    return cond ? cond(ctx) : 1;
+}
+
+typedef struct want {
+    s7_xengine *e;
+    size_t job;
+    uint64_t runs; /* at least this many runs */
+    int status;    /* and this status (-1 any) */
+} want;
+
+static int job_reached(void *ctx)
+{
+    want *w = ctx;
+    s7_xjob_state st;
+    if (s7_xengine_state(w->e, w->job, &st))
+        return 0;
+    return st.runs >= w->runs && (w->status < 0 || (int)st.status == w->status);
+}
+
+/* Runs until job i has had `runs` runs with status st; CHECKs it. */
+static void expect(s7_xengine *e, size_t i, uint64_t runs, int status, int ms, const char *what)
+{
+    want w = {e, i, runs, status};
+    int ok = run_until(e, ms, job_reached, &w);
+    if (!ok) {
+        s7_xjob_state st;
+        s7_xengine_state(e, i, &st);
+        fprintf(stderr, "%s: job %zu has %llu runs, status %d (%s) '%s'\n", what, i,
+                (unsigned long long)st.runs, st.status, st.cause, st.detail);
+    }
+    CHECK(ok);
+}
+
+static int writes, statuses;
+static uint8_t w_area;
+static uint16_t w_db;
+static uint32_t w_start, w_len;
+static void on_write(void *ctx, uint8_t area, uint16_t db, uint32_t start, uint32_t len)
+{
+    (void)ctx;
+    writes++;
+    w_area = area;
+    w_db = db;
+    w_start = start;
+    w_len = len;
+}
+static void on_status(void *ctx, const s7_xjob *job, const s7_xjob_state *st)
+{
+    (void)ctx;
+    (void)job;
+    (void)st;
+    statuses++;
+}
+
+static s7_xengine *engine(plc *me, s7_exchange *x, const char *const *lines, size_t n)
+{
+    char err[800];
+    s7_exchange_init(x);
+    for (size_t i = 0; i < n; i++) {
+        int rc = s7_exchange_parse_job(x, lines[i], "t", err, sizeof err);
+        if (rc)
+            fprintf(stderr, "%s\n", err);
+        CHECK_INT(rc, 0);
+    }
+    s7_xengine_opts o;
+    s7_xengine_opts_init(&o);
+    o.retry_min_ms = 20;
+    o.retry_max_ms = 80;
+    o.scan_ms = 2;
+    o.on_write = on_write;
+    o.on_status = on_status;
+    s7_xengine *e = s7_xengine_new(me->cpu, me->srv, x, &o);
+    CHECK(e != NULL);
+    if (e)
+        s7_xengine_start(e);
+    return e;
+}
+
+static uint8_t *db(plc *p, uint16_t n) { return s7_cpu_mem(p->cpu, S7_AREA_DB, n, NULL); }
+
+static void test_get_put(void)
+{
+    plc a, off, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&off, "s7-1500", 0, 0), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    partners[1] = &off;
+    char l[8][300];
+    snprintf(l[0], sizeof l[0],
+             "get 127.0.0.1:%u DB20.DBB0..DBB7 every 20ms into DB40.DBB0 --ndr DB40.DBX100.0 "
+             "--error DB40.DBX100.1 --status DB40.DBW102",
+             a.port);
+    snprintf(l[1], sizeof l[1],
+             "put 127.0.0.1:%u DB20.DBW30 on M0.0 from DB40.DBW30 --done M0.1 --error M0.2 "
+             "--status MW2",
+             a.port);
+    snprintf(l[2], sizeof l[2], "get 127.0.0.1:%u DB99.DBW0 every 20ms into DB40.DBW50", a.port);
+    snprintf(l[3], sizeof l[3], "get 127.0.0.1:%u DB21.DBW0 every 20ms into DB40.DBW52", a.port);
+    snprintf(l[4], sizeof l[4],
+             "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW54 --error DB40.DBX104.1 "
+             "--status DB40.DBW106",
+             off.port);
+    /* 300 bytes need PDU 480; the S7-300 partner (me, slot 2) negotiates 240 */
+    snprintf(l[5], sizeof l[5],
+             "get 127.0.0.1:%u DB20.DBB0..DBB299 every 20ms --slot 2 --pdu 480 into DB40.DBB0",
+             me.port);
+    const char *lines[6] = {l[0], l[1], l[2], l[3], l[4], l[5]};
+    s7_exchange x;
+    writes = statuses = 0;
+    s7_xengine *e = engine(&me, &x, lines, 6);
+    if (!e)
+        return;
+    CHECK_INT(s7_xengine_njobs(e), 6);
+    CHECK_STR(s7_xengine_job(e, 1)->name, "job2");
+    CHECK(s7_xengine_job(e, 6) == NULL);
+
+    expect(e, 0, 1, S7_XST_OK, 3000, "GET");
+    CHECK_MEM(db(&me, 40), "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    CHECK_INT(db(&me, 40)[100], 0x01); /* NDR, not ERROR */
+    CHECK_INT(db(&me, 40)[102] << 8 | db(&me, 40)[103], 0);
+    CHECK(writes > 0);
+    CHECK(statuses > 0);
+    s7_xjob_state st;
+    CHECK_INT(s7_xengine_state(e, 0, &st), 0);
+    CHECK_INT(st.conn_up, 1);
+    CHECK(st.last_ok_ms > 0);
+    CHECK_STR(st.cause, "ok");
+    CHECK_INT(s7_xengine_state(e, 9, &st), S7_ERR_INVAL);
+    /* the job's connections count in this CPU's budget: 3 PG (a, off, me), none accepted
+     * (me's job to itself is also accepted by me: one socket) */
+    uint16_t per[4];
+    size_t accepted = s7_server_connections(me.srv, per);
+    CHECK_INT(accepted, 1);
+    CHECK_INT(per[1], 3 + 1);
+    CHECK_INT(per[0], 0);
+
+    /* the partner's answers -> STATUS */
+    expect(e, 2, 1, S7_XST_PARTNER_ACCESS, 3000, "missing DB");
+    CHECK_INT(s7_xengine_state(e, 2, &st), 0);
+    CHECK_STR(st.cause, "db_missing");
+    CHECK(strstr(st.detail, "ADDR_1 DB99.DBW0: item return code 0x0A") != NULL);
+    expect(e, 3, 1, S7_XST_PARTNER_ACCESS, 3000, "optimized DB");
+    s7_xengine_state(e, 3, &st);
+    CHECK_STR(st.cause, "address_out_of_range");
+    expect(e, 4, 1, S7_XST_NEGATIVE_ACK, 3000, "PUT/GET off");
+    s7_xengine_state(e, 4, &st);
+    CHECK_STR(st.cause, "put_get_disabled");
+    CHECK_INT(db(&me, 40)[104], 0x02); /* ERROR */
+    CHECK_INT(db(&me, 40)[106] << 8 | db(&me, 40)[107], 2);
+    CHECK_INT(st.errors >= 1, 1);
+    CHECK_INT(st.ok, 0);
+    expect(e, 5, 1, S7_XST_LENGTH, 3000, "partner PDU too small");
+    s7_xengine_state(e, 5, &st);
+    CHECK_STR(st.cause, "pdu_exceeded");
+    CHECK(strstr(st.detail, "negotiated a PDU of 240 bytes; the job needs 318") != NULL);
+
+    /* PUT on a rising edge of M0.0 */
+    uint8_t *m = s7_cpu_mem(me.cpu, S7_AREA_M, 0, NULL);
+    db(&me, 40)[30] = 0xBE;
+    db(&me, 40)[31] = 0xEF;
+    run_until(e, 60, NULL, NULL);
+    s7_xengine_state(e, 1, &st);
+    CHECK_INT(st.runs, 0); /* no REQ, no run */
+    CHECK_INT(db(&a, 20)[30] << 8 | db(&a, 20)[31], 31 << 8 | 32);
+    m[0] |= 1;
+    expect(e, 1, 1, S7_XST_OK, 3000, "PUT on REQ");
+    CHECK_INT(db(&a, 20)[30] << 8 | db(&a, 20)[31], 0xBEEF);
+    CHECK_INT(m[0] & 0x06, 0x02); /* DONE, not ERROR */
+    run_until(e, 60, NULL, NULL);
+    s7_xengine_state(e, 1, &st);
+    CHECK_INT(st.runs, 1); /* REQ still set: no second run */
+    m[0] &= (uint8_t)~1;
+    run_until(e, 20, NULL, NULL);
+    m[0] |= 1;
+    expect(e, 1, 2, S7_XST_OK, 3000, "PUT on the next edge");
+
+    /* 0/11: the partner's loop stands still while the cyclic job triggers again */
+    s7_xengine_state(e, 0, &st);
+    uint64_t hits = st.busy_hits;
+    for (int i = 0; i < 40; i++)
+        s7_xengine_run_once(e, 2); /* only the engine: its GET stays unanswered */
+    s7_xengine_state(e, 0, &st);
+    CHECK(st.busy_hits > hits);
+    CHECK_INT(st.busy, 1);
+    expect(e, 0, st.runs + 1, S7_XST_OK, 3000, "GET after the partner answered again");
+
+    /* the partner goes away (1/1) and comes back on its port (0 again) */
+    uint16_t port = a.port;
+    plc_stop(&a);
+    partners[0] = NULL;
+    s7_xengine_state(e, 0, &st);
+    expect(e, 0, st.runs + 1, S7_XST_CONNECTION, 3000, "partner gone");
+    s7_xengine_state(e, 0, &st);
+    CHECK_INT(st.conn_up, 0);
+    CHECK_STR(st.cause, "partner_down");
+    CHECK_INT(db(&me, 40)[100], 0x02);
+    CHECK_INT(db(&me, 40)[103], 1);
+    CHECK_INT(plc_start(&a, "s7-1500", port, 1), 0);
+    partners[0] = &a;
+    db(&a, 20)[0] = 0x55;
+    s7_xengine_state(e, 0, &st);
+    expect(e, 0, st.runs + 1, S7_XST_OK, 3000, "partner back");
+    CHECK_INT(db(&me, 40)[0], 0x55);
+    CHECK_INT(db(&me, 40)[100], 0x01);
+
+    /* freeing the engine gives the budget back */
+    s7_xengine_free(e);
+    for (int i = 0; i < 20; i++)
+        s7_server_run_once(me.srv, 1);
+    s7_server_connections(me.srv, per);
+    CHECK_INT(per[1], 0);
+    s7_exchange_free(&x);
+    partners[0] = partners[1] = NULL;
+    plc_stop(&a);
+    plc_stop(&off);
+    plc_stop(&me);
+}
+
+static void test_budget_and_local(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    s7_cpu_set_max_conn(me.cpu, 3, 0); /* no S7 basic connection */
+    char l[3][300];
+    snprintf(l[0], sizeof l[0], "get 127.0.0.1:%u DB20.DBW0 every 20ms --type basic into DB40.DBW0",
+             a.port);
+    snprintf(l[1], sizeof l[1], "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB41.DBW0", a.port);
+    snprintf(l[2], sizeof l[2],
+             "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW398 --status DB40.DBW399", a.port);
+    const char *lines[3] = {l[0], l[1], l[2]};
+    s7_exchange x;
+    char err[800];
+    s7_xengine *e = engine(&me, &x, lines, 3);
+    if (!e)
+        return;
+    CHECK_INT(s7_exchange_check_cpu(&x, me.cpu, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "t: job job2: RD_1 DB41.DBW0 is not in this CPU's memory: add the DB (--db "
+                   "41:2, or dbs: - {number: 41, size: 2})");
+    expect(e, 0, 1, S7_XST_TOO_MANY_JOBS, 3000, "no basic connection left");
+    s7_xjob_state st;
+    s7_xengine_state(e, 0, &st);
+    CHECK_STR(st.cause, "no_connection_resource");
+    expect(e, 1, 1, S7_XST_LOCAL_ACCESS, 3000, "RD outside the CPU");
+    s7_xengine_state(e, 1, &st);
+    CHECK_STR(st.detail, "RD_1 DB41.DBW0 is not in this CPU's memory (DB missing or too short)");
+    s7_xengine_free(e);
+    s7_exchange_free(&x);
+
+    /* an output beyond its DB */
+    s7_exchange_init(&x);
+    CHECK_INT(s7_exchange_parse_job(&x, lines[2], "t", err, sizeof err), 0);
+    CHECK_INT(s7_exchange_check_cpu(&x, me.cpu, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "t: job job1: STATUS DB40.DBW399 is not in this CPU's memory: DB40 has 400 "
+                   "bytes: make it at least 401");
+    s7_exchange_free(&x);
+    /* no jobs, no server: an engine that has nothing to do */
+    e = s7_xengine_new(me.cpu, NULL, &x, NULL);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_INT(s7_xengine_start(e), 0);
+        CHECK_INT(s7_xengine_run_once(e, 1), 0);
+        CHECK_INT(s7_xengine_njobs(e), 0);
+    }
+    s7_xengine_free(e);
+    s7_xengine_free(NULL);
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
+int main(void)
+{
+    test_get_put();
+    test_budget_and_local();
+    return t_done();
+}

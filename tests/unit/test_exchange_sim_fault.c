@@ -1,0 +1,127 @@
+/* Unit tests for exchange/sim_fault.c: every fault form parsed against a plant and written
+ * back in the same form; what is refused is named with the forms (unknown partner, kind,
+ * DB, connection, a connection inside one cell for a router fault); a CPU fault applied to
+ * and cleared from the emulated CPU's model; a fault on a partner that is not emulated. */
+#include <stdio.h>
+#include <string.h>
+
+#include "s7/exchange_sim.h"
+#include "s7/plant.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static s7_plant *plant(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
+    s7_plant_partner_set_address(pt, "10.0.0.20");
+    s7_plant_partner_set_cell(pt, "line");
+    pt = s7_plant_add_partner(p, "plc-a");
+    s7_plant_partner_set_address(pt, "10.0.0.10");
+    s7_plant_partner_set_cell(pt, "line");
+    s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
+    pt = s7_plant_add_partner(p, "plc-b");
+    s7_plant_partner_set_address(pt, "10.0.1.10");
+    s7_plant_partner_set_cell(pt, "machines");
+    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    s7_plant_conn *c = s7_plant_add_conn(p, "hmi-a", "hmi", "plc-a");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 500), S7_AREA_DB, 10, 0,
+                                8);
+    c = s7_plant_add_conn(p, "a-b", "plc-a", "plc-b");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 100), S7_AREA_DB, 20, 0,
+                                8);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    return p;
+}
+
+static void round_trip(const s7_plant *p, const char *spec, int kind)
+{
+    s7_sim_fault f;
+    char err[300], back[160];
+    CHECK_INT(s7_sim_fault_parse(p, spec, &f, err, sizeof err), 0);
+    CHECK_INT(f.kind, kind);
+    CHECK_STR(s7_sim_fault_text(p, &f, back, sizeof back), spec);
+}
+
+static void refused(const s7_plant *p, const char *spec, const char *what)
+{
+    s7_sim_fault f;
+    char err[300] = "";
+    CHECK_INT(s7_sim_fault_parse(p, spec, &f, err, sizeof err), -1);
+    if (!strstr(err, what)) {
+        t_fail++;
+        fprintf(stderr, "fault '%s': '%s' not in '%s'\n", spec, what, err);
+    }
+}
+
+int main(void)
+{
+    s7_plant *p = plant();
+    round_trip(p, "plc-a:put_get_off", S7_SIM_FAULT_PUT_GET_OFF);
+    round_trip(p, "plc-b:stop", S7_SIM_FAULT_STOP);
+    round_trip(p, "plc-b:budget", S7_SIM_FAULT_BUDGET);
+    round_trip(p, "plc-a:optimized:DB10", S7_SIM_FAULT_OPTIMIZED);
+    round_trip(p, "router:drop:a-b", S7_SIM_FAULT_ROUTER_DROP);
+    s7_sim_fault f;
+    char err[300];
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:10", &f, err, sizeof err), 0);
+    CHECK_INT(f.db, 10);
+    CHECK_INT(f.partner, 1);
+    CHECK_INT(s7_sim_fault_parse(p, "router:drop:a-b", &f, err, sizeof err), 0);
+    CHECK_INT(f.conn, 1);
+
+    refused(p, "plc-a", "expected CPU:put_get_off");
+    refused(p, ":stop", "expected");
+    refused(p, "plc-c:stop", "no partner named 'plc-c'");
+    refused(p, "plc-a:halt", "unknown fault 'halt'");
+    refused(p, "plc-a:optimized:DB0", "a DB number 1..65535");
+    refused(p, "plc-a:optimized:DB70000", "a DB number 1..65535");
+    refused(p, "plc-a:optimized:DBx", "a DB number 1..65535");
+    refused(p, "router:drop:x-y", "no connection named 'x-y'");
+    refused(p, "router:drop:hmi-a", "stays inside cell line");
+    refused(p, "router:cut:a-b", "router:drop:CONNECTION");
+
+    /* applied to the model and cleared */
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    s7_cpu *a = s7_sim_cpu(s, "plc-a"), *b = s7_sim_cpu(s, "plc-b");
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:put_get_off", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_put_get(a), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_put_get(a), 1);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:stop", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_state(b), S7_CPU_STATE_STOP);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_state(b), S7_CPU_STATE_RUN);
+    uint16_t budget = s7_cpu_profile(b)->max_conn[0];
+    CHECK(budget > 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:budget", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[0], 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[0], budget);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB10", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_db_flags(a, 10), S7_DB_OPTIMIZED);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_db_flags(a, 10), 0);
+    /* a DB the inventory does not document on that CPU */
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB99", &f, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "plc-a has no DB99") != NULL);
+    /* the HMI is no emulated CPU; the router's faults are the caller's */
+    CHECK_INT(s7_sim_fault_parse(p, "hmi:stop", &f, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "partner hmi is not an emulated CPU") != NULL);
+    CHECK_INT(s7_sim_fault_parse(p, "router:drop:a-b", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_UNSUPPORTED);
+    s7_sim_free(s);
+    s7_plant_free(p);
+    return t_done();
+}

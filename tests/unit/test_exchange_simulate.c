@@ -1,0 +1,253 @@
+/* Unit tests for exchange/simulate.c: a small plant (an HMI and a line PLC polling two
+ * machine PLCs) simulated on loopback addresses: which partners become CPUs, DBs sized to
+ * the documented ranges, every CPU listening on its own address, the exchanges done at
+ * their cycle (the values a PUT writes land in the passive CPU), a CPU fault seen by the
+ * exchanges and cleared, a CPU that goes away turning its exchanges to errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/exchange_sim.h"
+#include "s7/plant.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static s7_plant *plant(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    s7_plant_set_file(p, "sim.yaml");
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
+    s7_plant_partner_set_address(pt, "10.0.0.20");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_HMI;
+    pt = s7_plant_add_partner(p, "plc-line");
+    s7_plant_partner_set_address(pt, "10.0.0.10");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_PLC;
+    s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
+    pt = s7_plant_add_partner(p, "plc-m1");
+    s7_plant_partner_set_address(pt, "10.0.1.10");
+    s7_plant_partner_set_cell(pt, "machines");
+    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    pt = s7_plant_add_partner(p, "plc-m2");
+    s7_plant_partner_set_address(pt, "10.0.1.11");
+    s7_plant_partner_set_cell(pt, "machines");
+    s7_plant_partner_set_profile(pt, "s7-1200", 0, 1, 0);
+    s7_plant_conn *c = s7_plant_add_conn(p, "hmi-line", "hmi", "plc-line");
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 64);
+    s7_plant_exchange_add_range(e, S7_AREA_M, 0, 2000, 16); /* M grown past 1024 */
+    c = s7_plant_add_conn(p, "line-m1", "plc-line", "plc-m1");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 20, 0,
+                                32);
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_PUT, 0), S7_AREA_DB, 21, 4,
+                                8);
+    c = s7_plant_add_conn(p, "line-m2", "plc-line", "plc-m2");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 20,
+                                100, 20);
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 20, 0,
+                                10);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    return p;
+}
+
+/* Runs the loop until every exchange has as many done (want_ok) or failed (!want_ok) as
+ * asked, at most 5 s of turns. */
+static int run_until(s7_sim *s, int want_ok, size_t ex, uint64_t n)
+{
+    for (int i = 0; i < 500; i++) {
+        s7_sim_ex_state st;
+        if (s7_sim_run_once(s, 10) < 0)
+            return 0;
+        if (s7_sim_ex_get(s, ex, &st) == 0 && (want_ok ? st.ok : st.err) >= n)
+            return 1;
+    }
+    return 0;
+}
+
+static void test_cpus_and_exchanges(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.3.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        s7_plant_free(p);
+        return;
+    }
+    /* the HMI connects only: no CPU; the line PLC is a plc (and passive): a CPU */
+    CHECK(s7_sim_cpu(s, "hmi") == NULL);
+    CHECK(s7_sim_cpu(s, "plc-line") != NULL);
+    uint32_t sz = 0;
+    CHECK(s7_cpu_mem(s7_sim_cpu(s, "plc-m2"), S7_AREA_DB, 20, &sz) != NULL);
+    CHECK_INT(sz, 120); /* the larger of the two ranges on DB20 */
+    CHECK(s7_cpu_mem(s7_sim_cpu(s, "plc-m1"), S7_AREA_DB, 21, &sz) != NULL);
+    CHECK_INT(sz, 12);
+    CHECK(s7_cpu_mem(s7_sim_cpu(s, "plc-line"), S7_AREA_M, 0, &sz) != NULL);
+    CHECK_INT(sz, 2016);
+    CHECK_INT(s7_cpu_put_get(s7_sim_cpu(s, "plc-m2")),
+              1); /* on, though the 1200's default is off */
+    CHECK_INT(s7_sim_nex(s), 5);
+
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    size_t cpus = 0, listening = 0, up = 0;
+    s7_sim_counts(s, &cpus, &listening, &up);
+    CHECK_INT(cpus, 3);
+    CHECK_INT(listening, 3);
+    uint16_t port = 0;
+    CHECK_STR(s7_sim_address(s, 0, &port), "127.78.3.1");
+    CHECK_INT(port, 0);
+    CHECK_STR(s7_sim_address(s, 2, &port), "127.78.3.3");
+    CHECK(port != 0);
+
+    /* the PUT (no cycle) runs once: what it wrote is what plc-m1's DB21 holds */
+    s7_sim_ex_state st;
+    CHECK(run_until(s, 1, 2, 1));
+    CHECK(run_until(s, 1, 1, 3)); /* the 50 ms GET, three times */
+    CHECK(run_until(s, 1, 4, 3));
+    CHECK_INT(s7_sim_ex_get(s, 2, &st), 0);
+    CHECK_INT(st.ok, 1);
+    CHECK_INT(st.err, 0);
+    CHECK_INT(st.conn, 1);
+    CHECK_INT(st.ex, 1);
+    CHECK(st.up);
+    s7_sim_counts(s, NULL, NULL, &up);
+    CHECK_INT(up, 3);
+    CHECK(s7_sim_ex_get(s, 5, &st) < 0);
+
+    /* a fault: plc-m2 refuses PUT/GET; its exchanges fail with the PLC's code, the others
+     * go on */
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-m2:put_get_off", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK(run_until(s, 0, 3, 1));
+    CHECK_INT(s7_sim_ex_get(s, 3, &st), 0);
+    CHECK_STR(st.last_err, "1/2 put_get_disabled: PUT_GET_NOT_PERMITTED (0x8104)");
+    CHECK_INT(st.last_rc, S7_ERR_PLC);
+    uint64_t before = 0;
+    s7_sim_ex_get(s, 1, &st);
+    before = st.ok;
+    CHECK(run_until(s, 1, 1, before + 2));
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    s7_sim_ex_get(s, 3, &st);
+    CHECK(run_until(s, 1, 3, st.ok + 1));
+    s7_sim_ex_get(s, 3, &st);
+    CHECK_INT(st.last_rc, 0);
+
+    /* DB20 of plc-m1 made optimized: an item error */
+    CHECK_INT(s7_sim_fault_parse(p, "plc-m1:optimized:DB20", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK(s7_cpu_db_flags(s7_sim_cpu(s, "plc-m1"), 20) & S7_DB_OPTIMIZED);
+    s7_sim_ex_get(s, 1, &st);
+    CHECK(run_until(s, 0, 1, st.err + 1));
+    s7_sim_ex_get(s, 1, &st);
+    CHECK_INT(st.last_rc, S7_ERR_ITEM);
+    CHECK_STR(st.last_err, "1/8 address_out_of_range: address_out_of_range (0x05)");
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_db_flags(s7_sim_cpu(s, "plc-m1"), 20), 0);
+
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
+/* An override: what the replacement CPU has is kept (a DB shorter than documented stays
+ * short), what it lacks of the documented DBs is added. */
+static void test_replace(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    s7_cpu *c = s7_cpu_new(s7_profile_find("s7-300"));
+    CHECK_INT(s7_cpu_add_db(c, 20, 16, 0), 0);
+    CHECK_INT(s7_sim_replace_cpu(s, "plc-m1", c, err, sizeof err), 0);
+    CHECK(s7_sim_cpu(s, "plc-m1") == c);
+    uint32_t sz = 0;
+    CHECK(s7_cpu_mem(c, S7_AREA_DB, 20, &sz) != NULL);
+    CHECK_INT(sz, 16);
+    CHECK(s7_cpu_mem(c, S7_AREA_DB, 21, &sz) != NULL);
+    CHECK_INT(sz, 12);
+    CHECK(s7_sim_replace_cpu(s, "hmi", s7_cpu_new(s7_profile_find("s7-300")), err, sizeof err) < 0);
+    CHECK(strstr(err, "hmi: not an emulated CPU") != NULL);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    CHECK(s7_sim_replace_cpu(s, "plc-m1", s7_cpu_new(s7_profile_find("s7-300")), err, sizeof err) <
+          0);
+    CHECK(strstr(err, "runs already") != NULL);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
+/* An emulated CPU's active connections take its own connection resources: with none left
+ * its exchanges report 1/20, the HMI's (not a CPU) are refused by the CPU's CR check. */
+static void test_active_budget(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.4.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-line:budget", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    s7_sim_ex_state st;
+    CHECK(run_until(s, 0, 1, 1));
+    CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
+    CHECK_STR(st.last_err, "1/20 too_many_jobs: no free pg connection resource on plc-line");
+    CHECK(run_until(s, 0, 0, 1));
+    s7_sim_ex_get(s, 0, &st);
+    CHECK_STR(st.last_err, "1/1 connection_rejected: connect: S7_ERR_CR_REJECTED");
+    /* cleared: both come up (retried every second) */
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 1, 1));
+    CHECK(run_until(s, 1, 0, 1));
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
+static void test_refusals(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "10.0.0.0";
+    CHECK(s7_sim_new(p, &o, err, sizeof err) == NULL);
+    CHECK(strstr(err, "loopback base '10.0.0.0'") != NULL);
+    /* an unknown profile is named */
+    s7_plant_partner_set_profile(&p->partners[2], "s7-999", 0, 2, 0);
+    o.loopback_base = NULL;
+    CHECK(s7_sim_new(p, &o, err, sizeof err) == NULL);
+    CHECK(strstr(err, "partner plc-m1: profile 's7-999'") != NULL);
+    s7_plant_free(p);
+
+    /* the run loop refuses before the start */
+    p = plant();
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    CHECK_INT(s7_sim_run_once(s, 0), S7_ERR_STATE);
+    s7_sim_free(s);
+    s7_sim_free(NULL);
+    s7_plant_free(p);
+}
+
+int main(void)
+{
+    test_cpus_and_exchanges();
+    test_replace();
+    test_active_budget();
+    test_refusals();
+    return t_done();
+}

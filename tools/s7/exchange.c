@@ -1,0 +1,497 @@
+/* s7 exchange FILE: a PC that bridges CPUs.  FILE (s7config s7_config_load_bridge,
+ * docs/exchange.md) lists the CPUs as the inventory does and the jobs of the one job model,
+ * each with the CPU of its local side; libs7's bridge engine (exchange_bridge.h) runs them
+ * all on this one thread.  This file shows what the engine reports: a live table (redrawn on
+ * a terminal, printed every --every otherwise and at the end), --json-lines FILE (one object
+ * per job every --every), and --metrics ADDR:PORT (Prometheus).  --duration and --count bound
+ * the run.  Exit 0 when the last run of every job succeeded, 1 when one failed, 2 usage. */
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "metrics.h"
+#include "s7/config.h"
+#include "s7/exchange.h"
+#include "s7/exchange_bridge.h"
+
+int cmd_exchange(cli *c);
+int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
+
+const char exchange_help[] =
+    "Runs the jobs of FILE between CPUs from this PC: each job copies up to four areas (byte\n"
+    "ranges or typed tags) from one CPU to another, cyclically (every TIME), only when they\n"
+    "changed (on_change: true), or on a rising edge of a REQ bit with NDR/DONE, ERROR and\n"
+    "STATUS written back.  Every CPU is one connection, all on one thread: a CPU that is down\n"
+    "only fails its own jobs (STATUS 1/1) and is reconnected with a growing back-off.\n"
+    "docs/exchange.md describes FILE; in short:\n"
+    "  partners:\n"
+    "    - {name: line-m1, address: 10.200.2.10, profile: s7-300}\n"
+    "    - {name: plc-line, address: 10.200.1.10, profile: s7-1500, type: basic}\n"
+    "  jobs:\n"
+    "    - local_cpu: plc-line\n"
+    "      job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0\n\n"
+    "Options:\n"
+    "  --every TIME          table and JSON lines every TIME (default 1s)\n"
+    "  --duration TIME       stop after TIME (default: until interrupted)\n"
+    "  --count N             stop when every job has run N times (ok or failed)\n"
+    "  --json-lines FILE     one JSON object per job every --every (- for stdout)\n"
+    "  --metrics ADDR:PORT   Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
+    "  --backoff-max TIME    longest wait between reconnects to a CPU that is down (default 5s;\n"
+    "                        the first is 200 ms, each next one twice as long)\n"
+    "  --quiet               no table\n\n"
+    "Exit codes: 0 the last run of every job succeeded, 1 some job's failed, 2 usage error or\n"
+    "an invalid FILE.\n\n"
+    "Examples:\n"
+    "  s7 exchange bridge.yaml\n"
+    "  s7 exchange bridge.yaml --metrics 127.0.0.1:9102 --json-lines bridge.jsonl\n";
+
+int cmd_exchange(cli *c)
+{
+    (void)c; /* main.c hands `exchange` its raw arguments: see cmd_exchange_main */
+    return CLI_USAGE;
+}
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct run {
+    s7_bridge_config cfg;
+    s7_bridge *b;
+    metrics *met;
+    FILE *jl;
+    int tty, quiet;
+    size_t table_lines;
+} run;
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *hms(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%H:%M:%S", &tm);
+    return buf;
+}
+
+static const char *iso(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
+    return buf;
+}
+
+static const char *status_text(int st, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%d/%u", s7_exchange_status_error((s7_xstatus)st),
+             s7_exchange_status_code((s7_xstatus)st));
+    return buf;
+}
+
+static const char *ms_text(uint32_t us, char *buf, size_t cap)
+{
+    if (us < 10000)
+        snprintf(buf, cap, "%.1f ms", us / 1000.0);
+    else
+        snprintf(buf, cap, "%u ms", (us + 500) / 1000);
+    return buf;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+static void print_table(run *r)
+{
+    const s7_bridge_config *c = &r->cfg;
+    char t[16], a[24], b[24], st[16];
+    int w = 6;
+    for (size_t i = 0; i < c->x->njobs; i++) {
+        int l = (int)strlen(c->x->jobs[i].name);
+        if (l > w)
+            w = l;
+    }
+    if (r->tty && r->table_lines)
+        printf("\033[%zuA\033[J", r->table_lines); /* redraw in place */
+    r->table_lines = 0;
+    printf("%s  %zu job%s, %zu CPU%s\n", hms(wall_ms(), t, sizeof t), c->x->njobs,
+           c->x->njobs == 1 ? "" : "s", c->npartners, c->npartners == 1 ? "" : "s");
+    r->table_lines++;
+    for (size_t i = 0; i < c->x->njobs; i++) {
+        s7_bridge_job_stats s;
+        s7_bridge_job_stat(r->b, i, &s);
+        const s7_xjob *j = &c->x->jobs[i];
+        const char *rem = c->partners[c->remote[i]].name, *loc = c->partners[c->local[i]].name;
+        int get = j->kind == S7_XJOB_GET;
+        printf("%-*s %s %s -> %s  ", w, j->name, get ? "GET" : "PUT", get ? rem : loc,
+               get ? loc : rem);
+        if (s.state == S7_BRIDGE_ERROR)
+            printf("ERROR since %s %s (STATUS %s), %llu ok / %llu err\n",
+                   hms(s.since_ms, t, sizeof t), s.status_cause,
+                   status_text(s.status, st, sizeof st), (unsigned long long)s.ok,
+                   (unsigned long long)s.err);
+        else if (s.state == S7_BRIDGE_WAITING)
+            printf("waiting (connecting)\n");
+        else
+            printf("%llu ok / %llu err, p50 %s, p99 %s\n", (unsigned long long)s.ok,
+                   (unsigned long long)s.err, ms_text(s.p50_us, a, sizeof a),
+                   ms_text(s.p99_us, b, sizeof b));
+        r->table_lines++;
+        if (s.state == S7_BRIDGE_ERROR && !r->tty) {
+            printf("%*s  %s: %s\n%*s  cause: %s\n%*s  fix: %s\n", w, "", s.last_error.where,
+                   s.last_error.text, w, "", s.last_error.cause, w, "", s.last_error.fix);
+            r->table_lines += 3;
+        }
+    }
+    fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- JSON lines */
+
+static void json_lines(run *r)
+{
+    if (!r->jl)
+        return;
+    const s7_bridge_config *c = &r->cfg;
+    char now[40], t[40], st[16];
+    iso(wall_ms(), now, sizeof now);
+    for (size_t i = 0; i < c->x->njobs; i++) {
+        s7_bridge_job_stats s;
+        s7_bridge_job_stat(r->b, i, &s);
+        const s7_xjob *j = &c->x->jobs[i];
+        int get = j->kind == S7_XJOB_GET;
+        FILE *f = r->jl;
+        fprintf(f, "{\"time\": \"%s\", \"job\": ", now);
+        cli_json_str(f, j->name);
+        fprintf(f, ", \"kind\": \"%s\", \"mode\": \"%s\", \"from\": ", get ? "get" : "put",
+                s7_bridge_mode_name(j->trigger == S7_XTRIG_REQ ? S7_BRIDGE_TRIGGER
+                                    : c->on_change[i]          ? S7_BRIDGE_ON_CHANGE
+                                                               : S7_BRIDGE_CYCLIC));
+        cli_json_str(f, c->partners[get ? c->remote[i] : c->local[i]].name);
+        fputs(", \"to\": ", f);
+        cli_json_str(f, c->partners[get ? c->local[i] : c->remote[i]].name);
+        fprintf(f, ", \"state\": \"%s\", \"since\": \"%s\", \"last_ok\": ",
+                s7_bridge_state_name(s.state), iso(s.since_ms, t, sizeof t));
+        if (s.last_ok_ms)
+            fprintf(f, "\"%s\"", iso(s.last_ok_ms, t, sizeof t));
+        else
+            fputs("null", f);
+        fprintf(f,
+                ", \"ok\": %llu, \"err\": %llu, \"writes\": %llu, \"overruns\": %llu, "
+                "\"triggers\": %llu, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"status\": \"%s\", "
+                "\"cause\": \"%s\", \"error\": ",
+                (unsigned long long)s.ok, (unsigned long long)s.err, (unsigned long long)s.writes,
+                (unsigned long long)s.overruns, (unsigned long long)s.triggers, s.p50_us / 1000.0,
+                s.p99_us / 1000.0, status_text(s.status, st, sizeof st), s.status_cause);
+        if (s.state == S7_BRIDGE_ERROR) {
+            char code[8] = "", msg[300];
+            if (s.last_error.err == S7_ERR_PLC)
+                snprintf(code, sizeof code, "0x%04X", s.last_error.plc);
+            else if (s.last_error.err == S7_ERR_ITEM && s.last_error.plc)
+                snprintf(code, sizeof code, "0x%02X", s.last_error.plc);
+            snprintf(msg, sizeof msg, "%s: %s", s.last_error.where, s.last_error.text);
+            fputs("{\"name\": ", f);
+            cli_json_str(f, s.last_error.id[0] ? s.last_error.id : "io");
+            fputs(", \"code\": ", f);
+            cli_json_strn(f, code);
+            fputs(", \"message\": ", f);
+            cli_json_str(f, msg);
+            fputs(", \"cause\": ", f);
+            cli_json_strn(f, s.last_error.cause);
+            fputs(", \"fix\": ", f);
+            cli_json_strn(f, s.last_error.fix);
+            fputs("}", f);
+        } else {
+            fputs("null", f);
+        }
+        fputs("}\n", f);
+    }
+    fflush(r->jl);
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+static void label_job(mbuf *b, const char *metric, const char *job)
+{
+    mbuf_printf(b, "%s{job=\"", metric);
+    mbuf_label(b, job);
+    mbuf_printf(b, "\"");
+}
+
+static void render(void *ctx, mbuf *b)
+{
+    run *r = ctx;
+    size_t n = s7_bridge_njobs(r->b), np = s7_bridge_npartners(r->b);
+    s7_bridge_job_stats *s = calloc(n ? n : 1, sizeof *s);
+    if (!s) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        s7_bridge_job_stat(r->b, i, &s[i]);
+    mbuf_printf(b, "# HELP s7_exchange_runs_total Job runs by result.\n"
+                   "# TYPE s7_exchange_runs_total counter\n");
+    for (size_t i = 0; i < n; i++) {
+        label_job(b, "s7_exchange_runs_total", s[i].name);
+        mbuf_printf(b, ",result=\"ok\"} %llu\n", (unsigned long long)s[i].ok);
+        label_job(b, "s7_exchange_runs_total", s[i].name);
+        mbuf_printf(b, ",result=\"error\"} %llu\n", (unsigned long long)s[i].err);
+    }
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counters[] = {
+        {"s7_exchange_writes_total", "Destination writes (on change: only when it changed).",
+         offsetof(s7_bridge_job_stats, writes)},
+        {"s7_exchange_overruns_total", "Cycles skipped because the previous run was busy.",
+         offsetof(s7_bridge_job_stats, overruns)},
+        {"s7_exchange_triggers_total", "Rising edges of the REQ bit seen.",
+         offsetof(s7_bridge_job_stats, triggers)},
+    };
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        mbuf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", counters[k].name, counters[k].help,
+                    counters[k].name);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v;
+            memcpy(&v, (const char *)&s[i] + counters[k].off, sizeof v);
+            label_job(b, counters[k].name, s[i].name);
+            mbuf_printf(b, "} %llu\n", (unsigned long long)v);
+        }
+    }
+    mbuf_printf(b, "# HELP s7_exchange_job_ok 1 when the job's last run succeeded.\n"
+                   "# TYPE s7_exchange_job_ok gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        label_job(b, "s7_exchange_job_ok", s[i].name);
+        mbuf_printf(b, "} %d\n", s[i].state == S7_BRIDGE_OK);
+    }
+    mbuf_printf(b, "# HELP s7_exchange_job_status STATUS of the last run as the GET/PUT "
+                   "instructions report it (0 ok, 1 connection, 2 negative ack, 8 partner "
+                   "access ...).\n# TYPE s7_exchange_job_status gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        label_job(b, "s7_exchange_job_status", s[i].name);
+        mbuf_printf(b, ",cause=\"%s\"} %u\n", s[i].status_cause,
+                    s7_exchange_status_code((s7_xstatus)s[i].status));
+    }
+    mbuf_printf(b, "# HELP s7_exchange_last_success_timestamp_seconds Unix time of the job's "
+                   "last success (0 never).\n"
+                   "# TYPE s7_exchange_last_success_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        label_job(b, "s7_exchange_last_success_timestamp_seconds", s[i].name);
+        mbuf_printf(b, "} %.3f\n", (double)s[i].last_ok_ms / 1000.0);
+    }
+    mbuf_printf(b, "# HELP s7_exchange_latency_seconds Time of a run, from the read's start to "
+                   "the write's end.\n# TYPE s7_exchange_latency_seconds summary\n");
+    for (size_t i = 0; i < n; i++) {
+        label_job(b, "s7_exchange_latency_seconds", s[i].name);
+        mbuf_printf(b, ",quantile=\"0.5\"} %.6f\n", s[i].p50_us / 1e6);
+        label_job(b, "s7_exchange_latency_seconds", s[i].name);
+        mbuf_printf(b, ",quantile=\"0.99\"} %.6f\n", s[i].p99_us / 1e6);
+        label_job(b, "s7_exchange_latency_seconds_sum", s[i].name);
+        mbuf_printf(b, "} %.6f\n", s[i].lat_sum_s);
+        label_job(b, "s7_exchange_latency_seconds_count", s[i].name);
+        mbuf_printf(b, "} %llu\n", (unsigned long long)s[i].lat_count);
+    }
+    mbuf_printf(b, "# HELP s7_exchange_partner_up 1 when the connection to the CPU is up.\n"
+                   "# TYPE s7_exchange_partner_up gauge\n");
+    s7_bridge_partner_stats ps;
+    for (size_t i = 0; i < np; i++) {
+        s7_bridge_partner_stat(r->b, i, &ps);
+        mbuf_printf(b, "s7_exchange_partner_up{partner=\"");
+        mbuf_label(b, ps.name);
+        mbuf_printf(b, "\"} %d\n", ps.up);
+    }
+    mbuf_printf(b, "# HELP s7_exchange_partner_losses_total Connections to the CPU lost or "
+                   "refused.\n# TYPE s7_exchange_partner_losses_total counter\n");
+    for (size_t i = 0; i < np; i++) {
+        s7_bridge_partner_stat(r->b, i, &ps);
+        mbuf_printf(b, "s7_exchange_partner_losses_total{partner=\"");
+        mbuf_label(b, ps.name);
+        mbuf_printf(b, "\"} %llu\n", (unsigned long long)ps.losses);
+    }
+    free(s);
+}
+
+/* ---------------------------------------------------------------- the command */
+
+static int usage(const char *fmt, const char *a)
+{
+    fputs("error: ", stderr);
+    fprintf(stderr, fmt, a);
+    fputs("\nusage: s7 exchange FILE [--every TIME] [--duration TIME] [--count N] "
+          "[--json-lines FILE] [--metrics ADDR:PORT] [--quiet]\nrun 's7 help exchange' for "
+          "details\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
+{
+    const char *file = NULL, *jl = NULL, *met = NULL;
+    long every = 1000, duration = 0, count = 0, backoff_max = 5000;
+    int quiet = 0;
+    (void)cmd;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: s7 exchange FILE [options]\n\n%s", exchange_help);
+            return CLI_OK;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (file)
+                return usage("unexpected argument '%s': one exchange FILE per command", a);
+            file = a;
+            continue;
+        }
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+            continue;
+        }
+        static const char *const valued[] = {"--every",      "--duration", "--count",
+                                             "--json-lines", "--metrics",  "--backoff-max"};
+        int k = -1;
+        for (int n = 0; n < 6; n++)
+            if (strcmp(a, valued[n]) == 0)
+                k = n;
+        if (k < 0)
+            return usage("unknown option '%s' (s7 help exchange lists the options)", a);
+        if (i + 1 >= argc)
+            return usage("%s needs a value", a);
+        v = argv[++i];
+        switch (k) {
+        case 0:
+            if (s7_duration_parse(v, 1000, 100, 86400000, &every, NULL, 0))
+                return usage("--every %s: must be 100 ms..24 h, e.g. --every 1s", v);
+            break;
+        case 1:
+            if (s7_duration_parse(v, 1000, 1, 31L * 86400000, &duration, NULL, 0))
+                return usage("--duration %s: must be 1 ms..31 days, e.g. --duration 10s", v);
+            break;
+        case 2:
+            if (cli_parse_long(v, 1, 1000000000, &count))
+                return usage("--count %s: must be a number of runs, 1 or more", v);
+            break;
+        case 3: jl = v; break;
+        case 4: met = v; break;
+        default:
+            if (s7_duration_parse(v, 1000, 200, 600000, &backoff_max, NULL, 0))
+                return usage("--backoff-max %s: must be 200 ms..10 min, e.g. --backoff-max 5s", v);
+            break;
+        }
+    }
+    if (!file)
+        return usage("%s", "s7 exchange needs the FILE of partners and jobs, e.g. s7 exchange "
+                           "bridge.yaml");
+
+    run r;
+    char err[1024];
+    memset(&r, 0, sizeof r);
+    if (s7_config_load_bridge(file, &r.cfg, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        fprintf(stderr, "docs/exchange.md describes the file\n");
+        return CLI_USAGE;
+    }
+    s7_bridge_opts bo;
+    s7_bridge_opts_init(&bo);
+    bo.backoff_max_ms = (int)backoff_max;
+    int rc = s7_bridge_from_config(&r.cfg, &bo, &r.b, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "error: %s\n", rc == S7_ERR_NOMEM ? "out of memory" : err);
+        s7_bridge_config_free(&r.cfg);
+        return rc == S7_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
+    }
+    rc = CLI_OK;
+    if (jl) {
+        r.jl = strcmp(jl, "-") == 0 ? stdout : fopen(jl, "w");
+        if (!r.jl) {
+            fprintf(stderr,
+                    "error: --json-lines %s: cannot create the file; give a writable "
+                    "path\n",
+                    jl);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+    if (met) {
+        r.met = metrics_start(met, render, &r, err, sizeof err);
+        if (!r.met) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = CLI_USAGE;
+            goto out;
+        }
+        fprintf(stderr, "metrics on http://%s/metrics (port %u)\n", met, metrics_port(r.met));
+    }
+    r.quiet = quiet || r.jl == stdout;
+    r.tty = isatty(1);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    int64_t start = cli_now_ms(), next_out = start + every;
+    for (;;) {
+        int64_t now = cli_now_ms();
+        int slice = (int)(next_out - now);
+        if (slice > 100)
+            slice = 100; /* the metrics thread waits at most this long for the lock */
+        if (slice < 0)
+            slice = 0;
+        if (duration > 0 && start + duration - now < slice)
+            slice = (int)(start + duration - now);
+        metrics_lock(r.met);
+        int brc = s7_bridge_run(r.b, slice > 0 ? slice : 0);
+        metrics_unlock(r.met);
+        if (brc < 0) {
+            fprintf(stderr, "error: %s\n", s7_strerror(brc));
+            rc = CLI_FAIL;
+            break;
+        }
+        now = cli_now_ms();
+        int done = stop_flag || (duration > 0 && now - start >= duration);
+        if (count > 0 && !done) {
+            done = 1;
+            for (size_t i = 0; i < s7_bridge_njobs(r.b) && done; i++) {
+                s7_bridge_job_stats s;
+                s7_bridge_job_stat(r.b, i, &s);
+                if (s.ok + s.err < (uint64_t)count)
+                    done = 0;
+            }
+        }
+        if (now >= next_out || done) {
+            next_out = now + every;
+            json_lines(&r);
+            if (!r.quiet && (r.tty || !done))
+                print_table(&r);
+        }
+        if (done)
+            break;
+    }
+    if (!r.quiet && !r.tty) {
+        r.table_lines = 0;
+        print_table(&r);
+    }
+    for (size_t i = 0; i < s7_bridge_njobs(r.b); i++) {
+        s7_bridge_job_stats s;
+        s7_bridge_job_stat(r.b, i, &s);
+        if (s.state != S7_BRIDGE_OK && rc == CLI_OK)
+            rc = CLI_FAIL;
+    }
+out:
+    metrics_stop(r.met);
+    if (r.jl && r.jl != stdout)
+        fclose(r.jl);
+    s7_bridge_free(r.b);
+    s7_bridge_config_free(&r.cfg);
+    return rc;
+}

@@ -1,0 +1,420 @@
+/* s7 inventory monitor: the documented connections and exchanges watched over time.  Every
+ * round is one live inventory check (libs7's s7_plant_check: the doctor per connection,
+ * then every exchange read), so the monitor says what `s7 inventory check` says, round after
+ * round.  Per connection and exchange it keeps the state (pass / fail / unproven / skip with
+ * the doctor's verdict), since when, how long the connection's check took, and how many
+ * rounds failed; a change against the previous round is printed, written as a JSON line,
+ * counted in the metrics and handed to --on-change CMD.  Exit 0 when nothing changed, 1 when
+ * something did (with --exit-on-change at the first change), 2 usage. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "inventory.h"
+#include "metrics.h"
+#include "s7/plant.h"
+#include "s7/plant_check.h"
+
+/* What the monitor keeps of one connection (and its exchanges) across rounds. */
+typedef struct mon_ex {
+    int status;
+    char verdict[32];
+    int64_t since_ms;
+} mon_ex;
+
+typedef struct mon_conn {
+    const s7_plant_conn *conn;
+    int seen;
+    int status;
+    char verdict[32], detail[700], cause[700], fix[700];
+    int64_t since_ms;
+    long check_ms; /* how long its check took in the last round */
+    uint64_t rounds, failed_rounds, changes;
+    mon_ex *ex;
+} mon_conn;
+
+typedef struct mon {
+    const s7_plant *p;
+    const inv_opts *o;
+    mon_conn *c;
+    size_t n;
+    uint64_t rounds, changes;
+    int64_t round_start, last_cb;
+    FILE *jl;
+    metrics *met;
+} mon;
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *clock_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%H:%M:%S", &tm);
+    return buf;
+}
+
+static const char *iso_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
+    return buf;
+}
+
+static const char *status_word(int st) { return s7_plant_status_name(st); }
+
+/* ---------------------------------------------------------------- metrics */
+
+static void render(void *ctx, mbuf *b)
+{
+    mon *m = ctx;
+    static const int states[] = {S7_PLANT_PASS, S7_PLANT_FAIL, S7_PLANT_UNPROVEN};
+    mbuf_printf(b,
+                "# HELP s7_inventory_rounds_total Rounds of live checks done.\n"
+                "# TYPE s7_inventory_rounds_total counter\n"
+                "s7_inventory_rounds_total %llu\n",
+                (unsigned long long)m->rounds);
+    mbuf_printf(b,
+                "# HELP s7_inventory_changes_total State changes seen (connections and "
+                "exchanges).\n# TYPE s7_inventory_changes_total counter\n"
+                "s7_inventory_changes_total %llu\n",
+                (unsigned long long)m->changes);
+    mbuf_printf(b, "# HELP s7_inventory_connection_status 1 for the connection's state in the "
+                   "last round.\n# TYPE s7_inventory_connection_status gauge\n");
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->c[i].seen)
+            continue;
+        for (size_t k = 0; k < 3; k++) {
+            mbuf_printf(b, "s7_inventory_connection_status{connection=\"");
+            mbuf_label(b, m->c[i].conn->name);
+            mbuf_printf(b, "\",status=\"%s\"} %d\n", status_word(states[k]),
+                        m->c[i].status == states[k]);
+        }
+    }
+    mbuf_printf(b, "# HELP s7_inventory_check_seconds How long the connection's check took in "
+                   "the last round.\n# TYPE s7_inventory_check_seconds gauge\n");
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->c[i].seen)
+            continue;
+        mbuf_printf(b, "s7_inventory_check_seconds{connection=\"");
+        mbuf_label(b, m->c[i].conn->name);
+        mbuf_printf(b, "\"} %.3f\n", (double)m->c[i].check_ms / 1000.0);
+    }
+    mbuf_printf(b, "# HELP s7_inventory_failed_rounds_total Rounds in which the connection did "
+                   "not pass.\n# TYPE s7_inventory_failed_rounds_total counter\n");
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->c[i].seen)
+            continue;
+        mbuf_printf(b, "s7_inventory_failed_rounds_total{connection=\"");
+        mbuf_label(b, m->c[i].conn->name);
+        mbuf_printf(b, "\"} %llu\n", (unsigned long long)m->c[i].failed_rounds);
+    }
+    mbuf_printf(b, "# HELP s7_inventory_state_since_seconds Unix time of the last change of "
+                   "the connection's state.\n# TYPE s7_inventory_state_since_seconds gauge\n");
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->c[i].seen)
+            continue;
+        mbuf_printf(b, "s7_inventory_state_since_seconds{connection=\"");
+        mbuf_label(b, m->c[i].conn->name);
+        mbuf_printf(b, "\"} %.3f\n", (double)m->c[i].since_ms / 1000.0);
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_status,
+                      const char *prev_verdict)
+{
+    if (!m->jl)
+        return;
+    char t[40], s[40];
+    FILE *f = m->jl;
+    fprintf(f, "{\"time\": \"%s\", \"event\": \"%s\", \"round\": %llu, \"connection\": ",
+            iso_text(wall_ms(), t, sizeof t), event, (unsigned long long)m->rounds);
+    cli_json_str(f, mc->conn->name);
+    fprintf(f, ", \"status\": \"%s\", \"verdict\": ", status_word(mc->status));
+    cli_json_strn(f, mc->verdict);
+    fprintf(f, ", \"since\": \"%s\", \"check_ms\": %ld, \"failed_rounds\": %llu",
+            iso_text(mc->since_ms, s, sizeof s), mc->check_ms,
+            (unsigned long long)mc->failed_rounds);
+    if (prev_status >= 0) {
+        fprintf(f, ", \"previous\": {\"status\": \"%s\", \"verdict\": ", status_word(prev_status));
+        cli_json_strn(f, prev_verdict);
+        fputs("}", f);
+    } else {
+        fputs(", \"previous\": null", f);
+    }
+    fputs(", \"detail\": ", f);
+    cli_json_strn(f, mc->status == S7_PLANT_PASS ? "" : mc->detail);
+    fputs(", \"cause\": ", f);
+    cli_json_strn(f, mc->status == S7_PLANT_PASS ? "" : mc->cause);
+    fputs(", \"fix\": ", f);
+    cli_json_strn(f, mc->status == S7_PLANT_PASS ? "" : mc->fix);
+    fputs(", \"exchanges\": [", f);
+    for (size_t e = 0; e < mc->conn->nex; e++) {
+        fprintf(f, "%s{\"index\": %zu, \"direction\": \"%s\", \"status\": \"%s\", \"verdict\": ",
+                e ? ", " : "", e + 1, s7_plant_dir_name(mc->conn->ex[e].dir),
+                status_word(mc->ex[e].status));
+        cli_json_strn(f, mc->ex[e].verdict);
+        fprintf(f, ", \"since\": \"%s\"}", iso_text(mc->ex[e].since_ms, s, sizeof s));
+    }
+    fputs("]}\n", f);
+    fflush(f);
+}
+
+static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *prev_verdict)
+{
+    if (!m->o->on_change)
+        return;
+    char buf[32];
+    setenv("S7_MONITOR_CONNECTION", mc->conn->name, 1);
+    setenv("S7_MONITOR_STATUS", status_word(mc->status), 1);
+    setenv("S7_MONITOR_VERDICT", mc->verdict, 1);
+    setenv("S7_MONITOR_PREVIOUS", prev_status >= 0 ? status_word(prev_status) : "", 1);
+    setenv("S7_MONITOR_PREVIOUS_VERDICT", prev_verdict ? prev_verdict : "", 1);
+    setenv("S7_MONITOR_CAUSE", mc->status == S7_PLANT_PASS ? "" : mc->cause, 1);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)m->rounds);
+    setenv("S7_MONITOR_ROUND", buf, 1);
+    fflush(stdout);
+    int rc = system(m->o->on_change);
+    if (rc != 0)
+        fprintf(stderr, "warning: --on-change '%s' exited with status %d\n", m->o->on_change, rc);
+}
+
+static void print_table(const mon *m)
+{
+    char t[16], s[16];
+    int w = 10;
+    for (size_t i = 0; i < m->n; i++) {
+        int l = (int)strlen(m->c[i].conn->name);
+        if (l > w)
+            w = l;
+    }
+    printf("-- round %llu at %s: ", (unsigned long long)m->rounds,
+           clock_text(wall_ms(), t, sizeof t));
+    size_t pass = 0;
+    for (size_t i = 0; i < m->n; i++)
+        pass += m->c[i].status == S7_PLANT_PASS;
+    printf("%zu of %zu connection%s pass\n", pass, m->n, m->n == 1 ? "" : "s");
+    for (size_t i = 0; i < m->n; i++) {
+        const mon_conn *mc = &m->c[i];
+        printf("%-*s  %-8s %-22s since %s  check %ld ms, %llu of %llu rounds failed\n", w,
+               mc->conn->name, mc->status == S7_PLANT_PASS ? "pass" : status_word(mc->status),
+               mc->verdict[0] ? mc->verdict : "-", clock_text(mc->since_ms, s, sizeof s),
+               mc->check_ms, (unsigned long long)mc->failed_rounds, (unsigned long long)mc->rounds);
+        for (size_t e = 0; e < mc->conn->nex; e++) {
+            char num[24], r[64];
+            const s7_plant_exchange *x = &mc->conn->ex[e];
+            snprintf(num, sizeof num, "#%zu", e + 1);
+            printf("%*s  %s %s%s  %-8s %s\n", w, num, s7_plant_dir_name(x->dir),
+                   x->nranges ? s7_plant_range_text(&x->ranges[0], r, sizeof r) : "",
+                   x->nranges > 1 ? ", ..." : "", status_word(mc->ex[e].status),
+                   mc->ex[e].verdict[0] ? mc->ex[e].verdict : "-");
+        }
+        if (mc->status != S7_PLANT_PASS && mc->cause[0])
+            printf("%*s  cause: %s\n%*s  fix: %s\n", w, "", mc->cause, w, "", mc->fix);
+    }
+    fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- rounds */
+
+static void on_conn(void *ctx, const s7_plant_check_report *r, size_t i)
+{
+    mon *m = ctx;
+    int64_t now = cli_now_ms();
+    (void)r;
+    for (size_t k = 0; k < m->n; k++)
+        if (m->c[k].conn == r->conns[i].conn)
+            m->c[k].check_ms = (long)(now - m->last_cb);
+    m->last_cb = now;
+}
+
+/* Takes one round's report into m; returns the number of changes. */
+static size_t take(mon *m, const s7_plant_check_report *r)
+{
+    size_t changed = 0;
+    int64_t now = wall_ms();
+    for (size_t i = 0; i < r->nconns; i++) {
+        const s7_plant_check_conn *cr = &r->conns[i];
+        mon_conn *mc = NULL;
+        for (size_t k = 0; k < m->n; k++)
+            if (m->c[k].conn == cr->conn)
+                mc = &m->c[k];
+        if (!mc)
+            continue;
+        int prev = mc->seen ? mc->status : -1;
+        char prev_verdict[32];
+        snprintf(prev_verdict, sizeof prev_verdict, "%s", mc->verdict);
+        int diff = !mc->seen || mc->status != cr->status || strcmp(mc->verdict, cr->verdict) != 0;
+        for (size_t e = 0; e < mc->conn->nex && e < cr->nex; e++) {
+            int ediff = !mc->seen || mc->ex[e].status != cr->ex[e].status ||
+                        strcmp(mc->ex[e].verdict, cr->ex[e].verdict) != 0;
+            if (ediff) {
+                mc->ex[e].since_ms = now;
+                if (mc->seen)
+                    diff = 1;
+            }
+            mc->ex[e].status = cr->ex[e].status;
+            snprintf(mc->ex[e].verdict, sizeof mc->ex[e].verdict, "%s", cr->ex[e].verdict);
+        }
+        mc->status = cr->status;
+        snprintf(mc->verdict, sizeof mc->verdict, "%s", cr->verdict);
+        snprintf(mc->detail, sizeof mc->detail, "%s", cr->detail);
+        snprintf(mc->cause, sizeof mc->cause, "%s", cr->cause);
+        snprintf(mc->fix, sizeof mc->fix, "%s", cr->fix);
+        mc->rounds++;
+        if (cr->status != S7_PLANT_PASS)
+            mc->failed_rounds++;
+        if (diff)
+            mc->since_ms = now;
+        if (!mc->seen) {
+            mc->seen = 1;
+            json_line(m, mc, "state", -1, NULL);
+            continue;
+        }
+        if (diff) {
+            char t[16];
+            changed++;
+            mc->changes++;
+            printf("%s CHANGE %s: %s%s%s -> %s%s%s\n", clock_text(now, t, sizeof t), mc->conn->name,
+                   status_word(prev), prev_verdict[0] ? " " : "", prev_verdict,
+                   status_word(mc->status), mc->verdict[0] ? " " : "", mc->verdict);
+            if (mc->status != S7_PLANT_PASS && mc->cause[0])
+                printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
+            fflush(stdout);
+            json_line(m, mc, "change", prev, prev_verdict);
+            run_hook(m, mc, prev, prev_verdict);
+        } else {
+            json_line(m, mc, "state", -1, NULL);
+        }
+    }
+    return changed;
+}
+
+int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
+{
+    mon m;
+    int rc = CLI_OK;
+    memset(&m, 0, sizeof m);
+    m.p = p;
+    m.o = o;
+    m.c = calloc(p->nconns ? p->nconns : 1, sizeof *m.c);
+    if (!m.c) {
+        fprintf(stderr, "error: out of memory\n");
+        return CLI_FAIL;
+    }
+    for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *c = &p->conns[i];
+        int want = o->nonly == 0;
+        for (size_t k = 0; k < o->nonly; k++)
+            if (strcmp(o->only[k], c->name) == 0)
+                want = 1;
+        if (!want)
+            continue;
+        m.c[m.n].conn = c;
+        m.c[m.n].ex = calloc(c->nex ? c->nex : 1, sizeof *m.c[m.n].ex);
+        if (!m.c[m.n].ex) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        m.n++;
+    }
+    if (o->json_lines) {
+        m.jl = strcmp(o->json_lines, "-") == 0 ? stdout : fopen(o->json_lines, "w");
+        if (!m.jl) {
+            fprintf(stderr,
+                    "error: --json-lines %s: cannot create the file; give a writable path\n",
+                    o->json_lines);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+    if (o->metrics) {
+        char err[256];
+        m.met = metrics_start(o->metrics, render, &m, err, sizeof err);
+        if (!m.met) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = CLI_USAGE;
+            goto out;
+        }
+        fprintf(stderr, "metrics on http://%s/metrics (port %u)\n", o->metrics,
+                metrics_port(m.met));
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    long every = o->every_ms > 0 ? o->every_ms : 10000;
+    int64_t start = cli_now_ms();
+    int quiet_table = m.jl == stdout;
+    for (;;) {
+        s7_plant_check_opts co;
+        s7_plant_check_opts_init(&co);
+        co.timeout_ms = o->timeout_ms;
+        co.only = o->only;
+        co.nonly = o->nonly;
+        co.as = o->as;
+        co.on_conn = on_conn;
+        co.ctx = &m;
+        m.round_start = m.last_cb = cli_now_ms();
+        s7_plant_check_report *r = NULL;
+        int crc = s7_plant_check(p, &co, &r);
+        if (crc < 0) {
+            fprintf(stderr, "error: %s\n",
+                    crc == S7_ERR_NOMEM ? "out of memory" : s7_strerror(crc));
+            rc = CLI_FAIL;
+            break;
+        }
+        metrics_lock(m.met);
+        m.rounds++;
+        size_t ch = take(&m, r);
+        m.changes += ch;
+        metrics_unlock(m.met);
+        s7_plant_check_report_free(r);
+        if (!quiet_table)
+            print_table(&m);
+        if (ch && o->exit_on_change)
+            break;
+        if (stop_flag || (o->count > 0 && m.rounds >= (uint64_t)o->count))
+            break;
+        int64_t next = m.round_start + every, now = cli_now_ms();
+        if (o->duration_ms > 0 && next - start >= o->duration_ms)
+            break;
+        /* sleep in slices so a signal ends the wait at once */
+        while (!stop_flag && now < next) {
+            cli_sleep_ms(next - now > 200 ? 200 : (long)(next - now));
+            now = cli_now_ms();
+        }
+        if (stop_flag)
+            break;
+    }
+    if (rc == CLI_OK && m.changes)
+        rc = CLI_FAIL;
+out:
+    metrics_stop(m.met);
+    if (m.jl && m.jl != stdout)
+        fclose(m.jl);
+    for (size_t i = 0; i < m.n; i++)
+        free(m.c[i].ex);
+    free(m.c);
+    return rc;
+}

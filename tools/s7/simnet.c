@@ -1,0 +1,436 @@
+/* s7 inventory simulate: the plant's cells and router as network namespaces (simnet.h).
+ * The namespaces are made with ip(8) (`ip netns add`, so `ip netns exec` and `s7 inventory
+ * check --as` find them), the rules loaded with nft(8) inside the router namespace; this
+ * process enters a namespace only to open a socket there and returns at once. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "s7/plant.h"
+#include "simnet.h"
+
+#define NETNS_DIR "/var/run/netns"
+#define PREFIX "s7sim"
+
+typedef struct simnet_cell {
+    char ns[96];
+    int fd;
+    int made;
+    uint32_t net;
+    int prefix;
+    uint32_t router_ip;
+    char router_if[16];
+} simnet_cell;
+
+struct simnet {
+    const s7_plant *p;
+    int verbose;
+    int root_fd;
+    char rns[96];
+    int rfd;
+    int rmade;
+    simnet_cell *cells;
+    size_t ncells;
+    unsigned char *dropped; /* per connection: a router fault drops it */
+};
+
+/* Runs argv (in namespace fd when >= 0); 0 when it exits 0, else -1 with its first line of
+ * stderr in err. */
+static int run(int fd, char *const argv[], char *err, size_t cap)
+{
+    int pe[2];
+    if (pipe(pe) != 0) {
+        snprintf(err, cap, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, cap, "fork: %s", strerror(errno));
+        close(pe[0]);
+        close(pe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0)
+            dup2(dn, 1);
+        dup2(pe[1], 2);
+        close(pe[0]);
+        if (fd >= 0 && setns(fd, CLONE_NEWNET) != 0)
+            _exit(126);
+        execvp(argv[0], argv);
+        fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pe[1]);
+    char buf[512];
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < sizeof buf &&
+           ((r = read(pe[0], buf + n, sizeof buf - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+        if (r > 0)
+            n += (size_t)r;
+    buf[n] = 0;
+    close(pe[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = 0;
+    size_t l = 0;
+    for (int i = 0; argv[i] && l < cap; i++)
+        l += (size_t)snprintf(err + l, cap - l, "%s%s", i ? " " : "", argv[i]);
+    if (l < cap)
+        snprintf(err + l, cap - l, ": %s", buf[0] ? buf : "failed");
+    return -1;
+}
+
+/* run() of a command line built from words (NULL-terminated). */
+static int cmd(simnet *n, int fd, char *err, size_t cap, ...)
+{
+    char *argv[24];
+    int k = 0;
+    va_list ap;
+    va_start(ap, cap);
+    while (k < 23 && (argv[k] = va_arg(ap, char *)) != NULL)
+        k++;
+    va_end(ap);
+    argv[k] = NULL;
+    if (n->verbose) {
+        fputs("simulate:", stderr);
+        for (int i = 0; i < k; i++)
+            fprintf(stderr, " %s", argv[i]);
+        fputc('\n', stderr);
+    }
+    return run(fd, argv, err, cap);
+}
+
+static void ip_text(uint32_t ip, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+static int open_ns(const char *name)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", NETNS_DIR, name);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The addresses of cell ci: its subnet (or the /24 of its first partner), and the router's
+ * address in it (the documented router interface, else the highest free host address). */
+static int plan_cell(simnet *n, size_t ci, char *err, size_t cap)
+{
+    const s7_plant *p = n->p;
+    simnet_cell *c = &n->cells[ci];
+    const s7_plant_cell *pc = &p->cells[ci];
+    int have = pc->has_subnet;
+    c->net = pc->net;
+    c->prefix = pc->prefix;
+    for (size_t i = 0; i < p->npartners; i++) {
+        const s7_plant_partner *pt = &p->partners[i];
+        if (pt->cell != ci)
+            continue;
+        if (pt->family != S7_PLANT_AF_INET) {
+            snprintf(err, cap,
+                     "partner %s: simulating in namespaces takes IPv4 addresses (%s); run with "
+                     "--loopback",
+                     pt->name, pt->address[0] ? pt->address : "no address");
+            return -1;
+        }
+        if (!have) {
+            c->net = pt->ip & 0xFFFFFF00u;
+            c->prefix = 24;
+            have = 1;
+        }
+        uint32_t mask = c->prefix ? 0xFFFFFFFFu << (32 - c->prefix) : 0;
+        if ((pt->ip & mask) != c->net) {
+            snprintf(err, cap,
+                     "cell %s has no subnet and its partners are not in one /24; give it one "
+                     "(subnet: 10.10.1.0/24)",
+                     pc->name);
+            return -1;
+        }
+    }
+    if (!have || c->prefix > 30) {
+        snprintf(err, cap, "cell %s: no subnet with room for a router (give subnet: .../24)",
+                 pc->name);
+        return -1;
+    }
+    snprintf(c->router_if, sizeof c->router_if, "c%u", (unsigned)(ci % 1000));
+    for (size_t r = 0; r < p->nrouters; r++)
+        for (size_t k = 0; k < p->routers[r].nifs; k++) {
+            const s7_plant_router_if *ri = &p->routers[r].ifs[k];
+            if (ri->cell == ci && ri->has_v4 && !c->router_ip) {
+                c->router_ip = ri->ip;
+                snprintf(c->router_if, sizeof c->router_if, "%s", ri->name);
+            }
+        }
+    uint32_t bcast = c->net | (c->prefix ? ~(0xFFFFFFFFu << (32 - c->prefix)) : 0xFFFFFFFFu);
+    for (uint32_t a = bcast - 1; !c->router_ip && a > c->net; a--) {
+        int used = 0;
+        for (size_t i = 0; i < p->npartners && !used; i++)
+            used = p->partners[i].family == S7_PLANT_AF_INET && p->partners[i].ip == a;
+        if (!used)
+            c->router_ip = a;
+    }
+    if (!c->router_ip) {
+        snprintf(err, cap, "cell %s: no free address for the router", pc->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int make_ns(simnet *n, const char *name, int *fd, int *made, char *err, size_t cap)
+{
+    if (cmd(n, -1, err, cap, "ip", "netns", "add", name, NULL) < 0)
+        return -1;
+    *made = 1;
+    *fd = open_ns(name);
+    if (*fd < 0) {
+        snprintf(err, cap, "%s/%s: %s", NETNS_DIR, name, strerror(errno));
+        return -1;
+    }
+    return cmd(n, *fd, err, cap, "ip", "link", "set", "lo", "up", NULL);
+}
+
+/* The cell's link to the router: a veth pair, addresses, routes. */
+static int link_cell(simnet *n, size_t ci, char *err, size_t cap)
+{
+    const s7_plant *p = n->p;
+    simnet_cell *c = &n->cells[ci];
+    char a[24], b[24], addr[72], raddr[48], rip[24];
+    unsigned pid = (unsigned)getpid() % 1000000u, cn = (unsigned)(ci % 1000);
+    snprintf(a, sizeof a, "s7s%uc%u", pid, cn); /* at most 15 characters (IFNAMSIZ) */
+    snprintf(b, sizeof b, "s7s%ur%u", pid, cn);
+    ip_text(c->router_ip, rip, sizeof rip);
+    snprintf(raddr, sizeof raddr, "%s/%d", rip, c->prefix);
+    if (cmd(n, -1, err, cap, "ip", "link", "add", a, "type", "veth", "peer", "name", b, NULL) < 0 ||
+        cmd(n, -1, err, cap, "ip", "link", "set", a, "netns", c->ns, NULL) < 0 ||
+        cmd(n, -1, err, cap, "ip", "link", "set", b, "netns", n->rns, NULL) < 0 ||
+        cmd(n, c->fd, err, cap, "ip", "link", "set", a, "name", "eth0", NULL) < 0 ||
+        cmd(n, n->rfd, err, cap, "ip", "link", "set", b, "name", c->router_if, NULL) < 0 ||
+        cmd(n, n->rfd, err, cap, "ip", "addr", "add", raddr, "dev", c->router_if, NULL) < 0 ||
+        cmd(n, n->rfd, err, cap, "ip", "link", "set", c->router_if, "up", NULL) < 0 ||
+        cmd(n, c->fd, err, cap, "ip", "link", "set", "eth0", "up", NULL) < 0)
+        return -1;
+    for (size_t i = 0; i < p->npartners; i++) {
+        if (p->partners[i].cell != ci)
+            continue;
+        snprintf(addr, sizeof addr, "%s/%d", p->partners[i].address, c->prefix);
+        if (cmd(n, c->fd, err, cap, "ip", "addr", "add", addr, "dev", "eth0", NULL) < 0)
+            return -1;
+    }
+    return cmd(n, c->fd, err, cap, "ip", "route", "add", "default", "via", rip, NULL);
+}
+
+/* IPv4 forwarding on in the router namespace (its own /proc/sys/net). */
+static int forwarding(simnet *n, char *err, size_t cap)
+{
+    if (setns(n->rfd, CLONE_NEWNET) != 0) {
+        snprintf(err, cap, "entering %s: %s", n->rns, strerror(errno));
+        return -1;
+    }
+    int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+    int ok = fd >= 0 && write(fd, "1\n", 2) == 2;
+    if (fd >= 0)
+        close(fd);
+    if (setns(n->root_fd, CLONE_NEWNET) != 0) {
+        snprintf(err, cap, "returning to the first namespace: %s", strerror(errno));
+        return -1;
+    }
+    if (!ok) {
+        snprintf(err, cap, "%s: cannot turn IPv4 forwarding on", n->rns);
+        return -1;
+    }
+    return 0;
+}
+
+/* The inventory's rules in the router, and the fault table. */
+static int rules(simnet *n, char *err, size_t cap)
+{
+    s7_fw *fw = NULL;
+    int rc = s7_fw_build(n->p, NULL, &fw);
+    if (rc < 0) {
+        snprintf(err, cap, "cannot build the firewall rules: %s", s7_strerror(rc));
+        return -1;
+    }
+    char path[] = "/tmp/s7sim-rules-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, cap, "temporary rule file: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        s7_fw_free(fw);
+        return -1;
+    }
+    s7_fw_render_opts ro = {"s7 inventory simulate"};
+    rc = s7_fw_render(fw, S7_FW_NFTABLES, &ro, f);
+    fputs("\n# router faults of the simulation (s7 inventory simulate --fault router:drop:...)\n"
+          "table inet s7sim {\n\tchain forward {\n\t\ttype filter hook forward priority -10; "
+          "policy accept;\n\t}\n}\n",
+          f);
+    fclose(f);
+    s7_fw_free(fw);
+    int r = rc < 0 ? -1 : cmd(n, n->rfd, err, cap, "nft", "-f", path, NULL);
+    unlink(path);
+    return r;
+}
+
+simnet *simnet_up(const s7_plant *p, int verbose, char *err, size_t cap)
+{
+    simnet *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(err, cap, "out of memory");
+        return NULL;
+    }
+    n->p = p;
+    n->verbose = verbose;
+    n->rfd = -1;
+    n->root_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    n->cells = calloc(p->ncells ? p->ncells : 1, sizeof *n->cells);
+    n->dropped = calloc(p->nconns ? p->nconns : 1, 1);
+    if (!n->cells || !n->dropped || n->root_fd < 0) {
+        snprintf(err, cap, "out of memory, or /proc/self/ns/net: %s", strerror(errno));
+        simnet_down(n);
+        return NULL;
+    }
+    n->ncells = p->ncells;
+    for (size_t i = 0; i < n->ncells; i++)
+        n->cells[i].fd = -1;
+    snprintf(n->rns, sizeof n->rns, PREFIX "%d-router", (int)getpid());
+    for (size_t i = 0; i < n->ncells; i++) {
+        snprintf(n->cells[i].ns, sizeof n->cells[i].ns, PREFIX "%d-%s", (int)getpid(),
+                 p->cells[i].name);
+        if (plan_cell(n, i, err, cap) < 0) {
+            simnet_down(n);
+            return NULL;
+        }
+    }
+    int ok = make_ns(n, n->rns, &n->rfd, &n->rmade, err, cap) == 0;
+    for (size_t i = 0; ok && i < n->ncells; i++)
+        ok = make_ns(n, n->cells[i].ns, &n->cells[i].fd, &n->cells[i].made, err, cap) == 0 &&
+             link_cell(n, i, err, cap) == 0;
+    if (ok)
+        ok = forwarding(n, err, cap) == 0 && rules(n, err, cap) == 0;
+    if (!ok) {
+        simnet_down(n);
+        return NULL;
+    }
+    return n;
+}
+
+void simnet_down(simnet *n)
+{
+    if (!n)
+        return;
+    char err[256];
+    for (size_t i = 0; i < n->ncells; i++) {
+        if (n->cells[i].fd >= 0)
+            close(n->cells[i].fd);
+        if (n->cells[i].made)
+            cmd(n, -1, err, sizeof err, "ip", "netns", "del", n->cells[i].ns, NULL);
+    }
+    if (n->rfd >= 0)
+        close(n->rfd);
+    if (n->rmade)
+        cmd(n, -1, err, sizeof err, "ip", "netns", "del", n->rns, NULL);
+    if (n->root_fd >= 0)
+        close(n->root_fd);
+    free(n->cells);
+    free(n->dropped);
+    free(n);
+}
+
+int simnet_enter(simnet *n, size_t partner, int on, char *err, size_t cap)
+{
+    int fd = n->root_fd;
+    if (on) {
+        size_t ci = n->p->partners[partner].cell;
+        fd = ci < n->ncells ? n->cells[ci].fd : -1;
+    }
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+        snprintf(err, cap, "%s the namespace of partner %s: %s", on ? "entering" : "leaving",
+                 n->p->partners[partner].name, fd < 0 ? "none" : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The fault table's chain rebuilt with a drop pair per connection dropped. */
+int simnet_drop(simnet *n, size_t conn, int on, char *err, size_t cap)
+{
+    if (conn >= n->p->nconns) {
+        snprintf(err, cap, "no such connection");
+        return -1;
+    }
+    n->dropped[conn] = (unsigned char)(on != 0);
+    if (cmd(n, n->rfd, err, cap, "nft", "flush", "chain", "inet", "s7sim", "forward", NULL) < 0)
+        return -1;
+    for (size_t c = 0; c < n->p->nconns; c++) {
+        if (!n->dropped[c])
+            continue;
+        const s7_plant_conn *cn = &n->p->conns[c];
+        const s7_plant_partner *a = &n->p->partners[cn->active], *b = &n->p->partners[cn->passive];
+        char port[8], comment[96];
+        snprintf(port, sizeof port, "%u", b->port);
+        snprintf(comment, sizeof comment, "\"fault router:drop:%s\"", cn->name);
+        if (cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "drop",
+                "comment", comment, NULL) < 0 ||
+            cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                "saddr", b->address, "ip", "daddr", a->address, "tcp", "sport", port, "drop",
+                "comment", comment, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+const char *simnet_ns_name(const simnet *n, size_t cell)
+{
+    if (cell == (size_t)-1)
+        return n->rns;
+    return cell < n->ncells ? n->cells[cell].ns : "";
+}
+
+int simnet_stale(void)
+{
+    DIR *d = opendir(NETNS_DIR);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int removed = 0, seen = 0;
+    char names[64][96];
+    int nn = 0;
+    while ((e = readdir(d)) != NULL && seen++ < 4096) {
+        int pid = 0;
+        if (strncmp(e->d_name, PREFIX, strlen(PREFIX)) != 0 ||
+            sscanf(e->d_name + strlen(PREFIX), "%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if (nn < 64 && strlen(e->d_name) < sizeof names[0])
+            snprintf(names[nn++], sizeof names[0], "%.95s", e->d_name);
+    }
+    closedir(d);
+    for (int i = 0; i < nn; i++) {
+        char err[256];
+        char *argv[] = {"ip", "netns", "del", names[i], NULL};
+        if (run(-1, argv, err, sizeof err) == 0)
+            removed++;
+    }
+    return removed;
+}
