@@ -39,6 +39,7 @@ _s7_options()
         exchange)
             printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
                 ' --help -h'
+            ;;
         partner)
             printf '%s' '--listen --connect --peer --source --tsap --pdu --bsend --usend --brcv' \
                 ' --urcv --count --timeout --help -h'
