@@ -560,7 +560,10 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
     s7_conn_cfg_init(&cfg);
     cfg.local_tsap = first->calling ? first->calling : 0x0100;
     cfg.remote_tsap = g->o.upstream_tsap ? g->o.upstream_tsap : first->called;
-    cfg.pdu_request = first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    /* a shared connection asks the smallest PDU every client can take (240): the CPU sizes
+     * Userdata answers (SZL parts) by the connection's PDU, and each client must be able to
+     * take every answer it gets; a dedicated one asks what its client asked */
+    cfg.pdu_request = shared ? 240 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
     cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;

@@ -192,6 +192,20 @@ check_eq "$out" "64 clients, 3 rounds: 768 reads checked, 0 errors" "every clien
 after=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG")
 check_eq "$((after - before))" 1 "the CPU saw one connection for the 64 clients"
 
+# Userdata continuations on the shared connection (its PDU is 240: SZL 0x001C comes in
+# parts): four s7 info at once, each must get its own whole answer
+for k in 1 2 3 4; do
+    "$S7_BIN" info "127.0.0.1:$G_PORT" --slot 2 --type op >"$S7_TEST_TMP/info.$k" 2>&1 &
+    IPIDS[$k]=$!
+done
+for k in 1 2 3 4; do
+    rc=0
+    wait "${IPIDS[$k]}" || rc=$?
+    check_eq "$rc" 0 "s7 info $k of 4 at once over the shared connection"
+    check_match "$(cat "$S7_TEST_TMP/info.$k")" "module type +CPU 315-2 PN/DP" "s7 info $k: the identity, whole"
+    check_match "$(cat "$S7_TEST_TMP/info.$k")" "pdu size +240 bytes" "s7 info $k: held to the shared PDU (240)"
+done
+
 # ---- SIGHUP: DB10 becomes writable; a connection the new policy refuses is closed
 "$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW0 --slot 2 --type op --every 100 --count 600 \
     >"$S7_TEST_TMP/watch.out" 2>&1 &
