@@ -263,7 +263,19 @@ connections:
         range: DB10.DBB0..63
         cycle: 1000
 EOF
-start_guard --inventory "$INV" --cpu plc1 --audit "$S7_TEST_TMP/inv.audit"
+start_guard --inventory "$INV" --cpu plc1 --audit "$S7_TEST_TMP/inv.audit" --cr-timeout 300 \
+    --setup-timeout 300
+# the listener's deadlines: a connection that sends no CR, one that sends no setup
+exec 7<>"/dev/tcp/127.0.0.1/$G_PORT"
+exec 8<>"/dev/tcp/127.0.0.1/$G_PORT"
+printf '\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x02' >&8
+timeout 10 cat <&7 >/dev/null
+timeout 10 cat <&8 >/dev/null
+exec 7>&- 8>&-
+check_ok "a connection without a CR is closed by the guard (--cr-timeout)" \
+    grep -q "no connection request within 300 ms" "$G_LOG"
+check_ok "a connection without a setup after its CC is closed (--setup-timeout)" \
+    grep -q "no Setup Communication within 300 ms" "$G_LOG"
 check_eq "$(gcli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4661" "inventory policy: the documented GET passes"
 check_fails "inventory policy: a write where only GET is documented fails" gcli write DB10.DBW0=1
 check_fails "inventory policy: an undocumented DB read fails" gcli read DB11.DBW0
