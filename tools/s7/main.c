@@ -197,7 +197,8 @@ int main(int argc, char **argv)
             if (!cmd) {
                 fprintf(stderr,
                         "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory exchange partner blocks upload guard)\n",
+                        "doctor stop start discover scan inventory exchange partner blocks upload "
+                        "guard)\n",
                         argv[2]);
                 return CLI_USAGE;
             }
