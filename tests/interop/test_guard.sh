@@ -215,6 +215,15 @@ for ((i = 0; i < 100; i++)); do
     grep -q "DB1.DBW0" "$S7_TEST_TMP/watch.out" && break
     sleep 0.05
 done
+# and a PG connection the new policy still allows: it must keep going through the reload
+"$S7_BIN" watch "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --every 100 --count 600 \
+    >"$S7_TEST_TMP/watch_pg.out" 2>&1 &
+WPG=$!
+on_exit "kill $WPG 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+    grep -q "DB10.DBW0 = 4660" "$S7_TEST_TMP/watch_pg.out" && break
+    sleep 0.05
+done
 cat >"$RULES" <<EOF
 partners:
   - name: scada
@@ -234,6 +243,16 @@ check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4661" "the write reache
 check_ok "the OP connection the reloaded policy no longer allows was closed" \
     grep -qE "closed 127.0.0.1:[0-9]+: no longer allowed after the reload: partner scada is documented with connection type pg, asked op" "$G_LOG"
 kill "$WPID" 2>/dev/null
+for ((i = 0; i < 100; i++)); do
+    grep -q "DB10.DBW0 = 4661" "$S7_TEST_TMP/watch_pg.out" && break
+    sleep 0.05
+done
+kill "$WPG" 2>/dev/null
+check_match "$(cat "$S7_TEST_TMP/watch_pg.out")" "DB10.DBW0 = 4661" \
+    "the PG connection still allowed saw the write made after the reload"
+check_eq "$(grep -v "DB10.DBW0 = 466[01]" "$S7_TEST_TMP/watch_pg.out")" "" \
+    "and never dropped (no other line in its output)"
+check_eq "$(grep -c "no longer allowed after the reload" "$G_LOG")" 1 "the reload closed exactly one connection"
 check_match "$(cat "$GUARD_AUDIT")" '"op": "connect", "result": "refused: no longer allowed after the reload' \
     "audit: the connection closed by the reload"
 check_fails "a new OP connection is refused at its CR" "$S7_BIN" read "127.0.0.1:$G_PORT" DB1.DBW0 \
