@@ -131,6 +131,11 @@ typedef struct sub_ctx {
     s7_var_spec specs[S7_ITEMS_MAX];
     int unsub;
     uint8_t got_job;
+    /* the subscription to make (and, async, whom to tell) */
+    s7_push_fn push;
+    void *push_ud;
+    s7_done_fn done;
+    void *done_ud;
 } sub_ctx;
 
 static int sub_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
@@ -199,27 +204,32 @@ static int run(s7_client *c, sub_ctx *x)
     return s7__run(c, &j);
 }
 
-int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
-                        s7_push_fn cb, void *ud)
+/* A subscribe request's context for items at cycle_ms (checked), or NULL with *rc set. */
+static sub_ctx *sub_new(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
+                        s7_push_fn cb, void *ud, int *rc)
 {
-    if (!c || !items || n == 0 || n > S7_ITEMS_MAX || !cb ||
-        (mode != S7_CYC_TRANSFER && mode != S7_CYC_CHANGE))
-        return S7_ERR_INVAL;
     uint8_t base, factor;
-    if (s7_cyclic_cycle(cycle_ms, &base, &factor) < 0)
-        return S7_ERR_INVAL;
+    *rc = S7_ERR_INVAL;
+    if (!c || !items || n == 0 || n > S7_ITEMS_MAX || !cb ||
+        (mode != S7_CYC_TRANSFER && mode != S7_CYC_CHANGE) ||
+        s7_cyclic_cycle(cycle_ms, &base, &factor) < 0)
+        return NULL;
     sub_ctx *x = calloc(1, sizeof *x);
-    if (!x)
-        return S7_ERR_NOMEM;
+    if (!x) {
+        *rc = S7_ERR_NOMEM;
+        return NULL;
+    }
     x->subfn = (uint8_t)mode;
     x->cycle = cycle_ms;
     x->items = items;
     x->n = n;
+    x->push = cb;
+    x->push_ud = ud;
     size_t need = 12u + 8u + 4u + 4u, answer = 12u + 12u + 4u + 2u;
     for (size_t i = 0; i < n; i++) {
         if (item_spec(&items[i], &x->specs[i]) < 0 || !items[i].buf) {
             free(x);
-            return S7_ERR_INVAL;
+            return NULL;
         }
         uint32_t nb = item_bytes(&items[i]);
         need += S7_ITEM_SPEC_LEN;
@@ -227,28 +237,83 @@ int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_m
     }
     if (c->state == S7__READY && (need > s7_client_pdu(c) || answer > s7_client_pdu(c))) {
         free(x);
-        return S7_ERR_TOOBIG;
+        *rc = S7_ERR_TOOBIG;
+        return NULL;
     }
-    int rc = run(c, x);
-    if (rc >= 0) {
-        struct s7__sub *t = realloc(c->subs, (c->nsubs + 1) * sizeof *t);
-        if (!t) {
-            free(x);
-            return S7_ERR_NOMEM;
-        }
-        c->subs = t;
-        struct s7__sub *s = find(c, x->got_job);
-        if (!s)
-            s = &c->subs[c->nsubs++];
-        s->job = x->got_job;
-        s->subfn = x->subfn;
-        s->items = items;
-        s->n = n;
-        s->cb = cb;
-        s->ud = ud;
-        rc = x->got_job;
-    }
+    return x;
+}
+
+/* The CPU took the subscription of x: remember it.  Returns the job number or an error. */
+static int sub_register(s7_client *c, const sub_ctx *x)
+{
+    struct s7__sub *t = realloc(c->subs, (c->nsubs + 1) * sizeof *t);
+    if (!t)
+        return S7_ERR_NOMEM;
+    c->subs = t;
+    struct s7__sub *s = find(c, x->got_job);
+    if (!s)
+        s = &c->subs[c->nsubs++];
+    s->job = x->got_job;
+    s->subfn = x->subfn;
+    s->items = x->items;
+    s->n = x->n;
+    s->cb = x->push;
+    s->ud = x->push_ud;
+    return x->got_job;
+}
+
+int s7_client_subscribe(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
+                        s7_push_fn cb, void *ud)
+{
+    int rc;
+    sub_ctx *x = sub_new(c, items, n, cycle_ms, mode, cb, ud, &rc);
+    if (!x)
+        return rc;
+    rc = run(c, x);
+    if (rc >= 0)
+        rc = sub_register(c, x);
     free(x);
+    return rc;
+}
+
+/* The end of an async subscribe job: register, tell the caller, free the context. */
+static void sub_done(s7_client *c, int result, void *ud)
+{
+    sub_ctx *x = ud;
+    if (result >= 0)
+        result = sub_register(c, x);
+    if (x->done)
+        x->done(c, result, x->done_ud);
+    free(x);
+}
+
+int s7_client_subscribe_async(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,
+                              s7_push_fn cb, void *ud, s7_done_fn done, void *done_ud)
+{
+    int rc;
+    sub_ctx *x = sub_new(c, items, n, cycle_ms, mode, cb, ud, &rc);
+    if (!x)
+        return rc;
+    x->done = done;
+    x->done_ud = done_ud;
+    s7__job *j = calloc(1, sizeof *j);
+    if (!j) {
+        free(x);
+        return S7_ERR_NOMEM;
+    }
+    j->kind = S7__JOB_RAW;
+    j->enc = sub_enc;
+    j->rep = sub_rep;
+    j->ctx = x;
+    j->nsubs = 1;
+    j->owned = 1;
+    j->cb = sub_done;
+    j->ud = x;
+    rc = s7__job_queue(c, j);
+    if (rc < 0) {
+        free(j);
+        free(x);
+    }
     return rc;
 }
 

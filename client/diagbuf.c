@@ -16,6 +16,9 @@ static const struct {
     {0x4301, "mode change from STOP to STARTUP"},
     {0x4302, "mode change from STARTUP to RUN"},
     {0x4304, "STOP by a stop command (programming device or SFB 20)"},
+    /* what s7kit's emulator records in the user range (server/cpu_int.h) */
+    {0xA0F1, "connection request refused (s7kit emulator)"},
+    {0xA0F2, "retentive DBs restored from the state file (s7kit emulator)"},
 };
 
 const char *s7_diag_event_text(uint16_t id)

@@ -81,7 +81,7 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
                             "%s: '%s' is no valid name: letters, digits, '_', '-' and '.', up to "
                             "63 characters",
                             key, s);
-        snprintf(p->name, sizeof p->name, "%s", s);
+        memcpy(p->name, s, strlen(s) + 1); /* fits: checked above */
         return 0;
     }
     if (strcmp(k, "address") == 0 || strcmp(k, "host") == 0) {
@@ -337,9 +337,14 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             /* the YAML spelling: the loader of the server file's jobs: reads it */
             struct fy_node *seq = fy_node_create_sequence(y->doc);
             struct fy_node *cp = seq ? fy_node_copy(y->doc, x.job) : NULL;
-            if (!cp || fy_node_sequence_append(seq, cp))
+            if (!cp || fy_node_sequence_append(seq, cp)) {
+                fy_node_free(cp);
+                fy_node_free(seq);
                 return yaml_oom(y);
-            if (s7__yaml_xjobs(y, seq, c->x))
+            }
+            int rc = s7__yaml_xjobs(y, seq, c->x);
+            fy_node_free(seq); /* not in the document: ours to free, with the copy in it */
+            if (rc)
                 return -1;
         } else {
             if (yaml_scalar(y, x.job, "job", line, sizeof line))

@@ -165,7 +165,7 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
             return yaml_err(y, v, "upstream: '%s' must be shared or dedicated", s);
         return 0;
     }
-    return yaml_err(y, v ? v : kn,
+    return yaml_err(y, kn ? kn : v,
                     "unknown key '%s' in a partner: the keys are name, address, type, tsap, "
                     "read, write, services, max_conn, rate, upstream",
                     k);
@@ -223,7 +223,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         t->pol->shared_upstreams = (unsigned)n;
         return 0;
     }
-    return yaml_err(y, v ? v : kn, "unknown key '%s': the keys are partners and shared_upstreams",
+    return yaml_err(y, kn ? kn : v, "unknown key '%s': the keys are partners and shared_upstreams",
                     k);
 }
 

@@ -1,5 +1,7 @@
 /* The bridge engine (exchange_bridge.h): jobs that copy areas between CPUs, many CPUs on one
- * thread over one s7_multi.
+ * thread: every partner's client handle is driven through its fd/events/step interface from
+ * one readiness loop (net/loop.h: epoll), so a wake-up costs the handles that are ready, not
+ * every handle.
  *
  * Each partner is one client handle.  Completion callbacks only record what happened; the
  * next step of a job (the write after the read, the handshake after the transfer) and every
@@ -12,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <poll.h>
+
+#include "net/loop.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
 #include "s7/explain.h"
@@ -23,6 +28,8 @@ typedef struct partner {
     char *name, *host;
     uint16_t port;
     s7_client *c;
+    int fd_reg;      /* the fd registered in the loop (-1 none) */
+    uint32_t ev_reg; /* its events */
     int up, connecting, tried;
     int connect_rc, connect_done; /* set by the callback */
     int64_t next_try, backoff;
@@ -48,7 +55,7 @@ typedef struct job {
 
 struct s7_bridge {
     s7_bridge_opts o;
-    s7_multi *m;
+    s7_loop *loop;
     partner *p;
     size_t np, capp;
     job **j;
@@ -98,8 +105,8 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
         b->o.backoff_min_ms = 200;
     if (b->o.backoff_max_ms < b->o.backoff_min_ms)
         b->o.backoff_max_ms = b->o.backoff_min_ms;
-    b->m = s7_multi_new();
-    if (!b->m) {
+    b->loop = s7_loop_new(0);
+    if (!b->loop) {
         free(b);
         return NULL;
     }
@@ -125,7 +132,7 @@ void s7_bridge_free(s7_bridge *b)
         free(b->j[i]->dst);
         free(b->j[i]);
     }
-    s7_multi_free(b->m);
+    s7_loop_free(b->loop);
     free(b->p);
     free(b->j);
     free(b);
@@ -167,7 +174,8 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     p->host = dupstr(host);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
-    if (!p->name || !p->host || !p->c || s7_multi_add(b->m, p->c) < 0) {
+    p->fd_reg = -1;
+    if (!p->name || !p->host || !p->c) {
         s7_client_free(p->c);
         free(p->name);
         free(p->host);
@@ -333,6 +341,37 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         snprintf(e->cause, sizeof e->cause, "%s", s7_strerror(rc));
 }
 
+/* ---------------------------------------------------------------- the loop */
+
+/* Keep p's registration in the loop in line with its client: called right after every call
+ * that may open, close or change the socket (connect, step), before any other partner can
+ * open one, so a closed descriptor's number is never taken for another partner's. */
+static void sync_fd(s7_bridge *b, partner *p)
+{
+    int fd = s7_client_fd(p->c);
+    short e = fd >= 0 ? s7_client_events(p->c) : 0;
+    uint32_t want = ((e & POLLIN) ? S7_LOOP_IN : 0) | ((e & POLLOUT) ? S7_LOOP_OUT : 0);
+    if (fd != p->fd_reg) {
+        if (p->fd_reg >= 0)
+            s7_loop_del(b->loop, p->fd_reg); /* closed already: epoll forgot it, poll must */
+        p->fd_reg = -1;
+        if (fd >= 0 && s7_loop_add(b->loop, fd, want, p) == 0) {
+            p->fd_reg = fd;
+            p->ev_reg = want;
+        }
+    } else if (fd >= 0 && want != p->ev_reg) {
+        if (s7_loop_mod(b->loop, fd, want, p) == 0)
+            p->ev_reg = want;
+    }
+}
+
+/* Send what was queued on p now. */
+static void kick(s7_bridge *b, partner *p)
+{
+    s7_client_step(p->c, 0);
+    sync_fd(b, p);
+}
+
 /* ---------------------------------------------------------------- partners */
 
 static void on_connect(s7_client *c, int rc, void *ud)
@@ -386,6 +425,7 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
     if (!p->up && !p->connecting && now >= p->next_try) {
         p->connecting = 1;
         int rc = s7_client_connect_async(p->c, p->host, p->port, on_connect, p);
+        sync_fd(b, p);
         if (rc < 0) {
             p->connecting = 0;
             p->tried = 1;
@@ -458,6 +498,7 @@ static int start_read(s7_bridge *b, job *j)
         return rc;
     }
     j->phase = PH_READ;
+    kick(b, src);
     return 0;
 }
 
@@ -476,8 +517,10 @@ static void start_hs(s7_bridge *b, job *j, int ok)
     j->hs_pending = 0;
     if (!j->nhs || !hp->up)
         return;
-    if (s7_client_write_async(hp->c, j->hs, j->nhs, on_done, j) == 0)
+    if (s7_client_write_async(hp->c, j->hs, j->nhs, on_done, j) == 0) {
         j->phase = PH_HS;
+        kick(b, hp);
+    }
 }
 
 static void job_due(s7_bridge *b, job *j, int64_t now)
@@ -506,10 +549,12 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
     if (j->spec.mode == S7_BRIDGE_TRIGGER) {
         partner *hp = P(b, j->spec.hs);
         int rc = s7_client_read_async(hp->c, &j->trig, 1, on_done, j);
-        if (rc < 0)
+        if (rc < 0) {
             job_fail(b, j, hp, "trigger read", rc, NULL, 0);
-        else
+        } else {
             j->phase = PH_TRIG;
+            kick(b, hp);
+        }
         return;
     }
     start_read(b, j);
@@ -562,6 +607,7 @@ static void job_step(s7_bridge *b, job *j)
             break;
         }
         j->phase = PH_WRITE;
+        kick(b, dst);
         return;
     case PH_WRITE:
         j->phase = PH_IDLE;
@@ -595,6 +641,7 @@ static void job_step(s7_bridge *b, job *j)
 
 int s7_bridge_run(s7_bridge *b, int timeout_ms)
 {
+    s7_loop_event ev[64];
     int64_t now = s7_now_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         now = s7_now_ms();
@@ -618,11 +665,32 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
                 next = now;
             if (!p->up && !p->connecting && p->next_try < next)
                 next = p->next_try;
+            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c))) {
+                int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
+                if (t >= 0 && now + t < next)
+                    next = now + t;
+            }
         }
         int wait = next > now ? (int)(next - now) : 0;
-        int rc = s7_multi_poll(b->m, wait);
-        if (rc < 0)
-            return rc;
+        int n = s7_loop_wait(b->loop, ev, (int)(sizeof ev / sizeof ev[0]), wait);
+        if (n < 0)
+            return S7_ERR_IO;
+        for (int k = 0; k < n; k++) {
+            partner *p = ev[k].ptr;
+            short re = (short)(((ev[k].events & S7_LOOP_IN) ? POLLIN : 0) |
+                               ((ev[k].events & S7_LOOP_OUT) ? POLLOUT : 0) |
+                               ((ev[k].events & S7_LOOP_ERR) ? (POLLERR | POLLHUP) : 0));
+            s7_client_step(p->c, re);
+            sync_fd(b, p);
+        }
+        /* timeouts that ran out: the client reports them to its jobs */
+        now = s7_now_ms();
+        for (size_t i = 0; i < b->np; i++) {
+            partner *p = &b->p[i];
+            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c)) &&
+                s7_client_timeout_ms(p->c) == 0)
+                kick(b, p);
+        }
         /* answers that arrived: their next step now, so a write follows its read at once */
         for (size_t i = 0; i < b->nj; i++)
             if (b->j[i]->result_ready)

@@ -11,9 +11,6 @@
 #include "s7/net.h"
 #include "s7/wire.h"
 
-#define XP_STATUS_STARTED 25
-#define XP_STATUS_BUSY 11
-
 typedef struct xp_conn {
     uint16_t id;
     s7_partner *p;
@@ -24,6 +21,7 @@ typedef struct xp_job {
     s7_partner *p;
     uint8_t *rx; /* BRCV/URCV: what the partner writes before the job copies it */
     int busy, last_req;
+    uint64_t busy_hits; /* triggers while a BSEND was under way (STATUS 11) */
     int64_t next_ms;
     s7_partner_status st;
 } xp_job;
@@ -207,8 +205,8 @@ uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id)
 static void start_send(s7_xpartner *e, xp_job *r)
 {
     const s7_xjob *j = &r->j;
-    if (r->busy) { /* triggered while the previous job is under way */
-        outputs(e, r, 0, 0, XP_STATUS_BUSY);
+    if (r->busy) { /* the instruction's 11: the running job goes on; counted, outputs held */
+        r->busy_hits++;
         return;
     }
     const s7_tag *sd = &j->areas[0].local;
@@ -234,8 +232,8 @@ static void start_send(s7_xpartner *e, xp_job *r)
         return;
     }
     r->busy = 1;
-    r->st.busy = 1;
-    outputs(e, r, 0, 0, XP_STATUS_STARTED);
+    r->st.busy = 1; /* the outputs keep the last completed run, as s7_xengine's (no 25 flicker
+                       for a client polling them) */
 }
 
 static void check_send(s7_xpartner *e, xp_job *r)

@@ -520,6 +520,7 @@ static const char LINE_FORMS[] =
 /* Host or HOST:PORT or [V6]:PORT into c. */
 static int parse_partner(const char *s, s7_xconn *c, const char *where, char *err, size_t errcap)
 {
+    const char *text = s; /* as written, for messages */
     const char *colon = strrchr(s, ':');
     size_t hl = strlen(s);
     const char *port = NULL;
@@ -538,15 +539,15 @@ static int parse_partner(const char *s, s7_xconn *c, const char *where, char *er
     }
     if (hl == 0 || hl >= sizeof c->host)
         return s7__errf(err, errcap,
-                        "%s: partner '%s' is not an address: give HOST or HOST:PORT, %s", where, s,
-                        LINE_FORMS);
+                        "%s: partner '%s' is not an address: give HOST or HOST:PORT, %s", where,
+                        text, LINE_FORMS);
     memcpy(c->host, s, hl);
     c->host[hl] = 0;
     if (port) {
         long p;
         if (s7__parse_dec(port, 1, 65535, &p))
             return s7__errf(err, errcap, "%s: port '%s' of partner '%s' is not 1..65535", where,
-                            port, s - (s[-1] == '[' ? 1 : 0));
+                            port, text);
         c->port = (uint16_t)p;
     }
     return 0;

@@ -633,6 +633,11 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
     }
     if (s->next_timers - now < wait)
         wait = s->next_timers - now < 0 ? 0 : s->next_timers - now;
+    /* the poll backend (S7_USE_POLL=1) has no descriptor to nest: every server gets a turn
+     * every 10 ms instead */
+    int nested = s7_loop_fd(s->loop) >= 0;
+    if (!nested && wait > 10)
+        wait = 10;
     s->pfd[0].fd = s7_loop_fd(s->loop);
     s->pfd[0].events = POLLIN;
     s->pfd[0].revents = 0;
@@ -646,12 +651,12 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
         for (int i = 0; i < n; i++)
             s7_server_run_once(((s7__sim_cpu *)ev[i].ptr)->srv, 0);
     }
-    if (now >= s->next_timers) {
+    if (now >= s->next_timers || !nested) {
         /* the servers' own deadlines (setup, idle) are checked in their turns */
         for (size_t i = 0; i < s->ncpus; i++)
             if (s->cpus[i].listening)
                 s7_server_run_once(s->cpus[i].srv, 0);
-        s->next_timers = now + 1000;
+        s->next_timers = now + (nested ? 1000 : 10);
     }
     for (size_t i = 0; i < s->ncl; i++) {
         s7__sim_client *k = &s->cl[i];

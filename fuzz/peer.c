@@ -622,4 +622,10 @@ void fz_peer_activate(fz_peer *p)
     active = p;
 }
 
+void fz_peer_advance(int ms)
+{
+    if (ms > 0)
+        virt_ms += ms;
+}
+
 unsigned fz_peer_connections(const fz_peer *p) { return p->served; }

@@ -42,6 +42,9 @@ int fz_peer_socketpair(fz_peer *p);
 uint16_t fz_peer_listen_port(void);
 /* The peer poll() and the virtual clock serve (NULL: the real ones). */
 void fz_peer_activate(fz_peer *p);
+/* Moves the virtual clock on by ms: for a target that owns its loop and polls without
+ * waiting (fuzz_xjobs.c), time passes when the loop says so. */
+void fz_peer_advance(int ms);
 /* Connections the peer has served so far. */
 unsigned fz_peer_connections(const fz_peer *p);
 

@@ -461,7 +461,9 @@ static void up_close(s7_guard *g, gup *u, const char *why)
         close(u->fd);
     }
     s7_conn_free(u->c);
+    u->c = NULL;
     free(u->clis);
+    u->clis = NULL;
     if (u->prev)
         u->prev->next = u->next;
     else
@@ -558,7 +560,10 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
     s7_conn_cfg_init(&cfg);
     cfg.local_tsap = first->calling ? first->calling : 0x0100;
     cfg.remote_tsap = g->o.upstream_tsap ? g->o.upstream_tsap : first->called;
-    cfg.pdu_request = first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    /* a shared connection asks the smallest PDU every client can take (240): the CPU sizes
+     * Userdata answers (SZL parts) by the connection's PDU, and each client must be able to
+     * take every answer it gets; a dedicated one asks what its client asked */
+    cfg.pdu_request = shared ? 240 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
     cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
@@ -704,9 +709,20 @@ static void up_ready(s7_guard *g, gup *u)
     u->state = UP_READY;
     glog(g, S7_LOG_INFO, "upstream connection to %s:%u ready (PDU %u, AmQ %u)%s", g->up_host,
          g->up_port, s7_conn_pdu(u->c), s7_conn_amq(u->c), u->shared ? " (shared)" : "");
-    for (size_t i = 0; i < u->ncli; i++)
-        if (u->clis[i]->state == CL_WAIT_UP)
-            answer_setup(g, u->clis[i]);
+    /* answering may close clients (and a dedicated upstream with its last one): take the
+     * list first, then answer those still open and still on u */
+    size_t n = u->ncli;
+    gcli **w = n ? malloc(n * sizeof *w) : NULL;
+    if (n && !w) {
+        up_close(g, u, "out of memory");
+        return;
+    }
+    if (n)
+        memcpy(w, u->clis, n * sizeof *w);
+    for (size_t i = 0; i < n; i++)
+        if (w[i]->kind == K_CLIENT && w[i]->up == u && w[i]->state == CL_WAIT_UP)
+            answer_setup(g, w[i]);
+    free(w);
 }
 
 static void cli_event(s7_guard *g, gcli *c, uint32_t ev);
@@ -773,8 +789,11 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
             if ((size_t)r < space)
                 break;
         }
-        if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY)
+        if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY) {
             up_ready(g, u);
+            if (u->kind != K_UP) /* closed meanwhile */
+                return;
+        }
     }
     up_flush(g, u);
     if (s7_conn_state(u->c) == S7_CS_FAILED) {

@@ -772,6 +772,11 @@ int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr, const ui
     if (!t) {
         if (reason)
             *reason = cpu->reason;
+        /* one entry for a run of refusals */
+        int last = (cpu->diag_head + S7__DIAG_MAX - 1) % S7__DIAG_MAX;
+        if (cpu->ndiag == 0 ||
+            (cpu->diag[last][0] << 8 | cpu->diag[last][1]) != S7__DIAG_CR_REFUSED)
+            s7__diag_add(cpu, S7__DIAG_CR_REFUSED);
         return S7_ERR_CR_REJECTED;
     }
     sess->conn_type = (uint8_t)t;

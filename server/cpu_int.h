@@ -100,6 +100,13 @@ struct s7_cpu {
 
 /* ---------------------------------------------------------------- diagbuf.c */
 
+/* Events the emulator records that a real CPU has no ID for, from the user range
+ * (0xA000..0xBFFF, what SFC 52 WR_USMSG writes): a connection request refused (one entry
+ * for a run of refusals, so a flood cannot push the history out), retentive DBs restored
+ * from the state file. */
+#define S7__DIAG_CR_REFUSED 0xA0F1
+#define S7__DIAG_RETAIN_RESTORED 0xA0F2
+
 /* Record an event (0x4302 STARTUP -> RUN ...) with the CPU's time. */
 void s7__diag_add(s7_cpu *cpu, uint16_t event);
 /* Copy up to max entries, newest first, into out (20 bytes each); mode_only: only mode
@@ -123,12 +130,8 @@ struct s7_cpu_session {
     uint8_t ud_no;     /* the last Userdata reply's sequence number (counts 1..255) */
     uint8_t ud_dur_no; /* the last data unit reference given (counts 1..255) */
     uint8_t ud_group, ud_subfn;
-    uint8_t cur_fn; /* the Read/Write job being answered (for events) */
-    /* cyclic data (cyclic.c): the session's subscriptions, ncyc of them; cyc_cpu the CPU
-     * whose per-CPU count they take part in */
-    struct s7__cyc_job *cyc;
-    uint8_t ncyc;
-    s7_cpu *cyc_cpu;
+    uint8_t cur_fn;        /* the Read/Write job being answered (for events) */
+    struct s7__cyc *cyc;   /* cyclic-data subscriptions (cyclic.c), NULL when none */
     struct s7__xfer *xfer; /* a block upload / download in progress (blocks.c), or NULL */
 };
 
@@ -230,6 +233,8 @@ int s7__cyclic(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
                size_t lim);
 /* Drop every subscription of the session. */
 void s7__cyclic_release(s7_cpu_session *sess);
+/* Subscriptions the session holds. */
+unsigned s7__cyclic_count(const s7_cpu_session *sess);
 
 /* ---------------------------------------------------------------- alarms.c */
 

@@ -46,6 +46,14 @@ struct s7__cyc_job {
     size_t last_len; /* bytes in last */
 };
 
+/* A session's subscriptions (allocated with the first; the session holds one pointer so
+ * an idle connection stays small). */
+struct s7__cyc {
+    s7_cpu *cpu; /* whose per-CPU count they take part in */
+    uint8_t n;
+    struct s7__cyc_job jobs[S7__CYC_PER_CONN];
+};
+
 static void job_free(struct s7__cyc_job *j)
 {
     free(j->spec);
@@ -55,23 +63,26 @@ static void job_free(struct s7__cyc_job *j)
 
 void s7__cyclic_release(s7_cpu_session *sess)
 {
-    if (!sess)
+    if (!sess || !sess->cyc)
         return;
-    for (uint8_t i = 0; i < sess->ncyc; i++)
-        job_free(&sess->cyc[i]);
-    if (sess->cyc_cpu)
-        sess->cyc_cpu->cyc_total -= sess->ncyc;
-    free(sess->cyc);
+    struct s7__cyc *y = sess->cyc;
+    for (uint8_t i = 0; i < y->n; i++)
+        job_free(&y->jobs[i]);
+    y->cpu->cyc_total -= y->n;
+    free(y);
     sess->cyc = NULL;
-    sess->ncyc = 0;
-    sess->cyc_cpu = NULL;
+}
+
+unsigned s7__cyclic_count(const s7_cpu_session *sess)
+{
+    return sess && sess->cyc ? sess->cyc->n : 0;
 }
 
 static struct s7__cyc_job *find_job(s7_cpu_session *sess, uint8_t id)
 {
-    for (uint8_t i = 0; i < sess->ncyc; i++)
-        if (sess->cyc[i].id == id)
-            return &sess->cyc[i];
+    for (uint8_t i = 0; sess->cyc && i < sess->cyc->n; i++)
+        if (sess->cyc->jobs[i].id == id)
+            return &sess->cyc->jobs[i];
     return NULL;
 }
 
@@ -122,7 +133,7 @@ static int subscribe(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t
         j = find_job(sess, u->seq);
         if (!j)
             return fail(u, ref, seq, 0xD0A5, out, lim);
-    } else if (sess->ncyc >= S7__CYC_PER_CONN || cpu->cyc_total >= S7__CYC_PER_CPU) {
+    } else if (s7__cyclic_count(sess) >= S7__CYC_PER_CONN || cpu->cyc_total >= S7__CYC_PER_CPU) {
         return fail(u, ref, seq, 0xD062, out, lim);
     }
     size_t cap = lim > PUSH_OVERHEAD ? lim - PUSH_OVERHEAD : 0;
@@ -140,17 +151,19 @@ static int subscribe(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t
         return fail(u, ref, seq, len == S7_ERR_NOSPACE ? 0x8500 : 0xD401, out, lim);
     }
     if (!j) {
-        struct s7__cyc_job *t = realloc(sess->cyc, (sess->ncyc + 1u) * sizeof *t);
-        if (!t) {
-            free(buf);
-            free(keep);
-            return S7_ERR_NOMEM;
+        if (!sess->cyc) {
+            sess->cyc = calloc(1, sizeof *sess->cyc);
+            if (!sess->cyc) {
+                free(buf);
+                free(keep);
+                return S7_ERR_NOMEM;
+            }
+            sess->cyc->cpu = cpu;
         }
-        sess->cyc = t;
-        j = &sess->cyc[sess->ncyc++];
+        uint8_t id = free_id(sess);
+        j = &sess->cyc->jobs[sess->cyc->n++];
         memset(j, 0, sizeof *j);
-        j->id = free_id(sess);
-        sess->cyc_cpu = cpu;
+        j->id = id;
         cpu->cyc_total++;
     }
     memcpy(keep, spec, spec_len);
@@ -184,10 +197,14 @@ static int unsubscribe(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8
         return fail(u, ref, seq, 0xD401, out, lim);
     struct s7__cyc_job *j = find_job(sess, u->payload[1]);
     if (j) {
+        struct s7__cyc *y = sess->cyc;
         job_free(j);
-        *j = sess->cyc[--sess->ncyc];
-        if (sess->cyc_cpu)
-            sess->cyc_cpu->cyc_total--;
+        *j = y->jobs[--y->n];
+        y->cpu->cyc_total--;
+        if (y->n == 0) {
+            free(y);
+            sess->cyc = NULL;
+        }
     }
     return s7__ud_reply(out, lim, ref, u, seq, 0, 0, NULL, 0);
 }
@@ -209,8 +226,10 @@ int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
     int64_t next = -1;
     if (!sess)
         return -1;
-    for (uint8_t i = 0; i < sess->ncyc; i++) {
-        int64_t d = sess->cyc[i].due < 0 ? 0 : sess->cyc[i].due;
+    if (s7__prog_pending(sess))
+        return 0; /* a programmer job's result (ud_prog.c) waits */
+    for (uint8_t i = 0; sess->cyc && i < sess->cyc->n; i++) {
+        int64_t d = sess->cyc->jobs[i].due < 0 ? 0 : sess->cyc->jobs[i].due;
         if (next < 0 || d < next)
             next = d;
     }
@@ -221,13 +240,16 @@ int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8
 {
     if (!cpu || !sess || !out)
         return S7_ERR_INVAL;
-    if (!sess->ncyc || sess->pdu == 0)
+    int pn = s7__prog_push(sess, out, cap); /* programmer jobs' results first (ud_prog.c) */
+    if (pn != 0)
+        return pn;
+    if (!sess->cyc || sess->pdu == 0)
         return 0;
     size_t lim = s7__reply_limit(sess, cap);
     if (lim <= PUSH_OVERHEAD)
         return S7_ERR_NOSPACE;
-    for (uint8_t i = 0; i < sess->ncyc; i++) {
-        struct s7__cyc_job *j = &sess->cyc[i];
+    for (uint8_t i = 0; i < sess->cyc->n; i++) {
+        struct s7__cyc_job *j = &sess->cyc->jobs[i];
         if (j->due < 0) {
             j->due = now_ms + j->cycle;
             continue;

@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/cpu_int.h"
+
 #include "s7/log.h"
 #include "s7/retain.h"
 #include "server/files.h"
@@ -1300,6 +1302,8 @@ int s7_retain_open_ex(s7_retain **out, s7_cpu *cpu, const char *path, const s7_r
         free(r->dbs[i].stage);
         r->dbs[i].stage = NULL;
     }
+    if (have_snapshot && r->ndbs)
+        s7__diag_add(cpu, S7__DIAG_RETAIN_RESTORED); /* the diagnostic buffer says so */
     rc = 0;
 out:
     free(snap);

@@ -100,6 +100,16 @@ rate() { # rate PORT N K BYTES: reads per second
     out="$("$GB" 127.0.0.1 "$1" 1 "$2" "$3" "$4" "$SECS" 2>&1)"
     printf '%s\n' "$out" | awk '/^reads/ {sub("/s","",$4); print $4; found=1} END {if (!found) print 0}'
 }
+rate_par() { # rate_par PORT PROCS N K BYTES: N clients split over PROCS generator processes
+    local i pids=() f
+    for ((i = 0; i < $2; i++)); do
+        "$GB" 127.0.0.1 "$1" 1 $(($3 / $2)) "$4" "$5" "$SECS" >"$TMP/par.$i" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}" 2>/dev/null
+    for ((i = 0; i < $2; i++)); do cat "$TMP/par.$i"; done |
+        awk '/^reads/ {sub("/s","",$4); t += $4} END {printf "%.0f\n", t}'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 printf 's7 guard benchmark: %s s per case, emulated S7-1500 (s7 server) on loopback\n\n' "$SECS"
@@ -119,13 +129,15 @@ row "4-byte reads, 64 connections" 64 1 4
 row "64 KB DB read" 1 1 65535
 
 d2=$(rate "$P_CPU" 2 8 4)
-s1000=$(rate "$P_GS" 1000 1 4)
-d1000=$(rate "$P_CPU" 1000 1 4)
+# 1000 clients from 4 generator processes (one process polling 1000 sockets is itself the
+# limit: see the reference row)
+s1000=$(rate_par "$P_GS" 4 1000 1 4)
+d1000=$(rate_par "$P_CPU" 4 1000 1 4)
 r=$(ratio "$s1000" "$d2")
 printf '\n%-34s %12s %25s %10s %8s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" "guard (shared)" "ratio" goal result
 printf '%-34s %10s/s %23s/s %10s %8s %s\n' "" "$d2" "$s1000" "$r" ">=0.80" \
     "$(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "MISSED" }')"
-printf '%-34s %10s/s   (the load generator alone: 1000 direct connections, 1 in flight each)\n' \
+printf '%-34s %10s/s   (1000 direct connections, 1 in flight each, same 4 generators)\n' \
     "1000 clients direct (reference)" "$d1000"
 
 per=$(( (mem_after - mem_before) / 1000 ))

@@ -308,6 +308,12 @@ S7_API int s7_client_connect_async(s7_client *c, const char *host, uint16_t port
  * the job cannot be queued (S7_ERR_NOTCONN, S7_ERR_NOMEM). */
 S7_API int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud);
 S7_API int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud);
+/* s7_client_subscribe without blocking: done gets the job number (or the error) from the loop that
+ * drives the handle; the items are kept by reference from the call on.  Returns 0 (queued)
+ * or an error. */
+S7_API int s7_client_subscribe_async(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms,
+                                     int mode, s7_push_fn cb, void *ud, s7_done_fn done,
+                                     void *done_ud);
 
 /* For an application's own loop: the socket, the poll events it waits for (POLLIN /
  * POLLOUT) and the milliseconds until its next timeout (-1 none). */

@@ -174,7 +174,9 @@ S7_API int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, 
                          uint8_t *out, size_t cap);
 
 /* Cyclic data (Userdata group 2, S7-300/400 profiles): the subscriptions a session's
- * requests made push their items' values unsolicited.  s7_cpu_session_push writes the
+ * requests made push their items' values unsolicited; so do the programmer commands
+ * (group 1: a variable table's values, a modify's results) once their job ran, right after
+ * the answer that ran it (next_push 0).  s7_cpu_session_push writes the
  * next push that is due at now_ms (any monotonic ms clock, the same at every call) into
  * out (cap >= the negotiated PDU) and returns its length, 0 when none is due, or a
  * negative error; call it until it returns 0.  A subscription's first push is one cycle

@@ -202,9 +202,10 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
  * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
  * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
  * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
- * memory where configured and held until the job's next run: STATUS 25 while a BSEND is
- * under way, 11 when triggered meanwhile, then 0 or the s7_partner_status code (1 connection,
- * 2 negative acknowledgement, 4 length). */
+ * memory where configured when a run completes and held until the next completes (as
+ * s7_xengine does: no STATUS 25 flicker for a client polling them); a trigger while a BSEND
+ * is under way (the instruction's 11) is counted, the running job goes on.  STATUS: 0, or
+ * the s7_partner_status code (1 connection, 2 negative acknowledgement, 4 length). */
 
 typedef struct s7_xpartner s7_xpartner;
 
@@ -220,6 +221,21 @@ S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
 /* One turn: waits up to timeout_ms for the partners' sockets, runs their I/O and the jobs
  * that are due.  Returns 0. */
 S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
+/* The one-line spelling of a partner job (exchange/partner_job.c), added to x with its
+ * connection (an entry with the same partner, side, port, TSAPs and PDU is reused):
+ *   bsend|usend PARTNER R_ID [every TIME | on BIT] from LOCAL [OPTIONS]
+ *   brcv|urcv   PARTNER|any R_ID into LOCAL [OPTIONS]
+ * PARTNER HOST[:PORT] (this side connects, port 102 unless given) or any (this side
+ * listens, any partner); R_ID decimal or 16#hex; LOCAL a range (DB10.DBB0..DBB99), an ANY
+ * pointer (P#DB10.DBX0.0 BYTE 100) or a tag, 1..65,534 bytes (USEND/URCV: what one PDU
+ * carries).  OPTIONS: --passive (this side listens and accepts only PARTNER) --port N (the
+ * port a passive side listens on, default 102) --tsap LOCAL:REMOTE (default 1000:1000)
+ * --pdu N (default 480) --id N --name NAME --done BIT (bsend/usend) --ndr BIT (brcv/urcv)
+ * --error BIT --status WORD.  A sender without a trigger runs every second.  0, or
+ * S7_ERR_INVAL with "WHERE: what is wrong; what would be right" in err (x unchanged). */
+S7_API int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where,
+                                         char *err, size_t errcap);
+
 /* The partner jobs and what each reported last (NULL / S7_ERR_INVAL out of range). */
 S7_API size_t s7_xpartner_njobs(const s7_xpartner *e);
 S7_API const s7_xjob *s7_xpartner_job(const s7_xpartner *e, size_t i);

@@ -12,6 +12,7 @@
  *   setup-P    profile P (s7-1200, s7-300, s7-400, s7-1500): Setup Communication answers
  *   types      s7-300, DB1 64 (DBW0 = 0x1234, DBD4:REAL = 3.5), MB3 = 0x20: transport sizes
  *   wire       any CPU with DB1 >= 1 byte, slot given: a few error answers for a capture
+ *   prog       an S7-300/400: programmer commands (modify, VarTab and their pushes, job list)
  *   budget     s7-300 --max-conn op=2
  *   tsap       s7-300 (rack 0 slot 2)
  *   tsap14     s7-300 --rack 1 --slot 4
@@ -1158,9 +1159,61 @@ static void case_wire(void)
     uint8_t par[2] = {0x99, 0x00}, pdu[32];
     n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 1, 0x0A05, par, 2, NULL, 0)), r, sizeof r);
     ok(n == 19 && r[8] == 0x02 && r[17] != 0, "unknown function 0x99: error Ack");
-    uint8_t upar[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x41, 0x16, 0x00}, udata[4] = {0x0A, 0, 0, 0};
+    uint8_t upar[8] = {0x00, 0x01, 0x12, 0x04, 0x11, 0x41, 0x0B, 0x00}, udata[4] = {0x0A, 0, 0, 0};
     n = xchg(fd, f, mk_dt(f, pdu, mk_pdu(pdu, 7, 0x0A06, upar, 8, udata, 4)), r, sizeof r);
     ok(n >= 29 && r[8] == 0x07 && (r[27] || r[28]), "unknown userdata subfunction: userdata error");
+    close(fd);
+}
+
+/* Programmer commands (Userdata group 1) as STEP 7 sends them (the captured requests of
+ * tests/vectors/real/step7_s300_rwVarTab.pcapng and _readDiagData.pcapng): each answered,
+ * and the results of modify / VarTab jobs arriving as pushes after the answer, with the
+ * values written.  Any S7-300/400 with M and I areas of >= 9 bytes. */
+static void case_prog(void)
+{
+    uint8_t f[2048], r[2048], pdu[512];
+    int fd = raw_session(1, 240, NULL);
+    if (fd < 0)
+        return;
+    /* modify MD0, MW4, I8.1 immediately (frame 22): answer, then the push (3 items ok) */
+    static const char MODIFY_NOW[] =
+        "320700006d03000c0044000112081241080000000000ff0900400014002800000000000100060001000100"
+        "010001000100000003030100000000020100000004100100000008000900044133851f00090002dead0009"
+        "00010100";
+    size_t n = t_hex(MODIFY_NOW, pdu, sizeof pdu);
+    int k = xchg(fd, f, mk_dt(f, pdu, n), r, sizeof r);
+    ok(k == 33 && r[8] == 0x07 && r[22] == 0x81 && r[23] == 0x08 && r[24] != 0 && r[27] == 0 &&
+           r[28] == 0,
+       "modify: answered with a job number, error 0 (got %d bytes)", k);
+    uint8_t job = k == 33 ? r[24] : 0;
+    k = rd_tpkt(fd, r, sizeof r, 3000);
+    ok(k == 7 + 40 && r[8] == 0x07 && r[22] == 0x01 && r[23] == 0x08 && r[24] == job &&
+           !memcmp(r + 33, "\x00\x04\x00\x06\x01\x00\x00\x01\x00\x03\xFF\xFF\xFF\x00", 14),
+       "modify: its push with three return codes 0xFF (got %d bytes)", k);
+    /* VarTab MB0 x6 and IB8 immediately (frame 17): the values just written */
+    static const char VARTAB[] =
+        "320700006c03000c002a000112081241020000000000ff0900260014000e00000000000100120001000100"
+        "010001000100000002010600000000110100000008";
+    n = t_hex(VARTAB, pdu, sizeof pdu);
+    k = xchg(fd, f, mk_dt(f, pdu, n), r, sizeof r);
+    ok(k == 33 && r[23] == 0x02 && r[24] != 0 && r[27] == 0 && r[28] == 0, "VarTab: answered");
+    k = rd_tpkt(fd, r, sizeof r, 3000);
+    ok(k == 7 + 52 && r[22] == 0x01 && r[23] == 0x02 &&
+           !memcmp(r + 41, "\x00\x02\xFF\x09\x00\x06\x41\x33\x85\x1F\xDE\xAD\xFF\x09\x00\x01\x02",
+                   17),
+       "VarTab: its push with MB0..5 = 41 33 85 1F DE AD and IB8 = 02 (got %d bytes)", k);
+    /* the job list (frame 13): the read itself only */
+    static const char JOBLIST[] = "320700006606000c0020000112081241100000000000ff09001c00140004"
+                                  "000000000001000000010001000100010001000000000000";
+    n = t_hex(JOBLIST, pdu, sizeof pdu);
+    k = xchg(fd, f, mk_dt(f, pdu, n), r, sizeof r);
+    ok(k == 45 && r[23] == 0x10 && r[41] == 0x10, "job list: no job but the read (got %d)", k);
+    /* flash LED (tia_s300_flashLed.pcapng frame 1) */
+    static const char FLASH[] = "320700006c01000c001c000112081241160000000000ff0900180014000000000"
+                                "00000010000000000010001000100010000";
+    n = t_hex(FLASH, pdu, sizeof pdu);
+    k = xchg(fd, f, mk_dt(f, pdu, n), r, sizeof r);
+    ok(k == 33 && r[23] == 0x16 && r[27] == 0 && r[28] == 0, "flash LED: accepted");
     close(fd);
 }
 
@@ -1546,6 +1599,8 @@ int main(int argc, char **argv)
         case_types();
     else if (!strcmp(g_case, "wire"))
         case_wire();
+    else if (!strcmp(g_case, "prog"))
+        case_prog();
     else if (!strcmp(g_case, "budget"))
         case_budget();
     else if (!strcmp(g_case, "tsap"))

@@ -22,9 +22,9 @@ T="127.0.0.1:$S7SRV_PORT"
     >"$S7_TEST_TMP/p.out" 2>"$S7_TEST_TMP/p.err" &
 wpid=$!
 on_exit "kill $wpid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/p.err" && break; sleep 0.05; done
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/p.err" 2>/dev/null && break; sleep 0.05; done
 check_ok "write DB1.DBW0=6 while subscribed" "$S7_BIN" write "$T" DB1.DBW0=6 --slot 2
-for ((i = 0; i < 100; i++)); do grep -q 'DBW0 = 6' "$S7_TEST_TMP/p.out" && break; sleep 0.05; done
+for ((i = 0; i < 100; i++)); do grep -q 'DBW0 = 6' "$S7_TEST_TMP/p.out" 2>/dev/null && break; sleep 0.05; done
 check_ok "write DB1.DBX2.0=1" "$S7_BIN" write "$T" DB1.DBX2.0=1 --slot 2
 rc=0
 for ((i = 0; i < 200; i++)); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done

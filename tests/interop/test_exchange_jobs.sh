@@ -81,6 +81,7 @@ J=(
 start_s7server --profile s7-300 --db 40:256 --set DB40.DBW40=16#1234 "${J[@]}"
 XADDR=$S7SRV_ADDR
 XLOG=$S7SRV_LOG
+XPID=$S7SRV_PID
 for ((i = 0; i < 100; i++)); do grep -q '^Ctrl-C or SIGTERM' "$XLOG" && break; sleep 0.05; done
 grep -q "job           get 127.0.0.1:$PA DB20.DBB0..DBB31 every 100ms --id 1 --name a-ok" "$XLOG" &&
     pass "the banner lists the jobs" || fail "the banner lists the jobs: $(grep job "$XLOG")"
@@ -135,6 +136,27 @@ else
     skip_note="node-snap7 not installed: the Snap7 partner checks did not run"
     echo "note: $skip_note"
 fi
+
+# at SIGTERM each job's counts and last status
+stop_s7server "$XPID"
+check_match "$(cat "$XLOG")" "job a-ok: [0-9]+ runs, [0-9]+ ok, 0 errors, [0-9]+ triggers while busy; last: ERROR 0 STATUS 0 \(ok\)" \
+    "at stop: the GET's counts"
+check_match "$(cat "$XLOG")" "job b-putget-off: ([0-9]+) runs, 0 ok, [0-9]+ errors, [0-9]+ triggers while busy; last: ERROR 1 STATUS 2 \(negative_ack, put_get_disabled\)" \
+    "at stop: PUT/GET off"
+
+# ---------------------------------------------------------------- a job's results are journalled
+# GET results into a retentive DB survive kill -9 as a partner's writes do
+start_s7server --profile s7-300 --db 42:16:retain --state "$S7_TEST_TMP/jobs.state" --quiet \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB42.DBW0"
+for ((i = 0; i < 100; i++)); do
+    [ "$("$S7_BIN" read "$S7SRV_ADDR" --slot 2 DB42.DBW0 2>/dev/null | sed 's/.* = //')" = 4242 ] && break
+    sleep 0.1
+done
+kill9_s7server
+start_s7server --profile s7-300 --db 42:16:retain --state "$S7_TEST_TMP/jobs.state" --quiet
+check_eq "$("$S7_BIN" read "$S7SRV_ADDR" --slot 2 DB42.DBW0 | sed 's/.* = //')" 4242 \
+    "a GET's result in a retentive DB survives kill -9"
+stop_s7server
 
 # ---------------------------------------------------------------- connection resources
 # The jobs' connections count against the CPU's own budgets: its only PG connection is the

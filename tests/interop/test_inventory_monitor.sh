@@ -36,7 +36,7 @@ MPORT=$(free_port) || die "no free port"
 JL="$S7_TEST_TMP/monitor.jsonl"
 HOOK="$S7_TEST_TMP/hook.txt"
 OUT="$S7_TEST_TMP/monitor.out"
-"$S7_BIN" inventory monitor "$INV" --every 200ms --count 150 --timeout 1s \
+"$S7_BIN" inventory monitor "$INV" --every 200ms --count 150 --timeout 5s \
     --json-lines "$JL" --metrics "127.0.0.1:$MPORT" --exit-on-change \
     --on-change "echo \"\$S7_MONITOR_CONNECTION \$S7_MONITOR_PREVIOUS \$S7_MONITOR_STATUS \$S7_MONITOR_VERDICT\" >>'$HOOK'" \
     >"$OUT" 2>"$S7_TEST_TMP/monitor.err" &

@@ -52,11 +52,19 @@ check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +put_get_disable
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +ok +pass" "line-capper passes"
 check_contains "$out" "3 of 5 connections pass, 2 fail." "the others pass, none unproven"
 
+# the monitor takes the written inventory too
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
+check_match "$out" "line-filler +fail +put_get_disabled" "monitor: line-filler put_get_disabled"
+check_match "$out" "line-capper +pass +ok" "monitor: line-capper ok"
+
 port="$(awk '/name: plc-filler/{f=1} f&&/port:/{print $2; exit}' "$INV")"
 addr="$(awk '/name: plc-filler/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
 out="$("$S7_BIN" doctor "$addr:$port" 2>&1)" && rc=0 || rc=$?
 check_eq "$rc" 1 "doctor fails"
 check_contains "$out" "verdict: put_get_disabled" "doctor's verdict: put_get_disabled"
+out="$("$S7_BIN" doctor plc-filler --inventory "$INV" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: put_get_disabled" "doctor by partner name through the written inventory"
+check_contains "$out" "documented: connection 'line-filler'" "the doctor finds the path documented"
 
 port="$(awk '/name: plc-capper/{f=1} f&&/port:/{print $2; exit}' "$INV")"
 check_eq "$("$S7_BIN" read "127.77.0.5:$port" DB20.DBW0:INT --slot 2 2>&1)" "DB20.DBW0:INT = 1234" "the override's value served (DB20 sized by the inventory)"

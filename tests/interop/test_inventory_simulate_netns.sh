@@ -3,8 +3,9 @@
 # documented addresses, one namespace per cell and a router applying the inventory's rules;
 # a router fault (router:drop:line-filler) injected at the start, then a CPU fault at run
 # time; s7 inventory check --as plc-line and s7 doctor from plc-line's namespace report
-# each fault's verdict, the paths the firewall forbids stay closed; after SIGTERM no
-# namespace and no veth of the simulation is left.
+# each fault's verdict, the paths the firewall forbids stay closed; after SIGTERM (and
+# SIGINT, and --for) no namespace and no veth of the simulation is left; the namespaces of
+# a run killed with SIGKILL are removed by the next run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
 need_s7_bin
@@ -39,6 +40,10 @@ check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_fil
 check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +ok +pass" "line-capper passes through the router"
 check_match "$out" "hmi-filler +hmi-line -> plc-filler 10.10.2.10:102 +port_filtered +UNPROVEN" "plc-line may not reach plc-filler as the HMI (the rules)"
 
+out="$(ip netns exec "$LINE" "$S7_BIN" inventory monitor "$EX" --as plc-line --count 1 --timeout 1s --connection line-filler --connection line-capper 2>&1)" || true
+check_match "$out" "line-filler +fail +port_filtered" "monitor --as plc-line: line-filler port_filtered"
+check_match "$out" "line-capper +pass +ok" "monitor --as plc-line: line-capper ok"
+
 # the doctor from the engineering station's cell (es1 -> plc-line is documented)
 CONTROL="s7sim$SIM-control"
 out="$(ip netns exec "$CONTROL" "$S7_BIN" doctor 10.10.1.10 2>&1)" && rc=0 || rc=$?
@@ -65,4 +70,40 @@ check_eq "$rc" 0 "SIGTERM ends it with exit 0"
 check_eq "$(ip netns list | grep -c "^s7sim$SIM-")" 0 "no namespace of the simulation left"
 check_eq "$(ip -o link show | grep -c "s7s$((SIM % 1000000))[cr]")" 0 "no veth of the simulation left"
 check_contains "$(cat "$LOG")" "namespaces removed" "it says so"
+
+# SIGINT cleans up as SIGTERM does
+wait_up() { # LOG PID: 0 once the simulation printed its start line (10 s at most)
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q "up in" "$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+"$S7_BIN" inventory simulate "$EX" --for 120s >"$LOG.int" 2>&1 &
+P2=$!
+_S7_PIDS+=("$P2")
+wait_up "$LOG.int" "$P2" || fail "second run not up: $(cat "$LOG.int")"
+kill -INT "$P2"
+rc=0
+wait "$P2" || rc=$?
+check_eq "$rc" 0 "SIGINT ends it with exit 0"
+check_eq "$(ip netns list | grep -c "^s7sim$P2-")" 0 "no namespace left after SIGINT"
+
+# a run killed with SIGKILL leaves its namespaces; the next run removes them (and its own
+# when its --for is over)
+"$S7_BIN" inventory simulate "$EX" --for 120s >"$LOG.kill" 2>&1 &
+P3=$!
+_S7_PIDS+=("$P3")
+on_exit "for n in \$(ip netns list | awk '{print \$1}' | grep '^s7sim$P3-'); do ip netns del \$n; done"
+wait_up "$LOG.kill" "$P3" || fail "third run not up: $(cat "$LOG.kill")"
+kill -KILL "$P3"
+wait "$P3" 2>/dev/null || true
+check_eq "$(ip netns list | grep -c "^s7sim$P3-")" 4 "SIGKILL leaves the four namespaces"
+out="$("$S7_BIN" inventory simulate "$EX" --for 300ms 2>&1)" && rc=0 || rc=$?
+check_eq "$rc" 0 "the next run (--for 300ms) ends by itself with exit 0"
+check_contains "$out" "removed 4 namespaces of an earlier run that was killed" "it says it removed the killed run's"
+check_contains "$out" "namespaces removed" "and its own at the end"
+check_eq "$(ip netns list | grep -c "^s7sim$P3-")" 0 "none of the killed run's left"
 finish

@@ -2,7 +2,8 @@
 # Every command's --json output against its JSON Schema (docs/schema/, docs/json.md), checked
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
 # blocks, upload, download,
-# doctor, discover, scan (with --inventory), inventory check and verify-firewall, each on success and on failure (a missing DB,
+# doctor, discover, scan (with --inventory), inventory check and verify-firewall, exchange and
+# inventory monitor (JSON lines), each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
 # (s7 server) on loopback, and against fake_plc.js for replies that do not conform, malformed
 # and implausible SZL answers and failed S7 setups.  Then documents that break the vocabulary (an uppercase state, an
@@ -113,6 +114,30 @@ check_contains "$(cat "$F")" '"event": "error"' "watch on a PUT/GET-disabled CPU
 valid s7-watch "watch: error event" --lines
 js watch_closed watch "$CLOSED" MB0 --count 1
 valid s7-watch "watch: closed port" --lines
+
+# ---------------------------------------------------------------- watch --push, alarms, diag-buffer
+start_s7server --profile s7-300 --put-get on --db 5:4 --alarm 0x1001:DB5.DBX0.0 --set DB5.DBX0.0=true
+ALARMS="127.0.0.1:$S7SRV_PORT"
+js watch_push watch "$ALARMS" DB5.DBB0 --slot 2 --push --every 100 --count 1
+check_contains "$(head -n 1 "$F")" '"event": "push"' "watch --push: a push event first"
+valid s7-watch "watch --push: push event and values" --lines
+js watch_poll watch "$OK" DB1.DBW0 --push --every 20 --count 1
+check_contains "$(head -n 1 "$F")" '"event": "poll"' "watch --push on an S7-1500: a poll event"
+valid s7-watch "watch --push: poll event (refused, with its error)" --lines
+js alarms_one alarms "$ALARMS" --slot 2
+check_contains "$(cat "$F")" '"count": 1' "alarms: one active"
+valid s7-alarms "alarms: one ALARM_S with its time"
+js alarms_8 alarms "$ALARMS" --slot 2 --alarm8
+valid s7-alarms "alarms: ALARM_8 (no time)"
+js alarms_refused alarms "$OK"
+check_eq "$RC" 1 "alarms on an S7-1500: exit 1"
+valid s7-alarms "alarms: refused (0x8104)"
+js alarms_closed alarms "$CLOSED"
+valid s7-alarms "alarms: closed port"
+js diag_ok diag-buffer "$ALARMS" --slot 2
+valid s7-diag-buffer "diag-buffer: entries"
+js diag_closed diag-buffer "$CLOSED"
+valid s7-diag-buffer "diag-buffer: closed port"
 
 # ---------------------------------------------------------------- dump
 js dump_ok dump "$OK" DB 2
@@ -260,6 +285,30 @@ valid s7-inventory-verify-firewall "verify-firewall: open and rejected rows, fro
 js scan_inv scan 127.0.0.1 --port "$P_OK" --timeout 500 --inventory "$INV"
 valid s7-scan "scan --inventory"
 
+# ---------------------------------------------------------------- s7 exchange, inventory monitor (JSON lines)
+XF="$S7_TEST_TMP/bridge.yaml"
+cat >"$XF" <<YAML
+partners:
+  - {name: plc-ok, address: 127.0.0.1, port: $P_OK, profile: s7-1500}
+  - {name: plc-pgoff, address: 127.0.0.1, port: $P_PGOFF, profile: s7-1500}
+  - {name: plc-gone, address: 127.0.0.1, port: $P_CLOSED}
+jobs:
+  - {name: ok, local_cpu: plc-ok, job: get plc-ok DB1.DBW0 every 100ms into DB2.DBW0}
+  - {name: pgoff, local_cpu: plc-ok, job: get plc-pgoff DB1.DBW0 every 100ms into DB2.DBW2}
+  - {name: gone, local_cpu: plc-ok, job: get plc-gone DB1.DBW0 every 100ms into DB2.DBW4}
+  - {name: nodb, local_cpu: plc-ok, job: get plc-ok DB9.DBW0 every 100ms into DB2.DBW6}
+YAML
+F="$S7_TEST_TMP/exchange.jsonl"
+RC=0
+"$S7_BIN" exchange "$XF" --count 3 --every 100ms --quiet --json-lines "$F" 2>/dev/null || RC=$?
+check_eq "$RC" 1 "exchange: exit 1 (jobs fail)"
+valid s7-exchange "exchange: ok, put_get_disabled, refused, a missing DB" --lines
+F="$S7_TEST_TMP/monitor.jsonl"
+RC=0
+"$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2000 --json-lines "$F" >/dev/null 2>&1 || RC=$?
+check_eq "$RC" 0 "inventory monitor: exit 0 (one round, nothing changed)"
+valid s7-inventory-monitor "inventory monitor: pass, put_get_disabled, port_closed" --lines
+
 # ---------------------------------------------------------------- audit logs (s7 guard, s7 server)
 # one schema for both: the emulator's log of a refused write, the guard's log of its decisions
 start_s7server --profile s7-300 --db 1:64 --db 3:8:ro --audit "$S7_TEST_TMP/cpu_audit.jsonl"
@@ -319,6 +368,8 @@ mutate doctor_wild s7-doctor 'doctor: an implausible field not in the list' 'd["
 mutate doctor_wild s7-doctor 'doctor: implausible without its raw value' 'del d["implausible"][0]["value"]'
 mutate info_wild s7-info 'info: no implausible key' 'del d["implausible"]'
 mutate inv s7-inventory-check 'inventory check: verdict "" (empty string)' 'd["connections"][0]["verdict"] = ""'
+mutate alarms_one s7-alarms 'alarms: type "ALARM_S" (uppercase)' 'd["alarms"][0]["type"] = "ALARM_S"'
+mutate diag_ok s7-diag-buffer 'diag-buffer: event in lowercase hex' 'd["entries"][0]["event"] = "0x43a2"'
 mutate audit_line s7-audit 'audit: action "deny"' 'd["action"] = "deny"'
 mutate audit_line s7-audit 'audit: an unknown key' 'd["verdict"] = "ok"'
 mutate audit_line s7-audit 'audit: no result' 'del d["result"]'

@@ -6,7 +6,9 @@
 # clock get/set, stop / hot start / cold start, errors), block services (s7 blocks / upload /
 # download, Snap7's FullUpload and Download), a PUT/GET-off CPU (81 04), and raw
 # well-formed requests answered with errors (85 00 both ways, unknown SZL / function /
-# userdata).  Also: every request was answered, and the kinds of frames are all there.
+# userdata), STEP 7's programmer commands (modify, VarTab) and the pushes of their results,
+# s7 watch --push (a cyclic-data subscription and its pushes), s7 alarms, s7 diag-buffer.
+# Also: every request was answered, and the kinds of frames are all there.
 # Root only (capture on lo); skipped otherwise.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +64,18 @@ check_ok "Snap7 GetPlcStatus" s7srv_snap7 plcstatus
 check_ok "Snap7 PlcHotStart" s7srv_snap7 start
 check_ok "Snap7 PlcStop" s7srv_snap7 stop
 check_ok "Snap7 PlcColdStart" s7srv_snap7 coldstart
+# cyclic data: a subscription, a push after a write, the unsubscribe at exit; an alarm
+# query; the diagnostic buffer
+"$S7_BIN" watch "127.0.0.1:$A_PORT" DB1.DBW40 MB5 --slot 2 --push --every 100 --count 2 \
+    >"$S7_TEST_TMP/push.out" 2>&1 &
+wpid=$!
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/push.out" 2>/dev/null && break; sleep 0.05; done
+check_ok "s7 write while s7 watch --push is subscribed" s7srv_cli write DB1.DBW40=77
+for ((i = 0; i < 100; i++)); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
+kill "$wpid" 2>/dev/null
+check_contains "$(cat "$S7_TEST_TMP/push.out")" "DB1.DBW40 = 77" "the write came as a push"
+check_ok "s7 alarms (alarm query)" s7srv_cli alarms
+check_ok "s7 diag-buffer (SZL 0x00A0)" s7srv_cli diag-buffer
 check_ok "s7 blocks (list, lists of types in parts)" s7srv_cli blocks
 check_ok "s7 blocks DB1 (block info)" s7srv_cli blocks DB1
 check_ok "s7 upload DB1" s7srv_cli upload DB1 -o "$S7_TEST_TMP/db1.blk"
@@ -73,6 +87,8 @@ check_ok "Snap7 FullUpload DB2" s7srv_snap7 fullupload DB 2
 check_ok "Snap7 Download as DB6" s7srv_snap7 download 6 "$S7_TEST_TMP/db1.blk"
 check_ok "raw error answers (85 00, unknown SZL / function / userdata)" \
     "$S7SRV_HELPERS/server_protect" wire "$A_PORT" 2 "$A_LOG"
+check_ok "programmer commands (modify, VarTab, their pushes, job list, flash LED)" \
+    "$S7SRV_HELPERS/server_protect" prog "$A_PORT" 2 "$A_LOG"
 S7SRV_PORT=$B_PORT S7SRV_SLOT=1
 check_fails "s7 read from a PUT/GET-off CPU" s7srv_cli read DB1.DBW0
 check_fails "Snap7 multiread from a PUT/GET-off CPU" s7srv_snap7 multiread '[{"area":"DB","db":1,"start":0,"len":2}]'
@@ -117,6 +133,10 @@ for f in "s7comm.header.errcls == 0x81 && s7comm.header.errcod == 0x04:Ack 81 04
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0x28:PLC start answered" \
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0xf0:Setup Communication answered" \
     "s7comm.param.userdata.funcgroup == 7 && s7comm.param.userdata.type == 8:clock answered" \
+    "s7comm.param.userdata.funcgroup == 1 && s7comm.param.userdata.type == 0:programmer command result pushed" \
+    "s7comm.param.userdata.funcgroup == 2 && s7comm.param.userdata.type == 8 && s7comm.param.userdata.subfunc == 5:cyclic-data subscription answered" \
+    "s7comm.param.userdata.funcgroup == 2 && s7comm.param.userdata.type == 0:cyclic-data push" \
+    "s7comm.param.userdata.funcgroup == 4 && s7comm.param.userdata.subfunc == 0x13 && s7comm.param.userdata.type == 8:alarm query answered" \
     "s7comm.param.userdata.funcgroup == 3 && s7comm.param.userdata.subfunc == 2 && s7comm.param.userdata.lastdataunit == 1:list of blocks in parts" \
     "s7comm.header.rosctr == 3 && s7comm.param.func == 0x1e:upload part answered" \
     "s7comm.header.rosctr == 1 && s7comm.param.func == 0x1b:the CPU asks for a download part" \

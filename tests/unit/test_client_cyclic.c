@@ -3,7 +3,8 @@
  * no timing asserted), reads in between are answered as reads (pushes never taken for
  * them), values follow a write, a change-driven job pushes only after a change,
  * unsubscribing stops the callbacks, and an S7-1500 profile refuses with userdata error
- * 0x8104 (what `s7 watch --push` falls back to polling on). */
+ * 0x8104 (what `s7 watch --push` falls back to polling on); the async subscribe reports its
+ * job number from the loop and its pushes come. */
 #include <pthread.h>
 #include <string.h>
 
@@ -60,6 +61,12 @@ static void on_push(s7_client *c, int job, s7_item *items, size_t n, void *ud)
         return;
     x->pushes[job]++;
     memcpy(x->last[job], items[0].buf, 2);
+}
+
+static void on_done(s7_client *c, int result, void *ud)
+{
+    (void)c;
+    *(int *)ud = result;
 }
 
 /* Wait (bounded: 60 turns of 100 ms) until cond holds. */
@@ -139,6 +146,20 @@ static void test_push(void)
     WAIT_UNTIL(c, x.pushes[2] >= 1);
     CHECK_INT(x.pushes[2], 1);
     CHECK_INT(x.last[2][0], 0x9A);
+
+    /* an async subscription: done tells the job number from the loop */
+    uint8_t b3[2];
+    s7_item as = it[0];
+    as.buf = b3;
+    int done_job = 0;
+    CHECK_INT(
+        s7_client_subscribe_async(c, &as, 1, 100, S7_CYC_TRANSFER, on_push, &x, on_done, &done_job),
+        0);
+    WAIT_UNTIL(c, done_job != 0 && x.pushes[3] >= 1);
+    CHECK_INT(done_job, 3);
+    CHECK(x.pushes[3] >= 1);
+    CHECK_INT(b3[0], 0x9A);
+    CHECK_INT(s7_client_unsubscribe(c, 3), 0);
 
     /* unsubscribe: no callback after it */
     CHECK_INT(s7_client_unsubscribe(c, job), 0);

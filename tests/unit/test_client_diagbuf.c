@@ -1,7 +1,8 @@
 /* client/diagbuf.c: an entry decoded field by field (bytes of a 315-2's entry as
  * server/diagbuf.c records them), the event texts, and the buffer read from the server
- * engine on loopback after a STOP and a start: newest first, 0x4302 (STARTUP -> RUN)
- * before 0x4304 (STOP), every entry with a valid time. */
+ * engine on loopback after two refused connection requests (one entry, 0xA0F1, for the
+ * run), a STOP and a start: newest first, 0x4302 (STARTUP -> RUN) before 0x4304 (STOP),
+ * every entry with a valid time. */
 #include <pthread.h>
 #include <string.h>
 
@@ -50,6 +51,19 @@ int main(void)
     co.slot = 2;
     s7_client *c = s7_client_new(&co);
     CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(s)), 0);
+    /* two refused connection requests (another slot): one entry for the run */
+    for (int k = 0; k < 2; k++) {
+        s7_client_opts bo = co;
+        bo.slot = 5;
+        s7_client *bad = s7_client_new(&bo);
+        CHECK_INT(s7_client_connect(bad, "127.0.0.1", s7_server_port(s)), S7_ERR_CR_REJECTED);
+        s7_client_free(bad);
+    }
+    s7_diag_entry r[8];
+    CHECK(s7_client_diag_buffer(c, r, 8) >= 2);
+    CHECK_INT(r[0].event_id, 0xA0F1);
+    CHECK(r[1].event_id != 0xA0F1);
+    CHECK(s7_diag_event_text(0xA0F1) != NULL);
     CHECK_INT(s7_client_plc_stop(c), 0);
     CHECK_INT(s7_client_plc_start(c, S7_START_HOT), 0);
     s7_diag_entry b[200];

@@ -1,7 +1,8 @@
 /* conn, client role (conn/conn.c): the CR it sends, the CC and Setup Communication
  * exchange, a read answered, fed as whole streams, one byte at a time and split at every
  * point in two; a reply in two DT fragments; the fatal cases (a DR for the CR, a reply
- * that matches no job, a malformed TPKT), each of which also shows the checks can fail;
+ * that matches no job, a malformed TPKT), each of which also shows the checks can fail; a
+ * cyclic-data push carrying the reference of a job in flight goes to on_push, not to it;
  * a Job of the CPU handed to on_job and answered through s7_conn_answer. */
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,76 @@ static void test_fatal(void)
     s7_conn_free(c);
 }
 
+static int pushes;
+static uint8_t push_seq;
+
+static void on_push(void *ctx, const s7_pdu *pdu)
+{
+    (void)ctx;
+    s7_ud u;
+    if (s7_ud_decode(pdu, &u) >= 0 && u.type == S7_UD_TYPE_PUSH) {
+        pushes++;
+        push_seq = u.seq;
+    }
+}
+
+/* A cyclic-data push whose PDU reference equals the job in flight's goes to on_push, never
+ * to the job: the job stays in flight and gets its own reply after it. */
+static void test_push(void)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    s7_conn_cfg cfg;
+    s7_conn_cfg_init(&cfg);
+    cfg.local_tsap = 0x0100;
+    cfg.remote_tsap = 0x0102;
+    cfg.on_reply = on_reply;
+    cfg.on_push = on_push;
+    cfg.ctx = &r;
+    s7_conn *c = s7_conn_new(&cfg);
+    uint8_t hello[128], reply[128], push[128];
+    size_t hl = server_hello(hello);
+    const uint8_t *p;
+    s7_conn_start(c);
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    CHECK_INT(s7_conn_feed(c, hello, hl), 0);
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    size_t cap;
+    uint8_t *pdu = s7_conn_submit_begin(c, &cap);
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    int n = s7_read_req_encode(pdu, cap, 0, &spec, 1);
+    int ref = s7_conn_submit_end(c, (size_t)n, NULL, 0);
+    /* the push of job 3, PDU reference = the read's */
+    static const uint8_t vals[6] = {0x00, 0x01, 0xFF, 0x04, 0x00, 0x08};
+    uint8_t body[8];
+    memcpy(body, vals, 6);
+    body[6] = 0x11;
+    body[7] = 0x22;
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = 0x12;
+    u.type = S7_UD_TYPE_PUSH;
+    u.group = S7_UD_GRP_CYCLIC;
+    u.subfn = S7_CYC_CHANGE;
+    u.seq = 3;
+    u.rc = S7_RC_OK;
+    u.dts = S7_DTS_OCTET;
+    u.payload = body;
+    u.plen = 7;
+    int k = s7_ud_encode(push + S7_ISO_HDR_LEN, 100, (uint16_t)ref, &u);
+    int f = s7_iso_dt_wrap(push, 128, (size_t)k, 1);
+    CHECK_INT(s7_conn_feed(c, push, (size_t)f), 0);
+    CHECK_INT(pushes, 1);
+    CHECK_INT(push_seq, 3);
+    CHECK_INT(r.replies, 0);
+    CHECK_INT(s7_conn_inflight(c), 1);
+    size_t rl = read_reply(reply, (uint16_t)ref, 0);
+    CHECK_INT(s7_conn_feed(c, reply, rl), 0);
+    CHECK_INT(r.replies, 1);
+    CHECK_INT(s7_conn_inflight(c), 0);
+    s7_conn_free(c);
+}
+
 /* A Job of the CPU (a download's 0x1C): a protocol error without on_job; with it, handed to
  * the handler, whose answer s7_conn_answer queues as it is (no job slot taken). */
 static s7_conn *job_conn;
@@ -287,6 +358,7 @@ int main(void)
     test_cr();
     test_splits();
     test_fatal();
+    test_push();
     test_cpu_job();
     return t_done();
 }

@@ -136,7 +136,7 @@ static void test_subscribe_push(void)
     CHECK_INT(u.err, 0);
     CHECK_INT(u.rc, S7_RC_NOT_FOUND);
     CHECK_INT(u.plen, 0);
-    CHECK_INT(s.ncyc, 1);
+    CHECK_INT(s7__cyclic_count(&s), 1);
     CHECK_INT(cpu->cyc_total, 1);
     /* job 1 pushes no more (only job 2 is left and nothing changed) */
     CHECK_INT(pushes_of(cpu, &s, 9000, 1, &u), 0);
@@ -195,7 +195,7 @@ static void test_errors(void)
     req[10 + 6] = 0x03; /* parameter byte 6: the subfunction */
     CHECK(answer(s7_cpu_handle(cpu, &s2, req, (size_t)k, out, sizeof out), &u) >= 0);
     CHECK_INT(u.err, 0x8104);
-    CHECK_INT(s2.ncyc, 0);
+    CHECK_INT(s7__cyclic_count(&s2), 0);
     /* a DB that does not exist: subscribed, its item answered 0x0A */
     s7_var_spec bad = {S7_TS_BYTE, 4, 77, S7_AREA_DB, 0};
     CHECK(subscribe(cpu, &s2, S7_CYC_TRANSFER, 0, 1000, &bad, 1, &u) >= 0);

@@ -1,7 +1,7 @@
-/* CPU model robustness: valid requests of every kind, mutated (bytes flipped, lengths
- * changed, truncated, extended) and fed to s7_cpu_handle on every profile.  Every call
- * must return a reply that fits the PDU and decodes as an S7 PDU with the request's
- * reference, or a negative error; never crash (run under ASan/UBSan).  Also a
+/* CPU model robustness: valid requests of every kind (cyclic data and the alarm query too),
+ * mutated (bytes flipped, lengths changed, truncated, extended) and fed to s7_cpu_handle on
+ * every profile.  Every call must return a reply that fits the PDU and decodes as an S7 PDU
+ * with the request's reference, or a negative error; never crash (run under ASan/UBSan).  Also a
  * sequence-number wrap of the Userdata continuation. */
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +62,18 @@ static int seeds(uint8_t bufs[][600], int *lens)
     n++;
     lens[n] = (int)t_hex("32 07 0000 0701 0008 0006 00 01 12 04 11 43 02 00 FF 09 0002 30 41",
                          bufs[n], 600);
+    n++;
+    /* cyclic data: a subscription of S7ANY items, the captured DBREAD modify of job 1
+     * (wincc_s400_production.pcapng frame 62), an unsubscribe; the alarm query */
+    lens[n] = s7_cyclic_req_encode(bufs[n], 600, 0x0800, S7_CYC_CHANGE, 0, 100, sp, 3);
+    n++;
+    lens[n] = (int)t_hex("32 07 0000 0801 0008 0016 00 01 12 04 11 42 07 01 ff 09 0012 00 01 01 01 "
+                         "12 0c b0 02 05 00 51 01 72 04 00 83 01 48",
+                         bufs[n], 600);
+    n++;
+    lens[n] = s7_cyclic_unsub_encode(bufs[n], 600, 0x0802, S7_CYC_CHANGE, 1);
+    n++;
+    lens[n] = s7_alarm_query_encode(bufs[n], 600, 0x0900, S7_ALARM_8);
     n++;
     return n;
 }

@@ -384,6 +384,28 @@ static void test_szl_misc(void)
         r = run(cpu, &s, (int)qn);
         CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48);
         CHECK(memcmp(u.payload, "\x02\x32\x00\x04\x00\x28\x00\x01\x00\x04\x00\x01", 12) == 0);
+        /* every SZL python-snap7 reads (get_order_code 0x0011, get_cpu_info 0x001C,
+         * read_szl_list 0x0000, read_diagnostic_buffer 0x00A0, get_cpu_state 0x0424), index 0
+         * and return code 0x0A, on a 300 and (but the diagnostic buffer) on a 1500 */
+        static const uint16_t py_ids[5] = {0x0011, 0x001C, 0x0000, 0x00A0, 0x0424};
+        for (int k = 0; k < 2; k++) {
+            s7_cpu_session ps;
+            s7_cpu *pc = mk(k ? "s7-1500" : "s7-300", &ps, 480);
+            for (int i = 0; i < 5; i++) {
+                if (k && py_ids[i] == 0x00A0)
+                    continue;
+                uint8_t q[26] = {0x32, 0x07, 0,    0, 0x05, 0x10, 0,    8, 0, 8, 0, 1, 0x12,
+                                 4,    0x11, 0x44, 1, 0,    0x0A, 0x09, 0, 4, 0, 0, 0, 0};
+                q[22] = (uint8_t)(py_ids[i] >> 8);
+                q[23] = (uint8_t)py_ids[i];
+                int pr = s7_cpu_handle(pc, &ps, q, sizeof q, out, sizeof out);
+                s7_pdu pp;
+                s7_ud pu;
+                CHECK(ud_dec(pr, &pp, &pu) == 0 && pu.err == 0 && pu.rc == 0xFF && pu.plen >= 8);
+                s7__cpu_session_release(&ps);
+            }
+            s7_cpu_free(pc);
+        }
         /* 0x0132 index 0 stays unknown (index 1 and 4 are two different records) */
         r = szl(cpu, &s, 5, 0x0132, 0x0000);
         CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);

@@ -161,8 +161,8 @@ static void test_bridge_live(void)
     s7_bridge *b = s7_bridge_new(&o);
     s7_client_opts co;
     s7_client_opts_init(&co);
-    co.connect_timeout_ms = 1000;
-    co.request_timeout_ms = 1000;
+    co.connect_timeout_ms = 5000; /* generous on a loaded machine: no assertion waits for them */
+    co.request_timeout_ms = 5000;
     const char *names[3] = {"cpu-a", "cpu-b", "cpu-c"};
     for (int i = 0; i < 3; i++)
         CHECK_INT(s7_bridge_add_partner(b, names[i], "127.0.0.1", cs[i].port, &co), i);

@@ -86,6 +86,11 @@ static const struct {
     {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --slot", "--job 1: --slot needs a value"},
     {"get 10.0.0.1:0 DB1.DBB0 every 1s into DB2.DBB0",
      "--job 1: port '0' of partner '10.0.0.1:0' is not 1..65535"},
+    {"get []:1102 MW0 every 1s into MW2",
+     "--job 1: partner '[]:1102' is not an address: give HOST or HOST:PORT, e.g. get 10.200.2.10 "
+     "DB20.DBB0..DBB31 every 100ms --slot 2 --type basic into DB40.DBB0, or put 10.200.2.10 "
+     "DB20.DBW0 on M10.0 from DB40.DBW0 --done M10.1"},
+    {"get [::1]:0 MW0 every 1s into MW2", "--job 1: port '0' of partner '[::1]:0' is not 1..65535"},
     {"get [::1 DB1.DBB0 every 1s into DB2.DBB0",
      "--job 1: partner '[::1': an IPv6 address in brackets is [ADDR] or [ADDR]:PORT"},
     {"get 10.0.0.1 DB1.DBZ0 every 1s into DB2.DBB0",

@@ -1,8 +1,10 @@
 /* Unit tests for exchange/simulate.c: a small plant (an HMI and a line PLC polling two
  * machine PLCs) simulated on loopback addresses: which partners become CPUs, DBs sized to
  * the documented ranges, every CPU listening on its own address, the exchanges done at
- * their cycle (the values a PUT writes land in the passive CPU), a CPU fault seen by the
- * exchanges and cleared, a CPU that goes away turning its exchanges to errors. */
+ * their cycle (a PUT without a cycle once), CPU faults seen by the exchanges and cleared,
+ * an override, an emulated CPU's own connections counted against its budget; the first
+ * scenario again with the poll backend of the loops (S7_USE_POLL=1). */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,5 +251,8 @@ int main(void)
     test_replace();
     test_active_budget();
     test_refusals();
+    /* the same with the poll backend of the loops (no epoll descriptor to nest) */
+    setenv("S7_USE_POLL", "1", 1);
+    test_cpus_and_exchanges();
     return t_done();
 }

@@ -19,6 +19,7 @@
 
 #include "s7/cpu.h"
 #include "s7/retain.h"
+#include "server/cpu_int.h" /* the diagnostic buffer */
 #include "t.h"
 
 static char dir[64];
@@ -224,6 +225,10 @@ static void test_fresh_and_restart(void)
     CHECK_INT(db(cpu, 1)[7], 0xAA);
     CHECK_MEM(db(cpu, 5), "ab", 2);
     CHECK_INT(db(cpu, 2)[0], 0); /* not retentive: initial value */
+    /* the diagnostic buffer records the restore (newest entry) */
+    uint8_t e[S7__DIAG_LEN];
+    CHECK_INT(s7__diag_get(cpu, e, 1, 0), 1);
+    CHECK_INT(e[0] << 8 | e[1], S7__DIAG_RETAIN_RESTORED);
     s7_retain_free(r);
     s7_cpu_free(cpu);
 }

@@ -186,6 +186,17 @@ static void test_modify_and_vartab(void)
     n = send_hex(cpu, s, MODIFY_NOW, 0, 0);
     CHECK(same_struct(out, n, MODIFY_NOW_ANS, "modify at once"));
     CHECK(same_push(s, MODIFY_NOW_PUSH, job_of(n), "modify at once push"));
+    /* the engine takes pushes through s7_cpu_session_push: due at once, then none */
+    n = send_hex(cpu, s, MODIFY_NOW, 0, 0);
+    job = job_of(n);
+    CHECK_INT(s7_cpu_session_next_push(s), 0);
+    uint8_t pb[512];
+    int pn = s7_cpu_session_push(cpu, s, 0, pb, sizeof pb);
+    size_t en = t_hex(MODIFY_NOW_PUSH, exp_buf, sizeof exp_buf);
+    exp_buf[17] = job;
+    CHECK(pn == (int)en && memcmp(pb, exp_buf, en) == 0);
+    CHECK_INT(s7_cpu_session_push(cpu, s, 0, pb, sizeof pb), 0);
+    CHECK_INT(s7_cpu_session_next_push(s), -1);
     /* disable: D0A5, as the 315-2 answers it */
     n = send_hex(cpu, s, DISABLE, 0, 0);
     CHECK(same_struct(out, n, DISABLE_ANS, "disable"));

@@ -8,7 +8,7 @@
 # file.  tests/interop/test_cli_docs.sh drives it and fails when an option of `s7 help
 # COMMAND` is not offered here.
 
-_s7_commands='read write info dump watch server doctor stop start discover scan inventory exchange partner blocks upload download guard help'
+_s7_commands='read write info dump watch alarms diag-buffer server doctor stop start discover scan inventory exchange partner blocks upload download guard help'
 _s7_inventory_subcommands='validate check firewall report verify-firewall monitor simulate audit'
 _s7_common_options='--rack --slot --type --tsap --pdu --timeout --json --trace --help -h'
 _s7_profiles='s7-300 s7-400 s7-1200 s7-1500 logo8 s7-200smart'
@@ -20,7 +20,9 @@ _s7_options()
         read | write | info) printf '%s' "$_s7_common_options" ;;
         dump | upload) printf '%s' "$_s7_common_options -o --output" ;;
         blocks | download) printf '%s' "$_s7_common_options" ;;
-        watch) printf '%s' "$_s7_common_options --every --count" ;;
+        watch) printf '%s' "$_s7_common_options --every --count --push" ;;
+        alarms) printf '%s' "$_s7_common_options --alarm8" ;;
+        diag-buffer) printf '%s' "$_s7_common_options" ;;
         doctor)
             printf '%s' "$_s7_common_options --db --area --allow-write --no-alternatives" \
                 ' --expect-profile --inventory --as'
@@ -30,7 +32,7 @@ _s7_options()
         discover) printf '%s' '--timeout --json --trace --help -h' ;;
         scan) printf '%s' '--port --rate --concurrency --timeout --no-identify --all --inventory --json --help -h' ;;
         server)
-            printf '%s' '--config --listen --profile --db --set --put-get --max-conn --rack --slot' \
+            printf '%s' '--config --listen --profile --db --alarm --set --put-get --max-conn --rack --slot' \
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h' \
@@ -146,6 +148,7 @@ _s7()
             sub=${COMP_WORDS[2]}
             ;;
         read | write | info | dump | watch | server | doctor | stop | start | discover | scan | exchange | partner) ;;
+        alarms | diag-buffer) ;;
         blocks | upload | download) ;;
         guard) ;;
         *) return 0 ;;

@@ -94,7 +94,7 @@ const char inv_help[] =
     "      --metrics ADDR:PORT Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
     "      --timeout TIME      per connection step, as for check (default 3s)\n"
     "      --connection NAME   only this connection (repeatable)\n"
-    "      --as PARTNER        check from PARTNER's documented address, as for check\n\n"
+    "      --as PARTNER        check from PARTNER's documented address, as for check\n"
     "  simulate FILE     the plant brought up on this machine: emulated CPUs, the documented\n"
     "                    exchanges, faults (s7 inventory simulate --help)\n\n"
     "Exit codes: 0 success, 1 a check failed (or a file could not be written), 2 usage error\n"

@@ -32,7 +32,8 @@
 
 static const char sim_help[] =
     "usage: s7 inventory simulate FILE [--loopback] [--write-inventory OUT.yaml]\n"
-    "                             [--fault SPEC]... [--control SOCK] [--for TIME]\n"
+    "                             [--fault SPEC]... [--cpu PARTNER=FILE]... [--control SOCK]\n"
+    "                             [--for TIME] [-v]\n"
     "       s7 inventory simulate --control SOCK --send 'fault SPEC' | 'clear SPEC' | status | "
     "summary\n\n"
     "Brings the documented plant up on this machine: every CPU of FILE (a partner that is\n"

@@ -134,9 +134,9 @@ const cli_cmd cli_cmds[] = {
      "find the rack/slot, connection type or TSAP pair a CPU accepts", discover_help, 0, 0, 0},
     {"scan", cmd_scan, "CIDR|RANGE [--port P] [--rate N/s]",
      "hosts answering on port 102 and what they are", scan_help, 0, 0, 0},
-    {"inventory", cmd_inventory, "validate|check|firewall|report|monitor FILE",
-     "the plant's documented S7 connections: check live, firewall rules, report", inv_help, 0, 0,
-     0},
+    {"inventory", cmd_inventory, "validate|check|firewall|report|monitor|simulate FILE",
+     "the plant's documented S7 connections: check live, firewall rules, report, simulate",
+     inv_help, 0, 0, 0},
     {"exchange", cmd_exchange, "FILE [--metrics ADDR:PORT]",
      "run GET/PUT jobs between CPUs from this PC (the bridge)", exchange_help, 0, 0, 0},
     {"partner", cmd_partner, "--listen|--connect HOST [--bsend R_ID:FILE]...",
@@ -167,6 +167,15 @@ const cli_cmd cli_cmds[] = {
      0, 0},
     {NULL, NULL, NULL, NULL, NULL, 0, 0, 0},
 };
+
+/* "error: unknown command 'NAME' (commands: ... TAIL)": every command of the table. */
+static void unknown_command(const char *name, const char *tail)
+{
+    fprintf(stderr, "error: unknown command '%s' (commands:", name);
+    for (const cli_cmd *c = cli_cmds; c->name; c++)
+        fprintf(stderr, " %s", c->name);
+    fprintf(stderr, "%s)\n", tail);
+}
 
 const cli_cmd *cli_find_cmd(const char *name)
 {
@@ -206,11 +215,7 @@ int main(int argc, char **argv)
         if (argc > 2) {
             cmd = cli_find_cmd(argv[2]);
             if (!cmd) {
-                fprintf(stderr,
-                        "error: unknown command '%s' (commands: read write info dump watch server "
-                        "doctor stop start discover scan inventory exchange partner blocks upload "
-                        "download guard)\n",
-                        argv[2]);
+                unknown_command(argv[2], "");
                 return CLI_USAGE;
             }
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -221,11 +226,7 @@ int main(int argc, char **argv)
     }
     cmd = cli_find_cmd(argv[1]);
     if (!cmd) {
-        fprintf(stderr,
-                "error: unknown command '%s' (commands: read write info dump watch server doctor "
-                "stop start discover scan inventory exchange partner blocks upload download guard; "
-                "s7 help lists them)\n",
-                argv[1]);
+        unknown_command(argv[1], "; s7 help lists them");
         return CLI_USAGE;
     }
     if (cmd->run == cmd_server) /* no HOST and options of its own: server.c parses them */

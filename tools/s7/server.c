@@ -19,6 +19,7 @@
 #include "s7/audit.h"
 #include "s7/config.h"
 #include "s7/exchange.h"
+#include "s7/exchange_partner.h"
 #include "s7/retain.h"
 #include "s7/server.h"
 #include "s7/server_config.h"
@@ -81,6 +82,11 @@ const char srv_help[] =
     "                         a GET/PUT job this CPU runs as the active partner (repeatable;\n"
     "                         docs/exchange.md), e.g. --job 'get 10.0.0.2 DB20.DBB0..DBB31\n"
     "                         every 100ms --slot 2 into DB40.DBB0 --status DB40.DBW32'\n"
+    "  --job 'bsend|usend PARTNER R_ID every TIME|on BIT from LOCAL [options]'\n"
+    "  --job 'brcv|urcv PARTNER|any R_ID into LOCAL [options]'\n"
+    "                         a BSEND/BRCV (USEND/URCV) partner job (repeatable; its\n"
+    "                         options and outputs: docs/exchange.md), e.g. --job 'brcv any 3\n"
+    "                         into DB20.DBB0..DBB999'\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
     "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
@@ -107,6 +113,8 @@ typedef struct srv_run {
     const char **job_args; /* the --job lines as given */
     size_t njob_args;
     s7_xengine *xe;
+    s7_exchange pjobs; /* the CPU's BSEND/BRCV/USEND/URCV jobs (--job 'bsend ...') */
+    s7_xpartner *xp;
     uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
     s7_server_stats st; /* the engine's, taken when it stops */
     int have_st;
@@ -1082,6 +1090,20 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
 
 /* ---------------------------------------------------------------- the command */
 
+/* A --job of the partner services (bsend, brcv, usend, urcv: exchange_partner.h)? */
+static int is_partner_job(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    static const char *const kinds[] = {"bsend", "brcv", "usend", "urcv"};
+    for (int i = 0; i < 4; i++) {
+        size_t n = strlen(kinds[i]);
+        if (strncmp(line, kinds[i], n) == 0 && (line[n] == ' ' || line[n] == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
 /* The jobs of the --config file, then each --job; all validated.  0, or -1 after the
  * message. */
 static int load_jobs(srv_run *r, const char *config)
@@ -1095,6 +1117,13 @@ static int load_jobs(srv_run *r, const char *config)
     for (size_t i = 0; i < r->njob_args; i++) {
         char where[32];
         snprintf(where, sizeof where, "--job %zu", i + 1);
+        if (is_partner_job(r->job_args[i])) {
+            if (s7_exchange_parse_partner_job(&r->pjobs, r->job_args[i], where, err, sizeof err)) {
+                fprintf(stderr, "error: %s\n", err);
+                return -1;
+            }
+            continue;
+        }
         if (s7_exchange_parse_job(&r->jobs, r->job_args[i], where, err, sizeof err)) {
             fprintf(stderr, "error: %s\n", err);
             fprintf(stderr, "docs/exchange.md describes the job spelling\n");
@@ -1138,6 +1167,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     const char *config = NULL;
     int repair = 0;
     s7_exchange_init(&r->jobs);
+    s7_exchange_init(&r->pjobs);
     int rc = parse_flags(cmd, argc, argv, &fl, &config, &repair, r);
     if (rc) {
         free(r->job_args);
@@ -1301,6 +1331,19 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         }
         s7_xengine_start(r->xe);
     }
+    if (r->pjobs.njobs) { /* BSEND/BRCV/USEND/URCV: passive ones listen on the server's address */
+        char host[520], perr[600];
+        snprintf(host, sizeof host, "%s", r->listen[0] == '[' ? r->listen + 1 : r->listen);
+        char *cut = r->listen[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
+        if (cut)
+            *cut = 0;
+        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, host)) ||
+            s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
+            fprintf(stderr, "error: partner jobs: %s\n", r->xp ? perr : "out of memory");
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
     if (!is_loopback(r->listen) && !c->nallow)
         tlog(r, S7_LOG_WARN,
              "serving %s to every partner that can reach it: PUT/GET is "
@@ -1310,8 +1353,10 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     print_banner(r);
 
     while (!g_signal) {
-        int n = r->xe ? s7_xengine_run_once(r->xe, r->retain ? 250 : 1000)
-                      : s7_server_run_once(r->srv, r->retain ? 250 : 1000);
+        int wait_ms = r->xp ? 10 : r->retain ? 250 : 1000; /* partner jobs: every 10 ms */
+        int n = r->xe ? s7_xengine_run_once(r->xe, wait_ms) : s7_server_run_once(r->srv, wait_ms);
+        if (r->xp)
+            s7_xpartner_run_once(r->xp, 0);
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;
@@ -1338,8 +1383,21 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         tlog(r, S7_LOG_INFO, "%s: stopping, %zu connections to close",
              sig == SIGINT ? "SIGINT" : "SIGTERM", s7_server_connections(r->srv, NULL));
     g_srv = NULL;
+    for (size_t i = 0; r->xe && i < s7_xengine_njobs(r->xe); i++) {
+        s7_xjob_state st;
+        s7_xengine_state(r->xe, i, &st);
+        printf("job %s: %llu runs, %llu ok, %llu errors, %llu triggers while busy; last: ERROR %d "
+               "STATUS %u (%s%s%s)\n",
+               s7_xengine_job(r->xe, i)->name, (unsigned long long)st.runs,
+               (unsigned long long)st.ok, (unsigned long long)st.errors,
+               (unsigned long long)st.busy_hits, s7_exchange_status_error(st.status),
+               s7_exchange_status_code(st.status), s7_exchange_status_id(st.status),
+               st.status == S7_XST_OK ? "" : ", ", st.status == S7_XST_OK ? "" : st.cause);
+    }
     s7_xengine_free(r->xe); /* its connections count in the server's budget */
     r->xe = NULL;
+    s7_xpartner_free(r->xp);
+    r->xp = NULL;
     s7_server_stats_get(r->srv, &r->st, sizeof r->st);
     r->have_st = 1;
     s7_server_free(r->srv);
@@ -1365,6 +1423,8 @@ out:
     g_srv = NULL;
     s7_xengine_free(r->xe);
     s7_exchange_free(&r->jobs);
+    s7_xpartner_free(r->xp);
+    s7_exchange_free(&r->pjobs);
     free(r->job_args);
     s7_server_free(r->srv);
     s7_retain_free(r->retain);

@@ -193,47 +193,116 @@ static int plan_cell(simnet *n, size_t ci, char *err, size_t cap)
     return 0;
 }
 
-static int make_ns(simnet *n, const char *name, int *fd, int *made, char *err, size_t cap)
+/* Runs the ip(8) commands of text in one process: `ip [-n NS] -batch FILE` (it stops at the
+ * first command that fails and names its line).  0 or -1 with the message. */
+static int batch(simnet *n, const char *ns, const char *text, char *err, size_t cap)
 {
-    if (cmd(n, -1, err, cap, "ip", "netns", "add", name, NULL) < 0)
-        return -1;
-    *made = 1;
-    *fd = open_ns(name);
-    if (*fd < 0) {
-        snprintf(err, cap, "%s/%s: %s", NETNS_DIR, name, strerror(errno));
+    char path[] = "/tmp/s7sim-ip-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, cap, "temporary file: %s", strerror(errno));
         return -1;
     }
-    return cmd(n, *fd, err, cap, "ip", "link", "set", "lo", "up", NULL);
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(fd);
+    if (n->verbose)
+        fprintf(stderr, "simulate: ip%s%s -batch:\n%s", ns ? " -n " : "", ns ? ns : "", text);
+    int rc = off < len ? -1
+             : ns      ? cmd(n, -1, err, cap, "ip", "-n", ns, "-batch", path, NULL)
+                       : cmd(n, -1, err, cap, "ip", "-batch", path, NULL);
+    if (off < len)
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+    unlink(path);
+    return rc;
 }
 
-/* The cell's link to the router: a veth pair, addresses, routes. */
-static int link_cell(simnet *n, size_t ci, char *err, size_t cap)
+/* The namespaces, the veth pair of each cell to the router, addresses and routes: one ip
+ * process for the first namespace's part, one per namespace for the rest. */
+static int build(simnet *n, char *err, size_t cap)
 {
     const s7_plant *p = n->p;
-    simnet_cell *c = &n->cells[ci];
-    char a[24], b[24], addr[72], raddr[48], rip[24];
-    unsigned pid = (unsigned)getpid() % 1000000u, cn = (unsigned)(ci % 1000);
-    snprintf(a, sizeof a, "s7s%uc%u", pid, cn); /* at most 15 characters (IFNAMSIZ) */
-    snprintf(b, sizeof b, "s7s%ur%u", pid, cn);
-    ip_text(c->router_ip, rip, sizeof rip);
-    snprintf(raddr, sizeof raddr, "%s/%d", rip, c->prefix);
-    if (cmd(n, -1, err, cap, "ip", "link", "add", a, "type", "veth", "peer", "name", b, NULL) < 0 ||
-        cmd(n, -1, err, cap, "ip", "link", "set", a, "netns", c->ns, NULL) < 0 ||
-        cmd(n, -1, err, cap, "ip", "link", "set", b, "netns", n->rns, NULL) < 0 ||
-        cmd(n, c->fd, err, cap, "ip", "link", "set", a, "name", "eth0", NULL) < 0 ||
-        cmd(n, n->rfd, err, cap, "ip", "link", "set", b, "name", c->router_if, NULL) < 0 ||
-        cmd(n, n->rfd, err, cap, "ip", "addr", "add", raddr, "dev", c->router_if, NULL) < 0 ||
-        cmd(n, n->rfd, err, cap, "ip", "link", "set", c->router_if, "up", NULL) < 0 ||
-        cmd(n, c->fd, err, cap, "ip", "link", "set", "eth0", "up", NULL) < 0)
+    char *buf = NULL;
+    size_t len = 0;
+    unsigned pid = (unsigned)getpid() % 1000000u;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        snprintf(err, cap, "out of memory");
         return -1;
-    for (size_t i = 0; i < p->npartners; i++) {
-        if (p->partners[i].cell != ci)
-            continue;
-        snprintf(addr, sizeof addr, "%s/%d", p->partners[i].address, c->prefix);
-        if (cmd(n, c->fd, err, cap, "ip", "addr", "add", addr, "dev", "eth0", NULL) < 0)
-            return -1;
     }
-    return cmd(n, c->fd, err, cap, "ip", "route", "add", "default", "via", rip, NULL);
+    /* what gets made is removed again by simnet_down, also when a line fails */
+    n->rmade = 1;
+    fprintf(f, "netns add %s\n", n->rns);
+    for (size_t i = 0; i < n->ncells; i++) {
+        n->cells[i].made = 1;
+        fprintf(f, "netns add %s\n", n->cells[i].ns);
+    }
+    /* veth ends named s7s<PID>c<CELL> / r<CELL>: at most 15 characters (IFNAMSIZ) */
+    for (size_t i = 0; i < n->ncells; i++) {
+        unsigned cn = (unsigned)(i % 1000);
+        fprintf(f, "link add s7s%uc%u type veth peer name s7s%ur%u\n", pid, cn, pid, cn);
+        fprintf(f, "link set s7s%uc%u netns %s\n", pid, cn, n->cells[i].ns);
+        fprintf(f, "link set s7s%ur%u netns %s\n", pid, cn, n->rns);
+    }
+    fclose(f);
+    int rc = batch(n, NULL, buf, err, cap);
+    free(buf);
+    if (rc < 0)
+        return -1;
+    n->rfd = open_ns(n->rns);
+    for (size_t i = 0; i < n->ncells; i++)
+        n->cells[i].fd = open_ns(n->cells[i].ns);
+    /* the router */
+    buf = NULL;
+    if (!(f = open_memstream(&buf, &len))) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    fputs("link set lo up\n", f);
+    for (size_t i = 0; i < n->ncells; i++) {
+        const simnet_cell *c = &n->cells[i];
+        char rip[24];
+        ip_text(c->router_ip, rip, sizeof rip);
+        fprintf(f, "link set s7s%ur%u name %s\naddr add %s/%d dev %s\nlink set %s up\n", pid,
+                (unsigned)(i % 1000), c->router_if, rip, c->prefix, c->router_if, c->router_if);
+    }
+    fclose(f);
+    rc = batch(n, n->rns, buf, err, cap);
+    free(buf);
+    /* each cell: its partners' addresses on eth0, the router as the default route */
+    for (size_t i = 0; rc == 0 && i < n->ncells; i++) {
+        const simnet_cell *c = &n->cells[i];
+        char rip[24];
+        ip_text(c->router_ip, rip, sizeof rip);
+        buf = NULL;
+        if (!(f = open_memstream(&buf, &len))) {
+            snprintf(err, cap, "out of memory");
+            return -1;
+        }
+        fprintf(f, "link set lo up\nlink set s7s%uc%u name eth0\n", pid, (unsigned)(i % 1000));
+        for (size_t k = 0; k < p->npartners; k++)
+            if (p->partners[k].cell == i)
+                fprintf(f, "addr add %s/%d dev eth0\n", p->partners[k].address, c->prefix);
+        fprintf(f, "link set eth0 up\nroute add default via %s\n", rip);
+        fclose(f);
+        rc = batch(n, c->ns, buf, err, cap);
+        free(buf);
+    }
+    if (rc == 0 && n->rfd < 0) {
+        snprintf(err, cap, "%s/%s: %s", NETNS_DIR, n->rns, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; rc == 0 && i < n->ncells; i++)
+        if (n->cells[i].fd < 0) {
+            snprintf(err, cap, "%s/%s: cannot open it", NETNS_DIR, n->cells[i].ns);
+            return -1;
+        }
+    return rc;
 }
 
 /* IPv4 forwarding on in the router namespace (its own /proc/sys/net). */
@@ -320,12 +389,7 @@ simnet *simnet_up(const s7_plant *p, int verbose, char *err, size_t cap)
             return NULL;
         }
     }
-    int ok = make_ns(n, n->rns, &n->rfd, &n->rmade, err, cap) == 0;
-    for (size_t i = 0; ok && i < n->ncells; i++)
-        ok = make_ns(n, n->cells[i].ns, &n->cells[i].fd, &n->cells[i].made, err, cap) == 0 &&
-             link_cell(n, i, err, cap) == 0;
-    if (ok)
-        ok = forwarding(n, err, cap) == 0 && rules(n, err, cap) == 0;
+    int ok = build(n, err, cap) == 0 && forwarding(n, err, cap) == 0 && rules(n, err, cap) == 0;
     if (!ok) {
         simnet_down(n);
         return NULL;

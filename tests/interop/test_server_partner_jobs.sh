@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Two emulated CPUs (s7 server) exchange a DB by BSEND/BRCV jobs (--job 'bsend ...' /
+# --job 'brcv any ...'), and `s7 read` sees what a program would: the block in the
+# receiver's DB, NDR / DONE and STATUS in each CPU's memory.  A malformed partner job is
+# refused at start naming the job, what is wrong and the fix (exit 2).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need_s7_bin
+T="$S7_TEST_TMP"
+PB=$(free_port) || die "no free port"
+PBP=$(free_port) || die "no free port"
+PA=$(free_port) || die "no free port"
+
+wait_listen() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+"$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --db 20:1000 \
+    --job "brcv any 3 into DB20.DBB0..DBB999 --port $PBP --ndr M0.1 --error M0.2 --status MW2" \
+    >"$T/b.log" 2>&1 &
+_S7_PIDS+=("$!")
+wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
+"$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
+    --set DB10.DBW998=7 \
+    --job "bsend 127.0.0.1:$PBP 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2" \
+    >"$T/a.log" 2>&1 &
+_S7_PIDS+=("$!")
+wait_listen "$PA" || die "sending CPU did not start: $(cat "$T/a.log")"
+out=""
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" read "127.0.0.1:$PB" DB20.DBW0 DB20.DBW998 M0.1 M0.2 MW2 2>&1)"
+    case "$out" in *"M0.1 = true"*) break ;; esac
+    sleep 0.1
+done
+check_contains "$out" "DB20.DBW0 = 4660" "the block landed in the receiver's DB (first word)"
+check_contains "$out" "DB20.DBW998 = 7" "the block landed whole (last word)"
+check_contains "$out" "M0.1 = true" "BRCV NDR in the receiver's memory"
+check_contains "$out" "M0.2 = false" "BRCV ERROR clear"
+check_contains "$out" "MW2 = 0" "BRCV STATUS 0"
+out="$("$S7_BIN" read "127.0.0.1:$PA" M0.1 MW2 2>&1)"
+check_contains "$out" "M0.1 = true" "BSEND DONE in the sender's memory"
+check_contains "$out" "MW2 = 0" "BSEND STATUS 0"
+
+rc=0
+msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \
+    --job "bsend 127.0.0.1 3 every 100ms from DB10.DBW0 --done MW4" 2>&1)" || rc=$?
+check_eq "$rc" 2 "a malformed partner job: exit 2"
+check_contains "$msg" "--job 1: --done MW4 must be a BOOL" "the message names the job, the option and the fix"
+finish

@@ -1,0 +1,128 @@
+/* The guard's rules file (config/guard_yaml.c): every key read into the policy, and each
+ * mistake refused with FILE:LINE and what would be right. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "s7/config.h"
+#include "s7/plant_policy.h"
+#include "s7/wire.h"
+#include "t.h"
+
+static char path[64];
+
+static int load(const char *text, s7_policy **pol, char *err, size_t cap)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -99;
+    fputs(text, f);
+    fclose(f);
+    return s7_config_load_guard_rules(path, pol, err, cap);
+}
+
+static void test_full(void)
+{
+    s7_policy *p = NULL;
+    char err[800] = "";
+    int rc = load("shared_upstreams: 3\n"
+                  "partners:\n"
+                  "  - name: scada1\n"
+                  "    address: 10.0.0.5\n"
+                  "    type: op\n"
+                  "    tsap: \"0100:0301\"\n"
+                  "    read: [DB10.DBB0..63, MB0..MB15]\n"
+                  "    write: [DB11.DBB0..7]\n"
+                  "    services: [szl, clock-set]\n"
+                  "    max_conn: 2\n"
+                  "    rate: 50\n"
+                  "    upstream: shared\n"
+                  "  - name: anyone\n"
+                  "    address: any\n",
+                  &p, err, sizeof err);
+    CHECK_INT(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    CHECK_INT(p->shared_upstreams, 3);
+    CHECK_INT(p->npartners, 2);
+    s7_policy_partner *a = &p->partners[0];
+    CHECK_STR(a->name, "scada1");
+    CHECK_INT(a->any_addr, 0);
+    CHECK_STR(a->addr.text, "10.0.0.5");
+    CHECK_INT(a->type, 2);
+    CHECK_INT(a->local_tsap, 0x0100);
+    CHECK_INT(a->remote_tsap, 0x0301);
+    CHECK_INT(a->services, S7_POL_SZL | S7_POL_CLOCK_SET);
+    CHECK_INT(a->max_conn, 2);
+    CHECK_INT(a->rate, 50);
+    CHECK_INT(a->shared, 1);
+    CHECK_INT(a->nranges, 3);
+    CHECK_INT(a->ranges[0].area, S7_AREA_DB);
+    CHECK_INT(a->ranges[0].db, 10);
+    CHECK_INT(a->ranges[0].length, 64);
+    CHECK_INT(a->ranges[0].access, S7_POL_READ);
+    CHECK_INT(a->ranges[1].area, S7_AREA_M);
+    CHECK_INT(a->ranges[2].access, S7_POL_WRITE);
+    CHECK_INT(a->ranges[2].line, 8);
+    CHECK(strstr(a->ranges[2].rule, ":8 scada1 write DB11.DBB0..7") != NULL);
+    CHECK(strstr(a->rule, ":3 partner scada1") != NULL);
+    CHECK_INT(p->partners[1].any_addr, 1);
+    CHECK_INT(p->partners[1].services, S7_POL_DEFAULT);
+    CHECK_INT(p->partners[1].shared, 0);
+    CHECK(strstr(p->source, "rules ") == p->source);
+    s7_policy_free(p);
+}
+
+static void bad(const char *text, const char *want, const char *what)
+{
+    s7_policy *p = (s7_policy *)1;
+    char err[800] = "";
+    int rc = load(text, &p, err, sizeof err);
+    CHECK_INT(rc, S7_ERR_INVAL);
+    CHECK(p == NULL);
+    if (!strstr(err, want)) {
+        fprintf(stderr, "%s: '%s' not in '%s'\n", what, want, err);
+        CHECK(0);
+    } else {
+        CHECK(1);
+    }
+}
+
+static void test_errors(void)
+{
+    bad("partners:\n  - name: a\n    raed: [DB1.DBB0..3]\n", ":3: unknown key 'raed' in a partner",
+        "misspelt key");
+    bad("partners:\n  - name: a\n    read: [DB1.DBQ0]\n", ":3: read", "bad range");
+    bad("partners:\n  - name: a\n    services: [stop]\n", ":3: services: 'stop' is not a service",
+        "bad service");
+    bad("partners:\n  - name: a\n    address: 10.0.0.256\n", ":3: address: '10.0.0.256' is not",
+        "bad address");
+    bad("partners:\n  - address: any\n", ":2: a partner without name", "no name");
+    bad("partners:\n  - name: a\n  - name: a\n", ":3: partner a is listed twice (first at line 2)",
+        "duplicate");
+    bad("partners:\n  - name: a\n    upstream: pooled\n",
+        "upstream: 'pooled' must be shared or dedicated", "bad upstream");
+    bad("partners:\n  - name: a\n    type: fast\n", "type: 'fast' is not a connection type",
+        "type");
+    bad("shared_upstreams: 0\npartners:\n  - name: a\n", ":1: shared_upstreams", "zero upstreams");
+    bad("rules: []\n", ":1: unknown key 'rules'", "unknown top key");
+    bad("shared_upstreams: 2\n", "no partners", "no partners");
+    bad("partners: 5\n", "partners: expected a list", "not a list");
+}
+
+int main(void)
+{
+    snprintf(path, sizeof path, "/tmp/s7-test-guard-rules.%d.yaml", (int)getpid());
+    test_full();
+    test_errors();
+    unlink(path);
+    s7_policy *p = NULL;
+    char err[300];
+    CHECK_INT(s7_config_load_guard_rules("/nonexistent/rules.yaml", &p, err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "/nonexistent/rules.yaml") != NULL);
+    return t_done();
+}
