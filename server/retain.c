@@ -39,6 +39,7 @@
 #include "s7/log.h"
 #include "s7/retain.h"
 #include "server/files.h"
+#include "util/clock.h"
 
 #define SNAP_MAGIC "S7KITSNP"
 #define JNL_MAGIC "S7KITJNL"
@@ -131,13 +132,6 @@ static uint32_t get32(const uint8_t *p)
 static uint64_t get64(const uint8_t *p)
 {
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void rlog(s7_retain *r, int level, const char *fmt, ...)
@@ -1355,7 +1349,7 @@ int s7_retain_tick(s7_retain *r)
 {
     if (!r || !r->pending)
         return 0;
-    if (mono_ms() - r->pending_since < r->o.flush_ms)
+    if (s7__mono_ms() - r->pending_since < r->o.flush_ms)
         return 0;
     return s7_retain_sync(r);
 }
@@ -1419,7 +1413,7 @@ int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len)
         }
     } else if (!r->pending) {
         r->pending = 1;
-        r->pending_since = mono_ms();
+        r->pending_since = s7__mono_ms();
     }
     if (r->jsize >= r->compact_at) {
         int rc = s7_retain_compact(r);

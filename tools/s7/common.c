@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* ---------------------------------------------------------------- usage */
 
 void cli_print_usage(FILE *f, const cli_cmd *cmd)
@@ -792,12 +794,7 @@ char *cli_value_text(const s7_tag *t, const uint8_t *wire, size_t len, int json)
 
 /* ---------------------------------------------------------------- time */
 
-int64_t cli_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t cli_now_ms(void) { return s7__mono_ms(); }
 
 void cli_sleep_ms(long ms)
 {

@@ -17,6 +17,7 @@
 #include "s7/config.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
+#include "util/clock.h"
 
 int cmd_exchange(cli *c);
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
@@ -71,13 +72,6 @@ typedef struct run {
     size_t table_lines;
 } run;
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *hms(int64_t ms, char *buf, size_t cap)
 {
     time_t t = (time_t)(ms / 1000);
@@ -128,7 +122,7 @@ static void print_table(run *r)
     if (r->tty && r->table_lines)
         printf("\033[%zuA\033[J", r->table_lines); /* redraw in place */
     r->table_lines = 0;
-    printf("%s  %zu job%s, %zu CPU%s\n", hms(wall_ms(), t, sizeof t), c->x->njobs,
+    printf("%s  %zu job%s, %zu CPU%s\n", hms(s7__wall_ms(), t, sizeof t), c->x->njobs,
            c->x->njobs == 1 ? "" : "s", c->npartners, c->npartners == 1 ? "" : "s");
     r->table_lines++;
     for (size_t i = 0; i < c->x->njobs; i++) {
@@ -168,7 +162,7 @@ static void json_lines(run *r)
         return;
     const s7_bridge_config *c = &r->cfg;
     char now[40], t[40], st[16];
-    iso(wall_ms(), now, sizeof now);
+    iso(s7__wall_ms(), now, sizeof now);
     for (size_t i = 0; i < c->x->njobs; i++) {
         s7_bridge_job_stats s;
         s7_bridge_job_stat(r->b, i, &s);

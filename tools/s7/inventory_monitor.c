@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "s7/plant.h"
 #include "s7/plant_check.h"
+#include "util/clock.h"
 
 /* What the monitor keeps of one connection (and its exchanges) across rounds. */
 typedef struct mon_ex {
@@ -52,13 +53,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *clock_text(int64_t ms, char *buf, size_t cap)
@@ -149,7 +143,7 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
     char t[40], s[40];
     FILE *f = m->jl;
     fprintf(f, "{\"time\": \"%s\", \"event\": \"%s\", \"round\": %llu, \"connection\": ",
-            iso_text(wall_ms(), t, sizeof t), event, (unsigned long long)m->rounds);
+            iso_text(s7__wall_ms(), t, sizeof t), event, (unsigned long long)m->rounds);
     cli_json_str(f, mc->conn->name);
     fprintf(f, ", \"status\": \"%s\", \"verdict\": ", status_word(mc->status));
     cli_json_strn(f, mc->verdict);
@@ -210,7 +204,7 @@ static void print_table(const mon *m)
             w = l;
     }
     printf("-- round %llu at %s: ", (unsigned long long)m->rounds,
-           clock_text(wall_ms(), t, sizeof t));
+           clock_text(s7__wall_ms(), t, sizeof t));
     size_t pass = 0;
     for (size_t i = 0; i < m->n; i++)
         pass += m->c[i].status == S7_PLANT_PASS;
@@ -253,7 +247,7 @@ static void on_conn(void *ctx, const s7_plant_check_report *r, size_t i)
 static size_t take(mon *m, const s7_plant_check_report *r)
 {
     size_t changed = 0;
-    int64_t now = wall_ms();
+    int64_t now = s7__wall_ms();
     for (size_t i = 0; i < r->nconns; i++) {
         const s7_plant_check_conn *cr = &r->conns[i];
         mon_conn *mc = NULL;
