@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every command's --json output against its JSON Schema (docs/schema/, docs/json.md), checked
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
+# blocks, upload, download,
 # doctor, discover, scan (with --inventory), inventory check and verify-firewall, exchange and
 # inventory monitor (JSON lines), each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
@@ -151,6 +152,28 @@ js dump_pgoff dump "$PGOFF" DB 1
 valid s7-dump "dump: PUT/GET disabled"
 js dump_closed dump "$CLOSED" DB 1
 valid s7-dump "dump: closed port"
+
+# ---------------------------------------------------------------- blocks, upload, download
+js blocks_ok blocks "$S300" --slot 2
+check_eq "$RC" 0 "blocks: exit 0"
+valid s7-blocks "blocks: the list"
+js blocks_info blocks "$S300" DB1 --slot 2
+valid s7-blocks "blocks: info DB1"
+js blocks_missing blocks "$S300" DB9 --slot 2
+check_eq "$RC" 1 "blocks: info of a missing DB: exit 1"
+valid s7-blocks "blocks: missing block"
+js blocks_1500 blocks "$OK"
+valid s7-blocks "blocks: refused by an S7-1500"
+js blocks_closed blocks "$CLOSED"
+valid s7-blocks "blocks: closed port"
+js upload_ok upload "$S300" DB1 -o "$S7_TEST_TMP/db1.blk" --slot 2
+valid s7-upload "upload: written"
+js upload_refused upload "$S300" SFC1 -o "$S7_TEST_TMP/sfc1.blk" --slot 2
+valid s7-upload "upload: refused"
+js download_ok download "$S300" "$S7_TEST_TMP/db1.blk" --slot 2
+valid s7-download "download: done"
+js download_1500 download "$OK" "$S7_TEST_TMP/db1.blk"
+valid s7-download "download: refused by an S7-1500"
 
 # ---------------------------------------------------------------- doctor
 js doctor_ok doctor "$OK" --db 1:64 --db 2 --area M:16 --allow-write

@@ -692,6 +692,42 @@ static void test_server_alarms(void)
     CHECK(msg_is(err, 2, "alarms[0]: an alarm needs an id and a bit"));
 }
 
+/* blocks: and default_blocks: (server/blocks.c); each error names its line. */
+static void test_server_blocks(void)
+{
+    char err[800];
+    s7_server_config c;
+    s7_server_config_init(&c);
+    static const char text[] = "profile: s7-300\ndefault_blocks: off\nblocks:\n"
+                               "  - {type: FC, number: 5, size: 120, know_how: true}\n"
+                               "  - type: ob\n    number: 35\n";
+    const char *path = put_bytes("blocks.yaml", text, sizeof text - 1);
+    CHECK_INT(s7_config_load_server(path, &c, err, sizeof err), 0);
+    CHECK_INT(c.default_blocks, 0);
+    CHECK_INT((int)c.nblocks, 2);
+    if (c.nblocks == 2) {
+        CHECK(c.blocks[0].type == S7_BLOCK_FC && c.blocks[0].number == 5 &&
+              c.blocks[0].size == 120 && c.blocks[0].know_how);
+        CHECK(c.blocks[1].type == S7_BLOCK_OB && c.blocks[1].number == 35 &&
+              c.blocks[1].size == 38);
+    }
+    s7_cpu *cpu = NULL;
+    CHECK_INT(s7_server_config_build_cpu(&c, &cpu, err, sizeof err), 0);
+    CHECK_INT((int)s7_cpu_block_count(cpu), 2); /* no default set */
+    s7_cpu_free(cpu);
+    s7_server_config_free(&c);
+    CHECK_INT(load_and_build("blocks:\n  - type: DB\n    number: 3\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "blocks[0].type: unknown block type 'DB'"));
+    CHECK_INT(load_and_build("blocks:\n  - type: FC\n", err, sizeof err), S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "blocks[0]: no number (e.g. number: 1)"));
+    CHECK_INT(load_and_build("blocks:\n  - {type: FC, number: 1, colour: red}\n", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 2, "blocks[0]: unknown key 'colour' (keys: type, number, size, know_how)"));
+    CHECK_INT(load_and_build("blocks: FC1\n", err, sizeof err), S7_ERR_INVAL);
+    CHECK(msg_is(err, 1, "blocks: expected a list of blocks"));
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -708,6 +744,7 @@ int main(void)
     test_whole_file();
     test_server_lines();
     test_server_alarms();
+    test_server_blocks();
     {
         char whole[300];
         snprintf(whole, sizeof whole, "%s/whole.yaml", dir);
