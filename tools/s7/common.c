@@ -806,6 +806,25 @@ void cli_sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+const char *cli_clock_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%H:%M:%S", &tm);
+    return buf;
+}
+
+const char *cli_iso_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
+    return buf;
+}
+
 void cli_free(cli *c)
 {
     free(c->args);

@@ -128,6 +128,11 @@ int64_t cli_now_ms(void);
 /* Sleep ms milliseconds (returns early on a signal). */
 void cli_sleep_ms(long ms);
 
+/* Wall-clock milliseconds ms as local time "13:45:00" into buf; returns buf. */
+const char *cli_clock_text(int64_t ms, char *buf, size_t cap);
+/* Wall-clock milliseconds ms as UTC "2026-11-21T12:45:00.123Z" into buf; returns buf. */
+const char *cli_iso_text(int64_t ms, char *buf, size_t cap);
+
 /* One JSON object of read/write output for item it (its value decoded from buf, or its
  * status and error object; all, when set, is an error that failed the whole request), then
  * "," unless last. */
