@@ -15,6 +15,7 @@
 #include "client/internal.h"
 #include "net/host.h"
 #include "s7/net.h"
+#include "util/log.h"
 
 void s7_client_opts_init(s7_client_opts *o)
 {
@@ -33,14 +34,10 @@ void s7_client_opts_init(s7_client_opts *o)
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
 {
-    if (!c->o.log)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(c->o.log, c->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    c->o.log(c->o.log_ctx, level, msg);
 }
 
 static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);

@@ -22,6 +22,7 @@
 #include "s7/explain.h"
 #include "s7/net.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
@@ -129,14 +130,10 @@ static void blog(s7_bridge *b, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void blog(s7_bridge *b, int level, const char *fmt, ...)
 {
-    if (!b->o.log)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(b->o.log, b->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    b->o.log(b->o.log_ctx, level, msg);
 }
 
 int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint16_t port,

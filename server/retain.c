@@ -40,6 +40,7 @@
 #include "s7/retain.h"
 #include "server/files.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #define SNAP_MAGIC "S7KITSNP"
 #define JNL_MAGIC "S7KITJNL"
@@ -142,14 +143,10 @@ static void rlog(s7_retain *r, int level, const char *fmt, ...)
 
 static void rlog(s7_retain *r, int level, const char *fmt, ...)
 {
-    if (!r->o.log)
-        return;
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(r->o.log, r->o.log_ctx, level, 2048, fmt, ap);
     va_end(ap);
-    r->o.log(r->o.log_ctx, level, msg);
 }
 
 /* Sets r->err (printf style) and returns rc. */
