@@ -486,6 +486,21 @@ int s7__run(s7_client *c, s7__job *j)
     return j ? j->result : (c->state == S7__READY ? 0 : c->last_connect_error);
 }
 
+int s7__run_raw(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx)
+{
+    s7__job j;
+    memset(&j, 0, sizeof j);
+    j.kind = S7__JOB_RAW;
+    j.enc = enc;
+    j.rep = rep;
+    j.ctx = ctx;
+    j.nsubs = 1;
+    int rc = s7__job_queue(c, &j);
+    if (rc < 0)
+        return rc;
+    return s7__run(c, &j);
+}
+
 static void connect_done(s7_client *c, int result, void *ud)
 {
     (void)ud;
