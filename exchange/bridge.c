@@ -23,6 +23,7 @@
 #include "s7/net.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/text.h"
 
 enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
@@ -63,15 +64,6 @@ struct s7_bridge {
     job **j;
     size_t nj, capj;
 };
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 void s7_bridge_opts_init(s7_bridge_opts *o)
 {
@@ -154,8 +146,8 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     }
     partner *p = &b->p[b->np];
     memset(p, 0, sizeof *p);
-    p->name = dupstr(name);
-    p->host = dupstr(host);
+    p->name = s7__strdup(name);
+    p->host = s7__strdup(host);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
     p->fd_reg = -1;
@@ -232,7 +224,7 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     if (!j)
         return S7_ERR_NOMEM;
     j->spec = *sj;
-    j->name = dupstr(sj->name);
+    j->name = s7__strdup(sj->name);
     j->buf = calloc(2, len ? len : 1);
     j->src = calloc(sj->n, sizeof *j->src);
     j->dst = calloc(sj->n, sizeof *j->dst);
