@@ -451,6 +451,21 @@ void cli_json_error(FILE *f, const cli_why *w)
     fputs("}", f);
 }
 
+void cli_json_block_file(const char *type, unsigned number, int ok, size_t len, const char *file,
+                         const cli_why *w)
+{
+    printf("{\"block\": \"%s%u\", \"length\": ", type, number);
+    if (ok) {
+        printf("%zu, \"file\": ", len);
+        cli_json_str(stdout, file);
+        fputs(", \"error\": null}\n", stdout);
+    } else {
+        fputs("null, \"file\": null, \"error\": ", stdout);
+        cli_json_error(stdout, w);
+        fputs("}\n", stdout);
+    }
+}
+
 int cli_json_print(char *doc)
 {
     if (!doc) {

@@ -102,6 +102,11 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
 void cli_report(const cli_why *w);
 /* The error object of docs/json.md, {"name", "code", "message", "cause", "fix"}, on f. */
 void cli_json_error(FILE *f, const cli_why *w);
+/* The one-line JSON result of s7 upload and s7 download (schemas s7-upload, s7-download):
+ * {"block": "DB10", "length": len, "file": file, "error": null} when ok, else length and
+ * file null and w's error object. */
+void cli_json_block_file(const char *type, unsigned number, int ok, size_t len, const char *file,
+                         const cli_why *w);
 /* Print an already formatted JSON document (a library string) and a newline; says "out of
  * memory" on stderr for NULL and returns -1. */
 int cli_json_print(char *doc_owned);
