@@ -312,6 +312,7 @@ typedef struct probe_run {
     int have_route;
     struct in_addr neigh_addr; /* target when on the segment, else the gateway */
     int neigh_raw;
+    int neigh_failed; /* the entry was seen FAILED (a later packet may restart resolution) */
     int64_t neigh_next;
     /* SYN */
     int syn_fd;
@@ -335,6 +336,14 @@ typedef struct probe_run {
     char raw_why[160];
     int oth_ttl[NOTHER];
 } probe_run;
+
+/* Read the neighbour entry into ev->neigh (and x->neigh_raw), remembering a FAILED one. */
+static void neigh_read(probe_run *x, s7__net_ev *ev)
+{
+    ev->neigh = neigh_get(x->neigh_addr, &x->neigh_raw);
+    if (ev->neigh == S7__NEIGH_FAILED)
+        x->neigh_failed = 1;
+}
 
 static void addr_str(struct in_addr a, char *buf, size_t cap)
 {
@@ -761,7 +770,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         int64_t now = s7_now_ms();
         /* the neighbour entry, every 100 ms while it matters */
         if (x.have_route && now >= x.neigh_next) {
-            ev->neigh = neigh_get(x.neigh_addr, &x.neigh_raw);
+            neigh_read(&x, ev);
             x.neigh_next = now + 100;
         }
         if (x.echo_fd >= 0 && !x.echo_done && x.echo_sent < 3 && now >= x.echo_next)
@@ -834,6 +843,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             ev->syn_ms = (int)(s7_now_ms() - t0);
             if (e)
                 read_errqueue(x.syn_fd, &x.syn_icmp);
+            if (e && x.have_route) /* the entry now, before another packet restarts ARP */
+                neigh_read(&x, ev);
             if (x.raw_fd >= 0)
                 raw_read(&x, ev, port);
         }
@@ -857,8 +868,15 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     }
     if (x.raw_fd >= 0)
         raw_read(&x, ev, port);
-    if (x.have_route) /* the entry as it ended (a failed ARP is marked as the SYN fails) */
-        ev->neigh = neigh_get(x.neigh_addr, &x.neigh_raw);
+    if (x.have_route) { /* the entry as it ended (a failed ARP is marked as the SYN fails) */
+        neigh_read(&x, ev);
+        /* a packet sent after the failure (a SYN retransmission, a probe) puts a FAILED
+         * entry back to INCOMPLETE: the failure seen is the evidence */
+        if (x.neigh_failed && ev->neigh == S7__NEIGH_INCOMPLETE) {
+            ev->neigh = S7__NEIGH_FAILED;
+            x.neigh_raw = NUD_FAILED;
+        }
+    }
 
 finish:;
     int64_t tend = s7_now_ms();
