@@ -194,7 +194,10 @@ int main(void)
     o.listen = "127.0.0.1:0";
     s7_server *srv = s7_server_new(cpu, &o);
     pthread_t th;
-    CHECK(srv && s7_server_start(srv) == 0 && pthread_create(&th, NULL, serve, srv) == 0);
+    if (!srv || s7_server_start(srv) != 0 || pthread_create(&th, NULL, serve, srv) != 0) {
+        CHECK(!"the emulator on loopback started");
+        return t_done();
+    }
     sent *s = calloc(1, sizeof *s);
     s7_client_opts co;
     s7_client_opts_init(&co);
