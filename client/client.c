@@ -114,7 +114,7 @@ static void job_finish(s7_client *c, s7__job *j, int result)
     j->done = 1;
     j->result = result;
     if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)
-        s7_plan_free(&j->plan);
+        s7__plan_release(j);
     if (j->retry_items) {
         free(j->retry_items);
         free(j->retry_map);
@@ -167,6 +167,7 @@ void s7_client_free(s7_client *c)
     if (!c)
         return;
     s7_client_close(c);
+    s7__pcache_free(c);
     s7_conn_free(c->conn);
     free(c);
 }

@@ -9,6 +9,7 @@ enum { S7__DISCONNECTED = 0, S7__TCP_CONNECTING, S7__HANDSHAKE, S7__READY };
 enum { S7__JOB_READ = 1, S7__JOB_WRITE, S7__JOB_RAW };
 
 typedef struct s7__job s7__job;
+typedef struct s7__pentry s7__pentry; /* plancache.c */
 /* Raw jobs: encode request sub into buf; handle its reply (return 0, or < 0 to fail the
  * job; to ask for another request, increment j->nsubs). */
 typedef int (*s7__enc_fn)(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
@@ -23,10 +24,12 @@ struct s7__job {
     /* READ / WRITE */
     s7_item *items;
     size_t n;
-    s7_plan plan;
+    s7_plan plan;   /* the job's own plan, when pe is NULL */
+    s7__pentry *pe; /* the cached plan it uses (plancache.c), NULL none */
     int no_merge;
     int owned;            /* allocated by an async call: freed after its callback */
     int pass;             /* 1, then one more per retry */
+    int trouble;          /* some reply of this pass failed an item or the request */
     s7_item *retry_items; /* later passes: copies of the items to do again */
     uint32_t *retry_map;  /* their indices in items */
     size_t nretry;
@@ -59,6 +62,9 @@ struct s7_client {
     size_t nsubs;
     uint64_t pushes;   /* pushes delivered */
     struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
+    s7__pentry **pc;   /* plan cache (plancache.c) */
+    size_t npc;
+    uint64_t pc_clock;
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
@@ -85,6 +91,18 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
  * reads, the items of merged ranges that failed (read alone).  Returns 1 when a pass was
  * started, 0 when the job is complete (result set). */
 int s7__job_next_pass(s7_client *c, s7__job *j);
+
+/* plancache.c: plan a first pass of READ / WRITE job j (j->items, j->n, j->kind), from the
+ * client's cache when the same items were planned before for the same PDU (j->pe set),
+ * else with s7_plan_make into j->plan (kept in the cache when every item is valid).
+ * Returns as s7_plan_make.  s7__job_plan: the plan j uses; s7__plan_release: j is done
+ * with it (frees its own plan); s7__plan_encode: request sub of the plan as
+ * s7_plan_encode does it (a copy of the request encoded once, when cached). */
+int s7__plan_get(s7_client *c, s7__job *j, int merge);
+const s7_plan *s7__job_plan(const s7__job *j);
+void s7__plan_release(s7__job *j);
+int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
+void s7__pcache_free(s7_client *c);
 
 /* download.c: a Job of the CPU (on_job): the parts of the block being downloaded */
 void s7__on_job(void *ctx, const s7_pdu *pdu);

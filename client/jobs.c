@@ -14,6 +14,8 @@ int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t 
 {
     if (j->kind == S7__JOB_RAW)
         return j->enc(c, j, sub, buf, cap);
+    if (j->pass == 1)
+        return s7__plan_encode(j, sub, buf, cap);
     return s7_plan_encode(&j->plan, job_items(j), sub, j->kind == S7__JOB_WRITE, buf, cap);
 }
 
@@ -21,7 +23,10 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     if (j->kind == S7__JOB_RAW)
         return j->rep(c, j, sub, pdu);
-    int rc = s7_plan_apply(&j->plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
+    const s7_plan *plan = s7__job_plan(j);
+    int rc = s7_plan_apply(plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
+    if (rc)
+        j->trouble = 1;
     if (rc == S7_ERR_PLC) {
         s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
         return rc;
@@ -32,13 +37,13 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
             c->item_cap = answered;
             s7__log(c, S7_LOG_INFO,
                     "the peer answered %u of %u items: at most %u items per PDU from now on",
-                    answered, (unsigned)j->plan.reqs[sub].n, answered);
+                    answered, (unsigned)plan->reqs[sub].n, answered);
         }
         return 0;
     }
     if (rc == S7_ERR_PARAM) {
         char why[sizeof c->problem];
-        s7_plan_reply_why(&j->plan, sub, j->kind == S7__JOB_WRITE, pdu, why, sizeof why);
+        s7_plan_reply_why(plan, sub, j->kind == S7__JOB_WRITE, pdu, why, sizeof why);
         s7__set_problem(c, "%s", why[0] ? why : "the reply does not fit its request");
     }
     return rc == S7_ERR_ITEM ? 0 : rc; /* item failures are judged at the end */
@@ -47,10 +52,11 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 /* Is item k of the current pass in a range that holds other items too? */
 static int item_was_merged(const s7__job *j, size_t k)
 {
-    for (uint32_t r = 0; r < j->plan.nranges; r++) {
-        const s7_plan_range *rg = &j->plan.ranges[r];
+    const s7_plan *p = s7__job_plan(j);
+    for (uint32_t r = 0; r < p->nranges; r++) {
+        const s7_plan_range *rg = &p->ranges[r];
         for (uint32_t m = 0; m < rg->nmembers; m++)
-            if (j->plan.members[rg->first + m] == k)
+            if (p->members[rg->first + m] == k)
                 return rg->nmembers > 1;
     }
     return 0;
@@ -81,6 +87,12 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
 {
     if (j->kind == S7__JOB_RAW)
         return 0;
+    if (j->pass == 1 && j->pe && !j->trouble && j->result == 0) {
+        /* every reply answered every item: a cached plan holds only valid items, so all
+         * are done (what the checks below would find, item by item) */
+        s7__plan_release(j);
+        return 0;
+    }
     s7_item *cur = job_items(j);
     size_t ncur = job_count(j);
     int fatal = j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM);
@@ -119,7 +131,7 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
     free(j->retry_map);
     j->retry_items = NULL;
     j->retry_map = NULL;
-    s7_plan_free(&j->plan);
+    s7__plan_release(j);
     if (!map || !next) {
         free(map);
         free(next);
@@ -137,6 +149,7 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
     }
     j->pass++;
     j->result = 0;
+    j->trouble = 0;
     j->next_sub = 0;
     j->nsubs = (uint32_t)nreq;
     return 1;
@@ -160,14 +173,13 @@ static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t 
         return S7_ERR_NOTCONN;
     }
     int merge = j->no_merge || kind == S7__JOB_WRITE ? -1 : (int)c->o.merge_gap;
-    int nreq = s7_plan_make(&j->plan, items, n, s7_conn_pdu(c->conn), kind == S7__JOB_WRITE, merge,
-                            c->item_cap);
+    int nreq = s7__plan_get(c, j, merge);
     if (nreq < 0)
         return nreq;
     j->nsubs = (uint32_t)nreq;
     if (nreq == 0) {
         /* nothing valid to send: finish at once */
-        s7_plan_free(&j->plan);
+        s7__plan_release(j);
         finalize(c, j);
         j->done = 1;
         if (cb)

@@ -463,10 +463,11 @@ static int check_reply(const s7_plan *p, uint32_t r, int write, const s7_pdu *pd
     if (pdu->rosctr == S7_ACK_DATA && !pdu->err_class && !pdu->err_code && pdu->param_len >= 2 &&
         pdu->param[1] > 0 && pdu->param[1] < q->n)
         *answered = pdu->param[1];
+    if (write) /* a write reply holds one code per item, whatever was asked */
+        return s7_write_resp_check(pdu, NULL, *answered, rcs, why, cap);
     for (uint32_t k = 0; k < *answered; k++)
         specs[k] = p->chunks[p->order[q->first + k]].spec;
-    return write ? s7_write_resp_check(pdu, specs, *answered, rcs, why, cap)
-                 : s7_read_resp_check(pdu, specs, *answered, di, why, cap);
+    return s7_read_resp_check(pdu, specs, *answered, di, why, cap);
 }
 
 int s7_plan_reply_why(const s7_plan *p, uint32_t r, int write, const s7_pdu *pdu, char *why,

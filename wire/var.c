@@ -379,10 +379,13 @@ int s7_read_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, 
     size_t base = s7_pdu_header_len(pdu->rosctr) + pdu->param_len;
     s7__rcur c = s7__rcur_make(pdu->data, pdu->data_len);
     char asked[64];
+    int texts = why && cap; /* the evidence is written only for a caller that reads it */
+    asked[0] = 0;
     for (unsigned i = 0; i < n; i++) {
         s7_data_item *it = &items[i];
         size_t at = c.pos;
-        spec_text(&specs[i], asked, sizeof asked);
+        if (texts)
+            spec_text(&specs[i], asked, sizeof asked);
         memset(it, 0, sizeof *it);
         if (s7__rleft(&c) < S7_DATA_ITEM_HDR)
             return nonconf(why, cap,
@@ -396,10 +399,13 @@ int s7_read_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, 
             continue; /* an error item: its header only, whatever its length field says */
         uint32_t want = spec_bytes(&specs[i]);
         char got[160];
-        snprintf(got, sizeof got,
-                 "at byte %zu of the S7 PDU return code 0xFF, transport size 0x%02X (%s), length "
-                 "%u",
-                 base + at, it->ts, dts_text(it->ts), it->len_field);
+        got[0] = 0;
+        if (texts)
+            snprintf(
+                got, sizeof got,
+                "at byte %zu of the S7 PDU return code 0xFF, transport size 0x%02X (%s), length "
+                "%u",
+                base + at, it->ts, dts_text(it->ts), it->len_field);
         if (specs[i].ts == S7_TS_BIT) {
             if (it->ts != S7_DTS_BIT)
                 return nonconf(why, cap,

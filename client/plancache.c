@@ -1,0 +1,242 @@
+/* The plan cache: a client that reads or writes the same items again and again (a bridge
+ * job every cycle, a watch loop) plans them once.  Each entry keeps, for one items array
+ * and one kind (read / write), the plan and its requests encoded once; it is used again
+ * while the items ask for the same things (area, DB, type, start, count, bit) and the
+ * negotiated PDU, the merge gap and the items-per-PDU cap are unchanged.  Encoding a request
+ * is then a copy of its bytes (the connection sets the PDU reference) plus, for a write, the
+ * items' current data copied to where it goes.  Only first passes of plans in which every
+ * item is valid are kept; a retry pass plans its items on its own, as before. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/internal.h"
+
+#define S7__PCACHE_MAX 16 /* entries per client */
+
+/* What the plan of one item depends on. */
+typedef struct s7__pkey {
+    uint32_t start, count;
+    uint16_t db;
+    uint8_t area, ts, bit;
+} s7__pkey;
+
+struct s7__pentry {
+    const s7_item *items; /* the caller's array (compared, never read through) */
+    size_t n;
+    int kind;
+    uint16_t pdu;
+    int merge;
+    unsigned cap;
+    s7__pkey *keys;
+    s7_plan plan;
+    uint8_t *tmpl; /* the requests' PDUs back to back (NULL: encode each time) */
+    size_t *toff;  /* per request: its offset in tmpl, and its length */
+    size_t *tlen;
+    uint32_t *doff; /* writes: per plan order index, the payload's offset in its PDU */
+    unsigned users; /* jobs in flight on this plan */
+    uint64_t stamp; /* last use (eviction of the oldest unused entry) */
+};
+
+static void key_of(const s7_item *it, s7__pkey *k)
+{
+    k->start = it->start;
+    k->count = it->count;
+    k->db = it->db;
+    k->area = it->area;
+    k->ts = it->ts;
+    k->bit = it->bit;
+}
+
+/* Do the items ask for what e was planned for?  Marks them as the planner marks valid
+ * items on the way (on a mismatch they are planned again, which marks them anew). */
+static int same_items(const s7__pentry *e, s7_item *items)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        s7_item *it = &items[i];
+        const s7__pkey *k = &e->keys[i];
+        if (k->start != it->start || k->count != it->count || k->db != it->db ||
+            k->area != it->area || k->ts != it->ts || k->bit != it->bit || !it->buf)
+            return 0;
+        it->status = 0;
+        it->rc = S7_RC_OK;
+    }
+    return 1;
+}
+
+static void entry_clear(s7__pentry *e)
+{
+    s7_plan_free(&e->plan);
+    free(e->keys);
+    free(e->tmpl);
+    free(e->toff);
+    free(e->tlen);
+    free(e->doff);
+    memset(e, 0, sizeof *e);
+}
+
+void s7__pcache_free(s7_client *c)
+{
+    for (size_t i = 0; i < c->npc; i++) {
+        entry_clear(c->pc[i]);
+        free(c->pc[i]);
+    }
+    free(c->pc);
+    c->pc = NULL;
+    c->npc = 0;
+}
+
+/* Encode every request once (the data of a write is whatever the items hold now: it is
+ * replaced at each use) and find where each write payload sits.  On any failure the entry
+ * keeps no template and its requests are encoded each time. */
+static void make_template(s7__pentry *e, const s7_item *items)
+{
+    const s7_plan *p = &e->plan;
+    int write = e->kind == S7__JOB_WRITE;
+    size_t total = (size_t)p->nreqs * e->pdu;
+    e->tmpl = malloc(total ? total : 1);
+    e->toff = malloc((p->nreqs ? p->nreqs : 1) * sizeof *e->toff);
+    e->tlen = malloc((p->nreqs ? p->nreqs : 1) * sizeof *e->tlen);
+    e->doff = write ? malloc((p->nchunks ? p->nchunks : 1) * sizeof *e->doff) : NULL;
+    if (!e->tmpl || !e->toff || !e->tlen || (write && !e->doff))
+        goto none;
+    size_t at = 0;
+    for (uint32_t r = 0; r < p->nreqs; r++) {
+        int len = s7_plan_encode(p, items, r, write, e->tmpl + at, e->pdu);
+        if (len < 0)
+            goto none;
+        e->toff[r] = at;
+        e->tlen[r] = (size_t)len;
+        if (write) {
+            /* the data items as the wire layer reads them back: their payload pointers */
+            s7_pdu pdu;
+            s7_data_item di[S7_ITEMS_MAX];
+            const s7_plan_req *q = &p->reqs[r];
+            if (s7_pdu_decode(e->tmpl + at, (size_t)len, &pdu) < 0 || q->n > S7_ITEMS_MAX ||
+                s7_data_items_decode(pdu.data, pdu.data_len, 1, di, q->n) < 0)
+                goto none;
+            for (uint32_t k = 0; k < q->n; k++) {
+                const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+                if (di[k].nbytes != ch->nbytes || (ch->nbytes && !di[k].data))
+                    goto none;
+                e->doff[q->first + k] = (uint32_t)(di[k].data - (e->tmpl + at));
+            }
+        }
+        at += (size_t)len;
+    }
+    return;
+none:
+    free(e->tmpl);
+    free(e->toff);
+    free(e->tlen);
+    free(e->doff);
+    e->tmpl = NULL;
+    e->toff = e->tlen = NULL;
+    e->doff = NULL;
+}
+
+/* The entry for (items, n, kind): a hit, a slot to fill, or NULL (every slot busy). */
+static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, int *hit, int merge)
+{
+    s7__pentry *free_slot = NULL, *oldest = NULL;
+    *hit = 0;
+    for (size_t i = 0; i < c->npc; i++) {
+        s7__pentry *e = c->pc[i];
+        if (e->items == items && e->n == n && e->kind == kind) {
+            if (e->pdu == s7_conn_pdu(c->conn) && e->merge == merge && e->cap == c->item_cap &&
+                same_items(e, items)) {
+                *hit = 1;
+                return e;
+            }
+            return e->users ? NULL : e; /* changed items: planned again in the same slot */
+        }
+        if (!e->plan.nreqs && !e->users && !free_slot)
+            free_slot = e;
+        if (!e->users && (!oldest || e->stamp < oldest->stamp))
+            oldest = e;
+    }
+    if (free_slot)
+        return free_slot;
+    if (c->npc < S7__PCACHE_MAX) {
+        s7__pentry **pc = realloc(c->pc, (c->npc + 1) * sizeof *pc);
+        if (!pc)
+            return NULL;
+        c->pc = pc;
+        s7__pentry *e = calloc(1, sizeof *e);
+        if (!e)
+            return NULL;
+        c->pc[c->npc++] = e;
+        return e;
+    }
+    return oldest;
+}
+
+int s7__plan_get(s7_client *c, s7__job *j, int merge)
+{
+    int hit;
+    uint16_t pdu = s7_conn_pdu(c->conn);
+    j->pe = NULL;
+    s7__pentry *e = slot_for(c, j->items, j->n, j->kind, &hit, merge);
+    if (!e || !hit) {
+        int nreq = s7_plan_make(&j->plan, j->items, j->n, pdu, j->kind == S7__JOB_WRITE, merge,
+                                c->item_cap);
+        if (nreq <= 0 || !e)
+            return nreq;
+        for (size_t i = 0; i < j->n; i++)
+            if (j->items[i].status != 0)
+                return nreq; /* an invalid item: this plan is the job's alone */
+        /* keep it: the entry takes the plan over */
+        entry_clear(e);
+        e->keys = malloc((j->n ? j->n : 1) * sizeof *e->keys);
+        if (!e->keys)
+            return nreq;
+        for (size_t i = 0; i < j->n; i++)
+            key_of(&j->items[i], &e->keys[i]);
+        e->plan = j->plan;
+        memset(&j->plan, 0, sizeof j->plan);
+        e->items = j->items;
+        e->n = j->n;
+        e->kind = j->kind;
+        e->pdu = pdu;
+        e->merge = merge;
+        e->cap = c->item_cap;
+        make_template(e, j->items);
+    }
+    e->users++;
+    e->stamp = ++c->pc_clock;
+    j->pe = e;
+    return (int)e->plan.nreqs;
+}
+
+const s7_plan *s7__job_plan(const s7__job *j) { return j->pe ? &j->pe->plan : &j->plan; }
+
+void s7__plan_release(s7__job *j)
+{
+    if (j->pe) {
+        j->pe->users--;
+        j->pe = NULL;
+    } else {
+        s7_plan_free(&j->plan);
+    }
+}
+
+int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+{
+    const s7__pentry *e = j->pe;
+    int write = j->kind == S7__JOB_WRITE;
+    if (!e || !e->tmpl)
+        return s7_plan_encode(s7__job_plan(j), j->items, sub, write, buf, cap);
+    size_t len = e->tlen[sub];
+    if (len > cap)
+        return S7_ERR_TOOBIG;
+    memcpy(buf, e->tmpl + e->toff[sub], len);
+    if (write) {
+        const s7_plan *p = &e->plan;
+        const s7_plan_req *q = &p->reqs[sub];
+        for (uint32_t k = 0; k < q->n; k++) {
+            const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+            const s7_item *it = &j->items[p->members[p->ranges[ch->range].first]];
+            memcpy(buf + e->doff[q->first + k], (const uint8_t *)it->buf + ch->offset, ch->nbytes);
+        }
+    }
+    return (int)len;
+}

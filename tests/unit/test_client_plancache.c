@@ -1,0 +1,217 @@
+/* client/plancache.c against the CPU emulator served on loopback (PDU 240, so the items take
+ * several requests): the same items read and written again and again carry the buffers'
+ * current data each time and send exactly the requests a fresh plan encodes (only the PDU
+ * reference differs); items changed in place, an invalid item, a merged read that needs a
+ * second pass, one items array queued twice at once and more arrays than the cache holds
+ * all give the results they give without a cache. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/conn.h"
+#include "s7/cpu.h"
+#include "s7/server.h"
+#include "t.h"
+
+#define NI 60 /* items of 2 bytes, 5 bytes apart in DB1 */
+
+static void *serve(void *arg)
+{
+    s7_server_run(arg);
+    return NULL;
+}
+
+/* The S7 PDUs the client sent, in order (a copy of the last 64). */
+typedef struct sent {
+    uint8_t pdu[64][240];
+    size_t len[64];
+    size_t n;
+} sent;
+
+static void tap(void *ctx, int out, const uint8_t *frame, size_t len)
+{
+    sent *s = ctx;
+    if (!out || len <= S7_ISO_HDR_LEN || len - S7_ISO_HDR_LEN > sizeof s->pdu[0])
+        return;
+    size_t k = s->n++ % 64;
+    memcpy(s->pdu[k], frame + S7_ISO_HDR_LEN, len - S7_ISO_HDR_LEN);
+    s->len[k] = len - S7_ISO_HDR_LEN;
+}
+
+static void items_at(s7_item *it, size_t n, uint16_t db, uint32_t first, uint32_t step,
+                     uint8_t (*bufs)[4])
+{
+    memset(it, 0, n * sizeof *it);
+    for (size_t i = 0; i < n; i++) {
+        it[i].area = S7_AREA_DB;
+        it[i].db = db;
+        it[i].start = first + (uint32_t)i * step;
+        it[i].count = 2;
+        it[i].buf = bufs[i];
+    }
+}
+
+/* The last nreq PDUs sent equal what a fresh plan of items encodes, but for the reference. */
+static int sent_as_planned(const sent *s, s7_item *items, size_t n, int write, uint16_t pdu,
+                           int merge)
+{
+    s7_item copy[NI];
+    memcpy(copy, items, n * sizeof *items);
+    s7_plan p;
+    int nreq = s7_plan_make(&p, copy, n, pdu, write, merge, 0);
+    int ok = nreq > 0 && s->n >= (size_t)nreq;
+    for (int r = 0; ok && r < nreq; r++) {
+        uint8_t want[240];
+        int len = s7_plan_encode(&p, copy, (uint32_t)r, write, want, sizeof want);
+        size_t k = (s->n - (size_t)nreq + (size_t)r) % 64;
+        ok = len > 6 && s->len[k] == (size_t)len && memcmp(s->pdu[k], want, 4) == 0 &&
+             memcmp(s->pdu[k] + 6, want + 6, (size_t)len - 6) == 0;
+    }
+    s7_plan_free(&p);
+    return ok;
+}
+
+static void on_done(s7_client *c, int rc, void *ud)
+{
+    (void)c;
+    *(int *)ud = rc;
+}
+
+static void body(s7_client *c, sent *s)
+{
+    static uint8_t wb[NI][4], rb[NI][4];
+    s7_item w[NI], r[NI];
+    uint16_t pdu = s7_client_pdu(c);
+    CHECK_INT(pdu, 240);
+    items_at(w, NI, 1, 0, 5, wb);
+    items_at(r, NI, 1, 0, 5, rb);
+    /* rounds of write then read of the same arrays: new data each round */
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < NI; i++) {
+            wb[i][0] = (uint8_t)(round * 31 + i);
+            wb[i][1] = (uint8_t)(round * 7 + 2 * i + 1);
+        }
+        memset(rb, 0xEE, sizeof rb);
+        CHECK_INT(s7_client_write(c, w, NI), 0);
+        CHECK(sent_as_planned(s, w, NI, 1, pdu, -1));
+        CHECK_INT(s7_client_read(c, r, NI), 0);
+        CHECK(sent_as_planned(s, r, NI, 0, pdu, 16));
+        int same = 1;
+        for (int i = 0; i < NI; i++)
+            same &= r[i].status == 0 && r[i].rc == S7_RC_OK && rb[i][0] == wb[i][0] &&
+                    rb[i][1] == wb[i][1];
+        CHECK(same);
+    }
+    /* the same array asking for other bytes: one byte further on, then a whole other DB area */
+    for (int i = 0; i < NI; i++)
+        r[i].start += 1;
+    CHECK_INT(s7_client_read(c, r, NI), 0);
+    int same = 1;
+    for (int i = 0; i < NI; i++)
+        same &= rb[i][0] == wb[i][1] && rb[i][1] == 0; /* byte 5i+2: never written */
+    CHECK(same);
+    CHECK(sent_as_planned(s, r, NI, 0, pdu, 16));
+    for (int i = 0; i < NI; i++) {
+        r[i].start -= 1;
+        r[i].count = 1;
+    }
+    memset(rb, 0xEE, sizeof rb);
+    CHECK_INT(s7_client_read(c, r, NI), 0);
+    same = 1;
+    for (int i = 0; i < NI; i++)
+        same &= rb[i][0] == wb[i][0] && rb[i][1] == 0xEE;
+    CHECK(same);
+    for (int i = 0; i < NI; i++)
+        r[i].count = 2;
+
+    /* an invalid item (count 0): refused before sending, every time; then fixed */
+    for (int round = 0; round < 2; round++) {
+        r[3].count = 0;
+        CHECK_INT(s7_client_read(c, r, NI), S7_ERR_ITEM);
+        CHECK_INT(r[3].status, S7_ERR_INVAL);
+        CHECK(r[2].status == 0 && r[4].status == 0 && rb[4][0] == wb[4][0]);
+    }
+    r[3].count = 2;
+    memset(rb, 0xEE, sizeof rb);
+    CHECK_INT(s7_client_read(c, r, NI), 0);
+    CHECK(r[3].status == 0 && rb[3][0] == wb[3][0] && rb[3][1] == wb[3][1]);
+
+    /* a merged read past DB2's end (40 bytes): the failing range is read again item by item,
+     * the same each time; then every item inside the DB */
+    static uint8_t b2[3][4];
+    s7_item m[3];
+    items_at(m, 3, 2, 30, 4, b2);
+    m[2].start = 39; /* 39..40: one byte past the end */
+    for (int round = 0; round < 3; round++) {
+        CHECK_INT(s7_client_read(c, m, 3), S7_ERR_ITEM);
+        CHECK(m[0].status == 0 && m[1].status == 0);
+        CHECK(m[2].status == S7_ERR_ITEM && m[2].rc == S7_RC_ADDR_OUT_OF_RANGE);
+    }
+    m[2].start = 38;
+    CHECK_INT(s7_client_read(c, m, 3), 0);
+    CHECK(m[0].status == 0 && m[1].status == 0 && m[2].status == 0);
+
+    /* one array queued twice at once: both answered in full */
+    int rc1 = 99, rc2 = 99;
+    memset(rb, 0xEE, sizeof rb);
+    CHECK_INT(s7_client_read_async(c, r, NI, on_done, &rc1), 0);
+    CHECK_INT(s7_client_read_async(c, r, NI, on_done, &rc2), 0);
+    for (int k = 0; k < 200 && (rc1 == 99 || rc2 == 99); k++) {
+        s7_multi *mu = s7_multi_new();
+        s7_multi_add(mu, c);
+        s7_multi_run(mu, 100);
+        s7_multi_free(mu);
+    }
+    CHECK(rc1 == 0 && rc2 == 0);
+    CHECK(rb[NI - 1][0] == wb[NI - 1][0] && rb[NI - 1][1] == wb[NI - 1][1]);
+
+    /* more arrays than the cache holds, in turn, twice: each reads its own bytes */
+    enum { NA = 24 };
+    static uint8_t ab[NA][2][4];
+    static s7_item a[NA][2];
+    for (int round = 0; round < 2; round++) {
+        int ok = 1;
+        for (int k = 0; k < NA; k++) {
+            if (round == 0)
+                items_at(a[k], 2, 1, (uint32_t)(5 * k), 5, ab[k]);
+            memset(ab[k], 0xEE, sizeof ab[k]);
+            ok &= s7_client_read(c, a[k], 2) == 0 && ab[k][0][0] == wb[k][0] &&
+                  ab[k][1][0] == wb[k + 1][0];
+        }
+        CHECK(ok);
+    }
+}
+
+int main(void)
+{
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
+    CHECK_INT(s7_cpu_add_db(cpu, 1, 300, 0), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 2, 40, 0), 0);
+    s7_cpu_set_put_get(cpu, 1);
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    s7_server *srv = s7_server_new(cpu, &o);
+    pthread_t th;
+    if (!srv || s7_server_start(srv) != 0 || pthread_create(&th, NULL, serve, srv) != 0) {
+        CHECK(!"the emulator on loopback started");
+        return t_done();
+    }
+    sent *s = calloc(1, sizeof *s);
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.pdu_request = 240;
+    co.tap = tap;
+    co.log_ctx = s;
+    s7_client *c = s7_client_new(&co);
+    CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(srv)), 0);
+    body(c, s);
+    s7_client_free(c);
+    free(s);
+    s7_server_stop(srv);
+    pthread_join(th, NULL);
+    s7_server_free(srv);
+    s7_cpu_free(cpu);
+    return t_done();
+}
