@@ -6,8 +6,9 @@
  * - CPU stop, hot / cold start, other PI services, upload, download: Ack with error
  *   0xD241 (function not permitted in the current protection level);
  * - Userdata services (SZL other than identity, clock set, block functions, password,
- *   programmer, cyclic data, alarms): the Userdata answer with parameter error 0xD241 and
- *   data 0A 00 00 00;
+ *   programmer, alarms, a cyclic-data subscription with an item outside the read ranges
+ *   or an unsubscribe of another client's job): the Userdata answer with parameter error
+ *   0xD241 and data 0A 00 00 00;
  * - a Job function the guard does not know: Ack 0x8104 (service not available);
  * - a DBREAD item (syntax id 0xB0, several DB ranges in one item) is checked range by
  *   range as a DB read: one range outside the partner's ranges refuses the item (0x03);
