@@ -10,7 +10,8 @@
 #   policy no longer allows is closed); the inventory as the policy (--inventory --cpu);
 #   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json; cyclic
 #   data through the guard (pushes routed to the subscriber, a subscription outside the
-#   readable ranges refused, a client gone unsubscribed).
+#   readable ranges refused, a client gone unsubscribed); DBREAD items allowed and refused
+#   range by range.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -248,6 +249,15 @@ wait "$wpid" 2>/dev/null
 for ((i = 0; i < 100; i++)); do grep -q "unsubscribed cyclic job" "$G_LOG" && break; sleep 0.05; done
 check_match "$(cat "$G_LOG")" "unsubscribed cyclic job [0-9]+ of a client gone" \
     "a client gone while subscribed: the guard unsubscribes its job"
+
+# ---- DBREAD items (syntax id 0xB0, what WinCC sends an S7-400): ranges checked one by one
+# (libs7 puts as many ranges in one item as fit: a request per case)
+out=$("$HELPERS/guard_clients" dbread 127.0.0.1 "$G_PORT" 2 10:0:2 10:4:4 2>&1)
+check_eq "$out" $'ok 1234\nok 40200000' "DBREAD of DB10 ranges through the guard: the CPU's bytes"
+out=$("$HELPERS/guard_clients" dbread 127.0.0.1 "$G_PORT" 2 10:0:2 11:0:2 2>&1)
+check_eq "$out" $'rc 03\nrc 03' "DBREAD item with a DB11 range (not readable): 0x03"
+check_match "$(cat "$GUARD_AUDIT")" '"op": "read", "area": "DB", "db": 11, "offset": 0, "length": 2, "result": "0x03 access denied \(DBREAD range\)"' \
+    "audit: the refused DBREAD range"
 
 # ---- SIGHUP: DB10 becomes writable; a connection the new policy refuses is closed
 "$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW0 --slot 2 --type op --every 100 --count 600 \
