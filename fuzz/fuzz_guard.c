@@ -23,6 +23,45 @@ static void must_decode(const uint8_t *p, size_t n)
         abort();
 }
 
+/* A rewritten Read Var with DBREAD items (syntax id 0xB0): every range of every DBREAD
+ * item, and every S7ANY item, must be allowed. */
+static void dbread_check(const s7__gctx *g, const s7_pdu *p)
+{
+    if (p->param_len < 2 || p->param[0] != S7_FN_READ)
+        abort();
+    size_t pos = 2;
+    for (unsigned i = 0; i < p->param[1]; i++) {
+        if (pos + 2 > p->param_len)
+            abort();
+        const uint8_t *a = p->param + pos + 2;
+        size_t l = p->param[pos + 1];
+        if (pos + 2 + l > p->param_len)
+            abort();
+        if (a[0] == 0xB0) {
+            s7_dbread_range rg[255];
+            int nr = s7_dbread_decode(a, l, rg, 255);
+            if (nr < 0)
+                abort();
+            for (int k = 0; k < nr; k++)
+                if (s7_policy_check(g->pt, S7_AREA_DB, rg[k].db, rg[k].start, rg[k].len,
+                                    S7_POL_READ) < 0)
+                    abort();
+        } else if (a[0] == 0x10 && l == 10) {
+            uint8_t ts = a[1];
+            uint32_t cnt = (uint32_t)(a[2] << 8 | a[3]);
+            uint16_t db = (uint16_t)(a[4] << 8 | a[5]);
+            uint8_t area = a[6];
+            uint32_t addr = (uint32_t)(a[7] << 16 | a[8] << 8 | a[9]);
+            uint32_t nb = ts == S7_TS_BIT ? 1 : s7_ts_elem_size(ts) * cnt;
+            if (s7_policy_check(g->pt, area, db, addr >> 3, nb, S7_POL_READ) < 0)
+                abort();
+        } else {
+            abort();
+        }
+        pos += 2 + l;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!pol) {
@@ -64,8 +103,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t fn;
         s7_var_spec sp[S7_ITEMS_MAX];
         unsigned n = 0;
-        if (s7_var_req_decode(&p, &fn, sp, S7_ITEMS_MAX, &n) < 0)
-            abort();
+        if (s7_var_req_decode(&p, &fn, sp, S7_ITEMS_MAX, &n) < 0) {
+            dbread_check(&g, &p);
+            n = 0;
+        }
         for (unsigned i = 0; i < n; i++) {
             uint32_t nb = sp[i].ts == S7_TS_BIT ? 1 : s7_ts_elem_size(sp[i].ts) * sp[i].count;
             if (s7_policy_check(g.pt, sp[i].area, sp[i].db, sp[i].addr >> 3, nb,

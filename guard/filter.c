@@ -6,11 +6,14 @@
  * - CPU stop, hot / cold start, other PI services, upload, download: Ack with error
  *   0xD241 (function not permitted in the current protection level);
  * - Userdata services (SZL other than identity, clock set, block functions, password,
- *   programmer, cyclic data, alarms): the Userdata answer with parameter error 0xD241 and
- *   data 0A 00 00 00;
+ *   programmer, alarms, a cyclic-data subscription with an item outside the read ranges
+ *   or an unsubscribe of another client's job): the Userdata answer with parameter error
+ *   0xD241 and data 0A 00 00 00;
  * - a Job function the guard does not know: Ack 0x8104 (service not available);
- * - a Read/Write Var whose parameter or data does not parse (also DBREAD and symbolic
- *   items, which the guard cannot check): Ack 0x8404, the connection kept;
+ * - a DBREAD item (syntax id 0xB0, several DB ranges in one item) is checked range by
+ *   range as a DB read: one range outside the partner's ranges refuses the item (0x03);
+ * - a Read/Write Var whose parameter or data does not parse (also symbolic items, which
+ *   the guard cannot check): Ack 0x8404, the connection kept;
  * - a PDU that is not a request (Ack / Ack_Data from a client), or a Userdata PDU that
  *   does not decode: the client's connection is closed. */
 #include <stdio.h>
@@ -76,6 +79,200 @@ static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
     return es * s->count;
 }
 
+/* One S7ANY item checked against the policy (a decision made); non-zero when allowed. */
+static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spec *s, int write,
+                      const char *op)
+{
+    s7_guard_decision d;
+    uint32_t off;
+    int bit;
+    uint32_t len = item_span(s, &off, &bit);
+    long r = -1;
+    if (len)
+        r = s7_policy_check(g->pt, s->area, s->db, off, len, write ? S7_POL_WRITE : S7_POL_READ);
+    dec_init(&d, p, op);
+    d.fn = fn;
+    d.has_range = 1;
+    d.area = s->area;
+    d.db = s->area == S7_AREA_DB ? s->db : 0;
+    d.offset = off;
+    d.length = len ? len : s->count;
+    d.bit = bit;
+    if (r >= 0) {
+        g->items_allowed++;
+        if (g->range_hits)
+            g->range_hits[r]++;
+        d.action = S7_GUARD_ALLOW;
+        d.rule = g->pt->ranges[r].rule;
+        d.result = "ok";
+    } else {
+        g->items_refused++;
+        d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+        d.rule = "";
+        d.result = "0x03 access denied";
+    }
+    decide(g, &d);
+    return r >= 0;
+}
+
+/* A DBREAD item (syntax id 0xB0): every range checked as a DB read (a decision each);
+ * non-zero when all are allowed. */
+static int check_dbread(s7__gctx *g, const s7_pdu *p, const s7_dbread_range *rg, int nr)
+{
+    int ok = 1;
+    for (int i = 0; i < nr; i++) {
+        s7_guard_decision d;
+        long r = s7_policy_check(g->pt, S7_AREA_DB, rg[i].db, rg[i].start, rg[i].len, S7_POL_READ);
+        dec_init(&d, p, "read");
+        d.fn = S7_FN_READ;
+        d.has_range = 1;
+        d.area = S7_AREA_DB;
+        d.db = rg[i].db;
+        d.offset = rg[i].start;
+        d.length = rg[i].len;
+        if (r >= 0) {
+            if (g->range_hits)
+                g->range_hits[r]++;
+            d.action = S7_GUARD_ALLOW;
+            d.rule = g->pt->ranges[r].rule;
+            d.result = "ok (DBREAD range)";
+        } else {
+            ok = 0;
+            d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+            d.rule = "";
+            d.result = "0x03 access denied (DBREAD range)";
+        }
+        decide(g, &d);
+    }
+    if (ok)
+        g->items_allowed++;
+    else
+        g->items_refused++;
+    return ok;
+}
+
+/* Decode one 12-byte S7ANY specification (12 0A 10 ...) through the Read Var decoder. */
+static int spec_decode(const uint8_t *item, s7_var_spec *s)
+{
+    uint8_t par[2 + 12];
+    par[0] = S7_FN_READ;
+    par[1] = 1;
+    memcpy(par + 2, item, 12);
+    s7_pdu q;
+    memset(&q, 0, sizeof q);
+    q.rosctr = S7_JOB;
+    q.param = par;
+    q.param_len = sizeof par;
+    uint8_t fn;
+    unsigned n = 0;
+    return s7_var_req_decode(&q, &fn, s, 1, &n) == 1 ? 0 : -1;
+}
+
+/* A Read Var with DBREAD items (syntax id 0xB0) besides S7ANY ones: each item checked
+ * (a DBREAD item is allowed when every range is), the refused ones answered 0x03 as S7ANY
+ * items are.  Returns 1 when handled, 0 when the request is not such a Read Var (the
+ * caller answers 0x8404), a negative error. */
+static int filter_read_dbread(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
+{
+    if (p->param_len < 2 || p->param[0] != S7_FN_READ || p->data_len)
+        return 0;
+    unsigned n = p->param[1];
+    if (n == 0 || n > S7_ITEMS_MAX)
+        return 0;
+    size_t pos = 2, at[S7_ITEMS_MAX], alen[S7_ITEMS_MAX];
+    int any_dbr = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (pos + 2 > p->param_len || p->param[pos] != 0x12)
+            return 0;
+        size_t l = p->param[pos + 1];
+        if (l == 0 || pos + 2 + l > p->param_len)
+            return 0;
+        at[i] = pos;
+        alen[i] = l + 2;
+        const uint8_t *a = p->param + pos + 2;
+        if (a[0] == 0xB0) {
+            s7_dbread_range rg[255];
+            if (s7_dbread_decode(a, l, rg, 255) < 0)
+                return 0;
+            any_dbr = 1;
+        } else if (a[0] != 0x10 || l != 10) {
+            return 0;
+        }
+        pos += 2 + l;
+    }
+    if (pos != p->param_len || !any_dbr)
+        return 0;
+    pl->n = (uint8_t)n;
+    pl->kind = S7__GJ_READ;
+    unsigned allowed = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *a = p->param + at[i] + 2;
+        int ok;
+        if (a[0] == 0xB0) {
+            s7_dbread_range rg[255];
+            int nr = s7_dbread_decode(a, alen[i] - 2, rg, 255);
+            ok = check_dbread(g, p, rg, nr);
+        } else {
+            s7_var_spec s;
+            if (spec_decode(p->param + at[i], &s) < 0)
+                return 0;
+            ok = check_spec(g, p, S7_FN_READ, &s, 0, "read");
+        }
+        if (ok)
+            allowed++;
+        else
+            bit_set(pl->refused, i);
+    }
+    if (g->dry_run || allowed == n) {
+        memset(pl->refused, 0, sizeof pl->refused);
+        pl->kind = S7__GJ_PASS;
+        pl->verdict = S7__GV_FORWARD;
+        return 1;
+    }
+    if (allowed == 0) {
+        s7_data_item it[S7_ITEMS_MAX];
+        memset(it, 0, sizeof it[0] * n);
+        for (unsigned i = 0; i < n; i++)
+            it[i].rc = S7_RC_ACCESS_DENIED;
+        int k = s7_read_resp_encode(out, cap, p->ref, it, n);
+        if (k < 0)
+            return k;
+        pl->verdict = S7__GV_LOCAL;
+        pl->len = (size_t)k;
+        return 1;
+    }
+    /* the allowed items' bytes, in their order */
+    uint8_t par[2 + 255 * 2 + S7_ITEMS_MAX * 12];
+    size_t pn = 2;
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (bit_get(pl->refused, i))
+            continue;
+        if (pn + alen[i] > sizeof par)
+            return S7_ERR_NOSPACE;
+        memcpy(par + pn, p->param + at[i], alen[i]);
+        pn += alen[i];
+        k++;
+    }
+    par[0] = S7_FN_READ;
+    par[1] = (uint8_t)k;
+    s7_pdu h;
+    memset(&h, 0, sizeof h);
+    h.rosctr = S7_JOB;
+    h.ref = p->ref;
+    h.param_len = (uint16_t)pn;
+    int hl = s7_pdu_encode_header(out, cap, &h);
+    if (hl < 0)
+        return hl;
+    if ((size_t)hl + pn > cap)
+        return S7_ERR_NOSPACE;
+    memcpy(out + hl, par, pn);
+    pl->verdict = S7__GV_FORWARD;
+    pl->rewritten = 1;
+    pl->len = (size_t)hl + pn;
+    return 1;
+}
+
 /* Read / Write Var. */
 static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
 {
@@ -88,11 +285,17 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
     if (s7_var_req_decode(p, &fn, specs, S7_ITEMS_MAX, &n) < 0 ||
         (write && s7_data_items_decode(p->data, p->data_len, 1, data, n) < 0) ||
         (!write && p->data_len)) {
+        int h = write ? 0 : filter_read_dbread(g, p, pl, out, cap);
+        if (h != 0)
+            return h < 0 ? h : 0;
+        memset(pl->refused, 0, sizeof pl->refused);
+        pl->n = 0;
+        pl->kind = S7__GJ_PASS;
         dec_init(&d, p, write ? "write" : "read");
         d.fn = p->param[0];
         d.action = S7_GUARD_REFUSE;
-        d.result = "refused: 0x8404 request the guard cannot check (malformed, DBREAD or "
-                   "symbolic items)";
+        d.result = "refused: 0x8404 request the guard cannot check (malformed or symbolic "
+                   "items)";
         g->services_refused++;
         decide(g, &d);
         return local_ack(pl, p, ERR_CANNOT, out, cap);
@@ -101,37 +304,10 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
     pl->kind = write ? S7__GJ_WRITE : S7__GJ_READ;
     unsigned allowed = 0;
     for (unsigned i = 0; i < n; i++) {
-        uint32_t off;
-        int bit;
-        uint32_t len = item_span(&specs[i], &off, &bit);
-        long r = -1;
-        if (len)
-            r = s7_policy_check(g->pt, specs[i].area, specs[i].db, off, len,
-                                write ? S7_POL_WRITE : S7_POL_READ);
-        dec_init(&d, p, write ? "write" : "read");
-        d.fn = fn;
-        d.has_range = 1;
-        d.area = specs[i].area;
-        d.db = specs[i].area == S7_AREA_DB ? specs[i].db : 0;
-        d.offset = off;
-        d.length = len ? len : specs[i].count;
-        d.bit = bit;
-        if (r >= 0) {
+        if (check_spec(g, p, fn, &specs[i], write, write ? "write" : "read"))
             allowed++;
-            g->items_allowed++;
-            if (g->range_hits)
-                g->range_hits[r]++;
-            d.action = S7_GUARD_ALLOW;
-            d.rule = g->pt->ranges[r].rule;
-            d.result = "ok";
-        } else {
+        else
             bit_set(pl->refused, i);
-            g->items_refused++;
-            d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
-            d.rule = "";
-            d.result = "0x03 access denied";
-        }
-        decide(g, &d);
     }
     if (g->dry_run || allowed == n) {
         memset(pl->refused, 0, sizeof pl->refused);
@@ -181,16 +357,17 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
     return 0;
 }
 
-/* A service check: allowed forwards, refused answers with the protection error. */
-static int service(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned bit, const char *op,
-                   uint8_t fn, uint8_t subfn, int szl_id, const s7_ud *ud, uint8_t *out, size_t cap)
+/* A service decision made by the caller (ok): allowed forwards, refused answers with the
+ * protection error. */
+static int service_ok(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, int ok, unsigned bit,
+                      const char *op, uint8_t fn, uint8_t subfn, int szl_id, const s7_ud *ud,
+                      uint8_t *out, size_t cap)
 {
     s7_guard_decision d;
     dec_init(&d, p, op);
     d.fn = fn;
     d.subfn = subfn;
     d.szl_id = szl_id;
-    int ok = bit && (g->pt->services & bit) == bit;
     d.rule = ok ? g->pt->rule : "";
     if (ok) {
         d.action = S7_GUARD_ALLOW;
@@ -224,6 +401,49 @@ static int service(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned bit, co
     pl->verdict = S7__GV_LOCAL;
     pl->len = (size_t)k;
     return 0;
+}
+
+/* A service check by the partner's allowed services. */
+static int service(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned bit, const char *op,
+                   uint8_t fn, uint8_t subfn, int szl_id, const s7_ud *ud, uint8_t *out, size_t cap)
+{
+    int ok = bit && (g->pt->services & bit) == bit;
+    return service_ok(g, p, pl, ok, bit, op, fn, subfn, szl_id, ud, out, cap);
+}
+
+/* Cyclic data (group 2).  A subscription (or a change of one) is allowed when every item
+ * is within the partner's readable ranges, checked as Read Var items (the cyclic service
+ * of the policy allows it too, the items still checked); an unsubscribe when the job is
+ * the client's own (g->owns_job). */
+static int filter_cyclic(s7__gctx *g, const s7_pdu *p, const s7_ud *u, s7__gplan *pl, uint8_t *out,
+                         size_t cap)
+{
+    int ok;
+    if (u->subfn == S7_CYC_TRANSFER || u->subfn == S7_CYC_CHANGE || u->subfn == S7_CYC_MODIFY) {
+        unsigned n = u->plen >= 4 ? u->payload[1] : 0;
+        ok = n > 0 && n <= S7_ITEMS_MAX && u->plen == 4u + 12u * n;
+        if (ok && u->subfn == S7_CYC_MODIFY && g->owns_job && !g->owns_job(g->ctx, u->seq))
+            ok = 0;
+        for (unsigned i = 0; ok && i < n; i++) {
+            s7_var_spec s;
+            if (spec_decode(u->payload + 4 + 12 * i, &s) < 0 ||
+                !check_spec(g, p, S7_FN_READ, &s, 0, "cyclic"))
+                ok = 0;
+        }
+        if (ok) {
+            pl->cyc = 1;
+            pl->cyc_subfn = u->subfn;
+        }
+    } else if (u->subfn == S7_CYC_UNSUBSCRIBE) {
+        ok = u->plen == 2 && (!g->owns_job || g->owns_job(g->ctx, u->payload[1]));
+        if (ok) {
+            pl->cyc = 2;
+            pl->cyc_job = u->payload[1];
+        }
+    } else {
+        return service(g, p, pl, S7_POL_CYCLIC, "cyclic", u->group, u->subfn, -1, u, out, cap);
+    }
+    return service_ok(g, p, pl, ok, S7_POL_CYCLIC, "cyclic", u->group, u->subfn, -1, u, out, cap);
 }
 
 static int filter_job(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, size_t cap)
@@ -331,10 +551,10 @@ static int filter_ud(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, 
         bit = S7_POL_PASSWORD;
         op = "password";
         break;
-    case S7_UD_GRP_CYCLIC:
-        bit = S7_POL_CYCLIC;
-        op = "cyclic";
-        break;
+    case S7_UD_GRP_CYCLIC: {
+        int r = filter_cyclic(g, p, &u, pl, out, cap);
+        return r < 0 ? r : 0;
+    }
     default: break;
     }
     int r = service(g, p, pl, bit, op, u.group, u.subfn, szl, &u, out, cap);

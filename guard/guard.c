@@ -75,6 +75,13 @@ struct gup {
     int ud_busy;
     int64_t started;
     int want_out;
+    /* cyclic data: whose subscription each CPU job number is (the answer to the subscribe
+     * request names it), and the unsubscribes owed for clients gone */
+    gcli *sub_owner[256];
+    uint8_t sub_fn[256];
+    uint8_t unsub_job[256], unsub_fn[256];
+    unsigned nunsub;
+    int pumping;
     s7_guard *g;
     gup *prev, *next;
 };
@@ -268,6 +275,12 @@ static void filter_decide(void *ctx, s7_guard_decision *d)
     emit(x->g, x->c, d);
 }
 
+static int owns_job(void *ctx, uint8_t job)
+{
+    dctx *x = ctx;
+    return x->c->up && x->c->up->sub_owner[job] == x->c;
+}
+
 static void connect_decision(s7_guard *g, gcli *c, int action, const char *rule, const char *result)
 {
     s7_guard_decision d;
@@ -374,6 +387,7 @@ static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 /* ---------------------------------------------------------------- closing */
 
 static void up_close(s7_guard *g, gup *u, const char *why);
+static void pump(s7_guard *g, gup *u);
 
 static void job_free(gjob *j)
 {
@@ -383,8 +397,26 @@ static void job_free(gjob *j)
     free(j);
 }
 
+/* Remember to end the CPU's cyclic job `job` (made by subfunction fn). */
+static void owe_unsub(gup *u, uint8_t job, uint8_t fn)
+{
+    for (unsigned i = 0; i < u->nunsub; i++)
+        if (u->unsub_job[i] == job)
+            return;
+    if (u->nunsub < 256) {
+        u->unsub_job[u->nunsub] = job;
+        u->unsub_fn[u->nunsub++] = fn;
+    }
+}
+
 static void up_detach(gup *u, gcli *c)
 {
+    for (unsigned k = 0; k < 256; k++) {
+        if (u->sub_owner[k] == c) {
+            u->sub_owner[k] = NULL;
+            owe_unsub(u, (uint8_t)k, u->sub_fn[k]);
+        }
+    }
     for (size_t i = 0; i < u->ncli; i++) {
         if (u->clis[i] == c) {
             u->clis[i] = u->clis[--u->ncli];
@@ -439,6 +471,8 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
     g->dead_clis = c;
     if (u && !u->shared && u->ncli == 0)
         up_close(g, u, "its client closed");
+    else if (u && u->nunsub && !u->pumping)
+        pump(g, u); /* the unsubscribes it owes */
 }
 
 static void up_close(s7_guard *g, gup *u, const char *why)
@@ -529,6 +563,24 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         else if (u->ud_owner == c)
             u->ud_owner = NULL;
     }
+    if (j->pl.cyc) {
+        s7_ud ud;
+        if (pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0 &&
+            ud.group == S7_UD_GRP_CYCLIC && !ud.err && ud.rc == S7_RC_OK) {
+            if (j->pl.cyc == 2) {
+                if (u->sub_owner[j->pl.cyc_job] == c)
+                    u->sub_owner[j->pl.cyc_job] = NULL;
+            } else if (ud.seq) {
+                if (j->pl.cyc_subfn != S7_CYC_MODIFY || !u->sub_owner[ud.seq])
+                    u->sub_fn[ud.seq] =
+                        j->pl.cyc_subfn == S7_CYC_MODIFY ? S7_CYC_CHANGE : j->pl.cyc_subfn;
+                if (c)
+                    u->sub_owner[ud.seq] = c;
+                else
+                    owe_unsub(u, ud.seq, u->sub_fn[ud.seq]); /* its client is gone */
+            }
+        }
+    }
     if (c) {
         if (c->inflight)
             c->inflight--;
@@ -542,6 +594,35 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         c->last_pdu = s7_now_ms();
     }
     job_free(j);
+}
+
+/* A push of the CPU (cyclic data, alarms): to the client whose subscription made the
+ * job (cyclic data), or to the only client of a dedicated upstream; dropped otherwise. */
+static void on_push(void *ctx, const s7_pdu *pdu)
+{
+    gup *u = ctx;
+    s7_guard *g = u->g;
+    s7_ud ud;
+    if (s7_ud_decode(pdu, &ud) < 0)
+        return;
+    gcli *c = NULL;
+    if (ud.group == S7_UD_GRP_CYCLIC)
+        c = u->sub_owner[ud.seq];
+    if (!c && !u->shared && u->ncli == 1)
+        c = u->clis[0];
+    if (!c || c->state != CL_READY) {
+        glog(g, S7_LOG_DEBUG, "a push (group %u, job %u) no client subscribed to: dropped",
+             ud.group, ud.seq);
+        return;
+    }
+    s7__gplan pl;
+    memset(&pl, 0, sizeof pl);
+    pl.ref = pdu->ref;
+    int n = s7__guard_merge(&pl, pdu, g->scratch, SCRATCH);
+    if (n < 0 || cli_send_pdu(g, c, g->scratch, (size_t)n) < 0)
+        glog(g, S7_LOG_WARN, "%s: cannot pass a push on", c->peer);
+    else
+        g->st.pushes++;
 }
 
 static gup *up_new(s7_guard *g, gcli *first, int shared)
@@ -567,6 +648,7 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
     cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
+    cfg.on_push = on_push;
     cfg.ctx = u;
     u->c = s7_conn_new(&cfg);
     if (!u->c) {
@@ -642,6 +724,29 @@ static void pump(s7_guard *g, gup *u)
     if (u->state != UP_READY)
         return;
     int64_t now = s7_now_ms();
+    u->pumping = 1;
+    /* the unsubscribes owed for clients gone come first (one Userdata at a time) */
+    while (u->nunsub && s7_conn_can_submit(u->c) && !u->ud_busy && !u->ud_owner) {
+        gjob *j = calloc(1, sizeof *j);
+        size_t cap;
+        uint8_t *b = j ? s7_conn_submit_begin(u->c, &cap) : NULL;
+        u->nunsub--;
+        int n =
+            b ? s7_cyclic_unsub_encode(b, cap, 0, u->unsub_fn[u->nunsub], u->unsub_job[u->nunsub])
+              : -1;
+        if (n < 0) {
+            free(j);
+            continue;
+        }
+        j->pl.is_ud = 1;
+        if (s7_conn_submit_end(u->c, (size_t)n, j, 0) < 0) {
+            free(j);
+            continue;
+        }
+        u->ud_busy = 1;
+        glog(g, S7_LOG_INFO, "unsubscribed cyclic job %u of a client gone",
+             u->unsub_job[u->nunsub]);
+    }
     while (s7_conn_can_submit(u->c) && u->ncli) {
         gcli *pick = NULL;
         for (size_t k = 0; k < u->ncli; k++) {
@@ -701,6 +806,7 @@ static void pump(s7_guard *g, gup *u)
         g->st.forwarded++;
         cli_watch(g, pick);
     }
+    u->pumping = 0;
     up_flush(g, u);
 }
 
@@ -944,6 +1050,7 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             x.decide = filter_decide;
             x.ctx = &dx;
             x.range_hits = g->parts[c->partner].range_hits;
+            x.owns_job = owns_job;
             s7__guard_filter(&x, ev.pdu, ev.len, &pl, g->scratch, SCRATCH);
             c->szl_ok = x.szl_ok;
             g->st.items_allowed += x.items_allowed;

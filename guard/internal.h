@@ -24,8 +24,11 @@ typedef struct s7__gplan {
     uint8_t n;           /* items of the client's Read/Write Var */
     uint8_t refused[32]; /* bitmap of refused items */
     uint16_t ref;        /* the client's PDU reference */
-    size_t len;          /* bytes written to out (rewritten request or local reply) */
-    const char *why;     /* CLOSE: why */
+    uint8_t cyc;         /* cyclic data: 1 a subscription (its answer names the job), 2 an
+                            unsubscribe of cyc_job */
+    uint8_t cyc_subfn, cyc_job;
+    size_t len;      /* bytes written to out (rewritten request or local reply) */
+    const char *why; /* CLOSE: why */
 } s7__gplan;
 
 /* The filter's view of one client. */
@@ -37,6 +40,9 @@ typedef struct s7__gctx {
      * conn are the caller's); may be NULL */
     void (*decide)(void *ctx, s7_guard_decision *d);
     void *ctx;
+    /* non-zero when the CPU's cyclic-data job number is one of this client's subscriptions;
+     * may be NULL (any job) */
+    int (*owns_job)(void *ctx, uint8_t job);
     /* counters */
     uint64_t items_allowed, items_refused, services_refused;
     uint64_t *range_hits; /* per range of pt (may be NULL) */

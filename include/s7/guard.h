@@ -118,7 +118,8 @@ typedef struct s7_guard_stats {
     uint64_t forwarded; /* requests sent to the CPU */
     uint64_t answered_locally;
     uint64_t items_allowed, items_refused, services_refused;
-    uint64_t held; /* bytes held now */
+    uint64_t held;   /* bytes held now */
+    uint64_t pushes; /* CPU pushes (cyclic data, alarms) passed on to a client */
 } s7_guard_stats;
 S7_API void s7_guard_stats_get(const s7_guard *g, s7_guard_stats *st);
 /* The Prometheus text exposition of the counters (per partner and per rule) into a

@@ -5,7 +5,12 @@
  *
  *   guard_clients HOST PORT SLOT N ROUNDS DB
  *
- * Prints "N clients, R rounds: K reads checked, E errors" and exits 0 only when E is 0. */
+ * Prints "N clients, R rounds: K reads checked, E errors" and exits 0 only when E is 0.
+ *
+ *   guard_clients dbread HOST PORT SLOT DB:START:COUNT...
+ *
+ * reads the ranges as DBREAD items (syntax id 0xB0, one PG connection) and prints a line
+ * per range: "ok HEXBYTES" or "rc XX" (its item return code). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +37,61 @@ static void on_done(s7_client *c, int result, void *ud)
 
 static uint8_t pattern(int client, int byte) { return (uint8_t)(client * 7 + byte * 3 + 1); }
 
+static int dbread_mode(int argc, char **argv)
+{
+    if (argc < 6 || argc - 5 > 16)
+        return 2;
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)atoi(argv[4]);
+    o.type = S7_CONN_PG;
+    o.connect_timeout_ms = 8000;
+    o.request_timeout_ms = 8000;
+    s7_client *c = s7_client_new(&o);
+    int rc = c ? s7_client_connect(c, argv[2], (uint16_t)atoi(argv[3])) : S7_ERR_NOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "connect: %s\n", s7_strerror(rc));
+        s7_client_free(c);
+        return 1;
+    }
+    s7_item it[16];
+    uint8_t buf[16][255];
+    size_t n = (size_t)(argc - 5);
+    memset(it, 0, sizeof it);
+    for (size_t i = 0; i < n; i++) {
+        unsigned db, start, count;
+        if (sscanf(argv[5 + i], "%u:%u:%u", &db, &start, &count) != 3 || count < 1 || count > 255)
+            return 2;
+        it[i].area = S7_AREA_DB;
+        it[i].db = (uint16_t)db;
+        it[i].start = start;
+        it[i].count = count;
+        it[i].buf = buf[i];
+    }
+    rc = s7_client_read_dbread(c, it, n);
+    if (rc < 0 && rc != S7_ERR_ITEM) {
+        fprintf(stderr, "read: %s\n", s7_strerror(rc));
+        s7_client_free(c);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (it[i].status == 0) {
+            printf("ok ");
+            for (uint32_t k = 0; k < it[i].count; k++)
+                printf("%02X", buf[i][k]);
+            printf("\n");
+        } else {
+            printf("rc %02X\n", it[i].rc);
+        }
+    }
+    s7_client_free(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "dbread") == 0)
+        return dbread_mode(argc, argv);
     if (argc != 7) {
         fprintf(stderr, "usage: guard_clients HOST PORT SLOT N ROUNDS DB\n");
         return 2;

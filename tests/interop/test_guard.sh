@@ -8,7 +8,10 @@
 #   connection read their own data with four reads in flight each (no cross-talk; the CPU
 #   sees one connection); SIGHUP reload (a write allowed after it; a connection the new
 #   policy no longer allows is closed); the inventory as the policy (--inventory --cpu);
-#   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json.
+#   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json; cyclic
+#   data through the guard (pushes routed to the subscriber, a subscription outside the
+#   readable ranges refused, a client gone unsubscribed); DBREAD items allowed and refused
+#   range by range.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -205,6 +208,56 @@ for k in 1 2 3 4; do
     check_match "$(cat "$S7_TEST_TMP/info.$k")" "module type +CPU 315-2 PN/DP" "s7 info $k: the identity, whole"
     check_match "$(cat "$S7_TEST_TMP/info.$k")" "pdu size +240 bytes" "s7 info $k: held to the shared PDU (240)"
 done
+
+# ---- cyclic data through the guard (the OP partner, on the shared upstream): the CPU's
+# pushes reach the client whose subscription made the job; a subscription with an item
+# outside the readable ranges is refused; a client gone without unsubscribing is
+# unsubscribed by the guard
+TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
+check_ok "OP: DB1.DBW100=5 through the guard" gcli write DB1.DBW100=5 --type op
+"$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW100 --slot 2 --type op --push --every 100 --count 2 \
+    --timeout 5000 >"$S7_TEST_TMP/push.out" 2>"$S7_TEST_TMP/push.err" &
+wpid=$!
+on_exit "kill $wpid 2>/dev/null"
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/push.err" 2>/dev/null && break; sleep 0.05; done
+check_ok "OP: write DB1.DBW100=6 while subscribed" gcli write DB1.DBW100=6 --type op
+rc=0
+for ((i = 0; i < 200; i++)); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.05; done
+kill "$wpid" 2>/dev/null
+wait "$wpid" || rc=$?
+check_eq "$rc" 0 "watch --push --count 2 through the guard ends by itself (first value and a push)"
+check_match "$(cat "$S7_TEST_TMP/push.err")" "subscribed: the CPU pushes changes \(cyclic data, job [0-9]+" \
+    "watch --push through the guard: subscribed (not polling)"
+out=$(cat "$S7_TEST_TMP/push.out")
+check_match "$(sed -n 1p <<<"$out")" "^$TS DB1\.DBW100 = 5$" "through the guard: the first value from the subscription's answer"
+check_match "$(sed -n 2p <<<"$out")" "^$TS DB1\.DBW100 = 6$" "through the guard: the write came as a push"
+for ((i = 0; i < 60; i++)); do metrics | grep -q "^s7guard_pushes_total [1-9]" && break; sleep 0.1; done # updated every second
+check_match "$(metrics)" $'\ns7guard_pushes_total [1-9]' "metrics: pushes passed on"
+# an item outside the readable ranges (scada reads DB10 only): the subscription refused
+out=$("$S7_BIN" watch "127.0.0.1:$G_PORT" DB10.DBW0 DB11.DBW0 --slot 2 --push --every 100 --count 1 \
+    --timeout 5000 2>&1)
+check_match "$out" "the CPU refused the subscription: .*0xD241" "subscription with a DB11 item refused (0xD241)"
+check_match "$(cat "$GUARD_AUDIT")" '"op": "cyclic", "area": "DB", "db": 11, .*"result": "0x03 access denied"' \
+    "audit: the refused subscription item"
+# a client killed while subscribed: the guard ends its job on the shared connection
+"$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW100 --slot 2 --type op --push --every 100 --count 100 \
+    --timeout 5000 >/dev/null 2>"$S7_TEST_TMP/push2.err" &
+wpid=$!
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/push2.err" 2>/dev/null && break; sleep 0.05; done
+kill -9 "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
+for ((i = 0; i < 100; i++)); do grep -q "unsubscribed cyclic job" "$G_LOG" && break; sleep 0.05; done
+check_match "$(cat "$G_LOG")" "unsubscribed cyclic job [0-9]+ of a client gone" \
+    "a client gone while subscribed: the guard unsubscribes its job"
+
+# ---- DBREAD items (syntax id 0xB0, what WinCC sends an S7-400): ranges checked one by one
+# (libs7 puts as many ranges in one item as fit: a request per case)
+out=$("$HELPERS/guard_clients" dbread 127.0.0.1 "$G_PORT" 2 10:0:2 10:4:4 2>&1)
+check_eq "$out" $'ok 1234\nok 40200000' "DBREAD of DB10 ranges through the guard: the CPU's bytes"
+out=$("$HELPERS/guard_clients" dbread 127.0.0.1 "$G_PORT" 2 10:0:2 11:0:2 2>&1)
+check_eq "$out" $'rc 03\nrc 03' "DBREAD item with a DB11 range (not readable): 0x03"
+check_match "$(cat "$GUARD_AUDIT")" '"op": "read", "area": "DB", "db": 11, "offset": 0, "length": 2, "result": "0x03 access denied \(DBREAD range\)"' \
+    "audit: the refused DBREAD range"
 
 # ---- SIGHUP: DB10 becomes writable; a connection the new policy refuses is closed
 "$S7_BIN" watch "127.0.0.1:$G_PORT" DB1.DBW0 --slot 2 --type op --every 100 --count 600 \

@@ -2,7 +2,10 @@
  * without its refused items and the CPU's answer merged back in order with 0x03; a write
  * where only reading is allowed answered by the guard; CPU stop, PI, upload refused with
  * Ack 0xD241; identity SZL allowed, other SZL and clock set refused with the Userdata error
- * 0xD241; continuations; dry run; malformed input closes. */
+ * 0xD241; continuations; dry run; malformed input closes; DBREAD items (syntax id 0xB0)
+ * checked range by range (refused ones 0x03, the allowed forwarded, merged back); cyclic
+ * subscriptions allowed when every item is readable, unsubscribes of the client's own jobs
+ * only. */
 #include <string.h>
 
 #include "guard/internal.h"
@@ -268,6 +271,148 @@ static void test_malformed(void)
     }
 }
 
+/* DBREAD: one item of two ranges, and mixed with S7ANY items */
+static void test_dbread(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    uint8_t req[256];
+    s7__gplan pl;
+    s7_pdu p;
+    /* both ranges inside DB10 0..64: forwarded as is */
+    s7_dbread_range ok[2] = {{4, 10, 0}, {8, 10, 56}};
+    int n = s7_dbread_req_encode(req, sizeof req, 0x21, ok, 2);
+    CHECK(n > 0);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 0);
+    CHECK_INT(ndec, 2);
+    CHECK_INT(nrefused, 0);
+    CHECK_INT(g.items_allowed, 1);
+    /* one range past DB10's 64 bytes: the item refused, answered by the guard with 0x03 */
+    ctx_init(&g, 0);
+    s7_dbread_range bad[2] = {{4, 10, 0}, {8, 10, 60}};
+    n = s7_dbread_req_encode(req, sizeof req, 0x22, bad, 2);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_INT(nrefused, 1);
+    CHECK_INT(g.items_refused, 1);
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    CHECK_INT(p.ref, 0x22);
+    s7_data_item it[2];
+    CHECK_INT(s7_read_resp_decode(&p, it, 1), 1);
+    CHECK_INT(it[0].rc, S7_RC_ACCESS_DENIED);
+    /* dry run: forwarded, logged as would-refuse */
+    ctx_init(&g, 1);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(nrefused, 1);
+    /* S7ANY DB11 (write only: refused) then a DBREAD of DB10 (allowed): the DBREAD item
+     * forwarded alone, byte for byte, the answer merged back */
+    ctx_init(&g, 0);
+    n = (int)t_hex("32 01 0000 0023 001c 0000 | 04 02 12 0a 10 02 00 02 00 0b 84 00 00 00"
+                   " 12 0c b0 02 02 00 0a 00 00 01 00 0a 00 3f",
+                   req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 1);
+    CHECK_INT(pl.n, 2);
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    CHECK_INT(p.ref, 0x23);
+    CHECK_INT(p.param_len, 16);
+    CHECK_INT(p.param[1], 1);
+    CHECK_MEM(p.param + 2, req + 10 + 14, 14);
+    uint8_t rep[64];
+    /* one data item (transport size 0x09): FF 11 22 (range 1), FF 33 (range 2) */
+    int rn = (int)t_hex("32 03 0000 0007 0002 0009 0000 | 04 01 | ff 09 0005 ff 11 22 ff 33", rep,
+                        sizeof rep);
+    s7_pdu rp;
+    CHECK(s7_pdu_decode(rep, (size_t)rn, &rp) > 0);
+    int m = s7__guard_merge(&pl, &rp, out, sizeof out);
+    CHECK(m > 0);
+    CHECK(s7_pdu_decode(out, (size_t)m, &p) > 0);
+    CHECK_INT(p.ref, 0x23);
+    CHECK_INT(s7_read_resp_decode(&p, it, 2), 2);
+    CHECK_INT(it[0].rc, S7_RC_ACCESS_DENIED);
+    CHECK_INT(it[1].rc, S7_RC_OK);
+    CHECK_INT(it[1].ts, S7_DTS_OCTET);
+    CHECK_INT(it[1].nbytes, 5);
+    CHECK_MEM(it[1].data, "\xff\x11\x22\xff\x33", 5);
+    /* a DBREAD block whose length disagrees with its range count: 0x8404 */
+    n = (int)t_hex("32 01 0000 0024 0009 0000 | 04 01 12 05 b0 02 02 00 0a", req, sizeof req);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    s7_pdu_decode(out, pl.len, &p);
+    CHECK_INT(p.err_class, 0x84);
+}
+
+static int owned;
+static int owns(void *ctx, uint8_t job)
+{
+    (void)ctx;
+    return job == owned;
+}
+
+/* cyclic data: subscriptions by their items, unsubscribes by their owner */
+static void test_cyclic(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    g.owns_job = owns;
+    owned = 3;
+    uint8_t req[256];
+    s7__gplan pl;
+    s7_pdu p;
+    s7_ud u;
+    s7_var_spec sp[2] = {{S7_TS_BYTE, 4, 10, S7_AREA_DB, 0},
+                         {S7_TS_WORD, 1, 10, S7_AREA_DB, 62 * 8}};
+    int n = s7_cyclic_req_encode(req, sizeof req, 0x31, S7_CYC_CHANGE, 0, 500, sp, 2);
+    CHECK(n > 0);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.is_ud, 1);
+    CHECK_INT(pl.cyc, 1);
+    CHECK_INT(pl.cyc_subfn, S7_CYC_CHANGE);
+    CHECK_INT(nrefused, 0);
+    CHECK_INT(g.items_allowed, 2);
+    /* DB11 is not readable: the whole subscription refused with the Userdata error */
+    ctx_init(&g, 0);
+    g.owns_job = owns;
+    sp[1].db = 11;
+    sp[1].addr = 0;
+    n = s7_cyclic_req_encode(req, sizeof req, 0x32, S7_CYC_TRANSFER, 0, 500, sp, 2);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_INT(pl.cyc, 0);
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    CHECK(s7_ud_decode(&p, &u) > 0);
+    CHECK_INT(u.err, 0xD241);
+    CHECK_INT(u.group, S7_UD_GRP_CYCLIC);
+    CHECK_INT(p.ref, 0x32);
+    CHECK_STR(last_op, "cyclic");
+    /* the cyclic service of the policy does not lift the item check */
+    pol->partners[0].services |= S7_POL_CYCLIC;
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    pol->partners[0].services &= ~(unsigned)S7_POL_CYCLIC;
+    /* unsubscribe: the client's own job only */
+    n = s7_cyclic_unsub_encode(req, sizeof req, 0x33, S7_CYC_CHANGE, 4);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    n = s7_cyclic_unsub_encode(req, sizeof req, 0x34, S7_CYC_CHANGE, 3);
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.cyc, 2);
+    CHECK_INT(pl.cyc_job, 3);
+    /* a subscription whose item count disagrees with its length: refused */
+    n = s7_cyclic_req_encode(req, sizeof req, 0x35, S7_CYC_CHANGE, 0, 500, sp, 1);
+    CHECK(n > 0);
+    s7_pdu_decode(req, (size_t)n, &p);
+    req[n - 12 - 4 + 1] = 2; /* the count byte of 00 NN base factor */
+    s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+}
+
 int main(void)
 {
     pol = s7_policy_new();
@@ -278,6 +423,8 @@ int main(void)
     test_write_refused();
     test_services();
     test_malformed();
+    test_dbread();
+    test_cyclic();
     s7_policy_free(pol);
     return t_done();
 }
