@@ -569,6 +569,8 @@ static int plan_all_jobs(s7_sim *s, char *err, size_t cap)
 static void job_log(void *ctx, int level, const char *msg)
 {
     s7__sim_cpu *x = ctx;
+    if (level == S7_LOG_WARN && strncmp(msg, "job ", 4) == 0)
+        level = S7_LOG_INFO; /* the command prints each exchange's change already */
     s7__sim_log(x->sim, level, "%s: %s", x->sim->p->partners[x->partner].name, msg);
 }
 
@@ -998,9 +1000,18 @@ static int job_state(const s7_sim *s, const s7__sim_client *k, const s7__sim_ex 
                           : js.status == S7_XST_PARTNER_ACCESS ? S7_ERR_ITEM
                           : js.status == S7_XST_LENGTH         ? S7_ERR_PARAM
                                                                : S7_ERR_IO;
-            snprintf(st->last_err, sizeof st->last_err, "%d/%u %.24s: %.120s",
+            /* what the partner said, as the polling clients put it: "NAME (0x8104)" */
+            char what[128];
+            unsigned code = 0;
+            const char *a = strstr(js.detail, "answered 0x");
+            if (a && sscanf(a, "answered 0x%4x", &code) == 1)
+                snprintf(what, sizeof what, "%.80s (0x%04X)",
+                         s7_explain_code(S7_EX_HEADER, (uint16_t)code)->name, code);
+            else
+                snprintf(what, sizeof what, "%.120s", js.detail);
+            snprintf(st->last_err, sizeof st->last_err, "%d/%u %.24s: %.110s",
                      s7_exchange_status_error(js.status),
-                     (unsigned)s7_exchange_status_code(js.status), js.cause, js.detail);
+                     (unsigned)s7_exchange_status_code(js.status), js.cause, what);
         }
     }
     if (!c->xe)
