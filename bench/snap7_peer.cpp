@@ -119,8 +119,9 @@ extern "C" int snap7_cli_db_write(snap7_cli *c, int db, int start, int len, cons
     return c->client.DBWrite(db, start, len, const_cast<void *>(buf));
 }
 
-extern "C" int snap7_cli_read_multi(snap7_cli *c, int db, size_t n, const uint32_t *starts,
-                                    const uint32_t *lens, uint8_t *const *bufs, int *bad_item)
+/* ReadMultiVars or WriteMultiVars of n byte items of db (snap7_cli_read_multi). */
+static int cli_multi(snap7_cli *c, bool write, int db, size_t n, const uint32_t *starts,
+                     const uint32_t *lens, uint8_t *const *bufs, int *bad_item)
 {
     TS7DataItem items[MaxVars];
     *bad_item = -1;
@@ -135,7 +136,8 @@ extern "C" int snap7_cli_read_multi(snap7_cli *c, int db, size_t n, const uint32
         items[i].Amount = static_cast<int>(lens[i]);
         items[i].pdata = bufs[i];
     }
-    int rc = c->client.ReadMultiVars(items, static_cast<int>(n));
+    int rc = write ? c->client.WriteMultiVars(items, static_cast<int>(n))
+                   : c->client.ReadMultiVars(items, static_cast<int>(n));
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -145,6 +147,18 @@ extern "C" int snap7_cli_read_multi(snap7_cli *c, int db, size_t n, const uint32
         }
     }
     return 0;
+}
+
+extern "C" int snap7_cli_read_multi(snap7_cli *c, int db, size_t n, const uint32_t *starts,
+                                    const uint32_t *lens, uint8_t *const *bufs, int *bad_item)
+{
+    return cli_multi(c, false, db, n, starts, lens, bufs, bad_item);
+}
+
+extern "C" int snap7_cli_write_multi(snap7_cli *c, int db, size_t n, const uint32_t *starts,
+                                     const uint32_t *lens, uint8_t *const *bufs, int *bad_item)
+{
+    return cli_multi(c, true, db, n, starts, lens, bufs, bad_item);
 }
 
 extern "C" const char *snap7_err_text(int code)

@@ -37,6 +37,9 @@ int snap7_cli_db_write(snap7_cli *c, int db, int start, int len, const void *buf
  * the first failing item or -1. */
 int snap7_cli_read_multi(snap7_cli *c, int db, size_t n, const uint32_t *starts,
                          const uint32_t *lens, uint8_t *const *bufs, int *bad_item);
+/* WriteMultiVars: the same for n byte writes into db from bufs[i]. */
+int snap7_cli_write_multi(snap7_cli *c, int db, size_t n, const uint32_t *starts,
+                          const uint32_t *lens, uint8_t *const *bufs, int *bad_item);
 
 /* Text for a Snap7 error code (static storage, overwritten by the next call). */
 const char *snap7_err_text(int code);

@@ -62,16 +62,6 @@ int s7_client_alarms(s7_client *c, uint8_t alarm_type, s7_alarm *out, size_t max
     x.type = alarm_type;
     x.out = out;
     x.max = max;
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = alarm_enc;
-    j.rep = alarm_rep;
-    j.ctx = &x;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    if (rc < 0)
-        return rc;
-    rc = s7__run(c, &j);
+    int rc = s7__run_raw(c, alarm_enc, alarm_rep, &x);
     return rc < 0 ? rc : x.count;
 }

@@ -15,6 +15,7 @@
 #include "client/internal.h"
 #include "net/host.h"
 #include "s7/net.h"
+#include "util/log.h"
 
 void s7_client_opts_init(s7_client_opts *o)
 {
@@ -33,14 +34,10 @@ void s7_client_opts_init(s7_client_opts *o)
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
 {
-    if (!c->o.log)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(c->o.log, c->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    c->o.log(c->o.log_ctx, level, msg);
 }
 
 static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu);
@@ -487,6 +484,21 @@ int s7__run(s7_client *c, s7__job *j)
         s7_client_step(c, r > 0 ? pfd.revents : 0);
     }
     return j ? j->result : (c->state == S7__READY ? 0 : c->last_connect_error);
+}
+
+int s7__run_raw(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx)
+{
+    s7__job j;
+    memset(&j, 0, sizeof j);
+    j.kind = S7__JOB_RAW;
+    j.enc = enc;
+    j.rep = rep;
+    j.ctx = ctx;
+    j.nsubs = 1;
+    int rc = s7__job_queue(c, &j);
+    if (rc < 0)
+        return rc;
+    return s7__run(c, &j);
 }
 
 static void connect_done(s7_client *c, int result, void *ud)

@@ -41,22 +41,6 @@ static int ud_payload(s7_client *c, const s7_ud *u)
     return 0;
 }
 
-/* Run a raw job to completion. */
-static int raw_run(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx)
-{
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = enc;
-    j.rep = rep;
-    j.ctx = ctx;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    if (rc < 0)
-        return rc;
-    return s7__run(c, &j);
-}
-
 /* ---------------------------------------------------------------- SZL */
 typedef struct szl_ctx {
     uint16_t id, index;
@@ -159,7 +143,7 @@ int s7_client_read_szl(s7_client *c, uint16_t id, uint16_t index, s7_szl_hdr *hd
     x.buf = buf;
     x.cap = cap;
     memset(x.hdr, 0, sizeof *x.hdr);
-    return raw_run(c, szl_enc, szl_rep, &x);
+    return s7__run_raw(c, szl_enc, szl_rep, &x);
 }
 
 /* Copy a space/NUL padded field into a C string, trimmed. */
@@ -378,14 +362,14 @@ static int clock_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 int s7_client_get_clock(s7_client *c, s7_datetime *t)
 {
     clock_ctx x = {t, 0};
-    return raw_run(c, clock_enc, clock_rep, &x);
+    return s7__run_raw(c, clock_enc, clock_rep, &x);
 }
 
 int s7_client_set_clock(s7_client *c, const s7_datetime *t)
 {
     s7_datetime copy = *t;
     clock_ctx x = {&copy, 1};
-    return raw_run(c, clock_enc, clock_rep, &x);
+    return s7__run_raw(c, clock_enc, clock_rep, &x);
 }
 
 /* ---------------------------------------------------------------- stop / start */
@@ -422,11 +406,11 @@ static int ctrl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 int s7_client_plc_stop(s7_client *c)
 {
     ctrl_ctx x = {0, 0};
-    return raw_run(c, ctrl_enc, ctrl_rep, &x);
+    return s7__run_raw(c, ctrl_enc, ctrl_rep, &x);
 }
 
 int s7_client_plc_start(s7_client *c, int mode)
 {
     ctrl_ctx x = {1, mode};
-    return raw_run(c, ctrl_enc, ctrl_rep, &x);
+    return s7__run_raw(c, ctrl_enc, ctrl_rep, &x);
 }

@@ -189,20 +189,7 @@ static int sub_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     return 0;
 }
 
-static int run(s7_client *c, sub_ctx *x)
-{
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = sub_enc;
-    j.rep = sub_rep;
-    j.ctx = x;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    if (rc < 0)
-        return rc;
-    return s7__run(c, &j);
-}
+static int run(s7_client *c, sub_ctx *x) { return s7__run_raw(c, sub_enc, sub_rep, x); }
 
 /* A subscribe request's context for items at cycle_ms (checked), or NULL with *rc set. */
 static sub_ctx *sub_new(s7_client *c, s7_item *items, size_t n, uint32_t cycle_ms, int mode,

@@ -118,16 +118,7 @@ int s7_client_read_dbread(s7_client *c, s7_item *items, size_t n)
     }
     if (!x.nsend)
         return n ? S7_ERR_ITEM : 0;
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = dbr_enc;
-    j.rep = dbr_rep;
-    j.ctx = &x;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    if (rc == 0)
-        rc = s7__run(c, &j);
+    int rc = s7__run_raw(c, dbr_enc, dbr_rep, &x);
     if (rc == 0 && x.failed)
         rc = S7_ERR_ITEM;
     if (rc < 0 && rc != S7_ERR_ITEM)

@@ -76,6 +76,8 @@ void s7__set_problem(s7_client *c, const char *fmt, ...)
     ;
 int s7__job_queue(s7_client *c, s7__job *j);
 int s7__run(s7_client *c, s7__job *j);
+/* Queues a raw job of one request (enc/rep on ctx) and runs it to completion: its result. */
+int s7__run_raw(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx);
 /* jobs.c: dispatch by kind */
 int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
 int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);

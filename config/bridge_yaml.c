@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "config/exchange_yaml.h"
+#include "config/partner_yaml.h"
 #include "config/yaml.h"
 #include "s7/config.h"
 #include "s7/cpu.h"
@@ -108,31 +109,18 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         return 0;
     }
     if (strcmp(k, "profile") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        const s7_profile *prof;
+        if (s7__yaml_partner_profile(y, v, key, s, sizeof s, &prof))
             return -1;
-        const s7_profile *prof = s7_profile_find(s);
-        if (!prof)
-            return yaml_err(y, v,
-                            "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                            "s7-1500, logo8, s7-200smart)",
-                            key, s);
         x->prof_rack = prof->rack;
         x->prof_slot = prof->slot;
         x->prof_logo = prof->tsap_mode == S7_TSAP_LOGO;
         return 0;
     }
-    if (strcmp(k, "rack") == 0) {
-        if (yaml_get_long(y, v, key, 0, 7, "rack: 0", &n))
-            return -1;
-        x->rack = (int)n;
-        return 0;
-    }
-    if (strcmp(k, "slot") == 0) {
-        if (yaml_get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
-            return -1;
-        x->slot = (int)n;
-        return 0;
-    }
+    if (strcmp(k, "rack") == 0)
+        return s7__yaml_partner_rack(y, v, key, &x->rack);
+    if (strcmp(k, "slot") == 0)
+        return s7__yaml_partner_slot(y, v, key, &x->slot);
     if (strcmp(k, "pdu") == 0) {
         if (yaml_get_long(y, v, key, 240, 960, "pdu: 480", &n))
             return -1;
@@ -141,24 +129,15 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         return 0;
     }
     if (strcmp(k, "tsap") == 0) {
-        uint16_t l = 0, r = 0;
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_partner_tsap(y, v, key, &p->co.local_tsap, &p->co.remote_tsap))
             return -1;
-        if (s7_plant_parse_tsap(s, &l, &r) || r == 0)
-            return yaml_err(y, v,
-                            "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\"",
-                            key, s, key);
-        p->co.local_tsap = l;
-        p->co.remote_tsap = r;
         x->have_tsap = 1;
         return 0;
     }
     if (strcmp(k, "type") == 0) {
         int t;
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_partner_type(y, v, key, &t))
             return -1;
-        if (s7_plant_parse_type(s, &t))
-            return yaml_err(y, v, "%s: '%s' is no connection type: pg, op or basic", key, s);
         p->co.type = (s7_conn_type)t;
         return 0;
     }

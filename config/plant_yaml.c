@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/partner_yaml.h"
 #include "config/yaml.h"
 #include "util/text.h"
 #include "s7/config.h"
@@ -41,39 +42,6 @@ static int get_name(yaml_cx *y, struct fy_node *v, const char *key, char **out)
     free(*out);
     if (!(*out = yaml_strdup(s)))
         return yaml_oom(y);
-    return 0;
-}
-
-/* tsap: "LOCAL:REMOTE" in hex. */
-static int get_tsap(yaml_cx *y, struct fy_node *v, const char *key, uint16_t *local,
-                    uint16_t *remote)
-{
-    char s[64];
-    if (yaml_scalar(y, v, key, s, sizeof s))
-        return -1;
-    uint16_t l = 0, r = 0;
-    if (s7_plant_parse_tsap(s, &l, &r))
-        return yaml_err(y, v,
-                        "%s: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. %s: \"0100:0200\" "
-                        "(LOGO!) or \"1000:1001\" (S7-200 CP243-1)",
-                        key, s, key);
-    if (r == 0)
-        return yaml_err(y, v, "%s: '%s': the remote TSAP must not be 0000", key, s);
-    *local = l;
-    *remote = r;
-    return 0;
-}
-
-static int get_type(yaml_cx *y, struct fy_node *v, const char *key, int *out)
-{
-    char s[64];
-    if (yaml_scalar(y, v, key, s, sizeof s))
-        return -1;
-    if (s7_plant_parse_type(s, out))
-        return yaml_err(y, v,
-                        "%s: '%s' is no connection type: pg (programming device), op (operator "
-                        "panel / HMI) or basic (S7 basic, e.g. PLC to PLC)",
-                        key, s);
     return 0;
 }
 
@@ -343,10 +311,10 @@ static int on_conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         return get_name(y, v, key, &x->c->passive_name);
     }
     if (strcmp(k, "type") == 0)
-        return get_type(y, v, key, &x->c->type);
+        return s7__yaml_partner_type(y, v, key, &x->c->type);
     if (strcmp(k, "tsap") == 0) {
         uint16_t l = 0, r = 0;
-        if (get_tsap(y, v, key, &l, &r))
+        if (s7__yaml_partner_tsap(y, v, key, &l, &r))
             return -1;
         s7_plant_conn_set_tsap(x->c, l, r);
         return 0;
@@ -540,36 +508,23 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         return get_role(y, v, key, pt);
     }
     if (strcmp(k, "profile") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        const s7_profile *prof;
+        if (s7__yaml_partner_profile(y, v, key, s, sizeof s, &prof))
             return -1;
-        const s7_profile *prof = s7_profile_find(s);
-        if (!prof)
-            return yaml_err(y, v,
-                            "%s: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                            "s7-1500, logo8, s7-200smart)",
-                            key, s);
         /* the plant model knows no profiles: it gets the facts TSAP resolution needs */
         if (s7_plant_partner_set_profile(pt, s, prof->rack, prof->slot,
                                          prof->tsap_mode == S7_TSAP_LOGO))
             return yaml_oom(y);
         return 0;
     }
-    if (strcmp(k, "rack") == 0) {
-        if (yaml_get_long(y, v, key, 0, 7, "rack: 0", &n))
-            return -1;
-        pt->rack = (int)n;
-        return 0;
-    }
-    if (strcmp(k, "slot") == 0) {
-        if (yaml_get_long(y, v, key, 0, 31, "slot: 1 (S7-1200/1500; S7-300 uses 2)", &n))
-            return -1;
-        pt->slot = (int)n;
-        return 0;
-    }
+    if (strcmp(k, "rack") == 0)
+        return s7__yaml_partner_rack(y, v, key, &pt->rack);
+    if (strcmp(k, "slot") == 0)
+        return s7__yaml_partner_slot(y, v, key, &pt->slot);
     if (strcmp(k, "tsap") == 0)
-        return get_tsap(y, v, key, &pt->local_tsap, &pt->remote_tsap);
+        return s7__yaml_partner_tsap(y, v, key, &pt->local_tsap, &pt->remote_tsap);
     if (strcmp(k, "type") == 0)
-        return get_type(y, v, key, &pt->type);
+        return s7__yaml_partner_type(y, v, key, &pt->type);
     if (strcmp(k, "description") == 0)
         return yaml_get_str(y, v, key, &pt->description);
     return yaml_err(y, kn,

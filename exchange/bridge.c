@@ -21,6 +21,9 @@
 #include "s7/exchange_bridge.h"
 #include "s7/explain.h"
 #include "s7/net.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/text.h"
 
 enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
@@ -61,29 +64,6 @@ struct s7_bridge {
     job **j;
     size_t nj, capj;
 };
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 void s7_bridge_opts_init(s7_bridge_opts *o)
 {
@@ -142,14 +122,10 @@ static void blog(s7_bridge *b, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void blog(s7_bridge *b, int level, const char *fmt, ...)
 {
-    if (!b->o.log)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(b->o.log, b->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    b->o.log(b->o.log_ctx, level, msg);
 }
 
 int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint16_t port,
@@ -170,8 +146,8 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     }
     partner *p = &b->p[b->np];
     memset(p, 0, sizeof *p);
-    p->name = dupstr(name);
-    p->host = dupstr(host);
+    p->name = s7__strdup(name);
+    p->host = s7__strdup(host);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
     p->fd_reg = -1;
@@ -182,7 +158,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
         return S7_ERR_NOMEM;
     }
     p->backoff = b->o.backoff_min_ms;
-    p->st.since_ms = wall_ms();
+    p->st.since_ms = s7__wall_ms();
     return (int)b->np++;
 }
 
@@ -248,7 +224,7 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     if (!j)
         return S7_ERR_NOMEM;
     j->spec = *sj;
-    j->name = dupstr(sj->name);
+    j->name = s7__strdup(sj->name);
     j->buf = calloc(2, len ? len : 1);
     j->src = calloc(sj->n, sizeof *j->src);
     j->dst = calloc(sj->n, sizeof *j->dst);
@@ -280,7 +256,7 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
             s7_item_from_tag(&j->hs[j->nhs++], &sj->status, j->status_val);
     }
     j->st.name = j->name;
-    j->st.since_ms = wall_ms();
+    j->st.since_ms = s7__wall_ms();
     j->st.status = S7_XST_OK;
     j->st.status_cause = "ok";
     j->next_due = s7_now_ms();
@@ -388,7 +364,7 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
     int64_t now = s7_now_ms();
     set_error(&p->st.last_error, p, what, rc, p->c, it, n);
     if (p->up || !p->tried) {
-        p->st.since_ms = wall_ms();
+        p->st.since_ms = s7__wall_ms();
         blog(b, S7_LOG_WARN, "%s (%s:%u): %s: %s", p->name, p->host, p->port, what,
              s7_strerror(rc));
     }
@@ -411,7 +387,7 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
             p->up = 1;
             p->st.up = 1;
             p->st.connects++;
-            p->st.since_ms = wall_ms();
+            p->st.since_ms = s7__wall_ms();
             p->backoff = b->o.backoff_min_ms;
             blog(b, S7_LOG_INFO, "%s (%s:%u): connected", p->name, p->host, p->port);
         } else {
@@ -448,7 +424,7 @@ static void job_state(job *j, int state)
 {
     if (j->st.state != state) {
         j->st.state = state;
-        j->st.since_ms = wall_ms();
+        j->st.since_ms = s7__wall_ms();
     }
 }
 
@@ -475,10 +451,10 @@ static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc,
 
 static void job_ok(job *j)
 {
-    int64_t us = mono_us() - j->t0_us;
+    int64_t us = s7__mono_us() - j->t0_us;
     s7_hist_add(&j->hist, us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
     j->st.ok++;
-    j->st.last_ok_ms = wall_ms();
+    j->st.last_ok_ms = s7__wall_ms();
     j->st.status = S7_XST_OK;
     j->st.status_cause = "ok";
     job_state(j, S7_BRIDGE_OK);
@@ -490,7 +466,7 @@ static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
 static int start_read(s7_bridge *b, job *j)
 {
     partner *src = P(b, j->spec.src);
-    j->t0_us = mono_us();
+    j->t0_us = s7__mono_us();
     int rc = s7_client_read_async(src->c, j->src, j->spec.n, on_done, j);
     if (rc < 0) {
         job_fail(b, j, src, "read", rc, NULL, 0);

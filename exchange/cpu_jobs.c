@@ -15,6 +15,7 @@
 #include "s7/exchange.h"
 #include "s7/net.h"
 #include "s7/server.h"
+#include "util/log.h"
 
 enum { XC_DOWN = 0, XC_CONNECTING = 1, XC_UP = 2 };
 
@@ -75,14 +76,10 @@ static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
     ;
 static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
 {
-    if (!e->o.log)
-        return;
-    char msg[600];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(e->o.log, e->o.log_ctx, level, 600, fmt, ap);
     va_end(ap);
-    e->o.log(e->o.log_ctx, level, msg);
 }
 
 static int64_t now_us(void) { return s7_now_ms() * 1000; }

@@ -13,6 +13,7 @@
 
 #include "net/host.h"
 #include "s7/net.h"
+#include "util/clock.h"
 
 int s7_tcp_errno(int e)
 {
@@ -161,9 +162,4 @@ int s7_tcp_connect_finish(int fd)
     return e ? s7_tcp_errno(e) : 0;
 }
 
-int64_t s7_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t s7_now_ms(void) { return s7__mono_ms(); }

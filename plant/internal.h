@@ -5,8 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A malloc'd copy of s; NULL when out of memory. */
-char *s7__plant_strdup(const char *s);
 /* Replaces *dst with a copy of s (NULL clears).  0 or S7_ERR_NOMEM (*dst kept). */
 int s7__plant_set_str(char **dst, const char *s);
 /* A new zeroed element at the end of *arr (n elements of size sz); NULL on out of memory. */

@@ -8,22 +8,14 @@
 #include "plant/internal.h"
 #include "s7/plant.h"
 #include "s7/wire.h"
+#include "util/text.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-char *s7__plant_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 int s7__plant_set_str(char **dst, const char *s)
 {
     char *n = NULL;
-    if (s && !(n = s7__plant_strdup(s)))
+    if (s && !(n = s7__strdup(s)))
         return S7_ERR_NOMEM;
     free(*dst);
     *dst = n;
@@ -111,7 +103,7 @@ s7_plant_cell *s7_plant_add_cell(s7_plant *p, const char *name)
     if (!c)
         return NULL;
     p->cells_declared = 1;
-    if (name && !(c->name = s7__plant_strdup(name))) {
+    if (name && !(c->name = s7__strdup(name))) {
         p->ncells--;
         return NULL;
     }
@@ -148,7 +140,7 @@ s7_plant_router *s7_plant_add_router(s7_plant *p, const char *name)
     s7_plant_router *r = s7__plant_push(&p->routers, &p->nrouters, sizeof *r);
     if (!r)
         return NULL;
-    if (name && !(r->name = s7__plant_strdup(name))) {
+    if (name && !(r->name = s7__strdup(name))) {
         p->nrouters--;
         return NULL;
     }
@@ -165,8 +157,7 @@ s7_plant_router_if *s7_plant_router_add_if(s7_plant_router *r, const char *name,
     s7_plant_router_if *ri = s7__plant_push(&r->ifs, &r->nifs, sizeof *ri);
     if (!ri)
         return NULL;
-    if ((name && !(ri->name = s7__plant_strdup(name))) ||
-        (cell && !(ri->cell_name = s7__plant_strdup(cell)))) {
+    if ((name && !(ri->name = s7__strdup(name))) || (cell && !(ri->cell_name = s7__strdup(cell)))) {
         free(ri->name);
         r->nifs--;
         return NULL;
@@ -205,7 +196,7 @@ s7_plant_partner *s7_plant_add_partner(s7_plant *p, const char *name)
     pt->profile_rack = pt->profile_slot = -1;
     pt->port = 102;
     pt->kind = S7_PLANT_KIND_OTHER;
-    if (name && !(pt->name = s7__plant_strdup(name))) {
+    if (name && !(pt->name = s7__strdup(name))) {
         p->npartners--;
         return NULL;
     }
@@ -327,9 +318,9 @@ s7_plant_conn *s7_plant_add_conn(s7_plant *p, const char *name, const char *acti
     if (!c)
         return NULL;
     c->rack = c->slot = -1;
-    if ((name && !(c->name = s7__plant_strdup(name))) ||
-        (active && !(c->active_name = s7__plant_strdup(active))) ||
-        (passive && !(c->passive_name = s7__plant_strdup(passive)))) {
+    if ((name && !(c->name = s7__strdup(name))) ||
+        (active && !(c->active_name = s7__strdup(active))) ||
+        (passive && !(c->passive_name = s7__strdup(passive)))) {
         free_conn(c);
         p->nconns--;
         return NULL;

@@ -12,6 +12,7 @@
 #include "plant/internal.h"
 #include "s7/plant.h"
 #include "s7/wire.h"
+#include "util/text.h"
 
 typedef struct vcx {
     s7_plant *p;
@@ -131,7 +132,7 @@ static long cell_index(s7_plant *p, const char *name, int line)
     s7_plant_cell *nc = s7__plant_push(&p->cells, &p->ncells, sizeof *nc);
     if (!nc)
         return -1;
-    if (!(nc->name = s7__plant_strdup(name))) {
+    if (!(nc->name = s7__strdup(name))) {
         p->ncells--;
         return -1;
     }

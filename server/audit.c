@@ -12,6 +12,7 @@
 
 #include "s7/audit.h"
 #include "server/files.h"
+#include "util/clock.h"
 
 struct s7_audit {
     int fd;
@@ -180,13 +181,6 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
 
 /* ---------------------------------------------------------------- file */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Opens the log for appending: only a regular file (a FIFO, device, socket or directory is
  * refused at once, without blocking).  The descriptor, or -1 with the message in err. */
 static int open_log(const char *path, char *err, size_t errcap)
@@ -272,7 +266,7 @@ int s7_audit_event(s7_audit *a, const s7_cpu_event *ev)
     if (!a || !ev || !selected(a, ev))
         return 0;
     char line[512];
-    int n = s7_audit_format(ev, now_ms(), line, sizeof line);
+    int n = s7_audit_format(ev, s7__wall_ms(), line, sizeof line);
     if (n <= 0)
         return 0;
     if ((size_t)n >= sizeof line) /* cannot happen: every field is bounded */
@@ -287,7 +281,7 @@ int s7_audit_connect(s7_audit *a, const char *peer, const char *reason)
     char line[768];
     sbuf b = {line, sizeof line, 0};
     sb_printf(&b, "{\"time\": ");
-    sb_time(&b, now_ms());
+    sb_time(&b, s7__wall_ms());
     sb_printf(&b, ", \"peer\": ");
     sb_json_str(&b, peer);
     sb_printf(&b, ", \"op\": \"connect\", \"result\": ");

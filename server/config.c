@@ -28,15 +28,6 @@ static int ieq(const char *a, const char *b)
     return *a == *b;
 }
 
-static char *dup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* ---------------------------------------------------------------- lifecycle */
 
 void s7_server_config_init(s7_server_config *c)
@@ -112,7 +103,7 @@ static int push_str(char ***list, size_t *n, const char *s)
     if (!l)
         return -1;
     *list = l;
-    if (!(l[*n] = dup(s)))
+    if (!(l[*n] = s7__strdup(s)))
         return -1;
     (*n)++;
     return 0;

@@ -222,6 +222,10 @@ int s7__ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8
                  uint16_t err, int has_data, const uint8_t *payload, uint16_t plen);
 /* The next reply sequence number of the session (counts 1..255). */
 uint8_t s7__ud_seq(s7_cpu_session *sess);
+/* An unsolicited Userdata push (type 0x0 of group, PDU reference 0): seq, rc 0xFF and the
+ * octet-string payload. */
+int s7__ud_push(uint8_t *out, size_t lim, uint8_t group, uint8_t subfn, uint8_t seq,
+                const uint8_t *payload, uint16_t plen);
 
 /* ---------------------------------------------------------------- cyclic.c */
 

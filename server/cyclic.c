@@ -281,18 +281,7 @@ int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8
         if (!tmp)
             return S7_ERR_NOMEM;
         memcpy(tmp, buf, (size_t)len);
-        s7_ud p;
-        memset(&p, 0, sizeof p);
-        p.method = 0x12;
-        p.type = S7_UD_TYPE_PUSH;
-        p.group = S7_UD_GRP_CYCLIC;
-        p.subfn = j->subfn;
-        p.seq = j->id;
-        p.rc = S7_RC_OK;
-        p.dts = S7_DTS_OCTET;
-        p.payload = tmp;
-        p.plen = (uint16_t)len;
-        int r = s7_ud_encode(out, lim, 0, &p);
+        int r = s7__ud_push(out, lim, S7_UD_GRP_CYCLIC, j->subfn, j->id, tmp, (uint16_t)len);
         free(tmp);
         return r;
     }

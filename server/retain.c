@@ -39,6 +39,8 @@
 #include "s7/log.h"
 #include "s7/retain.h"
 #include "server/files.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #define SNAP_MAGIC "S7KITSNP"
 #define JNL_MAGIC "S7KITJNL"
@@ -133,13 +135,6 @@ static uint64_t get64(const uint8_t *p)
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void rlog(s7_retain *r, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -148,14 +143,10 @@ static void rlog(s7_retain *r, int level, const char *fmt, ...)
 
 static void rlog(s7_retain *r, int level, const char *fmt, ...)
 {
-    if (!r->o.log)
-        return;
-    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(r->o.log, r->o.log_ctx, level, 2048, fmt, ap);
     va_end(ap);
-    r->o.log(r->o.log_ctx, level, msg);
 }
 
 /* Sets r->err (printf style) and returns rc. */
@@ -1355,7 +1346,7 @@ int s7_retain_tick(s7_retain *r)
 {
     if (!r || !r->pending)
         return 0;
-    if (mono_ms() - r->pending_since < r->o.flush_ms)
+    if (s7__mono_ms() - r->pending_since < r->o.flush_ms)
         return 0;
     return s7_retain_sync(r);
 }
@@ -1419,7 +1410,7 @@ int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len)
         }
     } else if (!r->pending) {
         r->pending = 1;
-        r->pending_since = mono_ms();
+        r->pending_since = s7__mono_ms();
     }
     if (r->jsize >= r->compact_at) {
         int rc = s7_retain_compact(r);

@@ -34,6 +34,7 @@
 #include "s7/net.h"
 #include "s7/server.h"
 #include "server/sources.h"
+#include "util/log.h"
 
 #define RX_SCRATCH (2u * S7_FRAME_MAX + 1024u)
 #define DEF_CR_TIMEOUT 5000
@@ -113,14 +114,10 @@ static void slog(s7_server *s, int level, const char *fmt, ...)
 
 static void slog(s7_server *s, int level, const char *fmt, ...)
 {
-    if (!s->o.log)
-        return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(s->o.log, s->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    s->o.log(s->o.log_ctx, level, msg);
 }
 
 void s7_server_opts_init(s7_server_opts *o)

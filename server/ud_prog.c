@@ -125,42 +125,17 @@ int s7__prog_push(s7_cpu_session *sess, uint8_t *out, size_t cap)
 int s7__prog_pending(const s7_cpu_session *sess) { return sess && sess->prog && sess->prog->npush; }
 
 /* A reply: 12-byte parameter with seq and err, then the payload (rc 0xFF) or, when
- * payload is NULL, the empty item 0A 00 0000. */
+ * payload is NULL, the empty item 0A 00 0000 (userdata.c s7__ud_reply). */
 static int reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, uint8_t seq,
                  uint16_t err, const uint8_t *payload, uint16_t plen)
 {
-    s7_ud r;
-    memset(&r, 0, sizeof r);
-    r.method = 0x12;
-    r.type = S7_UD_TYPE_RESP;
-    r.group = req->group;
-    r.subfn = req->subfn;
-    r.seq = seq;
-    r.err = err;
-    if (payload && !err) {
-        r.rc = S7_RC_OK;
-        r.dts = S7_DTS_OCTET;
-        r.payload = payload;
-        r.plen = plen;
-    } else {
-        r.rc = S7_RC_NOT_FOUND;
-    }
-    return s7_ud_encode(out, lim, ref, &r);
-}
-
-/* The session's next reply number (1..255, shared with the other Userdata replies). */
-static uint8_t next_seq(s7_cpu_session *sess)
-{
-    sess->ud_no = (uint8_t)(sess->ud_no + 1);
-    if (sess->ud_no == 0)
-        sess->ud_no = 1;
-    return sess->ud_no;
+    return s7__ud_reply(out, lim, ref, req, seq, err, payload != NULL, payload, plen);
 }
 
 static int error(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t ref, const s7_ud *u,
                  uint16_t err)
 {
-    return reply(out, lim, ref, u, next_seq(sess), err, NULL, 0);
+    return reply(out, lim, ref, u, s7__ud_seq(sess), err, NULL, 0);
 }
 
 static struct s7__prog *prog_of(s7_cpu_session *sess)
@@ -286,18 +261,7 @@ static int queue_push(struct s7__prog *pg, const prog_job *j, const uint8_t *pay
     uint8_t *f = malloc(cap);
     if (!f)
         return S7_ERR_NOMEM;
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x12;
-    u.type = S7_UD_TYPE_PUSH;
-    u.group = S7_UD_GRP_PROG;
-    u.subfn = j->subfn;
-    u.seq = j->id;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = payload;
-    u.plen = plen;
-    int n = s7_ud_encode(f, cap, 0, &u);
+    int n = s7__ud_push(f, cap, S7_UD_GRP_PROG, j->subfn, j->id, payload, plen);
     if (n < 0) {
         free(f);
         return n;
@@ -449,7 +413,7 @@ static int job_list(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t 
         return S7_ERR_NOMEM;
     uint8_t p[8 + 4 * (S7__PROG_JOBS + 1)];
     uint8_t id = free_id(pg);
-    uint8_t seq = id ? id : next_seq(sess);
+    uint8_t seq = id ? id : s7__ud_seq(sess);
     size_t n = 8;
     for (int i = 0; i < S7__PROG_JOBS; i++)
         if (pg->jobs[i].id) {
@@ -494,7 +458,7 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
             ev.ctrl = S7_CTRL_FLASH_LED;
             s7__cpu_emit(cpu, &ev);
         }
-        return reply(out, lim, ref, u, next_seq(sess), 0, NULL, 0);
+        return reply(out, lim, ref, u, s7__ud_seq(sess), 0, NULL, 0);
     case 0x10: return job_list(sess, u, ref, out, lim);
     case 0x0d:
     case 0x0e: {
@@ -503,7 +467,7 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
         prog_job *j = find_job(sess->prog, td[0], td[1]);
         if (!j || u->subfn == 0x0d)
             return error(sess, out, lim, ref, u, 0xD0A5);
-        int r = reply(out, lim, ref, u, next_seq(sess), 0, NULL, 0);
+        int r = reply(out, lim, ref, u, s7__ud_seq(sess), 0, NULL, 0);
         if (r < 0)
             return r;
         int e = run_job(cpu, sess, sess->prog, j, lim);
@@ -518,7 +482,7 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
         if (!j)
             return error(sess, out, lim, ref, u, 0xD0A5);
         job_free(j);
-        return reply(out, lim, ref, u, next_seq(sess), 0, NULL, 0);
+        return reply(out, lim, ref, u, s7__ud_seq(sess), 0, NULL, 0);
     }
     default: return setup_job(cpu, sess, u, tp, tps, td, tds, ref, out, lim);
     }

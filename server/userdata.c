@@ -77,6 +77,23 @@ uint8_t s7__ud_seq(s7_cpu_session *sess)
     return sess->ud_no;
 }
 
+int s7__ud_push(uint8_t *out, size_t lim, uint8_t group, uint8_t subfn, uint8_t seq,
+                const uint8_t *payload, uint16_t plen)
+{
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = 0x12;
+    u.type = S7_UD_TYPE_PUSH;
+    u.group = group;
+    u.subfn = subfn;
+    u.seq = seq;
+    u.rc = S7_RC_OK;
+    u.dts = S7_DTS_OCTET;
+    u.payload = payload;
+    u.plen = plen;
+    return s7_ud_encode(out, lim, 0, &u);
+}
+
 /* The sequence number of a new reply to req. */
 static uint8_t reply_seq(s7_cpu_session *sess, const s7_ud *req)
 {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/text.h"
 
@@ -28,4 +29,13 @@ int s7__parse_dec(const char *s, long min, long max, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+char *s7__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
 }

@@ -15,4 +15,7 @@ int s7__errf(char *err, size_t cap, const char *fmt, ...);
  * 0 with *out set, or -1 without touching *out. */
 int s7__parse_dec(const char *s, long min, long max, long *out);
 
+/* A malloc'ed copy of s (not NULL), or NULL when out of memory (strdup is not C11). */
+char *s7__strdup(const char *s);
+
 #endif

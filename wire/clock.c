@@ -36,17 +36,7 @@ int s7_clock_payload_decode(const uint8_t *p, size_t len, s7_datetime *out)
 static int clock_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, const uint8_t *payload,
                      uint16_t plen)
 {
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_TIME;
-    u.subfn = subfn;
-    u.rc = payload ? S7_RC_OK : S7_RC_NOT_FOUND;
-    u.dts = payload ? S7_DTS_OCTET : S7_DTS_NULL;
-    u.payload = payload;
-    u.plen = plen;
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_TIME, subfn, 0, payload, plen);
 }
 
 int s7_clock_read_req_encode(uint8_t *buf, size_t cap, uint16_t ref)

@@ -46,34 +46,15 @@ int s7_cyclic_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, 
     payload[2] = base;
     payload[3] = factor;
     memcpy(payload + 4, p.param + 2, slen);
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CYCLIC;
-    u.subfn = subfn;
-    u.seq = subfn == S7_CYC_MODIFY ? job : 0;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = payload;
-    u.plen = (uint16_t)(4 + slen);
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_CYCLIC, subfn, subfn == S7_CYC_MODIFY ? job : 0,
+                      payload, (uint16_t)(4 + slen));
 }
 
 int s7_cyclic_unsub_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, uint8_t job)
 {
     uint8_t payload[2] = {subfn, job};
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CYCLIC;
-    u.subfn = S7_CYC_UNSUBSCRIBE;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = payload;
-    u.plen = sizeof payload;
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_CYCLIC, S7_CYC_UNSUBSCRIBE, 0, payload,
+                      sizeof payload);
 }
 
 int s7_cyclic_data_decode(const uint8_t *payload, size_t plen, s7_data_item *items, unsigned max)
@@ -96,17 +77,7 @@ int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_
     /* function 00, one object: 12 08 1A 00 query type (1: by alarm type) 34 00 00 00 type */
     uint8_t payload[12] = {0x00, 0x01, 0x12, 0x08, 0x1A, 0x00,
                            0x01, 0x34, 0x00, 0x00, 0x00, alarm_type};
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = S7_UD_ALARM_QUERY;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = payload;
-    u.plen = sizeof payload;
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_CPU, S7_UD_ALARM_QUERY, 0, payload, sizeof payload);
 }
 
 int s7_alarm_query_decode(const uint8_t *payload, size_t plen, s7_alarm *out, unsigned max)

@@ -80,23 +80,30 @@ int s7_ud_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_ud *u)
     return s7__pdu_finish(&w, S7_USERDATA, data_off);
 }
 
+int s7__ud_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn, uint8_t seq,
+               const uint8_t *payload, uint16_t plen)
+{
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = UD_METHOD_REQ;
+    u.type = S7_UD_TYPE_REQ;
+    u.group = group;
+    u.subfn = subfn;
+    u.seq = seq;
+    u.rc = payload ? S7_RC_OK : S7_RC_NOT_FOUND;
+    u.dts = payload ? S7_DTS_OCTET : S7_DTS_NULL;
+    u.payload = payload;
+    u.plen = plen;
+    return s7_ud_encode(buf, cap, ref, &u);
+}
+
 int s7_szl_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint16_t id, uint16_t index)
 {
     uint8_t payload[4];
     s7__wcur pw = s7__wcur_make(payload, sizeof payload);
     s7__w16(&pw, id);
     s7__w16(&pw, index);
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = UD_METHOD_REQ;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = S7_UD_SZL_READ;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = payload;
-    u.plen = sizeof payload;
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_CPU, S7_UD_SZL_READ, 0, payload, sizeof payload);
 }
 
 int s7_szl_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t seq)

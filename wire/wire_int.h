@@ -19,4 +19,9 @@ int s7__pdu_finish(s7__wcur *w, uint8_t rosctr, size_t data_off);
  * 0xFF is written as rc 00 0000 without payload. */
 void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *payload, uint16_t plen);
 
+/* A Userdata request (method 0x11) of group/subfn with sequence number seq and the
+ * octet-string payload, or, when payload is NULL, the empty item (rc 0x0A, no data). */
+int s7__ud_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn, uint8_t seq,
+               const uint8_t *payload, uint16_t plen);
+
 #endif

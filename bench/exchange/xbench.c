@@ -39,7 +39,6 @@
 #include "s7/exchange_bridge.h"
 #include "s7/server.h"
 #include "snap7_peer.h"
-#include "snap7_xpeer.h"
 
 #define DB_LEN 1024u
 #define TAG_STEP 8u /* tag i of a CPU at DBi*8 (scattered: a gap after each) */
@@ -258,7 +257,7 @@ static void *snap7_worker(void *arg)
             }
             int bad;
             if (snap7_cli_read_multi(c, 1, n, starts, lens, bufs, &bad) != 0 ||
-                snap7x_cli_write_multi(c, 2, n, starts, lens, bufs, &bad) != 0)
+                snap7_cli_write_multi(c, 2, n, starts, lens, bufs, &bad) != 0)
                 t->errors++;
         }
         t->runs++;

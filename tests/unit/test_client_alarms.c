@@ -5,33 +5,17 @@
 #include <string.h>
 
 #include "s7/client.h"
+#include "loopback_server.h"
 #include "s7/server.h"
 #include "t.h"
 
-typedef struct srv {
-    s7_cpu *cpu;
-    s7_server *s;
-    pthread_t th;
-} srv;
-
-static void *serve(void *arg)
+static s7_client *start(t_server *v, const char *profile, uint8_t slot)
 {
-    s7_server_run(((srv *)arg)->s);
-    return NULL;
-}
-
-static s7_client *start(srv *v, const char *profile, uint8_t slot)
-{
-    v->cpu = s7_cpu_new(s7_profile_find(profile));
-    s7_cpu_add_db(v->cpu, 3, 8, 0);
-    s7_cpu_alarm_add(v->cpu, 0x1001, "tank high", 3, 2, 5);
-    s7_cpu_alarm_add(v->cpu, 0x1002, "by call", 0, 0, -1);
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    v->s = s7_server_new(v->cpu, &o);
-    CHECK_INT(s7_server_start(v->s), 0);
-    pthread_create(&v->th, NULL, serve, v);
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
+    s7_cpu_add_db(cpu, 3, 8, 0);
+    s7_cpu_alarm_add(cpu, 0x1001, "tank high", 3, 2, 5);
+    s7_cpu_alarm_add(cpu, 0x1002, "by call", 0, 0, -1);
+    CHECK(t_server_start(v, cpu) > 0);
     s7_client_opts co;
     s7_client_opts_init(&co);
     co.slot = slot;
@@ -40,18 +24,15 @@ static s7_client *start(srv *v, const char *profile, uint8_t slot)
     return c;
 }
 
-static void stop(srv *v, s7_client *c)
+static void stop(t_server *v, s7_client *c)
 {
     s7_client_free(c);
-    s7_server_stop(v->s);
-    pthread_join(v->th, NULL);
-    s7_server_free(v->s);
-    s7_cpu_free(v->cpu);
+    t_server_stop(v);
 }
 
 int main(void)
 {
-    srv v;
+    t_server v;
     s7_client *c = start(&v, "s7-300", 2);
     s7_alarm a[4];
     CHECK_INT(s7_client_alarms(c, S7_ALARM_S, a, 4), 0);

@@ -9,41 +9,15 @@
 #include <string.h>
 
 #include "s7/client.h"
+#include "loopback_server.h"
 #include "s7/server.h"
 #include "t.h"
 
-typedef struct srv {
-    s7_cpu *cpu;
-    s7_server *s;
-    pthread_t th;
-} srv;
-
-static void *serve(void *arg)
+static int srv_start(t_server *v, const char *profile)
 {
-    s7_server_run(((srv *)arg)->s);
-    return NULL;
-}
-
-static int srv_start(srv *v, const char *profile)
-{
-    v->cpu = s7_cpu_new(s7_profile_find(profile));
-    s7_cpu_add_db(v->cpu, 1, 16, 0);
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    v->s = s7_server_new(v->cpu, &o);
-    if (s7_server_start(v->s) < 0)
-        return -1;
-    pthread_create(&v->th, NULL, serve, v);
-    return s7_server_port(v->s);
-}
-
-static void srv_stop(srv *v)
-{
-    s7_server_stop(v->s);
-    pthread_join(v->th, NULL);
-    s7_server_free(v->s);
-    s7_cpu_free(v->cpu);
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
+    s7_cpu_add_db(cpu, 1, 16, 0);
+    return t_server_start(v, cpu);
 }
 
 typedef struct seen {
@@ -87,7 +61,7 @@ static s7_client *client(uint8_t slot)
 
 static void test_push(void)
 {
-    srv v;
+    t_server v;
     int port = srv_start(&v, "s7-300");
     CHECK(port > 0);
     s7_client *c = client(2);
@@ -175,12 +149,12 @@ static void test_push(void)
     s7_server_stats_get(v.s, &st, sizeof st);
     CHECK(st.pushes >= 4);
     s7_client_free(c);
-    srv_stop(&v);
+    t_server_stop(&v);
 }
 
 static void test_refused(void)
 {
-    srv v;
+    t_server v;
     int port = srv_start(&v, "s7-1500");
     s7_client *c = client(1);
     CHECK_INT(s7_client_connect(c, "127.0.0.1", (uint16_t)port), 0);
@@ -201,7 +175,7 @@ static void test_refused(void)
     int state;
     CHECK_INT(s7_client_cpu_state(c, &state), 0);
     s7_client_free(c);
-    srv_stop(&v);
+    t_server_stop(&v);
 }
 
 int main(void)

@@ -5,16 +5,11 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "loopback_server.h"
 #include "s7/client.h"
 #include "s7/cpu.h"
 #include "s7/server.h"
 #include "t.h"
-
-static void *serve(void *arg)
-{
-    s7_server_run(arg);
-    return NULL;
-}
 
 static void run(const char *profile, int put_get, void (*body)(s7_client *, s7_cpu *))
 {
@@ -26,24 +21,18 @@ static void run(const char *profile, int put_get, void (*body)(s7_client *, s7_c
     uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, &size);
     for (uint32_t i = 0; i < size; i++)
         m[i] = (uint8_t)i;
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    s7_server *srv = s7_server_new(cpu, &o);
-    pthread_t th;
-    CHECK(srv && s7_server_start(srv) == 0 && pthread_create(&th, NULL, serve, srv) == 0);
+    t_server v;
+    int port = t_server_start(&v, cpu);
+    CHECK(port > 0);
     s7_client_opts co;
     s7_client_opts_init(&co);
     co.slot = strcmp(profile, "s7-400") == 0 ? 3 : 1;
     co.pdu_request = 240;
     s7_client *c = s7_client_new(&co);
-    CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(srv)), 0);
+    CHECK_INT(s7_client_connect(c, "127.0.0.1", (uint16_t)port), 0);
     body(c, cpu);
     s7_client_free(c);
-    s7_server_stop(srv);
-    pthread_join(th, NULL);
-    s7_server_free(srv);
-    s7_cpu_free(cpu);
+    t_server_stop(&v);
 }
 
 static void s7400(s7_client *c, s7_cpu *cpu)

@@ -6,15 +6,10 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "loopback_server.h"
 #include "s7/client.h"
 #include "s7/server.h"
 #include "t.h"
-
-static void *serve(void *arg)
-{
-    s7_server_run(arg);
-    return NULL;
-}
 
 int main(void)
 {
@@ -39,13 +34,9 @@ int main(void)
     CHECK_INT(d.has_time, 0);
 
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    s7_server *s = s7_server_new(cpu, &o);
-    CHECK_INT(s7_server_start(s), 0);
-    pthread_t th;
-    pthread_create(&th, NULL, serve, s);
+    t_server v;
+    CHECK(t_server_start(&v, cpu) > 0);
+    s7_server *s = v.s;
     s7_client_opts co;
     s7_client_opts_init(&co);
     co.slot = 2;
@@ -81,9 +72,6 @@ int main(void)
     }
     CHECK_INT(s7_client_diag_buffer(c, b, 2), 2);
     s7_client_free(c);
-    s7_server_stop(s);
-    pthread_join(th, NULL);
-    s7_server_free(s);
-    s7_cpu_free(cpu);
+    t_server_stop(&v);
     return t_done();
 }

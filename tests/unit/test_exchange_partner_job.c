@@ -124,14 +124,20 @@ static void test_run(void)
               0);
     xb.conns[0].port = 0; /* the kernel picks the port */
     s7_xpartner *eb = s7_xpartner_new(b, &xb, "127.0.0.1");
-    CHECK_INT(s7_xpartner_start(eb, err, sizeof err), 0);
+    int rc = s7_xpartner_start(eb, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "s7_xpartner_start (BRCV side): %s\n", err);
+    CHECK_INT(rc, 0);
     char line[200];
     snprintf(line, sizeof line,
              "bsend 127.0.0.1:%u 3 every 50ms from DB10.DBB0..DBB999 --done M0.1",
              s7_xpartner_port(eb, xb.conns[0].id));
     CHECK_INT(s7_exchange_parse_partner_job(&xa, line, "a", err, sizeof err), 0);
     s7_xpartner *ea = s7_xpartner_new(a, &xa, NULL);
-    CHECK_INT(s7_xpartner_start(ea, err, sizeof err), 0);
+    rc = s7_xpartner_start(ea, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "s7_xpartner_start (BSEND side): %s\n", err);
+    CHECK_INT(rc, 0);
     s7_partner_status st = {0};
     int64_t end = s7_now_ms() + 5000;
     for (int i = 0; i < 100000 && s7_now_ms() < end && st.count == 0; i++) {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* ---------------------------------------------------------------- usage */
 
 void cli_print_usage(FILE *f, const cli_cmd *cmd)
@@ -449,6 +451,21 @@ void cli_json_error(FILE *f, const cli_why *w)
     fputs("}", f);
 }
 
+void cli_json_block_file(const char *type, unsigned number, int ok, size_t len, const char *file,
+                         const cli_why *w)
+{
+    printf("{\"block\": \"%s%u\", \"length\": ", type, number);
+    if (ok) {
+        printf("%zu, \"file\": ", len);
+        cli_json_str(stdout, file);
+        fputs(", \"error\": null}\n", stdout);
+    } else {
+        fputs("null, \"file\": null, \"error\": ", stdout);
+        cli_json_error(stdout, w);
+        fputs("}\n", stdout);
+    }
+}
+
 int cli_json_print(char *doc)
 {
     if (!doc) {
@@ -792,12 +809,7 @@ char *cli_value_text(const s7_tag *t, const uint8_t *wire, size_t len, int json)
 
 /* ---------------------------------------------------------------- time */
 
-int64_t cli_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t cli_now_ms(void) { return s7__mono_ms(); }
 
 void cli_sleep_ms(long ms)
 {
@@ -807,6 +819,25 @@ void cli_sleep_ms(long ms)
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (ms % 1000) * 1000000L;
     nanosleep(&ts, NULL);
+}
+
+const char *cli_clock_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%H:%M:%S", &tm);
+    return buf;
+}
+
+const char *cli_iso_text(int64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
+    return buf;
 }
 
 void cli_free(cli *c)

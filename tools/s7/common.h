@@ -102,6 +102,11 @@ void cli_why_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it
 void cli_report(const cli_why *w);
 /* The error object of docs/json.md, {"name", "code", "message", "cause", "fix"}, on f. */
 void cli_json_error(FILE *f, const cli_why *w);
+/* The one-line JSON result of s7 upload and s7 download (schemas s7-upload, s7-download):
+ * {"block": "DB10", "length": len, "file": file, "error": null} when ok, else length and
+ * file null and w's error object. */
+void cli_json_block_file(const char *type, unsigned number, int ok, size_t len, const char *file,
+                         const cli_why *w);
 /* Print an already formatted JSON document (a library string) and a newline; says "out of
  * memory" on stderr for NULL and returns -1. */
 int cli_json_print(char *doc_owned);
@@ -127,6 +132,11 @@ int cli_parse_long(const char *s, long min, long max, long *out);
 int64_t cli_now_ms(void);
 /* Sleep ms milliseconds (returns early on a signal). */
 void cli_sleep_ms(long ms);
+
+/* Wall-clock milliseconds ms as local time "13:45:00" into buf; returns buf. */
+const char *cli_clock_text(int64_t ms, char *buf, size_t cap);
+/* Wall-clock milliseconds ms as UTC "2026-11-21T12:45:00.123Z" into buf; returns buf. */
+const char *cli_iso_text(int64_t ms, char *buf, size_t cap);
 
 /* One JSON object of read/write output for item it (its value decoded from buf, or its
  * status and error object; all, when set, is an error that failed the whole request), then

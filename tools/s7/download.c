@@ -47,16 +47,7 @@ int cmd_download(cli *c)
         rc = CLI_OK;
     }
     if (c->json) {
-        printf("{\"block\": \"%s%u\", \"length\": ", tn, number);
-        if (rc == CLI_OK) {
-            printf("%zu, \"file\": ", n);
-            cli_json_str(stdout, path);
-            fputs(", \"error\": null}\n", stdout);
-        } else {
-            fputs("null, \"file\": null, \"error\": ", stdout);
-            cli_json_error(stdout, &w);
-            fputs("}\n", stdout);
-        }
+        cli_json_block_file(tn, number, rc == CLI_OK, n, path, &w);
     } else if (rc == CLI_OK) {
         fprintf(stderr, "%s%u: %zu bytes downloaded and activated\n", tn, number, n);
     }

@@ -17,6 +17,7 @@
 #include "s7/config.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
+#include "util/clock.h"
 
 int cmd_exchange(cli *c);
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv);
@@ -71,32 +72,6 @@ typedef struct run {
     size_t table_lines;
 } run;
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *hms(int64_t ms, char *buf, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, cap, "%H:%M:%S", &tm);
-    return buf;
-}
-
-static const char *iso(int64_t ms, char *buf, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
-    return buf;
-}
-
 static const char *status_text(int st, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%d/%u", s7_exchange_status_error((s7_xstatus)st),
@@ -128,7 +103,7 @@ static void print_table(run *r)
     if (r->tty && r->table_lines)
         printf("\033[%zuA\033[J", r->table_lines); /* redraw in place */
     r->table_lines = 0;
-    printf("%s  %zu job%s, %zu CPU%s\n", hms(wall_ms(), t, sizeof t), c->x->njobs,
+    printf("%s  %zu job%s, %zu CPU%s\n", cli_clock_text(s7__wall_ms(), t, sizeof t), c->x->njobs,
            c->x->njobs == 1 ? "" : "s", c->npartners, c->npartners == 1 ? "" : "s");
     r->table_lines++;
     for (size_t i = 0; i < c->x->njobs; i++) {
@@ -141,7 +116,7 @@ static void print_table(run *r)
                get ? loc : rem);
         if (s.state == S7_BRIDGE_ERROR)
             printf("ERROR since %s %s (STATUS %s), %llu ok / %llu err\n",
-                   hms(s.since_ms, t, sizeof t), s.status_cause,
+                   cli_clock_text(s.since_ms, t, sizeof t), s.status_cause,
                    status_text(s.status, st, sizeof st), (unsigned long long)s.ok,
                    (unsigned long long)s.err);
         else if (s.state == S7_BRIDGE_WAITING)
@@ -168,7 +143,7 @@ static void json_lines(run *r)
         return;
     const s7_bridge_config *c = &r->cfg;
     char now[40], t[40], st[16];
-    iso(wall_ms(), now, sizeof now);
+    cli_iso_text(s7__wall_ms(), now, sizeof now);
     for (size_t i = 0; i < c->x->njobs; i++) {
         s7_bridge_job_stats s;
         s7_bridge_job_stat(r->b, i, &s);
@@ -185,9 +160,9 @@ static void json_lines(run *r)
         fputs(", \"to\": ", f);
         cli_json_str(f, c->partners[get ? c->local[i] : c->remote[i]].name);
         fprintf(f, ", \"state\": \"%s\", \"since\": \"%s\", \"last_ok\": ",
-                s7_bridge_state_name(s.state), iso(s.since_ms, t, sizeof t));
+                s7_bridge_state_name(s.state), cli_iso_text(s.since_ms, t, sizeof t));
         if (s.last_ok_ms)
-            fprintf(f, "\"%s\"", iso(s.last_ok_ms, t, sizeof t));
+            fprintf(f, "\"%s\"", cli_iso_text(s.last_ok_ms, t, sizeof t));
         else
             fputs("null", f);
         fprintf(f,

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "s7/plant.h"
 #include "s7/plant_check.h"
+#include "util/clock.h"
 
 /* What the monitor keeps of one connection (and its exchanges) across rounds. */
 typedef struct mon_ex {
@@ -52,32 +53,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *clock_text(int64_t ms, char *buf, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(buf, cap, "%H:%M:%S", &tm);
-    return buf;
-}
-
-static const char *iso_text(int64_t ms, char *buf, size_t cap)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
-    return buf;
 }
 
 static const char *status_word(int st) { return s7_plant_status_name(st); }
@@ -149,12 +124,12 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
     char t[40], s[40];
     FILE *f = m->jl;
     fprintf(f, "{\"time\": \"%s\", \"event\": \"%s\", \"round\": %llu, \"connection\": ",
-            iso_text(wall_ms(), t, sizeof t), event, (unsigned long long)m->rounds);
+            cli_iso_text(s7__wall_ms(), t, sizeof t), event, (unsigned long long)m->rounds);
     cli_json_str(f, mc->conn->name);
     fprintf(f, ", \"status\": \"%s\", \"verdict\": ", status_word(mc->status));
     cli_json_strn(f, mc->verdict);
     fprintf(f, ", \"since\": \"%s\", \"check_ms\": %ld, \"failed_rounds\": %llu",
-            iso_text(mc->since_ms, s, sizeof s), mc->check_ms,
+            cli_iso_text(mc->since_ms, s, sizeof s), mc->check_ms,
             (unsigned long long)mc->failed_rounds);
     if (prev_status >= 0) {
         fprintf(f, ", \"previous\": {\"status\": \"%s\", \"verdict\": ", status_word(prev_status));
@@ -175,7 +150,7 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
                 e ? ", " : "", e + 1, s7_plant_dir_name(mc->conn->ex[e].dir),
                 status_word(mc->ex[e].status));
         cli_json_strn(f, mc->ex[e].verdict);
-        fprintf(f, ", \"since\": \"%s\"}", iso_text(mc->ex[e].since_ms, s, sizeof s));
+        fprintf(f, ", \"since\": \"%s\"}", cli_iso_text(mc->ex[e].since_ms, s, sizeof s));
     }
     fputs("]}\n", f);
     fflush(f);
@@ -210,7 +185,7 @@ static void print_table(const mon *m)
             w = l;
     }
     printf("-- round %llu at %s: ", (unsigned long long)m->rounds,
-           clock_text(wall_ms(), t, sizeof t));
+           cli_clock_text(s7__wall_ms(), t, sizeof t));
     size_t pass = 0;
     for (size_t i = 0; i < m->n; i++)
         pass += m->c[i].status == S7_PLANT_PASS;
@@ -219,7 +194,7 @@ static void print_table(const mon *m)
         const mon_conn *mc = &m->c[i];
         printf("%-*s  %-8s %-22s since %s  check %ld ms, %llu of %llu rounds failed\n", w,
                mc->conn->name, mc->status == S7_PLANT_PASS ? "pass" : status_word(mc->status),
-               mc->verdict[0] ? mc->verdict : "-", clock_text(mc->since_ms, s, sizeof s),
+               mc->verdict[0] ? mc->verdict : "-", cli_clock_text(mc->since_ms, s, sizeof s),
                mc->check_ms, (unsigned long long)mc->failed_rounds, (unsigned long long)mc->rounds);
         for (size_t e = 0; e < mc->conn->nex; e++) {
             char num[24], r[64];
@@ -253,7 +228,7 @@ static void on_conn(void *ctx, const s7_plant_check_report *r, size_t i)
 static size_t take(mon *m, const s7_plant_check_report *r)
 {
     size_t changed = 0;
-    int64_t now = wall_ms();
+    int64_t now = s7__wall_ms();
     for (size_t i = 0; i < r->nconns; i++) {
         const s7_plant_check_conn *cr = &r->conns[i];
         mon_conn *mc = NULL;
@@ -296,8 +271,8 @@ static size_t take(mon *m, const s7_plant_check_report *r)
             char t[16];
             changed++;
             mc->changes++;
-            printf("%s CHANGE %s: %s%s%s -> %s%s%s\n", clock_text(now, t, sizeof t), mc->conn->name,
-                   status_word(prev), prev_verdict[0] ? " " : "", prev_verdict,
+            printf("%s CHANGE %s: %s%s%s -> %s%s%s\n", cli_clock_text(now, t, sizeof t),
+                   mc->conn->name, status_word(prev), prev_verdict[0] ? " " : "", prev_verdict,
                    status_word(mc->status), mc->verdict[0] ? " " : "", mc->verdict);
             if (mc->status != S7_PLANT_PASS && mc->cause[0])
                 printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);

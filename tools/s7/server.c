@@ -23,6 +23,7 @@
 #include "s7/retain.h"
 #include "s7/server.h"
 #include "s7/server_config.h"
+#include "util/clock.h"
 
 int cmd_server(cli *c);
 int cmd_server_main(const cli_cmd *cmd, int argc, char **argv);
@@ -127,13 +128,6 @@ typedef struct srv_run {
 
 #define REFUSALS_PER_SEC 20u
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void tlog(const srv_run *r, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -144,7 +138,7 @@ static void tlog(const srv_run *r, int level, const char *fmt, ...)
 {
     if (r && r->quiet && level >= S7_LOG_INFO)
         return;
-    int64_t ms = wall_ms();
+    int64_t ms = s7__wall_ms();
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -249,7 +243,7 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
 /* Starts a new second of the refusal log, reporting what the last one did not show. */
 static void refusals_second(srv_run *r)
 {
-    int64_t sec = wall_ms() / 1000;
+    int64_t sec = s7__wall_ms() / 1000;
     if (sec == r->rl_sec)
         return;
     if (r->rl_hidden)
@@ -1042,7 +1036,7 @@ static void print_banner(const srv_run *r)
 
 static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retain_rc, int sig)
 {
-    double secs = (double)(wall_ms() - r->started_ms) / 1000.0;
+    double secs = (double)(s7__wall_ms() - r->started_ms) / 1000.0;
     printf("s7 server stopped (%s) after %.1f s: %llu connections (at most %zu at once), %llu "
            "refused; %llu reads, %llu writes, %llu refused items, %llu failed items, %llu control "
            "requests\n",
@@ -1349,7 +1343,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
              "serving %s to every partner that can reach it: PUT/GET is "
              "unauthenticated memory access; restrict it with --allow CIDR",
              r->listen);
-    r->started_ms = wall_ms();
+    r->started_ms = s7__wall_ms();
     print_banner(r);
 
     while (!g_signal) {

@@ -51,16 +51,7 @@ int cmd_upload(cli *c)
     if (rc != CLI_OK)
         cli_report(&w);
     if (c->json) {
-        printf("{\"block\": \"%s%u\", \"length\": ", s7_block_type_name(type), number);
-        if (rc == CLI_OK) {
-            printf("%d, \"file\": ", n);
-            cli_json_str(stdout, c->out);
-            fputs(", \"error\": null}\n", stdout);
-        } else {
-            fputs("null, \"file\": null, \"error\": ", stdout);
-            cli_json_error(stdout, &w);
-            fputs("}\n", stdout);
-        }
+        cli_json_block_file(s7_block_type_name(type), number, rc == CLI_OK, (size_t)n, c->out, &w);
     } else if (rc == CLI_OK) {
         fprintf(stderr, "%s%u: %d bytes written to %s\n", s7_block_type_name(type), number, n,
                 c->out);
