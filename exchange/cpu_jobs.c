@@ -313,7 +313,15 @@ static void conn_try(xconn *k)
     }
     k->nores = 0;
     k->state = XC_CONNECTING;
+    char err[200] = "";
+    if (e->o.enter && e->o.enter(e->o.enter_ctx, k->c, 1, err, sizeof err) < 0) {
+        xlog(e, S7_LOG_ERROR, "connection %u to %s: %s", k->c->id, k->c->host, err);
+        conn_lost(k, S7_ERR_IO);
+        return;
+    }
     int rc = s7_client_connect_async(k->cl, k->c->host, k->c->port, conn_done, k);
+    if (e->o.enter && e->o.enter(e->o.enter_ctx, k->c, 0, err, sizeof err) < 0)
+        xlog(e, S7_LOG_ERROR, "connection %u to %s: %s", k->c->id, k->c->host, err);
     if (rc < 0 && k->state == XC_CONNECTING)
         conn_lost(k, rc);
 }
@@ -509,6 +517,7 @@ s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
         co.connect_timeout_ms = e->o.connect_timeout_ms > 0 ? e->o.connect_timeout_ms : 3000;
         co.request_timeout_ms = e->o.request_timeout_ms > 0 ? e->o.request_timeout_ms : 3000;
         co.merge_gap = 0; /* one item per area, as the instruction sends them */
+        snprintf(co.source_addr, sizeof co.source_addr, "%s", k->c->source);
         if (!(k->cl = s7_client_new(&co)))
             goto fail;
     }

@@ -9,6 +9,7 @@
 
 #include "net/loop.h"
 #include "s7/client.h"
+#include "s7/exchange.h"
 #include "s7/exchange_sim.h"
 #include "s7/server.h"
 
@@ -21,6 +22,13 @@ typedef struct s7__sim_cpu {
     uint16_t port;
     uint16_t budget_total; /* the profile's total connection budget (restored by clear) */
     int put_get;           /* PUT/GET as configured before a fault */
+    /* its GET/PUT jobs: the documented exchanges it is the active partner of */
+    s7_exchange jobs; /* built by s7_sim_new (ports set at start) */
+    s7_xengine *xe;   /* from s7_sim_start; NULL when it has no jobs */
+    uint16_t job_db;  /* the DB holding the jobs' status words and areas (0 none) */
+    uint32_t job_db_size;
+    size_t pfd_at, pfd_n; /* its engine's sockets in the simulation's poll */
+    struct s7_sim *sim;
 } s7__sim_cpu;
 
 /* One documented exchange on its connection. */
@@ -35,6 +43,7 @@ typedef struct s7__sim_ex {
     uint64_t ok, err;
     int last_rc;
     char last_err[160];
+    size_t job0, njobs; /* a CPU's exchange: its jobs in the active CPU's engine */
 } s7__sim_ex;
 
 /* One documented connection, run by its active partner. */
@@ -43,6 +52,8 @@ typedef struct s7__sim_client {
     s7_client *c;
     int state; /* 0 down, 1 connecting, 2 up */
     int held;  /* counted against the active CPU's connection budget (type held) */
+    int job;   /* 1: the active partner is an emulated CPU running the exchanges as its
+                * GET/PUT jobs (no polling client) */
     int64_t retry_at;
     s7__sim_ex *ex;
     size_t nex;

@@ -31,6 +31,8 @@ void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
 }
 
 static void release(s7__sim_client *k);
+static int plan_all_jobs(s7_sim *s, char *err, size_t cap);
+static int add_job_db(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap);
 
 void s7_sim_opts_init(s7_sim_opts *o)
 {
@@ -143,6 +145,7 @@ static int make_cpu(s7_sim *s, size_t i, s7__sim_cpu *x, char *err, size_t cap)
         return S7_ERR_INVAL;
     }
     x->partner = i;
+    x->sim = s;
     x->cpu = s7_cpu_new(prof);
     if (!x->cpu) {
         snprintf(err, cap, "out of memory");
@@ -239,7 +242,7 @@ s7_sim *s7_sim_new(const s7_plant *p, const s7_sim_opts *o, char *err, size_t ca
     s->cpu_of = calloc(np, sizeof *s->cpu_of);
     s->cpus = calloc(np, sizeof *s->cpus);
     s->cl = calloc(p->nconns ? p->nconns : 1, sizeof *s->cl);
-    s->pfd = calloc(p->nconns + 1, sizeof *s->pfd);
+    s->pfd = calloc(2 * p->nconns + 1, sizeof *s->pfd); /* server loop, clients, jobs */
     s->loop = s7_loop_new(0);
     if (!s->addr || !s->cpu_of || !s->cpus || !s->cl || !s->pfd || !s->loop) {
         snprintf(err, cap, "out of memory");
@@ -276,6 +279,10 @@ s7_sim *s7_sim_new(const s7_plant *p, const s7_sim_opts *o, char *err, size_t ca
             return NULL;
         }
     }
+    if (plan_all_jobs(s, err, cap) < 0) {
+        s7_sim_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -294,6 +301,8 @@ void s7_sim_free(s7_sim *s)
         free(s->cl[i].ex);
     }
     for (size_t i = 0; i < s->ncpus; i++) {
+        s7_xengine_free(s->cpus[i].xe);
+        s7_exchange_free(&s->cpus[i].jobs);
         s7_server_free(s->cpus[i].srv);
         s7_cpu_free(s->cpus[i].cpu);
     }
@@ -334,7 +343,8 @@ int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size
     x->cpu = cpu;
     x->put_get = s7_cpu_put_get(cpu);
     x->budget_total = s7_cpu_profile(cpu)->max_conn[0];
-    return add_dbs(s, x, err, cap);
+    int rc = add_dbs(s, x, err, cap);
+    return rc < 0 ? rc : add_job_db(s, x, err, cap);
 }
 
 const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port)
@@ -346,6 +356,270 @@ const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port)
     if (port && s->cpu_of[i] >= 0)
         *port = s->cpus[s->cpu_of[i]].port;
     return s->addr[i];
+}
+
+/* ---------------------------------------------------------------- the CPUs' jobs
+ * An exchange whose active partner is an emulated CPU runs as that CPU's GET/PUT job
+ * (include/s7/exchange.h s7_xengine): the job's status outputs and local areas lie in one
+ * DB the simulation adds to the CPU (SIM_JOB_DB, or the next free number), one block per
+ * job in plant order: STATUS at +0 (WORD), NDR/DONE at +2.0, ERROR at +2.1, REQ at +2.2
+ * (exchanges without a cycle), the areas from +4 one after the other (docs/simulate.md). */
+
+#define SIM_JOB_DB 9000
+#define SIM_JOB_HDR 4
+#define SIM_JOB_PDU 960
+
+static s7_tag db_tag(uint16_t db, uint32_t byte, uint8_t bit, s7_type type, uint32_t count)
+{
+    s7_tag t;
+    memset(&t, 0, sizeof t);
+    t.area = S7_AREA_DB;
+    t.db = db;
+    t.byte = byte;
+    t.bit = bit;
+    t.type = type;
+    t.count = count;
+    t.array = count > 1 || type == S7_T_BYTE;
+    return t;
+}
+
+/* The job of ranges [r0, r1) of exchange e of connection cn at offset off of the job DB. */
+static void job_of(const s7_plant_conn *cn, size_t e, size_t r0, size_t r1, int parts,
+                   uint16_t conn_id, uint16_t db, uint32_t off, s7_xjob *j)
+{
+    const s7_plant_exchange *pe = &cn->ex[e];
+    s7_xjob_init(j);
+    if (parts > 1)
+        snprintf(j->name, sizeof j->name, "%.40s#%u.%u", cn->name, (unsigned)(e + 1),
+                 (unsigned)(r0 / S7_XJOB_AREAS + 1));
+    else
+        snprintf(j->name, sizeof j->name, "%.40s#%u", cn->name, (unsigned)(e + 1));
+    j->kind = pe->dir == S7_PLANT_GET ? S7_XJOB_GET : S7_XJOB_PUT;
+    j->conn_id = conn_id;
+    if (pe->cycle_ms > 0) {
+        j->trigger = S7_XTRIG_CYCLIC;
+        j->cycle_ms = pe->cycle_ms;
+    } else { /* once: a REQ the simulation sets at start (write 0, then 1 to run again) */
+        j->trigger = S7_XTRIG_REQ;
+        j->req = db_tag(db, off + 2, 2, S7_T_BOOL, 1);
+    }
+    j->has_status = j->has_done = j->has_error = 1;
+    j->status = db_tag(db, off, 0, S7_T_WORD, 1);
+    j->done = db_tag(db, off + 2, 0, S7_T_BOOL, 1);
+    j->error = db_tag(db, off + 2, 1, S7_T_BOOL, 1);
+    uint32_t at = off + SIM_JOB_HDR;
+    for (size_t r = r0; r < r1; r++) {
+        const s7_plant_range *rg = &pe->ranges[r];
+        s7_xarea *a = &j->areas[j->nareas++];
+        memset(&a->remote, 0, sizeof a->remote);
+        a->remote.area = rg->area;
+        a->remote.db = rg->area == S7_AREA_DB ? rg->db : 0;
+        a->remote.byte = rg->offset;
+        a->remote.type = S7_T_BYTE;
+        a->remote.count = rg->length;
+        a->remote.array = 1;
+        a->local = db_tag(db, at, 0, S7_T_BYTE, rg->length);
+        at += rg->length;
+    }
+    snprintf(j->where, sizeof j->where, "inventory connection %.100s, exchange %zu", cn->name,
+             e + 1);
+}
+
+/* The size of the block of job [r0, r1) of exchange e. */
+static uint32_t job_size(const s7_plant_exchange *pe, size_t r0, size_t r1)
+{
+    uint32_t n = SIM_JOB_HDR;
+    for (size_t r = r0; r < r1; r++)
+        n += pe->ranges[r].length;
+    return n + (n & 1);
+}
+
+/* Connection k's exchanges as jobs of its active CPU.  0 done, 1 when they cannot be jobs
+ * (a job larger than any PDU, a range of another area): k stays a polling client. */
+static int plan_jobs(s7_sim *s, s7__sim_client *k)
+{
+    const s7_plant_conn *cn = &s->p->conns[k->conn];
+    s7__sim_cpu *x = &s->cpus[s->cpu_of[cn->active]];
+    for (size_t e = 0; e < cn->nex; e++) {
+        const s7_plant_exchange *pe = &cn->ex[e];
+        if (pe->nranges == 0)
+            return 1;
+        for (size_t r0 = 0; r0 < pe->nranges; r0 += S7_XJOB_AREAS) {
+            size_t r1 = r0 + S7_XJOB_AREAS < pe->nranges ? r0 + S7_XJOB_AREAS : pe->nranges;
+            s7_xjob j;
+            for (size_t r = r0; r < r1; r++) {
+                uint8_t a = pe->ranges[r].area;
+                if (a != S7_AREA_DB && a != S7_AREA_I && a != S7_AREA_Q && a != S7_AREA_M)
+                    return 1;
+            }
+            job_of(cn, e, r0, r1, 2, 1, SIM_JOB_DB, 0, &j);
+            if (s7_xjob_pdu_need(&j, NULL, NULL) > SIM_JOB_PDU)
+                return 1;
+        }
+    }
+    s7_xconn xc;
+    s7_xconn_init(&xc);
+    snprintf(xc.name, sizeof xc.name, "%.60s", cn->name);
+    snprintf(xc.host, sizeof xc.host, "%s", s->addr[cn->passive]);
+    xc.port = s->p->partners[cn->passive].port; /* an emulated partner's: set at start */
+    if (cn->rack >= 0 && cn->slot >= 0) {
+        xc.rack = (uint8_t)cn->rack;
+        xc.slot = (uint8_t)cn->slot;
+    }
+    xc.type = cn->type >= 1 && cn->type <= 3 ? (s7_conn_type)cn->type : S7_CONN_PG;
+    if (cn->remote_tsap) {
+        xc.local_tsap = cn->local_tsap ? cn->local_tsap : 0x0100;
+        xc.remote_tsap = cn->remote_tsap;
+    }
+    xc.pdu = SIM_JOB_PDU;
+    snprintf(xc.where, sizeof xc.where, "inventory connection %.100s", cn->name);
+    snprintf(xc.source, sizeof xc.source, "%s", s->addr[cn->active]);
+    const s7_xconn *c = s7_exchange_add_conn(&x->jobs, &xc);
+    if (!c)
+        return S7_ERR_NOMEM;
+    uint16_t id = c->id;
+    for (size_t e = 0; e < cn->nex; e++) {
+        const s7_plant_exchange *pe = &cn->ex[e];
+        int parts = (int)((pe->nranges + S7_XJOB_AREAS - 1) / S7_XJOB_AREAS);
+        k->ex[e].job0 = x->jobs.njobs;
+        k->ex[e].njobs = (size_t)parts;
+        for (size_t r0 = 0; r0 < pe->nranges; r0 += S7_XJOB_AREAS) {
+            size_t r1 = r0 + S7_XJOB_AREAS < pe->nranges ? r0 + S7_XJOB_AREAS : pe->nranges;
+            s7_xjob j;
+            job_of(cn, e, r0, r1, parts, id, x->job_db, x->job_db_size, &j);
+            x->job_db_size += job_size(pe, r0, r1);
+            if (!s7_exchange_add_job(&x->jobs, &j))
+                return S7_ERR_NOMEM;
+        }
+    }
+    k->job = 1;
+    return 0;
+}
+
+/* The DB of CPU x's jobs (again after s7_sim_replace_cpu), the REQ bits of the jobs without
+ * a cycle set. */
+static int add_job_db(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
+{
+    if (!x->jobs.njobs)
+        return 0;
+    uint32_t have = 0;
+    uint8_t *m = s7_cpu_mem(x->cpu, S7_AREA_DB, x->job_db, &have);
+    int rc = 0;
+    if (!m)
+        rc = s7_cpu_add_db(x->cpu, x->job_db, x->job_db_size, 0);
+    else if (have < x->job_db_size)
+        rc = S7_ERR_INVAL;
+    if (rc < 0) {
+        snprintf(err, cap, "partner %s: cannot give it DB%u of %u bytes for its GET/PUT jobs: %s",
+                 s->p->partners[x->partner].name, x->job_db, x->job_db_size,
+                 m ? "the CPU has that DB already, shorter" : s7_strerror(rc));
+        return rc;
+    }
+    m = s7_cpu_mem(x->cpu, S7_AREA_DB, x->job_db, &have);
+    for (size_t i = 0; m && i < x->jobs.njobs; i++) {
+        const s7_xjob *j = &x->jobs.jobs[i];
+        if (j->trigger == S7_XTRIG_REQ && j->req.byte < have)
+            m[j->req.byte] = (uint8_t)(m[j->req.byte] | (1u << j->req.bit));
+    }
+    return 0;
+}
+
+/* The jobs of every emulated CPU that is the active partner of connections. */
+static int plan_all_jobs(s7_sim *s, char *err, size_t cap)
+{
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7__sim_cpu *x = &s->cpus[i];
+        uint16_t db = SIM_JOB_DB;
+        while (s7_cpu_mem(x->cpu, S7_AREA_DB, db, NULL) && db < 65535)
+            db++;
+        x->job_db = db;
+    }
+    for (size_t c = 0; c < s->ncl; c++) {
+        s7__sim_client *k = &s->cl[c];
+        if (s->cpu_of[s->p->conns[k->conn].active] < 0)
+            continue;
+        int rc = plan_jobs(s, k);
+        if (rc < 0) {
+            snprintf(err, cap, "out of memory");
+            return rc;
+        }
+        if (rc == 1)
+            s7__sim_log(s, S7_LOG_INFO,
+                        "connection %s: an exchange cannot be a GET/PUT job (larger than a PDU "
+                        "of %u, or an area GET/PUT does not reach); polled from %s instead",
+                        s->p->conns[k->conn].name, SIM_JOB_PDU,
+                        s->addr[s->p->conns[k->conn].active]);
+    }
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7__sim_cpu *x = &s->cpus[i];
+        if (x->jobs.njobs && add_job_db(s, x, err, cap) < 0) {
+            /* a CPU without DBs of its own (LOGO!, S7-200): its connections are polled */
+            for (size_t c = 0; c < s->ncl; c++)
+                if (s->cpu_of[s->p->conns[s->cl[c].conn].active] == (ptrdiff_t)i)
+                    s->cl[c].job = 0;
+            s7__sim_log(s, S7_LOG_INFO, "%s; its connections are polled instead", err);
+            s7_exchange_free(&x->jobs);
+            x->job_db_size = 0;
+            err[0] = 0;
+        }
+    }
+    return 0;
+}
+
+static void job_log(void *ctx, int level, const char *msg)
+{
+    s7__sim_cpu *x = ctx;
+    if (level == S7_LOG_WARN && strncmp(msg, "job ", 4) == 0)
+        level = S7_LOG_INFO; /* the command prints each exchange's change already */
+    s7__sim_log(x->sim, level, "%s: %s", x->sim->p->partners[x->partner].name, msg);
+}
+
+static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap);
+
+static int job_enter(void *ctx, const s7_xconn *c, int on, char *err, size_t cap)
+{
+    s7__sim_cpu *x = ctx;
+    (void)c;
+    return enter(x->sim, x->partner, on, err, cap);
+}
+
+/* The engine of CPU x, its connections' ports those its partners listen on. */
+static int start_jobs(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
+{
+    if (!x->jobs.njobs)
+        return 0;
+    for (size_t c = 0; c < s->ncl; c++) {
+        const s7_plant_conn *cn = &s->p->conns[s->cl[c].conn];
+        ptrdiff_t pc = s->cpu_of[cn->passive];
+        if (!s->cl[c].job || s->cpu_of[cn->active] != x - s->cpus || pc < 0)
+            continue;
+        s7_xconn *xc = s7_exchange_conn_by_name(&x->jobs, cn->name);
+        if (xc && s->cpus[pc].listening)
+            xc->port = s->cpus[pc].port;
+    }
+    s7_xengine_opts eo;
+    s7_xengine_opts_init(&eo);
+    eo.connect_timeout_ms = s->o.request_timeout_ms;
+    eo.request_timeout_ms = s->o.request_timeout_ms;
+    eo.retry_max_ms = s->o.retry_ms;
+    if (eo.retry_min_ms > eo.retry_max_ms)
+        eo.retry_min_ms = eo.retry_max_ms;
+    eo.log = job_log;
+    eo.log_ctx = x;
+    eo.enter = job_enter;
+    eo.enter_ctx = x;
+    x->xe = s7_xengine_new(x->cpu, x->srv, &x->jobs, &eo);
+    if (!x->xe) {
+        snprintf(err, cap, "out of memory");
+        return S7_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < x->jobs.njobs; i++) {
+        char line[600];
+        s7_xjob_format(&x->jobs, &x->jobs.jobs[i], line, sizeof line);
+        s7__sim_log(s, S7_LOG_INFO, "%s: job %s: %s", s->p->partners[x->partner].name,
+                    x->jobs.jobs[i].name, line);
+    }
+    return s7_xengine_start(x->xe);
 }
 
 /* ---------------------------------------------------------------- start */
@@ -410,6 +684,11 @@ int s7_sim_start(s7_sim *s, char *err, size_t cap)
         }
         s7__sim_log(s, S7_LOG_INFO, "%s: emulated %s on %s:%u", pt->name,
                     s7_cpu_profile(x->cpu)->name, s->addr[x->partner], (unsigned)x->port);
+    }
+    for (size_t i = 0; i < s->ncpus; i++) {
+        int rc = start_jobs(s, &s->cpus[i], err, cap);
+        if (rc < 0)
+            return rc;
     }
     int64_t now = s7_now_ms();
     for (size_t i = 0; i < s->ncl; i++)
@@ -605,6 +884,11 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
     /* clients: connect, start what is due, flush, and what to wait for */
     for (size_t i = 0; i < s->ncl; i++) {
         s7__sim_client *k = &s->cl[i];
+        if (k->job) { /* the active CPU's engine runs it */
+            s->pfd[i + 1].fd = -1;
+            s->pfd[i + 1].revents = 0;
+            continue;
+        }
         if (k->state == 2 && !s7_client_connected(k->c))
             conn_lost(k, S7_ERR_CLOSED);
         if (k->state == 0 && now >= k->retry_at)
@@ -631,6 +915,20 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
                 wait = t;
         }
     }
+    /* the CPUs' GET/PUT jobs: their connections' sockets after the clients' */
+    size_t np = s->ncl + 1, cap = 2 * s->p->nconns + 1;
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7__sim_cpu *x = &s->cpus[i];
+        x->pfd_at = np;
+        x->pfd_n = 0;
+        if (!x->xe)
+            continue;
+        int t = (int)wait;
+        x->pfd_n = s7_xengine_fds(x->xe, s->pfd + np, cap - np, &t);
+        np += x->pfd_n;
+        if (t >= 0 && t < wait)
+            wait = t;
+    }
     if (s->next_timers - now < wait)
         wait = s->next_timers - now < 0 ? 0 : s->next_timers - now;
     /* the poll backend (S7_USE_POLL=1) has no descriptor to nest: every server gets a turn
@@ -641,7 +939,7 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
     s->pfd[0].fd = s7_loop_fd(s->loop);
     s->pfd[0].events = POLLIN;
     s->pfd[0].revents = 0;
-    int r = poll(s->pfd, s->ncl + 1, (int)wait);
+    int r = poll(s->pfd, np, (int)wait);
     if (r < 0 && errno != EINTR)
         return S7_ERR_IO;
     now = s7_now_ms();
@@ -668,10 +966,58 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
         if (k->state == 2 && !s7_client_connected(k->c))
             conn_lost(k, S7_ERR_CLOSED);
     }
+    for (size_t i = 0; i < s->ncpus; i++) {
+        s7__sim_cpu *x = &s->cpus[i];
+        if (!x->xe)
+            continue;
+        if (r < 0)
+            for (size_t f = 0; f < x->pfd_n; f++)
+                s->pfd[x->pfd_at + f].revents = 0;
+        s7_xengine_process(x->xe, s->pfd + x->pfd_at, x->pfd_n);
+    }
     return 0;
 }
 
 /* ---------------------------------------------------------------- state */
+
+/* A CPU's exchange as its jobs report it: the first job in error (or the first). */
+static int job_state(const s7_sim *s, const s7__sim_client *k, const s7__sim_ex *x,
+                     s7_sim_ex_state *st)
+{
+    const s7__sim_cpu *c = &s->cpus[s->cpu_of[s->p->conns[k->conn].active]];
+    st->up = 1;
+    for (size_t j = x->job0; c->xe && j < x->job0 + x->njobs; j++) {
+        s7_xjob_state js;
+        if (s7_xengine_state(c->xe, j, &js) < 0)
+            continue;
+        st->up &= js.conn_up != 0;
+        if (j == x->job0 || js.ok < st->ok)
+            st->ok = js.ok;
+        if (js.errors > st->err)
+            st->err = js.errors;
+        if (js.status != S7_XST_OK && !st->last_rc) {
+            st->last_rc = js.status == S7_XST_NEGATIVE_ACK     ? S7_ERR_PLC
+                          : js.status == S7_XST_PARTNER_ACCESS ? S7_ERR_ITEM
+                          : js.status == S7_XST_LENGTH         ? S7_ERR_PARAM
+                                                               : S7_ERR_IO;
+            /* what the partner said, as the polling clients put it: "NAME (0x8104)" */
+            char what[128];
+            unsigned code = 0;
+            const char *a = strstr(js.detail, "answered 0x");
+            if (a && sscanf(a, "answered 0x%4x", &code) == 1)
+                snprintf(what, sizeof what, "%.80s (0x%04X)",
+                         s7_explain_code(S7_EX_HEADER, (uint16_t)code)->name, code);
+            else
+                snprintf(what, sizeof what, "%.120s", js.detail);
+            snprintf(st->last_err, sizeof st->last_err, "%d/%u %.24s: %.110s",
+                     s7_exchange_status_error(js.status),
+                     (unsigned)s7_exchange_status_code(js.status), js.cause, what);
+        }
+    }
+    if (!c->xe)
+        st->up = 0;
+    return 0;
+}
 
 size_t s7_sim_nex(const s7_sim *s)
 {
@@ -692,6 +1038,8 @@ int s7_sim_ex_get(const s7_sim *s, size_t i, s7_sim_ex_state *st)
         memset(st, 0, sizeof *st);
         st->conn = s->cl[c].conn;
         st->ex = i;
+        if (s->cl[c].job)
+            return job_state(s, &s->cl[c], x, st);
         st->up = s->cl[c].state == 2;
         st->ok = x->ok;
         st->err = x->err;
@@ -707,8 +1055,16 @@ void s7_sim_counts(const s7_sim *s, size_t *cpus, size_t *listening, size_t *con
     size_t l = 0, u = 0;
     for (size_t i = 0; i < s->ncpus; i++)
         l += s->cpus[i].listening != 0;
-    for (size_t i = 0; i < s->ncl; i++)
-        u += s->cl[i].state == 2;
+    for (size_t i = 0; i < s->ncl; i++) {
+        if (s->cl[i].job && s->cl[i].nex) {
+            s7_sim_ex_state st;
+            memset(&st, 0, sizeof st);
+            job_state(s, &s->cl[i], &s->cl[i].ex[0], &st);
+            u += st.up != 0;
+        } else {
+            u += s->cl[i].state == 2;
+        }
+    }
     if (cpus)
         *cpus = s->ncpus;
     if (listening)

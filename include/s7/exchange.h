@@ -62,6 +62,8 @@ typedef struct s7_xconn {
                                * default S7_XPDU_DEFAULT */
     s7_xconn_side side;      /* default S7_XCONN_ACTIVE */
     char where[160];         /* "FILE:LINE" or "--job 2" the entry came from ("" unknown) */
+    char source[48];         /* s7_xengine: connect from this numeric address (bind before
+                              * connect); "" = the one the kernel picks */
 } s7_xconn;
 
 #define S7_XPDU_DEFAULT 240 /* what an S7-300/S7-1200 negotiates: the safe assumption */
@@ -319,6 +321,11 @@ typedef struct s7_xengine_opts {
     /* a job's status changed (after a completed run whose status or cause differs) */
     void (*on_status)(void *ctx, const s7_xjob *job, const s7_xjob_state *st);
     void *ctx;
+    /* called with on 1 before a connection's socket is opened and with on 0 after (e.g. to
+     * enter the CPU's network namespace and back); -1 with a message in err: that attempt
+     * fails and is retried like a refused one (optional) */
+    int (*enter)(void *enter_ctx, const s7_xconn *c, int on, char *err, size_t cap);
+    void *enter_ctx;
 } s7_xengine_opts;
 
 S7_API void s7_xengine_opts_init(s7_xengine_opts *o);

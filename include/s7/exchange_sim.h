@@ -4,9 +4,11 @@
  * becomes an emulated CPU (cpu.h, server.h) with its profile, rack/slot and DBs sized to
  * cover every documented range, PUT/GET permitted; each listens on its own address (the
  * documented one, or a loopback address of its own).  Every documented connection runs
- * on its active partner as a polling client from that partner's address: GET ranges read,
- * PUT ranges written, at the documented cycle (an exchange without a cycle once per
- * connection).  All of it on one event loop: no threads.
+ * on its active partner: GET ranges read, PUT ranges written, at the documented cycle (an
+ * exchange without a cycle once).  An emulated CPU runs them as its own GET/PUT jobs
+ * (exchange.h s7_xengine; STATUS/NDR/ERROR words and areas in a DB9000 added to it,
+ * docs/simulate.md); any other partner as a polling client from its address (once per
+ * connection without a cycle).  All of it on one event loop: no threads.
  *
  * Faults make a CPU behave as a faulty one does, at start or while running:
  *   put_get_off       PUT/GET not permitted (reads and writes refused with 0x8104)
@@ -16,7 +18,8 @@
  * A router fault (router:drop:CONNECTION) is parsed here and applied by the caller (the
  * packet filter is the caller's business).
  *
- * The engine opens sockets only in s7_sim_start and when a client (re)connects; around
+ * The engine opens sockets only in s7_sim_start and when a client or job connection
+ * (re)connects; around
  * each it calls the enter hook with the partner concerned, so a caller can open the socket
  * in that partner's network namespace.  One thread uses a simulation at a time. */
 #ifndef S7_EXCHANGE_SIM_H

@@ -78,8 +78,23 @@ done
 check_match "$out" "line-filler #1 GET DB20.DBB0..DBB31 \(100 ms\): up, 0 ok / [1-9][0-9]* err, last error 1/2 put_get_disabled: PUT_GET_NOT_PERMITTED \(0x8104\)" "status: line-filler's GET refused"
 check_match "$out" "line-capper #1 GET DB20.DBB0..DBB31 \(100 ms\): up, [1-9][0-9]* ok / 0 err" "status: line-capper's GET done"
 
+# plc-line runs line-filler and line-capper as its own GET/PUT jobs: their STATUS words in
+# its DB9000 (docs/simulate.md): line-filler#1 at DBW0, #2 at DBW36, line-capper#1 at DBW48
+lport="$(awk '/name: plc-line/{f=1} f&&/port:/{print $2; exit}' "$INV")"
+laddr="$(awk '/name: plc-line/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
+check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW0:INT 2>&1)" "DB9000.DBW0:INT = 2" "line-filler's GET job: STATUS 2 (1/2, PUT/GET off)"
+check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW36:INT 2>&1)" "DB9000.DBW36:INT = 2" "line-filler's PUT job: STATUS 2"
+check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW48:INT 2>&1)" "DB9000.DBW48:INT = 0" "line-capper's GET job: STATUS 0"
+check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW52:INT 2>&1)" "DB9000.DBW52:INT = 1234" "line-capper's GET job: RD_1 holds plc-capper's DB20"
+
 # run time: clear it, stop the capper, make DB10 optimized, exhaust a budget
 check_ok "clear over the control socket" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:put_get_off"
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" read "$laddr:$lport" DB9000.DBW0:INT 2>&1)"
+    [ "$out" = "DB9000.DBW0:INT = 0" ] && break
+    sleep 0.1
+done
+check_eq "$out" "DB9000.DBW0:INT = 0" "line-filler's GET job: STATUS 0 once PUT/GET is back"
 check_ok "stop plc-capper" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:stop"
 check_ok "DB10 optimized" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB10"
 check_fails "an unknown DB refused" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB99"

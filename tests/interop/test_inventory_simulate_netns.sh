@@ -49,6 +49,18 @@ CONTROL="s7sim$SIM-control"
 out="$(ip netns exec "$CONTROL" "$S7_BIN" doctor 10.10.1.10 2>&1)" && rc=0 || rc=$?
 check_eq "$rc" 0 "doctor from cell control to plc-line: ok"
 
+# plc-line runs its exchanges as its own GET/PUT jobs, from its address in cell line: the
+# router passes line-capper's (STATUS 0, NDR set) and drops line-filler's (1/1); the words
+# read from plc-line's DB9000 (docs/simulate.md)
+for ((i = 0; i < 100; i++)); do
+    f="$(ip netns exec "$CONTROL" "$S7_BIN" read 10.10.1.10 DB9000.DBW0:INT 2>&1)"
+    [ "$f" = "DB9000.DBW0:INT = 1" ] && break
+    sleep 0.1
+done
+check_eq "$f" "DB9000.DBW0:INT = 1" "line-filler's GET job on plc-line: STATUS 1 (the router drops it)"
+check_eq "$(ip netns exec "$CONTROL" "$S7_BIN" read 10.10.1.10 DB9000.DBW48:INT 2>&1)" "DB9000.DBW48:INT = 0" "line-capper's GET job: STATUS 0"
+check_eq "$(ip netns exec "$CONTROL" "$S7_BIN" read 10.10.1.10 DB9000.DBW50:INT 2>&1)" "DB9000.DBW50:INT = 256" "line-capper's GET job: NDR set, ERROR clear"
+
 # run time: the capper stops, plc-line refuses PUT/GET, the router passes line-filler again
 check_ok "fault plc-capper:stop" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:stop"
 check_ok "fault plc-line:put_get_off" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:put_get_off"

@@ -344,9 +344,78 @@ static void test_budget_and_local(void)
     plc_stop(&me);
 }
 
+/* The enter hook: calls with on 1 and on 0 counted; refuses while `refuse` is set. */
+static int enters[2], refuse, refused;
+static int enter_hook(void *ctx, const s7_xconn *c, int on, char *err, size_t cap)
+{
+    (void)ctx;
+    enters[on ? 1 : 0]++;
+    if (on && refuse) {
+        refused++;
+        snprintf(err, cap, "cannot enter the namespace of connection %u", c->id);
+        return -1;
+    }
+    return 0;
+}
+
+/* A connection's source address is bound before connect (one the machine holds works, one
+ * it does not hold fails the connection: 1/1); the enter hook brackets each socket's
+ * creation, and a refusal fails that attempt (1/1) until it stops refusing. */
+static void test_source_and_enter(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    char l[2][200], err[800];
+    snprintf(l[0], sizeof l[0], "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW0", a.port);
+    snprintf(l[1], sizeof l[1], "get 127.0.0.1:%u DB20.DBW2 every 20ms --type op into DB40.DBW2",
+             a.port);
+    s7_exchange x;
+    s7_exchange_init(&x);
+    for (int i = 0; i < 2; i++)
+        CHECK_INT(s7_exchange_parse_job(&x, l[i], "t", err, sizeof err), 0);
+    CHECK_INT(x.nconns, 2);
+    snprintf(x.conns[0].source, sizeof x.conns[0].source, "127.0.0.9");
+    snprintf(x.conns[1].source, sizeof x.conns[1].source, "192.0.2.77"); /* not held here */
+    s7_xengine_opts o;
+    s7_xengine_opts_init(&o);
+    o.retry_min_ms = 20;
+    o.retry_max_ms = 40;
+    o.enter = enter_hook;
+    enters[0] = enters[1] = refused = 0;
+    refuse = 1;
+    s7_xengine *e = s7_xengine_new(me.cpu, me.srv, &x, &o);
+    CHECK(e != NULL);
+    if (!e) {
+        s7_exchange_free(&x);
+        plc_stop(&a);
+        plc_stop(&me);
+        return;
+    }
+    s7_xengine_start(e);
+    expect(e, 0, 1, S7_XST_CONNECTION, 3000, "enter refused");
+    CHECK(refused >= 1);
+    CHECK_INT(enters[1], refused);
+    CHECK_INT(enters[0], 0); /* a refused enter is not left */
+    refuse = 0;
+    expect(e, 0, 1, S7_XST_OK, 3000, "from 127.0.0.9");
+    CHECK_INT(db(&me, 40)[0] << 8 | db(&me, 40)[1], 0x0102);
+    expect(e, 1, 2, S7_XST_CONNECTION, 3000, "from an address not held here");
+    CHECK_INT(db(&me, 40)[2] << 8 | db(&me, 40)[3], 0);
+    CHECK(enters[0] >= 2);
+    CHECK_INT(enters[1] - enters[0], refused); /* the others entered and left */
+    s7_xengine_free(e);
+    s7_exchange_free(&x);
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
 int main(void)
 {
     test_get_put();
     test_budget_and_local();
+    test_source_and_enter();
     return t_done();
 }

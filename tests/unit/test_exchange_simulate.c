@@ -97,6 +97,22 @@ static void test_cpus_and_exchanges(void)
     CHECK_INT(s7_cpu_put_get(s7_sim_cpu(s, "plc-m2")),
               1); /* on, though the 1200's default is off */
     CHECK_INT(s7_sim_nex(s), 5);
+    /* plc-line's exchanges are its GET/PUT jobs: their status words and areas in DB9000,
+     * one block per job (STATUS +0, NDR/DONE +2.0, ERROR +2.1, REQ +2.2, areas from +4):
+     * line-m1#1 at 0 (32 bytes), line-m1#2 at 36 (8), line-m2#1 at 48 (20), line-m2#2 at 72 */
+    uint8_t *jd = s7_cpu_mem(s7_sim_cpu(s, "plc-line"), S7_AREA_DB, 9000, &sz);
+    CHECK(jd != NULL);
+    CHECK_INT(sz, 86);
+    uint8_t *m1db20 = s7_cpu_mem(s7_sim_cpu(s, "plc-m1"), S7_AREA_DB, 20, NULL);
+    uint8_t *m1db21 = s7_cpu_mem(s7_sim_cpu(s, "plc-m1"), S7_AREA_DB, 21, NULL);
+    if (!jd || !m1db20 || !m1db21) {
+        s7_sim_free(s);
+        s7_plant_free(p);
+        return;
+    }
+    CHECK_INT(jd[38], 0x04); /* the PUT without a cycle: its REQ set, it runs once */
+    memcpy(m1db20, "\x11\x22\x33", 3);
+    memcpy(jd + 40, "ABCDEFGH", 8); /* SD_1 of the PUT */
 
     CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
     size_t cpus = 0, listening = 0, up = 0;
@@ -123,6 +139,13 @@ static void test_cpus_and_exchanges(void)
     s7_sim_counts(s, NULL, NULL, &up);
     CHECK_INT(up, 3);
     CHECK(s7_sim_ex_get(s, 5, &st) < 0);
+    /* what the jobs moved and their outputs: STATUS 0, NDR / DONE set, ERROR clear */
+    CHECK(memcmp(jd + 4, "\x11\x22\x33", 3) == 0);
+    CHECK(memcmp(m1db21 + 4, "ABCDEFGH", 8) == 0);
+    CHECK_INT(jd[0] << 8 | jd[1], 0);
+    CHECK_INT(jd[2], 0x01);
+    CHECK_INT(jd[38] & 0x03, 0x01);
+    CHECK_INT(jd[48] << 8 | jd[49], 0);
 
     /* a fault: plc-m2 refuses PUT/GET; its exchanges fail with the PLC's code, the others
      * go on */
@@ -133,6 +156,10 @@ static void test_cpus_and_exchanges(void)
     CHECK_INT(s7_sim_ex_get(s, 3, &st), 0);
     CHECK_STR(st.last_err, "1/2 put_get_disabled: PUT_GET_NOT_PERMITTED (0x8104)");
     CHECK_INT(st.last_rc, S7_ERR_PLC);
+    /* the job's outputs on plc-line: STATUS 2, ERROR set (as the instruction reports 1/2) */
+    CHECK_INT(jd[48] << 8 | jd[49], 2);
+    CHECK_INT(jd[50] & 0x03, 0x02);
+    CHECK_INT(jd[0] << 8 | jd[1], 0); /* line-m1's job goes on */
     uint64_t before = 0;
     s7_sim_ex_get(s, 1, &st);
     before = st.ok;
@@ -142,6 +169,7 @@ static void test_cpus_and_exchanges(void)
     CHECK(run_until(s, 1, 3, st.ok + 1));
     s7_sim_ex_get(s, 3, &st);
     CHECK_INT(st.last_rc, 0);
+    CHECK_INT(jd[48] << 8 | jd[49], 0);
 
     /* DB20 of plc-m1 made optimized: an item error */
     CHECK_INT(s7_sim_fault_parse(p, "plc-m1:optimized:DB20", &f, err, sizeof err), 0);
@@ -151,7 +179,9 @@ static void test_cpus_and_exchanges(void)
     CHECK(run_until(s, 0, 1, st.err + 1));
     s7_sim_ex_get(s, 1, &st);
     CHECK_INT(st.last_rc, S7_ERR_ITEM);
-    CHECK_STR(st.last_err, "1/8 address_out_of_range: address_out_of_range (0x05)");
+    CHECK(strncmp(st.last_err, "1/8 address_out_of_range: ", 26) == 0);
+    CHECK(strstr(st.last_err, "0x05") != NULL);
+    CHECK_INT(jd[0] << 8 | jd[1], 8);
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK_INT(s7_cpu_db_flags(s7_sim_cpu(s, "plc-m1"), 20), 0);
 
@@ -206,7 +236,8 @@ static void test_active_budget(void)
     s7_sim_ex_state st;
     CHECK(run_until(s, 0, 1, 1));
     CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
-    CHECK_STR(st.last_err, "1/20 too_many_jobs: no free pg connection resource on plc-line");
+    CHECK(strncmp(st.last_err, "1/20 no_connection_resource: ", 29) == 0);
+    CHECK_INT(s7_cpu_mem(s7_sim_cpu(s, "plc-line"), S7_AREA_DB, 9000, NULL)[1], 20);
     CHECK(run_until(s, 0, 0, 1));
     s7_sim_ex_get(s, 0, &st);
     CHECK_STR(st.last_err, "1/1 connection_rejected: connect: S7_ERR_CR_REJECTED");
