@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "guard_metrics.h"
+#include "metrics.h"
 #include "s7/config.h"
 #include "s7/guard.h"
 #include "s7/plant.h"
@@ -25,6 +25,18 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
 
 static volatile sig_atomic_t g_signal, g_hup;
 static s7_guard *volatile g_guard;
+
+/* The metrics text the loop renders once a second (s7_guard_metrics), handed to the
+ * endpoint's thread under metrics_lock (metrics.c). */
+static char *g_mtext;
+static size_t g_mlen;
+
+static void render_metrics(void *ctx, mbuf *out)
+{
+    (void)ctx;
+    if (g_mtext)
+        mbuf_printf(out, "%.*s", (int)g_mlen, g_mtext);
+}
 
 const char guard_help[] =
     "An enforcing S7 proxy in front of one CPU: clients connect to the guard, which checks\n"
@@ -336,10 +348,11 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         s7_guard_free(g);
         return CLI_FAIL;
     }
+    metrics *mx = NULL;
     if (r->metrics) {
-        char err[200];
-        if (guard_metrics_start(r->metrics, err, sizeof err) < 0) {
-            tlog(NULL, S7_LOG_ERROR, "%s", err);
+        char err[300];
+        if (!(mx = metrics_start(r->metrics, render_metrics, NULL, err, sizeof err))) {
+            tlog(NULL, S7_LOG_ERROR, "--metrics: %s", err);
             s7_guard_free(g);
             return CLI_FAIL;
         }
@@ -357,8 +370,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         if (r->metrics) {
             char *text = NULL;
             int n = s7_guard_metrics(g, &text);
-            if (n >= 0)
-                guard_metrics_update(text, (size_t)n);
+            if (n >= 0) {
+                metrics_lock(mx);
+                free(g_mtext);
+                g_mtext = text;
+                g_mlen = (size_t)n;
+                metrics_unlock(mx);
+            }
         }
         if (k < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(k));
@@ -395,7 +413,9 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
          (unsigned long long)st.accepted, (unsigned long long)st.refused_cr,
          (unsigned long long)st.forwarded, (unsigned long long)st.answered_locally,
          (unsigned long long)st.items_refused);
-    guard_metrics_stop();
+    metrics_stop(mx);
+    free(g_mtext);
+    g_mtext = NULL;
     s7_guard_free(g);
     if (r->audit_fd >= 0)
         close(r->audit_fd);
