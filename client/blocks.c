@@ -37,21 +37,6 @@ static int ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u, const char *what
     return 0;
 }
 
-static int raw_run(s7_client *c, s7__enc_fn enc, s7__rep_fn rep, void *ctx)
-{
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = enc;
-    j.rep = rep;
-    j.ctx = ctx;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    if (rc < 0)
-        return rc;
-    return s7__run(c, &j);
-}
-
 /* ---------------------------------------------------------------- list */
 typedef struct list_ctx {
     s7_block_count *out;
@@ -93,7 +78,7 @@ int s7_client_list_blocks(s7_client *c, s7_block_count *out, size_t max)
     if (!c || (!out && max))
         return S7_ERR_INVAL;
     list_ctx x = {out, max};
-    return raw_run(c, list_enc, list_rep, &x);
+    return s7__run_raw(c, list_enc, list_rep, &x);
 }
 
 /* ---------------------------------------------------------------- list of a type */
@@ -153,7 +138,7 @@ int s7_client_list_blocks_of_type(s7_client *c, uint8_t type, uint16_t *numbers,
     x.type = type;
     x.numbers = numbers;
     x.max = max;
-    return raw_run(c, type_enc, type_rep, &x);
+    return s7__run_raw(c, type_enc, type_rep, &x);
 }
 
 /* ---------------------------------------------------------------- info */
@@ -194,7 +179,7 @@ int s7_client_block_info(s7_client *c, uint8_t type, uint16_t number, s7_block_i
     if (!c || !out || !strcmp(s7_block_type_name(type), "?"))
         return S7_ERR_INVAL;
     info_ctx x = {{type, number, 'A'}, out};
-    return raw_run(c, info_enc, info_rep, &x);
+    return s7__run_raw(c, info_enc, info_rep, &x);
 }
 
 int s7_client_db_size(s7_client *c, uint16_t db, uint32_t *size)
@@ -287,5 +272,5 @@ int s7_client_upload(s7_client *c, uint8_t type, uint16_t number, uint8_t *buf, 
     x.id.fs = 'A';
     x.buf = buf;
     x.cap = cap;
-    return raw_run(c, up_enc, up_rep, &x);
+    return s7__run_raw(c, up_enc, up_rep, &x);
 }

@@ -114,18 +114,7 @@ static int req_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     return 0;
 }
 
-static int raw(s7_client *c, req_ctx *x)
-{
-    s7__job j;
-    memset(&j, 0, sizeof j);
-    j.kind = S7__JOB_RAW;
-    j.enc = req_enc;
-    j.rep = req_rep;
-    j.ctx = x;
-    j.nsubs = 1;
-    int rc = s7__job_queue(c, &j);
-    return rc < 0 ? rc : s7__run(c, &j);
-}
+static int raw(s7_client *c, req_ctx *x) { return s7__run_raw(c, req_enc, req_rep, x); }
 
 /* Serve the CPU's Jobs until it ends the download, fails, or goes quiet. */
 static int wait_end(s7_client *c, struct s7__dl *d)
