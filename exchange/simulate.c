@@ -16,18 +16,17 @@
 #include "s7/exchange.h"
 #include "s7/explain.h"
 #include "s7/net.h"
+#include "util/log.h"
 #include "s7/wire.h"
 
 void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
 {
     if (!s->o.log)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(s->o.log, s->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    s->o.log(s->o.log_ctx, level, msg);
 }
 
 static void release(s7__sim_client *k);

@@ -9,41 +9,7 @@
 #include <time.h>
 
 #include "guard/internal.h"
-
-typedef struct sbuf {
-    char *p;
-    size_t cap, len;
-} sbuf;
-
-static void sb(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->len < b->cap ? b->cap - b->len : 0;
-    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        b->len += (size_t)n;
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb(b, "\"");
-    for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q; q++) {
-        if (*q == '"' || *q == '\\')
-            sb(b, "\\%c", *q);
-        else if (*q < 0x20)
-            sb(b, "\\u%04x", *q);
-        else
-            sb(b, "%c", *q);
-    }
-    sb(b, "\"");
-}
+#include "util/text.h"
 
 static const char *area_name(uint8_t area, char *tmp, size_t cap)
 {
@@ -99,42 +65,44 @@ static const char *action_name(int a)
 
 int s7_guard_audit_format(const s7_guard_decision *d, char *buf, size_t cap)
 {
-    sbuf b = {buf, cap, 0};
+    s7__jbuf b = {buf, cap, 0};
     if (cap)
         buf[0] = 0;
     time_t t = (time_t)(d->time_ms / 1000);
     struct tm tm;
     if (!gmtime_r(&t, &tm))
         memset(&tm, 0, sizeof tm);
-    sb(&b, "{\"time\": \"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\", \"peer\": ", tm.tm_year + 1900,
-       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(d->time_ms % 1000));
-    sb_str(&b, d->peer);
-    sb(&b, ", \"op\": ");
-    sb_str(&b, d->op);
+    s7__jb_printf(
+        &b, "{\"time\": \"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\", \"peer\": ", tm.tm_year + 1900,
+        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(d->time_ms % 1000));
+    s7__jb_json_str(&b, d->peer);
+    s7__jb_printf(&b, ", \"op\": ");
+    s7__jb_json_str(&b, d->op);
     if (d->has_range) {
         char tmp[8];
-        sb(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
-           area_name(d->area, tmp, sizeof tmp), (unsigned)d->db, (unsigned long)d->offset);
+        s7__jb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
+                      area_name(d->area, tmp, sizeof tmp), (unsigned)d->db,
+                      (unsigned long)d->offset);
         if (d->bit >= 0)
-            sb(&b, ", \"bit\": %d", d->bit);
-        sb(&b, ", \"length\": %lu", (unsigned long)d->length);
+            s7__jb_printf(&b, ", \"bit\": %d", d->bit);
+        s7__jb_printf(&b, ", \"length\": %lu", (unsigned long)d->length);
     }
-    sb(&b, ", \"result\": ");
-    sb_str(&b, d->result);
-    sb(&b,
-       ", \"source\": \"guard\", \"uid\": \"G%llu\", \"partner\": ", (unsigned long long)d->conn);
-    sb_str(&b, d->partner);
+    s7__jb_printf(&b, ", \"result\": ");
+    s7__jb_json_str(&b, d->result);
+    s7__jb_printf(&b, ", \"source\": \"guard\", \"uid\": \"G%llu\", \"partner\": ",
+                  (unsigned long long)d->conn);
+    s7__jb_json_str(&b, d->partner);
     if (d->rosctr) {
-        sb(&b, ", \"rosctr_code\": %u, \"rosctr_name\": \"%s\", \"pdu_reference\": %u", d->rosctr,
-           d->rosctr == S7_JOB ? "JOB" : "USER_DATA", d->pdu_ref);
-        sb(&b, ", \"function_code\": %u, \"function_name\": \"%s\"", d->fn, fn_name(d));
+        s7__jb_printf(&b, ", \"rosctr_code\": %u, \"rosctr_name\": \"%s\", \"pdu_reference\": %u",
+                      d->rosctr, d->rosctr == S7_JOB ? "JOB" : "USER_DATA", d->pdu_ref);
+        s7__jb_printf(&b, ", \"function_code\": %u, \"function_name\": \"%s\"", d->fn, fn_name(d));
         if (d->rosctr == S7_USERDATA)
-            sb(&b, ", \"subfunction_code\": %u", d->subfn);
+            s7__jb_printf(&b, ", \"subfunction_code\": %u", d->subfn);
     }
     if (d->szl_id >= 0)
-        sb(&b, ", \"szl_id\": \"0x%04X\"", (unsigned)d->szl_id);
-    sb(&b, ", \"action\": \"%s\", \"rule\": ", action_name(d->action));
-    sb_str(&b, d->rule);
-    sb(&b, "}\n");
+        s7__jb_printf(&b, ", \"szl_id\": \"0x%04X\"", (unsigned)d->szl_id);
+    s7__jb_printf(&b, ", \"action\": \"%s\", \"rule\": ", action_name(d->action));
+    s7__jb_json_str(&b, d->rule);
+    s7__jb_printf(&b, "}\n");
     return (int)b.len;
 }

@@ -20,6 +20,8 @@
 #include "net/loop.h"
 #include "s7/conn.h"
 #include "s7/net.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 enum { K_LISTEN = 1, K_CLIENT = 2, K_UP = 3, K_WAKE = 4 };
 enum { CL_OPEN = 0, CL_WAIT_UP, CL_READY };
@@ -125,19 +127,10 @@ static void glog(s7_guard *g, int level, const char *fmt, ...)
 {
     if (!g->o.log)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    s7__logv(g->o.log, g->o.log_ctx, level, 512, fmt, ap);
     va_end(ap);
-    g->o.log(g->o.log_ctx, level, msg);
-}
-
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 void s7_guard_opts_init(s7_guard_opts *o)
@@ -262,7 +255,7 @@ static void emit(s7_guard *g, gcli *c, s7_guard_decision *d)
     }
     if (!g->o.on_decision)
         return;
-    d->time_ms = wall_ms();
+    d->time_ms = s7__wall_ms();
     d->peer = c ? c->peer : "";
     d->partner = c && c->partner >= 0 ? g->pol->partners[c->partner].name : "";
     d->conn = c ? c->id : 0;

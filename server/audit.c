@@ -13,6 +13,7 @@
 #include "s7/audit.h"
 #include "server/files.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 struct s7_audit {
     int fd;
@@ -24,44 +25,7 @@ struct s7_audit {
 /* ---------------------------------------------------------------- formatting */
 
 /* A bounded appender: keeps counting past the end like snprintf. */
-typedef struct sbuf {
-    char *p;
-    size_t cap, len;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = b->len < b->cap ? b->cap - b->len : 0;
-    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        b->len += (size_t)n;
-}
-
-/* s as a JSON string literal (quotes included). */
-static void sb_json_str(sbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q; q++) {
-        if (*q == '"' || *q == '\\')
-            sb_printf(b, "\\%c", *q);
-        else if (*q < 0x20)
-            sb_printf(b, "\\u%04x", *q);
-        else
-            sb_printf(b, "%c", *q);
-    }
-    sb_printf(b, "\"");
-}
-
-static void sb_time(sbuf *b, int64_t ms)
+static void sb_time(s7__jbuf *b, int64_t ms)
 {
     time_t t = (time_t)(ms / 1000);
     int frac = (int)(ms % 1000);
@@ -72,8 +36,8 @@ static void sb_time(sbuf *b, int64_t ms)
     struct tm tm;
     if (!gmtime_r(&t, &tm))
         memset(&tm, 0, sizeof tm);
-    sb_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    s7__jb_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 static const char *area_name(uint8_t area, char *tmp, size_t cap)
@@ -105,35 +69,35 @@ static const char *ctrl_name(uint8_t ctrl)
     }
 }
 
-static void sb_result(sbuf *b, const s7_cpu_event *ev)
+static void sb_result(s7__jbuf *b, const s7_cpu_event *ev)
 {
     if (ev->err) {
         switch (ev->err) {
-        case 0x8104: sb_printf(b, "\"refused: PUT/GET not permitted\""); return;
-        case 0x8500: sb_printf(b, "\"refused: request larger than the PDU\""); return;
-        default: sb_printf(b, "\"refused: 0x%04X\"", ev->err); return;
+        case 0x8104: s7__jb_printf(b, "\"refused: PUT/GET not permitted\""); return;
+        case 0x8500: s7__jb_printf(b, "\"refused: request larger than the PDU\""); return;
+        default: s7__jb_printf(b, "\"refused: 0x%04X\"", ev->err); return;
         }
     }
     if (ev->kind == S7_EV_CONTROL) {
         if (ev->rc == 0x07 && ev->ctrl == S7_CTRL_STOP)
-            sb_printf(b, "\"ok (already in STOP)\"");
+            s7__jb_printf(b, "\"ok (already in STOP)\"");
         else if (ev->rc == 0x03)
-            sb_printf(b, "\"ok (already in RUN)\"");
+            s7__jb_printf(b, "\"ok (already in RUN)\"");
         else if (ev->rc == 0 || ev->rc == S7_RC_OK)
-            sb_printf(b, "\"ok\"");
+            s7__jb_printf(b, "\"ok\"");
         else
-            sb_printf(b, "\"status 0x%02X\"", ev->rc);
+            s7__jb_printf(b, "\"status 0x%02X\"", ev->rc);
         return;
     }
     switch (ev->rc) {
-    case S7_RC_OK: sb_printf(b, "\"ok\""); return;
-    case S7_RC_HW_FAULT: sb_printf(b, "\"0x01 hardware fault\""); return;
-    case S7_RC_ACCESS_DENIED: sb_printf(b, "\"0x03 access denied\""); return;
-    case S7_RC_ADDR_OUT_OF_RANGE: sb_printf(b, "\"0x05 address out of range\""); return;
-    case S7_RC_TYPE_UNSUPPORTED: sb_printf(b, "\"0x06 type not supported\""); return;
-    case S7_RC_TYPE_INCONSISTENT: sb_printf(b, "\"0x07 type inconsistent\""); return;
-    case S7_RC_NOT_FOUND: sb_printf(b, "\"0x0A object does not exist\""); return;
-    default: sb_printf(b, "\"0x%02X\"", ev->rc); return;
+    case S7_RC_OK: s7__jb_printf(b, "\"ok\""); return;
+    case S7_RC_HW_FAULT: s7__jb_printf(b, "\"0x01 hardware fault\""); return;
+    case S7_RC_ACCESS_DENIED: s7__jb_printf(b, "\"0x03 access denied\""); return;
+    case S7_RC_ADDR_OUT_OF_RANGE: s7__jb_printf(b, "\"0x05 address out of range\""); return;
+    case S7_RC_TYPE_UNSUPPORTED: s7__jb_printf(b, "\"0x06 type not supported\""); return;
+    case S7_RC_TYPE_INCONSISTENT: s7__jb_printf(b, "\"0x07 type inconsistent\""); return;
+    case S7_RC_NOT_FOUND: s7__jb_printf(b, "\"0x0A object does not exist\""); return;
+    default: s7__jb_printf(b, "\"0x%02X\"", ev->rc); return;
     }
 }
 
@@ -155,27 +119,27 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
     case S7_EV_CONTROL: op = ctrl_name(ev->ctrl); break;
     default: return 0;
     }
-    sbuf b = {buf, cap, 0};
+    s7__jbuf b = {buf, cap, 0};
     if (cap)
         buf[0] = 0;
-    sb_printf(&b, "{\"time\": ");
+    s7__jb_printf(&b, "{\"time\": ");
     sb_time(&b, time_ms);
-    sb_printf(&b, ", \"peer\": ");
-    sb_json_str(&b, ev->sess ? s7_cpu_session_peer(ev->sess) : "");
-    sb_printf(&b, ", \"op\": \"%s\"", op);
+    s7__jb_printf(&b, ", \"peer\": ");
+    s7__jb_json_str(&b, ev->sess ? s7_cpu_session_peer(ev->sess) : "");
+    s7__jb_printf(&b, ", \"op\": \"%s\"", op);
     if (!control && ev->area) {
         char tmp[8];
         int tc = ev->area == S7_AREA_T || ev->area == S7_AREA_C;
-        sb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
-                  area_name(ev->area, tmp, sizeof tmp), (unsigned)ev->db,
-                  (unsigned long)(tc ? ev->start / 2 : ev->start));
+        s7__jb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
+                      area_name(ev->area, tmp, sizeof tmp), (unsigned)ev->db,
+                      (unsigned long)(tc ? ev->start / 2 : ev->start));
         if (ev->ts == S7_TS_BIT)
-            sb_printf(&b, ", \"bit\": %u", (unsigned)ev->bit);
-        sb_printf(&b, ", \"length\": %lu", (unsigned long)(tc ? ev->len / 2 : ev->len));
+            s7__jb_printf(&b, ", \"bit\": %u", (unsigned)ev->bit);
+        s7__jb_printf(&b, ", \"length\": %lu", (unsigned long)(tc ? ev->len / 2 : ev->len));
     }
-    sb_printf(&b, ", \"result\": ");
+    s7__jb_printf(&b, ", \"result\": ");
     sb_result(&b, ev);
-    sb_printf(&b, "}\n");
+    s7__jb_printf(&b, "}\n");
     return (int)b.len;
 }
 
@@ -279,16 +243,16 @@ int s7_audit_connect(s7_audit *a, const char *peer, const char *reason)
     if (!a || !(a->mask & S7_AUDIT_REFUSED))
         return 0;
     char line[768];
-    sbuf b = {line, sizeof line, 0};
-    sb_printf(&b, "{\"time\": ");
+    s7__jbuf b = {line, sizeof line, 0};
+    s7__jb_printf(&b, "{\"time\": ");
     sb_time(&b, s7__wall_ms());
-    sb_printf(&b, ", \"peer\": ");
-    sb_json_str(&b, peer);
-    sb_printf(&b, ", \"op\": \"connect\", \"result\": ");
+    s7__jb_printf(&b, ", \"peer\": ");
+    s7__jb_json_str(&b, peer);
+    s7__jb_printf(&b, ", \"op\": \"connect\", \"result\": ");
     char r[400];
     snprintf(r, sizeof r, "refused: %s", reason ? reason : "");
-    sb_json_str(&b, r);
-    sb_printf(&b, "}\n");
+    s7__jb_json_str(&b, r);
+    s7__jb_printf(&b, "}\n");
     if (b.len >= sizeof line)
         return 0;
     return emit(a, line, b.len);

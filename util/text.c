@@ -39,3 +39,28 @@ char *s7__strdup(const char *s)
         memcpy(d, s, n);
     return d;
 }
+
+void s7__jb_printf(s7__jbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = b->len < b->cap ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->len += (size_t)n;
+}
+
+void s7__jb_json_str(s7__jbuf *b, const char *s)
+{
+    s7__jb_printf(b, "\"");
+    for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q; q++) {
+        if (*q == '"' || *q == '\\')
+            s7__jb_printf(b, "\\%c", *q);
+        else if (*q < 0x20)
+            s7__jb_printf(b, "\\u%04x", *q);
+        else
+            s7__jb_printf(b, "%c", *q);
+    }
+    s7__jb_printf(b, "\"");
+}

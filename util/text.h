@@ -15,6 +15,19 @@ int s7__errf(char *err, size_t cap, const char *fmt, ...);
  * 0 with *out set, or -1 without touching *out. */
 int s7__parse_dec(const char *s, long min, long max, long *out);
 
+/* Text appended into a fixed buffer: what does not fit is counted in len but not written
+ * (len >= cap afterwards tells the caller it was cut). */
+typedef struct s7__jbuf {
+    char *p;
+    size_t cap, len;
+} s7__jbuf;
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void s7__jb_printf(s7__jbuf *b, const char *fmt, ...);
+/* s as a JSON string literal, quotes included (NULL as ""). */
+void s7__jb_json_str(s7__jbuf *b, const char *s);
+
 /* A malloc'ed copy of s (not NULL), or NULL when out of memory (strdup is not C11). */
 char *s7__strdup(const char *s);
 
