@@ -9,24 +9,8 @@
 #include <time.h>
 
 #include "guard/internal.h"
+#include "server/audit_int.h"
 #include "util/text.h"
-
-static const char *area_name(uint8_t area, char *tmp, size_t cap)
-{
-    switch (area) {
-    case S7_AREA_DB: return "DB";
-    case S7_AREA_DI: return "DI";
-    case S7_AREA_I: return "I";
-    case S7_AREA_Q: return "Q";
-    case S7_AREA_M: return "M";
-    case S7_AREA_T: return "T";
-    case S7_AREA_C: return "C";
-    case S7_AREA_P: return "P";
-    case S7_AREA_L: return "L";
-    case S7_AREA_V: return "V";
-    default: snprintf(tmp, cap, "16#%02X", area); return tmp;
-    }
-}
 
 static const char *fn_name(const s7_guard_decision *d)
 {
@@ -81,7 +65,7 @@ int s7_guard_audit_format(const s7_guard_decision *d, char *buf, size_t cap)
     if (d->has_range) {
         char tmp[8];
         s7__jb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
-                      area_name(d->area, tmp, sizeof tmp), (unsigned)d->db,
+                      s7__audit_area_name(d->area, tmp, sizeof tmp), (unsigned)d->db,
                       (unsigned long)d->offset);
         if (d->bit >= 0)
             s7__jb_printf(&b, ", \"bit\": %d", d->bit);

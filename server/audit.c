@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "s7/audit.h"
+#include "server/audit_int.h"
 #include "server/files.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -40,7 +41,7 @@ static void sb_time(s7__jbuf *b, int64_t ms)
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
-static const char *area_name(uint8_t area, char *tmp, size_t cap)
+const char *s7__audit_area_name(uint8_t area, char *tmp, size_t cap)
 {
     switch (area) {
     case S7_AREA_DB: return "DB";
@@ -131,7 +132,7 @@ int s7_audit_format(const s7_cpu_event *ev, int64_t time_ms, char *buf, size_t c
         char tmp[8];
         int tc = ev->area == S7_AREA_T || ev->area == S7_AREA_C;
         s7__jb_printf(&b, ", \"area\": \"%s\", \"db\": %u, \"offset\": %lu",
-                      area_name(ev->area, tmp, sizeof tmp), (unsigned)ev->db,
+                      s7__audit_area_name(ev->area, tmp, sizeof tmp), (unsigned)ev->db,
                       (unsigned long)(tc ? ev->start / 2 : ev->start));
         if (ev->ts == S7_TS_BIT)
             s7__jb_printf(&b, ", \"bit\": %u", (unsigned)ev->bit);
