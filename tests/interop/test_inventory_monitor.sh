@@ -59,7 +59,28 @@ check_contains "$(cat "$METRICS")" 's7_inventory_connection_status{connection="h
 check_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")" 404 \
     "another path: 404"
 
+# The change must be seen as port_closed, so the round that sees it must start after plc-b is
+# gone: freeze the monitor at a moment it holds no connection to plc-b, stop plc-b, wait until
+# its port refuses, then let the monitor go on.  (Stopped in the middle of a round, the monitor
+# rightly reports peer_error: the connection was cut under it.)
+need_cmd ss
+frozen=0
+for ((i = 0; i < 100; i++)); do
+    kill -STOP "$MON" 2>/dev/null || break
+    if [ -z "$(ss -Htn state established state syn-sent "( dport = :$P_B )" 2>/dev/null)" ]; then
+        frozen=1
+        break
+    fi
+    kill -CONT "$MON"
+    sleep 0.01
+done
+check_eq "$frozen" 1 "the monitor frozen between two of its connections to plc-b"
 stop_s7server "$PID_B"
+for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$P_B") 2>/dev/null || break
+    sleep 0.05
+done
+kill -CONT "$MON" 2>/dev/null
 RC=0
 for ((i = 0; i < 100; i++)); do
     kill -0 "$MON" 2>/dev/null || break
