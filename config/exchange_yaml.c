@@ -1,7 +1,7 @@
 /* s7config: the YAML spelling of the exchange job model (config/exchange_yaml.h,
  * include/s7/config.h s7_config_load_exchange): a connection table under connections: and
- * GET/PUT jobs under jobs:, each job a mapping with the fields of the one-line spelling or
- * that one line itself.  Unknown keys are errors; every message names FILE:LINE, the job and
+ * jobs under jobs: (GET/PUT and the partner jobs BSEND/BRCV/USEND/URCV), each job a mapping
+ * with the fields of the one-line spelling or that one line itself.  Unknown keys are errors; every message names FILE:LINE, the job and
  * the fix.  The format is in docs/exchange.md. */
 #include <libfyaml.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "config/yaml.h"
 #include "s7/config.h"
 #include "s7/exchange.h"
+#include "s7/exchange_partner.h"
 #include "s7/plant.h"
 #include "s7/tag.h"
 #include "util/text.h"
@@ -141,10 +142,13 @@ typedef struct job_cx {
     s7_xconn partner;     /* inline partner keys */
     int has_partner;      /* host given */
     int partner_keys;     /* any partner key given */
+    unsigned pk_mask;     /* which of them (bit i: PK[i]) */
     struct fy_node *conn; /* connection: */
     struct fy_node *addr, *local, *areas, *at;
     struct fy_node *kind_node;
     int have_kind, ntrig;
+    int has_rid;          /* r_id: given */
+    struct fy_node *trig_node;
     const char *done_key;
     struct fy_node *done_node;
     char name_where[200]; /* "FILE:LINE: job NAME" */
@@ -177,12 +181,17 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
     if (strcmp(k, "kind") == 0) {
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (yaml_ieq(s, "get"))
-            jc->j.kind = S7_XJOB_GET;
-        else if (yaml_ieq(s, "put"))
-            jc->j.kind = S7_XJOB_PUT;
-        else
-            return yaml_err(y, v, "kind: '%s' is not a job kind: get or put", s);
+        static const s7_xjob_kind KINDS[] = {S7_XJOB_GET,  S7_XJOB_PUT,   S7_XJOB_BSEND,
+                                             S7_XJOB_BRCV, S7_XJOB_USEND, S7_XJOB_URCV};
+        size_t i = 0;
+        while (i < sizeof KINDS / sizeof KINDS[0] && !yaml_ieq(s, s7_xjob_kind_name(KINDS[i])))
+            i++;
+        if (i == sizeof KINDS / sizeof KINDS[0])
+            return yaml_err(y, v,
+                            "kind: '%s' is not a job kind: get, put (GET/PUT), bsend, brcv, usend "
+                            "or urcv (partner jobs)",
+                            s);
+        jc->j.kind = KINDS[i];
         jc->have_kind = 1;
         jc->kind_node = v;
         return 0;
@@ -203,6 +212,21 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         jc->areas = v;
         return 0;
     }
+    if (strcmp(k, "r_id") == 0) {
+        char *end;
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        int hex = strncmp(s, "16#", 3) == 0;
+        unsigned long long n = strtoull(hex ? s + 3 : s, &end, hex ? 16 : 10);
+        if (!*s || *s == '-' || *end || end == (hex ? s + 3 : s) || n > 0xFFFFFFFFull)
+            return yaml_err(y, v,
+                            "r_id: '%s' must be a number 0..4294967295 or 16#hex, the R_ID the "
+                            "partner's job uses too, e.g. r_id: 5",
+                            s);
+        jc->j.r_id = (uint32_t)n;
+        jc->has_rid = 1;
+        return 0;
+    }
     if (strcmp(k, "every") == 0) {
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
@@ -210,6 +234,7 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
             return yaml_err(y, v, "every: %s (a bare number is milliseconds)", msg);
         jc->j.trigger = S7_XTRIG_CYCLIC;
         jc->ntrig++;
+        jc->trig_node = kn;
         return 0;
     }
     if (strcmp(k, "req") == 0) {
@@ -217,6 +242,7 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
             return -1;
         jc->j.trigger = S7_XTRIG_REQ;
         jc->ntrig++;
+        jc->trig_node = kn;
         return 0;
     }
     if (strcmp(k, "ndr") == 0 || strcmp(k, "done") == 0) {
@@ -240,17 +266,20 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         return 0;
     }
     /* the partner inline, as the one-line job names it */
-    static const char *PK[] = {"host", "address", "port", "rack", "slot", "type", "tsap", "pdu"};
+    static const char *PK[] = {"host", "address", "port", "rack", "slot",
+                               "type", "tsap",    "pdu",  "side"};
     for (size_t i = 0; i < sizeof PK / sizeof PK[0]; i++)
         if (strcmp(k, PK[i]) == 0) {
             jc->partner_keys = 1;
+            jc->pk_mask |= 1u << i;
             if (i < 2)
                 jc->has_partner = 1;
             return conn_key(y, k, kn, v, &jc->partner);
         }
     return yaml_err(y, kn,
                     "job: unknown key '%s' (keys: name, kind, connection, host, port, rack, slot, "
-                    "type, tsap, pdu, addr, local, areas, every, req, ndr, done, error, status)",
+                    "type, tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, "
+                    "status, r_id)",
                     k);
 }
 
@@ -307,6 +336,115 @@ static int area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
     return 0;
 }
 
+/* The partner job's connection: connection: (an entry of connections:, any side) or the
+ * partner inline (host, port, tsap, pdu, side ...; TSAPs 1000:1000 and PDU 480 unless given,
+ * as the one-line spelling has them).  Sets jc->j.conn_id; 0 or -1. */
+static int partner_conn(yaml_cx *y, struct fy_node *e, s7_exchange *x, job_cx *jc, const char *nm)
+{
+    if (jc->conn) {
+        char s[100];
+        long id;
+        if (yaml_scalar(y, jc->conn, "connection", s, sizeof s))
+            return -1;
+        const s7_xconn *c = s7_exchange_conn_by_name(x, s);
+        if (!c && s7__parse_dec(s, 1, 4095, &id) == 0)
+            c = s7_exchange_conn(x, (uint16_t)id);
+        if (!c)
+            return yaml_err(y, jc->conn,
+                            "job %s: connection '%s' is not in connections: (give the id or name "
+                            "of an entry there)",
+                            nm, s);
+        jc->j.conn_id = c->id;
+        return 0;
+    }
+    s7_xconn *p = &jc->partner;
+    int side_given = (jc->pk_mask >> 8) & 1;
+    if (!jc->has_partner && !(side_given && p->side == S7_XCONN_UNSPECIFIED))
+        return yaml_err(y, e,
+                        "job %s: no partner: give connection: (an entry of connections:), host: "
+                        "PARTNER (this CPU connects; side: passive: it waits for that partner) or "
+                        "side: unspecified (this CPU waits for any partner)",
+                        nm);
+    if (!(jc->pk_mask & (1u << 6 | 1u << 3 | 1u << 4 | 1u << 5))) { /* no tsap, rack, slot, type */
+        p->local_tsap = 0x1000;
+        p->remote_tsap = 0x1000;
+    }
+    if (!(jc->pk_mask & 1u << 7))
+        p->pdu = 480;
+    s7_xconn *c = s7_exchange_conn_for(x, p);
+    if (!c)
+        return yaml_oom(y);
+    jc->j.conn_id = c->id;
+    return 0;
+}
+
+/* bsend, brcv, usend, urcv: an R_ID, one local area (SD_1 / RD_1, no partner area), a
+ * trigger for the senders and none for the receivers. */
+static int load_partner_job(yaml_cx *y, struct fy_node *e, s7_exchange *x, job_cx *jc,
+                            const char *nm)
+{
+    s7_xjob_kind k = jc->j.kind;
+    const char *kn = s7_xjob_kind_name(k);
+    int sender = k == S7_XJOB_BSEND || k == S7_XJOB_USEND;
+    static const char *const PEER[] = {"", "", "", "BRCV", "BSEND", "URCV", "USEND"};
+    const char *peer = PEER[k];
+    if (!jc->has_rid)
+        return yaml_err(y, e, "job %s: no r_id: give r_id: N, the R_ID the partner's %s uses too",
+                        nm, peer);
+    if (jc->addr || jc->areas)
+        return yaml_err(y, jc->addr ? jc->addr : jc->areas,
+                        "job %s: a %s job has no partner area (addr:, areas:): the partner's %s "
+                        "with the same R_ID decides where the block lands; give local: only",
+                        nm, kn, sender ? peer : "job");
+    if (!jc->local)
+        return yaml_err(y, e, "job %s: no local area: give local: (%s), e.g. local: %s", nm,
+                        sender ? "what is sent, SD_1" : "where the block lands, RD_1",
+                        sender ? "P#DB10.DBX0.0 BYTE 100" : "P#DB20.DBX0.0 BYTE 100");
+    if (!fy_node_is_scalar(jc->local))
+        return yaml_err(y, jc->local,
+                        "job %s: local: one area: a %s job moves one block (SD_1 / RD_1)", nm, kn);
+    if (area_addr(y, jc->local, "local", &jc->j.areas[0].local))
+        return -1;
+    jc->j.nareas = 1;
+    if (sender && jc->ntrig == 0)
+        return yaml_err(y, e,
+                        "job %s: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT "
+                        "(rising edge of a local bit, e.g. req: M10.0)",
+                        nm);
+    if (!sender && jc->ntrig)
+        return yaml_err(y, jc->trig_node,
+                        "job %s: a %s job takes what comes: no every: or req: (the partner's %s "
+                        "decides when)",
+                        nm, kn, peer);
+    if (jc->ntrig > 1)
+        return yaml_err(y, e, "job %s: both every: and req: given: a job has one trigger", nm);
+    if (jc->done_key && strcmp(jc->done_key, sender ? "done" : "ndr") != 0)
+        return yaml_err(y, jc->done_node, "job %s: a %s job has no %s output: use %s:", nm, kn,
+                        jc->done_key, sender ? "done" : "ndr");
+    if (jc->conn && jc->partner_keys)
+        return yaml_err(y, jc->conn,
+                        "job %s: give either connection: (an entry of connections:) or the "
+                        "partner's keys (host:, side: ...), not both",
+                        nm);
+    size_t nconns0 = x->nconns;
+    char msg[800];
+    if (partner_conn(y, e, x, jc, nm))
+        return -1;
+    if (s7_exchange_job(x, jc->j.name)) {
+        x->nconns = nconns0;
+        return yaml_err(y, e, "job %s: the name is already used at %s: give each job its own name",
+                        nm, s7_exchange_job(x, jc->j.name)->where);
+    }
+    if (s7_xjob_validate(x, &jc->j, msg, sizeof msg)) {
+        x->nconns = nconns0;
+        snprintf(y->err, y->cap, "%s", msg); /* "FILE:LINE: job NAME: ..." */
+        return -1;
+    }
+    if (!s7_exchange_add_job(x, &jc->j))
+        return yaml_oom(y);
+    return 0;
+}
+
 static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
 {
     job_cx jc;
@@ -327,7 +465,12 @@ static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
         char s[1024];
         if (yaml_scalar(y, e, "jobs", s, sizeof s))
             return -1;
-        int rc = s7_exchange_parse_job(x, s, jc.j.where, msg, sizeof msg);
+        const char *w = s + strspn(s, " \t");
+        size_t wl = strcspn(w, " \t");
+        int pj = (wl == 5 && (strncmp(w, "bsend", 5) == 0 || strncmp(w, "usend", 5) == 0)) ||
+                 (wl == 4 && (strncmp(w, "brcv", 4) == 0 || strncmp(w, "urcv", 4) == 0));
+        int rc = pj ? s7_exchange_parse_partner_job(x, s, jc.j.where, msg, sizeof msg)
+                    : s7_exchange_parse_job(x, s, jc.j.where, msg, sizeof msg);
         if (rc == S7_ERR_NOMEM)
             return yaml_oom(y);
         if (rc) {
@@ -346,7 +489,17 @@ static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
     if (!jc.j.name[0])
         return yaml_err(y, e, "job: no name: give each job a name, e.g. name: m1-status");
     if (!jc.have_kind)
-        return yaml_err(y, e, "job %s: no kind: give kind: get or kind: put", nm);
+        return yaml_err(y, e,
+                        "job %s: no kind: give kind: get or put (GET/PUT), bsend, brcv, usend or "
+                        "urcv (partner jobs)",
+                        nm);
+    if (jc.j.kind != S7_XJOB_GET && jc.j.kind != S7_XJOB_PUT)
+        return load_partner_job(y, e, x, &jc, nm);
+    if (jc.has_rid)
+        return yaml_err(y, e,
+                        "job %s: r_id: pairs partner jobs (bsend/brcv, usend/urcv); a %s job has "
+                        "none: drop it",
+                        nm, s7_xjob_kind_name(jc.j.kind));
     if (jc.ntrig == 0)
         return yaml_err(y, e,
                         "job %s: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT "

@@ -9,11 +9,15 @@
 
 #include "s7/exchange_partner.h"
 #include "s7/net.h"
+#include "s7/server.h"
 #include "s7/wire.h"
 
 typedef struct xp_conn {
     uint16_t id;
     s7_partner *p;
+    s7_xconn c;           /* the entry of the connection table */
+    uint16_t remote_tsap; /* the partner's TSAP (explicit, or from its rack/slot/type) */
+    int counted;          /* its connection resource is reserved (attached) */
 } xp_conn;
 
 typedef struct xp_job {
@@ -28,6 +32,8 @@ typedef struct xp_job {
 
 struct s7_xpartner {
     s7_cpu *cpu;
+    s7_server *srv; /* attached: the passive connections come through its port */
+    char why[200];  /* what the last CR handed over or refused was (s7_server_cr_fn) */
     char listen[64];
     xp_conn *conns;
     size_t nconns;
@@ -119,8 +125,11 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
         return NULL;
     }
     e->conns = n;
+    memset(&e->conns[e->nconns], 0, sizeof e->conns[e->nconns]);
     e->conns[e->nconns].id = c->id;
     e->conns[e->nconns].p = p;
+    e->conns[e->nconns].c = *c;
+    e->conns[e->nconns].remote_tsap = cfg.remote_tsap;
     e->nconns++;
     return p;
 }
@@ -163,10 +172,21 @@ fail:
     return NULL;
 }
 
+static int conn_type(const s7_xconn *c)
+{
+    return c->type >= S7_CONN_PG && c->type <= S7_CONN_BASIC ? (int)c->type : S7_CONN_BASIC;
+}
+
 void s7_xpartner_free(s7_xpartner *e)
 {
     if (!e)
         return;
+    if (e->srv) {
+        s7_server_on_cr(e->srv, NULL, NULL);
+        for (size_t i = 0; i < e->nconns; i++)
+            if (e->conns[i].counted)
+                s7_server_conn_release(e->srv, conn_type(&e->conns[i].c));
+    }
     for (size_t i = 0; i < e->nconns; i++)
         s7_partner_free(e->conns[i].p);
     for (size_t i = 0; i < e->njobs; i++)
@@ -182,6 +202,8 @@ int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap)
     for (size_t i = 0; i < e->njobs; i++)
         e->jobs[i].next_ms = now;
     for (size_t i = 0; i < e->nconns; i++) {
+        if (e->srv && e->conns[i].c.side != S7_XCONN_ACTIVE)
+            continue; /* its CRs come through the server's port (s7_xpartner_attach) */
         int r = s7_partner_start(e->conns[i].p);
         if (r < 0) {
             snprintf(err, errcap, "connection %u: %s", e->conns[i].id,
@@ -189,6 +211,102 @@ int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap)
             return r;
         }
     }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the CPU's own port */
+
+static const char *const TYPE_NAMES[4] = {"?", "PG", "OP", "S7 basic"};
+
+/* The passive connection a CR names: called TSAP = its local TSAP; calling TSAP = its
+ * partner's TSAP and the source its partner's address (side passive), or any (unspecified).
+ * A passive entry before an unspecified one; of several alike, one not connected first. */
+static xp_conn *cr_match(s7_xpartner *e, const s7_server_cr *in)
+{
+    const s7_cotp *cr = in->cr;
+    if (cr->called_len != 2 || !cr->called)
+        return NULL;
+    uint16_t called = (uint16_t)(cr->called[0] << 8 | cr->called[1]);
+    int calling_ok = cr->calling_len == 2 && cr->calling;
+    uint16_t calling = calling_ok ? (uint16_t)(cr->calling[0] << 8 | cr->calling[1]) : 0;
+    xp_conn *best = NULL;
+    int best_rank = 0;
+    for (size_t i = 0; i < e->nconns; i++) {
+        xp_conn *k = &e->conns[i];
+        if (k->c.side == S7_XCONN_ACTIVE || k->c.local_tsap != called)
+            continue;
+        int rank;
+        if (k->c.side == S7_XCONN_PASSIVE) {
+            if (!calling_ok || calling != k->remote_tsap || strcmp(in->peer_addr, k->c.host) != 0)
+                continue;
+            rank = 4;
+        } else {
+            rank = 2;
+        }
+        if (!s7_partner_connected(k->p))
+            rank++;
+        if (rank > best_rank) {
+            best = k;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+static int on_cr(void *ctx, const s7_server_cr *in, const char **why)
+{
+    s7_xpartner *e = ctx;
+    xp_conn *k = cr_match(e, in);
+    if (!k)
+        return 0; /* a PUT/GET client, or a TSAP no partner connection has: the CPU's rules */
+    char cname[S7_XNAME_MAX + 8] = "";
+    if (k->c.name[0])
+        snprintf(cname, sizeof cname, " (%s)", k->c.name);
+    if (!k->counted) { /* not reserved: no free resource when attached (cannot happen) */
+        snprintf(e->why, sizeof e->why, "partner connection %u%s has no connection resource",
+                 k->id, cname);
+        *why = e->why;
+        return S7_ERR_CR_REJECTED;
+    }
+    if (s7_partner_adopt(k->p, in->fd, in->bytes, in->len) < 0) {
+        snprintf(e->why, sizeof e->why, "partner connection %u%s could not take the socket",
+                 k->id, cname);
+        *why = e->why;
+        return S7_ERR_CR_REJECTED;
+    }
+    snprintf(e->why, sizeof e->why, "partner connection %u%s (TSAP %04X, %s)", k->id, cname,
+             k->c.local_tsap, k->c.side == S7_XCONN_PASSIVE ? "passive" : "unspecified partner");
+    *why = e->why;
+    return 1;
+}
+
+int s7_xpartner_attach(s7_xpartner *e, s7_server *srv, char *err, size_t errcap)
+{
+    if (!e || !srv || e->srv)
+        return S7_ERR_INVAL;
+    for (size_t i = 0; i < e->nconns; i++) {
+        xp_conn *k = &e->conns[i];
+        int t = conn_type(&k->c);
+        if (s7_server_conn_acquire(srv, t) < 0) {
+            uint16_t use[4];
+            s7_server_connections(srv, use);
+            const s7_profile *pr = s7_cpu_profile(e->cpu);
+            snprintf(err, errcap,
+                     "%s%sconnection %u: no free %s connection resource for this partner "
+                     "connection (%u of %u %s, %u of %u in all, in use): raise the CPU's budget "
+                     "(--max-conn) or give the connection another type",
+                     k->c.where, k->c.where[0] ? ": " : "", k->id, TYPE_NAMES[t], use[t],
+                     pr->max_conn[t], TYPE_NAMES[t], use[0], pr->max_conn[0]);
+            for (size_t j = 0; j < i; j++)
+                s7_server_conn_release(srv, conn_type(&e->conns[j].c));
+            for (size_t j = 0; j < i; j++)
+                e->conns[j].counted = 0;
+            return S7_ERR_BUSY;
+        }
+        k->counted = 1;
+    }
+    e->srv = srv;
+    s7_server_on_cr(srv, on_cr, e);
     return 0;
 }
 

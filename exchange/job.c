@@ -8,6 +8,7 @@
 
 #include "s7/exchange.h"
 #include "s7/plant.h"
+#include "s7/wire.h"
 #include "util/text.h"
 
 /* ---------------------------------------------------------------- tables */
@@ -249,19 +250,91 @@ static int check_output(const char *jt, const char *what, const s7_tag *t, int w
     return 0;
 }
 
+/* A BSEND/BRCV/USEND/URCV job (exchange_partner.h): one local area (SD_1 / RD_1) of 1..65,534
+ * bytes (USEND/URCV: what one PDU of the connection carries), a trigger for the senders,
+ * the outputs; the connection may be of any side. */
+static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char *jt, char *err,
+                                size_t errcap)
+{
+    int sender = j->kind == S7_XJOB_BSEND || j->kind == S7_XJOB_USEND;
+    int u = j->kind == S7_XJOB_USEND || j->kind == S7_XJOB_URCV;
+    const char *kn = s7_xjob_kind_name(j->kind);
+    const char *lname = sender ? "SD_1" : "RD_1";
+    if (j->nareas > 1)
+        return s7__errf(err, errcap,
+                        "%s: %u areas: a %s job moves one local area (%s); the partner's job "
+                        "with the same R_ID decides where the block lands",
+                        jt, j->nareas, kn, lname);
+    if (j->nareas == 0 && sender)
+        return s7__errf(err, errcap,
+                        "%s: no local area: a %s job sends %s, e.g. P#DB10.DBX0.0 BYTE 100", jt, kn,
+                        lname);
+    if (j->nareas == 1) {
+        const s7_tag *l = &j->areas[0].local;
+        char lf[80];
+        s7_xjob_addr_format(l, lf, sizeof lf);
+        if (!local_area_ok(l->area))
+            return s7__errf(err, errcap,
+                            "%s: %s %s is in the %s area: local areas are DB, I, Q or M addresses",
+                            jt, lname, lf, area_name(l->area));
+        uint32_t len = is_bool1(l) ? 1 : s7_tag_size(l);
+        uint32_t pdu = c->pdu ? c->pdu : 480;
+        uint32_t max = u ? s7_usend_max((uint16_t)pdu) : S7_BSEND_MAX;
+        if (len == 0 || len > max)
+            return s7__errf(err, errcap,
+                            "%s: %s %s has %u bytes: a %s moves 1..%u bytes%s: make the area "
+                            "smaller%s",
+                            jt, lname, lf, len, kn, max, u ? " at the connection's PDU" : "",
+                            u ? " or raise the PDU (pdu: 960)" : " or split the block");
+    }
+    if (sender) {
+        if (j->trigger == S7_XTRIG_CYCLIC) {
+            if (j->cycle_ms < 1 || j->cycle_ms > 86400000L)
+                return s7__errf(err, errcap,
+                                "%s: cycle %ld ms is outside 1 ms..24 h: e.g. every 100ms", jt,
+                                j->cycle_ms);
+        } else if (j->trigger == S7_XTRIG_REQ) {
+            int rc = check_output(jt, "REQ", &j->req, 0, err, errcap);
+            if (rc)
+                return rc;
+        } else {
+            return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
+        }
+    }
+    if (j->has_done) {
+        int rc = check_output(jt, sender ? "DONE" : "NDR", &j->done, 0, err, errcap);
+        if (rc)
+            return rc;
+    }
+    if (j->has_error) {
+        int rc = check_output(jt, "ERROR", &j->error, 0, err, errcap);
+        if (rc)
+            return rc;
+    }
+    if (j->has_status) {
+        int rc = check_output(jt, "STATUS", &j->status, 1, err, errcap);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_t errcap)
 {
     char jt[260], rf[80], lf[80];
     job_tag(j, jt, sizeof jt);
-    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
-        return s7__errf(err, errcap, "%s: %s jobs are not run by this engine: use get or put", jt,
-                        s7_xjob_kind_name(j->kind));
+    if (j->kind < S7_XJOB_GET || j->kind > S7_XJOB_URCV)
+        return s7__errf(err, errcap,
+                        "%s: kind %d is not a job kind: get, put, bsend, brcv, usend or urcv", jt,
+                        (int)j->kind);
     const s7_xconn *c = s7_exchange_conn(x, j->conn_id);
     if (!c)
         return s7__errf(err, errcap,
                         "%s: connection %u is not in the connection table: add it under "
                         "connections: or name one that is there",
                         jt, j->conn_id);
+    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
+        return validate_partner_job(c, j, jt, err, errcap);
     if (c->side != S7_XCONN_ACTIVE)
         return s7__errf(err, errcap,
                         "%s: connection %u is %s, but GET and PUT run on the active side: make it "

@@ -361,6 +361,26 @@ static void do_accept(s7_partner *p)
     p->fd = fd;
 }
 
+int s7_partner_adopt(s7_partner *p, int fd, const uint8_t *bytes, size_t len)
+{
+    if (!p || fd < 0 || p->cfg.active || (len && !bytes))
+        return S7_ERR_INVAL;
+    if (p->fd >= 0) /* the partner connects again: it lost the old connection */
+        conn_close(p, "the partner connected again");
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    s7_tcp_configure(fd);
+    p->fd = fd;
+    if (len) {
+        s7_pconn_feed(p->pc, bytes, len, s7_now_ms());
+        check_failed(p);
+    }
+    flush(p);
+    return 0;
+}
+
+int s7_partner_connected(const s7_partner *p) { return p->fd >= 0 && !p->connecting; }
+
 static void do_connect(s7_partner *p, int64_t now)
 {
     int fd = -1;

@@ -213,7 +213,7 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     if (c.side == S7_XCONN_UNSPECIFIED || passive) {
         if (c.side != S7_XCONN_UNSPECIFIED)
             c.side = S7_XCONN_PASSIVE;
-        c.port = (uint16_t)(port_opt ? port_opt : 102);
+        c.port = (uint16_t)port_opt; /* 0: the default (102; with s7 server its own port) */
     } else {
         c.side = S7_XCONN_ACTIVE;
         if (port_opt)
@@ -222,6 +222,7 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     c.id = (uint16_t)id;
     snprintf(c.where, sizeof c.where, "%s", where);
     /* the same partner and side: the same connection */
+    size_t nconns0 = x->nconns;
     const s7_xconn *use = NULL;
     for (size_t i = 0; i < x->nconns && !use; i++) {
         const s7_xconn *o = &x->conns[i];
@@ -236,6 +237,10 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     if (!j.name[0])
         snprintf(j.name, sizeof j.name, "%s%zu", jk, x->njobs + 1);
     snprintf(j.where, sizeof j.where, "%s", where);
+    if (s7_xjob_validate(x, &j, err, errcap)) { /* the one job model's checks */
+        x->nconns = nconns0;
+        return S7_ERR_INVAL;
+    }
     if (!s7_exchange_add_job(x, &j))
         return errf(err, errcap, "%s: out of memory", where);
     return 0;

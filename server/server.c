@@ -50,6 +50,7 @@
 typedef struct srv_conn {
     int fd;
     uint32_t slot;
+    uint8_t handed;   /* claimed by the on_cr hook: the socket is no longer ours */
     uint8_t counted;  /* its type is counted in in_use (after the CC) */
     uint8_t reading;  /* EPOLLIN armed */
     uint8_t writing;  /* EPOLLOUT armed */
@@ -102,6 +103,8 @@ struct s7_server {
     int pressure; /* over half the memory bound */
     s7_server_refuse_fn on_refuse;
     void *refuse_ctx;
+    s7_server_cr_fn on_cr; /* another engine may claim a CR (s7_server_on_cr) */
+    void *cr_ctx;
     int64_t refuse_log_sec;
     unsigned refuse_logged, refuse_suppressed;
 };
@@ -455,6 +458,12 @@ void s7_server_on_refuse(s7_server *s, s7_server_refuse_fn fn, void *ctx)
     s->refuse_ctx = ctx;
 }
 
+void s7_server_on_cr(s7_server *s, s7_server_cr_fn fn, void *ctx)
+{
+    s->on_cr = fn;
+    s->cr_ctx = ctx;
+}
+
 void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size)
 {
     s7_server_stats now = s->st;
@@ -515,7 +524,8 @@ static int conn_type(const srv_conn *c)
 static void conn_close(s7_server *s, srv_conn *c, const char *reason)
 {
     s7_loop_del(s->loop, c->fd);
-    close(c->fd);
+    if (!c->handed)
+        close(c->fd);
     if (c->counted) {
         s->in_use[0]--;
         s->in_use[conn_type(c)]--;
@@ -525,8 +535,11 @@ static void conn_close(s7_server *s, srv_conn *c, const char *reason)
     s->st.held -= c->held;
     if (c->paused)
         s->st.paused--;
-    slog(s, S7_LOG_INFO, "closed %s: %s", s7_cpu_session_peer(c->sess), reason);
-    if (s->o.hooks.on_disconnect)
+    if (c->handed)
+        slog(s, S7_LOG_INFO, "handed %s over: %s", s7_cpu_session_peer(c->sess), reason);
+    else
+        slog(s, S7_LOG_INFO, "closed %s: %s", s7_cpu_session_peer(c->sess), reason);
+    if (s->o.hooks.on_disconnect && !c->handed)
         s->o.hooks.on_disconnect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), reason);
     s->conns[c->slot] = s->conns[--s->nconns];
     s->conns[c->slot]->slot = c->slot;
@@ -650,6 +663,46 @@ static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64
     return 0;
 }
 
+/* The numeric address of c's peer ("" for a socketpair). */
+static void peer_addr(const srv_conn *c, char *out, size_t cap)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const uint8_t none[16] = {0};
+    out[0] = 0;
+    if (memcmp(c->src, none, 16) == 0)
+        return;
+    if (memcmp(c->src, mapped, 12) == 0)
+        inet_ntop(AF_INET, c->src + 12, out, (socklen_t)cap);
+    else
+        inet_ntop(AF_INET6, c->src, out, (socklen_t)cap);
+}
+
+/* The CR of c offered to the on_cr hook.  0: not claimed; S7_ERR_CLOSED: claimed (c->handed
+ * set: the caller forgets c without closing its socket); S7_ERR_CR_REJECTED: refused. */
+static int offer_cr(s7_server *s, srv_conn *c, const s7_sconn_event *ev, const uint8_t *bytes,
+                    size_t len)
+{
+    char addr[64];
+    peer_addr(c, addr, sizeof addr);
+    s7_server_cr info = {.cr = &ev->cr,
+                         .peer = s7_cpu_session_peer(c->sess),
+                         .peer_addr = addr,
+                         .fd = c->fd,
+                         .bytes = bytes,
+                         .len = len};
+    const char *why = NULL;
+    int r = s->on_cr(s->cr_ctx, &info, &why);
+    if (r == 0)
+        return 0;
+    if (r > 0) {
+        c->handed = 1;
+        return s7_sconn_fail(c->sc, S7_ERR_CLOSED, why ? why : "claimed by another engine");
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "connection request refused: %s", why ? why : "no reason given");
+    return s7_sconn_refuse(c->sc, msg);
+}
+
 /* A whole request PDU of c: the CPU model writes the answer straight into the output. */
 static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
 {
@@ -684,11 +737,15 @@ static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64
         if (cap && tx_pending(c) + s->out.len >= cap)
             return (int)off;
         s7_sconn_event ev;
+        size_t start = off;
         int n = s7_sconn_recv(c->sc, in + off, len - off, &s->out, &ev);
         if (n < 0)
             return n;
         off += (size_t)n;
         int rc = 0;
+        if (ev.kind == S7_SEV_CONNECT && s->on_cr && (rc = offer_cr(s, c, &ev, in + start,
+                                                                     len - start)) != 0)
+            return rc; /* claimed (S7_ERR_CLOSED with c->handed) or refused */
         if (ev.kind == S7_SEV_CONNECT)
             rc = on_connect(s, c, &ev, now);
         else if (ev.kind == S7_SEV_PDU)

@@ -158,6 +158,16 @@ S7_API int s7_partner_start(s7_partner *p);
 /* The port a passive partner listens on (after s7_partner_start; useful with port 0). */
 S7_API uint16_t s7_partner_port(const s7_partner *p);
 
+/* Passive: take fd, a connected socket another engine accepted (the emulator's port:
+ * s7_xpartner_attach), and the bytes it read from it so far (the COTP CR and whatever
+ * followed), as if this partner had accepted it itself: the CR is answered with the CC here.
+ * A connection the partner had is replaced (the partner connected again).  The descriptor
+ * belongs to the partner from this call on.  0, or S7_ERR_INVAL (an active partner, fd < 0;
+ * fd is then the caller's). */
+S7_API int s7_partner_adopt(s7_partner *p, int fd, const uint8_t *bytes, size_t len);
+/* Is a socket connected (linked or still setting up)? */
+S7_API int s7_partner_connected(const s7_partner *p);
+
 /* Register a BRCV (usend 0) or URCV (usend 1) receive area of cap bytes for r_id (the area
  * stays the caller's).  0, S7_ERR_INVAL or S7_ERR_NOMEM. */
 S7_API int s7_partner_brcv(s7_partner *p, uint32_t r_id, uint8_t *area, size_t cap, int usend);
@@ -214,6 +224,19 @@ typedef struct s7_xpartner s7_xpartner;
  * connection is missing. */
 S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
 S7_API void s7_xpartner_free(s7_xpartner *e);
+/* Serve the passive and unspecified connections on srv's port, as a real CPU serves its
+ * configured connections on its one port 102 (call before s7_xpartner_start; srv must
+ * outlive e or be freed after it).  Every CR srv receives is offered first to the
+ * connection table: one whose called TSAP is a passive connection's local TSAP and, for
+ * side PASSIVE, whose calling TSAP is that connection's remote TSAP and whose source is its
+ * host (UNSPECIFIED: any calling TSAP and source) is handed to that connection's partner,
+ * which answers it with its CC (s7_partner_adopt); any other CR stays a PUT/GET client
+ * under the CPU's TSAP rules.  Each connection of the table (active ones too) reserves one
+ * connection resource of its type in srv's budget (s7_server_conn_acquire) for as long as
+ * e lives, as configured connections hold theirs on a real CPU.  0, or S7_ERR_BUSY with
+ * "WHERE: connection N: no free ... connection resource ...: the fix" in err (nothing
+ * reserved). */
+S7_API int s7_xpartner_attach(s7_xpartner *e, s7_server *srv, char *err, size_t errcap);
 /* Passive connections start listening (0, or the first error with its reason in err). */
 S7_API int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap);
 /* The port the passive connection conn_id listens on (after start; 0 when none). */

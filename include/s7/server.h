@@ -110,6 +110,26 @@ S7_API int64_t s7_server_limit(const s7_server *s, int which);
 typedef void (*s7_server_refuse_fn)(void *ctx, const char *peer, const char *reason);
 S7_API void s7_server_on_refuse(s7_server *s, s7_server_refuse_fn fn, void *ctx);
 
+/* A connection request another engine of this CPU may claim: the passive partner
+ * connections of its connection table (exchange_partner.h, s7_xpartner_attach), which a real
+ * CPU serves on its one port 102 and tells from PUT/GET clients by the CR's TSAPs. */
+typedef struct s7_server_cr {
+    const s7_cotp *cr;     /* the decoded CR: cr->called / cr->calling are the TSAPs */
+    const char *peer;      /* "ADDR:PORT" */
+    const char *peer_addr; /* the numeric address alone ("10.0.0.2", "::1"; an IPv4 client
+                              of an IPv6 socket as IPv4); "" for a socketpair */
+    int fd;                /* the connected socket (non-blocking) */
+    const uint8_t *bytes;  /* the CR frame and whatever arrived after it */
+    size_t len;
+} s7_server_cr;
+/* Called for every CR before the CPU's PUT/GET rules.  Returns 0: not claimed (the CPU's
+ * TSAP rules and budgets decide, as without the hook); 1: claimed: from now on the socket
+ * and the bytes are the callee's (it answers the CR itself), the server forgets the
+ * connection without closing it and logs *why (what took it); negative: refused, the server
+ * closes it as a refused CR with *why as the reason.  NULL fn removes the hook. */
+typedef int (*s7_server_cr_fn)(void *ctx, const s7_server_cr *cr, const char **why);
+S7_API void s7_server_on_cr(s7_server *s, s7_server_cr_fn fn, void *ctx);
+
 /* The engine's own accounting.  Pass sizeof(s7_server_stats): a library with a larger
  * struct fills only what the caller knows of (fields are only added at the end). */
 typedef struct s7_server_stats {

@@ -151,8 +151,10 @@ static const struct {
      "2: job job1: ADDR_1 MW0 is 2 bytes but RD_1 MD0 is 4 bytes: the areas must agree in length "
      "and type (a real CPU reports STATUS 1/4)"},
     {"jobs:\n  - {kind: get}\n", "2: job: no name: give each job a name, e.g. name: m1-status"},
-    {"jobs:\n  - {name: a}\n", "2: job a: no kind: give kind: get or kind: put"},
-    {"jobs:\n  - {name: a, kind: fetch}\n", "2: kind: 'fetch' is not a job kind: get or put"},
+    {"jobs:\n  - {name: a}\n", "2: job a: no kind: give kind: get or put (GET/PUT), bsend, brcv, usend or urcv (partner "
+     "jobs)"},
+    {"jobs:\n  - {name: a, kind: fetch}\n", "2: kind: 'fetch' is not a job kind: get, put (GET/PUT), bsend, brcv, usend or urcv "
+     "(partner jobs)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2}\n",
      "2: job a: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT (rising edge of a "
      "local bit, e.g. req: M10.0)"},
@@ -203,7 +205,7 @@ static const struct {
      "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, colour: red}\n",
      "2: job: unknown key 'colour' (keys: name, kind, connection, host, port, rack, slot, type, "
-     "tsap, pdu, addr, local, areas, every, req, ndr, done, error, status)"},
+     "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id)"},
     /* the PDU limit, refused at load with the limit named */
     {"jobs:\n  - name: big\n    kind: get\n    host: h\n    addr: DB20.DBB0..DBB299\n    local: "
      "DB40.DBB0\n    every: 1s\n",

@@ -401,10 +401,39 @@ static void test_validate(void)
     CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
     CHECK_STR(err, "plc.yaml:20: job status: no trigger: give every DURATION or on BIT");
     j.trigger = S7_XTRIG_CYCLIC;
+    /* the partner jobs of the same model: one local area, its size, a sender's trigger */
     j.kind = S7_XJOB_BSEND;
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), 0);
+    j.nareas = 2;
     CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
-    CHECK_STR(err,
-              "plc.yaml:20: job status: bsend jobs are not run by this engine: use get or put");
+    CHECK_STR(err, "plc.yaml:20: job status: 2 areas: a bsend job moves one local area (SD_1); "
+                   "the partner's job with the same R_ID decides where the block lands");
+    j.nareas = 0;
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plc.yaml:20: job status: no local area: a bsend job sends SD_1, e.g. "
+                   "P#DB10.DBX0.0 BYTE 100");
+    j.kind = S7_XJOB_BRCV; /* a receiver may take what comes without storing it */
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), 0);
+    j.nareas = 1;
+    j.kind = S7_XJOB_USEND; /* one PDU: 240 - 28 bytes at most (s7_usend_max) */
+    CHECK_INT(s7_xjob_parse_addr("P#DB40.DBX0.0 BYTE 300", &j.areas[0].local, err, sizeof err), 0);
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plc.yaml:20: job status: SD_1 DB40.DBB0..DBB299 has 300 bytes: a usend moves "
+                   "1..212 bytes at the connection's PDU: make the area smaller or raise the PDU "
+                   "(pdu: 960)");
+    j.kind = S7_XJOB_BSEND;
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), 0);
+    j.trigger = 0;
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plc.yaml:20: job status: no trigger: give every DURATION or on BIT");
+    j.kind = S7_XJOB_BRCV; /* a receiver has none */
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), 0);
+    j.trigger = S7_XTRIG_CYCLIC;
+    j.kind = 9;
+    CHECK_INT(s7_xjob_validate(&x, &j, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plc.yaml:20: job status: kind 9 is not a job kind: get, put, bsend, brcv, "
+                   "usend or urcv");
+    CHECK_INT(s7_xjob_parse_addr("P#DB40.DBX0.0 BYTE 32", &j.areas[0].local, err, sizeof err), 0);
     j.kind = S7_XJOB_GET;
     CHECK(s7_exchange_add_job(&x, &j) != NULL);
     CHECK_INT(s7_exchange_validate(&x, err, sizeof err), 0);

@@ -78,7 +78,7 @@ static void test_forms(void)
               0);
     c = s7_exchange_conn(&x, x.jobs[3].conn_id);
     CHECK_INT(c->side, S7_XCONN_PASSIVE);
-    CHECK_INT(c->port, 102);
+    CHECK_INT(c->port, 0); /* not given: 102, or with s7 server the emulator's own port */
     CHECK_STR(c->host, "10.0.0.9");
     CHECK_INT(c->pdu, 960);
     s7_exchange_free(&x);

@@ -1098,6 +1098,28 @@ static int is_partner_job(const char *line)
     return 0;
 }
 
+/* The partner jobs of the file (kind: bsend ...) move from jobs to pjobs, each with its
+ * connection (same id): s7_xengine runs GET/PUT, s7_xpartner the partner services.  0 or -1
+ * (out of memory). */
+static int split_partner_jobs(s7_exchange *jobs, s7_exchange *pjobs)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < jobs->njobs; i++) {
+        s7_xjob *j = &jobs->jobs[i];
+        if (j->kind == S7_XJOB_GET || j->kind == S7_XJOB_PUT) {
+            jobs->jobs[keep++] = *j;
+            continue;
+        }
+        const s7_xconn *c = s7_exchange_conn(jobs, j->conn_id);
+        if (c && !s7_exchange_conn(pjobs, c->id) && !s7_exchange_add_conn(pjobs, c))
+            return -1;
+        if (!s7_exchange_add_job(pjobs, j))
+            return -1;
+    }
+    jobs->njobs = keep;
+    return 0;
+}
+
 /* The jobs of the --config file, then each --job; all validated.  0, or -1 after the
  * message. */
 static int load_jobs(srv_run *r, const char *config)
@@ -1106,6 +1128,10 @@ static int load_jobs(srv_run *r, const char *config)
     if (config && s7_config_load_exchange(config, &r->jobs, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
         fprintf(stderr, "docs/exchange.md describes connections: and jobs:\n");
+        return -1;
+    }
+    if (split_partner_jobs(&r->jobs, &r->pjobs) < 0) {
+        fprintf(stderr, "error: out of memory\n");
         return -1;
     }
     for (size_t i = 0; i < r->njob_args; i++) {
@@ -1325,15 +1351,29 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         }
         s7_xengine_start(r->xe);
     }
-    if (r->pjobs.njobs) { /* BSEND/BRCV/USEND/URCV: passive ones listen on the server's address */
-        char host[520], perr[600];
-        snprintf(host, sizeof host, "%s", r->listen[0] == '[' ? r->listen + 1 : r->listen);
-        char *cut = r->listen[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
-        if (cut)
-            *cut = 0;
-        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, host)) ||
+    if (r->pjobs.njobs) { /* BSEND/BRCV/USEND/URCV: passive ones come through our own port */
+        char perr[600];
+        uint16_t port = s7_server_port(r->srv);
+        for (size_t i = 0; i < r->pjobs.nconns; i++) {
+            const s7_xconn *pc = &r->pjobs.conns[i];
+            if (pc->side != S7_XCONN_ACTIVE && pc->port && pc->port != port) {
+                fprintf(stderr,
+                        "error: %s: connection %u: a passive partner connection is served on "
+                        "this CPU's own port (%u, --listen), as on a real CPU, not on port %u: "
+                        "drop its port (--port / port:)\n",
+                        pc->where[0] ? pc->where : "partner job", pc->id, port, pc->port);
+                rc = CLI_USAGE;
+                goto out;
+            }
+        }
+        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, NULL))) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0 ||
             s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
-            fprintf(stderr, "error: partner jobs: %s\n", r->xp ? perr : "out of memory");
+            fprintf(stderr, "error: partner jobs: %s\n", perr);
             rc = CLI_FAIL;
             goto out;
         }
