@@ -147,7 +147,7 @@ typedef struct job_cx {
     struct fy_node *addr, *local, *areas, *at;
     struct fy_node *kind_node;
     int have_kind, ntrig;
-    int has_rid;          /* r_id: given */
+    int has_rid; /* r_id: given */
     struct fy_node *trig_node;
     const char *done_key;
     struct fy_node *done_node;

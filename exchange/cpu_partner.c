@@ -263,14 +263,14 @@ static int on_cr(void *ctx, const s7_server_cr *in, const char **why)
     if (k->c.name[0])
         snprintf(cname, sizeof cname, " (%s)", k->c.name);
     if (!k->counted) { /* not reserved: no free resource when attached (cannot happen) */
-        snprintf(e->why, sizeof e->why, "partner connection %u%s has no connection resource",
-                 k->id, cname);
+        snprintf(e->why, sizeof e->why, "partner connection %u%s has no connection resource", k->id,
+                 cname);
         *why = e->why;
         return S7_ERR_CR_REJECTED;
     }
     if (s7_partner_adopt(k->p, in->fd, in->bytes, in->len) < 0) {
-        snprintf(e->why, sizeof e->why, "partner connection %u%s could not take the socket",
-                 k->id, cname);
+        snprintf(e->why, sizeof e->why, "partner connection %u%s could not take the socket", k->id,
+                 cname);
         *why = e->why;
         return S7_ERR_CR_REJECTED;
     }
@@ -290,6 +290,7 @@ int s7_xpartner_attach(s7_xpartner *e, s7_server *srv, char *err, size_t errcap)
         if (s7_server_conn_acquire(srv, t) < 0) {
             uint16_t use[4];
             s7_server_connections(srv, use);
+            use[0] = (uint16_t)(use[1] + use[2] + use[3]);
             const s7_profile *pr = s7_cpu_profile(e->cpu);
             snprintf(err, errcap,
                      "%s%sconnection %u: no free %s connection resource for this partner "

@@ -743,8 +743,8 @@ static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64
             return n;
         off += (size_t)n;
         int rc = 0;
-        if (ev.kind == S7_SEV_CONNECT && s->on_cr && (rc = offer_cr(s, c, &ev, in + start,
-                                                                     len - start)) != 0)
+        if (ev.kind == S7_SEV_CONNECT && s->on_cr &&
+            (rc = offer_cr(s, c, &ev, in + start, len - start)) != 0)
             return rc; /* claimed (S7_ERR_CLOSED with c->handed) or refused */
         if (ev.kind == S7_SEV_CONNECT)
             rc = on_connect(s, c, &ev, now);

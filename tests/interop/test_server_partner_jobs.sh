@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Two emulated CPUs (s7 server) exchange a DB by BSEND/BRCV jobs (--job 'bsend ...' /
-# --job 'brcv any ...'), and `s7 read` sees what a program would: the block in the
-# receiver's DB, NDR / DONE and STATUS in each CPU's memory.  A malformed partner job is
+# --job 'brcv any ...'), the BSEND connecting to the receiver's own port (the one `s7 read`
+# uses too: the CR's TSAPs tell the partner connection from PUT/GET clients), and `s7 read`
+# sees what a program would: the block in the receiver's DB, NDR / DONE and STATUS in each
+# CPU's memory.  A malformed partner job, and a passive one given a port of its own, are
 # refused at start naming the job, what is wrong and the fix (exit 2).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 need_s7_bin
 T="$S7_TEST_TMP"
 PB=$(free_port) || die "no free port"
-PBP=$(free_port) || die "no free port"
 PA=$(free_port) || die "no free port"
 
 wait_listen() {
@@ -21,13 +22,13 @@ wait_listen() {
 }
 
 "$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --db 20:1000 \
-    --job "brcv any 3 into DB20.DBB0..DBB999 --port $PBP --ndr M0.1 --error M0.2 --status MW2" \
+    --job "brcv any 3 into DB20.DBB0..DBB999 --ndr M0.1 --error M0.2 --status MW2" \
     >"$T/b.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
 "$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
     --set DB10.DBW998=7 \
-    --job "bsend 127.0.0.1:$PBP 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2" \
+    --job "bsend 127.0.0.1:$PB 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2" \
     >"$T/a.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PA" || die "sending CPU did not start: $(cat "$T/a.log")"
@@ -51,4 +52,11 @@ msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \
     --job "bsend 127.0.0.1 3 every 100ms from DB10.DBW0 --done MW4" 2>&1)" || rc=$?
 check_eq "$rc" 2 "a malformed partner job: exit 2"
 check_contains "$msg" "--job 1: --done MW4 must be a BOOL" "the message names the job, the option and the fix"
+P2=$(free_port) || die "no free port"
+rc=0
+msg="$("$S7_BIN" server --listen "127.0.0.1:$P2" --db 20:10 \
+    --job "brcv any 3 into DB20.DBB0..DBB9 --port 1202" 2>&1)" || rc=$?
+check_eq "$rc" 2 "a passive partner job on a port of its own: exit 2"
+check_contains "$msg" "--job 1: connection 1: a passive partner connection is served on this CPU's own port ($P2, --listen), as on a real CPU, not on port 1202: drop its port" \
+    "the message names the job, the port and the fix"
 finish

@@ -151,9 +151,11 @@ static const struct {
      "2: job job1: ADDR_1 MW0 is 2 bytes but RD_1 MD0 is 4 bytes: the areas must agree in length "
      "and type (a real CPU reports STATUS 1/4)"},
     {"jobs:\n  - {kind: get}\n", "2: job: no name: give each job a name, e.g. name: m1-status"},
-    {"jobs:\n  - {name: a}\n", "2: job a: no kind: give kind: get or put (GET/PUT), bsend, brcv, usend or urcv (partner "
+    {"jobs:\n  - {name: a}\n",
+     "2: job a: no kind: give kind: get or put (GET/PUT), bsend, brcv, usend or urcv (partner "
      "jobs)"},
-    {"jobs:\n  - {name: a, kind: fetch}\n", "2: kind: 'fetch' is not a job kind: get, put (GET/PUT), bsend, brcv, usend or urcv "
+    {"jobs:\n  - {name: a, kind: fetch}\n",
+     "2: kind: 'fetch' is not a job kind: get, put (GET/PUT), bsend, brcv, usend or urcv "
      "(partner jobs)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2}\n",
      "2: job a: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT (rising edge of a "

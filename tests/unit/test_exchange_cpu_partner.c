@@ -3,13 +3,22 @@
  * on a passive one: a 65,534-byte DB sent on a REQ edge lands in the partner's DB byte for
  * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them (held from the
  * last completed run while the next is under way; a trigger meanwhile counted), a cyclic USEND, a block longer than the receive area
- * (ERROR, STATUS 4), and the partner gone (ERROR, STATUS 1). */
+ * (ERROR, STATUS 4), and the partner gone (ERROR, STATUS 1).
+ * On the CPU's own port (s7_xpartner_attach): the receiving CPU's s7_server hands the CR
+ * naming its partner connection to the BRCV job while a PUT/GET client on the same port
+ * reads that CPU meanwhile; a CR with a TSAP no partner connection has, or from another
+ * address than a passive connection's partner, meets the CPU's PUT/GET rules; the
+ * connections hold their resources in the server's budget, and a budget too small is
+ * refused at attach. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "s7/client.h"
 #include "s7/cpu.h"
 #include "s7/exchange_partner.h"
+#include "s7/server.h"
 #include "s7/net.h"
 #include "s7/wire.h"
 #include "t.h"
@@ -91,6 +100,173 @@ static uint8_t *db(s7_cpu *c, uint16_t n)
                 s7_xpartner_run_once(eb, 1);                                   \
         }                                                                      \
     } while (0)
+
+/* ---------------------------------------------------------------- the CPU's own port */
+
+typedef struct b_side {
+    s7_server *srv;
+    s7_xpartner *xp;
+    volatile int stop;
+} b_side;
+
+static void *b_thread(void *arg)
+{
+    b_side *bs = arg;
+    for (int i = 0; i < 200000 && !bs->stop; i++) { /* bounded: 200,000 turns of 1 ms at most */
+        s7_server_run_once(bs->srv, 1);
+        s7_xpartner_run_once(bs->xp, 0);
+    }
+    return NULL;
+}
+
+/* A PUT/GET client of B with explicit TSAPs (local, remote); NULL when refused. */
+static s7_client *putget(uint16_t port, uint16_t local, uint16_t remote, int *rc)
+{
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.rack = 0;
+    o.slot = 2;
+    if (remote) {
+        o.local_tsap = local;
+        o.remote_tsap = remote;
+    }
+    s7_client *cl = s7_client_new(&o);
+    *rc = s7_client_connect(cl, "127.0.0.1", port);
+    if (*rc < 0) {
+        s7_client_free(cl);
+        return NULL;
+    }
+    return cl;
+}
+
+static void test_own_port(void)
+{
+    const s7_profile *prof = s7_profile_find("s7-300"); /* rack 0, slot 2 */
+    s7_cpu *a = s7_cpu_new(prof), *b = s7_cpu_new(prof);
+    CHECK_INT(s7_cpu_add_db(a, 10, S7_BSEND_MAX, 0), 0);
+    CHECK_INT(s7_cpu_add_db(b, 20, S7_BSEND_MAX, 0), 0);
+    for (uint32_t i = 0; i < S7_BSEND_MAX; i++)
+        db(a, 10)[i] = (uint8_t)(i * 13 + 1);
+    s7_server_opts so;
+    s7_server_opts_init(&so);
+    so.listen = "127.0.0.1:0";
+    s7_server *srv = s7_server_new(b, &so);
+    CHECK_INT(s7_server_start(srv), 0);
+    uint16_t port = s7_server_port(srv);
+
+    /* B: connection 1 for any partner on TSAP 10.00, connection 2 passive for 127.0.0.2 only
+     * on TSAP 11.00 */
+    s7_exchange xb;
+    s7_exchange_init(&xb);
+    s7_xconn c;
+    s7_xconn_init(&c);
+    c.id = 1;
+    c.side = S7_XCONN_UNSPECIFIED;
+    c.local_tsap = c.remote_tsap = 0x1000;
+    c.pdu = 480;
+    CHECK(s7_exchange_add_conn(&xb, &c) != NULL);
+    c.id = 2;
+    c.side = S7_XCONN_PASSIVE;
+    snprintf(c.host, sizeof c.host, "127.0.0.2");
+    c.local_tsap = 0x1100;
+    c.remote_tsap = 0x1200;
+    CHECK(s7_exchange_add_conn(&xb, &c) != NULL);
+    add_job(&xb, "rx", S7_XJOB_BRCV, 5, "P#DB20.DBX0.0 BYTE 65534", NULL, 0);
+    add_job(&xb, "rx2", S7_XJOB_BRCV, 6, "P#DB20.DBX0.0 BYTE 10", NULL, 0);
+    xb.jobs[1].conn_id = 2;
+    s7_xpartner *eb = s7_xpartner_new(b, &xb, NULL);
+    char err[400] = "";
+    /* a budget too small for the two connections: refused, nothing held */
+    s7_cpu_set_max_conn(b, 1, 1);
+    CHECK_INT(s7_xpartner_attach(eb, srv, err, sizeof err), S7_ERR_BUSY);
+    CHECK_STR(err, "connection 2: no free PG connection resource for this partner connection (1 "
+                   "of 1 PG, 1 of 16 in all, in use): raise the CPU's budget (--max-conn) or "
+                   "give the connection another type");
+    uint16_t use[4];
+    s7_server_connections(srv, use);
+    CHECK_INT(use[1], 0);
+    s7_cpu_set_max_conn(b, 1, prof->max_conn[1]);
+    CHECK_INT(s7_xpartner_attach(eb, srv, err, sizeof err), 0);
+    CHECK_INT(s7_xpartner_start(eb, err, sizeof err), 0);
+    CHECK_INT(s7_xpartner_port(eb, 1), 0); /* no port of its own */
+    s7_server_connections(srv, use);
+    CHECK_INT(use[1], 2); /* both connections hold a PG resource */
+    b_side bs = {srv, eb, 0};
+    pthread_t th;
+    CHECK_INT(pthread_create(&th, NULL, b_thread, &bs), 0);
+
+    /* a PUT/GET client on B's port before and during the transfer */
+    int rc;
+    s7_client *cl = putget(port, 0, 0, &rc);
+    CHECK(cl != NULL);
+    uint8_t w[2] = {0, 0};
+
+    /* A: active to B's own port, TSAP 10.00 */
+    s7_exchange xa;
+    s7_exchange_init(&xa);
+    s7_xconn_init(&c);
+    c.id = 1;
+    snprintf(c.host, sizeof c.host, "127.0.0.1");
+    c.port = port;
+    c.local_tsap = c.remote_tsap = 0x1000;
+    c.pdu = 480;
+    CHECK(s7_exchange_add_conn(&xa, &c) != NULL);
+    add_job(&xa, "tx", S7_XJOB_BSEND, 5, "P#DB10.DBX0.0 BYTE 65534", NULL, 100);
+    s7_xpartner *ea = s7_xpartner_new(a, &xa, NULL);
+    CHECK_INT(s7_xpartner_start(ea, err, sizeof err), 0);
+    int reads = 0, read_ok = 0;
+    int64_t end = s7_now_ms() + 10000; /* B runs in its thread; A and the client here */
+    for (int i = 0; i < 100000 && !bit(a, 5, 1) && s7_now_ms() < end; i++) {
+        s7_xpartner_run_once(ea, 1);
+        if (i % 4 == 0) {
+            reads++;
+            read_ok += cl && s7_client_db_read(cl, 20, 0, w, 2) == 0;
+        }
+    }
+    CHECK_INT(bit(a, 5, 1), 1); /* DONE */
+    CHECK_INT(word(a, 110), 0);
+    CHECK(read_ok == reads && reads > 1); /* PUT/GET went on during the BSEND */
+    /* what a program reads in B: NDR, STATUS 0 and the whole block, through PUT/GET */
+    uint8_t m[2];
+    for (int i = 0; i < 500; i++) {
+        CHECK_INT(s7_client_read_area(cl, S7_AREA_M, 0, 5, m, 1), 0);
+        if (m[0] & 2)
+            break;
+        s7_xpartner_run_once(ea, 1);
+    }
+    CHECK_INT(m[0] & 2, 2);
+    uint8_t *got = malloc(S7_BSEND_MAX);
+    CHECK_INT(s7_client_db_read(cl, 20, 0, got, S7_BSEND_MAX), 0);
+    CHECK(memcmp(got, db(a, 10), S7_BSEND_MAX) == 0);
+    free(got);
+
+    /* TSAP 10.02 is no partner connection's: a PUT/GET client as without partner jobs */
+    s7_client *c2 = putget(port, 0x0100, 0x1002, &rc);
+    CHECK(c2 != NULL);
+    CHECK_INT(c2 ? s7_client_db_read(c2, 20, 0, w, 2) : -1, 0);
+    s7_client_free(c2);
+    /* TSAP 11.00 from 127.0.0.1, not connection 2's partner 127.0.0.2: the CPU's rule refuses
+     * rack 0 slot 0 (it sits in slot 2), as it would without partner jobs */
+    c2 = putget(port, 0x1200, 0x1100, &rc);
+    CHECK(c2 == NULL);
+    CHECK_INT(rc, S7_ERR_CR_REJECTED);
+    s7_client_free(cl);
+
+    bs.stop = 1;
+    pthread_join(th, NULL);
+    s7_xpartner_free(ea);
+    s7_server_connections(srv, use);
+    unsigned held = use[1];
+    CHECK(held >= 2);
+    s7_xpartner_free(eb);
+    s7_server_connections(srv, use);
+    CHECK_INT(use[1], held - 2); /* the two resources given back */
+    s7_server_free(srv);
+    s7_exchange_free(&xa);
+    s7_exchange_free(&xb);
+    s7_cpu_free(a);
+    s7_cpu_free(b);
+}
 
 int main(void)
 {
@@ -201,5 +377,6 @@ int main(void)
     s7_exchange_free(&xb);
     s7_cpu_free(a);
     s7_cpu_free(b);
+    test_own_port();
     return t_done();
 }

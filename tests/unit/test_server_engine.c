@@ -3,7 +3,10 @@
  * threads.  Covers: the CC and setup replies, a read answered from the CPU model, a
  * request delivered one byte per turn, two frames in one segment answered in one send,
  * a refused CR (another slot; outside the allow-list) closed without a CC, a DR answered
- * with a DC, the connect/disconnect hooks and the connection counts, the idle timeout. */
+ * with a DC, the connect/disconnect hooks and the connection counts, the idle timeout, and
+ * the CR hook (s7_server_on_cr): a CR it claims leaves the server with the socket open and
+ * the CR's bytes handed over, one it refuses is closed without a CC, one it leaves gets the
+ * CPU's CC. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -233,6 +236,82 @@ static void test_idle(s7_cpu *cpu)
     s7_server_free(NULL);
 }
 
+/* The CR hook: claims called TSAP 10.00, refuses 10.05, leaves the rest to the CPU. */
+static int claimed_fd = -1, offers;
+static uint8_t claimed_bytes[64];
+static size_t claimed_len;
+static char offered_addr[64];
+
+static int on_cr(void *ctx, const s7_server_cr *cr, const char **why)
+{
+    (void)ctx;
+    offers++;
+    snprintf(offered_addr, sizeof offered_addr, "%s", cr->peer_addr);
+    uint16_t called =
+        cr->cr->called_len == 2 ? (uint16_t)(cr->cr->called[0] << 8 | cr->cr->called[1]) : 0;
+    if (called == 0x1000) {
+        claimed_fd = cr->fd;
+        claimed_len = cr->len < sizeof claimed_bytes ? cr->len : sizeof claimed_bytes;
+        memcpy(claimed_bytes, cr->bytes, claimed_len);
+        *why = "the test's partner connection";
+        return 1;
+    }
+    if (called == 0x1005) {
+        *why = "test: not this one";
+        return S7_ERR_CR_REJECTED;
+    }
+    return 0;
+}
+
+static void test_cr_hook(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu, 0);
+    s7_server_on_cr(s, on_cr, NULL);
+    s7_server_on_refuse(s, on_refuse, NULL);
+    uint8_t buf[64], want[64];
+    int eof;
+    /* claimed: no CC from the server, the socket stays open in the hook's hands */
+    int fd = dial(s7_server_port(s));
+    const char *cr_partner = "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 10 00 C2 02 10 00";
+    send_hex(fd, cr_partner);
+    int conn0 = connects;
+    CHECK_INT(collect(s, fd, buf, 1, &eof), 0);
+    CHECK_INT(eof, 0);
+    CHECK(claimed_fd >= 0);
+    size_t wl = t_hex(cr_partner, want, sizeof want);
+    CHECK_INT(claimed_len, wl);
+    CHECK_MEM(claimed_bytes, want, wl);
+    CHECK_STR(offered_addr, "127.0.0.1");
+    CHECK_INT(s7_server_connections(s, NULL), 0);
+    CHECK_INT(connects, conn0); /* never the server's connection */
+    CHECK_INT(send(claimed_fd, "x", 1, 0), 1);
+    for (int i = 0; i < 100 && recv(fd, buf, 1, 0) != 1; i++)
+        s7_server_run_once(s, 5);
+    CHECK_INT(buf[0], 'x');
+    close(claimed_fd);
+    close(fd);
+    /* refused: closed without a CC, counted and reported as a refused CR */
+    refusals = 0;
+    fd = dial(s7_server_port(s));
+    send_hex(fd, "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 10 00 C2 02 10 05");
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 0);
+    CHECK_INT(eof, 1);
+    CHECK_INT(refusals, 1);
+    CHECK_STR(refuse_reason, "connection request refused: test: not this one");
+    s7_server_stats st;
+    s7_server_stats_get(s, &st, sizeof st);
+    CHECK_INT(st.refused_cr, 1);
+    close(fd);
+    /* left to the CPU: its CC */
+    fd = dial(s7_server_port(s));
+    send_hex(fd, CR_HEX);
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
+    CHECK_INT(buf[5], S7_COTP_CC);
+    CHECK_INT(offers, 3);
+    close(fd);
+    s7_server_free(s);
+}
+
 int main(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
@@ -241,6 +320,7 @@ int main(void)
     test_session(cpu);
     test_refusals(cpu);
     test_idle(cpu);
+    test_cr_hook(cpu);
     s7_cpu_free(cpu);
     return t_done();
 }
