@@ -8,6 +8,13 @@
  *      only from the address it was given (PDU 960).
  * In each: blocks of 1, 444, 445, 1000, 30000 and 65,534 bytes under several R_IDs, Snap7 to
  * s7kit and s7kit to Snap7, content checked byte for byte, and the status both report.
+ *   C. (argument c only) an emulated CPU already running on 127.0.0.1:102 (`s7 server` with a
+ *      passive `brcv any 5 into P#DB20.DBX0.0 BYTE 65534 --ndr M0.1 --error M0.2 --status
+ *      MW2` job: tests/interop/test_server_partner_snap7.sh starts it in a namespace): Snap7's
+ *      active partner BSENDs 65,534 bytes to that one port while Snap7's client reads the
+ *      CPU through the same port; then the client reads the block back byte for byte with
+ *      NDR and STATUS, and a client whose CR names TSAP 10.01 (no partner connection's) is
+ *      served as a PUT/GET client.
  * Prints "N passed, N failed"; exit 0, or 1 on a failure.  Argument a or b runs one case
  * (tests/interop/test_partner_snap7.sh runs B inside a network namespace of its own, so
  * that Snap7's port 102 is nobody else's); none runs both, B only as root (77 when it was
@@ -21,6 +28,7 @@
 #include <cstring>
 #include <new>
 
+#include "s7_client.h"
 #include "s7_partner.h"
 
 extern "C" {
@@ -238,8 +246,87 @@ static void case_b(void)
     s7_partner_free(p);
 }
 
+static void sleep_ms(int ms) { usleep((useconds_t)ms * 1000u); }
+
+static void case_c(void)
+{
+    const char *cpu = "127.0.0.1";
+    TSnap7Client *cl = new TSnap7Client();
+    int rc = cl->ConnectTo(cpu, 0, 1);
+    CHECK(rc == 0, "C: Snap7 client connects to the CPU's port 102 (PUT/GET): 0x%X", rc);
+    TSnap7Partner *sp = snap7_partner_new(true);
+    rc = sp->StartTo(cpu, cpu, 0x1000, 0x1000);
+    CHECK(rc == 0, "C: Snap7 active partner StartTo %s port 102: 0x%X", cpu, rc);
+    uint8_t w[2];
+    int reads = 0, reads_ok = 0;
+    for (int i = 0; i < 800 && !sp->Linked; i++) { /* 8 s at most */
+        sleep_ms(10);
+        reads++;
+        reads_ok += cl->DBRead(20, 0, 2, w) == 0;
+    }
+    CHECK(sp->Linked, "C: Snap7's partner linked through the CPU's port 102");
+    if (!sp->Linked) {
+        snap7_partner_free(sp);
+        delete cl;
+        return;
+    }
+    fill(5, S7_BSEND_MAX);
+    rc = sp->AsBSend(5, blk, S7_BSEND_MAX);
+    CHECK(rc == 0, "C: Snap7 AsBSend R_ID 5, 65534 bytes: 0x%X", rc);
+    int op = -1, during = 0, during_ok = 0;
+    bool done = false;
+    for (int i = 0; i < 1500 && !(done = sp->CheckAsBSendCompletion(op)); i++) { /* 30 s */
+        during++;
+        during_ok += cl->DBRead(20, 0, 2, w) == 0; /* PUT/GET on the same port meanwhile */
+        sleep_ms(20);
+    }
+    CHECK(done && op == 0, "C: Snap7's BSEND of 65534 bytes done: result 0x%X", op);
+    CHECK(reads_ok == reads && during_ok == during && during >= 1,
+          "C: the PUT/GET client read the CPU on the same port meanwhile: %d of %d before the "
+          "link, %d of %d during the BSEND",
+          reads_ok, reads, during_ok, during);
+    std::printf("C: BSEND of 65534 bytes done; %d PUT/GET reads on port 102 during it, all ok\n",
+                during);
+    /* what the CPU's program sees: NDR (M0.1), STATUS (MW2), the block in DB20 */
+    uint8_t m = 0;
+    for (int i = 0; i < 500 && !(m & 2); i++) {
+        if (cl->MBRead(0, 1, &m) != 0)
+            m = 0;
+        if (!(m & 2))
+            sleep_ms(10);
+    }
+    CHECK(m & 2, "C: NDR (M0.1) set in the CPU's memory");
+    uint8_t st[2] = {0xFF, 0xFF};
+    rc = cl->MBRead(2, 2, st);
+    CHECK(rc == 0 && st[0] == 0 && st[1] == 0, "C: STATUS (MW2) 0: rc 0x%X, %02X%02X", rc, st[0],
+          st[1]);
+    std::memset(area, 0, sizeof area);
+    rc = cl->DBRead(20, 0, S7_BSEND_MAX, area);
+    CHECK(rc == 0 && std::memcmp(area, blk, S7_BSEND_MAX) == 0,
+          "C: DB20 holds the 65534 bytes Snap7 sent, byte for byte (read rc 0x%X)", rc);
+    /* a CR naming TSAP 10.01: no partner connection's, so the CPU's PUT/GET rules (type 10 is
+     * S7 basic, rack 0 slot 1: this CPU) */
+    TSnap7Client *c2 = new TSnap7Client();
+    c2->SetConnectionParams(cpu, 0x1000, 0x1001);
+    rc = c2->Connect();
+    int rr = rc == 0 ? c2->DBRead(20, 0, 2, w) : -1;
+    CHECK(rc == 0 && rr == 0 && w[0] == blk[0] && w[1] == blk[1],
+          "C: a CR with TSAP 10.01 is a PUT/GET client: connect 0x%X, read 0x%X", rc, rr);
+    c2->Disconnect();
+    delete c2;
+    sp->Stop();
+    snap7_partner_free(sp);
+    cl->Disconnect();
+    delete cl;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && std::strcmp(argv[1], "c") == 0) {
+        case_c();
+        std::printf("%d passed, %d failed\n", n_pass, n_fail);
+        return n_fail ? 1 : 0;
+    }
     if (argc > 1 && (std::strcmp(argv[1], "a") == 0 || std::strcmp(argv[1], "b") == 0)) {
         argv[1][0] == 'a' ? case_a() : case_b();
         std::printf("%d passed, %d failed\n", n_pass, n_fail);
