@@ -337,6 +337,13 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         if (c->x->njobs != before + 1)
             return yaml_err(y, x.job, "job: one job per entry");
         s7_xjob *j = &c->x->jobs[before];
+        if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
+            return yaml_err(y, x.job,
+                            "%s: job %s: a %s job is a CPU's partner job (BSEND/BRCV, "
+                            "USEND/URCV): s7 exchange moves data with GET and PUT; give it to the "
+                            "CPU that runs it (s7 server --config FILE, jobs:), or use kind: get "
+                            "or put here",
+                            x.where, j->name, s7_xjob_kind_name(j->kind));
         const s7_xconn *conn = s7_exchange_conn(c->x, j->conn_id);
         int remote = conn ? find_partner(c, conn->name) : -1;
         if (remote < 0 && conn)

@@ -194,6 +194,8 @@ bad onchange $'  - local_cpu: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.
 bad key '  - {local_cpu: b, jobb: x}' "unknown key 'jobb'"
 bad yamlkind '  - {local_cpu: b, job: {kind: got, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "kind: 'got' is not a job kind"
+bad partnerjob '  - {local_cpu: b, job: {name: tx, kind: bsend, connection: a, r_id: 5, local: DB2.DBW0, every: 1s}}' \
+    "$S7_TEST_TMP/partnerjob.yaml:5: jobs[0]: job tx: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT"
 bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/yamlconn.yaml:5:"
 

@@ -1,7 +1,8 @@
 /* Unit tests for config/exchange_yaml.c: the YAML spelling of the exchange job model
  * (connections: and jobs: of the server configuration), read into the same jobs as the
  * one-line spelling, and every configuration error named with FILE:LINE, the job and the
- * fix. */
+ * fix; the partner jobs (bsend, brcv, usend, urcv) too, with the example of docs/exchange.md
+ * loaded as it stands there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "s7/config.h"
 #include "s7/exchange.h"
+#include "s7/tag.h"
 #include "s7/server_config.h"
 #include "t.h"
 
@@ -118,6 +120,77 @@ static void test_good(void)
     s7_exchange_free(&x);
 }
 
+/* The partner jobs' example of docs/exchange.md ("The YAML spelling of partner jobs"), as
+ * it stands there. */
+static void test_docs_partner(void)
+{
+    const char *md = S7_SOURCE_DIR "/docs/exchange.md";
+    FILE *f = fopen(md, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char doc[200000];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    char *h = strstr(doc, "### The YAML spelling of partner jobs");
+    char *y = h ? strstr(h, "```yaml\n") : NULL;
+    char *end = y ? strstr(y + 8, "```") : NULL;
+    CHECK(end != NULL);
+    if (!end)
+        return;
+    *end = 0;
+    s7_exchange x;
+    char err[1000] = "";
+    s7_exchange_init(&x);
+    int rc = s7_config_load_exchange(put("docs.yaml", y + 8), &x, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CHECK_INT(rc, 0);
+    CHECK_INT(x.njobs, 4);
+    CHECK_INT(x.nconns, 3); /* the one-line usend shares report-out's inline partner */
+    if (x.njobs == 4 && x.nconns == 3) {
+        const s7_xjob *j = &x.jobs[0];
+        const s7_xconn *c = s7_exchange_conn(&x, j->conn_id);
+        CHECK_STR(j->name, "recipe-in");
+        CHECK_INT(j->kind, S7_XJOB_BRCV);
+        CHECK_INT(j->r_id, 5);
+        CHECK_INT(j->nareas, 1);
+        CHECK_INT(s7_tag_size(&j->areas[0].local), 1000);
+        CHECK_INT(j->has_done && j->has_error && j->has_status, 1);
+        CHECK_INT(c->id, 3);
+        CHECK_INT(c->side, S7_XCONN_PASSIVE);
+        CHECK_STR(c->host, "10.200.2.20");
+        CHECK_INT(c->local_tsap, 0x1000);
+        CHECK_INT(c->remote_tsap, 0x1000);
+        j = &x.jobs[1];
+        c = s7_exchange_conn(&x, j->conn_id);
+        CHECK_INT(j->kind, S7_XJOB_BSEND);
+        CHECK_INT(j->r_id, 0xA0);
+        CHECK_INT(j->trigger, S7_XTRIG_REQ);
+        CHECK_INT(s7_tag_size(&j->areas[0].local), 100);
+        CHECK_INT(c->side, S7_XCONN_ACTIVE);
+        CHECK_STR(c->host, "10.200.2.30");
+        CHECK_INT(c->local_tsap, 0x1000); /* the inline partner's defaults */
+        CHECK_INT(c->remote_tsap, 0x1000);
+        CHECK_INT(c->pdu, 480);
+        j = &x.jobs[2];
+        c = s7_exchange_conn(&x, j->conn_id);
+        CHECK_INT(j->kind, S7_XJOB_URCV);
+        CHECK_INT(j->r_id, 7);
+        CHECK_INT(c->side, S7_XCONN_UNSPECIFIED);
+        CHECK_STR(c->host, "");
+        j = &x.jobs[3];
+        CHECK_STR(j->name, "status-out");
+        CHECK_INT(j->kind, S7_XJOB_USEND);
+        CHECK_INT(j->r_id, 8);
+        CHECK_INT(j->cycle_ms, 1000);
+        CHECK(strstr(j->where, "docs.yaml:30") != NULL);
+        CHECK_INT(j->conn_id, x.jobs[1].conn_id);
+    }
+    s7_exchange_free(&x);
+}
+
 /* Each bad file with the message after "DIR/bad.yaml:" */
 static const struct {
     const char *text, *msg;
@@ -216,6 +289,53 @@ static const struct {
      "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, status: M0.0}\n",
      "2: job a: STATUS M0.0 is not a WORD: give a word address, e.g. MW12 or DB40.DBW34"},
+    /* the partner jobs */
+    {"jobs:\n  - {name: a, kind: brcv, side: unspecified, local: MW0}\n",
+     "2: job a: no r_id: give r_id: N, the R_ID the partner's BSEND uses too"},
+    {"jobs:\n  - {name: a, kind: urcv, side: unspecified, local: MW0, r_id: -1}\n",
+     "2: r_id: '-1' must be a number 0..4294967295 or 16#hex, the R_ID the partner's job uses "
+     "too, e.g. r_id: 5"},
+    {"jobs:\n  - {name: a, kind: bsend, host: h, r_id: 5, addr: MW0, local: MW0, every: 1s}\n",
+     "2: job a: a bsend job has no partner area (addr:, areas:): the partner's BRCV with the "
+     "same R_ID decides where the block lands; give local: only"},
+    {"jobs:\n  - {name: a, kind: bsend, host: h, r_id: 5, every: 1s}\n",
+     "2: job a: no local area: give local: (what is sent, SD_1), e.g. local: P#DB10.DBX0.0 BYTE "
+     "100"},
+    {"jobs:\n  - {name: a, kind: brcv, host: h, r_id: 5, local: [MW0, MW2]}\n",
+     "2: job a: local: one area: a brcv job moves one block (SD_1 / RD_1)"},
+    {"jobs:\n  - {name: a, kind: usend, host: h, r_id: 5, local: MW0}\n",
+     "2: job a: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT (rising edge of "
+     "a local bit, e.g. req: M10.0)"},
+    {"jobs:\n  - {name: a, kind: urcv, side: unspecified, r_id: 5, local: MW0, every: 1s}\n",
+     "2: job a: a urcv job takes what comes: no every: or req: (the partner's USEND decides "
+     "when)"},
+    {"jobs:\n  - {name: a, kind: bsend, host: h, r_id: 5, local: MW0, every: 1s, req: M0.0}\n",
+     "2: job a: both every: and req: given: a job has one trigger"},
+    {"jobs:\n  - {name: a, kind: brcv, host: h, r_id: 5, local: MW0, done: M0.0}\n",
+     "2: job a: a brcv job has no done output: use ndr:"},
+    {"connections:\n  - {id: 1, side: unspecified}\njobs:\n  - {name: a, kind: brcv, connection: "
+     "1, side: passive, r_id: 5, local: MW0}\n",
+     "4: job a: give either connection: (an entry of connections:) or the partner's keys (host:, "
+     "side: ...), not both"},
+    {"jobs:\n  - {name: a, kind: brcv, side: passive, r_id: 5, local: MW0}\n",
+     "2: job a: no partner: give connection: (an entry of connections:), host: PARTNER (this CPU "
+     "connects; side: passive: it waits for that partner) or side: unspecified (this CPU waits "
+     "for any partner)"},
+    {"jobs:\n  - {name: a, kind: brcv, connection: 9, r_id: 5, local: MW0}\n",
+     "2: job a: connection '9' is not in connections: (give the id or name of an entry there)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, r_id: 5}\n",
+     "2: job a: r_id: pairs partner jobs (bsend/brcv, usend/urcv); a get job has none: drop it"},
+    {"jobs:\n  - {name: a, kind: usend, host: h, r_id: 5, local: P#DB1.DBX0.0 BYTE 500, every: "
+     "1s}\n",
+     "2: job a: SD_1 DB1.DBB0..DBB499 has 500 bytes: a usend moves 1..452 bytes at the "
+     "connection's PDU: make the area smaller or raise the PDU (pdu: 960)"},
+    {"jobs:\n  - {name: a, kind: bsend, host: h, r_id: 5, local: MW0, every: 1s, error: MW2}\n",
+     "2: job a: ERROR MW2 is not a bit: give a BOOL address, e.g. M10.1 or DB40.DBX32.0"},
+    {"jobs:\n  - {name: a, kind: brcv, side: unspecified, r_id: 5, local: MW0}\n  - {name: a, "
+     "kind: brcv, side: unspecified, r_id: 6, local: MW2}\n",
+     "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
+    {"jobs:\n  - bsend h 5 every 1s from MW0 --done MW4\n",
+     "2: --done MW4 must be a BOOL (e.g. M0.1)"},
 };
 
 static void test_bad(void)
@@ -248,6 +368,7 @@ int main(void)
         return 1;
     }
     test_good();
+    test_docs_partner();
     test_bad();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
