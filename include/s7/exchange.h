@@ -6,7 +6,8 @@
  * triggered every N ms or by a rising edge of a local REQ bit; DONE / NDR / ERROR / STATUS
  * written to local memory where configured).  The same model serves the emulator's jobs
  * (`s7 server --job`, the server YAML's connections: / jobs:), `s7 exchange` (the PC bridge)
- * and `s7 inventory simulate`.  BSEND/BRCV/USEND/URCV jobs have their kinds reserved here.
+ * and `s7 inventory simulate`.  BSEND/BRCV/USEND/URCV jobs are of the same model (kind,
+ * r_id, one local area, the outputs) and run by s7_xpartner (exchange_partner.h).
  *
  * Two spellings, one model: the one-line job of the command line, parsed by
  * s7_exchange_parse_job() (exchange/job.c):
@@ -169,8 +170,11 @@ S7_API uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *
 /* Checks one job against x: its connection exists, every area's partner and local tag is
  * an address PUT/GET reaches (DB, I, Q, M; T and C only on the partner side), remote and
  * local sizes agree, REQ / DONE / NDR / ERROR are BOOLs and STATUS a WORD-sized tag, and the
- * job fits the connection's PDU.  0, or S7_ERR_INVAL with "job NAME (WHERE): what is wrong;
- * the fix" in err. */
+ * job fits the connection's PDU.  A partner job (BSEND/BRCV/USEND/URCV): a connection of any
+ * side, one local area (none for a receiver that only takes what comes) in DB, I, Q or M of
+ * 1..65,534 bytes (USEND/URCV: s7_usend_max of the connection's PDU, 480 when unset), a
+ * trigger for the senders, the outputs as above.  0, or S7_ERR_INVAL with "job NAME
+ * (WHERE): what is wrong; the fix" in err. */
 S7_API int s7_xjob_validate(const s7_exchange *x, const s7_xjob *j, char *err, size_t errcap);
 
 /* Checks the whole table: unique connection ids (1..0x0FFF) and names, unique job names,

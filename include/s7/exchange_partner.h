@@ -206,9 +206,10 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
  * exchange/cpu_partner.c: an emulated CPU (s7_cpu) runs the BSEND/BRCV/USEND/URCV jobs of
  * an s7_exchange (jobs of other kinds are left to s7_xengine) as the instructions behave:
  * one s7_partner per connection the jobs use (side ACTIVE: connects to the connection's
- * host and port with its TSAPs, again after a loss; PASSIVE / UNSPECIFIED: listens on
- * listen_addr and the connection's port, accepting only the connection's host when it has
- * one).  A BSEND/USEND job starts cyclically or on a rising edge of its REQ bit and sends
+ * host and port with its TSAPs, again after a loss; PASSIVE / UNSPECIFIED: attached to the
+ * CPU's server (s7_xpartner_attach), the CRs for it come through the server's port; else it
+ * listens on listen_addr and the connection's port, accepting only the connection's host
+ * when it has one).  A BSEND/USEND job starts cyclically or on a rising edge of its REQ bit and sends
  * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
  * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
  * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
@@ -237,7 +238,8 @@ S7_API void s7_xpartner_free(s7_xpartner *e);
  * "WHERE: connection N: no free ... connection resource ...: the fix" in err (nothing
  * reserved). */
 S7_API int s7_xpartner_attach(s7_xpartner *e, s7_server *srv, char *err, size_t errcap);
-/* Passive connections start listening (0, or the first error with its reason in err). */
+/* Passive connections start listening (not when attached: their CRs come through the
+ * server); 0, or the first error with its reason in err. */
 S7_API int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap);
 /* The port the passive connection conn_id listens on (after start; 0 when none). */
 S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
@@ -252,10 +254,12 @@ S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
  * listens, any partner); R_ID decimal or 16#hex; LOCAL a range (DB10.DBB0..DBB99), an ANY
  * pointer (P#DB10.DBX0.0 BYTE 100) or a tag, 1..65,534 bytes (USEND/URCV: what one PDU
  * carries).  OPTIONS: --passive (this side listens and accepts only PARTNER) --port N (the
- * port a passive side listens on, default 102) --tsap LOCAL:REMOTE (default 1000:1000)
+ * port a passive side listens on without a server, default 102: port 0 in the entry;
+ * attached to a server it waits on the server's port) --tsap LOCAL:REMOTE (default 1000:1000)
  * --pdu N (default 480) --id N --name NAME --done BIT (bsend/usend) --ndr BIT (brcv/urcv)
- * --error BIT --status WORD.  A sender without a trigger runs every second.  0, or
- * S7_ERR_INVAL with "WHERE: what is wrong; what would be right" in err (x unchanged). */
+ * --error BIT --status WORD.  A sender without a trigger runs every second.  The job is
+ * checked as every job of the model (s7_xjob_validate).  0, or S7_ERR_INVAL with "WHERE:
+ * what is wrong; what would be right" in err (x unchanged). */
 S7_API int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where,
                                          char *err, size_t errcap);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Two emulated CPUs (s7 server) exchange a DB by BSEND/BRCV jobs (--job 'bsend ...' /
-# --job 'brcv any ...'), the BSEND connecting to the receiver's own port (the one `s7 read`
+# Two emulated CPUs (s7 server) exchange a DB by BSEND/BRCV jobs (--job 'bsend ...' / a
+# kind: brcv job in the receiver's server file), the BSEND connecting to the receiver's own port (the one `s7 read`
 # uses too: the CR's TSAPs tell the partner connection from PUT/GET clients), and `s7 read`
 # sees what a program would: the block in the receiver's DB, NDR / DONE and STATUS in each
 # CPU's memory.  A malformed partner job, and a passive one given a port of its own, are
@@ -21,8 +21,21 @@ wait_listen() {
     return 1
 }
 
-"$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --db 20:1000 \
-    --job "brcv any 3 into DB20.DBB0..DBB999 --ndr M0.1 --error M0.2 --status MW2" \
+# the receiver's BRCV in the YAML spelling of its server file, the sender's as --job
+cat >"$T/b.yaml" <<'EOF'
+dbs:
+  - {number: 20, size: 1000}
+jobs:
+  - name: rx
+    kind: brcv
+    side: unspecified
+    r_id: 3
+    local: DB20.DBB0..DBB999
+    ndr: M0.1
+    error: M0.2
+    status: MW2
+EOF
+"$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --config "$T/b.yaml" \
     >"$T/b.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
@@ -43,6 +56,8 @@ check_contains "$out" "DB20.DBW998 = 7" "the block landed whole (last word)"
 check_contains "$out" "M0.1 = true" "BRCV NDR in the receiver's memory"
 check_contains "$out" "M0.2 = false" "BRCV ERROR clear"
 check_contains "$out" "MW2 = 0" "BRCV STATUS 0"
+check_contains "$(cat "$T/b.log")" "over: partner connection 1 (TSAP 1000, unspecified partner)" \
+    "the receiver handed the BSEND's CR on its own port to the BRCV's connection"
 out="$("$S7_BIN" read "127.0.0.1:$PA" M0.1 MW2 2>&1)"
 check_contains "$out" "M0.1 = true" "BSEND DONE in the sender's memory"
 check_contains "$out" "MW2 = 0" "BSEND STATUS 0"
@@ -59,4 +74,10 @@ msg="$("$S7_BIN" server --listen "127.0.0.1:$P2" --db 20:10 \
 check_eq "$rc" 2 "a passive partner job on a port of its own: exit 2"
 check_contains "$msg" "--job 1: connection 1: a passive partner connection is served on this CPU's own port ($P2, --listen), as on a real CPU, not on port 1202: drop its port" \
     "the message names the job, the port and the fix"
+printf 'jobs:\n  - {name: rx, kind: brcv, side: unspecified, local: MW0}\n' >"$T/bad.yaml"
+rc=0
+msg="$("$S7_BIN" server --listen "127.0.0.1:$P2" --config "$T/bad.yaml" 2>&1)" || rc=$?
+check_eq "$rc" 2 "a partner job without r_id in the server file: exit 2"
+check_contains "$msg" "$T/bad.yaml:2: job rx: no r_id: give r_id: N, the R_ID the partner's BSEND uses too" \
+    "FILE:LINE, the job and the fix"
 finish
