@@ -424,6 +424,11 @@ int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms)
         if (fd >= 0)
             pf[n++] = (struct pollfd){.fd = fd, .events = ev};
     }
+    if (e->srv && n < 64) { /* attached: the server's activity ends the wait too */
+        int sfd = s7_server_fd(e->srv);
+        if (sfd >= 0)
+            pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    }
     if (timeout_ms > 10) /* REQ bits and cycles are looked at every 10 ms */
         timeout_ms = 10;
     poll(pf, (nfds_t)n, timeout_ms);

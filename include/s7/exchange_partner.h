@@ -243,8 +243,9 @@ S7_API int s7_xpartner_attach(s7_xpartner *e, s7_server *srv, char *err, size_t 
 S7_API int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap);
 /* The port the passive connection conn_id listens on (after start; 0 when none). */
 S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
-/* One turn: waits up to timeout_ms for the partners' sockets, runs their I/O and the jobs
- * that are due.  Returns 0. */
+/* One turn: waits up to timeout_ms (at most 10) for the partners' sockets and, when
+ * attached, the server's (s7_server_fd: run s7_server_run_once(srv, 0) after this call),
+ * runs the partners' I/O and the jobs that are due.  Returns 0. */
 S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
 /* The one-line spelling of a partner job (exchange/partner_job.c), added to x with its
  * connection (an entry with the same partner, side, port, TSAPs and PDU is reused):

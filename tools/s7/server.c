@@ -1389,9 +1389,15 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
 
     while (!g_signal) {
         int wait_ms = r->xp ? 10 : r->retain ? 250 : 1000; /* partner jobs: every 10 ms */
-        int n = r->xe ? s7_xengine_run_once(r->xe, wait_ms) : s7_server_run_once(r->srv, wait_ms);
-        if (r->xp)
-            s7_xpartner_run_once(r->xp, 0);
+        int n;
+        if (r->xp && !r->xe) { /* one wait for the partners' sockets and the server's */
+            s7_xpartner_run_once(r->xp, wait_ms);
+            n = s7_server_run_once(r->srv, 0);
+        } else {
+            n = r->xe ? s7_xengine_run_once(r->xe, wait_ms) : s7_server_run_once(r->srv, wait_ms);
+            if (r->xp)
+                s7_xpartner_run_once(r->xp, 0);
+        }
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;
