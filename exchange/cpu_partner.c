@@ -16,6 +16,7 @@ typedef struct xp_conn {
     uint16_t id;
     s7_partner *p;
     s7_xconn c;           /* the entry of the connection table */
+    uint16_t local_tsap;  /* this side's TSAP (a passive CR's called one) */
     uint16_t remote_tsap; /* the partner's TSAP (explicit, or from its rack/slot/type) */
     int counted;          /* its connection resource is reserved (attached) */
 } xp_conn;
@@ -115,6 +116,8 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     cfg.local_tsap = c->local_tsap;
     cfg.remote_tsap =
         c->remote_tsap ? c->remote_tsap : s7_tsap_make((uint8_t)c->type, c->rack, c->slot);
+    if (!cfg.active && !c->remote_tsap) /* a passive entry without TSAPs: the partner default */
+        cfg.local_tsap = cfg.remote_tsap = 0x1000;
     cfg.pdu_request = c->pdu ? c->pdu : 480;
     s7_partner *p = s7_partner_new(&cfg);
     if (!p)
@@ -129,6 +132,7 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     e->conns[e->nconns].id = c->id;
     e->conns[e->nconns].p = p;
     e->conns[e->nconns].c = *c;
+    e->conns[e->nconns].local_tsap = cfg.local_tsap;
     e->conns[e->nconns].remote_tsap = cfg.remote_tsap;
     e->nconns++;
     return p;
@@ -233,7 +237,7 @@ static xp_conn *cr_match(s7_xpartner *e, const s7_server_cr *in)
     int best_rank = 0;
     for (size_t i = 0; i < e->nconns; i++) {
         xp_conn *k = &e->conns[i];
-        if (k->c.side == S7_XCONN_ACTIVE || k->c.local_tsap != called)
+        if (k->c.side == S7_XCONN_ACTIVE || k->local_tsap != called)
             continue;
         int rank;
         if (k->c.side == S7_XCONN_PASSIVE) {
@@ -275,7 +279,7 @@ static int on_cr(void *ctx, const s7_server_cr *in, const char **why)
         return S7_ERR_CR_REJECTED;
     }
     snprintf(e->why, sizeof e->why, "partner connection %u%s (TSAP %04X, %s)", k->id, cname,
-             k->c.local_tsap, k->c.side == S7_XCONN_PASSIVE ? "passive" : "unspecified partner");
+             k->local_tsap, k->c.side == S7_XCONN_PASSIVE ? "passive" : "unspecified partner");
     *why = e->why;
     return 1;
 }

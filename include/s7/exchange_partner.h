@@ -208,8 +208,9 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
  * one s7_partner per connection the jobs use (side ACTIVE: connects to the connection's
  * host and port with its TSAPs, again after a loss; PASSIVE / UNSPECIFIED: attached to the
  * CPU's server (s7_xpartner_attach), the CRs for it come through the server's port; else it
- * listens on listen_addr and the connection's port, accepting only the connection's host
- * when it has one).  A BSEND/USEND job starts cyclically or on a rising edge of its REQ bit and sends
+ * listens on listen_addr and the connection's port (0: 102), accepting only the
+ * connection's host when it has one).  A BSEND/USEND job starts cyclically or on a rising
+ * edge of its REQ bit and sends
  * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
  * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
  * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
@@ -232,7 +233,9 @@ S7_API void s7_xpartner_free(s7_xpartner *e);
  * side PASSIVE, whose calling TSAP is that connection's remote TSAP and whose source is its
  * host (UNSPECIFIED: any calling TSAP and source) is handed to that connection's partner,
  * which answers it with its CC (s7_partner_adopt); any other CR stays a PUT/GET client
- * under the CPU's TSAP rules.  Each connection of the table (active ones too) reserves one
+ * under the CPU's TSAP rules.  A passive entry without TSAPs (remote_tsap 0) waits for the
+ * partner default, 10.00 called and calling.  Each connection of the table (active ones too)
+ * reserves one
  * connection resource of its type in srv's budget (s7_server_conn_acquire) for as long as
  * e lives, as configured connections hold theirs on a real CPU.  0, or S7_ERR_BUSY with
  * "WHERE: connection N: no free ... connection resource ...: the fix" in err (nothing

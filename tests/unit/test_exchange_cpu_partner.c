@@ -9,7 +9,8 @@
  * reads that CPU meanwhile; a CR with a TSAP no partner connection has, or from another
  * address than a passive connection's partner, meets the CPU's PUT/GET rules; the
  * connections hold their resources in the server's budget, and a budget too small is
- * refused at attach. */
+ * refused at attach.  (The first part's passive side is attached to a server too, on a port
+ * the kernel picks: a connection's port 0 means 102, which a unit test must not bind.) */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,6 +92,8 @@ static uint8_t *db(s7_cpu *c, uint16_t n)
     return s7_cpu_mem(c, S7_AREA_DB, n, &size);
 }
 
+static s7_server *g_srv; /* B's server, served between the partners' turns */
+
 #define RUN_UNTIL(cond)                                                        \
     do {                                                                       \
         int64_t end_ = s7_now_ms() + 5000;                                     \
@@ -98,6 +101,8 @@ static uint8_t *db(s7_cpu *c, uint16_t n)
             s7_xpartner_run_once(ea, 1);                                       \
             if (eb)                                                            \
                 s7_xpartner_run_once(eb, 1);                                   \
+            if (g_srv)                                                         \
+                s7_server_run_once(g_srv, 0);                                  \
         }                                                                      \
     } while (0)
 
@@ -294,8 +299,14 @@ int main(void)
     s7_xpartner *eb = s7_xpartner_new(b, &xb, "127.0.0.1");
     CHECK(eb != NULL);
     CHECK_INT(s7_xpartner_njobs(eb), 3);
-    /* port 0: the kernel picks one */
-    char err[200];
+    /* B's CRs come through its server's port (a port the kernel picks) */
+    s7_server_opts so;
+    s7_server_opts_init(&so);
+    so.listen = "127.0.0.1:0";
+    g_srv = s7_server_new(b, &so);
+    CHECK_INT(s7_server_start(g_srv), 0);
+    char err[400];
+    CHECK_INT(s7_xpartner_attach(eb, g_srv, err, sizeof err), 0);
     CHECK_INT(s7_xpartner_start(eb, err, sizeof err), 0);
 
     /* A: the active side */
@@ -304,7 +315,7 @@ int main(void)
     s7_xconn_init(&c);
     c.id = 1;
     snprintf(c.host, sizeof c.host, "127.0.0.1");
-    c.port = s7_xpartner_port(eb, 1);
+    c.port = s7_server_port(g_srv);
     c.side = S7_XCONN_ACTIVE;
     c.pdu = 960;
     c.remote_tsap = 0x1000;
@@ -373,6 +384,8 @@ int main(void)
     CHECK_INT(word(a, 110), 1);
 
     s7_xpartner_free(ea);
+    s7_server_free(g_srv);
+    g_srv = NULL;
     s7_exchange_free(&xa);
     s7_exchange_free(&xb);
     s7_cpu_free(a);

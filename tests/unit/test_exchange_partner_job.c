@@ -7,6 +7,7 @@
 #include "s7/cpu.h"
 #include "s7/exchange_partner.h"
 #include "s7/net.h"
+#include "s7/server.h"
 #include "s7/wire.h"
 #include "t.h"
 
@@ -122,16 +123,23 @@ static void test_run(void)
     CHECK_INT(s7_exchange_parse_partner_job(&xb, "brcv any 3 into DB20.DBB0..DBB999 --ndr M0.1",
                                             "b", err, sizeof err),
               0);
-    xb.conns[0].port = 0; /* the kernel picks the port */
-    s7_xpartner *eb = s7_xpartner_new(b, &xb, "127.0.0.1");
-    int rc = s7_xpartner_start(eb, err, sizeof err);
+    /* B serves its passive connection on its server's port (one the kernel picks) */
+    s7_server_opts so;
+    s7_server_opts_init(&so);
+    so.listen = "127.0.0.1:0";
+    s7_server *srv = s7_server_new(b, &so);
+    CHECK_INT(s7_server_start(srv), 0);
+    s7_xpartner *eb = s7_xpartner_new(b, &xb, NULL);
+    int rc = s7_xpartner_attach(eb, srv, err, sizeof err);
+    if (rc == 0)
+        rc = s7_xpartner_start(eb, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "s7_xpartner_start (BRCV side): %s\n", err);
     CHECK_INT(rc, 0);
     char line[200];
     snprintf(line, sizeof line,
              "bsend 127.0.0.1:%u 3 every 50ms from DB10.DBB0..DBB999 --done M0.1",
-             s7_xpartner_port(eb, xb.conns[0].id));
+             s7_server_port(srv));
     CHECK_INT(s7_exchange_parse_partner_job(&xa, line, "a", err, sizeof err), 0);
     s7_xpartner *ea = s7_xpartner_new(a, &xa, NULL);
     rc = s7_xpartner_start(ea, err, sizeof err);
@@ -143,12 +151,14 @@ static void test_run(void)
     for (int i = 0; i < 100000 && s7_now_ms() < end && st.count == 0; i++) {
         s7_xpartner_run_once(ea, 1);
         s7_xpartner_run_once(eb, 1);
+        s7_server_run_once(srv, 0);
         s7_xpartner_state(eb, 0, &st);
     }
     CHECK_INT(st.count >= 1, 1);
     CHECK(memcmp(db(a, 10), db(b, 20), 1000) == 0);
     s7_xpartner_free(ea);
     s7_xpartner_free(eb);
+    s7_server_free(srv);
     s7_exchange_free(&xa);
     s7_exchange_free(&xb);
     s7_cpu_free(a);
