@@ -90,7 +90,7 @@ const char srv_help[] =
     "                         into DB20.DBB0..DBB999'\n"
     "  --scan TIME            the CPU's scan (OB1 cycle) time: its GET/PUT jobs are called\n"
     "                         and REQ bits sampled once per scan, NDR/DONE/ERROR/STATUS set\n"
-    "                         for one scan (a job's --outputs latch holds them); default\n"
+    "                         for one scan (a job ending in 'latch' holds them); default\n"
     "                         10ms (scan: in the config file)\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
