@@ -447,15 +447,14 @@ static int active_mode(const s7_plant *p, const s7_plant_check_opts *o, size_t a
 }
 
 /* Connection cr fails with cpu_stopped when its active partner is a CPU in STOP. */
-static void check_active(const s7_plant *p, const s7_plant_check_opts *o,
-                         s7_plant_check_conn *cr, int *mode)
+static void check_active(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_check_conn *cr,
+                         int *mode)
 {
     const s7_plant_conn *c = cr->conn;
     const s7_plant_partner *ap = &p->partners[c->active];
     if (cr->cpu_state[0]) /* the doctor read the passive partner's mode */
-        mode[c->passive] = strcmp(cr->cpu_state, s7_cpu_state_name(S7_CPU_STOP)) == 0
-                               ? MODE_STOP
-                               : MODE_NOT_STOP;
+        mode[c->passive] =
+            strcmp(cr->cpu_state, s7_cpu_state_name(S7_CPU_STOP)) == 0 ? MODE_STOP : MODE_NOT_STOP;
     if (cr->status == S7_PLANT_FAIL || !s7_plant_partner_has_role(ap, S7_PLANT_KIND_PLC) ||
         active_mode(p, o, c->active, mode) != MODE_STOP)
         return;
