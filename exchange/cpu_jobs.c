@@ -661,9 +661,10 @@ static void enter_stop(s7_xengine *e)
             out++;
         }
     }
-    xlog(e, S7_LOG_INFO, "CPU in STOP: its %zu job%s not called%s", e->x.njobs,
-         e->x.njobs == 1 ? " is" : "s are",
-         out ? "; the replies to requests still out are dropped" : "");
+    if (e->x.njobs)
+        xlog(e, S7_LOG_INFO, "CPU in STOP: its %zu job%s not called%s", e->x.njobs,
+             e->x.njobs == 1 ? " is" : "s are",
+             out ? "; the replies to requests still out are dropped" : "");
 }
 
 static void leave_stop(s7_xengine *e, int64_t now)
@@ -673,7 +674,8 @@ static void leave_stop(s7_xengine *e, int64_t now)
         e->jobs[i].st.stopped = 0;
     if (e->next_scan < now)
         e->next_scan = now;
-    xlog(e, S7_LOG_INFO, "CPU in RUN: its jobs are called again");
+    if (e->x.njobs)
+        xlog(e, S7_LOG_INFO, "CPU in RUN: its jobs are called again");
 }
 
 /* Runs timers: reconnects and scans.  Returns the ms until the next one. */

@@ -319,7 +319,7 @@ typedef struct s7_xjob_state {
     uint64_t dropped;   /* replies dropped because the CPU went to STOP while they were out */
 } s7_xjob_state;
 
-#define S7_XSCAN_DEFAULT 10 /* ms: the profiles carry no cycle time; a small program's */
+#define S7_XSCAN_DEFAULT 10 /* ms, the scan time when none is given (profiles carry none) */
 
 typedef struct s7_xengine_opts {
     int connect_timeout_ms; /* TCP + CR/CC + setup; default 3000 */
