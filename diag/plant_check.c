@@ -406,6 +406,17 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
         } else {
             check_exchange(s, &c->ex[e], o->allow_write, er);
         }
+        if (v == S7_DIAG_CPU_STOPPED && er->status == S7_PLANT_PASS) {
+            /* read fine, but nothing produces the values any more: the exchange is dead */
+            char was[sizeof er->detail];
+            snprintf(was, sizeof was, "%s", er->detail);
+            er->status = S7_PLANT_FAIL;
+            set_verdict(er->verdict, cr->verdict);
+            snprintf(er->detail, sizeof er->detail,
+                     "%.400s, but %s is in STOP: the values are frozen, its program does not "
+                     "produce or act on them",
+                     was, pp->name);
+        }
         if (er->status == S7_PLANT_FAIL && cr->status == S7_PLANT_PASS) {
             cr->status = S7_PLANT_FAIL;
             set_verdict(cr->verdict, er->verdict[0] ? er->verdict : "peer_error");

@@ -106,6 +106,9 @@ check_contains "$S7_LAST_OUT" "plc-line has no DB99" "the DB named"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" || true
 check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler passes once cleared"
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "line-capper: cpu_stopped"
+mon="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$mon" "#1 +GET DB20.DBB0..DBB31 +fail +cpu_stopped" \
+    "monitor: the exchange read from the stopped capper fails with cpu_stopped (values frozen)"
 check_match "$out" "es-line +es1 -> plc-line [0-9.:]+ +db_optimized +FAIL" "es-line: db_optimized"
 check_ok "budget of plc-filler" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:budget"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection hmi-filler 2>&1)" || true
