@@ -703,8 +703,9 @@ static int tick(s7_xengine *e)
             enter_stop(e);
         for (size_t i = 0; i < e->x.njobs; i++) { /* the cycles go on unseen */
             xjob *r = &e->jobs[i];
-            while (r->j->trigger == S7_XTRIG_CYCLIC && r->next_due <= now)
-                r->next_due += r->j->cycle_ms;
+            long cy = r->j->cycle_ms;
+            if (r->j->trigger == S7_XTRIG_CYCLIC && cy > 0 && r->next_due <= now)
+                r->next_due += ((now - r->next_due) / cy + 1) * cy;
         }
         next = next < now + 100 ? next : now + 100; /* look at the mode again */
     } else {
