@@ -55,8 +55,6 @@ echo "note: $n reads in 1.5 s; pulsed NDR rose $up times, fell $down times"
 check_ok "the Snap7 client read many times ($n)" test "$n" -ge 50
 check_ok "pulse: NDR went true several times ($up)" test "$up" -ge 5
 check_ok "pulse: NDR went false again after each ($down falls, $up rises)" test "$down" -ge $((up - 1))
-check_ok "pulse: NDR was seen false most of the time" \
-    test "$(awk '{ v = substr($0, 2, 1) % 2; z += !v } END { print z + 0 }' "$P")" -gt $((n / 2))
 check_eq "$(awk '{ v = substr($0, 4, 1) % 2; z += !v } END { print z + 0 }' "$P")" 0 \
     "latch: the held job's NDR was true in every read"
 
