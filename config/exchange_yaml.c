@@ -265,6 +265,17 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         jc->j.has_status = 1;
         return 0;
     }
+    if (strcmp(k, "outputs") == 0) {
+        if (yaml_scalar(y, v, k, s, sizeof s))
+            return -1;
+        if (!yaml_ieq(s, "pulse") && !yaml_ieq(s, "latch"))
+            return yaml_err(y, v,
+                            "outputs: '%s': pulse (NDR/DONE, ERROR and STATUS for one scan, as "
+                            "the instructions) or latch (held until the next result)",
+                            s);
+        jc->j.latch = yaml_ieq(s, "latch");
+        return 0;
+    }
     /* the partner inline, as the one-line job names it */
     static const char *PK[] = {"host", "address", "port", "rack", "slot",
                                "type", "tsap",    "pdu",  "side"};
@@ -279,7 +290,7 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
     return yaml_err(y, kn,
                     "job: unknown key '%s' (keys: name, kind, connection, host, port, rack, slot, "
                     "type, tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, "
-                    "status, r_id)",
+                    "status, r_id, outputs)",
                     k);
 }
 
@@ -647,7 +658,18 @@ int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t 
         struct fy_node *c =
             fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1);
         struct fy_node *j = fy_node_mapping_lookup_value_by_simple_key(root, "jobs", (size_t)-1);
-        if (c)
+        struct fy_node *sc = fy_node_mapping_lookup_value_by_simple_key(root, "scan", (size_t)-1);
+        if (sc && !yaml_is_null(sc)) {
+            char s[64], msg[300];
+            if (yaml_scalar(&y, sc, "scan", s, sizeof s))
+                rc = -1;
+            else if (s7_duration_parse(s, 1, 1, 10000L, &x->scan_ms, msg, sizeof msg))
+                rc = yaml_err(&y, sc,
+                              "scan: %s (the CPU's scan time its jobs are called at, e.g. "
+                              "10ms; a bare number is milliseconds)",
+                              msg);
+        }
+        if (!rc && c)
             rc = s7__yaml_xconns(&y, c, x);
         if (!rc && j)
             rc = s7__yaml_xjobs(&y, j, x);

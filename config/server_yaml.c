@@ -591,7 +591,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return load_values(y, v, 0);
     if (strcmp(k, "allow") == 0)
         return load_allow(y, v);
-    if (strcmp(k, "connections") == 0 || strcmp(k, "jobs") == 0)
+    if (strcmp(k, "connections") == 0 || strcmp(k, "jobs") == 0 || strcmp(k, "scan") == 0)
         return 0; /* the exchange jobs: s7_config_load_exchange (config/exchange_yaml.c) */
     if (strcmp(k, "alarms") == 0)
         return load_alarms(y, v);
@@ -760,7 +760,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         "sock_buf_bytes, "
         "identity, "
         "areas, dbs, values, alarms, audit_file, audit_reads, state_file, retain, "
-        "retain_resize, compact_bytes, quiet, connections, jobs, blocks, default_blocks)",
+        "retain_resize, compact_bytes, quiet, connections, jobs, scan, blocks, default_blocks)",
         k);
 }
 

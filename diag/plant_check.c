@@ -9,7 +9,14 @@
  * firewall treats other sources differently.  So each check binds the active partner's
  * address (or o->as's) when this machine holds it, records time, host and source address,
  * and a connection not checked from its active partner is unproven rather than passed
- * (docs/inventory.md). */
+ * (docs/inventory.md).
+ *
+ * The active side: a connection whose active partner is a documented CPU moves nothing
+ * while that CPU is in STOP (its program, which calls the GET/PUT, does not run), even though
+ * its passive partner answers.  So the mode of each active CPU is taken from the doctor's
+ * reading when it was the passive partner of a connection checked before, or read once per
+ * check over a connection documented to it, and a connection whose active CPU is in STOP
+ * fails with cpu_stopped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +406,17 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
         } else {
             check_exchange(s, &c->ex[e], o->allow_write, er);
         }
+        if (v == S7_DIAG_CPU_STOPPED && er->status == S7_PLANT_PASS) {
+            /* read fine, but nothing produces the values any more: the exchange is dead */
+            char was[sizeof er->detail];
+            snprintf(was, sizeof was, "%s", er->detail);
+            er->status = S7_PLANT_FAIL;
+            set_verdict(er->verdict, cr->verdict);
+            snprintf(er->detail, sizeof er->detail,
+                     "%.400s, but %s is in STOP: the values are frozen, its program does not "
+                     "produce or act on them",
+                     was, pp->name);
+        }
         if (er->status == S7_PLANT_FAIL && cr->status == S7_PLANT_PASS) {
             cr->status = S7_PLANT_FAIL;
             set_verdict(cr->verdict, er->verdict[0] ? er->verdict : "peer_error");
@@ -408,6 +426,69 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
     s7_client_free(s);
     unproven_unless_active(
         p, cr, cr->status == S7_PLANT_PASS ? S7_DIAG_OK : s7_diag_verdict_parse(cr->verdict));
+}
+
+/* ---------------------------------------------------------------- the active CPU's mode */
+
+enum { MODE_UNKNOWN = 0, MODE_NOT_STOP = 1, MODE_STOP = 2, MODE_UNREADABLE = 3 };
+
+/* The mode of partner a (mode[a], read once): from a connection documented to it, with that
+ * connection's TSAPs. */
+static int active_mode(const s7_plant *p, const s7_plant_check_opts *o, size_t a, int *mode)
+{
+    if (mode[a] != MODE_UNKNOWN)
+        return mode[a];
+    mode[a] = MODE_UNREADABLE;
+    const s7_plant_conn *via = NULL;
+    for (size_t i = 0; i < p->nconns && !via; i++)
+        if (p->conns[i].passive == a)
+            via = &p->conns[i];
+    const s7_plant_partner *pt = &p->partners[a];
+    if (!via || !pt->address[0])
+        return mode[a];
+    s7_client_opts co;
+    client_opts(via, o, &co);
+    s7_client *cl = s7_client_new(&co);
+    int st = S7_CPU_UNKNOWN;
+    if (cl && s7_client_connect(cl, pt->address, pt->port) == 0 &&
+        s7_client_cpu_state(cl, &st) == 0 && st != S7_CPU_UNKNOWN)
+        mode[a] = st == S7_CPU_STOP ? MODE_STOP : MODE_NOT_STOP;
+    s7_client_free(cl);
+    return mode[a];
+}
+
+/* Connection cr fails with cpu_stopped when its active partner is a CPU in STOP. */
+static void check_active(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_check_conn *cr,
+                         int *mode)
+{
+    const s7_plant_conn *c = cr->conn;
+    const s7_plant_partner *ap = &p->partners[c->active];
+    if (cr->cpu_state[0]) /* the doctor read the passive partner's mode */
+        mode[c->passive] =
+            strcmp(cr->cpu_state, s7_cpu_state_name(S7_CPU_STOP)) == 0 ? MODE_STOP : MODE_NOT_STOP;
+    if (cr->status == S7_PLANT_FAIL || !s7_plant_partner_has_role(ap, S7_PLANT_KIND_PLC) ||
+        active_mode(p, o, c->active, mode) != MODE_STOP)
+        return;
+    cr->status = S7_PLANT_FAIL;
+    cr->unproven[0] = 0;
+    set_verdict(cr->verdict, s7_diag_verdict_name(S7_DIAG_CPU_STOPPED));
+    snprintf(cr->detail, sizeof cr->detail,
+             "the active partner %s (%s) is in STOP: %s answers, but nothing is exchanged",
+             ap->name, ap->address, p->partners[c->passive].name);
+    snprintf(cr->cause, sizeof cr->cause,
+             "%s, the CPU that runs this connection's GET/PUT, is in STOP: its program does not "
+             "run, so no GET or PUT is called and the data stands still on both sides",
+             ap->name);
+    snprintf(cr->fix, sizeof cr->fix,
+             "PLC operator of %s: read its diagnostic buffer (s7 doctor %s), remove the cause of "
+             "the STOP and switch it to RUN",
+             ap->name, ap->address);
+    for (size_t e = 0; e < c->nex; e++) {
+        cr->ex[e].status = S7_PLANT_FAIL;
+        set_verdict(cr->ex[e].verdict, cr->verdict);
+        snprintf(cr->ex[e].detail, sizeof cr->ex[e].detail,
+                 "not run: the active partner %s is in STOP", ap->name);
+    }
 }
 
 /* ---------------------------------------------------------------- the check */
@@ -457,8 +538,14 @@ int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_che
             return S7_ERR_NOMEM;
         }
     }
+    int *mode = calloc(p->npartners ? p->npartners : 1, sizeof *mode);
+    if (!mode) {
+        s7_plant_check_report_free(r);
+        return S7_ERR_NOMEM;
+    }
     for (size_t i = 0; i < r->nconns; i++) {
         check_conn(p, o, &r->conns[i]);
+        check_active(p, o, &r->conns[i], mode);
         if (r->conns[i].status == S7_PLANT_PASS)
             r->passed++;
         else if (r->conns[i].status == S7_PLANT_UNPROVEN)
@@ -468,6 +555,7 @@ int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_che
         if (o->on_conn)
             o->on_conn(o->ctx, r, i);
     }
+    free(mode);
     *out = r;
     return 0;
 }

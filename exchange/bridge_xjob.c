@@ -22,6 +22,14 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
                      xj->name, where, s7_xjob_kind_name(xj->kind), s7_xjob_kind_name(xj->kind));
         return S7_ERR_INVAL;
     }
+    if (xj->latch) {
+        if (err)
+            snprintf(err, errcap,
+                     "job %s (%s): outputs: latch is for an emulated CPU's jobs; the bridge holds "
+                     "NDR/DONE and ERROR until REQ falls (its handshake): leave it out",
+                     xj->name, where);
+        return S7_ERR_INVAL;
+    }
     if (on_change && xj->trigger != S7_XTRIG_CYCLIC) {
         if (err)
             snprintf(err, errcap,

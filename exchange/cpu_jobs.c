@@ -1,11 +1,13 @@
 /* The emulator's GET/PUT jobs (include/s7/exchange.h s7_xengine): an emulated CPU as the
  * active partner.  Connections are s7_client handles driven without blocking from the
- * server's thread; jobs are triggered by their cycle or by a rising edge of a local REQ bit,
- * move their areas between the partner and the CPU's memory and write NDR/DONE, ERROR and
- * STATUS as the instructions report them. */
+ * server's thread.  The jobs are called once per scan, as the instructions in OB1 are: a
+ * scan starts the jobs whose cycle is due or whose REQ bit rose, takes the replies that came
+ * in since the last one (RD areas, NDR/DONE, ERROR, STATUS) and takes back the outputs the
+ * scan before set (one-scan pulses; latched jobs keep them).  A CPU in STOP runs no scan. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,13 @@ typedef struct xjob {
     int64_t started_us;
     int64_t next_due;
     int req_prev;
+    /* a reply waiting for the next scan (the instruction's next call) */
+    int pending;
+    s7_xstatus p_st;
+    const char *p_cause;
+    char p_detail[200];
+    int aborted; /* its request was out when the CPU went to STOP: the reply is dropped */
+    int pulsed;  /* the last scan set its outputs: the next one takes them back */
     s7_xjob_state st;
     struct s7_xengine *e;
 } xjob;
@@ -53,10 +62,11 @@ struct s7_xengine {
     s7_xengine_opts o;
     xconn *conns;
     xjob *jobs;
-    int has_req;
     int started;
     int closing;
-    int64_t next_scan;
+    int stopped;       /* the CPU was in STOP at the last tick */
+    long scan_ms;      /* the scan time */
+    int64_t next_scan; /* no scan before this (one scan time after the last) */
 };
 
 void s7_xengine_opts_init(s7_xengine_opts *o)
@@ -66,7 +76,7 @@ void s7_xengine_opts_init(s7_xengine_opts *o)
     o->request_timeout_ms = 3000;
     o->retry_min_ms = 250;
     o->retry_max_ms = 4000;
-    o->scan_ms = 10;
+    o->scan_ms = S7_XSCAN_DEFAULT;
 }
 
 static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
@@ -167,8 +177,6 @@ static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail
     s7_xengine *e = r->e;
     int64_t now = s7_now_ms();
     int changed = r->st.runs == 0 || st != r->st.status || strcmp(cause, r->st.cause) != 0;
-    if (r->busy)
-        r->st.last_us = (uint32_t)(now_us() - r->started_us);
     r->busy = 0;
     r->st.busy = 0;
     r->st.runs++;
@@ -185,6 +193,7 @@ static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail
     r->st.status = st;
     r->st.cause = cause;
     outputs(r, st == S7_XST_OK, s7_exchange_status_error(st), s7_exchange_status_code(st));
+    r->pulsed = !r->j->latch; /* valid for this scan: the next one takes them back */
     if (changed) {
         if (st == S7_XST_OK)
             xlog(e, S7_LOG_INFO, "job %s: ok", r->j->name);
@@ -197,6 +206,9 @@ static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail
     }
 }
 
+static int cpu_stopped(const s7_xengine *e) { return s7_cpu_state(e->cpu) == S7_CPU_STATE_STOP; }
+
+/* The reply to job r's request: kept for the next scan, which the instruction takes it in. */
 static void job_done(s7_client *c, int result, void *ud)
 {
     xjob *r = ud;
@@ -207,6 +219,14 @@ static void job_done(s7_client *c, int result, void *ud)
     uint8_t item_rc = 0xFF;
     if (e->closing)
         return;
+    r->st.last_us = (uint32_t)(now_us() - r->started_us);
+    if (r->aborted || cpu_stopped(e)) { /* the CPU stopped meanwhile: nobody takes it */
+        r->aborted = 0;
+        r->busy = 0;
+        r->st.busy = 0;
+        r->st.dropped++;
+        return;
+    }
     if (result == S7_ERR_PLC) {
         const s7_explain *x = s7_client_last_error(c);
         plc = x ? x->code : 0;
@@ -227,9 +247,18 @@ static void job_done(s7_client *c, int result, void *ud)
     } else if (result < 0) {
         snprintf(detail, sizeof detail, "%s", s7_strerror(result));
     }
-    const char *cause;
-    s7_xstatus st = s7_exchange_status_of(result, plc, item_rc, &cause);
-    if (st == S7_XST_OK && j->kind == S7_XJOB_GET) {
+    r->p_st = s7_exchange_status_of(result, plc, item_rc, &r->p_cause);
+    snprintf(r->p_detail, sizeof r->p_detail, "%s", detail);
+    r->pending = 1; /* still busy: the buffer holds a GET's data until the scan copies it */
+}
+
+/* The instruction's call that takes a reply: a GET's data into its RD areas, the outputs. */
+static void job_take(xjob *r)
+{
+    s7_xengine *e = r->e;
+    const s7_xjob *j = r->j;
+    r->pending = 0;
+    if (r->p_st == S7_XST_OK && j->kind == S7_XJOB_GET) {
         char why[200];
         if (!locals_ok(r, why, sizeof why)) {
             finish(r, S7_XST_LOCAL_ACCESS, "local_access", why);
@@ -248,7 +277,7 @@ static void job_done(s7_client *c, int result, void *ud)
             p += n;
         }
     }
-    finish(r, st, cause, detail);
+    finish(r, r->p_st, r->p_cause, r->p_detail);
 }
 
 /* ---------------------------------------------------------------- connections */
@@ -334,7 +363,11 @@ static void job_start(xjob *r)
     const s7_xjob *j = r->j;
     xconn *k = r->conn;
     char why[200];
-    if (r->busy) { /* the instruction's 0/11: the running job goes on */
+    if (r->busy) {                        /* the instruction's 0/11: the running job goes on */
+        if (!j->latch && j->has_status) { /* STATUS 11 for this call */
+            write_word(e, &j->status, s7_exchange_status_code(S7_XST_BUSY));
+            r->pulsed = 1;
+        }
         if (r->st.busy_hits++ == 0)
             xlog(e, S7_LOG_WARN,
                  "job %s: 0/11 triggered while the previous request is still out (partner "
@@ -382,7 +415,7 @@ static void job_start(xjob *r)
         }
         p += n;
     }
-    r->busy = 1; /* 0/25: the outputs keep the last run's values meanwhile */
+    r->busy = 1; /* 0/25 on a real CPU; here the outputs stay as the last scan left them */
     r->st.busy = 1;
     r->started_us = now_us();
     int rc = j->kind == S7_XJOB_GET
@@ -462,8 +495,10 @@ s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
     if (e->o.retry_max_ms < e->o.retry_min_ms)
         e->o.retry_max_ms = e->o.retry_min_ms;
     if (e->o.scan_ms <= 0)
-        e->o.scan_ms = 10;
+        e->o.scan_ms = S7_XSCAN_DEFAULT;
+    e->scan_ms = x->scan_ms > 0 ? x->scan_ms : e->o.scan_ms;
     e->x.nconns = x->nconns;
+    e->x.scan_ms = e->scan_ms;
     e->x.njobs = x->njobs;
     e->x.conns = calloc(x->nconns ? x->nconns : 1, sizeof *e->x.conns);
     e->x.jobs = calloc(x->njobs ? x->njobs : 1, sizeof *e->x.jobs);
@@ -497,8 +532,6 @@ s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
             n += s7_tag_wire_size(&r->j->areas[a].remote);
         if (!(r->buf = calloc(n ? n : 1, 1)))
             goto fail;
-        if (r->j->trigger == S7_XTRIG_REQ)
-            e->has_req = 1;
     }
     for (size_t i = 0; i < x->nconns; i++) {
         xconn *k = &e->conns[i];
@@ -556,10 +589,96 @@ int s7_xengine_start(s7_xengine *e)
     for (size_t i = 0; i < e->x.njobs; i++)
         e->jobs[i].next_due = now; /* cyclic jobs run at once, then every cycle */
     e->next_scan = now;
+    e->stopped = cpu_stopped(e);
+    for (size_t i = 0; i < e->x.njobs; i++)
+        e->jobs[i].st.stopped = e->stopped;
     return 0;
 }
 
-/* Runs timers: reconnects, cyclic jobs, REQ edges.  Returns the ms until the next one. */
+/* One scan (one call of every job's instruction in OB1): replies taken, last scan's pulses
+ * taken back, due cyclic jobs and risen REQ bits started. */
+static void scan(s7_xengine *e, int64_t now)
+{
+    for (size_t i = 0; i < e->x.njobs; i++) {
+        xjob *r = &e->jobs[i];
+        const s7_xjob *j = r->j;
+        if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
+            continue; /* the first set-up is under way: the jobs start when it is over */
+        if (r->pulsed) {
+            r->pulsed = 0;
+            outputs(r, 0, 0, 0);
+        }
+        if (r->pending)
+            job_take(r);
+        if (j->trigger == S7_XTRIG_CYCLIC) {
+            if (now >= r->next_due) {
+                r->next_due += j->cycle_ms;
+                if (r->next_due <= now) /* overran: the next cycle from now */
+                    r->next_due = now + j->cycle_ms;
+                job_start(r);
+            }
+        } else {
+            int v = read_bit(e, &j->req);
+            if (v && !r->req_prev)
+                job_start(r);
+            r->req_prev = v;
+        }
+    }
+}
+
+/* When the next scan has work: a reply to take, a pulse to take back, a REQ bit to sample,
+ * a cyclic job due. */
+static int64_t scan_due(s7_xengine *e)
+{
+    int64_t due = INT64_MAX;
+    for (size_t i = 0; i < e->x.njobs && due > e->next_scan; i++) {
+        xjob *r = &e->jobs[i];
+        int64_t t =
+            r->pending || r->pulsed || r->j->trigger == S7_XTRIG_REQ ? e->next_scan : r->next_due;
+        if (t < due)
+            due = t;
+    }
+    return due < e->next_scan ? e->next_scan : due;
+}
+
+/* The CPU went to STOP: its program calls no instruction.  Requests out are dropped when
+ * their replies come, replies not yet taken are dropped now; the outputs stay as they are. */
+static void enter_stop(s7_xengine *e)
+{
+    size_t out = 0;
+    e->stopped = 1;
+    for (size_t i = 0; i < e->x.njobs; i++) {
+        xjob *r = &e->jobs[i];
+        r->st.stopped = 1;
+        if (r->pending) {
+            r->pending = 0;
+            r->busy = 0;
+            r->st.busy = 0;
+            r->st.dropped++;
+            out++;
+        } else if (r->busy) {
+            r->aborted = 1;
+            out++;
+        }
+    }
+    if (e->x.njobs)
+        xlog(e, S7_LOG_INFO, "CPU in STOP: its %zu job%s not called%s", e->x.njobs,
+             e->x.njobs == 1 ? " is" : "s are",
+             out ? "; the replies to requests still out are dropped" : "");
+}
+
+static void leave_stop(s7_xengine *e, int64_t now)
+{
+    e->stopped = 0;
+    for (size_t i = 0; i < e->x.njobs; i++)
+        e->jobs[i].st.stopped = 0;
+    if (e->next_scan < now)
+        e->next_scan = now;
+    if (e->x.njobs)
+        xlog(e, S7_LOG_INFO, "CPU in RUN: its jobs are called again");
+}
+
+/* Runs timers: reconnects and scans.  Returns the ms until the next one. */
 static int tick(s7_xengine *e)
 {
     int64_t now = s7_now_ms();
@@ -579,31 +698,27 @@ static int tick(s7_xengine *e)
                 next = k->retry_at;
         }
     }
-    int scan = e->has_req && now >= e->next_scan;
-    if (scan)
-        e->next_scan = now + e->o.scan_ms;
-    for (size_t i = 0; i < e->x.njobs; i++) {
-        xjob *r = &e->jobs[i];
-        if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
-            continue; /* the first set-up is under way: the jobs start when it is over */
-        if (r->j->trigger == S7_XTRIG_CYCLIC) {
-            if (now >= r->next_due) {
-                r->next_due += r->j->cycle_ms;
-                if (r->next_due <= now) /* overran: the next cycle from now */
-                    r->next_due = now + r->j->cycle_ms;
-                job_start(r);
-            }
-            if (r->next_due < next)
-                next = r->next_due;
-        } else if (scan) {
-            int v = read_bit(e, &r->j->req);
-            if (v && !r->req_prev)
-                job_start(r);
-            r->req_prev = v;
+    if (cpu_stopped(e)) {
+        if (!e->stopped)
+            enter_stop(e);
+        for (size_t i = 0; i < e->x.njobs; i++) { /* the cycles go on unseen */
+            xjob *r = &e->jobs[i];
+            long cy = r->j->cycle_ms;
+            if (r->j->trigger == S7_XTRIG_CYCLIC && cy > 0 && r->next_due <= now)
+                r->next_due += ((now - r->next_due) / cy + 1) * cy;
         }
+        next = next < now + 100 ? next : now + 100; /* look at the mode again */
+    } else {
+        if (e->stopped)
+            leave_stop(e, now);
+        if (now >= scan_due(e)) {
+            scan(e, now);
+            e->next_scan = now + e->scan_ms;
+        }
+        int64_t due = scan_due(e);
+        if (due < next)
+            next = due;
     }
-    if (e->has_req && e->next_scan < next)
-        next = e->next_scan;
     now = s7_now_ms();
     return next <= now ? 0 : (int)(next - now);
 }

@@ -395,6 +395,8 @@ static void check_recv(s7_xpartner *e, xp_job *r)
 static void run_jobs(s7_xpartner *e)
 {
     int64_t now = s7_now_ms();
+    if (s7_cpu_state(e->cpu) == S7_CPU_STATE_STOP)
+        return; /* no program runs: no BSEND/BRCV is called (docs/exchange.md) */
     for (size_t i = 0; i < e->njobs; i++) {
         xp_job *r = &e->jobs[i];
         if (!is_sender(r->j.kind)) {

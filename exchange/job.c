@@ -761,13 +761,25 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 if (bit_opt(w, val, &j.status, where, err, errcap))
                     goto out;
                 j.has_status = 1;
+            } else if (!strcmp(w, "--outputs")) {
+                if (!ieq(val, "pulse") && !ieq(val, "latch")) {
+                    s7__errf(err, errcap,
+                             "%s: --outputs '%s': pulse (NDR/DONE, ERROR and STATUS for one "
+                             "scan, as the instructions) or latch (held until the next result)",
+                             where, val);
+                    goto out;
+                }
+                j.latch = ieq(val, "latch");
             } else {
                 s7__errf(err, errcap,
                          "%s: unknown option %s: the options are --port --rack --slot --type "
-                         "--tsap --pdu --id --name --req --ndr (get) --done (put) --error --status",
+                         "--tsap --pdu --id --name --req --ndr (get) --done (put) --error --status "
+                         "--outputs",
                          where, w);
                 goto out;
             }
+        } else if (ieq(w, "latch") || ieq(w, "pulse")) {
+            j.latch = ieq(w, "latch"); /* the same as --outputs latch|pulse */
         } else if (ieq(w, "every")) {
             if (!val) {
                 s7__errf(err, errcap, "%s: every needs a duration, e.g. every 100ms", where);
@@ -1035,6 +1047,8 @@ int s7_xjob_format(const s7_exchange *x, const s7_xjob *j, char *buf, size_t cap
         s7_tag_format(&j->status, f, sizeof f);
         APPEND(" --status %s", f);
     }
+    if (j->latch)
+        APPEND(" --outputs latch");
     return total;
 }
 

@@ -403,6 +403,7 @@ static void job_of(const s7_plant_conn *cn, size_t e, size_t r0, size_t r1, int 
         j->req = db_tag(db, off + 2, 2, S7_T_BOOL, 1);
     }
     j->has_status = j->has_done = j->has_error = 1;
+    j->latch = 1; /* the status words hold the last result, for s7 read and the monitor */
     j->status = db_tag(db, off, 0, S7_T_WORD, 1);
     j->done = db_tag(db, off + 2, 0, S7_T_BOOL, 1);
     j->error = db_tag(db, off + 2, 1, S7_T_BOOL, 1);
@@ -1015,6 +1016,12 @@ static int job_state(const s7_sim *s, const s7__sim_client *k, const s7__sim_ex 
     }
     if (!c->xe)
         st->up = 0;
+    if (s7_cpu_state(c->cpu) == S7_CPU_STATE_STOP) { /* its program calls no GET/PUT */
+        st->last_rc = S7_ERR_IO;
+        snprintf(st->last_err, sizeof st->last_err,
+                 "cpu_stopped: %.60s is in STOP, its program does not run the job",
+                 s->p->partners[c->partner].name);
+    }
     return 0;
 }
 

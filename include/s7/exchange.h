@@ -117,6 +117,10 @@ typedef struct s7_xjob {
     s7_tag status;
     uint32_t r_id;   /* BSEND/BRCV/USEND/URCV pairing (0 for GET/PUT) */
     char where[160]; /* "FILE:LINE" or "--job 2" the job came from ("" unknown) */
+    /* how s7_xengine writes NDR/DONE, ERROR and STATUS: 0 (default) for one scan, as the
+     * instructions output them; 1 held until the next result, as a program that latches
+     * them shows (`--outputs latch`, `outputs: latch`) */
+    uint8_t latch;
 } s7_xjob;
 
 /* The connection table and the jobs of one CPU (or of one bridge). */
@@ -125,6 +129,8 @@ typedef struct s7_exchange {
     size_t nconns;
     s7_xjob *jobs;
     size_t njobs;
+    long scan_ms; /* the CPU's scan (OB1 cycle) time its jobs are called at (`scan:` in the
+                   * server's file, --scan); 0 = the engine's default */
 } s7_exchange;
 
 S7_API void s7_exchange_init(s7_exchange *x);
@@ -194,6 +200,7 @@ S7_API int s7_exchange_validate(const s7_exchange *x, char *err, size_t errcap);
  *   OPTIONS  --port N --rack N --slot N --type pg|op|basic --tsap LOCAL:REMOTE --pdu N
  *            --id N (the connection's local ID) --name NAME --req BIT (= on BIT)
  *            --ndr BIT (get) --done BIT (put) --error BIT --status WORD
+ *            --outputs pulse|latch (or the bare word latch / pulse: s7_xjob.latch)
  * The job and (when new) its connection are added to x; where ("--job 2") is recorded and
  * starts every message.  The job is validated (s7_xjob_validate).  Returns 0, or
  * S7_ERR_INVAL / S7_ERR_NOMEM with "WHERE: what is wrong; what would be right" in err (x
@@ -276,14 +283,16 @@ S7_API s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_
  * exchange/cpu_jobs.c: an emulated CPU (s7_cpu, optionally served by an s7_server) runs its
  * GET/PUT jobs as the instructions behave: every connection its jobs use is set up once at
  * s7_xengine_start and kept, set up again after a loss with a growing pause (retry_min_ms
- * doubling up to retry_max_ms); a cyclic job starts every cycle_ms, a REQ job on a rising
- * edge of its local bit (sampled every scan_ms); one request in flight per job (a trigger
- * meanwhile reports 0/11); GET results land in the local RD areas, PUT sends the SD areas as
- * they are when the job starts; NDR/DONE, ERROR and STATUS are written to local memory when
- * a run completes (0 with NDR/DONE = 1, or ERROR = 1 and the code) and held until the next
- * run completes, so a client polling them sees the last outcome (a real CPU's outputs are
- * valid for the one call: NDR/DONE a one-cycle pulse, 0/25 and 0/11 while busy; here those
- * two show in s7_xjob_state: busy, busy_hits).  With a
+ * doubling up to retry_max_ms).  The jobs are called once per scan (the CPU's OB1 cycle,
+ * scan_ms): a cyclic job starts in the first scan at or after its time, a REQ job in the
+ * scan that sees its local bit rise; one request in flight per job (a trigger meanwhile is
+ * the instruction's 0/11); PUT sends the SD areas as they are when the job starts; a reply
+ * is taken by the next scan, which writes the RD areas (GET) and the outputs: NDR/DONE = 1,
+ * or ERROR = 1 with the STATUS code.  The outputs are valid for that one scan and are 0 again
+ * in the next (s7_xjob.latch: held until the next result instead).  In STOP
+ * (s7_cpu_state) no job is called: nothing starts, REQ is not sampled, no output or RD area
+ * is written, and a reply to a request that was out when the CPU stopped is dropped; back
+ * in RUN the jobs go on (cyclic ones at their next cycle, REQ jobs on an edge).  With a
  * server, each active connection counts against the CPU's connection budget of its type
  * (s7_server_conn_acquire; when none is free its jobs report 1/20).  One thread: the
  * application calls s7_xengine_run_once (which also runs the server) or nests
@@ -310,14 +319,20 @@ typedef struct s7_xjob_state {
     int64_t last_ok_ms; /* s7_now_ms() of the last success, 0 none */
     int64_t since_ms;   /* s7_now_ms() since status is what it is */
     uint32_t last_us;   /* duration of the last completed request, microseconds */
+    int stopped;        /* the CPU is in STOP: the job is not called */
+    uint64_t dropped;   /* replies dropped because the CPU went to STOP while they were out */
 } s7_xjob_state;
+
+#define S7_XSCAN_DEFAULT 10 /* ms, the scan time when none is given (profiles carry none) */
 
 typedef struct s7_xengine_opts {
     int connect_timeout_ms; /* TCP + CR/CC + setup; default 3000 */
     int request_timeout_ms; /* one request; default 3000 */
     int retry_min_ms;       /* first pause after a loss or a failed setup; default 250 */
     int retry_max_ms;       /* the pause doubles up to this; default 4000 */
-    int scan_ms;            /* REQ bits sampled this often; default 10 */
+    int scan_ms;            /* the scan time when the job table gives none (s7_exchange.
+                             * scan_ms): jobs are called and REQ sampled once per scan;
+                             * default S7_XSCAN_DEFAULT */
     s7_log_fn log;          /* connections set up, lost, job status changes (optional) */
     void *log_ctx;
     /* local memory written by a job (results and outputs), e.g. for a retentive store */

@@ -12,6 +12,10 @@
  * exchanges touch; then, over one client connection, every exchange's ranges are read.  A
  * PUT exchange is written only with allow_write, and then only with the bytes just read
  * (read, write the same bytes, read again and compare), so the process is not disturbed.
+ * A connection whose active partner is a documented CPU (role plc) in STOP fails with
+ * cpu_stopped: that CPU's program calls no GET/PUT.  Its mode comes from the doctor's
+ * reading when it was checked as a passive partner before, else it is read once per check
+ * over a connection documented to it.
  * The result is an s7_plant_check_report (plant.h); printing it is the caller's. */
 #ifndef S7_PLANT_CHECK_H
 #define S7_PLANT_CHECK_H

@@ -6,6 +6,8 @@
  *
  * Commands (numbers decimal or 0x-hex; HEX = data bytes, e.g. 0a0bff):
  *   dbread DB START LEN           prints the bytes as lowercase hex, no spaces
+ *   dbpoll DB START LEN N MS      DBRead back to back, N times (at most 100000) or until MS
+ *                                 milliseconds have passed: one line of hex per read
  *   dbwrite DB START HEX
  *   read AREA DB START LEN        AREA: PE PA MK DB TM CT; for TM/CT START and LEN count
  *   write AREA DB START HEX         16-bit elements (timer/counter word length)
@@ -53,7 +55,7 @@ try {
 function usage(msg) {
     if (msg) process.stderr.write('snap7_client: ' + msg + '\n');
     process.stderr.write('usage: snap7_client.js [--rack R --slot S --type pg|op|basic --timeout MS] ' +
-        'HOST:PORT CMD ARGS (dbread dbwrite read write multiread cpuinfo ordercode plcstatus ' +
+        'HOST:PORT CMD ARGS (dbread dbpoll dbwrite read write multiread cpuinfo ordercode plcstatus ' +
         'clock setclock szl stop start coldstart multiwrite cpinfo protection szllist pdu setdate '+
         'listblocks blocksoftype blockinfo fullupload dbget download)\n');
     process.exit(2);
@@ -133,6 +135,12 @@ function need(n) {
 const plan = (() => {
     switch (cmd) {
     case 'dbread': need(3); return { db: num(args[0], 'DB'), start: num(args[1], 'START'), len: num(args[2], 'LEN') };
+    case 'dbpoll': {
+        need(5);
+        const n = num(args[3], 'N'), ms = num(args[4], 'MS');
+        if (n < 1 || n > 100000) usage('dbpoll: N is 1..100000');
+        return { db: num(args[0], 'DB'), start: num(args[1], 'START'), len: num(args[2], 'LEN'), n, ms };
+    }
     case 'dbwrite': need(3); return { db: num(args[0], 'DB'), start: num(args[1], 'START'), data: hexbytes(args[2], 'HEX') };
     case 'read': need(4); return { a: area(args[0]), db: num(args[1], 'DB'), start: num(args[2], 'START'), len: num(args[3], 'LEN') };
     case 'write': need(4); return { a: area(args[0]), db: num(args[1], 'DB'), start: num(args[2], 'START'), data: hexbytes(args[3], 'HEX') };
@@ -200,6 +208,17 @@ case 'dbread': {
     const b = client.DBRead(plan.db, plan.start, plan.len);
     if (!b) die();
     out(b.toString('hex'));
+    break;
+}
+case 'dbpoll': {
+    const end = Date.now() + plan.ms;
+    const lines = [];
+    for (let i = 0; i < plan.n && Date.now() < end; i++) {
+        const b = client.DBRead(plan.db, plan.start, plan.len);
+        if (!b) die('read ' + (i + 1));
+        lines.push(b.toString('hex'));
+    }
+    out(lines.join('\n'));
     break;
 }
 case 'dbwrite':

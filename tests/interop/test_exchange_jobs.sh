@@ -8,6 +8,9 @@
 #
 # Layout of the job outputs in the active CPU's DB40 (4 bytes per job at 200 + 4 * n):
 #   byte +0 bit 0 NDR (GET) / DONE (PUT), bit 1 ERROR; word +2 STATUS.
+# The jobs latch their outputs (`latch`: held until the next result) so that `s7 read` polling
+# at its own pace sees each outcome; the one-scan pulses of the default are
+# test_exchange_jobs_scan.sh's.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -62,21 +65,21 @@ fi
 # ---------------------------------------------------------------- the active CPU
 J=(
     --job "get 127.0.0.1:$PA DB20.DBB0..DBB31 every 100ms into DB40.DBB0 --name a-ok
-           --ndr DB40.DBX200.0 --error DB40.DBX200.1 --status DB40.DBW202"
+           --ndr DB40.DBX200.0 --error DB40.DBX200.1 --status DB40.DBW202 latch"
     --job "put 127.0.0.1:$PA DB20.DBW40 on M0.0 from DB40.DBW40 --name a-put
-           --done DB40.DBX204.0 --error DB40.DBX204.1 --status DB40.DBW206"
+           --done DB40.DBX204.0 --error DB40.DBX204.1 --status DB40.DBW206 latch"
     --job "get 127.0.0.1:$PA DB21.DBB0..DBB3 every 100ms into DB40.DBB50 --name a-optimized
-           --ndr DB40.DBX208.0 --error DB40.DBX208.1 --status DB40.DBW210"
+           --ndr DB40.DBX208.0 --error DB40.DBX208.1 --status DB40.DBW210 latch"
     --job "get 127.0.0.1:$PA DB99.DBB0..DBB3 every 100ms into DB40.DBB60 --name a-missing
-           --ndr DB40.DBX212.0 --error DB40.DBX212.1 --status DB40.DBW214"
+           --ndr DB40.DBX212.0 --error DB40.DBX212.1 --status DB40.DBW214 latch"
     --job "get 127.0.0.1:$PB DB20.DBB0..DBB3 every 100ms into DB40.DBB70 --name b-putget-off
-           --ndr DB40.DBX216.0 --error DB40.DBX216.1 --status DB40.DBW218"
+           --ndr DB40.DBX216.0 --error DB40.DBX216.1 --status DB40.DBW218 latch"
     --job "get 127.0.0.1:$PC DB20.DBW0 every 100ms into DB40.DBW80 --name c-down-up
-           --ndr DB40.DBX220.0 --error DB40.DBX220.1 --status DB40.DBW222"
+           --ndr DB40.DBX220.0 --error DB40.DBX220.1 --status DB40.DBW222 latch"
     --job "get 127.0.0.1:$PS DB20.DBB0..DBB7 every 100ms into DB40.DBB90 --name s-ok
-           --ndr DB40.DBX224.0 --error DB40.DBX224.1 --status DB40.DBW226"
+           --ndr DB40.DBX224.0 --error DB40.DBX224.1 --status DB40.DBW226 latch"
     --job "get 127.0.0.1:$PS DB98.DBB0..DBB3 every 100ms into DB40.DBB100 --name s-missing
-           --ndr DB40.DBX228.0 --error DB40.DBX228.1 --status DB40.DBW230"
+           --ndr DB40.DBX228.0 --error DB40.DBX228.1 --status DB40.DBW230 latch"
 )
 start_s7server --profile s7-300 --db 40:256 --set DB40.DBW40=16#1234 "${J[@]}"
 XADDR=$S7SRV_ADDR
@@ -162,8 +165,8 @@ stop_s7server
 # The jobs' connections count against the CPU's own budgets: its only PG connection is the
 # job's (so a PG client is refused), and a job on an S7 basic connection finds none (1/20).
 start_s7server --profile s7-300 --max-conn pg=1 --max-conn basic=0 --db 40:64 --quiet \
-    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB40.DBW0 --error DB40.DBX8.1 --status DB40.DBW10" \
-    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms --type basic into DB40.DBW2 --error DB40.DBX12.1 --status DB40.DBW14"
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms into DB40.DBW0 --error DB40.DBX8.1 --status DB40.DBW10 latch" \
+    --job "get 127.0.0.1:$PA DB20.DBW0 every 100ms --type basic into DB40.DBW2 --error DB40.DBX12.1 --status DB40.DBW14 latch"
 RADDR=$S7SRV_ADDR
 for ((i = 0; i < 100; i++)); do
     got=$("$S7_BIN" read "$RADDR" --slot 2 --type op DB40.DBW0 DB40.DBW10 DB40.DBX12.1 DB40.DBW14 2>&1 |

@@ -2,7 +2,9 @@
 # s7 inventory simulate on loopback addresses (any user): docs/inventory-example.yaml brought
 # up with plc-filler's PUT/GET off; the written inventory taken by s7 inventory check and
 # s7 doctor, which report the fault's verdict; faults injected and cleared at run time over
-# --control; bad fault specs refused with the forms; SIGTERM ends it and removes the socket.
+# --control; the active CPU of an exchange stopped (its GET job copies nothing, the simulation,
+# the monitor and the check say cpu_stopped) and back in RUN; bad fault specs refused with the
+# forms; SIGTERM ends it and removes the socket.
 . "$(dirname "$0")/lib.sh"
 need_s7_bin
 
@@ -82,6 +84,8 @@ check_match "$out" "line-capper #1 GET DB20.DBB0..DBB31 \(100 ms\): up, [1-9][0-
 # its DB9000 (docs/simulate.md): line-filler#1 at DBW0, #2 at DBW36, line-capper#1 at DBW48
 lport="$(awk '/name: plc-line/{f=1} f&&/port:/{print $2; exit}' "$INV")"
 laddr="$(awk '/name: plc-line/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
+cport="$(awk '/name: plc-capper/{f=1} f&&/port:/{print $2; exit}' "$INV")"
+caddr="$(awk '/name: plc-capper/{f=1} f&&/address:/{gsub(/"/,"",$2); print $2; exit}' "$INV")"
 check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW0:INT 2>&1)" "DB9000.DBW0:INT = 2" "line-filler's GET job: STATUS 2 (1/2, PUT/GET off)"
 check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW36:INT 2>&1)" "DB9000.DBW36:INT = 2" "line-filler's PUT job: STATUS 2"
 check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW48:INT 2>&1)" "DB9000.DBW48:INT = 0" "line-capper's GET job: STATUS 0"
@@ -102,11 +106,41 @@ check_contains "$S7_LAST_OUT" "plc-line has no DB99" "the DB named"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" || true
 check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler passes once cleared"
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "line-capper: cpu_stopped"
+mon="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$mon" "#1 +GET DB20.DBB0..DBB31 +fail +cpu_stopped" \
+    "monitor: the exchange read from the stopped capper fails with cpu_stopped (values frozen)"
 check_match "$out" "es-line +es1 -> plc-line [0-9.:]+ +db_optimized +FAIL" "es-line: db_optimized"
 check_ok "budget of plc-filler" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:budget"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection hmi-filler 2>&1)" || true
 check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "hmi-filler: cr_rejected"
 check_contains "$(cat "$LOG")" "fault plc-filler:budget injected" "the log names each fault"
+
+# the ACTIVE CPU stopped: plc-line runs line-capper's GET as its job; in STOP its program does
+# not call it: the data it copies stands still, the simulation and the monitor say cpu_stopped
+check_ok "capper back to RUN" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-capper:stop"
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$out" "line-capper +pass +ok" "monitor: line-capper passes with both CPUs in RUN"
+check_ok "stop plc-line" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:stop"
+check_ok "capper's value changes" "$S7_BIN" write "$caddr:$cport" --slot 2 DB20.DBW0=4321
+sleep 0.5 # line-capper's GET runs every 100 ms: the value would land within 0.5 s if it ran
+check_eq "$("$S7_BIN" read "$laddr:$lport" DB9000.DBW52:INT 2>&1)" "DB9000.DBW52:INT = 1234" \
+    "plc-line in STOP: its GET job copies no more (capper's 4321 did not land)"
+out="$("$S7_BIN" inventory simulate --control "$SOCK" --send status 2>&1)"
+check_match "$out" "line-capper #1 GET [^
+]*cpu_stopped: plc-line is in STOP" "simulation status: line-capper's exchange fails with cpu_stopped"
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$out" "line-capper +fail +cpu_stopped" \
+    "monitor: line-capper fails with cpu_stopped (its active CPU is stopped)"
+check_contains "$out" "plc-line, the CPU that runs this connection's GET/PUT, is in STOP" "monitor: the cause names the active CPU"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "check: line-capper cpu_stopped"
+check_ok "plc-line back to RUN" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-line:stop"
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" read "$laddr:$lport" DB9000.DBW52:INT 2>&1)"
+    [ "$out" = "DB9000.DBW52:INT = 4321" ] && break
+    sleep 0.1
+done
+check_eq "$out" "DB9000.DBW52:INT = 4321" "plc-line in RUN again: its GET job goes on"
 
 kill -TERM "$SIM"
 for ((i = 0; i < 50; i++)); do

@@ -29,43 +29,45 @@ static const char *put(const char *name, const char *text)
 }
 
 static const char GOOD[] =
-    "profile: s7-1500\n"                                                /* 1 */
-    "dbs:\n"                                                            /* 2 */
-    "  - {number: 40, size: 64}\n"                                      /* 3 */
-    "connections:\n"                                                    /* 4 */
-    "  - id: 1\n"                                                       /* 5 */
-    "    name: line-m1\n"                                               /* 6 */
-    "    host: 10.200.2.10\n"                                           /* 7 */
-    "    slot: 2\n"                                                     /* 8 */
-    "    type: basic\n"                                                 /* 9 */
-    "    pdu: 480\n"                                                    /* 10 */
-    "  - {id: 5, side: unspecified}\n"                                  /* 11 */
-    "jobs:\n"                                                           /* 12 */
-    "  - name: m1-status\n"                                             /* 13 */
-    "    kind: get\n"                                                   /* 14 */
-    "    connection: line-m1\n"                                         /* 15 */
-    "    addr: DB20.DBB0..DBB299\n"                                     /* 16 */
-    "    local: DB40.DBB0\n"                                            /* 17 */
-    "    every: 100ms\n"                                                /* 18 */
-    "    ndr: M0.0\n"                                                   /* 19 */
-    "    error: M0.1\n"                                                 /* 20 */
-    "    status: MW2\n"                                                 /* 21 */
-    "  - name: m1-recipe\n"                                             /* 22 */
-    "    kind: put\n"                                                   /* 23 */
-    "    connection: 1\n"                                               /* 24 */
-    "    areas:\n"                                                      /* 25 */
-    "      - {addr: DB20.DBW300, local: MW10}\n"                        /* 26 */
-    "      - {addr: 'P#DB20.DBX302.0 BYTE 4', local: MD12}\n"           /* 27 */
-    "    req: M1.0\n"                                                   /* 28 */
-    "    done: M1.1\n"                                                  /* 29 */
-    "  - name: m2\n"                                                    /* 30 */
-    "    kind: get\n"                                                   /* 31 */
-    "    host: 10.200.3.10\n"                                           /* 32 */
-    "    port: 1102\n"                                                  /* 33 */
-    "    addr: [MW0, MW2]\n"                                            /* 34 */
-    "    local: [DB40.DBW100, DB40.DBW102]\n"                           /* 35 */
-    "    every: 2s\n"                                                   /* 36 */
-    "  - get 10.200.3.10:1102 MB9 every 1s into MB20 --name m2-byte\n"; /* 37 */
+    "profile: s7-1500\n"                                               /* 1 */
+    "dbs:\n"                                                           /* 2 */
+    "  - {number: 40, size: 64}\n"                                     /* 3 */
+    "connections:\n"                                                   /* 4 */
+    "  - id: 1\n"                                                      /* 5 */
+    "    name: line-m1\n"                                              /* 6 */
+    "    host: 10.200.2.10\n"                                          /* 7 */
+    "    slot: 2\n"                                                    /* 8 */
+    "    type: basic\n"                                                /* 9 */
+    "    pdu: 480\n"                                                   /* 10 */
+    "  - {id: 5, side: unspecified}\n"                                 /* 11 */
+    "jobs:\n"                                                          /* 12 */
+    "  - name: m1-status\n"                                            /* 13 */
+    "    kind: get\n"                                                  /* 14 */
+    "    connection: line-m1\n"                                        /* 15 */
+    "    addr: DB20.DBB0..DBB299\n"                                    /* 16 */
+    "    local: DB40.DBB0\n"                                           /* 17 */
+    "    every: 100ms\n"                                               /* 18 */
+    "    ndr: M0.0\n"                                                  /* 19 */
+    "    error: M0.1\n"                                                /* 20 */
+    "    status: MW2\n"                                                /* 21 */
+    "  - name: m1-recipe\n"                                            /* 22 */
+    "    kind: put\n"                                                  /* 23 */
+    "    connection: 1\n"                                              /* 24 */
+    "    areas:\n"                                                     /* 25 */
+    "      - {addr: DB20.DBW300, local: MW10}\n"                       /* 26 */
+    "      - {addr: 'P#DB20.DBX302.0 BYTE 4', local: MD12}\n"          /* 27 */
+    "    req: M1.0\n"                                                  /* 28 */
+    "    done: M1.1\n"                                                 /* 29 */
+    "  - name: m2\n"                                                   /* 30 */
+    "    kind: get\n"                                                  /* 31 */
+    "    host: 10.200.3.10\n"                                          /* 32 */
+    "    port: 1102\n"                                                 /* 33 */
+    "    addr: [MW0, MW2]\n"                                           /* 34 */
+    "    local: [DB40.DBW100, DB40.DBW102]\n"                          /* 35 */
+    "    every: 2s\n"                                                  /* 36 */
+    "    outputs: latch\n"                                             /* 37 */
+    "  - get 10.200.3.10:1102 MB9 every 1s into MB20 --name m2-byte\n" /* 38 */
+    "scan: 5ms\n";                                                     /* 39 */
 
 static void test_good(void)
 {
@@ -98,7 +100,9 @@ static void test_good(void)
                        "basic --pdu 480 --id 1 --name m1-recipe from MW10 MD12 --done M1.1");
         s7_xjob_format(&x, &x.jobs[2], buf, sizeof buf);
         CHECK_STR(buf, "get 10.200.3.10:1102 MW0 MW2 every 2s --id 2 --name m2 into DB40.DBW100 "
-                       "DB40.DBW102");
+                       "DB40.DBW102 --outputs latch");
+        CHECK_INT(x.jobs[0].latch, 0); /* pulse unless asked */
+        CHECK_INT(x.scan_ms, 5);
         CHECK_INT(x.jobs[3].conn_id, 2); /* the one-line job shares the inline partner */
     }
     s7_exchange_free(&x);
@@ -280,13 +284,19 @@ static const struct {
      "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, colour: red}\n",
      "2: job: unknown key 'colour' (keys: name, kind, connection, host, port, rack, slot, type, "
-     "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id)"},
+     "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id, outputs)"},
     /* the PDU limit, refused at load with the limit named */
     {"jobs:\n  - name: big\n    kind: get\n    host: h\n    addr: DB20.DBB0..DBB299\n    local: "
      "DB40.DBB0\n    every: 1s\n",
      "2: job big: a GET of 1 area moves 300 bytes, more than fit one PDU of 240 bytes (at most 222 "
      "bytes: PDU - 14 - 4 per area): make the areas smaller, split the job, or raise the PDU "
      "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, outputs: hold}\n",
+     "2: outputs: 'hold': pulse (NDR/DONE, ERROR and STATUS for one scan, as the instructions) or "
+     "latch (held until the next result)"},
+    {"scan: 0\njobs: []\n",
+     "1: scan: '0' is outside 1 ms..10 s (the CPU's scan time its jobs are called at, e.g. 10ms; a "
+     "bare number is milliseconds)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, status: M0.0}\n",
      "2: job a: STATUS M0.0 is not a WORD: give a word address, e.g. MW12 or DB40.DBW34"},
     /* the partner jobs */

@@ -347,6 +347,12 @@ static void test_bridge_live(void)
     x.jobs[0].kind = S7_XJOB_BSEND;
     CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), S7_ERR_INVAL);
     CHECK(strstr(err, "runs GET and PUT jobs") != NULL);
+    /* latched outputs are the emulator's: the bridge has its handshake */
+    x.jobs[0].kind = S7_XJOB_GET;
+    x.jobs[0].latch = 1;
+    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "job job1 (--job 2): outputs: latch is for an emulated CPU's jobs; the bridge "
+                   "holds NDR/DONE and ERROR until REQ falls (its handshake): leave it out");
     s7_exchange_free(&x);
 
     s7_bridge_free(b);

@@ -6,7 +6,9 @@
  * job, 0/11 while a request is out, a partner that goes away and comes back, the connection
  * budget (counted while the connection is up, released by s7_xengine_free; 1/20 when there
  * is none), local areas outside the CPU (refused by s7_exchange_check_cpu; 1/10 at run
- * time). */
+ * time); NDR and ERROR/STATUS as one-scan pulses, latched outputs held; a CPU in STOP that
+ * calls no job (counters and data stand still, a reply out at the STOP dropped, REQ unseen)
+ * and goes on in RUN. */
 #include <stdio.h>
 #include <string.h>
 
@@ -162,17 +164,17 @@ static void test_get_put(void)
     char l[8][300];
     snprintf(l[0], sizeof l[0],
              "get 127.0.0.1:%u DB20.DBB0..DBB7 every 20ms into DB40.DBB0 --ndr DB40.DBX100.0 "
-             "--error DB40.DBX100.1 --status DB40.DBW102",
+             "--error DB40.DBX100.1 --status DB40.DBW102 --outputs latch",
              a.port);
     snprintf(l[1], sizeof l[1],
              "put 127.0.0.1:%u DB20.DBW30 on M0.0 from DB40.DBW30 --done M0.1 --error M0.2 "
-             "--status MW2",
+             "--status MW2 latch",
              a.port);
     snprintf(l[2], sizeof l[2], "get 127.0.0.1:%u DB99.DBW0 every 20ms into DB40.DBW50", a.port);
     snprintf(l[3], sizeof l[3], "get 127.0.0.1:%u DB21.DBW0 every 20ms into DB40.DBW52", a.port);
     snprintf(l[4], sizeof l[4],
              "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW54 --error DB40.DBX104.1 "
-             "--status DB40.DBW106",
+             "--status DB40.DBW106 --outputs latch",
              off.port);
     /* 300 bytes need PDU 480; the S7-300 partner (me, slot 2) negotiates 240 */
     snprintf(l[5], sizeof l[5],
@@ -412,8 +414,183 @@ static void test_source_and_enter(void)
     plc_stop(&me);
 }
 
+/* Pulse and latch outputs: what the on_write hook sees of NDR (DB40.DBX200.0, pulse) and of
+ * a latched NDR (DB40.DBX201.0) and ERROR (DB40.DBX201.1) as the jobs run. */
+static int ndr_rises, ndr_falls, latch_falls, err_falls, err_rises;
+static plc *watched;
+static uint8_t prev200, prev201;
+static void on_write_bits(void *ctx, uint8_t area, uint16_t dbn, uint32_t start, uint32_t len)
+{
+    (void)ctx;
+    if (area != S7_AREA_DB || dbn != 40 || !watched)
+        return;
+    uint8_t *m = db(watched, 40);
+    if (start <= 200 && start + len > 200) {
+        uint8_t now = m[200] & 1;
+        ndr_rises += now && !(prev200 & 1);
+        ndr_falls += !now && (prev200 & 1);
+        prev200 = m[200];
+    }
+    if (start <= 201 && start + len > 201) {
+        latch_falls += !(m[201] & 1) && (prev201 & 1);
+        err_rises += (m[201] & 2) && !(prev201 & 2);
+        err_falls += !(m[201] & 2) && (prev201 & 2);
+        prev201 = m[201];
+    }
+}
+
+static s7_xengine *engine_w(plc *me, s7_exchange *x, const char *const *lines, size_t n)
+{
+    char err[800];
+    s7_exchange_init(x);
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(s7_exchange_parse_job(x, lines[i], "t", err, sizeof err), 0);
+    s7_xengine_opts o;
+    s7_xengine_opts_init(&o);
+    o.retry_min_ms = 20;
+    o.retry_max_ms = 80;
+    o.scan_ms = 2;
+    o.on_write = on_write_bits;
+    s7_xengine *e = s7_xengine_new(me->cpu, me->srv, x, &o);
+    CHECK(e != NULL);
+    if (e)
+        s7_xengine_start(e);
+    return e;
+}
+
+static void test_pulse_latch(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    char l[3][300];
+    snprintf(l[0], sizeof l[0],
+             "get 127.0.0.1:%u DB20.DBW0 every 10ms into DB40.DBW0 --ndr DB40.DBX200.0", a.port);
+    snprintf(l[1], sizeof l[1],
+             "get 127.0.0.1:%u DB20.DBW0 every 10ms into DB40.DBW2 --ndr DB40.DBX201.0 "
+             "--outputs latch",
+             a.port);
+    /* a missing DB on the partner: ERROR with STATUS 8, pulsed */
+    snprintf(l[2], sizeof l[2],
+             "get 127.0.0.1:%u DB99.DBW0 every 10ms into DB40.DBW4 --error DB40.DBX201.1 "
+             "--status DB40.DBW202",
+             a.port);
+    const char *lines[3] = {l[0], l[1], l[2]};
+    s7_exchange x;
+    watched = &me;
+    prev200 = prev201 = 0;
+    ndr_rises = ndr_falls = latch_falls = err_falls = err_rises = 0;
+    s7_xengine *e = engine_w(&me, &x, lines, 3);
+    if (!e)
+        return;
+    expect(e, 0, 5, S7_XST_OK, 3000, "five GETs");
+    expect(e, 2, 3, S7_XST_PARTNER_ACCESS, 3000, "three errors");
+    run_until(e, 30, NULL, NULL); /* the last pulse is taken back */
+    s7_xjob_state st0, st1;
+    s7_xengine_state(e, 0, &st0);
+    s7_xengine_state(e, 1, &st1);
+    /* pulse: NDR rose once per result and fell again after each */
+    CHECK(ndr_rises >= 5);
+    CHECK(ndr_falls >= ndr_rises - 1);
+    CHECK_INT(ndr_rises, (int)st0.ok); /* a result in the next scan: taken back, set again */
+    /* the value landed with it */
+    CHECK_INT(db(&me, 40)[0] << 8 | db(&me, 40)[1], 0x0102);
+    /* latch: set by the first result, never taken back */
+    CHECK(st1.ok >= 1);
+    CHECK_INT(db(&me, 40)[201] & 1, 1);
+    CHECK_INT(latch_falls, 0);
+    /* ERROR and STATUS pulse too */
+    s7_xjob_state st2;
+    s7_xengine_state(e, 2, &st2);
+    CHECK(err_rises >= 3);
+    CHECK_INT(err_rises, (int)st2.errors);
+    CHECK(err_falls >= err_rises - 1);
+    int in_pulse = (db(&me, 40)[201] & 2) != 0;
+    uint16_t status = (uint16_t)(db(&me, 40)[202] << 8 | db(&me, 40)[203]);
+    /* STATUS is 8 only in the scan with ERROR (11 in a scan that triggered it while busy) */
+    CHECK(in_pulse ? status == 8 : status == 0 || status == 11);
+    s7_xengine_free(e);
+    s7_exchange_free(&x);
+    watched = NULL;
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
+/* A CPU in STOP calls no job: counters and data stand still, REQ is not seen, a reply to a
+ * request out at the STOP is dropped; back in RUN the jobs go on. */
+static void test_stop(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    char l[2][300];
+    snprintf(l[0], sizeof l[0],
+             "get 127.0.0.1:%u DB20.DBW0 every 10ms into DB40.DBW0 --ndr DB40.DBX200.0 latch",
+             a.port);
+    snprintf(l[1], sizeof l[1],
+             "put 127.0.0.1:%u DB20.DBW10 on M0.0 from DB40.DBW10 --done M0.1 latch", a.port);
+    const char *lines[2] = {l[0], l[1]};
+    s7_exchange x;
+    s7_xengine *e = engine(&me, &x, lines, 2);
+    if (!e)
+        return;
+    expect(e, 0, 2, S7_XST_OK, 3000, "GET in RUN");
+    s7_xjob_state st;
+
+    /* a request out when the CPU stops: the partner holds its answer until after the STOP */
+    s7_xengine_state(e, 0, &st);
+    uint64_t runs = st.runs;
+    for (int i = 0; i < 100 && !st.busy; i++) {
+        s7_xengine_run_once(e, 2); /* only the engine: the partner does not answer */
+        s7_xengine_state(e, 0, &st);
+    }
+    CHECK_INT(st.busy, 1);
+    runs = st.runs;
+    db(&a, 20)[0] = 0x77;
+    s7_cpu_set_state(me.cpu, S7_CPU_STATE_STOP);
+    run_until(e, 150, NULL, NULL); /* partner answers; the CPU in STOP takes nothing */
+    s7_xengine_state(e, 0, &st);
+    CHECK_INT(st.stopped, 1);
+    CHECK_INT(st.runs, runs);
+    CHECK_INT(st.dropped, 1);
+    CHECK_INT(st.busy, 0);
+    CHECK_INT(db(&me, 40)[0], 0x01); /* the partner's 0x77 did not land */
+    /* REQ set in STOP: not seen while stopped */
+    s7_cpu_mem(me.cpu, S7_AREA_M, 0, NULL)[0] |= 1;
+    db(&me, 40)[10] = 0xAB;
+    run_until(e, 60, NULL, NULL);
+    s7_xengine_state(e, 1, &st);
+    CHECK_INT(st.runs, 0);
+    CHECK_INT(db(&a, 20)[10], 11);
+    s7_xengine_state(e, 0, &st);
+    CHECK_INT(st.runs, runs);
+
+    /* RUN: the cyclic job goes on, the REQ set meanwhile is an edge for the first scan */
+    s7_cpu_set_state(me.cpu, S7_CPU_STATE_RUN);
+    expect(e, 0, runs + 2, S7_XST_OK, 3000, "GET back in RUN");
+    CHECK_INT(db(&me, 40)[0], 0x77);
+    expect(e, 1, 1, S7_XST_OK, 3000, "PUT on the REQ set during STOP");
+    CHECK_INT(db(&a, 20)[10], 0xAB);
+    s7_xengine_state(e, 0, &st);
+    CHECK_INT(st.stopped, 0);
+    CHECK_INT(st.dropped, 1);
+    run_until(e, 40, NULL, NULL);
+    s7_xengine_state(e, 1, &st);
+    CHECK_INT(st.runs, 1); /* REQ still set: no new edge */
+    s7_xengine_free(e);
+    s7_exchange_free(&x);
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
 int main(void)
 {
+    test_pulse_latch();
+    test_stop();
     test_get_put();
     test_budget_and_local();
     test_source_and_enter();

@@ -3,7 +3,8 @@
  * on a passive one: a 65,534-byte DB sent on a REQ edge lands in the partner's DB byte for
  * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them (held from the
  * last completed run while the next is under way; a trigger meanwhile counted), a cyclic USEND, a block longer than the receive area
- * (ERROR, STATUS 4), and the partner gone (ERROR, STATUS 1).
+ * (ERROR, STATUS 4), the sender's CPU in STOP (no job called) and back in RUN, and the
+ * partner gone (ERROR, STATUS 1).
  * On the CPU's own port (s7_xpartner_attach): the receiving CPU's s7_server hands the CR
  * naming its partner connection to the BRCV job while a PUT/GET client on the same port
  * reads that CPU meanwhile; a CR with a TSAP no partner connection has, or from another
@@ -372,6 +373,22 @@ int main(void)
     CHECK_INT(bit(b, 6, 2), 1);
     CHECK_INT(word(b, 112), 4);
     CHECK_INT(bit(b, 6, 1), 0);
+
+    /* A in STOP: no job is called, the cyclic USEND (every 50 ms) sends no more; RUN: again */
+    s7_cpu_set_state(a, S7_CPU_STATE_STOP);
+    s7_xpartner_run_once(ea, 0);
+    CHECK_INT(s7_xpartner_state(ea, 1, &st), 0);
+    uint64_t sent = st.count;
+    int64_t until = s7_now_ms() + 200;
+    for (int i = 0; i < 1000 && s7_now_ms() < until; i++) {
+        s7_xpartner_run_once(ea, 5);
+        s7_xpartner_run_once(eb, 0);
+    }
+    s7_xpartner_state(ea, 1, &st);
+    CHECK_INT(st.count, sent);
+    s7_cpu_set_state(a, S7_CPU_STATE_RUN);
+    RUN_UNTIL((s7_xpartner_state(ea, 1, &st), st.count > sent));
+    CHECK(st.count > sent);
 
     /* the partner gone: the next BSEND reports ERROR, STATUS 1 */
     s7_xpartner_free(eb);

@@ -82,8 +82,11 @@ static const struct {
      "--job 1: --name 'a/b': use 1..63 letters, digits and - _ . # (e.g. line-m1-status)"},
     {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --bogus 1",
      "--job 1: unknown option --bogus: the options are --port --rack --slot --type --tsap --pdu "
-     "--id --name --req --ndr (get) --done (put) --error --status"},
+     "--id --name --req --ndr (get) --done (put) --error --status --outputs"},
     {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --slot", "--job 1: --slot needs a value"},
+    {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --outputs hold",
+     "--job 1: --outputs 'hold': pulse (NDR/DONE, ERROR and STATUS for one scan, as the "
+     "instructions) or latch (held until the next result)"},
     {"get 10.0.0.1:0 DB1.DBB0 every 1s into DB2.DBB0",
      "--job 1: port '0' of partner '10.0.0.1:0' is not 1..65535"},
     {"get []:1102 MW0 every 1s into MW2",
@@ -256,6 +259,30 @@ static void test_issue_example(void)
     }
     s7_xjob_format(&x, &x.jobs[2], buf, sizeof buf);
     CHECK_STR(buf, "get [::1]:1102 MW0 every 2s --pdu 960 --id 2 --name job3 into DB1.DBW0");
+    CHECK_INT(x.jobs[2].latch, 0); /* outputs pulse for one scan unless asked otherwise */
+
+    /* outputs: --outputs latch|pulse or the bare word; printed back only when latched */
+    {
+        static const char *const L[] = {
+            "get 10.0.0.7 MW0 every 1s into MW2 --ndr M1.0 --outputs latch",
+            "get 10.0.0.7 MW0 every 1s into MW2 --ndr M1.0 latch",
+            "get 10.0.0.7 MW0 every 1s latch into MW2 --ndr M1.0",
+            "get 10.0.0.7 MW0 every 1s into MW2 --ndr M1.0 --outputs PULSE",
+            "get 10.0.0.7 MW0 every 1s into MW2 --ndr M1.0 latch --outputs pulse",
+        };
+        static const int want[] = {1, 1, 1, 0, 0};
+        for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
+            s7_exchange z;
+            s7_exchange_init(&z);
+            CHECK_INT(s7_exchange_parse_job(&z, L[i], "--job 1", err, sizeof err), 0);
+            CHECK_INT(z.njobs ? z.jobs[0].latch : -1, want[i]);
+            if (z.njobs) {
+                s7_xjob_format(&z, &z.jobs[0], buf, sizeof buf);
+                CHECK_INT(strstr(buf, " --outputs latch") != NULL, want[i]);
+            }
+            s7_exchange_free(&z);
+        }
+    }
 
     /* a name used twice, an id naming another partner: x unchanged */
     rc = s7_exchange_parse_job(&x, "get 10.0.0.9 MW0 every 1s into MW2 --name recipe", "--job 4",

@@ -36,7 +36,7 @@ _s7_options()
                 ' --allow --audit --audit-reads --state --retain --retain-resize --repair' \
                 ' --idle-timeout --cr-timeout --setup-timeout --max-per-source --max-clients' \
                 ' --max-held --max-held-conn --sock-buf --quiet -q --help -h' \
-                ' --job'
+                ' --job --scan'
             ;;
         exchange)
             printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
@@ -80,7 +80,7 @@ _s7_takes_value()
             --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
-            --job | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
+            --job | --scan | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
             --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
             --upstream | --upstream-tsap | --log)
             return 0

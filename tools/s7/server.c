@@ -89,6 +89,10 @@ const char srv_help[] =
     "                         options and outputs: docs/exchange.md), e.g. --job 'brcv any 3\n"
     "                         into DB20.DBB0..DBB999'; passive ones are served on this\n"
     "                         CPU's own port, told from PUT/GET clients by the CR's TSAPs\n"
+    "  --scan TIME            the CPU's scan (OB1 cycle) time: its GET/PUT jobs are called\n"
+    "                         and REQ bits sampled once per scan, NDR/DONE/ERROR/STATUS set\n"
+    "                         for one scan (a job ending in 'latch' holds them); default\n"
+    "                         10ms (scan: in the config file)\n"
     "  --quiet                log only warnings and errors\n\n"
     "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start (address in use, state file\n"
     "damaged ...) or could not persist a write, 2 bad option or config.\n\n"
@@ -114,6 +118,7 @@ typedef struct srv_run {
     s7_exchange jobs;      /* the CPU's GET/PUT jobs: the file's jobs:, then each --job */
     const char **job_args; /* the --job lines as given */
     size_t njob_args;
+    const char *scan_arg; /* --scan as given (NULL: the file's scan:, else 10 ms) */
     s7_xengine *xe;
     s7_exchange pjobs; /* the CPU's BSEND/BRCV/USEND/URCV jobs (--job 'bsend ...') */
     s7_xpartner *xp;
@@ -382,6 +387,7 @@ enum {
     O_SOCK_BUF,
     O_QUIET,
     O_JOB,
+    O_SCAN,
     O_HELP,
     O_ALARM
 };
@@ -419,6 +425,7 @@ static const struct sopt {
     {"--sock-buf", O_SOCK_BUF, 1, "--sock-buf 64K"},
     {"--quiet", O_QUIET, 0, NULL},
     {"--job", O_JOB, 1, "--job 'get 10.0.0.2 DB20.DBB0..DBB31 every 100ms into DB40.DBB0'"},
+    {"--scan", O_SCAN, 1, "--scan 10ms"},
     {"--help", O_HELP, 0, NULL},
     {"-h", O_HELP, 0, NULL},
     {"-q", O_QUIET, 0, NULL},
@@ -650,7 +657,7 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
                                    "--db --set --put-get --max-conn --rack --slot --allow --audit "
                                    "--audit-reads --state --retain --retain-resize --idle-timeout "
                                    "--cr-timeout --setup-timeout --max-per-source --max-clients "
-                                   "--max-held --max-held-conn --repair --job --quiet)",
+                                   "--max-held --max-held-conn --repair --job --scan --quiet)",
                                    (int)nlen, a);
         if (o->id == O_HELP) {
             printf("usage: s7 %s %s [options]\n\n%s", cmd->name, cmd->usage, cmd->help);
@@ -669,6 +676,10 @@ static int parse_flags(const cli_cmd *cmd, int argc, char **argv, s7_server_conf
         }
         if (o->id == O_REPAIR) { /* an action of this start, not a setting of the CPU */
             *repair = 1;
+            continue;
+        }
+        if (o->id == O_SCAN) { /* with the jobs: load_jobs */
+            r->scan_arg = v;
             continue;
         }
         if (o->id == O_JOB) { /* parsed after the file's jobs: load_jobs */
@@ -1014,6 +1025,9 @@ static void print_banner(const srv_run *r)
                "(--state FILE)\n");
     printf("  audit log     %s%s\n", c->audit ? c->audit : "none (--audit FILE)",
            c->audit && c->audit_reads > 0 ? " (reads too)" : "");
+    if (r->jobs.njobs)
+        printf("  scan          %ld ms: the jobs are called once per scan\n",
+               r->jobs.scan_ms > 0 ? r->jobs.scan_ms : (long)S7_XSCAN_DEFAULT);
     for (size_t i = 0; i < r->jobs.njobs; i++) {
         char line[700];
         s7_xjob_format(&r->jobs, &r->jobs.jobs[i], line, sizeof line);
@@ -1150,6 +1164,14 @@ static int load_jobs(srv_run *r, const char *config)
             fprintf(stderr, "docs/exchange.md describes the job spelling\n");
             return -1;
         }
+    }
+    if (r->scan_arg &&
+        s7_duration_parse(r->scan_arg, 1, 1, 10000L, &r->jobs.scan_ms, err, sizeof err)) {
+        fprintf(stderr,
+                "error: --scan %s: %s (the CPU's scan time its jobs are called at, e.g. "
+                "--scan 10ms)\n",
+                r->scan_arg, err);
+        return -1;
     }
     if (s7_exchange_validate(&r->jobs, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
