@@ -36,7 +36,8 @@ typedef struct gjob {
     struct gjob *next;
     s7__gplan pl;
     size_t len;
-    uint8_t *pdu; /* the bytes to send (freed once sent) */
+    uint8_t *pdu;    /* the bytes to send (freed once sent) */
+    int rate_waited; /* held by its partner's rate limit (counted once) */
 } gjob;
 
 struct gcli {
@@ -722,8 +723,16 @@ static void pump(s7_guard *g, gup *u)
                 gp->refill = now;
                 if (gp->tokens > pt->rate)
                     gp->tokens = pt->rate;
-                if (gp->tokens < 1.0)
+                if (gp->tokens < 1.0) {
+                    /* every request queued behind it waits too: each counted once */
+                    for (gjob *w = j; w; w = w->next) {
+                        if (!w->rate_waited) {
+                            w->rate_waited = 1;
+                            gp->rate_delayed++;
+                        }
+                    }
                     continue;
+                }
                 gp->tokens -= 1.0;
             }
             pick = c;

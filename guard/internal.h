@@ -115,6 +115,7 @@ typedef struct s7__guard_part {
     double tokens;
     int64_t refill;
     uint64_t allowed, refused, connects, refused_cr;
+    uint64_t rate_delayed; /* requests held back by the partner's rate limit */
     uint64_t *range_hits;
 } s7__guard_part;
 
