@@ -402,6 +402,8 @@ check_fails "inventory policy: a write where only GET is documented fails" gcli 
 check_fails "inventory policy: an undocumented DB read fails" gcli read DB11.DBW0
 check_fails "inventory policy: an OP connection (documented: PG) is refused" "$S7_BIN" read \
     "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --type op --timeout 3000
+out="$(gcli alarms 2>&1)"
+check_eq "$?:$(grep -o 0xD241 <<<"$out" | head -1)" "1:0xD241" "inventory policy: the alarm services refused by default (0xD241)"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"rule": "conn scada-plc1 GET DB10.DBB0..DBB63"' \
     "inventory policy: the audit names the documented exchange"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op"' \
@@ -413,11 +415,18 @@ check_match "$out" "write where only GET is documented +scada \(127\.0\.0\.1\) +
     "inventory audit: the write where only GET is documented, counted, with its first time"
 check_match "$out" "outside the documented ranges +scada \(127\.0\.0\.1\) +read DB11 byte 0\.\.1 +1 " \
     "inventory audit: the read outside the documented ranges"
-check_match "$out" "records, [0-9]+ documented, 2 finding" "inventory audit: exactly two findings"
+check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +alarms +1 " \
+    "inventory audit: the refused alarm service (what --allow would add)"
+check_match "$out" "records, [0-9]+ documented, 3 finding" "inventory audit: exactly three findings"
 printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
     >>"$S7_TEST_TMP/inv.audit"
 out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"
 check_match "$out" "undocumented partner +10\.9\.9\.9 +connect +1 " "inventory audit: an undocumented partner"
+stop_guard
+start_guard --inventory "$INV" --cpu plc1 --allow scada:alarms,szl
+check_ok "inventory policy with --allow scada:alarms: s7 alarms answered" gcli alarms
+check_fails "--allow adds only what it names: a write where only GET is documented still fails" \
+    gcli write DB10.DBW0=1
 stop_guard
 start_guard --inventory "$INV" --cpu plc1 --dry-run --audit "$S7_TEST_TMP/dry.audit"
 check_ok "dry run: the undocumented write is forwarded" gcli write DB10.DBW0=4662
@@ -499,6 +508,14 @@ printf 'partners:\n  - name: a\n    address: 127.0.0.1\n    raed: [DB1.DBB0..3]\
 out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --rules "$S7_TEST_TMP/bad.yaml" 2>&1)"
 check_eq "$?" 2 "a misspelt key: exit 2"
 check_contains "$out" "bad.yaml:4: unknown key 'raed'" "a misspelt key: FILE:LINE and the key"
+
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu plc1 --allow hmi9:alarms 2>&1)"
+check_eq "$?" 2 "--allow of a partner the policy does not have: exit 2"
+check_contains "$out" "--allow 'hmi9:alarms': the policy (inventory" "--allow: names the option"
+check_contains "$out" "has no partner 'hmi9' (it has: scada)" "--allow: names the partners there are"
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu plc1 --allow scada:alrms 2>&1)"
+check_eq "$?" 2 "--allow of an unknown service: exit 2"
+check_contains "$out" "unknown service 'alrms' (known: " "--allow: an unknown service named, with the known ones"
 
 # ---- every audit line of the guard and of the emulator against the one schema
 if [ -n "$S7_NODE" ]; then
