@@ -689,7 +689,7 @@ static void pump(s7_guard *g, gup *u)
     u->pumping = 1;
     /* what is owed to the CPU for clients gone (unsubscribes, ends of registrations:
      * push.c) comes first, one Userdata at a time */
-    while (s7_conn_can_submit(u->c) && !u->ud_busy && !u->ud_owner) {
+    while (s7__gpush_owes(&u->push) && s7_conn_can_submit(u->c) && !u->ud_busy && !u->ud_owner) {
         size_t cap;
         uint8_t *b = s7_conn_submit_begin(u->c, &cap);
         char what[120];

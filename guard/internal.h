@@ -98,6 +98,8 @@ int s7__gpush_owns_job(const s7__gpush *p, const void *cli, uint8_t job);
 void s7__gpush_cyc_reply(s7__gpush *p, void *cli, const s7__gplan *pl, const s7_pdu *reply);
 /* cli leaves the upstream: its jobs and registrations are owed to the CPU. */
 void s7__gpush_detach(s7__gpush *p, void *cli);
+/* Non-zero when a request is owed to the CPU. */
+int s7__gpush_owes(const s7__gpush *p);
 /* The next request owed to the CPU (an unsubscribe, an end of registration) into out:
  * its length, 0 when nothing is owed; what (wcap bytes) says what it is, for the log. */
 int s7__gpush_owed(s7__gpush *p, uint8_t *out, size_t cap, char *what, size_t wcap);

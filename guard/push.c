@@ -173,6 +173,8 @@ static int msg_encode(uint8_t *out, size_t cap, uint16_t ref, const uint8_t user
     return s7_ud_encode(out, cap, ref, &u);
 }
 
+int s7__gpush_owes(const s7__gpush *p) { return p->nunsub || p->owe_alm || p->owe_ev; }
+
 int s7__gpush_owed(s7__gpush *p, uint8_t *out, size_t cap, char *what, size_t wcap)
 {
     if (p->nunsub) {
