@@ -181,66 +181,76 @@ int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
 
 #define ALARM_LOOK_MS 100
 
+/* A session's registration (allocated while it holds one, so an idle session stays
+ * small): the alarm type registered for, the state of each alarm last reported to it and
+ * when its alarms are looked at next. */
+struct s7__almreg {
+    uint8_t type; /* S7__MSG_ALARM_S_ON, S7__MSG_ALARM_ON, S7__MSG_SCAN_ON */
+    uint8_t *seen;
+    size_t n;
+    int64_t due; /* -1: at the next call */
+};
+
 void s7__alarm_release(s7_cpu_session *sess)
 {
-    if (!sess)
+    if (!sess || !sess->alm)
         return;
-    free(sess->alm_seen);
-    sess->alm_seen = NULL;
-    sess->alm_n = 0;
-    sess->msg_alarm = 0;
-    sess->alm_due = 0;
+    free(sess->alm->seen);
+    free(sess->alm);
+    sess->alm = NULL;
 }
 
-/* Take the states of the alarms the session does not know yet (defined since it looked
- * last) as reported.  0 or S7_ERR_NOMEM. */
-static int seen_grow(s7_cpu *cpu, s7_cpu_session *sess)
+/* Take the states of the alarms the registration does not know yet (defined since it
+ * looked last) as reported.  0 or S7_ERR_NOMEM. */
+static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
 {
-    if (sess->alm_n >= cpu->nalarms)
+    if (r->n >= cpu->nalarms)
         return 0;
-    uint8_t *t = realloc(sess->alm_seen, cpu->nalarms);
+    uint8_t *t = realloc(r->seen, cpu->nalarms);
     if (!t)
         return S7_ERR_NOMEM;
-    for (size_t i = sess->alm_n; i < cpu->nalarms; i++)
+    for (size_t i = r->n; i < cpu->nalarms; i++)
         t[i] = (uint8_t)active(cpu, &cpu->alarms[i]);
-    sess->alm_seen = t;
-    sess->alm_n = cpu->nalarms;
+    r->seen = t;
+    r->n = cpu->nalarms;
     return 0;
 }
 
 int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
 {
-    if (!(almtype & 1)) { /* an end: of the type registered (or of any) */
-        s7__alarm_release(sess);
-        return 0;
-    }
     s7__alarm_release(sess);
-    sess->msg_alarm = almtype;
-    sess->alm_due = -1;
-    return seen_grow(cpu, sess);
+    if (!(almtype & 1)) /* an end */
+        return 0;
+    sess->alm = calloc(1, sizeof *sess->alm);
+    if (!sess->alm)
+        return S7_ERR_NOMEM;
+    sess->alm->type = almtype;
+    sess->alm->due = -1;
+    return seen_grow(cpu, sess->alm);
 }
 
 int64_t s7__alarm_next(const s7_cpu_session *sess)
 {
-    if (!sess || !sess->msg_alarm || sess->msg_alarm == S7__MSG_SCAN_ON)
+    if (!sess || !sess->alm || sess->alm->type == S7__MSG_SCAN_ON)
         return -1;
-    return sess->alm_due < 0 ? 0 : sess->alm_due;
+    return sess->alm->due < 0 ? 0 : sess->alm->due;
 }
 
 int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim)
 {
-    if (!sess->msg_alarm || sess->msg_alarm == S7__MSG_SCAN_ON)
+    struct s7__almreg *r = sess->alm;
+    if (!r || r->type == S7__MSG_SCAN_ON)
         return 0;
-    if (sess->alm_due >= 0 && now_ms < sess->alm_due)
+    if (r->due >= 0 && now_ms < r->due)
         return 0;
-    if (seen_grow(cpu, sess) < 0)
+    if (seen_grow(cpu, r) < 0)
         return S7_ERR_NOMEM;
-    for (size_t i = 0; i < sess->alm_n; i++) {
+    for (size_t i = 0; i < r->n; i++) {
         struct s7__alarm *a = &cpu->alarms[i];
         uint8_t on = (uint8_t)active(cpu, a);
-        if (on == sess->alm_seen[i])
+        if (on == r->seen[i])
             continue;
-        sess->alm_seen[i] = on;
+        r->seen[i] = on;
         uint8_t p[8 + 2 + 12];
         memset(p, 0, sizeof p);
         s7_datetime t;
@@ -261,19 +271,18 @@ int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *o
         o[9] = on;
         o[10] = on ? 0xFF : 0xFE;
         o[11] = 0xFE;
-        uint8_t subfn = sess->msg_alarm == S7__MSG_ALARM_ON ? 0x05 : 0x12;
         s7_ud u;
         memset(&u, 0, sizeof u);
         u.method = 0x11; /* the short parameter (8 bytes), as the S7-400's indications */
         u.type = S7_UD_TYPE_PUSH;
         u.group = S7_UD_GRP_CPU;
-        u.subfn = subfn;
+        u.subfn = r->type == S7__MSG_ALARM_ON ? 0x05 : 0x12;
         u.rc = S7_RC_OK;
         u.dts = S7_DTS_OCTET;
         u.payload = p;
         u.plen = (uint16_t)sizeof p;
         return s7_ud_encode(out, lim, 0, &u);
     }
-    sess->alm_due = now_ms + ALARM_LOOK_MS;
+    r->due = now_ms + ALARM_LOOK_MS;
     return 0;
 }

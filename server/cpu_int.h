@@ -130,16 +130,10 @@ struct s7_cpu_session {
     uint8_t ud_no;     /* the last Userdata reply's sequence number (counts 1..255) */
     uint8_t ud_dur_no; /* the last data unit reference given (counts 1..255) */
     uint8_t ud_group, ud_subfn;
-    uint8_t cur_fn;        /* the Read/Write job being answered (for events) */
-    struct s7__cyc *cyc;   /* cyclic-data subscriptions (cyclic.c), NULL when none */
-    struct s7__xfer *xfer; /* a block upload / download in progress (blocks.c), or NULL */
-    /* the message service's alarm registration (alarms.c): the alarm type registered for
-     * (S7__MSG_ALARM_S_ON, S7__MSG_ALARM_ON, S7__MSG_SCAN_ON; 0 none), the state of each
-     * alarm last reported to this session (malloc'd, alm_n entries) and the next look */
-    uint8_t msg_alarm;
-    uint8_t *alm_seen;
-    size_t alm_n;
-    int64_t alm_due;
+    uint8_t cur_fn;         /* the Read/Write job being answered (for events) */
+    struct s7__cyc *cyc;    /* cyclic-data subscriptions (cyclic.c), NULL when none */
+    struct s7__xfer *xfer;  /* a block upload / download in progress (blocks.c), or NULL */
+    struct s7__almreg *alm; /* the message service's alarm registration (alarms.c), or NULL */
 };
 
 /* A block transfer of one session (allocated while one runs). */
