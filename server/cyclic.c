@@ -244,7 +244,7 @@ int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8
     int pn = s7__prog_push(sess, out, cap); /* programmer jobs' results first (ud_prog.c) */
     if (pn != 0)
         return pn;
-    if (sess->pdu == 0)
+    if ((!sess->cyc && !sess->alm) || sess->pdu == 0)
         return 0;
     size_t lim = s7__reply_limit(sess, cap);
     if (lim <= PUSH_OVERHEAD)
