@@ -5,7 +5,9 @@
  * rewritten one) meets the reply through the merge.  Nothing may crash, and everything
  * the guard would send (a rewritten request, a local answer, a merged answer) must be a
  * well-formed S7 PDU; an item refused by the policy must never be in a forwarded
- * request. */
+ * request.  A message service request also goes through the push routing (guard/push.c)
+ * of two clients on one upstream: its answer or forwarded request, the reply routed as a
+ * push, and what is owed when the clients go must be well-formed too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +95,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (pl.verdict != S7__GV_FORWARD)
         return 0;
+    if (pl.msg) {
+        static s7__gpush P;
+        static int A, B;
+        int local = 0;
+        int k = s7__gpush_msg(&P, (flags & 8) ? &A : &B, data, rl, out, sizeof out, &local);
+        if (k > 0)
+            must_decode(out, (size_t)k);
+        s7_pdu rp;
+        void *to[4];
+        if (s7_pdu_decode(data + rl, size - rl, &rp) >= 0 && s7__gpush_route(&P, &rp, to, 4) > 4)
+            abort();
+        s7__gpush_detach(&P, &A);
+        s7__gpush_detach(&P, &B);
+        char what[120];
+        for (int i = 0; i < 600 && s7__gpush_owes(&P); i++) {
+            int n = s7__gpush_owed(&P, out, sizeof out, what, sizeof what);
+            if (n > 0)
+                must_decode(out, (size_t)n);
+        }
+        if (s7__gpush_owes(&P))
+            abort(); /* what is owed comes to an end */
+        s7__gpush_free(&P);
+        return 0;
+    }
     const uint8_t *fwd = pl.rewritten ? out : data;
     size_t fl = pl.rewritten ? pl.len : rl;
     must_decode(fwd, fl);

@@ -532,6 +532,7 @@ static int filter_ud(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, 
         } else {
             bit = S7_POL_ALARMS;
             op = "alarms";
+            pl->msg = u.subfn == 0x02; /* the message service: the engine routes it (push.c) */
         }
         break;
     case S7_UD_GRP_TIME:
@@ -611,7 +612,7 @@ static int pass(const s7__gplan *pl, const s7_pdu *rp, uint8_t *out, size_t cap)
 
 int s7__guard_merge(const s7__gplan *pl, const s7_pdu *rp, uint8_t *out, size_t cap)
 {
-    if (!pl->rewritten ||
+    if (!pl->rewritten || pl->kind == S7__GJ_PASS ||
         ((rp->rosctr == S7_ACK || rp->rosctr == S7_ACK_DATA) && (rp->err_class || rp->err_code)))
         return pass(pl, rp, out, cap);
     unsigned k = 0;

@@ -36,7 +36,8 @@ typedef struct gjob {
     struct gjob *next;
     s7__gplan pl;
     size_t len;
-    uint8_t *pdu; /* the bytes to send (freed once sent) */
+    uint8_t *pdu;    /* the bytes to send (freed once sent) */
+    int rate_waited; /* held by its partner's rate limit (counted once) */
 } gjob;
 
 struct gcli {
@@ -77,12 +78,7 @@ struct gup {
     int ud_busy;
     int64_t started;
     int want_out;
-    /* cyclic data: whose subscription each CPU job number is (the answer to the subscribe
-     * request names it), and the unsubscribes owed for clients gone */
-    gcli *sub_owner[256];
-    uint8_t sub_fn[256];
-    uint8_t unsub_job[256], unsub_fn[256];
-    unsigned nunsub;
+    s7__gpush push; /* whose each push is, what is owed to the CPU (push.c) */
     int pumping;
     s7_guard *g;
     gup *prev, *next;
@@ -271,7 +267,7 @@ static void filter_decide(void *ctx, s7_guard_decision *d)
 static int owns_job(void *ctx, uint8_t job)
 {
     dctx *x = ctx;
-    return x->c->up && x->c->up->sub_owner[job] == x->c;
+    return x->c->up && s7__gpush_owns_job(&x->c->up->push, x->c, job);
 }
 
 static void connect_decision(s7_guard *g, gcli *c, int action, const char *rule, const char *result)
@@ -390,26 +386,9 @@ static void job_free(gjob *j)
     free(j);
 }
 
-/* Remember to end the CPU's cyclic job `job` (made by subfunction fn). */
-static void owe_unsub(gup *u, uint8_t job, uint8_t fn)
-{
-    for (unsigned i = 0; i < u->nunsub; i++)
-        if (u->unsub_job[i] == job)
-            return;
-    if (u->nunsub < 256) {
-        u->unsub_job[u->nunsub] = job;
-        u->unsub_fn[u->nunsub++] = fn;
-    }
-}
-
 static void up_detach(gup *u, gcli *c)
 {
-    for (unsigned k = 0; k < 256; k++) {
-        if (u->sub_owner[k] == c) {
-            u->sub_owner[k] = NULL;
-            owe_unsub(u, (uint8_t)k, u->sub_fn[k]);
-        }
-    }
+    s7__gpush_detach(&u->push, c);
     for (size_t i = 0; i < u->ncli; i++) {
         if (u->clis[i] == c) {
             u->clis[i] = u->clis[--u->ncli];
@@ -464,8 +443,8 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
     g->dead_clis = c;
     if (u && !u->shared && u->ncli == 0)
         up_close(g, u, "its client closed");
-    else if (u && u->nunsub && !u->pumping)
-        pump(g, u); /* the unsubscribes it owes */
+    else if (u && !u->pumping)
+        pump(g, u); /* what it owes the CPU (push.c) */
 }
 
 static void up_close(s7_guard *g, gup *u, const char *why)
@@ -491,6 +470,7 @@ static void up_close(s7_guard *g, gup *u, const char *why)
     u->c = NULL;
     free(u->clis);
     u->clis = NULL;
+    s7__gpush_free(&u->push);
     if (u->prev)
         u->prev->next = u->next;
     else
@@ -556,24 +536,8 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         else if (u->ud_owner == c)
             u->ud_owner = NULL;
     }
-    if (j->pl.cyc) {
-        s7_ud ud;
-        if (pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0 &&
-            ud.group == S7_UD_GRP_CYCLIC && !ud.err && ud.rc == S7_RC_OK) {
-            if (j->pl.cyc == 2) {
-                if (u->sub_owner[j->pl.cyc_job] == c)
-                    u->sub_owner[j->pl.cyc_job] = NULL;
-            } else if (ud.seq) {
-                if (j->pl.cyc_subfn != S7_CYC_MODIFY || !u->sub_owner[ud.seq])
-                    u->sub_fn[ud.seq] =
-                        j->pl.cyc_subfn == S7_CYC_MODIFY ? S7_CYC_CHANGE : j->pl.cyc_subfn;
-                if (c)
-                    u->sub_owner[ud.seq] = c;
-                else
-                    owe_unsub(u, ud.seq, u->sub_fn[ud.seq]); /* its client is gone */
-            }
-        }
-    }
+    if (j->pl.cyc)
+        s7__gpush_cyc_reply(&u->push, c, &j->pl, pdu);
     if (c) {
         if (c->inflight)
             c->inflight--;
@@ -589,33 +553,38 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
     job_free(j);
 }
 
-/* A push of the CPU (cyclic data, alarms): to the client whose subscription made the
- * job (cyclic data), or to the only client of a dedicated upstream; dropped otherwise. */
+/* A push of the CPU (cyclic data, alarms, events): to every client push.c names for it,
+ * or to the only client of a dedicated upstream; dropped otherwise. */
 static void on_push(void *ctx, const s7_pdu *pdu)
 {
     gup *u = ctx;
     s7_guard *g = u->g;
-    s7_ud ud;
-    if (s7_ud_decode(pdu, &ud) < 0)
-        return;
-    gcli *c = NULL;
-    if (ud.group == S7_UD_GRP_CYCLIC)
-        c = u->sub_owner[ud.seq];
-    if (!c && !u->shared && u->ncli == 1)
-        c = u->clis[0];
-    if (!c || c->state != CL_READY) {
-        glog(g, S7_LOG_DEBUG, "a push (group %u, job %u) no client subscribed to: dropped",
-             ud.group, ud.seq);
-        return;
+    void *to[256];
+    size_t nto = s7__gpush_route(&u->push, pdu, to, 256);
+    if (!nto && !u->shared && u->ncli == 1) {
+        to[0] = u->clis[0];
+        nto = 1;
     }
     s7__gplan pl;
     memset(&pl, 0, sizeof pl);
     pl.ref = pdu->ref;
-    int n = s7__guard_merge(&pl, pdu, g->scratch, SCRATCH);
-    if (n < 0 || cli_send_pdu(g, c, g->scratch, (size_t)n) < 0)
-        glog(g, S7_LOG_WARN, "%s: cannot pass a push on", c->peer);
-    else
+    int n = nto ? s7__guard_merge(&pl, pdu, g->scratch, SCRATCH) : -1;
+    size_t sent = 0;
+    for (size_t i = 0; i < nto && n >= 0; i++) {
+        gcli *c = to[i];
+        if (c->state != CL_READY)
+            continue;
+        if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
+            glog(g, S7_LOG_WARN, "%s: cannot pass a push on", c->peer);
+            continue;
+        }
         g->st.pushes++;
+        sent++;
+    }
+    if (!sent)
+        glog(g, S7_LOG_DEBUG, "a push (Userdata parameter %02X %02X %02X) no client takes: dropped",
+             pdu->param_len > 5 ? pdu->param[5] : 0, pdu->param_len > 6 ? pdu->param[6] : 0,
+             pdu->param_len > 7 ? pdu->param[7] : 0);
 }
 
 static gup *up_new(s7_guard *g, gcli *first, int shared)
@@ -718,27 +687,25 @@ static void pump(s7_guard *g, gup *u)
         return;
     int64_t now = s7_now_ms();
     u->pumping = 1;
-    /* the unsubscribes owed for clients gone come first (one Userdata at a time) */
-    while (u->nunsub && s7_conn_can_submit(u->c) && !u->ud_busy && !u->ud_owner) {
-        gjob *j = calloc(1, sizeof *j);
+    /* what is owed to the CPU for clients gone (unsubscribes, ends of registrations:
+     * push.c) comes first, one Userdata at a time */
+    while (s7__gpush_owes(&u->push) && s7_conn_can_submit(u->c) && !u->ud_busy && !u->ud_owner) {
         size_t cap;
-        uint8_t *b = j ? s7_conn_submit_begin(u->c, &cap) : NULL;
-        u->nunsub--;
-        int n =
-            b ? s7_cyclic_unsub_encode(b, cap, 0, u->unsub_fn[u->nunsub], u->unsub_job[u->nunsub])
-              : -1;
-        if (n < 0) {
-            free(j);
-            continue;
-        }
+        uint8_t *b = s7_conn_submit_begin(u->c, &cap);
+        char what[120];
+        int n = b ? s7__gpush_owed(&u->push, b, cap, what, sizeof what) : 0;
+        if (n <= 0)
+            break;
+        gjob *j = calloc(1, sizeof *j);
+        if (!j)
+            break;
         j->pl.is_ud = 1;
         if (s7_conn_submit_end(u->c, (size_t)n, j, 0) < 0) {
             free(j);
-            continue;
+            break;
         }
         u->ud_busy = 1;
-        glog(g, S7_LOG_INFO, "unsubscribed cyclic job %u of a client gone",
-             u->unsub_job[u->nunsub]);
+        glog(g, S7_LOG_INFO, "%s", what);
     }
     while (s7_conn_can_submit(u->c) && u->ncli) {
         gcli *pick = NULL;
@@ -756,8 +723,16 @@ static void pump(s7_guard *g, gup *u)
                 gp->refill = now;
                 if (gp->tokens > pt->rate)
                     gp->tokens = pt->rate;
-                if (gp->tokens < 1.0)
+                if (gp->tokens < 1.0) {
+                    /* every request queued behind it waits too: each counted once */
+                    for (gjob *w = j; w; w = w->next) {
+                        if (!w->rate_waited) {
+                            w->rate_waited = 1;
+                            gp->rate_delayed++;
+                        }
+                    }
                     continue;
+                }
                 gp->tokens -= 1.0;
             }
             pick = c;
@@ -1054,6 +1029,20 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 why = pl.why;
                 g->st.closed_protocol++;
                 break;
+            }
+            if (pl.verdict == S7__GV_FORWARD && pl.msg && c->up) {
+                /* the message service: answered here or forwarded as push.c says */
+                int local = 0;
+                int mk =
+                    s7__gpush_msg(&c->up->push, c, ev.pdu, ev.len, g->scratch, SCRATCH, &local);
+                if (mk < 0) {
+                    rc = mk;
+                    why = "out of memory";
+                    break;
+                }
+                pl.verdict = local ? S7__GV_LOCAL : S7__GV_FORWARD;
+                pl.rewritten = !local;
+                pl.len = (size_t)mk;
             }
             if (pl.verdict == S7__GV_SETUP) {
                 int s = on_setup(g, c, ev.pdu, ev.len);

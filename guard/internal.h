@@ -27,6 +27,7 @@ typedef struct s7__gplan {
     uint8_t cyc;         /* cyclic data: 1 a subscription (its answer names the job), 2 an
                             unsubscribe of cyc_job */
     uint8_t cyc_subfn, cyc_job;
+    uint8_t msg;     /* a message service request (group 4 subfunction 0x02): push.c decides */
     size_t len;      /* bytes written to out (rewritten request or local reply) */
     const char *why; /* CLOSE: why */
 } s7__gplan;
@@ -60,12 +61,63 @@ int s7__guard_filter(s7__gctx *g, const uint8_t *pdu, size_t len, s7__gplan *pl,
  * reply does not fit the request: the client is closed). */
 int s7__guard_merge(const s7__gplan *pl, const s7_pdu *reply, uint8_t *out, size_t cap);
 
+/* ---------------------------------------------------------------- push.c */
+
+/* Per upstream connection: whose each push of the CPU is.  Clients are the engine's own
+ * pointers (never looked into).  Cyclic data: the CPU's job number names the subscription
+ * (the answer to the subscribe request tells it).  The message service (alarms, mode
+ * changes, diagnostics): the CPU keeps one registration per connection, so the guard keeps
+ * each client's (its events and alarm type) and gives the CPU the union of them: a
+ * registration that adds nothing and an end that others still need are answered by the
+ * guard itself; what the last client of an event or alarm type leaves behind is ended on
+ * the CPU when it goes. */
+typedef struct s7__gmsg {
+    void *cli;
+    uint8_t ev;  /* events registered (byte 0 of the request without 0x80) */
+    uint8_t alm; /* alarm type registered (0x01 SCAN, 0x05 ALARM, 0x09 ALARM_S; 0 none) */
+} s7__gmsg;
+
+typedef struct s7__gpush {
+    void *sub_owner[256];
+    uint8_t sub_fn[256];
+    uint8_t unsub_job[256], unsub_fn[256];
+    unsigned nunsub;
+    s7__gmsg *msg;
+    size_t nmsg, capmsg;
+    uint8_t up_ev;   /* events registered on the CPU */
+    uint8_t up_alm;  /* alarm types registered on the CPU (bit 0 SCAN, 1 ALARM, 2 ALARM_S) */
+    uint8_t owe_ev;  /* 1: the CPU's events must be narrowed to the clients' union */
+    uint8_t owe_alm; /* alarm types to end on the CPU (bits as up_alm) */
+    uint8_t user[8]; /* the user name of the last registration (sent with what is owed) */
+} s7__gpush;
+
+void s7__gpush_free(s7__gpush *p);
+/* Non-zero when the cyclic job is cli's subscription. */
+int s7__gpush_owns_job(const s7__gpush *p, const void *cli, uint8_t job);
+/* The CPU's answer to a cyclic request planned by pl of cli (NULL: the client is gone). */
+void s7__gpush_cyc_reply(s7__gpush *p, void *cli, const s7__gplan *pl, const s7_pdu *reply);
+/* cli leaves the upstream: its jobs and registrations are owed to the CPU. */
+void s7__gpush_detach(s7__gpush *p, void *cli);
+/* Non-zero when a request is owed to the CPU. */
+int s7__gpush_owes(const s7__gpush *p);
+/* The next request owed to the CPU (an unsubscribe, an end of registration) into out:
+ * its length, 0 when nothing is owed; what (wcap bytes) says what it is, for the log. */
+int s7__gpush_owed(s7__gpush *p, uint8_t *out, size_t cap, char *what, size_t wcap);
+/* A message service request of cli (pdu, allowed by the filter): into out either the
+ * guard's own answer (*local 1) or the request to forward (*local 0, the events the other
+ * clients registered added).  Returns the length or a negative error. */
+int s7__gpush_msg(s7__gpush *p, void *cli, const uint8_t *pdu, size_t len, uint8_t *out, size_t cap,
+                  int *local);
+/* The clients a push of the CPU goes to (at most max into to): returns how many. */
+size_t s7__gpush_route(const s7__gpush *p, const s7_pdu *push, void **to, size_t max);
+
 /* Per policy partner: what the engine counts (metrics.c prints it). */
 typedef struct s7__guard_part {
     unsigned conns;
     double tokens;
     int64_t refill;
     uint64_t allowed, refused, connects, refused_cr;
+    uint64_t rate_delayed; /* requests held back by the partner's rate limit */
     uint64_t *range_hits;
 } s7__guard_part;
 

@@ -110,6 +110,14 @@ int s7__guard_metrics_text(const s7_guard_stats *st, const s7_policy *pol,
         mb(&b, "s7guard_partner_decisions_total{partner=\"%s\",action=\"refused\"} %llu\n", l1,
            (unsigned long long)parts[i].refused);
     }
+    mb(&b, "# HELP s7guard_partner_rate_delayed_total requests held back by the partner's rate "
+           "limit (each counted once)\n"
+           "# TYPE s7guard_partner_rate_delayed_total counter\n");
+    for (size_t i = 0; i < pol->npartners; i++) {
+        label(l1, sizeof l1, pol->partners[i].name);
+        mb(&b, "s7guard_partner_rate_delayed_total{partner=\"%s\"} %llu\n", l1,
+           (unsigned long long)parts[i].rate_delayed);
+    }
     mb(&b, "# HELP s7guard_rule_items_total items allowed per rule\n"
            "# TYPE s7guard_rule_items_total counter\n");
     for (size_t i = 0; i < pol->npartners; i++) {

@@ -19,7 +19,22 @@
  * not acknowledged; the emulator has no acknowledgement); an active alarm is
  * unacknowledged (acknowledge state coming FE, going FF).  Query types and alarm types
  * are not filtered: every active alarm is answered in the form the request's alarm type
- * asks for (ALARM_8 when AT is 2, else ALARM_S). */
+ * asks for (ALARM_8 when AT is 2, else ALARM_S).
+ *
+ * Indications (pushes) to a connection registered with the message service (group 4
+ * subfunction 0x02, userdata.c) for alarms: when an alarm comes or goes, one Userdata
+ * push (PDU reference 0, the 8-byte parameter of method 0x11) of group 4, subfunction 0x12 (ALARM_S indication) to a registration for ALARM_S
+ * (alarm type 09, as a 300 is registered), 0x05 (ALARM_8 indication) to one for ALARM
+ * (05, as the S7-400 captured is); a SCAN registration (01) is answered but gets nothing
+ * (the emulator has no SCAN messages).  The data, laid out as the S7-400's ALARM_8
+ * indications in wincc_s400_production.pcapng: the time (8-byte DATE_AND_TIME, the CPU
+ * clock), function identifier 0x40 and one message object, as that CPU sends them, then
+ * the object: 12 0A 16, the number of associated values (0: the emulator's alarms carry
+ * none), event ID (4 bytes), event state (01: SIG_1 changed), state (SIG_1 now: 01 came,
+ * 00 went), acknowledge state going and coming (FF FE when it came: its coming not
+ * acknowledged, as the alarm query reports it; FE FE when it went).  The alarms are looked
+ * at every 100 ms (a DB bit set and cleared within one look is not seen); the states at
+ * the registration count as reported (only changes after it are pushed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +175,114 @@ int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
     int r = s7__ud_reply(out, lim, ref, u, seq, 0, 1, p, (uint16_t)n);
     free(p);
     return r;
+}
+
+/* ---------------------------------------------------------------- indications */
+
+#define ALARM_LOOK_MS 100
+
+/* A session's registration (allocated while it holds one, so an idle session stays
+ * small): the alarm type registered for, the state of each alarm last reported to it and
+ * when its alarms are looked at next. */
+struct s7__almreg {
+    uint8_t type; /* S7__MSG_ALARM_S_ON, S7__MSG_ALARM_ON, S7__MSG_SCAN_ON */
+    uint8_t *seen;
+    size_t n;
+    int64_t due; /* -1: at the next call */
+};
+
+void s7__alarm_release(s7_cpu_session *sess)
+{
+    if (!sess || !sess->alm)
+        return;
+    free(sess->alm->seen);
+    free(sess->alm);
+    sess->alm = NULL;
+}
+
+/* Take the states of the alarms the registration does not know yet (defined since it
+ * looked last) as reported.  0 or S7_ERR_NOMEM. */
+static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
+{
+    if (r->n >= cpu->nalarms)
+        return 0;
+    uint8_t *t = realloc(r->seen, cpu->nalarms);
+    if (!t)
+        return S7_ERR_NOMEM;
+    for (size_t i = r->n; i < cpu->nalarms; i++)
+        t[i] = (uint8_t)active(cpu, &cpu->alarms[i]);
+    r->seen = t;
+    r->n = cpu->nalarms;
+    return 0;
+}
+
+int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
+{
+    s7__alarm_release(sess);
+    if (!(almtype & 1)) /* an end */
+        return 0;
+    sess->alm = calloc(1, sizeof *sess->alm);
+    if (!sess->alm)
+        return S7_ERR_NOMEM;
+    sess->alm->type = almtype;
+    sess->alm->due = -1;
+    return seen_grow(cpu, sess->alm);
+}
+
+int64_t s7__alarm_next(const s7_cpu_session *sess)
+{
+    if (!sess || !sess->alm || sess->alm->type == S7__MSG_SCAN_ON)
+        return -1;
+    return sess->alm->due < 0 ? 0 : sess->alm->due;
+}
+
+int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim)
+{
+    struct s7__almreg *r = sess->alm;
+    if (!r || r->type == S7__MSG_SCAN_ON)
+        return 0;
+    if (r->due >= 0 && now_ms < r->due)
+        return 0;
+    if (seen_grow(cpu, r) < 0)
+        return S7_ERR_NOMEM;
+    for (size_t i = 0; i < r->n; i++) {
+        struct s7__alarm *a = &cpu->alarms[i];
+        uint8_t on = (uint8_t)active(cpu, a);
+        if (on == r->seen[i])
+            continue;
+        r->seen[i] = on;
+        uint8_t p[8 + 2 + 12];
+        memset(p, 0, sizeof p);
+        s7_datetime t;
+        if (s7__ms_to_dt(s7__cpu_now_ms(cpu), &t) == 0)
+            (void)s7_dt_encode(p, &t);
+        p[8] = 0x40; /* function identifier, as the S7-400 captured sends it */
+        p[9] = 0x01; /* one message object */
+        uint8_t *o = p + 10;
+        o[0] = 0x12;
+        o[1] = 0x0A;
+        o[2] = 0x16;
+        o[3] = 0x00; /* no associated values */
+        o[4] = (uint8_t)(a->id >> 24);
+        o[5] = (uint8_t)(a->id >> 16);
+        o[6] = (uint8_t)(a->id >> 8);
+        o[7] = (uint8_t)a->id;
+        o[8] = 0x01; /* SIG_1 changed */
+        o[9] = on;
+        o[10] = on ? 0xFF : 0xFE;
+        o[11] = 0xFE;
+        s7_ud u;
+        memset(&u, 0, sizeof u);
+        u.method = 0x11; /* the short parameter (8 bytes), as the S7-400's indications */
+        u.type = S7_UD_TYPE_PUSH;
+        u.group = S7_UD_GRP_CPU;
+        u.subfn = r->type == S7__MSG_ALARM_ON ? 0x05 : 0x12;
+        u.rc = S7_RC_OK;
+        u.dts = S7_DTS_OCTET;
+        u.payload = p;
+        u.plen = (uint16_t)sizeof p;
+        return s7_ud_encode(out, lim, 0, &u);
+    }
+    r->due = now_ms + ALARM_LOOK_MS;
+    return 0;
 }

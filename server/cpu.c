@@ -621,6 +621,7 @@ void s7__cpu_session_release(s7_cpu_session *s)
 {
     s7__ud_pending_drop(s);
     s7__cyclic_release(s);
+    s7__alarm_release(s);
 }
 
 s7_cpu_session *s7_cpu_session_new(void) { return calloc(1, sizeof(s7_cpu_session)); }

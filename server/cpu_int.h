@@ -130,9 +130,10 @@ struct s7_cpu_session {
     uint8_t ud_no;     /* the last Userdata reply's sequence number (counts 1..255) */
     uint8_t ud_dur_no; /* the last data unit reference given (counts 1..255) */
     uint8_t ud_group, ud_subfn;
-    uint8_t cur_fn;        /* the Read/Write job being answered (for events) */
-    struct s7__cyc *cyc;   /* cyclic-data subscriptions (cyclic.c), NULL when none */
-    struct s7__xfer *xfer; /* a block upload / download in progress (blocks.c), or NULL */
+    uint8_t cur_fn;         /* the Read/Write job being answered (for events) */
+    struct s7__cyc *cyc;    /* cyclic-data subscriptions (cyclic.c), NULL when none */
+    struct s7__xfer *xfer;  /* a block upload / download in progress (blocks.c), or NULL */
+    struct s7__almreg *alm; /* the message service's alarm registration (alarms.c), or NULL */
 };
 
 /* A block transfer of one session (allocated while one runs). */
@@ -247,6 +248,29 @@ int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
                     size_t lim);
 /* Free the alarm definitions. */
 void s7__alarms_free(s7_cpu *cpu);
+
+/* Alarm types of a message service registration (the byte after the user name): odd
+ * starts, even ends the registration of that type (wincc_s300_setup-alarm-read.pcapng:
+ * 09 and 08; wincc_s400_production.pcapng: 05). */
+enum {
+    S7__MSG_SCAN_OFF = 0x00,
+    S7__MSG_SCAN_ON = 0x01,
+    S7__MSG_ALARM_OFF = 0x04,
+    S7__MSG_ALARM_ON = 0x05,
+    S7__MSG_ALARM_S_OFF = 0x08,
+    S7__MSG_ALARM_S_ON = 0x09
+};
+/* A registration of the message service (group 4 subfunction 0x02) for alarm type
+ * almtype: starts (the alarms' states now are taken as reported) or ends the session's
+ * alarm indications.  0 or S7_ERR_NOMEM. */
+int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype);
+/* The next alarm indication due for the session at now_ms (an alarm that came or went
+ * since it was last reported) into out (lim bytes): its length, 0 when none. */
+int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim);
+/* When the session's alarms are looked at next (-1: not registered). */
+int64_t s7__alarm_next(const s7_cpu_session *sess);
+/* Drop the session's registration. */
+void s7__alarm_release(s7_cpu_session *sess);
 
 /* ---------------------------------------------------------------- blocks.c */
 

@@ -227,7 +227,8 @@ int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
     if (!sess)
         return -1;
     if (s7__prog_pending(sess))
-        return 0; /* a programmer job's result (ud_prog.c) waits */
+        return 0;                /* a programmer job's result (ud_prog.c) waits */
+    next = s7__alarm_next(sess); /* alarm indications (alarms.c) */
     for (uint8_t i = 0; sess->cyc && i < sess->cyc->n; i++) {
         int64_t d = sess->cyc->jobs[i].due < 0 ? 0 : sess->cyc->jobs[i].due;
         if (next < 0 || d < next)
@@ -243,11 +244,14 @@ int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8
     int pn = s7__prog_push(sess, out, cap); /* programmer jobs' results first (ud_prog.c) */
     if (pn != 0)
         return pn;
-    if (!sess->cyc || sess->pdu == 0)
+    if ((!sess->cyc && !sess->alm) || sess->pdu == 0)
         return 0;
     size_t lim = s7__reply_limit(sess, cap);
     if (lim <= PUSH_OVERHEAD)
         return S7_ERR_NOSPACE;
+    int an = s7__alarm_push(cpu, sess, now_ms, out, lim); /* alarm indications (alarms.c) */
+    if (an != 0 || !sess->cyc)
+        return an;
     for (uint8_t i = 0; i < sess->cyc->n; i++) {
         struct s7__cyc_job *j = &sess->cyc->jobs[i];
         if (j->due < 0) {

@@ -250,14 +250,22 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
 
 /* Group 4 subfunction 0x02 (message service: register for events) of a 300/400, answered
  * as the captured ones answer it: 02 00 (and, when alarms are asked for, the alarm type
- * and 01 00 after it).  The events registered for are not pushed later (see
+ * and 01 00 after it).  Data: the events byte (0x80: alarms), a byte, the 8-character
+ * user name, and with alarms the alarm type (odd: register, even: end) and a byte.  An
+ * alarm registration makes alarms.c push the alarms that come and go (ALARM_S / ALARM_8
+ * indications); the other events (mode changes, diagnostics) are not pushed (see
  * docs/server.md); the alarm query (0x13) is alarms.c. */
-static int messages(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out, size_t lim)
+static int messages(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
+                    size_t lim)
 {
     uint8_t p[6];
     uint16_t n;
     if (u->plen != 10 && u->plen != 12)
         return ud_error(sess, out, lim, ref, u, 0xD401);
+    if (u->plen == 12 && (u->payload[10] & 1) && !(u->payload[0] & 0x80))
+        return ud_error(sess, out, lim, ref, u, 0xD401); /* an alarm type without alarms */
+    if (u->plen == 12 && s7__alarm_register(cpu, sess, u->payload[10]) < 0)
+        return S7_ERR_NOMEM;
     p[0] = 0x02;
     p[1] = 0x00;
     n = 2;
@@ -299,7 +307,7 @@ int s7__userdata(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *
         if (u.subfn == S7_UD_SZL_READ)
             return szl(cpu, sess, &u, pdu->ref, out, lim);
         if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x02)
-            return messages(sess, &u, pdu->ref, out, lim);
+            return messages(cpu, sess, &u, pdu->ref, out, lim);
         if (cpu->ext->family == S7__FAM_CLASSIC && u.subfn == 0x13)
             return s7__alarm_query(cpu, sess, &u, pdu->ref, out, lim);
         break;

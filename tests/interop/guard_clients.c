@@ -10,12 +10,29 @@
  *   guard_clients dbread HOST PORT SLOT DB:START:COUNT...
  *
  * reads the ranges as DBREAD items (syntax id 0xB0, one PG connection) and prints a line
- * per range: "ok HEXBYTES" or "rc XX" (its item return code). */
+ * per range: "ok HEXBYTES" or "rc XX" (its item return code).
+ *
+ *   guard_clients alarms HOST PORT SLOT NSUB NPLAIN EXPECT WAIT_MS
+ *
+ * NSUB + NPLAIN OP connections (libs7's sans-I/O s7_conn on one thread); the first NSUB
+ * register with the message service for ALARM_S (as WinCC registers with a 300) and the
+ * first of them asks the alarm query too; then it prints "ready" and counts the alarm
+ * indications (Userdata group 4 pushes) each connection gets until every subscriber has
+ * EXPECT, then 500 ms more (a duplicate would show), at most WAIT_MS.  Then the
+ * subscribers but the last end their registration (alarm type 08) and the last just
+ * closes.  Prints a line per connection ("client K subscribed|plain: N indications, event
+ * IDs ...", "query: answered to client 0 only" when so) and exits 0 when the counts are
+ * EXPECT and 0. */
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "s7/client.h"
+#include "s7/conn.h"
 #include "s7/net.h"
 #include "s7/wire.h"
 
@@ -88,10 +105,226 @@ static int dbread_mode(int argc, char **argv)
     return 0;
 }
 
+/* ---------------------------------------------------------------- alarms mode */
+
+typedef struct acli {
+    int fd, sub;
+    s7_conn *c;
+    int replies, reply_bad, query_ok;
+    int ind;          /* alarm indications received */
+    uint32_t ids[16]; /* their event IDs */
+    int other_push;
+} acli;
+
+static void a_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+{
+    (void)sub;
+    acli *a = ctx;
+    s7_ud u;
+    a->replies++;
+    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, &u) < 0 || u.err) {
+        a->reply_bad++;
+        return;
+    }
+    if ((intptr_t)job == 2 && u.subfn == 0x13)
+        a->query_ok = 1;
+    if ((intptr_t)job == 1 && !(u.plen == 5 && u.payload[0] == 0x02 && u.payload[2] == 0x09))
+        a->reply_bad++;
+}
+
+static void a_push(void *ctx, const s7_pdu *pdu)
+{
+    acli *a = ctx;
+    s7_ud u;
+    if (s7_ud_decode(pdu, &u) < 0 || u.group != S7_UD_GRP_CPU || u.subfn != 0x12 || u.plen < 22) {
+        a->other_push++;
+        return;
+    }
+    if (a->ind < 16)
+        a->ids[a->ind] = (uint32_t)u.payload[14] << 24 | (uint32_t)u.payload[15] << 16 |
+                         (uint32_t)u.payload[16] << 8 | u.payload[17];
+    a->ind++;
+}
+
+/* Send what c has queued, receive what is there (wait up to ms).  -1 on a failure. */
+static int a_step(acli *a, int n, int ms)
+{
+    struct pollfd pf[MAXC];
+    for (int i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t k;
+        while (a[i].fd >= 0 && (k = s7_conn_tx_pending(a[i].c, &p)) > 0) {
+            ssize_t w = send(a[i].fd, p, k, MSG_NOSIGNAL);
+            if (w <= 0)
+                return -1;
+            s7_conn_tx_done(a[i].c, (size_t)w);
+        }
+        pf[i].fd = a[i].fd;
+        pf[i].events = POLLIN;
+        pf[i].revents = 0;
+    }
+    if (poll(pf, (nfds_t)n, ms) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+            continue;
+        size_t space;
+        uint8_t *p = s7_conn_rx_space(a[i].c, &space);
+        ssize_t r = p ? recv(a[i].fd, p, space, 0) : -1;
+        if (r <= 0 || s7_conn_rx_commit(a[i].c, (size_t)r) < 0) {
+            fprintf(stderr, "client %d: connection lost\n", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A message service request: events ev, alarm type alm. */
+static int a_msg(acli *a, uint8_t ev, uint8_t alm, intptr_t job)
+{
+    uint8_t d[12] = {ev, 0x00, 's', '7', 't', 'e', 's', 't', ' ', ' ', alm, 0x00};
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = 0x11;
+    u.type = S7_UD_TYPE_REQ;
+    u.group = S7_UD_GRP_CPU;
+    u.subfn = 0x02;
+    u.rc = S7_RC_OK;
+    u.dts = S7_DTS_OCTET;
+    u.payload = d;
+    u.plen = 12;
+    size_t cap;
+    uint8_t *b = s7_conn_submit_begin(a->c, &cap);
+    int n = b ? s7_ud_encode(b, cap, 0, &u) : -1;
+    return n < 0 ? -1 : s7_conn_submit_end(a->c, (size_t)n, (void *)job, 0);
+}
+
+static int alarms_mode(int argc, char **argv)
+{
+    if (argc != 9)
+        return 2;
+    uint16_t port = (uint16_t)atoi(argv[3]);
+    int slotn = atoi(argv[4]), nsub = atoi(argv[5]), nplain = atoi(argv[6]);
+    int expect = atoi(argv[7]), wait_ms = atoi(argv[8]);
+    int n = nsub + nplain;
+    if (nsub < 0 || nplain < 0 || n < 1 || n > 64 || wait_ms < 1 || wait_ms > 60000)
+        return 2;
+    static acli a[64];
+    for (int i = 0; i < n; i++) {
+        s7_conn_cfg cfg;
+        s7_conn_cfg_init(&cfg);
+        cfg.local_tsap = 0x0100;
+        cfg.remote_tsap = (uint16_t)(0x0200 | slotn);
+        cfg.pdu_request = 240;
+        cfg.amq_request = 2;
+        cfg.src_ref = (uint16_t)(0x100 + i);
+        cfg.on_reply = a_reply;
+        cfg.on_push = a_push;
+        cfg.ctx = &a[i];
+        a[i].sub = i < nsub;
+        a[i].c = s7_conn_new(&cfg);
+        int rc = a[i].c ? s7_tcp_connect_start(argv[2], port, &a[i].fd) : S7_ERR_NOMEM;
+        if (rc == S7_AGAIN) {
+            struct pollfd pf = {a[i].fd, POLLOUT, 0};
+            rc = poll(&pf, 1, 5000) == 1 ? s7_tcp_connect_finish(a[i].fd) : S7_ERR_TIMEOUT;
+        }
+        if (rc < 0) {
+            fprintf(stderr, "client %d: connect: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+        s7_conn_start(a[i].c);
+    }
+    int64_t end = s7_now_ms() + 8000;
+    for (int ready = 0; !ready;) {
+        ready = 1;
+        for (int i = 0; i < n; i++)
+            ready &= s7_conn_state(a[i].c) == S7_CS_READY;
+        if (ready)
+            break;
+        if (s7_now_ms() > end || a_step(a, n, 50) < 0) {
+            fprintf(stderr, "not every connection got ready\n");
+            return 1;
+        }
+    }
+    for (int i = 0; i < nsub; i++)
+        if (a_msg(&a[i], 0x81, 0x09, 1) < 0)
+            return 1;
+    if (nsub) { /* the alarm query, by the first subscriber */
+        size_t cap;
+        uint8_t *b = s7_conn_submit_begin(a[0].c, &cap);
+        int k = b ? s7_alarm_query_encode(b, cap, 0, S7_ALARM_S) : -1;
+        if (k < 0 || s7_conn_submit_end(a[0].c, (size_t)k, (void *)(intptr_t)2, 0) < 0)
+            return 1;
+    }
+    end = s7_now_ms() + 8000;
+    for (;;) {
+        int want = 0, got = 0;
+        for (int i = 0; i < nsub; i++) {
+            want += i == 0 ? 2 : 1;
+            got += a[i].replies;
+        }
+        if (got >= want)
+            break;
+        if (s7_now_ms() > end || a_step(a, n, 50) < 0) {
+            fprintf(stderr, "the registrations were not all answered\n");
+            return 1;
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    end = s7_now_ms() + wait_ms;
+    int64_t settle = -1;
+    while (s7_now_ms() < end) {
+        int all = 1;
+        for (int i = 0; i < nsub; i++)
+            all &= a[i].ind >= expect;
+        if (all && settle < 0)
+            settle = s7_now_ms() + 500;
+        if (settle >= 0 && s7_now_ms() >= settle)
+            break;
+        if (a_step(a, n, 50) < 0)
+            return 1;
+    }
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        printf("client %d %s: %d indications, event IDs", i, a[i].sub ? "subscribed" : "plain",
+               a[i].ind);
+        for (int k = 0; k < a[i].ind && k < 16; k++)
+            printf(" 0x%X", a[i].ids[k]);
+        printf("%s\n", a[i].other_push ? " (and other pushes)" : "");
+        bad |= a[i].ind != (a[i].sub ? expect : 0) || a[i].other_push || a[i].reply_bad;
+    }
+    int query_only0 = nsub && a[0].query_ok;
+    for (int i = 1; i < n; i++)
+        query_only0 &= !a[i].query_ok && a[i].replies == (a[i].sub ? 1 : 0);
+    if (nsub)
+        printf("query: %s\n", query_only0 ? "answered to client 0 only" : "misrouted");
+    bad |= nsub && !query_only0;
+    /* the subscribers but the last end their registration; the last just goes */
+    for (int i = 0; i + 1 < nsub; i++)
+        if (a_msg(&a[i], 0x80, 0x08, 3) < 0)
+            return 1;
+    end = s7_now_ms() + 5000;
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i + 1 < nsub; i++)
+            pending += s7_conn_inflight(a[i].c) > 0;
+        if (!pending || s7_now_ms() > end || a_step(a, n, 50) < 0)
+            break;
+    }
+    for (int i = 0; i < n; i++) {
+        close(a[i].fd);
+        s7_conn_free(a[i].c);
+    }
+    return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "dbread") == 0)
         return dbread_mode(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "alarms") == 0)
+        return alarms_mode(argc, argv);
     if (argc != 7) {
         fprintf(stderr, "usage: guard_clients HOST PORT SLOT N ROUNDS DB\n");
         return 2;

@@ -10,8 +10,14 @@
 #   policy no longer allows is closed); the inventory as the policy (--inventory --cpu);
 #   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json; cyclic
 #   data through the guard (pushes routed to the subscriber, a subscription outside the
-#   readable ranges refused, a client gone unsubscribed); DBREAD items allowed and refused
-#   range by range.
+#   readable ranges refused, a client gone unsubscribed); alarms through the shared
+#   upstream (three clients registered for ALARM_S each get an alarm raised in the CPU
+#   exactly once, a fourth not registered gets nothing, the alarm query is answered to the
+#   client that asked; the registration ends on the CPU when the last one goes; the alarm
+#   service refused to a partner that may not use it); DBREAD items allowed and refused
+#   range by range; max_conn (a second connection refused, a new one accepted once the
+#   first is gone); the per-partner rate limit (a burst beyond it is held, not refused, and
+#   counted; another partner is not held).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -63,7 +69,7 @@ S7SRV_SLOT=2
 CPU_AUDIT="$S7_TEST_TMP/cpu.audit"
 GUARD_AUDIT="$S7_TEST_TMP/guard.audit"
 start_s7server --profile s7-300 --db 1:4096 --db 10:64 --db 11:16 --set DB10.DBW0=4660 \
-    --set DB10.DBD4:REAL=2.5 --audit "$CPU_AUDIT"
+    --set DB10.DBD4:REAL=2.5 --audit "$CPU_AUDIT" --alarm 175:DB11.DBX15.0:level
 
 RULES="$S7_TEST_TMP/rules.yaml"
 write_rules() { # the rules file: an OP partner on a shared upstream, and a SCADA host
@@ -76,6 +82,7 @@ partners:
     upstream: shared
     read: [DB1.DBB0..4095]
     write: [DB1.DBB0..4095]
+    services: [szl-identity, clock-read, alarms]
   - name: scada
     address: 127.0.0.1
     type: pg
@@ -165,6 +172,9 @@ check_eq "$?" 3 "max_conn 1: a second connection of the partner is refused at it
 check_match "$(cat "$GUARD_AUDIT")" '"result": "refused: partner basic1 already holds its 1 connections"' \
     "audit: the refused CR names the limit"
 kill "$W1" 2>/dev/null
+for ((i = 0; i < 100; i++)); do grep -q "closed .* partner basic1" "$G_LOG" && break; sleep 0.05; done
+check_eq "$(gcli read DB10.DBW0 --type basic 2>&1)" "DB10.DBW0 = 4660" \
+    "max_conn 1: once the first connection is gone a new one of the partner is accepted"
 # a frame that is not ISO-on-TCP, and a TPKT whose COTP is garbage: only that client closes
 exec 5<>"/dev/tcp/127.0.0.1/$G_PORT"
 printf 'GET / HTTP/1.0\r\n\r\n' >&5
@@ -249,6 +259,45 @@ wait "$wpid" 2>/dev/null
 for ((i = 0; i < 100; i++)); do grep -q "unsubscribed cyclic job" "$G_LOG" && break; sleep 0.05; done
 check_match "$(cat "$G_LOG")" "unsubscribed cyclic job [0-9]+ of a client gone" \
     "a client gone while subscribed: the guard unsubscribes its job"
+
+# ---- alarms through the shared upstream (the OP partner may use the alarm services): 3
+# clients registered for ALARM_S and 1 not, on the one shared CPU connection; the alarm
+# raised in the CPU (DB11.DBX15.0 is alarm 175 = 0xAF) reaches each registered client
+# once and the other not at all; the first one's alarm query is answered to it only
+AL="$S7_TEST_TMP/alarms.out"
+"$HELPERS/guard_clients" alarms 127.0.0.1 "$G_PORT" 2 3 1 1 8000 >"$AL" 2>&1 &
+apid=$!
+on_exit "kill $apid 2>/dev/null"
+for ((i = 0; i < 160; i++)); do grep -q '^ready' "$AL" && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+check_ok "alarms: 3 clients registered through the guard" grep -q '^ready' "$AL"
+check_ok "alarms: raise alarm 0xAF in the CPU" s7srv_cli write DB11.DBX15.0=1
+rc=0
+wait "$apid" || rc=$?
+check_eq "$rc" 0 "alarms: the helper's counts are right ($(tr '\n' ';' <"$AL"))"
+check_eq "$(grep -c '^client [0-2] subscribed: 1 indications, event IDs 0xAF$' "$AL")" 3 \
+    "alarms: each of the 3 registered clients got the ALARM_S indication exactly once"
+check_eq "$(grep '^client 3' "$AL")" "client 3 plain: 0 indications, event IDs" \
+    "alarms: the client on the same upstream that did not register got nothing"
+check_contains "$(cat "$AL")" "query: answered to client 0 only" "alarms: the alarm query's answer went to the client that asked only"
+for ((i = 0; i < 100; i++)); do grep -q "ended the alarm registration" "$G_LOG" && break; sleep 0.05; done
+check_eq "$(grep -c "ended the alarm registration (type 09) no client holds any more" "$G_LOG")" 1 \
+    "alarms: the registration ended on the CPU once, when the last client went (the others' ends answered by the guard)"
+# registered again: the CPU takes it (the alarm going reaches the new client)
+"$HELPERS/guard_clients" alarms 127.0.0.1 "$G_PORT" 2 1 0 1 8000 >"$AL" 2>&1 &
+apid=$!
+for ((i = 0; i < 160; i++)); do grep -q '^ready' "$AL" && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+check_ok "alarms: clear alarm 0xAF in the CPU" s7srv_cli write DB11.DBX15.0=0
+rc=0
+wait "$apid" || rc=$?
+check_eq "$rc:$(grep '^client 0' "$AL")" "0:client 0 subscribed: 1 indications, event IDs 0xAF" \
+    "alarms: after the end a new registration gets the alarm going"
+for ((i = 0; i < 100; i++)); do [ "$(grep -c "ended the alarm registration" "$G_LOG")" = 2 ] && break; sleep 0.05; done
+check_eq "$(grep -c "ended the alarm registration" "$G_LOG")" 2 "alarms: and is ended when it goes"
+# the alarm services refused to a partner the policy does not give them (scada)
+out="$(gcli alarms 2>&1)"
+check_eq "$?" 1 "s7 alarms as scada (no alarm service): refused (exit 1)"
+check_contains "$out" "0xD241" "s7 alarms as scada: 0xD241"
+check_ok "s7 alarms as the OP partner (alarm service allowed): answered" gcli alarms --type op
 
 # ---- DBREAD items (syntax id 0xB0, what WinCC sends an S7-400): ranges checked one by one
 # (libs7 puts as many ranges in one item as fit: a request per case)
@@ -353,6 +402,8 @@ check_fails "inventory policy: a write where only GET is documented fails" gcli 
 check_fails "inventory policy: an undocumented DB read fails" gcli read DB11.DBW0
 check_fails "inventory policy: an OP connection (documented: PG) is refused" "$S7_BIN" read \
     "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --type op --timeout 3000
+out="$(gcli alarms 2>&1)"
+check_eq "$?:$(grep -o 0xD241 <<<"$out" | head -1)" "1:0xD241" "inventory policy: the alarm services refused by default (0xD241)"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"rule": "conn scada-plc1 GET DB10.DBB0..DBB63"' \
     "inventory policy: the audit names the documented exchange"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op"' \
@@ -364,17 +415,64 @@ check_match "$out" "write where only GET is documented +scada \(127\.0\.0\.1\) +
     "inventory audit: the write where only GET is documented, counted, with its first time"
 check_match "$out" "outside the documented ranges +scada \(127\.0\.0\.1\) +read DB11 byte 0\.\.1 +1 " \
     "inventory audit: the read outside the documented ranges"
-check_match "$out" "records, [0-9]+ documented, 2 finding" "inventory audit: exactly two findings"
+check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +alarms +1 " \
+    "inventory audit: the refused alarm service (what --allow would add)"
+check_match "$out" "records, [0-9]+ documented, 3 finding" "inventory audit: exactly three findings"
 printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
     >>"$S7_TEST_TMP/inv.audit"
 out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"
 check_match "$out" "undocumented partner +10\.9\.9\.9 +connect +1 " "inventory audit: an undocumented partner"
+stop_guard
+start_guard --inventory "$INV" --cpu plc1 --allow scada:alarms,szl
+check_ok "inventory policy with --allow scada:alarms: s7 alarms answered" gcli alarms
+check_fails "--allow adds only what it names: a write where only GET is documented still fails" \
+    gcli write DB10.DBW0=1
 stop_guard
 start_guard --inventory "$INV" --cpu plc1 --dry-run --audit "$S7_TEST_TMP/dry.audit"
 check_ok "dry run: the undocumented write is forwarded" gcli write DB10.DBW0=4662
 check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4662" "dry run: it reached the CPU"
 check_match "$(cat "$S7_TEST_TMP/dry.audit")" '"op": "write".*"db": 10.*"action": "would-refuse"' \
     "dry run: logged as would-refuse"
+stop_guard
+
+# ---- the per-partner rate limit: 4 clients of a partner limited to 10 requests/s write
+# once and read 4 times in flight each (20 requests at once): the requests beyond its 10
+# tokens are held in the guard's queue and answered later with the right data (never
+# refused), each counted once in s7guard_partner_rate_delayed_total; a partner without a
+# limit, reading at the same time, is never held
+cat >"$S7_TEST_TMP/rate.yaml" <<EOF
+partners:
+  - name: limited
+    address: 127.0.0.1
+    type: op
+    rate: 10
+    read: [DB1.DBB0..4095]
+    write: [DB1.DBB0..4095]
+  - name: free
+    address: 127.0.0.1
+    type: pg
+    read: [DB10.DBB0..63]
+EOF
+start_guard --rules "$S7_TEST_TMP/rate.yaml" --metrics "127.0.0.1:$MPORT"
+"$HELPERS/guard_clients" 127.0.0.1 "$G_PORT" 2 4 1 1 >"$S7_TEST_TMP/rate.out" 2>&1 &
+rpid=$!
+for k in 1 2 3; do
+    check_eq "$(gcli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4662" "rate: the partner without a limit reads meanwhile ($k)"
+done
+rc=0
+wait "$rpid" || rc=$?
+check_eq "$rc:$(cat "$S7_TEST_TMP/rate.out")" "0:4 clients, 1 rounds: 16 reads checked, 0 errors" \
+    "rate: every request of the limited partner answered with its own data (held, not refused)"
+for ((i = 0; i < 40; i++)); do
+    m="$(metrics)"
+    printf '%s' "$m" | grep -q 's7guard_partner_rate_delayed_total{partner="limited"} [1-9]' && break
+    sleep 0.1
+done
+held=$(printf '%s\n' "$m" | sed -n 's/^s7guard_partner_rate_delayed_total{partner="limited"} //p')
+check_ok "rate: 8 to 10 of the 20 requests held (10 over the limit; a token or two may refill meanwhile): ${held:-none}" \
+    test "${held:-0}" -ge 8 -a "${held:-0}" -le 10
+check_match "$m" 's7guard_partner_rate_delayed_total\{partner="free"\} 0' "rate: the other partner was never held"
+check_match "$m" 's7guard_partner_decisions_total\{partner="limited",action="refused"\} 0' "rate: nothing of the limited partner refused"
 stop_guard
 
 # ---- the Snap7 server as the CPU (a peer we did not write)
@@ -410,6 +508,14 @@ printf 'partners:\n  - name: a\n    address: 127.0.0.1\n    raed: [DB1.DBB0..3]\
 out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --rules "$S7_TEST_TMP/bad.yaml" 2>&1)"
 check_eq "$?" 2 "a misspelt key: exit 2"
 check_contains "$out" "bad.yaml:4: unknown key 'raed'" "a misspelt key: FILE:LINE and the key"
+
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu plc1 --allow hmi9:alarms 2>&1)"
+check_eq "$?" 2 "--allow of a partner the policy does not have: exit 2"
+check_contains "$out" "--allow 'hmi9:alarms': the policy (inventory" "--allow: names the option"
+check_contains "$out" "has no partner 'hmi9' (it has: scada)" "--allow: names the partners there are"
+out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu plc1 --allow scada:alrms 2>&1)"
+check_eq "$?" 2 "--allow of an unknown service: exit 2"
+check_contains "$out" "unknown service 'alrms' (known: " "--allow: an unknown service named, with the known ones"
 
 # ---- every audit line of the guard and of the emulator against the one schema
 if [ -n "$S7_NODE" ]; then

@@ -1,7 +1,9 @@
 /* CPU model, alarms (server/alarms.c): definitions, raise / clear by call and by a DB bit,
  * and the alarm query answered in the 300 form (ALARM_S, as the 315-2 captured is asked:
  * the empty answer byte for byte when none is active) and the S7-400 form (ALARM_8, the
- * request WinCC sends in wincc_s400_production.pcapng). */
+ * request WinCC sends in wincc_s400_production.pcapng); the alarm indications pushed to a
+ * session registered with the message service (ALARM_S as WinCC registers with a 300,
+ * ALARM as with the S7-400), nothing to one that is not or has ended its registration. */
 #include <string.h>
 
 #include "s7/cpu.h"
@@ -83,6 +85,74 @@ int main(void)
     CHECK_INT(s7_cpu_alarm_active(cpu, 0x2F), 0);
     CHECK(query(cpu, &s, Q400, &u) > 0);
     CHECK_INT(s7_alarm_query_decode(u.payload, u.plen, a, 4), 0);
+
+    /* indications: one session registered for ALARM_S (wincc_s300_setup-alarm-read.pcapng
+     * frame 6), one for ALARM (wincc_s400_production.pcapng frame 15), one not at all */
+    s7_cpu_session r8, none_s;
+    s7__cpu_session_init(&r8);
+    s7__cpu_session_init(&none_s);
+    n = s7_setup_req_encode(req, sizeof req, 0, &su);
+    CHECK_INT(s7_cpu_handle(cpu, &r8, req, (size_t)n, out, sizeof out), 20);
+    n = s7_setup_req_encode(req, sizeof req, 0, &su);
+    CHECK_INT(s7_cpu_handle(cpu, &none_s, req, (size_t)n, out, sizeof out), 20);
+    CHECK(query(cpu, &s,
+                "32 07 00 00 01 00 00 08 00 10 00 01 12 04 11 44 02 00 ff 09 00 0c "
+                "81 00 48 6d 69 52 74 6d 20 20 09 00",
+                &u) > 0);
+    static const uint8_t reg_s[5] = {0x02, 0x00, 0x09, 0x01, 0x00}; /* frame 9 */
+    CHECK_INT(u.plen, 5);
+    CHECK_MEM(u.payload, reg_s, 5);
+    CHECK(query(cpu, &r8,
+                "32 07 00 00 09 00 00 08 00 10 00 01 12 04 11 44 02 00 ff 09 00 0c "
+                "81 00 53 37 43 48 4e 5f 30 32 05 00",
+                &u) > 0);
+    CHECK_INT(u.err, 0);
+    CHECK_INT(s7_cpu_session_next_push(&none_s), -1);
+    CHECK_INT(s7_cpu_session_next_push(&s), 0);
+    CHECK_INT(s7_cpu_session_push(cpu, &s, 1000, out, sizeof out), 0); /* nothing changed */
+    CHECK_INT(s7_cpu_session_next_push(&s), 1100);                     /* the next look */
+    CHECK_INT(s7_cpu_session_push(cpu, &s, 1050, out, sizeof out), 0);
+    s7_cpu_mem(cpu, S7_AREA_DB, 5, &sz)[1] = 0x08;                     /* 0xAF comes */
+    CHECK_INT(s7_cpu_session_push(cpu, &s, 1050, out, sizeof out), 0); /* not looked at yet */
+    int k = s7_cpu_session_push(cpu, &s, 1100, out, sizeof out);
+    CHECK_INT(k, 10 + 8 + 4 + 22); /* the short parameter, as the S7-400's */
+    s7_pdu pp;
+    CHECK(s7_pdu_decode(out, (size_t)k, &pp) >= 0);
+    CHECK(s7_ud_decode(&pp, &u) >= 0);
+    CHECK_INT(pp.ref, 0);
+    CHECK_INT(u.type, S7_UD_TYPE_PUSH);
+    CHECK_INT(u.group, S7_UD_GRP_CPU);
+    CHECK_INT(u.subfn, 0x12); /* ALARM_S indication */
+    CHECK_INT(u.plen, 22);
+    static const uint8_t came[14] = {0x40, 0x01, 0x12, 0x0A, 0x16, 0x00, 0x00,
+                                     0x00, 0x00, 0xAF, 0x01, 0x01, 0xFF, 0xFE};
+    CHECK_MEM(u.payload + 8, came, 14);
+    CHECK_INT(s7_cpu_session_push(cpu, &s, 1100, out, sizeof out), 0); /* once only */
+    k = s7_cpu_session_push(cpu, &r8, 1100, out, sizeof out);
+    CHECK(k > 0);
+    CHECK(s7_pdu_decode(out, (size_t)k, &pp) >= 0);
+    CHECK(s7_ud_decode(&pp, &u) >= 0);
+    CHECK_INT(u.subfn, 0x05); /* ALARM_8 indication */
+    CHECK_INT(s7_cpu_session_push(cpu, &none_s, 1100, out, sizeof out), 0);
+    /* it goes; then the ALARM_S registration ends (frame 127: alarm type 08) */
+    s7_cpu_mem(cpu, S7_AREA_DB, 5, &sz)[1] = 0x00;
+    k = s7_cpu_session_push(cpu, &s, 1300, out, sizeof out);
+    CHECK(k > 0);
+    CHECK(s7_pdu_decode(out, (size_t)k, &pp) >= 0);
+    CHECK(s7_ud_decode(&pp, &u) >= 0);
+    CHECK_INT(u.payload[8 + 2 + 9], 0x00); /* state: SIG_1 went */
+    CHECK(query(cpu, &s,
+                "32 07 00 00 01 00 00 08 00 10 00 01 12 04 11 44 02 00 ff 09 00 0c "
+                "80 00 48 6d 69 52 74 6d 20 20 08 00",
+                &u) > 0);
+    CHECK_INT(u.err, 0);
+    CHECK_INT(s7_cpu_session_next_push(&s), -1);
+    CHECK_INT(s7_cpu_alarm_raise(cpu, 0x2F), 0);
+    CHECK_INT(s7_cpu_session_push(cpu, &s, 2000, out, sizeof out), 0);
+    CHECK(s7_cpu_session_push(cpu, &r8, 2000, out, sizeof out) > 0); /* still registered */
+    CHECK_INT(s7_cpu_alarm_clear(cpu, 0x2F), 0);
+    s7__cpu_session_release(&r8);
+    s7__cpu_session_release(&none_s);
 
     /* a malformed query: D401, the connection kept */
     CHECK(query(cpu, &s,

@@ -362,13 +362,14 @@ static void test_settings_and_sessions(void)
     s7_cpu_free(cpu);
 
     /* an idle session holds no buffers: its size is the struct, ud_pending NULL; what a
-     * service needs (programmer jobs, cyclic subscriptions, a block transfer) is allocated
-     * while it runs and costs the idle session one pointer each */
+     * service needs (programmer jobs, cyclic subscriptions, a block transfer, an alarm
+     * registration) is allocated while it runs and costs the idle session one pointer
+     * each */
     s7_cpu_session s;
     memset(&s, 0x5A, sizeof s);
     s7__cpu_session_init(&s);
     CHECK(s.ud_pending == NULL && s.pdu == 0 && s.conn_type == 0);
-    CHECK(s.xfer == NULL && s.cyc == NULL && s.prog == NULL);
+    CHECK(s.xfer == NULL && s.cyc == NULL && s.prog == NULL && s.alm == NULL);
     CHECK(sizeof s <= 144);
     s7__cpu_session_release(&s);
     s7_cpu_session_free(NULL);

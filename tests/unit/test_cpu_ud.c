@@ -513,6 +513,23 @@ static void test_other_groups(void)
         r = ud(cpu, &s, 0x0812, S7_UD_GRP_CPU, 0x13, query, sizeof query);
         CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 6 &&
               memcmp(mu.payload, "\x00\x01\x0A\x00\x00\x00", 6) == 0);
+        /* the end of the alarm registration (alarm type 08, frame 127): 02 00 08 01 00 */
+        static const uint8_t end_alm[12] = {0x80, 0x00, 'H', 'm', 'i',  'R',
+                                            't',  'm',  ' ', ' ', 0x08, 0x00};
+        CHECK(s.alm != NULL);
+        s7__cpu_session_release(&s); /* (the sequence numbers below stay as they are) */
+        s7_cpu_session s2;
+        s7__cpu_session_init(&s2);
+        s7_setup su2 = {1, 1, 240};
+        int k = s7_setup_req_encode(req, sizeof req, 0, &su2);
+        CHECK_INT(s7_cpu_handle(cpu, &s2, req, (size_t)k, out, sizeof out), 20);
+        r = ud(cpu, &s2, 0x0811, S7_UD_GRP_CPU, 0x02, reg_alm, sizeof reg_alm);
+        CHECK(s2.alm != NULL);
+        r = ud(cpu, &s2, 0x0813, S7_UD_GRP_CPU, 0x02, end_alm, sizeof end_alm);
+        CHECK(ud_dec(r, &mp, &mu) == 0 && mu.err == 0 && mu.plen == 5 &&
+              memcmp(mu.payload, "\x02\x00\x08\x01\x00", 5) == 0);
+        CHECK(s2.alm == NULL);
+        s7__cpu_session_release(&s2);
     }
     /* unknown group / subfunction: 8104 (group 1's breakpoint is not served) */
     r = ud(cpu, &s, 0x0802, S7_UD_GRP_PROG, 0x0A, NULL, 0);

@@ -52,6 +52,8 @@ const char guard_help[] =
     "  --inventory FILE --cpu NAME   the policy: the connections FILE documents to CPU NAME\n"
     "                         (GET exchanges readable, PUT exchanges writable)\n"
     "  --rules FILE           the policy from a rules file (docs/guard.md)\n"
+    "  --allow PARTNER:SERVICE[,SERVICE...]  add services to a partner of the policy (e.g.\n"
+    "                         hmi1:alarms for an HMI of the inventory; repeatable)\n"
     "  --dry-run              forward everything; log what would be refused\n"
     "  --audit FILE           JSON-lines audit log of every decision\n"
     "                         (docs/schema/s7-audit.schema.json)\n"
@@ -76,6 +78,8 @@ const char guard_help[] =
 typedef struct grun {
     const char *listen, *upstream, *inventory, *cpu, *rules, *audit, *metrics;
     int dry_run, quiet;
+    const char *allow[32]; /* --allow PARTNER:SERVICES */
+    int nallow;
     int audit_fd;
     uint64_t audit_lost;
 } grun;
@@ -157,7 +161,7 @@ static void on_signal(int sig)
 }
 
 /* The policy the options name.  0 with *out, or CLI_USAGE after the message. */
-static int load_policy(const grun *r, s7_policy **out)
+static int load_policy_src(const grun *r, s7_policy **out)
 {
     char err[1000];
     if (r->rules) {
@@ -179,6 +183,64 @@ static int load_policy(const grun *r, s7_policy **out)
         return CLI_USAGE;
     }
     return 0;
+}
+
+/* --allow PARTNER:SERVICE[,SERVICE...]: the services added to that partner of pol.  0, or
+ * CLI_USAGE with the reason logged. */
+static int apply_allow(const grun *r, s7_policy *pol)
+{
+    for (int i = 0; i < r->nallow; i++) {
+        const char *a = r->allow[i], *colon = strchr(a, ':');
+        if (!colon || colon == a || !colon[1]) {
+            tlog(NULL, S7_LOG_ERROR, "--allow '%s': expected PARTNER:SERVICE[,SERVICE...]", a);
+            return CLI_USAGE;
+        }
+        s7_policy_partner *pt = NULL;
+        for (size_t k = 0; k < pol->npartners; k++)
+            if (strlen(pol->partners[k].name) == (size_t)(colon - a) &&
+                strncmp(pol->partners[k].name, a, (size_t)(colon - a)) == 0)
+                pt = &pol->partners[k];
+        if (!pt) {
+            char names[400] = "";
+            size_t o = 0;
+            for (size_t k = 0; k < pol->npartners && o < sizeof names; k++)
+                o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", k ? ", " : "",
+                                      pol->partners[k].name);
+            tlog(NULL, S7_LOG_ERROR,
+                 "--allow '%s': the policy (%s) has no partner '%.*s' (it has: %s)", a, pol->source,
+                 (int)(colon - a), a, names);
+            return CLI_USAGE;
+        }
+        const char *p = colon + 1;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+            unsigned bit = s7_policy_service_parse(name);
+            if (!bit) {
+                tlog(NULL, S7_LOG_ERROR, "--allow '%s': unknown service '%s' (known: %s)", a, name,
+                     s7_policy_service_names());
+                return CLI_USAGE;
+            }
+            pt->services |= bit;
+            p += n;
+            if (*p == ',')
+                p++;
+        }
+    }
+    return 0;
+}
+
+/* The policy (inventory or rules file) with --allow applied: 0 or CLI_USAGE. */
+static int load_policy(const grun *r, s7_policy **out)
+{
+    int rc = load_policy_src(r, out);
+    if (rc == 0 && (rc = apply_allow(r, *out)) != 0) {
+        s7_policy_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 static int usage(const char *fmt, const char *arg)
@@ -251,6 +313,11 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         } else if (strcmp(a, "--rules") == 0) {
             NEEDV;
             r->rules = v;
+        } else if (strcmp(a, "--allow") == 0) {
+            NEEDV;
+            if (r->nallow == (int)(sizeof r->allow / sizeof r->allow[0]))
+                return usage("%s", "--allow given more than 32 times");
+            r->allow[r->nallow++] = v;
         } else if (strcmp(a, "--audit") == 0) {
             NEEDV;
             r->audit = v;
