@@ -61,6 +61,11 @@ struct gcli {
     uint16_t setup_ref;
     int szl_ok, counted, dirty;
     int want_out, reading;
+    /* a Userdata answer larger than this client's PDU: the parts not yet sent (held_ud)
+     * and the head of that answer */
+    uint8_t *ud_rest;
+    size_t ud_rest_len;
+    uint8_t ud_group, ud_subfn, ud_seq, ud_dur, ud_more;
     gcli *prev, *next;
 };
 
@@ -294,7 +299,7 @@ static size_t cli_held(const gcli *c)
     size_t q = 0;
     for (const gjob *j = c->qhead; j; j = j->next)
         q += j->len + sizeof *j;
-    return c->carry_len + (c->tx_len - c->tx_off) + q;
+    return c->carry_len + (c->tx_len - c->tx_off) + c->ud_rest_len + q;
 }
 
 static void cli_watch(s7_guard *g, gcli *c)
@@ -451,6 +456,7 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
     s7_sconn_free(c->sc);
     free(c->carry);
     free(c->tx);
+    free(c->ud_rest);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -540,6 +546,90 @@ static void up_flush(s7_guard *g, gup *u)
 
 static void answer_setup(s7_guard *g, gcli *c);
 
+/* The next part of the Userdata answer c holds (ud_split), answered to the request with
+ * reference ref: as much as c's PDU takes, "more follow" while anything is left (or the
+ * CPU itself said more follow).  0 or an error. */
+static int ud_next_part(s7_guard *g, gcli *c, uint16_t ref)
+{
+    /* Userdata header 10, parameter 12, data item header 4 */
+    size_t room = c->pdu > 26 ? (size_t)c->pdu - 26 : 0;
+    if (room == 0)
+        return S7_ERR_TOOBIG;
+    size_t k = c->ud_rest_len < room ? c->ud_rest_len : room;
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = 0x12;
+    u.type = S7_UD_TYPE_RESP;
+    u.group = c->ud_group;
+    u.subfn = c->ud_subfn;
+    u.seq = c->ud_seq;
+    u.dur = c->ud_dur;
+    u.last = (uint8_t)(k < c->ud_rest_len || c->ud_more ? 1 : 0);
+    u.rc = S7_RC_OK;
+    u.dts = S7_DTS_OCTET;
+    u.payload = c->ud_rest;
+    u.plen = (uint16_t)k;
+    uint8_t b[1024];
+    int n = s7_ud_encode(b, sizeof b, ref, &u);
+    if (n < 0)
+        return n;
+    memmove(c->ud_rest, c->ud_rest + k, c->ud_rest_len - k);
+    c->ud_rest_len -= k;
+    if (c->ud_rest_len == 0) {
+        free(c->ud_rest);
+        c->ud_rest = NULL;
+    }
+    return cli_send_pdu(g, c, b, (size_t)n);
+}
+
+/* A Userdata answer (an SZL read's part) larger than c's PDU: a shared upstream carries the
+ * CPU's largest PDU and the CPU sizes these answers by it, while c may have asked less.  It
+ * goes to c in parts of c's PDU, each continuation request of c answered by the guard (as a
+ * CPU answers them); after the last part held here, c's next continuation goes to the CPU
+ * when the CPU said more follow.  0, or an error (not a Userdata answer with data). */
+static int ud_split(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
+{
+    s7_pdu p;
+    s7_ud ud;
+    if (s7_pdu_decode(pdu, n, &p) < 0 || s7_ud_decode(&p, &ud) < 0 || ud.err ||
+        ud.rc != S7_RC_OK || !ud.plen || c->pdu <= 64)
+        return S7_ERR_PROTO;
+    uint8_t *rest = malloc(ud.plen);
+    if (!rest)
+        return S7_ERR_NOMEM;
+    memcpy(rest, ud.payload, ud.plen);
+    free(c->ud_rest);
+    c->ud_rest = rest;
+    c->ud_rest_len = ud.plen;
+    c->ud_group = ud.group;
+    c->ud_subfn = ud.subfn;
+    /* the parts carry the CPU's sequence number: the continuation after the last part held
+     * here goes to the CPU as it is */
+    c->ud_seq = ud.seq ? ud.seq : 0xE7;
+    c->ud_dur = ud.dur;
+    c->ud_more = ud.last;
+    return ud_next_part(g, c, p.ref);
+}
+
+/* A continuation request of c while it holds parts of an answer: the next part.  1 when
+ * answered here, 0 when the request is not one (the held parts are dropped unless it is a
+ * continuation the CPU must answer). */
+static int ud_continue(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
+{
+    s7_pdu p;
+    s7_ud ud;
+    if (s7_pdu_decode(pdu, n, &p) < 0 || p.rosctr != S7_USERDATA || s7_ud_decode(&p, &ud) < 0 ||
+        ud.method != 0x12 || ud.group != c->ud_group || ud.subfn != c->ud_subfn) {
+        free(c->ud_rest);
+        c->ud_rest = NULL;
+        c->ud_rest_len = 0;
+        return 0;
+    }
+    if (ud_next_part(g, c, p.ref) < 0)
+        return S7_ERR_IO;
+    return 1;
+}
+
 /* A reply from the CPU to job (a gjob). */
 static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
 {
@@ -581,6 +671,12 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         if (n < 0 || (c->pdu && (size_t)n > 65536)) {
             glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
                  s7_strerror(n < 0 ? n : S7_ERR_TOOBIG));
+        } else if (j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
+            if (ud_split(g, c, g->scratch, (size_t)n) < 0)
+                glog(g, S7_LOG_WARN,
+                     "%s: a Userdata answer of %d bytes does not fit its PDU (%u) and "
+                     "cannot be split",
+                     c->peer, n, c->pdu);
         } else if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
             glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         }
@@ -634,10 +730,12 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
     s7_conn_cfg_init(&cfg);
     cfg.local_tsap = first->calling ? first->calling : 0x0100;
     cfg.remote_tsap = g->o.upstream_tsap ? g->o.upstream_tsap : first->called;
-    /* a shared connection asks the smallest PDU every client can take (240): the CPU sizes
-     * Userdata answers (SZL parts) by the connection's PDU, and each client must be able to
-     * take every answer it gets; a dedicated one asks what its client asked */
-    cfg.pdu_request = shared ? 240 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    /* a shared connection asks the CPU's largest PDU (960 is the most a CPU offers for
+     * PUT/GET) and holds each client to what it asked, at most that; Userdata answers the
+     * CPU sizes by the connection's PDU reach a client with a smaller one in parts
+     * (ud_split).  A dedicated one asks what its client asked: the client and the CPU
+     * agree on the PDU through the guard */
+    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
     cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
@@ -1033,6 +1131,22 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             }
         } else {
             c->last_pdu = s7_now_ms();
+            if (c->ud_rest_len) {
+                int h = ud_continue(g, c, ev.pdu, ev.len);
+                if (h < 0) {
+                    rc = h;
+                    why = "send failed";
+                    break;
+                }
+                if (h == 1) {
+                    rc = s7_sconn_reply_end(c->sc, &g->out, 0);
+                    if (rc < 0) {
+                        why = s7_sconn_reason(c->sc);
+                        break;
+                    }
+                    continue;
+                }
+            }
             s7__gplan pl;
             dctx dx = {g, c};
             s7__gctx x;

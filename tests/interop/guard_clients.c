@@ -10,7 +10,12 @@
  *   guard_clients dbread HOST PORT SLOT DB:START:COUNT...
  *
  * reads the ranges as DBREAD items (syntax id 0xB0, one PG connection) and prints a line
- * per range: "ok HEXBYTES" or "rc XX" (its item return code). */
+ * per range: "ok HEXBYTES" or "rc XX" (its item return code).
+ *
+ *   guard_clients szl HOST PORT SLOT PDU ID INDEX
+ *
+ * asks for a PDU of PDU bytes (OP connection), reads the SZL (following its continuations)
+ * and prints "szl ID: N records of L bytes, PDU P" and the records' bytes in hex. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,8 +93,45 @@ static int dbread_mode(int argc, char **argv)
     return 0;
 }
 
+static int szl_mode(int argc, char **argv)
+{
+    if (argc != 8) {
+        fprintf(stderr, "usage: guard_clients szl HOST PORT SLOT PDU ID INDEX\n");
+        return 2;
+    }
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)atoi(argv[4]);
+    o.type = S7_CONN_OP;
+    o.pdu_request = (uint16_t)atoi(argv[5]);
+    s7_client *c = s7_client_new(&o);
+    int rc = c ? s7_client_connect(c, argv[2], (uint16_t)atoi(argv[3])) : S7_ERR_NOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "connect: %s\n", s7_strerror(rc));
+        s7_client_free(c);
+        return 1;
+    }
+    static uint8_t buf[65536];
+    s7_szl_hdr h;
+    int n = s7_client_read_szl(c, (uint16_t)strtoul(argv[6], NULL, 16),
+                               (uint16_t)strtoul(argv[7], NULL, 16), &h, buf, sizeof buf);
+    if (n < 0) {
+        fprintf(stderr, "szl: %s\n", s7_strerror(n));
+        s7_client_free(c);
+        return 1;
+    }
+    printf("szl %s: %u records of %u bytes, PDU %u\n", argv[6], h.rec_count, h.rec_len,
+           s7_client_pdu(c));
+    for (int i = 0; i < n; i++)
+        printf("%02x%s", buf[i], (i + 1) % 32 == 0 || i + 1 == n ? "\n" : "");
+    s7_client_free(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "szl") == 0)
+        return szl_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "dbread") == 0)
         return dbread_mode(argc, argv);
     if (argc != 7) {
