@@ -89,6 +89,7 @@ struct gup {
     uint8_t unsub_job[256], unsub_fn[256];
     unsigned nunsub;
     int pumping;
+    int flush_marked; /* in g->uflush: sent at the end of this batch of events */
     s7_guard *g;
     gup *prev, *next;
 };
@@ -118,6 +119,11 @@ struct s7_guard {
     int defer; /* replies are queued, sent once per batch (flush_dirty) */
     gcli **dirty;
     size_t ndirty, capdirty;
+    /* upstreams with requests to send: one send each after the batch of events (all the
+     * requests the batch's clients made for one upstream in one send) */
+    int batching;
+    gup **uflush;
+    size_t nuflush, capuflush;
     s7_guard_stats st;
 };
 
@@ -544,6 +550,44 @@ static void up_flush(s7_guard *g, gup *u)
     up_watch(g, u);
 }
 
+/* Send what u has to send now, or (during a batch of events) once the batch is done. */
+static void up_flush_later(s7_guard *g, gup *u)
+{
+    if (!g->batching || u->state == UP_CONNECTING) {
+        up_flush(g, u);
+        return;
+    }
+    if (u->flush_marked)
+        return;
+    if (g->nuflush == g->capuflush) {
+        size_t nc = g->capuflush ? g->capuflush * 2 : 16;
+        gup **n = realloc(g->uflush, nc * sizeof *n);
+        if (!n) {
+            up_flush(g, u);
+            return;
+        }
+        g->uflush = n;
+        g->capuflush = nc;
+    }
+    g->uflush[g->nuflush++] = u;
+    u->flush_marked = 1;
+}
+
+/* The end of a batch of events: one send per upstream with something to send. */
+static void up_flush_marked(s7_guard *g)
+{
+    for (size_t i = 0; i < g->nuflush; i++) {
+        gup *u = g->uflush[i];
+        u->flush_marked = 0;
+        if (u->kind != K_UP)
+            continue;
+        up_flush(g, u);
+        if (s7_conn_state(u->c) == S7_CS_FAILED)
+            up_close(g, u, s7_strerror(s7_conn_error(u->c)));
+    }
+    g->nuflush = 0;
+}
+
 static void answer_setup(s7_guard *g, gcli *c);
 
 /* The next part of the Userdata answer c holds (ud_split), answered to the request with
@@ -898,7 +942,7 @@ static void pump(s7_guard *g, gup *u)
         cli_watch(g, pick);
     }
     u->pumping = 0;
-    up_flush(g, u);
+    up_flush_later(g, u);
 }
 
 static void up_ready(s7_guard *g, gup *u)
@@ -1573,6 +1617,7 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
             wait = (int)(end - now);
         int n = s7_loop_wait(g->loop, evs, 128, wait);
         now = s7_now_ms();
+        g->batching = 1;
         for (int i = 0; i < n; i++) {
             int kind = *(int *)evs[i].ptr;
             if (kind == K_LISTEN) {
@@ -1588,6 +1633,8 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
             }
         }
         tick(g, now);
+        g->batching = 0;
+        up_flush_marked(g);
         bury(g);
     }
     g->stop = 0;
@@ -1656,6 +1703,7 @@ void s7_guard_free(s7_guard *g)
     s7_policy_free(g->pol);
     s7_buf_free(&g->out);
     free(g->dirty);
+    free(g->uflush);
     free(g->in);
     free(g->scratch);
     free(g);
