@@ -60,6 +60,7 @@ struct gcli {
     uint16_t ask_pdu, ask_amq, pdu;
     uint16_t setup_ref;
     int szl_ok, counted, dirty;
+    int admitted; /* counted in the shared counts ("*" and "src ADDR") */
     int want_out, reading;
     /* a Userdata answer larger than this client's PDU: the parts not yet sent (held_ud)
      * and the head of that answer */
@@ -144,6 +145,14 @@ static void glog(s7_guard *g, int level, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The shared count (s7_guard_opts.count) named PREFIX NAME, moved by delta. */
+static long gcount(s7_guard *g, const char *prefix, const char *name, int delta)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%s%s", prefix, name);
+    return g->o.count(g->o.count_ctx, key, delta);
+}
+
 void s7_guard_opts_init(s7_guard_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -154,6 +163,7 @@ void s7_guard_opts_init(s7_guard_opts *o)
     o->max_per_source = 64;
     o->max_clients = 4096;
     o->conn_queue = 64;
+    o->engines = 1;
     o->held_max = (size_t)64 << 20;
 }
 
@@ -453,10 +463,18 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
         }
         up_detach(u, c);
     }
-    if (c->counted && c->partner >= 0 && (size_t)c->partner < g->pol->npartners &&
-        g->parts[c->partner].conns)
-        g->parts[c->partner].conns--;
+    if (c->counted && c->partner >= 0 && (size_t)c->partner < g->pol->npartners) {
+        if (g->parts[c->partner].conns)
+            g->parts[c->partner].conns--;
+        if (g->o.count)
+            gcount(g, "partner ", g->pol->partners[c->partner].name, -1);
+    }
     c->counted = 0;
+    if (c->admitted && g->o.count) {
+        gcount(g, "*", "", -1);
+        gcount(g, "src ", c->addr, -1);
+    }
+    c->admitted = 0;
     s7_loop_del(g->loop, c->fd);
     close(c->fd);
     s7_sconn_free(c->sc);
@@ -635,8 +653,8 @@ static int ud_split(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 {
     s7_pdu p;
     s7_ud ud;
-    if (s7_pdu_decode(pdu, n, &p) < 0 || s7_ud_decode(&p, &ud) < 0 || ud.err ||
-        ud.rc != S7_RC_OK || !ud.plen || c->pdu <= 64)
+    if (s7_pdu_decode(pdu, n, &p) < 0 || s7_ud_decode(&p, &ud) < 0 || ud.err || ud.rc != S7_RC_OK ||
+        !ud.plen || c->pdu <= 64)
         return S7_ERR_PROTO;
     uint8_t *rest = malloc(ud.plen);
     if (!rest)
@@ -842,6 +860,11 @@ static gup *up_for(s7_guard *g, gcli *c)
                 u = x;
         }
         unsigned max = g->pol->shared_upstreams ? g->pol->shared_upstreams : 1;
+        if (g->o.engines > 1) {
+            /* this guard's share of the pool, at least one */
+            unsigned share = max / g->o.engines + (g->o.engine < max % g->o.engines ? 1 : 0);
+            max = share ? share : 1;
+        }
         if (!u || (count < max && u->ncli > 0))
             u = up_new(g, c, 1);
     } else {
@@ -1106,8 +1129,18 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
     c->called = ev->called_tsap;
     c->type = ev->called_tsap >> 8;
     long i = s7_policy_match(g->pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
+    int shared_count = 0;
+    if (i >= 0 && g->o.count) {
+        /* the partner's connections over every guard of the port */
+        long n = gcount(g, "partner ", g->pol->partners[i].name, +1);
+        shared_count = 1;
+        if (g->pol->partners[i].max_conn && n > (long)g->pol->partners[i].max_conn)
+            gcount(g, "partner ", g->pol->partners[i].name, -1);
+        else
+            shared_count = 2;
+    }
     if (i >= 0 && g->pol->partners[i].max_conn &&
-        g->parts[i].conns >= g->pol->partners[i].max_conn) {
+        (shared_count ? shared_count == 1 : g->parts[i].conns >= g->pol->partners[i].max_conn)) {
         snprintf(why, sizeof why, "partner %s already holds its %u connections",
                  g->pol->partners[i].name, g->pol->partners[i].max_conn);
         g->parts[i].refused_cr++;
@@ -1412,13 +1445,29 @@ static void do_accept(s7_guard *g, int64_t now)
         c->kind = K_CLIENT;
         c->fd = fd;
         c->partner = -1;
-        c->id = ++g->next_id;
+        c->id = g->next_id++ * (g->o.engines ? g->o.engines : 1) + g->o.engine + 1;
         c->opened = c->last_pdu = now;
         peer_text(&ss, c->addr, sizeof c->addr, c->peer, sizeof c->peer);
         g->st.accepted++;
         const char *refuse = NULL;
         char msg[160];
-        if (g->o.max_clients && g->ncli >= g->o.max_clients) {
+        if (g->o.count) {
+            /* the limits hold over every guard of the port */
+            long all = gcount(g, "*", "", +1);
+            long same = gcount(g, "src ", c->addr, +1);
+            c->admitted = 1;
+            if (g->o.max_clients && all > (long)g->o.max_clients) {
+                snprintf(msg, sizeof msg, "refused: %u clients already connected (max_clients)",
+                         g->o.max_clients);
+                refuse = msg;
+            } else if (g->o.max_per_source && same > (long)g->o.max_per_source) {
+                snprintf(msg, sizeof msg,
+                         "refused: %u connections from %s already (per-source "
+                         "limit)",
+                         g->o.max_per_source, c->addr);
+                refuse = msg;
+            }
+        } else if (g->o.max_clients && g->ncli >= g->o.max_clients) {
             snprintf(msg, sizeof msg, "refused: %u clients already connected (max_clients)",
                      g->o.max_clients);
             refuse = msg;
@@ -1438,6 +1487,10 @@ static void do_accept(s7_guard *g, int64_t now)
         if (refuse || !c->sc) {
             connect_decision(g, c, S7_GUARD_REFUSE, "", refuse ? refuse : "refused: out of memory");
             g->st.refused_cr++;
+            if (c->admitted) {
+                gcount(g, "*", "", -1);
+                gcount(g, "src ", c->addr, -1);
+            }
             close(fd);
             free(c);
             continue;
@@ -1556,6 +1609,14 @@ int s7_guard_start(s7_guard *g)
     int one = 1;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd >= 0 && g->o.reuse_port &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        glog(g, S7_LOG_ERROR, "cannot share %s between guards (SO_REUSEPORT): %s", spec,
+             strerror(errno));
+        close(fd);
+        freeaddrinfo(res);
+        return S7_ERR_IO;
+    }
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
         int e = errno;
         glog(g, S7_LOG_ERROR, "cannot listen on %s: %s", spec, strerror(e));
@@ -1645,6 +1706,12 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
 {
     if (!pol)
         return S7_ERR_INVAL;
+    /* the shared partner counts follow the clients to their partners of the new policy */
+    for (gcli *c = g->clis; c; c = c->next) {
+        if (c->counted && g->o.count && c->partner >= 0 && (size_t)c->partner < g->pol->npartners)
+            gcount(g, "partner ", g->pol->partners[c->partner].name, -1);
+        c->counted = 0;
+    }
     parts_free(g);
     s7_policy *old = g->pol;
     g->pol = pol;
@@ -1677,6 +1744,8 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
         c->partner = i;
         c->counted = 1;
         g->parts[i].conns++;
+        if (g->o.count)
+            gcount(g, "partner ", pol->partners[i].name, +1);
     }
     s7_policy_free(old);
     glog(g, S7_LOG_INFO, "policy reloaded: %s (%zu partners); %d connection(s) closed", pol->source,

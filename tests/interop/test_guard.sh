@@ -30,7 +30,9 @@ start_guard() {
     fi
     _G_N=$((_G_N + 1))
     G_LOG="$S7_TEST_TMP/guard.$_G_N.log"
-    "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" "$@" \
+    # one event loop: the checks count the CPU's connections (test_guard_threads.sh runs
+    # --threads 2)
+    "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" --threads 1 "$@" \
         </dev/null >"$G_LOG" 2>&1 &
     G_PID=$!
     on_exit "kill $G_PID 2>/dev/null"
