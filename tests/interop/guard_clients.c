@@ -15,7 +15,14 @@
  *   guard_clients szl HOST PORT SLOT PDU ID INDEX
  *
  * asks for a PDU of PDU bytes (OP connection), reads the SZL (following its continuations)
- * and prints "szl ID: N records of L bytes, PDU P" and the records' bytes in hex. */
+ * and prints "szl ID: N records of L bytes, PDU P" and the records' bytes in hex.
+ *
+ *   guard_clients hold HOST PORT SLOT N FILE
+ *
+ * connects N clients (OP), prints "ready", waits until FILE exists (at most 30 s), then
+ * reads DB1.DBB0..3 on each and prints "N of N clients still served". */
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +135,51 @@ static int szl_mode(int argc, char **argv)
     return 0;
 }
 
+static int hold_mode(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: guard_clients hold HOST PORT SLOT N FILE\n");
+        return 2;
+    }
+    int n = atoi(argv[5]);
+    if (n < 1 || n > MAXC)
+        return 2;
+    static s7_client *cl[MAXC];
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)atoi(argv[4]);
+    o.type = S7_CONN_OP;
+    for (int i = 0; i < n; i++) {
+        cl[i] = s7_client_new(&o);
+        int rc = cl[i] ? s7_client_connect(cl[i], argv[2], (uint16_t)atoi(argv[3])) : S7_ERR_NOMEM;
+        if (rc < 0) {
+            fprintf(stderr, "client %d: connect: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    struct stat st;
+    for (int k = 0; k < 600 && stat(argv[6], &st) != 0; k++)
+        usleep(50000);
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t b[4];
+        int rc = s7_client_db_read(cl[i], 1, 0, b, 4);
+        if (rc < 0)
+            fprintf(stderr, "client %d: read: %s\n", i, s7_strerror(rc));
+        else
+            ok++;
+        s7_client_free(cl[i]);
+    }
+    printf("%d of %d clients still served\n", ok, n);
+    return ok == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "hold") == 0)
+        return hold_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "szl") == 0)
         return szl_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "dbread") == 0)
