@@ -51,7 +51,7 @@ struct gcli {
     uint8_t *carry; /* a partial frame */
     size_t carry_len;
     uint8_t *tx; /* unsent bytes */
-    size_t tx_len, tx_off;
+    size_t tx_len, tx_off, tx_cap;
     gjob *qhead, *qtail; /* waiting for the upstream */
     size_t qn, inflight;
     int64_t opened, cc_at, last_pdu;
@@ -330,72 +330,104 @@ static void cli_watch(s7_guard *g, gcli *c)
     s7_loop_mod(g->loop, c->fd, (reading ? S7_LOOP_IN : 0) | (want_out ? S7_LOOP_OUT : 0), c);
 }
 
-static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
+/* Room for n more bytes at the end of c's unsent output (grown by doubling), or NULL. */
+static uint8_t *tx_room(gcli *c, size_t n)
 {
-    if (g->defer && n && !c->dirty) {
-        if (g->ndirty == g->capdirty) {
-            size_t nc = g->capdirty ? g->capdirty * 2 : 64;
-            gcli **d = realloc(g->dirty, nc * sizeof *d);
-            if (!d)
-                return S7_ERR_NOMEM;
-            g->dirty = d;
-            g->capdirty = nc;
-        }
-        g->dirty[g->ndirty++] = c;
-        c->dirty = 1;
-    }
-    if (!g->defer && c->tx_len == c->tx_off && n) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            return S7_ERR_IO;
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-        }
+    if (c->tx_off && c->tx_off == c->tx_len)
         c->tx_len = c->tx_off = 0;
+    if (c->tx_len + n <= c->tx_cap)
+        return c->tx + c->tx_len;
+    if (c->tx_off) {
+        memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
+        c->tx_len -= c->tx_off;
+        c->tx_off = 0;
+        if (c->tx_len + n <= c->tx_cap)
+            return c->tx + c->tx_len;
     }
-    if (n) {
-        if (c->tx_off) {
-            memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
-            c->tx_len -= c->tx_off;
-            c->tx_off = 0;
+    size_t nc = c->tx_cap * 2;
+    if (nc < c->tx_len + n)
+        nc = c->tx_len + n;
+    uint8_t *t = realloc(c->tx, nc);
+    if (!t)
+        return NULL;
+    c->tx = t;
+    c->tx_cap = nc;
+    return t + c->tx_len;
+}
+
+/* c's output grew by n bytes (at tx_room): sent now, or (while a batch of replies is being
+ * made) once per client after it (flush_dirty). */
+static int cli_queued(s7_guard *g, gcli *c, size_t n)
+{
+    int was_empty = c->tx_len == c->tx_off;
+    c->tx_len += n;
+    if (g->defer) {
+        if (!c->dirty) {
+            if (g->ndirty == g->capdirty) {
+                size_t nc = g->capdirty ? g->capdirty * 2 : 64;
+                gcli **d = realloc(g->dirty, nc * sizeof *d);
+                if (!d)
+                    return S7_ERR_NOMEM;
+                g->dirty = d;
+                g->capdirty = nc;
+            }
+            g->dirty[g->ndirty++] = c;
+            c->dirty = 1;
         }
-        uint8_t *t = realloc(c->tx, c->tx_len + n);
-        if (!t)
-            return S7_ERR_NOMEM;
-        memcpy(t + c->tx_len, p, n);
-        c->tx = t;
-        c->tx_len += n;
+        return 0;
+    }
+    if (!was_empty)
+        return 0; /* the loop sends it when the socket takes more */
+    ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return S7_ERR_IO;
+    if (w > 0)
+        c->tx_off += (size_t)w;
+    if (c->tx_off == c->tx_len) { /* an idle client holds no output buffer */
+        free(c->tx);
+        c->tx = NULL;
+        c->tx_len = c->tx_off = c->tx_cap = 0;
     }
     return 0;
 }
 
-/* Frame one S7 PDU for the client (DT fragments of its TPDU size) and send it. */
+static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return 0;
+    uint8_t *t = tx_room(c, n);
+    if (!t)
+        return S7_ERR_NOMEM;
+    memcpy(t, p, n);
+    return cli_queued(g, c, n);
+}
+
+/* Frame one S7 PDU for the client (DT fragments of its TPDU size) straight into its output
+ * (one copy of the PDU's bytes) and send it. */
 static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 {
     size_t tpdu = s7_sconn_tpdu(c->sc);
     size_t max = tpdu > S7_DT_HDR_LEN ? tpdu - S7_DT_HDR_LEN : n;
     if (max == 0)
-        max = n;
-    uint8_t frame[S7_ISO_HDR_LEN + 4096];
-    size_t off = 0;
+        max = n ? n : 1;
+    size_t nfrag = n ? (n + max - 1) / max : 1;
+    size_t total = n + nfrag * S7_ISO_HDR_LEN;
+    uint8_t *t = tx_room(c, total);
+    if (!t)
+        return S7_ERR_NOMEM;
+    size_t off = 0, w = 0;
     do {
         size_t k = n - off;
         if (k > max)
             k = max;
-        if (k > sizeof frame - S7_ISO_HDR_LEN)
-            k = sizeof frame - S7_ISO_HDR_LEN;
-        memcpy(frame + S7_ISO_HDR_LEN, pdu + off, k);
-        int eot = off + k == n;
-        int f = s7_iso_dt_wrap(frame, sizeof frame, k, eot);
+        memcpy(t + w + S7_ISO_HDR_LEN, pdu + off, k);
+        int f = s7_iso_dt_wrap(t + w, total - w, k, off + k == n);
         if (f < 0)
             return f;
-        int r = cli_send(g, c, frame, (size_t)f);
-        if (r < 0)
-            return r;
+        w += (size_t)f;
         off += k;
     } while (off < n);
-    return 0;
+    return cli_queued(g, c, w);
 }
 
 /* ---------------------------------------------------------------- closing */
@@ -1373,9 +1405,10 @@ static void cli_event(s7_guard *g, gcli *c, uint32_t ev)
             return;
         }
         if (c->tx_len == c->tx_off) {
+            /* an idle client holds no output buffer */
             free(c->tx);
             c->tx = NULL;
-            c->tx_len = c->tx_off = 0;
+            c->tx_len = c->tx_off = c->tx_cap = 0;
         }
     }
     if (ev & (S7_LOOP_IN | S7_LOOP_ERR)) {
