@@ -645,8 +645,10 @@ static void answer_setup(s7_guard *g, gcli *c);
  * CPU itself said more follow).  0 or an error. */
 static int ud_next_part(s7_guard *g, gcli *c, uint16_t ref)
 {
+    uint8_t b[1024];
     /* Userdata header 10, parameter 12, data item header 4 */
-    size_t room = c->pdu > 26 ? (size_t)c->pdu - 26 : 0;
+    size_t pdu = c->pdu < sizeof b ? c->pdu : sizeof b;
+    size_t room = pdu > 26 ? pdu - 26 : 0;
     if (room == 0)
         return S7_ERR_TOOBIG;
     size_t k = c->ud_rest_len < room ? c->ud_rest_len : room;
@@ -663,7 +665,6 @@ static int ud_next_part(s7_guard *g, gcli *c, uint16_t ref)
     u.dts = S7_DTS_OCTET;
     u.payload = c->ud_rest;
     u.plen = (uint16_t)k;
-    uint8_t b[1024];
     int n = s7_ud_encode(b, sizeof b, ref, &u);
     if (n < 0)
         return n;
