@@ -524,6 +524,18 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     }
     pthread_mutex_init(&r->audit_lock, NULL);
     if (nw > 1) {
+        unsigned sup = pol->shared_upstreams ? pol->shared_upstreams : 1;
+        for (size_t i = 0; i < pol->npartners; i++) {
+            if (pol->partners[i].shared && sup < nw) {
+                tlog(r, S7_LOG_WARN,
+                     "%u threads open up to %u shared upstream connections per connection type "
+                     "where "
+                     "the policy says %u (each thread opens at least one): give --threads %u to "
+                     "keep to %u",
+                     nw, nw, sup, sup, sup);
+                break;
+            }
+        }
         o.held_max /= nw; /* each engine its share of the memory bound */
         o.reuse_port = 1;
         o.engines = nw;
