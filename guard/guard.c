@@ -52,7 +52,7 @@ struct gcli {
     uint8_t *carry; /* a partial frame */
     size_t carry_len;
     uint8_t *tx; /* unsent bytes */
-    size_t tx_len, tx_off;
+    size_t tx_len, tx_off, tx_cap;
     gjob *qhead, *qtail; /* waiting for the upstream */
     size_t qn, inflight;
     int64_t opened, cc_at, last_pdu;
@@ -61,7 +61,13 @@ struct gcli {
     uint16_t ask_pdu, ask_amq, pdu;
     uint16_t setup_ref;
     int szl_ok, counted, dirty;
+    int admitted; /* counted in the shared counts ("*" and "src ADDR") */
     int want_out, reading;
+    /* a Userdata answer larger than this client's PDU: the parts not yet sent (held_ud)
+     * and the head of that answer */
+    uint8_t *ud_rest;
+    size_t ud_rest_len;
+    uint8_t ud_group, ud_subfn, ud_seq, ud_dur, ud_more;
     gcli *prev, *next;
 };
 
@@ -80,6 +86,7 @@ struct gup {
     int want_out;
     s7__gpush push; /* whose each push is, what is owed to the CPU (push.c) */
     int pumping;
+    int flush_marked; /* in g->uflush: sent at the end of this batch of events */
     s7_guard *g;
     gup *prev, *next;
 };
@@ -109,6 +116,11 @@ struct s7_guard {
     int defer; /* replies are queued, sent once per batch (flush_dirty) */
     gcli **dirty;
     size_t ndirty, capdirty;
+    /* upstreams with requests to send: one send each after the batch of events (all the
+     * requests the batch's clients made for one upstream in one send) */
+    int batching;
+    gup **uflush;
+    size_t nuflush, capuflush;
     s7_guard_stats st;
 };
 
@@ -129,6 +141,14 @@ static void glog(s7_guard *g, int level, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The shared count (s7_guard_opts.count) named PREFIX NAME, moved by delta. */
+static long gcount(s7_guard *g, const char *prefix, const char *name, int delta)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%s%s", prefix, name);
+    return g->o.count(g->o.count_ctx, key, delta);
+}
+
 void s7_guard_opts_init(s7_guard_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -139,6 +159,7 @@ void s7_guard_opts_init(s7_guard_opts *o)
     o->max_per_source = 64;
     o->max_clients = 4096;
     o->conn_queue = 64;
+    o->engines = 1;
     o->held_max = (size_t)64 << 20;
 }
 
@@ -290,7 +311,7 @@ static size_t cli_held(const gcli *c)
     size_t q = 0;
     for (const gjob *j = c->qhead; j; j = j->next)
         q += j->len + sizeof *j;
-    return c->carry_len + (c->tx_len - c->tx_off) + q;
+    return c->carry_len + (c->tx_len - c->tx_off) + c->ud_rest_len + q;
 }
 
 static void cli_watch(s7_guard *g, gcli *c)
@@ -305,72 +326,104 @@ static void cli_watch(s7_guard *g, gcli *c)
     s7_loop_mod(g->loop, c->fd, (reading ? S7_LOOP_IN : 0) | (want_out ? S7_LOOP_OUT : 0), c);
 }
 
-static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
+/* Room for n more bytes at the end of c's unsent output (grown by doubling), or NULL. */
+static uint8_t *tx_room(gcli *c, size_t n)
 {
-    if (g->defer && n && !c->dirty) {
-        if (g->ndirty == g->capdirty) {
-            size_t nc = g->capdirty ? g->capdirty * 2 : 64;
-            gcli **d = realloc(g->dirty, nc * sizeof *d);
-            if (!d)
-                return S7_ERR_NOMEM;
-            g->dirty = d;
-            g->capdirty = nc;
-        }
-        g->dirty[g->ndirty++] = c;
-        c->dirty = 1;
-    }
-    if (!g->defer && c->tx_len == c->tx_off && n) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            return S7_ERR_IO;
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-        }
+    if (c->tx_off && c->tx_off == c->tx_len)
         c->tx_len = c->tx_off = 0;
+    if (c->tx_len + n <= c->tx_cap)
+        return c->tx + c->tx_len;
+    if (c->tx_off) {
+        memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
+        c->tx_len -= c->tx_off;
+        c->tx_off = 0;
+        if (c->tx_len + n <= c->tx_cap)
+            return c->tx + c->tx_len;
     }
-    if (n) {
-        if (c->tx_off) {
-            memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
-            c->tx_len -= c->tx_off;
-            c->tx_off = 0;
+    size_t nc = c->tx_cap * 2;
+    if (nc < c->tx_len + n)
+        nc = c->tx_len + n;
+    uint8_t *t = realloc(c->tx, nc);
+    if (!t)
+        return NULL;
+    c->tx = t;
+    c->tx_cap = nc;
+    return t + c->tx_len;
+}
+
+/* c's output grew by n bytes (at tx_room): sent now, or (while a batch of replies is being
+ * made) once per client after it (flush_dirty). */
+static int cli_queued(s7_guard *g, gcli *c, size_t n)
+{
+    int was_empty = c->tx_len == c->tx_off;
+    c->tx_len += n;
+    if (g->defer) {
+        if (!c->dirty) {
+            if (g->ndirty == g->capdirty) {
+                size_t nc = g->capdirty ? g->capdirty * 2 : 64;
+                gcli **d = realloc(g->dirty, nc * sizeof *d);
+                if (!d)
+                    return S7_ERR_NOMEM;
+                g->dirty = d;
+                g->capdirty = nc;
+            }
+            g->dirty[g->ndirty++] = c;
+            c->dirty = 1;
         }
-        uint8_t *t = realloc(c->tx, c->tx_len + n);
-        if (!t)
-            return S7_ERR_NOMEM;
-        memcpy(t + c->tx_len, p, n);
-        c->tx = t;
-        c->tx_len += n;
+        return 0;
+    }
+    if (!was_empty)
+        return 0; /* the loop sends it when the socket takes more */
+    ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return S7_ERR_IO;
+    if (w > 0)
+        c->tx_off += (size_t)w;
+    if (c->tx_off == c->tx_len) { /* an idle client holds no output buffer */
+        free(c->tx);
+        c->tx = NULL;
+        c->tx_len = c->tx_off = c->tx_cap = 0;
     }
     return 0;
 }
 
-/* Frame one S7 PDU for the client (DT fragments of its TPDU size) and send it. */
+static int cli_send(s7_guard *g, gcli *c, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return 0;
+    uint8_t *t = tx_room(c, n);
+    if (!t)
+        return S7_ERR_NOMEM;
+    memcpy(t, p, n);
+    return cli_queued(g, c, n);
+}
+
+/* Frame one S7 PDU for the client (DT fragments of its TPDU size) straight into its output
+ * (one copy of the PDU's bytes) and send it. */
 static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 {
     size_t tpdu = s7_sconn_tpdu(c->sc);
     size_t max = tpdu > S7_DT_HDR_LEN ? tpdu - S7_DT_HDR_LEN : n;
     if (max == 0)
-        max = n;
-    uint8_t frame[S7_ISO_HDR_LEN + 4096];
-    size_t off = 0;
+        max = n ? n : 1;
+    size_t nfrag = n ? (n + max - 1) / max : 1;
+    size_t total = n + nfrag * S7_ISO_HDR_LEN;
+    uint8_t *t = tx_room(c, total);
+    if (!t)
+        return S7_ERR_NOMEM;
+    size_t off = 0, w = 0;
     do {
         size_t k = n - off;
         if (k > max)
             k = max;
-        if (k > sizeof frame - S7_ISO_HDR_LEN)
-            k = sizeof frame - S7_ISO_HDR_LEN;
-        memcpy(frame + S7_ISO_HDR_LEN, pdu + off, k);
-        int eot = off + k == n;
-        int f = s7_iso_dt_wrap(frame, sizeof frame, k, eot);
+        memcpy(t + w + S7_ISO_HDR_LEN, pdu + off, k);
+        int f = s7_iso_dt_wrap(t + w, total - w, k, off + k == n);
         if (f < 0)
             return f;
-        int r = cli_send(g, c, frame, (size_t)f);
-        if (r < 0)
-            return r;
+        w += (size_t)f;
         off += k;
     } while (off < n);
-    return 0;
+    return cli_queued(g, c, w);
 }
 
 /* ---------------------------------------------------------------- closing */
@@ -421,15 +474,24 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
         }
         up_detach(u, c);
     }
-    if (c->counted && c->partner >= 0 && (size_t)c->partner < g->pol->npartners &&
-        g->parts[c->partner].conns)
-        g->parts[c->partner].conns--;
+    if (c->counted && c->partner >= 0 && (size_t)c->partner < g->pol->npartners) {
+        if (g->parts[c->partner].conns)
+            g->parts[c->partner].conns--;
+        if (g->o.count)
+            gcount(g, "partner ", g->pol->partners[c->partner].name, -1);
+    }
     c->counted = 0;
+    if (c->admitted && g->o.count) {
+        gcount(g, "*", "", -1);
+        gcount(g, "src ", c->addr, -1);
+    }
+    c->admitted = 0;
     s7_loop_del(g->loop, c->fd);
     close(c->fd);
     s7_sconn_free(c->sc);
     free(c->carry);
     free(c->tx);
+    free(c->ud_rest);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -518,7 +580,130 @@ static void up_flush(s7_guard *g, gup *u)
     up_watch(g, u);
 }
 
+/* Send what u has to send now, or (during a batch of events) once the batch is done. */
+static void up_flush_later(s7_guard *g, gup *u)
+{
+    if (!g->batching || u->state == UP_CONNECTING) {
+        up_flush(g, u);
+        return;
+    }
+    if (u->flush_marked)
+        return;
+    if (g->nuflush == g->capuflush) {
+        size_t nc = g->capuflush ? g->capuflush * 2 : 16;
+        gup **n = realloc(g->uflush, nc * sizeof *n);
+        if (!n) {
+            up_flush(g, u);
+            return;
+        }
+        g->uflush = n;
+        g->capuflush = nc;
+    }
+    g->uflush[g->nuflush++] = u;
+    u->flush_marked = 1;
+}
+
+/* The end of a batch of events: one send per upstream with something to send. */
+static void up_flush_marked(s7_guard *g)
+{
+    for (size_t i = 0; i < g->nuflush; i++) {
+        gup *u = g->uflush[i];
+        u->flush_marked = 0;
+        if (u->kind != K_UP)
+            continue;
+        up_flush(g, u);
+        if (s7_conn_state(u->c) == S7_CS_FAILED)
+            up_close(g, u, s7_strerror(s7_conn_error(u->c)));
+    }
+    g->nuflush = 0;
+}
+
 static void answer_setup(s7_guard *g, gcli *c);
+
+/* The next part of the Userdata answer c holds (ud_split), answered to the request with
+ * reference ref: as much as c's PDU takes, "more follow" while anything is left (or the
+ * CPU itself said more follow).  0 or an error. */
+static int ud_next_part(s7_guard *g, gcli *c, uint16_t ref)
+{
+    uint8_t b[1024];
+    /* Userdata header 10, parameter 12, data item header 4 */
+    size_t pdu = c->pdu < sizeof b ? c->pdu : sizeof b;
+    size_t room = pdu > 26 ? pdu - 26 : 0;
+    if (room == 0)
+        return S7_ERR_TOOBIG;
+    size_t k = c->ud_rest_len < room ? c->ud_rest_len : room;
+    s7_ud u;
+    memset(&u, 0, sizeof u);
+    u.method = 0x12;
+    u.type = S7_UD_TYPE_RESP;
+    u.group = c->ud_group;
+    u.subfn = c->ud_subfn;
+    u.seq = c->ud_seq;
+    u.dur = c->ud_dur;
+    u.last = (uint8_t)(k < c->ud_rest_len || c->ud_more ? 1 : 0);
+    u.rc = S7_RC_OK;
+    u.dts = S7_DTS_OCTET;
+    u.payload = c->ud_rest;
+    u.plen = (uint16_t)k;
+    int n = s7_ud_encode(b, sizeof b, ref, &u);
+    if (n < 0)
+        return n;
+    memmove(c->ud_rest, c->ud_rest + k, c->ud_rest_len - k);
+    c->ud_rest_len -= k;
+    if (c->ud_rest_len == 0) {
+        free(c->ud_rest);
+        c->ud_rest = NULL;
+    }
+    return cli_send_pdu(g, c, b, (size_t)n);
+}
+
+/* A Userdata answer (an SZL read's part) larger than c's PDU: a shared upstream carries the
+ * CPU's largest PDU and the CPU sizes these answers by it, while c may have asked less.  It
+ * goes to c in parts of c's PDU, each continuation request of c answered by the guard (as a
+ * CPU answers them); after the last part held here, c's next continuation goes to the CPU
+ * when the CPU said more follow.  0, or an error (not a Userdata answer with data). */
+static int ud_split(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
+{
+    s7_pdu p;
+    s7_ud ud;
+    if (s7_pdu_decode(pdu, n, &p) < 0 || s7_ud_decode(&p, &ud) < 0 || ud.err || ud.rc != S7_RC_OK ||
+        !ud.plen || c->pdu <= 64)
+        return S7_ERR_PROTO;
+    uint8_t *rest = malloc(ud.plen);
+    if (!rest)
+        return S7_ERR_NOMEM;
+    memcpy(rest, ud.payload, ud.plen);
+    free(c->ud_rest);
+    c->ud_rest = rest;
+    c->ud_rest_len = ud.plen;
+    c->ud_group = ud.group;
+    c->ud_subfn = ud.subfn;
+    /* the parts carry the CPU's sequence number: the continuation after the last part held
+     * here goes to the CPU as it is */
+    c->ud_seq = ud.seq ? ud.seq : 0xE7;
+    c->ud_dur = ud.dur;
+    c->ud_more = ud.last;
+    return ud_next_part(g, c, p.ref);
+}
+
+/* A continuation request of c while it holds parts of an answer: the next part.  1 when
+ * answered here, 0 when the request is not one (the held parts are dropped unless it is a
+ * continuation the CPU must answer). */
+static int ud_continue(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
+{
+    s7_pdu p;
+    s7_ud ud;
+    if (s7_pdu_decode(pdu, n, &p) < 0 || p.rosctr != S7_USERDATA || s7_ud_decode(&p, &ud) < 0 ||
+        ud.method != 0x12 || ud.group != c->ud_group || ud.subfn != c->ud_subfn) {
+        free(c->ud_rest);
+        c->ud_rest = NULL;
+        c->ud_rest_len = 0;
+        return 0;
+    }
+    if (ud_next_part(g, c, p.ref) < 0)
+        return S7_ERR_IO;
+    return 1;
+}
 
 /* A reply from the CPU to job (a gjob). */
 static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
@@ -545,6 +730,12 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         if (n < 0 || (c->pdu && (size_t)n > 65536)) {
             glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
                  s7_strerror(n < 0 ? n : S7_ERR_TOOBIG));
+        } else if (j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
+            if (ud_split(g, c, g->scratch, (size_t)n) < 0)
+                glog(g, S7_LOG_WARN,
+                     "%s: a Userdata answer of %d bytes does not fit its PDU (%u) and "
+                     "cannot be split",
+                     c->peer, n, c->pdu);
         } else if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
             glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         }
@@ -603,10 +794,12 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
     s7_conn_cfg_init(&cfg);
     cfg.local_tsap = first->calling ? first->calling : 0x0100;
     cfg.remote_tsap = g->o.upstream_tsap ? g->o.upstream_tsap : first->called;
-    /* a shared connection asks the smallest PDU every client can take (240): the CPU sizes
-     * Userdata answers (SZL parts) by the connection's PDU, and each client must be able to
-     * take every answer it gets; a dedicated one asks what its client asked */
-    cfg.pdu_request = shared ? 240 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    /* a shared connection asks the CPU's largest PDU (960 is the most a CPU offers for
+     * PUT/GET) and holds each client to what it asked, at most that; Userdata answers the
+     * CPU sizes by the connection's PDU reach a client with a smaller one in parts
+     * (ud_split).  A dedicated one asks what its client asked: the client and the CPU
+     * agree on the PDU through the guard */
+    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
     cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
@@ -669,6 +862,11 @@ static gup *up_for(s7_guard *g, gcli *c)
                 u = x;
         }
         unsigned max = g->pol->shared_upstreams ? g->pol->shared_upstreams : 1;
+        if (g->o.engines > 1) {
+            /* this guard's share of the pool, at least one */
+            unsigned share = max / g->o.engines + (g->o.engine < max % g->o.engines ? 1 : 0);
+            max = share ? share : 1;
+        }
         if (!u || (count < max && u->ncli > 0))
             u = up_new(g, c, 1);
     } else {
@@ -719,11 +917,19 @@ static void pump(s7_guard *g, gup *u)
             const s7_policy_partner *pt = c->partner >= 0 ? &g->pol->partners[c->partner] : NULL;
             if (pt && pt->rate) {
                 gpart *gp = &g->parts[c->partner];
-                gp->tokens += (double)pt->rate * (double)(now - gp->refill) / 1000.0;
-                gp->refill = now;
-                if (gp->tokens > pt->rate)
-                    gp->tokens = pt->rate;
-                if (gp->tokens < 1.0) {
+                int took;
+                if (g->o.rate_take) {
+                    took = g->o.rate_take(g->o.rate_ctx, pt->name, pt->rate, now);
+                } else {
+                    gp->tokens += (double)pt->rate * (double)(now - gp->refill) / 1000.0;
+                    gp->refill = now;
+                    if (gp->tokens > pt->rate)
+                        gp->tokens = pt->rate;
+                    took = gp->tokens >= 1.0;
+                    if (took)
+                        gp->tokens -= 1.0;
+                }
+                if (!took) {
                     /* every request queued behind it waits too: each counted once */
                     for (gjob *w = j; w; w = w->next) {
                         if (!w->rate_waited) {
@@ -733,7 +939,6 @@ static void pump(s7_guard *g, gup *u)
                     }
                     continue;
                 }
-                gp->tokens -= 1.0;
             }
             pick = c;
             u->rr = (u->rr + k + 1) % u->ncli;
@@ -775,7 +980,7 @@ static void pump(s7_guard *g, gup *u)
         cli_watch(g, pick);
     }
     u->pumping = 0;
-    up_flush(g, u);
+    up_flush_later(g, u);
 }
 
 static void up_ready(s7_guard *g, gup *u)
@@ -939,8 +1144,18 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
     c->called = ev->called_tsap;
     c->type = ev->called_tsap >> 8;
     long i = s7_policy_match(g->pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
+    int shared_count = 0;
+    if (i >= 0 && g->o.count) {
+        /* the partner's connections over every guard of the port */
+        long n = gcount(g, "partner ", g->pol->partners[i].name, +1);
+        shared_count = 1;
+        if (g->pol->partners[i].max_conn && n > (long)g->pol->partners[i].max_conn)
+            gcount(g, "partner ", g->pol->partners[i].name, -1);
+        else
+            shared_count = 2;
+    }
     if (i >= 0 && g->pol->partners[i].max_conn &&
-        g->parts[i].conns >= g->pol->partners[i].max_conn) {
+        (shared_count ? shared_count == 1 : g->parts[i].conns >= g->pol->partners[i].max_conn)) {
         snprintf(why, sizeof why, "partner %s already holds its %u connections",
                  g->pol->partners[i].name, g->pol->partners[i].max_conn);
         g->parts[i].refused_cr++;
@@ -1008,6 +1223,22 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             }
         } else {
             c->last_pdu = s7_now_ms();
+            if (c->ud_rest_len) {
+                int h = ud_continue(g, c, ev.pdu, ev.len);
+                if (h < 0) {
+                    rc = h;
+                    why = "send failed";
+                    break;
+                }
+                if (h == 1) {
+                    rc = s7_sconn_reply_end(c->sc, &g->out, 0);
+                    if (rc < 0) {
+                        why = s7_sconn_reason(c->sc);
+                        break;
+                    }
+                    continue;
+                }
+            }
             s7__gplan pl;
             dctx dx = {g, c};
             s7__gctx x;
@@ -1171,9 +1402,10 @@ static void cli_event(s7_guard *g, gcli *c, uint32_t ev)
             return;
         }
         if (c->tx_len == c->tx_off) {
+            /* an idle client holds no output buffer */
             free(c->tx);
             c->tx = NULL;
-            c->tx_len = c->tx_off = 0;
+            c->tx_len = c->tx_off = c->tx_cap = 0;
         }
     }
     if (ev & (S7_LOOP_IN | S7_LOOP_ERR)) {
@@ -1243,13 +1475,29 @@ static void do_accept(s7_guard *g, int64_t now)
         c->kind = K_CLIENT;
         c->fd = fd;
         c->partner = -1;
-        c->id = ++g->next_id;
+        c->id = g->next_id++ * (g->o.engines ? g->o.engines : 1) + g->o.engine + 1;
         c->opened = c->last_pdu = now;
         peer_text(&ss, c->addr, sizeof c->addr, c->peer, sizeof c->peer);
         g->st.accepted++;
         const char *refuse = NULL;
         char msg[160];
-        if (g->o.max_clients && g->ncli >= g->o.max_clients) {
+        if (g->o.count) {
+            /* the limits hold over every guard of the port */
+            long all = gcount(g, "*", "", +1);
+            long same = gcount(g, "src ", c->addr, +1);
+            c->admitted = 1;
+            if (g->o.max_clients && all > (long)g->o.max_clients) {
+                snprintf(msg, sizeof msg, "refused: %u clients already connected (max_clients)",
+                         g->o.max_clients);
+                refuse = msg;
+            } else if (g->o.max_per_source && same > (long)g->o.max_per_source) {
+                snprintf(msg, sizeof msg,
+                         "refused: %u connections from %s already (per-source "
+                         "limit)",
+                         g->o.max_per_source, c->addr);
+                refuse = msg;
+            }
+        } else if (g->o.max_clients && g->ncli >= g->o.max_clients) {
             snprintf(msg, sizeof msg, "refused: %u clients already connected (max_clients)",
                      g->o.max_clients);
             refuse = msg;
@@ -1269,6 +1517,10 @@ static void do_accept(s7_guard *g, int64_t now)
         if (refuse || !c->sc) {
             connect_decision(g, c, S7_GUARD_REFUSE, "", refuse ? refuse : "refused: out of memory");
             g->st.refused_cr++;
+            if (c->admitted) {
+                gcount(g, "*", "", -1);
+                gcount(g, "src ", c->addr, -1);
+            }
             close(fd);
             free(c);
             continue;
@@ -1387,6 +1639,14 @@ int s7_guard_start(s7_guard *g)
     int one = 1;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd >= 0 && g->o.reuse_port &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        glog(g, S7_LOG_ERROR, "cannot share %s between guards (SO_REUSEPORT): %s", spec,
+             strerror(errno));
+        close(fd);
+        freeaddrinfo(res);
+        return S7_ERR_IO;
+    }
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
         int e = errno;
         glog(g, S7_LOG_ERROR, "cannot listen on %s: %s", spec, strerror(e));
@@ -1448,6 +1708,7 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
             wait = (int)(end - now);
         int n = s7_loop_wait(g->loop, evs, 128, wait);
         now = s7_now_ms();
+        g->batching = 1;
         for (int i = 0; i < n; i++) {
             int kind = *(int *)evs[i].ptr;
             if (kind == K_LISTEN) {
@@ -1463,6 +1724,8 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
             }
         }
         tick(g, now);
+        g->batching = 0;
+        up_flush_marked(g);
         bury(g);
     }
     g->stop = 0;
@@ -1473,6 +1736,12 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
 {
     if (!pol)
         return S7_ERR_INVAL;
+    /* the shared partner counts follow the clients to their partners of the new policy */
+    for (gcli *c = g->clis; c; c = c->next) {
+        if (c->counted && g->o.count && c->partner >= 0 && (size_t)c->partner < g->pol->npartners)
+            gcount(g, "partner ", g->pol->partners[c->partner].name, -1);
+        c->counted = 0;
+    }
     parts_free(g);
     s7_policy *old = g->pol;
     g->pol = pol;
@@ -1505,6 +1774,8 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
         c->partner = i;
         c->counted = 1;
         g->parts[i].conns++;
+        if (g->o.count)
+            gcount(g, "partner ", pol->partners[i].name, +1);
     }
     s7_policy_free(old);
     glog(g, S7_LOG_INFO, "policy reloaded: %s (%zu partners); %d connection(s) closed", pol->source,
@@ -1531,6 +1802,7 @@ void s7_guard_free(s7_guard *g)
     s7_policy_free(g->pol);
     s7_buf_free(&g->out);
     free(g->dirty);
+    free(g->uflush);
     free(g->in);
     free(g->scratch);
     free(g);

@@ -8,12 +8,16 @@
 # Goals (issue 12): guard >= 0.9x HAProxy in every case; 1000 shared >= 0.8x 2 direct;
 # <= 2 KiB per downstream connection.
 #
-#   bench/guard/run.sh [BUILD_DIR]      (SECONDS=3 per case by default)
+#   bench/guard/run.sh [BUILD_DIR]      (SECONDS_PER_CASE=3 per case by default;
+#                                        GUARD_THREADS=N runs the guards with --threads N,
+#                                        default: the guard's own, one loop per online CPU)
 set -uo pipefail
 BUILD="${1:-build}"
 S7="$BUILD/bin/s7"
 GB="$BUILD/bench/guard_bench"
 SECS="${SECONDS_PER_CASE:-3}"
+GT=()
+[ -n "${GUARD_THREADS:-}" ] && GT=(--threads "$GUARD_THREADS")
 [ -x "$S7" ] && [ -x "$GB" ] || { echo "bench-guard: build first (make build)" >&2; exit 2; }
 command -v haproxy >/dev/null || { echo "bench-guard: haproxy not installed (scripts/deps.sh)" >&2; exit 2; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -66,11 +70,11 @@ partners:
 RULES
 P_G=$(port)
 "$S7" guard --listen "127.0.0.1:$P_G" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/dedicated.yaml" \
-    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guard.log" 2>&1 &
+    --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guard.log" 2>&1 &
 PIDS+=($!)
 P_GS=$(port)
 "$S7" guard --listen "127.0.0.1:$P_GS" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
-    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guards.log" 2>&1 &
+    --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guards.log" 2>&1 &
 GS_PID=$!
 PIDS+=($GS_PID)
 wait_port "$P_G" && wait_port "$P_GS" || { cat "$TMP"/guard*.log; exit 1; }
@@ -79,7 +83,7 @@ wait_port "$P_G" && wait_port "$P_GS" || { cat "$TMP"/guard*.log; exit 1; }
 # keeps their freed memory and would hide the growth)
 P_GM=$(port)
 "$S7" guard --listen "127.0.0.1:$P_GM" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
-    --max-per-source 0 --max-clients 8000 --quiet >"$TMP/guardm.log" 2>&1 &
+    --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guardm.log" 2>&1 &
 GM_PID=$!
 PIDS+=($GM_PID)
 wait_port "$P_GM" || { cat "$TMP/guardm.log"; exit 1; }
@@ -112,7 +116,9 @@ rate_par() { # rate_par PORT PROCS N K BYTES: N clients split over PROCS generat
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-printf 's7 guard benchmark: %s s per case, emulated S7-1500 (s7 server) on loopback\n\n' "$SECS"
+printf 's7 guard benchmark: %s s per case, emulated S7-1500 (s7 server) on loopback\n' "$SECS"
+printf 'guard threads: %s; %s online CPUs; load average at start: %s\n\n' "${GUARD_THREADS:-default}" \
+    "$(getconf _NPROCESSORS_ONLN)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %12s %12s %12s %10s %8s %s\n' case direct haproxy guard guard/ha goal result
 row() { # row NAME N K BYTES
     local d h g r ok

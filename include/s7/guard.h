@@ -16,7 +16,9 @@
  * Userdata continuations kept on the client that started them, each client held to the
  * upstream PDU size at its setup).
  *
- * One thread, one event loop; the engine starts no threads.  Fail closed: when the guard
+ * One thread, one event loop; the engine starts no threads.  Several engines may serve one
+ * port from several threads (reuse_port, engine/engines and count in s7_guard_opts): each
+ * is still used by one thread only.  Fail closed: when the guard
  * stops nothing is forwarded, a malformed frame closes only its own client, an upstream
  * failure closes the clients it served. */
 #ifndef S7_GUARD_H
@@ -86,6 +88,29 @@ typedef struct s7_guard_opts {
     void *log_ctx;
     s7_guard_decision_fn on_decision; /* optional: the audit log */
     void *decision_ctx;
+    /* Several guards serving one port, each in its own thread (s7 guard --threads): */
+    int reuse_port;  /* SO_REUSEPORT on the listener: each guard binds the same ADDR:PORT
+                        and the kernel spreads the connections over them */
+    unsigned engine; /* this guard's index of `engines` (default 0 of 1): it opens its share
+                        of the policy's shared upstreams (shared_upstreams / engines, at
+                        least one) and numbers its connections engine + 1, engine + 1 +
+                        engines, ... (unique over the guards) */
+    unsigned engines;
+    /* Optional: connection counts shared by the guards, so that max_clients, max_per_source
+     * and the partners' connection limits hold over all of them: adds delta (+1 or -1) to
+     * the count named key ("*" every client, "src ADDR" one source address, "partner NAME"
+     * one partner) and returns the new count.  Called from every guard's thread: it must
+     * be thread-safe.  NULL: each guard counts its own connections. */
+    long (*count)(void *ctx, const char *key, int delta);
+    void *count_ctx;
+    /* Optional: the partners' rate limits shared by the guards, so that a partner's rate
+     * holds over all of them: takes one request's token from the bucket of the partner
+     * named partner (rate requests per second, at most rate tokens kept), refilled up to
+     * now_ms (s7_now_ms); returns 1 when a token was taken, 0 when the bucket is empty (the
+     * request waits).  Called from every guard's thread: it must be thread-safe.  NULL:
+     * each guard keeps its own buckets. */
+    int (*rate_take)(void *ctx, const char *partner, unsigned rate, int64_t now_ms);
+    void *rate_ctx;
 } s7_guard_opts;
 
 S7_API void s7_guard_opts_init(s7_guard_opts *o);

@@ -22,10 +22,21 @@
  * subscribers but the last end their registration (alarm type 08) and the last just
  * closes.  Prints a line per connection ("client K subscribed|plain: N indications, event
  * IDs ...", "query: answered to client 0 only" when so) and exits 0 when the counts are
- * EXPECT and 0. */
+ * EXPECT and 0.
+ *
+ *   guard_clients szl HOST PORT SLOT PDU ID INDEX
+ *
+ * asks for a PDU of PDU bytes (OP connection), reads the SZL (following its continuations)
+ * and prints "szl ID: N records of L bytes, PDU P" and the records' bytes in hex.
+ *
+ *   guard_clients hold HOST PORT SLOT N FILE
+ *
+ * connects N clients (OP), prints "ready", waits until FILE exists (at most 30 s), then
+ * reads DB1.DBB0..3 on each and prints "N of N clients still served". */
 #include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,8 +330,88 @@ static int alarms_mode(int argc, char **argv)
     return bad ? 1 : 0;
 }
 
+static int szl_mode(int argc, char **argv)
+{
+    if (argc != 8) {
+        fprintf(stderr, "usage: guard_clients szl HOST PORT SLOT PDU ID INDEX\n");
+        return 2;
+    }
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)atoi(argv[4]);
+    o.type = S7_CONN_OP;
+    o.pdu_request = (uint16_t)atoi(argv[5]);
+    s7_client *c = s7_client_new(&o);
+    int rc = c ? s7_client_connect(c, argv[2], (uint16_t)atoi(argv[3])) : S7_ERR_NOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "connect: %s\n", s7_strerror(rc));
+        s7_client_free(c);
+        return 1;
+    }
+    static uint8_t buf[65536];
+    s7_szl_hdr h;
+    int n = s7_client_read_szl(c, (uint16_t)strtoul(argv[6], NULL, 16),
+                               (uint16_t)strtoul(argv[7], NULL, 16), &h, buf, sizeof buf);
+    if (n < 0) {
+        fprintf(stderr, "szl: %s\n", s7_strerror(n));
+        s7_client_free(c);
+        return 1;
+    }
+    printf("szl %s: %u records of %u bytes, PDU %u\n", argv[6], h.rec_count, h.rec_len,
+           s7_client_pdu(c));
+    for (int i = 0; i < n; i++)
+        printf("%02x%s", buf[i], (i + 1) % 32 == 0 || i + 1 == n ? "\n" : "");
+    s7_client_free(c);
+    return 0;
+}
+
+static int hold_mode(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: guard_clients hold HOST PORT SLOT N FILE\n");
+        return 2;
+    }
+    int n = atoi(argv[5]);
+    if (n < 1 || n > MAXC)
+        return 2;
+    static s7_client *cl[MAXC];
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.slot = (uint8_t)atoi(argv[4]);
+    o.type = S7_CONN_OP;
+    for (int i = 0; i < n; i++) {
+        cl[i] = s7_client_new(&o);
+        int rc = cl[i] ? s7_client_connect(cl[i], argv[2], (uint16_t)atoi(argv[3])) : S7_ERR_NOMEM;
+        if (rc < 0) {
+            fprintf(stderr, "client %d: connect: %s\n", i, s7_strerror(rc));
+            return 1;
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    struct stat st;
+    for (int k = 0; k < 600 && stat(argv[6], &st) != 0; k++)
+        usleep(50000);
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t b[4];
+        int rc = s7_client_db_read(cl[i], 1, 0, b, 4);
+        if (rc < 0)
+            fprintf(stderr, "client %d: read: %s\n", i, s7_strerror(rc));
+        else
+            ok++;
+        s7_client_free(cl[i]);
+    }
+    printf("%d of %d clients still served\n", ok, n);
+    return ok == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "hold") == 0)
+        return hold_mode(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "szl") == 0)
+        return szl_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "dbread") == 0)
         return dbread_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "alarms") == 0)

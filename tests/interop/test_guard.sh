@@ -36,6 +36,9 @@ start_guard() {
     fi
     _G_N=$((_G_N + 1))
     G_LOG="$S7_TEST_TMP/guard.$_G_N.log"
+    # the default number of loops: the checks count the CPU's connections, which the cap of
+    # the loops at shared_upstreams keeps at what the policy says (test_guard_threads.sh
+    # runs --threads 2)
     "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" "$@" \
         </dev/null >"$G_LOG" 2>&1 &
     G_PID=$!

@@ -49,7 +49,7 @@ _s7_options()
         guard)
             printf '%s' '--listen --upstream --inventory --cpu --rules --allow --dry-run --audit --metrics' \
                 ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --max-per-source' \
-                ' --max-clients --max-held --quiet --help -h'
+                ' --max-clients --max-held --threads --quiet --help -h'
             ;;
         inventory)
             case $2 in
@@ -82,7 +82,7 @@ _s7_takes_value()
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
             --job | --scan | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
             --loopback-base | --write-inventory | --fault | --cpu | --control | --send | --for | \
-            --upstream | --upstream-tsap | --log)
+            --upstream | --upstream-tsap | --log | --threads)
             return 0
             ;;
     esac

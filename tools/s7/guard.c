@@ -3,6 +3,7 @@
  * audit log, reloads the policy on SIGHUP and runs the engine until SIGINT / SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,19 +24,165 @@
 int cmd_guard(cli *c);
 int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
 
-static volatile sig_atomic_t g_signal, g_hup;
-static s7_guard *volatile g_guard;
+static volatile sig_atomic_t g_signal;
 
-/* The metrics text the loop renders once a second (s7_guard_metrics), handed to the
- * endpoint's thread under metrics_lock (metrics.c). */
-static char *g_mtext;
-static size_t g_mlen;
+/* One engine of --threads N: its own loop in its own thread, all on one port
+ * (SO_REUSEPORT).  The signal handler stops every engine's loop (s7_guard_stop is
+ * async-signal-safe); each thread then looks at what the signal asked for. */
+typedef struct gworker {
+    s7_guard *g;
+    struct grun *r;
+    unsigned idx;
+    pthread_t th;
+    int started, rc;
+    volatile sig_atomic_t hup_seen;
+    /* its metrics text, rendered in its thread once a second, read under metrics_lock */
+    char *mtext;
+    size_t mlen;
+} gworker;
 
+static gworker *volatile g_workers;
+static volatile unsigned g_nworkers;
+static volatile sig_atomic_t g_hup_gen;
+static volatile int g_failed;
+
+/* The engines' metrics summed: the text of engine 0 with each sample's value replaced by
+ * the sum of that sample (the same name and labels) over every engine. */
 static void render_metrics(void *ctx, mbuf *out)
 {
     (void)ctx;
-    if (g_mtext)
-        mbuf_printf(out, "%.*s", (int)g_mlen, g_mtext);
+    gworker *w = g_workers;
+    unsigned n = g_nworkers;
+    if (!w || !n || !w[0].mtext)
+        return;
+    const char *t = w[0].mtext, *end = t + w[0].mlen;
+    while (t < end) {
+        const char *nl = memchr(t, '\n', (size_t)(end - t));
+        size_t len = nl ? (size_t)(nl - t) : (size_t)(end - t);
+        const char *sp = NULL;
+        for (const char *q = t + len; q > t; q--)
+            if (q[-1] == ' ') {
+                sp = q - 1;
+                break;
+            }
+        if (t[0] == '#' || !sp || n == 1) {
+            mbuf_printf(out, "%.*s\n", (int)len, t);
+        } else {
+            size_t klen = (size_t)(sp - t) + 1; /* the key and its space */
+            double sum = strtod(sp + 1, NULL);
+            for (unsigned i = 1; i < n; i++) {
+                const char *o = w[i].mtext, *oe = o ? o + w[i].mlen : NULL;
+                while (o && o < oe) {
+                    const char *onl = memchr(o, '\n', (size_t)(oe - o));
+                    size_t olen = onl ? (size_t)(onl - o) : (size_t)(oe - o);
+                    if (olen > klen && memcmp(o, t, klen) == 0) {
+                        sum += strtod(o + klen, NULL);
+                        break;
+                    }
+                    o = onl ? onl + 1 : oe;
+                }
+            }
+            if (sum == (double)(long long)sum)
+                mbuf_printf(out, "%.*s%lld\n", (int)klen, t, (long long)sum);
+            else
+                mbuf_printf(out, "%.*s%g\n", (int)klen, t, sum);
+        }
+        t = nl ? nl + 1 : end;
+    }
+}
+
+/* The connection counts the engines share (s7_guard_opts.count): one lock, a short list
+ * of names ("*", "src ADDR", "partner NAME"). */
+typedef struct gcount_ent {
+    char key[160];
+    long n;
+} gcount_ent;
+static pthread_mutex_t g_count_lock = PTHREAD_MUTEX_INITIALIZER;
+static gcount_ent *g_counts;
+static size_t g_ncounts, g_capcounts;
+
+static long shared_count(void *ctx, const char *key, int delta)
+{
+    (void)ctx;
+    long v = 0;
+    pthread_mutex_lock(&g_count_lock);
+    size_t i;
+    for (i = 0; i < g_ncounts; i++)
+        if (strcmp(g_counts[i].key, key) == 0)
+            break;
+    if (i == g_ncounts && g_ncounts == g_capcounts) {
+        size_t nc = g_capcounts ? g_capcounts * 2 : 16;
+        gcount_ent *e = realloc(g_counts, nc * sizeof *e);
+        if (e) {
+            g_counts = e;
+            g_capcounts = nc;
+        }
+    }
+    if (i < g_capcounts) {
+        if (i == g_ncounts) {
+            snprintf(g_counts[i].key, sizeof g_counts[i].key, "%s", key);
+            g_counts[i].n = 0;
+            g_ncounts++;
+        }
+        g_counts[i].n += delta;
+        v = g_counts[i].n;
+        if (v <= 0)
+            g_counts[i] = g_counts[--g_ncounts];
+    }
+    pthread_mutex_unlock(&g_count_lock);
+    /* out of memory: counted as over every limit */
+    return i < g_capcounts ? v : 0x7fffffffL;
+}
+
+/* The partners' rate limits over every engine (s7_guard_opts.rate_take): a token bucket
+ * per partner name, refilled at its rate, at most rate tokens kept. */
+typedef struct grate_ent {
+    char name[128];
+    double tokens;
+    int64_t refill;
+} grate_ent;
+static pthread_mutex_t g_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static grate_ent *g_rates;
+static size_t g_nrates, g_caprates;
+
+static int shared_rate_take(void *ctx, const char *partner, unsigned rate, int64_t now_ms)
+{
+    (void)ctx;
+    int took = 0;
+    pthread_mutex_lock(&g_rate_lock);
+    size_t i;
+    for (i = 0; i < g_nrates; i++)
+        if (strcmp(g_rates[i].name, partner) == 0)
+            break;
+    if (i == g_nrates && g_nrates == g_caprates) {
+        size_t nc = g_caprates ? g_caprates * 2 : 8;
+        grate_ent *e = realloc(g_rates, nc * sizeof *e);
+        if (e) {
+            g_rates = e;
+            g_caprates = nc;
+        }
+    }
+    if (i < g_caprates) { /* out of memory: no token (the request waits) */
+        grate_ent *b = &g_rates[i];
+        if (i == g_nrates) {
+            snprintf(b->name, sizeof b->name, "%s", partner);
+            b->tokens = rate;
+            b->refill = now_ms;
+            g_nrates++;
+        }
+        if (now_ms > b->refill) {
+            b->tokens += (double)rate * (double)(now_ms - b->refill) / 1000.0;
+            b->refill = now_ms;
+        }
+        if (b->tokens > rate)
+            b->tokens = rate;
+        if (b->tokens >= 1.0) {
+            b->tokens -= 1.0;
+            took = 1;
+        }
+    }
+    pthread_mutex_unlock(&g_rate_lock);
+    return took;
 }
 
 const char guard_help[] =
@@ -66,6 +213,12 @@ const char guard_help[] =
     "  --max-per-source N     connections from one address (default 64)\n"
     "  --max-clients N        connections in all (default 4096)\n"
     "  --max-held BYTES       memory all clients may hold (default 64M)\n"
+    "  --threads N            N event loops, each in its own thread, sharing the listening\n"
+    "                         port (default: the number of online CPUs, but no more than\n"
+    "                         the policy's shared upstreams when a partner is shared).\n"
+    "                         Each opens its share of the shared upstreams (at least one);\n"
+    "                         the connection and rate limits, counters, metrics and audit\n"
+    "                         log cover all of them\n"
     "  --quiet                log only warnings and errors\n\n"
     "SIGHUP reloads the policy (connections it still allows keep going) and reopens the\n"
     "audit log.  Exit codes: 0 stopped by SIGINT/SIGTERM, 1 could not start, 2 bad option or\n"
@@ -80,8 +233,10 @@ typedef struct grun {
     int dry_run, quiet;
     const char *allow[32]; /* --allow PARTNER:SERVICES */
     int nallow;
+    long threads;
     int audit_fd;
     uint64_t audit_lost;
+    pthread_mutex_t audit_lock; /* the engines' threads write one line each under it */
 } grun;
 
 static int64_t wall_ms(void)
@@ -130,8 +285,10 @@ static void on_decision(void *ctx, const s7_guard_decision *d)
         return;
     char line[1200];
     int n = s7_guard_audit_format(d, line, sizeof line);
+    pthread_mutex_lock(&r->audit_lock);
     if (n <= 0 || (size_t)n >= sizeof line) {
         r->audit_lost++;
+        pthread_mutex_unlock(&r->audit_lock);
         return;
     }
     size_t off = 0;
@@ -141,23 +298,29 @@ static void on_decision(void *ctx, const s7_guard_decision *d)
             continue;
         if (w <= 0) {
             r->audit_lost++;
-            return;
+            break;
         }
         off += (size_t)w;
     }
+    pthread_mutex_unlock(&r->audit_lock);
+}
+
+static void stop_all(void)
+{
+    gworker *w = g_workers;
+    for (unsigned i = 0; w && i < g_nworkers; i++)
+        if (w[i].g)
+            s7_guard_stop(w[i].g);
 }
 
 static void on_signal(int sig)
 {
     if (sig == SIGHUP) {
-        g_hup = 1;
-        if (g_guard)
-            s7_guard_stop(g_guard);
-        return;
+        g_hup_gen++;
+    } else {
+        g_signal = sig;
     }
-    g_signal = sig;
-    if (g_guard)
-        s7_guard_stop(g_guard);
+    stop_all();
 }
 
 /* The policy the options name.  0 with *out, or CLI_USAGE after the message. */
@@ -265,6 +428,62 @@ static int num(const char *opt, const char *s, long max, long *out)
     return 0;
 }
 
+static metrics *g_metrics;
+
+/* One engine's loop: runs until SIGINT/SIGTERM (or an engine failed), reloads its policy
+ * on SIGHUP (engine 0 also reopens the audit log), renders its metrics once a second. */
+static void *worker_main(void *arg)
+{
+    gworker *w = arg;
+    grun *r = w->r;
+    while (!g_signal && !g_failed) {
+        int k = s7_guard_run(w->g, r->metrics ? 1000 : -1);
+        if (r->metrics) {
+            char *text = NULL;
+            int n = s7_guard_metrics(w->g, &text);
+            if (n >= 0) {
+                metrics_lock(g_metrics);
+                free(w->mtext);
+                w->mtext = text;
+                w->mlen = (size_t)n;
+                metrics_unlock(g_metrics);
+            }
+        }
+        if (k < 0) {
+            tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(k));
+            w->rc = CLI_FAIL;
+            g_failed = 1;
+            stop_all();
+            break;
+        }
+        sig_atomic_t gen = g_hup_gen;
+        if (gen != w->hup_seen) {
+            w->hup_seen = gen;
+            s7_policy *np = NULL;
+            if (load_policy(r, &np) != 0) {
+                tlog(r, S7_LOG_WARN, "SIGHUP: the policy did not load; keeping the old one");
+            } else {
+                int closed = s7_guard_set_policy(w->g, np);
+                if (w->idx == 0 || closed > 0)
+                    tlog(r, S7_LOG_INFO,
+                         "SIGHUP: policy reloaded, %d connection(s) no longer "
+                         "allowed were closed (thread %u of %u)",
+                         closed < 0 ? 0 : closed, w->idx + 1, (unsigned)g_nworkers);
+            }
+            if (w->idx == 0 && r->audit_fd >= 0) {
+                int fd = open(r->audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                if (fd >= 0) {
+                    pthread_mutex_lock(&r->audit_lock);
+                    close(r->audit_fd);
+                    r->audit_fd = fd;
+                    pthread_mutex_unlock(&r->audit_lock);
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 int cmd_guard(cli *c)
 {
     (void)c;
@@ -360,6 +579,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             if (num(a, v, 1000000L, &n))
                 return CLI_USAGE;
             o.max_clients = (unsigned)n;
+        } else if (strcmp(a, "--threads") == 0) {
+            NEEDV;
+            if (num(a, v, 256L, &n))
+                return CLI_USAGE;
+            if (n < 1)
+                return usage("--threads '%s': expected 1..256 event loops", v);
+            r->threads = n;
         } else if (strcmp(a, "--max-held") == 0) {
             NEEDV;
             if (num(a, v, 1L << 40, &n))
@@ -369,6 +595,11 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             return usage("unknown option '%s'", a);
         }
 #undef NEEDV
+    }
+    int threads_given = r->threads != 0;
+    if (r->threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        r->threads = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus;
     }
     if (!r->upstream)
         return usage("%s",
@@ -406,85 +637,152 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     o.log_ctx = r;
     o.on_decision = on_decision;
     o.decision_ctx = r;
-    s7_guard *g = NULL;
-    if (s7_guard_new(&g, &o, pol) < 0) {
-        tlog(NULL, S7_LOG_ERROR, "cannot start: bad --upstream '%s' or out of memory", r->upstream);
-        return CLI_USAGE;
+    /* each loop opens at least one shared upstream: by default no more loops than the
+     * policy's shared upstreams, so the CPU sees the connections the policy says */
+    if (!threads_given) {
+        long sup = pol->shared_upstreams ? (long)pol->shared_upstreams : 1;
+        for (size_t i = 0; i < pol->npartners; i++)
+            if (pol->partners[i].shared && r->threads > sup)
+                r->threads = sup;
     }
-    if (s7_guard_start(g) < 0) {
-        s7_guard_free(g);
+    unsigned nw = (unsigned)r->threads;
+    gworker *ws = calloc(nw, sizeof *ws);
+    if (!ws) {
+        s7_policy_free(pol);
         return CLI_FAIL;
     }
+    pthread_mutex_init(&r->audit_lock, NULL);
+    if (nw > 1) {
+        unsigned sup = pol->shared_upstreams ? pol->shared_upstreams : 1;
+        for (size_t i = 0; i < pol->npartners; i++) {
+            if (pol->partners[i].shared && sup < nw) {
+                tlog(r, S7_LOG_WARN,
+                     "%u threads open up to %u shared upstream connections per connection type "
+                     "where "
+                     "the policy says %u (each thread opens at least one): give --threads %u to "
+                     "keep to %u",
+                     nw, nw, sup, sup, sup);
+                break;
+            }
+        }
+        o.held_max /= nw; /* each engine its share of the memory bound */
+        o.reuse_port = 1;
+        o.engines = nw;
+        o.count = shared_count;
+        o.rate_take = shared_rate_take;
+    }
+    /* engine 0 binds first (its port when --listen names port 0), the others the same */
+    char listen_n[160];
+    rc = CLI_OK;
+    for (unsigned i = 0; i < nw && rc == CLI_OK; i++) {
+        s7_policy *p = pol;
+        pol = NULL;
+        if (i > 0 && load_policy(r, &p) != 0) {
+            rc = CLI_USAGE;
+            break;
+        }
+        if (i == 1) {
+            const char *colon = strrchr(r->listen, ':');
+            int hl = colon ? (int)(colon - r->listen) : (int)strlen(r->listen);
+            snprintf(listen_n, sizeof listen_n, "%.*s:%u", hl, r->listen,
+                     (unsigned)s7_guard_port(ws[0].g));
+            o.listen = listen_n;
+        }
+        o.engine = i;
+        ws[i].r = r;
+        ws[i].idx = i;
+        if (s7_guard_new(&ws[i].g, &o, p) < 0) {
+            tlog(NULL, S7_LOG_ERROR, "cannot start: bad --upstream '%s' or out of memory",
+                 r->upstream);
+            rc = CLI_USAGE;
+        } else if (s7_guard_start(ws[i].g) < 0) {
+            rc = CLI_FAIL;
+        }
+    }
     metrics *mx = NULL;
-    if (r->metrics) {
+    if (rc == CLI_OK && r->metrics) {
         char err[300];
         if (!(mx = metrics_start(r->metrics, render_metrics, NULL, err, sizeof err))) {
             tlog(NULL, S7_LOG_ERROR, "--metrics: %s", err);
-            s7_guard_free(g);
-            return CLI_FAIL;
+            rc = CLI_FAIL;
         }
     }
+    if (rc != CLI_OK) {
+        for (unsigned i = 0; i < nw; i++)
+            s7_guard_free(ws[i].g);
+        free(ws);
+        if (r->audit_fd >= 0)
+            close(r->audit_fd);
+        pthread_mutex_destroy(&r->audit_lock);
+        return rc;
+    }
+    g_metrics = mx;
+    g_nworkers = nw;
+    g_workers = ws;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    g_guard = g;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    while (!g_signal) {
-        int k = s7_guard_run(g, r->metrics ? 1000 : -1);
-        if (r->metrics) {
-            char *text = NULL;
-            int n = s7_guard_metrics(g, &text);
-            if (n >= 0) {
-                metrics_lock(mx);
-                free(g_mtext);
-                g_mtext = text;
-                g_mlen = (size_t)n;
-                metrics_unlock(mx);
-            }
-        }
-        if (k < 0) {
-            tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(k));
+    /* engines 1.. in threads of their own (signals blocked there: this thread takes them
+     * and stops every engine), engine 0 in this one */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (unsigned i = 1; i < nw; i++) {
+        if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0) {
+            tlog(r, S7_LOG_ERROR, "cannot start thread %u of %u", i + 1, nw);
+            g_failed = 1;
             rc = CLI_FAIL;
             break;
         }
-        if (g_hup) {
-            g_hup = 0;
-            s7_policy *np = NULL;
-            if (load_policy(r, &np) != 0) {
-                tlog(r, S7_LOG_WARN, "SIGHUP: the policy did not load; keeping the old one");
-            } else {
-                int closed = s7_guard_set_policy(g, np);
-                tlog(r, S7_LOG_INFO,
-                     "SIGHUP: policy reloaded, %d connection(s) no longer "
-                     "allowed were closed",
-                     closed < 0 ? 0 : closed);
-            }
-            if (r->audit_fd >= 0) {
-                int fd = open(r->audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-                if (fd >= 0) {
-                    close(r->audit_fd);
-                    r->audit_fd = fd;
-                }
-            }
-        }
+        ws[i].started = 1;
     }
-    g_guard = NULL;
-    s7_guard_stats st;
-    s7_guard_stats_get(g, &st);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!g_failed)
+        worker_main(&ws[0]);
+    g_failed = 1; /* the others stop too */
+    stop_all();
+    for (unsigned i = 1; i < nw; i++)
+        if (ws[i].started)
+            pthread_join(ws[i].th, NULL);
+    s7_guard_stats st, sum;
+    memset(&sum, 0, sizeof sum);
+    for (unsigned i = 0; i < nw; i++) {
+        s7_guard_stats_get(ws[i].g, &st);
+        sum.accepted += st.accepted;
+        sum.refused_cr += st.refused_cr;
+        sum.forwarded += st.forwarded;
+        sum.answered_locally += st.answered_locally;
+        sum.items_refused += st.items_refused;
+        if (ws[i].rc)
+            rc = ws[i].rc;
+    }
     tlog(r, S7_LOG_INFO,
          "stopping: %llu accepted, %llu refused at connect, %llu forwarded, %llu answered by the "
          "guard, %llu items refused",
-         (unsigned long long)st.accepted, (unsigned long long)st.refused_cr,
-         (unsigned long long)st.forwarded, (unsigned long long)st.answered_locally,
-         (unsigned long long)st.items_refused);
+         (unsigned long long)sum.accepted, (unsigned long long)sum.refused_cr,
+         (unsigned long long)sum.forwarded, (unsigned long long)sum.answered_locally,
+         (unsigned long long)sum.items_refused);
     metrics_stop(mx);
-    free(g_mtext);
-    g_mtext = NULL;
-    s7_guard_free(g);
+    g_metrics = NULL;
+    g_workers = NULL;
+    g_nworkers = 0;
+    for (unsigned i = 0; i < nw; i++) {
+        free(ws[i].mtext);
+        s7_guard_free(ws[i].g);
+    }
+    free(ws);
+    pthread_mutex_lock(&g_count_lock);
+    free(g_counts);
+    g_counts = NULL;
+    g_ncounts = g_capcounts = 0;
+    pthread_mutex_unlock(&g_count_lock);
     if (r->audit_fd >= 0)
         close(r->audit_fd);
+    pthread_mutex_destroy(&r->audit_lock);
+    g_failed = 0;
     return rc;
 }
