@@ -583,7 +583,7 @@ static void scan(s7_xengine *e, int64_t now)
         const s7_xjob *j = r->j;
         if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
             continue;           /* the first set-up is under way: the jobs start when it is over */
-        s7__xout_scan(&r->out); /* the previous scan's pulse taken back */
+        s7__xout_scan(&r->out); /* the call begins: the previous scan's pulse ends with it */
         if (r->pending)
             job_take(r);
         if (j->trigger == S7_XTRIG_CYCLIC) {
@@ -601,6 +601,7 @@ static void scan(s7_xengine *e, int64_t now)
         }
         if (r->busy && !r->pending) /* under way: 0/25 for this call */
             s7__xout_running(&r->out, s7_exchange_status_code(S7_XST_STARTED));
+        s7__xout_end(&r->out);
     }
 }
 

@@ -396,6 +396,7 @@ static void run_jobs(s7_xpartner *e)
         s7__xout_scan(&r->out);
         if (!is_sender(r->j.kind)) {
             check_recv(e, r);
+            s7__xout_end(&r->out);
             continue;
         }
         check_send(e, r);
@@ -414,6 +415,7 @@ static void run_jobs(s7_xpartner *e)
             outputs(r, 0, 1, 1);
         if (r->busy) /* under way: 0/25 for this call */
             s7__xout_running(&r->out, 25);
+        s7__xout_end(&r->out);
     }
 }
 

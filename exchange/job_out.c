@@ -57,10 +57,15 @@ void s7__xout_write(s7__xout *o, int done, int error, uint16_t status)
 void s7__xout_scan(s7__xout *o)
 {
     o->shown = 0;
-    if (o->pulsed) {
-        o->pulsed = 0;
+    o->take_back = o->pulsed;
+    o->pulsed = 0;
+}
+
+void s7__xout_end(s7__xout *o)
+{
+    if (o->take_back && !o->shown) /* nothing new in this call: the pulse ends */
         s7__xout_write(o, 0, 0, 0);
-    }
+    o->take_back = 0;
 }
 
 void s7__xout_result(s7__xout *o, int done, int error, uint16_t status)
