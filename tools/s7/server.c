@@ -1449,7 +1449,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
 
     while (!g_signal) {
         int wait_ms = r->retain ? 250 : 1000;
-        int n = r->xe || r->xp ? run_engines(r, wait_ms) : s7_server_run_once(r->srv, wait_ms);
+        int n = r->xp   ? run_engines(r, wait_ms) /* partner jobs (and GET/PUT ones): one wait */
+                : r->xe ? s7_xengine_run_once(r->xe, wait_ms)
+                        : s7_server_run_once(r->srv, wait_ms);
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;
