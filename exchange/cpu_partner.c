@@ -1,6 +1,7 @@
 /* The emulator's BSEND/BRCV/USEND/URCV jobs (include/s7/exchange_partner.h, "the
  * emulator's jobs"): s7_partner connections per the connection table, triggers, local
- * areas and the DONE/NDR/ERROR/STATUS outputs in the CPU's memory. */
+ * areas and the DONE/NDR/ERROR/STATUS outputs in the CPU's memory.  The jobs are called
+ * once per scan, their outputs pulse (or latch) as the GET/PUT jobs' do (exchange/job_out.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <stdio.h>
