@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/job_out.h"
 #include "s7/client.h"
 #include "s7/cpu.h"
 #include "s7/exchange.h"
@@ -49,8 +50,8 @@ typedef struct xjob {
     s7_xstatus p_st;
     const char *p_cause;
     char p_detail[200];
-    int aborted; /* its request was out when the CPU went to STOP: the reply is dropped */
-    int pulsed;  /* the last scan set its outputs: the next one takes them back */
+    int aborted;  /* its request was out when the CPU went to STOP: the reply is dropped */
+    s7__xout out; /* NDR/DONE, ERROR, STATUS and their one-scan pulse (job_out.h) */
     s7_xjob_state st;
     struct s7_xengine *e;
 } xjob;
@@ -129,29 +130,7 @@ static void write_bit(s7_xengine *e, const s7_tag *t, int v)
         wrote(e, t, 1);
 }
 
-static void write_word(s7_xengine *e, const s7_tag *t, uint16_t v)
-{
-    uint8_t *p = local_at(e, t, 2);
-    if (!p)
-        return;
-    if (p[0] != (uint8_t)(v >> 8) || p[1] != (uint8_t)v) {
-        p[0] = (uint8_t)(v >> 8);
-        p[1] = (uint8_t)v;
-        wrote(e, t, 2);
-    }
-}
-
-/* The outputs of a job: done (NDR/DONE), error and the STATUS code. */
-static void outputs(xjob *r, int done, int error, uint16_t status)
-{
-    const s7_xjob *j = r->j;
-    if (j->has_done)
-        write_bit(r->e, &j->done, done);
-    if (j->has_error)
-        write_bit(r->e, &j->error, error);
-    if (j->has_status)
-        write_word(r->e, &j->status, status);
-}
+static void out_wrote(void *ctx, const s7_tag *t, uint32_t len) { wrote(ctx, t, len); }
 
 /* 1 when every local area of the job is in the CPU's memory. */
 static int locals_ok(xjob *r, char *why, size_t cap)
@@ -192,8 +171,9 @@ static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail
         r->st.since_ms = now;
     r->st.status = st;
     r->st.cause = cause;
-    outputs(r, st == S7_XST_OK, s7_exchange_status_error(st), s7_exchange_status_code(st));
-    r->pulsed = !r->j->latch; /* valid for this scan: the next one takes them back */
+    /* valid for this scan (the next one takes them back) unless latched */
+    s7__xout_result(&r->out, st == S7_XST_OK, s7_exchange_status_error(st),
+                    s7_exchange_status_code(st));
     if (changed) {
         if (st == S7_XST_OK)
             xlog(e, S7_LOG_INFO, "job %s: ok", r->j->name);
@@ -363,11 +343,8 @@ static void job_start(xjob *r)
     const s7_xjob *j = r->j;
     xconn *k = r->conn;
     char why[200];
-    if (r->busy) {                        /* the instruction's 0/11: the running job goes on */
-        if (!j->latch && j->has_status) { /* STATUS 11 for this call */
-            write_word(e, &j->status, s7_exchange_status_code(S7_XST_BUSY));
-            r->pulsed = 1;
-        }
+    if (r->busy) { /* the instruction's 0/11 for this call: the running job goes on */
+        s7__xout_running(&r->out, s7_exchange_status_code(S7_XST_BUSY));
         if (r->st.busy_hits++ == 0)
             xlog(e, S7_LOG_WARN,
                  "job %s: 0/11 triggered while the previous request is still out (partner "
@@ -415,8 +392,9 @@ static void job_start(xjob *r)
         }
         p += n;
     }
-    r->busy = 1; /* 0/25 on a real CPU; here the outputs stay as the last scan left them */
+    r->busy = 1; /* 0/25 in this scan and while under way (scan()), unless latched */
     r->st.busy = 1;
+    s7__xout_running(&r->out, s7_exchange_status_code(S7_XST_STARTED));
     r->started_us = now_us();
     int rc = j->kind == S7_XJOB_GET
                  ? s7_client_read_async(k->cl, r->items, j->nareas, job_done, r)
@@ -521,6 +499,7 @@ s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
         r->j = &e->x.jobs[i];
         r->e = e;
         r->st.cause = "ok";
+        s7__xout_init(&r->out, cpu, r->j, out_wrote, e);
         for (size_t k = 0; k < x->nconns; k++)
             if (e->x.conns[k].id == r->j->conn_id)
                 r->conn = &e->conns[k];
@@ -603,11 +582,8 @@ static void scan(s7_xengine *e, int64_t now)
         xjob *r = &e->jobs[i];
         const s7_xjob *j = r->j;
         if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
-            continue; /* the first set-up is under way: the jobs start when it is over */
-        if (r->pulsed) {
-            r->pulsed = 0;
-            outputs(r, 0, 0, 0);
-        }
+            continue;           /* the first set-up is under way: the jobs start when it is over */
+        s7__xout_scan(&r->out); /* the call begins: the previous scan's pulse ends with it */
         if (r->pending)
             job_take(r);
         if (j->trigger == S7_XTRIG_CYCLIC) {
@@ -623,6 +599,9 @@ static void scan(s7_xengine *e, int64_t now)
                 job_start(r);
             r->req_prev = v;
         }
+        if (r->busy && !r->pending) /* under way: 0/25 for this call */
+            s7__xout_running(&r->out, s7_exchange_status_code(S7_XST_STARTED));
+        s7__xout_end(&r->out);
     }
 }
 
@@ -633,8 +612,8 @@ static int64_t scan_due(s7_xengine *e)
     int64_t due = INT64_MAX;
     for (size_t i = 0; i < e->x.njobs && due > e->next_scan; i++) {
         xjob *r = &e->jobs[i];
-        int64_t t =
-            r->pending || r->pulsed || r->j->trigger == S7_XTRIG_REQ ? e->next_scan : r->next_due;
+        int64_t t = r->pending || r->out.pulsed || r->j->trigger == S7_XTRIG_REQ ? e->next_scan
+                                                                                 : r->next_due;
         if (t < due)
             due = t;
     }

@@ -1,12 +1,14 @@
 /* The emulator's BSEND/BRCV/USEND/URCV jobs (include/s7/exchange_partner.h, "the
  * emulator's jobs"): s7_partner connections per the connection table, triggers, local
- * areas and the DONE/NDR/ERROR/STATUS outputs in the CPU's memory. */
+ * areas and the DONE/NDR/ERROR/STATUS outputs in the CPU's memory.  The jobs are called
+ * once per scan, their outputs pulse (or latch) as the GET/PUT jobs' do (exchange/job_out.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/job_out.h"
 #include "s7/exchange_partner.h"
 #include "s7/net.h"
 #include "s7/server.h"
@@ -28,7 +30,8 @@ typedef struct xp_job {
     int busy, last_req;
     uint64_t busy_hits; /* triggers while a BSEND was under way (STATUS 11) */
     int64_t next_ms;
-    s7_partner_status st;
+    s7_partner_status st; /* the last completed run (s7_xpartner_state) */
+    s7__xout out;         /* DONE/NDR, ERROR, STATUS in memory and their pulse (job_out.h) */
 } xp_job;
 
 struct s7_xpartner {
@@ -40,6 +43,8 @@ struct s7_xpartner {
     size_t nconns;
     xp_job *jobs;
     size_t njobs;
+    long scan_ms;      /* the jobs are called once per scan, as the GET/PUT jobs are */
+    int64_t next_scan; /* no scan before this */
 };
 
 static int is_partner_kind(s7_xjob_kind k)
@@ -53,11 +58,7 @@ static int is_sender(s7_xjob_kind k) { return k == S7_XJOB_BSEND || k == S7_XJOB
 
 static uint8_t *local_at(s7_cpu *cpu, const s7_tag *t, uint32_t len)
 {
-    uint32_t size = 0;
-    uint8_t *m = s7_cpu_mem(cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size);
-    if (!m || t->byte > size || len > size - t->byte)
-        return NULL;
-    return m + t->byte;
+    return s7__xout_local(cpu, t, len);
 }
 
 static uint32_t area_len(const s7_tag *t) { return t->type == S7_T_BOOL ? 1 : s7_tag_size(t); }
@@ -68,31 +69,16 @@ static int read_bit(s7_cpu *cpu, const s7_tag *t)
     return p ? (*p >> t->bit) & 1 : 0;
 }
 
-static void write_bit(s7_cpu *cpu, const s7_tag *t, int v)
-{
-    uint8_t *p = local_at(cpu, t, 1);
-    if (p)
-        *p = (uint8_t)(v ? *p | (1u << t->bit) : *p & ~(1u << t->bit));
-}
-
-static void outputs(s7_xpartner *e, xp_job *r, int done, int error, uint16_t status)
+/* A completed run: its outputs for this scan (held when latched), and what
+ * s7_xpartner_state reports. */
+static void outputs(xp_job *r, int done, int error, uint16_t status)
 {
     const s7_xjob *j = &r->j;
     r->st.done = (uint8_t)(done && is_sender(j->kind));
     r->st.ndr = (uint8_t)(done && !is_sender(j->kind));
     r->st.error = (uint8_t)error;
     r->st.status = status;
-    if (j->has_done)
-        write_bit(e->cpu, &j->done, done);
-    if (j->has_error)
-        write_bit(e->cpu, &j->error, error);
-    if (j->has_status) {
-        uint8_t *p = local_at(e->cpu, &j->status, 2);
-        if (p) {
-            p[0] = (uint8_t)(status >> 8);
-            p[1] = (uint8_t)status;
-        }
-    }
+    s7__xout_result(&r->out, done, error, status);
 }
 
 /* ---------------------------------------------------------------- set-up */
@@ -144,6 +130,7 @@ s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *list
     if (!e)
         return NULL;
     e->cpu = cpu;
+    e->scan_ms = x->scan_ms > 0 ? x->scan_ms : S7_XSCAN_DEFAULT;
     snprintf(e->listen, sizeof e->listen, "%s", listen_addr ? listen_addr : "");
     size_t n = 0;
     for (size_t i = 0; i < x->njobs; i++)
@@ -160,6 +147,7 @@ s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *list
             goto fail;
         xp_job *r = &e->jobs[e->njobs++];
         r->j = *j;
+        s7__xout_init(&r->out, cpu, &r->j, NULL, NULL);
         r->p = conn_partner(e, c);
         if (!r->p)
             goto fail;
@@ -205,6 +193,7 @@ int s7_xpartner_start(s7_xpartner *e, char *err, size_t errcap)
     int64_t now = s7_now_ms();
     for (size_t i = 0; i < e->njobs; i++)
         e->jobs[i].next_ms = now;
+    e->next_scan = now;
     for (size_t i = 0; i < e->nconns; i++) {
         if (e->srv && e->conns[i].c.side != S7_XCONN_ACTIVE)
             continue; /* its CRs come through the server's port (s7_xpartner_attach) */
@@ -328,15 +317,16 @@ uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id)
 static void start_send(s7_xpartner *e, xp_job *r)
 {
     const s7_xjob *j = &r->j;
-    if (r->busy) { /* the instruction's 11: the running job goes on; counted, outputs held */
+    if (r->busy) { /* the instruction's 0/11 for this call: the running job goes on */
         r->busy_hits++;
+        s7__xout_running(&r->out, 11);
         return;
     }
     const s7_tag *sd = &j->areas[0].local;
     uint32_t len = j->nareas ? area_len(sd) : 0;
     uint8_t *src = len ? local_at(e->cpu, sd, len) : NULL;
     if (!src) { /* SD_1 missing or not in this CPU's memory: a length/area error */
-        outputs(e, r, 0, 1, 4);
+        outputs(r, 0, 1, 4);
         r->st.errors++;
         return;
     }
@@ -344,19 +334,19 @@ static void start_send(s7_xpartner *e, xp_job *r)
         int rc = s7_partner_usend(r->p, j->r_id, src, len);
         s7_partner_status ps;
         s7_partner_send_status(r->p, j->r_id, &ps);
-        outputs(e, r, rc == 0, rc != 0, rc == 0 ? 0 : ps.status ? ps.status : 1);
+        outputs(r, rc == 0, rc != 0, rc == 0 ? 0 : ps.status ? ps.status : 1);
         rc == 0 ? r->st.count++ : r->st.errors++;
         return;
     }
     int rc = s7_partner_bsend(r->p, j->r_id, src, len);
     if (rc < 0) {
-        outputs(e, r, 0, 1, rc == S7_ERR_INVAL ? 4 : 1);
+        outputs(r, 0, 1, rc == S7_ERR_INVAL ? 4 : 1);
         r->st.errors++;
         return;
     }
     r->busy = 1;
-    r->st.busy = 1; /* the outputs keep the last completed run, as s7_xengine's (no 25 flicker
-                       for a client polling them) */
+    r->st.busy = 1;
+    s7__xout_running(&r->out, 25); /* 0/25: started (latched: the last run stays) */
 }
 
 static void check_send(s7_xpartner *e, xp_job *r)
@@ -366,7 +356,7 @@ static void check_send(s7_xpartner *e, xp_job *r)
         return;
     r->busy = 0;
     r->st.busy = 0;
-    outputs(e, r, ps.done, ps.error, ps.status);
+    outputs(r, ps.done, ps.error, ps.status);
     ps.error ? r->st.errors++ : r->st.count++;
 }
 
@@ -380,27 +370,34 @@ static void check_recv(s7_xpartner *e, xp_job *r)
         uint32_t cap = r->j.nareas ? area_len(rd) : 0;
         uint8_t *dst = cap ? local_at(e->cpu, rd, cap) : NULL;
         if (r->j.nareas && (!dst || ps.len > cap)) { /* does not fit RD_1 */
-            outputs(e, r, 0, 1, 4);
+            outputs(r, 0, 1, 4);
             r->st.errors++;
             return;
         }
         if (dst)
             memcpy(dst, r->rx, ps.len);
         r->st.len = ps.len;
-        outputs(e, r, 1, 0, 0);
+        outputs(r, 1, 0, 0);
         r->st.count++;
     }
 }
 
+/* One scan (one call of each job's instruction): the last scan's pulse taken back, a
+ * completed run's outputs set, due senders started, a running BSEND shown as 0/25. */
 static void run_jobs(s7_xpartner *e)
 {
     int64_t now = s7_now_ms();
     if (s7_cpu_state(e->cpu) == S7_CPU_STATE_STOP)
         return; /* no program runs: no BSEND/BRCV is called (docs/exchange.md) */
+    if (now < e->next_scan)
+        return;
+    e->next_scan = now + e->scan_ms;
     for (size_t i = 0; i < e->njobs; i++) {
         xp_job *r = &e->jobs[i];
+        s7__xout_scan(&r->out);
         if (!is_sender(r->j.kind)) {
             check_recv(e, r);
+            s7__xout_end(&r->out);
             continue;
         }
         check_send(e, r);
@@ -416,32 +413,56 @@ static void run_jobs(s7_xpartner *e)
         if (fire && s7_partner_linked(r->p))
             start_send(e, r);
         else if (fire) /* not linked: the instruction reports a connection problem */
-            outputs(e, r, 0, 1, 1);
+            outputs(r, 0, 1, 1);
+        if (r->busy) /* under way: 0/25 for this call */
+            s7__xout_running(&r->out, 25);
+        s7__xout_end(&r->out);
     }
 }
 
-int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms)
+size_t s7_xpartner_fds(s7_xpartner *e, struct pollfd *pfd, size_t cap, int *timeout_ms)
 {
-    struct pollfd pf[64];
     size_t n = 0;
-    for (size_t i = 0; i < e->nconns && n < 64; i++) {
+    for (size_t i = 0; i < e->nconns && n < cap; i++) {
         short ev;
         int fd = s7_partner_pollfd(e->conns[i].p, &ev);
         if (fd >= 0)
-            pf[n++] = (struct pollfd){.fd = fd, .events = ev};
+            pfd[n++] = (struct pollfd){.fd = fd, .events = ev};
     }
-    if (e->srv && n < 64) { /* attached: the server's activity ends the wait too */
-        int sfd = s7_server_fd(e->srv);
-        if (sfd >= 0)
-            pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    /* at most 10 ms: the partners' timers, and the scans that sample REQ bits and cycles */
+    int t = 10;
+    if (e->njobs && s7_cpu_state(e->cpu) != S7_CPU_STATE_STOP) {
+        int64_t left = e->next_scan - s7_now_ms();
+        if (left < t)
+            t = left < 0 ? 0 : (int)left;
     }
-    if (timeout_ms > 10) /* REQ bits and cycles are looked at every 10 ms */
-        timeout_ms = 10;
-    poll(pf, (nfds_t)n, timeout_ms);
+    if (timeout_ms && (*timeout_ms < 0 || t < *timeout_ms))
+        *timeout_ms = t;
+    return n;
+}
+
+int s7_xpartner_process(s7_xpartner *e, const struct pollfd *pfd, size_t n)
+{
+    (void)pfd; /* each partner looks at its own sockets without waiting */
+    (void)n;
     for (size_t i = 0; i < e->nconns; i++)
         s7_partner_run(e->conns[i].p, 0);
     run_jobs(e);
     return 0;
+}
+
+int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms)
+{
+    struct pollfd pf[65];
+    int t = timeout_ms;
+    size_t n = s7_xpartner_fds(e, pf, 64, &t);
+    if (e->srv) { /* attached: the server's activity ends the wait too */
+        int sfd = s7_server_fd(e->srv);
+        if (sfd >= 0)
+            pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    }
+    poll(pf, (nfds_t)n, t);
+    return s7_xpartner_process(e, pf, n);
 }
 
 size_t s7_xpartner_njobs(const s7_xpartner *e) { return e->njobs; }

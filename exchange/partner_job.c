@@ -12,7 +12,7 @@
 #define PJ_FORMS                                                                             \
     "bsend|usend PARTNER R_ID [every TIME | on BIT] from LOCAL, or brcv|urcv PARTNER|any "   \
     "R_ID into LOCAL; options --passive --port N --tsap LOCAL:REMOTE --pdu N --id N --name " \
-    "NAME --done|--ndr BIT --error BIT --status WORD"
+    "NAME --done|--ndr BIT --error BIT --status WORD --outputs pulse|latch"
 
 static int errf(char *err, size_t cap, const char *fmt, ...)
 {
@@ -130,6 +130,10 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             passive = 1;
             continue;
         }
+        if (strcmp(t, "latch") == 0 || strcmp(t, "pulse") == 0) { /* = --outputs latch|pulse */
+            j.latch = t[0] == 'l';
+            continue;
+        }
         if (!v)
             return errf(err, errcap, "%s: '%s' needs a value (%s)", where, t, PJ_FORMS);
         i++;
@@ -177,6 +181,13 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             if (parse_u32(v, &id) || id == 0 || id > 0x0FFF)
                 return errf(err, errcap, "%s: --id %s: the connection's local ID, 1..4095", where,
                             v);
+        } else if (strcmp(t, "--outputs") == 0) {
+            if (strcmp(v, "pulse") != 0 && strcmp(v, "latch") != 0)
+                return errf(err, errcap,
+                            "%s: --outputs '%s': pulse (DONE/NDR, ERROR and STATUS for one scan, "
+                            "as the instructions) or latch (held until the next result)",
+                            where, v);
+            j.latch = v[0] == 'l';
         } else if (strcmp(t, "--name") == 0) {
             snprintf(j.name, sizeof j.name, "%.63s", v);
         } else if (strcmp(t, sender ? "--done" : "--ndr") == 0 || strcmp(t, "--error") == 0 ||

@@ -213,11 +213,15 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
  * edge of its REQ bit and sends
  * its local area (areas[0].local: SD_1) under its r_id; a BRCV/URCV job writes each block
  * received under its r_id into its local area (RD_1; a block longer than the area: ERROR,
- * STATUS 4).  DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written to local
- * memory where configured when a run completes and held until the next completes (as
- * s7_xengine does: no STATUS 25 flicker for a client polling them); a trigger while a BSEND
- * is under way (the instruction's 11) is counted, the running job goes on.  STATUS: 0, or
- * the s7_partner_status code (1 connection, 2 negative acknowledgement, 4 length). */
+ * STATUS 4).  The jobs are called once per scan (s7_exchange.scan_ms, default
+ * S7_XSCAN_DEFAULT), as s7_xengine calls the GET/PUT jobs, with the same outputs model
+ * (exchange/job_out.h): DONE (BSEND/USEND) or NDR (BRCV/URCV), ERROR and STATUS are written
+ * to local memory where configured in the scan a run completes and taken back in the next
+ * (s7_xjob.latch: held until the next result); a BSEND under way shows STATUS 25 with ERROR
+ * 0 in each scan (started, and while its segments go), a trigger while it is under way
+ * STATUS 11 for that scan (counted; the running job goes on); latched jobs show neither.
+ * STATUS of a result: 0, or the s7_partner_status code (1 connection, 2 negative
+ * acknowledgement, 4 length). */
 
 typedef struct s7_xpartner s7_xpartner;
 
@@ -250,6 +254,14 @@ S7_API uint16_t s7_xpartner_port(const s7_xpartner *e, uint16_t conn_id);
  * attached, the server's (s7_server_fd: run s7_server_run_once(srv, 0) after this call),
  * runs the partners' I/O and the jobs that are due.  Returns 0. */
 S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
+/* For one poll over several engines (s7 server waits once for its own socket, the GET/PUT
+ * engine's (s7_xengine_fds) and the partners'): the partners' sockets (fd, events) into
+ * pfd (at most cap; returns how many) and *timeout_ms lowered (or set when < 0) to when
+ * the partners must run next (at most 10 ms: their timers, the next scan).  After the
+ * poll, s7_xpartner_process with the same entries runs the partners' I/O and the scan
+ * when it is due.  Returns 0. */
+S7_API size_t s7_xpartner_fds(s7_xpartner *e, struct pollfd *pfd, size_t cap, int *timeout_ms);
+S7_API int s7_xpartner_process(s7_xpartner *e, const struct pollfd *pfd, size_t n);
 /* The one-line spelling of a partner job (exchange/partner_job.c), added to x with its
  * connection (an entry with the same partner, side, port, TSAPs and PDU is reused):
  *   bsend|usend PARTNER R_ID [every TIME | on BIT] from LOCAL [OPTIONS]
@@ -261,7 +273,7 @@ S7_API int s7_xpartner_run_once(s7_xpartner *e, int timeout_ms);
  * port a passive side listens on without a server, default 102: port 0 in the entry;
  * attached to a server it waits on the server's port) --tsap LOCAL:REMOTE (default 1000:1000)
  * --pdu N (default 480) --id N --name NAME --done BIT (bsend/usend) --ndr BIT (brcv/urcv)
- * --error BIT --status WORD.  A sender without a trigger runs every second.  The job is
+ * --error BIT --status WORD --outputs pulse|latch (or the bare word latch / pulse).  A sender without a trigger runs every second.  The job is
  * checked as every job of the model (s7_xjob_validate).  0, or S7_ERR_INVAL with "WHERE:
  * what is wrong; what would be right" in err (x unchanged). */
 S7_API int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where,

@@ -10,9 +10,10 @@
  * s7kit and s7kit to Snap7, content checked byte for byte, and the status both report.
  *   C. (argument c only) an emulated CPU already running on 127.0.0.1:102 (`s7 server` with a
  *      passive `brcv any 5 into P#DB20.DBX0.0 BYTE 65534 --ndr M0.1 --error M0.2 --status
- *      MW2` job: tests/interop/test_server_partner_snap7.sh starts it in a namespace): Snap7's
- *      active partner BSENDs 65,534 bytes to that one port while Snap7's client reads the
- *      CPU through the same port; then the client reads the block back byte for byte with
+ *      MW2 --outputs latch` job: tests/interop/test_server_partner_snap7.sh starts it in a
+ *      namespace): Snap7's active partner BSENDs 65,534 bytes to that one port while
+ *      Snap7's client reads the CPU through the same port; then the client reads the block
+ *      back byte for byte with
  *      NDR and STATUS, and a client whose CR names TSAP 10.01 (no partner connection's) is
  *      served as a PUT/GET client.
  * Prints "N passed, N failed"; exit 0, or 1 on a failure.  Argument a or b runs one case

@@ -5,7 +5,9 @@
 #     counts at SIGTERM hold at least as many results as the pulses seen;
 #   - STOP (`s7 stop` on the active CPU): its jobs are not called: the data a GET copies and
 #     the data a PUT writes into the partner stand still, NDR pulses no more, the log says so;
-#     after `s7 start` both go on by themselves.
+#     after `s7 start` both go on by themselves;
+#   - 0/25: a REQ GET whose partner does not answer (SIGSTOP) shows STATUS 25 to a Snap7
+#     client while its request is out, and 0 again once the reply has come.
 # Partner and active CPU are `s7 server` emulators on loopback; loops are bounded in count.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -89,4 +91,32 @@ check_ok "RUN again: NDR pulses again" test "$(rises 0 <"$P")" -ge 1
 stop_s7server "$XPID"
 ok=$(sed -n 's/^job pulsed: [0-9]* runs, \([0-9]*\) ok, 0 errors.*/\1/p' "$XLOG")
 check_ok "the counter of results grew with the pulses ($ok ok, $up pulses seen in 1.5 s)" test "${ok:-0}" -ge "$up"
+
+# ---------------------------------------------------------------- 0/25 while the request is out
+# B answers no more (SIGSTOP) once Y's connection to it is set up; a REQ edge starts Y's GET,
+# whose request then stays out (the request timeout is 3 s): the Snap7 client reads STATUS 25
+# with NDR and ERROR false; B goes on (SIGCONT), the reply comes, STATUS is 0 again.
+start_s7server --profile s7-1500 --put-get on --db 20:64 --set DB20.DBW0=321 --quiet
+PB=$S7SRV_PORT
+BPID=$S7SRV_PID
+start_s7server --profile s7-300 --db 40:64 \
+    --job "get 127.0.0.1:$PB DB20.DBW0 on DB40.DBX30.0 into DB40.DBW32 --ndr DB40.DBX30.1 --error DB40.DBX30.2 --status DB40.DBW34 --name req"
+YADDR=$S7SRV_ADDR
+YLOG=$S7SRV_LOG
+for ((i = 0; i < 100; i++)); do grep -q "connection 1 to 127.0.0.1 set up" "$YLOG" && break; sleep 0.05; done
+check_contains "$(cat "$YLOG")" "connection 1 to 127.0.0.1 set up" "Y's connection to B is set up"
+kill -STOP "$BPID"
+"$S7_BIN" write "$YADDR" --slot 2 DB40.DBX30.0=true >/dev/null || fail "writing Y's REQ bit"
+"$S7_NODE" "$S7_INTEROP_DIR/snap7_client.js" --slot 2 "$YADDR" dbpoll 40 30 6 100000 300 >"$P" ||
+    fail "the Snap7 client polls Y"
+last=$(tail -n 1 "$P")
+kill -CONT "$BPID"
+check_eq "${last:0:2}" 01 "request out: NDR and ERROR false (DB40.DBB30 = REQ only)"
+check_eq "${last:8:4}" 0019 "request out: STATUS 25 (0/25, communication started)"
+for ((i = 0; i < 100; i++)); do
+    [ "$(val "$YADDR" --slot 2 DB40.DBW34)" = 0 ] && [ "$(val "$YADDR" --slot 2 DB40.DBW32)" = 321 ] && break
+    sleep 0.05
+done
+check_eq "$(val "$YADDR" --slot 2 DB40.DBW32)" 321 "B went on: the reply landed"
+check_eq "$(val "$YADDR" --slot 2 DB40.DBW34)" 0 "B went on: STATUS 0 again after the result"
 finish

@@ -3,7 +3,8 @@
 # kind: brcv job in the receiver's server file), the BSEND connecting to the receiver's own port (the one `s7 read`
 # uses too: the CR's TSAPs tell the partner connection from PUT/GET clients), and `s7 read`
 # sees what a program would: the block in the receiver's DB, NDR / DONE and STATUS in each
-# CPU's memory.  A malformed partner job, and a passive one given a port of its own, are
+# CPU's memory (latched, `outputs: latch` and the bare word `latch`: a one-scan pulse is too
+# short for `s7 read` polling every 100 ms).  A malformed partner job, and a passive one given a port of its own, are
 # refused at start naming the job, what is wrong and the fix (exit 2).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +35,7 @@ jobs:
     ndr: M0.1
     error: M0.2
     status: MW2
+    outputs: latch                 # held: s7 read polls every 100 ms
 EOF
 "$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --config "$T/b.yaml" \
     >"$T/b.log" 2>&1 &
@@ -41,7 +43,7 @@ _S7_PIDS+=("$!")
 wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
 "$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
     --set DB10.DBW998=7 \
-    --job "bsend 127.0.0.1:$PB 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2" \
+    --job "bsend 127.0.0.1:$PB 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2 latch" \
     >"$T/a.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PA" || die "sending CPU did not start: $(cat "$T/a.log")"

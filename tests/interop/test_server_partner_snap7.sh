@@ -5,7 +5,8 @@
 # BSENDs 65,534 bytes to it while Snap7's client reads the CPU through the same port
 # (tests/interop/partner_snap7.cpp, case C: the block byte for byte, NDR, STATUS, and a CR
 # with a TSAP no partner connection has served as a PUT/GET client); then the s7 CLI on the
-# same port reads the job's outputs, and its log names the connection handed over.  Root only
+# same port reads the job's outputs (latched: a client polling every 10 ms could miss a
+# one-scan NDR), and its log names the connection handed over.  Root only
 # (the namespace); skipped (77) otherwise.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ netns_add p
 T="$S7_TEST_TMP"
 netns_bg p "$T/cpu.log" "$S7_BIN" server --listen 127.0.0.1:102 --profile s7-1500 --put-get on \
     --db 20:65534 \
-    --job 'brcv any 5 into P#DB20.DBX0.0 BYTE 65534 --ndr M0.1 --error M0.2 --status MW2'
+    --job 'brcv any 5 into P#DB20.DBX0.0 BYTE 65534 --ndr M0.1 --error M0.2 --status MW2 --outputs latch'
 netns_wait_tcp p 127.0.0.1 102 || die "the emulated CPU did not start: $(cat "$T/cpu.log")"
 check_ok "C: Snap7's partner BSENDs 65,534 bytes to port 102 while Snap7's client reads there" \
     netns_exec p "$BIN" c

@@ -8,7 +8,8 @@
  * is none), local areas outside the CPU (refused by s7_exchange_check_cpu; 1/10 at run
  * time); NDR and ERROR/STATUS as one-scan pulses, latched outputs held; a CPU in STOP that
  * calls no job (counters and data stand still, a reply out at the STOP dropped, REQ unseen)
- * and goes on in RUN. */
+ * and goes on in RUN; 0/25 from the scan a REQ job starts while its request is out, 0/11
+ * for the scan a trigger meets it, neither on a latched job. */
 #include <stdio.h>
 #include <string.h>
 
@@ -508,8 +509,155 @@ static void test_pulse_latch(void)
     CHECK(err_falls >= err_rises - 1);
     int in_pulse = (db(&me, 40)[201] & 2) != 0;
     uint16_t status = (uint16_t)(db(&me, 40)[202] << 8 | db(&me, 40)[203]);
-    /* STATUS is 8 only in the scan with ERROR (11 in a scan that triggered it while busy) */
-    CHECK(in_pulse ? status == 8 : status == 0 || status == 11);
+    /* STATUS is 8 only in the scan with ERROR (11 in a scan that triggered it while busy, 25
+     * while a request is out) */
+    CHECK(in_pulse ? status == 8 : status == 0 || status == 11 || status == 25);
+    s7_xengine_free(e);
+    s7_exchange_free(&x);
+    watched = NULL;
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
+/* 0/25 and 0/11 as the instructions report them.  What the on_write hook sees of a REQ
+ * GET's outputs (REQ DB40.DBX210.0, NDR .1, ERROR .2, STATUS DB40.DBW214) and a latched
+ * one's (REQ DB40.DBX216.0, NDR .1, STATUS DB40.DBW220), as events in order: NDR rising
+ * (1) and falling (0), each STATUS written (100 + its value).  While the partner's server
+ * is not turned no reply can come, so the request stays out for as many scans as the test
+ * turns the engine alone. */
+static int ev[2][32], nev[2];
+static uint8_t prev_bits[2];
+static void on_write_started(void *ctx, uint8_t area, uint16_t dbn, uint32_t start, uint32_t len)
+{
+    (void)ctx;
+    if (area != S7_AREA_DB || dbn != 40 || !watched)
+        return;
+    const uint8_t *m = db(watched, 40);
+    static const uint32_t bits_at[2] = {210, 216}, status_at[2] = {214, 220};
+    for (int k = 0; k < 2; k++) {
+        if (start <= bits_at[k] && start + len > bits_at[k]) {
+            int now = (m[bits_at[k]] >> 1) & 1, was = (prev_bits[k] >> 1) & 1;
+            if (now != was && nev[k] < 32)
+                ev[k][nev[k]++] = now;
+            prev_bits[k] = m[bits_at[k]];
+        }
+        if (start <= status_at[k] && start + len > status_at[k] && nev[k] < 32)
+            ev[k][nev[k]++] = 100 + (m[status_at[k]] << 8 | m[status_at[k] + 1]);
+    }
+}
+
+static void check_events(int k, const int *expect_ev, int n, int line)
+{
+    int ok = nev[k] == n;
+    for (int i = 0; ok && i < n; i++)
+        ok = ev[k][i] == expect_ev[i];
+    if (!ok) {
+        fprintf(stderr, "line %d: job %d events", line, k);
+        for (int i = 0; i < nev[k]; i++)
+            fprintf(stderr, " %d", ev[k][i]);
+        fprintf(stderr, "; expected");
+        for (int i = 0; i < n; i++)
+            fprintf(stderr, " %d", expect_ev[i]);
+        fprintf(stderr, "\n");
+    }
+    CHECK(ok);
+}
+
+static int conn_up(void *ctx)
+{
+    s7_xjob_state st;
+    return s7_xengine_state(ctx, 0, &st) == 0 && st.conn_up;
+}
+
+static uint16_t word40(plc *p, unsigned at)
+{
+    return (uint16_t)(db(p, 40)[at] << 8 | db(p, 40)[at + 1]);
+}
+
+/* Turns only the engine (the partner stays silent): n scans at least (scan 2 ms). */
+static void engine_alone(s7_xengine *e, int n)
+{
+    for (int i = 0; i < n; i++)
+        s7_xengine_run_once(e, 3);
+}
+
+static int events_done(void *ctx)
+{
+    (void)ctx;
+    return nev[0] >= 6 && nev[1] >= 1;
+}
+
+static void test_started(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    char l[2][300];
+    snprintf(l[0], sizeof l[0],
+             "get 127.0.0.1:%u DB20.DBW0 on DB40.DBX210.0 into DB40.DBW212 --ndr DB40.DBX210.1 "
+             "--error DB40.DBX210.2 --status DB40.DBW214",
+             a.port);
+    snprintf(l[1], sizeof l[1],
+             "get 127.0.0.1:%u DB20.DBW0 on DB40.DBX216.0 into DB40.DBW218 --ndr DB40.DBX216.1 "
+             "--status DB40.DBW220 --outputs latch",
+             a.port);
+    const char *lines[2] = {l[0], l[1]};
+    s7_exchange x;
+    char err[800];
+    s7_exchange_init(&x);
+    for (size_t i = 0; i < 2; i++)
+        CHECK_INT(s7_exchange_parse_job(&x, lines[i], "t", err, sizeof err), 0);
+    s7_xengine_opts o;
+    s7_xengine_opts_init(&o);
+    o.scan_ms = 2;
+    o.on_write = on_write_started;
+    watched = &me;
+    nev[0] = nev[1] = 0;
+    prev_bits[0] = prev_bits[1] = 0;
+    s7_xengine *e = s7_xengine_new(me.cpu, me.srv, &x, &o);
+    CHECK(e != NULL);
+    if (!e)
+        return;
+    s7_xengine_start(e);
+    CHECK(run_until(e, 3000, conn_up, e));
+    CHECK_INT(nev[0] + nev[1], 0); /* no REQ yet: nothing written */
+
+    /* REQ rises: the scan that starts the request shows 0/25, and so does every scan while
+     * it is out; the latched job's outputs stay as they were */
+    uint8_t *m = db(&me, 40);
+    m[210] |= 1;
+    m[216] |= 1;
+    engine_alone(e, 10);
+    CHECK_INT(word40(&me, 214), 25);
+    CHECK_INT(m[210] & 6, 0); /* NDR and ERROR false */
+    CHECK_INT(word40(&me, 220), 0);
+    const int started[] = {125};
+    check_events(0, started, 1, __LINE__); /* one write of 25, held while under way */
+    CHECK_INT(nev[1], 0);
+
+    /* REQ falls and rises while the request is out: 0/11 for that scan, then 0/25 again */
+    m[210] &= (uint8_t)~1;
+    engine_alone(e, 5);
+    m[210] |= 1;
+    engine_alone(e, 5);
+    const int busy[] = {125, 111, 125};
+    check_events(0, busy, 3, __LINE__);
+    s7_xjob_state st;
+    s7_xengine_state(e, 0, &st);
+    CHECK_INT(st.busy_hits, 1);
+
+    /* the partner answers: NDR with STATUS 0 in the scan that takes the reply, taken back
+     * in the next; the latched job's NDR rises and stays */
+    run_until(e, 3000, events_done, NULL);
+    engine_alone(e, 5); /* scans after: nothing more */
+    const int done[] = {125, 111, 125, 1, 100, 0};
+    check_events(0, done, 6, __LINE__);
+    const int latched[] = {1};
+    check_events(1, latched, 1, __LINE__);
+    CHECK_INT(m[216] & 2, 2);
+    CHECK_INT(word40(&me, 212), 0x0102); /* the value landed */
     s7_xengine_free(e);
     s7_exchange_free(&x);
     watched = NULL;
@@ -590,6 +738,7 @@ static void test_stop(void)
 int main(void)
 {
     test_pulse_latch();
+    test_started();
     test_stop();
     test_get_put();
     test_budget_and_local();

@@ -1,10 +1,12 @@
 /* Unit tests of the emulator's partner jobs (exchange/cpu_partner.c): two emulated CPUs on
  * loopback, one with BSEND/USEND jobs on an active connection, the other with BRCV/URCV jobs
  * on a passive one: a 65,534-byte DB sent on a REQ edge lands in the partner's DB byte for
- * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them (held from the
- * last completed run while the next is under way; a trigger meanwhile counted), a cyclic USEND, a block longer than the receive area
- * (ERROR, STATUS 4), the sender's CPU in STOP (no job called) and back in RUN, and the
- * partner gone (ERROR, STATUS 1).
+ * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them, scan by scan:
+ * 0/25 from the scan the BSEND starts while it is under way, DONE (NDR on the receiving
+ * CPU) for one scan, then 0 again; a trigger while under way 0/11 for one scan; a cyclic
+ * USEND, a block longer than the receive area (ERROR, STATUS 4, latched: held over later
+ * scans), the sender's CPU in STOP (no job called) and back in RUN, and the partner gone
+ * (ERROR, STATUS 1).
  * On the CPU's own port (s7_xpartner_attach): the receiving CPU's s7_server hands the CR
  * naming its partner connection to the BRCV job while a PUT/GET client on the same port
  * reads that CPU meanwhile; a CR with a TSAP no partner connection has, or from another
@@ -95,6 +97,48 @@ static uint8_t *db(s7_cpu *c, uint16_t n)
 
 static s7_server *g_srv; /* B's server, served between the partners' turns */
 
+/* The outputs (DONE/NDR, ERROR, STATUS) of the job with r_id, as a program sees them. */
+typedef struct outs {
+    int d, e;
+    unsigned st;
+} outs;
+
+static outs outs_of(s7_cpu *c, unsigned r_id)
+{
+    return (outs){bit(c, r_id, 1), bit(c, r_id, 2), word(c, 100 + 2 * r_id)};
+}
+
+/* The distinct values the outputs went through, in order (at most 8). */
+typedef struct trace {
+    outs v[8];
+    int n;
+} trace;
+
+static void trace_add(trace *t, outs o)
+{
+    if (t->n > 0 && t->v[t->n - 1].d == o.d && t->v[t->n - 1].e == o.e && t->v[t->n - 1].st == o.st)
+        return;
+    if (t->n < 8)
+        t->v[t->n++] = o;
+}
+
+static void check_trace(const trace *t, const outs *want, int n, int line)
+{
+    int ok = t->n == n;
+    for (int i = 0; ok && i < n; i++)
+        ok = t->v[i].d == want[i].d && t->v[i].e == want[i].e && t->v[i].st == want[i].st;
+    if (!ok) {
+        fprintf(stderr, "line %d: outputs went", line);
+        for (int i = 0; i < t->n; i++)
+            fprintf(stderr, " (%d,%d,%u)", t->v[i].d, t->v[i].e, t->v[i].st);
+        fprintf(stderr, "; expected");
+        for (int i = 0; i < n; i++)
+            fprintf(stderr, " (%d,%d,%u)", want[i].d, want[i].e, want[i].st);
+        fprintf(stderr, "\n");
+    }
+    CHECK(ok);
+}
+
 #define RUN_UNTIL(cond)                                                        \
     do {                                                                       \
         int64_t end_ = s7_now_ms() + 5000;                                     \
@@ -180,6 +224,7 @@ static void test_own_port(void)
     add_job(&xb, "rx", S7_XJOB_BRCV, 5, "P#DB20.DBX0.0 BYTE 65534", NULL, 0);
     add_job(&xb, "rx2", S7_XJOB_BRCV, 6, "P#DB20.DBX0.0 BYTE 10", NULL, 0);
     xb.jobs[1].conn_id = 2;
+    xb.jobs[0].latch = 1; /* NDR held: the PUT/GET client below reads it when it comes */
     s7_xpartner *eb = s7_xpartner_new(b, &xb, NULL);
     char err[400] = "";
     /* a budget too small for the two connections: refused, nothing held */
@@ -297,6 +342,7 @@ int main(void)
     add_job(&xb, "rx", S7_XJOB_BRCV, 5, "P#DB20.DBX0.0 BYTE 65534", NULL, 0);
     add_job(&xb, "urx", S7_XJOB_URCV, 9, "P#DB30.DBX0.0 BYTE 100", NULL, 0);
     add_job(&xb, "small", S7_XJOB_BRCV, 6, "P#DB30.DBX0.0 BYTE 10", NULL, 0);
+    xb.jobs[2].latch = 1;
     s7_xpartner *eb = s7_xpartner_new(b, &xb, "127.0.0.1");
     CHECK(eb != NULL);
     CHECK_INT(s7_xpartner_njobs(eb), 3);
@@ -330,49 +376,75 @@ int main(void)
     CHECK(ea != NULL);
     CHECK_INT(s7_xpartner_start(ea, err, sizeof err), 0);
 
-    /* REQ edge: the whole DB goes; the outputs hold until it is done, then DONE */
-    RUN_UNTIL(bit(b, 9, 1)); /* the cyclic USEND arrives once linked */
+    /* REQ edge: the whole DB goes.  Scan by scan, the sender's outputs go 0/25 in the scan
+     * it starts and stay so while the segments go, DONE with STATUS 0 for the one scan that
+     * sees it done, then 0 again; the receiver's NDR is likewise true for one scan. */
+    RUN_UNTIL(bit(b, 9, 1)); /* the cyclic USEND arrives once linked: NDR for one scan */
     CHECK_INT(bit(b, 9, 1), 1);
     CHECK(memcmp(db(b, 30), db(a, 10), 100) == 0);
     CHECK_INT(word(b, 100 + 18), 0);
+    RUN_UNTIL(!bit(b, 9, 1)); /* taken back by the next scan */
+    CHECK_INT(bit(b, 9, 1), 0);
+    trace ta = {.n = 0}, tb = {.n = 0};
+    trace_add(&ta, outs_of(a, 5));
+    trace_add(&tb, outs_of(b, 5));
     set_bit(a, 0, 0, 1);
-    s7_xpartner_run_once(ea, 0);
-    CHECK_INT(word(a, 110), 0);
-    CHECK_INT(bit(a, 5, 1), 0); /* nothing completed yet */
-    RUN_UNTIL(bit(a, 5, 1) && bit(b, 5, 1));
-    CHECK_INT(bit(a, 5, 1), 1); /* DONE */
-    CHECK_INT(bit(a, 5, 2), 0);
-    CHECK_INT(word(a, 110), 0);
-    CHECK_INT(bit(b, 5, 1), 1); /* NDR */
-    CHECK_INT(word(b, 110), 0);
+    RUN_UNTIL(
+        (trace_add(&ta, outs_of(a, 5)), trace_add(&tb, outs_of(b, 5)), ta.n >= 4 && tb.n >= 3));
+    const outs sent_a[] = {{0, 0, 0}, {0, 0, 25}, {1, 0, 0}, {0, 0, 0}};
+    const outs got_b[] = {{0, 0, 0}, {1, 0, 0}, {0, 0, 0}};
+    check_trace(&ta, sent_a, 4, __LINE__);
+    check_trace(&tb, got_b, 3, __LINE__);
     CHECK(memcmp(db(b, 20), db(a, 10), S7_BSEND_MAX) == 0);
     s7_partner_status st;
     CHECK_INT(s7_xpartner_state(eb, 0, &st), 0);
     CHECK_INT(st.len, S7_BSEND_MAX);
     CHECK_INT(st.count, 1);
+    CHECK_INT(s7_xpartner_state(ea, 0, &st), 0); /* the last completed run, after the pulse */
+    CHECK_INT(st.done, 1);
 
-    /* triggered again while under way: the running job goes on, the outputs hold DONE */
+    /* triggered again while under way (only A runs: B acknowledges nothing meanwhile, so
+     * the block cannot finish): 0/11 for the one scan that sees the edge, then 0/25 again;
+     * the running job goes on.  Each run_once(ea, 10) without traffic waits for one scan. */
     set_bit(a, 0, 0, 0);
-    s7_xpartner_run_once(ea, 0);
+    for (int i = 0; i < 3; i++)
+        s7_xpartner_run_once(ea, 10);
     db(a, 10)[0] ^= 0xFF;
     set_bit(a, 0, 0, 1);
-    s7_xpartner_run_once(ea, 0);
+    for (int i = 0; i < 3; i++)
+        s7_xpartner_run_once(ea, 10);
+    CHECK_INT(word(a, 110), 25); /* started, under way */
+    CHECK_INT(bit(a, 5, 1), 0);
+    CHECK_INT(bit(a, 5, 2), 0);
     set_bit(a, 0, 0, 0);
-    s7_xpartner_run_once(ea, 0);
+    for (int i = 0; i < 3; i++)
+        s7_xpartner_run_once(ea, 10);
     set_bit(a, 0, 0, 1);
-    s7_xpartner_run_once(ea, 0);
-    CHECK_INT(word(a, 110), 0);
-    CHECK_INT(bit(a, 5, 1), 1);
-    CHECK_INT(s7_xpartner_state(ea, 0, &st), 0);
+    for (int i = 0; i < 50 && word(a, 110) == 25; i++)
+        s7_xpartner_run_once(ea, 10);
+    CHECK_INT(word(a, 110), 11); /* the instruction's 0/11 */
+    CHECK_INT(bit(a, 5, 2), 0);
+    for (int i = 0; i < 50 && word(a, 110) == 11; i++)
+        s7_xpartner_run_once(ea, 10);
+    CHECK_INT(word(a, 110), 25); /* the next scan: under way again */
     RUN_UNTIL((s7_xpartner_state(eb, 0, &st), st.count == 2));
     CHECK_INT(db(b, 20)[0], db(a, 10)[0]);
+    RUN_UNTIL(word(a, 110) != 25);
+    CHECK_INT(word(a, 110), 0);
 
-    /* a block longer than the receive area: the BRCV reports ERROR, STATUS 4 */
+    /* a block longer than the receive area: the BRCV reports ERROR, STATUS 4; latched (as
+     * the "small" job is) they stay over the scans after */
     set_bit(a, 0, 3, 1);
     RUN_UNTIL(bit(b, 6, 2));
     CHECK_INT(bit(b, 6, 2), 1);
     CHECK_INT(word(b, 112), 4);
     CHECK_INT(bit(b, 6, 1), 0);
+    for (int i = 0; i < 5; i++) {
+        s7_xpartner_run_once(ea, 10);
+        s7_xpartner_run_once(eb, 10);
+    }
+    CHECK_INT(bit(b, 6, 2), 1);
+    CHECK_INT(word(b, 112), 4);
 
     /* A in STOP: no job is called, the cyclic USEND (every 50 ms) sends no more; RUN: again */
     s7_cpu_set_state(a, S7_CPU_STATE_STOP);
@@ -394,7 +466,8 @@ int main(void)
     s7_xpartner_free(eb);
     eb = NULL;
     set_bit(a, 0, 0, 0);
-    s7_xpartner_run_once(ea, 0);
+    for (int i = 0; i < 3; i++) /* scans that see REQ 0 */
+        s7_xpartner_run_once(ea, 10);
     set_bit(a, 0, 0, 1);
     RUN_UNTIL(bit(a, 5, 2));
     CHECK_INT(bit(a, 5, 2), 1);

@@ -82,6 +82,20 @@ static void test_forms(void)
     CHECK_INT(c->port, 0); /* not given: 102, or with s7 server the emulator's own port */
     CHECK_STR(c->host, "10.0.0.9");
     CHECK_INT(c->pdu, 960);
+    CHECK_INT(x.jobs[3].latch, 0); /* outputs pulse unless told */
+    /* latched outputs: --outputs latch, or the bare word; --outputs pulse */
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "brcv any 6 into MB20 --ndr M2.0 --outputs latch",
+                                            "--job 5", err, sizeof err),
+              0);
+    CHECK_INT(x.jobs[4].latch, 1);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "bsend 10.0.0.2:1102 9 latch from MB30 --done M3.0",
+                                            "--job 6", err, sizeof err),
+              0);
+    CHECK_INT(x.jobs[5].latch, 1);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "usend 10.0.0.2:1102 10 from MB31 --outputs pulse",
+                                            "--job 7", err, sizeof err),
+              0);
+    CHECK_INT(x.jobs[6].latch, 0);
     s7_exchange_free(&x);
 }
 
@@ -101,6 +115,9 @@ static void test_errors(void)
     check_err("bsend 1.2.3.4 5 from MB0 --frob 1", "unexpected '--frob'");
     check_err("bsend 1.2.3.4 5 from MB0 --tsap 12", "LOCAL:REMOTE in hex");
     check_err("bsend 1.2.3.4 5 from MB0 --done", "'--done' needs a value");
+    check_err("bsend 1.2.3.4 5 from MB0 --outputs hold",
+              "--job 1: --outputs 'hold': pulse (DONE/NDR, ERROR and STATUS for one scan, as the "
+              "instructions) or latch (held until the next result)");
 }
 
 static uint8_t *db(s7_cpu *c, uint16_t n)

@@ -6,6 +6,7 @@
  * audit log (audit.h), and on SIGINT/SIGTERM stops the loop, compacts the retentive store
  * and prints a summary.  docs/server.md describes every option and the file. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,8 +90,9 @@ const char srv_help[] =
     "                         options and outputs: docs/exchange.md), e.g. --job 'brcv any 3\n"
     "                         into DB20.DBB0..DBB999'; passive ones are served on this\n"
     "                         CPU's own port, told from PUT/GET clients by the CR's TSAPs\n"
-    "  --scan TIME            the CPU's scan (OB1 cycle) time: its GET/PUT jobs are called\n"
-    "                         and REQ bits sampled once per scan, NDR/DONE/ERROR/STATUS set\n"
+    "  --scan TIME            the CPU's scan (OB1 cycle) time: its jobs (GET/PUT and partner)\n"
+    "                         are called and REQ bits sampled once per scan, NDR/DONE/ERROR/STATUS "
+    "set\n"
     "                         for one scan (a job ending in 'latch' holds them); default\n"
     "                         10ms (scan: in the config file)\n"
     "  --quiet                log only warnings and errors\n\n"
@@ -1025,7 +1027,7 @@ static void print_banner(const srv_run *r)
                "(--state FILE)\n");
     printf("  audit log     %s%s\n", c->audit ? c->audit : "none (--audit FILE)",
            c->audit && c->audit_reads > 0 ? " (reads too)" : "");
-    if (r->jobs.njobs)
+    if (r->jobs.njobs || r->pjobs.njobs)
         printf("  scan          %ld ms: the jobs are called once per scan\n",
                r->jobs.scan_ms > 0 ? r->jobs.scan_ms : (long)S7_XSCAN_DEFAULT);
     for (size_t i = 0; i < r->jobs.njobs; i++) {
@@ -1173,6 +1175,7 @@ static int load_jobs(srv_run *r, const char *config)
                 r->scan_arg, err);
         return -1;
     }
+    r->pjobs.scan_ms = r->jobs.scan_ms; /* the partner jobs are called in the same scan */
     if (s7_exchange_validate(&r->jobs, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
         return -1;
@@ -1189,6 +1192,41 @@ static void on_job_write(void *ctx, uint8_t area, uint16_t db, uint32_t start, u
         fflush(NULL);
         _exit(CLI_FAIL);
     }
+}
+
+/* One wait for everything the emulator serves and runs: its own socket, the GET/PUT
+ * engine's connections and the partner connections, for the shortest time any of them
+ * asks (so a partner's segment is answered when it comes, not after the GET/PUT engine's
+ * wait).  Then the server, the engine and the partners each take what is ready. */
+static int run_engines(srv_run *r, int wait_ms)
+{
+    enum { CAP = 256 };
+    struct pollfd pfd[1 + 2 * CAP];
+    size_t n = 0;
+    int t = r->xp ? 10 : 100; /* the server's own timers (idle, handshake deadlines) */
+    if (wait_ms < t)
+        t = wait_ms;
+    int sfd = s7_server_fd(r->srv);
+    if (sfd >= 0)
+        pfd[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    size_t xe0 = n, nxe = r->xe ? s7_xengine_fds(r->xe, pfd + n, CAP, &t) : 0;
+    n += nxe;
+    size_t xp0 = n, nxp = r->xp ? s7_xpartner_fds(r->xp, pfd + n, CAP, &t) : 0;
+    n += nxp;
+    if (poll(pfd, (nfds_t)n, t) < 0) {
+        if (errno != EINTR)
+            return S7_ERR_IO;
+        for (size_t i = 0; i < n; i++)
+            pfd[i].revents = 0;
+    }
+    int rc = s7_server_run_once(r->srv, 0);
+    if (rc < 0)
+        return rc;
+    if (r->xe)
+        s7_xengine_process(r->xe, pfd + xe0, nxe);
+    if (r->xp)
+        s7_xpartner_process(r->xp, pfd + xp0, nxp);
+    return rc;
 }
 
 int cmd_server(cli *c)
@@ -1410,16 +1448,10 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     print_banner(r);
 
     while (!g_signal) {
-        int wait_ms = r->xp ? 10 : r->retain ? 250 : 1000; /* partner jobs: every 10 ms */
-        int n;
-        if (r->xp && !r->xe) { /* one wait for the partners' sockets and the server's */
-            s7_xpartner_run_once(r->xp, wait_ms);
-            n = s7_server_run_once(r->srv, 0);
-        } else {
-            n = r->xe ? s7_xengine_run_once(r->xe, wait_ms) : s7_server_run_once(r->srv, wait_ms);
-            if (r->xp)
-                s7_xpartner_run_once(r->xp, 0);
-        }
+        int wait_ms = r->retain ? 250 : 1000;
+        int n = r->xp   ? run_engines(r, wait_ms) /* partner jobs (and GET/PUT ones): one wait */
+                : r->xe ? s7_xengine_run_once(r->xe, wait_ms)
+                        : s7_server_run_once(r->srv, wait_ms);
         if (n < 0) {
             tlog(r, S7_LOG_ERROR, "event loop failed: %s", s7_strerror(n));
             rc = CLI_FAIL;
