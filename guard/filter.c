@@ -168,6 +168,41 @@ static int spec_decode(const uint8_t *item, s7_var_spec *s)
     return s7_var_req_decode(&q, &fn, s, 1, &n) == 1 ? 0 : -1;
 }
 
+/* After the n items of a Read/Write Var were checked (allowed of them; the refused ones
+ * marked in pl->refused): a dry run or every item allowed forwards the request as it is;
+ * none allowed answers it here, every item 0x03 (what a CPU answers when it refuses every
+ * item).  1 when so settled, 0 when the allowed items are to be forwarded alone, a
+ * negative error. */
+static int settle_items(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned n, unsigned allowed,
+                        int write, uint8_t *out, size_t cap)
+{
+    if (g->dry_run || allowed == n) {
+        memset(pl->refused, 0, sizeof pl->refused);
+        pl->kind = S7__GJ_PASS;
+        pl->verdict = S7__GV_FORWARD;
+        return 1;
+    }
+    if (allowed)
+        return 0;
+    int k;
+    if (write) {
+        uint8_t rcs[S7_ITEMS_MAX];
+        memset(rcs, S7_RC_ACCESS_DENIED, n);
+        k = s7_write_resp_encode(out, cap, p->ref, rcs, n);
+    } else {
+        s7_data_item it[S7_ITEMS_MAX];
+        memset(it, 0, sizeof it[0] * n);
+        for (unsigned i = 0; i < n; i++)
+            it[i].rc = S7_RC_ACCESS_DENIED;
+        k = s7_read_resp_encode(out, cap, p->ref, it, n);
+    }
+    if (k < 0)
+        return k;
+    pl->verdict = S7__GV_LOCAL;
+    pl->len = (size_t)k;
+    return 1;
+}
+
 /* A Read Var with DBREAD items (syntax id 0xB0) besides S7ANY ones: each item checked
  * (a DBREAD item is allowed when every range is), the refused ones answered 0x03 as S7ANY
  * items are.  Returns 1 when handled, 0 when the request is not such a Read Var (the
@@ -223,24 +258,9 @@ static int filter_read_dbread(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8
         else
             bit_set(pl->refused, i);
     }
-    if (g->dry_run || allowed == n) {
-        memset(pl->refused, 0, sizeof pl->refused);
-        pl->kind = S7__GJ_PASS;
-        pl->verdict = S7__GV_FORWARD;
-        return 1;
-    }
-    if (allowed == 0) {
-        s7_data_item it[S7_ITEMS_MAX];
-        memset(it, 0, sizeof it[0] * n);
-        for (unsigned i = 0; i < n; i++)
-            it[i].rc = S7_RC_ACCESS_DENIED;
-        int k = s7_read_resp_encode(out, cap, p->ref, it, n);
-        if (k < 0)
-            return k;
-        pl->verdict = S7__GV_LOCAL;
-        pl->len = (size_t)k;
-        return 1;
-    }
+    int settled = settle_items(g, p, pl, n, allowed, 0, out, cap);
+    if (settled != 0)
+        return settled;
     /* the allowed items' bytes, in their order */
     uint8_t par[2 + 255 * 2 + S7_ITEMS_MAX * 12];
     size_t pn = 2;
@@ -309,32 +329,9 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
         else
             bit_set(pl->refused, i);
     }
-    if (g->dry_run || allowed == n) {
-        memset(pl->refused, 0, sizeof pl->refused);
-        pl->kind = S7__GJ_PASS;
-        pl->verdict = S7__GV_FORWARD;
-        return 0;
-    }
-    if (allowed == 0) {
-        /* nothing to forward: the answer a CPU gives when it refuses every item */
-        int k;
-        if (write) {
-            uint8_t rcs[S7_ITEMS_MAX];
-            memset(rcs, S7_RC_ACCESS_DENIED, n);
-            k = s7_write_resp_encode(out, cap, p->ref, rcs, n);
-        } else {
-            s7_data_item it[S7_ITEMS_MAX];
-            memset(it, 0, sizeof it[0] * n);
-            for (unsigned i = 0; i < n; i++)
-                it[i].rc = S7_RC_ACCESS_DENIED;
-            k = s7_read_resp_encode(out, cap, p->ref, it, n);
-        }
-        if (k < 0)
-            return k;
-        pl->verdict = S7__GV_LOCAL;
-        pl->len = (size_t)k;
-        return 0;
-    }
+    int settled = settle_items(g, p, pl, n, allowed, write, out, cap);
+    if (settled != 0)
+        return settled < 0 ? settled : 0;
     /* the allowed items only, in their order */
     s7_var_spec ss[S7_ITEMS_MAX];
     s7_data_item sd[S7_ITEMS_MAX];
