@@ -79,6 +79,25 @@ static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
     return es * s->count;
 }
 
+/* The decision on a range the policy allows by its range r (r >= 0) or refuses (r < 0),
+ * with the result text of either. */
+static void decide_range(s7__gctx *g, s7_guard_decision *d, long r, const char *allowed,
+                         const char *refused)
+{
+    if (r >= 0) {
+        if (g->range_hits)
+            g->range_hits[r]++;
+        d->action = S7_GUARD_ALLOW;
+        d->rule = g->pt->ranges[r].rule;
+        d->result = allowed;
+    } else {
+        d->action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+        d->rule = "";
+        d->result = refused;
+    }
+    decide(g, d);
+}
+
 /* One S7ANY item checked against the policy (a decision made); non-zero when allowed. */
 static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spec *s, int write,
                       const char *op)
@@ -98,20 +117,11 @@ static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spe
     d.offset = off;
     d.length = len ? len : s->count;
     d.bit = bit;
-    if (r >= 0) {
+    if (r >= 0)
         g->items_allowed++;
-        if (g->range_hits)
-            g->range_hits[r]++;
-        d.action = S7_GUARD_ALLOW;
-        d.rule = g->pt->ranges[r].rule;
-        d.result = "ok";
-    } else {
+    else
         g->items_refused++;
-        d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
-        d.rule = "";
-        d.result = "0x03 access denied";
-    }
-    decide(g, &d);
+    decide_range(g, &d, r, "ok", "0x03 access denied");
     return r >= 0;
 }
 
@@ -130,19 +140,9 @@ static int check_dbread(s7__gctx *g, const s7_pdu *p, const s7_dbread_range *rg,
         d.db = rg[i].db;
         d.offset = rg[i].start;
         d.length = rg[i].len;
-        if (r >= 0) {
-            if (g->range_hits)
-                g->range_hits[r]++;
-            d.action = S7_GUARD_ALLOW;
-            d.rule = g->pt->ranges[r].rule;
-            d.result = "ok (DBREAD range)";
-        } else {
+        if (r < 0)
             ok = 0;
-            d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
-            d.rule = "";
-            d.result = "0x03 access denied (DBREAD range)";
-        }
-        decide(g, &d);
+        decide_range(g, &d, r, "ok (DBREAD range)", "0x03 access denied (DBREAD range)");
     }
     if (ok)
         g->items_allowed++;
