@@ -54,28 +54,6 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint8_t sub_type(uint8_t type)
-{
-    switch (type) {
-    case S7_BLOCK_OB: return 0x08;
-    case S7_BLOCK_DB: return 0x0A;
-    case S7_BLOCK_SDB: return 0x0B;
-    case S7_BLOCK_FC: return 0x0C;
-    case S7_BLOCK_SFC: return 0x0D;
-    case S7_BLOCK_FB: return 0x0E;
-    case S7_BLOCK_SFB: return 0x0F;
-    default: return 0;
-    }
-}
-
-static uint8_t type_of_sub(uint8_t sub)
-{
-    for (int i = 0; i < 7; i++)
-        if (sub_type(ORDER[i]) == sub)
-            return ORDER[i];
-    return 0;
-}
-
 static int system_block(uint8_t type) { return type == S7_BLOCK_SFC || type == S7_BLOCK_SFB; }
 
 /* ---------------------------------------------------------------- the store */
@@ -131,7 +109,7 @@ static s7__block *slot(s7_cpu *cpu, uint8_t type, uint16_t number, int passive)
 
 int s7_cpu_add_block(s7_cpu *cpu, uint8_t type, uint16_t number, uint16_t mc7_len, int know_how)
 {
-    if (!cpu || type == S7_BLOCK_DB || !sub_type(type))
+    if (!cpu || type == S7_BLOCK_DB || !s7_block_sub_type(type))
         return S7_ERR_INVAL;
     s7__block *b = slot(cpu, type, number, 0);
     if (!b)
@@ -176,7 +154,8 @@ static s7__xfer *xfer_new(s7_cpu_session *sess, uint8_t kind)
 /* Check an image's header against its length: 0 or S7_ERR_INVAL. */
 static int image_ok(const uint8_t *p, size_t len)
 {
-    if (len < HDR + FTR || len > XFER_MAX || p[0] != 0x70 || p[1] != 0x70 || !type_of_sub(p[5]))
+    if (len < HDR + FTR || len > XFER_MAX || p[0] != 0x70 || p[1] != 0x70 ||
+        !s7_block_type_of_sub(p[5]))
         return S7_ERR_INVAL;
     uint32_t load = get32(p + 8);
     uint32_t mc7 = (uint32_t)(p[34] << 8 | p[35]);
@@ -188,7 +167,7 @@ static int image_ok(const uint8_t *p, size_t len)
 /* Activate an image: a DB becomes served memory, another block an active block. */
 static int activate(s7_cpu *cpu, const uint8_t *p, size_t len)
 {
-    uint8_t type = type_of_sub(p[5]);
+    uint8_t type = s7_block_type_of_sub(p[5]);
     uint16_t number = (uint16_t)(p[6] << 8 | p[7]);
     uint32_t mc7 = (uint32_t)(p[34] << 8 | p[35]);
     if (type == S7_BLOCK_DB) {
@@ -331,8 +310,8 @@ static int image_of(const s7_cpu *cpu, uint8_t type, uint16_t number, uint8_t **
     if (b->image)
         memcpy(p, b->image, n);
     else
-        frame_image(p, n, b->flags, b->lang, sub_type(type), number, ssb_len(b), b->mc7_len,
-                    s7_block_type_name(type));
+        frame_image(p, n, b->flags, b->lang, s7_block_sub_type(type), number, ssb_len(b),
+                    b->mc7_len, s7_block_type_name(type));
     *out = p;
     *len = n;
     return 0;
@@ -564,7 +543,7 @@ int s7__blocks_ack(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu)
         return 0;
     }
     /* the end acknowledged: the block is loaded, passive until _INSE */
-    if (image_ok(x->buf, x->len) == 0 && type_of_sub(x->buf[5]) == x->id.type) {
+    if (image_ok(x->buf, x->len) == 0 && s7_block_type_of_sub(x->buf[5]) == x->id.type) {
         s7__block *b = slot(cpu, x->id.type, x->id.number, 1);
         if (b) {
             b->image = x->buf;

@@ -336,8 +336,7 @@ int s7_ud_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group,
     return s7_ud_encode(buf, cap, ref, &u);
 }
 
-/* The sub-block type byte of a type letter and back. */
-static uint8_t sub_type(uint8_t type)
+uint8_t s7_block_sub_type(uint8_t type)
 {
     switch (type) {
     case S7_BLOCK_OB: return 0x08;
@@ -351,7 +350,7 @@ static uint8_t sub_type(uint8_t type)
     }
 }
 
-static uint8_t type_of_sub(uint8_t sub)
+uint8_t s7_block_type_of_sub(uint8_t sub)
 {
     switch (sub) {
     case 0x08: return S7_BLOCK_OB;
@@ -395,7 +394,7 @@ static uint32_t get32(const uint8_t *p)
 
 int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi)
 {
-    uint8_t st = sub_type(bi->type);
+    uint8_t st = s7_block_sub_type(bi->type);
     if (!st)
         return S7_ERR_INVAL;
     memset(out, 0, 78);
@@ -437,7 +436,7 @@ int s7_block_info_decode(const uint8_t *p, size_t len, s7_block_info *out)
     memset(out, 0, sizeof *out);
     if (len < 70 || p[6] != 'p' || p[7] != 'p')
         return S7_ERR_PARAM;
-    out->type = type_of_sub(p[11]);
+    out->type = s7_block_type_of_sub(p[11]);
     if (!out->type)
         return S7_ERR_PARAM;
     out->know_how = (p[9] & 0x08) != 0;
