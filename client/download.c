@@ -93,11 +93,8 @@ static int req_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     (void)sub;
     req_ctx *x = j->ctx;
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+    if (s7__header_error(c, pdu) < 0)
         return S7_ERR_PLC;
-    }
     uint8_t fn, st;
     s7_block_ack a;
     if (x->inse ? s7_plc_ctrl_resp_decode(pdu, &fn, &st) < 0
