@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/be.h"
 
 #define HDR 36u
 #define FTR 36u
@@ -36,23 +37,6 @@
 /* The type letters in the order real CPUs list them. */
 static const uint8_t ORDER[7] = {S7_BLOCK_OB,  S7_BLOCK_FB,  S7_BLOCK_FC, S7_BLOCK_DB,
                                  S7_BLOCK_SDB, S7_BLOCK_SFC, S7_BLOCK_SFB};
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static int system_block(uint8_t type) { return type == S7_BLOCK_SFC || type == S7_BLOCK_SFB; }
 
@@ -157,7 +141,7 @@ static int image_ok(const uint8_t *p, size_t len)
     if (len < HDR + FTR || len > XFER_MAX || p[0] != 0x70 || p[1] != 0x70 ||
         !s7_block_type_of_sub(p[5]))
         return S7_ERR_INVAL;
-    uint32_t load = get32(p + 8);
+    uint32_t load = s7__be32(p + 8);
     uint32_t mc7 = (uint32_t)(p[34] << 8 | p[35]);
     if (load != len || mc7 + HDR + FTR > len)
         return S7_ERR_INVAL;
@@ -266,10 +250,10 @@ static void frame_image(uint8_t *p, uint32_t len, uint8_t flags, uint8_t lang, u
     p[3] = flags;
     p[4] = lang;
     p[5] = sub;
-    put16(p + 6, number);
-    put32(p + 8, len);
-    put16(p + 28, ssb);
-    put16(p + 34, mc7);
+    s7__put_be16(p + 6, number);
+    s7__put_be32(p + 8, len);
+    s7__put_be16(p + 28, ssb);
+    s7__put_be16(p + 34, mc7);
     uint8_t *f = p + len - FTR;
     memset(f, 0, FTR);
     memcpy(f, "S7KIT", 5);
@@ -328,7 +312,7 @@ void s7__blocks_counts(const s7_cpu *cpu, uint8_t out[28])
                 n += cpu->blocks[k].type == ORDER[i] && !cpu->blocks[k].passive;
         out[4 * i] = '0';
         out[4 * i + 1] = ORDER[i];
-        put16(out + 4 * i + 2, n);
+        s7__put_be16(out + 4 * i + 2, n);
     }
 }
 
@@ -346,7 +330,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
     size_t w = 0;
     if (type == S7_BLOCK_DB) {
         for (size_t i = 0; i < cpu->ndbs; i++, w += 4) {
-            put16(p + w, cpu->dbs[i].db);
+            s7__put_be16(p + w, cpu->dbs[i].db);
             p[w + 2] = 0x22;
             p[w + 3] = 0x05;
         }
@@ -355,7 +339,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
             const s7__block *b = &cpu->blocks[k];
             if (b->type != type || b->passive)
                 continue;
-            put16(p + w, b->number);
+            s7__put_be16(p + w, b->number);
             p[w + 2] = system_block(type) ? 0x42 : 0x22;
             p[w + 3] = b->lang;
             w += 4;

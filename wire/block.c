@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/be.h"
 
 static int known_type(uint8_t t)
 {
@@ -379,19 +380,6 @@ static void get_str8(char out[9], const uint8_t *p)
         out[i] = 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi)
 {
     uint8_t st = s7_block_sub_type(bi->type);
@@ -410,8 +398,8 @@ int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi)
     out[11] = st;
     out[12] = (uint8_t)(bi->number >> 8);
     out[13] = (uint8_t)bi->number;
-    put32(out + 14, bi->load_len);
-    put32(out + 18, bi->security);
+    s7__put_be32(out + 14, bi->load_len);
+    s7__put_be32(out + 18, bi->security);
     memcpy(out + 22, bi->code_time, 6);
     memcpy(out + 28, bi->intf_time, 6);
     out[34] = (uint8_t)(bi->ssb_len >> 8);
@@ -444,8 +432,8 @@ int s7_block_info_decode(const uint8_t *p, size_t len, s7_block_info *out)
     out->lang = p[10];
     out->sub_type = p[11];
     out->number = (uint16_t)(p[12] << 8 | p[13]);
-    out->load_len = get32(p + 14);
-    out->security = get32(p + 18);
+    out->load_len = s7__be32(p + 14);
+    out->security = s7__be32(p + 18);
     memcpy(out->code_time, p + 22, 6);
     memcpy(out->intf_time, p + 28, 6);
     out->ssb_len = (uint16_t)(p[34] << 8 | p[35]);
