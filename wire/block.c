@@ -246,23 +246,13 @@ int s7_pi_blocks_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const char *
     size_t sl = service ? strlen(service) : 0;
     if (!sl || sl > 32 || n == 0 || n > 32)
         return S7_ERR_INVAL;
-    s7__wcur w = s7__wcur_make(buf, cap);
-    s7__pdu_begin(&w, S7_JOB, ref);
-    s7__w8(&w, S7_FN_PI);
-    s7__wzero(&w, 6);
-    s7__w8(&w, 0xFD);
-    s7__w16(&w, (uint16_t)(2 + 8 * n));
-    s7__w8(&w, (uint8_t)n);
-    s7__w8(&w, 0);
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t name[8];
-        if (s7_block_id_encode(name, &ids[i]) < 0)
+    uint8_t arg[2 + 8 * 32]; /* the count, 0, the block names */
+    arg[0] = (uint8_t)n;
+    arg[1] = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (s7_block_id_encode(arg + 2 + 8 * i, &ids[i]) < 0)
             return S7_ERR_INVAL;
-        s7__wbytes(&w, name, 8);
-    }
-    s7__w8(&w, (uint8_t)sl);
-    s7__wbytes(&w, service, sl);
-    return s7__pdu_finish(&w, S7_JOB, w.pos);
+    return s7__pi_req(buf, cap, ref, arg, (uint16_t)(2 + 8 * n), service, (uint8_t)sl);
 }
 
 int s7_pi_blocks_decode(const uint8_t *arg, size_t len, s7_block_id *ids, unsigned max)
