@@ -840,6 +840,16 @@ const char *cli_iso_text(int64_t ms, char *buf, size_t cap)
     return buf;
 }
 
+void cli_log_line(int level, const char *msg)
+{
+    char when[40];
+    fprintf(stderr, "%s %s%s\n", cli_iso_text(s7__wall_ms(), when, sizeof when),
+            level == S7_LOG_ERROR  ? "error: "
+            : level == S7_LOG_WARN ? "warning: "
+                                   : "",
+            msg);
+}
+
 void cli_free(cli *c)
 {
     free(c->args);

@@ -138,6 +138,10 @@ const char *cli_clock_text(int64_t ms, char *buf, size_t cap);
 /* Wall-clock milliseconds ms as UTC "2026-11-21T12:45:00.123Z" into buf; returns buf. */
 const char *cli_iso_text(int64_t ms, char *buf, size_t cap);
 
+/* One line of a long-running command's log (s7 server, s7 guard) on stderr: the UTC time as
+ * cli_iso_text writes it, "error: " or "warning: " by level (S7_LOG_*), msg. */
+void cli_log_line(int level, const char *msg);
+
 /* One JSON object of read/write output for item it (its value decoded from buf, or its
  * status and error object; all, when set, is an error that failed the whole request), then
  * "," unless last. */
