@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "s7/plant.h"
 #include "util/clock.h"
 
 /* ---------------------------------------------------------------- usage */
@@ -46,28 +47,6 @@ int cli_parse_long(const char *s, long min, long max, long *out)
     if (errno || *end || v < min || v > max)
         return -1;
     *out = v;
-    return 0;
-}
-
-/* Exactly 1..4 hex digits into *out. */
-static int parse_hex16(const char *s, size_t len, uint16_t *out)
-{
-    unsigned v = 0;
-    if (len < 1 || len > 4)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        int d;
-        if (s[i] >= '0' && s[i] <= '9')
-            d = s[i] - '0';
-        else if (s[i] >= 'a' && s[i] <= 'f')
-            d = s[i] - 'a' + 10;
-        else if (s[i] >= 'A' && s[i] <= 'F')
-            d = s[i] - 'A' + 10;
-        else
-            return -1;
-        v = v << 4 | (unsigned)d;
-    }
-    *out = (uint16_t)v;
     return 0;
 }
 
@@ -249,10 +228,8 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
         *saw_rs = 1;
         return 0;
     case O_TSAP: {
-        const char *colon = strchr(v, ':');
         uint16_t l, r;
-        if (!colon || parse_hex16(v, (size_t)(colon - v), &l) ||
-            parse_hex16(colon + 1, strlen(colon + 1), &r))
+        if (s7_plant_parse_tsap(v, &l, &r) < 0)
             return cli_usage_error(cmd, "--tsap %s: expected LOCAL:REMOTE in hex, e.g. 0100:0102",
                                    v);
         if (r == 0)
