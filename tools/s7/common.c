@@ -740,6 +740,52 @@ int cli_parse_tag(const cli *c, const char *text, s7_tag *t)
     return 0;
 }
 
+int cli_parse_tags(const cli *c, s7_tag *tags)
+{
+    int bad = 0;
+    for (int i = 0; i < c->nargs; i++)
+        if (cli_parse_tag(c, c->args[i], &tags[i]))
+            bad++;
+    if (!bad)
+        return CLI_OK;
+    cli_print_usage(stderr, c->cmd);
+    return CLI_USAGE;
+}
+
+static void print_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
+                       const uint8_t *buf, const char *suffix, int last)
+{
+    if (c->json) {
+        cli_json_item(c, s, t, it, buf, NULL, last);
+    } else if (it->status == 0) {
+        char addr[96];
+        char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 0);
+        printf("%s = %s%s\n", cli_tag_text(t, addr, sizeof addr), v ? v : "?", suffix);
+        free(v);
+    } else {
+        cli_why w;
+        fflush(stdout);
+        cli_why_item(c, s, t, it, &w);
+        cli_report(&w);
+    }
+}
+
+int cli_print_items(const cli *c, s7_client *s, const s7_tag *tags, const s7_item *items,
+                    uint8_t *const *bufs, int n, const char *suffix)
+{
+    int rc = CLI_OK;
+    if (c->json)
+        fputs("[\n", stdout);
+    for (int i = 0; i < n; i++) {
+        if (items[i].status != 0)
+            rc = CLI_FAIL;
+        print_item(c, s, &tags[i], &items[i], bufs[i], suffix, i == n - 1);
+    }
+    if (c->json)
+        fputs("]\n", stdout);
+    return rc;
+}
+
 const char *cli_tag_text(const s7_tag *t, char *buf, size_t cap)
 {
     if (s7_tag_format(t, buf, cap) < 0 && cap)
