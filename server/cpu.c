@@ -540,6 +540,15 @@ void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev)
         cpu->ev(cpu->ev_ctx, ev);
 }
 
+s7_cpu_event s7__cpu_event(int kind, const s7_cpu_session *sess)
+{
+    s7_cpu_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.sess = sess;
+    return ev;
+}
+
 void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4])
 {
     if (cpu && in_use)

@@ -444,10 +444,7 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
     switch (u->subfn) {
     case 0x16:
         if (cpu->ev) {
-            s7_cpu_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = S7_EV_CONTROL;
-            ev.sess = sess;
+            s7_cpu_event ev = s7__cpu_event(S7_EV_CONTROL, sess);
             ev.ctrl = S7_CTRL_FLASH_LED;
             s7__cpu_emit(cpu, &ev);
         }
