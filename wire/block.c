@@ -268,30 +268,9 @@ int s7_pi_blocks_decode(const uint8_t *arg, size_t len, s7_block_id *ids, unsign
     return (int)n;
 }
 
-/* A group 3 request with payload p[0..n). */
-static int block_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, const uint8_t *p,
-                     uint16_t n)
-{
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_BLOCK;
-    u.subfn = subfn;
-    if (n) {
-        u.rc = S7_RC_OK;
-        u.dts = S7_DTS_OCTET;
-        u.payload = p;
-        u.plen = n;
-    } else {
-        u.rc = S7_RC_NOT_FOUND;
-    }
-    return s7_ud_encode(buf, cap, ref, &u);
-}
-
 int s7_block_list_req_encode(uint8_t *buf, size_t cap, uint16_t ref)
 {
-    return block_req(buf, cap, ref, 1, NULL, 0);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 1, 0, NULL, 0);
 }
 
 int s7_block_list_type_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t type)
@@ -299,7 +278,7 @@ int s7_block_list_type_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_
     if (!known_type(type))
         return S7_ERR_INVAL;
     uint8_t p[2] = {'0', type};
-    return block_req(buf, cap, ref, 2, p, 2);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 2, 0, p, 2);
 }
 
 int s7_block_info_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_block_id *id)
@@ -310,21 +289,7 @@ int s7_block_info_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_bl
         x.fs = 'A';
     if (s7_block_id_encode(p, &x) < 0)
         return S7_ERR_INVAL;
-    return block_req(buf, cap, ref, 3, p, 8);
-}
-
-int s7_ud_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn,
-                          uint8_t seq)
-{
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x12;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = group;
-    u.subfn = subfn;
-    u.seq = seq;
-    u.rc = S7_RC_NOT_FOUND;
-    return s7_ud_encode(buf, cap, ref, &u);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 3, 0, p, 8);
 }
 
 uint8_t s7_block_sub_type(uint8_t type)
