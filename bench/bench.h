@@ -31,6 +31,9 @@ uint32_t bench_cycle_off(uint32_t i);
 /* Monotonic seconds. */
 double bench_now(void);
 
+/* All n bytes sent on fd (again after EINTR; no SIGPIPE).  0, or -1 when the socket failed. */
+int bench_send_all(int fd, const uint8_t *p, size_t n);
+
 /* One operation of a case on one peer: performs it, checks the data against the pattern.
  * Returns 0 or -1 with a message in msg (BENCH_MSG bytes). */
 typedef int (*bench_op_fn)(void *ctx, char *msg);

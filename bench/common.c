@@ -1,10 +1,12 @@
 /* s7bench: the pieces every side shares: the DB1 pattern, the tag offsets, the clock, the
- * timed loop and the frame scripts the floor replays. */
+ * timed loop, sending on a socket and the frame scripts the floor replays. */
 #include "bench.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 uint8_t bench_db[BENCH_DB_LEN];
@@ -31,6 +33,20 @@ double bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int bench_send_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 int bench_measure(bench_op_fn op, void *ctx, double warm, double run, unsigned min_ops,

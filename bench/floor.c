@@ -24,20 +24,6 @@ typedef struct floor_ctx {
 
 static uint8_t srv_buf[65536 + 64];
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -70,7 +56,7 @@ static void *floor_server(void *arg)
     for (;;) {
         for (size_t i = 0; i < f->s->n; i++) {
             if (read_all(fd, srv_buf, f->s->req[i]) != 0 ||
-                write_all(fd, srv_buf, f->s->rep[i]) != 0) {
+                bench_send_all(fd, srv_buf, f->s->rep[i]) != 0) {
                 close(fd);
                 return NULL;
             }
@@ -82,7 +68,7 @@ static int floor_op(void *ctx, char *msg)
 {
     floor_ctx *f = ctx;
     for (size_t i = 0; i < f->s->n; i++) {
-        if (write_all(f->fd, f->buf, f->s->req[i]) != 0 ||
+        if (bench_send_all(f->fd, f->buf, f->s->req[i]) != 0 ||
             read_all(f->fd, f->buf, f->s->rep[i]) != 0) {
             snprintf(msg, BENCH_MSG, "floor: ping-pong failed: %s", strerror(errno));
             return -1;

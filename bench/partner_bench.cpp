@@ -70,6 +70,45 @@ static double pct(std::vector<double> v, double p)
     return v[i];
 }
 
+static double secs_between(const struct timespec &a, const struct timespec &b)
+{
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/* The measuring loop of both pairs: `blocks` blocks, each made and passed to send (true
+ * when it was sent and acknowledged; it says why not), each timed; then up to 1 s for the
+ * receiver to count them all (received, bad).  who names the pair in messages. */
+template <class Send>
+static void send_blocks(result &r, const char *who, int blocks, const std::atomic<int> &received,
+                        const std::atomic<int> &bad, Send send)
+{
+    static uint8_t b[BLK];
+    struct timespec ts0, ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    r.ok = true;
+    for (int i = 0; i < blocks; i++) {
+        struct timespec a0, a1;
+        clock_gettime(CLOCK_MONOTONIC, &a0);
+        make_block(b, (uint32_t)i);
+        if (!send(i, b)) {
+            r.ok = false;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &a1);
+        r.ms.push_back(secs_between(a0, a1) * 1e3);
+    }
+    /* the last block's acknowledgement means the receiver has it */
+    for (int i = 0; i < 1000 && received.load() < blocks; i++)
+        usleep(1000);
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    r.secs = secs_between(ts0, ts1);
+    if (received.load() != blocks || bad.load()) {
+        std::fprintf(stderr, "%s: %d of %d blocks arrived, %d wrong\n", who, received.load(),
+                     blocks, bad.load());
+        r.ok = false;
+    }
+}
+
 /* ---------------------------------------------------------------- s7kit pair */
 
 static std::atomic<int> s7_recv_count, s7_recv_bad;
@@ -118,36 +157,13 @@ static result run_s7kit(int blocks, uint16_t pdu)
     s7_stop = false;
     pthread_t th;
     pthread_create(&th, nullptr, s7_rx_thread, rx);
-    static uint8_t b[BLK];
     if (s7_partner_wait_linked(tx, 5000) == 0) {
-        int64_t t0 = s7_now_ms();
-        struct timespec ts0, ts1;
-        clock_gettime(CLOCK_MONOTONIC, &ts0);
-        r.ok = true;
-        for (int i = 0; i < blocks; i++) {
-            struct timespec a0, a1;
-            clock_gettime(CLOCK_MONOTONIC, &a0);
-            make_block(b, (uint32_t)i);
-            if (s7_partner_bsend(tx, 1, b, BLK) != 0 || s7_partner_bsend_wait(tx, 1, 10000) != 0) {
-                std::fprintf(stderr, "s7kit: BSEND %d failed: %s\n", i, s7_partner_reason(tx));
-                r.ok = false;
-                break;
-            }
-            clock_gettime(CLOCK_MONOTONIC, &a1);
-            r.ms.push_back((double)(a1.tv_sec - a0.tv_sec) * 1e3 +
-                           (double)(a1.tv_nsec - a0.tv_nsec) / 1e6);
-        }
-        /* the last block's acknowledgement means the receiver has it */
-        for (int i = 0; i < 1000 && s7_recv_count.load() < blocks; i++)
-            usleep(1000);
-        clock_gettime(CLOCK_MONOTONIC, &ts1);
-        (void)t0;
-        r.secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
-        if (s7_recv_count.load() != blocks || s7_recv_bad.load()) {
-            std::fprintf(stderr, "s7kit: %d of %d blocks arrived, %d wrong\n", s7_recv_count.load(),
-                         blocks, s7_recv_bad.load());
-            r.ok = false;
-        }
+        send_blocks(r, "s7kit", blocks, s7_recv_count, s7_recv_bad, [tx](int i, uint8_t *b) {
+            if (s7_partner_bsend(tx, 1, b, BLK) == 0 && s7_partner_bsend_wait(tx, 1, 10000) == 0)
+                return true;
+            std::fprintf(stderr, "s7kit: BSEND %d failed: %s\n", i, s7_partner_reason(tx));
+            return false;
+        });
     } else {
         std::fprintf(stderr, "s7kit: not linked: %s\n", s7_partner_reason(tx));
     }
@@ -198,15 +214,8 @@ static result run_snap7(int blocks, uint16_t pdu, int work_interval)
         rc = tx->StartTo(b, a, 0x1000, 0x1000);
     for (int i = 0; i < 500 && rc == 0 && !(tx->Linked && rx->Linked); i++)
         usleep(10000);
-    static uint8_t blk[BLK];
     if (rc == 0 && tx->Linked) {
-        struct timespec ts0, ts1;
-        clock_gettime(CLOCK_MONOTONIC, &ts0);
-        r.ok = true;
-        for (int i = 0; i < blocks; i++) {
-            struct timespec a0, a1;
-            clock_gettime(CLOCK_MONOTONIC, &a0);
-            make_block(blk, (uint32_t)i);
+        send_blocks(r, "Snap7", blocks, sn_recv_count, sn_recv_bad, [tx](int i, uint8_t *blk) {
             /* Snap7 signals completion before it clears its "send pending" flag: a BSend
              * right after the last one can get errParBusy; an application retries */
             int e = tx->BSend(1, blk, (int)BLK);
@@ -214,24 +223,11 @@ static result run_snap7(int blocks, uint16_t pdu, int work_interval)
                 usleep(50);
                 e = tx->BSend(1, blk, (int)BLK);
             }
-            if (e != 0) {
-                std::fprintf(stderr, "Snap7: BSend %d failed: 0x%X\n", i, e);
-                r.ok = false;
-                break;
-            }
-            clock_gettime(CLOCK_MONOTONIC, &a1);
-            r.ms.push_back((double)(a1.tv_sec - a0.tv_sec) * 1e3 +
-                           (double)(a1.tv_nsec - a0.tv_nsec) / 1e6);
-        }
-        for (int i = 0; i < 1000 && sn_recv_count.load() < blocks; i++)
-            usleep(1000);
-        clock_gettime(CLOCK_MONOTONIC, &ts1);
-        r.secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
-        if (sn_recv_count.load() != blocks || sn_recv_bad.load()) {
-            std::fprintf(stderr, "Snap7: %d of %d blocks arrived, %d wrong\n", sn_recv_count.load(),
-                         blocks, sn_recv_bad.load());
-            r.ok = false;
-        }
+            if (e == 0)
+                return true;
+            std::fprintf(stderr, "Snap7: BSend %d failed: 0x%X\n", i, e);
+            return false;
+        });
     } else {
         std::fprintf(stderr, "Snap7: pair did not link (StartTo 0x%X; passive on %s:102)\n", rc, a);
     }

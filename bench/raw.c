@@ -29,20 +29,6 @@ typedef struct raw {
     size_t *off; /* offset of request frame i in s->wire */
 } raw;
 
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Read one whole TPKT frame into buf (cap bytes); returns its length or -1. */
 static int read_frame(int fd, uint8_t *buf, size_t cap)
 {
@@ -114,13 +100,14 @@ static int raw_connect(raw *x, const char *host, uint16_t port, uint16_t pdu, un
                        (uint8_t)(pdu >> 8),
                        (uint8_t)pdu};
     int n;
-    if (send_all(x->fd, cr, sizeof cr) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 6 ||
+    if (bench_send_all(x->fd, cr, sizeof cr) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 6 ||
         x->in[5] != 0xD0) {
         snprintf(msg, BENCH_MSG, "raw: no COTP CC");
         return -1;
     }
-    if (send_all(x->fd, setup, sizeof setup) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 27 ||
-        x->in[8] != 3 || x->in[17] != 0 || x->in[18] != 0) {
+    if (bench_send_all(x->fd, setup, sizeof setup) != 0 ||
+        (n = read_frame(x->fd, x->in, RAW_BUF)) < 27 || x->in[8] != 3 || x->in[17] != 0 ||
+        x->in[18] != 0) {
         snprintf(msg, BENCH_MSG, "raw: setup communication failed");
         return -1;
     }
@@ -182,7 +169,7 @@ static int send_range(raw *x, size_t from, size_t to)
         memcpy(x->out + len, x->s->wire + x->off[k], x->s->req[k]);
         len += x->s->req[k];
     }
-    return send_all(x->fd, x->out, len);
+    return bench_send_all(x->fd, x->out, len);
 }
 
 /* One operation: the whole script, up to depth requests in flight. */

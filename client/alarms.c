@@ -24,23 +24,13 @@ static int alarm_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     (void)sub;
     alarm_ctx *x = j->ctx;
     s7_ud u;
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
-        return S7_ERR_PLC;
-    }
-    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, &u) < 0) {
+    int rc = s7__ud_answer(c, pdu, &u, -1);
+    if (rc == S7_ERR_PARAM)
         s7__set_problem(c, "the answer to the alarm query is not a Userdata answer");
-        return S7_ERR_PARAM;
-    }
-    if (u.err) {
-        s7__set_error(c, S7_EX_USERDATA, u.err);
-        return S7_ERR_PLC;
-    }
-    if (u.rc != S7_RC_OK) {
-        s7__set_error(c, S7_EX_ITEM, u.rc);
-        return S7_ERR_PLC;
-    }
+    if (rc == 0)
+        rc = s7__ud_item(c, &u);
+    if (rc < 0)
+        return rc;
     int n = s7_alarm_query_decode(u.payload, u.plen, x->out, (unsigned)x->max);
     if (n < 0) {
         s7__set_problem(c,

@@ -5,36 +5,13 @@
 
 #include "client/internal.h"
 
-/* A header error on an Ack / Ack_Data: remembered, S7_ERR_PLC. */
-static int header_error(s7_client *c, const s7_pdu *pdu)
-{
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
-        return S7_ERR_PLC;
-    }
-    return 0;
-}
-
 /* A group 3 Userdata answer with a payload; errors remembered. */
 static int ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u, const char *what)
 {
-    int rc = header_error(c, pdu);
-    if (rc < 0)
-        return rc;
-    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, u) < 0 || u->group != S7_UD_GRP_BLOCK) {
+    int rc = s7__ud_answer(c, pdu, u, S7_UD_GRP_BLOCK);
+    if (rc == S7_ERR_PARAM)
         s7__set_problem(c, "%s: the answer is not a well-formed Userdata answer of group 3", what);
-        return S7_ERR_PARAM;
-    }
-    if (u->err) {
-        s7__set_error(c, S7_EX_USERDATA, u->err);
-        return S7_ERR_PLC;
-    }
-    if (u->rc != S7_RC_OK) {
-        s7__set_error(c, S7_EX_ITEM, u->rc);
-        return S7_ERR_PLC;
-    }
-    return 0;
+    return rc < 0 ? rc : s7__ud_item(c, u);
 }
 
 /* ---------------------------------------------------------------- list */
@@ -217,7 +194,7 @@ static int up_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     up_ctx *x = j->ctx;
     s7_block_ack a;
-    int rc = header_error(c, pdu);
+    int rc = s7__header_error(c, pdu);
     if (rc < 0)
         return rc;
     rc = s7_block_ack_decode(pdu, &a);

@@ -196,6 +196,39 @@ void s7__set_problem(s7_client *c, const char *fmt, ...)
 
 const char *s7_client_peer_problem(const s7_client *c) { return c->problem; }
 
+int s7__header_error(s7_client *c, const s7_pdu *pdu)
+{
+    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
+        (pdu->err_class || pdu->err_code)) {
+        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+        return S7_ERR_PLC;
+    }
+    return 0;
+}
+
+int s7__ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u, int group)
+{
+    int rc = s7__header_error(c, pdu);
+    if (rc < 0)
+        return rc;
+    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, u) < 0 || (group >= 0 && u->group != group))
+        return S7_ERR_PARAM;
+    if (u->err) {
+        s7__set_error(c, S7_EX_USERDATA, u->err);
+        return S7_ERR_PLC;
+    }
+    return 0; /* data 0A 00 00 00 with no error code is a plain "no data" (clock set) */
+}
+
+int s7__ud_item(s7_client *c, const s7_ud *u)
+{
+    if (u->rc != S7_RC_OK) {
+        s7__set_error(c, S7_EX_ITEM, u->rc);
+        return S7_ERR_PLC;
+    }
+    return 0;
+}
+
 int s7_host_check(const char *host, char *msg, size_t cap)
 {
     return s7__host_check(host, msg, cap);

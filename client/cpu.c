@@ -5,42 +5,6 @@
 
 #include "client/internal.h"
 
-/* A header error on an Ack / Ack_Data answer: remembered, S7_ERR_PLC. */
-static int header_error(s7_client *c, const s7_pdu *pdu)
-{
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
-        return S7_ERR_PLC;
-    }
-    return 0;
-}
-
-/* Decode a Userdata answer; a userdata error code is remembered as S7_ERR_PLC. */
-static int ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u)
-{
-    int rc = header_error(c, pdu);
-    if (rc < 0)
-        return rc;
-    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, u) < 0)
-        return S7_ERR_PARAM;
-    if (u->err) {
-        s7__set_error(c, S7_EX_USERDATA, u->err);
-        return S7_ERR_PLC;
-    }
-    return 0; /* data 0A 00 00 00 with no error code is a plain "no data" (clock set) */
-}
-
-/* An answer that must carry a payload. */
-static int ud_payload(s7_client *c, const s7_ud *u)
-{
-    if (u->rc != S7_RC_OK) {
-        s7__set_error(c, S7_EX_ITEM, u->rc);
-        return S7_ERR_PLC;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- SZL */
 typedef struct szl_ctx {
     uint16_t id, index;
@@ -64,7 +28,7 @@ static int szl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     szl_ctx *x = j->ctx;
     s7_ud u;
-    int rc = ud_answer(c, pdu, &u);
+    int rc = s7__ud_answer(c, pdu, &u, -1);
     if (rc == S7_ERR_PARAM)
         s7__set_problem(c,
                         "SZL 0x%04X index 0x%04X: the answer (part %u) is not a well-formed "
@@ -73,7 +37,7 @@ static int szl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
                         x->id, x->index, (unsigned)sub + 1, pdu->rosctr, pdu->param_len,
                         pdu->data_len);
     if (rc == 0)
-        rc = ud_payload(c, &u);
+        rc = s7__ud_item(c, &u);
     if (rc < 0)
         return rc;
     const uint8_t *rec = u.payload;
@@ -348,12 +312,12 @@ static int clock_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     clock_ctx *x = j->ctx;
     s7_ud u;
-    int rc = ud_answer(c, pdu, &u);
+    int rc = s7__ud_answer(c, pdu, &u, -1);
     if (rc < 0)
         return rc;
     if (x->set)
         return 0;
-    rc = ud_payload(c, &u);
+    rc = s7__ud_item(c, &u);
     if (rc < 0)
         return rc;
     return s7_clock_payload_decode(u.payload, u.plen, x->t) < 0 ? S7_ERR_PARAM : 0;
@@ -388,7 +352,7 @@ static int ctrl_enc(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t
 static int ctrl_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     ctrl_ctx *x = j->ctx;
-    int rc = header_error(c, pdu);
+    int rc = s7__header_error(c, pdu);
     if (rc < 0)
         return rc;
     if (pdu->rosctr != S7_ACK_DATA || pdu->param_len < 1 ||

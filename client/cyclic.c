@@ -153,26 +153,17 @@ static int sub_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     (void)sub;
     sub_ctx *x = j->ctx;
     s7_ud u;
-    if (pdu->rosctr != S7_USERDATA || s7_ud_decode(pdu, &u) < 0 || u.group != S7_UD_GRP_CYCLIC) {
-        if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-            (pdu->err_class || pdu->err_code)) {
-            s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
-            return S7_ERR_PLC;
-        }
+    int rc = s7__ud_answer(c, pdu, &u, S7_UD_GRP_CYCLIC);
+    if (rc == S7_ERR_PARAM)
         s7__set_problem(c, "the answer to a cyclic-data request is not a Userdata answer of "
                            "function group 2");
-        return S7_ERR_PARAM;
-    }
-    if (u.err) {
-        s7__set_error(c, S7_EX_USERDATA, u.err);
-        return S7_ERR_PLC;
-    }
+    if (rc < 0)
+        return rc;
     if (x->unsub)
         return 0; /* answered with the empty item (0A 00 0000), as real CPUs do */
-    if (u.rc != S7_RC_OK) {
-        s7__set_error(c, S7_EX_ITEM, u.rc);
-        return S7_ERR_PLC;
-    }
+    rc = s7__ud_item(c, &u);
+    if (rc < 0)
+        return rc;
     if (u.seq == 0) {
         s7__set_problem(c, "the answer to a subscription carries no job number (sequence "
                            "number 0)");

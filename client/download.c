@@ -17,16 +17,12 @@ struct s7__dl {
     int64_t last_ms; /* the CPU's last Job */
 };
 
-static uint8_t type_of_sub(uint8_t sub)
+/* The type of a block image's sub-block byte, 0 unless a PG can download it (SFC / SFB are
+ * the CPU's own). */
+static uint8_t download_type(uint8_t sub)
 {
-    switch (sub) {
-    case 0x08: return S7_BLOCK_OB;
-    case 0x0A: return S7_BLOCK_DB;
-    case 0x0B: return S7_BLOCK_SDB;
-    case 0x0C: return S7_BLOCK_FC;
-    case 0x0E: return S7_BLOCK_FB;
-    default: return 0; /* SFC / SFB are the CPU's own */
-    }
+    uint8_t t = s7_block_type_of_sub(sub);
+    return t == S7_BLOCK_SFC || t == S7_BLOCK_SFB ? 0 : t;
 }
 
 void s7__on_job(void *ctx, const s7_pdu *pdu)
@@ -97,11 +93,8 @@ static int req_rep(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     (void)sub;
     req_ctx *x = j->ctx;
-    if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
-        (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+    if (s7__header_error(c, pdu) < 0)
         return S7_ERR_PLC;
-    }
     uint8_t fn, st;
     s7_block_ack a;
     if (x->inse ? s7_plc_ctrl_resp_decode(pdu, &fn, &st) < 0
@@ -140,7 +133,7 @@ static int wait_end(s7_client *c, struct s7__dl *d)
 int s7_client_download(s7_client *c, const uint8_t *image, size_t len, int number)
 {
     if (!c || !image || len < 72 || len > 65536 || number > 65535 || image[0] != 0x70 ||
-        image[1] != 0x70 || !type_of_sub(image[5]))
+        image[1] != 0x70 || !download_type(image[5]))
         return S7_ERR_INVAL;
     uint32_t load =
         (uint32_t)image[8] << 24 | (uint32_t)image[9] << 16 | (uint32_t)image[10] << 8 | image[11];
@@ -159,7 +152,7 @@ int s7_client_download(s7_client *c, const uint8_t *image, size_t len, int numbe
     memset(&d, 0, sizeof d);
     d.img = copy;
     d.len = len;
-    d.id.type = type_of_sub(copy[5]);
+    d.id.type = download_type(copy[5]);
     d.id.number = (uint16_t)(copy[6] << 8 | copy[7]);
     d.id.fs = 'P';
     c->dl = &d;

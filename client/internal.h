@@ -80,6 +80,16 @@ void s7__set_problem(s7_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* What a raw job's reply function checks first (client.c).  s7__header_error: an error
+ * class and code on an Ack / Ack_Data, remembered, S7_ERR_PLC; else 0. */
+int s7__header_error(s7_client *c, const s7_pdu *pdu);
+/* pdu decoded into u as a Userdata answer of function group `group` (any when negative):
+ * a header error as s7__header_error; S7_ERR_PARAM when it is no such answer (the caller
+ * says why: s7__set_problem); a Userdata error code remembered, S7_ERR_PLC; else 0. */
+int s7__ud_answer(s7_client *c, const s7_pdu *pdu, s7_ud *u, int group);
+/* The data item of Userdata answer u, for answers that must carry data: a return code
+ * other than 0xFF remembered, S7_ERR_PLC; else 0. */
+int s7__ud_item(s7_client *c, const s7_ud *u);
 int s7__job_queue(s7_client *c, s7__job *j);
 int s7__run(s7_client *c, s7__job *j);
 /* Queues a raw job of one request (enc/rep on ctx) and runs it to completion: its result. */

@@ -68,30 +68,49 @@ static int loop_addr(const char *base, size_t i, char *out, size_t cap)
     return 0;
 }
 
+/* A walk over the ranges of every exchange of the connections that partner serves, in plant
+ * order (connection, exchange, range). */
+typedef struct served_ranges {
+    const s7_plant *p;
+    size_t partner, c, e, r;
+} served_ranges;
+
+static served_ranges served_by(const s7_plant *p, size_t partner)
+{
+    served_ranges w = {p, partner, 0, 0, 0};
+    return w;
+}
+
+/* The next range of the walk, NULL after the last. */
+static const s7_plant_range *next_served(served_ranges *w)
+{
+    for (; w->c < w->p->nconns; w->c++, w->e = 0, w->r = 0) {
+        const s7_plant_conn *cn = &w->p->conns[w->c];
+        if (cn->passive != w->partner)
+            continue;
+        for (; w->e < cn->nex; w->e++, w->r = 0)
+            if (w->r < cn->ex[w->e].nranges)
+                return &cn->ex[w->e].ranges[w->r++];
+    }
+    return NULL;
+}
+
 /* I, Q and M of CPU x grown to cover every range documented on them (DBs: add_dbs). */
 static int size_areas(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
 {
-    const s7_plant *p = s->p;
-    for (size_t c = 0; c < p->nconns; c++) {
-        const s7_plant_conn *cn = &p->conns[c];
-        if (cn->passive != x->partner)
+    served_ranges w = served_by(s->p, x->partner);
+    for (const s7_plant_range *rg; (rg = next_served(&w));) {
+        uint32_t end = rg->offset + rg->length, have = 0;
+        if (rg->area == S7_AREA_DB)
             continue;
-        for (size_t e = 0; e < cn->nex; e++)
-            for (size_t r = 0; r < cn->ex[e].nranges; r++) {
-                const s7_plant_range *rg = &cn->ex[e].ranges[r];
-                uint32_t end = rg->offset + rg->length, have = 0;
-                if (rg->area == S7_AREA_DB)
-                    continue;
-                if (s7_cpu_mem(x->cpu, rg->area, 0, &have) && have >= end)
-                    continue;
-                int rc = s7_cpu_set_area_size(x->cpu, rg->area, end);
-                if (rc < 0) {
-                    snprintf(err, cap, "partner %s: cannot give area %s %u bytes: %s",
-                             p->partners[x->partner].name, s7_area_text(rg->area), end,
-                             s7_strerror(rc));
-                    return rc;
-                }
-            }
+        if (s7_cpu_mem(x->cpu, rg->area, 0, &have) && have >= end)
+            continue;
+        int rc = s7_cpu_set_area_size(x->cpu, rg->area, end);
+        if (rc < 0) {
+            snprintf(err, cap, "partner %s: cannot give area %s %u bytes: %s",
+                     s->p->partners[x->partner].name, s7_area_text(rg->area), end, s7_strerror(rc));
+            return rc;
+        }
     }
     return 0;
 }
@@ -100,36 +119,21 @@ static int size_areas(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
  * full size. */
 static int add_dbs(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
 {
-    const s7_plant *p = s->p;
-    for (size_t c = 0; c < p->nconns; c++) {
-        const s7_plant_conn *cn = &p->conns[c];
-        if (cn->passive != x->partner)
+    served_ranges w = served_by(s->p, x->partner);
+    for (const s7_plant_range *rg; (rg = next_served(&w));) {
+        if (rg->area != S7_AREA_DB || s7_cpu_mem(x->cpu, S7_AREA_DB, rg->db, NULL))
             continue;
-        for (size_t e = 0; e < cn->nex; e++)
-            for (size_t r = 0; r < cn->ex[e].nranges; r++) {
-                const s7_plant_range *rg = &cn->ex[e].ranges[r];
-                if (rg->area != S7_AREA_DB || s7_cpu_mem(x->cpu, S7_AREA_DB, rg->db, NULL))
-                    continue;
-                uint32_t end = 0;
-                for (size_t c2 = 0; c2 < p->nconns; c2++) {
-                    const s7_plant_conn *k = &p->conns[c2];
-                    if (k->passive != x->partner)
-                        continue;
-                    for (size_t e2 = 0; e2 < k->nex; e2++)
-                        for (size_t r2 = 0; r2 < k->ex[e2].nranges; r2++) {
-                            const s7_plant_range *g = &k->ex[e2].ranges[r2];
-                            if (g->area == S7_AREA_DB && g->db == rg->db &&
-                                g->offset + g->length > end)
-                                end = g->offset + g->length;
-                        }
-                }
-                int rc = s7_cpu_add_db(x->cpu, rg->db, end, 0);
-                if (rc < 0) {
-                    snprintf(err, cap, "partner %s: cannot give it DB%u of %u bytes: %s",
-                             p->partners[x->partner].name, rg->db, end, s7_strerror(rc));
-                    return rc;
-                }
-            }
+        uint32_t end = 0;
+        served_ranges all = served_by(s->p, x->partner);
+        for (const s7_plant_range *g; (g = next_served(&all));)
+            if (g->area == S7_AREA_DB && g->db == rg->db && g->offset + g->length > end)
+                end = g->offset + g->length;
+        int rc = s7_cpu_add_db(x->cpu, rg->db, end, 0);
+        if (rc < 0) {
+            snprintf(err, cap, "partner %s: cannot give it DB%u of %u bytes: %s",
+                     s->p->partners[x->partner].name, rg->db, end, s7_strerror(rc));
+            return rc;
+        }
     }
     return size_areas(s, x, err, cap);
 }

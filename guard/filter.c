@@ -79,6 +79,25 @@ static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
     return es * s->count;
 }
 
+/* The decision on a range the policy allows by its range r (r >= 0) or refuses (r < 0),
+ * with the result text of either. */
+static void decide_range(s7__gctx *g, s7_guard_decision *d, long r, const char *allowed,
+                         const char *refused)
+{
+    if (r >= 0) {
+        if (g->range_hits)
+            g->range_hits[r]++;
+        d->action = S7_GUARD_ALLOW;
+        d->rule = g->pt->ranges[r].rule;
+        d->result = allowed;
+    } else {
+        d->action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
+        d->rule = "";
+        d->result = refused;
+    }
+    decide(g, d);
+}
+
 /* One S7ANY item checked against the policy (a decision made); non-zero when allowed. */
 static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spec *s, int write,
                       const char *op)
@@ -98,20 +117,11 @@ static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spe
     d.offset = off;
     d.length = len ? len : s->count;
     d.bit = bit;
-    if (r >= 0) {
+    if (r >= 0)
         g->items_allowed++;
-        if (g->range_hits)
-            g->range_hits[r]++;
-        d.action = S7_GUARD_ALLOW;
-        d.rule = g->pt->ranges[r].rule;
-        d.result = "ok";
-    } else {
+    else
         g->items_refused++;
-        d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
-        d.rule = "";
-        d.result = "0x03 access denied";
-    }
-    decide(g, &d);
+    decide_range(g, &d, r, "ok", "0x03 access denied");
     return r >= 0;
 }
 
@@ -130,19 +140,9 @@ static int check_dbread(s7__gctx *g, const s7_pdu *p, const s7_dbread_range *rg,
         d.db = rg[i].db;
         d.offset = rg[i].start;
         d.length = rg[i].len;
-        if (r >= 0) {
-            if (g->range_hits)
-                g->range_hits[r]++;
-            d.action = S7_GUARD_ALLOW;
-            d.rule = g->pt->ranges[r].rule;
-            d.result = "ok (DBREAD range)";
-        } else {
+        if (r < 0)
             ok = 0;
-            d.action = g->dry_run ? S7_GUARD_WOULD_REFUSE : S7_GUARD_REFUSE;
-            d.rule = "";
-            d.result = "0x03 access denied (DBREAD range)";
-        }
-        decide(g, &d);
+        decide_range(g, &d, r, "ok (DBREAD range)", "0x03 access denied (DBREAD range)");
     }
     if (ok)
         g->items_allowed++;
@@ -166,6 +166,41 @@ static int spec_decode(const uint8_t *item, s7_var_spec *s)
     uint8_t fn;
     unsigned n = 0;
     return s7_var_req_decode(&q, &fn, s, 1, &n) == 1 ? 0 : -1;
+}
+
+/* After the n items of a Read/Write Var were checked (allowed of them; the refused ones
+ * marked in pl->refused): a dry run or every item allowed forwards the request as it is;
+ * none allowed answers it here, every item 0x03 (what a CPU answers when it refuses every
+ * item).  1 when so settled, 0 when the allowed items are to be forwarded alone, a
+ * negative error. */
+static int settle_items(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, unsigned n, unsigned allowed,
+                        int write, uint8_t *out, size_t cap)
+{
+    if (g->dry_run || allowed == n) {
+        memset(pl->refused, 0, sizeof pl->refused);
+        pl->kind = S7__GJ_PASS;
+        pl->verdict = S7__GV_FORWARD;
+        return 1;
+    }
+    if (allowed)
+        return 0;
+    int k;
+    if (write) {
+        uint8_t rcs[S7_ITEMS_MAX];
+        memset(rcs, S7_RC_ACCESS_DENIED, n);
+        k = s7_write_resp_encode(out, cap, p->ref, rcs, n);
+    } else {
+        s7_data_item it[S7_ITEMS_MAX];
+        memset(it, 0, sizeof it[0] * n);
+        for (unsigned i = 0; i < n; i++)
+            it[i].rc = S7_RC_ACCESS_DENIED;
+        k = s7_read_resp_encode(out, cap, p->ref, it, n);
+    }
+    if (k < 0)
+        return k;
+    pl->verdict = S7__GV_LOCAL;
+    pl->len = (size_t)k;
+    return 1;
 }
 
 /* A Read Var with DBREAD items (syntax id 0xB0) besides S7ANY ones: each item checked
@@ -223,24 +258,9 @@ static int filter_read_dbread(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8
         else
             bit_set(pl->refused, i);
     }
-    if (g->dry_run || allowed == n) {
-        memset(pl->refused, 0, sizeof pl->refused);
-        pl->kind = S7__GJ_PASS;
-        pl->verdict = S7__GV_FORWARD;
-        return 1;
-    }
-    if (allowed == 0) {
-        s7_data_item it[S7_ITEMS_MAX];
-        memset(it, 0, sizeof it[0] * n);
-        for (unsigned i = 0; i < n; i++)
-            it[i].rc = S7_RC_ACCESS_DENIED;
-        int k = s7_read_resp_encode(out, cap, p->ref, it, n);
-        if (k < 0)
-            return k;
-        pl->verdict = S7__GV_LOCAL;
-        pl->len = (size_t)k;
-        return 1;
-    }
+    int settled = settle_items(g, p, pl, n, allowed, 0, out, cap);
+    if (settled != 0)
+        return settled;
     /* the allowed items' bytes, in their order */
     uint8_t par[2 + 255 * 2 + S7_ITEMS_MAX * 12];
     size_t pn = 2;
@@ -309,32 +329,9 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
         else
             bit_set(pl->refused, i);
     }
-    if (g->dry_run || allowed == n) {
-        memset(pl->refused, 0, sizeof pl->refused);
-        pl->kind = S7__GJ_PASS;
-        pl->verdict = S7__GV_FORWARD;
-        return 0;
-    }
-    if (allowed == 0) {
-        /* nothing to forward: the answer a CPU gives when it refuses every item */
-        int k;
-        if (write) {
-            uint8_t rcs[S7_ITEMS_MAX];
-            memset(rcs, S7_RC_ACCESS_DENIED, n);
-            k = s7_write_resp_encode(out, cap, p->ref, rcs, n);
-        } else {
-            s7_data_item it[S7_ITEMS_MAX];
-            memset(it, 0, sizeof it[0] * n);
-            for (unsigned i = 0; i < n; i++)
-                it[i].rc = S7_RC_ACCESS_DENIED;
-            k = s7_read_resp_encode(out, cap, p->ref, it, n);
-        }
-        if (k < 0)
-            return k;
-        pl->verdict = S7__GV_LOCAL;
-        pl->len = (size_t)k;
-        return 0;
-    }
+    int settled = settle_items(g, p, pl, n, allowed, write, out, cap);
+    if (settled != 0)
+        return settled < 0 ? settled : 0;
     /* the allowed items only, in their order */
     s7_var_spec ss[S7_ITEMS_MAX];
     s7_data_item sd[S7_ITEMS_MAX];

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/be.h"
 
 #define HDR 36u
 #define FTR 36u
@@ -36,45 +37,6 @@
 /* The type letters in the order real CPUs list them. */
 static const uint8_t ORDER[7] = {S7_BLOCK_OB,  S7_BLOCK_FB,  S7_BLOCK_FC, S7_BLOCK_DB,
                                  S7_BLOCK_SDB, S7_BLOCK_SFC, S7_BLOCK_SFB};
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint8_t sub_type(uint8_t type)
-{
-    switch (type) {
-    case S7_BLOCK_OB: return 0x08;
-    case S7_BLOCK_DB: return 0x0A;
-    case S7_BLOCK_SDB: return 0x0B;
-    case S7_BLOCK_FC: return 0x0C;
-    case S7_BLOCK_SFC: return 0x0D;
-    case S7_BLOCK_FB: return 0x0E;
-    case S7_BLOCK_SFB: return 0x0F;
-    default: return 0;
-    }
-}
-
-static uint8_t type_of_sub(uint8_t sub)
-{
-    for (int i = 0; i < 7; i++)
-        if (sub_type(ORDER[i]) == sub)
-            return ORDER[i];
-    return 0;
-}
 
 static int system_block(uint8_t type) { return type == S7_BLOCK_SFC || type == S7_BLOCK_SFB; }
 
@@ -131,7 +93,7 @@ static s7__block *slot(s7_cpu *cpu, uint8_t type, uint16_t number, int passive)
 
 int s7_cpu_add_block(s7_cpu *cpu, uint8_t type, uint16_t number, uint16_t mc7_len, int know_how)
 {
-    if (!cpu || type == S7_BLOCK_DB || !sub_type(type))
+    if (!cpu || type == S7_BLOCK_DB || !s7_block_sub_type(type))
         return S7_ERR_INVAL;
     s7__block *b = slot(cpu, type, number, 0);
     if (!b)
@@ -176,9 +138,10 @@ static s7__xfer *xfer_new(s7_cpu_session *sess, uint8_t kind)
 /* Check an image's header against its length: 0 or S7_ERR_INVAL. */
 static int image_ok(const uint8_t *p, size_t len)
 {
-    if (len < HDR + FTR || len > XFER_MAX || p[0] != 0x70 || p[1] != 0x70 || !type_of_sub(p[5]))
+    if (len < HDR + FTR || len > XFER_MAX || p[0] != 0x70 || p[1] != 0x70 ||
+        !s7_block_type_of_sub(p[5]))
         return S7_ERR_INVAL;
-    uint32_t load = get32(p + 8);
+    uint32_t load = s7__be32(p + 8);
     uint32_t mc7 = (uint32_t)(p[34] << 8 | p[35]);
     if (load != len || mc7 + HDR + FTR > len)
         return S7_ERR_INVAL;
@@ -188,7 +151,7 @@ static int image_ok(const uint8_t *p, size_t len)
 /* Activate an image: a DB becomes served memory, another block an active block. */
 static int activate(s7_cpu *cpu, const uint8_t *p, size_t len)
 {
-    uint8_t type = type_of_sub(p[5]);
+    uint8_t type = s7_block_type_of_sub(p[5]);
     uint16_t number = (uint16_t)(p[6] << 8 | p[7]);
     uint32_t mc7 = (uint32_t)(p[34] << 8 | p[35]);
     if (type == S7_BLOCK_DB) {
@@ -287,10 +250,10 @@ static void frame_image(uint8_t *p, uint32_t len, uint8_t flags, uint8_t lang, u
     p[3] = flags;
     p[4] = lang;
     p[5] = sub;
-    put16(p + 6, number);
-    put32(p + 8, len);
-    put16(p + 28, ssb);
-    put16(p + 34, mc7);
+    s7__put_be16(p + 6, number);
+    s7__put_be32(p + 8, len);
+    s7__put_be16(p + 28, ssb);
+    s7__put_be16(p + 34, mc7);
     uint8_t *f = p + len - FTR;
     memset(f, 0, FTR);
     memcpy(f, "S7KIT", 5);
@@ -331,8 +294,8 @@ static int image_of(const s7_cpu *cpu, uint8_t type, uint16_t number, uint8_t **
     if (b->image)
         memcpy(p, b->image, n);
     else
-        frame_image(p, n, b->flags, b->lang, sub_type(type), number, ssb_len(b), b->mc7_len,
-                    s7_block_type_name(type));
+        frame_image(p, n, b->flags, b->lang, s7_block_sub_type(type), number, ssb_len(b),
+                    b->mc7_len, s7_block_type_name(type));
     *out = p;
     *len = n;
     return 0;
@@ -349,7 +312,7 @@ void s7__blocks_counts(const s7_cpu *cpu, uint8_t out[28])
                 n += cpu->blocks[k].type == ORDER[i] && !cpu->blocks[k].passive;
         out[4 * i] = '0';
         out[4 * i + 1] = ORDER[i];
-        put16(out + 4 * i + 2, n);
+        s7__put_be16(out + 4 * i + 2, n);
     }
 }
 
@@ -367,7 +330,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
     size_t w = 0;
     if (type == S7_BLOCK_DB) {
         for (size_t i = 0; i < cpu->ndbs; i++, w += 4) {
-            put16(p + w, cpu->dbs[i].db);
+            s7__put_be16(p + w, cpu->dbs[i].db);
             p[w + 2] = 0x22;
             p[w + 3] = 0x05;
         }
@@ -376,7 +339,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
             const s7__block *b = &cpu->blocks[k];
             if (b->type != type || b->passive)
                 continue;
-            put16(p + w, b->number);
+            s7__put_be16(p + w, b->number);
             p[w + 2] = system_block(type) ? 0x42 : 0x22;
             p[w + 3] = b->lang;
             w += 4;
@@ -564,7 +527,7 @@ int s7__blocks_ack(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu)
         return 0;
     }
     /* the end acknowledged: the block is loaded, passive until _INSE */
-    if (image_ok(x->buf, x->len) == 0 && type_of_sub(x->buf[5]) == x->id.type) {
+    if (image_ok(x->buf, x->len) == 0 && s7_block_type_of_sub(x->buf[5]) == x->id.type) {
         s7__block *b = slot(cpu, x->id.type, x->id.number, 1);
         if (b) {
             b->image = x->buf;

@@ -20,6 +20,7 @@
 
 #include "server/cpu_int.h"
 #include "s7/tag.h"
+#include "util/date.h"
 
 #define AREA_MAX 65536u /* I/Q/M bytes, T/C elements: byte offsets are 16-bit */
 #define DB_MAX 65535u
@@ -118,38 +119,13 @@ static const char *scopy(char **dst, const char *s)
 
 /* ---------------------------------------------------------------- clock */
 
-/* Days since 1970-01-01 of a Gregorian date (proleptic, any year >= 1). */
-static int64_t days_from_date(int y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The Gregorian date of a day number since 1970-01-01. */
-static void date_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int s7__ms_to_dt(int64_t ms, s7_datetime *out)
 {
     int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
     int64_t rest = ms - days * 86400000;
-    int y;
+    int64_t y;
     unsigned mo, d;
-    date_from_days(days, &y, &mo, &d);
+    s7__civil_from_days(days, &y, &mo, &d);
     if (y < 1990 || y > 2089)
         return S7_ERR_VALUE;
     out->year = (uint16_t)y;
@@ -165,7 +141,7 @@ int s7__ms_to_dt(int64_t ms, s7_datetime *out)
 
 int64_t s7__dt_to_ms(const s7_datetime *t)
 {
-    int64_t days = days_from_date(t->year, t->month, t->day);
+    int64_t days = s7__days_from_civil(t->year, t->month, t->day);
     return days * 86400000 + (int64_t)t->hour * 3600000 + (int64_t)t->min * 60000 +
            (int64_t)t->sec * 1000 + t->msec;
 }
@@ -562,6 +538,15 @@ void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev)
 {
     if (cpu->ev)
         cpu->ev(cpu->ev_ctx, ev);
+}
+
+s7_cpu_event s7__cpu_event(int kind, const s7_cpu_session *sess)
+{
+    s7_cpu_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.sess = sess;
+    return ev;
 }
 
 void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4])

@@ -166,6 +166,8 @@ s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db);
 
 /* Report an event to the callback (no-op without one). */
 void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev);
+/* An event of kind from session sess, every other field zero (the caller fills them). */
+s7_cpu_event s7__cpu_event(int kind, const s7_cpu_session *sess);
 
 /* CPU clock in ms since 1970-01-01 (UTC, host clock plus the offset). */
 int64_t s7__cpu_now_ms(const s7_cpu *cpu);

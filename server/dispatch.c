@@ -278,10 +278,7 @@ static void item_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, const 
 {
     if (!cpu->ev)
         return;
-    s7_cpu_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = kind;
-    ev.sess = sess;
+    s7_cpu_event ev = s7__cpu_event(kind, sess);
     ev.area = it->s.area;
     if (t->m) /* the memory actually touched: P -> I / Q, DI -> DB */
         ev.area = t->m->area;
@@ -314,10 +311,7 @@ static int refuse_job(s7_cpu *cpu, const s7_cpu_session *sess, const s7_pdu *pdu
             item_event(cpu, sess, S7_EV_REFUSED, &its[i], &t, NULL, err);
         }
         if (n <= 0) {
-            s7_cpu_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = S7_EV_REFUSED;
-            ev.sess = sess;
+            s7_cpu_event ev = s7__cpu_event(S7_EV_REFUSED, sess);
             ev.rc = (uint8_t)(err >> 8);
             ev.err = err;
             ev.fn = sess->cur_fn;
@@ -543,10 +537,7 @@ static void ctrl_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, uint8_
 {
     if (!cpu->ev)
         return;
-    s7_cpu_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = kind;
-    ev.sess = sess;
+    s7_cpu_event ev = s7__cpu_event(kind, sess);
     ev.ctrl = ctrl;
     ev.rc = err ? (uint8_t)(err >> 8) : status;
     ev.err = err;
@@ -648,10 +639,7 @@ int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t 
              * and the connection kept (closing cost clients a reconnect per such job) */
             r = ack(out, s7__reply_limit(sess, cap), p.ref, 0x8404);
         if (sess->cur_fn && cpu->ev) {
-            s7_cpu_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = S7_EV_DONE;
-            ev.sess = sess;
+            s7_cpu_event ev = s7__cpu_event(S7_EV_DONE, sess);
             ev.fn = sess->cur_fn;
             s7__cpu_emit(cpu, &ev);
         }

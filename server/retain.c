@@ -41,6 +41,7 @@
 #include "server/files.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #define SNAP_MAGIC "S7KITSNP"
 #define JNL_MAGIC "S7KITJNL"
@@ -535,30 +536,6 @@ static uint32_t rewritten(const uint8_t *buf, const jscan *js, const jbad *b)
     return count;
 }
 
-/* A bounded appender (keeps the text NUL-terminated, drops what does not fit). */
-typedef struct mbuf {
-    char *p;
-    size_t cap, len;
-} mbuf;
-
-static void mb(mbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void mb(mbuf *b, const char *fmt, ...)
-{
-    if (b->len + 1 >= b->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        b->len = b->len + (size_t)n < b->cap ? b->len + (size_t)n : b->cap - 1;
-}
-
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
     return n == 1 ? one : many;
@@ -567,57 +544,61 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 #define LISTED 3u /* damaged places a message describes one by one */
 
 /* One damaged place in words. */
-static void bad_text(mbuf *m, const jbad *b)
+static void bad_text(s7__jbuf *m, const jbad *b)
 {
     if (b->named) {
         char range[48];
         range_text(range, sizeof range, b->db, b->off, b->n);
-        mb(m,
-           "the record at byte offset %zu (record %llu) fails its checksum; its header says it "
-           "wrote %lu "
-           "byte%s to %s (the header is under the same checksum, so that may be damaged too)",
-           b->pos, (unsigned long long)b->ord, (unsigned long)b->n, b->n == 1 ? "" : "s", range);
+        s7__jb_printf(
+            m,
+            "the record at byte offset %zu (record %llu) fails its checksum; its header says it "
+            "wrote %lu "
+            "byte%s to %s (the header is under the same checksum, so that may be damaged too)",
+            b->pos, (unsigned long long)b->ord, (unsigned long)b->n, b->n == 1 ? "" : "s", range);
     } else {
-        mb(m, "%zu bytes at byte offset %zu, after record %llu, are no valid record (%s)", b->len,
-           b->pos, (unsigned long long)b->ord - 1, b->why);
+        s7__jb_printf(m,
+                      "%zu bytes at byte offset %zu, after record %llu, are no valid record (%s)",
+                      b->len, b->pos, (unsigned long long)b->ord - 1, b->why);
     }
 }
 
 /* What losing the damaged places costs, in words. */
-static void loss_text(mbuf *m, const uint8_t *buf, const jscan *js)
+static void loss_text(s7__jbuf *m, const uint8_t *buf, const jscan *js)
 {
     size_t shown = js->nbad < LISTED ? js->nbad : LISTED;
     for (size_t i = 0; i < shown; i++) {
         const jbad *b = &js->bad[i];
-        mb(m, "%s", i == 0 ? "" : i + 1 == shown && js->nbad <= LISTED ? " and " : ", ");
+        s7__jb_printf(m, "%s", i == 0 ? "" : i + 1 == shown && js->nbad <= LISTED ? " and " : ", ");
         if (b->named) {
             char range[48];
             range_text(range, sizeof range, b->db, b->off, b->n);
             uint32_t again = rewritten(buf, js, b);
-            mb(m, "the damaged record's write to %s", range);
+            s7__jb_printf(m, "the damaged record's write to %s", range);
             if (again == b->n)
-                mb(m, " (every byte of it is written again by a later record)");
+                s7__jb_printf(m, " (every byte of it is written again by a later record)");
             else if (again)
-                mb(m, " (%lu of its %lu bytes are written again by later records)",
-                   (unsigned long)again, (unsigned long)b->n);
+                s7__jb_printf(m, " (%lu of its %lu bytes are written again by later records)",
+                              (unsigned long)again, (unsigned long)b->n);
         } else {
-            mb(m,
-               "whatever the %zu damaged bytes at byte offset %zu wrote (which DB bytes cannot "
-               "be told)",
-               b->len, b->pos);
+            s7__jb_printf(
+                m,
+                "whatever the %zu damaged bytes at byte offset %zu wrote (which DB bytes cannot "
+                "be told)",
+                b->len, b->pos);
         }
     }
     if (js->nbad > LISTED)
-        mb(m, " and the writes in the other %zu damaged places", js->nbad - LISTED);
+        s7__jb_printf(m, " and the writes in the other %zu damaged places", js->nbad - LISTED);
 }
 
 /* The files a repair keeps aside, for messages. */
-static void aside_names(mbuf *m, const s7_retain *r, int snapshot, int journal)
+static void aside_names(s7__jbuf *m, const s7_retain *r, int snapshot, int journal)
 {
     if (snapshot && journal)
-        mb(m, "%s.damaged-YYYYMMDD-HHMMSS and %s.damaged-YYYYMMDD-HHMMSS (UTC)", r->path, r->jpath);
+        s7__jb_printf(m, "%s.damaged-YYYYMMDD-HHMMSS and %s.damaged-YYYYMMDD-HHMMSS (UTC)", r->path,
+                      r->jpath);
     else
-        mb(m, "%s.damaged-YYYYMMDD-HHMMSS (UTC)", snapshot ? r->path : r->jpath);
+        s7__jb_printf(m, "%s.damaged-YYYYMMDD-HHMMSS (UTC)", snapshot ? r->path : r->jpath);
 }
 
 /* Replays the journal held in buf onto the staged images.  Returns 0 or S7_ERR_STATE (damage,
@@ -626,26 +607,28 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
 {
     if (len == 0)
         return 0;
-    mbuf m = {r->err, sizeof r->err, 0};
-    mbuf rep = {r->report, sizeof r->report, 0};
+    s7__jbuf m = {r->err, sizeof r->err, 0};
+    s7__jbuf rep = {r->report, sizeof r->report, 0};
     if (!have_snapshot) {
         r->damage = DMG_NO_SNAPSHOT;
         if (r->repair) {
             r->need_aside = 1;
-            mb(&rep,
-               "repair: the state file %s was missing while its journal %s held %zu bytes; the "
-               "retentive DBs start with their initial values (the journal only holds changes "
-               "to the missing snapshot and is not replayed)",
-               r->path, r->jpath, len);
+            s7__jb_printf(
+                &rep,
+                "repair: the state file %s was missing while its journal %s held %zu bytes; the "
+                "retentive DBs start with their initial values (the journal only holds changes "
+                "to the missing snapshot and is not replayed)",
+                r->path, r->jpath, len);
             return 0;
         }
-        mb(&m,
-           "state file %s is missing but its journal %s (%zu bytes) exists: the snapshot was "
-           "moved or deleted. Nothing was loaded and no file was changed. Restore the "
-           "snapshot, or start with --repair: it keeps the journal aside as ",
-           r->path, r->jpath, len);
+        s7__jb_printf(
+            &m,
+            "state file %s is missing but its journal %s (%zu bytes) exists: the snapshot was "
+            "moved or deleted. Nothing was loaded and no file was changed. Restore the "
+            "snapshot, or start with --repair: it keeps the journal aside as ",
+            r->path, r->jpath, len);
         aside_names(&m, r, 0, 1);
-        mb(&m, " and starts the retentive DBs with their initial values");
+        s7__jb_printf(&m, " and starts the retentive DBs with their initial values");
         return S7_ERR_STATE;
     }
     if (len < JNL_HDR) {
@@ -694,20 +677,22 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
     if (r->damage) { /* a header that does not fit the snapshot: none of its records */
         if (r->repair) {
             r->need_aside = 1;
-            mb(&rep,
-               "repair: the journal %s was not usable (%s); started from the snapshot %s alone: "
-               "none of the journal's records were replayed",
-               r->jpath, r->what, r->path);
+            s7__jb_printf(
+                &rep,
+                "repair: the journal %s was not usable (%s); started from the snapshot %s alone: "
+                "none of the journal's records were replayed",
+                r->jpath, r->what, r->path);
             return 0;
         }
-        mb(&m,
-           "journal %s cannot be replayed: %s; refusing to guess which state its records "
-           "belong to (replaying them would mix two states). Nothing was loaded and no file "
-           "was changed. Restore both files from a backup, or start with --repair: it keeps "
-           "both files aside as ",
-           r->jpath, r->what);
+        s7__jb_printf(
+            &m,
+            "journal %s cannot be replayed: %s; refusing to guess which state its records "
+            "belong to (replaying them would mix two states). Nothing was loaded and no file "
+            "was changed. Restore both files from a backup, or start with --repair: it keeps "
+            "both files aside as ",
+            r->jpath, r->what);
         aside_names(&m, r, 1, 1);
-        mb(&m, " and starts from the snapshot %s alone", r->path);
+        s7__jb_printf(&m, " and starts from the snapshot %s alone", r->path);
         return S7_ERR_STATE;
     }
 
@@ -729,55 +714,61 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
         if (r->repair) {
             r->need_aside = 1;
             r->st.dropped_bytes = lost + js.torn_len;
-            mbuf w = {r->what, sizeof r->what, 0};
+            s7__jbuf w = {r->what, sizeof r->what, 0};
             if (js.nbad > 1)
-                mb(&w, "%zu damaged places; the first: ", js.nbad);
+                s7__jb_printf(&w, "%zu damaged places; the first: ", js.nbad);
             if (b0->named)
-                mb(&w, "the record at byte offset %zu (record %llu) failed its checksum", b0->pos,
-                   (unsigned long long)b0->ord);
+                s7__jb_printf(&w, "the record at byte offset %zu (record %llu) failed its checksum",
+                              b0->pos, (unsigned long long)b0->ord);
             else
-                mb(&w, "%zu bytes at byte offset %zu were no valid record (%s)", b0->len, b0->pos,
-                   b0->why);
-            mb(&rep,
-               "repair: the journal %s was damaged (%s); started from the snapshot %s and the "
-               "journal's %llu valid record%s (%llu before the damage, %llu after it); lost ",
-               r->jpath, r->what, r->path, (unsigned long long)js.nv, plural(js.nv, "", "s"),
-               (unsigned long long)b0->before, (unsigned long long)after);
+                s7__jb_printf(&w, "%zu bytes at byte offset %zu were no valid record (%s)", b0->len,
+                              b0->pos, b0->why);
+            s7__jb_printf(
+                &rep,
+                "repair: the journal %s was damaged (%s); started from the snapshot %s and the "
+                "journal's %llu valid record%s (%llu before the damage, %llu after it); lost ",
+                r->jpath, r->what, r->path, (unsigned long long)js.nv, plural(js.nv, "", "s"),
+                (unsigned long long)b0->before, (unsigned long long)after);
             loss_text(&rep, buf, &js);
             if (js.torn_len)
-                mb(&rep, "; and dropped a torn tail of %zu bytes (%s)", js.torn_len, js.torn_why);
+                s7__jb_printf(&rep, "; and dropped a torn tail of %zu bytes (%s)", js.torn_len,
+                              js.torn_why);
         } else {
-            mb(&m, "journal %s is damaged%s: ", r->jpath, js.nbad > 1 ? " in several places" : "");
+            s7__jb_printf(&m, "journal %s is damaged%s: ", r->jpath,
+                          js.nbad > 1 ? " in several places" : "");
             size_t shown = js.nbad < LISTED ? js.nbad : LISTED;
             for (size_t i = 0; i < shown; i++) {
-                mb(&m, "%s", i ? "; " : "");
+                s7__jb_printf(&m, "%s", i ? "; " : "");
                 bad_text(&m, &js.bad[i]);
             }
             if (js.nbad > LISTED)
-                mb(&m, "; and %zu more damaged places", js.nbad - LISTED);
+                s7__jb_printf(&m, "; and %zu more damaged places", js.nbad - LISTED);
             if (after)
-                mb(&m,
-                   ". %llu record%s after %s carr%s a valid checksum, so this is not a torn tail "
-                   "left by a crash: writes that were acknowledged follow the damage. ",
-                   (unsigned long long)after, plural(after, "", "s"),
-                   js.nbad > 1 ? "the first damage" : "it", plural(after, "ies", "y"));
+                s7__jb_printf(
+                    &m,
+                    ". %llu record%s after %s carr%s a valid checksum, so this is not a torn tail "
+                    "left by a crash: writes that were acknowledged follow the damage. ",
+                    (unsigned long long)after, plural(after, "", "s"),
+                    js.nbad > 1 ? "the first damage" : "it", plural(after, "ies", "y"));
             else
-                mb(&m, ". No valid record follows, but this is not a torn tail either (a crash "
-                       "leaves the last record cut short, not complete with a wrong checksum, nor "
-                       "bytes that start no record). ");
-            mb(&m, "Nothing was loaded and no file was changed. --repair keeps the snapshot %s",
-               r->path);
+                s7__jb_printf(
+                    &m, ". No valid record follows, but this is not a torn tail either (a crash "
+                        "leaves the last record cut short, not complete with a wrong checksum, nor "
+                        "bytes that start no record). ");
+            s7__jb_printf(
+                &m, "Nothing was loaded and no file was changed. --repair keeps the snapshot %s",
+                r->path);
             if (b0->before)
-                mb(&m, ", the %llu record%s before the damage", (unsigned long long)b0->before,
-                   plural(b0->before, "", "s"));
+                s7__jb_printf(&m, ", the %llu record%s before the damage",
+                              (unsigned long long)b0->before, plural(b0->before, "", "s"));
             if (after)
-                mb(&m, " and the %llu valid record%s after it", (unsigned long long)after,
-                   plural(after, "", "s"));
-            mb(&m, ", loses ");
+                s7__jb_printf(&m, " and the %llu valid record%s after it",
+                              (unsigned long long)after, plural(after, "", "s"));
+            s7__jb_printf(&m, ", loses ");
             loss_text(&m, buf, &js);
-            mb(&m, ", and keeps the damaged files aside as ");
+            s7__jb_printf(&m, ", and keeps the damaged files aside as ");
             aside_names(&m, r, 1, 1);
-            mb(&m, "; or restore both files from a backup");
+            s7__jb_printf(&m, "; or restore both files from a backup");
             jscan_free(&js);
             return S7_ERR_STATE;
         }
@@ -1101,12 +1092,12 @@ static int set_aside(s7_retain *r, const uint8_t *snap, size_t snap_len, int hav
                 fail(r, S7_ERR_IO, "cannot sync the directory of %s: %s", r->path, strerror(errno));
             break;
         }
-        mbuf rep = {r->report, sizeof r->report, strlen(r->report)};
+        s7__jbuf rep = {r->report, sizeof r->report, strlen(r->report)};
         if (have_snapshot && jnl_len)
-            mb(&rep, "; the damaged files are kept aside as %s and %s", sp, jp);
+            s7__jb_printf(&rep, "; the damaged files are kept aside as %s and %s", sp, jp);
         else
-            mb(&rep, "; the damaged %s is kept aside as %s", have_snapshot ? "file" : "journal",
-               have_snapshot ? sp : jp);
+            s7__jb_printf(&rep, "; the damaged %s is kept aside as %s",
+                          have_snapshot ? "file" : "journal", have_snapshot ? sp : jp);
         rc = 0;
         break;
     }
@@ -1253,16 +1244,18 @@ int s7_retain_open_ex(s7_retain **out, s7_cpu *cpu, const char *path, const s7_r
     }
     if (snap_bad) {
         r->need_aside = 1;
-        mbuf rep = {r->report, sizeof r->report, 0};
-        mb(&rep,
-           "repair: the state file %s was %s; the retentive DBs start with their initial "
-           "values",
-           r->path, r->what);
+        s7__jbuf rep = {r->report, sizeof r->report, 0};
+        s7__jb_printf(
+            &rep,
+            "repair: the state file %s was %s; the retentive DBs start with their initial "
+            "values",
+            r->path, r->what);
         if (jnl_len > JNL_HDR)
-            mb(&rep,
-               ", and its journal's %zu bytes of records are not replayed (they only hold "
-               "changes to the damaged snapshot)",
-               jnl_len - JNL_HDR);
+            s7__jb_printf(
+                &rep,
+                ", and its journal's %zu bytes of records are not replayed (they only hold "
+                "changes to the damaged snapshot)",
+                jnl_len - JNL_HDR);
     } else if ((rc = journal_replay(r, jnl, jnl_len, have_snapshot)) < 0) {
         goto out;
     }

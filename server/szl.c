@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/be.h"
 
 static const uint16_t SZL_IDS[] = {0x0000, 0x0011, 0x001C, 0x0111, 0x011C, 0x0131,
                                    0x0132, 0x0232, 0x0424, 0x0F00, 0x0F11, 0x0F1C};
@@ -107,22 +108,6 @@ static int answer(uint16_t id, uint16_t index, uint16_t reclen, uint16_t n, int 
     return 0;
 }
 
-/* Big-endian 16 / 32-bit stores into record bytes. */
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
-
-/* Big-endian 16-bit load. */
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* Copy s into a field of n bytes, padded with pad. */
 static void text(uint8_t *dst, size_t n, const char *s, uint8_t pad)
 {
@@ -145,16 +130,16 @@ static int has(const uint16_t *l, size_t n, uint16_t v)
 /* Module identification record (28 bytes): index, MlfB[20], BGTyp, Ausbg, Ausbe. */
 static void rec_0011(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
 {
-    put16(p, idx);
+    s7__put_be16(p, idx);
     if (idx == 0x0081) { /* the boot loader, as a real 315-2 names it */
         text(p + 2, 20, "Boot Loader", ' ');
-        put16(p + 22, 0x0000);
-        put32(p + 24, cpu->ext->boot_loader);
+        s7__put_be16(p + 22, 0x0000);
+        s7__put_be32(p + 24, cpu->ext->boot_loader);
         return;
     }
     if (idx == 0x0007) {
         text(p + 2, 20, "", ' ');
-        put16(p + 22, 0x00C0);
+        s7__put_be16(p + 22, 0x00C0);
         p[24] = 'V';
         p[25] = cpu->prof.fw[0];
         p[26] = cpu->prof.fw[1];
@@ -162,15 +147,15 @@ static void rec_0011(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
         return;
     }
     text(p + 2, 20, cpu->prof.order_code, ' ');
-    put16(p + 22, 0x00C0);
-    put16(p + 24, cpu->ext->hw_version);
-    put16(p + 26, 0x0001);
+    s7__put_be16(p + 22, 0x00C0);
+    s7__put_be16(p + 24, cpu->ext->hw_version);
+    s7__put_be16(p + 26, 0x0001);
 }
 
 /* Component identification record (34 bytes): index + 32 bytes. */
 static void rec_001c(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
 {
-    put16(p, idx);
+    s7__put_be16(p, idx);
     uint8_t *d = p + 2;
     memset(d, 0, 32);
     switch (idx) {
@@ -182,9 +167,9 @@ static void rec_001c(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
     case 7: text(d, 32, cpu->prof.module_type, 0); break;
     case 8: text(d, 32, cpu->ext->mc_serial, 0); break;
     case 9:
-        put16(d, 0x002A);     /* manufacturer: Siemens */
-        put16(d + 2, 0xF600); /* profile: none */
-        put16(d + 4, 0x0001); /* profile-specific type */
+        s7__put_be16(d, 0x002A);     /* manufacturer: Siemens */
+        s7__put_be16(d + 2, 0xF600); /* profile: none */
+        s7__put_be16(d + 4, 0x0001); /* profile-specific type */
         break;
     default: break; /* 10 OEM id, 11 location designation: empty */
     }
@@ -194,7 +179,7 @@ static void rec_001c(const s7_cpu *cpu, uint16_t idx, uint8_t *p)
  * transition. */
 static void rec_0424(const s7_cpu *cpu, uint8_t *p)
 {
-    put16(p, 0x5144);
+    s7__put_be16(p, 0x5144);
     p[2] = 0xFF;
     p[3] = cpu->state == S7_CPU_STATE_STOP ? 0x04 : 0x08;
     s7_datetime t;
@@ -213,7 +198,7 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
     case 0x0F12: /* features: 23 of 2 bytes */
         rc = answer(id, index, 2, 23, id == 0x0F12, out, len, &r);
         for (int i = 0; rc == 0 && id == 0x0012 && i < 23; i++)
-            put16(r + 2 * i, (uint32_t)(0x0101 + i));
+            s7__put_be16(r + 2 * i, (uint32_t)(0x0101 + i));
         return rc;
     case 0x0112: /* features of a class: 0x0100 two, 0x0200 none (a header only) */
         if (index == 0x0200)
@@ -222,14 +207,14 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
             return S7_ERR_ADDR;
         rc = answer(id, index, 2, 2, 0, out, len, &r);
         if (rc == 0) {
-            put16(r, 0x0101);
-            put16(r + 2, 0x0104);
+            s7__put_be16(r, 0x0101);
+            s7__put_be16(r + 2, 0x0104);
         }
         return rc;
     case 0x0013: /* memory areas: 5 of 36 bytes */
         rc = answer(id, index, 36, 5, 0, out, len, &r);
         for (int i = 0; rc == 0 && i < 5; i++)
-            put16(r + 36 * i, (uint32_t)(i + 1));
+            s7__put_be16(r + 36 * i, (uint32_t)(i + 1));
         return rc;
     case 0x0015: /* block types */
         rc = answer(id, index, 10, 5, 0, out, len, &r);
@@ -253,7 +238,7 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
         rc = answer(id, index, 4, (uint16_t)n, hdr, out, len, &r);
         for (size_t i = 0; rc == 0 && !hdr && i < n; i++) {
             uint16_t led = LEDS[first + i];
-            put16(r + 4 * i, led);
+            s7__put_be16(r + 4 * i, led);
             r[4 * i + 2] = (led == 0x0004 && cpu->state == S7_CPU_STATE_RUN) ||
                            (led == 0x0005 && cpu->state == S7_CPU_STATE_STOP);
         }
@@ -263,13 +248,13 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
     case 0x0F1A: /* system areas: 3 of 12 bytes */
         rc = answer(id, index, 12, 3, id == 0x0F1A, out, len, &r);
         for (int i = 0; rc == 0 && id == 0x001A && i < 3; i++)
-            put16(r + 12 * i, (uint32_t)(i + 1));
+            s7__put_be16(r + 12 * i, (uint32_t)(i + 1));
         return rc;
     case 0x001B:
     case 0x0F1B: /* block types: 6 of 20 bytes */
         rc = answer(id, index, 20, 6, id == 0x0F1B, out, len, &r);
         for (int i = 0; rc == 0 && id == 0x001B && i < 6; i++)
-            put16(r + 20 * i, (uint32_t)(i + 1));
+            s7__put_be16(r + 20 * i, (uint32_t)(i + 1));
         return rc;
     case 0x003A: /* as a 315-2: no records of 148 bytes, the header form counts 8 */
     case 0x0F3A: return answer(id, index, 148, id == 0x0F3A ? 8 : 0, 1, out, len, &r);
@@ -302,15 +287,15 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
             r[1] = index == 1 ? 0x03 : 0x01;
             r[2] = (uint8_t)index;
             r[3] = 0x01;
-            put16(r + 4, 0xC858);
+            s7__put_be16(r + 4, 0xC858);
         }
         return rc;
     }
     case 0x0591: /* interfaces: 4 of 16 bytes */
         rc = answer(id, index, 16, 4, 0, out, len, &r);
         for (int i = 0; rc == 0 && i < 4; i++) {
-            put16(r + 16 * i + 2, (uint32_t)(0x0201 + i));
-            put16(r + 16 * i + 4, (uint32_t)(0x07FF - i));
+            s7__put_be16(r + 16 * i + 2, (uint32_t)(0x0201 + i));
+            s7__put_be16(r + 16 * i + 4, (uint32_t)(0x07FF - i));
         }
         return rc;
     case 0x0C91: return S7_ERR_ADDR; /* no module at any address */
@@ -319,10 +304,10 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
             return S7_ERR_ADDR;
         rc = answer(id, index, 16, 1, 0, out, len, &r);
         if (rc == 0) {
-            put16(r + 2, 0x0200);
-            put16(r + 4, 0x7FFF);
-            put16(r + 6, 0x00C0);
-            put16(r + 8, 0x00C0);
+            s7__put_be16(r + 2, 0x0200);
+            s7__put_be16(r + 4, 0x7FFF);
+            s7__put_be16(r + 6, 0x00C0);
+            s7__put_be16(r + 8, 0x00C0);
         }
         return rc;
     default: return 1;
@@ -346,7 +331,7 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
         rc = answer(id, index, 2, (uint16_t)n, id == 0x0F00, out, len, &r);
         if (rc == 0 && id == 0x0000)
             for (size_t i = 0; i < n; i++)
-                put16(r + 2 * i, ids[i]);
+                s7__put_be16(r + 2 * i, ids[i]);
         return rc;
     }
     case 0x0011:
@@ -387,19 +372,19 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
                 return S7_ERR_ADDR;
             rc = answer(id, index, 40, 1, 0, out, len, &r);
             if (rc == 0)
-                put16(r, index);
+                s7__put_be16(r, index);
             for (size_t i = 0; rc == 0 && i < N_OF(REC_0131); i++)
-                if (be16(REC_0131[i]) == index)
+                if (s7__be16(REC_0131[i]) == index)
                     memcpy(r, REC_0131[i], 40);
             return rc;
         }
         rc = answer(id, index, 40, 1, 0, out, len, &r);
         if (rc == 0) {
-            put16(r, 0x0001);
-            put16(r + 2, pf->max_pdu);
-            put16(r + 4, pf->max_conn[0]);
-            put32(r + 6, cpu->ext->mpi_bps);
-            put32(r + 10, cpu->ext->mpi_bps);
+            s7__put_be16(r, 0x0001);
+            s7__put_be16(r + 2, pf->max_pdu);
+            s7__put_be16(r + 4, pf->max_conn[0]);
+            s7__put_be32(r + 6, cpu->ext->mpi_bps);
+            s7__put_be32(r + 10, cpu->ext->mpi_bps);
         }
         return rc;
     case 0x0132:
@@ -410,16 +395,16 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             rc = answer(id, index, 40, 1, 0, out, len, &r);
             if (rc == 0) {
                 const uint16_t *u = cpu->conn_use;
-                put16(r, 0x0001);
-                put16(r + 2, cpu->ext->res_pg);
-                put16(r + 4, cpu->ext->res_os);
-                put16(r + 6, u[1]);
-                put16(r + 8, u[2]);
-                put16(r + 10, 0); /* proj: configured connections */
-                put16(r + 12, 0); /* auf: of those established */
-                put16(r + 14, u[0] < pf->max_conn[0] ? pf->max_conn[0] - u[0] : 0);
-                put16(r + 16, u[3]); /* used: S7 basic connections */
-                put16(r + 18, 20);   /* last: communication load % */
+                s7__put_be16(r, 0x0001);
+                s7__put_be16(r + 2, cpu->ext->res_pg);
+                s7__put_be16(r + 4, cpu->ext->res_os);
+                s7__put_be16(r + 6, u[1]);
+                s7__put_be16(r + 8, u[2]);
+                s7__put_be16(r + 10, 0); /* proj: configured connections */
+                s7__put_be16(r + 12, 0); /* auf: of those established */
+                s7__put_be16(r + 14, u[0] < pf->max_conn[0] ? pf->max_conn[0] - u[0] : 0);
+                s7__put_be16(r + 16, u[3]); /* used: S7 basic connections */
+                s7__put_be16(r + 18, 20);   /* last: communication load % */
             }
             return rc;
         }
@@ -429,12 +414,12 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
                 uint16_t level = pf->protection_level >= 1 && pf->protection_level <= 3
                                      ? pf->protection_level
                                      : 1;
-                put16(r, 0x0004);
-                put16(r + 2, 1);     /* sch_schal: the mode switch protects nothing */
-                put16(r + 4, level); /* sch_par: parameterized level */
-                put16(r + 6, level); /* sch_rel: level in force */
-                put16(r + 8, cpu->state == S7_CPU_STATE_RUN ? 2 : 3); /* RUN-P / STOP */
-                put16(r + 10, 0); /* anl_sch: no startup switch */
+                s7__put_be16(r, 0x0004);
+                s7__put_be16(r + 2, 1);     /* sch_schal: the mode switch protects nothing */
+                s7__put_be16(r + 4, level); /* sch_par: parameterized level */
+                s7__put_be16(r + 6, level); /* sch_rel: level in force */
+                s7__put_be16(r + 8, cpu->state == S7_CPU_STATE_RUN ? 2 : 3); /* RUN-P / STOP */
+                s7__put_be16(r + 10, 0); /* anl_sch: no startup switch */
             }
             return rc;
         }
@@ -442,7 +427,7 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             /* the other communication status records of a 300/400: index and zeros */
             rc = answer(id, index, 40, 1, 0, out, len, &r);
             if (rc == 0)
-                put16(r, index);
+                s7__put_be16(r, index);
             return rc;
         }
         return S7_ERR_ADDR;

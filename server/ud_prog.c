@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/be.h"
 
 #define S7__PROG_JOBS 8   /* jobs one connection may hold */
 #define S7__PROG_PUSHES 4 /* pushes waiting to be sent */
@@ -78,14 +79,6 @@ struct s7__prog {
     size_t push_len[S7__PROG_PUSHES];
     int npush;
 };
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 static void job_free(prog_job *j)
 {
@@ -171,8 +164,8 @@ static int item_decode(const uint8_t *p, prog_item *it)
 {
     memset(it, 0, sizeof *it);
     uint8_t code = p[0];
-    it->db = get16(p + 2);
-    it->start = get16(p + 4);
+    it->db = s7__be16(p + 2);
+    it->start = s7__be16(p + 4);
     it->count = p[1];
     if (code == 0x54 || code == 0x64) {
         it->area = code == 0x54 ? S7_AREA_T : S7_AREA_C;
@@ -324,7 +317,7 @@ static int run_job(s7_cpu *cpu, s7_cpu_session *sess, struct s7__prog *pg, const
     }
     int r = 0;
     if (!w.bad) {
-        put16(buf + 2, (uint32_t)(w.pos - 8));
+        s7__put_be16(buf + 2, (uint32_t)(w.pos - 8));
         r = queue_push(pg, j, buf, (uint16_t)w.pos);
     }
     free(buf);
@@ -339,16 +332,16 @@ static int setup_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, const ui
     struct s7__prog *pg = prog_of(sess);
     if (!pg)
         return S7_ERR_NOMEM;
-    uint16_t trigger = get16(tp + 18);
+    uint16_t trigger = s7__be16(tp + 18);
     prog_job j;
     memset(&j, 0, sizeof j);
     j.subfn = u->subfn;
     j.resp2 = trigger == 0x0200 ? 2 : 1;
-    j.once = get16(tp + 4) == 1;
+    j.once = s7__be16(tp + 4) == 1;
     if (u->subfn == 0x02 || u->subfn == 0x08) {
         if (tds < 2)
             return error(sess, out, lim, ref, u, 0xD033);
-        unsigned n = get16(td);
+        unsigned n = s7__be16(td);
         if (n == 0 || n > PROG_ITEMS_MAX || 2u + 6u * n > tds)
             return error(sess, out, lim, ref, u, n > PROG_ITEMS_MAX ? 0xD064 : 0xD033);
         if (u->subfn == 0x02 && 2u + 6u * n != tds)
@@ -426,10 +419,10 @@ static int job_list(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t 
     p[n + 1] = seq;
     p[n + 2] = p[n + 3] = 0;
     n += 4;
-    put16(p, 4);
-    put16(p + 2, (uint32_t)(n - 8));
-    put16(p + 4, 0x0100);
-    put16(p + 6, 0x0001);
+    s7__put_be16(p, 4);
+    s7__put_be16(p + 2, (uint32_t)(n - 8));
+    s7__put_be16(p + 4, 0x0100);
+    s7__put_be16(p + 6, 0x0001);
     return reply(out, lim, ref, u, seq, 0, p, (uint16_t)n);
 }
 
@@ -444,17 +437,14 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
     /* TIS sizes, parameter, data */
     if (u->rc != S7_RC_OK || u->plen < 4)
         return error(sess, out, lim, ref, u, 0xD033);
-    uint16_t tps = get16(u->payload), tds = get16(u->payload + 2);
+    uint16_t tps = s7__be16(u->payload), tds = s7__be16(u->payload + 2);
     if (tps < TIS_PARAM_MIN || (size_t)4 + tps + tds != u->plen)
         return error(sess, out, lim, ref, u, 0xD033);
     const uint8_t *tp = u->payload + 4, *td = tp + tps;
     switch (u->subfn) {
     case 0x16:
         if (cpu->ev) {
-            s7_cpu_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = S7_EV_CONTROL;
-            ev.sess = sess;
+            s7_cpu_event ev = s7__cpu_event(S7_EV_CONTROL, sess);
             ev.ctrl = S7_CTRL_FLASH_LED;
             s7__cpu_emit(cpu, &ev);
         }

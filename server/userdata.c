@@ -201,10 +201,7 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
             return ud_error(sess, out, lim, ref, u, 0xDC01);
         cpu->clock_off_ms = s7__dt_to_ms(&t) - (s7__cpu_now_ms(cpu) - cpu->clock_off_ms);
         if (cpu->ev) {
-            s7_cpu_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.kind = S7_EV_CONTROL;
-            ev.sess = sess;
+            s7_cpu_event ev = s7__cpu_event(S7_EV_CONTROL, sess);
             ev.ctrl = S7_CTRL_CLOCK_SET;
             ev.data = u->payload;
             ev.len = u->plen;

@@ -1,5 +1,5 @@
 /* Internals shared by the tag/ files: a bounded text builder (snprintf-style length
- * counting), calendar arithmetic and UTF-8 helpers.  Not installed; symbols are s7__. */
+ * counting) and UTF-8 helpers (calendar arithmetic: util/date.h).  Not installed; symbols are s7__. */
 #ifndef S7_TAG_INTERNAL_H
 #define S7_TAG_INTERNAL_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "s7/tag.h"
+#include "util/date.h"
 
 /* A text builder over (buf, cap): writes what fits, always NUL-terminates when cap > 0,
  * and counts the full length in len as snprintf does. */
@@ -26,12 +27,6 @@ __attribute__((format(printf, 2, 3)))
 void s7__sb_printf(s7__sb *b, const char *fmt, ...);
 /* Returns the full length (as int, capped at INT_MAX). */
 int s7__sb_done(s7__sb *b);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t s7__days_from_civil(int64_t y, unsigned m, unsigned d);
-void s7__civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
-/* Days in a month (0 for a month outside 1..12). */
-unsigned s7__days_in_month(int64_t y, unsigned m);
 
 /* Append code point cp as UTF-8 (invalid code points become U+FFFD). */
 void s7__utf8_put(s7__sb *b, uint32_t cp);

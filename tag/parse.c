@@ -162,6 +162,46 @@ static int check_bit(pst *p, uint32_t bit, size_t from, size_t len)
     return 0;
 }
 
+/* The byte offset just read (olen digits at ofrom) into a->byte: 0..65535. */
+static int set_byte(pst *p, addr *a, uint32_t off, size_t ofrom, size_t olen)
+{
+    if (off > 65535)
+        return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
+                    p->orig + ofrom, QA(p));
+    a->byte = off;
+    return 0;
+}
+
+/* The bit number after the '.' just passed (0..7) into a->bit. */
+static int read_bit(pst *p, addr *a)
+{
+    uint32_t bit;
+    size_t bfrom, blen = read_num(p, &bit, &bfrom);
+    if (blen == 0)
+        return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number after '.' (0..7)", QA(p));
+    int rc = check_bit(p, bit, bfrom, blen);
+    if (rc)
+        return rc;
+    a->has_bit = 1;
+    a->bit = bit;
+    return 0;
+}
+
+/* The numbers after the byte offset that read_dots read (nd >= 1): the bit number (0..7)
+ * and, when there is a second, the count. */
+static int set_bit_dots(pst *p, addr *a, const uint32_t *v, const size_t *vf, const size_t *vl,
+                        int nd)
+{
+    int rc = check_bit(p, v[0], vf[0], vl[0]);
+    if (rc)
+        return rc;
+    a->has_bit = 1;
+    a->bit = v[0];
+    if (nd > 1)
+        a->has_count = 1, a->count = v[1];
+    return 0;
+}
+
 /* DB<n> / DI<n> forms: Step 7 "DB1.DBX0.0", nodes7 "DB1,REAL4", PLC4X "DB1:4:REAL". */
 static int parse_db(pst *p, addr *a)
 {
@@ -197,21 +237,14 @@ static int parse_db(pst *p, addr *a)
         if (olen == 0)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s",
                         (int)(p->i - p->start), p->orig + p->start, (int)(p->i - ws), p->orig + ws);
-        if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
-                        p->orig + ofrom, QA(p));
-        a->byte = off;
+        int rc = set_byte(p, a, off, ofrom, olen);
+        if (rc)
+            return rc;
         if (cur(p) == '.' && (a->width == 'X' || a->width == 0)) {
             p->i++;
-            uint32_t bit;
-            size_t bfrom, blen = read_num(p, &bit, &bfrom);
-            if (blen == 0)
-                return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number after '.' (0..7)", QA(p));
-            int rc = check_bit(p, bit, bfrom, blen);
+            rc = read_bit(p, a);
             if (rc)
                 return rc;
-            a->has_bit = 1;
-            a->bit = bit;
         } else if (a->width == 'X') {
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0", (int)(p->i - p->start),
                         p->orig + p->start, (int)(p->i - p->start), p->orig + p->start);
@@ -249,13 +282,13 @@ static int parse_db(pst *p, addr *a)
         if (olen == 0)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s",
                         (int)(p->i - p->start), p->orig + p->start, (int)nl, p->orig + ts);
-        if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
-                        p->orig + ofrom, QA(p));
-        a->byte = off;
+        int rc = set_byte(p, a, off, ofrom, olen);
+        if (rc)
+            return rc;
         uint32_t v[2];
         size_t vf[2], vl[2];
-        int nd, rc = read_dots(p, v, vf, vl, 2, &nd);
+        int nd;
+        rc = read_dots(p, v, vf, vl, 2, &nd);
         if (rc)
             return rc;
         if (is_bit) {
@@ -263,12 +296,8 @@ static int parse_db(pst *p, addr *a)
                 return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number: %.*s.0",
                             (int)(p->i - p->start), p->orig + p->start, (int)(p->i - p->start),
                             p->orig + p->start);
-            if ((rc = check_bit(p, v[0], vf[0], vl[0])) != 0)
+            if ((rc = set_bit_dots(p, a, v, vf, vl, nd)) != 0)
                 return rc;
-            a->has_bit = 1;
-            a->bit = v[0];
-            if (nd > 1)
-                a->has_count = 1, a->count = v[1];
         } else if (a->type == S7_T_STRING || a->type == S7_T_WSTRING) {
             if (nd > 0)
                 a->has_strlen = 1, a->strlen_ = v[0];
@@ -290,21 +319,14 @@ static int parse_db(pst *p, addr *a)
         a->plc4x_short = 1;
         uint32_t off;
         size_t ofrom, olen = read_num(p, &off, &ofrom);
-        if (off > 65535)
-            return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
-                        p->orig + ofrom, QA(p));
-        a->byte = off;
+        int rc = set_byte(p, a, off, ofrom, olen);
+        if (rc)
+            return rc;
         if (cur(p) == '.') {
             p->i++;
-            uint32_t bit;
-            size_t bfrom, blen = read_num(p, &bit, &bfrom);
-            if (blen == 0)
-                return perr(p, S7_ERR_ADDR, "'%.*s' needs a bit number after '.' (0..7)", QA(p));
-            int rc = check_bit(p, bit, bfrom, blen);
+            rc = read_bit(p, a);
             if (rc)
                 return rc;
-            a->has_bit = 1;
-            a->bit = bit;
         }
         if (cur(p) != ':')
             return perr(p, S7_ERR_ADDR, "'%.*s' needs a type, e.g. %.*s:REAL", QA(p), QA(p));
@@ -432,13 +454,12 @@ static int parse_area(pst *p, addr *a)
         return perr(p, S7_ERR_ADDR, "'%.*s' needs a byte offset after %.*s", QA(p), (int)(p->i - s),
                     p->orig + s);
     }
-    if (off > 65535)
-        return perr(p, S7_ERR_ADDR, "byte offset %.*s in '%.*s' must be 0..65535", (int)olen,
-                    p->orig + ofrom, QA(p));
-    a->byte = off;
+    int rc = set_byte(p, a, off, ofrom, olen);
+    if (rc)
+        return rc;
     uint32_t v[2];
     size_t vf[2], vl[2];
-    int nd, rc;
+    int nd;
     int bitform = a->width == 'X' || (a->width == 0 && !a->typed);
     rc = read_dots(p, v, vf, vl, bitform ? 2 : 1, &nd);
     if (rc)
@@ -457,12 +478,8 @@ static int parse_area(pst *p, addr *a)
                             QA(p), al, ap, ol, op, al, ap, ol, op, al, ap, ol, op, al, ap, ol, op);
             }
         } else {
-            if ((rc = check_bit(p, v[0], vf[0], vl[0])) != 0)
+            if ((rc = set_bit_dots(p, a, v, vf, vl, nd)) != 0)
                 return rc;
-            a->has_bit = 1;
-            a->bit = v[0];
-            if (nd > 1)
-                a->has_count = 1, a->count = v[1];
         }
     } else if (nd > 0) {
         a->has_count = 1;

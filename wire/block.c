@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/be.h"
 
 static int known_type(uint8_t t)
 {
@@ -245,23 +246,13 @@ int s7_pi_blocks_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const char *
     size_t sl = service ? strlen(service) : 0;
     if (!sl || sl > 32 || n == 0 || n > 32)
         return S7_ERR_INVAL;
-    s7__wcur w = s7__wcur_make(buf, cap);
-    s7__pdu_begin(&w, S7_JOB, ref);
-    s7__w8(&w, S7_FN_PI);
-    s7__wzero(&w, 6);
-    s7__w8(&w, 0xFD);
-    s7__w16(&w, (uint16_t)(2 + 8 * n));
-    s7__w8(&w, (uint8_t)n);
-    s7__w8(&w, 0);
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t name[8];
-        if (s7_block_id_encode(name, &ids[i]) < 0)
+    uint8_t arg[2 + 8 * 32]; /* the count, 0, the block names */
+    arg[0] = (uint8_t)n;
+    arg[1] = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (s7_block_id_encode(arg + 2 + 8 * i, &ids[i]) < 0)
             return S7_ERR_INVAL;
-        s7__wbytes(&w, name, 8);
-    }
-    s7__w8(&w, (uint8_t)sl);
-    s7__wbytes(&w, service, sl);
-    return s7__pdu_finish(&w, S7_JOB, w.pos);
+    return s7__pi_req(buf, cap, ref, arg, (uint16_t)(2 + 8 * n), service, (uint8_t)sl);
 }
 
 int s7_pi_blocks_decode(const uint8_t *arg, size_t len, s7_block_id *ids, unsigned max)
@@ -277,30 +268,9 @@ int s7_pi_blocks_decode(const uint8_t *arg, size_t len, s7_block_id *ids, unsign
     return (int)n;
 }
 
-/* A group 3 request with payload p[0..n). */
-static int block_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t subfn, const uint8_t *p,
-                     uint16_t n)
-{
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_BLOCK;
-    u.subfn = subfn;
-    if (n) {
-        u.rc = S7_RC_OK;
-        u.dts = S7_DTS_OCTET;
-        u.payload = p;
-        u.plen = n;
-    } else {
-        u.rc = S7_RC_NOT_FOUND;
-    }
-    return s7_ud_encode(buf, cap, ref, &u);
-}
-
 int s7_block_list_req_encode(uint8_t *buf, size_t cap, uint16_t ref)
 {
-    return block_req(buf, cap, ref, 1, NULL, 0);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 1, 0, NULL, 0);
 }
 
 int s7_block_list_type_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t type)
@@ -308,7 +278,7 @@ int s7_block_list_type_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_
     if (!known_type(type))
         return S7_ERR_INVAL;
     uint8_t p[2] = {'0', type};
-    return block_req(buf, cap, ref, 2, p, 2);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 2, 0, p, 2);
 }
 
 int s7_block_info_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_block_id *id)
@@ -319,25 +289,10 @@ int s7_block_info_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_bl
         x.fs = 'A';
     if (s7_block_id_encode(p, &x) < 0)
         return S7_ERR_INVAL;
-    return block_req(buf, cap, ref, 3, p, 8);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_BLOCK, 3, 0, p, 8);
 }
 
-int s7_ud_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn,
-                          uint8_t seq)
-{
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x12;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = group;
-    u.subfn = subfn;
-    u.seq = seq;
-    u.rc = S7_RC_NOT_FOUND;
-    return s7_ud_encode(buf, cap, ref, &u);
-}
-
-/* The sub-block type byte of a type letter and back. */
-static uint8_t sub_type(uint8_t type)
+uint8_t s7_block_sub_type(uint8_t type)
 {
     switch (type) {
     case S7_BLOCK_OB: return 0x08;
@@ -351,7 +306,7 @@ static uint8_t sub_type(uint8_t type)
     }
 }
 
-static uint8_t type_of_sub(uint8_t sub)
+uint8_t s7_block_type_of_sub(uint8_t sub)
 {
     switch (sub) {
     case 0x08: return S7_BLOCK_OB;
@@ -380,22 +335,9 @@ static void get_str8(char out[9], const uint8_t *p)
         out[i] = 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi)
 {
-    uint8_t st = sub_type(bi->type);
+    uint8_t st = s7_block_sub_type(bi->type);
     if (!st)
         return S7_ERR_INVAL;
     memset(out, 0, 78);
@@ -411,8 +353,8 @@ int s7_block_info_encode(uint8_t out[78], const s7_block_info *bi)
     out[11] = st;
     out[12] = (uint8_t)(bi->number >> 8);
     out[13] = (uint8_t)bi->number;
-    put32(out + 14, bi->load_len);
-    put32(out + 18, bi->security);
+    s7__put_be32(out + 14, bi->load_len);
+    s7__put_be32(out + 18, bi->security);
     memcpy(out + 22, bi->code_time, 6);
     memcpy(out + 28, bi->intf_time, 6);
     out[34] = (uint8_t)(bi->ssb_len >> 8);
@@ -437,7 +379,7 @@ int s7_block_info_decode(const uint8_t *p, size_t len, s7_block_info *out)
     memset(out, 0, sizeof *out);
     if (len < 70 || p[6] != 'p' || p[7] != 'p')
         return S7_ERR_PARAM;
-    out->type = type_of_sub(p[11]);
+    out->type = s7_block_type_of_sub(p[11]);
     if (!out->type)
         return S7_ERR_PARAM;
     out->know_how = (p[9] & 0x08) != 0;
@@ -445,8 +387,8 @@ int s7_block_info_decode(const uint8_t *p, size_t len, s7_block_info *out)
     out->lang = p[10];
     out->sub_type = p[11];
     out->number = (uint16_t)(p[12] << 8 | p[13]);
-    out->load_len = get32(p + 14);
-    out->security = get32(p + 18);
+    out->load_len = s7__be32(p + 14);
+    out->security = s7__be32(p + 18);
     memcpy(out->code_time, p + 22, 6);
     memcpy(out->intf_time, p + 28, 6);
     out->ssb_len = (uint16_t)(p[34] << 8 | p[35]);

@@ -18,24 +18,28 @@ int s7_plc_stop_req_encode(uint8_t *buf, size_t cap, uint16_t ref)
     return s7__pdu_finish(&w, S7_JOB, w.pos);
 }
 
-int s7_plc_start_req_encode(uint8_t *buf, size_t cap, uint16_t ref, int mode)
+int s7__pi_req(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *arg, uint16_t arg_len,
+               const void *service, uint8_t service_len)
 {
-    if (mode != S7_START_HOT && mode != S7_START_COLD)
-        return S7_ERR_INVAL;
     s7__wcur w = s7__wcur_make(buf, cap);
     s7__pdu_begin(&w, S7_JOB, ref);
     s7__w8(&w, S7_FN_PI);
     s7__wzero(&w, 6);
     s7__w8(&w, 0xFD);
-    if (mode == S7_START_COLD) {
-        s7__w16(&w, sizeof COLD_ARG);
-        s7__wbytes(&w, COLD_ARG, sizeof COLD_ARG);
-    } else {
-        s7__w16(&w, 0);
-    }
-    s7__w8(&w, sizeof PROGRAM);
-    s7__wbytes(&w, PROGRAM, sizeof PROGRAM);
+    s7__w16(&w, arg_len);
+    s7__wbytes(&w, arg, arg_len);
+    s7__w8(&w, service_len);
+    s7__wbytes(&w, service, service_len);
     return s7__pdu_finish(&w, S7_JOB, w.pos);
+}
+
+int s7_plc_start_req_encode(uint8_t *buf, size_t cap, uint16_t ref, int mode)
+{
+    if (mode != S7_START_HOT && mode != S7_START_COLD)
+        return S7_ERR_INVAL;
+    int cold = mode == S7_START_COLD;
+    return s7__pi_req(buf, cap, ref, cold ? COLD_ARG : NULL, cold ? sizeof COLD_ARG : 0, PROGRAM,
+                      sizeof PROGRAM);
 }
 
 int s7_plc_ctrl_decode(const s7_pdu *pdu, s7_plc_ctrl *out)

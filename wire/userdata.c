@@ -106,17 +106,25 @@ int s7_szl_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint16_t id, uint1
     return s7__ud_req(buf, cap, ref, S7_UD_GRP_CPU, S7_UD_SZL_READ, 0, payload, sizeof payload);
 }
 
-int s7_szl_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t seq)
+/* The request for the next part of a multi-part answer: the long (0x12) form with the
+ * sequence number the last part carried, the empty item. */
+int s7_ud_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn,
+                          uint8_t seq)
 {
     s7_ud u;
     memset(&u, 0, sizeof u);
     u.method = UD_METHOD_RESP;
     u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = S7_UD_SZL_READ;
+    u.group = group;
+    u.subfn = subfn;
     u.seq = seq;
     u.rc = S7_RC_NOT_FOUND;
     return s7_ud_encode(buf, cap, ref, &u);
+}
+
+int s7_szl_next_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t seq)
+{
+    return s7_ud_next_req_encode(buf, cap, ref, S7_UD_GRP_CPU, S7_UD_SZL_READ, seq);
 }
 
 int s7_szl_hdr_decode(const uint8_t *payload, size_t len, s7_szl_hdr *out)

@@ -24,4 +24,9 @@ void s7__ud_item_write(s7__wcur *w, uint8_t rc, uint8_t ts, const uint8_t *paylo
 int s7__ud_req(uint8_t *buf, size_t cap, uint16_t ref, uint8_t group, uint8_t subfn, uint8_t seq,
                const uint8_t *payload, uint16_t plen);
 
+/* A PI service Job (0x28): six unknown bytes (zero), 0xFD, the argument with its 16-bit
+ * length, the service name with its 8-bit length. */
+int s7__pi_req(uint8_t *buf, size_t cap, uint16_t ref, const uint8_t *arg, uint16_t arg_len,
+               const void *service, uint8_t service_len);
+
 #endif

@@ -86,6 +86,31 @@ static void die(const char *fmt, const char *a)
     exit(1);
 }
 
+/* Runs bridge b for secs seconds, turns of at most ms. */
+static void bridge_run_for(s7_bridge *b, double secs, int ms)
+{
+    double t0 = now_s();
+    while (now_s() - t0 < secs)
+        s7_bridge_run(b, ms);
+}
+
+/* The measuring loop of case b: op(ctx) once a period for run_s seconds, the latency of each
+ * after the first 0.3 s into h (emptied first); a failed op ends the run with the message
+ * fail. */
+static void lat_loop(int (*op)(void *), void *ctx, const char *fail, s7_hist *h)
+{
+    memset(h, 0, sizeof *h);
+    double end = now_s() + run_s, warm = now_s() + 0.3, per = now_s();
+    while (now_s() < end) {
+        double a = now_s();
+        if (op(ctx))
+            die("%s", fail);
+        if (a >= warm)
+            s7_hist_add(h, (uint32_t)((now_s() - a) * 1e6));
+        per = next_period(per);
+    }
+}
+
 /* ---------------------------------------------------------------- the CPU farm (child) */
 
 static pid_t farm_pid;
@@ -199,9 +224,7 @@ static void case_a_bridge(side *out)
             die("%s", err);
     }
     /* warm up: every CPU connected and a few cycles done */
-    double t0 = now_s();
-    while (now_s() - t0 < 1.5)
-        s7_bridge_run(b, 50);
+    bridge_run_for(b, 1.5, 50);
     uint64_t ok0 = 0, err0 = 0, ok1 = 0, err1 = 0;
     s7_bridge_job_stats st;
     for (int i = 0; i < n_cpus; i++) {
@@ -332,6 +355,7 @@ static void tap(void *ctx, int out, const uint8_t *frame, size_t len)
 typedef struct floor_srv {
     int fd;
     const frames *f;
+    uint8_t *buf; /* the client's side: a buffer of 2048 bytes */
 } floor_srv;
 
 static int rd(int fd, uint8_t *p, size_t n)
@@ -369,6 +393,16 @@ static void *floor_answer(void *arg)
                 return NULL;
 }
 
+/* One sequence of the floor's ping-pong, the client's side. */
+static int floor_once(void *arg)
+{
+    floor_srv *s = arg;
+    for (size_t k = 0; k < s->f->n; k++)
+        if (wr(s->fd, s->buf, s->f->req[k]) || rd(s->fd, s->buf, s->f->rep[k]))
+            return -1;
+    return 0;
+}
+
 /* The floor: the frames of f (k0..k1-1) as a ping-pong over 127.0.0.1, one at a time;
  * latency of the sequence into h. */
 static void floor_run(const frames *f, size_t k0, size_t k1, s7_hist *h)
@@ -394,21 +428,13 @@ static void floor_run(const frames *f, size_t k0, size_t k1, s7_hist *h)
         sub.req[sub.n] = f->req[k];
         sub.rep[sub.n++] = f->rep[k];
     }
-    floor_srv fs = {sfd, &sub};
+    floor_srv fs = {sfd, &sub, NULL};
     pthread_t th;
     pthread_create(&th, NULL, floor_answer, &fs);
     uint8_t buf[2048];
     memset(buf, 0x33, sizeof buf);
-    double end = now_s() + run_s, warm = now_s() + 0.3, per = now_s();
-    while (now_s() < end) {
-        double t0 = now_s();
-        for (size_t k = 0; k < sub.n; k++)
-            if (wr(c, buf, sub.req[k]) || rd(c, buf, sub.rep[k]))
-                die("%s", "floor: ping-pong failed");
-        if (t0 >= warm)
-            s7_hist_add(h, (uint32_t)((now_s() - t0) * 1e6));
-        per = next_period(per);
-    }
+    floor_srv cs = {c, &sub, buf};
+    lat_loop(floor_once, &cs, "floor: ping-pong failed", h);
     close(c);
     pthread_join(th, NULL);
     close(sfd);
@@ -424,6 +450,31 @@ static lat of(const s7_hist *h)
 {
     lat l = {s7_hist_quantile(h, 0.5), s7_hist_quantile(h, 0.99), h->count};
     return l;
+}
+
+/* The peers of case b's operations: s7kit's client, two Snap7 clients, the 4 bytes. */
+typedef struct b_peers {
+    s7_client *c;
+    snap7_cli *s1, *s2;
+    uint8_t *v;
+} b_peers;
+
+static int ours_read(void *arg)
+{
+    b_peers *p = arg;
+    return s7_client_db_read(p->c, 1, 0, p->v, 4);
+}
+
+static int snap7_read(void *arg)
+{
+    b_peers *p = arg;
+    return snap7_cli_db_read(p->s1, 1, 0, 4, p->v);
+}
+
+static int snap7_read_write(void *arg)
+{
+    b_peers *p = arg;
+    return snap7_cli_db_read(p->s1, 1, 0, 4, p->v) || snap7_cli_db_write(p->s2, 2, 0, 4, p->v);
 }
 
 static void case_b(lat *bridge, lat *floor2, lat *snap2, lat *ours1, lat *floor1, lat *snap1)
@@ -475,22 +526,16 @@ static void case_b(lat *bridge, lat *floor2, lat *snap2, lat *ours1, lat *floor1
     j.cycle_ms = b_cycle_ms;
     if (s7_bridge_add_job(b, &j, err, sizeof err) < 0)
         die("%s", err);
-    double t0 = now_s();
-    while (now_s() - t0 < 0.5)
-        s7_bridge_run(b, 10);
+    bridge_run_for(b, 0.5, 10);
     s7_bridge_free(b); /* warm-up done: a fresh histogram */
     b = s7_bridge_new(NULL);
     s7_bridge_add_partner(b, "cpu1", "127.0.0.1", farm_ports[0], NULL);
     s7_bridge_add_partner(b, "cpu2", "127.0.0.1", farm_ports[1], NULL);
     s7_bridge_add_job(b, &j, err, sizeof err);
-    t0 = now_s();
-    while (now_s() - t0 < 0.3)
-        s7_bridge_run(b, 10);
+    bridge_run_for(b, 0.3, 10);
     s7_bridge_job_stats st0, st;
     s7_bridge_job_stat(b, 0, &st0);
-    t0 = now_s();
-    while (now_s() - t0 < run_s)
-        s7_bridge_run(b, 10);
+    bridge_run_for(b, run_s, 10);
     s7_bridge_job_stat(b, 0, &st);
     if (st.err)
         die("%s", "b: the bridge job failed");
@@ -500,25 +545,14 @@ static void case_b(lat *bridge, lat *floor2, lat *snap2, lat *ours1, lat *floor1
     s7_bridge_free(b);
 
     s7_hist h;
-    memset(&h, 0, sizeof h);
     floor_run(&f, 0, 2, &h);
     *floor2 = of(&h);
-    memset(&h, 0, sizeof h);
     floor_run(&f, 0, 1, &h);
     *floor1 = of(&h);
 
     /* s7kit's client: the read alone, blocking */
-    memset(&h, 0, sizeof h);
-    double end = now_s() + run_s, warm = now_s() + 0.3;
-    double per = now_s();
-    while (now_s() < end) {
-        double a = now_s();
-        if (s7_client_db_read(c1, 1, 0, v, 4))
-            die("%s", "b: read failed");
-        if (a >= warm)
-            s7_hist_add(&h, (uint32_t)((now_s() - a) * 1e6));
-        per = next_period(per);
-    }
+    b_peers bp = {c1, NULL, NULL, v};
+    lat_loop(ours_read, &bp, "b: read failed", &h);
     *ours1 = of(&h);
     s7_client_free(c1);
     s7_client_free(c2);
@@ -528,31 +562,11 @@ static void case_b(lat *bridge, lat *floor2, lat *snap2, lat *ours1, lat *floor1
     if (snap7_cli_connect("127.0.0.1", farm_ports[0], 960, &s1) ||
         snap7_cli_connect("127.0.0.1", farm_ports[1], 960, &s2))
         die("%s", "b: Snap7 connect failed");
-    memset(&h, 0, sizeof h);
-    end = now_s() + run_s;
-    warm = now_s() + 0.3;
-    per = now_s();
-    while (now_s() < end) {
-        double a = now_s();
-        if (snap7_cli_db_read(s1, 1, 0, 4, v) || snap7_cli_db_write(s2, 2, 0, 4, v))
-            die("%s", "b: Snap7 read/write failed");
-        if (a >= warm)
-            s7_hist_add(&h, (uint32_t)((now_s() - a) * 1e6));
-        per = next_period(per);
-    }
+    bp.s1 = s1;
+    bp.s2 = s2;
+    lat_loop(snap7_read_write, &bp, "b: Snap7 read/write failed", &h);
     *snap2 = of(&h);
-    memset(&h, 0, sizeof h);
-    end = now_s() + run_s;
-    warm = now_s() + 0.3;
-    per = now_s();
-    while (now_s() < end) {
-        double a = now_s();
-        if (snap7_cli_db_read(s1, 1, 0, 4, v))
-            die("%s", "b: Snap7 read failed");
-        if (a >= warm)
-            s7_hist_add(&h, (uint32_t)((now_s() - a) * 1e6));
-        per = next_period(per);
-    }
+    lat_loop(snap7_read, &bp, "b: Snap7 read failed", &h);
     *snap1 = of(&h);
     snap7_cli_free(s1);
     snap7_cli_free(s2);

@@ -26,21 +26,29 @@ typedef struct job {
 static long done_reads, errors;
 static int64_t stop_at;
 
+static void on_done(s7_client *c, int result, void *ud);
+
+/* Job j's read sent (an error counted when it cannot be). */
+static void start_read(job *j)
+{
+    j->busy = 1;
+    if (s7_client_read_async(j->c, &j->it, 1, on_done, j) < 0) {
+        j->busy = 0;
+        errors++;
+    }
+}
+
 static void on_done(s7_client *c, int result, void *ud)
 {
     job *j = ud;
+    (void)c;
     j->busy = 0;
     if (result < 0 || j->it.status)
         errors++;
     else
         done_reads++;
-    if (s7_now_ms() < stop_at && errors < 1000) {
-        j->busy = 1;
-        if (s7_client_read_async(c, &j->it, 1, on_done, j) < 0) {
-            j->busy = 0;
-            errors++;
-        }
-    }
+    if (s7_now_ms() < stop_at && errors < 1000)
+        start_read(j);
 }
 
 int main(int argc, char **argv)
@@ -100,11 +108,7 @@ int main(int argc, char **argv)
                 j->it.start = 0;
             j->it.count = bytes;
             j->it.buf = j->buf;
-            j->busy = 1;
-            if (s7_client_read_async(cl[i], &j->it, 1, on_done, j) < 0) {
-                j->busy = 0;
-                errors++;
-            }
+            start_read(j);
         }
     }
     while (1) {

@@ -584,6 +584,11 @@ S7_API int s7_block_id_encode(uint8_t out[8], const s7_block_id *id);
 S7_API int s7_block_id_decode(const uint8_t *p, size_t len, s7_block_id *out);
 /* "DB", "OB", "FC", ... for a type letter, "?" for others. */
 S7_API const char *s7_block_type_name(uint8_t type);
+/* The sub-block type byte that block images and block info carry for a type letter (0x08 OB,
+ * 0x0A DB, 0x0B SDB, 0x0C FC, 0x0D SFC, 0x0E FB, 0x0F SFB), and the type letter of such a
+ * byte; 0 for any other. */
+S7_API uint8_t s7_block_sub_type(uint8_t type);
+S7_API uint8_t s7_block_type_of_sub(uint8_t sub);
 
 /* The Job of an upload (0x1D start, 0x1E upload, 0x1F end) or download (0x1A request,
  * 0x1B download block, 0x1C end: 0x1B and 0x1C are sent by the CPU to the PG). */

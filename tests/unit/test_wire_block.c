@@ -36,6 +36,18 @@ static void test_names(void)
     CHECK_INT(s7_block_id_encode(n, &id), S7_ERR_INVAL);
     CHECK_STR(s7_block_type_name(S7_BLOCK_SFB), "SFB");
     CHECK_STR(s7_block_type_name(0x47), "?");
+    /* the sub-block type byte of images and block info, both ways */
+    CHECK_INT(s7_block_sub_type(S7_BLOCK_OB), 0x08);
+    CHECK_INT(s7_block_sub_type(S7_BLOCK_DB), 0x0A);
+    CHECK_INT(s7_block_sub_type(S7_BLOCK_SFB), 0x0F);
+    CHECK_INT(s7_block_sub_type(0x47), 0);
+    CHECK_INT(s7_block_type_of_sub(0x0C), S7_BLOCK_FC);
+    CHECK_INT(s7_block_type_of_sub(0x09), 0);
+    CHECK_INT(s7_block_type_of_sub(0x10), 0);
+    const uint8_t types[7] = {S7_BLOCK_OB,  S7_BLOCK_DB, S7_BLOCK_SDB, S7_BLOCK_FC,
+                              S7_BLOCK_SFC, S7_BLOCK_FB, S7_BLOCK_SFB};
+    for (int i = 0; i < 7; i++)
+        CHECK_INT(s7_block_type_of_sub(s7_block_sub_type(types[i])), types[i]);
 }
 
 /* Decode pdu hex as a whole PDU and its every prefix. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "s7/plant.h"
 #include "util/clock.h"
 
 /* ---------------------------------------------------------------- usage */
@@ -46,28 +47,6 @@ int cli_parse_long(const char *s, long min, long max, long *out)
     if (errno || *end || v < min || v > max)
         return -1;
     *out = v;
-    return 0;
-}
-
-/* Exactly 1..4 hex digits into *out. */
-static int parse_hex16(const char *s, size_t len, uint16_t *out)
-{
-    unsigned v = 0;
-    if (len < 1 || len > 4)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        int d;
-        if (s[i] >= '0' && s[i] <= '9')
-            d = s[i] - '0';
-        else if (s[i] >= 'a' && s[i] <= 'f')
-            d = s[i] - 'a' + 10;
-        else if (s[i] >= 'A' && s[i] <= 'F')
-            d = s[i] - 'A' + 10;
-        else
-            return -1;
-        v = v << 4 | (unsigned)d;
-    }
-    *out = (uint16_t)v;
     return 0;
 }
 
@@ -249,10 +228,8 @@ static int apply_opt(cli *c, const opt_def *o, const char *v, int *saw_rs, int *
         *saw_rs = 1;
         return 0;
     case O_TSAP: {
-        const char *colon = strchr(v, ':');
         uint16_t l, r;
-        if (!colon || parse_hex16(v, (size_t)(colon - v), &l) ||
-            parse_hex16(colon + 1, strlen(colon + 1), &r))
+        if (s7_plant_parse_tsap(v, &l, &r) < 0)
             return cli_usage_error(cmd, "--tsap %s: expected LOCAL:REMOTE in hex, e.g. 0100:0102",
                                    v);
         if (r == 0)
@@ -763,6 +740,52 @@ int cli_parse_tag(const cli *c, const char *text, s7_tag *t)
     return 0;
 }
 
+int cli_parse_tags(const cli *c, s7_tag *tags)
+{
+    int bad = 0;
+    for (int i = 0; i < c->nargs; i++)
+        if (cli_parse_tag(c, c->args[i], &tags[i]))
+            bad++;
+    if (!bad)
+        return CLI_OK;
+    cli_print_usage(stderr, c->cmd);
+    return CLI_USAGE;
+}
+
+static void print_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *it,
+                       const uint8_t *buf, const char *suffix, int last)
+{
+    if (c->json) {
+        cli_json_item(c, s, t, it, buf, NULL, last);
+    } else if (it->status == 0) {
+        char addr[96];
+        char *v = cli_value_text(t, buf, s7_tag_wire_size(t), 0);
+        printf("%s = %s%s\n", cli_tag_text(t, addr, sizeof addr), v ? v : "?", suffix);
+        free(v);
+    } else {
+        cli_why w;
+        fflush(stdout);
+        cli_why_item(c, s, t, it, &w);
+        cli_report(&w);
+    }
+}
+
+int cli_print_items(const cli *c, s7_client *s, const s7_tag *tags, const s7_item *items,
+                    uint8_t *const *bufs, int n, const char *suffix)
+{
+    int rc = CLI_OK;
+    if (c->json)
+        fputs("[\n", stdout);
+    for (int i = 0; i < n; i++) {
+        if (items[i].status != 0)
+            rc = CLI_FAIL;
+        print_item(c, s, &tags[i], &items[i], bufs[i], suffix, i == n - 1);
+    }
+    if (c->json)
+        fputs("]\n", stdout);
+    return rc;
+}
+
 const char *cli_tag_text(const s7_tag *t, char *buf, size_t cap)
 {
     if (s7_tag_format(t, buf, cap) < 0 && cap)
@@ -838,6 +861,16 @@ const char *cli_iso_text(int64_t ms, char *buf, size_t cap)
     size_t l = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf + l, cap - l, ".%03dZ", (int)(ms % 1000));
     return buf;
+}
+
+void cli_log_line(int level, const char *msg)
+{
+    char when[40];
+    fprintf(stderr, "%s %s%s\n", cli_iso_text(s7__wall_ms(), when, sizeof when),
+            level == S7_LOG_ERROR  ? "error: "
+            : level == S7_LOG_WARN ? "warning: "
+                                   : "",
+            msg);
 }
 
 void cli_free(cli *c)

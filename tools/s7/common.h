@@ -113,6 +113,9 @@ int cli_json_print(char *doc_owned);
 
 /* Parse an address; on failure prints "error: bad address ..." and returns -1. */
 int cli_parse_tag(const cli *c, const char *text, s7_tag *t);
+/* Every argument of c parsed as an address into tags[] (each bad one reported), then the
+ * usage when any was bad.  CLI_OK or CLI_USAGE. */
+int cli_parse_tags(const cli *c, s7_tag *tags);
 /* Canonical form of t into buf. */
 const char *cli_tag_text(const s7_tag *t, char *buf, size_t cap);
 /* The type of t as text: "INT", "INT[3]", "STRING[20]". */
@@ -137,6 +140,16 @@ void cli_sleep_ms(long ms);
 const char *cli_clock_text(int64_t ms, char *buf, size_t cap);
 /* Wall-clock milliseconds ms as UTC "2026-11-21T12:45:00.123Z" into buf; returns buf. */
 const char *cli_iso_text(int64_t ms, char *buf, size_t cap);
+
+/* One line of a long-running command's log (s7 server, s7 guard) on stderr: the UTC time as
+ * cli_iso_text writes it, "error: " or "warning: " by level (S7_LOG_*), msg. */
+void cli_log_line(int level, const char *msg);
+
+/* The outcome of the n items of a read or a write, each as a JSON object (all in one array)
+ * or as "ADDRESS = VALUE" and suffix on stdout, or, when it failed, why on stderr.  CLI_FAIL
+ * when any item failed, else CLI_OK. */
+int cli_print_items(const cli *c, s7_client *s, const s7_tag *tags, const s7_item *items,
+                    uint8_t *const *bufs, int n, const char *suffix);
 
 /* One JSON object of read/write output for item it (its value decoded from buf, or its
  * status and error object; all, when set, is an error that failed the whole request), then

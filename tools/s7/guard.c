@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -239,13 +237,6 @@ typedef struct grun {
     pthread_mutex_t audit_lock; /* the engines' threads write one line each under it */
 } grun;
 
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static void tlog(const grun *r, int level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -255,21 +246,12 @@ static void tlog(const grun *r, int level, const char *fmt, ...)
 {
     if (r && r->quiet && level >= S7_LOG_INFO)
         return;
-    int64_t ms = wall_ms();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
     char msg[1200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000),
-            level == S7_LOG_ERROR  ? "error: "
-            : level == S7_LOG_WARN ? "warning: "
-                                   : "",
-            msg);
+    cli_log_line(level, msg);
 }
 
 static void on_log(void *ctx, int level, const char *msg) { tlog(ctx, level, "%s", msg); }

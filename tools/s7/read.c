@@ -7,7 +7,7 @@
 
 int cmd_read(cli *c)
 {
-    int n = c->nargs, rc = CLI_OK, bad = 0, err;
+    int n = c->nargs, rc = CLI_OK, err;
     s7_tag *tags = calloc((size_t)n, sizeof *tags);
     s7_item *items = calloc((size_t)n, sizeof *items);
     uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
@@ -19,14 +19,9 @@ int cmd_read(cli *c)
         rc = CLI_FAIL;
         goto out;
     }
-    for (int i = 0; i < n; i++)
-        if (cli_parse_tag(c, c->args[i], &tags[i]))
-            bad++;
-    if (bad) {
-        cli_print_usage(stderr, c->cmd);
-        rc = CLI_USAGE;
+    rc = cli_parse_tags(c, tags);
+    if (rc != CLI_OK)
         goto out;
-    }
     for (int i = 0; i < n; i++) {
         uint32_t sz = s7_tag_wire_size(&tags[i]);
         bufs[i] = calloc(sz ? sz : 1, 1);
@@ -56,27 +51,8 @@ int cmd_read(cli *c)
         rc = CLI_FAIL;
         goto out;
     }
-    if (c->json)
-        fputs("[\n", stdout);
-    for (int i = 0; i < n; i++) {
-        if (items[i].status != 0)
-            rc = CLI_FAIL;
-        if (c->json) {
-            cli_json_item(c, s, &tags[i], &items[i], items[i].buf, NULL, i == n - 1);
-        } else if (items[i].status == 0) {
-            char addr[96];
-            char *v = cli_value_text(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0);
-            printf("%s = %s\n", cli_tag_text(&tags[i], addr, sizeof addr), v ? v : "?");
-            free(v);
-        } else {
-            cli_why w;
-            fflush(stdout);
-            cli_why_item(c, s, &tags[i], &items[i], &w);
-            cli_report(&w);
-        }
-    }
-    if (c->json)
-        fputs("]\n", stdout);
+    if (cli_print_items(c, s, tags, items, bufs, n, "") != CLI_OK)
+        rc = CLI_FAIL;
 
 out:
     s7_client_free(s);

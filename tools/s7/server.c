@@ -146,21 +146,12 @@ static void tlog(const srv_run *r, int level, const char *fmt, ...)
 {
     if (r && r->quiet && level >= S7_LOG_INFO)
         return;
-    int64_t ms = s7__wall_ms();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
     char msg[2400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000),
-            level == S7_LOG_ERROR  ? "error: "
-            : level == S7_LOG_WARN ? "warning: "
-                                   : "",
-            msg);
+    cli_log_line(level, msg);
 }
 
 /* ---------------------------------------------------------------- hooks */

@@ -208,7 +208,7 @@ static int subscribe(const cli *c, s7_client *s, watch *w, push_ctx *p)
 
 int cmd_watch(cli *c)
 {
-    int n = c->nargs, rc = CLI_OK, bad = 0, last_ok = 0, down = 0;
+    int n = c->nargs, rc = CLI_OK, last_ok = 0, down = 0;
     long poll;
     uint16_t last_whole = 0;
     s7_tag *tags = calloc((size_t)n, sizeof *tags);
@@ -224,14 +224,9 @@ int cmd_watch(cli *c)
         rc = CLI_FAIL;
         goto out;
     }
-    for (int i = 0; i < n; i++)
-        if (cli_parse_tag(c, c->args[i], &tags[i]))
-            bad++;
-    if (bad) {
-        cli_print_usage(stderr, c->cmd);
-        rc = CLI_USAGE;
+    rc = cli_parse_tags(c, tags);
+    if (rc != CLI_OK)
         goto out;
-    }
     for (int i = 0; i < n; i++) {
         uint32_t sz = s7_tag_wire_size(&tags[i]);
         bufs[i] = calloc(sz ? sz : 1, 1);

@@ -139,27 +139,8 @@ int cmd_write(cli *c)
         }
     }
 
-    if (c->json)
-        fputs("[\n", stdout);
-    for (int i = 0; i < n; i++) {
-        if (items[i].status != 0)
-            rc = CLI_FAIL;
-        if (c->json) {
-            cli_json_item(c, s, &tags[i], &items[i], bufs[i], NULL, i == n - 1);
-        } else if (items[i].status == 0) {
-            char addr[96];
-            char *v = cli_value_text(&tags[i], bufs[i], s7_tag_wire_size(&tags[i]), 0);
-            printf("%s = %s (written)\n", cli_tag_text(&tags[i], addr, sizeof addr), v ? v : "?");
-            free(v);
-        } else {
-            cli_why w;
-            fflush(stdout);
-            cli_why_item(c, s, &tags[i], &items[i], &w);
-            cli_report(&w);
-        }
-    }
-    if (c->json)
-        fputs("]\n", stdout);
+    if (cli_print_items(c, s, tags, items, bufs, n, " (written)") != CLI_OK)
+        rc = CLI_FAIL;
     summary(c, items, n);
     goto out;
 
