@@ -15,6 +15,7 @@
 #include "s7/exchange.h"
 #include "s7/net.h"
 #include "s7/server.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 enum { XC_DOWN = 0, XC_CONNECTING = 1, XC_UP = 2 };
@@ -82,7 +83,8 @@ static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t now_us(void) { return s7_now_ms() * 1000; }
+/* Microseconds: a run's duration (last_us) is measured, not rounded to milliseconds. */
+static int64_t now_us(void) { return s7__mono_us(); }
 
 /* ---------------------------------------------------------------- local memory */
 
