@@ -24,7 +24,8 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     if (j->kind == S7__JOB_RAW)
         return j->rep(c, j, sub, pdu);
     const s7_plan *plan = s7__job_plan(j);
-    int rc = s7_plan_apply(plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
+    int rc = j->pass == 1 ? s7__plan_apply(j, sub, pdu)
+                          : s7_plan_apply(plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
     if (rc)
         j->trouble = 1;
     if (rc == S7_ERR_PLC) {

@@ -5,11 +5,18 @@
  * negotiated PDU, the merge gap and the items-per-PDU cap are unchanged.  Encoding a request
  * is then a copy of its bytes (the connection sets the PDU reference) plus, for a write, the
  * items' current data copied to where it goes.  Only first passes of plans in which every
- * item is valid are kept; a retry pass plans its items on its own, as before. */
+ * item is valid are kept; a retry pass plans its items on its own, as before.
+ *
+ * The per-cycle work is kept flat: the items are compared with a copy of them taken when
+ * the entry was last found equal (one memcmp; field by field only when that differs), a
+ * write's data and a read's reply move through lists of (item, offset, length) made with
+ * the template, and a reply in which every item is answered fine is applied from those
+ * lists; any other reply goes through s7_plan_apply, which judges it item by item. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/internal.h"
+#include "conn/plan_int.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
@@ -23,6 +30,7 @@ typedef struct s7__pkey {
 struct s7__pentry {
     const s7_item *items; /* the caller's array (compared, never read through) */
     size_t n;
+    s7_item *snap; /* the items as they were when last found equal (NULL: none) */
     int kind;
     uint16_t pdu;
     int merge;
@@ -32,9 +40,14 @@ struct s7__pentry {
     uint8_t *tmpl; /* the requests' PDUs back to back (NULL: encode each time) */
     size_t *toff;  /* per request: its offset in tmpl, and its length */
     size_t *tlen;
-    uint32_t *doff; /* writes: per plan order index, the payload's offset in its PDU */
-    unsigned users; /* jobs in flight on this plan */
-    uint64_t stamp; /* last use (eviction of the oldest unused entry) */
+    uint32_t *doff;     /* writes: per plan order index, the payload's offset in its PDU */
+    s7__plan_copy *cp;  /* the copies of every request, request by request: a write's data
+                        * into the PDU (chunk_off: offset in the PDU), a read's reply into
+                        * the items (NULL: none; the general paths then) */
+    uint32_t *cpo;      /* per request: its first copy; cpo[nreqs] = the total */
+    s7_var_spec *specs; /* reads: the specs of every request back to back (plan order) */
+    unsigned users;     /* jobs in flight on this plan */
+    uint64_t stamp;     /* last use (eviction of the oldest unused entry) */
 };
 
 static void key_of(const s7_item *it, s7__pkey *k)
@@ -49,8 +62,10 @@ static void key_of(const s7_item *it, s7__pkey *k)
 
 /* Do the items ask for what e was planned for?  Marks them as the planner marks valid
  * items on the way (on a mismatch they are planned again, which marks them anew). */
-static int same_items(const s7__pentry *e, s7_item *items)
+static int same_items(s7__pentry *e, s7_item *items)
 {
+    if (e->snap && memcmp(e->snap, items, e->n * sizeof *items) == 0)
+        return 1; /* as last time: valid, status 0 and rc OK already */
     for (size_t i = 0; i < e->n; i++) {
         s7_item *it = &items[i];
         const s7__pkey *k = &e->keys[i];
@@ -60,6 +75,8 @@ static int same_items(const s7__pentry *e, s7_item *items)
         it->status = 0;
         it->rc = S7_RC_OK;
     }
+    if (e->snap)
+        memcpy(e->snap, items, e->n * sizeof *items);
     return 1;
 }
 
@@ -71,6 +88,10 @@ static void entry_clear(s7__pentry *e)
     free(e->toff);
     free(e->tlen);
     free(e->doff);
+    free(e->snap);
+    free(e->cp);
+    free(e->cpo);
+    free(e->specs);
     memset(e, 0, sizeof *e);
 }
 
@@ -83,6 +104,69 @@ void s7__pcache_free(s7_client *c)
     free(c->pc);
     c->pc = NULL;
     c->npc = 0;
+}
+
+/* Small copies inline (4-byte tags are the usual case), others through memcpy. */
+static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+    switch (n) {
+    case 1: *d = *s; return;
+    case 2: memcpy(d, s, 2); return;
+    case 4: memcpy(d, s, 4); return;
+    case 8: memcpy(d, s, 8); return;
+    default: memcpy(d, s, n); return;
+    }
+}
+
+/* The flat lists of copies of a templated entry and a copy of its items (same_items' fast
+ * path).  On a failure the entry keeps none of them and takes the general paths. */
+static void make_copies(s7__pentry *e, const s7_item *items)
+{
+    const s7_plan *p = &e->plan;
+    int write = e->kind == S7__JOB_WRITE;
+    size_t total = 0;
+    e->snap = malloc((e->n ? e->n : 1) * sizeof *e->snap);
+    if (e->snap && e->n)
+        memcpy(e->snap, items, e->n * sizeof *items);
+    e->cpo = malloc((p->nreqs + 1) * sizeof *e->cpo);
+    if (!e->cpo)
+        goto none;
+    for (uint32_t r = 0; r < p->nreqs; r++)
+        total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
+    e->cp = malloc((total ? total : 1) * sizeof *e->cp);
+    e->specs = write ? NULL : malloc((p->nchunks ? p->nchunks : 1) * sizeof *e->specs);
+    if (!e->cp || (!write && !e->specs))
+        goto none;
+    size_t at = 0;
+    for (uint32_t r = 0; r < p->nreqs; r++) {
+        const s7_plan_req *q = &p->reqs[r];
+        e->cpo[r] = (uint32_t)at;
+        if (!write) {
+            for (uint32_t k = 0; k < q->n; k++)
+                e->specs[q->first + k] = p->chunks[p->order[q->first + k]].spec;
+            at += s7__plan_read_copies(p, items, r, e->cp + at, total - at);
+            continue;
+        }
+        for (uint32_t k = 0; k < q->n; k++, at++) {
+            const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+            s7__plan_copy *c = &e->cp[at];
+            memset(c, 0, sizeof *c);
+            c->k = k;
+            c->item = p->members[p->ranges[ch->range].first];
+            c->chunk_off = e->doff[q->first + k];
+            c->buf_off = ch->offset;
+            c->len = ch->nbytes;
+        }
+    }
+    e->cpo[p->nreqs] = (uint32_t)at;
+    return;
+none:
+    free(e->cp);
+    free(e->cpo);
+    free(e->specs);
+    e->cp = NULL;
+    e->cpo = NULL;
+    e->specs = NULL;
 }
 
 /* Encode every request once (the data of a write is whatever the items hold now: it is
@@ -123,6 +207,7 @@ static void make_template(s7__pentry *e, const s7_item *items)
         }
         at += (size_t)len;
     }
+    make_copies(e, items);
     return;
 none:
     free(e->tmpl);
@@ -229,7 +314,13 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
     if (len > cap)
         return S7_ERR_TOOBIG;
     memcpy(buf, e->tmpl + e->toff[sub], len);
-    if (write) {
+    if (write && e->cp) {
+        for (uint32_t i = e->cpo[sub]; i < e->cpo[sub + 1]; i++) {
+            const s7__plan_copy *cp = &e->cp[i];
+            copy_bytes(buf + cp->chunk_off, (const uint8_t *)j->items[cp->item].buf + cp->buf_off,
+                       cp->len);
+        }
+    } else if (write) {
         const s7_plan *p = &e->plan;
         const s7_plan_req *q = &p->reqs[sub];
         for (uint32_t k = 0; k < q->n; k++) {
@@ -239,4 +330,42 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         }
     }
     return (int)len;
+}
+
+int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    const s7__pentry *e = j->pe;
+    int write = j->kind == S7__JOB_WRITE;
+    if (e && e->cp) {
+        /* the usual reply: conforming, every item answered fine */
+        const s7_plan_req *q = &e->plan.reqs[sub];
+        unsigned k = 0;
+        if (write) {
+            uint8_t rcs[S7_ITEMS_MAX];
+            if (s7_write_resp_check(pdu, NULL, q->n, rcs, NULL, 0) >= 0)
+                while (k < q->n && rcs[k] == S7_RC_OK)
+                    k++;
+            if (k == q->n)
+                return 0;
+        } else {
+            s7_data_item di[S7_ITEMS_MAX];
+            if (s7_read_resp_check(pdu, e->specs + q->first, q->n, di, NULL, 0) >= 0)
+                while (k < q->n && di[k].rc == S7_RC_OK)
+                    k++;
+            if (k == q->n) {
+                for (uint32_t i = e->cpo[sub]; i < e->cpo[sub + 1]; i++) {
+                    const s7__plan_copy *cp = &e->cp[i];
+                    const uint8_t *d = di[cp->k].data + cp->chunk_off;
+                    uint8_t *b = (uint8_t *)j->items[cp->item].buf;
+                    if (cp->len)
+                        copy_bytes(b + cp->buf_off, d, cp->len);
+                    else
+                        b[0] = (uint8_t)((d[0] >> cp->bit) & 1u);
+                }
+                return 0;
+            }
+        }
+    }
+    /* anything else: judged item by item */
+    return s7_plan_apply(s7__job_plan(j), j->items, sub, write, pdu);
 }
