@@ -27,6 +27,21 @@ typedef struct s7__pkey {
     uint8_t area, ts, bit;
 } s7__pkey;
 
+/* One copy of a cycle: ptr in an item's buffer, off in the PDU (write) or in the k-th item's
+ * data of the reply (read), len bytes (0: bit `bit` of the byte at off). */
+typedef struct s7__hcopy {
+    uint8_t *ptr;
+    uint32_t off;
+    uint16_t len;
+    uint8_t k, bit;
+} s7__hcopy;
+
+/* One request of a cycle: its template bytes, its copies [c0, c1), its item count and its
+ * first spec. */
+typedef struct s7__hreq {
+    uint32_t toff, tlen, c0, c1, n, s0;
+} s7__hreq;
+
 struct s7__pentry {
     const s7_item *items; /* the caller's array (compared, never read through) */
     size_t n;
@@ -40,14 +55,18 @@ struct s7__pentry {
     uint8_t *tmpl; /* the requests' PDUs back to back (NULL: encode each time) */
     size_t *toff;  /* per request: its offset in tmpl, and its length */
     size_t *tlen;
-    uint32_t *doff;     /* writes: per plan order index, the payload's offset in its PDU */
-    s7__plan_copy *cp;  /* the copies of every request, request by request: a write's data
+    uint32_t *doff;    /* writes: per plan order index, the payload's offset in its PDU */
+    s7__plan_copy *cp; /* the copies of every request, request by request: a write's data
                         * into the PDU (chunk_off: offset in the PDU), a read's reply into
                         * the items (NULL: none; the general paths then) */
-    uint32_t *cpo;      /* per request: its first copy; cpo[nreqs] = the total */
-    s7_var_spec *specs; /* reads: the specs of every request back to back (plan order) */
-    unsigned users;     /* jobs in flight on this plan */
-    uint64_t stamp;     /* last use (eviction of the oldest unused entry) */
+    /* what a cycle reads, in one block (few cache lines and pages for many entries) */
+    void *hot;
+    s7__hreq *hr;    /* per request */
+    s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
+                     * the items are what snap holds: a hit never reads the items again) */
+    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order) */
+    unsigned users;  /* jobs in flight on this plan */
+    uint64_t stamp;  /* last use (eviction of the oldest unused entry) */
 };
 
 static void key_of(const s7_item *it, s7__pkey *k)
@@ -58,6 +77,15 @@ static void key_of(const s7_item *it, s7__pkey *k)
     k->area = it->area;
     k->ts = it->ts;
     k->bit = it->bit;
+}
+
+/* Where each copy goes in (comes from) its item's buffer, for the items as they are now. */
+static void resolve(s7__pentry *e, const s7_item *items)
+{
+    if (!e->hot)
+        return;
+    for (uint32_t i = 0; i < e->hr[e->plan.nreqs - 1].c1; i++)
+        e->hc[i].ptr = (uint8_t *)items[e->cp[i].item].buf + e->cp[i].buf_off;
 }
 
 /* Do the items ask for what e was planned for?  Marks them as the planner marks valid
@@ -77,6 +105,7 @@ static int same_items(s7__pentry *e, s7_item *items)
     }
     if (e->snap)
         memcpy(e->snap, items, e->n * sizeof *items);
+    resolve(e, items);
     return 1;
 }
 
@@ -90,8 +119,7 @@ static void entry_clear(s7__pentry *e)
     free(e->doff);
     free(e->snap);
     free(e->cp);
-    free(e->cpo);
-    free(e->specs);
+    free(e->hot);
     memset(e, 0, sizeof *e);
 }
 
@@ -118,55 +146,75 @@ static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
     }
 }
 
-/* The flat lists of copies of a templated entry and a copy of its items (same_items' fast
- * path).  On a failure the entry keeps none of them and takes the general paths. */
+/* The flat lists of copies of a templated entry (in one block with the per-request facts
+ * and the specs) and a copy of its items (same_items' fast path).  On a failure the entry
+ * keeps none of them and takes the general paths. */
 static void make_copies(s7__pentry *e, const s7_item *items)
 {
     const s7_plan *p = &e->plan;
     int write = e->kind == S7__JOB_WRITE;
     size_t total = 0;
+    if (!p->nreqs)
+        return;
     e->snap = malloc((e->n ? e->n : 1) * sizeof *e->snap);
     if (e->snap && e->n)
         memcpy(e->snap, items, e->n * sizeof *items);
-    e->cpo = malloc((p->nreqs + 1) * sizeof *e->cpo);
-    if (!e->cpo)
-        goto none;
     for (uint32_t r = 0; r < p->nreqs; r++)
         total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
+    size_t nspecs = write ? 0 : p->nchunks;
     e->cp = malloc((total ? total : 1) * sizeof *e->cp);
-    e->specs = write ? NULL : malloc((p->nchunks ? p->nchunks : 1) * sizeof *e->specs);
-    if (!e->cp || (!write && !e->specs))
+    e->hot = malloc(total * sizeof *e->hc + p->nreqs * sizeof *e->hr + nspecs * sizeof *e->hs);
+    if (!e->cp || !e->hot)
         goto none;
+    e->hc = (s7__hcopy *)e->hot;
+    e->hr = (s7__hreq *)(e->hc + total);
+    e->hs = (s7_var_spec *)(e->hr + p->nreqs);
     size_t at = 0;
     for (uint32_t r = 0; r < p->nreqs; r++) {
         const s7_plan_req *q = &p->reqs[r];
-        e->cpo[r] = (uint32_t)at;
+        s7__hreq *h = &e->hr[r];
+        h->toff = (uint32_t)e->toff[r];
+        h->tlen = (uint32_t)e->tlen[r];
+        h->n = q->n;
+        h->s0 = q->first;
+        h->c0 = (uint32_t)at;
         if (!write) {
             for (uint32_t k = 0; k < q->n; k++)
-                e->specs[q->first + k] = p->chunks[p->order[q->first + k]].spec;
+                e->hs[q->first + k] = p->chunks[p->order[q->first + k]].spec;
             at += s7__plan_read_copies(p, items, r, e->cp + at, total - at);
-            continue;
+        } else {
+            for (uint32_t k = 0; k < q->n; k++, at++) {
+                const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+                s7__plan_copy *c = &e->cp[at];
+                memset(c, 0, sizeof *c);
+                c->k = k;
+                c->item = p->members[p->ranges[ch->range].first];
+                c->chunk_off = e->doff[q->first + k];
+                c->buf_off = ch->offset;
+                c->len = ch->nbytes;
+            }
         }
-        for (uint32_t k = 0; k < q->n; k++, at++) {
-            const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
-            s7__plan_copy *c = &e->cp[at];
-            memset(c, 0, sizeof *c);
-            c->k = k;
-            c->item = p->members[p->ranges[ch->range].first];
-            c->chunk_off = e->doff[q->first + k];
-            c->buf_off = ch->offset;
-            c->len = ch->nbytes;
-        }
+        h->c1 = (uint32_t)at;
     }
-    e->cpo[p->nreqs] = (uint32_t)at;
+    for (size_t i = 0; i < at; i++) {
+        const s7__plan_copy *c = &e->cp[i];
+        if (c->len > UINT16_MAX || c->k > UINT8_MAX)
+            goto none;
+        e->hc[i].off = c->chunk_off;
+        e->hc[i].len = (uint16_t)c->len;
+        e->hc[i].k = (uint8_t)c->k;
+        e->hc[i].bit = c->bit;
+    }
+    resolve(e, items);
     return;
 none:
     free(e->cp);
-    free(e->cpo);
-    free(e->specs);
+    free(e->hot);
     e->cp = NULL;
-    e->cpo = NULL;
-    e->specs = NULL;
+    e->hot = NULL;
+    e->hc = NULL;
+    e->hr = NULL;
+    e->hs = NULL;
 }
 
 /* Encode every request once (the data of a write is whatever the items hold now: it is
@@ -310,17 +358,21 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
     int write = j->kind == S7__JOB_WRITE;
     if (!e || !e->tmpl)
         return s7_plan_encode(s7__job_plan(j), j->items, sub, write, buf, cap);
+    if (e->hot) {
+        const s7__hreq *h = &e->hr[sub];
+        if (h->tlen > cap)
+            return S7_ERR_TOOBIG;
+        memcpy(buf, e->tmpl + h->toff, h->tlen);
+        if (write)
+            for (uint32_t i = h->c0; i < h->c1; i++)
+                copy_bytes(buf + e->hc[i].off, e->hc[i].ptr, e->hc[i].len);
+        return (int)h->tlen;
+    }
     size_t len = e->tlen[sub];
     if (len > cap)
         return S7_ERR_TOOBIG;
     memcpy(buf, e->tmpl + e->toff[sub], len);
-    if (write && e->cp) {
-        for (uint32_t i = e->cpo[sub]; i < e->cpo[sub + 1]; i++) {
-            const s7__plan_copy *cp = &e->cp[i];
-            copy_bytes(buf + cp->chunk_off, (const uint8_t *)j->items[cp->item].buf + cp->buf_off,
-                       cp->len);
-        }
-    } else if (write) {
+    if (write) {
         const s7_plan *p = &e->plan;
         const s7_plan_req *q = &p->reqs[sub];
         for (uint32_t k = 0; k < q->n; k++) {
@@ -336,31 +388,30 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     const s7__pentry *e = j->pe;
     int write = j->kind == S7__JOB_WRITE;
-    if (e && e->cp) {
+    if (e && e->hot) {
         /* the usual reply: conforming, every item answered fine */
-        const s7_plan_req *q = &e->plan.reqs[sub];
+        const s7__hreq *h = &e->hr[sub];
         unsigned k = 0;
         if (write) {
             uint8_t rcs[S7_ITEMS_MAX];
-            if (s7_write_resp_check(pdu, NULL, q->n, rcs, NULL, 0) >= 0)
-                while (k < q->n && rcs[k] == S7_RC_OK)
+            if (s7_write_resp_check(pdu, NULL, h->n, rcs, NULL, 0) >= 0)
+                while (k < h->n && rcs[k] == S7_RC_OK)
                     k++;
-            if (k == q->n)
+            if (k == h->n)
                 return 0;
         } else {
             s7_data_item di[S7_ITEMS_MAX];
-            if (s7_read_resp_check(pdu, e->specs + q->first, q->n, di, NULL, 0) >= 0)
-                while (k < q->n && di[k].rc == S7_RC_OK)
+            if (s7_read_resp_check(pdu, e->hs + h->s0, h->n, di, NULL, 0) >= 0)
+                while (k < h->n && di[k].rc == S7_RC_OK)
                     k++;
-            if (k == q->n) {
-                for (uint32_t i = e->cpo[sub]; i < e->cpo[sub + 1]; i++) {
-                    const s7__plan_copy *cp = &e->cp[i];
-                    const uint8_t *d = di[cp->k].data + cp->chunk_off;
-                    uint8_t *b = (uint8_t *)j->items[cp->item].buf;
-                    if (cp->len)
-                        copy_bytes(b + cp->buf_off, d, cp->len);
+            if (k == h->n) {
+                for (uint32_t i = h->c0; i < h->c1; i++) {
+                    const s7__hcopy *c = &e->hc[i];
+                    const uint8_t *d = di[c->k].data + c->off;
+                    if (c->len)
+                        copy_bytes(c->ptr, d, c->len);
                     else
-                        b[0] = (uint8_t)((d[0] >> cp->bit) & 1u);
+                        c->ptr[0] = (uint8_t)((d[0] >> c->bit) & 1u);
                 }
                 return 0;
             }
