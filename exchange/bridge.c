@@ -35,6 +35,11 @@ typedef struct partner {
     uint32_t ev_reg; /* its events */
     int up, connecting, tried;
     int connect_rc, connect_done; /* set by the callback */
+    /* what the client said when last called (sync_fd), so that a turn of the loop does not
+     * visit every client: touched (a call may have changed its connection) and deadline
+     * (s7_now_ms() when its connect or request timeout runs out; -1 none) */
+    int touched;
+    int64_t deadline;
     int64_t next_try, backoff;
     s7_bridge_partner_stats st;
 } partner;
@@ -151,6 +156,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
     p->fd_reg = -1;
+    p->deadline = -1;
     if (!p->name || !p->host || !p->c) {
         s7_client_free(p->c);
         free(p->name);
@@ -325,6 +331,13 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
 static void sync_fd(s7_bridge *b, partner *p)
 {
     int fd = s7_client_fd(p->c);
+    p->touched = 1;
+    p->deadline = -1;
+    if (fd >= 0 && (p->connecting || s7_client_pending(p->c))) {
+        int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
+        if (t >= 0)
+            p->deadline = s7_now_ms() + t;
+    }
     short e = fd >= 0 ? s7_client_events(p->c) : 0;
     uint32_t want = ((e & POLLIN) ? S7_LOOP_IN : 0) | ((e & POLLOUT) ? S7_LOOP_OUT : 0);
     if (fd != p->fd_reg) {
@@ -394,9 +407,10 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
             partner_lost(b, p, p->connect_rc, "connect", NULL, 0);
         }
     }
-    if (p->up && !s7_client_connected(p->c)) {
-        /* lost between jobs (the peer closed): the jobs' callbacks reported it too */
-        partner_lost(b, p, S7_ERR_CLOSED, "connection", NULL, 0);
+    if (p->up && p->touched) {
+        p->touched = 0;
+        if (!s7_client_connected(p->c)) /* lost between jobs (the peer closed): the jobs' */
+            partner_lost(b, p, S7_ERR_CLOSED, "connection", NULL, 0); /* callbacks said so too */
     }
     if (!p->up && !p->connecting && now >= p->next_try) {
         p->connecting = 1;
@@ -641,11 +655,8 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
                 next = now;
             if (!p->up && !p->connecting && p->next_try < next)
                 next = p->next_try;
-            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c))) {
-                int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
-                if (t >= 0 && now + t < next)
-                    next = now + t;
-            }
+            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline < next)
+                next = p->deadline; /* connect and request timeouts */
         }
         int wait = next > now ? (int)(next - now) : 0;
         int n = s7_loop_wait(b->loop, ev, (int)(sizeof ev / sizeof ev[0]), wait);
@@ -663,8 +674,7 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
         now = s7_now_ms();
         for (size_t i = 0; i < b->np; i++) {
             partner *p = &b->p[i];
-            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c)) &&
-                s7_client_timeout_ms(p->c) == 0)
+            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline <= now)
                 kick(b, p);
         }
         /* answers that arrived: their next step now, so a write follows its read at once */

@@ -58,6 +58,7 @@ struct s7_xengine {
     int started;
     int closing;
     int64_t next_scan;
+    int64_t next_srv; /* s7_xengine_run_once: the server's turn at the latest then */
 };
 
 void s7_xengine_opts_init(s7_xengine_opts *o)
@@ -673,15 +674,22 @@ int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
     int r = poll(pfd + first, n + 1 - first, t);
     if (r < 0 && errno != EINTR)
         return S7_ERR_IO;
-    if (e->srv) {
-        int rc = s7_server_run_once(e->srv, 0);
-        if (rc < 0)
-            return rc;
-    }
     if (r < 0)
         for (size_t i = 1; i <= n; i++)
             pfd[i].revents = 0;
-    return s7_xengine_process(e, pfd + 1, n);
+    /* the jobs' answers first (an NDR does not wait for the server's turn), then the server:
+     * when its socket is ready, on a timeout (its timers) and at least every 10 ms */
+    int rc = s7_xengine_process(e, pfd + 1, n);
+    if (e->srv) {
+        int64_t now = s7_now_ms();
+        if (r <= 0 || pfd[0].revents || now >= e->next_srv) {
+            e->next_srv = now + 10;
+            int sr = s7_server_run_once(e->srv, 0);
+            if (sr < 0)
+                return sr;
+        }
+    }
+    return rc;
 }
 
 size_t s7_xengine_njobs(const s7_xengine *e) { return e ? e->x.njobs : 0; }
