@@ -62,6 +62,7 @@ struct s7_client {
     size_t nsubs;
     uint64_t pushes;   /* pushes delivered */
     struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
+    s7__job *spare;    /* a finished job of an async call, kept for the next one */
     s7__pentry **pc;   /* plan cache (plancache.c) */
     size_t npc;
     uint64_t pc_clock;
