@@ -16,8 +16,9 @@
  *      alone by a child process (the loop of `s7 server`).  Latency p50/p99 of each run as
  *      the job reports it (from its request to its NDR), against the loopback floor (the
  *      very request and reply bytes of that read as a TCP ping-pong between this process
- *      and a child process, at the same cadence, so it pays the same wake-ups), s7kit's
- *      blocking client and a Snap7 client (Cli_DBRead) doing the same read.  Quantiles
+ *      and a child process, at the same cadence, so it pays the same wake-ups; and the same
+ *      with each end waiting as an event loop does, in poll / epoll_wait before its read),
+ *      s7kit's blocking client and a Snap7 client (Cli_DBRead) doing the same read.  Quantiles
  *      are exact (sorted samples); CPU time of this process per operation beside them.
  *
  * The CPU emulators are s7kit's (s7 server's engine): in case a a child process serving them
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -417,10 +419,25 @@ static int wr(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Wait until fd is readable: in poll (the requesting side) or epoll_wait (the answering
+ * side, as the server's loop does); evloop 0: not at all (the blocking read waits). */
+static void evwait(int evloop, int fd, int ep)
+{
+    if (evloop && ep >= 0) {
+        struct epoll_event ev;
+        epoll_wait(ep, &ev, 1, 1000);
+    } else if (evloop) {
+        struct pollfd p = {fd, POLLIN, 0};
+        poll(&p, 1, 1000);
+    }
+}
+
 /* The floor: f's request and reply bytes as a TCP ping-pong over 127.0.0.1 between this
  * process and a child process that answers every request with the reply (no S7 work at
- * all), one exchange every period as the job does, so both pay the same wake-ups. */
-static void floor_run(const frames *f, samples *out)
+ * all), one exchange every period as the job does, so both pay the same wake-ups.  evloop:
+ * each end waits as an event loop does (poll / epoll_wait, then the read) instead of in a
+ * blocking read. */
+static void floor_run(const frames *f, int evloop, samples *out)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     struct sockaddr_in a;
@@ -435,10 +452,16 @@ static void floor_run(const frames *f, samples *out)
     if (pid < 0)
         die("%s", "floor: fork failed");
     if (pid == 0) { /* the answering side */
-        int sfd = accept(ls, NULL, NULL);
+        int sfd = accept(ls, NULL, NULL), ep = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLIN};
         uint8_t buf[512];
         setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        while (rd(sfd, buf, f->req_len) == 0 && wr(sfd, f->rep, f->rep_len) == 0) {
+        if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev))
+            _exit(1);
+        for (;;) {
+            evwait(evloop, sfd, ep);
+            if (rd(sfd, buf, f->req_len) || wr(sfd, f->rep, f->rep_len))
+                break;
         }
         _exit(0);
     }
@@ -451,7 +474,10 @@ static void floor_run(const frames *f, samples *out)
     double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
     while (now_s() < end) {
         double t0 = now_s();
-        if (wr(c, f->req, f->req_len) || rd(c, buf, f->rep_len))
+        if (wr(c, f->req, f->req_len))
+            die("%s", "floor: ping-pong failed");
+        evwait(evloop, c, -1);
+        if (rd(c, buf, f->rep_len))
             die("%s", "floor: ping-pong failed");
         double t1 = now_s();
         if (t0 >= warm) {
@@ -572,7 +598,7 @@ static void snap7_run(uint16_t port, samples *out)
 
 /* Case b: job, client, floor, Snap7 against CPU B, an emulated CPU served alone by a child
  * process (the loop of `s7 server`). */
-static void case_b(lat *job, lat *cli, lat *flo, lat *snap)
+static void case_b(lat *job, lat *cli, lat *flo, lat *flo_ev, lat *snap)
 {
     partner_pid = farm_start(1, &partner_port);
 
@@ -599,8 +625,10 @@ static void case_b(lat *job, lat *cli, lat *flo, lat *snap)
     *job = of(&s);
     client_run(partner_port, &s);
     *cli = of(&s);
-    floor_run(&f, &s);
+    floor_run(&f, 0, &s);
     *flo = of(&s);
+    floor_run(&f, 1, &s);
+    *flo_ev = of(&s);
     snap7_run(partner_port, &s);
     *snap = of(&s);
     farm_stop(&partner_pid);
@@ -695,8 +723,8 @@ int main(int argc, char **argv)
             rc = 1;
     }
     if (strchr(cases, 'b')) {
-        lat jb, cl, fl, sn;
-        case_b(&jb, &cl, &fl, &sn);
+        lat jb, cl, fl, fe, sn;
+        case_b(&jb, &cl, &fl, &fe, &sn);
         printf("b. a GET job between two emulated CPUs: CPU A's job reads DB1.DBD0 of CPU B "
                "every %d ms (each CPU in its own process; latency p50 / p99 over %zu runs)\n",
                b_cycle_ms, jb.n);
@@ -704,18 +732,19 @@ int main(int argc, char **argv)
             printf("\n| | p50 / p99 | / floor (p50) | CPU of the requesting side per "
                    "operation |\n|---|---|---|---|\n");
         else
-            printf("  %-58s %-18s %-14s %s\n", "", "p50 / p99", "/ floor (p50)",
+            printf("  %-74s %-18s %-14s %s\n", "", "p50 / p99", "/ floor (p50)",
                    "CPU per op (requesting side)");
         struct {
             const char *what;
             lat l;
-        } rows[4] = {
+        } rows[5] = {
             {"GET job of emulated CPU A (s7_xengine, request to NDR)", jb},
             {"s7kit client, blocking read of the same 4 bytes", cl},
             {"loopback floor: the same request/reply bytes, TCP ping-pong", fl},
+            {"the floor with each end waiting as an event loop (poll/epoll, then read)", fe},
             {"Snap7 client, Cli_DBRead of the same 4 bytes", sn},
         };
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             char c1[40], c2[16], c3[24];
             snprintf(c1, sizeof c1, "%u / %u us", rows[k].l.p50, rows[k].l.p99);
             snprintf(c2, sizeof c2, "%.2fx", fl.p50 ? (double)rows[k].l.p50 / fl.p50 : 0);
@@ -723,7 +752,7 @@ int main(int argc, char **argv)
             if (markdown)
                 printf("| %s | %s | %s | %s |\n", rows[k].what, c1, c2, c3);
             else
-                printf("  %-58s %-18s %-14s %s\n", rows[k].what, c1, c2, c3);
+                printf("  %-74s %-18s %-14s %s\n", rows[k].what, c1, c2, c3);
         }
         printf("\n");
     }
