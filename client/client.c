@@ -123,8 +123,12 @@ static void job_finish(s7_client *c, s7__job *j, int result)
     }
     if (j->cb)
         j->cb(c, result, j->ud);
-    if (j->owned)
-        free(j);
+    if (j->owned) {
+        if (!c->spare)
+            c->spare = j; /* the next async call takes it: no allocation per request */
+        else
+            free(j);
+    }
 }
 
 /* Drop the connection: close the socket and fail every job with err. */
@@ -167,6 +171,7 @@ void s7_client_free(s7_client *c)
     if (!c)
         return;
     s7_client_close(c);
+    free(c->spare);
     s7__pcache_free(c);
     s7_conn_free(c->conn);
     free(c);

@@ -62,6 +62,7 @@ struct s7_client {
     size_t nsubs;
     uint64_t pushes;   /* pushes delivered */
     struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
+    s7__job *spare;    /* a finished job of an async call, kept for the next one */
     s7__pentry **pc;   /* plan cache (plancache.c) */
     size_t npc;
     uint64_t pc_clock;
@@ -112,6 +113,9 @@ int s7__plan_get(s7_client *c, s7__job *j, int merge);
 const s7_plan *s7__job_plan(const s7__job *j);
 void s7__plan_release(s7__job *j);
 int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
+/* s7_plan_apply of the reply to request sub of a first pass (a conforming reply that
+ * answers every item fine straight from the entry's lists of copies). */
+int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu);
 void s7__pcache_free(s7_client *c);
 
 /* download.c: a Job of the CPU (on_job): the parts of the block being downloaded */

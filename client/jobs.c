@@ -24,7 +24,8 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
     if (j->kind == S7__JOB_RAW)
         return j->rep(c, j, sub, pdu);
     const s7_plan *plan = s7__job_plan(j);
-    int rc = s7_plan_apply(plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
+    int rc = j->pass == 1 ? s7__plan_apply(j, sub, pdu)
+                          : s7_plan_apply(plan, job_items(j), sub, j->kind == S7__JOB_WRITE, pdu);
     if (rc)
         j->trouble = 1;
     if (rc == S7_ERR_PLC) {
@@ -189,9 +190,20 @@ static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t 
     return s7__job_queue(c, j);
 }
 
+/* A job for an async call: the client's spare one, else a new one. */
+static s7__job *job_alloc(s7_client *c)
+{
+    s7__job *j = c->spare;
+    if (j) {
+        c->spare = NULL;
+        return j;
+    }
+    return malloc(sizeof *j);
+}
+
 int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
 {
-    s7__job *j = malloc(sizeof *j);
+    s7__job *j = job_alloc(c);
     if (!j)
         return S7_ERR_NOMEM;
     int rc = var_start(c, j, S7__JOB_READ, items, n, 0, cb, ud);
@@ -205,7 +217,7 @@ int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, 
 
 int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
 {
-    s7__job *j = malloc(sizeof *j);
+    s7__job *j = job_alloc(c);
     if (!j)
         return S7_ERR_NOMEM;
     int rc = var_start(c, j, S7__JOB_WRITE, items, n, 0, cb, ud);

@@ -5,11 +5,18 @@
  * negotiated PDU, the merge gap and the items-per-PDU cap are unchanged.  Encoding a request
  * is then a copy of its bytes (the connection sets the PDU reference) plus, for a write, the
  * items' current data copied to where it goes.  Only first passes of plans in which every
- * item is valid are kept; a retry pass plans its items on its own, as before. */
+ * item is valid are kept; a retry pass plans its items on its own, as before.
+ *
+ * The per-cycle work is kept flat: the items are compared with a copy of them taken when
+ * the entry was last found equal (one memcmp; field by field only when that differs), a
+ * write's data and a read's reply move through lists of (item, offset, length) made with
+ * the template, and a reply in which every item is answered fine is applied from those
+ * lists; any other reply goes through s7_plan_apply, which judges it item by item. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/internal.h"
+#include "conn/plan_int.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
@@ -20,9 +27,25 @@ typedef struct s7__pkey {
     uint8_t area, ts, bit;
 } s7__pkey;
 
+/* One copy of a cycle: ptr in an item's buffer, off in the PDU (write) or in the k-th item's
+ * data of the reply (read), len bytes (0: bit `bit` of the byte at off). */
+typedef struct s7__hcopy {
+    uint8_t *ptr;
+    uint32_t off;
+    uint16_t len;
+    uint8_t k, bit;
+} s7__hcopy;
+
+/* One request of a cycle: its template bytes, its copies [c0, c1), its item count and its
+ * first spec. */
+typedef struct s7__hreq {
+    uint32_t toff, tlen, c0, c1, n, s0;
+} s7__hreq;
+
 struct s7__pentry {
     const s7_item *items; /* the caller's array (compared, never read through) */
     size_t n;
+    s7_item *snap; /* the items as they were when last found equal (NULL: none) */
     int kind;
     uint16_t pdu;
     int merge;
@@ -32,9 +55,18 @@ struct s7__pentry {
     uint8_t *tmpl; /* the requests' PDUs back to back (NULL: encode each time) */
     size_t *toff;  /* per request: its offset in tmpl, and its length */
     size_t *tlen;
-    uint32_t *doff; /* writes: per plan order index, the payload's offset in its PDU */
-    unsigned users; /* jobs in flight on this plan */
-    uint64_t stamp; /* last use (eviction of the oldest unused entry) */
+    uint32_t *doff;    /* writes: per plan order index, the payload's offset in its PDU */
+    s7__plan_copy *cp; /* the copies of every request, request by request: a write's data
+                        * into the PDU (chunk_off: offset in the PDU), a read's reply into
+                        * the items (NULL: none; the general paths then) */
+    /* what a cycle reads, in one block (few cache lines and pages for many entries) */
+    void *hot;
+    s7__hreq *hr;    /* per request */
+    s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
+                     * the items are what snap holds: a hit never reads the items again) */
+    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order) */
+    unsigned users;  /* jobs in flight on this plan */
+    uint64_t stamp;  /* last use (eviction of the oldest unused entry) */
 };
 
 static void key_of(const s7_item *it, s7__pkey *k)
@@ -47,10 +79,21 @@ static void key_of(const s7_item *it, s7__pkey *k)
     k->bit = it->bit;
 }
 
+/* Where each copy goes in (comes from) its item's buffer, for the items as they are now. */
+static void resolve(s7__pentry *e, const s7_item *items)
+{
+    if (!e->hot)
+        return;
+    for (uint32_t i = 0; i < e->hr[e->plan.nreqs - 1].c1; i++)
+        e->hc[i].ptr = (uint8_t *)items[e->cp[i].item].buf + e->cp[i].buf_off;
+}
+
 /* Do the items ask for what e was planned for?  Marks them as the planner marks valid
  * items on the way (on a mismatch they are planned again, which marks them anew). */
-static int same_items(const s7__pentry *e, s7_item *items)
+static int same_items(s7__pentry *e, s7_item *items)
 {
+    if (e->snap && memcmp(e->snap, items, e->n * sizeof *items) == 0)
+        return 1; /* as last time: valid, status 0 and rc OK already */
     for (size_t i = 0; i < e->n; i++) {
         s7_item *it = &items[i];
         const s7__pkey *k = &e->keys[i];
@@ -60,6 +103,9 @@ static int same_items(const s7__pentry *e, s7_item *items)
         it->status = 0;
         it->rc = S7_RC_OK;
     }
+    if (e->snap)
+        memcpy(e->snap, items, e->n * sizeof *items);
+    resolve(e, items);
     return 1;
 }
 
@@ -71,6 +117,9 @@ static void entry_clear(s7__pentry *e)
     free(e->toff);
     free(e->tlen);
     free(e->doff);
+    free(e->snap);
+    free(e->cp);
+    free(e->hot);
     memset(e, 0, sizeof *e);
 }
 
@@ -83,6 +132,89 @@ void s7__pcache_free(s7_client *c)
     free(c->pc);
     c->pc = NULL;
     c->npc = 0;
+}
+
+/* Small copies inline (4-byte tags are the usual case), others through memcpy. */
+static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+    switch (n) {
+    case 1: *d = *s; return;
+    case 2: memcpy(d, s, 2); return;
+    case 4: memcpy(d, s, 4); return;
+    case 8: memcpy(d, s, 8); return;
+    default: memcpy(d, s, n); return;
+    }
+}
+
+/* The flat lists of copies of a templated entry (in one block with the per-request facts
+ * and the specs) and a copy of its items (same_items' fast path).  On a failure the entry
+ * keeps none of them and takes the general paths. */
+static void make_copies(s7__pentry *e, const s7_item *items)
+{
+    const s7_plan *p = &e->plan;
+    int write = e->kind == S7__JOB_WRITE;
+    size_t total = 0;
+    if (!p->nreqs)
+        return;
+    e->snap = malloc((e->n ? e->n : 1) * sizeof *e->snap);
+    if (e->snap && e->n)
+        memcpy(e->snap, items, e->n * sizeof *items);
+    for (uint32_t r = 0; r < p->nreqs; r++)
+        total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
+    size_t nspecs = write ? 0 : p->nchunks;
+    e->cp = malloc((total ? total : 1) * sizeof *e->cp);
+    e->hot = malloc(total * sizeof *e->hc + p->nreqs * sizeof *e->hr + nspecs * sizeof *e->hs);
+    if (!e->cp || !e->hot)
+        goto none;
+    e->hc = (s7__hcopy *)e->hot;
+    e->hr = (s7__hreq *)(e->hc + total);
+    e->hs = (s7_var_spec *)(e->hr + p->nreqs);
+    size_t at = 0;
+    for (uint32_t r = 0; r < p->nreqs; r++) {
+        const s7_plan_req *q = &p->reqs[r];
+        s7__hreq *h = &e->hr[r];
+        h->toff = (uint32_t)e->toff[r];
+        h->tlen = (uint32_t)e->tlen[r];
+        h->n = q->n;
+        h->s0 = q->first;
+        h->c0 = (uint32_t)at;
+        if (!write) {
+            for (uint32_t k = 0; k < q->n; k++)
+                e->hs[q->first + k] = p->chunks[p->order[q->first + k]].spec;
+            at += s7__plan_read_copies(p, items, r, e->cp + at, total - at);
+        } else {
+            for (uint32_t k = 0; k < q->n; k++, at++) {
+                const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+                s7__plan_copy *c = &e->cp[at];
+                memset(c, 0, sizeof *c);
+                c->k = k;
+                c->item = p->members[p->ranges[ch->range].first];
+                c->chunk_off = e->doff[q->first + k];
+                c->buf_off = ch->offset;
+                c->len = ch->nbytes;
+            }
+        }
+        h->c1 = (uint32_t)at;
+    }
+    for (size_t i = 0; i < at; i++) {
+        const s7__plan_copy *c = &e->cp[i];
+        if (c->len > UINT16_MAX || c->k > UINT8_MAX)
+            goto none;
+        e->hc[i].off = c->chunk_off;
+        e->hc[i].len = (uint16_t)c->len;
+        e->hc[i].k = (uint8_t)c->k;
+        e->hc[i].bit = c->bit;
+    }
+    resolve(e, items);
+    return;
+none:
+    free(e->cp);
+    free(e->hot);
+    e->cp = NULL;
+    e->hot = NULL;
+    e->hc = NULL;
+    e->hr = NULL;
+    e->hs = NULL;
 }
 
 /* Encode every request once (the data of a write is whatever the items hold now: it is
@@ -123,6 +255,7 @@ static void make_template(s7__pentry *e, const s7_item *items)
         }
         at += (size_t)len;
     }
+    make_copies(e, items);
     return;
 none:
     free(e->tmpl);
@@ -225,6 +358,16 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
     int write = j->kind == S7__JOB_WRITE;
     if (!e || !e->tmpl)
         return s7_plan_encode(s7__job_plan(j), j->items, sub, write, buf, cap);
+    if (e->hot) {
+        const s7__hreq *h = &e->hr[sub];
+        if (h->tlen > cap)
+            return S7_ERR_TOOBIG;
+        memcpy(buf, e->tmpl + h->toff, h->tlen);
+        if (write)
+            for (uint32_t i = h->c0; i < h->c1; i++)
+                copy_bytes(buf + e->hc[i].off, e->hc[i].ptr, e->hc[i].len);
+        return (int)h->tlen;
+    }
     size_t len = e->tlen[sub];
     if (len > cap)
         return S7_ERR_TOOBIG;
@@ -239,4 +382,41 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         }
     }
     return (int)len;
+}
+
+int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
+{
+    const s7__pentry *e = j->pe;
+    int write = j->kind == S7__JOB_WRITE;
+    if (e && e->hot) {
+        /* the usual reply: conforming, every item answered fine */
+        const s7__hreq *h = &e->hr[sub];
+        unsigned k = 0;
+        if (write) {
+            uint8_t rcs[S7_ITEMS_MAX];
+            if (s7_write_resp_check(pdu, NULL, h->n, rcs, NULL, 0) >= 0)
+                while (k < h->n && rcs[k] == S7_RC_OK)
+                    k++;
+            if (k == h->n)
+                return 0;
+        } else {
+            s7_data_item di[S7_ITEMS_MAX];
+            if (s7_read_resp_check(pdu, e->hs + h->s0, h->n, di, NULL, 0) >= 0)
+                while (k < h->n && di[k].rc == S7_RC_OK)
+                    k++;
+            if (k == h->n) {
+                for (uint32_t i = h->c0; i < h->c1; i++) {
+                    const s7__hcopy *c = &e->hc[i];
+                    const uint8_t *d = di[c->k].data + c->off;
+                    if (c->len)
+                        copy_bytes(c->ptr, d, c->len);
+                    else
+                        c->ptr[0] = (uint8_t)((d[0] >> c->bit) & 1u);
+                }
+                return 0;
+            }
+        }
+    }
+    /* anything else: judged item by item */
+    return s7_plan_apply(s7__job_plan(j), j->items, sub, write, pdu);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn/plan_int.h"
 #include "s7/conn.h"
 
 #define S7__RESP_HDR 14u /* 12-byte Ack_Data header + 04/05 n */
@@ -449,6 +450,44 @@ static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch
         uint32_t s = is > cs ? is : cs, e = ie < ce ? ie : ce;
         memcpy((uint8_t *)it->buf + (s - is), data + (s - cs), e - s);
     }
+}
+
+size_t s7__plan_read_copies(const s7_plan *p, const s7_item *items, uint32_t r, s7__plan_copy *out,
+                            size_t cap)
+{
+    const s7_plan_req *q = &p->reqs[r];
+    size_t n = 0;
+    for (uint32_t k = 0; k < q->n; k++) {
+        const s7_plan_chunk *ch = &p->chunks[p->order[q->first + k]];
+        const s7_plan_range *rg = &p->ranges[ch->range];
+        /* as copy_chunk does it */
+        if (rg->nmembers == 1 && rg->kind != S7_TS_BYTE) {
+            if (n < cap)
+                out[n] = (s7__plan_copy){k, p->members[rg->first], 0, ch->offset, ch->nbytes, 0};
+            n++;
+            continue;
+        }
+        uint32_t rpos =
+            rg->kind == S7_TS_TIMER || rg->kind == S7_TS_COUNTER ? rg->start * 2u : rg->start;
+        uint32_t cs = ch->offset, ce = ch->offset + ch->nbytes;
+        for (uint32_t m = 0; m < rg->nmembers; m++) {
+            uint32_t idx = p->members[rg->first + m];
+            const s7_item *it = &items[idx];
+            uint32_t is = item_pos(it) - rpos, ie = is + item_bytes(it);
+            if (is >= ce || ie <= cs)
+                continue;
+            if (n < cap) {
+                if (item_kind(it) == S7_TS_BIT) {
+                    out[n] = (s7__plan_copy){k, idx, is - cs, 0, 0, it->bit};
+                } else {
+                    uint32_t s = is > cs ? is : cs, e = ie < ce ? ie : ce;
+                    out[n] = (s7__plan_copy){k, idx, s - cs, s - is, e - s, 0};
+                }
+            }
+            n++;
+        }
+    }
+    return n;
 }
 
 /* Check the reply to request r against the specs sent (the first *answered of them: a peer

@@ -35,6 +35,11 @@ typedef struct partner {
     uint32_t ev_reg; /* its events */
     int up, connecting, tried;
     int connect_rc, connect_done; /* set by the callback */
+    /* what the client said when last called (sync_fd), so that a turn of the loop does not
+     * visit every client: touched (a call may have changed its connection) and deadline
+     * (s7_now_ms() when its connect or request timeout runs out; -1 none) */
+    int touched;
+    int64_t deadline;
     int64_t next_try, backoff;
     s7_bridge_partner_stats st;
 } partner;
@@ -52,6 +57,7 @@ typedef struct job {
     int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
     int phase, result_ready, result;
     int64_t next_due, t0_us;
+    struct s7_bridge *b;
     s7_hist hist;
     s7_bridge_job_stats st;
 } job;
@@ -63,6 +69,11 @@ struct s7_bridge {
     size_t np, capp;
     job **j;
     size_t nj, capj;
+    /* so that a turn of the loop visits the jobs that have something to do, not all: the
+     * jobs whose answer arrived (on_done), and the earliest next_due of all */
+    job **ready;
+    size_t nready;
+    int64_t min_due;
 };
 
 void s7_bridge_opts_init(s7_bridge_opts *o)
@@ -115,6 +126,7 @@ void s7_bridge_free(s7_bridge *b)
     s7_loop_free(b->loop);
     free(b->p);
     free(b->j);
+    free(b->ready);
     free(b);
 }
 
@@ -151,6 +163,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
     p->fd_reg = -1;
+    p->deadline = -1;
     if (!p->name || !p->host || !p->c) {
         s7_client_free(p->c);
         free(p->name);
@@ -218,6 +231,10 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
         if (!jj)
             return S7_ERR_NOMEM;
         b->j = jj;
+        jj = realloc(b->ready, cap * sizeof *jj);
+        if (!jj)
+            return S7_ERR_NOMEM;
+        b->ready = jj;
         b->capj = cap;
     }
     job *j = calloc(1, sizeof *j);
@@ -260,6 +277,8 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     j->st.status = S7_XST_OK;
     j->st.status_cause = "ok";
     j->next_due = s7_now_ms();
+    j->b = b;
+    b->min_due = INT64_MIN; /* the next turn looks at every job */
     b->j[b->nj] = j;
     return (int)b->nj++;
 }
@@ -325,6 +344,13 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
 static void sync_fd(s7_bridge *b, partner *p)
 {
     int fd = s7_client_fd(p->c);
+    p->touched = 1;
+    p->deadline = -1;
+    if (fd >= 0 && (p->connecting || s7_client_pending(p->c))) {
+        int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
+        if (t >= 0)
+            p->deadline = s7_now_ms() + t;
+    }
     short e = fd >= 0 ? s7_client_events(p->c) : 0;
     uint32_t want = ((e & POLLIN) ? S7_LOOP_IN : 0) | ((e & POLLOUT) ? S7_LOOP_OUT : 0);
     if (fd != p->fd_reg) {
@@ -394,9 +420,10 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
             partner_lost(b, p, p->connect_rc, "connect", NULL, 0);
         }
     }
-    if (p->up && !s7_client_connected(p->c)) {
-        /* lost between jobs (the peer closed): the jobs' callbacks reported it too */
-        partner_lost(b, p, S7_ERR_CLOSED, "connection", NULL, 0);
+    if (p->up && p->touched) {
+        p->touched = 0;
+        if (!s7_client_connected(p->c)) /* lost between jobs (the peer closed): the jobs' */
+            partner_lost(b, p, S7_ERR_CLOSED, "connection", NULL, 0); /* callbacks said so too */
     }
     if (!p->up && !p->connecting && now >= p->next_try) {
         p->connecting = 1;
@@ -417,7 +444,22 @@ static void on_done(s7_client *c, int rc, void *ud)
     job *j = ud;
     (void)c;
     j->result = rc;
+    if (!j->result_ready)
+        j->b->ready[j->b->nready++] = j; /* a job is in the list at most once */
     j->result_ready = 1;
+}
+
+/* The next step of the jobs whose answers arrived; answers that come during those steps
+ * wait for the next pass, as they did when every job was visited in turn. */
+static void job_step(s7_bridge *b, job *j);
+static void run_ready(s7_bridge *b)
+{
+    size_t n = b->nready;
+    for (size_t i = 0; i < n; i++)
+        if (b->ready[i]->result_ready)
+            job_step(b, b->ready[i]);
+    memmove(b->ready, b->ready + n, (b->nready - n) * sizeof *b->ready);
+    b->nready -= n;
 }
 
 static void job_state(job *j, int state)
@@ -624,28 +666,30 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
         for (size_t i = 0; i < b->np; i++)
             partner_service(b, &b->p[i], now);
         int64_t next = end;
-        for (size_t i = 0; i < b->nj; i++) {
-            job *j = b->j[i];
-            if (j->result_ready)
-                job_step(b, j);
-            if (now >= j->next_due)
-                job_due(b, j, now);
-            if (j->result_ready)
-                next = now; /* failed at once: handle on the next pass */
-            if (j->next_due < next)
-                next = j->next_due;
+        run_ready(b);
+        if (now >= b->min_due) {
+            int64_t m = INT64_MAX;
+            for (size_t i = 0; i < b->nj; i++) {
+                job *j = b->j[i];
+                if (now >= j->next_due)
+                    job_due(b, j, now);
+                if (j->next_due < m)
+                    m = j->next_due;
+            }
+            b->min_due = m;
         }
+        if (b->min_due < next)
+            next = b->min_due;
+        if (b->nready)
+            next = now; /* failed at once: handle on the next pass */
         for (size_t i = 0; i < b->np; i++) {
             partner *p = &b->p[i];
             if (p->connect_done)
                 next = now;
             if (!p->up && !p->connecting && p->next_try < next)
                 next = p->next_try;
-            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c))) {
-                int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
-                if (t >= 0 && now + t < next)
-                    next = now + t;
-            }
+            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline < next)
+                next = p->deadline; /* connect and request timeouts */
         }
         int wait = next > now ? (int)(next - now) : 0;
         int n = s7_loop_wait(b->loop, ev, (int)(sizeof ev / sizeof ev[0]), wait);
@@ -663,14 +707,11 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
         now = s7_now_ms();
         for (size_t i = 0; i < b->np; i++) {
             partner *p = &b->p[i];
-            if (p->fd_reg >= 0 && (p->connecting || s7_client_pending(p->c)) &&
-                s7_client_timeout_ms(p->c) == 0)
+            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline <= now)
                 kick(b, p);
         }
         /* answers that arrived: their next step now, so a write follows its read at once */
-        for (size_t i = 0; i < b->nj; i++)
-            if (b->j[i]->result_ready)
-                job_step(b, b->j[i]);
+        run_ready(b);
         if (s7_now_ms() >= end)
             break;
     }

@@ -18,6 +18,7 @@
 #include "s7/exchange.h"
 #include "s7/net.h"
 #include "s7/server.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 enum { XC_DOWN = 0, XC_CONNECTING = 1, XC_UP = 2 };
@@ -68,6 +69,7 @@ struct s7_xengine {
     int stopped;       /* the CPU was in STOP at the last tick */
     long scan_ms;      /* the scan time */
     int64_t next_scan; /* no scan before this (one scan time after the last) */
+    int64_t next_srv;  /* s7_xengine_run_once: the server's turn at the latest then */
 };
 
 void s7_xengine_opts_init(s7_xengine_opts *o)
@@ -93,7 +95,8 @@ static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t now_us(void) { return s7_now_ms() * 1000; }
+/* Microseconds: a run's duration (last_us) is measured, not rounded to milliseconds. */
+static int64_t now_us(void) { return s7__mono_us(); }
 
 /* ---------------------------------------------------------------- local memory */
 
@@ -765,15 +768,22 @@ int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
     int r = poll(pfd + first, n + 1 - first, t);
     if (r < 0 && errno != EINTR)
         return S7_ERR_IO;
-    if (e->srv) {
-        int rc = s7_server_run_once(e->srv, 0);
-        if (rc < 0)
-            return rc;
-    }
     if (r < 0)
         for (size_t i = 1; i <= n; i++)
             pfd[i].revents = 0;
-    return s7_xengine_process(e, pfd + 1, n);
+    /* the jobs' answers first (an NDR does not wait for the server's turn), then the server:
+     * when its socket is ready, on a timeout (its timers) and at least every 10 ms */
+    int rc = s7_xengine_process(e, pfd + 1, n);
+    if (e->srv) {
+        int64_t now = s7_now_ms();
+        if (r <= 0 || pfd[0].revents || now >= e->next_srv) {
+            e->next_srv = now + 10;
+            int sr = s7_server_run_once(e->srv, 0);
+            if (sr < 0)
+                return sr;
+        }
+    }
+    return rc;
 }
 
 size_t s7_xengine_njobs(const s7_xengine *e) { return e ? e->x.njobs : 0; }

@@ -2,8 +2,9 @@
  * several requests): the same items read and written again and again carry the buffers'
  * current data each time and send exactly the requests a fresh plan encodes (only the PDU
  * reference differs); items changed in place, an invalid item, a merged read that needs a
- * second pass, one items array queued twice at once and more arrays than the cache holds
- * all give the results they give without a cache. */
+ * second pass, bits merged with bytes, the same items over other buffers, one items array
+ * queued twice at once and more arrays than the cache holds all give the results they give
+ * without a cache. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,52 @@ static void body(s7_client *c, sent *s)
     m[2].start = 38;
     CHECK_INT(s7_client_read(c, m, 3), 0);
     CHECK(m[0].status == 0 && m[1].status == 0 && m[2].status == 0);
+
+    /* bits and bytes in one merged range read again and again (from the second read on
+     * through the entry's kept copies): each read takes the DB's current bits and bytes;
+     * then the same items over other buffers: the data land in those, not the old ones */
+    static uint8_t xb[4][4], xb2[4][4];
+    s7_item x[4];
+    items_at(x, 4, 2, 0, 1, xb);
+    x[2].start = 2;
+    x[1].start = 1;
+    x[1].ts = S7_TS_BIT;
+    x[1].count = 1;
+    x[1].bit = 3; /* DB2.DBX1.3 */
+    x[3].start = 3;
+    x[3].ts = S7_TS_BIT;
+    x[3].count = 1; /* DB2.DBX3.0 */
+    const uint8_t pat[2][4] = {{0xA5, 0x08, 0x5A, 0x01}, {0x11, 0xF7, 0x22, 0xFE}};
+    for (int round = 0; round < 4; round++) {
+        const uint8_t *p = pat[round & 1];
+        CHECK_INT(s7_client_db_write(c, 2, 0, p, 4), 0);
+        memset(xb, 0xEE, sizeof xb);
+        CHECK_INT(s7_client_read(c, x, 4), 0);
+        CHECK(xb[0][0] == p[0] && xb[0][1] == p[1] && xb[2][0] == p[2] && xb[2][1] == p[3]);
+        CHECK_INT(xb[1][0], (p[1] >> 3) & 1);
+        CHECK_INT(xb[3][0], p[3] & 1);
+    }
+    memset(xb, 0xEE, sizeof xb);
+    memset(xb2, 0xEE, sizeof xb2);
+    for (int i = 0; i < 4; i++)
+        x[i].buf = xb2[i];
+    CHECK_INT(s7_client_read(c, x, 4), 0);
+    CHECK(xb2[0][0] == pat[1][0] && xb2[2][1] == pat[1][3] && xb2[1][0] == 0 && xb2[3][0] == 0);
+    CHECK(xb[0][0] == 0xEE && xb[1][0] == 0xEE && xb[2][0] == 0xEE && xb[3][0] == 0xEE);
+    /* a write of the same items over other buffers sends those buffers' bytes */
+    static uint8_t yb[2][4] = {{1, 2}, {3, 4}}, yb2[2][4] = {{5, 6}, {7, 8}};
+    s7_item y[2];
+    items_at(y, 2, 2, 4, 3, yb);
+    uint8_t back[5];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 2; i++)
+            y[i].buf = round == 1 ? yb2[i] : yb[i];
+        CHECK_INT(s7_client_write(c, y, 2), 0);
+        CHECK_INT(s7_client_db_read(c, 2, 4, back, 5), 0);
+        const uint8_t(*want)[4] = round == 1 ? yb2 : yb;
+        CHECK(back[0] == want[0][0] && back[1] == want[0][1] && back[3] == want[1][0] &&
+              back[4] == want[1][1]);
+    }
 
     /* one array queued twice at once: both answered in full */
     int rc1 = 99, rc2 = 99;
