@@ -16,6 +16,7 @@
 
 #include <poll.h>
 
+#include "client/fixed.h"
 #include "net/loop.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
@@ -263,6 +264,11 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
         s7_item_from_tag(&j->dst[i], &sj->to[i], j->buf + off);
         off += s7_tag_wire_size(&sj->from[i]);
     }
+    /* src and dst never change from here on, and only their clients write their results:
+     * a cycle then does not read them to check its cached plans (s7__client_items_fixed;
+     * on a failure to remember that, they are checked every cycle) */
+    (void)s7__client_items_fixed(b->p[sj->src].c, j->src);
+    (void)s7__client_items_fixed(b->p[sj->dst].c, j->dst);
     if (sj->mode == S7_BRIDGE_TRIGGER) {
         s7_item_from_tag(&j->trig, &sj->trigger, &j->trig_val);
         if (sj->has_done)
