@@ -66,6 +66,8 @@ struct s7_client {
     s7__pentry **pc;   /* plan cache (plancache.c) */
     size_t npc;
     uint64_t pc_clock;
+    const s7_item **fixed; /* arrays whose requests never change (s7__client_items_fixed) */
+    size_t nfixed;
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)
@@ -112,6 +114,9 @@ int s7__job_next_pass(s7_client *c, s7__job *j);
 int s7__plan_get(s7_client *c, s7__job *j, int merge);
 const s7_plan *s7__job_plan(const s7__job *j);
 void s7__plan_release(s7__job *j);
+/* j, on its cached plan, answered every item fine (s7__job_next_pass): its items are as the
+ * plan left them. */
+void s7__plan_clean(s7__job *j);
 int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
 /* s7_plan_apply of the reply to request sub of a first pass (a conforming reply that
  * answers every item fine straight from the entry's lists of copies). */

@@ -91,6 +91,7 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
     if (j->pass == 1 && j->pe && !j->trouble && j->result == 0) {
         /* every reply answered every item: a cached plan holds only valid items, so all
          * are done (what the checks below would find, item by item) */
+        s7__plan_clean(j);
         s7__plan_release(j);
         return 0;
     }

@@ -7,21 +7,24 @@
  * items' current data copied to where it goes.  Only first passes of plans in which every
  * item is valid are kept; a retry pass plans its items on its own, as before.
  *
- * The per-cycle work is kept flat: the items are compared with a copy of them taken when
- * the entry was last found equal (one memcmp; field by field only when that differs), a
+ * The per-cycle work is kept flat: the items are compared field by field with the entry's
+ * keys (what each item asks for and its buffer, 24 bytes an item: with 100 connections the
+ * entries' bytes are read from far caches each cycle, so the fewer the better), a
  * write's data and a read's reply move through lists of (item, offset, length) made with
  * the template, and a reply in which every item is answered fine is applied from those
  * lists; any other reply goes through s7_plan_apply, which judges it item by item. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/fixed.h"
 #include "client/internal.h"
 #include "conn/plan_int.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
-/* What the plan of one item depends on. */
+/* What the plan of one item depends on, and its buffer (where the copies go). */
 typedef struct s7__pkey {
+    void *buf;
     uint32_t start, count;
     uint16_t db;
     uint8_t area, ts, bit;
@@ -45,7 +48,6 @@ typedef struct s7__hreq {
 struct s7__pentry {
     const s7_item *items; /* the caller's array (compared, never read through) */
     size_t n;
-    s7_item *snap; /* the items as they were when last found equal (NULL: none) */
     int kind;
     uint16_t pdu;
     int merge;
@@ -63,14 +65,17 @@ struct s7__pentry {
     void *hot;
     s7__hreq *hr;    /* per request */
     s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
-                     * the items are what snap holds: a hit never reads the items again) */
+                     * the items are what keys hold: a hit never reads the items again) */
     s7_var_spec *hs; /* reads: the specs of every request back to back (plan order) */
     unsigned users;  /* jobs in flight on this plan */
+    unsigned span;   /* jobs that took it since it was last idle */
+    int clean;       /* the items are as the plan left them (s7__plan_clean) */
     uint64_t stamp;  /* last use (eviction of the oldest unused entry) */
 };
 
 static void key_of(const s7_item *it, s7__pkey *k)
 {
+    k->buf = it->buf;
     k->start = it->start;
     k->count = it->count;
     k->db = it->db;
@@ -89,23 +94,28 @@ static void resolve(s7__pentry *e, const s7_item *items)
 }
 
 /* Do the items ask for what e was planned for?  Marks them as the planner marks valid
- * items on the way (on a mismatch they are planned again, which marks them anew). */
+ * items on the way (on a mismatch they are planned again, which marks them anew); an item
+ * already marked so is not written (its cache line stays clean). */
 static int same_items(s7__pentry *e, s7_item *items)
 {
-    if (e->snap && memcmp(e->snap, items, e->n * sizeof *items) == 0)
-        return 1; /* as last time: valid, status 0 and rc OK already */
+    int moved = 0;
     for (size_t i = 0; i < e->n; i++) {
         s7_item *it = &items[i];
-        const s7__pkey *k = &e->keys[i];
+        s7__pkey *k = &e->keys[i];
         if (k->start != it->start || k->count != it->count || k->db != it->db ||
             k->area != it->area || k->ts != it->ts || k->bit != it->bit || !it->buf)
             return 0;
-        it->status = 0;
-        it->rc = S7_RC_OK;
+        if (k->buf != it->buf) {
+            k->buf = it->buf;
+            moved = 1;
+        }
+        if (it->status != 0 || it->rc != S7_RC_OK) {
+            it->status = 0;
+            it->rc = S7_RC_OK;
+        }
     }
-    if (e->snap)
-        memcpy(e->snap, items, e->n * sizeof *items);
-    resolve(e, items);
+    if (moved)
+        resolve(e, items);
     return 1;
 }
 
@@ -117,7 +127,6 @@ static void entry_clear(s7__pentry *e)
     free(e->toff);
     free(e->tlen);
     free(e->doff);
-    free(e->snap);
     free(e->cp);
     free(e->hot);
     memset(e, 0, sizeof *e);
@@ -132,6 +141,9 @@ void s7__pcache_free(s7_client *c)
     free(c->pc);
     c->pc = NULL;
     c->npc = 0;
+    free(c->fixed);
+    c->fixed = NULL;
+    c->nfixed = 0;
 }
 
 /* Small copies inline (4-byte tags are the usual case), others through memcpy. */
@@ -147,7 +159,7 @@ static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
 }
 
 /* The flat lists of copies of a templated entry (in one block with the per-request facts
- * and the specs) and a copy of its items (same_items' fast path).  On a failure the entry
+ * and the specs).   On a failure the entry
  * keeps none of them and takes the general paths. */
 static void make_copies(s7__pentry *e, const s7_item *items)
 {
@@ -156,9 +168,6 @@ static void make_copies(s7__pentry *e, const s7_item *items)
     size_t total = 0;
     if (!p->nreqs)
         return;
-    e->snap = malloc((e->n ? e->n : 1) * sizeof *e->snap);
-    if (e->snap && e->n)
-        memcpy(e->snap, items, e->n * sizeof *items);
     for (uint32_t r = 0; r < p->nreqs; r++)
         total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
     size_t nspecs = write ? 0 : p->nchunks;
@@ -267,6 +276,26 @@ none:
     e->doff = NULL;
 }
 
+static int is_fixed(const s7_client *c, const s7_item *items)
+{
+    for (size_t i = 0; i < c->nfixed; i++)
+        if (c->fixed[i] == items)
+            return 1;
+    return 0;
+}
+
+int s7__client_items_fixed(s7_client *c, const s7_item *items)
+{
+    if (is_fixed(c, items))
+        return 0;
+    const s7_item **f = realloc(c->fixed, (c->nfixed + 1) * sizeof *f);
+    if (!f)
+        return S7_ERR_NOMEM;
+    c->fixed = f;
+    c->fixed[c->nfixed++] = items;
+    return 0;
+}
+
 /* The entry for (items, n, kind): a hit, a slot to fill, or NULL (every slot busy). */
 static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, int *hit, int merge)
 {
@@ -276,7 +305,7 @@ static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, in
         s7__pentry *e = c->pc[i];
         if (e->items == items && e->n == n && e->kind == kind) {
             if (e->pdu == s7_conn_pdu(c->conn) && e->merge == merge && e->cap == c->item_cap &&
-                same_items(e, items)) {
+                ((e->clean && is_fixed(c, items)) || same_items(e, items))) {
                 *hit = 1;
                 return e;
             }
@@ -334,13 +363,24 @@ int s7__plan_get(s7_client *c, s7__job *j, int merge)
         e->cap = c->item_cap;
         make_template(e, j->items);
     }
+    if (!e->users)
+        e->span = 0;
     e->users++;
+    e->span++;
+    e->clean = 0; /* until a job on it ends answered fine (s7__plan_clean) */
     e->stamp = ++c->pc_clock;
     j->pe = e;
     return (int)e->plan.nreqs;
 }
 
 const s7_plan *s7__job_plan(const s7__job *j) { return j->pe ? &j->pe->plan : &j->plan; }
+
+void s7__plan_clean(s7__job *j)
+{
+    /* only when no other job took the entry meanwhile: one that failed wrote the items */
+    if (j->pe && j->pe->users == 1 && j->pe->span == 1)
+        j->pe->clean = 1;
+}
 
 void s7__plan_release(s7__job *j)
 {

@@ -16,6 +16,7 @@
 
 #include <poll.h>
 
+#include "client/fixed.h"
 #include "net/loop.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
@@ -38,7 +39,7 @@ typedef struct partner {
     /* what the client said when last called (sync_fd), so that a turn of the loop does not
      * visit every client: touched (a call may have changed its connection) and deadline
      * (s7_now_ms() when its connect or request timeout runs out; -1 none) */
-    int touched;
+    int touched, listed; /* listed: in the bridge's list of touched partners */
     int64_t deadline;
     int64_t next_try, backoff;
     s7_bridge_partner_stats st;
@@ -74,6 +75,13 @@ struct s7_bridge {
     job **ready;
     size_t nready;
     int64_t min_due;
+    /* and the partners that need a look, not all: while every partner is up, the ones
+     * touched since the last look (indices in p), and the earliest deadline (a bound: no
+     * partner's deadline is earlier) */
+    uint32_t *touch;
+    size_t ntouch;
+    size_t ndown; /* partners not up (then every partner is looked at) */
+    int64_t min_deadline;
 };
 
 void s7_bridge_opts_init(s7_bridge_opts *o)
@@ -96,6 +104,7 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
         b->o.backoff_min_ms = 200;
     if (b->o.backoff_max_ms < b->o.backoff_min_ms)
         b->o.backoff_max_ms = b->o.backoff_min_ms;
+    b->min_deadline = INT64_MAX;
     b->loop = s7_loop_new(0);
     if (!b->loop) {
         free(b);
@@ -125,6 +134,7 @@ void s7_bridge_free(s7_bridge *b)
     }
     s7_loop_free(b->loop);
     free(b->p);
+    free(b->touch);
     free(b->j);
     free(b->ready);
     free(b);
@@ -154,6 +164,10 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
         if (!p)
             return S7_ERR_NOMEM;
         b->p = p;
+        uint32_t *t = realloc(b->touch, cap * sizeof *t);
+        if (!t)
+            return S7_ERR_NOMEM;
+        b->touch = t;
         b->capp = cap;
     }
     partner *p = &b->p[b->np];
@@ -172,6 +186,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     }
     p->backoff = b->o.backoff_min_ms;
     p->st.since_ms = s7__wall_ms();
+    b->ndown++;
     return (int)b->np++;
 }
 
@@ -263,6 +278,11 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
         s7_item_from_tag(&j->dst[i], &sj->to[i], j->buf + off);
         off += s7_tag_wire_size(&sj->from[i]);
     }
+    /* src and dst never change from here on, and only their clients write their results:
+     * a cycle then does not read them to check its cached plans (s7__client_items_fixed;
+     * on a failure to remember that, they are checked every cycle) */
+    (void)s7__client_items_fixed(b->p[sj->src].c, j->src);
+    (void)s7__client_items_fixed(b->p[sj->dst].c, j->dst);
     if (sj->mode == S7_BRIDGE_TRIGGER) {
         s7_item_from_tag(&j->trig, &sj->trigger, &j->trig_val);
         if (sj->has_done)
@@ -345,11 +365,17 @@ static void sync_fd(s7_bridge *b, partner *p)
 {
     int fd = s7_client_fd(p->c);
     p->touched = 1;
+    if (!p->listed) {
+        p->listed = 1;
+        b->touch[b->ntouch++] = (uint32_t)(p - b->p);
+    }
     p->deadline = -1;
     if (fd >= 0 && (p->connecting || s7_client_pending(p->c))) {
         int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
         if (t >= 0)
             p->deadline = s7_now_ms() + t;
+        if (p->deadline >= 0 && p->deadline < b->min_deadline)
+            b->min_deadline = p->deadline;
     }
     short e = fd >= 0 ? s7_client_events(p->c) : 0;
     uint32_t want = ((e & POLLIN) ? S7_LOOP_IN : 0) | ((e & POLLOUT) ? S7_LOOP_OUT : 0);
@@ -394,8 +420,10 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
         blog(b, S7_LOG_WARN, "%s (%s:%u): %s: %s", p->name, p->host, p->port, what,
              s7_strerror(rc));
     }
-    if (p->up)
+    if (p->up) {
         p->backoff = b->o.backoff_min_ms; /* a fresh loss: try again soon */
+        b->ndown++;
+    }
     p->up = 0;
     p->st.up = 0;
     p->st.losses++;
@@ -412,6 +440,7 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
         if (p->connect_rc == 0) {
             p->up = 1;
             p->st.up = 1;
+            b->ndown--;
             p->st.connects++;
             p->st.since_ms = s7__wall_ms();
             p->backoff = b->o.backoff_min_ms;
@@ -435,6 +464,50 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
             partner_lost(b, p, rc, "connect", NULL, 0);
         }
     }
+}
+
+/* partner_service for the partners that may need it: every one while some partner is not
+ * up (connects, retries), else those touched since the last look; then the list keeps the
+ * partners touched again meanwhile. */
+static void service_partners(s7_bridge *b, int64_t now)
+{
+    if (b->ndown) {
+        for (size_t i = 0; i < b->np; i++)
+            partner_service(b, &b->p[i], now);
+    } else {
+        size_t n = b->ntouch;
+        for (size_t i = 0; i < n; i++)
+            partner_service(b, &b->p[b->touch[i]], now);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < b->ntouch; i++) {
+        partner *p = &b->p[b->touch[i]];
+        if (p->touched)
+            b->touch[k++] = b->touch[i];
+        else
+            p->listed = 0;
+    }
+    b->ntouch = k;
+}
+
+/* Kick the partners whose connect or request timeout ran out, and make min_deadline the
+ * earliest deadline again (a full look, when the bound says one may have run out). */
+static void run_deadlines(s7_bridge *b, int64_t now)
+{
+    if (now < b->min_deadline)
+        return;
+    for (size_t i = 0; i < b->np; i++) {
+        partner *p = &b->p[i];
+        if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline <= now)
+            kick(b, p);
+    }
+    int64_t m = INT64_MAX;
+    for (size_t i = 0; i < b->np; i++) {
+        const partner *p = &b->p[i];
+        if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline < m)
+            m = p->deadline;
+    }
+    b->min_deadline = m;
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -663,8 +736,7 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
     int64_t now = s7_now_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         now = s7_now_ms();
-        for (size_t i = 0; i < b->np; i++)
-            partner_service(b, &b->p[i], now);
+        service_partners(b, now);
         int64_t next = end;
         run_ready(b);
         if (now >= b->min_due) {
@@ -682,15 +754,15 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
             next = b->min_due;
         if (b->nready)
             next = now; /* failed at once: handle on the next pass */
-        for (size_t i = 0; i < b->np; i++) {
+        for (size_t i = 0; b->ndown && i < b->np; i++) {
             partner *p = &b->p[i];
             if (p->connect_done)
                 next = now;
             if (!p->up && !p->connecting && p->next_try < next)
                 next = p->next_try;
-            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline < next)
-                next = p->deadline; /* connect and request timeouts */
         }
+        if (b->min_deadline < next)
+            next = b->min_deadline; /* connect and request timeouts */
         int wait = next > now ? (int)(next - now) : 0;
         int n = s7_loop_wait(b->loop, ev, (int)(sizeof ev / sizeof ev[0]), wait);
         if (n < 0)
@@ -704,12 +776,7 @@ int s7_bridge_run(s7_bridge *b, int timeout_ms)
             sync_fd(b, p);
         }
         /* timeouts that ran out: the client reports them to its jobs */
-        now = s7_now_ms();
-        for (size_t i = 0; i < b->np; i++) {
-            partner *p = &b->p[i];
-            if (p->fd_reg >= 0 && p->deadline >= 0 && p->deadline <= now)
-                kick(b, p);
-        }
+        run_deadlines(b, s7_now_ms());
         /* answers that arrived: their next step now, so a write follows its read at once */
         run_ready(b);
         if (s7_now_ms() >= end)

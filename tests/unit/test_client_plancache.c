@@ -4,11 +4,14 @@
  * reference differs); items changed in place, an invalid item, a merged read that needs a
  * second pass, bits merged with bytes, the same items over other buffers, one items array
  * queued twice at once and more arrays than the cache holds all give the results they give
- * without a cache. */
+ * without a cache.  An array marked fixed (client/fixed.h, as the exchange bridge marks its
+ * jobs' arrays) reads the current bytes every time, and after a job on it that failed its
+ * items are judged anew (their results are not the failed job's). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/fixed.h"
 #include "s7/client.h"
 #include "s7/conn.h"
 #include "s7/cpu.h"
@@ -77,6 +80,49 @@ static void on_done(s7_client *c, int rc, void *ud)
 {
     (void)c;
     *(int *)ud = rc;
+}
+
+/* An array marked fixed: read again and again, then a read cut short by a close, then again
+ * after a reconnect. */
+static void fixed_items(s7_client *c, sent *s, uint16_t port)
+{
+    static uint8_t fb[NI][4], db[NI * 5];
+    s7_item f[NI];
+    uint16_t pdu = s7_client_pdu(c);
+    items_at(f, NI, 1, 0, 5, fb);
+    CHECK_INT(s7__client_items_fixed(c, f), 0);
+    CHECK_INT(s7__client_items_fixed(c, f), 0); /* twice: the same as once */
+    for (int round = 0; round < 5; round++) {
+        for (size_t i = 0; i < sizeof db; i++)
+            db[i] = (uint8_t)(round * 13 + i);
+        CHECK_INT(s7_client_db_write(c, 1, 0, db, sizeof db), 0);
+        memset(fb, 0xEE, sizeof fb);
+        CHECK_INT(s7_client_read(c, f, NI), 0);
+        CHECK(sent_as_planned(s, f, NI, 0, pdu, 16));
+        int same = 1;
+        for (int i = 0; i < NI; i++)
+            same &= f[i].status == 0 && f[i].rc == S7_RC_OK && fb[i][0] == db[5 * i] &&
+                    fb[i][1] == db[5 * i + 1];
+        CHECK(same);
+    }
+    /* a read on it that the close fails: its items say so */
+    int rc = 99;
+    CHECK_INT(s7_client_read_async(c, f, NI, on_done, &rc), 0);
+    s7_client_close(c);
+    CHECK(rc < 0 && rc != 99);
+    int failed = 0;
+    for (int i = 0; i < NI; i++)
+        failed += f[i].status != 0;
+    CHECK(failed > 0);
+    /* connected again (the same PDU: the cached plan is used): judged anew, all fine */
+    CHECK_INT(s7_client_connect(c, "127.0.0.1", port), 0);
+    CHECK_INT(s7_client_pdu(c), pdu);
+    memset(fb, 0xEE, sizeof fb);
+    CHECK_INT(s7_client_read(c, f, NI), 0);
+    int fine = 1;
+    for (int i = 0; i < NI; i++)
+        fine &= f[i].status == 0 && f[i].rc == S7_RC_OK && fb[i][0] == db[5 * i];
+    CHECK(fine);
 }
 
 static void body(s7_client *c, sent *s)
@@ -254,6 +300,7 @@ int main(void)
     s7_client *c = s7_client_new(&co);
     CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(srv)), 0);
     body(c, s);
+    fixed_items(c, s, s7_server_port(srv));
     s7_client_free(c);
     free(s);
     s7_server_stop(srv);
