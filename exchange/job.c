@@ -250,6 +250,26 @@ static int check_output(const char *jt, const char *what, const s7_tag *t, int w
     return 0;
 }
 
+/* The job's outputs, each where configured: done_name (DONE or NDR) and ERROR bits, the
+ * STATUS word.  0, or the first error. */
+static int check_outputs(const s7_xjob *j, const char *jt, const char *done_name, char *err,
+                         size_t errcap)
+{
+    if (j->has_done) {
+        int rc = check_output(jt, done_name, &j->done, 0, err, errcap);
+        if (rc)
+            return rc;
+    }
+    if (j->has_error) {
+        int rc = check_output(jt, "ERROR", &j->error, 0, err, errcap);
+        if (rc)
+            return rc;
+    }
+    if (j->has_status)
+        return check_output(jt, "STATUS", &j->status, 1, err, errcap);
+    return 0;
+}
+
 /* A BSEND/BRCV/USEND/URCV job (exchange_partner.h): one local area (SD_1 / RD_1) of 1..65,534
  * bytes (USEND/URCV: what one PDU of the connection carries), a trigger for the senders,
  * the outputs; the connection may be of any side. */
@@ -301,22 +321,7 @@ static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char 
             return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
         }
     }
-    if (j->has_done) {
-        int rc = check_output(jt, sender ? "DONE" : "NDR", &j->done, 0, err, errcap);
-        if (rc)
-            return rc;
-    }
-    if (j->has_error) {
-        int rc = check_output(jt, "ERROR", &j->error, 0, err, errcap);
-        if (rc)
-            return rc;
-    }
-    if (j->has_status) {
-        int rc = check_output(jt, "STATUS", &j->status, 1, err, errcap);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
 }
 
 static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_t errcap)
@@ -384,22 +389,9 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     } else {
         return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
     }
-    if (j->has_done) {
-        int rc =
-            check_output(jt, j->kind == S7_XJOB_GET ? "NDR" : "DONE", &j->done, 0, err, errcap);
-        if (rc)
-            return rc;
-    }
-    if (j->has_error) {
-        int rc = check_output(jt, "ERROR", &j->error, 0, err, errcap);
-        if (rc)
-            return rc;
-    }
-    if (j->has_status) {
-        int rc = check_output(jt, "STATUS", &j->status, 1, err, errcap);
-        if (rc)
-            return rc;
-    }
+    int orc = check_outputs(j, jt, j->kind == S7_XJOB_GET ? "NDR" : "DONE", err, errcap);
+    if (orc)
+        return orc;
     uint32_t req, rep, need = s7_xjob_pdu_need(j, &req, &rep), data, fills;
     if (need > c->pdu) {
         job_bytes(j, &data, &fills);
