@@ -335,6 +335,18 @@ static void check_failed(s7_partner *p)
     }
 }
 
+/* A passive partner's new connection (accepted, or handed over by the CPU's server): it
+ * replaces one the partner lost. */
+static void take_fd(s7_partner *p, int fd)
+{
+    if (p->fd >= 0) /* the partner connects again: it lost the old connection */
+        conn_close(p, "the partner connected again");
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    s7_tcp_configure(fd);
+    p->fd = fd;
+}
+
 static void do_accept(s7_partner *p)
 {
     struct sockaddr_storage ss;
@@ -353,24 +365,14 @@ static void do_accept(s7_partner *p)
             return;
         }
     }
-    if (p->fd >= 0) /* the partner connects again: it lost the old connection */
-        conn_close(p, "the partner connected again");
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    s7_tcp_configure(fd);
-    p->fd = fd;
+    take_fd(p, fd);
 }
 
 int s7_partner_adopt(s7_partner *p, int fd, const uint8_t *bytes, size_t len)
 {
     if (!p || fd < 0 || p->cfg.active || (len && !bytes))
         return S7_ERR_INVAL;
-    if (p->fd >= 0) /* the partner connects again: it lost the old connection */
-        conn_close(p, "the partner connected again");
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    s7_tcp_configure(fd);
-    p->fd = fd;
+    take_fd(p, fd);
     if (len) {
         s7_pconn_feed(p->pc, bytes, len, s7_now_ms());
         check_failed(p);
