@@ -134,6 +134,15 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             j.latch = t[0] == 'l';
             continue;
         }
+        static const char *const VALUED[] = {"every",  "on",     "--req", "from",    "into",
+                                             "--port", "--tsap", "--pdu", "--id",    "--outputs",
+                                             "--name", "--done", "--ndr", "--error", "--status"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof VALUED / sizeof VALUED[0]; k++)
+            known |= strcmp(t, VALUED[k]) == 0;
+        if (!known)
+            return errf(err, errcap, "%s: unexpected '%s'; a partner job is %s", where, t,
+                        PJ_FORMS);
         if (!v)
             return errf(err, errcap, "%s: '%s' needs a value (%s)", where, t, PJ_FORMS);
         i++;

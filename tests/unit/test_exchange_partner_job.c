@@ -115,6 +115,7 @@ static void test_errors(void)
     check_err("bsend 1.2.3.4 5 from MB0 --frob 1", "unexpected '--frob'");
     check_err("bsend 1.2.3.4 5 from MB0 --tsap 12", "LOCAL:REMOTE in hex");
     check_err("bsend 1.2.3.4 5 from MB0 --done", "'--done' needs a value");
+    check_err("bsend 1.2.3.4 5 every 1s from MB0 pulse2", "unexpected 'pulse2'");
     check_err("bsend 1.2.3.4 5 from MB0 --outputs hold",
               "--job 1: --outputs 'hold': pulse (DONE/NDR, ERROR and STATUS for one scan, as the "
               "instructions) or latch (held until the next result)");
