@@ -851,7 +851,16 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                  j.kind == S7_XJOB_GET ? "into" : "from", LINE_FORMS);
         goto out;
     }
-    if (nlocal != nremote) {
+    if (nlocal != nremote) { /* a word that is no address says more than the counts */
+        s7_tag t;
+        for (int i = 0; i < nremote + nlocal; i++) {
+            int loc = i >= nremote;
+            if (s7_xjob_parse_addr(loc ? local[i - nremote] : remote[i], &t, aerr, sizeof aerr)) {
+                s7__errf(err, errcap, "%s: %s area %d: %s", where, loc ? "local" : "partner",
+                         (loc ? i - nremote : i) + 1, aerr);
+                goto out;
+            }
+        }
         s7__errf(err, errcap,
                  "%s: %d partner area%s but %d local area%s: give one local area per partner area",
                  where, nremote, nremote == 1 ? "" : "s", nlocal, nlocal == 1 ? "" : "s");

@@ -42,6 +42,11 @@ static const struct {
      "DB20.DBW0 on M10.0 from DB40.DBW0 --done M10.1"},
     {"get 10.0.0.1 DB1.DBB0 DB1.DBB2 every 1s into DB2.DBB0",
      "--job 1: 2 partner areas but 1 local area: give one local area per partner area"},
+    /* a stray word after the local area is named, not counted as an area */
+    {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 latch2",
+     "--job 1: local area 2: address 'latch2': unknown area 'latch' in 'latch2' (use DB, I/E, "
+     "Q/A, M, T, C/Z, P, V); an address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range "
+     "(DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
     {"get 10.0.0.1 DB1.DBB0 every 1s from DB2.DBB0",
      "--job 1: a get job copies into local memory: write 'into LOCAL', not 'from'"},
     {"put 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0",
