@@ -263,7 +263,7 @@ static void on_decision(void *ctx, const s7_guard_decision *d)
         tlog(r, S7_LOG_INFO, "%s %s %s%s: %s",
              d->action == S7_GUARD_REFUSE ? "refused" : "would refuse", d->peer,
              d->partner[0] ? d->partner : "(no partner)", "", d->op);
-    if (r->audit_fd < 0)
+    if (!r->audit) /* the path, set once: audit_fd may be swapped by a reopen meanwhile */
         return;
     char line[1200];
     int n = s7_guard_audit_format(d, line, sizeof line);
@@ -452,7 +452,7 @@ static void *worker_main(void *arg)
                          "allowed were closed (thread %u of %u)",
                          closed < 0 ? 0 : closed, w->idx + 1, (unsigned)g_nworkers);
             }
-            if (w->idx == 0 && r->audit_fd >= 0) {
+            if (w->idx == 0 && r->audit) {
                 int fd = open(r->audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (fd >= 0) {
                     pthread_mutex_lock(&r->audit_lock);
