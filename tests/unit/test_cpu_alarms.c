@@ -150,7 +150,19 @@ int main(void)
     CHECK_INT(s7_cpu_alarm_raise(cpu, 0x2F), 0);
     CHECK_INT(s7_cpu_session_push(cpu, &s, 2000, out, sizeof out), 0);
     CHECK(s7_cpu_session_push(cpu, &r8, 2000, out, sizeof out) > 0); /* still registered */
+    /* r8 ends ALARM_S (08), which it never registered: its ALARM registration stays */
+    CHECK(query(cpu, &r8,
+                "32 07 00 00 0a 00 00 08 00 10 00 01 12 04 11 44 02 00 ff 09 00 0c "
+                "81 00 53 37 43 48 4e 5f 30 32 08 00",
+                &u) > 0);
+    CHECK_INT(u.err, 0);
+    CHECK_INT(s7_cpu_session_next_push(&r8), 0);
     CHECK_INT(s7_cpu_alarm_clear(cpu, 0x2F), 0);
+    k = s7_cpu_session_push(cpu, &r8, 2200, out, sizeof out); /* 0x2F went: indicated */
+    CHECK(k > 0);
+    CHECK(s7_pdu_decode(out, (size_t)k, &pp) >= 0);
+    CHECK(s7_ud_decode(&pp, &u) >= 0);
+    CHECK_INT(u.subfn, 0x05);
     s7__cpu_session_release(&r8);
     s7__cpu_session_release(&none_s);
 
