@@ -218,9 +218,12 @@ static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
 
 int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
 {
-    s7__alarm_release(sess);
-    if (!(almtype & 1)) /* an end */
+    if (!(almtype & 1)) { /* an end: of the type registered only (another leaves it be) */
+        if (sess->alm && sess->alm->type == (almtype | 1))
+            s7__alarm_release(sess);
         return 0;
+    }
+    s7__alarm_release(sess);
     sess->alm = calloc(1, sizeof *sess->alm);
     if (!sess->alm)
         return S7_ERR_NOMEM;

@@ -263,7 +263,8 @@ enum {
     S7__MSG_ALARM_S_ON = 0x09
 };
 /* A registration of the message service (group 4 subfunction 0x02) for alarm type
- * almtype: starts (the alarms' states now are taken as reported) or ends the session's
+ * almtype: starts (the alarms' states now are taken as reported) or ends (an end of the type
+ * registered; an end of another type changes nothing) the session's
  * alarm indications.  0 or S7_ERR_NOMEM. */
 int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype);
 /* The next alarm indication due for the session at now_ms (an alarm that came or went
