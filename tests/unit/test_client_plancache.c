@@ -123,6 +123,19 @@ static void fixed_items(s7_client *c, sent *s, uint16_t port)
     for (int i = 0; i < NI; i++)
         fine &= f[i].status == 0 && f[i].rc == S7_RC_OK && fb[i][0] == db[5 * i];
     CHECK(fine);
+    /* a read refused at once (not connected) marks its items too: after a reconnect they
+     * are judged anew, not taken as the last fine job left them */
+    s7_client_close(c);
+    rc = 99;
+    CHECK_INT(s7_client_read_async(c, f, NI, on_done, &rc), S7_ERR_NOTCONN);
+    CHECK_INT(f[0].status, S7_ERR_NOTCONN);
+    CHECK_INT(s7_client_connect(c, "127.0.0.1", port), 0);
+    CHECK_INT(s7_client_pdu(c), pdu);
+    CHECK_INT(s7_client_read(c, f, NI), 0);
+    fine = 1;
+    for (int i = 0; i < NI; i++)
+        fine &= f[i].status == 0 && f[i].rc == S7_RC_OK && fb[i][0] == db[5 * i];
+    CHECK(fine);
 }
 
 static void body(s7_client *c, sent *s)
