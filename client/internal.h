@@ -117,6 +117,9 @@ void s7__plan_release(s7__job *j);
 /* j, on its cached plan, answered every item fine (s7__job_next_pass): its items are as the
  * plan left them. */
 void s7__plan_clean(s7__job *j);
+/* items were given results outside a job on a cached plan (a call refused at once): the
+ * entries of that array compare their items again. */
+void s7__plan_dirty(s7_client *c, const s7_item *items);
 int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap);
 /* s7_plan_apply of the reply to request sub of a first pass (a conforming reply that
  * answers every item fine straight from the entry's lists of copies). */

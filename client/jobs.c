@@ -172,6 +172,7 @@ static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t 
     if (c->state != S7__READY) {
         for (size_t i = 0; i < n; i++)
             items[i].status = S7_ERR_NOTCONN;
+        s7__plan_dirty(c, items); /* a cached plan of them is no longer what they hold */
         return S7_ERR_NOTCONN;
     }
     int merge = j->no_merge || kind == S7__JOB_WRITE ? -1 : (int)c->o.merge_gap;

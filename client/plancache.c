@@ -382,6 +382,13 @@ void s7__plan_clean(s7__job *j)
         j->pe->clean = 1;
 }
 
+void s7__plan_dirty(s7_client *c, const s7_item *items)
+{
+    for (size_t i = 0; i < c->npc; i++)
+        if (c->pc[i]->items == items)
+            c->pc[i]->clean = 0;
+}
+
 void s7__plan_release(s7__job *j)
 {
     if (j->pe) {
