@@ -46,10 +46,12 @@ for line in sys.stdin:
         r = "error: %r" % e
     print(str(r).replace("\n", " "), flush=True)' 2>&1
 }
+# bash unsets PYQ and PYQ_PID once it has reaped the evaluator: keep our own copies
+PYQ_IN=${PYQ[1]} PYQ_OUT=${PYQ[0]} PYQ_CHILD=$PYQ_PID
 q() {
     R=""
-    printf '%s\t%s\n' "$S7_TEST_TMP/doc.$DOCN.json" "$1" >&"${PYQ[1]}"
-    IFS= read -r -t 10 R <&"${PYQ[0]}" || R="(no answer from the evaluator)"
+    printf '%s\t%s\n' "$S7_TEST_TMP/doc.$DOCN.json" "$1" >&"$PYQ_IN"
+    IFS= read -r -t 10 R <&"$PYQ_OUT" || R="(no answer from the evaluator)"
 }
 state_of() {
     "$S7_BIN" info "$1" --slot 2 --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["cpu"]["state"])' 2>&1
@@ -274,6 +276,6 @@ check_contains "$R" "reserved for HMI/OP communication" "OP: raise the HMI reser
 kill "$HELD" 2>/dev/null
 wait "$HELD" 2>/dev/null
 stop_s7server
-eval "exec ${PYQ[1]}>&-"
-wait "$PYQ_PID" 2>/dev/null
+eval "exec $PYQ_IN>&-"
+wait "$PYQ_CHILD" 2>/dev/null
 finish
