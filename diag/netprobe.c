@@ -768,10 +768,12 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     int64_t neigh_limit = settle + NEIGH_EXTRA_MS;
     for (int iter = 0; iter < 100000; iter++) {
         int64_t now = s7_now_ms();
-        /* the neighbour entry, every 100 ms while it matters */
+        /* the neighbour entry, every 100 ms while it matters, every 10 ms while ARP is under
+         * way: a FAILED entry lasts only until the next packet to it (a SYN retransmission,
+         * a ping) starts resolution again */
         if (x.have_route && now >= x.neigh_next) {
             neigh_read(&x, ev);
-            x.neigh_next = now + 100;
+            x.neigh_next = now + (ev->neigh == S7__NEIGH_INCOMPLETE ? 10 : 100);
         }
         if (x.echo_fd >= 0 && !x.echo_done && x.echo_sent < 3 && now >= x.echo_next)
             echo_send(&x, now);

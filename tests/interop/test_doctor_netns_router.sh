@@ -168,10 +168,12 @@ for line in sys.stdin:
         r = "error: %r" % e
     print(str(r).replace("\n", " "), flush=True)' "$S7_TEST_TMP" 2>&1
 }
+# bash unsets PYQ and PYQ_PID once it has reaped the evaluator: keep our own copies
+PYQ_IN=${PYQ[1]} PYQ_OUT=${PYQ[0]} PYQ_CHILD=$PYQ_PID
 q() {
     R=""
-    printf '%s\t%s\n' "$1" "$2" >&"${PYQ[1]}"
-    IFS= read -r -t 10 R <&"${PYQ[0]}" || R="(no answer from the evaluator)"
+    printf '%s\t%s\n' "$1" "$2" >&"$PYQ_IN"
+    IFS= read -r -t 10 R <&"$PYQ_OUT" || R="(no answer from the evaluator)"
 }
 
 # expect NAME VERDICT TEAM DETAIL FIX: verdict, exit code, team, the failing check and texts.
@@ -230,7 +232,9 @@ check_contains "$R" "a router reports it unreachable" "off_router: the cause"
 
 expect off_segment host_unreachable "cabling, power and IP of the CPU" "no device answers ARP for $P.1.99" "check that it is powered"
 q off_segment 'p["neighbour"]["saw"]'
-check_contains "$R" "FAILED" "off_segment: the ARP entry failed"
+# the entry is seen FAILED, or still INCOMPLETE after the wait when a SYN retransmission
+# restarted ARP within the 10 ms between two looks: either way nobody answered
+check_match "$R" "FAILED|INCOMPLETE" "off_segment: the ARP entry failed (or never resolved)"
 q off_segment 'f["ms"] >= 2500'
 check_eq "$R" true "off_segment: ARP was waited for (not cut by the 3000 ms timer)"
 
@@ -280,6 +284,6 @@ else
 fi
 
 # the evaluator ends when its input closes
-eval "exec ${PYQ[1]}>&-"
-wait "$PYQ_PID" 2>/dev/null
+eval "exec $PYQ_IN>&-"
+wait "$PYQ_CHILD" 2>/dev/null
 finish
