@@ -154,23 +154,7 @@ void s7__gpush_detach(s7__gpush *p, void *cli)
 static int msg_encode(uint8_t *out, size_t cap, uint16_t ref, const uint8_t user[8], uint8_t ev,
                       int with_alm, uint8_t alm)
 {
-    uint8_t d[12];
-    d[0] = ev;
-    d[1] = 0x00;
-    memcpy(d + 2, user, 8);
-    d[10] = alm;
-    d[11] = 0x00;
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = 0x02;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = d;
-    u.plen = with_alm ? 12 : 10;
-    return s7_ud_encode(out, cap, ref, &u);
+    return s7_msg_service_encode(out, cap, ref, ev, (const char *)user, with_alm ? alm : -1);
 }
 
 int s7__gpush_owes(const s7__gpush *p) { return p->nunsub || p->owe_alm || p->owe_ev; }

@@ -70,6 +70,18 @@ int s7_cyclic_data_decode(const uint8_t *payload, size_t plen, s7_data_item *ite
     return (int)n;
 }
 
+/* ---------------------------------------------------------------- message service */
+
+int s7_msg_service_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t events,
+                          const char user[8], int alarm_type)
+{
+    uint8_t payload[12] = {events, 0x00};
+    memcpy(payload + 2, user, 8);
+    payload[10] = (uint8_t)(alarm_type < 0 ? 0 : alarm_type);
+    return s7__ud_req(buf, cap, ref, S7_UD_GRP_CPU, S7_UD_MSG_SERVICE, 0, payload,
+                      alarm_type < 0 ? 10 : 12);
+}
+
 /* ---------------------------------------------------------------- alarm query */
 
 int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type)

@@ -446,7 +446,7 @@ enum {
     S7_CYC_CHANGE = 0x05,      /* push when a value changed (looked at every cycle) */
     S7_CYC_MODIFY = 0x07       /* change the items / cycle of a change-driven job */
 };
-enum { S7_UD_ALARM_QUERY = 0x13 };
+enum { S7_UD_MSG_SERVICE = 0x02, S7_UD_ALARM_QUERY = 0x13 };
 
 /* A cycle in ms as time base (0 = 100 ms, 1 = 1 s, 2 = 10 s) and factor (1..255): the
  * finest base that can count it, rounded to the nearest step.  Returns the cycle coded
@@ -476,6 +476,12 @@ typedef struct s7_alarm {
     int has_came;       /* came holds when it came (ALARM_S objects) */
     s7_datetime came;
 } s7_alarm;
+/* Message service request (group 4 subfunction 0x02), as WinCC registers: the event bits
+ * (0x80 alarms, 0x01 mode changes, ...; 0x00 ends), the 8-character user name (blank
+ * padded) and, when alarm_type >= 0, the alarm registration type (0x09 ALARM_S, 0x05 ALARM,
+ * 0x08 / 0x04 their end). */
+S7_API int s7_msg_service_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t events,
+                                 const char user[8], int alarm_type);
 /* Alarm query request (group 4 subfunction 0x13) for alarms of alarm_type, by alarm type. */
 S7_API int s7_alarm_query_encode(uint8_t *buf, size_t cap, uint16_t ref, uint8_t alarm_type);
 /* The objects of an alarm query answer's data (up to max into out; out may be NULL).

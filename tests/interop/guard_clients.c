@@ -193,20 +193,9 @@ static int a_step(acli *a, int n, int ms)
 /* A message service request: events ev, alarm type alm. */
 static int a_msg(acli *a, uint8_t ev, uint8_t alm, intptr_t job)
 {
-    uint8_t d[12] = {ev, 0x00, 's', '7', 't', 'e', 's', 't', ' ', ' ', alm, 0x00};
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = 0x02;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = d;
-    u.plen = 12;
     size_t cap;
     uint8_t *b = s7_conn_submit_begin(a->c, &cap);
-    int n = b ? s7_ud_encode(b, cap, 0, &u) : -1;
+    int n = b ? s7_msg_service_encode(b, cap, 0, ev, "s7test  ", alm) : -1;
     return n < 0 ? -1 : s7_conn_submit_end(a->c, (size_t)n, (void *)job, 0);
 }
 

@@ -15,18 +15,7 @@ static uint8_t req[512], out[512];
 /* A message service request of events ev with alarm type alm (plen 12) or without. */
 static size_t msg_req(uint8_t ev, int with_alm, uint8_t alm)
 {
-    uint8_t d[12] = {ev, 0x00, 'H', 'm', 'i', 'R', 't', 'm', ' ', ' ', alm, 0x00};
-    s7_ud u;
-    memset(&u, 0, sizeof u);
-    u.method = 0x11;
-    u.type = S7_UD_TYPE_REQ;
-    u.group = S7_UD_GRP_CPU;
-    u.subfn = 0x02;
-    u.rc = S7_RC_OK;
-    u.dts = S7_DTS_OCTET;
-    u.payload = d;
-    u.plen = with_alm ? 12 : 10;
-    int n = s7_ud_encode(req, sizeof req, 7, &u);
+    int n = s7_msg_service_encode(req, sizeof req, 7, ev, "HmiRtm  ", with_alm ? alm : -1);
     return n > 0 ? (size_t)n : 0;
 }
 

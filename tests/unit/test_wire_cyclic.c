@@ -61,6 +61,19 @@ static void test_requests(void)
                want, sizeof want);
     CHECK_INT(n, (int)wn);
     CHECK_MEM(buf, want, wn);
+    /* the message service: ALARM_S registration (12 bytes), the events alone (10 bytes) */
+    n = s7_msg_service_encode(buf, sizeof buf, 3, 0x81, "s7test  ", 0x09);
+    wn = t_hex("32 07 00 00 00 03 00 08 00 10 00 01 12 04 11 44 02 00 "
+               "ff 09 00 0c 81 00 73 37 74 65 73 74 20 20 09 00",
+               want, sizeof want);
+    CHECK_INT(n, (int)wn);
+    CHECK_MEM(buf, want, wn);
+    n = s7_msg_service_encode(buf, sizeof buf, 3, 0x01, "s7test  ", -1);
+    wn = t_hex("32 07 00 00 00 03 00 08 00 0e 00 01 12 04 11 44 02 00 "
+               "ff 09 00 0a 01 00 73 37 74 65 73 74 20 20",
+               want, sizeof want);
+    CHECK_INT(n, (int)wn);
+    CHECK_MEM(buf, want, wn);
 }
 
 static void test_decode(void)
