@@ -8,7 +8,15 @@
 # Goals (issue 12): guard >= 0.9x HAProxy in every case; 1000 shared >= 0.8x 2 direct;
 # <= 2 KiB per downstream connection.
 #
-#   bench/guard/run.sh [BUILD_DIR]      (SECONDS_PER_CASE=3 per case by default;
+# Rounds: every case is measured ROUNDS times, the sides interleaved (direct, HAProxy, guard,
+# direct, HAProxy, guard, ...), so a busy moment of a shared machine falls on one round of
+# each side rather than on one whole side. A figure is the median of its side's rounds (the
+# mean of the middle two for an even count), the ratio is the ratio of those medians (the
+# goal is judged on it), and beside it the lowest..highest of the ratios within one round.
+#
+#   bench/guard/run.sh [BUILD_DIR]      (SECONDS_PER_CASE=3: seconds per measurement;
+#                                        ROUNDS=3: rounds per case;
+#                                        VERBOSE=1: print every round's figures too;
 #                                        GUARD_THREADS=N runs the guards with --threads N,
 #                                        default: the guard's own, one loop per online CPU)
 set -uo pipefail
@@ -16,6 +24,14 @@ BUILD="${1:-build}"
 S7="$BUILD/bin/s7"
 GB="$BUILD/bench/guard_bench"
 SECS="${SECONDS_PER_CASE:-3}"
+ROUNDS="${ROUNDS:-3}"
+VERBOSE="${VERBOSE:-0}"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-guard: ROUNDS=$ROUNDS: want a whole number >= 1" >&2; exit 2; }
+if ! [[ "$SECS" =~ ^[0-9]*\.?[0-9]+$ ]] || ! awk -v s="$SECS" 'BEGIN { exit !(s > 0) }'; then
+    echo "bench-guard: SECONDS_PER_CASE=$SECS: want a number of seconds > 0" >&2
+    exit 2
+fi
+START_WALL=$SECONDS
 GT=()
 [ -n "${GUARD_THREADS:-}" ] && GT=(--threads "$GUARD_THREADS")
 [ -x "$S7" ] && [ -x "$GB" ] || { echo "bench-guard: build first (make build)" >&2; exit 2; }
@@ -76,7 +92,7 @@ P_GS=$(port)
 "$S7" guard --listen "127.0.0.1:$P_GS" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
     --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guards.log" 2>&1 &
 GS_PID=$!
-PIDS+=($GS_PID)
+PIDS+=("$GS_PID")
 wait_port "$P_G" && wait_port "$P_GS" || { cat "$TMP"/guard*.log; exit 1; }
 
 # memory first, on a guard that has served nothing yet (a heap that served clients before
@@ -85,14 +101,14 @@ P_GM=$(port)
 "$S7" guard --listen "127.0.0.1:$P_GM" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
     --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guardm.log" 2>&1 &
 GM_PID=$!
-PIDS+=($GM_PID)
+PIDS+=("$GM_PID")
 wait_port "$P_GM" || { cat "$TMP/guardm.log"; exit 1; }
 rss() { awk '/^VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
 sleep 0.2
 mem_before=$(rss "$GM_PID")
 "$GB" 127.0.0.1 "$P_GM" 1 1000 1 4 4 hold >"$TMP/hold.out" 2>&1 &
 HPID=$!
-for ((i = 0; i < 400; i++)); do grep -q ready "$TMP/hold.out" && break; sleep 0.05; done
+for ((i = 0; i < 400; i++)); do grep -qs ready "$TMP/hold.out" && break; sleep 0.05; done
 sleep 0.5
 mem_after=$(rss "$GM_PID")
 kill "$HPID" 2>/dev/null
@@ -105,7 +121,7 @@ rate() { # rate PORT N K BYTES: reads per second
     printf '%s\n' "$out" | awk '/^reads/ {sub("/s","",$4); print $4; found=1} END {if (!found) print 0}'
 }
 rate_par() { # rate_par PORT PROCS N K BYTES: N clients split over PROCS generator processes
-    local i pids=() f
+    local i pids=()
     for ((i = 0; i < $2; i++)); do
         "$GB" 127.0.0.1 "$1" 1 $(($3 / $2)) "$4" "$5" "$SECS" >"$TMP/par.$i" 2>&1 &
         pids+=($!)
@@ -115,38 +131,71 @@ rate_par() { # rate_par PORT PROCS N K BYTES: N clients split over PROCS generat
         awk '/^reads/ {sub("/s","",$4); t += $4} END {printf "%.0f\n", t}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+median() { # median X...: the middle value (the mean of the middle two for an even count)
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR % 2) printf "%.0f\n", v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+spread() { # spread A... -- B...: lowest..highest of A[i]/B[i] (the ratio within round i)
+    local a=() b=() x seen=0
+    for x in "$@"; do
+        if [ "$x" = -- ]; then seen=1; elif ((seen)); then b+=("$x"); else a+=("$x"); fi
+    done
+    paste -d' ' <(printf '%s\n' "${a[@]}") <(printf '%s\n' "${b[@]}") |
+        awk '$2 > 0 { r = $1 / $2; if (!n++ || r < lo) lo = r; if (n == 1 || r > hi) hi = r }
+             END { if (n) printf "%.2f..%.2f\n", lo, hi; else print "-" }'
+}
+verdict() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "-" && r >= g) ? "met" : "MISSED" }'; }
 
-printf 's7 guard benchmark: %s s per case, emulated S7-1500 (s7 server) on loopback\n' "$SECS"
+printf 's7 guard benchmark: %s s per measurement, %s rounds per case (sides interleaved),\n' "$SECS" "$ROUNDS"
+printf 'emulated S7-1500 (s7 server) on loopback; figures: median of the rounds, reads per second\n'
 printf 'guard threads: %s; %s online CPUs; load average at start: %s\n\n' "${GUARD_THREADS:-default}" \
     "$(getconf _NPROCESSORS_ONLN)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-34s %12s %12s %12s %10s %8s %s\n' case direct haproxy guard guard/ha goal result
+printf '%-30s %11s %11s %11s %9s %11s %7s %s\n' case direct haproxy guard guard/ha "per round" goal result
 row() { # row NAME N K BYTES
-    local d h g r ok
-    d=$(rate "$P_CPU" "$2" "$3" "$4")
-    h=$(rate "$P_HA" "$2" "$3" "$4")
-    g=$(rate "$P_G" "$2" "$3" "$4")
-    r=$(ratio "$g" "$h")
-    ok=$(awk -v r="$r" 'BEGIN { print (r >= 0.9) ? "met" : "MISSED" }')
-    printf '%-34s %10s/s %10s/s %10s/s %10s %8s %s\n' "$1" "$d" "$h" "$g" "$r" ">=0.90" "$ok"
+    local d=() h=() g=() i md mh mg r
+    for ((i = 1; i <= ROUNDS; i++)); do
+        d+=("$(rate "$P_CPU" "$2" "$3" "$4")")
+        h+=("$(rate "$P_HA" "$2" "$3" "$4")")
+        g+=("$(rate "$P_G" "$2" "$3" "$4")")
+        ((VERBOSE)) && printf '  %-28s round %d: %s / %s / %s = %s\n' "$1" "$i" "${d[-1]}" "${h[-1]}" \
+            "${g[-1]}" "$(ratio "${g[-1]}" "${h[-1]}")"
+    done
+    md=$(median "${d[@]}")
+    mh=$(median "${h[@]}")
+    mg=$(median "${g[@]}")
+    r=$(ratio "$mg" "$mh")
+    printf '%-30s %9s/s %9s/s %9s/s %9s %11s %7s %s\n' "$1" "$md" "$mh" "$mg" "$r" \
+        "$(spread "${g[@]}" -- "${h[@]}")" ">=0.90" "$(verdict "$r" 0.9)"
 }
 row "4-byte reads, one at a time" 1 1 4
 row "4-byte reads, 8 in flight" 1 8 4
 row "4-byte reads, 64 connections" 64 1 4
 row "64 KB DB read" 1 1 65535
 
-d2=$(rate "$P_CPU" 2 8 4)
 # 1000 clients from 4 generator processes (one process polling 1000 sockets is itself the
-# limit: see the reference row)
-s1000=$(rate_par "$P_GS" 4 1000 1 4)
-d1000=$(rate_par "$P_CPU" 4 1000 1 4)
+# limit: see the reference row), interleaved with 2 direct connections at 8 in flight and
+# with the same 1000 clients connected directly (the reference)
+S=() D2=() D1000=()
+for ((i = 1; i <= ROUNDS; i++)); do
+    S+=("$(rate_par "$P_GS" 4 1000 1 4)")
+    D2+=("$(rate "$P_CPU" 2 8 4)")
+    D1000+=("$(rate_par "$P_CPU" 4 1000 1 4)")
+    ((VERBOSE)) && printf '  %-28s round %d: %s / %s = %s (1000 direct: %s)\n' "1000 shared / 2 direct x8" \
+        "$i" "${S[-1]}" "${D2[-1]}" "$(ratio "${S[-1]}" "${D2[-1]}")" "${D1000[-1]}"
+done
+s1000=$(median "${S[@]}")
+d2=$(median "${D2[@]}")
+d1000=$(median "${D1000[@]}")
 r=$(ratio "$s1000" "$d2")
-printf '\n%-34s %12s %25s %10s %8s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" "guard (shared)" "ratio" goal result
-printf '%-34s %10s/s %23s/s %10s %8s %s\n' "" "$d2" "$s1000" "$r" ">=0.80" \
-    "$(awk -v r="$r" 'BEGIN { print (r >= 0.8) ? "met" : "MISSED" }')"
+printf '\n%-34s %12s %16s %9s %11s %7s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" "guard (shared)" \
+    ratio "per round" goal result
+printf '%-34s %10s/s %14s/s %9s %11s %7s %s\n' "" "$d2" "$s1000" "$r" "$(spread "${S[@]}" -- "${D2[@]}")" \
+    ">=0.80" "$(verdict "$r" 0.8)"
 printf '%-34s %10s/s   (1000 direct connections, 1 in flight each, same 4 generators)\n' \
     "1000 clients direct (reference)" "$d1000"
 
 per=$(( (mem_after - mem_before) / 1000 ))
 printf '\n%-34s %12s %12s %12s %8s %s\n' "guard memory" "RSS before" "RSS 1000 conn" "per conn" goal result
-printf '%-34s %12s %12s %10s B %8s %s\n' "(1000 clients set up, idle)" "$mem_before" "$mem_after" "$per" "<=2048" \
+printf '%-34s %12s %12s %10s B %8s %s\n' "(1000 idle clients, one run)" "$mem_before" "$mem_after" "$per" "<=2048" \
     "$([ "$per" -le 2048 ] && echo met || echo MISSED)"
+printf '\nload average at end: %s; total wall time: %d s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" $((SECONDS - START_WALL))
