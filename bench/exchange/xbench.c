@@ -21,9 +21,18 @@
  *      s7kit's blocking client and a Snap7 client (Cli_DBRead) doing the same read.  Quantiles
  *      are exact (sorted samples); CPU time of this process per operation beside them.
  *
+ * Rounds (--rounds N, default 3): the sides take turns, each measured --time seconds per
+ * turn (case a: bridge, Snap7, bridge, Snap7, ...; case b: job, client, floor, event-loop
+ * floor, Snap7, then again), so a busy moment of a shared machine lands on one round of each
+ * side rather than on one whole side.  A figure is the median of its side's rounds (the
+ * mean of the middle two for an even count; in case b the median of each round's exact
+ * p50 and p99), a ratio is the ratio of those medians, and beside it the lowest..highest of
+ * the same ratio taken within each round.
+ *
  * The CPU emulators are s7kit's (s7 server's engine): in case a a child process serving them
  * all from one thread.  Options: --cpus N --tags N --cycle MS (case a) --period MS (case b: one
- * operation every MS on every side, default 10) --time S --cases ab --markdown. */
+ * operation every MS on every side, default 10) --time S --rounds N --cases ab --markdown
+ * --verbose (every round's figures before each table). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -52,7 +61,9 @@
 #define TAG_STEP 8u /* tag i of a CPU at DBi*8 (scattered: a gap after each) */
 #define SNAP7_VARS 20u
 
-static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0;
+#define MAX_ROUNDS 100
+
+static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0, n_rounds = 3, verbose = 0;
 static double run_s = 5.0;
 static int b_cycle_ms = 10; /* case b: one operation every this many ms, on every side */
 
@@ -92,6 +103,44 @@ static void die(const char *fmt, const char *a)
     fprintf(stderr, fmt, a);
     fputc('\n', stderr);
     exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n-1] (the mean of the middle two for an even n; v is left as it was). */
+static double median(const double *v, int n)
+{
+    double s[MAX_ROUNDS];
+    if (n <= 0)
+        return 0;
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* "lo..hix": the lowest and highest of num[r] / den[r] over the rounds whose den is > 0, with
+ * prec decimals. */
+static void spread(char *out, size_t len, int prec, const double *num, const double *den, int n)
+{
+    double lo = 0, hi = 0;
+    int k = 0;
+    for (int r = 0; r < n; r++) {
+        if (den[r] <= 0)
+            continue;
+        double q = num[r] / den[r];
+        if (!k++ || q < lo)
+            lo = q;
+        if (k == 1 || q > hi)
+            hi = q;
+    }
+    if (k)
+        snprintf(out, len, "%.*fx..%.*fx", prec, lo, prec, hi);
+    else
+        snprintf(out, len, "-");
 }
 
 /* ---------------------------------------------------------------- the CPU farm (child) */
@@ -596,9 +645,11 @@ static void snap7_run(uint16_t port, samples *out)
     snap7_cli_free(s);
 }
 
-/* Case b: job, client, floor, Snap7 against CPU B, an emulated CPU served alone by a child
- * process (the loop of `s7 server`). */
-static void case_b(lat *job, lat *cli, lat *flo, lat *flo_ev, lat *snap)
+enum { B_JOB, B_CLIENT, B_FLOOR, B_FLOOR_EV, B_SNAP7, B_ROWS };
+
+/* Case b: job, client, floor, event-loop floor, Snap7 against CPU B, an emulated CPU served
+ * alone by a child process (the loop of `s7 server`), n_rounds times in turn: out[row][round]. */
+static void case_b(lat out[B_ROWS][MAX_ROUNDS])
 {
     partner_pid = farm_start(1, &partner_port);
 
@@ -621,16 +672,26 @@ static void case_b(lat *job, lat *cli, lat *flo, lat *flo_ev, lat *snap)
 
     samples s;
     memset(&s, 0, sizeof s);
-    job_run(partner_port, &s);
-    *job = of(&s);
-    client_run(partner_port, &s);
-    *cli = of(&s);
-    floor_run(&f, 0, &s);
-    *flo = of(&s);
-    floor_run(&f, 1, &s);
-    *flo_ev = of(&s);
-    snap7_run(partner_port, &s);
-    *snap = of(&s);
+    for (int r = 0; r < n_rounds; r++) {
+        job_run(partner_port, &s);
+        out[B_JOB][r] = of(&s);
+        client_run(partner_port, &s);
+        out[B_CLIENT][r] = of(&s);
+        floor_run(&f, 0, &s);
+        out[B_FLOOR][r] = of(&s);
+        floor_run(&f, 1, &s);
+        out[B_FLOOR_EV][r] = of(&s);
+        snap7_run(partner_port, &s);
+        out[B_SNAP7][r] = of(&s);
+        if (verbose)
+            printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, floor %u / %u, "
+                   "event-loop floor %u / %u, Snap7 %u / %u; job p50 / floor p50 %.2fx\n",
+                   r + 1, out[B_JOB][r].p50, out[B_JOB][r].p99, out[B_CLIENT][r].p50,
+                   out[B_CLIENT][r].p99, out[B_FLOOR][r].p50, out[B_FLOOR][r].p99,
+                   out[B_FLOOR_EV][r].p50, out[B_FLOOR_EV][r].p99, out[B_SNAP7][r].p50,
+                   out[B_SNAP7][r].p99,
+                   out[B_FLOOR][r].p50 ? (double)out[B_JOB][r].p50 / out[B_FLOOR][r].p50 : 0);
+    }
     farm_stop(&partner_pid);
 }
 
@@ -639,17 +700,19 @@ static void case_b(lat *job, lat *cli, lat *flo, lat *flo_ev, lat *snap)
 static void usage(void)
 {
     fputs("usage: s7xbench [--cpus N] [--tags N] [--cycle MS] [--period MS] [--time S] "
-          "[--cases ab] [--markdown]\n",
+          "[--rounds N] [--cases ab] [--markdown] [--verbose]\n"
+          "  --cpus 2..1000, --tags 1..128, --cycle and --period >= 1 ms, --time > 0 s, "
+          "--rounds 1..100\n",
           stderr);
     exit(2);
 }
 
-static void row(const char *a, const char *b, const char *c, const char *d)
+static void row(const char *a, const char *b, const char *c, const char *d, const char *e)
 {
     if (markdown)
-        printf("| %s | %s | %s | %s |\n", a, b, c, d);
+        printf("| %s | %s | %s | %s | %s |\n", a, b, c, d, e);
     else
-        printf("  %-44s %-22s %-22s %s\n", a, b, c, d);
+        printf("  %-44s %-22s %-22s %-14s %s\n", a, b, c, d, e);
 }
 
 int main(int argc, char **argv)
@@ -657,7 +720,7 @@ int main(int argc, char **argv)
     const char *cases = "ab";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (i + 1 >= argc && strcmp(a, "--markdown") != 0)
+        if (i + 1 >= argc && strcmp(a, "--markdown") != 0 && strcmp(a, "--verbose") != 0)
             usage();
         if (strcmp(a, "--cpus") == 0)
             n_cpus = atoi(argv[++i]);
@@ -671,13 +734,17 @@ int main(int argc, char **argv)
             cases = argv[++i];
         else if (strcmp(a, "--period") == 0)
             b_cycle_ms = atoi(argv[++i]);
+        else if (strcmp(a, "--rounds") == 0)
+            n_rounds = atoi(argv[++i]);
         else if (strcmp(a, "--markdown") == 0)
             markdown = 1;
+        else if (strcmp(a, "--verbose") == 0)
+            verbose = 1;
         else
             usage();
     }
     if (n_cpus < 2 || n_cpus > 1000 || n_tags < 1 || n_tags > (int)(DB_LEN / TAG_STEP) ||
-        cycle_ms < 1 || run_s <= 0)
+        cycle_ms < 1 || b_cycle_ms < 1 || run_s <= 0 || n_rounds < 1 || n_rounds > MAX_ROUNDS)
         usage();
     signal(SIGPIPE, SIG_IGN);
     struct rlimit rl;
@@ -691,71 +758,113 @@ int main(int argc, char **argv)
     }
     char x[64], y[64], z[64];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double load[3] = {0, 0, 0};
+    int have_load = getloadavg(load, 3) == 3;
     printf("s7xbench: %d emulated CPUs (s7kit, one child process), %.1f s per measurement, "
-           "%ld CPUs on this machine\n\n",
-           n_cpus, run_s, ncpu);
+           "%d rounds (the sides take turns; figures: median of the rounds), %ld CPUs on this "
+           "machine",
+           n_cpus, run_s, n_rounds, ncpu);
+    if (have_load)
+        printf(", load average at start %.2f %.2f %.2f", load[0], load[1], load[2]);
+    printf("\n\n");
     int rc = 0;
     if (strchr(cases, 'a')) {
-        side us, them;
-        case_a_bridge(&us);
-        case_a_snap7(&them);
+        side us[MAX_ROUNDS], them[MAX_ROUNDS];
+        double uc[MAX_ROUNDS], tc[MAX_ROUNDS], ut[MAX_ROUNDS], tt[MAX_ROUNDS];
+        unsigned long ue = 0, te = 0;
         printf("a. %d CPUs x %d scattered 4-byte tags every %d ms, copied DB1 -> DB2 (%.0f "
                "tags/s)\n",
                n_cpus, n_tags, cycle_ms, (double)n_cpus * n_tags * 1000.0 / cycle_ms);
+        for (int r = 0; r < n_rounds; r++) {
+            case_a_bridge(&us[r]);
+            case_a_snap7(&them[r]);
+            uc[r] = us[r].cpu_pct;
+            tc[r] = them[r].cpu_pct;
+            ut[r] = us[r].tags_s;
+            tt[r] = them[r].tags_s;
+            ue += us[r].errors;
+            te += them[r].errors;
+            if (verbose)
+                printf("  round %d: CPU %.1f %% / %.1f %% (Snap7 / s7kit %.1fx), tags/s %.0f / "
+                       "%.0f, failed runs %lu / %lu\n",
+                       r + 1, uc[r], tc[r], uc[r] > 0 ? tc[r] / uc[r] : 0, ut[r], tt[r],
+                       us[r].errors, them[r].errors);
+        }
+        double mu = median(uc, n_rounds), mt = median(tc, n_rounds);
+        double mut = median(ut, n_rounds), mtt = median(tt, n_rounds);
+        char w[40];
         if (markdown)
             printf("\n| | s7 exchange engine (1 thread) | Snap7 (1 client per CPU) | Snap7 / "
-                   "s7kit |\n|---|---|---|---|\n");
+                   "s7kit | per round (min..max) |\n|---|---|---|---|---|\n");
         else
-            row("", "s7 exchange engine", "Snap7, client per CPU", "Snap7 / s7kit");
-        snprintf(x, sizeof x, "%.1f %%", us.cpu_pct);
-        snprintf(y, sizeof y, "%.1f %%", them.cpu_pct);
-        snprintf(z, sizeof z, "%.1fx", us.cpu_pct > 0 ? them.cpu_pct / us.cpu_pct : 0);
-        row("CPU time per second of work (% of one core)", x, y, z);
-        snprintf(x, sizeof x, "%.0f", us.tags_s);
-        snprintf(y, sizeof y, "%.0f", them.tags_s);
-        snprintf(z, sizeof z, "%.2fx", us.tags_s > 0 ? them.tags_s / us.tags_s : 0);
-        row("tags copied per second", x, y, z);
-        snprintf(x, sizeof x, "%lu", us.errors);
-        snprintf(y, sizeof y, "%lu", them.errors);
-        row("failed runs", x, y, "");
+            row("", "s7 exchange engine", "Snap7, client per CPU", "Snap7 / s7kit", "per round");
+        snprintf(x, sizeof x, "%.1f %%", mu);
+        snprintf(y, sizeof y, "%.1f %%", mt);
+        snprintf(z, sizeof z, "%.1fx", mu > 0 ? mt / mu : 0);
+        spread(w, sizeof w, 1, tc, uc, n_rounds);
+        row("CPU time per second of work (% of one core)", x, y, z, w);
+        snprintf(x, sizeof x, "%.0f", mut);
+        snprintf(y, sizeof y, "%.0f", mtt);
+        snprintf(z, sizeof z, "%.2fx", mut > 0 ? mtt / mut : 0);
+        spread(w, sizeof w, 2, tt, ut, n_rounds);
+        row("tags copied per second", x, y, z, w);
+        snprintf(x, sizeof x, "%lu", ue);
+        snprintf(y, sizeof y, "%lu", te);
+        row("failed runs (all rounds)", x, y, "", "");
         printf("\n");
-        if (us.errors || them.errors)
+        if (ue || te)
             rc = 1;
     }
     if (strchr(cases, 'b')) {
-        lat jb, cl, fl, fe, sn;
-        case_b(&jb, &cl, &fl, &fe, &sn);
+        static lat b[B_ROWS][MAX_ROUNDS];
         printf("b. a GET job between two emulated CPUs: CPU A's job reads DB1.DBD0 of CPU B "
-               "every %d ms (each CPU in its own process; latency p50 / p99 over %zu runs)\n",
-               b_cycle_ms, jb.n);
+               "every %d ms (each CPU in its own process)\n",
+               b_cycle_ms);
+        case_b(b);
+        size_t runs = 0;
+        for (int r = 0; r < n_rounds; r++)
+            runs += b[B_JOB][r].n;
+        printf("   latency p50 / p99: exact within a round (the job's %zu runs over %d rounds), "
+               "median over the rounds\n",
+               runs, n_rounds);
         if (markdown)
-            printf("\n| | p50 / p99 | / floor (p50) | CPU of the requesting side per "
-                   "operation |\n|---|---|---|---|\n");
+            printf("\n| | p50 / p99 | / floor (p50) | per round (min..max) | CPU of the "
+                   "requesting side per operation |\n|---|---|---|---|---|\n");
         else
-            printf("  %-74s %-18s %-14s %s\n", "", "p50 / p99", "/ floor (p50)",
+            printf("  %-74s %-18s %-14s %-16s %s\n", "", "p50 / p99", "/ floor (p50)", "per round",
                    "CPU per op (requesting side)");
-        struct {
-            const char *what;
-            lat l;
-        } rows[5] = {
-            {"GET job of emulated CPU A (s7_xengine, request to reply)", jb},
-            {"s7kit client, blocking read of the same 4 bytes", cl},
-            {"loopback floor: the same request/reply bytes, TCP ping-pong", fl},
-            {"the floor with each end waiting as an event loop (poll/epoll, then read)", fe},
-            {"Snap7 client, Cli_DBRead of the same 4 bytes", sn},
+        static const char *what[B_ROWS] = {
+            "GET job of emulated CPU A (s7_xengine, request to reply)",
+            "s7kit client, blocking read of the same 4 bytes",
+            "loopback floor: the same request/reply bytes, TCP ping-pong",
+            "the floor with each end waiting as an event loop (poll/epoll, then read)",
+            "Snap7 client, Cli_DBRead of the same 4 bytes",
         };
-        for (int k = 0; k < 5; k++) {
-            char c1[40], c2[16], c3[24];
-            snprintf(c1, sizeof c1, "%u / %u us", rows[k].l.p50, rows[k].l.p99);
-            snprintf(c2, sizeof c2, "%.2fx", fl.p50 ? (double)rows[k].l.p50 / fl.p50 : 0);
-            snprintf(c3, sizeof c3, "%.1f us", rows[k].l.cpu_us);
+        double p50[B_ROWS][MAX_ROUNDS], p99[MAX_ROUNDS], cpu[MAX_ROUNDS];
+        for (int k = 0; k < B_ROWS; k++)
+            for (int r = 0; r < n_rounds; r++)
+                p50[k][r] = b[k][r].p50;
+        double floor50 = median(p50[B_FLOOR], n_rounds);
+        for (int k = 0; k < B_ROWS; k++) {
+            for (int r = 0; r < n_rounds; r++) {
+                p99[r] = b[k][r].p99;
+                cpu[r] = b[k][r].cpu_us;
+            }
+            double m50 = median(p50[k], n_rounds);
+            char c1[48], c2[16], c3[24], c4[40];
+            snprintf(c1, sizeof c1, "%.0f / %.0f us", m50, median(p99, n_rounds));
+            snprintf(c2, sizeof c2, "%.2fx", floor50 > 0 ? m50 / floor50 : 0);
+            spread(c4, sizeof c4, 2, p50[k], p50[B_FLOOR], n_rounds);
+            snprintf(c3, sizeof c3, "%.1f us", median(cpu, n_rounds));
             if (markdown)
-                printf("| %s | %s | %s | %s |\n", rows[k].what, c1, c2, c3);
+                printf("| %s | %s | %s | %s | %s |\n", what[k], c1, c2, c4, c3);
             else
-                printf("  %-74s %-18s %-14s %s\n", rows[k].what, c1, c2, c3);
+                printf("  %-74s %-18s %-14s %-16s %s\n", what[k], c1, c2, c4, c3);
         }
         printf("\n");
     }
+    if (getloadavg(load, 3) == 3)
+        printf("load average at end %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     farm_stop(&farm_pid);
     return rc;
 }
