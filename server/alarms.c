@@ -238,7 +238,7 @@ int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
 {
     uint8_t bit = reg_bit(almtype);
     if (!bit)
-        return 0; /* none of the three types: answered, nothing registered */
+        return 0;         /* none of the three types: answered, nothing registered */
     if (!(almtype & 1)) { /* an end: of that type only (the others stay) */
         if (sess->alm) {
             sess->alm->types &= (uint8_t)~bit;
