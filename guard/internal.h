@@ -66,15 +66,16 @@ int s7__guard_merge(const s7__gplan *pl, const s7_pdu *reply, uint8_t *out, size
 /* Per upstream connection: whose each push of the CPU is.  Clients are the engine's own
  * pointers (never looked into).  Cyclic data: the CPU's job number names the subscription
  * (the answer to the subscribe request tells it).  The message service (alarms, mode
- * changes, diagnostics): the CPU keeps one registration per connection, so the guard keeps
- * each client's (its events and alarm type) and gives the CPU the union of them: a
+ * changes, diagnostics): the CPU keeps one registration per connection (the events, and
+ * each alarm type on its own), so the guard keeps each client's (its events and the set
+ * of alarm types it registered) and gives the CPU the union of them: a
  * registration that adds nothing and an end that others still need are answered by the
  * guard itself; what the last client of an event or alarm type leaves behind is ended on
  * the CPU when it goes. */
 typedef struct s7__gmsg {
     void *cli;
     uint8_t ev;  /* events registered (byte 0 of the request without 0x80) */
-    uint8_t alm; /* alarm type registered (0x01 SCAN, 0x05 ALARM, 0x09 ALARM_S; 0 none) */
+    uint8_t alm; /* alarm types registered: bit 0 SCAN (0x01), 1 ALARM (0x05), 2 ALARM_S (0x09) */
 } s7__gmsg;
 
 typedef struct s7__gpush {

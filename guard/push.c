@@ -7,13 +7,15 @@
  * last request (0x01 mode changes, 0x02 diagnostics, 0x04 user-defined, 0x80 alarms) and,
  * per alarm type, whether alarms are registered (alarm type 0x09 ALARM_S, 0x05 ALARM,
  * 0x01 SCAN start it; 0x08, 0x04, 0x00 end it: wincc_s300_setup-alarm-read.pcapng,
- * wincc_s400_production.pcapng).  Several clients on one connection each register as if
- * alone, so the guard
+ * wincc_s400_production.pcapng; each type has its own end, so registering one type leaves
+ * the others registered, as the emulator keeps them: docs/guard.md).  A client may hold
+ * several alarm types (a set, bits as up_alm).  Several clients on one connection each
+ * register as if alone, so the guard
  * - forwards a request with the events of every client of the connection in its events
  *   byte, so one client's request never takes another's events away;
  * - answers itself (as the CPU answers: 02 00, and the alarm type and 01 00 after it) a
  *   request that would change nothing on the CPU: events already registered, an end of an
- *   alarm type other clients still hold;
+ *   alarm type other clients still hold (or nobody registered);
  * - when a client goes (or ends the last registration of a type), ends on the CPU what no
  *   client needs any more (an alarm type, events).
  * Which pushes go to which client (Wireshark's names of the group 4 subfunctions):
@@ -79,7 +81,7 @@ void s7__gpush_cyc_reply(s7__gpush *p, void *cli, const s7__gplan *pl, const s7_
     }
 }
 
-/* Alarm type (start code) <-> bit of up_alm / owe_alm. */
+/* Alarm type (start or end code) <-> bit of up_alm / owe_alm / s7__gmsg.alm. */
 static uint8_t alm_bit(uint8_t type)
 {
     switch (type | 1) {
@@ -98,7 +100,7 @@ static void need(const s7__gpush *p, uint8_t *ev, uint8_t *alm)
     *alm = 0;
     for (size_t i = 0; i < p->nmsg; i++) {
         *ev |= p->msg[i].ev;
-        *alm |= alm_bit(p->msg[i].alm);
+        *alm |= p->msg[i].alm;
     }
 }
 
@@ -236,9 +238,9 @@ int s7__gpush_msg(s7__gpush *p, void *cli, const uint8_t *pdu, size_t len, uint8
     int start = u.plen == 12 && (type & 1) && alm_bit(type);
     int end = u.plen == 12 && !(type & 1) && alm_bit(type);
     if (start)
-        m->alm = type;
-    else if (end && m->alm == (type | 1))
-        m->alm = 0;
+        m->alm |= alm_bit(type);
+    else if (end)
+        m->alm &= (uint8_t)~alm_bit(type);
     uint8_t ev, alm;
     need(p, &ev, &alm);
     if (!m->ev && !m->alm) { /* nothing registered: forget it */
@@ -275,13 +277,13 @@ static int takes(const s7__gmsg *m, uint8_t group, uint8_t subfn)
         return (m->ev & EV_MODE) != 0;
     switch (subfn) {
     case 0x11:
-    case 0x12: return m->alm == 0x09;
+    case 0x12: return (m->alm & alm_bit(0x09)) != 0;
     case 0x05:
     case 0x06:
     case 0x07:
     case 0x08:
-    case 0x16: return m->alm == 0x05;
-    case 0x09: return m->alm == 0x01;
+    case 0x16: return (m->alm & alm_bit(0x05)) != 0;
+    case 0x09: return (m->alm & alm_bit(0x01)) != 0;
     case 0x0C:
     case 0x0D:
     case 0x0E: return m->alm != 0;

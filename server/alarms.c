@@ -22,11 +22,14 @@
  * asks for (ALARM_8 when AT is 2, else ALARM_S).
  *
  * Indications (pushes) to a connection registered with the message service (group 4
- * subfunction 0x02, userdata.c) for alarms: when an alarm comes or goes, one Userdata
- * push (PDU reference 0, the 8-byte parameter of method 0x11) of group 4, subfunction 0x12 (ALARM_S indication) to a registration for ALARM_S
- * (alarm type 09, as a 300 is registered), 0x05 (ALARM_8 indication) to one for ALARM
- * (05, as the S7-400 captured is); a SCAN registration (01) is answered but gets nothing
- * (the emulator has no SCAN messages).  The data, laid out as the S7-400's ALARM_8
+ * subfunction 0x02, userdata.c) for alarms.  A connection holds a registration per alarm
+ * type (SCAN, ALARM, ALARM_S), each started and ended by its own code (01/00, 05/04,
+ * 09/08): registering one type leaves the others as they are (docs/server.md says why).
+ * When an alarm comes or goes, one Userdata push (PDU reference 0, the 8-byte parameter
+ * of method 0x11) of group 4 per registration: subfunction 0x12 (ALARM_S indication) to
+ * one for ALARM_S (alarm type 09, as a 300 is registered), 0x05 (ALARM_8 indication) to
+ * one for ALARM (05, as the S7-400 captured is); a SCAN registration (01) is answered but
+ * gets nothing (the emulator has no SCAN messages).  The data, laid out as the S7-400's ALARM_8
  * indications in wincc_s400_production.pcapng: the time (8-byte DATE_AND_TIME, the CPU
  * clock), function identifier 0x40 and one message object, as that CPU sends them, then
  * the object: 12 0A 16, the number of associated values (0: the emulator's alarms carry
@@ -34,7 +37,7 @@
  * 00 went), acknowledge state going and coming (FF FE when it came: its coming not
  * acknowledged, as the alarm query reports it; FE FE when it went).  The alarms are looked
  * at every 100 ms (a DB bit set and cleared within one look is not seen); the states at
- * the registration count as reported (only changes after it are pushed). */
+ * a registration count as reported to it (only changes after it are pushed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,15 +184,30 @@ int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
 
 #define ALARM_LOOK_MS 100
 
-/* A session's registration (allocated while it holds one, so an idle session stays
- * small): the alarm type registered for, the state of each alarm last reported to it and
- * when its alarms are looked at next. */
+/* A session's registrations (allocated while it holds one, so an idle session stays
+ * small): the alarm types registered for (one bit each, below), the state of each alarm
+ * last reported to each registration that is pushed (a bit per type) and when its alarms
+ * are looked at next. */
+#define REG_SCAN 0x01
+#define REG_ALARM 0x02
+#define REG_ALARM_S 0x04
 struct s7__almreg {
-    uint8_t type; /* S7__MSG_ALARM_S_ON, S7__MSG_ALARM_ON, S7__MSG_SCAN_ON */
-    uint8_t *seen;
+    uint8_t types; /* REG_* */
+    uint8_t *seen; /* per alarm: REG_ALARM / REG_ALARM_S set when reported active to it */
     size_t n;
     int64_t due; /* -1: at the next call */
 };
+
+/* The bit of an alarm type (its start or its end code); 0 for a code that is none. */
+static uint8_t reg_bit(uint8_t almtype)
+{
+    switch (almtype | 1) {
+    case S7__MSG_SCAN_ON: return REG_SCAN;
+    case S7__MSG_ALARM_ON: return REG_ALARM;
+    case S7__MSG_ALARM_S_ON: return REG_ALARM_S;
+    default: return 0;
+    }
+}
 
 void s7__alarm_release(s7_cpu_session *sess)
 {
@@ -200,7 +218,7 @@ void s7__alarm_release(s7_cpu_session *sess)
     sess->alm = NULL;
 }
 
-/* Take the states of the alarms the registration does not know yet (defined since it
+/* Take the states of the alarms the registrations do not know yet (defined since they
  * looked last) as reported.  0 or S7_ERR_NOMEM. */
 static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
 {
@@ -210,7 +228,7 @@ static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
     if (!t)
         return S7_ERR_NOMEM;
     for (size_t i = r->n; i < cpu->nalarms; i++)
-        t[i] = (uint8_t)active(cpu, &cpu->alarms[i]);
+        t[i] = active(cpu, &cpu->alarms[i]) ? REG_ALARM | REG_ALARM_S : 0;
     r->seen = t;
     r->n = cpu->nalarms;
     return 0;
@@ -218,23 +236,38 @@ static int seen_grow(s7_cpu *cpu, struct s7__almreg *r)
 
 int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
 {
-    if (!(almtype & 1)) { /* an end: of the type registered only (another leaves it be) */
-        if (sess->alm && sess->alm->type == (almtype | 1))
-            s7__alarm_release(sess);
+    uint8_t bit = reg_bit(almtype);
+    if (!bit)
+        return 0;         /* none of the three types: answered, nothing registered */
+    if (!(almtype & 1)) { /* an end: of that type only (the others stay) */
+        if (sess->alm) {
+            sess->alm->types &= (uint8_t)~bit;
+            if (!sess->alm->types)
+                s7__alarm_release(sess);
+        }
         return 0;
     }
-    s7__alarm_release(sess);
-    sess->alm = calloc(1, sizeof *sess->alm);
-    if (!sess->alm)
+    if (!sess->alm) {
+        sess->alm = calloc(1, sizeof *sess->alm);
+        if (!sess->alm)
+            return S7_ERR_NOMEM;
+    }
+    struct s7__almreg *r = sess->alm;
+    if (seen_grow(cpu, r) < 0) {
+        if (!r->types)
+            s7__alarm_release(sess);
         return S7_ERR_NOMEM;
-    sess->alm->type = almtype;
-    sess->alm->due = -1;
-    return seen_grow(cpu, sess->alm);
+    }
+    r->types |= bit;
+    r->due = -1;
+    for (size_t i = 0; i < r->n; i++) /* this type's states now count as reported */
+        r->seen[i] = (uint8_t)((r->seen[i] & ~bit) | (active(cpu, &cpu->alarms[i]) ? bit : 0));
+    return 0;
 }
 
 int64_t s7__alarm_next(const s7_cpu_session *sess)
 {
-    if (!sess || !sess->alm || sess->alm->type == S7__MSG_SCAN_ON)
+    if (!sess || !sess->alm || !(sess->alm->types & (REG_ALARM | REG_ALARM_S)))
         return -1;
     return sess->alm->due < 0 ? 0 : sess->alm->due;
 }
@@ -242,7 +275,7 @@ int64_t s7__alarm_next(const s7_cpu_session *sess)
 int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim)
 {
     struct s7__almreg *r = sess->alm;
-    if (!r || r->type == S7__MSG_SCAN_ON)
+    if (!r || !(r->types & (REG_ALARM | REG_ALARM_S)))
         return 0;
     if (r->due >= 0 && now_ms < r->due)
         return 0;
@@ -251,9 +284,15 @@ int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *o
     for (size_t i = 0; i < r->n; i++) {
         struct s7__alarm *a = &cpu->alarms[i];
         uint8_t on = (uint8_t)active(cpu, a);
-        if (on == r->seen[i])
+        /* the registration (ALARM_S first) that has not been told this state yet */
+        uint8_t bit = 0;
+        if ((r->types & REG_ALARM_S) && on != !!(r->seen[i] & REG_ALARM_S))
+            bit = REG_ALARM_S;
+        else if ((r->types & REG_ALARM) && on != !!(r->seen[i] & REG_ALARM))
+            bit = REG_ALARM;
+        if (!bit)
             continue;
-        r->seen[i] = on;
+        r->seen[i] = (uint8_t)((r->seen[i] & ~bit) | (on ? bit : 0));
         uint8_t p[8 + 2 + 12];
         memset(p, 0, sizeof p);
         s7_datetime t;
@@ -279,7 +318,7 @@ int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *o
         u.method = 0x11; /* the short parameter (8 bytes), as the S7-400's indications */
         u.type = S7_UD_TYPE_PUSH;
         u.group = S7_UD_GRP_CPU;
-        u.subfn = r->type == S7__MSG_ALARM_ON ? 0x05 : 0x12;
+        u.subfn = bit == REG_ALARM ? 0x05 : 0x12;
         u.rc = S7_RC_OK;
         u.dts = S7_DTS_OCTET;
         u.payload = p;

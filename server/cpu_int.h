@@ -133,7 +133,7 @@ struct s7_cpu_session {
     uint8_t cur_fn;         /* the Read/Write job being answered (for events) */
     struct s7__cyc *cyc;    /* cyclic-data subscriptions (cyclic.c), NULL when none */
     struct s7__xfer *xfer;  /* a block upload / download in progress (blocks.c), or NULL */
-    struct s7__almreg *alm; /* the message service's alarm registration (alarms.c), or NULL */
+    struct s7__almreg *alm; /* the message service's alarm registrations (alarms.c), or NULL */
 };
 
 /* A block transfer of one session (allocated while one runs). */
@@ -263,16 +263,16 @@ enum {
     S7__MSG_ALARM_S_ON = 0x09
 };
 /* A registration of the message service (group 4 subfunction 0x02) for alarm type
- * almtype: starts (the alarms' states now are taken as reported) or ends (an end of the type
- * registered; an end of another type changes nothing) the session's
- * alarm indications.  0 or S7_ERR_NOMEM. */
+ * almtype: starts (the alarms' states now are taken as reported to it) or ends the
+ * session's registration of that alarm type; the session's registrations of the other
+ * types stay.  0 or S7_ERR_NOMEM. */
 int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype);
 /* The next alarm indication due for the session at now_ms (an alarm that came or went
  * since it was last reported) into out (lim bytes): its length, 0 when none. */
 int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim);
 /* When the session's alarms are looked at next (-1: not registered). */
 int64_t s7__alarm_next(const s7_cpu_session *sess);
-/* Drop the session's registration. */
+/* Drop the session's registrations. */
 void s7__alarm_release(s7_cpu_session *sess);
 
 /* ---------------------------------------------------------------- blocks.c */

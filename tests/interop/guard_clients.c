@@ -24,6 +24,17 @@
  * IDs ...", "query: answered to client 0 only" when so) and exits 0 when the counts are
  * EXPECT and 0.
  *
+ *   guard_clients almtypes HOST PORT SLOT WAIT_MS
+ *
+ * two OP connections on one shared upstream: A registers for ALARM_S (alarm type 09) and
+ * then SCAN (01), B for ALARM (05); prints "ready", then counts the indications each gets
+ * (ALARM_S 0x12, ALARM_8 0x05, others) until A has an ALARM_S one and B an ALARM_8 one,
+ * then 500 ms more (a duplicate would show), at most WAIT_MS, and prints "phase 1: ...".
+ * A ends SCAN (00); prints "ready2" and counts again until A has 2 and B has 2 ("phase 2:
+ * ..."); then A ends ALARM_S (08) and B just closes.  Exits 0 when A got exactly 1 / 2
+ * ALARM_S indications and nothing else, B exactly 1 / 2 ALARM_8 ones and nothing else, and
+ * every registration was answered for its alarm type.
+ *
  *   guard_clients szl HOST PORT SLOT PDU ID INDEX
  *
  * asks for a PDU of PDU bytes (OP connection), reads the SZL (following its continuations)
@@ -122,8 +133,9 @@ typedef struct acli {
     int fd, sub;
     s7_conn *c;
     int replies, reply_bad, query_ok;
-    int ind;          /* alarm indications received */
+    int ind;          /* ALARM_S indications received */
     uint32_t ids[16]; /* their event IDs */
+    int ind8;         /* ALARM_8 indications received */
     int other_push;
 } acli;
 
@@ -141,12 +153,20 @@ static void a_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         a->query_ok = 1;
     if ((intptr_t)job == 1 && !(u.plen == 5 && u.payload[0] == 0x02 && u.payload[2] == 0x09))
         a->reply_bad++;
+    /* 0x100 | alarm type: a registration of that type (almtypes mode) */
+    if ((intptr_t)job >= 0x100 && !(u.subfn == 0x02 && u.plen == 5 && u.payload[0] == 0x02 &&
+                                    u.payload[2] == ((intptr_t)job & 0xFF)))
+        a->reply_bad++;
 }
 
 static void a_push(void *ctx, const s7_pdu *pdu)
 {
     acli *a = ctx;
     s7_ud u;
+    if (s7_ud_decode(pdu, &u) >= 0 && u.group == S7_UD_GRP_CPU && u.subfn == 0x05 && u.plen >= 22) {
+        a->ind8++;
+        return;
+    }
     if (s7_ud_decode(pdu, &u) < 0 || u.group != S7_UD_GRP_CPU || u.subfn != 0x12 || u.plen < 22) {
         a->other_push++;
         return;
@@ -199,17 +219,9 @@ static int a_msg(acli *a, uint8_t ev, uint8_t alm, intptr_t job)
     return n < 0 ? -1 : s7_conn_submit_end(a->c, (size_t)n, (void *)job, 0);
 }
 
-static int alarms_mode(int argc, char **argv)
+/* Connect n OP connections to host:port (slot slotn) and wait until each is ready. */
+static int a_open(acli *a, int n, const char *host, uint16_t port, int slotn)
 {
-    if (argc != 9)
-        return 2;
-    uint16_t port = (uint16_t)atoi(argv[3]);
-    int slotn = atoi(argv[4]), nsub = atoi(argv[5]), nplain = atoi(argv[6]);
-    int expect = atoi(argv[7]), wait_ms = atoi(argv[8]);
-    int n = nsub + nplain;
-    if (nsub < 0 || nplain < 0 || n < 1 || n > 64 || wait_ms < 1 || wait_ms > 60000)
-        return 2;
-    static acli a[64];
     for (int i = 0; i < n; i++) {
         s7_conn_cfg cfg;
         s7_conn_cfg_init(&cfg);
@@ -221,9 +233,8 @@ static int alarms_mode(int argc, char **argv)
         cfg.on_reply = a_reply;
         cfg.on_push = a_push;
         cfg.ctx = &a[i];
-        a[i].sub = i < nsub;
         a[i].c = s7_conn_new(&cfg);
-        int rc = a[i].c ? s7_tcp_connect_start(argv[2], port, &a[i].fd) : S7_ERR_NOMEM;
+        int rc = a[i].c ? s7_tcp_connect_start(host, port, &a[i].fd) : S7_ERR_NOMEM;
         if (rc == S7_AGAIN) {
             struct pollfd pf = {a[i].fd, POLLOUT, 0};
             rc = poll(&pf, 1, 5000) == 1 ? s7_tcp_connect_finish(a[i].fd) : S7_ERR_TIMEOUT;
@@ -246,6 +257,24 @@ static int alarms_mode(int argc, char **argv)
             return 1;
         }
     }
+    return 0;
+}
+
+static int alarms_mode(int argc, char **argv)
+{
+    if (argc != 9)
+        return 2;
+    uint16_t port = (uint16_t)atoi(argv[3]);
+    int slotn = atoi(argv[4]), nsub = atoi(argv[5]), nplain = atoi(argv[6]);
+    int expect = atoi(argv[7]), wait_ms = atoi(argv[8]);
+    int n = nsub + nplain;
+    if (nsub < 0 || nplain < 0 || n < 1 || n > 64 || wait_ms < 1 || wait_ms > 60000)
+        return 2;
+    static acli a[64];
+    for (int i = 0; i < n; i++)
+        a[i].sub = i < nsub;
+    if (a_open(a, n, argv[2], port, slotn) != 0)
+        return 1;
     for (int i = 0; i < nsub; i++)
         if (a_msg(&a[i], 0x81, 0x09, 1) < 0)
             return 1;
@@ -256,7 +285,7 @@ static int alarms_mode(int argc, char **argv)
         if (k < 0 || s7_conn_submit_end(a[0].c, (size_t)k, (void *)(intptr_t)2, 0) < 0)
             return 1;
     }
-    end = s7_now_ms() + 8000;
+    int64_t end = s7_now_ms() + 8000;
     for (;;) {
         int want = 0, got = 0;
         for (int i = 0; i < nsub; i++) {
@@ -292,7 +321,8 @@ static int alarms_mode(int argc, char **argv)
         for (int k = 0; k < a[i].ind && k < 16; k++)
             printf(" 0x%X", a[i].ids[k]);
         printf("%s\n", a[i].other_push ? " (and other pushes)" : "");
-        bad |= a[i].ind != (a[i].sub ? expect : 0) || a[i].other_push || a[i].reply_bad;
+        bad |=
+            a[i].ind != (a[i].sub ? expect : 0) || a[i].ind8 || a[i].other_push || a[i].reply_bad;
     }
     int query_only0 = nsub && a[0].query_ok;
     for (int i = 1; i < n; i++)
@@ -313,6 +343,82 @@ static int alarms_mode(int argc, char **argv)
             break;
     }
     for (int i = 0; i < n; i++) {
+        close(a[i].fd);
+        s7_conn_free(a[i].c);
+    }
+    return bad ? 1 : 0;
+}
+
+/* Step until every connection of a[0..n) has no request in flight (at most 5 s). */
+static int a_settle_replies(acli *a, int n)
+{
+    int64_t end = s7_now_ms() + 5000;
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < n; i++)
+            pending += s7_conn_inflight(a[i].c) > 0;
+        if (!pending)
+            return 0;
+        if (s7_now_ms() > end || a_step(a, n, 50) < 0) {
+            fprintf(stderr, "a registration was not answered\n");
+            return -1;
+        }
+    }
+}
+
+/* Count indications until A has want ALARM_S ones and B want ALARM_8 ones, then 500 ms
+ * more, at most wait_ms; print the phase's counts; 0 when they are exactly right. */
+static int a_phase(acli *a, int phase, int want, int wait_ms)
+{
+    int64_t end = s7_now_ms() + wait_ms, settle = -1;
+    while (s7_now_ms() < end) {
+        if (settle < 0 && a[0].ind >= want && a[1].ind8 >= want)
+            settle = s7_now_ms() + 500;
+        if (settle >= 0 && s7_now_ms() >= settle)
+            break;
+        if (a_step(a, 2, 50) < 0)
+            return -1;
+    }
+    printf("phase %d: A ALARM_S %d ALARM_8 %d other %d; B ALARM_S %d ALARM_8 %d other %d\n", phase,
+           a[0].ind, a[0].ind8, a[0].other_push, a[1].ind, a[1].ind8, a[1].other_push);
+    fflush(stdout);
+    return a[0].ind == want && a[0].ind8 == 0 && a[0].other_push == 0 && a[1].ind == 0 &&
+                   a[1].ind8 == want && a[1].other_push == 0
+               ? 0
+               : -1;
+}
+
+static int almtypes_mode(int argc, char **argv)
+{
+    if (argc != 6)
+        return 2;
+    int wait_ms = atoi(argv[5]);
+    if (wait_ms < 1 || wait_ms > 60000)
+        return 2;
+    static acli a[2];
+    if (a_open(a, 2, argv[2], (uint16_t)atoi(argv[3]), atoi(argv[4])) != 0)
+        return 1;
+    /* A: ALARM_S, then SCAN (one after the other, as a client would); B: ALARM */
+    if (a_msg(&a[0], 0x81, 0x09, 0x109) < 0 || a_msg(&a[1], 0x81, 0x05, 0x105) < 0 ||
+        a_settle_replies(a, 2) < 0 || a_msg(&a[0], 0x81, 0x01, 0x101) < 0 ||
+        a_settle_replies(a, 2) < 0)
+        return 1;
+    printf("ready\n");
+    fflush(stdout);
+    int bad = a_phase(a, 1, 1, wait_ms) < 0;
+    /* A ends SCAN: its ALARM_S stays */
+    if (a_msg(&a[0], 0x80, 0x00, 0x100) < 0 || a_settle_replies(a, 2) < 0)
+        return 1;
+    printf("ready2\n");
+    fflush(stdout);
+    bad |= a_phase(a, 2, 2, wait_ms) < 0;
+    /* A ends ALARM_S; B just goes */
+    if (a_msg(&a[0], 0x80, 0x08, 0x108) < 0 || a_settle_replies(a, 2) < 0)
+        return 1;
+    for (int i = 0; i < 2; i++) {
+        if (a[i].reply_bad)
+            printf("client %c: %d registrations answered wrong\n", 'A' + i, a[i].reply_bad);
+        bad |= a[i].reply_bad != 0;
         close(a[i].fd);
         s7_conn_free(a[i].c);
     }
@@ -405,6 +511,8 @@ int main(int argc, char **argv)
         return dbread_mode(argc, argv);
     if (argc > 1 && strcmp(argv[1], "alarms") == 0)
         return alarms_mode(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "almtypes") == 0)
+        return almtypes_mode(argc, argv);
     if (argc != 7) {
         fprintf(stderr, "usage: guard_clients HOST PORT SLOT N ROUNDS DB\n");
         return 2;

@@ -13,7 +13,9 @@
 #   readable ranges refused, a client gone unsubscribed); alarms through the shared
 #   upstream (three clients registered for ALARM_S each get an alarm raised in the CPU
 #   exactly once, a fourth not registered gets nothing, the alarm query is answered to the
-#   client that asked; the registration ends on the CPU when the last one goes; the alarm
+#   client that asked; the registration ends on the CPU when the last one goes; a client
+#   holding ALARM_S and SCAN and another ALARM each get the alarm in their form once, ending
+#   SCAN keeps ALARM_S, nothing stays registered after both go; the alarm
 #   service refused to a partner that may not use it); DBREAD items allowed and refused
 #   range by range; max_conn (a second connection refused, a new one accepted once the
 #   first is gone); the per-partner rate limit (a burst beyond it is held, not refused, and
@@ -296,6 +298,41 @@ check_eq "$rc:$(grep '^client 0' "$AL")" "0:client 0 subscribed: 1 indications, 
     "alarms: after the end a new registration gets the alarm going"
 for ((i = 0; i < 100; i++)); do [ "$(grep -c "ended the alarm registration" "$G_LOG")" = 2 ] && break; sleep 0.05; done
 check_eq "$(grep -c "ended the alarm registration" "$G_LOG")" 2 "alarms: and is ended when it goes"
+# several alarm types on the shared upstream: A registers ALARM_S and SCAN, B ALARM; the
+# alarm coming reaches A as ALARM_S and B as ALARM_8, each once (the CPU keeps a
+# registration per alarm type, the guard a set of types per client); A ends SCAN and still
+# gets the alarm going; B goes without ending ALARM: the guard ends it on the CPU
+AT="$S7_TEST_TMP/almtypes.out"
+"$HELPERS/guard_clients" almtypes 127.0.0.1 "$G_PORT" 2 8000 >"$AT" 2>&1 &
+apid=$!
+on_exit "kill $apid 2>/dev/null"
+for ((i = 0; i < 160; i++)); do grep -q '^ready$' "$AT" && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+check_ok "alarm types: A registered ALARM_S and SCAN, B ALARM, through the guard" grep -q '^ready$' "$AT"
+check_ok "alarm types: raise alarm 0xAF in the CPU" s7srv_cli write DB11.DBX15.0=1
+for ((i = 0; i < 200; i++)); do grep -q '^ready2$' "$AT" && break; kill -0 "$apid" 2>/dev/null || break; sleep 0.05; done
+check_eq "$(grep '^phase 1' "$AT")" "phase 1: A ALARM_S 1 ALARM_8 0 other 0; B ALARM_S 0 ALARM_8 1 other 0" \
+    "alarm types: the alarm coming reached A once as ALARM_S and B once as ALARM_8"
+check_ok "alarm types: A ended SCAN" grep -q '^ready2$' "$AT"
+check_ok "alarm types: clear alarm 0xAF in the CPU" s7srv_cli write DB11.DBX15.0=0
+rc=0
+wait "$apid" || rc=$?
+check_eq "$(grep '^phase 2' "$AT")" "phase 2: A ALARM_S 2 ALARM_8 0 other 0; B ALARM_S 0 ALARM_8 2 other 0" \
+    "alarm types: A, SCAN ended, still got the alarm going as ALARM_S; B as ALARM_8"
+check_eq "$rc" 0 "alarm types: every registration answered for its type ($(tr '\n' ';' <"$AT"))"
+for ((i = 0; i < 100; i++)); do grep -q "ended the alarm registration (type 05)" "$G_LOG" && break; sleep 0.05; done
+check_eq "$(grep -c "ended the alarm registration (type 05) no client holds any more" "$G_LOG")" 1 \
+    "alarm types: B gone, its ALARM registration ended on the CPU by the guard"
+check_eq "$(grep -c "ended the alarm registration" "$G_LOG")" 3 \
+    "alarm types: nothing else owed (A ended SCAN and ALARM_S itself)"
+# the CPU's connection has no registration left: an alarm coming and going now is pushed
+# to nobody (the guard would log each push it drops); the emulator looks every 100 ms
+drops0="$(grep -c "no client takes: dropped" "$G_LOG")"
+check_ok "alarm types: raise alarm 0xAF with nobody registered" s7srv_cli write DB11.DBX15.0=1
+sleep 0.5
+check_ok "alarm types: clear it" s7srv_cli write DB11.DBX15.0=0
+sleep 0.5
+check_eq "$(grep -c "no client takes: dropped" "$G_LOG")" "$drops0" \
+    "alarm types: after both left the CPU pushes no indication (no registration left)"
 # the alarm services refused to a partner the policy does not give them (scada)
 out="$(gcli alarms 2>&1)"
 check_eq "$?" 1 "s7 alarms as scada (no alarm service): refused (exit 1)"

@@ -3,7 +3,9 @@
  * the empty answer byte for byte when none is active) and the S7-400 form (ALARM_8, the
  * request WinCC sends in wincc_s400_production.pcapng); the alarm indications pushed to a
  * session registered with the message service (ALARM_S as WinCC registers with a 300,
- * ALARM as with the S7-400), nothing to one that is not or has ended its registration. */
+ * ALARM as with the S7-400), nothing to one that is not or has ended its registration; a
+ * session holding several alarm types at once (one registration per type: registering
+ * one keeps the others, ending one ends only it, each pushed type gets its indication). */
 #include <string.h>
 
 #include "s7/cpu.h"
@@ -29,6 +31,34 @@ static const char *Q300 = "32 07 00 00 02 00 00 08 00 10 00 01 12 04 11 44 13 00
                           "ff 09 00 0c 00 01 12 08 1a 00 01 34 00 00 00 04";
 static const char *Q400 = "32 07 00 00 0a 00 00 08 00 10 00 01 12 04 11 44 13 00 "
                           "ff 09 00 0c 00 01 12 08 1a 00 09 34 00 00 00 02";
+
+/* Register session s for alarm type alm (start or end code) as WinCC does (events 0x81 or
+ * 0x80); the answer's alarm type, or -1. */
+static int reg(s7_cpu *cpu, s7_cpu_session *s, uint8_t alm)
+{
+    int n = s7_msg_service_encode(req, sizeof req, 0x21, (alm & 1) ? 0x81 : 0x80, "HmiRtm  ", alm);
+    int r = n > 0 ? s7_cpu_handle(cpu, s, req, (size_t)n, out, sizeof out) : -1;
+    s7_pdu p;
+    s7_ud u;
+    if (r <= 0 || s7_pdu_decode(out, (size_t)r, &p) < 0 || s7_ud_decode(&p, &u) < 0 || u.err ||
+        u.plen != 5 || u.payload[0] != 0x02)
+        return -1;
+    return u.payload[2];
+}
+
+/* The subfunction of the push due for s at now (0: none; -1: not a group 4 Userdata). */
+static int push_subfn(s7_cpu *cpu, s7_cpu_session *s, int64_t now)
+{
+    int k = s7_cpu_session_push(cpu, s, now, out, sizeof out);
+    if (k == 0)
+        return 0;
+    s7_pdu p;
+    s7_ud u;
+    if (k < 0 || s7_pdu_decode(out, (size_t)k, &p) < 0 || s7_ud_decode(&p, &u) < 0 ||
+        u.group != S7_UD_GRP_CPU || u.type != S7_UD_TYPE_PUSH)
+        return -1;
+    return u.subfn;
+}
 
 int main(void)
 {
@@ -163,6 +193,48 @@ int main(void)
     CHECK(s7_pdu_decode(out, (size_t)k, &pp) >= 0);
     CHECK(s7_ud_decode(&pp, &u) >= 0);
     CHECK_INT(u.subfn, 0x05);
+
+    /* one session holding ALARM_S, SCAN and ALARM: a registration of another type keeps
+     * the ones before it; an alarm coming gives one indication per pushed type */
+    s7_cpu_session m;
+    s7__cpu_session_init(&m);
+    n = s7_setup_req_encode(req, sizeof req, 0, &su);
+    CHECK_INT(s7_cpu_handle(cpu, &m, req, (size_t)n, out, sizeof out), 20);
+    CHECK_INT(reg(cpu, &m, 0x09), 0x09);
+    CHECK_INT(reg(cpu, &m, 0x01), 0x01);
+    CHECK_INT(reg(cpu, &m, 0x05), 0x05);
+    CHECK_INT(push_subfn(cpu, &m, 3000), 0); /* nothing changed since */
+    CHECK_INT(s7_cpu_alarm_raise(cpu, 0x2F), 0);
+    int first = push_subfn(cpu, &m, 3100), second = push_subfn(cpu, &m, 3100);
+    CHECK(first == 0x12 || first == 0x05);
+    CHECK_INT(first + second, 0x12 + 0x05); /* ALARM_S and ALARM_8, each once */
+    CHECK_INT(push_subfn(cpu, &m, 3100), 0);
+    /* SCAN ended: both others stay */
+    CHECK_INT(reg(cpu, &m, 0x00), 0x00);
+    CHECK_INT(s7_cpu_alarm_clear(cpu, 0x2F), 0);
+    first = push_subfn(cpu, &m, 3200);
+    second = push_subfn(cpu, &m, 3200);
+    CHECK_INT(first + second, 0x12 + 0x05);
+    CHECK_INT(push_subfn(cpu, &m, 3200), 0);
+    /* ALARM_S ended: only ALARM_8 indications */
+    CHECK_INT(reg(cpu, &m, 0x08), 0x08);
+    CHECK_INT(s7_cpu_alarm_raise(cpu, 0x2F), 0);
+    CHECK_INT(push_subfn(cpu, &m, 3300), 0x05);
+    CHECK_INT(push_subfn(cpu, &m, 3400), 0);
+    /* ALARM_S again: the states now count as reported to it (0x2F active: nothing) */
+    CHECK_INT(reg(cpu, &m, 0x09), 0x09);
+    CHECK_INT(push_subfn(cpu, &m, 3500), 0);
+    /* ALARM ended: ALARM_S alone gets 0x2F going */
+    CHECK_INT(reg(cpu, &m, 0x04), 0x04);
+    CHECK_INT(s7_cpu_alarm_clear(cpu, 0x2F), 0);
+    CHECK_INT(push_subfn(cpu, &m, 3600), 0x12);
+    CHECK_INT(push_subfn(cpu, &m, 3700), 0);
+    /* the last type ended: no registration left */
+    CHECK(m.alm != NULL);
+    CHECK_INT(reg(cpu, &m, 0x08), 0x08);
+    CHECK(m.alm == NULL);
+    CHECK_INT(s7_cpu_session_next_push(&m), -1);
+    s7__cpu_session_release(&m);
     s7__cpu_session_release(&r8);
     s7__cpu_session_release(&none_s);
 

@@ -3,7 +3,10 @@
  * an end another client still needs answered by the guard as the CPU answers, the last
  * client's leaving owed to the CPU as an end; events merged into the forwarded request);
  * the pushes routed by group and subfunction to the clients registered for them only;
- * cyclic jobs by the CPU's job number, owed unsubscribes for a client gone. */
+ * a client holding a set of alarm types (ALARM_S and SCAN, another client ALARM: each
+ * push to the holders of its type, ending one type keeps the others, each type ended on
+ * the CPU when its last holder ends it or goes); cyclic jobs by the CPU's job number,
+ * owed unsubscribes for a client gone. */
 #include <string.h>
 
 #include "guard/internal.h"
@@ -137,6 +140,65 @@ int main(void)
     CHECK_INT(u.plen, 10);
     CHECK_INT(u.payload[0], 0x00);
     CHECK_INT(s7__gpush_owed(&P, out, sizeof out, what, sizeof what), 0);
+
+    /* alarm type sets: A registers ALARM_S then SCAN, B ALARM (each start forwarded) */
+    s7__gpush Q;
+    memset(&Q, 0, sizeof Q);
+    static const uint8_t starts[3] = {0x09, 0x01, 0x05};
+    for (int i = 0; i < 3; i++) {
+        n = msg_req(0x80, 1, starts[i]);
+        k = s7__gpush_msg(&Q, i < 2 ? (void *)&A : (void *)&B, req, n, out, sizeof out, &local);
+        CHECK_INT(local, 0);
+        CHECK_INT(ud_of(out, k, &p, &u), 0);
+        CHECK_INT(u.payload[10], starts[i]);
+    }
+    CHECK_INT(Q.up_alm, 0x07);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x12, 0, to), 1); /* ALARM_S: A */
+    CHECK(to[0] == (void *)&A);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x11, 0, to), 1); /* ALARM_SQ: A */
+    CHECK(to[0] == (void *)&A);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x09, 0, to), 1); /* SCAN: A */
+    CHECK(to[0] == (void *)&A);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x05, 0, to), 1); /* ALARM_8: B */
+    CHECK(to[0] == (void *)&B);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x0C, 0, to), 2); /* an acknowledgement: both */
+    /* A ends SCAN: nobody else holds it, forwarded; A keeps ALARM_S */
+    n = msg_req(0x80, 1, 0x00);
+    k = s7__gpush_msg(&Q, &A, req, n, out, sizeof out, &local);
+    CHECK_INT(local, 0);
+    CHECK_INT(ud_of(out, k, &p, &u), 0);
+    CHECK_INT(u.payload[10], 0x00);
+    CHECK_INT(Q.up_alm, 0x06);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x09, 0, to), 0);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x12, 0, to), 1);
+    CHECK(to[0] == (void *)&A);
+    /* A ends ALARM, which only B holds: answered here, B keeps its indications */
+    n = msg_req(0x80, 1, 0x04);
+    k = s7__gpush_msg(&Q, &A, req, n, out, sizeof out, &local);
+    CHECK_INT(local, 1);
+    CHECK_INT(ud_of(out, k, &p, &u), 0);
+    CHECK_INT(u.payload[2], 0x04);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x05, 0, to), 1);
+    CHECK(to[0] == (void *)&B);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x12, 0, to), 1);
+    CHECK_INT(s7__gpush_owed(&Q, out, sizeof out, what, sizeof what), 0);
+    /* B goes: ALARM is owed to the CPU as an end (04), ALARM_S not */
+    s7__gpush_detach(&Q, &B);
+    k = s7__gpush_owed(&Q, out, sizeof out, what, sizeof what);
+    CHECK_INT(ud_of(out, k, &p, &u), 0);
+    CHECK_INT(u.payload[10], 0x04);
+    CHECK(strstr(what, "(type 05)") != NULL);
+    CHECK_INT(s7__gpush_owed(&Q, out, sizeof out, what, sizeof what), 0);
+    CHECK_INT(Q.up_alm, 0x04);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x12, 0, to), 1);
+    /* A ends ALARM_S, its last: forwarded, nothing left on the CPU */
+    n = msg_req(0x80, 1, 0x08);
+    k = s7__gpush_msg(&Q, &A, req, n, out, sizeof out, &local);
+    CHECK_INT(local, 0);
+    CHECK_INT(Q.up_alm, 0x00);
+    CHECK_INT(Q.nmsg, 0);
+    CHECK_INT(route(&Q, S7_UD_GRP_CPU, 0x12, 0, to), 0);
+    s7__gpush_free(&Q);
 
     /* cyclic: job 3 made by A's subscription goes to A only; A gone: unsubscribe owed */
     s7__gplan pl;
