@@ -475,16 +475,16 @@ int s7_cpu_write(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t start, int bit
     if (!m || start > m->size || len > m->size - start)
         return S7_ERR_ADDR;
     s7__cpu_land(m, start, bit, data, len);
-    if (cpu->ev) {
-        s7_cpu_event ev = s7__cpu_event(S7_EV_WRITE, NULL);
-        ev.area = m->area;
-        ev.db = m->db;
-        ev.start = start;
-        ev.len = len;
-        ev.rc = S7_RC_OK;
-        ev.data = data;
-        ev.ts = bit >= 0 ? S7_TS_BIT : S7_TS_BYTE;
-        ev.bit = (uint8_t)(bit >= 0 ? bit : 0);
+    if (cpu->ev) { /* no session: the CPU itself wrote */
+        s7_cpu_event ev = {.kind = S7_EV_WRITE,
+                           .area = m->area,
+                           .db = m->db,
+                           .start = start,
+                           .len = len,
+                           .rc = S7_RC_OK,
+                           .data = data,
+                           .ts = bit >= 0 ? S7_TS_BIT : S7_TS_BYTE,
+                           .bit = (uint8_t)(bit >= 0 ? bit : 0)};
         s7__cpu_emit(cpu, &ev);
     }
     return 0;
