@@ -103,11 +103,7 @@ static int64_t now_us(void) { return s7__mono_us(); }
 /* The bytes of t in the CPU's memory, or NULL when they are not all there. */
 static uint8_t *local_at(s7_xengine *e, const s7_tag *t, uint32_t len)
 {
-    uint32_t size = 0;
-    uint8_t *m = s7_cpu_mem(e->cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size);
-    if (!m || t->byte > size || len > size - t->byte)
-        return NULL;
-    return m + t->byte;
+    return s7__xout_local(e->cpu, t, len);
 }
 
 static void wrote(s7_xengine *e, const s7_tag *t, uint32_t len)
@@ -122,14 +118,11 @@ static int read_bit(s7_xengine *e, const s7_tag *t)
     return p ? (*p >> t->bit) & 1 : 0;
 }
 
+/* The job's local writes go through s7_cpu_write (job_out.h): the CPU's event handler sees
+ * them as it sees a partner's Write Var, and a retentive store journals them there. */
 static void write_bit(s7_xengine *e, const s7_tag *t, int v)
 {
-    uint8_t *p = local_at(e, t, 1);
-    if (!p)
-        return;
-    uint8_t old = *p;
-    *p = (uint8_t)(v ? *p | (1u << t->bit) : *p & ~(1u << t->bit));
-    if (*p != old)
+    if (s7__xout_put_bit(e->cpu, t, v) > 0)
         wrote(e, t, 1);
 }
 
@@ -254,8 +247,8 @@ static void job_take(xjob *r)
             if (l->type == S7_T_BOOL)
                 write_bit(e, l, p[0] & 1);
             else {
-                memcpy(local_at(e, l, n), p, n);
-                wrote(e, l, n);
+                if (s7__xout_put(e->cpu, l, p, n) == 0)
+                    wrote(e, l, n);
             }
             p += n;
         }

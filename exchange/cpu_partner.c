@@ -374,8 +374,8 @@ static void check_recv(s7_xpartner *e, xp_job *r)
             r->st.errors++;
             return;
         }
-        if (dst)
-            memcpy(dst, r->rx, ps.len);
+        if (dst && ps.len) /* through s7_cpu_write: reported, journaled when retentive */
+            s7__xout_put(e->cpu, rd, r->rx, ps.len);
         r->st.len = ps.len;
         outputs(r, 1, 0, 0);
         r->st.count++;

@@ -3,10 +3,13 @@
 
 #include <string.h>
 
+/* The DB a tag names (0 for the other areas). */
+static uint16_t db_of(const s7_tag *t) { return t->area == S7_AREA_DB ? t->db : 0; }
+
 uint8_t *s7__xout_local(s7_cpu *cpu, const s7_tag *t, uint32_t len)
 {
     uint32_t size = 0;
-    uint8_t *m = s7_cpu_mem(cpu, t->area, t->area == S7_AREA_DB ? t->db : 0, &size);
+    uint8_t *m = s7_cpu_mem(cpu, t->area, db_of(t), &size);
     if (!m || t->byte > size || len > size - t->byte)
         return NULL;
     return m + t->byte;
@@ -21,25 +24,37 @@ void s7__xout_init(s7__xout *o, s7_cpu *cpu, const s7_xjob *j, s7__xout_wrote_fn
     o->ctx = ctx;
 }
 
+int s7__xout_put(s7_cpu *cpu, const s7_tag *t, const uint8_t *data, uint32_t len)
+{
+    int rc = s7_cpu_write(cpu, t->area, db_of(t), t->byte, -1, data, len);
+    return rc < 0 ? S7_ERR_ADDR : 0;
+}
+
+int s7__xout_put_bit(s7_cpu *cpu, const s7_tag *t, int v)
+{
+    const uint8_t *p = s7__xout_local(cpu, t, 1);
+    if (!p)
+        return S7_ERR_ADDR;
+    uint8_t b = (uint8_t)(v != 0);
+    if (((*p >> t->bit) & 1u) == b)
+        return 0;
+    int rc = s7_cpu_write(cpu, t->area, db_of(t), t->byte, t->bit & 7, &b, 1);
+    return rc < 0 ? S7_ERR_ADDR : 1;
+}
+
 static void put_bit(s7__xout *o, const s7_tag *t, int v)
 {
-    uint8_t *p = s7__xout_local(o->cpu, t, 1);
-    if (!p)
-        return;
-    uint8_t old = *p;
-    *p = (uint8_t)(v ? *p | (1u << t->bit) : *p & ~(1u << t->bit));
-    if (*p != old && o->wrote)
+    if (s7__xout_put_bit(o->cpu, t, v) > 0 && o->wrote)
         o->wrote(o->ctx, t, 1);
 }
 
 static void put_word(s7__xout *o, const s7_tag *t, uint16_t v)
 {
-    uint8_t *p = s7__xout_local(o->cpu, t, 2);
-    if (!p || (p[0] == (uint8_t)(v >> 8) && p[1] == (uint8_t)v))
+    const uint8_t *p = s7__xout_local(o->cpu, t, 2);
+    const uint8_t w[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    if (!p || memcmp(p, w, 2) == 0)
         return;
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-    if (o->wrote)
+    if (s7__xout_put(o->cpu, t, w, 2) == 0 && o->wrote)
         o->wrote(o->ctx, t, 2);
 }
 

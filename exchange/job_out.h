@@ -40,5 +40,11 @@ void s7__xout_running(s7__xout *o, uint16_t status);
 
 /* The bytes of t in cpu's memory, or NULL when they are not all there. */
 uint8_t *s7__xout_local(s7_cpu *cpu, const s7_tag *t, uint32_t len);
+/* Writes len bytes of data to t's place in cpu's memory through s7_cpu_write (so the CPU's
+ * event handler sees it, and a retentive store journals it).  0 or S7_ERR_ADDR. */
+int s7__xout_put(s7_cpu *cpu, const s7_tag *t, const uint8_t *data, uint32_t len);
+/* Sets (v != 0) or clears t's bit the same way when it differs: 1 when written, 0 when it
+ * held that value already, S7_ERR_ADDR when it is not in cpu's memory. */
+int s7__xout_put_bit(s7_cpu *cpu, const s7_tag *t, int v);
 
 #endif

@@ -185,7 +185,7 @@ static int parts_make(s7_guard *g)
         g->parts[i].range_hits = calloc(nr ? nr : 1, sizeof(uint64_t));
         if (!g->parts[i].range_hits)
             return S7_ERR_NOMEM;
-        g->parts[i].tokens = g->pol->partners[i].rate;
+        s7__bucket_init(&g->parts[i].rate, g->pol->partners[i].rate, g->pol->partners[i].rate);
     }
     return 0;
 }
@@ -917,18 +917,8 @@ static void pump(s7_guard *g, gup *u)
             const s7_policy_partner *pt = c->partner >= 0 ? &g->pol->partners[c->partner] : NULL;
             if (pt && pt->rate) {
                 gpart *gp = &g->parts[c->partner];
-                int took;
-                if (g->o.rate_take) {
-                    took = g->o.rate_take(g->o.rate_ctx, pt->name, pt->rate, now);
-                } else {
-                    gp->tokens += (double)pt->rate * (double)(now - gp->refill) / 1000.0;
-                    gp->refill = now;
-                    if (gp->tokens > pt->rate)
-                        gp->tokens = pt->rate;
-                    took = gp->tokens >= 1.0;
-                    if (took)
-                        gp->tokens -= 1.0;
-                }
+                int took = g->o.rate_take ? g->o.rate_take(g->o.rate_ctx, pt->name, pt->rate, now)
+                                          : s7__bucket_take(&gp->rate, now);
                 if (!took) {
                     /* every request queued behind it waits too: each counted once */
                     for (gjob *w = j; w; w = w->next) {

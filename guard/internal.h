@@ -10,6 +10,7 @@
 
 #include "s7/guard.h"
 #include "s7/wire.h"
+#include "util/bucket.h"
 
 enum { S7__GV_FORWARD = 0, S7__GV_LOCAL = 1, S7__GV_CLOSE = 2, S7__GV_SETUP = 3 };
 enum { S7__GJ_PASS = 0, S7__GJ_READ = 1, S7__GJ_WRITE = 2 };
@@ -115,8 +116,7 @@ size_t s7__gpush_route(const s7__gpush *p, const s7_pdu *push, void **to, size_t
 /* Per policy partner: what the engine counts (metrics.c prints it). */
 typedef struct s7__guard_part {
     unsigned conns;
-    double tokens;
-    int64_t refill;
+    s7__bucket rate; /* the partner's rate limit in this engine (util/bucket.h) */
     uint64_t allowed, refused, connects, refused_cr;
     uint64_t rate_delayed; /* requests held back by the partner's rate limit */
     uint64_t *range_hits;

@@ -441,20 +441,53 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
     int single_bit = t.type == S7_T_BOOL && t.count <= 1; /* parsed as one 0/1 byte */
     rc = s7_value_parse(&t, value, buf, n, err, errcap);
     if (rc >= 0) {
-        if (m->lock)
-            m->lock(m->ctx);
-        if (single_bit) {
-            uint8_t mask = (uint8_t)(1u << (t.bit & 7u));
-            m->mem[off] = (uint8_t)(buf[0] ? m->mem[off] | mask : m->mem[off] & ~mask);
-        } else {
-            memcpy(m->mem + off, buf, n);
-        }
-        if (m->unlock)
-            m->unlock(m->ctx);
+        s7__cpu_land(m, (uint32_t)off, single_bit ? (int)(t.bit & 7u) : -1, buf, n);
         rc = 0;
     }
     free(buf);
     return rc;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32_t n)
+{
+    if (m->lock)
+        m->lock(m->ctx);
+    if (bit >= 0) {
+        uint8_t mask = (uint8_t)(1u << (bit & 7));
+        m->mem[off] = (uint8_t)(data[0] & 1u ? m->mem[off] | mask : m->mem[off] & ~mask);
+    } else {
+        memcpy(m->mem + off, data, n);
+    }
+    if (m->unlock)
+        m->unlock(m->ctx);
+}
+
+int s7_cpu_write(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t start, int bit,
+                 const uint8_t *data, uint32_t len)
+{
+    if (!cpu || !data || len == 0 || bit < -1 || bit > 7 || (bit >= 0 && len != 1))
+        return S7_ERR_INVAL;
+    if (area == S7_AREA_P)
+        return S7_ERR_INVAL; /* the peripheral area names no memory of its own */
+    s7__mem *m = s7__cpu_region(cpu, area, db, 1);
+    if (!m || start > m->size || len > m->size - start)
+        return S7_ERR_ADDR;
+    s7__cpu_land(m, start, bit, data, len);
+    if (cpu->ev) { /* no session: the CPU itself wrote */
+        s7_cpu_event ev = {.kind = S7_EV_WRITE,
+                           .area = m->area,
+                           .db = m->db,
+                           .start = start,
+                           .len = len,
+                           .rc = S7_RC_OK,
+                           .data = data,
+                           .ts = bit >= 0 ? S7_TS_BIT : S7_TS_BYTE,
+                           .bit = (uint8_t)(bit >= 0 ? bit : 0)};
+        s7__cpu_emit(cpu, &ev);
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- settings */

@@ -163,6 +163,11 @@ s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write);
 int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m);
 /* DB by number (NULL when absent). */
 s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db);
+/* Lands n bytes of data at byte off of m under the application's lock (range checked by
+ * the caller); bit 0..7 sets or clears only that bit of byte off from data[0] & 1.  The one
+ * place where writes land: a partner's Write Var (dispatch.c) and the CPU's own writes
+ * (s7_cpu_write) both come through here. */
+void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32_t n);
 
 /* Report an event to the callback (no-op without one). */
 void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev);

@@ -490,17 +490,7 @@ static int write_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const
             item_event(cpu, sess, t.refused ? S7_EV_REFUSED : S7_EV_WRITE, it, &t, NULL, 0);
             continue;
         }
-        lock(t.m);
-        if (it->s.ts == S7_TS_BIT) {
-            uint8_t mask = (uint8_t)(1u << t.bit);
-            if (d[i].data[0] & 1u)
-                t.m->mem[t.off] |= mask;
-            else
-                t.m->mem[t.off] &= (uint8_t)~mask;
-        } else {
-            memcpy(t.m->mem + t.off, d[i].data, t.nbytes);
-        }
-        unlock(t.m);
+        s7__cpu_land(t.m, t.off, it->s.ts == S7_TS_BIT ? t.bit : -1, d[i].data, t.nbytes);
         item_event(cpu, sess, S7_EV_WRITE, it, &t, d[i].data, 0);
     }
     return s7_write_resp_encode(out, lim, pdu->ref, rcs, n);

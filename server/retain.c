@@ -1430,7 +1430,10 @@ int s7_retain_event(s7_retain *r, const s7_cpu_event *ev)
         return 0;
     if (ev->area != S7_AREA_DB && ev->area != S7_AREA_DI)
         return 0;
-    r->in_request = 1;
+    /* a Write Var's item waits for its job's S7_EV_DONE to sync; the CPU's own write
+     * (s7_cpu_write, no session) has no DONE after it and is synced at once */
+    if (ev->sess)
+        r->in_request = 1;
     return s7_retain_record(r, ev->db, ev->start, ev->len);
 }
 

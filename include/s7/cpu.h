@@ -72,6 +72,20 @@ S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
 /* Initial value by address: "DB1.DBD4:REAL=3.5", "MW10=7".  On failure writes a message. */
 S7_API int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap);
 
+/* A write by the CPU itself, not by a partner's request: what its program's jobs land in its
+ * memory (a GET's RD areas, a BRCV's or URCV's block, NDR/DONE/ERROR/STATUS).  It takes the
+ * path of a partner's Write Var: the bytes land under the application memory's lock
+ * (s7_cpu_register_area) and are reported as one S7_EV_WRITE event with sess NULL (rc
+ * S7_RC_OK, data the bytes), so the handler that journals a PUT into a retentive DB
+ * (s7_retain_event) journals this write too.  area S7_AREA_DB or DI (db its number), I, Q,
+ * M, T or C; start and len in bytes of the area's memory (T/C: 2 bytes per element).  bit
+ * -1 writes len bytes; bit 0..7 (len 1) sets or clears only that bit of byte start from
+ * data[0] & 1 (the event then has ts S7_TS_BIT and .bit).  Returns 0, S7_ERR_ADDR when the
+ * range is not all in the CPU's memory, or S7_ERR_INVAL (bad arguments, area P); nothing is
+ * written or reported then. */
+S7_API int s7_cpu_write(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t start, int bit,
+                        const uint8_t *data, uint32_t len);
+
 /* Application memory: the CPU serves (and writes) mem directly, calling lock/unlock around
  * every access so the application sees consistent data. */
 S7_API int s7_cpu_register_area(s7_cpu *cpu, uint8_t area, uint16_t db, uint8_t *mem, uint32_t size,
@@ -130,9 +144,11 @@ S7_API int s7_cpu_accept(s7_cpu *cpu, s7_cpu_session *sess, const s7_cotp *cr,
  * BIT: its byte, len 1, bit in .bit).  REFUSED covers the whole-job refusals (rc =
  * error class, err = 0x8104 PUT/GET, 0x8500 size; one event per item) and the items
  * refused with 0x03, 0x0A and 0x05 for an optimized DB; other failing items come as
- * READ / WRITE with their rc. */
+ * READ / WRITE with their rc.  The CPU's own writes (s7_cpu_write) come as WRITE events
+ * with sess NULL, outside s7_cpu_handle and with no S7_EV_DONE after them. */
 typedef struct s7_cpu_event {
     int kind; /* S7_EV_READ, S7_EV_WRITE, S7_EV_REFUSED */
+    /* the partner's session; NULL for a write by the CPU itself (s7_cpu_write) */
     const s7_cpu_session *sess;
     uint8_t area;
     uint16_t db;

@@ -335,7 +335,10 @@ typedef struct s7_xengine_opts {
                              * default S7_XSCAN_DEFAULT */
     s7_log_fn log;          /* connections set up, lost, job status changes (optional) */
     void *log_ctx;
-    /* local memory written by a job (results and outputs), e.g. for a retentive store */
+    /* local memory written by a job (results and outputs), told after the write (optional).
+     * Every such write also goes through s7_cpu_write, so the CPU's event handler sees it
+     * as an S7_EV_WRITE with sess NULL (a retentive store journals it there: do not journal
+     * it here again) */
     void (*on_write)(void *ctx, uint8_t area, uint16_t db, uint32_t start, uint32_t len);
     /* a job's status changed (after a completed run whose status or cause differs) */
     void (*on_status)(void *ctx, const s7_xjob *job, const s7_xjob_state *st);

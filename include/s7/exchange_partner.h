@@ -226,7 +226,9 @@ S7_API int s7_partner_wait_linked(s7_partner *p, int timeout_ms);
 typedef struct s7_xpartner s7_xpartner;
 
 /* A runner for the partner jobs of x (copied) on cpu (not owned); listen_addr ("" or NULL:
- * any) for the passive connections.  NULL on out of memory or when a partner job's
+ * any) for the passive connections.  What a BRCV/URCV receives and every job output lands
+ * through s7_cpu_write (reported to the CPU's event handler as S7_EV_WRITE, sess NULL,
+ * which is where a retentive store journals it).  NULL on out of memory or when a partner job's
  * connection is missing. */
 S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
 S7_API void s7_xpartner_free(s7_xpartner *e);

@@ -144,7 +144,10 @@ S7_API int s7_retain_check_files(const char *state, const char *state_name,
 S7_API int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t len);
 
 /* Convenience for an s7_cpu_event hook: journals successful S7_EV_WRITE events that hit a
- * retentive DB; ignores every other event.  Returns as s7_retain_record. */
+ * retentive DB, a partner's Write Var and the CPU's own writes (s7_cpu_write, sess NULL:
+ * a GET job's RD areas, a BRCV's block, job outputs) alike; ignores every other event.
+ * SYNC mode: a Write Var's items are made durable together at its S7_EV_DONE, a write of
+ * the CPU's own before this returns.  Returns as s7_retain_record. */
 S7_API int s7_retain_event(s7_retain *r, const s7_cpu_event *ev);
 
 /* ASYNC: fdatasync()s the journal when a record is older than flush_ms.  Call it from the

@@ -1,6 +1,7 @@
 /* CPU model, Job PDUs: Setup Communication, Read Var / Write Var on every area with
  * each item check (exact reply bytes), PUT/GET refusal, PDU size limits, malformed
- * PDUs, PLC control, upload/download and unknown functions, and the events. */
+ * PDUs, PLC control, upload/download and unknown functions, and the events; the CPU's own
+ * writes (s7_cpu_write) and their events. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -472,6 +473,85 @@ static void test_writes(void)
     s7_cpu_free(cpu);
 }
 
+/* ---------------------------------------------------------------- the CPU's own writes */
+
+static int nlock, nunlock;
+static void app_lock(void *ctx)
+{
+    (void)ctx;
+    nlock++;
+}
+static void app_unlock(void *ctx)
+{
+    (void)ctx;
+    nunlock++;
+}
+
+/* s7_cpu_write: bytes and bits land as a Write Var's do (under the application's lock) and
+ * come to the event handler as S7_EV_WRITE without a session, with no S7_EV_DONE; DI names
+ * the DB; a range not all in memory, area P and bad arguments are refused untouched. */
+static void test_own_writes(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk("s7-300", &s, 480);
+    CHECK_INT(s7_cpu_add_db(cpu, 7, 10, S7_DB_RETAIN), 0);
+    static uint8_t app[4];
+    CHECK_INT(s7_cpu_register_area(cpu, S7_AREA_DB, 8, app, sizeof app, app_lock, app_unlock, NULL),
+              0);
+    uint32_t sz;
+    uint8_t *db7 = s7_cpu_mem(cpu, S7_AREA_DB, 7, &sz);
+    nev = ndone = 0;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 6, -1, (const uint8_t *)"\x12\x34\x56\x78", 4), 0);
+    CHECK_MEM(db7 + 6, "\x12\x34\x56\x78", 4);
+    CHECK_INT(nev, 1);
+    CHECK_INT(ndone, 0);
+    CHECK_INT(evs[0].kind, S7_EV_WRITE);
+    CHECK(evs[0].sess == NULL);
+    CHECK_INT(evs[0].area, S7_AREA_DB);
+    CHECK_INT(evs[0].db, 7);
+    CHECK_INT(evs[0].start, 6);
+    CHECK_INT(evs[0].len, 4);
+    CHECK_INT(evs[0].rc, S7_RC_OK);
+    CHECK_INT(evs[0].ts, S7_TS_BYTE);
+    CHECK(evs[0].data && memcmp(evs[0].data, "\x12\x34\x56\x78", 4) == 0);
+    /* a bit (an NDR): only that bit changes, from data[0] & 1 */
+    db7[1] = 0x81;
+    const uint8_t on = 0x03, off = 0x02;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DI, 7, 1, 4, &on, 1), 0);
+    CHECK_INT(db7[1], 0x91);
+    CHECK_INT(evs[1].area, S7_AREA_DB);
+    CHECK_INT(evs[1].ts, S7_TS_BIT);
+    CHECK_INT(evs[1].bit, 4);
+    CHECK_INT(evs[1].start, 1);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 1, 0, &off, 1), 0);
+    CHECK_INT(db7[1], 0x90);
+    /* M and the application's DB (its lock taken once around the write) */
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_M, 0, 1023, -1, &on, 1), 0);
+    CHECK_INT(s7_cpu_mem(cpu, S7_AREA_M, 0, &sz)[1023], 3);
+    CHECK_INT(evs[3].area, S7_AREA_M);
+    CHECK_INT(evs[3].db, 0);
+    nlock = nunlock = 0;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 8, 2, -1, (const uint8_t *)"ab", 2), 0);
+    CHECK_MEM(app + 2, "ab", 2);
+    CHECK_INT(nlock, 1);
+    CHECK_INT(nunlock, 1);
+    CHECK_INT(nev, 5);
+    /* refused: nothing written, nothing reported */
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 8, -1, (const uint8_t *)"xyz", 3), S7_ERR_ADDR);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 11, -1, &on, 1), S7_ERR_ADDR);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 99, 0, -1, &on, 1), S7_ERR_ADDR);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_P, 0, 0, -1, &on, 1), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 0, 8, &on, 1), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 0, 1, (const uint8_t *)"ab", 2), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 0, -1, NULL, 1), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 7, 0, -1, &on, 0), S7_ERR_INVAL);
+    CHECK_INT(s7_cpu_write(NULL, S7_AREA_DB, 7, 0, -1, &on, 1), S7_ERR_INVAL);
+    CHECK_INT(nev, 5);
+    CHECK_MEM(db7 + 8, "\x56\x78", 2);
+    CHECK_INT(db7[0], 0);
+    s7_cpu_free(cpu);
+}
+
 /* ---------------------------------------------------------------- protection, sizes */
 
 static void test_putget_and_sizes(void)
@@ -746,5 +826,6 @@ int main(void)
     test_malformed();
     test_control();
     test_dbread();
+    test_own_writes();
     return t_done();
 }

@@ -1,7 +1,8 @@
 /* Unit tests for exchange/cpu_jobs.c: an emulated CPU running GET/PUT jobs against
  * emulated partners, all in this one thread on loopback (each server's loop turned by the
  * test).  Covers: values landing and the NDR/ERROR/STATUS outputs, the on_write and
- * on_status hooks, a PUT on a rising REQ edge (and not again while REQ stays set), the
+ * on_status hooks, the results and outputs reported to the CPU's event handler as its own
+ * writes (s7_cpu_write, no session), a PUT on a rising REQ edge (and not again while REQ stays set), the
  * STATUS of a missing DB, an optimized DB, PUT/GET off and a partner PDU smaller than the
  * job, 0/11 while a request is out, a partner that goes away and comes back, the connection
  * budget (counted while the connection is up, released by s7_xengine_free; 1/20 when there
@@ -25,6 +26,24 @@ typedef struct plc {
     uint16_t port;
 } plc;
 
+/* The CPU's own writes (sess NULL) its server passed on to the watched PLC's hook: where the
+ * jobs' results and outputs land through s7_cpu_write, as a retentive store sees them. */
+static const plc *g_watch;
+static int own_rd, own_ndr, own_other;
+static void on_cpu_event(void *ctx, const s7_cpu_event *ev)
+{
+    if (ctx != g_watch || ev->kind != S7_EV_WRITE || ev->sess)
+        return;
+    if (ev->area == S7_AREA_DB && ev->db == 40 && ev->start == 0 && ev->len == 8 && ev->data &&
+        memcmp(ev->data, "\x01\x02\x03\x04\x05\x06\x07\x08", 8) == 0)
+        own_rd++;
+    else if (ev->area == S7_AREA_DB && ev->db == 40 && ev->start == 100 && ev->len == 1 &&
+             ev->ts == S7_TS_BIT && ev->bit == 0)
+        own_ndr++;
+    else
+        own_other++;
+}
+
 /* A CPU of profile serving on 127.0.0.1:port (0: any); DB20 counts 1, 2, 3 ..., DB21 is
  * optimized. */
 static int plc_start(plc *p, const char *profile, uint16_t port, int put_get)
@@ -45,6 +64,8 @@ static int plc_start(plc *p, const char *profile, uint16_t port, int put_get)
     s7_server_opts_init(&o);
     snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
     o.listen = listen;
+    o.hooks.on_event = on_cpu_event;
+    o.hooks.ctx = p;
     p->srv = s7_server_new(p->cpu, &o);
     if (!p->srv || s7_server_start(p->srv) < 0)
         return -1;
@@ -184,6 +205,7 @@ static void test_get_put(void)
     const char *lines[6] = {l[0], l[1], l[2], l[3], l[4], l[5]};
     s7_exchange x;
     writes = statuses = 0;
+    g_watch = &me;
     s7_xengine *e = engine(&me, &x, lines, 6);
     if (!e)
         return;
@@ -197,6 +219,9 @@ static void test_get_put(void)
     CHECK_INT(db(&me, 40)[102] << 8 | db(&me, 40)[103], 0);
     CHECK(writes > 0);
     CHECK(statuses > 0);
+    /* RD_1 and NDR went through s7_cpu_write: the CPU's handler saw them as its own writes */
+    CHECK(own_rd > 0);
+    CHECK_INT(own_ndr, 1); /* latched: set once */
     s7_xjob_state st;
     CHECK_INT(s7_xengine_state(e, 0, &st), 0);
     CHECK_INT(st.conn_up, 1);

@@ -1,7 +1,8 @@
 /* Unit tests of the emulator's partner jobs (exchange/cpu_partner.c): two emulated CPUs on
  * loopback, one with BSEND/USEND jobs on an active connection, the other with BRCV/URCV jobs
  * on a passive one: a 65,534-byte DB sent on a REQ edge lands in the partner's DB byte for
- * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them, scan by scan:
+ * byte, DONE/NDR/ERROR/STATUS in local memory as a program would read them (the received
+ * block and NDR reported to the CPU's event handler as its own writes), scan by scan:
  * 0/25 from the scan the BSEND starts while it is under way, DONE (NDR on the receiving
  * CPU) for one scan, then 0 again; a trigger while under way 0/11 for one scan; a cyclic
  * USEND, a block longer than the receive area (ERROR, STATUS 4, latched: held over later
@@ -96,6 +97,23 @@ static uint8_t *db(s7_cpu *c, uint16_t n)
 }
 
 static s7_server *g_srv; /* B's server, served between the partners' turns */
+
+/* What B's server passed on of B's own writes (sess NULL): the URCV's block and its NDR land
+ * through s7_cpu_write, where a retentive store journals them as it does a PUT. */
+static const uint8_t *g_urcv_want;
+static int own_block, own_ndr;
+static void on_b_event(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (ev->kind != S7_EV_WRITE || ev->sess)
+        return;
+    if (ev->area == S7_AREA_DB && ev->db == 30 && ev->start == 0 && ev->len == 100 && ev->data &&
+        g_urcv_want && memcmp(ev->data, g_urcv_want, 100) == 0)
+        own_block++;
+    if (ev->area == S7_AREA_M && ev->start == 9 && ev->ts == S7_TS_BIT && ev->bit == 1 &&
+        ev->data && (ev->data[0] & 1))
+        own_ndr++;
+}
 
 /* The outputs (DONE/NDR, ERROR, STATUS) of the job with r_id, as a program sees them. */
 typedef struct outs {
@@ -350,6 +368,8 @@ int main(void)
     s7_server_opts so;
     s7_server_opts_init(&so);
     so.listen = "127.0.0.1:0";
+    so.hooks.on_event = on_b_event;
+    g_urcv_want = db(a, 10);
     g_srv = s7_server_new(b, &so);
     CHECK_INT(s7_server_start(g_srv), 0);
     char err[400];
@@ -383,6 +403,8 @@ int main(void)
     CHECK_INT(bit(b, 9, 1), 1);
     CHECK(memcmp(db(b, 30), db(a, 10), 100) == 0);
     CHECK_INT(word(b, 100 + 18), 0);
+    CHECK(own_block >= 1); /* reported as B's own writes, as a retentive store sees them */
+    CHECK(own_ndr >= 1);
     RUN_UNTIL(!bit(b, 9, 1)); /* taken back by the next scan */
     CHECK_INT(bit(b, 9, 1), 0);
     trace ta = {.n = 0}, tb = {.n = 0};

@@ -5,7 +5,8 @@
  * and torn snapshots refused without touching memory and repaired, DB size changes,
  * compaction (explicit, by size, a stale journal left by a crash mid-compaction), the
  * lock, ASYNC mode, the files' kinds and collisions (s7_retain_check_files; FIFOs refused
- * without blocking). */
+ * without blocking); the CPU's own writes (s7_cpu_write) journaled through its event
+ * handler. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -25,6 +26,7 @@
 static char dir[64];
 static char path[128];
 static char logbuf[8192];
+static s7_cpu_session *g_peer; /* the partner whose Write Var put() stands for */
 
 static void remove_aside(void);
 
@@ -60,7 +62,8 @@ static s7_cpu *mk_cpu(uint32_t db5)
 
 static uint8_t *db(s7_cpu *cpu, uint16_t n) { return s7_cpu_mem(cpu, S7_AREA_DB, n, NULL); }
 
-/* "Write" bytes into the CPU's memory and journal them, as the write event does. */
+/* "Write" bytes into the CPU's memory and journal them, as the write event of a partner's
+ * Write Var item does (SYNC: made durable at the job's end, done()). */
 static int put(s7_retain *r, s7_cpu *cpu, uint16_t n, uint32_t off, const char *bytes)
 {
     size_t k = strlen(bytes);
@@ -68,6 +71,7 @@ static int put(s7_retain *r, s7_cpu *cpu, uint16_t n, uint32_t off, const char *
     s7_cpu_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = S7_EV_WRITE;
+    ev.sess = g_peer;
     ev.area = S7_AREA_DB;
     ev.db = n;
     ev.start = off;
@@ -229,6 +233,64 @@ static void test_fresh_and_restart(void)
     uint8_t e[S7__DIAG_LEN];
     CHECK_INT(s7__diag_get(cpu, e, 1, 0), 1);
     CHECK_INT(e[0] << 8 | e[1], S7__DIAG_RETAIN_RESTORED);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
+/* The CPU's own writes (s7_cpu_write: a GET job's RD areas, a BRCV's block, job outputs)
+ * reach the CPU's event handler as a Write Var does, and s7_retain_event journals them there:
+ * synced at once in SYNC mode (no job's DONE follows), bits and bytes, retentive DBs only;
+ * after a crash (no compaction) the journal brings them back. */
+static s7_retain *g_store;
+static int g_store_rc;
+static void journal_hook(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    g_store_rc = s7_retain_event(g_store, ev);
+}
+
+static void test_own_writes(void)
+{
+    clean();
+    s7_retain_opts o = opts();
+    char err[2048];
+    s7_cpu *cpu = mk_cpu(4);
+    CHECK_INT(open_store(&g_store, cpu, &o, err), 0);
+    s7_cpu_on_event(cpu, journal_hook, NULL);
+    s7_retain_stats st;
+    s7_retain_stats_get(g_store, &st);
+    uint64_t syncs = st.syncs;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 1, 3, -1, (const uint8_t *)"brcv", 4), 0);
+    CHECK_INT(g_store_rc, 0);
+    s7_retain_stats_get(g_store, &st);
+    CHECK_INT(st.records, 1);
+    CHECK_INT(st.syncs, syncs + 1); /* on disk when s7_cpu_write returns */
+    const uint8_t one = 1;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 5, 2, 6, &one, 1), 0); /* an NDR bit */
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 2, 0, -1, (const uint8_t *)"no", 2), 0);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_M, 0, 0, -1, (const uint8_t *)"m", 1), 0);
+    s7_retain_stats_get(g_store, &st);
+    CHECK_INT(st.records, 2); /* DB2 and M are not retentive */
+    CHECK_INT(st.syncs, syncs + 2);
+    CHECK_INT(db(cpu, 5)[2], 0x40);
+    /* not in the CPU's memory: refused, nothing written, nothing journaled */
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 1, 14, -1, (const uint8_t *)"xyz", 3), S7_ERR_ADDR);
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 9, 0, -1, (const uint8_t *)"x", 1), S7_ERR_ADDR);
+    s7_retain_stats_get(g_store, &st);
+    CHECK_INT(st.records, 2);
+    s7_retain_free(g_store); /* crash: no compaction */
+    g_store = NULL;
+    s7_cpu_free(cpu);
+
+    cpu = mk_cpu(4);
+    s7_retain *r = NULL;
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.replayed, 2);
+    CHECK_MEM(db(cpu, 1) + 3, "brcv", 4);
+    CHECK_INT(db(cpu, 1)[2], 0xAA);
+    CHECK_INT(db(cpu, 5)[2], 0x40);
+    CHECK_INT(db(cpu, 2)[0], 0);
     s7_retain_free(r);
     s7_cpu_free(cpu);
 }
@@ -1119,6 +1181,8 @@ int main(void)
         return 1;
     }
     snprintf(path, sizeof path, "%s/state.bin", dir);
+    g_peer = s7_cpu_session_new();
+    CHECK(g_peer != NULL);
     test_crc();
     test_fresh_and_restart();
     test_replay_order();
@@ -1134,6 +1198,8 @@ int main(void)
     test_lock_and_missing();
     test_async();
     test_write_failure();
+    test_own_writes();
+    s7_cpu_session_free(g_peer);
     clean();
     rmdir(dir);
     return t_done();

@@ -18,6 +18,7 @@
 #include "s7/guard.h"
 #include "s7/plant.h"
 #include "s7/plant_policy.h"
+#include "util/bucket.h"
 
 int cmd_guard(cli *c);
 int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv);
@@ -133,11 +134,10 @@ static long shared_count(void *ctx, const char *key, int delta)
 }
 
 /* The partners' rate limits over every engine (s7_guard_opts.rate_take): a token bucket
- * per partner name, refilled at its rate, at most rate tokens kept. */
+ * (util/bucket.h) per partner name, refilled at its rate, at most rate tokens kept. */
 typedef struct grate_ent {
     char name[128];
-    double tokens;
-    int64_t refill;
+    s7__bucket b;
 } grate_ent;
 static pthread_mutex_t g_rate_lock = PTHREAD_MUTEX_INITIALIZER;
 static grate_ent *g_rates;
@@ -161,23 +161,14 @@ static int shared_rate_take(void *ctx, const char *partner, unsigned rate, int64
         }
     }
     if (i < g_caprates) { /* out of memory: no token (the request waits) */
-        grate_ent *b = &g_rates[i];
+        grate_ent *e = &g_rates[i];
         if (i == g_nrates) {
-            snprintf(b->name, sizeof b->name, "%s", partner);
-            b->tokens = rate;
-            b->refill = now_ms;
+            snprintf(e->name, sizeof e->name, "%s", partner);
+            s7__bucket_init(&e->b, rate, rate);
             g_nrates++;
         }
-        if (now_ms > b->refill) {
-            b->tokens += (double)rate * (double)(now_ms - b->refill) / 1000.0;
-            b->refill = now_ms;
-        }
-        if (b->tokens > rate)
-            b->tokens = rate;
-        if (b->tokens >= 1.0) {
-            b->tokens -= 1.0;
-            took = 1;
-        }
+        e->b.rate = e->b.burst = rate; /* a reloaded policy's rate counts from now on */
+        took = s7__bucket_take(&e->b, now_ms);
     }
     pthread_mutex_unlock(&g_rate_lock);
     return took;

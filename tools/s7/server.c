@@ -293,14 +293,20 @@ static void on_event(void *ctx, const s7_cpu_event *ev)
     srv_run *r = ctx;
     /* First the journal: in sync mode the write is on disk before the reply is sent. */
     if (r->retain && s7_retain_event(r->retain, ev) < 0) {
-        tlog(r, S7_LOG_ERROR,
-             "retain: %s. Stopping now, before this write is acknowledged: a write the partner "
-             "sees acknowledged must survive a restart. Fix the cause (disk full?) and restart; "
-             "the state file holds every write acknowledged so far",
-             s7_retain_error(r->retain));
+        if (ev->sess)
+            tlog(r, S7_LOG_ERROR,
+                 "retain: %s. Stopping now, before this write is acknowledged: a write the "
+                 "partner sees acknowledged must survive a restart. Fix the cause (disk full?) "
+                 "and restart; the state file holds every write acknowledged so far",
+                 s7_retain_error(r->retain));
+        else
+            tlog(r, S7_LOG_ERROR, "retain: %s; stopping (a job's result could not be kept)",
+                 s7_retain_error(r->retain));
         fflush(NULL);
         _exit(CLI_FAIL);
     }
+    if (!ev->sess) /* the CPU's own write (a job's result or output): journaled, no access */
+        return;
     if (r->audit && s7_audit_event(r->audit, ev) < 0 && !r->audit_warned) {
         tlog(r, S7_LOG_ERROR, "audit log: cannot append (%s); lines are being lost",
              strerror(errno));
@@ -1175,16 +1181,6 @@ static int load_jobs(srv_run *r, const char *config)
 }
 
 /* A job wrote local memory: a retentive DB journals it like a partner's write. */
-static void on_job_write(void *ctx, uint8_t area, uint16_t db, uint32_t start, uint32_t len)
-{
-    srv_run *r = ctx;
-    if (r->retain && area == S7_AREA_DB && s7_retain_record(r->retain, db, start, len) < 0) {
-        tlog(r, S7_LOG_ERROR, "retain: %s; stopping", s7_retain_error(r->retain));
-        fflush(NULL);
-        _exit(CLI_FAIL);
-    }
-}
-
 /* One wait for everything the emulator serves and runs: its own socket, the GET/PUT
  * engine's connections and the partner connections, for the shortest time any of them
  * asks (so a partner's segment is answered when it comes, not after the GET/PUT engine's
@@ -1394,8 +1390,8 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         s7_xengine_opts_init(&xo);
         xo.log = on_log;
         xo.log_ctx = r;
-        xo.on_write = on_job_write;
-        xo.ctx = r;
+        /* the jobs' local writes reach on_event as the CPU's own (s7_cpu_write): a
+         * retentive DB journals them there, as it does a partner's PUT */
         if (!(r->xe = s7_xengine_new(r->cpu, r->srv, &r->jobs, &xo))) {
             fprintf(stderr, "error: out of memory\n");
             rc = CLI_FAIL;
