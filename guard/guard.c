@@ -1115,6 +1115,12 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
             }
             g->defer = 1;
             int rc = s7_conn_rx_commit(u->c, (size_t)r);
+            if (rc >= 0 && u->state == UP_READY) {
+                /* the slots the replies freed go back to the CPU first, then the replies to
+                 * their clients: the CPU works on the next requests meanwhile */
+                pump(g, u);
+                up_flush(g, u);
+            }
             flush_dirty(g);
             if (rc < 0) {
                 char why[120];
@@ -1122,7 +1128,7 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
                 up_close(g, u, why);
                 return;
             }
-            if ((size_t)r < space)
+            if ((size_t)r < space || s7_conn_state(u->c) == S7_CS_FAILED)
                 break;
         }
         if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY) {
