@@ -10,7 +10,9 @@
 # shell that waited for them) is printed beside it.  CPU per read depends less on what else
 # runs on the machine than a rate does; the rounds alternate which build goes first.
 #
-#   bench/guard/cpu.sh BUILD [BUILD_B]   (ROUNDS=5 rounds, SECONDS_PER_CASE=3 seconds)
+#   bench/guard/cpu.sh BUILD [BUILD_B]   (ROUNDS=5 rounds, SECONDS_PER_CASE=3 seconds;
+#                                        GEN=multi: the generators drive their clients by
+#                                        s7_multi, poll over all of them, instead of epoll)
 #
 # Each line: case, then per build "CPU us/read (reads, generators us/read)"; at the end the
 # median of each build's CPU us/read per case.
@@ -21,6 +23,7 @@ SECS="${SECONDS_PER_CASE:-3}"
 ROUNDS="${ROUNDS:-5}"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu.sh: ROUNDS=$ROUNDS: want a whole number >= 1" >&2; exit 2; }
 [[ "$SECS" =~ ^[1-9][0-9]*$ ]] || { echo "cpu.sh: SECONDS_PER_CASE=$SECS: want whole seconds >= 1" >&2; exit 2; }
+[[ "${GEN:-}" =~ ^(multi)?$ ]] || { echo "cpu.sh: GEN=$GEN: want multi or nothing" >&2; exit 2; }
 GB="$A/bench/guard_bench"
 for b in "$A" ${B:+"$B"}; do
     [ -x "$b/bin/s7" ] || { echo "cpu.sh: $b/bin/s7: build first (make build)" >&2; exit 2; }
@@ -66,7 +69,7 @@ measure() { # measure PID PORT PROCS N: "US_PER_READ READS GEN_US_PER_READ"
     b=$(ticks "$1")
     (
         for ((i = 0; i < $3; i++)); do
-            "$GB" 127.0.0.1 "$2" 1 $(($4 / $3)) 1 4 "$SECS" >"$TMP/gen.$i" 2>&1 &
+            "$GB" 127.0.0.1 "$2" 1 $(($4 / $3)) 1 4 "$SECS" ${GEN:+"$GEN"} >"$TMP/gen.$i" 2>&1 &
         done
         wait
         awk '{ print $16 + $17 }' "/proc/$BASHPID/stat" >"$TMP/gen.ticks"
@@ -79,8 +82,8 @@ measure() { # measure PID PORT PROCS N: "US_PER_READ READS GEN_US_PER_READ"
 median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END {
     if (!NR) print "-"; else if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf 'guard CPU us per read: %s%s; %s rounds of %s s; load average at start: %s\n' "$A" \
-    "${B:+ (a) and $B (b)}" "$ROUNDS" "$SECS" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'guard CPU us per read: %s%s; %s rounds of %s s; generators: %s; load average at start: %s\n' "$A" \
+    "${B:+ (a) and $B (b)}" "$ROUNDS" "$SECS" "${GEN:-epoll}" "$(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A ALL
 for ((r = 1; r <= ROUNDS; r++)); do
     for c in shared idle dedicated; do
