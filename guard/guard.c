@@ -36,7 +36,7 @@ typedef struct gjob {
     struct gjob *next;
     s7__gplan pl;
     size_t len;
-    uint8_t *pdu;    /* the bytes to send (freed once sent) */
+    uint8_t *pdu;    /* the bytes to send (in the job's own allocation, after it); NULL once sent */
     int rate_waited; /* held by its partner's rate limit (counted once) */
 } gjob;
 
@@ -55,6 +55,9 @@ struct gcli {
     size_t tx_len, tx_off, tx_cap;
     gjob *qhead, *qtail; /* waiting for the upstream */
     size_t qn, inflight;
+    /* in its upstream's list of clients with requests waiting (pump takes them in turn) */
+    gcli *rprev, *rnext;
+    int ready;
     int64_t opened, cc_at, last_pdu;
     uint16_t calling, called;
     int type;
@@ -79,7 +82,11 @@ struct gup {
     int shared, type;
     uint16_t called;
     gcli **clis;
-    size_t ncli, capcli, rr;
+    size_t ncli, capcli;
+    /* the clients with requests waiting, in turn: pump takes one request of the first and
+     * puts it last while it has more (no scan over the clients that have none) */
+    gcli *rhead, *rtail;
+    size_t nready;
     gcli *ud_owner; /* a Userdata reply said more follow: its client's continuations only */
     int ud_busy;
     int64_t started;
@@ -113,7 +120,8 @@ struct s7_guard {
     size_t in_cap;
     uint8_t *scratch; /* filter output */
     int64_t next_tick, accept_paused_until;
-    int defer; /* replies are queued, sent once per batch (flush_dirty) */
+    int64_t now; /* s7_now_ms() when the batch of events began (one clock read a batch) */
+    int defer;   /* replies are queued, sent once per batch (flush_dirty) */
     gcli **dirty;
     size_t ndirty, capdirty;
     /* upstreams with requests to send: one send each after the batch of events (all the
@@ -232,6 +240,7 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
     g->lfd = g->wake[0] = g->wake[1] = -1;
     g->klisten = K_LISTEN;
     g->kwake = K_WAKE;
+    g->now = s7_now_ms();
     g->loop = s7_loop_new(0);
     g->in_cap = 65536 + 16;
     g->in = malloc(g->in_cap);
@@ -431,16 +440,54 @@ static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 static void up_close(s7_guard *g, gup *u, const char *why);
 static void pump(s7_guard *g, gup *u);
 
-static void job_free(gjob *j)
+static void job_free(gjob *j) { free(j); }
+
+/* c (of upstream u) joins the end of u's waiting clients, if not in it yet. */
+static void ready_add(gup *u, gcli *c)
 {
-    if (!j)
+    if (c->ready)
         return;
-    free(j->pdu);
-    free(j);
+    c->ready = 1;
+    c->rnext = NULL;
+    c->rprev = u->rtail;
+    if (u->rtail)
+        u->rtail->rnext = c;
+    else
+        u->rhead = c;
+    u->rtail = c;
+    u->nready++;
+}
+
+static void ready_del(gup *u, gcli *c)
+{
+    if (!c->ready)
+        return;
+    if (c->rprev)
+        c->rprev->rnext = c->rnext;
+    else
+        u->rhead = c->rnext;
+    if (c->rnext)
+        c->rnext->rprev = c->rprev;
+    else
+        u->rtail = c->rprev;
+    c->rprev = c->rnext = NULL;
+    c->ready = 0;
+    u->nready--;
+}
+
+/* The first waiting client of u goes last. */
+static void ready_rotate(gup *u)
+{
+    gcli *c = u->rhead;
+    if (!c || c == u->rtail)
+        return;
+    ready_del(u, c);
+    ready_add(u, c);
 }
 
 static void up_detach(gup *u, gcli *c)
 {
+    ready_del(u, c);
     s7__gpush_detach(&u->push, c);
     for (size_t i = 0; i < u->ncli; i++) {
         if (u->clis[i] == c) {
@@ -739,7 +786,7 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         } else if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
             glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         }
-        c->last_pdu = s7_now_ms();
+        c->last_pdu = g->now;
     }
     job_free(j);
 }
@@ -844,6 +891,8 @@ static int up_add_cli(gup *u, gcli *c)
     }
     u->clis[u->ncli++] = c;
     c->up = u;
+    if (c->qhead)
+        ready_add(u, c);
     return 0;
 }
 
@@ -883,7 +932,7 @@ static void pump(s7_guard *g, gup *u)
 {
     if (u->state != UP_READY)
         return;
-    int64_t now = s7_now_ms();
+    int64_t now = g->now;
     u->pumping = 1;
     /* what is owed to the CPU for clients gone (unsubscribes, ends of registrations:
      * push.c) comes first, one Userdata at a time */
@@ -905,15 +954,20 @@ static void pump(s7_guard *g, gup *u)
         u->ud_busy = 1;
         glog(g, S7_LOG_INFO, "%s", what);
     }
-    while (s7_conn_can_submit(u->c) && u->ncli) {
+    while (s7_conn_can_submit(u->c) && u->rhead) {
         gcli *pick = NULL;
-        for (size_t k = 0; k < u->ncli; k++) {
-            gcli *c = u->clis[(u->rr + k) % u->ncli];
+        /* each waiting client once at most: one that must wait yet goes last */
+        for (size_t k = 0, nk = u->nready; k < nk; k++) {
+            gcli *c = u->rhead;
             gjob *j = c->qhead;
-            if (!j)
+            if (!j) { /* not expected: the list holds only clients with requests */
+                ready_del(u, c);
                 continue;
-            if (j->pl.is_ud && (u->ud_busy || (u->ud_owner && u->ud_owner != c)))
+            }
+            if (j->pl.is_ud && (u->ud_busy || (u->ud_owner && u->ud_owner != c))) {
+                ready_rotate(u);
                 continue;
+            }
             const s7_policy_partner *pt = c->partner >= 0 ? &g->pol->partners[c->partner] : NULL;
             if (pt && pt->rate) {
                 gpart *gp = &g->parts[c->partner];
@@ -927,11 +981,11 @@ static void pump(s7_guard *g, gup *u)
                             gp->rate_delayed++;
                         }
                     }
+                    ready_rotate(u);
                     continue;
                 }
             }
             pick = c;
-            u->rr = (u->rr + k + 1) % u->ncli;
             break;
         }
         if (!pick)
@@ -941,6 +995,10 @@ static void pump(s7_guard *g, gup *u)
         if (!pick->qhead)
             pick->qtail = NULL;
         pick->qn--;
+        if (pick->qhead)
+            ready_rotate(u); /* pick is the first: its next request after the others' */
+        else
+            ready_del(u, pick);
         j->next = NULL;
         size_t cap;
         uint8_t *b = s7_conn_submit_begin(u->c, &cap);
@@ -954,7 +1012,6 @@ static void pump(s7_guard *g, gup *u)
             continue;
         }
         memcpy(b, j->pdu, j->len);
-        free(j->pdu);
         j->pdu = NULL;
         if (s7_conn_submit_end(u->c, j->len, j, 0) < 0) {
             job_free(j);
@@ -1048,6 +1105,12 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
             }
             g->defer = 1;
             int rc = s7_conn_rx_commit(u->c, (size_t)r);
+            if (rc >= 0 && u->state == UP_READY) {
+                /* the slots the replies freed go back to the CPU first, then the replies to
+                 * their clients: the CPU works on the next requests meanwhile */
+                pump(g, u);
+                up_flush(g, u);
+            }
             flush_dirty(g);
             if (rc < 0) {
                 char why[120];
@@ -1055,7 +1118,7 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
                 up_close(g, u, why);
                 return;
             }
-            if ((size_t)r < space)
+            if ((size_t)r < space || s7_conn_state(u->c) == S7_CS_FAILED)
                 break;
         }
         if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY) {
@@ -1178,6 +1241,8 @@ static void enqueue(gcli *c, gjob *j)
         c->qhead = j;
     c->qtail = j;
     c->qn++;
+    if (c->up)
+        ready_add(c->up, c);
 }
 
 /* Serve in[0..n) for c; keeps what is left as its carry.  Returns 0, or -1 when c was
@@ -1212,7 +1277,7 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 break;
             }
         } else {
-            c->last_pdu = s7_now_ms();
+            c->last_pdu = g->now;
             if (c->ud_rest_len) {
                 int h = ud_continue(g, c, ev.pdu, ev.len);
                 if (h < 0) {
@@ -1298,16 +1363,16 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             } else {
                 const uint8_t *src = pl.rewritten ? g->scratch : ev.pdu;
                 size_t n = pl.rewritten ? pl.len : ev.len;
-                gjob *j = calloc(1, sizeof *j);
-                uint8_t *copy = j ? malloc(n) : NULL;
-                if (!copy) {
-                    free(j);
+                /* the job and its bytes in one allocation */
+                gjob *j = malloc(sizeof *j + n);
+                if (!j) {
                     rc = S7_ERR_NOMEM;
                     why = "out of memory";
                     break;
                 }
-                memcpy(copy, src, n);
-                j->pdu = copy;
+                memset(j, 0, sizeof *j);
+                j->pdu = (uint8_t *)(j + 1);
+                memcpy(j->pdu, src, n);
                 j->len = n;
                 j->pl = pl;
                 j->cli = c;
@@ -1698,6 +1763,7 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
             wait = (int)(end - now);
         int n = s7_loop_wait(g->loop, evs, 128, wait);
         now = s7_now_ms();
+        g->now = now;
         g->batching = 1;
         for (int i = 0; i < n; i++) {
             int kind = *(int *)evs[i].ptr;

@@ -5,6 +5,9 @@
 #   4-byte reads one at a time; 8 in flight; 64 connections; a 64 KB DB read;
 #   1000 clients on 2 shared upstream connections against 2 direct connections with 8 in
 #   flight each; the guard's memory per downstream connection (RSS growth / connections).
+# Beside the rates, the CPU time each relay spent per read it passed (HAProxy and the guard:
+# utime+stime of the process from /proc/PID/stat before and after the run / reads done, in
+# microseconds; it depends less on what else runs on the machine than a rate does).
 # Goals (issue 12): guard >= 0.9x HAProxy in every case; 1000 shared >= 0.8x 2 direct;
 # <= 2 KiB per downstream connection.
 #
@@ -67,7 +70,8 @@ backend b
   server cpu 127.0.0.1:$P_CPU
 CFG
 haproxy -f "$TMP/haproxy.cfg" -db >"$TMP/haproxy.log" 2>&1 &
-PIDS+=($!)
+HA_PID=$!
+PIDS+=("$HA_PID")
 wait_port "$P_HA" || { cat "$TMP/haproxy.log"; exit 1; }
 
 cat >"$TMP/dedicated.yaml" <<RULES
@@ -87,7 +91,8 @@ RULES
 P_G=$(port)
 "$S7" guard --listen "127.0.0.1:$P_G" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/dedicated.yaml" \
     --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guard.log" 2>&1 &
-PIDS+=($!)
+G_PID=$!
+PIDS+=("$G_PID")
 P_GS=$(port)
 "$S7" guard --listen "127.0.0.1:$P_GS" --upstream "127.0.0.1:$P_CPU" --rules "$TMP/shared.yaml" \
     --max-per-source 0 --max-clients 8000 "${GT[@]}" --quiet >"$TMP/guards.log" 2>&1 &
@@ -115,26 +120,41 @@ kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
 kill "$GM_PID" 2>/dev/null
 
-rate() { # rate PORT N K BYTES: reads per second
-    local out
-    out="$("$GB" 127.0.0.1 "$1" 1 "$2" "$3" "$4" "$SECS" 2>&1)"
-    printf '%s\n' "$out" | awk '/^reads/ {sub("/s","",$4); print $4; found=1} END {if (!found) print 0}'
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { # cpu_ticks PID: utime+stime of the process (all its threads), in clock ticks
+    if [ -n "$1" ]; then awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; else echo 0; fi
 }
-rate_par() { # rate_par PORT PROCS N K BYTES: N clients split over PROCS generator processes
-    local i pids=()
+per_read() { # per_read TICKS READS [PID]: microseconds of CPU per read, "-" without PID
+    awk -v t="$1" -v r="$2" -v p="${3:-}" -v hz="$HZ" \
+        'BEGIN { if (p == "" || r <= 0) print "-"; else printf "%.2f\n", t / hz * 1e6 / r }'
+}
+rate() { # rate PORT N K BYTES [PID]: "READS/S US" (US: PID's CPU microseconds per read)
+    local out b a
+    b=$(cpu_ticks "${5:-}")
+    out="$("$GB" 127.0.0.1 "$1" 1 "$2" "$3" "$4" "$SECS" 2>&1)"
+    a=$(cpu_ticks "${5:-}")
+    set -- $(printf '%s\n' "$out" | awk '/^reads/ {sub("/s","",$4); print $4, $2; found=1} END {if (!found) print 0, 0}') "${5:-}"
+    echo "$1 $(per_read $((a - b)) "$2" "${3:-}")"
+}
+rate_par() { # rate_par PORT PROCS N K BYTES [PID]: N clients split over PROCS generator processes
+    local i pids=() b a
+    b=$(cpu_ticks "${6:-}")
     for ((i = 0; i < $2; i++)); do
         "$GB" 127.0.0.1 "$1" 1 $(($3 / $2)) "$4" "$5" "$SECS" >"$TMP/par.$i" 2>&1 &
         pids+=($!)
     done
     wait "${pids[@]}" 2>/dev/null
-    for ((i = 0; i < $2; i++)); do cat "$TMP/par.$i"; done |
-        awk '/^reads/ {sub("/s","",$4); t += $4} END {printf "%.0f\n", t}'
+    a=$(cpu_ticks "${6:-}")
+    set -- $(for ((i = 0; i < $2; i++)); do cat "$TMP/par.$i"; done |
+        awk '/^reads/ {sub("/s","",$4); t += $4; n += $2} END {printf "%.0f %d\n", t, n}') "${6:-}"
+    echo "$1 $(per_read $((a - b)) "$2" "${3:-}")"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 median() { # median X...: the middle value (the mean of the middle two for an even count)
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.0f\n", v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    printf '%s\n' "$@" | sort -g | awk -v f="${MEDIAN_FMT:-%.0f}" '{ v[NR] = $1 }
+        END { if (NR % 2) printf f "\n", v[(NR + 1) / 2]; else printf f "\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+median2() { MEDIAN_FMT=%.2f median "$@"; } # median2 X...: the median with 2 decimals
 spread() { # spread A... -- B...: lowest..highest of A[i]/B[i] (the ratio within round i)
     local a=() b=() x seen=0
     for x in "$@"; do
@@ -150,47 +170,57 @@ printf 's7 guard benchmark: %s s per measurement, %s rounds per case (sides inte
 printf 'emulated S7-1500 (s7 server) on loopback; figures: median of the rounds, reads per second\n'
 printf 'guard threads: %s; %s online CPUs; load average at start: %s\n\n' "${GUARD_THREADS:-default}" \
     "$(getconf _NPROCESSORS_ONLN)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-30s %11s %11s %11s %9s %11s %7s %s\n' case direct haproxy guard guard/ha "per round" goal result
+printf '%-30s %11s %11s %11s %9s %11s %7s %-6s %s\n' case direct haproxy guard guard/ha "per round" goal result \
+    "CPU us/read: haproxy guard"
 row() { # row NAME N K BYTES
-    local d=() h=() g=() i md mh mg r
+    local d=() h=() g=() hc=() gc=() i x y md mh mg r
     for ((i = 1; i <= ROUNDS; i++)); do
-        d+=("$(rate "$P_CPU" "$2" "$3" "$4")")
-        h+=("$(rate "$P_HA" "$2" "$3" "$4")")
-        g+=("$(rate "$P_G" "$2" "$3" "$4")")
-        ((VERBOSE)) && printf '  %-28s round %d: %s / %s / %s = %s\n' "$1" "$i" "${d[-1]}" "${h[-1]}" \
-            "${g[-1]}" "$(ratio "${g[-1]}" "${h[-1]}")"
+        read -r x y <<<"$(rate "$P_CPU" "$2" "$3" "$4")"
+        d+=("$x")
+        read -r x y <<<"$(rate "$P_HA" "$2" "$3" "$4" "$HA_PID")"
+        h+=("$x")
+        hc+=("$y")
+        read -r x y <<<"$(rate "$P_G" "$2" "$3" "$4" "$G_PID")"
+        g+=("$x")
+        gc+=("$y")
+        ((VERBOSE)) && printf '  %-28s round %d: %s / %s / %s = %s (CPU us/read %s / %s)\n' "$1" "$i" "${d[-1]}" \
+            "${h[-1]}" "${g[-1]}" "$(ratio "${g[-1]}" "${h[-1]}")" "${hc[-1]}" "${gc[-1]}"
     done
     md=$(median "${d[@]}")
     mh=$(median "${h[@]}")
     mg=$(median "${g[@]}")
     r=$(ratio "$mg" "$mh")
-    printf '%-30s %9s/s %9s/s %9s/s %9s %11s %7s %s\n' "$1" "$md" "$mh" "$mg" "$r" \
-        "$(spread "${g[@]}" -- "${h[@]}")" ">=0.90" "$(verdict "$r" 0.9)"
+    printf '%-30s %9s/s %9s/s %9s/s %9s %11s %7s %-6s %7s %6s\n' "$1" "$md" "$mh" "$mg" "$r" \
+        "$(spread "${g[@]}" -- "${h[@]}")" ">=0.90" "$(verdict "$r" 0.9)" "$(median2 "${hc[@]}")" "$(median2 "${gc[@]}")"
 }
 row "4-byte reads, one at a time" 1 1 4
 row "4-byte reads, 8 in flight" 1 8 4
 row "4-byte reads, 64 connections" 64 1 4
 row "64 KB DB read" 1 1 65535
 
-# 1000 clients from 4 generator processes (one process polling 1000 sockets is itself the
+# 1000 clients from 4 generator processes (one process driving 1000 connections is itself the
 # limit: see the reference row), interleaved with 2 direct connections at 8 in flight and
 # with the same 1000 clients connected directly (the reference)
-S=() D2=() D1000=()
+S=() SC=() D2=() D1000=()
 for ((i = 1; i <= ROUNDS; i++)); do
-    S+=("$(rate_par "$P_GS" 4 1000 1 4)")
-    D2+=("$(rate "$P_CPU" 2 8 4)")
-    D1000+=("$(rate_par "$P_CPU" 4 1000 1 4)")
-    ((VERBOSE)) && printf '  %-28s round %d: %s / %s = %s (1000 direct: %s)\n' "1000 shared / 2 direct x8" \
-        "$i" "${S[-1]}" "${D2[-1]}" "$(ratio "${S[-1]}" "${D2[-1]}")" "${D1000[-1]}"
+    read -r x y <<<"$(rate_par "$P_GS" 4 1000 1 4 "$GS_PID")"
+    S+=("$x")
+    SC+=("$y")
+    read -r x y <<<"$(rate "$P_CPU" 2 8 4)"
+    D2+=("$x")
+    read -r x y <<<"$(rate_par "$P_CPU" 4 1000 1 4)"
+    D1000+=("$x")
+    ((VERBOSE)) && printf '  %-28s round %d: %s / %s = %s (1000 direct: %s; guard CPU us/read %s)\n' \
+        "1000 shared / 2 direct x8" "$i" "${S[-1]}" "${D2[-1]}" "$(ratio "${S[-1]}" "${D2[-1]}")" "${D1000[-1]}" "${SC[-1]}"
 done
 s1000=$(median "${S[@]}")
 d2=$(median "${D2[@]}")
 d1000=$(median "${D1000[@]}")
 r=$(ratio "$s1000" "$d2")
-printf '\n%-34s %12s %16s %9s %11s %7s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" "guard (shared)" \
-    ratio "per round" goal result
-printf '%-34s %10s/s %14s/s %9s %11s %7s %s\n' "" "$d2" "$s1000" "$r" "$(spread "${S[@]}" -- "${D2[@]}")" \
-    ">=0.80" "$(verdict "$r" 0.8)"
+printf '\n%-34s %12s %16s %9s %11s %7s %-6s %s\n' "1000 clients on 2 shared upstreams" "2 direct x8" \
+    "guard (shared)" ratio "per round" goal result "guard CPU us/read"
+printf '%-34s %10s/s %14s/s %9s %11s %7s %-6s %s\n' "" "$d2" "$s1000" "$r" "$(spread "${S[@]}" -- "${D2[@]}")" \
+    ">=0.80" "$(verdict "$r" 0.8)" "$(median2 "${SC[@]}")"
 printf '%-34s %10s/s   (1000 direct connections, 1 in flight each, same 4 generators)\n' \
     "1000 clients direct (reference)" "$d1000"
 

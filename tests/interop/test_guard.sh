@@ -19,7 +19,8 @@
 #   service refused to a partner that may not use it); DBREAD items allowed and refused
 #   range by range; max_conn (a second connection refused, a new one accepted once the
 #   first is gone); the per-partner rate limit (a burst beyond it is held, not refused, and
-#   counted; another partner is not held).
+#   counted; another partner is not held); turns on a shared upstream (a client held by its
+#   partner's rate limit does not hold up another partner's client on the same connection).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -539,6 +540,47 @@ EOF
 else
     fail "node-snap7 not installed (scripts/deps.sh installs it)"
 fi
+
+# ---- turns on a shared upstream: a client whose partner's rate limit holds its requests
+# waits at the end of the turn, the other clients of the upstream go on. Two OP partners
+# told apart by the client's TSAP on the one shared connection: "slow" (rate 1: 1 write
+# and 4 reads, held about 4 s) and "quick"; one read of quick is answered while slow's
+# requests are still held
+cat >"$S7_TEST_TMP/turns.yaml" <<EOF
+shared_upstreams: 1
+partners:
+  - name: slow
+    address: 127.0.0.1
+    type: op
+    tsap: "0100:0202"
+    upstream: shared
+    rate: 1
+    read: [DB1.DBB0..4095]
+    write: [DB1.DBB0..4095]
+  - name: quick
+    address: 127.0.0.1
+    type: op
+    tsap: "0200:0202"
+    upstream: shared
+    read: [DB10.DBB0..63]
+EOF
+start_guard --rules "$S7_TEST_TMP/turns.yaml"
+"$HELPERS/guard_clients" 127.0.0.1 "$G_PORT" 2 1 1 1 >"$S7_TEST_TMP/turns.out" 2>&1 &
+tpid=$!
+for ((i = 0; i < 100; i++)); do # until the CPU connection is up (slow's setup was answered)
+    grep -q "upstream connection .* ready" "$G_LOG" && break
+    sleep 0.05
+done
+sleep 0.3
+out="$("$S7_BIN" read "127.0.0.1:$G_PORT" DB10.DBW0 --tsap 0200:0202 --timeout 5000 2>&1)"
+check_match "$out" "^DB10.DBW0 = [0-9]+$" "turns: the quick partner's read answered on the shared upstream"
+check_ok "turns: ... while the slow partner's requests were still held by its limit" kill -0 "$tpid"
+rc=0
+wait "$tpid" || rc=$?
+check_eq "$rc:$(cat "$S7_TEST_TMP/turns.out")" "0:1 clients, 1 rounds: 4 reads checked, 0 errors" \
+    "turns: then every request of the slow partner answered with its own data"
+check_eq "$(grep -c "upstream connection .* ready" "$G_LOG")" 1 "turns: both partners on one upstream connection"
+stop_guard
 
 # ---- bad policies: a clear message, exit 2
 out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu nope 2>&1)"
