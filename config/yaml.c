@@ -53,8 +53,17 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
     const char *path = y->file;
     /* O_NONBLOCK: a FIFO given as the file must not block the open; it is refused below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return s7__errf(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        const char *fix = e == ENOENT || e == ENOTDIR
+                              ? ": give the path of an existing YAML file (a relative path starts "
+                                "from the current directory)"
+                          : e == EACCES || e == EPERM
+                              ? ": make it readable for the user this runs as (chmod, chown), or "
+                                "run as a user that may read it"
+                              : "";
+        return s7__errf(y->err, y->cap, "cannot read %s %s: %s%s", what, path, strerror(e), fix);
+    }
     struct stat st;
     FILE *f = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||

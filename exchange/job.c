@@ -1,7 +1,9 @@
 /* The exchange job model (include/s7/exchange.h): the connection table, GET/PUT jobs, their
  * validation against the PDU, the one-line spelling and the STATUS table of the GET/PUT
  * instructions.  Data and text only: no sockets, no clock. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +326,33 @@ static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char 
     return check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
 }
 
+static int is_sender(s7_xjob_kind k) { return k == S7_XJOB_BSEND || k == S7_XJOB_USEND; }
+
+/* A connection keeps one sending and one receiving job per R_ID (the partner's job of the
+ * same R_ID is the other end): a second BRCV/URCV, or a second BSEND/USEND, of the same R_ID
+ * on the same connection is refused.  Checked against the jobs before j in the table (all
+ * of them when j is not in it yet). */
+static int rid_clash(const s7_exchange *x, const s7_xjob *j, const char *jt, char *err,
+                     size_t errcap)
+{
+    for (size_t k = 0; k < x->njobs && &x->jobs[k] != j; k++) {
+        const s7_xjob *o = &x->jobs[k];
+        if (o->kind == S7_XJOB_GET || o->kind == S7_XJOB_PUT || o->conn_id != j->conn_id ||
+            o->r_id != j->r_id || is_sender(o->kind) != is_sender(j->kind))
+            continue;
+        int snd = is_sender(j->kind);
+        return s7__errf(err, errcap,
+                        "%s: R_ID %u on connection %u is already used by job %s (%s%s%s): a "
+                        "connection has one %s per R_ID, the one the partner's %s of that R_ID "
+                        "talks to: give this job another r_id, and its partner's job the same",
+                        jt, j->r_id, j->conn_id, o->name, s7_xjob_kind_name(o->kind),
+                        o->where[0] ? ", " : "", o->where,
+                        snd ? "sending job (bsend or usend)" : "receiving job (brcv or urcv)",
+                        snd ? "BRCV/URCV" : "BSEND/USEND");
+    }
+    return 0;
+}
+
 static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_t errcap)
 {
     char jt[260], rf[80], lf[80];
@@ -338,8 +367,11 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
                         "%s: connection %u is not in the connection table: add it under "
                         "connections: or name one that is there",
                         jt, j->conn_id);
-    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
+    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT) {
+        if (rid_clash(x, j, jt, err, errcap))
+            return -1;
         return validate_partner_job(c, j, jt, err, errcap);
+    }
     if (c->side != S7_XCONN_ACTIVE)
         return s7__errf(err, errcap,
                         "%s: connection %u is %s, but GET and PUT run on the active side: make it "
@@ -412,6 +444,25 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     return 0;
 }
 
+/* A host a connection can be made to: an IPv4 or IPv6 address, or a host name (letters,
+ * digits, '-', '.', '_'), not a dotted quad with a part over 255 (10.200.2.300: a typo that
+ * the resolver would take for a name). */
+static int host_ok(const char *h)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    if (!*h)
+        return 0;
+    if (strchr(h, ':'))
+        return inet_pton(AF_INET6, h, &a6) == 1;
+    if (strspn(h, "0123456789.") == strlen(h))
+        return inet_pton(AF_INET, h, &a4) == 1;
+    for (const char *p = h; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+            return 0;
+    return 1;
+}
+
 static int name_ok(const char *s)
 {
     if (!*s)
@@ -442,6 +493,11 @@ static int validate_all(const s7_exchange *x, char *err, size_t errcap)
                                 "its own name",
                                 w, c->name);
         }
+        if (c->host[0] && !host_ok(c->host))
+            return s7__errf(err, errcap,
+                            "%s: connection %u: host '%s' is neither an IP address nor a host "
+                            "name: give the partner's address, e.g. host: 10.200.2.10",
+                            w, c->id, c->host);
         if (c->side != S7_XCONN_UNSPECIFIED && !c->host[0])
             return s7__errf(err, errcap,
                             "%s: connection %u has no partner address: give host: ADDRESS, or make "

@@ -1385,6 +1385,36 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    /* BSEND/BRCV/USEND/URCV: passive ones come through our own port; their connections
+     * take their resources from the CPU's budget before the port is taken, so that a
+     * passive job given a port of its own or a budget too small for them starts nothing. */
+    if (r->pjobs.njobs) {
+        char perr[600];
+        const char *lp = strrchr(r->listen, ':');
+        long port = lp ? strtol(lp + 1, NULL, 10) : 0;
+        for (size_t i = 0; i < r->pjobs.nconns; i++) {
+            const s7_xconn *pc = &r->pjobs.conns[i];
+            if (pc->side != S7_XCONN_ACTIVE && pc->port && pc->port != port) {
+                fprintf(stderr,
+                        "error: %s: connection %u: a passive partner connection is served on "
+                        "this CPU's own port (%ld, --listen), as on a real CPU, not on port %u: "
+                        "drop its port (--port / port:)\n",
+                        pc->where[0] ? pc->where : "partner job", pc->id, port, pc->port);
+                rc = CLI_USAGE;
+                goto out;
+            }
+        }
+        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, NULL))) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0) {
+            fprintf(stderr, "error: partner jobs: %s\n", perr);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
     if (s7_server_start(r->srv) < 0) {
         rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
         goto out;
@@ -1403,28 +1433,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         }
         s7_xengine_start(r->xe);
     }
-    if (r->pjobs.njobs) { /* BSEND/BRCV/USEND/URCV: passive ones come through our own port */
+    if (r->xp) {
         char perr[600];
-        uint16_t port = s7_server_port(r->srv);
-        for (size_t i = 0; i < r->pjobs.nconns; i++) {
-            const s7_xconn *pc = &r->pjobs.conns[i];
-            if (pc->side != S7_XCONN_ACTIVE && pc->port && pc->port != port) {
-                fprintf(stderr,
-                        "error: %s: connection %u: a passive partner connection is served on "
-                        "this CPU's own port (%u, --listen), as on a real CPU, not on port %u: "
-                        "drop its port (--port / port:)\n",
-                        pc->where[0] ? pc->where : "partner job", pc->id, port, pc->port);
-                rc = CLI_USAGE;
-                goto out;
-            }
-        }
-        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, NULL))) {
-            fprintf(stderr, "error: out of memory\n");
-            rc = CLI_FAIL;
-            goto out;
-        }
-        if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0 ||
-            s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
+        if (s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
             fprintf(stderr, "error: partner jobs: %s\n", perr);
             rc = CLI_FAIL;
             goto out;
