@@ -716,6 +716,9 @@ int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t 
             rc = s7__yaml_xconns(&y, c, x);
         if (!rc && j)
             rc = s7__yaml_xjobs(&y, j, x);
+        /* the table as a whole: the connections jobs added inline (their hosts) */
+        if (!rc && s7_exchange_validate(x, err, errcap))
+            rc = -1;
     }
     yaml_close(&y);
     return rc ? S7_ERR_INVAL : 0;

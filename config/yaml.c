@@ -214,11 +214,13 @@ static int second_doc_line(const char *t, int from)
     return from;
 }
 
-/* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err. */
+/* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err.  libfyaml's collected
+ * error has its line and column counted from 1 already (its token marks count from 0). */
 static void syntax_err(yaml_cx *y, const struct fy_diag_error *e)
 {
-    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line + 1, e->column + 1,
-             y->json ? "JSON" : "YAML", e->msg ? e->msg : "syntax error");
+    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line > 0 ? e->line : 1,
+             e->column > 0 ? e->column : 1, y->json ? "JSON" : "YAML",
+             e->msg ? e->msg : "syntax error");
 }
 
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
