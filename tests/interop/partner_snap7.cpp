@@ -16,6 +16,7 @@
  *      back byte for byte with
  *      NDR and STATUS, and a client whose CR names TSAP 10.01 (no partner connection's) is
  *      served as a PUT/GET client.
+ *   D. (argument d only) faults, s7kit passive and Snap7 active (case_d below).
  * Prints "N passed, N failed"; exit 0, or 1 on a failure.  Argument a or b runs one case
  * (tests/interop/test_partner_snap7.sh runs B inside a network namespace of its own, so
  * that Snap7's port 102 is nobody else's); none runs both, B only as root (77 when it was
@@ -324,8 +325,125 @@ static void case_c(void)
     delete cl;
 }
 
+/* Frames s7kit's side sent (out) and got (in), counted by its tap. */
+static int tap_out, tap_in;
+static void count_tap(void *, int out, const uint8_t *, size_t) { (out ? tap_out : tap_in)++; }
+
+/* D: faults between s7kit passive and Snap7 active (loopback, no root):
+ *   1. R_ID mismatch: Snap7 BSENDs R_ID 77 while s7kit's BRCV waits on 78: s7kit
+ *      acknowledges and drops the block (Snap7 reports it done), its BRCV 78 shows
+ *      neither NDR nor ERROR; a block of R_ID 78 then arrives as usual;
+ *   2. Snap7 stopped in the middle of s7kit's 65,534-byte BSEND: the BSEND ends with
+ *      ERROR and STATUS 1 (connection problem), the link is lost with a reason;
+ *   3. Snap7 (connected again) stopped in the middle of its own 65,534-byte BSEND: s7kit's
+ *      BRCV shows neither NDR nor ERROR (the partial block is dropped), the link is lost with
+ *      a reason, and the process goes on. */
+static void case_d(void)
+{
+    s7_partner_cfg c;
+    s7_partner_cfg_init(&c);
+    c.active = 0;
+    std::snprintf(c.host, sizeof c.host, "127.0.0.1");
+    c.port = 0;
+    c.pdu_request = 480;
+    c.local_tsap = 0x1000;
+    c.remote_tsap = 0x1000;
+    c.tap = count_tap;
+    s7_partner *p = s7_partner_new(&c);
+    CHECK(p && s7_partner_start(p) == 0, "D: s7kit listens");
+    if (!p)
+        return;
+    uint16_t port = s7_partner_port(p);
+    TSnap7Partner *sp = snap7_partner_new(true);
+    sp->SetParam(p_u16_RemotePort, &port);
+    sp->SetRecvCallback(snap_recv, nullptr);
+    int rc = sp->StartTo("127.0.0.1", "127.0.0.1", 0x1000, 0x1000);
+    bool up = rc == 0 && pump(p, 8000, [&] { return s7_partner_linked(p) && sp->Linked; });
+    CHECK(up, "D: linked (Snap7 StartTo 0x%X, s7kit: %s)", rc, s7_partner_reason(p));
+    if (!up) {
+        sp->Stop();
+        snap7_partner_free(sp);
+        s7_partner_free(p);
+        return;
+    }
+    /* 1. R_ID mismatch */
+    std::memset(area, 0, sizeof area);
+    s7_partner_brcv(p, 78, area, sizeof area, 0);
+    fill(77, 100);
+    rc = sp->AsBSend(77, blk, 100);
+    int op = -1;
+    bool fin = pump(p, 8000, [&] { return sp->CheckAsBSendCompletion(op); });
+    s7_partner_status st{};
+    s7_partner_recv_status(p, 78, &st);
+    CHECK(rc == 0 && fin && op == 0,
+          "D1: Snap7's BSEND of R_ID 77 is acknowledged by s7kit (rc 0x%X, done %d, result 0x%X)",
+          rc, fin, op);
+    CHECK(!st.ndr && !st.error && area[0] == 0,
+          "D1: s7kit's BRCV of R_ID 78 got nothing from R_ID 77: ndr %d error %d", st.ndr,
+          st.error);
+    fill(78, 100);
+    rc = sp->AsBSend(78, blk, 100);
+    bool got = pump(p, 8000, [&] {
+        s7_partner_status s2;
+        if (s7_partner_recv_status(p, 78, &s2) == 0 && (s2.ndr || s2.error))
+            st = s2;
+        return st.ndr || st.error;
+    });
+    CHECK(rc == 0 && got && st.ndr && st.len == 100 && std::memcmp(area, blk, 100) == 0,
+          "D1: then R_ID 78 arrives: ndr %d len %u", st.ndr, st.len);
+    pump(p, 8000, [&] { return sp->CheckAsBSendCompletion(op); });
+    /* 2. Snap7 stopped while s7kit sends 65,534 bytes */
+    fill(9, S7_BSEND_MAX);
+    int out0 = tap_out;
+    rc = s7_partner_bsend(p, 9, blk, S7_BSEND_MAX);
+    bool some = pump(p, 8000, [&] { return tap_out >= out0 + 3; });
+    sp->Stop();
+    s7_partner_status ss{};
+    bool ended = pump(p, 8000, [&] {
+        s7_partner_send_status(p, 9, &ss);
+        return !ss.busy;
+    });
+    CHECK(rc == 0 && some && ended && !ss.done && ss.error && ss.status == 1,
+          "D2: Snap7 stopped after 3 of s7kit's segments: BSEND done %d error %d STATUS %u "
+          "(want ERROR, STATUS 1)",
+          ss.done, ss.error, ss.status);
+    CHECK(!s7_partner_linked(p) && s7_partner_reason(p)[0],
+          "D2: s7kit's link is lost with a reason: '%s'", s7_partner_reason(p));
+    std::printf("D2: s7kit's BSEND: ERROR, STATUS %u; link lost: %s\n", ss.status,
+                s7_partner_reason(p));
+    /* 3. Snap7 stopped while it sends 65,534 bytes */
+    rc = sp->StartTo("127.0.0.1", "127.0.0.1", 0x1000, 0x1000);
+    up = rc == 0 && pump(p, 8000, [&] { return s7_partner_linked(p) && sp->Linked; });
+    CHECK(up, "D3: linked again (Snap7 StartTo 0x%X)", rc);
+    if (up) {
+        s7_partner_brcv(p, 10, area, sizeof area, 0);
+        fill(10, S7_BSEND_MAX);
+        int in0 = tap_in;
+        rc = sp->AsBSend(10, blk, S7_BSEND_MAX);
+        some = pump(p, 8000, [&] { return tap_in >= in0 + 3; });
+        sp->Stop();
+        pump(p, 8000, [&] { return !s7_partner_linked(p); });
+        st = s7_partner_status{};
+        s7_partner_recv_status(p, 10, &st);
+        CHECK(rc == 0 && some && !st.ndr && !st.error,
+              "D3: Snap7 stopped after 3 of its segments: s7kit's BRCV ndr %d error %d (the "
+              "partial block dropped)",
+              st.ndr, st.error);
+        CHECK(!s7_partner_linked(p) && s7_partner_reason(p)[0],
+              "D3: s7kit's link is lost with a reason: '%s'", s7_partner_reason(p));
+        std::printf("D3: s7kit's BRCV: no NDR, no ERROR; link lost: %s\n", s7_partner_reason(p));
+    }
+    snap7_partner_free(sp);
+    s7_partner_free(p);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && std::strcmp(argv[1], "d") == 0) {
+        case_d();
+        std::printf("%d passed, %d failed\n", n_pass, n_fail);
+        return n_fail ? 1 : 0;
+    }
     if (argc > 1 && std::strcmp(argv[1], "c") == 0) {
         case_c();
         std::printf("%d passed, %d failed\n", n_pass, n_fail);
