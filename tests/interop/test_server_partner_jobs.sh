@@ -24,6 +24,8 @@ wait_listen() {
 
 # the receiver's BRCV in the YAML spelling of its server file, the sender's as --job
 cat >"$T/b.yaml" <<'EOF'
+profile: s7-300                    # takes s7 stop / s7 start (an S7-1500 refuses them)
+slot: 1
 dbs:
   - {number: 20, size: 1000}
 jobs:
@@ -70,6 +72,25 @@ for ((i = 0; i < 50; i++)); do
 done
 check_contains "$out" "M0.1 = true" "BSEND DONE in the sender's memory"
 check_contains "$out" "MW2 = 0" "BSEND STATUS 0"
+
+# the receiver in STOP (its BRCV not called: the receiver not ready): the blocks are still
+# acknowledged (the sender's BSEND DONE, STATUS 0) but nothing is written; back in RUN the
+# last block that came lands in the first scans
+"$S7_BIN" stop "127.0.0.1:$PB" --yes >/dev/null 2>&1 || fail "s7 stop of the receiver"
+"$S7_BIN" write "127.0.0.1:$PA" DB10.DBW0=1111 >/dev/null || fail "a new value at the sender"
+sleep 0.5
+check_contains "$("$S7_BIN" read "127.0.0.1:$PB" DB20.DBW0 2>&1)" "DB20.DBW0 = 4660" \
+    "receiver in STOP: no block written"
+out="$("$S7_BIN" read "127.0.0.1:$PA" M0.1 M0.2 MW2 2>&1)"
+check_contains "$out" "M0.2 = false" "receiver in STOP: the sender's BSEND shows no ERROR"
+check_contains "$out" "MW2 = 0" "receiver in STOP: the sender's BSEND STATUS 0 (acknowledged)"
+"$S7_BIN" start "127.0.0.1:$PB" --yes >/dev/null 2>&1 || fail "s7 start of the receiver"
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" read "127.0.0.1:$PB" DB20.DBW0 2>&1)"
+    case "$out" in *"= 1111"*) break ;; esac
+    sleep 0.1
+done
+check_contains "$out" "DB20.DBW0 = 1111" "receiver back in RUN: the last block landed"
 
 rc=0
 msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \
