@@ -232,6 +232,21 @@ badcfg empty "$S7_TEST_TMP/empty.yaml: no YAML document in it (empty?)"
 mkdir -p "$S7_TEST_TMP/dir.yaml"
 badcfg dir "cannot read the config file $S7_TEST_TMP/dir.yaml: not a regular file (a FIFO, device or directory is not read): give the path of a YAML file"
 badcfg missing "cannot read the config file $S7_TEST_TMP/missing.yaml: No such file or directory: give the path of an existing YAML file"
+# a partner --job next to the file's GET job: one set of job names and connection ids
+printf '%sjobs:\n  - {name: a, kind: get, host: 127.0.0.1, addr: MW0, local: MW2, every: 1s}\n' "$H" \
+    >"$S7_TEST_TMP/get.yaml"
+rc=0
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --config "$S7_TEST_TMP/get.yaml" \
+    --job "bsend 10.0.0.9 5 every 1s from MW10 --name a" 2>&1) || rc=$?
+check_eq "$rc" 2 "a partner job named as a GET job: exit 2"
+check_contains "$OUT" "error: --job 1: job a: the name is already used at $S7_TEST_TMP/get.yaml:5: give each job its own name" \
+    "a partner job named as a GET job: the message"
+rc=0
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --config "$S7_TEST_TMP/get.yaml" \
+    --job "bsend 10.0.0.9 5 every 1s from MW10 --id 1" 2>&1) || rc=$?
+check_eq "$rc" 2 "a partner job on the GET job's connection id: exit 2"
+check_contains "$OUT" "error: --job 1: connection id 1 already names another partner (127.0.0.1 at $S7_TEST_TMP/get.yaml:5): choose another --id or leave it out" \
+    "a partner job on the GET job's connection id: the message"
 printf '%s' "$H" >"$S7_TEST_TMP/locked.yaml"
 chmod 000 "$S7_TEST_TMP/locked.yaml"
 if [ "$(id -u)" != 0 ]; then

@@ -1142,10 +1142,27 @@ static int load_jobs(srv_run *r, const char *config)
         fprintf(stderr, "error: out of memory\n");
         return -1;
     }
+    /* GET/PUT and partner jobs go to two tables (two engines) that share one connection
+     * table and one set of job names: before each --job its table gets the other's
+     * connections (so a new one takes a free id, and --id N of another partner is refused),
+     * and those it did not come to use are dropped afterwards. */
+    uint16_t mirrored[2][64];
+    size_t nmir[2] = {0, 0};
     for (size_t i = 0; i < r->njob_args; i++) {
         char where[32];
         snprintf(where, sizeof where, "--job %zu", i + 1);
-        if (is_partner_job(r->job_args[i])) {
+        int pj = is_partner_job(r->job_args[i]);
+        s7_exchange *to = pj ? &r->pjobs : &r->jobs, *from = pj ? &r->jobs : &r->pjobs;
+        for (size_t k = 0; k < from->nconns; k++) {
+            if (s7_exchange_conn(to, from->conns[k].id) || nmir[pj] == 64)
+                continue;
+            if (!s7_exchange_add_conn(to, &from->conns[k])) {
+                fprintf(stderr, "error: out of memory\n");
+                return -1;
+            }
+            mirrored[pj][nmir[pj]++] = from->conns[k].id;
+        }
+        if (pj) {
             if (s7_exchange_parse_partner_job(&r->pjobs, r->job_args[i], where, err, sizeof err)) {
                 fprintf(stderr, "error: %s\n", err);
                 return -1;
@@ -1155,6 +1172,31 @@ static int load_jobs(srv_run *r, const char *config)
         if (s7_exchange_parse_job(&r->jobs, r->job_args[i], where, err, sizeof err)) {
             fprintf(stderr, "error: %s\n", err);
             fprintf(stderr, "docs/exchange.md describes the job spelling\n");
+            return -1;
+        }
+    }
+    for (int t = 0; t < 2; t++) { /* the other table's connections no job here took */
+        s7_exchange *x = t ? &r->pjobs : &r->jobs;
+        size_t keep = 0;
+        for (size_t k = 0; k < x->nconns; k++) {
+            int drop = 0;
+            for (size_t m = 0; m < nmir[t] && !drop; m++)
+                drop = mirrored[t][m] == x->conns[k].id;
+            for (size_t jj = 0; jj < x->njobs && drop; jj++)
+                drop = x->jobs[jj].conn_id != x->conns[k].id;
+            if (!drop)
+                x->conns[keep++] = x->conns[k];
+        }
+        x->nconns = keep;
+    }
+    for (size_t k = 0; k < r->pjobs.njobs; k++) { /* one set of job names */
+        const s7_xjob *pj = &r->pjobs.jobs[k], *g = s7_exchange_job(&r->jobs, pj->name);
+        if (g) {
+            fprintf(stderr,
+                    "error: %s%sjob %s: the name is already used%s%s: give each job its own "
+                    "name (--name NAME, name:)\n",
+                    pj->where, pj->where[0] ? ": " : "", pj->name, g->where[0] ? " at " : "",
+                    g->where);
             return -1;
         }
     }
