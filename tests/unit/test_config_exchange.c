@@ -353,7 +353,8 @@ static const struct {
      "connection has one receiving job (brcv or urcv) per R_ID, the one the partner's BSEND/USEND "
      "of that R_ID talks to: give this job another r_id, and its partner's job the same"},
     {"connections:\n  - {id: 4, host: h}\njobs:\n  - {name: a, kind: bsend, connection: 4, r_id: "
-     "16#A, local: MW0, every: 1s}\n  - usend h 10 every 1s from MW2 --id 4 --name b\n",
+     "16#A, local: MW0, every: 1s}\n  - {name: b, kind: usend, connection: 4, r_id: 10, local: "
+     "MW2, every: 1s}\n",
      "5: job b: R_ID 10 on connection 4 is already used by job a (bsend, DIR/bad.yaml:4): a "
      "connection has one sending job (bsend or usend) per R_ID, the one the partner's BRCV/URCV "
      "of that R_ID talks to: give this job another r_id, and its partner's job the same"},
