@@ -1305,6 +1305,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         s7_server_config_free(&fl);
         s7_server_config_free(&r->cfg);
         s7_exchange_free(&r->jobs);
+        s7_exchange_free(&r->pjobs);
         free(r->job_args);
         return CLI_USAGE;
     }
