@@ -10,6 +10,7 @@
 
 #include "s7/exchange.h"
 #include "s7/plant.h"
+#include "net/host.h"
 #include "s7/wire.h"
 #include "util/text.h"
 
@@ -444,23 +445,29 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     return 0;
 }
 
-/* A host a connection can be made to: an IPv4 or IPv6 address, or a host name (letters,
- * digits, '-', '.', '_'), not a dotted quad with a part over 255 (10.200.2.300: a typo that
- * the resolver would take for a name). */
-static int host_ok(const char *h)
+/* 0 when a connection can be made to host: an IPv4 address (net/host.c's check, with its
+ * sentence on typos such as 10.200.2.300 that the resolver would take for a name), an IPv6
+ * address, or a host name of letters, digits, '-', '.' and '_'; else -1 with msg set. */
+static int host_check(const char *h, char *msg, size_t cap)
 {
     struct in6_addr a6;
-    struct in_addr a4;
-    if (!*h)
-        return 0;
-    if (strchr(h, ':'))
-        return inet_pton(AF_INET6, h, &a6) == 1;
-    if (strspn(h, "0123456789.") == strlen(h))
-        return inet_pton(AF_INET, h, &a4) == 1;
-    for (const char *p = h; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+    if (strchr(h, ':')) {
+        if (inet_pton(AF_INET6, h, &a6) == 1)
             return 0;
-    return 1;
+        snprintf(msg, cap, "host '%s': not an IPv6 address (e.g. fd00::10) and not a host name", h);
+        return -1;
+    }
+    if (s7__host_check(h, msg, cap) < 0)
+        return -1;
+    for (const char *p = h; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-._", *p)) {
+            snprintf(msg, cap,
+                     "host '%s': a host name has letters, digits, '-', '.' and '_' only, and an "
+                     "address is four numbers 0..255 separated by dots",
+                     h);
+            return -1;
+        }
+    return 0;
 }
 
 static int name_ok(const char *s)
@@ -493,11 +500,12 @@ static int validate_all(const s7_exchange *x, char *err, size_t errcap)
                                 "its own name",
                                 w, c->name);
         }
-        if (c->host[0] && !host_ok(c->host))
+        char hmsg[400];
+        if (c->host[0] && host_check(c->host, hmsg, sizeof hmsg))
             return s7__errf(err, errcap,
-                            "%s: connection %u: host '%s' is neither an IP address nor a host "
-                            "name: give the partner's address, e.g. host: 10.200.2.10",
-                            w, c->id, c->host);
+                            "%s: connection %u: %s: give the partner's address, e.g. host: "
+                            "10.200.2.10",
+                            w, c->id, hmsg);
         if (c->side != S7_XCONN_UNSPECIFIED && !c->host[0])
             return s7__errf(err, errcap,
                             "%s: connection %u has no partner address: give host: ADDRESS, or make "

@@ -216,7 +216,7 @@ badcfg rid "$S7_TEST_TMP/rid.yaml:6: job b: R_ID 5 on connection 1 is already us
 printf '%sjobs:\n  - bsend 127.0.0.1 7 every 1s from DB40.DBW0\n  - usend 127.0.0.1 7 every 1s from DB40.DBW2\n' "$H" >"$S7_TEST_TMP/rid2.yaml"
 badcfg rid2 "$S7_TEST_TMP/rid2.yaml:6: job usend2: R_ID 7 on connection 1 is already used by job bsend1"
 printf '%sjobs:\n  - {name: a, kind: get, host: 10.200.2.300, addr: MW0, local: MW2, every: 1s}\n' "$H" >"$S7_TEST_TMP/host.yaml"
-badcfg host "$S7_TEST_TMP/host.yaml:5: connection 1: host '10.200.2.300' is neither an IP address nor a host name: give the partner's address"
+badcfg host "$S7_TEST_TMP/host.yaml:5: connection 1: host '10.200.2.300': not an IPv4 address (four numbers 0..255 separated by dots, e.g. 192.168.0.1) and not a host name: give the partner's address"
 printf '%sjobs:\n  - {name: a, kind: brcv, side: unspecified, port: 1202, r_id: 5, local: DB40.DBW0}\n' "$H" >"$S7_TEST_TMP/pport.yaml"
 badcfg pport "$S7_TEST_TMP/pport.yaml:5: connection 1: a passive partner connection is served on this CPU's own port"
 printf '%smax_connections: {pg: 0}\njobs:\n  - {name: a, kind: brcv, side: unspecified, r_id: 5, local: DB40.DBW0}\n' "$H" >"$S7_TEST_TMP/budget.yaml"

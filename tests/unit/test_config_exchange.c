@@ -360,11 +360,17 @@ static const struct {
      "of that R_ID talks to: give this job another r_id, and its partner's job the same"},
     /* a host that is no address (a typo the resolver would take for a name) */
     {"connections:\n  - {id: 1, host: 10.200.2.300}\n",
-     "2: connection 1: host '10.200.2.300' is neither an IP address nor a host name: give the "
-     "partner's address, e.g. host: 10.200.2.10"},
+     "2: connection 1: host '10.200.2.300': not an IPv4 address (four numbers 0..255 separated by "
+     "dots, e.g. 192.168.0.1) and not a host name: give the partner's address, e.g. host: "
+     "10.200.2.10"},
     {"jobs:\n  - get 10.0.0.1.5 MW0 every 1s into MW2\n",
-     "2: connection 1: host '10.0.0.1.5' is neither an IP address nor a host name: give the "
-     "partner's address, e.g. host: 10.200.2.10"},
+     "2: connection 1: host '10.0.0.1.5': not an IPv4 address (four numbers 0..255 separated by "
+     "dots, e.g. 192.168.0.1) and not a host name: give the partner's address, e.g. host: "
+     "10.200.2.10"},
+    {"jobs:\n  - {name: a, kind: bsend, host: 'plc 1', r_id: 5, local: MW0, every: 1s}\n",
+     "2: connection 1: host 'plc 1': a host name has letters, digits, '-', '.' and '_' only, and "
+     "an address is four numbers 0..255 separated by dots: give the partner's address, e.g. host: "
+     "10.200.2.10"},
     /* a key without a value; a misspelt key without one is an unknown key */
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: }\n",
      "2: every: has no value: give one, e.g. every: 100ms, or leave the key out"},
