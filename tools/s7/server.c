@@ -1146,7 +1146,7 @@ static int load_jobs(srv_run *r, const char *config)
      * table and one set of job names: before each --job its table gets the other's
      * connections (so a new one takes a free id, and --id N of another partner is refused),
      * and those it did not come to use are dropped afterwards. */
-    uint16_t mirrored[2][64];
+    static uint16_t mirrored[2][4096]; /* connection ids are 1..4095 */
     size_t nmir[2] = {0, 0};
     for (size_t i = 0; i < r->njob_args; i++) {
         char where[32];
@@ -1154,7 +1154,7 @@ static int load_jobs(srv_run *r, const char *config)
         int pj = is_partner_job(r->job_args[i]);
         s7_exchange *to = pj ? &r->pjobs : &r->jobs, *from = pj ? &r->jobs : &r->pjobs;
         for (size_t k = 0; k < from->nconns; k++) {
-            if (s7_exchange_conn(to, from->conns[k].id) || nmir[pj] == 64)
+            if (s7_exchange_conn(to, from->conns[k].id) || nmir[pj] == 4096)
                 continue;
             if (!s7_exchange_add_conn(to, &from->conns[k])) {
                 fprintf(stderr, "error: out of memory\n");
