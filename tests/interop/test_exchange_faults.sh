@@ -119,6 +119,7 @@ jobs:
   - {local_cpu: local, name: j-silent, job: get silent DB1.DBW0 every 100ms into DB2.DBW6}
 EOF
 "$S7_BIN" exchange "$S7_TEST_TMP/bridge.yaml" --metrics 127.0.0.1:0 --every 1s \
+    --json-lines "$S7_TEST_TMP/bridge.jsonl" \
     >"$S7_TEST_TMP/bridge.out" 2>"$S7_TEST_TMP/bridge.err" &
 BPID=$!
 on_exit "kill $BPID 2>/dev/null; wait $BPID 2>/dev/null"
@@ -149,4 +150,13 @@ check_eq "$rc" 1 "SIGTERM: s7 exchange exits 1 (jobs failed)"
 TAB=$(tail -n 20 "$S7_TEST_TMP/bridge.out")
 check_match "$TAB" "j-good +GET good -> local +[1-9][0-9]* ok / 0 err" "SIGTERM: the final table, the healthy job"
 check_match "$TAB" "j-garb +GET garb -> local +ERROR since" "SIGTERM: the final table, the garbage partner's job"
+if [ -f "$NODE_PATH/ajv/package.json" ]; then
+    check_ok "JSON lines with the faults' errors valid against s7-exchange" \
+        "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-exchange \
+        "$S7_TEST_TMP/bridge.jsonl" --lines
+else
+    fail "ajv not installed in $NODE_PATH (run make deps)"
+fi
+check_match "$(grep '"j-garb"' "$S7_TEST_TMP/bridge.jsonl" | tail -n 1)" '"status": "1/1"' \
+    "JSON lines: the garbage partner's job with STATUS 1/1"
 finish
