@@ -41,7 +41,8 @@ jobs:
 EOF
 "$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --config "$T/b.yaml" \
     >"$T/b.log" 2>&1 &
-_S7_PIDS+=("$!")
+BPID=$!
+_S7_PIDS+=("$BPID")
 wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
 "$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
     --set DB10.DBW998=7 \
@@ -91,6 +92,14 @@ for ((i = 0; i < 50; i++)); do
     sleep 0.1
 done
 check_contains "$out" "DB20.DBW0 = 1111" "receiver back in RUN: the last block landed"
+check_contains "$(cat "$T/b.log")" "  job           brcv any R_ID 3 into DB20.DBB0..DBB999 (connection 1, unspecified) --name rx" \
+    "the banner lists the partner job"
+kill -INT "$BPID"
+rc=0
+wait "$BPID" || rc=$?
+check_eq "$rc" 0 "SIGINT: the receiver exits 0"
+check_match "$(cat "$T/b.log")" "job rx: [1-9][0-9]* ok, 0 errors; last: ERROR 0 STATUS 0" \
+    "SIGINT: the partner job's final counts"
 
 rc=0
 msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \

@@ -1026,6 +1026,34 @@ static void print_banner(const srv_run *r)
         s7_xjob_format(&r->jobs, &r->jobs.jobs[i], line, sizeof line);
         printf("  job           %s\n", line);
     }
+    for (size_t i = 0; i < r->pjobs.njobs; i++) { /* BSEND/BRCV/USEND/URCV */
+        const s7_xjob *j = &r->pjobs.jobs[i];
+        const s7_xconn *pc = s7_exchange_conn(&r->pjobs, j->conn_id);
+        int snd = j->kind == S7_XJOB_BSEND || j->kind == S7_XJOB_USEND;
+        char area[80] = "", trig[80] = "";
+        if (j->nareas)
+            s7_xjob_addr_format(&j->areas[0].local, area, sizeof area);
+        if (snd && j->trigger == S7_XTRIG_REQ) {
+            char b[60];
+            s7_tag_format(&j->req, b, sizeof b);
+            snprintf(trig, sizeof trig, " on %s", b);
+        } else if (snd) {
+            snprintf(trig, sizeof trig, " every %ld ms", j->cycle_ms);
+        }
+        char peer[80] = "any";
+        if (pc && pc->side != S7_XCONN_UNSPECIFIED)
+            snprintf(peer, sizeof peer, strchr(pc->host, ':') ? "[%s]" : "%s", pc->host);
+        if (pc && pc->side == S7_XCONN_ACTIVE && pc->port)
+            snprintf(peer + strlen(peer), sizeof peer - strlen(peer), ":%u", pc->port);
+        printf("  job           %s %s R_ID %u%s %s %s (connection %u, %s) --name %s\n",
+               s7_xjob_kind_name(j->kind), peer, j->r_id, trig, snd ? "from" : "into", area,
+               j->conn_id,
+               !pc                            ? "?"
+               : pc->side == S7_XCONN_ACTIVE  ? "active"
+               : pc->side == S7_XCONN_PASSIVE ? "passive"
+                                              : "unspecified",
+               j->name);
+    }
     print_limits(r);
     printf("try:\n  s7 info %s%s\n", addr, conn);
     if (r->demo) {
@@ -1533,6 +1561,14 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
                (unsigned long long)st.busy_hits, s7_exchange_status_error(st.status),
                s7_exchange_status_code(st.status), s7_exchange_status_id(st.status),
                st.status == S7_XST_OK ? "" : ", ", st.status == S7_XST_OK ? "" : st.cause);
+    }
+    for (size_t i = 0; r->xp && i < s7_xpartner_njobs(r->xp); i++) {
+        s7_partner_status st;
+        if (s7_xpartner_state(r->xp, i, &st) < 0)
+            continue;
+        printf("job %s: %llu ok, %llu errors; last: ERROR %d STATUS %u\n",
+               s7_xpartner_job(r->xp, i)->name, (unsigned long long)st.count,
+               (unsigned long long)st.errors, st.error ? 1 : 0, st.status);
     }
     s7_xengine_free(r->xe); /* its connections count in the server's budget */
     r->xe = NULL;
