@@ -21,6 +21,7 @@ typedef struct xp_conn {
     uint16_t local_tsap;  /* this side's TSAP (a passive CR's called one) */
     uint16_t remote_tsap; /* the partner's TSAP (explicit, or from its rack/slot/type) */
     int counted;          /* its connection resource is reserved (attached) */
+    int linked;           /* linked when last looked at (a change is logged) */
 } xp_conn;
 
 typedef struct xp_job {
@@ -45,7 +46,38 @@ struct s7_xpartner {
     size_t njobs;
     long scan_ms;      /* the jobs are called once per scan, as the GET/PUT jobs are */
     int64_t next_scan; /* no scan before this */
+    s7_log_fn log;     /* s7_xpartner_set_log: connections linked and lost */
+    void *log_ctx;
 };
+
+void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx)
+{
+    e->log = log;
+    e->log_ctx = ctx;
+}
+
+/* A partner connection linked or lost since the last look: one log line with its reason. */
+static void log_link(s7_xpartner *e, xp_conn *k)
+{
+    int now = s7_partner_linked(k->p);
+    if (now == k->linked)
+        return;
+    k->linked = now;
+    if (!e->log)
+        return;
+    char line[400];
+    if (now)
+        snprintf(line, sizeof line, "partner connection %u%s%s to %s linked (PDU %u)", k->id,
+                 k->c.name[0] ? " " : "", k->c.name,
+                 k->c.side == S7_XCONN_UNSPECIFIED ? "any partner" : k->c.host,
+                 s7_partner_pdu(k->p));
+    else
+        snprintf(line, sizeof line, "partner connection %u%s%s to %s lost: %s", k->id,
+                 k->c.name[0] ? " " : "", k->c.name,
+                 k->c.side == S7_XCONN_UNSPECIFIED ? "any partner" : k->c.host,
+                 s7_partner_reason(k->p)[0] ? s7_partner_reason(k->p) : "closed");
+    e->log(e->log_ctx, now ? S7_LOG_INFO : S7_LOG_WARN, line);
+}
 
 static int is_partner_kind(s7_xjob_kind k)
 {
@@ -412,8 +444,10 @@ static void run_jobs(s7_xpartner *e)
         }
         if (fire && s7_partner_linked(r->p))
             start_send(e, r);
-        else if (fire) /* not linked: the instruction reports a connection problem */
+        else if (fire) { /* not linked: the instruction reports a connection problem */
             outputs(r, 0, 1, 1);
+            r->st.errors++;
+        }
         if (r->busy) /* under way: 0/25 for this call */
             s7__xout_running(&r->out, 25);
         s7__xout_end(&r->out);
@@ -445,8 +479,10 @@ int s7_xpartner_process(s7_xpartner *e, const struct pollfd *pfd, size_t n)
 {
     (void)pfd; /* each partner looks at its own sockets without waiting */
     (void)n;
-    for (size_t i = 0; i < e->nconns; i++)
+    for (size_t i = 0; i < e->nconns; i++) {
         s7_partner_run(e->conns[i].p, 0);
+        log_link(e, &e->conns[i]);
+    }
     run_jobs(e);
     return 0;
 }

@@ -230,6 +230,8 @@ typedef struct s7_xpartner s7_xpartner;
  * connection is missing. */
 S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
 S7_API void s7_xpartner_free(s7_xpartner *e);
+/* Log each partner connection linked (INFO) and lost, with the reason (WARN); NULL: none. */
+S7_API void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx);
 /* Serve the passive and unspecified connections on srv's port, as a real CPU serves its
  * configured connections on its one port 102 (call before s7_xpartner_start; srv must
  * outlive e or be freed after it).  Every CR srv receives is offered first to the

@@ -100,6 +100,16 @@ wait "$BPID" || rc=$?
 check_eq "$rc" 0 "SIGINT: the receiver exits 0"
 check_match "$(cat "$T/b.log")" "job rx: [1-9][0-9]* ok, 0 errors; last: ERROR 0 STATUS 0" \
     "SIGINT: the partner job's final counts"
+# the sender logs its partner connection linked, and lost with the reason once the
+# receiver is gone
+check_contains "$(cat "$T/a.log")" "partner connection 1 to 127.0.0.1 linked (PDU" \
+    "the sender logs its partner connection linked"
+for ((i = 0; i < 50; i++)); do
+    grep -q "partner connection 1 to 127.0.0.1 lost: " "$T/a.log" && break
+    sleep 0.1
+done
+check_contains "$(cat "$T/a.log")" "warning: partner connection 1 to 127.0.0.1 lost: the partner closed the connection" \
+    "the sender logs the loss with its reason"
 
 rc=0
 msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \

@@ -1480,6 +1480,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             rc = CLI_FAIL;
             goto out;
         }
+        s7_xpartner_set_log(r->xp, on_log, r);
         if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0) {
             fprintf(stderr, "error: partner jobs: %s\n", perr);
             rc = CLI_USAGE;
