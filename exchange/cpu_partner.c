@@ -48,7 +48,36 @@ struct s7_xpartner {
     int64_t next_scan; /* no scan before this */
     s7_log_fn log;     /* s7_xpartner_set_log: connections linked and lost */
     void *log_ctx;
+    uint32_t unmatched[16]; /* R_IDs of blocks no job took, logged once each */
+    size_t nunmatched;
 };
+
+/* Any block a partner connection received (s7_partner_cfg.on_recv): one that no BRCV
+ * (URCV) job of this CPU has the R_ID of is acknowledged and dropped, as the partner's
+ * BSEND reports it done; logged once per R_ID so that the mismatch can be found. */
+static void on_block(void *ctx, uint32_t r_id, const uint8_t *data, size_t len, int usend)
+{
+    s7_xpartner *e = ctx;
+    (void)data;
+    s7_xjob_kind want = usend ? S7_XJOB_URCV : S7_XJOB_BRCV;
+    for (size_t i = 0; i < e->njobs; i++)
+        if (e->jobs[i].j.kind == want && e->jobs[i].j.r_id == r_id)
+            return;
+    for (size_t i = 0; i < e->nunmatched; i++)
+        if (e->unmatched[i] == r_id)
+            return;
+    if (e->nunmatched < sizeof e->unmatched / sizeof e->unmatched[0])
+        e->unmatched[e->nunmatched++] = r_id;
+    if (e->log) {
+        char line[300];
+        snprintf(line, sizeof line,
+                 "a %s block of R_ID %u (%zu bytes) came, but no %s job of this CPU has that "
+                 "R_ID: dropped (the partner's %s reports it done); give the jobs the same R_ID",
+                 usend ? "USEND" : "BSEND", r_id, len, usend ? "urcv" : "brcv",
+                 usend ? "USEND" : "BSEND");
+        e->log(e->log_ctx, S7_LOG_WARN, line);
+    }
+}
 
 void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx)
 {
@@ -137,6 +166,8 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     if (!cfg.active && !c->remote_tsap) /* a passive entry without TSAPs: the partner default */
         cfg.local_tsap = cfg.remote_tsap = 0x1000;
     cfg.pdu_request = c->pdu ? c->pdu : 480;
+    cfg.on_recv = on_block;
+    cfg.ctx = e;
     s7_partner *p = s7_partner_new(&cfg);
     if (!p)
         return NULL;

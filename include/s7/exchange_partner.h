@@ -125,8 +125,9 @@ typedef struct s7_partner_status {
 
 typedef struct s7_partner s7_partner;
 
-/* A block received under a registered R_ID (BRCV) or by USEND (URCV).  data points into
- * the receive area; valid until the next receive of that R_ID. */
+/* A block received by BSEND (usend 0) or USEND (usend 1), under a registered R_ID or not
+ * (a block of an R_ID nobody registered is acknowledged and dropped after this call).
+ * data points into the receive area when the R_ID is registered; valid during the call. */
 typedef void (*s7_partner_recv_fn)(void *ctx, uint32_t r_id, const uint8_t *data, size_t len,
                                    int usend);
 

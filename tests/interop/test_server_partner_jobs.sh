@@ -47,6 +47,7 @@ wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
 "$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
     --set DB10.DBW998=7 \
     --job "bsend 127.0.0.1:$PB 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2 latch" \
+    --job "usend 127.0.0.1:$PB 44 every 100ms from DB10.DBB0..DBB3" \
     >"$T/a.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PA" || die "sending CPU did not start: $(cat "$T/a.log")"
@@ -61,6 +62,13 @@ check_contains "$out" "DB20.DBW998 = 7" "the block landed whole (last word)"
 check_contains "$out" "M0.1 = true" "BRCV NDR in the receiver's memory"
 check_contains "$out" "M0.2 = false" "BRCV ERROR clear"
 check_contains "$out" "MW2 = 0" "BRCV STATUS 0"
+for ((i = 0; i < 50; i++)); do
+    grep -q "R_ID 44" "$T/b.log" && break
+    sleep 0.1
+done
+check_contains "$(cat "$T/b.log")" "warning: a USEND block of R_ID 44 (4 bytes) came, but no urcv job of this CPU has that R_ID: dropped" \
+    "a block of an R_ID no job receives: logged by the receiver"
+check_eq "$(grep -c "R_ID 44" "$T/b.log")" 1 "the R_ID nobody receives is logged once"
 check_contains "$(cat "$T/b.log")" "over: partner connection 1 (TSAP 1000, unspecified partner)" \
     "the receiver handed the BSEND's CR on its own port to the BRCV's connection"
 # the sender learns of the block's arrival from the receiver's acknowledgement and shows it
