@@ -182,8 +182,10 @@ static int load_partners(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                             p->name);
         for (size_t k = 0; k < c->npartners; k++)
             if (strcmp(c->partners[k].name, p->name) == 0)
-                return yaml_err(y, e, "partner %s: the name is used twice (first at %s)", p->name,
-                                c->partners[k].where);
+                return yaml_err(y, e,
+                                "partner %s: the name is used twice (first at %s): give each "
+                                "partner its own name",
+                                p->name, c->partners[k].where);
         if (x.prof_logo && x.rack < 0 && x.slot < 0 && !x.have_tsap) {
             p->co.local_tsap = 0x0100;
             p->co.remote_tsap = 0x0200;
@@ -255,7 +257,7 @@ static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c,
 static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
 {
     if (yaml_is_null(v) || !fy_node_is_sequence(v))
-        return yaml_err(y, v, "jobs: expected a list (lines starting with '- local: ...')");
+        return yaml_err(y, v, "jobs: expected a list (lines starting with '- local_cpu: ...')");
     int n = fy_node_sequence_item_count(v);
     size_t cap = n > 0 ? (size_t)n : 1;
     c->x = calloc(1, sizeof *c->x);
@@ -352,7 +354,10 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
         if (x.name[0]) {
             if (s7_exchange_job(c->x, x.name))
-                return yaml_err(y, e, "%s: the job name '%s' is used twice", x.where, x.name);
+                return yaml_err(y, e,
+                                "%s: the job name '%s' is used twice (first at %s): give each "
+                                "job its own name",
+                                x.where, x.name, s7_exchange_job(c->x, x.name)->where);
             snprintf(j->name, sizeof j->name, "%s", x.name);
         }
         c->remote[before] = remote;
@@ -388,7 +393,7 @@ int s7_config_load_bridge(const char *path, s7_bridge_config *out, char *err, si
                                "no partners: list the CPUs (partners: - name: ... "
                                "address: ...)");
         if (rc == 0 && !t.jobs)
-            rc = yaml_err_line(&y, 1, "no jobs: list the jobs (jobs: - local: ... job: ...)");
+            rc = yaml_err_line(&y, 1, "no jobs: list the jobs (jobs: - local_cpu: ... job: ...)");
         if (rc == 0)
             rc = load_partners(&y, t.partners, out);
         if (rc == 0)

@@ -19,13 +19,54 @@
 
 /* ---------------------------------------------------------------- connections */
 
+/* An example value of a key of a connection or a job (for "has no value"), NULL for a key
+ * that is neither (its own message says so). */
+static const char *key_example(const char *k)
+{
+    static const char *const EX[][2] = {
+        {"id", "1"},
+        {"name", "line-m1"},
+        {"host", "10.200.2.10"},
+        {"address", "10.200.2.10"},
+        {"port", "102"},
+        {"rack", "0"},
+        {"slot", "1"},
+        {"type", "basic"},
+        {"tsap", "\"1000:1000\""},
+        {"pdu", "480"},
+        {"side", "active"},
+        {"kind", "get"},
+        {"connection", "line-m1"},
+        {"addr", "DB20.DBB0..DBB31"},
+        {"partner_area", "DB20.DBB0"},
+        {"local", "DB40.DBB0"},
+        {"rd", "DB40.DBB0"},
+        {"sd", "DB40.DBB0"},
+        {"areas", "[{addr: DB20.DBW0, local: MW10}]"},
+        {"r_id", "5"},
+        {"every", "100ms"},
+        {"req", "M10.0"},
+        {"ndr", "M10.1"},
+        {"done", "M10.1"},
+        {"error", "M10.2"},
+        {"status", "MW12"},
+        {"outputs", "latch"},
+    };
+    for (size_t i = 0; i < sizeof EX / sizeof EX[0]; i++)
+        if (strcmp(k, EX[i][0]) == 0)
+            return EX[i][1];
+    return NULL;
+}
+
 static int conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     s7_xconn *c = ctx;
     char s[300];
     long n;
-    if (yaml_is_null(v))
-        return yaml_err(y, kn, "connection %s: %s has no value", c->where, k);
+    const char *ex = yaml_is_null(v) ? key_example(k) : NULL;
+    if (ex)
+        return yaml_err(y, kn, "%s: has no value: give one, e.g. %s: %s, or leave the key out", k,
+                        k, ex);
     if (strcmp(k, "id") == 0) {
         if (yaml_get_long(y, v, k, 1, 4095, "id: 1 (the local ID the jobs name)", &n))
             return -1;
@@ -168,8 +209,10 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
 {
     job_cx *jc = ctx;
     char s[300], msg[400];
-    if (yaml_is_null(v))
-        return yaml_err(y, kn, "job: %s has no value", k);
+    const char *ex = yaml_is_null(v) ? key_example(k) : NULL;
+    if (ex)
+        return yaml_err(y, kn, "%s: has no value: give one, e.g. %s: %s, or leave the key out", k,
+                        k, ex);
     if (strcmp(k, "name") == 0) {
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
@@ -673,6 +716,9 @@ int s7_config_load_exchange(const char *path, s7_exchange *x, char *err, size_t 
             rc = s7__yaml_xconns(&y, c, x);
         if (!rc && j)
             rc = s7__yaml_xjobs(&y, j, x);
+        /* the table as a whole: the connections jobs added inline (their hosts) */
+        if (!rc && s7_exchange_validate(x, err, errcap))
+            rc = -1;
     }
     yaml_close(&y);
     return rc ? S7_ERR_INVAL : 0;

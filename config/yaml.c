@@ -53,8 +53,17 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
     const char *path = y->file;
     /* O_NONBLOCK: a FIFO given as the file must not block the open; it is refused below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return s7__errf(y->err, y->cap, "cannot read %s %s: %s", what, path, strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        const char *fix = e == ENOENT || e == ENOTDIR
+                              ? ": give the path of an existing YAML file (a relative path starts "
+                                "from the current directory)"
+                          : e == EACCES || e == EPERM
+                              ? ": make it readable for the user this runs as (chmod, chown), or "
+                                "run as a user that may read it"
+                              : "";
+        return s7__errf(y->err, y->cap, "cannot read %s %s: %s%s", what, path, strerror(e), fix);
+    }
     struct stat st;
     FILE *f = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -205,11 +214,13 @@ static int second_doc_line(const char *t, int from)
     return from;
 }
 
-/* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err. */
+/* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err.  libfyaml's collected
+ * error has its line and column counted from 1 already (its token marks count from 0). */
 static void syntax_err(yaml_cx *y, const struct fy_diag_error *e)
 {
-    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line + 1, e->column + 1,
-             y->json ? "JSON" : "YAML", e->msg ? e->msg : "syntax error");
+    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line > 0 ? e->line : 1,
+             e->column > 0 ? e->column : 1, y->json ? "JSON" : "YAML",
+             e->msg ? e->msg : "syntax error");
 }
 
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)

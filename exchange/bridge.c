@@ -42,6 +42,7 @@ typedef struct partner {
     int touched, listed; /* listed: in the bridge's list of touched partners */
     int64_t deadline;
     int64_t next_try, backoff;
+    int64_t up_ms; /* s7_now_ms() when it was last connected */
     s7_bridge_partner_stats st;
 } partner;
 
@@ -421,7 +422,10 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
              s7_strerror(rc));
     }
     if (p->up) {
-        p->backoff = b->o.backoff_min_ms; /* a fresh loss: try again soon */
+        /* a loss after a while up: try again soon; one right after connecting (a partner
+         * that accepts and then answers garbage or nothing) goes on doubling the pause */
+        if (now - p->up_ms >= b->o.backoff_max_ms)
+            p->backoff = b->o.backoff_min_ms;
         b->ndown++;
     }
     p->up = 0;
@@ -443,7 +447,7 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
             b->ndown--;
             p->st.connects++;
             p->st.since_ms = s7__wall_ms();
-            p->backoff = b->o.backoff_min_ms;
+            p->up_ms = s7_now_ms(); /* the pause is reset by a loss after a while up */
             blog(b, S7_LOG_INFO, "%s (%s:%u): connected", p->name, p->host, p->port);
         } else {
             partner_lost(b, p, p->connect_rc, "connect", NULL, 0);

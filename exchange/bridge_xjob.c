@@ -13,29 +13,29 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
 {
     s7_bridge_job j;
     memset(&j, 0, sizeof j);
-    const char *where = xj->where[0] ? xj->where : "?";
+    const char *where = xj->where[0] ? xj->where : "(job)";
     if (xj->kind != S7_XJOB_GET && xj->kind != S7_XJOB_PUT) {
         if (err)
             snprintf(err, errcap,
-                     "job %s (%s): the bridge runs GET and PUT jobs, not %s; run %s jobs on "
+                     "%s: job %s: the bridge runs GET and PUT jobs, not %s; run %s jobs on "
                      "emulated CPUs (s7 server --job)",
-                     xj->name, where, s7_xjob_kind_name(xj->kind), s7_xjob_kind_name(xj->kind));
+                     where, xj->name, s7_xjob_kind_name(xj->kind), s7_xjob_kind_name(xj->kind));
         return S7_ERR_INVAL;
     }
     if (xj->latch) {
         if (err)
             snprintf(err, errcap,
-                     "job %s (%s): outputs: latch is for an emulated CPU's jobs; the bridge holds "
+                     "%s: job %s: outputs: latch is for an emulated CPU's jobs; the bridge holds "
                      "NDR/DONE and ERROR until REQ falls (its handshake): leave it out",
-                     xj->name, where);
+                     where, xj->name);
         return S7_ERR_INVAL;
     }
     if (on_change && xj->trigger != S7_XTRIG_CYCLIC) {
         if (err)
             snprintf(err, errcap,
-                     "job %s (%s): on change needs a cyclic job (every TIME): the source is read "
+                     "%s: job %s: on change needs a cyclic job (every TIME): the source is read "
                      "every cycle and written when it changed",
-                     xj->name, where);
+                     where, xj->name);
         return S7_ERR_INVAL;
     }
     int get = xj->kind == S7_XJOB_GET;

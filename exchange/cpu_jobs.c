@@ -196,7 +196,9 @@ static void job_done(s7_client *c, int result, void *ud)
     if (e->closing)
         return;
     r->st.last_us = (uint32_t)(now_us() - r->started_us);
-    if (r->aborted || cpu_stopped(e)) { /* the CPU stopped meanwhile: nobody takes it */
+    if (result == 0 || result == S7_ERR_PLC || result == S7_ERR_ITEM)
+        r->conn->backoff = e->o.retry_min_ms; /* the partner answered: the link works */
+    if (r->aborted || cpu_stopped(e)) {       /* the CPU stopped meanwhile: nobody takes it */
         r->aborted = 0;
         r->busy = 0;
         r->st.busy = 0;
@@ -291,8 +293,8 @@ static void conn_done(s7_client *c, int result, void *ud)
     if (result == 0) {
         k->settled = 1;
         k->state = XC_UP;
-        k->last_err = 0;
-        k->backoff = e->o.retry_min_ms;
+        k->last_err = 0; /* the pause is reset by an answered request (job_done), not here:
+                            a partner that sets up and then fails each request backs off */
         xlog(e, S7_LOG_INFO, "connection %u to %s set up (PDU %u)", k->c->id, k->c->host,
              s7_client_pdu(k->cl));
         for (size_t i = 0; i < e->x.njobs; i++)

@@ -21,6 +21,7 @@ typedef struct xp_conn {
     uint16_t local_tsap;  /* this side's TSAP (a passive CR's called one) */
     uint16_t remote_tsap; /* the partner's TSAP (explicit, or from its rack/slot/type) */
     int counted;          /* its connection resource is reserved (attached) */
+    int linked;           /* linked when last looked at (a change is logged) */
 } xp_conn;
 
 typedef struct xp_job {
@@ -45,7 +46,67 @@ struct s7_xpartner {
     size_t njobs;
     long scan_ms;      /* the jobs are called once per scan, as the GET/PUT jobs are */
     int64_t next_scan; /* no scan before this */
+    s7_log_fn log;     /* s7_xpartner_set_log: connections linked and lost */
+    void *log_ctx;
+    uint32_t unmatched[16]; /* R_IDs of blocks no job took, logged once each */
+    size_t nunmatched;
 };
+
+/* Any block a partner connection received (s7_partner_cfg.on_recv): one that no BRCV
+ * (URCV) job of this CPU has the R_ID of is acknowledged and dropped, as the partner's
+ * BSEND reports it done; logged once per R_ID so that the mismatch can be found. */
+static void on_block(void *ctx, uint32_t r_id, const uint8_t *data, size_t len, int usend)
+{
+    s7_xpartner *e = ctx;
+    (void)data;
+    s7_xjob_kind want = usend ? S7_XJOB_URCV : S7_XJOB_BRCV;
+    for (size_t i = 0; i < e->njobs; i++)
+        if (e->jobs[i].j.kind == want && e->jobs[i].j.r_id == r_id)
+            return;
+    for (size_t i = 0; i < e->nunmatched; i++)
+        if (e->unmatched[i] == r_id)
+            return;
+    if (e->nunmatched < sizeof e->unmatched / sizeof e->unmatched[0])
+        e->unmatched[e->nunmatched++] = r_id;
+    if (e->log) {
+        char line[300];
+        snprintf(line, sizeof line,
+                 "a %s block of R_ID %u (%zu bytes) came, but no %s job of this CPU has that "
+                 "R_ID: dropped (the partner's %s reports it done); give the jobs the same R_ID",
+                 usend ? "USEND" : "BSEND", r_id, len, usend ? "urcv" : "brcv",
+                 usend ? "USEND" : "BSEND");
+        e->log(e->log_ctx, S7_LOG_WARN, line);
+    }
+}
+
+void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx)
+{
+    e->log = log;
+    e->log_ctx = ctx;
+}
+
+/* A partner connection linked or lost since the last look: one log line with its reason. */
+static void log_link(s7_xpartner *e, xp_conn *k)
+{
+    int now = s7_partner_linked(k->p);
+    if (now == k->linked)
+        return;
+    k->linked = now;
+    if (!e->log)
+        return;
+    char line[400];
+    if (now)
+        snprintf(line, sizeof line, "partner connection %u%s%s to %s linked (PDU %u)", k->id,
+                 k->c.name[0] ? " " : "", k->c.name,
+                 k->c.side == S7_XCONN_UNSPECIFIED ? "any partner" : k->c.host,
+                 s7_partner_pdu(k->p));
+    else
+        snprintf(line, sizeof line, "partner connection %u%s%s to %s lost: %s", k->id,
+                 k->c.name[0] ? " " : "", k->c.name,
+                 k->c.side == S7_XCONN_UNSPECIFIED ? "any partner" : k->c.host,
+                 s7_partner_reason(k->p)[0] ? s7_partner_reason(k->p) : "closed");
+    e->log(e->log_ctx, now ? S7_LOG_INFO : S7_LOG_WARN, line);
+}
 
 static int is_partner_kind(s7_xjob_kind k)
 {
@@ -105,6 +166,8 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     if (!cfg.active && !c->remote_tsap) /* a passive entry without TSAPs: the partner default */
         cfg.local_tsap = cfg.remote_tsap = 0x1000;
     cfg.pdu_request = c->pdu ? c->pdu : 480;
+    cfg.on_recv = on_block;
+    cfg.ctx = e;
     s7_partner *p = s7_partner_new(&cfg);
     if (!p)
         return NULL;
@@ -412,8 +475,10 @@ static void run_jobs(s7_xpartner *e)
         }
         if (fire && s7_partner_linked(r->p))
             start_send(e, r);
-        else if (fire) /* not linked: the instruction reports a connection problem */
+        else if (fire) { /* not linked: the instruction reports a connection problem */
             outputs(r, 0, 1, 1);
+            r->st.errors++;
+        }
         if (r->busy) /* under way: 0/25 for this call */
             s7__xout_running(&r->out, 25);
         s7__xout_end(&r->out);
@@ -445,8 +510,10 @@ int s7_xpartner_process(s7_xpartner *e, const struct pollfd *pfd, size_t n)
 {
     (void)pfd; /* each partner looks at its own sockets without waiting */
     (void)n;
-    for (size_t i = 0; i < e->nconns; i++)
+    for (size_t i = 0; i < e->nconns; i++) {
         s7_partner_run(e->conns[i].p, 0);
+        log_link(e, &e->conns[i]);
+    }
     run_jobs(e);
     return 0;
 }

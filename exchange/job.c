@@ -1,13 +1,16 @@
 /* The exchange job model (include/s7/exchange.h): the connection table, GET/PUT jobs, their
  * validation against the PDU, the one-line spelling and the STATUS table of the GET/PUT
  * instructions.  Data and text only: no sockets, no clock. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "s7/exchange.h"
 #include "s7/plant.h"
+#include "net/host.h"
 #include "s7/wire.h"
 #include "util/text.h"
 
@@ -324,6 +327,33 @@ static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char 
     return check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
 }
 
+static int is_sender(s7_xjob_kind k) { return k == S7_XJOB_BSEND || k == S7_XJOB_USEND; }
+
+/* A connection keeps one sending and one receiving job per R_ID (the partner's job of the
+ * same R_ID is the other end): a second BRCV/URCV, or a second BSEND/USEND, of the same R_ID
+ * on the same connection is refused.  Checked against the jobs before j in the table (all
+ * of them when j is not in it yet). */
+static int rid_clash(const s7_exchange *x, const s7_xjob *j, const char *jt, char *err,
+                     size_t errcap)
+{
+    for (size_t k = 0; k < x->njobs && &x->jobs[k] != j; k++) {
+        const s7_xjob *o = &x->jobs[k];
+        if (o->kind == S7_XJOB_GET || o->kind == S7_XJOB_PUT || o->conn_id != j->conn_id ||
+            o->r_id != j->r_id || is_sender(o->kind) != is_sender(j->kind))
+            continue;
+        int snd = is_sender(j->kind);
+        return s7__errf(err, errcap,
+                        "%s: R_ID %u on connection %u is already used by job %s (%s%s%s): a "
+                        "connection has one %s per R_ID, the one the partner's %s of that R_ID "
+                        "talks to: give this job another r_id, and its partner's job the same",
+                        jt, j->r_id, j->conn_id, o->name, s7_xjob_kind_name(o->kind),
+                        o->where[0] ? ", " : "", o->where,
+                        snd ? "sending job (bsend or usend)" : "receiving job (brcv or urcv)",
+                        snd ? "BRCV/URCV" : "BSEND/USEND");
+    }
+    return 0;
+}
+
 static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_t errcap)
 {
     char jt[260], rf[80], lf[80];
@@ -338,8 +368,11 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
                         "%s: connection %u is not in the connection table: add it under "
                         "connections: or name one that is there",
                         jt, j->conn_id);
-    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
+    if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT) {
+        if (rid_clash(x, j, jt, err, errcap))
+            return -1;
         return validate_partner_job(c, j, jt, err, errcap);
+    }
     if (c->side != S7_XCONN_ACTIVE)
         return s7__errf(err, errcap,
                         "%s: connection %u is %s, but GET and PUT run on the active side: make it "
@@ -412,6 +445,31 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     return 0;
 }
 
+/* 0 when a connection can be made to host: an IPv4 address (net/host.c's check, with its
+ * sentence on typos such as 10.200.2.300 that the resolver would take for a name), an IPv6
+ * address, or a host name of letters, digits, '-', '.' and '_'; else -1 with msg set. */
+static int host_check(const char *h, char *msg, size_t cap)
+{
+    struct in6_addr a6;
+    if (strchr(h, ':')) {
+        if (inet_pton(AF_INET6, h, &a6) == 1)
+            return 0;
+        snprintf(msg, cap, "host '%s': not an IPv6 address (e.g. fd00::10) and not a host name", h);
+        return -1;
+    }
+    if (s7__host_check(h, msg, cap) < 0)
+        return -1;
+    for (const char *p = h; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-._", *p)) {
+            snprintf(msg, cap,
+                     "host '%s': a host name has letters, digits, '-', '.' and '_' only, and an "
+                     "address is four numbers 0..255 separated by dots",
+                     h);
+            return -1;
+        }
+    return 0;
+}
+
 static int name_ok(const char *s)
 {
     if (!*s)
@@ -442,6 +500,12 @@ static int validate_all(const s7_exchange *x, char *err, size_t errcap)
                                 "its own name",
                                 w, c->name);
         }
+        char hmsg[400];
+        if (c->host[0] && host_check(c->host, hmsg, sizeof hmsg))
+            return s7__errf(err, errcap,
+                            "%s: connection %u: %s: give the partner's address, e.g. host: "
+                            "10.200.2.10",
+                            w, c->id, hmsg);
         if (c->side != S7_XCONN_UNSPECIFIED && !c->host[0])
             return s7__errf(err, errcap,
                             "%s: connection %u has no partner address: give host: ADDRESS, or make "

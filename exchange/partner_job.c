@@ -251,6 +251,13 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             (!id || o->id == id))
             use = o;
     }
+    const s7_xconn *taken = !use && id ? s7_exchange_conn(x, (uint16_t)id) : NULL;
+    if (taken)
+        return errf(err, errcap,
+                    "%s: connection id %u already names another partner (%s%s%s): choose "
+                    "another --id or leave it out",
+                    where, id, taken->host[0] ? taken->host : "any partner",
+                    taken->where[0] ? " at " : "", taken->where);
     if (!use && !(use = s7_exchange_add_conn(x, &c)))
         return errf(err, errcap, "%s: out of memory", where);
     j.conn_id = use->id;

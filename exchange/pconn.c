@@ -533,7 +533,8 @@ static int handle_frame(s7_pconn *pc, const s7_cotp *t, const uint8_t *frame, si
         if (pc->asm_len + t->user_len > S7_FRAME_MAX ||
             grow(&pc->asm_buf, &pc->asm_cap, pc->asm_len + t->user_len) < 0)
             return fail(pc, S7_ERR_PROTO, "a fragmented PDU longer than 65535 bytes");
-        memcpy(pc->asm_buf + pc->asm_len, t->user, t->user_len);
+        if (t->user_len) /* a DT without data: nothing to append (t->user may be NULL) */
+            memcpy(pc->asm_buf + pc->asm_len, t->user, t->user_len);
         pc->asm_len += t->user_len;
         if (!t->eot)
             return 0;

@@ -125,8 +125,9 @@ typedef struct s7_partner_status {
 
 typedef struct s7_partner s7_partner;
 
-/* A block received under a registered R_ID (BRCV) or by USEND (URCV).  data points into
- * the receive area; valid until the next receive of that R_ID. */
+/* A block received by BSEND (usend 0) or USEND (usend 1), under a registered R_ID or not
+ * (a block of an R_ID nobody registered is acknowledged and dropped after this call).
+ * data points into the receive area when the R_ID is registered; valid during the call. */
 typedef void (*s7_partner_recv_fn)(void *ctx, uint32_t r_id, const uint8_t *data, size_t len,
                                    int usend);
 
@@ -232,6 +233,8 @@ typedef struct s7_xpartner s7_xpartner;
  * connection is missing. */
 S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
 S7_API void s7_xpartner_free(s7_xpartner *e);
+/* Log each partner connection linked (INFO) and lost, with the reason (WARN); NULL: none. */
+S7_API void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx);
 /* Serve the passive and unspecified connections on srv's port, as a real CPU serves its
  * configured connections on its one port 102 (call before s7_xpartner_start; srv must
  * outlive e or be freed after it).  Every CR srv receives is offered first to the

@@ -34,6 +34,11 @@
  *   wild-szl               SZL 0x0131/0x0132/0x0232 answered with figures no CPU reports:
  *                          protection level 8245, connections 21303 at most and 32411 in use
  *                          (other SZLs 0xD402)
+ *   wrong-ref              as ok, but every Read/Write Var reply carries the request's PDU
+ *                          reference plus one (a reply to a request nobody sent)
+ *   garbage                every Read/Write Var job: a COTP DT whose payload is no S7 PDU
+ *                          (de ad be ef 00 01 02 03)
+ *   garbage-tpkt           every Read/Write Var job: bytes that are no TPKT ("HTTP/1.1 200 OK")
  *   setup-fails            accepts the CR, answers the Setup Communication with an Ack error
  *                          0x84 0x04; with --good-tsap HHHH a connection whose called TSAP is
  *                          HHHH is served as in ok
@@ -53,7 +58,7 @@ function usage(msg) {
     if (msg) process.stderr.write('fake_plc: ' + msg + '\n');
     process.stderr.write('usage: fake_plc.js PORT [--mode put-get-off|ok|optimized|missing-db|' +
         'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|' +
-        'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails] ' +
+        'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails|wrong-ref|garbage|garbage-tpkt] ' +
         '[--amq N] [--pdu N] [--good-tsap HHHH] [--log] [--watch-pid PID]\n');
     process.exit(2);
 }
@@ -62,7 +67,7 @@ const opt = { port: null, mode: 'put-get-off', amq: 8, pdu: 480, log: false, wat
     dropAfter: 0, goodTsap: -1 };
 const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded', 'refuse-second-write',
     'close-after-cr', 'close-after-setup', 'silent', 'wrong-length', 'bad-tsize', 'bad-szl',
-    'wild-szl', 'setup-fails'];
+    'wild-szl', 'setup-fails', 'wrong-ref', 'garbage', 'garbage-tpkt'];
 
 function intArg(s, what, lo, hi) {
     if (!/^[0-9]+$/.test(s || '')) usage(what + ': not a number: ' + s);
@@ -377,6 +382,12 @@ function serve(sock) {
             return p[0] === 0x04 ? onRead(ref, p) : onWrite(ref, p, d);
         case 'silent':
             return undefined;
+        case 'wrong-ref':
+            return p[0] === 0x04 ? onRead((ref + 1) & 0xffff, p) : onWrite((ref + 1) & 0xffff, p, d);
+        case 'garbage':
+            return send(Buffer.from([3, 0, 0, 15, 2, 0xf0, 0x80, 0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]));
+        case 'garbage-tpkt':
+            return send(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'));
         default:
             return p[0] === 0x04 ? onRead(ref, p) : onWrite(ref, p, d);
         }

@@ -16,16 +16,22 @@
  *      back byte for byte with
  *      NDR and STATUS, and a client whose CR names TSAP 10.01 (no partner connection's) is
  *      served as a PUT/GET client.
+ *   D. (argument d only) faults, s7kit passive and Snap7 active (case_d below).
  * Prints "N passed, N failed"; exit 0, or 1 on a failure.  Argument a or b runs one case
  * (tests/interop/test_partner_snap7.sh runs B inside a network namespace of its own, so
  * that Snap7's port 102 is nobody else's); none runs both, B only as root (77 when it was
  * skipped and A passed). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
 #include <cstring>
 #include <new>
 
@@ -324,8 +330,208 @@ static void case_c(void)
     delete cl;
 }
 
+/* A TCP relay on 127.0.0.1 between Snap7 and s7kit, in a thread of its own, that the test
+ * can cut (both sockets closed at once, as a partner that drops off the network): stopping
+ * Snap7's partner in the middle of a transfer instead cancels its worker thread, which
+ * aborts the process ("exception not rethrown") under ASan. */
+struct relay {
+    int lfd = -1;
+    uint16_t port = 0, target = 0;
+    std::atomic<int> cut{0}, quit{0}, links{0};
+    pthread_t th{};
+};
+
+static void *relay_main(void *arg)
+{
+    relay *r = static_cast<relay *>(arg);
+    while (!r->quit) {
+        pollfd lp = {r->lfd, POLLIN, 0};
+        if (poll(&lp, 1, 20) <= 0)
+            continue;
+        int a = accept(r->lfd, nullptr, nullptr);
+        if (a < 0)
+            continue;
+        int b = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(r->target);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (b < 0 || connect(b, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0) {
+            close(a);
+            if (b >= 0)
+                close(b);
+            continue;
+        }
+        r->cut = 0;
+        r->links++;
+        uint8_t buf[4096];
+        bool open = true;
+        while (open && !r->cut && !r->quit) {
+            pollfd pf[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+            if (poll(pf, 2, 10) <= 0)
+                continue;
+            for (int i = 0; i < 2 && open; i++) {
+                if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                    continue;
+                ssize_t n = read(pf[i].fd, buf, sizeof buf);
+                if (n <= 0 || write(pf[1 - i].fd, buf, (size_t)n) != n)
+                    open = false;
+            }
+        }
+        close(a);
+        close(b);
+    }
+    return nullptr;
+}
+
+static bool relay_start(relay *r, uint16_t target)
+{
+    r->target = target;
+    r->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof sa;
+    if (r->lfd < 0 || bind(r->lfd, reinterpret_cast<sockaddr *>(&sa), sizeof sa) < 0 ||
+        listen(r->lfd, 4) < 0 || getsockname(r->lfd, reinterpret_cast<sockaddr *>(&sa), &sl) < 0)
+        return false;
+    r->port = ntohs(sa.sin_port);
+    return pthread_create(&r->th, nullptr, relay_main, r) == 0;
+}
+
+static void relay_stop(relay *r)
+{
+    r->quit = 1;
+    pthread_join(r->th, nullptr);
+    close(r->lfd);
+}
+
+/* Frames s7kit's side sent (out) and got (in), counted by its tap. */
+static int tap_out, tap_in;
+static void count_tap(void *, int out, const uint8_t *, size_t) { (out ? tap_out : tap_in)++; }
+
+/* D: faults between s7kit passive and Snap7 active (loopback, no root):
+ *   1. R_ID mismatch: Snap7 BSENDs R_ID 77 while s7kit's BRCV waits on 78: s7kit
+ *      acknowledges and drops the block (Snap7 reports it done), its BRCV 78 shows
+ *      neither NDR nor ERROR; a block of R_ID 78 then arrives as usual;
+ *   2. the link (a relay between them) cut in the middle of s7kit's 65,534-byte BSEND: the
+ *      BSEND ends with ERROR and STATUS 1 (connection problem), the link is lost with a
+ *      reason;
+ *   3. Snap7 links again by itself; the link cut in the middle of its own 65,534-byte
+ *      BSEND: s7kit's BRCV shows neither NDR nor ERROR (the partial block is dropped), the
+ *      link is lost with a reason (Snap7 reports its interrupted BSEND done: printed). */
+static void case_d(void)
+{
+    s7_partner_cfg c;
+    s7_partner_cfg_init(&c);
+    c.active = 0;
+    std::snprintf(c.host, sizeof c.host, "127.0.0.1");
+    c.port = 0;
+    c.pdu_request = 480;
+    c.local_tsap = 0x1000;
+    c.remote_tsap = 0x1000;
+    c.tap = count_tap;
+    s7_partner *p = s7_partner_new(&c);
+    CHECK(p && s7_partner_start(p) == 0, "D: s7kit listens");
+    if (!p)
+        return;
+    relay rl;
+    CHECK(relay_start(&rl, s7_partner_port(p)), "D: the relay listens");
+    uint16_t port = rl.port;
+    TSnap7Partner *sp = snap7_partner_new(true);
+    sp->SetParam(p_u16_RemotePort, &port);
+    sp->SetRecvCallback(snap_recv, nullptr);
+    int rc = sp->StartTo("127.0.0.1", "127.0.0.1", 0x1000, 0x1000);
+    bool up = rc == 0 && pump(p, 8000, [&] { return s7_partner_linked(p) && sp->Linked; });
+    CHECK(up, "D: linked through the relay (Snap7 StartTo 0x%X, s7kit: %s)", rc,
+          s7_partner_reason(p));
+    if (up) {
+        /* 1. R_ID mismatch */
+        std::memset(area, 0, sizeof area);
+        s7_partner_brcv(p, 78, area, sizeof area, 0);
+        fill(77, 100);
+        rc = sp->AsBSend(77, blk, 100);
+        int op = -1;
+        bool fin = pump(p, 8000, [&] { return sp->CheckAsBSendCompletion(op); });
+        s7_partner_status st{};
+        s7_partner_recv_status(p, 78, &st);
+        CHECK(rc == 0 && fin && op == 0,
+              "D1: Snap7's BSEND of R_ID 77 is acknowledged by s7kit (rc 0x%X, done %d, result "
+              "0x%X)",
+              rc, fin, op);
+        CHECK(!st.ndr && !st.error && area[0] == 0,
+              "D1: s7kit's BRCV of R_ID 78 got nothing from R_ID 77: ndr %d error %d", st.ndr,
+              st.error);
+        fill(78, 100);
+        rc = sp->AsBSend(78, blk, 100);
+        bool got = pump(p, 8000, [&] {
+            s7_partner_status s2;
+            if (s7_partner_recv_status(p, 78, &s2) == 0 && (s2.ndr || s2.error))
+                st = s2;
+            return st.ndr || st.error;
+        });
+        CHECK(rc == 0 && got && st.ndr && st.len == 100 && std::memcmp(area, blk, 100) == 0,
+              "D1: then R_ID 78 arrives: ndr %d len %u", st.ndr, st.len);
+        pump(p, 8000, [&] { return sp->CheckAsBSendCompletion(op); });
+        /* 2. the link cut while s7kit sends 65,534 bytes */
+        fill(9, S7_BSEND_MAX);
+        int out0 = tap_out;
+        rc = s7_partner_bsend(p, 9, blk, S7_BSEND_MAX);
+        bool some = pump(p, 8000, [&] { return tap_out >= out0 + 3; });
+        rl.cut = 1;
+        s7_partner_status ss{};
+        bool ended = pump(p, 8000, [&] {
+            s7_partner_send_status(p, 9, &ss);
+            return !ss.busy;
+        });
+        CHECK(rc == 0 && some && ended && !ss.done && ss.error && ss.status == 1,
+              "D2: the link cut after 3 of s7kit's segments: BSEND done %d error %d STATUS %u "
+              "(want ERROR, STATUS 1)",
+              ss.done, ss.error, ss.status);
+        CHECK(!s7_partner_linked(p) && s7_partner_reason(p)[0],
+              "D2: s7kit's link is lost with a reason: '%s'", s7_partner_reason(p));
+        std::printf("D2: s7kit's BSEND: ERROR, STATUS %u; link lost: %s\n", ss.status,
+                    s7_partner_reason(p));
+        /* 3. the link cut while Snap7 sends 65,534 bytes (Snap7 connects again by itself) */
+        up = pump(p, 15000, [&] { return s7_partner_linked(p) && sp->Linked; });
+        CHECK(up, "D3: Snap7 linked again through the relay by itself");
+        if (up) {
+            s7_partner_brcv(p, 10, area, sizeof area, 0);
+            fill(10, S7_BSEND_MAX);
+            int in0 = tap_in;
+            rc = sp->AsBSend(10, blk, S7_BSEND_MAX);
+            some = pump(p, 8000, [&] { return tap_in >= in0 + 3; });
+            rl.cut = 1;
+            pump(p, 8000, [&] { return !s7_partner_linked(p); });
+            st = s7_partner_status{};
+            s7_partner_recv_status(p, 10, &st);
+            CHECK(rc == 0 && some && !st.ndr && !st.error,
+                  "D3: the link cut after 3 of Snap7's segments: s7kit's BRCV ndr %d error %d "
+                  "(the partial block dropped)",
+                  st.ndr, st.error);
+            CHECK(!s7_partner_linked(p) && s7_partner_reason(p)[0],
+                  "D3: s7kit's link is lost with a reason: '%s'", s7_partner_reason(p));
+            op = -1;
+            fin = pump(p, 15000, [&] { return sp->CheckAsBSendCompletion(op); });
+            (void)fin; /* Snap7 reports its interrupted BSEND done (result 0): printed only */
+            std::printf("D3: s7kit's BRCV: no NDR, no ERROR; link lost: %s; Snap7's BSEND "
+                        "result 0x%X\n",
+                        s7_partner_reason(p), op);
+        }
+    }
+    sp->Stop();
+    snap7_partner_free(sp);
+    relay_stop(&rl);
+    s7_partner_free(p);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && std::strcmp(argv[1], "d") == 0) {
+        case_d();
+        std::printf("%d passed, %d failed\n", n_pass, n_fail);
+        return n_fail ? 1 : 0;
+    }
     if (argc > 1 && std::strcmp(argv[1], "c") == 0) {
         case_c();
         std::printf("%d passed, %d failed\n", n_pass, n_fail);

@@ -190,7 +190,7 @@ bad who '  - {local_cpu: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' "'c' is
 bad nolocalcpu '  - {local_cpu: x, job: get a DB1.DBW0 every 1s into DB2.DBW0}' "local_cpu: 'x' is no partner"
 bad toobig '  - {local_cpu: b, job: get a DB1.DBB0..DBB299 every 1s into DB2.DBB0}' "$S7_TEST_TMP/toobig.yaml:5:"
 bad onchange $'  - local_cpu: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.DBW2\n    on_change: true' \
-    "on change needs a cyclic job"
+    "$S7_TEST_TMP/onchange.yaml:6: job job1: on change needs a cyclic job"
 bad key '  - {local_cpu: b, jobb: x}' "unknown key 'jobb'"
 bad yamlkind '  - {local_cpu: b, job: {kind: got, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "kind: 'got' is not a job kind"

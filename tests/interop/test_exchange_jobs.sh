@@ -199,4 +199,68 @@ OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --db 40:64 \
 check_contains "$OUT" "RD_1 DB41.DBW0 is not in this CPU's memory: add the DB (--db 41:2, or dbs: - {number: 41, size: 2})" \
     "a local DB that is missing is refused at load"
 
+# Bad configuration files: one message naming FILE:LINE (or the file), what is wrong and the
+# fix; exit 2; nothing started (no "listening on", nothing logged).
+badcfg() { # NAME WANT (the file is $S7_TEST_TMP/NAME.yaml, or NAME itself when it is a path)
+    local f="$S7_TEST_TMP/$1.yaml" rc=0 out
+    case "$1" in /*) f=$1 ;; esac
+    out=$("$S7_BIN" server --listen 127.0.0.1:0 --config "$f" 2>&1) || rc=$?
+    check_eq "$rc" 2 "bad config $1: exit 2"
+    check_contains "$out" "error: $2" "bad config $1: the message"
+    check_eq "$(grep -c '^error:' <<<"$out")" 1 "bad config $1: one message"
+    check_eq "$(grep -c 'listening on' <<<"$out")" 0 "bad config $1: nothing started"
+}
+H=$'profile: s7-300\ndbs:\n  - {number: 40, size: 100}\n'
+printf '%sjobs:\n  - {name: a, kind: brcv, side: unspecified, r_id: 5, local: DB40.DBW0}\n  - {name: b, kind: brcv, side: unspecified, r_id: 5, local: DB40.DBW2}\n' "$H" >"$S7_TEST_TMP/rid.yaml"
+badcfg rid "$S7_TEST_TMP/rid.yaml:6: job b: R_ID 5 on connection 1 is already used by job a (brcv, $S7_TEST_TMP/rid.yaml:5)"
+printf '%sjobs:\n  - bsend 127.0.0.1 7 every 1s from DB40.DBW0\n  - usend 127.0.0.1 7 every 1s from DB40.DBW2\n' "$H" >"$S7_TEST_TMP/rid2.yaml"
+badcfg rid2 "$S7_TEST_TMP/rid2.yaml:6: job usend2: R_ID 7 on connection 1 is already used by job bsend1"
+printf '%sjobs:\n  - {name: a, kind: get, host: 10.200.2.300, addr: MW0, local: MW2, every: 1s}\n' "$H" >"$S7_TEST_TMP/host.yaml"
+badcfg host "$S7_TEST_TMP/host.yaml:5: connection 1: host '10.200.2.300': not an IPv4 address (four numbers 0..255 separated by dots, e.g. 192.168.0.1) and not a host name: give the partner's address"
+printf '%sjobs:\n  - {name: a, kind: brcv, side: unspecified, port: 1202, r_id: 5, local: DB40.DBW0}\n' "$H" >"$S7_TEST_TMP/pport.yaml"
+badcfg pport "$S7_TEST_TMP/pport.yaml:5: connection 1: a passive partner connection is served on this CPU's own port"
+printf '%smax_connections: {pg: 0}\njobs:\n  - {name: a, kind: brcv, side: unspecified, r_id: 5, local: DB40.DBW0}\n' "$H" >"$S7_TEST_TMP/budget.yaml"
+badcfg budget "partner jobs: $S7_TEST_TMP/budget.yaml:6: connection 1: no free PG connection resource for this partner connection"
+printf '%sjobs:\n  - {name: a, kind: put, host: 127.0.0.1, addr: DB20.DBB0..DBB212, local: DB40.DBB0, every: 1s}\n' "$H" >"$S7_TEST_TMP/putpdu.yaml"
+badcfg putpdu "$S7_TEST_TMP/putpdu.yaml:5: job a: a PUT of 1 area moves 213 bytes, more than fit one PDU of 240 bytes (at most 212 bytes"
+printf '%sjobs:\n  - {name: a, kind: get, host: 127.0.0.1, addr: MW0, local: MW2, every: }\n' "$H" >"$S7_TEST_TMP/noval.yaml"
+badcfg noval "$S7_TEST_TMP/noval.yaml:5: every: has no value: give one, e.g. every: 100ms"
+printf '%sjobs:\n\t- get 127.0.0.1 MW0 every 1s into MW2\n' "$H" >"$S7_TEST_TMP/tab.yaml"
+badcfg tab "$S7_TEST_TMP/tab.yaml:5:1: not valid YAML: tab character may not be used as indentation"
+: >"$S7_TEST_TMP/empty.yaml"
+badcfg empty "$S7_TEST_TMP/empty.yaml: no YAML document in it (empty?)"
+mkdir -p "$S7_TEST_TMP/dir.yaml"
+badcfg dir "cannot read the config file $S7_TEST_TMP/dir.yaml: not a regular file (a FIFO, device or directory is not read): give the path of a YAML file"
+badcfg missing "cannot read the config file $S7_TEST_TMP/missing.yaml: No such file or directory: give the path of an existing YAML file"
+# a partner --job next to the file's GET job: one set of job names and connection ids
+printf '%sjobs:\n  - {name: a, kind: get, host: 127.0.0.1, addr: MW0, local: MW2, every: 1s}\n' "$H" \
+    >"$S7_TEST_TMP/get.yaml"
+rc=0
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --config "$S7_TEST_TMP/get.yaml" \
+    --job "bsend 10.0.0.9 5 every 1s from MW10 --name a" 2>&1) || rc=$?
+check_eq "$rc" 2 "a partner job named as a GET job: exit 2"
+check_contains "$OUT" "error: --job 1: job a: the name is already used at $S7_TEST_TMP/get.yaml:5: give each job its own name" \
+    "a partner job named as a GET job: the message"
+rc=0
+OUT=$("$S7_BIN" server --listen 127.0.0.1:0 --config "$S7_TEST_TMP/get.yaml" \
+    --job "bsend 10.0.0.9 5 every 1s from MW10 --id 1" 2>&1) || rc=$?
+check_eq "$rc" 2 "a partner job on the GET job's connection id: exit 2"
+check_contains "$OUT" "error: --job 1: connection id 1 already names another partner (127.0.0.1 at $S7_TEST_TMP/get.yaml:5): choose another --id or leave it out" \
+    "a partner job on the GET job's connection id: the message"
+printf '%s' "$H" >"$S7_TEST_TMP/locked.yaml"
+chmod 000 "$S7_TEST_TMP/locked.yaml"
+if [ "$(id -u)" != 0 ]; then
+    badcfg locked "cannot read the config file $S7_TEST_TMP/locked.yaml: Permission denied: make it readable"
+elif command -v setpriv >/dev/null && chmod 711 "$S7_TEST_TMP"; then
+    rc=0
+    OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" server --listen 127.0.0.1:0 \
+        --config "$S7_TEST_TMP/locked.yaml" 2>&1) || rc=$?
+    check_eq "$rc" 2 "bad config locked (as nobody): exit 2"
+    check_contains "$OUT" "error: cannot read the config file $S7_TEST_TMP/locked.yaml: Permission denied: make it readable for the user this runs as" \
+        "bad config locked (as nobody): the message"
+else
+    echo "note: an unreadable file not tried: root reads it, and setpriv is missing"
+fi
+chmod 600 "$S7_TEST_TMP/locked.yaml"
+
 finish

@@ -24,6 +24,8 @@ wait_listen() {
 
 # the receiver's BRCV in the YAML spelling of its server file, the sender's as --job
 cat >"$T/b.yaml" <<'EOF'
+profile: s7-300                    # takes s7 stop / s7 start (an S7-1500 refuses them)
+slot: 1
 dbs:
   - {number: 20, size: 1000}
 jobs:
@@ -39,11 +41,13 @@ jobs:
 EOF
 "$S7_BIN" server --listen "127.0.0.1:$PB" --put-get on --config "$T/b.yaml" \
     >"$T/b.log" 2>&1 &
-_S7_PIDS+=("$!")
+BPID=$!
+_S7_PIDS+=("$BPID")
 wait_listen "$PB" || die "receiving CPU did not start: $(cat "$T/b.log")"
 "$S7_BIN" server --listen "127.0.0.1:$PA" --put-get on --db 10:1000 --set DB10.DBW0=4660 \
     --set DB10.DBW998=7 \
     --job "bsend 127.0.0.1:$PB 3 every 100ms from P#DB10.DBX0.0 BYTE 1000 --done M0.1 --status MW2 latch" \
+    --job "usend 127.0.0.1:$PB 44 every 100ms from DB10.DBB0..DBB3" \
     >"$T/a.log" 2>&1 &
 _S7_PIDS+=("$!")
 wait_listen "$PA" || die "sending CPU did not start: $(cat "$T/a.log")"
@@ -58,6 +62,13 @@ check_contains "$out" "DB20.DBW998 = 7" "the block landed whole (last word)"
 check_contains "$out" "M0.1 = true" "BRCV NDR in the receiver's memory"
 check_contains "$out" "M0.2 = false" "BRCV ERROR clear"
 check_contains "$out" "MW2 = 0" "BRCV STATUS 0"
+for ((i = 0; i < 50; i++)); do
+    grep -q "R_ID 44" "$T/b.log" && break
+    sleep 0.1
+done
+check_contains "$(cat "$T/b.log")" "warning: a USEND block of R_ID 44 (4 bytes) came, but no urcv job of this CPU has that R_ID: dropped" \
+    "a block of an R_ID no job receives: logged by the receiver"
+check_eq "$(grep -c "R_ID 44" "$T/b.log")" 1 "the R_ID nobody receives is logged once"
 check_contains "$(cat "$T/b.log")" "over: partner connection 1 (TSAP 1000, unspecified partner)" \
     "the receiver handed the BSEND's CR on its own port to the BRCV's connection"
 # the sender learns of the block's arrival from the receiver's acknowledgement and shows it
@@ -70,6 +81,43 @@ for ((i = 0; i < 50; i++)); do
 done
 check_contains "$out" "M0.1 = true" "BSEND DONE in the sender's memory"
 check_contains "$out" "MW2 = 0" "BSEND STATUS 0"
+
+# the receiver in STOP (its BRCV not called: the receiver not ready): the blocks are still
+# acknowledged (the sender's BSEND DONE, STATUS 0) but nothing is written; back in RUN the
+# last block that came lands in the first scans
+"$S7_BIN" stop "127.0.0.1:$PB" --yes >/dev/null 2>&1 || fail "s7 stop of the receiver"
+"$S7_BIN" write "127.0.0.1:$PA" DB10.DBW0=1111 >/dev/null || fail "a new value at the sender"
+sleep 0.5
+check_contains "$("$S7_BIN" read "127.0.0.1:$PB" DB20.DBW0 2>&1)" "DB20.DBW0 = 4660" \
+    "receiver in STOP: no block written"
+out="$("$S7_BIN" read "127.0.0.1:$PA" M0.1 M0.2 MW2 2>&1)"
+check_contains "$out" "M0.2 = false" "receiver in STOP: the sender's BSEND shows no ERROR"
+check_contains "$out" "MW2 = 0" "receiver in STOP: the sender's BSEND STATUS 0 (acknowledged)"
+"$S7_BIN" start "127.0.0.1:$PB" --yes >/dev/null 2>&1 || fail "s7 start of the receiver"
+for ((i = 0; i < 50; i++)); do
+    out="$("$S7_BIN" read "127.0.0.1:$PB" DB20.DBW0 2>&1)"
+    case "$out" in *"= 1111"*) break ;; esac
+    sleep 0.1
+done
+check_contains "$out" "DB20.DBW0 = 1111" "receiver back in RUN: the last block landed"
+check_contains "$(cat "$T/b.log")" "  job           brcv any R_ID 3 into DB20.DBB0..DBB999 (connection 1, unspecified) --name rx" \
+    "the banner lists the partner job"
+kill -INT "$BPID"
+rc=0
+wait "$BPID" || rc=$?
+check_eq "$rc" 0 "SIGINT: the receiver exits 0"
+check_match "$(cat "$T/b.log")" "job rx: [1-9][0-9]* ok, 0 errors; last: ERROR 0 STATUS 0" \
+    "SIGINT: the partner job's final counts"
+# the sender logs its partner connection linked, and lost with the reason once the
+# receiver is gone
+check_contains "$(cat "$T/a.log")" "partner connection 1 to 127.0.0.1 linked (PDU" \
+    "the sender logs its partner connection linked"
+for ((i = 0; i < 50; i++)); do
+    grep -q "partner connection 1 to 127.0.0.1 lost: " "$T/a.log" && break
+    sleep 0.1
+done
+check_contains "$(cat "$T/a.log")" "warning: partner connection 1 to 127.0.0.1 lost: the partner closed the connection" \
+    "the sender logs the loss with its reason"
 
 rc=0
 msg="$("$S7_BIN" server --listen "127.0.0.1:$(free_port)" --db 10:10 \

@@ -346,6 +346,81 @@ static const struct {
      "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
     {"jobs:\n  - bsend h 5 every 1s from MW0 --done MW4\n",
      "2: --done MW4 must be a BOOL (e.g. M0.1)"},
+    /* R_ID clashes: one receiving and one sending job per R_ID and connection */
+    {"jobs:\n  - {name: a, kind: brcv, side: unspecified, r_id: 5, local: MW0}\n  - {name: b, "
+     "kind: urcv, side: unspecified, r_id: 5, local: MW2}\n",
+     "3: job b: R_ID 5 on connection 1 is already used by job a (brcv, DIR/bad.yaml:2): a "
+     "connection has one receiving job (brcv or urcv) per R_ID, the one the partner's BSEND/USEND "
+     "of that R_ID talks to: give this job another r_id, and its partner's job the same"},
+    {"connections:\n  - {id: 4, host: h}\njobs:\n  - {name: a, kind: bsend, connection: 4, r_id: "
+     "16#A, local: MW0, every: 1s}\n  - {name: b, kind: usend, connection: 4, r_id: 10, local: "
+     "MW2, every: 1s}\n",
+     "5: job b: R_ID 10 on connection 4 is already used by job a (bsend, DIR/bad.yaml:4): a "
+     "connection has one sending job (bsend or usend) per R_ID, the one the partner's BRCV/URCV "
+     "of that R_ID talks to: give this job another r_id, and its partner's job the same"},
+    /* a host that is no address (a typo the resolver would take for a name) */
+    {"connections:\n  - {id: 1, host: 10.200.2.300}\n",
+     "2: connection 1: host '10.200.2.300': not an IPv4 address (four numbers 0..255 separated by "
+     "dots, e.g. 192.168.0.1) and not a host name: give the partner's address, e.g. host: "
+     "10.200.2.10"},
+    {"jobs:\n  - get 10.0.0.1.5 MW0 every 1s into MW2\n",
+     "2: connection 1: host '10.0.0.1.5': not an IPv4 address (four numbers 0..255 separated by "
+     "dots, e.g. 192.168.0.1) and not a host name: give the partner's address, e.g. host: "
+     "10.200.2.10"},
+    {"jobs:\n  - {name: a, kind: bsend, host: 'plc 1', r_id: 5, local: MW0, every: 1s}\n",
+     "2: connection 1: host 'plc 1': a host name has letters, digits, '-', '.' and '_' only, and "
+     "an address is four numbers 0..255 separated by dots: give the partner's address, e.g. host: "
+     "10.200.2.10"},
+    /* a key without a value; a misspelt key without one is an unknown key */
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: }\n",
+     "2: every: has no value: give one, e.g. every: 100ms, or leave the key out"},
+    {"connections:\n  - {id: 1, host: h, pdu: }\n",
+     "2: pdu: has no value: give one, e.g. pdu: 480, or leave the key out"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, evry: }\n",
+     "2: job: unknown key 'evry' (keys: name, kind, connection, host, port, rack, slot, type, "
+     "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id, outputs)"},
+    /* wrong types, numbers out of range, durations */
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: [1, 2]}\n",
+     "2: every: expected a single value, got a list"},
+    {"connections:\n  - {id: 1, host: h, port: 70000}\n",
+     "2: port: '70000' must be a number 1..65535, e.g. port: 102"},
+    {"connections:\n  - {id: 1.5, host: h}\n",
+     "2: id: '1.5' must be a number 1..4095, e.g. id: 1 (the local ID the jobs name)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: -100ms}\n",
+     "2: every: '-100ms' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, 1min "
+     "(no "
+     "negative times) (a bare number is milliseconds)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 99999999999s}\n",
+     "2: every: '99999999999s' is outside 1 ms..24 h (a bare number is milliseconds)"},
+    {"jobs:\n  - get h MW0 every 5 into MW2\n",
+     "2: every '5' needs a unit (ms, s, min or h), e.g. 500ms, 0.5s, 2 s, 1min"},
+    /* ANY pointers */
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: P#DB20.DBX0.1 BYTE 4, local: MD0, every: "
+     "1s}\n",
+     "2: addr: address 'P#DB20.DBX0.1 BYTE 4': ANY pointer 'P#DB20.DBX0.1 BYTE 4': a BYTE range "
+     "starts on a byte: the bit must be .0 (only BOOL starts on any bit); an ANY pointer is "
+     "P#DB30.DBX0.0 BYTE 100, P#M10.0 BYTE 4, P#I0.0 BOOL 8, P#Q4.0 WORD 2, P#T 5 TIMER 3 or P#C 0 "
+     "COUNTER 2; an address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range (DB20.DBB0..DBB31, "
+     "DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
+    {"jobs:\n  - {name: a, kind: get, host: h, addr: P#DB20.DBX0.0 BYTE 0, local: MD0, every: "
+     "1s}\n",
+     "2: addr: address 'P#DB20.DBX0.0 BYTE 0': ANY pointer 'P#DB20.DBX0.0 BYTE 0': the count must "
+     "be 1..65535; an ANY pointer is P#DB30.DBX0.0 BYTE 100, P#M10.0 BYTE 4, P#I0.0 BOOL 8, P#Q4.0 "
+     "WORD 2, P#T 5 TIMER 3 or P#C 0 COUNTER 2; an address is a tag (DB20.DBW4, MW10, "
+     "DB20.DBD8:REAL), a range (DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 "
+     "BYTE 32)"},
+    /* a PUT over the PDU limit; a duplicate connection name */
+    {"jobs:\n  - {name: p, kind: put, host: h, addr: DB20.DBB0..DBB212, local: DB40.DBB0, every: "
+     "1s}\n",
+     "2: job p: a PUT of 1 area moves 213 bytes, more than fit one PDU of 240 bytes (at most 212 "
+     "bytes: PDU - 12 - 16 per area): make the areas smaller, split the job, or raise the PDU "
+     "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
+    {"connections:\n  - {id: 1, name: x, host: h}\n  - {id: 2, name: x, host: g}\n",
+     "3: connection name 'x' is already used: give each connection its own name"},
+    /* the file itself: empty, tabs */
+    {"", " no YAML document in it (empty?): expected connections: and jobs:"},
+    {"jobs:\n\t- get h MW0 every 1s into MW2\n",
+     "2:1: not valid YAML: tab character may not be used as indentation"},
 };
 
 static void test_bad(void)

@@ -351,7 +351,7 @@ static void test_bridge_live(void)
     x.jobs[0].kind = S7_XJOB_GET;
     x.jobs[0].latch = 1;
     CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), S7_ERR_INVAL);
-    CHECK_STR(err, "job job1 (--job 2): outputs: latch is for an emulated CPU's jobs; the bridge "
+    CHECK_STR(err, "--job 2: job job1: outputs: latch is for an emulated CPU's jobs; the bridge "
                    "holds NDR/DONE and ERROR until REQ falls (its handshake): leave it out");
     s7_exchange_free(&x);
 

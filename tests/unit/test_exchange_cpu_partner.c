@@ -337,6 +337,19 @@ static void test_own_port(void)
     s7_cpu_free(b);
 }
 
+/* What the sender's s7_xpartner logged: "I line\n" / "W line\n" ... */
+static char g_log[4096];
+static void log_line(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    size_t n = strlen(g_log);
+    snprintf(g_log + n, sizeof g_log - n, "%c %s\n",
+             level == S7_LOG_INFO   ? 'I'
+             : level == S7_LOG_WARN ? 'W'
+                                    : '?',
+             msg);
+}
+
 int main(void)
 {
     const s7_profile *prof = s7_profile_find("s7-300");
@@ -394,6 +407,7 @@ int main(void)
     add_job(&xa, "big", S7_XJOB_BSEND, 6, "P#DB10.DBX0.0 BYTE 100", "M0.3", 0);
     s7_xpartner *ea = s7_xpartner_new(a, &xa, NULL);
     CHECK(ea != NULL);
+    s7_xpartner_set_log(ea, log_line, NULL);
     CHECK_INT(s7_xpartner_start(ea, err, sizeof err), 0);
 
     /* REQ edge: the whole DB goes.  Scan by scan, the sender's outputs go 0/25 in the scan
@@ -494,6 +508,9 @@ int main(void)
     RUN_UNTIL(bit(a, 5, 2));
     CHECK_INT(bit(a, 5, 2), 1);
     CHECK_INT(word(a, 110), 1);
+    /* the link and its loss were logged, the loss with its reason */
+    CHECK(strstr(g_log, "I partner connection 1 to 127.0.0.1 linked (PDU 960)\n") != NULL);
+    CHECK(strstr(g_log, "W partner connection 1 to 127.0.0.1 lost: ") != NULL);
 
     s7_xpartner_free(ea);
     s7_server_free(g_srv);

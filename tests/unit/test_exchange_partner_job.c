@@ -119,6 +119,25 @@ static void test_errors(void)
     check_err("bsend 1.2.3.4 5 from MB0 --outputs hold",
               "--job 1: --outputs 'hold': pulse (DONE/NDR, ERROR and STATUS for one scan, as the "
               "instructions) or latch (held until the next result)");
+    /* --id of a connection that names another partner; two receivers of one R_ID */
+    s7_exchange x;
+    s7_exchange_init(&x);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "bsend 1.2.3.4 5 every 1s from MB0 --id 7",
+                                            "--job 1", err, sizeof err),
+              0);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "bsend 1.2.3.5 6 every 1s from MB0 --id 7",
+                                            "--job 2", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK_STR(err, "--job 2: connection id 7 already names another partner (1.2.3.4 at --job 1): "
+                   "choose another --id or leave it out");
+    CHECK_INT((int)x.nconns, 1);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "brcv any 9 into MB10", "--job 3", err, sizeof err),
+              0);
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "urcv any 9 into MB20", "--job 4", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "--job 4: job urcv3: R_ID 9 on connection 1 is already used by job brcv2 "
+                      "(brcv, --job 3)") != NULL);
+    s7_exchange_free(&x);
 }
 
 static uint8_t *db(s7_cpu *c, uint16_t n)

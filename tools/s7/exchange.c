@@ -418,8 +418,9 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
     for (;;) {
         int64_t now = cli_now_ms();
         int slice = (int)(next_out - now);
-        if (slice > 100)
-            slice = 100; /* the metrics thread waits at most this long for the lock */
+        int cap = r.met ? 10 : 100; /* a scrape waits at most this long for the lock */
+        if (slice > cap)
+            slice = cap;
         if (slice < 0)
             slice = 0;
         if (duration > 0 && start + duration - now < slice)

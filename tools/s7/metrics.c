@@ -14,6 +14,11 @@
 struct metrics {
     struct MHD_Daemon *d;
     pthread_mutex_t mu;
+    /* scrapes waiting for mu: the command's loop, which takes mu again right after it let
+     * it go, first lets them through (a mutex is not fair: under load a scrape waited 9 s) */
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    int waiting;
     metrics_render_fn fn;
     void *ctx;
     uint16_t port;
@@ -87,9 +92,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return ret;
     }
     mbuf b = {0};
+    pthread_mutex_lock(&m->wmu);
+    m->waiting++;
+    pthread_mutex_unlock(&m->wmu);
     pthread_mutex_lock(&m->mu);
     m->fn(m->ctx, &b);
     pthread_mutex_unlock(&m->mu);
+    pthread_mutex_lock(&m->wmu);
+    m->waiting--;
+    pthread_cond_broadcast(&m->wcv);
+    pthread_mutex_unlock(&m->wmu);
     if (b.oom) {
         free(b.p);
         return MHD_NO;
@@ -159,6 +171,8 @@ metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, c
         return NULL;
     }
     pthread_mutex_init(&m->mu, NULL);
+    pthread_mutex_init(&m->wmu, NULL);
+    pthread_cond_init(&m->wcv, NULL);
     m->fn = fn;
     m->ctx = ctx;
     m->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR,
@@ -170,6 +184,8 @@ metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, c
                  "this machine's); choose another port or address",
                  addr_port);
         pthread_mutex_destroy(&m->mu);
+        pthread_mutex_destroy(&m->wmu);
+        pthread_cond_destroy(&m->wcv);
         free(m);
         return NULL;
     }
@@ -188,8 +204,13 @@ void metrics_lock(metrics *m)
 
 void metrics_unlock(metrics *m)
 {
-    if (m)
-        pthread_mutex_unlock(&m->mu);
+    if (!m)
+        return;
+    pthread_mutex_unlock(&m->mu);
+    pthread_mutex_lock(&m->wmu); /* a scrape waiting for mu renders before we take it again */
+    while (m->waiting)
+        pthread_cond_wait(&m->wcv, &m->wmu);
+    pthread_mutex_unlock(&m->wmu);
 }
 
 void metrics_stop(metrics *m)
@@ -198,5 +219,7 @@ void metrics_stop(metrics *m)
         return;
     MHD_stop_daemon(m->d);
     pthread_mutex_destroy(&m->mu);
+    pthread_mutex_destroy(&m->wmu);
+    pthread_cond_destroy(&m->wcv);
     free(m);
 }

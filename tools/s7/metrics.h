@@ -2,7 +2,9 @@
  * server from libmicrohttpd (its own thread) that answers GET /metrics with the text the
  * command renders.  The command's loop and the endpoint's thread take turns through
  * metrics_lock()/metrics_unlock(): the command holds the lock while it changes what the
- * render callback reads, the handler holds it while rendering. */
+ * render callback reads, the handler holds it while rendering; metrics_unlock() lets a
+ * scrape that waits for the lock render before it returns, so a loop that takes the lock
+ * again at once cannot starve the endpoint. */
 #ifndef S7_TOOLS_METRICS_H
 #define S7_TOOLS_METRICS_H
 

@@ -1032,6 +1032,34 @@ static void print_banner(const srv_run *r)
         s7_xjob_format(&r->jobs, &r->jobs.jobs[i], line, sizeof line);
         printf("  job           %s\n", line);
     }
+    for (size_t i = 0; i < r->pjobs.njobs; i++) { /* BSEND/BRCV/USEND/URCV */
+        const s7_xjob *j = &r->pjobs.jobs[i];
+        const s7_xconn *pc = s7_exchange_conn(&r->pjobs, j->conn_id);
+        int snd = j->kind == S7_XJOB_BSEND || j->kind == S7_XJOB_USEND;
+        char area[80] = "", trig[80] = "";
+        if (j->nareas)
+            s7_xjob_addr_format(&j->areas[0].local, area, sizeof area);
+        if (snd && j->trigger == S7_XTRIG_REQ) {
+            char b[60];
+            s7_tag_format(&j->req, b, sizeof b);
+            snprintf(trig, sizeof trig, " on %s", b);
+        } else if (snd) {
+            snprintf(trig, sizeof trig, " every %ld ms", j->cycle_ms);
+        }
+        char peer[80] = "any";
+        if (pc && pc->side != S7_XCONN_UNSPECIFIED)
+            snprintf(peer, sizeof peer, strchr(pc->host, ':') ? "[%s]" : "%s", pc->host);
+        if (pc && pc->side == S7_XCONN_ACTIVE && pc->port)
+            snprintf(peer + strlen(peer), sizeof peer - strlen(peer), ":%u", pc->port);
+        printf("  job           %s %s R_ID %u%s %s %s (connection %u, %s) --name %s\n",
+               s7_xjob_kind_name(j->kind), peer, j->r_id, trig, snd ? "from" : "into", area,
+               j->conn_id,
+               !pc                            ? "?"
+               : pc->side == S7_XCONN_ACTIVE  ? "active"
+               : pc->side == S7_XCONN_PASSIVE ? "passive"
+                                              : "unspecified",
+               j->name);
+    }
     print_limits(r);
     printf("try:\n  s7 info %s%s\n", addr, conn);
     if (r->demo) {
@@ -1148,10 +1176,27 @@ static int load_jobs(srv_run *r, const char *config)
         fprintf(stderr, "error: out of memory\n");
         return -1;
     }
+    /* GET/PUT and partner jobs go to two tables (two engines) that share one connection
+     * table and one set of job names: before each --job its table gets the other's
+     * connections (so a new one takes a free id, and --id N of another partner is refused),
+     * and those it did not come to use are dropped afterwards. */
+    static uint16_t mirrored[2][4096]; /* connection ids are 1..4095 */
+    size_t nmir[2] = {0, 0};
     for (size_t i = 0; i < r->njob_args; i++) {
         char where[32];
         snprintf(where, sizeof where, "--job %zu", i + 1);
-        if (is_partner_job(r->job_args[i])) {
+        int pj = is_partner_job(r->job_args[i]);
+        s7_exchange *to = pj ? &r->pjobs : &r->jobs, *from = pj ? &r->jobs : &r->pjobs;
+        for (size_t k = 0; k < from->nconns; k++) {
+            if (s7_exchange_conn(to, from->conns[k].id) || nmir[pj] == 4096)
+                continue;
+            if (!s7_exchange_add_conn(to, &from->conns[k])) {
+                fprintf(stderr, "error: out of memory\n");
+                return -1;
+            }
+            mirrored[pj][nmir[pj]++] = from->conns[k].id;
+        }
+        if (pj) {
             if (s7_exchange_parse_partner_job(&r->pjobs, r->job_args[i], where, err, sizeof err)) {
                 fprintf(stderr, "error: %s\n", err);
                 return -1;
@@ -1161,6 +1206,31 @@ static int load_jobs(srv_run *r, const char *config)
         if (s7_exchange_parse_job(&r->jobs, r->job_args[i], where, err, sizeof err)) {
             fprintf(stderr, "error: %s\n", err);
             fprintf(stderr, "docs/exchange.md describes the job spelling\n");
+            return -1;
+        }
+    }
+    for (int t = 0; t < 2; t++) { /* the other table's connections no job here took */
+        s7_exchange *x = t ? &r->pjobs : &r->jobs;
+        size_t keep = 0;
+        for (size_t k = 0; k < x->nconns; k++) {
+            int drop = 0;
+            for (size_t m = 0; m < nmir[t] && !drop; m++)
+                drop = mirrored[t][m] == x->conns[k].id;
+            for (size_t jj = 0; jj < x->njobs && drop; jj++)
+                drop = x->jobs[jj].conn_id != x->conns[k].id;
+            if (!drop)
+                x->conns[keep++] = x->conns[k];
+        }
+        x->nconns = keep;
+    }
+    for (size_t k = 0; k < r->pjobs.njobs; k++) { /* one set of job names */
+        const s7_xjob *pj = &r->pjobs.jobs[k], *g = s7_exchange_job(&r->jobs, pj->name);
+        if (g) {
+            fprintf(stderr,
+                    "error: %s%sjob %s: the name is already used%s%s: give each job its own "
+                    "name (--name NAME, name:)\n",
+                    pj->where, pj->where[0] ? ": " : "", pj->name, g->where[0] ? " at " : "",
+                    g->where);
             return -1;
         }
     }
@@ -1259,6 +1329,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         s7_server_config_free(&fl);
         s7_server_config_free(&r->cfg);
         s7_exchange_free(&r->jobs);
+        s7_exchange_free(&r->pjobs);
         free(r->job_args);
         return CLI_USAGE;
     }
@@ -1381,6 +1452,37 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    /* BSEND/BRCV/USEND/URCV: passive ones come through our own port; their connections
+     * take their resources from the CPU's budget before the port is taken, so that a
+     * passive job given a port of its own or a budget too small for them starts nothing. */
+    if (r->pjobs.njobs) {
+        char perr[600];
+        const char *lp = strrchr(r->listen, ':');
+        long port = lp ? strtol(lp + 1, NULL, 10) : 0;
+        for (size_t i = 0; i < r->pjobs.nconns; i++) {
+            const s7_xconn *pc = &r->pjobs.conns[i];
+            if (pc->side != S7_XCONN_ACTIVE && pc->port && pc->port != port) {
+                fprintf(stderr,
+                        "error: %s: connection %u: a passive partner connection is served on "
+                        "this CPU's own port (%ld, --listen), as on a real CPU, not on port %u: "
+                        "drop its port (--port / port:)\n",
+                        pc->where[0] ? pc->where : "partner job", pc->id, port, pc->port);
+                rc = CLI_USAGE;
+                goto out;
+            }
+        }
+        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, NULL))) {
+            fprintf(stderr, "error: out of memory\n");
+            rc = CLI_FAIL;
+            goto out;
+        }
+        s7_xpartner_set_log(r->xp, on_log, r);
+        if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0) {
+            fprintf(stderr, "error: partner jobs: %s\n", perr);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
     if (s7_server_start(r->srv) < 0) {
         rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
         goto out;
@@ -1399,28 +1501,9 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         }
         s7_xengine_start(r->xe);
     }
-    if (r->pjobs.njobs) { /* BSEND/BRCV/USEND/URCV: passive ones come through our own port */
+    if (r->xp) {
         char perr[600];
-        uint16_t port = s7_server_port(r->srv);
-        for (size_t i = 0; i < r->pjobs.nconns; i++) {
-            const s7_xconn *pc = &r->pjobs.conns[i];
-            if (pc->side != S7_XCONN_ACTIVE && pc->port && pc->port != port) {
-                fprintf(stderr,
-                        "error: %s: connection %u: a passive partner connection is served on "
-                        "this CPU's own port (%u, --listen), as on a real CPU, not on port %u: "
-                        "drop its port (--port / port:)\n",
-                        pc->where[0] ? pc->where : "partner job", pc->id, port, pc->port);
-                rc = CLI_USAGE;
-                goto out;
-            }
-        }
-        if (!(r->xp = s7_xpartner_new(r->cpu, &r->pjobs, NULL))) {
-            fprintf(stderr, "error: out of memory\n");
-            rc = CLI_FAIL;
-            goto out;
-        }
-        if (s7_xpartner_attach(r->xp, r->srv, perr, sizeof perr) < 0 ||
-            s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
+        if (s7_xpartner_start(r->xp, perr, sizeof perr) < 0) {
             fprintf(stderr, "error: partner jobs: %s\n", perr);
             rc = CLI_FAIL;
             goto out;
@@ -1475,6 +1558,14 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
                (unsigned long long)st.busy_hits, s7_exchange_status_error(st.status),
                s7_exchange_status_code(st.status), s7_exchange_status_id(st.status),
                st.status == S7_XST_OK ? "" : ", ", st.status == S7_XST_OK ? "" : st.cause);
+    }
+    for (size_t i = 0; r->xp && i < s7_xpartner_njobs(r->xp); i++) {
+        s7_partner_status st;
+        if (s7_xpartner_state(r->xp, i, &st) < 0)
+            continue;
+        printf("job %s: %llu ok, %llu errors; last: ERROR %d STATUS %u\n",
+               s7_xpartner_job(r->xp, i)->name, (unsigned long long)st.count,
+               (unsigned long long)st.errors, st.error ? 1 : 0, st.status);
     }
     s7_xengine_free(r->xe); /* its connections count in the server's budget */
     r->xe = NULL;
