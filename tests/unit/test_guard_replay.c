@@ -33,6 +33,7 @@
 
 #include "capture.h"
 #include "capture_cpu.h"
+#include "guard_station.h"
 #include "s7/cpu.h"
 #include "s7/guard.h"
 #include "s7/plant_policy.h"
@@ -46,7 +47,7 @@
 
 #define WAIT_MS 2000
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+#define be16 st_be16
 
 /* The items of a cyclic-data subscription (00 NN, time base, factor, the items as a Read
  * Var's, a fill byte after an odd-length one) as a Read Var parameter into par: its length,
@@ -72,26 +73,6 @@ static size_t cyc_param(const s7_ud *u, uint8_t *par, size_t cap)
 }
 
 /* ------------------------------------------------------------ the stations */
-
-typedef struct station {
-    s7_cpu *cpu;
-    s7_server *srv;
-    s7_guard *g;
-    pthread_t srv_th, g_th;
-    uint16_t port; /* where the replay connects */
-} station;
-
-static void *srv_main(void *a)
-{
-    s7_server_run(a);
-    return NULL;
-}
-
-static void *guard_main(void *a)
-{
-    s7_guard_run(a, -1);
-    return NULL;
-}
 
 typedef struct setting {
     const char *profile;
@@ -154,146 +135,15 @@ static s7_policy *policy_for(const cap_conn *k, unsigned services, int shared)
 
 static int station_open(station *s, const capture *c, size_t ci, const setting *st, s7_policy *pol)
 {
-    memset(s, 0, sizeof *s);
-    s->cpu = s7_cpu_new(s7_profile_find(st->profile));
-    if (!s->cpu)
-        return -1;
-    if (st->have_loc)
-        s7_cpu_set_location(s->cpu, st->rack, st->slot);
-    cap_cpu_fill(s->cpu, &c->conns[ci]);
-    s7_server_opts so;
-    s7_server_opts_init(&so);
-    so.listen = "127.0.0.1:0";
-    s->srv = s7_server_new(s->cpu, &so);
-    if (!s->srv || s7_server_start(s->srv) < 0)
-        return -1;
-    s->port = s7_server_port(s->srv);
-    if (pthread_create(&s->srv_th, NULL, srv_main, s->srv) != 0)
-        return -1;
-    if (!pol)
-        return 0;
-    char up[64];
-    snprintf(up, sizeof up, "127.0.0.1:%u", s->port);
-    s7_guard_opts o;
-    s7_guard_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    o.upstream = up;
-    if (s7_guard_new(&s->g, &o, pol) < 0 || s7_guard_start(s->g) < 0)
-        return -1;
-    s->port = s7_guard_port(s->g);
-    if (pthread_create(&s->g_th, NULL, guard_main, s->g) != 0) {
-        s7_guard_free(s->g);
-        s->g = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-static void station_close(station *s)
-{
-    if (s->g) {
-        s7_guard_stop(s->g);
-        pthread_join(s->g_th, NULL);
-        s7_guard_free(s->g);
-    }
-    if (s->srv) {
-        s7_server_stop(s->srv);
-        pthread_join(s->srv_th, NULL);
-        s7_server_free(s->srv);
-    }
-    s7_cpu_free(s->cpu);
-    memset(s, 0, sizeof *s);
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find(st->profile));
+    if (cpu && st->have_loc)
+        s7_cpu_set_location(cpu, st->rack, st->slot);
+    if (cpu)
+        cap_cpu_fill(cpu, &c->conns[ci]);
+    return station_start(s, cpu, pol);
 }
 
 /* ------------------------------------------------------------ the client side */
-
-/* One whole frame (TPKT) within ms: its length, 0 on timeout, -1 when the connection
- * closed. */
-static int rx_frame(int fd, uint8_t *b, size_t cap, int ms)
-{
-    size_t have = 0, need = 4;
-    while (have < need) {
-        struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, ms);
-        if (r <= 0)
-            return 0;
-        ssize_t n = recv(fd, b + have, need - have, 0);
-        if (n <= 0)
-            return -1;
-        have += (size_t)n;
-        if (have == 4) {
-            need = be16(b + 2);
-            if (need < 7 || need > cap)
-                return -1;
-        }
-    }
-    return (int)have;
-}
-
-typedef struct rx {
-    uint8_t pdu[70000];
-    size_t len;
-    uint8_t cotp; /* 0xF0 a whole PDU, else the COTP code of the frame */
-} rx;
-
-/* The next S7 PDU (DT fragments joined) or other COTP frame: 1, 0 on timeout, -1 closed. */
-static int rx_next(int fd, rx *r, int ms)
-{
-    static uint8_t f[70000];
-    r->len = 0;
-    for (;;) {
-        int n = rx_frame(fd, f, sizeof f, ms);
-        if (n <= 0)
-            return n;
-        if (f[5] != 0xF0) {
-            r->cotp = f[5];
-            memcpy(r->pdu, f, (size_t)n);
-            r->len = (size_t)n;
-            return 1;
-        }
-        size_t k = (size_t)n - 7;
-        if (r->len + k > sizeof r->pdu)
-            return -1;
-        memcpy(r->pdu + r->len, f + 7, k);
-        r->len += k;
-        if (f[6] & 0x80) {
-            if (!r->len)
-                continue; /* an empty EOT DT */
-            r->cotp = 0xF0;
-            return 1;
-        }
-    }
-}
-
-static int tx_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int dial(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
 
 /* What one replay got: per message of the connection its answer. */
 typedef struct got {
@@ -798,11 +648,11 @@ static void run_capture(const char *dir, const char *file, const char *profile)
         run direct, thru;
         CHECK(station_open(&s, &c, ci, &st, NULL) == 0);
         CHECK(replay(s.port, k, &st, NULL, NULL, &direct) == 0);
-        station_close(&s);
+        station_stop(&s);
         for (int shared = 0; shared < 2; shared++) {
             CHECK(station_open(&s, &c, ci, &st, policy_for(k, S7_POL__ALL, shared)) == 0);
             CHECK(replay(s.port, k, &st, NULL, NULL, &thru) == 0);
-            station_close(&s);
+            station_stop(&s);
             compare(shared ? "(a shared)" : "(a)", file, ci, k, &direct, &thru, shared);
             run_free(&thru, k->nmsgs);
         }
@@ -812,10 +662,10 @@ static void run_capture(const char *dir, const char *file, const char *profile)
         deflt d1 = {0}, d2 = {0};
         CHECK(station_open(&s, &c, ci, &st, NULL) == 0);
         CHECK(replay(s.port, k, &st, default_allows, &d1, &direct) == 0);
-        station_close(&s);
+        station_stop(&s);
         CHECK(station_open(&s, &c, ci, &st, policy_for(k, S7_POL_DEFAULT, 0)) == 0);
         CHECK(replay(s.port, k, &st, NULL, NULL, &thru) == 0);
-        station_close(&s);
+        station_stop(&s);
         if (thru.closed) {
             fprintf(stderr, "(b) %s conn %zu: closed through the guard: %s\n", file, ci, thru.why);
             CHECK(0);
