@@ -81,9 +81,10 @@ struct gup {
     uint16_t called;
     gcli **clis;
     size_t ncli, capcli, rr;
-    gcli *ud_owner;     /* a Userdata reply said more follow: its client's continuations only */
-    gcli *dl_owner;     /* the client whose download request went last (the CPU's jobs: its) */
-    s7_setup cpu_setup; /* the CPU's answer to the upstream's setup (have_setup) */
+    gcli *ud_owner;      /* a Userdata reply said more follow: its client's continuations only */
+    int64_t ud_owner_at; /* since when (a client that does not go on loses it: UD_HOLD_MS) */
+    gcli *dl_owner;      /* the client whose download request went last (the CPU's jobs: its) */
+    s7_setup cpu_setup;  /* the CPU's answer to the upstream's setup (have_setup) */
     int have_setup;
     uint8_t ud_seq; /* the sequence number of the CPU's last Userdata answer (0 none yet) */
     int ud_busy;
@@ -130,6 +131,10 @@ struct s7_guard {
 };
 
 #define SCRATCH (65536 + 1024)
+/* How long the client of an unfinished Userdata answer (the CPU said more follow) holds its
+ * shared connection's Userdata for its continuation: real clients ask for the next part at
+ * once; one that reads something else instead, or nothing, gives it up. */
+#define UD_HOLD_MS 1000
 
 static void glog(s7_guard *g, int level, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -728,9 +733,10 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         int isud = pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0;
         if (isud && ud.seq)
             u->ud_seq = ud.seq;
-        if (isud && ud.last && c)
+        if (isud && ud.last && c) {
             u->ud_owner = c; /* more parts follow: its continuations first */
-        else if (u->ud_owner == c)
+            u->ud_owner_at = s7_now_ms();
+        } else if (u->ud_owner == c)
             u->ud_owner = NULL;
     }
     if (j->pl.cyc)
@@ -1318,6 +1324,9 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 }
                 continue;
             }
+            if (c->up && c->up->ud_owner == c &&
+                !(ev.len > 14 && ev.pdu[1] == S7_USERDATA && ev.pdu[14] == 0x12))
+                c->up->ud_owner = NULL; /* not the next part: the answer in parts is given up */
             s7__gplan pl;
             dctx dx = {g, c};
             s7__gctx x;
@@ -1684,6 +1693,13 @@ static void tick(s7_guard *g, int64_t now)
             now - u->started >= g->o.connect_timeout_ms) {
             up_close(g, u, "no connection to the CPU in time");
             continue;
+        }
+        if (u->ud_owner && now - u->ud_owner_at >= UD_HOLD_MS) {
+            glog(g, S7_LOG_INFO,
+                 "%s did not ask for the next part of a Userdata answer within %d ms: the "
+                 "other clients' Userdata go on",
+                 u->ud_owner->peer, UD_HOLD_MS);
+            u->ud_owner = NULL;
         }
         pump(g, u);
     }

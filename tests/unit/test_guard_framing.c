@@ -504,6 +504,50 @@ static void test_leave_inflight(void)
     station_stop(&s);
 }
 
+/* A client that leaves an SZL answer in parts unfinished (the CPU said more follow; it
+ * reads something else instead, then nothing) must not hold up the Userdata requests of
+ * the other clients of a shared connection. */
+static void test_szl_abandoned(void)
+{
+    station s;
+    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(1)) == 0);
+    s7_setup su;
+    int a = open_std(s.port, 240, 1, &su);
+    int b = open_std(s.port, 240, 1, &su);
+    CHECK(a >= 0 && b >= 0);
+    uint8_t pdu[64], f[256];
+    static rx x;
+    /* SZL 0x0000 of a 300 (every SZL ID it has) does not fit PDU 240: more follow */
+    int k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B01, 0x0000, 0);
+    CHECK(tx_all(a, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(rx_next(a, &x, WAIT_MS) == 1);
+    s7_pdu p;
+    s7_ud u;
+    CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0 && s7_ud_decode(&p, &u) >= 0);
+    CHECK_INT(u.last, 1); /* more follow */
+    /* a reads something else instead */
+    CHECK(tx_all(a, f, read_make(f, 0x0B02, 0, 4)) == 0);
+    CHECK(rx_next(a, &x, WAIT_MS) == 1);
+    CHECK(read_ok(&x, 0x0B02, 0, 4));
+    /* b's SZL read is answered */
+    k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B03, 0x0011, 0);
+    CHECK(tx_all(b, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(rx_next(b, &x, WAIT_MS) == 1);
+    CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0 && p.ref == 0x0B03);
+    CHECK(s7_ud_decode(&p, &u) >= 0 && u.rc == S7_RC_OK);
+    /* and again when a stays silent after the first part */
+    k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B04, 0x0000, 0);
+    CHECK(tx_all(a, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(rx_next(a, &x, WAIT_MS) == 1);
+    k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B05, 0x0011, 0);
+    CHECK(tx_all(b, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(rx_next(b, &x, 3 * WAIT_MS) == 1);
+    CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0 && p.ref == 0x0B05);
+    close(a);
+    close(b);
+    station_stop(&s);
+}
+
 int main(void)
 {
     for (int shared = 0; shared < 2; shared++) {
@@ -515,5 +559,6 @@ int main(void)
     }
     test_szl_parts();
     test_leave_inflight();
+    test_szl_abandoned();
     return t_done();
 }
