@@ -851,7 +851,7 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
      * CPU sizes by the connection's PDU reach a client with a smaller one in parts
      * (ud_split).  A dedicated one asks what its client asked: the client and the CPU
      * agree on the PDU through the guard */
-    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
+    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 64 ? first->ask_pdu : 64;
     uint16_t ask_amq =
         first->ask_amq > first->ask_amq_called ? first->ask_amq : first->ask_amq_called;
     cfg.amq_request = shared ? 16 : (ask_amq ? ask_amq : 1);
