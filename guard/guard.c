@@ -817,7 +817,7 @@ static void on_job(void *ctx, const s7_pdu *pdu)
 }
 
 /* What the CPU answered to the upstream's Setup Communication (its AmQ values as it gave
- * them: a dedicated connection's client gets them). */
+ * them: setup_reply gives each client the smaller of its own and the CPU's). */
 static void up_tap(void *ctx, int out, const uint8_t *p, size_t n)
 {
     gup *u = ctx;
@@ -1019,6 +1019,7 @@ static void pump(s7_guard *g, gup *u)
             cli_watch(g, pick);
             continue;
         }
+        int download = j->len > 10 && j->pdu[1] == S7_JOB && j->pdu[10] == S7_FN_REQ_DOWNLOAD;
         memcpy(b, j->pdu, j->len);
         free(j->pdu);
         j->pdu = NULL;
@@ -1031,7 +1032,7 @@ static void pump(s7_guard *g, gup *u)
             if (u->ud_owner == pick)
                 u->ud_owner = NULL;
         }
-        if (b[1] == S7_JOB && j->len > 10 && b[10] == S7_FN_REQ_DOWNLOAD)
+        if (download)
             u->dl_owner = pick;
         pick->inflight++;
         g->st.forwarded++;
