@@ -389,6 +389,15 @@ static void test_pdu_amq(int shared)
     CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0);
     CHECK_INT(p.ref, 0x0602);
     CHECK_INT(p.err_class, 0x85);
+    /* the CPU itself answers it so too */
+    static rx dx;
+    s7_pdu dp;
+    CHECK(tx_all(dfd, f, n) == 0);
+    CHECK(rx_next(dfd, &dx, WAIT_MS) == 1);
+    CHECK(s7_pdu_decode(dx.pdu, dx.len, &dp) > 0);
+    CHECK_INT(p.rosctr, dp.rosctr);
+    CHECK_INT(p.err_class, dp.err_class);
+    CHECK_INT(p.err_code, dp.err_code);
     /* 8 reads at once against AmQ 2: every one answered, in order */
     n = 0;
     for (uint16_t i = 0; i < 8; i++)
