@@ -139,7 +139,7 @@ typedef struct rx {
  * timeout, -1 closed. */
 static int rx_next(int fd, rx *r, int ms)
 {
-    static uint8_t f[70000];
+    uint8_t f[70000]; /* per call: clients may read in threads side by side */
     r->len = 0;
     r->frags = 0;
     for (;;) {

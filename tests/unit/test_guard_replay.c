@@ -17,7 +17,15 @@
  * Each connection's requests are sent one at a time, the next after the answer to the last
  * (as the captured clients did); the CPU's own jobs of a download (0x1B, 0x1C) are
  * answered with the PG's captured answers; pushes (cyclic data, alarms) are counted and
- * set aside.  Every wait is bounded (2 s per answer). */
+ * set aside.  Every wait is bounded (2 s per answer).
+ *
+ * (c) Connections that leave the CPU as it was (reads, SZL, alarm queries, block lists,
+ * clock reads, cyclic data) are also replayed by three clients at once through one shared
+ * connection: each gets what one client alone gets directly (Userdata sequence numbers and
+ * data unit references zero or not).
+ *
+ *   test_guard_replay [NAME]   only the captures whose file name holds NAME;
+ *   REPLAY_DEBUG=1             prints every request and the answer it got */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,6 +56,7 @@
 #define WAIT_MS 2000
 
 #define be16 st_be16
+static void hex(char *out, size_t cap, const uint8_t *p, size_t n);
 
 /* The items of a cyclic-data subscription (00 NN, time base, factor, the items as a Read
  * Var's, a fill byte after an odd-length one) as a Read Var parameter into par: its length,
@@ -207,19 +216,24 @@ static int open_synth(int fd, const setting *st, const s7_profile *pr, run *r, i
     cr.called_len = 2;
     uint8_t f[256];
     int n = s7_cotp_encode(f, sizeof f, &cr);
-    static rx x;
-    if (n < 0 || tx_all(fd, f, (size_t)n) < 0 || rx_next(fd, &x, WAIT_MS) != 1 || x.cotp != 0xD0)
-        return -1;
-    memcpy(r->cc, x.pdu, x.len < sizeof r->cc ? x.len : sizeof r->cc);
-    r->cclen = x.len;
+    rx *x = malloc(sizeof *x);
+    int rc = -1;
+    if (!x || n < 0 || tx_all(fd, f, (size_t)n) < 0 || rx_next(fd, x, WAIT_MS) != 1 ||
+        x->cotp != 0xD0)
+        goto out;
+    memcpy(r->cc, x->pdu, x->len < sizeof r->cc ? x->len : sizeof r->cc);
+    r->cclen = x->len;
+    rc = 0;
     if (!setup)
-        return 0;
+        goto out;
     s7_setup su = {1, 1, 960};
     n = s7_setup_req_encode(f + 7, sizeof f - 7, 0xFFFF, &su);
     if (n < 0 || s7_iso_dt_wrap(f, sizeof f, (size_t)n, 1) < 0 ||
-        tx_all(fd, f, (size_t)n + 7) < 0 || rx_next(fd, &x, WAIT_MS) != 1)
-        return -1;
-    return 0;
+        tx_all(fd, f, (size_t)n + 7) < 0 || rx_next(fd, x, WAIT_MS) != 1)
+        rc = -1;
+out:
+    free(x);
+    return rc;
 }
 
 /* Replay connection k to port; the requests want says no to are not sent. */
@@ -236,8 +250,17 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
         return -1;
     }
     const s7_profile *pr = s7_profile_find(st->profile);
-    static rx x;
-    static uint8_t fr[70000];
+    /* per call: replays run in threads side by side (c) */
+    struct bufs {
+        rx x;
+        uint8_t fr[70000];
+    } *bf = malloc(sizeof *bf);
+    if (!bf) {
+        close(fd);
+        return -1;
+    }
+    rx *const xp = &bf->x;
+    uint8_t *const fr = bf->fr;
     uint8_t seqmap[256];
     memset(seqmap, 0, sizeof seqmap);
     uint16_t cpu_jobs[64]; /* references of the CPU's own jobs not yet answered */
@@ -250,14 +273,14 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
         if (q->cotp == 0xE0) {
             if (open)
                 break; /* a second connection in one stream: not replayed */
-            if (tx_all(fd, q->raw, q->raw_len) < 0 || rx_next(fd, &x, WAIT_MS) != 1 ||
-                x.cotp != 0xD0) {
+            if (tx_all(fd, q->raw, q->raw_len) < 0 || rx_next(fd, xp, WAIT_MS) != 1 ||
+                xp->cotp != 0xD0) {
                 snprintf(r->why, sizeof r->why, "no CC");
                 rc = -1;
                 break;
             }
-            memcpy(r->cc, x.pdu, x.len < sizeof r->cc ? x.len : sizeof r->cc);
-            r->cclen = x.len;
+            memcpy(r->cc, xp->pdu, xp->len < sizeof r->cc ? xp->len : sizeof r->cc);
+            r->cclen = xp->len;
             open = 1;
             continue;
         }
@@ -275,19 +298,19 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
         if (!q->is_req && q->len > 1 && (q->pdu[1] == S7_ACK_DATA || q->pdu[1] == S7_ACK)) {
             /* the PG's answer to the CPU's own job (a download's part) */
             while (!njobs && dl_active) {
-                int g = rx_next(fd, &x, WAIT_MS);
+                int g = rx_next(fd, xp, WAIT_MS);
                 if (g < 0)
                     r->closed = 1;
                 if (g <= 0)
                     break;
-                if (x.cotp == 0xF0 && x.len > 5 && x.pdu[1] == S7_JOB && njobs < 64)
-                    cpu_jobs[njobs++] = be16(x.pdu + 4);
-                else if (x.cotp == 0xF0 && x.len > 1 && x.pdu[1] == S7_USERDATA)
+                if (xp->cotp == 0xF0 && xp->len > 5 && xp->pdu[1] == S7_JOB && njobs < 64)
+                    cpu_jobs[njobs++] = be16(xp->pdu + 4);
+                else if (xp->cotp == 0xF0 && xp->len > 1 && xp->pdu[1] == S7_USERDATA)
                     r->pushes++;
             }
             if (!njobs)
                 continue;
-            if (q->len + 7 > sizeof fr)
+            if (q->len + 7 > sizeof bf->fr)
                 continue;
             memcpy(fr + 7, q->pdu, q->len);
             fr[7 + 4] = (uint8_t)(cpu_jobs[0] >> 8);
@@ -295,7 +318,7 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
             memmove(cpu_jobs, cpu_jobs + 1, --njobs * sizeof cpu_jobs[0]);
             if (q->len > 12 && q->pdu[12] == S7_FN_DOWNLOAD_END)
                 dl_active = 0;
-            if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) < 0 || tx_all(fd, fr, q->len + 7) < 0)
+            if (s7_iso_dt_wrap(fr, sizeof bf->fr, q->len, 1) < 0 || tx_all(fd, fr, q->len + 7) < 0)
                 r->closed = 1;
             continue;
         }
@@ -304,14 +327,14 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
         /* continuations and programmer jobs name the CPU's numbers: this emulator's */
         const uint8_t *in = q->raw;
         size_t inlen = q->raw_len;
-        if (q->len + 7 <= sizeof fr && q->len >= 18 && q->pdu[1] == S7_USERDATA) {
+        if (q->len + 7 <= sizeof bf->fr && q->len >= 18 && q->pdu[1] == S7_USERDATA) {
             memcpy(fr + 7, q->pdu, q->len);
             size_t at = prog_job_at(q->pdu, q->len);
             if (q->pdu[14] == 0x12 && q->pdu[17] != 0)
                 fr[7 + 17] = seqmap[q->pdu[17]] ? seqmap[q->pdu[17]] : q->pdu[17];
             else if (at)
                 fr[7 + at] = seqmap[q->pdu[at]] ? seqmap[q->pdu[at]] : q->pdu[at];
-            if (s7_iso_dt_wrap(fr, sizeof fr, q->len, 1) > 0) {
+            if (s7_iso_dt_wrap(fr, sizeof bf->fr, q->len, 1) > 0) {
                 in = fr;
                 inlen = q->len + 7;
             }
@@ -323,33 +346,39 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
         r->sent++;
         /* its answer: pushes and the CPU's own jobs are set aside */
         for (;;) {
-            int g = rx_next(fd, &x, WAIT_MS);
+            int g = rx_next(fd, xp, WAIT_MS);
             if (g < 0) {
                 r->closed = 1;
                 break;
             }
             if (g == 0)
                 break;
-            if (x.cotp != 0xF0) {
-                if (x.cotp == 0x80 || x.cotp == 0xC0)
+            if (xp->cotp != 0xF0) {
+                if (xp->cotp == 0x80 || xp->cotp == 0xC0)
                     r->closed = 1;
                 break;
             }
-            if (x.len < 10)
+            if (xp->len < 10)
                 continue;
-            if (x.pdu[1] == S7_JOB) {
+            if (xp->pdu[1] == S7_JOB) {
                 if (njobs < 64)
-                    cpu_jobs[njobs++] = be16(x.pdu + 4);
+                    cpu_jobs[njobs++] = be16(xp->pdu + 4);
                 continue;
             }
-            if (x.pdu[1] == S7_USERDATA && x.len > 15 && (x.pdu[15] >> 4) == 0) {
+            if (xp->pdu[1] == S7_USERDATA && xp->len > 15 && (xp->pdu[15] >> 4) == 0) {
                 r->pushes++;
                 continue;
             }
-            r->ans[i].p = malloc(x.len);
+            if (getenv("REPLAY_DEBUG")) {
+                char h1[80], h2[80];
+                hex(h1, sizeof h1, q->pdu, q->len < 30 ? q->len : 30);
+                hex(h2, sizeof h2, xp->pdu, xp->len < 30 ? xp->len : 30);
+                fprintf(stderr, "[fd %d] %u: %s -> %s\n", fd, q->pkt, h1, h2);
+            }
+            r->ans[i].p = malloc(xp->len);
             if (r->ans[i].p) {
-                memcpy(r->ans[i].p, x.pdu, x.len);
-                r->ans[i].n = x.len;
+                memcpy(r->ans[i].p, xp->pdu, xp->len);
+                r->ans[i].n = xp->len;
             }
             r->answered++;
             break;
@@ -367,6 +396,7 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
     }
     if (r->closed && !r->why[0])
         snprintf(r->why, sizeof r->why, "the connection was closed");
+    free(bf);
     close(fd);
     return rc;
 }
@@ -540,13 +570,15 @@ static int same_answer(const uint8_t *req, size_t rn, const uint8_t *d0, size_t 
     memset(mask, 1, dn);
     s7_pdu p;
     s7_ud u;
-    if (shared && dn > 17 && d[1] == S7_USERDATA) {
-        /* the CPU numbers its Userdata answers per connection: on a shared one the numbers
-         * count every client's requests, and the guard answers some itself: zero or not,
-         * as tests/fidelity compares real CPUs' */
-        if (!d[17] != !g[17])
-            return 0;
-        mask[17] = 0;
+    if (shared && dn > 18 && d[1] == S7_USERDATA) {
+        /* the CPU numbers its Userdata answers (sequence number, data unit reference) per
+         * connection: on a shared one the numbers count every client's requests, and the
+         * guard answers some itself: zero or not, as tests/fidelity compares real CPUs' */
+        for (int i = 17; i <= 18; i++) {
+            if (!d[i] != !g[i])
+                return 0;
+            mask[i] = 0;
+        }
     }
     if (s7_pdu_decode(d, dn, &p) >= 0 && p.rosctr == S7_USERDATA && s7_ud_decode(&p, &u) >= 0 &&
         u.plen) {
@@ -607,6 +639,54 @@ static void compare(const char *what, const char *file, size_t ci, const cap_con
         nfail_conn++;
 }
 
+/* ------------------------------------------------------------ side by side (c) */
+
+/* A connection whose requests leave the CPU as it was (reads, SZL and alarm queries, block
+ * lists, clock reads, cyclic data): several clients may replay it at once through one
+ * shared connection and each must get what one alone gets directly. */
+static int leaves_cpu_alone(const cap_conn *k)
+{
+    for (size_t i = 0; i < k->nmsgs; i++) {
+        const cap_msg *m = &k->msgs[i];
+        if (m->dir != CAP_C2S || m->cotp != 0xF0)
+            continue;
+        s7_pdu p;
+        s7_ud u;
+        if (!m->is_req || s7_pdu_decode(m->pdu, m->len, &p) < 0 || p.param_len < 1)
+            return 0; /* also the PG's answers to the CPU's jobs */
+        if (p.rosctr == S7_JOB) {
+            if (p.param[0] != S7_FN_READ && p.param[0] != S7_FN_SETUP)
+                return 0;
+            continue;
+        }
+        if (s7_ud_decode(&p, &u) < 0)
+            return 0;
+        if (u.group == S7_UD_GRP_TIME && u.subfn != 1 && u.subfn != 3)
+            return 0;
+        if (u.group != S7_UD_GRP_CPU && u.group != S7_UD_GRP_BLOCK && u.group != S7_UD_GRP_TIME &&
+            u.group != S7_UD_GRP_CYCLIC)
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct sbs {
+    uint16_t port;
+    const cap_conn *k;
+    const setting *st;
+    run r;
+    int rc;
+} sbs;
+
+static void *sbs_main(void *a)
+{
+    sbs *x = a;
+    x->rc = replay(x->port, x->k, x->st, NULL, NULL, &x->r);
+    return NULL;
+}
+
+static int nsbs;
+
 /* ------------------------------------------------------------ one capture */
 
 static int nconns, nreqs, nrefused_checked, nallowed_checked;
@@ -655,6 +735,28 @@ static void run_capture(const char *dir, const char *file, const char *profile)
             station_stop(&s);
             compare(shared ? "(a shared)" : "(a)", file, ci, k, &direct, &thru, shared);
             run_free(&thru, k->nmsgs);
+        }
+        /* (c) three clients replaying it at once through one shared connection */
+        if (leaves_cpu_alone(k)) {
+            sbs x[3];
+            CHECK(station_open(&s, &c, ci, &st, policy_for(k, S7_POL__ALL, 1)) == 0);
+            pthread_t th[3];
+            for (int j = 0; j < 3; j++) {
+                memset(&x[j], 0, sizeof x[j]);
+                x[j].port = s.port;
+                x[j].k = k;
+                x[j].st = &st;
+                CHECK(pthread_create(&th[j], NULL, sbs_main, &x[j]) == 0);
+            }
+            for (int j = 0; j < 3; j++)
+                pthread_join(th[j], NULL);
+            station_stop(&s);
+            for (int j = 0; j < 3; j++) {
+                CHECK_INT(x[j].rc, 0);
+                compare("(c side by side)", file, ci, k, &direct, &x[j].r, 1);
+                run_free(&x[j].r, k->nmsgs);
+            }
+            nsbs++;
         }
         run_free(&direct, k->nmsgs);
         /* (b) the default services: the allowed requests alone directly, everything
@@ -732,8 +834,8 @@ int main(int argc, char **argv)
     }
     fclose(lf);
     printf("%d captures, %d connections, %d requests; (b) %d refused answers and %d allowed "
-           "checked; %d connections differ\n",
-           ncap, nconns, nreqs, nrefused_checked, nallowed_checked, nfail_conn);
+           "checked; (c) %d connections replayed by 3 clients at once; %d connections differ\n",
+           ncap, nconns, nreqs, nrefused_checked, nallowed_checked, nsbs, nfail_conn);
     CHECK(ncap >= 20);
     return t_done();
 }
