@@ -44,8 +44,8 @@ static void *st_guard_main(void *a)
 }
 
 /* Serve cpu (owned by the station from this call) and, with pol (owned from this call),
- * a guard in front of it.  0 or -1. */
-static int station_start(station *s, s7_cpu *cpu, s7_policy *pol)
+ * a guard in front of it (with dry_run: forwarding everything).  0 or -1. */
+static int station_start_dry(station *s, s7_cpu *cpu, s7_policy *pol, int dry_run)
 {
     memset(s, 0, sizeof *s);
     s->cpu = cpu;
@@ -73,6 +73,7 @@ static int station_start(station *s, s7_cpu *cpu, s7_policy *pol)
     s7_guard_opts_init(&o);
     o.listen = "127.0.0.1:0";
     o.upstream = up;
+    o.dry_run = dry_run;
     if (s7_guard_new(&s->g, &o, pol) < 0 || s7_guard_start(s->g) < 0) {
         s7_guard_free(s->g);
         s->g = NULL;
@@ -85,6 +86,11 @@ static int station_start(station *s, s7_cpu *cpu, s7_policy *pol)
         return -1;
     }
     return 0;
+}
+
+static inline int station_start(station *s, s7_cpu *cpu, s7_policy *pol)
+{
+    return station_start_dry(s, cpu, pol, 0);
 }
 
 static void station_stop(station *s)

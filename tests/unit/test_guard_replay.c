@@ -24,6 +24,9 @@
  * connection: each gets what one client alone gets directly (Userdata sequence numbers and
  * data unit references zero or not).
  *
+ * (d) A dry run of the default policy (--dry-run, commissioning) forwards everything: every
+ * answer is the direct one, timer and counter items too.
+ *
  *   test_guard_replay [NAME]   only the captures whose file name holds NAME;
  *   REPLAY_DEBUG=1             prints every request and the answer it got */
 #define _GNU_SOURCE
@@ -142,14 +145,20 @@ static s7_policy *policy_for(const cap_conn *k, unsigned services, int shared)
     return pol;
 }
 
-static int station_open(station *s, const capture *c, size_t ci, const setting *st, s7_policy *pol)
+static int station_open_dry(station *s, const capture *c, size_t ci, const setting *st,
+                            s7_policy *pol, int dry_run)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find(st->profile));
     if (cpu && st->have_loc)
         s7_cpu_set_location(cpu, st->rack, st->slot);
     if (cpu)
         cap_cpu_fill(cpu, &c->conns[ci]);
-    return station_start(s, cpu, pol);
+    return station_start_dry(s, cpu, pol, dry_run);
+}
+
+static int station_open(station *s, const capture *c, size_t ci, const setting *st, s7_policy *pol)
+{
+    return station_open_dry(s, c, ci, st, pol, 0);
 }
 
 /* ------------------------------------------------------------ the client side */
@@ -555,11 +564,11 @@ static size_t tc_refused(const uint8_t *req, size_t rn, const uint8_t *d, size_t
  * DATE_AND_TIME of their event, which two emulated CPUs started apart put milliseconds
  * apart. */
 static int same_answer(const uint8_t *req, size_t rn, const uint8_t *d0, size_t dn0,
-                       const uint8_t *g, size_t gn, int shared)
+                       const uint8_t *g, size_t gn, int shared, int dry)
 {
     static uint8_t tc[70000];
     const uint8_t *d = d0;
-    size_t dn = dn0, k = tc_refused(req, rn, d0, dn0, tc, sizeof tc);
+    size_t dn = dn0, k = dry ? 0 : tc_refused(req, rn, d0, dn0, tc, sizeof tc);
     if (k) {
         d = tc;
         dn = k;
@@ -601,7 +610,7 @@ static int same_answer(const uint8_t *req, size_t rn, const uint8_t *d0, size_t 
 static int nfail_conn;
 
 static void compare(const char *what, const char *file, size_t ci, const cap_conn *k, const run *dr,
-                    const run *gr, int shared)
+                    const run *gr, int shared, int dry)
 {
     int bad = 0;
     if (gr->closed) {
@@ -622,7 +631,7 @@ static void compare(const char *what, const char *file, size_t ci, const cap_con
         if (!d->p && !g->p)
             continue;
         if (d->p && g->p &&
-            same_answer(k->msgs[i].pdu, k->msgs[i].len, d->p, d->n, g->p, g->n, shared))
+            same_answer(k->msgs[i].pdu, k->msgs[i].len, d->p, d->n, g->p, g->n, shared, dry))
             continue;
         if (bad < 8) {
             char x[700], y[700], rq[700];
@@ -733,9 +742,16 @@ static void run_capture(const char *dir, const char *file, const char *profile)
             CHECK(station_open(&s, &c, ci, &st, policy_for(k, S7_POL__ALL, shared)) == 0);
             CHECK(replay(s.port, k, &st, NULL, NULL, &thru) == 0);
             station_stop(&s);
-            compare(shared ? "(a shared)" : "(a)", file, ci, k, &direct, &thru, shared);
+            compare(shared ? "(a shared)" : "(a)", file, ci, k, &direct, &thru, shared, 0);
             run_free(&thru, k->nmsgs);
         }
+        /* (d) a dry run of the default policy (commissioning): everything forwarded, the
+         * direct answers */
+        CHECK(station_open_dry(&s, &c, ci, &st, policy_for(k, S7_POL_DEFAULT, 0), 1) == 0);
+        CHECK(replay(s.port, k, &st, NULL, NULL, &thru) == 0);
+        station_stop(&s);
+        compare("(d dry run)", file, ci, k, &direct, &thru, 0, 1);
+        run_free(&thru, k->nmsgs);
         /* (c) three clients replaying it at once through one shared connection */
         if (leaves_cpu_alone(k)) {
             sbs x[3];
@@ -753,7 +769,7 @@ static void run_capture(const char *dir, const char *file, const char *profile)
             station_stop(&s);
             for (int j = 0; j < 3; j++) {
                 CHECK_INT(x[j].rc, 0);
-                compare("(c side by side)", file, ci, k, &direct, &x[j].r, 1);
+                compare("(c side by side)", file, ci, k, &direct, &x[j].r, 1, 0);
                 run_free(&x[j].r, k->nmsgs);
             }
             nsbs++;
@@ -784,7 +800,7 @@ static void run_capture(const char *dir, const char *file, const char *profile)
                 nallowed_checked++;
                 if (!direct.ans[i].p ||
                     !same_answer(q->pdu, q->len, direct.ans[i].p, direct.ans[i].n, thru.ans[i].p,
-                                 thru.ans[i].n, 0)) {
+                                 thru.ans[i].n, 0, 0)) {
                     char x[160], y[160];
                     hex(x, sizeof x, direct.ans[i].p ? direct.ans[i].p : (const uint8_t *)"",
                         direct.ans[i].n);
