@@ -127,13 +127,14 @@ static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spe
 
 /* A DBREAD item (syntax id 0xB0): every range checked as a DB read (a decision each);
  * non-zero when all are allowed. */
-static int check_dbread(s7__gctx *g, const s7_pdu *p, const s7_dbread_range *rg, int nr)
+static int check_dbread(s7__gctx *g, const s7_pdu *p, const s7_dbread_range *rg, int nr,
+                        const char *op)
 {
     int ok = 1;
     for (int i = 0; i < nr; i++) {
         s7_guard_decision d;
         long r = s7_policy_check(g->pt, S7_AREA_DB, rg[i].db, rg[i].start, rg[i].len, S7_POL_READ);
-        dec_init(&d, p, "read");
+        dec_init(&d, p, op);
         d.fn = S7_FN_READ;
         d.has_range = 1;
         d.area = S7_AREA_DB;
@@ -246,7 +247,7 @@ static int filter_read_dbread(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8
         if (a[0] == 0xB0) {
             s7_dbread_range rg[255];
             int nr = s7_dbread_decode(a, alen[i] - 2, rg, 255);
-            ok = check_dbread(g, p, rg, nr);
+            ok = check_dbread(g, p, rg, nr, "read");
         } else {
             s7_var_spec s;
             if (spec_decode(p->param + at[i], &s) < 0)
@@ -417,16 +418,35 @@ static int filter_cyclic(s7__gctx *g, const s7_pdu *p, const s7_ud *u, s7__gplan
 {
     int ok;
     if (u->subfn == S7_CYC_TRANSFER || u->subfn == S7_CYC_CHANGE || u->subfn == S7_CYC_MODIFY) {
+        /* 00 NN, time base, factor, then the items as a Read Var's: S7ANY, or DBREAD
+         * (syntax id 0xB0: WinCC subscribes an S7-400's DB ranges so), a fill byte after an
+         * odd-length one that is not the last */
         unsigned n = u->plen >= 4 ? u->payload[1] : 0;
-        ok = n > 0 && n <= S7_ITEMS_MAX && u->plen == 4u + 12u * n;
+        ok = n > 0 && n <= S7_ITEMS_MAX;
         if (ok && u->subfn == S7_CYC_MODIFY && g->owns_job && !g->owns_job(g->ctx, u->seq))
             ok = 0;
+        size_t off = 4;
         for (unsigned i = 0; ok && i < n; i++) {
-            s7_var_spec s;
-            if (spec_decode(u->payload + 4 + 12 * i, &s) < 0 ||
-                !check_spec(g, p, S7_FN_READ, &s, 0, "cyclic"))
+            size_t sl = off + 2 <= u->plen ? u->payload[off + 1] : 0;
+            if (!sl || u->payload[off] != 0x12 || off + 2 + sl > u->plen) {
                 ok = 0;
+                break;
+            }
+            const uint8_t *a = u->payload + off + 2;
+            s7_var_spec s;
+            s7_dbread_range rg[255];
+            int nr;
+            if (a[0] == 0x10 && sl == 10)
+                ok = spec_decode(u->payload + off, &s) == 0 &&
+                     check_spec(g, p, S7_FN_READ, &s, 0, "cyclic");
+            else if (a[0] == 0xB0 && (nr = s7_dbread_decode(a, sl, rg, 255)) >= 0)
+                ok = check_dbread(g, p, rg, nr, "cyclic");
+            else
+                ok = 0;
+            off += 2 + sl + ((sl & 1) && i + 1 < n ? 1 : 0);
         }
+        if (off != u->plen)
+            ok = 0;
         if (ok) {
             pl->cyc = 1;
             pl->cyc_subfn = u->subfn;

@@ -61,10 +61,11 @@ struct gcli {
     int64_t opened, cc_at, last_pdu;
     uint16_t calling, called;
     int type;
-    uint16_t ask_pdu, ask_amq, pdu;
+    uint16_t ask_pdu, ask_amq, ask_amq_called, pdu;
     uint16_t setup_ref;
     int szl_ok, counted, dirty;
-    int admitted; /* counted in the shared counts ("*" and "src ADDR") */
+    unsigned cpu_jobs; /* the CPU's own jobs (a download's parts) passed to it, unanswered */
+    int admitted;      /* counted in the shared counts ("*" and "src ADDR") */
     int want_out, reading;
     /* a Userdata answer larger than this client's PDU: the parts not yet sent (held_ud)
      * and the head of that answer */
@@ -87,7 +88,12 @@ struct gup {
      * puts it last while it has more (no scan over the clients that have none) */
     gcli *rhead, *rtail;
     size_t nready;
-    gcli *ud_owner; /* a Userdata reply said more follow: its client's continuations only */
+    gcli *ud_owner;      /* a Userdata reply said more follow: its client's continuations only */
+    int64_t ud_owner_at; /* since when (a client that does not go on loses it: UD_HOLD_MS) */
+    gcli *dl_owner;      /* the client whose download request went last (the CPU's jobs: its) */
+    s7_setup cpu_setup;  /* the CPU's answer to the upstream's setup (have_setup) */
+    int have_setup;
+    uint8_t ud_seq; /* the sequence number of the CPU's last Userdata answer (0 none yet) */
     int ud_busy;
     int64_t started;
     int want_out;
@@ -133,6 +139,10 @@ struct s7_guard {
 };
 
 #define SCRATCH (65536 + 1024)
+/* How long the client of an unfinished Userdata answer (the CPU said more follow) holds its
+ * shared connection's Userdata for its continuation: real clients ask for the next part at
+ * once; one that reads something else instead, or nothing, gives it up. */
+#define UD_HOLD_MS 1000
 
 static void glog(s7_guard *g, int level, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -297,6 +307,8 @@ static void filter_decide(void *ctx, s7_guard_decision *d)
 static int owns_job(void *ctx, uint8_t job)
 {
     dctx *x = ctx;
+    if (x->c->up && !x->c->up->shared)
+        return 1; /* a dedicated connection's jobs are all its client's */
     return x->c->up && s7__gpush_owns_job(&x->c->up->push, x->c, job);
 }
 
@@ -497,6 +509,8 @@ static void up_detach(gup *u, gcli *c)
     }
     if (u->ud_owner == c)
         u->ud_owner = NULL;
+    if (u->dl_owner == c)
+        u->dl_owner = NULL;
 }
 
 static void cli_close(s7_guard *g, gcli *c, const char *why)
@@ -763,9 +777,13 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
     if (j->pl.is_ud) {
         u->ud_busy = 0;
         s7_ud ud;
-        if (pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0 && ud.last && c)
+        int isud = pdu->rosctr == S7_USERDATA && s7_ud_decode(pdu, &ud) >= 0;
+        if (isud && ud.seq)
+            u->ud_seq = ud.seq;
+        if (isud && ud.last && c) {
             u->ud_owner = c; /* more parts follow: its continuations first */
-        else if (u->ud_owner == c)
+            u->ud_owner_at = s7_now_ms();
+        } else if (u->ud_owner == c)
             u->ud_owner = NULL;
     }
     if (j->pl.cyc)
@@ -825,6 +843,40 @@ static void on_push(void *ctx, const s7_pdu *pdu)
              pdu->param_len > 7 ? pdu->param[7] : 0);
 }
 
+/* A Job of the CPU (a download's parts: it asks the PG for them, 0x1B, then 0x1C): to the
+ * client whose download it is (the only client of a dedicated connection), whose answer
+ * goes back to the CPU as it is (serve).  Dropped when that client is gone. */
+static void on_job(void *ctx, const s7_pdu *pdu)
+{
+    gup *u = ctx;
+    s7_guard *g = u->g;
+    gcli *c = u->shared ? u->dl_owner : u->ncli == 1 ? u->clis[0] : NULL;
+    s7__gplan pl;
+    memset(&pl, 0, sizeof pl);
+    pl.ref = pdu->ref;
+    int n = c && c->state == CL_READY ? s7__guard_merge(&pl, pdu, g->scratch, SCRATCH) : -1;
+    if (n < 0 || cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
+        glog(g, S7_LOG_WARN, "a job of the CPU (function %02X) no client takes: dropped",
+             pdu->param_len ? pdu->param[0] : 0);
+        return;
+    }
+    c->cpu_jobs++;
+}
+
+/* What the CPU answered to the upstream's Setup Communication (its AmQ values as it gave
+ * them: setup_reply gives each client the smaller of its own and the CPU's). */
+static void up_tap(void *ctx, int out, const uint8_t *p, size_t n)
+{
+    gup *u = ctx;
+    s7_cotp t;
+    s7_pdu pdu;
+    if (out || u->have_setup || s7_frame_decode(p, n, &t) <= 0 || t.code != S7_COTP_DT || !t.eot ||
+        s7_pdu_decode(t.user, t.user_len, &pdu) < 0 || pdu.rosctr != S7_ACK_DATA || pdu.err_class ||
+        pdu.err_code || s7_setup_decode(&pdu, &u->cpu_setup) < 0)
+        return;
+    u->have_setup = 1;
+}
+
 static gup *up_new(s7_guard *g, gcli *first, int shared)
 {
     gup *u = calloc(1, sizeof *u);
@@ -846,11 +898,15 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
      * CPU sizes by the connection's PDU reach a client with a smaller one in parts
      * (ud_split).  A dedicated one asks what its client asked: the client and the CPU
      * agree on the PDU through the guard */
-    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 240 ? first->ask_pdu : 240;
-    cfg.amq_request = shared ? 16 : (first->ask_amq ? first->ask_amq : 1);
+    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 64 ? first->ask_pdu : 64;
+    uint16_t ask_amq =
+        first->ask_amq > first->ask_amq_called ? first->ask_amq : first->ask_amq_called;
+    cfg.amq_request = shared ? 16 : (ask_amq ? ask_amq : 1);
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
     cfg.on_push = on_push;
+    cfg.on_job = on_job;
+    cfg.tap = up_tap;
     cfg.ctx = u;
     u->c = s7_conn_new(&cfg);
     if (!u->c) {
@@ -1011,6 +1067,7 @@ static void pump(s7_guard *g, gup *u)
             cli_watch(g, pick);
             continue;
         }
+        int download = j->len > 10 && j->pdu[1] == S7_JOB && j->pdu[10] == S7_FN_REQ_DOWNLOAD;
         memcpy(b, j->pdu, j->len);
         j->pdu = NULL;
         if (s7_conn_submit_end(u->c, j->len, j, 0) < 0) {
@@ -1022,6 +1079,8 @@ static void pump(s7_guard *g, gup *u)
             if (u->ud_owner == pick)
                 u->ud_owner = NULL;
         }
+        if (download)
+            u->dl_owner = pick;
         pick->inflight++;
         g->st.forwarded++;
         cli_watch(g, pick);
@@ -1152,6 +1211,18 @@ static int setup_reply(s7_guard *g, gcli *c)
     if (amq > s7_conn_amq(u->c))
         amq = s7_conn_amq(u->c);
     s7_setup s = {amq, amq, pdu};
+    if (u->have_setup) {
+        /* the AmQ values as the CPU gives them (a 315-2 asked for calling 1, called 3
+         * answers 1, 2): the upstream asked at least the larger of the client's two, so
+         * each is the smaller of the client's and the CPU's */
+        uint16_t acl = c->ask_amq ? c->ask_amq : 1, acd = c->ask_amq_called ? c->ask_amq_called : 1;
+        s.amq_calling = acl < u->cpu_setup.amq_calling ? acl : u->cpu_setup.amq_calling;
+        s.amq_called = acd < u->cpu_setup.amq_called ? acd : u->cpu_setup.amq_called;
+        if (!s.amq_calling)
+            s.amq_calling = 1;
+        if (!s.amq_called)
+            s.amq_called = 1;
+    }
     uint8_t b[32];
     int n = s7_setup_resp_encode(b, sizeof b, c->setup_ref, &s);
     c->pdu = pdu;
@@ -1180,6 +1251,7 @@ static int on_setup(s7_guard *g, gcli *c, const uint8_t *pdu, size_t len)
         return S7_ERR_PROTO;
     c->ask_pdu = s.pdu_len;
     c->ask_amq = s.amq_calling;
+    c->ask_amq_called = s.amq_called;
     c->setup_ref = p.ref;
     if (c->state == CL_READY)
         return 1; /* a second setup: the same answer */
@@ -1294,6 +1366,23 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                     continue;
                 }
             }
+            if (c->cpu_jobs && c->up && ev.len > 1 &&
+                (ev.pdu[1] == S7_ACK_DATA || ev.pdu[1] == S7_ACK)) {
+                /* the PG's answer to the CPU's own job (a download's part): to the CPU */
+                c->cpu_jobs--;
+                if (s7_conn_answer(c->up->c, ev.pdu, ev.len) < 0)
+                    glog(g, S7_LOG_WARN, "%s: cannot pass its answer to the CPU's job on", c->peer);
+                up_flush_later(g, c->up);
+                rc = s7_sconn_reply_end(c->sc, &g->out, 0);
+                if (rc < 0) {
+                    why = s7_sconn_reason(c->sc);
+                    break;
+                }
+                continue;
+            }
+            if (c->up && c->up->ud_owner == c &&
+                !(ev.len > 14 && ev.pdu[1] == S7_USERDATA && ev.pdu[14] == 0x12))
+                c->up->ud_owner = NULL; /* not the next part: the answer in parts is given up */
             s7__gplan pl;
             dctx dx = {g, c};
             s7__gctx x;
@@ -1316,8 +1405,10 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 g->st.closed_protocol++;
                 break;
             }
-            if (pl.verdict == S7__GV_FORWARD && pl.msg && c->up) {
-                /* the message service: answered here or forwarded as push.c says */
+            if (pl.verdict == S7__GV_FORWARD && pl.msg && c->up && c->up->shared) {
+                /* the message service on a shared connection: answered here or forwarded
+                 * as push.c says (a dedicated one's client holds the CPU's registration
+                 * alone: its requests go as they are) */
                 int local = 0;
                 int mk =
                     s7__gpush_msg(&c->up->push, c, ev.pdu, ev.len, g->scratch, SCRATCH, &local);
@@ -1329,6 +1420,10 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 pl.verdict = local ? S7__GV_LOCAL : S7__GV_FORWARD;
                 pl.rewritten = !local;
                 pl.len = (size_t)mk;
+                if (local && mk > 17 && !g->scratch[17])
+                    /* numbered as the CPU numbers its Userdata answers (never 0): its
+                     * last number on this connection */
+                    g->scratch[17] = c->up->ud_seq ? c->up->ud_seq : 1;
             }
             if (pl.verdict == S7__GV_SETUP) {
                 int s = on_setup(g, c, ev.pdu, ev.len);
@@ -1654,6 +1749,13 @@ static void tick(s7_guard *g, int64_t now)
             now - u->started >= g->o.connect_timeout_ms) {
             up_close(g, u, "no connection to the CPU in time");
             continue;
+        }
+        if (u->ud_owner && now - u->ud_owner_at >= UD_HOLD_MS) {
+            glog(g, S7_LOG_INFO,
+                 "%s did not ask for the next part of a Userdata answer within %d ms: the "
+                 "other clients' Userdata go on",
+                 u->ud_owner->peer, UD_HOLD_MS);
+            u->ud_owner = NULL;
         }
         pump(g, u);
     }
