@@ -49,6 +49,8 @@ typedef struct s7__mem {
     int access;     /* S7_ACCESS_* */
     int app;        /* mem belongs to the application (s7_cpu_register_area) */
     int auto_v;     /* V memory the CPU created itself (LOGO!/S7-200): replaceable */
+    uint32_t full;  /* DBs shown shorter (s7_cpu_set_db_shown): the bytes held, else 0 */
+    int hidden;     /* DBs shown as absent (s7_cpu_set_db_shown with 0) */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
@@ -163,6 +165,8 @@ s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write);
 int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m);
 /* DB by number (NULL when absent). */
 s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db);
+/* The DB as the CPU shows it to its partners: NULL also when hidden (a fault injected). */
+s7__mem *s7__cpu_db_shown(const s7_cpu *cpu, uint16_t db);
 
 /* Report an event to the callback (no-op without one). */
 void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev);
