@@ -197,16 +197,19 @@ const char *s7_sim_fault_text(const s7_plant *p, const s7_sim_fault *f, char *bu
     return buf;
 }
 
-/* A DB fault needs a DB of the CPU (the documented ones are): shown whole again, its size
- * into *size. */
-static int db_of(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size, char *err,
-                 size_t cap)
+/* A DB fault needs a DB of the CPU (the documented ones are): its size as held into *size,
+ * what it shows now into *shown (0: shown as absent). */
+static int db_of(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size, uint32_t *shown,
+                 char *err, size_t cap)
 {
+    *shown = 0;
+    s7_cpu_mem(x->cpu, S7_AREA_DB, db, shown);
     if (s7_cpu_set_db_shown(x->cpu, db, 0xFFFFFFFFu) < 0 ||
         !s7_cpu_mem(x->cpu, S7_AREA_DB, db, size)) {
         snprintf(err, cap, "%s has no DB%u (the inventory documents none on it)", name, db);
         return -1;
     }
+    s7_cpu_set_db_shown(x->cpu, db, *shown);
     return 0;
 }
 
@@ -244,11 +247,10 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     }
     case S7_SIM_FAULT_DB_MISSING:
     case S7_SIM_FAULT_DB_SHORT: {
-        uint32_t size = 0;
-        if (db_of(x, name, f->db, &size, err, cap) < 0)
+        uint32_t size = 0, shown = 0;
+        if (db_of(x, name, f->db, &size, &shown, err, cap) < 0)
             return S7_ERR_INVAL;
         if (on && f->kind == S7_SIM_FAULT_DB_SHORT && f->len >= size) {
-            /* db_of showed it whole: it stays so */
             snprintf(err, cap, "%s's DB%u is %u bytes long: a shorter DB is 1..%u bytes", name,
                      f->db, (unsigned)size, (unsigned)size - 1);
             return S7_ERR_INVAL;
