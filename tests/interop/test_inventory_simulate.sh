@@ -115,6 +115,9 @@ check_ok "budget of plc-filler" "$S7_BIN" inventory simulate --control "$SOCK" -
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection hmi-filler 2>&1)" || true
 check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "hmi-filler: cr_rejected"
 check_contains "$(cat "$LOG")" "fault plc-filler:budget injected" "the log names each fault"
+mon="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection hmi-filler --connection es-line 2>&1)" || true
+check_match "$mon" "hmi-filler +fail +cr_rejected" "monitor: hmi-filler cr_rejected (budget)"
+check_match "$mon" "es-line +fail +db_optimized" "monitor: es-line db_optimized"
 
 # the ACTIVE CPU stopped: plc-line runs line-capper's GET as its job; in STOP its program does
 # not call it: the data it copies stands still, the simulation and the monitor say cpu_stopped
