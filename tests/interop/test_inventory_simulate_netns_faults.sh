@@ -8,6 +8,7 @@
 #   router:drop_replies:line-filler (SYN passes, nothing comes back)    -> port_filtered
 #   plc-capper:port_closed (RST with the target's TTL)                  -> port_closed
 #   an nft drop / reject rule added in the router namespace             -> port_filtered / port_rejected
+#   102 dropped and every other echo request (a lossy path)             -> port_filtered, the loss named
 #   the CPUs' cell link set down                                        -> host_unreachable or no_answer
 #   the simulation killed (SIGKILL: namespaces stay, nothing listens)   -> port_closed
 # and the monitor, running across a fault made and removed, shows it and recovers.  The
@@ -111,6 +112,15 @@ check_match "$(grep '^line-capper' "$T/mon" | sed -n 4p)" "line-capper +pass +ok
 ip netns exec "$ROUTER" nft add rule inet evaluator f ip daddr 10.10.2.11 tcp dport 102 reject
 out="$("$S7_BIN" inventory check "$EX" --as plc-line --timeout 1s --connection line-capper 2>&1)" || true
 check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +port_rejected +FAIL" "an nft reject (ICMP port unreachable) on the router: port_rejected"
+# a lossy path made deterministic: every other echo request dropped, and 102 as well: the
+# doctor names the loss (the echo requests after the first reply), not a firewall alone
+ip netns exec "$ROUTER" nft flush chain inet evaluator f
+ip netns exec "$ROUTER" nft add rule inet evaluator f ip daddr 10.10.2.11 tcp dport 102 drop
+ip netns exec "$ROUTER" nft add rule inet evaluator f ip daddr 10.10.2.11 icmp type echo-request numgen inc mod 2 == 0 drop
+out="$(ip netns exec "$LINE" "$S7_BIN" doctor 10.10.2.11 --slot 2 --timeout 2s 2>&1)" || true
+check_contains "$out" "verdict: port_filtered" "lossy path: no answer to the SYN"
+check_match "$out" "the path to 10.10.2.11 loses packets \([1-9][0-9]* of [0-9]+ echo requests unanswered\)" "lossy path: the loss named in the cause"
+check_contains "$out" "find the packet loss first" "lossy path: the fix starts with the loss"
 ip netns exec "$ROUTER" nft delete table inet evaluator
 
 # the CPUs' cell link down: nothing answers behind the router (the router's neighbour entry
