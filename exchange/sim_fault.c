@@ -10,7 +10,7 @@
 #include "s7/wire.h"
 
 static const char FORMS[] =
-    "CPU:put_get_off, CPU:stop, CPU:optimized:DBn, CPU:budget, CPU:db_missing:DBn, "
+    "CPU:put_get_off, CPU:stop, CPU:optimized:DBn, CPU:budget[:pg|op|basic], CPU:db_missing:DBn, "
     "CPU:db_short:DBn:LEN, CPU:slot:N, CPU:port_closed, CPU:down, router:drop:CONNECTION, "
     "router:reject:CONNECTION, router:reset:CONNECTION or router:drop_replies:CONNECTION";
 
@@ -119,8 +119,19 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
         f->kind = S7_SIM_FAULT_PUT_GET_OFF;
     } else if (strcmp(kind, "stop") == 0) {
         f->kind = S7_SIM_FAULT_STOP;
-    } else if (strcmp(kind, "budget") == 0) {
+    } else if (strcmp(kind, "budget") == 0 || strncmp(kind, "budget:", 7) == 0) {
         f->kind = S7_SIM_FAULT_BUDGET;
+        static const char *const types[] = {"pg", "op", "basic"};
+        for (int t = 0; kind[6] == ':' && t < 3; t++)
+            if (strcmp(kind + 7, types[t]) == 0)
+                f->ctype = (uint8_t)(t + 1);
+        if (kind[6] == ':' && !f->ctype) {
+            snprintf(err, cap,
+                     "fault '%s': expected %.*s:budget (every connection resource) or "
+                     "%.*s:budget:pg, :op or :basic (those of one connection type)",
+                     spec, cl, spec, cl, spec);
+            return -1;
+        }
     } else if (strcmp(kind, "port_closed") == 0) {
         f->kind = S7_SIM_FAULT_PORT_CLOSED;
     } else if (strcmp(kind, "down") == 0) {
@@ -173,7 +184,13 @@ const char *s7_sim_fault_text(const s7_plant *p, const s7_sim_fault *f, char *bu
     switch (f->kind) {
     case S7_SIM_FAULT_PUT_GET_OFF: snprintf(buf, cap, "%s:put_get_off", pn); break;
     case S7_SIM_FAULT_STOP: snprintf(buf, cap, "%s:stop", pn); break;
-    case S7_SIM_FAULT_BUDGET: snprintf(buf, cap, "%s:budget", pn); break;
+    case S7_SIM_FAULT_BUDGET:
+        snprintf(buf, cap, "%s:budget%s", pn,
+                 f->ctype == 1   ? ":pg"
+                 : f->ctype == 2 ? ":op"
+                 : f->ctype == 3 ? ":basic"
+                                 : "");
+        break;
     case S7_SIM_FAULT_PORT_CLOSED: snprintf(buf, cap, "%s:port_closed", pn); break;
     case S7_SIM_FAULT_DOWN: snprintf(buf, cap, "%s:down", pn); break;
     case S7_SIM_FAULT_OPTIMIZED: snprintf(buf, cap, "%s:optimized:DB%u", pn, f->db); break;
@@ -234,7 +251,12 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     case S7_SIM_FAULT_STOP:
         s7_cpu_set_state(x->cpu, on ? S7_CPU_STATE_STOP : S7_CPU_STATE_RUN);
         break;
-    case S7_SIM_FAULT_BUDGET: s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total); break;
+    case S7_SIM_FAULT_BUDGET:
+        if (f->ctype >= 1 && f->ctype <= 3)
+            s7_cpu_set_max_conn(x->cpu, f->ctype, on ? 0 : x->budget_of[f->ctype]);
+        else
+            s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total);
+        break;
     case S7_SIM_FAULT_OPTIMIZED: {
         unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
         if (!s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)) {

@@ -168,6 +168,7 @@ static int make_cpu(s7_sim *s, size_t i, s7__sim_cpu *x, char *err, size_t cap)
     s7_cpu_set_put_get(x->cpu, 1);
     x->put_get = 1;
     x->budget_total = s7_cpu_profile(x->cpu)->max_conn[0];
+    memcpy(x->budget_of, s7_cpu_profile(x->cpu)->max_conn, sizeof x->budget_of);
     return add_dbs(s, x, err, cap);
 }
 
@@ -346,6 +347,7 @@ int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size
     x->cpu = cpu;
     x->put_get = s7_cpu_put_get(cpu);
     x->budget_total = s7_cpu_profile(cpu)->max_conn[0];
+    memcpy(x->budget_of, s7_cpu_profile(cpu)->max_conn, sizeof x->budget_of);
     int rc = add_dbs(s, x, err, cap);
     return rc < 0 ? rc : add_job_db(s, x, err, cap);
 }

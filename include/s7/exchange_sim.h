@@ -118,10 +118,12 @@ typedef struct s7_sim_fault {
     size_t conn;    /* router faults: the connection (plant index) */
     uint32_t len;   /* DB_SHORT: the length shown */
     uint8_t slot;   /* SLOT: where the CPU now sits (rack as documented) */
+    uint8_t ctype;  /* BUDGET: the connection type whose resources are taken (1 PG, 2 OP,
+                       3 S7 basic), 0 every one */
 } s7_sim_fault;
 
 /* Parses a fault against plant p: "CPU:put_get_off", "CPU:stop", "CPU:optimized:DBn",
- * "CPU:budget", "CPU:db_missing:DBn", "CPU:db_short:DBn:LEN", "CPU:slot:N",
+ * "CPU:budget", "CPU:budget:pg|op|basic", "CPU:db_missing:DBn", "CPU:db_short:DBn:LEN", "CPU:slot:N",
  * "CPU:port_closed", "CPU:down", "router:drop:CONNECTION", "router:reject:CONNECTION",
  * "router:reset:CONNECTION" or "router:drop_replies:CONNECTION".  0, or -1 with a message
  * naming what was wrong and the forms in err. */

@@ -150,6 +150,13 @@ check_eq "$out" "DB9000.DBW52:INT = 4321" "plc-line in RUN again: its GET job go
 # downloaded shorter (0x05 past its length), the CPU at another slot (CR closed without a CC,
 # the doctor names the slot that works), nothing listening on its port (RST); each cleared
 check_ok "plc-filler's budget back" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:budget"
+# one connection type's resources taken: the CPU link (basic) refused, the HMI (op) served
+check_ok "fault plc-filler:budget:basic" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:budget:basic"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-filler --connection hmi-filler 2>&1)" || true
+check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "budget:basic: line-filler cr_rejected"
+check_contains "$out" "all its S7 basic connection resources are in use" "budget:basic: resources exhausted, of that type"
+check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +ok +pass" "budget:basic: the HMI's OP connection still served"
+check_ok "clear plc-filler:budget:basic" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:budget:basic"
 check_ok "DB10 not optimized again" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-line:optimized:DB10"
 check_ok "fault plc-filler:db_missing:DB22" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:db_missing:DB22"
 check_ok "fault plc-line:db_short:DB10:16" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:db_short:DB10:16"

@@ -71,6 +71,8 @@ int main(void)
     round_trip(p, "plc-b:budget", S7_SIM_FAULT_BUDGET);
     round_trip(p, "plc-a:optimized:DB10", S7_SIM_FAULT_OPTIMIZED);
     round_trip(p, "router:drop:a-b", S7_SIM_FAULT_ROUTER_DROP);
+    round_trip(p, "plc-b:budget:op", S7_SIM_FAULT_BUDGET);
+    round_trip(p, "plc-b:budget:basic", S7_SIM_FAULT_BUDGET);
     round_trip(p, "plc-a:db_missing:DB10", S7_SIM_FAULT_DB_MISSING);
     round_trip(p, "plc-b:db_short:DB20:4", S7_SIM_FAULT_DB_SHORT);
     round_trip(p, "plc-b:slot:3", S7_SIM_FAULT_SLOT);
@@ -110,6 +112,7 @@ int main(void)
     refused(p, "plc-a:slot:", "0..31");
     refused(p, "plc-a:slot:2x", "0..31");
     refused(p, "plc-a:melt", "CPU:db_short:DBn:LEN");
+    refused(p, "plc-a:budget:hmi", "plc-a:budget:pg, :op or :basic");
     CHECK_INT(s7_sim_fault_parse(p, "plc-b:db_short:20:4", &f, err, sizeof err), 0);
     CHECK_INT(f.db, 20);
     CHECK_INT(f.len, 4);
@@ -146,6 +149,17 @@ int main(void)
     CHECK_INT(s7_cpu_profile(b)->max_conn[0], 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK_INT(s7_cpu_profile(b)->max_conn[0], budget);
+    /* one type's resources: the others and the total stay */
+    uint16_t op = s7_cpu_profile(b)->max_conn[2], pg = s7_cpu_profile(b)->max_conn[1];
+    CHECK(op > 0 && pg > 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:budget:op", &f, err, sizeof err), 0);
+    CHECK_INT(f.ctype, 2);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[2], 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[1], pg);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[0], budget);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[2], op);
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB10", &f, err, sizeof err), 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
     CHECK_INT(s7_cpu_db_flags(a, 10), S7_DB_OPTIMIZED);

@@ -55,7 +55,7 @@ static const char sim_help[] =
     "  --write-inventory OUT   write the inventory as simulated (loopback addresses and\n"
     "                          ports) to OUT once everything listens\n"
     "  --fault SPEC            inject at the start (repeatable): CPU:put_get_off, CPU:stop,\n"
-    "                          CPU:optimized:DBn, CPU:budget, CPU:db_missing:DBn,\n"
+    "                          CPU:optimized:DBn, CPU:budget[:pg|op|basic], CPU:db_missing:DBn,\n"
     "                          CPU:db_short:DBn:LEN, CPU:slot:N, CPU:port_closed; in the\n"
     "                          namespaces only: CPU:down, router:drop:CONNECTION,\n"
     "                          router:reject:CONNECTION, router:reset:CONNECTION,\n"
