@@ -9,7 +9,7 @@
 #   plc-capper:port_closed (RST with the target's TTL)                  -> port_closed
 #   an nft drop / reject rule added in the router namespace             -> port_filtered / port_rejected
 #   102 dropped and every other echo request (a lossy path)             -> port_filtered, the loss named
-#   the CPUs' cell link set down                                        -> host_unreachable or no_answer
+#   the CPUs' cell link set down                                        -> host_unreachable
 #   the simulation killed (SIGKILL: namespaces stay, nothing listens)   -> port_closed
 # and the monitor, running across a fault made and removed, shows it and recovers.  The
 # slow probes (ARP gives up after ~3 s) run side by side; every wait is bounded.
@@ -123,11 +123,11 @@ check_match "$out" "the path to 10.10.2.11 loses packets \([1-9][0-9]* of [0-9]+
 check_contains "$out" "find the packet loss first" "lossy path: the fix starts with the loss"
 ip netns exec "$ROUTER" nft delete table inet evaluator
 
-# the CPUs' cell link down: nothing answers behind the router (the router's neighbour entry
-# decides whether its ICMP host unreachable comes within the timeout): never filtered, never ok
+# the CPUs' cell link down: the router, as a real one, drops the route over a link that is
+# down and answers ICMP net unreachable (its ICMP errors are not rate limited in the simulation)
 ip -n "$MACH" link set eth0 down
 out="$("$S7_BIN" inventory check "$EX" --as plc-line --timeout 2s --connection line-capper 2>&1)" || true
-check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +(host_unreachable|no_answer) +FAIL" "link down: host_unreachable or no_answer"
+check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +host_unreachable +FAIL" "link down: host_unreachable (the router has no route over a link that is down)"
 ip -n "$MACH" link set eth0 up
 ip -n "$MACH" route replace default via 10.10.2.254
 for ((i = 0; i < 30; i++)); do

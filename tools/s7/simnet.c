@@ -306,7 +306,8 @@ static int build(simnet *n, char *err, size_t cap)
     return rc;
 }
 
-/* IPv4 forwarding on in the router namespace (its own /proc/sys/net). */
+/* IPv4 forwarding on in the router namespace (its own /proc/sys/net), and routes over a link
+ * that is down ignored. */
 static int forwarding(simnet *n, char *err, size_t cap)
 {
     if (setns(n->rfd, CLONE_NEWNET) != 0) {
@@ -317,6 +318,23 @@ static int forwarding(simnet *n, char *err, size_t cap)
     int ok = fd >= 0 && write(fd, "1\n", 2) == 2;
     if (fd >= 0)
         close(fd);
+    /* as a real router: an interface that lost its link takes its subnet's route with it, so
+     * the senders get ICMP net unreachable at once (not silence while a stale neighbour entry
+     * lasts) */
+    static const char *const extra[][2] = {
+        {"/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown", "1\n"},
+        /* its ICMP errors are not rate limited: the simulation's own clients, retrying a
+         * connection every second, would use up the allowance of a partner's address, and
+         * the doctor run from there would see silence where the router does answer */
+        {"/proc/sys/net/ipv4/icmp_ratelimit", "0\n"}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        fd = open(extra[i][0], O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) { /* a kernel without it: as before */
+            ssize_t w = write(fd, extra[i][1], strlen(extra[i][1]));
+            (void)w;
+            close(fd);
+        }
+    }
     if (setns(n->root_fd, CLONE_NEWNET) != 0) {
         snprintf(err, cap, "returning to the first namespace: %s", strerror(errno));
         return -1;
