@@ -11,7 +11,8 @@
 #   102 dropped and every other echo request (a lossy path)             -> port_filtered, the loss named
 #   the CPUs' cell link set down                                        -> host_unreachable
 #   the simulation killed (SIGKILL: namespaces stay, nothing listens)   -> port_closed
-# and the monitor, running across a fault made and removed, shows it and recovers.  The
+# and the monitor, running across a fault made and removed, shows it and recovers; the
+# doctor run as plc-line (--inventory --as) from plc-line's address with line-capper's TSAPs.  The
 # slow probes (ARP gives up after ~3 s) run side by side; every wait is bounded.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_lib.sh"
@@ -65,6 +66,9 @@ check_contains "$out" "no device answers ARP for 10.10.2.11" "doctor: ARP failed
 out="$(cat "$T/a4")"
 check_match "$out" "line-filler +fail +port_rejected" "monitor: line-filler port_rejected"
 check_match "$out" "line-capper +fail +host_unreachable" "monitor: line-capper host_unreachable"
+out="$(ip netns exec "$LINE" "$S7_BIN" doctor plc-filler --inventory "$EX" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: port_rejected" "doctor --as plc-line: port_rejected by the router"
+check_contains "$out" "the path is documented, so the firewall should pass it" "doctor: a documented path rejected: a rule is missing"
 
 # --- cleared; the other two faults
 check_ok "clear router:reject:line-filler" send "clear router:reject:line-filler"
@@ -79,8 +83,17 @@ check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_fil
 check_contains "$out" "while the host is up" "drop_replies: the host proven up"
 check_match "$out" "line-capper +plc-line -> plc-capper 10.10.2.11:102 +port_closed +FAIL" "CPU:port_closed through the router: port_closed"
 check_contains "$out" "sender verified" "port_closed: the RST's TTL is the target's"
-check_ok "clear router:drop_replies:line-filler" send "clear router:drop_replies:line-filler"
+# the doctor from the right partner: plc-line's address (bound: the kernel's choice in the
+# cell would be hmi-line's, which the router's rules drop) and line-capper's TSAPs
 check_ok "clear plc-capper:port_closed" send "clear plc-capper:port_closed"
+check_ok "fault plc-capper:slot:3" send "fault plc-capper:slot:3"
+out="$(ip netns exec "$LINE" "$S7_BIN" doctor plc-capper --inventory "$EX" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: cr_rejected" "doctor --as plc-line: cr_rejected at the documented slot"
+check_contains "$out" "CR (TSAPs 0100:0302)" "doctor --as plc-line: the documented connection's TSAPs"
+check_contains "$out" "use --rack 0 --slot 3 --type basic" "doctor --as plc-line: the slot that works, the documented type"
+check_contains "$out" "probed from plc-line's address 10.10.1.10" "doctor --as plc-line: from plc-line's address"
+check_ok "clear plc-capper:slot:3" send "clear plc-capper:slot:3"
+check_ok "clear router:drop_replies:line-filler" send "clear router:drop_replies:line-filler"
 out="$("$S7_BIN" inventory check "$EX" --as plc-line --timeout 2s --connection line-filler --connection line-capper 2>&1)" || true
 check_contains "$out" "2 of 2 connections pass" "every fault cleared: both pass"
 
