@@ -564,7 +564,7 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
     s7_doctor_opts_init(&o);
     o.host = c.host;
     o.port = c.port;
-    char hostbuf[256], note[480], src[64];
+    char hostbuf[256], note[480], src[48];
     const s7_plant_conn *conn = NULL;
     s7_plant *plant = NULL;
     if (a.profile && check_profile(cmd, a.profile) != 0) {
