@@ -63,6 +63,10 @@ typedef struct s7__net_ev {
     int raw;                  /* 1 a raw socket read the answers' TTLs, 0 not possible */
     int rst_ttl;              /* TTL of the RST to the SYN (raw), -1 unknown */
     char source[64];          /* the source address asked for ("" the kernel's choice) */
+    /* loss: once the host answered an echo, more requests (every 200 ms while the SYN is
+     * unanswered); of those up to the last one answered, how many got no reply */
+    int echo_upto; /* the highest request answered (0 none) */
+    int echo_gaps; /* requests below it without a reply */
 } s7__net_ev;
 
 /* Evidence with nothing known (every field "unknown" / -1). */

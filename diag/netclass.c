@@ -248,6 +248,26 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      down);
             goto host_down;
         }
+        if (alive[0] && ev->echo_gaps > 0) {
+            /* the host answers, but not every time: a lossy path loses SYNs as well */
+            snprintf(finding, fcap,
+                     "no answer to the SYN within %d ms (neither SYN-ACK nor RST); the host is "
+                     "up (%s) but %d of the first %d echo requests sent to it got no reply: the "
+                     "path loses packets",
+                     ev->timeout_ms, alive, ev->echo_gaps, ev->echo_upto);
+            snprintf(cause, ccap,
+                     "the path to %s loses packets (%d of %d echo requests unanswered): the SYN "
+                     "to TCP %u and its retransmissions may have been lost the same way; a "
+                     "firewall that drops port %u cannot be told apart until the loss is gone",
+                     t, ev->echo_gaps, ev->echo_upto, ev->port, ev->port);
+            snprintf(fix, xcap,
+                     "network team: find the packet loss first (ping -c 50 %s from this segment "
+                     "gives the loss figure; then the links' error counters, duplex, cabling, a "
+                     "saturated uplink), then run s7 doctor again; only if TCP %u still gets no "
+                     "answer without loss ask for the cell firewall rule",
+                     t, ev->port);
+            return S7_DIAG_PORT_FILTERED;
+        }
         if (alive[0]) {
             snprintf(finding, fcap,
                      "no answer to the SYN within %d ms (neither SYN-ACK nor RST), while the "

@@ -39,6 +39,7 @@
  * after the SYN, and an ARP entry still INCOMPLETE then for up to NEIGH_EXTRA_MS more. */
 #define SETTLE_MS 3500
 #define NEIGH_EXTRA_MS 3000
+#define LOSS_EVERY_MS 200 /* echo requests once the host answered, to see loss */
 #define NOTHER 3
 
 static const uint16_t OTHER_PORTS[NOTHER] = {80, 443, 22};
@@ -324,6 +325,7 @@ typedef struct probe_run {
     uint16_t echo_id;
     int echo_sent, echo_done;
     int64_t echo_next;
+    uint64_t echo_seen; /* bit n-1: request n answered (n 1..64) */
     char echo_why[160];
     /* other ports */
     int oth_fd[NOTHER];
@@ -463,8 +465,9 @@ static void echo_send(probe_run *x, int64_t now)
     if (sendto(x->echo_fd, p, sizeof p, 0, (struct sockaddr *)&sin, sizeof sin) >= 0)
         x->echo_sent++;
     else
-        x->echo_sent = 3; /* e.g. no route: the errors say it */
-    x->echo_next = now + 1000;
+        x->echo_sent = x->echo_done ? 64 : 3; /* e.g. no route: the errors say it */
+    /* answered once: more requests, closer together, to see whether the path loses some */
+    x->echo_next = now + (x->echo_done ? LOSS_EVERY_MS : 1000);
 }
 
 /* Read what came to the echo socket. */
@@ -541,6 +544,8 @@ static void echo_read(probe_run *x, s7__net_ev *ev)
         }
         if (from.sin_addr.s_addr != x->dst.s_addr)
             continue;
+        if (len >= 8 && ic[7] >= 1 && ic[7] <= 64 && ic[6] == 0)
+            x->echo_seen |= (uint64_t)1 << (ic[7] - 1);
         ev->echo = S7__LIVE_ANSWER;
         ev->echo_ttl = ttl;
         x->echo_done = 1;
@@ -654,6 +659,17 @@ static int have_reference(const probe_run *x, const s7__net_ev *ev)
         if (x->oth_ttl[k] >= 0)
             return 1;
     return 0;
+}
+
+/* Another echo request is due: up to 3 (1 s apart) until one is answered; then, while the
+ * SYN is unanswered and before its deadline, one every LOSS_EVERY_MS (64 in all at most). */
+static int echo_due(const probe_run *x, int64_t now, int64_t deadline)
+{
+    if (x->echo_fd < 0)
+        return 0;
+    if (!x->echo_done)
+        return x->echo_sent < 3;
+    return !x->syn_done && now < deadline && x->echo_sent < 64;
 }
 
 static int others_pending(const probe_run *x)
@@ -775,7 +791,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             neigh_read(&x, ev);
             x.neigh_next = now + (ev->neigh == S7__NEIGH_INCOMPLETE ? 10 : 100);
         }
-        if (x.echo_fd >= 0 && !x.echo_done && x.echo_sent < 3 && now >= x.echo_next)
+        if (echo_due(&x, now, deadline) && now >= x.echo_next)
             echo_send(&x, now);
 
         /* done? */
@@ -801,7 +817,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             isyn = np;
             p[np++] = (struct pollfd){x.syn_fd, POLLOUT, 0};
         }
-        if (x.echo_fd >= 0 && !x.echo_done) {
+        if (x.echo_fd >= 0 && (!x.echo_done || !x.syn_done)) {
             iecho = np;
             p[np++] = (struct pollfd){x.echo_fd, POLLIN, 0};
         }
@@ -821,7 +837,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             until = now + 100;
         if (x.have_route && until > x.neigh_next)
             until = x.neigh_next;
-        if (x.echo_fd >= 0 && !x.echo_done && x.echo_sent < 3 && until > x.echo_next)
+        if (echo_due(&x, now, deadline) && until > x.echo_next)
             until = x.echo_next;
         int wait = (int)(until - now);
         if (wait < 1)
@@ -858,8 +874,14 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     }
     if (x.raw_fd >= 0)
         raw_read(&x, ev, port);
-    if (x.echo_fd >= 0 && !x.echo_done)
+    if (x.echo_fd >= 0)
         echo_read(&x, ev);
+    /* the loss seen by the echo requests: the gaps below the last one answered */
+    for (int k = 64; k >= 1 && !ev->echo_upto; k--)
+        if (x.echo_seen & ((uint64_t)1 << (k - 1)))
+            ev->echo_upto = k;
+    for (int k = 1; k < ev->echo_upto; k++)
+        ev->echo_gaps += !(x.echo_seen & ((uint64_t)1 << (k - 1)));
     /* the other ports whose answer is in by now (their error came with the SYN's) */
     for (int k = 0; k < NOTHER; k++) {
         if (x.oth_fd[k] < 0)
@@ -986,6 +1008,13 @@ finish:;
             snprintf(x.echo_why, sizeof x.echo_why, "not run: the SYN failed at once");
         if (x.echo_why[0])
             add_probe(r, "echo", 0, "%s", x.echo_why);
+        else if (x.v4 && ev->echo == S7__LIVE_ANSWER && ev->echo_gaps > 0)
+            add_probe(r, "echo", 1,
+                      "%s: reply from %s%s%d; %d of the first %d requests got no "
+                      "reply (packet loss)",
+                      x.echo_raw ? "raw socket" : "ping socket", ev->target,
+                      ev->echo_ttl >= 0 ? ", TTL " : "", ev->echo_ttl >= 0 ? ev->echo_ttl : 0,
+                      ev->echo_gaps, ev->echo_upto);
         else if (x.v4 && ev->echo == S7__LIVE_ANSWER)
             add_probe(r, "echo", 1, "%s: reply from %s%s%d",
                       x.echo_raw ? "raw socket" : "ping socket", ev->target,

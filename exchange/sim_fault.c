@@ -1,5 +1,7 @@
-/* s7kit plant simulation: faults of the emulated CPUs (include/s7/exchange_sim.h): parsed
- * from "CPU:KIND[:ARG]" and applied to, or cleared from, the CPU model while it serves. */
+/* s7kit plant simulation: faults of the emulated CPUs and of the network
+ * (include/s7/exchange_sim.h): parsed from "CPU:KIND[:ARG]" or "router:KIND:CONNECTION";
+ * the CPU's applied to, or cleared from, the CPU model while it serves (the network's are
+ * applied by the caller, which owns the namespaces). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +9,19 @@
 #include "exchange/sim_int.h"
 #include "s7/wire.h"
 
-static const char FORMS[] = "CPU:put_get_off, CPU:stop, CPU:optimized:DBn, CPU:budget or "
-                            "router:drop:CONNECTION";
+static const char FORMS[] =
+    "CPU:put_get_off, CPU:stop, CPU:optimized:DBn, CPU:budget[:pg|op|basic], CPU:db_missing:DBn, "
+    "CPU:db_short:DBn:LEN, CPU:slot:N, CPU:port_closed, CPU:down, router:drop:CONNECTION, "
+    "router:reject:CONNECTION, router:reset:CONNECTION or router:drop_replies:CONNECTION";
+
+static const struct {
+    const char *name;
+    int kind;
+} ROUTER_KINDS[] = {{"drop", S7_SIM_FAULT_ROUTER_DROP},
+                    {"reject", S7_SIM_FAULT_ROUTER_REJECT},
+                    {"reset", S7_SIM_FAULT_ROUTER_RESET},
+                    {"drop_replies", S7_SIM_FAULT_ROUTER_DROP_REPLIES}};
+#define NROUTER_KINDS (sizeof ROUTER_KINDS / sizeof ROUTER_KINDS[0])
 
 static ptrdiff_t partner_named(const s7_plant *p, const char *name, size_t len)
 {
@@ -16,6 +29,70 @@ static ptrdiff_t partner_named(const s7_plant *p, const char *name, size_t len)
         if (strlen(p->partners[i].name) == len && strncmp(p->partners[i].name, name, len) == 0)
             return (ptrdiff_t)i;
     return -1;
+}
+
+static int router_kind(int kind)
+{
+    return kind == S7_SIM_FAULT_ROUTER_DROP || kind == S7_SIM_FAULT_ROUTER_REJECT ||
+           kind == S7_SIM_FAULT_ROUTER_RESET || kind == S7_SIM_FAULT_ROUTER_DROP_REPLIES;
+}
+
+int s7_sim_fault_is_net(const s7_sim_fault *f)
+{
+    return f && (router_kind(f->kind) || f->kind == S7_SIM_FAULT_DOWN);
+}
+
+/* "router:KIND:CONNECTION" (kind points past "router:"). */
+static int parse_router(const s7_plant *p, const char *spec, const char *kind, s7_sim_fault *f,
+                        char *err, size_t cap)
+{
+    const char *c2 = strchr(kind, ':');
+    size_t kl = c2 ? (size_t)(c2 - kind) : strlen(kind);
+    int k = 0;
+    for (size_t i = 0; i < NROUTER_KINDS; i++)
+        if (strlen(ROUTER_KINDS[i].name) == kl && strncmp(ROUTER_KINDS[i].name, kind, kl) == 0)
+            k = ROUTER_KINDS[i].kind;
+    if (!k || !c2 || !c2[1]) {
+        snprintf(err, cap,
+                 "fault '%s': a router fault is router:drop:CONNECTION, router:reject:CONNECTION "
+                 "(ICMP admin-prohibited), router:reset:CONNECTION (TCP reset) or "
+                 "router:drop_replies:CONNECTION",
+                 spec);
+        return -1;
+    }
+    const char *conn = c2 + 1;
+    for (size_t c = 0; c < p->nconns; c++)
+        if (strcmp(p->conns[c].name, conn) == 0) {
+            const s7_plant_conn *cn = &p->conns[c];
+            if (p->partners[cn->active].cell == p->partners[cn->passive].cell) {
+                snprintf(err, cap,
+                         "fault '%s': connection %s stays inside cell %s, no router is on "
+                         "its path; name a connection between two cells",
+                         spec, cn->name, p->cells[p->partners[cn->active].cell].name);
+                return -1;
+            }
+            f->kind = k;
+            f->conn = c;
+            return 0;
+        }
+    snprintf(err, cap, "fault '%s': no connection named '%s' in the inventory", spec, conn);
+    return -1;
+}
+
+/* "DBn" or "n" at d, up to end-of-string or ':' (*rest gets what follows). */
+static int parse_db(const char *d, uint16_t *db, const char **rest)
+{
+    char *end = NULL;
+    if ((d[0] == 'D' || d[0] == 'd') && (d[1] == 'B' || d[1] == 'b'))
+        d += 2;
+    if (d[0] < '0' || d[0] > '9')
+        return -1;
+    unsigned long n = strtoul(d, &end, 10);
+    if ((*end && *end != ':') || n == 0 || n > 65535)
+        return -1;
+    *db = (uint16_t)n;
+    *rest = end;
+    return 0;
 }
 
 int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, char *err, size_t cap)
@@ -27,55 +104,72 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
         return -1;
     }
     const char *kind = colon + 1;
-    if (strncmp(spec, "router:", 7) == 0 && partner_named(p, "router", 6) < 0) {
-        if (strncmp(kind, "drop:", 5) != 0) {
-            snprintf(err, cap, "fault '%s': a router fault is router:drop:CONNECTION", spec);
-            return -1;
-        }
-        for (size_t c = 0; c < p->nconns; c++)
-            if (strcmp(p->conns[c].name, kind + 5) == 0) {
-                const s7_plant_conn *cn = &p->conns[c];
-                if (p->partners[cn->active].cell == p->partners[cn->passive].cell) {
-                    snprintf(err, cap,
-                             "fault '%s': connection %s stays inside cell %s, no router is on "
-                             "its path; name a connection between two cells",
-                             spec, cn->name, p->cells[p->partners[cn->active].cell].name);
-                    return -1;
-                }
-                f->kind = S7_SIM_FAULT_ROUTER_DROP;
-                f->conn = c;
-                return 0;
-            }
-        snprintf(err, cap, "fault '%s': no connection named '%s' in the inventory", spec, kind + 5);
-        return -1;
-    }
+    if (strncmp(spec, "router:", 7) == 0 && partner_named(p, "router", 6) < 0)
+        return parse_router(p, spec, kind, f, err, cap);
     ptrdiff_t pi = partner_named(p, spec, (size_t)(colon - spec));
     if (pi < 0) {
         snprintf(err, cap, "fault '%s': no partner named '%.*s' in the inventory (%s)", spec,
                  (int)(colon - spec), spec, FORMS);
         return -1;
     }
+    int cl = (int)(colon - spec);
     f->partner = (size_t)pi;
+    const char *rest = "";
     if (strcmp(kind, "put_get_off") == 0) {
         f->kind = S7_SIM_FAULT_PUT_GET_OFF;
     } else if (strcmp(kind, "stop") == 0) {
         f->kind = S7_SIM_FAULT_STOP;
-    } else if (strcmp(kind, "budget") == 0) {
+    } else if (strcmp(kind, "budget") == 0 || strncmp(kind, "budget:", 7) == 0) {
         f->kind = S7_SIM_FAULT_BUDGET;
-    } else if (strncmp(kind, "optimized:", 10) == 0) {
-        const char *d = kind + 10;
-        char *end = NULL;
-        if ((d[0] == 'D' || d[0] == 'd') && (d[1] == 'B' || d[1] == 'b'))
-            d += 2;
-        unsigned long n = strtoul(d, &end, 10);
-        if (d[0] < '0' || d[0] > '9' || *end || n == 0 || n > 65535) {
+        static const char *const types[] = {"pg", "op", "basic"};
+        for (int t = 0; kind[6] == ':' && t < 3; t++)
+            if (strcmp(kind + 7, types[t]) == 0)
+                f->ctype = (uint8_t)(t + 1);
+        if (kind[6] == ':' && !f->ctype) {
             snprintf(err, cap,
-                     "fault '%s': expected a DB number 1..65535, e.g. %.*s:optimized:DB10", spec,
-                     (int)(colon - spec), spec);
+                     "fault '%s': expected %.*s:budget (every connection resource) or "
+                     "%.*s:budget:pg, :op or :basic (those of one connection type)",
+                     spec, cl, spec, cl, spec);
             return -1;
         }
-        f->kind = S7_SIM_FAULT_OPTIMIZED;
-        f->db = (uint16_t)n;
+    } else if (strcmp(kind, "port_closed") == 0) {
+        f->kind = S7_SIM_FAULT_PORT_CLOSED;
+    } else if (strcmp(kind, "down") == 0) {
+        f->kind = S7_SIM_FAULT_DOWN;
+    } else if (strncmp(kind, "optimized:", 10) == 0 || strncmp(kind, "db_missing:", 11) == 0) {
+        int opt = kind[0] == 'o';
+        if (parse_db(kind + (opt ? 10 : 11), &f->db, &rest) < 0 || *rest) {
+            snprintf(err, cap, "fault '%s': expected a DB number 1..65535, e.g. %.*s:%s:DB10", spec,
+                     cl, spec, opt ? "optimized" : "db_missing");
+            return -1;
+        }
+        f->kind = opt ? S7_SIM_FAULT_OPTIMIZED : S7_SIM_FAULT_DB_MISSING;
+    } else if (strncmp(kind, "db_short:", 9) == 0) {
+        char *end = NULL;
+        unsigned long len = 0;
+        if (parse_db(kind + 9, &f->db, &rest) == 0 && *rest == ':' && rest[1] >= '0' &&
+            rest[1] <= '9')
+            len = strtoul(rest + 1, &end, 10);
+        if (!end || *end || len == 0 || len > 65534) {
+            snprintf(err, cap,
+                     "fault '%s': expected a DB number 1..65535 and the length it shows, "
+                     "1..65534 bytes, e.g. %.*s:db_short:DB10:16",
+                     spec, cl, spec);
+            return -1;
+        }
+        f->kind = S7_SIM_FAULT_DB_SHORT;
+        f->len = (uint32_t)len;
+    } else if (strncmp(kind, "slot:", 5) == 0) {
+        char *end = NULL;
+        unsigned long n = strtoul(kind + 5, &end, 10);
+        if (kind[5] < '0' || kind[5] > '9' || *end || n > 31) {
+            snprintf(err, cap,
+                     "fault '%s': expected the slot the CPU moves to, 0..31, e.g. %.*s:slot:3",
+                     spec, cl, spec);
+            return -1;
+        }
+        f->kind = S7_SIM_FAULT_SLOT;
+        f->slot = (uint8_t)n;
     } else {
         snprintf(err, cap, "fault '%s': unknown fault '%s'; expected %s", spec, kind, FORMS);
         return -1;
@@ -86,23 +180,63 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
 const char *s7_sim_fault_text(const s7_plant *p, const s7_sim_fault *f, char *buf, size_t cap)
 {
     const char *pn = f->partner < p->npartners ? p->partners[f->partner].name : "?";
+    const char *cn = f->conn < p->nconns ? p->conns[f->conn].name : "?";
     switch (f->kind) {
     case S7_SIM_FAULT_PUT_GET_OFF: snprintf(buf, cap, "%s:put_get_off", pn); break;
     case S7_SIM_FAULT_STOP: snprintf(buf, cap, "%s:stop", pn); break;
-    case S7_SIM_FAULT_BUDGET: snprintf(buf, cap, "%s:budget", pn); break;
-    case S7_SIM_FAULT_OPTIMIZED: snprintf(buf, cap, "%s:optimized:DB%u", pn, f->db); break;
-    case S7_SIM_FAULT_ROUTER_DROP:
-        snprintf(buf, cap, "router:drop:%s", f->conn < p->nconns ? p->conns[f->conn].name : "?");
+    case S7_SIM_FAULT_BUDGET:
+        snprintf(buf, cap, "%s:budget%s", pn,
+                 f->ctype == 1   ? ":pg"
+                 : f->ctype == 2 ? ":op"
+                 : f->ctype == 3 ? ":basic"
+                                 : "");
         break;
-    default: snprintf(buf, cap, "?"); break;
+    case S7_SIM_FAULT_PORT_CLOSED: snprintf(buf, cap, "%s:port_closed", pn); break;
+    case S7_SIM_FAULT_DOWN: snprintf(buf, cap, "%s:down", pn); break;
+    case S7_SIM_FAULT_OPTIMIZED: snprintf(buf, cap, "%s:optimized:DB%u", pn, f->db); break;
+    case S7_SIM_FAULT_DB_MISSING: snprintf(buf, cap, "%s:db_missing:DB%u", pn, f->db); break;
+    case S7_SIM_FAULT_DB_SHORT:
+        snprintf(buf, cap, "%s:db_short:DB%u:%u", pn, f->db, (unsigned)f->len);
+        break;
+    case S7_SIM_FAULT_SLOT: snprintf(buf, cap, "%s:slot:%u", pn, f->slot); break;
+    default: {
+        const char *k = NULL;
+        for (size_t i = 0; i < NROUTER_KINDS; i++)
+            if (ROUTER_KINDS[i].kind == f->kind)
+                k = ROUTER_KINDS[i].name;
+        if (k)
+            snprintf(buf, cap, "router:%s:%s", k, cn);
+        else
+            snprintf(buf, cap, "?");
+        break;
+    }
     }
     return buf;
 }
 
+/* A DB fault needs a DB of the CPU (the documented ones are): its size as held into *size,
+ * what it shows now into *shown (0: shown as absent). */
+static int db_of(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size, uint32_t *shown,
+                 char *err, size_t cap)
+{
+    *shown = 0;
+    s7_cpu_mem(x->cpu, S7_AREA_DB, db, shown);
+    if (s7_cpu_set_db_shown(x->cpu, db, 0xFFFFFFFFu) < 0 ||
+        !s7_cpu_mem(x->cpu, S7_AREA_DB, db, size)) {
+        snprintf(err, cap, "%s has no DB%u (the inventory documents none on it)", name, db);
+        return -1;
+    }
+    s7_cpu_set_db_shown(x->cpu, db, *shown);
+    return 0;
+}
+
 int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t cap)
 {
-    if (f->kind == S7_SIM_FAULT_ROUTER_DROP) {
-        snprintf(err, cap, "a router fault is applied by the packet filter, not the CPUs");
+    if (s7_sim_fault_is_net(f)) {
+        snprintf(err, cap, "%s",
+                 f->kind == S7_SIM_FAULT_DOWN
+                     ? "a host that is down is made by the network (namespaces), not the CPU"
+                     : "a router fault is applied by the packet filter, not the CPUs");
         return S7_ERR_UNSUPPORTED;
     }
     if (f->partner >= s->p->npartners || s->cpu_of[f->partner] < 0) {
@@ -117,7 +251,12 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     case S7_SIM_FAULT_STOP:
         s7_cpu_set_state(x->cpu, on ? S7_CPU_STATE_STOP : S7_CPU_STATE_RUN);
         break;
-    case S7_SIM_FAULT_BUDGET: s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total); break;
+    case S7_SIM_FAULT_BUDGET:
+        if (f->ctype >= 1 && f->ctype <= 3)
+            s7_cpu_set_max_conn(x->cpu, f->ctype, on ? 0 : x->budget_of[f->ctype]);
+        else
+            s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total);
+        break;
     case S7_SIM_FAULT_OPTIMIZED: {
         unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
         if (!s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)) {
@@ -126,6 +265,52 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         }
         fl = on ? (fl | S7_DB_OPTIMIZED) : (fl & ~(unsigned)S7_DB_OPTIMIZED);
         s7_cpu_set_db_flags(x->cpu, f->db, fl & (S7_DB_OPTIMIZED | S7_DB_READONLY));
+        break;
+    }
+    case S7_SIM_FAULT_DB_MISSING:
+    case S7_SIM_FAULT_DB_SHORT: {
+        uint32_t size = 0, shown = 0;
+        if (db_of(x, name, f->db, &size, &shown, err, cap) < 0)
+            return S7_ERR_INVAL;
+        if (on && f->kind == S7_SIM_FAULT_DB_SHORT && f->len >= size) {
+            snprintf(err, cap, "%s's DB%u is %u bytes long: a shorter DB is 1..%u bytes", name,
+                     f->db, (unsigned)size, (unsigned)size - 1);
+            return S7_ERR_INVAL;
+        }
+        /* the memory is kept: clearing shows the DB whole, with its data */
+        s7_cpu_set_db_shown(x->cpu, f->db,
+                            !on                                  ? 0xFFFFFFFFu
+                            : f->kind == S7_SIM_FAULT_DB_MISSING ? 0
+                                                                 : f->len);
+        break;
+    }
+    case S7_SIM_FAULT_SLOT: {
+        const s7_profile *pr = s7_cpu_profile(x->cpu);
+        if (!x->moved) {
+            x->home_rack = pr->rack;
+            x->home_slot = pr->slot;
+        }
+        if (on && f->slot == x->home_slot) {
+            snprintf(err, cap, "%s sits at slot %u already: name another slot", name, f->slot);
+            return S7_ERR_INVAL;
+        }
+        x->moved = on;
+        s7_cpu_set_location(x->cpu, x->home_rack, on ? f->slot : x->home_slot);
+        /* a changed hardware configuration is downloaded: the CPU restarts its connections */
+        if (on && x->listening) {
+            int rc = s7__sim_listen(s, x, 0, err, cap);
+            if (rc == 0)
+                rc = s7__sim_listen(s, x, 1, err, cap);
+            if (rc < 0)
+                return rc;
+        }
+        break;
+    }
+    case S7_SIM_FAULT_PORT_CLOSED: {
+        x->closed = on;
+        int rc = s7__sim_listen(s, x, !on, err, cap);
+        if (rc < 0)
+            return rc;
         break;
     }
     default: snprintf(err, cap, "unknown fault"); return S7_ERR_INVAL;

@@ -21,7 +21,11 @@ typedef struct s7__sim_cpu {
     int listening;
     uint16_t port;
     uint16_t budget_total; /* the profile's total connection budget (restored by clear) */
+    uint16_t budget_of[4]; /* the same per type [1] PG, [2] OP, [3] basic */
     int put_get;           /* PUT/GET as configured before a fault */
+    int closed;            /* CPU:port_closed: not listening (also set before start) */
+    int moved;             /* CPU:slot: at another slot; home_rack/home_slot documented */
+    uint8_t home_rack, home_slot;
     /* its GET/PUT jobs: the documented exchanges it is the active partner of */
     s7_exchange jobs; /* built by s7_sim_new (ports set at start) */
     s7_xengine *xe;   /* from s7_sim_start; NULL when it has no jobs */
@@ -74,6 +78,10 @@ struct s7_sim {
     int64_t next_timers;
     int started;
 };
+
+/* Opens (again) or closes CPU x's listening socket, in its partner's namespace.  0 or a
+ * negative error with a message. */
+int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap);
 
 void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
 #if defined(__GNUC__)

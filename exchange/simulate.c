@@ -168,6 +168,7 @@ static int make_cpu(s7_sim *s, size_t i, s7__sim_cpu *x, char *err, size_t cap)
     s7_cpu_set_put_get(x->cpu, 1);
     x->put_get = 1;
     x->budget_total = s7_cpu_profile(x->cpu)->max_conn[0];
+    memcpy(x->budget_of, s7_cpu_profile(x->cpu)->max_conn, sizeof x->budget_of);
     return add_dbs(s, x, err, cap);
 }
 
@@ -346,6 +347,7 @@ int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size
     x->cpu = cpu;
     x->put_get = s7_cpu_put_get(cpu);
     x->budget_total = s7_cpu_profile(cpu)->max_conn[0];
+    memcpy(x->budget_of, s7_cpu_profile(cpu)->max_conn, sizeof x->budget_of);
     int rc = add_dbs(s, x, err, cap);
     return rc < 0 ? rc : add_job_db(s, x, err, cap);
 }
@@ -635,6 +637,32 @@ static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap)
     return s->o.enter(s->o.enter_ctx, &s->p->partners[partner], on, err, cap);
 }
 
+int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap)
+{
+    if (!x->srv)
+        return 0; /* not started: s7_sim_start looks at x->closed */
+    if (!on) {
+        s7_server_unlisten(x->srv);
+        x->listening = 0;
+        return 0;
+    }
+    if (enter(s, x->partner, 1, err, cap) < 0)
+        return S7_ERR_IO;
+    int rc = s7_server_start(x->srv);
+    char e2[200];
+    if (enter(s, x->partner, 0, e2, sizeof e2) < 0 && rc == 0) {
+        snprintf(err, cap, "%s", e2);
+        return S7_ERR_IO;
+    }
+    if (rc < 0) {
+        snprintf(err, cap, "partner %s: cannot listen on %s:%u again (address in use?)",
+                 s->p->partners[x->partner].name, s->addr[x->partner], (unsigned)x->port);
+        return rc;
+    }
+    x->listening = 1;
+    return 0;
+}
+
 /* The CPUs' servers log what they refuse at debug level of the simulation's log. */
 static void srv_log(void *ctx, int level, const char *msg)
 {
@@ -688,6 +716,10 @@ int s7_sim_start(s7_sim *s, char *err, size_t cap)
         }
         s7__sim_log(s, S7_LOG_INFO, "%s: emulated %s on %s:%u", pt->name,
                     s7_cpu_profile(x->cpu)->name, s->addr[x->partner], (unsigned)x->port);
+        if (x->closed) { /* CPU:port_closed from the start: the port is known, nothing on it */
+            s7_server_unlisten(x->srv);
+            x->listening = 0;
+        }
     }
     for (size_t i = 0; i < s->ncpus; i++) {
         int rc = start_jobs(s, &s->cpus[i], err, cap);

@@ -174,6 +174,7 @@ static int activate(s7_cpu *cpu, const uint8_t *p, size_t len)
                 return r;
             m = s7__cpu_db(cpu, number);
         }
+        m->hidden = 0; /* downloaded: it exists again */
         memcpy(m->mem, p + HDR, mc7);
         return 0;
     }
@@ -267,7 +268,7 @@ static void frame_image(uint8_t *p, uint32_t len, uint8_t flags, uint8_t lang, u
 static int image_of(const s7_cpu *cpu, uint8_t type, uint16_t number, uint8_t **out, uint32_t *len)
 {
     if (type == S7_BLOCK_DB) {
-        const s7__mem *m = s7__cpu_db(cpu, number);
+        const s7__mem *m = s7__cpu_db_shown(cpu, number);
         if (!m || m->size > XFER_MAX - HDR - FTR)
             return S7_ERR_ADDR;
         uint32_t n = m->size + HDR + FTR;
@@ -358,7 +359,7 @@ int s7__blocks_info(const s7_cpu *cpu, const s7_block_id *id, uint8_t out[78])
     bi.number = id->number;
     bi.version = 0x10;
     if (id->type == S7_BLOCK_DB) {
-        const s7__mem *m = s7__cpu_db(cpu, id->number);
+        const s7__mem *m = s7__cpu_db_shown(cpu, id->number);
         if (!m || m->size > 0xFFFF)
             return S7_ERR_ADDR;
         bi.flags = 0x01;

@@ -63,6 +63,15 @@ s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db)
     return i < cpu->ndbs && cpu->dbs[i].db == db ? &cpu->dbs[i] : NULL;
 }
 
+s7__mem *s7__cpu_db_shown(const s7_cpu *cpu, uint16_t db)
+{
+    s7__mem *m = s7__cpu_db(cpu, db);
+    return m && !m->hidden ? m : NULL;
+}
+
+/* The bytes a region holds (a DB shown shorter holds more than it shows). */
+static uint32_t mem_held(const s7__mem *m) { return m->full > m->size ? m->full : m->size; }
+
 /* Release what a region owns (not application memory). */
 static void mem_release(s7__mem *m)
 {
@@ -72,6 +81,8 @@ static void mem_release(s7__mem *m)
     m->mem = NULL;
     m->init = NULL;
     m->size = 0;
+    m->full = 0;
+    m->hidden = 0;
 }
 
 /* Make room for one more DB; returns 0 or S7_ERR_NOMEM. */
@@ -293,7 +304,7 @@ uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size)
     if (cpu) {
         int i = area_index(area);
         if (is_db_area(area))
-            m = s7__cpu_db(cpu, db);
+            m = s7__cpu_db_shown(cpu, db);
         else if (i >= 0 && cpu->areas[i].mem)
             m = &cpu->areas[i];
     }
@@ -308,6 +319,23 @@ unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db)
     return m ? m->flags : 0;
 }
 
+int s7_cpu_set_db_shown(s7_cpu *cpu, uint16_t db, uint32_t len)
+{
+    s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
+    if (!m || m->app)
+        return S7_ERR_INVAL;
+    uint32_t held = mem_held(m);
+    m->hidden = len == 0;
+    if (len == 0 || len >= held) {
+        m->size = held;
+        m->full = 0;
+    } else {
+        m->size = len;
+        m->full = held;
+    }
+    return 0;
+}
+
 int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags)
 {
     s7__mem *m = cpu ? s7__cpu_db(cpu, db) : NULL;
@@ -320,7 +348,7 @@ int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags)
 s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
 {
     if (is_db_area(area))
-        return db ? s7__cpu_db(cpu, db) : NULL;
+        return db ? s7__cpu_db_shown(cpu, db) : NULL;
     if (area == S7_AREA_P)
         area = write ? S7_AREA_Q : S7_AREA_I;
     int i = area_index(area);
@@ -599,9 +627,9 @@ void s7__cpu_first_request(s7_cpu *cpu)
         s7__mem *m = &cpu->dbs[i];
         if (m->app || (m->flags & S7_DB_RETAIN) || m->init)
             continue;
-        m->init = malloc(m->size);
+        m->init = malloc(mem_held(m));
         if (m->init) /* without memory the DB restarts as zeros */
-            memcpy(m->init, m->mem, m->size);
+            memcpy(m->init, m->mem, mem_held(m));
     }
 }
 
@@ -612,9 +640,9 @@ void s7__cpu_cold_restore(s7_cpu *cpu)
         if (m->app || (m->flags & S7_DB_RETAIN))
             continue;
         if (m->init)
-            memcpy(m->mem, m->init, m->size);
+            memcpy(m->mem, m->init, mem_held(m));
         else
-            memset(m->mem, 0, m->size);
+            memset(m->mem, 0, mem_held(m));
     }
 }
 

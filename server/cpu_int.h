@@ -49,6 +49,8 @@ typedef struct s7__mem {
     int access;     /* S7_ACCESS_* */
     int app;        /* mem belongs to the application (s7_cpu_register_area) */
     int auto_v;     /* V memory the CPU created itself (LOGO!/S7-200): replaceable */
+    uint32_t full;  /* DBs shown shorter (s7_cpu_set_db_shown): the bytes held, else 0 */
+    int hidden;     /* DBs shown as absent (s7_cpu_set_db_shown with 0) */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
@@ -168,6 +170,8 @@ s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db);
  * place where writes land: a partner's Write Var (dispatch.c) and the CPU's own writes
  * (s7_cpu_write) both come through here. */
 void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32_t n);
+/* The DB as the CPU shows it to its partners: NULL also when hidden (a fault injected). */
+s7__mem *s7__cpu_db_shown(const s7_cpu *cpu, uint16_t db);
 
 /* Report an event to the callback (no-op without one). */
 void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev);

@@ -347,6 +347,17 @@ int s7_server_start(s7_server *s)
         slog(s, S7_LOG_ERROR, "listen address '%s': not a numeric address and port", s->o.listen);
         return S7_ERR_INVAL;
     }
+    if (s->lfd >= 0) {
+        freeaddrinfo(res);
+        return 0; /* listening already */
+    }
+    if (s->port && strcmp(port, "0") == 0) {
+        /* listening again after s7_server_unlisten: on the port it had */
+        if (res->ai_family == AF_INET6)
+            ((struct sockaddr_in6 *)res->ai_addr)->sin6_port = htons(s->port);
+        else
+            ((struct sockaddr_in *)res->ai_addr)->sin_port = htons(s->port);
+    }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd >= 0)
@@ -376,6 +387,19 @@ int s7_server_start(s7_server *s)
     slog(s, S7_LOG_INFO, "listening on %s (%s)", s->o.listen,
          s7_loop_fd(s->loop) >= 0 ? "epoll" : "poll");
     return 0;
+}
+
+void s7_server_unlisten(s7_server *s)
+{
+    if (!s || s->lfd < 0)
+        return;
+    s7_loop_del(s->loop, s->lfd);
+    close(s->lfd);
+    s->lfd = -1;
+    s->accept_paused = 0;
+    while (s->nconns)
+        conn_close(s, s->conns[s->nconns - 1], "the server stopped listening");
+    slog(s, S7_LOG_INFO, "no longer listening on %s", s->o.listen);
 }
 
 uint16_t s7_server_port(const s7_server *s) { return s->port; }

@@ -69,6 +69,13 @@ S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
  * optimized, as a changed download would); S7_DB_RETAIN stays as it is.  0, or
  * S7_ERR_INVAL (no such DB, another flag). */
 S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
+/* Shows DB db to the partners as len bytes long while serving, its memory kept: a DB
+ * downloaded shorter (item 0x05 past len), or with len 0 one deleted (item 0x0A; a program
+ * block upload or its info finds none; the block list still counts it).  A len of its
+ * size or more shows it whole again.
+ * For fault injection (s7 inventory simulate).  0, or S7_ERR_INVAL (no such DB, application
+ * memory). */
+S7_API int s7_cpu_set_db_shown(s7_cpu *cpu, uint16_t db, uint32_t len);
 /* Initial value by address: "DB1.DBD4:REAL=3.5", "MW10=7".  On failure writes a message. */
 S7_API int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errcap);
 

@@ -99,23 +99,42 @@ enum {
     S7_SIM_FAULT_STOP = 2,
     S7_SIM_FAULT_OPTIMIZED = 3,
     S7_SIM_FAULT_BUDGET = 4,
-    S7_SIM_FAULT_ROUTER_DROP = 5
+    S7_SIM_FAULT_ROUTER_DROP = 5,         /* the router drops a connection both ways */
+    S7_SIM_FAULT_DB_MISSING = 6,          /* DB n deleted: item 0x0A */
+    S7_SIM_FAULT_DB_SHORT = 7,            /* DB n downloaded shorter: 0x05 from offset len */
+    S7_SIM_FAULT_SLOT = 8,                /* the CPU sits at another slot: the documented TSAP's
+                                        CR is closed without a CC */
+    S7_SIM_FAULT_PORT_CLOSED = 9,         /* nothing listens on its port: RST */
+    S7_SIM_FAULT_DOWN = 10,               /* the host is gone (its address leaves the network) */
+    S7_SIM_FAULT_ROUTER_REJECT = 11,      /* the router rejects the SYN: ICMP admin-prohibited */
+    S7_SIM_FAULT_ROUTER_RESET = 12,       /* the router rejects the SYN with a TCP reset */
+    S7_SIM_FAULT_ROUTER_DROP_REPLIES = 13 /* the router passes the SYN, drops what comes back */
 };
 
 typedef struct s7_sim_fault {
     int kind;       /* S7_SIM_FAULT_* */
-    size_t partner; /* the CPU (plant index); not for ROUTER_DROP */
-    uint16_t db;    /* OPTIMIZED */
-    size_t conn;    /* ROUTER_DROP: the connection (plant index) */
+    size_t partner; /* the CPU (plant index); not for the router faults */
+    uint16_t db;    /* OPTIMIZED, DB_MISSING, DB_SHORT */
+    size_t conn;    /* router faults: the connection (plant index) */
+    uint32_t len;   /* DB_SHORT: the length shown */
+    uint8_t slot;   /* SLOT: where the CPU now sits (rack as documented) */
+    uint8_t ctype;  /* BUDGET: the connection type whose resources are taken (1 PG, 2 OP,
+                       3 S7 basic), 0 every one */
 } s7_sim_fault;
 
-/* Parses "CPU:put_get_off", "CPU:stop", "CPU:optimized:DBn", "CPU:budget" or
- * "router:drop:CONNECTION" against plant p.  0, or -1 with a message naming what was wrong
- * and the forms in err. */
+/* Parses a fault against plant p: "CPU:put_get_off", "CPU:stop", "CPU:optimized:DBn",
+ * "CPU:budget", "CPU:budget:pg|op|basic", "CPU:db_missing:DBn", "CPU:db_short:DBn:LEN", "CPU:slot:N",
+ * "CPU:port_closed", "CPU:down", "router:drop:CONNECTION", "router:reject:CONNECTION",
+ * "router:reset:CONNECTION" or "router:drop_replies:CONNECTION".  0, or -1 with a message
+ * naming what was wrong and the forms in err. */
 S7_API int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, char *err,
                               size_t cap);
-/* Applies (on 1) or clears (on 0) a CPU fault; a router fault is S7_ERR_UNSUPPORTED (the
- * caller's).  0 or a negative error with a message in err. */
+/* 1 for the faults the network makes (the router faults and DOWN): the caller's, applied
+ * by its packet filter or namespaces; 0 for the faults of the emulated CPU. */
+S7_API int s7_sim_fault_is_net(const s7_sim_fault *f);
+/* Applies (on 1) or clears (on 0) a CPU fault (before or after s7_sim_start); a network
+ * fault is S7_ERR_UNSUPPORTED (the caller's).  0 or a negative error with a message in
+ * err. */
 S7_API int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t cap);
 /* The fault in the text form s7_sim_fault_parse reads, into buf. */
 S7_API const char *s7_sim_fault_text(const s7_plant *p, const s7_sim_fault *f, char *buf,

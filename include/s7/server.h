@@ -51,6 +51,10 @@ S7_API int s7_server_allow(s7_server *s, const char *cidr);
 
 /* Bind and listen.  Returns 0 or S7_ERR_IO (the log says why, e.g. address in use). */
 S7_API int s7_server_start(s7_server *s);
+/* Closes the listening socket and every accepted connection: a SYN to the port is then
+ * answered with a RST, as on a host where nothing listens (fault injection).  A later
+ * s7_server_start listens again (on the port it had, also when opened with port 0). */
+S7_API void s7_server_unlisten(s7_server *s);
 /* The port bound (useful with port 0). */
 S7_API uint16_t s7_server_port(const s7_server *s);
 /* One turn of the loop: wait up to timeout_ms for activity, serve it.  Returns the number

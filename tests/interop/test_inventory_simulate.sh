@@ -4,7 +4,8 @@
 # s7 doctor, which report the fault's verdict; faults injected and cleared at run time over
 # --control; the active CPU of an exchange stopped (its GET job copies nothing, the simulation,
 # the monitor and the check say cpu_stopped) and back in RUN; bad fault specs refused with the
-# forms; SIGTERM ends it and removes the socket.
+# forms; the field faults (db_missing, db_short, slot, port_closed) injected and cleared, with
+# check, monitor and doctor naming each; SIGTERM ends it and removes the socket.
 . "$(dirname "$0")/lib.sh"
 need_s7_bin
 
@@ -114,6 +115,9 @@ check_ok "budget of plc-filler" "$S7_BIN" inventory simulate --control "$SOCK" -
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection hmi-filler 2>&1)" || true
 check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "hmi-filler: cr_rejected"
 check_contains "$(cat "$LOG")" "fault plc-filler:budget injected" "the log names each fault"
+mon="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s --connection hmi-filler --connection es-line 2>&1)" || true
+check_match "$mon" "hmi-filler +fail +cr_rejected" "monitor: hmi-filler cr_rejected (budget)"
+check_match "$mon" "es-line +fail +db_optimized" "monitor: es-line db_optimized"
 
 # the ACTIVE CPU stopped: plc-line runs line-capper's GET as its job; in STOP its program does
 # not call it: the data it copies stands still, the simulation and the monitor say cpu_stopped
@@ -141,6 +145,53 @@ for ((i = 0; i < 50; i++)); do
     sleep 0.1
 done
 check_eq "$out" "DB9000.DBW52:INT = 4321" "plc-line in RUN again: its GET job goes on"
+
+# the field faults (../shared/docs/field-notes.md section 1): a DB deleted (0x0A), a DB
+# downloaded shorter (0x05 past its length), the CPU at another slot (CR closed without a CC,
+# the doctor names the slot that works), nothing listening on its port (RST); each cleared
+check_ok "plc-filler's budget back" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:budget"
+# one connection type's resources taken: the CPU link (basic) refused, the HMI (op) served
+check_ok "fault plc-filler:budget:basic" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:budget:basic"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-filler --connection hmi-filler 2>&1)" || true
+check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +cr_rejected +FAIL" "budget:basic: line-filler cr_rejected"
+check_contains "$out" "all its S7 basic connection resources are in use" "budget:basic: resources exhausted, of that type"
+check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +ok +pass" "budget:basic: the HMI's OP connection still served"
+check_ok "clear plc-filler:budget:basic" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:budget:basic"
+check_ok "DB10 not optimized again" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-line:optimized:DB10"
+check_ok "fault plc-filler:db_missing:DB22" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:db_missing:DB22"
+check_ok "fault plc-line:db_short:DB10:16" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:db_short:DB10:16"
+check_ok "fault plc-capper:slot:3" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:slot:3"
+check_fails "db_short as long as the DB refused" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:db_short:DB10:64"
+check_contains "$S7_LAST_OUT" "DB10 is 64 bytes long: a shorter DB is 1..63 bytes" "the DB's length named"
+check_fails "CPU:down refused on loopback" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:down"
+check_contains "$S7_LAST_OUT" "needs the namespaces" "why: a loopback address always answers"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" || true
+check_match "$out" "hmi-filler +hmi-line -> plc-filler [0-9.:]+ +db_missing +FAIL" "hmi-filler: db_missing (DB22 deleted)"
+check_contains "$out" "DB22 does not exist on the CPU" "check: the missing DB named"
+check_match "$out" "hmi-line +hmi-line -> plc-line [0-9.:]+ +db_too_short +FAIL" "hmi-line: db_too_short"
+check_contains "$out" "DB10 is shorter than required: it is 16 bytes long, 64 bytes are needed" "check: the real length"
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cr_rejected +FAIL" "line-capper: cr_rejected"
+check_contains "$out" "the CPU sits at rack 0 slot 3" "check: the slot that works"
+check_contains "$out" "use --rack 0 --slot 3" "check: the fix names the slot"
+check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler: DB20/21 untouched"
+out="$("$S7_BIN" doctor plc-capper --inventory "$INV" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: cr_rejected" "doctor: cr_rejected at the documented slot"
+check_contains "$out" "--slot 3" "doctor: suggests slot 3"
+check_ok "fault plc-filler:port_closed" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:port_closed"
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
+check_match "$out" "line-filler +fail +port_closed" "monitor: line-filler port_closed (RST)"
+check_match "$out" "hmi-filler +fail +port_closed" "monitor: hmi-filler port_closed"
+check_match "$out" "hmi-line +fail +db_too_short" "monitor: hmi-line db_too_short"
+check_match "$out" "line-capper +fail +cr_rejected" "monitor: line-capper cr_rejected"
+out="$("$S7_BIN" doctor plc-filler --inventory "$INV" --as plc-line 2>&1)" || true
+check_contains "$out" "verdict: port_closed" "doctor: port_closed"
+check_contains "$out" "sender verified" "doctor: the RST is the target's"
+for f in plc-filler:port_closed plc-filler:db_missing:DB22 plc-line:db_short:DB10:16 plc-capper:slot:3; do
+    check_ok "clear $f" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear $f"
+done
+out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
+check_contains "$out" "5 of 5 connections pass" "monitor: every connection passes once the faults are cleared"
+check_eq "$(grep -c "fault plc-filler:port_closed \(injected\|cleared\)" "$LOG")" 2 "the log names the fault both times"
 
 kill -TERM "$SIM"
 for ((i = 0; i < 50; i++)); do

@@ -63,6 +63,18 @@ static void test_table(void)
     e.echo = S7__LIVE_ANSWER;
     rows[n++] =
         (row){"drop, echo answers", e, S7_DIAG_PORT_FILTERED, "cell firewall rule", "ICMP echo"};
+    /* the echo requests after the first reply show loss: the loss is named first */
+    e = base(S7__SYN_TIMEOUT);
+    e.on_link = 0;
+    e.echo = S7__LIVE_ANSWER;
+    e.echo_upto = 10;
+    e.echo_gaps = 4;
+    rows[n++] = (row){"lossy path, echo answers 6 of 10", e, S7_DIAG_PORT_FILTERED,
+                      "find the packet loss first", "4 of the first 10 echo requests"};
+    /* every echo answered: no loss, the firewall rule as before */
+    e.echo_gaps = 0;
+    rows[n++] =
+        (row){"no loss, 10 of 10", e, S7_DIAG_PORT_FILTERED, "cell firewall rule", "ICMP echo"};
     e = base(S7__SYN_TIMEOUT);
     e.on_link = 0;
     e.echo = S7__LIVE_NONE;

@@ -1,9 +1,17 @@
 /* Unit tests for exchange/sim_fault.c: every fault form parsed against a plant and written
  * back in the same form; what is refused is named with the forms (unknown partner, kind,
- * DB, connection, a connection inside one cell for a router fault); a CPU fault applied to
- * and cleared from the emulated CPU's model; a fault on a partner that is not emulated. */
+ * DB, length, slot, connection, a connection inside one cell for a router fault); a CPU
+ * fault applied to and cleared from the emulated CPU's model (a DB gone and back with its
+ * data, a DB shown shorter, the CPU moved to another slot, its port closed: a connect
+ * refused, then accepted on the same port); a fault on a partner that is not emulated; the
+ * network's faults left to the caller. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "s7/exchange_sim.h"
 #include "s7/plant.h"
@@ -63,6 +71,16 @@ int main(void)
     round_trip(p, "plc-b:budget", S7_SIM_FAULT_BUDGET);
     round_trip(p, "plc-a:optimized:DB10", S7_SIM_FAULT_OPTIMIZED);
     round_trip(p, "router:drop:a-b", S7_SIM_FAULT_ROUTER_DROP);
+    round_trip(p, "plc-b:budget:op", S7_SIM_FAULT_BUDGET);
+    round_trip(p, "plc-b:budget:basic", S7_SIM_FAULT_BUDGET);
+    round_trip(p, "plc-a:db_missing:DB10", S7_SIM_FAULT_DB_MISSING);
+    round_trip(p, "plc-b:db_short:DB20:4", S7_SIM_FAULT_DB_SHORT);
+    round_trip(p, "plc-b:slot:3", S7_SIM_FAULT_SLOT);
+    round_trip(p, "plc-a:port_closed", S7_SIM_FAULT_PORT_CLOSED);
+    round_trip(p, "plc-a:down", S7_SIM_FAULT_DOWN);
+    round_trip(p, "router:reject:a-b", S7_SIM_FAULT_ROUTER_REJECT);
+    round_trip(p, "router:reset:a-b", S7_SIM_FAULT_ROUTER_RESET);
+    round_trip(p, "router:drop_replies:a-b", S7_SIM_FAULT_ROUTER_DROP_REPLIES);
     s7_sim_fault f;
     char err[300];
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:10", &f, err, sizeof err), 0);
@@ -81,6 +99,31 @@ int main(void)
     refused(p, "router:drop:x-y", "no connection named 'x-y'");
     refused(p, "router:drop:hmi-a", "stays inside cell line");
     refused(p, "router:cut:a-b", "router:drop:CONNECTION");
+    refused(p, "router:reject", "router:reject:CONNECTION");
+    refused(p, "router:reset:", "router:reset:CONNECTION");
+    refused(p, "router:reject:hmi-a", "stays inside cell line");
+    refused(p, "plc-a:db_missing:DB", "e.g. plc-a:db_missing:DB10");
+    refused(p, "plc-a:db_missing:DB10:4", "a DB number 1..65535");
+    refused(p, "plc-a:db_short:DB10", "e.g. plc-a:db_short:DB10:16");
+    refused(p, "plc-a:db_short:DB10:0", "1..65534 bytes");
+    refused(p, "plc-a:db_short:DB10:x", "1..65534 bytes");
+    refused(p, "plc-a:db_short:DB0:4", "a DB number 1..65535");
+    refused(p, "plc-a:slot:32", "0..31");
+    refused(p, "plc-a:slot:", "0..31");
+    refused(p, "plc-a:slot:2x", "0..31");
+    refused(p, "plc-a:melt", "CPU:db_short:DBn:LEN");
+    refused(p, "plc-a:budget:hmi", "plc-a:budget:pg, :op or :basic");
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:db_short:20:4", &f, err, sizeof err), 0);
+    CHECK_INT(f.db, 20);
+    CHECK_INT(f.len, 4);
+    CHECK_INT(f.partner, 2);
+    CHECK_INT(s7_sim_fault_is_net(&f), 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:0", &f, err, sizeof err), 0);
+    CHECK_INT(f.slot, 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:down", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_is_net(&f), 1);
+    CHECK_INT(s7_sim_fault_parse(p, "router:drop_replies:a-b", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_is_net(&f), 1);
 
     /* applied to the model and cleared */
     s7_sim_opts o;
@@ -106,11 +149,55 @@ int main(void)
     CHECK_INT(s7_cpu_profile(b)->max_conn[0], 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK_INT(s7_cpu_profile(b)->max_conn[0], budget);
+    /* one type's resources: the others and the total stay */
+    uint16_t op = s7_cpu_profile(b)->max_conn[2], pg = s7_cpu_profile(b)->max_conn[1];
+    CHECK(op > 0 && pg > 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:budget:op", &f, err, sizeof err), 0);
+    CHECK_INT(f.ctype, 2);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[2], 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[1], pg);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[0], budget);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->max_conn[2], op);
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB10", &f, err, sizeof err), 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
     CHECK_INT(s7_cpu_db_flags(a, 10), S7_DB_OPTIMIZED);
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK_INT(s7_cpu_db_flags(a, 10), 0);
+    /* DB10 deleted: gone from the partners' view, back with its data when cleared */
+    uint32_t sz = 0;
+    uint8_t *m10 = s7_cpu_mem(a, S7_AREA_DB, 10, &sz);
+    CHECK(m10 != NULL && sz == 8);
+    m10[7] = 0x5A;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:db_missing:DB10", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK(s7_cpu_mem(a, S7_AREA_DB, 10, NULL) == NULL);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    m10 = s7_cpu_mem(a, S7_AREA_DB, 10, &sz);
+    CHECK(m10 != NULL && sz == 8 && m10[7] == 0x5A);
+    /* DB20 of plc-b shown 4 bytes long; not as long as it is or longer */
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:db_short:DB20:4", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK(s7_cpu_mem(b, S7_AREA_DB, 20, &sz) != NULL && sz == 4);
+    s7_sim_fault f8;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:db_short:DB20:8", &f8, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f8, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "DB20 is 8 bytes long: a shorter DB is 1..7 bytes") != NULL);
+    CHECK(s7_cpu_mem(b, S7_AREA_DB, 20, &sz) != NULL &&
+          sz == 4); /* the refused one changed nothing */
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK(s7_cpu_mem(b, S7_AREA_DB, 20, &sz) != NULL && sz == 8);
+    /* plc-b (an S7-300 at slot 2) moved to slot 3, and back */
+    CHECK_INT(s7_cpu_profile(b)->slot, 2);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:3", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->slot, 3);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->slot, 2);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:2", &f, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "plc-b sits at slot 2 already") != NULL);
     /* a DB the inventory does not document on that CPU */
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB99", &f, err, sizeof err), 0);
     CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
@@ -121,6 +208,51 @@ int main(void)
     CHECK(strstr(err, "partner hmi is not an emulated CPU") != NULL);
     CHECK_INT(s7_sim_fault_parse(p, "router:drop:a-b", &f, err, sizeof err), 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_UNSUPPORTED);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:down", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_UNSUPPORTED);
+    CHECK(strstr(err, "namespaces") != NULL);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:db_missing:DB99", &f, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "plc-a has no DB99") != NULL);
+    s7_sim_free(s);
+
+    /* plc-b's port closed from the start (its port bound first, so it is known), refused,
+     * then listening again on the same port */
+    s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:port_closed", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    uint16_t port = 0;
+    const char *addr = s7_sim_address(s, 2, &port);
+    CHECK(port != 0);
+    size_t ncpu = 0, nlisten = 0;
+    s7_sim_counts(s, &ncpu, &nlisten, NULL);
+    CHECK_INT(ncpu, 2);
+    CHECK_INT(nlisten, 1);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    CHECK_INT(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    CHECK(rc < 0 && errno == ECONNREFUSED);
+    close(fd);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    s7_sim_counts(s, NULL, &nlisten, NULL);
+    CHECK_INT(nlisten, 2);
+    uint16_t again = 0;
+    s7_sim_address(s, 2, &again);
+    CHECK_INT(again, port);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK_INT(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    close(fd);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    CHECK(rc < 0 && errno == ECONNREFUSED);
+    close(fd);
     s7_sim_free(s);
     s7_plant_free(p);
     return t_done();

@@ -14,6 +14,7 @@
 #include "s7/cpu.h"
 #include "s7/diag.h"
 #include "s7/plant.h"
+#include "s7/plant_check.h"
 
 #define MAX_TARGETS 64
 
@@ -54,7 +55,9 @@ const char doctor_help[] =
     "                      say whether the path PARTNER -> HOST is documented in the plant\n"
     "                      inventory FILE (and by which connection); a drop of an undocumented\n"
     "                      path is by design, not a fault.  HOST may be a partner's name; the\n"
-    "                      documented profile is expected unless --expect-profile is given\n"
+    "                      documented profile is expected unless --expect-profile is given;\n"
+    "                      from PARTNER's address when this machine holds it, with the\n"
+    "                      documented connection's TSAPs unless --rack/--slot/--type/--tsap\n"
     "Common options (s7 help lists them):\n"
     "  --rack R --slot S --type pg|op|basic, or --tsap LOCAL:REMOTE   the connection to check\n"
     "  --pdu N, --timeout MS (connect, TCP and request timeout, default 3000), --json, --trace\n"
@@ -111,8 +114,10 @@ static int same_addr(const char *a, const char *b)
  * given by name).  Returns 0, or CLI_USAGE after a message. */
 static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uint16_t *port,
                    char *hostbuf, size_t hostcap, char *note, size_t ncap, int *documented,
-                   const char **profile, int *rack, int *slot, s7_plant **keep)
+                   const char **profile, int *rack, int *slot, s7_plant **keep, char *src,
+                   size_t scap, const s7_plant_conn **conn)
 {
+    *conn = NULL;
     s7_plant *p = NULL;
     char err[1024];
     if (!a->inventory || !a->as)
@@ -131,6 +136,22 @@ static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uin
             fprintf(stderr, " %s", p->partners[i].name);
         fputs(")\n", stderr);
         return CLI_USAGE;
+    }
+    /* the probes leave from PARTNER's address when this machine holds it (as inventory
+     * check --as does): a firewall judges a connection by its source */
+    char from_txt[160];
+    src[0] = 0;
+    if (from->address[0] && s7_plant_check_holds(from->address)) {
+        snprintf(src, scap, "%s", from->address);
+        snprintf(from_txt, sizeof from_txt, "probed from %s's address %s", from->name,
+                 from->address);
+    } else if (from->address[0]) {
+        snprintf(from_txt, sizeof from_txt,
+                 "probed from this machine, which does not hold %s's address %s (a firewall "
+                 "judges the probe by its own source)",
+                 from->name, from->address);
+    } else {
+        snprintf(from_txt, sizeof from_txt, "probed from this machine");
     }
     const s7_plant_partner *to = s7_plant_find_partner(p, *host);
     if (to && (to->address[0] || to->host)) {
@@ -164,14 +185,14 @@ static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uin
         if (s7_plant_conn_active(p, c) == to && s7_plant_conn_passive(p, c) == from && !rev)
             rev = c;
     }
+    *conn = fwd;
     if (fwd) {
         char ts[32];
         snprintf(note, ncap,
-                 "documented: connection '%s' in %s (%s -> %s port %u, %s, TSAPs %s); probed from "
-                 "this machine",
+                 "documented: connection '%s' in %s (%s -> %s port %u, %s, TSAPs %s); %s",
                  fwd->name, a->inventory, from->name, to->name, to->port ? to->port : 102,
                  s7_plant_type_name(fwd->type),
-                 s7_plant_tsap_text(fwd->local_tsap, fwd->remote_tsap, ts, sizeof ts));
+                 s7_plant_tsap_text(fwd->local_tsap, fwd->remote_tsap, ts, sizeof ts), from_txt);
         *documented = 1;
     } else if (rev) {
         snprintf(note, ncap,
@@ -543,7 +564,8 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
     s7_doctor_opts_init(&o);
     o.host = c.host;
     o.port = c.port;
-    char hostbuf[256], note[320];
+    char hostbuf[256], note[480], src[48];
+    const s7_plant_conn *conn = NULL;
     s7_plant *plant = NULL;
     if (a.profile && check_profile(cmd, a.profile) != 0) {
         cli_free(&c);
@@ -561,9 +583,9 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
         }
     }
     if (a.inventory || a.as) {
-        int prc =
-            path_of(cmd, &a, &o.host, &o.port, hostbuf, sizeof hostbuf, note, sizeof note,
-                    &o.path_documented, &o.expect_profile, &o.expect_rack, &o.expect_slot, &plant);
+        int prc = path_of(cmd, &a, &o.host, &o.port, hostbuf, sizeof hostbuf, note, sizeof note,
+                          &o.path_documented, &o.expect_profile, &o.expect_rack, &o.expect_slot,
+                          &plant, src, sizeof src, &conn);
         if (prc != 0) {
             s7_plant_free(plant);
             cli_free(&c);
@@ -571,6 +593,20 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
             return prc;
         }
         o.path_note = note;
+        if (src[0])
+            snprintf(c.copts.source_addr, sizeof c.copts.source_addr, "%s", src);
+        /* the documented connection's TSAPs and type, unless the command line names its own */
+        int own = 0;
+        for (int i = 0; i < argc; i++)
+            own |= strcmp(argv[i], "--rack") == 0 || strcmp(argv[i], "--slot") == 0 ||
+                   strcmp(argv[i], "--type") == 0 || strcmp(argv[i], "--tsap") == 0;
+        if (conn && !own && conn->remote_tsap) {
+            c.copts.local_tsap = conn->local_tsap;
+            c.copts.remote_tsap = conn->remote_tsap;
+            c.copts.type = conn->type == 2   ? S7_CONN_OP
+                           : conn->type == 3 ? S7_CONN_BASIC
+                                             : S7_CONN_PG;
+        }
     }
     o.client = c.copts;
     o.targets = a.t;

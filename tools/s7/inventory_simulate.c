@@ -55,9 +55,12 @@ static const char sim_help[] =
     "  --write-inventory OUT   write the inventory as simulated (loopback addresses and\n"
     "                          ports) to OUT once everything listens\n"
     "  --fault SPEC            inject at the start (repeatable): CPU:put_get_off, CPU:stop,\n"
-    "                          CPU:optimized:DBn, CPU:budget, router:drop:CONNECTION\n"
-    "                          (namespaces only); docs/simulate.md lists what doctor and\n"
-    "                          inventory check report for each\n"
+    "                          CPU:optimized:DBn, CPU:budget[:pg|op|basic], CPU:db_missing:DBn,\n"
+    "                          CPU:db_short:DBn:LEN, CPU:slot:N, CPU:port_closed; in the\n"
+    "                          namespaces only: CPU:down, router:drop:CONNECTION,\n"
+    "                          router:reject:CONNECTION, router:reset:CONNECTION,\n"
+    "                          router:drop_replies:CONNECTION; docs/simulate.md lists what\n"
+    "                          doctor and inventory check report for each\n"
     "  --control SOCK          a Unix socket taking one command per connection:\n"
     "                          fault SPEC, clear SPEC, status (a line per exchange),\n"
     "                          summary (one line of counts)\n"
@@ -271,6 +274,29 @@ static int control_open(const char *path, char *err, size_t cap)
     return fd;
 }
 
+/* Why a network fault cannot be made on loopback. */
+static void net_needs(const s7_sim_fault *f, const char *spec, char *err, size_t cap)
+{
+    if (f->kind == S7_SIM_FAULT_DOWN)
+        snprintf(err, cap,
+                 "%.120s: a host that is down needs the namespaces (run as root without "
+                 "--loopback): a loopback address always answers; on loopback try "
+                 "CPU:port_closed (RST) instead",
+                 spec);
+    else
+        snprintf(err, cap,
+                 "%.120s: a router fault needs the namespaces (run as root without --loopback)",
+                 spec);
+}
+
+/* A network fault applied in the namespaces. */
+static int net_fault(simnet *net, const s7_sim_fault *f, int on, char *err, size_t cap)
+{
+    if (f->kind == S7_SIM_FAULT_DOWN)
+        return simnet_host(net, f->partner, on, err, cap);
+    return simnet_router(net, f->conn, f->kind, on, err, cap);
+}
+
 /* One command: "fault SPEC", "clear SPEC", "status".  The answer into out. */
 static int control_cmd(simctx *x, char *line, char *out, size_t cap)
 {
@@ -317,12 +343,12 @@ static int control_cmd(simctx *x, char *line, char *out, size_t cap)
     s7_sim_fault f;
     char err[300];
     int rc = s7_sim_fault_parse(x->p, line + 6, &f, err, sizeof err);
-    if (rc == 0 && f.kind == S7_SIM_FAULT_ROUTER_DROP) {
+    if (rc == 0 && s7_sim_fault_is_net(&f)) {
         if (!x->net) {
-            snprintf(err, sizeof err, "a router fault needs the namespaces (not --loopback)");
+            net_needs(&f, line + 6, err, sizeof err);
             rc = -1;
         } else {
-            rc = simnet_drop(x->net, f.conn, on, err, sizeof err);
+            rc = net_fault(x->net, &f, on, err, sizeof err);
         }
     } else if (rc == 0) {
         rc = s7_sim_fault_set(x->sim, &f, on, err, sizeof err);
@@ -515,11 +541,9 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
             rc = CLI_USAGE;
             goto done;
         }
-        if (fs[i].kind == S7_SIM_FAULT_ROUTER_DROP && loopback) {
-            fprintf(stderr,
-                    "error: --fault %s: a router fault needs the namespaces (run as root "
-                    "without --loopback)\n",
-                    faults[i]);
+        if (s7_sim_fault_is_net(&fs[i]) && loopback) {
+            net_needs(&fs[i], faults[i], err, sizeof err);
+            fprintf(stderr, "error: --fault %s\n", err);
             rc = CLI_USAGE;
             goto done;
         }
@@ -575,9 +599,8 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
             goto done;
         }
     for (size_t i = 0; i < nfaults; i++) {
-        int r = fs[i].kind == S7_SIM_FAULT_ROUTER_DROP
-                    ? 0
-                    : s7_sim_fault_set(x.sim, &fs[i], 1, err, sizeof err);
+        int r =
+            s7_sim_fault_is_net(&fs[i]) ? 0 : s7_sim_fault_set(x.sim, &fs[i], 1, err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "error: --fault %s: %s\n", faults[i], err);
             rc = CLI_USAGE;
@@ -589,8 +612,7 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
         goto done;
     }
     for (size_t i = 0; i < nfaults; i++)
-        if (fs[i].kind == S7_SIM_FAULT_ROUTER_DROP &&
-            simnet_drop(x.net, fs[i].conn, 1, err, sizeof err) < 0) {
+        if (s7_sim_fault_is_net(&fs[i]) && net_fault(x.net, &fs[i], 1, err, sizeof err) < 0) {
             fprintf(stderr, "error: --fault %s: %s\n", faults[i], err);
             goto done;
         }

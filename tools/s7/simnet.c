@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "s7/exchange_sim.h"
 #include "s7/plant.h"
 #include "simnet.h"
 
@@ -40,7 +41,7 @@ struct simnet {
     int rmade;
     simnet_cell *cells;
     size_t ncells;
-    unsigned char *dropped; /* per connection: a router fault drops it */
+    unsigned char *dropped; /* per connection: its router fault (S7_SIM_FAULT_ROUTER_*), 0 none */
 };
 
 /* Runs argv (in namespace fd when >= 0); 0 when it exits 0, else -1 with its first line of
@@ -305,7 +306,8 @@ static int build(simnet *n, char *err, size_t cap)
     return rc;
 }
 
-/* IPv4 forwarding on in the router namespace (its own /proc/sys/net). */
+/* IPv4 forwarding on in the router namespace (its own /proc/sys/net), and routes over a link
+ * that is down ignored. */
 static int forwarding(simnet *n, char *err, size_t cap)
 {
     if (setns(n->rfd, CLONE_NEWNET) != 0) {
@@ -316,6 +318,23 @@ static int forwarding(simnet *n, char *err, size_t cap)
     int ok = fd >= 0 && write(fd, "1\n", 2) == 2;
     if (fd >= 0)
         close(fd);
+    /* as a real router: an interface that lost its link takes its subnet's route with it, so
+     * the senders get ICMP net unreachable at once (not silence while a stale neighbour entry
+     * lasts) */
+    static const char *const extra[][2] = {
+        {"/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown", "1\n"},
+        /* its ICMP errors are not rate limited: the simulation's own clients, retrying a
+         * connection every second, would use up the allowance of a partner's address, and
+         * the doctor run from there would see silence where the router does answer */
+        {"/proc/sys/net/ipv4/icmp_ratelimit", "0\n"}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        fd = open(extra[i][0], O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) { /* a kernel without it: as before */
+            ssize_t w = write(fd, extra[i][1], strlen(extra[i][1]));
+            (void)w;
+            close(fd);
+        }
+    }
     if (setns(n->root_fd, CLONE_NEWNET) != 0) {
         snprintf(err, cap, "returning to the first namespace: %s", strerror(errno));
         return -1;
@@ -434,33 +453,102 @@ int simnet_enter(simnet *n, size_t partner, int on, char *err, size_t cap)
     return 0;
 }
 
-/* The fault table's chain rebuilt with a drop pair per connection dropped. */
-int simnet_drop(simnet *n, size_t conn, int on, char *err, size_t cap)
+/* The fault table's chain rebuilt from the router fault of each connection: drop both ways,
+ * reject the SYN (ICMP admin-prohibited or a TCP reset, as a REJECT rule does), or drop only
+ * what comes back. */
+int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t cap)
 {
     if (conn >= n->p->nconns) {
         snprintf(err, cap, "no such connection");
         return -1;
     }
-    n->dropped[conn] = (unsigned char)(on != 0);
+    if (!on && n->dropped[conn] != kind) {
+        snprintf(err, cap, "connection %s has no such router fault", n->p->conns[conn].name);
+        return -1;
+    }
+    n->dropped[conn] = (unsigned char)(on ? kind : 0);
     if (cmd(n, n->rfd, err, cap, "nft", "flush", "chain", "inet", "s7sim", "forward", NULL) < 0)
         return -1;
     for (size_t c = 0; c < n->p->nconns; c++) {
-        if (!n->dropped[c])
+        int k = n->dropped[c];
+        if (!k)
             continue;
         const s7_plant_conn *cn = &n->p->conns[c];
         const s7_plant_partner *a = &n->p->partners[cn->active], *b = &n->p->partners[cn->passive];
         char port[8], comment[96];
         snprintf(port, sizeof port, "%u", b->port);
-        snprintf(comment, sizeof comment, "\"fault router:drop:%s\"", cn->name);
-        if (cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "drop",
-                "comment", comment, NULL) < 0 ||
-            cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                "saddr", b->address, "ip", "daddr", a->address, "tcp", "sport", port, "drop",
-                "comment", comment, NULL) < 0)
+        const char *what = k == S7_SIM_FAULT_ROUTER_REJECT  ? "reject"
+                           : k == S7_SIM_FAULT_ROUTER_RESET ? "reset"
+                           : k == S7_SIM_FAULT_ROUTER_DROP  ? "drop"
+                                                            : "drop_replies";
+        snprintf(comment, sizeof comment, "\"fault router:%s:%s\"", what, cn->name);
+        int rc = 0;
+        if (k == S7_SIM_FAULT_ROUTER_REJECT)
+            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "reject",
+                     "with", "icmpx", "type", "admin-prohibited", "comment", comment, NULL);
+        else if (k == S7_SIM_FAULT_ROUTER_RESET)
+            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "reject",
+                     "with", "tcp", "reset", "comment", comment, NULL);
+        else if (k == S7_SIM_FAULT_ROUTER_DROP)
+            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "drop",
+                     "comment", comment, NULL);
+        if (rc == 0)
+            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
+                     "saddr", b->address, "ip", "daddr", a->address, "tcp", "sport", port, "drop",
+                     "comment", comment, NULL);
+        if (rc < 0)
             return -1;
     }
     return 0;
+}
+
+/* Writes "1" to a /proc/sys file inside namespace fd; 0 or -1. */
+static int sysctl_in(simnet *n, int fd, const char *path, char *err, size_t cap)
+{
+    if (setns(fd, CLONE_NEWNET) != 0) {
+        snprintf(err, cap, "entering a namespace: %s", strerror(errno));
+        return -1;
+    }
+    int f = open(path, O_WRONLY | O_CLOEXEC);
+    int ok = f >= 0 && write(f, "1\n", 2) == 2;
+    if (f >= 0)
+        close(f);
+    if (setns(n->root_fd, CLONE_NEWNET) != 0) {
+        snprintf(err, cap, "returning to the first namespace: %s", strerror(errno));
+        return -1;
+    }
+    if (!ok)
+        snprintf(err, cap, "%s: cannot write it", path);
+    return ok ? 0 : -1;
+}
+
+/* A host gone: its address leaves its cell's interface, so nobody answers ARP for it, and
+ * the router forgets what it knew of it (its next packet to it asks ARP again, fails, and it
+ * answers the senders with ICMP host unreachable).  Back: the address is added again. */
+int simnet_host(simnet *n, size_t partner, int on, char *err, size_t cap)
+{
+    const s7_plant_partner *pt = &n->p->partners[partner];
+    size_t ci = pt->cell;
+    if (ci >= n->ncells || n->cells[ci].fd < 0) {
+        snprintf(err, cap, "partner %s is in no cell namespace", pt->name);
+        return -1;
+    }
+    simnet_cell *c = &n->cells[ci];
+    char a[64];
+    snprintf(a, sizeof a, "%s/%d", pt->address, c->prefix);
+    if (on) {
+        /* the other partners of the cell keep their addresses when it held the first one */
+        if (sysctl_in(n, c->fd, "/proc/sys/net/ipv4/conf/eth0/promote_secondaries", err, cap) < 0 ||
+            cmd(n, -1, err, cap, "ip", "-n", c->ns, "addr", "del", a, "dev", "eth0", NULL) < 0)
+            return -1;
+        char e2[256];
+        cmd(n, -1, e2, sizeof e2, "ip", "-n", n->rns, "neigh", "flush", "to", pt->address, NULL);
+        return 0;
+    }
+    return cmd(n, -1, err, cap, "ip", "-n", c->ns, "addr", "add", a, "dev", "eth0", NULL);
 }
 
 const char *simnet_ns_name(const simnet *n, size_t cell)

@@ -22,9 +22,13 @@ void simnet_down(simnet *n);
 /* The namespace of partner i (its cell's), entered (on 1) or left for the original one
  * (on 0).  0 or -1 with a message. */
 int simnet_enter(simnet *n, size_t partner, int on, char *err, size_t cap);
-/* Applies the router faults: drop the packets of connection conn (on 1), or pass them again
- * (on 0).  0 or -1 with a message. */
-int simnet_drop(simnet *n, size_t conn, int on, char *err, size_t cap);
+/* Applies the router fault kind (S7_SIM_FAULT_ROUTER_*: drop, reject, reset,
+ * drop_replies) to connection conn (on 1), or lets its packets pass again (on 0; the kind
+ * must be the one applied).  0 or -1 with a message. */
+int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t cap);
+/* Takes partner i's address off its cell's interface (on 1: the host is gone, ARP for it
+ * fails) or puts it back (on 0).  0 or -1 with a message. */
+int simnet_host(simnet *n, size_t partner, int on, char *err, size_t cap);
 /* The namespace name of cell i, or of the router (i == (size_t)-1). */
 const char *simnet_ns_name(const simnet *n, size_t cell);
 /* Removes namespaces s7sim<PID>-* left by simulations whose process is gone.  Returns how
