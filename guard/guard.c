@@ -1171,6 +1171,8 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
                 up_flush(g, u);
             }
             flush_dirty(g);
+            if (u->kind != K_UP) /* a client whose send failed took its dedicated upstream */
+                return;
             if (rc < 0) {
                 char why[120];
                 snprintf(why, sizeof why, "%s", s7_strerror(rc));
