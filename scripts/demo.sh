@@ -21,6 +21,10 @@ trap cleanup EXIT
 # start NAME ARGS...: an s7 server on a free port; sets PORT from its banner
 start() {
     local name=$1; shift
+    # the files exist before the server starts (the shell opens them in the background job,
+    # maybe after the first look below)
+    : >"$TMP/$name.out"
+    : >"$TMP/$name.err"
     "$S7" server --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     pids+=($!)
     for _ in $(seq 100); do

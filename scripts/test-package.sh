@@ -115,6 +115,7 @@ deps="$(LD_LIBRARY_PATH="$LIBDIR" ldd "$TMP/ex-pc/read_tags")"
 case "$deps" in *"libs7.so.${want%%.*} => $LIBDIR/"*) ;; *) fail "read_tags (pkg-config) does not load the installed libs7.so: $deps";; esac
 
 # embed_cpu from the pkg-config build, clients from the find_package builds
+: >"$TMP/embed.out" # exists before the first look below (the background job opens it)
 LD_LIBRARY_PATH="$LIBDIR" "$TMP/ex-pc/embed_cpu" 127.0.0.1:0 30 >"$TMP/embed.out" 2>&1 &
 epid=$!
 pids+=("$epid")
