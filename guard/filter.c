@@ -56,12 +56,18 @@ static int local_ack(s7__gplan *pl, const s7_pdu *p, uint16_t err, uint8_t *out,
     return 0;
 }
 
-/* Bytes an item covers: *off byte offset, return the length (0: not a byte range the
- * policy can name). */
+/* Bytes an item covers: *off byte offset, return the length (0: not a range the policy
+ * can name).  A timer or counter item (transport size TIMER / COUNTER, its address the
+ * element number) covers count elements from *off. */
 static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
 {
     *off = s->addr >> 3;
     *bit = -1;
+    if ((s->area == S7_AREA_T && s->ts == S7_TS_TIMER) ||
+        (s->area == S7_AREA_C && s->ts == S7_TS_COUNTER)) {
+        *off = s->addr;
+        return s->count;
+    }
     switch (s->area) {
     case S7_AREA_DB:
     case S7_AREA_I:
