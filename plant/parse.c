@@ -216,11 +216,13 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
                 return s7__errf(err, errcap, "%s: '%s': the end '%s' is not an address (%s); %s",
                                 key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
             if (u.area != t.area || u.db != t.db)
-                return s7__errf(err, errcap, "%s: '%s': both ends must be in the same %s, e.g. %s",
-                                key, s, t.area == S7_AREA_DB ? "DB" : "area",
+                return s7__errf(err, errcap,
+                                "%s: '%s': both ends must be in the same %s, e.g. %s; %s", key, s,
+                                t.area == S7_AREA_DB ? "DB" : "area",
                                 t.area == S7_AREA_T   ? "T0..T15"
                                 : t.area == S7_AREA_C ? "C0..C7"
-                                                      : "DB10.DBB0..DBB63");
+                                                      : "DB10.DBB0..DBB63",
+                                RANGE_FORMS);
             uint32_t f2, l2;
             tag_extent(&u, &f2, &l2);
             last = (long)(f2 + l2 - 1);
