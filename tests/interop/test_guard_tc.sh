@@ -4,7 +4,8 @@
 # from s7kit's CPU emulator when the rules name T0..T15 / C0..C7 and get 0x03 for T16 / C8;
 # a counter write inside the writable C0..C3 reaches the CPU, a timer write (T only
 # readable) does not; the guard's audit names the timer or counter by number (area T / C,
-# offset = its number); the same from an inventory whose exchanges name T0..T15 / C0..C7;
+# offset = its number); the same from an inventory whose exchanges name T0..T15 / C0..C7,
+# and `s7 inventory audit` of that guard's log finds the T16 read and the C0 write only;
 # a rules file with a bad timer range is refused with FILE:LINE and the accepted forms; the
 # audit lines are valid against docs/schema/s7-audit.schema.json.
 set -uo pipefail
@@ -130,12 +131,23 @@ connections:
         range: Z0..Z7
         cycle: 500
 EOF
-start_guard --inventory "$INV" --cpu plc1
+INV_AUDIT="$S7_TEST_TMP/inv.audit"
+start_guard --inventory "$INV" --cpu plc1 --audit "$INV_AUDIT"
 check_eq "$(gcli read T0 C0 2>&1)" $'T0 = S5T#2s\nC0 = 42' "inventory policy: the documented T0 and C0 read"
 check_fails "inventory policy: T16 refused" gcli read T16
 check_fails "inventory policy: a C0 write (GET only) refused" gcli write 'C0=C#1'
 check_eq "$(s7srv_cli read C0 2>&1)" "C0 = 42" "inventory policy: C0 unchanged in the CPU"
+check_ok "inventory policy: the audit names the exchange that allowed T0" \
+    grep -q '"area": "T", "db": 0, "offset": 0, "length": 1, "result": "ok".*"rule": "conn wincc-plc1 GET T0..T15"' "$INV_AUDIT"
 stop_guard
+# the guard's log against the inventory: T0 and C0 documented, T16 and the C0 write not
+out=$("$S7_BIN" inventory audit "$INV" --log "$INV_AUDIT" --cpu plc1 2>&1)
+check_match "$out" "outside the documented ranges +wincc \(127\.0\.0\.1\) +read T16\.\.T16 " \
+    "inventory audit: the T16 read outside the documented ranges, named by number"
+check_match "$out" "write where only GET is documented +wincc \(127\.0\.0\.1\) +write C0\.\.C0 " \
+    "inventory audit: the C0 write where only GET is documented"
+check_eq "$(grep -cE 'read (T0\.\.T0|C0\.\.C0) ' <<<"$out")" 0 \
+    "inventory audit: the documented T0 and C0 reads are not findings"
 
 # ---- a bad timer range: FILE:LINE, what is wrong, the accepted forms
 cat >"$RULES" <<EOF

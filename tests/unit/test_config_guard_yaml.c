@@ -86,7 +86,7 @@ static void test_timer_counter(void)
                   "  - name: wincc\n"
                   "    address: 10.0.0.7\n"
                   "    read: [DB1.DBB0..9, T0..T15, Z0..Z7]\n"
-                  "    write: ['C0:COUNTER[8]', T20]\n",
+                  "    write: ['C0:COUNTER[8]', T20, '%T30..%T31']\n",
                   &p, err, sizeof err);
     CHECK_INT(rc, 0);
     if (rc) {
@@ -94,7 +94,10 @@ static void test_timer_counter(void)
         return;
     }
     s7_policy_partner *a = &p->partners[0];
-    CHECK_INT(a->nranges, 5);
+    CHECK_INT(a->nranges, 6);
+    CHECK_INT(a->ranges[5].area, S7_AREA_T);
+    CHECK_INT(a->ranges[5].offset, 30);
+    CHECK_INT(a->ranges[5].length, 2);
     CHECK_INT(a->ranges[1].area, S7_AREA_T);
     CHECK_INT(a->ranges[1].offset, 0);
     CHECK_INT(a->ranges[1].length, 16);

@@ -915,6 +915,6 @@ int main(int argc, char **argv)
         CHECK(ntc_passed > 0);
         CHECK(ntc_refused > 0);
     }
-    CHECK(ncap >= 20);
+    CHECK(only || ncap >= 20);
     return t_done();
 }

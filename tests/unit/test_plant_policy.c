@@ -174,6 +174,9 @@ static void test_timer_counter(void)
         {"C2..Z3", S7_AREA_C, 2, 2, "C2..C3"},
         {"P#C 0 COUNTER 8", S7_AREA_C, 0, 8, "C0..C7"},
         {"C65535", S7_AREA_C, 65535, 1, "C65535"},
+        {"%T0..%T15", S7_AREA_T, 0, 16, "T0..T15"}, /* the PLC4X spelling */
+        {"%T2..9", S7_AREA_T, 2, 8, "T2..T9"},
+        {"%Z0..%C7", S7_AREA_C, 0, 8, "C0..C7"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         s7_plant_range r;
@@ -192,6 +195,7 @@ static void test_timer_counter(void)
         const char *text, *want;
     } bad[] = {
         {"T0..C7", "both ends must be in the same area, e.g. T0..T15"},
+        {"%T0..%C7", "both ends must be in the same area, e.g. T0..T15"},
         {"C0..T7", "both ends must be in the same area, e.g. C0..C7"},
         {"T9..T3", "ends (number 3) before it starts (number 9)"},
         {"T0..DB1.DBB3", "both ends must be in the same area"},
