@@ -1,8 +1,9 @@
 /* The guard's request filter and reply merge (internal.h): pure functions over one PDU.
  *
  * Answers to what the policy refuses, as a protected CPU answers (docs/guard.md):
- * - a Read/Write Var item outside the partner's ranges: item return code 0x03 (access
- *   denied); when every item is refused the guard answers the whole request itself;
+ * - a Read/Write Var item outside the partner's ranges (bytes of DBs, I, Q, M; timer and
+ *   counter items by number): item return code 0x03 (access denied); when every item is
+ *   refused the guard answers the whole request itself;
  * - CPU stop, hot / cold start, other PI services, upload, download: Ack with error
  *   0xD241 (function not permitted in the current protection level);
  * - Userdata services (SZL other than identity, clock set, block functions, password,
