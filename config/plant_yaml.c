@@ -80,8 +80,8 @@ static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
             return -1;
         if (s7_plant_parse_area(s, &a))
             return yaml_err(y, v,
-                            "%s: '%s' is no area: DB, I, Q or M (timers and counters are not "
-                            "documented as byte ranges)",
+                            "%s: '%s' is no area: DB, I, Q or M (write timers and counters as "
+                            "text: T0..T15, C0..C7)",
                             key, s);
         rc->r->area = a;
         rc->have_area = 1;

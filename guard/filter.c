@@ -1,8 +1,9 @@
 /* The guard's request filter and reply merge (internal.h): pure functions over one PDU.
  *
  * Answers to what the policy refuses, as a protected CPU answers (docs/guard.md):
- * - a Read/Write Var item outside the partner's ranges: item return code 0x03 (access
- *   denied); when every item is refused the guard answers the whole request itself;
+ * - a Read/Write Var item outside the partner's ranges (bytes of DBs, I, Q, M; timer and
+ *   counter items by number): item return code 0x03 (access denied); when every item is
+ *   refused the guard answers the whole request itself;
  * - CPU stop, hot / cold start, other PI services, upload, download: Ack with error
  *   0xD241 (function not permitted in the current protection level);
  * - Userdata services (SZL other than identity, clock set, block functions, password,
@@ -56,12 +57,18 @@ static int local_ack(s7__gplan *pl, const s7_pdu *p, uint16_t err, uint8_t *out,
     return 0;
 }
 
-/* Bytes an item covers: *off byte offset, return the length (0: not a byte range the
- * policy can name). */
+/* Bytes an item covers: *off byte offset, return the length (0: not a range the policy
+ * can name).  A timer or counter item (transport size TIMER / COUNTER, its address the
+ * element number) covers count elements from *off. */
 static uint32_t item_span(const s7_var_spec *s, uint32_t *off, int *bit)
 {
     *off = s->addr >> 3;
     *bit = -1;
+    if ((s->area == S7_AREA_T && s->ts == S7_TS_TIMER) ||
+        (s->area == S7_AREA_C && s->ts == S7_TS_COUNTER)) {
+        *off = s->addr;
+        return s->count;
+    }
     switch (s->area) {
     case S7_AREA_DB:
     case S7_AREA_I:

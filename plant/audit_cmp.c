@@ -84,7 +84,8 @@ int s7_plant_audit_classify(const s7_plant *p, const char *cpu, const s7_plant_a
     if (!r->has_range)
         return S7_PLANT_AUDIT_OUTSIDE;
     uint8_t area = r->area;
-    if (area != S7_AREA_DB && area != S7_AREA_I && area != S7_AREA_Q && area != S7_AREA_M)
+    if (area != S7_AREA_DB && area != S7_AREA_I && area != S7_AREA_Q && area != S7_AREA_M &&
+        area != S7_AREA_T && area != S7_AREA_C)
         return S7_PLANT_AUDIT_OUTSIDE;
     if (is_write) {
         if (covered(p, pt, cp, S7_PLANT_PUT, area, r->db, r->offset, r->length))

@@ -143,15 +143,21 @@ int s7_plant_parse_cycle(const char *c, long *ms)
 
 static const char RANGE_FORMS[] =
     "a range is DB10.DBB0..DBB63, DB10.DBW4, 'DB10.DBB0:BYTE[64]', MB0..MB15, IB0..IB7, an ANY "
-    "pointer P#DB10.DBX0.0 BYTE 64, or {db: 10, offset: 0, length: 64}";
+    "pointer P#DB10.DBX0.0 BYTE 64, {db: 10, offset: 0, length: 64}, or timers T0..T15 (T5, "
+    "'T0:TIMER[16]', 'P#T 0 TIMER 16') and counters C0..C7 (Z0..Z7, 'P#C 0 COUNTER 8')";
 
 const char *s7_plant_range_forms(void) { return RANGE_FORMS; }
 
-/* First byte and byte count of a parsed address. */
+static int is_tc(uint8_t area) { return area == S7_AREA_T || area == S7_AREA_C; }
+
+/* First byte and byte count of a parsed address (of a timer or counter: first element
+ * number and element count). */
 static void tag_extent(const s7_tag *t, uint32_t *first, uint32_t *len)
 {
     *first = t->byte;
-    if (t->type == S7_T_BOOL)
+    if (is_tc(t->area))
+        *len = t->count ? t->count : 1;
+    else if (t->type == S7_T_BOOL)
         *len = (t->bit + (t->count ? t->count : 1) + 7) / 8;
     else
         *len = s7_tag_size(t) ? s7_tag_size(t) : 1;
@@ -177,10 +183,11 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
     if (s7_tag_parse(left, &t, perr, sizeof perr) < 0)
         return s7__errf(err, errcap, "%s: '%s': %s; %s", key, left,
                         perr[0] ? perr : "not an address", RANGE_FORMS);
-    if (t.area != S7_AREA_DB && t.area != S7_AREA_I && t.area != S7_AREA_Q && t.area != S7_AREA_M)
+    if (t.area != S7_AREA_DB && t.area != S7_AREA_I && t.area != S7_AREA_Q && t.area != S7_AREA_M &&
+        !is_tc(t.area))
         return s7__errf(err, errcap,
-                        "%s: '%s' is not in a DB or the I, Q or M area (timers, counters and "
-                        "peripheral addresses are not documented as byte ranges: copy them into a "
+                        "%s: '%s' is not in a DB, the I, Q or M area, the timers or the counters "
+                        "(peripheral addresses are not documented as ranges: copy them into a "
                         "DB); %s",
                         key, left, RANGE_FORMS);
     tag_extent(&t, &first, &len);
@@ -194,7 +201,7 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
     if (dots) {
         long last;
         if (s7__parse_dec(right, 0, 65535, &last) == 0) {
-            /* DB10.DBB0..63: the last byte */
+            /* DB10.DBB0..63: the last byte; T0..15: the last timer */
         } else {
             char full[220];
             s7_tag u;
@@ -210,18 +217,25 @@ int s7_plant_parse_range(const char *s, const char *key, s7_plant_range *r, char
                                 key, s, right, perr[0] ? perr : "?", RANGE_FORMS);
             if (u.area != t.area || u.db != t.db)
                 return s7__errf(err, errcap,
-                                "%s: '%s': both ends must be in the same %s, e.g. "
-                                "DB10.DBB0..DBB63",
-                                key, s, t.area == S7_AREA_DB ? "DB" : "area");
+                                "%s: '%s': both ends must be in the same %s, e.g. %s; %s", key, s,
+                                t.area == S7_AREA_DB ? "DB" : "area",
+                                t.area == S7_AREA_T   ? "T0..T15"
+                                : t.area == S7_AREA_C ? "C0..C7"
+                                                      : "DB10.DBB0..DBB63",
+                                RANGE_FORMS);
             uint32_t f2, l2;
             tag_extent(&u, &f2, &l2);
             last = (long)(f2 + l2 - 1);
         }
         if ((uint32_t)last < first)
-            return s7__errf(err, errcap, "%s: '%s' ends (byte %ld) before it starts (byte %u)", key,
-                            s, last, first);
+            return s7__errf(err, errcap, "%s: '%s' ends (%s %ld) before it starts (%s %u)", key, s,
+                            is_tc(t.area) ? "number" : "byte", last,
+                            is_tc(t.area) ? "number" : "byte", first);
         out.length = (uint32_t)last - first + 1;
     }
+    if (is_tc(t.area) && out.offset + out.length > 65536)
+        return s7__errf(err, errcap, "%s: '%s' ends beyond %s 65535", key, s,
+                        t.area == S7_AREA_T ? "timer" : "counter");
     if (out.offset + out.length > 65536)
         return s7__errf(err, errcap,
                         "%s: '%s' ends beyond byte 65535: PUT/GET addresses at most 64 KB of an "

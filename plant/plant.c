@@ -462,7 +462,14 @@ const char *s7__plant_area_letter(uint8_t area)
 const char *s7_plant_range_text(const s7_plant_range *r, char *buf, size_t cap)
 {
     uint32_t last = r->offset + r->length - 1;
-    if (r->area == S7_AREA_DB) {
+    if (r->area == S7_AREA_T || r->area == S7_AREA_C) {
+        /* timers and counters by number: T5, T0..T15, C0..C7 */
+        const char *a = r->area == S7_AREA_T ? "T" : "C";
+        if (r->length == 1)
+            snprintf(buf, cap, "%s%u", a, r->offset);
+        else
+            snprintf(buf, cap, "%s%u..%s%u", a, r->offset, a, last);
+    } else if (r->area == S7_AREA_DB) {
         if (r->length == 1)
             snprintf(buf, cap, "DB%u.DBB%u", r->db, r->offset);
         else

@@ -487,11 +487,12 @@ static int check_routers(vcx *v)
 static void check_range(vcx *v, const char *where, const s7_plant_range *r)
 {
     int line = r->line;
+    int tc = r->area == S7_AREA_T || r->area == S7_AREA_C;
     if (r->area != S7_AREA_DB && r->area != S7_AREA_I && r->area != S7_AREA_Q &&
-        r->area != S7_AREA_M)
+        r->area != S7_AREA_M && !tc)
         problem(v, line,
-                "%s: area 0x%02X is no area for a range: DB, I, Q or M (timers and "
-                "counters are not documented as byte ranges)",
+                "%s: area 0x%02X is no area for a range: DB, I, Q, M, timers (T0..T15) or "
+                "counters (C0..C7)",
                 where, r->area);
     else if (r->area == S7_AREA_DB && r->db == 0)
         problem(v, line,
@@ -504,6 +505,10 @@ static void check_range(vcx *v, const char *where, const s7_plant_range *r)
     else if (r->length == 0)
         problem(v, line, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
                 r->db, r->offset);
+    else if (tc && (uint64_t)r->offset + r->length > 65536)
+        problem(v, line, "%s: %ss %u..%llu end beyond number 65535", where,
+                r->area == S7_AREA_T ? "timer" : "counter", r->offset,
+                (unsigned long long)r->offset + r->length - 1);
     else if ((uint64_t)r->offset + r->length > 65536)
         problem(v, line,
                 "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at most 64 "

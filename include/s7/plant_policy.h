@@ -4,7 +4,7 @@
  * A policy lists the partners allowed to connect to the CPU.  Each partner is matched by
  * its source address (or any address), and optionally by connection type and TSAPs; it
  * carries the byte ranges it may read and the ranges it may write (area, DB, offset,
- * length), the services it may use besides Read/Write Var (SZL, clock, CPU control, block
+ * length; timers and counters by number: T0..T15, C0..C7), the services it may use besides Read/Write Var (SZL, clock, CPU control, block
  * functions, ...), a connection limit, a request-rate limit and whether its connections
  * share upstream connections to the CPU.  Every range and partner remembers where it came
  * from (a rule text such as "conn scada-line1 GET DB10.DBB0..63" and a line), which the
@@ -49,9 +49,9 @@ enum {
 enum { S7_POL_READ = 1, S7_POL_WRITE = 2 };
 
 typedef struct s7_policy_range {
-    uint8_t area; /* S7_AREA_DB, I, Q, M (others never match a range) */
+    uint8_t area; /* S7_AREA_DB, I, Q, M; S7_AREA_T, S7_AREA_C (others never match) */
     uint16_t db;
-    uint32_t offset, length; /* bytes */
+    uint32_t offset, length; /* bytes; of timers and counters: first number, how many */
     unsigned access;         /* S7_POL_READ and / or S7_POL_WRITE */
     char rule[96];           /* where it comes from, for the audit log */
     int line;
@@ -108,7 +108,8 @@ S7_API long s7_policy_match(const s7_policy *p, const char *addr, int type, uint
                             uint16_t remote_tsap, char *why, size_t cap);
 
 /* Is access (S7_POL_READ or S7_POL_WRITE) to nbytes at byte offset of area/db allowed
- * for partner pt?  Returns the index of the range that allows it (the whole span inside
+ * for partner pt (of area S7_AREA_T / S7_AREA_C: nbytes timers / counters from number
+ * offset)?  Returns the index of the range that allows it (the whole span inside
  * one range, or inside adjoining ranges: the first one is named), or -1. */
 S7_API long s7_policy_check(const s7_policy_partner *pt, uint8_t area, uint16_t db, uint32_t offset,
                             uint32_t nbytes, unsigned access);

@@ -77,7 +77,7 @@ bad "passive: plc-filler" "passive: plc-fillr" "$L" "passive partner 'plc-fillr'
 L=$(line_of "range: DB10.DBB0..DBB63")
 bad "range: DB10.DBB0..DBB63" "range: DB10.DBB63..DBB0" "$L" "ends (byte 0) before it starts (byte 63)"
 bad "range: DB10.DBB0..DBB63" "range: DB10.DBB0..DB11.DBB63" "$L" "both ends must be in the same DB"
-bad "range: DB10.DBB0..DBB63" "range: T5" "$L" "not in a DB or the I, Q or M area"
+bad "range: DB10.DBB0..DBB63" "range: PIW256" "$L" "not in a DB, the I, Q or M area, the timers or the counters"
 L=$(line_of "direction: GET")
 bad "direction: GET" "direction: READ" "$L" "must be GET (the active partner reads) or PUT"
 L=$(line_of "cycle: 500")

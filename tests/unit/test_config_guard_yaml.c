@@ -76,6 +76,44 @@ static void test_full(void)
     s7_policy_free(p);
 }
 
+/* Timers and counters by number: T0..T15 readable, C0..C7 (German Z) readable and writable
+ * as DB ranges are. */
+static void test_timer_counter(void)
+{
+    s7_policy *p = NULL;
+    char err[800] = "";
+    int rc = load("partners:\n"
+                  "  - name: wincc\n"
+                  "    address: 10.0.0.7\n"
+                  "    read: [DB1.DBB0..9, T0..T15, Z0..Z7]\n"
+                  "    write: ['C0:COUNTER[8]', T20, '%T30..%T31']\n",
+                  &p, err, sizeof err);
+    CHECK_INT(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    s7_policy_partner *a = &p->partners[0];
+    CHECK_INT(a->nranges, 6);
+    CHECK_INT(a->ranges[5].area, S7_AREA_T);
+    CHECK_INT(a->ranges[5].offset, 30);
+    CHECK_INT(a->ranges[5].length, 2);
+    CHECK_INT(a->ranges[1].area, S7_AREA_T);
+    CHECK_INT(a->ranges[1].offset, 0);
+    CHECK_INT(a->ranges[1].length, 16);
+    CHECK_INT(a->ranges[2].area, S7_AREA_C);
+    CHECK_INT(a->ranges[2].length, 8);
+    CHECK_INT(a->ranges[3].access, S7_POL_WRITE);
+    CHECK_INT(a->ranges[4].offset, 20);
+    CHECK_INT(a->ranges[4].length, 1);
+    CHECK(strstr(a->ranges[1].rule, ":4 wincc read T0..T15") != NULL);
+    CHECK_INT(s7_policy_check(a, S7_AREA_T, 0, 15, 1, S7_POL_READ), 1);
+    CHECK_INT(s7_policy_check(a, S7_AREA_T, 0, 16, 1, S7_POL_READ), -1);
+    CHECK_INT(s7_policy_check(a, S7_AREA_C, 0, 3, 2, S7_POL_WRITE), 3);
+    CHECK_INT(s7_policy_check(a, S7_AREA_T, 0, 20, 1, S7_POL_WRITE), 4);
+    s7_policy_free(p);
+}
+
 static void bad(const char *text, const char *want, const char *what)
 {
     s7_policy *p = (s7_policy *)1;
@@ -111,12 +149,21 @@ static void test_errors(void)
     bad("rules: []\n", ":1: unknown key 'rules'", "unknown top key");
     bad("shared_upstreams: 2\n", "no partners", "no partners");
     bad("partners: 5\n", "partners: expected a list", "not a list");
+    /* timers and counters: the line, what is wrong and the accepted forms */
+    bad("partners:\n  - name: a\n    read: [T0..C7]\n",
+        ":3: read: 'T0..C7': both ends must be in the same area, e.g. T0..T15", "timer to counter");
+    bad("partners:\n  - name: a\n    write: [TB2]\n", ":3: write: 'TB2': ", "timer bytes");
+    bad("partners:\n  - name: a\n    write: [TB2]\n", "; a range is DB10.DBB0..DBB63", "forms");
+    bad("partners:\n  - name: a\n    write: [TB2]\n", "counters C0..C7 (Z0..Z7", "T/C forms");
+    bad("partners:\n  - name: a\n    read: [T5..T1]\n",
+        ":3: read: 'T5..T1' ends (number 1) before it starts (number 5)", "backwards");
 }
 
 int main(void)
 {
     snprintf(path, sizeof path, "/tmp/s7-test-guard-rules.%d.yaml", (int)getpid());
     test_full();
+    test_timer_counter();
     test_errors();
     unlink(path);
     s7_policy *p = NULL;

@@ -5,7 +5,8 @@
  * 0xD241; continuations; dry run; malformed input closes; DBREAD items (syntax id 0xB0)
  * checked range by range (refused ones 0x03, the allowed forwarded, merged back); cyclic
  * subscriptions allowed when every item is readable, unsubscribes of the client's own jobs
- * only. */
+ * only; timer and counter items (transport size TIMER / COUNTER) checked by number against
+ * the partner's T and C ranges. */
 #include <string.h>
 
 #include "guard/internal.h"
@@ -15,7 +16,8 @@
 
 static s7_policy *pol;
 static int ndec, nrefused;
-static char last_op[32], last_result[120];
+static char last_op[32], last_result[120], last_rule[96];
+static unsigned last_area, last_offset, last_length;
 
 static void on_dec(void *ctx, s7_guard_decision *d)
 {
@@ -25,6 +27,10 @@ static void on_dec(void *ctx, s7_guard_decision *d)
         nrefused++;
     snprintf(last_op, sizeof last_op, "%s", d->op);
     snprintf(last_result, sizeof last_result, "%s", d->result);
+    snprintf(last_rule, sizeof last_rule, "%s", d->rule ? d->rule : "");
+    last_area = d->area;
+    last_offset = d->offset;
+    last_length = d->length;
 }
 
 static void ctx_init(s7__gctx *g, int dry)
@@ -160,6 +166,83 @@ static void test_write_refused(void)
     CHECK_INT(s7_write_resp_decode(&p, rcs, 2), 2);
     CHECK_INT(rcs[0], S7_RC_ACCESS_DENIED);
     CHECK_INT(rcs[1], S7_RC_OK);
+}
+
+/* Timers and counters: the partner reads T0..T15 and reads and writes C0..C7 (ranges by
+ * number); an item covers count elements from its number. */
+static void test_timer_counter(void)
+{
+    s7__gctx g;
+    ctx_init(&g, 0);
+    s7_var_spec sp[6] = {
+        {S7_TS_TIMER, 1, 0, S7_AREA_T, 0},   /* T0: allowed */
+        {S7_TS_TIMER, 2, 0, S7_AREA_T, 14},  /* T14..T15: allowed */
+        {S7_TS_TIMER, 3, 0, S7_AREA_T, 14},  /* T14..T16: T16 is not named */
+        {S7_TS_COUNTER, 8, 0, S7_AREA_C, 0}, /* C0..C7: allowed */
+        {S7_TS_BYTE, 2, 0, S7_AREA_T, 0},    /* bytes of the timer area: not a timer item */
+        {S7_TS_TIMER, 1, 0, S7_AREA_C, 0}};  /* a TIMER item of the counters: refused */
+    uint8_t req[256];
+    int n = s7_read_req_encode(req, sizeof req, 0x0101, sp, 6);
+    CHECK(n > 0);
+    s7__gplan pl;
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 1);
+    CHECK_INT(ndec, 6);
+    CHECK_INT(nrefused, 3);
+    CHECK_INT(g.items_allowed, 3);
+    s7_pdu p;
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    uint8_t fn;
+    s7_var_spec got[8];
+    unsigned k = 0;
+    CHECK_INT(s7_var_req_decode(&p, &fn, got, 8, &k), 3);
+    CHECK_INT(got[0].area, S7_AREA_T);
+    CHECK_INT(got[0].addr, 0);
+    CHECK_INT(got[1].addr, 14);
+    CHECK_INT(got[1].count, 2);
+    CHECK_INT(got[2].area, S7_AREA_C);
+    CHECK_INT(got[2].count, 8);
+    /* one counter item alone: its decision names the range that allows it */
+    ctx_init(&g, 0);
+    n = s7_read_req_encode(req, sizeof req, 0x0102, &sp[3], 1);
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(pl.rewritten, 0);
+    CHECK_INT(last_area, S7_AREA_C);
+    CHECK_INT(last_offset, 0);
+    CHECK_INT(last_length, 8);
+    CHECK_STR(last_rule, "rules C0..C7");
+    /* T16 alone: answered here with 0x03, naming timer 16 */
+    ctx_init(&g, 0);
+    s7_var_spec t16 = {S7_TS_TIMER, 1, 0, S7_AREA_T, 16};
+    n = s7_read_req_encode(req, sizeof req, 0x0103, &t16, 1);
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK_INT(last_offset, 16);
+    CHECK_STR(last_result, "0x03 access denied");
+    /* writes: T0 is readable only, C7 writable */
+    uint8_t v[2] = {0x00, 0x42};
+    s7_data_item d[1];
+    memset(d, 0, sizeof d);
+    d[0].data = v;
+    d[0].nbytes = 2;
+    ctx_init(&g, 0);
+    n = s7_write_req_encode(req, sizeof req, 0x0104, &sp[0], d, 1);
+    CHECK(n > 0);
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_LOCAL);
+    CHECK(s7_pdu_decode(out, pl.len, &p) > 0);
+    uint8_t rc = 0;
+    CHECK_INT(s7_write_resp_decode(&p, &rc, 1), 1);
+    CHECK_INT(rc, S7_RC_ACCESS_DENIED);
+    ctx_init(&g, 0);
+    s7_var_spec c7 = {S7_TS_COUNTER, 1, 0, S7_AREA_C, 7};
+    n = s7_write_req_encode(req, sizeof req, 0x0105, &c7, d, 1);
+    CHECK(n > 0);
+    CHECK_INT(s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out), 0);
+    CHECK_INT(pl.verdict, S7__GV_FORWARD);
+    CHECK_INT(nrefused, 0);
 }
 
 static void test_services(void)
@@ -419,8 +502,15 @@ int main(void)
     s7_policy_partner *pt = s7_policy_add_partner(pol, "scada");
     s7_policy_add_range(pt, S7_AREA_DB, 10, 0, 64, S7_POL_READ);
     s7_policy_add_range(pt, S7_AREA_DB, 11, 0, 16, S7_POL_WRITE);
+    s7_policy_range *r = s7_policy_add_range(pt, S7_AREA_T, 0, 0, 16, S7_POL_READ);
+    if (r)
+        snprintf(r->rule, sizeof r->rule, "rules T0..T15");
+    r = s7_policy_add_range(pt, S7_AREA_C, 0, 0, 8, S7_POL_READ | S7_POL_WRITE);
+    if (r)
+        snprintf(r->rule, sizeof r->rule, "rules C0..C7");
     test_read_mixed();
     test_write_refused();
+    test_timer_counter();
     test_services();
     test_malformed();
     test_dbread();

@@ -1,6 +1,8 @@
 /* The guard policy (plant/policy.c): ranges (one, adjoining, access direction, areas),
- * partner matching by address, type and TSAPs with the reason of a refusal, the policy of
- * one CPU built from a plant, and the service names. */
+ * timer and counter ranges (by number, written T0..T15 / C0..C7), partner matching by
+ * address, type and TSAPs with the reason of a refusal, the policy of one CPU built from a
+ * plant, and the service names. */
+#include <stdio.h>
 #include <string.h>
 
 #include "s7/plant.h"
@@ -152,6 +154,129 @@ static void test_from_plant(void)
     s7_plant_free(pl);
 }
 
+/* Timers and counters: ranges of numbers, written as text in every spelling the address
+ * grammar has, checked element by element, carried from an inventory's exchanges. */
+static void test_timer_counter(void)
+{
+    static const struct {
+        const char *text;
+        uint8_t area;
+        uint32_t first, count;
+        const char *back;
+    } ok[] = {
+        {"T0..T15", S7_AREA_T, 0, 16, "T0..T15"},
+        {"T0..15", S7_AREA_T, 0, 16, "T0..T15"},
+        {"t3", S7_AREA_T, 3, 1, "T3"},
+        {"T0:TIMER[16]", S7_AREA_T, 0, 16, "T0..T15"},
+        {"P#T 4 TIMER 2", S7_AREA_T, 4, 2, "T4..T5"},
+        {"C0..C7", S7_AREA_C, 0, 8, "C0..C7"},
+        {"Z0..Z7", S7_AREA_C, 0, 8, "C0..C7"},
+        {"C2..Z3", S7_AREA_C, 2, 2, "C2..C3"},
+        {"P#C 0 COUNTER 8", S7_AREA_C, 0, 8, "C0..C7"},
+        {"C65535", S7_AREA_C, 65535, 1, "C65535"},
+        {"%T0..%T15", S7_AREA_T, 0, 16, "T0..T15"}, /* the PLC4X spelling */
+        {"%T2..9", S7_AREA_T, 2, 8, "T2..T9"},
+        {"%Z0..%C7", S7_AREA_C, 0, 8, "C0..C7"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        s7_plant_range r;
+        char err[700] = "", txt[48];
+        memset(&r, 0, sizeof r);
+        CHECK_INT(s7_plant_parse_range(ok[i].text, "read", &r, err, sizeof err), 0);
+        if (err[0])
+            fprintf(stderr, "%s: %s\n", ok[i].text, err);
+        CHECK_INT(r.area, ok[i].area);
+        CHECK_INT(r.db, 0);
+        CHECK_INT(r.offset, ok[i].first);
+        CHECK_INT(r.length, ok[i].count);
+        CHECK_STR(s7_plant_range_text(&r, txt, sizeof txt), ok[i].back);
+    }
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"T0..C7", "both ends must be in the same area, e.g. T0..T15"},
+        {"%T0..%C7", "both ends must be in the same area, e.g. T0..T15"},
+        {"C0..T7", "both ends must be in the same area, e.g. C0..C7"},
+        {"T9..T3", "ends (number 3) before it starts (number 9)"},
+        {"T0..DB1.DBB3", "both ends must be in the same area"},
+        {"TB0", "timers are addressed by number only"},
+        {"T1.2", "timers have no bits"},
+        {"T70000", "must be 0..65535"},
+        {"PIW256", "timers T0..T15"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s7_plant_range r;
+        char err[700] = "";
+        memset(&r, 0, sizeof r);
+        CHECK(s7_plant_parse_range(bad[i].text, "read", &r, err, sizeof err) < 0);
+        if (!strstr(err, bad[i].want))
+            fprintf(stderr, "%s: '%s' lacks '%s'\n", bad[i].text, err, bad[i].want);
+        CHECK(strstr(err, bad[i].want) != NULL);
+        /* the accepted forms are named */
+        CHECK(strstr(err, "read: ") == err);
+    }
+    /* the timer range spans 16 numbers, not 16 bytes; a counter is not a timer */
+    s7_policy *p = s7_policy_new();
+    s7_policy_partner *pt = s7_policy_add_partner(p, "wincc");
+    CHECK(s7_policy_add_range(pt, S7_AREA_T, 7, 0, 16, S7_POL_READ) != NULL);
+    CHECK(s7_policy_add_range(pt, S7_AREA_C, 0, 0, 8, S7_POL_READ | S7_POL_WRITE) != NULL);
+    CHECK(s7_policy_add_range(pt, S7_AREA_T, 0, 16, 4, S7_POL_WRITE) != NULL);
+    CHECK_INT(pt->ranges[0].db, 0);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 0, 1, S7_POL_READ), 0);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 15, 1, S7_POL_READ), 0);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 0, 16, S7_POL_READ), 0);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 15, 2, S7_POL_READ), -1); /* T16 not readable */
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 16, 4, S7_POL_WRITE), 2);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_T, 0, 0, 1, S7_POL_WRITE), -1);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_C, 0, 7, 1, S7_POL_WRITE), 1);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_C, 0, 8, 1, S7_POL_READ), -1);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_C, 0, 16, 1, S7_POL_WRITE), -1);
+    CHECK_INT(s7_policy_check(pt, S7_AREA_M, 0, 0, 1, S7_POL_READ), -1);
+    s7_policy_free(p);
+    /* from an inventory: a GET exchange naming T0..T15 and C0..C7 */
+    s7_plant *pl = s7_plant_new();
+    s7_plant_partner *cpu = s7_plant_add_partner(pl, "plc1");
+    CHECK_INT(s7_plant_partner_set_address(cpu, "10.0.1.10"), 0);
+    CHECK_INT(s7_plant_partner_set_cell(cpu, "line1"), 0);
+    cpu->rack = 0;
+    cpu->slot = 2;
+    s7_plant_partner *hmi = s7_plant_add_partner(pl, "wincc");
+    CHECK_INT(s7_plant_partner_set_address(hmi, "10.0.1.20"), 0);
+    CHECK_INT(s7_plant_partner_set_cell(hmi, "line1"), 0);
+    s7_plant_conn *c = s7_plant_add_conn(pl, "wincc-plc1", "wincc", "plc1");
+    c->type = 2;
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 500);
+    s7_plant_exchange_add_range(e, S7_AREA_T, 0, 0, 16);
+    s7_plant_exchange_add_range(e, S7_AREA_C, 0, 0, 8);
+    char err[400] = "";
+    CHECK_INT(s7_plant_validate(pl, err, sizeof err), 0);
+    if (err[0])
+        fprintf(stderr, "validate: %s\n", err);
+    s7_policy *pol = NULL;
+    CHECK_INT(s7_policy_from_plant(pl, "plc1", &pol, err, sizeof err), 0);
+    if (pol) {
+        CHECK_INT(pol->partners[0].nranges, 2);
+        CHECK_STR(pol->partners[0].ranges[0].rule, "conn wincc-plc1 GET T0..T15");
+        CHECK_STR(pol->partners[0].ranges[1].rule, "conn wincc-plc1 GET C0..C7");
+        CHECK_INT(s7_policy_check(&pol->partners[0], S7_AREA_C, 0, 0, 8, S7_POL_READ), 1);
+        CHECK_INT(s7_policy_check(&pol->partners[0], S7_AREA_C, 0, 0, 1, S7_POL_WRITE), -1);
+    }
+    s7_policy_free(pol);
+    /* the audit of what the guard logged: T3 read documented, T16 outside, a write GET-only */
+    s7_plant_audit_rec r = {"10.0.1.20", "read", 1, S7_AREA_T, 0, 3, 1};
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_DOCUMENTED);
+    r.offset = 16;
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_OUTSIDE);
+    r.offset = 0;
+    r.op = "write";
+    CHECK_INT(s7_plant_audit_classify(pl, "plc1", &r, NULL), S7_PLANT_AUDIT_WRITE_GET_ONLY);
+    /* validation: a timer range past number 65535 */
+    e->ranges[0].offset = 65530;
+    CHECK(s7_plant_validate(pl, err, sizeof err) < 0);
+    CHECK(strstr(err, "timers 65530..65545 end beyond number 65535") != NULL);
+    s7_plant_free(pl);
+}
+
 static void test_services(void)
 {
     CHECK_INT(s7_policy_service_parse("clock-set"), S7_POL_CLOCK_SET);
@@ -173,6 +298,7 @@ int main(void)
     test_ranges();
     test_match();
     test_from_plant();
+    test_timer_counter();
     test_services();
     return t_done();
 }

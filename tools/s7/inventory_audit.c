@@ -245,6 +245,9 @@ int inv_audit_main(int argc, char **argv)
         if (area != S7_AREA_DB && ar.has_range)
             snprintf(k.what, sizeof k.what, "%.10s %.4s byte %ld..%ld", r.op, r.area, r.offset,
                      r.offset + (long)ar.length - 1);
+        if ((area == S7_AREA_T || area == S7_AREA_C) && ar.has_range) /* by number: T16..T17 */
+            snprintf(k.what, sizeof k.what, "%.10s %s%ld..%s%ld", r.op, r.area, r.offset, r.area,
+                     r.offset + (long)ar.length - 1);
         size_t i;
         for (i = 0; i < nf; i++)
             if (fs[i].cls == k.cls && strcmp(fs[i].who, k.who) == 0 &&
