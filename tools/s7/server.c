@@ -1247,6 +1247,13 @@ static int load_jobs(srv_run *r, const char *config)
         fprintf(stderr, "error: %s\n", err);
         return -1;
     }
+    /* partner names are looked up now, once: the engines dial the addresses, so a slow or
+     * dead resolver never holds up the other connections while they run */
+    if (s7_exchange_resolve(&r->jobs, err, sizeof err) ||
+        s7_exchange_resolve(&r->pjobs, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
