@@ -302,12 +302,22 @@ static int image_of(const s7_cpu *cpu, uint8_t type, uint16_t number, uint8_t **
     return 0;
 }
 
+/* The DBs a partner sees: one hidden by s7_cpu_set_db_shown(..., 0) (the simulation's
+ * db_missing) is absent from the block list and its counts, as on a CPU without it. */
+static size_t dbs_shown(const s7_cpu *cpu)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cpu->ndbs; i++)
+        n += !cpu->dbs[i].hidden;
+    return n;
+}
+
 void s7__blocks_counts(const s7_cpu *cpu, uint8_t out[28])
 {
     for (int i = 0; i < 7; i++) {
         uint32_t n = 0;
         if (ORDER[i] == S7_BLOCK_DB)
-            n = (uint32_t)cpu->ndbs;
+            n = (uint32_t)dbs_shown(cpu);
         else
             for (size_t k = 0; k < cpu->nblocks; k++)
                 n += cpu->blocks[k].type == ORDER[i] && !cpu->blocks[k].passive;
@@ -321,7 +331,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
 {
     size_t n = 0;
     if (type == S7_BLOCK_DB)
-        n = cpu->ndbs;
+        n = dbs_shown(cpu);
     else
         for (size_t k = 0; k < cpu->nblocks; k++)
             n += cpu->blocks[k].type == type && !cpu->blocks[k].passive;
@@ -330,10 +340,13 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
         return S7_ERR_NOMEM;
     size_t w = 0;
     if (type == S7_BLOCK_DB) {
-        for (size_t i = 0; i < cpu->ndbs; i++, w += 4) {
+        for (size_t i = 0; i < cpu->ndbs; i++) {
+            if (cpu->dbs[i].hidden)
+                continue;
             s7__put_be16(p + w, cpu->dbs[i].db);
             p[w + 2] = 0x22;
             p[w + 3] = 0x05;
+            w += 4;
         }
     } else {
         for (size_t k = 0; k < cpu->nblocks; k++) {
@@ -561,7 +574,7 @@ int s7__blocks_pi(s7_cpu *cpu, s7_cpu_session *sess, const s7_plc_ctrl *c, uint1
         if (inse) {
             s7__block *b = find(cpu, id->type, id->number, 1);
             if (!b && (find(cpu, id->type, id->number, 0) ||
-                       (id->type == S7_BLOCK_DB && s7__cpu_db(cpu, id->number))))
+                       (id->type == S7_BLOCK_DB && s7__cpu_db_shown(cpu, id->number))))
                 continue; /* active already (a second _INSE, as TIA sends after a refusal) */
             if (!b)
                 return ack(out, lim, ref, 0xD209);

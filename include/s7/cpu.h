@@ -71,7 +71,7 @@ S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
 S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
 /* Shows DB db to the partners as len bytes long while serving, its memory kept: a DB
  * downloaded shorter (item 0x05 past len), or with len 0 one deleted (item 0x0A; a program
- * block upload or its info finds none; the block list still counts it).  A len of its
+ * block upload, its info, the block list and its counts find none).  A len of its
  * size or more shows it whole again.
  * For fault injection (s7 inventory simulate).  0, or S7_ERR_INVAL (no such DB, application
  * memory). */

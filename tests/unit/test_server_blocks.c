@@ -1,5 +1,5 @@
 /* server/blocks.c through s7_cpu_handle: list blocks, list of a type (continued), block
- * info, upload of a DB with its current data, refusals (system block, missing block,
+ * info (a DB hidden by s7_cpu_set_db_shown absent from all three), upload of a DB with its current data, refusals (system block, missing block,
  * protection level, S7-1500), a download as STEP 7 runs it (request, the CPU's 0x1B / 0x1C
  * Jobs from s7_cpu_next_job, the PG's parts, _INSE making the DB served memory), _DELE,
  * an Ack_Data to no Job, and s7_cpu_load_block. */
@@ -85,6 +85,58 @@ static void test_list_info(void)
     CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 6, &id)), &u), 0);
     CHECK_INT(s7_block_info_decode(u.payload, u.plen, &bi), 78);
     CHECK(bi.type == S7_BLOCK_DB && bi.mc7_len == 100 && bi.load_len == 172 && bi.lang == 5);
+    s7__cpu_session_release(&s);
+    s7__blocks_session_end(&s);
+    s7_cpu_free(cpu);
+}
+
+/* The DB count of a block list reply (u: decoded), the pair '0' 'A'; -1 when absent. */
+static int db_count(const s7_ud *u)
+{
+    for (size_t i = 0; i + 4 <= u->plen; i += 4)
+        if (u->payload[i] == '0' && u->payload[i + 1] == S7_BLOCK_DB)
+            return u->payload[i + 2] << 8 | u->payload[i + 3];
+    return -1;
+}
+
+/* A DB hidden by s7_cpu_set_db_shown(..., 0) (the simulation's db_missing) is absent from
+ * the block list, its DB count, the list of DBs and block info, as on a CPU without it; a
+ * DB shown shorter is listed with its shown length; shown whole again, it is back. */
+static void test_hidden_db(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    for (uint16_t n = 1; n <= 3; n++)
+        CHECK_INT(s7_cpu_add_db(cpu, n, 100, 0), 0);
+    s7_ud u;
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 1)), &u), 0);
+    CHECK_INT(db_count(&u), 3);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 2, 0), 0);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 3, 10), 0);
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 2)), &u), 0);
+    CHECK_INT(db_count(&u), 2);
+    CHECK_INT(
+        ud_dec(run(cpu, &s, s7_block_list_type_req_encode(req, sizeof req, 3, S7_BLOCK_DB)), &u),
+        0);
+    uint8_t want[8];
+    t_hex("0001 2205 0003 2205", want, 8);
+    CHECK_INT(u.plen, 8);
+    CHECK_MEM(u.payload, want, 8);
+    s7_block_id id = {S7_BLOCK_DB, 2, 'A'};
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 4, &id)), &u), 0);
+    CHECK_INT(u.err, 0xD209);
+    id.number = 3;
+    s7_block_info bi;
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 5, &id)), &u), 0);
+    CHECK_INT(s7_block_info_decode(u.payload, u.plen, &bi), 78);
+    CHECK_INT(bi.mc7_len, 10);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 2, 100), 0);
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 6)), &u), 0);
+    CHECK_INT(db_count(&u), 3);
+    CHECK_INT(
+        ud_dec(run(cpu, &s, s7_block_list_type_req_encode(req, sizeof req, 7, S7_BLOCK_DB)), &u),
+        0);
+    CHECK_INT(u.plen, 12);
     s7__cpu_session_release(&s);
     s7__blocks_session_end(&s);
     s7_cpu_free(cpu);
@@ -291,6 +343,7 @@ static void test_download(void)
 
 int main(void)
 {
+    test_hidden_db();
     test_list_info();
     test_upload();
     test_download();
