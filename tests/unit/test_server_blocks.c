@@ -242,6 +242,17 @@ static int part(s7_cpu *cpu, s7_cpu_session *s, uint16_t ref, const uint8_t *dat
     return run(cpu, s, s7_block_ack_encode(req, sizeof req, ref, &a));
 }
 
+/* The refusals the CPU reports (S7_EV_REFUSED of a DB). */
+static int refused_db, refused_err;
+static void on_refused(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == S7_EV_REFUSED && ev->area == S7_AREA_DB) {
+        refused_db = ev->db;
+        refused_err = ev->err;
+    }
+}
+
 static void test_download(void)
 {
     s7_cpu_session s;
@@ -328,6 +339,42 @@ static void test_download(void)
     CHECK_INT(ack_err(run(cpu, &s, s7_block_job_encode(req, sizeof req, 9, &j))), 0);
     CHECK(s7_cpu_next_job(cpu, &s, job, sizeof job) > 0);
     CHECK_INT(part(cpu, &s, 1, img, 100, 1), 0);
+    s7__blocks_session_end(&s);
+    s7_cpu_free(cpu);
+    /* a retentive DB is not resized: a download of DB5 with 300 bytes into a retentive DB5
+     * of 100 is refused at the request (reported as a refused access to DB5) and, when DB5
+     * became retentive after the transfer, at _INSE (the DB as it was) */
+    cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    CHECK_INT(s7_cpu_add_db(cpu, 5, 100, S7_DB_RETAIN), 0);
+    s7_cpu_on_event(cpu, on_refused, NULL);
+    refused_db = refused_err = 0;
+    CHECK_INT(ack_err(run(cpu, &s, s7_block_job_encode(req, sizeof req, 9, &j))), 0xD20E);
+    CHECK_INT(refused_db, 5);
+    CHECK_INT(refused_err, 0xD20E);
+    CHECK_INT(s7_cpu_next_job(cpu, &s, job, sizeof job), 0); /* nothing is asked for */
+    s7_cpu_free(cpu);
+    cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    CHECK_INT(ack_err(run(cpu, &s, s7_block_job_encode(req, sizeof req, 9, &j))), 0);
+    for (off = 0, jobs = 0; off < 372 && jobs < 10; jobs++) {
+        CHECK(s7_cpu_next_job(cpu, &s, job, sizeof job) > 0);
+        uint16_t n_ = (uint16_t)(372 - off < 160 ? 372 - off : 160);
+        CHECK_INT(part(cpu, &s, (uint16_t)(job[4] << 8 | job[5]), img + off, n_, off + n_ < 372),
+                  0);
+        off += n_;
+    }
+    CHECK(s7_cpu_next_job(cpu, &s, job, sizeof job) > 0);
+    t_hex("32 03 0000 0004 0001 0000 0000 1c", req, 13);
+    CHECK_INT(run(cpu, &s, 13), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 5, 100, S7_DB_RETAIN), 0);
+    s7_cpu_on_event(cpu, on_refused, NULL);
+    refused_db = 0;
+    j.id.fs = 'A';
+    CHECK_INT(ack_err(run(cpu, &s, s7_pi_blocks_req_encode(req, sizeof req, 7, "_INSE", &j.id, 1))),
+              0xD20E);
+    CHECK_INT(refused_db, 5);
+    size = 0;
+    CHECK(s7_cpu_mem(cpu, S7_AREA_DB, 5, &size) != NULL && size == 100);
+    CHECK_INT((int)s7_cpu_db_flags(cpu, 5), S7_DB_RETAIN);
     s7__blocks_session_end(&s);
     s7_cpu_free(cpu);
     /* protection level 2: download needs the password */
