@@ -17,6 +17,7 @@
 #include <poll.h>
 
 #include "client/fixed.h"
+#include "exchange/resolve.h"
 #include "net/loop.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
@@ -30,6 +31,7 @@ enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
 typedef struct partner {
     char *name, *host;
+    char addr[64]; /* host resolved when it was added: the engine dials this */
     uint16_t port;
     s7_client *c;
     int fd_reg;      /* the fd registered in the loop (-1 none) */
@@ -159,6 +161,10 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     for (size_t i = 0; i < b->np; i++)
         if (strcmp(b->p[i].name, name) == 0)
             return S7_ERR_INVAL;
+    char addr[64];
+    int rr = s7__xhost_resolve(host, addr, sizeof addr, NULL, 0); /* now, not in the engine */
+    if (rr < 0)
+        return rr;
     if (b->np == b->capp) {
         size_t cap = b->capp ? b->capp * 2 : 8;
         partner *p = realloc(b->p, cap * sizeof *p);
@@ -175,6 +181,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     memset(p, 0, sizeof *p);
     p->name = s7__strdup(name);
     p->host = s7__strdup(host);
+    memcpy(p->addr, addr, sizeof addr);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
     p->fd_reg = -1;
@@ -460,7 +467,7 @@ static void partner_service(s7_bridge *b, partner *p, int64_t now)
     }
     if (!p->up && !p->connecting && now >= p->next_try) {
         p->connecting = 1;
-        int rc = s7_client_connect_async(p->c, p->host, p->port, on_connect, p);
+        int rc = s7_client_connect_async(p->c, p->addr, p->port, on_connect, p);
         sync_fd(b, p);
         if (rc < 0) {
             p->connecting = 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exchange/resolve.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
 
@@ -37,9 +38,16 @@ int s7_bridge_from_config(const s7_bridge_config *c, const s7_bridge_opts *opts,
         const s7_bridge_partner_cfg *p = &c->partners[i];
         int rc = s7_bridge_add_partner(b, p->name, p->host, p->port, &p->co);
         if (rc < 0) {
+            char why[400] = "";
+            if (rc == S7_ERR_RESOLVE) {
+                char a[64];
+                s7__xhost_resolve(p->host, a, sizeof a, why, sizeof why);
+            }
             if (err)
-                snprintf(err, errcap, "partner %s (%s): %s", p->name, p->where,
-                         rc == S7_ERR_NOMEM ? "out of memory" : "the name is used twice");
+                snprintf(err, errcap, "%s: partner %s: %s", p->where, p->name,
+                         rc == S7_ERR_RESOLVE ? why
+                         : rc == S7_ERR_NOMEM ? "out of memory"
+                                              : "the name is used twice");
             s7_bridge_free(b);
             return rc;
         }

@@ -326,7 +326,8 @@ static void conn_try(xconn *k)
         conn_lost(k, S7_ERR_IO);
         return;
     }
-    int rc = s7_client_connect_async(k->cl, k->c->host, k->c->port, conn_done, k);
+    int rc = s7_client_connect_async(k->cl, k->c->addr[0] ? k->c->addr : k->c->host, k->c->port,
+                                     conn_done, k); /* resolved at load */
     if (e->o.enter && e->o.enter(e->o.enter_ctx, k->c, 0, err, sizeof err) < 0)
         xlog(e, S7_LOG_ERROR, "connection %u to %s: %s", k->c->id, k->c->host, err);
     if (rc < 0 && k->state == XC_CONNECTING)

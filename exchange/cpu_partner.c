@@ -154,11 +154,11 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     cfg.active = c->side == S7_XCONN_ACTIVE;
     cfg.port = c->port ? c->port : 102;
     if (cfg.active) {
-        snprintf(cfg.host, sizeof cfg.host, "%s", c->host);
+        snprintf(cfg.host, sizeof cfg.host, "%s", c->addr[0] ? c->addr : c->host); /* at load */
     } else {
         snprintf(cfg.host, sizeof cfg.host, "%s", e->listen);
         if (c->side == S7_XCONN_PASSIVE)
-            snprintf(cfg.peer, sizeof cfg.peer, "%.63s", c->host);
+            snprintf(cfg.peer, sizeof cfg.peer, "%.63s", c->addr[0] ? c->addr : c->host);
     }
     cfg.local_tsap = c->local_tsap;
     cfg.remote_tsap =
@@ -293,7 +293,8 @@ static xp_conn *cr_match(s7_xpartner *e, const s7_server_cr *in)
             continue;
         int rank;
         if (k->c.side == S7_XCONN_PASSIVE) {
-            if (!calling_ok || calling != k->remote_tsap || strcmp(in->peer_addr, k->c.host) != 0)
+            if (!calling_ok || calling != k->remote_tsap ||
+                strcmp(in->peer_addr, k->c.addr[0] ? k->c.addr : k->c.host) != 0)
                 continue;
             rank = 4;
         } else {

@@ -19,6 +19,10 @@
  *   request is answered `1a`, then the CPU asks for the block (Job 0x1B with the file name)
  *   until the PG answers status 0 (last part), then sends 0x1C; the block is then held
  *   passive until _INSE activates it (a DB becomes served memory with the downloaded data).
+ *   A DB of the size it has lands in its memory as the CPU's own write (S7_EV_WRITE, no
+ *   session), so a retentive store journals it like a PUT; a retentive DB is not resized
+ *   (the store holds it at its configured size): a download of another size is refused
+ *   with 0xD20E at the request and at _INSE, reported as a refused access to the DB.
  *   A request whose lengths are impossible (load < MC7 + 72, more than 64 KiB) gets 0xD20E.
  * - _DELE deletes every named block that exists (a DB's memory too, system blocks stay);
  *   _INSE of a block that is neither downloaded nor active: 0xD209, of an active one:
@@ -148,7 +152,33 @@ static int image_ok(const uint8_t *p, size_t len)
     return 0;
 }
 
-/* Activate an image: a DB becomes served memory, another block an active block. */
+/* The bytes DB m holds (one shown shorter holds more than it shows). */
+static uint32_t db_held(const s7__mem *m) { return m->full > m->size ? m->full : m->size; }
+
+/* A download of DB number with mc7 bytes into a retentive DB of another size: the
+ * retentive store keeps the DB at the size it was opened with, so the download is refused
+ * (reported as a refused access to the DB, err 0xD20E, for the log). */
+static int resize_refused(s7_cpu *cpu, const s7_cpu_session *sess, uint16_t number, uint32_t mc7)
+{
+    const s7__mem *m = s7__cpu_db(cpu, number);
+    if (!m || !(m->flags & S7_DB_RETAIN) || db_held(m) == mc7)
+        return 0;
+    if (cpu->ev) {
+        s7_cpu_event ev = s7__cpu_event(S7_EV_REFUSED, sess);
+        ev.area = S7_AREA_DB;
+        ev.db = number;
+        ev.len = mc7;
+        ev.err = 0xD20E;
+        ev.rc = 0xD2;
+        s7__cpu_emit(cpu, &ev);
+    }
+    return 1;
+}
+
+/* Activate an image: a DB becomes served memory, another block an active block.  A DB
+ * downloaded over one of the same size lands in it as the CPU's own write (s7_cpu_write's
+ * S7_EV_WRITE, no session: a retentive store journals it, keeps it synced); one of another
+ * size replaces it, except a retentive DB (S7_ERR_STATE). */
 static int activate(s7_cpu *cpu, const uint8_t *p, size_t len)
 {
     uint8_t type = s7_block_type_of_sub(p[5]);
@@ -158,6 +188,25 @@ static int activate(s7_cpu *cpu, const uint8_t *p, size_t len)
         if (number == 0 || mc7 == 0)
             return S7_ERR_INVAL;
         s7__mem *m = s7__cpu_db(cpu, number);
+        if (m && !m->app && db_held(m) == mc7) {
+            m->hidden = 0; /* downloaded: it exists again, whole */
+            m->size = mc7;
+            m->full = 0;
+            s7__cpu_land(m, 0, -1, p + HDR, mc7);
+            if (cpu->ev) {
+                s7_cpu_event ev = s7__cpu_event(S7_EV_WRITE, NULL);
+                ev.area = S7_AREA_DB;
+                ev.db = number;
+                ev.len = mc7;
+                ev.rc = S7_RC_OK;
+                ev.data = p + HDR;
+                ev.ts = S7_TS_BYTE;
+                s7__cpu_emit(cpu, &ev);
+            }
+            return 0;
+        }
+        if (m && !m->app && (m->flags & S7_DB_RETAIN))
+            return S7_ERR_STATE;
         if (!m || m->size != mc7 || m->app) {
             if (m && !m->app) {
                 /* replaced by the downloaded one: drop the old memory first */
@@ -302,12 +351,22 @@ static int image_of(const s7_cpu *cpu, uint8_t type, uint16_t number, uint8_t **
     return 0;
 }
 
+/* The DBs a partner sees: one hidden by s7_cpu_set_db_shown(..., 0) (the simulation's
+ * db_missing) is absent from the block list and its counts, as on a CPU without it. */
+static size_t dbs_shown(const s7_cpu *cpu)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cpu->ndbs; i++)
+        n += !cpu->dbs[i].hidden;
+    return n;
+}
+
 void s7__blocks_counts(const s7_cpu *cpu, uint8_t out[28])
 {
     for (int i = 0; i < 7; i++) {
         uint32_t n = 0;
         if (ORDER[i] == S7_BLOCK_DB)
-            n = (uint32_t)cpu->ndbs;
+            n = (uint32_t)dbs_shown(cpu);
         else
             for (size_t k = 0; k < cpu->nblocks; k++)
                 n += cpu->blocks[k].type == ORDER[i] && !cpu->blocks[k].passive;
@@ -321,7 +380,7 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
 {
     size_t n = 0;
     if (type == S7_BLOCK_DB)
-        n = cpu->ndbs;
+        n = dbs_shown(cpu);
     else
         for (size_t k = 0; k < cpu->nblocks; k++)
             n += cpu->blocks[k].type == type && !cpu->blocks[k].passive;
@@ -330,10 +389,13 @@ int s7__blocks_of_type(const s7_cpu *cpu, uint8_t type, uint8_t **out, uint32_t 
         return S7_ERR_NOMEM;
     size_t w = 0;
     if (type == S7_BLOCK_DB) {
-        for (size_t i = 0; i < cpu->ndbs; i++, w += 4) {
+        for (size_t i = 0; i < cpu->ndbs; i++) {
+            if (cpu->dbs[i].hidden)
+                continue;
             s7__put_be16(p + w, cpu->dbs[i].db);
             p[w + 2] = 0x22;
             p[w + 3] = 0x05;
+            w += 4;
         }
     } else {
         for (size_t k = 0; k < cpu->nblocks; k++) {
@@ -476,6 +538,8 @@ int s7__blocks_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
         return ack(out, lim, pdu->ref, 0xD241);
     if (j.load_len > XFER_MAX || j.load_len < j.mc7_len + HDR + FTR || system_block(j.id.type))
         return ack(out, lim, pdu->ref, 0xD20E);
+    if (j.id.type == S7_BLOCK_DB && resize_refused(cpu, sess, j.id.number, j.mc7_len))
+        return ack(out, lim, pdu->ref, 0xD20E); /* before any byte is transferred */
     s7__xfer *x = xfer_new(sess, S7_FN_REQ_DOWNLOAD);
     if (!x || !(x->buf = malloc(j.load_len))) {
         s7__blocks_session_end(sess);
@@ -546,7 +610,6 @@ int s7__blocks_ack(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu)
 int s7__blocks_pi(s7_cpu *cpu, s7_cpu_session *sess, const s7_plc_ctrl *c, uint16_t ref,
                   uint8_t *out, size_t lim)
 {
-    (void)sess;
     s7_block_id ids[32];
     int n = s7_pi_blocks_decode(c->arg, c->arg_len, ids, 32);
     if (n < 0)
@@ -561,12 +624,14 @@ int s7__blocks_pi(s7_cpu *cpu, s7_cpu_session *sess, const s7_plc_ctrl *c, uint1
         if (inse) {
             s7__block *b = find(cpu, id->type, id->number, 1);
             if (!b && (find(cpu, id->type, id->number, 0) ||
-                       (id->type == S7_BLOCK_DB && s7__cpu_db(cpu, id->number))))
+                       (id->type == S7_BLOCK_DB && s7__cpu_db_shown(cpu, id->number))))
                 continue; /* active already (a second _INSE, as TIA sends after a refusal) */
             if (!b)
                 return ack(out, lim, ref, 0xD209);
             uint8_t *img = b->image;
             uint32_t len = b->image_len;
+            if (id->type == S7_BLOCK_DB && resize_refused(cpu, sess, id->number, b->mc7_len))
+                return ack(out, lim, ref, 0xD20E); /* kept passive; the DB as it was */
             b->image = NULL;
             drop(cpu, b);
             int r = activate(cpu, img, len);

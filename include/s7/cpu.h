@@ -71,7 +71,7 @@ S7_API unsigned s7_cpu_db_flags(const s7_cpu *cpu, uint16_t db);
 S7_API int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags);
 /* Shows DB db to the partners as len bytes long while serving, its memory kept: a DB
  * downloaded shorter (item 0x05 past len), or with len 0 one deleted (item 0x0A; a program
- * block upload or its info finds none; the block list still counts it).  A len of its
+ * block upload, its info, the block list and its counts find none).  A len of its
  * size or more shows it whole again.
  * For fault injection (s7 inventory simulate).  0, or S7_ERR_INVAL (no such DB, application
  * memory). */
@@ -234,8 +234,10 @@ S7_API int s7_cpu_add_block(s7_cpu *cpu, uint8_t type, uint16_t number, uint16_t
                             int know_how);
 /* Load a whole block image (the MC7 block as uploaded or downloaded: 36-byte header,
  * code or data, interface, 36-byte footer) as an active block; a DB image becomes a DB
- * served with its data.  Returns 0 or S7_ERR_INVAL (not a block image, or its lengths
- * disagree with len). */
+ * served with its data (into a DB of that size: reported as the CPU's own S7_EV_WRITE of
+ * the whole DB, so a retentive store journals it).  Returns 0, S7_ERR_INVAL (not a block
+ * image, or its lengths disagree with len) or S7_ERR_STATE (a retentive DB of another
+ * size: it is not resized). */
 S7_API int s7_cpu_load_block(s7_cpu *cpu, const uint8_t *image, size_t len);
 /* Add the program blocks a CPU of the profile's family lists out of the box (S7-300/400:
  * OB1, and the SFCs and SFBs a CPU 315-2 PN/DP lists); nothing on other families.

@@ -65,6 +65,8 @@ typedef struct s7_xconn {
     char where[160];         /* "FILE:LINE" or "--job 2" the entry came from ("" unknown) */
     char source[48];         /* s7_xengine: connect from this numeric address (bind before
                               * connect); "" = the one the kernel picks */
+    char addr[64];           /* host resolved by s7_exchange_resolve (numeric); the engines
+                              * dial it, "" = host itself */
 } s7_xconn;
 
 #define S7_XPDU_DEFAULT 240 /* what an S7-300/S7-1200 negotiates: the safe assumption */
@@ -187,6 +189,12 @@ S7_API int s7_xjob_validate(const s7_exchange *x, const s7_xjob *j, char *err, s
  * partner addresses, and every job (s7_xjob_validate).  0 or S7_ERR_INVAL with the first
  * problem in err. */
 S7_API int s7_exchange_validate(const s7_exchange *x, char *err, size_t errcap);
+
+/* Resolves each connection's host (a name: through the system resolver, which may block)
+ * into its numeric addr, so the engines never look a name up while they run: call it when
+ * the configuration loads (and again when it is reloaded).  0, or S7_ERR_RESOLVE with
+ * "WHERE: connection ID: host 'NAME' does not resolve (...): the fix" in err. */
+S7_API int s7_exchange_resolve(s7_exchange *x, char *err, size_t errcap);
 
 /* ---------------------------------------------------------------- the one-line spelling
  *   KIND PARTNER ADDR... [TRIGGER] [OPTIONS] into|from LOCAL... [OPTIONS]

@@ -123,8 +123,11 @@ S7_API s7_bridge *s7_bridge_new(const s7_bridge_opts *opts);
 /* Closes every connection and frees; NULL is a no-op. */
 S7_API void s7_bridge_free(s7_bridge *b);
 
-/* Add a CPU (name and host copied; port 0 = 102; co: client options, NULL defaults).
- * Returns its index (>= 0) or S7_ERR_INVAL (empty name, a name already used), S7_ERR_NOMEM. */
+/* Add a CPU (name and host copied; port 0 = 102; co: client options, NULL defaults).  A
+ * host name is resolved here (the system resolver may block), once: the bridge dials the
+ * address it resolved to, so a name never stalls the other partners while it runs.
+ * Returns its index (>= 0) or S7_ERR_INVAL (empty name, a name already used),
+ * S7_ERR_RESOLVE (host does not resolve), S7_ERR_NOMEM. */
 S7_API int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint16_t port,
                                  const s7_client_opts *co);
 /* Add a job (copied).  Returns its index or S7_ERR_INVAL with a sentence in err that names the

@@ -440,6 +440,41 @@ static void test_source_and_enter(void)
     plc_stop(&me);
 }
 
+/* The engine dials the address the load resolved (s7_xconn.addr), never the name: a
+ * connection whose host is a name that does not resolve but whose addr is the partner's
+ * gets its data; resolving "localhost" at load gives that addr. */
+static void test_dials_resolved(void)
+{
+    plc a, me;
+    CHECK_INT(plc_start(&a, "s7-1500", 0, 1), 0);
+    CHECK_INT(plc_start(&me, "s7-300", 0, 1), 0);
+    partners[0] = &a;
+    char l[200], err[800];
+    snprintf(l, sizeof l, "get localhost:%u DB20.DBW0 every 20ms into DB40.DBW0", a.port);
+    s7_exchange x;
+    s7_exchange_init(&x);
+    CHECK_INT(s7_exchange_parse_job(&x, l, "t", err, sizeof err), 0);
+    CHECK_INT(s7_exchange_resolve(&x, err, sizeof err), 0);
+    CHECK_STR(x.conns[0].addr, "127.0.0.1");
+    snprintf(x.conns[0].host, sizeof x.conns[0].host, "no-such-plc.invalid");
+    s7_xengine_opts o;
+    s7_xengine_opts_init(&o);
+    o.retry_min_ms = 20;
+    o.retry_max_ms = 40;
+    s7_xengine *e = s7_xengine_new(me.cpu, me.srv, &x, &o);
+    CHECK(e != NULL);
+    if (e) {
+        s7_xengine_start(e);
+        expect(e, 0, 1, S7_XST_OK, 3000, "dialled the resolved address");
+        CHECK_INT(db(&me, 40)[0] << 8 | db(&me, 40)[1], 0x0102);
+        s7_xengine_free(e);
+    }
+    s7_exchange_free(&x);
+    partners[0] = NULL;
+    plc_stop(&a);
+    plc_stop(&me);
+}
+
 /* Pulse and latch outputs: what the on_write hook sees of NDR (DB40.DBX200.0, pulse) and of
  * a latched NDR (DB40.DBX201.0) and ERROR (DB40.DBX201.1) as the jobs run. */
 static int ndr_rises, ndr_falls, latch_falls, err_falls, err_rises;
@@ -768,5 +803,6 @@ int main(void)
     test_get_put();
     test_budget_and_local();
     test_source_and_enter();
+    test_dials_resolved();
     return t_done();
 }

@@ -1,5 +1,5 @@
 /* server/blocks.c through s7_cpu_handle: list blocks, list of a type (continued), block
- * info, upload of a DB with its current data, refusals (system block, missing block,
+ * info (a DB hidden by s7_cpu_set_db_shown absent from all three), upload of a DB with its current data, refusals (system block, missing block,
  * protection level, S7-1500), a download as STEP 7 runs it (request, the CPU's 0x1B / 0x1C
  * Jobs from s7_cpu_next_job, the PG's parts, _INSE making the DB served memory), _DELE,
  * an Ack_Data to no Job, and s7_cpu_load_block. */
@@ -85,6 +85,58 @@ static void test_list_info(void)
     CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 6, &id)), &u), 0);
     CHECK_INT(s7_block_info_decode(u.payload, u.plen, &bi), 78);
     CHECK(bi.type == S7_BLOCK_DB && bi.mc7_len == 100 && bi.load_len == 172 && bi.lang == 5);
+    s7__cpu_session_release(&s);
+    s7__blocks_session_end(&s);
+    s7_cpu_free(cpu);
+}
+
+/* The DB count of a block list reply (u: decoded), the pair '0' 'A'; -1 when absent. */
+static int db_count(const s7_ud *u)
+{
+    for (size_t i = 0; i + 4 <= u->plen; i += 4)
+        if (u->payload[i] == '0' && u->payload[i + 1] == S7_BLOCK_DB)
+            return u->payload[i + 2] << 8 | u->payload[i + 3];
+    return -1;
+}
+
+/* A DB hidden by s7_cpu_set_db_shown(..., 0) (the simulation's db_missing) is absent from
+ * the block list, its DB count, the list of DBs and block info, as on a CPU without it; a
+ * DB shown shorter is listed with its shown length; shown whole again, it is back. */
+static void test_hidden_db(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    for (uint16_t n = 1; n <= 3; n++)
+        CHECK_INT(s7_cpu_add_db(cpu, n, 100, 0), 0);
+    s7_ud u;
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 1)), &u), 0);
+    CHECK_INT(db_count(&u), 3);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 2, 0), 0);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 3, 10), 0);
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 2)), &u), 0);
+    CHECK_INT(db_count(&u), 2);
+    CHECK_INT(
+        ud_dec(run(cpu, &s, s7_block_list_type_req_encode(req, sizeof req, 3, S7_BLOCK_DB)), &u),
+        0);
+    uint8_t want[8];
+    t_hex("0001 2205 0003 2205", want, 8);
+    CHECK_INT(u.plen, 8);
+    CHECK_MEM(u.payload, want, 8);
+    s7_block_id id = {S7_BLOCK_DB, 2, 'A'};
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 4, &id)), &u), 0);
+    CHECK_INT(u.err, 0xD209);
+    id.number = 3;
+    s7_block_info bi;
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_info_req_encode(req, sizeof req, 5, &id)), &u), 0);
+    CHECK_INT(s7_block_info_decode(u.payload, u.plen, &bi), 78);
+    CHECK_INT(bi.mc7_len, 10);
+    CHECK_INT(s7_cpu_set_db_shown(cpu, 2, 100), 0);
+    CHECK_INT(ud_dec(run(cpu, &s, s7_block_list_req_encode(req, sizeof req, 6)), &u), 0);
+    CHECK_INT(db_count(&u), 3);
+    CHECK_INT(
+        ud_dec(run(cpu, &s, s7_block_list_type_req_encode(req, sizeof req, 7, S7_BLOCK_DB)), &u),
+        0);
+    CHECK_INT(u.plen, 12);
     s7__cpu_session_release(&s);
     s7__blocks_session_end(&s);
     s7_cpu_free(cpu);
@@ -190,6 +242,17 @@ static int part(s7_cpu *cpu, s7_cpu_session *s, uint16_t ref, const uint8_t *dat
     return run(cpu, s, s7_block_ack_encode(req, sizeof req, ref, &a));
 }
 
+/* The refusals the CPU reports (S7_EV_REFUSED of a DB). */
+static int refused_db, refused_err;
+static void on_refused(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == S7_EV_REFUSED && ev->area == S7_AREA_DB) {
+        refused_db = ev->db;
+        refused_err = ev->err;
+    }
+}
+
 static void test_download(void)
 {
     s7_cpu_session s;
@@ -278,6 +341,42 @@ static void test_download(void)
     CHECK_INT(part(cpu, &s, 1, img, 100, 1), 0);
     s7__blocks_session_end(&s);
     s7_cpu_free(cpu);
+    /* a retentive DB is not resized: a download of DB5 with 300 bytes into a retentive DB5
+     * of 100 is refused at the request (reported as a refused access to DB5) and, when DB5
+     * became retentive after the transfer, at _INSE (the DB as it was) */
+    cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    CHECK_INT(s7_cpu_add_db(cpu, 5, 100, S7_DB_RETAIN), 0);
+    s7_cpu_on_event(cpu, on_refused, NULL);
+    refused_db = refused_err = 0;
+    CHECK_INT(ack_err(run(cpu, &s, s7_block_job_encode(req, sizeof req, 9, &j))), 0xD20E);
+    CHECK_INT(refused_db, 5);
+    CHECK_INT(refused_err, 0xD20E);
+    CHECK_INT(s7_cpu_next_job(cpu, &s, job, sizeof job), 0); /* nothing is asked for */
+    s7_cpu_free(cpu);
+    cpu = mk(s7_profile_find("s7-300"), &s, 240);
+    CHECK_INT(ack_err(run(cpu, &s, s7_block_job_encode(req, sizeof req, 9, &j))), 0);
+    for (off = 0, jobs = 0; off < 372 && jobs < 10; jobs++) {
+        CHECK(s7_cpu_next_job(cpu, &s, job, sizeof job) > 0);
+        uint16_t n_ = (uint16_t)(372 - off < 160 ? 372 - off : 160);
+        CHECK_INT(part(cpu, &s, (uint16_t)(job[4] << 8 | job[5]), img + off, n_, off + n_ < 372),
+                  0);
+        off += n_;
+    }
+    CHECK(s7_cpu_next_job(cpu, &s, job, sizeof job) > 0);
+    t_hex("32 03 0000 0004 0001 0000 0000 1c", req, 13);
+    CHECK_INT(run(cpu, &s, 13), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 5, 100, S7_DB_RETAIN), 0);
+    s7_cpu_on_event(cpu, on_refused, NULL);
+    refused_db = 0;
+    j.id.fs = 'A';
+    CHECK_INT(ack_err(run(cpu, &s, s7_pi_blocks_req_encode(req, sizeof req, 7, "_INSE", &j.id, 1))),
+              0xD20E);
+    CHECK_INT(refused_db, 5);
+    size = 0;
+    CHECK(s7_cpu_mem(cpu, S7_AREA_DB, 5, &size) != NULL && size == 100);
+    CHECK_INT((int)s7_cpu_db_flags(cpu, 5), S7_DB_RETAIN);
+    s7__blocks_session_end(&s);
+    s7_cpu_free(cpu);
     /* protection level 2: download needs the password */
     s7_profile pf = *s7_profile_find("s7-400");
     pf.protection_level = 2;
@@ -291,6 +390,7 @@ static void test_download(void)
 
 int main(void)
 {
+    test_hidden_db();
     test_list_info();
     test_upload();
     test_download();

@@ -200,6 +200,14 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
                  "put_get: true permits it)");
         return;
     }
+    if (ev->err == 0xD20E && is_db && (flags & S7_DB_RETAIN) && mem && size != ev->len) {
+        snprintf(out, cap,
+                 "error 0xD20E: a download of DB%u with %u bytes; DB%u is retentive with %u "
+                 "bytes and is not resized (the state file holds it at that size): download "
+                 "it with %u bytes, or change its size in the configuration and restart",
+                 ev->db, ev->len, ev->db, size, size);
+        return;
+    }
     if (ev->err) {
         snprintf(out, cap, "error 0x%04X%s", ev->err,
                  ev->err == 0x8500   ? ": the request is larger than the negotiated PDU"
@@ -1244,6 +1252,13 @@ static int load_jobs(srv_run *r, const char *config)
     }
     r->pjobs.scan_ms = r->jobs.scan_ms; /* the partner jobs are called in the same scan */
     if (s7_exchange_validate(&r->jobs, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return -1;
+    }
+    /* partner names are looked up now, once: the engines dial the addresses, so a slow or
+     * dead resolver never holds up the other connections while they run */
+    if (s7_exchange_resolve(&r->jobs, err, sizeof err) ||
+        s7_exchange_resolve(&r->pjobs, err, sizeof err)) {
         fprintf(stderr, "error: %s\n", err);
         return -1;
     }
