@@ -637,6 +637,22 @@ static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap)
     return s->o.enter(s->o.enter_ctx, &s->p->partners[partner], on, err, cap);
 }
 
+/* CPU x's server started inside its partner's namespace (when there is one): 0 with the
+ * server's own result in *rc, or -1 with err set when the namespace could not be entered or
+ * left. */
+static int start_in_ns(s7_sim *s, s7__sim_cpu *x, int *rc, char *err, size_t cap)
+{
+    if (enter(s, x->partner, 1, err, cap) < 0)
+        return -1;
+    *rc = s7_server_start(x->srv);
+    char e2[200];
+    if (enter(s, x->partner, 0, e2, sizeof e2) < 0 && *rc == 0) {
+        snprintf(err, cap, "%s", e2);
+        return -1;
+    }
+    return 0;
+}
+
 int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap)
 {
     if (!x->srv)
@@ -646,14 +662,9 @@ int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap)
         x->listening = 0;
         return 0;
     }
-    if (enter(s, x->partner, 1, err, cap) < 0)
+    int rc;
+    if (start_in_ns(s, x, &rc, err, cap) < 0)
         return S7_ERR_IO;
-    int rc = s7_server_start(x->srv);
-    char e2[200];
-    if (enter(s, x->partner, 0, e2, sizeof e2) < 0 && rc == 0) {
-        snprintf(err, cap, "%s", e2);
-        return S7_ERR_IO;
-    }
     if (rc < 0) {
         snprintf(err, cap, "partner %s: cannot listen on %s:%u again (address in use?)",
                  s->p->partners[x->partner].name, s->addr[x->partner], (unsigned)x->port);
@@ -694,14 +705,9 @@ int s7_sim_start(s7_sim *s, char *err, size_t cap)
             snprintf(err, cap, "out of memory");
             return S7_ERR_NOMEM;
         }
-        if (enter(s, x->partner, 1, err, cap) < 0)
+        int rc;
+        if (start_in_ns(s, x, &rc, err, cap) < 0)
             return S7_ERR_IO;
-        int rc = s7_server_start(x->srv);
-        char e2[200];
-        if (enter(s, x->partner, 0, e2, sizeof e2) < 0 && rc == 0) {
-            snprintf(err, cap, "%s", e2);
-            return S7_ERR_IO;
-        }
         if (rc < 0) {
             snprintf(err, cap, "partner %s: cannot listen on %s: %s", pt->name, listen,
                      port && port < 1024 ? "address not held here, in use, or not root"
