@@ -193,9 +193,18 @@ int s7__resolve(const char *host, uint16_t port, struct sockaddr_storage *ss, so
             freeaddrinfo(res);
         return S7_ERR_RESOLVE;
     }
+    /* an IPv4 address of the name first: S7 partners are IPv4 hosts, and a name with both
+     * (Debian's /etc/hosts gives "localhost" 127.0.0.1 and ::1, ::1 sorted first) must dial
+     * the CPU where it listens */
+    const struct addrinfo *pick = res;
+    for (const struct addrinfo *a = res; a; a = a->ai_next)
+        if (a->ai_family == AF_INET && a->ai_addrlen <= sizeof *ss) {
+            pick = a;
+            break;
+        }
     memset(ss, 0, sizeof *ss);
-    memcpy(ss, res->ai_addr, res->ai_addrlen);
-    *len = (socklen_t)res->ai_addrlen;
+    memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+    *len = (socklen_t)pick->ai_addrlen;
     freeaddrinfo(res);
     if (ss->ss_family == AF_INET)
         ((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
