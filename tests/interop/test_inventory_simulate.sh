@@ -146,7 +146,7 @@ for ((i = 0; i < 50; i++)); do
 done
 check_eq "$out" "DB9000.DBW52:INT = 4321" "plc-line in RUN again: its GET job goes on"
 
-# the field faults (../shared/docs/field-notes.md section 1): a DB deleted (0x0A), a DB
+# the field faults (docs/simulate.md "Faults"): a DB deleted (0x0A), a DB
 # downloaded shorter (0x05 past its length), the CPU at another slot (CR closed without a CC,
 # the doctor names the slot that works), nothing listening on its port (RST); each cleared
 check_ok "plc-filler's budget back" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-filler:budget"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # s7 inventory simulate's network faults in namespaces (root), and faults made from outside
 # the simulator as an evaluator would make them; s7 inventory check --as, the monitor and
-# s7 doctor must name each from its evidence (../shared/docs/field-notes.md sections 1, 1b):
+# s7 doctor must name each from its evidence (docs/doctor.md "Network verdicts: who to call" and "Verdicts"):
 #   router:reject:line-filler (ICMP admin-prohibited from the router)  -> port_rejected
 #   router:reset:hmi-filler (a TCP reset with the router's TTL)         -> port_rejected
 #   plc-capper:down (its address gone: ARP fails)                       -> host_unreachable
