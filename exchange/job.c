@@ -255,6 +255,20 @@ static int check_output(const char *jt, const char *what, const s7_tag *t, int w
 
 /* The job's outputs, each where configured: done_name (DONE or NDR) and ERROR bits, the
  * STATUS word.  0, or the first error. */
+/* Job j's trigger: a cycle of 1 ms..24 h, or a REQ bit that can be read; 0 or the error. */
+static int check_trigger(const s7_xjob *j, const char *jt, char *err, size_t errcap)
+{
+    if (j->trigger == S7_XTRIG_CYCLIC) {
+        if (j->cycle_ms < 1 || j->cycle_ms > 86400000L)
+            return s7__errf(err, errcap, "%s: cycle %ld ms is outside 1 ms..24 h: e.g. every 100ms",
+                            jt, j->cycle_ms);
+        return 0;
+    }
+    if (j->trigger == S7_XTRIG_REQ)
+        return check_output(jt, "REQ", &j->req, 0, err, errcap);
+    return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
+}
+
 static int check_outputs(const s7_xjob *j, const char *jt, const char *done_name, char *err,
                          size_t errcap)
 {
@@ -311,18 +325,9 @@ static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char 
                             u ? " or raise the PDU (pdu: 960)" : " or split the block");
     }
     if (sender) {
-        if (j->trigger == S7_XTRIG_CYCLIC) {
-            if (j->cycle_ms < 1 || j->cycle_ms > 86400000L)
-                return s7__errf(err, errcap,
-                                "%s: cycle %ld ms is outside 1 ms..24 h: e.g. every 100ms", jt,
-                                j->cycle_ms);
-        } else if (j->trigger == S7_XTRIG_REQ) {
-            int rc = check_output(jt, "REQ", &j->req, 0, err, errcap);
-            if (rc)
-                return rc;
-        } else {
-            return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
-        }
+        int rc = check_trigger(j, jt, err, errcap);
+        if (rc)
+            return rc;
     }
     return check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
 }
@@ -411,17 +416,9 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
                             size_text(l, ls, sizeof ls));
         }
     }
-    if (j->trigger == S7_XTRIG_CYCLIC) {
-        if (j->cycle_ms < 1 || j->cycle_ms > 86400000L)
-            return s7__errf(err, errcap, "%s: cycle %ld ms is outside 1 ms..24 h: e.g. every 100ms",
-                            jt, j->cycle_ms);
-    } else if (j->trigger == S7_XTRIG_REQ) {
-        int rc = check_output(jt, "REQ", &j->req, 0, err, errcap);
-        if (rc)
-            return rc;
-    } else {
-        return s7__errf(err, errcap, "%s: no trigger: give every DURATION or on BIT", jt);
-    }
+    int trc = check_trigger(j, jt, err, errcap);
+    if (trc)
+        return trc;
     int orc = check_outputs(j, jt, j->kind == S7_XJOB_GET ? "NDR" : "DONE", err, errcap);
     if (orc)
         return orc;

@@ -392,12 +392,7 @@ static int service_ok(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, int ok, unsig
     if (!ud)
         return local_ack(pl, p, bit ? ERR_PROTECTION : ERR_NOT_AVAILABLE, out, cap) < 0 ? -1 : 0;
     s7_ud r;
-    memset(&r, 0, sizeof r);
-    r.method = 0x12;
-    r.type = S7_UD_TYPE_RESP;
-    r.group = ud->group;
-    r.subfn = ud->subfn;
-    r.seq = ud->seq;
+    s7_ud_resp_init(&r, ud);
     r.err = ERR_PROTECTION;
     r.rc = S7_RC_NOT_FOUND;
     int k = s7_ud_encode(out, cap, p->ref, &r);

@@ -198,12 +198,7 @@ static int local_answer(const s7_pdu *pdu, const s7_ud *req, uint8_t *out, size_
 {
     uint8_t d[5] = {0x02, 0x00, 0, 0x01, 0x00};
     s7_ud r;
-    memset(&r, 0, sizeof r);
-    r.method = 0x12;
-    r.type = S7_UD_TYPE_RESP;
-    r.group = req->group;
-    r.subfn = req->subfn;
-    r.seq = req->seq;
+    s7_ud_resp_init(&r, req);
     r.rc = S7_RC_OK;
     r.dts = S7_DTS_OCTET;
     r.payload = d;

@@ -43,11 +43,7 @@ static int ud_reply(uint8_t *out, size_t lim, uint16_t ref, const s7_ud *req, ui
                     uint16_t plen)
 {
     s7_ud r;
-    memset(&r, 0, sizeof r);
-    r.method = 0x12;
-    r.type = S7_UD_TYPE_RESP;
-    r.group = req->group;
-    r.subfn = req->subfn;
+    s7_ud_resp_init(&r, req);
     r.seq = seq;
     r.dur = dur;
     r.last = last;

@@ -55,6 +55,16 @@ int s7_ud_decode(const s7_pdu *pdu, s7_ud *out)
     return (int)(pdu->param_len + pdu->data_len);
 }
 
+void s7_ud_resp_init(s7_ud *r, const s7_ud *req)
+{
+    memset(r, 0, sizeof *r);
+    r->method = 0x12;
+    r->type = S7_UD_TYPE_RESP;
+    r->group = req->group;
+    r->subfn = req->subfn;
+    r->seq = req->seq;
+}
+
 int s7_ud_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_ud *u)
 {
     if (u->plen && !u->payload && u->rc == S7_RC_OK)

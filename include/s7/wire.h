@@ -399,6 +399,9 @@ S7_API int s7_ud_decode(const s7_pdu *pdu, s7_ud *out);
 /* Whole Userdata PDU: 8-byte param when u->method == 0x11, else 12. Data item
  * rc/dts/payload (an rc other than 0xFF is written as rc 00 0000). */
 S7_API int s7_ud_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_ud *u);
+/* *r made the head of the answer to request req: every field zero, then method 0x12, type
+ * response, req's group, subfunction and sequence number (the caller sets the rest). */
+S7_API void s7_ud_resp_init(s7_ud *r, const s7_ud *req);
 
 /* SZL read request (group 4, subfunction 1): first part and continuation. */
 S7_API int s7_szl_req_encode(uint8_t *buf, size_t cap, uint16_t ref, uint16_t id, uint16_t index);
