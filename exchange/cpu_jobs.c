@@ -725,7 +725,9 @@ size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeou
     return n;
 }
 
-int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
+/* Step every connection's client with its poll events (pfd NULL: none, which submits and
+ * flushes what the jobs queued). */
+static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n)
 {
     for (size_t i = 0; i < e->x.nconns; i++) {
         xconn *k = &e->conns[i];
@@ -733,7 +735,7 @@ int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
         if (!k->cl || (fd = s7_client_fd(k->cl)) < 0)
             continue;
         short rev = 0;
-        for (size_t p = 0; p < n; p++)
+        for (size_t p = 0; pfd && p < n; p++)
             if (pfd[p].fd == fd)
                 rev = pfd[p].revents;
         int was = k->state;
@@ -741,7 +743,15 @@ int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
         if (rc < 0 && was == XC_UP && k->state == XC_UP)
             conn_lost(k, rc);
     }
+}
+
+int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
+{
+    step_conns(e, pfd, n);
     tick(e);
+    /* the requests of the jobs this tick started go out now: a job's latency runs from its
+     * start, and nothing else (the server's turn, the caller's loop) comes in between */
+    step_conns(e, NULL, 0);
     return 0;
 }
 

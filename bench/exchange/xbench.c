@@ -18,10 +18,12 @@
  *      very request and reply bytes of that read as a TCP ping-pong between this process
  *      and a child process, at the same cadence, so it pays the same wake-ups; and the same
  *      with each end waiting as an event loop does, in poll / epoll_wait before its read),
- *      s7kit's blocking client and a Snap7 client (Cli_DBRead) doing the same read.  Quantiles
+ *      s7kit's blocking client and a Snap7 client (Cli_DBRead) doing the same read, and the
+ *      floor's requesting end against CPU B (how much of the distance is the answering
+ *      server's).  Quantiles
  *      are exact (sorted samples); CPU time of this process per operation beside them.
  *
- * Rounds (--rounds N, default 3): the sides take turns, each measured --time seconds per
+ * Rounds (--rounds N, default 5): the sides take turns, each measured --time seconds per
  * turn (case a: bridge, Snap7, bridge, Snap7, ...; case b: job, client, floor, event-loop
  * floor, Snap7, then again), so a busy moment of a shared machine lands on one round of each
  * side rather than on one whole side.  A figure is the median of its side's rounds (the
@@ -35,6 +37,7 @@
  * --verbose (every round's figures before each table). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -63,7 +66,7 @@
 
 #define MAX_ROUNDS 100
 
-static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0, n_rounds = 3, verbose = 0;
+static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0, n_rounds = 5, verbose = 0;
 static double run_s = 5.0;
 static int b_cycle_ms = 10; /* case b: one operation every this many ms, on every side */
 
@@ -621,6 +624,39 @@ static void client_run(uint16_t port, samples *out)
     s7_client_free(c);
 }
 
+/* The floor's requesting end (the recorded request bytes, a blocking write and read) against
+ * CPU B itself: the floor with s7kit's server as the answering side, so the table shows how
+ * much of the distance to the floor is the answering server's and how much the requesting
+ * side's. */
+static void raw_run(const frames *f, uint16_t port, samples *out)
+{
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.pdu_request = S7_XPDU_DEFAULT;
+    s7_client *c = s7_client_new(&co);
+    if (s7_client_connect(c, "127.0.0.1", port))
+        die("%s", "b: connect failed");
+    int fd = s7_client_fd(c), one = 1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    uint8_t buf[512];
+    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
+    while (now_s() < end) {
+        double t0 = now_s();
+        if (wr(fd, f->req, f->req_len) || rd(fd, buf, f->rep_len))
+            die("%s", "b: raw read of CPU B failed");
+        double t1 = now_s();
+        if (t0 >= warm) {
+            if (!out->n)
+                c0 = cpu_s();
+            sample_add(out, (uint32_t)((t1 - t0) * 1e6));
+        }
+        per = next_period(per);
+    }
+    out->cpu_s = cpu_s() - c0;
+    s7_client_free(c);
+}
+
 /* A Snap7 client (Cli_DBRead) doing the same read every period. */
 static void snap7_run(uint16_t port, samples *out)
 {
@@ -645,7 +681,7 @@ static void snap7_run(uint16_t port, samples *out)
     snap7_cli_free(s);
 }
 
-enum { B_JOB, B_CLIENT, B_FLOOR, B_FLOOR_EV, B_SNAP7, B_ROWS };
+enum { B_JOB, B_CLIENT, B_RAW, B_FLOOR, B_FLOOR_EV, B_SNAP7, B_ROWS };
 
 /* Case b: job, client, floor, event-loop floor, Snap7 against CPU B, an emulated CPU served
  * alone by a child process (the loop of `s7 server`), n_rounds times in turn: out[row][round]. */
@@ -677,6 +713,8 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
         out[B_JOB][r] = of(&s);
         client_run(partner_port, &s);
         out[B_CLIENT][r] = of(&s);
+        raw_run(&f, partner_port, &s);
+        out[B_RAW][r] = of(&s);
         floor_run(&f, 0, &s);
         out[B_FLOOR][r] = of(&s);
         floor_run(&f, 1, &s);
@@ -684,10 +722,10 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
         snap7_run(partner_port, &s);
         out[B_SNAP7][r] = of(&s);
         if (verbose)
-            printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, floor %u / %u, "
+            printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, to CPU B %u / %u, floor %u / %u, "
                    "event-loop floor %u / %u, Snap7 %u / %u; job p50 / floor p50 %.2fx\n",
                    r + 1, out[B_JOB][r].p50, out[B_JOB][r].p99, out[B_CLIENT][r].p50,
-                   out[B_CLIENT][r].p99, out[B_FLOOR][r].p50, out[B_FLOOR][r].p99,
+                   out[B_CLIENT][r].p99, out[B_RAW][r].p50, out[B_RAW][r].p99, out[B_FLOOR][r].p50, out[B_FLOOR][r].p99,
                    out[B_FLOOR_EV][r].p50, out[B_FLOOR_EV][r].p99, out[B_SNAP7][r].p50,
                    out[B_SNAP7][r].p99,
                    out[B_FLOOR][r].p50 ? (double)out[B_JOB][r].p50 / out[B_FLOOR][r].p50 : 0);
@@ -836,6 +874,7 @@ int main(int argc, char **argv)
         static const char *what[B_ROWS] = {
             "GET job of emulated CPU A (s7_xengine, request to reply)",
             "s7kit client, blocking read of the same 4 bytes",
+            "the floor's request bytes sent to CPU B (s7kit's server answers)",
             "loopback floor: the same request/reply bytes, TCP ping-pong",
             "the floor with each end waiting as an event loop (poll/epoll, then read)",
             "Snap7 client, Cli_DBRead of the same 4 bytes",

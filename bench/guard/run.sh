@@ -18,7 +18,7 @@
 # goal is judged on it), and beside it the lowest..highest of the ratios within one round.
 #
 #   bench/guard/run.sh [BUILD_DIR]      (SECONDS_PER_CASE=3: seconds per measurement;
-#                                        ROUNDS=3: rounds per case;
+#                                        ROUNDS=5: rounds per case;
 #                                        VERBOSE=1: print every round's figures too;
 #                                        GUARD_THREADS=N runs the guards with --threads N,
 #                                        default: the guard's own, one loop per online CPU)
@@ -27,7 +27,7 @@ BUILD="${1:-build}"
 S7="$BUILD/bin/s7"
 GB="$BUILD/bench/guard_bench"
 SECS="${SECONDS_PER_CASE:-3}"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-5}"
 VERBOSE="${VERBOSE:-0}"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-guard: ROUNDS=$ROUNDS: want a whole number >= 1" >&2; exit 2; }
 if ! [[ "$SECS" =~ ^[0-9]*\.?[0-9]+$ ]] || ! awk -v s="$SECS" 'BEGIN { exit !(s > 0) }'; then
