@@ -722,12 +722,13 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
         snap7_run(partner_port, &s);
         out[B_SNAP7][r] = of(&s);
         if (verbose)
-            printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, to CPU B %u / %u, floor %u / %u, "
+            printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, to CPU B %u / %u, floor "
+                   "%u / %u, "
                    "event-loop floor %u / %u, Snap7 %u / %u; job p50 / floor p50 %.2fx\n",
                    r + 1, out[B_JOB][r].p50, out[B_JOB][r].p99, out[B_CLIENT][r].p50,
-                   out[B_CLIENT][r].p99, out[B_RAW][r].p50, out[B_RAW][r].p99, out[B_FLOOR][r].p50, out[B_FLOOR][r].p99,
-                   out[B_FLOOR_EV][r].p50, out[B_FLOOR_EV][r].p99, out[B_SNAP7][r].p50,
-                   out[B_SNAP7][r].p99,
+                   out[B_CLIENT][r].p99, out[B_RAW][r].p50, out[B_RAW][r].p99, out[B_FLOOR][r].p50,
+                   out[B_FLOOR][r].p99, out[B_FLOOR_EV][r].p50, out[B_FLOOR_EV][r].p99,
+                   out[B_SNAP7][r].p50, out[B_SNAP7][r].p99,
                    out[B_FLOOR][r].p50 ? (double)out[B_JOB][r].p50 / out[B_FLOOR][r].p50 : 0);
     }
     farm_stop(&partner_pid);
