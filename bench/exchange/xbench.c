@@ -484,6 +484,47 @@ static void evwait(int evloop, int fd, int ep)
     }
 }
 
+/* One operation of a case b side (0 or -1); ctx is the side's own. */
+typedef int (*op_fn)(void *ctx);
+
+/* Run op every period for --time seconds after a 0.3 s warm-up, each operation's latency a
+ * sample of out, the CPU time of this process from the first sample on in out->cpu_s; a
+ * failed operation ends the bench with what. */
+static void paced(samples *out, op_fn op, void *ctx, const char *what)
+{
+    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
+    while (now_s() < end) {
+        double t0 = now_s();
+        if (op(ctx))
+            die("%s", what);
+        double t1 = now_s();
+        if (t0 >= warm) {
+            if (!out->n)
+                c0 = cpu_s();
+            sample_add(out, (uint32_t)((t1 - t0) * 1e6));
+        }
+        per = next_period(per);
+    }
+    out->cpu_s = cpu_s() - c0;
+}
+
+/* The requesting end of a ping-pong: f's request written to fd, its reply read back, waiting
+ * as an event loop does first when evloop. */
+typedef struct pingpong {
+    const frames *f;
+    int fd, evloop;
+} pingpong;
+
+static int pingpong_op(void *ctx)
+{
+    pingpong *pp = ctx;
+    uint8_t buf[512];
+    if (wr(pp->fd, pp->f->req, pp->f->req_len))
+        return -1;
+    evwait(pp->evloop, pp->fd, -1);
+    return rd(pp->fd, buf, pp->f->rep_len);
+}
+
 /* The floor: f's request and reply bytes as a TCP ping-pong over 127.0.0.1 between this
  * process and a child process that answers every request with the reply (no S7 work at
  * all), one exchange every period as the job does, so both pay the same wake-ups.  evloop:
@@ -522,24 +563,8 @@ static void floor_run(const frames *f, int evloop, samples *out)
     if (connect(c, (struct sockaddr *)&a, sizeof a))
         die("%s", "floor: connect failed");
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    uint8_t buf[512];
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
-    while (now_s() < end) {
-        double t0 = now_s();
-        if (wr(c, f->req, f->req_len))
-            die("%s", "floor: ping-pong failed");
-        evwait(evloop, c, -1);
-        if (rd(c, buf, f->rep_len))
-            die("%s", "floor: ping-pong failed");
-        double t1 = now_s();
-        if (t0 >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, (uint32_t)((t1 - t0) * 1e6));
-        }
-        per = next_period(per);
-    }
-    out->cpu_s = cpu_s() - c0;
+    pingpong pp = {f, c, evloop};
+    paced(out, pingpong_op, &pp, "floor: ping-pong failed");
     close(c);
     waitpid(pid, NULL, 0);
 }
@@ -598,29 +623,21 @@ static void job_run(uint16_t port, samples *out)
     s7_exchange_free(&x);
 }
 
+static int client_op(void *ctx)
+{
+    uint8_t v[4];
+    return s7_client_db_read(ctx, 1, 0, v, 4) ? -1 : 0;
+}
+
 /* s7kit's blocking client reading the same 4 bytes of CPU B every period. */
 static void client_run(uint16_t port, samples *out)
 {
     s7_client_opts co;
     s7_client_opts_init(&co);
     s7_client *c = s7_client_new(&co);
-    uint8_t v[4];
     if (s7_client_connect(c, "127.0.0.1", port))
         die("%s", "b: connect failed");
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
-    while (now_s() < end) {
-        double a = now_s();
-        if (s7_client_db_read(c, 1, 0, v, 4))
-            die("%s", "b: read failed");
-        double b = now_s();
-        if (a >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, (uint32_t)((b - a) * 1e6));
-        }
-        per = next_period(per);
-    }
-    out->cpu_s = cpu_s() - c0;
+    paced(out, client_op, c, "b: read failed");
     s7_client_free(c);
 }
 
@@ -639,45 +656,24 @@ static void raw_run(const frames *f, uint16_t port, samples *out)
     int fd = s7_client_fd(c), one = 1;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    uint8_t buf[512];
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
-    while (now_s() < end) {
-        double t0 = now_s();
-        if (wr(fd, f->req, f->req_len) || rd(fd, buf, f->rep_len))
-            die("%s", "b: raw read of CPU B failed");
-        double t1 = now_s();
-        if (t0 >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, (uint32_t)((t1 - t0) * 1e6));
-        }
-        per = next_period(per);
-    }
-    out->cpu_s = cpu_s() - c0;
+    pingpong pp = {f, fd, 0};
+    paced(out, pingpong_op, &pp, "b: raw read of CPU B failed");
     s7_client_free(c);
+}
+
+static int snap7_op(void *ctx)
+{
+    uint8_t v[4];
+    return snap7_cli_db_read(ctx, 1, 0, 4, v) ? -1 : 0;
 }
 
 /* A Snap7 client (Cli_DBRead) doing the same read every period. */
 static void snap7_run(uint16_t port, samples *out)
 {
     snap7_cli *s = NULL;
-    uint8_t v[4];
     if (snap7_cli_connect("127.0.0.1", port, 960, &s))
         die("%s", "b: Snap7 connect failed");
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
-    while (now_s() < end) {
-        double a = now_s();
-        if (snap7_cli_db_read(s, 1, 0, 4, v))
-            die("%s", "b: Snap7 read failed");
-        double b = now_s();
-        if (a >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, (uint32_t)((b - a) * 1e6));
-        }
-        per = next_period(per);
-    }
-    out->cpu_s = cpu_s() - c0;
+    paced(out, snap7_op, s, "b: Snap7 read failed");
     snap7_cli_free(s);
 }
 
