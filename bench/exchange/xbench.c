@@ -100,6 +100,14 @@ static double cpu_s(void)
            ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The user-space part of cpu_s(). */
+static double user_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+}
+
 static void die(const char *fmt, const char *a)
 {
     fprintf(stderr, "s7xbench: ");
@@ -230,18 +238,15 @@ static void farm_stop(pid_t *pid)
 /* ---------------------------------------------------------------- a. tags */
 
 typedef struct side {
-    double cpu_pct; /* % of one core */
-    double tags_s;  /* tags copied per second */
+    double cpu_pct;  /* % of one core */
+    double user_pct; /* of which in user space */
+    double tags_s;   /* tags copied per second */
     unsigned long errors;
 } side;
 
-static void case_a_bridge(side *out)
+/* The tags of case a: n_tags DWORDs at every TAG_STEP bytes of DB1 (from) and DB2 (to). */
+static void case_a_tags(s7_tag *from, s7_tag *to)
 {
-    s7_bridge_opts bo;
-    s7_bridge_opts_init(&bo);
-    s7_bridge *b = s7_bridge_new(&bo);
-    s7_tag *from = calloc((size_t)n_tags, sizeof *from), *to = calloc((size_t)n_tags, sizeof *to);
-    char name[32], err[256];
     for (int t = 0; t < n_tags; t++) {
         from[t].area = to[t].area = S7_AREA_DB;
         from[t].db = 1;
@@ -250,6 +255,18 @@ static void case_a_bridge(side *out)
         from[t].type = to[t].type = S7_T_DWORD;
         from[t].count = to[t].count = 1;
     }
+}
+
+static int wr(int fd, const uint8_t *p, size_t n);
+
+static void case_a_bridge(side *out)
+{
+    s7_bridge_opts bo;
+    s7_bridge_opts_init(&bo);
+    s7_bridge *b = s7_bridge_new(&bo);
+    s7_tag *from = calloc((size_t)n_tags, sizeof *from), *to = calloc((size_t)n_tags, sizeof *to);
+    char name[32], err[256];
+    case_a_tags(from, to);
     for (int i = 0; i < n_cpus; i++) {
         snprintf(name, sizeof name, "cpu%d", i);
         s7_bridge_add_partner(b, name, "127.0.0.1", farm_ports[i], NULL);
@@ -277,10 +294,11 @@ static void case_a_bridge(side *out)
         ok0 += st.ok;
         err0 += st.err;
     }
-    double c0 = cpu_s(), w0 = now_s();
+    double c0 = cpu_s(), u0 = user_s(), w0 = now_s();
     while (now_s() - w0 < run_s)
         s7_bridge_run(b, 50);
-    double c1 = cpu_s(), w1 = now_s();
+    double c1 = cpu_s(), u1 = user_s(), w1 = now_s();
+    out->user_pct = 100.0 * (u1 - u0) / (w1 - w0);
     for (int i = 0; i < n_cpus; i++) {
         s7_bridge_job_stat(b, (size_t)i, &st);
         ok1 += st.ok;
@@ -357,12 +375,13 @@ static void case_a_snap7(side *out)
     unsigned long r0 = 0, r1 = 0, e = 0;
     for (int i = 0; i < n_cpus; i++)
         r0 += t[i].runs;
-    double c0 = cpu_s(), w0 = now_s();
+    double c0 = cpu_s(), u0 = user_s(), w0 = now_s();
     while (now_s() - w0 < run_s) {
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
     }
-    double c1 = cpu_s(), w1 = now_s();
+    double c1 = cpu_s(), u1 = user_s(), w1 = now_s();
+    out->user_pct = 100.0 * (u1 - u0) / (w1 - w0);
     for (int i = 0; i < n_cpus; i++)
         r1 += t[i].runs;
     stop = 1;
@@ -374,6 +393,154 @@ static void case_a_snap7(side *out)
     out->tags_s = (double)(r1 - r0) * n_tags / (w1 - w0);
     out->errors = e;
     free(t);
+}
+
+/* The floor of case a: the very request and reply bytes of one CPU's cycle (its read, then
+ * its write, as the bridge's client sends them: recorded once with a frame tap), sent to
+ * every CPU by one thread waiting in epoll, with no S7 work at all (no planning, encoding or
+ * decoding: only the bytes counted).  What the engine spends above it is its own work. */
+typedef struct opbytes {
+    uint8_t req[16384];
+    size_t req_len, rep_len;
+} opbytes;
+
+static opbytes *rec_cur;
+
+static void rec_tap(void *ctx, int out, const uint8_t *frame, size_t len)
+{
+    (void)ctx;
+    if (!rec_cur)
+        return;
+    if (!out) {
+        rec_cur->rep_len += len;
+    } else if (rec_cur->req_len + len <= sizeof rec_cur->req) {
+        memcpy(rec_cur->req + rec_cur->req_len, frame, len);
+        rec_cur->req_len += len;
+    } else {
+        die("%s", "a: a cycle's requests are larger than the floor's buffer");
+    }
+}
+
+typedef struct floor_cpu {
+    s7_client *c;
+    int fd, phase; /* 0 idle, 1 the read under way, 2 the write */
+    size_t got;
+} floor_cpu;
+
+static void floor_send(const floor_cpu *k, const opbytes *op)
+{
+    if (wr(k->fd, op->req, op->req_len))
+        die("%s", "a: floor: send failed");
+}
+
+static void case_a_floor(side *out)
+{
+    static opbytes rd_op, wr_op;
+    s7_tag *from = calloc((size_t)n_tags, sizeof *from), *to = calloc((size_t)n_tags, sizeof *to);
+    s7_item *ri = calloc((size_t)n_tags, sizeof *ri), *wi = calloc((size_t)n_tags, sizeof *wi);
+    uint8_t *vals = calloc((size_t)n_tags, 4);
+    floor_cpu *k = calloc((size_t)n_cpus, sizeof *k);
+    if (!from || !to || !ri || !wi || !vals || !k)
+        die("%s", "out of memory");
+    case_a_tags(from, to);
+    for (int t = 0; t < n_tags; t++) {
+        s7_item_from_tag(&ri[t], &from[t], vals + 4 * t);
+        s7_item_from_tag(&wi[t], &to[t], vals + 4 * t);
+    }
+    /* the bytes of one cycle, from a client with the bridge's settings (the defaults) */
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.tap = rec_tap;
+    s7_client *rec = s7_client_new(&co);
+    memset(&rd_op, 0, sizeof rd_op);
+    memset(&wr_op, 0, sizeof wr_op);
+    if (s7_client_connect(rec, "127.0.0.1", farm_ports[0]))
+        die("%s", "a: floor: connect failed");
+    rec_cur = &rd_op;
+    int rc = s7_client_read(rec, ri, (size_t)n_tags);
+    rec_cur = &wr_op;
+    rc = rc ? rc : s7_client_write(rec, wi, (size_t)n_tags);
+    rec_cur = NULL;
+    s7_client_free(rec);
+    if (rc || !rd_op.rep_len || !wr_op.rep_len)
+        die("%s", "a: floor: could not record a cycle's bytes");
+
+    int ep = epoll_create1(0);
+    s7_client_opts_init(&co);
+    for (int i = 0; i < n_cpus; i++) {
+        k[i].c = s7_client_new(&co);
+        if (!k[i].c || s7_client_connect(k[i].c, "127.0.0.1", farm_ports[i]))
+            die("%s", "a: floor: connect failed");
+        k[i].fd = s7_client_fd(k[i].c);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, k[i].fd, &ev))
+            die("%s", "a: floor: epoll_ctl failed");
+    }
+    static uint8_t buf[65536];
+    struct epoll_event ev[64];
+    unsigned long cycles = 0, c_at0 = 0;
+    double t0 = now_s(), due = t0, w0 = t0 + 1.5, end = w0 + run_s, c0 = 0, u0 = 0;
+    int measuring = 0;
+    for (;;) {
+        double now = now_s();
+        if (!measuring && now >= w0) {
+            measuring = 1;
+            c0 = cpu_s();
+            u0 = user_s();
+            w0 = now;
+            end = w0 + run_s;
+            c_at0 = cycles;
+        }
+        if (now >= end)
+            break;
+        if (now >= due) {
+            for (int i = 0; i < n_cpus; i++)
+                if (k[i].phase == 0) {
+                    k[i].phase = 1;
+                    k[i].got = 0;
+                    floor_send(&k[i], &rd_op);
+                }
+            due += cycle_ms / 1000.0;
+            if (due <= now)
+                due = now + cycle_ms / 1000.0;
+        }
+        double wait = due < end ? due - now_s() : end - now_s();
+        int n = epoll_wait(ep, ev, 64, wait > 0 ? (int)(wait * 1000.0) + 1 : 0);
+        for (int e = 0; e < n; e++) {
+            floor_cpu *q = &k[ev[e].data.u32];
+            ssize_t r = recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (r <= 0) {
+                if (r < 0 && errno == EAGAIN)
+                    continue;
+                die("%s", "a: floor: a CPU closed the connection");
+            }
+            q->got += (size_t)r;
+            if (q->phase == 1 && q->got >= rd_op.rep_len) {
+                q->got -= rd_op.rep_len;
+                q->phase = 2;
+                floor_send(q, &wr_op);
+            }
+            if (q->phase == 2 && q->got >= wr_op.rep_len) {
+                q->got -= wr_op.rep_len;
+                q->phase = 0;
+                cycles++;
+            }
+        }
+    }
+    double c1 = cpu_s(), u1 = user_s(), w1 = now_s();
+    out->cpu_pct = 100.0 * (c1 - c0) / (w1 - w0);
+    out->user_pct = 100.0 * (u1 - u0) / (w1 - w0);
+    out->tags_s = (double)(cycles - c_at0) * n_tags / (w1 - w0);
+    out->errors = 0;
+    for (int i = 0; i < n_cpus; i++)
+        s7_client_free(k[i].c);
+    close(ep);
+    free(k);
+    free(vals);
+    free(wi);
+    free(ri);
+    free(to);
+    free(from);
 }
 
 /* ---------------------------------------------------------------- b. latency */
@@ -804,8 +971,9 @@ int main(int argc, char **argv)
     printf("\n\n");
     int rc = 0;
     if (strchr(cases, 'a')) {
-        side us[MAX_ROUNDS], them[MAX_ROUNDS];
+        side us[MAX_ROUNDS], them[MAX_ROUNDS], fl[MAX_ROUNDS];
         double uc[MAX_ROUNDS], tc[MAX_ROUNDS], ut[MAX_ROUNDS], tt[MAX_ROUNDS];
+        double fc[MAX_ROUNDS], ft[MAX_ROUNDS];
         unsigned long ue = 0, te = 0;
         printf("a. %d CPUs x %d scattered 4-byte tags every %d ms, copied DB1 -> DB2 (%.0f "
                "tags/s)\n",
@@ -813,6 +981,9 @@ int main(int argc, char **argv)
         for (int r = 0; r < n_rounds; r++) {
             case_a_bridge(&us[r]);
             case_a_snap7(&them[r]);
+            case_a_floor(&fl[r]);
+            fc[r] = fl[r].cpu_pct;
+            ft[r] = fl[r].tags_s;
             uc[r] = us[r].cpu_pct;
             tc[r] = them[r].cpu_pct;
             ut[r] = us[r].tags_s;
@@ -820,10 +991,12 @@ int main(int argc, char **argv)
             ue += us[r].errors;
             te += them[r].errors;
             if (verbose)
-                printf("  round %d: CPU %.1f %% / %.1f %% (Snap7 / s7kit %.1fx), tags/s %.0f / "
-                       "%.0f, failed runs %lu / %lu\n",
-                       r + 1, uc[r], tc[r], uc[r] > 0 ? tc[r] / uc[r] : 0, ut[r], tt[r],
-                       us[r].errors, them[r].errors);
+                printf("  round %d: CPU %.2f %% / %.2f %% / floor %.2f %% (user space %.2f / %.2f "
+                       "/ %.2f) (Snap7 / s7kit %.1fx, s7kit / floor %.2fx), tags/s %.0f / %.0f / "
+                       "floor %.0f, failed runs %lu / %lu\n",
+                       r + 1, uc[r], tc[r], fc[r], us[r].user_pct, them[r].user_pct, fl[r].user_pct,
+                       uc[r] > 0 ? tc[r] / uc[r] : 0, fc[r] > 0 ? uc[r] / fc[r] : 0, ut[r], tt[r],
+                       ft[r], us[r].errors, them[r].errors);
         }
         double mu = median(uc, n_rounds), mt = median(tc, n_rounds);
         double mut = median(ut, n_rounds), mtt = median(tt, n_rounds);
@@ -846,6 +1019,23 @@ int main(int argc, char **argv)
         snprintf(x, sizeof x, "%lu", ue);
         snprintf(y, sizeof y, "%lu", te);
         row("failed runs (all rounds)", x, y, "", "");
+        /* the floor: what the same bytes cost one thread without any S7 work */
+        double mf = median(fc, n_rounds), mft = median(ft, n_rounds);
+        if (markdown)
+            printf("\n| | s7 exchange engine (1 thread) | floor: the same bytes, 1 thread, no "
+                   "S7 work | s7kit / floor | per round (min..max) |\n|---|---|---|---|---|\n");
+        else
+            row("", "s7 exchange engine", "floor, same bytes", "s7kit / floor", "per round");
+        snprintf(x, sizeof x, "%.1f %%", mu);
+        snprintf(y, sizeof y, "%.1f %%", mf);
+        snprintf(z, sizeof z, "%.2fx", mf > 0 ? mu / mf : 0);
+        spread(w, sizeof w, 2, uc, fc, n_rounds);
+        row("CPU time per second of work (% of one core)", x, y, z, w);
+        snprintf(x, sizeof x, "%.0f", mut);
+        snprintf(y, sizeof y, "%.0f", mft);
+        snprintf(z, sizeof z, "%.2fx", mft > 0 ? mut / mft : 0);
+        spread(w, sizeof w, 2, ut, ft, n_rounds);
+        row("tags copied per second", x, y, z, w);
         printf("\n");
         if (ue || te)
             rc = 1;
