@@ -423,7 +423,7 @@ short s7_client_events(const s7_client *c)
 
 int s7_client_timeout_ms(const s7_client *c)
 {
-    int64_t now = s7_now_ms(), due = -1;
+    int64_t due = -1;
     if (needs_pump(c))
         return 0;
     if (c->state == S7__TCP_CONNECTING || c->state == S7__HANDSHAKE)
@@ -431,7 +431,8 @@ int s7_client_timeout_ms(const s7_client *c)
     else if (c->state == S7__READY && c->inflight_since)
         due = c->inflight_since + c->o.request_timeout_ms;
     if (due < 0)
-        return -1;
+        return -1; /* nothing timed: no clock read */
+    int64_t now = s7_now_ms();
     return due <= now ? 0 : (int)(due - now);
 }
 

@@ -149,6 +149,10 @@ void s7__pcache_free(s7_client *c)
 /* Small copies inline (4-byte tags are the usual case), others through memcpy. */
 static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
 {
+    if (n == 4) { /* the usual tag first: one compare */
+        memcpy(d, s, 4);
+        return;
+    }
     switch (n) {
     case 1: *d = *s; return;
     case 2: memcpy(d, s, 2); return;
@@ -156,6 +160,22 @@ static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
     case 8: memcpy(d, s, 8); return;
     default: memcpy(d, s, n); return;
     }
+}
+
+/* Every one of the n return codes rcs is S7_RC_OK (0xFF), eight at a time. */
+static int all_ok(const uint8_t *rcs, unsigned n)
+{
+    unsigned i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, rcs + i, 8);
+        if (w != UINT64_MAX)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (rcs[i] != S7_RC_OK)
+            return 0;
+    return 1;
 }
 
 /* The flat lists of copies of a templated entry (in one block with the per-request facts
@@ -410,9 +430,12 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
         memcpy(buf, e->tmpl + h->toff, h->tlen);
-        if (write)
-            for (uint32_t i = h->c0; i < h->c1; i++)
-                copy_bytes(buf + e->hc[i].off, e->hc[i].ptr, e->hc[i].len);
+        if (write) {
+            /* in locals: the stores into buf would make the compiler load them again */
+            const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
+            for (; c < end; c++)
+                copy_bytes(buf + c->off, c->ptr, c->len);
+        }
         return (int)h->tlen;
     }
     size_t len = e->tlen[sub];
@@ -441,10 +464,7 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
         unsigned k = 0;
         if (write) {
             uint8_t rcs[S7_ITEMS_MAX];
-            if (s7_write_resp_check(pdu, NULL, h->n, rcs, NULL, 0) >= 0)
-                while (k < h->n && rcs[k] == S7_RC_OK)
-                    k++;
-            if (k == h->n)
+            if (s7_write_resp_check(pdu, NULL, h->n, rcs, NULL, 0) >= 0 && all_ok(rcs, h->n))
                 return 0;
         } else {
             s7_data_item di[S7_ITEMS_MAX];
@@ -452,8 +472,8 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
                 while (k < h->n && di[k].rc == S7_RC_OK)
                     k++;
             if (k == h->n) {
-                for (uint32_t i = h->c0; i < h->c1; i++) {
-                    const s7__hcopy *c = &e->hc[i];
+                const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
+                for (; c < end; c++) {
                     const uint8_t *d = di[c->k].data + c->off;
                     if (c->len)
                         copy_bytes(c->ptr, d, c->len);

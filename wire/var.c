@@ -487,8 +487,7 @@ int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n,
                        "write reply: a data block of %u byte%s where %u return code%s "
                        "(one per item written) are expected",
                        pdu->data_len, pdu->data_len == 1 ? "" : "s", n, n == 1 ? "" : "s");
-    for (unsigned i = 0; i < n; i++)
-        rcs[i] = pdu->data[i];
+    memcpy(rcs, pdu->data, n);
     return (int)n;
 }
 
