@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/range_yaml.h"
 #include "config/yaml.h"
 #include "s7/config.h"
 #include "s7/plant.h"
@@ -49,12 +50,17 @@ static int get_ranges(yaml_cx *y, struct fy_node *v, const char *key, pcx *x, un
     void *it = NULL;
     struct fy_node *e;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        char s[128], msg[700];
-        if (yaml_scalar(y, e, key, s, sizeof s))
-            return -1;
+        char s[128];
         s7_plant_range r;
-        if (s7_plant_parse_range(s, key, &r, msg, sizeof msg))
-            return yaml_err(y, e, "%s", msg);
+        if (s7__yaml_range(y, e, key, &r))
+            return -1;
+        /* the rule names the range as written; a mapping ({db: 10, ...}) by its text form */
+        if (fy_node_is_scalar(e)) {
+            if (yaml_scalar(y, e, key, s, sizeof s))
+                return -1;
+        } else {
+            s7_plant_range_text(&r, s, sizeof s);
+        }
         s7_policy_range *pr = s7_policy_add_range(cur(x), r.area, r.db, r.offset, r.length, access);
         if (!pr)
             return yaml_oom(y);

@@ -527,7 +527,8 @@ static int filter_ud(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, 
                  * continuations that follow */
                 if ((g->pt->services & bit) == bit || g->dry_run) {
                     pl->szl_first = 1;
-                    g->szl_ok = 1;
+                    /* 2: forwarded by a dry run only, its continuations would be refused */
+                    g->szl_ok = (g->pt->services & bit) == bit ? 1 : 2;
                 } else {
                     pl->szl_first = -1;
                     g->szl_ok = 0;
@@ -535,14 +536,17 @@ static int filter_ud(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out, 
             } else {
                 bit = g->szl_ok ? 0 : S7_POL_SZL;
                 if (g->szl_ok) {
-                    /* a continuation of an allowed SZL read */
+                    /* a continuation of an allowed SZL read (or, in a dry run, of one that
+                     * would have been refused: logged as such) */
                     s7_guard_decision d;
                     dec_init(&d, p, op);
                     d.fn = u.group;
                     d.subfn = u.subfn;
-                    d.action = S7_GUARD_ALLOW;
-                    d.rule = g->pt->rule;
-                    d.result = "ok";
+                    d.action = g->szl_ok == 1 ? S7_GUARD_ALLOW : S7_GUARD_WOULD_REFUSE;
+                    d.rule = g->szl_ok == 1 ? g->pt->rule : "";
+                    d.result = g->szl_ok == 1 ? "ok"
+                                              : "refused: 0xD241 function not permitted in "
+                                                "the current protection level";
                     decide(g, &d);
                     pl->verdict = S7__GV_FORWARD;
                     return 0;

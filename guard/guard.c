@@ -1824,7 +1824,10 @@ int s7_guard_start(s7_guard *g)
     if (s7_loop_add(g->loop, fd, S7_LOOP_IN, &g->klisten) < 0)
         return S7_ERR_IO;
     glog(g, S7_LOG_INFO, "listening on %s, upstream %s:%u, policy %s%s", spec, g->up_host,
-         g->up_port, g->pol->source, g->o.dry_run ? " (dry run: nothing refused)" : "");
+         g->up_port, g->pol->source,
+         g->o.dry_run ? " (dry run: the partners' requests are all forwarded; a partner the "
+                        "policy does not name is still refused at its CR)"
+                      : "");
     return 0;
 }
 

@@ -37,7 +37,8 @@ typedef struct s7__gplan {
 typedef struct s7__gctx {
     const s7_policy_partner *pt;
     int dry_run;
-    int szl_ok; /* an SZL continuation is allowed (the first part was) */
+    int szl_ok; /* an SZL continuation is allowed (the first part was): 1; 2 in a dry run
+                 * when the first part would have been refused (logged would-refuse) */
     /* called for every decision with the request's fields filled (time, peer, partner and
      * conn are the caller's); may be NULL */
     void (*decide)(void *ctx, s7_guard_decision *d);

@@ -445,6 +445,8 @@ check_fails "inventory policy: an OP connection (documented: PG) is refused" "$S
     "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --type op --timeout 3000
 out="$(gcli alarms 2>&1)"
 check_eq "$?:$(grep -o 0xD241 <<<"$out" | head -1)" "1:0xD241" "inventory policy: the alarm services refused by default (0xD241)"
+out="$(gcli diag-buffer 2>&1)"
+check_eq "$?:$(grep -o 0xD241 <<<"$out" | head -1)" "1:0xD241" "inventory policy: an SZL read other than the identity lists (diagnostic buffer) refused (0xD241)"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"rule": "conn scada-plc1 GET DB10.DBB0..DBB63"' \
     "inventory policy: the audit names the documented exchange"
 check_match "$(cat "$S7_TEST_TMP/inv.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op"' \
@@ -458,7 +460,9 @@ check_match "$out" "outside the documented ranges +scada \(127\.0\.0\.1\) +read 
     "inventory audit: the read outside the documented ranges"
 check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +alarms +1 " \
     "inventory audit: the refused alarm service (what --allow would add)"
-check_match "$out" "records, [0-9]+ documented, 3 finding" "inventory audit: exactly three findings"
+check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +szl 0x00A0 +1 " \
+    "inventory audit: the refused diagnostic buffer read (SZL 0x00A0, not an identity list)"
+check_match "$out" "records, [0-9]+ documented, 4 finding" "inventory audit: exactly four findings"
 printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
     >>"$S7_TEST_TMP/inv.audit"
 out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"

@@ -114,6 +114,44 @@ static void test_timer_counter(void)
     s7_policy_free(p);
 }
 
+/* The mapping form of a range the inventory takes ({db, area, offset, length}), which the
+ * range error message offers too: read as the same range, named by its text form. */
+static void test_mapping_range(void)
+{
+    s7_policy *p = NULL;
+    char err[800] = "";
+    int rc = load("partners:\n"
+                  "  - name: scada1\n"
+                  "    read: [{db: 10, offset: 4, length: 60}, DB11.DBB0..3]\n"
+                  "    write:\n"
+                  "      - area: M\n"
+                  "        offset: 2\n"
+                  "        length: 4\n",
+                  &p, err, sizeof err);
+    CHECK_INT(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    s7_policy_partner *a = &p->partners[0];
+    CHECK_INT(a->nranges, 3);
+    CHECK_INT(a->ranges[0].area, S7_AREA_DB);
+    CHECK_INT(a->ranges[0].db, 10);
+    CHECK_INT(a->ranges[0].offset, 4);
+    CHECK_INT(a->ranges[0].length, 60);
+    CHECK_INT(a->ranges[0].access, S7_POL_READ);
+    CHECK(strstr(a->ranges[0].rule, ":3 scada1 read DB10.DBB4..DBB63") != NULL);
+    CHECK_INT(a->ranges[2].area, S7_AREA_M);
+    CHECK_INT(a->ranges[2].offset, 2);
+    CHECK_INT(a->ranges[2].length, 4);
+    CHECK_INT(a->ranges[2].access, S7_POL_WRITE);
+    CHECK_INT(a->ranges[2].line, 5);
+    CHECK(strstr(a->ranges[2].rule, ":5 scada1 write MB2..MB5") != NULL);
+    CHECK_INT(s7_policy_check(a, S7_AREA_DB, 10, 63, 1, S7_POL_READ), 0);
+    CHECK_INT(s7_policy_check(a, S7_AREA_DB, 10, 3, 1, S7_POL_READ), -1);
+    s7_policy_free(p);
+}
+
 static void bad(const char *text, const char *want, const char *what)
 {
     s7_policy *p = (s7_policy *)1;
@@ -157,6 +195,10 @@ static void test_errors(void)
     bad("partners:\n  - name: a\n    write: [TB2]\n", "counters C0..C7 (Z0..Z7", "T/C forms");
     bad("partners:\n  - name: a\n    read: [T5..T1]\n",
         ":3: read: 'T5..T1' ends (number 1) before it starts (number 5)", "backwards");
+    bad("partners:\n  - name: a\n    read: [{db: 10, offset: 0}]\n",
+        ":3: read: no length (bytes), e.g. {db: 10, offset: 0, length: 64}", "mapping, no length");
+    bad("partners:\n  - name: a\n    read: [{db: 10, lenght: 4}]\n",
+        ":3: read: unknown key 'lenght' (keys: db, area, offset, length)", "mapping, bad key");
 }
 
 int main(void)
@@ -164,6 +206,7 @@ int main(void)
     snprintf(path, sizeof path, "/tmp/s7-test-guard-rules.%d.yaml", (int)getpid());
     test_full();
     test_timer_counter();
+    test_mapping_range();
     test_errors();
     unlink(path);
     s7_policy *p = NULL;

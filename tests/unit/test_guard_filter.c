@@ -304,6 +304,32 @@ static void test_services(void)
     n = s7_szl_next_req_encode(req, sizeof req, 12, 4);
     s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);
     CHECK_INT(pl.verdict, S7__GV_LOCAL); /* no continuation of a refused read */
+    {
+        /* dry run: the refused read and its continuation forwarded, both logged as
+         * would-refuse (the continuation was logged allowed, with the partner's rule); an
+         * identity read's continuation stays allowed */
+        s7__gctx d;
+        ctx_init(&d, 1);
+        n = s7_szl_req_encode(req, sizeof req, 15, 0x00A0, 0);
+        s7__guard_filter(&d, req, (size_t)n, &pl, out, sizeof out);
+        CHECK_INT(pl.verdict, S7__GV_FORWARD);
+        CHECK_INT(nrefused, 1);
+        n = s7_szl_next_req_encode(req, sizeof req, 16, 5);
+        s7__guard_filter(&d, req, (size_t)n, &pl, out, sizeof out);
+        CHECK_INT(pl.verdict, S7__GV_FORWARD);
+        CHECK_INT(ndec, 2);
+        CHECK_INT(nrefused, 2);
+        CHECK(strstr(last_result, "0xD241") != NULL);
+        CHECK_STR(last_rule, "");
+        n = s7_szl_req_encode(req, sizeof req, 17, 0x0011, 0);
+        s7__guard_filter(&d, req, (size_t)n, &pl, out, sizeof out);
+        n = s7_szl_next_req_encode(req, sizeof req, 18, 6);
+        s7__guard_filter(&d, req, (size_t)n, &pl, out, sizeof out);
+        CHECK_INT(pl.verdict, S7__GV_FORWARD);
+        CHECK_INT(ndec, 4);
+        CHECK_INT(nrefused, 2);
+        CHECK_STR(last_result, "ok");
+    }
     /* clock read allowed, clock set refused */
     n = s7_clock_read_req_encode(req, sizeof req, 13);
     s7__guard_filter(&g, req, (size_t)n, &pl, out, sizeof out);

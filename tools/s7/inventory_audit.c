@@ -22,6 +22,7 @@ int inv_audit_main(int argc, char **argv);
 typedef struct rec {
     char time[40], peer[80], op[24], area[16], result[160];
     long db, offset, length;
+    long szl_id; /* -1: none (not an SZL read, or a continuation) */
     int has_area, has_offset;
 } rec;
 
@@ -29,7 +30,7 @@ typedef struct rec {
 static int parse_line(const char *s, rec *r)
 {
     memset(r, 0, sizeof *r);
-    r->db = r->offset = r->length = -1;
+    r->db = r->offset = r->length = r->szl_id = -1;
     while (isspace((unsigned char)*s))
         s++;
     if (*s++ != '{')
@@ -90,8 +91,14 @@ static int parse_line(const char *s, rec *r)
             else if (strcmp(key, "area") == 0) {
                 snprintf(r->area, sizeof r->area, "%.15s", val);
                 r->has_area = 1;
-            } else if (strcmp(key, "result") == 0)
+            } else if (strcmp(key, "result") == 0) {
                 snprintf(r->result, sizeof r->result, "%.159s", val);
+            } else if (strcmp(key, "szl_id") == 0) {
+                char *end;
+                long id = strtol(val, &end, 16);
+                if (end != val && !*end && id >= 0 && id <= 0xFFFF)
+                    r->szl_id = id;
+            }
         } else {
             char *end;
             long n = strtol(val, &end, 10);
@@ -225,6 +232,12 @@ int inv_audit_main(int argc, char **argv)
         }
         const s7_plant_partner *pt = NULL;
         int cls = s7_plant_audit_classify(p, cpu, &ar, &pt);
+        /* an inventory documents data exchanges; of the SZL it allows what the guard gives
+         * its partners by default, the identity and state lists (szl-identity): any other
+         * list (diagnostic buffer, ...) is a service no exchange documents */
+        if (cls == S7_PLANT_AUDIT_DOCUMENTED && strcmp(r.op, "szl") == 0 && r.szl_id >= 0 &&
+            !s7_policy_szl_identity((uint16_t)r.szl_id))
+            cls = S7_PLANT_AUDIT_UNDOC_SERVICE;
         if (cls == S7_PLANT_AUDIT_DOCUMENTED) {
             documented++;
             continue;
@@ -240,6 +253,8 @@ int inv_audit_main(int argc, char **argv)
             snprintf(k.what, sizeof k.what, "%.10s %s%ld%s byte %ld..%ld", r.op,
                      area == S7_AREA_DB ? "DB" : r.area, area == S7_AREA_DB ? r.db : 0L,
                      area == S7_AREA_DB ? "" : "", r.offset, r.offset + (long)ar.length - 1);
+        else if (r.szl_id >= 0)
+            snprintf(k.what, sizeof k.what, "szl 0x%04lX", (unsigned long)r.szl_id);
         else
             snprintf(k.what, sizeof k.what, "%.20s", r.op);
         if (area != S7_AREA_DB && ar.has_range)
