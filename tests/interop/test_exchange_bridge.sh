@@ -196,6 +196,8 @@ bad yamlkind '  - {local_cpu: b, job: {kind: got, connection: a, addr: DB1.DBW0,
     "kind: 'got' is not a job kind"
 bad partnerjob '  - {local_cpu: b, job: {name: tx, kind: bsend, connection: a, r_id: 5, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/partnerjob.yaml:5: jobs[0]: job tx: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT"
+bad partnerline '  - {local_cpu: b, job: bsend a 5 every 1s from DB2.DBW0}' \
+    "$S7_TEST_TMP/partnerline.yaml:5: jobs[0]: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT; give it to the CPU that runs it"
 bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/yamlconn.yaml:5:"
 
