@@ -635,7 +635,10 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
         j->st.overruns++;
         return;
     }
-    partner *need[3] = {src, dst, j->spec.mode == S7_BRIDGE_TRIGGER ? P(b, j->spec.hs) : NULL};
+    /* a triggered job needs only the CPU with its REQ bit to poll it: the partners of its
+     * transfer are looked at on the edge (job_step), which then reports through ERROR */
+    int trig = j->spec.mode == S7_BRIDGE_TRIGGER;
+    partner *need[3] = {trig ? P(b, j->spec.hs) : src, trig ? NULL : dst, NULL};
     for (int k = 0; k < 3; k++) {
         partner *p = need[k];
         if (!p || p->up)
@@ -678,9 +681,21 @@ static void job_step(s7_bridge *b, job *j)
         }
         int t = j->trig_val & 1;
         if (t && !j->last_trig) {
+            partner *down = !src->up ? src : !dst->up ? dst : NULL;
+            if (down && !down->tried)
+                return; /* its first connect is still out: the edge is seen again next time */
             j->last_trig = 1;
             j->st.triggers++;
-            start_read(b, j);
+            if (down) { /* as a GET/PUT on a REQ edge without its connection: ERROR, 1/1 */
+                j->st.last_error = down->st.last_error;
+                take_status(j, &j->st.last_error);
+                j->st.err++;
+                job_state(j, S7_BRIDGE_ERROR);
+            }
+            if (down || start_read(b, j) < 0) {
+                j->hs_pending = 1;
+                start_hs(b, j, 0);
+            }
         } else if (!t && j->last_trig) {
             j->last_trig = 0;
             j->hs_pending = 2;

@@ -120,7 +120,7 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     if (parse_u32(tok[2], &j.r_id))
         return errf(err, errcap, "%s: R_ID '%s': a number 0..4294967295 or 16#hex, e.g. 5", where,
                     tok[2]);
-    int have_local = 0, passive = 0;
+    int have_local = 0, passive = 0, ntrig = 0;
     uint32_t port_opt = 0, id = 0;
     for (size_t i = 3; i < n; i++) {
         const char *t = tok[i];
@@ -153,6 +153,12 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             v = anyp;
             i += 2;
         }
+        if ((strcmp(t, "every") == 0 || strcmp(t, "on") == 0 || strcmp(t, "--req") == 0) &&
+            sender && ++ntrig > 1)
+            return errf(err, errcap,
+                        "%s: more than one trigger: give either every DURATION (cyclic) or on "
+                        "BIT (rising edge of REQ)",
+                        where);
         if (strcmp(t, "every") == 0) {
             if (!sender)
                 return errf(err, errcap, "%s: a %s job takes what comes: no 'every'", where, jk);

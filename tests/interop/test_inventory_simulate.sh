@@ -104,6 +104,8 @@ check_ok "stop plc-capper" "$S7_BIN" inventory simulate --control "$SOCK" --send
 check_ok "DB10 optimized" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB10"
 check_fails "an unknown DB refused" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:optimized:DB99"
 check_contains "$S7_LAST_OUT" "plc-line has no DB99" "the DB named"
+check_fails "an unknown kind refused over the socket" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-line:melt"
+check_contains "$S7_LAST_OUT" "or router:drop_replies:CONNECTION" "the socket's answer lists every form, to the end"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s 2>&1)" || true
 check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler passes once cleared"
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "line-capper: cpu_stopped"

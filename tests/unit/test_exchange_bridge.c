@@ -264,6 +264,25 @@ static void test_bridge_live(void)
     CHECK(ps.losses >= 1);
     CHECK_STR(ps.name, "cpu-c");
 
+    /* C down and B's trigger rises: tr reports through its handshake, ERROR with STATUS 1
+     * (a GET on a REQ edge without its connection), and not once per poll before the edge */
+    s7_bridge_job_stat(b, 2, &before);
+    CHECK_INT(before.err, 0);
+    db(&cs[1], 20)[60] = 0x01;
+    for (i = 0; i < 5000 && !(db(&cs[1], 20)[60] & 0x04); i++)
+        pump(b, cs, 3);
+    s7_bridge_job_stat(b, 2, &st[2]);
+    CHECK_INT(db(&cs[1], 20)[60], 0x05);           /* trigger and error, no done */
+    CHECK_INT(s7_get_u16(db(&cs[1], 20) + 62), 1); /* STATUS 1: connection problem */
+    CHECK_INT(st[2].triggers, 2);
+    CHECK_INT(st[2].err, 1);
+    CHECK_INT(st[2].status, S7_XST_CONNECTION);
+    CHECK(strstr(st[2].last_error.where, "cpu-c") != NULL);
+    db(&cs[1], 20)[60] = 0x00;
+    for (i = 0; i < 5000 && db(&cs[1], 20)[60] != 0; i++)
+        pump(b, cs, 3);
+    CHECK_INT(db(&cs[1], 20)[60], 0x00); /* REQ fell: the error bit taken back */
+
     /* C comes back on the same port: cb recovers by itself */
     s7_set_u16(db(&cs[2], 20), 0x1234);
     srv_start(&cs[2], cport);

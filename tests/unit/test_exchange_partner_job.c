@@ -102,6 +102,8 @@ static void test_forms(void)
 static void test_errors(void)
 {
     check_err("bsend", "too short");
+    check_err("bsend 1.2.3.4 1 every 1s on M0.0 from MB0", "more than one trigger");
+    check_err("usend 1.2.3.4 1 --req M0.0 every 1s from MB0", "more than one trigger");
     check_err("bget 1.2.3.4 1 from MB0", "'bget' is not a partner job kind");
     check_err("bsend 1.2.3.4:x 1 from MB0", "partner '1.2.3.4:x'");
     check_err("bsend 1.2.3.4 x5 from MB0", "R_ID 'x5'");

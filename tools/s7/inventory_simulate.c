@@ -341,7 +341,7 @@ static int control_cmd(simctx *x, char *line, char *out, size_t cap)
         return -1;
     }
     s7_sim_fault f;
-    char err[300];
+    char err[1024]; /* the unknown-kind message lists every form (about 330 bytes) */
     int rc = s7_sim_fault_parse(x->p, line + 6, &f, err, sizeof err);
     if (rc == 0 && s7_sim_fault_is_net(&f)) {
         if (!x->net) {
