@@ -917,6 +917,44 @@ static void row(const char *a, const char *b, const char *c, const char *d, cons
         printf("  %-44s %-22s %-22s %-14s %s\n", a, b, c, d, e);
 }
 
+/* A table of case a: the engine against another side (other: its CPU % and tags/s per
+ * round), medians and the per-round spread of the ratio; ours_over 0: other / engine (how
+ * many times the engine's CPU the other takes), 1: engine / other. */
+static void a_table(const char *title_md, const char *title, const char *ratio_name,
+                    const double *uc, const double *oc, const double *ut, const double *ot,
+                    int ours_over)
+{
+    char x[64], y[64], z[64], w[40];
+    double mu = median(uc, n_rounds), mo = median(oc, n_rounds);
+    double mut = median(ut, n_rounds), mot = median(ot, n_rounds);
+    if (markdown)
+        printf("\n| | s7 exchange engine (1 thread) | %s | %s | per round (min..max) "
+               "|\n|---|---|---|---|---|\n",
+               title_md, ratio_name);
+    else
+        row("", "s7 exchange engine", title, ratio_name, "per round");
+    snprintf(x, sizeof x, "%.1f %%", mu);
+    snprintf(y, sizeof y, "%.1f %%", mo);
+    if (ours_over) {
+        snprintf(z, sizeof z, "%.2fx", mo > 0 ? mu / mo : 0);
+        spread(w, sizeof w, 2, uc, oc, n_rounds);
+    } else {
+        snprintf(z, sizeof z, "%.1fx", mu > 0 ? mo / mu : 0);
+        spread(w, sizeof w, 1, oc, uc, n_rounds);
+    }
+    row("CPU time per second of work (% of one core)", x, y, z, w);
+    snprintf(x, sizeof x, "%.0f", mut);
+    snprintf(y, sizeof y, "%.0f", mot);
+    if (ours_over) {
+        snprintf(z, sizeof z, "%.2fx", mot > 0 ? mut / mot : 0);
+        spread(w, sizeof w, 2, ut, ot, n_rounds);
+    } else {
+        snprintf(z, sizeof z, "%.2fx", mut > 0 ? mot / mut : 0);
+        spread(w, sizeof w, 2, ot, ut, n_rounds);
+    }
+    row("tags copied per second", x, y, z, w);
+}
+
 int main(int argc, char **argv)
 {
     const char *cases = "ab";
@@ -958,7 +996,7 @@ int main(int argc, char **argv)
         farm_ports = calloc((size_t)n_cpus, sizeof *farm_ports);
         farm_pid = farm_start(n_cpus, farm_ports);
     }
-    char x[64], y[64], z[64];
+    char x[64], y[64];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     double load[3] = {0, 0, 0};
     int have_load = getloadavg(load, 3) == 3;
@@ -998,44 +1036,15 @@ int main(int argc, char **argv)
                        uc[r] > 0 ? tc[r] / uc[r] : 0, fc[r] > 0 ? uc[r] / fc[r] : 0, ut[r], tt[r],
                        ft[r], us[r].errors, them[r].errors);
         }
-        double mu = median(uc, n_rounds), mt = median(tc, n_rounds);
-        double mut = median(ut, n_rounds), mtt = median(tt, n_rounds);
-        char w[40];
-        if (markdown)
-            printf("\n| | s7 exchange engine (1 thread) | Snap7 (1 client per CPU) | Snap7 / "
-                   "s7kit | per round (min..max) |\n|---|---|---|---|---|\n");
-        else
-            row("", "s7 exchange engine", "Snap7, client per CPU", "Snap7 / s7kit", "per round");
-        snprintf(x, sizeof x, "%.1f %%", mu);
-        snprintf(y, sizeof y, "%.1f %%", mt);
-        snprintf(z, sizeof z, "%.1fx", mu > 0 ? mt / mu : 0);
-        spread(w, sizeof w, 1, tc, uc, n_rounds);
-        row("CPU time per second of work (% of one core)", x, y, z, w);
-        snprintf(x, sizeof x, "%.0f", mut);
-        snprintf(y, sizeof y, "%.0f", mtt);
-        snprintf(z, sizeof z, "%.2fx", mut > 0 ? mtt / mut : 0);
-        spread(w, sizeof w, 2, tt, ut, n_rounds);
-        row("tags copied per second", x, y, z, w);
+        /* against Snap7 (Snap7 / s7kit: how many times our CPU it takes), then against the
+         * floor (s7kit / floor: how far above what the same bytes cost we are) */
+        a_table("Snap7 (1 client per CPU)", "Snap7, client per CPU", "Snap7 / s7kit", uc, tc, ut,
+                tt, 0);
         snprintf(x, sizeof x, "%lu", ue);
         snprintf(y, sizeof y, "%lu", te);
         row("failed runs (all rounds)", x, y, "", "");
-        /* the floor: what the same bytes cost one thread without any S7 work */
-        double mf = median(fc, n_rounds), mft = median(ft, n_rounds);
-        if (markdown)
-            printf("\n| | s7 exchange engine (1 thread) | floor: the same bytes, 1 thread, no "
-                   "S7 work | s7kit / floor | per round (min..max) |\n|---|---|---|---|---|\n");
-        else
-            row("", "s7 exchange engine", "floor, same bytes", "s7kit / floor", "per round");
-        snprintf(x, sizeof x, "%.1f %%", mu);
-        snprintf(y, sizeof y, "%.1f %%", mf);
-        snprintf(z, sizeof z, "%.2fx", mf > 0 ? mu / mf : 0);
-        spread(w, sizeof w, 2, uc, fc, n_rounds);
-        row("CPU time per second of work (% of one core)", x, y, z, w);
-        snprintf(x, sizeof x, "%.0f", mut);
-        snprintf(y, sizeof y, "%.0f", mft);
-        snprintf(z, sizeof z, "%.2fx", mft > 0 ? mut / mft : 0);
-        spread(w, sizeof w, 2, ut, ft, n_rounds);
-        row("tags copied per second", x, y, z, w);
+        a_table("floor: the same bytes, 1 thread, no S7 work", "floor, same bytes", "s7kit / floor",
+                uc, fc, ut, ft, 1);
         printf("\n");
         if (ue || te)
             rc = 1;
