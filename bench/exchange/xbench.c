@@ -933,25 +933,21 @@ static void a_table(const char *title_md, const char *title, const char *ratio_n
                title_md, ratio_name);
     else
         row("", "s7 exchange engine", title, ratio_name, "per round");
+    /* the ratio's numerator and denominator: the other over the engine, or the reverse */
+    const double *cn = ours_over ? uc : oc, *cd = ours_over ? oc : uc;
+    const double *tn = ours_over ? ut : ot, *td = ours_over ? ot : ut;
+    double mcn = ours_over ? mu : mo, mcd = ours_over ? mo : mu;
+    double mtn = ours_over ? mut : mot, mtd = ours_over ? mot : mut;
+    int prec = ours_over ? 2 : 1;
     snprintf(x, sizeof x, "%.1f %%", mu);
     snprintf(y, sizeof y, "%.1f %%", mo);
-    if (ours_over) {
-        snprintf(z, sizeof z, "%.2fx", mo > 0 ? mu / mo : 0);
-        spread(w, sizeof w, 2, uc, oc, n_rounds);
-    } else {
-        snprintf(z, sizeof z, "%.1fx", mu > 0 ? mo / mu : 0);
-        spread(w, sizeof w, 1, oc, uc, n_rounds);
-    }
+    snprintf(z, sizeof z, "%.*fx", prec, mcd > 0 ? mcn / mcd : 0);
+    spread(w, sizeof w, prec, cn, cd, n_rounds);
     row("CPU time per second of work (% of one core)", x, y, z, w);
     snprintf(x, sizeof x, "%.0f", mut);
     snprintf(y, sizeof y, "%.0f", mot);
-    if (ours_over) {
-        snprintf(z, sizeof z, "%.2fx", mot > 0 ? mut / mot : 0);
-        spread(w, sizeof w, 2, ut, ot, n_rounds);
-    } else {
-        snprintf(z, sizeof z, "%.2fx", mut > 0 ? mot / mut : 0);
-        spread(w, sizeof w, 2, ot, ut, n_rounds);
-    }
+    snprintf(z, sizeof z, "%.2fx", mtd > 0 ? mtn / mtd : 0);
+    spread(w, sizeof w, 2, tn, td, n_rounds);
     row("tags copied per second", x, y, z, w);
 }
 
