@@ -1794,8 +1794,28 @@ int s7_guard_start(s7_guard *g)
         glog(g, S7_LOG_ERROR, "listen address '%s': not a numeric address and port", spec);
         return S7_ERR_INVAL;
     }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
+    /* SO_REUSEPORT lets any process of the same user join the port, and the kernel would
+     * spread the clients over it too (a second guard with another policy, one started
+     * while the old one still runs): the first guard of the port checks with a plain bind
+     * that nobody listens there yet.  Port 0 (the kernel's choice) needs no check. */
+    if (g->o.reuse_port && g->o.engine == 0 && strcmp(port, "0") != 0) {
+        int probe = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe >= 0) {
+            setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            if (bind(probe, res->ai_addr, res->ai_addrlen) != 0 && errno == EADDRINUSE) {
+                glog(g, S7_LOG_ERROR,
+                     "cannot listen on %s: another process listens there already (a guard "
+                     "still running, an s7 server?): stop it or give another --listen",
+                     spec);
+                close(probe);
+                freeaddrinfo(res);
+                return S7_ERR_IO;
+            }
+            close(probe);
+        }
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd >= 0 && g->o.reuse_port &&

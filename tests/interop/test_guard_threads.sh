@@ -51,6 +51,13 @@ done
 check_eq "$(grep -c "listening on 127.0.0.1:$G_PORT" "$G_LOG")" 2 "two event loops listen on one port"
 tasks=$(ls "/proc/$G_PID/task" | wc -l)
 check_eq "$((tasks >= 3))" 1 "the guard runs two loops' threads and the metrics endpoint's ($tasks)"
+# a second guard on the same port would join the first's SO_REUSEPORT group (same user)
+# and get half its clients, under a policy of its own: it must refuse to start instead
+out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \
+    --threads 2 --rules "$RULES" </dev/null 2>&1)"
+check_eq "$?" 1 "a second guard on the port of a running one exits 1"
+check_match "$out" "cannot listen on 127\.0\.0\.1:$G_PORT: another process listens there already" \
+    "a second guard on the port: the reason, and what to do"
 metrics() {
     (exec 3<>"/dev/tcp/127.0.0.1/$MPORT" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null
 }
