@@ -270,6 +270,14 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     if (!j.name[0])
         snprintf(j.name, sizeof j.name, "%s%zu", jk, x->njobs + 1);
     snprintf(j.where, sizeof j.where, "%s", where);
+    const s7_xjob *same = s7_exchange_job(x, j.name);
+    if (same) {
+        x->nconns = nconns0;
+        return errf(err, errcap,
+                    "%s: job %s: the name is already used%s%s: give each job its own name "
+                    "(--name NAME, name:)",
+                    where, j.name, same->where[0] ? " at " : "", same->where);
+    }
     if (s7_xjob_validate(x, &j, err, errcap)) { /* the one job model's checks */
         x->nconns = nconns0;
         return S7_ERR_INVAL;

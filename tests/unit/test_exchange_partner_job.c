@@ -63,6 +63,13 @@ static void test_forms(void)
     CHECK_INT(x.jobs[1].trigger, S7_XTRIG_CYCLIC);
     CHECK_INT(x.jobs[1].cycle_ms, 200);
     CHECK_INT(s7_tag_size(&x.jobs[1].areas[0].local), 10);
+    /* a second job named as the first is refused, naming where the first is */
+    CHECK_INT(s7_exchange_parse_partner_job(&x, "usend 10.0.0.3 8 every 1s from MW0 --name recipe",
+                                            "--job 3", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(strstr(err, "--job 3: job recipe: the name is already used at --job 1") != NULL);
+    CHECK_INT(x.njobs, 2);
+    CHECK_INT(x.nconns, 1); /* its new connection not kept */
     /* passive, any partner, on its own port */
     CHECK_INT(
         s7_exchange_parse_partner_job(&x, "brcv any 5 into DB20.DBB0..DBB99 --port 1103 --ndr M1.0",
