@@ -4,7 +4,8 @@
  * reference differs); items changed in place, an invalid item, a merged read that needs a
  * second pass, bits merged with bytes, the same items over other buffers, one items array
  * queued twice at once and more arrays than the cache holds all give the results they give
- * without a cache.  An array marked fixed (client/fixed.h, as the exchange bridge marks its
+ * without a cache; a write reply with one failed item among many is judged item by item.
+ * An array marked fixed (client/fixed.h, as the exchange bridge marks its
  * jobs' arrays) reads the current bytes every time, and after a job on it that failed its
  * items are judged anew (their results are not the failed job's). */
 #include <pthread.h>
@@ -256,6 +257,35 @@ static void body(s7_client *c, sent *s)
         const uint8_t(*want)[4] = round == 1 ? yb2 : yb;
         CHECK(back[0] == want[0][0] && back[1] == want[0][1] && back[3] == want[1][0] &&
               back[4] == want[1][1]);
+    }
+
+    /* a write of 12 items, planned and templated, whose reply carries one failed item: at
+     * index 3 (among the eight return codes the hot path checks as one word) and at index 11
+     * (among the last four, checked one by one); the general path judges every item, the
+     * others are written all the same; then the item is fixed and the write is clean again */
+    static uint8_t vb[12][4];
+    s7_item v[12];
+    items_at(v, 12, 2, 0, 3, vb); /* DB2.DBB0, 3, ... 33 (2 bytes each) */
+    for (int i = 0; i < 12; i++)
+        vb[i][0] = (uint8_t)(0x40 + i);
+    for (int round = 0; round < 3; round++)
+        CHECK_INT(s7_client_write(c, v, 12), 0);
+    for (int bad = 3; bad < 12; bad += 8) { /* index 3 in the first eight, 11 in the rest */
+        v[bad].start = 39;                  /* 39..40: one byte past DB2's end */
+        for (int round = 0; round < 2; round++) {
+            vb[0][0] = (uint8_t)(0x60 + bad + round);
+            CHECK_INT(s7_client_write(c, v, 12), S7_ERR_ITEM);
+            CHECK(v[bad].status == S7_ERR_ITEM && v[bad].rc == S7_RC_ADDR_OUT_OF_RANGE);
+            int others = 1;
+            for (int i = 0; i < 12; i++)
+                others &= i == bad || (v[i].status == 0 && v[i].rc == S7_RC_OK);
+            CHECK(others);
+            CHECK_INT(s7_client_db_read(c, 2, 0, back, 1), 0);
+            CHECK_INT(back[0], 0x60 + bad + round); /* item 0 written all the same */
+        }
+        v[bad].start = (uint32_t)bad * 3;
+        CHECK_INT(s7_client_write(c, v, 12), 0);
+        CHECK(v[bad].status == 0 && v[bad].rc == S7_RC_OK);
     }
 
     /* one array queued twice at once: both answered in full */
