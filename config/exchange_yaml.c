@@ -128,9 +128,9 @@ static int conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
                             s);
     } else {
         return yaml_err(y, kn,
-                        "connection %s: unknown key '%s' (keys: id, name, host, port, rack, slot, "
+                        "connection: unknown key '%s' (keys: id, name, host, port, rack, slot, "
                         "type, tsap, pdu, side)",
-                        c->where, k);
+                        k);
     }
     return 0;
 }

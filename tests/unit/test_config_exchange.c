@@ -212,7 +212,7 @@ static const struct {
      "2: connection 1 has no partner address: give host: ADDRESS, or make it side: unspecified "
      "(passive, any partner)"},
     {"connections:\n  - {id: 1, host: a, colour: red}\n",
-     "2: connection DIR/bad.yaml:2: unknown key 'colour' (keys: id, name, host, port, rack, slot, "
+     "2: connection: unknown key 'colour' (keys: id, name, host, port, rack, slot, "
      "type, tsap, pdu, side)"},
     {"connections:\n  - {id: 1, host: a, side: left}\n",
      "2: side: 'left' must be active (this CPU connects), passive (the partner connects) or "

@@ -307,7 +307,8 @@ static int usage(const char *fmt, const char *a)
     fputs("error: ", stderr);
     fprintf(stderr, fmt, a);
     fputs("\nusage: s7 exchange FILE [--every TIME] [--duration TIME] [--count N] "
-          "[--json-lines FILE] [--metrics ADDR:PORT] [--quiet]\nrun 's7 help exchange' for "
+          "[--json-lines FILE] [--metrics ADDR:PORT] [--backoff-max TIME] [--quiet]\nrun 's7 help "
+          "exchange' for "
           "details\n",
           stderr);
     return CLI_USAGE;
