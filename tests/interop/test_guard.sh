@@ -463,6 +463,13 @@ check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +alarms +1 " \
 check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +szl 0x00A0 +1 " \
     "inventory audit: the refused diagnostic buffer read (SZL 0x00A0, not an identity list)"
 check_match "$out" "records, [0-9]+ documented, 4 finding" "inventory audit: exactly four findings"
+out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" --cpu plc9 2>&1)"
+check_eq "$?" 2 "inventory audit --cpu of no partner: usage error (exit 2)"
+check_match "$out" "--cpu plc9: no such partner in .*plant\.yaml; the CPUs its connections go to: plc1" \
+    "inventory audit --cpu of no partner: names the CPUs there are"
+check_match "$("$S7_BIN" inventory audit --help)" "usage: s7 inventory audit FILE --log LOG" \
+    "inventory audit --help: the usage (it was refused as an unexpected argument)"
+check_fails "inventory audit --log without its value: usage error" "$S7_BIN" inventory audit "$INV" --log
 printf '{"time": "2026-01-01T00:00:00.000Z", "peer": "10.9.9.9:1234", "op": "connect", "result": "ok"}\n' \
     >>"$S7_TEST_TMP/inv.audit"
 out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" 2>&1)"

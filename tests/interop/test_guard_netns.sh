@@ -36,10 +36,13 @@ partners:
     address: 10.71.1.2
     read: [DB10.DBB0..63]
 EOF
-netns_bg gw "$S7_TEST_TMP/guard.log" "$S7_BIN" guard --listen 0.0.0.0:102 --upstream 10.71.2.2 \
+# --listen ADDR without a port: port 102 (as root), as s7 help guard says (ADDR[:PORT])
+netns_bg gw "$S7_TEST_TMP/guard.log" "$S7_BIN" guard --listen 0.0.0.0 --upstream 10.71.2.2 \
     --rules "$S7_TEST_TMP/rules.yaml" --audit "$S7_TEST_TMP/guard.audit"
 GPID=$NETNS_PID
 netns_wait_tcp cli 10.71.1.1 102 || die "the guard did not come up"
+check_ok "--listen 0.0.0.0 (no port): the guard listens on port 102" \
+    grep -q "listening on 0.0.0.0:102," "$S7_TEST_TMP/guard.log"
 
 check_eq "$(netns_exec cli "$S7_BIN" read 10.71.1.1 DB10.DBW0 --slot 2 2>&1)" "DB10.DBW0 = 4660" \
     "the documented partner reads through the guard"

@@ -604,6 +604,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     signal(SIGPIPE, SIG_IGN);
+    /* --listen ADDR without a port: the default port (102 as root, 1102 otherwise) */
+    char listen_full[160];
+    if (r->listen[0] == '[' ? !strstr(r->listen, "]:") : !strchr(r->listen, ':')) {
+        snprintf(listen_full, sizeof listen_full, "%s:%u", r->listen,
+                 geteuid() == 0 ? 102u : 1102u);
+        r->listen = listen_full;
+    }
     o.listen = r->listen;
     o.upstream = r->upstream;
     o.dry_run = r->dry_run;

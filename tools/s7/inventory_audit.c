@@ -163,6 +163,23 @@ int inv_audit_main(int argc, char **argv)
 {
     const char *file = NULL, *log = NULL, *cpu = NULL;
     for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: s7 inventory audit FILE --log LOG [--cpu NAME]\n\n"
+                   "Reads the audit log LOG of s7 guard or s7 server (JSON lines) and lists "
+                   "what the\ninventory FILE does not document: undocumented partners, "
+                   "writes where only GET\nis documented, accesses outside the documented "
+                   "ranges, undocumented services, each\nwith its count and first and last "
+                   "time.  --cpu NAME: only the connections to that\nCPU.  Exit 0: all "
+                   "documented, 1: findings, 2: usage error or unreadable file.\n");
+            return CLI_OK;
+        }
+        if ((strcmp(argv[i], "--log") == 0 || strcmp(argv[i], "--cpu") == 0) && i + 1 >= argc) {
+            fprintf(stderr,
+                    "error: %s needs a value, e.g. %s\nusage: s7 inventory audit FILE --log "
+                    "LOG [--cpu NAME]\n",
+                    argv[i], strcmp(argv[i], "--log") == 0 ? "--log audit.jsonl" : "--cpu plc1");
+            return CLI_USAGE;
+        }
         if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
             log = argv[++i];
         else if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc)
@@ -191,7 +208,16 @@ int inv_audit_main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cpu && !s7_plant_find_partner(p, cpu)) {
-        fprintf(stderr, "error: --cpu %s: no such partner in %s\n", cpu, file);
+        fprintf(stderr,
+                "error: --cpu %s: no such partner in %s; the CPUs its connections go to:", cpu,
+                file);
+        const char *sep = " ";
+        for (size_t i = 0; i < p->npartners; i++)
+            if (s7_plant_is_passive(p, &p->partners[i])) {
+                fprintf(stderr, "%s%s", sep, p->partners[i].name);
+                sep = ", ";
+            }
+        fprintf(stderr, "\n");
         s7_plant_free(p);
         return CLI_USAGE;
     }
