@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "s7/exchange_partner.h"
 #include "s7/wire.h"
@@ -97,19 +98,19 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     c.pdu = 480;
     c.local_tsap = 0x1000;
     c.remote_tsap = 0x1000;
-    if (strcmp(tok[0], "bsend") == 0)
+    if (strcasecmp(tok[0], "bsend") == 0)
         j.kind = S7_XJOB_BSEND;
-    else if (strcmp(tok[0], "usend") == 0)
+    else if (strcasecmp(tok[0], "usend") == 0)
         j.kind = S7_XJOB_USEND;
-    else if (strcmp(tok[0], "brcv") == 0)
+    else if (strcasecmp(tok[0], "brcv") == 0)
         j.kind = S7_XJOB_BRCV;
-    else if (strcmp(tok[0], "urcv") == 0)
+    else if (strcasecmp(tok[0], "urcv") == 0)
         j.kind = S7_XJOB_URCV;
     else
         return errf(err, errcap, "%s: '%s' is not a partner job kind: %s", where, tok[0], PJ_FORMS);
     int sender = j.kind == S7_XJOB_BSEND || j.kind == S7_XJOB_USEND;
-    const char *jk = tok[0];
-    if (strcmp(tok[1], "any") == 0) {
+    const char *jk = s7_xjob_kind_name(j.kind); /* "bsend" ... whatever the case given */
+    if (strcasecmp(tok[1], "any") == 0) {
         c.side = S7_XCONN_UNSPECIFIED;
     } else if (split_partner(tok[1], c.host, sizeof c.host, &c.port) < 0) {
         return errf(err, errcap,
@@ -126,12 +127,13 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
         const char *t = tok[i];
         const char *v = i + 1 < n ? tok[i + 1] : NULL;
         char e2[300];
-        if (strcmp(t, "--passive") == 0) {
+        if (strcasecmp(t, "--passive") == 0) {
             passive = 1;
             continue;
         }
-        if (strcmp(t, "latch") == 0 || strcmp(t, "pulse") == 0) { /* = --outputs latch|pulse */
-            j.latch = t[0] == 'l';
+        if (strcasecmp(t, "latch") == 0 ||
+            strcasecmp(t, "pulse") == 0) { /* = --outputs latch|pulse */
+            j.latch = t[0] == 'l' || t[0] == 'L';
             continue;
         }
         static const char *const VALUED[] = {"every",  "on",     "--req", "from",    "into",
@@ -139,7 +141,7 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
                                              "--name", "--done", "--ndr", "--error", "--status"};
         int known = 0;
         for (size_t k = 0; k < sizeof VALUED / sizeof VALUED[0]; k++)
-            known |= strcmp(t, VALUED[k]) == 0;
+            known |= strcasecmp(t, VALUED[k]) == 0;
         if (!known)
             return errf(err, errcap, "%s: unexpected '%s'; a partner job is %s", where, t,
                         PJ_FORMS);
@@ -153,33 +155,34 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             v = anyp;
             i += 2;
         }
-        if ((strcmp(t, "every") == 0 || strcmp(t, "on") == 0 || strcmp(t, "--req") == 0) &&
+        if ((strcasecmp(t, "every") == 0 || strcasecmp(t, "on") == 0 ||
+             strcasecmp(t, "--req") == 0) &&
             sender && ++ntrig > 1)
             return errf(err, errcap,
                         "%s: more than one trigger: give either every DURATION (cyclic) or on "
                         "BIT (rising edge of REQ)",
                         where);
-        if (strcmp(t, "every") == 0) {
+        if (strcasecmp(t, "every") == 0) {
             if (!sender)
                 return errf(err, errcap, "%s: a %s job takes what comes: no 'every'", where, jk);
             if (s7_duration_parse(v, 1, 1, 86400000L, &j.cycle_ms, e2, sizeof e2) < 0)
                 return errf(err, errcap, "%s: every %s", where, e2);
             j.trigger = S7_XTRIG_CYCLIC;
-        } else if (strcmp(t, "on") == 0 || strcmp(t, "--req") == 0) {
+        } else if (strcasecmp(t, "on") == 0 || strcasecmp(t, "--req") == 0) {
             if (!sender)
                 return errf(err, errcap, "%s: a %s job takes what comes: no REQ bit", where, jk);
             if (s7_xjob_parse_addr(v, &j.req, e2, sizeof e2) < 0 || j.req.type != S7_T_BOOL)
                 return errf(err, errcap, "%s: REQ '%s' must be a local BOOL, e.g. M0.0", where, v);
             j.trigger = S7_XTRIG_REQ;
-        } else if (strcmp(t, sender ? "from" : "into") == 0) {
+        } else if (strcasecmp(t, sender ? "from" : "into") == 0) {
             if (s7_xjob_parse_addr(v, &j.areas[0].local, e2, sizeof e2) < 0)
                 return errf(err, errcap, "%s: %s %s", where, sender ? "SD_1" : "RD_1", e2);
             j.nareas = 1;
             have_local = 1;
-        } else if (strcmp(t, "--port") == 0) {
+        } else if (strcasecmp(t, "--port") == 0) {
             if (parse_u32(v, &port_opt) || port_opt == 0 || port_opt > 65535)
                 return errf(err, errcap, "%s: --port %s: 1..65535", where, v);
-        } else if (strcmp(t, "--tsap") == 0) {
+        } else if (strcasecmp(t, "--tsap") == 0) {
             unsigned l, r;
             char tail;
             if (sscanf(v, "%x:%x%c", &l, &r, &tail) != 2 || l > 0xFFFF || r > 0xFFFF)
@@ -187,26 +190,26 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
                             where, v);
             c.local_tsap = (uint16_t)l;
             c.remote_tsap = (uint16_t)r;
-        } else if (strcmp(t, "--pdu") == 0) {
+        } else if (strcasecmp(t, "--pdu") == 0) {
             uint32_t p;
             if (parse_u32(v, &p) || p < 240 || p > 960)
                 return errf(err, errcap, "%s: --pdu %s: 240..960", where, v);
             c.pdu = (uint16_t)p;
-        } else if (strcmp(t, "--id") == 0) {
+        } else if (strcasecmp(t, "--id") == 0) {
             if (parse_u32(v, &id) || id == 0 || id > 0x0FFF)
                 return errf(err, errcap, "%s: --id %s: the connection's local ID, 1..4095", where,
                             v);
-        } else if (strcmp(t, "--outputs") == 0) {
-            if (strcmp(v, "pulse") != 0 && strcmp(v, "latch") != 0)
+        } else if (strcasecmp(t, "--outputs") == 0) {
+            if (strcasecmp(v, "pulse") != 0 && strcasecmp(v, "latch") != 0)
                 return errf(err, errcap,
                             "%s: --outputs '%s': pulse (DONE/NDR, ERROR and STATUS for one scan, "
                             "as the instructions) or latch (held until the next result)",
                             where, v);
-            j.latch = v[0] == 'l';
-        } else if (strcmp(t, "--name") == 0) {
+            j.latch = v[0] == 'l' || v[0] == 'L';
+        } else if (strcasecmp(t, "--name") == 0) {
             snprintf(j.name, sizeof j.name, "%.63s", v);
-        } else if (strcmp(t, sender ? "--done" : "--ndr") == 0 || strcmp(t, "--error") == 0 ||
-                   strcmp(t, "--status") == 0) {
+        } else if (strcasecmp(t, sender ? "--done" : "--ndr") == 0 ||
+                   strcasecmp(t, "--error") == 0 || strcasecmp(t, "--status") == 0) {
             s7_tag *dst = t[2] == 'e' ? &j.error : t[2] == 's' ? &j.status : &j.done;
             if (s7_xjob_parse_addr(v, dst, e2, sizeof e2) < 0)
                 return errf(err, errcap, "%s: %s %s", where, t, e2);

@@ -109,6 +109,24 @@ static void test_forms(void)
 static void test_errors(void)
 {
     check_err("bsend", "too short");
+    { /* the words in any case, as the GET/PUT spelling takes them */
+        s7_exchange y;
+        s7_exchange_init(&y);
+        CHECK_INT(s7_exchange_parse_partner_job(&y, "BSEND 1.2.3.4 5 EVERY 1s FROM MB0 LATCH",
+                                                "--job 1", err, sizeof err),
+                  0);
+        CHECK_INT(s7_exchange_parse_partner_job(&y, "Brcv Any 6 Into MB2 --outputs Latch",
+                                                "--job 2", err, sizeof err),
+                  0);
+        CHECK_INT(y.njobs, 2);
+        CHECK_INT(y.jobs[0].kind, S7_XJOB_BSEND);
+        CHECK_INT(y.jobs[0].trigger, S7_XTRIG_CYCLIC);
+        CHECK(y.jobs[0].latch && y.jobs[1].latch);
+        CHECK_STR(y.jobs[0].name, "bsend1");
+        CHECK_INT(y.jobs[1].kind, S7_XJOB_BRCV);
+        CHECK_INT(s7_exchange_conn(&y, y.jobs[1].conn_id)->side, S7_XCONN_UNSPECIFIED);
+        s7_exchange_free(&y);
+    }
     check_err("bsend 1.2.3.4 1 every 1s on M0.0 from MB0", "more than one trigger");
     check_err("usend 1.2.3.4 1 --req M0.0 every 1s from MB0", "more than one trigger");
     check_err("bget 1.2.3.4 1 from MB0", "'bget' is not a partner job kind");

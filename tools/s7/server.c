@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -1142,7 +1143,7 @@ static int is_partner_job(const char *line)
     static const char *const kinds[] = {"bsend", "brcv", "usend", "urcv"};
     for (int i = 0; i < 4; i++) {
         size_t n = strlen(kinds[i]);
-        if (strncmp(line, kinds[i], n) == 0 && (line[n] == ' ' || line[n] == '\t'))
+        if (strncasecmp(line, kinds[i], n) == 0 && (line[n] == ' ' || line[n] == '\t'))
             return 1;
     }
     return 0;
