@@ -58,6 +58,13 @@ out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0
 check_eq "$?" 1 "a second guard on the port of a running one exits 1"
 check_match "$out" "cannot listen on 127\.0\.0\.1:$G_PORT: another process listens there already" \
     "a second guard on the port: the reason, and what to do"
+# the metrics port taken: exit 1, the option named once, what would be right
+free_port >/dev/null || die "no free port"
+out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$S7_FREE_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \
+    --rules "$RULES" --metrics "127.0.0.1:$MPORT" </dev/null 2>&1)"
+check_eq "$?" 1 "a guard whose metrics port is taken exits 1"
+check_match "$out" "error: --metrics '127\.0\.0\.1:$MPORT': cannot listen there .*; choose another port" \
+    "the metrics port taken: the option (once), the cause and the fix"
 metrics() {
     (exec 3<>"/dev/tcp/127.0.0.1/$MPORT" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null
 }
