@@ -58,6 +58,11 @@ out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0
 check_eq "$?" 1 "a second guard on the port of a running one exits 1"
 check_match "$out" "cannot listen on 127\.0\.0\.1:$G_PORT: another process listens there already" \
     "a second guard on the port: the reason, and what to do"
+out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \
+    --rules "$RULES" --audit "$S7_TEST_TMP/no/such/dir/audit.jsonl" </dev/null 2>&1)"
+check_eq "$?" 1 "an audit log that cannot be opened: exit 1"
+check_match "$out" "error: --audit .*/no/such/dir/audit\.jsonl: cannot open it for appending: No such file or directory; create its directory" \
+    "an audit log that cannot be opened: the option, the cause and the fix"
 # the metrics port taken: exit 1, the option named once, what would be right
 free_port >/dev/null || die "no free port"
 out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$S7_FREE_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \

@@ -592,7 +592,10 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     if (r->audit) {
         r->audit_fd = open(r->audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (r->audit_fd < 0) {
-            tlog(NULL, S7_LOG_ERROR, "cannot open the audit log %s: %s", r->audit, strerror(errno));
+            tlog(NULL, S7_LOG_ERROR,
+                 "--audit %s: cannot open it for appending: %s; create its directory, let the "
+                 "guard's user write there, or give another --audit FILE",
+                 r->audit, strerror(errno));
             s7_policy_free(pol);
             return CLI_FAIL;
         }
