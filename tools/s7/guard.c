@@ -562,8 +562,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             r->threads = n;
         } else if (strcmp(a, "--max-held") == 0) {
             NEEDV;
-            if (num(a, v, 1L << 40, &n))
+            if (cli_parse_bytes(v, 1L << 40, &n)) {
+                fprintf(stderr,
+                        "error: --max-held '%s': expected a byte count with an optional K, M or "
+                        "G (0 = no bound), e.g. --max-held 64M\n",
+                        v);
                 return CLI_USAGE;
+            }
             o.held_max = (size_t)n;
         } else {
             return usage("unknown option '%s'", a);
