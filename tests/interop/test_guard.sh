@@ -462,7 +462,9 @@ check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +alarms +1 " \
     "inventory audit: the refused alarm service (what --allow would add)"
 check_match "$out" "undocumented service +scada \(127\.0\.0\.1\) +szl 0x00A0 +1 " \
     "inventory audit: the refused diagnostic buffer read (SZL 0x00A0, not an identity list)"
-check_match "$out" "records, [0-9]+ documented, 4 finding" "inventory audit: exactly four findings"
+check_match "$out" "undocumented partner +scada \(127\.0\.0\.1\) +connect: partner scada is documented with connection type pg, asked op +1 " \
+    "inventory audit: the OP connection the guard refused (a documented address, another connection type)"
+check_match "$out" "records, [0-9]+ documented, 5 finding" "inventory audit: exactly five findings"
 out="$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/inv.audit" --cpu plc9 2>&1)"
 check_eq "$?" 2 "inventory audit --cpu of no partner: usage error (exit 2)"
 check_match "$out" "--cpu plc9: no such partner in .*plant\.yaml; the CPUs its connections go to: plc1" \

@@ -58,6 +58,36 @@ out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0
 check_eq "$?" 1 "a second guard on the port of a running one exits 1"
 check_match "$out" "cannot listen on 127\.0\.0\.1:$G_PORT: another process listens there already" \
     "a second guard on the port: the reason, and what to do"
+out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$G_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \
+    --rules "$RULES" --audit "$S7_TEST_TMP/no/such/dir/audit.jsonl" </dev/null 2>&1)"
+check_eq "$?" 1 "an audit log that cannot be opened: exit 1"
+check_match "$out" "error: --audit .*/no/such/dir/audit\.jsonl: cannot open it for appending: No such file or directory; create its directory" \
+    "an audit log that cannot be opened: the option, the cause and the fix"
+# --max-held takes the K/M/G of its default (64M), as s7 server's does
+free_port >/dev/null || die "no free port"
+"$S7_BIN" guard --listen "127.0.0.1:$S7_FREE_PORT" --upstream "127.0.0.1:$S7SRV_PORT" --rules "$RULES" \
+    --max-held 64M </dev/null >"$S7_TEST_TMP/held.log" 2>&1 &
+HPID=$!
+for ((i = 0; i < 100; i++)); do
+    grep -q "listening on 127.0.0.1:$S7_FREE_PORT" "$S7_TEST_TMP/held.log" && break
+    kill -0 "$HPID" 2>/dev/null || break
+    sleep 0.05
+done
+check_ok "--max-held 64M accepted (the guard listens)" grep -q "listening on 127.0.0.1:$S7_FREE_PORT" \
+    "$S7_TEST_TMP/held.log"
+kill "$HPID" 2>/dev/null
+wait "$HPID" 2>/dev/null
+out="$("$S7_BIN" guard --upstream "127.0.0.1:$S7SRV_PORT" --rules "$RULES" --max-held 64Q 2>&1)"
+check_eq "$?" 2 "--max-held 64Q: usage error"
+check_match "$out" "--max-held '64Q': expected a byte count with an optional K, M or G" "--max-held 64Q: what is accepted"
+
+# the metrics port taken: exit 1, the option named once, what would be right
+free_port >/dev/null || die "no free port"
+out="$(timeout 10 "$S7_BIN" guard --listen "127.0.0.1:$S7_FREE_PORT" --upstream "127.0.0.1:$S7SRV_PORT" \
+    --rules "$RULES" --metrics "127.0.0.1:$MPORT" </dev/null 2>&1)"
+check_eq "$?" 1 "a guard whose metrics port is taken exits 1"
+check_match "$out" "error: --metrics '127\.0\.0\.1:$MPORT': cannot listen there .*; choose another port" \
+    "the metrics port taken: the option (once), the cause and the fix"
 metrics() {
     (exec 3<>"/dev/tcp/127.0.0.1/$MPORT" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) 2>/dev/null
 }

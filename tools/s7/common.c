@@ -50,6 +50,30 @@ int cli_parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int cli_parse_bytes(const char *v, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    if (!v[0] || v[0] == '-' || v[0] == '+')
+        return -1;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v)
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || n > ((unsigned long long)max >> shift))
+        return -1;
+    *out = (long)(n << shift);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- target */
 
 int cli_parse_target(const char *text, char *host, size_t hostcap, uint16_t *port, char *err,

@@ -130,6 +130,8 @@ void cli_json_strn(FILE *f, const char *s);
 
 /* Strict number parsing: decimal (or 0x hex when hex_ok); returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
+/* A byte count: "65536", "64K", "64M", "1G" (binary units), at most max; 0 or -1. */
+int cli_parse_bytes(const char *s, long max, long *out);
 
 /* Milliseconds of a monotonic clock. */
 int64_t cli_now_ms(void);

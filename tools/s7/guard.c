@@ -562,8 +562,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             r->threads = n;
         } else if (strcmp(a, "--max-held") == 0) {
             NEEDV;
-            if (num(a, v, 1L << 40, &n))
+            if (cli_parse_bytes(v, 1L << 40, &n)) {
+                fprintf(stderr,
+                        "error: --max-held '%s': expected a byte count with an optional K, M or "
+                        "G (0 = no bound), e.g. --max-held 64M\n",
+                        v);
                 return CLI_USAGE;
+            }
             o.held_max = (size_t)n;
         } else {
             return usage("unknown option '%s'", a);
@@ -592,7 +597,10 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     if (r->audit) {
         r->audit_fd = open(r->audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (r->audit_fd < 0) {
-            tlog(NULL, S7_LOG_ERROR, "cannot open the audit log %s: %s", r->audit, strerror(errno));
+            tlog(NULL, S7_LOG_ERROR,
+                 "--audit %s: cannot open it for appending: %s; create its directory, let the "
+                 "guard's user write there, or give another --audit FILE",
+                 r->audit, strerror(errno));
             s7_policy_free(pol);
             return CLI_FAIL;
         }
@@ -684,7 +692,7 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     if (rc == CLI_OK && r->metrics) {
         char err[300];
         if (!(mx = metrics_start(r->metrics, render_metrics, NULL, err, sizeof err))) {
-            tlog(NULL, S7_LOG_ERROR, "--metrics: %s", err);
+            tlog(NULL, S7_LOG_ERROR, "%s", err);
             rc = CLI_FAIL;
         }
     }

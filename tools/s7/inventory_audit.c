@@ -24,6 +24,7 @@ typedef struct rec {
     long db, offset, length;
     long szl_id; /* -1: none (not an SZL read, or a continuation) */
     int has_area, has_offset;
+    int no_partner; /* the guard matched no partner of its policy ("partner": "") */
 } rec;
 
 /* A flat JSON object of strings and integers (the audit record): 0 or -1. */
@@ -91,6 +92,8 @@ static int parse_line(const char *s, rec *r)
             else if (strcmp(key, "area") == 0) {
                 snprintf(r->area, sizeof r->area, "%.15s", val);
                 r->has_area = 1;
+            } else if (strcmp(key, "partner") == 0) {
+                r->no_partner = val[0] == 0;
             } else if (strcmp(key, "result") == 0) {
                 snprintf(r->result, sizeof r->result, "%.159s", val);
             } else if (strcmp(key, "szl_id") == 0) {
@@ -258,6 +261,12 @@ int inv_audit_main(int argc, char **argv)
         }
         const s7_plant_partner *pt = NULL;
         int cls = s7_plant_audit_classify(p, cpu, &ar, &pt);
+        /* a documented address whose connection the guard matched to no partner (another
+         * connection type or TSAPs than the inventory's): not a documented connection */
+        int odd_conn = cls == S7_PLANT_AUDIT_DOCUMENTED && strcmp(r.op, "connect") == 0 &&
+                       r.no_partner && strncmp(r.result, "refused: ", 9) == 0;
+        if (odd_conn)
+            cls = S7_PLANT_AUDIT_UNDOC_PARTNER;
         /* an inventory documents data exchanges; of the SZL it allows what the guard gives
          * its partners by default, the identity and state lists (szl-identity): any other
          * list (diagnostic buffer, ...) is a service no exchange documents */
@@ -279,6 +288,8 @@ int inv_audit_main(int argc, char **argv)
             snprintf(k.what, sizeof k.what, "%.10s %s%ld%s byte %ld..%ld", r.op,
                      area == S7_AREA_DB ? "DB" : r.area, area == S7_AREA_DB ? r.db : 0L,
                      area == S7_AREA_DB ? "" : "", r.offset, r.offset + (long)ar.length - 1);
+        else if (odd_conn)
+            snprintf(k.what, sizeof k.what, "connect: %.80s", r.result + 9);
         else if (r.szl_id >= 0)
             snprintf(k.what, sizeof k.what, "szl 0x%04lX", (unsigned long)r.szl_id);
         else

@@ -447,31 +447,6 @@ static int set_str(char **dst, const char *v)
 }
 
 /* One option into the flag configuration fl.  0 or CLI_USAGE after the message. */
-/* "65536", "64K", "64M", "1G" (binary units) into *out, at most max.  0 or -1. */
-static int parse_bytes(const char *v, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    if (!v[0] || v[0] == '-' || v[0] == '+')
-        return -1;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (errno || end == v)
-        return -1;
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30;
-    if (shift)
-        end++;
-    if (*end || n > ((unsigned long long)max >> shift))
-        return -1;
-    *out = (long)(n << shift);
-    return 0;
-}
-
 static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, int id,
                  const char *v)
 {
@@ -622,7 +597,7 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         return 0;
     case O_MAX_HELD:
     case O_MAX_HELD_CONN:
-        if (parse_bytes(v, id == O_MAX_HELD ? (1L << 40) : (1L << 30), &n))
+        if (cli_parse_bytes(v, id == O_MAX_HELD ? (1L << 40) : (1L << 30), &n))
             return cli_usage_error(cmd,
                                    "%s %s: expected a byte count with an optional K, M or G "
                                    "(0 = no bound), e.g. %s",
@@ -631,7 +606,7 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
         *(id == O_MAX_HELD ? &fl->max_held : &fl->max_held_conn) = n;
         return 0;
     case O_SOCK_BUF:
-        if (parse_bytes(v, 1L << 30, &n))
+        if (cli_parse_bytes(v, 1L << 30, &n))
             return cli_usage_error(cmd,
                                    "--sock-buf %s: expected a byte count with an optional K, M or "
                                    "G (0 = the kernel's autotuning), e.g. --sock-buf 64K",
