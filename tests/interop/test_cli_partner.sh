@@ -43,6 +43,18 @@ check_ok "R_ID 42 byte for byte" cmp "$T/one.bin" "$T/r1.bin"
 check_ok "USEND byte for byte" cmp "$T/u.bin" "$T/ru.bin"
 check_ok "the other direction byte for byte" cmp "$T/a.bin" "$T/r9.bin"
 
+# a listener without jobs prints what comes, and says when a partner links
+"$S7_BIN" partner --listen "127.0.0.1:$PORT" --count 1 >"$T/any.out" 2>&1 &
+ANY=$!
+_S7_PIDS+=("$ANY")
+wait_listen "$PORT" || die "the listener without jobs did not listen"
+"$S7_BIN" partner --connect "127.0.0.1:$PORT" --usend "5:$T/u.bin" --timeout 5000 >/dev/null 2>&1
+check_eq "$?" 0 "a USEND to the listener without jobs"
+for ((i = 0; i < 50; i++)); do kill -0 "$ANY" 2>/dev/null || break; sleep 0.1; done
+kill "$ANY" 2>/dev/null
+wait "$ANY" 2>/dev/null
+check_contains "$(cat "$T/any.out")" "linked, PDU 480" "the listener without jobs says when a partner links"
+
 # failures
 expect_rc() { # WANT WHAT NEEDLE CMD...
     local want="$1" what="$2" needle="$3" rc=0 o

@@ -337,10 +337,17 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
     }
     /* the receivers: until each has its block, or timeout */
     int64_t end = cli_now_ms() + timeout;
+    int was_linked = cfg.active || njobs; /* said above */
     while (!stop_flag && (nrecv > 0 || (njobs == 0 && (!count || any_count < any_limit)))) {
         if (nrecv > 0 && cli_now_ms() >= end)
             break;
         s7_partner_run(p, 100);
+        int linked = s7_partner_linked(p);
+        if (linked && !was_linked) { /* a listener without jobs: each partner that links */
+            printf("linked, PDU %u\n", s7_partner_pdu(p));
+            fflush(stdout);
+        }
+        was_linked = linked;
         for (int i = 0; i < njobs; i++) {
             pjob *j = &jobs[i];
             s7_partner_status st;
