@@ -124,12 +124,27 @@ static int write_file(const char *path, const uint8_t *b, size_t n)
 }
 
 static unsigned long any_count, any_limit;
+/* A listener without jobs says "linked" once per link: at the first look that finds it
+ * linked, or before the first block of a link that came and went within one run. */
+static s7_partner *any_p;
+static int link_said;
+
+static void say_linked(void)
+{
+    if (link_said || !any_p)
+        return;
+    link_said = 1;
+    printf("linked, PDU %u\n", s7_partner_pdu(any_p));
+    fflush(stdout);
+}
+
 static void on_any(void *ctx, uint32_t r_id, const uint8_t *d, size_t n, int usend)
 {
     (void)d;
     int *print = ctx;
     if (!*print)
         return;
+    say_linked();
     any_count++;
     printf("%s R_ID %u: %zu bytes received\n", usend ? "URCV" : "BRCV", r_id, n);
     fflush(stdout);
@@ -337,17 +352,16 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
     }
     /* the receivers: until each has its block, or timeout */
     int64_t end = cli_now_ms() + timeout;
-    int was_linked = cfg.active || njobs; /* said above */
+    if (!cfg.active && !njobs) /* a listener without jobs: each partner that links */
+        any_p = p;
     while (!stop_flag && (nrecv > 0 || (njobs == 0 && (!count || any_count < any_limit)))) {
         if (nrecv > 0 && cli_now_ms() >= end)
             break;
         s7_partner_run(p, 100);
-        int linked = s7_partner_linked(p);
-        if (linked && !was_linked) { /* a listener without jobs: each partner that links */
-            printf("linked, PDU %u\n", s7_partner_pdu(p));
-            fflush(stdout);
-        }
-        was_linked = linked;
+        if (s7_partner_linked(p))
+            say_linked();
+        else
+            link_said = 0;
         for (int i = 0; i < njobs; i++) {
             pjob *j = &jobs[i];
             s7_partner_status st;
