@@ -26,42 +26,7 @@
 #include "s7/guard.h"
 #include "s7/plant_policy.h"
 #include "s7/wire.h"
-
-static int listen_any(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static int dial(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
+#include "tests/loopback_sock.h"
 
 static void put(int fd, const uint8_t *p, size_t n)
 {
@@ -112,7 +77,7 @@ static int client_open(uint16_t port, uint16_t pdu)
 {
     static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
                                  0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x02};
-    int fd = dial(port);
+    int fd = t_dial(port);
     uint8_t p[32], f[64];
     s7_setup s = {4, 4, pdu};
     int n = s7_setup_req_encode(p, sizeof p, 1, &s);
@@ -181,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     uint16_t lport = 0;
-    int lfd = listen_any(&lport);
+    int lfd = t_listen(&lport);
     if (lfd < 0)
         return 0;
     s7_policy *pol = s7_policy_new();

@@ -22,6 +22,8 @@
 #include "s7/server.h"
 #include "s7/wire.h"
 
+#include "loopback_sock.h"
+
 typedef struct station {
     s7_cpu *cpu; /* owned unless shared_cpu */
     s7_server *srv;
@@ -183,24 +185,6 @@ static int tx_all(int fd, const uint8_t *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
-}
-
-static int dial(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
 }
 
 #endif

@@ -241,3 +241,25 @@ void cap_cpu_fill(s7_cpu *cpu, const cap_conn *k)
         if (area_end[a] > 1024)
             s7_cpu_set_area_size(cpu, (uint8_t)(0x81 + a), area_end[a]);
 }
+
+int cap_conn_setting(const cap_conn *k, const char *profile, setting *st)
+{
+    int reqs = 0, has_cr = 0;
+    memset(st, 0, sizeof *st);
+    st->profile = profile;
+    for (size_t i = 0; i < k->nmsgs; i++) {
+        const cap_msg *m = &k->msgs[i];
+        reqs += m->is_req;
+        s7_cotp cr;
+        if (!has_cr && m->dir == CAP_C2S && m->cotp == 0xE0 &&
+            s7_frame_decode(m->raw, m->raw_len, &cr) > 0) {
+            has_cr = 1;
+            if (cr.called_len == 2) {
+                st->rack = (uint8_t)(cr.called[1] >> 5);
+                st->slot = cr.called[1] & 0x1F;
+                st->have_loc = 1;
+            }
+        }
+    }
+    return reqs;
+}

@@ -23,6 +23,17 @@ typedef struct cap_item {
  * -1 when the parameter does not parse. */
 int cap_req_items(const uint8_t *p, size_t plen, cap_item *it, int max, int *nit, int *dbread);
 
+/* What the client of a capture's connection asked for: the CPU profile given by the caller
+ * and, when its connection request names a rack/slot TSAP, that rack and slot. */
+typedef struct setting {
+    const char *profile;
+    uint8_t rack, slot;
+    int have_loc;
+} setting;
+
+/* The setting of connection k (profile as given) and its number of requests. */
+int cap_conn_setting(const cap_conn *k, const char *profile, setting *st);
+
 /* Fill cpu from connection k of a capture (what its real CPU's answers show). */
 void cap_cpu_fill(s7_cpu *cpu, const cap_conn *k);
 

@@ -390,12 +390,6 @@ static int feed(emu *m, const uint8_t *in, size_t n)
     return 0;
 }
 
-typedef struct setting {
-    const char *profile;
-    uint8_t rack, slot;
-    int have_loc;
-} setting;
-
 static int emu_open(emu *m, const capture *c, size_t ci, const setting *st)
 {
     memset(m, 0, sizeof *m);
@@ -478,22 +472,8 @@ static int run_capture(const char *dir, const char *file, const char *profile, s
     }
     for (size_t ci = 0; ci < c.nconns; ci++) {
         const cap_conn *k = &c.conns[ci];
-        setting st = {profile, 0, 0, 0};
-        int has_cr = 0, reqs = 0;
-        for (size_t i = 0; i < k->nmsgs; i++) {
-            const cap_msg *m = &k->msgs[i];
-            reqs += m->is_req;
-            s7_cotp cr;
-            if (!has_cr && m->dir == CAP_C2S && m->cotp == 0xE0 &&
-                s7_frame_decode(m->raw, m->raw_len, &cr) > 0) {
-                has_cr = 1;
-                if (cr.called_len == 2) {
-                    st.rack = (uint8_t)(cr.called[1] >> 5);
-                    st.slot = cr.called[1] & 0x1F;
-                    st.have_loc = 1;
-                }
-            }
-        }
+        setting st;
+        int reqs = cap_conn_setting(k, profile, &st);
         if (!reqs)
             continue;
         emu m;

@@ -147,7 +147,7 @@ static int open_conn(uint16_t port, const uint8_t *cr, size_t crn, uint16_t pdu,
     static rx x;
     if (!cc)
         cc = &x;
-    int fd = dial(port);
+    int fd = t_dial(port);
     uint8_t f[128];
     if (fd < 0)
         return -1;
@@ -178,7 +178,7 @@ static void test_byte_per_send(int shared)
 {
     station s;
     CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
-    int fd = dial(s.port);
+    int fd = t_dial(s.port);
     CHECK(fd >= 0);
     uint8_t f[512];
     size_t n = cr_make(f, 0x0A, 2, 0);
@@ -205,7 +205,7 @@ static void test_joined(int shared)
     station s;
     CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
     /* CR alone, then setup and three reads in one segment */
-    int fd = dial(s.port);
+    int fd = t_dial(s.port);
     uint8_t f[1024];
     size_t n = cr_make(f, 0x0A, 2, 0);
     static rx x;
@@ -234,7 +234,7 @@ static void test_joined(int shared)
     }
     close(fd);
     /* CR, setup and two reads in one segment (a client that does not wait for the CC) */
-    fd = dial(s.port);
+    fd = t_dial(s.port);
     n = cr_make(f, 0x0A, 2, 0);
     n += setup_make(f + n, 240, 1);
     n += read_make(f + n, 0x0401, 1, 1);

@@ -63,7 +63,7 @@ static size_t cr_std(uint8_t *f)
 
 static int open_client(uint16_t port)
 {
-    int fd = dial(port);
+    int fd = t_dial(port);
     uint8_t f[64], p[32];
     static rx x;
     s7_setup s = {1, 1, 240};

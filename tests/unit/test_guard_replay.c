@@ -90,12 +90,6 @@ static size_t cyc_param(const s7_ud *u, uint8_t *par, size_t cap)
 
 /* ------------------------------------------------------------ the stations */
 
-typedef struct setting {
-    const char *profile;
-    uint8_t rack, slot;
-    int have_loc;
-} setting;
-
 /* The policy: one partner (any address) with a read-write range over every DB and area
  * the connection's requests name, and services; tc: timer and counter ranges too, the runs
  * of the numbers its timer and counter items cover (T0..T3 as one range). */
@@ -301,7 +295,7 @@ static int replay(uint16_t port, const cap_conn *k, const setting *st, want_fn w
 {
     memset(r, 0, sizeof *r);
     r->ans = calloc(k->nmsgs ? k->nmsgs : 1, sizeof *r->ans);
-    int fd = dial(port);
+    int fd = t_dial(port);
     if (!r->ans || fd < 0) {
         snprintf(r->why, sizeof r->why, "cannot connect");
         if (fd >= 0)
@@ -762,22 +756,8 @@ static void run_capture(const char *dir, const char *file, const char *profile)
     }
     for (size_t ci = 0; ci < c.nconns; ci++) {
         const cap_conn *k = &c.conns[ci];
-        setting st = {profile, 0, 0, 0};
-        int reqs = 0, has_cr = 0;
-        for (size_t i = 0; i < k->nmsgs; i++) {
-            const cap_msg *m = &k->msgs[i];
-            reqs += m->is_req;
-            s7_cotp cr;
-            if (!has_cr && m->dir == CAP_C2S && m->cotp == 0xE0 &&
-                s7_frame_decode(m->raw, m->raw_len, &cr) > 0) {
-                has_cr = 1;
-                if (cr.called_len == 2) {
-                    st.rack = (uint8_t)(cr.called[1] >> 5);
-                    st.slot = cr.called[1] & 0x1F;
-                    st.have_loc = 1;
-                }
-            }
-        }
+        setting st;
+        int reqs = cap_conn_setting(k, profile, &st);
         if (!reqs)
             continue;
         nconns++;
