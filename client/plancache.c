@@ -156,7 +156,6 @@ static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
     switch (n) {
     case 1: *d = *s; return;
     case 2: memcpy(d, s, 2); return;
-    case 4: memcpy(d, s, 4); return;
     case 8: memcpy(d, s, 8); return;
     default: memcpy(d, s, n); return;
     }

@@ -34,6 +34,7 @@ typedef struct xconn {
     int settled;      /* the first attempt is over (jobs wait for it) */
     int64_t retry_at; /* when to try again (state DOWN) */
     int backoff;      /* the next pause */
+    int queued;       /* a job queued a request on it that is not sent yet */
     struct s7_xengine *e;
 } xconn;
 
@@ -398,6 +399,7 @@ static void job_start(xjob *r)
     int rc = j->kind == S7_XJOB_GET
                  ? s7_client_read_async(k->cl, r->items, j->nareas, job_done, r)
                  : s7_client_write_async(k->cl, r->items, j->nareas, job_done, r);
+    k->queued |= rc >= 0;
     if (rc < 0) {
         const char *cause;
         s7_xstatus st = s7_exchange_status_of(rc, 0, 0, &cause);
@@ -725,15 +727,16 @@ size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeou
     return n;
 }
 
-/* Step every connection's client with its poll events (pfd NULL: none, which submits and
- * flushes what the jobs queued). */
-static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n)
+/* Step the connections' clients with their poll events; queued_only: just those a job
+ * queued a request on (revents none: that submits and flushes it). */
+static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n, int queued_only)
 {
     for (size_t i = 0; i < e->x.nconns; i++) {
         xconn *k = &e->conns[i];
         int fd;
-        if (!k->cl || (fd = s7_client_fd(k->cl)) < 0)
+        if (!k->cl || (fd = s7_client_fd(k->cl)) < 0 || (queued_only && !k->queued))
             continue;
+        k->queued = 0;
         short rev = 0;
         for (size_t p = 0; pfd && p < n; p++)
             if (pfd[p].fd == fd)
@@ -747,11 +750,11 @@ static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n)
 
 int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
 {
-    step_conns(e, pfd, n);
+    step_conns(e, pfd, n, 0);
     tick(e);
     /* the requests of the jobs this tick started go out now: a job's latency runs from its
      * start, and nothing else (the server's turn, the caller's loop) comes in between */
-    step_conns(e, NULL, 0);
+    step_conns(e, NULL, 0, 1);
     return 0;
 }
 
