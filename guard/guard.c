@@ -111,6 +111,8 @@ struct s7_guard {
     char listen_spec[128], up_host[128];
     uint16_t up_port;
     s7_policy *pol;
+    long nobody; /* a dry run: the partner added last to pol for clients no partner of the
+                    policy matches (no ranges, no services); -1 otherwise */
     gpart *parts;
     s7_loop *loop;
     int lfd, wake[2];
@@ -192,6 +194,33 @@ static void parts_free(s7_guard *g)
     g->parts = NULL;
 }
 
+/* A dry run forwards every client's requests, also of a client no partner of the policy
+ * matches: it is served as a partner with no ranges and no services, added last to the
+ * policy (so it matches every CR the others do not), and everything it asks for is logged
+ * as would-refuse. */
+static int nobody_add(s7_guard *g)
+{
+    g->nobody = -1;
+    if (!g->o.dry_run)
+        return 0;
+    s7_policy_partner *pt = s7_policy_add_partner(g->pol, "(no partner)");
+    if (!pt)
+        return S7_ERR_NOMEM;
+    pt->services = 0;
+    snprintf(pt->rule, sizeof pt->rule, "dry run: no partner of the policy");
+    g->nobody = (long)g->pol->npartners - 1;
+    return 0;
+}
+
+/* The policy's partner a CR matches, as s7_policy_match, without the dry run's catch-all. */
+static long policy_match(const s7_guard *g, const gcli *c, char *why, size_t cap)
+{
+    s7_policy p = *g->pol;
+    if (g->nobody >= 0)
+        p.npartners = (size_t)g->nobody;
+    return s7_policy_match(&p, c->addr, c->type, c->calling, c->called, why, cap);
+}
+
 static int parts_make(s7_guard *g)
 {
     size_t n = g->pol->npartners;
@@ -221,6 +250,7 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
         return S7_ERR_NOMEM;
     }
     g->o = *o;
+    g->nobody = -1;
     snprintf(g->listen_spec, sizeof g->listen_spec, "%s", o->listen ? o->listen : "127.0.0.1:102");
     g->o.listen = g->listen_spec;
     /* HOST[:PORT], [V6]:PORT */
@@ -255,7 +285,8 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
     g->in_cap = 65536 + 16;
     g->in = malloc(g->in_cap);
     g->scratch = malloc(SCRATCH);
-    if (!g->loop || !g->in || !g->scratch || parts_make(g) < 0 || pipe(g->wake) != 0) {
+    if (!g->loop || !g->in || !g->scratch || nobody_add(g) < 0 || parts_make(g) < 0 ||
+        pipe(g->wake) != 0) {
         s7_guard_free(g);
         return S7_ERR_NOMEM;
     }
@@ -293,7 +324,9 @@ static void emit(s7_guard *g, gcli *c, s7_guard_decision *d)
         return;
     d->time_ms = s7__wall_ms();
     d->peer = c ? c->peer : "";
-    d->partner = c && c->partner >= 0 ? g->pol->partners[c->partner].name : "";
+    d->partner = c && c->partner >= 0 && c->partner != g->nobody
+                     ? g->pol->partners[c->partner].name
+                     : "";
     d->conn = c ? c->id : 0;
     g->o.on_decision(g->o.decision_ctx, d);
 }
@@ -1270,8 +1303,8 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
     c->calling = ev->calling_tsap;
     c->called = ev->called_tsap;
     c->type = ev->called_tsap >> 8;
-    long i = s7_policy_match(g->pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
-    int shared_count = 0;
+    long i = policy_match(g, c, why, sizeof why);
+    int shared_count = 0, over = 0;
     if (i >= 0 && g->o.count) {
         /* the partner's connections over every guard of the port */
         long n = gcount(g, "partner ", g->pol->partners[i].name, +1);
@@ -1286,8 +1319,20 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
         snprintf(why, sizeof why, "partner %s already holds its %u connections",
                  g->pol->partners[i].name, g->pol->partners[i].max_conn);
         g->parts[i].refused_cr++;
-        c->partner = i;
-        i = -1;
+        if (g->o.dry_run) {
+            over = 1; /* served all the same, logged as would-refuse */
+            if (shared_count == 1)
+                gcount(g, "partner ", g->pol->partners[i].name, +1);
+        } else {
+            c->partner = i;
+            i = -1;
+        }
+    }
+    if (i < 0 && g->nobody >= 0) {
+        i = g->nobody;
+        over = 1;
+        if (g->o.count)
+            gcount(g, "partner ", g->pol->partners[i].name, +1);
     }
     if (i < 0) {
         char res[240];
@@ -1301,7 +1346,13 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
     c->counted = 1;
     g->parts[i].conns++;
     g->parts[i].connects++;
-    connect_decision(g, c, S7_GUARD_ALLOW, g->pol->partners[i].rule, "ok");
+    if (over) {
+        char res[240];
+        snprintf(res, sizeof res, "refused: %s", why);
+        connect_decision(g, c, S7_GUARD_WOULD_REFUSE, "", res);
+    } else {
+        connect_decision(g, c, S7_GUARD_ALLOW, g->pol->partners[i].rule, "ok");
+    }
     c->state = CL_OPEN;
     c->cc_at = s7_now_ms();
     return s7_sconn_accept(c->sc, &g->out);
@@ -1845,8 +1896,8 @@ int s7_guard_start(s7_guard *g)
         return S7_ERR_IO;
     glog(g, S7_LOG_INFO, "listening on %s, upstream %s:%u, policy %s%s", spec, g->up_host,
          g->up_port, g->pol->source,
-         g->o.dry_run ? " (dry run: the partners' requests are all forwarded; a partner the "
-                        "policy does not name is still refused at its CR)"
+         g->o.dry_run ? " (dry run: every request is forwarded, also of a client no partner "
+                        "of the policy matches; what would be refused is logged)"
                       : "");
     return 0;
 }
@@ -1927,8 +1978,9 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
     }
     parts_free(g);
     s7_policy *old = g->pol;
+    long old_nobody = g->nobody;
     g->pol = pol;
-    if (parts_make(g) < 0) {
+    if (nobody_add(g) < 0 || parts_make(g) < 0) {
         /* keep going with the new policy but no counters is not possible: fail closed */
         for (gcli *c = g->clis, *nx; c; c = nx) {
             nx = c->next;
@@ -1943,7 +1995,16 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
         if (c->partner < 0) /* before its CR */
             continue;
         char why[200];
-        long i = s7_policy_match(pol, c->addr, c->type, c->calling, c->called, why, sizeof why);
+        long i = policy_match(g, c, why, sizeof why);
+        if (i < 0 && g->nobody >= 0) {
+            /* a dry run keeps it, as a client no partner matches */
+            char res[260];
+            snprintf(res, sizeof res, "refused: no longer allowed after the reload: %s", why);
+            int was = c->partner == old_nobody;
+            i = c->partner = g->nobody;
+            if (!was)
+                connect_decision(g, c, S7_GUARD_WOULD_REFUSE, "", res);
+        }
         if (i < 0) {
             char res[260];
             snprintf(res, sizeof res, "refused: no longer allowed after the reload: %s", why);

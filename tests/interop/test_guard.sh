@@ -487,6 +487,17 @@ check_ok "dry run: the undocumented write is forwarded" gcli write DB10.DBW0=466
 check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4662" "dry run: it reached the CPU"
 check_match "$(cat "$S7_TEST_TMP/dry.audit")" '"op": "write".*"db": 10.*"action": "would-refuse"' \
     "dry run: logged as would-refuse"
+# a CR the policy refuses (an OP connection, documented: PG) is connected in a dry run,
+# logged as would-refuse, and so is what it asks for
+check_eq "$("$S7_BIN" read "127.0.0.1:$G_PORT" DB10.DBW0 --slot 2 --type op --timeout 3000 2>&1)" \
+    "DB10.DBW0 = 4662" "dry run: a connection the policy refuses at its CR is forwarded"
+check_match "$(cat "$S7_TEST_TMP/dry.audit")" '"op": "connect", "result": "refused: partner scada is documented with connection type pg, asked op".*"action": "would-refuse"' \
+    "dry run: its connection logged as would-refuse, with the reason"
+check_match "$(grep '"op": "read"' "$S7_TEST_TMP/dry.audit" | grep '"partner": ""')" '"action": "would-refuse"' \
+    "dry run: its read logged as would-refuse (no partner)"
+check_match "$("$S7_BIN" inventory audit "$INV" --log "$S7_TEST_TMP/dry.audit" --cpu plc1 2>&1)" \
+    "undocumented partner +scada \(127\.0\.0\.1\) +connect: partner scada is documented with connection type pg, asked op +1 " \
+    "dry run: inventory audit lists the connection the policy would refuse"
 stop_guard
 
 # ---- the per-partner rate limit: 4 clients of a partner limited to 10 requests/s write
