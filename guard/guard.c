@@ -324,9 +324,8 @@ static void emit(s7_guard *g, gcli *c, s7_guard_decision *d)
         return;
     d->time_ms = s7__wall_ms();
     d->peer = c ? c->peer : "";
-    d->partner = c && c->partner >= 0 && c->partner != g->nobody
-                     ? g->pol->partners[c->partner].name
-                     : "";
+    d->partner =
+        c && c->partner >= 0 && c->partner != g->nobody ? g->pol->partners[c->partner].name : "";
     d->conn = c ? c->id : 0;
     g->o.on_decision(g->o.decision_ctx, d);
 }
