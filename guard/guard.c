@@ -38,6 +38,10 @@ typedef struct gjob {
     size_t len;
     uint8_t *pdu;    /* the bytes to send (in the job's own allocation, after it); NULL once sent */
     int rate_waited; /* held by its partner's rate limit (counted once) */
+    /* several clients' reads in one request to the CPU (coalesce.c): the batch's job holds
+     * its members, in order, linked by next; a member the items of its own it carries */
+    struct gjob *members;
+    unsigned nitems;
 } gjob;
 
 struct gcli {
@@ -137,6 +141,9 @@ struct s7_guard {
     int batching;
     gup **uflush;
     size_t nuflush, capuflush;
+    int coalesce;              /* clients' reads on a shared upstream go to the CPU together */
+    uint8_t *cobuf;            /* a client's part of the answer to such a request */
+    uint64_t batches, batched; /* requests of several clients' reads, and the reads in them */
     s7_guard_stats st;
 };
 
@@ -285,7 +292,9 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
     g->in_cap = 65536 + 16;
     g->in = malloc(g->in_cap);
     g->scratch = malloc(SCRATCH);
-    if (!g->loop || !g->in || !g->scratch || nobody_add(g) < 0 || parts_make(g) < 0 ||
+    g->cobuf = malloc(SCRATCH);
+    g->coalesce = 1;
+    if (!g->loop || !g->in || !g->scratch || !g->cobuf || nobody_add(g) < 0 || parts_make(g) < 0 ||
         pipe(g->wake) != 0) {
         s7_guard_free(g);
         return S7_ERR_NOMEM;
@@ -484,7 +493,14 @@ static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 static void up_close(s7_guard *g, gup *u, const char *why);
 static void pump(s7_guard *g, gup *u);
 
-static void job_free(gjob *j) { free(j); }
+static void job_free(gjob *j)
+{
+    for (gjob *m = j->members, *nx; m; m = nx) {
+        nx = m->next;
+        free(m);
+    }
+    free(j);
+}
 
 /* c (of upstream u) joins the end of u's waiting clients, if not in it yet. */
 static void ready_add(gup *u, gcli *c)
@@ -564,6 +580,9 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
             gjob *j = jobs[i];
             if (j && j->cli == c)
                 j->cli = NULL;
+            for (gjob *m = j ? j->members : NULL; m; m = m->next)
+                if (m->cli == c)
+                    m->cli = NULL;
         }
         up_detach(u, c);
     }
@@ -799,12 +818,10 @@ static int ud_continue(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 }
 
 /* A reply from the CPU to job (a gjob). */
-static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+/* The CPU's reply pdu to j, to j's client. */
+static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
 {
-    (void)sub;
-    gup *u = ctx;
     s7_guard *g = u->g;
-    gjob *j = job;
     gcli *c = j->cli;
     if (j->pl.is_ud) {
         u->ud_busy = 0;
@@ -838,6 +855,46 @@ static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
         }
         c->last_pdu = g->now;
     }
+}
+
+/* The CPU's reply to several clients' reads in one request: each its own part. */
+static void deliver_batch(gup *u, gjob *b, const s7_pdu *pdu)
+{
+    s7_guard *g = u->g;
+    s7_data_item items[S7__GCO_MAX];
+    int rc = b->nitems <= S7__GCO_MAX ? s7_read_resp_decode(pdu, items, b->nitems) : S7_ERR_PARAM;
+    unsigned first = 0;
+    for (gjob *m = b->members; m; m = m->next) {
+        s7_pdu mp;
+        int n = rc >= 0            ? s7__gco_part(pdu, items, first, m->nitems, g->cobuf, SCRATCH)
+                : rc == S7_ERR_PLC ? s7__gco_whole(pdu, g->cobuf, SCRATCH)
+                                   : rc;
+        first += m->nitems;
+        if (n >= 0)
+            n = s7_pdu_decode(g->cobuf, (size_t)n, &mp);
+        if (n < 0) {
+            /* the CPU's answer to the reads together does not conform: as a reply that does
+             * not fit its request, the client gets none */
+            if (m->cli) {
+                if (m->cli->inflight)
+                    m->cli->inflight--;
+                glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)",
+                     m->cli->peer, s7_strerror(n));
+            }
+            continue;
+        }
+        deliver(u, m, &mp);
+    }
+}
+
+static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+{
+    (void)sub;
+    gjob *j = job;
+    if (j->members)
+        deliver_batch(ctx, j, pdu);
+    else
+        deliver(ctx, j, pdu);
     job_free(j);
 }
 
@@ -1016,6 +1073,87 @@ static gup *up_for(s7_guard *g, gcli *c)
 
 /* Send what the clients of u have queued while the CPU's AmQ has room: one request per
  * client in turn. */
+/* The first request of c, out of its queue; c goes last in u's turn while it has more. */
+static gjob *take(gup *u, gcli *c)
+{
+    gjob *j = c->qhead;
+    c->qhead = j->next;
+    if (!c->qhead)
+        c->qtail = NULL;
+    c->qn--;
+    if (c->qhead) {
+        if (u->rhead == c)
+            ready_rotate(u); /* c is the first: its next request after the others' */
+    } else {
+        ready_del(u, c);
+    }
+    j->next = NULL;
+    return j;
+}
+
+/* j (a read of pick, taken) and the reads of the clients next in u's turn, as many as one
+ * request to the CPU carries (coalesce.c): the batch's job with them as its members, its
+ * request in b (cap bytes) and its length in *len; NULL when no other read joins j (or
+ * out of memory) and j goes alone. */
+static gjob *batch_reads(s7_guard *g, gup *u, gjob *j, uint8_t *b, size_t cap, size_t *len)
+{
+    unsigned n, total;
+    size_t rd, total_rd;
+    if (!s7__gco_read(j->pdu, j->len, &n, &rd))
+        return NULL;
+    size_t pdu = s7_conn_pdu(u->c);
+    if (pdu > cap)
+        pdu = cap;
+    gjob *batch = NULL, *last = j;
+    unsigned reads = 1;
+    total = n;
+    total_rd = rd;
+    j->nitems = n;
+    while (u->rhead) {
+        gcli *c = u->rhead;
+        gjob *k = c->qhead;
+        /* a partner with a rate limit takes its turn alone (its tokens are taken there) */
+        if (!k || (c->partner >= 0 && g->pol->partners[c->partner].rate) ||
+            !s7__gco_read(k->pdu, k->len, &n, &rd) || total + n > S7__GCO_MAX ||
+            S7_READ_REQ_SIZE(total + n) > pdu || 14 + total_rd + rd > pdu)
+            break;
+        if (!batch && !(batch = calloc(1, sizeof *batch)))
+            break;
+        k = take(u, c);
+        k->nitems = n;
+        last->next = k;
+        last = k;
+        total += n;
+        total_rd += rd;
+        reads++;
+        c->inflight++;
+        g->st.forwarded++;
+        cli_watch(g, c);
+    }
+    if (!batch)
+        return NULL;
+    batch->members = j;
+    batch->nitems = total;
+    /* the first read's header (the connection sets the reference), param 04 total, the
+     * items of each read in order */
+    memcpy(b, j->pdu, 10);
+    size_t plen = 2 + (size_t)S7_ITEM_SPEC_LEN * total, o = 12;
+    b[6] = (uint8_t)(plen >> 8);
+    b[7] = (uint8_t)plen;
+    b[8] = b[9] = 0;
+    b[10] = S7_FN_READ;
+    b[11] = (uint8_t)total;
+    for (gjob *m = j; m; m = m->next) {
+        memcpy(b + o, m->pdu + 12, (size_t)S7_ITEM_SPEC_LEN * m->nitems);
+        o += (size_t)S7_ITEM_SPEC_LEN * m->nitems;
+        m->pdu = NULL;
+    }
+    *len = o;
+    g->batches++;
+    g->batched += reads;
+    return batch;
+}
+
 static void pump(s7_guard *g, gup *u)
 {
     if (u->state != UP_READY)
@@ -1078,16 +1216,7 @@ static void pump(s7_guard *g, gup *u)
         }
         if (!pick)
             break;
-        gjob *j = pick->qhead;
-        pick->qhead = j->next;
-        if (!pick->qhead)
-            pick->qtail = NULL;
-        pick->qn--;
-        if (pick->qhead)
-            ready_rotate(u); /* pick is the first: its next request after the others' */
-        else
-            ready_del(u, pick);
-        j->next = NULL;
+        gjob *j = take(u, pick);
         size_t cap;
         uint8_t *b = s7_conn_submit_begin(u->c, &cap);
         if (!b || j->len > cap) {
@@ -1100,6 +1229,16 @@ static void pump(s7_guard *g, gup *u)
             continue;
         }
         int download = j->len > 10 && j->pdu[1] == S7_JOB && j->pdu[10] == S7_FN_REQ_DOWNLOAD;
+        size_t blen = 0;
+        gjob *batch = u->shared && g->coalesce ? batch_reads(g, u, j, b, cap, &blen) : NULL;
+        if (batch) {
+            pick->inflight++;
+            g->st.forwarded++;
+            cli_watch(g, pick);
+            if (s7_conn_submit_end(u->c, blen, batch, 0) < 0)
+                job_free(batch);
+            continue;
+        }
         memcpy(b, j->pdu, j->len);
         j->pdu = NULL;
         if (s7_conn_submit_end(u->c, j->len, j, 0) < 0) {
@@ -1965,6 +2104,8 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
     return 1;
 }
 
+void s7_guard_set_coalesce(s7_guard *g, int on) { g->coalesce = on != 0; }
+
 int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
 {
     if (!pol)
@@ -2048,6 +2189,7 @@ void s7_guard_free(s7_guard *g)
     free(g->uflush);
     free(g->in);
     free(g->scratch);
+    free(g->cobuf);
     free(g);
 }
 
@@ -2066,5 +2208,5 @@ int s7_guard_metrics(const s7_guard *g, char **out)
     for (const gcli *c = g->clis; c; c = c->next)
         held += cli_held(c);
     st.held = held;
-    return s7__guard_metrics_text(&st, g->pol, g->parts, out);
+    return s7__guard_metrics_text(&st, g->batches, g->batched, g->pol, g->parts, out);
 }

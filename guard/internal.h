@@ -114,6 +114,27 @@ int s7__gpush_msg(s7__gpush *p, void *cli, const uint8_t *pdu, size_t len, uint8
 /* The clients a push of the CPU goes to (at most max into to): returns how many. */
 size_t s7__gpush_route(const s7__gpush *p, const s7_pdu *push, void **to, size_t max);
 
+/* ---------------------------------------------------------------- coalesce.c */
+
+/* Items a shared upstream's request of several clients' reads carries at most (what
+ * every CPU and the Snap7 server take in one Read Var). */
+#define S7__GCO_MAX 20
+
+/* 1 when pdu (len bytes) is a Read Var Job that may go to the CPU with other clients'
+ * reads (S7ANY items only, at most S7__GCO_MAX), with its item count in *n and in
+ * *reply_data the bytes its items take at most in an answer's data (header, bytes and a
+ * fill each); 0 otherwise. */
+int s7__gco_read(const uint8_t *pdu, size_t len, unsigned *n, size_t *reply_data);
+/* One client's answer out of the CPU's answer rep to a request of several clients' reads
+ * (items: rep's items decoded): items [first, first + n) as a whole Ack_Data PDU of
+ * their own (rep's header, param 04 n, no fill after its last item) into out.  Returns
+ * its length or S7_ERR_NOSPACE. */
+int s7__gco_part(const s7_pdu *rep, const s7_data_item *items, unsigned first, unsigned n,
+                 uint8_t *out, size_t cap);
+/* The whole of rep as bytes again (a header error: every client gets it as the CPU sent
+ * it).  Returns its length or S7_ERR_NOSPACE. */
+int s7__gco_whole(const s7_pdu *rep, uint8_t *out, size_t cap);
+
 /* Per policy partner: what the engine counts (metrics.c prints it). */
 typedef struct s7__guard_part {
     unsigned conns;
@@ -125,7 +146,7 @@ typedef struct s7__guard_part {
 
 /* The Prometheus text of st and parts (one per partner of pol) into a malloc'd *out;
  * returns its length or S7_ERR_NOMEM. */
-int s7__guard_metrics_text(const s7_guard_stats *st, const s7_policy *pol,
-                           const s7__guard_part *parts, char **out);
+int s7__guard_metrics_text(const s7_guard_stats *st, uint64_t batches, uint64_t batched,
+                           const s7_policy *pol, const s7__guard_part *parts, char **out);
 
 #endif

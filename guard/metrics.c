@@ -60,8 +60,8 @@ static void label(char *out, size_t cap, const char *s)
     out[o] = 0;
 }
 
-int s7__guard_metrics_text(const s7_guard_stats *st, const s7_policy *pol,
-                           const s7__guard_part *parts, char **out)
+int s7__guard_metrics_text(const s7_guard_stats *st, uint64_t batches, uint64_t batched,
+                           const s7_policy *pol, const s7__guard_part *parts, char **out)
 {
     mbuf b = {malloc(4096), 0, 4096, 0};
     if (!b.p)
@@ -80,6 +80,10 @@ int s7__guard_metrics_text(const s7_guard_stats *st, const s7_policy *pol,
         {"s7guard_closed_timeout_total", "clients closed by a deadline", st->closed_timeout, 0},
         {"s7guard_closed_memory_total", "clients closed by the memory bound", st->closed_memory, 0},
         {"s7guard_forwarded_total", "requests forwarded to the CPU", st->forwarded, 0},
+        {"s7guard_coalesced_requests_total",
+         "requests to the CPU that carried several clients' reads together", batches, 0},
+        {"s7guard_coalesced_reads_total", "client reads that went to the CPU in such a request",
+         batched, 0},
         {"s7guard_answered_locally_total", "requests the guard answered itself",
          st->answered_locally, 0},
         {"s7guard_pushes_total", "CPU pushes (cyclic data, alarms) passed on to a client",

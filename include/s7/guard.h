@@ -131,6 +131,12 @@ S7_API void s7_guard_stop(s7_guard *g);
  * those the new policy still allows keep going, the others are closed (and logged).
  * Returns the number closed. */
 S7_API int s7_guard_set_policy(s7_guard *g, s7_policy *pol);
+/* Reads of several clients together (on by default; call before s7_guard_start): on a
+ * shared upstream connection the Read Var requests waiting for it go to the CPU as the
+ * items of one request (at most 20 items, within the CPU's PDU), and each client gets its
+ * own part of the answer, the bytes the CPU gives to its read alone.  0 sends every
+ * client's request on its own.  A dedicated connection's requests always go as they are. */
+S7_API void s7_guard_set_coalesce(s7_guard *g, int on);
 S7_API const s7_policy *s7_guard_policy(const s7_guard *g);
 /* Closes every connection (NULL is a no-op). */
 S7_API void s7_guard_free(s7_guard *g);

@@ -210,6 +210,9 @@ check_eq "$?" 0 "64 clients through the guard: $out"
 check_eq "$out" "64 clients, 3 rounds: 768 reads checked, 0 errors" "every client read its own data"
 after=$(grep -c "connected 127.0.0.1" "$S7SRV_LOG")
 check_eq "$((after - before))" 1 "the CPU saw one connection for the 64 clients"
+for ((i = 0; i < 60; i++)); do metrics | grep -q "^s7guard_coalesced_reads_total [1-9]" && break; sleep 0.1; done # updated every second
+check_match "$(metrics)" $'\ns7guard_coalesced_reads_total [1-9]' \
+    "the 64 clients' reads went to the CPU together, several in one request (each checked above)"
 
 # Userdata continuations on the shared connection (its PDU is 240: SZL 0x001C comes in
 # parts): four s7 info at once, each must get its own whole answer

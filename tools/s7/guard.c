@@ -197,6 +197,9 @@ const char guard_help[] =
     "  --metrics ADDR:PORT    Prometheus counters (per partner and rule) at\n"
     "                         http://ADDR:PORT/metrics\n"
     "  --upstream-tsap HEX    the TSAP asked of the CPU (default: the client's)\n"
+    "  --no-coalesce          send each client's read on a shared upstream on its own (by\n"
+    "                         default the reads waiting for it go to the CPU together, as\n"
+    "                         the items of one request, each client answered its part)\n"
     "  --idle-timeout MS      close a client with no request for this long (default 0: never)\n"
     "  --cr-timeout MS        close a client with no CR this long after connecting (5000)\n"
     "  --setup-timeout MS     the same for Setup Communication after the CC (5000)\n"
@@ -220,7 +223,7 @@ const char guard_help[] =
 
 typedef struct grun {
     const char *listen, *upstream, *inventory, *cpu, *rules, *audit, *metrics;
-    int dry_run, quiet;
+    int dry_run, quiet, no_coalesce;
     const char *allow[32]; /* --allow PARTNER:SERVICES */
     int nallow;
     long threads;
@@ -519,6 +522,8 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             r->metrics = v;
         } else if (strcmp(a, "--dry-run") == 0) {
             r->dry_run = 1;
+        } else if (strcmp(a, "--no-coalesce") == 0) {
+            r->no_coalesce = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             r->quiet = 1;
         } else if (strcmp(a, "--upstream-tsap") == 0) {
@@ -684,8 +689,10 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             tlog(NULL, S7_LOG_ERROR, "cannot start: bad --upstream '%s' or out of memory",
                  r->upstream);
             rc = CLI_USAGE;
-        } else if (s7_guard_start(ws[i].g) < 0) {
-            rc = CLI_FAIL;
+        } else {
+            s7_guard_set_coalesce(ws[i].g, !r->no_coalesce);
+            if (s7_guard_start(ws[i].g) < 0)
+                rc = CLI_FAIL;
         }
     }
     metrics *mx = NULL;
