@@ -6,9 +6,10 @@
 #   it); a mixed request gets the allowed item's data and 0x03 for the other; CPU stop and
 #   clock set refused with 0xD241 (the CPU stays in RUN); 64 clients sharing one upstream
 #   connection read their own data with four reads in flight each (no cross-talk; the CPU
-#   sees one connection); SIGHUP reload (a write allowed after it; a connection the new
+#   sees one connection; their reads coalesced, several in one request, also with the Snap7
+#   server as the CPU); SIGHUP reload (a write allowed after it; a connection the new
 #   policy no longer allows is closed); the inventory as the policy (--inventory --cpu);
-#   --dry-run; every audit line valid against docs/schema/s7-audit.schema.json; cyclic
+#   --dry-run (a client the policy would refuse at its CR connected, logged would-refuse); every audit line valid against docs/schema/s7-audit.schema.json; cyclic
 #   data through the guard (pushes routed to the subscriber, a subscription outside the
 #   readable ranges refused, a client gone unsubscribed); alarms through the shared
 #   upstream (three clients registered for ALARM_S each get an alarm raised in the CPU
@@ -545,17 +546,25 @@ stop_guard
 
 # ---- the Snap7 server as the CPU (a peer we did not write)
 if [ -d "$NODE_PATH/node-snap7" ]; then
-    start_snap7 --db 5:64:2a2b
+    start_snap7 --db 5:64:2a2b --db 6:1024
     cat >"$S7_TEST_TMP/snap7.yaml" <<EOF
+shared_upstreams: 1
 partners:
   - name: scada
     address: 127.0.0.1
+    type: pg
     read: [DB5.DBB0..31]
     write: [DB5.DBB8..15]
+  - name: hmis
+    address: 127.0.0.1
+    type: op
+    upstream: shared
+    read: [DB6.DBB0..1023]
+    write: [DB6.DBB0..1023]
 EOF
     S7SRV_PORT_SAVED=$S7SRV_PORT
     S7SRV_PORT=$SNAP7_PORT # start_guard's upstream
-    start_guard --rules "$S7_TEST_TMP/snap7.yaml"
+    start_guard --rules "$S7_TEST_TMP/snap7.yaml" --metrics "127.0.0.1:$MPORT"
     S7SRV_PORT=$S7SRV_PORT_SAVED
     check_eq "$(gcli read DB5.DBW0 2>&1)" "DB5.DBW0 = 10795" "Snap7 server as CPU: documented read (2a2b)"
     check_ok "Snap7 server as CPU: documented write" gcli write DB5.DBW8=4660
@@ -563,6 +572,17 @@ EOF
     out="$(gcli write DB5.DBW0=1 2>&1)"
     check_contains "$out" "0x03" "Snap7 server as CPU: a write where only reading is allowed gets 0x03"
     check_eq "$(gcli read DB5.DBW0 2>&1)" "DB5.DBW0 = 10795" "Snap7 server as CPU: and never reached it"
+    # 32 OP clients on one shared connection to the Snap7 server, 4 reads in flight each:
+    # their reads go to it together (several clients' items in one request, at most 20)
+    # and each client gets exactly its own bytes
+    out="$("$HELPERS/guard_clients" 127.0.0.1 "$G_PORT" 2 32 3 6 2>&1)"
+    check_eq "$out" "32 clients, 3 rounds: 384 reads checked, 0 errors" \
+        "Snap7 server as CPU: 32 clients' coalesced reads on a shared connection, each its own data"
+    check_match "$(grep -c 'upstream connection .* ready .*(shared)' "$G_LOG")" "^1$" \
+        "Snap7 server as CPU: the 32 clients on one shared connection"
+    for ((i = 0; i < 60; i++)); do metrics | grep -q "^s7guard_coalesced_reads_total [1-9]" && break; sleep 0.1; done
+    check_match "$(metrics)" $'\ns7guard_coalesced_reads_total [1-9]' \
+        "Snap7 server as CPU: several clients' reads went to it in one request"
     stop_guard
 else
     fail "node-snap7 not installed (scripts/deps.sh installs it)"
