@@ -40,10 +40,21 @@ typedef struct s7__hcopy {
 } s7__hcopy;
 
 /* One request of a cycle: its template bytes, its copies [c0, c1), its item count and its
- * first spec. */
+ * first spec; of a read, once a reply answered every item fine, the length of that
+ * reply's data (0 before): the reply's shape is then known (see s7__hshape). */
 typedef struct s7__hreq {
-    uint32_t toff, tlen, c0, c1, n, s0;
+    uint32_t toff, tlen, c0, c1, n, s0, dlen;
+    uint32_t ulen; /* every copy of the request this many bytes (1, 2, 4 or 8; 0: not so) */
 } s7__hreq;
+
+/* One item of a read's reply as the first reply that answered every item fine had it:
+ * its 4 header bytes (return code, transport size, length) and where they are in the data.
+ * A reply of the same data length with the same headers at the same places conforms as
+ * that one did, and its data sits at the same places: the copies of the request then take
+ * their bytes at absolute offsets in the reply's data (s7__plan_apply). */
+typedef struct s7__hshape {
+    uint32_t hdr, off;
+} s7__hshape;
 
 struct s7__pentry {
     const s7_item *items; /* the caller's array (compared, never read through) */
@@ -66,7 +77,9 @@ struct s7__pentry {
     s7__hreq *hr;    /* per request */
     s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
                      * the items are what keys hold: a hit never reads the items again) */
-    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order) */
+    s7__hshape *hsh; /* reads: the reply shape of every request back to back (plan order) */
+    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order; used
+                      * until the reply's shape is known) */
     unsigned users;  /* jobs in flight on this plan */
     unsigned span;   /* jobs that took it since it was last idle */
     int clean;       /* the items are as the plan left them (s7__plan_clean) */
@@ -191,12 +204,14 @@ static void make_copies(s7__pentry *e, const s7_item *items)
         total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
     size_t nspecs = write ? 0 : p->nchunks;
     e->cp = malloc((total ? total : 1) * sizeof *e->cp);
-    e->hot = malloc(total * sizeof *e->hc + p->nreqs * sizeof *e->hr + nspecs * sizeof *e->hs);
+    e->hot = malloc(total * sizeof *e->hc + p->nreqs * sizeof *e->hr + nspecs * sizeof *e->hsh +
+                    nspecs * sizeof *e->hs);
     if (!e->cp || !e->hot)
         goto none;
     e->hc = (s7__hcopy *)e->hot;
     e->hr = (s7__hreq *)(e->hc + total);
-    e->hs = (s7_var_spec *)(e->hr + p->nreqs);
+    e->hsh = (s7__hshape *)(e->hr + p->nreqs);
+    e->hs = (s7_var_spec *)(e->hsh + nspecs);
     size_t at = 0;
     for (uint32_t r = 0; r < p->nreqs; r++) {
         const s7_plan_req *q = &p->reqs[r];
@@ -205,6 +220,7 @@ static void make_copies(s7__pentry *e, const s7_item *items)
         h->tlen = (uint32_t)e->tlen[r];
         h->n = q->n;
         h->s0 = q->first;
+        h->dlen = 0;
         h->c0 = (uint32_t)at;
         if (!write) {
             for (uint32_t k = 0; k < q->n; k++)
@@ -233,6 +249,14 @@ static void make_copies(s7__pentry *e, const s7_item *items)
         e->hc[i].k = (uint8_t)c->k;
         e->hc[i].bit = c->bit;
     }
+    for (uint32_t r = 0; r < p->nreqs; r++) {
+        s7__hreq *h = &e->hr[r];
+        uint32_t u = h->c1 > h->c0 ? e->hc[h->c0].len : 0;
+        for (uint32_t i = h->c0; i < h->c1 && u; i++)
+            if (e->hc[i].len != u)
+                u = 0;
+        h->ulen = u == 1 || u == 2 || u == 4 || u == 8 ? u : 0;
+    }
     resolve(e, items);
     return;
 none:
@@ -242,6 +266,7 @@ none:
     e->hot = NULL;
     e->hc = NULL;
     e->hr = NULL;
+    e->hsh = NULL;
     e->hs = NULL;
 }
 
@@ -432,8 +457,19 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         if (write) {
             /* in locals: the stores into buf would make the compiler load them again */
             const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
-            for (; c < end; c++)
-                copy_bytes(buf + c->off, c->ptr, c->len);
+            switch (h->ulen) { /* tags of one size (the usual case): one loop without tests */
+            case 4:
+                for (; c < end; c++)
+                    memcpy(buf + c->off, c->ptr, 4);
+                break;
+            case 2:
+                for (; c < end; c++)
+                    memcpy(buf + c->off, c->ptr, 2);
+                break;
+            default:
+                for (; c < end; c++)
+                    copy_bytes(buf + c->off, c->ptr, c->len);
+            }
         }
         return (int)h->tlen;
     }
@@ -453,32 +489,80 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
     return (int)len;
 }
 
+static uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The bytes of a read's reply at the places its shape says, into the items (ulen: of
+ * s7__hreq). */
+static void apply_copies(const s7__hcopy *c, const s7__hcopy *end, const uint8_t *data,
+                         uint32_t ulen)
+{
+    switch (ulen) { /* tags of one size (the usual case): one loop without tests */
+    case 4:
+        for (; c < end; c++)
+            memcpy(c->ptr, data + c->off, 4);
+        return;
+    case 2:
+        for (; c < end; c++)
+            memcpy(c->ptr, data + c->off, 2);
+        return;
+    }
+    for (; c < end; c++) {
+        const uint8_t *d = data + c->off;
+        if (c->len)
+            copy_bytes(c->ptr, d, c->len);
+        else
+            c->ptr[0] = (uint8_t)((d[0] >> c->bit) & 1u);
+    }
+}
+
 int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
-    const s7__pentry *e = j->pe;
+    s7__pentry *e = j->pe;
     int write = j->kind == S7__JOB_WRITE;
     if (e && e->hot) {
         /* the usual reply: conforming, every item answered fine */
-        const s7__hreq *h = &e->hr[sub];
+        s7__hreq *h = &e->hr[sub];
         unsigned k = 0;
         if (write) {
             uint8_t rcs[S7_ITEMS_MAX];
             if (s7_write_resp_check(pdu, NULL, h->n, rcs, NULL, 0) >= 0 && all_ok(rcs, h->n))
                 return 0;
+        } else if (h->dlen) {
+            /* the shape known: the same headers at the same places */
+            const s7__hshape *sh = e->hsh + h->s0;
+            if (pdu->rosctr == S7_ACK_DATA && !pdu->err_class && !pdu->err_code &&
+                pdu->param_len == 2 && pdu->param[0] == S7_FN_READ && pdu->param[1] == h->n &&
+                pdu->data_len == h->dlen) {
+                const uint8_t *data = pdu->data;
+                while (k < h->n && load32(data + sh[k].off) == sh[k].hdr)
+                    k++;
+                if (k == h->n) {
+                    apply_copies(e->hc + h->c0, e->hc + h->c1, data, h->ulen);
+                    return 0;
+                }
+            }
         } else {
             s7_data_item di[S7_ITEMS_MAX];
             if (s7_read_resp_check(pdu, e->hs + h->s0, h->n, di, NULL, 0) >= 0)
                 while (k < h->n && di[k].rc == S7_RC_OK)
                     k++;
             if (k == h->n) {
-                const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
-                for (; c < end; c++) {
-                    const uint8_t *d = di[c->k].data + c->off;
-                    if (c->len)
-                        copy_bytes(c->ptr, d, c->len);
-                    else
-                        c->ptr[0] = (uint8_t)((d[0] >> c->bit) & 1u);
+                /* the first reply that answers every item fine: its shape is learnt and the
+                 * copies take absolute offsets in the data from now on */
+                s7__hshape *sh = e->hsh + h->s0;
+                for (k = 0; k < h->n; k++) {
+                    sh[k].off = (uint32_t)(di[k].data - pdu->data) - S7_DATA_ITEM_HDR;
+                    sh[k].hdr = load32(pdu->data + sh[k].off);
                 }
+                for (s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++)
+                    c->off += sh[c->k].off + S7_DATA_ITEM_HDR;
+                h->dlen = pdu->data_len;
+                apply_copies(e->hc + h->c0, e->hc + h->c1, pdu->data, h->ulen);
                 return 0;
             }
         }
