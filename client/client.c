@@ -371,14 +371,32 @@ static int handshake_error(s7_client *c, int err)
     return err;
 }
 
+void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap)
+{
+    c->rxbuf = buf && cap >= 4096 ? buf : NULL;
+    c->rxcap = c->rxbuf ? cap : 0;
+}
+
+/* The shared receive buffer this thread is handling frames from (a callback that steps
+ * another handle of the same buffer meanwhile receives into that handle's own). */
+static _Thread_local const uint8_t *rx_busy;
+
 static int receive(s7_client *c)
 {
     for (;;) {
-        size_t space;
-        uint8_t *dst = s7_conn_rx_space(c->conn, &space);
+        size_t space = c->rxcap;
+        int shared = c->rxbuf && c->rxbuf != rx_busy;
+        uint8_t *dst = shared ? c->rxbuf : s7_conn_rx_space(c->conn, &space);
         ssize_t r = recv(c->fd, dst, space, 0);
         if (r > 0) {
-            int rc = s7_conn_rx_commit(c->conn, (size_t)r);
+            int rc;
+            if (shared) {
+                rx_busy = dst;
+                rc = s7_conn_feed(c->conn, dst, (size_t)r);
+                rx_busy = NULL;
+            } else {
+                rc = s7_conn_rx_commit(c->conn, (size_t)r);
+            }
             if (rc < 0)
                 return rc;
             check_ready(c);

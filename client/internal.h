@@ -46,6 +46,8 @@ struct s7_client {
     s7_client_opts o;
     s7_conn *conn;
     int fd;
+    uint8_t *rxbuf; /* a receive buffer shared with other handles (NULL: the connection's) */
+    size_t rxcap;
     int state;
     char host[256];
     uint16_t port;

@@ -416,34 +416,63 @@ static int on_frame(s7_conn *c, const s7_cotp *t)
 }
 
 /* Parse every whole frame in rx; keep the remainder. */
-static int parse_rx(s7_conn *c)
+/* The whole frames at the start of buf[0..len): each handled; *used gets the bytes they
+ * took (a partial frame left).  Returns 0 or the error that ends the connection. */
+static int parse_frames(s7_conn *c, const uint8_t *buf, size_t len, size_t *used)
 {
     size_t off = 0;
     int rc = 0;
-    while (c->state != S7_CS_FAILED && off < c->rx_len) {
+    while (c->state != S7_CS_FAILED && off < len) {
         s7_cotp t;
-        int n = s7_frame_decode(c->rx + off, c->rx_len - off, &t);
+        int n = s7_frame_decode(buf + off, len - off, &t);
         if (n == S7_AGAIN)
             break;
         if (n < 0) {
             rc = n;
             break;
         }
-        tap(c, 0, c->rx + off, (size_t)n);
+        tap(c, 0, buf + off, (size_t)n);
         off += (size_t)n;
         rc = on_frame(c, &t);
         if (rc < 0)
             break;
     }
-    if (off) {
-        memmove(c->rx, c->rx + off, c->rx_len - off);
-        c->rx_len -= off;
-    }
+    *used = off;
+    return rc;
+}
+
+/* After parse_frames: the connection failed by rc or on the way, or 0. */
+static int parse_end(s7_conn *c, int rc)
+{
     if (rc < 0) {
         s7_conn_fail(c, rc);
         return c->err;
     }
     return c->state == S7_CS_FAILED ? c->err : 0;
+}
+
+static int parse_rx(s7_conn *c)
+{
+    size_t off;
+    int rc = parse_frames(c, c->rx, c->rx_len, &off);
+    if (off) {
+        memmove(c->rx, c->rx + off, c->rx_len - off);
+        c->rx_len -= off;
+    }
+    return parse_end(c, rc);
+}
+
+/* Received bytes may come in: 0, or the error the connection failed with (bytes before
+ * the connect end it). */
+static int rx_open(s7_conn *c)
+{
+    if (c->state == S7_CS_FAILED)
+        return c->err;
+    if (c->state == S7_CS_IDLE) {
+        s7_conn_fail(c, S7_ERR_PROTO);
+        return c->err;
+    }
+    return 0;
 }
 
 uint8_t *s7_conn_rx_space(s7_conn *c, size_t *space)
@@ -454,18 +483,28 @@ uint8_t *s7_conn_rx_space(s7_conn *c, size_t *space)
 
 int s7_conn_rx_commit(s7_conn *c, size_t n)
 {
-    if (c->state == S7_CS_FAILED)
-        return c->err;
-    if (c->state == S7_CS_IDLE) {
-        s7_conn_fail(c, S7_ERR_PROTO);
-        return c->err;
-    }
+    int rc = rx_open(c);
+    if (rc < 0)
+        return rc;
     c->rx_len += n;
     return parse_rx(c);
 }
 
 int s7_conn_feed(s7_conn *c, const uint8_t *buf, size_t len)
 {
+    if (!c->rx_len && len) {
+        /* nothing held: the whole frames are taken where they are (a receive buffer the
+         * caller shares between connections stays in the cache), a partial one is kept */
+        int rc = rx_open(c);
+        if (rc < 0)
+            return rc;
+        size_t used;
+        rc = parse_end(c, parse_frames(c, buf, len, &used));
+        if (rc < 0)
+            return rc;
+        buf += used;
+        len -= used;
+    }
     while (len) {
         size_t space;
         uint8_t *dst = s7_conn_rx_space(c, &space);

@@ -66,9 +66,14 @@ typedef struct job {
     s7_bridge_job_stats st;
 } job;
 
+/* The receive buffer every partner's client shares (one thread drives them all): it stays
+ * in the cache, where 100 connections' own buffers would not. */
+#define RXBUF (S7_FRAME_MAX + 4096)
+
 struct s7_bridge {
     s7_bridge_opts o;
     s7_loop *loop;
+    uint8_t *rxbuf;
     partner *p;
     size_t np, capp;
     job **j;
@@ -109,7 +114,10 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
         b->o.backoff_max_ms = b->o.backoff_min_ms;
     b->min_deadline = INT64_MAX;
     b->loop = s7_loop_new(0);
-    if (!b->loop) {
+    b->rxbuf = malloc(RXBUF);
+    if (!b->loop || !b->rxbuf) {
+        s7_loop_free(b->loop);
+        free(b->rxbuf);
         free(b);
         return NULL;
     }
@@ -136,6 +144,7 @@ void s7_bridge_free(s7_bridge *b)
         free(b->j[i]);
     }
     s7_loop_free(b->loop);
+    free(b->rxbuf);
     free(b->p);
     free(b->touch);
     free(b->j);
@@ -184,6 +193,8 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     memcpy(p->addr, addr, sizeof addr);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
+    if (p->c)
+        s7_client_set_rx_buffer(p->c, b->rxbuf, RXBUF);
     p->fd_reg = -1;
     p->deadline = -1;
     if (!p->name || !p->host || !p->c) {

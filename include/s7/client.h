@@ -323,6 +323,12 @@ S7_API int s7_client_timeout_ms(const s7_client *c);
 /* Process readiness revents (0 for a timer tick): sends, receives, completes jobs and
  * calls their callbacks.  Returns 0 or a fatal error (already reported to the jobs). */
 S7_API int s7_client_step(s7_client *c, short revents);
+/* Receive into buf (cap bytes, at least 4096) rather than the connection's own buffer:
+ * handles driven from one thread may share one, which then stays in the cache however many
+ * connections there are (whole frames are handled where they arrived; a partial one is
+ * kept by the connection).  buf must outlive c or be replaced; NULL: the connection's own
+ * buffer again. */
+S7_API void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap);
 /* Jobs queued or in flight. */
 S7_API size_t s7_client_pending(const s7_client *c);
 
