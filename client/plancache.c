@@ -44,8 +44,17 @@ typedef struct s7__hcopy {
  * reply's data (0 before): the reply's shape is then known (see s7__hshape). */
 typedef struct s7__hreq {
     uint32_t toff, tlen, c0, c1, n, s0, dlen;
-    uint32_t ulen; /* every copy of the request this many bytes (1, 2, 4 or 8; 0: not so) */
+    uint32_t ulen;  /* every copy of the request this many bytes (1, 2, 4 or 8; 0: not so) */
+    uint8_t *kbase; /* ulen set and its copies' buffers within 4 GiB: they are kept in hk
+                     * too, half the size (NULL: not so) */
 } s7__hreq;
+
+/* A copy of a request whose copies are all ulen bytes: kbase + p in the items' buffers,
+ * off in the PDU (write) or the reply's data (read, once its shape is known).  The loops of
+ * a cycle read these 8 bytes a copy rather than hc's 16. */
+typedef struct s7__hk {
+    uint32_t p, off;
+} s7__hk;
 
 /* One item of a read's reply as the first reply that answered every item fine had it:
  * its 4 header bytes (return code, transport size, length) and where they are in the data.
@@ -77,6 +86,7 @@ struct s7__pentry {
     s7__hreq *hr;    /* per request */
     s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
                      * the items are what keys hold: a hit never reads the items again) */
+    s7__hk *hk;      /* per copy as hc, for the requests with kbase */
     s7__hshape *hsh; /* reads: the reply shape of every request back to back (plan order) */
     s7_var_spec *hs; /* reads: the specs of every request back to back (plan order; used
                       * until the reply's shape is known) */
@@ -97,6 +107,29 @@ static void key_of(const s7_item *it, s7__pkey *k)
     k->bit = it->bit;
 }
 
+/* The compact copies (hk) of request h from hc, when its copies are of one size and their
+ * buffers lie within 4 GiB of each other. */
+static void compact(s7__pentry *e, s7__hreq *h)
+{
+    h->kbase = NULL;
+    if (!h->ulen || h->c1 == h->c0)
+        return;
+    uint8_t *lo = e->hc[h->c0].ptr, *hi = lo;
+    for (uint32_t i = h->c0; i < h->c1; i++) {
+        if (e->hc[i].ptr < lo)
+            lo = e->hc[i].ptr;
+        if (e->hc[i].ptr > hi)
+            hi = e->hc[i].ptr;
+    }
+    if ((uintptr_t)(hi - lo) > UINT32_MAX)
+        return;
+    for (uint32_t i = h->c0; i < h->c1; i++) {
+        e->hk[i].p = (uint32_t)(e->hc[i].ptr - lo);
+        e->hk[i].off = e->hc[i].off;
+    }
+    h->kbase = lo;
+}
+
 /* Where each copy goes in (comes from) its item's buffer, for the items as they are now. */
 static void resolve(s7__pentry *e, const s7_item *items)
 {
@@ -104,6 +137,8 @@ static void resolve(s7__pentry *e, const s7_item *items)
         return;
     for (uint32_t i = 0; i < e->hr[e->plan.nreqs - 1].c1; i++)
         e->hc[i].ptr = (uint8_t *)items[e->cp[i].item].buf + e->cp[i].buf_off;
+    for (uint32_t r = 0; r < e->plan.nreqs; r++)
+        compact(e, &e->hr[r]);
 }
 
 /* Do the items ask for what e was planned for?  Marks them as the planner marks valid
@@ -204,14 +239,17 @@ static void make_copies(s7__pentry *e, const s7_item *items)
         total += write ? p->reqs[r].n : s7__plan_read_copies(p, items, r, NULL, 0);
     size_t nspecs = write ? 0 : p->nchunks;
     e->cp = malloc((total ? total : 1) * sizeof *e->cp);
-    e->hot = malloc(total * sizeof *e->hc + p->nreqs * sizeof *e->hr + nspecs * sizeof *e->hsh +
-                    nspecs * sizeof *e->hs);
+    /* the hot block: what a cycle reads first (requests, compact copies, shapes), then hc
+     * and the specs (used while no shape is known, or for copies of mixed sizes) */
+    e->hot = malloc(p->nreqs * sizeof *e->hr + total * sizeof *e->hk + nspecs * sizeof *e->hsh +
+                    total * sizeof *e->hc + nspecs * sizeof *e->hs);
     if (!e->cp || !e->hot)
         goto none;
-    e->hc = (s7__hcopy *)e->hot;
-    e->hr = (s7__hreq *)(e->hc + total);
-    e->hsh = (s7__hshape *)(e->hr + p->nreqs);
-    e->hs = (s7_var_spec *)(e->hsh + nspecs);
+    e->hr = (s7__hreq *)e->hot;
+    e->hk = (s7__hk *)(e->hr + p->nreqs);
+    e->hsh = (s7__hshape *)(e->hk + total);
+    e->hc = (s7__hcopy *)(e->hsh + nspecs);
+    e->hs = (s7_var_spec *)(e->hc + total);
     size_t at = 0;
     for (uint32_t r = 0; r < p->nreqs; r++) {
         const s7_plan_req *q = &p->reqs[r];
@@ -265,6 +303,7 @@ none:
     e->cp = NULL;
     e->hot = NULL;
     e->hc = NULL;
+    e->hk = NULL;
     e->hr = NULL;
     e->hsh = NULL;
     e->hs = NULL;
@@ -454,7 +493,11 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
         memcpy(buf, e->tmpl + h->toff, h->tlen);
-        if (write) {
+        if (write && h->kbase && h->ulen == 4) { /* 4-byte tags, the usual case */
+            const uint8_t *base = h->kbase;
+            for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
+                memcpy(buf + k->off, base + k->p, 4);
+        } else if (write) {
             /* in locals: the stores into buf would make the compiler load them again */
             const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
             switch (h->ulen) { /* tags of one size (the usual case): one loop without tests */
@@ -542,7 +585,13 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
                 while (k < h->n && load32(data + sh[k].off) == sh[k].hdr)
                     k++;
                 if (k == h->n) {
-                    apply_copies(e->hc + h->c0, e->hc + h->c1, data, h->ulen);
+                    if (h->kbase && h->ulen == 4) { /* 4-byte tags, the usual case */
+                        uint8_t *base = h->kbase;
+                        for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
+                            memcpy(base + q->p, data + q->off, 4);
+                    } else {
+                        apply_copies(e->hc + h->c0, e->hc + h->c1, data, h->ulen);
+                    }
                     return 0;
                 }
             }
@@ -561,6 +610,7 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
                 }
                 for (s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++)
                     c->off += sh[c->k].off + S7_DATA_ITEM_HDR;
+                compact(e, h);
                 h->dlen = pdu->data_len;
                 apply_copies(e->hc + h->c0, e->hc + h->c1, pdu->data, h->ulen);
                 return 0;
