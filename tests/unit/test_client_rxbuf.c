@@ -1,0 +1,113 @@
+/* s7_client_set_rx_buffer (client/client.c, with s7_conn_feed handling whole frames where
+ * they arrived): three handles on one thread share one receive buffer and read their own
+ * regions with four reads in flight each, each getting exactly its bytes; a callback of one
+ * handle that reads through another handle of the same buffer (a blocking read, so a
+ * receive inside the first one's) gets its own bytes, and the first handle's replies that
+ * arrived with the one being handled are not lost or changed. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s7/client.h"
+#include "s7/cpu.h"
+#include "s7/server.h"
+#include "t.h"
+
+#define NC 3
+#define NR 4
+
+static void *serve(void *arg)
+{
+    s7_server_run(arg);
+    return NULL;
+}
+
+typedef struct slot {
+    s7_item it;
+    uint8_t buf[8];
+    int done, rc;
+} slot;
+
+static s7_client *cl[NC];
+static slot sl[NC][NR];
+static int nested_rc = 99;
+static uint8_t nested[8];
+
+static void on_done(s7_client *c, int rc, void *ud)
+{
+    slot *s = ud;
+    s->done = 1;
+    s->rc = rc;
+    /* the first reply of handle 0: a blocking read through handle 1 (same buffer) */
+    if (c == cl[0] && s == &sl[0][0] && nested_rc == 99)
+        nested_rc = s7_client_db_read(cl[1], 1, 500, nested, 8);
+}
+
+int main(void)
+{
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
+    CHECK_INT(s7_cpu_add_db(cpu, 1, 1024, 0), 0);
+    s7_cpu_set_put_get(cpu, 1);
+    uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
+    for (int i = 0; i < 1024; i++)
+        m[i] = (uint8_t)(i * 7 + 3);
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    s7_server *srv = s7_server_new(cpu, &o);
+    pthread_t th;
+    if (!srv || s7_server_start(srv) != 0 || pthread_create(&th, NULL, serve, srv) != 0) {
+        CHECK(!"the emulator on loopback started");
+        return t_done();
+    }
+    static uint8_t shared[65536 + 4096];
+    s7_client_opts co;
+    s7_client_opts_init(&co);
+    co.pdu_request = 240;
+    s7_multi *mu = s7_multi_new();
+    for (int i = 0; i < NC; i++) {
+        cl[i] = s7_client_new(&co);
+        s7_client_set_rx_buffer(cl[i], shared, sizeof shared);
+        CHECK_INT(s7_client_connect(cl[i], "127.0.0.1", s7_server_port(srv)), 0);
+        s7_multi_add(mu, cl[i]);
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < NC; i++)
+            for (int k = 0; k < NR; k++) {
+                slot *s = &sl[i][k];
+                memset(s, 0, sizeof *s);
+                s->it.area = S7_AREA_DB;
+                s->it.db = 1;
+                s->it.start = (uint32_t)(i * 64 + k * 8 + round);
+                s->it.count = 8;
+                s->it.buf = s->buf;
+                CHECK_INT(s7_client_read_async(cl[i], &s->it, 1, on_done, s), 0);
+            }
+        for (int t = 0; t < 500; t++) {
+            int pending = 0;
+            for (int i = 0; i < NC; i++)
+                for (int k = 0; k < NR; k++)
+                    pending += !sl[i][k].done;
+            if (!pending)
+                break;
+            s7_multi_run(mu, 20);
+        }
+        int own = 1;
+        for (int i = 0; i < NC; i++)
+            for (int k = 0; k < NR; k++) {
+                slot *s = &sl[i][k];
+                own &= s->done && s->rc == 0 && memcmp(s->buf, m + i * 64 + k * 8 + round, 8) == 0;
+            }
+        CHECK(own);
+    }
+    CHECK_INT(nested_rc, 0);
+    CHECK(memcmp(nested, m + 500, 8) == 0);
+    s7_multi_free(mu);
+    for (int i = 0; i < NC; i++)
+        s7_client_free(cl[i]);
+    s7_server_stop(srv);
+    pthread_join(th, NULL);
+    s7_server_free(srv);
+    s7_cpu_free(cpu);
+    return t_done();
+}
