@@ -4,23 +4,16 @@
  * handle that reads through another handle of the same buffer (a blocking read, so a
  * receive inside the first one's) gets its own bytes, and the first handle's replies that
  * arrived with the one being handled are not lost or changed. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "loopback_server.h"
 #include "s7/client.h"
 #include "s7/cpu.h"
-#include "s7/server.h"
 #include "t.h"
 
 #define NC 3
 #define NR 4
-
-static void *serve(void *arg)
-{
-    s7_server_run(arg);
-    return NULL;
-}
 
 typedef struct slot {
     s7_item it;
@@ -51,12 +44,9 @@ int main(void)
     uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
     for (int i = 0; i < 1024; i++)
         m[i] = (uint8_t)(i * 7 + 3);
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    s7_server *srv = s7_server_new(cpu, &o);
-    pthread_t th;
-    if (!srv || s7_server_start(srv) != 0 || pthread_create(&th, NULL, serve, srv) != 0) {
+    t_server srv;
+    int port = t_server_start(&srv, cpu);
+    if (port < 0) {
         CHECK(!"the emulator on loopback started");
         return t_done();
     }
@@ -68,7 +58,7 @@ int main(void)
     for (int i = 0; i < NC; i++) {
         cl[i] = s7_client_new(&co);
         s7_client_set_rx_buffer(cl[i], shared, sizeof shared);
-        CHECK_INT(s7_client_connect(cl[i], "127.0.0.1", s7_server_port(srv)), 0);
+        CHECK_INT(s7_client_connect(cl[i], "127.0.0.1", (uint16_t)port), 0);
         s7_multi_add(mu, cl[i]);
     }
     for (int round = 0; round < 3; round++) {
@@ -105,9 +95,6 @@ int main(void)
     s7_multi_free(mu);
     for (int i = 0; i < NC; i++)
         s7_client_free(cl[i]);
-    s7_server_stop(srv);
-    pthread_join(th, NULL);
-    s7_server_free(srv);
-    s7_cpu_free(cpu);
+    t_server_stop(&srv);
     return t_done();
 }
