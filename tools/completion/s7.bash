@@ -47,7 +47,7 @@ _s7_options()
                 ' --urcv --count --timeout --help -h'
             ;;
         guard)
-            printf '%s' '--listen --upstream --inventory --cpu --rules --allow --dry-run --audit --metrics' \
+            printf '%s' '--listen --upstream --inventory --cpu --rules --allow --dry-run --no-coalesce --audit --metrics' \
                 ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --max-per-source' \
                 ' --max-clients --max-held --threads --quiet --help -h'
             ;;
