@@ -377,23 +377,37 @@ void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap)
     c->rxcap = c->rxbuf ? cap : 0;
 }
 
-/* The shared receive buffer this thread is handling frames from (a callback that steps
- * another handle of the same buffer meanwhile receives into that handle's own). */
-static _Thread_local const uint8_t *rx_busy;
+/* The shared receive buffers this thread is handling frames from, innermost last (a
+ * callback that steps another handle of one of them meanwhile receives into that handle's
+ * own buffer). */
+#define RX_NEST 8
+static _Thread_local const uint8_t *rx_busy[RX_NEST];
+static _Thread_local unsigned rx_nbusy;
+
+/* Can c receive into its shared buffer now? */
+static int rx_shared_free(const s7_client *c)
+{
+    if (!c->rxbuf || rx_nbusy == RX_NEST)
+        return 0;
+    for (unsigned i = 0; i < rx_nbusy; i++)
+        if (rx_busy[i] == c->rxbuf)
+            return 0;
+    return 1;
+}
 
 static int receive(s7_client *c)
 {
     for (;;) {
         size_t space = c->rxcap;
-        int shared = c->rxbuf && c->rxbuf != rx_busy;
+        int shared = rx_shared_free(c);
         uint8_t *dst = shared ? c->rxbuf : s7_conn_rx_space(c->conn, &space);
         ssize_t r = recv(c->fd, dst, space, 0);
         if (r > 0) {
             int rc;
             if (shared) {
-                rx_busy = dst;
+                rx_busy[rx_nbusy++] = dst;
                 rc = s7_conn_feed(c->conn, dst, (size_t)r);
-                rx_busy = NULL;
+                rx_nbusy--;
             } else {
                 rc = s7_conn_rx_commit(c->conn, (size_t)r);
             }

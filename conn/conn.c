@@ -415,7 +415,6 @@ static int on_frame(s7_conn *c, const s7_cotp *t)
     }
 }
 
-/* Parse every whole frame in rx; keep the remainder. */
 /* The whole frames at the start of buf[0..len): each handled; *used gets the bytes they
  * took (a partial frame left).  Returns 0 or the error that ends the connection. */
 static int parse_frames(s7_conn *c, const uint8_t *buf, size_t len, size_t *used)
@@ -451,6 +450,7 @@ static int parse_end(s7_conn *c, int rc)
     return c->state == S7_CS_FAILED ? c->err : 0;
 }
 
+/* Parse every whole frame in rx; keep the remainder. */
 static int parse_rx(s7_conn *c)
 {
     size_t off;
