@@ -11,7 +11,7 @@
 #include "s7/wire.h"
 
 #define PJ_FORMS                                                                             \
-    "bsend|usend PARTNER R_ID [every TIME | on BIT] from LOCAL, or brcv|urcv PARTNER|any "   \
+    "bsend|usend PARTNER R_ID every TIME|on BIT from LOCAL, or brcv|urcv PARTNER|any "       \
     "R_ID into LOCAL; options --passive --port N --tsap LOCAL:REMOTE --pdu N --id N --name " \
     "NAME --done|--ndr BIT --error BIT --status WORD --outputs pulse|latch"
 
@@ -239,6 +239,11 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
         return errf(err, errcap, "%s: the local area has %u bytes: a %s moves 1..%u bytes%s", where,
                     len, jk, max,
                     j.kind == S7_XJOB_USEND || j.kind == S7_XJOB_URCV ? " at this PDU" : "");
+    if (sender && !ntrig) /* as the GET/PUT and the YAML spellings: no cycle is assumed */
+        return errf(err, errcap,
+                    "%s: no trigger: add every DURATION (e.g. every 1s) or on BIT (a local REQ "
+                    "bit, e.g. on M10.0)",
+                    where);
     if (c.side == S7_XCONN_UNSPECIFIED || passive) {
         if (c.side != S7_XCONN_UNSPECIFIED)
             c.side = S7_XCONN_PASSIVE;

@@ -95,12 +95,14 @@ static void test_forms(void)
                                             "--job 5", err, sizeof err),
               0);
     CHECK_INT(x.jobs[4].latch, 1);
-    CHECK_INT(s7_exchange_parse_partner_job(&x, "bsend 10.0.0.2:1102 9 latch from MB30 --done M3.0",
-                                            "--job 6", err, sizeof err),
+    CHECK_INT(s7_exchange_parse_partner_job(
+                  &x, "bsend 10.0.0.2:1102 9 every 1s latch from MB30 --done M3.0", "--job 6", err,
+                  sizeof err),
               0);
     CHECK_INT(x.jobs[5].latch, 1);
-    CHECK_INT(s7_exchange_parse_partner_job(&x, "usend 10.0.0.2:1102 10 from MB31 --outputs pulse",
-                                            "--job 7", err, sizeof err),
+    CHECK_INT(s7_exchange_parse_partner_job(
+                  &x, "usend 10.0.0.2:1102 10 on M4.0 from MB31 --outputs pulse", "--job 7", err,
+                  sizeof err),
               0);
     CHECK_INT(x.jobs[6].latch, 0);
     s7_exchange_free(&x);
@@ -133,6 +135,9 @@ static void test_errors(void)
     check_err("bsend 1.2.3.4:x 1 from MB0", "partner '1.2.3.4:x'");
     check_err("bsend 1.2.3.4 x5 from MB0", "R_ID 'x5'");
     check_err("bsend 1.2.3.4 5 on M0.0", "needs from LOCAL");
+    /* a sender without a trigger: no cycle assumed, as in the other spellings */
+    check_err("bsend 1.2.3.4 5 from MB0", "no trigger: add every DURATION");
+    check_err("usend 1.2.3.4 5 from MB0 --done M0.0", "no trigger: add every DURATION");
     check_err("brcv 1.2.3.4 5 every 1s into MB0", "takes what comes");
     check_err("bsend 1.2.3.4 5 on MW0 from MB0", "REQ 'MW0' must be a local BOOL");
     check_err("bsend 1.2.3.4 5 from MB0 --status M0.0", "must be a WORD");
