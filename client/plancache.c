@@ -44,12 +44,12 @@ typedef struct s7__hcopy {
  * reply's data (0 before): the reply's shape is then known (see s7__hshape). */
 typedef struct s7__hreq {
     uint32_t toff, tlen, c0, c1, n, s0, dlen;
-    uint32_t ulen;  /* every copy of the request this many bytes (1, 2, 4 or 8; 0: not so) */
-    uint8_t *kbase; /* ulen set and its copies' buffers within 4 GiB: they are kept in hk
-                     * too, half the size (NULL: not so) */
+    uint8_t *kbase; /* every copy of the request 4 bytes (the usual tag) and their buffers
+                     * within 4 GiB: the copies are kept in hk too, half the size (NULL:
+                     * not so) */
 } s7__hreq;
 
-/* A copy of a request whose copies are all ulen bytes: kbase + p in the items' buffers,
+/* A copy of a request whose copies are all 4 bytes: kbase + p in the items' buffers,
  * off in the PDU (write) or the reply's data (read, once its shape is known).  The loops of
  * a cycle read these 8 bytes a copy rather than hc's 16. */
 typedef struct s7__hk {
@@ -107,15 +107,17 @@ static void key_of(const s7_item *it, s7__pkey *k)
     k->bit = it->bit;
 }
 
-/* The compact copies (hk) of request h from hc, when its copies are of one size and their
+/* The compact copies (hk) of request h from hc, when its copies are all 4 bytes and their
  * buffers lie within 4 GiB of each other. */
 static void compact(s7__pentry *e, s7__hreq *h)
 {
     h->kbase = NULL;
-    if (!h->ulen || h->c1 == h->c0)
+    if (h->c1 == h->c0)
         return;
     uint8_t *lo = e->hc[h->c0].ptr, *hi = lo;
     for (uint32_t i = h->c0; i < h->c1; i++) {
+        if (e->hc[i].len != 4)
+            return;
         if (e->hc[i].ptr < lo)
             lo = e->hc[i].ptr;
         if (e->hc[i].ptr > hi)
@@ -286,14 +288,6 @@ static void make_copies(s7__pentry *e, const s7_item *items)
         e->hc[i].len = (uint16_t)c->len;
         e->hc[i].k = (uint8_t)c->k;
         e->hc[i].bit = c->bit;
-    }
-    for (uint32_t r = 0; r < p->nreqs; r++) {
-        s7__hreq *h = &e->hr[r];
-        uint32_t u = h->c1 > h->c0 ? e->hc[h->c0].len : 0;
-        for (uint32_t i = h->c0; i < h->c1 && u; i++)
-            if (e->hc[i].len != u)
-                u = 0;
-        h->ulen = u == 1 || u == 2 || u == 4 || u == 8 ? u : 0;
     }
     resolve(e, items);
     return;
@@ -493,26 +487,14 @@ int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
         memcpy(buf, e->tmpl + h->toff, h->tlen);
-        if (write && h->kbase && h->ulen == 4) { /* 4-byte tags, the usual case */
+        if (write && h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
             const uint8_t *base = h->kbase;
             for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
                 memcpy(buf + k->off, base + k->p, 4);
         } else if (write) {
             /* in locals: the stores into buf would make the compiler load them again */
-            const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1;
-            switch (h->ulen) { /* tags of one size (the usual case): one loop without tests */
-            case 4:
-                for (; c < end; c++)
-                    memcpy(buf + c->off, c->ptr, 4);
-                break;
-            case 2:
-                for (; c < end; c++)
-                    memcpy(buf + c->off, c->ptr, 2);
-                break;
-            default:
-                for (; c < end; c++)
-                    copy_bytes(buf + c->off, c->ptr, c->len);
-            }
+            for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++)
+                copy_bytes(buf + c->off, c->ptr, c->len);
         }
         return (int)h->tlen;
     }
@@ -539,22 +521,16 @@ static uint32_t load32(const uint8_t *p)
     return v;
 }
 
-/* The bytes of a read's reply at the places its shape says, into the items (ulen: of
- * s7__hreq). */
-static void apply_copies(const s7__hcopy *c, const s7__hcopy *end, const uint8_t *data,
-                         uint32_t ulen)
+/* The bytes of a read's reply at the places its shape says, into the items of request h. */
+static void apply_copies(const s7__pentry *e, const s7__hreq *h, const uint8_t *data)
 {
-    switch (ulen) { /* tags of one size (the usual case): one loop without tests */
-    case 4:
-        for (; c < end; c++)
-            memcpy(c->ptr, data + c->off, 4);
-        return;
-    case 2:
-        for (; c < end; c++)
-            memcpy(c->ptr, data + c->off, 2);
+    if (h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
+        uint8_t *base = h->kbase;
+        for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
+            memcpy(base + q->p, data + q->off, 4);
         return;
     }
-    for (; c < end; c++) {
+    for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++) {
         const uint8_t *d = data + c->off;
         if (c->len)
             copy_bytes(c->ptr, d, c->len);
@@ -585,13 +561,7 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
                 while (k < h->n && load32(data + sh[k].off) == sh[k].hdr)
                     k++;
                 if (k == h->n) {
-                    if (h->kbase && h->ulen == 4) { /* 4-byte tags, the usual case */
-                        uint8_t *base = h->kbase;
-                        for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
-                            memcpy(base + q->p, data + q->off, 4);
-                    } else {
-                        apply_copies(e->hc + h->c0, e->hc + h->c1, data, h->ulen);
-                    }
+                    apply_copies(e, h, data);
                     return 0;
                 }
             }
@@ -612,7 +582,7 @@ int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
                     c->off += sh[c->k].off + S7_DATA_ITEM_HDR;
                 compact(e, h);
                 h->dlen = pdu->data_len;
-                apply_copies(e->hc + h->c0, e->hc + h->c1, pdu->data, h->ulen);
+                apply_copies(e, h, pdu->data);
                 return 0;
             }
         }

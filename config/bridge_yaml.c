@@ -29,6 +29,7 @@
 #include "s7/cpu.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
+#include "s7/exchange_partner.h"
 #include "s7/plant.h"
 
 typedef struct top_cx {
@@ -333,19 +334,14 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             snprintf(where, sizeof where, "%s:%d", y->file, yaml_line(x.job));
             /* a partner job's one-line form gets the same hint as its YAML form below
              * (the GET/PUT parser would only say that it is no job kind) */
-            char kw[8] = "";
-            size_t w0 = strspn(line, " \t"), wn = strcspn(line + w0, " \t");
-            if (wn < sizeof kw)
-                memcpy(kw, line + w0, wn), kw[wn] = 0;
-            static const char *const PKIND[] = {"bsend", "brcv", "usend", "urcv"};
-            for (size_t k = 0; k < sizeof PKIND / sizeof PKIND[0]; k++)
-                if (yaml_ieq(kw, PKIND[k]))
-                    return yaml_err(y, x.job,
-                                    "%s: a %s job is a CPU's partner job (BSEND/BRCV, "
-                                    "USEND/URCV): s7 exchange moves data with GET and PUT; give "
-                                    "it to the CPU that runs it (s7 server --config FILE, jobs:, "
-                                    "or --job), or write it as get or put here",
-                                    x.where, PKIND[k]);
+            int pk = s7_exchange_partner_job_kind(line);
+            if (pk >= 0)
+                return yaml_err(y, x.job,
+                                "%s: a %s job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 "
+                                "exchange moves data with GET and PUT; give it to the CPU that "
+                                "runs it (s7 server --config FILE, jobs:, or --job), or write it "
+                                "as get or put here",
+                                x.where, s7_xjob_kind_name((s7_xjob_kind)pk));
             if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
                 snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
                 return -1;

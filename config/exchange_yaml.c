@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config/exchange_yaml.h"
 #include "config/yaml.h"
@@ -520,11 +519,7 @@ static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
         char s[1024];
         if (yaml_scalar(y, e, "jobs", s, sizeof s))
             return -1;
-        const char *w = s + strspn(s, " \t");
-        size_t wl = strcspn(w, " \t");
-        int pj =
-            (wl == 5 && (strncasecmp(w, "bsend", 5) == 0 || strncasecmp(w, "usend", 5) == 0)) ||
-            (wl == 4 && (strncasecmp(w, "brcv", 4) == 0 || strncasecmp(w, "urcv", 4) == 0));
+        int pj = s7_exchange_partner_job_kind(s) >= 0;
         int rc = pj ? s7_exchange_parse_partner_job(x, s, jc.j.where, msg, sizeof msg)
                     : s7_exchange_parse_job(x, s, jc.j.where, msg, sizeof msg);
         if (rc == S7_ERR_NOMEM)

@@ -77,6 +77,19 @@ static int split_partner(const char *s, char *host, size_t cap, uint16_t *port)
     return 0;
 }
 
+int s7_exchange_partner_job_kind(const char *line)
+{
+    static const s7_xjob_kind KINDS[] = {S7_XJOB_BSEND, S7_XJOB_USEND, S7_XJOB_BRCV, S7_XJOB_URCV};
+    const char *w = line + strspn(line, " \t");
+    size_t wl = strcspn(w, " \t");
+    for (size_t k = 0; k < sizeof KINDS / sizeof KINDS[0]; k++) {
+        const char *name = s7_xjob_kind_name(KINDS[k]);
+        if (wl == strlen(name) && strncasecmp(w, name, wl) == 0)
+            return (int)KINDS[k];
+    }
+    return -1;
+}
+
 int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where, char *err,
                                   size_t errcap)
 {
@@ -98,16 +111,10 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
     c.pdu = 480;
     c.local_tsap = 0x1000;
     c.remote_tsap = 0x1000;
-    if (strcasecmp(tok[0], "bsend") == 0)
-        j.kind = S7_XJOB_BSEND;
-    else if (strcasecmp(tok[0], "usend") == 0)
-        j.kind = S7_XJOB_USEND;
-    else if (strcasecmp(tok[0], "brcv") == 0)
-        j.kind = S7_XJOB_BRCV;
-    else if (strcasecmp(tok[0], "urcv") == 0)
-        j.kind = S7_XJOB_URCV;
-    else
+    int kind = s7_exchange_partner_job_kind(tok[0]);
+    if (kind < 0)
         return errf(err, errcap, "%s: '%s' is not a partner job kind: %s", where, tok[0], PJ_FORMS);
+    j.kind = (s7_xjob_kind)kind;
     int sender = j.kind == S7_XJOB_BSEND || j.kind == S7_XJOB_USEND;
     const char *jk = s7_xjob_kind_name(j.kind); /* "bsend" ... whatever the case given */
     if (strcasecmp(tok[1], "any") == 0) {

@@ -862,7 +862,7 @@ static void deliver_batch(gup *u, gjob *b, const s7_pdu *pdu)
 {
     s7_guard *g = u->g;
     s7_data_item items[S7__GCO_MAX];
-    int rc = b->nitems <= S7__GCO_MAX ? s7_read_resp_decode(pdu, items, b->nitems) : S7_ERR_PARAM;
+    int rc = s7_read_resp_decode(pdu, items, b->nitems); /* nitems <= S7__GCO_MAX: batch_reads */
     unsigned first = 0;
     for (gjob *m = b->members; m; m = m->next) {
         s7_pdu mp;
@@ -1091,6 +1091,14 @@ static gjob *take(gup *u, gcli *c)
     return j;
 }
 
+/* A request of c went to the CPU. */
+static void forwarded(s7_guard *g, gcli *c)
+{
+    c->inflight++;
+    g->st.forwarded++;
+    cli_watch(g, c);
+}
+
 /* j (a read of pick, taken) and the reads of the clients next in u's turn, as many as one
  * request to the CPU carries (coalesce.c): the batch's job with them as its members, its
  * request in b (cap bytes) and its length in *len; NULL when no other read joins j (or
@@ -1126,9 +1134,7 @@ static gjob *batch_reads(s7_guard *g, gup *u, gjob *j, uint8_t *b, size_t cap, s
         total += n;
         total_rd += rd;
         reads++;
-        c->inflight++;
-        g->st.forwarded++;
-        cli_watch(g, c);
+        forwarded(g, c);
     }
     if (!batch)
         return NULL;
@@ -1232,9 +1238,7 @@ static void pump(s7_guard *g, gup *u)
         size_t blen = 0;
         gjob *batch = u->shared && g->coalesce ? batch_reads(g, u, j, b, cap, &blen) : NULL;
         if (batch) {
-            pick->inflight++;
-            g->st.forwarded++;
-            cli_watch(g, pick);
+            forwarded(g, pick);
             if (s7_conn_submit_end(u->c, blen, batch, 0) < 0)
                 job_free(batch);
             continue;
@@ -1252,9 +1256,7 @@ static void pump(s7_guard *g, gup *u)
         }
         if (download)
             u->dl_owner = pick;
-        pick->inflight++;
-        g->st.forwarded++;
-        cli_watch(g, pick);
+        forwarded(g, pick);
     }
     u->pumping = 0;
     up_flush_later(g, u);

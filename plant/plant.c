@@ -416,6 +416,20 @@ int s7_plant_is_passive(const s7_plant *p, const s7_plant_partner *pt)
     return 0;
 }
 
+void s7_plant_passive_names(const s7_plant *p, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap)
+        buf[0] = 0;
+    for (size_t i = 0; i < p->npartners && n < cap; i++)
+        if (s7_plant_is_passive(p, &p->partners[i])) {
+            int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", p->partners[i].name);
+            if (w < 0)
+                break;
+            n += (size_t)w;
+        }
+}
+
 /* ---------------------------------------------------------------- texts */
 
 static const char *const KIND_NAMES[S7_PLANT_KIND__COUNT] = {

@@ -109,18 +109,12 @@ int s7_policy_from_plant(const s7_plant *pl, const char *cpu, s7_policy **out, c
         err[0] = 0;
     const s7_plant_partner *cp = cpu ? s7_plant_find_partner(pl, cpu) : NULL;
     if (!cp) {
-        int n = snprintf(err, errcap,
-                         "%s%sno partner named '%s' (give --cpu the name of a CPU of the "
-                         "inventory; the connections go to:",
-                         pl->file ? pl->file : "", pl->file ? ": " : "", cpu ? cpu : "");
-        const char *sep = " ";
-        for (size_t i = 0; i < pl->npartners && n >= 0 && (size_t)n < errcap; i++)
-            if (s7_plant_is_passive(pl, &pl->partners[i])) {
-                n += snprintf(err + n, errcap - (size_t)n, "%s%s", sep, pl->partners[i].name);
-                sep = ", ";
-            }
-        if (n >= 0 && (size_t)n < errcap)
-            snprintf(err + n, errcap - (size_t)n, ")");
+        char names[400];
+        s7_plant_passive_names(pl, names, sizeof names);
+        snprintf(err, errcap,
+                 "%s%sno partner named '%s' (give --cpu the name of a CPU of the inventory; the "
+                 "connections go to: %s)",
+                 pl->file ? pl->file : "", pl->file ? ": " : "", cpu ? cpu : "", names);
         return S7_ERR_INVAL;
     }
     s7_policy *pol = s7_policy_new();

@@ -278,11 +278,14 @@ S7_API int s7_xpartner_process(s7_xpartner *e, const struct pollfd *pfd, size_t 
  * port a passive side listens on without a server, default 102: port 0 in the entry;
  * attached to a server it waits on the server's port) --tsap LOCAL:REMOTE (default 1000:1000)
  * --pdu N (default 480) --id N --name NAME --done BIT (bsend/usend) --ndr BIT (brcv/urcv)
- * --error BIT --status WORD --outputs pulse|latch (or the bare word latch / pulse).  A sender without a trigger runs every second.  The job is
- * checked as every job of the model (s7_xjob_validate).  0, or S7_ERR_INVAL with "WHERE:
+ * --error BIT --status WORD --outputs pulse|latch (or the bare word latch / pulse).  A sender
+ * needs its trigger (every or on), as a GET/PUT job does.  The job is checked as every job of the model (s7_xjob_validate).  0, or S7_ERR_INVAL with "WHERE:
  * what is wrong; what would be right" in err (x unchanged). */
 S7_API int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *where,
                                          char *err, size_t errcap);
+/* The partner job kind a one-line job starts with (its first word, in any case: bsend,
+ * usend, brcv, urcv), or -1 when it is none of them (a GET/PUT job, say). */
+S7_API int s7_exchange_partner_job_kind(const char *line);
 
 /* The partner jobs and what each reported last (NULL / S7_ERR_INVAL out of range). */
 S7_API size_t s7_xpartner_njobs(const s7_xpartner *e);

@@ -299,6 +299,9 @@ S7_API const s7_plant_partner *s7_plant_conn_active(const s7_plant *p, const s7_
 S7_API const s7_plant_partner *s7_plant_conn_passive(const s7_plant *p, const s7_plant_conn *c);
 /* 1 when some connection has pt as its passive partner. */
 S7_API int s7_plant_is_passive(const s7_plant *p, const s7_plant_partner *pt);
+/* The names of the partners connections go to (s7_plant_is_passive), ", "-separated, into
+ * buf (cap bytes; cut to fit): what to offer when a CPU name is not found. */
+S7_API void s7_plant_passive_names(const s7_plant *p, char *buf, size_t cap);
 
 /* "DB10.DBB0..DBB63", "DB10.DBB4" (one byte), "MB0..MB15" into buf; returns buf. */
 S7_API const char *s7_plant_range_text(const s7_plant_range *r, char *buf, size_t cap);

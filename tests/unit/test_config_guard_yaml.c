@@ -22,30 +22,36 @@ static int load(const char *text, s7_policy **pol, char *err, size_t cap)
     return s7_config_load_guard_rules(path, pol, err, cap);
 }
 
-static void test_full(void)
+/* The policy of a rules file that must load (NULL, with the loader's message, when not). */
+static s7_policy *good(const char *text)
 {
     s7_policy *p = NULL;
     char err[800] = "";
-    int rc = load("shared_upstreams: 3\n"
-                  "partners:\n"
-                  "  - name: scada1\n"
-                  "    address: 10.0.0.5\n"
-                  "    type: op\n"
-                  "    tsap: \"0100:0301\"\n"
-                  "    read: [DB10.DBB0..63, MB0..MB15]\n"
-                  "    write: [DB11.DBB0..7]\n"
-                  "    services: [szl, clock-set]\n"
-                  "    max_conn: 2\n"
-                  "    rate: 50\n"
-                  "    upstream: shared\n"
-                  "  - name: anyone\n"
-                  "    address: any\n",
-                  &p, err, sizeof err);
+    int rc = load(text, &p, err, sizeof err);
     CHECK_INT(rc, 0);
-    if (rc) {
+    if (rc)
         fprintf(stderr, "%s\n", err);
+    return rc ? NULL : p;
+}
+
+static void test_full(void)
+{
+    s7_policy *p = good("shared_upstreams: 3\n"
+                        "partners:\n"
+                        "  - name: scada1\n"
+                        "    address: 10.0.0.5\n"
+                        "    type: op\n"
+                        "    tsap: \"0100:0301\"\n"
+                        "    read: [DB10.DBB0..63, MB0..MB15]\n"
+                        "    write: [DB11.DBB0..7]\n"
+                        "    services: [szl, clock-set]\n"
+                        "    max_conn: 2\n"
+                        "    rate: 50\n"
+                        "    upstream: shared\n"
+                        "  - name: anyone\n"
+                        "    address: any\n");
+    if (!p)
         return;
-    }
     CHECK_INT(p->shared_upstreams, 3);
     CHECK_INT(p->npartners, 2);
     s7_policy_partner *a = &p->partners[0];
@@ -80,19 +86,13 @@ static void test_full(void)
  * as DB ranges are. */
 static void test_timer_counter(void)
 {
-    s7_policy *p = NULL;
-    char err[800] = "";
-    int rc = load("partners:\n"
-                  "  - name: wincc\n"
-                  "    address: 10.0.0.7\n"
-                  "    read: [DB1.DBB0..9, T0..T15, Z0..Z7]\n"
-                  "    write: ['C0:COUNTER[8]', T20, '%T30..%T31']\n",
-                  &p, err, sizeof err);
-    CHECK_INT(rc, 0);
-    if (rc) {
-        fprintf(stderr, "%s\n", err);
+    s7_policy *p = good("partners:\n"
+                        "  - name: wincc\n"
+                        "    address: 10.0.0.7\n"
+                        "    read: [DB1.DBB0..9, T0..T15, Z0..Z7]\n"
+                        "    write: ['C0:COUNTER[8]', T20, '%T30..%T31']\n");
+    if (!p)
         return;
-    }
     s7_policy_partner *a = &p->partners[0];
     CHECK_INT(a->nranges, 6);
     CHECK_INT(a->ranges[5].area, S7_AREA_T);
@@ -118,21 +118,15 @@ static void test_timer_counter(void)
  * range error message offers too: read as the same range, named by its text form. */
 static void test_mapping_range(void)
 {
-    s7_policy *p = NULL;
-    char err[800] = "";
-    int rc = load("partners:\n"
-                  "  - name: scada1\n"
-                  "    read: [{db: 10, offset: 4, length: 60}, DB11.DBB0..3]\n"
-                  "    write:\n"
-                  "      - area: M\n"
-                  "        offset: 2\n"
-                  "        length: 4\n",
-                  &p, err, sizeof err);
-    CHECK_INT(rc, 0);
-    if (rc) {
-        fprintf(stderr, "%s\n", err);
+    s7_policy *p = good("partners:\n"
+                        "  - name: scada1\n"
+                        "    read: [{db: 10, offset: 4, length: 60}, DB11.DBB0..3]\n"
+                        "    write:\n"
+                        "      - area: M\n"
+                        "        offset: 2\n"
+                        "        length: 4\n");
+    if (!p)
         return;
-    }
     s7_policy_partner *a = &p->partners[0];
     CHECK_INT(a->nranges, 3);
     CHECK_INT(a->ranges[0].area, S7_AREA_DB);

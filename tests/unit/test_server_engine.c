@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "s7/server.h"
+#include "loopback_sock.h"
 #include "t.h"
 
 static const char *CR_HEX = "03 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02";
@@ -52,19 +53,12 @@ static void on_refuse(void *ctx, const char *peer, const char *reason)
     (void)ctx;
 }
 
+/* A non-blocking connection to the server (the test turns the server's loop itself). */
 static int dial(uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int fd = t_dial(port);
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
 

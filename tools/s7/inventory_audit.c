@@ -211,16 +211,11 @@ int inv_audit_main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (cpu && !s7_plant_find_partner(p, cpu)) {
+        char names[400];
+        s7_plant_passive_names(p, names, sizeof names);
         fprintf(stderr,
-                "error: --cpu %s: no such partner in %s; the CPUs its connections go to:", cpu,
-                file);
-        const char *sep = " ";
-        for (size_t i = 0; i < p->npartners; i++)
-            if (s7_plant_is_passive(p, &p->partners[i])) {
-                fprintf(stderr, "%s%s", sep, p->partners[i].name);
-                sep = ", ";
-            }
-        fprintf(stderr, "\n");
+                "error: --cpu %s: no such partner in %s; the CPUs its connections go to: %s\n", cpu,
+                file, names);
         s7_plant_free(p);
         return CLI_USAGE;
     }
