@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -1110,20 +1109,6 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
 
 /* ---------------------------------------------------------------- the command */
 
-/* A --job of the partner services (bsend, brcv, usend, urcv: exchange_partner.h)? */
-static int is_partner_job(const char *line)
-{
-    while (*line == ' ' || *line == '\t')
-        line++;
-    static const char *const kinds[] = {"bsend", "brcv", "usend", "urcv"};
-    for (int i = 0; i < 4; i++) {
-        size_t n = strlen(kinds[i]);
-        if (strncasecmp(line, kinds[i], n) == 0 && (line[n] == ' ' || line[n] == '\t'))
-            return 1;
-    }
-    return 0;
-}
-
 /* The partner jobs of the file (kind: bsend ...) move from jobs to pjobs, each with its
  * connection (same id): s7_xengine runs GET/PUT, s7_xpartner the partner services.  0 or -1
  * (out of memory). */
@@ -1169,7 +1154,7 @@ static int load_jobs(srv_run *r, const char *config)
     for (size_t i = 0; i < r->njob_args; i++) {
         char where[32];
         snprintf(where, sizeof where, "--job %zu", i + 1);
-        int pj = is_partner_job(r->job_args[i]);
+        int pj = s7_exchange_partner_job_kind(r->job_args[i]) >= 0;
         s7_exchange *to = pj ? &r->pjobs : &r->jobs, *from = pj ? &r->jobs : &r->pjobs;
         for (size_t k = 0; k < from->nconns; k++) {
             if (s7_exchange_conn(to, from->conns[k].id) || nmir[pj] == 4096)
