@@ -16,6 +16,7 @@
 #include "net/host.h"
 #include "s7/net.h"
 #include "util/log.h"
+#include "util/hot.h"
 
 void s7_client_opts_init(s7_client_opts *o)
 {
@@ -101,7 +102,7 @@ void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote)
 }
 
 /* Finish a job: unlink it and call its callback. */
-static void job_finish(s7_client *c, s7__job *j, int result)
+S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
 {
     if (j->done)
         return;
@@ -132,7 +133,7 @@ static void job_finish(s7_client *c, s7__job *j, int result)
 }
 
 /* Drop the connection: close the socket and fail every job with err. */
-static void drop(s7_client *c, int err)
+S7_COLD static void drop(s7_client *c, int err)
 {
     if (c->fd >= 0) {
         close(c->fd);
@@ -177,8 +178,8 @@ void s7_client_free(s7_client *c)
     free(c);
 }
 
-int s7_client_connected(const s7_client *c) { return c->state == S7__READY; }
-uint16_t s7_client_pdu(const s7_client *c) { return s7_conn_pdu(c->conn); }
+S7_HOT int s7_client_connected(const s7_client *c) { return c->state == S7__READY; }
+S7_HOT uint16_t s7_client_pdu(const s7_client *c) { return s7_conn_pdu(c->conn); }
 uint16_t s7_client_amq(const s7_client *c) { return s7_conn_amq(c->conn); }
 const s7_explain *s7_client_last_error(const s7_client *c) { return &c->last_error; }
 
@@ -325,7 +326,7 @@ static int pump(s7_client *c)
 }
 
 /* The conn calls this for every matched reply. */
-static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
+S7_HOT static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pdu)
 {
     s7_client *c = ctx;
     s7__job *j = job;
@@ -359,7 +360,7 @@ static void check_ready(s7_client *c)
 }
 
 /* Map a handshake failure to what it means. */
-static int handshake_error(s7_client *c, int err)
+S7_COLD static int handshake_error(s7_client *c, int err)
 {
     int cs = s7_conn_state(c->conn);
     if (err == S7_ERR_CLOSED || err == S7_ERR_IO) {
@@ -428,7 +429,7 @@ static int receive(s7_client *c)
     }
 }
 
-int s7_client_fd(const s7_client *c) { return c->fd; }
+S7_HOT int s7_client_fd(const s7_client *c) { return c->fd; }
 
 /* Queued requests that the window has room for: s7_client_step must run to submit them. */
 static int needs_pump(const s7_client *c)
@@ -441,7 +442,7 @@ static int needs_pump(const s7_client *c)
     return 0;
 }
 
-short s7_client_events(const s7_client *c)
+S7_HOT short s7_client_events(const s7_client *c)
 {
     if (c->fd < 0)
         return 0;
@@ -453,7 +454,7 @@ short s7_client_events(const s7_client *c)
     return (short)(POLLIN | (s7_conn_tx_pending(c->conn, &p) || needs_pump(c) ? POLLOUT : 0));
 }
 
-int s7_client_timeout_ms(const s7_client *c)
+S7_HOT int s7_client_timeout_ms(const s7_client *c)
 {
     int64_t due = -1;
     if (needs_pump(c))
@@ -468,7 +469,7 @@ int s7_client_timeout_ms(const s7_client *c)
     return due <= now ? 0 : (int)(due - now);
 }
 
-size_t s7_client_pending(const s7_client *c)
+S7_HOT size_t s7_client_pending(const s7_client *c)
 {
     size_t n = c->conn_cb ? 1 : 0;
     for (const s7__job *j = c->jobs; j; j = j->next)
@@ -476,7 +477,7 @@ size_t s7_client_pending(const s7_client *c)
     return n;
 }
 
-int s7_client_step(s7_client *c, short revents)
+S7_HOT int s7_client_step(s7_client *c, short revents)
 {
     int rc = 0;
     if (c->fd < 0)
@@ -524,7 +525,7 @@ fail:
 }
 
 /* Queue a job (kept by reference until it finishes). */
-int s7__job_queue(s7_client *c, s7__job *j)
+S7_HOT int s7__job_queue(s7_client *c, s7__job *j)
 {
     if (c->state != S7__READY)
         return S7_ERR_NOTCONN;

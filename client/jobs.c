@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "client/internal.h"
+#include "util/hot.h"
 
 #define S7__MAX_PASSES 64
 
 static s7_item *job_items(s7__job *j) { return j->pass > 1 ? j->retry_items : j->items; }
 static size_t job_count(const s7__job *j) { return j->pass > 1 ? j->nretry : j->n; }
 
-int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+S7_HOT int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
     if (j->kind == S7__JOB_RAW)
         return j->enc(c, j, sub, buf, cap);
@@ -19,7 +20,7 @@ int s7__job_encode(s7_client *c, s7__job *j, uint32_t sub, uint8_t *buf, size_t 
     return s7_plan_encode(&j->plan, job_items(j), sub, j->kind == S7__JOB_WRITE, buf, cap);
 }
 
-int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
+S7_HOT int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     if (j->kind == S7__JOB_RAW)
         return j->rep(c, j, sub, pdu);
@@ -84,7 +85,7 @@ static void finalize(s7_client *c, s7__job *j)
     }
 }
 
-int s7__job_next_pass(s7_client *c, s7__job *j)
+S7_HOT int s7__job_next_pass(s7_client *c, s7__job *j)
 {
     if (j->kind == S7__JOB_RAW)
         return 0;
@@ -158,8 +159,8 @@ int s7__job_next_pass(s7_client *c, s7__job *j)
 }
 
 /* Plan and queue a READ / WRITE job. */
-static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t n, int no_merge,
-                     s7_done_fn cb, void *ud)
+S7_HOT static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t n,
+                            int no_merge, s7_done_fn cb, void *ud)
 {
     memset(j, 0, sizeof *j);
     j->kind = kind;
@@ -203,7 +204,7 @@ static s7__job *job_alloc(s7_client *c)
     return malloc(sizeof *j);
 }
 
-int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
+S7_HOT int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
 {
     s7__job *j = job_alloc(c);
     if (!j)
@@ -217,7 +218,7 @@ int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, 
     return 0;
 }
 
-int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
+S7_HOT int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
 {
     s7__job *j = job_alloc(c);
     if (!j)

@@ -19,6 +19,7 @@
 #include "client/fixed.h"
 #include "client/internal.h"
 #include "conn/plan_int.h"
+#include "util/hot.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
@@ -409,7 +410,7 @@ static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, in
     return oldest;
 }
 
-int s7__plan_get(s7_client *c, s7__job *j, int merge)
+S7_HOT int s7__plan_get(s7_client *c, s7__job *j, int merge)
 {
     int hit;
     uint16_t pdu = s7_conn_pdu(c->conn);
@@ -450,9 +451,9 @@ int s7__plan_get(s7_client *c, s7__job *j, int merge)
     return (int)e->plan.nreqs;
 }
 
-const s7_plan *s7__job_plan(const s7__job *j) { return j->pe ? &j->pe->plan : &j->plan; }
+S7_HOT const s7_plan *s7__job_plan(const s7__job *j) { return j->pe ? &j->pe->plan : &j->plan; }
 
-void s7__plan_clean(s7__job *j)
+S7_HOT void s7__plan_clean(s7__job *j)
 {
     /* only when no other job took the entry meanwhile: one that failed wrote the items */
     if (j->pe && j->pe->users == 1 && j->pe->span == 1)
@@ -466,7 +467,7 @@ void s7__plan_dirty(s7_client *c, const s7_item *items)
             c->pc[i]->clean = 0;
 }
 
-void s7__plan_release(s7__job *j)
+S7_HOT void s7__plan_release(s7__job *j)
 {
     if (j->pe) {
         j->pe->users--;
@@ -476,7 +477,7 @@ void s7__plan_release(s7__job *j)
     }
 }
 
-int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
+S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
     const s7__pentry *e = j->pe;
     int write = j->kind == S7__JOB_WRITE;
@@ -522,7 +523,7 @@ static uint32_t load32(const uint8_t *p)
 }
 
 /* The bytes of a read's reply at the places its shape says, into the items of request h. */
-static void apply_copies(const s7__pentry *e, const s7__hreq *h, const uint8_t *data)
+S7_HOT static void apply_copies(const s7__pentry *e, const s7__hreq *h, const uint8_t *data)
 {
     if (h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
         uint8_t *base = h->kbase;
@@ -539,7 +540,7 @@ static void apply_copies(const s7__pentry *e, const s7__hreq *h, const uint8_t *
     }
 }
 
-int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
+S7_HOT int s7__plan_apply(const s7__job *j, uint32_t sub, const s7_pdu *pdu)
 {
     s7__pentry *e = j->pe;
     int write = j->kind == S7__JOB_WRITE;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "s7/conn.h"
+#include "util/hot.h"
 
 #define S7__SLOTS 256 /* most jobs in flight we ever allow */
 #define S7__RX_CAP (S7_FRAME_MAX + 4096)
@@ -83,7 +84,7 @@ void s7_conn_free(s7_conn *c)
     free(c);
 }
 
-void s7_conn_reset(s7_conn *c)
+S7_HOT void s7_conn_reset(s7_conn *c)
 {
     c->state = S7_CS_IDLE;
     c->err = 0;
@@ -99,12 +100,15 @@ void s7_conn_reset(s7_conn *c)
 
 int s7_conn_state(const s7_conn *c) { return c->state; }
 int s7_conn_error(const s7_conn *c) { return c->err; }
-uint16_t s7_conn_pdu(const s7_conn *c) { return c->state == S7_CS_READY ? c->pdu : 0; }
+S7_HOT uint16_t s7_conn_pdu(const s7_conn *c) { return c->state == S7_CS_READY ? c->pdu : 0; }
 uint16_t s7_conn_amq(const s7_conn *c) { return c->state == S7_CS_READY ? c->amq : 0; }
 uint32_t s7_conn_tpdu(const s7_conn *c) { return c->tpdu; }
-size_t s7_conn_inflight(const s7_conn *c) { return c->inflight; }
+S7_HOT size_t s7_conn_inflight(const s7_conn *c) { return c->inflight; }
 
-int s7_conn_can_submit(const s7_conn *c) { return c->state == S7_CS_READY && c->inflight < c->amq; }
+S7_HOT int s7_conn_can_submit(const s7_conn *c)
+{
+    return c->state == S7_CS_READY && c->inflight < c->amq;
+}
 
 void s7_conn_fail(s7_conn *c, int err)
 {
@@ -115,7 +119,7 @@ void s7_conn_fail(s7_conn *c, int err)
 }
 
 /* Make room for n more bytes at the end of the tx buffer; returns 0 or S7_ERR_NOMEM. */
-static int tx_reserve(s7_conn *c, size_t n)
+S7_HOT static int tx_reserve(s7_conn *c, size_t n)
 {
     if (c->tx_off && c->tx_off == c->tx_len)
         c->tx_off = c->tx_len = 0;
@@ -174,7 +178,7 @@ int s7_conn_start(s7_conn *c)
 /* Find a free slot, record the job and return its reference. */
 static unsigned slot_limit(const s7_conn *c) { return c->amq ? c->amq : 1; }
 
-static int slot_take(s7_conn *c, void *job, uint32_t sub)
+S7_HOT static int slot_take(s7_conn *c, void *job, uint32_t sub)
 {
     for (unsigned i = 0, lim = slot_limit(c); i < lim; i++) {
         if (!c->slots[i].used) {
@@ -201,7 +205,7 @@ static s7__slot *slot_find(s7_conn *c, uint16_t ref)
     return NULL;
 }
 
-uint8_t *s7_conn_submit_begin(s7_conn *c, size_t *cap)
+S7_HOT uint8_t *s7_conn_submit_begin(s7_conn *c, size_t *cap)
 {
     size_t max = c->state == S7_CS_READY ? c->pdu : 64;
     if (tx_reserve(c, S7_ISO_HDR_LEN + max) < 0)
@@ -213,7 +217,7 @@ uint8_t *s7_conn_submit_begin(s7_conn *c, size_t *cap)
 
 /* Queue the PDU staged at c->staged (pdu_len bytes after the ISO header room), splitting
  * it into DT fragments when it is larger than the confirmed TPDU size. */
-static int queue_staged(s7_conn *c, size_t pdu_len)
+S7_HOT static int queue_staged(s7_conn *c, size_t pdu_len)
 {
     uint8_t *base = c->tx + c->staged;
     size_t max_payload = c->tpdu > S7_ISO_HDR_LEN ? c->tpdu - S7_DT_HDR_LEN : pdu_len;
@@ -249,7 +253,7 @@ static int queue_staged(s7_conn *c, size_t pdu_len)
     return rc;
 }
 
-int s7_conn_submit_end(s7_conn *c, size_t pdu_len, void *job, uint32_t sub)
+S7_HOT int s7_conn_submit_end(s7_conn *c, size_t pdu_len, void *job, uint32_t sub)
 {
     if (c->state != S7_CS_READY)
         return S7_ERR_STATE;
@@ -348,7 +352,7 @@ static int on_setup(s7_conn *c, const s7_pdu *pdu)
 }
 
 /* One reassembled S7 PDU from the peer. */
-static int on_pdu(s7_conn *c, const uint8_t *buf, size_t len)
+S7_HOT static int on_pdu(s7_conn *c, const uint8_t *buf, size_t len)
 {
     s7_pdu pdu;
     int rc = s7_pdu_decode(buf, len, &pdu);
@@ -417,7 +421,7 @@ static int on_frame(s7_conn *c, const s7_cotp *t)
 
 /* The whole frames at the start of buf[0..len): each handled; *used gets the bytes they
  * took (a partial frame left).  Returns 0 or the error that ends the connection. */
-static int parse_frames(s7_conn *c, const uint8_t *buf, size_t len, size_t *used)
+S7_HOT static int parse_frames(s7_conn *c, const uint8_t *buf, size_t len, size_t *used)
 {
     size_t off = 0;
     int rc = 0;
@@ -475,13 +479,13 @@ static int rx_open(s7_conn *c)
     return 0;
 }
 
-uint8_t *s7_conn_rx_space(s7_conn *c, size_t *space)
+S7_HOT uint8_t *s7_conn_rx_space(s7_conn *c, size_t *space)
 {
     *space = S7__RX_CAP - c->rx_len;
     return c->rx + c->rx_len;
 }
 
-int s7_conn_rx_commit(s7_conn *c, size_t n)
+S7_HOT int s7_conn_rx_commit(s7_conn *c, size_t n)
 {
     int rc = rx_open(c);
     if (rc < 0)
@@ -490,7 +494,7 @@ int s7_conn_rx_commit(s7_conn *c, size_t n)
     return parse_rx(c);
 }
 
-int s7_conn_feed(s7_conn *c, const uint8_t *buf, size_t len)
+S7_HOT int s7_conn_feed(s7_conn *c, const uint8_t *buf, size_t len)
 {
     if (!c->rx_len && len) {
         /* nothing held: the whole frames are taken where they are (a receive buffer the
@@ -519,13 +523,13 @@ int s7_conn_feed(s7_conn *c, const uint8_t *buf, size_t len)
     return 0;
 }
 
-size_t s7_conn_tx_pending(const s7_conn *c, const uint8_t **p)
+S7_HOT size_t s7_conn_tx_pending(const s7_conn *c, const uint8_t **p)
 {
     *p = c->tx + c->tx_off;
     return c->tx_len - c->tx_off;
 }
 
-void s7_conn_tx_done(s7_conn *c, size_t n)
+S7_HOT void s7_conn_tx_done(s7_conn *c, size_t n)
 {
     c->tx_off += n;
     if (c->tx_off >= c->tx_len)

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "conn/sconn_impl.h"
+#include "util/hot.h"
 
-int s7_buf_reserve(s7_buf *b, size_t more)
+S7_HOT int s7_buf_reserve(s7_buf *b, size_t more)
 {
     if (b->cap - b->len >= more)
         return 0;
@@ -51,7 +52,7 @@ const char *s7_sconn_reason(const s7_sconn *sc)
     return sc->state == S7_SS_CLOSED ? sc->u.reason : "";
 }
 
-static int fail(s7_sconn *sc, int err, const char *fmt, const char *detail)
+S7_COLD static int fail(s7_sconn *sc, int err, const char *fmt, const char *detail)
 {
     snprintf(sc->u.reason, sizeof sc->u.reason, fmt, detail ? detail : "");
     sc->state = S7_SS_CLOSED;
@@ -99,7 +100,7 @@ int s7_sconn_accept(s7_sconn *sc, s7_buf *out)
     return 0;
 }
 
-uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap)
+S7_HOT uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap)
 {
     *cap = 0;
     if (!sc->owe_reply)
@@ -115,7 +116,7 @@ uint8_t *s7_sconn_reply_begin(s7_sconn *sc, s7_buf *out, size_t *cap)
 
 /* Frame the reply PDU written at out->p + out->len + 7 (n bytes), in DT fragments when
  * it is larger than the confirmed TPDU size. */
-static int frame_reply(s7_sconn *sc, s7_buf *out, size_t n)
+S7_HOT static int frame_reply(s7_sconn *sc, s7_buf *out, size_t n)
 {
     uint8_t *base = out->p + out->len;
     size_t max = sc->tpdu > S7_DT_HDR_LEN ? sc->tpdu - S7_DT_HDR_LEN : n;
@@ -147,7 +148,7 @@ static int frame_reply(s7_sconn *sc, s7_buf *out, size_t n)
     return 0;
 }
 
-int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n)
+S7_HOT int s7_sconn_reply_end(s7_sconn *sc, s7_buf *out, size_t n)
 {
     if (!sc->owe_reply)
         return sc->state == S7_SS_CLOSED ? S7_ERR_PROTO : S7_ERR_STATE;
@@ -176,7 +177,7 @@ int s7_sconn_send(s7_sconn *sc, s7_buf *out, const uint8_t *pdu, size_t n)
 }
 
 /* A whole S7 PDU from the client: hand it out. */
-static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_sconn_event *ev)
+S7_HOT static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_sconn_event *ev)
 {
     if (sc->state == S7_SS_WAIT_SETUP) {
         /* the first PDU must be Setup Communication */
@@ -210,7 +211,8 @@ static int frag_add(s7_sconn *sc, const s7_cotp *t)
     return 0;
 }
 
-int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out, s7_sconn_event *ev)
+S7_HOT int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *out,
+                         s7_sconn_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     free(sc->done);

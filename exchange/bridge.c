@@ -26,6 +26,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/hot.h"
 
 enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
@@ -380,7 +381,7 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
 /* Keep p's registration in the loop in line with its client: called right after every call
  * that may open, close or change the socket (connect, step), before any other partner can
  * open one, so a closed descriptor's number is never taken for another partner's. */
-static void sync_fd(s7_bridge *b, partner *p)
+S7_HOT static void sync_fd(s7_bridge *b, partner *p)
 {
     int fd = s7_client_fd(p->c);
     p->touched = 1;
@@ -453,7 +454,7 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
     p->backoff = p->backoff * 2 > b->o.backoff_max_ms ? b->o.backoff_max_ms : p->backoff * 2;
 }
 
-static void partner_service(s7_bridge *b, partner *p, int64_t now)
+S7_HOT static void partner_service(s7_bridge *b, partner *p, int64_t now)
 {
     if (p->connect_done) {
         p->connect_done = 0;
@@ -534,7 +535,7 @@ static void run_deadlines(s7_bridge *b, int64_t now)
 
 /* ---------------------------------------------------------------- jobs */
 
-static void on_done(s7_client *c, int rc, void *ud)
+S7_HOT static void on_done(s7_client *c, int rc, void *ud)
 {
     job *j = ud;
     (void)c;
@@ -547,7 +548,7 @@ static void on_done(s7_client *c, int rc, void *ud)
 /* The next step of the jobs whose answers arrived; answers that come during those steps
  * wait for the next pass, as they did when every job was visited in turn. */
 static void job_step(s7_bridge *b, job *j);
-static void run_ready(s7_bridge *b)
+S7_HOT static void run_ready(s7_bridge *b)
 {
     size_t n = b->nready;
     for (size_t i = 0; i < n; i++)
@@ -586,7 +587,7 @@ static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc,
         partner_lost(b, p, rc, what, it, n);
 }
 
-static void job_ok(job *j)
+S7_HOT static void job_ok(job *j)
 {
     int64_t us = s7__mono_us() - j->t0_us;
     s7_hist_add(&j->hist, us < 0 ? 0 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
@@ -600,7 +601,7 @@ static void job_ok(job *j)
 static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
 
 /* Start the transfer's read; returns 0 or the error already recorded. */
-static int start_read(s7_bridge *b, job *j)
+S7_HOT static int start_read(s7_bridge *b, job *j)
 {
     partner *src = P(b, j->spec.src);
     j->t0_us = s7__mono_us();
@@ -767,7 +768,7 @@ static void job_step(s7_bridge *b, job *j)
     }
 }
 
-int s7_bridge_run(s7_bridge *b, int timeout_ms)
+S7_HOT int s7_bridge_run(s7_bridge *b, int timeout_ms)
 {
     s7_loop_event ev[64];
     int64_t now = s7_now_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);

@@ -20,6 +20,7 @@
 #include "s7/server.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/hot.h"
 
 enum { XC_DOWN = 0, XC_CONNECTING = 1, XC_UP = 2 };
 
@@ -88,7 +89,7 @@ static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
+S7_COLD static void xlog(const s7_xengine *e, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -130,7 +131,7 @@ static void write_bit(s7_xengine *e, const s7_tag *t, int v)
 static void out_wrote(void *ctx, const s7_tag *t, uint32_t len) { wrote(ctx, t, len); }
 
 /* 1 when every local area of the job is in the CPU's memory. */
-static int locals_ok(xjob *r, char *why, size_t cap)
+S7_HOT static int locals_ok(xjob *r, char *why, size_t cap)
 {
     const s7_xjob *j = r->j;
     for (unsigned i = 0; i < j->nareas; i++) {
@@ -148,7 +149,7 @@ static int locals_ok(xjob *r, char *why, size_t cap)
 
 /* ---------------------------------------------------------------- results */
 
-static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail)
+S7_HOT static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail)
 {
     s7_xengine *e = r->e;
     int64_t now = s7_now_ms();
@@ -186,16 +187,18 @@ static void finish(xjob *r, s7_xstatus st, const char *cause, const char *detail
 static int cpu_stopped(const s7_xengine *e) { return s7_cpu_state(e->cpu) == S7_CPU_STATE_STOP; }
 
 /* The reply to job r's request: kept for the next scan, which the instruction takes it in. */
-static void job_done(s7_client *c, int result, void *ud)
+S7_HOT static void job_done(s7_client *c, int result, void *ud)
 {
     xjob *r = ud;
     s7_xengine *e = r->e;
     const s7_xjob *j = r->j;
-    char detail[200] = "";
+    char *detail = r->p_detail; /* written only when the run failed (no formatting on success) */
+    size_t dcap = sizeof r->p_detail;
     uint16_t plc = 0;
     uint8_t item_rc = 0xFF;
     if (e->closing)
         return;
+    detail[0] = 0;
     r->st.last_us = (uint32_t)(now_us() - r->started_us);
     if (result == 0 || result == S7_ERR_PLC || result == S7_ERR_ITEM)
         r->conn->backoff = e->o.retry_min_ms; /* the partner answered: the link works */
@@ -209,30 +212,28 @@ static void job_done(s7_client *c, int result, void *ud)
     if (result == S7_ERR_PLC) {
         const s7_explain *x = s7_client_last_error(c);
         plc = x ? x->code : 0;
-        snprintf(detail, sizeof detail, "the partner answered 0x%04X (%s)", plc,
-                 s7_plc_strerror(plc));
+        snprintf(detail, dcap, "the partner answered 0x%04X (%s)", plc, s7_plc_strerror(plc));
     } else if (result == S7_ERR_ITEM) {
         for (unsigned i = 0; i < j->nareas; i++)
             if (r->items[i].status) {
                 char f[80];
                 item_rc = r->items[i].rc;
                 s7_xjob_addr_format(&j->areas[i].remote, f, sizeof f);
-                snprintf(detail, sizeof detail, "ADDR_%u %s: item return code 0x%02X (%s)", i + 1,
-                         f, item_rc, s7_item_strerror(item_rc));
+                snprintf(detail, dcap, "ADDR_%u %s: item return code 0x%02X (%s)", i + 1, f,
+                         item_rc, s7_item_strerror(item_rc));
                 break;
             }
     } else if (result == S7_ERR_PARAM) {
-        snprintf(detail, sizeof detail, "%s", s7_client_peer_problem(c));
+        snprintf(detail, dcap, "%s", s7_client_peer_problem(c));
     } else if (result < 0) {
-        snprintf(detail, sizeof detail, "%s", s7_strerror(result));
+        snprintf(detail, dcap, "%s", s7_strerror(result));
     }
     r->p_st = s7_exchange_status_of(result, plc, item_rc, &r->p_cause);
-    snprintf(r->p_detail, sizeof r->p_detail, "%s", detail);
     r->pending = 1; /* still busy: the buffer holds a GET's data until the scan copies it */
 }
 
 /* The instruction's call that takes a reply: a GET's data into its RD areas, the outputs. */
-static void job_take(xjob *r)
+S7_HOT static void job_take(xjob *r)
 {
     s7_xengine *e = r->e;
     const s7_xjob *j = r->j;
@@ -337,7 +338,7 @@ static void conn_try(xconn *k)
 
 /* ---------------------------------------------------------------- jobs */
 
-static void job_start(xjob *r)
+S7_HOT static void job_start(xjob *r)
 {
     s7_xengine *e = r->e;
     const s7_xjob *j = r->j;
@@ -608,7 +609,7 @@ static void scan(s7_xengine *e, int64_t now)
 
 /* When the next scan has work: a reply to take, a pulse to take back, a REQ bit to sample,
  * a cyclic job due. */
-static int64_t scan_due(s7_xengine *e)
+S7_HOT static int64_t scan_due(s7_xengine *e)
 {
     int64_t due = INT64_MAX;
     for (size_t i = 0; i < e->x.njobs && due > e->next_scan; i++) {
@@ -659,7 +660,7 @@ static void leave_stop(s7_xengine *e, int64_t now)
 }
 
 /* Runs timers: reconnects and scans.  Returns the ms until the next one. */
-static int tick(s7_xengine *e)
+S7_HOT static int tick(s7_xengine *e)
 {
     int64_t now = s7_now_ms();
     int64_t next = now + 1000;
@@ -703,7 +704,7 @@ static int tick(s7_xengine *e)
     return next <= now ? 0 : (int)(next - now);
 }
 
-size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeout_ms)
+S7_HOT size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeout_ms)
 {
     size_t n = 0;
     int t = tick(e);
@@ -729,7 +730,7 @@ size_t s7_xengine_fds(s7_xengine *e, struct pollfd *pfd, size_t cap, int *timeou
 
 /* Step the connections' clients with their poll events; queued_only: just those a job
  * queued a request on (revents none: that submits and flushes it). */
-static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n, int queued_only)
+S7_HOT static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n, int queued_only)
 {
     for (size_t i = 0; i < e->x.nconns; i++) {
         xconn *k = &e->conns[i];
@@ -748,7 +749,7 @@ static void step_conns(s7_xengine *e, const struct pollfd *pfd, size_t n, int qu
     }
 }
 
-int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
+S7_HOT int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
 {
     step_conns(e, pfd, n, 0);
     tick(e);
@@ -760,7 +761,7 @@ int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
 
 #define MAX_FDS 256
 
-int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
+S7_HOT int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
 {
     struct pollfd pfd[MAX_FDS + 1];
     int t = timeout_ms;

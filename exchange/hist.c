@@ -2,6 +2,7 @@
  * of microseconds.  Values below 8 us have a bucket each; above, a bucket spans 1/8 of its
  * power of two, so the upper bound a quantile reports is within 12.5% of the sample. */
 #include "s7/exchange_bridge.h"
+#include "util/hot.h"
 
 static unsigned msb(uint32_t v)
 {
@@ -29,7 +30,7 @@ static uint32_t bucket_upper(unsigned i)
     return hi > UINT32_MAX ? UINT32_MAX : (uint32_t)hi;
 }
 
-void s7_hist_add(s7_hist *h, uint32_t us)
+S7_HOT void s7_hist_add(s7_hist *h, uint32_t us)
 {
     h->n[bucket_of(us)]++;
     h->count++;

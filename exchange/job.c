@@ -13,6 +13,7 @@
 #include "net/host.h"
 #include "s7/wire.h"
 #include "util/text.h"
+#include "util/hot.h"
 
 /* ---------------------------------------------------------------- tables */
 
@@ -158,7 +159,7 @@ static uint32_t area_bytes(const s7_xjob *j, unsigned i)
 }
 
 /* Data bytes, fill bytes. */
-static void job_bytes(const s7_xjob *j, uint32_t *data, uint32_t *fills)
+S7_HOT static void job_bytes(const s7_xjob *j, uint32_t *data, uint32_t *fills)
 {
     *data = *fills = 0;
     for (unsigned i = 0; i < j->nareas && i < S7_XJOB_AREAS; i++) {
@@ -169,7 +170,7 @@ static void job_bytes(const s7_xjob *j, uint32_t *data, uint32_t *fills)
     }
 }
 
-uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *reply)
+S7_HOT uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *reply)
 {
     uint32_t data, fills, n = j->nareas, req, rep;
     job_bytes(j, &data, &fills);
@@ -1137,8 +1138,11 @@ const char *s7_exchange_status_fault(s7_xstatus st)
 {
     return st_ok(st) ? XSTATUS[st].fault : "unknown";
 }
-int s7_exchange_status_error(s7_xstatus st) { return st_ok(st) ? XSTATUS[st].error : 1; }
-uint16_t s7_exchange_status_code(s7_xstatus st) { return st_ok(st) ? XSTATUS[st].code : 0xFFFF; }
+S7_HOT int s7_exchange_status_error(s7_xstatus st) { return st_ok(st) ? XSTATUS[st].error : 1; }
+S7_HOT uint16_t s7_exchange_status_code(s7_xstatus st)
+{
+    return st_ok(st) ? XSTATUS[st].code : 0xFFFF;
+}
 
 int s7_exchange_status_find(int error, uint16_t code)
 {
@@ -1148,7 +1152,8 @@ int s7_exchange_status_find(int error, uint16_t code)
     return -1;
 }
 
-s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_rc, const char **cause)
+S7_HOT s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_rc,
+                                        const char **cause)
 {
     const char *cz = "error";
     s7_xstatus st;

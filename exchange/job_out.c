@@ -1,12 +1,13 @@
 /* The outputs of an emulated CPU's job and their one-scan pulse (exchange/job_out.h). */
 #include "exchange/job_out.h"
+#include "util/hot.h"
 
 #include <string.h>
 
 /* The DB a tag names (0 for the other areas). */
 static uint16_t db_of(const s7_tag *t) { return t->area == S7_AREA_DB ? t->db : 0; }
 
-uint8_t *s7__xout_local(s7_cpu *cpu, const s7_tag *t, uint32_t len)
+S7_HOT uint8_t *s7__xout_local(s7_cpu *cpu, const s7_tag *t, uint32_t len)
 {
     uint32_t size = 0;
     uint8_t *m = s7_cpu_mem(cpu, t->area, db_of(t), &size);
@@ -24,13 +25,13 @@ void s7__xout_init(s7__xout *o, s7_cpu *cpu, const s7_xjob *j, s7__xout_wrote_fn
     o->ctx = ctx;
 }
 
-int s7__xout_put(s7_cpu *cpu, const s7_tag *t, const uint8_t *data, uint32_t len)
+S7_HOT int s7__xout_put(s7_cpu *cpu, const s7_tag *t, const uint8_t *data, uint32_t len)
 {
     int rc = s7_cpu_write(cpu, t->area, db_of(t), t->byte, -1, data, len);
     return rc < 0 ? S7_ERR_ADDR : 0;
 }
 
-int s7__xout_put_bit(s7_cpu *cpu, const s7_tag *t, int v)
+S7_HOT int s7__xout_put_bit(s7_cpu *cpu, const s7_tag *t, int v)
 {
     const uint8_t *p = s7__xout_local(cpu, t, 1);
     if (!p)
@@ -58,7 +59,7 @@ static void put_word(s7__xout *o, const s7_tag *t, uint16_t v)
         o->wrote(o->ctx, t, 2);
 }
 
-void s7__xout_write(s7__xout *o, int done, int error, uint16_t status)
+S7_HOT void s7__xout_write(s7__xout *o, int done, int error, uint16_t status)
 {
     const s7_xjob *j = o->j;
     if (j->has_done)
@@ -69,28 +70,28 @@ void s7__xout_write(s7__xout *o, int done, int error, uint16_t status)
         put_word(o, &j->status, status);
 }
 
-void s7__xout_scan(s7__xout *o)
+S7_HOT void s7__xout_scan(s7__xout *o)
 {
     o->shown = 0;
     o->take_back = o->pulsed;
     o->pulsed = 0;
 }
 
-void s7__xout_end(s7__xout *o)
+S7_HOT void s7__xout_end(s7__xout *o)
 {
     if (o->take_back && !o->shown) /* nothing new in this call: the pulse ends */
         s7__xout_write(o, 0, 0, 0);
     o->take_back = 0;
 }
 
-void s7__xout_result(s7__xout *o, int done, int error, uint16_t status)
+S7_HOT void s7__xout_result(s7__xout *o, int done, int error, uint16_t status)
 {
     s7__xout_write(o, done, error, status);
     o->pulsed = !o->j->latch; /* valid for this scan: the next one takes them back */
     o->shown = 1;
 }
 
-void s7__xout_running(s7__xout *o, uint16_t status)
+S7_HOT void s7__xout_running(s7__xout *o, uint16_t status)
 {
     if (o->j->latch || o->shown)
         return;

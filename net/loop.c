@@ -10,6 +10,7 @@
 
 #include "net/loop.h"
 #include "s7/err.h"
+#include "util/hot.h"
 
 struct s7_loop {
     int epfd; /* -1: poll backend */
@@ -47,7 +48,7 @@ void s7_loop_free(s7_loop *l)
     free(l);
 }
 
-int s7_loop_fd(const s7_loop *l) { return l->epfd; }
+S7_HOT int s7_loop_fd(const s7_loop *l) { return l->epfd; }
 
 static short to_poll(uint32_t ev)
 {
@@ -144,7 +145,7 @@ int s7_loop_del(s7_loop *l, int fd)
     return 0;
 }
 
-int s7_loop_wait(s7_loop *l, s7_loop_event *ev, int max, int timeout_ms)
+S7_HOT int s7_loop_wait(s7_loop *l, s7_loop_event *ev, int max, int timeout_ms)
 {
 #ifdef __linux__
     if (l->epfd >= 0) {

@@ -14,6 +14,7 @@
 #include "net/host.h"
 #include "s7/net.h"
 #include "util/clock.h"
+#include "util/hot.h"
 
 int s7_tcp_errno(int e)
 {
@@ -162,4 +163,4 @@ int s7_tcp_connect_finish(int fd)
     return e ? s7_tcp_errno(e) : 0;
 }
 
-int64_t s7_now_ms(void) { return s7__mono_ms(); }
+S7_HOT int64_t s7_now_ms(void) { return s7__mono_ms(); }

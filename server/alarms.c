@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/hot.h"
 
 struct s7__alarm {
     uint32_t id;
@@ -265,7 +266,7 @@ int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
     return 0;
 }
 
-int64_t s7__alarm_next(const s7_cpu_session *sess)
+S7_HOT int64_t s7__alarm_next(const s7_cpu_session *sess)
 {
     if (!sess || !sess->alm || !(sess->alm->types & (REG_ALARM | REG_ALARM_S)))
         return -1;

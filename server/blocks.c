@@ -32,6 +32,7 @@
 
 #include "server/cpu_int.h"
 #include "util/be.h"
+#include "util/hot.h"
 
 #define HDR 36u
 #define FTR 36u
@@ -554,7 +555,7 @@ int s7__blocks_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
     return s7_block_ack_encode(out, lim, pdu->ref, &a);
 }
 
-int s7_cpu_next_job(s7_cpu *cpu, s7_cpu_session *sess, uint8_t *out, size_t cap)
+S7_HOT int s7_cpu_next_job(s7_cpu *cpu, s7_cpu_session *sess, uint8_t *out, size_t cap)
 {
     if (!cpu || !sess || !out)
         return S7_ERR_INVAL;

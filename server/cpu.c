@@ -21,6 +21,7 @@
 #include "server/cpu_int.h"
 #include "s7/tag.h"
 #include "util/date.h"
+#include "util/hot.h"
 
 #define AREA_MAX 65536u /* I/Q/M bytes, T/C elements: byte offsets are 16-bit */
 #define DB_MAX 65535u
@@ -57,7 +58,7 @@ static size_t db_pos(const s7_cpu *cpu, uint16_t db)
     return lo;
 }
 
-s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db)
+S7_HOT s7__mem *s7__cpu_db(const s7_cpu *cpu, uint16_t db)
 {
     size_t i = db_pos(cpu, db);
     return i < cpu->ndbs && cpu->dbs[i].db == db ? &cpu->dbs[i] : NULL;
@@ -298,7 +299,7 @@ int s7_cpu_set_area_size(s7_cpu *cpu, uint8_t area, uint32_t size)
     return 0;
 }
 
-uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size)
+S7_HOT uint8_t *s7_cpu_mem(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t *size)
 {
     s7__mem *m = NULL;
     if (cpu) {
@@ -345,7 +346,7 @@ int s7_cpu_set_db_flags(s7_cpu *cpu, uint16_t db, unsigned flags)
     return 0;
 }
 
-s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
+S7_HOT s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
 {
     if (is_db_area(area))
         return db ? s7__cpu_db_shown(cpu, db) : NULL;
@@ -357,7 +358,7 @@ s7__mem *s7__cpu_region(s7_cpu *cpu, uint8_t area, uint16_t db, int write)
     return &cpu->areas[i];
 }
 
-int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m)
+S7_HOT int s7__cpu_access(const s7_cpu *cpu, const s7__mem *m)
 {
     int a = m->access;
     if (m->area == S7_AREA_DB && cpu->db_access > a)
@@ -478,7 +479,7 @@ int s7_cpu_set_value(s7_cpu *cpu, const char *assignment, char *err, size_t errc
 
 /* ---------------------------------------------------------------- writes */
 
-void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32_t n)
+S7_HOT void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32_t n)
 {
     if (m->lock)
         m->lock(m->ctx);
@@ -492,8 +493,8 @@ void s7__cpu_land(s7__mem *m, uint32_t off, int bit, const uint8_t *data, uint32
         m->unlock(m->ctx);
 }
 
-int s7_cpu_write(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t start, int bit,
-                 const uint8_t *data, uint32_t len)
+S7_HOT int s7_cpu_write(s7_cpu *cpu, uint8_t area, uint16_t db, uint32_t start, int bit,
+                        const uint8_t *data, uint32_t len)
 {
     if (!cpu || !data || len == 0 || bit < -1 || bit > 7 || (bit >= 0 && len != 1))
         return S7_ERR_INVAL;
@@ -564,7 +565,7 @@ void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n)
         cpu->prof.max_conn[type] = n;
 }
 
-int s7_cpu_state(const s7_cpu *cpu) { return cpu ? cpu->state : 0; }
+S7_HOT int s7_cpu_state(const s7_cpu *cpu) { return cpu ? cpu->state : 0; }
 
 void s7__cpu_set_state(s7_cpu *cpu, int state)
 {
@@ -595,13 +596,13 @@ void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx)
     }
 }
 
-void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev)
+S7_HOT void s7__cpu_emit(s7_cpu *cpu, const s7_cpu_event *ev)
 {
     if (cpu->ev)
         cpu->ev(cpu->ev_ctx, ev);
 }
 
-s7_cpu_event s7__cpu_event(int kind, const s7_cpu_session *sess)
+S7_HOT s7_cpu_event s7__cpu_event(int kind, const s7_cpu_session *sess)
 {
     s7_cpu_event ev;
     memset(&ev, 0, sizeof ev);
@@ -618,7 +619,7 @@ void s7_cpu_set_conn_use(s7_cpu *cpu, const uint16_t in_use[4])
 
 /* ---------------------------------------------------------------- restart images */
 
-void s7__cpu_first_request(s7_cpu *cpu)
+S7_HOT void s7__cpu_first_request(s7_cpu *cpu)
 {
     if (cpu->started)
         return;

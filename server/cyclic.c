@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/hot.h"
 
 #define PUSH_OVERHEAD 26u /* header 10 + parameter 12 + data item header 4 */
 
@@ -221,7 +222,7 @@ int s7__cyclic(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, 
 
 /* ---------------------------------------------------------------- pushes */
 
-int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
+S7_HOT int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
 {
     int64_t next = -1;
     if (!sess)

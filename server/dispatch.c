@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/hot.h"
 
 #define PDU_FLOOR 64u
 
@@ -54,7 +55,7 @@ size_t s7__reply_limit(const s7_cpu_session *sess, size_t cap)
 }
 
 /* A 12-byte Ack with a header error. */
-static int ack(uint8_t *out, size_t cap, uint16_t ref, uint16_t err)
+S7_COLD static int ack(uint8_t *out, size_t cap, uint16_t ref, uint16_t err)
 {
     return s7_ack_error_encode(out, cap, ref, (uint8_t)(err >> 8), (uint8_t)err);
 }
@@ -102,7 +103,7 @@ typedef struct item {
 /* Parse n variable specifications from p[0..len): each 0x12, its length, its address;
  * pad: a fill byte follows an odd-length specification that is not the last (the items of
  * a cyclic-data request).  Returns the bytes used or S7_ERR_PARAM. */
-static int parse_specs(const uint8_t *p, size_t len, unsigned n, int pad, item *it)
+S7_HOT static int parse_specs(const uint8_t *p, size_t len, unsigned n, int pad, item *it)
 {
     s7__rcur c = s7__rcur_make(p, len);
     for (unsigned i = 0; i < n; i++) {
@@ -132,7 +133,7 @@ static int parse_specs(const uint8_t *p, size_t len, unsigned n, int pad, item *
 
 /* Parse the Read/Write parameter block: fn, count, count variable specifications that
  * fill it exactly.  Returns the count or S7_ERR_PARAM. */
-static int parse_items(const s7_pdu *pdu, item *it)
+S7_HOT static int parse_items(const s7_pdu *pdu, item *it)
 {
     if (pdu->param_len < 2 || pdu->param[1] == 0)
         return S7_ERR_PARAM;
@@ -158,17 +159,25 @@ static int dbread_ranges(const item *it, s7_dbread_range *r)
     return n < 0 ? 0 : n;
 }
 
+/* A DBREAD item's bytes: a return code per range and every range's bytes (0 when its
+ * ranges do not decode).  Not inlined: the ranges' array stays off the common path's stack. */
+S7_NOINLINE static uint32_t dbread_bytes(const item *it)
+{
+    s7_dbread_range r[255];
+    int nr = dbread_ranges(it, r);
+    uint32_t b = 0;
+    for (int k = 0; k < nr; k++)
+        b += 1u + r[k].len;
+    return nr > 0 ? b : 0;
+}
+
 /* Bytes an S7ANY item transfers when it succeeds (0 for items that cannot); a DBREAD
- * item: a return code per range and every range's bytes. */
-static uint32_t item_bytes(const item *it)
+ * item: dbread_bytes. */
+S7_HOT static uint32_t item_bytes(const item *it)
 {
     if (it->dbr) {
-        s7_dbread_range r[255];
-        int nr = dbread_ranges(it, r);
-        uint32_t b = 0;
-        for (int k = 0; k < nr; k++)
-            b += 1u + r[k].len;
-        if (nr > 0)
+        uint32_t b = dbread_bytes(it);
+        if (b)
             return b;
     }
     if (!it->s7any)
@@ -205,7 +214,7 @@ static int tc_values_ok(uint8_t area, const uint8_t *p, uint32_t n)
 }
 
 /* Check an item for a read (d == NULL) or a write with data item d. */
-static target check_item(s7_cpu *cpu, const item *it, const s7_data_item *d)
+S7_HOT static target check_item(s7_cpu *cpu, const item *it, const s7_data_item *d)
 {
     target t;
     memset(&t, 0, sizeof t);
@@ -273,8 +282,8 @@ static target check_item(s7_cpu *cpu, const item *it, const s7_data_item *d)
 }
 
 /* Report one item. */
-static void item_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, const item *it,
-                       const target *t, const uint8_t *data, uint16_t err)
+S7_HOT static void item_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, const item *it,
+                              const target *t, const uint8_t *data, uint16_t err)
 {
     if (!cpu->ev)
         return;
@@ -295,8 +304,8 @@ static void item_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, const 
 }
 
 /* Refuse a whole Read/Write job with a header error; reports every parseable item. */
-static int refuse_job(s7_cpu *cpu, const s7_cpu_session *sess, const s7_pdu *pdu, uint16_t err,
-                      uint8_t *out, size_t cap)
+S7_COLD static int refuse_job(s7_cpu *cpu, const s7_cpu_session *sess, const s7_pdu *pdu,
+                              uint16_t err, uint8_t *out, size_t cap)
 {
     if (cpu->ev) {
         item its[255];
@@ -334,12 +343,20 @@ static void unlock(const s7__mem *m)
         m->unlock(m->ctx);
 }
 
+#define NOT_DBREAD UINT32_MAX
+
 /* One DBREAD item (room checked by the caller): return code 0xFF, transport size 0x09,
  * then per range its return code and, when 0xFF, its bytes; each range is checked and
- * reported as a byte read of its DB.  Returns the item's data bytes. */
-static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const s7_dbread_range *rg, int nr,
-                            s7__wcur *w)
+ * reported as a byte read of its DB.  Returns the item's data bytes, NOT_DBREAD (nothing
+ * written) when its ranges do not decode.  Not inlined: the ranges' array stays off the
+ * stack of the common path. */
+S7_NOINLINE static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const item *it,
+                                        s7__wcur *w)
 {
+    s7_dbread_range rg[255];
+    int nr = dbread_ranges(it, rg);
+    if (nr <= 0)
+        return NOT_DBREAD;
     s7__w8(w, S7_RC_OK);
     s7__w8(w, S7_DTS_OCTET);
     size_t at = w->pos;
@@ -377,15 +394,15 @@ static uint32_t read_dbread(s7_cpu *cpu, s7_cpu_session *sess, const s7_dbread_r
 
 /* The data items answering its[0..n) (room checked by the caller): per item its return
  * code, transport size, length and bytes, a fill byte after an odd length but the last. */
-static void read_items(s7_cpu *cpu, s7_cpu_session *sess, const item *its, unsigned n, s7__wcur *w)
+S7_HOT static void read_items(s7_cpu *cpu, s7_cpu_session *sess, const item *its, unsigned n,
+                              s7__wcur *w)
 {
     for (unsigned i = 0; i < n; i++) {
         const item *it = &its[i];
         if (it->dbr) { /* DBREAD (0xB0): only such items pay for decoding their ranges */
-            s7_dbread_range rg[255];
-            int nr = dbread_ranges(it, rg);
-            if (nr > 0) {
-                if ((read_dbread(cpu, sess, rg, nr, w) & 1u) && i + 1 < n)
+            uint32_t nb = read_dbread(cpu, sess, it, w);
+            if (nb != NOT_DBREAD) {
+                if ((nb & 1u) && i + 1 < n)
                     s7__w8(w, 0);
                 continue;
             }
@@ -419,7 +436,7 @@ static void read_items(s7_cpu *cpu, s7_cpu_session *sess, const item *its, unsig
 }
 
 /* Bytes the data items answering its[0..n) take at most. */
-static uint64_t items_need(const item *its, unsigned n)
+S7_HOT static uint64_t items_need(const item *its, unsigned n)
 {
     uint64_t need = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -430,8 +447,8 @@ static uint64_t items_need(const item *its, unsigned n)
 }
 
 /* Read Var: items parsed, reply built straight into out (data copied under the lock). */
-static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
-                    unsigned n, uint8_t *out, size_t lim)
+S7_HOT static int read_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
+                           unsigned n, uint8_t *out, size_t lim)
 {
     uint64_t need = 14 + items_need(its, n);
     if (need > lim)
@@ -471,9 +488,10 @@ int s7__read_specs(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *spec, size_
     return w->bad ? S7_ERR_NOSPACE : 0;
 }
 
-/* Write Var: every item checked and written in order (events after each write). */
-static int write_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const item *its,
-                     unsigned n, uint8_t *out, size_t lim)
+/* Write Var: every item checked and written in order (events after each write).  Not
+ * inlined: its arrays stay off the stack of a read. */
+S7_HOT S7_NOINLINE static int write_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu,
+                                        const item *its, unsigned n, uint8_t *out, size_t lim)
 {
     s7_data_item d[255];
     int used = s7_data_items_decode(pdu->data, pdu->data_len, 1, d, n);
@@ -496,18 +514,11 @@ static int write_var(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, const
     return s7_write_resp_encode(out, lim, pdu->ref, rcs, n);
 }
 
-/* Read Var / Write Var: PUT/GET permission, request size, items.  Returns the reply
- * length or a negative error (malformed). */
-static int var_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
-                   uint8_t *out, size_t lim)
+/* Read Var / Write Var with its items parsed into its[] (room for the count the request
+ * names). */
+S7_HOT static int var_items(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, item *its,
+                            uint8_t *out, size_t lim)
 {
-    if (!cpu->put_get)
-        return refuse_job(cpu, sess, pdu, 0x8104, out, lim);
-    if (pdu->param_len < 2)
-        return S7_ERR_PARAM;
-    if (req_len > sess->pdu)
-        return refuse_job(cpu, sess, pdu, 0x8500, out, lim);
-    item its[255];
     int n = parse_items(pdu, its);
     if (n < 0)
         return n;
@@ -517,6 +528,34 @@ static int var_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t 
         return read_var(cpu, sess, pdu, its, (unsigned)n, out, lim);
     }
     return write_var(cpu, sess, pdu, its, (unsigned)n, out, lim);
+}
+
+/* Items of a job held on var_job's own stack; a job naming more (up to 255) takes
+ * var_job_long's array, so the frames of the common path stay within a page or two. */
+#define ITEMS_SHORT 20
+
+S7_NOINLINE static int var_job_long(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu,
+                                    uint8_t *out, size_t lim)
+{
+    item its[255];
+    return var_items(cpu, sess, pdu, its, out, lim);
+}
+
+/* Read Var / Write Var: PUT/GET permission, request size, items.  Returns the reply
+ * length or a negative error (malformed). */
+S7_HOT static int var_job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
+                          uint8_t *out, size_t lim)
+{
+    if (!cpu->put_get)
+        return refuse_job(cpu, sess, pdu, 0x8104, out, lim);
+    if (pdu->param_len < 2)
+        return S7_ERR_PARAM;
+    if (req_len > sess->pdu)
+        return refuse_job(cpu, sess, pdu, 0x8500, out, lim);
+    if (pdu->param[1] > ITEMS_SHORT)
+        return var_job_long(cpu, sess, pdu, out, lim);
+    item its[ITEMS_SHORT];
+    return var_items(cpu, sess, pdu, its, out, lim);
 }
 
 /* ---------------------------------------------------------------- control */
@@ -584,8 +623,8 @@ static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t
 
 /* ---------------------------------------------------------------- entry */
 
-int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len, uint8_t *out,
-            size_t cap)
+S7_HOT int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len,
+                   uint8_t *out, size_t cap)
 {
     if (pdu->param_len < 1)
         return S7_ERR_PARAM;
@@ -608,8 +647,8 @@ int s7__job(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, size_t req_len
 
 /* Answer one whole S7 PDU; see cpu.h.  Returns the reply length, 0, or a negative
  * error (malformed PDU: the engine closes the connection). */
-int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t len, uint8_t *out,
-                  size_t cap)
+S7_HOT int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, size_t len,
+                         uint8_t *out, size_t cap)
 {
     if (!cpu || !sess || !pdu || !out)
         return S7_ERR_INVAL;

@@ -35,6 +35,7 @@
 #include "s7/server.h"
 #include "server/sources.h"
 #include "util/log.h"
+#include "util/hot.h"
 
 #define RX_SCRATCH (2u * S7_FRAME_MAX + 1024u)
 #define DEF_CR_TIMEOUT 5000
@@ -115,7 +116,7 @@ static void slog(s7_server *s, int level, const char *fmt, ...)
 #endif
     ;
 
-static void slog(s7_server *s, int level, const char *fmt, ...)
+S7_COLD static void slog(s7_server *s, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -132,7 +133,7 @@ void s7_server_opts_init(s7_server_opts *o)
     o->idle_timeout_ms = DEF_IDLE_TIMEOUT;
 }
 
-static void on_cpu_event(void *ctx, const s7_cpu_event *ev)
+S7_HOT static void on_cpu_event(void *ctx, const s7_cpu_event *ev)
 {
     s7_server *s = ctx;
     if (s->o.hooks.on_event)
@@ -403,7 +404,7 @@ void s7_server_unlisten(s7_server *s)
 }
 
 uint16_t s7_server_port(const s7_server *s) { return s->port; }
-int s7_server_fd(const s7_server *s)
+S7_HOT int s7_server_fd(const s7_server *s)
 {
     return s7_loop_fd(s->loop) >= 0 ? s7_loop_fd(s->loop) : s->wake[0];
 }
@@ -525,7 +526,7 @@ static void refused(s7_server *s, const char *peer, const char *why, int64_t now
 static size_t tx_pending(const srv_conn *c) { return c->tx_len - c->tx_off; }
 
 /* Bring c's share of st.held up to date. */
-static void account(s7_server *s, srv_conn *c)
+S7_HOT static void account(s7_server *s, srv_conn *c)
 {
     size_t h = tx_pending(c) + c->rx_len + s7_sconn_buffered(c->sc);
     s->st.held = s->st.held - c->held + h;
@@ -545,7 +546,7 @@ static int conn_type(const srv_conn *c)
     return t < 4 ? t : 3;
 }
 
-static void conn_close(s7_server *s, srv_conn *c, const char *reason)
+S7_COLD static void conn_close(s7_server *s, srv_conn *c, const char *reason)
 {
     s7_loop_del(s->loop, c->fd);
     if (!c->handed)
@@ -590,7 +591,7 @@ static size_t frame_need(const srv_conn *c)
 /* Whether c may be read now: it is not squeezed by the memory bound, and it holds less
  * than its limit, or it has no unsent replies and only part of a frame (which it must be
  * able to complete). */
-static int may_read(const s7_server *s, const srv_conn *c)
+S7_HOT static int may_read(const s7_server *s, const srv_conn *c)
 {
     size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
     if (c->squeezed)
@@ -612,7 +613,7 @@ static size_t read_budget(const s7_server *s, const srv_conn *c)
     return want < room ? want : room;
 }
 
-static void set_events(s7_server *s, srv_conn *c)
+S7_HOT static void set_events(s7_server *s, srv_conn *c)
 {
     uint8_t reading = (uint8_t)may_read(s, c);
     uint8_t writing = tx_pending(c) > 0;
@@ -633,7 +634,7 @@ static void set_events(s7_server *s, srv_conn *c)
 }
 
 /* Send out (or queue behind what is pending).  Returns 0 or an error to close. */
-static int conn_send(s7_server *s, srv_conn *c, const uint8_t *p, size_t n)
+S7_HOT static int conn_send(s7_server *s, srv_conn *c, const uint8_t *p, size_t n)
 {
     if (c->tx_len == c->tx_off && n) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
@@ -728,7 +729,7 @@ static int offer_cr(s7_server *s, srv_conn *c, const s7_sconn_event *ev, const u
 }
 
 /* A whole request PDU of c: the CPU model writes the answer straight into the output. */
-static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
+S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
 {
     c->last_pdu = now;
     size_t cap;
@@ -753,7 +754,7 @@ static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t n
 /* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
  * the connection's events and answer them into s->out.  Returns the bytes consumed (the
  * rest waits) or a negative error after which c must close. */
-static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64_t now)
+S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64_t now)
 {
     size_t off = 0;
     size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
@@ -783,7 +784,7 @@ static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64
 
 /* Serve what s->in[0..total) holds for c, send the answers, keep the rest as c's carry.
  * Returns 0, or -1 when c was closed. */
-static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
+S7_HOT static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
 {
 again:
     s->out.len = 0;
@@ -830,7 +831,7 @@ again:
     return 0;
 }
 
-static void conn_read(s7_server *s, srv_conn *c, int64_t now)
+S7_HOT static void conn_read(s7_server *s, srv_conn *c, int64_t now)
 {
     uint32_t carry = c->rx_len;
     size_t want = read_budget(s, c);
@@ -1178,7 +1179,7 @@ static void memory_check(s7_server *s, int64_t now)
 /* Cyclic-data pushes (s7_cpu_session_push) due at now, sent to the connections whose
  * subscriptions they are; a connection that has not taken its earlier output yet gets
  * its pushes later.  Sets s->next_push. */
-static void push_check(s7_server *s, int64_t now)
+S7_HOT static void push_check(s7_server *s, int64_t now)
 {
     int64_t next = -1;
     for (size_t i = s->nconns; i-- > 0;) {
@@ -1215,9 +1216,13 @@ static void push_check(s7_server *s, int64_t now)
     s->next_push = next;
 }
 
-int s7_server_run_once(s7_server *s, int timeout_ms)
+/* Events taken per turn: the rest waits for the next turn (level-triggered); a small array
+ * keeps the frames of a request's path within a page or two of stack. */
+#define TURN_EVENTS 64
+
+S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
 {
-    s7_loop_event ev[256];
+    s7_loop_event ev[TURN_EVENTS];
     if (timeout_ms < 0 || timeout_ms > 200)
         timeout_ms = s->nconns ? 200 : (timeout_ms < 0 || timeout_ms > 1000 ? 1000 : timeout_ms);
     if (s->next_push >= 0) {
@@ -1225,7 +1230,7 @@ int s7_server_run_once(s7_server *s, int timeout_ms)
         if (wait < timeout_ms)
             timeout_ms = wait < 0 ? 0 : (int)wait;
     }
-    int n = s7_loop_wait(s->loop, ev, 256, timeout_ms);
+    int n = s7_loop_wait(s->loop, ev, TURN_EVENTS, timeout_ms);
     if (n < 0)
         return n;
     int64_t now = s7_now_ms();

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "util/hot.h"
 #include "util/be.h"
 
 #define S7__PROG_JOBS 8   /* jobs one connection may hold */
@@ -115,7 +116,10 @@ int s7__prog_push(s7_cpu_session *sess, uint8_t *out, size_t cap)
     return (int)n;
 }
 
-int s7__prog_pending(const s7_cpu_session *sess) { return sess && sess->prog && sess->prog->npush; }
+S7_HOT int s7__prog_pending(const s7_cpu_session *sess)
+{
+    return sess && sess->prog && sess->prog->npush;
+}
 
 /* A reply: 12-byte parameter with seq and err, then the payload (rc 0xFF) or, when
  * payload is NULL, the empty item 0A 00 0000 (userdata.c s7__ud_reply). */

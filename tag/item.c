@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "s7/tag.h"
+#include "util/hot.h"
 
-void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf)
+S7_HOT void s7_item_from_tag(s7_item *it, const s7_tag *t, void *buf)
 {
     s7_var_spec s;
     s7_tag_spec(t, &s);

@@ -4,6 +4,7 @@
 
 #include "s7/tag.h"
 #include "tag/internal.h"
+#include "util/hot.h"
 
 static const char *const type_names[S7_T__COUNT] = {
     "BOOL",    "BYTE",  "WORD", "DWORD", "LWORD",  "SINT",          "USINT", "INT",   "UINT",
@@ -68,7 +69,7 @@ int s7_type_from_name(const char *name, size_t len, s7_type *out)
     return S7_ERR_TYPE;
 }
 
-uint32_t s7_type_size(s7_type type, uint16_t strlen_)
+S7_HOT uint32_t s7_type_size(s7_type type, uint16_t strlen_)
 {
     if (type == S7_T_STRING)
         return (uint32_t)strlen_ + 2;
@@ -79,13 +80,13 @@ uint32_t s7_type_size(s7_type type, uint16_t strlen_)
     return type_sizes[type];
 }
 
-uint32_t s7_tag_size(const s7_tag *t)
+S7_HOT uint32_t s7_tag_size(const s7_tag *t)
 {
     uint64_t n = (uint64_t)s7_type_size(t->type, t->strlen) * t->count;
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-uint32_t s7_tag_wire_size(const s7_tag *t)
+S7_HOT uint32_t s7_tag_wire_size(const s7_tag *t)
 {
     if (t->type == S7_T_BOOL) {
         if (t->count <= 1)
@@ -95,7 +96,7 @@ uint32_t s7_tag_wire_size(const s7_tag *t)
     return s7_tag_size(t);
 }
 
-void s7_tag_spec(const s7_tag *t, s7_var_spec *spec)
+S7_HOT void s7_tag_spec(const s7_tag *t, s7_var_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
     spec->area = t->area;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/hot.h"
 
 /* Fixed header length after LI (code byte included) per TPDU type; 0 = not supported. */
 static size_t fixed_len(uint8_t code)
@@ -61,7 +62,7 @@ static int parse_params(s7__rcur *p, s7_cotp *out, int conn)
     return p->bad ? S7_ERR_COTP : 0;
 }
 
-int s7_cotp_decode(const uint8_t *tpdu, size_t len, s7_cotp *out)
+S7_HOT int s7_cotp_decode(const uint8_t *tpdu, size_t len, s7_cotp *out)
 {
     memset(out, 0, sizeof *out);
     if (len < 2 || len > S7_FRAME_MAX)
@@ -112,7 +113,7 @@ int s7_cotp_decode(const uint8_t *tpdu, size_t len, s7_cotp *out)
     return (int)len;
 }
 
-int s7_frame_decode(const uint8_t *buf, size_t len, s7_cotp *out)
+S7_HOT int s7_frame_decode(const uint8_t *buf, size_t len, s7_cotp *out)
 {
     int n = s7_tpkt_peek(buf, len);
     if (n < 0)
@@ -241,7 +242,7 @@ int s7_cotp_encode(uint8_t *buf, size_t cap, const s7_cotp *t)
     return (int)total;
 }
 
-int s7_iso_dt_wrap(uint8_t *buf, size_t cap, size_t pdu_len, int eot)
+S7_HOT int s7_iso_dt_wrap(uint8_t *buf, size_t cap, size_t pdu_len, int eot)
 {
     if (pdu_len > S7_FRAME_MAX - S7_ISO_HDR_LEN || pdu_len + S7_ISO_HDR_LEN > cap)
         return S7_ERR_NOSPACE;

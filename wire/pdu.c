@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/hot.h"
 
 /* Non-zero for the four PDU types S7comm defines. */
 static int rosctr_known(uint8_t r)
@@ -11,12 +12,12 @@ static int rosctr_known(uint8_t r)
     return r == S7_JOB || r == S7_ACK || r == S7_ACK_DATA || r == S7_USERDATA;
 }
 
-size_t s7_pdu_header_len(uint8_t rosctr)
+S7_HOT size_t s7_pdu_header_len(uint8_t rosctr)
 {
     return (rosctr == S7_ACK || rosctr == S7_ACK_DATA) ? 12 : 10;
 }
 
-int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
+S7_HOT int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
 {
     memset(out, 0, sizeof *out);
     s7__rcur c = s7__rcur_make(buf, len);
@@ -41,7 +42,7 @@ int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
 }
 
 /* Write the header fields of h into w. */
-static void write_header(s7__wcur *w, const s7_pdu *h)
+S7_HOT static void write_header(s7__wcur *w, const s7_pdu *h)
 {
     s7__w8(w, S7_PROTO_ID);
     s7__w8(w, h->rosctr);
@@ -55,7 +56,7 @@ static void write_header(s7__wcur *w, const s7_pdu *h)
     }
 }
 
-int s7_pdu_encode_header(uint8_t *buf, size_t cap, const s7_pdu *h)
+S7_HOT int s7_pdu_encode_header(uint8_t *buf, size_t cap, const s7_pdu *h)
 {
     if (!rosctr_known(h->rosctr))
         return S7_ERR_INVAL;

@@ -1,8 +1,9 @@
 /* TPKT (RFC 1006) framing: the 4-byte header in front of every COTP TPDU, and the
  * small TSAP / TPDU-size helpers of the transport layer. */
 #include "wire/wire_int.h"
+#include "util/hot.h"
 
-int s7_tpkt_peek(const uint8_t *buf, size_t len)
+S7_HOT int s7_tpkt_peek(const uint8_t *buf, size_t len)
 {
     if (len < S7_TPKT_LEN)
         return S7_AGAIN;

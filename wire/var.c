@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/hot.h"
 
 #define VAR_SPEC_TYPE 0x12 /* variable specification */
 #define VAR_SPEC_LEN 0x0A  /* length of the S7ANY address that follows */
 #define SYNTAX_S7ANY 0x10
 
-uint32_t s7_ts_elem_size(uint8_t ts)
+S7_HOT uint32_t s7_ts_elem_size(uint8_t ts)
 {
     switch (ts) {
     case S7_TS_BIT:
@@ -35,7 +36,7 @@ uint32_t s7_ts_elem_size(uint8_t ts)
     }
 }
 
-uint8_t s7_ts_data_ts(uint8_t ts)
+S7_HOT uint8_t s7_ts_data_ts(uint8_t ts)
 {
     switch (ts) {
     case S7_TS_BIT: return S7_DTS_BIT;
@@ -55,12 +56,12 @@ static int dts_in_bits(uint8_t dts)
     return dts == S7_DTS_BIT || dts == S7_DTS_BYTE || dts == S7_DTS_INT;
 }
 
-uint32_t s7_dts_nbytes(uint8_t dts, uint16_t len_field)
+S7_HOT uint32_t s7_dts_nbytes(uint8_t dts, uint16_t len_field)
 {
     return dts_in_bits(dts) ? ((uint32_t)len_field + 7u) / 8u : len_field;
 }
 
-uint16_t s7_dts_len_field(uint8_t dts, uint32_t nbytes)
+S7_HOT uint16_t s7_dts_len_field(uint8_t dts, uint32_t nbytes)
 {
     if (dts == S7_DTS_BIT && nbytes == 1)
         return 1;
@@ -84,7 +85,7 @@ static int write_spec(s7__wcur *w, const s7_var_spec *s)
 }
 
 /* Write the parameter block fn, n, n specs. */
-static int write_specs(s7__wcur *w, uint8_t fn, const s7_var_spec *specs, unsigned n)
+S7_HOT static int write_specs(s7__wcur *w, uint8_t fn, const s7_var_spec *specs, unsigned n)
 {
     if (n == 0 || n > S7_ITEMS_MAX || !specs)
         return S7_ERR_INVAL;
@@ -98,8 +99,8 @@ static int write_specs(s7__wcur *w, uint8_t fn, const s7_var_spec *specs, unsign
 
 /* Write one data item header + payload + fill (fill when odd and not last).  rc is
  * written as given; ts/len_field must already be consistent with nbytes. */
-static int write_item(s7__wcur *w, uint8_t rc, uint8_t ts, uint16_t len_field, const uint8_t *data,
-                      uint32_t nbytes, int last)
+S7_HOT static int write_item(s7__wcur *w, uint8_t rc, uint8_t ts, uint16_t len_field,
+                             const uint8_t *data, uint32_t nbytes, int last)
 {
     if (s7_dts_nbytes(ts, len_field) != nbytes || (nbytes && !data))
         return S7_ERR_INVAL;
@@ -122,8 +123,8 @@ int s7_read_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spec
     return s7__pdu_finish(&w, S7_JOB, w.pos);
 }
 
-int s7_write_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spec *specs,
-                        const s7_data_item *data, unsigned n)
+S7_HOT int s7_write_req_encode(uint8_t *buf, size_t cap, uint16_t ref, const s7_var_spec *specs,
+                               const s7_data_item *data, unsigned n)
 {
     s7__wcur w = s7__wcur_make(buf, cap);
     s7__pdu_begin(&w, S7_JOB, ref);
@@ -197,8 +198,8 @@ int s7_dbread_decode(const uint8_t *addr, size_t len, s7_dbread_range *ranges, u
     return c.bad ? S7_ERR_PARAM : (int)count;
 }
 
-int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_req, s7_data_item *items,
-                         unsigned n)
+S7_HOT int s7_data_items_decode(const uint8_t *data, size_t len, int is_write_req,
+                                s7_data_item *items, unsigned n)
 {
     if (n > 0 && !data)
         return S7_ERR_PARAM;
@@ -337,7 +338,7 @@ static const char *dts_text(uint8_t dts)
 }
 
 /* The parameter block of a reply: Ack_Data, fn, n items (a header error: S7_ERR_PLC). */
-static int check_resp_head(const s7_pdu *pdu, uint8_t fn, unsigned n, char *why, size_t cap)
+S7_HOT static int check_resp_head(const s7_pdu *pdu, uint8_t fn, unsigned n, char *why, size_t cap)
 {
     const char *what = fn == S7_FN_READ ? "read" : "write";
     if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) && (pdu->err_class || pdu->err_code))
@@ -471,8 +472,8 @@ int s7_read_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, 
     return c.bad ? nonconf(why, cap, "read reply: data block truncated") : (int)n;
 }
 
-int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n, uint8_t *rcs,
-                        char *why, size_t cap)
+S7_HOT int s7_write_resp_check(const s7_pdu *pdu, const s7_var_spec *specs, unsigned n,
+                               uint8_t *rcs, char *why, size_t cap)
 {
     (void)specs; /* a write reply carries one code per item, whatever was written */
     if (why && cap)
