@@ -746,8 +746,10 @@ static void job_step(s7_bridge *b, job *j)
             break;
         }
         j->st.writes++;
-        memcpy(j->prev, j->buf, j->len);
-        j->have_prev = 1;
+        if (j->spec.mode == S7_BRIDGE_ON_CHANGE) { /* what the next read is compared with */
+            memcpy(j->prev, j->buf, j->len);
+            j->have_prev = 1;
+        }
         job_ok(j);
         if (j->spec.mode == S7_BRIDGE_TRIGGER) {
             j->hs_pending = 1;
