@@ -65,9 +65,12 @@ bench-server: deps build
 	bench/load/run.sh $(BUILD)
 
 # The exchange engine (s7 exchange) against one Snap7 client per CPU, and a GET between two
-# CPUs against the loopback floor and Snap7 (bench/exchange/xbench.c).
+# CPUs against the loopback floor and Snap7 (bench/exchange/xbench.c); then the user-space
+# time the emulated CPU spends on a read after sleeping, against an echo
+# (bench/exchange/coldprobe.c).
 bench-exchange: deps build
 	$(BUILD)/bench/exchange/s7xbench
+	$(BUILD)/bench/s7coldprobe
 
 # BSEND of 65,534 bytes: s7kit partner -> s7kit partner against Snap7 -> Snap7 (root: Snap7's
 # passive partner listens on port 102 only).
