@@ -31,9 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xpeers.h"
 #include "s7/client.h"
-#include "s7/cpu.h"
-#include "s7/server.h"
 
 #define WARM 20
 #define MAX_COUNT 20000
@@ -161,14 +160,9 @@ static void report(int fd)
 
 static void serve_s7(int lfd_port, int rfd)
 {
-    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
-    s7_cpu_set_put_get(cpu, 1);
-    s7_cpu_add_db(cpu, 1, 1024, 0);
-    s7_server_opts o;
-    s7_server_opts_init(&o);
-    o.listen = "127.0.0.1:0";
-    s7_server *s = s7_server_new(cpu, &o);
-    if (!s || s7_server_start(s) < 0)
+    s7_cpu *cpu;
+    s7_server *s = emu_cpu_start(1, 1024, &cpu);
+    if (!s)
         _exit(1);
     uint16_t port = s7_server_port(s);
     if (write(lfd_port, &port, sizeof port) != (ssize_t)sizeof port)
@@ -183,16 +177,10 @@ static void serve_s7(int lfd_port, int rfd)
 
 static void serve_echo(int lfd_port, int rfd)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) ||
-        getsockname(ls, (struct sockaddr *)&a, &al))
+    uint16_t port;
+    int ls = loopback_listen(&port), one = 1;
+    if (ls < 0)
         _exit(1);
-    uint16_t port = ntohs(a.sin_port);
     if (write(lfd_port, &port, sizeof port) != (ssize_t)sizeof port)
         _exit(1);
     int c = accept(ls, NULL, NULL), ep = epoll_create1(0);

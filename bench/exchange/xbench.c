@@ -57,6 +57,7 @@
 #include "s7/cpu.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
+#include "xpeers.h"
 #include "s7/server.h"
 #include "snap7_peer.h"
 
@@ -168,19 +169,13 @@ static void farm_run(int n, int wfd)
     if (!cpu || !srv || !pfd)
         _exit(1);
     for (int i = 0; i < n; i++) {
-        cpu[i] = s7_cpu_new(s7_profile_find("s7-1500"));
-        s7_cpu_set_put_get(cpu[i], 1);
-        s7_cpu_add_db(cpu[i], 1, DB_LEN, 0);
+        srv[i] = emu_cpu_start(1, DB_LEN, &cpu[i]);
+        if (!srv[i])
+            _exit(1);
         s7_cpu_add_db(cpu[i], 2, DB_LEN, 0);
         uint8_t *m = s7_cpu_mem(cpu[i], S7_AREA_DB, 1, NULL);
         for (uint32_t k = 0; k < DB_LEN; k++)
             m[k] = (uint8_t)(k * 7 + (uint32_t)i);
-        s7_server_opts o;
-        s7_server_opts_init(&o);
-        o.listen = "127.0.0.1:0";
-        srv[i] = s7_server_new(cpu[i], &o);
-        if (!srv[i] || s7_server_start(srv[i]) < 0)
-            _exit(1);
         uint16_t port = s7_server_port(srv[i]);
         if (write(wfd, &port, sizeof port) != (ssize_t)sizeof port)
             _exit(1);
@@ -699,14 +694,9 @@ static int pingpong_op(void *ctx)
  * blocking read. */
 static void floor_run(const frames *f, int evloop, samples *out)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) ||
-        getsockname(ls, (struct sockaddr *)&a, &al))
+    uint16_t port;
+    int ls = loopback_listen(&port), one = 1;
+    if (ls < 0)
         die("%s", "floor: no socket");
     pid_t pid = fork();
     if (pid < 0)
@@ -727,6 +717,11 @@ static void floor_run(const frames *f, int evloop, samples *out)
     }
     close(ls);
     int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(c, (struct sockaddr *)&a, sizeof a))
         die("%s", "floor: connect failed");
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -743,14 +738,9 @@ static void floor_run(const frames *f, int evloop, samples *out)
  * sees NDR at the CPU's next scan, as on a real CPU). */
 static void job_run(uint16_t port, samples *out)
 {
-    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
-    s7_cpu_set_put_get(cpu, 1);
-    s7_cpu_add_db(cpu, 2, 64, 0);
-    s7_server_opts so;
-    s7_server_opts_init(&so);
-    so.listen = "127.0.0.1:0";
-    s7_server *srv = s7_server_new(cpu, &so);
-    if (!srv || s7_server_start(srv) < 0)
+    s7_cpu *cpu;
+    s7_server *srv = emu_cpu_start(2, 64, &cpu);
+    if (!srv)
         die("%s", "b: the emulated CPU A did not start");
     s7_exchange x;
     s7_exchange_init(&x);
