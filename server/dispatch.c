@@ -531,7 +531,7 @@ S7_HOT static int var_items(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu
 }
 
 /* Items of a job held on var_job's own stack; a job naming more (up to 255) takes
- * var_job_long's array, so the frames of the common path stay within a page or two. */
+ * var_job_long's array (var_job's frame: 656 bytes instead of 14,704, gcc -fstack-usage). */
 #define ITEMS_SHORT 20
 
 S7_NOINLINE static int var_job_long(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu,

@@ -1216,8 +1216,8 @@ S7_HOT static void push_check(s7_server *s, int64_t now)
     s->next_push = next;
 }
 
-/* Events taken per turn: the rest waits for the next turn (level-triggered); a small array
- * keeps the frames of a request's path within a page or two of stack. */
+/* Events taken per turn: the rest waits for the next turn (level-triggered); the array is
+ * on the stack above every frame of a request's path, so it is kept small (1 KiB). */
 #define TURN_EVENTS 64
 
 S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)

@@ -7,7 +7,7 @@
  * with the emulated CPU answering one read every 10 ms, the difference is microseconds per
  * request, the same order as the network round trip's distance to the loopback floor.
  * S7_NOINLINE keeps a rarely used large local array (255 items, 255 DBREAD ranges) in its
- * own function, so the frames of the common path stay on one or two pages of stack. */
+ * own function, out of the frames of the common path. */
 #ifndef S7_UTIL_HOT_H
 #define S7_UTIL_HOT_H
 
