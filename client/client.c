@@ -55,6 +55,7 @@ s7_client *s7_client_new(const s7_client_opts *opts)
     s7_client *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->now_ms = -1;
     if (opts)
         c->o = *opts;
     else
@@ -102,6 +103,18 @@ void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote)
 }
 
 /* Finish a job: unlink it and call its callback. */
+/* s7_now_ms() for the stamps and the timeout check of one s7_client_step: read once in
+ * the step (a frame of replies, a request and the check at the end take one reading), and
+ * read anew after a job's callback (it may have taken a while) and outside a step. */
+S7_HOT static int64_t clock_ms(s7_client *c)
+{
+    if (c->now_ms < 0)
+        return s7_now_ms();
+    if (c->now_ms == 0)
+        c->now_ms = s7_now_ms();
+    return c->now_ms;
+}
+
 S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
 {
     if (j->done)
@@ -122,8 +135,11 @@ S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
         j->retry_items = NULL;
         j->retry_map = NULL;
     }
-    if (j->cb)
+    if (j->cb) {
         j->cb(c, result, j->ud);
+        if (c->now_ms > 0)
+            c->now_ms = 0;
+    }
     if (j->owned) {
         if (!c->spare)
             c->spare = j; /* the next async call takes it: no allocation per request */
@@ -317,7 +333,7 @@ static int pump(s7_client *c)
             if (ref < 0)
                 return ref;
             if (c->inflight_since == 0)
-                c->inflight_since = s7_now_ms();
+                c->inflight_since = clock_ms(c);
             j->next_sub++;
             j->outstanding++;
         }
@@ -330,7 +346,7 @@ S7_HOT static void on_reply(void *ctx, void *job, uint32_t sub, const s7_pdu *pd
 {
     s7_client *c = ctx;
     s7__job *j = job;
-    c->inflight_since = s7_conn_inflight(c->conn) ? s7_now_ms() : 0;
+    c->inflight_since = s7_conn_inflight(c->conn) ? clock_ms(c) : 0;
     if (!j)
         return;
     j->outstanding--;
@@ -454,15 +470,20 @@ S7_HOT short s7_client_events(const s7_client *c)
     return (short)(POLLIN | (s7_conn_tx_pending(c->conn, &p) || needs_pump(c) ? POLLOUT : 0));
 }
 
-S7_HOT int s7_client_timeout_ms(const s7_client *c)
+S7_HOT int64_t s7_client_deadline_ms(const s7_client *c)
 {
-    int64_t due = -1;
     if (needs_pump(c))
         return 0;
     if (c->state == S7__TCP_CONNECTING || c->state == S7__HANDSHAKE)
-        due = c->deadline;
-    else if (c->state == S7__READY && c->inflight_since)
-        due = c->inflight_since + c->o.request_timeout_ms;
+        return c->deadline;
+    if (c->state == S7__READY && c->inflight_since)
+        return c->inflight_since + c->o.request_timeout_ms;
+    return -1;
+}
+
+S7_HOT int s7_client_timeout_ms(const s7_client *c)
+{
+    int64_t due = s7_client_deadline_ms(c);
     if (due < 0)
         return -1; /* nothing timed: no clock read */
     int64_t now = s7_now_ms();
@@ -477,7 +498,18 @@ S7_HOT size_t s7_client_pending(const s7_client *c)
     return n;
 }
 
+static int step(s7_client *c, short revents);
+
 S7_HOT int s7_client_step(s7_client *c, short revents)
+{
+    int64_t outer = c->now_ms; /* a step from a callback of a step keeps the outer one's */
+    c->now_ms = 0;
+    int rc = step(c, revents);
+    c->now_ms = outer;
+    return rc;
+}
+
+S7_HOT static int step(s7_client *c, short revents)
 {
     int rc = 0;
     if (c->fd < 0)
@@ -506,7 +538,8 @@ S7_HOT int s7_client_step(s7_client *c, short revents)
             goto fail;
     }
     /* timeouts */
-    if (c->fd >= 0 && s7_client_timeout_ms(c) == 0) {
+    int64_t due = c->fd >= 0 ? s7_client_deadline_ms(c) : -1;
+    if (due >= 0 && due <= clock_ms(c)) {
         if (c->state == S7__TCP_CONNECTING)
             rc = S7_ERR_CONNECT_TIMEOUT;
         else if (c->state == S7__HANDSHAKE)

@@ -53,6 +53,8 @@ struct s7_client {
     uint16_t port;
     int64_t deadline;       /* connect deadline */
     int64_t inflight_since; /* last progress while requests are in flight (0: none) */
+    int64_t now_ms;         /* the clock as a step read it (client.c clock_ms; 0: not yet
+                             * in this step, -1: not in a step) */
     s7__job *jobs;
     s7_done_fn conn_cb;
     void *conn_ud;

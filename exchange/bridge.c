@@ -61,7 +61,8 @@ typedef struct job {
     uint8_t trig_val, done_val, err_val, status_val[2];
     int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
     int phase, result_ready, result;
-    int64_t next_due, t0_us;
+    size_t idx; /* in the bridge's j and due */
+    int64_t t0_us;
     struct s7_bridge *b;
     s7_hist hist;
     s7_bridge_job_stats st;
@@ -78,9 +79,11 @@ struct s7_bridge {
     partner *p;
     size_t np, capp;
     job **j;
+    int64_t *due; /* per job (as j): s7_now_ms() when it is due next; apart from the jobs so
+                   * that looking for the due ones reads one array, not every job */
     size_t nj, capj;
     /* so that a turn of the loop visits the jobs that have something to do, not all: the
-     * jobs whose answer arrived (on_done), and the earliest next_due of all */
+     * jobs whose answer arrived (on_done), and the earliest due time of all */
     job **ready;
     size_t nready;
     int64_t min_due;
@@ -149,6 +152,7 @@ void s7_bridge_free(s7_bridge *b)
     free(b->p);
     free(b->touch);
     free(b->j);
+    free(b->due);
     free(b->ready);
     free(b);
 }
@@ -270,6 +274,10 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
         if (!jj)
             return S7_ERR_NOMEM;
         b->ready = jj;
+        int64_t *due = realloc(b->due, cap * sizeof *due);
+        if (!due)
+            return S7_ERR_NOMEM;
+        b->due = due;
         b->capj = cap;
     }
     job *j = calloc(1, sizeof *j);
@@ -316,9 +324,10 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     j->st.since_ms = s7__wall_ms();
     j->st.status = S7_XST_OK;
     j->st.status_cause = "ok";
-    j->next_due = s7_now_ms();
     j->b = b;
+    j->idx = b->nj;
     b->min_due = INT64_MIN; /* the next turn looks at every job */
+    b->due[b->nj] = s7_now_ms();
     b->j[b->nj] = j;
     return (int)b->nj++;
 }
@@ -391,9 +400,7 @@ S7_HOT static void sync_fd(s7_bridge *b, partner *p)
     }
     p->deadline = -1;
     if (fd >= 0 && (p->connecting || s7_client_pending(p->c))) {
-        int t = s7_client_timeout_ms(p->c); /* connect and request timeouts */
-        if (t >= 0)
-            p->deadline = s7_now_ms() + t;
+        p->deadline = s7_client_deadline_ms(p->c); /* connect and request timeouts */
         if (p->deadline >= 0 && p->deadline < b->min_deadline)
             b->min_deadline = p->deadline;
     }
@@ -640,9 +647,10 @@ static void start_hs(s7_bridge *b, job *j, int ok)
 static void job_due(s7_bridge *b, job *j, int64_t now)
 {
     partner *src = P(b, j->spec.src), *dst = P(b, j->spec.dst);
-    j->next_due += j->spec.cycle_ms;
-    if (j->next_due <= now)
-        j->next_due = now + j->spec.cycle_ms; /* late: skip the missed cycles, no burst */
+    int64_t *due = &b->due[j->idx];
+    *due += j->spec.cycle_ms;
+    if (*due <= now)
+        *due = now + j->spec.cycle_ms; /* late: skip the missed cycles, no burst */
     if (j->phase != PH_IDLE) {
         j->st.overruns++;
         return;
@@ -782,11 +790,10 @@ S7_HOT int s7_bridge_run(s7_bridge *b, int timeout_ms)
         if (now >= b->min_due) {
             int64_t m = INT64_MAX;
             for (size_t i = 0; i < b->nj; i++) {
-                job *j = b->j[i];
-                if (now >= j->next_due)
-                    job_due(b, j, now);
-                if (j->next_due < m)
-                    m = j->next_due;
+                if (now >= b->due[i])
+                    job_due(b, b->j[i], now);
+                if (b->due[i] < m)
+                    m = b->due[i];
             }
             b->min_due = m;
         }
@@ -816,14 +823,14 @@ S7_HOT int s7_bridge_run(s7_bridge *b, int timeout_ms)
             sync_fd(b, p);
         }
         /* timeouts that ran out: the client reports them to its jobs */
-        run_deadlines(b, s7_now_ms());
+        now = s7_now_ms();
+        run_deadlines(b, now);
         /* answers that arrived: their next step now, so a write follows its read at once */
         run_ready(b);
-        if (s7_now_ms() >= end)
+        if (now >= end)
             break;
     }
-    for (size_t i = 0; i < b->np; i++)
-        partner_service(b, &b->p[i], s7_now_ms());
+    service_partners(b, s7_now_ms()); /* what the last pass's callbacks said, in the stats */
     return 0;
 }
 

@@ -174,7 +174,8 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
         s7_server_free(s);
         return NULL;
     }
-    s7_cpu_on_event(cpu, on_cpu_event, s);
+    if (s->o.hooks.on_event) /* without a hook the CPU builds no events at all */
+        s7_cpu_on_event(cpu, on_cpu_event, s);
     return s;
 }
 
@@ -195,7 +196,7 @@ void s7_server_free(s7_server *s)
         if (s->wake[i] >= 0)
             close(s->wake[i]);
     s7_loop_free(s->loop);
-    if (s->cpu)
+    if (s->cpu && s->o.hooks.on_event)
         s7_cpu_on_event(s->cpu, NULL, NULL);
     free(s->conns);
     free(s->allow);

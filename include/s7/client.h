@@ -320,6 +320,9 @@ S7_API int s7_client_subscribe_async(s7_client *c, s7_item *items, size_t n, uin
 S7_API int s7_client_fd(const s7_client *c);
 S7_API short s7_client_events(const s7_client *c);
 S7_API int s7_client_timeout_ms(const s7_client *c);
+/* The same timeout as a time on s7_now_ms()'s clock (0: step at once, -1 none), without
+ * reading the clock: for a loop that keeps many handles' deadlines. */
+S7_API int64_t s7_client_deadline_ms(const s7_client *c);
 /* Process readiness revents (0 for a timer tick): sends, receives, completes jobs and
  * calls their callbacks.  Returns 0 or a fatal error (already reported to the jobs). */
 S7_API int s7_client_step(s7_client *c, short revents);

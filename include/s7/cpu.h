@@ -184,8 +184,9 @@ enum {
     S7_CTRL_FLASH_LED = 6 /* a programmer's "flash LED" (node flash test) request */
 };
 typedef void (*s7_cpu_event_fn)(void *ctx, const s7_cpu_event *ev);
-/* One handler per CPU.  A CPU served by s7_server takes the server's handler: give yours to
- * the server instead (s7_server_opts.hooks.on_event), which passes every event on. */
+/* One handler per CPU.  A CPU served by an s7_server with an on_event hook takes the
+ * server's handler: give yours to the server instead (s7_server_opts.hooks.on_event), which
+ * passes every event on.  Without a handler the CPU builds no events. */
 S7_API void s7_cpu_on_event(s7_cpu *cpu, s7_cpu_event_fn fn, void *ctx);
 
 /* Answer one request PDU (a whole, reassembled S7 PDU) of a session whose setup is done.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "s7/client.h"
+#include "s7/net.h"
 #include "t.h"
 
 enum {
@@ -652,12 +653,22 @@ static void test_own_loop(void)
     CHECK_INT(s7_client_read_async(c, &it, 1, on_done_own, &res), 0);
     CHECK(s7_client_events(c) & POLLOUT); /* a request waits to be sent */
     CHECK_INT(s7_client_timeout_ms(c), 0);
+    CHECK(s7_client_deadline_ms(c) == 0);
+    int64_t t0 = s7_now_ms();
+    s7_client_step(c, 0); /* sends it: now the request timeout (500 ms) runs */
+    int64_t t1 = s7_now_ms(), due = s7_client_deadline_ms(c);
+    if (s7_client_pending(c)) {
+        CHECK(due >= t0 + 500 && due <= t1 + 500);
+        int t = s7_client_timeout_ms(c);
+        CHECK(t > 0 && t <= 500);
+    }
     while (s7_client_pending(c) && turns++ < 100) {
         struct pollfd p = {s7_client_fd(c), s7_client_events(c), 0};
         int r = poll(&p, 1, s7_client_timeout_ms(c) < 0 ? 1000 : s7_client_timeout_ms(c));
         s7_client_step(c, r > 0 ? p.revents : 0);
     }
     CHECK_INT(res, 0);
+    CHECK(s7_client_deadline_ms(c) == -1); /* nothing in flight: nothing timed */
     CHECK_MEM(b, F.db1 + 40, 8);
     CHECK(turns < 10);
     stop(&F, c);

@@ -6,7 +6,7 @@
  * with a DC, the connect/disconnect hooks and the connection counts, the idle timeout, and
  * the CR hook (s7_server_on_cr): a CR it claims leaves the server with the socket open and
  * the CR's bytes handed over, one it refuses is closed without a CC, one it leaves gets the
- * CPU's CC. */
+ * CPU's CC; a CPU's own event handler stays when the server has no on_event hook. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +51,15 @@ static void on_refuse(void *ctx, const char *peer, const char *reason)
     snprintf(refuse_peer, sizeof refuse_peer, "%s", peer);
     snprintf(refuse_reason, sizeof refuse_reason, "%s", reason);
     (void)ctx;
+}
+
+/* The CPU's own event handler: a server without an on_event hook leaves it in place. */
+static int own_reads;
+static void own_event(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == S7_EV_READ && ev->area == S7_AREA_DB && ev->db == 1 && ev->len == 4)
+        own_reads++;
 }
 
 /* A non-blocking connection to the server (the test turns the server's loop itself). */
@@ -153,6 +162,7 @@ static void test_session(s7_cpu *cpu)
     CHECK_INT(collect(s, fd, buf, 2 * 29, &eof), 2 * 29);
     CHECK_MEM(buf + 29 - 4, "\xCA\xFE\xF0\x0D", 4);
     CHECK_INT(buf[29 + S7_ISO_HDR_LEN + 5], 3);
+    CHECK_INT(own_reads, 2); /* the server has no on_event hook: the CPU's handler saw both */
 
     /* a DR: answered with a DC, then closed */
     send_hex(fd, "03 00 00 0B 06 80 00 01 00 07 80");
@@ -311,6 +321,7 @@ int main(void)
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
     s7_cpu_add_db(cpu, 1, 16, 0);
     s7_cpu_set_value(cpu, "DB1.DBD0:DWORD=16#CAFEF00D", NULL, 0);
+    s7_cpu_on_event(cpu, own_event, NULL);
     test_session(cpu);
     test_refusals(cpu);
     test_idle(cpu);
