@@ -17,6 +17,7 @@
 #include "s7/net.h"
 #include "util/log.h"
 #include "util/hot.h"
+#include "util/lines.h"
 
 void s7_client_opts_init(s7_client_opts *o)
 {
@@ -52,7 +53,7 @@ static void conn_tap(void *ctx, int out, const uint8_t *frame, size_t len)
 
 s7_client *s7_client_new(const s7_client_opts *opts)
 {
-    s7_client *c = calloc(1, sizeof *c);
+    s7_client *c = s7__zalloc_lines(sizeof *c);
     if (!c)
         return NULL;
     c->now_ms = -1;
@@ -394,20 +395,26 @@ void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap)
     c->rxcap = c->rxbuf ? cap : 0;
 }
 
-/* The shared receive buffers this thread is handling frames from, innermost last (a
- * callback that steps another handle of one of them meanwhile receives into that handle's
- * own buffer). */
-#define RX_NEST 8
-static _Thread_local const uint8_t *rx_busy[RX_NEST];
-static _Thread_local unsigned rx_nbusy;
-
-/* Can c receive into its shared buffer now? */
-static int rx_shared_free(const s7_client *c)
+void s7_client_set_tx_buffer(s7_client *c, uint8_t *buf, size_t cap)
 {
-    if (!c->rxbuf || rx_nbusy == RX_NEST)
+    c->txbuf = buf && cap >= 4096 ? buf : NULL;
+    c->txcap = c->txbuf ? cap : 0;
+}
+
+/* The shared buffers this thread is using, innermost last: receive buffers it is handling
+ * frames from, send buffers lent to a connection (a callback that steps another handle of
+ * one of them meanwhile uses that handle's own buffer). */
+#define BUF_NEST 8
+static _Thread_local const uint8_t *buf_busy[BUF_NEST];
+static _Thread_local unsigned buf_nbusy;
+
+/* Can shared buffer b (NULL: none) be used now? */
+static int shared_free(const uint8_t *b)
+{
+    if (!b || buf_nbusy == BUF_NEST)
         return 0;
-    for (unsigned i = 0; i < rx_nbusy; i++)
-        if (rx_busy[i] == c->rxbuf)
+    for (unsigned i = 0; i < buf_nbusy; i++)
+        if (buf_busy[i] == b)
             return 0;
     return 1;
 }
@@ -416,15 +423,15 @@ static int receive(s7_client *c)
 {
     for (;;) {
         size_t space = c->rxcap;
-        int shared = rx_shared_free(c);
+        int shared = shared_free(c->rxbuf);
         uint8_t *dst = shared ? c->rxbuf : s7_conn_rx_space(c->conn, &space);
         ssize_t r = recv(c->fd, dst, space, 0);
         if (r > 0) {
             int rc;
             if (shared) {
-                rx_busy[rx_nbusy++] = dst;
+                buf_busy[buf_nbusy++] = dst;
                 rc = s7_conn_feed(c->conn, dst, (size_t)r);
-                rx_nbusy--;
+                buf_nbusy--;
             } else {
                 rc = s7_conn_rx_commit(c->conn, (size_t)r);
             }
@@ -530,10 +537,20 @@ S7_HOT static int step(s7_client *c, short revents)
             goto fail;
     }
     if (c->state == S7__HANDSHAKE || c->state == S7__READY) {
+        /* the requests go out of the shared send buffer when it is free (and nothing of
+         * the connection's own waits); what a full socket leaves goes back to the own */
+        int lent = shared_free(c->txbuf) && s7_conn_tx_lend(c->conn, c->txbuf, c->txcap);
+        if (lent)
+            buf_busy[buf_nbusy++] = c->txbuf;
         rc = pump(c);
-        if (rc < 0)
-            goto fail;
-        rc = flush(c);
+        if (rc >= 0)
+            rc = flush(c);
+        if (lent) {
+            buf_nbusy--;
+            int urc = s7_conn_tx_unlend(c->conn);
+            if (rc >= 0)
+                rc = urc;
+        }
         if (rc < 0)
             goto fail;
     }

@@ -43,35 +43,40 @@ struct s7__job {
 };
 
 struct s7_client {
-    s7_client_opts o;
+    /* first what every request and reply reads (two cache lines: with many handles on one
+     * thread each is read from far caches once a cycle, so the fewer lines the better) */
     s7_conn *conn;
     int fd;
+    int state;
     uint8_t *rxbuf; /* a receive buffer shared with other handles (NULL: the connection's) */
     size_t rxcap;
-    int state;
-    char host[256];
-    uint16_t port;
-    int64_t deadline;       /* connect deadline */
+    uint8_t *txbuf; /* a send buffer shared with other handles (NULL: the connection's) */
+    size_t txcap;
     int64_t inflight_since; /* last progress while requests are in flight (0: none) */
     int64_t now_ms;         /* the clock as a step read it (client.c clock_ms; 0: not yet
                              * in this step, -1: not in a step) */
     s7__job *jobs;
+    s7__job *spare; /* a finished job of an async call, kept for the next one */
     s7_done_fn conn_cb;
-    void *conn_ud;
-    int last_connect_error;
     unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
-    s7_explain last_error;
-    char problem[400];    /* why the last answer did not conform ("" none) */
-    struct s7__sub *subs; /* cyclic-data subscriptions (cyclic.c) */
-    size_t nsubs;
-    uint64_t pushes;   /* pushes delivered */
-    struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
-    s7__job *spare;    /* a finished job of an async call, kept for the next one */
     s7__pentry **pc;   /* plan cache (plancache.c) */
     size_t npc;
     uint64_t pc_clock;
     const s7_item **fixed; /* arrays whose requests never change (s7__client_items_fixed) */
     size_t nfixed;
+    struct s7__sub *subs; /* cyclic-data subscriptions (cyclic.c) */
+    size_t nsubs;
+    /* then the rest */
+    s7_client_opts o;
+    char host[256];
+    uint16_t port;
+    int64_t deadline; /* connect deadline */
+    void *conn_ud;
+    int last_connect_error;
+    s7_explain last_error;
+    char problem[400]; /* why the last answer did not conform ("" none) */
+    uint64_t pushes;   /* pushes delivered */
+    struct s7__dl *dl; /* a block download in progress (download.c), NULL none */
 };
 
 void s7__log(s7_client *c, int level, const char *fmt, ...)

@@ -20,6 +20,7 @@
 #include "client/internal.h"
 #include "conn/plan_int.h"
 #include "util/hot.h"
+#include "util/lines.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
@@ -45,17 +46,22 @@ typedef struct s7__hcopy {
  * reply's data (0 before): the reply's shape is then known (see s7__hshape). */
 typedef struct s7__hreq {
     uint32_t toff, tlen, c0, c1, n, s0, dlen;
-    uint8_t *kbase; /* every copy of the request 4 bytes (the usual tag) and their buffers
-                     * within 4 GiB: the copies are kept in hk too, half the size (NULL:
-                     * not so) */
+    uint32_t narrow; /* with kbase: the copies are in hk16 (all within 64 KiB), not hk */
+    uint8_t *kbase;  /* every copy of the request 4 bytes (the usual tag) and their buffers
+                      * within 4 GiB: the copies are kept in hk too, half the size (NULL:
+                      * not so) */
 } s7__hreq;
 
 /* A copy of a request whose copies are all 4 bytes: kbase + p in the items' buffers,
  * off in the PDU (write) or the reply's data (read, once its shape is known).  The loops of
- * a cycle read these 8 bytes a copy rather than hc's 16. */
+ * a cycle read these 8 bytes a copy rather than hc's 16; hk16's 4 bytes when the buffers
+ * lie within 64 KiB (a bridge job's values are one block: the usual case). */
 typedef struct s7__hk {
     uint32_t p, off;
 } s7__hk;
+typedef struct s7__hk16 {
+    uint16_t p, off;
+} s7__hk16;
 
 /* One item of a read's reply as the first reply that answered every item fine had it:
  * its 4 header bytes (return code, transport size, length) and where they are in the data.
@@ -67,34 +73,37 @@ typedef struct s7__hshape {
 } s7__hshape;
 
 struct s7__pentry {
+    /* what a hit reads, in the first line (the entry is cache-line aligned) */
     const s7_item *items; /* the caller's array (compared, never read through) */
     size_t n;
     int kind;
     uint16_t pdu;
     int merge;
     unsigned cap;
+    unsigned users; /* jobs in flight on this plan */
+    unsigned span;  /* jobs that took it since it was last idle */
+    int clean;      /* the items are as the plan left them (s7__plan_clean) */
+    uint64_t stamp; /* last use (eviction of the oldest unused entry) */
+    uint8_t *tmpl;  /* the requests' PDUs back to back (NULL: encode each time) */
+    /* what a cycle reads, in one block (few cache lines and pages for many entries) */
+    void *hot;
+    s7__hreq *hr;    /* per request */
+    s7__hk *hk;      /* per copy as hc, for the requests with kbase */
+    s7__hk16 *hk16;  /* likewise, for the requests with kbase and narrow */
+    s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
+                      * the items are what keys hold: a hit never reads the items again) */
+    s7__hshape *hsh; /* reads: the reply shape of every request back to back (plan order) */
+    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order; used
+                      * until the reply's shape is known) */
+    /* the rest */
     s7__pkey *keys;
     s7_plan plan;
-    uint8_t *tmpl; /* the requests' PDUs back to back (NULL: encode each time) */
-    size_t *toff;  /* per request: its offset in tmpl, and its length */
+    size_t *toff; /* per request: its offset in tmpl, and its length */
     size_t *tlen;
     uint32_t *doff;    /* writes: per plan order index, the payload's offset in its PDU */
     s7__plan_copy *cp; /* the copies of every request, request by request: a write's data
                         * into the PDU (chunk_off: offset in the PDU), a read's reply into
                         * the items (NULL: none; the general paths then) */
-    /* what a cycle reads, in one block (few cache lines and pages for many entries) */
-    void *hot;
-    s7__hreq *hr;    /* per request */
-    s7__hcopy *hc;   /* per copy, cp's order, with where in its item's buffer (resolved while
-                     * the items are what keys hold: a hit never reads the items again) */
-    s7__hk *hk;      /* per copy as hc, for the requests with kbase */
-    s7__hshape *hsh; /* reads: the reply shape of every request back to back (plan order) */
-    s7_var_spec *hs; /* reads: the specs of every request back to back (plan order; used
-                      * until the reply's shape is known) */
-    unsigned users;  /* jobs in flight on this plan */
-    unsigned span;   /* jobs that took it since it was last idle */
-    int clean;       /* the items are as the plan left them (s7__plan_clean) */
-    uint64_t stamp;  /* last use (eviction of the oldest unused entry) */
 };
 
 static void key_of(const s7_item *it, s7__pkey *k)
@@ -126,9 +135,16 @@ static void compact(s7__pentry *e, s7__hreq *h)
     }
     if ((uintptr_t)(hi - lo) > UINT32_MAX)
         return;
+    h->narrow = (uintptr_t)(hi - lo) <= UINT16_MAX;
     for (uint32_t i = h->c0; i < h->c1; i++) {
+        if (e->hc[i].off > UINT16_MAX)
+            h->narrow = 0;
         e->hk[i].p = (uint32_t)(e->hc[i].ptr - lo);
         e->hk[i].off = e->hc[i].off;
+    }
+    for (uint32_t i = h->c0; h->narrow && i < h->c1; i++) {
+        e->hk16[i].p = (uint16_t)e->hk[i].p;
+        e->hk16[i].off = (uint16_t)e->hk[i].off;
     }
     h->kbase = lo;
 }
@@ -244,12 +260,14 @@ static void make_copies(s7__pentry *e, const s7_item *items)
     e->cp = malloc((total ? total : 1) * sizeof *e->cp);
     /* the hot block: what a cycle reads first (requests, compact copies, shapes), then hc
      * and the specs (used while no shape is known, or for copies of mixed sizes) */
-    e->hot = malloc(p->nreqs * sizeof *e->hr + total * sizeof *e->hk + nspecs * sizeof *e->hsh +
-                    total * sizeof *e->hc + nspecs * sizeof *e->hs);
+    size_t n16 = (total + 1) / 2 * 2; /* what follows hk16 stays 8-byte aligned */
+    e->hot = malloc(p->nreqs * sizeof *e->hr + n16 * sizeof *e->hk16 + total * sizeof *e->hk +
+                    nspecs * sizeof *e->hsh + total * sizeof *e->hc + nspecs * sizeof *e->hs);
     if (!e->cp || !e->hot)
         goto none;
     e->hr = (s7__hreq *)e->hot;
-    e->hk = (s7__hk *)(e->hr + p->nreqs);
+    e->hk16 = (s7__hk16 *)(e->hr + p->nreqs);
+    e->hk = (s7__hk *)(e->hk16 + n16);
     e->hsh = (s7__hshape *)(e->hk + total);
     e->hc = (s7__hcopy *)(e->hsh + nspecs);
     e->hs = (s7_var_spec *)(e->hc + total);
@@ -299,6 +317,7 @@ none:
     e->hot = NULL;
     e->hc = NULL;
     e->hk = NULL;
+    e->hk16 = NULL;
     e->hr = NULL;
     e->hsh = NULL;
     e->hs = NULL;
@@ -401,7 +420,7 @@ static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, in
         if (!pc)
             return NULL;
         c->pc = pc;
-        s7__pentry *e = calloc(1, sizeof *e);
+        s7__pentry *e = s7__zalloc_lines(sizeof *e);
         if (!e)
             return NULL;
         c->pc[c->npc++] = e;
@@ -490,8 +509,12 @@ S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t 
         memcpy(buf, e->tmpl + h->toff, h->tlen);
         if (write && h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
             const uint8_t *base = h->kbase;
-            for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
-                memcpy(buf + k->off, base + k->p, 4);
+            if (h->narrow)
+                for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end; k++)
+                    memcpy(buf + k->off, base + k->p, 4);
+            else
+                for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
+                    memcpy(buf + k->off, base + k->p, 4);
         } else if (write) {
             /* in locals: the stores into buf would make the compiler load them again */
             for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++)
@@ -527,8 +550,12 @@ S7_HOT static void apply_copies(const s7__pentry *e, const s7__hreq *h, const ui
 {
     if (h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
         uint8_t *base = h->kbase;
-        for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
-            memcpy(base + q->p, data + q->off, 4);
+        if (h->narrow)
+            for (const s7__hk16 *q = e->hk16 + h->c0, *end = e->hk16 + h->c1; q < end; q++)
+                memcpy(base + q->p, data + q->off, 4);
+        else
+            for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
+                memcpy(base + q->p, data + q->off, 4);
         return;
     }
     for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++) {

@@ -36,7 +36,9 @@ struct s7_conn {
     /* send side */
     uint8_t *tx;
     size_t tx_len, tx_off, tx_cap;
-    size_t staged; /* offset of the PDU being encoded (submit_begin) */
+    size_t staged;   /* offset of the PDU being encoded (submit_begin) */
+    uint8_t *own_tx; /* the connection's own tx buffer while tx is a lent one (NULL: not) */
+    size_t own_cap;
 };
 
 void s7_conn_cfg_init(s7_conn_cfg *cfg)
@@ -80,8 +82,18 @@ void s7_conn_free(s7_conn *c)
         return;
     free(c->rx);
     free(c->frag);
-    free(c->tx);
+    free(c->own_tx ? c->own_tx : c->tx);
     free(c);
+}
+
+/* Back to the own tx buffer, dropping what the lent one holds. */
+static void tx_own(s7_conn *c)
+{
+    if (c->own_tx) {
+        c->tx = c->own_tx;
+        c->tx_cap = c->own_cap;
+        c->own_tx = NULL;
+    }
 }
 
 S7_HOT void s7_conn_reset(s7_conn *c)
@@ -95,6 +107,7 @@ S7_HOT void s7_conn_reset(s7_conn *c)
     memset(c->slots, 0, sizeof c->slots);
     c->rx_len = 0;
     c->frag_len = 0;
+    tx_own(c);
     c->tx_len = c->tx_off = 0;
 }
 
@@ -118,11 +131,51 @@ void s7_conn_fail(s7_conn *c, int err)
     }
 }
 
+S7_HOT int s7_conn_tx_lend(s7_conn *c, uint8_t *buf, size_t cap)
+{
+    if (c->own_tx || c->tx_len != c->tx_off || !buf)
+        return 0; /* lent already, or bytes of the own buffer go first */
+    c->own_tx = c->tx;
+    c->own_cap = c->tx_cap;
+    c->tx = buf;
+    c->tx_cap = cap;
+    c->tx_len = c->tx_off = 0;
+    return 1;
+}
+
+S7_HOT int s7_conn_tx_unlend(s7_conn *c)
+{
+    if (!c->own_tx)
+        return 0;
+    size_t left = c->tx_len - c->tx_off;
+    if (left > c->own_cap) {
+        uint8_t *t = realloc(c->own_tx, left);
+        if (!t) {
+            tx_own(c);
+            c->tx_len = c->tx_off = 0;
+            s7_conn_fail(c, S7_ERR_NOMEM);
+            return S7_ERR_NOMEM;
+        }
+        c->own_tx = t;
+        c->own_cap = left;
+    }
+    if (left)
+        memcpy(c->own_tx, c->tx + c->tx_off, left);
+    tx_own(c);
+    c->tx_off = 0;
+    c->tx_len = left;
+    return 0;
+}
+
 /* Make room for n more bytes at the end of the tx buffer; returns 0 or S7_ERR_NOMEM. */
 S7_HOT static int tx_reserve(s7_conn *c, size_t n)
 {
     if (c->tx_off && c->tx_off == c->tx_len)
         c->tx_off = c->tx_len = 0;
+    if (c->tx_cap - c->tx_len >= n)
+        return 0;
+    if (c->own_tx && s7_conn_tx_unlend(c) < 0) /* too small a loan: on in the own buffer */
+        return S7_ERR_NOMEM;
     if (c->tx_cap - c->tx_len >= n)
         return 0;
     if (c->tx_off) {

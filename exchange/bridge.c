@@ -68,14 +68,15 @@ typedef struct job {
     s7_bridge_job_stats st;
 } job;
 
-/* The receive buffer every partner's client shares (one thread drives them all): it stays
- * in the cache, where 100 connections' own buffers would not. */
+/* The receive and send buffers every partner's client shares (one thread drives them all):
+ * they stay in the cache, where 100 connections' own buffers would not. */
 #define RXBUF (S7_FRAME_MAX + 4096)
+#define TXBUF (S7_FRAME_MAX + 4096)
 
 struct s7_bridge {
     s7_bridge_opts o;
     s7_loop *loop;
-    uint8_t *rxbuf;
+    uint8_t *rxbuf, *txbuf;
     partner *p;
     size_t np, capp;
     job **j;
@@ -119,9 +120,11 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
     b->min_deadline = INT64_MAX;
     b->loop = s7_loop_new(0);
     b->rxbuf = malloc(RXBUF);
-    if (!b->loop || !b->rxbuf) {
+    b->txbuf = malloc(TXBUF);
+    if (!b->loop || !b->rxbuf || !b->txbuf) {
         s7_loop_free(b->loop);
         free(b->rxbuf);
+        free(b->txbuf);
         free(b);
         return NULL;
     }
@@ -149,6 +152,7 @@ void s7_bridge_free(s7_bridge *b)
     }
     s7_loop_free(b->loop);
     free(b->rxbuf);
+    free(b->txbuf);
     free(b->p);
     free(b->touch);
     free(b->j);
@@ -198,8 +202,10 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     memcpy(p->addr, addr, sizeof addr);
     p->port = port ? port : 102;
     p->c = s7_client_new(co);
-    if (p->c)
+    if (p->c) {
         s7_client_set_rx_buffer(p->c, b->rxbuf, RXBUF);
+        s7_client_set_tx_buffer(p->c, b->txbuf, TXBUF);
+    }
     p->fd_reg = -1;
     p->deadline = -1;
     if (!p->name || !p->host || !p->c) {

@@ -332,6 +332,10 @@ S7_API int s7_client_step(s7_client *c, short revents);
  * kept by the connection).  buf must outlive c or be replaced; NULL: the connection's own
  * buffer again. */
 S7_API void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap);
+/* Encode and send requests from buf (cap bytes, at least 4096) rather than the connection's
+ * own buffer, likewise: handles driven from one thread may share one (what the socket does
+ * not take at once stays with the connection).  NULL: the own buffer again. */
+S7_API void s7_client_set_tx_buffer(s7_client *c, uint8_t *buf, size_t cap);
 /* Jobs queued or in flight. */
 S7_API size_t s7_client_pending(const s7_client *c);
 

@@ -116,6 +116,14 @@ S7_API int s7_conn_rx_commit(s7_conn *c, size_t n);
 /* Bytes waiting to be sent, and how many were sent. */
 S7_API size_t s7_conn_tx_pending(const s7_conn *c, const uint8_t **p);
 S7_API void s7_conn_tx_done(s7_conn *c, size_t n);
+/* Encode into buf (cap bytes) for a while instead of the connection's own tx buffer: many
+ * connections driven from one thread may share one, which stays in the cache however many
+ * there are.  Lent only when nothing waits to be sent (returns 1; 0: not lent).
+ * s7_conn_tx_unlend gives it back before another connection takes it: what was not sent
+ * yet moves to the own buffer (0, or S7_ERR_NOMEM: the connection then failed).  A loan too
+ * small for what is queued is given back by the connection itself. */
+S7_API int s7_conn_tx_lend(s7_conn *c, uint8_t *buf, size_t cap);
+S7_API int s7_conn_tx_unlend(s7_conn *c);
 
 /* For the engine: each job in flight (job, sub) in submission order; returns the count
  * written (at most max). */

@@ -7,7 +7,8 @@
  * without a cache; a write reply with one failed item among many is judged item by item.
  * An array marked fixed (client/fixed.h, as the exchange bridge marks its
  * jobs' arrays) reads the current bytes every time, and after a job on it that failed its
- * items are judged anew (their results are not the failed job's). */
+ * items are judged anew (their results are not the failed job's).  4-byte items with
+ * buffers far apart and close together read and write their values. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,47 @@ static void body(s7_client *c, sent *s)
     }
 }
 
+/* 4-byte items whose buffers lie far apart (more than 64 KiB: the copies kept in 8 bytes
+ * each, not 4) and close together (4 bytes each), each read and written again and again in
+ * requests of their own: every value arrives where it belongs. */
+static void spread_items(s7_client *c, s7_cpu *cpu)
+{
+    static uint8_t far[3 * 70000];
+    static uint8_t near[3][4];
+    uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
+    static s7_item arrays[2][3]; /* two arrays: a fixed one's items never change */
+    for (int wide = 0; wide < 2; wide++) {
+        s7_item *it = arrays[wide];
+        for (int i = 0; i < 3; i++) {
+            it[i].area = S7_AREA_DB;
+            it[i].db = 1;
+            it[i].start = 200 + (uint32_t)i * 12; /* not merged: 8 bytes between them */
+            it[i].count = 4;
+            it[i].buf = wide ? far + i * 70000 : near[i];
+        }
+        CHECK_INT(s7__client_items_fixed(c, it), 0);
+        int ok = 1;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 12 * 3; i++)
+                m[200 + i] = (uint8_t)(round * 5 + i + 40 * wide);
+            CHECK_INT(s7_client_read(c, it, 3), 0);
+            for (int i = 0; i < 3; i++) {
+                uint8_t *b = it[i].buf;
+                ok &= memcmp(b, m + 200 + 12 * i, 4) == 0;
+                for (int k = 0; k < 4; k++)
+                    b[k] = (uint8_t)~b[k]; /* written back inverted */
+            }
+            CHECK_INT(s7_client_write(c, it, 3), 0);
+            for (int i = 0; i < 3; i++) {
+                uint8_t *b = it[i].buf;
+                for (int k = 0; k < 4; k++)
+                    ok &= m[200 + 12 * i + k] == b[k];
+            }
+        }
+        CHECK(ok);
+    }
+}
+
 int main(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
@@ -377,6 +419,7 @@ int main(void)
     CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(srv)), 0);
     body(c, s);
     fixed_items(c, s, s7_server_port(srv), cpu);
+    spread_items(c, cpu);
     s7_client_free(c);
     free(s);
     s7_server_stop(srv);

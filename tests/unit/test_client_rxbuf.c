@@ -1,11 +1,15 @@
 /* s7_client_set_rx_buffer (client/client.c, with s7_conn_feed handling whole frames where
- * they arrived): three handles on one thread share one receive buffer and read their own
- * regions with four reads in flight each, each getting exactly its bytes; a callback of one
- * handle that reads through another handle of the same buffer (a blocking read, so a
- * receive inside the first one's) gets its own bytes, and the first handle's replies that
- * arrived with the one being handled are not lost or changed. */
+ * they arrived) and s7_client_set_tx_buffer (with s7_conn_tx_lend): three handles on one
+ * thread share one receive and one send buffer and read their own regions with four reads
+ * in flight each, each getting exactly its bytes; a callback of one handle that reads
+ * through another handle of the same buffers (a blocking read, so a receive and a send
+ * inside the first one's) gets its own bytes, and the first handle's replies that arrived
+ * with the one being handled are not lost or changed; writes of 200 bytes, four in flight
+ * per handle (about 7 KB queued per handle at once, more than a small socket buffer takes
+ * at once), land byte for byte. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "loopback_server.h"
 #include "s7/client.h"
@@ -40,6 +44,7 @@ int main(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-1500"));
     CHECK_INT(s7_cpu_add_db(cpu, 1, 1024, 0), 0);
+    CHECK_INT(s7_cpu_add_db(cpu, 2, NC * 800, 0), 0);
     s7_cpu_set_put_get(cpu, 1);
     uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
     for (int i = 0; i < 1024; i++)
@@ -50,7 +55,7 @@ int main(void)
         CHECK(!"the emulator on loopback started");
         return t_done();
     }
-    static uint8_t shared[65536 + 4096];
+    static uint8_t shared[65536 + 4096], shared_tx[65536 + 4096];
     s7_client_opts co;
     s7_client_opts_init(&co);
     co.pdu_request = 240;
@@ -58,7 +63,10 @@ int main(void)
     for (int i = 0; i < NC; i++) {
         cl[i] = s7_client_new(&co);
         s7_client_set_rx_buffer(cl[i], shared, sizeof shared);
+        s7_client_set_tx_buffer(cl[i], shared_tx, sizeof shared_tx);
         CHECK_INT(s7_client_connect(cl[i], "127.0.0.1", (uint16_t)port), 0);
+        int small = 4096; /* so that a burst of writes may not go out at once */
+        setsockopt(s7_client_fd(cl[i]), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
         s7_multi_add(mu, cl[i]);
     }
     for (int round = 0; round < 3; round++) {
@@ -92,6 +100,38 @@ int main(void)
     }
     CHECK_INT(nested_rc, 0);
     CHECK(memcmp(nested, m + 500, 8) == 0);
+
+    /* writes: handle i, write k puts 200 bytes at DB2.DBB(i * 800 + k * 200) */
+    static uint8_t wdata[NC][NR][200];
+    static s7_item wit[NC][NR];
+    static slot ws[NC][NR];
+    for (int i = 0; i < NC; i++)
+        for (int k = 0; k < NR; k++) {
+            for (int b = 0; b < 200; b++)
+                wdata[i][k][b] = (uint8_t)(i * 31 + k * 7 + b);
+            wit[i][k] = (s7_item){.area = S7_AREA_DB,
+                                  .db = 2,
+                                  .start = (uint32_t)(i * 800 + k * 200),
+                                  .count = 200,
+                                  .buf = wdata[i][k]};
+            CHECK_INT(s7_client_write_async(cl[i], &wit[i][k], 1, on_done, &ws[i][k]), 0);
+        }
+    for (int t = 0; t < 500; t++) {
+        int pending = 0;
+        for (int i = 0; i < NC; i++)
+            for (int k = 0; k < NR; k++)
+                pending += !ws[i][k].done;
+        if (!pending)
+            break;
+        s7_multi_run(mu, 20);
+    }
+    uint8_t *m2 = s7_cpu_mem(cpu, S7_AREA_DB, 2, NULL);
+    int landed = 1;
+    for (int i = 0; i < NC; i++)
+        for (int k = 0; k < NR; k++)
+            landed &= ws[i][k].done && ws[i][k].rc == 0 &&
+                      memcmp(m2 + i * 800 + k * 200, wdata[i][k], 200) == 0;
+    CHECK(landed);
     s7_multi_free(mu);
     for (int i = 0; i < NC; i++)
         s7_client_free(cl[i]);

@@ -3,7 +3,8 @@
  * point in two; a reply in two DT fragments; the fatal cases (a DR for the CR, a reply
  * that matches no job, a malformed TPKT), each of which also shows the checks can fail; a
  * cyclic-data push carrying the reference of a job in flight goes to on_push, not to it;
- * a Job of the CPU handed to on_job and answered through s7_conn_answer. */
+ * a Job of the CPU handed to on_job and answered through s7_conn_answer; a lent send
+ * buffer (s7_conn_tx_lend / _unlend). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,9 +354,73 @@ static void test_cpu_job(void)
     }
 }
 
+/* Queue a read of DB1.DBB0 (4 bytes); its frame's length, or -1. */
+static int queue_read(s7_conn *c)
+{
+    size_t cap;
+    uint8_t *pdu = s7_conn_submit_begin(c, &cap);
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    int n = pdu ? s7_read_req_encode(pdu, cap, 0, &spec, 1) : -1;
+    if (n < 0 || s7_conn_submit_end(c, (size_t)n, NULL, 0) < 0)
+        return -1;
+    return n + S7_ISO_HDR_LEN;
+}
+
+/* A lent send buffer (s7_conn_tx_lend): requests are encoded into it; what was not sent
+ * when it is given back moves to the own buffer byte for byte, and no loan is taken while
+ * such bytes wait; a loan too small for a request is given back by the connection. */
+static void test_tx_lend(void)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    s7_conn *c = new_conn(&r);
+    uint8_t hello[128], lent[4096], small[16], first[64];
+    const uint8_t *p;
+    CHECK(c && s7_conn_start(c) == 0);
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    CHECK_INT(s7_conn_feed(c, hello, server_hello(hello)), 0);
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p)); /* the setup request */
+    CHECK_INT(s7_conn_state(c), S7_CS_READY);
+
+    CHECK_INT(s7_conn_tx_lend(c, lent, sizeof lent), 1);
+    CHECK_INT(s7_conn_tx_lend(c, lent, sizeof lent), 0); /* lent already */
+    int fl = queue_read(c);
+    CHECK(fl > 10);
+    size_t n = s7_conn_tx_pending(c, &p);
+    CHECK_INT(n, fl);
+    CHECK(p == lent); /* encoded into the loan */
+    memcpy(first, p, n);
+    s7_conn_tx_done(c, 5); /* the socket took 5 bytes */
+    CHECK_INT(s7_conn_tx_unlend(c), 0);
+    n = s7_conn_tx_pending(c, &p);
+    CHECK_INT(n, fl - 5);
+    CHECK(p < lent || p >= lent + sizeof lent); /* now in the own buffer */
+    CHECK_MEM(p, first + 5, (size_t)fl - 5);
+    memset(lent, 0xEE, sizeof lent);                     /* another connection's use of the loan */
+    CHECK_INT(s7_conn_tx_lend(c, lent, sizeof lent), 0); /* own bytes wait: no loan */
+    CHECK_MEM(p, first + 5, (size_t)fl - 5);
+    s7_conn_tx_done(c, n);
+
+    CHECK_INT(s7_conn_tx_lend(c, small, sizeof small), 1);
+    fl = queue_read(c); /* does not fit 16 bytes: the own buffer takes it */
+    CHECK(fl > 16);
+    CHECK_INT(s7_conn_tx_pending(c, &p), fl);
+    CHECK(p < small || p >= small + sizeof small);
+    CHECK_INT(s7_conn_tx_unlend(c), 0); /* given back already: nothing to do */
+    CHECK_INT(s7_conn_tx_pending(c, &p), fl);
+    CHECK_INT(s7_conn_inflight(c), 2);
+    s7_conn_free(c);
+
+    /* freed while lent: the own buffer is freed, not the loan (ASan checks) */
+    c = new_conn(&r);
+    CHECK_INT(s7_conn_tx_lend(c, lent, sizeof lent), 1);
+    s7_conn_free(c);
+}
+
 int main(void)
 {
     test_cr();
+    test_tx_lend();
     test_splits();
     test_fatal();
     test_push();
