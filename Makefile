@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-partner bench-simulate bench-guard fuzz clean
+.PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-lines bench-partner bench-simulate bench-guard fuzz clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-server: deps build
 bench-exchange: deps build
 	$(BUILD)/bench/exchange/s7xbench
 	$(BUILD)/bench/s7coldprobe
+
+# Case a's engine counted under valgrind (instructions and cache lines per CPU and cycle):
+# compare two builds without the machine's timing noise.
+bench-lines: deps build
+	bench/exchange/cachelines.sh $(BUILD)
 
 # BSEND of 65,534 bytes: s7kit partner -> s7kit partner against Snap7 -> Snap7 (root: Snap7's
 # passive partner listens on port 102 only).

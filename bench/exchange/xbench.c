@@ -34,7 +34,9 @@
  * The CPU emulators are s7kit's (s7 server's engine): in case a a child process serving them
  * all from one thread.  Options: --cpus N --tags N --cycle MS (case a) --period MS (case b: one
  * operation every MS on every side, default 10) --time S --rounds N --cases ab --markdown
- * --verbose (every round's figures before each table). */
+ * --verbose (every round's figures before each table) --engine-only (case a: the engine's
+ * side alone, each round's CPU and its runs since its start; for a profiler and
+ * cachelines.sh, not a comparison). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +70,7 @@
 #define MAX_ROUNDS 100
 
 static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0, n_rounds = 5, verbose = 0;
+static int engine_only = 0; /* case a: the engine's side alone (profiling, cachelines.sh) */
 static double run_s = 5.0;
 static int b_cycle_ms = 10; /* case b: one operation every this many ms, on every side */
 
@@ -237,6 +240,7 @@ typedef struct side {
     double user_pct; /* of which in user space */
     double tags_s;   /* tags copied per second */
     unsigned long errors;
+    unsigned long long runs; /* the engine's: jobs run fine since its start (warm-up too) */
 } side;
 
 /* The tags of case a: n_tags DWORDs at every TAG_STEP bytes of DB1 (from) and DB2 (to). */
@@ -302,6 +306,7 @@ static void case_a_bridge(side *out)
     out->cpu_pct = 100.0 * (c1 - c0) / (w1 - w0);
     out->tags_s = (double)(ok1 - ok0) * n_tags / (w1 - w0);
     out->errors = (unsigned long)(err1 - err0);
+    out->runs = ok1;
     s7_bridge_free(b);
     free(from);
     free(to);
@@ -892,9 +897,9 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
 static void usage(void)
 {
     fputs("usage: s7xbench [--cpus N] [--tags N] [--cycle MS] [--period MS] [--time S] "
-          "[--rounds N] [--cases ab] [--markdown] [--verbose]\n"
+          "[--rounds N] [--cases ab] [--markdown] [--verbose] [--engine-only]\n"
           "  --cpus 2..1000, --tags 1..128, --cycle and --period >= 1 ms, --time > 0 s, "
-          "--rounds 1..100\n",
+          "--rounds 1..100; --engine-only: case a's engine alone, no table\n",
           stderr);
     exit(2);
 }
@@ -946,7 +951,8 @@ int main(int argc, char **argv)
     const char *cases = "ab";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (i + 1 >= argc && strcmp(a, "--markdown") != 0 && strcmp(a, "--verbose") != 0)
+        if (i + 1 >= argc && strcmp(a, "--markdown") != 0 && strcmp(a, "--verbose") != 0 &&
+            strcmp(a, "--engine-only") != 0)
             usage();
         if (strcmp(a, "--cpus") == 0)
             n_cpus = atoi(argv[++i]);
@@ -966,6 +972,8 @@ int main(int argc, char **argv)
             markdown = 1;
         else if (strcmp(a, "--verbose") == 0)
             verbose = 1;
+        else if (strcmp(a, "--engine-only") == 0)
+            engine_only = 1;
         else
             usage();
     }
@@ -1002,7 +1010,15 @@ int main(int argc, char **argv)
         printf("a. %d CPUs x %d scattered 4-byte tags every %d ms, copied DB1 -> DB2 (%.0f "
                "tags/s)\n",
                n_cpus, n_tags, cycle_ms, (double)n_cpus * n_tags * 1000.0 / cycle_ms);
-        for (int r = 0; r < n_rounds; r++) {
+        for (int r = 0; engine_only && r < n_rounds; r++) {
+            case_a_bridge(&us[r]);
+            printf(
+                "  round %d: engine CPU %.2f %% (user space %.2f), tags/s %.0f, failed runs %lu, "
+                "runs since its start %llu\n",
+                r + 1, us[r].cpu_pct, us[r].user_pct, us[r].tags_s, us[r].errors, us[r].runs);
+            ue += us[r].errors;
+        }
+        for (int r = 0; !engine_only && r < n_rounds; r++) {
             case_a_bridge(&us[r]);
             case_a_snap7(&them[r]);
             case_a_floor(&fl[r]);
@@ -1024,13 +1040,16 @@ int main(int argc, char **argv)
         }
         /* against Snap7 (Snap7 / s7kit: how many times our CPU it takes), then against the
          * floor (s7kit / floor: how far above what the same bytes cost we are) */
-        a_table("Snap7 (1 client per CPU)", "Snap7, client per CPU", "Snap7 / s7kit", uc, tc, ut,
-                tt, 0);
+        if (!engine_only)
+            a_table("Snap7 (1 client per CPU)", "Snap7, client per CPU", "Snap7 / s7kit", uc, tc,
+                    ut, tt, 0);
         snprintf(x, sizeof x, "%lu", ue);
         snprintf(y, sizeof y, "%lu", te);
-        row("failed runs (all rounds)", x, y, "", "");
-        a_table("floor: the same bytes, 1 thread, no S7 work", "floor, same bytes", "s7kit / floor",
-                uc, fc, ut, ft, 1);
+        if (!engine_only) {
+            row("failed runs (all rounds)", x, y, "", "");
+            a_table("floor: the same bytes, 1 thread, no S7 work", "floor, same bytes",
+                    "s7kit / floor", uc, fc, ut, ft, 1);
+        }
         printf("\n");
         if (ue || te)
             rc = 1;
