@@ -47,7 +47,12 @@ typedef struct s7__hcopy {
 typedef struct s7__hreq {
     uint32_t toff, tlen, c0, c1, n, s0, dlen;
     uint32_t narrow; /* with kbase: the copies are in hk16 (all within 64 KiB), not hk */
-    uint8_t *kbase;  /* every copy of the request 4 bytes (the usual tag) and their buffers
+    /* a write with kbase whose data items are the copies' 4 bytes each behind one and the
+     * same 4-byte header, back to back up to the PDU's end (the usual write of tags of one
+     * type): whead bytes of the template before them (0: not so), and that header; the
+     * request is then whead bytes of template plus header and value per copy */
+    uint32_t whead, wdata;
+    uint8_t *kbase; /* every copy of the request 4 bytes (the usual tag) and their buffers
                       * within 4 GiB: the copies are kept in hk too, half the size (NULL:
                       * not so) */
 } s7__hreq;
@@ -147,6 +152,21 @@ static void compact(s7__pentry *e, s7__hreq *h)
         e->hk16[i].off = (uint16_t)e->hk[i].off;
     }
     h->kbase = lo;
+    h->whead = 0;
+    if (e->kind == S7__JOB_WRITE && e->tmpl && h->c1 - h->c0 == h->n) {
+        const uint8_t *t = e->tmpl + h->toff;
+        uint32_t first = e->hk[h->c0].off;
+        int same = first >= 16 && first - 4 + 8 * h->n == h->tlen; /* header, fn, count */
+        uint32_t head;
+        memcpy(&head, t + (same ? first - 4 : 0), 4);
+        for (uint32_t i = h->c0; same && i < h->c1; i++)
+            same = e->hk[i].off == first + 8 * (i - h->c0) &&
+                   memcmp(t + e->hk[i].off - 4, &head, 4) == 0;
+        if (same) {
+            h->whead = first - 4;
+            h->wdata = head;
+        }
+    }
 }
 
 /* Where each copy goes in (comes from) its item's buffer, for the items as they are now. */
@@ -506,6 +526,23 @@ S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t 
         const s7__hreq *h = &e->hr[sub];
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
+        if (write && h->kbase && h->whead) {
+            /* tags of one type: the template up to the data, then header and value each */
+            const uint8_t *base = h->kbase;
+            uint32_t head = h->wdata;
+            memcpy(buf, e->tmpl + h->toff, h->whead);
+            if (h->narrow)
+                for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end; k++) {
+                    memcpy(buf + k->off - 4, &head, 4);
+                    memcpy(buf + k->off, base + k->p, 4);
+                }
+            else
+                for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++) {
+                    memcpy(buf + k->off - 4, &head, 4);
+                    memcpy(buf + k->off, base + k->p, 4);
+                }
+            return (int)h->tlen;
+        }
         memcpy(buf, e->tmpl + h->toff, h->tlen);
         if (write && h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
             const uint8_t *base = h->kbase;

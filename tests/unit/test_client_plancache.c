@@ -8,7 +8,8 @@
  * An array marked fixed (client/fixed.h, as the exchange bridge marks its
  * jobs' arrays) reads the current bytes every time, and after a job on it that failed its
  * items are judged anew (their results are not the failed job's).  4-byte items with
- * buffers far apart and close together read and write their values. */
+ * buffers far apart and close together read and write their values, and their writes are
+ * the bytes a fresh plan encodes. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,7 +357,7 @@ static void body(s7_client *c, sent *s)
 /* 4-byte items whose buffers lie far apart (more than 64 KiB: the copies kept in 8 bytes
  * each, not 4) and close together (4 bytes each), each read and written again and again in
  * requests of their own: every value arrives where it belongs. */
-static void spread_items(s7_client *c, s7_cpu *cpu)
+static void spread_items(s7_client *c, sent *s, s7_cpu *cpu)
 {
     static uint8_t far[3 * 70000];
     static uint8_t near[3][4];
@@ -384,6 +385,9 @@ static void spread_items(s7_client *c, s7_cpu *cpu)
                     b[k] = (uint8_t)~b[k]; /* written back inverted */
             }
             CHECK_INT(s7_client_write(c, it, 3), 0);
+            /* the request byte for byte as a fresh plan encodes it (a write of tags of one
+             * type is built from the template's head, then header and value per tag) */
+            ok &= sent_as_planned(s, it, 3, 1, s7_client_pdu(c), -1);
             for (int i = 0; i < 3; i++) {
                 uint8_t *b = it[i].buf;
                 for (int k = 0; k < 4; k++)
@@ -419,7 +423,7 @@ int main(void)
     CHECK_INT(s7_client_connect(c, "127.0.0.1", s7_server_port(srv)), 0);
     body(c, s);
     fixed_items(c, s, s7_server_port(srv), cpu);
-    spread_items(c, cpu);
+    spread_items(c, s, cpu);
     s7_client_free(c);
     free(s);
     s7_server_stop(srv);
