@@ -516,6 +516,28 @@ S7_HOT void s7__plan_release(s7__job *j)
     }
 }
 
+/* The copies of request h whose copies are all 4 bytes (kbase): into the PDU being encoded
+ * (pdu_out, a write) or out of a reply's data (pdu_in, a read) - one loop without tests
+ * over the narrow or the wide records. */
+static inline void copies4(const s7__pentry *e, const s7__hreq *h, uint8_t *pdu_out,
+                           const uint8_t *pdu_in)
+{
+    uint8_t *base = h->kbase;
+    if (h->narrow) {
+        for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end; k++)
+            if (pdu_out)
+                memcpy(pdu_out + k->off, base + k->p, 4);
+            else
+                memcpy(base + k->p, pdu_in + k->off, 4);
+    } else {
+        for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
+            if (pdu_out)
+                memcpy(pdu_out + k->off, base + k->p, 4);
+            else
+                memcpy(base + k->p, pdu_in + k->off, 4);
+    }
+}
+
 S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t cap)
 {
     const s7__pentry *e = j->pe;
@@ -544,14 +566,8 @@ S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t 
             return (int)h->tlen;
         }
         memcpy(buf, e->tmpl + h->toff, h->tlen);
-        if (write && h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
-            const uint8_t *base = h->kbase;
-            if (h->narrow)
-                for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end; k++)
-                    memcpy(buf + k->off, base + k->p, 4);
-            else
-                for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++)
-                    memcpy(buf + k->off, base + k->p, 4);
+        if (write && h->kbase) { /* 4-byte tags, the usual case */
+            copies4(e, h, buf, NULL);
         } else if (write) {
             /* in locals: the stores into buf would make the compiler load them again */
             for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++)
@@ -585,14 +601,8 @@ static uint32_t load32(const uint8_t *p)
 /* The bytes of a read's reply at the places its shape says, into the items of request h. */
 S7_HOT static void apply_copies(const s7__pentry *e, const s7__hreq *h, const uint8_t *data)
 {
-    if (h->kbase) { /* 4-byte tags, the usual case: one loop without tests */
-        uint8_t *base = h->kbase;
-        if (h->narrow)
-            for (const s7__hk16 *q = e->hk16 + h->c0, *end = e->hk16 + h->c1; q < end; q++)
-                memcpy(base + q->p, data + q->off, 4);
-        else
-            for (const s7__hk *q = e->hk + h->c0, *end = e->hk + h->c1; q < end; q++)
-                memcpy(base + q->p, data + q->off, 4);
+    if (h->kbase) { /* 4-byte tags, the usual case */
+        copies4(e, h, NULL, data);
         return;
     }
     for (const s7__hcopy *c = e->hc + h->c0, *end = e->hc + h->c1; c < end; c++) {

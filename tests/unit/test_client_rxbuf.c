@@ -30,6 +30,20 @@ static slot sl[NC][NR];
 static int nested_rc = 99;
 static uint8_t nested[8];
 
+/* Drive the handles until every slot of s is done (at most 500 turns of 20 ms). */
+static void run_until_done(s7_multi *mu, slot (*s)[NR])
+{
+    for (int t = 0; t < 500; t++) {
+        int pending = 0;
+        for (int i = 0; i < NC; i++)
+            for (int k = 0; k < NR; k++)
+                pending += !s[i][k].done;
+        if (!pending)
+            break;
+        s7_multi_run(mu, 20);
+    }
+}
+
 static void on_done(s7_client *c, int rc, void *ud)
 {
     slot *s = ud;
@@ -81,15 +95,7 @@ int main(void)
                 s->it.buf = s->buf;
                 CHECK_INT(s7_client_read_async(cl[i], &s->it, 1, on_done, s), 0);
             }
-        for (int t = 0; t < 500; t++) {
-            int pending = 0;
-            for (int i = 0; i < NC; i++)
-                for (int k = 0; k < NR; k++)
-                    pending += !sl[i][k].done;
-            if (!pending)
-                break;
-            s7_multi_run(mu, 20);
-        }
+        run_until_done(mu, sl);
         int own = 1;
         for (int i = 0; i < NC; i++)
             for (int k = 0; k < NR; k++) {
@@ -116,15 +122,7 @@ int main(void)
                                   .buf = wdata[i][k]};
             CHECK_INT(s7_client_write_async(cl[i], &wit[i][k], 1, on_done, &ws[i][k]), 0);
         }
-    for (int t = 0; t < 500; t++) {
-        int pending = 0;
-        for (int i = 0; i < NC; i++)
-            for (int k = 0; k < NR; k++)
-                pending += !ws[i][k].done;
-        if (!pending)
-            break;
-        s7_multi_run(mu, 20);
-    }
+    run_until_done(mu, ws);
     uint8_t *m2 = s7_cpu_mem(cpu, S7_AREA_DB, 2, NULL);
     int landed = 1;
     for (int i = 0; i < NC; i++)
