@@ -103,7 +103,6 @@ void s7_client_tsaps(const s7_client *c, uint16_t *local, uint16_t *remote)
     }
 }
 
-/* Finish a job: unlink it and call its callback. */
 /* s7_now_ms() for the stamps and the timeout check of one s7_client_step: read once in
  * the step (a frame of replies, a request and the check at the end take one reading), and
  * read anew after a job's callback (it may have taken a while) and outside a step. */
@@ -116,6 +115,7 @@ S7_HOT static int64_t clock_ms(s7_client *c)
     return c->now_ms;
 }
 
+/* Finish a job: unlink it and call its callback. */
 S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
 {
     if (j->done)
