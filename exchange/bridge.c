@@ -83,6 +83,9 @@ struct s7_bridge {
     int64_t *due; /* per job (as j): s7_now_ms() when it is due next; apart from the jobs so
                    * that looking for the due ones reads one array, not every job */
     size_t nj, capj;
+    int started; /* s7_bridge_run ran: the jobs added before it start together at its first
+                  * pass (adding them took a few ms; apart, each would cost its own wake-up
+                  * every cycle) */
     /* so that a turn of the loop visits the jobs that have something to do, not all: the
      * jobs whose answer arrived (on_done), and the earliest due time of all */
     job **ready;
@@ -788,6 +791,11 @@ S7_HOT int s7_bridge_run(s7_bridge *b, int timeout_ms)
 {
     s7_loop_event ev[64];
     int64_t now = s7_now_ms(), end = now + (timeout_ms > 0 ? timeout_ms : 0);
+    if (!b->started) {
+        b->started = 1;
+        for (size_t i = 0; i < b->nj; i++)
+            b->due[i] = now;
+    }
     for (;;) {
         now = s7_now_ms();
         service_partners(b, now);

@@ -176,7 +176,8 @@ S7_API int s7_bridge_from_config(const s7_bridge_config *c, const s7_bridge_opts
                                  s7_bridge **out, char *err, size_t errcap);
 
 /* Runs for up to timeout_ms (0: only what is due now): connects, starts the jobs that are
- * due, processes answers.  Returns 0 or S7_ERR_IO when poll() fails. */
+ * due, processes answers.  The jobs added before the first run start their cycles together
+ * at it (a job added later, at its adding).  Returns 0 or S7_ERR_IO when poll() fails. */
 S7_API int s7_bridge_run(s7_bridge *b, int timeout_ms);
 
 S7_API size_t s7_bridge_njobs(const s7_bridge *b);

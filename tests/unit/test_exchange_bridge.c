@@ -1,14 +1,17 @@
 /* Tests of the bridge engine (exchange/bridge.c) and its histogram (exchange/hist.c): three
  * emulated CPUs in this process on loopback, jobs copying between them; one CPU is shut down
- * mid-run and the others keep their cycle; it comes back and its jobs recover by themselves.
+ * mid-run and the others keep their cycle; it comes back and its jobs recover by themselves;
+ * jobs added apart start their cycles together at the bridge's first run.
  * Every loop is bounded by a count of passes; no assertion depends on timing beyond counts
  * that are reached within generous bounds. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "s7/cpu.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
+#include "s7/net.h"
 #include "s7/server.h"
 #include "t.h"
 
@@ -381,10 +384,59 @@ static void test_bridge_live(void)
     }
 }
 
+/* Jobs added some time apart before the bridge first runs start their cycles together at
+ * that run: with a 100 ms cycle, the two jobs' second runs come within a few ms of each
+ * other although they were added 40 ms apart (each on its own schedule from its adding,
+ * they came 40 ms apart). */
+static void test_jobs_start_together(void)
+{
+    cpu_srv cs[2];
+    memset(cs, 0, sizeof cs);
+    for (int i = 0; i < 2; i++)
+        cpu_init(&cs[i]);
+    s7_bridge *b = s7_bridge_new(NULL);
+    CHECK_INT(s7_bridge_add_partner(b, "cpu-a", "127.0.0.1", cs[0].port, NULL), 0);
+    CHECK_INT(s7_bridge_add_partner(b, "cpu-b", "127.0.0.1", cs[1].port, NULL), 1);
+    char err[256] = "";
+    s7_bridge_job j;
+    job_init(&j, "first", 0, 1, "DB20.DBB0:BYTE[4]", "DB40.DBB0:BYTE[4]");
+    j.cycle_ms = 100;
+    CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 0);
+    struct timespec pause = {0, 40 * 1000000L};
+    nanosleep(&pause, NULL);
+    job_init(&j, "second", 1, 0, "DB20.DBB8:BYTE[4]", "DB40.DBB8:BYTE[4]");
+    j.cycle_ms = 100;
+    CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 1);
+    int64_t second_at[2] = {0, 0};
+    int64_t t0 = s7_now_ms();
+    while (s7_now_ms() - t0 < 1000 && (!second_at[0] || !second_at[1])) {
+        pump(b, cs, 2);
+        for (int k = 0; k < 2; k++) {
+            s7_bridge_job_stats st;
+            s7_bridge_job_stat(b, (size_t)k, &st);
+            if (st.ok >= 2 && !second_at[k])
+                second_at[k] = s7_now_ms();
+        }
+    }
+    CHECK(second_at[0] && second_at[1]);
+    int64_t apart = second_at[0] - second_at[1];
+    if (apart < 0)
+        apart = -apart;
+    CHECK(apart <= 15);
+    if (apart > 15)
+        fprintf(stderr, "the jobs' second runs came %lld ms apart\n", (long long)apart);
+    s7_bridge_free(b);
+    for (int i = 0; i < 2; i++) {
+        s7_server_free(cs[i].srv);
+        s7_cpu_free(cs[i].cpu);
+    }
+}
+
 int main(void)
 {
     test_hist();
     test_add_job_errors();
     test_bridge_live();
+    test_jobs_start_together();
     return t_done();
 }
