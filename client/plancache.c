@@ -549,20 +549,12 @@ S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t 
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
         if (write && h->kbase && h->whead) {
-            /* tags of one type: the template up to the data, then header and value each */
-            const uint8_t *base = h->kbase;
-            uint32_t head = h->wdata;
+            /* tags of one type: the template up to the data, the one header in front of each
+             * value (the data items lie back to back, 8 bytes each), then the values */
             memcpy(buf, e->tmpl + h->toff, h->whead);
-            if (h->narrow)
-                for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end; k++) {
-                    memcpy(buf + k->off - 4, &head, 4);
-                    memcpy(buf + k->off, base + k->p, 4);
-                }
-            else
-                for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++) {
-                    memcpy(buf + k->off - 4, &head, 4);
-                    memcpy(buf + k->off, base + k->p, 4);
-                }
+            for (uint32_t at = h->whead; at < h->tlen; at += 8)
+                memcpy(buf + at, &h->wdata, 4);
+            copies4(e, h, buf, NULL);
             return (int)h->tlen;
         }
         memcpy(buf, e->tmpl + h->toff, h->tlen);

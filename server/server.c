@@ -133,11 +133,12 @@ void s7_server_opts_init(s7_server_opts *o)
     o->idle_timeout_ms = DEF_IDLE_TIMEOUT;
 }
 
+/* The CPU's handler while the server has an on_event hook (s7_server_new installs it only
+ * then). */
 S7_HOT static void on_cpu_event(void *ctx, const s7_cpu_event *ev)
 {
     s7_server *s = ctx;
-    if (s->o.hooks.on_event)
-        s->o.hooks.on_event(s->o.hooks.ctx, ev);
+    s->o.hooks.on_event(s->o.hooks.ctx, ev);
 }
 
 s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)

@@ -5,11 +5,10 @@
  * through another handle of the same buffers (a blocking read, so a receive and a send
  * inside the first one's) gets its own bytes, and the first handle's replies that arrived
  * with the one being handled are not lost or changed; writes of 200 bytes, four in flight
- * per handle (about 7 KB queued per handle at once, more than a small socket buffer takes
- * at once), land byte for byte. */
+ * per handle and encoded in the shared send buffer, land byte for byte (what a full socket
+ * leaves in a lent buffer is test_conn_client's case: loopback takes these at once). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "loopback_server.h"
 #include "s7/client.h"
@@ -79,8 +78,6 @@ int main(void)
         s7_client_set_rx_buffer(cl[i], shared, sizeof shared);
         s7_client_set_tx_buffer(cl[i], shared_tx, sizeof shared_tx);
         CHECK_INT(s7_client_connect(cl[i], "127.0.0.1", (uint16_t)port), 0);
-        int small = 4096; /* so that a burst of writes may not go out at once */
-        setsockopt(s7_client_fd(cl[i]), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
         s7_multi_add(mu, cl[i]);
     }
     for (int round = 0; round < 3; round++) {
