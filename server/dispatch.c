@@ -66,7 +66,8 @@ static int is_plus(const s7_cpu *cpu) { return cpu->ext->family == S7__FAM_PLUS;
 /* ---------------------------------------------------------------- setup */
 
 /* Setup Communication: negotiate, remember in the session, answer (20 bytes). */
-static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t cap)
+S7_COLD S7_NOINLINE static int setup(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu,
+                                     uint8_t *out, size_t cap)
 {
     s7_setup s;
     if (s7_setup_decode(pdu, &s) < 0)
@@ -574,7 +575,8 @@ static void ctrl_event(s7_cpu *cpu, const s7_cpu_session *sess, int kind, uint8_
 }
 
 /* PLC stop / PI start.  Returns the reply length or S7_ERR_PARAM (malformed). */
-static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu, uint8_t *out, size_t lim)
+S7_COLD S7_NOINLINE static int control(s7_cpu *cpu, s7_cpu_session *sess, const s7_pdu *pdu,
+                                       uint8_t *out, size_t lim)
 {
     s7_plc_ctrl c;
     if (s7_plc_ctrl_decode(pdu, &c) < 0)

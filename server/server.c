@@ -665,7 +665,8 @@ S7_HOT static int conn_send(s7_server *s, srv_conn *c, const uint8_t *p, size_t 
 
 /* The CR of c: the CPU's TSAP rules and budgets.  Returns 0 (CC queued, the connection
  * counted) or a negative error (the connection must close). */
-static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
+S7_COLD S7_NOINLINE static int on_connect(s7_server *s, srv_conn *c, const s7_sconn_event *ev,
+                                          int64_t now)
 {
     const char *why = NULL;
     if (s7_cpu_accept(s->cpu, c->sess, &ev->cr, s->in_use, &why) < 0) {
@@ -706,8 +707,8 @@ static void peer_addr(const srv_conn *c, char *out, size_t cap)
 
 /* The CR of c offered to the on_cr hook.  0: not claimed; S7_ERR_CLOSED: claimed (c->handed
  * set: the caller forgets c without closing its socket); S7_ERR_CR_REJECTED: refused. */
-static int offer_cr(s7_server *s, srv_conn *c, const s7_sconn_event *ev, const uint8_t *bytes,
-                    size_t len)
+S7_COLD S7_NOINLINE static int offer_cr(s7_server *s, srv_conn *c, const s7_sconn_event *ev,
+                                        const uint8_t *bytes, size_t len)
 {
     char addr[64];
     peer_addr(c, addr, sizeof addr);
@@ -730,6 +731,14 @@ static int offer_cr(s7_server *s, srv_conn *c, const s7_sconn_event *ev, const u
     return s7_sconn_refuse(c->sc, msg);
 }
 
+/* A request the CPU model could not parse: c is closed with the reason. */
+S7_COLD S7_NOINLINE static int malformed(srv_conn *c, int n)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
+    return s7_sconn_fail(c->sc, n, msg);
+}
+
 /* A whole request PDU of c: the CPU model writes the answer straight into the output. */
 S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
 {
@@ -739,11 +748,8 @@ S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, in
     if (!reply)
         return S7_ERR_NOMEM;
     int n = s7_cpu_handle(s->cpu, c->sess, ev->pdu, ev->len, reply, cap);
-    if (n < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
-        return s7_sconn_fail(c->sc, n, msg);
-    }
+    if (n < 0)
+        return malformed(c, n);
     int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
     if (r < 0)
         return r;
@@ -761,8 +767,8 @@ S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len
     size_t off = 0;
     size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
     for (;;) {
-        if (cap && tx_pending(c) + s->out.len >= cap)
-            return (int)off;
+        if (off == len || (cap && tx_pending(c) + s->out.len >= cap))
+            return (int)off; /* all taken (the reply already freed what a PDU held) */
         s7_sconn_event ev;
         size_t start = off;
         int n = s7_sconn_recv(c->sc, in + off, len - off, &s->out, &ev);
@@ -860,7 +866,7 @@ S7_HOT static void conn_read(s7_server *s, srv_conn *c, int64_t now)
     process(s, c, carry + (size_t)r, now);
 }
 
-static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
+S7_NOINLINE static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
 {
     while (c->tx_off < c->tx_len) {
         ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
@@ -1068,7 +1074,7 @@ static int accept_on_reserve(s7_server *s, int64_t now)
     return 0;
 }
 
-static void do_accept(s7_server *s, int64_t now)
+S7_NOINLINE static void do_accept(s7_server *s, int64_t now)
 {
     for (int k = 0; k < 64; k++) {
         struct sockaddr_storage ss;
@@ -1095,10 +1101,8 @@ static void do_accept(s7_server *s, int64_t now)
 }
 
 /* Deadlines: the CR after accept, Setup Communication after the CC, the idle timeout. */
-static void timer_check(s7_server *s, int64_t now)
+S7_NOINLINE static void timer_run(s7_server *s, int64_t now)
 {
-    if (now < s->next_timer_check)
-        return;
     s->next_timer_check = now + 200;
     int64_t cr = s->lim[S7_SLIM_CR_TIMEOUT_MS], setup = s->lim[S7_SLIM_SETUP_TIMEOUT_MS];
     int64_t idle = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
@@ -1127,14 +1131,19 @@ static void timer_check(s7_server *s, int64_t now)
     }
 }
 
+/* timer_run every 200 ms at most: the test stays in the turn, the look at the connections not. */
+static void timer_check(s7_server *s, int64_t now)
+{
+    if (now >= s->next_timer_check)
+        timer_run(s, now);
+}
+
 /* The memory bound.  Over half of it, connections holding more than the average are not
  * read (the greediest first stop growing); under three eighths they are read again; over
  * it, the connection holding most is closed until the total is under it again. */
-static void memory_check(s7_server *s, int64_t now)
+S7_NOINLINE static void memory_run(s7_server *s, int64_t now)
 {
     uint64_t bound = (uint64_t)s->lim[S7_SLIM_HELD];
-    if (!bound)
-        return;
     while (s->st.held > bound && s->nconns) {
         srv_conn *worst = s->conns[0];
         for (size_t i = 1; i < s->nconns; i++)
@@ -1176,6 +1185,14 @@ static void memory_check(s7_server *s, int64_t now)
             set_events(s, c);
         }
     }
+}
+
+/* memory_run when there is something to do: over half the bound, or under pressure. */
+static void memory_check(s7_server *s, int64_t now)
+{
+    uint64_t bound = (uint64_t)s->lim[S7_SLIM_HELD];
+    if (bound && (s->pressure || s->st.held > bound / 2))
+        memory_run(s, now);
 }
 
 /* Cyclic-data pushes (s7_cpu_session_push) due at now, sent to the connections whose

@@ -20,39 +20,43 @@ S7_HOT size_t s7_pdu_header_len(uint8_t rosctr)
 S7_HOT int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
 {
     memset(out, 0, sizeof *out);
-    s7__rcur c = s7__rcur_make(buf, len);
-    uint8_t id = s7__r8(&c);
-    uint8_t rosctr = s7__r8(&c);
-    if (c.bad || id != S7_PROTO_ID || !rosctr_known(rosctr))
+    if (len < 10 || buf[0] != S7_PROTO_ID || !rosctr_known(buf[1]))
         return S7_ERR_S7HDR;
-    out->rosctr = rosctr;
-    out->redundancy = s7__r16(&c);
-    out->ref = s7__r16(&c);
-    out->param_len = s7__r16(&c);
-    out->data_len = s7__r16(&c);
-    if (s7_pdu_header_len(rosctr) == 12) {
-        out->err_class = s7__r8(&c);
-        out->err_code = s7__r8(&c);
+    size_t hl = s7_pdu_header_len(buf[1]);
+    if (len < hl)
+        return S7_ERR_S7HDR;
+    out->rosctr = buf[1];
+    out->redundancy = s7__get16(buf + 2);
+    out->ref = s7__get16(buf + 4);
+    out->param_len = s7__get16(buf + 6);
+    out->data_len = s7__get16(buf + 8);
+    if (hl == 12) {
+        out->err_class = buf[10];
+        out->err_code = buf[11];
     }
-    if (c.bad || s7__rleft(&c) != (size_t)out->param_len + out->data_len)
+    if (len - hl != (size_t)out->param_len + out->data_len)
         return S7_ERR_S7HDR;
-    out->param = out->param_len ? s7__rview(&c, out->param_len) : NULL;
-    out->data = out->data_len ? s7__rview(&c, out->data_len) : NULL;
+    out->param = out->param_len ? buf + hl : NULL;
+    out->data = out->data_len ? buf + hl + out->param_len : NULL;
     return (int)len;
 }
 
 /* Write the header fields of h into w. */
 S7_HOT static void write_header(s7__wcur *w, const s7_pdu *h)
 {
-    s7__w8(w, S7_PROTO_ID);
-    s7__w8(w, h->rosctr);
-    s7__w16(w, h->redundancy);
-    s7__w16(w, h->ref);
-    s7__w16(w, h->param_len);
-    s7__w16(w, h->data_len);
-    if (s7_pdu_header_len(h->rosctr) == 12) {
-        s7__w8(w, h->err_class);
-        s7__w8(w, h->err_code);
+    size_t hl = s7_pdu_header_len(h->rosctr);
+    uint8_t *p = s7__wspan(w, hl);
+    if (!p)
+        return;
+    p[0] = S7_PROTO_ID;
+    p[1] = h->rosctr;
+    s7__put16(p + 2, h->redundancy);
+    s7__put16(p + 4, h->ref);
+    s7__put16(p + 6, h->param_len);
+    s7__put16(p + 8, h->data_len);
+    if (hl == 12) {
+        p[10] = h->err_class;
+        p[11] = h->err_code;
     }
 }
 

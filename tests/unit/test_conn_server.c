@@ -1,7 +1,8 @@
 /* conn, server role (conn/sconn.c): the events it hands out (CR with its TSAPs and TPDU
  * size, whole PDUs) and the bytes it writes, for a client stream fed whole, one byte at a
  * time and split at every point in two (the same events and the same output bytes every
- * time); reassembly of a fragmented request; fragmentation of a reply to the TPDU size;
+ * time); the usual DT frame, taken without a TPDU decode, against the frame decoder for every
+ * change of its header; reassembly of a fragmented request; fragmentation of a reply to the TPDU size;
  * refusal, DR/DC and the protocol errors.  The PDUs are answered by a stand-in written
  * here (sconn knows nothing of the CPU), then the real CPU model answers a client-role
  * conn through the in-memory transport pair (net/transport.h), no threads. */
@@ -159,6 +160,75 @@ static void test_splits(void)
         drive(in, len, NULL, 0, &r);
         CHECK(strcmp(r.log, whole.log) != 0);
     }
+}
+
+/* A connection taken to READY (CR and Setup Communication answered by the stand-in). */
+static s7_sconn *ready_conn(s7_buf *out)
+{
+    uint8_t in[128];
+    size_t n = t_hex(CR_HEX, in, 64);
+    n += t_hex(SETUP_HEX, in + n, 64);
+    s7_sconn *sc = s7_sconn_new();
+    run r;
+    memset(&r, 0, sizeof r);
+    size_t off = 0;
+    while (off < n) {
+        s7_sconn_event ev;
+        int k = s7_sconn_recv(sc, in + off, n - off, out, &ev);
+        if (k <= 0 || ev.kind == S7_SEV_NONE || answer(sc, out, &ev, &r) < 0)
+            break;
+        off += (size_t)k;
+    }
+    CHECK_INT(s7_sconn_state(sc), S7_SS_READY);
+    return sc;
+}
+
+/* The usual frame (one whole DT with EOT) is taken without decoding it into a TPDU: every
+ * change of its first 7 bytes (TPKT version and length, LI, code, EOT) must give what the
+ * frame decoder says of it - the whole PDU the decoder finds, the same error, or a wait
+ * for more bytes - and a frame followed by another is taken alone. */
+static void test_dt_header(void)
+{
+    static const uint8_t vals[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x07, 0x08, 0x0F, 0x10, 0x11,
+                                   0x1D, 0x1E, 0x1F, 0x80, 0x81, 0xE0, 0xF0, 0xF1, 0xF8, 0xFF};
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    uint8_t pdu[64], frame[128];
+    int k = s7_read_req_encode(pdu, sizeof pdu, 2, &spec, 1);
+    memcpy(frame + S7_ISO_HDR_LEN, pdu, (size_t)k);
+    size_t fl = (size_t)s7_iso_dt_wrap(frame, sizeof frame, (size_t)k, 1);
+    memcpy(frame + fl, frame, fl); /* a second frame behind it */
+    int bad = 0, pdus = 0, errors = 0, waits = 0;
+    for (size_t pos = 0; pos < S7_ISO_HDR_LEN; pos++) {
+        for (size_t v = 0; v < sizeof vals; v++) {
+            for (int two = 0; two < 2; two++) {
+                uint8_t f[128];
+                size_t len = two ? 2 * fl : fl;
+                memcpy(f, frame, len);
+                f[pos] = vals[v];
+                s7_cotp t;
+                int want = s7_frame_decode(f, len, &t);
+                s7_buf out = {0};
+                s7_sconn *sc = ready_conn(&out);
+                s7_sconn_event ev;
+                int got = s7_sconn_recv(sc, f, len, &out, &ev);
+                if (want == S7_AGAIN) {
+                    waits++;
+                    bad += got != 0 || ev.kind != S7_SEV_NONE;
+                } else if (want < 0) {
+                    errors++;
+                    bad += got >= 0;
+                } else if (t.code == S7_COTP_DT && t.eot && t.user_len) {
+                    pdus++;
+                    bad += got != want || ev.kind != S7_SEV_PDU || ev.pdu != t.user ||
+                           ev.len != t.user_len;
+                }
+                s7_buf_free(&out);
+                s7_sconn_free(sc);
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(pdus > 0 && errors > 0 && waits > 0); /* each outcome was tried */
 }
 
 /* A CR asking for TPDU 128 (0x07): a 300-byte reply leaves in 3 fragments. */
@@ -405,6 +475,7 @@ int main(void)
 {
     test_splits();
     test_reply_fragments();
+    test_dt_header();
     test_errors();
     test_cpu_over_memory(0);
     test_cpu_over_memory(1);
