@@ -76,6 +76,7 @@ bench-exchange: deps build
 # compare two builds without the machine's timing noise.
 bench-lines: deps build
 	bench/exchange/cachelines.sh $(BUILD)
+	bench/exchange/coldlines.sh $(BUILD)
 
 # BSEND of 65,534 bytes: s7kit partner -> s7kit partner against Snap7 -> Snap7 (root: Snap7's
 # passive partner listens on port 102 only).

@@ -17,7 +17,7 @@
 #include "s7/net.h"
 #include "util/log.h"
 #include "util/hot.h"
-#include "util/lines.h"
+#include "util/hotmem.h"
 
 void s7_client_opts_init(s7_client_opts *o)
 {
@@ -53,7 +53,7 @@ static void conn_tap(void *ctx, int out, const uint8_t *frame, size_t len)
 
 s7_client *s7_client_new(const s7_client_opts *opts)
 {
-    s7_client *c = s7__zalloc_lines(sizeof *c);
+    s7_client *c = s7__hot_zalloc(sizeof *c);
     if (!c)
         return NULL;
     c->now_ms = -1;
@@ -86,7 +86,7 @@ s7_client *s7_client_new(const s7_client_opts *opts)
     cfg.tap = c->o.tap ? conn_tap : NULL;
     c->conn = s7_conn_new(&cfg);
     if (!c->conn) {
-        free(c);
+        s7__hot_free(c, sizeof *c);
         return NULL;
     }
     return c;
@@ -145,7 +145,7 @@ S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
         if (!c->spare)
             c->spare = j; /* the next async call takes it: no allocation per request */
         else
-            free(j);
+            s7__hot_free(j, sizeof *j);
     }
 }
 
@@ -189,10 +189,10 @@ void s7_client_free(s7_client *c)
     if (!c)
         return;
     s7_client_close(c);
-    free(c->spare);
+    s7__hot_free(c->spare, sizeof *c->spare);
     s7__pcache_free(c);
     s7_conn_free(c->conn);
-    free(c);
+    s7__hot_free(c, sizeof *c);
 }
 
 S7_HOT int s7_client_connected(const s7_client *c) { return c->state == S7__READY; }

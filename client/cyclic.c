@@ -10,6 +10,7 @@
 
 #include "client/internal.h"
 #include "s7/net.h"
+#include "util/hotmem.h"
 
 struct s7__sub {
     uint8_t job;   /* the CPU's job number */
@@ -274,7 +275,7 @@ int s7_client_subscribe_async(s7_client *c, s7_item *items, size_t n, uint32_t c
         return rc;
     x->done = done;
     x->done_ud = done_ud;
-    s7__job *j = calloc(1, sizeof *j);
+    s7__job *j = s7__hot_zalloc(sizeof *j);
     if (!j) {
         free(x);
         return S7_ERR_NOMEM;
@@ -289,7 +290,7 @@ int s7_client_subscribe_async(s7_client *c, s7_item *items, size_t n, uint32_t c
     j->ud = x;
     rc = s7__job_queue(c, j);
     if (rc < 0) {
-        free(j);
+        s7__hot_free(j, sizeof *j);
         free(x);
     }
     return rc;

@@ -5,6 +5,7 @@
 
 #include "client/internal.h"
 #include "util/hot.h"
+#include "util/hotmem.h"
 
 #define S7__MAX_PASSES 64
 
@@ -201,7 +202,7 @@ static s7__job *job_alloc(s7_client *c)
         c->spare = NULL;
         return j;
     }
-    return malloc(sizeof *j);
+    return s7__hot_zalloc(sizeof *j);
 }
 
 S7_HOT int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_fn cb, void *ud)
@@ -211,7 +212,7 @@ S7_HOT int s7_client_read_async(s7_client *c, s7_item *items, size_t n, s7_done_
         return S7_ERR_NOMEM;
     int rc = var_start(c, j, S7__JOB_READ, items, n, 0, cb, ud);
     if (rc < 0 || j->done) {
-        free(j);
+        s7__hot_free(j, sizeof *j);
         return rc;
     }
     j->owned = 1;
@@ -225,7 +226,7 @@ S7_HOT int s7_client_write_async(s7_client *c, s7_item *items, size_t n, s7_done
         return S7_ERR_NOMEM;
     int rc = var_start(c, j, S7__JOB_WRITE, items, n, 0, cb, ud);
     if (rc < 0 || j->done) {
-        free(j);
+        s7__hot_free(j, sizeof *j);
         return rc;
     }
     j->owned = 1;

@@ -20,7 +20,7 @@
 #include "client/internal.h"
 #include "conn/plan_int.h"
 #include "util/hot.h"
-#include "util/lines.h"
+#include "util/hotmem.h"
 
 #define S7__PCACHE_MAX 16 /* entries per client */
 
@@ -101,6 +101,7 @@ struct s7__pentry {
     s7_var_spec *hs; /* reads: the specs of every request back to back (plan order; used
                       * until the reply's shape is known) */
     /* the rest */
+    size_t hot_size, tmpl_size; /* what hot and tmpl were taken with (s7__hot_zalloc) */
     s7__pkey *keys;
     s7_plan plan;
     size_t *toff; /* per request: its offset in tmpl, and its length */
@@ -210,12 +211,12 @@ static void entry_clear(s7__pentry *e)
 {
     s7_plan_free(&e->plan);
     free(e->keys);
-    free(e->tmpl);
+    s7__hot_free(e->tmpl, e->tmpl_size);
     free(e->toff);
     free(e->tlen);
     free(e->doff);
     free(e->cp);
-    free(e->hot);
+    s7__hot_free(e->hot, e->hot_size);
     memset(e, 0, sizeof *e);
 }
 
@@ -223,7 +224,7 @@ void s7__pcache_free(s7_client *c)
 {
     for (size_t i = 0; i < c->npc; i++) {
         entry_clear(c->pc[i]);
-        free(c->pc[i]);
+        s7__hot_free(c->pc[i], sizeof *c->pc[i]);
     }
     free(c->pc);
     c->pc = NULL;
@@ -281,8 +282,9 @@ static void make_copies(s7__pentry *e, const s7_item *items)
     /* the hot block: what a cycle reads first (requests, compact copies, shapes), then hc
      * and the specs (used while no shape is known, or for copies of mixed sizes) */
     size_t n16 = (total + 1) / 2 * 2; /* what follows hk16 stays 8-byte aligned */
-    e->hot = malloc(p->nreqs * sizeof *e->hr + n16 * sizeof *e->hk16 + total * sizeof *e->hk +
-                    nspecs * sizeof *e->hsh + total * sizeof *e->hc + nspecs * sizeof *e->hs);
+    e->hot_size = p->nreqs * sizeof *e->hr + n16 * sizeof *e->hk16 + total * sizeof *e->hk +
+                  nspecs * sizeof *e->hsh + total * sizeof *e->hc + nspecs * sizeof *e->hs;
+    e->hot = s7__hot_zalloc(e->hot_size);
     if (!e->cp || !e->hot)
         goto none;
     e->hr = (s7__hreq *)e->hot;
@@ -332,7 +334,7 @@ static void make_copies(s7__pentry *e, const s7_item *items)
     return;
 none:
     free(e->cp);
-    free(e->hot);
+    s7__hot_free(e->hot, e->hot_size);
     e->cp = NULL;
     e->hot = NULL;
     e->hc = NULL;
@@ -351,7 +353,8 @@ static void make_template(s7__pentry *e, const s7_item *items)
     const s7_plan *p = &e->plan;
     int write = e->kind == S7__JOB_WRITE;
     size_t total = (size_t)p->nreqs * e->pdu;
-    e->tmpl = malloc(total ? total : 1);
+    e->tmpl_size = total ? total : 1;
+    e->tmpl = s7__hot_zalloc(e->tmpl_size);
     e->toff = malloc((p->nreqs ? p->nreqs : 1) * sizeof *e->toff);
     e->tlen = malloc((p->nreqs ? p->nreqs : 1) * sizeof *e->tlen);
     e->doff = write ? malloc((p->nchunks ? p->nchunks : 1) * sizeof *e->doff) : NULL;
@@ -384,7 +387,7 @@ static void make_template(s7__pentry *e, const s7_item *items)
     make_copies(e, items);
     return;
 none:
-    free(e->tmpl);
+    s7__hot_free(e->tmpl, e->tmpl_size);
     free(e->toff);
     free(e->tlen);
     free(e->doff);
@@ -440,7 +443,7 @@ static s7__pentry *slot_for(s7_client *c, s7_item *items, size_t n, int kind, in
         if (!pc)
             return NULL;
         c->pc = pc;
-        s7__pentry *e = s7__zalloc_lines(sizeof *e);
+        s7__pentry *e = s7__hot_zalloc(sizeof *e);
         if (!e)
             return NULL;
         c->pc[c->npc++] = e;

@@ -5,6 +5,7 @@
 
 #include "s7/conn.h"
 #include "util/hot.h"
+#include "util/hotmem.h"
 
 #define S7__SLOTS 256 /* most jobs in flight we ever allow */
 #define S7__RX_CAP (S7_FRAME_MAX + 4096)
@@ -52,7 +53,7 @@ void s7_conn_cfg_init(s7_conn_cfg *cfg)
 
 s7_conn *s7_conn_new(const s7_conn_cfg *cfg)
 {
-    s7_conn *c = calloc(1, sizeof *c);
+    s7_conn *c = s7__hot_zalloc(sizeof *c);
     if (!c)
         return NULL;
     c->cfg = *cfg;
@@ -83,7 +84,7 @@ void s7_conn_free(s7_conn *c)
     free(c->rx);
     free(c->frag);
     free(c->own_tx ? c->own_tx : c->tx);
-    free(c);
+    s7__hot_free(c, sizeof *c);
 }
 
 /* Back to the own tx buffer, dropping what the lent one holds. */

@@ -27,6 +27,7 @@
 #include "util/log.h"
 #include "util/text.h"
 #include "util/hot.h"
+#include "util/hotmem.h"
 
 enum { PH_IDLE = 0, PH_TRIG, PH_READ, PH_WRITE, PH_HS };
 
@@ -134,6 +135,16 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
     return b;
 }
 
+/* A job's records: from the memory of records every cycle touches (util/hotmem.h). */
+static void job_free(job *j)
+{
+    free(j->name);
+    s7__hot_free(j->buf, 2 * (j->len ? j->len : 1));
+    s7__hot_free(j->src, j->spec.n * sizeof *j->src);
+    s7__hot_free(j->dst, j->spec.n * sizeof *j->dst);
+    s7__hot_free(j, sizeof *j);
+}
+
 void s7_bridge_free(s7_bridge *b)
 {
     if (!b)
@@ -146,13 +157,8 @@ void s7_bridge_free(s7_bridge *b)
         free(b->p[i].name);
         free(b->p[i].host);
     }
-    for (size_t i = 0; i < b->nj; i++) {
-        free(b->j[i]->name);
-        free(b->j[i]->buf);
-        free(b->j[i]->src);
-        free(b->j[i]->dst);
-        free(b->j[i]);
-    }
+    for (size_t i = 0; i < b->nj; i++)
+        job_free(b->j[i]);
     s7_loop_free(b->loop);
     free(b->rxbuf);
     free(b->txbuf);
@@ -289,26 +295,22 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
         b->due = due;
         b->capj = cap;
     }
-    job *j = calloc(1, sizeof *j);
+    job *j = s7__hot_zalloc(sizeof *j);
     if (!j)
         return S7_ERR_NOMEM;
     j->spec = *sj;
+    j->len = len;
     j->name = s7__strdup(sj->name);
-    j->buf = calloc(2, len ? len : 1);
-    j->src = calloc(sj->n, sizeof *j->src);
-    j->dst = calloc(sj->n, sizeof *j->dst);
+    j->buf = s7__hot_zalloc(2 * (len ? len : 1));
+    j->src = s7__hot_zalloc(sj->n * sizeof *j->src);
+    j->dst = s7__hot_zalloc(sj->n * sizeof *j->dst);
     if (!j->name || !j->buf || !j->src || !j->dst) {
-        free(j->name);
-        free(j->buf);
-        free(j->src);
-        free(j->dst);
-        free(j);
+        job_free(j);
         return S7_ERR_NOMEM;
     }
     j->spec.from = j->spec.to = NULL; /* the caller's; the items below hold what is needed */
     j->spec.name = j->name;
     j->prev = j->buf + len;
-    j->len = len;
     size_t off = 0;
     for (size_t i = 0; i < sj->n; i++) {
         s7_item_from_tag(&j->src[i], &sj->from[i], j->buf + off);
