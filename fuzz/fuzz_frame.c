@@ -152,6 +152,9 @@ static void fuzz_ud(const s7_pdu *p, const uint8_t *b, size_t len)
         REQUIRE(t.wday == 0 || t.wday == t2.wday);
         REQUIRE(memcmp(cp + 2, u.payload + 2, 7) == 0);
     }
+    if (u.type == S7_UD_TYPE_PUSH && u.group == S7_UD_GRP_MODE && p->data_len == 0)
+        return; /* a mode-transition push (its own head, no data item): s7_ud_encode writes
+                 * the 8- or 12-byte form with a data item, never this one */
     int e = s7_ud_encode(enc, sizeof enc, p->ref, &u);
     REQUIRE(e > 0);
     s7_pdu q;
