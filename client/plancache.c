@@ -552,12 +552,24 @@ S7_HOT int s7__plan_encode(const s7__job *j, uint32_t sub, uint8_t *buf, size_t 
         if (h->tlen > cap)
             return S7_ERR_TOOBIG;
         if (write && h->kbase && h->whead) {
-            /* tags of one type: the template up to the data, the one header in front of each
-             * value (the data items lie back to back, 8 bytes each), then the values */
+            /* tags of one type: the template up to the data, then per tag (the copies are in
+             * the order of the data items, 8 bytes each: compact) the one header and the
+             * value, in one pass */
             memcpy(buf, e->tmpl + h->toff, h->whead);
-            for (uint32_t at = h->whead; at < h->tlen; at += 8)
-                memcpy(buf + at, &h->wdata, 4);
-            copies4(e, h, buf, NULL);
+            uint8_t *d = buf + h->whead;
+            const uint8_t *base = h->kbase;
+            if (h->narrow) {
+                for (const s7__hk16 *k = e->hk16 + h->c0, *end = e->hk16 + h->c1; k < end;
+                     k++, d += 8) {
+                    memcpy(d, &h->wdata, 4);
+                    memcpy(d + 4, base + k->p, 4);
+                }
+            } else {
+                for (const s7__hk *k = e->hk + h->c0, *end = e->hk + h->c1; k < end; k++, d += 8) {
+                    memcpy(d, &h->wdata, 4);
+                    memcpy(d + 4, base + k->p, 4);
+                }
+            }
             return (int)h->tlen;
         }
         memcpy(buf, e->tmpl + h->toff, h->tlen);
