@@ -1,6 +1,7 @@
 /* Big-endian 16 and 32-bit loads and stores at a place the caller has checked is long
- * enough: fields patched in place, SZL records, block images.  (PDUs are written and read
- * through the bounds-checked cursors of util/cur.h.) */
+ * enough: fields patched in place, SZL records, block images, the S7 header once its length
+ * is checked.  (The rest of a PDU is written and read through the bounds-checked cursors of
+ * util/cur.h.) */
 #ifndef S7_UTIL_BE_H
 #define S7_UTIL_BE_H
 

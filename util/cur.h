@@ -142,14 +142,6 @@ static inline uint8_t *s7__wspan(s7__wcur *c, size_t n)
     return v;
 }
 
-static inline void s7__put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline uint16_t s7__get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 /* Result of an encoder: bytes written or S7_ERR_NOSPACE (-2). */
 static inline int s7__wdone(const s7__wcur *c) { return c->bad ? -2 : (int)c->pos; }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/be.h"
 #include "util/hot.h"
 
 /* Non-zero for the four PDU types S7comm defines. */
@@ -26,10 +27,10 @@ S7_HOT int s7_pdu_decode(const uint8_t *buf, size_t len, s7_pdu *out)
     if (len < hl)
         return S7_ERR_S7HDR;
     out->rosctr = buf[1];
-    out->redundancy = s7__get16(buf + 2);
-    out->ref = s7__get16(buf + 4);
-    out->param_len = s7__get16(buf + 6);
-    out->data_len = s7__get16(buf + 8);
+    out->redundancy = s7__be16(buf + 2);
+    out->ref = s7__be16(buf + 4);
+    out->param_len = s7__be16(buf + 6);
+    out->data_len = s7__be16(buf + 8);
     if (hl == 12) {
         out->err_class = buf[10];
         out->err_code = buf[11];
@@ -50,10 +51,10 @@ S7_HOT static void write_header(s7__wcur *w, const s7_pdu *h)
         return;
     p[0] = S7_PROTO_ID;
     p[1] = h->rosctr;
-    s7__put16(p + 2, h->redundancy);
-    s7__put16(p + 4, h->ref);
-    s7__put16(p + 6, h->param_len);
-    s7__put16(p + 8, h->data_len);
+    s7__put_be16(p + 2, h->redundancy);
+    s7__put_be16(p + 4, h->ref);
+    s7__put_be16(p + 6, h->param_len);
+    s7__put_be16(p + 8, h->data_len);
     if (hl == 12) {
         p[10] = h->err_class;
         p[11] = h->err_code;
