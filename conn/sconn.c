@@ -219,16 +219,6 @@ S7_HOT int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *ou
     sc->done = NULL;
     if (sc->state == S7_SS_CR_PENDING || sc->owe_reply)
         return S7_ERR_STATE;
-    /* the usual frame, taken without decoding it into a TPDU: one whole DT with EOT and a
-     * PDU (TPKT version 3, LI 2), nothing being reassembled; what the loop below does with it */
-    if (sc->state == S7_SS_READY && !sc->frag_len && len > S7_TPKT_LEN + 3 && in[0] == 3 &&
-        in[4] == 2 && in[5] == S7_COTP_DT && (in[6] & 0x80)) {
-        size_t tl = (size_t)in[2] << 8 | in[3];
-        if (tl > S7_TPKT_LEN + 3 && tl <= len) {
-            int rc = on_pdu(sc, in + S7_TPKT_LEN + 3, tl - S7_TPKT_LEN - 3, ev);
-            return rc < 0 ? rc : (int)tl;
-        }
-    }
     size_t off = 0;
     while (off < len) {
         if (sc->state == S7_SS_CLOSED)

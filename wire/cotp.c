@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "wire/wire_int.h"
+#include "util/be.h"
 #include "util/hot.h"
 
 /* Fixed header length after LI (code byte included) per TPDU type; 0 = not supported. */
@@ -115,6 +116,22 @@ S7_HOT int s7_cotp_decode(const uint8_t *tpdu, size_t len, s7_cotp *out)
 
 S7_HOT int s7_frame_decode(const uint8_t *buf, size_t len, s7_cotp *out)
 {
+    /* the usual frame first: a DT (TPKT version 3, LI 2), read as the general path below
+     * reads it, without walking the TPKT and TPDU headers field by field */
+    if (len >= S7_TPKT_LEN + 3 && buf[0] == 3 && buf[4] == 2 && buf[5] == S7_COTP_DT) {
+        size_t n = s7__be16(buf + 2);
+        if (n < S7_TPKT_LEN + 3)
+            return S7_ERR_TPKT;
+        if (len < n)
+            return S7_AGAIN;
+        memset(out, 0, sizeof *out);
+        out->code = S7_COTP_DT;
+        out->eot = (uint8_t)(buf[6] >> 7);
+        out->nr = (uint8_t)(buf[6] & 0x7F);
+        out->user_len = n - S7_TPKT_LEN - 3;
+        out->user = out->user_len ? buf + S7_TPKT_LEN + 3 : NULL;
+        return (int)n;
+    }
     int n = s7_tpkt_peek(buf, len);
     if (n < 0)
         return n;

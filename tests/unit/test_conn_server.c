@@ -1,8 +1,8 @@
 /* conn, server role (conn/sconn.c): the events it hands out (CR with its TSAPs and TPDU
  * size, whole PDUs) and the bytes it writes, for a client stream fed whole, one byte at a
  * time and split at every point in two (the same events and the same output bytes every
- * time); the usual DT frame, taken without a TPDU decode, against the frame decoder for every
- * change of its header; reassembly of a fragmented request; fragmentation of a reply to the TPDU size;
+ * time); what it does with every change of a DT frame's header, against the frame decoder;
+ * reassembly of a fragmented request; fragmentation of a reply to the TPDU size;
  * refusal, DR/DC and the protocol errors.  The PDUs are answered by a stand-in written
  * here (sconn knows nothing of the CPU), then the real CPU model answers a client-role
  * conn through the in-memory transport pair (net/transport.h), no threads. */
@@ -183,10 +183,9 @@ static s7_sconn *ready_conn(s7_buf *out)
     return sc;
 }
 
-/* The usual frame (one whole DT with EOT) is taken without decoding it into a TPDU: every
- * change of its first 7 bytes (TPKT version and length, LI, code, EOT) must give what the
- * frame decoder says of it - the whole PDU the decoder finds, the same error, or a wait
- * for more bytes - and a frame followed by another is taken alone. */
+/* For every change of a DT frame's first 7 bytes (TPKT version and length, LI, code, EOT),
+ * alone and followed by another frame, sconn gives what the frame decoder says of it: the
+ * whole PDU it finds, an error, or a wait for more bytes. */
 static void test_dt_header(void)
 {
     static const uint8_t vals[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x07, 0x08, 0x0F, 0x10, 0x11,

@@ -1,6 +1,8 @@
 /* Unit tests of the transport layer codec (wire/tpkt.c, wire/cotp.c): TPKT peek, CR/CC
  * from Snap7, nmap and nodes7 (docs/s7-protocol.md 1.3), DT and the empty "fast
- * acknowledge" DT, DR/DC/ER, the ISO DT wrapper, truncated prefixes and corrupted frames. */
+ * acknowledge" DT, DR/DC/ER, the ISO DT wrapper, truncated prefixes and corrupted frames;
+ * the frame decoder's short way for a DT against TPKT peek and TPDU decode for every change
+ * of a DT frame's first seven bytes. */
 #include <stdint.h>
 #include <string.h>
 
@@ -287,6 +289,53 @@ static void test_dt(void)
     CHECK_INT(s7_cotp_encode(buf, sizeof buf, &e), S7_ERR_INVAL);
 }
 
+/* s7_frame_decode takes a DT (TPKT version 3, LI 2) without walking its headers field by
+ * field: for every change of a DT frame's first seven bytes, alone, cut short and followed
+ * by another frame, it must give what s7_tpkt_peek and s7_cotp_decode give - the same
+ * result and the same fields. */
+static void test_dt_header(void)
+{
+    static const uint8_t vals[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x07, 0x08, 0x0F, 0x10, 0x11,
+                                   0x1D, 0x1E, 0x1F, 0x80, 0x81, 0xE0, 0xF0, 0xF1, 0xF8, 0xFF};
+    uint8_t frame[64];
+    size_t fl = (size_t)s7_iso_dt_wrap(frame, sizeof frame, 12, 1);
+    for (size_t i = S7_ISO_HDR_LEN; i < fl; i++)
+        frame[i] = (uint8_t)(0x30 + i);
+    memcpy(frame + fl, frame, fl); /* a second frame behind it */
+    int bad = 0, dts = 0, errors = 0, waits = 0;
+    for (size_t pos = 0; pos < S7_ISO_HDR_LEN; pos++)
+        for (size_t v = 0; v < sizeof vals; v++)
+            for (size_t len = fl - 1; len <= 2 * fl; len += fl / 2 + 1) {
+                uint8_t f[64];
+                memcpy(f, frame, len);
+                f[pos] = vals[v];
+                s7_cotp got, want;
+                memset(&want, 0, sizeof want);
+                int g = s7_frame_decode(f, len, &got);
+                int w = s7_tpkt_peek(f, len);
+                if (w >= 0 && len < (size_t)w)
+                    w = S7_AGAIN;
+                else if (w >= 0) {
+                    int r = s7_cotp_decode(f + S7_TPKT_LEN, (size_t)w - S7_TPKT_LEN, &want);
+                    if (r < 0)
+                        w = r;
+                }
+                bad += g != w;
+                if (w >= 0) {
+                    dts += want.code == S7_COTP_DT;
+                    bad += got.code != want.code || got.eot != want.eot || got.nr != want.nr ||
+                           got.user != want.user || got.user_len != want.user_len ||
+                           got.dst_ref != want.dst_ref || got.src_ref != want.src_ref ||
+                           got.reason != want.reason;
+                } else {
+                    errors += w != S7_AGAIN;
+                    waits += w == S7_AGAIN;
+                }
+            }
+    CHECK_INT(bad, 0);
+    CHECK(dts > 0 && errors > 0 && waits > 0); /* each outcome was tried */
+}
+
 static void test_dr_dc_er(void)
 {
     uint8_t f[512];
@@ -415,6 +464,7 @@ int main(void)
     test_nmap_nodes7_cr();
     test_cr_variants();
     test_dt();
+    test_dt_header();
     test_dr_dc_er();
     test_corrupt();
     test_stream();
