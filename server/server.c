@@ -94,6 +94,7 @@ struct s7_server {
     s7_buf out;
     int64_t next_timer_check;
     int64_t next_push; /* the earliest cyclic-data push due (-1: none) */
+    int64_t turn_now;  /* srv_now's reading in this turn of s7_server_run_once (-1: none yet) */
     uint8_t *push;     /* a push PDU being built (S7_PUSH_CAP bytes, made at the first) */
     volatile int stopping;
     int accept_paused;
@@ -162,6 +163,7 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
     s->reserve_fd = -1;
     s->wake[0] = s->wake[1] = -1;
     s->next_push = -1;
+    s->turn_now = -1;
     s->lim[S7_SLIM_CR_TIMEOUT_MS] = DEF_CR_TIMEOUT;
     s->lim[S7_SLIM_SETUP_TIMEOUT_MS] = DEF_SETUP_TIMEOUT;
     s->lim[S7_SLIM_IDLE_TIMEOUT_MS] = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
@@ -502,6 +504,14 @@ void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size)
     memcpy(st, &now, size < sizeof now ? size : sizeof now);
 }
 
+/* The time of this turn of s7_server_run_once, read from the clock at its first use. */
+static int64_t srv_now(s7_server *s)
+{
+    if (s->turn_now < 0)
+        s->turn_now = s7_now_ms();
+    return s->turn_now;
+}
+
 /* A refusal: the hook sees every one; the log at most REFUSE_LOG_PER_SEC a second (a
  * flood of refused sockets must not become a flood of log lines), then one line with the
  * count of those left out. */
@@ -740,9 +750,9 @@ S7_COLD S7_NOINLINE static int malformed(srv_conn *c, int n)
 }
 
 /* A whole request PDU of c: the CPU model writes the answer straight into the output. */
-S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, int64_t now)
+S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
 {
-    c->last_pdu = now;
+    c->last_pdu = s->turn_now; /* -1 before the turn's first clock reading: process() stamps it */
     size_t cap;
     uint8_t *reply = s7_sconn_reply_begin(c->sc, &s->out, &cap);
     if (!reply)
@@ -762,7 +772,7 @@ S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev, in
 /* Every whole frame in in[0..len), while c's unsent replies stay under its limit: pull
  * the connection's events and answer them into s->out.  Returns the bytes consumed (the
  * rest waits) or a negative error after which c must close. */
-S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len, int64_t now)
+S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len)
 {
     size_t off = 0;
     size_t cap = (size_t)s->lim[S7_SLIM_CONN_HELD];
@@ -780,9 +790,9 @@ S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len
             (rc = offer_cr(s, c, &ev, in + start, len - start)) != 0)
             return rc; /* claimed (S7_ERR_CLOSED with c->handed) or refused */
         if (ev.kind == S7_SEV_CONNECT)
-            rc = on_connect(s, c, &ev, now);
+            rc = on_connect(s, c, &ev, srv_now(s));
         else if (ev.kind == S7_SEV_PDU)
-            rc = on_pdu(s, c, &ev, now);
+            rc = on_pdu(s, c, &ev);
         else
             return (int)off;
         if (rc < 0)
@@ -792,20 +802,22 @@ S7_HOT static int serve(s7_server *s, srv_conn *c, const uint8_t *in, size_t len
 
 /* Serve what s->in[0..total) holds for c, send the answers, keep the rest as c's carry.
  * Returns 0, or -1 when c was closed. */
-S7_HOT static int process(s7_server *s, srv_conn *c, size_t total, int64_t now)
+S7_HOT static int process(s7_server *s, srv_conn *c, size_t total)
 {
 again:
     s->out.len = 0;
-    int used = serve(s, c, s->in, total, now);
+    int used = serve(s, c, s->in, total);
     if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
         conn_close(s, c, "send failed");
         return -1;
     }
+    if (c->last_pdu < 0) /* served before the turn read the clock: read it now, replies sent */
+        c->last_pdu = srv_now(s);
     if (used < 0) {
         const char *why = s7_sconn_reason(c->sc);
         if (used == S7_ERR_CR_REJECTED) {
             s->st.refused_cr++;
-            refused(s, s7_cpu_session_peer(c->sess), why, now);
+            refused(s, s7_cpu_session_peer(c->sess), why, srv_now(s));
         } else if (used != S7_ERR_CLOSED) {
             s->st.closed_protocol++;
         }
@@ -839,7 +851,7 @@ again:
     return 0;
 }
 
-S7_HOT static void conn_read(s7_server *s, srv_conn *c, int64_t now)
+S7_HOT static void conn_read(s7_server *s, srv_conn *c)
 {
     uint32_t carry = c->rx_len;
     size_t want = read_budget(s, c);
@@ -863,7 +875,7 @@ S7_HOT static void conn_read(s7_server *s, srv_conn *c, int64_t now)
         conn_close(s, c, errno == ECONNRESET ? "reset by the client" : "receive failed");
         return;
     }
-    process(s, c, carry + (size_t)r, now);
+    process(s, c, carry + (size_t)r);
 }
 
 S7_NOINLINE static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
@@ -891,7 +903,7 @@ S7_NOINLINE static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
      * socket may have nothing new to read, so no read event would bring them back). */
     if (c->rx_len && may_read(s, c)) {
         memcpy(s->in, c->rx, c->rx_len);
-        process(s, c, c->rx_len, now);
+        process(s, c, c->rx_len);
         return;
     }
     set_events(s, c);
@@ -1177,7 +1189,7 @@ S7_NOINLINE static void memory_run(s7_server *s, int64_t now)
             c->squeezed = sq;
             if (!sq && c->rx_len && may_read(s, c)) {
                 memcpy(s->in, c->rx, c->rx_len);
-                if (process(s, c, c->rx_len, now) < 0) {
+                if (process(s, c, c->rx_len) < 0) {
                     i--; /* the last connection moved into slot i */
                     continue;
                 }
@@ -1252,27 +1264,32 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
     int n = s7_loop_wait(s->loop, ev, TURN_EVENTS, timeout_ms);
     if (n < 0)
         return n;
-    int64_t now = s7_now_ms();
+    /* The clock is read when something needs it (srv_now): a request served after the
+     * process slept is answered first, as the first reading of the clock after a sleep
+     * costs more than a microsecond on some machines (a VM's clock page). */
+    s->turn_now = -1;
     for (int i = 0; i < n; i++) {
         if (ev[i].ptr == s) {
-            do_accept(s, now);
+            do_accept(s, srv_now(s));
         } else if (ev[i].ptr == (void *)s->wake) {
             char buf[64];
             while (read(s->wake[0], buf, sizeof buf) > 0) {
             }
         } else {
             srv_conn *c = ev[i].ptr;
-            if (ev[i].events & S7_LOOP_OUT)
-                conn_flush(s, c, now); /* reading waits for the next turn (level-triggered) */
+            if (ev[i].events & S7_LOOP_OUT) /* reading waits for the next turn (level-triggered) */
+                conn_flush(s, c, srv_now(s));
             else if ((ev[i].events & S7_LOOP_ERR) && !may_read(s, c))
                 conn_close(s, c, "connection lost with replies unsent"); /* HUP while paused */
             else if (ev[i].events & (S7_LOOP_IN | S7_LOOP_ERR))
-                conn_read(s, c, now);
+                conn_read(s, c);
         }
     }
+    int64_t now = srv_now(s);
     memory_check(s, now);
     timer_check(s, now);
     push_check(s, s7_now_ms());
+    s->turn_now = -1;
     return n;
 }
 

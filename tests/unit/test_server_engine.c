@@ -240,6 +240,38 @@ static void test_idle(s7_cpu *cpu)
     s7_server_free(NULL);
 }
 
+/* A connection that sends a request every 20 ms stays open under a 100 ms idle timeout
+ * for 0.6 s (each request stamps it, though the server reads the clock only after the
+ * reply went out), and is closed for idleness once it stops. */
+static void test_idle_active(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu, 100);
+    int fd = dial(s7_server_port(s));
+    int before = disconnects;
+    uint8_t buf[64], req[64];
+    int eof;
+    send_hex(fd, CR_HEX);
+    CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
+    send_hex(fd, SETUP_HEX);
+    CHECK_INT(collect(s, fd, buf, 27, &eof), 27);
+    s7_var_spec spec = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    int n = s7_read_req_encode(req + S7_ISO_HDR_LEN, 64, 2, &spec, 1);
+    int f = s7_iso_dt_wrap(req, 64, (size_t)n, 1);
+    for (int k = 0; k < 30; k++) {
+        CHECK_INT(send(fd, req, (size_t)f, 0), f);
+        CHECK_INT(collect(s, fd, buf, 29, &eof), 29);
+        CHECK_INT(eof, 0);
+        for (int t = 0; t < 4; t++)
+            s7_server_run_once(s, 5); /* some 20 ms, timers run */
+    }
+    CHECK_INT(disconnects, before);
+    CHECK(closed_by_server(s, fd));
+    CHECK_INT(disconnects, before + 1);
+    CHECK_STR(last_reason, "idle timeout");
+    close(fd);
+    s7_server_free(s);
+}
+
 /* The CR hook: claims called TSAP 10.00, refuses 10.05, leaves the rest to the CPU. */
 static int claimed_fd = -1, offers;
 static uint8_t claimed_bytes[64];
@@ -325,6 +357,7 @@ int main(void)
     test_session(cpu);
     test_refusals(cpu);
     test_idle(cpu);
+    test_idle_active(cpu);
     test_cr_hook(cpu);
     s7_cpu_free(cpu);
     return t_done();

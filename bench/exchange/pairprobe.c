@@ -1,0 +1,168 @@
+/* s7pairprobe: the round trip of a 4-byte read (DB1.DBD0) to several S7 servers already
+ * running, taken in turns request by request, to compare two builds (or two settings) of a
+ * server on one machine with the noise of a shared VM spread evenly over them: s7xbench's
+ * case b measures each side in its own 5-second round, and rounds differ by more than the
+ * few microseconds a change of the server's cold path makes.
+ *
+ *   s7pairprobe [--period MS] [--time S] [--slot N] PORT...
+ *
+ * One connection to 127.0.0.1:PORT each (COTP CR to rack 0 slot --slot, default 2, then a
+ * Setup Communication); then every --period ms (default 10, so each server has slept before
+ * its request, as under a cyclic job) the next connection in turn gets the read request,
+ * written and read back with blocking calls.  Per port: the count and the 25th, 50th and
+ * 75th percentile of the round trip in microseconds, and its median against the first
+ * port's.  Example: two builds of `s7 server --profile s7-300 --db 1:64` on ports 12001 and
+ * 12002, then `s7pairprobe --time 30 12001 12002`. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PORTS 8
+#define MAX_SAMPLES 50000
+#define WARM 3 /* requests per port not counted */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* One TPKT frame into b (at least 4 + 65535 bytes are never needed: the replies here are
+ * small; a longer frame is an error).  Returns its length or -1. */
+static int read_frame(int fd, uint8_t *b, size_t cap)
+{
+    size_t got = 0, len = 4;
+    while (got < len) {
+        ssize_t r = read(fd, b + got, len - got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+        if (got == 4) {
+            len = (size_t)b[2] << 8 | b[3];
+            if (b[0] != 3 || len < 7 || len > cap)
+                return -1;
+        }
+    }
+    return (int)len;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: s7pairprobe [--period MS] [--time S] [--slot N] PORT...\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    int period_ms = 10, slot = 2, nports = 0;
+    double run_s = 20;
+    int port[MAX_PORTS];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--period") && i + 1 < argc)
+            period_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--time") && i + 1 < argc)
+            run_s = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--slot") && i + 1 < argc)
+            slot = atoi(argv[++i]);
+        else if (argv[i][0] != '-' && nports < MAX_PORTS)
+            port[nports++] = atoi(argv[i]);
+        else
+            usage();
+    }
+    if (!nports || period_ms < 1 || run_s <= 0 || slot < 0 || slot > 31)
+        usage();
+    /* COTP CR (calling TSAP 01.00, called 01.SLOT, TPDU 1024), Setup Communication (PDU 240),
+     * and a Read Var of DB1.DBD0 (one item, 4 bytes) */
+    uint8_t cr[] = {3,    0, 0,    22,   0x11, 0xE0, 0, 0,    0, 1, 0,
+                    0xC0, 1, 0x0A, 0xC1, 2,    1,    0, 0xC2, 2, 1, (uint8_t)slot};
+    static const uint8_t setup[] = {3, 0, 0, 25, 2,    0xF0, 0x80, 0x32, 1, 0, 0, 0,   0,
+                                    0, 8, 0, 0,  0xF0, 0,    0,    1,    0, 1, 0, 0xF0};
+    uint8_t req[] = {3, 0, 0, 31,   2,  0xF0, 0x80, 0x32, 1, 0, 0, 0,    1, 0, 14, 0,
+                     0, 4, 1, 0x12, 10, 0x10, 2,    0,    4, 0, 1, 0x84, 0, 0, 0};
+    uint8_t b[1024];
+    int fd[MAX_PORTS], one = 1;
+    for (int i = 0; i < nports; i++) {
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port[i]);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd[i] < 0 || connect(fd[i], (struct sockaddr *)&a, sizeof a)) {
+            fprintf(stderr, "s7pairprobe: nothing listens on 127.0.0.1:%d\n", port[i]);
+            return 1;
+        }
+        setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (write_all(fd[i], cr, sizeof cr) || read_frame(fd[i], b, sizeof b) < 0 || b[5] != 0xD0) {
+            fprintf(stderr, "s7pairprobe: port %d refused the connection (rack 0 slot %d)\n",
+                    port[i], slot);
+            return 1;
+        }
+        if (write_all(fd[i], setup, sizeof setup) || read_frame(fd[i], b, sizeof b) < 0 ||
+            b[8] != 3) {
+            fprintf(stderr, "s7pairprobe: port %d did not set up communication\n", port[i]);
+            return 1;
+        }
+    }
+    static double lat[MAX_PORTS][MAX_SAMPLES];
+    int cnt[MAX_PORTS] = {0};
+    double end = now_s() + run_s, due = now_s();
+    for (unsigned k = 0; now_s() < end; k++) {
+        int i = (int)(k % (unsigned)nports);
+        req[11] = (uint8_t)(k >> 8), req[12] = (uint8_t)k; /* the PDU reference */
+        double t0 = now_s();
+        int n = write_all(fd[i], req, sizeof req) ? -1 : read_frame(fd[i], b, sizeof b);
+        double t1 = now_s();
+        /* an Ack-Data answering this reference, its item's return code 0xFF */
+        if (n != 29 || b[8] != 3 || b[11] != req[11] || b[12] != req[12] || b[21] != 0xFF) {
+            fprintf(stderr, "s7pairprobe: port %d did not answer the read of DB1.DBD0\n", port[i]);
+            return 1;
+        }
+        if (k >= (unsigned)(WARM * nports) && cnt[i] < MAX_SAMPLES)
+            lat[i][cnt[i]++] = (t1 - t0) * 1e6;
+        due += period_ms / 1000.0;
+        struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+    double first = 0;
+    printf("round trip of a 4-byte read every %d ms, the ports in turn (us):\n", period_ms);
+    for (int i = 0; i < nports; i++) {
+        int c = cnt[i];
+        if (!c)
+            continue;
+        qsort(lat[i], (size_t)c, sizeof(double), cmp_double);
+        double p50 = lat[i][c / 2];
+        if (i == 0)
+            first = p50;
+        printf("  port %5d: %6d requests, p25 %6.1f  p50 %6.1f  p75 %6.1f  p50 / first %.3f\n",
+               port[i], c, lat[i][c / 4], p50, lat[i][c * 3 / 4], first > 0 ? p50 / first : 0);
+    }
+    return 0;
+}
