@@ -12,7 +12,19 @@
  * written and read back with blocking calls.  Per port: the count and the 25th, 50th and
  * 75th percentile of the round trip in microseconds, and its median against the first
  * port's.  Example: two builds of `s7 server --profile s7-300 --db 1:64` on ports 12001 and
- * 12002, then `s7pairprobe --time 30 12001 12002`. */
+ * 12002, then `s7pairprobe --time 30 12001 12002`.
+ *
+ * Per-process differences (where the scheduler wakes each server, its memory's layout) are of
+ * the same order as such a change: run several servers of each build, the probe and the
+ * servers pinned to one CPU (`taskset -c 1`), and the ports in both orders.
+ *
+ *   s7pairprobe --clock [--period MS] [--time S]
+ *
+ * What the first reading of the clock after a sleep costs (the reason `s7 server` reads it
+ * only after its reply): every --period ms, after the sleep, clock_gettime(CLOCK_MONOTONIC)
+ * through the vDSO as the library calls it, between two readings by the system call itself
+ * (which does not touch the vDSO's pages), then a second vDSO reading the same way; the
+ * medians of both brackets, the system calls' own cost included in each. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,13 +88,45 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: s7pairprobe [--period MS] [--time S] [--slot N] PORT...\n");
+    fprintf(stderr, "usage: s7pairprobe [--period MS] [--time S] [--slot N] PORT...\n"
+                    "       s7pairprobe --clock [--period MS] [--time S]\n");
     exit(2);
+}
+
+/* ns of a vDSO reading of the clock, bracketed by two readings through the system call */
+static double bracket_ns(void)
+{
+    struct timespec a, v, b;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_MONOTONIC, &v);
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+}
+
+static int clock_probe(int period_ms, double run_s)
+{
+    static double first[MAX_SAMPLES], second[MAX_SAMPLES];
+    int n = 0;
+    double end = now_s() + run_s, due = now_s();
+    while (now_s() < end && n < MAX_SAMPLES) {
+        due += period_ms / 1000.0;
+        struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        first[n] = bracket_ns();
+        second[n] = bracket_ns();
+        n++;
+    }
+    qsort(first, (size_t)n, sizeof(double), cmp_double);
+    qsort(second, (size_t)n, sizeof(double), cmp_double);
+    printf("a vDSO reading of the clock between two system-call readings, %d sleeps of %d ms:\n"
+           "  first after the sleep: p50 %.0f ns; the next one: p50 %.0f ns\n",
+           n, period_ms, first[n / 2], second[n / 2]);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    int period_ms = 10, slot = 2, nports = 0;
+    int period_ms = 10, slot = 2, nports = 0, clock_mode = 0;
     double run_s = 20;
     int port[MAX_PORTS];
     for (int i = 1; i < argc; i++) {
@@ -89,6 +134,8 @@ int main(int argc, char **argv)
             period_ms = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--time") && i + 1 < argc)
             run_s = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--clock"))
+            clock_mode = 1;
         else if (!strcmp(argv[i], "--slot") && i + 1 < argc)
             slot = atoi(argv[++i]);
         else if (argv[i][0] != '-' && nports < MAX_PORTS)
@@ -96,7 +143,9 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (!nports || period_ms < 1 || run_s <= 0 || slot < 0 || slot > 31)
+    if (clock_mode && !nports && period_ms >= 1 && run_s > 0)
+        return clock_probe(period_ms, run_s);
+    if (!nports || clock_mode || period_ms < 1 || run_s <= 0 || slot < 0 || slot > 31)
         usage();
     /* COTP CR (calling TSAP 01.00, called 01.SLOT, TPDU 1024), Setup Communication (PDU 240),
      * and a Read Var of DB1.DBD0 (one item, 4 bytes) */
