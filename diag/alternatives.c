@@ -13,6 +13,9 @@
  *      accepted -> WRONG_TSAP, and the type asked for is refused at the right address too;
  *   nothing accepted -> ALL_REFUSED: every resource in use, this partner not allowed, or not
  *   an S7 CPU.
+ * When the CR asked for went unanswered (a timeout, not a close) and one of A to C was
+ * accepted, the CR asked for is sent once more: accepted -> LATE_ANSWER (the partner was
+ * slow, not full or wrongly addressed).
  * docs/doctor.md states the rule. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,16 @@ static int try_pair(alt_run *x, s7_diag_alt_kind kind, uint16_t local, uint16_t 
         s7_client_free(keep);
     }
     return a->result == 0;
+}
+
+/* The pair asked for, sent once more (not listed among the alternatives); 1 when the CPU
+ * accepted it this time. */
+static int asked_again(alt_run *x)
+{
+    s7_diag_alt a;
+    memset(&a, 0, sizeof a);
+    s7__attempt(x->addr, x->port, &x->co, x->r->local_tsap, x->r->remote_tsap, NULL, &a, NULL);
+    return a.result == 0;
 }
 
 /* "rack 0 slot 2 (PG, TSAP 0102)" or "the LOGO! pair 0100:0200". */
@@ -202,6 +215,29 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     s7__cat(ck->detail, sizeof ck->detail, "; then tried %zu other TSAPs, %zu accepted", r->nalts,
             ok);
 
+    /* The CR asked for went unanswered, and another was accepted after it: before that is
+     * read as a wrong TSAP or a full pool, the one asked for is sent once more.  Accepted
+     * now, the partner was only late (busy, or stopped for a while): neither conclusion
+     * holds. */
+    if (found >= 0 && err == S7_ERR_TIMEOUT && asked_again(&x)) {
+        r->cr_cause = S7_DIAG_CR_LATE_ANSWER;
+        r->alt_best = -1;
+        alt_desc(&r->alts[found], d, sizeof d);
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the partner answers late: %s got no answer within %d ms, then %s was "
+                 "accepted, and the request asked for, sent again, too: TSAP and connection "
+                 "resources are fine, but it did not answer for a while (a CPU or CP busy with "
+                 "communication or a long scan cycle, a device that hung or was stopped, a "
+                 "network that held packets back)",
+                 asked, co->connect_timeout_ms, d);
+        snprintf(ck->fix, sizeof ck->fix,
+                 "run the check again; when it recurs, look at the CPU's cycle time and "
+                 "communication load (its diagnostics buffer, the share of the cycle for "
+                 "communication) and at what else talks to it, and give the connection more "
+                 "time (--timeout)");
+        s7__cat(ck->detail, sizeof ck->detail, "; the request asked for, sent again, accepted");
+        return;
+    }
     size_t silent = 0;
     for (size_t i = 0; i < r->nalts; i++)
         silent += r->alts[i].result == S7_ERR_TIMEOUT;

@@ -119,6 +119,7 @@ const char *s7_diag_cr_cause_name(int cause)
     case S7_DIAG_CR_WRONG_TSAP: return "wrong_tsap";
     case S7_DIAG_CR_ALL_REFUSED: return "all_refused";
     case S7_DIAG_CR_NOT_PROBED: return "not_probed";
+    case S7_DIAG_CR_LATE_ANSWER: return "late_answer";
     default: return "unknown";
     }
 }

@@ -141,15 +141,20 @@ typedef struct s7_diag_target_info {
  *                        or, when no other type works at the address asked for, with any).
  *   ALL_REFUSED:         TCP is accepted and every CR refused: every resource in use, the
  *                        partner not allowed (access list), or not an S7 CPU.
- *   NOT_PROBED:          no alternatives were tried (opts.no_alternatives). */
+ *   NOT_PROBED:          no alternatives were tried (opts.no_alternatives).
+ *   LATE_ANSWER:         the CR asked for got no answer in time, another was accepted, and
+ *                        the one asked for, sent once more, was accepted too: the partner
+ *                        answers late (busy or stopped for a while), its TSAP and pool are
+ *                        fine. */
 typedef enum s7_diag_cr_cause {
     S7_DIAG_CR_NONE = 0,
     S7_DIAG_CR_RESOURCES_EXHAUSTED,
     S7_DIAG_CR_WRONG_TSAP,
     S7_DIAG_CR_ALL_REFUSED,
-    S7_DIAG_CR_NOT_PROBED
+    S7_DIAG_CR_NOT_PROBED,
+    S7_DIAG_CR_LATE_ANSWER
 } s7_diag_cr_cause;
-/* "none" "resources_exhausted" "wrong_tsap" "all_refused" "not_probed" */
+/* "none" "resources_exhausted" "wrong_tsap" "all_refused" "not_probed" "late_answer" */
 S7_API const char *s7_diag_cr_cause_name(int cause);
 
 /* One connection attempt with other TSAPs (doctor alternatives and discover). */

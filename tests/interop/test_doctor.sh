@@ -2,7 +2,8 @@
 # s7 doctor produces every verdict it can on loopback, for real: against s7kit's CPU
 # emulator configured with the fault (PUT/GET off, a missing, an optimized or a short DB, an
 # area or DB with access none, a read-only DB, a full connection budget, a CPU in another
-# slot, a LOGO! addressed by rack/slot), against a closed loopback port, a TCP listener that
+# slot, a LOGO! addressed by rack/slot, a CPU stopped for a while: late_answer), against a
+# closed loopback port, a TCP listener that
 # never answers the CR, a name that does not resolve, and fake_plc.js closing the connection
 # after the setup request (the emulator always answers the setup: negotiation_failed) or
 # never answering reads (peer_error), and fake_plc.js sending replies that do not conform
@@ -171,6 +172,7 @@ check_eq "$(jq 'd["cr"]["use"]')" "--rack 0 --slot 1 --type op" "resources: anot
 check_contains "$(jq 'f["cause"]')" "connection resources exhausted" "resources: the cause says resources exhausted"
 check_contains "$(jq 'f["cause"]')" "all its PG connection resources are in use" "resources: names the PG pool"
 check_contains "$TXT" "other TSAPs tried (resources_exhausted)" "resources: the alternatives in the text"
+
 check_eq "$(jq 'f["frames"][0]["hex"][10:12]')" e0 "resources: evidence: the CR"
 check_eq "$(jq 'f["frames"][-1]["dir"]')" out "resources: evidence: no answer to the CR"
 check_ok "resources: the server logged the refusal" s7srv_log_has "no free PG connection"
@@ -180,6 +182,33 @@ wait "$WATCH" 2>/dev/null
 sleep 0.2
 doc "$S7SRV_ADDR" --db 1 --type op
 check_eq "$(jq 'd["verdict"]')" ok "resources: with --type op the doctor says ok"
+
+# ---------------------------------------------------------------- a CPU that answers late
+# The emulator stopped (SIGSTOP: the kernel still accepts TCP, nobody answers the CR) and
+# let go 1.3 s after the doctor's connection shows: the CR asked for timed out (1 s), the
+# next one (OP) was answered once the CPU went on. Not a full PG pool: the doctor sends the
+# PG request again, it is accepted, and the verdict says the partner answered late.
+stop_s7server
+start_s7server --profile s7-1500 --put-get on --db 1:16
+kill -STOP "$S7SRV_PID"
+RC=0
+"$S7_BIN" doctor "$S7SRV_ADDR" --db 1 --timeout 1000 --json >"$S7_TEST_TMP/late.json" 2>&1 &
+DOC=$!
+for ((i = 0; i < 100; i++)); do
+    ss -tn state established "( dport = :$S7SRV_PORT )" 2>/dev/null | grep -q "$S7SRV_PORT" && break
+    sleep 0.02
+done
+sleep 1.3
+kill -CONT "$S7SRV_PID"
+wait "$DOC" || RC=$?
+JS="$(cat "$S7_TEST_TMP/late.json")"
+check_eq "$(jq 'd["verdict"]')" cr_rejected "late: verdict cr_rejected (the CR asked for went unanswered)"
+check_eq "$RC" 3 "late: exit 3"
+check_eq "$(jq 'd["cr"]["cause"]')" late_answer "late: cause late_answer, not resources_exhausted"
+check_eq "$(jq 'd["cr"]["use"]')" None "late: no other TSAP to use"
+check_contains "$(jq 'f["cause"]')" "the partner answers late" "late: the cause says so"
+check_contains "$(jq 'f["cause"]')" "TSAP and connection resources are fine" "late: and rules out the pool"
+check_contains "$(jq 'f["fix"]')" "run the check again" "late: the fix"
 
 # ---------------------------------------------------------------- cr_rejected: every resource in use
 stop_s7server
