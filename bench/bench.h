@@ -33,6 +33,9 @@ double bench_now(void);
 
 /* All n bytes sent on fd (again after EINTR; no SIGPIPE).  0, or -1 when the socket failed. */
 int bench_send_all(int fd, const uint8_t *p, size_t n);
+/* One whole TPKT frame read from fd into buf (cap bytes; again after EINTR).  Its length, or
+ * -1 when the socket failed or the frame is no TPKT or longer than cap. */
+int bench_read_frame(int fd, uint8_t *buf, size_t cap);
 
 /* One operation of a case on one peer: performs it, checks the data against the pattern.
  * Returns 0 or -1 with a message in msg (BENCH_MSG bytes). */

@@ -49,6 +49,25 @@ int bench_send_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+int bench_read_frame(int fd, uint8_t *buf, size_t cap)
+{
+    size_t got = 0, need = 4;
+    while (got < need) {
+        ssize_t r = recv(fd, buf + got, need - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+        if (got == 4) {
+            need = ((size_t)buf[2] << 8) | buf[3];
+            if (buf[0] != 3 || need < 7 || need > cap)
+                return -1;
+        }
+    }
+    return (int)need;
+}
+
 int bench_measure(bench_op_fn op, void *ctx, double warm, double run, unsigned min_ops,
                   double *rate, char *msg)
 {

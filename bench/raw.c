@@ -29,26 +29,6 @@ typedef struct raw {
     size_t *off; /* offset of request frame i in s->wire */
 } raw;
 
-/* Read one whole TPKT frame into buf (cap bytes); returns its length or -1. */
-static int read_frame(int fd, uint8_t *buf, size_t cap)
-{
-    size_t got = 0, need = 4;
-    while (got < need) {
-        ssize_t r = recv(fd, buf + got, need - got, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-        if (got == 4) {
-            need = ((size_t)buf[2] << 8) | buf[3];
-            if (buf[0] != 3 || need < 7 || need > cap)
-                return -1;
-        }
-    }
-    return (int)need;
-}
-
 static int raw_connect(raw *x, const char *host, uint16_t port, uint16_t pdu, unsigned amq,
                        char *msg)
 {
@@ -100,13 +80,13 @@ static int raw_connect(raw *x, const char *host, uint16_t port, uint16_t pdu, un
                        (uint8_t)(pdu >> 8),
                        (uint8_t)pdu};
     int n;
-    if (bench_send_all(x->fd, cr, sizeof cr) != 0 || (n = read_frame(x->fd, x->in, RAW_BUF)) < 6 ||
-        x->in[5] != 0xD0) {
+    if (bench_send_all(x->fd, cr, sizeof cr) != 0 ||
+        (n = bench_read_frame(x->fd, x->in, RAW_BUF)) < 6 || x->in[5] != 0xD0) {
         snprintf(msg, BENCH_MSG, "raw: no COTP CC");
         return -1;
     }
     if (bench_send_all(x->fd, setup, sizeof setup) != 0 ||
-        (n = read_frame(x->fd, x->in, RAW_BUF)) < 27 || x->in[8] != 3 || x->in[17] != 0 ||
+        (n = bench_read_frame(x->fd, x->in, RAW_BUF)) < 27 || x->in[8] != 3 || x->in[17] != 0 ||
         x->in[18] != 0) {
         snprintf(msg, BENCH_MSG, "raw: setup communication failed");
         return -1;

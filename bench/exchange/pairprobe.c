@@ -38,46 +38,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+#include "s7/wire.h"
+
 #define MAX_PORTS 8
 #define MAX_SAMPLES 50000
 #define WARM 3 /* requests per port not counted */
 
-static double now_s(void)
+/* Sleep until *due + period_ms, which becomes the new *due (a cadence that does not drift). */
+static void sleep_period(double *due, int period_ms)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+    *due += period_ms / 1000.0;
+    struct timespec ts = {(time_t)*due, (long)((*due - (double)(time_t)*due) * 1e9)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-/* One TPKT frame into b (at least 4 + 65535 bytes are never needed: the replies here are
- * small; a longer frame is an error).  Returns its length or -1. */
-static int read_frame(int fd, uint8_t *b, size_t cap)
+/* The whole frame of an S7 PDU that enc wrote at buf + S7_ISO_HDR_LEN (its length), or -1. */
+static int dt_frame(uint8_t *buf, size_t cap, int pdu_len)
 {
-    size_t got = 0, len = 4;
-    while (got < len) {
-        ssize_t r = read(fd, b + got, len - got);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-        if (got == 4) {
-            len = (size_t)b[2] << 8 | b[3];
-            if (b[0] != 3 || len < 7 || len > cap)
-                return -1;
-        }
-    }
-    return (int)len;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return pdu_len < 0 ? -1 : s7_iso_dt_wrap(buf, cap, (size_t)pdu_len, 1);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -107,11 +86,9 @@ static int clock_probe(int period_ms, double run_s)
 {
     static double first[MAX_SAMPLES], second[MAX_SAMPLES];
     int n = 0;
-    double end = now_s() + run_s, due = now_s();
-    while (now_s() < end && n < MAX_SAMPLES) {
-        due += period_ms / 1000.0;
-        struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    double end = bench_now() + run_s, due = bench_now();
+    while (bench_now() < end && n < MAX_SAMPLES) {
+        sleep_period(&due, period_ms);
         first[n] = bracket_ns();
         second[n] = bracket_ns();
         n++;
@@ -147,14 +124,25 @@ int main(int argc, char **argv)
         return clock_probe(period_ms, run_s);
     if (!nports || clock_mode || period_ms < 1 || run_s <= 0 || slot < 0 || slot > 31)
         usage();
-    /* COTP CR (calling TSAP 01.00, called 01.SLOT, TPDU 1024), Setup Communication (PDU 240),
-     * and a Read Var of DB1.DBD0 (one item, 4 bytes) */
-    uint8_t cr[] = {3,    0, 0,    22,   0x11, 0xE0, 0, 0,    0, 1, 0,
-                    0xC0, 1, 0x0A, 0xC1, 2,    1,    0, 0xC2, 2, 1, (uint8_t)slot};
-    static const uint8_t setup[] = {3, 0, 0, 25, 2,    0xF0, 0x80, 0x32, 1, 0, 0, 0,   0,
-                                    0, 8, 0, 0,  0xF0, 0,    0,    1,    0, 1, 0, 0xF0};
-    uint8_t req[] = {3, 0, 0, 31,   2,  0xF0, 0x80, 0x32, 1, 0, 0, 0,    1, 0, 14, 0,
-                     0, 4, 1, 0x12, 10, 0x10, 2,    0,    4, 0, 1, 0x84, 0, 0, 0};
+    /* COTP CR (calling TSAP 01.00, called 01.SLOT, TPDU 1024) and Setup Communication (PDU
+     * 240), from libs7's encoders */
+    uint8_t cr[64], setup[64], req[64];
+    uint8_t calling[2] = {0x01, 0x00}, called[2] = {0x01, (uint8_t)slot};
+    s7_cotp t;
+    memset(&t, 0, sizeof t);
+    t.code = S7_COTP_CR;
+    t.src_ref = 1;
+    t.tpdu_size = 0x0A;
+    t.calling_len = t.called_len = 2;
+    t.calling = calling;
+    t.called = called;
+    s7_setup su = {1, 1, 240};
+    int crl = s7_cotp_encode(cr, sizeof cr, &t);
+    int sul = dt_frame(
+        setup, sizeof setup,
+        s7_setup_req_encode(setup + S7_ISO_HDR_LEN, sizeof setup - S7_ISO_HDR_LEN, 0, &su));
+    if (crl < 0 || sul < 0)
+        return 1;
     uint8_t b[1024];
     int fd[MAX_PORTS], one = 1;
     for (int i = 0; i < nports; i++) {
@@ -169,36 +157,41 @@ int main(int argc, char **argv)
             return 1;
         }
         setsockopt(fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (write_all(fd[i], cr, sizeof cr) || read_frame(fd[i], b, sizeof b) < 0 || b[5] != 0xD0) {
+        if (bench_send_all(fd[i], cr, (size_t)crl) || bench_read_frame(fd[i], b, sizeof b) < 0 ||
+            b[5] != S7_COTP_CC) {
             fprintf(stderr, "s7pairprobe: port %d refused the connection (rack 0 slot %d)\n",
                     port[i], slot);
             return 1;
         }
-        if (write_all(fd[i], setup, sizeof setup) || read_frame(fd[i], b, sizeof b) < 0 ||
-            b[8] != 3) {
+        if (bench_send_all(fd[i], setup, (size_t)sul) || bench_read_frame(fd[i], b, sizeof b) < 0 ||
+            b[8] != S7_ACK_DATA) {
             fprintf(stderr, "s7pairprobe: port %d did not set up communication\n", port[i]);
             return 1;
         }
     }
     static double lat[MAX_PORTS][MAX_SAMPLES];
     int cnt[MAX_PORTS] = {0};
-    double end = now_s() + run_s, due = now_s();
-    for (unsigned k = 0; now_s() < end; k++) {
+    double end = bench_now() + run_s, due = bench_now();
+    s7_var_spec db1_dbd0 = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+    for (unsigned k = 0; bench_now() < end; k++) {
         int i = (int)(k % (unsigned)nports);
-        req[11] = (uint8_t)(k >> 8), req[12] = (uint8_t)k; /* the PDU reference */
-        double t0 = now_s();
-        int n = write_all(fd[i], req, sizeof req) ? -1 : read_frame(fd[i], b, sizeof b);
-        double t1 = now_s();
+        uint16_t ref = (uint16_t)k;
+        int rql = dt_frame(req, sizeof req,
+                           s7_read_req_encode(req + S7_ISO_HDR_LEN, sizeof req - S7_ISO_HDR_LEN,
+                                              ref, &db1_dbd0, 1));
+        double t0 = bench_now();
+        int n = rql < 0 || bench_send_all(fd[i], req, (size_t)rql)
+                    ? -1
+                    : bench_read_frame(fd[i], b, sizeof b);
+        double t1 = bench_now();
         /* an Ack-Data answering this reference, its item's return code 0xFF */
-        if (n != 29 || b[8] != 3 || b[11] != req[11] || b[12] != req[12] || b[21] != 0xFF) {
+        if (n != 29 || b[8] != S7_ACK_DATA || (b[11] << 8 | b[12]) != ref || b[21] != 0xFF) {
             fprintf(stderr, "s7pairprobe: port %d did not answer the read of DB1.DBD0\n", port[i]);
             return 1;
         }
         if (k >= (unsigned)(WARM * nports) && cnt[i] < MAX_SAMPLES)
             lat[i][cnt[i]++] = (t1 - t0) * 1e6;
-        due += period_ms / 1000.0;
-        struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        sleep_period(&due, period_ms);
     }
     double first = 0;
     printf("round trip of a 4-byte read every %d ms, the ports in turn (us):\n", period_ms);
