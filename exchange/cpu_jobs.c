@@ -761,6 +761,13 @@ S7_HOT int s7_xengine_process(s7_xengine *e, const struct pollfd *pfd, size_t n)
 
 #define MAX_FDS 256
 
+/* The CPU's own server: one turn without waiting; the next at the latest 10 ms from now. */
+static int srv_turn(s7_xengine *e, int64_t now)
+{
+    e->next_srv = now + 10;
+    return s7_server_run_once(e->srv, 0);
+}
+
 S7_HOT int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
 {
     struct pollfd pfd[MAX_FDS + 1];
@@ -781,14 +788,23 @@ S7_HOT int s7_xengine_run_once(s7_xengine *e, int timeout_ms)
     if (r < 0)
         for (size_t i = 1; i <= n; i++)
             pfd[i].revents = 0;
-    /* the jobs' answers first (an NDR does not wait for the server's turn), then the server:
-     * when its socket is ready, on a timeout (its timers) and at least every 10 ms */
+    /* The server's turn: when its socket is ready, on a timeout (its timers) and at least
+     * every 10 ms.  On a timeout it comes before the jobs, so that a request a job starts
+     * is the last thing before the next wait: what runs between a request's send and the
+     * wait delays the partner's answer when both share a CPU (the partner, woken by the
+     * request, runs once this process sleeps).  Otherwise the jobs' answers come first (an
+     * NDR does not wait for the server's turn), then the server. */
+    int srv_first = e->srv && r <= 0;
+    if (srv_first) {
+        int sr = srv_turn(e, s7_now_ms());
+        if (sr < 0)
+            return sr;
+    }
     int rc = s7_xengine_process(e, pfd + 1, n);
-    if (e->srv) {
+    if (e->srv && !srv_first) {
         int64_t now = s7_now_ms();
-        if (r <= 0 || pfd[0].revents || now >= e->next_srv) {
-            e->next_srv = now + 10;
-            int sr = s7_server_run_once(e->srv, 0);
+        if (pfd[0].revents || now >= e->next_srv) {
+            int sr = srv_turn(e, now);
             if (sr < 0)
                 return sr;
         }
