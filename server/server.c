@@ -1264,10 +1264,10 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
     int n = s7_loop_wait(s->loop, ev, TURN_EVENTS, timeout_ms);
     if (n < 0)
         return n;
-    /* The clock is read when something needs it (srv_now): a request served after the
-     * process slept is answered first, as the first reading of the clock after a sleep
-     * costs more than a microsecond on some machines (a VM's clock page). */
-    s->turn_now = -1;
+    /* The clock is read when something needs it (srv_now; turn_now is -1 outside a turn):
+     * a request served after the process slept is answered first, as the first reading of
+     * the clock after a sleep costs more than a microsecond on some machines (a VM's clock
+     * page). */
     for (int i = 0; i < n; i++) {
         if (ev[i].ptr == s) {
             do_accept(s, srv_now(s));
