@@ -12,28 +12,29 @@
  *      not counted.
  *   b. a GET job between two emulated CPUs (the issue's case): CPU A, an emulated CPU in
  *      this process with its server and its GET job (s7_xengine, as `s7 server --job` runs
- *      it), reads DB1.DBD0 of CPU B every --period ms; CPU B is an emulated CPU served
- *      alone by a child process (the loop of `s7 server`).  Latency p50/p99 of each run as
- *      the job reports it (from its request to its reply), against the loopback floor (the
- *      very request and reply bytes of that read as a TCP ping-pong between this process
- *      and a child process, at the same cadence, so it pays the same wake-ups; and the same
- *      with each end waiting as an event loop does, in poll / epoll_wait before its read),
- *      s7kit's blocking client and a Snap7 client (Cli_DBRead) doing the same read, and the
- *      floor's requesting end against CPU B (how much of the distance is the answering
- *      server's).  Quantiles
- *      are exact (sorted samples); CPU time of this process per operation beside them.
+ *      it), reads DB1.DBD0 of CPU B; CPU B is an emulated CPU served alone by a child
+ *      process (the loop of `s7 server`).  Latency p50/p99 of each run as the job reports it
+ *      (from its request to its reply), against the loopback floor (the very request and
+ *      reply bytes of that read as a TCP ping-pong between this process and a child
+ *      process; and the same with each end waiting as an event loop does, in poll /
+ *      epoll_wait before its read), s7kit's blocking client and a Snap7 client
+ *      (Cli_DBRead) doing the same read, and the floor's requesting end against CPU B (how
+ *      much of the distance is the answering server's).  Every side has its own answering
+ *      process, and the sides take turns operation by operation, one operation every
+ *      --period ms (b_round), so that every operation follows the same idle gap and every
+ *      side is sampled over the same span.  Quantiles are exact (sorted samples of all
+ *      rounds); CPU time of this process per operation beside them.
  *
- * Rounds (--rounds N, default 5): the sides take turns, each measured --time seconds per
- * turn (case a: bridge, Snap7, bridge, Snap7, ...; case b: job, client, floor, event-loop
- * floor, Snap7, then again), so a busy moment of a shared machine lands on one round of each
- * side rather than on one whole side.  A figure is the median of its side's rounds (the
- * mean of the middle two for an even count; in case b the median of each round's exact
- * p50 and p99), a ratio is the ratio of those medians, and beside it the lowest..highest of
- * the same ratio taken within each round.
+ * Rounds (--rounds N, default 5): in case a the sides take turns, each measured --time
+ * seconds per turn (bridge, Snap7, floor, bridge, ...), so a busy moment of a shared machine
+ * lands on one round of each side rather than on one whole side; a figure is the median of
+ * its side's rounds (the mean of the middle two for an even count) and a ratio the ratio of
+ * those medians.  In case b a round gives each side --time seconds' worth of operations.
+ * Beside each ratio the lowest..highest of the same ratio taken within each round.
  *
  * The CPU emulators are s7kit's (s7 server's engine): in case a a child process serving them
  * all from one thread.  Options: --cpus N --tags N --cycle MS (case a) --period MS (case b: one
- * operation every MS on every side, default 10) --time S --rounds N --cases ab --markdown
+ * operation every MS, the sides in turn, default 10) --time S --rounds N --cases ab --markdown
  * --verbose (every round's figures before each table) --engine-only (case a: the engine's
  * side alone, each round's CPU and its runs since its start; for a profiler and
  * cachelines.sh, not a comparison). */
@@ -72,10 +73,10 @@
 static int n_cpus = 100, n_tags = 100, cycle_ms = 100, markdown = 0, n_rounds = 5, verbose = 0;
 static int engine_only = 0; /* case a: the engine's side alone (profiling, cachelines.sh) */
 static double run_s = 5.0;
-static int b_cycle_ms = 10; /* case b: one operation every this many ms, on every side */
+static int b_cycle_ms = 10; /* case b: one operation every this many ms, the sides in turn */
 
-/* Sleep until the next period of case b (every side keeps the same cadence, so each pays the
- * same wake-up costs of an idle machine). */
+/* Sleep until a period of case b after t (its sides take turns a period apart, so each
+ * pays the same wake-up costs of an idle machine); returns that time. */
 static double next_period(double t)
 {
     double next = t + b_cycle_ms / 1000.0, wait;
@@ -160,9 +161,8 @@ static void spread(char *out, size_t len, int prec, const double *num, const dou
 
 /* ---------------------------------------------------------------- the CPU farm (child) */
 
-static pid_t farm_pid, partner_pid;
+static pid_t farm_pid;
 static uint16_t *farm_ports;
-static uint16_t partner_port;
 
 static void farm_run(int n, int wfd)
 {
@@ -654,32 +654,12 @@ static void evwait(int evloop, int fd, int ep)
 /* One operation of a case b side (0 or -1); ctx is the side's own. */
 typedef int (*op_fn)(void *ctx);
 
-/* Run op every period for --time seconds after a 0.3 s warm-up, each operation's latency a
- * sample of out, the CPU time of this process from the first sample on in out->cpu_s; a
- * failed operation ends the bench with what. */
-static void paced(samples *out, op_fn op, void *ctx, const char *what)
-{
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, per = now_s(), c0 = 0;
-    while (now_s() < end) {
-        double t0 = now_s();
-        if (op(ctx))
-            die("%s", what);
-        double t1 = now_s();
-        if (t0 >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, (uint32_t)((t1 - t0) * 1e6));
-        }
-        per = next_period(per);
-    }
-    out->cpu_s = cpu_s() - c0;
-}
-
 /* The requesting end of a ping-pong: f's request written to fd, its reply read back, waiting
  * as an event loop does first when evloop. */
 typedef struct pingpong {
     const frames *f;
     int fd, evloop;
+    pid_t pid; /* the answering child of a floor, or 0 */
 } pingpong;
 
 static int pingpong_op(void *ctx)
@@ -694,10 +674,9 @@ static int pingpong_op(void *ctx)
 
 /* The floor: f's request and reply bytes as a TCP ping-pong over 127.0.0.1 between this
  * process and a child process that answers every request with the reply (no S7 work at
- * all), one exchange every period as the job does, so both pay the same wake-ups.  evloop:
- * each end waits as an event loop does (poll / epoll_wait, then the read) instead of in a
- * blocking read. */
-static void floor_run(const frames *f, int evloop, samples *out)
+ * all).  evloop: each end waits as an event loop does (poll / epoll_wait, then the read)
+ * instead of in a blocking read. */
+static void floor_open(const frames *f, int evloop, pingpong *pp)
 {
     uint16_t port;
     int ls = loopback_listen(&port), one = 1;
@@ -730,59 +709,86 @@ static void floor_run(const frames *f, int evloop, samples *out)
     if (connect(c, (struct sockaddr *)&a, sizeof a))
         die("%s", "floor: connect failed");
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    pingpong pp = {f, c, evloop};
-    paced(out, pingpong_op, &pp, "floor: ping-pong failed");
-    close(c);
-    waitpid(pid, NULL, 0);
+    pp->f = f;
+    pp->fd = c;
+    pp->evloop = evloop;
+    pp->pid = pid;
+}
+
+static void floor_close(pingpong *pp)
+{
+    close(pp->fd);
+    waitpid(pp->pid, NULL, 0);
 }
 
 /* The GET job of an emulated CPU (s7kit's s7_xengine with the CPU's own server, as `s7
  * server --job` runs it): CPU A GETs DB1.DBD0 of CPU B (port) into its DB2.DBD0, cyclic
- * every b_cycle_ms, NDR and STATUS in DB2.  Each run's latency is the job's own figure
+ * every every_ms, NDR and STATUS in DB2.  A run's latency is the job's own figure
  * (s7_xjob_state.last_us: from the job's start, the request, to its reply; the program
  * sees NDR at the CPU's next scan, as on a real CPU). */
-static void job_run(uint16_t port, samples *out)
-{
+typedef struct jobside {
     s7_cpu *cpu;
-    s7_server *srv = emu_cpu_start(2, 64, &cpu);
-    if (!srv)
-        die("%s", "b: the emulated CPU A did not start");
+    s7_server *srv;
     s7_exchange x;
-    s7_exchange_init(&x);
+    s7_xengine *e;
+    uint64_t runs, errors;
+    uint32_t last_us; /* of the last run that succeeded */
+    double req_t;     /* now_s() of its request, about */
+} jobside;
+
+static void job_open(jobside *j, uint16_t port, int every_ms)
+{
+    memset(j, 0, sizeof *j);
+    j->srv = emu_cpu_start(2, 64, &j->cpu);
+    if (!j->srv)
+        die("%s", "b: the emulated CPU A did not start");
+    s7_exchange_init(&j->x);
     char line[256], err[256];
     snprintf(
         line, sizeof line,
         "get 127.0.0.1:%u DB1.DBD0 every %dms into DB2.DBD0 --ndr DB2.DBX4.0 --status DB2.DBW6",
-        (unsigned)port, b_cycle_ms);
-    if (s7_exchange_parse_job(&x, line, "bench", err, sizeof err) < 0)
+        (unsigned)port, every_ms);
+    if (s7_exchange_parse_job(&j->x, line, "bench", err, sizeof err) < 0)
         die("%s", err);
-    s7_xengine *e = s7_xengine_new(cpu, srv, &x, NULL);
-    if (!e || s7_xengine_start(e) < 0)
+    j->e = s7_xengine_new(j->cpu, j->srv, &j->x, NULL);
+    if (!j->e || s7_xengine_start(j->e) < 0)
         die("%s", "b: the GET job did not start");
+}
+
+/* The engine's loop (s7_xengine_run_once, as `s7 server --job` runs it) until the job's next
+ * run is done: 0 when it succeeded (its latency in j->last_us), 1 when it failed. */
+static int job_op(void *ctx)
+{
+    jobside *j = ctx;
     s7_xjob_state st;
-    uint64_t runs = 0, errors = 0;
-    double end = now_s() + run_s + 0.3, warm = now_s() + 0.3, c0 = 0;
-    while (now_s() < end) {
-        s7_xengine_run_once(e, 1000);
-        s7_xengine_state(e, 0, &st);
-        if (st.runs == runs)
-            continue;
-        runs = st.runs;
-        if (st.status != S7_XST_OK)
-            errors++;
-        else if (now_s() >= warm) {
-            if (!out->n)
-                c0 = cpu_s();
-            sample_add(out, st.last_us);
-        }
+    double prev = 0, t = now_s();
+    for (;;) {
+        s7_xengine_run_once(j->e, 1000);
+        prev = t;
+        t = now_s();
+        s7_xengine_state(j->e, 0, &st);
+        if (st.runs != j->runs)
+            break;
     }
-    out->cpu_s = cpu_s() - c0;
-    if (errors > 1) /* the first run may start before the connection is up */
+    j->runs = st.runs;
+    if (st.status != S7_XST_OK) {
+        j->errors++;
+        return 1;
+    }
+    j->last_us = st.last_us;
+    /* the reply came in the turn before the scan's (the scan is a scan time later) */
+    j->req_t = prev - st.last_us / 1e6;
+    return 0;
+}
+
+static void job_close(jobside *j)
+{
+    if (j->errors > 1) /* the first run may start before the connection is up */
         die("%s", "b: the GET job failed");
-    s7_xengine_free(e);
-    s7_server_free(srv);
-    s7_cpu_free(cpu);
-    s7_exchange_free(&x);
+    s7_xengine_free(j->e);
+    s7_server_free(j->srv);
+    s7_cpu_free(j->cpu);
+    s7_exchange_free(&j->x);
 }
 
 static int client_op(void *ctx)
@@ -791,23 +797,22 @@ static int client_op(void *ctx)
     return s7_client_db_read(ctx, 1, 0, v, 4) ? -1 : 0;
 }
 
-/* s7kit's blocking client reading the same 4 bytes of CPU B every period. */
-static void client_run(uint16_t port, samples *out)
+/* s7kit's blocking client reading the same 4 bytes of CPU B. */
+static s7_client *client_open(uint16_t port)
 {
     s7_client_opts co;
     s7_client_opts_init(&co);
     s7_client *c = s7_client_new(&co);
     if (s7_client_connect(c, "127.0.0.1", port))
         die("%s", "b: connect failed");
-    paced(out, client_op, c, "b: read failed");
-    s7_client_free(c);
+    return c;
 }
 
 /* The floor's requesting end (the recorded request bytes, a blocking write and read) against
  * CPU B itself: the floor with s7kit's server as the answering side, so the table shows how
  * much of the distance to the floor is the answering server's and how much the requesting
  * side's. */
-static void raw_run(const frames *f, uint16_t port, samples *out)
+static s7_client *raw_open(const frames *f, uint16_t port, pingpong *pp)
 {
     s7_client_opts co;
     s7_client_opts_init(&co);
@@ -818,9 +823,11 @@ static void raw_run(const frames *f, uint16_t port, samples *out)
     int fd = s7_client_fd(c), one = 1;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    pingpong pp = {f, fd, 0};
-    paced(out, pingpong_op, &pp, "b: raw read of CPU B failed");
-    s7_client_free(c);
+    pp->f = f;
+    pp->fd = fd;
+    pp->evloop = 0;
+    pp->pid = 0;
+    return c;
 }
 
 static int snap7_op(void *ctx)
@@ -829,23 +836,111 @@ static int snap7_op(void *ctx)
     return snap7_cli_db_read(ctx, 1, 0, 4, v) ? -1 : 0;
 }
 
-/* A Snap7 client (Cli_DBRead) doing the same read every period. */
-static void snap7_run(uint16_t port, samples *out)
-{
-    snap7_cli *s = NULL;
-    if (snap7_cli_connect("127.0.0.1", port, 960, &s))
-        die("%s", "b: Snap7 connect failed");
-    paced(out, snap7_op, s, "b: Snap7 read failed");
-    snap7_cli_free(s);
-}
-
 enum { B_JOB, B_CLIENT, B_RAW, B_FLOOR, B_FLOOR_EV, B_SNAP7, B_ROWS };
 
-/* Case b: job, client, floor, event-loop floor, Snap7 against CPU B, an emulated CPU served
- * alone by a child process (the loop of `s7 server`), n_rounds times in turn: out[row][round]. */
+/* Every sample of each side over all rounds (the table's p50 and p99 are theirs). */
+static samples b_all[B_ROWS];
+/* Per side: the sum and count of the idle gaps before its operations (ms, --verbose). */
+static double b_gap[B_ROWS];
+static unsigned long b_ngap[B_ROWS];
+
+/* The order of the turns.  The job's run ends at CPU A's next scan, S7_XSCAN_DEFAULT after
+ * its start, when its program takes the reply: the side after it has the machine idle for a
+ * period since that scan but for two since the job's traffic, so it is Snap7's, whose
+ * operation is a millisecond long (it sleeps for its reply) and the same to a percent either
+ * way.  The side after Snap7's starts a period after Snap7's operation ended. */
+static const int b_order[B_ROWS] = {B_JOB, B_SNAP7, B_CLIENT, B_RAW, B_FLOOR, B_FLOOR_EV};
+
+/* The job's cycle: its scan, a period for each other side, and Snap7's operation (about
+ * 1 ms), so that it starts a period after the last side's operation as every side does. */
+#define B_JOB_CYCLE_MS (S7_XSCAN_DEFAULT + B_ROWS * b_cycle_ms + 1)
+
+/* One round of case b: every side connected at once, each to its own answering process,
+ * taking turns operation by operation in b_order, one operation a period (b_cycle_ms) after
+ * the one before, so that every operation follows the same idle gap and a moment of the
+ * machine lands on every side alike.  Each side gets run_s seconds' worth of operations
+ * (B_ROWS * run_s seconds) after a 0.3 s warm-up.  A side's CPU time is that of this process
+ * from the end of the operation before to the end of its own (the wake-up included, in the
+ * job's case inside the engine's wait). */
+static void b_round(const frames *f, const uint16_t port[B_ROWS], lat out[B_ROWS][MAX_ROUNDS],
+                    int r)
+{
+    jobside j;
+    pingpong raw, fl, fle;
+    job_open(&j, port[B_JOB], B_JOB_CYCLE_MS);
+    s7_client *cli = client_open(port[B_CLIENT]), *rawc = raw_open(f, port[B_RAW], &raw);
+    floor_open(f, 0, &fl);
+    floor_open(f, 1, &fle);
+    snap7_cli *s7 = NULL;
+    if (snap7_cli_connect("127.0.0.1", port[B_SNAP7], 960, &s7))
+        die("%s", "b: Snap7 connect failed");
+    static const char *what[B_ROWS] = {"b: the GET job failed",       "b: read failed",
+                                       "b: raw read of CPU B failed", "floor: ping-pong failed",
+                                       "floor: ping-pong failed",     "b: Snap7 read failed"};
+    op_fn op[B_ROWS] = {job_op, client_op, pingpong_op, pingpong_op, pingpong_op, snap7_op};
+    void *ctx[B_ROWS] = {&j, cli, &raw, &fl, &fle, s7};
+    samples s[B_ROWS];
+    double cpu[B_ROWS];
+    memset(s, 0, sizeof s);
+    memset(cpu, 0, sizeof cpu);
+    double warm = now_s() + 0.3, end = warm + B_ROWS * run_s, c_prev = cpu_s();
+    double per = 0, last_end = now_s(), d7 = 1.1e-3, base = 0;
+    while (now_s() < end)
+        for (int q = 0; q < B_ROWS; q++) {
+            int k = b_order[q];
+            if (k != B_JOB) /* the job's run starts when its cycle is due */
+                per = next_period(per);
+            double t0 = now_s();
+            int bad = op[k](ctx[k]);
+            double t1 = now_s(), c1 = cpu_s();
+            if (bad < 0 || (bad && j.runs > 1))
+                die("%s", what[k]);
+            double start = k == B_JOB ? j.req_t : t0; /* the job's: its request */
+            if (!bad && t0 >= warm) {
+                sample_add(&s[k], k == B_JOB ? j.last_us : (uint32_t)((t1 - t0) * 1e6));
+                cpu[k] += c1 - c_prev;
+                b_gap[k] += (start - last_end) * 1e3;
+                b_ngap[k]++;
+            }
+            c_prev = c1;
+            /* the next side's time, on a grid from the job's request (so that no sleep's
+             * lateness adds up): its scan time and 1 ms (Snap7's operation), then a period
+             * a side; Snap7's operation starts its mean duration so far (d7) earlier, and
+             * the grid 0.15 ms early, so that the job (whose cycle is whole milliseconds)
+             * does not get the shortest idle time (--verbose prints them) */
+            if (k == B_SNAP7)
+                d7 = d7 * 0.9 + (t1 - t0) * 0.1;
+            if (k == B_JOB)
+                base = j.req_t + (S7_XSCAN_DEFAULT + 1) / 1e3 - 0.15e-3;
+            per = base + q * (b_cycle_ms / 1e3) -
+                  (q + 1 < B_ROWS && b_order[q + 1] == B_SNAP7 ? d7 : 0);
+            last_end = k == B_JOB ? start + j.last_us / 1e6 : t1;
+        }
+    for (int k = 0; k < B_ROWS; k++) {
+        for (size_t i = 0; i < s[k].n; i++)
+            sample_add(&b_all[k], s[k].v[i]);
+        s[k].cpu_s = cpu[k];
+        out[k][r] = of(&s[k]);
+    }
+    snap7_cli_free(s7);
+    floor_close(&fle);
+    floor_close(&fl);
+    s7_client_free(rawc);
+    s7_client_free(cli);
+    job_close(&j);
+}
+
+/* Case b: job, client, floor, event-loop floor, Snap7, n_rounds rounds: out[row][round].
+ * CPU B is an emulated CPU served alone by a child process (the loop of `s7 server`), one
+ * for each side that reads it, as each floor has its own answering child: every answering
+ * process sits idle between its side's operations alike. */
 static void case_b(lat out[B_ROWS][MAX_ROUNDS])
 {
-    partner_pid = farm_start(1, &partner_port);
+    pid_t pid[B_ROWS] = {0};
+    uint16_t port[B_ROWS] = {0};
+    for (int k = 0; k < B_ROWS; k++)
+        if (k != B_FLOOR && k != B_FLOOR_EV)
+            pid[k] = farm_start(1, &port[k]);
 
     /* the request and reply bytes of the job's read: a client with the job connection's
      * settings (PDU 240, one item per area) reading the same item */
@@ -859,26 +954,13 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
     co.log_ctx = &f;
     s7_client *rec = s7_client_new(&co);
     uint8_t v[4];
-    if (s7_client_connect(rec, "127.0.0.1", partner_port) || s7_client_db_read(rec, 1, 0, v, 4) ||
+    if (s7_client_connect(rec, "127.0.0.1", port[B_RAW]) || s7_client_db_read(rec, 1, 0, v, 4) ||
         !f.req_len || !f.rep_len)
         die("%s", "b: could not record the frames");
     s7_client_free(rec);
 
-    samples s;
-    memset(&s, 0, sizeof s);
     for (int r = 0; r < n_rounds; r++) {
-        job_run(partner_port, &s);
-        out[B_JOB][r] = of(&s);
-        client_run(partner_port, &s);
-        out[B_CLIENT][r] = of(&s);
-        raw_run(&f, partner_port, &s);
-        out[B_RAW][r] = of(&s);
-        floor_run(&f, 0, &s);
-        out[B_FLOOR][r] = of(&s);
-        floor_run(&f, 1, &s);
-        out[B_FLOOR_EV][r] = of(&s);
-        snap7_run(partner_port, &s);
-        out[B_SNAP7][r] = of(&s);
+        b_round(&f, port, out, r);
         if (verbose)
             printf("  round %d: p50 / p99 us: job %u / %u, client %u / %u, to CPU B %u / %u, floor "
                    "%u / %u, "
@@ -889,7 +971,8 @@ static void case_b(lat out[B_ROWS][MAX_ROUNDS])
                    out[B_SNAP7][r].p50, out[B_SNAP7][r].p99,
                    out[B_FLOOR][r].p50 ? (double)out[B_JOB][r].p50 / out[B_FLOOR][r].p50 : 0);
     }
-    farm_stop(&partner_pid);
+    for (int k = 0; k < B_ROWS; k++)
+        farm_stop(&pid[k]);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1056,16 +1139,27 @@ int main(int argc, char **argv)
     }
     if (strchr(cases, 'b')) {
         static lat b[B_ROWS][MAX_ROUNDS];
-        printf("b. a GET job between two emulated CPUs: CPU A's job reads DB1.DBD0 of CPU B "
-               "every %d ms (each CPU in its own process)\n",
-               b_cycle_ms);
+        printf("b. a GET job between two emulated CPUs: CPU A's job reads DB1.DBD0 of CPU B (each "
+               "CPU in its own process); the sides take turns, one operation every %d ms (the "
+               "job every %d ms)\n",
+               b_cycle_ms, B_JOB_CYCLE_MS);
         case_b(b);
         size_t runs = 0;
         for (int r = 0; r < n_rounds; r++)
             runs += b[B_JOB][r].n;
-        printf("   latency p50 / p99: exact within a round (the job's %zu runs over %d rounds), "
-               "median over the rounds\n",
+        printf("   latency p50 / p99: exact over every round's samples (the job's %zu runs over "
+               "%d rounds, every side sampled over the same span); per round: the lowest..highest "
+               "of the ratio within one round\n",
                runs, n_rounds);
+        if (verbose) {
+            static const char *name[B_ROWS] = {"job",   "client",           "to CPU B",
+                                               "floor", "event-loop floor", "Snap7"};
+            printf("   idle before an operation (ms, mean, from the end of the one before):");
+            for (int k = 0; k < B_ROWS; k++)
+                printf("%s %s %.2f", k ? "," : "", name[k],
+                       b_ngap[k] ? b_gap[k] / (double)b_ngap[k] : 0);
+            printf("\n");
+        }
         if (markdown)
             printf("\n| | p50 / p99 | / floor (p50) | per round (min..max) | CPU of the "
                    "requesting side per operation |\n|---|---|---|---|---|\n");
@@ -1080,20 +1174,20 @@ int main(int argc, char **argv)
             "the floor with each end waiting as an event loop (poll/epoll, then read)",
             "Snap7 client, Cli_DBRead of the same 4 bytes",
         };
-        double p50[B_ROWS][MAX_ROUNDS], p99[MAX_ROUNDS], cpu[MAX_ROUNDS];
-        for (int k = 0; k < B_ROWS; k++)
+        double p50[B_ROWS][MAX_ROUNDS], cpu[MAX_ROUNDS];
+        lat all[B_ROWS];
+        for (int k = 0; k < B_ROWS; k++) {
+            all[k] = of(&b_all[k]);
             for (int r = 0; r < n_rounds; r++)
                 p50[k][r] = b[k][r].p50;
-        double floor50 = median(p50[B_FLOOR], n_rounds);
+        }
+        double floor50 = all[B_FLOOR].p50;
         for (int k = 0; k < B_ROWS; k++) {
-            for (int r = 0; r < n_rounds; r++) {
-                p99[r] = b[k][r].p99;
+            for (int r = 0; r < n_rounds; r++)
                 cpu[r] = b[k][r].cpu_us;
-            }
-            double m50 = median(p50[k], n_rounds);
             char c1[48], c2[16], c3[24], c4[40];
-            snprintf(c1, sizeof c1, "%.0f / %.0f us", m50, median(p99, n_rounds));
-            snprintf(c2, sizeof c2, "%.2fx", floor50 > 0 ? m50 / floor50 : 0);
+            snprintf(c1, sizeof c1, "%u / %u us", all[k].p50, all[k].p99);
+            snprintf(c2, sizeof c2, "%.2fx", floor50 > 0 ? all[k].p50 / floor50 : 0);
             spread(c4, sizeof c4, 2, p50[k], p50[B_FLOOR], n_rounds);
             snprintf(c3, sizeof c3, "%.1f us", median(cpu, n_rounds));
             if (markdown)
