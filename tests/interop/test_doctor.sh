@@ -3,10 +3,9 @@
 # emulator configured with the fault (PUT/GET off, a missing, an optimized or a short DB, an
 # area or DB with access none, a read-only DB, a full connection budget, a CPU in another
 # slot, a LOGO! addressed by rack/slot, a CPU stopped for a while: late_answer), against a
-# closed loopback port, a TCP listener that
-# never answers the CR, a name that does not resolve, and fake_plc.js closing the connection
-# after the setup request (the emulator always answers the setup: negotiation_failed) or
-# never answering reads (peer_error), and fake_plc.js sending replies that do not conform
+# closed loopback port, a TCP listener that never answers the CR, a name that does not
+# resolve, and fake_plc.js closing the connection after the setup request (the emulator
+# always answers the setup: negotiation_failed) or never answering reads (peer_error), and fake_plc.js sending replies that do not conform
 # (5 bytes for a 1-byte read, transport size 0x04 counted in bytes, a truncated SZL list:
 # peer_error with the evidence, never access_denied or ok) or SZL figures no CPU reports
 # (shown as implausible, no verdict drawn from them); an ambiguous host (1.2.3) is refused
@@ -172,7 +171,6 @@ check_eq "$(jq 'd["cr"]["use"]')" "--rack 0 --slot 1 --type op" "resources: anot
 check_contains "$(jq 'f["cause"]')" "connection resources exhausted" "resources: the cause says resources exhausted"
 check_contains "$(jq 'f["cause"]')" "all its PG connection resources are in use" "resources: names the PG pool"
 check_contains "$TXT" "other TSAPs tried (resources_exhausted)" "resources: the alternatives in the text"
-
 check_eq "$(jq 'f["frames"][0]["hex"][10:12]')" e0 "resources: evidence: the CR"
 check_eq "$(jq 'f["frames"][-1]["dir"]')" out "resources: evidence: no answer to the CR"
 check_ok "resources: the server logged the refusal" s7srv_log_has "no free PG connection"
@@ -187,8 +185,8 @@ check_eq "$(jq 'd["verdict"]')" ok "resources: with --type op the doctor says ok
 # The emulator stopped (SIGSTOP: the kernel still accepts TCP, nobody answers the CR) and
 # let go 1.8 s after the doctor's connection shows: the CR asked for timed out (1 s), the
 # next one (OP, up to 2 s) or the one after it (S7 basic, up to 3 s) was answered once the
-# CPU went on (the CONT may come 0.8 s early or 1.2 s late). Not a full PG pool: the doctor sends the
-# PG request again, it is accepted, and the verdict says the partner answered late.
+# CPU went on (the CONT may come 0.8 s early or 1.2 s late). Not a full PG pool: the doctor
+# sends the PG request again, it is accepted, and the verdict says the partner answered late.
 stop_s7server
 start_s7server --profile s7-1500 --put-get on --db 1:16
 HAVE_SS=0
