@@ -52,6 +52,12 @@ c3=$!
 ip netns exec "$LINE" "$S7_BIN" inventory monitor "$EX" --as plc-line --count 1 --timeout 2s --connection line-filler --connection line-capper >"$T/a4" 2>&1 &
 c4=$!
 wait "$c1" "$c2" "$c3" "$c4" || true
+# should the router's report be missing, show what the router did: its neighbour entry for
+# plc-capper and its ICMP counters (rate limits included)
+if ! grep -q 'line-capper .*host_unreachable' "$T/a1" "$T/a4"; then
+    echo "# router $ROUTER: $(ip -n "$ROUTER" neigh show 10.10.2.11)"
+    ip netns exec "$ROUTER" nstat -az 2>/dev/null | grep -E '^Icmp(Out|Msg)' | sed 's/^/# router: /'
+fi
 out="$(cat "$T/a1")"
 check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_rejected +FAIL" "router:reject: line-filler port_rejected"
 check_contains "$out" "ICMP communication administratively prohibited (type 3 code 13) from 10.10.1.254, not from the target" "router:reject: the router named as the sender"
