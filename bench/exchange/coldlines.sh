@@ -9,8 +9,13 @@
 # cache or a TLB: the fewer, the shorter the cold path that s7coldprobe times.  A figure
 # changes only when the code (or the compiler, or libc) does: use it to compare two builds
 # on one machine.  Needs valgrind, nm and objdump.
+#   bench/exchange/coldlines.sh [BUILD] --list: besides, the pages of one request (the 30th)
+#   of each side, code (I) and data (D), each with the mapping that holds it (the answering
+#   process's /proc/self/maps under valgrind, written by s7coldprobe --maps).
 set -euo pipefail
 BUILD="${1:-build}"
+LIST=0
+[ "${2:-}" = "--list" ] && LIST=1
 P="$BUILD/bench/s7coldprobe"
 [ -x "$P" ] || { echo "coldlines: $P not built (make build)" >&2; exit 1; }
 for t in valgrind nm objdump; do
@@ -28,10 +33,10 @@ WAKE="$(hexadd "$C" 5)" SEND="$(hexadd "$S" 0)" RUN="$(hexadd "$R" 0)"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
 valgrind --tool=lackey --trace-mem=yes --trace-children=yes --log-file="$T/lk.%p" \
-    "$P" --count 40 --rounds 1 >/dev/null 2>&1 ||
+    "$P" --count 40 --rounds 1 --maps "$T" >/dev/null 2>&1 ||
     { echo "coldlines: s7coldprobe failed under valgrind" >&2; exit 1; }
 for f in "$T"/lk.*; do
-    awk -v wake="$WAKE" -v send="$SEND" -v run="$RUN" '
+    awk -v wake="$WAKE" -v send="$SEND" -v run="$RUN" -v list="$LIST" -v pages="$f.pages" '
         function hex(s,   i, c, v) {
             v = 0
             for (i = 1; i <= length(s); i++) {
@@ -49,6 +54,11 @@ for f in "$T"/lk.*; do
             if (ins && a == wake) { on = 1; split("", il); split("", dl); split("", ip); split("", dp); ni = 0; next }
             if (ins && a == send && on) {
                 on = 0; reqs++
+                if (list && reqs == 30) {
+                    for (x in ip) printf "I %d\n", x > pages
+                    for (x in dp) printf "D %d\n", x > pages
+                    printf "side %s\n", server ? "server" : "echo" > pages
+                }
                 if (reqs > 20) { # the first 20 are the probe'"'"'s warm-up
                     k = 0; for (x in il) k++; sil += k
                     k = 0; for (x in dl) k++; sdl += k
@@ -74,3 +84,35 @@ for f in "$T"/lk.*; do
                        server ? "server" : "echo", m, sni / m, sil / m, sdl / m, sip / m, sdp / m
         }' "$f"
 done | sort -r
+[ "$LIST" = 1 ] || exit 0
+# each listed page with the mapping that holds it
+for f in "$T"/lk.*.pages; do
+    pid="${f%.pages}"
+    pid="${pid##*.}"
+    [ -f "$T/maps.$pid" ] || continue
+    awk '
+        function hex(s,   i, c, v) {
+            v = 0
+            for (i = 1; i <= length(s); i++) {
+                c = index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
+                v = v * 16 + c
+            }
+            return v
+        }
+        FNR == NR {
+            split($1, r, "-"); lo[NR] = hex(r[1]); hi[NR] = hex(r[2]); perm[NR] = $2
+            name[NR] = $6 == "" ? "[anonymous]" : $6; n = NR; next
+        }
+        $1 == "side" { side = $2; next }
+        {
+            a = $2 * 4096; what = "(unmapped)"
+            for (i = 1; i <= n; i++)
+                if (a >= lo[i] && a < hi[i]) { what = perm[i] " " name[i]; break }
+            line[++m] = $1 " " what
+        }
+        END {
+            for (i = 1; i <= m; i++) count[line[i]]++
+            printf "%s: the pages of one request (I code, D data) by mapping\n", side
+            for (l in count) printf "  %3d  %s\n", count[l], l
+        }' "$T/maps.$pid" "$f"
+done

@@ -14,7 +14,9 @@
  * the calls from libs7 are timed too): per request the user-space time from epoll_wait's
  * return to recv's call and from recv's return to send's call.  Per round and side the
  * medians of --count requests (default 300) after 20 warm-up requests; at the end the median
- * of the rounds (--rounds, default 5).  Options: --period MS --count N --rounds N. */
+ * of the rounds (--rounds, default 5).  Options: --period MS --count N --rounds N; --maps DIR
+ * writes each answering process's /proc/self/maps, as it is after the warm-up, to
+ * DIR/maps.PID (bench/exchange/coldlines.sh --list names the pages a request touches by it). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +41,7 @@
 #define MAX_ROUNDS 50
 
 static int period_ms = 10, count = 300, rounds = 5;
+static const char *maps_dir;
 
 /* ---------------------------------------------------------------- the wrapped calls */
 
@@ -79,11 +82,31 @@ ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags)
     return r;
 }
 
+/* This process's mappings to maps_dir/maps.PID. */
+static void dump_maps(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/maps.%ld", maps_dir, (long)getpid());
+    int in = open("/proc/self/maps", O_RDONLY),
+        out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char buf[4096];
+    ssize_t n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            break;
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+}
+
 ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags)
 {
     if (probing && t_rx > 0 && n_serve < MAX_COUNT + WARM) {
         d_serve[n_serve++] = now_us() - t_rx;
         t_rx = 0;
+        if (maps_dir && n_serve == WARM) /* after the timed span, in a warm-up request */
+            dump_maps();
     }
     return __real_send(fd, buf, len, flags);
 }
@@ -307,8 +330,11 @@ int main(int argc, char **argv)
             count = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
             rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--maps") && i + 1 < argc)
+            maps_dir = argv[++i];
         else {
-            fprintf(stderr, "usage: s7coldprobe [--period MS] [--count N] [--rounds N]\n");
+            fprintf(stderr,
+                    "usage: s7coldprobe [--period MS] [--count N] [--rounds N] [--maps DIR]\n");
             return 2;
         }
     }
