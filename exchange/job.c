@@ -427,18 +427,24 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     if (need > c->pdu) {
         job_bytes(j, &data, &fills);
         uint32_t lim = s7_xjob_payload_limit(j->kind, j->nareas, c->pdu);
-        char fillnote[80] = "";
+        char fillnote[96] = "", raise[320];
         if (fills)
-            snprintf(fillnote, sizeof fillnote, ", and %u fill byte%s after odd-sized areas", fills,
-                     fills == 1 ? "" : "s");
+            snprintf(fillnote, sizeof fillnote,
+                     " and %u fill byte%s after odd-sized areas, %u in all", fills,
+                     fills == 1 ? "" : "s", data + fills);
+        if (c->name[0]) /* a named connection: its pdu is set where it is defined */
+            snprintf(raise, sizeof raise, "the pdu: of %s%s%s, up to 960", c->name,
+                     c->where[0] ? " at " : "", c->where);
+        else
+            snprintf(raise, sizeof raise, "--pdu 480 or 960, pdu: in YAML");
         return s7__errf(err, errcap,
                         "%s: a %s of %u area%s moves %u bytes%s, more than fit one PDU of %u bytes "
                         "(at most %u bytes: PDU - %s - %s per area): make the areas smaller, split "
-                        "the job, or raise the PDU (--pdu 480 or 960, pdu: in YAML) when the "
-                        "partner negotiates it",
+                        "the job, or raise the PDU (%s) when the partner negotiates it",
                         jt, j->kind == S7_XJOB_GET ? "GET" : "PUT", j->nareas,
                         j->nareas == 1 ? "" : "s", data, fillnote, c->pdu, lim,
-                        j->kind == S7_XJOB_GET ? "14" : "12", j->kind == S7_XJOB_GET ? "4" : "16");
+                        j->kind == S7_XJOB_GET ? "14" : "12", j->kind == S7_XJOB_GET ? "4" : "16",
+                        raise);
     }
     return 0;
 }
@@ -744,6 +750,18 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
     }
     if (parse_partner(tk.v[1], &c, where, err, errcap))
         goto out;
+    /* a word that names a connection of x (a partner of an exchange file, a connection of a
+     * server file) takes that connection as it is */
+    const s7_xconn *named = s7_exchange_conn_by_name(x, c.host);
+    if (named && strcmp(tk.v[1], c.host) != 0) {
+        s7__errf(err, errcap,
+                 "%s: partner '%s': %s is the connection of %s, whose port is set there: write "
+                 "the partner as %s",
+                 where, tk.v[1], named->name, named->where[0] ? named->where : "this file",
+                 named->name);
+        goto out;
+    }
+    const char *conn_opt = NULL; /* the first connection option given */
     for (int i = 2; i < tk.n; i++) {
         const char *w = tk.v[i];
         const char *val = i + 1 < tk.n ? tk.v[i + 1] : NULL;
@@ -753,6 +771,10 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 goto out;
             }
             i++;
+            if (!conn_opt && (!strcmp(w, "--port") || !strcmp(w, "--rack") ||
+                              !strcmp(w, "--slot") || !strcmp(w, "--pdu") || !strcmp(w, "--id") ||
+                              !strcmp(w, "--type") || !strcmp(w, "--tsap")))
+                conn_opt = w;
             if (!strcmp(w, "--port")) {
                 if (opt_num(w, val, 1, 65535, &v, where, err, errcap))
                     goto out;
@@ -956,7 +978,16 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
         }
     }
     j.nareas = (unsigned)nremote;
-    if (c.id && s7_exchange_conn(x, c.id) && !same_partner(s7_exchange_conn(x, c.id), &c)) {
+    if (named && conn_opt) {
+        s7__errf(err, errcap,
+                 "%s: %s: %s is the connection of %s: its port, rack, slot, type, TSAPs, PDU and "
+                 "id are set there, not in the job; change them there or leave %s out",
+                 where, conn_opt, named->name, named->where[0] ? named->where : "this file",
+                 conn_opt);
+        goto out;
+    }
+    if (!named && c.id && s7_exchange_conn(x, c.id) &&
+        !same_partner(s7_exchange_conn(x, c.id), &c)) {
         s7__errf(err, errcap,
                  "%s: connection id %u already names another partner (%s%s%s): choose another "
                  "--id or leave it out",
@@ -965,7 +996,7 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                  s7_exchange_conn(x, c.id)->where);
         goto out;
     }
-    s7_xconn *cc = s7_exchange_conn_for(x, &c);
+    s7_xconn *cc = named ? s7_exchange_conn(x, named->id) : s7_exchange_conn_for(x, &c);
     if (!cc) {
         rc = S7_ERR_NOMEM;
         s7__errf(err, errcap, "%s: out of memory", where);

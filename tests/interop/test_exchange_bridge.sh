@@ -200,5 +200,26 @@ bad partnerline '  - {local_cpu: b, job: bsend a 5 every 1s from DB2.DBW0}' \
     "$S7_TEST_TMP/partnerline.yaml:5: jobs[0]: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT; give it to the CPU that runs it"
 bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/yamlconn.yaml:5:"
+bad connopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --slot 5}' \
+    "$S7_TEST_TMP/connopt.yaml:5: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
+bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.DBW0}' \
+    "partner 'a:1102': a is the connection of $S7_TEST_TMP/partnerport.yaml:2, whose port is set there: write the partner as a"
+# a one-line job is checked against its partner's pdu: (462 bytes fit 480, 463 do not)
+pdu480() { # NAME LAST-BYTE
+    printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 480}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {local_cpu: b, job: get a DB1.DBB0..DBB%s every 1s into DB2.DBB0}\n' \
+        "$2" >"$S7_TEST_TMP/$1.yaml"
+    local rc=0
+    S7_LAST_OUT="$("$S7_BIN" exchange "$S7_TEST_TMP/$1.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+    return "$rc"
+}
+rc=0
+pdu480 pdufits 461 || rc=$?
+check_eq "$rc" 1 "a GET of 462 bytes from a partner with pdu: 480 loads (and fails to connect)"
+rc=0
+pdu480 pduover 462 || rc=$?
+check_eq "$rc" 2 "a GET of 463 bytes from a partner with pdu: 480 is refused"
+check_contains "$S7_LAST_OUT" "more than fit one PDU of 480 bytes (at most 462 bytes" "pdu: 480 named"
+check_contains "$S7_LAST_OUT" "raise the PDU (the pdu: of a at $S7_TEST_TMP/pduover.yaml:2, up to 960)" \
+    "the fix names the partner's pdu:"
 
 finish

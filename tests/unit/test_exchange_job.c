@@ -120,7 +120,8 @@ static const struct {
      "most 212 bytes: PDU - 12 - 16 per area): make the areas smaller, split the job, or raise the "
      "PDU (--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
     {"get 10.0.0.1 DB1.DBB0..DBB110 DB1.DBB200..DBB310 every 1s into DB2.DBB0 DB2.DBB200",
-     "--job 1: job job1: a GET of 2 areas moves 222 bytes, and 1 fill byte after odd-sized areas, "
+     "--job 1: job job1: a GET of 2 areas moves 222 bytes and 1 fill byte after odd-sized areas, "
+     "223 in all, "
      "more than fit one PDU of 240 bytes (at most 218 bytes: PDU - 14 - 4 per area): make the "
      "areas smaller, split the job, or raise the PDU (--pdu 480 or 960, pdu: in YAML) when the "
      "partner negotiates it"},
@@ -610,9 +611,58 @@ static void test_status(void)
     CHECK_STR(s7_xjob_kind_name((s7_xjob_kind)0), "unknown");
 }
 
+/* A partner word that names a connection of the model takes that connection: its PDU for
+ * the check, its id for the job; connection options and a port beside it are refused. */
+static void test_named_conn(void)
+{
+    s7_exchange x;
+    s7_xconn c;
+    char err[1000] = "";
+    s7_exchange_init(&x);
+    s7_xconn_init(&c);
+    snprintf(c.name, sizeof c.name, "line-m1");
+    snprintf(c.host, sizeof c.host, "10.200.2.10");
+    snprintf(c.where, sizeof c.where, "plant.yaml:3");
+    c.pdu = 480;
+    uint16_t id = s7_exchange_add_conn(&x, &c)->id;
+    CHECK_INT(s7_exchange_parse_job(&x, "get line-m1 DB20.DBB0..DBB461 every 1s into DB40.DBB0",
+                                    "f:7", err, sizeof err),
+              0);
+    CHECK_INT(x.njobs, 1);
+    CHECK_INT(x.nconns, 1);
+    CHECK_INT(x.jobs[0].conn_id, id);
+    CHECK_INT(s7_exchange_parse_job(&x, "get line-m1 DB20.DBB0..DBB462 every 1s into DB40.DBB0",
+                                    "f:8", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK_STR(err, "f:8: job job2: a GET of 1 area moves 463 bytes, more than fit one PDU of 480 "
+                   "bytes (at most 462 bytes: PDU - 14 - 4 per area): make the areas smaller, "
+                   "split the job, or raise the PDU (the pdu: of line-m1 at plant.yaml:3, up to "
+                   "960) when the partner negotiates it");
+    CHECK_INT(s7_exchange_parse_job(&x, "get line-m1 DB20.DBW0 every 1s into DB40.DBW0 --pdu 960",
+                                    "f:9", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK_STR(err, "f:9: --pdu: line-m1 is the connection of plant.yaml:3: its port, rack, slot, "
+                   "type, TSAPs, PDU and id are set there, not in the job; change them there or "
+                   "leave --pdu out");
+    CHECK_INT(s7_exchange_parse_job(&x, "get line-m1:1102 DB20.DBW0 every 1s into DB40.DBW0",
+                                    "f:10", err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK_STR(err, "f:10: partner 'line-m1:1102': line-m1 is the connection of plant.yaml:3, whose "
+                   "port is set there: write the partner as line-m1");
+    /* a host that names no connection makes a connection of its own, as before */
+    CHECK_INT(s7_exchange_parse_job(&x,
+                                    "get 10.200.2.11 DB20.DBW0 every 1s into DB40.DBW0 --slot 2",
+                                    "f:11", err, sizeof err),
+              0);
+    CHECK_INT(x.nconns, 2);
+    CHECK_INT(x.njobs, 2);
+    s7_exchange_free(&x);
+}
+
 int main(void)
 {
     test_bad_lines();
+    test_named_conn();
     test_issue_example();
     test_limits();
     test_validate();
