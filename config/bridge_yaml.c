@@ -65,6 +65,7 @@ typedef struct partner_cx {
     char where[64];
     int rack, slot, have_tsap;
     int prof_rack, prof_slot, prof_logo;
+    const char *addr_key; /* "address" or "host", once given */
 } partner_cx;
 
 static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v,
@@ -89,18 +90,25 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "address") == 0 || strcmp(k, "host") == 0) {
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        if (strcmp(k, "address") == 0) {
-            s7_plant_addr a;
-            if (s7_plant_parse_addr(s, &a))
-                return yaml_err(y, v,
-                                "%s: '%s' is no IPv4 or IPv6 address (e.g. 10.10.1.10 or "
-                                "fd00:10::5); a host name goes under host:",
-                                key, s);
-        } else if (!s7_plant_host_name_ok(s)) {
-            return yaml_err(y, v, "%s: '%s' is no valid host name (e.g. plc-line.example)", key, s);
-        }
-        if (strcmp(k, "address") == 0 || !p->host[0])
-            snprintf(p->host, sizeof p->host, "%s", s);
+        if (x->addr_key)
+            return yaml_err(y, kn,
+                            "%s: both address: and host: are given: keep one (address: a numeric "
+                            "address, host: an address or a name)",
+                            x->where);
+        s7_plant_addr a;
+        int numeric = s7_plant_parse_addr(s, &a) == 0;
+        if (strcmp(k, "address") == 0 && !numeric)
+            return yaml_err(y, v,
+                            "%s: '%s' is no IPv4 or IPv6 address (e.g. 10.10.1.10 or "
+                            "fd00:10::5); a host name goes under host:",
+                            key, s);
+        if (!numeric && !s7_plant_host_name_ok(s))
+            return yaml_err(y, v,
+                            "%s: '%s' is no valid address or host name (e.g. 10.10.1.10 or "
+                            "plc-line.example)",
+                            key, s);
+        x->addr_key = strcmp(k, "address") == 0 ? "address" : "host";
+        snprintf(p->host, sizeof p->host, "%s", s);
         return 0;
     }
     if (strcmp(k, "port") == 0) {

@@ -221,5 +221,16 @@ check_eq "$rc" 2 "a GET of 463 bytes from a partner with pdu: 480 is refused"
 check_contains "$S7_LAST_OUT" "more than fit one PDU of 480 bytes (at most 462 bytes" "pdu: 480 named"
 check_contains "$S7_LAST_OUT" "raise the PDU (the pdu: of a at $S7_TEST_TMP/pduover.yaml:2, up to 960)" \
     "the fix names the partner's pdu:"
+# host: takes an address or a name; address: and host: together are refused
+printf 'partners:\n  - {name: a, host: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0}\n' >"$S7_TEST_TMP/host.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/host.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 1 "host: 127.0.0.1 loads (and fails to connect): $out"
+sed -i 's/host: 127.0.0.1/host: localhost, address: 127.0.0.5/' "$S7_TEST_TMP/host.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/host.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 2 "host: and address: together are refused"
+check_contains "$out" "$S7_TEST_TMP/host.yaml:2: partners[0]: both address: and host: are given: keep one" \
+    "the message names the entry"
 
 finish
