@@ -627,12 +627,25 @@ static int tokenize(const char *line, toks *t, const char *where, char *err, siz
                             MAX_TOK),
                    S7_ERR_INVAL;
         t->v[t->n++] = out;
-        if ((w[i][0] == 'P' || w[i][0] == 'p') && w[i][1] == '#' && i + 2 < nw &&
-            strncmp(w[i + 1], "--", 2) != 0) {
-            out += sprintf(out, "%s %s %s", w[i], w[i + 1], w[i + 2]) + 1;
-            i += 2;
-        } else {
-            out += sprintf(out, "%s", w[i]) + 1;
+        out += sprintf(out, "%s", w[i]) + 1;
+        if ((w[i][0] == 'P' || w[i][0] == 'p') && w[i][1] == '#') {
+            /* an ANY pointer is one area: P#DB20.DBX0.0 BYTE 32, or with a timer's or
+             * counter's number as a word of its own, P#T 0 TIMER 3; its count is a number
+             * (without one, the pointer alone goes to the address parser, which says so) */
+            const char *a = w[i] + 2;
+            int more = a[0] && !a[1] && strchr("TtCcZz", a[0]) && i + 1 < nw &&
+                               isdigit((unsigned char)w[i + 1][0])
+                           ? 3
+                           : 2;
+            int take = 0;
+            while (take < more && i + take + 1 < nw && strncmp(w[i + take + 1], "--", 2) != 0 &&
+                   (take + 1 < more || isdigit((unsigned char)w[i + take + 1][0])))
+                take++;
+            if (take < more) /* no count: the pointer alone */
+                take = 0;
+            for (int k = 1; k <= take; k++)
+                out += sprintf(out - 1, " %s", w[i + k]);
+            i += take;
         }
     }
     return 0;
@@ -766,6 +779,20 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
         const char *w = tk.v[i];
         const char *val = i + 1 < tk.n ? tk.v[i + 1] : NULL;
         if (strncmp(w, "--", 2) == 0) {
+            static const char *const known[] = {
+                "--port", "--rack", "--slot", "--pdu",  "--id",    "--type",   "--tsap",
+                "--name", "--req",  "--ndr",  "--done", "--error", "--status", "--outputs"};
+            size_t k = 0;
+            while (k < sizeof known / sizeof known[0] && strcmp(w, known[k]) != 0)
+                k++;
+            if (k == sizeof known / sizeof known[0]) {
+                s7__errf(err, errcap,
+                         "%s: unknown option %s: the options are --port --rack --slot --type "
+                         "--tsap --pdu --id --name --req --ndr (get) --done (put) --error --status "
+                         "--outputs",
+                         where, w);
+                goto out;
+            }
             if (!val) {
                 s7__errf(err, errcap, "%s: %s needs a value", where, w);
                 goto out;
@@ -846,13 +873,6 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                     goto out;
                 }
                 j.latch = ieq(val, "latch");
-            } else {
-                s7__errf(err, errcap,
-                         "%s: unknown option %s: the options are --port --rack --slot --type "
-                         "--tsap --pdu --id --name --req --ndr (get) --done (put) --error --status "
-                         "--outputs",
-                         where, w);
-                goto out;
             }
         } else if (ieq(w, "latch") || ieq(w, "pulse")) {
             j.latch = ieq(w, "latch"); /* the same as --outputs latch|pulse */
@@ -862,6 +882,16 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 goto out;
             }
             i++;
+            char dur[64];
+            /* every 2 s: the number and its unit as two words */
+            if (i + 1 < tk.n && strspn(val, "0123456789.") == strlen(val) &&
+                (ieq(tk.v[i + 1], "ms") || ieq(tk.v[i + 1], "s") || ieq(tk.v[i + 1], "min") ||
+                 ieq(tk.v[i + 1], "h")) &&
+                strlen(val) < 40) {
+                snprintf(dur, sizeof dur, "%s %s", val, tk.v[i + 1]);
+                val = dur;
+                i++;
+            }
             if (s7_duration_parse(val, 0, 1, 86400000L, &j.cycle_ms, aerr, sizeof aerr)) {
                 s7__errf(err, errcap, "%s: every %s", where, aerr);
                 goto out;

@@ -99,6 +99,18 @@ static const struct {
      "DB20.DBB0..DBB31 every 100ms --slot 2 --type basic into DB40.DBB0, or put 10.200.2.10 "
      "DB20.DBW0 on M10.0 from DB40.DBW0 --done M10.1"},
     {"get [::1]:0 MW0 every 1s into MW2", "--job 1: port '0' of partner '[::1]:0' is not 1..65535"},
+    /* an option at the end that is no option is named as such, not as one without a value */
+    {"get 10.0.0.1 MW0 every 1s into MW2 --fast",
+     "--job 1: unknown option --fast: the options are --port --rack --slot --type --tsap --pdu "
+     "--id "
+     "--name --req --ndr (get) --done (put) --error --status --outputs"},
+    /* an ANY pointer without its count: the pointer is blamed, not the trigger */
+    {"get 10.0.0.1 P#DB20.DBX0.0 BYTE every 1s into DB40.DBB0",
+     "--job 1: partner area 1: address 'P#DB20.DBX0.0': ANY pointer 'P#DB20.DBX0.0': the start is "
+     "followed by a space, the element type and the count; an ANY pointer is P#DB30.DBX0.0 BYTE "
+     "100, P#M10.0 BYTE 4, P#I0.0 BOOL 8, P#Q4.0 WORD 2, P#T 5 TIMER 3 or P#C 0 COUNTER 2; an "
+     "address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range (DB20.DBB0..DBB31, "
+     "DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
     {"get [::1 DB1.DBB0 every 1s into DB2.DBB0",
      "--job 1: partner '[::1': an IPv6 address in brackets is [ADDR] or [ADDR]:PORT"},
     {"get 10.0.0.1 DB1.DBZ0 every 1s into DB2.DBB0",
@@ -167,6 +179,34 @@ static void test_bad_lines(void)
         CHECK_INT(x.nconns, 0);
         s7_exchange_free(&x);
     }
+}
+
+/* Words the one-line spelling joins: a timer's or counter's ANY pointer (four words) and a
+ * duration with its unit apart (every 2 s). */
+static void test_joined_words(void)
+{
+    s7_exchange x;
+    char err[1000] = "";
+    s7_exchange_init(&x);
+    CHECK_INT(s7_exchange_parse_job(&x, "get 10.0.0.1 P#T 0 TIMER 3 every 2 s into DB40.DBB0..DBB5",
+                                    "--job 1", err, sizeof err),
+              0);
+    CHECK_STR(err, "");
+    CHECK_INT(x.jobs[0].areas[0].remote.area, S7_AREA_T);
+    CHECK_INT(x.jobs[0].areas[0].remote.count, 3);
+    CHECK_INT(x.jobs[0].cycle_ms, 2000);
+    CHECK_INT(s7_exchange_parse_job(&x, "get 10.0.0.1 P#C 4 COUNTER 2 every 1 min into MD0",
+                                    "--job 2", err, sizeof err),
+              0);
+    CHECK_INT(x.jobs[1].areas[0].remote.area, S7_AREA_C);
+    CHECK_INT(x.jobs[1].areas[0].remote.byte, 4);
+    CHECK_INT(x.jobs[1].cycle_ms, 60000);
+    CHECK_INT(s7_exchange_parse_job(&x, "get 10.0.0.1 P#DB20.DBX0.0 BYTE 4 every 0.5 s into MD4",
+                                    "--job 3", err, sizeof err),
+              0);
+    CHECK_INT(x.jobs[2].areas[0].remote.count, 4);
+    CHECK_INT(x.jobs[2].cycle_ms, 500);
+    s7_exchange_free(&x);
 }
 
 static void test_issue_example(void)
@@ -663,6 +703,7 @@ int main(void)
 {
     test_bad_lines();
     test_named_conn();
+    test_joined_words();
     test_issue_example();
     test_limits();
     test_validate();
