@@ -305,10 +305,11 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         snprintf(x.where, sizeof x.where, "jobs[%d]", i++);
         if (!fy_node_is_mapping(e))
             return yaml_err(y, e, "%s: expected a mapping with local: and job:", x.where);
+        y->line0 = yaml_line(e); /* for what in the entry has no line of its own */
         if (yaml_each_pair(y, e, x.where, on_job_key, &x))
             return -1;
-        if (!x.job)
-            return yaml_err(y, e,
+        if (!x.job || yaml_is_null(x.job))
+            return yaml_err(y, x.job ? x.job : e,
                             "%s: no job: give the job in its one-line form, e.g. job: get line-m1 "
                             "DB20.DBB0..DBB31 every 100ms into DB40.DBB0",
                             x.where);
@@ -339,7 +340,8 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         } else {
             if (yaml_scalar(y, x.job, "job", line, sizeof line))
                 return -1;
-            snprintf(where, sizeof where, "%s:%d", y->file, yaml_line(x.job));
+            snprintf(where, sizeof where, "%s:%d", y->file,
+                     yaml_line(x.job) ? yaml_line(x.job) : y->line0);
             /* a partner job's one-line form gets the same hint as its YAML form below
              * (the GET/PUT parser would only say that it is no job kind) */
             int pk = s7_exchange_partner_job_kind(line);
@@ -383,6 +385,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         c->local[before] = local;
         c->on_change[before] = x.on_change;
     }
+    y->line0 = 0;
     return 0;
 }
 

@@ -506,7 +506,7 @@ static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
     struct fy_node *an[S7_XJOB_AREAS], *ln[S7_XJOB_AREAS];
     int na = 0, nl = 0;
     size_t nconns0 = x->nconns;
-    int line = yaml_line(e);
+    int line = yaml_line(e) ? yaml_line(e) : y->line0;
 
     memset(&jc, 0, sizeof jc);
     s7_xjob_init(&jc.j);
@@ -677,9 +677,21 @@ int s7__yaml_xjobs(yaml_cx *y, struct fy_node *v, s7_exchange *x)
         return yaml_err(y, v, "jobs: expected a list of jobs (lines starting with '- name: N')");
     void *it = NULL;
     struct fy_node *e;
-    while ((e = fy_node_sequence_iterate(v, &it)))
+    int saved = y->line0, n = 0;
+    while ((e = fy_node_sequence_iterate(v, &it))) {
+        int line = yaml_line(e);
+        n++;
+        y->line0 = line ? line : saved;
+        if (!y->line0) /* an empty entry: no line to name, its place instead */
+            return yaml_err_line(y, 0,
+                                 "jobs: entry %d is empty: give a job (name:, kind:, connection:, "
+                                 "addr:, local:, every:) or one line (\"get HOST ADDR every 100ms "
+                                 "into LOCAL\")",
+                                 n);
         if (load_job(y, e, x))
             return -1;
+    }
+    y->line0 = saved;
     return 0;
 }
 

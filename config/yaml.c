@@ -355,6 +355,8 @@ int yaml_line(struct fy_node *n)
 static int verr_line(yaml_cx *y, int line, const char *fmt, va_list ap)
 {
     char msg[700];
+    if (!line)
+        line = y->line0;
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (y->msg_cap && y->msg_cap < sizeof msg)
         msg[y->msg_cap - 1] = 0;

@@ -30,6 +30,8 @@ typedef struct yaml_cx {
                        * 0: that is an error */
     yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: s7__parse_dec (util/text.h) */
     int json;        /* 1: the file is JSON (parsed as such, not as YAML 1.1/1.2) */
+    int line0;       /* the line of the entry being read, for a message about a node that has
+                       * none of its own (an empty {} or [], a key without a value); 0: none */
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;

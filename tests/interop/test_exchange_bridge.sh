@@ -200,6 +200,10 @@ bad partnerline '  - {local_cpu: b, job: bsend a 5 every 1s from DB2.DBW0}' \
     "$S7_TEST_TMP/partnerline.yaml:5: jobs[0]: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT; give it to the CPU that runs it"
 bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/yamlconn.yaml:5:"
+bad emptyjob $'  - local_cpu: b\n    job:' "$S7_TEST_TMP/emptyjob.yaml:5: jobs[0]: no job: give the job"
+bad emptymap $'  - local_cpu: b\n    job: {}' "$S7_TEST_TMP/emptymap.yaml:5: job: no name:"
+bad emptylist $'  - local_cpu: b\n    job: {name: s, kind: get, connection: a,\n          addr: [], local: DB2.DBW0, every: 1s}' \
+    "$S7_TEST_TMP/emptylist.yaml:6: addr: the list is empty"
 bad connopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --slot 5}' \
     "$S7_TEST_TMP/connopt.yaml:5: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
 bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.DBW0}' \

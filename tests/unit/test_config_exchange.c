@@ -417,6 +417,16 @@ static const struct {
      "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
     {"connections:\n  - {id: 1, name: x, host: h}\n  - {id: 2, name: x, host: g}\n",
      "3: connection name 'x' is already used: give each connection its own name"},
+    /* entries without a line of their own: an empty entry is named by its place, an empty
+     * list inside a job by the job's line */
+    {"jobs:\n  - get h MW0 every 1s into MW2\n  -\n",
+     " jobs: entry 2 is empty: give a job (name:, kind:, connection:, addr:, local:, every:) or "
+     "one line (\"get HOST ADDR every 100ms into LOCAL\")"},
+    {"jobs:\n  - {}\n",
+     " jobs: entry 1 is empty: give a job (name:, kind:, connection:, addr:, local:, every:) or "
+     "one line (\"get HOST ADDR every 100ms into LOCAL\")"},
+    {"jobs:\n  - {name: x, kind: get, host: h,\n     addr: [], local: MW0, every: 1s}\n",
+     "2: addr: the list is empty: give one to four addresses"},
     /* the file itself: empty, tabs */
     {"", " no YAML document in it (empty?): expected connections: and jobs:"},
     {"jobs:\n\t- get h MW0 every 1s into MW2\n",
