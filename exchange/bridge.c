@@ -61,6 +61,7 @@ typedef struct job {
     size_t nhs;
     uint8_t trig_val, done_val, err_val, status_val[2];
     int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
+    int poll_err, poll_was;    /* the REQ bit could not be polled (the state before: poll_was) */
     int phase, result_ready, result;
     size_t idx; /* in the bridge's j and due */
     int64_t t0_us;
@@ -605,6 +606,38 @@ static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc,
         partner_lost(b, p, rc, what, it, n);
 }
 
+/* A triggered job could not poll its REQ bit (its CPU down, the read failed): the job shows
+ * the error, but nothing ran, so nothing is counted (docs/exchange.md: while the bit does not
+ * rise the job only polls it); a poll that works again takes the error back (poll_ok). */
+static void poll_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc, const s7_item *it,
+                      size_t n)
+{
+    if (!j->poll_err) {
+        j->poll_err = 1;
+        j->poll_was = j->st.state;
+    }
+    if (rc)
+        set_error(&j->st.last_error, p, what, rc, p->c, it, n);
+    else
+        j->st.last_error = p->st.last_error;
+    take_status(j, &j->st.last_error);
+    job_state(j, S7_BRIDGE_ERROR);
+    if (rc && (s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
+        partner_lost(b, p, rc, what, it, n);
+}
+
+static void poll_ok(job *j)
+{
+    if (!j->poll_err)
+        return;
+    j->poll_err = 0;
+    if (j->poll_was != S7_BRIDGE_ERROR) { /* the last transfer (if any) had succeeded */
+        j->st.status = S7_XST_OK;
+        j->st.status_cause = "ok";
+        job_state(j, j->poll_was == S7_BRIDGE_WAITING ? S7_BRIDGE_OK : j->poll_was);
+    }
+}
+
 S7_HOT static void job_ok(job *j)
 {
     int64_t us = s7__mono_us() - j->t0_us;
@@ -674,7 +707,9 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
         partner *p = need[k];
         if (!p || p->up)
             continue;
-        if (p->tried) { /* down: this cycle fails with the partner's error */
+        if (p->tried && trig) { /* the REQ bit's CPU is down: no poll, nothing runs */
+            poll_fail(b, j, p, "trigger read", 0, NULL, 0);
+        } else if (p->tried) { /* down: this cycle fails with the partner's error */
             j->st.last_error = p->st.last_error;
             take_status(j, &j->st.last_error);
             j->st.err++;
@@ -686,7 +721,7 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
         partner *hp = P(b, j->spec.hs);
         int rc = s7_client_read_async(hp->c, &j->trig, 1, on_done, j);
         if (rc < 0) {
-            job_fail(b, j, hp, "trigger read", rc, NULL, 0);
+            poll_fail(b, j, hp, "trigger read", rc, NULL, 0);
         } else {
             j->phase = PH_TRIG;
             kick(b, hp);
@@ -707,9 +742,10 @@ static void job_step(s7_bridge *b, job *j)
         partner *hp = P(b, j->spec.hs);
         j->phase = PH_IDLE;
         if (rc < 0) {
-            job_fail(b, j, hp, "trigger read", rc, &j->trig, 1);
+            poll_fail(b, j, hp, "trigger read", rc, &j->trig, 1);
             return;
         }
+        poll_ok(j);
         int t = j->trig_val & 1;
         if (t && !j->last_trig) {
             partner *down = !src->up ? src : !dst->up ? dst : NULL;

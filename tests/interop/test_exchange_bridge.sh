@@ -176,6 +176,35 @@ else
     fail "ajv not installed in $NODE_PATH (run make deps)"
 fi
 
+# a REQ job whose CPU (the one with the REQ bit) is down cannot poll its bit: it shows the
+# error, but nothing ran, so it counts no error run (docs: while the bit does not rise it
+# only polls it); then that CPU comes up and the job is fine without an edge
+DEADP=$(free_port) || die "no free port"
+F2="$S7_TEST_TMP/reqdown.yaml"
+cat >"$F2" <<EOF
+partners:
+  - {name: line-m1, address: 127.0.0.1, port: $P_M1, profile: s7-300}
+  - {name: dead, address: 127.0.0.1, port: $DEADP, profile: s7-1500}
+jobs:
+  - {name: req-dead, local_cpu: dead, job: get line-m1 DB20.DBD0 on M0.0 into MD4}
+EOF
+JL2="$S7_TEST_TMP/reqdown.jsonl"
+"$S7_BIN" exchange "$F2" --every 100ms --duration 20s --backoff-max 200ms --json-lines "$JL2" \
+    --quiet >/dev/null 2>&1 &
+BR2=$!
+on_exit "kill $BR2 2>/dev/null || true"
+last2() { JL="$JL2" last "$@"; }
+wait_for '[ "$(last2 req-dead state)" = error ]' || fail "req-dead did not show its CPU's error"
+sleep 1 # ten more polls of a CPU that is down
+check_eq "$(last2 req-dead err)" 0 "a REQ job whose CPU is down counts no error run"
+check_eq "$(last2 req-dead triggers)" 0 "... and no edge"
+check_eq "$(last2 req-dead cause)" partner_down "... and shows partner_down"
+start_s7server --listen "127.0.0.1:$DEADP" --profile s7-1500 --put-get on
+wait_for '[ "$(last2 req-dead state)" = ok ]' || fail "req-dead did not come back once its CPU was up"
+check_eq "$(last2 req-dead err)" 0 "no error run counted on the way"
+kill "$BR2" 2>/dev/null
+wait "$BR2" 2>/dev/null
+
 # FILE errors: FILE:LINE, the job, the fix
 bad() { # NAME YAML-JOBS WANT
     printf 'partners:\n  - {name: a, address: 127.0.0.1}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' "$2" \
