@@ -205,6 +205,43 @@ check_eq "$(last2 req-dead err)" 0 "no error run counted on the way"
 kill "$BR2" 2>/dev/null
 wait "$BR2" 2>/dev/null
 
+# --timeout: a CPU that takes the TCP connection but never answers fails the job with
+# timeout after TIME (the default 3 s would not fail a run within the 2 s here)
+MUTEP=$(free_port) || die "no free port"
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(15)' "$MUTEP" &
+MUTE=$!
+on_exit "kill $MUTE 2>/dev/null || true"
+wait_for '(exec 3<>"/dev/tcp/127.0.0.1/$MUTEP") 2>/dev/null' || fail "the silent listener did not start"
+F3="$S7_TEST_TMP/mute.yaml"
+cat >"$F3" <<EOF
+partners:
+  - {name: mute, address: 127.0.0.1, port: $MUTEP}
+  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500}
+jobs:
+  - {name: from-mute, local_cpu: plc-line, job: get mute MW0 every 100ms into DB40.DBW120}
+EOF
+for t in default 300ms; do
+    JL="$S7_TEST_TMP/mute-$t.jsonl"
+    opt=()
+    [ "$t" = default ] || opt=(--timeout "$t")
+    "$S7_BIN" exchange "$F3" --duration 2s --json-lines "$JL" --quiet "${opt[@]}" >/dev/null 2>&1
+    eval "err_$t=\$(last from-mute err)"
+done
+check_eq "$err_default" 0 "a silent CPU: no run failed within 2 s at the default timeout (3 s)"
+if [ "${err_300ms:-0}" -ge 2 ] 2>/dev/null; then
+    pass "--timeout 300ms: $err_300ms runs failed within 2 s"
+else
+    fail "--timeout 300ms: ${err_300ms:-?} runs failed within 2 s, expected 2 or more"
+fi
+check_match "$(last from-mute error)" '"name": "timeout"' "--timeout: the error is a timeout"
+JL="$S7_TEST_TMP/bridge.jsonl"
+rc=0
+out="$("$S7_BIN" exchange "$F3" --timeout 50ms 2>&1)" || rc=$?
+check_eq "$rc" 2 "--timeout 50ms is refused"
+check_contains "$out" "--timeout 50ms: must be 100 ms..60 s, e.g. --timeout 5s" "... naming the range"
+
 # FILE errors: FILE:LINE, the job, the fix
 bad() { # NAME YAML-JOBS WANT
     printf 'partners:\n  - {name: a, address: 127.0.0.1}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' "$2" \

@@ -39,7 +39,7 @@ _s7_options()
                 ' --job --scan'
             ;;
         exchange)
-            printf '%s' '--every --duration --count --json-lines --metrics --backoff-max --quiet' \
+            printf '%s' '--every --duration --count --json-lines --metrics --timeout --backoff-max --quiet' \
                 ' --help -h'
             ;;
         partner)

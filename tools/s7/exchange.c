@@ -41,6 +41,8 @@ const char exchange_help[] =
     "  --count N             stop when every job has run N times (ok or failed)\n"
     "  --json-lines FILE     one JSON object per job every --every (- for stdout)\n"
     "  --metrics ADDR:PORT   Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
+    "  --timeout TIME        how long a CPU may take to connect or to answer a request\n"
+    "                        (default 3s; 100 ms..60 s)\n"
     "  --backoff-max TIME    longest wait between reconnects to a CPU that is down (default 5s;\n"
     "                        the first is 200 ms, each next one twice as long)\n"
     "  --quiet               no table\n\n"
@@ -307,7 +309,8 @@ static int usage(const char *fmt, const char *a)
     fputs("error: ", stderr);
     fprintf(stderr, fmt, a);
     fputs("\nusage: s7 exchange FILE [--every TIME] [--duration TIME] [--count N] "
-          "[--json-lines FILE] [--metrics ADDR:PORT] [--backoff-max TIME] [--quiet]\nrun 's7 help "
+          "[--json-lines FILE] [--metrics ADDR:PORT] [--timeout TIME] [--backoff-max TIME] "
+          "[--quiet]\nrun 's7 help "
           "exchange' for "
           "details\n",
           stderr);
@@ -317,7 +320,7 @@ static int usage(const char *fmt, const char *a)
 int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
 {
     const char *file = NULL, *jl = NULL, *met = NULL;
-    long every = 1000, duration = 0, count = 0, backoff_max = 5000;
+    long every = 1000, duration = 0, count = 0, backoff_max = 5000, timeout = 0;
     int quiet = 0;
     (void)cmd;
     for (int i = 0; i < argc; i++) {
@@ -337,9 +340,10 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
             continue;
         }
         static const char *const valued[] = {"--every",      "--duration", "--count",
-                                             "--json-lines", "--metrics",  "--backoff-max"};
+                                             "--json-lines", "--metrics",  "--backoff-max",
+                                             "--timeout"};
         int k = -1;
-        for (int n = 0; n < 6; n++)
+        for (int n = 0; n < (int)(sizeof valued / sizeof valued[0]); n++)
             if (strcmp(a, valued[n]) == 0)
                 k = n;
         if (k < 0)
@@ -362,9 +366,13 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
             break;
         case 3: jl = v; break;
         case 4: met = v; break;
-        default:
+        case 5:
             if (s7_duration_parse(v, 1000, 200, 600000, &backoff_max, NULL, 0))
                 return usage("--backoff-max %s: must be 200 ms..10 min, e.g. --backoff-max 5s", v);
+            break;
+        default:
+            if (s7_duration_parse(v, 1000, 100, 60000, &timeout, NULL, 0))
+                return usage("--timeout %s: must be 100 ms..60 s, e.g. --timeout 5s", v);
             break;
         }
     }
@@ -379,6 +387,10 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         fprintf(stderr, "error: %s\n", err);
         fprintf(stderr, "docs/exchange.md describes the file\n");
         return CLI_USAGE;
+    }
+    for (size_t i = 0; timeout && i < r.cfg.npartners; i++) {
+        r.cfg.partners[i].co.connect_timeout_ms = (int)timeout;
+        r.cfg.partners[i].co.request_timeout_ms = (int)timeout;
     }
     s7_bridge_opts bo;
     s7_bridge_opts_init(&bo);
