@@ -224,9 +224,17 @@ static int on_job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
         x->job = v;
     else if (strcmp(k, "local_cpu") == 0)
         x->local = v;
-    else if (strcmp(k, "name") == 0)
-        return yaml_scalar(y, v, key, x->name, sizeof x->name);
-    else if (strcmp(k, "on_change") == 0) {
+    else if (strcmp(k, "name") == 0) {
+        char nm[256];
+        if (yaml_scalar(y, v, key, nm, sizeof nm))
+            return -1;
+        if (!s7_xjob_name_ok(nm))
+            return yaml_err(y, v,
+                            "%s: '%s' is no job name: use 1..63 letters, digits and - _ . # "
+                            "(e.g. line-m1-status)",
+                            key, nm);
+        memcpy(x->name, nm, strlen(nm) + 1); /* fits: s7_xjob_name_ok checked the length */
+    } else if (strcmp(k, "on_change") == 0) {
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (yaml_ieq(s, "true") || yaml_ieq(s, "yes"))
@@ -373,6 +381,12 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             remote = find_partner(c, conn->host);
         if (remote < 0)
             return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
+        if (x.name[0] && (fy_node_is_mapping(x.job)
+                              ? fy_node_mapping_lookup_by_string(x.job, "name", (size_t)-1) != NULL
+                              : strstr(line, "--name") != NULL))
+            return yaml_err(y, e,
+                            "%s: the job has two names ('%s' here and '%s' in job:): keep one",
+                            x.where, x.name, j->name);
         if (x.name[0]) {
             if (s7_exchange_job(c->x, x.name))
                 return yaml_err(y, e,
@@ -386,6 +400,12 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         c->on_change[before] = x.on_change;
     }
     y->line0 = 0;
+    /* the table as a whole: the names as every spelling gets them checked */
+    char msg[700];
+    if (s7_exchange_validate(c->x, msg, sizeof msg)) {
+        snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE */
+        return -1;
+    }
     return 0;
 }
 

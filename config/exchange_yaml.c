@@ -216,8 +216,11 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
     if (strcmp(k, "name") == 0) {
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (!*s || strlen(s) >= sizeof jc->j.name)
-            return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof jc->j.name - 1);
+        if (!s7_xjob_name_ok(s))
+            return yaml_err(y, v,
+                            "name: '%s' is no job name: use 1..%zu letters, digits and - _ . # "
+                            "(e.g. line-m1-status)",
+                            s, sizeof jc->j.name - 1);
         memcpy(jc->j.name, s, strlen(s) + 1);
         return 0;
     }

@@ -474,11 +474,11 @@ static int host_check(const char *h, char *msg, size_t cap)
     return 0;
 }
 
-static int name_ok(const char *s)
+int s7_xjob_name_ok(const char *name)
 {
-    if (!*s)
+    if (!name || !*name || strlen(name) >= S7_XNAME_MAX)
         return 0;
-    for (; *s; s++)
+    for (const char *s = name; *s; s++)
         if (!isalnum((unsigned char)*s) && !strchr("-_.#", *s))
             return 0;
     return 1;
@@ -528,7 +528,7 @@ static int validate_all(const s7_exchange *x, char *err, size_t errcap)
     for (size_t i = 0; i < x->njobs; i++) {
         const s7_xjob *j = &x->jobs[i];
         char jt[260];
-        if (!name_ok(j->name))
+        if (!s7_xjob_name_ok(j->name))
             return s7__errf(
                 err, errcap,
                 "%s: job name '%s': use letters, digits and - _ . # (e.g. line-m1-status)",
@@ -838,7 +838,7 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                     goto out;
                 }
             } else if (!strcmp(w, "--name")) {
-                if (strlen(val) >= sizeof j.name || !name_ok(val)) {
+                if (!s7_xjob_name_ok(val)) {
                     s7__errf(err, errcap,
                              "%s: --name '%s': use 1..63 letters, digits and - _ . # (e.g. "
                              "line-m1-status)",

@@ -216,6 +216,10 @@ S7_API int s7_exchange_resolve(s7_exchange *x, char *err, size_t errcap);
 S7_API int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, char *err,
                                  size_t errcap);
 
+/* 1 when name is a valid job name: 1..S7_XNAME_MAX-1 letters, digits and - _ . # (the rule
+ * every spelling's name is checked by); else 0. */
+S7_API int s7_xjob_name_ok(const char *name);
+
 /* Parses one area address of a job (a tag, a range "DB20.DBB0..DBB31" or "DB20.DBB0..31", or
  * an ANY pointer) into t.  0, or S7_ERR_ADDR / S7_ERR_TYPE with "address 'TEXT': what is
  * wrong; the forms" (a range: "address: 'TEXT' what is wrong") in err. */

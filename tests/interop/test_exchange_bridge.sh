@@ -270,6 +270,12 @@ bad emptyjob $'  - local_cpu: b\n    job:' "$S7_TEST_TMP/emptyjob.yaml:5: jobs[0
 bad emptymap $'  - local_cpu: b\n    job: {}' "$S7_TEST_TMP/emptymap.yaml:5: job: no name:"
 bad emptylist $'  - local_cpu: b\n    job: {name: s, kind: get, connection: a,\n          addr: [], local: DB2.DBW0, every: 1s}' \
     "$S7_TEST_TMP/emptylist.yaml:6: addr: the list is empty"
+bad blankname '  - {name: "  ", local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0}' \
+    "$S7_TEST_TMP/blankname.yaml:5: jobs[0].name: '  ' is no job name: use 1..63 letters, digits and - _ . #"
+bad yamlname $'  - local_cpu: b\n    job: {name: "a b", kind: get, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}' \
+    "$S7_TEST_TMP/yamlname.yaml:6: name: 'a b' is no job name"
+bad twonames '  - {name: x, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --name y}' \
+    "$S7_TEST_TMP/twonames.yaml:5: jobs[0]: the job has two names ('x' here and 'y' in job:): keep one"
 bad connopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --slot 5}' \
     "$S7_TEST_TMP/connopt.yaml:5: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
 bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.DBW0}' \
