@@ -333,6 +333,7 @@ typedef struct probe_run {
     int oth_state[NOTHER]; /* S7__LIVE_* */
     int oth_rst[NOTHER];   /* answered with RST (else SYN-ACK) */
     char oth_note[NOTHER][96];
+    char oth_from[NOTHER][64]; /* the router that reported the port's host unreachable */
     /* raw TCP */
     int raw_fd;
     char raw_why[160];
@@ -602,6 +603,8 @@ static void other_done(probe_run *x, int k)
         addr_str(ie.from, a, sizeof a);
         x->oth_state[k] =
             (ie.type == 3 && (ie.code == 0 || ie.code == 1)) ? S7__LIVE_UNREACH : S7__LIVE_NONE;
+        if (x->oth_state[k] == S7__LIVE_UNREACH)
+            snprintf(x->oth_from[k], sizeof x->oth_from[k], "%s", a);
         snprintf(x->oth_note[k], sizeof x->oth_note[k], "ICMP type %d code %d from %s", ie.type,
                  ie.code, a);
     } else {
@@ -960,6 +963,12 @@ finish:;
             ev->other = S7__LIVE_NONE;
         }
     }
+    /* a router's report for another port's SYN is as good as one for the echo request: the
+     * first of its reports that came (routers rate-limit them) names the host down */
+    for (int k = 0; k < NOTHER && !ev->live_from[0]; k++)
+        if (x.oth_state[k] == S7__LIVE_UNREACH && ev->other != S7__LIVE_ANSWER &&
+            ev->echo != S7__LIVE_ANSWER)
+            snprintf(ev->live_from, sizeof ev->live_from, "%s", x.oth_from[k]);
 
     /* the probes' record */
     switch (ev->syn) {

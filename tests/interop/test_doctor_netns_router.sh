@@ -10,6 +10,8 @@
 #   .6  nft reject with icmp admin-prohibited          -> port_rejected
 #   fd00:241:2::6 (IPv6) reject with icmpv6 admin-prohibited -> port_rejected
 #   .7  nft drop of everything to it                   -> no_answer (nothing proves it up or down)
+#   .97 (nobody) nft drop of its 102 and of the echo   -> host_unreachable (the router reports
+#                                                         it for the SYNs to the other ports)
 # and without rules: .3 (a live host, nothing on 102)  -> port_closed, the RST's sender verified;
 # 10.241.2.99 (nobody: a powered-off CPU behind the router) -> host_unreachable (the router
 # reports it); 10.241.1.99 (nobody, on the client's own segment) -> host_unreachable (ARP);
@@ -70,6 +72,8 @@ table inet s7t {
     ip daddr $P.2.4 tcp dport 102 reject with tcp reset
     ip daddr $P.2.6 tcp dport 102 reject with icmp type admin-prohibited
     ip daddr $P.2.7 drop
+    ip daddr $P.2.97 tcp dport 102 drop
+    ip daddr $P.2.97 icmp type echo-request drop
     ip6 daddr $V6:2::6 tcp dport 102 reject with icmpv6 type admin-prohibited
   }
 }
@@ -126,6 +130,7 @@ case_bg admin6 $V6:2::6
 case_bg dropall $P.2.7 --timeout 1000
 case_bg closed $P.2.3
 case_bg off_router $P.2.99
+case_bg off_router_other $P.2.97 --timeout 1000
 TEXT=1 case_bg off_segment $P.1.99
 # user_bg NAME ARGS...: s7 doctor as the unprivileged user 65534, --json into NAME.json
 user_bg() {
@@ -229,6 +234,12 @@ expect closed port_closed "PLC owner (the CPU's IP address)" "by the target itse
 expect off_router host_unreachable "cabling, power and IP of the CPU" "$P.1.1" "a firewall is not the cause"
 q off_router 'f["cause"]'
 check_contains "$R" "a router reports it unreachable" "off_router: the cause"
+
+# nobody at .97, its port 102 and the echo dropped on the router: only the SYNs to the other
+# ports reach the router's ARP, and its report for them is the evidence
+expect off_router_other host_unreachable "cabling, power and IP of the CPU" "$P.1.1 reports $P.2.97 unreachable" "a firewall is not the cause"
+q off_router_other 'p["tcp:22"]["saw"]'
+check_contains "$R" "ICMP type 3 code 1 from $P.1.1" "off_router_other: the report came for another port"
 
 expect off_segment host_unreachable "cabling, power and IP of the CPU" "no device answers ARP for $P.1.99" "check that it is powered"
 q off_segment 'p["neighbour"]["saw"]'
