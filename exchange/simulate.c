@@ -600,7 +600,7 @@ static int start_jobs(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
         if (!s->cl[c].job || s->cpu_of[cn->active] != x - s->cpus || pc < 0)
             continue;
         s7_xconn *xc = s7_exchange_conn_by_name(&x->jobs, cn->name);
-        if (xc && s->cpus[pc].listening)
+        if (xc && s->cpus[pc].port) /* known also when port_closed took it away at start */
             xc->port = s->cpus[pc].port;
     }
     s7_xengine_opts eo;

@@ -249,6 +249,30 @@ static void test_active_budget(void)
     s7_plant_free(p);
 }
 
+/* CPU:port_closed from the start on loopback: the jobs of the CPU's partners dial the port
+ * it got (nothing listens on it yet), so that they connect once the fault is cleared (they
+ * dialled port 102 and never did). */
+static void test_closed_at_start(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.5.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-m1:port_closed", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    CHECK(run_until(s, 0, 1, 1)); /* plc-line's GET from plc-m1 fails */
+    CHECK(run_until(s, 1, 3, 1)); /* the one from plc-m2 runs */
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 1, 1));
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 static void test_refusals(void)
 {
     s7_plant *p = plant();
@@ -281,6 +305,7 @@ int main(void)
     test_cpus_and_exchanges();
     test_replace();
     test_active_budget();
+    test_closed_at_start();
     test_refusals();
     /* the same with the poll backend of the loops (no epoll descriptor to nest) */
     setenv("S7_USE_POLL", "1", 1);
