@@ -86,6 +86,15 @@ check_contains() {
     return 0
 }
 
+# check_lacks HAYSTACK NEEDLE WHAT: NEEDLE (a fixed string) is not in HAYSTACK.
+check_lacks() {
+    case "$1" in
+        *"$2"*) fail "$3: '$2' in '$1'" ;;
+        *) pass "$3" ;;
+    esac
+    return 0
+}
+
 # check_match STRING ERE WHAT: STRING matches the extended regular expression.
 check_match() {
     if [[ "$1" =~ $2 ]]; then pass "$3"; else fail "$3: '$1' does not match /$2/"; fi

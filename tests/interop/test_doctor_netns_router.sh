@@ -110,9 +110,15 @@ partners:
   - {name: scada, address: $P.1.2, cell: control, kind: scada, type: op}
   - {name: plc2, address: $P.2.2, cell: cell, kind: plc, profile: s7-300}
   - {name: plc5, address: $P.2.5, cell: cell, kind: plc, profile: s7-300}
+  - {name: hmi9, address: $P.1.9, cell: control, kind: hmi, type: op}
 connections:
   - name: scada-plc5
     active: scada
+    passive: plc5
+    exchanges:
+      - {get: DB1.DBB0..DBB7, cycle: 1s}
+  - name: hmi9-plc5
+    active: hmi9
     passive: plc5
     exchanges:
       - {get: DB1.DBB0..DBB7, cycle: 1s}
@@ -122,6 +128,7 @@ BG=()
 t0=$(date +%s%N)
 case_bg drop_undoc plc2 --timeout 1000 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
 case_bg reject_doc plc5 --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+case_bg reject_elsewhere plc5 --inventory "$S7_TEST_TMP/plant.yaml" --as hmi9
 TEXT=1 case_bg drop $P.2.2 --timeout 1000
 TEXT=1 case_bg reset $P.2.4
 TEXT=1 case_bg icmp_port $P.2.5
@@ -260,6 +267,13 @@ q reject_doc 'f["cause"]'
 check_contains "$R" "the path is documented, so the firewall should pass it" "documented path rejected: a rule is missing"
 q reject_doc 'd["path"]["documented"]'
 check_eq "$R" true "documented path: documented true"
+# probed from another address than the documented partner's (cli does not hold hmi9's): the
+# probe does not test the documented path, so no missing rule is claimed
+expect reject_elsewhere port_rejected "network team (firewall)" "which does not hold hmi9's address $P.1.9" "passes TCP 102"
+q reject_elsewhere 'f["cause"]'
+check_lacks "$R" "a rule is missing" "documented path, probed from elsewhere: no missing rule claimed"
+q reject_elsewhere 'd["path"]["documented"]'
+check_eq "$R" None "documented path, probed from elsewhere: documented null"
 
 q reset_user 'd["verdict"]'
 check_eq "$R" port_closed "unprivileged reset: port_closed (the RST cannot be told apart)"
@@ -286,7 +300,7 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     python3 -c '
 import json, sys
 for f in sys.argv[1:]:
-    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,off_user,drop_undoc,reject_doc,admin6}.json \
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,off_user,drop_undoc,reject_doc,reject_elsewhere,admin6}.json \
         >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
     out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
         pass "14 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"

@@ -193,7 +193,9 @@ static int path_of(const cli_cmd *cmd, const doc_args *a, const char **host, uin
                  fwd->name, a->inventory, from->name, to->name, to->port ? to->port : 102,
                  s7_plant_type_name(fwd->type),
                  s7_plant_tsap_text(fwd->local_tsap, fwd->remote_tsap, ts, sizeof ts), from_txt);
-        *documented = 1;
+        /* from another source the probe does not test the documented path: a firewall that
+         * drops it may be right, so nothing is said of a missing rule */
+        *documented = src[0] ? 1 : -1;
     } else if (rev) {
         snprintf(note, ncap,
                  "not documented in this direction: %s documents connection '%s' with %s as the "
