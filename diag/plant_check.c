@@ -30,6 +30,8 @@
 #include "s7/plant.h"
 #include "s7/plant_check.h"
 
+#include "diag/internal.h"
+
 /* Copies a verdict name (static, or another result's) into a result's array. */
 #define set_verdict(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -466,9 +468,30 @@ static void check_active(const s7_plant *p, const s7_plant_check_opts *o, s7_pla
     if (cr->cpu_state[0]) /* the doctor read the passive partner's mode */
         mode[c->passive] =
             strcmp(cr->cpu_state, s7_cpu_state_name(S7_CPU_STOP)) == 0 ? MODE_STOP : MODE_NOT_STOP;
-    if (cr->status == S7_PLANT_FAIL || !s7_plant_partner_has_role(ap, S7_PLANT_KIND_PLC) ||
+    if (!s7_plant_partner_has_role(ap, S7_PLANT_KIND_PLC) ||
         active_mode(p, o, c->active, mode) != MODE_STOP)
         return;
+    if (cr->status == S7_PLANT_FAIL) {
+        /* failed already (the passive side's fault leads): the STOP is said beside it, and
+         * what was not failed yet is not run either */
+        s7__cat(cr->detail, sizeof cr->detail,
+                "; besides, the active partner %s (%s) is in STOP: nothing is exchanged until "
+                "it runs again",
+                ap->name, ap->address);
+        s7__cat(cr->fix, sizeof cr->fix,
+                "; then PLC operator of %s: remove the cause of its STOP (s7 doctor %s) and "
+                "switch it to RUN",
+                ap->name, ap->address);
+        for (size_t e = 0; e < c->nex; e++) {
+            if (cr->ex[e].status == S7_PLANT_FAIL)
+                continue;
+            cr->ex[e].status = S7_PLANT_FAIL;
+            set_verdict(cr->ex[e].verdict, s7_diag_verdict_name(S7_DIAG_CPU_STOPPED));
+            snprintf(cr->ex[e].detail, sizeof cr->ex[e].detail,
+                     "not run: the active partner %s is in STOP", ap->name);
+        }
+        return;
+    }
     cr->status = S7_PLANT_FAIL;
     cr->unproven[0] = 0;
     set_verdict(cr->verdict, s7_diag_verdict_name(S7_DIAG_CPU_STOPPED));

@@ -140,6 +140,15 @@ check_match "$out" "line-capper +fail +cpu_stopped" \
 check_contains "$out" "plc-line, the CPU that runs this connection's GET/PUT, is in STOP" "monitor: the cause names the active CPU"
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-capper 2>&1)" || true
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cpu_stopped +FAIL" "check: line-capper cpu_stopped"
+# a fault on the passive CPU beside it: that fault leads, the STOP is still said, and the
+# exchange the fault does not touch is not run either
+check_ok "capper's DB20 short" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:db_short:DB20:16"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +db_too_short +FAIL" "check: the passive CPU's fault leads"
+check_contains "$out" "besides, the active partner plc-line" "check: the active CPU's STOP is said too"
+check_match "$out" "#2 +PUT DB21.DBB0..DBB1 [^
+]*cpu_stopped +FAIL" "check: the PUT is not run (cpu_stopped), not skipped"
+check_ok "capper's DB20 back" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-capper:db_short:DB20:16"
 check_ok "plc-line back to RUN" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-line:stop"
 for ((i = 0; i < 50; i++)); do
     out="$("$S7_BIN" read "$laddr:$lport" DB9000.DBW52:INT 2>&1)"
