@@ -42,6 +42,7 @@ struct simnet {
     simnet_cell *cells;
     size_t ncells;
     unsigned char *dropped; /* per connection: its router fault (S7_SIM_FAULT_ROUTER_*), 0 none */
+    unsigned char *gone;    /* per partner: 1 while CPU:down holds */
 };
 
 /* Runs argv (in namespace fd when >= 0); 0 when it exits 0, else -1 with its first line of
@@ -391,7 +392,8 @@ simnet *simnet_up(const s7_plant *p, int verbose, char *err, size_t cap)
     n->root_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     n->cells = calloc(p->ncells ? p->ncells : 1, sizeof *n->cells);
     n->dropped = calloc(p->nconns ? p->nconns : 1, 1);
-    if (!n->cells || !n->dropped || n->root_fd < 0) {
+    n->gone = calloc(p->npartners ? p->npartners : 1, 1);
+    if (!n->cells || !n->dropped || !n->gone || n->root_fd < 0) {
         snprintf(err, cap, "out of memory, or /proc/self/ns/net: %s", strerror(errno));
         simnet_down(n);
         return NULL;
@@ -435,6 +437,7 @@ void simnet_down(simnet *n)
         close(n->root_fd);
     free(n->cells);
     free(n->dropped);
+    free(n->gone);
     free(n);
 }
 
@@ -539,6 +542,10 @@ int simnet_host(simnet *n, size_t partner, int on, char *err, size_t cap)
     simnet_cell *c = &n->cells[ci];
     char a[64];
     snprintf(a, sizeof a, "%s/%d", pt->address, c->prefix);
+    if (on == n->gone[partner]) {
+        snprintf(err, cap, "%s is %s", pt->name, on ? "down already" : "not down");
+        return -1;
+    }
     if (on) {
         /* the other partners of the cell keep their addresses when it held the first one */
         if (sysctl_in(n, c->fd, "/proc/sys/net/ipv4/conf/eth0/promote_secondaries", err, cap) < 0 ||
@@ -546,9 +553,13 @@ int simnet_host(simnet *n, size_t partner, int on, char *err, size_t cap)
             return -1;
         char e2[256];
         cmd(n, -1, e2, sizeof e2, "ip", "-n", n->rns, "neigh", "flush", "to", pt->address, NULL);
+        n->gone[partner] = 1;
         return 0;
     }
-    return cmd(n, -1, err, cap, "ip", "-n", c->ns, "addr", "add", a, "dev", "eth0", NULL);
+    if (cmd(n, -1, err, cap, "ip", "-n", c->ns, "addr", "add", a, "dev", "eth0", NULL) < 0)
+        return -1;
+    n->gone[partner] = 0;
+    return 0;
 }
 
 const char *simnet_ns_name(const simnet *n, size_t cell)
