@@ -17,6 +17,7 @@
 #include <poll.h>
 
 #include "client/fixed.h"
+#include "exchange/bridge_int.h"
 #include "exchange/resolve.h"
 #include "net/loop.h"
 #include "s7/exchange.h"
@@ -62,6 +63,9 @@ typedef struct job {
     uint8_t trig_val, done_val, err_val, status_val[2];
     int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
     int poll_err, poll_was;    /* the REQ bit could not be polled (the state before: poll_was) */
+    uint32_t whole;            /* a job model's GET/PUT: the bytes its partner must take in one
+                                * PDU (s7__bridge_job_whole), 0 none */
+    int whole_src;             /* 1: the partner is the source (a GET), 0 the destination */
     int phase, result_ready, result;
     size_t idx; /* in the bridge's j and due */
     int64_t t0_us;
@@ -651,10 +655,44 @@ S7_HOT static void job_ok(job *j)
 
 static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
 
+/* A job model's GET/PUT whose partner p negotiated a smaller PDU than the job needs: the run
+ * fails with 1/4 pdu_exceeded (a GET is one consistent read; the client would split it). */
+static int too_big(s7_bridge *b, job *j, partner *p)
+{
+    uint16_t pdu = (uint16_t)s7_client_pdu(p->c);
+    if (!j->whole || pdu >= j->whole)
+        return 0;
+    job_fail(b, j, p, j->whole_src ? "read" : "write", S7_ERR_TOOBIG, NULL, 0);
+    snprintf(j->st.last_error.text, sizeof j->st.last_error.text,
+             "%s negotiated a PDU of %u bytes; the job needs %u in one request", p->name, pdu,
+             (unsigned)j->whole);
+    snprintf(j->st.last_error.cause, sizeof j->st.last_error.cause,
+             "%s offers a smaller PDU than the job was checked against (its pdu: in the file): a "
+             "GET or PUT moves its areas in one request, as the instructions do, and is not split",
+             p->name);
+    snprintf(j->st.last_error.fix, sizeof j->st.last_error.fix,
+             "give %s's pdu: as the CPU negotiates it (s7 info shows it) and make the job's "
+             "areas fit it, or split the job",
+             p->name);
+    return 1;
+}
+
+void s7__bridge_job_whole(s7_bridge *b, int j, int remote_is_src, uint32_t need)
+{
+    if (j >= 0 && (size_t)j < b->nj) {
+        b->j[j]->whole = need;
+        b->j[j]->whole_src = remote_is_src;
+    }
+}
+
 /* Start the transfer's read; returns 0 or the error already recorded. */
 S7_HOT static int start_read(s7_bridge *b, job *j)
 {
     partner *src = P(b, j->spec.src);
+    if (j->whole_src && too_big(b, j, src)) {
+        j->phase = PH_IDLE;
+        return S7_ERR_TOOBIG;
+    }
     j->t0_us = s7__mono_us();
     int rc = s7_client_read_async(src->c, j->src, j->spec.n, on_done, j);
     if (rc < 0) {
@@ -783,6 +821,10 @@ static void job_step(s7_bridge *b, job *j)
             j->phase = PH_IDLE;
             job_ok(j);
             return;
+        }
+        if (!j->whole_src && too_big(b, j, dst)) {
+            j->phase = PH_IDLE;
+            break;
         }
         rc = s7_client_write_async(dst->c, j->dst, j->spec.n, on_done, j);
         if (rc < 0) {

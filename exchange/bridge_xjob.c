@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exchange/bridge_int.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
 
@@ -71,5 +72,7 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
     int rc = s7_bridge_add_job(b, &j, e2, sizeof e2);
     if (rc < 0 && err)
         snprintf(err, errcap, "%s (%s)", e2, where);
+    if (rc >= 0) /* one request with the partner, as the instructions make it */
+        s7__bridge_job_whole(b, rc, get, s7_xjob_pdu_need(xj, NULL, NULL));
     return rc;
 }

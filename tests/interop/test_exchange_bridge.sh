@@ -242,6 +242,25 @@ out="$("$S7_BIN" exchange "$F3" --timeout 50ms 2>&1)" || rc=$?
 check_eq "$rc" 2 "--timeout 50ms is refused"
 check_contains "$out" "--timeout 50ms: must be 100 ms..60 s, e.g. --timeout 5s" "... naming the range"
 
+# a partner that negotiates a smaller PDU than its pdu: says: a job of the model fails with
+# 1/4 pdu_exceeded, as the instruction does, instead of being split over several requests
+F4="$S7_TEST_TMP/pdu.yaml"
+cat >"$F4" <<EOF
+partners:
+  - {name: line-m1, address: 127.0.0.1, port: $P_M1, profile: s7-300, pdu: 960}
+  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic}
+jobs:
+  - {name: too-big, local_cpu: plc-line, job: get line-m1 DB20.DBB0..DBB299 every 100ms into DB40.DBB0}
+EOF
+JL="$S7_TEST_TMP/pdu.jsonl"
+"$S7_BIN" exchange "$F4" --duration 1s --json-lines "$JL" --quiet >/dev/null 2>&1
+check_eq "$(last too-big status)" 1/4 "a GET over the negotiated PDU: STATUS 1/4"
+check_eq "$(last too-big cause)" pdu_exceeded "... pdu_exceeded"
+check_match "$(last too-big error)" "line-m1 negotiated a PDU of 240 bytes; the job needs 318 in one request" \
+    "... naming the PDU and the need"
+check_eq "$(last too-big ok)" 0 "... and never split into two reads"
+JL="$S7_TEST_TMP/bridge.jsonl"
+
 # FILE errors: FILE:LINE, the job, the fix
 bad() { # NAME YAML-JOBS WANT
     printf 'partners:\n  - {name: a, address: 127.0.0.1}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' "$2" \
