@@ -34,16 +34,20 @@
 
 typedef struct top_cx {
     struct fy_node *partners, *jobs;
+    int partners_line, jobs_line; /* their keys' lines (an empty [] has none of its own) */
     s7_bridge_config *c;
 } top_cx;
 
 static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     top_cx *t = ctx;
-    if (strcmp(k, "partners") == 0)
+    if (strcmp(k, "partners") == 0) {
         t->partners = v;
-    else if (strcmp(k, "jobs") == 0)
+        t->partners_line = yaml_line(kn);
+    } else if (strcmp(k, "jobs") == 0) {
         t->jobs = v;
+        t->jobs_line = yaml_line(kn);
+    }
     else if (strcmp(k, "bridge") == 0 || strcmp(k, "description") == 0) {
         if (strcmp(k, "bridge") == 0)
             return yaml_get_str(y, v, k, &t->c->title);
@@ -164,7 +168,11 @@ static int load_partners(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
     if (yaml_is_null(v) || !fy_node_is_sequence(v))
         return yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
     int n = fy_node_sequence_item_count(v);
-    c->partners = calloc(n > 0 ? (size_t)n : 1, sizeof *c->partners);
+    if (n <= 0)
+        return yaml_err(y, v,
+                        "partners: the list is empty: list the CPUs the jobs connect (- {name: "
+                        "line-m1, address: 10.200.2.10})");
+    c->partners = calloc((size_t)n, sizeof *c->partners);
     if (!c->partners)
         return yaml_oom(y);
     void *it = NULL;
@@ -276,7 +284,11 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
     if (yaml_is_null(v) || !fy_node_is_sequence(v))
         return yaml_err(y, v, "jobs: expected a list (lines starting with '- local_cpu: ...')");
     int n = fy_node_sequence_item_count(v);
-    size_t cap = n > 0 ? (size_t)n : 1;
+    if (n <= 0)
+        return yaml_err(y, v,
+                        "jobs: the list is empty: give at least one job (- local_cpu: plc-line, "
+                        "job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0)");
+    size_t cap = (size_t)n;
     c->x = calloc(1, sizeof *c->x);
     c->remote = calloc(cap, sizeof *c->remote);
     c->local = calloc(cap, sizeof *c->local);
@@ -436,8 +448,10 @@ int s7_config_load_bridge(const char *path, s7_bridge_config *out, char *err, si
                                "address: ...)");
         if (rc == 0 && !t.jobs)
             rc = yaml_err_line(&y, 1, "no jobs: list the jobs (jobs: - local_cpu: ... job: ...)");
+        y.line0 = t.partners_line;
         if (rc == 0)
             rc = load_partners(&y, t.partners, out);
+        y.line0 = t.jobs_line;
         if (rc == 0)
             rc = load_jobs(&y, t.jobs, out);
         yaml_close(&y);

@@ -316,6 +316,18 @@ check_eq "$rc" 2 "a GET of 463 bytes from a partner with pdu: 480 is refused"
 check_contains "$S7_LAST_OUT" "more than fit one PDU of 480 bytes (at most 462 bytes" "pdu: 480 named"
 check_contains "$S7_LAST_OUT" "raise the PDU (the pdu: of a at $S7_TEST_TMP/pduover.yaml:2, up to 960)" \
     "the fix names the partner's pdu:"
+# empty lists are refused at their key's line
+printf 'partners:\n  - {name: a, address: 127.0.0.1}\njobs: []\n' >"$S7_TEST_TMP/nojobs.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/nojobs.yaml" --duration 100ms 2>&1)" || rc=$?
+check_eq "$rc" 2 "jobs: [] is refused"
+check_contains "$out" "$S7_TEST_TMP/nojobs.yaml:3: jobs: the list is empty" "... at its line"
+printf 'partners: []\njobs:\n  - {local_cpu: b, job: get a MW0 every 1s into MW0}\n' >"$S7_TEST_TMP/nopartners.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/nopartners.yaml" --duration 100ms 2>&1)" || rc=$?
+check_eq "$rc" 2 "partners: [] is refused"
+check_contains "$out" "$S7_TEST_TMP/nopartners.yaml:1: partners: the list is empty" "... at its line"
+
 # host: takes an address or a name; address: and host: together are refused
 printf 'partners:\n  - {name: a, host: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0}\n' >"$S7_TEST_TMP/host.yaml"
 rc=0
