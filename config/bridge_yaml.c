@@ -47,8 +47,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
     } else if (strcmp(k, "jobs") == 0) {
         t->jobs = v;
         t->jobs_line = yaml_line(kn);
-    }
-    else if (strcmp(k, "bridge") == 0 || strcmp(k, "description") == 0) {
+    } else if (strcmp(k, "bridge") == 0 || strcmp(k, "description") == 0) {
         if (strcmp(k, "bridge") == 0)
             return yaml_get_str(y, v, k, &t->c->title);
     } else if (strcmp(k, "version") == 0) {

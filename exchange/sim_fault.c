@@ -108,8 +108,15 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
         return parse_router(p, spec, kind, f, err, cap);
     ptrdiff_t pi = partner_named(p, spec, (size_t)(colon - spec));
     if (pi < 0) {
-        snprintf(err, cap, "fault '%s': no partner named '%.*s' in the inventory (%s)", spec,
-                 (int)(colon - spec), spec, FORMS);
+        char names[400];
+        size_t l = 0;
+        names[0] = 0;
+        for (size_t i = 0; i < p->npartners && l < sizeof names; i++)
+            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                                  p->partners[i].name);
+        snprintf(err, cap,
+                 "fault '%s': no partner named '%.*s' in the inventory (partners: %s; %s)", spec,
+                 (int)(colon - spec), spec, names, FORMS);
         return -1;
     }
     int cl = (int)(colon - spec);
@@ -240,8 +247,15 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         return S7_ERR_UNSUPPORTED;
     }
     if (f->partner >= s->p->npartners || s->cpu_of[f->partner] < 0) {
-        snprintf(err, cap, "partner %s is not an emulated CPU (it serves no connection)",
-                 f->partner < s->p->npartners ? s->p->partners[f->partner].name : "?");
+        char names[400];
+        size_t l = 0;
+        names[0] = 0;
+        for (size_t i = 0; i < s->ncpus && l < sizeof names; i++)
+            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                                  s->p->partners[s->cpus[i].partner].name);
+        snprintf(err, cap,
+                 "partner %s is not an emulated CPU (it serves no connection); the CPUs: %s",
+                 f->partner < s->p->npartners ? s->p->partners[f->partner].name : "?", names);
         return S7_ERR_INVAL;
     }
     s7__sim_cpu *x = &s->cpus[s->cpu_of[f->partner]];

@@ -20,6 +20,7 @@ check_contains "$S7_LAST_OUT" "unknown fault 'melt'" "the unknown kind named"
 check_contains "$S7_LAST_OUT" "CPU:optimized:DBn" "the forms listed"
 check_fails "unknown partner refused" "$S7_BIN" inventory simulate "$EX" --loopback --fault plc-x:stop
 check_contains "$S7_LAST_OUT" "no partner named 'plc-x'" "the partner named"
+check_contains "$S7_LAST_OUT" "(partners: es1, hmi-line, plc-line, plc-filler, plc-capper;" "the partners listed"
 check_fails "router fault refused on loopback" "$S7_BIN" inventory simulate "$EX" --loopback --fault router:drop:line-filler
 check_contains "$S7_LAST_OUT" "needs the namespaces" "why: no router on loopback"
 check_fails "a connection inside one cell has no router" "$S7_BIN" inventory simulate "$EX" --fault router:drop:hmi-line

@@ -91,7 +91,8 @@ int main(void)
 
     refused(p, "plc-a", "expected CPU:put_get_off");
     refused(p, ":stop", "expected");
-    refused(p, "plc-c:stop", "no partner named 'plc-c'");
+    refused(p, "plc-c:stop",
+            "no partner named 'plc-c' in the inventory (partners: hmi, plc-a, plc-b;");
     refused(p, "plc-a:halt", "unknown fault 'halt'");
     refused(p, "plc-a:optimized:DB0", "a DB number 1..65535");
     refused(p, "plc-a:optimized:DB70000", "a DB number 1..65535");
@@ -206,6 +207,7 @@ int main(void)
     CHECK_INT(s7_sim_fault_parse(p, "hmi:stop", &f, err, sizeof err), 0);
     CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
     CHECK(strstr(err, "partner hmi is not an emulated CPU") != NULL);
+    CHECK(strstr(err, "the CPUs: plc-a, plc-b") != NULL);
     CHECK_INT(s7_sim_fault_parse(p, "router:drop:a-b", &f, err, sizeof err), 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_UNSUPPORTED);
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:down", &f, err, sizeof err), 0);
