@@ -41,13 +41,14 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
             cause, cause_cap,
             "there is no route from this machine to %s: the address is on a network this machine "
             "cannot reach (routing, subnet mask, gateway, cable), or a router answered host "
-            "unreachable",
+            "unreachable, or a firewall rejected the connection with ICMP administratively "
+            "prohibited (reported the same way)",
             host);
         s7__errf(fix, fix_cap,
                  "check the IP address and this machine's route to it (ip route get %s); check the "
-                 "cable "
-                 "and the subnet of both ends",
-                 host);
+                 "cable and the subnet of both ends; s7 doctor %s names who answered and how "
+                 "(router, firewall or nobody)",
+                 host, host);
         return 1;
     case S7_ERR_REFUSED:
         s7__errf(

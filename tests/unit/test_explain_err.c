@@ -43,6 +43,9 @@ static void test_context_in_the_text(void)
 
     s7_err_explain(S7_ERR_UNREACH, &ctx, cause, sizeof cause, fix, sizeof fix);
     CHECK(strstr(fix, "ip route get 10.1.2.3") != NULL);
+    /* a firewall's ICMP admin-prohibited reaches a connect as EHOSTUNREACH too */
+    CHECK(strstr(cause, "administratively prohibited") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3 names who answered") != NULL);
 
     /* no context: port 102 and a neutral name */
     s7_err_explain(S7_ERR_REFUSED, NULL, cause, sizeof cause, fix, sizeof fix);
