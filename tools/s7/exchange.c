@@ -5,6 +5,7 @@
  * a terminal, printed every --every otherwise and at the end), --json-lines FILE (one object
  * per job every --every), and --metrics ADDR:PORT (Prometheus).  --duration and --count bound
  * the run.  Exit 0 when the last run of every job succeeded, 1 when one failed, 2 usage. */
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -362,7 +363,7 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
             break;
         case 2:
             if (cli_parse_long(v, 1, 1000000000, &count))
-                return usage("--count %s: must be a number of runs, 1 or more", v);
+                return usage("--count %s: must be a number of runs, 1 to 1000000000", v);
             break;
         case 3: jl = v; break;
         case 4: met = v; break;
@@ -406,9 +407,9 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         r.jl = strcmp(jl, "-") == 0 ? stdout : fopen(jl, "w");
         if (!r.jl) {
             fprintf(stderr,
-                    "error: --json-lines %s: cannot create the file; give a writable "
+                    "error: --json-lines %s: cannot create the file (%s); give a writable "
                     "path\n",
-                    jl);
+                    jl, strerror(errno));
             rc = CLI_USAGE;
             goto out;
         }

@@ -6,6 +6,7 @@
  * rounds failed; a change against the previous round is printed, written as a JSON line,
  * counted in the metrics and handed to --on-change CMD.  Exit 0 when nothing changed, 1 when
  * something did (with --exit-on-change at the first change), 2 usage. */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,8 +320,8 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
         m.jl = strcmp(o->json_lines, "-") == 0 ? stdout : fopen(o->json_lines, "w");
         if (!m.jl) {
             fprintf(stderr,
-                    "error: --json-lines %s: cannot create the file; give a writable path\n",
-                    o->json_lines);
+                    "error: --json-lines %s: cannot create the file (%s); give a writable path\n",
+                    o->json_lines, strerror(errno));
             rc = CLI_USAGE;
             goto out;
         }
