@@ -125,6 +125,29 @@ static int same_partner(const s7_xconn *a, const s7_xconn *b)
            a->side == b->side;
 }
 
+/* The first setting in which a and b differ, as "slot 2 against 1" (a's, then b's). */
+static void partner_diff(const s7_xconn *a, const s7_xconn *b, char *out, size_t cap)
+{
+    if (strcmp(a->host, b->host) != 0)
+        snprintf(out, cap, "the address %.100s against %.100s", a->host, b->host);
+    else if (a->port != b->port)
+        snprintf(out, cap, "port %u against %u", a->port ? a->port : 102, b->port ? b->port : 102);
+    else if (a->rack != b->rack)
+        snprintf(out, cap, "rack %u against %u", a->rack, b->rack);
+    else if (a->slot != b->slot)
+        snprintf(out, cap, "slot %u against %u", a->slot, b->slot);
+    else if (a->type != b->type)
+        snprintf(out, cap, "type %s against %s", s7_plant_type_name((int)a->type),
+                 s7_plant_type_name((int)b->type));
+    else if (a->remote_tsap != b->remote_tsap || a->local_tsap != b->local_tsap)
+        snprintf(out, cap, "TSAPs %04X:%04X against %04X:%04X", a->local_tsap, a->remote_tsap,
+                 b->local_tsap, b->remote_tsap);
+    else if (a->pdu != b->pdu)
+        snprintf(out, cap, "PDU %u against %u", a->pdu, b->pdu);
+    else
+        snprintf(out, cap, "its side");
+}
+
 s7_xconn *s7_exchange_conn_for(s7_exchange *x, const s7_xconn *partner)
 {
     for (size_t i = 0; i < x->nconns; i++)
@@ -1018,12 +1041,13 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
     }
     if (!named && c.id && s7_exchange_conn(x, c.id) &&
         !same_partner(s7_exchange_conn(x, c.id), &c)) {
+        const s7_xconn *o = s7_exchange_conn(x, c.id);
+        char diff[400];
+        partner_diff(&c, o, diff, sizeof diff);
         s7__errf(err, errcap,
-                 "%s: connection id %u already names another partner (%s%s%s): choose another "
-                 "--id or leave it out",
-                 where, c.id, s7_exchange_conn(x, c.id)->host,
-                 s7_exchange_conn(x, c.id)->where[0] ? " at " : "",
-                 s7_exchange_conn(x, c.id)->where);
+                 "%s: connection id %u is set up otherwise (%s%s%s): %s; give the same settings, "
+                 "another --id, or leave --id out",
+                 where, c.id, o->host, o->where[0] ? " at " : "", o->where, diff);
         goto out;
     }
     s7_xconn *cc = named ? s7_exchange_conn(x, named->id) : s7_exchange_conn_for(x, &c);

@@ -340,8 +340,13 @@ static void test_issue_example(void)
     rc = s7_exchange_parse_job(&x, "get 10.0.0.9 MW0 every 1s into MW2 --id 2", "--job 5", err,
                                sizeof err);
     CHECK_INT(rc, S7_ERR_INVAL);
-    CHECK_STR(err, "--job 5: connection id 2 already names another partner (::1 at --job 3): "
-                   "choose another --id or leave it out");
+    CHECK_STR(err, "--job 5: connection id 2 is set up otherwise (::1 at --job 3): the address "
+                   "10.0.0.9 against ::1; give the same settings, another --id, or leave --id out");
+    /* the same address: the setting that differs is named */
+    rc = s7_exchange_parse_job(&x, "get [::1]:1102 MW0 every 1s into MW2 --id 2 --slot 5",
+                               "--job 6", err, sizeof err);
+    CHECK_INT(rc, S7_ERR_INVAL);
+    CHECK(strstr(err, "): slot 5 against ") != NULL);
     CHECK_INT(x.nconns, 2);
     /* a job that fails validation does not leave its new connection behind */
     rc =
