@@ -113,9 +113,13 @@ wait_up "$LOG.kill" "$P3" || fail "third run not up: $(cat "$LOG.kill")"
 kill -KILL "$P3"
 wait "$P3" 2>/dev/null || true
 check_eq "$(ip netns list | grep -c "^s7sim$P3-")" 4 "SIGKILL leaves the four namespaces"
+# a stale one whose PID lives on as another program (PID 1 is no simulator): stale as well
+ip netns add s7sim1-stale || fail "ip netns add s7sim1-stale"
+on_exit "ip netns del s7sim1-stale 2>/dev/null || true"
 out="$("$S7_BIN" inventory simulate "$EX" --for 300ms 2>&1)" && rc=0 || rc=$?
 check_eq "$rc" 0 "the next run (--for 300ms) ends by itself with exit 0"
-check_contains "$out" "removed 4 namespaces of an earlier run that was killed" "it says it removed the killed run's"
+check_contains "$out" "removed 5 namespaces of an earlier run that was killed" "it says it removed the killed run's (and the PID-reused one)"
+check_eq "$(ip netns list | grep -c "^s7sim1-stale")" 0 "the namespace of a PID that is no simulator is gone"
 check_contains "$out" "namespaces removed" "and its own at the end"
 check_eq "$(ip netns list | grep -c "^s7sim$P3-")" 0 "none of the killed run's left"
 finish

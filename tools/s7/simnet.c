@@ -569,6 +569,26 @@ const char *simnet_ns_name(const simnet *n, size_t cell)
     return cell < n->ncells ? n->cells[cell].ns : "";
 }
 
+/* 1 when process pid is an s7 inventory simulate (its arguments say so): a PID that lives on
+ * may be another program's by now, whose namespaces of that name are stale all the same. */
+static int is_simulator(int pid)
+{
+    char path[64], args[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* cannot tell: keep them */
+    size_t n = fread(args, 1, sizeof args - 1, f);
+    fclose(f);
+    args[n] = 0;
+    int inv = 0, sim = 0;
+    for (size_t i = 0; i < n; i += strlen(args + i) + 1) {
+        inv |= strcmp(args + i, "inventory") == 0;
+        sim |= strcmp(args + i, "simulate") == 0;
+    }
+    return inv && sim;
+}
+
 int simnet_stale(void)
 {
     DIR *d = opendir(NETNS_DIR);
@@ -583,7 +603,7 @@ int simnet_stale(void)
         if (strncmp(e->d_name, PREFIX, strlen(PREFIX)) != 0 ||
             sscanf(e->d_name + strlen(PREFIX), "%d-", &pid) != 1 || pid <= 0)
             continue;
-        if (kill(pid, 0) == 0 || errno != ESRCH)
+        if ((kill(pid, 0) == 0 || errno != ESRCH) && is_simulator(pid))
             continue;
         if (nn < 64 && strlen(e->d_name) < sizeof names[0])
             snprintf(names[nn++], sizeof names[0], "%.95s", e->d_name);
