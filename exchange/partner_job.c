@@ -13,7 +13,7 @@
 #define PJ_FORMS                                                                             \
     "bsend|usend PARTNER R_ID every TIME|on BIT from LOCAL, or brcv|urcv PARTNER|any "       \
     "R_ID into LOCAL; options --passive --port N --tsap LOCAL:REMOTE --pdu N --id N --name " \
-    "NAME --done|--ndr BIT --error BIT --status WORD --outputs pulse|latch"
+    "NAME --req BIT --done|--ndr BIT --error BIT --status WORD --outputs pulse|latch"
 
 static int errf(char *err, size_t cap, const char *fmt, ...)
 {
