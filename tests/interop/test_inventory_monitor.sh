@@ -101,6 +101,42 @@ else
     fail "ajv not installed in $NODE_PATH (run make deps)"
 fi
 
+# plc-b is down now: a monitor started after the fault reports it as a change from the start
+# (it would hide it otherwise), and its hook runs beside the rounds: the rounds and /metrics
+# go on while a slow hook (3 s) runs, and the monitor waits for it before it exits
+H2="$S7_TEST_TMP/hook2.txt"
+OUT2="$S7_TEST_TMP/monitor2.out"
+MPORT2=$(free_port) || die "no free port"
+"$S7_BIN" inventory monitor "$INV" --every 200ms --count 4 --timeout 2s --connection hmi-b \
+    --metrics "127.0.0.1:$MPORT2" \
+    --on-change "sleep 3; echo \"\$S7_MONITOR_CONNECTION [\$S7_MONITOR_PREVIOUS] \$S7_MONITOR_STATUS \$S7_MONITOR_VERDICT\" >>'$H2'" \
+    >"$OUT2" 2>"$S7_TEST_TMP/monitor2.err" &
+MON2=$!
+on_exit "kill $MON2 2>/dev/null || true"
+for ((i = 0; i < 100; i++)); do
+    grep -q -- '-- round 4 ' "$OUT2" 2>/dev/null && break
+    sleep 0.05
+done
+check_contains "$(cat "$OUT2")" "-- round 4 " "four rounds while the hook of round 1 still runs"
+check_eq "$(cat "$H2" 2>/dev/null)" "" "... the hook has not ended yet"
+t0=$(date +%s%N)
+check_ok "/metrics answers while the hook runs" curl -sf -m 2 -o /dev/null "http://127.0.0.1:$MPORT2/metrics"
+t1=$(date +%s%N)
+if [ $(((t1 - t0) / 1000000)) -lt 1000 ]; then
+    pass "/metrics answered in $(((t1 - t0) / 1000000)) ms"
+else
+    fail "/metrics took $(((t1 - t0) / 1000000)) ms while the hook ran"
+fi
+RC=0
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$MON2" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$MON2" || RC=$?
+check_eq "$RC" 1 "a fault found in the first round exits 1"
+check_match "$(cat "$OUT2")" "CHANGE hmi-b: \(start\) -> fail port_closed" "... printed as a change from the start"
+check_eq "$(cat "$H2" 2>/dev/null)" "hmi-b [] fail port_closed" "the hook ran once, PREVIOUS empty, and was waited for"
+
 # usage errors
 RC=0
 err="$("$S7_BIN" inventory monitor "$INV" --every 5ms 2>&1)" || RC=$?

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "hook.h"
 #include "inventory.h"
 #include "metrics.h"
 #include "s7/plant.h"
@@ -157,23 +158,26 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
     fflush(f);
 }
 
+/* The hook of a change, started beside the monitor (hook.h): the rounds, the metrics and
+ * --duration go on while it runs. */
 static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *prev_verdict)
 {
     if (!m->o->on_change)
         return;
-    char buf[32];
-    setenv("S7_MONITOR_CONNECTION", mc->conn->name, 1);
-    setenv("S7_MONITOR_STATUS", status_word(mc->status), 1);
-    setenv("S7_MONITOR_VERDICT", mc->verdict, 1);
-    setenv("S7_MONITOR_PREVIOUS", prev_status >= 0 ? status_word(prev_status) : "", 1);
-    setenv("S7_MONITOR_PREVIOUS_VERDICT", prev_verdict ? prev_verdict : "", 1);
-    setenv("S7_MONITOR_CAUSE", mc->status == S7_PLANT_PASS ? "" : mc->cause, 1);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)m->rounds);
-    setenv("S7_MONITOR_ROUND", buf, 1);
-    fflush(stdout);
-    int rc = system(m->o->on_change);
-    if (rc != 0)
-        fprintf(stderr, "warning: --on-change '%s' exited with status %d\n", m->o->on_change, rc);
+    char v[7][800];
+    snprintf(v[0], sizeof v[0], "S7_MONITOR_CONNECTION=%s", mc->conn->name);
+    snprintf(v[1], sizeof v[1], "S7_MONITOR_STATUS=%s", status_word(mc->status));
+    snprintf(v[2], sizeof v[2], "S7_MONITOR_VERDICT=%s", mc->verdict);
+    snprintf(v[3], sizeof v[3], "S7_MONITOR_PREVIOUS=%s",
+             prev_status >= 0 ? status_word(prev_status) : "");
+    snprintf(v[4], sizeof v[4], "S7_MONITOR_PREVIOUS_VERDICT=%s", prev_verdict ? prev_verdict : "");
+    snprintf(v[5], sizeof v[5], "S7_MONITOR_CAUSE=%s",
+             mc->status == S7_PLANT_PASS ? "" : mc->cause);
+    snprintf(v[6], sizeof v[6], "S7_MONITOR_ROUND=%llu", (unsigned long long)m->rounds);
+    const char *env[7];
+    for (int i = 0; i < 7; i++)
+        env[i] = v[i];
+    hook_start(m->o->on_change, env, 7);
 }
 
 static void print_table(const mon *m)
@@ -263,18 +267,25 @@ static size_t take(mon *m, const s7_plant_check_report *r)
             mc->failed_rounds++;
         if (diff)
             mc->since_ms = now;
-        if (!mc->seen) {
+        int first = !mc->seen;
+        if (first) {
             mc->seen = 1;
-            json_line(m, mc, "state", -1, NULL);
-            continue;
+            if (mc->status == S7_PLANT_PASS) {
+                json_line(m, mc, "state", -1, NULL);
+                continue;
+            }
+            /* failing when the monitor starts (or starts again): a change from the start, so
+             * that a monitor started after the fault does not hide it */
+            prev_verdict[0] = 0;
         }
         if (diff) {
             char t[16];
             changed++;
             mc->changes++;
             printf("%s CHANGE %s: %s%s%s -> %s%s%s\n", cli_clock_text(now, t, sizeof t),
-                   mc->conn->name, status_word(prev), prev_verdict[0] ? " " : "", prev_verdict,
-                   status_word(mc->status), mc->verdict[0] ? " " : "", mc->verdict);
+                   mc->conn->name, first ? "(start)" : status_word(prev),
+                   prev_verdict[0] ? " " : "", prev_verdict, status_word(mc->status),
+                   mc->verdict[0] ? " " : "", mc->verdict);
             if (mc->status != S7_PLANT_PASS && mc->cause[0])
                 printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
             fflush(stdout);
@@ -366,6 +377,8 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
         m.changes += ch;
         metrics_unlock(m.met);
         s7_plant_check_report_free(r);
+        if (o->on_change)
+            hook_reap(o->on_change, 0);
         if (!quiet_table)
             print_table(&m);
         if (ch && o->exit_on_change)
@@ -385,6 +398,10 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
     }
     if (rc == CLI_OK && m.changes)
         rc = CLI_FAIL;
+    /* the hooks still running get 10 s to end; the monitor does not kill them */
+    if (o->on_change && hook_reap(o->on_change, 10000) > 0)
+        fprintf(stderr, "warning: --on-change '%s': hooks still run after 10 s; left running\n",
+                o->on_change);
 out:
     metrics_stop(m.met);
     if (m.jl && m.jl != stdout)
