@@ -16,6 +16,7 @@
 #include "s7/client.h"
 #include "s7/cpu.h"
 #include "s7/exchange.h"
+#include "s7/plant.h"
 #include "s7/net.h"
 #include "s7/server.h"
 #include "util/clock.h"
@@ -195,7 +196,7 @@ S7_HOT static void job_done(s7_client *c, int result, void *ud)
     char *detail = r->p_detail; /* written only when the run failed (no formatting on success) */
     size_t dcap = sizeof r->p_detail;
     uint16_t plc = 0;
-    uint8_t item_rc = 0xFF;
+    uint8_t item_rc = 0xFF, item_area = S7_AREA_DB;
     if (e->closing)
         return;
     detail[0] = 0;
@@ -218,6 +219,7 @@ S7_HOT static void job_done(s7_client *c, int result, void *ud)
             if (r->items[i].status) {
                 char f[80];
                 item_rc = r->items[i].rc;
+                item_area = j->areas[i].remote.area;
                 s7_xjob_addr_format(&j->areas[i].remote, f, sizeof f);
                 snprintf(detail, dcap, "ADDR_%u %s: item return code 0x%02X (%s)", i + 1, f,
                          item_rc, s7_item_strerror(item_rc));
@@ -229,6 +231,8 @@ S7_HOT static void job_done(s7_client *c, int result, void *ud)
         snprintf(detail, dcap, "%s", s7_strerror(result));
     }
     r->p_st = s7_exchange_status_of(result, plc, item_rc, &r->p_cause);
+    if (result == S7_ERR_ITEM && item_rc == 0x0A && item_area != S7_AREA_DB)
+        r->p_cause = "area_missing"; /* no such timer, counter or area: not a DB */
     r->pending = 1; /* still busy: the buffer holds a GET's data until the scan copies it */
 }
 
@@ -349,8 +353,8 @@ S7_HOT static void job_start(xjob *r)
         if (r->st.busy_hits++ == 0)
             xlog(e, S7_LOG_WARN,
                  "job %s: 0/11 triggered while the previous request is still out (partner "
-                 "slower than the cycle); counted, not logged again",
-                 j->name);
+                 "slower than the %s); counted, not logged again",
+                 j->name, j->trigger == S7_XTRIG_REQ ? "REQ edges" : "cycle");
         return;
     }
     if (!locals_ok(r, why, sizeof why)) {
@@ -359,8 +363,10 @@ S7_HOT static void job_start(xjob *r)
     }
     if (k->state != XC_UP) {
         if (k->nores) {
-            finish(r, S7_XST_TOO_MANY_JOBS, "no_connection_resource",
-                   "this CPU's connection resources of that type are used up");
+            snprintf(why, sizeof why,
+                     "this CPU's %s connection resources are used up (connection %u to %.80s)",
+                     s7_plant_type_name((int)k->c->type), k->c->id, k->c->host);
+            finish(r, S7_XST_TOO_MANY_JOBS, "no_connection_resource", why);
             return;
         }
         const char *cause = "partner_down";

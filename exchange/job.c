@@ -726,8 +726,8 @@ static int opt_num(const char *opt, const char *v, long min, long max, long *out
                    char *err, size_t errcap)
 {
     if (s7__parse_dec(v, min, max, out))
-        return s7__errf(err, errcap, "%s: %s '%s' is not a number in %ld..%ld", where, opt, v, min,
-                        max);
+        return s7__errf(err, errcap, "%s: %s '%s': must be a number in %ld..%ld", where, opt, v,
+                        min, max);
     return 0;
 }
 

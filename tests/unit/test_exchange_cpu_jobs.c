@@ -202,16 +202,19 @@ static void test_get_put(void)
     snprintf(l[5], sizeof l[5],
              "get 127.0.0.1:%u DB20.DBB0..DBB299 every 20ms --slot 2 --pdu 480 into DB40.DBB0",
              me.port);
-    const char *lines[6] = {l[0], l[1], l[2], l[3], l[4], l[5]};
+    /* an S7-1500 has no timers: item 0x0A, and the cause is no DB's */
+    snprintf(l[6], sizeof l[6], "get 127.0.0.1:%u P#T 0 TIMER 2 every 20ms into DB40.DBB60..DBB63",
+             a.port);
+    const char *lines[7] = {l[0], l[1], l[2], l[3], l[4], l[5], l[6]};
     s7_exchange x;
     writes = statuses = 0;
     g_watch = &me;
-    s7_xengine *e = engine(&me, &x, lines, 6);
+    s7_xengine *e = engine(&me, &x, lines, 7);
     if (!e)
         return;
-    CHECK_INT(s7_xengine_njobs(e), 6);
+    CHECK_INT(s7_xengine_njobs(e), 7);
     CHECK_STR(s7_xengine_job(e, 1)->name, "job2");
-    CHECK(s7_xengine_job(e, 6) == NULL);
+    CHECK(s7_xengine_job(e, 7) == NULL);
 
     expect(e, 0, 1, S7_XST_OK, 3000, "GET");
     CHECK_MEM(db(&me, 40), "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
@@ -241,6 +244,9 @@ static void test_get_put(void)
     CHECK_INT(s7_xengine_state(e, 2, &st), 0);
     CHECK_STR(st.cause, "db_missing");
     CHECK(strstr(st.detail, "ADDR_1 DB99.DBW0: item return code 0x0A") != NULL);
+    expect(e, 6, 1, S7_XST_PARTNER_ACCESS, 3000, "no timers");
+    CHECK_INT(s7_xengine_state(e, 6, &st), 0);
+    CHECK_STR(st.cause, "area_missing");
     expect(e, 3, 1, S7_XST_PARTNER_ACCESS, 3000, "optimized DB");
     s7_xengine_state(e, 3, &st);
     CHECK_STR(st.cause, "address_out_of_range");

@@ -237,6 +237,7 @@ static void test_active_budget(void)
     CHECK(run_until(s, 0, 1, 1));
     CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
     CHECK(strncmp(st.last_err, "1/20 no_connection_resource: ", 29) == 0);
+    CHECK(strstr(st.last_err, "connection resources are used up (connection ") != NULL);
     CHECK_INT(s7_cpu_mem(s7_sim_cpu(s, "plc-line"), S7_AREA_DB, 9000, NULL)[1], 20);
     CHECK(run_until(s, 0, 0, 1));
     s7_sim_ex_get(s, 0, &st);

@@ -118,7 +118,8 @@ static int usage(const char *fmt, const char *a)
 {
     fputs("error: ", stderr);
     fprintf(stderr, fmt, a);
-    fputs("\nusage: s7 inventory validate|check|firewall|report|verify-firewall FILE [options]\n"
+    fputs("\nusage: s7 inventory "
+          "validate|check|monitor|firewall|report|verify-firewall|audit|simulate FILE [options]\n"
           "run 's7 help inventory' for details\n",
           stderr);
     return CLI_USAGE;
@@ -189,7 +190,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         return inv_audit_main(argc - 1, argv + 1);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
         strcmp(argv[0], "help") == 0) {
-        printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "
+        printf("usage: s7 inventory "
+               "validate|check|monitor|firewall|report|verify-firewall|audit|simulate FILE "
                "[options]\n\n%s",
                inv_help);
         return CLI_OK;
@@ -229,7 +231,8 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
         snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
         if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-            printf("usage: s7 inventory validate|check|firewall|report|verify-firewall FILE "
+            printf("usage: s7 inventory "
+                   "validate|check|monitor|firewall|report|verify-firewall|audit|simulate FILE "
                    "[options]\n\n%s",
                    inv_help);
             free(o.only);
