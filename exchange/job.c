@@ -311,6 +311,70 @@ static int check_outputs(const s7_xjob *j, const char *jt, const char *done_name
     return 0;
 }
 
+/* 1 when local tags a and b share memory: the same area (and DB), overlapping bytes, and
+ * for two single bits the same bit. */
+static int tags_meet(const s7_tag *a, const s7_tag *b)
+{
+    if (a->area != b->area || (a->area == S7_AREA_DB && a->db != b->db))
+        return 0;
+    uint32_t an = is_bool1(a) ? 1 : s7_tag_size(a), bn = is_bool1(b) ? 1 : s7_tag_size(b);
+    if (a->byte >= b->byte + bn || b->byte >= a->byte + an)
+        return 0;
+    return !(is_bool1(a) && is_bool1(b) && a->bit != b->bit);
+}
+
+/* The REQ bit and the outputs of job j may not lie in its own local areas (RD_i / SD_i):
+ * the STATUS written every scan would overwrite the data received (or send itself), REQ in
+ * RD would be overwritten by the data; nor in one another. */
+static int check_overlap(const s7_xjob *j, const char *jt, const char *done_name, char *err,
+                         size_t errcap)
+{
+    const s7_tag *t[4];
+    const char *tn[4];
+    int n = 0;
+    if (j->trigger == S7_XTRIG_REQ) {
+        t[n] = &j->req;
+        tn[n++] = "REQ";
+    }
+    if (j->has_done) {
+        t[n] = &j->done;
+        tn[n++] = done_name;
+    }
+    if (j->has_error) {
+        t[n] = &j->error;
+        tn[n++] = "ERROR";
+    }
+    if (j->has_status) {
+        t[n] = &j->status;
+        tn[n++] = "STATUS";
+    }
+    int get = j->kind == S7_XJOB_GET || j->kind == S7_XJOB_BRCV || j->kind == S7_XJOB_URCV;
+    char f1[80], f2[80];
+    for (int k = 0; k < n; k++) {
+        for (unsigned i = 0; i < j->nareas; i++)
+            if (tags_meet(t[k], &j->areas[i].local)) {
+                s7_xjob_addr_format(t[k], f1, sizeof f1);
+                s7_xjob_addr_format(&j->areas[i].local, f2, sizeof f2);
+                return s7__errf(err, errcap,
+                                "%s: %s %s lies in %s_%u %s: the job would %s; move it out of "
+                                "the job's %s areas",
+                                jt, tn[k], f1, get ? "RD" : "SD", i + 1, f2,
+                                get ? "overwrite it with the data it receives (or the data with "
+                                      "it)"
+                                    : "send it as data",
+                                get ? "RD" : "SD");
+            }
+        for (int m = 0; m < k; m++)
+            if (tags_meet(t[k], t[m])) {
+                s7_xjob_addr_format(t[k], f1, sizeof f1);
+                s7_xjob_addr_format(t[m], f2, sizeof f2);
+                return s7__errf(err, errcap, "%s: %s %s and %s %s share memory: give each its own",
+                                jt, tn[m], f2, tn[k], f1);
+            }
+    }
+    return 0;
+}
+
 /* A BSEND/BRCV/USEND/URCV job (exchange_partner.h): one local area (SD_1 / RD_1) of 1..65,534
  * bytes (USEND/URCV: what one PDU of the connection carries), a trigger for the senders,
  * the outputs; the connection may be of any side. */
@@ -353,7 +417,8 @@ static int validate_partner_job(const s7_xconn *c, const s7_xjob *j, const char 
         if (rc)
             return rc;
     }
-    return check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
+    int orc = check_outputs(j, jt, sender ? "DONE" : "NDR", err, errcap);
+    return orc ? orc : check_overlap(j, jt, sender ? "DONE" : "NDR", err, errcap);
 }
 
 static int is_sender(s7_xjob_kind k) { return k == S7_XJOB_BSEND || k == S7_XJOB_USEND; }
@@ -444,6 +509,9 @@ static int validate_job(const s7_exchange *x, const s7_xjob *j, char *err, size_
     if (trc)
         return trc;
     int orc = check_outputs(j, jt, j->kind == S7_XJOB_GET ? "NDR" : "DONE", err, errcap);
+    if (orc)
+        return orc;
+    orc = check_overlap(j, jt, j->kind == S7_XJOB_GET ? "NDR" : "DONE", err, errcap);
     if (orc)
         return orc;
     uint32_t req, rep, need = s7_xjob_pdu_need(j, &req, &rep), data, fills;

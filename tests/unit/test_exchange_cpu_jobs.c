@@ -336,7 +336,7 @@ static void test_budget_and_local(void)
              a.port);
     snprintf(l[1], sizeof l[1], "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB41.DBW0", a.port);
     snprintf(l[2], sizeof l[2],
-             "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW398 --status DB40.DBW399", a.port);
+             "get 127.0.0.1:%u DB20.DBW0 every 20ms into DB40.DBW300 --status DB40.DBW399", a.port);
     const char *lines[3] = {l[0], l[1], l[2]};
     s7_exchange x;
     char err[800];

@@ -99,6 +99,18 @@ static const struct {
      "DB20.DBB0..DBB31 every 100ms --slot 2 --type basic into DB40.DBB0, or put 10.200.2.10 "
      "DB20.DBW0 on M10.0 from DB40.DBW0 --done M10.1"},
     {"get [::1]:0 MW0 every 1s into MW2", "--job 1: port '0' of partner '[::1]:0' is not 1..65535"},
+    /* the REQ bit and the outputs outside the job's own local areas and one another */
+    {"get 10.0.0.1 MW0 every 1s into DB40.DBW0 --status DB40.DBW0",
+     "--job 1: job job1: STATUS DB40.DBW0 lies in RD_1 DB40.DBW0: the job would overwrite it with "
+     "the data it receives (or the data with it); move it out of the job's RD areas"},
+    {"get 10.0.0.1 MD0 on M0.0 into MD0",
+     "--job 1: job job1: REQ M0.0 lies in RD_1 MD0: the job would overwrite it with the data it "
+     "receives (or the data with it); move it out of the job's RD areas"},
+    {"put 10.0.0.1 DB20.DBB0..DBB7 every 1s from DB40.DBB0 --status DB40.DBW4",
+     "--job 1: job job1: STATUS DB40.DBW4 lies in SD_1 DB40.DBB0..DBB7: the job would send it as "
+     "data; move it out of the job's SD areas"},
+    {"get 10.0.0.1 MW0 every 1s into MW2 --ndr M10.0 --error M10.0",
+     "--job 1: job job1: NDR M10.0 and ERROR M10.0 share memory: give each its own"},
     /* an option at the end that is no option is named as such, not as one without a value */
     {"get 10.0.0.1 MW0 every 1s into MW2 --fast",
      "--job 1: unknown option --fast: the options are --port --rack --slot --type --tsap --pdu "
