@@ -30,13 +30,8 @@ C="$(objdump -d --no-show-raw-insn "$P" --start-address=0x"$W" --stop-address=$(
 # valgrind loads a position-independent executable at 0x108000; lackey prints 8 digits at least
 hexadd() { printf '%08x' $((0x$1 + 0x108000 + $2)); }
 WAKE="$(hexadd "$C" 5)" SEND="$(hexadd "$S" 0)" RUN="$(hexadd "$R" 0)"
-T="$(mktemp -d)"
-trap 'rm -rf "$T"' EXIT
-valgrind --tool=lackey --trace-mem=yes --trace-children=yes --log-file="$T/lk.%p" \
-    "$P" --count 40 --rounds 1 --maps "$T" >/dev/null 2>&1 ||
-    { echo "coldlines: s7coldprobe failed under valgrind" >&2; exit 1; }
-for f in "$T"/lk.*; do
-    awk -v wake="$WAKE" -v send="$SEND" -v run="$RUN" -v list="$LIST" -v pages="$f.pages" '
+# an awk function both programs below use: a hex string's value
+HEX='
         function hex(s,   i, c, v) {
             v = 0
             for (i = 1; i <= length(s); i++) {
@@ -44,7 +39,14 @@ for f in "$T"/lk.*; do
                 v = v * 16 + c
             }
             return v
-        }
+        }'
+T="$(mktemp -d)"
+trap 'rm -rf "$T"' EXIT
+valgrind --tool=lackey --trace-mem=yes --trace-children=yes --log-file="$T/lk.%p" \
+    "$P" --count 40 --rounds 1 --maps "$T" >/dev/null 2>&1 ||
+    { echo "coldlines: s7coldprobe failed under valgrind" >&2; exit 1; }
+for f in "$T"/lk.*; do
+    awk -v wake="$WAKE" -v send="$SEND" -v run="$RUN" -v list="$LIST" -v pages="$f.pages" "$HEX"'
         /^==/ { next }
         {
             split(substr($0, 4), f, ",")
@@ -90,15 +92,7 @@ for f in "$T"/lk.*.pages; do
     pid="${f%.pages}"
     pid="${pid##*.}"
     [ -f "$T/maps.$pid" ] || continue
-    awk '
-        function hex(s,   i, c, v) {
-            v = 0
-            for (i = 1; i <= length(s); i++) {
-                c = index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
-                v = v * 16 + c
-            }
-            return v
-        }
+    awk "$HEX"'
         FNR == NR {
             split($1, r, "-"); lo[NR] = hex(r[1]); hi[NR] = hex(r[2]); perm[NR] = $2
             name[NR] = $6 == "" ? "[anonymous]" : $6; n = NR; next
