@@ -32,6 +32,16 @@ connections:
   - {name: hmi-b, active: hmi, passive: plc-b, exchanges: [{get: DB10.DBB0..DBB15, cycle: 1s}]}
 EOF
 
+# ended PID: waits (at most 10 s) for the monitor PID to end; its exit status in RC
+ended() {
+    RC=0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$1" || RC=$?
+}
+
 MPORT=$(free_port) || die "no free port"
 JL="$S7_TEST_TMP/monitor.jsonl"
 HOOK="$S7_TEST_TMP/hook.txt"
@@ -81,12 +91,7 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.05
 done
 kill -CONT "$MON" 2>/dev/null
-RC=0
-for ((i = 0; i < 100; i++)); do
-    kill -0 "$MON" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$MON" || RC=$?
+ended "$MON"
 check_eq "$RC" 1 "monitor exits 1 at the change (--exit-on-change)"
 check_match "$(cat "$OUT")" "CHANGE hmi-b: pass ok -> fail port_closed" "the change is printed"
 check_contains "$(cat "$OUT")" "fix: " "the change comes with a fix"
@@ -127,12 +132,7 @@ if [ $(((t1 - t0) / 1000000)) -lt 1000 ]; then
 else
     fail "/metrics took $(((t1 - t0) / 1000000)) ms while the hook ran"
 fi
-RC=0
-for ((i = 0; i < 100; i++)); do
-    kill -0 "$MON2" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$MON2" || RC=$?
+ended "$MON2"
 check_eq "$RC" 1 "a fault found in the first round exits 1"
 check_match "$(cat "$OUT2")" "CHANGE hmi-b: \(start\) -> fail port_closed" "... printed as a change from the start"
 check_eq "$(cat "$H2" 2>/dev/null)" "hmi-b [] fail port_closed" "the hook ran once, PREVIOUS empty, and was waited for"
