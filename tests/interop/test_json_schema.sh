@@ -306,8 +306,10 @@ valid s7-exchange "exchange: ok, put_get_disabled, refused, a missing DB" --line
 F="$S7_TEST_TMP/monitor.jsonl"
 RC=0
 "$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2000 --json-lines "$F" >/dev/null 2>&1 || RC=$?
-check_eq "$RC" 0 "inventory monitor: exit 0 (one round, nothing changed)"
+check_eq "$RC" 1 "inventory monitor: exit 1 (connections failing in the first round are changes from the start)"
 valid s7-inventory-monitor "inventory monitor: pass, put_get_disabled, port_closed" --lines
+check_match "$(grep '"event": "change"' "$F" | head -1)" '"round": 1,.*"previous": null' \
+    "a change in the first round has no previous state"
 
 # ---------------------------------------------------------------- audit logs (s7 guard, s7 server)
 # one schema for both: the emulator's log of a refused write, the guard's log of its decisions
