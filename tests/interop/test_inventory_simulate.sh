@@ -205,6 +205,30 @@ out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
 check_contains "$out" "5 of 5 connections pass" "monitor: every connection passes once the faults are cleared"
 check_eq "$(grep -c "fault plc-filler:port_closed \(injected\|cleared\)" "$LOG")" 2 "the log names the fault both times"
 
+# only an exchange changes while the connection's verdict stays: the CHANGE line and the hook
+# name the exchange, and the connection's "since" stays
+check_ok "DB21 missing" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:db_missing:DB21"
+"$S7_BIN" inventory monitor "$INV" --every 300ms --count 12 --timeout 2s --connection line-filler \
+    --on-change "echo \"[\$S7_MONITOR_EXCHANGE]\" >>'$S7_TEST_TMP/exch.txt'" >"$S7_TEST_TMP/exch.out" 2>&1 &
+XMON=$!
+on_exit "kill $XMON 2>/dev/null || true"
+for ((i = 0; i < 50; i++)); do
+    grep -q -- '-- round 2 ' "$S7_TEST_TMP/exch.out" 2>/dev/null && break
+    sleep 0.1
+done
+check_ok "DB20 missing too" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:db_missing:DB20"
+wait "$XMON" || true
+out="$(cat "$S7_TEST_TMP/exch.out")"
+check_match "$out" "CHANGE line-filler: fail db_missing -> fail db_missing \(exchange #1 pass ok -> fail db_missing\)" \
+    "an exchange-only change names the exchange"
+check_contains "$(cat "$S7_TEST_TMP/exch.txt")" "[#1 pass ok -> fail db_missing]" "... and so does the hook's S7_MONITOR_EXCHANGE"
+since1="$(grep -m1 '^line-filler ' "$S7_TEST_TMP/exch.out" | grep -o 'since [0-9:]*')"
+sincen="$(grep '^line-filler ' "$S7_TEST_TMP/exch.out" | tail -1 | grep -o 'since [0-9:]*')"
+check_eq "$sincen" "$since1" "the connection's since stays (its verdict did not change)"
+for f in plc-filler:db_missing:DB21 plc-filler:db_missing:DB20; do
+    check_ok "clear $f" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear $f"
+done
+
 kill -TERM "$SIM"
 for ((i = 0; i < 50; i++)); do
     kill -0 "$SIM" 2>/dev/null || break

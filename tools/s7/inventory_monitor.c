@@ -160,11 +160,12 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
 
 /* The hook of a change, started beside the monitor (hook.h): the rounds, the metrics and
  * --duration go on while it runs. */
-static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *prev_verdict)
+static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *prev_verdict,
+                     const char *exch)
 {
     if (!m->o->on_change)
         return;
-    char v[7][800];
+    char v[8][800];
     snprintf(v[0], sizeof v[0], "S7_MONITOR_CONNECTION=%s", mc->conn->name);
     snprintf(v[1], sizeof v[1], "S7_MONITOR_STATUS=%s", status_word(mc->status));
     snprintf(v[2], sizeof v[2], "S7_MONITOR_VERDICT=%s", mc->verdict);
@@ -174,10 +175,11 @@ static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *pr
     snprintf(v[5], sizeof v[5], "S7_MONITOR_CAUSE=%s",
              mc->status == S7_PLANT_PASS ? "" : mc->cause);
     snprintf(v[6], sizeof v[6], "S7_MONITOR_ROUND=%llu", (unsigned long long)m->rounds);
-    const char *env[7];
-    for (int i = 0; i < 7; i++)
+    snprintf(v[7], sizeof v[7], "S7_MONITOR_EXCHANGE=%s", exch ? exch : "");
+    const char *env[8];
+    for (int i = 0; i < 8; i++)
         env[i] = v[i];
-    hook_start(m->o->on_change, env, 7);
+    hook_start(m->o->on_change, env, 8);
 }
 
 static void print_table(const mon *m)
@@ -246,11 +248,18 @@ static size_t take(mon *m, const s7_plant_check_report *r)
         char prev_verdict[32];
         snprintf(prev_verdict, sizeof prev_verdict, "%s", mc->verdict);
         int diff = !mc->seen || mc->status != cr->status || strcmp(mc->verdict, cr->verdict) != 0;
+        int cdiff = diff;    /* the connection's own state changed (not only an exchange's) */
+        char exch[160] = ""; /* else: the first exchange that changed, as "#1 pass -> fail x" */
         for (size_t e = 0; e < mc->conn->nex && e < cr->nex; e++) {
             int ediff = !mc->seen || mc->ex[e].status != cr->ex[e].status ||
                         strcmp(mc->ex[e].verdict, cr->ex[e].verdict) != 0;
             if (ediff) {
                 mc->ex[e].since_ms = now;
+                if (mc->seen && !exch[0])
+                    snprintf(exch, sizeof exch, "#%zu %s%s%s -> %s%s%s", e + 1,
+                             status_word(mc->ex[e].status), mc->ex[e].verdict[0] ? " " : "",
+                             mc->ex[e].verdict, status_word(cr->ex[e].status),
+                             cr->ex[e].verdict[0] ? " " : "", cr->ex[e].verdict);
                 if (mc->seen)
                     diff = 1;
             }
@@ -265,8 +274,8 @@ static size_t take(mon *m, const s7_plant_check_report *r)
         mc->rounds++;
         if (cr->status != S7_PLANT_PASS)
             mc->failed_rounds++;
-        if (diff)
-            mc->since_ms = now;
+        if (cdiff)
+            mc->since_ms = now; /* since when the connection is in its state */
         int first = !mc->seen;
         if (first) {
             mc->seen = 1;
@@ -282,15 +291,16 @@ static size_t take(mon *m, const s7_plant_check_report *r)
             char t[16];
             changed++;
             mc->changes++;
-            printf("%s CHANGE %s: %s%s%s -> %s%s%s\n", cli_clock_text(now, t, sizeof t),
+            printf("%s CHANGE %s: %s%s%s -> %s%s%s%s%s%s\n", cli_clock_text(now, t, sizeof t),
                    mc->conn->name, first ? "(start)" : status_word(prev),
                    prev_verdict[0] ? " " : "", prev_verdict, status_word(mc->status),
-                   mc->verdict[0] ? " " : "", mc->verdict);
+                   mc->verdict[0] ? " " : "", mc->verdict, !cdiff && exch[0] ? " (exchange " : "",
+                   !cdiff ? exch : "", !cdiff && exch[0] ? ")" : "");
             if (mc->status != S7_PLANT_PASS && mc->cause[0])
                 printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
             fflush(stdout);
             json_line(m, mc, "change", prev, prev_verdict);
-            run_hook(m, mc, prev, prev_verdict);
+            run_hook(m, mc, prev, prev_verdict, !cdiff ? exch : "");
         } else {
             json_line(m, mc, "state", -1, NULL);
         }
