@@ -243,6 +243,11 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         return 0;
     }
     if (strcmp(k, "connection") == 0) {
+        if (fy_node_is_mapping(v) || fy_node_is_sequence(v))
+            return yaml_err(y, v,
+                            "connection: give the id or name of an entry of connections: (e.g. "
+                            "connection: line-m1); a partner of its own goes into the job itself "
+                            "(host:, port:, slot:, ... beside kind:)");
         jc->conn = v;
         return 0;
     }

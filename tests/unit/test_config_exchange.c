@@ -427,6 +427,11 @@ static const struct {
      "one line (\"get HOST ADDR every 100ms into LOCAL\")"},
     {"jobs:\n  - {name: x, kind: get, host: h,\n     addr: [], local: MW0, every: 1s}\n",
      "2: addr: the list is empty: give one to four addresses"},
+    /* a partner's keys under connection: instead of beside kind: */
+    {"jobs:\n  - {name: a, kind: get, connection: {host: h, port: 1102}, addr: MW0, local: MW0, "
+     "every: 1s}\n",
+     "2: connection: give the id or name of an entry of connections: (e.g. connection: line-m1); a "
+     "partner of its own goes into the job itself (host:, port:, slot:, ... beside kind:)"},
     /* the file itself: empty, tabs */
     {"", " no YAML document in it (empty?): expected connections: and jobs:"},
     {"jobs:\n\t- get h MW0 every 1s into MW2\n",
