@@ -237,6 +237,33 @@ static int db_of(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size, 
     return 0;
 }
 
+/* A fault injected twice, or cleared when it does not hold: refused, saying which. */
+static int held_already(const char *name, int on, char *err, size_t cap)
+{
+    snprintf(err, cap, "%s: %s", name,
+             on ? "that fault is injected already"
+                : "that fault is not injected (nothing to clear)");
+    return S7_ERR_STATE;
+}
+
+/* Whether CPU fault f holds on x now (1), does not (0), or cannot be told (-1): injecting a
+ * fault that holds, or clearing one that does not, is refused instead of answered ok. */
+static int fault_held(s7__sim_cpu *x, const s7_sim_fault *f)
+{
+    switch (f->kind) {
+    case S7_SIM_FAULT_PUT_GET_OFF: return x->put_get ? !s7_cpu_put_get(x->cpu) : -1;
+    case S7_SIM_FAULT_STOP: return s7_cpu_state(x->cpu) == S7_CPU_STATE_STOP;
+    case S7_SIM_FAULT_BUDGET: return x->budget_on[f->ctype >= 1 && f->ctype <= 3 ? f->ctype : 0];
+    case S7_SIM_FAULT_OPTIMIZED:
+        return s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)
+                   ? (s7_cpu_db_flags(x->cpu, f->db) & S7_DB_OPTIMIZED) != 0
+                   : -1;
+    case S7_SIM_FAULT_SLOT: return x->moved ? (int)(s7_cpu_profile(x->cpu)->slot == f->slot) : 0;
+    case S7_SIM_FAULT_PORT_CLOSED: return x->closed;
+    default: return -1;
+    }
+}
+
 int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t cap)
 {
     if (s7_sim_fault_is_net(f)) {
@@ -260,6 +287,9 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     }
     s7__sim_cpu *x = &s->cpus[s->cpu_of[f->partner]];
     const char *name = s->p->partners[f->partner].name;
+    int held = fault_held(x, f);
+    if (held >= 0 && held == on)
+        return held_already(name, on, err, cap);
     switch (f->kind) {
     case S7_SIM_FAULT_PUT_GET_OFF: s7_cpu_set_put_get(x->cpu, on ? 0 : x->put_get); break;
     case S7_SIM_FAULT_STOP:
@@ -270,6 +300,7 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
             s7_cpu_set_max_conn(x->cpu, f->ctype, on ? 0 : x->budget_of[f->ctype]);
         else
             s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total);
+        x->budget_on[f->ctype >= 1 && f->ctype <= 3 ? f->ctype : 0] = (uint8_t)on;
         break;
     case S7_SIM_FAULT_OPTIMIZED: {
         unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
@@ -286,6 +317,9 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         uint32_t size = 0, shown = 0;
         if (db_of(x, name, f->db, &size, &shown, err, cap) < 0)
             return S7_ERR_INVAL;
+        int dheld = f->kind == S7_SIM_FAULT_DB_MISSING ? shown == 0 : shown == f->len;
+        if (dheld == on)
+            return held_already(name, on, err, cap);
         if (on && f->kind == S7_SIM_FAULT_DB_SHORT && f->len >= size) {
             snprintf(err, cap, "%s's DB%u is %u bytes long: a shorter DB is 1..%u bytes", name,
                      f->db, (unsigned)size, (unsigned)size - 1);

@@ -22,6 +22,7 @@ typedef struct s7__sim_cpu {
     uint16_t port;
     uint16_t budget_total; /* the profile's total connection budget (restored by clear) */
     uint16_t budget_of[4]; /* the same per type [1] PG, [2] OP, [3] basic */
+    uint8_t budget_on[4];  /* CPU:budget ([0]) and CPU:budget:TYPE ([1..3]) injected */
     int put_get;           /* PUT/GET as configured before a fault */
     int closed;            /* CPU:port_closed: not listening (also set before start) */
     int moved;             /* CPU:slot: at another slot; home_rack/home_slot documented */

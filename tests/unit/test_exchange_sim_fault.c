@@ -199,6 +199,29 @@ int main(void)
     CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:2", &f, err, sizeof err), 0);
     CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
     CHECK(strstr(err, "plc-b sits at slot 2 already") != NULL);
+    /* a fault injected twice, or cleared when it does not hold, is refused, saying which */
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:stop", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), S7_ERR_STATE);
+    CHECK_STR(err, "plc-b: that fault is not injected (nothing to clear)");
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_STATE);
+    CHECK_STR(err, "plc-b: that fault is injected already");
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:3", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:4", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), S7_ERR_STATE); /* it sits at 3 */
+    CHECK_INT(s7_cpu_profile(b)->slot, 3);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:slot:3", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_profile(b)->slot, 2);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-b:budget:pg", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), S7_ERR_STATE);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:db_missing:DB10", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), S7_ERR_STATE);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_STATE);
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     /* a DB the inventory does not document on that CPU */
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB99", &f, err, sizeof err), 0);
     CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
