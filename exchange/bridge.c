@@ -19,6 +19,7 @@
 #include "client/fixed.h"
 #include "exchange/bridge_int.h"
 #include "exchange/resolve.h"
+#include "exchange/status.h"
 #include "net/loop.h"
 #include "s7/exchange.h"
 #include "s7/exchange_bridge.h"
@@ -589,25 +590,42 @@ static void job_state(job *j, int state)
     }
 }
 
-/* The STATUS the GET/PUT instructions would report for error e. */
-static void take_status(job *j, const s7_bridge_error *e)
+/* The area of the first item that failed on its own (its error concerns it), else a DB. */
+static uint8_t failed_area(const s7_item *it, size_t n)
 {
+    for (size_t i = 0; it && i < n; i++)
+        if (it[i].status == S7_ERR_ITEM)
+            return it[i].area;
+    return S7_AREA_DB;
+}
+
+/* Job j failed at partner p: its last error (rc's, or with rc 0 the partner's own, when it
+ * is down), the STATUS the GET/PUT instructions would report, its state; a fatal error takes
+ * the partner's connection down.  Nothing is counted here. */
+static void job_error(s7_bridge *b, job *j, partner *p, const char *what, int rc, const s7_item *it,
+                      size_t n)
+{
+    s7_bridge_error *e = &j->st.last_error;
+    if (rc)
+        set_error(e, p, what, rc, p->c, it, n);
+    else
+        *e = p->st.last_error;
     uint16_t plc = e->err == S7_ERR_PLC ? e->plc : 0;
     uint8_t item = e->err == S7_ERR_ITEM ? (uint8_t)e->plc : 0;
     const char *cause = "error";
-    j->st.status = (int)s7_exchange_status_of(e->err, plc, item, &cause);
+    j->st.status = (int)s7__exchange_status_in(e->err, plc, item, failed_area(it, n), &cause);
     j->st.status_cause = cause;
+    job_state(j, S7_BRIDGE_ERROR);
+    if (rc && (s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
+        partner_lost(b, p, rc, what, it, n);
 }
 
+/* A run of job j failed (rc 0: p is down): the error, counted. */
 static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc, const s7_item *it,
                      size_t n)
 {
-    set_error(&j->st.last_error, p, what, rc, p->c, it, n);
-    take_status(j, &j->st.last_error);
+    job_error(b, j, p, what, rc, it, n);
     j->st.err++;
-    job_state(j, S7_BRIDGE_ERROR);
-    if ((s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
-        partner_lost(b, p, rc, what, it, n);
 }
 
 /* A triggered job could not poll its REQ bit (its CPU down, the read failed): the job shows
@@ -620,14 +638,7 @@ static void poll_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc
         j->poll_err = 1;
         j->poll_was = j->st.state;
     }
-    if (rc)
-        set_error(&j->st.last_error, p, what, rc, p->c, it, n);
-    else
-        j->st.last_error = p->st.last_error;
-    take_status(j, &j->st.last_error);
-    job_state(j, S7_BRIDGE_ERROR);
-    if (rc && (s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
-        partner_lost(b, p, rc, what, it, n);
+    job_error(b, j, p, what, rc, it, n);
 }
 
 static void poll_ok(job *j)
@@ -745,14 +756,10 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
         partner *p = need[k];
         if (!p || p->up)
             continue;
-        if (p->tried && trig) { /* the REQ bit's CPU is down: no poll, nothing runs */
+        if (p->tried && trig) /* the REQ bit's CPU is down: no poll, nothing runs */
             poll_fail(b, j, p, "trigger read", 0, NULL, 0);
-        } else if (p->tried) { /* down: this cycle fails with the partner's error */
-            j->st.last_error = p->st.last_error;
-            take_status(j, &j->st.last_error);
-            j->st.err++;
-            job_state(j, S7_BRIDGE_ERROR);
-        }
+        else if (p->tried) /* down: this cycle fails with the partner's error */
+            job_fail(b, j, p, "", 0, NULL, 0);
         return;
     }
     if (j->spec.mode == S7_BRIDGE_TRIGGER) {
@@ -791,12 +798,8 @@ static void job_step(s7_bridge *b, job *j)
                 return; /* its first connect is still out: the edge is seen again next time */
             j->last_trig = 1;
             j->st.triggers++;
-            if (down) { /* as a GET/PUT on a REQ edge without its connection: ERROR, 1/1 */
-                j->st.last_error = down->st.last_error;
-                take_status(j, &j->st.last_error);
-                j->st.err++;
-                job_state(j, S7_BRIDGE_ERROR);
-            }
+            if (down) /* as a GET/PUT on a REQ edge without its connection: ERROR, 1/1 */
+                job_fail(b, j, down, "", 0, NULL, 0);
             if (down || start_read(b, j) < 0) {
                 j->hs_pending = 1;
                 start_hs(b, j, 0);

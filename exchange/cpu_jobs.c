@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exchange/job_out.h"
+#include "exchange/status.h"
 #include "s7/client.h"
 #include "s7/cpu.h"
 #include "s7/exchange.h"
@@ -230,9 +231,7 @@ S7_HOT static void job_done(s7_client *c, int result, void *ud)
     } else if (result < 0) {
         snprintf(detail, dcap, "%s", s7_strerror(result));
     }
-    r->p_st = s7_exchange_status_of(result, plc, item_rc, &r->p_cause);
-    if (result == S7_ERR_ITEM && item_rc == 0x0A && item_area != S7_AREA_DB)
-        r->p_cause = "area_missing"; /* no such timer, counter or area: not a DB */
+    r->p_st = s7__exchange_status_in(result, plc, item_rc, item_area, &r->p_cause);
     r->pending = 1; /* still busy: the buffer holds a GET's data until the scan copies it */
 }
 

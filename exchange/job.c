@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/status.h"
 #include "s7/exchange.h"
 #include "s7/plant.h"
 #include "net/host.h"
@@ -870,13 +871,15 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
         const char *w = tk.v[i];
         const char *val = i + 1 < tk.n ? tk.v[i + 1] : NULL;
         if (strncmp(w, "--", 2) == 0) {
+            /* the connection's options first (NCONN_OPTS of them), then the job's */
             static const char *const known[] = {
                 "--port", "--rack", "--slot", "--pdu",  "--id",    "--type",   "--tsap",
                 "--name", "--req",  "--ndr",  "--done", "--error", "--status", "--outputs"};
+            enum { NCONN_OPTS = 7, NOPTS = sizeof known / sizeof known[0] };
             size_t k = 0;
-            while (k < sizeof known / sizeof known[0] && strcmp(w, known[k]) != 0)
+            while (k < NOPTS && strcmp(w, known[k]) != 0)
                 k++;
-            if (k == sizeof known / sizeof known[0]) {
+            if (k == NOPTS) {
                 s7__errf(err, errcap,
                          "%s: unknown option %s: the options are --port --rack --slot --type "
                          "--tsap --pdu --id --name --req --ndr (get) --done (put) --error --status "
@@ -889,9 +892,7 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 goto out;
             }
             i++;
-            if (!conn_opt && (!strcmp(w, "--port") || !strcmp(w, "--rack") ||
-                              !strcmp(w, "--slot") || !strcmp(w, "--pdu") || !strcmp(w, "--id") ||
-                              !strcmp(w, "--type") || !strcmp(w, "--tsap")))
+            if (!conn_opt && k < NCONN_OPTS)
                 conn_opt = w;
             if (!strcmp(w, "--port")) {
                 if (opt_num(w, val, 1, 65535, &v, where, err, errcap))
@@ -1308,6 +1309,12 @@ int s7_exchange_status_find(int error, uint16_t code)
 S7_HOT s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_rc,
                                         const char **cause)
 {
+    return s7__exchange_status_in(rc, plc_code, item_rc, S7_AREA_DB, cause);
+}
+
+S7_HOT s7_xstatus s7__exchange_status_in(int rc, uint16_t plc_code, uint8_t item_rc, uint8_t area,
+                                         const char **cause)
+{
     const char *cz = "error";
     s7_xstatus st;
     switch (rc) {
@@ -1323,8 +1330,8 @@ S7_HOT s7_xstatus s7_exchange_status_of(int rc, uint16_t plc_code, uint8_t item_
         break;
     case S7_ERR_ITEM:
         st = S7_XST_PARTNER_ACCESS;
-        if (item_rc == 0x0A)
-            cz = "db_missing";
+        if (item_rc == 0x0A) /* no such object: a DB, or a timer, counter, area */
+            cz = area == S7_AREA_DB || area == S7_AREA_DI ? "db_missing" : "area_missing";
         else if (item_rc == 0x05)
             cz = "address_out_of_range";
         else if (item_rc == 0x03)

@@ -95,6 +95,20 @@ static int parse_db(const char *d, uint16_t *db, const char **rest)
     return 0;
 }
 
+/* name appended to the list in buf ("a, b, c"), as far as it fits. */
+static void add_name(char *buf, size_t cap, const char *name)
+{
+    size_t l = strlen(buf);
+    if (l < cap)
+        snprintf(buf + l, cap - l, "%s%s", l ? ", " : "", name);
+}
+
+/* The budget a CPU:budget fault takes: [0] all, [1..3] PG, OP, basic. */
+static int budget_slot(const s7_sim_fault *f)
+{
+    return f->ctype >= 1 && f->ctype <= 3 ? f->ctype : 0;
+}
+
 int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, char *err, size_t cap)
 {
     memset(f, 0, sizeof *f);
@@ -108,12 +122,9 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
         return parse_router(p, spec, kind, f, err, cap);
     ptrdiff_t pi = partner_named(p, spec, (size_t)(colon - spec));
     if (pi < 0) {
-        char names[400];
-        size_t l = 0;
-        names[0] = 0;
-        for (size_t i = 0; i < p->npartners && l < sizeof names; i++)
-            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
-                                  p->partners[i].name);
+        char names[400] = "";
+        for (size_t i = 0; i < p->npartners; i++)
+            add_name(names, sizeof names, p->partners[i].name);
         snprintf(err, cap,
                  "fault '%s': no partner named '%.*s' in the inventory (partners: %s; %s)", spec,
                  (int)(colon - spec), spec, names, FORMS);
@@ -253,14 +264,14 @@ static int fault_held(s7__sim_cpu *x, const s7_sim_fault *f)
     switch (f->kind) {
     case S7_SIM_FAULT_PUT_GET_OFF: return x->put_get ? !s7_cpu_put_get(x->cpu) : -1;
     case S7_SIM_FAULT_STOP: return s7_cpu_state(x->cpu) == S7_CPU_STATE_STOP;
-    case S7_SIM_FAULT_BUDGET: return x->budget_on[f->ctype >= 1 && f->ctype <= 3 ? f->ctype : 0];
+    case S7_SIM_FAULT_BUDGET: return x->budget_on[budget_slot(f)];
     case S7_SIM_FAULT_OPTIMIZED:
         return s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)
                    ? (s7_cpu_db_flags(x->cpu, f->db) & S7_DB_OPTIMIZED) != 0
                    : -1;
     case S7_SIM_FAULT_SLOT: return x->moved ? (int)(s7_cpu_profile(x->cpu)->slot == f->slot) : 0;
     case S7_SIM_FAULT_PORT_CLOSED: return x->closed;
-    default: return -1;
+    default: return -1; /* the DB faults: told in s7_sim_fault_set once the DB is found */
     }
 }
 
@@ -274,12 +285,9 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         return S7_ERR_UNSUPPORTED;
     }
     if (f->partner >= s->p->npartners || s->cpu_of[f->partner] < 0) {
-        char names[400];
-        size_t l = 0;
-        names[0] = 0;
-        for (size_t i = 0; i < s->ncpus && l < sizeof names; i++)
-            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
-                                  s->p->partners[s->cpus[i].partner].name);
+        char names[400] = "";
+        for (size_t i = 0; i < s->ncpus; i++)
+            add_name(names, sizeof names, s->p->partners[s->cpus[i].partner].name);
         snprintf(err, cap,
                  "partner %s is not an emulated CPU (it serves no connection); the CPUs: %s",
                  f->partner < s->p->npartners ? s->p->partners[f->partner].name : "?", names);
@@ -295,13 +303,12 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     case S7_SIM_FAULT_STOP:
         s7_cpu_set_state(x->cpu, on ? S7_CPU_STATE_STOP : S7_CPU_STATE_RUN);
         break;
-    case S7_SIM_FAULT_BUDGET:
-        if (f->ctype >= 1 && f->ctype <= 3)
-            s7_cpu_set_max_conn(x->cpu, f->ctype, on ? 0 : x->budget_of[f->ctype]);
-        else
-            s7_cpu_set_max_conn(x->cpu, 0, on ? 0 : x->budget_total);
-        x->budget_on[f->ctype >= 1 && f->ctype <= 3 ? f->ctype : 0] = (uint8_t)on;
+    case S7_SIM_FAULT_BUDGET: {
+        int k = budget_slot(f);
+        s7_cpu_set_max_conn(x->cpu, k, on ? 0 : k ? x->budget_of[k] : x->budget_total);
+        x->budget_on[k] = (uint8_t)on;
         break;
+    }
     case S7_SIM_FAULT_OPTIMIZED: {
         unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
         if (!s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exchange/sim_int.h"
+#include "exchange/status.h"
 #include "s7/exchange.h"
 #include "s7/explain.h"
 #include "s7/net.h"
@@ -755,7 +756,7 @@ static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step
 {
     const s7_explain *e = s7_client_last_error(c);
     uint16_t plc = rc == S7_ERR_PLC && e ? e->code : 0;
-    uint8_t irc = 0;
+    uint8_t irc = 0, iarea = S7_AREA_DB;
     char what[96];
     snprintf(what, sizeof what, "%s%s", step, s7_err_name(rc));
     if (rc == S7_ERR_PLC && e && e->name)
@@ -764,12 +765,13 @@ static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step
         if (x->items[i].status != 0) {
             char id[64];
             irc = x->items[i].rc;
+            iarea = x->items[i].area;
             snprintf(what, sizeof what, "%s (0x%02X)",
                      s7_item_status_id(x->items[i].status, irc, id, sizeof id), irc);
             break;
         }
     const char *cause = NULL;
-    s7_xstatus st = s7_exchange_status_of(rc, plc, irc, &cause);
+    s7_xstatus st = s7__exchange_status_in(rc, plc, irc, iarea, &cause);
     snprintf(buf, cap, "%d/%u %s: %s", s7_exchange_status_error(st),
              (unsigned)s7_exchange_status_code(st), cause ? cause : "error", what);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exchange/status.h"
 #include "s7/err.h"
 #include "s7/exchange.h"
 #include "t.h"
@@ -664,6 +665,12 @@ static void test_status(void)
         CHECK_STR(cause, M[i].cause);
     }
     CHECK_INT(s7_exchange_status_of(S7_ERR_PLC, 0x8104, 0, NULL), S7_XST_NEGATIVE_ACK);
+    /* item 0x0A names what is missing by the item's area: a DB, or a timer, counter, area */
+    const char *cz = NULL;
+    CHECK_INT(s7__exchange_status_in(S7_ERR_ITEM, 0, 0x0A, S7_AREA_T, &cz), S7_XST_PARTNER_ACCESS);
+    CHECK_STR(cz, "area_missing");
+    s7__exchange_status_in(S7_ERR_ITEM, 0, 0x0A, S7_AREA_DB, &cz);
+    CHECK_STR(cz, "db_missing");
     CHECK_STR(s7_xjob_kind_name(S7_XJOB_URCV), "urcv");
     CHECK_STR(s7_xjob_kind_name((s7_xjob_kind)0), "unknown");
 }

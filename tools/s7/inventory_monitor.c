@@ -284,18 +284,18 @@ static size_t take(mon *m, const s7_plant_check_report *r)
                 continue;
             }
             /* failing when the monitor starts (or starts again): a change from the start, so
-             * that a monitor started after the fault does not hide it */
-            prev_verdict[0] = 0;
+             * that a monitor started after the fault does not hide it (no previous verdict) */
         }
         if (diff) {
-            char t[16];
+            char t[16], only[180] = "";
             changed++;
             mc->changes++;
-            printf("%s CHANGE %s: %s%s%s -> %s%s%s%s%s%s\n", cli_clock_text(now, t, sizeof t),
+            if (!cdiff) /* only an exchange changed: name it */
+                snprintf(only, sizeof only, " (exchange %s)", exch);
+            printf("%s CHANGE %s: %s%s%s -> %s%s%s%s\n", cli_clock_text(now, t, sizeof t),
                    mc->conn->name, first ? "(start)" : status_word(prev),
                    prev_verdict[0] ? " " : "", prev_verdict, status_word(mc->status),
-                   mc->verdict[0] ? " " : "", mc->verdict, !cdiff && exch[0] ? " (exchange " : "",
-                   !cdiff ? exch : "", !cdiff && exch[0] ? ")" : "");
+                   mc->verdict[0] ? " " : "", mc->verdict, only);
             if (mc->status != S7_PLANT_PASS && mc->cause[0])
                 printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
             fflush(stdout);
