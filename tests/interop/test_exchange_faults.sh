@@ -128,7 +128,7 @@ BPID=$!
 on_exit "kill $BPID 2>/dev/null; wait $BPID 2>/dev/null"
 MP=""
 for ((i = 0; i < 100; i++)); do
-    MP=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$S7_TEST_TMP/bridge.err" | head -1)
+    MP=$(sed -n 's|^metrics on http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$S7_TEST_TMP/bridge.err" | head -1)
     [ -n "$MP" ] && break
     sleep 0.05
 done

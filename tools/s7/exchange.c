@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -93,49 +94,178 @@ static const char *ms_text(uint32_t us, char *buf, size_t cap)
 
 /* ---------------------------------------------------------------- the table */
 
-static void print_table(run *r)
+/* One line of the table being built: what a job's row or detail is, for the choice of
+ * what fits a terminal. */
+typedef struct tline {
+    char text[1024];
+    int job;    /* its job's index, -1 for the header */
+    int detail; /* a where / cause / fix line under an ERROR row */
+    int error;  /* the row (or detail) of a job in ERROR */
+} tline;
+
+/* The terminal's size, 0 when unknown (not a terminal). */
+static void term_size(int *cols, int *rows)
+{
+    struct winsize ws;
+    *cols = *rows = 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        *cols = ws.ws_col;
+        *rows = ws.ws_row;
+    }
+}
+
+/* s cut to at most cols - 1 characters (UTF-8 aware; the last column stays free, so a
+ * line never wraps), with "~" where it was cut. */
+static void cut_to(char *s, int cols)
+{
+    if (cols < 2)
+        return;
+    int n = 0;
+    for (char *p = s; *p; p++) {
+        if (((unsigned char)*p & 0xC0) == 0x80)
+            continue; /* a continuation byte: the same character */
+        if (++n == cols - 1) {
+            const char *q = p + 1;
+            while (((unsigned char)*q & 0xC0) == 0x80)
+                q++;
+            if (*q) { /* more follows: this character gives way to "~" */
+                p[0] = '~';
+                p[1] = 0;
+            }
+            return;
+        }
+    }
+}
+
+/* The table's lines: a header, a row per job, and under each ERROR row its where, cause
+ * and fix (lines of the table; n at most njobs * 4 + 1). */
+static size_t table_lines(run *r, tline *l)
 {
     const s7_bridge_config *c = &r->cfg;
     char t[16], a[24], b[24], st[16];
     int w = 6;
     for (size_t i = 0; i < c->x->njobs; i++) {
-        int l = (int)strlen(c->x->jobs[i].name);
-        if (l > w)
-            w = l;
+        int len = (int)strlen(c->x->jobs[i].name);
+        if (len > w)
+            w = len;
     }
-    if (r->tty && r->table_lines)
-        printf("\033[%zuA\033[J", r->table_lines); /* redraw in place */
-    r->table_lines = 0;
-    printf("%s  %zu job%s, %zu CPU%s\n", cli_clock_text(s7__wall_ms(), t, sizeof t), c->x->njobs,
-           c->x->njobs == 1 ? "" : "s", c->npartners, c->npartners == 1 ? "" : "s");
-    r->table_lines++;
+    size_t n = 0;
+    snprintf(l[n].text, sizeof l[n].text, "%s  %zu job%s, %zu CPU%s",
+             cli_clock_text(s7__wall_ms(), t, sizeof t), c->x->njobs, c->x->njobs == 1 ? "" : "s",
+             c->npartners, c->npartners == 1 ? "" : "s");
+    l[n].job = -1;
+    l[n].detail = l[n].error = 0;
+    n++;
     for (size_t i = 0; i < c->x->njobs; i++) {
         s7_bridge_job_stats s;
         s7_bridge_job_stat(r->b, i, &s);
         const s7_xjob *j = &c->x->jobs[i];
         const char *rem = c->partners[c->remote[i]].name, *loc = c->partners[c->local[i]].name;
-        int get = j->kind == S7_XJOB_GET;
-        printf("%-*s %s %s -> %s  ", w, j->name, get ? "GET" : "PUT", get ? rem : loc,
-               get ? loc : rem);
-        if (s.state == S7_BRIDGE_ERROR)
-            printf("ERROR since %s %s (STATUS %s), %llu ok / %llu err\n",
-                   cli_clock_text(s.since_ms, t, sizeof t), s.status_cause,
-                   status_text(s.status, st, sizeof st), (unsigned long long)s.ok,
-                   (unsigned long long)s.err);
+        int get = j->kind == S7_XJOB_GET, err = s.state == S7_BRIDGE_ERROR;
+        char head[300], tail[400];
+        if (snprintf(head, sizeof head, "%-*s %s %s -> %s  ", w, j->name, get ? "GET" : "PUT",
+                     get ? rem : loc, get ? loc : rem) < 0)
+            head[0] = 0;
+        if (err)
+            snprintf(tail, sizeof tail, "ERROR since %s %s (STATUS %s), %llu ok / %llu err",
+                     cli_clock_text(s.since_ms, t, sizeof t), s.status_cause,
+                     status_text(s.status, st, sizeof st), (unsigned long long)s.ok,
+                     (unsigned long long)s.err);
         else if (s.state == S7_BRIDGE_WAITING)
-            printf("waiting (connecting)\n");
+            snprintf(tail, sizeof tail, "waiting (connecting)");
         else
-            printf("%llu ok / %llu err, p50 %s, p99 %s\n", (unsigned long long)s.ok,
-                   (unsigned long long)s.err, ms_text(s.p50_us, a, sizeof a),
-                   ms_text(s.p99_us, b, sizeof b));
-        r->table_lines++;
-        if (s.state == S7_BRIDGE_ERROR && !r->tty) {
-            printf("%*s  %s: %s\n%*s  cause: %s\n%*s  fix: %s\n", w, "", s.last_error.where,
-                   s.last_error.text, w, "", s.last_error.cause, w, "", s.last_error.fix);
-            r->table_lines += 3;
+            snprintf(tail, sizeof tail, "%llu ok / %llu err, p50 %s, p99 %s",
+                     (unsigned long long)s.ok, (unsigned long long)s.err,
+                     ms_text(s.p50_us, a, sizeof a), ms_text(s.p99_us, b, sizeof b));
+        snprintf(l[n].text, sizeof l[n].text, "%s%s", head, tail);
+        l[n].job = (int)i;
+        l[n].detail = 0;
+        l[n].error = err;
+        n++;
+        if (!err)
+            continue;
+        const char *what[3] = {s.last_error.where, "cause: ", "fix: "};
+        const char *text[3] = {s.last_error.text, s.last_error.cause, s.last_error.fix};
+        for (int k = 0; k < 3; k++) {
+            snprintf(l[n].text, sizeof l[n].text, "%*s  %s%s%s", w, "", what[k], k ? "" : ": ",
+                     text[k]);
+            l[n].job = (int)i;
+            l[n].detail = 1;
+            l[n].error = 1;
+            n++;
         }
     }
+    return n;
+}
+
+/* Print the table.  On a terminal it replaces the one before and fits the window: lines
+ * are cut to its width (a wrapped line would break the redraw), and when the rows do not
+ * fit its height the jobs in ERROR come first and a last line counts the rest; the where /
+ * cause / fix lines are shown when everything fits.  Elsewhere (a file, a pipe, or the last
+ * table at the end) every line is printed whole. */
+static void print_table(run *r, int live)
+{
+    size_t cap = r->cfg.x->njobs * 4 + 1, n;
+    tline *l = malloc(cap * sizeof *l);
+    if (!l)
+        return;
+    n = table_lines(r, l);
+    /* back over the table before; each line then ends with "erase to the end of the line"
+     * and the rest is erased below the last one (erasing the whole screen at once, as
+     * ESC[J at the top would, puts the screen into tmux's scrollback at every redraw) */
+    const char *eol = r->tty ? "\033[K\n" : "\n";
+    if (r->tty && r->table_lines)
+        printf("\r\033[%zuA", r->table_lines);
+    r->table_lines = 0;
+    int cols = 0, rows = 0;
+    if (live)
+        term_size(&cols, &rows);
+    size_t room = rows > 1 ? (size_t)rows - 1 : (size_t)-1; /* the cursor's line stays free */
+    size_t jobs = r->cfg.x->njobs, errs = 0;
+    for (size_t i = 0; i < n; i++)
+        errs += l[i].error && !l[i].detail;
+    int details = n <= room;                 /* everything fits */
+    int all_rows = details || 1 + jobs <= room; /* every job's row fits */
+    size_t shown = 0;
+    /* with too little room: the header, the rows in ERROR, then the others, then a count */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const tline *x = &l[i];
+            if (x->detail && !details)
+                continue;
+            if (!all_rows) {
+                if (x->job >= 0 && (pass == 0) != (x->error != 0))
+                    continue;
+                if (x->job < 0 && pass == 1)
+                    continue;
+                if (x->job >= 0 && 1 + shown + 1 + 1 > room)
+                    continue; /* the header, the rows so far, this one, the count */
+            } else if (pass == 1) {
+                break;
+            }
+            char buf[sizeof x->text];
+            memcpy(buf, x->text, sizeof buf);
+            if (live)
+                cut_to(buf, cols);
+            printf("%s%s", buf, eol);
+            r->table_lines++;
+            shown += x->job >= 0 ? 1u : 0u;
+        }
+    }
+    if (!all_rows) {
+        char buf[200];
+        snprintf(buf, sizeof buf,
+                 "+%zu more job%s not shown (%zu in ERROR in all; a taller window, or "
+                 "--json-lines, shows every job)",
+                 jobs - shown, jobs - shown == 1 ? "" : "s", errs);
+        cut_to(buf, cols);
+        printf("%s%s", buf, eol);
+        r->table_lines++;
+    }
+    if (r->tty)
+        fputs("\033[J", stdout);
     fflush(stdout);
+    free(l);
 }
 
 /* ---------------------------------------------------------------- JSON lines */
@@ -323,6 +453,7 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
     const char *file = NULL, *jl = NULL, *met = NULL;
     long every = 1000, duration = 0, count = 0, backoff_max = 5000, timeout = 0;
     int quiet = 0;
+    char msg[320];
     (void)cmd;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -354,12 +485,12 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         v = argv[++i];
         switch (k) {
         case 0:
-            if (s7_duration_parse(v, 1000, 100, 86400000, &every, NULL, 0))
-                return usage("--every %s: must be 100 ms..24 h, e.g. --every 1s", v);
+            if (cli_duration_unit(a, v, 100, 86400000, &every, msg, sizeof msg))
+                return usage("%s", msg);
             break;
         case 1:
-            if (s7_duration_parse(v, 1000, 1, 31L * 86400000, &duration, NULL, 0))
-                return usage("--duration %s: must be 1 ms..31 days, e.g. --duration 10s", v);
+            if (cli_duration_unit(a, v, 1, 31L * 86400000, &duration, msg, sizeof msg))
+                return usage("%s", msg);
             break;
         case 2:
             if (cli_parse_long(v, 1, 1000000000, &count))
@@ -368,12 +499,12 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         case 3: jl = v; break;
         case 4: met = v; break;
         case 5:
-            if (s7_duration_parse(v, 1000, 200, 600000, &backoff_max, NULL, 0))
-                return usage("--backoff-max %s: must be 200 ms..10 min, e.g. --backoff-max 5s", v);
+            if (cli_duration_unit(a, v, 200, 600000, &backoff_max, msg, sizeof msg))
+                return usage("%s", msg);
             break;
         default:
-            if (s7_duration_parse(v, 1000, 100, 60000, &timeout, NULL, 0))
-                return usage("--timeout %s: must be 100 ms..60 s, e.g. --timeout 5s", v);
+            if (cli_duration_unit(a, v, 100, 60000, &timeout, msg, sizeof msg))
+                return usage("%s", msg);
             break;
         }
     }
@@ -415,13 +546,14 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         }
     }
     if (met) {
-        r.met = metrics_start(met, render, &r, err, sizeof err);
+        int bad;
+        r.met = metrics_start(met, render, &r, &bad, err, sizeof err);
         if (!r.met) {
             fprintf(stderr, "error: %s\n", err);
-            rc = CLI_USAGE;
+            rc = bad ? CLI_USAGE : CLI_FAIL;
             goto out;
         }
-        fprintf(stderr, "metrics on http://%s/metrics (port %u)\n", met, metrics_port(r.met));
+        fprintf(stderr, "metrics on %s\n", metrics_url(r.met));
     }
     r.quiet = quiet || r.jl == stdout;
     r.tty = isatty(1);
@@ -461,16 +593,16 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         if (now >= next_out || done) {
             next_out = now + every;
             json_lines(&r);
-            if (!r.quiet && (r.tty || !done))
-                print_table(&r);
+            if (!r.quiet && r.tty && !done)
+                print_table(&r, 1);
+            else if (!r.quiet && !done)
+                print_table(&r, 0);
         }
         if (done)
             break;
     }
-    if (!r.quiet && !r.tty) {
-        r.table_lines = 0;
-        print_table(&r);
-    }
+    if (!r.quiet) /* the last table whole, with every error's cause and fix */
+        print_table(&r, 0);
     for (size_t i = 0; i < s7_bridge_njobs(r.b); i++) {
         s7_bridge_job_stats s;
         s7_bridge_job_stat(r.b, i, &s);

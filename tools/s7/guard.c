@@ -698,7 +698,8 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     metrics *mx = NULL;
     if (rc == CLI_OK && r->metrics) {
         char err[300];
-        if (!(mx = metrics_start(r->metrics, render_metrics, NULL, err, sizeof err))) {
+        int bad;
+        if (!(mx = metrics_start(r->metrics, render_metrics, NULL, &bad, err, sizeof err))) {
             tlog(NULL, S7_LOG_ERROR, "%s", err);
             rc = CLI_FAIL;
         }

@@ -311,6 +311,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
             rc = CLI_USAGE;
             continue;
         }
+        char msg[320];
         switch (found) {
         case 0:
             if (s7_duration_parse(v, 1, 1, 600000, &o.timeout_ms, NULL, 0))
@@ -332,20 +333,17 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         case 8: o.router = v; break;
         case 9: o.rules = v; break;
         case 10:
-            if (s7_duration_parse(v, 1000, 100, 86400000, &o.every_ms, NULL, 0))
-                rc = usage("--every %s: must be 100 ms..24 h (a bare number is seconds), e.g. "
-                           "--every 10s",
-                           v);
+            if (cli_duration_unit(name, v, 100, 86400000, &o.every_ms, msg, sizeof msg))
+                rc = usage("%s", msg);
             break;
         case 11:
             if (cli_parse_long(v, 1, 100000000, &o.count))
                 rc = usage("--count %s: must be a number of rounds, 1 or more", v);
             break;
         case 12:
-            if (s7_duration_parse(v, 1000, 1, 31L * 86400000, &o.duration_ms, NULL, 0))
-                rc = usage("--duration %s: must be 1 ms..31 days (a bare number is seconds), "
-                           "e.g. --duration 1min",
-                           v);
+            if (cli_duration_unit(name, v, 1, 31L * 86400000, &o.duration_ms, msg,
+                                  sizeof msg))
+                rc = usage("%s", msg);
             break;
         case 13: o.json_lines = v; break;
         case 14: o.on_change = v; break;

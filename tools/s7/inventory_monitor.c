@@ -349,14 +349,14 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
     }
     if (o->metrics) {
         char err[256];
-        m.met = metrics_start(o->metrics, render, &m, err, sizeof err);
+        int bad;
+        m.met = metrics_start(o->metrics, render, &m, &bad, err, sizeof err);
         if (!m.met) {
             fprintf(stderr, "error: %s\n", err);
-            rc = CLI_USAGE;
+            rc = bad ? CLI_USAGE : CLI_FAIL;
             goto out;
         }
-        fprintf(stderr, "metrics on http://%s/metrics (port %u)\n", o->metrics,
-                metrics_port(m.met));
+        fprintf(stderr, "metrics on %s\n", metrics_url(m.met));
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -731,14 +731,15 @@ int inv_cmd_simulate_main(int argc, char **argv)
             break;
         }
         const char *v = argv[++i];
+        char msg[320];
         switch (k) {
         case 0: out = v; break;
         case 1: faults[nfaults++] = v; break;
         case 2: control = v; break;
         case 3: send = v; break;
         case 4:
-            if (s7_duration_parse(v, 1000, 1, 86400000L, &for_ms, NULL, 0)) {
-                fprintf(stderr, "error: --for %s: a duration 1 ms..24 h, e.g. --for 30s\n", v);
+            if (cli_duration_unit("--for", v, 1, 86400000L, &for_ms, msg, sizeof msg)) {
+                fprintf(stderr, "error: %s\n", msg);
                 rc = CLI_USAGE;
             }
             break;

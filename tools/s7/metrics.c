@@ -22,6 +22,7 @@ struct metrics {
     metrics_render_fn fn;
     void *ctx;
     uint16_t port;
+    char url[200]; /* http://HOST:PORT/metrics with the port it listens on */
 };
 
 void mbuf_printf(mbuf *b, const char *fmt, ...)
@@ -116,9 +117,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     return ret;
 }
 
-metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, char *err,
-                       size_t errcap)
+metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, int *bad_value,
+                       char *err, size_t errcap)
 {
+    *bad_value = 1;
     char host[128];
     const char *colon = strrchr(addr_port, ':');
     const char *forms = "give ADDRESS:PORT, e.g. 127.0.0.1:9102, [::1]:9102 or :9102";
@@ -165,6 +167,7 @@ metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, c
             return NULL;
         }
     }
+    *bad_value = 0; /* what fails from here is the machine's, not the value's */
     metrics *m = calloc(1, sizeof *m);
     if (!m) {
         snprintf(err, errcap, "out of memory");
@@ -191,10 +194,18 @@ metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, c
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
     m->port = di ? di->port : (uint16_t)port;
+    /* host[] holds the address as given ("[::1" with its bracket cut above) */
+    if (!hl)
+        snprintf(m->url, sizeof m->url, "http://localhost:%u/metrics (every address)", m->port);
+    else if (flags & MHD_USE_IPv6)
+        snprintf(m->url, sizeof m->url, "http://%s]:%u/metrics", host, m->port);
+    else
+        snprintf(m->url, sizeof m->url, "http://%s:%u/metrics", host, m->port);
     return m;
 }
 
 uint16_t metrics_port(const metrics *m) { return m ? m->port : 0; }
+const char *metrics_url(const metrics *m) { return m ? m->url : ""; }
 
 void metrics_lock(metrics *m)
 {

@@ -31,11 +31,13 @@ typedef struct metrics metrics;
 
 /* Listen on ADDR:PORT ("127.0.0.1:9102", "[::1]:9102", ":9102" for every address; port 0
  * takes a free one).  Returns the endpoint, or NULL with a sentence in err that names what
- * was wrong and what would be right. */
-metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, char *err,
-                       size_t errcap);
-/* The port it listens on. */
+ * was wrong and what would be right, *bad_value 1 when the value itself is (a usage error)
+ * and 0 when it is well formed but the machine refused it (the port in use, ...). */
+metrics *metrics_start(const char *addr_port, metrics_render_fn fn, void *ctx, int *bad_value,
+                       char *err, size_t errcap);
+/* The port it listens on, and the address to scrape ("http://127.0.0.1:9102/metrics"). */
 uint16_t metrics_port(const metrics *m);
+const char *metrics_url(const metrics *m);
 void metrics_lock(metrics *m);   /* NULL: no-op */
 void metrics_unlock(metrics *m); /* NULL: no-op */
 /* Stops the thread and frees; NULL is a no-op. */
