@@ -395,6 +395,12 @@ void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap)
     c->rxcap = c->rxbuf ? cap : 0;
 }
 
+void s7_client_set_whole_requests(s7_client *c, int on)
+{
+    if (c)
+        c->whole = on != 0;
+}
+
 void s7_client_set_tx_buffer(s7_client *c, uint8_t *buf, size_t cap)
 {
     c->txbuf = buf && cap >= 4096 ? buf : NULL;

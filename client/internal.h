@@ -59,6 +59,7 @@ struct s7_client {
     s7__job *spare; /* a finished job of an async call, kept for the next one */
     s7_done_fn conn_cb;
     unsigned item_cap; /* items per PDU this peer answers (0: no limit seen) */
+    uint8_t whole;     /* s7_client_set_whole_requests: fewer items answered fail */
     s7__pentry **pc;   /* plan cache (plancache.c) */
     size_t npc;
     uint64_t pc_clock;

@@ -220,6 +220,7 @@ int s7_bridge_add_partner(s7_bridge *b, const char *name, const char *host, uint
     if (p->c) {
         s7_client_set_rx_buffer(p->c, b->rxbuf, RXBUF);
         s7_client_set_tx_buffer(p->c, b->txbuf, TXBUF);
+        s7_client_set_whole_requests(p->c, 1); /* a job's areas: one request, whole */
     }
     p->fd_reg = -1;
     p->deadline = -1;
@@ -393,7 +394,12 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         return;
     }
     snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
-    snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
+    const char *why = c && (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO) ? s7_client_peer_problem(c)
+                                                                       : "";
+    if (why && *why) /* what in the reply did not fit: "the reply answers 1 of ..." */
+        snprintf(e->text, sizeof e->text, "%s: %s", s7_strerror(rc), why);
+    else
+        snprintf(e->text, sizeof e->text, "%s", s7_strerror(rc));
     s7_err_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.host = p->host;
@@ -503,6 +509,13 @@ S7_HOT static void partner_service(s7_bridge *b, partner *p, int64_t now)
     }
     if (!p->up && !p->connecting && now >= p->next_try) {
         p->connecting = 1;
+        /* the connect closes the socket the client may still hold (after a malformed reply)
+         * and opens one that may get the same number: registered anew, not taken for the
+         * old one, which the loop forgot when it was closed */
+        if (p->fd_reg >= 0) {
+            s7_loop_del(b->loop, p->fd_reg);
+            p->fd_reg = -1;
+        }
         int rc = s7_client_connect_async(p->c, p->addr, p->port, on_connect, p);
         sync_fd(b, p);
         if (rc < 0) {

@@ -539,6 +539,7 @@ s7_xengine *s7_xengine_new(s7_cpu *cpu, s7_server *srv, const s7_exchange *x,
         snprintf(co.source_addr, sizeof co.source_addr, "%s", k->c->source);
         if (!(k->cl = s7_client_new(&co)))
             goto fail;
+        s7_client_set_whole_requests(k->cl, 1); /* a job's areas: one request, whole */
     }
     return e;
 fail:

@@ -336,6 +336,12 @@ S7_API void s7_client_set_rx_buffer(s7_client *c, uint8_t *buf, size_t cap);
  * own buffer, likewise: handles driven from one thread may share one (what the socket does
  * not take at once stays with the connection).  NULL: the own buffer again. */
 S7_API void s7_client_set_tx_buffer(s7_client *c, uint8_t *buf, size_t cap);
+/* Whole requests (on != 0): a reply that answers fewer items than its request asked fails
+ * the request (S7_ERR_PARAM, the reason in s7_client_peer_problem) instead of lowering the items
+ * per PDU and asking again for the rest, as the client does by default (some servers answer
+ * at most so many items).  For the GET / PUT jobs of the exchange engines: a job's areas are
+ * one request, read or written at one moment, or the job fails (STATUS 1/4). */
+S7_API void s7_client_set_whole_requests(s7_client *c, int on);
 /* Jobs queued or in flight. */
 S7_API size_t s7_client_pending(const s7_client *c);
 

@@ -39,6 +39,10 @@
  *   garbage                every Read/Write Var job: a COTP DT whose payload is no S7 PDU
  *                          (de ad be ef 00 01 02 03)
  *   garbage-tpkt           every Read/Write Var job: bytes that are no TPKT ("HTTP/1.1 200 OK")
+ *   fewer-items            as ok, but a Read/Write Var reply to two or more items leaves out
+ *                          its last item (a request of one item is answered in full, so a
+ *                          client that asks again item by item gets every answer)
+ *   no-items               as ok, but every Read/Write Var reply answers no item (count 0)
  *   setup-fails            accepts the CR, answers the Setup Communication with an Ack error
  *                          0x84 0x04; with --good-tsap HHHH a connection whose called TSAP is
  *                          HHHH is served as in ok
@@ -57,7 +61,7 @@ const net = require('net');
 function usage(msg) {
     if (msg) process.stderr.write('fake_plc: ' + msg + '\n');
     process.stderr.write('usage: fake_plc.js PORT [--mode put-get-off|ok|optimized|missing-db|' +
-        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|' +
+        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|fewer-items|no-items|' +
         'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails|wrong-ref|garbage|garbage-tpkt] ' +
         '[--amq N] [--pdu N] [--good-tsap HHHH] [--log] [--watch-pid PID]\n');
     process.exit(2);
@@ -67,7 +71,7 @@ const opt = { port: null, mode: 'put-get-off', amq: 8, pdu: 480, log: false, wat
     dropAfter: 0, goodTsap: -1 };
 const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded', 'refuse-second-write',
     'close-after-cr', 'close-after-setup', 'silent', 'wrong-length', 'bad-tsize', 'bad-szl',
-    'wild-szl', 'setup-fails', 'wrong-ref', 'garbage', 'garbage-tpkt'];
+    'wild-szl', 'setup-fails', 'wrong-ref', 'garbage', 'garbage-tpkt', 'fewer-items', 'no-items'];
 
 function intArg(s, what, lo, hi) {
     if (!/^[0-9]+$/.test(s || '')) usage(what + ': not a number: ' + s);
@@ -255,12 +259,13 @@ function serve(sock) {
     function onRead(ref, p) {
         const sp = specs(p, p[1]);
         if (!sp) return send(ackError(ref, 0x84, 0x04));
-        const parts = [];
+        const parts = [], itemBufs = [];
         let size = 14;
         sp.forEach((s, i) => {
             const r = resolve(s);
             if (r.rc !== 0xff) {
                 parts.push(Buffer.from([r.rc, 0, 0, 0]));
+                itemBufs.push(parts[parts.length - 1]);
                 size += 4;
                 return;
             }
@@ -277,9 +282,14 @@ function serve(sock) {
             const h = Buffer.from([0xff, dts, lf >> 8, lf & 0xff]);
             const fill = data.length % 2 && i < sp.length - 1 ? Buffer.alloc(1) : Buffer.alloc(0);
             parts.push(h, data, fill);
+            itemBufs.push(Buffer.concat([h, data, fill]));
             size += 4 + data.length + fill.length;
         });
         if (size > pdu) return send(ackError(ref, 0x85, 0x00));
+        if ((opt.mode === 'fewer-items' && sp.length > 1) || opt.mode === 'no-items') {
+            const keep = opt.mode === 'no-items' ? 0 : sp.length - 1;
+            return send(ackData(ref, Buffer.from([0x04, keep]), Buffer.concat(itemBufs.slice(0, keep))));
+        }
         send(ackData(ref, Buffer.from([0x04, sp.length]), Buffer.concat(parts)));
     }
 
@@ -305,6 +315,10 @@ function serve(sock) {
             }
             rcs[i] = 0xff;
         });
+        if ((opt.mode === 'fewer-items' && sp.length > 1) || opt.mode === 'no-items') {
+            const keep = opt.mode === 'no-items' ? 0 : sp.length - 1;
+            return send(ackData(ref, Buffer.from([0x05, keep]), rcs.subarray(0, keep)));
+        }
         send(ackData(ref, Buffer.from([0x05, sp.length]), rcs));
     }
 

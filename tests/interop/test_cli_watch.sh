@@ -4,27 +4,11 @@
 # --count bounds the polls; a dropped connection is reported and re-established.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fake_lib.sh"
 
 need_s7_bin
 [ -n "$S7_NODE" ] || skip "node not found"
 
-# start_fake MODE: starts fake_plc.js in MODE on a free port; sets FAKE_PORT.
-start_fake() {
-    local port out pid i
-    port=$(free_port) || die "no free port"
-    out="$S7_TEST_TMP/fake.$port.out"
-    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$port" --mode "$1" --watch-pid $$ \
-        </dev/null >"$out" 2>"$S7_TEST_TMP/fake.$port.log" &
-    pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -qx "READY $port" "$out" 2>/dev/null && { FAKE_PORT=$port; return 0; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    cat "$S7_TEST_TMP/fake.$port.log" >&2
-    die "fake_plc.js --mode $1 did not start"
-}
 
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
 

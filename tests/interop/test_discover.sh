@@ -9,6 +9,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/fake_lib.sh"
 need_s7_bin
 command -v python3 >/dev/null 2>&1 || skip "python3 not found (parses the --json output)"
 
@@ -82,21 +83,6 @@ check_contains "$OUT" "fix: " "all refused: a fix"
 check_eq "$(jq 'd["use"]')" None "all refused: use null (json)"
 
 # ---------------------------------------------------------------- fake_plc.js: candidates that fail after the CR
-# start_fake MODE [ARGS...]: fake_plc.js in MODE on a free port; FAKE_PORT.
-start_fake() {
-    local fport pid i
-    fport=$(free_port) || die "no free port"
-    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode "$@" --watch-pid $$ \
-        </dev/null >"$S7_TEST_TMP/fake.$fport.out" 2>"$S7_TEST_TMP/fake.$fport.log" &
-    pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -qx "READY $fport" "$S7_TEST_TMP/fake.$fport.out" 2>/dev/null && { FAKE_PORT=$fport; return 0; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    die "fake_plc.js --mode $1 did not start"
-}
 if [ -n "$S7_NODE" ]; then
     # every CR accepted, every S7 setup refused: nothing recommended, exit 3
     start_fake setup-fails

@@ -11,27 +11,12 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/fake_lib.sh"
 
 need_s7_server
 [ -n "$S7_NODE" ] || die "node is needed for fake_plc.js (run make deps)"
 need_cmd curl
 
-# start_fake MODE: fake_plc.js in MODE on a free port; sets FAKE_PORT.
-start_fake() {
-    local port out pid i
-    port=$(free_port) || die "no free port"
-    out="$S7_TEST_TMP/fake.$port.out"
-    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$port" --mode "$1" --watch-pid $$ \
-        </dev/null >"$out" 2>"$S7_TEST_TMP/fake.$port.log" &
-    pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -qx "READY $port" "$out" 2>/dev/null && { FAKE_PORT=$port; return 0; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    die "fake_plc.js --mode $1 did not start"
-}
 
 # wait_log FILE REGEX WHAT: polls FILE (up to 15 s) until a line matches REGEX.
 wait_log() { # FILE REGEX WHAT

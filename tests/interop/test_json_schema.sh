@@ -12,6 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/fake_lib.sh"
 
 need_s7_bin
 need_s7_server
@@ -200,21 +201,6 @@ check_eq "$RC" 3 "discover on a closed port: exit 3"
 valid s7-discover "discover: closed port"
 
 # ---------------------------------------------------------------- replies that do not conform (fake_plc.js)
-# start_fake MODE [ARGS...]: fake_plc.js in MODE on a free port; FAKE (host:port).
-start_fake() {
-    local fport pid i
-    fport=$(free_port) || die "no free port"
-    "$S7_NODE" "$S7_INTEROP_DIR/fake_plc.js" "$fport" --mode "$@" --watch-pid $$ \
-        </dev/null >"$S7_TEST_TMP/fake.$fport.out" 2>"$S7_TEST_TMP/fake.$fport.log" &
-    pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -qx "READY $fport" "$S7_TEST_TMP/fake.$fport.out" 2>/dev/null && { FAKE="127.0.0.1:$fport"; return 0; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    die "fake_plc.js --mode $1 did not start"
-}
 start_fake wrong-length
 js read_wrong read "$FAKE" DB1.DBB0
 check_contains "$(cat "$F")" '"status": "param"' "read of a non-conforming reply: status param"
