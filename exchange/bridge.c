@@ -484,6 +484,24 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
     p->backoff = p->backoff * 2 > b->o.backoff_max_ms ? b->o.backoff_max_ms : p->backoff * 2;
 }
 
+/* p's connection is set up again: the CPU may have restarted meanwhile, its memory as its
+ * start left it.  An on-change job that writes to p writes at its next run whatever it
+ * reads (what it wrote before may be gone), and a triggered job whose REQ bit p holds takes
+ * the bit as 0 before its first poll (as the instruction's instance data after a restart:
+ * a REQ found set then is a rising edge; after a mere network break with REQ still set,
+ * the transfer runs once more). */
+static void partner_anew(s7_bridge *b, const partner *p)
+{
+    int pi = (int)(p - b->p);
+    for (size_t i = 0; i < b->nj; i++) {
+        job *j = b->j[i];
+        if (j->spec.dst == pi)
+            j->have_prev = 0;
+        if (j->spec.mode == S7_BRIDGE_TRIGGER && j->spec.hs == pi)
+            j->last_trig = 0;
+    }
+}
+
 S7_HOT static void partner_service(s7_bridge *b, partner *p, int64_t now)
 {
     if (p->connect_done) {
@@ -498,6 +516,7 @@ S7_HOT static void partner_service(s7_bridge *b, partner *p, int64_t now)
             p->st.since_ms = s7__wall_ms();
             p->up_ms = s7_now_ms(); /* the pause is reset by a loss after a while up */
             blog(b, S7_LOG_INFO, "%s (%s:%u): connected", p->name, p->host, p->port);
+            partner_anew(b, p);
         } else {
             partner_lost(b, p, p->connect_rc, "connect", NULL, 0);
         }
@@ -639,6 +658,7 @@ static void job_fail(s7_bridge *b, job *j, partner *p, const char *what, int rc,
 {
     job_error(b, j, p, what, rc, it, n);
     j->st.err++;
+    j->have_prev = 0; /* on change: the next good read is written whatever it holds */
 }
 
 /* A triggered job could not poll its REQ bit (its CPU down, the read failed): the job shows
