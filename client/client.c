@@ -565,9 +565,8 @@ S7_HOT static int step(s7_client *c, short revents)
     if (due >= 0 && due <= clock_ms(c)) {
         if (c->state == S7__TCP_CONNECTING)
             rc = S7_ERR_CONNECT_TIMEOUT;
-        else if (c->state == S7__HANDSHAKE)
-            rc = s7_conn_state(c->conn) == S7_CS_SETUP_SENT ? S7_ERR_NEGOTIATION : S7_ERR_TIMEOUT;
-        else
+        else /* no answer to the CR or to the setup in time: the time ran out, whatever the
+              * answer would have been (a late setup answer is no rejection) */
             rc = S7_ERR_TIMEOUT;
         goto fail;
     }

@@ -101,9 +101,9 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
     case S7_ERR_TIMEOUT:
         s7__errf(
             cause, cause_cap,
-            "the partner accepted the S7 session but stopped answering: an overloaded CPU, a "
-            "network dropping packets, or a device that ignores this request (some servers do not "
-            "answer services they do not know)");
+            "the partner accepted the TCP connection but did not answer in time (the connection "
+            "request, the S7 setup or a request): an overloaded CPU, a slow or lossy network, or "
+            "a device that ignores the request");
         s7__errf(
             fix, fix_cap,
             "retry with a larger timeout (--timeout in the s7 tool)%s; check the network path for "

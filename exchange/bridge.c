@@ -704,8 +704,8 @@ static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
 static int too_big(s7_bridge *b, job *j, partner *p)
 {
     uint16_t pdu = (uint16_t)s7_client_pdu(p->c);
-    if (!j->whole || pdu >= j->whole)
-        return 0;
+    if (!j->whole || !pdu || pdu >= j->whole)
+        return 0; /* no PDU: the connection just went, which the request's call reports */
     job_fail(b, j, p, j->whole_src ? "read" : "write", S7_ERR_TOOBIG, NULL, 0);
     snprintf(j->st.last_error.text, sizeof j->st.last_error.text,
              "%s negotiated a PDU of %u bytes; the job needs %u in one request", p->name, pdu,

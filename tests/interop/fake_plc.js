@@ -3,11 +3,11 @@
  * (node, no dependencies).
  *
  *   node fake_plc.js PORT [--mode MODE] [--amq N] [--pdu N] [--good-tsap HHHH] [--log]
- *                    [--watch-pid PID]
+ *                    [--watch-pid PID] [--setup-delay MS]
  *
  * Answers a COTP CR with a 22-byte CC that echoes the CR's parameters, Setup Communication
  * with a 27-byte Ack_Data (PDU min(asked, --pdu 480), AmQ min(asked, --amq 8)), and then per
- * MODE:
+ * MODE (--setup-delay MS: the setup's answer MS late, for clients that time out):
  *   put-get-off (default)  every Read/Write Var job: 12-byte Ack 32 02 0000 <ref> 0000 0000
  *                          81 04 (TPKT length 0x13), as an S7-1200/1500 with PUT/GET disabled
  *   ok                     a small CPU: DB1 (256 bytes, byte i = i & 0xFF), M/I/Q 256 bytes
@@ -63,7 +63,7 @@ function usage(msg) {
     process.stderr.write('usage: fake_plc.js PORT [--mode put-get-off|ok|optimized|missing-db|' +
         'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|fewer-items|no-items|' +
         'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails|wrong-ref|garbage|garbage-tpkt] ' +
-        '[--amq N] [--pdu N] [--good-tsap HHHH] [--log] [--watch-pid PID]\n');
+        '[--amq N] [--pdu N] [--good-tsap HHHH] [--setup-delay MS] [--log] [--watch-pid PID]\n');
     process.exit(2);
 }
 
@@ -91,6 +91,7 @@ for (let i = 0; i < argv.length; i++) {
     else if (a === '--amq') opt.amq = intArg(val(), '--amq', 1, 255);
     else if (a === '--pdu') opt.pdu = intArg(val(), '--pdu', 240, 960);
     else if (a === '--log') opt.log = true;
+    else if (a === '--setup-delay') opt.setupDelay = intArg(val(), '--setup-delay', 0, 60000);
     else if (a === '--good-tsap') {
         const v = val();
         if (!/^[0-9a-fA-F]{4}$/.test(v)) usage('--good-tsap: expected 4 hex digits, e.g. 0302');
@@ -241,8 +242,9 @@ function serve(sock) {
         const param = Buffer.from([0xf0, 0, 0, 0, 0, 0, pdu >> 8, pdu & 0xff]);
         param.writeUInt16BE(Math.max(1, Math.min(amqCalling, opt.amq)), 2);
         param.writeUInt16BE(Math.max(1, Math.min(amqCalled, opt.amq)), 4);
-        setupDone = true;
-        send(ackData(ref, param, Buffer.alloc(0)));
+        const answer = () => { setupDone = true; send(ackData(ref, param, Buffer.alloc(0))); };
+        if (opt.setupDelay > 0) setTimeout(answer, opt.setupDelay); /* a slow setup */
+        else answer();
     }
 
     function specs(p, n) {

@@ -147,4 +147,19 @@ else
 fi
 check_match "$(grep '"j-garb"' "$S7_TEST_TMP/bridge.jsonl" | tail -n 1)" '"status": "1/1"' \
     "JSON lines: the garbage partner's job with STATUS 1/1"
+
+# a partner whose setup answer comes after --timeout: a timeout, not a rejection
+start_fake ok --setup-delay 1500
+cat >"$S7_TEST_TMP/slow.yaml" <<EOF
+partners:
+  - {name: slow, address: 127.0.0.1, port: $FAKE_PORT}
+  - {name: local, address: 127.0.0.1, port: $PL}
+jobs:
+  - {local_cpu: local, name: j-slow, job: get slow DB1.DBW0 every 100ms into DB2.DBW0}
+EOF
+"$S7_BIN" exchange "$S7_TEST_TMP/slow.yaml" --timeout 1s --duration 2500ms --quiet \
+    --json-lines "$S7_TEST_TMP/slow.jsonl" 2>/dev/null
+L="$(tail -n 1 "$S7_TEST_TMP/slow.jsonl")"
+check_match "$L" '"status": "1/1", .*"error": \{"name": "timeout"' "a setup answered after --timeout: 1/1, a timeout"
+check_lacks "$L" "setup communication failed" "a late setup answer is not reported as a rejection"
 finish
