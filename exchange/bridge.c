@@ -341,7 +341,7 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     j->st.name = j->name;
     j->st.since_ms = s7__wall_ms();
     j->st.status = S7_XST_OK;
-    j->st.status_cause = "ok";
+    j->st.status_cause = "waiting"; /* no run yet: STATUS 0, nothing to report */
     j->b = b;
     j->idx = b->nj;
     b->min_due = INT64_MIN; /* the next turn looks at every job */
@@ -842,6 +842,7 @@ static void job_step(s7_bridge *b, job *j)
             j->hs_pending = 2;
             start_hs(b, j, 0);
         } else if (j->st.state == S7_BRIDGE_WAITING) {
+            j->st.status_cause = "ok";
             job_state(j, S7_BRIDGE_OK); /* polled fine, nothing to do yet */
         }
         return;

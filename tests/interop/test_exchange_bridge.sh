@@ -240,7 +240,7 @@ JL="$S7_TEST_TMP/bridge.jsonl"
 rc=0
 out="$("$S7_BIN" exchange "$F3" --timeout 50ms 2>&1)" || rc=$?
 check_eq "$rc" 2 "--timeout 50ms is refused"
-check_contains "$out" "--timeout 50ms: must be 100 ms..60 s, e.g. --timeout 5s" "... naming the range"
+check_contains "$out" "--timeout 50ms: '50ms' is outside 100 ms..1 min" "... naming the range"
 
 # a partner that negotiates a smaller PDU than its pdu: says: a job of the model fails with
 # 1/4 pdu_exceeded, as the instruction does, instead of being split over several requests

@@ -5,8 +5,9 @@
 # and counts the jobs it leaves out; it goes back over the table line by line (no erase of
 # the whole screen, which tmux keeps in its scrollback at every redraw); the last table,
 # printed whole, has every job and the cause and fix of the errors.  Not a terminal (a
-# pipe): no escape sequence at all.  Then the duration options that need their unit, and
-# the metrics URL with the port the system chose.
+# pipe): no escape sequence at all.  Output that cannot be written (a full disk, a closed
+# pipe) stops the run with exit 1.  Then the duration options that need their unit, and the
+# metrics URL with the port the system chose.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -83,6 +84,17 @@ check_eq "$(field last_causes)" 3 "the last table has the cause of each error"
 out="$("$S7_BIN" exchange "$F" --every 300ms --duration 700ms | cat)"
 check_lacks "$out" $'\033' "no escape sequence into a pipe"
 check_contains "$out" "cause: " "the piped table has the causes"
+
+# output that cannot be written stops the exchange with exit 1 and says so: a full disk,
+# a pipe whose reader is gone (it ran on silently until killed)
+RC=0
+err="$("$S7_BIN" exchange "$F" --quiet --duration 3s --json-lines /dev/full 2>&1)" || RC=$?
+check_eq "$RC" 1 "--json-lines /dev/full: exit 1"
+check_contains "$err" "--json-lines /dev/full: cannot write (No space left on device)" "--json-lines /dev/full: named"
+RC=0
+timeout 20 bash -c "'$S7_BIN' exchange '$F' --every 200ms --duration 15s 2>'$S7_TEST_TMP/pipe.err' | head -n 1 >/dev/null; exit \${PIPESTATUS[0]}" || RC=$?
+check_eq "$RC" 1 "a closed pipe on stdout: the exchange stops (exit 1), long before --duration"
+check_contains "$(cat "$S7_TEST_TMP/pipe.err")" "standard output: cannot write (Broken pipe)" "a closed pipe: named"
 
 # the options of s7 exchange need a unit: a bare number was 500 s here and 500 ms elsewhere
 for o in --every --duration --timeout --backoff-max; do

@@ -4,15 +4,19 @@
 # checker s7kit did not write); then one emulator is stopped and the monitor reports the
 # change (pass ok -> fail port_closed, with cause and fix), runs the --on-change hook with
 # the change in its environment, writes JSON lines valid against
-# docs/schema/s7-inventory-monitor.schema.json and exits 1 (--exit-on-change).  Then the
-# usage errors name the option and the right form.  Loops are bounded in count.
+# docs/schema/s7-inventory-monitor.schema.json and exits 1 (--exit-on-change).  With
+# --json-lines - stdout holds JSON only; a JSON-lines file that cannot be written stops the
+# monitor (exit 1); --duration holds when rounds take longer than --every; a hook still
+# running 10 s after the end is stopped.  Then the usage errors name the option and the
+# right form.  Loops are bounded in count.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
+. "$(dirname "$0")/fake_lib.sh"
 
 need_s7_bin
 need_s7_server
-need_cmd curl promtool
+need_cmd curl promtool python3
 
 start_s7server --profile s7-1500 --put-get on --db 10:64
 P_A=$S7SRV_PORT
@@ -137,11 +141,63 @@ check_eq "$RC" 1 "a fault found in the first round exits 1"
 check_match "$(cat "$OUT2")" "CHANGE hmi-b: \(start\) -> fail port_closed" "... printed as a change from the start"
 check_eq "$(cat "$H2" 2>/dev/null)" "hmi-b [] fail port_closed" "the hook ran once, PREVIOUS empty, and was waited for"
 
+# --json-lines -: standard output holds the JSON lines only; the CHANGE lines and the
+# hooks' output go to stderr (a reader such as jq broke exactly when something changed)
+OUT3="$S7_TEST_TMP/monitor3.out"
+ERR3="$S7_TEST_TMP/monitor3.err"
+"$S7_BIN" inventory monitor "$INV" --every 200ms --count 2 --timeout 2s --connection hmi-b \
+    --json-lines - --on-change "echo hook-out \$S7_MONITOR_CONNECTION" >"$OUT3" 2>"$ERR3"
+check_ok "--json-lines -: every line of stdout is JSON" \
+    python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$OUT3"
+check_eq "$(grep -c '"event"' "$OUT3")" 2 "--json-lines -: a line per round on stdout"
+check_contains "$(cat "$ERR3")" "CHANGE hmi-b: (start) -> fail port_closed" "--json-lines -: the CHANGE line on stderr"
+check_contains "$(cat "$ERR3")" "hook-out hmi-b" "--json-lines -: the hook's output on stderr"
+
+# a JSON-lines file that cannot be written: the monitor stops, exit 1, naming it
+RC=0
+err="$("$S7_BIN" inventory monitor "$INV" --every 200ms --count 3 --timeout 2s --connection hmi-a \
+    --json-lines /dev/full 2>&1 >/dev/null)" || RC=$?
+check_eq "$RC" 1 "--json-lines /dev/full: exit 1"
+check_contains "$err" "--json-lines /dev/full: cannot write (No space left on device)" \
+    "--json-lines /dev/full: the write error named"
+
+# --duration holds when a round takes longer than --every: a CPU that never answers a read
+# makes each round last --timeout (1 s); with --duration 1500ms no round starts after 1.5 s
+# (two rounds; a third started at 2 s)
+start_fake silent
+INV2="$S7_TEST_TMP/monitor-slow.yaml"
+cat >"$INV2" <<EOF
+plant: monitor test
+partners:
+  - {name: hmi, address: 127.0.0.1, cell: test, kind: hmi, type: op}
+  - {name: plc-s, address: 127.0.0.1, port: $FAKE_PORT, cell: test, profile: s7-300}
+connections:
+  - {name: hmi-s, active: hmi, passive: plc-s, exchanges: [{get: DB1.DBB0..DBB3, cycle: 1s}]}
+EOF
+JL4="$S7_TEST_TMP/monitor4.jsonl"
+"$S7_BIN" inventory monitor "$INV2" --every 200ms --duration 1500ms --timeout 1s \
+    --json-lines "$JL4" >/dev/null 2>&1
+check_eq "$(grep -c '"round"' "$JL4")" 2 "--duration 1500ms with rounds of 1 s: two rounds, none after the duration"
+
+# hooks still running 10 s after the end are stopped, not left behind
+H5="$S7_TEST_TMP/hook5.pid"
+RC=0
+err="$("$S7_BIN" inventory monitor "$INV" --every 200ms --count 1 --timeout 2s --connection hmi-b \
+    --on-change "echo \$\$ >'$H5'; exec sleep 60" 2>&1 >/dev/null)" || RC=$?
+check_contains "$err" "1 hook still ran after 10 s; stopped (SIGTERM)" "a hook still running at the end: stopped, said"
+HP="$(cat "$H5" 2>/dev/null)"
+if [ -n "$HP" ] && ! kill -0 "$HP" 2>/dev/null; then
+    pass "the hook's process is gone"
+else
+    fail "the hook's process ($HP) still runs"
+    kill "$HP" 2>/dev/null
+fi
+
 # usage errors
 RC=0
 err="$("$S7_BIN" inventory monitor "$INV" --every 5ms 2>&1)" || RC=$?
 check_eq "$RC" 2 "--every 5ms: usage error"
-check_contains "$err" "--every 5ms: must be 100 ms..24 h" "--every names the range"
+check_contains "$err" "--every 5ms: '5ms' is outside 100 ms..24 h" "--every names the range"
 RC=0
 err="$("$S7_BIN" inventory monitor "$INV" --metrics nowhere 2>&1)" || RC=$?
 check_eq "$RC" 2 "--metrics without port: usage error"

@@ -74,6 +74,7 @@ typedef struct run {
     FILE *jl;
     int tty, quiet;
     size_t table_lines;
+    int jl_errno, out_errno; /* a write failed (errno): the run stops, exit 1 */
 } run;
 
 static const char *status_text(int st, char *buf, size_t cap)
@@ -264,7 +265,8 @@ static void print_table(run *r, int live)
     }
     if (r->tty)
         fputs("\033[J", stdout);
-    fflush(stdout);
+    if ((fflush(stdout) != 0 || ferror(stdout)) && !r->out_errno)
+        r->out_errno = errno ? errno : EIO; /* a closed pipe (SIGPIPE is ignored), a full disk */
     free(l);
 }
 
@@ -328,7 +330,8 @@ static void json_lines(run *r)
         }
         fputs("}\n", f);
     }
-    fflush(r->jl);
+    if ((fflush(r->jl) != 0 || ferror(r->jl)) && !r->jl_errno)
+        r->jl_errno = errno ? errno : EIO;
 }
 
 /* ---------------------------------------------------------------- metrics */
@@ -380,7 +383,8 @@ static void render(void *ctx, mbuf *b)
             mbuf_printf(b, "} %llu\n", (unsigned long long)v);
         }
     }
-    mbuf_printf(b, "# HELP s7_exchange_job_ok 1 when the job's last run succeeded.\n"
+    mbuf_printf(b, "# HELP s7_exchange_job_ok 1 when the job is ok: its last run succeeded (a REQ "
+                   "job that has not run yet: its REQ bit is polled).\n"
                    "# TYPE s7_exchange_job_ok gauge\n");
     for (size_t i = 0; i < n; i++) {
         label_job(b, "s7_exchange_job_ok", s[i].name);
@@ -598,10 +602,20 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
             else if (!r.quiet && !done)
                 print_table(&r, 0);
         }
+        if (r.jl_errno || r.out_errno) {
+            if (r.jl_errno)
+                fprintf(stderr, "error: --json-lines %s: cannot write (%s); the exchange stops\n",
+                        jl, strerror(r.jl_errno));
+            else
+                fprintf(stderr, "error: standard output: cannot write (%s); the exchange stops\n",
+                        strerror(r.out_errno));
+            rc = CLI_FAIL;
+            break;
+        }
         if (done)
             break;
     }
-    if (!r.quiet) /* the last table whole, with every error's cause and fix */
+    if (!r.quiet && !r.out_errno) /* the last table whole, with every error's cause and fix */
         print_table(&r, 0);
     for (size_t i = 0; i < s7_bridge_njobs(r.b); i++) {
         s7_bridge_job_stats s;

@@ -17,7 +17,7 @@ extern char **environ;
 static pid_t running[HOOK_MAX_RUNNING];
 static int nrunning;
 
-int hook_start(const char *cmd, const char *const *env, size_t n)
+int hook_start(const char *cmd, const char *const *env, size_t n, int out_to_err)
 {
     hook_reap(cmd, 0);
     if (nrunning >= HOOK_MAX_RUNNING) {
@@ -50,7 +50,17 @@ int hook_start(const char *cmd, const char *const *env, size_t n)
     pid_t pid;
     fflush(stdout);
     fflush(stderr);
-    int rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, envp);
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP); /* its own group: hook_stop_all */
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawn_file_actions_init(&fa);
+    if (out_to_err)
+        posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+    int rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     free(envp);
     if (rc != 0) {
         fprintf(stderr, "warning: --on-change '%s' could not be started: %s\n", cmd, strerror(rc));
@@ -85,4 +95,16 @@ int hook_reap(const char *cmd, long wait_ms)
         struct timespec slice = {0, 20 * 1000000L};
         nanosleep(&slice, NULL);
     }
+}
+
+int hook_stop_all(const char *cmd)
+{
+    int n = hook_reap(cmd, 0);
+    for (int i = 0; i < nrunning; i++)
+        kill(-running[i], SIGTERM);
+    if (hook_reap(cmd, 2000) > 0)
+        for (int i = 0; i < nrunning; i++)
+            kill(-running[i], SIGKILL);
+    hook_reap(cmd, 1000);
+    return n;
 }

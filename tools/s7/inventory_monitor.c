@@ -47,6 +47,7 @@ typedef struct mon {
     uint64_t rounds, changes;
     int64_t round_start, last_cb;
     FILE *jl;
+    int jl_errno; /* a write to jl failed (errno): the monitor stops, exit 1 */
     metrics *met;
 } mon;
 
@@ -155,7 +156,8 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
         fprintf(f, ", \"since\": \"%s\"}", cli_iso_text(mc->ex[e].since_ms, s, sizeof s));
     }
     fputs("]}\n", f);
-    fflush(f);
+    if ((fflush(f) != 0 || ferror(f)) && !m->jl_errno)
+        m->jl_errno = errno ? errno : EIO;
 }
 
 /* The hook of a change, started beside the monitor (hook.h): the rounds, the metrics and
@@ -179,7 +181,7 @@ static void run_hook(mon *m, const mon_conn *mc, int prev_status, const char *pr
     const char *env[8];
     for (int i = 0; i < 8; i++)
         env[i] = v[i];
-    hook_start(m->o->on_change, env, 8);
+    hook_start(m->o->on_change, env, 8, m->jl == stdout); /* stdout: JSON lines only */
 }
 
 static void print_table(const mon *m)
@@ -292,13 +294,14 @@ static size_t take(mon *m, const s7_plant_check_report *r)
             mc->changes++;
             if (!cdiff) /* only an exchange changed: name it */
                 snprintf(only, sizeof only, " (exchange %s)", exch);
-            printf("%s CHANGE %s: %s%s%s -> %s%s%s%s\n", cli_clock_text(now, t, sizeof t),
-                   mc->conn->name, first ? "(start)" : status_word(prev),
-                   prev_verdict[0] ? " " : "", prev_verdict, status_word(mc->status),
-                   mc->verdict[0] ? " " : "", mc->verdict, only);
+            FILE *say = m->jl == stdout ? stderr : stdout; /* stdout: JSON lines only */
+            fprintf(say, "%s CHANGE %s: %s%s%s -> %s%s%s%s\n", cli_clock_text(now, t, sizeof t),
+                    mc->conn->name, first ? "(start)" : status_word(prev),
+                    prev_verdict[0] ? " " : "", prev_verdict, status_word(mc->status),
+                    mc->verdict[0] ? " " : "", mc->verdict, only);
             if (mc->status != S7_PLANT_PASS && mc->cause[0])
-                printf("  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
-            fflush(stdout);
+                fprintf(say, "  cause: %s\n  fix: %s\n", mc->cause, mc->fix);
+            fflush(say);
             json_line(m, mc, "change", prev, prev_verdict);
             run_hook(m, mc, prev, prev_verdict, !cdiff ? exch : "");
         } else {
@@ -391,12 +394,19 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
             hook_reap(o->on_change, 0);
         if (!quiet_table)
             print_table(&m);
+        if (m.jl_errno) {
+            fprintf(stderr, "error: --json-lines %s: cannot write (%s); the monitor stops\n",
+                    o->json_lines, strerror(m.jl_errno));
+            rc = CLI_FAIL;
+            break;
+        }
         if (ch && o->exit_on_change)
             break;
         if (stop_flag || (o->count > 0 && m.rounds >= (uint64_t)o->count))
             break;
         int64_t next = m.round_start + every, now = cli_now_ms();
-        if (o->duration_ms > 0 && next - start >= o->duration_ms)
+        /* no round starts after --duration, also when a round took longer than --every */
+        if (o->duration_ms > 0 && (next > now ? next : now) - start >= o->duration_ms)
             break;
         /* sleep in slices so a signal ends the wait at once */
         while (!stop_flag && now < next) {
@@ -408,10 +418,13 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o)
     }
     if (rc == CLI_OK && m.changes)
         rc = CLI_FAIL;
-    /* the hooks still running get 10 s to end; the monitor does not kill them */
-    if (o->on_change && hook_reap(o->on_change, 10000) > 0)
-        fprintf(stderr, "warning: --on-change '%s': hooks still run after 10 s; left running\n",
-                o->on_change);
+    /* the hooks still running get 10 s to end, then they are stopped */
+    if (o->on_change && hook_reap(o->on_change, 10000) > 0) {
+        int left = hook_stop_all(o->on_change);
+        fprintf(stderr,
+                "warning: --on-change '%s': %d hook%s still ran after 10 s; stopped (SIGTERM)\n",
+                o->on_change, left, left == 1 ? "" : "s");
+    }
 out:
     metrics_stop(m.met);
     if (m.jl && m.jl != stdout)
