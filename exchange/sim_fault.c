@@ -248,6 +248,23 @@ static int db_of(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size, 
     return 0;
 }
 
+/* The DB fault DB db of x holds now (S7_SIM_FAULT_OPTIMIZED, _DB_MISSING, _DB_SHORT with its
+ * length in *len; 0 none), -1 when the CPU has no such DB (err says so).  A DB holds at
+ * most one of them at a time: they are set on the same DB's flags and shown length. */
+static int db_fault_now(s7__sim_cpu *x, const char *name, uint16_t db, uint32_t *size,
+                        uint32_t *shown, char *err, size_t cap)
+{
+    if (db_of(x, name, db, size, shown, err, cap) < 0)
+        return -1;
+    if (*shown == 0)
+        return S7_SIM_FAULT_DB_MISSING;
+    if (*shown < *size)
+        return S7_SIM_FAULT_DB_SHORT;
+    if (s7_cpu_db_flags(x->cpu, db) & S7_DB_OPTIMIZED)
+        return S7_SIM_FAULT_OPTIMIZED;
+    return 0;
+}
+
 /* A fault injected twice, or cleared when it does not hold: refused, saying which. */
 static int held_already(const char *name, int on, char *err, size_t cap)
 {
@@ -265,10 +282,6 @@ static int fault_held(s7__sim_cpu *x, const s7_sim_fault *f)
     case S7_SIM_FAULT_PUT_GET_OFF: return x->put_get ? !s7_cpu_put_get(x->cpu) : -1;
     case S7_SIM_FAULT_STOP: return s7_cpu_state(x->cpu) == S7_CPU_STATE_STOP;
     case S7_SIM_FAULT_BUDGET: return x->budget_on[budget_slot(f)];
-    case S7_SIM_FAULT_OPTIMIZED:
-        return s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)
-                   ? (s7_cpu_db_flags(x->cpu, f->db) & S7_DB_OPTIMIZED) != 0
-                   : -1;
     case S7_SIM_FAULT_SLOT: return x->moved ? (int)(s7_cpu_profile(x->cpu)->slot == f->slot) : 0;
     case S7_SIM_FAULT_PORT_CLOSED: return x->closed;
     default: return -1; /* the DB faults: told in s7_sim_fault_set once the DB is found */
@@ -309,28 +322,38 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         x->budget_on[k] = (uint8_t)on;
         break;
     }
-    case S7_SIM_FAULT_OPTIMIZED: {
-        unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
-        if (!s7_cpu_mem(x->cpu, S7_AREA_DB, f->db, NULL)) {
-            snprintf(err, cap, "%s has no DB%u (the inventory documents none on it)", name, f->db);
-            return S7_ERR_INVAL;
-        }
-        fl = on ? (fl | S7_DB_OPTIMIZED) : (fl & ~(unsigned)S7_DB_OPTIMIZED);
-        s7_cpu_set_db_flags(x->cpu, f->db, fl & (S7_DB_OPTIMIZED | S7_DB_READONLY));
-        break;
-    }
+    case S7_SIM_FAULT_OPTIMIZED:
     case S7_SIM_FAULT_DB_MISSING:
     case S7_SIM_FAULT_DB_SHORT: {
         uint32_t size = 0, shown = 0;
-        if (db_of(x, name, f->db, &size, &shown, err, cap) < 0)
+        int now = db_fault_now(x, name, f->db, &size, &shown, err, cap);
+        if (now < 0)
             return S7_ERR_INVAL;
-        int dheld = f->kind == S7_SIM_FAULT_DB_MISSING ? shown == 0 : shown == f->len;
-        if (dheld == on)
-            return held_already(name, on, err, cap);
         if (on && f->kind == S7_SIM_FAULT_DB_SHORT && f->len >= size) {
             snprintf(err, cap, "%s's DB%u is %u bytes long: a shorter DB is 1..%u bytes", name,
                      f->db, (unsigned)size, (unsigned)size - 1);
             return S7_ERR_INVAL;
+        }
+        int dheld = now == f->kind && (now != S7_SIM_FAULT_DB_SHORT || shown == f->len);
+        if (now && !dheld) { /* another fault on this DB: one at a time, cleared as injected */
+            s7_sim_fault h = *f;
+            char t[160];
+            h.kind = now;
+            h.len = shown;
+            s7_sim_fault_text(s->p, &h, t, sizeof t);
+            snprintf(err, cap,
+                     on ? "%s's DB%u holds the fault %s: one fault a DB; clear it first (clear %s)"
+                        : "%s's DB%u holds the fault %s, not this one (clear %s)",
+                     name, f->db, t, t);
+            return S7_ERR_STATE;
+        }
+        if (dheld == on)
+            return held_already(name, on, err, cap);
+        if (f->kind == S7_SIM_FAULT_OPTIMIZED) {
+            unsigned fl = s7_cpu_db_flags(x->cpu, f->db);
+            fl = on ? (fl | S7_DB_OPTIMIZED) : (fl & ~(unsigned)S7_DB_OPTIMIZED);
+            s7_cpu_set_db_flags(x->cpu, f->db, fl & (S7_DB_OPTIMIZED | S7_DB_READONLY));
+            break;
         }
         /* the memory is kept: clearing shows the DB whole, with its data */
         s7_cpu_set_db_shown(x->cpu, f->db,

@@ -222,6 +222,33 @@ int main(void)
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_STATE);
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    /* one fault a DB: a second is refused naming the first, which alone clears it; the DB
+     * hidden by db_missing is still documented (it was "plc-a has no DB10") */
+    s7_sim_fault fo, fs;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB10", &fo, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:db_short:DB10:4", &fs, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0); /* db_missing:DB10 */
+    CHECK_INT(s7_sim_fault_set(s, &fo, 1, err, sizeof err), S7_ERR_STATE);
+    CHECK_STR(err, "plc-a's DB10 holds the fault plc-a:db_missing:DB10: one fault a DB; clear it "
+                   "first (clear plc-a:db_missing:DB10)");
+    CHECK_INT(s7_sim_fault_set(s, &fs, 1, err, sizeof err), S7_ERR_STATE);
+    CHECK_INT(s7_sim_fault_set(s, &fo, 0, err, sizeof err), S7_ERR_STATE);
+    CHECK_STR(err, "plc-a's DB10 holds the fault plc-a:db_missing:DB10, not this one (clear "
+                   "plc-a:db_missing:DB10)");
+    CHECK(s7_cpu_mem(a, S7_AREA_DB, 10, NULL) == NULL); /* still missing */
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &fo, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), S7_ERR_STATE); /* optimized holds */
+    CHECK(strstr(err, "holds the fault plc-a:optimized:DB10") != NULL);
+    CHECK_INT(s7_sim_fault_set(s, &fo, 0, err, sizeof err), 0);
+    CHECK_INT(s7_cpu_db_flags(a, 10), 0);
+    CHECK_INT(s7_sim_fault_set(s, &fs, 1, err, sizeof err), 0);
+    s7_sim_fault fs6;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-a:db_short:DB10:6", &fs6, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &fs6, 0, err, sizeof err), S7_ERR_STATE); /* shown 4, not 6 */
+    CHECK(strstr(err, "holds the fault plc-a:db_short:DB10:4, not this one") != NULL);
+    CHECK_INT(s7_sim_fault_set(s, &fs, 0, err, sizeof err), 0);
+    CHECK(s7_cpu_mem(a, S7_AREA_DB, 10, &sz) != NULL && sz == 8);
     /* a DB the inventory does not document on that CPU */
     CHECK_INT(s7_sim_fault_parse(p, "plc-a:optimized:DB99", &f, err, sizeof err), 0);
     CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
