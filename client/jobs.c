@@ -35,8 +35,9 @@ S7_HOT int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *p
         return rc;
     }
     if (rc == S7_ERR_AGAIN && c->whole) {
-        s7__set_problem(c, "the reply answers %u of the request's %u items (the request is one "
-                           "job's areas, taken whole or not at all)",
+        s7__set_problem(c,
+                        "the reply answers %u of the request's %u items (the request is one "
+                        "job's areas, taken whole or not at all)",
                         (unsigned)pdu->param[1], (unsigned)plan->reqs[sub].n);
         return S7_ERR_PARAM;
     }

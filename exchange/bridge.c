@@ -394,8 +394,8 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         return;
     }
     snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
-    const char *why = c && (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO) ? s7_client_peer_problem(c)
-                                                                       : "";
+    const char *why =
+        c && (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO) ? s7_client_peer_problem(c) : "";
     if (why && *why) /* what in the reply did not fit: "the reply answers 1 of ..." */
         snprintf(e->text, sizeof e->text, "%s: %s", s7_strerror(rc), why);
     else

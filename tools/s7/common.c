@@ -36,8 +36,8 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- numbers */
 
-int cli_duration_unit(const char *opt, const char *v, long min_ms, long max_ms, long *ms,
-                      char *msg, size_t cap)
+int cli_duration_unit(const char *opt, const char *v, long min_ms, long max_ms, long *ms, char *msg,
+                      size_t cap)
 {
     char why[200];
     if (s7_duration_parse(v, 0, min_ms, max_ms, ms, why, sizeof why) == 0)

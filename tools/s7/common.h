@@ -133,8 +133,8 @@ int cli_parse_long(const char *s, long min, long max, long *out);
 /* A duration option of the newer commands (exchange, inventory monitor and simulate), whose
  * value needs its unit: 0, or -1 after "OPT V: why" into msg (a bare number
  * is refused rather than taken as seconds where the older commands take milliseconds). */
-int cli_duration_unit(const char *opt, const char *v, long min_ms, long max_ms, long *ms,
-                      char *msg, size_t cap);
+int cli_duration_unit(const char *opt, const char *v, long min_ms, long max_ms, long *ms, char *msg,
+                      size_t cap);
 /* A byte count: "65536", "64K", "64M", "1G" (binary units), at most max; 0 or -1. */
 int cli_parse_bytes(const char *s, long max, long *out);
 

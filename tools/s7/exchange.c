@@ -225,7 +225,7 @@ static void print_table(run *r, int live)
     size_t jobs = r->cfg.x->njobs, errs = 0;
     for (size_t i = 0; i < n; i++)
         errs += l[i].error && !l[i].detail;
-    int details = n <= room;                 /* everything fits */
+    int details = n <= room;                    /* everything fits */
     int all_rows = details || 1 + jobs <= room; /* every job's row fits */
     size_t shown = 0;
     /* with too little room: the header, the rows in ERROR, then the others, then a count */

@@ -341,8 +341,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
                 rc = usage("--count %s: must be a number of rounds, 1 or more", v);
             break;
         case 12:
-            if (cli_duration_unit(name, v, 1, 31L * 86400000, &o.duration_ms, msg,
-                                  sizeof msg))
+            if (cli_duration_unit(name, v, 1, 31L * 86400000, &o.duration_ms, msg, sizeof msg))
                 rc = usage("%s", msg);
             break;
         case 13: o.json_lines = v; break;
