@@ -68,6 +68,7 @@ typedef struct job {
                                 * PDU (s7__bridge_job_whole), 0 none */
     int whole_src;             /* 1: the partner is the source (a GET), 0 the destination */
     int phase, result_ready, result;
+    char *why;  /* keep_why: what in the reply of a failed request did not fit */
     size_t idx; /* in the bridge's j and due */
     int64_t t0_us;
     struct s7_bridge *b;
@@ -145,6 +146,7 @@ s7_bridge *s7_bridge_new(const s7_bridge_opts *opts)
 static void job_free(job *j)
 {
     free(j->name);
+    free(j->why);
     s7__hot_free(j->buf, 2 * (j->len ? j->len : 1));
     s7__hot_free(j->src, j->spec.n * sizeof *j->src);
     s7__hot_free(j->dst, j->spec.n * sizeof *j->dst);
@@ -356,7 +358,7 @@ size_t s7_bridge_npartners(const s7_bridge *b) { return b->np; }
 /* ---------------------------------------------------------------- errors */
 
 static void set_error(s7_bridge_error *e, const partner *p, const char *what, int rc,
-                      const s7_client *c, const s7_item *items, size_t n)
+                      const s7_client *c, const char *why, const s7_item *items, size_t n)
 {
     memset(e, 0, sizeof *e);
     e->err = rc;
@@ -394,8 +396,8 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
         return;
     }
     snprintf(e->id, sizeof e->id, "%s", s7_err_id(rc));
-    const char *why =
-        c && (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO) ? s7_client_peer_problem(c) : "";
+    if (!why && c && (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO))
+        why = s7_client_peer_problem(c);
     if (why && *why) /* what in the reply did not fit: "the reply answers 1 of ..." */
         snprintf(e->text, sizeof e->text, "%s: %s", s7_strerror(rc), why);
     else
@@ -464,7 +466,7 @@ static void partner_lost(s7_bridge *b, partner *p, int rc, const char *what, con
                          size_t n)
 {
     int64_t now = s7_now_ms();
-    set_error(&p->st.last_error, p, what, rc, p->c, it, n);
+    set_error(&p->st.last_error, p, what, rc, p->c, NULL, it, n);
     if (p->up || !p->tried) {
         p->st.since_ms = s7__wall_ms();
         blog(b, S7_LOG_WARN, "%s (%s:%u): %s: %s", p->name, p->host, p->port, what,
@@ -591,10 +593,20 @@ static void run_deadlines(s7_bridge *b, int64_t now)
 
 /* ---------------------------------------------------------------- jobs */
 
+/* What in a reply did not fit, kept with the job when its request fails for it: the client
+ * says it only until its next call, and the job's error is set later (job_step). */
+S7_COLD S7_NOINLINE static void keep_why(job *j, const s7_client *c)
+{
+    const char *w = s7_client_peer_problem(c);
+    free(j->why);
+    j->why = w && *w ? s7__strdup(w) : NULL;
+}
+
 S7_HOT static void on_done(s7_client *c, int rc, void *ud)
 {
     job *j = ud;
-    (void)c;
+    if (rc == S7_ERR_PARAM || rc == S7_ERR_PROTO)
+        keep_why(j, c);
     j->result = rc;
     if (!j->result_ready)
         j->b->ready[j->b->nready++] = j; /* a job is in the list at most once */
@@ -639,9 +651,11 @@ static void job_error(s7_bridge *b, job *j, partner *p, const char *what, int rc
 {
     s7_bridge_error *e = &j->st.last_error;
     if (rc)
-        set_error(e, p, what, rc, p->c, it, n);
+        set_error(e, p, what, rc, p->c, j->why, it, n);
     else
         *e = p->st.last_error;
+    free(j->why); /* taken (or stale: kept only for the failure it came with) */
+    j->why = NULL;
     uint16_t plc = e->err == S7_ERR_PLC ? e->plc : 0;
     uint8_t item = e->err == S7_ERR_ITEM ? (uint8_t)e->plc : 0;
     const char *cause = "error";
