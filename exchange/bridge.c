@@ -662,8 +662,13 @@ static void job_error(s7_bridge *b, job *j, partner *p, const char *what, int rc
     j->st.status = (int)s7__exchange_status_in(e->err, plc, item, failed_area(it, n), &cause);
     j->st.status_cause = cause;
     job_state(j, S7_BRIDGE_ERROR);
-    if (rc && (s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up)
-        partner_lost(b, p, rc, what, it, n);
+    if (rc && (s7_err_is_fatal(rc) || rc == S7_ERR_NOTCONN) && p->up) {
+        /* the partner's error, which its other jobs show while it is down: about the
+         * connection, not about this job's read or write */
+        char w[48];
+        snprintf(w, sizeof w, "connection (lost on a %s)", what);
+        partner_lost(b, p, rc, w, it, n);
+    }
 }
 
 /* A run of job j failed (rc 0: p is down): the error, counted. */

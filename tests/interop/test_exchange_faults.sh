@@ -103,6 +103,7 @@ partners:
 jobs:
   - {local_cpu: local, name: j-good, job: get good DB20.DBW0 every 100ms into DB2.DBW0}
   - {local_cpu: local, name: j-ref, job: get ref DB1.DBW0 every 100ms into DB2.DBW2}
+  - {local_cpu: local, name: j-garb-put, job: put garb DB1.DBW10 every 500ms from DB2.DBW20}
   - {local_cpu: local, name: j-garb, job: get garb DB1.DBW0 every 100ms into DB2.DBW4}
   - {local_cpu: local, name: j-silent, job: get silent DB1.DBW0 every 100ms into DB2.DBW6}
 EOF
@@ -147,6 +148,12 @@ else
 fi
 check_match "$(grep '"j-garb"' "$S7_TEST_TMP/bridge.jsonl" | tail -n 1)" '"status": "1/1"' \
     "JSON lines: the garbage partner's job with STATUS 1/1"
+# a PUT on the garbage partner, which the GET's replies take down 5 times as often: while it
+# is down the PUT shows the connection's error, not the GET's ("garb read: ...")
+PUTS="$(grep '"j-garb-put"' "$S7_TEST_TMP/bridge.jsonl")"
+check_lacks "$PUTS" '"message": "garb read:' "the PUT never shows another job's read as its error"
+check_contains "$PUTS" '"message": "garb connection (lost on a read):' \
+    "the PUT shows the partner's lost connection while it is down"
 
 # a partner whose setup answer comes after --timeout: a timeout, not a rejection
 start_fake ok --setup-delay 1500
