@@ -343,6 +343,41 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         if (local < 0)
             return no_partner(y, x.local, c, "local_cpu", lname);
         size_t before = c->x->njobs;
+        /* the entry's name: checked first, and given to the job before its own checks so
+         * that what they find names it (it said job1) */
+        char own[64] = ""; /* a name in job: itself */
+        if (fy_node_is_mapping(x.job)) {
+            struct fy_node *nn = fy_node_mapping_lookup_by_string(x.job, "name", (size_t)-1);
+            const char *nv = nn ? fy_node_get_scalar0(nn) : NULL;
+            if (nn)
+                snprintf(own, sizeof own, "%s", nv && *nv ? nv : "?");
+        } else {
+            if (yaml_scalar(y, x.job, "job", line, sizeof line))
+                return -1;
+            const char *o = strstr(line, "--name");
+            if (o) {
+                o += 6;
+                o += strspn(o, " \t");
+                snprintf(own, sizeof own, "%.*s", (int)strcspn(o, " \t"), o);
+                if (!own[0])
+                    snprintf(own, sizeof own, "?");
+            }
+        }
+        if (x.name[0] && own[0])
+            return yaml_err(y, e,
+                            "%s: the job has two names ('%s' here and '%s' in job:): keep one",
+                            x.where, x.name, own);
+        if (x.name[0] && s7_exchange_job(c->x, x.name))
+            return yaml_err(y, e,
+                            "%s: the job name '%s' is used twice (first at %s): give each "
+                            "job its own name",
+                            x.where, x.name, s7_exchange_job(c->x, x.name)->where);
+        if (x.name[0] && !fy_node_is_mapping(x.job)) {
+            size_t l = strlen(line);
+            if (l + strlen(x.name) + 9 >= sizeof line)
+                return yaml_err(y, x.job, "%s: the job line is too long", x.where);
+            snprintf(line + l, sizeof line - l, " --name %s", x.name);
+        }
         if (fy_node_is_mapping(x.job)) {
             /* the YAML spelling: the loader of the server file's jobs: reads it */
             struct fy_node *seq = fy_node_create_sequence(y->doc);
@@ -357,8 +392,6 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             if (rc)
                 return -1;
         } else {
-            if (yaml_scalar(y, x.job, "job", line, sizeof line))
-                return -1;
             snprintf(where, sizeof where, "%s:%d", y->file,
                      yaml_line(x.job) ? yaml_line(x.job) : y->line0);
             /* a partner job's one-line form gets the same hint as its YAML form below
@@ -392,19 +425,26 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             remote = find_partner(c, conn->host);
         if (remote < 0)
             return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
-        if (x.name[0] && (fy_node_is_mapping(x.job)
-                              ? fy_node_mapping_lookup_by_string(x.job, "name", (size_t)-1) != NULL
-                              : strstr(line, "--name") != NULL))
-            return yaml_err(y, e,
-                            "%s: the job has two names ('%s' here and '%s' in job:): keep one",
-                            x.where, x.name, j->name);
-        if (x.name[0]) {
-            if (s7_exchange_job(c->x, x.name))
-                return yaml_err(y, e,
-                                "%s: the job name '%s' is used twice (first at %s): give each "
-                                "job its own name",
-                                x.where, x.name, s7_exchange_job(c->x, x.name)->where);
+        if (x.name[0]) /* the YAML spelling's job (a one-line job has it already) */
             snprintf(j->name, sizeof j->name, "%s", x.name);
+        /* the local CPU takes the areas in one request too (a GET's RD written in one Write
+         * Var, a PUT's SD read in one Read Var): checked against its pdu: as the partner's */
+        const s7_bridge_partner_cfg *lp = &c->partners[local];
+        uint32_t lneed = s7_xjob_local_need(j),
+                 lpdu = lp->pdu_given ? lp->co.pdu_request : S7_XPDU_DEFAULT;
+        if (lneed > lpdu) {
+            s7_xjob_kind mk = j->kind == S7_XJOB_GET ? S7_XJOB_PUT : S7_XJOB_GET;
+            return yaml_err(y, x.job,
+                            "%s: job %s: a %s %s its %u area%s %s %s (local_cpu) in one %s "
+                            "request of %u bytes, more than %s's PDU of %u bytes (at most %u "
+                            "bytes of data): make the areas smaller, split the job, or give %s "
+                            "the pdu: it negotiates (480 or 960) at %s",
+                            x.where, j->name, j->kind == S7_XJOB_GET ? "GET" : "PUT",
+                            j->kind == S7_XJOB_GET ? "writes" : "reads", j->nareas,
+                            j->nareas == 1 ? "" : "s", j->kind == S7_XJOB_GET ? "into" : "from",
+                            lp->name, j->kind == S7_XJOB_GET ? "Write Var" : "Read Var", lneed,
+                            lp->name, lpdu, s7_xjob_payload_limit(mk, j->nareas, (uint16_t)lpdu),
+                            lp->name, lp->where);
         }
         c->remote[before] = remote;
         c->local[before] = local;

@@ -62,11 +62,11 @@ typedef struct job {
     s7_item trig, hs[3]; /* hs: the configured ones of done, error, status */
     size_t nhs;
     uint8_t trig_val, done_val, err_val, status_val[2];
-    int last_trig, hs_pending; /* hs_pending: 1 write done/error, 2 clear them */
-    int poll_err, poll_was;    /* the REQ bit could not be polled (the state before: poll_was) */
-    uint32_t whole;            /* a job model's GET/PUT: the bytes its partner must take in one
-                                * PDU (s7__bridge_job_whole), 0 none */
-    int whole_src;             /* 1: the partner is the source (a GET), 0 the destination */
+    int last_trig, hs_pending;   /* hs_pending: 1 write done/error, 2 clear them */
+    int poll_err, poll_was;      /* the REQ bit could not be polled (the state before: poll_was) */
+    uint32_t need_src, need_dst; /* a job model's GET/PUT: the bytes the source's read and the
+                                  * destination's write take in one PDU each (both CPUs
+                                  * move the areas in one request: s7__bridge_job_whole), 0 none */
     int phase, result_ready, result;
     char *why;  /* keep_why: what in the reply of a failed request did not fit */
     size_t idx; /* in the bridge's j and due */
@@ -718,17 +718,18 @@ S7_HOT static void job_ok(job *j)
 
 static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
 
-/* A job model's GET/PUT whose partner p negotiated a smaller PDU than the job needs: the run
- * fails with 1/4 pdu_exceeded (a GET is one consistent read; the client would split it). */
-static int too_big(s7_bridge *b, job *j, partner *p)
+/* A job model's GET/PUT whose CPU p (the source for what "read", the destination for
+ * "write") negotiated a smaller PDU than the job's areas need in one request: the run fails
+ * with 1/4 pdu_exceeded (the areas are moved at one moment; the client would split them). */
+static int too_big(s7_bridge *b, job *j, partner *p, uint32_t need, const char *what)
 {
     uint16_t pdu = (uint16_t)s7_client_pdu(p->c);
-    if (!j->whole || !pdu || pdu >= j->whole)
+    if (!need || !pdu || pdu >= need)
         return 0; /* no PDU: the connection just went, which the request's call reports */
-    job_fail(b, j, p, j->whole_src ? "read" : "write", S7_ERR_TOOBIG, NULL, 0);
+    job_fail(b, j, p, what, S7_ERR_TOOBIG, NULL, 0);
     snprintf(j->st.last_error.text, sizeof j->st.last_error.text,
              "%s negotiated a PDU of %u bytes; the job needs %u in one request", p->name, pdu,
-             (unsigned)j->whole);
+             (unsigned)need);
     snprintf(j->st.last_error.cause, sizeof j->st.last_error.cause,
              "%s offers a smaller PDU than the job was checked against (its pdu: in the file): a "
              "GET or PUT moves its areas in one request, as the instructions do, and is not split",
@@ -740,11 +741,11 @@ static int too_big(s7_bridge *b, job *j, partner *p)
     return 1;
 }
 
-void s7__bridge_job_whole(s7_bridge *b, int j, int remote_is_src, uint32_t need)
+void s7__bridge_job_whole(s7_bridge *b, int j, uint32_t need_src, uint32_t need_dst)
 {
     if (j >= 0 && (size_t)j < b->nj) {
-        b->j[j]->whole = need;
-        b->j[j]->whole_src = remote_is_src;
+        b->j[j]->need_src = need_src;
+        b->j[j]->need_dst = need_dst;
     }
 }
 
@@ -752,7 +753,7 @@ void s7__bridge_job_whole(s7_bridge *b, int j, int remote_is_src, uint32_t need)
 S7_HOT static int start_read(s7_bridge *b, job *j)
 {
     partner *src = P(b, j->spec.src);
-    if (j->whole_src && too_big(b, j, src)) {
+    if (too_big(b, j, src, j->need_src, "read")) {
         j->phase = PH_IDLE;
         return S7_ERR_TOOBIG;
     }
@@ -878,7 +879,7 @@ static void job_step(s7_bridge *b, job *j)
             job_ok(j);
             return;
         }
-        if (!j->whole_src && too_big(b, j, dst)) {
+        if (too_big(b, j, dst, j->need_dst, "write")) {
             j->phase = PH_IDLE;
             break;
         }

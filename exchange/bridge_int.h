@@ -10,6 +10,6 @@
  * partner (the source when remote_is_src, else the destination) must fit one PDU of the
  * partner's, need bytes (s7_xjob_pdu_need), as the instructions' does; a partner that
  * negotiated less fails the run with 1/4 pdu_exceeded instead of the client splitting it. */
-void s7__bridge_job_whole(s7_bridge *b, int j, int remote_is_src, uint32_t need);
+void s7__bridge_job_whole(s7_bridge *b, int j, uint32_t need_src, uint32_t need_dst);
 
 #endif

@@ -31,6 +31,18 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
                      where, xj->name);
         return S7_ERR_INVAL;
     }
+    if (xj->trigger != S7_XTRIG_REQ && (xj->has_done || xj->has_error || xj->has_status)) {
+        if (err)
+            snprintf(err, errcap,
+                     "%s: job %s: --%s is the handshake of a REQ job (on BIT) in the bridge: a "
+                     "cyclic job reports in the table, the JSON lines and /metrics; leave it "
+                     "out, or make the job a REQ job",
+                     where, xj->name,
+                     xj->has_done    ? (xj->kind == S7_XJOB_GET ? "ndr" : "done")
+                     : xj->has_error ? "error"
+                                     : "status");
+        return S7_ERR_INVAL;
+    }
     if (on_change && xj->trigger != S7_XTRIG_CYCLIC) {
         if (err)
             snprintf(err, errcap,
@@ -72,7 +84,10 @@ int s7_bridge_add_xjob(s7_bridge *b, const s7_xjob *xj, int remote, int local, i
     int rc = s7_bridge_add_job(b, &j, e2, sizeof e2);
     if (rc < 0 && err)
         snprintf(err, errcap, "%s (%s)", e2, where);
-    if (rc >= 0) /* one request with the partner, as the instructions make it */
-        s7__bridge_job_whole(b, rc, get, s7_xjob_pdu_need(xj, NULL, NULL));
+    if (rc >= 0) { /* one request with each CPU, as the instructions make it */
+        uint32_t remote_need = s7_xjob_pdu_need(xj, NULL, NULL),
+                 local_need = s7_xjob_local_need(xj);
+        s7__bridge_job_whole(b, rc, get ? remote_need : local_need, get ? local_need : remote_need);
+    }
     return rc;
 }

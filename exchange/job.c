@@ -212,6 +212,15 @@ S7_HOT uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *
     return req > rep ? req : rep;
 }
 
+uint32_t s7_xjob_local_need(const s7_xjob *j)
+{
+    uint32_t data, fills, n = j->nareas;
+    job_bytes(j, &data, &fills); /* the local areas are as long as the remote ones (checked) */
+    if (j->kind == S7_XJOB_PUT)  /* the SD areas read: request and reply of a Read Var */
+        return 14 + 4 * n + data + fills > 12 + 12 * n ? 14 + 4 * n + data + fills : 12 + 12 * n;
+    return 12 + 16 * n + data + fills; /* a GET's RD areas written: a Write Var request */
+}
+
 /* ---------------------------------------------------------------- validation */
 
 static const char *area_name(uint8_t a)

@@ -174,6 +174,10 @@ S7_API uint32_t s7_xjob_payload_limit(s7_xjob_kind kind, unsigned nareas, uint16
 /* The PDU bytes the job needs: its request and its reply (either may be NULL).  Returns the
  * larger of the two, the PDU the job needs at least. */
 S7_API uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *reply);
+/* The bytes the job's local side takes in one PDU: a GET writes its RD areas in one Write Var
+ * request, a PUT reads its SD areas in one Read Var (the bridge, which moves both sides over
+ * the network, checks this against the local CPU's PDU too). */
+S7_API uint32_t s7_xjob_local_need(const s7_xjob *j);
 
 /* Checks one job against x: its connection exists, every area's partner and local tag is
  * an address PUT/GET reaches (DB, I, Q, M; T and C only on the partner side), remote and

@@ -248,9 +248,11 @@ F4="$S7_TEST_TMP/pdu.yaml"
 cat >"$F4" <<EOF
 partners:
   - {name: line-m1, address: 127.0.0.1, port: $P_M1, profile: s7-300, pdu: 960}
-  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic}
+  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic, pdu: 960}
+  - {name: line-m1-local, address: 127.0.0.1, port: $P_M1, profile: s7-300, pdu: 960}
 jobs:
   - {name: too-big, local_cpu: plc-line, job: get line-m1 DB20.DBB0..DBB299 every 100ms into DB40.DBB0}
+  - {name: local-too-big, local_cpu: line-m1-local, job: put plc-line DB40.DBB0..DBB299 every 100ms from DB20.DBB0}
 EOF
 JL="$S7_TEST_TMP/pdu.jsonl"
 "$S7_BIN" exchange "$F4" --duration 1s --json-lines "$JL" --quiet >/dev/null 2>&1
@@ -259,6 +261,12 @@ check_eq "$(last too-big cause)" pdu_exceeded "... pdu_exceeded"
 check_match "$(last too-big error)" "line-m1 negotiated a PDU of 240 bytes; the job needs 318 in one request" \
     "... naming the PDU and the need"
 check_eq "$(last too-big ok)" 0 "... and never split into two reads"
+# the local CPU's side is one request too: a PUT whose local CPU negotiates less than the
+# job's Read Var of its SD areas needs fails the same way (it was read in two requests)
+check_eq "$(last local-too-big status)" 1/4 "a PUT whose local CPU negotiates a smaller PDU: STATUS 1/4"
+check_match "$(last local-too-big error)" "line-m1-local negotiated a PDU of 240 bytes; the job needs 318 in one request" \
+    "... naming the local CPU's PDU and the need"
+check_eq "$(last local-too-big ok)" 0 "... and never split into two reads"
 JL="$S7_TEST_TMP/bridge.jsonl"
 
 # FILE errors: FILE:LINE, the job, the fix
@@ -301,7 +309,7 @@ bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.D
     "partner 'a:1102': a is the connection of $S7_TEST_TMP/partnerport.yaml:2, whose port is set there: write the partner as a"
 # a one-line job is checked against its partner's pdu: (462 bytes fit 480, 463 do not)
 pdu480() { # NAME LAST-BYTE
-    printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 480}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {local_cpu: b, job: get a DB1.DBB0..DBB%s every 1s into DB2.DBB0}\n' \
+    printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 480}\n  - {name: b, address: 127.0.0.1, port: 1, pdu: 960}\njobs:\n  - {local_cpu: b, job: get a DB1.DBB0..DBB%s every 1s into DB2.DBB0}\n' \
         "$2" >"$S7_TEST_TMP/$1.yaml"
     local rc=0
     S7_LAST_OUT="$("$S7_BIN" exchange "$S7_TEST_TMP/$1.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
@@ -316,6 +324,32 @@ check_eq "$rc" 2 "a GET of 463 bytes from a partner with pdu: 480 is refused"
 check_contains "$S7_LAST_OUT" "more than fit one PDU of 480 bytes (at most 462 bytes" "pdu: 480 named"
 check_contains "$S7_LAST_OUT" "raise the PDU (the pdu: of a at $S7_TEST_TMP/pduover.yaml:2, up to 960)" \
     "the fix names the partner's pdu:"
+# the local CPU takes the areas in one request too: a GET of 213 bytes into a local CPU
+# without pdu: (240: a Write Var of 212 bytes at most) is refused naming it; a PUT's read
+# of its SD areas likewise
+printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 960}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jx, local_cpu: b, job: get a DB1.DBB0..DBB212 every 1s into DB2.DBB0}\n' >"$S7_TEST_TMP/localpdu.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/localpdu.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 2 "a GET of 213 bytes into a local CPU of PDU 240 is refused"
+check_contains "$out" "$S7_TEST_TMP/localpdu.yaml:5: jobs[0]: job jx: a GET writes its 1 area into b (local_cpu) in one Write Var request of 241 bytes, more than b's PDU of 240 bytes (at most 212 bytes of data)" \
+    "... naming the job, the local CPU, its PDU and the limit"
+printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 960}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jp, local_cpu: b, job: put a DB1.DBB0..DBB222 every 1s from DB2.DBB0}\n' >"$S7_TEST_TMP/localpdu2.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/localpdu2.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 2 "a PUT reading 223 bytes from a local CPU of PDU 240 is refused"
+check_contains "$out" "job jp: a PUT reads its 1 area from b (local_cpu) in one Read Var request of 241 bytes" "... naming the Read Var"
+# a cyclic job's --ndr / --status are a REQ job's handshake in the bridge: refused, not ignored
+printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: cyc, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --status DB2.DBW20}\n' >"$S7_TEST_TMP/cycstatus.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/cycstatus.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 2 "a cyclic job with --status is refused"
+check_contains "$out" "job cyc: --status is the handshake of a REQ job (on BIT) in the bridge" "... saying why"
+# an error found in the one-line job names the entry's name (it said job1)
+printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jn, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBD0}\n' >"$S7_TEST_TMP/jobname.yaml"
+rc=0
+out="$("$S7_BIN" exchange "$S7_TEST_TMP/jobname.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
+check_eq "$rc" 2 "a length mismatch is refused"
+check_contains "$out" "job jn:" "... naming the entry's job name"
 # empty lists are refused at their key's line
 printf 'partners:\n  - {name: a, address: 127.0.0.1}\njobs: []\n' >"$S7_TEST_TMP/nojobs.yaml"
 rc=0
