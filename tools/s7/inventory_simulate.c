@@ -28,6 +28,7 @@
 #include "s7/server_config.h"
 #include "s7/tag.h"
 #include "s7/wire.h"
+#include "simctl.h"
 #include "simnet.h"
 
 static const char sim_help[] =
@@ -250,32 +251,6 @@ static int write_inventory(const s7_plant *p, const s7_sim *sim, int loopback, c
 
 /* ---------------------------------------------------------------- control socket */
 
-static int control_open(const char *path, char *err, size_t cap)
-{
-    struct sockaddr_un a;
-    if (strlen(path) >= sizeof a.sun_path) {
-        snprintf(err, cap, "--control %s: the path is too long (at most %zu bytes)", path,
-                 sizeof a.sun_path - 1);
-        return -1;
-    }
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    unlink(path);
-    /* only this user may inject faults: the socket is made 0600 */
-    mode_t mask = umask(0177);
-    int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    umask(mask);
-    if (!bound || listen(fd, 8) != 0) {
-        snprintf(err, cap, "--control %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Why a network fault cannot be made on loopback. */
 static void net_needs(const s7_sim_fault *f, const char *spec, char *err, size_t cap)
 {
@@ -299,27 +274,30 @@ static int net_fault(simnet *net, const s7_sim_fault *f, int on, char *err, size
     return simnet_router(net, f->conn, f->kind, on, err, cap);
 }
 
-/* One command: "fault SPEC", "clear SPEC", "status".  The answer into out. */
-static int control_cmd(simctx *x, char *line, char *out, size_t cap)
+/* One command line: "fault SPEC", "clear SPEC", "status" or "summary" (simctl_cmd_fn): the
+ * answer, malloc'd. */
+static char *control_cmd(void *ctx, const char *line)
 {
-    char *nl = strpbrk(line, "\r\n");
-    if (nl)
-        *nl = 0;
+    simctx *x = ctx;
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *o = open_memstream(&out, &outlen);
+    if (!o)
+        return NULL;
     if (strcmp(line, "status") == 0) {
-        size_t n = s7_sim_nex(x->sim), l = 0;
-        for (size_t i = 0; i < n && l < cap; i++) {
+        size_t n = s7_sim_nex(x->sim);
+        for (size_t i = 0; i < n; i++) {
             s7_sim_ex_state st;
             char name[300];
             s7_sim_ex_get(x->sim, i, &st);
             ex_name(x->p, st.conn, st.ex, name, sizeof name);
-            l += (size_t)snprintf(out + l, cap - l, "%s: %s, %llu ok / %llu err%s%s\n", name,
-                                  st.up ? "up" : "down", (unsigned long long)st.ok,
-                                  (unsigned long long)st.err, st.last_rc ? ", last error " : "",
-                                  st.last_rc ? st.last_err : "");
+            fprintf(o, "%s: %s, %llu ok / %llu err%s%s\n", name, st.up ? "up" : "down",
+                    (unsigned long long)st.ok, (unsigned long long)st.err,
+                    st.last_rc ? ", last error " : "", st.last_rc ? st.last_err : "");
         }
-        return 0;
-    }
-    if (strcmp(line, "summary") == 0) {
+        if (!n)
+            fputs("no exchanges\n", o);
+    } else if (strcmp(line, "summary") == 0) {
         size_t cpus = 0, listening = 0, up = 0, n = s7_sim_nex(x->sim), done = 0;
         unsigned long long ok = 0, bad = 0;
         s7_sim_counts(x->sim, &cpus, &listening, &up);
@@ -330,105 +308,44 @@ static int control_cmd(simctx *x, char *line, char *out, size_t cap)
             ok += st.ok;
             bad += st.err;
         }
-        snprintf(out, cap,
-                 "cpus %zu listening %zu connections_up %zu/%zu exchanges_ok %zu/%zu done %llu "
-                 "failed %llu\n",
-                 cpus, listening, up, x->p->nconns, done, n, ok, bad);
-        return 0;
-    }
-    int on = strncmp(line, "fault ", 6) == 0;
-    if (!on && strncmp(line, "clear ", 6) != 0) {
-        snprintf(out, cap,
-                 "error: unknown command '%s': fault SPEC, clear SPEC, status or summary\n", line);
-        return -1;
-    }
-    s7_sim_fault f;
-    char err[1024]; /* the unknown-kind message lists every form (about 330 bytes) */
-    int rc = s7_sim_fault_parse(x->p, line + 6, &f, err, sizeof err);
-    if (rc == 0 && s7_sim_fault_is_net(&f)) {
-        if (!x->net) {
-            net_needs(&f, line + 6, err, sizeof err);
-            rc = -1;
+        fprintf(o,
+                "cpus %zu listening %zu connections_up %zu/%zu exchanges_ok %zu/%zu done %llu "
+                "failed %llu\n",
+                cpus, listening, up, x->p->nconns, done, n, ok, bad);
+    } else if (strncmp(line, "fault ", 6) != 0 && strncmp(line, "clear ", 6) != 0) {
+        fprintf(o, "error: unknown command '%.200s%s': fault SPEC, clear SPEC, status or summary\n",
+                line, strlen(line) > 200 ? "..." : "");
+    } else {
+        int on = line[0] == 'f';
+        s7_sim_fault f;
+        char err[1024]; /* the unknown-kind message lists every form (about 330 bytes) */
+        int rc = s7_sim_fault_parse(x->p, line + 6, &f, err, sizeof err);
+        if (rc == 0 && s7_sim_fault_is_net(&f)) {
+            if (!x->net) {
+                net_needs(&f, line + 6, err, sizeof err);
+                rc = -1;
+            } else {
+                rc = net_fault(x->net, &f, on, err, sizeof err);
+            }
+        } else if (rc == 0) {
+            rc = s7_sim_fault_set(x->sim, &f, on, err, sizeof err);
+        }
+        if (rc < 0) {
+            fprintf(o, "error: %s\n", err);
         } else {
-            rc = net_fault(x->net, &f, on, err, sizeof err);
+            char t[160];
+            fprintf(o, "ok: %s %s\n", s7_sim_fault_text(x->p, &f, t, sizeof t),
+                    on ? "injected" : "cleared");
+            stamp(err, sizeof err);
+            printf("%s fault %s %s\n", err, t, on ? "injected" : "cleared");
+            fflush(stdout);
         }
-    } else if (rc == 0) {
-        rc = s7_sim_fault_set(x->sim, &f, on, err, sizeof err);
     }
-    if (rc < 0) {
-        snprintf(out, cap, "error: %s\n", err);
-        return -1;
+    if (fclose(o) != 0) {
+        free(out);
+        return NULL;
     }
-    char t[160];
-    snprintf(out, cap, "ok: %s %s\n", s7_sim_fault_text(x->p, &f, t, sizeof t),
-             on ? "injected" : "cleared");
-    stamp(err, sizeof err);
-    printf("%s fault %s %s\n", err, t, on ? "injected" : "cleared");
-    fflush(stdout);
-    return 0;
-}
-
-static void control_serve(simctx *x, int lfd)
-{
-    for (int k = 0; k < 8; k++) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0)
-            return;
-        char line[512];
-        size_t n = 0;
-        struct pollfd pf = {fd, POLLIN, 0};
-        /* one line, 1 s at most */
-        for (int tries = 0; tries < 10 && n + 1 < sizeof line && !memchr(line, '\n', n); tries++) {
-            if (poll(&pf, 1, 100) <= 0)
-                continue;
-            ssize_t r = read(fd, line + n, sizeof line - 1 - n);
-            if (r <= 0)
-                break;
-            n += (size_t)r;
-        }
-        line[n] = 0;
-        char out[16384];
-        control_cmd(x, line, out, sizeof out);
-        size_t len = strlen(out), off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, out + off, len - off);
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        close(fd);
-    }
-}
-
-static int control_send(const char *path, const char *cmdline)
-{
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        fprintf(stderr,
-                "error: --control %s: %s (is s7 inventory simulate --control %s running?)\n", path,
-                strerror(errno), path);
-        if (fd >= 0)
-            close(fd);
-        return CLI_FAIL;
-    }
-    char buf[16384];
-    int n = snprintf(buf, sizeof buf, "%s\n", cmdline);
-    if (write(fd, buf, (size_t)n) != n) {
-        close(fd);
-        return CLI_FAIL;
-    }
-    size_t got = 0;
-    ssize_t r;
-    while (got + 1 < sizeof buf && (r = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)r;
-    buf[got] = 0;
-    close(fd);
-    fputs(buf, stdout);
-    return strncmp(buf, "error", 5) == 0 ? CLI_FAIL : CLI_OK;
+    return out;
 }
 
 /* ---------------------------------------------------------------- overrides */
@@ -526,7 +443,8 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
     x.p = p;
     x.verbose = verbose;
     char err[1024];
-    int rc = CLI_FAIL, lfd = -1;
+    int rc = CLI_FAIL;
+    simctl *ctl = NULL;
     s7_sim_fault *fs = calloc(nfaults + 1, sizeof *fs);
     size_t nex = 0;
     for (size_t c = 0; c < p->nconns; c++)
@@ -618,7 +536,7 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
             fprintf(stderr, "error: --fault %s: %s\n", faults[i], err);
             goto done;
         }
-    if (control && (lfd = control_open(control, err, sizeof err)) < 0) {
+    if (control && !(ctl = simctl_open(control, control_cmd, &x, err, sizeof err))) {
         fprintf(stderr, "error: %s\n", err);
         goto done;
     }
@@ -647,8 +565,7 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
     while (!stop_flag && (end < 0 || cli_now_ms() < end)) {
         if (s7_sim_run_once(x.sim, 100) < 0)
             break;
-        if (lfd >= 0)
-            control_serve(&x, lfd);
+        simctl_serve(ctl);
         int64_t now = cli_now_ms();
         if (now >= next_report) {
             report_changes(&x);
@@ -660,10 +577,7 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
         fprintf(stderr, "simulate: peak RSS %ld kB\n", rss_kb());
     rc = CLI_OK;
 done:
-    if (lfd >= 0) {
-        close(lfd);
-        unlink(control);
-    }
+    simctl_close(ctl);
     s7_sim_free(x.sim);
     if (x.net) {
         simnet_down(x.net);
@@ -760,7 +674,7 @@ int inv_cmd_simulate_main(int argc, char **argv)
             fprintf(stderr, "error: --send needs --control SOCK (the running simulation's)\n");
             return CLI_USAGE;
         }
-        return control_send(control, send);
+        return simctl_send(control, send) ? CLI_FAIL : CLI_OK;
     }
     if (rc == CLI_OK && !file) {
         fprintf(stderr, "error: s7 inventory simulate needs the inventory FILE, e.g. s7 inventory "
