@@ -48,12 +48,14 @@ check_ok "the other direction byte for byte" cmp "$T/a.bin" "$T/r9.bin"
 ANY=$!
 _S7_PIDS+=("$ANY")
 wait_listen "$PORT" || die "the listener without jobs did not listen"
-"$S7_BIN" partner --connect "127.0.0.1:$PORT" --usend "5:$T/u.bin" --timeout 5000 >/dev/null 2>&1
-check_eq "$?" 0 "a USEND to the listener without jobs"
+"$S7_BIN" partner --connect "127.0.0.1:$PORT" --usend "5:$T/u.bin" --usend "6:$T/u.bin" \
+    --usend "7:$T/u.bin" --timeout 5000 >/dev/null 2>&1
+check_eq "$?" 0 "three USENDs to the listener without jobs"
 for ((i = 0; i < 50; i++)); do kill -0 "$ANY" 2>/dev/null || break; sleep 0.1; done
 kill "$ANY" 2>/dev/null
 wait "$ANY" 2>/dev/null
 check_contains "$(cat "$T/any.out")" "linked, PDU 480" "the listener without jobs says when a partner links"
+check_eq "$(grep -c '^URCV R_ID' "$T/any.out")" 1 "--count 1: one block taken and printed, not the three that came"
 
 # failures
 expect_rc() { # WANT WHAT NEEDLE CMD...
@@ -66,6 +68,8 @@ expect_rc() { # WANT WHAT NEEDLE CMD...
 expect_rc 2 "no --listen / --connect" "give --listen [ADDR][:PORT] or --connect" "$S7_BIN" partner --bsend "1:$T/a.bin"
 expect_rc 2 "bad R_ID" "R_ID 'x1': a number" "$S7_BIN" partner --connect 127.0.0.1 --bsend "x1:$T/a.bin"
 expect_rc 2 "R_ID:FILE missing" "give R_ID:FILE" "$S7_BIN" partner --connect 127.0.0.1 --brcv 5
+expect_rc 2 "two receivers of one R_ID" "--brcv 1:$T/y1: R_ID 1 has a --brcv already (1:$T/x1): one receiver per R_ID" \
+    "$S7_BIN" partner --connect 127.0.0.1 --brcv "1:$T/x1" --brcv "1:$T/y1"
 expect_rc 2 "block over 65,534 bytes" "a BSEND block is 1..65534 bytes" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/big.bin"
 expect_rc 2 "missing file" "cannot open" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/nothere.bin"
 expect_rc 2 "PDU out of range" "--pdu 100: must be 240..960" "$S7_BIN" partner --connect 127.0.0.1 --pdu 100

@@ -35,7 +35,8 @@ const char partner_help[] =
     "  --usend R_ID:FILE       send FILE by USEND (one PDU, not acknowledged; repeatable)\n"
     "  --brcv R_ID:FILE        receive one block sent under R_ID into FILE (repeatable)\n"
     "  --urcv R_ID:FILE        receive one USEND under R_ID into FILE (repeatable)\n"
-    "  --count N               without --brcv/--urcv: stop after N blocks received\n"
+    "  --count N               without --brcv/--urcv: stop after N blocks received (the\n"
+    "                          N-th is the last one printed)\n"
     "  --timeout MS            how long to wait for the link and for each job, 1..600000\n"
     "                          (default 10000)\n"
     "R_ID is a number, decimal or 16#hex (0..4294967295).\n"
@@ -142,8 +143,8 @@ static void on_any(void *ctx, uint32_t r_id, const uint8_t *d, size_t n, int use
 {
     (void)d;
     int *print = ctx;
-    if (!*print)
-        return;
+    if (!*print || (any_limit && any_count >= any_limit))
+        return; /* --count N: the N-th was the last one taken; the run ends now */
     say_linked();
     any_count++;
     printf("%s R_ID %u: %zu bytes received\n", usend ? "URCV" : "BRCV", r_id, n);
@@ -253,6 +254,13 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
                 return cli_usage_error(cmd, "R_ID '%s': a number 0..4294967295 (or 16#hex)", rid);
             j->kind = kind;
             j->file = colon + 1;
+            for (int k = 0; k < njobs && kind >= 2; k++)
+                if (jobs[k].kind == kind && jobs[k].r_id == j->r_id)
+                    return cli_usage_error(cmd,
+                                           "--%s %s: R_ID %u has a --%s already (%u:%s): one "
+                                           "receiver per R_ID, as on a CPU",
+                                           kind == 2 ? "brcv" : "urcv", val, j->r_id,
+                                           kind == 2 ? "brcv" : "urcv", jobs[k].r_id, jobs[k].file);
             njobs++;
         }
 #undef IS
