@@ -270,9 +270,9 @@ check_eq "$(last local-too-big ok)" 0 "... and never split into two reads"
 JL="$S7_TEST_TMP/bridge.jsonl"
 
 # FILE errors: FILE:LINE, the job, the fix
-bad() { # NAME YAML-JOBS WANT
-    printf 'partners:\n  - {name: a, address: 127.0.0.1}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' "$2" \
-        >"$S7_TEST_TMP/$1.yaml"
+bad() { # NAME YAML-JOBS WANT [A-FIELDS]: A-FIELDS added to partner a (", pdu: 960")
+    printf 'partners:\n  - {name: a, address: 127.0.0.1%s}\n  - {name: b, address: 127.0.0.1}\njobs:\n%s\n' \
+        "${4:-}" "$2" >"$S7_TEST_TMP/$1.yaml"
     local rc=0 err
     err="$("$S7_BIN" exchange "$S7_TEST_TMP/$1.yaml" --count 1 2>&1)" || rc=$?
     check_eq "$rc" 2 "$1: usage error"
@@ -303,6 +303,17 @@ bad yamlname $'  - local_cpu: b\n    job: {name: "a b", kind: get, connection: a
     "$S7_TEST_TMP/yamlname.yaml:6: name: 'a b' is no job name"
 bad twonames '  - {name: x, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --name y}' \
     "$S7_TEST_TMP/twonames.yaml:5: jobs[0]: the job has two names ('x' here and 'y' in job:): keep one"
+# the local CPU takes the areas in one request too: b has no pdu: (240), a has 960
+bad localpdu '  - {name: jx, local_cpu: b, job: get a DB1.DBB0..DBB212 every 1s into DB2.DBB0}' \
+    "$S7_TEST_TMP/localpdu.yaml:5: jobs[0]: job jx: a GET writes its 1 area into b (local_cpu) in one Write Var request of 241 bytes, more than b's PDU of 240 bytes (at most 212 bytes of data)" \
+    ", pdu: 960"
+bad localpdu2 '  - {name: jp, local_cpu: b, job: put a DB1.DBB0..DBB222 every 1s from DB2.DBB0}' \
+    "job jp: a PUT reads its 1 area from b (local_cpu) in one Read Var request of 241 bytes" ", pdu: 960"
+# a cyclic job's --ndr / --status are a REQ job's handshake in the bridge: refused, not ignored
+bad cycstatus '  - {name: cyc, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --status DB2.DBW20}' \
+    "job cyc: --status is the handshake of a REQ job (on BIT) in the bridge"
+# an error found in the one-line job names the entry's name (it said job1)
+bad jobname '  - {name: jn, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBD0}' "job jn:"
 bad connopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --slot 5}' \
     "$S7_TEST_TMP/connopt.yaml:5: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
 bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.DBW0}' \
@@ -327,29 +338,6 @@ check_contains "$S7_LAST_OUT" "raise the PDU (the pdu: of a at $S7_TEST_TMP/pduo
 # the local CPU takes the areas in one request too: a GET of 213 bytes into a local CPU
 # without pdu: (240: a Write Var of 212 bytes at most) is refused naming it; a PUT's read
 # of its SD areas likewise
-printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 960}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jx, local_cpu: b, job: get a DB1.DBB0..DBB212 every 1s into DB2.DBB0}\n' >"$S7_TEST_TMP/localpdu.yaml"
-rc=0
-out="$("$S7_BIN" exchange "$S7_TEST_TMP/localpdu.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
-check_eq "$rc" 2 "a GET of 213 bytes into a local CPU of PDU 240 is refused"
-check_contains "$out" "$S7_TEST_TMP/localpdu.yaml:5: jobs[0]: job jx: a GET writes its 1 area into b (local_cpu) in one Write Var request of 241 bytes, more than b's PDU of 240 bytes (at most 212 bytes of data)" \
-    "... naming the job, the local CPU, its PDU and the limit"
-printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1, pdu: 960}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jp, local_cpu: b, job: put a DB1.DBB0..DBB222 every 1s from DB2.DBB0}\n' >"$S7_TEST_TMP/localpdu2.yaml"
-rc=0
-out="$("$S7_BIN" exchange "$S7_TEST_TMP/localpdu2.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
-check_eq "$rc" 2 "a PUT reading 223 bytes from a local CPU of PDU 240 is refused"
-check_contains "$out" "job jp: a PUT reads its 1 area from b (local_cpu) in one Read Var request of 241 bytes" "... naming the Read Var"
-# a cyclic job's --ndr / --status are a REQ job's handshake in the bridge: refused, not ignored
-printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: cyc, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --status DB2.DBW20}\n' >"$S7_TEST_TMP/cycstatus.yaml"
-rc=0
-out="$("$S7_BIN" exchange "$S7_TEST_TMP/cycstatus.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
-check_eq "$rc" 2 "a cyclic job with --status is refused"
-check_contains "$out" "job cyc: --status is the handshake of a REQ job (on BIT) in the bridge" "... saying why"
-# an error found in the one-line job names the entry's name (it said job1)
-printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: jn, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBD0}\n' >"$S7_TEST_TMP/jobname.yaml"
-rc=0
-out="$("$S7_BIN" exchange "$S7_TEST_TMP/jobname.yaml" --duration 100ms --quiet 2>&1)" || rc=$?
-check_eq "$rc" 2 "a length mismatch is refused"
-check_contains "$out" "job jn:" "... naming the entry's job name"
 # empty lists are refused at their key's line
 printf 'partners:\n  - {name: a, address: 127.0.0.1}\njobs: []\n' >"$S7_TEST_TMP/nojobs.yaml"
 rc=0
