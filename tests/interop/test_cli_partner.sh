@@ -71,6 +71,8 @@ expect_rc 2 "R_ID:FILE missing" "give R_ID:FILE" "$S7_BIN" partner --connect 127
 expect_rc 2 "two receivers of one R_ID" "--brcv 1:$T/y1: R_ID 1 has a --brcv already (1:$T/x1): one receiver per R_ID" \
     "$S7_BIN" partner --connect 127.0.0.1 --brcv "1:$T/x1" --brcv "1:$T/y1"
 expect_rc 2 "block over 65,534 bytes" "a BSEND block is 1..65534 bytes" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/big.bin"
+: >"$T/empty.bin"
+expect_rc 2 "an empty USEND" "empty.bin has no bytes: a USEND block is 1 byte or more" "$S7_BIN" partner --connect 127.0.0.1 --usend "1:$T/empty.bin"
 expect_rc 2 "missing file" "cannot open" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/nothere.bin"
 expect_rc 2 "PDU out of range" "--pdu 100: must be 240..960" "$S7_BIN" partner --connect 127.0.0.1 --pdu 100
 expect_rc 2 "bad TSAPs" "LOCAL:REMOTE in hex" "$S7_BIN" partner --connect 127.0.0.1 --tsap 1000

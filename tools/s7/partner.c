@@ -84,7 +84,8 @@ static int parse_rid(const char *s, uint32_t *out)
     return 0;
 }
 
-static uint8_t *read_file(const char *path, size_t *len, char *err, size_t cap)
+/* The block of a --bsend (usend 0) or --usend (usend 1) from path, whole, or NULL with err. */
+static uint8_t *read_file(const char *path, int usend, size_t *len, char *err, size_t cap)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -99,8 +100,10 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t cap)
         return NULL;
     }
     if (n == 0 || n > S7_BSEND_MAX) {
-        snprintf(err, cap, "%s has %s bytes: a BSEND block is 1..65534 bytes", path,
-                 n ? "more than 65534" : "no");
+        snprintf(err, cap, "%s has %s bytes: %s", path, n ? "more than 65534" : "no",
+                 usend ? "a USEND block is 1 byte or more, at most what one PDU carries (452 "
+                         "bytes at PDU 480)"
+                       : "a BSEND block is 1..65534 bytes");
         free(b);
         return NULL;
     }
@@ -272,7 +275,7 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
     for (int i = 0; i < njobs; i++) {
         char err[300];
         if (jobs[i].kind < 2) {
-            jobs[i].buf = read_file(jobs[i].file, &jobs[i].len, err, sizeof err);
+            jobs[i].buf = read_file(jobs[i].file, jobs[i].kind == 1, &jobs[i].len, err, sizeof err);
             if (!jobs[i].buf) {
                 fprintf(stderr, "error: %s R_ID %u: %s\n", kind_name(jobs[i].kind), jobs[i].r_id,
                         err);
