@@ -425,8 +425,6 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             remote = find_partner(c, conn->host);
         if (remote < 0)
             return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
-        if (x.name[0]) /* the YAML spelling's job (a one-line job has it already) */
-            snprintf(j->name, sizeof j->name, "%s", x.name);
         /* the local CPU takes the areas in one request too (a GET's RD written in one Write
          * Var, a PUT's SD read in one Read Var): checked against its pdu: as the partner's */
         const s7_bridge_partner_cfg *lp = &c->partners[local];

@@ -723,8 +723,10 @@ static partner *P(s7_bridge *b, int i) { return &b->p[i]; }
  * with 1/4 pdu_exceeded (the areas are moved at one moment; the client would split them). */
 static int too_big(s7_bridge *b, job *j, partner *p, uint32_t need, const char *what)
 {
+    if (!need) /* no job model's job: nothing to check (case a's jobs, every run) */
+        return 0;
     uint16_t pdu = (uint16_t)s7_client_pdu(p->c);
-    if (!need || !pdu || pdu >= need)
+    if (!pdu || pdu >= need)
         return 0; /* no PDU: the connection just went, which the request's call reports */
     job_fail(b, j, p, what, S7_ERR_TOOBIG, NULL, 0);
     snprintf(j->st.last_error.text, sizeof j->st.last_error.text,

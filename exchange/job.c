@@ -194,11 +194,13 @@ S7_HOT static void job_bytes(const s7_xjob *j, uint32_t *data, uint32_t *fills)
     }
 }
 
-S7_HOT uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *reply)
+/* The PDU bytes a Write Var (write != 0) or Read Var of j's areas takes: request, reply, and
+ * the larger of the two. */
+S7_HOT static uint32_t var_need(const s7_xjob *j, int write, uint32_t *request, uint32_t *reply)
 {
     uint32_t data, fills, n = j->nareas, req, rep;
     job_bytes(j, &data, &fills);
-    if (j->kind == S7_XJOB_PUT) {
+    if (write) {
         req = 12 + 12 * n + 4 * n + data + fills;
         rep = 14 + n;
     } else {
@@ -212,13 +214,16 @@ S7_HOT uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *
     return req > rep ? req : rep;
 }
 
+S7_HOT uint32_t s7_xjob_pdu_need(const s7_xjob *j, uint32_t *request, uint32_t *reply)
+{
+    return var_need(j, j->kind == S7_XJOB_PUT, request, reply);
+}
+
 uint32_t s7_xjob_local_need(const s7_xjob *j)
 {
-    uint32_t data, fills, n = j->nareas;
-    job_bytes(j, &data, &fills); /* the local areas are as long as the remote ones (checked) */
-    if (j->kind == S7_XJOB_PUT)  /* the SD areas read: request and reply of a Read Var */
-        return 14 + 4 * n + data + fills > 12 + 12 * n ? 14 + 4 * n + data + fills : 12 + 12 * n;
-    return 12 + 16 * n + data + fills; /* a GET's RD areas written: a Write Var request */
+    /* the local side moves the same bytes the other way (its areas are as long: checked): a
+     * GET writes its RD areas, a PUT reads its SD areas */
+    return var_need(j, j->kind == S7_XJOB_GET, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------- validation */

@@ -36,6 +36,14 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- numbers */
 
+int cli_flush(FILE *f)
+{
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f))
+        return 0;
+    return errno ? errno : EIO;
+}
+
 int cli_duration_unit(const char *opt, const char *v, long min_ms, long max_ms, long *ms, char *msg,
                       size_t cap)
 {

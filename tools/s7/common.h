@@ -128,6 +128,9 @@ void cli_json_str(FILE *f, const char *s);
 /* The same, or null when s is NULL or empty (docs/json.md: no empty strings). */
 void cli_json_strn(FILE *f, const char *s);
 
+/* fflush(f): 0, or the errno of the write that failed (EIO when the stream tells no more):
+ * what a command that writes JSON lines or tables checks, to stop instead of losing data. */
+int cli_flush(FILE *f);
 /* Strict number parsing: decimal (or 0x hex when hex_ok); returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 /* A duration option of the newer commands (exchange, inventory monitor and simulate), whose

@@ -199,22 +199,31 @@ static size_t table_lines(run *r, tline *l)
     return n;
 }
 
-/* Print the table.  On a terminal it replaces the one before and fits the window: lines
- * are cut to its width (a wrapped line would break the redraw), and when the rows do not
- * fit its height the jobs in ERROR come first and a last line counts the rest; the where /
- * cause / fix lines are shown when everything fits.  Elsewhere (a file, a pipe, or the last
- * table at the end) every line is printed whole. */
+/* One line of the table on stdout, cut to cols when cols > 0; counted for the next redraw. */
+static void emit(run *r, const char *text, int cols)
+{
+    char buf[sizeof((tline *)0)->text];
+    snprintf(buf, sizeof buf, "%s", text);
+    cut_to(buf, cols);
+    fputs(buf, stdout);
+    fputs(r->tty ? "\033[K\n" : "\n", stdout); /* on a terminal: the old line's rest erased */
+    r->table_lines++;
+}
+
+/* Print the table.  On a terminal (live) it replaces the one before and fits the window:
+ * lines are cut to its width (a wrapped line would break the redraw), and when the rows do
+ * not fit its height the jobs in ERROR come first and a last line counts the rest; the
+ * where / cause / fix lines are shown when everything fits.  Elsewhere (a file, a pipe, or
+ * the last table at the end) every line is printed whole.  Going back over the table
+ * before, line by line (ESC[K) and ESC[J below the last: erasing the whole screen at once,
+ * as ESC[J at the top would, puts the screen into tmux's scrollback at every redraw. */
 static void print_table(run *r, int live)
 {
-    size_t cap = r->cfg.x->njobs * 4 + 1, n;
-    tline *l = malloc(cap * sizeof *l);
+    size_t jobs = r->cfg.x->njobs;
+    tline *l = malloc((jobs * 4 + 1) * sizeof *l);
     if (!l)
         return;
-    n = table_lines(r, l);
-    /* back over the table before; each line then ends with "erase to the end of the line"
-     * and the rest is erased below the last one (erasing the whole screen at once, as
-     * ESC[J at the top would, puts the screen into tmux's scrollback at every redraw) */
-    const char *eol = r->tty ? "\033[K\n" : "\n";
+    size_t n = table_lines(r, l);
     if (r->tty && r->table_lines)
         printf("\r\033[%zuA", r->table_lines);
     r->table_lines = 0;
@@ -222,51 +231,35 @@ static void print_table(run *r, int live)
     if (live)
         term_size(&cols, &rows);
     size_t room = rows > 1 ? (size_t)rows - 1 : (size_t)-1; /* the cursor's line stays free */
-    size_t jobs = r->cfg.x->njobs, errs = 0;
-    for (size_t i = 0; i < n; i++)
-        errs += l[i].error && !l[i].detail;
-    int details = n <= room;                    /* everything fits */
-    int all_rows = details || 1 + jobs <= room; /* every job's row fits */
-    size_t shown = 0;
-    /* with too little room: the header, the rows in ERROR, then the others, then a count */
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n; i++) {
-            const tline *x = &l[i];
-            if (x->detail && !details)
-                continue;
-            if (!all_rows) {
-                if (x->job >= 0 && (pass == 0) != (x->error != 0))
+    if (n <= room || 1 + jobs <= room) { /* every row fits: the details too when they fit */
+        for (size_t i = 0; i < n; i++)
+            if (!l[i].detail || n <= room)
+                emit(r, l[i].text, cols);
+    } else { /* the header, the rows in ERROR, then the others, as many as fit, a count */
+        size_t fit = room > 2 ? room - 2 : 0, shown = 0, errs = 0;
+        emit(r, l[0].text, cols);
+        for (int want_err = 1; want_err >= 0; want_err--)
+            for (size_t i = 1; i < n; i++) {
+                if (l[i].detail || l[i].error != want_err)
                     continue;
-                if (x->job < 0 && pass == 1)
-                    continue;
-                if (x->job >= 0 && 1 + shown + 1 + 1 > room)
-                    continue; /* the header, the rows so far, this one, the count */
-            } else if (pass == 1) {
-                break;
+                errs += (size_t)want_err;
+                if (shown < fit) {
+                    emit(r, l[i].text, cols);
+                    shown++;
+                }
             }
-            char buf[sizeof x->text];
-            memcpy(buf, x->text, sizeof buf);
-            if (live)
-                cut_to(buf, cols);
-            printf("%s%s", buf, eol);
-            r->table_lines++;
-            shown += x->job >= 0 ? 1u : 0u;
-        }
-    }
-    if (!all_rows) {
-        char buf[200];
-        snprintf(buf, sizeof buf,
+        char count[200];
+        snprintf(count, sizeof count,
                  "+%zu more job%s not shown (%zu in ERROR in all; a taller window, or "
                  "--json-lines, shows every job)",
                  jobs - shown, jobs - shown == 1 ? "" : "s", errs);
-        cut_to(buf, cols);
-        printf("%s%s", buf, eol);
-        r->table_lines++;
+        emit(r, count, cols);
     }
     if (r->tty)
         fputs("\033[J", stdout);
-    if ((fflush(stdout) != 0 || ferror(stdout)) && !r->out_errno)
-        r->out_errno = errno ? errno : EIO; /* a closed pipe (SIGPIPE is ignored), a full disk */
+    int e = cli_flush(stdout); /* a closed pipe (SIGPIPE is ignored), a full disk */
+    if (e && !r->out_errno)
+        r->out_errno = e;
     free(l);
 }
 
@@ -330,8 +323,9 @@ static void json_lines(run *r)
         }
         fputs("}\n", f);
     }
-    if ((fflush(r->jl) != 0 || ferror(r->jl)) && !r->jl_errno)
-        r->jl_errno = errno ? errno : EIO;
+    int e = cli_flush(r->jl);
+    if (e && !r->jl_errno)
+        r->jl_errno = e;
 }
 
 /* ---------------------------------------------------------------- metrics */
@@ -597,10 +591,8 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         if (now >= next_out || done) {
             next_out = now + every;
             json_lines(&r);
-            if (!r.quiet && r.tty && !done)
-                print_table(&r, 1);
-            else if (!r.quiet && !done)
-                print_table(&r, 0);
+            if (!r.quiet && !done)
+                print_table(&r, r.tty);
         }
         if (r.jl_errno || r.out_errno) {
             if (r.jl_errno)

@@ -156,8 +156,9 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
         fprintf(f, ", \"since\": \"%s\"}", cli_iso_text(mc->ex[e].since_ms, s, sizeof s));
     }
     fputs("]}\n", f);
-    if ((fflush(f) != 0 || ferror(f)) && !m->jl_errno)
-        m->jl_errno = errno ? errno : EIO;
+    int e = cli_flush(f);
+    if (e && !m->jl_errno)
+        m->jl_errno = e;
 }
 
 /* The hook of a change, started beside the monitor (hook.h): the rounds, the metrics and
