@@ -106,6 +106,7 @@ struct s7_bridge {
     size_t ntouch;
     size_t ndown; /* partners not up (then every partner is looked at) */
     int64_t min_deadline;
+    uint64_t max_runs; /* s7_bridge_set_max_runs (0: none) */
 };
 
 void s7_bridge_opts_init(s7_bridge_opts *o)
@@ -351,6 +352,8 @@ int s7_bridge_add_job(s7_bridge *b, const s7_bridge_job *sj, char *err, size_t e
     b->j[b->nj] = j;
     return (int)b->nj++;
 }
+
+void s7_bridge_set_max_runs(s7_bridge *b, uint64_t n) { b->max_runs = n; }
 
 size_t s7_bridge_njobs(const s7_bridge *b) { return b->nj; }
 size_t s7_bridge_npartners(const s7_bridge *b) { return b->np; }
@@ -796,6 +799,10 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
 {
     partner *src = P(b, j->spec.src), *dst = P(b, j->spec.dst);
     int64_t *due = &b->due[j->idx];
+    if (b->max_runs && j->st.ok + j->st.err >= b->max_runs) {
+        *due = INT64_MAX; /* it has run its runs: never due again */
+        return;
+    }
     *due += j->spec.cycle_ms;
     if (*due <= now)
         *due = now + j->spec.cycle_ms; /* late: skip the missed cycles, no burst */

@@ -180,6 +180,12 @@ S7_API int s7_bridge_from_config(const s7_bridge_config *c, const s7_bridge_opts
  * at it (a job added later, at its adding).  Returns 0 or S7_ERR_IO when poll() fails. */
 S7_API int s7_bridge_run(s7_bridge *b, int timeout_ms);
 
+/* Each job runs at most n times (ok or failed; 0, the default: no limit): a job that has
+ * run n times is not started again, whatever its cycle, while the others go on.  A run
+ * under way when it is set is finished.  For a caller that stops once every job has run n
+ * times (`s7 exchange --count`): without it a job of a shorter cycle runs on meanwhile. */
+S7_API void s7_bridge_set_max_runs(s7_bridge *b, uint64_t n);
+
 S7_API size_t s7_bridge_njobs(const s7_bridge *b);
 S7_API size_t s7_bridge_npartners(const s7_bridge *b);
 /* Statistics of job i / partner i (copied into *out).  S7_ERR_INVAL for an index out of

@@ -267,6 +267,23 @@ check_eq "$(last local-too-big status)" 1/4 "a PUT whose local CPU negotiates a 
 check_match "$(last local-too-big error)" "line-m1-local negotiated a PDU of 240 bytes; the job needs 318 in one request" \
     "... naming the local CPU's PDU and the need"
 check_eq "$(last local-too-big ok)" 0 "... and never split into two reads"
+
+# --count N: each job runs N times, a faster one not again while a slower one finishes
+F5="$S7_TEST_TMP/count.yaml"
+cat >"$F5" <<EOF
+partners:
+  - {name: line-m1, address: 127.0.0.1, port: $P_M1, profile: s7-300}
+  - {name: plc-line, address: 127.0.0.1, port: $P_LINE, profile: s7-1500, type: basic}
+jobs:
+  - {name: fast, local_cpu: plc-line, job: get line-m1 DB20.DBB0 every 20ms into DB40.DBB60}
+  - {name: slow, local_cpu: plc-line, job: get line-m1 DB20.DBB1 every 300ms into DB40.DBB61}
+EOF
+JL="$S7_TEST_TMP/count.jsonl"
+rc=0
+timeout 20 "$S7_BIN" exchange "$F5" --count 3 --json-lines "$JL" --quiet >/dev/null 2>&1 || rc=$?
+check_eq "$rc" 0 "--count 3: exit 0"
+check_eq "$(last fast ok)" 3 "--count 3: the 20 ms job ran 3 times"
+check_eq "$(last slow ok)" 3 "--count 3: the 300 ms job ran 3 times"
 JL="$S7_TEST_TMP/bridge.jsonl"
 
 # FILE errors: FILE:LINE, the job, the fix

@@ -433,11 +433,50 @@ static void test_jobs_start_together(void)
     }
 }
 
+/* s7_bridge_set_max_runs: a job of a 10 ms cycle and one of 60 ms each run 3 times, the
+ * faster one not again while the slower one finishes. */
+static void test_max_runs(void)
+{
+    cpu_srv cs[1];
+    memset(cs, 0, sizeof cs);
+    cpu_init(&cs[0]);
+    s7_bridge *b = s7_bridge_new(NULL);
+    CHECK_INT(s7_bridge_add_partner(b, "cpu", "127.0.0.1", cs[0].port, NULL), 0);
+    char err[256] = "";
+    s7_bridge_job j;
+    job_init(&j, "fast", 0, 0, "DB20.DBB0:BYTE[4]", "DB40.DBB0:BYTE[4]");
+    CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 0);
+    job_init(&j, "slow", 0, 0, "DB20.DBB8:BYTE[4]", "DB40.DBB8:BYTE[4]");
+    j.cycle_ms = 60;
+    CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 1);
+    s7_bridge_set_max_runs(b, 3);
+    s7_bridge_job_stats st[2];
+    int64_t t0 = s7_now_ms(), done_at = 0;
+    while (s7_now_ms() - t0 < 2000 && (!done_at || s7_now_ms() - done_at < 150)) {
+        pump(b, cs, 1);
+        for (size_t k = 0; k < 2; k++)
+            s7_bridge_job_stat(b, k, &st[k]);
+        if (!done_at && st[1].ok + st[1].err >= 3)
+            done_at = s7_now_ms(); /* then 150 ms more: nothing may run again */
+    }
+    CHECK(done_at != 0);
+    for (size_t k = 0; k < 2; k++) {
+        CHECK(st[k].ok == 3 && st[k].err == 0);
+        if (st[k].ok != 3 || st[k].err)
+            fprintf(stderr, "job %zu ran %llu ok, %llu failed, not 3\n", k,
+                    (unsigned long long)st[k].ok, (unsigned long long)st[k].err);
+    }
+    s7_bridge_free(b);
+    s7_server_free(cs[0].srv);
+    s7_cpu_free(cs[0].cpu);
+}
+
 int main(void)
 {
     test_hist();
     test_add_job_errors();
     test_bridge_live();
     test_jobs_start_together();
+    test_max_runs();
     return t_done();
 }

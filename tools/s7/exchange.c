@@ -40,7 +40,7 @@ const char exchange_help[] =
     "Options:\n"
     "  --every TIME          table and JSON lines every TIME (default 1s)\n"
     "  --duration TIME       stop after TIME (default: until interrupted)\n"
-    "  --count N             stop when every job has run N times (ok or failed)\n"
+    "  --count N             each job runs N times (ok or failed); stop when all have\n"
     "  --json-lines FILE     one JSON object per job every --every (- for stdout)\n"
     "  --metrics ADDR:PORT   Prometheus /metrics endpoint, e.g. 127.0.0.1:9102\n"
     "  --timeout TIME        how long a CPU may take to connect or to answer a request\n"
@@ -531,6 +531,8 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
         s7_bridge_config_free(&r.cfg);
         return rc == S7_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
     }
+    if (count > 0)
+        s7_bridge_set_max_runs(r.b, (uint64_t)count); /* each job exactly N runs */
     rc = CLI_OK;
     if (jl) {
         r.jl = strcmp(jl, "-") == 0 ? stdout : fopen(jl, "w");
