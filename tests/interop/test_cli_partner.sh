@@ -57,6 +57,37 @@ wait "$ANY" 2>/dev/null
 check_contains "$(cat "$T/any.out")" "linked, PDU 480" "the listener without jobs says when a partner links"
 check_eq "$(grep -c '^URCV R_ID' "$T/any.out")" 1 "--count 1: one block taken and printed, not the three that came"
 
+# ... and when and why each link went: two senders one after the other, each said linked
+# and lost with the reason; an active receiver says why its link went too
+"$S7_BIN" partner --listen "127.0.0.1:$PORT" >"$T/two.out" 2>&1 &
+ANY=$!
+_S7_PIDS+=("$ANY")
+wait_listen "$PORT" || die "the listener without jobs did not listen"
+for r in 5 6; do
+    "$S7_BIN" partner --connect "127.0.0.1:$PORT" --usend "$r:$T/u.bin" --timeout 5000 >/dev/null 2>&1
+    for ((i = 0; i < 30; i++)); do
+        [ "$(grep -c '^link lost' "$T/two.out")" -ge $((r - 4)) ] && break
+        sleep 0.1
+    done
+done
+kill "$ANY" 2>/dev/null
+wait "$ANY" 2>/dev/null
+check_eq "$(grep -c '^linked, PDU 480' "$T/two.out")" 2 "two links, each said"
+check_eq "$(grep -c '^link lost: the partner closed the connection$' "$T/two.out")" 2 \
+    "two losses, each said with its reason"
+"$S7_BIN" partner --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+ANY=$!
+_S7_PIDS+=("$ANY")
+wait_listen "$PORT" || die "the listener without jobs did not listen"
+"$S7_BIN" partner --connect "127.0.0.1:$PORT" --brcv "5:$T/r5.bin" --timeout 3000 >"$T/act.out" 2>&1 &
+ACT=$!
+for ((i = 0; i < 30; i++)); do grep -q '^linked' "$T/act.out" && break; sleep 0.1; done
+kill "$ANY" 2>/dev/null
+wait "$ANY" 2>/dev/null
+wait "$ACT" 2>/dev/null
+check_contains "$(cat "$T/act.out")" "link lost: the partner closed the connection" \
+    "an active receiver says why its link went"
+
 # failures
 expect_rc() { # WANT WHAT NEEDLE CMD...
     local want="$1" what="$2" needle="$3" rc=0 o

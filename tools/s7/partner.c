@@ -142,6 +142,27 @@ static void say_linked(void)
     fflush(stdout);
 }
 
+/* The link went (it was seen linked and is not, or its reason changed while linked: a
+ * partner that connected again within one run): "link lost: WHY", once per loss; the next
+ * link is said again. */
+static int seen_linked;
+static char said_reason[512];
+
+static void watch_link(const s7_partner *p)
+{
+    const char *why = s7_partner_reason(p);
+    int linked = s7_partner_linked(p);
+    if (seen_linked && *why && (!linked || strcmp(why, said_reason) != 0)) {
+        printf("link lost: %s\n", why);
+        fflush(stdout);
+        seen_linked = 0;
+        link_said = 0;
+    }
+    snprintf(said_reason, sizeof said_reason, "%s", why);
+    if (linked)
+        seen_linked = 1;
+}
+
 static void on_any(void *ctx, uint32_t r_id, const uint8_t *d, size_t n, int usend)
 {
     (void)d;
@@ -328,6 +349,7 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
         }
         printf("linked, PDU %u\n", s7_partner_pdu(p));
         fflush(stdout);
+        watch_link(p);
     }
     /* the senders, in order */
     for (int i = 0; i < njobs && !stop_flag; i++) {
@@ -369,6 +391,7 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
         if (nrecv > 0 && cli_now_ms() >= end)
             break;
         s7_partner_run(p, 100);
+        watch_link(p);
         if (s7_partner_linked(p))
             say_linked();
         else
