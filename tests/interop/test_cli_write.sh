@@ -67,6 +67,23 @@ check_ok "write DB10.DBX50.7=false" "$S7_BIN" write "$T" DB10.DBX50.7=0
 check_eq "$(snap7_local dbread 10 50 1)" 71 "bit 7 cleared, others untouched"
 check_ok "write DB10.DBX51.2:BOOL[3]" "$S7_BIN" write "$T" 'DB10.DBX51.2:BOOL[3]=[false,true,true]'
 check_eq "$(snap7_local dbread 10 51 1)" $(printf '%02x' $(( (0xf0 & ~0x1c) | 0x18 ))) "BOOL[3] from bit 2: only bits 2..4 change"
+# two BOOL arrays, or a bit and a BOOL array, in one byte in one call: each keeps the
+# other's bits (the arrays go out as the bytes read before)
+check_ok "Snap7 client sets DB10.DBB52 to 80" snap7_local dbwrite 10 52 80
+check_ok "two BOOL arrays in one byte" "$S7_BIN" write "$T" 'DB10.DBX52.0:BOOL[2]=[1,1]' \
+    'DB10.DBX52.4:BOOL[2]=[1,1]'
+check_eq "$(snap7_local dbread 10 52 1)" b3 "both arrays' bits set, bit 7 kept"
+check_ok "a bit and a BOOL array in one byte" "$S7_BIN" write "$T" DB10.DBX52.7=0 \
+    'DB10.DBX52.0:BOOL[2]=[0,1]'
+check_eq "$(snap7_local dbread 10 52 1)" 32 "bit 7 cleared, bits 0..1 as the array says"
+check_fails "one bit twice" "$S7_BIN" write "$T" DB10.DBX52.1=0 'DB10.DBX52.0:BOOL[2]=[1,1]'
+check_contains "$S7_LAST_OUT" "DB10.DBX52.1 and DB10.DBX52.0:BOOL[2] both write bit 52.1: give each bit once" \
+    "one bit twice: named"
+check_fails "a BOOL array and a byte in one call" "$S7_BIN" write "$T" DB10.DBB52=1 \
+    'DB10.DBX52.0:BOOL[2]=[1,1]'
+check_contains "$S7_LAST_OUT" "write the same bytes, and a BOOL array is written as the whole bytes" \
+    "a BOOL array and a byte: named"
+check_eq "$(snap7_local dbread 10 52 1)" 32 "nothing written after a refused call"
 
 # ---------------------------------------------------------------- other areas
 check_ok "write M, Q, T, C" "$S7_BIN" write "$T" MB200=165 MW202:INT=-1 M210.3=1 QW4=258 Q6.1=true \

@@ -1,6 +1,8 @@
 /* s7 write HOST ADDRESS=VALUE...: values typed by their address, all items in one
  * s7_client_write call; a BOOL writes only its bit (a BOOL array is read first and only the
- * addressed bits change).  Reports each item. */
+ * addressed bits change, those of the call's other BOOL items in its bytes included; one
+ * bit written twice, or a BOOL array's bytes shared with an item of another type, is
+ * refused).  Reports each item. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,89 @@
 static int needs_current(const s7_tag *t)
 {
     return t->type == S7_T_BOOL && (t->count > 1 || t->array);
+}
+
+/* The bits and bytes of one item in its area: BOOL items as bits, all as the bytes they
+ * travel in. */
+static uint64_t first_bit(const s7_tag *t) { return (uint64_t)t->byte * 8 + t->bit; }
+static uint32_t nbits(const s7_tag *t) { return t->count ? t->count : 1; }
+static int same_area(const s7_tag *a, const s7_tag *b)
+{
+    return a->area == b->area && a->db == b->db && a->type != S7_T_TIMER &&
+           a->type != S7_T_COUNTER && b->type != S7_T_TIMER && b->type != S7_T_COUNTER;
+}
+static int bytes_overlap(const s7_tag *a, const s7_tag *b)
+{
+    uint64_t a0 = a->byte, a1 = a0 + s7_tag_wire_size(a), b0 = b->byte,
+             b1 = b0 + s7_tag_wire_size(b);
+    return same_area(a, b) && a0 < b1 && b0 < a1;
+}
+
+/* Element k of a BOOL item's value in buf (a single BOOL: its byte 0/1). */
+static int bool_get(const s7_tag *t, const uint8_t *buf, uint32_t k)
+{
+    if (!needs_current(t))
+        return buf[0] & 1;
+    uint64_t b = (uint64_t)t->bit + k;
+    return (buf[b / 8] >> (b % 8)) & 1;
+}
+
+/* Items of one call that would undo each other's bits: the same bit twice, or a BOOL array
+ * (written as the whole bytes that hold it) and another item that is not a BOOL in those
+ * bytes.  Returns 0, or -1 with a message on stderr. */
+static int overlaps(const cli *c, const s7_tag *tags, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            const s7_tag *a = &tags[i], *b = &tags[j];
+            char ta[96], tb[96];
+            if (!bytes_overlap(a, b))
+                continue;
+            int ab = a->type == S7_T_BOOL, bb = b->type == S7_T_BOOL;
+            if (ab && bb) {
+                uint64_t a0 = first_bit(a), b0 = first_bit(b);
+                if (a0 < b0 + nbits(b) && b0 < a0 + nbits(a)) {
+                    uint64_t x = a0 > b0 ? a0 : b0;
+                    fprintf(stderr,
+                            "error: %s and %s both write bit %llu.%llu: give each bit once\n",
+                            cli_tag_text(a, ta, sizeof ta), cli_tag_text(b, tb, sizeof tb),
+                            (unsigned long long)(x / 8), (unsigned long long)(x % 8));
+                    return -1;
+                }
+            } else if ((ab && needs_current(a)) || (bb && needs_current(b))) {
+                fprintf(stderr,
+                        "error: %s and %s write the same bytes, and a BOOL array is written as "
+                        "the whole bytes that hold it: write them in two calls\n",
+                        cli_tag_text(a, ta, sizeof ta), cli_tag_text(b, tb, sizeof tb));
+                return -1;
+            }
+        }
+    (void)c;
+    return 0;
+}
+
+/* The BOOL array i goes out as whole bytes read before: the bits other BOOL items of the
+ * call write in those bytes are set in it too, or it would put their old values back. */
+static void merge_bits(const s7_tag *tags, uint8_t *const *bufs, const s7_item *items, int n, int i)
+{
+    const s7_tag *a = &tags[i];
+    uint64_t lo = (uint64_t)a->byte * 8, hi = lo + 8 * (uint64_t)s7_tag_wire_size(a);
+    for (int j = 0; j < n; j++) {
+        const s7_tag *b = &tags[j];
+        if (j == i || b->type != S7_T_BOOL || items[j].status != 0 || !same_area(a, b))
+            continue;
+        for (uint32_t k = 0; k < nbits(b); k++) {
+            uint64_t x = first_bit(b) + k;
+            if (x < lo || x >= hi)
+                continue;
+            uint64_t r = x - lo;
+            uint8_t m = (uint8_t)(1u << (r % 8));
+            if (bool_get(b, bufs[j], k))
+                bufs[i][r / 8] |= m;
+            else
+                bufs[i][r / 8] &= (uint8_t)~m;
+        }
+    }
 }
 
 /* "N of M items written" on stderr when some were not (text output only). */
@@ -73,6 +158,8 @@ int cmd_write(cli *c)
         }
         s7_item_from_tag(&items[i], &tags[i], bufs[i]);
     }
+    if (!bad && overlaps(c, tags, n) < 0)
+        bad++;
     if (bad) {
         cli_print_usage(stderr, c->cmd);
         rc = CLI_USAGE;
@@ -107,6 +194,9 @@ int cmd_write(cli *c)
             s7_value_parse(&tags[i], vals[i], bufs[i], s7_tag_wire_size(&tags[i]), verr,
                            sizeof verr);
         }
+        for (int k = 0; k < nrmw; k++)
+            if (items[rmw_of[k]].status == 0)
+                merge_bits(tags, bufs, items, n, rmw_of[k]);
     }
 
     {
