@@ -190,6 +190,16 @@ int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap)
                                    : (uint64_t)byte + (uint64_t)esize * count;
     if (end > 65536)
         return fail(err, errcap, t, "it ends beyond byte 65535 of the area");
+    uint64_t bytes = ty == S7_T_BOOL ? ((uint64_t)bit + count + 7) / 8
+                     : element       ? (uint64_t)count * 2
+                                     : (uint64_t)esize * count;
+    if (bytes > 65535) {
+        snprintf(what, sizeof what,
+                 "it is %llu bytes; one tag holds at most 65535 (at most %llu %s)",
+                 (unsigned long long)bytes, (unsigned long long)(65535 / (element ? 2 : esize)),
+                 TYPES[ti].name);
+        return fail(err, errcap, t, what);
+    }
     r.db = (uint16_t)db;
     r.byte = byte;
     r.bit = (uint8_t)bit;
@@ -203,27 +213,37 @@ int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap)
 int s7_anyptr_format(const s7_tag *t, char *buf, size_t cap)
 {
     s7__sb b;
-    const char *tn = "BYTE";
-    s7__sb_init(&b, buf, cap);
+    const char *tn = NULL, *an = NULL;
     for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++)
         if (TYPES[k].type == t->type) {
             tn = TYPES[k].name;
             break;
         }
-    unsigned count = t->count ? t->count : 1;
     switch (t->area) {
+    case S7_AREA_I: an = "I"; break;
+    case S7_AREA_Q: an = "Q"; break;
+    case S7_AREA_M: an = "M"; break;
     case S7_AREA_DB:
     case S7_AREA_DI:
-        s7__sb_printf(&b, "P#DB%u.DBX%u.%u %s %u", t->db, t->byte, t->bit, tn, count);
-        break;
-    case S7_AREA_T: s7__sb_printf(&b, "P#T %u TIMER %u", t->byte, count); break;
-    case S7_AREA_C: s7__sb_printf(&b, "P#C %u COUNTER %u", t->byte, count); break;
-    default:
-        s7__sb_printf(&b, "P#%s%u.%u %s %u",
-                      t->area == S7_AREA_I   ? "I"
-                      : t->area == S7_AREA_Q ? "Q"
-                                             : "M",
-                      t->byte, t->bit, tn, count);
+    case S7_AREA_T:
+    case S7_AREA_C: break;
+    default: return S7_ERR_ADDR; /* the peripheral area, L, V, ...: no ANY pointer here */
     }
+    unsigned count = t->count ? t->count : 1, bit = t->bit;
+    if (!tn) {
+        /* a type an ANY pointer does not name (LREAL, STRING, DTL, ...): its bytes */
+        tn = "BYTE";
+        count = s7_tag_wire_size(t);
+        bit = 0;
+    }
+    s7__sb_init(&b, buf, cap);
+    if (t->area == S7_AREA_DB || t->area == S7_AREA_DI)
+        s7__sb_printf(&b, "P#DB%u.DBX%u.%u %s %u", t->db, t->byte, bit, tn, count);
+    else if (t->area == S7_AREA_T)
+        s7__sb_printf(&b, "P#T %u TIMER %u", t->byte, count);
+    else if (t->area == S7_AREA_C)
+        s7__sb_printf(&b, "P#C %u COUNTER %u", t->byte, count);
+    else
+        s7__sb_printf(&b, "P#%s%u.%u %s %u", an, t->byte, bit, tn, count);
     return s7__sb_done(&b);
 }

@@ -718,6 +718,12 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
         if ((uint64_t)t.byte + t.count > 65536)
             return perr(&p, S7_ERR_ADDR, "'%.*s' runs past %s 65535", QA(&p),
                         t.type == S7_T_TIMER ? "timer" : "counter");
+        if ((uint64_t)t.count * 2 > 65535)
+            return perr(&p, S7_ERR_ADDR,
+                        "'%.*s' is %llu bytes (2 a %s); one tag holds at most 65535: at most "
+                        "32767 elements",
+                        QA(&p), (unsigned long long)t.count * 2,
+                        t.type == S7_T_TIMER ? "timer" : "counter");
     } else {
         uint64_t ws;
         if (t.type == S7_T_BOOL)

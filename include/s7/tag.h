@@ -84,7 +84,11 @@ S7_API int s7_tag_format(const s7_tag *t, char *buf, size_t cap);
  * (array when count > 1), so s7_tag_parse accepts ANY pointers too.  S7_ERR_ADDR with
  * "ANY pointer 'TEXT': what is wrong; the forms" in err. */
 S7_API int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap);
-/* A tag as an ANY pointer ("P#DB30.DBX0.0 BYTE 100"); snprintf-style length. */
+/* A tag as an ANY pointer ("P#DB30.DBX0.0 BYTE 100"); snprintf-style length.  A type an
+ * ANY pointer does not name (LREAL, STRING[n], DTL, UDINT, ...) is given as the BYTEs it
+ * takes ("DB1.DBB10:STRING[20]" -> "P#DB1.DBX10.0 BYTE 22").  S7_ERR_ADDR, buf untouched,
+ * for an area the ANY pointers here do not address (the peripheral area PI/PQ, L, V, ...):
+ * only DB/DI, I, Q, M, T and C. */
 S7_API int s7_anyptr_format(const s7_tag *t, char *buf, size_t cap);
 /* 1 when text (after blanks) starts with "P#". */
 S7_API int s7_anyptr_is(const char *text);

@@ -99,6 +99,39 @@ int main(void)
     CHECK(s7_anyptr_is("  p#M0.0 BYTE 1"));
     CHECK_INT(s7_anyptr_parse("DB1.DBW0", &t, err, sizeof err), S7_ERR_ADDR);
     CHECK(strstr(err, "it starts with P#") != NULL);
+    /* types an ANY pointer does not name go out as their bytes; areas it cannot address
+     * are refused */
+    static const struct {
+        const char *tag, *any;
+    } asbytes[] = {
+        {"DB1.DBB0:LREAL", "P#DB1.DBX0.0 BYTE 8"},
+        {"DB1.DBB10:STRING[20]", "P#DB1.DBX10.0 BYTE 22"},
+        {"DB1.DBB0:DTL", "P#DB1.DBX0.0 BYTE 12"},
+        {"DB1.DBD4:UDINT", "P#DB1.DBX4.0 BYTE 4"},
+        {"MB0:LREAL[2]", "P#M0.0 BYTE 16"},
+        {"DB1.DBW0:UINT", "P#DB1.DBX0.0 BYTE 2"},
+    };
+    for (size_t k = 0; k < sizeof asbytes / sizeof asbytes[0]; k++) {
+        char buf[80];
+        s7_tag u, v;
+        CHECK_INT(s7_tag_parse(asbytes[k].tag, &u, err, sizeof err), 0);
+        CHECK_INT(s7_anyptr_format(&u, buf, sizeof buf), (long long)strlen(asbytes[k].any));
+        CHECK_STR(buf, asbytes[k].any);
+        CHECK_INT(s7_anyptr_parse(buf, &v, err, sizeof err), 0);
+        CHECK_INT(s7_tag_size(&v), s7_tag_wire_size(&u)); /* the same bytes */
+    }
+    char keep[16] = "keep";
+    CHECK_INT(s7_tag_parse("PIW256", &t, err, sizeof err), 0);
+    CHECK_INT(s7_anyptr_format(&t, keep, sizeof keep), S7_ERR_ADDR);
+    CHECK_STR(keep, "keep");
+    /* over 65535 bytes: refused by both grammars (the canonical form included) */
+    BAD("P#DB5.DBX0.0 DWORD 16384",
+        "it is 65536 bytes; one tag holds at most 65535 (at most 16383 DWORD)");
+    BAD("P#T 0 TIMER 40000", "it is 80000 bytes");
+    CHECK_INT(s7_tag_parse("T0:TIMER[40000]", &t, err, sizeof err), S7_ERR_ADDR);
+    CHECK(strstr(err, "one tag holds at most 65535: at most 32767 elements") != NULL);
+    GOOD("P#DB5.DBX0.0 DWORD 16383", S7_AREA_DB, 5, 0, 0, S7_T_DWORD, 16383, 65532,
+         "P#DB5.DBX0.0 DWORD 16383");
     /* snprintf-style length when the buffer is short */
     char small[8];
     CHECK_INT(s7_anyptr_parse("P#DB30.DBX0.0 BYTE 100", &t, err, sizeof err), 0);
