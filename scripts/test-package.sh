@@ -96,6 +96,9 @@ run "$TMP/ex-cmake.log" cmake -S "$EX" -B "$TMP/ex-cmake" -DCMAKE_PREFIX_PATH="$
     -DCMAKE_C_FLAGS="-Wall -Wextra -Werror -Wno-unused-parameter"
 run "$TMP/ex-cmake-build.log" cmake --build "$TMP/ex-cmake" -j"$JOBS"
 ok "examples built against the installed package with find_package(s7kit)"
+run "$TMP/ex-nopc.log" cmake -S "$EX" -B "$TMP/ex-nopc" -DCMAKE_PREFIX_PATH="$P" \
+    -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=TRUE
+ok "find_package(s7kit) for s7kit::s7 needs no pkg-config (only s7kit::config does)"
 run "$TMP/ex-clang.log" env CC=clang cmake -S "$EX" -B "$TMP/ex-clang" -DCMAKE_PREFIX_PATH="$TMP/prefix-clang" \
     -DCMAKE_C_FLAGS="-Wall -Wextra -Werror -Wno-unused-parameter"
 run "$TMP/ex-clang-build.log" cmake --build "$TMP/ex-clang" -j"$JOBS"
@@ -107,6 +110,27 @@ for ex in read_tags poll_cpus embed_cpu doctor; do
         "$EX/$ex.c" $(pkg-config --cflags --libs s7kit) -o "$TMP/ex-pc/$ex"
 done
 ok "examples built against the installed package with pkg-config"
+
+# the C snippets of the library's docs compile against the installed headers, each doc's
+# with the headers it names (the YAML loader's block aside: it is s7kit::config's)
+snips() { # DOC HEADER...: the doc's C blocks in one main(), after the headers
+    local doc="$1" h
+    shift
+    for h in "$@"; do printf '#include <%s>\n' "$h"; done
+    printf '#include <stdio.h>\n#include <stdlib.h>\nint main(void)\n{\n'
+    awk '/^```c$/ { on = 1; b = ""; next }
+         /^```/ && on { on = 0; if (b !~ /s7_config_load/) printf "%s", b; next }
+         on { b = b $0 "\n" }' "$ROOT/docs/$doc"
+    printf '    return 0;\n}\n'
+}
+snips plant.md s7/plant.h s7/plant_check.h >"$TMP/snip-plant.c"
+snips doctor.md s7/diag.h >"$TMP/snip-doctor.c"
+for f in plant doctor; do
+    # shellcheck disable=SC2046
+    run "$TMP/snip-$f.log" cc -std=c11 -Wall -Wextra -Werror -Wno-unused-variable -c "$TMP/snip-$f.c" \
+        $(pkg-config --cflags s7kit) -o "$TMP/snip-$f.o"
+done
+ok "the C snippets of docs/plant.md and docs/doctor.md compile with the headers they name"
 
 # usage line: the version the program runs with (s7_version())
 rtver="$(LD_LIBRARY_PATH="$LIBDIR" "$TMP/ex-pc/read_tags" 2>&1 || true)"

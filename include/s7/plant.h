@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "wire.h" /* S7_AREA_*, the areas of an exchange */
 
 #ifdef __cplusplus
 extern "C" {
