@@ -130,7 +130,7 @@ int s7__alarm_query(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
                     size_t lim)
 {
     uint8_t seq = s7__ud_seq(sess);
-    if (u->rc != S7_RC_OK || u->plen < 12 || u->payload[2] != 0x12 || u->payload[4] != 0x1A)
+    if (u->plen < 12 || u->payload[2] != 0x12 || u->payload[4] != 0x1A)
         return s7__ud_reply(out, lim, ref, u, seq, 0xD401, 0, NULL, 0);
     int s_form = u->payload[11] != 0x02;
     size_t per = s_form ? 36u : 12u;

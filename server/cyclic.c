@@ -118,7 +118,7 @@ static int subscribe(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t
                      size_t lim)
 {
     uint8_t seq = u->subfn == 0x07 ? u->seq : s7__ud_seq(sess);
-    if (u->rc != S7_RC_OK || u->plen < 4 + 4)
+    if (u->plen < 4 + 4)
         return fail(u, ref, seq, 0xD401, out, lim);
     uint16_t n = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
     uint8_t base = u->payload[2], factor = u->payload[3];
@@ -194,7 +194,7 @@ static int subscribe(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t
 static int unsubscribe(s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out, size_t lim)
 {
     uint8_t seq = s7__ud_seq(sess);
-    if (u->rc != S7_RC_OK || u->plen != 2)
+    if (u->plen != 2)
         return fail(u, ref, seq, 0xD401, out, lim);
     struct s7__cyc_job *j = find_job(sess, u->payload[1]);
     if (j) {

@@ -439,7 +439,7 @@ int s7__ud_prog(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref,
     if (!known)
         return error(sess, out, lim, ref, u, 0x8104);
     /* TIS sizes, parameter, data */
-    if (u->rc != S7_RC_OK || u->plen < 4)
+    if (u->plen < 4)
         return error(sess, out, lim, ref, u, 0xD033);
     uint16_t tps = s7__be16(u->payload), tds = s7__be16(u->payload + 2);
     if (tps < TIS_PARAM_MIN || (size_t)4 + tps + tds != u->plen)

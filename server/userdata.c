@@ -162,8 +162,9 @@ static int send_long(s7_cpu_session *sess, uint8_t *out, size_t lim, uint16_t re
 static int szl(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,
                size_t lim)
 {
-    /* the data item's return code is not looked at: python-snap7 sends 0x0A, which a real
-     * S7-1500 answers (python-snap7 issue #783) */
+    /* a request's data item return code is not looked at, here or in any other userdata
+     * function: python-snap7 sends 0x0A, which a real S7-1500 answers (python-snap7 issue
+     * #783) */
     if (u->plen != 4)
         return ud_error(sess, out, lim, ref, u, 0xD401);
     uint16_t id = (uint16_t)(u->payload[0] << 8 | u->payload[1]);
@@ -193,7 +194,7 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
     }
     if (u->subfn == 2 || u->subfn == 4) {
         s7_datetime t;
-        if (u->rc != S7_RC_OK || s7_clock_payload_decode(u->payload, u->plen, &t) < 0)
+        if (s7_clock_payload_decode(u->payload, u->plen, &t) < 0)
             return ud_error(sess, out, lim, ref, u, 0xDC01);
         cpu->clock_off_ms = s7__dt_to_ms(&t) - (s7__cpu_now_ms(cpu) - cpu->clock_off_ms);
         if (cpu->ev) {
@@ -221,7 +222,7 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
         return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     if (u->subfn == 2) {
-        if (u->rc != S7_RC_OK || u->plen != 2 || u->payload[0] != 0x30)
+        if (u->plen != 2 || u->payload[0] != 0x30)
             return ud_error(sess, out, lim, ref, u, 0x8104);
         uint8_t *buf;
         uint32_t n;
@@ -233,7 +234,7 @@ static int blocks(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t re
     if (u->subfn == 3) {
         s7_block_id id;
         uint8_t p[78];
-        if (u->rc != S7_RC_OK || u->plen != 8 || s7_block_id_decode(u->payload, 8, &id) < 0 ||
+        if (u->plen != 8 || s7_block_id_decode(u->payload, 8, &id) < 0 ||
             s7__blocks_info(cpu, &id, p) < 0)
             return ud_error(sess, out, lim, ref, u, 0xD209);
         return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);

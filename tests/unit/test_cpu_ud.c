@@ -612,12 +612,55 @@ static void test_other_groups(void)
     s7_cpu_free(cpu);
 }
 
+/* python-snap7 3.x sends its requests' data item with return code 0x0A, not 0xFF (its
+ * build_list_blocks_of_type_request, block info, clock set): a request's code is not looked
+ * at; each is answered as the same request with 0xFF (it got 8104, D209, DC01). */
+static void test_request_rc_0a(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk("s7-300", &s, 240);
+    CHECK_INT(s7_cpu_add_db(cpu, 74, 110, 0), 0);
+    static const char *const reqs[][2] = {
+        /* block info DB74 */
+        {"32 07 0000 0900 0008 000C 00 01 12 04 11 43 03 00 FF 09 0008 30 41 30 30 30 37 34 41",
+         "32 07 0000 0901 0008 000C 00 01 12 04 11 43 03 00 0A 00 0008 30 41 30 30 30 37 34 41"},
+        /* list the blocks of type DB */
+        {"32 07 0000 0902 0008 0006 00 01 12 04 11 43 02 00 FF 09 0002 30 41",
+         "32 07 0000 0903 0008 0006 00 01 12 04 11 43 02 00 0A 00 0002 30 41"},
+        /* clock set */
+        {"32 07 0000 0904 0008 000E 00 01 12 04 11 47 02 00 FF 09 000A 00 20 26 11 21 13 45 07 "
+         "00 07",
+         "32 07 0000 0905 0008 000E 00 01 12 04 11 47 02 00 0A 00 000A 00 20 26 11 21 13 45 07 "
+         "00 07"},
+    };
+    for (size_t k = 0; k < sizeof reqs / sizeof reqs[0]; k++) {
+        s7_pdu p[2];
+        s7_ud u[2];
+        int len[2];
+        static uint8_t first[1024];
+        for (int v = 0; v < 2; v++) {
+            int n = (int)t_hex(reqs[k][v], req, sizeof req);
+            len[v] = run(cpu, &s, n);
+            CHECK_INT(ud_dec(len[v], &p[v], &u[v]), 0);
+            if (v == 0)
+                memcpy(first, out, (size_t)len[0]);
+        }
+        CHECK_INT(u[1].err, 0);
+        CHECK_INT(u[0].err, 0);
+        CHECK_INT(u[1].plen, u[0].plen);
+        CHECK(u[1].plen == u[0].plen &&
+              memcmp(u[1].payload, first + (u[0].payload - out), u[0].plen) == 0);
+    }
+    s7_cpu_free(cpu);
+}
+
 int main(void)
 {
     test_szl_0011();
     test_szl_001c();
     test_szl_misc();
     test_clock();
+    test_request_rc_0a();
     test_other_groups();
     return t_done();
 }
