@@ -110,12 +110,22 @@ int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
                  "program does not run, so the values read are no longer produced (frozen at "
                  "the moment it stopped) and values written are not acted on",
                  r->mode_changed[0] ? " since " : "", r->mode_changed);
+        /* s7 start with what this check connected with (rack/slot or TSAPs, port) */
+        s7_diag_alt a;
+        char args[64] = "", port[16] = "";
+        s7__alt_set(&a, S7_DIAG_ALT_RACKSLOT, r->local_tsap, r->remote_tsap);
+        if (r->local_tsap != 0x0100 || r->remote_tsap != 0x0101) {
+            args[0] = ' ';
+            s7_diag_alt_args(&a, args + 1, sizeof args - 1);
+        }
+        if (r->port != 102)
+            snprintf(port, sizeof port, ":%u", (unsigned)r->port);
         snprintf(ck->fix, sizeof ck->fix,
                  "PLC operator: read why it stopped in the CPU's diagnostic buffer (TIA Portal "
                  "online, or the CPU's web server), remove the cause, then switch it to RUN "
-                 "(mode switch, TIA Portal, or s7 start %s on an S7-300/400); the partners' "
+                 "(mode switch, TIA Portal, or s7 start %s%s%s on an S7-300/400); the partners' "
                  "data is stale until then",
-                 r->host);
+                 r->host, port, args);
         return S7_DIAG_CPU_STOPPED;
     }
     return S7_DIAG_OK;

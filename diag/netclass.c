@@ -105,6 +105,29 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
     alive_evidence(ev, alive, sizeof alive);
     down_evidence(ev, down, sizeof down);
 
+    /* behind a gateway that does not answer ARP: this machine's route is at fault, whatever
+     * the CPU does (the SYN never left the segment) */
+    if (ev->on_link == 0 && ev->syn != S7__SYN_CONNECTED &&
+        (ev->neigh == S7__NEIGH_FAILED ||
+         (ev->syn == S7__SYN_ICMP && ev->offender_is_local == 1))) {
+        const char *gw = ev->gateway[0] ? ev->gateway : "(unknown)";
+        snprintf(finding, fcap,
+                 "%s is behind the gateway %s, and no device answers ARP for %s on this "
+                 "machine's segment (its entry FAILED): the SYN never left this segment",
+                 t, gw, gw);
+        snprintf(cause, ccap,
+                 "this machine's gateway %s to %s does not answer: its address in this "
+                 "machine's route is wrong, or the router is down or not on this segment; "
+                 "nothing is known of %s itself",
+                 gw, t, t);
+        snprintf(fix, xcap,
+                 "routing of this machine: check the route (ip route get %s) and its gateway "
+                 "%s: the right address for this segment, the router powered and reachable "
+                 "(ping %s), this machine's cable, switch port and VLAN",
+                 t, gw, gw);
+        return S7_DIAG_NO_ROUTE;
+    }
+
     switch (ev->syn) {
     case S7__SYN_CONNECTED: return S7_DIAG_OK;
 
@@ -165,6 +188,27 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      t, from_target ? t : (ev->offender[0] ? ev->offender : "the firewall"));
             return S7_DIAG_PORT_REJECTED;
         }
+        if (alive[0] && ev->offender_is_local != 1 && ev->offender_is_target != 1) {
+            /* the host answers other packets: a device that says it is unreachable for TCP
+             * 102 alone is a filter answering in the target's place (iptables
+             * --reject-with icmp-host-unreachable, nft reject with icmp type
+             * host-unreachable) */
+            snprintf(finding, fcap,
+                     "the SYN was answered with %s from %s, while %s is up (%s): the message "
+                     "is a filter's, not the network's",
+                     icmp_desc(ev, idesc, sizeof idesc),
+                     ev->offender[0] ? ev->offender : "an unknown sender", t, alive);
+            snprintf(cause, ccap,
+                     "a firewall on the path (%s) rejects TCP 102 to %s with an ICMP "
+                     "unreachable message (iptables --reject-with icmp-host-unreachable, nft "
+                     "reject with icmp type host-unreachable): %s itself is up",
+                     ev->offender[0] ? ev->offender : "its sender unknown", t, t);
+            snprintf(fix, xcap,
+                     "network team (firewall): ask for the rule that passes TCP 102 from this "
+                     "host to %s on %s; the PLC and its cabling are not at fault",
+                     t, ev->offender[0] ? ev->offender : "the firewall");
+            return S7_DIAG_PORT_REJECTED;
+        }
         if (ev->offender_is_local == 1) {
             snprintf(finding, fcap,
                      "no device answers ARP for %s on this segment: the kernel gave up resolving "
@@ -194,13 +238,17 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      t);
             return S7_DIAG_PORT_REJECTED;
         }
-        if (ev->raw && ev->rst_ttl >= 0 && tt < 0 && ev->on_link == 0 &&
+        if (ev->raw && ev->rst_ttl >= 0 && ev->on_link == 0 &&
             (ev->rst_ttl == 64 || ev->rst_ttl == 128 || ev->rst_ttl == 255)) {
+            /* a packet from behind a router arrives with its TTL lowered: one with a TTL
+             * as sent came from the gateway or before it, and so did "other answers" with
+             * the same TTL (a filter that answers every port) */
             snprintf(finding, fcap,
                      "the SYN was answered with RST, TTL %d: a sender zero hops away, while %s "
                      "is behind the gateway %s: the RST came from the gateway or a device "
-                     "before it",
-                     ev->rst_ttl, t, ev->gateway[0] ? ev->gateway : "(unknown)");
+                     "before it%s",
+                     ev->rst_ttl, t, ev->gateway[0] ? ev->gateway : "(unknown)",
+                     tt == ev->rst_ttl ? " (so did the other answers, with the same TTL)" : "");
             snprintf(cause, ccap,
                      "a firewall on the path rejects TCP 102 to %s with a TCP reset: the reset "
                      "did not cross the router in front of the target",

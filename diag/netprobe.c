@@ -799,6 +799,15 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
 
         /* done? */
         if (x.syn_done) {
+            /* a router's host or net unreachable for the SYN: wait (up to the deadline)
+             * for what the other probes say, as the host answering them proves the message
+             * a filter's (port_rejected, not host_unreachable) */
+            int router_unreach =
+                x.syn_icmp.have && x.syn_icmp.origin == SO_EE_ORIGIN_ICMP && x.syn_icmp.type == 3 &&
+                (x.syn_icmp.code == 0 || x.syn_icmp.code == 1) &&
+                !(x.ri.has_src && x.syn_icmp.has_from && x.syn_icmp.from.s_addr == x.ri.src.s_addr);
+            if (router_unreach && live_state(&x, ev) == 0 && others_pending(&x) && now < deadline)
+                goto wait;
             if (ev->syn_errno == 0 || ev->syn_errno != ECONNREFUSED || x.syn_icmp.have)
                 break;
             /* a RST: wait (up to the deadline) for a TTL of the target's own to compare */
@@ -814,6 +823,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             }
         }
 
+    wait:;
         struct pollfd p[2 + NOTHER + 1];
         int np = 0, isyn = -1, iecho = -1, iraw = -1, ioth[NOTHER];
         if (!x.syn_done) {

@@ -101,6 +101,8 @@ q 'f["detail"]'
 check_contains "$R" "in STOP since" "cpu_stopped: the detail says since when"
 q 'f["fix"]'
 check_contains "$R" "diagnostic buffer" "cpu_stopped: the fix"
+check_contains "$R" "s7 start $A --rack 0 --slot 2 --type pg on an S7-300/400" \
+    "cpu_stopped: the fix's command dials what the check connected with (slot 2)"
 q 'd["network"]["team"]'
 check_eq "$R" "PLC operator (the CPU's operating mode)" "cpu_stopped: who acts"
 q '[c["status"] for c in d["checks"]]'

@@ -48,7 +48,7 @@ static void run(const row *r)
 
 static void test_table(void)
 {
-    row rows[32];
+    row rows[40];
     size_t n = 0;
     s7__net_ev e;
 
@@ -144,6 +144,33 @@ static void test_table(void)
     e.on_link = 1;
     rows[n++] = (row){"own ARP failed (EHOSTUNREACH)", e, S7_DIAG_HOST_UNREACHABLE, "VLAN",
                       "no device answers ARP"};
+    /* a host unreachable for the SYN while the host answers ping: a filter's message */
+    e = base(S7__SYN_ICMP);
+    e.icmp_type = 3;
+    e.icmp_code = 1;
+    snprintf(e.offender, sizeof e.offender, "10.0.1.1");
+    e.offender_is_target = 0;
+    e.offender_is_local = 0;
+    e.on_link = 0;
+    e.echo = S7__LIVE_ANSWER;
+    rows[n++] = (row){"host unreachable, but ping answers", e, S7_DIAG_PORT_REJECTED,
+                      "network team (firewall)", "while 10.0.2.2 is up (it answers ICMP echo"};
+    /* behind a gateway that answers no ARP: this machine's routing (SYN failed locally, or
+     * timed out with the gateway's entry FAILED) */
+    e = base(S7__SYN_ICMP);
+    e.icmp_type = 3;
+    e.icmp_code = 1;
+    e.offender_is_local = 1;
+    e.on_link = 0;
+    snprintf(e.gateway, sizeof e.gateway, "10.0.1.77");
+    rows[n++] = (row){"dead gateway (EHOSTUNREACH)", e, S7_DIAG_NO_ROUTE, "its gateway 10.0.1.77",
+                      "no device answers ARP for 10.0.1.77"};
+    e = base(S7__SYN_TIMEOUT);
+    e.on_link = 0;
+    e.neigh = S7__NEIGH_FAILED;
+    snprintf(e.gateway, sizeof e.gateway, "10.0.1.77");
+    rows[n++] = (row){"dead gateway (timeout)", e, S7_DIAG_NO_ROUTE, "ip route get 10.0.2.2",
+                      "behind the gateway 10.0.1.77"};
     /* RST: verified, from the path, unverifiable */
     e = base(S7__SYN_RST);
     e.raw = 1;
@@ -171,6 +198,12 @@ static void test_table(void)
     snprintf(e.gateway, sizeof e.gateway, "10.0.1.1");
     rows[n++] = (row){"RST zero hops away, target behind a router", e, S7_DIAG_PORT_REJECTED,
                       "firewall", "zero hops"};
+    /* ... also when the "other answers" have that TTL too (a filter resetting every port) */
+    e.other = S7__LIVE_ANSWER;
+    e.other_port = 80;
+    e.other_ttl = 64;
+    rows[n++] = (row){"every RST zero hops away", e, S7_DIAG_PORT_REJECTED, "firewall",
+                      "so did the other answers"};
     e = base(S7__SYN_RST);
     e.raw = 0;
     rows[n++] = (row){"RST without a raw socket", e, S7_DIAG_PORT_CLOSED,
