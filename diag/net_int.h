@@ -5,7 +5,10 @@
 #ifndef S7_DIAG_NET_INT_H
 #define S7_DIAG_NET_INT_H
 
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "s7/diag.h"
@@ -25,9 +28,12 @@ enum {
 enum {
     S7__NEIGH_UNKNOWN = 0, /* not looked up (not IPv4, netlink failed) */
     S7__NEIGH_NONE,        /* no entry */
-    S7__NEIGH_VALID,       /* REACHABLE, STALE, DELAY, PROBE, PERMANENT: a device answered ARP */
+    S7__NEIGH_VALID,       /* REACHABLE, STALE, DELAY, PROBE, PERMANENT: a device answered ARP
+                            * (confirmed during this run, or of unknown age) */
     S7__NEIGH_INCOMPLETE,  /* ARP still asking */
-    S7__NEIGH_FAILED       /* ARP got no answer */
+    S7__NEIGH_FAILED,      /* ARP got no answer */
+    S7__NEIGH_OLD          /* valid, but last confirmed before this run began: a device that
+                            * went a moment ago still has such an entry (not proof) */
 };
 
 /* A liveness probe's outcome (echo, other TCP ports). */
@@ -54,6 +60,9 @@ typedef struct s7__net_ev {
     int on_link;              /* 1 target on a connected segment, 0 via a gateway, -1 unknown */
     char gateway[64];         /* the gateway when on_link is 0 */
     int neigh;                /* S7__NEIGH_* (target when on_link, else gateway) */
+    int neigh_age_ms;         /* S7__NEIGH_OLD: how long ago it was last confirmed */
+    int arp;                  /* S7__LIVE_*: our own ARP requests for the target (on the
+                               * segment, root): answered, none answered within a second */
     int echo;                 /* S7__LIVE_* */
     int echo_ttl;             /* TTL of the echo reply, -1 unknown */
     int other;                /* S7__LIVE_*: the best outcome of the other TCP ports */
@@ -68,6 +77,30 @@ typedef struct s7__net_ev {
     int echo_upto; /* the highest request answered (0 none) */
     int echo_gaps; /* requests below it without a reply */
 } s7__net_ev;
+
+/* The doctor's own ARP requests for an address on this machine's segment (arpprobe.c):
+ * up to 3, 250 ms apart, broadcast from the route's interface and source; no reply within
+ * 1 s of the first is the evidence that nobody holds the address now. */
+typedef struct s7__arp {
+    int fd, ifindex, sent, state; /* state: S7__LIVE_NOT_RUN (why), NONE (so far), ANSWER */
+    struct in_addr src, dst;
+    uint8_t mac[6];
+    int64_t first, next;
+    int ms;        /* ANSWER: after how long */
+    char from[24]; /* ANSWER: the MAC address that answered */
+    char ifname[IF_NAMESIZE];
+    char why[160]; /* NOT_RUN */
+} s7__arp;
+
+void s7__arp_init(s7__arp *a);
+/* 0, or -1 with why set (no packet socket: not root; no Ethernet interface). */
+int s7__arp_open(s7__arp *a, int ifindex, struct in_addr src, struct in_addr dst);
+int s7__arp_due(const s7__arp *a, int64_t now); /* a request is due */
+int64_t s7__arp_next(const s7__arp *a);         /* when something is due (INT64_MAX none) */
+void s7__arp_send(s7__arp *a, int64_t now);
+void s7__arp_read(s7__arp *a, int64_t now);         /* take the replies in */
+int s7__arp_pending(const s7__arp *a, int64_t now); /* still waiting for an answer */
+void s7__arp_close(s7__arp *a);
 
 /* Evidence with nothing known (every field "unknown" / -1). */
 void s7__net_ev_init(s7__net_ev *ev);

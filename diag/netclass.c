@@ -15,7 +15,7 @@ void s7__net_ev_init(s7__net_ev *ev)
     ev->offender_is_target = ev->offender_is_local = -1;
     ev->on_link = -1;
     ev->neigh = S7__NEIGH_UNKNOWN;
-    ev->echo = ev->other = S7__LIVE_NOT_RUN;
+    ev->echo = ev->other = ev->arp = S7__LIVE_NOT_RUN;
     ev->echo_ttl = ev->other_ttl = ev->rst_ttl = -1;
 }
 
@@ -77,7 +77,9 @@ static int target_ttl(const s7__net_ev *ev)
 static void alive_evidence(const s7__net_ev *ev, char *buf, size_t cap)
 {
     buf[0] = 0;
-    if (ev->on_link == 1 && ev->neigh == S7__NEIGH_VALID)
+    if (ev->on_link == 1 && ev->arp == S7__LIVE_ANSWER)
+        snprintf(buf, cap, "it answers ARP on this segment now");
+    else if (ev->on_link == 1 && ev->neigh == S7__NEIGH_VALID && ev->arp != S7__LIVE_NONE)
         snprintf(buf, cap, "it answers ARP on this segment");
     else if (ev->echo == S7__LIVE_ANSWER)
         snprintf(buf, cap, "it answers ICMP echo (ping)");
@@ -92,6 +94,14 @@ static void down_evidence(const s7__net_ev *ev, char *buf, size_t cap)
     if (ev->on_link == 1 && ev->neigh == S7__NEIGH_FAILED)
         snprintf(buf, cap, "no device answers ARP for %s on this segment (its entry FAILED)",
                  ev->target);
+    else if (ev->on_link == 1 && ev->arp == S7__LIVE_NONE)
+        snprintf(buf, cap,
+                 "no device answers ARP for %s on this segment (our own requests got no "
+                 "answer within 1 s%s)",
+                 ev->target,
+                 ev->neigh == S7__NEIGH_OLD || ev->neigh == S7__NEIGH_VALID
+                     ? "; the kernel's entry of it is from before: it went a moment ago"
+                     : "");
     else if (ev->live_from[0])
         snprintf(buf, cap, "%s reports %s unreachable", ev->live_from, ev->target);
 }
@@ -100,7 +110,7 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      char *fix, size_t xcap)
 {
     const char *t = ev->target;
-    char alive[96], down[160], idesc[80];
+    char alive[96], down[320], idesc[80];
     finding[0] = cause[0] = fix[0] = 0;
     alive_evidence(ev, alive, sizeof alive);
     down_evidence(ev, down, sizeof down);
@@ -332,6 +342,25 @@ int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cau
                      ev->port, t, ev->port, t, ev->port);
             return S7_DIAG_PORT_FILTERED;
         }
+        if (ev->on_link == 1 && ev->neigh == S7__NEIGH_OLD) {
+            /* on the segment, an ARP entry from before the check, no ARP of our own */
+            snprintf(finding, fcap,
+                     "no answer to the SYN within %d ms (neither SYN-ACK nor RST); this "
+                     "machine's ARP entry of %s was last confirmed %d s before the check, which "
+                     "proves nothing of now, and no other probe proved it alive or down",
+                     ev->timeout_ms, t, ev->neigh_age_ms / 1000);
+            snprintf(cause, ccap,
+                     "the device at %s went off or away a moment ago (its ARP entry here "
+                     "outlives it by up to a minute), or a filter on it drops everything; the "
+                     "evidence tells neither",
+                     t);
+            snprintf(fix, xcap,
+                     "run the check again as root (its own ARP requests tell whether a device "
+                     "holds %s now) or after a minute (the old entry gone); then whoever owns "
+                     "the CPU: is it powered and at that address",
+                     t);
+            return S7_DIAG_NO_ANSWER;
+        }
         snprintf(finding, fcap,
                  "no answer to the SYN within %d ms (neither SYN-ACK nor RST), and no probe "
                  "could prove the host alive or down (no echo reply, no other port answered, no "
@@ -378,7 +407,8 @@ host_down:
              "no device answers at %s%s: the CPU is powered off, its IP address is another one, "
              "or its cable, switch port or VLAN does not reach this segment",
              t,
-             ev->offender_is_local == 1 || (ev->on_link == 1 && ev->neigh == S7__NEIGH_FAILED)
+             ev->offender_is_local == 1 || (ev->on_link == 1 && (ev->neigh == S7__NEIGH_FAILED ||
+                                                                 ev->arp == S7__LIVE_NONE))
                  ? " (ARP on this segment got no answer)"
                  : " (a router reports it unreachable)");
     snprintf(fix, xcap,

@@ -94,6 +94,7 @@ typedef struct route_info {
     int has_gw;
     struct in_addr gw, src;
     int has_src;
+    int oif; /* the interface (0 unknown) */
 } route_info;
 
 static int route_each(struct nlmsghdr *h, void *ud)
@@ -111,6 +112,8 @@ static int route_each(struct nlmsghdr *h, void *ud)
         } else if (a->rta_type == RTA_PREFSRC && RTA_PAYLOAD(a) >= 4) {
             memcpy(&ri->src, RTA_DATA(a), 4);
             ri->has_src = 1;
+        } else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4) {
+            memcpy(&ri->oif, RTA_DATA(a), 4);
         }
     }
     return 1;
@@ -144,7 +147,8 @@ static int route_get(struct in_addr dst, route_info *ri)
 
 typedef struct neigh_info {
     struct in_addr dst;
-    int state; /* NUD_* of the entry, -1 none */
+    int state;        /* NUD_* of the entry, -1 none */
+    long confirmed_t; /* ticks (USER_HZ) since its last confirmation, -1 unknown */
 } neigh_info;
 
 static int neigh_each(struct nlmsghdr *h, void *ud)
@@ -156,15 +160,25 @@ static int neigh_each(struct nlmsghdr *h, void *ud)
     if (m->ndm_family != AF_INET)
         return 0;
     int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+    int mine = 0;
+    long conf = -1;
     for (struct rtattr *a = (struct rtattr *)(void *)((char *)m + NLMSG_ALIGN(sizeof *m));
-         RTA_OK(a, len); a = RTA_NEXT(a, len))
+         RTA_OK(a, len); a = RTA_NEXT(a, len)) {
         if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) >= 4 && memcmp(RTA_DATA(a), &ni->dst, 4) == 0)
-            ni->state = m->ndm_state;
+            mine = 1;
+        else if (a->rta_type == NDA_CACHEINFO && RTA_PAYLOAD(a) >= sizeof(struct nda_cacheinfo))
+            conf = (long)((const struct nda_cacheinfo *)RTA_DATA(a))->ndm_confirmed;
+    }
+    if (mine) {
+        ni->state = m->ndm_state;
+        ni->confirmed_t = conf;
+    }
     return 0;
 }
 
-/* The neighbour entry of dst: S7__NEIGH_*. */
-static int neigh_get(struct in_addr dst, int *raw_state)
+/* The neighbour entry of dst: S7__NEIGH_* (VALID of any age; the caller judges the age by
+ * *age_ms, the milliseconds since its last confirmation, -1 unknown). */
+static int neigh_get(struct in_addr dst, int *raw_state, long *age_ms)
 {
     struct {
         struct nlmsghdr h;
@@ -176,11 +190,15 @@ static int neigh_get(struct in_addr dst, int *raw_state)
     req.h.nlmsg_type = RTM_GETNEIGH;
     req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     req.m.ndm_family = AF_INET;
-    neigh_info ni = {dst, -1};
+    neigh_info ni = {dst, -1, -1};
     *raw_state = -1;
+    *age_ms = -1;
     if (nl_talk(&req, req.h.nlmsg_len, buf, sizeof buf, 1, neigh_each, &ni) < 0)
         return S7__NEIGH_UNKNOWN;
     *raw_state = ni.state;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (ni.confirmed_t >= 0 && hz > 0)
+        *age_ms = ni.confirmed_t * 1000 / hz;
     if (ni.state < 0)
         return S7__NEIGH_NONE;
     if (ni.state & NUD_FAILED)
@@ -315,6 +333,8 @@ typedef struct probe_run {
     int neigh_raw;
     int neigh_failed; /* the entry was seen FAILED (a later packet may restart resolution) */
     int64_t neigh_next;
+    int64_t t0;  /* the run's start */
+    s7__arp arp; /* our own ARP requests (target on the segment, root) */
     /* SYN */
     int syn_fd;
     uint16_t syn_lport;
@@ -340,12 +360,20 @@ typedef struct probe_run {
     int oth_ttl[NOTHER];
 } probe_run;
 
-/* Read the neighbour entry into ev->neigh (and x->neigh_raw), remembering a FAILED one. */
+/* Read the neighbour entry into ev->neigh (and x->neigh_raw), remembering a FAILED one.  A
+ * valid entry last confirmed before the run began is OLD: a CPU switched off a second ago
+ * has a REACHABLE one for up to 45 s (PERMANENT entries are configured: never old). */
 static void neigh_read(probe_run *x, s7__net_ev *ev)
 {
-    ev->neigh = neigh_get(x->neigh_addr, &x->neigh_raw);
+    long age;
+    ev->neigh = neigh_get(x->neigh_addr, &x->neigh_raw, &age);
     if (ev->neigh == S7__NEIGH_FAILED)
         x->neigh_failed = 1;
+    if (ev->neigh == S7__NEIGH_VALID && !(x->neigh_raw & NUD_PERMANENT) && age >= 0 &&
+        age > s7_now_ms() - x->t0 + 20) {
+        ev->neigh = S7__NEIGH_OLD;
+        ev->neigh_age_ms = (int)(age > INT32_MAX ? INT32_MAX : age);
+    }
 }
 
 static void addr_str(struct in_addr a, char *buf, size_t cap)
@@ -636,7 +664,11 @@ static void add_probe(s7_diag_report *r, const char *id, int ran, const char *fm
 /* The liveness evidence so far: 1 alive, -1 down, 0 neither. */
 static int live_state(const probe_run *x, const s7__net_ev *ev)
 {
-    if (ev->on_link == 1 && ev->neigh == S7__NEIGH_VALID)
+    /* our own ARP requests (root) tell of this moment: before the kernel's entry */
+    int arp_none = x->arp.state == S7__LIVE_NONE && !s7__arp_pending(&x->arp, s7_now_ms());
+    if (x->arp.state == S7__LIVE_ANSWER)
+        return 1;
+    if (ev->on_link == 1 && ev->neigh == S7__NEIGH_VALID && !arp_none)
         return 1;
     if (ev->echo == S7__LIVE_ANSWER)
         return 1;
@@ -644,6 +676,8 @@ static int live_state(const probe_run *x, const s7__net_ev *ev)
         if (x->oth_state[k] == S7__LIVE_ANSWER)
             return 1;
     if (ev->on_link == 1 && ev->neigh == S7__NEIGH_FAILED)
+        return -1;
+    if (arp_none)
         return -1;
     if (ev->live_from[0])
         return -1;
@@ -689,6 +723,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
     probe_run x;
     memset(&x, 0, sizeof x);
     x.syn_fd = x.echo_fd = x.raw_fd = -1;
+    s7__arp_init(&x.arp);
     for (int k = 0; k < NOTHER; k++) {
         x.oth_fd[k] = -1;
         x.oth_ttl[k] = -1;
@@ -713,6 +748,7 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         ev->v6 = 1;
     }
     int64_t t0 = s7_now_ms();
+    x.t0 = t0;
     char gw[64] = "";
 
     /* the route and the neighbour before anything is sent */
@@ -757,6 +793,9 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
 
     /* the liveness probes, alongside */
     if (x.v4 && !x.syn_done) {
+        /* on the segment: our own ARP requests tell whether a device holds it now */
+        if (x.have_route && !x.ri.has_gw && s7__arp_open(&x.arp, x.ri.oif, x.ri.src, x.dst) == 0)
+            s7__arp_send(&x.arp, t0);
         echo_open(&x);
         x.echo_id = (uint16_t)(getpid() ^ (int)(t0 & 0xFFFF));
         if (x.echo_fd >= 0)
@@ -796,6 +835,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         }
         if (echo_due(&x, now, deadline) && now >= x.echo_next)
             echo_send(&x, now);
+        if (s7__arp_due(&x.arp, now))
+            s7__arp_send(&x.arp, now);
 
         /* done? */
         if (x.syn_done) {
@@ -824,8 +865,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         }
 
     wait:;
-        struct pollfd p[2 + NOTHER + 1];
-        int np = 0, isyn = -1, iecho = -1, iraw = -1, ioth[NOTHER];
+        struct pollfd p[2 + NOTHER + 2];
+        int np = 0, isyn = -1, iecho = -1, iraw = -1, iarp = -1, ioth[NOTHER];
         if (!x.syn_done) {
             isyn = np;
             p[np++] = (struct pollfd){x.syn_fd, POLLOUT, 0};
@@ -837,6 +878,10 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
         if (x.raw_fd >= 0) {
             iraw = np;
             p[np++] = (struct pollfd){x.raw_fd, POLLIN, 0};
+        }
+        if (x.arp.fd >= 0 && x.arp.state == S7__LIVE_NONE) {
+            iarp = np;
+            p[np++] = (struct pollfd){x.arp.fd, POLLIN, 0};
         }
         for (int k = 0; k < NOTHER; k++) {
             ioth[k] = -1;
@@ -852,6 +897,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             until = x.neigh_next;
         if (echo_due(&x, now, deadline) && until > x.echo_next)
             until = x.echo_next;
+        if (until > s7__arp_next(&x.arp))
+            until = s7__arp_next(&x.arp);
         int wait = (int)(until - now);
         if (wait < 1)
             wait = 1;
@@ -864,6 +911,8 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
             continue;
         if (iraw >= 0 && p[iraw].revents)
             raw_read(&x, ev, port);
+        if (iarp >= 0 && p[iarp].revents)
+            s7__arp_read(&x.arp, s7_now_ms());
         if (isyn >= 0 && p[isyn].revents) {
             int e = 0;
             socklen_t l = sizeof e;
@@ -917,6 +966,9 @@ int s7__net_probe(const struct sockaddr *sa, socklen_t salen, const char *source
 
 finish:;
     int64_t tend = s7_now_ms();
+    s7__arp_read(&x.arp, tend);
+    ev->arp = x.arp.state == S7__LIVE_NONE && s7__arp_pending(&x.arp, tend) ? S7__LIVE_NOT_RUN
+                                                                            : x.arp.state;
     if (!ev->syn_ms)
         ev->syn_ms = (int)(tend - t0);
     char en[24], a[64];
@@ -1017,10 +1069,32 @@ finish:;
             add_probe(r, "route", 1, "no route to %s", ev->target);
         if (x.have_route) {
             addr_str(x.neigh_addr, a, sizeof a);
-            add_probe(r, "neighbour", ev->neigh != S7__NEIGH_UNKNOWN, "%s %s: %s%s",
-                      x.ri.has_gw ? "ARP entry of the gateway" : "ARP entry of", a,
-                      nud_name(x.neigh_raw),
-                      ev->neigh == S7__NEIGH_UNKNOWN ? " (rtnetlink not answered)" : "");
+            if (ev->neigh == S7__NEIGH_OLD)
+                add_probe(r, "neighbour", 1,
+                          "%s %s: %s, last confirmed %d.%d s ago, before this check: not proof "
+                          "that a device holds it now",
+                          x.ri.has_gw ? "ARP entry of the gateway" : "ARP entry of", a,
+                          nud_name(x.neigh_raw), ev->neigh_age_ms / 1000,
+                          ev->neigh_age_ms % 1000 / 100);
+            else
+                add_probe(r, "neighbour", ev->neigh != S7__NEIGH_UNKNOWN, "%s %s: %s%s",
+                          x.ri.has_gw ? "ARP entry of the gateway" : "ARP entry of", a,
+                          nud_name(x.neigh_raw),
+                          ev->neigh == S7__NEIGH_UNKNOWN ? " (rtnetlink not answered)" : "");
+        }
+        if (x.have_route && !x.ri.has_gw) {
+            if (ev->arp == S7__LIVE_ANSWER)
+                add_probe(r, "arp", 1, "packet socket on %s: %s answered after %d ms", x.arp.ifname,
+                          x.arp.from, x.arp.ms);
+            else if (ev->arp == S7__LIVE_NONE)
+                add_probe(r, "arp", 1,
+                          "packet socket on %s: %d ARP requests for %s, no answer within 1 s",
+                          x.arp.ifname, x.arp.sent, ev->target);
+            else if (x.arp.fd >= 0)
+                add_probe(r, "arp", 1, "packet socket on %s: no answer yet when the check ended",
+                          x.arp.ifname);
+            else
+                add_probe(r, "arp", 0, "%s", x.arp.why[0] ? x.arp.why : "not run");
         }
         if (x.v4 && x.syn_done && x.echo_fd < 0 && !x.echo_why[0] && ev->syn != S7__SYN_TIMEOUT &&
             !x.echo_sent)
@@ -1076,6 +1150,7 @@ finish:;
         close(x.echo_fd);
     if (x.raw_fd >= 0)
         close(x.raw_fd);
+    s7__arp_close(&x.arp);
     if (ev->syn == S7__SYN_CONNECTED) {
         *fd = x.syn_fd;
         return 0;

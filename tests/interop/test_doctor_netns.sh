@@ -5,6 +5,8 @@
 #                  SYN is never answered, the doctor waits its --timeout and says filtered;
 #   no_route       an address the client namespace has no route to: ENETUNREACH at once;
 #   port_closed    a port nothing listens on in the CPU's namespace: RST;
+#   host_unreachable an address removed a moment ago, its ARP entry still REACHABLE: the
+#                  doctor's own ARP requests (root) find nobody; unprivileged: no_answer;
 # and s7 scan seeing the same host as answering before the rule and filtered after it.
 # Skipped (exit 77, with the reason) when not root or when namespaces are not available.
 # The namespaces are deleted by name and the emulator killed by PID at exit (netns_lib.sh).
@@ -96,6 +98,31 @@ check_eq "$RC" 3 "no_route: exit 3"
 check_eq "$(jq 'f["id"]')" tcp "no_route: the tcp check fails"
 check_contains "$(jq 'f["detail"]')" "ENETUNREACH" "no_route: ENETUNREACH in the detail"
 check_contains "$(jq 'f["fix"]')" "ip route get 10.232.0.1" "no_route: the fix says how to check the route"
+
+# ---------------------------------------------------------------- a CPU gone a moment ago
+# The client's ARP entry of it is still REACHABLE (confirmed before the CPU went): not proof
+# it is there.  As root the doctor's own ARP requests find nobody: host_unreachable (it said
+# port_filtered, "it answers ARP", sending the network team); unprivileged it cannot ask,
+# and says the entry proves nothing: no_answer, never port_filtered.
+netns_exec plc ip addr add 10.231.1.5/24 dev "$NETNS_IF_B" || die "a second address in plc failed"
+# a connection attempt resolves it (RST: nothing on port 80), then the entry is REACHABLE
+netns_exec cli timeout 2 bash -c 'exec 3<>/dev/tcp/10.231.1.5/80' 2>/dev/null
+check_contains "$(netns_exec cli ip neigh show 10.231.1.5)" "REACHABLE" "10.231.1.5's ARP entry is REACHABLE"
+netns_exec plc ip addr del 10.231.1.5/24 dev "$NETNS_IF_B" || die "removing 10.231.1.5 failed"
+sleep 0.3 # as when the CPU went a moment before the check
+doc 10.231.1.5 --timeout 1000
+check_eq "$(jq 'd["verdict"]')" host_unreachable "gone a moment ago: host_unreachable (root)"
+check_contains "$(jq 'f["detail"]')" "our own requests got no answer within 1 s" \
+    "gone a moment ago: the doctor's own ARP requests are the evidence"
+check_contains "$(jq '[p["saw"] for p in d["network"]["probes"] if p["id"] == "neighbour"]')" \
+    "before this check: not proof" "gone a moment ago: the kernel's entry is named as old"
+RC=0
+JS="$(netns_exec cli setpriv --reuid=65534 --regid=65534 --clear-groups "$S7_BIN" doctor \
+    10.231.1.5 --timeout 1000 --json 2>/dev/null)" || RC=$?
+check_eq "$(jq 'd["verdict"]')" no_answer "gone a moment ago, unprivileged: no_answer"
+check_contains "$(jq 'f["fix"]')" "again as root" "gone a moment ago, unprivileged: the fix says how to tell"
+check_contains "$(jq '[p["saw"] for p in d["network"]["probes"] if p["id"] == "arp"]')" \
+    "needs root or CAP_NET_RAW" "unprivileged: why the ARP probe did not run"
 
 netns_kill "$PLC_PID"
 finish

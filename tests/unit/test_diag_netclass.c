@@ -48,7 +48,7 @@ static void run(const row *r)
 
 static void test_table(void)
 {
-    row rows[40];
+    row rows[48];
     size_t n = 0;
     s7__net_ev e;
 
@@ -106,6 +106,24 @@ static void test_table(void)
     e.neigh = S7__NEIGH_INCOMPLETE;
     rows[n++] = (row){"ARP still asking", e, S7_DIAG_NO_ANSWER, "whoever owns the CPU",
                       "neither SYN-ACK nor RST"};
+    /* on the segment, the kernel's ARP entry from before the check: not proof; our own ARP
+     * requests unanswered: down; answered: up */
+    e = base(S7__SYN_TIMEOUT);
+    e.on_link = 1;
+    e.neigh = S7__NEIGH_OLD;
+    e.neigh_age_ms = 5000;
+    rows[n++] = (row){"old ARP entry, no ARP of our own", e, S7_DIAG_NO_ANSWER, "as root",
+                      "last confirmed 5 s before the check"};
+    e.arp = S7__LIVE_NONE;
+    rows[n++] = (row){"old ARP entry, our ARP unanswered", e, S7_DIAG_HOST_UNREACHABLE, "power",
+                      "our own requests got no answer"};
+    e.neigh = S7__NEIGH_VALID;
+    rows[n++] = (row){"valid ARP entry, our ARP unanswered", e, S7_DIAG_HOST_UNREACHABLE, "power",
+                      "our own requests got no answer"};
+    e.arp = S7__LIVE_ANSWER;
+    e.neigh = S7__NEIGH_OLD;
+    rows[n++] = (row){"old ARP entry, our ARP answered", e, S7_DIAG_PORT_FILTERED,
+                      "network team (firewall)", "answers ARP on this segment now"};
     /* an ICMP error for the SYN */
     e = base(S7__SYN_ICMP);
     e.icmp_type = 3;
