@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,9 +311,19 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
     s7_client_tsaps(c, &r->local_tsap, &r->remote_tsap);
     tsap_desc(co, r->local_tsap, r->remote_tsap, td, sizeof td);
     s7__rec_reset(rec);
+    /* a second handle on the socket: after a CR that got no answer, TCP tells whether the
+     * partner's stack received it at all (the client closes its handle on failure) */
+    int watch = dup(fd);
     int64_t t0 = s7_now_ms();
     int rc = s7_client_connect_fd(c, fd);
     int total = (int)(s7_now_ms() - t0);
+    struct tcp_info ti;
+    socklen_t til = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    int unacked = rc == S7_ERR_TIMEOUT && !rec->cc_seen && !rec->dr_seen && watch >= 0 &&
+                  getsockopt(watch, IPPROTO_TCP, TCP_INFO, &ti, &til) == 0 && ti.tcpi_unacked > 0;
+    if (watch >= 0)
+        close(watch);
     /* where did the CR end: find the CC's time among the frames */
     int t_cc = -1;
     size_t n = rec->seen < S7__REC_KEEP ? rec->seen : S7__REC_KEEP;
@@ -383,6 +394,51 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
         s7__cat(cc->detail, sizeof cc->detail, "; the answer is not a COTP CC: %s (%s)",
                 s7_strerror(rc), s7_err_name(rc));
     cat_exchange(cc, rec);
+    if (unacked) {
+        /* the SYN passed, the data after it did not: the partner's TCP never acknowledged the
+         * CR (a hung device's kernel still would) */
+        s7__cat(cc->detail, sizeof cc->detail,
+                "; the partner's TCP never acknowledged the CR's bytes (%u retransmissions): "
+                "they did not reach it",
+                (unsigned)ti.tcpi_total_retrans);
+        set_cause(cc,
+                  "the path passes the TCP handshake to port 102 but drops the data after it: a "
+                  "firewall or intrusion prevention system that filters S7 traffic by content, "
+                  "or a link that loses larger packets (an MTU problem); the CPU never saw the "
+                  "request",
+                  "network team (firewall): ask for the rule that passes S7 (TCP 102, COTP/S7 "
+                  "payload) from this host to the PLC, not only the port; check the path's MTU "
+                  "(ping -M do -s 1400 PLC); the PLC is not at fault");
+        fail(r, C_COTP, S7_DIAG_PORT_FILTERED, rec);
+        s7_client_free(c);
+        return -1;
+    }
+    if (rc == S7_ERR_TPKT || rc == S7_ERR_COTP) {
+        /* an answer, but not ISO-on-TCP: another service holds port 102 here */
+        const s7_diag_frame *in = last_frame(rec, 0);
+        int echo = in && in->len >= 6 && (in->bytes[5] & 0xF0) == S7_COTP_CR;
+        r->cr_cause = S7_DIAG_CR_NOT_ISO;
+        if (echo)
+            snprintf(cc->cause, sizeof cc->cause,
+                     "the partner sent the COTP connection request back unchanged: an echo "
+                     "service listens on port %u, not an S7 CPU",
+                     r->port);
+        else
+            snprintf(cc->cause, sizeof cc->cause,
+                     "the partner answered the COTP connection request with bytes that are not "
+                     "ISO-on-TCP (TPKT, COTP): another service listens on port %u (a web "
+                     "server, a gateway's console, a port forwarder to something else), not an "
+                     "S7 CPU",
+                     r->port);
+        snprintf(cc->fix, sizeof cc->fix,
+                 "PLC owner: check that %s is the CPU's (or its CP's) address: another device "
+                 "holds it, or its port %u leads elsewhere; s7 scan finds the S7 CPUs of a "
+                 "subnet",
+                 r->addr, r->port);
+        fail(r, C_COTP, S7_DIAG_CR_REJECTED, rec);
+        s7_client_free(c);
+        return -1;
+    }
     fail(r, C_COTP, S7_DIAG_CR_REJECTED, rec);
     s7_client_free(c);
     /* cause, fix and alternatives: alternatives.c */

@@ -120,6 +120,7 @@ const char *s7_diag_cr_cause_name(int cause)
     case S7_DIAG_CR_ALL_REFUSED: return "all_refused";
     case S7_DIAG_CR_NOT_PROBED: return "not_probed";
     case S7_DIAG_CR_LATE_ANSWER: return "late_answer";
+    case S7_DIAG_CR_NOT_ISO: return "not_iso_on_tcp";
     default: return "unknown";
     }
 }

@@ -152,7 +152,8 @@ typedef enum s7_diag_cr_cause {
     S7_DIAG_CR_WRONG_TSAP,
     S7_DIAG_CR_ALL_REFUSED,
     S7_DIAG_CR_NOT_PROBED,
-    S7_DIAG_CR_LATE_ANSWER
+    S7_DIAG_CR_LATE_ANSWER,
+    S7_DIAG_CR_NOT_ISO /* the answer to the CR is not ISO-on-TCP: another service on the port */
 } s7_diag_cr_cause;
 /* "none" "resources_exhausted" "wrong_tsap" "all_refused" "not_probed" "late_answer" */
 S7_API const char *s7_diag_cr_cause_name(int cause);

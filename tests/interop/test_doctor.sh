@@ -345,6 +345,45 @@ check_contains "$(jq 'f["cause"]')" "never answers a COTP connection request" "s
 check_eq "$(jq 'len(d["cr"]["alternatives"]) <= 2')" true "silent: stops asking after two unanswered CRs"
 check_eq "$(( (t1 - t0) / 1000000 < 6000 ))" 1 "silent: done within a few timeouts (two runs)"
 
+# ---------------------------------------------------------------- cr_rejected: not ISO-on-TCP
+# another service on the port (one that answers with HTTP, an echo that sends the CR back):
+# not an S7 CPU, so no TSAPs are tried and no connection resources blamed
+for mode in http echo; do
+    oport=$(free_port) || die "no free port"
+    python3 -c '
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
+ppid = os.getppid()
+while os.getppid() == ppid:
+    try:
+        c = s.accept()[0]
+    except socket.timeout:
+        continue
+    c.settimeout(2)
+    try:
+        d = c.recv(4096)
+        c.sendall(d if sys.argv[2] == "echo" else b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    except OSError:
+        pass
+    c.close()
+' "$oport" "$mode" &
+OTHER=$!
+on_exit "kill $OTHER 2>/dev/null; wait $OTHER 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$oport") 2>/dev/null && break; sleep 0.05; done
+    doc "127.0.0.1:$oport"
+    expect cr_rejected 3 cotp "s7 scan finds the S7 CPUs" "cr_rejected ($mode on the port)"
+    check_eq "$(jq 'd["cr"]["cause"]')" not_iso_on_tcp "$mode: cr.cause not_iso_on_tcp"
+    check_eq "$(jq 'len(d["cr"]["alternatives"])')" 0 "$mode: no TSAPs tried"
+    check_lacks "$(jq 'f["cause"]')" "connection resources" "$mode: no connection resources blamed"
+    dout="$("$S7_BIN" discover "127.0.0.1:$oport" 2>&1 >/dev/null)"
+    check_contains "$dout" "answers, but not with ISO-on-TCP" "$mode: s7 discover says it is not an S7 CPU"
+    check_lacks "$dout" "free connections" "$mode: s7 discover does not ask to free connections"
+    kill "$OTHER" 2>/dev/null
+    wait "$OTHER" 2>/dev/null
+done
+check_contains "$(jq 'f["cause"]')" "an echo service listens on port $oport" "echo: named"
+
 # ---------------------------------------------------------------- --trace: every frame on stderr
 start_s7server --profile s7-1500 --put-get on --db 1:16
 TR="$("$S7_BIN" doctor "$S7SRV_ADDR" --db 1 --trace 2>&1 >/dev/null)"

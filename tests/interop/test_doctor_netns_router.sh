@@ -12,6 +12,8 @@
 #   .7  nft drop of everything to it                   -> no_answer (nothing proves it up or down)
 #   .8  nft reject with icmp host-unreachable          -> port_rejected (ping and ports answer)
 #   .9  nft reset of all TCP, ICMP dropped             -> port_rejected (every RST zero hops away)
+#   .10 nft drop of TCP 102 segments with data (PSH) -> port_filtered at cotp (the CR never
+#                                                         reaches the CPU's TCP)
 #   10.241.3.5 via a gateway nobody holds (10.241.1.77) -> no_route (this machine's routing)
 #   .97 (nobody) nft drop of its 102 and of the echo   -> host_unreachable (the router reports
 #                                                         it for the SYNs to the other ports)
@@ -43,7 +45,7 @@ netns_exec cli sysctl -qw net.ipv4.ping_group_range="65534 65534" || die "ping_g
 netns_bridge r br0 $P.2.1/24
 netns_attach cell $P.2.2/24 r br0
 CELL_IF="$NETNS_IF_A"
-for a in 4 5 6 7 8 9; do netns_exec cell ip addr add $P.2.$a/24 dev "$CELL_IF"; done
+for a in 4 5 6 7 8 9 10; do netns_exec cell ip addr add $P.2.$a/24 dev "$CELL_IF"; done
 netns_route cell $P.2.1
 netns_attach idle $P.2.3/24 r br0
 netns_route idle $P.2.1
@@ -78,6 +80,7 @@ table inet s7t {
     ip daddr $P.2.8 tcp dport 102 reject with icmp type host-unreachable
     ip daddr $P.2.9 meta l4proto tcp reject with tcp reset
     ip daddr $P.2.9 meta l4proto icmp drop
+    ip daddr $P.2.10 tcp dport 102 tcp flags & psh == psh drop
     ip daddr $P.2.97 tcp dport 102 drop
     ip daddr $P.2.97 icmp type echo-request drop
     ip6 daddr $V6:2::6 tcp dport 102 reject with icmpv6 type admin-prohibited
@@ -147,6 +150,7 @@ case_bg off_router_other $P.2.97 --timeout 1000
 TEXT=1 case_bg off_segment $P.1.99
 case_bg unreach_filter $P.2.8
 case_bg reset_all $P.2.9
+case_bg halfopen $P.2.10 --timeout 1000
 # a route of this machine through a gateway nobody holds
 netns_exec cli ip route add $P.3.0/24 via $P.1.77 || die "the route via a dead gateway failed"
 case_bg dead_gw $P.3.5
@@ -167,7 +171,7 @@ user_bg drop_user $P.2.2 --timeout 1000
 user_bg off_user $P.2.98
 for p in "${BG[@]}"; do wait "$p"; done
 t1=$(date +%s%N)
-pass "20 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
+pass "21 doctor runs in parallel took $(( (t1 - t0) / 1000000 )) ms"
 
 # q NAME EXPR: R = EXPR evaluated over NAME.json (d: the document, f: the failing check,
 # p: the probes by id), by one python3 that stays up for every question (a python3 per
@@ -265,6 +269,15 @@ expect unreach_filter port_rejected "network team (firewall)" "while $P.2.8 is u
 # every TCP port reset by the router, ICMP dropped: the RSTs come zero hops away, the target
 # is behind the router; the other ports' RSTs are the router's too
 expect reset_all port_rejected "network team (firewall)" "a sender zero hops away" "passes TCP 102"
+# the handshake passes, the data after it is dropped: the CR never reaches the CPU's TCP
+q halfopen 'd["verdict"]'
+check_eq "$R" port_filtered "halfopen: verdict port_filtered (the path, not the device)"
+q halfopen 'f["id"]'
+check_eq "$R" cotp "halfopen: the cotp check fails"
+q halfopen 'd["network"]["team"]'
+check_eq "$R" "network team (firewall)" "halfopen: the team to call"
+q halfopen 'f["detail"]'
+check_contains "$R" "never acknowledged the CR's bytes" "halfopen: the detail says the CR never arrived"
 # the gateway of this machine's route answers no ARP: this machine's routing, not the CPU
 expect dead_gw no_route "routing of this machine" "behind the gateway $P.1.77, and no device answers ARP for $P.1.77" "its gateway $P.1.77"
 
@@ -320,10 +333,10 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     python3 -c '
 import json, sys
 for f in sys.argv[1:]:
-    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,off_user,drop_undoc,reject_doc,reject_elsewhere,admin6,unreach_filter,reset_all,dead_gw}.json \
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{drop,reset,icmp_port,admin,dropall,closed,off_router,off_segment,reset_user,drop_user,off_user,drop_undoc,reject_doc,reject_elsewhere,admin6,unreach_filter,reset_all,dead_gw,halfopen}.json \
         >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
     out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
-        pass "18 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
+        pass "19 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
 else
     fail "node and ajv are needed to validate the JSON (make deps)"
 fi

@@ -117,6 +117,34 @@ int cmd_discover(cli *c)
                 first_cc = first_cc ? first_cc : a;
             }
         }
+        size_t foreign = 0, silent = 0;
+        for (size_t i = 0; i < r.ntries; i++) {
+            foreign += r.tries[i].result == S7_ERR_TPKT || r.tries[i].result == S7_ERR_COTP;
+            silent += r.tries[i].result == S7_ERR_TIMEOUT;
+        }
+        if (!cc && !setup && r.ntries && foreign == r.ntries) {
+            fprintf(stderr,
+                    "error: %s port %u answers, but not with ISO-on-TCP (%s): it is not an S7 "
+                    "CPU\n"
+                    "  cause: another service listens on port %u (a web server, an echo, a port "
+                    "forwarder to something else)\n"
+                    "  fix: check that %s is the CPU's (or its CP's) address; s7 scan finds the "
+                    "S7 CPUs of a subnet\n",
+                    c->host, c->port, s7_strerror(r.tries[0].result), c->port, c->host);
+            return CLI_NOCONN;
+        }
+        if (!cc && !setup && r.ntries && silent == r.ntries) {
+            fprintf(stderr,
+                    "error: %s accepts TCP on port %u but answered none of the connection "
+                    "requests tried\n"
+                    "  cause: not an S7 CPU (another service on the port), a hung device, or a "
+                    "path that passes the TCP handshake but drops the data after it (a firewall "
+                    "filtering by content)\n"
+                    "  fix: s7 doctor %s tells the device from the path (it sees whether the "
+                    "request reached the partner's TCP)\n",
+                    c->host, c->port, c->target);
+            return CLI_NOCONN;
+        }
         if (!cc && !setup) {
             fprintf(stderr,
                     "error: %s accepts TCP on port %u but refused every connection request "
