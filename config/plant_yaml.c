@@ -269,7 +269,11 @@ static int load_conns(yaml_cx *y, struct fy_node *v)
                 rc = ex ? load_exchange(y, xe, w, ex) : yaml_oom(y);
             }
             if (rc == 0 && !c->nex)
-                rc = yaml_err(y, x.exchanges, "%s: exchanges: the list is empty", x.where);
+                rc = yaml_err(y, x.exchanges,
+                              "%s: exchanges: the list is empty: list what it reads or writes, "
+                              "e.g. exchanges: [{direction: GET, range: DB10.DBB0..DBB63, "
+                              "cycle: 500}]",
+                              x.where);
         }
         if (rc)
             return -1;

@@ -330,13 +330,30 @@ void yaml_close(yaml_cx *y)
 
 /* ---------------------------------------------------------------- errors */
 
+/* The line of the key whose value is n (an empty [] or {} has no token of its own). */
+static int key_line(struct fy_node *n)
+{
+    struct fy_node *up = n ? fy_node_get_parent(n) : NULL;
+    if (!up || !fy_node_is_mapping(up))
+        return 0;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(up, &it)))
+        if (fy_node_pair_value(p) == n)
+            return yaml_line(fy_node_pair_key(p));
+    return 0;
+}
+
 int yaml_line(struct fy_node *n)
 {
-    for (int depth = 0; n && depth < 8; depth++) {
+    struct fy_node *at = n;
+    int line = 0;
+    for (int depth = 0; n && depth < 8 && !line; depth++) {
         if (fy_node_is_scalar(n)) {
             struct fy_token *t = fy_node_get_scalar_token(n);
             const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-            return m ? m->line + 1 : 0;
+            line = m ? m->line + 1 : 0;
+            break;
         }
         void *it = NULL;
         if (fy_node_is_mapping(n)) {
@@ -345,10 +362,10 @@ int yaml_line(struct fy_node *n)
         } else if (fy_node_is_sequence(n)) {
             n = fy_node_sequence_iterate(n, &it);
         } else {
-            return 0;
+            break;
         }
     }
-    return 0;
+    return line ? line : key_line(at);
 }
 
 /* The message of fmt/ap cut to the loader's y->msg_cap, then "FILE:LINE: " in front. */

@@ -310,10 +310,10 @@ bad partnerline '  - {local_cpu: b, job: bsend a 5 every 1s from DB2.DBW0}' \
     "$S7_TEST_TMP/partnerline.yaml:5: jobs[0]: a bsend job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 exchange moves data with GET and PUT; give it to the CPU that runs it"
 bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}}' \
     "$S7_TEST_TMP/yamlconn.yaml:5:"
-bad emptyjob $'  - local_cpu: b\n    job:' "$S7_TEST_TMP/emptyjob.yaml:5: jobs[0]: no job: give the job"
+bad emptyjob $'  - local_cpu: b\n    job:' "$S7_TEST_TMP/emptyjob.yaml:6: jobs[0]: no job: give the job"
 bad emptymap $'  - local_cpu: b\n    job: {}' "$S7_TEST_TMP/emptymap.yaml:5: job: no name:"
 bad emptylist $'  - local_cpu: b\n    job: {name: s, kind: get, connection: a,\n          addr: [], local: DB2.DBW0, every: 1s}' \
-    "$S7_TEST_TMP/emptylist.yaml:6: addr: the list is empty"
+    "$S7_TEST_TMP/emptylist.yaml:7: addr: the list is empty"
 bad blankname '  - {name: "  ", local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0}' \
     "$S7_TEST_TMP/blankname.yaml:5: jobs[0].name: '  ' is no job name: use 1..63 letters, digits and - _ . #"
 bad yamlname $'  - local_cpu: b\n    job: {name: "a b", kind: get, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}' \

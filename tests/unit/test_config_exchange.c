@@ -426,7 +426,7 @@ static const struct {
      " jobs: entry 1 is empty: give a job (name:, kind:, connection:, addr:, local:, every:) or "
      "one line (\"get HOST ADDR every 100ms into LOCAL\")"},
     {"jobs:\n  - {name: x, kind: get, host: h,\n     addr: [], local: MW0, every: 1s}\n",
-     "2: addr: the list is empty: give one to four addresses"},
+     "3: addr: the list is empty: give one to four addresses"}, /* the key's line */
     /* a partner's keys under connection: instead of beside kind: */
     {"jobs:\n  - {name: a, kind: get, connection: {host: h, port: 1102}, addr: MW0, local: MW0, "
      "every: 1s}\n",

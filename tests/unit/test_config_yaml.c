@@ -139,6 +139,10 @@ static void test_plant_lines(void)
          "a BYTE range starts on a byte: the bit must be .0"},
         {"DB10.DBB0..DBB63", "P#DB10.DBB0 BYTE 64", 19, "the start as .DBX<byte>.<bit>"},
         {"cycle: 2s", "cycle: 2s\ncolour: red", 21, "unknown key 'colour'"},
+        /* an empty list has no line of its own: its key's line, and the fix */
+        {"    exchanges:\n      - get: DB10.DBB0..DBB63\n        cycle: 2s\n",
+         "    exchanges: []\n", 18,
+         "exchanges: the list is empty: list what it reads or writes, e.g."},
         /* IPv6, host names, roles, routers */
         {"10.10.1.10", "'[fd00::10]'", 8, "write an IPv6 address without brackets"},
         {"10.10.1.10", "fd00::10::1", 8, "is not an IPv6 address"},
