@@ -72,17 +72,51 @@ static int add_conn(s7_policy *pol, const s7_plant *pl, const s7_plant_conn *c, 
                  pl->file ? pl->file : "", pl->file ? ": " : "", c->name, a->name);
         return S7_ERR_INVAL;
     }
-    s7_policy_partner *pt = s7_policy_add_partner(pol, a->name);
-    if (!pt)
-        return S7_ERR_NOMEM;
-    pt->any_addr = 0;
-    if (s7_plant_parse_addr(a->address, &pt->addr) < 0)
+    s7_plant_addr addr;
+    if (s7_plant_parse_addr(a->address, &addr) < 0)
         return S7_ERR_INVAL;
-    pt->type = c->type;
-    pt->local_tsap = c->local_tsap;
-    pt->remote_tsap = c->remote_tsap;
-    pt->line = c->line;
-    snprintf(pt->rule, sizeof pt->rule, "conn %s", c->name);
+    /* A connection request carries the source address, the type and the TSAPs, nothing
+     * more: every documented connection that one CR matches is the same partner of the
+     * policy, or the first would hide the others (s7_policy_match takes the first).  So
+     * the connections of one active partner with the same type and TSAPs join into one
+     * partner with all their exchanges; another partner of the inventory at that address
+     * with them cannot be told apart from it and is an error. */
+    s7_policy_partner *pt = NULL;
+    for (size_t i = 0; i < pol->npartners && !pt; i++) {
+        s7_policy_partner *o = &pol->partners[i];
+        if (o->addr.family != addr.family ||
+            (addr.family == S7_PLANT_AF_INET ? o->addr.ip != addr.ip
+                                             : memcmp(o->addr.ip6, addr.ip6, 16) != 0) ||
+            o->type != c->type || o->local_tsap != c->local_tsap ||
+            o->remote_tsap != c->remote_tsap)
+            continue;
+        if (strcmp(o->name, a->name) != 0) {
+            snprintf(err, errcap,
+                     "%s:%d: connection %s: its active partner %s has the address, connection "
+                     "type and TSAPs of partner %s (%s, line %d): the guard cannot tell their "
+                     "connections apart (give one of them other TSAPs, or document both as one "
+                     "partner)",
+                     pl->file ? pl->file : "-", c->line, c->name, a->name, o->name, o->rule,
+                     o->line);
+            return S7_ERR_INVAL;
+        }
+        pt = o;
+        size_t l = strlen(pt->rule);
+        if (l + strlen(c->name) + 3 < sizeof pt->rule)
+            snprintf(pt->rule + l, sizeof pt->rule - l, ", %s", c->name);
+    }
+    if (!pt) {
+        pt = s7_policy_add_partner(pol, a->name);
+        if (!pt)
+            return S7_ERR_NOMEM;
+        pt->any_addr = 0;
+        pt->addr = addr;
+        pt->type = c->type;
+        pt->local_tsap = c->local_tsap;
+        pt->remote_tsap = c->remote_tsap;
+        pt->line = c->line;
+        snprintf(pt->rule, sizeof pt->rule, "conn %s", c->name);
+    }
     for (size_t e = 0; e < c->nex; e++) {
         const s7_plant_exchange *x = &c->ex[e];
         for (size_t i = 0; i < x->nranges; i++) {

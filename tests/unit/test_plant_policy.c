@@ -296,11 +296,73 @@ static void test_services(void)
     CHECK_INT(s7_policy_szl_identity(0x0132), 1);
 }
 
+/* Several documented connections of one partner to the CPU with the same type and TSAPs
+ * (an HMI whose inventory lists one connection per screen, say): a CR cannot tell them
+ * apart, so they are one partner of the policy with every exchange of each; one of
+ * another type stays a partner of its own. */
+static void test_same_partner_conns(void)
+{
+    s7_plant *pl = s7_plant_new();
+    static const char *const names[2] = {"hmi1", "plc1"};
+    static const char *const addrs[2] = {"10.0.1.20", "10.0.1.10"};
+    for (int i = 0; i < 2; i++) {
+        s7_plant_partner *pt = s7_plant_add_partner(pl, names[i]);
+        CHECK_INT(s7_plant_partner_set_address(pt, addrs[i]), 0);
+        CHECK_INT(s7_plant_partner_set_cell(pt, "line"), 0);
+        if (i == 1) {
+            pt->rack = 0;
+            pt->slot = 2;
+        }
+    }
+    s7_plant_conn *c = s7_plant_add_conn(pl, "a", "hmi1", "plc1");
+    c->type = 2;
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 8);
+    c = s7_plant_add_conn(pl, "b", "hmi1", "plc1");
+    c->type = 2;
+    e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 8, 8);
+    e = s7_plant_conn_add_exchange(c, S7_PLANT_PUT, 0);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 11, 0, 2);
+    c = s7_plant_add_conn(pl, "c", "hmi1", "plc1");
+    c->type = 1;
+    e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 0);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 32, 2);
+    char err[400];
+    CHECK_INT(s7_plant_validate(pl, err, sizeof err), 0);
+    s7_policy *pol = NULL;
+    CHECK_INT(s7_policy_from_plant(pl, "plc1", &pol, err, sizeof err), 0);
+    if (pol) {
+        CHECK_INT(pol->npartners, 2);
+        char why[200];
+        long i = s7_policy_match(pol, "10.0.1.20", 2, 0x0100, 0x0202, why, sizeof why);
+        CHECK_INT(i, 0);
+        if (i == 0) {
+            const s7_policy_partner *pt = &pol->partners[0];
+            CHECK_STR(pt->rule, "conn a, b");
+            CHECK_INT(pt->nranges, 3);
+            /* b's GET, across a's and b's, b's PUT; not c's range (type pg) */
+            long r = s7_policy_check(pt, S7_AREA_DB, 10, 8, 2, S7_POL_READ);
+            CHECK_INT(r, 1);
+            if (r == 1)
+                CHECK_STR(pt->ranges[1].rule, "conn b GET DB10.DBB8..DBB15");
+            CHECK_INT(s7_policy_check(pt, S7_AREA_DB, 10, 4, 8, S7_POL_READ), 0);
+            CHECK_INT(s7_policy_check(pt, S7_AREA_DB, 11, 0, 2, S7_POL_WRITE), 2);
+            CHECK_INT(s7_policy_check(pt, S7_AREA_DB, 10, 8, 2, S7_POL_WRITE), -1);
+            CHECK_INT(s7_policy_check(pt, S7_AREA_DB, 10, 32, 2, S7_POL_READ), -1);
+        }
+        CHECK_INT(s7_policy_match(pol, "10.0.1.20", 1, 0x0100, 0x0102, why, sizeof why), 1);
+    }
+    s7_policy_free(pol);
+    s7_plant_free(pl);
+}
+
 int main(void)
 {
     test_ranges();
     test_match();
     test_from_plant();
+    test_same_partner_conns();
     test_timer_counter();
     test_services();
     return t_done();
