@@ -25,6 +25,7 @@
 #define ERR_PROTECTION 0xD241u
 #define ERR_NOT_AVAILABLE 0x8104u
 #define ERR_CANNOT 0x8404u
+#define ERR_PDU 0x8500u
 
 static void bit_set(uint8_t *m, unsigned i) { m[i >> 3] = (uint8_t)(m[i >> 3] | (1u << (i & 7))); }
 static int bit_get(const uint8_t *m, unsigned i) { return (m[i >> 3] >> (i & 7)) & 1; }
@@ -55,6 +56,24 @@ static int local_ack(s7__gplan *pl, const s7_pdu *p, uint16_t err, uint8_t *out,
     pl->verdict = S7__GV_LOCAL;
     pl->len = (size_t)n;
     return 0;
+}
+
+/* A request the client's PDU does not take (the request itself, or the answer it asks
+ * for): Ack 0x8500, as server/dispatch.c and a CPU answer it, with one decision. */
+static int too_big(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, const char *op, uint8_t fn,
+                   const char *result, uint8_t *out, size_t cap)
+{
+    s7_guard_decision d;
+    dec_init(&d, p, op);
+    d.fn = fn;
+    d.action = S7_GUARD_REFUSE;
+    d.result = result;
+    decide(g, &d);
+    memset(pl->refused, 0, sizeof pl->refused);
+    pl->n = 0;
+    pl->kind = S7__GJ_PASS;
+    pl->is_ud = 0;
+    return local_ack(pl, p, ERR_PDU, out, cap);
 }
 
 /* Bytes an item covers: *off byte offset, return the length (0: not a range the policy
@@ -328,6 +347,18 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
         decide(g, &d);
         return local_ack(pl, p, ERR_CANNOT, out, cap);
     }
+    if (!write && g->pdu) {
+        /* the answer counted as if every item succeeded (server/dispatch.c read_var) */
+        uint64_t need = 14;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t b =
+                specs[i].ts == S7_TS_BIT ? 1 : s7_ts_elem_size(specs[i].ts) * specs[i].count;
+            need += 4u + b + ((b & 1u) && i + 1 < n ? 1u : 0u);
+        }
+        if (need > g->pdu)
+            return too_big(g, p, pl, "read", fn, "refused: 0x8500 the answer would not fit the PDU",
+                           out, cap);
+    }
     pl->n = (uint8_t)n;
     pl->kind = write ? S7__GJ_WRITE : S7__GJ_READ;
     unsigned allowed = 0;
@@ -597,6 +628,21 @@ int s7__guard_filter(s7__gctx *g, const uint8_t *pdu, size_t len, s7__gplan *pl,
     }
     pl->ref = p.ref;
     int r;
+    if (g->pdu && len > g->pdu && (p.rosctr == S7_JOB || p.rosctr == S7_USERDATA) &&
+        !(p.rosctr == S7_JOB && p.param_len >= 1 && p.param[0] == S7_FN_SETUP)) {
+        /* larger than the client's PDU: a CPU refuses it whole */
+        uint8_t fn = p.rosctr == S7_JOB && p.param_len ? p.param[0] : 0;
+        const char *op = p.rosctr == S7_USERDATA ? "job"
+                         : fn == S7_FN_READ      ? "read"
+                         : fn == S7_FN_WRITE     ? "write"
+                                                 : "job";
+        r = too_big(g, &p, pl, op, fn, "refused: 0x8500 request larger than the PDU", out, cap);
+        if (r < 0) {
+            pl->verdict = S7__GV_CLOSE;
+            pl->why = "the answer does not fit";
+        }
+        return 0;
+    }
     if (p.rosctr == S7_JOB)
         r = filter_job(g, &p, pl, out, cap);
     else if (p.rosctr == S7_USERDATA)

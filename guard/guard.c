@@ -844,6 +844,14 @@ static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
         if (n < 0 || (c->pdu && (size_t)n > 65536)) {
             glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
                  s7_strerror(n < 0 ? n : S7_ERR_TOOBIG));
+        } else if (!j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
+            /* a Job's answer the client's PDU does not take (the filter holds requests to
+             * it, so an item it cannot size, a DBREAD range): the CPU's answer to it */
+            glog(g, S7_LOG_WARN, "%s: an answer of %d bytes does not fit its PDU (%u): 0x8500",
+                 c->peer, n, c->pdu);
+            n = s7_ack_error_encode(g->scratch, SCRATCH, j->pl.ref, 0x85, 0x00);
+            if (n < 0 || cli_send_pdu(g, c, g->scratch, (size_t)n) < 0)
+                glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         } else if (j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
             if (ud_split(g, c, g->scratch, (size_t)n) < 0)
                 glog(g, S7_LOG_WARN,
@@ -1587,6 +1595,7 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             x.ctx = &dx;
             x.range_hits = g->parts[c->partner].range_hits;
             x.owns_job = owns_job;
+            x.pdu = c->pdu;
             s7__guard_filter(&x, ev.pdu, ev.len, &pl, g->scratch, SCRATCH);
             c->szl_ok = x.szl_ok;
             g->st.items_allowed += x.items_allowed;

@@ -43,6 +43,11 @@ typedef struct s7__gctx {
      * conn are the caller's); may be NULL */
     void (*decide)(void *ctx, s7_guard_decision *d);
     void *ctx;
+    /* the client's negotiated PDU (0: none known): a Job or Userdata request larger than it,
+     * or a Read Var whose answer would be larger, is answered Ack 0x8500 here, as a CPU
+     * answers it (a shared upstream carries a larger PDU than the client's, so the CPU would
+     * not) */
+    size_t pdu;
     /* non-zero when the CPU's cyclic-data job number is one of this client's subscriptions;
      * may be NULL (any job) */
     int (*owns_job)(void *ctx, uint8_t job);
