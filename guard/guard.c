@@ -38,6 +38,7 @@ typedef struct gjob {
     size_t len;
     uint8_t *pdu;    /* the bytes to send (in the job's own allocation, after it); NULL once sent */
     int rate_waited; /* held by its partner's rate limit (counted once) */
+    int64_t sent_at; /* when it went to the CPU (the upstream's request deadline) */
     /* several clients' reads in one request to the CPU (coalesce.c): the batch's job holds
      * its members, in order, linked by next; a member the items of its own it carries */
     struct gjob *members;
@@ -183,6 +184,7 @@ void s7_guard_opts_init(s7_guard_opts *o)
     o->cr_timeout_ms = 5000;
     o->setup_timeout_ms = 5000;
     o->connect_timeout_ms = 5000;
+    o->request_timeout_ms = 10000;
     o->max_per_source = 64;
     o->max_clients = 4096;
     o->conn_queue = 64;
@@ -630,11 +632,13 @@ static void up_close(s7_guard *g, gup *u, const char *why)
     for (size_t i = 0; i < n; i++)
         job_free(jobs[i]);
     /* fail closed: the clients it served lose their connection */
+    char cwhy[200];
+    snprintf(cwhy, sizeof cwhy, "the connection to the CPU closed (%s)", why);
     while (u->ncli) {
         gcli *c = u->clis[u->ncli - 1];
         c->up = NULL;
         u->ncli--;
-        cli_close(g, c, "the connection to the CPU closed");
+        cli_close(g, c, cwhy);
     }
     if (u->fd >= 0) {
         s7_loop_del(g->loop, u->fd);
@@ -1187,6 +1191,7 @@ static void pump(s7_guard *g, gup *u)
         if (!j)
             break;
         j->pl.is_ud = 1;
+        j->sent_at = now;
         if (s7_conn_submit_end(u->c, (size_t)n, j, 0) < 0) {
             free(j);
             break;
@@ -1247,12 +1252,14 @@ static void pump(s7_guard *g, gup *u)
         gjob *batch = u->shared && g->coalesce ? batch_reads(g, u, j, b, cap, &blen) : NULL;
         if (batch) {
             forwarded(g, pick);
+            batch->sent_at = now;
             if (s7_conn_submit_end(u->c, blen, batch, 0) < 0)
                 job_free(batch);
             continue;
         }
         memcpy(b, j->pdu, j->len);
         j->pdu = NULL;
+        j->sent_at = now;
         if (s7_conn_submit_end(u->c, j->len, j, 0) < 0) {
             job_free(j);
             continue;
@@ -1890,6 +1897,20 @@ static void do_accept(s7_guard *g, int64_t now)
     }
 }
 
+/* Non-zero when a request of u has been with the CPU longer than the request deadline. */
+static int up_overdue(const s7_guard *g, gup *u, int64_t now)
+{
+    void *jobs[256];
+    uint32_t subs[256];
+    size_t n = s7_conn_inflight_jobs(u->c, jobs, subs, 256);
+    for (size_t i = 0; i < n; i++) {
+        const gjob *j = jobs[i];
+        if (j && j->sent_at && now - j->sent_at >= g->o.request_timeout_ms)
+            return 1;
+    }
+    return 0;
+}
+
 static void tick(s7_guard *g, int64_t now)
 {
     if (now < g->next_tick)
@@ -1950,6 +1971,18 @@ static void tick(s7_guard *g, int64_t now)
         if (u->state != UP_READY && g->o.connect_timeout_ms &&
             now - u->started >= g->o.connect_timeout_ms) {
             up_close(g, u, "no connection to the CPU in time");
+            continue;
+        }
+        if (u->state == UP_READY && g->o.request_timeout_ms && up_overdue(g, u, now)) {
+            /* a CPU that leaves a request unanswered keeps its AmQ slot for good: the
+             * connection is broken, and a fresh one gives the slots back */
+            char why[160];
+            snprintf(why, sizeof why, "the CPU did not answer a request within %lld ms",
+                     (long long)g->o.request_timeout_ms);
+            glog(g, S7_LOG_WARN, "upstream connection to %s:%u: %s: closing it", g->up_host,
+                 g->up_port, why);
+            g->st.closed_timeout++;
+            up_close(g, u, why);
             continue;
         }
         if (u->ud_owner && now - u->ud_owner_at >= UD_HOLD_MS) {

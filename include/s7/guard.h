@@ -111,6 +111,10 @@ typedef struct s7_guard_opts {
      * each guard keeps its own buckets. */
     int (*rate_take)(void *ctx, const char *partner, unsigned rate, int64_t now_ms);
     void *rate_ctx;
+    /* a request sent to the CPU and not answered this long: the upstream connection is
+     * taken as broken, closed with the clients it served (they reconnect to a fresh one,
+     * which gives the CPU's AmQ back); default 10000, 0 none */
+    int64_t request_timeout_ms;
 } s7_guard_opts;
 
 S7_API void s7_guard_opts_init(s7_guard_opts *o);

@@ -167,9 +167,224 @@ static void test_pdu(int shared)
     station_stop(&s);
 }
 
+/* ---------------------------------------------------------------- a fake CPU */
+
+/* A CPU on loopback, its own thread, up to 8 connections at once: CC to every CR, AmQ 4
+ * and PDU 240 to the setup, and to a Read Var the items' bytes (zero), except: a read whose
+ * first item starts at byte 1000 or later is never answered (silent); with fewer, an answer
+ * to two or more items leaves the last one out. */
+typedef struct fakecpu {
+    int lfd;
+    uint16_t port;
+    int fewer;
+    volatile int stop;
+    pthread_t th;
+    int conns; /* connections accepted */
+} fakecpu;
+
+static void fake_serve(fakecpu *fc, int fd)
+{
+    static rx q;
+    static uint8_t f[8192];
+    uint8_t p[4096], zero[1024];
+    memset(zero, 0, sizeof zero);
+    int r = rx_next(fd, &q, 200);
+    if (r <= 0)
+        return;
+    if (q.cotp == 0xE0) { /* CR -> CC (its parameters echoed) */
+        uint8_t cc[64];
+        memcpy(cc, q.pdu, q.len);
+        cc[5] = 0xD0;
+        cc[6] = q.pdu[8];
+        cc[7] = q.pdu[9];
+        cc[8] = 0x00;
+        cc[9] = 0x01;
+        tx_all(fd, cc, q.len);
+        return;
+    }
+    if (q.cotp != 0xF0)
+        return;
+    s7_pdu pd;
+    if (s7_pdu_decode(q.pdu, q.len, &pd) < 0 || pd.rosctr != S7_JOB || pd.param_len < 2)
+        return;
+    int n = -1;
+    if (pd.param[0] == S7_FN_SETUP) {
+        s7_setup su = {4, 4, 240};
+        n = s7_setup_resp_encode(p, sizeof p, pd.ref, &su);
+    } else if (pd.param[0] == S7_FN_READ) {
+        uint8_t fn;
+        s7_var_spec sp[20];
+        unsigned k = 0;
+        if (s7_var_req_decode(&pd, &fn, sp, 20, &k) < 0 || k == 0 || (sp[0].addr >> 3) >= 1000)
+            return;
+        s7_data_item it[20];
+        memset(it, 0, sizeof it);
+        for (unsigned i = 0; i < k; i++) {
+            it[i].rc = S7_RC_OK;
+            it[i].ts = S7_DTS_BYTE;
+            it[i].data = zero;
+            it[i].nbytes = sp[i].count < sizeof zero ? sp[i].count : sizeof zero;
+        }
+        n = s7_read_resp_encode(p, sizeof p, pd.ref, it, fc->fewer && k > 1 ? k - 1 : k);
+    }
+    if (n > 0)
+        tx_all(fd, f, dt(f, p, (size_t)n));
+}
+
+static void *fake_main(void *a)
+{
+    fakecpu *fc = a;
+    int fds[8];
+    int nfd = 0;
+    while (!fc->stop) {
+        struct pollfd pl[9];
+        pl[0] = (struct pollfd){fc->lfd, POLLIN, 0};
+        for (int i = 0; i < nfd; i++)
+            pl[i + 1] = (struct pollfd){fds[i], POLLIN, 0};
+        if (poll(pl, (nfds_t)nfd + 1, 50) <= 0)
+            continue;
+        /* the connections polled (one accepted now waits for the next round) */
+        for (int i = nfd - 1; i >= 0; i--) {
+            if (!(pl[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char c;
+            if (recv(fds[i], &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+                close(fds[i]);
+                fds[i] = fds[--nfd];
+                continue;
+            }
+            fake_serve(fc, fds[i]);
+        }
+        if ((pl[0].revents & POLLIN) && nfd < 8) {
+            int fd = accept(fc->lfd, NULL, NULL);
+            if (fd >= 0) {
+                fds[nfd++] = fd;
+                fc->conns++;
+            }
+        }
+    }
+    for (int i = 0; i < nfd; i++)
+        close(fds[i]);
+    return NULL;
+}
+
+static int fake_start(fakecpu *fc, int fewer)
+{
+    memset(fc, 0, sizeof *fc);
+    fc->fewer = fewer;
+    fc->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    if (fc->lfd < 0 || bind(fc->lfd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        listen(fc->lfd, 16) != 0 || getsockname(fc->lfd, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    fc->port = ntohs(a.sin_port);
+    return pthread_create(&fc->th, NULL, fake_main, fc) == 0 ? 0 : -1;
+}
+
+static void fake_stop(fakecpu *fc)
+{
+    fc->stop = 1;
+    pthread_join(fc->th, NULL);
+    close(fc->lfd);
+}
+
+/* A guard (its own thread) in front of fc with policy pol and the request deadline ms. */
+static s7_guard *guard_on(const fakecpu *fc, s7_policy *pol, int64_t request_ms, pthread_t *th)
+{
+    char up[64];
+    snprintf(up, sizeof up, "127.0.0.1:%u", fc->port);
+    s7_guard_opts o;
+    s7_guard_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    o.upstream = up;
+    o.request_timeout_ms = request_ms;
+    s7_guard *g = NULL;
+    int ok = s7_guard_new(&g, &o, pol) == 0 && s7_guard_start(g) == 0;
+    if (ok) /* each read a request of its own: the CPU's AmQ counts them */
+        s7_guard_set_coalesce(g, 0);
+    if (!ok || pthread_create(th, NULL, st_guard_main, g) != 0) {
+        s7_guard_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static void guard_off(s7_guard *g, pthread_t th)
+{
+    s7_guard_stop(g);
+    pthread_join(th, NULL);
+    s7_guard_free(g);
+}
+
+static size_t read1(uint8_t *p, size_t cap, uint16_t ref, uint16_t db, uint32_t off, uint16_t len)
+{
+    s7_var_spec sp = {S7_TS_BYTE, len, db, S7_AREA_DB, off * 8};
+    int n = s7_read_req_encode(p, cap, ref, &sp, 1);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* ---------------------------------------------------------------- unanswered requests */
+
+/* A client pipelines 8 reads the CPU never answers (AmQ 4: the shared connection's slots
+ * all taken) and leaves; another's unanswered read is in flight at the deadline: its
+ * connection is closed; a client after that reads on a fresh upstream connection. */
+static void test_unanswered(void)
+{
+    fakecpu fc;
+    CHECK(fake_start(&fc, 0) == 0);
+    pthread_t th;
+    s7_guard *g = guard_on(&fc, pol_make(1), 400, &th);
+    CHECK(g != NULL);
+    if (!g) {
+        fake_stop(&fc);
+        return;
+    }
+    uint16_t port = s7_guard_port(g);
+    uint8_t p[64], f[128];
+    static rx x;
+    int a = open_client(port, 240, NULL);
+    CHECK(a >= 0);
+    for (int i = 0; i < 8; i++) {
+        size_t n = read1(p, sizeof p, (uint16_t)(100 + i), 1, 2000, 4);
+        CHECK(tx_all(a, f, dt(f, p, n)) == 0);
+    }
+    usleep(100000);
+    close(a);
+    int d = open_client(port, 240, NULL);
+    CHECK(d >= 0);
+    /* its read waits for a slot the CPU never gives back, until the deadline */
+    size_t n = read1(p, sizeof p, 7, 1, 0, 4);
+    int r = ask(d, p, n, &x, 3000);
+    CHECK_INT(r, -1);
+    close(d);
+    int c = open_client(port, 240, NULL);
+    CHECK(c >= 0);
+    n = read1(p, sizeof p, 8, 1, 0, 4);
+    r = ask(c, p, n, &x, 3000);
+    CHECK_INT(r, 1);
+    s7_pdu q;
+    s7_data_item it;
+    CHECK(r == 1 && s7_pdu_decode(x.pdu, x.len, &q) > 0 && q.ref == 8 &&
+          s7_read_resp_decode(&q, &it, 1) >= 0 && it.rc == S7_RC_OK);
+    close(c);
+    s7_guard_stats st;
+    s7_guard_stats_get(g, &st);
+    CHECK(st.closed_timeout >= 1);
+    CHECK(fc.conns >= 2); /* a fresh connection to the CPU */
+    printf("unanswered requests: %llu connections closed by a deadline, %d CPU connections\n",
+           (unsigned long long)st.closed_timeout, fc.conns);
+    guard_off(g, th);
+    fake_stop(&fc);
+}
+
 int main(void)
 {
     test_pdu(1);
     test_pdu(0);
+    test_unanswered();
     return t_done();
 }

@@ -203,6 +203,8 @@ const char guard_help[] =
     "  --idle-timeout MS      close a client with no request for this long (default 0: never)\n"
     "  --cr-timeout MS        close a client with no CR this long after connecting (5000)\n"
     "  --setup-timeout MS     the same for Setup Communication after the CC (5000)\n"
+    "  --request-timeout MS   a request the CPU leaves unanswered this long: its connection\n"
+    "                         is closed (with its clients) and a new one opened (10000; 0 never)\n"
     "  --max-per-source N     connections from one address (default 64)\n"
     "  --max-clients N        connections in all (default 4096)\n"
     "  --max-held BYTES       memory all clients may hold (default 64M)\n"
@@ -548,6 +550,11 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             if (num(a, v, 600000L, &n))
                 return CLI_USAGE;
             o.setup_timeout_ms = n;
+        } else if (strcmp(a, "--request-timeout") == 0) {
+            NEEDV;
+            if (num(a, v, 600000L, &n))
+                return CLI_USAGE;
+            o.request_timeout_ms = n;
         } else if (strcmp(a, "--max-per-source") == 0) {
             NEEDV;
             if (num(a, v, 1000000L, &n))
