@@ -263,7 +263,7 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
     snprintf(g->listen_spec, sizeof g->listen_spec, "%s", o->listen ? o->listen : "127.0.0.1:102");
     g->o.listen = g->listen_spec;
     /* HOST[:PORT], [V6]:PORT */
-    const char *u = o->upstream;
+    const char *u = o->upstream, *pspec = NULL;
     g->up_port = 102;
     if (u[0] == '[') {
         const char *e = strchr(u, ']');
@@ -274,15 +274,25 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
         }
         snprintf(g->up_host, sizeof g->up_host, "%.*s", (int)(e - u - 1), u + 1);
         if (e[1] == ':')
-            g->up_port = (uint16_t)atoi(e + 2);
+            pspec = e + 2;
     } else {
         const char *c = strrchr(u, ':');
         if (c && !strchr(c + 1, ':') && strchr(u, ':') == c) {
             snprintf(g->up_host, sizeof g->up_host, "%.*s", (int)(c - u), u);
-            g->up_port = (uint16_t)atoi(c + 1);
+            pspec = c + 1;
         } else {
             snprintf(g->up_host, sizeof g->up_host, "%s", u);
         }
+    }
+    if (pspec) { /* 1..65535: a port past it would wrap to 16 bits, 0 reaches nothing */
+        char *pend;
+        unsigned long pn = strtoul(pspec, &pend, 10);
+        if (!*pspec || *pend || *pspec == '-' || *pspec == '+' || pn < 1 || pn > 65535) {
+            s7_policy_free(pol);
+            free(g);
+            return S7_ERR_INVAL;
+        }
+        g->up_port = (uint16_t)pn;
     }
     g->o.upstream = g->up_host;
     g->pol = pol;
@@ -2018,6 +2028,14 @@ int s7_guard_start(s7_guard *g)
         snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
     }
     snprintf(port, sizeof port, "%s", colon + 1);
+    /* getaddrinfo takes a numeric service past 65535 and wraps it to 16 bits */
+    char *pend;
+    errno = 0;
+    unsigned long pn = strtoul(port, &pend, 10);
+    if (!port[0] || *pend || errno || pn > 65535 || port[0] == '-' || port[0] == '+') {
+        glog(g, S7_LOG_ERROR, "listen address '%s': port '%s' must be 0..65535", spec, port);
+        return S7_ERR_INVAL;
+    }
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;

@@ -646,6 +646,19 @@ out="$("$S7_BIN" guard --upstream 127.0.0.1:1 --inventory "$INV" --cpu plc1 --al
 check_eq "$?" 2 "--allow of an unknown service: exit 2"
 check_contains "$out" "unknown service 'alrms' (known: " "--allow: an unknown service named, with the known ones"
 
+# ---- ports out of range: exit 2 naming the option, the value and the range (as s7 server
+# does), never wrapped to 16 bits (99999 listened on 34463, 70000 connected to 4464)
+for bad in "--listen 127.0.0.1:99999|--listen '127.0.0.1:99999': port '99999' must be 0..65535" \
+    "--listen [::1]:65536|--listen '[::1]:65536': port '65536' must be 0..65535" \
+    "--upstream 127.0.0.1:70000|--upstream '127.0.0.1:70000': port '70000' in '127.0.0.1:70000' must be a number 1..65535" \
+    "--upstream 127.0.0.1:0|--upstream '127.0.0.1:0': port '0' in '127.0.0.1:0' must be a number 1..65535"; do
+    args="${bad%%|*}"
+    # shellcheck disable=SC2086 # the option and its value
+    out="$(timeout 10 "$S7_BIN" guard --listen 127.0.0.1:0 --upstream 127.0.0.1:1 $args --rules "$RULES" 2>&1 </dev/null)"
+    check_eq "$?" 2 "$args: exit 2"
+    check_contains "$out" "${bad#*|}" "$args: the option, the value and the range named (got: $out)"
+done
+
 # ---- every audit line of the guard and of the emulator against the one schema
 if [ -n "$S7_NODE" ]; then
     # one node start for all four logs (each start costs a second on a loaded machine)

@@ -381,8 +381,35 @@ static void test_unanswered(void)
     fake_stop(&fc);
 }
 
+/* ---------------------------------------------------------------- ports */
+
+/* A port outside 1..65535 (upstream) or 0..65535 (listen) is refused, not wrapped to 16
+ * bits (70000 would connect to 4464, 99999 listen on 34463). */
+static void test_ports(void)
+{
+    static const char *const ups[] = {"127.0.0.1:70000", "127.0.0.1:0", "[::1]:65536", "h:-1"};
+    for (size_t i = 0; i < sizeof ups / sizeof ups[0]; i++) {
+        s7_guard_opts o;
+        s7_guard_opts_init(&o);
+        o.upstream = ups[i];
+        s7_guard *g = NULL;
+        CHECK_INT(s7_guard_new(&g, &o, pol_make(0)), S7_ERR_INVAL);
+        CHECK(g == NULL);
+    }
+    s7_guard_opts o;
+    s7_guard_opts_init(&o);
+    o.upstream = "127.0.0.1:65535";
+    o.listen = "127.0.0.1:99999";
+    s7_guard *g = NULL;
+    CHECK_INT(s7_guard_new(&g, &o, pol_make(0)), 0);
+    if (g)
+        CHECK_INT(s7_guard_start(g), S7_ERR_INVAL);
+    s7_guard_free(g);
+}
+
 int main(void)
 {
+    test_ports();
     test_pdu(1);
     test_pdu(0);
     test_unanswered();

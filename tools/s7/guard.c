@@ -602,6 +602,24 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     if (r->inventory && !r->cpu)
         return usage("%s", "--inventory needs --cpu NAME: the CPU of the inventory the guard "
                            "stands in front of");
+    /* the ports as s7 server checks its --listen: in range, never wrapped to 16 bits */
+    {
+        const char *lp = r->listen[0] == '[' ? strstr(r->listen, "]:") : strrchr(r->listen, ':');
+        long v;
+        if (lp && (lp += lp[0] == ']' ? 2 : 1, cli_parse_long(lp, 0, 65535, &v) != 0)) {
+            fprintf(stderr,
+                    "error: --listen '%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a "
+                    "free one)\n",
+                    r->listen, lp);
+            return CLI_USAGE;
+        }
+        char host[128], err[300];
+        uint16_t port;
+        if (cli_parse_target(r->upstream, host, sizeof host, &port, err, sizeof err) != 0) {
+            fprintf(stderr, "error: --upstream '%s': %s\n", r->upstream, err);
+            return CLI_USAGE;
+        }
+    }
     s7_policy *pol = NULL;
     int rc = load_policy(r, &pol);
     if (rc)
