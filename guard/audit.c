@@ -42,6 +42,20 @@ static const char *fn_name(const s7_guard_decision *d)
     }
 }
 
+const char *s7__guard_rc_text(uint8_t rc, char *tmp, size_t cap)
+{
+    switch (rc) { /* server/audit.c's texts */
+    case S7_RC_OK: return "ok";
+    case S7_RC_HW_FAULT: return "0x01 hardware fault";
+    case S7_RC_ACCESS_DENIED: return "0x03 access denied";
+    case S7_RC_ADDR_OUT_OF_RANGE: return "0x05 address out of range";
+    case S7_RC_TYPE_UNSUPPORTED: return "0x06 type not supported";
+    case S7_RC_TYPE_INCONSISTENT: return "0x07 type inconsistent";
+    case S7_RC_NOT_FOUND: return "0x0A object does not exist";
+    default: snprintf(tmp, cap, "0x%02X", rc); return tmp;
+    }
+}
+
 static const char *action_name(int a)
 {
     return a == S7_GUARD_ALLOW ? "allowed" : a == S7_GUARD_REFUSE ? "refused" : "would-refuse";

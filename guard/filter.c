@@ -126,7 +126,7 @@ static void decide_range(s7__gctx *g, s7_guard_decision *d, long r, const char *
 
 /* One S7ANY item checked against the policy (a decision made); non-zero when allowed. */
 static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spec *s, int write,
-                      const char *op)
+                      const char *op, int item)
 {
     s7_guard_decision d;
     uint32_t off;
@@ -147,6 +147,19 @@ static int check_spec(s7__gctx *g, const s7_pdu *p, uint8_t fn, const s7_var_spe
         g->items_allowed++;
     else
         g->items_refused++;
+    if (r >= 0 && item >= 0 && g->held) {
+        /* decided when the CPU answers it, with its return code (the engine) */
+        if (g->range_hits)
+            g->range_hits[r]++;
+        s7__gheld *h = &g->held[g->nheld++];
+        d.action = S7_GUARD_ALLOW;
+        snprintf(h->rule, sizeof h->rule, "%s", g->pt->ranges[r].rule);
+        d.rule = NULL;
+        d.result = NULL;
+        h->d = d;
+        h->item = (uint8_t)item;
+        return 1;
+    }
     decide_range(g, &d, r, "ok", "0x03 access denied");
     return r >= 0;
 }
@@ -278,7 +291,7 @@ static int filter_read_dbread(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8
             s7_var_spec s;
             if (spec_decode(p->param + at[i], &s) < 0)
                 return 0;
-            ok = check_spec(g, p, S7_FN_READ, &s, 0, "read");
+            ok = check_spec(g, p, S7_FN_READ, &s, 0, "read", -1);
         }
         if (ok)
             allowed++;
@@ -363,7 +376,7 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
     pl->kind = write ? S7__GJ_WRITE : S7__GJ_READ;
     unsigned allowed = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (check_spec(g, p, fn, &specs[i], write, write ? "write" : "read"))
+        if (check_spec(g, p, fn, &specs[i], write, write ? "write" : "read", (int)i))
             allowed++;
         else
             bit_set(pl->refused, i);
@@ -471,7 +484,7 @@ static int filter_cyclic(s7__gctx *g, const s7_pdu *p, const s7_ud *u, s7__gplan
             int nr;
             if (a[0] == 0x10 && sl == 10)
                 ok = spec_decode(u->payload + off, &s) == 0 &&
-                     check_spec(g, p, S7_FN_READ, &s, 0, "cyclic");
+                     check_spec(g, p, S7_FN_READ, &s, 0, "cyclic", -1);
             else if (a[0] == 0xB0 && (nr = s7_dbread_decode(a, sl, rg, 255)) >= 0)
                 ok = check_dbread(g, p, rg, nr, "cyclic");
             else
@@ -620,6 +633,7 @@ int s7__guard_filter(s7__gctx *g, const uint8_t *pdu, size_t len, s7__gplan *pl,
                      size_t cap)
 {
     memset(pl, 0, sizeof *pl);
+    g->nheld = 0;
     s7_pdu p;
     if (s7_pdu_decode(pdu, len, &p) < 0) {
         pl->verdict = S7__GV_CLOSE;

@@ -43,6 +43,9 @@ typedef struct gjob {
      * its members, in order, linked by next; a member the items of its own it carries */
     struct gjob *members;
     unsigned nitems;
+    /* the allowed items' decisions, made when the CPU answers them (audit on only) */
+    s7__gheld *held;
+    unsigned nheld;
 } gjob;
 
 struct gcli {
@@ -131,7 +134,8 @@ struct s7_guard {
     s7_buf out;
     uint8_t *in;
     size_t in_cap;
-    uint8_t *scratch; /* filter output */
+    uint8_t *scratch;   /* filter output */
+    s7__gheld *heldbuf; /* the filter's held decisions (S7_ITEMS_MAX; with an audit hook) */
     int64_t next_tick, accept_paused_until;
     int64_t now; /* s7_now_ms() when the batch of events began (one clock read a batch) */
     int defer;   /* replies are queued, sent once per batch (flush_dirty) */
@@ -306,8 +310,10 @@ int s7_guard_new(s7_guard **out, const s7_guard_opts *o, s7_policy *pol)
     g->scratch = malloc(SCRATCH);
     g->cobuf = malloc(SCRATCH);
     g->coalesce = 1;
-    if (!g->loop || !g->in || !g->scratch || !g->cobuf || nobody_add(g) < 0 || parts_make(g) < 0 ||
-        pipe(g->wake) != 0) {
+    if (o->on_decision)
+        g->heldbuf = malloc(S7_ITEMS_MAX * sizeof *g->heldbuf);
+    if (!g->loop || !g->in || !g->scratch || !g->cobuf || (o->on_decision && !g->heldbuf) ||
+        nobody_add(g) < 0 || parts_make(g) < 0 || pipe(g->wake) != 0) {
         s7_guard_free(g);
         return S7_ERR_NOMEM;
     }
@@ -509,9 +515,75 @@ static void job_free(gjob *j)
 {
     for (gjob *m = j->members, *nx; m; m = nx) {
         nx = m->next;
+        free(m->held);
         free(m);
     }
+    free(j->held);
     free(j);
+}
+
+/* The decisions j holds for its allowed items (filter.c), made now for client c: each with
+ * the CPU's return code for its item in rp, or with the text fixed when the CPU did not
+ * answer them (rp NULL) or its answer does not say. */
+static void held_emit(s7_guard *g, gcli *c, gjob *j, const s7_pdu *rp, const char *fixed)
+{
+    if (!j->nheld)
+        return;
+    unsigned k = 0; /* items forwarded: the allowed ones of a rewritten request, else all */
+    for (unsigned i = 0; i < j->pl.n; i++)
+        k += !j->pl.rewritten || !((j->pl.refused[i >> 3] >> (i & 7)) & 1);
+    s7_data_item items[S7_ITEMS_MAX];
+    uint8_t rcs[S7_ITEMS_MAX];
+    char err[64];
+    int have = 0;
+    if (!fixed && rp) {
+        if ((rp->rosctr == S7_ACK || rp->rosctr == S7_ACK_DATA) &&
+            (rp->err_class || rp->err_code)) {
+            unsigned e = (unsigned)rp->err_class << 8 | rp->err_code;
+            snprintf(err, sizeof err, "%s",
+                     e == 0x8104   ? "refused: PUT/GET not permitted"
+                     : e == 0x8500 ? "refused: request larger than the PDU"
+                                   : "");
+            if (!err[0])
+                snprintf(err, sizeof err, "refused: 0x%04X", e);
+            fixed = err;
+        } else if (j->held[0].d.fn == S7_FN_WRITE) { /* (kind is PASS when sent as it is) */
+            have = s7_write_resp_decode(rp, rcs, k) >= 0;
+        } else {
+            have = s7_read_resp_decode(rp, items, k) >= 0;
+            for (unsigned i = 0; have && i < k; i++)
+                rcs[i] = items[i].rc;
+        }
+        if (!fixed && !have)
+            fixed = "no answer: the CPU's reply does not fit the request";
+    }
+    for (unsigned h = 0; h < j->nheld; h++) {
+        s7__gheld *x = &j->held[h];
+        unsigned at = x->item; /* its place among the forwarded items */
+        if (j->pl.rewritten) {
+            at = 0;
+            for (unsigned i = 0; i < x->item; i++)
+                at += !((j->pl.refused[i >> 3] >> (i & 7)) & 1);
+        }
+        char tmp[8];
+        s7_guard_decision d = x->d;
+        d.rule = x->rule;
+        d.result = fixed ? fixed : at < k ? s7__guard_rc_text(rcs[at], tmp, sizeof tmp) : "ok";
+        emit(g, c, &d);
+    }
+    free(j->held);
+    j->held = NULL;
+    j->nheld = 0;
+}
+
+/* held_emit for j and, of a request of several clients' reads, each member of c's. */
+static void held_emit_all(s7_guard *g, gcli *c, gjob *j, const char *why)
+{
+    if (j->cli == c)
+        held_emit(g, c, j, NULL, why);
+    for (gjob *m = j->members; m; m = m->next)
+        if (m->cli == c)
+            held_emit(g, c, m, NULL, why);
 }
 
 /* c (of upstream u) joins the end of u's waiting clients, if not in it yet. */
@@ -580,6 +652,7 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
     while (c->qhead) {
         gjob *j = c->qhead;
         c->qhead = j->next;
+        held_emit(g, c, j, NULL, "not sent: the client's connection closed");
         job_free(j);
     }
     gup *u = c->up;
@@ -590,6 +663,8 @@ static void cli_close(s7_guard *g, gcli *c, const char *why)
         size_t n = s7_conn_inflight_jobs(u->c, jobs, subs, 256);
         for (size_t i = 0; i < n; i++) {
             gjob *j = jobs[i];
+            if (j)
+                held_emit_all(g, c, j, "no answer: the client's connection closed first");
             if (j && j->cli == c)
                 j->cli = NULL;
             for (gjob *m = j ? j->members : NULL; m; m = m->next)
@@ -639,8 +714,15 @@ static void up_close(s7_guard *g, gup *u, const char *why)
     void *jobs[256];
     uint32_t subs[256];
     size_t n = s7_conn_inflight_jobs(u->c, jobs, subs, 256);
-    for (size_t i = 0; i < n; i++)
-        job_free(jobs[i]);
+    for (size_t i = 0; i < n; i++) {
+        gjob *j = jobs[i];
+        if (j && j->cli)
+            held_emit_all(g, j->cli, j, "no answer: the connection to the CPU closed");
+        for (gjob *m = j ? j->members : NULL; m; m = m->next)
+            if (m->cli && m->nheld)
+                held_emit(g, m->cli, m, NULL, "no answer: the connection to the CPU closed");
+        job_free(j);
+    }
     /* fail closed: the clients it served lose their connection */
     char cwhy[200];
     snprintf(cwhy, sizeof cwhy, "the connection to the CPU closed (%s)", why);
@@ -854,6 +936,7 @@ static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
     if (c) {
         if (c->inflight)
             c->inflight--;
+        held_emit(g, c, j, pdu, NULL);
         int n = s7__guard_merge(&j->pl, pdu, g->scratch, SCRATCH);
         if (n < 0 || (c->pdu && (size_t)n > 65536)) {
             glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
@@ -900,6 +983,8 @@ static void deliver_batch(gup *u, gjob *b, const s7_pdu *pdu)
             if (m->cli) {
                 if (m->cli->inflight)
                     m->cli->inflight--;
+                held_emit(g, m->cli, m, NULL,
+                          "no answer: the CPU's reply does not fit the request");
                 glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)",
                      m->cli->peer, s7_strerror(n));
             }
@@ -1253,6 +1338,7 @@ static void pump(s7_guard *g, gup *u)
             int n = s7_ack_error_encode(g->scratch, SCRATCH, j->pl.ref, 0x85, 0x00);
             if (n > 0)
                 cli_send_pdu(g, pick, g->scratch, (size_t)n);
+            held_emit(g, pick, j, NULL, "refused: request larger than the PDU");
             job_free(j);
             cli_watch(g, pick);
             continue;
@@ -1613,6 +1699,7 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
             x.range_hits = g->parts[c->partner].range_hits;
             x.owns_job = owns_job;
             x.pdu = c->pdu;
+            x.held = g->heldbuf;
             s7__guard_filter(&x, ev.pdu, ev.len, &pl, g->scratch, SCRATCH);
             c->szl_ok = x.szl_ok;
             g->st.items_allowed += x.items_allowed;
@@ -1690,6 +1777,17 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 j->len = n;
                 j->pl = pl;
                 j->cli = c;
+                if (x.nheld) {
+                    j->held = malloc(x.nheld * sizeof *j->held);
+                    if (!j->held) {
+                        free(j);
+                        rc = S7_ERR_NOMEM;
+                        why = "out of memory";
+                        break;
+                    }
+                    memcpy(j->held, g->heldbuf, x.nheld * sizeof *j->held);
+                    j->nheld = x.nheld;
+                }
                 enqueue(c, j);
                 rc = s7_sconn_reply_end(c->sc, &g->out, 0);
             }
@@ -2251,6 +2349,7 @@ void s7_guard_free(s7_guard *g)
     free(g->uflush);
     free(g->in);
     free(g->scratch);
+    free(g->heldbuf);
     free(g->cobuf);
     free(g);
 }

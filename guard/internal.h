@@ -33,6 +33,20 @@ typedef struct s7__gplan {
     const char *why; /* CLOSE: why */
 } s7__gplan;
 
+/* An allowed Read/Write Var item's decision, held until the CPU answers the item: its audit
+ * record carries the CPU's return code for it ("0x0A object does not exist"), as the
+ * emulator's log does, not the guard's "ok".  The rule is copied (a reload frees the
+ * policy it names). */
+typedef struct s7__gheld {
+    s7_guard_decision d;
+    char rule[96];
+    uint8_t item; /* its index in the client's request */
+} s7__gheld;
+
+/* The text of an item return code as in the emulator's audit log ("ok", "0x0A object does
+ * not exist"; tmp for the others). */
+const char *s7__guard_rc_text(uint8_t rc, char *tmp, size_t cap);
+
 /* The filter's view of one client. */
 typedef struct s7__gctx {
     const s7_policy_partner *pt;
@@ -48,6 +62,10 @@ typedef struct s7__gctx {
      * answers it (a shared upstream carries a larger PDU than the client's, so the CPU would
      * not) */
     size_t pdu;
+    /* room for S7_ITEMS_MAX held decisions (may be NULL: every decision made at once): the
+     * allowed S7ANY items of a Read/Write Var are put here instead, nheld of them */
+    s7__gheld *held;
+    unsigned nheld;
     /* non-zero when the CPU's cyclic-data job number is one of this client's subscriptions;
      * may be NULL (any job) */
     int (*owns_job)(void *ctx, uint8_t job);

@@ -47,7 +47,8 @@ static s7_policy *pol_make(int shared)
     pt->any_addr = 1;
     pt->shared = shared;
     pol->shared_upstreams = 1;
-    s7_policy_add_range(pt, S7_AREA_DB, 1, 0, 4096, S7_POL_READ | S7_POL_WRITE);
+    /* past DB1's end in the CPU (4096 bytes): items the CPU refuses (0x05) */
+    s7_policy_add_range(pt, S7_AREA_DB, 1, 0, 8192, S7_POL_READ | S7_POL_WRITE);
     s7_policy_add_range(pt, S7_AREA_DB, 5, 0, 16, S7_POL_WRITE);
     return pol;
 }
@@ -292,16 +293,57 @@ static void fake_stop(fakecpu *fc)
     close(fc->lfd);
 }
 
-/* A guard (its own thread) in front of fc with policy pol and the request deadline ms. */
-static s7_guard *guard_on(const fakecpu *fc, s7_policy *pol, int64_t request_ms, pthread_t *th)
+/* The audit records a guard made (its thread writes, the test reads). */
+typedef struct rec {
+    char op[16], result[80];
+    int action;
+    uint16_t db;
+    uint32_t offset;
+} rec;
+static rec recs[64];
+static int nrecs;
+static pthread_mutex_t recs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_decision(void *ctx, const s7_guard_decision *d)
+{
+    (void)ctx;
+    pthread_mutex_lock(&recs_mu);
+    if (nrecs < 64 && d->has_range) {
+        rec *r = &recs[nrecs++];
+        snprintf(r->op, sizeof r->op, "%s", d->op);
+        snprintf(r->result, sizeof r->result, "%s", d->result);
+        r->action = d->action;
+        r->db = d->db;
+        r->offset = d->offset;
+    }
+    pthread_mutex_unlock(&recs_mu);
+}
+
+/* The result of the record of op on DB db at offset ("" none). */
+static const char *rec_result(const char *op, uint16_t db, uint32_t offset)
+{
+    static char out[80];
+    out[0] = 0;
+    pthread_mutex_lock(&recs_mu);
+    for (int i = 0; i < nrecs; i++)
+        if (strcmp(recs[i].op, op) == 0 && recs[i].db == db && recs[i].offset == offset)
+            snprintf(out, sizeof out, "%s", recs[i].result);
+    pthread_mutex_unlock(&recs_mu);
+    return out;
+}
+
+/* A guard (its own thread) in front of the CPU on port cpu with policy pol and the
+ * request deadline ms (audit records into recs). */
+static s7_guard *guard_at(uint16_t cpu, s7_policy *pol, int64_t request_ms, pthread_t *th)
 {
     char up[64];
-    snprintf(up, sizeof up, "127.0.0.1:%u", fc->port);
+    snprintf(up, sizeof up, "127.0.0.1:%u", cpu);
     s7_guard_opts o;
     s7_guard_opts_init(&o);
     o.listen = "127.0.0.1:0";
     o.upstream = up;
     o.request_timeout_ms = request_ms;
+    o.on_decision = on_decision;
     s7_guard *g = NULL;
     int ok = s7_guard_new(&g, &o, pol) == 0 && s7_guard_start(g) == 0;
     if (ok) /* each read a request of its own: the CPU's AmQ counts them */
@@ -311,6 +353,11 @@ static s7_guard *guard_on(const fakecpu *fc, s7_policy *pol, int64_t request_ms,
         return NULL;
     }
     return g;
+}
+
+static s7_guard *guard_on(const fakecpu *fc, s7_policy *pol, int64_t request_ms, pthread_t *th)
+{
+    return guard_at(fc->port, pol, request_ms, th);
 }
 
 static void guard_off(s7_guard *g, pthread_t th)
@@ -407,11 +454,75 @@ static void test_ports(void)
     s7_guard_free(g);
 }
 
+/* ---------------------------------------------------------------- the CPU's results */
+
+/* Items the policy allows and the CPU refuses (DB5, which the CPU lacks: 0x0A): the audit
+ * record carries the CPU's code, as the emulator's log does; the others "ok", the item the
+ * policy refuses "0x03 access denied". */
+static void test_audit_result(int shared)
+{
+    station s;
+    CHECK(station_start(&s, cpu_make(), NULL) == 0);
+    pthread_t th;
+    pthread_mutex_lock(&recs_mu);
+    nrecs = 0;
+    pthread_mutex_unlock(&recs_mu);
+    s7_guard *g = guard_at(s.srv_port, pol_make(shared), 10000, &th);
+    CHECK(g != NULL);
+    if (!g) {
+        station_stop(&s);
+        return;
+    }
+    int fd = open_client(s7_guard_port(g), 240, NULL);
+    CHECK(fd >= 0);
+    uint8_t p[256], v[2] = {1, 2};
+    static rx x;
+    s7_pdu q;
+    /* DB5.DBW0 (allowed, missing in the CPU), DB1.DBW2 (allowed), DB2.DBW0 (refused) */
+    s7_var_spec w[3] = {{S7_TS_BYTE, 2, 5, S7_AREA_DB, 0},
+                        {S7_TS_BYTE, 2, 1, S7_AREA_DB, 16},
+                        {S7_TS_BYTE, 2, 2, S7_AREA_DB, 0}};
+    s7_data_item d[3];
+    memset(d, 0, sizeof d);
+    for (int i = 0; i < 3; i++) {
+        d[i].data = v;
+        d[i].nbytes = 2;
+    }
+    int n = s7_write_req_encode(p, sizeof p, 21, w, d, 3);
+    CHECK(ask(fd, p, (size_t)n, &x, WAIT_MS) == 1);
+    uint8_t rcs[3] = {0, 0, 0};
+    CHECK(s7_pdu_decode(x.pdu, x.len, &q) > 0 && s7_write_resp_decode(&q, rcs, 3) >= 0);
+    CHECK_INT(rcs[0], S7_RC_NOT_FOUND);
+    CHECK_INT(rcs[1], S7_RC_OK);
+    CHECK_INT(rcs[2], S7_RC_ACCESS_DENIED);
+    /* a write of DB5 alone: the request passed as it is */
+    s7_var_spec w5 = {S7_TS_BYTE, 2, 5, S7_AREA_DB, 4 * 8};
+    n = s7_write_req_encode(p, sizeof p, 23, &w5, d, 1);
+    CHECK(ask(fd, p, (size_t)n, &x, WAIT_MS) == 1);
+    /* a read of DB1 past its end (0x05) and within it */
+    s7_var_spec r[2] = {{S7_TS_BYTE, 4, 1, S7_AREA_DB, 4094 * 8},
+                        {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0}};
+    n = s7_read_req_encode(p, sizeof p, 22, r, 2);
+    CHECK(ask(fd, p, (size_t)n, &x, WAIT_MS) == 1);
+    close(fd);
+    CHECK_STR(rec_result("write", 5, 0), "0x0A object does not exist");
+    CHECK_STR(rec_result("write", 5, 4), "0x0A object does not exist");
+    CHECK_STR(rec_result("write", 1, 2), "ok");
+    CHECK_STR(rec_result("write", 2, 0), "0x03 access denied");
+    CHECK_STR(rec_result("read", 1, 4094), "0x05 address out of range");
+    CHECK_STR(rec_result("read", 1, 0), "ok");
+    printf("the CPU's results in the audit (%s)\n", shared ? "shared" : "dedicated");
+    guard_off(g, th);
+    station_stop(&s);
+}
+
 int main(void)
 {
     test_ports();
     test_pdu(1);
     test_pdu(0);
     test_unanswered();
+    test_audit_result(1);
+    test_audit_result(0);
     return t_done();
 }
