@@ -80,6 +80,7 @@ struct gcli {
     uint8_t *ud_rest;
     size_t ud_rest_len;
     uint8_t ud_group, ud_subfn, ud_seq, ud_dur, ud_more;
+    const char *doom; /* closed with this reason after the batch of events (cli_doom) */
     gcli *prev, *next;
 };
 
@@ -431,27 +432,32 @@ static uint8_t *tx_room(gcli *c, size_t n)
     return t + c->tx_len;
 }
 
+/* c into the clients the end of this batch of replies sends to (flush_dirty). */
+static int dirty_add(s7_guard *g, gcli *c)
+{
+    if (c->dirty)
+        return 0;
+    if (g->ndirty == g->capdirty) {
+        size_t nc = g->capdirty ? g->capdirty * 2 : 64;
+        gcli **d = realloc(g->dirty, nc * sizeof *d);
+        if (!d)
+            return S7_ERR_NOMEM;
+        g->dirty = d;
+        g->capdirty = nc;
+    }
+    g->dirty[g->ndirty++] = c;
+    c->dirty = 1;
+    return 0;
+}
+
 /* c's output grew by n bytes (at tx_room): sent now, or (while a batch of replies is being
  * made) once per client after it (flush_dirty). */
 static int cli_queued(s7_guard *g, gcli *c, size_t n)
 {
     int was_empty = c->tx_len == c->tx_off;
     c->tx_len += n;
-    if (g->defer) {
-        if (!c->dirty) {
-            if (g->ndirty == g->capdirty) {
-                size_t nc = g->capdirty ? g->capdirty * 2 : 64;
-                gcli **d = realloc(g->dirty, nc * sizeof *d);
-                if (!d)
-                    return S7_ERR_NOMEM;
-                g->dirty = d;
-                g->capdirty = nc;
-            }
-            g->dirty[g->ndirty++] = c;
-            c->dirty = 1;
-        }
-        return 0;
-    }
+    if (g->defer)
+        return dirty_add(g, c);
     if (!was_empty)
         return 0; /* the loop sends it when the socket takes more */
     ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
@@ -913,6 +919,17 @@ static int ud_continue(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
     return 1;
 }
 
+/* A request of c that gets no answer (the CPU's reply does not fit it): c is closed, so
+ * that it does not wait for the answer for good, after the batch of replies (closing it
+ * now could close the upstream whose input is being read). */
+static void cli_doom(s7_guard *g, gcli *c, const char *why)
+{
+    if (!c->doom)
+        c->doom = why;
+    if (dirty_add(g, c) < 0)
+        glog(g, S7_LOG_WARN, "%s: out of memory: closed when it next sends", c->peer);
+}
+
 /* A reply from the CPU to job (a gjob). */
 /* The CPU's reply pdu to j, to j's client. */
 static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
@@ -941,6 +958,7 @@ static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
         if (n < 0 || (c->pdu && (size_t)n > 65536)) {
             glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)", c->peer,
                  s7_strerror(n < 0 ? n : S7_ERR_TOOBIG));
+            cli_doom(g, c, "the CPU's reply to its request does not fit the request");
         } else if (!j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
             /* a Job's answer the client's PDU does not take (the filter holds requests to
              * it, so an item it cannot size, a DBREAD range): the CPU's answer to it */
@@ -950,11 +968,13 @@ static void deliver(gup *u, gjob *j, const s7_pdu *pdu)
             if (n < 0 || cli_send_pdu(g, c, g->scratch, (size_t)n) < 0)
                 glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         } else if (j->pl.is_ud && c->pdu && (size_t)n > c->pdu) {
-            if (ud_split(g, c, g->scratch, (size_t)n) < 0)
+            if (ud_split(g, c, g->scratch, (size_t)n) < 0) {
                 glog(g, S7_LOG_WARN,
                      "%s: a Userdata answer of %d bytes does not fit its PDU (%u) and "
                      "cannot be split",
                      c->peer, n, c->pdu);
+                cli_doom(g, c, "a Userdata answer that does not fit its PDU");
+            }
         } else if (cli_send_pdu(g, c, g->scratch, (size_t)n) < 0) {
             glog(g, S7_LOG_WARN, "%s: cannot send the reply", c->peer);
         }
@@ -987,6 +1007,7 @@ static void deliver_batch(gup *u, gjob *b, const s7_pdu *pdu)
                           "no answer: the CPU's reply does not fit the request");
                 glog(g, S7_LOG_WARN, "%s: the CPU's reply does not fit the request (%s)",
                      m->cli->peer, s7_strerror(n));
+                cli_doom(g, m->cli, "the CPU's reply to its request does not fit the request");
             }
             continue;
         }
@@ -1856,6 +1877,11 @@ static int cli_process(s7_guard *g, gcli *c, const uint8_t *in, size_t n)
 
 static void cli_event(s7_guard *g, gcli *c, uint32_t ev)
 {
+    if (c->doom) {
+        g->st.closed_protocol++;
+        cli_close(g, c, c->doom);
+        return;
+    }
     if (ev & S7_LOOP_OUT) {
         while (c->tx_len > c->tx_off) {
             ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);

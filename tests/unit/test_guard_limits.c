@@ -516,6 +516,44 @@ static void test_audit_result(int shared)
     station_stop(&s);
 }
 
+/* ---------------------------------------------------------------- replies that do not fit */
+
+/* A read with an item the policy refuses goes to the CPU without it; the CPU's answer to
+ * the two items left answers one only: the client's connection is closed (it would wait
+ * for good), another client of the same upstream goes on. */
+static void test_reply_misfit(int shared)
+{
+    fakecpu fc;
+    CHECK(fake_start(&fc, 1) == 0);
+    pthread_t th;
+    s7_guard *g = guard_on(&fc, pol_make(shared), 10000, &th);
+    CHECK(g != NULL);
+    if (!g) {
+        fake_stop(&fc);
+        return;
+    }
+    uint16_t port = s7_guard_port(g);
+    int a = open_client(port, 240, NULL), b = open_client(port, 240, NULL);
+    CHECK(a >= 0 && b >= 0);
+    uint8_t p[128];
+    static rx x;
+    s7_var_spec sp[3] = {{S7_TS_BYTE, 2, 1, S7_AREA_DB, 0},
+                         {S7_TS_BYTE, 2, 2, S7_AREA_DB, 0},
+                         {S7_TS_BYTE, 2, 1, S7_AREA_DB, 64}};
+    int n = s7_read_req_encode(p, sizeof p, 31, sp, 3);
+    CHECK_INT(ask(a, p, (size_t)n, &x, WAIT_MS), -1);
+    n = (int)read1(p, sizeof p, 32, 1, 0, 4);
+    CHECK_INT(ask(b, p, (size_t)n, &x, WAIT_MS), 1);
+    s7_pdu q;
+    CHECK(s7_pdu_decode(x.pdu, x.len, &q) > 0 && q.ref == 32);
+    close(a);
+    close(b);
+    printf("a reply that does not fit its request (%s): the client closed\n",
+           shared ? "shared" : "dedicated");
+    guard_off(g, th);
+    fake_stop(&fc);
+}
+
 int main(void)
 {
     test_ports();
@@ -524,5 +562,7 @@ int main(void)
     test_unanswered();
     test_audit_result(1);
     test_audit_result(0);
+    test_reply_misfit(1);
+    test_reply_misfit(0);
     return t_done();
 }
