@@ -33,8 +33,9 @@ static const uint16_t SZL_IDS[] = {0x0000, 0x0011, 0x001C, 0x0111, 0x011C, 0x013
                                    0x0132, 0x0232, 0x0424, 0x0F00, 0x0F11, 0x0F1C};
 /* The list of lists of a real CPU 315-2 PN/DP and IM151-8 (112 IDs, the same in both:
  * tia_s300_goOnline.pcapng, s7comm_reading_plc_status.pcap); the S7-300/400 profiles answer
- * with it, so its length and split over PDUs are a real CPU's (not every ID in it is
- * answered). */
+ * with it, so its length and split over PDUs are a real CPU's.  An ID of it that the
+ * emulator does not model answers with no records (listed_empty): a tool that reads the
+ * list and asks each ID is never told that an ID listed is unknown (D401). */
 static const uint16_t SZL_IDS_CLASSIC[] = {
     0x0000, 0x0F00, 0x0002, 0x0011, 0x0111, 0x0F11, 0x0012, 0x0112, 0x0F12, 0x0013, 0x0113, 0x0014,
     0x0F14, 0x0015, 0x0115, 0x0017, 0x0117, 0x0F17, 0x0018, 0x0118, 0x0F18, 0x0019, 0x0F19, 0x001A,
@@ -314,6 +315,44 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
     }
 }
 
+/* The record length of a partial list by its number (the low byte of the ID), as the S7-300/
+ * 400 system software documents them; 2 for those not known here (no record follows). */
+static uint16_t szl_reclen(uint16_t id)
+{
+    switch (id & 0xFF) {
+    case 0x12: return 2;
+    case 0x13: return 36;
+    case 0x14: return 8;
+    case 0x15: return 10;
+    case 0x17:
+    case 0x18:
+    case 0x19:
+    case 0x25:
+    case 0x74: return 4;
+    case 0x1C: return 34;
+    case 0x22: return 28;
+    case 0x24: return 20;
+    case 0x31:
+    case 0x32: return 40;
+    case 0x91:
+    case 0x92:
+    case 0x94: return 16;
+    case 0xA0: return 20;
+    default: return 2;
+    }
+}
+
+/* An ID of the classic list the emulator does not model: its header with no records (the
+ * 0x0F.. form likewise), or S7_ERR_UNSUPPORTED when the list does not name it. */
+static int listed_empty(uint16_t id, uint16_t index, uint8_t **out, uint32_t *len)
+{
+    uint8_t *r;
+    for (size_t i = 0; i < N_OF(SZL_IDS_CLASSIC); i++)
+        if (SZL_IDS_CLASSIC[i] == id)
+            return answer(id, index, szl_reclen(id), 0, (id & 0x0F00) == 0x0F00, out, len, &r);
+    return S7_ERR_UNSUPPORTED;
+}
+
 int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len)
 {
     uint8_t *r;
@@ -376,6 +415,10 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             for (size_t i = 0; rc == 0 && i < N_OF(REC_0131); i++)
                 if (s7__be16(REC_0131[i]) == index)
                     memcpy(r, REC_0131[i], 40);
+            if (rc == 0 && index == 0x0003) /* the PDU of test and commissioning functions:
+                                             * the CPU's (a real 400 says 480 where a 315-2
+                                             * says 240) */
+                s7__put_be16(r + 6, pf->max_pdu);
             return rc;
         }
         rc = answer(id, index, 40, 1, 0, out, len, &r);
@@ -436,6 +479,6 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
         if (rc == 0)
             rec_0424(cpu, r);
         return rc;
-    default: return S7_ERR_UNSUPPORTED;
+    default: return cls ? listed_empty(id, index, out, len) : S7_ERR_UNSUPPORTED;
     }
 }

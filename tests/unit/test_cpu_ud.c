@@ -293,6 +293,30 @@ static void test_szl_misc(void)
     CHECK_INT(parts, 2);
     CHECK(list[4] == 0x00 && list[5] == 0x02 && list[6] == 0x00 && list[7] == 112);
     CHECK(len == 232 && list[230] == 0x04 && list[231] == 0xB6);
+    /* no id of it is answered "unknown" (D401): the ones not modelled have no records */
+    for (int i = 0; i < 112; i++) {
+        uint16_t id = (uint16_t)(list[8 + 2 * i] << 8 | list[9 + 2 * i]);
+        s7_cpu_session s2 = s;
+        int r2 = szl(cpu, &s2, 2, id, 0);
+        s7_pdu p2;
+        s7_ud u2;
+        CHECK(ud_dec(r2, &p2, &u2) == 0);
+        if (u2.err == 0xD401)
+            fprintf(stderr, "SZL 0x%04X is listed in 0x0000 but answered unknown\n", id);
+        CHECK(u2.err != 0xD401);
+        s7__cpu_session_release(&s2);
+    }
+    {
+        s7_cpu_session s2 = s;
+        s7_pdu p2;
+        s7_ud u2;
+        s7_szl_hdr h2;
+        int r2 = szl(cpu, &s2, 2, 0x0014, 0); /* system areas: not modelled, 8-byte records */
+        CHECK(ud_dec(r2, &p2, &u2) == 0 && u2.err == 0 && u2.plen == 8);
+        s7_szl_hdr_decode(u2.payload, u2.plen, &h2);
+        CHECK(h2.id == 0x0014 && h2.rec_len == 8 && h2.rec_count == 0);
+        s7__cpu_session_release(&s2);
+    }
     s7_cpu_free(cpu);
 
     /* 0x0000 of a 1500: every id answered */
@@ -420,6 +444,17 @@ static void test_szl_misc(void)
     r = szl(cpu, &s, 5, 0x0131, 0x0003);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 &&
           memcmp(u.payload + 8, "\x00\x03\x7F\xFC\x83\x01\x00\xF0\x00\x10", 10) == 0);
+    {
+        /* ... with the CPU's PDU, as a real 400 reports its 480
+         * (wincc_s400_production.pcapng) */
+        s7_cpu_session s4;
+        s7_cpu *c4 = mk("s7-400", &s4, 480);
+        r = szl(c4, &s4, 5, 0x0131, 0x0003);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[14] == 0x01 &&
+              u.payload[15] == 0xE0);
+        s7__cpu_session_release(&s4);
+        s7_cpu_free(c4);
+    }
     r = szl(cpu, &s, 5, 0x0131, 0x0007); /* no record known: its index and zeros */
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.payload[9] == 7 && u.payload[10] == 0);
     /* 0x0132 index 1: connections in use */
