@@ -221,6 +221,15 @@ static int parse_float_elem(vctx *c, s7_type t, const char *s, size_t n, uint8_t
     }
     if (end == tmp || *end != '\0')
         return verr(c, "'%.*s' is not %s %s %s", QV(s, n), article(t), s7_type_name(t), eg);
+    if (d == 0 && strtod(tmp, NULL) != 0) /* REAL: 1e-46 would be written as 0 */
+        return verr(c, "'%.*s' is too small for %s: it would be 0 (the smallest is %s)", QV(s, n),
+                    s7_type_name(t), single ? "1.4e-45" : "4.9e-324");
+    if (d == 0 && !single) { /* LREAL: 1e-400 underflows in strtod itself */
+        for (const char *q = tmp; *q && *q != 'e' && *q != 'E'; q++)
+            if (*q >= '1' && *q <= '9')
+                return verr(c, "'%.*s' is too small for %s: it would be 0 (the smallest is %s)",
+                            QV(s, n), s7_type_name(t), "4.9e-324");
+    }
     if (isinf(d)) {
         const char *q = tmp;
         if (*q == '+' || *q == '-')
@@ -350,6 +359,11 @@ static int parse_text_elem(vctx *c, const char *s, size_t n, uint8_t *out)
     int rc;
     /* pass 1: validate and count */
     lit_init(&L, s, n);
+    if (n >= 2 && (s[0] == '"' || s[0] == '\'') && !L.quoted) /* a lone quote is itself */
+        return verr(c,
+                    "'%.*s' starts with a quote but does not end with it: close it (%c...%c), "
+                    "or quote the whole text and escape the quote in it (\"\\%c...\")",
+                    QV(s, n), s[0], s[0], s[0]);
     while ((rc = lit_next(&L, &cp)) == 1) {
         if (!wide && cp > 0xFF)
             return verr(c,

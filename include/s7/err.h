@@ -2,7 +2,7 @@
  *
  * Every fallible s7kit function returns int: >= 0 success (often a count or a length),
  * < 0 one of the S7_ERR_* codes below.  Errors reported by the PLC itself (header error
- * class/code, item return codes) are data, not library errors: see s7_plc_explain(). */
+ * class/code, item return codes) are data, not library errors: see s7_explain_code() and s7_item_explain() (explain.h). */
 #ifndef S7_ERR_H
 #define S7_ERR_H
 

@@ -203,6 +203,10 @@ static void test_reals(void)
     VP("MD0:REAL", "3.4028235e38", "7F7FFFFF");
     VBAD("MD0:REAL", "abc", "'abc' is not a REAL (e.g. 3.5, -1e3)", NULL);
     VBAD("MD0:REAL", "1e39", "out of range for REAL", NULL);
+    /* too small to be anything but 0: refused, not written as 0 */
+    VBAD("MD0:REAL", "1e-46",
+         "'1e-46' is too small for REAL: it would be 0 (the smallest is 1.4e-45)", NULL);
+    VBAD("DB1.DBB0:LREAL", "1e-400", "is too small for LREAL", NULL);
     VBAD("MD0:REAL", "3.5x", "is not a REAL", NULL);
     VBAD("MD0:REAL", "", "is not a REAL", NULL);
     VBAD("MD0:REAL", "1 2", "is not a REAL", NULL);
@@ -281,6 +285,8 @@ static void test_text(void)
     VBAD("DB1.DBB0:STRING[4]", "hello", "'hello' is 5 characters but STRING[4] holds at most 4",
          NULL);
     VBAD("DB1.DBB0:STRING[4]", "\"a\\q\"", "bad escape", NULL);
+    VBAD("DB1.DBB0:STRING[4]", "\"ab", "starts with a quote but does not end with it", NULL);
+    VBAD("DB1.DBB0:STRING[4]", "'ab", "starts with a quote but does not end with it", NULL);
     VBAD("DB1.DBB0:STRING[4]", "\xE2\x82\xAC", "beyond Latin-1", "WSTRING");
     RT("DB1.DBB0:STRING[20]", "hello, world");
     RT("DB1.DBB0:STRING[20]", "\" lead\"");
