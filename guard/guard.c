@@ -2292,6 +2292,32 @@ int s7_guard_run(s7_guard *g, int timeout_ms)
 
 void s7_guard_set_coalesce(s7_guard *g, int on) { g->coalesce = on != 0; }
 
+/* After a reload: the counters of a partner of the old policy go on under the new one's of
+ * the same name, a range's under the range with the same rule (a counter of Prometheus
+ * never goes back to 0 while the process runs); conns are counted anew below. */
+static void parts_carry(s7_guard *g, const s7_policy *old, const gpart *was)
+{
+    for (size_t i = 0; i < g->pol->npartners; i++) {
+        const s7_policy_partner *np = &g->pol->partners[i];
+        for (size_t j = 0; j < old->npartners; j++) {
+            const s7_policy_partner *op = &old->partners[j];
+            if (strcmp(np->name, op->name) != 0)
+                continue;
+            gpart *d = &g->parts[i];
+            d->allowed = was[j].allowed;
+            d->refused = was[j].refused;
+            d->connects = was[j].connects;
+            d->refused_cr = was[j].refused_cr;
+            d->rate_delayed = was[j].rate_delayed;
+            for (size_t r = 0; r < np->nranges; r++)
+                for (size_t q = 0; q < op->nranges; q++)
+                    if (strcmp(np->ranges[r].rule, op->ranges[q].rule) == 0)
+                        d->range_hits[r] = was[j].range_hits[q];
+            break;
+        }
+    }
+}
+
 int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
 {
     if (!pol)
@@ -2302,11 +2328,18 @@ int s7_guard_set_policy(s7_guard *g, s7_policy *pol)
             gcount(g, "partner ", g->pol->partners[c->partner].name, -1);
         c->counted = 0;
     }
-    parts_free(g);
+    gpart *old_parts = g->parts; /* freed after parts_carry */
+    g->parts = NULL;
     s7_policy *old = g->pol;
     long old_nobody = g->nobody;
     g->pol = pol;
-    if (nobody_add(g) < 0 || parts_make(g) < 0) {
+    int made = nobody_add(g) == 0 && parts_make(g) == 0;
+    if (made)
+        parts_carry(g, old, old_parts);
+    for (size_t i = 0; old_parts && i < old->npartners; i++)
+        free(old_parts[i].range_hits);
+    free(old_parts);
+    if (!made) {
         /* keep going with the new policy but no counters is not possible: fail closed */
         for (gcli *c = g->clis, *nx; c; c = nx) {
             nx = c->next;

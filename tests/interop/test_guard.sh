@@ -142,6 +142,8 @@ fi
 check_match "$(cat "$GUARD_AUDIT")" \
     '"op": "write", "area": "DB", "db": 10, "offset": 0, "length": 2, "result": "0x03 access denied", "source": "guard", "uid": "G[0-9]+", "partner": "scada".*"action": "refused", "rule": ""' \
     "the guard's audit log has the refused write"
+check_match "$(cat "$G_LOG")" "refused 127.0.0.1:[0-9]+ scada: write DB10 offset 0, 2 bytes: 0x03 access denied" \
+    "the guard's log names what was refused, where and why"
 check_match "$(cat "$GUARD_AUDIT")" '"op": "write", "area": "DB", "db": 11, "offset": 2, "length": 2, "result": "ok".*"rule": "rules.yaml:[0-9]+ scada write DB11.DBB0..15"' \
     "the allowed write names its rule (file:line)"
 
@@ -379,12 +381,18 @@ partners:
     read: [DB10.DBB0..63]
     write: [DB11.DBB0..15, DB10.DBB0..1]
 EOF
+# the partner's counters before the reload (a counter never goes back while the process runs)
+pre="$(metrics | sed -n 's/^s7guard_partner_decisions_total{partner="scada",action="allowed"} //p' | tr -d '\r')"
 kill -HUP "$G_PID"
 for ((i = 0; i < 100; i++)); do
     grep -q "policy reloaded" "$G_LOG" && break
     sleep 0.05
 done
 check_ok "SIGHUP: the guard reloaded its policy" grep -q "policy reloaded" "$G_LOG"
+sleep 1.2 # the metrics text is made once a second
+post="$(metrics | sed -n 's/^s7guard_partner_decisions_total{partner="scada",action="allowed"} //p' | tr -d '\r')"
+check_eq "$(( ${post:-0} >= ${pre:-1} && ${pre:-0} > 0 ))" 1 \
+    "SIGHUP: scada's decisions counter goes on ($pre before, $post after)"
 check_ok "after the reload DB10.DBW0 may be written" gcli write DB10.DBW0=4661
 check_eq "$(s7srv_cli read DB10.DBW0 2>&1)" "DB10.DBW0 = 4661" "the write reached the CPU"
 check_ok "the OP connection the reloaded policy no longer allows was closed" \
@@ -399,7 +407,8 @@ check_match "$(cat "$S7_TEST_TMP/watch_pg.out")" "DB10.DBW0 = 4661" \
     "the PG connection still allowed saw the write made after the reload"
 check_eq "$(grep -v "DB10.DBW0 = 466[01]" "$S7_TEST_TMP/watch_pg.out")" "" \
     "and never dropped (no other line in its output)"
-check_eq "$(grep -c "no longer allowed after the reload" "$G_LOG")" 1 "the reload closed exactly one connection"
+check_eq "$(grep -cE "closed 127.0.0.1:[0-9]+: no longer allowed after the reload" "$G_LOG")" 1 \
+    "the reload closed exactly one connection"
 check_match "$(cat "$GUARD_AUDIT")" '"op": "connect", "result": "refused: no longer allowed after the reload' \
     "audit: the connection closed by the reload"
 check_fails "a new OP connection is refused at its CR" "$S7_BIN" read "127.0.0.1:$G_PORT" DB1.DBW0 \

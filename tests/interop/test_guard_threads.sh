@@ -175,7 +175,7 @@ for ((i = 0; i < 100; i++)); do
 done
 out="$("$HELPERS/guard_clients" 127.0.0.1 "$G_PORT" 1 5 1 1 2>&1)"
 check_match "$out" "^client 3: connect" "the 4th client from one address is refused (limit 3 over both loops)"
-check_eq "$(grep -c "refused 127.0.0.1:[0-9]* (no partner): connect" "$G_LOG.2")" 1 \
+check_eq "$(grep -c "refused 127.0.0.1:[0-9]* (no partner): connect: refused: .*per-source" "$G_LOG.2")" 1 \
     "one connection refused at accept"
 kill "$G_PID"
 wait "$G_PID" 2>/dev/null

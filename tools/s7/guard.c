@@ -253,13 +253,46 @@ static void tlog(const grun *r, int level, const char *fmt, ...)
 
 static void on_log(void *ctx, int level, const char *msg) { tlog(ctx, level, "%s", msg); }
 
+/* " DB10 offset 8, 2 bytes" (or " M4.3", " T5, 2 elements") of a decision with a range. */
+static void range_text(const s7_guard_decision *d, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (!d->has_range)
+        return;
+    const char *an = d->area == S7_AREA_I   ? "I"
+                     : d->area == S7_AREA_Q ? "Q"
+                     : d->area == S7_AREA_M ? "M"
+                     : d->area == S7_AREA_T ? "T"
+                     : d->area == S7_AREA_C ? "C"
+                     : d->area == S7_AREA_P ? "P"
+                                            : NULL;
+    char a[24];
+    if (d->area == S7_AREA_DB || d->area == S7_AREA_DI)
+        snprintf(a, sizeof a, "%s%u", d->area == S7_AREA_DB ? "DB" : "DI", (unsigned)d->db);
+    else if (an)
+        snprintf(a, sizeof a, "%s", an);
+    else
+        snprintf(a, sizeof a, "area 0x%02X", d->area);
+    if (d->bit >= 0)
+        snprintf(buf, cap, " %s byte %lu bit %d", a, (unsigned long)d->offset, d->bit);
+    else
+        snprintf(buf, cap, " %s offset %lu, %lu %s", a, (unsigned long)d->offset,
+                 (unsigned long)d->length,
+                 d->area == S7_AREA_T || d->area == S7_AREA_C ? "elements" : "bytes");
+}
+
 static void on_decision(void *ctx, const s7_guard_decision *d)
 {
     grun *r = ctx;
-    if (d->action != S7_GUARD_ALLOW)
-        tlog(r, S7_LOG_INFO, "%s %s %s%s: %s",
+    if (d->action != S7_GUARD_ALLOW) {
+        char rg[96];
+        range_text(d, rg, sizeof rg);
+        /* what, where and why: the audit log has the same, this is the operator's view */
+        tlog(r, S7_LOG_INFO, "%s %s %s: %s%s%s%s",
              d->action == S7_GUARD_REFUSE ? "refused" : "would refuse", d->peer,
-             d->partner[0] ? d->partner : "(no partner)", "", d->op);
+             d->partner[0] ? d->partner : "(no partner)", d->op, rg,
+             d->result && d->result[0] ? ": " : "", d->result ? d->result : "");
+    }
     if (!r->audit) /* the path, set once: audit_fd may be swapped by a reopen meanwhile */
         return;
     char line[1200];
