@@ -216,11 +216,30 @@ static int second_doc_line(const char *t, int from)
 
 /* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err.  libfyaml's collected
  * error has its line and column counted from 1 already (its token marks count from 0). */
-static void syntax_err(yaml_cx *y, const struct fy_diag_error *e)
+static void syntax_err(yaml_cx *y, const struct fy_diag_error *e, const char *text, size_t len)
 {
-    s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line > 0 ? e->line : 1,
-             e->column > 0 ? e->column : 1, y->json ? "JSON" : "YAML",
-             e->msg ? e->msg : "syntax error");
+    char key[80] = "";
+    if (e->msg && strcmp(e->msg, "duplicate key") == 0 && e->line > 0 && e->column > 0) {
+        /* name the key: the text at the error's line and column, up to its ':' */
+        const char *p = text, *end = text + len;
+        for (int l = 1; l < e->line && p < end; p++)
+            l += *p == '\n';
+        p += e->column - 1;
+        size_t k = 0;
+        while (p < end && *p != ':' && *p != '\n' && k + 1 < sizeof key)
+            key[k++] = *p++;
+        while (k && (key[k - 1] == ' ' || key[k - 1] == '\t'))
+            k--;
+        key[k] = 0;
+    }
+    if (key[0])
+        s7__errf(y->err, y->cap,
+                 "%s:%d:%d: not valid %s: duplicate key '%s': give each key once in a mapping",
+                 y->file, e->line, e->column, y->json ? "JSON" : "YAML", key);
+    else
+        s7__errf(y->err, y->cap, "%s:%d:%d: not valid %s: %s", y->file, e->line > 0 ? e->line : 1,
+                 e->column > 0 ? e->column : 1, y->json ? "JSON" : "YAML",
+                 e->msg ? e->msg : "syntax error");
 }
 
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
@@ -272,7 +291,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
     if (!doc || e) {
         if (e)
-            syntax_err(y, e);
+            syntax_err(y, e, text, len);
         else
             s7__errf(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
                      expect);
@@ -290,7 +309,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
                 fy_parse_document_destroy(fyp, doc2);
             }
             if (e && !doc2)
-                syntax_err(y, e);
+                syntax_err(y, e, text, len);
             else
                 yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
                               "a second YAML document (after '---'): the file must hold one "

@@ -221,6 +221,30 @@ static void test_plant_lines(void)
 
 /* What engineers write: a host with several roles known by name, IPv6 partners and cells,
  * a router with an interface per cell (both families on one). */
+/* A key given twice: libfyaml's "duplicate key" with the key named, at its line:column. */
+static void test_duplicate_key(void)
+{
+    const char *base = plant_file("plc1");
+    char text[2048], out[2300], err[1024], want[300];
+    FILE *f = fopen(base, "r");
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    const char *at = strstr(text, "    cell: scada\n");
+    CHECK(at != NULL);
+    if (!at)
+        return;
+    snprintf(out, sizeof out, "%.*s    cell: scada\n    cell: line1\n%s", (int)(at - text), text,
+             at + strlen("    cell: scada\n"));
+    const char *path = put("plant.yaml", out);
+    s7_plant *p = NULL;
+    CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+    snprintf(want, sizeof want,
+             "%s:14:5: not valid YAML: duplicate key 'cell': give each key once in a mapping",
+             path);
+    CHECK_STR(err, want);
+}
+
 static void test_plant_schema(void)
 {
     const char *path =
@@ -741,6 +765,7 @@ int main(void)
     test_plant();
     test_plant_errors();
     test_plant_lines();
+    test_duplicate_key();
     test_plant_schema();
     test_server();
     test_check_json();
