@@ -273,7 +273,7 @@ char *s7_diag_report_json(const s7_diag_report *r)
 
     /* who acts, the network probes, the CPU's mode change and family, the documented path */
     s7__buf_printf(&b, ", \"network\": {");
-    kv_str(&b, "team", s7_diag_verdict_team(r->verdict), 0);
+    kv_str(&b, "team", s7_diag_report_team(r), 0);
     s7__buf_printf(&b, ", \"probes\": [");
     for (size_t i = 0; i < r->nprobes; i++) {
         s7__buf_printf(&b, "%s{", i ? ", " : "");

@@ -273,6 +273,11 @@ typedef struct s7_diag_report {
     int path_documented;
 } s7_diag_report;
 
+/* Who acts on this report: s7_diag_verdict_team of its verdict, except for a path blocked by
+ * design (--inventory --as: not documented, filtered, rejected or unanswered), where nobody
+ * needs to unless the partner needs the path (static). */
+S7_API const char *s7_diag_report_team(const s7_diag_report *r);
+
 /* Run the ladder.  Returns the verdict (>= 0) with report filled, or S7_ERR_INVAL /
  * S7_ERR_NOMEM (report empty).  Free the report with s7_diag_report_free. */
 S7_API int s7_doctor(const s7_doctor_opts *opts, s7_diag_report *report);

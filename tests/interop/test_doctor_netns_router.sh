@@ -290,7 +290,7 @@ q off_segment 'f["ms"] >= 2500'
 check_eq "$R" true "off_segment: ARP was waited for (not cut by the 3000 ms timer)"
 
 # --inventory --as: an undocumented path dropped is by design; a documented one rejected is not
-expect drop_undoc port_filtered "network team (firewall)" "path not documented: no connection in" "nothing to fix if this partner does not need the path"
+expect drop_undoc port_filtered "nobody if the partner does not need the path (blocked by design); else the inventory's author, then the network team" "path not documented: no connection in" "nothing to fix if this partner does not need the path"
 q drop_undoc 'f["cause"]'
 check_contains "$R" "by design, not a fault" "undocumented path: by design"
 q drop_undoc 'd["path"]["documented"]'

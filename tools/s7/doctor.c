@@ -419,7 +419,7 @@ static void print_text(const s7_diag_report *r, const cli *c, const style *s)
             printf("  cause: %s\n", f->cause);
         if (f->fix[0])
             printf("  fix: %s\n", f->fix);
-        printf("  who acts: %s\n", s7_diag_verdict_team(r->verdict));
+        printf("  who acts: %s\n", s7_diag_report_team(r));
         if (r->nprobes > 1) {
             printf("  evidence (probes run alongside the SYN):\n");
             for (size_t i = 0; i < r->nprobes; i++)
