@@ -24,6 +24,39 @@
 
 #include "loopback_sock.h"
 
+/* A CPU of profile with DB1 (4096 bytes, byte i = i * 7 + 3), PUT/GET allowed, at rack 0
+ * slot 2 (where st_cr calls). */
+static inline s7_cpu *st_cpu(const char *profile)
+{
+    s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
+    if (!cpu)
+        return NULL;
+    s7_cpu_set_put_get(cpu, 1);
+    s7_cpu_set_location(cpu, 0, 2);
+    s7_cpu_add_db(cpu, 1, 4096, 0);
+    uint32_t sz = 0;
+    uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, &sz);
+    for (uint32_t i = 0; m && i < sz; i++)
+        m[i] = (uint8_t)(i * 7 + 3);
+    return cpu;
+}
+
+/* pdu (n bytes) as one COTP DT frame at f; its length. */
+static inline size_t st_dt(uint8_t *f, const uint8_t *pdu, size_t n)
+{
+    memcpy(f + 7, pdu, n);
+    return (size_t)s7_iso_dt_wrap(f, n + 7, n, 1);
+}
+
+/* A CR for rack 0 slot 2 (PG, TPDU size 1024) at f; its length. */
+static inline size_t st_cr(uint8_t *f)
+{
+    static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
+                                 0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x02};
+    memcpy(f, cr, sizeof cr);
+    return sizeof cr;
+}
+
 typedef struct station {
     s7_cpu *cpu; /* owned unless shared_cpu */
     s7_server *srv;

@@ -34,22 +34,6 @@ static void pause_us(long us)
     nanosleep(&ts, NULL);
 }
 
-/* A CPU of profile with DB1 (4096 bytes, byte i = i * 7 + 3) and PUT/GET allowed. */
-static s7_cpu *cpu_make(const char *profile)
-{
-    s7_cpu *cpu = s7_cpu_new(s7_profile_find(profile));
-    if (!cpu)
-        return NULL;
-    s7_cpu_set_put_get(cpu, 1);
-    s7_cpu_set_location(cpu, 0, 2); /* the CRs here call rack 0, slot 2 */
-    s7_cpu_add_db(cpu, 1, 4096, 0);
-    uint32_t sz = 0;
-    uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, &sz);
-    for (uint32_t i = 0; m && i < sz; i++)
-        m[i] = (uint8_t)(i * 7 + 3);
-    return cpu;
-}
-
 static uint8_t pat(uint32_t i) { return (uint8_t)(i * 7 + 3); }
 
 /* Every service, DB1 read and write, dedicated or shared (one upstream). */
@@ -103,19 +87,12 @@ static size_t cr_make(uint8_t *f, uint8_t tpdu, unsigned clen, int extra)
     return n;
 }
 
-/* A PDU in one DT with EOT into f: the frame's length. */
-static size_t dt(uint8_t *f, const uint8_t *pdu, size_t n)
-{
-    memcpy(f + 7, pdu, n);
-    return (size_t)s7_iso_dt_wrap(f, n + 7, n, 1);
-}
-
 static size_t setup_make(uint8_t *f, uint16_t pdu, uint16_t amq)
 {
     uint8_t p[32];
     s7_setup s = {amq, amq, pdu};
     int n = s7_setup_req_encode(p, sizeof p, 0x0100, &s);
-    return dt(f, p, (size_t)n);
+    return st_dt(f, p, (size_t)n);
 }
 
 static size_t read_make(uint8_t *f, uint16_t ref, uint32_t off, uint16_t len)
@@ -123,7 +100,7 @@ static size_t read_make(uint8_t *f, uint16_t ref, uint32_t off, uint16_t len)
     uint8_t p[64];
     s7_var_spec sp = {S7_TS_BYTE, len, 1, S7_AREA_DB, off * 8};
     int n = s7_read_req_encode(p, sizeof p, ref, &sp, 1);
-    return dt(f, p, (size_t)n);
+    return st_dt(f, p, (size_t)n);
 }
 
 /* The answer to a read made by read_make: 1 when it holds DB1's bytes off..off+len. */
@@ -177,7 +154,7 @@ static int open_std(uint16_t port, uint16_t pdu, uint16_t amq, s7_setup *su)
 static void test_byte_per_send(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     int fd = t_dial(s.port);
     CHECK(fd >= 0);
     uint8_t f[512];
@@ -203,7 +180,7 @@ static void test_byte_per_send(int shared)
 static void test_joined(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     /* CR alone, then setup and three reads in one segment */
     int fd = t_dial(s.port);
     uint8_t f[1024];
@@ -254,7 +231,7 @@ static void test_joined(int shared)
 static void test_fragments(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     s7_setup su;
     int fd = open_std(s.port, 240, 1, &su);
     CHECK(fd >= 0);
@@ -309,7 +286,7 @@ static void test_odd_cr(int shared)
 {
     static const uint8_t tpdus[3] = {0x07, 0x0A, 0x0D};
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     for (int t = 0; t < 3; t++)
         for (unsigned clen = 1; clen <= 4; clen++)
             for (int extra = 0; extra < 2; extra++) {
@@ -356,7 +333,7 @@ static void test_odd_cr(int shared)
 static void test_pdu_amq(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     s7_setup su, dsu;
     int fd = open_std(s.port, 960, 8, &su);
     int dfd = open_std(s.srv_port, 960, 8, &dsu);
@@ -382,7 +359,7 @@ static void test_pdu_amq(int shared)
     uint8_t pdu[512];
     int pn = s7_read_req_encode(pdu, sizeof pdu, 0x0602, sp, 20);
     CHECK(pn > 240);
-    n = dt(f, pdu, (size_t)pn);
+    n = st_dt(f, pdu, (size_t)pn);
     CHECK(tx_all(fd, f, n) == 0);
     CHECK(rx_next(fd, &x, WAIT_MS) == 1);
     s7_pdu p;
@@ -423,7 +400,7 @@ static int szl_all(int fd, uint16_t id, uint16_t index, uint16_t ref, uint8_t *o
     *maxpdu = 0;
     for (int part = 0; part < 64; part++) {
         static rx x;
-        if (k < 0 || tx_all(fd, f, dt(f, pdu, (size_t)k)) < 0 || rx_next(fd, &x, WAIT_MS) != 1)
+        if (k < 0 || tx_all(fd, f, st_dt(f, pdu, (size_t)k)) < 0 || rx_next(fd, &x, WAIT_MS) != 1)
             return -1;
         s7_pdu p;
         s7_ud u;
@@ -445,7 +422,7 @@ static void test_szl_parts(int shared)
 {
     static const uint16_t ids[4] = {0x0011, 0x001C, 0x00A0, 0x0000};
     station s;
-    CHECK(station_start(&s, cpu_make("s7-400"), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-400"), pol_make(shared)) == 0);
     s7_setup su, dsu;
     int fd = open_std(s.port, 96, 1, &su);
     int dfd = open_std(s.srv_port, 96, 1, &dsu);
@@ -472,7 +449,7 @@ static void test_szl_parts(int shared)
 static void test_leave_inflight(void)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-400"), pol_make(1)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-400"), pol_make(1)) == 0);
     s7_setup su;
     int b = open_std(s.port, 480, 4, &su);
     CHECK(b >= 0);
@@ -487,7 +464,7 @@ static void test_leave_inflight(void)
             n += read_make(f + n, (uint16_t)(0x900 + i), 50u * i, 100);
         uint8_t pdu[64];
         int k = s7_szl_req_encode(pdu, sizeof pdu, 0x9FF, 0x00A0, 0);
-        n += dt(f + n, pdu, (size_t)k);
+        n += st_dt(f + n, pdu, (size_t)k);
         CHECK(tx_all(a, f, n) == 0);
         if (round & 2) /* the first answers, then away */
             CHECK(rx_next(a, &x, WAIT_MS) == 1);
@@ -497,7 +474,7 @@ static void test_leave_inflight(void)
         for (uint16_t i = 0; i < 6; i++)
             n += read_make(f + n, (uint16_t)(0xA00 + i), 11u * i + (unsigned)round, 40);
         k = s7_szl_req_encode(pdu, sizeof pdu, 0xAFF, 0x0011, 0);
-        n += dt(f + n, pdu, (size_t)k);
+        n += st_dt(f + n, pdu, (size_t)k);
         CHECK(tx_all(b, f, n) == 0);
         for (uint16_t i = 0; i < 6; i++) {
             CHECK(rx_next(b, &x, WAIT_MS) == 1);
@@ -521,7 +498,7 @@ static void test_leave_inflight(void)
 static void test_szl_abandoned(void)
 {
     station s;
-    CHECK(station_start(&s, cpu_make("s7-300"), pol_make(1)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(1)) == 0);
     s7_setup su;
     int a = open_std(s.port, 240, 1, &su);
     int b = open_std(s.port, 240, 1, &su);
@@ -530,7 +507,7 @@ static void test_szl_abandoned(void)
     static rx x;
     /* SZL 0x0000 of a 300 (every SZL ID it has) does not fit PDU 240: more follow */
     int k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B01, 0x0000, 0);
-    CHECK(tx_all(a, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(tx_all(a, f, st_dt(f, pdu, (size_t)k)) == 0);
     CHECK(rx_next(a, &x, WAIT_MS) == 1);
     s7_pdu p;
     s7_ud u;
@@ -542,16 +519,16 @@ static void test_szl_abandoned(void)
     CHECK(read_ok(&x, 0x0B02, 0, 4));
     /* b's SZL read is answered */
     k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B03, 0x0011, 0);
-    CHECK(tx_all(b, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(tx_all(b, f, st_dt(f, pdu, (size_t)k)) == 0);
     CHECK(rx_next(b, &x, WAIT_MS) == 1);
     CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0 && p.ref == 0x0B03);
     CHECK(s7_ud_decode(&p, &u) >= 0 && u.rc == S7_RC_OK);
     /* and again when a stays silent after the first part */
     k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B04, 0x0000, 0);
-    CHECK(tx_all(a, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(tx_all(a, f, st_dt(f, pdu, (size_t)k)) == 0);
     CHECK(rx_next(a, &x, WAIT_MS) == 1);
     k = s7_szl_req_encode(pdu, sizeof pdu, 0x0B05, 0x0011, 0);
-    CHECK(tx_all(b, f, dt(f, pdu, (size_t)k)) == 0);
+    CHECK(tx_all(b, f, st_dt(f, pdu, (size_t)k)) == 0);
     CHECK(rx_next(b, &x, 3 * WAIT_MS) == 1);
     CHECK(s7_pdu_decode(x.pdu, x.len, &p) > 0 && p.ref == 0x0B05);
     close(a);

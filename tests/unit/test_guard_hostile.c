@@ -47,20 +47,6 @@ static s7_policy *pol_make(void)
     return pol;
 }
 
-static size_t dt(uint8_t *f, const uint8_t *pdu, size_t n)
-{
-    memcpy(f + 7, pdu, n);
-    return (size_t)s7_iso_dt_wrap(f, n + 7, n, 1);
-}
-
-static size_t cr_std(uint8_t *f)
-{
-    static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
-                                 0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x02};
-    memcpy(f, cr, sizeof cr);
-    return sizeof cr;
-}
-
 static int open_client(uint16_t port)
 {
     int fd = t_dial(port);
@@ -70,8 +56,8 @@ static int open_client(uint16_t port)
     if (fd < 0)
         return -1;
     int n = s7_setup_req_encode(p, sizeof p, 1, &s);
-    if (tx_all(fd, f, cr_std(f)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 || x.cotp != 0xD0 ||
-        tx_all(fd, f, dt(f, p, (size_t)n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1) {
+    if (tx_all(fd, f, st_cr(f)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 || x.cotp != 0xD0 ||
+        tx_all(fd, f, st_dt(f, p, (size_t)n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1) {
         close(fd);
         return -1;
     }
@@ -91,7 +77,7 @@ static int good_read(int fd, const uint8_t *db, uint16_t ref, uint32_t off, uint
     uint8_t p[64], f[128];
     static rx x;
     size_t n = read_pdu(p, sizeof p, ref, off, len);
-    if (tx_all(fd, f, dt(f, p, n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1)
+    if (tx_all(fd, f, st_dt(f, p, n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1)
         return 0;
     s7_pdu q;
     s7_data_item it;
@@ -119,13 +105,13 @@ static size_t garbage(uint8_t *f, size_t cap)
         p[1] = (uint8_t)(rnd() % 8);
         p[6] = (uint8_t)((k - 10) >> 9);
         p[7] = (uint8_t)(rnd() % 64);
-        return dt(f, p, k);
+        return st_dt(f, p, k);
     }
     case 2: { /* a valid request with bytes flipped */
         size_t k = read_pdu(p, sizeof p, (uint16_t)rnd(), rnd() % 300, (uint16_t)(1 + rnd() % 40));
         for (int i = 0, m = 1 + (int)(rnd() % 4); i < m; i++)
             p[rnd() % k] ^= (uint8_t)(1u << (rnd() % 8));
-        return dt(f, p, k);
+        return st_dt(f, p, k);
     }
     case 3: { /* a Userdata request with a random tail (SZL, cyclic, alarms ...) */
         s7_ud u;
@@ -144,7 +130,7 @@ static size_t garbage(uint8_t *f, size_t cap)
             pay[i] = (uint8_t)rnd();
         u.payload = pay;
         int k = s7_ud_encode(p, sizeof p, (uint16_t)rnd(), &u);
-        return k > 0 ? dt(f, p, (size_t)k) : 0;
+        return k > 0 ? st_dt(f, p, (size_t)k) : 0;
     }
     default: { /* a request cut in DT fragments with a broken EOT, or a frame cut short */
         size_t k = read_pdu(p, sizeof p, 7, 0, 4);
@@ -277,7 +263,7 @@ static size_t broken_answer(const rx *q, uint8_t *f, size_t cap)
     }
     default: break; /* a good answer now and then */
     }
-    return n ? dt(f, p, n) : 0;
+    return n ? st_dt(f, p, n) : 0;
 }
 
 static void *badcpu_main(void *a)
@@ -307,7 +293,7 @@ static void *badcpu_main(void *a)
                 uint8_t p[32];
                 s7_setup su = {4, 4, 240};
                 int n = s7_setup_resp_encode(p, sizeof p, st_be16(q.pdu + 4), &su);
-                tx_all(fd, f, dt(f, p, (size_t)n));
+                tx_all(fd, f, st_dt(f, p, (size_t)n));
                 for (int k = 0; k < 40 && !b->stop; k++) {
                     int r = rx_next(fd, &q, 200);
                     if (r < 0)
@@ -360,7 +346,7 @@ static void test_broken_cpu(void)
         static rx x;
         for (int k = 0; k < 10; k++) {
             size_t n = read_pdu(p, sizeof p, (uint16_t)(k + 1), (uint32_t)k, 8);
-            int r = tx_all(c, f, dt(f, p, n)) < 0 ? -1 : rx_next(c, &x, 300);
+            int r = tx_all(c, f, st_dt(f, p, n)) < 0 ? -1 : rx_next(c, &x, 300);
             answered += r == 1;
             if (r < 0) {
                 closed++;

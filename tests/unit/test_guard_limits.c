@@ -22,21 +22,6 @@
 
 #define WAIT_MS 2000
 
-static s7_cpu *cpu_make(void)
-{
-    s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
-    if (!cpu)
-        return NULL;
-    s7_cpu_set_put_get(cpu, 1);
-    s7_cpu_set_location(cpu, 0, 2); /* the CRs here call rack 0, slot 2 */
-    s7_cpu_add_db(cpu, 1, 4096, 0);
-    uint32_t sz = 0;
-    uint8_t *m = s7_cpu_mem(cpu, S7_AREA_DB, 1, &sz);
-    for (uint32_t i = 0; m && i < sz; i++)
-        m[i] = (uint8_t)(i * 7 + 3);
-    return cpu;
-}
-
 /* DB1 read and write, DB5 (no such DB in the CPU) write; shared or dedicated. */
 static s7_policy *pol_make(int shared)
 {
@@ -53,20 +38,6 @@ static s7_policy *pol_make(int shared)
     return pol;
 }
 
-static size_t dt(uint8_t *f, const uint8_t *pdu, size_t n)
-{
-    memcpy(f + 7, pdu, n);
-    return (size_t)s7_iso_dt_wrap(f, n + 7, n, 1);
-}
-
-static size_t cr_std(uint8_t *f)
-{
-    static const uint8_t cr[] = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
-                                 0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x02};
-    memcpy(f, cr, sizeof cr);
-    return sizeof cr;
-}
-
 /* A client through port with PDU pdu asked: its socket, the PDU the guard gave in *got. */
 static int open_client(uint16_t port, uint16_t pdu, uint16_t *got)
 {
@@ -79,8 +50,8 @@ static int open_client(uint16_t port, uint16_t pdu, uint16_t *got)
     int n = s7_setup_req_encode(p, sizeof p, 1, &s);
     s7_pdu q;
     s7_setup a;
-    if (tx_all(fd, f, cr_std(f)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 || x.cotp != 0xD0 ||
-        tx_all(fd, f, dt(f, p, (size_t)n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 ||
+    if (tx_all(fd, f, st_cr(f)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 || x.cotp != 0xD0 ||
+        tx_all(fd, f, st_dt(f, p, (size_t)n)) < 0 || rx_next(fd, &x, WAIT_MS) != 1 ||
         s7_pdu_decode(x.pdu, x.len, &q) < 0 || s7_setup_decode(&q, &a) < 0) {
         close(fd);
         return -1;
@@ -94,7 +65,7 @@ static int open_client(uint16_t port, uint16_t pdu, uint16_t *got)
 static int ask(int fd, const uint8_t *pdu, size_t n, rx *x, int ms)
 {
     static uint8_t f[70000];
-    if (tx_all(fd, f, dt(f, pdu, n)) < 0)
+    if (tx_all(fd, f, st_dt(f, pdu, n)) < 0)
         return -1;
     return rx_next(fd, x, ms);
 }
@@ -113,7 +84,7 @@ static int is_8500(const rx *x, uint16_t ref)
 static void test_pdu(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make(), pol_make(shared)) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
     uint16_t got = 0;
     int fd = open_client(s.port, 100, &got);
     CHECK(fd >= 0);
@@ -229,7 +200,7 @@ static void fake_serve(fakecpu *fc, int fd)
         n = s7_read_resp_encode(p, sizeof p, pd.ref, it, fc->fewer && k > 1 ? k - 1 : k);
     }
     if (n > 0)
-        tx_all(fd, f, dt(f, p, (size_t)n));
+        tx_all(fd, f, st_dt(f, p, (size_t)n));
 }
 
 static void *fake_main(void *a)
@@ -397,7 +368,7 @@ static void test_unanswered(void)
     CHECK(a >= 0);
     for (int i = 0; i < 8; i++) {
         size_t n = read1(p, sizeof p, (uint16_t)(100 + i), 1, 2000, 4);
-        CHECK(tx_all(a, f, dt(f, p, n)) == 0);
+        CHECK(tx_all(a, f, st_dt(f, p, n)) == 0);
     }
     usleep(100000);
     close(a);
@@ -462,7 +433,7 @@ static void test_ports(void)
 static void test_audit_result(int shared)
 {
     station s;
-    CHECK(station_start(&s, cpu_make(), NULL) == 0);
+    CHECK(station_start(&s, st_cpu("s7-300"), NULL) == 0);
     pthread_t th;
     pthread_mutex_lock(&recs_mu);
     nrecs = 0;
