@@ -266,6 +266,11 @@ int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype)
     return 0;
 }
 
+int s7__alarm_registered(const s7_cpu_session *sess)
+{
+    return sess && sess->alm && sess->alm->types;
+}
+
 S7_HOT int64_t s7__alarm_next(const s7_cpu_session *sess)
 {
     if (!sess || !sess->alm || !(sess->alm->types & (REG_ALARM | REG_ALARM_S)))

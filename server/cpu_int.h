@@ -281,6 +281,8 @@ int s7__alarm_register(s7_cpu *cpu, s7_cpu_session *sess, uint8_t almtype);
 int s7__alarm_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t lim);
 /* When the session's alarms are looked at next (-1: not registered). */
 int64_t s7__alarm_next(const s7_cpu_session *sess);
+/* 1 when the session holds a registration of any alarm type (SCAN, ALARM, ALARM_S). */
+int s7__alarm_registered(const s7_cpu_session *sess);
 /* Drop the session's registrations. */
 void s7__alarm_release(s7_cpu_session *sess);
 

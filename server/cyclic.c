@@ -238,6 +238,11 @@ S7_HOT int64_t s7_cpu_session_next_push(const s7_cpu_session *sess)
     return next;
 }
 
+int s7_cpu_session_subscribed(const s7_cpu_session *sess)
+{
+    return sess && ((sess->cyc && sess->cyc->n) || s7__alarm_registered(sess));
+}
+
 int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out, size_t cap)
 {
     if (!cpu || !sess || !out)

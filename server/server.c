@@ -8,7 +8,8 @@
  *
  * Hygiene (docs/server.md, "Limits"): the allow-list and a per-source limit are applied at
  * accept; a CR and then Setup Communication must come within their deadlines; a
- * connection with no whole PDU either way for the idle timeout is closed.  Every byte
+ * connection with no whole PDU either way for the idle timeout is closed, unless it holds
+ * a cyclic-data job or an alarm registration (it is waiting for pushes).  Every byte
  * held for a connection (unsent replies, a partial frame, a PDU being reassembled) is
  * accounted: a connection whose unsent replies reach S7_SLIM_CONN_HELD is not read until
  * they drain (frames already received wait too); past half of S7_SLIM_HELD in all, the
@@ -1136,7 +1137,11 @@ S7_NOINLINE static void timer_run(s7_server *s, int64_t now)
                      (long long)setup);
             refused(s, s7_cpu_session_peer(c->sess), msg, now);
             conn_close(s, c, msg);
-        } else if (st == S7_SS_READY && idle && now - c->last_pdu >= idle) {
+        } else if (st == S7_SS_READY && idle && now - c->last_pdu >= idle &&
+                   !s7_cpu_session_subscribed(c->sess)) {
+            /* a client with a cyclic-data job or an alarm registration waits for pushes
+             * that come only when a value or an alarm changes: its silence is the
+             * subscription working, and closing it would end the subscription */
             s->st.closed_idle++;
             conn_close(s, c, "idle timeout");
         }

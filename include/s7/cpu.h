@@ -210,6 +210,10 @@ S7_API int s7_cpu_handle(s7_cpu *cpu, s7_cpu_session *sess, const uint8_t *pdu, 
 S7_API int s7_cpu_session_push(s7_cpu *cpu, s7_cpu_session *sess, int64_t now_ms, uint8_t *out,
                                size_t cap);
 S7_API int64_t s7_cpu_session_next_push(const s7_cpu_session *sess);
+/* 1 when the session holds a cyclic-data job or a registration with the message service
+ * (alarms, SCAN): its client waits for pushes that come only when something changes, so
+ * its silence is not idleness (the server's idle timeout leaves it alone); 0 otherwise. */
+S7_API int s7_cpu_session_subscribed(const s7_cpu_session *sess);
 
 /* Alarms (S7-300/400 profiles: answered to the alarm query, Userdata group 4 subfunction
  * 0x13).  s7_cpu_alarm_add defines alarm id (its event ID, not 0) named name (copied,

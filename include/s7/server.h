@@ -31,7 +31,8 @@ typedef struct s7_server_hooks {
 typedef struct s7_server_opts {
     const char *listen;   /* "ADDR:PORT"; default "127.0.0.1:102" */
     int idle_timeout_ms;  /* close a connection that has had no whole PDU either way for this
-                             long; 0 = never; default 600000 (10 minutes) */
+                             long, unless it holds a cyclic-data job or an alarm registration
+                             (s7_cpu_session_subscribed); 0 = never; default 600000 */
     uint32_t max_clients; /* sockets at most (beyond the CPU's budgets), default 65000 */
     int backlog;          /* listen backlog, default 1024 */
     s7_log_fn log;        /* connections, refusals, errors */

@@ -2,7 +2,9 @@
 # s7 watch --push, s7 alarms and s7 diag-buffer against s7kit's CPU emulator (s7 server) and
 # the Snap7 server (a peer we did not write): on an emulated S7-300 the watch subscribes (says
 # so), prints the first values and then the changes the CPU pushes after writes (counted:
-# --count ends it, no timing asserted), its --json lines validate against the schema; on an
+# --count ends it, no timing asserted), its --json lines validate against the schema, a
+# subscribed watch is not closed by the server's idle timeout and says it was waiting for
+# pushes when the server goes; on an
 # S7-1500 and on the Snap7 server (which do not serve cyclic data) it says it polls and does;
 # s7 alarms lists an alarm raised by its DB bit and none once cleared; s7 diag-buffer shows a
 # STOP and the restart after it, newest first.
@@ -46,6 +48,33 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     check_ok "watch --push --json lines valid against s7-watch.schema.json" \
         "$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-watch "$S7_TEST_TMP/pj.json" --lines
 fi
+
+# ---------------------------------------------------------------- a subscribed client is not idle
+# A change-driven job whose value does not change: the client sends nothing and gets
+# nothing, and the idle timeout (500 ms here) must leave it alone; when the server goes,
+# the watch says it was waiting for pushes (it sent no read).
+stop_s7server
+start_s7server --profile s7-300 --db 1:16 --idle-timeout 500ms
+T="127.0.0.1:$S7SRV_PORT"
+"$S7_BIN" watch "$T" DB1.DBW0 --slot 2 --push --every 100 >"$S7_TEST_TMP/i.out" 2>"$S7_TEST_TMP/i.err" &
+wpid=$!
+on_exit "kill $wpid 2>/dev/null"
+for ((i = 0; i < 100; i++)); do grep -q subscribed "$S7_TEST_TMP/i.err" 2>/dev/null && break; sleep 0.05; done
+sleep 2 # four idle timeouts
+if s7srv_log_has "idle timeout"; then
+    fail "--idle-timeout 500ms: a subscribed connection was closed ($(grep -m1 'idle timeout' "$S7SRV_LOG"))"
+else
+    pass "--idle-timeout 500ms: a subscribed connection stays open"
+fi
+check_eq "$(grep -c 'connection lost' "$S7_TEST_TMP/i.err")" 0 "the watch did not lose its connection"
+stop_s7server
+for ((i = 0; i < 100; i++)); do grep -q 'connection lost' "$S7_TEST_TMP/i.err" 2>/dev/null && break; sleep 0.05; done
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
+check_match "$(cat "$S7_TEST_TMP/i.err")" "connection lost: the connection was closed by 127\.0\.0\.1 during the wait for pushes; reconnecting" \
+    "the watch says it was waiting for pushes when the connection closed"
+start_s7server --profile s7-300 --db 1:16 --db 5:4 --alarm 0x1001:DB5.DBX1.3:tank_high --set DB1.DBW0=5
+T="127.0.0.1:$S7SRV_PORT"
 
 # ---------------------------------------------------------------- alarms and the diagnostic buffer
 out=$("$S7_BIN" alarms "$T" --slot 2)

@@ -3,7 +3,8 @@
  * Each case asserts a mechanism through the engine's own accounting (s7_server_stats_get)
  * and what the sockets see, never a duration: silent sockets and trickled CRs meet the CR
  * deadline, peers that stop after their CC meet the setup deadline and free their slots,
- * trickled bytes do not keep a connection from its idle timeout, a pre-CR frame longer than
+ * trickled bytes do not keep a connection from its idle timeout, a client waiting for
+ * pushes (cyclic data, alarms) is not idle, a pre-CR frame longer than
  * a CR is refused at once, refused addresses are closed at accept and never hold a slot,
  * the per-source limit, clients that pipeline without reading are paused with their bytes
  * under the per-connection and global caps while a well-behaved client is answered,
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "s7/conn.h"
@@ -266,6 +268,67 @@ static void test_idle_by_pdu(s7_cpu *cpu)
     }
     CHECK(closed);
     CHECK_STR(disconnect_reason, "idle timeout");
+    close(fd);
+    s7_server_free(s);
+}
+
+/* Milliseconds on a monotonic clock (how long a subscribed client stays silent). */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send the Userdata request PDU pdu[0..n) (framed here) and drain its answer. */
+static void send_ud(s7_server *s, int fd, const uint8_t *pdu, int n)
+{
+    uint8_t f[256], b[512];
+    CHECK(n > 0 && (size_t)n + S7_ISO_HDR_LEN <= sizeof f);
+    memcpy(f + S7_ISO_HDR_LEN, pdu, (size_t)n);
+    int k = s7_iso_dt_wrap(f, sizeof f, (size_t)n, 1);
+    CHECK_INT(send(fd, f, (size_t)k, MSG_NOSIGNAL), k);
+    CHECK(collect(s, fd, b, 20, 200) == 20); /* at least the answer's headers came */
+}
+
+/* 1 when fd stays open, with nothing sent to the server, for at least ms (bounded in turns
+ * too); pushes that come are read and dropped. */
+static int open_for(s7_server *s, int fd, int64_t ms)
+{
+    int64_t t0 = mono_ms();
+    for (int t = 0; t < 2000 && mono_ms() - t0 < ms; t++)
+        if (closed_within(s, fd, 1))
+            return 0;
+    return 1;
+}
+
+/* A client waiting for pushes (a change-driven cyclic-data job whose value never changes,
+ * an alarm registration with no alarm coming) sends nothing and gets nothing for long
+ * stretches: the idle timeout leaves it alone, and applies again once the job ended. */
+static void test_idle_subscribed(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu);
+    s7_server_set_limit(s, S7_SLIM_IDLE_TIMEOUT_MS, 150);
+    int fd = dial(s7_server_port(s));
+    CHECK(handshake(s, fd));
+    uint8_t pdu[128];
+    s7_var_spec spec = {S7_TS_WORD, 1, 1, S7_AREA_DB, 0};
+    send_ud(s, fd, pdu, s7_cyclic_req_encode(pdu, sizeof pdu, 7, S7_CYC_CHANGE, 0, 100, &spec, 1));
+    CHECK(open_for(s, fd, 800)); /* five idle timeouts and more */
+    CHECK_INT(stats(s).closed_idle, 0);
+    /* the job ended: the next idle timeout closes it */
+    send_ud(s, fd, pdu, s7_cyclic_unsub_encode(pdu, sizeof pdu, 8, S7_CYC_CHANGE, 1));
+    CHECK(closed_within(s, fd, 200));
+    CHECK_INT(stats(s).closed_idle, 1);
+    CHECK_STR(disconnect_reason, "idle timeout");
+    close(fd);
+
+    /* registered with the message service for ALARM_S */
+    fd = dial(s7_server_port(s));
+    CHECK(handshake(s, fd));
+    send_ud(s, fd, pdu, s7_msg_service_encode(pdu, sizeof pdu, 9, 0x80, "TEST    ", 0x09));
+    CHECK(open_for(s, fd, 800));
+    CHECK_INT(stats(s).closed_idle, 1);
     close(fd);
     s7_server_free(s);
 }
@@ -669,6 +732,7 @@ int main(void)
     test_silent_and_trickling(cpu);
     test_setup_deadline(cpu);
     test_idle_by_pdu(cpu);
+    test_idle_subscribed(cpu);
     test_pre_cr_flood(cpu);
     test_refused_flood(cpu);
     test_per_source(cpu);

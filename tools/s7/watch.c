@@ -252,6 +252,7 @@ int cmd_watch(cli *c)
     watch w8 = {n, tags, items, bufs, sn, 0};
     push_ctx pctx = {c, &w8};
     int pushing = 0, try_push = c->push, push_refused = 0;
+    const char *action = "read"; /* what the connection was lost during, for the message */
 
     for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
         int64_t t0 = cli_now_ms();
@@ -302,6 +303,7 @@ int cmd_watch(cli *c)
             if (!s7_client_connected(s)) {
                 err = S7_ERR_CLOSED;
                 pushing = 0;
+                action = "wait for pushes"; /* no read was sent: the client was listening */
                 goto lost;
             }
             poll = w8.updates - 1;
@@ -319,7 +321,8 @@ int cmd_watch(cli *c)
         lost:
             stamp(ts, sizeof ts);
             last_ok = 0;
-            cli_why_err(c, s, err, "read", &w);
+            cli_why_err(c, s, err, action, &w);
+            action = "read";
             if (conn_lost(s, err)) {
                 fprintf(stderr, "%s connection lost: %s; reconnecting\n", ts, w.what);
                 if (c->json)
