@@ -58,6 +58,7 @@ typedef struct srv_conn {
     uint8_t writing;  /* EPOLLOUT armed */
     uint8_t squeezed; /* not read: the server is over half its memory bound */
     uint8_t paused;   /* counted in st.paused */
+    uint8_t cut;      /* refused or cut: refused() logged it, so conn_close does not */
     uint8_t src[16];  /* the source address (sources.h) */
     int64_t opened;   /* accept */
     int64_t cc_at;    /* the CC was queued */
@@ -575,7 +576,7 @@ S7_COLD static void conn_close(s7_server *s, srv_conn *c, const char *reason)
         s->st.paused--;
     if (c->handed)
         slog(s, S7_LOG_INFO, "handed %s over: %s", s7_cpu_session_peer(c->sess), reason);
-    else
+    else if (!c->cut) /* a cut has its rate-limited line already (refused) */
         slog(s, S7_LOG_INFO, "closed %s: %s", s7_cpu_session_peer(c->sess), reason);
     if (s->o.hooks.on_disconnect && !c->handed)
         s->o.hooks.on_disconnect(s->o.hooks.ctx, s7_cpu_session_peer(c->sess), reason);
@@ -590,6 +591,17 @@ S7_COLD static void conn_close(s7_server *s, srv_conn *c, const char *reason)
         s->accept_paused = 0;
         s7_loop_mod(s->loop, s->lfd, S7_LOOP_IN, s);
     }
+}
+
+/* A refused CR or a cut (a deadline, a malformed frame, the memory bound): reported like
+ * a refusal at accept (the hook, which audits it; the rate-limited log), then closed
+ * without a second, unlimited log line: a flood of such peers costs at most
+ * REFUSE_LOG_PER_SEC lines a second. */
+S7_COLD static void conn_cut(s7_server *s, srv_conn *c, const char *why, int64_t now)
+{
+    refused(s, s7_cpu_session_peer(c->sess), why, now);
+    c->cut = 1;
+    conn_close(s, c, why);
 }
 
 /* Bytes still missing from the frame at the start of c's carry (0: it is whole). */
@@ -816,13 +828,19 @@ again:
         c->last_pdu = srv_now(s);
     if (used < 0) {
         const char *why = s7_sconn_reason(c->sc);
+        if (!why[0])
+            why = s7_strerror(used);
         if (used == S7_ERR_CR_REJECTED) {
             s->st.refused_cr++;
-            refused(s, s7_cpu_session_peer(c->sess), why, srv_now(s));
-        } else if (used != S7_ERR_CLOSED) {
+            conn_cut(s, c, why, srv_now(s));
+        } else if (used == S7_ERR_CLOSED || used == S7_ERR_NOMEM) {
+            conn_close(s, c, why); /* the client's DR, a hand-over, or the server's memory */
+        } else {
+            /* a frame the peer should not have sent: an oversized frame before the CR, a
+             * bad TPKT or COTP, a malformed request; a cut like the others */
             s->st.closed_protocol++;
+            conn_cut(s, c, why, srv_now(s));
         }
-        conn_close(s, c, why[0] ? why : s7_strerror(used));
         return -1;
     }
     size_t left = total - (size_t)used;
@@ -1127,16 +1145,14 @@ S7_NOINLINE static void timer_run(s7_server *s, int64_t now)
             s->st.closed_cr_timeout++;
             snprintf(msg, sizeof msg, "no connection request within %lld ms of connecting",
                      (long long)cr);
-            refused(s, s7_cpu_session_peer(c->sess), msg, now);
-            conn_close(s, c, msg);
+            conn_cut(s, c, msg, now);
         } else if (st == S7_SS_WAIT_SETUP && setup && now - c->cc_at >= setup) {
             s->st.closed_setup_timeout++;
             snprintf(msg, sizeof msg,
                      "no Setup Communication within %lld ms of the connection "
                      "confirm",
                      (long long)setup);
-            refused(s, s7_cpu_session_peer(c->sess), msg, now);
-            conn_close(s, c, msg);
+            conn_cut(s, c, msg, now);
         } else if (st == S7_SS_READY && idle && now - c->last_pdu >= idle &&
                    !s7_cpu_session_subscribed(c->sess)) {
             /* a client with a cyclic-data job or an alarm registration waits for pushes
@@ -1172,12 +1188,11 @@ S7_NOINLINE static void memory_run(s7_server *s, int64_t now)
                  "with the server over its memory bound (%llu bytes, --max-held)",
                  worst->held, (unsigned long long)bound);
         s->st.closed_memory++;
-        refused(s, s7_cpu_session_peer(worst->sess), msg, now);
         /* a reset, not a FIN behind what the kernel still buffers for it: its socket
          * buffers are freed at once too */
         struct linger lg = {1, 0};
         setsockopt(worst->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        conn_close(s, worst, msg);
+        conn_cut(s, worst, msg, now);
     }
     int was = s->pressure;
     if (!was && s->st.held > bound / 2)

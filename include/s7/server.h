@@ -111,7 +111,9 @@ S7_API int s7_server_set_limit(s7_server *s, int which, int64_t value);
 S7_API int64_t s7_server_limit(const s7_server *s, int which);
 
 /* A refused or cut connection (allow-list, per-source limit, max_clients, out of
- * descriptors, a refused CR, a deadline, the memory bound): peer "ADDR:PORT" and why. */
+ * descriptors, a refused CR, a deadline, the memory bound, a malformed frame): peer
+ * "ADDR:PORT" and why.  The engine logs these at most 20 lines a second (then a count)
+ * and closes them without a "closed" line of their own; the hook sees every one. */
 typedef void (*s7_server_refuse_fn)(void *ctx, const char *peer, const char *reason);
 S7_API void s7_server_on_refuse(s7_server *s, s7_server_refuse_fn fn, void *ctx);
 
@@ -148,7 +150,8 @@ typedef struct s7_server_stats {
     uint64_t closed_setup_timeout;
     uint64_t closed_idle;
     uint64_t closed_memory;   /* closed by the memory bound (S7_SLIM_HELD) */
-    uint64_t closed_protocol; /* malformed or unexpected frames */
+    uint64_t closed_protocol; /* malformed or unexpected frames (an oversized frame before
+                                 the CR, a bad TPKT or COTP, a malformed request) */
     uint64_t read_pauses;     /* times a connection stopped being read (backpressure) */
     uint64_t connections;     /* open now */
     uint64_t paused;          /* open now and not being read */

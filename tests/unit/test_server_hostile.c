@@ -36,6 +36,7 @@ static int refusals;
 static char refuse_reason[256];
 static int disconnects;
 static char disconnect_reason[256];
+static int log_lines; /* lines the engine logged since start() */
 
 static void on_refuse(void *ctx, const char *peer, const char *reason)
 {
@@ -53,17 +54,26 @@ static void on_disconnect(void *ctx, const char *peer, const char *reason)
     snprintf(disconnect_reason, sizeof disconnect_reason, "%s", reason);
 }
 
+static void on_log(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)msg;
+    log_lines++;
+}
+
 static s7_server *start(s7_cpu *cpu)
 {
     s7_server_opts o;
     s7_server_opts_init(&o);
     o.listen = "127.0.0.1:0";
+    o.log = on_log;
     o.hooks.on_disconnect = on_disconnect;
     s7_server *s = s7_server_new(cpu, &o);
     CHECK(s != NULL);
     CHECK_INT(s7_server_start(s), 0);
     s7_server_on_refuse(s, on_refuse, NULL);
-    refusals = disconnects = 0;
+    refusals = disconnects = log_lines = 0;
     refuse_reason[0] = disconnect_reason[0] = 0;
     return s;
 }
@@ -356,6 +366,33 @@ static void test_pre_cr_flood(s7_cpu *cpu)
     CHECK_INT(st.closed_protocol, N);
     CHECK(st.held_conn_peak <= S7_CR_FRAME_MAX); /* never a 64 KB partial frame */
     CHECK(strstr(disconnect_reason, "a 65535-byte frame before the connection request") != NULL);
+    /* cuts like the other refusals: each reported (and so audited), the log rate-limited */
+    CHECK_INT(refusals, N);
+    CHECK(strstr(refuse_reason, "a 65535-byte frame before the connection request") != NULL);
+    CHECK(log_lines <= 20 + 2); /* 20 a second, a count; was a line per connection */
+    s7_server_free(s);
+}
+
+/* A TPKT of another version before the CR, and a malformed frame after the setup: cut,
+ * counted and reported as refusals are. */
+static void test_malformed_cut(s7_cpu *cpu)
+{
+    s7_server *s = start(cpu);
+    int a = dial(s7_server_port(s));
+    send_hex(a, "04 00 00 16 11 E0 00 00 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 02");
+    CHECK(closed_within(s, a, 50));
+    close(a);
+    CHECK_INT(stats(s).closed_protocol, 1);
+    CHECK_INT(refusals, 1);
+    CHECK(strstr(refuse_reason, "malformed frame") != NULL);
+    int b = dial(s7_server_port(s));
+    CHECK(handshake(s, b));
+    send_hex(b, "03 00 00 07 02 F0 80"); /* a DT with no S7 header */
+    CHECK(closed_within(s, b, 50));
+    close(b);
+    CHECK_INT(stats(s).closed_protocol, 2);
+    CHECK_INT(refusals, 2);
+    CHECK(strstr(refuse_reason, "malformed") != NULL);
     s7_server_free(s);
 }
 
@@ -734,6 +771,7 @@ int main(void)
     test_idle_by_pdu(cpu);
     test_idle_subscribed(cpu);
     test_pre_cr_flood(cpu);
+    test_malformed_cut(cpu);
     test_refused_flood(cpu);
     test_per_source(cpu);
     test_pipelining();

@@ -1077,16 +1077,17 @@ static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retai
         const s7_server_stats st = r->st;
         printf("  limits: %llu refused at accept (allow-list %llu, per address %llu, in all %llu, "
                "out of descriptors %llu); closed %llu without a CR in time, %llu without setup, "
-               "%llu idle, %llu by the memory bound; reads paused %llu times, at most %llu "
-               "bytes held (%llu by one connection)\n",
+               "%llu idle, %llu by the memory bound, %llu for malformed frames; reads paused "
+               "%llu times, at most %llu bytes held (%llu by one connection)\n",
                (unsigned long long)(st.refused_allow + st.refused_source + st.refused_clients +
                                     st.refused_fd),
                (unsigned long long)st.refused_allow, (unsigned long long)st.refused_source,
                (unsigned long long)st.refused_clients, (unsigned long long)st.refused_fd,
                (unsigned long long)st.closed_cr_timeout,
                (unsigned long long)st.closed_setup_timeout, (unsigned long long)st.closed_idle,
-               (unsigned long long)st.closed_memory, (unsigned long long)st.read_pauses,
-               (unsigned long long)st.held_peak, (unsigned long long)st.held_conn_peak);
+               (unsigned long long)st.closed_memory, (unsigned long long)st.closed_protocol,
+               (unsigned long long)st.read_pauses, (unsigned long long)st.held_peak,
+               (unsigned long long)st.held_conn_peak);
     }
     if (r->cfg.state) {
         if (retain_rc == 0)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `s7 server`'s refusals and cuts as the command reports them (docs/server.md, "Limits"):
+# connections cut for a frame they should not have sent (a TPKT of another version, an
+# oversized frame before the CR, a malformed frame after the setup) are logged as refusals
+# (at most 20 lines a second: a flood of 200 adds no line per connection), audited with
+# the peer's address and counted in the statistics printed at the stop.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+need_s7_server
+CR='\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x02'
+SETUP='\x03\x00\x00\x19\x02\xf0\x80\x32\x01\x00\x00\x00\x01\x00\x08\x00\x00\xf0\x00\x00\x08\x00\x08\x03\xc0'
+
+# send_close BYTES: a connection that sends BYTES (printf format) and closes.
+send_close() {
+    local fd
+    exec {fd}<>"/dev/tcp/127.0.0.1/$S7SRV_PORT" || return 1
+    printf "$1" >&"$fd"
+    exec {fd}>&-
+}
+
+# wait_lines FILE N: until FILE has N lines or more (bounded: 10 s).
+wait_lines() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- malformed frames: cut like refusals
+AUDIT="$S7_TEST_TMP/cut.audit"
+S7SRV_SLOT=2
+start_s7server --profile s7-300 --db 1:64 --audit "$AUDIT" --max-per-source 0
+send_close '\x04\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x02'
+send_close '\x03\x00\xff\xff'
+send_close "$CR$SETUP"'\x03\x00\x00\x07\x02\xf0\x80'
+wait_lines "$AUDIT" 3
+audit=$(cat "$AUDIT")
+check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: malformed frame: malformed TPKT header' \
+    "audit: a TPKT of another version"
+check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: a 65535-byte frame before the connection request' \
+    "audit: an oversized frame before the CR"
+check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: malformed request: ' \
+    "audit: a malformed frame after the setup"
+check_match "$(cat "$S7SRV_LOG")" "warning: refused 127\.0\.0\.1:[0-9]+: malformed frame: malformed TPKT header" \
+    "log: the cut is a refusal line"
+# a flood: 200 connections announcing a 65535-byte frame before their CR
+for ((i = 0; i < 200; i++)); do send_close '\x03\x00\xff\xff'; done
+wait_lines "$AUDIT" 203 || fail "the audit log has $(wc -l <"$AUDIT") lines, not 203"
+check_eq "$(grep -c '65535-byte frame before the connection request' "$AUDIT")" 201 \
+    "audit: every cut connection of the flood, with its address"
+n=$(grep -c '65535-byte frame' "$S7SRV_LOG")
+if [ "$n" -le 60 ]; then
+    pass "log: the flood of 200 cut connections took $n lines (at most 20 a second)"
+else
+    fail "log: the flood of 200 cut connections took $n lines (want at most 20 a second)"
+fi
+check_eq "$(grep -c 'closed 127.0.0.1:[0-9]*: a 65535-byte frame' "$S7SRV_LOG")" 0 \
+    "log: no unlimited 'closed' line per cut connection"
+stop_s7server
+check_match "$(cat "$S7SRV_LOG")" "closed 0 without a CR in time, 0 without setup, 0 idle, 0 by the memory bound, 203 for malformed frames;" \
+    "the statistics count the connections cut for malformed frames"
+
+finish
