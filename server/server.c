@@ -109,7 +109,8 @@ struct s7_server {
     void *refuse_ctx;
     s7_server_cr_fn on_cr; /* another engine may claim a CR (s7_server_on_cr) */
     void *cr_ctx;
-    int64_t refuse_log_sec;
+    int64_t refuse_win;         /* the refusal log's window began (-1: none open) */
+    int64_t refuse_hidden_from; /* the first refusal the window left out */
     unsigned refuse_logged, refuse_suppressed;
 };
 
@@ -166,6 +167,7 @@ s7_server *s7_server_new(s7_cpu *cpu, const s7_server_opts *o)
     s->wake[0] = s->wake[1] = -1;
     s->next_push = -1;
     s->turn_now = -1;
+    s->refuse_win = -1;
     s->lim[S7_SLIM_CR_TIMEOUT_MS] = DEF_CR_TIMEOUT;
     s->lim[S7_SLIM_SETUP_TIMEOUT_MS] = DEF_SETUP_TIMEOUT;
     s->lim[S7_SLIM_IDLE_TIMEOUT_MS] = s->o.idle_timeout_ms > 0 ? s->o.idle_timeout_ms : 0;
@@ -514,25 +516,40 @@ static int64_t srv_now(s7_server *s)
     return s->turn_now;
 }
 
-/* A refusal: the hook sees every one; the log at most REFUSE_LOG_PER_SEC a second (a
- * flood of refused sockets must not become a flood of log lines), then one line with the
- * count of those left out. */
+/* Ends the refusal log's window once its second is over: the count of the refusals it
+ * left out, with the span they fell in.  Called by the next refusal and at the end of
+ * every turn of the loop (which wakes up for it), so the count comes when the second
+ * ends, also when no refusal follows. */
+static void refuse_flush(s7_server *s, int64_t now)
+{
+    if (s->refuse_win < 0 || now - s->refuse_win < 1000)
+        return;
+    if (s->refuse_suppressed)
+        slog(s, S7_LOG_WARN,
+             "%u more refusals not logged in the %.1f s before this line (at most %d lines a "
+             "second)",
+             s->refuse_suppressed, (double)(now - s->refuse_hidden_from) / 1000.0,
+             REFUSE_LOG_PER_SEC);
+    s->refuse_win = -1;
+    s->refuse_logged = s->refuse_suppressed = 0;
+}
+
+/* A refusal: the hook sees every one; the log at most REFUSE_LOG_PER_SEC in a second
+ * from the first (a flood of refused sockets must not become a flood of log lines), then
+ * one line with the count of those left out. */
 static void refused(s7_server *s, const char *peer, const char *why, int64_t now)
 {
     if (s->on_refuse)
         s->on_refuse(s->refuse_ctx, peer, why);
-    int64_t sec = now / 1000;
-    if (sec != s->refuse_log_sec) {
-        if (s->refuse_suppressed)
-            slog(s, S7_LOG_WARN, "%u more refusals not logged in the second before",
-                 s->refuse_suppressed);
-        s->refuse_log_sec = sec;
-        s->refuse_logged = s->refuse_suppressed = 0;
-    }
+    refuse_flush(s, now);
+    if (s->refuse_win < 0)
+        s->refuse_win = now;
     if (s->refuse_logged < REFUSE_LOG_PER_SEC) {
         s->refuse_logged++;
         slog(s, S7_LOG_WARN, "refused %s: %s", peer, why);
     } else {
+        if (!s->refuse_suppressed)
+            s->refuse_hidden_from = now;
         s->refuse_suppressed++;
     }
 }
@@ -1281,6 +1298,11 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
         if (wait < timeout_ms)
             timeout_ms = wait < 0 ? 0 : (int)wait;
     }
+    if (s->refuse_suppressed) { /* the count of refusals left out is due when the second ends */
+        int64_t wait = s->refuse_win + 1000 - s7_now_ms();
+        if (wait < timeout_ms)
+            timeout_ms = wait < 0 ? 0 : (int)wait;
+    }
     int n = s7_loop_wait(s->loop, ev, TURN_EVENTS, timeout_ms);
     if (n < 0)
         return n;
@@ -1308,6 +1330,7 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
     int64_t now = srv_now(s);
     memory_check(s, now);
     timer_check(s, now);
+    refuse_flush(s, now);
     push_check(s, s7_now_ms());
     s->turn_now = -1;
     return n;
