@@ -3,7 +3,8 @@
 # connections cut for a frame they should not have sent (a TPKT of another version, an
 # oversized frame before the CR, a malformed frame after the setup) are logged as refusals
 # (at most 20 lines a second: a flood of 200 adds no line per connection), audited with
-# the peer's address and counted in the statistics printed at the stop.
+# the peer's address and counted in the statistics printed at the stop; a read of an area
+# code the CPU does not know is logged with the code.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -63,5 +64,16 @@ check_eq "$(grep -c 'closed 127.0.0.1:[0-9]*: a 65535-byte frame' "$S7SRV_LOG")"
 stop_s7server
 check_match "$(cat "$S7SRV_LOG")" "closed 0 without a CR in time, 0 without setup, 0 idle, 0 by the memory bound, 203 for malformed frames;" \
     "the statistics count the connections cut for malformed frames"
+
+# ---------------------------------------------------------------- an unknown area code named
+start_s7server --profile s7-300 --db 1:64
+exec {fd}<>"/dev/tcp/127.0.0.1/$S7SRV_PORT"
+# a read of one byte of area 0x00 (no such area)
+printf "$CR$SETUP"'\x03\x00\x00\x1f\x02\xf0\x80\x32\x01\x00\x00\x00\x02\x00\x0e\x00\x00\x04\x01\x12\x0a\x10\x02\x00\x01\x00\x01\x00\x00\x00\x00' >&"$fd"
+for ((i = 0; i < 100; i++)); do s7srv_log_has "0x0A" && break; sleep 0.05; done
+exec {fd}>&-
+check_match "$(cat "$S7SRV_LOG")" "refused 127\.0\.0\.1:[0-9]+: 0x0A: this CPU has no area 0x00" \
+    "an unknown area code is named (not 'no area area')"
+stop_s7server
 
 finish

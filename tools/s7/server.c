@@ -188,6 +188,17 @@ static void on_connect(void *ctx, const char *peer, int type)
         r->peak = n;
 }
 
+/* An area's name for the log: I, Q, M, DB ...; an area code the CPU does not know as
+ * "area 0xNN" (the bare "area" made "this CPU has no area area"). */
+static const char *area_name(uint8_t area, char *buf, size_t cap)
+{
+    const char *t = s7_server_area_text(area);
+    if (strcmp(t, "area") != 0)
+        return t;
+    snprintf(buf, cap, "area 0x%02X", area);
+    return buf;
+}
+
 /* Why an item failed, in words, looking at the CPU for the detail. */
 static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t cap)
 {
@@ -220,8 +231,11 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
     case S7_RC_NOT_FOUND:
         if (is_db)
             snprintf(out, cap, "0x0A: DB%u does not exist on this CPU", ev->db);
-        else
-            snprintf(out, cap, "0x0A: this CPU has no %s area", s7_server_area_text(ev->area));
+        else {
+            char an[16];
+            const char *a = area_name(ev->area, an, sizeof an);
+            snprintf(out, cap, "0x0A: this CPU has no %s%s", a, a == an ? "" : " area");
+        }
         return;
     case S7_RC_ADDR_OUT_OF_RANGE:
         if (flags & S7_DB_OPTIMIZED)
@@ -286,13 +300,14 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
         return;
     }
     int tc = ev->area == S7_AREA_T || ev->area == S7_AREA_C;
+    char an[16];
     if (ev->area == S7_AREA_DB || ev->area == S7_AREA_DI)
         tlog(r, S7_LOG_WARN, "refused %s: %s DB%u offset %u, %u byte%s: %s", peer, what, ev->db,
              ev->start, ev->len, ev->len == 1 ? "" : "s", why);
     else {
         uint32_t n = tc ? ev->len / 2 : ev->len;
         tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what,
-             s7_server_area_text(ev->area), tc ? "element" : "offset",
+             area_name(ev->area, an, sizeof an), tc ? "element" : "offset",
              tc ? ev->start / 2 : ev->start, n, tc ? "element" : "byte", n == 1 ? "" : "s", why);
     }
 }
