@@ -1065,6 +1065,8 @@ static int take(s7_server *s, int fd, const struct sockaddr_storage *ss, int64_t
     }
     c->slot = (uint32_t)s->nconns;
     s->conns[s->nconns++] = c;
+    if (s->nconns > s->st.connections_peak)
+        s->st.connections_peak = s->nconns;
     return 0;
 }
 

@@ -149,17 +149,19 @@ typedef struct s7_server_stats {
     uint64_t closed_cr_timeout;
     uint64_t closed_setup_timeout;
     uint64_t closed_idle;
-    uint64_t closed_memory;   /* closed by the memory bound (S7_SLIM_HELD) */
-    uint64_t closed_protocol; /* malformed or unexpected frames (an oversized frame before
+    uint64_t closed_memory;    /* closed by the memory bound (S7_SLIM_HELD) */
+    uint64_t closed_protocol;  /* malformed or unexpected frames (an oversized frame before
                                  the CR, a bad TPKT or COTP, a malformed request) */
-    uint64_t read_pauses;     /* times a connection stopped being read (backpressure) */
-    uint64_t connections;     /* open now */
-    uint64_t paused;          /* open now and not being read */
-    uint64_t held;            /* bytes held now: unsent replies, partial frames */
-    uint64_t held_peak;       /* the most held at once since the start */
-    uint64_t held_conn_max;   /* the most one connection holds now */
-    uint64_t held_conn_peak;  /* the most one connection ever held */
-    uint64_t pushes;          /* cyclic-data pushes sent (added with cyclic data) */
+    uint64_t read_pauses;      /* times a connection stopped being read (backpressure) */
+    uint64_t connections;      /* open now */
+    uint64_t paused;           /* open now and not being read */
+    uint64_t held;             /* bytes held now: unsent replies, partial frames */
+    uint64_t held_peak;        /* the most held at once since the start */
+    uint64_t held_conn_max;    /* the most one connection holds now */
+    uint64_t held_conn_peak;   /* the most one connection ever held */
+    uint64_t pushes;           /* cyclic-data pushes sent (added with cyclic data) */
+    uint64_t connections_peak; /* the most sockets open at once (served: before or after
+                                  their CR), since the start */
 } s7_server_stats;
 S7_API void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size);
 

@@ -4,7 +4,8 @@
 # oversized frame before the CR, a malformed frame after the setup) are logged as refusals
 # (at most 20 lines a second: a flood of 200 adds no line per connection), audited with
 # the peer's address and counted in the statistics printed at the stop; a read of an area
-# code the CPU does not know is logged with the code.
+# code the CPU does not know is logged with the code; the summary's connection counts
+# include sockets that never sent a CR.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -75,5 +76,17 @@ exec {fd}>&-
 check_match "$(cat "$S7SRV_LOG")" "refused 127\.0\.0\.1:[0-9]+: 0x0A: this CPU has no area 0x00" \
     "an unknown area code is named (not 'no area area')"
 stop_s7server
+
+# ---------------------------------------------------------------- the connection counts
+# ten sockets that send nothing (under a low ulimit -n a flood looks like this) and one
+# client that reads: the summary counts the sockets, not only the connections set up
+start_s7server --profile s7-300 --db 1:64
+fds=()
+for ((i = 0; i < 10; i++)); do exec {fd}<>"/dev/tcp/127.0.0.1/$S7SRV_PORT" && fds+=("$fd"); done
+check_ok "a read while ten sockets are silent" s7srv_cli read DB1.DBB0
+stop_s7server
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+check_match "$(cat "$S7SRV_LOG")" "s7 server stopped \(SIGTERM\) after [0-9.]+ s: 1[1-9] connections accepted \(at most 11 open at once\), 1 set up, 0 refused or cut;" \
+    "the summary: sockets accepted, the most open at once, those set up"
 
 finish

@@ -217,6 +217,7 @@ static void test_silent_and_trickling(s7_cpu *cpu)
     close(tr);
     CHECK(strstr(refuse_reason, "no connection request within 150 ms of connecting") != NULL);
     CHECK_INT(stats(s).connections, 0);
+    CHECK_INT(stats(s).connections_peak, N + 1); /* sockets before their CR count too */
     /* a well-behaved client still gets in */
     int ok = dial(s7_server_port(s));
     CHECK(handshake(s, ok));

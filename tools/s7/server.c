@@ -128,7 +128,6 @@ typedef struct srv_run {
     uint64_t conns, refused_conns, reads, writes, refused, failed, controls;
     s7_server_stats st; /* the engine's, taken when it stops */
     int have_st;
-    size_t peak;
     int64_t started_ms;
     int64_t rl_sec; /* refusal lines: the second being counted */
     unsigned rl_count;
@@ -182,10 +181,7 @@ static void on_connect(void *ctx, const char *peer, int type)
     srv_run *r = ctx;
     (void)peer;
     (void)type;
-    r->conns++;
-    size_t n = r->srv ? s7_server_connections(r->srv, NULL) : 0;
-    if (n > r->peak)
-        r->peak = n;
+    r->conns++; /* set up: the CR accepted (the most open at once is the engine's) */
 }
 
 /* An area's name for the log: I, Q, M, DB ...; an area code the CPU does not know as
@@ -1078,13 +1074,16 @@ static void print_banner(const srv_run *r)
 static void print_summary(const srv_run *r, const s7_retain_stats *rs, int retain_rc, int sig)
 {
     double secs = (double)(s7__wall_ms() - r->started_ms) / 1000.0;
-    printf("s7 server stopped (%s) after %.1f s: %llu connections (at most %zu at once), %llu "
-           "refused; %llu reads, %llu writes, %llu refused items, %llu failed items, %llu control "
-           "requests\n",
+    /* sockets as the engine counts them: a socket that never sent its CR (a scanner, a
+     * flood) is a connection too; "set up" are those whose CR was accepted (a CC sent) */
+    printf("s7 server stopped (%s) after %.1f s: %llu connections accepted (at most %llu open at "
+           "once), %llu set up, %llu refused or cut; %llu reads, %llu writes, %llu refused "
+           "items, %llu failed items, %llu control requests\n",
            sig == SIGINT    ? "SIGINT"
            : sig == SIGTERM ? "SIGTERM"
                             : "error",
-           secs, (unsigned long long)r->conns, r->peak, (unsigned long long)r->refused_conns,
+           secs, (unsigned long long)r->st.accepted, (unsigned long long)r->st.connections_peak,
+           (unsigned long long)r->conns, (unsigned long long)r->refused_conns,
            (unsigned long long)r->reads, (unsigned long long)r->writes,
            (unsigned long long)r->refused, (unsigned long long)r->failed,
            (unsigned long long)r->controls);
