@@ -37,5 +37,5 @@ sleep 0.3
 out=$("$S7_BIN" read "$S7SRV_ADDR" DB1.DBW2:INT --slot 2 2>&1)
 check_eq "$out" "DB1.DBW2:INT = 1234" "the server still serves after a malformed frame"
 exec 5>&-
-check_match "$(cat "$S7SRV_LOG")" "closed 127\.0\.0\.1:[0-9]+: malformed frame" "the malformed frame's close is logged with a reason"
+check_match "$(cat "$S7SRV_LOG")" "refused 127\.0\.0\.1:[0-9]+: malformed frame" "the malformed frame's cut is logged with a reason (as a refusal)"
 finish
