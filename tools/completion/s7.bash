@@ -48,7 +48,7 @@ _s7_options()
             ;;
         guard)
             printf '%s' '--listen --upstream --inventory --cpu --rules --allow --dry-run --no-coalesce --audit --metrics' \
-                ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --max-per-source' \
+                ' --upstream-tsap --idle-timeout --cr-timeout --setup-timeout --request-timeout --max-per-source' \
                 ' --max-clients --max-held --threads --quiet --help -h'
             ;;
         inventory)
@@ -77,7 +77,7 @@ _s7_takes_value()
         --rack | --slot | --type | --tsap | --pdu | --timeout | --every | --count | -o | --output | \
             --config | --listen | --profile | --db | --set | --put-get | --max-conn | --allow | \
             --audit | --state | --retain | --retain-resize | --idle-timeout | --cr-timeout | \
-            --setup-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
+            --setup-timeout | --request-timeout | --max-per-source | --max-clients | --max-held | --max-held-conn | --sock-buf | \
             --area | --port | --expect-profile | --inventory | \
             --rate | --concurrency | --connection | --as | --format | --host | --router | --rules | --check | --verify | \
             --job | --scan | --duration | --json-lines | --on-change | --metrics | --backoff-max | --connect | --peer | --source | --bsend | --usend | --brcv | --urcv | \
