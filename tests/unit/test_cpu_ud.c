@@ -684,7 +684,8 @@ static void test_request_rc_0a(void)
         CHECK_INT(u[0].err, 0);
         CHECK_INT(u[1].plen, u[0].plen);
         CHECK(u[1].plen == u[0].plen &&
-              memcmp(u[1].payload, first + (u[0].payload - out), u[0].plen) == 0);
+              (!u[0].plen || /* a clock set's answer has no data (payload NULL) */
+               memcmp(u[1].payload, first + (u[0].payload - out), u[0].plen) == 0));
     }
     s7_cpu_free(cpu);
 }
