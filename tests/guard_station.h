@@ -220,4 +220,19 @@ static int tx_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* A fake CPU's CC to the CR q (its parameters echoed, the CPU's reference 1). */
+static inline void st_cc_echo(int fd, const rx *q)
+{
+    uint8_t cc[64];
+    if (q->len > sizeof cc)
+        return;
+    memcpy(cc, q->pdu, q->len);
+    cc[5] = 0xD0;
+    cc[6] = q->pdu[8];
+    cc[7] = q->pdu[9];
+    cc[8] = 0x00;
+    cc[9] = 0x01;
+    tx_all(fd, cc, q->len);
+}
+
 #endif

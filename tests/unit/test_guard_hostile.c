@@ -281,14 +281,7 @@ static void *badcpu_main(void *a)
         static uint8_t f[4096];
         /* CR -> CC (echo), setup -> setup answer, then broken answers */
         if (rx_next(fd, &q, WAIT_MS) == 1 && q.cotp == 0xE0) {
-            uint8_t cc[64];
-            memcpy(cc, q.pdu, q.len);
-            cc[5] = 0xD0;
-            cc[6] = q.pdu[8];
-            cc[7] = q.pdu[9];
-            cc[8] = 0x00;
-            cc[9] = 0x01;
-            tx_all(fd, cc, q.len);
+            st_cc_echo(fd, &q);
             if (rx_next(fd, &q, WAIT_MS) == 1 && q.cotp == 0xF0) {
                 uint8_t p[32];
                 s7_setup su = {4, 4, 240};

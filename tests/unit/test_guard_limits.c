@@ -164,14 +164,7 @@ static void fake_serve(fakecpu *fc, int fd)
     if (r <= 0)
         return;
     if (q.cotp == 0xE0) { /* CR -> CC (its parameters echoed) */
-        uint8_t cc[64];
-        memcpy(cc, q.pdu, q.len);
-        cc[5] = 0xD0;
-        cc[6] = q.pdu[8];
-        cc[7] = q.pdu[9];
-        cc[8] = 0x00;
-        cc[9] = 0x01;
-        tx_all(fd, cc, q.len);
+        st_cc_echo(fd, &q);
         return;
     }
     if (q.cotp != 0xF0)
