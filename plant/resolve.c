@@ -68,10 +68,19 @@ int s7_plant_resolve_hosts(s7_plant *p, s7_plant_resolver fn, void *ctx, char *e
         where_prefix(p, pt->line, pre, sizeof pre);
         int n = fn ? fn(ctx, pt->host, got, sizeof got / sizeof got[0], why, sizeof why) : -1;
         if (n <= 0) {
+            /* the example address: one of its cell's subnet (not another cell's) */
+            char eg[96] = "address: 10.10.1.10";
+            if (pt->cell < p->ncells && p->cells[pt->cell].has_subnet &&
+                p->cells[pt->cell].prefix < 31) {
+                uint32_t a = p->cells[pt->cell].net + (p->cells[pt->cell].prefix <= 28 ? 10u : 1u);
+                snprintf(eg, sizeof eg, "address: %u.%u.%u.%u, in cell %s's subnet",
+                         (unsigned)(a >> 24), (unsigned)(a >> 16 & 255), (unsigned)(a >> 8 & 255),
+                         (unsigned)(a & 255), p->cells[pt->cell].name);
+            }
             s7__errf(err, errcap,
                      "%spartner %s: host '%s' does not resolve (%s): fix the name in DNS or "
-                     "/etc/hosts, or give its address (address: 10.10.1.10)",
-                     pre, pt->name, pt->host, why[0] ? why : "no address");
+                     "/etc/hosts, or give its address (%s)",
+                     pre, pt->name, pt->host, why[0] ? why : "no address", eg);
             return S7_ERR_RESOLVE;
         }
         if ((size_t)n > sizeof got / sizeof got[0])

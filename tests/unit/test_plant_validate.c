@@ -368,6 +368,11 @@ static void test_hosts(void)
     CHECK_STR(err, "f.yaml:12: partner hmi1: host 'gone.plant.local' does not resolve (Name or "
                    "service not known): fix the name in DNS or /etc/hosts, or give its address "
                    "(address: 10.10.1.10)");
+    /* ... with its cell's subnet known, the example is an address of that subnet (it named
+     * another cell's partner) */
+    p->cells[1].has_subnet = 1;
+    CHECK_INT(s7_plant_resolve_hosts(p, table_resolver, &calls, err, sizeof err), S7_ERR_RESOLVE);
+    CHECK(strstr(err, "give its address (address: 10.20.0.10, in cell scada's subnet)") != NULL);
     /* a host name next to an address is a label: nothing to resolve */
     s7_plant_partner_set_address(h, "10.20.0.5");
     calls = 0;
