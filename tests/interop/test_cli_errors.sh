@@ -77,6 +77,8 @@ start_fake silent
 run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 --timeout 300
 check_eq "$RC" 1 "no answer: exit 1"
 check_contains "$OUT" "error: no reply to the read within 300 ms" "no answer: timeout named"
+run "$S7_BIN" write "127.0.0.1:$FAKE_PORT" DB1.DBW0=1 --timeout 300
+check_contains "$OUT" "DB1.DBW0: not written (TIMEOUT)" "no answer to a write: the item names it as the CPU's errors are named"
 
 # ---------------------------------------------------------------- replies that do not conform
 # 5 bytes for a 1-byte read (item code 0xFF, consistently coded): refused with the evidence

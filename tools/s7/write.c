@@ -259,8 +259,10 @@ whole_failure:
                 printf("%s = %s (written)\n", addr, v ? v : "?");
                 free(v);
             } else {
-                printf("%s: not written (%s%s%s)\n", addr, all.name ? all.name : "error",
-                       all.code[0] ? " " : "", all.code);
+                const char *nm = all.name ? all.name : "ERROR";
+                if (strncmp(nm, "S7_ERR_", 7) == 0) /* the name, as the CPU's are: TIMEOUT */
+                    nm += 7;
+                printf("%s: not written (%s%s%s)\n", addr, nm, all.code[0] ? " " : "", all.code);
             }
         }
     }
