@@ -1020,8 +1020,7 @@ static void apply_path_note(const s7_doctor_opts *o, s7_diag_report *r)
     if (r->failed < 0)
         return;
     s7_diag_check *f = &r->checks[r->failed];
-    int blocked = r->verdict == S7_DIAG_PORT_FILTERED || r->verdict == S7_DIAG_PORT_REJECTED ||
-                  r->verdict == S7_DIAG_NO_ANSWER;
+    int blocked = s7__diag_blocked(r->verdict);
     s7__cat(f->detail, sizeof f->detail, "; path %s", o->path_note);
     if (blocked && o->path_documented == 0) {
         char cause[640], fix[640];

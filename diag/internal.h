@@ -68,6 +68,14 @@ int s7__attempt(const char *host, uint16_t port, const s7_client_opts *base, uin
                 uint16_t remote, s7__rec *rec, s7_diag_alt *a, s7_client **keep);
 
 /* Fill an alternative from a TSAP pair (kind from the pair, rack/slot/type from the TSAP). */
+/* The verdicts of a path the network blocks (filtered, rejected, nothing answers): a path
+ * the inventory does not document is blocked by design. */
+static inline int s7__diag_blocked(int verdict)
+{
+    return verdict == S7_DIAG_PORT_FILTERED || verdict == S7_DIAG_PORT_REJECTED ||
+           verdict == S7_DIAG_NO_ANSWER;
+}
+
 void s7__alt_set(s7_diag_alt *a, s7_diag_alt_kind kind, uint16_t local, uint16_t remote);
 
 /* The rack/slot addresses (low byte of the called TSAP) tried, in order: 0/1, 0/2, 0/3, 0/0. */

@@ -71,9 +71,7 @@ const char *s7_diag_report_team(const s7_diag_report *r)
 {
     if (!r)
         return "unknown";
-    int blocked = r->verdict == S7_DIAG_PORT_FILTERED || r->verdict == S7_DIAG_PORT_REJECTED ||
-                  r->verdict == S7_DIAG_NO_ANSWER;
-    if (blocked && r->path_documented == 0)
+    if (s7__diag_blocked(r->verdict) && r->path_documented == 0)
         return "nobody if the partner does not need the path (blocked by design); else the "
                "inventory's author, then the network team";
     return s7_diag_verdict_team(r->verdict);

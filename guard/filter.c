@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "guard/internal.h"
+#include "wire/wire_int.h"
 
 #define ERR_PROTECTION 0xD241u
 #define ERR_NOT_AVAILABLE 0x8104u
@@ -366,7 +367,7 @@ static int filter_var(s7__gctx *g, const s7_pdu *p, s7__gplan *pl, uint8_t *out,
         for (unsigned i = 0; i < n; i++) {
             uint32_t b =
                 specs[i].ts == S7_TS_BIT ? 1 : s7_ts_elem_size(specs[i].ts) * specs[i].count;
-            need += 4u + b + ((b & 1u) && i + 1 < n ? 1u : 0u);
+            need += s7__rvar_item_len(b, i + 1 == n);
         }
         if (need > g->pdu)
             return too_big(g, p, pl, "read", fn, "refused: 0x8500 the answer would not fit the PDU",

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "server/cpu_int.h"
+#include "wire/wire_int.h"
 #include "util/hot.h"
 
 #define PDU_FLOOR 64u
@@ -442,7 +443,7 @@ S7_HOT static uint64_t items_need(const item *its, unsigned n)
     uint64_t need = 0;
     for (unsigned i = 0; i < n; i++) {
         uint32_t b = item_bytes(&its[i]);
-        need += 4u + b + ((b & 1u) && i + 1 < n ? 1u : 0u);
+        need += s7__rvar_item_len(b, i + 1 == n);
     }
     return need;
 }

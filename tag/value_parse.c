@@ -1,6 +1,7 @@
 /* Typed values from text (s7_value_parse): what s7_value_format prints plus the common
  * forms engineers type (16#FF, 0xFF, 2#1010, on/off, T#5s, S5T#2s, DT#..., quoted or bare
  * strings, arrays as [a, b] or a,b), encoded into wire bytes (big-endian). */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -213,6 +214,7 @@ static int parse_float_elem(vctx *c, s7_type t, const char *s, size_t n, uint8_t
     char *end = NULL;
     double d;
     float f = 0;
+    errno = 0;
     if (single) {
         f = strtof(tmp, &end);
         d = f;
@@ -221,15 +223,9 @@ static int parse_float_elem(vctx *c, s7_type t, const char *s, size_t n, uint8_t
     }
     if (end == tmp || *end != '\0')
         return verr(c, "'%.*s' is not %s %s %s", QV(s, n), article(t), s7_type_name(t), eg);
-    if (d == 0 && strtod(tmp, NULL) != 0) /* REAL: 1e-46 would be written as 0 */
+    if (d == 0 && errno == ERANGE) /* 1e-46 for a REAL: it would be written as 0 */
         return verr(c, "'%.*s' is too small for %s: it would be 0 (the smallest is %s)", QV(s, n),
                     s7_type_name(t), single ? "1.4e-45" : "4.9e-324");
-    if (d == 0 && !single) { /* LREAL: 1e-400 underflows in strtod itself */
-        for (const char *q = tmp; *q && *q != 'e' && *q != 'E'; q++)
-            if (*q >= '1' && *q <= '9')
-                return verr(c, "'%.*s' is too small for %s: it would be 0 (the smallest is %s)",
-                            QV(s, n), s7_type_name(t), "4.9e-324");
-    }
     if (isinf(d)) {
         const char *q = tmp;
         if (*q == '+' || *q == '-')

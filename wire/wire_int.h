@@ -1,4 +1,5 @@
-/* Internal helpers shared by the wire/ codec files (not part of the public API).
+/* Internal helpers shared by the wire/ codec files (not part of the public API; the
+ * layers above take s7__rvar_item_len from here too).
  * S7 PDU encoders write the header with zero lengths, then the parameter and data
  * blocks, and finally patch the two lengths with s7__pdu_finish(). */
 #ifndef S7_WIRE_INT_H
@@ -6,6 +7,14 @@
 
 #include "s7/wire.h"
 #include "util/cur.h"
+
+/* Bytes the data item answering a Read Var item of b bytes takes in the answer: its 4-byte
+ * header, the data and a fill byte after an odd length unless it is the last item (the
+ * emulator's and the guard's check of an answer against the PDU). */
+static inline uint32_t s7__rvar_item_len(uint32_t b, int last)
+{
+    return 4u + b + ((b & 1u) && !last ? 1u : 0u);
+}
 
 /* Write an S7 header for rosctr (10 or 12 bytes, lengths and error zero). */
 void s7__pdu_begin(s7__wcur *w, uint8_t rosctr, uint16_t ref);

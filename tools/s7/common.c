@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "s7/plant.h"
+#include "s7/server_config.h"
 #include "util/clock.h"
 
 /* ---------------------------------------------------------------- usage */
@@ -875,6 +876,15 @@ char *cli_value_text(const s7_tag *t, const uint8_t *wire, size_t len, int json)
 /* ---------------------------------------------------------------- time */
 
 int64_t cli_now_ms(void) { return s7__mono_ms(); }
+
+const char *cli_area_name(uint8_t area, char *buf, size_t cap)
+{
+    const char *t = s7_server_area_text(area);
+    if (strcmp(t, "area") != 0)
+        return t;
+    snprintf(buf, cap, "area 0x%02X", area); /* the bare "area": "no area area" */
+    return buf;
+}
 
 void cli_sleep_ms(long ms)
 {

@@ -118,6 +118,8 @@ int cli_parse_tag(const cli *c, const char *text, s7_tag *t);
 int cli_parse_tags(const cli *c, s7_tag *tags);
 /* Canonical form of t into buf. */
 const char *cli_tag_text(const s7_tag *t, char *buf, size_t cap);
+/* An area's name for a log line: I, Q, M, DB ...; a code no CPU has as "area 0xNN". */
+const char *cli_area_name(uint8_t area, char *buf, size_t cap);
 /* The type of t as text: "INT", "INT[3]", "STRING[20]". */
 const char *cli_type_text(const s7_tag *t, char *buf, size_t cap);
 /* Format the value of t from wire bytes into a malloc'ed string (NULL on out of memory). */

@@ -259,20 +259,11 @@ static void range_text(const s7_guard_decision *d, char *buf, size_t cap)
     buf[0] = 0;
     if (!d->has_range)
         return;
-    const char *an = d->area == S7_AREA_I   ? "I"
-                     : d->area == S7_AREA_Q ? "Q"
-                     : d->area == S7_AREA_M ? "M"
-                     : d->area == S7_AREA_T ? "T"
-                     : d->area == S7_AREA_C ? "C"
-                     : d->area == S7_AREA_P ? "P"
-                                            : NULL;
-    char a[24];
+    char a[24], an[16];
     if (d->area == S7_AREA_DB || d->area == S7_AREA_DI)
         snprintf(a, sizeof a, "%s%u", d->area == S7_AREA_DB ? "DB" : "DI", (unsigned)d->db);
-    else if (an)
-        snprintf(a, sizeof a, "%s", an);
     else
-        snprintf(a, sizeof a, "area 0x%02X", d->area);
+        snprintf(a, sizeof a, "%s", cli_area_name(d->area, an, sizeof an));
     if (d->bit >= 0)
         snprintf(buf, cap, " %s byte %lu bit %d", a, (unsigned long)d->offset, d->bit);
     else

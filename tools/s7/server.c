@@ -184,17 +184,6 @@ static void on_connect(void *ctx, const char *peer, int type)
     r->conns++; /* set up: the CR accepted (the most open at once is the engine's) */
 }
 
-/* An area's name for the log: I, Q, M, DB ...; an area code the CPU does not know as
- * "area 0xNN" (the bare "area" made "this CPU has no area area"). */
-static const char *area_name(uint8_t area, char *buf, size_t cap)
-{
-    const char *t = s7_server_area_text(area);
-    if (strcmp(t, "area") != 0)
-        return t;
-    snprintf(buf, cap, "area 0x%02X", area);
-    return buf;
-}
-
 /* Why an item failed, in words, looking at the CPU for the detail. */
 static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t cap)
 {
@@ -229,7 +218,7 @@ static void why_text(const srv_run *r, const s7_cpu_event *ev, char *out, size_t
             snprintf(out, cap, "0x0A: DB%u does not exist on this CPU", ev->db);
         else {
             char an[16];
-            const char *a = area_name(ev->area, an, sizeof an);
+            const char *a = cli_area_name(ev->area, an, sizeof an);
             snprintf(out, cap, "0x0A: this CPU has no %s%s", a, a == an ? "" : " area");
         }
         return;
@@ -303,7 +292,7 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
     else {
         uint32_t n = tc ? ev->len / 2 : ev->len;
         tlog(r, S7_LOG_WARN, "refused %s: %s %s %s %u, %u %s%s: %s", peer, what,
-             area_name(ev->area, an, sizeof an), tc ? "element" : "offset",
+             cli_area_name(ev->area, an, sizeof an), tc ? "element" : "offset",
              tc ? ev->start / 2 : ev->start, n, tc ? "element" : "byte", n == 1 ? "" : "s", why);
     }
 }

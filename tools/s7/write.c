@@ -42,7 +42,7 @@ static int bool_get(const s7_tag *t, const uint8_t *buf, uint32_t k)
 /* Items of one call that would undo each other's bits: the same bit twice, or a BOOL array
  * (written as the whole bytes that hold it) and another item that is not a BOOL in those
  * bytes.  Returns 0, or -1 with a message on stderr. */
-static int overlaps(const cli *c, const s7_tag *tags, int n)
+static int overlaps(const s7_tag *tags, int n)
 {
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
@@ -69,7 +69,6 @@ static int overlaps(const cli *c, const s7_tag *tags, int n)
                 return -1;
             }
         }
-    (void)c;
     return 0;
 }
 
@@ -158,7 +157,7 @@ int cmd_write(cli *c)
         }
         s7_item_from_tag(&items[i], &tags[i], bufs[i]);
     }
-    if (!bad && overlaps(c, tags, n) < 0)
+    if (!bad && overlaps(tags, n) < 0)
         bad++;
     if (bad) {
         cli_print_usage(stderr, c->cmd);
