@@ -40,6 +40,7 @@ struct s7_conn {
     size_t staged;   /* offset of the PDU being encoded (submit_begin) */
     uint8_t *own_tx; /* the connection's own tx buffer while tx is a lent one (NULL: not) */
     size_t own_cap;
+    int hold_setup; /* s7_conn_hold_setup */
 };
 
 void s7_conn_cfg_init(s7_conn_cfg *cfg)
@@ -371,9 +372,33 @@ static int on_cc(s7_conn *c, const s7_cotp *t)
     uint32_t peer = s7_tpdu_size_bytes(t->tpdu_size);
     uint32_t ours = s7_tpdu_size_bytes(c->cfg.tpdu_size);
     uint32_t tpdu = peer ? peer : 128; /* ISO 8073 default when absent */
+    if (c->hold_setup) {
+        c->state = S7_CS_CC_HELD;
+        c->tpdu = tpdu < ours || !ours ? tpdu : ours;
+        return 0;
+    }
     c->state = S7_CS_SETUP_SENT;
     int rc = send_setup(c);
     c->tpdu = tpdu < ours || !ours ? tpdu : ours;
+    return rc;
+}
+
+void s7_conn_hold_setup(s7_conn *c, int on) { c->hold_setup = on != 0; }
+
+int s7_conn_send_setup(s7_conn *c, uint16_t pdu, uint16_t amq)
+{
+    if (c->state != S7_CS_CC_HELD)
+        return S7_ERR_STATE;
+    if (pdu)
+        c->cfg.pdu_request = pdu;
+    if (amq)
+        c->cfg.amq_request = amq;
+    uint32_t tpdu = c->tpdu;
+    c->state = S7_CS_SETUP_SENT;
+    int rc = send_setup(c);
+    c->tpdu = tpdu;
+    if (rc < 0)
+        s7_conn_fail(c, rc);
     return rc;
 }
 

@@ -24,7 +24,8 @@
 #include "util/log.h"
 
 enum { K_LISTEN = 1, K_CLIENT = 2, K_UP = 3, K_WAKE = 4 };
-enum { CL_OPEN = 0, CL_WAIT_UP, CL_READY };
+/* CL_WAIT_CC: the policy allowed the CR, whose CC waits for the CPU's (the upstream's) */
+enum { CL_OPEN = 0, CL_WAIT_UP, CL_READY, CL_WAIT_CC };
 enum { UP_CONNECTING = 0, UP_HANDSHAKE, UP_READY };
 
 typedef struct gcli gcli;
@@ -100,6 +101,7 @@ struct gup {
     gcli *ud_owner;      /* a Userdata reply said more follow: its client's continuations only */
     int64_t ud_owner_at; /* since when (a client that does not go on loses it: UD_HOLD_MS) */
     gcli *dl_owner;      /* the client whose download request went last (the CPU's jobs: its) */
+    int cc_seen;         /* the CPU accepted the connection (its CC came) */
     s7_setup cpu_setup;  /* the CPU's answer to the upstream's setup (have_setup) */
     int have_setup;
     uint8_t ud_seq; /* the sequence number of the CPU's last Userdata answer (0 none yet) */
@@ -732,11 +734,13 @@ static void up_close(s7_guard *g, gup *u, const char *why)
     /* fail closed: the clients it served lose their connection */
     char cwhy[200];
     snprintf(cwhy, sizeof cwhy, "the connection to the CPU closed (%s)", why);
+    char ccwhy[200];
+    snprintf(ccwhy, sizeof ccwhy, "no CC: the CPU did not accept the connection (%s)", why);
     while (u->ncli) {
         gcli *c = u->clis[u->ncli - 1];
         c->up = NULL;
         u->ncli--;
-        cli_close(g, c, cwhy);
+        cli_close(g, c, c->state == CL_WAIT_CC ? ccwhy : cwhy);
     }
     if (u->fd >= 0) {
         s7_loop_del(g->loop, u->fd);
@@ -1115,10 +1119,8 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
      * CPU sizes by the connection's PDU reach a client with a smaller one in parts
      * (ud_split).  A dedicated one asks what its client asked: the client and the CPU
      * agree on the PDU through the guard */
-    cfg.pdu_request = shared ? 960 : first->ask_pdu >= 64 ? first->ask_pdu : 64;
-    uint16_t ask_amq =
-        first->ask_amq > first->ask_amq_called ? first->ask_amq : first->ask_amq_called;
-    cfg.amq_request = shared ? 16 : (ask_amq ? ask_amq : 1);
+    cfg.pdu_request = shared ? 960 : 240;
+    cfg.amq_request = shared ? 16 : 1;
     cfg.src_ref = (uint16_t)(0x4000 + (g->next_id & 0x3fff) + 1);
     cfg.on_reply = on_reply;
     cfg.on_push = on_push;
@@ -1130,6 +1132,9 @@ static gup *up_new(s7_guard *g, gcli *first, int shared)
         free(u);
         return NULL;
     }
+    /* a dedicated connection is set up at its client's CR, before the client's setup: it
+     * asks the CPU what the client asks once the client's setup comes (on_setup) */
+    s7_conn_hold_setup(u->c, !shared);
     int rc = s7_tcp_connect_start(g->up_host, g->up_port, &u->fd);
     if (rc < 0 && rc != S7_AGAIN) {
         glog(g, S7_LOG_WARN, "cannot connect to the CPU %s:%u: %s", g->up_host, g->up_port,
@@ -1394,6 +1399,44 @@ static void pump(s7_guard *g, gup *u)
     up_flush_later(g, u);
 }
 
+static int cli_process(s7_guard *g, gcli *c, const uint8_t *in, size_t n);
+
+/* Answer c's CR with the CC (the CPU accepted the connection), then serve what followed
+ * the CR.  0, or -1 when c was closed. */
+static int cli_accept(s7_guard *g, gcli *c)
+{
+    c->state = CL_OPEN;
+    c->cc_at = s7_now_ms();
+    g->out.len = 0;
+    int rc = s7_sconn_accept(c->sc, &g->out);
+    if (rc >= 0 && g->out.len && cli_send(g, c, g->out.p, g->out.len) < 0)
+        rc = S7_ERR_IO;
+    g->out.len = 0;
+    if (rc < 0) {
+        cli_close(g, c, "cannot send the CC");
+        return -1;
+    }
+    return cli_process(g, c, NULL, 0);
+}
+
+/* The CPU accepted u: the CRs that waited for it get their CC. */
+static void up_cc(s7_guard *g, gup *u)
+{
+    u->cc_seen = 1;
+    size_t n = u->ncli;
+    gcli **w = n ? malloc(n * sizeof *w) : NULL;
+    if (n && !w) {
+        up_close(g, u, "out of memory");
+        return;
+    }
+    if (n)
+        memcpy(w, u->clis, n * sizeof *w);
+    for (size_t i = 0; i < n; i++)
+        if (w[i]->kind == K_CLIENT && w[i]->up == u && w[i]->state == CL_WAIT_CC)
+            cli_accept(g, w[i]);
+    free(w);
+}
+
 static void up_ready(s7_guard *g, gup *u)
 {
     u->state = UP_READY;
@@ -1487,6 +1530,14 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
             if ((size_t)r < space || s7_conn_state(u->c) == S7_CS_FAILED)
                 break;
         }
+        if (!u->cc_seen && u->state == UP_HANDSHAKE) {
+            int cs = s7_conn_state(u->c);
+            if (cs == S7_CS_CC_HELD || cs == S7_CS_SETUP_SENT || cs == S7_CS_READY) {
+                up_cc(g, u);
+                if (u->kind != K_UP) /* closed meanwhile */
+                    return;
+            }
+        }
         if (u->state == UP_HANDSHAKE && s7_conn_state(u->c) == S7_CS_READY) {
             up_ready(g, u);
             if (u->kind != K_UP) /* closed meanwhile */
@@ -1502,8 +1553,6 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
 }
 
 /* ---------------------------------------------------------------- clients: input */
-
-static int cli_process(s7_guard *g, gcli *c, const uint8_t *in, size_t n);
 
 /* Send the setup answer (the client held to the upstream PDU).  0 or an error. */
 static int setup_reply(s7_guard *g, gcli *c)
@@ -1564,8 +1613,17 @@ static int on_setup(s7_guard *g, gcli *c, const uint8_t *pdu, size_t len)
         return 1; /* a second setup: the same answer */
     if (!c->up && !up_for(g, c))
         return S7_ERR_REFUSED;
+    gup *u = c->up;
+    if (s7_conn_state(u->c) == S7_CS_CC_HELD) {
+        /* a dedicated connection: the CPU is asked what the client asks */
+        uint16_t amq = c->ask_amq > c->ask_amq_called ? c->ask_amq : c->ask_amq_called;
+        if (s7_conn_send_setup(u->c, c->ask_pdu >= 64 ? c->ask_pdu : 64, amq ? amq : 1) < 0)
+            return S7_ERR_REFUSED;
+        u->started = s7_now_ms(); /* --connect-timeout for the setup's answer */
+        up_flush_later(g, u);
+    }
     c->state = CL_WAIT_UP;
-    return c->up->state == UP_READY ? 1 : 0;
+    return u->state == UP_READY ? 1 : 0;
 }
 
 /* The CR: the policy decides. */
@@ -1625,7 +1683,17 @@ static int on_cr(s7_guard *g, gcli *c, const s7_sconn_event *ev)
     } else {
         connect_decision(g, c, S7_GUARD_ALLOW, g->pol->partners[i].rule, "ok");
     }
+    /* the CC waits for the CPU's: a CPU that refuses the connection (its resources of
+     * the type are used up, it is off) refuses the client's CR too, as without the guard */
     c->state = CL_OPEN;
+    if (!c->up && !up_for(g, c)) {
+        g->st.refused_cr++;
+        return s7_sconn_refuse(c->sc, "no connection to the CPU");
+    }
+    if (!c->up->cc_seen) {
+        c->state = CL_WAIT_CC;
+        return 0;
+    }
     c->cc_at = s7_now_ms();
     return s7_sconn_accept(c->sc, &g->out);
 }
@@ -1649,7 +1717,7 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
     size_t off = 0;
     int rc = 0;
     const char *why = NULL;
-    while (c->state != CL_WAIT_UP && c->qn < g->o.conn_queue) {
+    while (c->state != CL_WAIT_UP && c->state != CL_WAIT_CC && c->qn < g->o.conn_queue) {
         s7_sconn_event ev;
         g->out.len = 0;
         int k = s7_sconn_recv(c->sc, in + off, len - off, &g->out, &ev);
@@ -2102,8 +2170,8 @@ static void tick(s7_guard *g, int64_t now)
     }
     for (gup *u = g->ups, *nx; u; u = nx) {
         nx = u->next;
-        if (u->state != UP_READY && g->o.connect_timeout_ms &&
-            now - u->started >= g->o.connect_timeout_ms) {
+        if (u->state != UP_READY && s7_conn_state(u->c) != S7_CS_CC_HELD &&
+            g->o.connect_timeout_ms && now - u->started >= g->o.connect_timeout_ms) {
             up_close(g, u, "no connection to the CPU in time");
             continue;
         }

@@ -34,7 +34,8 @@ enum s7_conn_state {
     S7_CS_CR_SENT,    /* waiting for the CC */
     S7_CS_SETUP_SENT, /* waiting for the Setup Communication reply */
     S7_CS_READY,      /* jobs may be submitted */
-    S7_CS_FAILED      /* a fatal error; s7_conn_error() says which */
+    S7_CS_FAILED,     /* a fatal error; s7_conn_error() says which */
+    S7_CS_CC_HELD     /* the CC came; the setup waits for s7_conn_send_setup (held) */
 };
 
 /* Called for each reply matched to a job in flight.  pdu (and its views) are valid only
@@ -75,8 +76,17 @@ S7_API void s7_conn_free(s7_conn *c);
 S7_API void s7_conn_reset(s7_conn *c);
 
 /* Queue the COTP CR (state S7_CS_CR_SENT).  The Setup Communication request follows the
- * CC by itself. */
+ * CC by itself (unless held: s7_conn_hold_setup). */
 S7_API int s7_conn_start(s7_conn *c);
+
+/* on != 0: after the CC the connection stays in S7_CS_CC_HELD, sending no Setup
+ * Communication until s7_conn_send_setup (a relay that answers its own client's CR only
+ * once the CPU accepted the connection, and asks the CPU the PDU its client asks). */
+S7_API void s7_conn_hold_setup(s7_conn *c, int on);
+/* In S7_CS_CC_HELD: queue the Setup Communication asking pdu and amq (0: the cfg's
+ * pdu_request, amq_request); the state goes to S7_CS_SETUP_SENT.  S7_ERR_STATE in any other
+ * state. */
+S7_API int s7_conn_send_setup(s7_conn *c, uint16_t pdu, uint16_t amq);
 
 S7_API int s7_conn_state(const s7_conn *c);
 /* The fatal error after S7_CS_FAILED (0 otherwise). */

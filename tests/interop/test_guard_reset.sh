@@ -64,16 +64,11 @@ READ = bytes([0x32, 1, 0, 0, 0, 2, 0, 14, 0, 0, 0x04, 1,
               0x12, 0x0A, 0x10, 0x02, 0, 1, 0, 1, 0x84, 0, 0, 0])  # DB1.DBB0, 1 byte
 
 
-def client_setup():
+def client_setup(cpu):
+    """A client's CR and setup through the guard, and the CPU's side of both: the guard
+    answers the client's CR only after the CPU's CC.  Returns (client, upstream)."""
     c = socket.create_connection(("127.0.0.1", gport), timeout=5)
     c.sendall(tpkt(CR))
-    if recv_tpkt(c)[1] != 0xD0:
-        raise SystemExit("no CC from the guard")
-    c.sendall(dt(SETUP))
-    return c
-
-
-def cpu_serve_setup(cpu):
     up, _ = cpu.accept()
     up.settimeout(5)
     cr = recv_tpkt(up)
@@ -82,10 +77,13 @@ def cpu_serve_setup(cpu):
     cc[2:4] = cr[4:6]
     cc[4:6] = b"\x00\x02"
     up.sendall(tpkt(bytes(cc)))
+    if recv_tpkt(c)[1] != 0xD0:
+        raise SystemExit("no CC from the guard")
+    c.sendall(dt(SETUP))
     s7 = recv_tpkt(up)[3:]
     up.sendall(dt(bytes([0x32, 3, 0, 0]) + s7[4:6] +
                   bytes([0, 8, 0, 0, 0, 0, 0xF0, 0, 0, 1, 0, 1, 0x01, 0xE0])))
-    return up
+    return c, up
 
 
 def states(pid, want):
@@ -109,8 +107,7 @@ try:
         if "listening on" in open(glog).read():
             break
         time.sleep(0.05)
-    c = client_setup()
-    up = cpu_serve_setup(cpu)
+    c, up = client_setup(cpu)
     recv_tpkt(c)  # the setup's answer
     c.sendall(dt(READ))
     s7 = recv_tpkt(up)[3:]  # the read, forwarded
@@ -142,8 +139,7 @@ try:
     time.sleep(0.2)
     print("alive" if g.poll() is None else "guard exit %s" % g.returncode)
     if g.poll() is None:  # and it serves the next client
-        c = client_setup()
-        up = cpu_serve_setup(cpu)
+        c, up = client_setup(cpu)
         a = recv_tpkt(c)[3:]
         print("setup answered" if a[:2] == b"\x32\x03" else "setup not answered")
         c.sendall(dt(READ))

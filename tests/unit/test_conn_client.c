@@ -4,7 +4,8 @@
  * that matches no job, a malformed TPKT), each of which also shows the checks can fail; a
  * cyclic-data push carrying the reference of a job in flight goes to on_push, not to it;
  * a Job of the CPU handed to on_job and answered through s7_conn_answer; a lent send
- * buffer (s7_conn_tx_lend / _unlend). */
+ * buffer (s7_conn_tx_lend / _unlend); a setup held after the CC (s7_conn_hold_setup) until
+ * s7_conn_send_setup names the PDU and AmQ to ask. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -417,9 +418,48 @@ static void test_tx_lend(void)
     s7_conn_free(c);
 }
 
+/* Held: the CC leaves the connection in S7_CS_CC_HELD with nothing to send; the setup then
+ * asks what s7_conn_send_setup says, and the session goes on as ever. */
+static void test_hold_setup(void)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    s7_conn *c = new_conn(&r);
+    s7_conn_hold_setup(c, 1);
+    CHECK_INT(s7_conn_send_setup(c, 240, 3), S7_ERR_STATE); /* not before the CC */
+    CHECK_INT(s7_conn_start(c), 0);
+    const uint8_t *p;
+    s7_conn_tx_done(c, s7_conn_tx_pending(c, &p));
+    uint8_t hello[128];
+    size_t hl = server_hello(hello);
+    size_t ccl = (size_t)(hello[2] << 8 | hello[3]);
+    CHECK_INT(s7_conn_feed(c, hello, ccl), 0);
+    CHECK_INT(s7_conn_state(c), S7_CS_CC_HELD);
+    CHECK_INT(s7_conn_tx_pending(c, &p), 0);
+    CHECK_INT(s7_conn_tpdu(c), 1024);
+    CHECK_INT(s7_conn_pdu(c), 0);
+    CHECK_INT(s7_conn_send_setup(c, 240, 3), 0);
+    CHECK_INT(s7_conn_state(c), S7_CS_SETUP_SENT);
+    size_t n = s7_conn_tx_pending(c, &p);
+    uint8_t want[32];
+    /* TPKT, DT, Setup Communication: ref 1, AmQ 3 / 3, PDU 240 */
+    size_t wl = t_hex("03 00 00 19 02 F0 80 32 01 00 00 00 01 00 08 00 00 F0 00 00 03 00 03 00 F0",
+                      want, sizeof want);
+    CHECK_INT(n, wl);
+    CHECK_MEM(p, want, wl);
+    s7_conn_tx_done(c, n);
+    CHECK_INT(s7_conn_feed(c, hello + ccl, hl - ccl), 0);
+    CHECK_INT(s7_conn_state(c), S7_CS_READY);
+    CHECK_INT(s7_conn_pdu(c), 240); /* the smaller of the asked 240 and the granted 480 */
+    CHECK_INT(s7_conn_amq(c), 2);
+    CHECK_INT(s7_conn_send_setup(c, 240, 3), S7_ERR_STATE); /* once only */
+    s7_conn_free(c);
+}
+
 int main(void)
 {
     test_cr();
+    test_hold_setup();
     test_tx_lend();
     test_splits();
     test_fatal();
