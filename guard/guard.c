@@ -1419,10 +1419,12 @@ static int cli_accept(s7_guard *g, gcli *c)
     return cli_process(g, c, NULL, 0);
 }
 
-/* The CPU accepted u: the CRs that waited for it get their CC. */
-static void up_cc(s7_guard *g, gup *u)
+/* u's clients in state (CL_WAIT_CC: the CPU accepted u, their CRs get the CC; CL_WAIT_UP:
+ * u is set up, their setups get the answer).  Answering may close clients (and a dedicated
+ * upstream with its last one): the list is taken first, then those still open and still on
+ * u are answered. */
+static void up_answer(s7_guard *g, gup *u, int state)
 {
-    u->cc_seen = 1;
     size_t n = u->ncli;
     gcli **w = n ? malloc(n * sizeof *w) : NULL;
     if (n && !w) {
@@ -1431,9 +1433,14 @@ static void up_cc(s7_guard *g, gup *u)
     }
     if (n)
         memcpy(w, u->clis, n * sizeof *w);
-    for (size_t i = 0; i < n; i++)
-        if (w[i]->kind == K_CLIENT && w[i]->up == u && w[i]->state == CL_WAIT_CC)
+    for (size_t i = 0; i < n; i++) {
+        if (w[i]->kind != K_CLIENT || w[i]->up != u || w[i]->state != state)
+            continue;
+        if (state == CL_WAIT_CC)
             cli_accept(g, w[i]);
+        else
+            answer_setup(g, w[i]);
+    }
     free(w);
 }
 
@@ -1442,20 +1449,7 @@ static void up_ready(s7_guard *g, gup *u)
     u->state = UP_READY;
     glog(g, S7_LOG_INFO, "upstream connection to %s:%u ready (PDU %u, AmQ %u)%s", g->up_host,
          g->up_port, s7_conn_pdu(u->c), s7_conn_amq(u->c), u->shared ? " (shared)" : "");
-    /* answering may close clients (and a dedicated upstream with its last one): take the
-     * list first, then answer those still open and still on u */
-    size_t n = u->ncli;
-    gcli **w = n ? malloc(n * sizeof *w) : NULL;
-    if (n && !w) {
-        up_close(g, u, "out of memory");
-        return;
-    }
-    if (n)
-        memcpy(w, u->clis, n * sizeof *w);
-    for (size_t i = 0; i < n; i++)
-        if (w[i]->kind == K_CLIENT && w[i]->up == u && w[i]->state == CL_WAIT_UP)
-            answer_setup(g, w[i]);
-    free(w);
+    up_answer(g, u, CL_WAIT_UP);
 }
 
 static void cli_event(s7_guard *g, gcli *c, uint32_t ev);
@@ -1533,7 +1527,8 @@ static void up_event(s7_guard *g, gup *u, uint32_t ev)
         if (!u->cc_seen && u->state == UP_HANDSHAKE) {
             int cs = s7_conn_state(u->c);
             if (cs == S7_CS_CC_HELD || cs == S7_CS_SETUP_SENT || cs == S7_CS_READY) {
-                up_cc(g, u);
+                u->cc_seen = 1;
+                up_answer(g, u, CL_WAIT_CC);
                 if (u->kind != K_UP) /* closed meanwhile */
                     return;
             }
