@@ -68,17 +68,17 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                      "OUTPUT) rejects connections to %s",
                      port, host);
         else
-            s7__errf(
-                cause, cause_cap,
-                "port %u is filtered on the path: a firewall between the cells silently drops it "
-                "(or the host is down)",
-                port);
-        s7__errf(
-            fix, fix_cap,
-            "ask for the cell firewall rule that passes TCP %u from this host to %s; test "
-            "reachability of port %u from the client segment (nc -vz %s %u) before touching PLC "
-            "logic",
-            port, host, port, host, port);
+            s7__errf(cause, cause_cap,
+                     "no answer to the TCP connection request to port %u: the host is off or not "
+                     "on this network, or a firewall on the path silently drops the port (the "
+                     "timeout alone cannot tell which)",
+                     port);
+        s7__errf(fix, fix_cap,
+                 "s7 doctor %s tells which (it asks ARP, pings and tries other ports) and names "
+                 "who acts; a firewall needs the cell rule that passes TCP %u from this host to "
+                 "%s (test with nc -vz %s %u from the client segment) before anyone touches PLC "
+                 "logic",
+                 host, port, host, host, port);
         return 1;
     case S7_ERR_CR_REJECTED:
         s7__errf(cause, cause_cap,

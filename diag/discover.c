@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "diag/internal.h"
+#include "diag/net_int.h"
 #include "net/host.h"
 #include "s7/net.h"
 
@@ -73,7 +74,14 @@ static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_d
     s7__attempt(addr, port, co, local, remote, &rec, a, &keep);
     if (tcp_failure(a->result)) {
         if (r->ntries == 0) {
+            struct in_addr ip;
             r->tcp = a->result;
+            /* nobody answers ARP for an address of this machine's own network: the host is
+             * not there (the kernel says EHOSTUNREACH itself once its ARP requests run out,
+             * often after the timeout), not a filtered port */
+            if (r->tcp == S7_ERR_CONNECT_TIMEOUT && inet_pton(AF_INET, addr, &ip) == 1 &&
+                s7__net_nobody_home(ip))
+                r->tcp = S7_ERR_UNREACH;
             return -1;
         }
         /* the port went away in the middle of the search: keep what was found */

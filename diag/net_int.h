@@ -112,6 +112,13 @@ void s7__net_ev_init(s7__net_ev *ev);
 int s7__net_classify(const s7__net_ev *ev, char *finding, size_t fcap, char *cause, size_t ccap,
                      char *fix, size_t xcap);
 
+/* After a TCP connect to dst went unanswered: 1 when dst is on a network of this machine
+ * (the kernel's route to it has no gateway) and its ARP entry is still incomplete or failed
+ * (nobody answered the kernel's ARP requests: no device holds the address, or it is off;
+ * the kernel itself reports EHOSTUNREACH once its requests run out), else 0 (a gateway in
+ * between, a device answered ARP, not IPv4 or not known). */
+int s7__net_nobody_home(struct in_addr dst);
+
 /* Connect to sa (port set) with the SYN probes alongside: fills ev and the report's probes.
  * Returns 0 with *fd the connected socket (blocking mode as s7__tcp_connect leaves it), or
  * -1 (ev says how it ended).  timeout_ms: the SYN's deadline.  source: the address of this

@@ -210,6 +210,17 @@ static int neigh_get(struct in_addr dst, int *raw_state, long *age_ms)
     return S7__NEIGH_NONE;
 }
 
+int s7__net_nobody_home(struct in_addr dst)
+{
+    route_info ri;
+    if (route_get(dst, &ri) < 0 || ri.has_gw)
+        return 0;
+    int raw;
+    long age;
+    int st = neigh_get(dst, &raw, &age);
+    return st == S7__NEIGH_INCOMPLETE || st == S7__NEIGH_FAILED;
+}
+
 static const char *nud_name(int st)
 {
     if (st < 0)

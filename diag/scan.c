@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "diag/internal.h"
+#include "diag/net_int.h"
 #include "s7/net.h"
 
 void s7_scan_opts_init(s7_scan_opts *o)
@@ -295,10 +296,16 @@ static void attempt_done(scan *x, slot *s)
             if (rc == S7_ERR_REFUSED) {
                 s->h.state = S7_SCAN_CLOSED;
                 s->h.tcp_ms = (int)ms;
-            } else if (rc == S7_ERR_CONNECT_TIMEOUT) {
+            } else if (rc == S7_ERR_CONNECT_TIMEOUT &&
+                       !s7__net_nobody_home((struct in_addr){htonl(s->h.ip)})) {
                 s->h.state = S7_SCAN_FILTERED;
                 s->h.tcp_ms = -1;
             } else {
+                /* refused by a router or a firewall (ICMP), no route, or on this machine's
+                 * own network with nobody answering ARP for the address: no host there to
+                 * filter anything, whatever the timeout cut short */
+                if (rc == S7_ERR_CONNECT_TIMEOUT)
+                    rc = S7_ERR_UNREACH;
                 s->h.state = S7_SCAN_UNREACH;
                 s->h.tcp_ms = (int)ms;
                 s->h.s7_error = rc;

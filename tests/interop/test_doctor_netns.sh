@@ -7,7 +7,9 @@
 #   port_closed    a port nothing listens on in the CPU's namespace: RST;
 #   host_unreachable an address removed a moment ago, its ARP entry still REACHABLE: the
 #                  doctor's own ARP requests (root) find nobody; unprivileged: no_answer;
-# and s7 scan seeing the same host as answering before the rule and filtered after it.
+# and s7 scan seeing the same host as answering before the rule and filtered after it; an
+# address of the network nobody holds: s7 discover says host_unreachable (the doctor's
+# verdict), s7 scan unreachable, s7 read blames no firewall.
 # Skipped (exit 77, with the reason) when not root or when namespaces are not available.
 # The namespaces are deleted by name and the emulator killed by PID at exit (netns_lib.sh).
 set -uo pipefail
@@ -123,6 +125,22 @@ check_eq "$(jq 'd["verdict"]')" no_answer "gone a moment ago, unprivileged: no_a
 check_contains "$(jq 'f["fix"]')" "again as root" "gone a moment ago, unprivileged: the fix says how to tell"
 check_contains "$(jq '[p["saw"] for p in d["network"]["probes"] if p["id"] == "arp"]')" \
     "needs root or CAP_NET_RAW" "unprivileged: why the ARP probe did not run"
+
+# ---------------------------------------------------------------- nobody holds the address
+# 10.231.1.77 is on the client's own network and no device ever held it: nobody answers ARP.
+# s7 discover and s7 scan must not call that a filtered port (they said "a firewall between
+# the cells silently drops it" and "filtered"), and s7 read must not blame a firewall.
+RC=0
+TXT="$(netns_exec cli "$S7_BIN" discover 10.231.1.77 --timeout 1000 2>&1)" || RC=$?
+check_eq "$RC" 3 "discover, nobody at the address: exit 3"
+check_contains "$TXT" "host_unreachable" "discover, nobody at the address: the doctor's verdict"
+check_contains "$TXT" "who acts: " "discover, nobody at the address: who acts"
+check_lacks "$TXT" "firewall between the cells silently drops" "discover: no firewall blamed"
+out="$(netns_exec cli "$S7_BIN" scan 10.231.1.77 --timeout 500 --json 2>/dev/null)"
+check_eq "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin)["summary"]; print(d["unreachable"], d["filtered"])')" \
+    "1 0" "scan, nobody at the address: unreachable, not filtered"
+TXT="$(netns_exec cli "$S7_BIN" read 10.231.1.77 DB1.DBB0 --timeout 1000 2>&1)"
+check_lacks "$TXT" "firewall between the cells silently drops" "read, nobody at the address: no firewall blamed"
 
 netns_kill "$PLC_PID"
 finish
