@@ -131,9 +131,10 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
         }
         pa->expect_open = e;
         pa->open = o > 0;
-        if (st[0])
-            pa->status = s7_plant_status_parse(st) == S7_PLANT_PASS ? S7_PLANT_PASS : S7_PLANT_FAIL;
-        else if (o < 0) {
+        if (st[0]) {
+            int ps = s7_plant_status_parse(st);
+            pa->status = ps == S7_PLANT_PASS || ps == S7_PLANT_UNPROVEN ? ps : S7_PLANT_FAIL;
+        } else if (o < 0) {
             rc = yaml_err_line(&y, yaml_line(r),
                                "path %zu: neither \"status\" nor an \"observed\" of open or "
                                "dropped: what the probe saw is missing",

@@ -139,9 +139,12 @@ static void set_observed(s7_plant_fw_path *r, int err)
     } else if (err == ETIMEDOUT) {
         snprintf(r->observed, sizeof r->observed, "dropped");
     } else if (err == ENETUNREACH) {
-        snprintf(r->observed, sizeof r->observed, "no-route"); /* this host has no route */
-    } else if (err == ECONNREFUSED || err == EHOSTUNREACH || err == EACCES || err == EPERM ||
-               err == EHOSTDOWN) {
+        snprintf(r->observed, sizeof r->observed, "no_route"); /* this host has no route */
+    } else if (err == ECONNREFUSED) {
+        /* a TCP RST: from the target (nothing listens on the port) or from a firewall that
+         * rejects with a reset; a connect cannot tell which */
+        snprintf(r->observed, sizeof r->observed, "refused");
+    } else if (err == EHOSTUNREACH || err == EACCES || err == EPERM || err == EHOSTDOWN) {
         snprintf(r->observed, sizeof r->observed, "rejected");
     } else {
         snprintf(r->observed, sizeof r->observed, "error");
@@ -324,7 +327,12 @@ int s7_diag_fw_verify(const s7_plant *p, const s7_diag_fw_verify_opts *o, s7_pla
     probe_all(v, *from_partner ? as->address : NULL, o->timeout_ms > 0 ? o->timeout_ms : 2000);
     for (size_t i = 0; i < n; i++) {
         s7_plant_fw_path *r = &v->paths[i];
-        r->status = r->open == r->expect_open ? S7_PLANT_PASS : S7_PLANT_FAIL;
+        /* a documented path answered with a RST reached something that refused the port:
+         * the CPU's own (nothing listens: its owner acts, not the firewall's) or a firewall
+         * resetting; unproven, not a firewall fault (s7 doctor tells the sender) */
+        r->status = r->open == r->expect_open                           ? S7_PLANT_PASS
+                    : r->expect_open && !strcmp(r->observed, "refused") ? S7_PLANT_UNPROVEN
+                                                                        : S7_PLANT_FAIL;
         if (r->status == S7_PLANT_PASS)
             v->passed++;
         else

@@ -454,8 +454,12 @@ typedef struct s7_plant_fw_path {
     uint16_t port;
     int expect_open;   /* 1 documented (must connect), 0 undocumented (must be dropped) */
     int open;          /* 1 it connected, 0 it did not */
-    int status;        /* S7_PLANT_PASS when open == expect_open, else FAIL */
-    char observed[48]; /* what the probe saw ("connected", "no answer", "rst" ...) */
+    int status;        /* S7_PLANT_PASS when open == expect_open; UNPROVEN for a documented
+                          path refused with a RST (the target's port closed, or a firewall
+                          resetting: a connect cannot tell); else FAIL */
+    char observed[48]; /* what the probe saw: "open", "dropped" (no answer), "refused" (a
+                          RST), "rejected" (ICMP unreachable or prohibited), "no_route",
+                          "error" */
     char rule[160];    /* the rule comment behind the row ("" none) */
 } s7_plant_fw_path;
 
@@ -464,7 +468,7 @@ typedef struct s7_plant_fw_verify {
     char rules_file[256], rules_sha256[72]; /* "" when no rule file was named */
     s7_plant_fw_path *paths;
     size_t npaths;
-    size_t passed, failed;
+    size_t passed, failed; /* failed: every row that is not PASS (FAIL or UNPROVEN) */
     /* 1: the probes came from the partner's own address (source); 0: not (the matrix then
      * proves nothing about that partner's paths: the report counts it unproven) */
     int from_partner;

@@ -5,7 +5,9 @@
 # ws's namespace as ws (its documented address bound): with the rules as generated every
 # row is as documented; with the accept rule of ws-plc1 deliberately removed that path
 # shows blocked; with the final drops removed the undocumented paths show open.  From
-# another host the run says it is not from the partner.  The JSON is checked against
+# another host the run says it is not from the partner; with plc1's emulator stopped its
+# documented path is refused by plc1's own TCP: unproven, not a firewall fault.  The JSON is
+# checked against
 # docs/schema/s7-inventory-verify-firewall.schema.json (ajv) and the rule file's SHA-256
 # against sha256sum.  Root only (skipped otherwise); the namespaces are removed on exit.
 set -uo pipefail
@@ -55,9 +57,11 @@ for h in plc1 plc2 ws plc3 rogue; do
     netns_attach "$h" "${IP[$h]}/24" r "lan${CELL[$h]}"
     netns_route "$h" "10.79.${CELL[$h]}.1"
 done
+declare -A SRV
 for h in plc1 plc2 plc3; do
     netns_bg "$h" "$S7_TEST_TMP/srv-$h.log" "$S7_BIN" server --listen "${IP[$h]}:102" \
         --profile s7-1500 --put-get on --db 1:16 --quiet
+    SRV[$h]=$NETNS_PID
 done
 for h in plc1 plc2 plc3; do
     netns_wait_tcp ws "${IP[$h]}" 102 || { cat "$S7_TEST_TMP/srv-$h.log"; die "emulator of $h not reachable from ws"; }
@@ -132,6 +136,22 @@ check_contains "$OUT" "NOT FROM THE PARTNER: not from ws: its address ${IP[ws]} 
 check_contains "$(cat "$J")" '"from_partner": false' "from another host: JSON from_partner false"
 check_contains "$(cat "$J")" '"source": null' "from another host: JSON source null"
 schema_ok "from another host"
+
+# ---------------------------------------------------------------- the CPU's port closed
+# plc1's emulator stopped: its own TCP answers the documented path with a RST.  That is not
+# the firewall's fault (it passed the SYN): the row is unproven, the run says why and who
+# tells the sender (it said "rejected fail ... is a firewall fault").
+netns_kill "${SRV[plc1]}"
+verify closed ws "$R"
+check_eq "$RC" 1 "plc1's port closed: exit 1 (not everything proven)"
+check_match "$(row plc1)" "^plc1 +${IP[plc1]}:102 +open +refused +unproven +ws-plc1: ws -> plc1:102$" \
+    "plc1's port closed: the documented path refused with a RST, unproven"
+check_contains "$OUT" "3 paths: 2 as documented, 0 not" "plc1's port closed: no firewall fault counted"
+check_lacks "$OUT" "is a firewall fault" "plc1's port closed: the firewall not blamed"
+check_contains "$OUT" "1 documented path is unproven: refused with a TCP RST" "plc1's port closed: says what the RST means"
+check_contains "$OUT" "s7 doctor --inventory" "plc1's port closed: names the doctor"
+check_contains "$(cat "$J")" '"unproven": 1' "plc1's port closed: JSON counts it unproven"
+schema_ok "plc1's port closed"
 
 # ---------------------------------------------------------------- usage
 RC=0

@@ -10,6 +10,15 @@
 #include "s7/diag_plant.h"
 #include "s7/plant.h"
 
+/* The rows the run could not decide (a documented path refused with a RST). */
+static size_t unproven_rows(const s7_plant_fw_verify *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->npaths; i++)
+        n += v->paths[i].status == S7_PLANT_UNPROVEN;
+    return n;
+}
+
 static void json(const s7_plant *p, const s7_plant_fw_verify *v, int from_partner, const char *note)
 {
     printf("{\"file\": ");
@@ -56,8 +65,10 @@ static void json(const s7_plant *p, const s7_plant_fw_verify *v, int from_partne
         cli_json_str(stdout, r->rule);
         printf("}");
     }
-    printf("%s],\n \"summary\": {\"paths\": %zu, \"passed\": %zu, \"failed\": %zu}}\n",
-           v->npaths ? "\n " : "", v->npaths, v->passed, v->failed);
+    size_t unproven = unproven_rows(v);
+    printf("%s],\n \"summary\": {\"paths\": %zu, \"passed\": %zu, \"failed\": %zu, "
+           "\"unproven\": %zu}}\n",
+           v->npaths ? "\n " : "", v->npaths, v->passed, v->failed - unproven, unproven);
 }
 
 static void table(const s7_plant *p, const s7_plant_fw_verify *v, int from_partner,
@@ -94,11 +105,18 @@ static void table(const s7_plant *p, const s7_plant_fw_verify *v, int from_partn
                r->expect_open ? "open" : "dropped", r->observed, s7_plant_status_name(r->status),
                r->rule);
     }
+    size_t unproven = unproven_rows(v);
     printf("\n%zu path%s: %zu as documented, %zu not%s\n", v->npaths, v->npaths == 1 ? "" : "s",
-           v->passed, v->failed,
-           v->failed ? ": a documented path that does not open, or an undocumented one that "
-                       "does, is a firewall fault"
-                     : "");
+           v->passed, v->failed - unproven,
+           v->failed > unproven ? ": a documented path that does not open, or an undocumented one "
+                                  "that does, is a firewall fault"
+                                : "");
+    if (unproven)
+        printf("%zu documented path%s unproven: refused with a TCP RST, so the packet got through "
+               "to something that refused port %u: the CPU's own port (nothing listens there: "
+               "its owner acts, not the firewall's) or a firewall that rejects with a reset; "
+               "s7 doctor --inventory %s --as %s TARGET tells which\n",
+               unproven, unproven == 1 ? " is" : "s are", v->paths[0].port, p->file, v->as);
 }
 
 int inv_cmd_verify(const s7_plant *p, const inv_opts *o)
