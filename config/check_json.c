@@ -86,7 +86,9 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             snprintf(cc->host, sizeof cc->host, "%s", k->from);
         copy_scalar(c, "netns", cc->netns, sizeof cc->netns);
         copy_scalar(c, "source", cc->source, sizeof cc->source);
-        copy_scalar(c, "from_partner", cc->from_partner, sizeof cc->from_partner);
+        copy_scalar(c, "source_partner", cc->from_partner, sizeof cc->from_partner);
+        if (!cc->from_partner[0]) /* its name until verify-firewall's boolean took it */
+            copy_scalar(c, "from_partner", cc->from_partner, sizeof cc->from_partner);
         copy_scalar(c, "unproven", cc->unproven, sizeof cc->unproven);
         char b[16];
         copy_scalar(c, "from_active", b, sizeof b);
@@ -107,7 +109,9 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
         copy_scalar(cpu, "order_code", cc->cpu_order, sizeof cc->cpu_order);
         copy_scalar(cpu, "module_name", cc->cpu_module, sizeof cc->cpu_module);
         copy_scalar(cpu, "serial", cc->cpu_serial, sizeof cc->cpu_serial);
-        copy_scalar(cpu, "version", cc->cpu_version, sizeof cc->cpu_version);
+        copy_scalar(cpu, "firmware", cc->cpu_version, sizeof cc->cpu_version);
+        if (!cc->cpu_version[0]) /* written before the "cpu" object was the common one */
+            copy_scalar(cpu, "version", cc->cpu_version, sizeof cc->cpu_version);
         copy_scalar(cpu, "state", cc->cpu_state, sizeof cc->cpu_state);
         if (cc->status == S7_PLANT_PASS)
             k->passed++;

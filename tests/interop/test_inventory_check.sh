@@ -110,7 +110,7 @@ print("summary", d["passed"], d["failed"], d["as"], d["allow_write"])
 for c in d["connections"]:
     ex = " ".join("%s:%s" % (e["status"], e["verdict"] or "-") for e in c["exchanges"])
     print("conn", c["name"], c["status"], c["verdict"], c["doctor"]["verdict"] if c["doctor"] else "none", ex)
-    print("where", c["name"], c["source"], c["from_partner"], c["from_active"], c["time"][:2], c["unproven"])
+    print("where", c["name"], c["source"], c["source_partner"], c["from_active"], c["time"][:2], c["unproven"])
 EOF
 )"
 check_contains "$JS" "where ok 127.0.0.10 hmi True 20 None" "json: checked from hmi's address 127.0.0.10 (this machine holds it), from the active partner, with its time"

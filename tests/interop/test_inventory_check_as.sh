@@ -73,11 +73,14 @@ check_contains "$ERR" "entered network namespace $NS_HMI, which holds 10.237.1.2
 check_eq "$(jq "$A" 'd["netns"]')" "$NS_HMI" "--as hmi: the JSON names the namespace"
 check_eq "$(jq "$A" 'c["hmi-plc"]["status"]')" pass "--as hmi: hmi-plc passes (checked from its active partner)"
 check_eq "$(jq "$A" 'c["hmi-plc"]["source"]')" 10.237.1.20 "--as hmi: the source address is hmi's"
-check_eq "$(jq "$A" 'c["hmi-plc"]["from_partner"]')" hmi "--as hmi: from_partner hmi"
+check_eq "$(jq "$A" 'c["hmi-plc"]["source_partner"]')" hmi "--as hmi: source_partner hmi"
 check_eq "$(jq "$A" 'c["hmi-plc"]["from_active"]')" true "--as hmi: from_active"
 check_eq "$(jq "$A" 'c["hmi-plc"]["netns"]')" "$NS_HMI" "--as hmi: the result records the namespace"
 check_match "$(jq "$A" 'c["hmi-plc"]["time"]')" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$' "--as hmi: the result records its time (UTC)"
 check_eq "$(jq "$A" 'c["hmi-plc"]["cpu"]["state"]')" run "--as hmi: the CPU's operating state is recorded"
+check_eq "$(jq "$A" 'sorted(c["hmi-plc"]["cpu"])')" \
+    "['as_name', 'copyright', 'firmware', 'module_name', 'module_type', 'order_code', 'plant_id', 'serial', 'state']" \
+    "--as hmi: the cpu object is every command's (json.md), firmware as its name"
 check_eq "$(jq "$A" 'c["hmi-plc"]["put_get"]')" true "--as hmi: PUT/GET permitted is recorded"
 check_eq "$(jq "$A" 'c["scada-plc"]["status"]')" unproven "--as hmi: scada-plc, whose active partner is scada, is unproven"
 check_eq "$(jq "$A" 'c["scada-plc"]["verdict"]')" ok "--as hmi: scada-plc's CPU side was fine (verdict ok) but it is not a pass"

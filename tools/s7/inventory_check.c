@@ -102,18 +102,22 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
     cli_json_strn(stdout, cr->host);
     json_kv(", ", "netns", cr->netns);
     json_kv(", ", "source", cr->source);
-    json_kv(", ", "from_partner", cr->from_partner);
+    json_kv(", ", "source_partner", cr->from_partner);
     printf(", \"from_active\": %s, \"unproven\": ", cr->from_active ? "true" : "false");
     cli_json_strn(stdout, cr->unproven);
     fputs(",\n     \"cpu\": ", stdout);
     if (cr->cpu_order[0] || cr->cpu_state[0]) {
+        /* the "cpu" object of every command (docs/json.md); what the check does not keep
+         * is null */
         fputs("{\"order_code\": ", stdout);
         cli_json_strn(stdout, cr->cpu_order);
+        json_kv(", ", "firmware", cr->cpu_version);
+        fputs(", \"module_type\": null", stdout);
         json_kv(", ", "module_name", cr->cpu_module);
+        fputs(", \"as_name\": null, \"plant_id\": null", stdout);
         json_kv(", ", "serial", cr->cpu_serial);
-        json_kv(", ", "version", cr->cpu_version);
-        json_kv(", ", "state", cr->cpu_state);
-        fputs("}", stdout);
+        fputs(", \"copyright\": null", stdout);
+        printf(", \"state\": \"%s\"}", cr->cpu_state[0] ? cr->cpu_state : "unknown");
     } else {
         fputs("null", stdout);
     }
