@@ -89,6 +89,22 @@ static int client_open(uint16_t port, uint16_t pdu)
 
 static void run(s7_guard *g, int ms) { s7_guard_run(g, ms); }
 
+/* The CPU's CC to the CR at the start of b (22 bytes or more read). */
+static void answer_cr(int fd, const uint8_t *b)
+{
+    uint8_t cc[64];
+    size_t cl = (size_t)b[2] << 8 | b[3];
+    if (cl > sizeof cc || cl < 11)
+        cl = 22;
+    memcpy(cc, b, cl);
+    cc[5] = 0xD0;
+    cc[6] = b[8];
+    cc[7] = b[9];
+    cc[8] = 0;
+    cc[9] = 1;
+    put(fd, cc, cl);
+}
+
 /* The CPU side: take the guard's connection, answer its CR and setup. */
 static int cpu_accept(s7_guard *g, int lfd, uint16_t pdu)
 {
@@ -109,17 +125,7 @@ static int cpu_accept(s7_guard *g, int lfd, uint16_t pdu)
         close(fd);
         return -1;
     }
-    uint8_t cc[64];
-    size_t cl = (size_t)b[2] << 8 | b[3];
-    if (cl > sizeof cc || cl < 11)
-        cl = 22;
-    memcpy(cc, b, cl);
-    cc[5] = 0xD0;
-    cc[6] = b[8];
-    cc[7] = b[9];
-    cc[8] = 0;
-    cc[9] = 1;
-    put(fd, cc, cl);
+    answer_cr(fd, b);
     n = 0;
     for (int i = 0; i < 20 && n < 7 + 18; i++) {
         run(g, 1);
@@ -247,21 +253,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cpu >= 0)
         close(cpu);
     /* still serving: a new client gets its CC once the CPU accepts the guard's connection
-     * (a dedicated one is made for it; a shared one may still be open: no new one then) */
+     * (a dedicated one is made for it; a shared one may still be open: no new one then).
+     * The CPU side answers every CR of the connections it accepts meanwhile (earlier
+     * clients' upstream connections may still wait in its backlog). */
     int late = client_open(gport, 240);
-    int cpu2 = cpu_accept(g, lfd, 240);
+    int ups[64];
+    size_t nups = 0, upn[64];
+    static uint8_t upb[64][256];
     size_t ln = 0;
     int closed = 0;
     for (int i = 0; i < 200 && ln < 7 && !closed && late >= 0; i++) {
         run(g, 1);
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+        if (fd >= 0 && nups < 64) {
+            upn[nups] = 0;
+            ups[nups++] = fd;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+        for (size_t k = 0; k < nups; k++) {
+            if (ups[k] < 0 || upn[k] == SIZE_MAX)
+                continue;
+            if (drain(ups[k], upb[k], sizeof upb[k], &upn[k]) < 0) {
+                close(ups[k]);
+                ups[k] = -1;
+            } else if (upn[k] >= 22 && upb[k][5] == 0xE0) {
+                answer_cr(ups[k], upb[k]);
+                upn[k] = SIZE_MAX; /* answered: its setup is not looked at */
+            }
+        }
         closed = drain(late, cb, sizeof cb, &ln) < 0;
     }
     if (closed && (ln < 7 || cb[5] != 0xD0))
-        abort(); /* closed without a CC: the guard no longer serves */
+        abort();
+            /* closed without a CC: the guard no longer serves */ /* closed without a CC: the guard no longer serves */
     if (late >= 0)
         close(late);
-    if (cpu2 >= 0)
-        close(cpu2);
+    for (size_t k = 0; k < nups; k++)
+        if (ups[k] >= 0)
+            close(ups[k]);
     s7_guard_free(g);
     close(lfd);
     return 0;

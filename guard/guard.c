@@ -82,6 +82,7 @@ struct gcli {
     size_t ud_rest_len;
     uint8_t ud_group, ud_subfn, ud_seq, ud_dur, ud_more;
     const char *doom; /* closed with this reason after the batch of events (cli_doom) */
+    int msg_reg;      /* a message service request went as it is (a dedicated upstream) */
     gcli *prev, *next;
 };
 
@@ -192,6 +193,7 @@ void s7_guard_opts_init(s7_guard_opts *o)
     o->setup_timeout_ms = 5000;
     o->connect_timeout_ms = 5000;
     o->request_timeout_ms = 10000;
+    o->idle_timeout_ms = 600000; /* as the emulator's (server.h) */
     o->max_per_source = 64;
     o->max_clients = 4096;
     o->conn_queue = 64;
@@ -519,8 +521,11 @@ static int cli_send_pdu(s7_guard *g, gcli *c, const uint8_t *pdu, size_t n)
 static void up_close(s7_guard *g, gup *u, const char *why);
 static void pump(s7_guard *g, gup *u);
 
+/* NULL is a no-op (the slot of the connection's own Setup Communication has no job). */
 static void job_free(gjob *j)
 {
+    if (!j)
+        return;
     for (gjob *m = j->members, *nx; m; m = nx) {
         nx = m->next;
         free(m->held);
@@ -1795,6 +1800,8 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
                 g->st.closed_protocol++;
                 break;
             }
+            if (pl.verdict == S7__GV_FORWARD && pl.msg && c->up && !c->up->shared)
+                c->msg_reg = 1; /* its registration is the CPU's alone: kept until it goes */
             if (pl.verdict == S7__GV_FORWARD && pl.msg && c->up && c->up->shared) {
                 /* the message service on a shared connection: answered here or forwarded
                  * as push.c says (a dedicated one's client holds the CPU's registration
@@ -2028,6 +2035,10 @@ static void do_accept(s7_guard *g, int64_t now)
             close(fd);
             return;
         }
+        /* keepalive: a client that vanished without a FIN (cable, power, a crashed HMI) is
+         * found within a minute and gives back its partner's connection and its CPU
+         * connection, as the emulator's own clients do */
+        s7_tcp_configure(fd);
         c->kind = K_CLIENT;
         c->fd = fd;
         c->partner = -1;
@@ -2108,6 +2119,13 @@ static int up_overdue(const s7_guard *g, gup *u, int64_t now)
     return 0;
 }
 
+/* c waits for the CPU's pushes (a cyclic subscription, a message service registration):
+ * quiet is what it expects, the idle timeout spares it. */
+static int cli_subscribed(const gcli *c)
+{
+    return c->msg_reg || (c->up && s7__gpush_holds(&c->up->push, c));
+}
+
 static void tick(s7_guard *g, int64_t now)
 {
     if (now < g->next_tick)
@@ -2146,7 +2164,7 @@ static void tick(s7_guard *g, int64_t now)
             continue;
         }
         if (c->state == CL_READY && g->o.idle_timeout_ms && !c->inflight && !c->qn &&
-            now - c->last_pdu >= g->o.idle_timeout_ms) {
+            now - c->last_pdu >= g->o.idle_timeout_ms && !cli_subscribed(c)) {
             g->st.closed_timeout++;
             cli_close(g, c, "idle timeout");
             continue;

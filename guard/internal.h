@@ -120,6 +120,8 @@ typedef struct s7__gpush {
 void s7__gpush_free(s7__gpush *p);
 /* Non-zero when the cyclic job is cli's subscription. */
 int s7__gpush_owns_job(const s7__gpush *p, const void *cli, uint8_t job);
+/* Non-zero when cli holds a cyclic subscription or a message service registration. */
+int s7__gpush_holds(const s7__gpush *p, const void *cli);
 /* The CPU's answer to a cyclic request planned by pl of cli (NULL: the client is gone). */
 void s7__gpush_cyc_reply(s7__gpush *p, void *cli, const s7__gplan *pl, const s7_pdu *reply);
 /* cli leaves the upstream: its jobs and registrations are owed to the CPU. */

@@ -50,6 +50,17 @@ int s7__gpush_owns_job(const s7__gpush *p, const void *cli, uint8_t job)
     return p->sub_owner[job] == cli;
 }
 
+int s7__gpush_holds(const s7__gpush *p, const void *cli)
+{
+    for (unsigned j = 0; j < 256; j++)
+        if (p->sub_owner[j] == cli)
+            return 1;
+    for (size_t i = 0; i < p->nmsg; i++)
+        if (p->msg[i].cli == cli && (p->msg[i].ev || p->msg[i].alm))
+            return 1;
+    return 0;
+}
+
 /* Remember to end the CPU's cyclic job `job` (made by subfunction fn). */
 static void owe_unsub(s7__gpush *p, uint8_t job, uint8_t fn)
 {

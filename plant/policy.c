@@ -26,6 +26,37 @@ void s7_policy_free(s7_policy *p)
     free(p);
 }
 
+s7_policy *s7_policy_dup(const s7_policy *p)
+{
+    s7_policy *d = p ? s7_policy_new() : NULL;
+    if (!d)
+        return NULL;
+    memcpy(d->source, p->source, sizeof d->source);
+    d->shared_upstreams = p->shared_upstreams;
+    if (p->npartners) {
+        d->partners = calloc(p->npartners, sizeof *d->partners);
+        if (!d->partners) {
+            free(d);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < p->npartners; i++) {
+        d->partners[i] = p->partners[i];
+        d->partners[i].ranges = NULL;
+        d->npartners = i + 1;
+        size_t n = p->partners[i].nranges;
+        if (n) {
+            d->partners[i].ranges = malloc(n * sizeof *d->partners[i].ranges);
+            if (!d->partners[i].ranges) {
+                s7_policy_free(d);
+                return NULL;
+            }
+            memcpy(d->partners[i].ranges, p->partners[i].ranges, n * sizeof *d->partners[i].ranges);
+        }
+    }
+    return d;
+}
+
 s7_policy_partner *s7_policy_add_partner(s7_policy *p, const char *name)
 {
     s7_policy_partner *n = realloc(p->partners, (p->npartners + 1) * sizeof *n);

@@ -76,7 +76,8 @@ typedef struct s7_guard_opts {
     int dry_run;                /* forward everything, log what would be refused */
     int64_t cr_timeout_ms;      /* accept to CR (default 5000) */
     int64_t setup_timeout_ms;   /* CC to setup (default 5000) */
-    int64_t idle_timeout_ms;    /* no PDU either way (default 0: none) */
+    int64_t idle_timeout_ms;    /* no PDU either way, nothing subscribed (default 600000;
+                                   0: none) */
     int64_t connect_timeout_ms; /* upstream connect and setup (default 5000) */
     unsigned max_per_source;    /* connections from one address (default 64) */
     unsigned max_clients;       /* connections in all (default 4096) */

@@ -84,6 +84,9 @@ typedef struct s7_policy {
 /* An empty policy; NULL on out of memory.  s7_policy_free(NULL) is a no-op. */
 S7_API s7_policy *s7_policy_new(void);
 S7_API void s7_policy_free(s7_policy *p);
+/* A copy of p that owns its own memory (one load given to several guards, each of which
+ * takes its policy over); NULL on out of memory or a NULL p. */
+S7_API s7_policy *s7_policy_dup(const s7_policy *p);
 
 /* A new partner named name (any address, any type and TSAPs, S7_POL_DEFAULT services,
  * dedicated upstream); NULL on out of memory.  The pointer lives until the next add. */

@@ -357,8 +357,40 @@ static void test_same_partner_conns(void)
     s7_plant_free(pl);
 }
 
+/* s7_policy_dup: a copy with memory of its own (the guard gives each loop one of the one
+ * load): equal in every field, and freeing or changing the original leaves it whole. */
+static void test_dup(void)
+{
+    s7_policy *p = s7_policy_new();
+    s7_policy_partner *a = s7_policy_add_partner(p, "hmi");
+    a->max_conn = 3;
+    a->shared = 1;
+    s7_policy_add_range(a, S7_AREA_DB, 10, 0, 64, S7_POL_READ);
+    s7_policy_add_range(&p->partners[0], S7_AREA_DB, 11, 8, 2, S7_POL_WRITE);
+    s7_policy_add_partner(p, "scada");
+    p->shared_upstreams = 5;
+    snprintf(p->source, sizeof p->source, "rules r.yaml");
+    s7_policy *d = s7_policy_dup(p);
+    CHECK(d != NULL);
+    CHECK_INT(d->npartners, 2);
+    CHECK_INT(d->shared_upstreams, 5);
+    CHECK_STR(d->source, "rules r.yaml");
+    CHECK_STR(d->partners[0].name, "hmi");
+    CHECK_INT(d->partners[0].max_conn, 3);
+    CHECK_INT(d->partners[0].nranges, 2);
+    CHECK(d->partners[0].ranges != p->partners[0].ranges);
+    CHECK_INT(d->partners[1].nranges, 0);
+    p->partners[0].ranges[1].db = 99;
+    s7_policy_free(p);
+    CHECK_INT(d->partners[0].ranges[1].db, 11);
+    CHECK_INT(d->partners[0].ranges[1].offset, 8);
+    s7_policy_free(d);
+    CHECK(s7_policy_dup(NULL) == NULL);
+}
+
 int main(void)
 {
+    test_dup();
     test_ranges();
     test_match();
     test_from_plant();

@@ -200,7 +200,8 @@ const char guard_help[] =
     "  --no-coalesce          send each client's read on a shared upstream on its own (by\n"
     "                         default the reads waiting for it go to the CPU together, as\n"
     "                         the items of one request, each client answered its part)\n"
-    "  --idle-timeout MS      close a client with no request for this long (default 0: never)\n"
+    "  --idle-timeout MS      close a client with no request for this long, unless it holds a\n"
+    "                         subscription (default 600000: 10 min; 0: never)\n"
     "  --cr-timeout MS        close a client with no CR this long after connecting (5000)\n"
     "  --setup-timeout MS     the same for Setup Communication after the CC (5000)\n"
     "  --request-timeout MS   a request the CPU leaves unanswered this long: its connection\n"
@@ -232,6 +233,12 @@ typedef struct grun {
     int audit_fd;
     uint64_t audit_lost;
     pthread_mutex_t audit_lock; /* the engines' threads write one line each under it */
+    /* SIGHUP: the policy is read once per signal and every loop gets a copy of that one
+     * load (each reading the file itself could see it half rewritten while another saw
+     * it whole, and the loops would serve different policies) */
+    pthread_mutex_t hup_lock;
+    sig_atomic_t hup_loaded; /* the generation of hup_pol */
+    s7_policy *hup_pol;      /* NULL: that load failed */
 } grun;
 
 static void tlog(const grun *r, int level, const char *fmt, ...)
@@ -463,7 +470,17 @@ static void *worker_main(void *arg)
         if (gen != w->hup_seen) {
             w->hup_seen = gen;
             s7_policy *np = NULL;
-            if (load_policy(r, &np) != 0) {
+            pthread_mutex_lock(&r->hup_lock);
+            if (r->hup_loaded != gen) {
+                s7_policy_free(r->hup_pol);
+                r->hup_pol = NULL;
+                if (load_policy(r, &r->hup_pol) != 0)
+                    r->hup_pol = NULL;
+                r->hup_loaded = gen;
+            }
+            np = r->hup_pol ? s7_policy_dup(r->hup_pol) : NULL;
+            pthread_mutex_unlock(&r->hup_lock);
+            if (!np) {
                 tlog(r, S7_LOG_WARN, "SIGHUP: the policy did not load; keeping the old one");
             } else {
                 int closed = s7_guard_set_policy(w->g, np);
@@ -695,6 +712,7 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         return CLI_FAIL;
     }
     pthread_mutex_init(&r->audit_lock, NULL);
+    pthread_mutex_init(&r->hup_lock, NULL);
     if (nw > 1) {
         unsigned sup = pol->shared_upstreams ? pol->shared_upstreams : 1;
         for (size_t i = 0; i < pol->npartners; i++) {
@@ -718,10 +736,13 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     char listen_n[160];
     rc = CLI_OK;
     for (unsigned i = 0; i < nw && rc == CLI_OK; i++) {
-        s7_policy *p = pol;
-        pol = NULL;
-        if (i > 0 && load_policy(r, &p) != 0) {
-            rc = CLI_USAGE;
+        /* every loop a copy of the one load */
+        s7_policy *p = i + 1 < nw ? s7_policy_dup(pol) : pol;
+        if (i + 1 == nw)
+            pol = NULL;
+        if (!p) {
+            tlog(NULL, S7_LOG_ERROR, "cannot start: out of memory");
+            rc = CLI_FAIL;
             break;
         }
         if (i == 1) {
@@ -760,6 +781,8 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
         if (r->audit_fd >= 0)
             close(r->audit_fd);
         pthread_mutex_destroy(&r->audit_lock);
+        pthread_mutex_destroy(&r->hup_lock);
+        s7_policy_free(pol);
         return rc;
     }
     g_metrics = mx;
@@ -829,6 +852,8 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
     if (r->audit_fd >= 0)
         close(r->audit_fd);
     pthread_mutex_destroy(&r->audit_lock);
+    pthread_mutex_destroy(&r->hup_lock);
+    s7_policy_free(r->hup_pol);
     g_failed = 0;
     return rc;
 }
