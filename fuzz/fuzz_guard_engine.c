@@ -286,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (closed && (ln < 7 || cb[5] != 0xD0))
         abort();
-            /* closed without a CC: the guard no longer serves */ /* closed without a CC: the guard no longer serves */
+    /* closed without a CC: the guard no longer serves */ /* closed without a CC: the guard no longer serves */
     if (late >= 0)
         close(late);
     for (size_t k = 0; k < nups; k++)
