@@ -750,15 +750,17 @@ static void set_fail(s7__sim_ex *x, int rc, const char *what)
 }
 
 /* What failed as the GET/PUT instructions would report it: "1/2 put_get_disabled:
- * PUT_GET_NOT_PERMITTED (0x8104)" (ERROR/STATUS, the fault's id, what the partner said). */
+ * PUT_GET_NOT_PERMITTED (0x8104)" (ERROR/STATUS, the fault's id, what the partner said; a
+ * failure of the connection in words, as a CPU's job says it: "1/1 connection_rejected:
+ * connect: peer closed the connection after the COTP connection request"). */
 static void describe(s7_client *c, int rc, const s7__sim_ex *x, const char *step, char *buf,
                      size_t cap)
 {
     const s7_explain *e = s7_client_last_error(c);
     uint16_t plc = rc == S7_ERR_PLC && e ? e->code : 0;
     uint8_t irc = 0, iarea = S7_AREA_DB;
-    char what[96];
-    snprintf(what, sizeof what, "%s%s", step, s7_err_name(rc));
+    char what[128];
+    snprintf(what, sizeof what, "%s%s", step, s7_strerror(rc));
     if (rc == S7_ERR_PLC && e && e->name)
         snprintf(what, sizeof what, "%s (0x%04X)", e->name, e->code);
     for (size_t i = 0; rc == S7_ERR_ITEM && i < x->nitems; i++)

@@ -190,6 +190,15 @@ out="$("$S7_BIN" doctor plc-capper --inventory "$INV" --as plc-line 2>&1)" || tr
 check_contains "$out" "verdict: cr_rejected" "doctor: cr_rejected at the documented slot"
 check_contains "$out" "--slot 3" "doctor: suggests slot 3"
 check_ok "fault plc-filler:port_closed" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-filler:port_closed"
+# the polling client (hmi-line) tries again once a second: its failed job names the error in
+# words, as a CPU's job does, never by its C name (S7_ERR_REFUSED)
+for ((i = 0; i < 40; i++)); do
+    grep -q "hmi-filler #1 .*ERROR 1/1 partner_down: connect:" "$LOG" && break
+    sleep 0.1
+done
+check_match "$(grep "hmi-filler #1 .*partner_down: connect:" "$LOG" | head -1)" \
+    "ERROR 1/1 partner_down: connect: connection refused \(TCP RST\): nothing listens on that port$" \
+    "the log: hmi-filler refused while plc-filler's port is closed, in words"
 out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
 check_match "$out" "line-filler +fail +port_closed" "monitor: line-filler port_closed (RST)"
 check_match "$out" "hmi-filler +fail +port_closed" "monitor: hmi-filler port_closed"
@@ -204,6 +213,7 @@ done
 out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
 check_contains "$out" "5 of 5 connections pass" "monitor: every connection passes once the faults are cleared"
 check_eq "$(grep -c "fault plc-filler:port_closed \(injected\|cleared\)" "$LOG")" 2 "the log names the fault both times"
+check_eq "$(grep -c 'S7_ERR_' "$LOG")" 0 "the log names no C error name (S7_ERR_...)"
 
 # only an exchange changes while the connection's verdict stays: the CHANGE line and the hook
 # name the exchange, and the connection's "since" stays

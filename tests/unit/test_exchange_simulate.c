@@ -241,7 +241,8 @@ static void test_active_budget(void)
     CHECK_INT(s7_cpu_mem(s7_sim_cpu(s, "plc-line"), S7_AREA_DB, 9000, NULL)[1], 20);
     CHECK(run_until(s, 0, 0, 1));
     s7_sim_ex_get(s, 0, &st);
-    CHECK_STR(st.last_err, "1/1 connection_rejected: connect: S7_ERR_CR_REJECTED");
+    CHECK_STR(st.last_err, "1/1 connection_rejected: connect: peer closed the connection after the "
+                           "COTP connection request");
     /* cleared: both come up (retried every second) */
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK(run_until(s, 1, 1, 1));
