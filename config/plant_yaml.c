@@ -209,10 +209,13 @@ static int on_conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         x->c->passive_line = yaml_line(v);
         return get_name(y, v, key, &x->c->passive_name);
     }
-    if (strcmp(k, "type") == 0)
+    if (strcmp(k, "type") == 0) {
+        x->c->type_line = yaml_line(v);
         return s7__yaml_partner_type(y, v, key, &x->c->type);
+    }
     if (strcmp(k, "tsap") == 0) {
         uint16_t l = 0, r = 0;
+        x->c->tsap_line = yaml_line(v);
         if (s7__yaml_partner_tsap(y, v, key, &l, &r))
             return -1;
         s7_plant_conn_set_tsap(x->c, l, r);
@@ -414,18 +417,32 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         const s7_profile *prof;
         if (s7__yaml_partner_profile(y, v, key, s, sizeof s, &prof))
             return -1;
-        /* the plant model knows no profiles: it gets the facts TSAP resolution needs */
+        /* the plant model knows no profiles: it gets the facts TSAP resolution needs, and
+         * what validation checks the connections and ranges against (the emulator's figures) */
         if (s7_plant_partner_set_profile(pt, s, prof->rack, prof->slot,
                                          prof->tsap_mode == S7_TSAP_LOGO))
             return yaml_oom(y);
+        s7_plant_cpu_limits *l = &pt->limits;
+        memset(l, 0, sizeof *l);
+        l->known = 1;
+        for (int t = 0; t < 4; t++)
+            l->max_conn[t] = prof->max_conn[t];
+        l->has_timers = prof->has_timers != 0;
+        l->vmem = s7_profile_vmem_size(prof);
+        l->tsap_rule = prof->tsap_mode == S7_TSAP_LOGO    ? S7_PLANT_TSAP_LOGO
+                       : prof->tsap_mode == S7_TSAP_S7200 ? S7_PLANT_TSAP_S7200
+                                                          : S7_PLANT_TSAP_RACKSLOT;
+        l->slot0_too = s7_profile_slot0_too(prof);
         return 0;
     }
     if (strcmp(k, "rack") == 0)
         return s7__yaml_partner_rack(y, v, key, &pt->rack);
     if (strcmp(k, "slot") == 0)
         return s7__yaml_partner_slot(y, v, key, &pt->slot);
-    if (strcmp(k, "tsap") == 0)
+    if (strcmp(k, "tsap") == 0) {
+        pt->tsap_line = yaml_line(v);
         return s7__yaml_partner_tsap(y, v, key, &pt->local_tsap, &pt->remote_tsap);
+    }
     if (strcmp(k, "type") == 0)
         return s7__yaml_partner_type(y, v, key, &pt->type);
     if (strcmp(k, "description") == 0)

@@ -23,5 +23,15 @@ void s7__plant_partner_take(struct s7_plant_partner *pt, const struct s7_plant_a
 void s7__plant_partner_addr(const struct s7_plant_partner *pt, struct s7_plant_addr *a);
 /* Connection types and TSAPs of a plant whose references are resolved (tsap.c).  0. */
 int s7__plant_resolve(struct s7_plant *p);
+/* What s7__plant_resolve gives one connection (its active and passive indices valid),
+ * without changing the plant. */
+typedef struct s7__plant_cr {
+    int type, rack, slot;
+    uint16_t local_tsap, remote_tsap;
+    int explicit_tsap;
+} s7__plant_cr;
+struct s7_plant_conn;
+void s7__plant_conn_tsaps(const struct s7_plant *p, const struct s7_plant_conn *c,
+                          s7__plant_cr *out);
 
 #endif

@@ -7,33 +7,49 @@
 #include "s7/plant.h"
 #include "s7/wire.h"
 
+void s7__plant_conn_tsaps(const s7_plant *p, const s7_plant_conn *c, s7__plant_cr *out)
+{
+    const s7_plant_partner *a = &p->partners[c->active];
+    const s7_plant_partner *pp = &p->partners[c->passive];
+    int prof = pp->profile != NULL;
+    out->type = c->type ? c->type : a->type ? a->type : 1;
+    out->rack = c->rack;
+    out->slot = c->slot;
+    out->local_tsap = c->local_tsap;
+    out->remote_tsap = c->remote_tsap;
+    out->explicit_tsap = c->explicit_tsap;
+    if (c->explicit_tsap)
+        return;
+    out->explicit_tsap = 1;
+    if (pp->remote_tsap) {
+        out->local_tsap = pp->local_tsap;
+        out->remote_tsap = pp->remote_tsap;
+        return;
+    }
+    if (prof && pp->profile_logo_tsap && pp->rack < 0 && pp->slot < 0) {
+        out->local_tsap = 0x0100; /* LOGO! 8 serves 02.00 */
+        out->remote_tsap = 0x0200;
+        return;
+    }
+    out->explicit_tsap = 0;
+    out->rack = pp->rack >= 0 ? pp->rack : prof && pp->profile_rack >= 0 ? pp->profile_rack : 0;
+    out->slot = pp->slot >= 0 ? pp->slot : prof && pp->profile_slot >= 0 ? pp->profile_slot : 1;
+    out->local_tsap = 0x0100;
+    out->remote_tsap = s7_tsap_make((uint8_t)out->type, (uint8_t)out->rack, (uint8_t)out->slot);
+}
+
 int s7__plant_resolve(s7_plant *p)
 {
     for (size_t i = 0; i < p->nconns; i++) {
         s7_plant_conn *c = &p->conns[i];
-        const s7_plant_partner *a = &p->partners[c->active];
-        const s7_plant_partner *pp = &p->partners[c->passive];
-        int prof = pp->profile != NULL;
-        if (!c->type)
-            c->type = a->type ? a->type : 1;
-        if (c->explicit_tsap)
-            continue;
-        if (pp->remote_tsap) {
-            c->local_tsap = pp->local_tsap;
-            c->remote_tsap = pp->remote_tsap;
-            c->explicit_tsap = 1;
-            continue;
-        }
-        if (prof && pp->profile_logo_tsap && pp->rack < 0 && pp->slot < 0) {
-            c->local_tsap = 0x0100; /* LOGO! 8 serves 02.00 */
-            c->remote_tsap = 0x0200;
-            c->explicit_tsap = 1;
-            continue;
-        }
-        c->rack = pp->rack >= 0 ? pp->rack : prof && pp->profile_rack >= 0 ? pp->profile_rack : 0;
-        c->slot = pp->slot >= 0 ? pp->slot : prof && pp->profile_slot >= 0 ? pp->profile_slot : 1;
-        c->local_tsap = 0x0100;
-        c->remote_tsap = s7_tsap_make((uint8_t)c->type, (uint8_t)c->rack, (uint8_t)c->slot);
+        s7__plant_cr r;
+        s7__plant_conn_tsaps(p, c, &r);
+        c->type = r.type;
+        c->rack = r.rack;
+        c->slot = r.slot;
+        c->local_tsap = r.local_tsap;
+        c->remote_tsap = r.remote_tsap;
+        c->explicit_tsap = r.explicit_tsap;
     }
     return 0;
 }

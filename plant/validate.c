@@ -1,7 +1,10 @@
 /* s7kit plant model: validation (include/s7/plant.h s7_plant_validate).  Every rule of the
  * inventory that is not about a file's syntax: names present, usable and unique, partner
  * and cell references known, addresses unique and inside their cell's subnet, ranges
- * inside 64 KB, each connection with exchanges and each exchange with ranges.  Messages
+ * inside 64 KB, each connection with exchanges and each exchange with ranges; against a
+ * partner's profile limits (filled by the loader): connection budgets, T/C and V memory,
+ * TSAPs that contradict the type or rack/slot; no cell's network or broadcast address as a
+ * host's.  Messages
  * name the entry (and FILE:LINE when a loader recorded it) and the fix.  When everything
  * holds, references become indices and the TSAPs are resolved (tsap.c).  No I/O. */
 #include <stdarg.h>
@@ -20,6 +23,7 @@ typedef struct vcx {
     void *ctx;
     int count;
     int stop;
+    unsigned char *conn_ok; /* per connection: its partners are known (budgets count it) */
 } vcx;
 
 /* Reports one problem at line (0: none); returns 1 when the caller should stop. */
@@ -183,6 +187,36 @@ static void dup_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_partn
             where, pt->address, pt->port, o->name, fb);
 }
 
+/* The usable host addresses of a cell's IPv4 subnet, "10.34.1.1..10.34.1.254", into buf. */
+static const char *usable_range(const s7_plant_cell *cl, char *buf, size_t cap)
+{
+    char lo[16], hi[16];
+    uint32_t bc = cl->net | ~mask_of(cl->prefix);
+    snprintf(buf, cap, "%s..%s", ip_text(cl->net + 1, lo, sizeof lo),
+             ip_text(bc - 1, hi, sizeof hi));
+    return buf;
+}
+
+/* An IPv4 address that is its cell's network or broadcast address (a /30 or larger subnet:
+ * /31 and /32 have neither): reported with the cell's usable range; 1 when reported. */
+static int edge_problem(vcx *v, int line, const char *where, const char *what, const char *text,
+                        uint32_t ip, const s7_plant_cell *cl)
+{
+    char nb[16], ub[40];
+    if (!cl->has_subnet || cl->prefix < 0 || cl->prefix > 30 ||
+        (ip & mask_of(cl->prefix)) != cl->net)
+        return 0;
+    uint32_t bc = cl->net | ~mask_of(cl->prefix);
+    if (ip != cl->net && ip != bc)
+        return 0;
+    problem(v, line,
+            "%s: %s %s is cell %s's %s address (%s/%d): no host can have it; give an address of "
+            "%s",
+            where, what, text, cl->name, ip == cl->net ? "network" : "broadcast",
+            ip_text(cl->net, nb, sizeof nb), cl->prefix, usable_range(cl, ub, sizeof ub));
+    return 1;
+}
+
 /* The partner's address outside its cell's subnet of the same family: reported. */
 static void subnet_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_cell *cl,
                            const char *where)
@@ -198,6 +232,8 @@ static void subnet_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_ce
                 "cell",
                 where, pt->address, from, host, close, cl->name, ip_text(cl->net, nb, sizeof nb),
                 cl->prefix);
+    else if (pt->family == S7_PLANT_AF_INET && cl->has_subnet)
+        edge_problem(v, pt->line, where, "address", pt->address, pt->ip, cl);
     if (pt->family == S7_PLANT_AF_INET6 && cl->has_subnet6 && cl->prefix6 >= 0 &&
         cl->prefix6 <= 128) {
         s7_plant_addr a, n;
@@ -212,6 +248,55 @@ static void subnet_problem(vcx *v, const s7_plant_partner *pt, const s7_plant_ce
                     where, pt->address, from, host, close, cl->name,
                     s7_plant_ipv6_text(cl->net6, nb, sizeof nb), cl->prefix6);
     }
+}
+
+/* The connection type a called TSAP's high byte names (01 PG, 02 OP, 03..10 S7 basic, as
+ * the CPUs and the emulator take it); 0: none. */
+static int tsap_type(uint8_t hi)
+{
+    if (hi == 1 || hi == 2)
+        return hi;
+    return hi >= 3 && hi <= 0x10 ? 3 : 0;
+}
+
+/* Where the CPU behind pp sits when it takes called TSAPs by the rack/slot rule (an
+ * S7-300/400/1200/1500 profile, or rack/slot documented): 1 with *rack, *slot; 0 when its
+ * TSAPs follow another rule (LOGO!, S7-200 SMART's own) or nothing says where it sits. */
+static int rackslot_of(const s7_plant_partner *pp, uint16_t tsap, int *rack, int *slot)
+{
+    const s7_plant_cpu_limits *l = &pp->limits;
+    if (l->known && l->tsap_rule == S7_PLANT_TSAP_LOGO)
+        return 0;
+    if (l->known && l->tsap_rule == S7_PLANT_TSAP_S7200 && (tsap == 0x1000 || tsap == 0x0200))
+        return 0;
+    if (pp->rack >= 0 || pp->slot >= 0) {
+        *rack = pp->rack >= 0 ? pp->rack : 0;
+        *slot = pp->slot >= 0 ? pp->slot : 1;
+        return 1;
+    }
+    if (l->known && pp->profile && pp->profile_rack >= 0 && pp->profile_slot >= 0) {
+        *rack = pp->profile_rack;
+        *slot = pp->profile_slot;
+        return 1;
+    }
+    return 0;
+}
+
+/* A partner's own TSAP whose low byte names another rack/slot than its profile's. */
+static void check_partner_tsap(vcx *v, const s7_plant_partner *pt, const char *where)
+{
+    int rack, slot;
+    if (!pt->remote_tsap || pt->rack >= 0 || pt->slot >= 0 ||
+        !rackslot_of(pt, pt->remote_tsap, &rack, &slot))
+        return;
+    uint8_t hi = (uint8_t)(pt->remote_tsap >> 8), lo = (uint8_t)pt->remote_tsap;
+    int want = rack << 5 | slot;
+    if (tsap_type(hi) && lo != want && !(pt->limits.slot0_too && slot == 1 && lo == rack << 5))
+        problem(v, pt->tsap_line ? pt->tsap_line : pt->line,
+                "%s: tsap %04X:%04X names rack %u slot %u, but its profile %s sits at rack %d "
+                "slot %d: give tsap %04X:%02X%02X",
+                where, pt->local_tsap, pt->remote_tsap, lo >> 5, lo & 31u,
+                pt->profile ? pt->profile : "?", rack, slot, pt->local_tsap, hi, want);
 }
 
 static int check_partners(vcx *v)
@@ -274,6 +359,7 @@ static int check_partners(vcx *v)
             problem(v, pt->line, "%s: type %d: pg (1), op (2) or basic (3)", where, pt->type);
             continue;
         }
+        check_partner_tsap(v, pt, where);
         int bad = 0;
         for (size_t k = 0; k < i && !bad; k++) {
             const s7_plant_partner *o = &p->partners[k];
@@ -343,6 +429,17 @@ static void check_if_addr(vcx *v, const char *where, const s7_plant_router_if *r
                 "address in that subnet with the same prefix",
                 where, a->text, prefix, cl->name, nb, cprefix);
         return;
+    }
+    if (a->family == S7_PLANT_AF_INET) {
+        /* the cell's subnet, or (none declared) the interface's own network */
+        s7_plant_cell own = *cl;
+        if (!own.has_subnet && prefix >= 0 && prefix <= 32) {
+            own.has_subnet = 1;
+            own.prefix = prefix;
+            own.net = a->ip & mask_of(prefix);
+        }
+        if (edge_problem(v, ri->line, where, "address", a->text, a->ip, &own))
+            return;
     }
     for (size_t k = 0; k < p->npartners && !v->stop; k++) {
         const s7_plant_partner *pt = &p->partners[k];
@@ -484,7 +581,38 @@ static int check_routers(vcx *v)
     return 0;
 }
 
-static void check_range(vcx *v, const char *where, const s7_plant_range *r)
+/* What the passive partner's profile offers: T/C, the V memory DB of a LOGO! or S7-200. */
+static void range_vs_profile(vcx *v, const char *where, const s7_plant_range *r,
+                             const s7_plant_partner *pp)
+{
+    const s7_plant_cpu_limits *l = &pp->limits;
+    int tc = r->area == S7_AREA_T || r->area == S7_AREA_C;
+    const char *prof = pp->profile ? pp->profile : "?";
+    if (!l->known)
+        return;
+    if (tc && !l->has_timers)
+        problem(v, r->line,
+                "%s: %s%u..%s%llu on %s: its profile %s serves no timers or counters over PUT/GET "
+                "(S7-1200, S7-1500, LOGO!, S7-200): copy them into a DB in the CPU's program and "
+                "exchange that DB",
+                where, r->area == S7_AREA_T ? "timers T" : "counters C", r->offset,
+                r->area == S7_AREA_T ? "T" : "C", (unsigned long long)r->offset + r->length - 1,
+                pp->name, prof);
+    else if (r->area == S7_AREA_DB && l->vmem && r->db != 1)
+        problem(v, r->line,
+                "%s: DB%u on %s: its profile %s has one DB, DB1 (its V memory, %u bytes: "
+                "DB1.DBB0..DBB%u): exchange DB1 (VB n is DB1.DBB n)",
+                where, r->db, pp->name, prof, l->vmem, l->vmem - 1);
+    else if (r->area == S7_AREA_DB && l->vmem && (uint64_t)r->offset + r->length > l->vmem)
+        problem(v, r->line,
+                "%s: DB1 bytes %u..%llu on %s: its profile %s has %u bytes of V memory "
+                "(DB1.DBB0..DBB%u): keep the range inside them",
+                where, r->offset, (unsigned long long)r->offset + r->length - 1, pp->name, prof,
+                l->vmem, l->vmem - 1);
+}
+
+static void check_range(vcx *v, const char *where, const s7_plant_range *r,
+                        const s7_plant_partner *pp)
 {
     int line = r->line;
     int tc = r->area == S7_AREA_T || r->area == S7_AREA_C;
@@ -514,6 +642,131 @@ static void check_range(vcx *v, const char *where, const s7_plant_range *r)
                 "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at most 64 "
                 "KB of an area",
                 where, r->offset, r->length);
+    else if (pp)
+        range_vs_profile(v, where, r, pp);
+}
+
+/* A called TSAP given for the connection (or its passive partner) that contradicts the
+ * documented connection type, or the rack and slot of the CPU (S7-300/400/1200/1500). */
+static void check_conn_tsap(vcx *v, const s7_plant_conn *c, const char *where,
+                            const s7_plant_partner *a, const s7_plant_partner *pp)
+{
+    uint16_t tsap = c->explicit_tsap ? c->remote_tsap : pp->remote_tsap;
+    int line = c->explicit_tsap ? (c->tsap_line ? c->tsap_line : c->line)
+                                : (c->type_line ? c->type_line : c->line);
+    int rack, slot;
+    if (!tsap || !rackslot_of(pp, tsap, &rack, &slot))
+        return;
+    uint8_t hi = (uint8_t)(tsap >> 8), lo = (uint8_t)tsap;
+    int t = tsap_type(hi), doc = c->type ? c->type : a->type;
+    const char *from = c->explicit_tsap ? "tsap" : "the passive partner's tsap";
+    static const char *const TN[4] = {"?", "pg (01)", "op (02)", "basic (03)"};
+    if (!t) {
+        problem(v, line,
+                "%s: %s %04X:%04X: the called TSAP's high byte %02X is no connection type: 01 "
+                "(PG), 02 (OP) or 03 (S7 basic), e.g. %04X:%02X%02X",
+                where, from, c->explicit_tsap ? c->local_tsap : pp->local_tsap, tsap, hi,
+                c->explicit_tsap ? c->local_tsap : pp->local_tsap, doc ? doc : 1, lo);
+        return;
+    }
+    if (doc >= 1 && doc <= 3 && t != doc) {
+        problem(v, line,
+                "%s: %s %04X:%04X calls connection type %s, but the type is %s%s: make them "
+                "agree (tsap %04X:%02X%02X, or type: %s)",
+                where, from, c->explicit_tsap ? c->local_tsap : pp->local_tsap, tsap, TN[t],
+                TN[doc], c->type ? "" : " (the active partner's)",
+                c->explicit_tsap ? c->local_tsap : pp->local_tsap, doc, lo, s7_plant_type_name(t));
+        return;
+    }
+    if (!c->explicit_tsap)
+        return; /* the partner's own TSAP against its rack and slot: check_partner_tsap */
+    int want = rack << 5 | slot;
+    if (lo != want && !(pp->limits.known && pp->limits.slot0_too && slot == 1 && lo == rack << 5))
+        problem(v, line,
+                "%s: tsap %04X:%04X names rack %u slot %u, but %s sits at rack %d slot %d%s%s%s: "
+                "give tsap %04X:%02X%02X (or fix the rack and slot)",
+                where, c->local_tsap, tsap, lo >> 5, lo & 31u, pp->name, rack, slot,
+                pp->rack < 0 && pp->slot < 0 ? " (its profile " : "",
+                pp->rack < 0 && pp->slot < 0 && pp->profile ? pp->profile : "",
+                pp->rack < 0 && pp->slot < 0 ? ")" : "", c->local_tsap, hi, want);
+}
+
+static const char *const BUDGET_NAME[4] = {"", "PG", "OP", "S7 basic"};
+
+/* The documented connections of each CPU with a profile, per type, against the connection
+ * resources the profile serves (the emulator's budgets; s7 inventory simulate refuses the
+ * connection over the budget, as the CPU does).  A passive CPU counts a connection by its
+ * called TSAP's type, an active one by the connection's type; both count in the total. */
+static void check_budgets(vcx *v)
+{
+    s7_plant *p = v->p;
+    for (size_t i = 0; i < p->npartners && !v->stop; i++) {
+        const s7_plant_partner *pt = &p->partners[i];
+        const s7_plant_cpu_limits *l = &pt->limits;
+        if (!l->known || !pt->name)
+            continue;
+        int total[4] = {0, 0, 0, 0};
+        int as_active[4] = {0, 0, 0, 0};
+        /* two rounds: the counts, then the first connection over each budget */
+        for (int round = 0; round < 2 && !v->stop; round++) {
+            int use[4] = {0, 0, 0, 0}, told[4] = {0, 0, 0, 0};
+            for (size_t k = 0; k < p->nconns && !v->stop; k++) {
+                const s7_plant_conn *c = &p->conns[k];
+                if (!v->conn_ok[k] || (c->active != i && c->passive != i))
+                    continue;
+                s7__plant_cr r;
+                s7__plant_conn_tsaps(p, c, &r);
+                int t;
+                if (c->active == i)
+                    t = r.type;
+                else if (l->tsap_rule == S7_PLANT_TSAP_LOGO)
+                    t = tsap_type((uint8_t)(r.remote_tsap >> 8))
+                            ? tsap_type((uint8_t)(r.remote_tsap >> 8))
+                            : 3;
+                else
+                    t = tsap_type((uint8_t)(r.remote_tsap >> 8));
+                if (t < 1 || t > 3)
+                    continue;
+                use[t]++;
+                use[0]++;
+                if (round == 0) {
+                    as_active[t] += c->active == i;
+                    as_active[0] += c->active == i;
+                    continue;
+                }
+                /* the budget that binds: the type's when it is below the total's */
+                int over = use[t] > l->max_conn[t] && l->max_conn[t] < l->max_conn[0] ? t
+                           : use[0] > l->max_conn[0]                                  ? 0
+                           : use[t] > l->max_conn[t]                                  ? t
+                                                                                      : -1;
+                if (over < 0 || told[over])
+                    continue;
+                told[over] = 1;
+                char what[48];
+                if (over)
+                    snprintf(what, sizeof what, "%s connection", BUDGET_NAME[over]);
+                else
+                    snprintf(what, sizeof what, "connection");
+                problem(v, c->line,
+                        "connection %s: it is %s's %d%s %s (%d documented: %d with it as the "
+                        "passive partner, %d as the active one), but its profile %s serves %d "
+                        "(%d PG, %d OP, %d S7 basic, %d in all): carry more exchanges over one "
+                        "connection (a connection lists any number of exchanges), %s",
+                        c->name, pt->name, use[over],
+                        use[over] % 10 == 1 && use[over] % 100 != 11   ? "st"
+                        : use[over] % 10 == 2 && use[over] % 100 != 12 ? "nd"
+                        : use[over] % 10 == 3 && use[over] % 100 != 13 ? "rd"
+                                                                       : "th",
+                        what, total[over], total[over] - as_active[over], as_active[over],
+                        pt->profile ? pt->profile : "?", l->max_conn[over], l->max_conn[1],
+                        l->max_conn[2], l->max_conn[3], l->max_conn[0],
+                        over ? "or give some connections another type (type: pg, op or basic)"
+                             : "or spread them over more CPUs");
+            }
+            if (round == 0)
+                memcpy(total, use, sizeof total);
+        }
+    }
 }
 
 static void check_conns(vcx *v)
@@ -591,6 +844,9 @@ static void check_conns(vcx *v)
             problem(v, c->line, "%s: the remote TSAP must not be 0000", where);
             continue;
         }
+        if (v->conn_ok)
+            v->conn_ok[i] = 1;
+        check_conn_tsap(v, c, where, a, pp);
         if (!c->nex) {
             problem(v, c->line,
                     "%s: no exchanges: list what it reads or writes, e.g. exchanges: "
@@ -618,7 +874,7 @@ static void check_conns(vcx *v)
             for (size_t r = 0; r < x->nranges && !v->stop; r++) {
                 char rw[128];
                 snprintf(rw, sizeof rw, "%s.range[%zu]", w, r);
-                check_range(v, rw, &x->ranges[r]);
+                check_range(v, rw, &x->ranges[r], pp);
             }
         }
     }
@@ -640,8 +896,13 @@ int s7_plant_validate_each(s7_plant *p, int (*fn)(void *ctx, const char *msg), v
                 "connection");
     if (!v.stop && check_routers(&v) < 0)
         return S7_ERR_NOMEM;
+    if (p->nconns && !(v.conn_ok = calloc(p->nconns, 1)))
+        return S7_ERR_NOMEM;
     if (!v.stop)
         check_conns(&v);
+    if (!v.stop)
+        check_budgets(&v);
+    free(v.conn_ok);
     if (v.count)
         return v.count;
     if (s7__plant_resolve(p) < 0)

@@ -214,6 +214,16 @@ const s7__profile_ext *s7__profile_ext_of(const s7_profile *p)
     return &EXT_CLASSIC;
 }
 
+uint32_t s7_profile_vmem_size(const s7_profile *p)
+{
+    return s7__profile_vmem_only(p) ? s7__profile_ext_of(p)->vmem_size : 0;
+}
+
+int s7_profile_slot0_too(const s7_profile *p)
+{
+    return p && s7__profile_ext_of(p)->family == S7__FAM_PLUS && p->slot == 1;
+}
+
 int s7__profile_vmem_only(const s7_profile *p)
 {
     int f = s7__profile_ext_of(p)->family;

@@ -46,6 +46,12 @@ typedef struct s7_profile {
 /* Built-in profiles by name (NULL if unknown); s7_profile_names lists them. */
 S7_API const s7_profile *s7_profile_find(const char *name);
 S7_API const char *const *s7_profile_names(void);
+/* The size of the V memory a LOGO! or S7-200 SMART profile serves as DB1, its only DB (851
+ * and 8192 bytes); 0 for a profile that serves any DB. */
+S7_API uint32_t s7_profile_vmem_size(const s7_profile *p);
+/* 1 when a CPU of that profile sitting at slot 1 takes a called TSAP naming slot 0 too
+ * (S7-1200, S7-1500); 0 otherwise. */
+S7_API int s7_profile_slot0_too(const s7_profile *p);
 
 /* DB flags */
 enum { S7_DB_OPTIMIZED = 1, S7_DB_READONLY = 2, S7_DB_RETAIN = 4 };

@@ -89,6 +89,27 @@ typedef struct s7_plant_cell {
     int line;
 } s7_plant_cell;
 
+/* How a CPU takes the called TSAP of a connection request (s7_plant_cpu_limits.tsap_rule). */
+enum {
+    S7_PLANT_TSAP_RACKSLOT = 0, /* S7-300/400/1200/1500: high byte the type, low rack*32+slot */
+    S7_PLANT_TSAP_LOGO = 1,     /* LOGO!: its own TSAPs (02.00 ...) */
+    S7_PLANT_TSAP_S7200 = 2     /* S7-200 SMART: its own TSAPs besides the rack/slot rule */
+};
+
+/* What a partner's CPU profile offers, as far as validation checks an inventory against it:
+ * connection budgets, areas, the DB of a V-memory CPU, the TSAP rule.  The plant model knows
+ * no profiles: the loader fills this from the CPU model's profile (cpu.h s7_profile_find,
+ * the figures the emulator serves with); known 0 (a partner without a profile, or a plant
+ * built by a program that does not fill it): the partner is not checked against a profile. */
+typedef struct s7_plant_cpu_limits {
+    int known;       /* 1: the fields below hold */
+    int max_conn[4]; /* connections it serves: [0] in all, [1] PG, [2] OP, [3] S7 basic */
+    int has_timers;  /* timers and counters are served over PUT/GET (not on S7-1200/1500) */
+    uint32_t vmem;   /* > 0: its only DB is DB1, V memory of this many bytes (LOGO!, S7-200) */
+    int tsap_rule;   /* S7_PLANT_TSAP_* */
+    int slot0_too;   /* sitting at slot 1, it takes a called TSAP naming slot 0 too */
+} s7_plant_cpu_limits;
+
 typedef struct s7_plant_partner {
     char *name;
     /* The partner's IP address: dotted IPv4 or IPv6 text (normalised, s7_plant_addr); ""
@@ -113,6 +134,8 @@ typedef struct s7_plant_partner {
     uint16_t local_tsap, remote_tsap; /* remote_tsap != 0: TSAPs to reach it when passive */
     char *description;
     int line;
+    int tsap_line;              /* where remote_tsap was given (0: unknown) */
+    s7_plant_cpu_limits limits; /* what its profile offers (set by the loader; known 0: none) */
 } s7_plant_partner;
 
 typedef struct s7_plant_conn {
@@ -128,6 +151,7 @@ typedef struct s7_plant_conn {
     s7_plant_exchange *ex;
     size_t nex;
     int line;
+    int tsap_line, type_line; /* where tsap and type were given (0: unknown) */
 } s7_plant_conn;
 
 /* A router (or firewall) between cells: one interface per cell it joins.  An interface has
@@ -259,7 +283,11 @@ S7_API s7_plant_range *s7_plant_exchange_add_range(s7_plant_exchange *e, uint8_t
  * from the partners when none were declared), and each connection gets its type and TSAPs
  * (explicit TSAPs of the connection, else the passive partner's, else LOGO!'s 0100:0200 for
  * a LOGO! profile without rack/slot, else rack/slot from the partner or its profile with
- * s7_tsap_make).
+ * s7_tsap_make).  A partner whose limits are known (s7_plant_cpu_limits) is also checked
+ * against them: its documented connections per type and in all against its budgets, the
+ * ranges read or written on it (T/C, the V memory DB of a LOGO!/S7-200), and called TSAPs
+ * against the documented type and rack/slot; and no partner or router interface may have
+ * its cell's network or broadcast address.
  *
  * Returns 0, or S7_ERR_INVAL with the first problem in err as "FILE:LINE: ENTRY: what is
  * wrong and what would be right" (FILE:LINE when the plant has a file and the entry a line;

@@ -226,9 +226,231 @@ static void test_tsaps(void)
     p->conns[0].type = 3;
     CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
     CHECK_INT(p->conns[0].remote_tsap, 0x0303);
-    s7_plant_conn_set_tsap(&p->conns[0], 0x0200, 0x0301);
+    /* (explicit TSAPs that contradict the documented rack/slot are refused: test_profile_tsaps;
+     * here nothing says where the CPU sits) */
+    p->partners[0].rack = p->partners[0].slot = -1;
+    s7_plant_conn_set_tsap(&p->conns[0], 0x0200, 0x0302);
     CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
-    CHECK_INT(p->conns[0].remote_tsap, 0x0301);
+    CHECK_INT(p->conns[0].remote_tsap, 0x0302);
+    s7_plant_free(p);
+}
+
+/* The figures an s7-1200 profile gives (the loader takes them from server/profiles.c). */
+static void limits_1200(s7_plant_partner *pt)
+{
+    s7_plant_partner_set_profile(pt, "s7-1200", 0, 1, 0);
+    memset(&pt->limits, 0, sizeof pt->limits);
+    pt->limits.known = 1;
+    pt->limits.max_conn[0] = 16;
+    pt->limits.max_conn[1] = 4;
+    pt->limits.max_conn[2] = 12;
+    pt->limits.max_conn[3] = 8;
+    pt->limits.tsap_rule = S7_PLANT_TSAP_RACKSLOT;
+    pt->limits.slot0_too = 1;
+}
+
+static void limits_logo(s7_plant_partner *pt)
+{
+    s7_plant_partner_set_profile(pt, "logo8", 0, 1, 1);
+    memset(&pt->limits, 0, sizeof pt->limits);
+    pt->limits.known = 1;
+    for (int t = 0; t < 4; t++)
+        pt->limits.max_conn[t] = 8;
+    pt->limits.vmem = 851;
+    pt->limits.tsap_rule = S7_PLANT_TSAP_LOGO;
+}
+
+/* n more connections hmi1 -> plc1 of type (0: the HMI's), each reading DB10. */
+static void more_conns(s7_plant *p, int n, int type)
+{
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "c%d", i);
+        s7_plant_conn *cn = s7_plant_add_conn(p, name, "hmi1", "plc1");
+        cn->type = type;
+        cn->line = 100 + i;
+        s7_plant_exchange *e = s7_plant_conn_add_exchange(cn, S7_PLANT_GET, 500);
+        s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 4);
+    }
+}
+
+/* Connection budgets of the profile: per type and in all, the passive CPU counting the
+ * called TSAP's type, an active CPU its connections too; the first connection over the
+ * budget is named with FILE:LINE. */
+static void test_budgets(void)
+{
+    char err[700];
+    s7_plant *p = small();
+    s7_plant_set_file(p, "plant.yaml");
+    limits_1200(&p->partners[0]);
+    more_conns(p, 7, 3); /* 1 OP + 7 basic: inside the budgets */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+    p = small();
+    s7_plant_set_file(p, "plant.yaml");
+    limits_1200(&p->partners[0]);
+    more_conns(p, 9, 3); /* 9 basic: one more than 8 */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plant.yaml:108: connection c8: it is plc1's 9th S7 basic connection (9 "
+                   "documented: 9 with it as the passive partner, 0 as the active one), but its "
+                   "profile s7-1200 serves 8 (4 PG, 12 OP, 8 S7 basic, 16 in all): carry more "
+                   "exchanges over one connection (a connection lists any number of exchanges), "
+                   "or give some connections another type (type: pg, op or basic)");
+    s7_plant_free(p);
+    /* the total: a LOGO! serves 8 in all */
+    p = small();
+    limits_logo(&p->partners[0]);
+    p->conns[0].ex[0].ranges[0].db = 1;
+    more_conns(p, 7, 0);
+    for (size_t i = 1; i < p->nconns; i++)
+        p->conns[i].ex[0].ranges[0].db = 1;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+    p = small();
+    limits_logo(&p->partners[0]);
+    p->conns[0].ex[0].ranges[0].db = 1;
+    more_conns(p, 8, 0);
+    for (size_t i = 1; i < p->nconns; i++)
+        p->conns[i].ex[0].ranges[0].db = 1;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "connection c7: it is plc1's 9th connection (9 documented") == err);
+    CHECK(strstr(err, "its profile logo8 serves 8 (8 PG, 8 OP, 8 S7 basic, 8 in all)") != NULL);
+    s7_plant_free(p);
+    /* an active CPU's connections count against its own budget */
+    p = small();
+    limits_1200(&p->partners[1]); /* hmi1 is an S7-1200 now, the active side */
+    p->partners[1].type = 3;
+    more_conns(p, 8, 0);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "connection c7: it is hmi1's 9th S7 basic connection (9 documented: 0 "
+                      "with it as the passive partner, 9 as the active one)") == err);
+    s7_plant_free(p);
+}
+
+/* Ranges against what the passive CPU's profile serves: T/C, the LOGO!'s one DB and its
+ * length. */
+static void test_profile_ranges(void)
+{
+    char err[700];
+    s7_plant *p = small();
+    limits_logo(&p->partners[0]);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "connection hmi1-plc1 exchanges[0].range[0]: DB10 on plc1: its profile logo8 "
+                   "has one DB, DB1 (its V memory, 851 bytes: DB1.DBB0..DBB850): exchange DB1 "
+                   "(VB n is DB1.DBB n)");
+    p->conns[0].ex[0].ranges[0].db = 1;
+    p->conns[0].ex[0].ranges[0].offset = 800; /* 800..863: beyond 850 */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "connection hmi1-plc1 exchanges[0].range[0]: DB1 bytes 800..863 on plc1: its "
+                   "profile logo8 has 851 bytes of V memory (DB1.DBB0..DBB850): keep the range "
+                   "inside them");
+    p->conns[0].ex[0].ranges[0].offset = 787; /* 787..850: the last bytes */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+    p = small();
+    limits_1200(&p->partners[0]);
+    s7_plant_range *r = &p->conns[0].ex[0].ranges[0];
+    r->area = S7_AREA_T;
+    r->db = 0;
+    r->offset = 0;
+    r->length = 8;
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "connection hmi1-plc1 exchanges[0].range[0]: timers T0..T7 on plc1: its "
+                   "profile s7-1200 serves no timers or counters over PUT/GET (S7-1200, S7-1500, "
+                   "LOGO!, S7-200): copy them into a DB in the CPU's program and exchange that "
+                   "DB");
+    p->partners[0].limits.has_timers = 1; /* an S7-300 would serve them */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+}
+
+/* A called TSAP that contradicts the documented type, or the rack/slot of an
+ * S7-300/400/1200/1500 (profile or rack/slot given); LOGO! TSAPs follow their own rule. */
+static void test_profile_tsaps(void)
+{
+    char err[700];
+    s7_plant *p = small();
+    s7_plant_set_file(p, "plant.yaml");
+    limits_1200(&p->partners[0]);
+    s7_plant_conn *c = &p->conns[0];
+    c->tsap_line = 31;
+    s7_plant_conn_set_tsap(c, 0x0100, 0x0202); /* op (the HMI's), slot 2 */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plant.yaml:31: connection hmi1-plc1: tsap 0100:0202 names rack 0 slot 2, but "
+                   "plc1 sits at rack 0 slot 1 (its profile s7-1200): give tsap 0100:0201 (or "
+                   "fix the rack and slot)");
+    s7_plant_conn_set_tsap(c, 0x0100, 0x0200); /* slot 0: an S7-1200 at slot 1 takes it */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+    p = small();
+    s7_plant_set_file(p, "plant.yaml");
+    limits_1200(&p->partners[0]);
+    c = &p->conns[0];
+    c->tsap_line = 31;
+    c->type = 2;
+    s7_plant_conn_set_tsap(c, 0x0100, 0x0301);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "plant.yaml:31: connection hmi1-plc1: tsap 0100:0301 calls connection type "
+                   "basic (03), but the type is op (02): make them agree (tsap 0100:0201, or "
+                   "type: basic)");
+    c->type = 3;
+    s7_plant_conn_set_tsap(c, 0x0100, 0x0101);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "tsap 0100:0101 calls connection type pg (01), but the type is basic (03)"));
+    s7_plant_free(p);
+    /* rack/slot documented without a profile: the same rule */
+    p = small();
+    p->partners[0].rack = 0;
+    p->partners[0].slot = 2;
+    s7_plant_conn_set_tsap(&p->conns[0], 0x0100, 0x0201);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "tsap 0100:0201 names rack 0 slot 1, but plc1 sits at rack 0 slot 2: give "
+                      "tsap 0100:0202"));
+    s7_plant_free(p);
+    /* the partner's own TSAP against its profile */
+    p = small();
+    limits_1200(&p->partners[0]);
+    s7_plant_partner_set_tsap(&p->partners[0], 0x0100, 0x0302);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "partner plc1: tsap 0100:0302 names rack 0 slot 2, but its profile s7-1200 "
+                   "sits at rack 0 slot 1: give tsap 0100:0301");
+    s7_plant_free(p);
+    /* a LOGO!'s TSAPs are its own */
+    p = small();
+    limits_logo(&p->partners[0]);
+    p->conns[0].ex[0].ranges[0].db = 1;
+    s7_plant_conn_set_tsap(&p->conns[0], 0x0200, 0x0201);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+}
+
+/* A cell's network and broadcast addresses are no partner's and no router interface's. */
+static void test_edge_addresses(void)
+{
+    char err[700];
+    s7_plant *p = small();
+    s7_plant_partner_set_address(&p->partners[0], "10.10.1.255");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err,
+              "partner plc1: address 10.10.1.255 is cell line1's broadcast address "
+              "(10.10.1.0/24): no host can have it; give an address of 10.10.1.1..10.10.1.254");
+    s7_plant_partner_set_address(&p->partners[0], "10.10.1.0");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "address 10.10.1.0 is cell line1's network address (10.10.1.0/24)"));
+    s7_plant_partner_set_address(&p->partners[0], "10.10.1.254");
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_free(p);
+    p = small();
+    s7_plant_router *r = s7_plant_add_router(p, "fw1");
+    s7_plant_router_if *ri = s7_plant_router_add_if(r, "eth1", "line1");
+    CHECK_INT(s7_plant_router_if_set_address(ri, "10.10.1.0/24"), 0);
+    ri = s7_plant_router_add_if(r, "eth2", "scada");
+    s7_plant_router_if_set_address(ri, "10.20.255.255/16"); /* scada has no subnet: its own */
+    CHECK_INT(s7_plant_validate_each(p, NULL, NULL), 2);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), S7_ERR_INVAL);
+    CHECK_STR(err, "router fw1 interface eth1: address 10.10.1.0 is cell line1's network "
+                   "address (10.10.1.0/24): no host can have it; give an address of "
+                   "10.10.1.1..10.10.1.254");
     s7_plant_free(p);
 }
 
@@ -510,5 +732,9 @@ int main(void)
     test_exchanges();
     test_each();
     test_tsaps();
+    test_budgets();
+    test_profile_ranges();
+    test_profile_tsaps();
+    test_edge_addresses();
     return t_done();
 }
