@@ -793,13 +793,43 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
                     k);
 }
 
+/* The first problem into the caller's err (s7_config_load_plant). */
+typedef struct first_cx {
+    char *err;
+    size_t cap;
+    int seen;
+} first_cx;
+
+static int keep_first(void *ctx, const char *msg)
+{
+    first_cx *f = ctx;
+    if (!f->seen++ && f->err && f->cap)
+        snprintf(f->err, f->cap, "%s", msg);
+    return 1;
+}
+
 int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t errcap)
 {
+    first_cx f = {err, errcap, 0};
+    if (err && errcap)
+        err[0] = 0;
+    int rc = s7_config_load_plant_each(path, out, keep_first, &f);
+    return rc > 0 ? S7_ERR_INVAL : rc;
+}
+
+int s7_config_load_plant_each(const char *path, s7_plant **out,
+                              int (*fn)(void *ctx, const char *msg), void *ctx)
+{
+    char ebuf[1024];
+    char *err = ebuf;
+    size_t errcap = sizeof ebuf;
+    ebuf[0] = 0;
     *out = NULL;
     s7_plant *p = s7_plant_new();
     if (!p || s7_plant_set_file(p, path)) {
         s7_plant_free(p);
-        s7__errf(err, errcap, "out of memory");
+        if (fn)
+            fn(ctx, "out of memory");
         return S7_ERR_NOMEM;
     }
     yaml_cx y = {.file = path,
@@ -838,15 +868,18 @@ int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t err
     }
     if (rc) {
         s7_plant_free(p);
-        return S7_ERR_INVAL;
+        if (fn)
+            fn(ctx, ebuf);
+        return 1; /* the syntax: the first error ends the reading */
     }
-    /* what holds beyond the syntax: the plant model's rules, with the lines recorded */
-    rc = s7_plant_validate(p, err, errcap);
+    /* what holds beyond the syntax: the plant model's rules, with the lines recorded; every
+     * problem is reported */
+    rc = s7_plant_validate_each(p, fn, ctx);
     if (rc == 0 && !p->title && s7_plant_set_title(p, path))
         rc = S7_ERR_NOMEM;
     if (rc) {
-        if (rc == S7_ERR_NOMEM)
-            s7__errf(err, errcap, "out of memory");
+        if (rc == S7_ERR_NOMEM && fn)
+            fn(ctx, "out of memory");
         s7_plant_free(p);
         return rc;
     }

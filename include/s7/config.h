@@ -26,6 +26,12 @@ extern "C" {
  * recorded; the plant's file is path and its title defaults to path.  Returns 0 with *out
  * (s7_plant_free), or S7_ERR_INVAL / S7_ERR_NOMEM with the message in err. */
 S7_API int s7_config_load_plant(const char *path, s7_plant **out, char *err, size_t errcap);
+/* Like s7_config_load_plant, but calls fn with every problem: one for an error of the
+ * file's syntax (the reading stops there), else each problem s7_plant_validate_each finds
+ * (worded as above; fn returns non-zero to stop).  Returns 0 with *out, the number of
+ * problems (> 0), or S7_ERR_NOMEM (fn was told "out of memory"). */
+S7_API int s7_config_load_plant_each(const char *path, s7_plant **out,
+                                     int (*fn)(void *ctx, const char *msg), void *ctx);
 
 /* Loads a server configuration file into c (initialised with s7_server_config_init; what
  * the file names is set, the rest kept).  Initial values record "FILE:LINE" as where they

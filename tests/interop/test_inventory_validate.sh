@@ -4,7 +4,7 @@
 # and its length, timers/counters on an S7-1200, called TSAPs that contradict the documented
 # type or rack/slot, a cell's network or broadcast address as a partner's or a router
 # interface's.  Each is refused with FILE:LINE, what is wrong and what would be right (exit
-# 2); the simulation takes what validates.
+# 2), every independent problem of a file in one run; the simulation takes what validates.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -117,6 +117,20 @@ printf 'routers:\n  - name: r1\n    interfaces:\n      - {name: eth0, address: 1
 refused "$T/router.yaml" "$(lineof "$T/router.yaml" "name: eth1")" \
     "router r1 interface eth1: address 10.34.2.0 is cell paint's network address (10.34.2.0/24)" \
     "give an address of 10.34.2.1..10.34.2.254"
+
+# 5. every independent problem of a file in one run, each with FILE:LINE
+base "$T/multi.yaml"
+conns "$T/multi.yaml" 9 plc-paint basic DB11.DBB0..DBB3
+sed -i 's/address: 10.34.2.30,/address: 10.34.2.255,/; s/get: DB1.DBB0..DBB3$/get: DB3.DBB0..DBB3/; s/passive: plc-paint$/passive: plc-paint/' "$T/multi.yaml"
+sed -i '0,/active: scada$/s//active: scada-x/' "$T/multi.yaml"
+out="$("$S7_BIN" inventory validate "$T/multi.yaml" 2>&1)" && rc=0 || rc=$?
+check_eq "$rc" 2 "four problems: exit 2"
+check_contains "$out" "error: $T/multi.yaml:$(lineof "$T/multi.yaml" "name: logo-fan"): partner logo-fan: address 10.34.2.255 is cell paint's broadcast address" "four problems: the address"
+check_contains "$out" "error: $T/multi.yaml:$(lineof "$T/multi.yaml" "active: scada-x"): connection scada-paint: active partner 'scada-x' is not in partners" "four problems: the partner"
+check_contains "$out" "error: $T/multi.yaml:$(lineof "$T/multi.yaml" "get: DB3"): connection scada-logo exchanges[0].range[0]: DB3 on logo-fan" "four problems: the DB"
+check_contains "$out" "error: $T/multi.yaml:$(lineof "$T/multi.yaml" "name: extra-8"): connection extra-8: it is plc-paint's 9th S7 basic connection" "four problems: the budget"
+check_contains "$out" "$T/multi.yaml: 4 problems" "four problems: counted"
+check_eq "$(grep -c '^error: ' <<<"$out")" 4 "four problems: four error lines"
 
 # the simulation takes the base plant that validates (its budgets are the same figures)
 out="$("$S7_BIN" inventory simulate "$T/ok.yaml" --loopback --for 1s 2>&1)" && rc=0 || rc=$?

@@ -126,6 +126,15 @@ static int usage(const char *fmt, const char *a)
     return CLI_USAGE;
 }
 
+/* Prints one problem of the inventory file ("error: FILE:LINE: ..."); counts it; 0: go on
+ * (every problem of the file in one run). */
+int inv_print_problem(void *ctx, const char *msg)
+{
+    ++*(size_t *)ctx;
+    fprintf(stderr, "error: %s\n", msg);
+    return 0;
+}
+
 /* s7 inventory validate: a summary of what the file documents. */
 static int validate(const s7_plant *p)
 {
@@ -373,8 +382,10 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
 
     s7_plant *p;
     char err[1024];
-    if (s7_config_load_plant(o.file, &p, err, sizeof err)) {
-        fprintf(stderr, "error: %s\n", err);
+    size_t nerr = 0;
+    if (s7_config_load_plant_each(o.file, &p, inv_print_problem, &nerr)) {
+        if (nerr > 1)
+            fprintf(stderr, "%s: %zu problems\n", o.file, nerr);
         fprintf(stderr, "docs/inventory.md describes the file; docs/inventory-example.yaml is a "
                         "commented example\n");
         free(o.only);

@@ -55,4 +55,8 @@ int inv_cmd_monitor(const s7_plant *p, const inv_opts *o);
  * options. */
 int inv_cmd_simulate_main(int argc, char **argv);
 
+/* s7_config_load_plant_each's fn: prints "error: MSG" to stderr and counts it in *(size_t
+ * *)ctx; 0 (every problem of the file in one run). */
+int inv_print_problem(void *ctx, const char *msg);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "inventory.h"
 #include "s7/config.h"
 #include "s7/plant.h"
 #include "s7/plant_policy.h"
@@ -205,9 +206,10 @@ int inv_audit_main(int argc, char **argv)
         return CLI_USAGE;
     }
     s7_plant *p = NULL;
-    char err[1024];
-    if (s7_config_load_plant(file, &p, err, sizeof err)) {
-        fprintf(stderr, "error: %s\n", err);
+    size_t nerr = 0;
+    if (s7_config_load_plant_each(file, &p, inv_print_problem, &nerr)) {
+        if (nerr > 1)
+            fprintf(stderr, "%s: %zu problems\n", file, nerr);
         return CLI_USAGE;
     }
     if (cpu && !s7_plant_find_partner(p, cpu)) {

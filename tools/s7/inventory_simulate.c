@@ -689,9 +689,10 @@ int inv_cmd_simulate_main(int argc, char **argv)
         loopback = 1;
     }
     s7_plant *p;
-    char err[1024];
-    if (s7_config_load_plant(file, &p, err, sizeof err)) {
-        fprintf(stderr, "error: %s\n", err);
+    size_t nerr = 0;
+    if (s7_config_load_plant_each(file, &p, inv_print_problem, &nerr)) {
+        if (nerr > 1)
+            fprintf(stderr, "%s: %zu problems\n", file, nerr);
         free(faults);
         free(cpus);
         return CLI_USAGE;
