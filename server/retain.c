@@ -19,7 +19,8 @@
  * valid record is looked for, first where the bad record's own length says it ends, then
  * at every later byte; the bytes in between are one damaged place.  When no valid record
  * follows, the rest is a torn tail if it is what an interrupted append leaves (a prefix of
- * a record shorter than the record, or zeros) and damage otherwise.  Damage refuses the
+ * a record shorter than the record, whose header names a range of a retentive DB the
+ * server has, or zeros) and damage otherwise.  Damage refuses the
  * open unless it is a repair (retain.h).  A record's data could itself hold bytes that form
  * a valid record; the search prefers the bad record's own length, so this only matters
  * when the length is damaged too. */
@@ -417,8 +418,8 @@ static void describe_bad(const uint8_t *buf, size_t len, size_t pos, size_t end,
  * 1 when they are a torn tail (a record cut short by a crash: its length runs past the end
  * of the file, or only part of its header is there; or zeros, a file extended whose data
  * never reached the disk), with the reason in why; 0 when they are damage. */
-static int torn_tail(const uint8_t *buf, size_t len, size_t pos, uint64_t after, char *why,
-                     size_t cap)
+static int torn_tail(const s7_retain *r, const uint8_t *buf, size_t len, size_t pos, uint64_t after,
+                     char *why, size_t cap)
 {
     size_t left = len - pos, k = pos;
     while (k < len && buf[k] == 0)
@@ -447,6 +448,12 @@ static int torn_tail(const uint8_t *buf, size_t len, size_t pos, uint64_t after,
     uint32_t off = get32(buf + pos + 6);
     if (!rec_plausible(n, db, off) || left >= REC_HDR + (size_t)n + 4)
         return 0; /* complete (its checksum failed) or not the start of a record */
+    /* the server journals only writes into its retentive DBs: a header naming a range no
+     * such DB has (a flipped bit of its length: 4 -> 32772) was never an append of it, so
+     * what follows is damage, not a write a crash cut short */
+    const rdb *d = find_db(r, db);
+    if (!d || off + n > d->size)
+        return 0;
     char range[48];
     range_text(range, sizeof range, db, off, n);
     snprintf(why, cap,
@@ -488,7 +495,7 @@ static int journal_scan(s7_retain *r, const uint8_t *buf, size_t len, jscan *js,
             continue;
         }
         size_t next = next_record(buf, len, pos);
-        if (next == len && torn_tail(buf, len, pos, js->nv, js->torn_why, sizeof js->torn_why)) {
+        if (next == len && torn_tail(r, buf, len, pos, js->nv, js->torn_why, sizeof js->torn_why)) {
             js->torn_pos = pos;
             js->torn_len = len - pos;
             break;
@@ -754,7 +761,8 @@ static int journal_replay(s7_retain *r, const uint8_t *buf, size_t len, int have
                 s7__jb_printf(
                     &m, ". No valid record follows, but this is not a torn tail either (a crash "
                         "leaves the last record cut short, not complete with a wrong checksum, nor "
-                        "bytes that start no record). ");
+                        "bytes that start no record, nor a header naming bytes no retentive DB of "
+                        "this server has). ");
             s7__jb_printf(
                 &m, "Nothing was loaded and no file was changed. --repair keeps the snapshot %s",
                 r->path);

@@ -235,6 +235,23 @@ start_s7server "${JSRV[@]}"
 check_eq "$(dump_db 7 | cut -c1-40)" 0000045700000000""000015b3""00001a0a""00000000 "torn last record: every acknowledged write is kept, the torn one is not"
 check_match "$(tr '\n' ' ' <"$S7SRV_LOG")" "journal $jst\.journal: torn record after record 2 \(12 of its 18 bytes are on disk: the write to DB7\.DBB16\.\.19\): 12 bytes dropped \(a torn tail" "torn last record: dropped with a log line"
 check_eq "$(ls "$S7_TEST_TMP" | grep -c 'damaged-')" 2 "torn last record: nothing kept aside (no damage)"
+
+# a bit flipped in the length of the last record (4 -> 0x8004): the header names DB7 bytes
+# 20..32791, a range DB7 (64 bytes) does not have, so no append of this server left it:
+# damage, refused (it was dropped as a torn tail, and with it an acknowledged write)
+check_ok "write one more value" "$S7_BIN" write "$S7SRV_ADDR" DB7.DBD20:DINT=7777 --slot 1
+kill9_s7server "$S7SRV_PID"
+jsize=$(stat -c %s "$jst.journal")
+printf '\x80' | dd of="$jst.journal" bs=1 seek=$((jsize - 18 + 1)) conv=notrunc status=none
+cp "$jst.journal" "$S7_TEST_TMP/flip.journal.orig"
+refused "a flipped bit in the last record's length" 1 "${JSRV[@]}"
+check_contains "$REFUSED_OUT" "damaged" "a flipped length: refused as damage"
+check_contains "$REFUSED_OUT" "nor a header naming bytes no retentive DB of this server has" "a flipped length: says why it is no torn tail"
+check_lacks "$REFUSED_OUT" "dropped (a torn tail" "a flipped length: not dropped as a torn tail"
+same_files "$jst.journal" "$S7_TEST_TMP/flip.journal.orig" "a flipped length: the journal is left as it was"
+printf '\x00' | dd of="$jst.journal" bs=1 seek=$((jsize - 18 + 1)) conv=notrunc status=none
+start_s7server "${JSRV[@]}"
+check_eq "$(dump_db 7 | cut -c41-48)" 00001e61 "the bit put back: the acknowledged write is there"
 stop_s7server "$S7SRV_PID"
 
 # ---------------------------------------------------------------- files that collide
