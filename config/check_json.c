@@ -71,6 +71,15 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             continue;
         s7_plant_check_conn *cc = &k->conns[k->nconns++];
         copy_scalar(c, "name", cc->name, sizeof cc->name);
+        /* what was checked: the report compares it with the inventory */
+        copy_scalar(c, "active", cc->active, sizeof cc->active);
+        copy_scalar(c, "passive", cc->passive, sizeof cc->passive);
+        copy_scalar(c, "address", cc->address, sizeof cc->address);
+        copy_scalar(c, "tsap", cc->tsap, sizeof cc->tsap);
+        char port[16];
+        copy_scalar(c, "port", port, sizeof port);
+        long pn = port[0] >= '0' && port[0] <= '9' ? strtol(port, NULL, 10) : 0;
+        cc->port = (uint16_t)(pn > 0 && pn <= 65535 ? pn : 0);
         copy_scalar(c, "status", st, sizeof st);
         cc->status = status_of(st);
         copy_scalar(c, "verdict", cc->verdict, sizeof cc->verdict);
@@ -134,6 +143,21 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             ce->status = status_of(st);
             copy_scalar(e, "verdict", ce->verdict, sizeof ce->verdict);
             copy_scalar(e, "detail", ce->detail, sizeof ce->detail);
+            copy_scalar(e, "direction", ce->dir, sizeof ce->dir);
+            struct fy_node *rs =
+                fy_node_is_mapping(e)
+                    ? fy_node_mapping_lookup_value_by_simple_key(e, "ranges", (size_t)-1)
+                    : NULL;
+            void *it3 = NULL;
+            struct fy_node *rn;
+            size_t rl = 0;
+            while (rs && fy_node_is_sequence(rs) && (rn = fy_node_sequence_iterate(rs, &it3))) {
+                size_t len = 0;
+                const char *rt = fy_node_is_scalar(rn) ? fy_node_get_scalar(rn, &len) : NULL;
+                if (rt && rl < sizeof ce->ranges)
+                    rl += (size_t)snprintf(ce->ranges + rl, sizeof ce->ranges - rl, "%s%.*s",
+                                           rl ? ", " : "", (int)len, rt);
+            }
         }
     }
     yaml_close(&y);

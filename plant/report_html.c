@@ -74,7 +74,7 @@ static void so_item(void *ctx, int kind, const char *text)
     fputs("</li>\n", x->o);
 }
 
-static void verify_tables(FILE *o, const s7_plant_report_opts *opts)
+static void verify_tables(FILE *o, const s7_plant *p, const s7_plant_report_opts *opts)
 {
     for (size_t i = 0; opts && i < opts->nverify; i++) {
         const s7_plant_fw_verify *v = opts->verify[i];
@@ -96,6 +96,12 @@ static void verify_tables(FILE *o, const s7_plant_report_opts *opts)
         fputs(", SHA-256 <code>", o);
         h(o, v->rules_sha256[0] ? v->rules_sha256 : "not recorded");
         fprintf(o, "</code>: %zu of %zu paths as documented.</p>\n", v->passed, v->npaths);
+        char why[400];
+        if (s7_plant_fw_verify_mismatch(p, v, why, sizeof why)) {
+            fputs("<p class=\"notours\"><strong>NOT of this inventory:</strong> ", o);
+            h(o, why);
+            fputs(". This verification proves nothing about this plant's firewall.</p>\n", o);
+        }
         fputs("<table class=\"verify\">\n<tr><th>From</th><th>To</th><th>Address</th>"
               "<th>Port</th><th>Must be</th><th>Observed</th><th>Result</th><th>Rule</th></tr>\n",
               o);
@@ -333,7 +339,7 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
     }
     fputs("</table>\n", o);
 
-    verify_tables(o, opts);
+    verify_tables(o, p, opts);
     fputs("<h2>Sign-off</h2>\n<p>What the results given to this report prove, and what they do "
           "not:</p>\n",
           o);

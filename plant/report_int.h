@@ -31,6 +31,17 @@ const char *s7__report_status_word(const s7_plant_check_conn *cc);
 /* The class for a result in HTML/SVG: "pass", "fail", "unproven", "unchecked". */
 const char *s7__report_status_class(const s7_plant_check_conn *cc);
 
+/* 0 when result cc (matched to connection c by name) is of c as p documents it; 1 when
+ * its partners, address, port, TSAPs, source (when it claims the active partner) or
+ * exchanges differ, or it names no address and port: why says what, with both sides
+ * (check_match.c). */
+int s7__check_mismatch(const s7_plant *p, const s7_plant_conn *c, const s7_plant_check_conn *cc,
+                       char *why, size_t cap);
+/* The number of c's PUT exchanges that result cc read but did not write (a check without
+ * --allow-write); their ranges, ", "-separated, into ranges (may be NULL). */
+size_t s7__check_unwritten(const s7_plant_conn *c, const s7_plant_check_conn *cc, char *ranges,
+                           size_t cap);
+
 /* The sign-off statement, one item at a time, for every renderer to format:
  * kind S7__SO_PROVEN (what the results prove), S7__SO_OPEN (what is failed, unproven or
  * not checked), S7__SO_FIREWALL (a verification or the lack of one), S7__SO_CLOSE (the

@@ -149,11 +149,16 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
         md(o, v->rules_file[0] ? v->rules_file : "(not named)");
         fputs(", SHA-256 `", o);
         md(o, v->rules_sha256[0] ? v->rules_sha256 : "not recorded");
-        fprintf(o,
-                "`: %zu of %zu paths as documented.\n\n"
-                "| From | To | Address | Port | Must be | Observed | Result | Rule |\n"
-                "|---|---|---|---|---|---|---|---|\n",
-                v->passed, v->npaths);
+        fprintf(o, "`: %zu of %zu paths as documented.\n\n", v->passed, v->npaths);
+        char vwhy[400];
+        if (s7_plant_fw_verify_mismatch(p, v, vwhy, sizeof vwhy)) {
+            fputs("**NOT of this inventory:** ", o);
+            md(o, vwhy);
+            fputs(". This verification proves nothing about this plant's firewall.\n\n", o);
+        }
+        fputs("| From | To | Address | Port | Must be | Observed | Result | Rule |\n"
+              "|---|---|---|---|---|---|---|---|\n",
+              o);
         for (size_t j = 0; j < v->npaths; j++) {
             const s7_plant_fw_path *pa = &v->paths[j];
             fputs("| ", o);

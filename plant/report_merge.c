@@ -3,11 +3,14 @@
  *
  * Each connection is proven only by a check made from its documented active partner: the
  * merge takes that result when one of the inputs has it (the latest of several), else the
- * latest other result, which stays unproven (or failed, for what the CPU itself refused). */
+ * latest other result, which stays unproven (or failed, for what the CPU itself refused).
+ * A result of other addresses than the inventory's (check_match.c) is taken only when no
+ * other is there, and is unproven; so is a pass whose PUT ranges were not written. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "plant/report_int.h"
 #include "s7/plant.h"
 
 int s7_plant_check_conn_copy(s7_plant_check_conn *dst, const s7_plant_check_conn *src)
@@ -35,12 +38,16 @@ int s7_plant_check_conn_copy(s7_plant_check_conn *dst, const s7_plant_check_conn
     return 0;
 }
 
-/* Is result a better than b for the connection: from the active partner first, then the
- * later time (ISO 8601 UTC strings order by time). */
-static int better(const s7_plant_check_conn *a, const s7_plant_check_conn *b)
+/* Is result a better than b for the connection: of the inventory's addresses first
+ * (a_foreign, b_foreign), then from the active partner, then the later time (ISO 8601 UTC
+ * strings order by time). */
+static int better(const s7_plant_check_conn *a, int a_foreign, const s7_plant_check_conn *b,
+                  int b_foreign)
 {
     if (!b)
         return 1;
+    if (a_foreign != b_foreign)
+        return a_foreign < b_foreign;
     if (a->from_active != b->from_active)
         return a->from_active > b->from_active;
     return strcmp(a->time, b->time) > 0;
@@ -71,12 +78,19 @@ int s7_plant_check_merge(const s7_plant *p, const s7_plant_check_report *const *
         return S7_ERR_NOMEM;
     size_t j = 0;
     for (size_t i = 0; i < p->nconns; i++) {
+        const s7_plant_conn *pc = &p->conns[i];
         const s7_plant_check_conn *best = NULL;
+        int best_foreign = 0;
+        char why[600] = "", w[600];
         for (size_t k = 0; k < n; k++) {
             const s7_plant_check_conn *c =
-                in[k] ? s7_plant_check_report_find(in[k], p->conns[i].name) : NULL;
-            if (c && better(c, best))
+                in[k] ? s7_plant_check_report_find(in[k], pc->name) : NULL;
+            int foreign = c ? s7__check_mismatch(p, pc, c, w, sizeof w) : 0;
+            if (c && better(c, foreign, best, best_foreign)) {
                 best = c;
+                best_foreign = foreign;
+                snprintf(why, sizeof why, "%s", foreign ? w : "");
+            }
         }
         if (!best)
             continue;
@@ -84,7 +98,25 @@ int s7_plant_check_merge(const s7_plant *p, const s7_plant_check_report *const *
             s7_plant_check_report_free(r);
             return S7_ERR_NOMEM;
         }
-        r->conns[j].conn = &p->conns[i];
+        s7_plant_check_conn *m = &r->conns[j];
+        char ranges[300];
+        size_t unwritten;
+        if (best_foreign) {
+            /* what the CPU answered there says nothing about this plant's CPU */
+            m->foreign = 1;
+            m->status = S7_PLANT_UNPROVEN;
+            snprintf(m->unproven, sizeof m->unproven, "%s", why);
+        } else if (m->status == S7_PLANT_PASS &&
+                   (unwritten = s7__check_unwritten(pc, m, ranges, sizeof ranges)) > 0) {
+            m->status = S7_PLANT_UNPROVEN;
+            snprintf(m->unproven, sizeof m->unproven,
+                     "the PUT range%s %.200s %s read but not written: the check ran without "
+                     "--allow-write, so the writes are not proven (s7 inventory check "
+                     "--allow-write writes back the bytes it read)",
+                     unwritten == 1 && !strchr(ranges, ',') ? "" : "s", ranges,
+                     unwritten == 1 && !strchr(ranges, ',') ? "was" : "were");
+        }
+        m->conn = pc;
         if (r->conns[j].status == S7_PLANT_PASS)
             r->passed++;
         else if (r->conns[j].status == S7_PLANT_UNPROVEN)

@@ -38,27 +38,53 @@ const char *s7__report_status_class(const s7_plant_check_conn *cc)
     }
 }
 
+/* Appends ", " or " (" and a part of the unproven count's explanation. */
+static size_t why_part(char *why, size_t l, size_t cap, int *first, size_t n, size_t all,
+                       const char *text)
+{
+    if (!n || l >= cap)
+        return l;
+    l += (size_t)snprintf(why + l, cap - l, "%s", *first ? " (" : "; ");
+    *first = 0;
+    if (n != all && l < cap)
+        l += (size_t)snprintf(why + l, cap - l, "%zu ", n);
+    if (l < cap)
+        l += (size_t)snprintf(why + l, cap - l, "%s", text);
+    return l;
+}
+
 int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
                           const s7_plant_report_opts *o, char *why, size_t cap)
 {
-    size_t pass = 0, fail = 0, unproven = 0, none = 0, vfail = 0, vunproven = 0;
+    size_t pass = 0, fail = 0, unproven = 0, none = 0, vfail = 0, vunproven = 0, vforeign = 0;
+    size_t u_foreign = 0, u_writes = 0, u_other = 0;
     for (size_t i = 0; i < p->nconns; i++) {
         const s7_plant_check_conn *cc = s7__report_result(chk, &p->conns[i]);
         if (!cc)
             none++;
-        else if (cc->status == S7_PLANT_PASS)
+        else if (cc->status == S7_PLANT_PASS && !s7__check_unwritten(&p->conns[i], cc, NULL, 0))
             pass++;
-        else if (cc->status == S7_PLANT_UNPROVEN)
+        else if (cc->status == S7_PLANT_PASS || cc->status == S7_PLANT_UNPROVEN) {
             unproven++;
-        else
+            if (cc->foreign)
+                u_foreign++;
+            else if (cc->from_active && s7__check_unwritten(&p->conns[i], cc, NULL, 0))
+                u_writes++;
+            else
+                u_other++;
+        } else
             fail++;
     }
     for (size_t i = 0; o && i < o->nverify; i++)
         if (o->verify[i]) {
-            vfail += o->verify[i]->failed;
-            vunproven += !o->verify[i]->from_partner;
+            if (s7_plant_fw_verify_mismatch(p, o->verify[i], NULL, 0))
+                vforeign++;
+            else {
+                vfail += o->verify[i]->failed;
+                vunproven += !o->verify[i]->from_partner;
+            }
         }
-    int ready = p->nconns > 0 && pass == p->nconns && vfail == 0 && vunproven == 0;
+    int ready = p->nconns > 0 && pass == p->nconns && vfail == 0 && vunproven == 0 && vforeign == 0;
     if (why && cap) {
         size_t l = 0;
         why[0] = 0;
@@ -75,10 +101,18 @@ int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
             l += (size_t)snprintf(why, cap, "%zu of %zu connections passed", pass, p->nconns);
             if (fail && l < cap)
                 l += (size_t)snprintf(why + l, cap - l, ", %zu failed", fail);
-            if (unproven && l < cap)
-                l += (size_t)snprintf(why + l, cap - l,
-                                      ", %zu unproven (not checked from the active partner)",
-                                      unproven);
+            if (unproven && l < cap) {
+                int first = 1;
+                l += (size_t)snprintf(why + l, cap - l, ", %zu unproven", unproven);
+                l = why_part(why, l, cap, &first, u_other, unproven,
+                             "not checked from the active partner");
+                l = why_part(why, l, cap, &first, u_foreign, unproven,
+                             "results of other addresses than the inventory's");
+                l = why_part(why, l, cap, &first, u_writes, unproven,
+                             "PUT ranges not written: check with --allow-write");
+                if (!first && l < cap)
+                    l += (size_t)snprintf(why + l, cap - l, ")");
+            }
             if (none && l < cap)
                 l += (size_t)snprintf(why + l, cap - l, ", %zu not checked", none);
         }
@@ -86,8 +120,12 @@ int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report *chk,
             l += (size_t)snprintf(why + l, cap - l, "; %zu firewall path%s not as documented",
                                   vfail, vfail == 1 ? "" : "s");
         if (vunproven && l < cap)
-            snprintf(why + l, cap - l, "; %zu firewall verification%s not from %s partner",
-                     vunproven, vunproven == 1 ? "" : "s", vunproven == 1 ? "its" : "their");
+            l += (size_t)snprintf(why + l, cap - l,
+                                  "; %zu firewall verification%s not from %s partner", vunproven,
+                                  vunproven == 1 ? "" : "s", vunproven == 1 ? "its" : "their");
+        if (vforeign && l < cap)
+            snprintf(why + l, cap - l, "; %zu firewall verification%s not of this inventory",
+                     vforeign, vforeign == 1 ? "" : "s");
     }
     return ready;
 }
@@ -170,30 +208,40 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
             continue;
         }
         from_words(cc, from, sizeof from);
-        if (cc->status == S7_PLANT_PASS) {
-            size_t nput = 0, nskip = 0;
-            for (size_t e = 0; e < cc->nex; e++)
-                if (c->ex && e < c->nex && c->ex[e].dir == S7_PLANT_PUT) {
-                    nput++;
-                    nskip += cc->ex[e].status == S7_PLANT_SKIP;
-                }
+        char unw[300];
+        size_t unwritten = s7__check_unwritten(c, cc, unw, sizeof unw);
+        if (cc->status == S7_PLANT_PASS && !unwritten) {
+            size_t nput = 0, nget = 0;
+            for (size_t e = 0; e < c->nex; e++) {
+                nput += c->ex[e].dir == S7_PLANT_PUT;
+                nget += c->ex[e].dir != S7_PLANT_PUT;
+            }
             cpu_words(cc, cpu, sizeof cpu);
-            if (nskip)
-                snprintf(ex, sizeof ex,
-                         "every GET range read; %zu of %zu PUT exchange%s read but not written "
-                         "(no --allow-write)",
-                         nskip, nput, nput == 1 ? "" : "s");
-            else if (nput)
+            /* only what was done: reads for GET ranges, write-backs for PUT ranges */
+            if (nget && nput)
                 snprintf(ex, sizeof ex,
                          "every GET range read, every PUT range written back and read back");
-            else
+            else if (nput)
+                snprintf(ex, sizeof ex, "every PUT range written back and read back");
+            else if (nget)
                 snprintf(ex, sizeof ex, "every GET range read");
+            else
+                snprintf(ex, sizeof ex, "no exchange documented, none tried");
             snprintf(t, sizeof t,
                      "%s: %s %s -> %s %s port %u, checked live %s: TCP connected, connection "
                      "request accepted (%s connection), %s; %s.",
                      c->name, a->name, aa, pp->name, pa, pp->port, from,
                      s7_plant_type_name(c->type), ex, cpu);
             fn(ctx, S7__SO_PROVEN, t);
+        } else if (cc->status == S7_PLANT_PASS) {
+            /* results not merged (s7_plant_check_merge says the same): the writes unproven */
+            snprintf(t, sizeof t,
+                     "%s (%s -> %s) is UNPROVEN: the PUT range%s %s %s read but not written: "
+                     "the check ran without --allow-write, so the writes are not proven (s7 "
+                     "inventory check --allow-write writes back the bytes it read).",
+                     c->name, a->name, pp->name, strchr(unw, ',') ? "s" : "", unw,
+                     strchr(unw, ',') ? "were" : "was");
+            fn(ctx, S7__SO_OPEN, t);
         } else if (cc->status == S7_PLANT_UNPROVEN) {
             snprintf(t, sizeof t, "%s (%s -> %s) is UNPROVEN: %s%s%s.", c->name, a->name, pp->name,
                      cc->unproven[0] ? cc->unproven : "not checked from its active partner",
@@ -212,6 +260,18 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
         size_t dopen = 0, dall = 0, uclosed = 0, uall = 0;
         if (!v)
             continue;
+        char why[400];
+        if (s7_plant_fw_verify_mismatch(p, v, why, sizeof why)) {
+            snprintf(t, sizeof t,
+                     "Firewall verification made as %s on host %s at %s%s%s is NOT of this "
+                     "inventory, so it is unproven here: %s.",
+                     v->as[0] ? v->as : "(partner not named)",
+                     v->host[0] ? v->host : "(not recorded)",
+                     v->time[0] ? v->time : "(time not recorded)",
+                     v->rules_file[0] ? " with rule file " : "", v->rules_file, why);
+            fn(ctx, S7__SO_FIREWALL, t);
+            continue;
+        }
         for (size_t k = 0; k < v->npaths; k++) {
             if (v->paths[k].expect_open) {
                 dall++;

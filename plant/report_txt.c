@@ -70,6 +70,12 @@ int s7_plant_report_text(const s7_plant *p, const s7_plant_check_report *k,
                 "documented\n",
                 v->as[0] ? " as " : "", v->as, v->rules_file[0] ? v->rules_file : "(not named)",
                 v->rules_sha256[0] ? v->rules_sha256 : "not recorded", v->passed, v->npaths);
+        char vwhy[400];
+        if (s7_plant_fw_verify_mismatch(p, v, vwhy, sizeof vwhy))
+            fprintf(o,
+                    "  NOT of this inventory: %s. This verification proves nothing about this "
+                    "plant's firewall.\n",
+                    vwhy);
         for (size_t j = 0; j < v->npaths; j++) {
             const s7_plant_fw_path *pa = &v->paths[j];
             fprintf(o, "  %-4s %s -> %s %s:%u must be %s, observed %s%s%s\n",

@@ -414,6 +414,10 @@ typedef struct s7_plant_check_ex {
     int status;       /* S7_PLANT_PASS / FAIL / SKIP */
     char verdict[32]; /* a doctor verdict name, or "" */
     char detail[600];
+    /* what was exchanged, as the results say ("" when not said; read back from the JSON):
+     * s7_plant_check_merge compares them with the inventory's exchange */
+    char dir[8];      /* "get", "put" */
+    char ranges[300]; /* "DB10.DBB0..DBB63, MB0..MB15" */
 } s7_plant_check_ex;
 
 typedef struct s7_plant_check_conn {
@@ -438,6 +442,16 @@ typedef struct s7_plant_check_conn {
     char cpu_state[16];      /* "RUN", "STOP", ... ("" not read) */
     int put_get;             /* 1 permitted, 0 refused, -1 not checked */
     int conn_used, conn_max; /* connection resources in use / offered, -1 unknown */
+    /* what was checked, as the results name it ("" / 0 when not said; read back from the
+     * JSON): s7_plant_check_merge compares it with the inventory */
+    char active[48], passive[48]; /* partner names */
+    char address[64];             /* the address checked */
+    uint16_t port;
+    char tsap[16]; /* "0100:0201" */
+    /* 1: the result is of other addresses, partners, TSAPs or exchanges than the
+     * inventory's connection of that name (s7_plant_check_merge made it unproven; unproven
+     * says what differs) */
+    int foreign;
 } s7_plant_check_conn;
 
 typedef struct s7_plant_check_report {
@@ -467,7 +481,15 @@ S7_API int s7_plant_check_conn_copy(s7_plant_check_conn *dst, const s7_plant_che
 /* Several check results (from several hosts) as one: per connection of the plant, the
  * result of a check made from its active partner (from_active; the latest when several),
  * else the latest other result (unproven or failed), else none.  Results for connections
- * the plant does not have are dropped.  The merged report's time is the latest input's,
+ * the plant does not have are dropped.  A result is matched by the connection's name, then
+ * compared with the inventory: one whose partners, address, port, TSAPs, source (when it
+ * claims to come from the active partner) or exchanges differ from p's, or that does not
+ * name the address and port it checked, is of another plant (or of older addresses): it
+ * becomes S7_PLANT_UNPROVEN with foreign set and unproven naming both sides (a matching
+ * result is preferred to it).  A passing result whose PUT exchanges were read but not
+ * written (a check without allow_write) becomes S7_PLANT_UNPROVEN too: the writes are
+ * not proven.  Results of a live check of p itself (conn pointing into p) are not
+ * compared.  The merged report's time is the latest input's,
  * from and as list the inputs' (comma-separated); passed, failed and unproven are
  * recounted.  0 with *out, or
  * S7_ERR_NOMEM. */
@@ -502,6 +524,15 @@ typedef struct s7_plant_fw_verify {
     int from_partner;
     char note[300]; /* why it is not from the partner, and other remarks ("" none) */
 } s7_plant_fw_verify;
+
+/* 0 when verification v is of plant p: made as one of p's partners, from that partner's
+ * documented address (when v names its source), its rows p's partners at their
+ * documented addresses and ports, expected open exactly where p documents a connection
+ * from that partner, and every row verify-firewall would probe for p present.  1 when not,
+ * with why (one sentence naming both sides) in why (may be NULL): the report then counts
+ * it unproven and says it proves nothing about p's firewall. */
+S7_API int s7_plant_fw_verify_mismatch(const s7_plant *p, const s7_plant_fw_verify *v, char *why,
+                                       size_t cap);
 
 /* An empty verification with room for npaths rows (npaths set); NULL on out of memory. */
 S7_API s7_plant_fw_verify *s7_plant_fw_verify_new(size_t npaths);

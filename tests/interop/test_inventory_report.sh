@@ -135,18 +135,66 @@ check_eq "$RC" 1 "the check fails (plc-filler's port is closed)"
 OUTC="$S7_TEST_TMP/report-checked"
 check_ok "report --check" "$S7_BIN" inventory report "$INV" -o "$OUTC" --check "$S7_TEST_TMP/check.json"
 T="$(cat "$OUTC/report.txt")"
-check_contains "$T" "NOT READY: 2 of 3 connections passed, 1 failed" "report.txt --check: NOT READY, 1 failed"
-check_contains "$T" "hmi-line: hmi 127.0.0.20 -> plc-line 127.0.0.1 port $P_OK, checked live from hmi's address 127.0.0.20" "report.txt --check: the proven path and its source"
+check_contains "$T" "NOT READY: 1 of 3 connections passed, 1 failed, 1 unproven (PUT ranges not written: check with --allow-write)" "report.txt --check: NOT READY, 1 failed, the unwritten PUT unproven"
+check_contains "$T" "hmi-line (hmi -> plc-line) is UNPROVEN: the PUT range DB11.DBB0..DBB15 was read but not written: the check ran without --allow-write" "report.txt --check: hmi-line's write is not proven, and --allow-write is named"
+check_contains "$T" "es-line: es 127.0.0.30 -> plc-line 127.0.0.1 port $P_OK, checked live from es's address 127.0.0.30" "report.txt --check: the proven path and its source"
 check_match "$T" "line-filler \(plc-line -> plc-filler\) FAILED \(port_closed\)" "report.txt --check: the failed one"
 F="$(svg_facts "$OUTC/cells.svg" 2>&1)"
-check_contains "$F" "connection hmi-line hmi -> plc-line arrows=1 marker pass" "svg --check: hmi-line marked pass"
+check_contains "$F" "connection es-line es -> plc-line arrows=1 marker pass" "svg --check: es-line marked pass"
+check_contains "$F" "connection hmi-line hmi -> plc-line arrows=1 marker unproven" "svg --check: hmi-line (PUT not written) marked unproven"
 check_contains "$F" "connection line-filler plc-line -> plc-filler arrows=1 marker fail" "svg --check: line-filler marked fail"
 check_contains "$F" "label line-filler | line-filler (basic) - check: port_closed" "svg --check: the verdict on the label"
 H="$(cat "$OUTC/index.html")"
-check_contains "$H" "2 of 3 connections pass" "html --check: the summary"
+check_contains "$H" "1 of 3 connections pass" "html --check: the summary"
 check_match "$H" "<td>line-filler</td>.*<td class=\"fail\">fail</td><td>port_closed</td>" "html --check: line-filler fails with port_closed"
-check_match "$H" "<td>hmi-line</td>.*<td class=\"pass\">pass</td><td>ok</td>" "html --check: hmi-line passes"
+check_match "$H" "<td>es-line</td>.*<td class=\"pass\">pass</td><td>ok</td>" "html --check: es-line passes"
 check_contains "$(cat "$OUTC/report.md")" "| skip |" "report.md --check: the unwritten PUT is skip"
+
+# with --allow-write the PUT is written back: hmi-line is proven, and only what was done is said
+"$S7_BIN" inventory check "$INV" --json --timeout 2000 --allow-write >"$S7_TEST_TMP/checkw.json" 2>/dev/null
+OUTW="$S7_TEST_TMP/report-written"
+check_ok "report --check (--allow-write)" "$S7_BIN" inventory report "$INV" -o "$OUTW" --check "$S7_TEST_TMP/checkw.json"
+T="$(cat "$OUTW/report.txt")"
+check_contains "$T" "NOT READY: 2 of 3 connections passed, 1 failed" "report.txt --check (--allow-write): hmi-line passes"
+check_contains "$T" "hmi-line: hmi 127.0.0.20 -> plc-line 127.0.0.1 port $P_OK, checked live from hmi's address 127.0.0.20" "report.txt --check (--allow-write): the proven path and its source"
+check_contains "$T" "every GET range read, every PUT range written back and read back" "report.txt --check (--allow-write): GET read and PUT written, said as such"
+
+# ---------------------------------------------------------------- results of another inventory
+# the same names, other addresses (the check above ran against 127.0.0.1 and 127.0.0.20):
+# matched by name only they would sign a plant that was never checked
+INV2="$S7_TEST_TMP/plant-site.yaml"
+sed -e "s/address: 127.0.0.1, port: $P_OK/address: 10.34.1.10/" -e 's/address: 127.0.0.20/address: 10.34.0.20/' \
+    -e 's|subnet: 127.0.0.0/8|subnet: 10.34.0.0/16|' "$INV" >"$INV2"
+OUTF="$S7_TEST_TMP/report-foreign"
+OUT="$("$S7_BIN" inventory report "$INV2" -o "$OUTF" --check "$S7_TEST_TMP/checkw.json" 2>&1)"
+check_contains "$OUT" "NOT READY: 0 of 3 connections passed, 3 unproven (results of other addresses than the inventory's)" "another inventory's results: NOT READY, none passes"
+T="$(cat "$OUTF/report.txt")"
+check_contains "$T" "es-line (es -> plc-line) is UNPROVEN: checked plc-line at 127.0.0.1:$P_OK, but the inventory documents plc-line at 10.34.1.10:102" "another inventory's results: both addresses named"
+check_lacks "$T" "checked live from" "another inventory's results: nothing said proven"
+# only the active partner's address differs: not proven from it
+INV3="$S7_TEST_TMP/plant-hmi.yaml"
+sed -e 's/address: 127.0.0.20/address: 127.0.0.21/' "$INV" >"$INV3"
+"$S7_BIN" inventory report "$INV3" -o "$OUTF" --check "$S7_TEST_TMP/checkw.json" >/dev/null 2>&1
+check_contains "$(cat "$OUTF/report.txt")" "hmi-line (hmi -> plc-line) is UNPROVEN: checked from 127.0.0.20 as hmi, but the inventory documents hmi at 127.0.0.21" "results from another address than the active partner's: unproven, both named"
+
+# a firewall verification made as a partner this inventory does not have
+cat >"$S7_TEST_TMP/vf_other.json" <<EOF
+{"file": "long.yaml", "time": "2026-12-06T04:59:44Z", "host": "vm", "as": "hmi-operator-panel-press-line-four-north", "source": "10.34.0.5", "from_partner": true, "note": null, "rules": {"file": "long.nft", "sha256": "554a74a170509fea4335da22fb1b076911260fbe93e5ff262122a6fbafac3b02"},
+ "paths": [
+  {"from": "hmi-operator-panel-press-line-four-north", "to": "plc-press-line-four-north-main-cpu-1516f", "address": "10.34.1.10", "port": 102, "expected": "open", "observed": "open", "status": "pass", "rule": "conn-hmi"}
+ ],
+ "summary": {"paths": 1, "passed": 1, "failed": 0}}
+EOF
+OUT="$("$S7_BIN" inventory report "$INV" -o "$OUTF" --check "$S7_TEST_TMP/checkw.json" --verify "$S7_TEST_TMP/vf_other.json" 2>&1)"
+check_contains "$OUT" "; 1 firewall verification not of this inventory" "--verify of another inventory: NOT READY"
+T="$(cat "$OUTF/report.txt")"
+check_contains "$T" "is NOT of this inventory, so it is unproven here: it was made as hmi-operator-panel-press-line-four-north, a partner $INV does not document" "--verify of another inventory: said in the sign-off"
+check_lacks "$T" "Firewall verified" "--verify of another inventory: no firewall claimed verified"
+# the verification of this inventory, made as hmi from its own address, is taken
+"$S7_BIN" inventory verify-firewall "$INV" --as hmi --json --timeout 500 >"$S7_TEST_TMP/vf_hmi.json" 2>/dev/null
+OUT="$("$S7_BIN" inventory report "$INV" -o "$OUTF" --check "$S7_TEST_TMP/checkw.json" --verify "$S7_TEST_TMP/vf_hmi.json" 2>&1)"
+check_lacks "$OUT" "not of this inventory" "--verify of this inventory (verify-firewall --as hmi): taken as this inventory's"
+check_contains "$(cat "$OUTF/report.txt")" "Firewall verified as hmi (127.0.0.20)" "--verify of this inventory: in the sign-off"
 
 # ---------------------------------------------------------------- the example, and errors
 OUTE="$S7_TEST_TMP/report-example"

@@ -83,11 +83,11 @@ EOF
 CHK="$S7_TEST_TMP/check.json"
 cat >"$CHK" <<'EOF'
 {"inventory": "three.yaml", "plant": null, "time": "2026-01-31T10:00:00Z", "from": "t", "as": null, "netns": null,
- "allow_write": false, "passed": 1, "failed": 2, "unproven": 1, "connections": [
-  {"name": "hmi-line", "status": "pass", "verdict": "ok", "time": "2026-01-31T10:00:01Z", "host": "t", "source": "10.10.1.20", "from_partner": "hmi", "from_active": true, "exchanges": []},
-  {"name": "line-filler", "status": "fail", "verdict": "db_too_short", "detail": "DB20 is 16 bytes long, the range needs 32", "time": "2026-01-31T10:00:02Z", "source": "10.10.1.10", "from_partner": "plc-line", "from_active": true, "exchanges": []},
-  {"name": "scada-filler", "status": "fail", "verdict": "put_get_disabled", "time": "2026-01-31T10:00:03Z", "source": "10.10.0.5", "from_partner": "scada-server-with-a-long-name", "from_active": true, "exchanges": []},
-  {"name": "scada-line", "status": "unproven", "verdict": "ok", "unproven": "checked from 10.10.9.9", "time": "2026-01-31T10:00:04Z", "source": "10.10.9.9", "from_active": false, "exchanges": []}
+ "allow_write": true, "passed": 1, "failed": 2, "unproven": 1, "connections": [
+  {"name": "hmi-line", "active": "hmi", "passive": "plc-line", "address": "10.10.1.10", "port": 102, "status": "pass", "verdict": "ok", "time": "2026-01-31T10:00:01Z", "host": "t", "source": "10.10.1.20", "from_partner": "hmi", "from_active": true, "exchanges": [{"index": 1, "direction": "get", "status": "pass"}, {"index": 2, "direction": "put", "status": "pass"}]},
+  {"name": "line-filler", "active": "plc-line", "passive": "plc-filler", "address": "10.10.2.10", "port": 102, "status": "fail", "verdict": "db_too_short", "detail": "DB20 is 16 bytes long, the range needs 32", "time": "2026-01-31T10:00:02Z", "source": "10.10.1.10", "from_partner": "plc-line", "from_active": true, "exchanges": [{"index": 1, "direction": "get", "status": "skip"}, {"index": 2, "direction": "put", "status": "skip"}]},
+  {"name": "scada-filler", "active": "scada-server-with-a-long-name", "passive": "plc-filler", "address": "10.10.2.10", "port": 102, "status": "fail", "verdict": "put_get_disabled", "time": "2026-01-31T10:00:03Z", "source": "10.10.0.5", "from_partner": "scada-server-with-a-long-name", "from_active": true, "exchanges": [{"index": 1, "direction": "get", "status": "skip"}, {"index": 2, "direction": "put", "status": "skip"}]},
+  {"name": "scada-line", "active": "scada-server-with-a-long-name", "passive": "plc-line", "address": "10.10.1.10", "port": 102, "status": "unproven", "verdict": "ok", "unproven": "checked from 10.10.9.9", "time": "2026-01-31T10:00:04Z", "source": "10.10.9.9", "from_active": false, "exchanges": [{"index": 1, "direction": "get", "status": "pass"}]}
  ]}
 EOF
 

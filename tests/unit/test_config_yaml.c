@@ -412,9 +412,13 @@ static void test_check_json(void)
     const char *path =
         put("check.json", "{\"inventory\": \"p.yaml\", \"time\": \"2026-01-31T11:00:00Z\", "
                           "\"from\": \"eng1\", \"as\": null, \"allow_write\": false,\n"
-                          " \"connections\": [{\"name\": \"a-b\", \"status\": \"fail\", "
+                          " \"connections\": [{\"name\": \"a-b\", \"active\": \"a\", "
+                          "\"passive\": \"b\", \"address\": \"10.0.0.2\", \"port\": 1102, "
+                          "\"tsap\": \"0100:0201\", \"status\": \"fail\", "
                           "\"verdict\": \"port_closed\", \"detail\": \"d\", \"exchanges\": "
-                          "[{\"status\": \"skip\", \"verdict\": \"\", \"detail\": \"x\"}]}]}\n");
+                          "[{\"status\": \"skip\", \"verdict\": \"\", \"detail\": \"x\", "
+                          "\"direction\": \"put\", \"ranges\": [\"DB1.DBB0..DBB3\", "
+                          "\"MB0\"]}]}]}\n");
     CHECK_INT(s7_config_load_check(path, &k, err, sizeof err), 0);
     CHECK(k != NULL);
     if (k) {
@@ -425,6 +429,14 @@ static void test_check_json(void)
         CHECK_STR(k->conns[0].verdict, "port_closed");
         CHECK_INT(k->conns[0].nex, 1);
         CHECK_INT(k->conns[0].ex[0].status, S7_PLANT_SKIP);
+        /* what was checked, for the report to compare with its inventory */
+        CHECK_STR(k->conns[0].active, "a");
+        CHECK_STR(k->conns[0].passive, "b");
+        CHECK_STR(k->conns[0].address, "10.0.0.2");
+        CHECK_INT(k->conns[0].port, 1102);
+        CHECK_STR(k->conns[0].tsap, "0100:0201");
+        CHECK_STR(k->conns[0].ex[0].dir, "put");
+        CHECK_STR(k->conns[0].ex[0].ranges, "DB1.DBB0..DBB3, MB0");
         CHECK(s7_plant_check_report_find(k, "a-b") == &k->conns[0]);
     }
     s7_plant_check_report_free(k);

@@ -12,7 +12,9 @@
 #include "s7/wire.h"
 #include "t.h"
 
-static s7_plant *small(void)
+/* hmi1 -> plc1 (GET DB10); with_plc9: a CPU plc9 in line1 too, that nobody connects to;
+ * with_put: the connection also PUTs DB12.DBB0..DBB7, and hmi1-plc1w only PUTs DB13. */
+static s7_plant *plant_of(int with_plc9, int with_put)
 {
     s7_plant *p = s7_plant_new();
     char err[256];
@@ -34,9 +36,24 @@ static s7_plant *small(void)
     s7_plant_conn_set_description(cn, "a | b");
     s7_plant_exchange *e = s7_plant_conn_add_exchange(cn, S7_PLANT_GET, 500);
     s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 64);
+    if (with_put) {
+        e = s7_plant_conn_add_exchange(cn, S7_PLANT_PUT, 0);
+        s7_plant_exchange_add_range(e, S7_AREA_DB, 12, 0, 8);
+        cn = s7_plant_add_conn(p, "hmi1-plc1w", "hmi1", "plc1");
+        e = s7_plant_conn_add_exchange(cn, S7_PLANT_PUT, 0);
+        s7_plant_exchange_add_range(e, S7_AREA_DB, 13, 0, 4);
+    }
+    if (with_plc9) {
+        pt = s7_plant_add_partner(p, "plc9");
+        s7_plant_partner_set_address(pt, "10.10.1.99");
+        s7_plant_partner_set_cell(pt, "line1");
+        pt->kind = S7_PLANT_KIND_PLC;
+    }
     CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
     return p;
 }
+
+static s7_plant *small(void) { return plant_of(0, 0); }
 
 typedef int (*render_fn)(const s7_plant *, const s7_plant_check_report *,
                          const s7_plant_report_opts *, FILE *);
@@ -138,12 +155,18 @@ static void test_svg(void)
     s7_plant_free(p);
 }
 
-/* One result for hmi1-plc1: status, checked at time, from the active partner or not. */
+/* One result for hmi1-plc1 (plc1 10.10.1.10:102, as check --json names it): status,
+ * checked at time, from the active partner or not. */
 static s7_plant_check_report *one(int status, const char *time, int from_active)
 {
     s7_plant_check_report *k = s7_plant_check_report_new(1);
     s7_plant_check_conn *c = &k->conns[0];
     snprintf(c->name, sizeof c->name, "hmi1-plc1");
+    snprintf(c->active, sizeof c->active, "hmi1");
+    snprintf(c->passive, sizeof c->passive, "plc1");
+    snprintf(c->address, sizeof c->address, "10.10.1.10");
+    c->port = 102;
+    snprintf(c->tsap, sizeof c->tsap, "0100:0101");
     c->status = status;
     snprintf(c->verdict, sizeof c->verdict, "ok");
     snprintf(c->time, sizeof c->time, "%s", time);
@@ -176,6 +199,7 @@ static void test_merge(void)
     s7_plant_check_report *m = NULL;
     CHECK_INT(s7_plant_check_merge(p, in, 2, &m), 0);
     CHECK_INT((int)m->nconns, 1);
+    CHECK_STR(m->conns[0].unproven, "");
     CHECK_INT(m->conns[0].status, S7_PLANT_PASS);
     CHECK_STR(m->conns[0].host, "hmi-box");
     CHECK(m->conns[0].conn == &p->conns[0]);
@@ -212,7 +236,7 @@ static void test_merge(void)
 
 static void test_ready_and_signoff(void)
 {
-    s7_plant *p = small();
+    s7_plant *p = plant_of(1, 0);
     char why[300];
     /* nothing checked */
     CHECK_INT(s7_plant_report_ready(p, NULL, NULL, why, sizeof why), 0);
@@ -293,6 +317,204 @@ static void test_ready_and_signoff(void)
     s7_plant_free(p);
 }
 
+/* s7_plant_check_merge on a result alone (the report's one --check); the merged result. */
+static s7_plant_check_report *merged(const s7_plant *p, const s7_plant_check_report *k)
+{
+    const s7_plant_check_report *in[1] = {k};
+    s7_plant_check_report *m = NULL;
+    CHECK_INT(s7_plant_check_merge(p, in, 1, &m), 0);
+    return m;
+}
+
+/* Results of another plant (a simulation on loopback, older addresses) matched by name
+ * only: unproven, with both sides named; never READY, never "checked live". */
+static void test_foreign(void)
+{
+    s7_plant *p = small();
+    char why[300];
+    s7_plant_check_report *k = one(S7_PLANT_PASS, "2026-01-31T10:00:00Z", 1);
+    /* the CPU checked at another address and port */
+    snprintf(k->conns[0].address, sizeof k->conns[0].address, "127.34.0.4");
+    k->conns[0].port = 34102;
+    s7_plant_check_report *m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK_INT(m->conns[0].foreign, 1);
+    CHECK_INT((int)m->passed, 0);
+    CHECK_INT((int)m->unproven, 1);
+    CHECK(has(m->conns[0].unproven, "checked plc1 at 127.34.0.4:34102, but the inventory "
+                                    "documents plc1 at 10.10.1.10:102"));
+    CHECK_INT(s7_plant_report_ready(p, m, NULL, why, sizeof why), 0);
+    CHECK_STR(why, "0 of 1 connections passed, 1 unproven (results of other addresses than the "
+                   "inventory's)");
+    char *t = render(s7_plant_report_text, p, m);
+    CHECK(!has(t, "checked live from"));
+    CHECK(has(t, "hmi1-plc1 (hmi1 -> plc1) is UNPROVEN: checked plc1 at 127.34.0.4:34102"));
+    free(t);
+    s7_plant_check_report_free(m);
+    /* the right CPU, but checked from another address than the active partner's */
+    snprintf(k->conns[0].address, sizeof k->conns[0].address, "10.10.1.10");
+    k->conns[0].port = 102;
+    snprintf(k->conns[0].source, sizeof k->conns[0].source, "127.34.0.1");
+    m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK(has(m->conns[0].unproven, "checked from 127.34.0.1 as hmi1, but the inventory "
+                                    "documents hmi1 at 10.20.0.5"));
+    s7_plant_check_report_free(m);
+    /* a failure seen there is not this plant's failure either */
+    snprintf(k->conns[0].source, sizeof k->conns[0].source, "10.20.0.5");
+    snprintf(k->conns[0].passive, sizeof k->conns[0].passive, "plc-press");
+    k->conns[0].status = S7_PLANT_FAIL;
+    m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK(has(m->conns[0].unproven, "a connection to plc-press, but the inventory documents "
+                                    "hmi1-plc1 to plc1"));
+    s7_plant_check_report_free(m);
+    /* a result that names no address proves nothing about which CPU answered */
+    snprintf(k->conns[0].passive, sizeof k->conns[0].passive, "plc1");
+    k->conns[0].status = S7_PLANT_PASS;
+    k->conns[0].address[0] = 0;
+    m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK(has(m->conns[0].unproven, "do not name the address and port checked"));
+    s7_plant_check_report_free(m);
+    /* other exchanges than the inventory's */
+    snprintf(k->conns[0].address, sizeof k->conns[0].address, "10.10.1.10");
+    snprintf(k->conns[0].ex[0].dir, sizeof k->conns[0].ex[0].dir, "get");
+    snprintf(k->conns[0].ex[0].ranges, sizeof k->conns[0].ex[0].ranges, "DB11.DBB0..DBB63");
+    m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK(has(m->conns[0].unproven, "exchange 1 was checked as get DB11.DBB0..DBB63, but the "
+                                    "inventory documents get DB10.DBB0..DBB63"));
+    s7_plant_check_report_free(m);
+    /* the same, as documented: pass; and a matching result wins over a later foreign one */
+    snprintf(k->conns[0].ex[0].ranges, sizeof k->conns[0].ex[0].ranges, "DB10.DBB0..DBB63");
+    m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_PASS);
+    s7_plant_check_report_free(m);
+    s7_plant_check_report *f = one(S7_PLANT_PASS, "2026-01-31T12:00:00Z", 1);
+    snprintf(f->conns[0].address, sizeof f->conns[0].address, "127.0.0.1");
+    const s7_plant_check_report *in[2] = {f, k};
+    CHECK_INT(s7_plant_check_merge(p, in, 2, &m), 0);
+    CHECK_INT(m->conns[0].status, S7_PLANT_PASS);
+    CHECK_STR(m->conns[0].time, "2026-01-31T10:00:00Z");
+    s7_plant_check_report_free(m);
+    s7_plant_check_report_free(f);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
+/* PUT ranges read but not written (a check without --allow-write) prove no write: the
+ * connection is unproven and the report names --allow-write; a PUT-only connection is
+ * never said to have had its "GET ranges read". */
+static void test_put_unwritten(void)
+{
+    s7_plant *p = plant_of(0, 1);
+    char why[300];
+    s7_plant_check_report *k = s7_plant_check_report_new(2);
+    for (int i = 0; i < 2; i++) {
+        s7_plant_check_report *o = one(S7_PLANT_PASS, "2026-01-31T10:00:00Z", 1);
+        CHECK_INT(s7_plant_check_conn_copy(&k->conns[i], &o->conns[0]), 0);
+        s7_plant_check_report_free(o);
+    }
+    snprintf(k->conns[1].name, sizeof k->conns[1].name, "hmi1-plc1w");
+    CHECK_INT(s7_plant_check_conn_alloc_ex(&k->conns[0], 2), 0);
+    k->conns[0].ex[0].status = S7_PLANT_PASS;
+    k->conns[0].ex[1].status = S7_PLANT_SKIP; /* read, not written */
+    k->conns[1].ex[0].status = S7_PLANT_PASS;
+    s7_plant_check_report *m = merged(p, k);
+    CHECK_INT(m->conns[0].status, S7_PLANT_UNPROVEN);
+    CHECK(has(m->conns[0].unproven, "the PUT range DB12.DBB0..DBB7 was read but not written"));
+    CHECK(has(m->conns[0].unproven, "--allow-write"));
+    CHECK_INT(m->conns[1].status, S7_PLANT_PASS);
+    CHECK_INT(s7_plant_report_ready(p, m, NULL, why, sizeof why), 0);
+    CHECK_STR(why, "1 of 2 connections passed, 1 unproven (PUT ranges not written: check with "
+                   "--allow-write)");
+    char *t = render(s7_plant_report_md, p, m);
+    CHECK(has(t, "- hmi1-plc1w: hmi1 10.20.0.5 -> plc1 10.10.1.10 port 102, checked live"));
+    CHECK(has(t, "(pg connection), every PUT range written back and read back;"));
+    CHECK(!has(t, "every GET range read"));
+    CHECK(!has(t, "Signing confirms"));
+    free(t);
+    /* not merged (a library caller's own results): the same judgement */
+    CHECK_INT(s7_plant_report_ready(p, k, NULL, why, sizeof why), 0);
+    CHECK(has(why, "PUT ranges not written: check with --allow-write"));
+    t = render(s7_plant_report_text, p, k);
+    CHECK(has(t, "hmi1-plc1 (hmi1 -> plc1) is UNPROVEN: the PUT range DB12.DBB0..DBB7 was read "
+                 "but not written"));
+    free(t);
+    s7_plant_check_report_free(m);
+    /* written back (--allow-write): proven, and said so */
+    k->conns[0].ex[1].status = S7_PLANT_PASS;
+    m = merged(p, k);
+    CHECK_INT((int)m->passed, 2);
+    CHECK_INT(s7_plant_report_ready(p, m, NULL, why, sizeof why), 1);
+    t = render(s7_plant_report_text, p, m);
+    CHECK(has(t, "every GET range read, every PUT range written back and read back"));
+    free(t);
+    s7_plant_check_report_free(m);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
+/* A firewall verification of another inventory (a partner this one does not have, other
+ * addresses, rows missing) proves nothing here: NOT READY, said as such. */
+static void test_verify_mismatch(void)
+{
+    s7_plant *p = plant_of(1, 0);
+    char why[400];
+    s7_plant_check_report *k = one(S7_PLANT_PASS, "2026-01-31T10:00:00Z", 1);
+    s7_plant_fw_verify *v = s7_plant_fw_verify_new(2);
+    snprintf(v->as, sizeof v->as, "hmi1");
+    snprintf(v->source, sizeof v->source, "10.20.0.5");
+    v->from_partner = 1;
+    v->paths[0] =
+        (s7_plant_fw_path){"hmi1", "plc1", "10.10.1.10", 102, 1, 1, S7_PLANT_PASS, "", ""};
+    v->paths[1] =
+        (s7_plant_fw_path){"hmi1", "plc9", "10.10.1.99", 102, 0, 0, S7_PLANT_PASS, "", ""};
+    v->passed = 2;
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 0);
+    /* made as a partner this inventory does not have */
+    snprintf(v->as, sizeof v->as, "hmi-operator-panel-press-line-four-north");
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 1);
+    CHECK(has(why, "made as hmi-operator-panel-press-line-four-north, a partner plant.yaml does "
+                   "not document"));
+    char *t = render_v(s7_plant_report_text, p, k, v);
+    CHECK(has(t, "NOT READY: 1 of 1 connections passed; 1 firewall verification not of this "
+                 "inventory"));
+    CHECK(has(t, "is NOT of this inventory, so it is unproven here"));
+    CHECK(!has(t, "Firewall verified"));
+    free(t);
+    t = render_v(s7_plant_report_html, p, k, v);
+    CHECK(has(t, "<strong>NOT of this inventory:</strong> it was made as"));
+    free(t);
+    snprintf(v->as, sizeof v->as, "hmi1");
+    /* probed from another address than hmi1's */
+    snprintf(v->source, sizeof v->source, "10.34.0.5");
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 1);
+    CHECK(has(why, "probed from 10.34.0.5, but the inventory documents hmi1 at 10.20.0.5"));
+    snprintf(v->source, sizeof v->source, "10.20.0.5");
+    /* a row at another address */
+    snprintf(v->paths[0].address, sizeof v->paths[0].address, "10.34.1.10");
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 1);
+    CHECK(has(why, "row 1 probed plc1 at 10.34.1.10:102, but the inventory documents plc1 at "
+                   "10.10.1.10:102"));
+    snprintf(v->paths[0].address, sizeof v->paths[0].address, "10.10.1.10");
+    /* a path expected open that the inventory does not document */
+    v->paths[1].expect_open = 1;
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 1);
+    CHECK(has(why, "expects hmi1 -> plc9 open, but the inventory does not document that path"));
+    v->paths[1].expect_open = 0;
+    /* a row missing: "1 of 1 documented paths open" would say nothing of the others */
+    v->npaths = 1;
+    CHECK_INT(s7_plant_fw_verify_mismatch(p, v, why, sizeof why), 1);
+    CHECK(has(why, "does not probe hmi1 -> plc9 at 10.10.1.99:102"));
+    v->npaths = 2;
+    CHECK_INT(s7_plant_report_ready(p, k, NULL, why, sizeof why), 1);
+    s7_plant_fw_verify_free(v);
+    s7_plant_check_report_free(k);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_html();
@@ -300,5 +522,8 @@ int main(void)
     test_svg();
     test_merge();
     test_ready_and_signoff();
+    test_foreign();
+    test_put_unwritten();
+    test_verify_mismatch();
     return t_done();
 }
