@@ -522,6 +522,17 @@ const char *s7_plant_partner_where(const s7_plant *p, const s7_plant_partner *pt
 void s7_plant_xml_str(FILE *f, const char *s)
 {
     for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        if (*c >= 0x80) {
+            /* well-formed UTF-8 as it is; a byte that is not (text a CPU reported, a cut
+             * made elsewhere) becomes U+FFFD: an XML parser refuses the whole file for it */
+            size_t n = s7__utf8_seq((const char *)c);
+            if (n)
+                fwrite(c, 1, n, f);
+            else
+                fputs("\xEF\xBF\xBD", f);
+            c += n ? n - 1 : 0;
+            continue;
+        }
         switch (*c) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;

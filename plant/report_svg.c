@@ -21,6 +21,7 @@
 
 #include "plant/report_int.h"
 #include "s7/plant.h"
+#include "util/text.h"
 
 /* ---------------------------------------------------------------- SVG layout */
 
@@ -174,10 +175,12 @@ static void cell_sub(const s7_plant_cell *cl, char *buf, size_t cap)
     if (cl->has_subnet)
         snprintf(net, sizeof net, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
                  (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
-    if (cl->description)
-        snprintf(buf, cap, "%s%s%.30s%s", net, net[0] ? "  " : "", cl->description,
-                 strlen(cl->description) > 30 ? "..." : "");
-    else
+    if (cl->description) {
+        /* 30 characters, never a UTF-8 sequence cut in two */
+        size_t n = s7__utf8_prefix(cl->description, 30);
+        snprintf(buf, cap, "%s%s%.*s%s", net, net[0] ? "  " : "", (int)n, cl->description,
+                 cl->description[n] ? "..." : "");
+    } else
         snprintf(buf, cap, "%s", net);
 }
 
@@ -211,7 +214,7 @@ static int layout_build(layout *L, const s7_plant *p, const s7_plant_check_repor
     }
     L->cell_w = L->box_w + 2 * CELL_PAD;
     for (size_t c = 0; c < ncell; c++) {
-        char head[80], sub[120];
+        char head[80], sub[200];
         snprintf(head, sizeof head, "cell %s", p->cells[c].name);
         cell_sub(&p->cells[c], sub, sizeof sub);
         double w = s7__text_width(head, 13, 1);
@@ -510,7 +513,7 @@ static double draw_routers(FILE *o, const layout *L, const s7_plant *p, double t
     for (size_t r = 0; r < p->nrouters; r++) {
         const s7_plant_router *rt = &p->routers[r];
         double lo = -1, hi = -1, w;
-        char line2[200] = "";
+        char line2[320] = "";
         for (size_t i = 0; i < rt->nifs; i++) {
             const rect *c = &L->cell[rt->ifs[i].cell];
             double cx = c->x + c->w / 2;
@@ -521,9 +524,10 @@ static double draw_routers(FILE *o, const layout *L, const s7_plant *p, double t
         }
         if (lo < 0)
             lo = hi = L->width / 2;
-        snprintf(line2, sizeof line2, "router%s%.60s%s", rt->description ? ": " : "",
-                 rt->description ? rt->description : "",
-                 rt->description && strlen(rt->description) > 60 ? "..." : "");
+        const char *rd = rt->description ? rt->description : "";
+        size_t rn = s7__utf8_prefix(rd, 60); /* 60 characters, at a character boundary */
+        snprintf(line2, sizeof line2, "router%s%.*s%s", rt->description ? ": " : "", (int)rn, rd,
+                 rd[rn] ? "..." : "");
         w = s7__text_width(rt->name, FS_NAME, 1);
         if (s7__text_width(line2, FS_SUB, 0) > w)
             w = s7__text_width(line2, FS_SUB, 0);
@@ -709,7 +713,7 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     for (size_t c = 0; c < p->ncells; c++) {
         const s7_plant_cell *cl = &p->cells[c];
         const rect *r = &L.cell[c];
-        char sub[120];
+        char sub[200];
         fprintf(o, "    <g class=\"cell\" id=\"cell-%s\" data-name=\"%s\">\n", cl->name, cl->name);
         fprintf(o,
                 "      <rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"10\" "

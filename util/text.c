@@ -31,6 +31,43 @@ int s7__parse_dec(const char *s, long min, long max, long *out)
     return 0;
 }
 
+size_t s7__utf8_seq(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range (RFC 3629, table 3-7) */
+    if (u[0] < 0x80)
+        return 1;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF)
+        n = 2;
+    else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        n = 3;
+        lo = u[0] == 0xE0 ? 0xA0 : 0x80; /* overlong */
+        hi = u[0] == 0xED ? 0x9F : 0xBF; /* surrogates */
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        n = 4;
+        lo = u[0] == 0xF0 ? 0x90 : 0x80; /* overlong */
+        hi = u[0] == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
+    } else
+        return 0;
+    if (u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (u[i] < 0x80 || u[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+size_t s7__utf8_prefix(const char *s, size_t max)
+{
+    size_t at = 0;
+    for (size_t chars = 0; s[at] && chars < max; chars++) {
+        size_t n = s7__utf8_seq(s + at);
+        at += n ? n : 1;
+    }
+    return at;
+}
+
 char *s7__strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -28,6 +28,15 @@ void s7__jb_printf(s7__jbuf *b, const char *fmt, ...);
 /* s as a JSON string literal, quotes included (NULL as ""). */
 void s7__jb_json_str(s7__jbuf *b, const char *s);
 
+/* The length in bytes of the well-formed UTF-8 sequence at s (1..4; 1 for ASCII), or 0
+ * when s does not start one (a stray continuation byte, an overlong form, a surrogate, a
+ * code point above U+10FFFF, a sequence cut short or by the terminating NUL). */
+size_t s7__utf8_seq(const char *s);
+/* The length in bytes of the first max characters of s (the whole of s when shorter): a cut
+ * there never splits a UTF-8 sequence.  A byte that starts no well-formed sequence counts
+ * as one character. */
+size_t s7__utf8_prefix(const char *s, size_t max);
+
 /* A malloc'ed copy of s (not NULL), or NULL when out of memory (strdup is not C11). */
 char *s7__strdup(const char *s);
 

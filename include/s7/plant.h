@@ -657,7 +657,8 @@ S7_API int s7_plant_report_ready(const s7_plant *p, const s7_plant_check_report 
                                  const s7_plant_report_opts *o, char *why, size_t cap);
 
 /* Writes s with XML/HTML escaping (&lt; &gt; &amp; &quot; &#39;; control characters other
- * than tab and newline become spaces). */
+ * than tab and newline become spaces; a byte that is not part of well-formed UTF-8 becomes
+ * U+FFFD). */
 S7_API void s7_plant_xml_str(FILE *out, const char *s);
 
 #ifdef __cplusplus

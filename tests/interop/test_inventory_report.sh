@@ -3,8 +3,10 @@
 # (python3 xml.etree): one box per partner inside its cell, one arrow per connection from
 # the active to the passive partner, labelled with its exchanges; text from the file is
 # escaped.  With --check (the JSON of a real `inventory check` against an emulator and a
-# closed port) the results are in the tables and on the arrows.  The example of docs/
-# renders too.
+# closed port) the results are in the tables and on the arrows; they count only for the
+# inventory they were made of, PUT ranges only when written (--allow-write); a firewall
+# verification only when of this inventory.  Descriptions cut for the diagram stay valid
+# UTF-8.  The example of docs/ renders too.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/server_lib.sh"
@@ -195,6 +197,39 @@ check_lacks "$T" "Firewall verified" "--verify of another inventory: no firewall
 OUT="$("$S7_BIN" inventory report "$INV" -o "$OUTF" --check "$S7_TEST_TMP/checkw.json" --verify "$S7_TEST_TMP/vf_hmi.json" 2>&1)"
 check_lacks "$OUT" "not of this inventory" "--verify of this inventory (verify-firewall --as hmi): taken as this inventory's"
 check_contains "$(cat "$OUTF/report.txt")" "Firewall verified as hmi (127.0.0.20)" "--verify of this inventory: in the sign-off"
+
+# ---------------------------------------------------------------- text cut at a character
+# a cell description and a router description longer than the diagram shows, with
+# characters of two and three bytes where the cut falls: the SVG must stay valid UTF-8 (an
+# XML parser refuses the whole file for one broken byte; Chromium then shows nothing)
+INVU="$S7_TEST_TMP/utf.yaml"
+cat >"$INVU" <<'EOF'
+cells:
+  - {name: paint, subnet: 10.34.2.0/24, description: "Lackiererei Prüfstand Schweißen"}
+  - {name: press, subnet: 10.34.1.0/24}
+partners:
+  - {name: plc1, address: 10.34.2.10, cell: paint, kind: plc, profile: s7-300}
+  - {name: hmi1, address: 10.34.1.20, cell: press, kind: hmi, type: op}
+connections:
+  - {name: c1, active: hmi1, passive: plc1, exchanges: [{get: DB1.DBB0..DBB9}]}
+routers:
+  - name: r1
+    description: "a→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→"
+    interfaces:
+      - {name: eth1, address: 10.34.1.1/24, cell: press}
+      - {name: eth2, address: 10.34.2.1/24, cell: paint}
+EOF
+OUTU="$S7_TEST_TMP/report-utf8"
+check_ok "report of descriptions with umlauts and arrows" "$S7_BIN" inventory report "$INVU" -o "$OUTU"
+check_ok "cells.svg is valid UTF-8 (cut at a character boundary)" python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$OUTU/cells.svg"
+S="$(cat "$OUTU/cells.svg")"
+check_contains "$S" "Lackiererei Prüfstand Schweiße..." "the cell's description: 30 characters and a visible cut"
+check_contains "$S" "router: a→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→→..." "the router's description: 60 characters and a visible cut"
+if command -v xmllint >/dev/null 2>&1; then
+    check_ok "xmllint: cells.svg with cut descriptions is well-formed XML" xmllint --noout "$OUTU/cells.svg"
+else
+    pass "xmllint is not installed: the UTF-8 check above stands for it"
+fi
 
 # ---------------------------------------------------------------- the example, and errors
 OUTE="$S7_TEST_TMP/report-example"

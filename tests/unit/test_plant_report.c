@@ -328,6 +328,21 @@ static s7_plant_check_report *merged(const s7_plant *p, const s7_plant_check_rep
 
 /* Results of another plant (a simulation on loopback, older addresses) matched by name
  * only: unproven, with both sides named; never READY, never "checked live". */
+/* s7_plant_xml_str keeps well-formed UTF-8 and writes U+FFFD for a byte that is not (a
+ * CPU's identity text, a cut made elsewhere): an XML parser refuses the file for one. */
+static void test_xml_utf8(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    s7_plant_xml_str(o, "Pr\xC3\xBC"
+                        "f \xE2\x86\x92 <\xC3.\xBC>");
+    fclose(o);
+    CHECK_STR(buf, "Pr\xC3\xBC"
+                   "f \xE2\x86\x92 &lt;\xEF\xBF\xBD.\xEF\xBF\xBD&gt;");
+    free(buf);
+}
+
 static void test_foreign(void)
 {
     s7_plant *p = small();
@@ -522,6 +537,7 @@ int main(void)
     test_svg();
     test_merge();
     test_ready_and_signoff();
+    test_xml_utf8();
     test_foreign();
     test_put_unwritten();
     test_verify_mismatch();
