@@ -10,6 +10,10 @@
 
 #include "plant/fw_int.h"
 #include "s7/plant.h"
+#include "util/text.h"
+
+/* The longest rule comment in characters (nft refuses more than 128). */
+#define FW_COMMENT_MAX 120
 
 /* Printable ASCII only, no quotes or backslashes: safe inside "..." in nft and in
  * iptables-restore's quoted --comment. */
@@ -41,7 +45,9 @@ static int add_rule(s7_fw *f, int chain, const char *saddr, const char *daddr, u
     r->family = family;
     r->iif = iif;
     r->oif = oif;
-    snprintf(r->comment, sizeof r->comment, "%.120s", comment);
+    /* the callers fit it (fit_comment); cut here only at a character boundary */
+    snprintf(r->comment, sizeof r->comment, "%.*s", (int)s7__utf8_prefix(comment, FW_COMMENT_MAX),
+             comment);
     clean(r->comment);
     if (family == S7_PLANT_AF_INET6)
         f->has_v6 = 1;
@@ -65,6 +71,44 @@ static void add_port(s7_fw *f, uint16_t port)
 
 /* "hmi1" or "hmi1 (hmi1.plant.local)": the name in comments, with the host name when the
  * address came from (or goes with) one. */
+/* Piece i of a comment: whole when keep >= its length, else its first keep - 3
+ * characters and "..." (a visible cut). */
+static void piece(char *buf, size_t cap, const char *s, size_t keep)
+{
+    size_t n = strlen(s); /* names and host names are ASCII (s7_plant_name_ok) */
+    if (keep >= n)
+        snprintf(buf, cap, "%s", s);
+    else
+        snprintf(buf, cap, "%.*s...", (int)s7__utf8_prefix(s, keep > 3 ? keep - 3 : 0), s);
+}
+
+/* A rule's comment within FW_COMMENT_MAX characters (nft takes 128 at most, iptables' comment
+ * match 255): "CONN: A -> P:PORT", or back "CONN: P:PORT replies to A".  When it is longer,
+ * the longest of the three names loses characters first, each cut shown by "..."; the port
+ * and the words between always stay. */
+static void fit_comment(char *out, size_t cap, int back, const char *conn, const char *a,
+                        const char *p, unsigned port)
+{
+    const char *s[3] = {conn, a, p};
+    size_t keep[3] = {strlen(conn), strlen(a), strlen(p)};
+    char x[3][300];
+    for (;;) {
+        for (int i = 0; i < 3; i++)
+            piece(x[i], sizeof x[i], s[i], keep[i]);
+        if (back)
+            snprintf(out, cap, "%s: %s:%u replies to %s", x[0], x[2], port, x[1]);
+        else
+            snprintf(out, cap, "%s: %s -> %s:%u", x[0], x[1], x[2], port);
+        int longest = 0;
+        for (int i = 1; i < 3; i++)
+            if (keep[i] > keep[longest])
+                longest = i;
+        if (strlen(out) <= FW_COMMENT_MAX || keep[longest] <= 8)
+            return;
+        keep[longest]--; /* a cut name shows keep - 3 characters and "..." */
+    }
+}
+
 static const char *who(const s7_plant_partner *pt, char *buf, size_t cap)
 {
     if (pt->host)
@@ -164,11 +208,11 @@ int s7_fw_build(const s7_plant *p, const char *name, s7_fw **out)
     for (size_t i = 0; i < p->nconns && !rc; i++) {
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
-        char fwd[320], back[320], wa[100], wp[100];
+        char fwd[1024], back[1024], wa[300], wp[300];
         who(a, wa, sizeof wa);
         who(pp, wp, sizeof wp);
-        snprintf(fwd, sizeof fwd, "%s: %s -> %s:%u", c->name, wa, wp, pp->port);
-        snprintf(back, sizeof back, "%s: %s:%u replies to %s", c->name, wp, pp->port, wa);
+        fit_comment(fwd, sizeof fwd, 0, c->name, wa, wp, pp->port);
+        fit_comment(back, sizeof back, 1, c->name, wa, wp, pp->port);
         int fam = a->family;
         if (!f->host) {
             if (a->cell == pp->cell) { /* inside one cell: never through the router */

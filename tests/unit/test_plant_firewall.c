@@ -1,5 +1,6 @@
 /* Unit tests for plant/firewall.c, fw_nft.c and fw_ipt.c: the allowed flows of a small
- * plant as data (router and host scope) and the exact rules each renderer writes. */
+ * plant as data (router and host scope) and the exact rules each renderer writes; rule
+ * comments of 40-character names fit nft's limit with the cut shown and the port kept. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,11 +280,51 @@ static void test_router_v6(void)
     s7_plant_free(p);
 }
 
+/* Names of 40 characters: the comment stays within nft's limit (120 here), shows where
+ * names were cut ("...") and keeps the port; short names are never cut. */
+static void test_long_names(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    s7_plant_set_file(p, "long.yaml");
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi-operator-panel-press-line-four-north");
+    s7_plant_partner_set_address(pt, "10.34.0.5");
+    s7_plant_partner_set_cell(pt, "c0");
+    pt = s7_plant_add_partner(p, "plc-press-line-four-north-main-cpu-1516f");
+    s7_plant_partner_set_address(pt, "10.34.1.10");
+    s7_plant_partner_set_cell(pt, "c1");
+    s7_plant_conn *c = s7_plant_add_conn(p, "conn-hmi-operator-panel-press-line-4-nrt",
+                                         "hmi-operator-panel-press-line-four-north",
+                                         "plc-press-line-four-north-main-cpu-1516f");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 500), S7_AREA_DB, 1, 0,
+                                4);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_fw *f = NULL;
+    CHECK_INT(s7_fw_build(p, NULL, &f), 0);
+    CHECK_INT((int)f->nrules, 2);
+    const char *fwd = f->rules[0].comment, *back = f->rules[1].comment;
+    CHECK(strlen(fwd) <= 120 && strlen(back) <= 120);
+    CHECK(strlen(fwd) >= 110); /* cut no more than needed */
+    size_t n = strlen(fwd);
+    CHECK(n > 4 && strcmp(fwd + n - 4, ":102") == 0);
+    CHECK(has(fwd, "...: hmi-operator-panel-"));
+    CHECK(has(fwd, "... -> plc-press-line-"));
+    CHECK(has(fwd, "...:102"));
+    CHECK(has(back, ":102 replies to hmi-operator-panel-"));
+    CHECK(has(back, "..."));
+    char *t = render(f, S7_FW_NFTABLES);
+    CHECK(has(t, fwd));
+    free(t);
+    s7_fw_free(f);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_model();
     test_router_v6();
     test_nft();
     test_iptables();
+    test_long_names();
     return t_done();
 }
