@@ -19,7 +19,7 @@ need_cmd python3
 [ -n "$S7_NODE" ] || skip "node not found"
 CHROME="$(command -v chromium || command -v chromium-browser || true)"
 [ -n "$CHROME" ] || skip "chromium not installed (make deps as root installs chromium and fonts-dejavu-core)"
-fc-list 2>/dev/null | grep -q "DejaVu Sans" || skip "the DejaVu Sans font is not installed (fonts-dejavu-core)"
+fc-list 2>/dev/null | grep -c "DejaVu Sans" >/dev/null || skip "the DejaVu Sans font is not installed (fonts-dejavu-core)"
 MEASURE="$S7_INTEROP_DIR/svg_measure.js"
 
 # measure SVG: the problems, one per line ("none" when there are none), into P; the whole
