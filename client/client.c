@@ -149,23 +149,31 @@ S7_HOT static void job_finish(s7_client *c, s7__job *j, int result)
     }
 }
 
-/* Drop the connection: close the socket and fail every job with err. */
+#define MAX_INFLIGHT 256 /* requests in flight at most (conn/conn.c S7__SLOTS) */
+
+/* Drop the connection: close the socket and end every job with err (the items of the
+ * requests that were answered keep their results). */
 S7_COLD static void drop(s7_client *c, int err)
 {
     if (c->fd >= 0) {
         close(c->fd);
         c->fd = -1;
     }
+    /* the requests sent and not answered: their items fail, the answered ones' stand */
+    void *fl_job[MAX_INFLIGHT];
+    uint32_t fl_sub[MAX_INFLIGHT], mine[MAX_INFLIGHT];
+    size_t nfl = s7_conn_inflight_jobs(c->conn, fl_job, fl_sub, MAX_INFLIGHT);
     s7_conn_reset(c->conn);
     c->state = S7__DISCONNECTED;
     c->inflight_since = 0; /* else the next connection times out at once after a timeout */
     s7__subs_free(c);      /* subscriptions live as long as the connection */
     while (c->jobs) {
         s7__job *j = c->jobs;
-        if (j->kind == S7__JOB_READ || j->kind == S7__JOB_WRITE)
-            for (size_t i = 0; i < j->n; i++)
-                if (j->items[i].status == 0)
-                    j->items[i].status = err;
+        size_t n = 0;
+        for (size_t k = 0; k < nfl; k++)
+            if (fl_job[k] == j)
+                mine[n++] = fl_sub[k];
+        s7__job_abort(j, err, j->next_sub, mine, n);
         job_finish(c, j, err);
     }
     if (c->conn_cb) {
@@ -317,7 +325,8 @@ static int pump(s7_client *c)
                 return S7_ERR_NOMEM;
             int len = s7__job_encode(c, j, j->next_sub, buf, cap);
             if (len < 0) {
-                /* this job cannot be encoded: fail it alone */
+                /* this job cannot be encoded: fail it alone (what was answered stands) */
+                s7__job_abort(j, len, j->next_sub, NULL, 0);
                 j->next_sub = j->nsubs;
                 if (j->outstanding == 0) {
                     s7__job *next = j->next;

@@ -114,6 +114,13 @@ int s7__job_reply(s7_client *c, s7__job *j, uint32_t sub, const s7_pdu *pdu);
  * reads, the items of merged ranges that failed (read alone).  Returns 1 when a pass was
  * started, 0 when the job is complete (result set). */
 int s7__job_next_pass(s7_client *c, s7__job *j);
+/* READ / WRITE job j ends with err before every request of its pass was answered (the
+ * connection dropped or timed out, or a request could not be encoded): the items of the
+ * requests first_unsent.. and of the ninflight requests in inflight (sent, not answered)
+ * get status err; an item whose every request was answered keeps its result (read: its
+ * data; write: written).  Other jobs: nothing. */
+void s7__job_abort(s7__job *j, int err, uint32_t first_unsent, const uint32_t *inflight,
+                   size_t ninflight);
 
 /* plancache.c: plan a first pass of READ / WRITE job j (j->items, j->n, j->kind), from the
  * client's cache when the same items were planned before for the same PDU (j->pe set),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client/internal.h"
+#include "conn/plan_int.h"
 #include "util/hot.h"
 #include "util/hotmem.h"
 
@@ -75,8 +76,13 @@ static int item_was_merged(const s7__job *j, size_t k)
 /* Set the job's result from its items and remember the first failing item's code. */
 static void finalize(s7_client *c, s7__job *j)
 {
-    if (j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM))
+    if (j->result == S7_ERR_PLC || (j->result < 0 && j->result != S7_ERR_ITEM)) {
+        /* the call failed: an item a reply left unanswered is not done either */
+        for (size_t i = 0; i < j->n; i++)
+            if (j->items[i].status == S7_ERR_AGAIN)
+                j->items[i].status = j->result;
         return;
+    }
     j->result = 0;
     for (size_t i = 0; i < j->n; i++) {
         if (j->items[i].status == 0)
@@ -166,6 +172,33 @@ S7_HOT int s7__job_next_pass(s7_client *c, s7__job *j)
     return 1;
 }
 
+void s7__job_abort(s7__job *j, int err, uint32_t first_unsent, const uint32_t *inflight,
+                   size_t ninflight)
+{
+    if (j->kind != S7__JOB_READ && j->kind != S7__JOB_WRITE)
+        return;
+    const s7_plan *p = s7__job_plan(j);
+    s7_item *cur = job_items(j);
+    size_t ncur = job_count(j);
+    for (uint32_t r = first_unsent; r < j->nsubs; r++)
+        s7__plan_fail_req(p, cur, r, err);
+    for (size_t k = 0; k < ninflight; k++)
+        s7__plan_fail_req(p, cur, inflight[k], err);
+    for (size_t k = 0; k < ncur; k++) {
+        if (cur[k].status == S7_ERR_AGAIN) { /* left out of an answer, not asked again */
+            cur[k].status = err;
+            cur[k].rc = 0;
+        }
+        if (j->pass > 1) {
+            j->items[j->retry_map[k]].status = cur[k].status;
+            j->items[j->retry_map[k]].rc = cur[k].rc;
+        }
+    }
+    for (size_t i = 0; i < j->n; i++)
+        if (j->items[i].status == S7_ERR_AGAIN)
+            j->items[i].status = err;
+}
+
 /* Plan and queue a READ / WRITE job. */
 S7_HOT static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, size_t n,
                             int no_merge, s7_done_fn cb, void *ud)
@@ -186,8 +219,14 @@ S7_HOT static int var_start(s7_client *c, s7__job *j, int kind, s7_item *items, 
     }
     int merge = j->no_merge || kind == S7__JOB_WRITE ? -1 : (int)c->o.merge_gap;
     int nreq = s7__plan_get(c, j, merge);
-    if (nreq < 0)
+    if (nreq < 0) {
+        /* nothing was sent: no item may look done */
+        for (size_t i = 0; i < n; i++)
+            if (items[i].status == 0)
+                items[i].status = nreq;
+        s7__plan_dirty(c, items);
         return nreq;
+    }
     j->nsubs = (uint32_t)nreq;
     if (nreq == 0) {
         /* nothing valid to send: finish at once */

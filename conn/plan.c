@@ -424,6 +424,15 @@ static void fail_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch
     }
 }
 
+void s7__plan_fail_req(const s7_plan *p, s7_item *items, uint32_t r, int status)
+{
+    if (!p || r >= p->nreqs)
+        return;
+    const s7_plan_req *q = &p->reqs[r];
+    for (uint32_t k = 0; k < q->n; k++)
+        fail_chunk(p, items, &p->chunks[p->order[q->first + k]], status, 0);
+}
+
 /* Copy a chunk's payload into the items of its range. */
 static void copy_chunk(const s7_plan *p, s7_item *items, const s7_plan_chunk *ch,
                        const uint8_t *data)

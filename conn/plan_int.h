@@ -21,4 +21,10 @@ typedef struct s7__plan_copy {
 size_t s7__plan_read_copies(const s7_plan *p, const s7_item *items, uint32_t r, s7__plan_copy *out,
                             size_t cap);
 
+/* Request r got no answer (the connection ended first, or it could not be sent): every item
+ * with a part in it that has no result yet (status 0) gets status, rc 0.  An item whose
+ * every part was answered keeps its result, so a read item keeps its data and a write item
+ * stays written (status 0). */
+void s7__plan_fail_req(const s7_plan *p, s7_item *items, uint32_t r, int status);
+
 #endif

@@ -103,8 +103,12 @@ S7_API const s7_explain *s7_client_last_error(const s7_client *c);
 
 /* Read / write n items with as few PDUs as fit, up to the negotiated AmQ in flight.
  * Returns 0 when every item succeeded, S7_ERR_ITEM when some failed (see status), or a
- * connection / PLC error that failed all of them (S7_ERR_PLC: a header error such as
- * 0x8104 PUT/GET not permitted; see s7_client_last_error). */
+ * connection / PLC error that ended the call (S7_ERR_PLC: a header error such as 0x8104
+ * PUT/GET not permitted, see s7_client_last_error; S7_ERR_TIMEOUT, S7_ERR_CLOSED ...).
+ * After such an error too, an item with status 0 was answered: every request it was
+ * part of got its reply before the failure (read: its data is in buf; write: the CPU
+ * confirmed it).  The items of the refused or unanswered requests get the error as
+ * status (a write sent but not answered may or may not have landed). */
 S7_API int s7_client_read(s7_client *c, s7_item *items, size_t n);
 S7_API int s7_client_write(s7_client *c, s7_item *items, size_t n);
 

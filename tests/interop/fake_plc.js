@@ -22,7 +22,12 @@
  *   close-after-setup      closes right after the Setup Communication request
  *   silent                 never answers Read/Write Var jobs
  *   drop-after-N           as ok, but closes each connection after its N-th Read/Write job
- *                          (e.g. drop-after-3), to test reconnects
+ *                          (e.g. drop-after-3), to test reconnects, or a call whose first
+ *                          requests were answered before the connection ended
+ *   silent-after-N         as ok, but never answers the Read/Write jobs after a connection's
+ *                          N-th (a call whose first requests were answered, then times out)
+ *   refuse-after-N         as ok, but answers the Read/Write jobs after a connection's N-th
+ *                          with the Ack 0x85 0x00 (a header error on a later request)
  * Replies that do not conform to what was asked (the CPU's memory as in ok):
  *   wrong-length           every read item with data answers 4 bytes more than asked (item
  *                          code 0xFF, transport size 0x04, the length field in bits covering
@@ -61,14 +66,15 @@ const net = require('net');
 function usage(msg) {
     if (msg) process.stderr.write('fake_plc: ' + msg + '\n');
     process.stderr.write('usage: fake_plc.js PORT [--mode put-get-off|ok|optimized|missing-db|' +
-        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|fewer-items|no-items|' +
+        'protected|pdu-exceeded|close-after-cr|close-after-setup|silent|drop-after-N|silent-after-N|' +
+        'refuse-after-N|fewer-items|no-items|' +
         'wrong-length|bad-tsize|bad-szl|wild-szl|setup-fails|wrong-ref|garbage|garbage-tpkt] ' +
         '[--amq N] [--pdu N] [--good-tsap HHHH] [--setup-delay MS] [--log] [--watch-pid PID]\n');
     process.exit(2);
 }
 
 const opt = { port: null, mode: 'put-get-off', amq: 8, pdu: 480, log: false, watchPid: 0,
-    dropAfter: 0, goodTsap: -1 };
+    dropAfter: 0, silentAfter: 0, refuseAfter: 0, goodTsap: -1 };
 const MODES = ['put-get-off', 'ok', 'optimized', 'missing-db', 'protected', 'pdu-exceeded', 'refuse-second-write',
     'close-after-cr', 'close-after-setup', 'silent', 'wrong-length', 'bad-tsize', 'bad-szl',
     'wild-szl', 'setup-fails', 'wrong-ref', 'garbage', 'garbage-tpkt', 'fewer-items', 'no-items'];
@@ -104,10 +110,10 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (opt.port === null) usage('PORT missing');
 {
-    const m = /^drop-after-([0-9]+)$/.exec(opt.mode);
+    const m = /^(drop|silent|refuse)-after-([0-9]+)$/.exec(opt.mode);
     if (m) {
-        opt.dropAfter = Number(m[1]);
-        if (opt.dropAfter < 1) usage('drop-after-N: N must be >= 1');
+        opt[m[1] + 'After'] = Number(m[2]);
+        if (Number(m[2]) < 1) usage(m[1] + '-after-N: N must be >= 1');
     } else if (!MODES.includes(opt.mode)) {
         usage('unknown mode ' + opt.mode);
     }
@@ -388,6 +394,8 @@ function serve(sock) {
         if (p[0] !== 0x04 && p[0] !== 0x05) return send(ackError(ref, 0x81, 0x04));
         jobs++;
         if (opt.dropAfter && jobs > opt.dropAfter) return close();
+        if (opt.silentAfter && jobs > opt.silentAfter) return undefined;
+        if (opt.refuseAfter && jobs > opt.refuseAfter) return send(ackError(ref, 0x85, 0x00));
         switch (mode) {
         case 'put-get-off':
             return send(ackError(ref, 0x81, 0x04));

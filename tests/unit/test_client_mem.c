@@ -28,7 +28,8 @@ enum {
     F_TRUNC20 = 1 << 8,    /* answer only the first 20 items, as the Snap7 server */
     F_WRONG_LEN = 1 << 9,  /* read items with data: 4 bytes more than asked, coded consistently */
     F_BAD_TSIZE = 1 << 10, /* read items: transport size 0x04 with the length in bytes */
-    F_BAD_SZL = 1 << 11    /* SZL 0x0011: 4 records of 28 bytes announced, 10 bytes sent */
+    F_BAD_SZL = 1 << 11,   /* SZL 0x0011: 4 records of 28 bytes announced, 10 bytes sent */
+    F_CLOSE_LATE = 1 << 12 /* with answer_max: close instead of keeping silent */
 };
 
 typedef struct fake {
@@ -38,9 +39,11 @@ typedef struct fake {
     uint8_t tpdu_code; /* TPDU size the CC confirms */
     uint8_t db1[65536];
     uint32_t db1_len;
-    int szl_parts; /* SZL 0x0011 answered in this many parts */
-    int jobs;      /* Read/Write jobs received */
-    int max_batch; /* most jobs answered together */
+    int szl_parts;  /* SZL 0x0011 answered in this many parts */
+    int jobs;       /* Read/Write jobs received */
+    int answer_max; /* > 0: the Read/Write jobs after this many get no answer (F_CLOSE_LATE:
+                     * the connection is closed once the answers before are sent) */
+    int max_batch;  /* most jobs answered together */
     int stopped;
     s7_datetime clock;
     pthread_t th;
@@ -227,8 +230,8 @@ static void *fake_main(void *arg)
     struct {
         size_t len;
     } pend[16];
-    int npend = 0;
-    for (;;) {
+    int npend = 0, closing = 0;
+    while (!closing) {
         struct pollfd p = {f->fd, POLLIN, 0};
         int r = poll(&p, 1, (f->flags & F_HOLD) && npend ? 100 : 2000);
         if (r == 0 && npend == 0)
@@ -284,8 +287,17 @@ static void *fake_main(void *arg)
             }
             if (f->flags & F_SILENT)
                 continue;
-            if (pdu.rosctr == S7_JOB && pdu.param_len &&
-                (pdu.param[0] == S7_FN_READ || pdu.param[0] == S7_FN_WRITE))
+            int var = pdu.rosctr == S7_JOB && pdu.param_len &&
+                      (pdu.param[0] == S7_FN_READ || pdu.param[0] == S7_FN_WRITE);
+            if (var && f->answer_max && f->jobs >= f->answer_max) {
+                f->jobs++;
+                if (f->flags & F_CLOSE_LATE) {
+                    closing = 1;
+                    break;
+                }
+                continue;
+            }
+            if (var)
                 len = answer_var(f, &pdu, out);
             else if (pdu.rosctr == S7_JOB && pdu.param_len &&
                      (pdu.param[0] == S7_FN_STOP || pdu.param[0] == S7_FN_PI)) {
@@ -304,7 +316,7 @@ static void *fake_main(void *arg)
         }
         memmove(in, in + off, inl - off);
         inl -= off;
-        if (npend && (f->flags & F_HOLD) && npend < f->amq && r > 0)
+        if (npend && (f->flags & F_HOLD) && npend < f->amq && r > 0 && !closing)
             continue; /* wait for more jobs of the window */
         if (npend > f->max_batch)
             f->max_batch = npend;
@@ -642,6 +654,57 @@ static void test_refused_and_silent(void)
     stop(&F, c);
 }
 
+/* A call over several requests that ends early (the peer closes, or stays silent, after
+ * answering the first ones): the items of the answered requests keep their results (a read
+ * item its data, a write item written, status 0), the others get the error; an item split
+ * over several requests counts only when every part was answered. */
+static void test_ended_after_some_answers(void)
+{
+    static const int how[2] = {F_CLOSE_LATE, 0};
+    static const int err[2] = {S7_ERR_CLOSED, S7_ERR_TIMEOUT};
+    for (int h = 0; h < 2; h++) {
+        for (uint16_t amq = 1; amq <= 2; amq++) {
+            int rc;
+            /* writes: 400 bytes each at PDU 480: one request per item */
+            static uint8_t w[3][400];
+            s7_client *c = start(&F, how[h], 480, amq, &rc);
+            CHECK_INT(rc, 0);
+            F.answer_max = 1;
+            s7_item wi[3];
+            memset(wi, 0, sizeof wi);
+            for (int i = 0; i < 3; i++) {
+                memset(w[i], 0xA0 + i, sizeof w[i]);
+                wi[i] = (s7_item){.area = S7_AREA_DB,
+                                  .db = 1,
+                                  .start = (uint32_t)i * 1000,
+                                  .count = 400,
+                                  .buf = w[i]};
+            }
+            CHECK_INT(s7_client_write(c, wi, 3), err[h]);
+            CHECK_INT(wi[0].status, 0); /* confirmed by the CPU: written */
+            CHECK_INT(wi[1].status, err[h]);
+            CHECK_INT(wi[2].status, err[h]);
+            CHECK(F.db1[0] == 0xA0 && F.db1[399] == 0xA0);
+            stop(&F, c);
+
+            /* reads at PDU 240: MB-less DB1 items; item 0 (200 bytes) in request 0, item 1
+             * (300 bytes, split 222 + 78) in requests 1 and 2 */
+            static uint8_t r0[200], r1[300];
+            c = start(&F, how[h], 240, amq, &rc);
+            CHECK_INT(rc, 0);
+            F.answer_max = 2;
+            memset(r0, 0, sizeof r0);
+            s7_item ri[2] = {{.area = S7_AREA_DB, .db = 1, .start = 0, .count = 200, .buf = r0},
+                             {.area = S7_AREA_DB, .db = 1, .start = 5000, .count = 300, .buf = r1}};
+            CHECK_INT(s7_client_read(c, ri, 2), err[h]);
+            CHECK_INT(ri[0].status, 0);
+            CHECK_MEM(r0, F.db1, 200);
+            CHECK_INT(ri[1].status, err[h]); /* one part came, the other not: failed */
+            stop(&F, c);
+        }
+    }
+}
+
 /* An application loop built only on s7_client_fd / _events / _timeout_ms / _step. */
 static void test_own_loop(void)
 {
@@ -752,5 +815,6 @@ int main(void)
     test_async_multi();
     test_peer_answers_20_items();
     test_own_loop();
+    test_ended_after_some_answers();
     return t_done();
 }

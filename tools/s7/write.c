@@ -116,7 +116,7 @@ int cmd_write(cli *c)
     uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
     const char **vals = calloc((size_t)n, sizeof *vals);
     s7_client *s = NULL;
-    cli_why all;
+    cli_why all, plc;
 
     if (!tags || !items || !rmw || !rmw_of || !bufs || !vals) {
         fprintf(stderr, "error: out of memory\n");
@@ -216,8 +216,9 @@ int cmd_write(cli *c)
                 go[ngo++] = items[i];
             }
         err = ngo ? s7_client_write(s, go, (size_t)ngo) : 0;
-        /* a header error fails only the PDUs it answered: the items of the others landed */
-        sent = err == S7_ERR_PLC;
+        /* a header error, a timeout or a dropped connection fails only the PDUs it
+         * answered or left unanswered: the items the CPU confirmed have status 0 */
+        sent = 1;
         for (int k = 0; k < ngo; k++)
             items[go_of[k]] = go[k];
         free(go);
@@ -236,20 +237,29 @@ int cmd_write(cli *c)
 whole_failure:
     /* every item reported: written (its PDU was acknowledged) or not, and why */
     cli_report(&all);
+    if (sent && err != S7_ERR_PLC)
+        for (int i = 0; i < n; i++)
+            if (items[i].status == S7_ERR_PLC) { /* an earlier PDU's refusal, then err */
+                cli_why_err(c, s, S7_ERR_PLC, "write", &plc);
+                cli_report(&plc);
+                break;
+            }
     if (c->json)
         fputs("[\n", stdout);
     for (int i = 0; i < n; i++) {
         int landed = sent && items[i].status == 0;
-        /* an item its own PDU's answer refused keeps its own reason */
-        int own = sent && items[i].status != 0 && items[i].status != S7_ERR_PLC;
+        /* the failure that ended the call, a refusal of an earlier PDU, or an item its own
+         * PDU's answer refused (its own reason) */
+        const cli_why *w = !sent || items[i].status == err ? &all
+                           : items[i].status == S7_ERR_PLC ? &plc
+                                                           : NULL;
         if (c->json) {
-            cli_json_item(c, s, &tags[i], &items[i], bufs[i], landed || own ? NULL : &all,
-                          i == n - 1);
-        } else if (own) {
-            cli_why w;
+            cli_json_item(c, s, &tags[i], &items[i], bufs[i], landed ? NULL : w, i == n - 1);
+        } else if (!landed && !w) {
+            cli_why own;
             fflush(stdout);
-            cli_why_item(c, s, &tags[i], &items[i], &w);
-            cli_report(&w);
+            cli_why_item(c, s, &tags[i], &items[i], &own);
+            cli_report(&own);
         } else {
             char addr[96];
             cli_tag_text(&tags[i], addr, sizeof addr);
@@ -258,10 +268,10 @@ whole_failure:
                 printf("%s = %s (written)\n", addr, v ? v : "?");
                 free(v);
             } else {
-                const char *nm = all.name ? all.name : "ERROR";
+                const char *nm = w->name ? w->name : "ERROR";
                 if (strncmp(nm, "S7_ERR_", 7) == 0) /* the name, as the CPU's are: TIMEOUT */
                     nm += 7;
-                printf("%s: not written (%s%s%s)\n", addr, nm, all.code[0] ? " " : "", all.code);
+                printf("%s: not written (%s%s%s)\n", addr, nm, w->code[0] ? " " : "", w->code);
             }
         }
     }
