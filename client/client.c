@@ -231,7 +231,11 @@ int s7__header_error(s7_client *c, const s7_pdu *pdu)
 {
     if ((pdu->rosctr == S7_ACK || pdu->rosctr == S7_ACK_DATA) &&
         (pdu->err_class || pdu->err_code)) {
-        s7__set_error(c, S7_EX_HEADER, (uint16_t)(pdu->err_class << 8 | pdu->err_code));
+        /* never a Read/Write Var job's answer (jobs.c, dbread.c): explained by the service */
+        uint16_t code = (uint16_t)(pdu->err_class << 8 | pdu->err_code);
+        c->last_error = *s7_explain_service(code);
+        c->last_error.kind = S7_EX_HEADER;
+        c->last_error.code = code;
         return S7_ERR_PLC;
     }
     return 0;

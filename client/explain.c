@@ -341,6 +341,30 @@ const s7_explain *s7_explain_code(s7_explain_kind kind, uint16_t code)
     }
 }
 
+/* 0x8104 in the header of the answer to a request other than Read/Write Var: the service
+ * is not implemented (block functions, upload, download, PI services, stop); PUT/GET
+ * permission only decides about Read/Write Var. */
+static const s7_explain service_8104 = {
+    S7_EX_HEADER,
+    0x8104,
+    "FUNCTION_NOT_IMPLEMENTED",
+    "this service is not implemented on the module or a frame error was reported",
+    "the CPU does not offer this service over S7comm: S7-1200/1500 do not offer this service "
+    "(block upload and download, block functions, PI services, stop and start), whether "
+    "PUT/GET is permitted or not (PUT/GET covers reads and writes only)",
+    "nothing to fix on the CPU: on an S7-1200/1500 use TIA Portal for this (load blocks, "
+    "change the operating mode), or read and write the data with PUT/GET",
+    0,
+    0,
+    0};
+
+const s7_explain *s7_explain_service(uint16_t code)
+{
+    if (code == 0x8104)
+        return &service_8104;
+    return s7_explain_code(S7_EX_HEADER, code);
+}
+
 const char *s7_plc_strerror(uint16_t code) { return s7_explain_code(S7_EX_HEADER, code)->text; }
 
 const char *s7_item_strerror(uint8_t rc) { return s7_explain_code(S7_EX_ITEM, rc)->text; }

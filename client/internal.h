@@ -94,7 +94,9 @@ void s7__set_problem(s7_client *c, const char *fmt, ...)
 #endif
     ;
 /* What a raw job's reply function checks first (client.c).  s7__header_error: an error
- * class and code on an Ack / Ack_Data, remembered, S7_ERR_PLC; else 0. */
+ * class and code on an Ack / Ack_Data, remembered as s7_explain_service explains it (these
+ * are never Read/Write Var jobs: 0x8104 is the service not implemented, not PUT/GET),
+ * S7_ERR_PLC; else 0. */
 int s7__header_error(s7_client *c, const s7_pdu *pdu);
 /* pdu decoded into u as a Userdata answer of function group `group` (any when negative):
  * a header error as s7__header_error; S7_ERR_PARAM when it is no such answer (the caller

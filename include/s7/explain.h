@@ -34,6 +34,12 @@ typedef struct s7_explain {
 
 /* Static explanation of a code (never NULL; unknown codes get a generic text). */
 S7_API const s7_explain *s7_explain_code(s7_explain_kind kind, uint16_t code);
+/* The explanation of a header error code answering a request other than Read/Write Var
+ * (block upload and download, PI services, stop, block functions): 0x8104 there is
+ * FUNCTION_NOT_IMPLEMENTED (S7-1200/1500 do not offer these services), not
+ * PUT_GET_NOT_PERMITTED, which s7_explain_code(S7_EX_HEADER, 0x8104) gives for a Read/Write
+ * Var job; other codes as s7_explain_code(S7_EX_HEADER, code).  Never NULL, static. */
+S7_API const s7_explain *s7_explain_service(uint16_t code);
 
 /* Wireshark-style names for header / userdata codes (static string). */
 S7_API const char *s7_plc_strerror(uint16_t code);

@@ -117,6 +117,20 @@ err=$("$S7_BIN" dump "$T15" DB 3 -o "$S7_TEST_TMP/db3.bin" 2>&1)
 check_contains "$err" "DB3: 40 bytes (size found by probing reads" "S7-1500: dump falls back to probing, and says so"
 check_fails "S7-1500: download refused" "$S7_BIN" download "$T15" "$S7_TEST_TMP/db33.blk"
 check_contains "$S7_LAST_OUT" "0x8104" "S7-1500 download: 0x8104 named"
+# PUT/GET is on: 0x8104 to an upload or a download is the service the CPU does not offer
+check_contains "$S7_LAST_OUT" "FUNCTION_NOT_IMPLEMENTED" "S7-1500 download: the service not implemented"
+check_contains "$S7_LAST_OUT" "S7-1200/1500 do not offer this service" "S7-1500 download: the cause"
+check_lacks "$S7_LAST_OUT" "PUT/GET access is not permitted" "S7-1500 download: not called a PUT/GET refusal"
+check_lacks "$S7_LAST_OUT" "Permit access with PUT/GET" "S7-1500 download: no PUT/GET fix"
+check_fails "S7-1500: upload refused" "$S7_BIN" upload "$T15" DB3 -o "$S7_TEST_TMP/db3.blk"
+check_contains "$S7_LAST_OUT" "the CPU refused the upload of DB3: PLC error 0x8104 FUNCTION_NOT_IMPLEMENTED" \
+    "S7-1500 upload: the service not implemented"
+check_contains "$S7_LAST_OUT" "S7-1200/1500 do not offer this service" "S7-1500 upload: the cause"
+check_lacks "$S7_LAST_OUT" "PUT/GET access is not permitted" "S7-1500 upload: not called a PUT/GET refusal"
+"$S7_BIN" upload "$T15" DB3 -o "$S7_TEST_TMP/db3.blk" --json >"$S7_TEST_TMP/up15.json" 2>/dev/null
+check_contains "$(cat "$S7_TEST_TMP/up15.json")" '"name": "function_not_implemented", "code": "0x8104"' \
+    "S7-1500 upload --json: function_not_implemented"
+valid s7-upload "$S7_TEST_TMP/up15.json" "s7 upload --json (S7-1500)"
 
 # ---------------------------------------------------------------- node-snap7's server
 start_snap7 --fixture standard

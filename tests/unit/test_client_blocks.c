@@ -144,6 +144,22 @@ static void test_s71500(void)
     img[35] = 8;
     CHECK_INT(s7_client_download(r.c, img, 80, -1), S7_ERR_PLC);
     CHECK_INT(s7_client_last_error(r.c)->code, 0x8104);
+    /* 0x8104 to a download or an upload is the service this CPU does not offer, with PUT/GET
+     * permitted or not: not the PUT/GET refusal of a Read/Write Var */
+    CHECK_INT(s7_client_last_error(r.c)->kind, S7_EX_HEADER);
+    CHECK_STR(s7_client_last_error(r.c)->name, "FUNCTION_NOT_IMPLEMENTED");
+    CHECK(strstr(s7_client_last_error(r.c)->cause, "S7-1200/1500 do not offer this service"));
+    s7_cpu_set_put_get(r.cpu, 1);
+    static uint8_t blk[512];
+    CHECK_INT(s7_client_upload(r.c, S7_BLOCK_DB, 1, blk, sizeof blk), S7_ERR_PLC);
+    CHECK_INT(s7_client_last_error(r.c)->code, 0x8104);
+    CHECK_STR(s7_client_last_error(r.c)->name, "FUNCTION_NOT_IMPLEMENTED");
+    CHECK(!strstr(s7_client_last_error(r.c)->fix, "Permit access with PUT/GET"));
+    uint8_t b[2];
+    CHECK_INT(s7_client_read_area(r.c, S7_AREA_M, 0, 0, b, 2), 0); /* PUT/GET is permitted */
+    s7_cpu_set_put_get(r.cpu, 0);
+    CHECK_INT(s7_client_read_area(r.c, S7_AREA_M, 0, 0, b, 2), S7_ERR_PLC);
+    CHECK_STR(s7_client_last_error(r.c)->name, "PUT_GET_NOT_PERMITTED"); /* a Read Var: PUT/GET */
     down(&r);
     CHECK_INT(s7_client_list_blocks(NULL, k, 8), S7_ERR_INVAL);
 }

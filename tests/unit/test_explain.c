@@ -28,6 +28,16 @@ static void test_put_get(void)
     CHECK_INT(e->code, 0x8104);
     CHECK_STR(e->name, "FUNCTION_NOT_IMPLEMENTED");
     CHECK(!has(e->fix, "PUT/GET"));
+    /* In the header of the answer to another Job (upload, download, PI, stop): the service
+     * is not offered (S7-1200/1500), whatever PUT/GET says. */
+    e = s7_explain_service(0x8104);
+    CHECK_INT(e->kind, S7_EX_HEADER);
+    CHECK_INT(e->code, 0x8104);
+    CHECK_STR(e->name, "FUNCTION_NOT_IMPLEMENTED");
+    CHECK(has(e->cause, "S7-1200/1500 do not offer this service"));
+    CHECK(!has(e->fix, "Permit access with PUT/GET"));
+    CHECK(s7_explain_service(0x8500) == s7_explain_code(S7_EX_HEADER, 0x8500));
+    CHECK(s7_explain_service(0xD241) == s7_explain_code(S7_EX_HEADER, 0xD241));
 }
 
 static void test_field_faults(void)

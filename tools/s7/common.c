@@ -604,7 +604,8 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
         w->name = e->name;
         s7_explain_id(e, w->id, sizeof w->id);
         snprintf(w->code, sizeof w->code, "0x%04X", e->code);
-        if (e->kind == S7_EX_HEADER && e->code == 0x8104)
+        if (e->kind == S7_EX_HEADER && e->code == 0x8104 &&
+            strcmp(e->name, "PUT_GET_NOT_PERMITTED") == 0) /* a Read/Write Var refused */
             set(w->what, sizeof w->what,
                 "the CPU refused the %s: PUT/GET access is not permitted (PLC error 0x8104 %s: %s)",
                 action, e->name, e->text);
