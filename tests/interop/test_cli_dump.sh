@@ -2,9 +2,11 @@
 # s7 dump against the Snap7 server: the DB's length is found by the CPU's answers, the whole
 # DB lands in the file byte for byte (DB3: 65,535 bytes of the pattern), the hex dump on stdout
 # has offset / 16 bytes / ASCII lines, a progress bar appears only on a terminal, and a
-# missing DB is explained.
+# missing DB is explained; an optimized DB on an emulated S7-300 (sized by its block info,
+# then every read answered 0x05) is explained, in text and JSON.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/server_lib.sh"
 
 need_s7_bin
 need_snap7
@@ -66,5 +68,28 @@ rc=0; "$S7_BIN" dump "$T" MB 3 >/dev/null 2>&1 || rc=$?
 check_eq "$rc" 2 "dump of a non-DB: usage error"
 check_fails "unwritable output" "$S7_BIN" dump "$T" DB 2 -o /nonexistent-dir/x.bin
 check_contains "$S7_LAST_OUT" "cannot create '/nonexistent-dir/x.bin'" "unwritable output named"
+
+# ---------------------------------------------------------------- an optimized DB (S7-300)
+# The block info gives DB5's size; the reads then answer 0x05 even at byte 0.
+start_s7server --profile s7-300 --db 5:100:optimized
+T3="127.0.0.1:$S7SRV_PORT"
+check_fails "dump of an optimized DB fails" "$S7_BIN" dump "$T3" DB 5 --slot 2
+check_contains "$S7_LAST_OUT" "error: read of DB5 at byte 0 failed: invalid address (address out of range) (item return code 0x05 ADDRESS_OUT_OF_RANGE)" \
+    "optimized DB: the item's code named"
+check_contains "$S7_LAST_OUT" "cause: DB5 exists but even offset 0 is out of range: it has optimized block access" \
+    "optimized DB: the cause"
+check_contains "$S7_LAST_OUT" "fix: untick \"Optimized block access\" in DB5's properties" "optimized DB: the fix"
+rc=0
+out=$("$S7_BIN" dump "$T3" DB 5 --slot 2 --json 2>/dev/null) || rc=$?
+check_eq "$rc" 1 "optimized DB --json: exit 1"
+check_contains "$out" '"error": {"name": "address_out_of_range", "code": "0x05", "message": "read of DB5 at byte 0 failed: ' \
+    "optimized DB --json: the item's code"
+check_contains "$out" '"fix": "untick \"Optimized block access\" in DB5' "optimized DB --json: the fix"
+if [ -f "$NODE_PATH/ajv/package.json" ]; then
+    printf '%s\n' "$out" >"$S7_TEST_TMP/opt.json"
+    rc=0
+    v=$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-dump "$S7_TEST_TMP/opt.json" 2>&1) || rc=$?
+    check_eq "$rc" 0 "optimized DB --json: valid against s7-dump ($v)"
+fi
 
 finish

@@ -63,6 +63,33 @@ static int parse_db(const cli *c, uint16_t *db)
     return 0;
 }
 
+/* Why an item of DB db (bytes off..off+n-1) failed, from the item return code the client
+ * remembered (s7_client_last_error): cli_why_item's cause and fix (it asks the CPU where
+ * that helps: 0x05 even at offset 0 is optimized block access), "what: meaning (item return
+ * code 0xNN NAME)" as the message. */
+static void item_why(const cli *c, s7_client *s, uint16_t db, uint32_t off, uint32_t n,
+                     const char *what, cli_why *w)
+{
+    const s7_explain *e = s7_client_last_error(s);
+    s7_tag t;
+    s7_item it;
+    memset(&t, 0, sizeof t);
+    memset(&it, 0, sizeof it);
+    t.area = S7_AREA_DB;
+    t.db = db;
+    t.type = S7_T_BYTE;
+    t.byte = off;
+    t.count = n;
+    t.array = n > 1;
+    it.status = S7_ERR_ITEM;
+    it.rc = (uint8_t)e->code;
+    uint16_t code = e->code;
+    const char *text = e->text, *name = e->name;
+    cli_why_item(c, s, &t, &it, w);
+    snprintf(w->what, sizeof w->what, "%s: %s (item return code 0x%02X %s)", what, text,
+             (unsigned)code, name);
+}
+
 int cmd_dump(cli *c)
 {
     uint16_t db = 0;
@@ -103,20 +130,9 @@ int cmd_dump(cli *c)
         cli_why w;
         const s7_explain *e = s7_client_last_error(s);
         if (err == S7_ERR_ITEM && e && e->code) {
-            s7_tag t;
-            s7_item it;
-            memset(&t, 0, sizeof t);
-            memset(&it, 0, sizeof it);
-            t.area = S7_AREA_DB;
-            t.db = db;
-            t.type = S7_T_BYTE;
-            t.count = 1;
-            it.status = S7_ERR_ITEM;
-            it.rc = (uint8_t)e->code;
-            cli_why_item(c, s, &t, &it, &w);
-            snprintf(w.what, sizeof w.what,
-                     "cannot find the length of DB%u: %s (item return code 0x%02X %s)", db, e->text,
-                     (unsigned)e->code, e->name);
+            char what[64];
+            snprintf(what, sizeof what, "cannot find the length of DB%u", db);
+            item_why(c, s, db, 0, 1, what, &w);
         } else {
             cli_why_err(c, s, err, "DB length search", &w);
         }
@@ -157,7 +173,15 @@ int cmd_dump(cli *c)
             if (tty)
                 fputc('\n', stderr);
             snprintf(act, sizeof act, "read of DB%u at byte %u", db, off);
-            cli_why_err(c, s, err, act, &w);
+            if (err == S7_ERR_ITEM && s7_client_last_error(s)->code) {
+                /* the item's return code, explained for this DB (0x05 at byte 0 of a DB
+                 * whose block info gave its size: optimized block access) */
+                char what[80];
+                snprintf(what, sizeof what, "%s failed", act);
+                item_why(c, s, db, off, n, what, &w);
+            } else {
+                cli_why_err(c, s, err, act, &w);
+            }
             cli_report(&w);
             if (c->json) {
                 printf("{\"db\": %u, \"length\": null, \"sized_by\": \"%s\", \"file\": null, "
