@@ -111,6 +111,14 @@ if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/node-snap7/package.json" ]; then
     check_eq "$?" 0 "Snap7 server: watch --push exits 0 (it polls)"
     check_contains "$out" "the CPU does not push these values" "Snap7 server: says it polls"
     check_match "$out" "$TS DB1\.DBB0 = [0-9]+" "Snap7 server: values by polling"
+    # the alarm query refused with 0xD402: worded by the service, not as an SZL
+    out=$("$S7_BIN" alarms "127.0.0.1:$SNAP7_PORT" 2>&1)
+    check_eq "$?" 1 "Snap7 server: s7 alarms exits 1"
+    check_contains "$out" "the CPU refused the alarm query: PLC error 0xD402" "Snap7 server: the alarm query refused with 0xD402"
+    check_contains "$out" "cause: this device does not answer the alarm query of the message service" \
+        "Snap7 server: the cause names the alarm query"
+    check_lacks "$out" "system status list" "Snap7 server: not worded as an SZL"
+    check_lacks "$out" "s7 info shows" "Snap7 server: the fix does not point to s7 info"
 else
     pass "Snap7 server part skipped: node-snap7 not installed (CI installs it)"
 fi
