@@ -116,8 +116,19 @@ int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap)
         r.area = a0 == 'T' ? S7_AREA_T : S7_AREA_C;
         element = 1;
     } else {
+        /* up to 8 bytes of what follows, never a character cut in two */
+        size_t len = strlen(s), k = 0;
+        while (k < len) {
+            size_t j = k;
+            uint32_t cp;
+            if (s7__utf8_next(s, len, &j, &cp) < 0)
+                j = k + 1;
+            if (j > 8)
+                break;
+            k = j;
+        }
         snprintf(what, sizeof what,
-                 "unknown area '%.8s': DB, M, I (E), Q (A), T or C (Z) follow P#", s);
+                 "unknown area '%.*s': DB, M, I (E), Q (A), T or C (Z) follow P#", (int)k, s);
         return fail(err, errcap, t, what);
     }
     if (num(&s, &byte) || byte > 65535)
@@ -205,7 +216,7 @@ int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap)
     r.bit = (uint8_t)bit;
     r.type = ty;
     r.count = count;
-    r.array = count > 1;
+    r.array = 1; /* a range of count elements: an array, also of one (docs/addresses.md) */
     *out = r;
     return 0;
 }

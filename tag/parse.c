@@ -412,6 +412,25 @@ static int parse_area(pst *p, addr *a)
             return perr(p, S7_ERR_ADDR, "'%.*s' needs an area after '%%' (e.g. %%MW10:INT)", QA(p));
         read_letters(p);
         size_t e = p->i > s ? p->i : s + 1;
+        char bad[16];
+        if (e == s + 1 && (unsigned char)p->orig[s] >= 0x80) {
+            /* not an ASCII letter: the whole character (a fullwidth 'Ｍ' is 3 bytes), or
+             * the byte as \xNN when it starts no valid UTF-8 sequence */
+            size_t k = s;
+            uint32_t cp;
+            if (s7__utf8_next(p->orig, p->olen, &k, &cp) == 0)
+                e = k;
+            else
+                return perr(p, S7_ERR_ADDR,
+                            "unknown area '\\x%02X' (a byte that is no UTF-8 character) at "
+                            "byte %u of the address (use DB, I/E, Q/A, M, T, C/Z, P, V)",
+                            (unsigned char)p->orig[s], (unsigned)s);
+            snprintf(bad, sizeof bad, "U+%04X", (unsigned)cp);
+            return perr(p, S7_ERR_ADDR,
+                        "unknown area '%.*s' (%s, not an ASCII letter) in '%.*s' (use DB, I/E, "
+                        "Q/A, M, T, C/Z, P, V)",
+                        (int)(e - s), p->orig + s, bad, QA(p));
+        }
         return perr(p, S7_ERR_ADDR,
                     "unknown area '%.*s' in '%.*s' (use DB, I/E, Q/A, M, T, C/Z, P, V)",
                     (int)(e - s), p->orig + s, QA(p));

@@ -80,8 +80,9 @@ S7_API int s7_tag_format(const s7_tag *t, char *buf, size_t cap);
  * "P#Q4.0 WORD 2", "P#T 5 TIMER 3", "P#C 0 COUNTER 2" (German E/A/Z for I/Q/C; case does
  * not matter).  The start needs its bit (.0 for every type but BOOL); the count is
  * 1..65535 elements of BOOL, BYTE, CHAR, WORD, INT, DWORD, DINT, REAL, DATE, TOD, TIME,
- * S5TIME, DT, TIMER or COUNTER.  The result is a tag of that type with count elements
- * (array when count > 1), so s7_tag_parse accepts ANY pointers too.  S7_ERR_ADDR with
+ * S5TIME, DT, TIMER or COUNTER.  The result is an array of count elements of that type
+ * (also for a count of 1: "P#DB1.DBX0.5 BOOL 1" is DB1.DBX0.5:BOOL[1]), so s7_tag_parse
+ * accepts ANY pointers too.  S7_ERR_ADDR with
  * "ANY pointer 'TEXT': what is wrong; the forms" in err. */
 S7_API int s7_anyptr_parse(const char *text, s7_tag *out, char *err, size_t errcap);
 /* A tag as an ANY pointer ("P#DB30.DBX0.0 BYTE 100"); snprintf-style length.  A type an

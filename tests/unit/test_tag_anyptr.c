@@ -76,6 +76,23 @@ int main(void)
     GOOD("P#DB2.DBX0.0 DT 1", S7_AREA_DB, 2, 0, 0, S7_T_DATE_AND_TIME, 1, 8,
          "P#DB2.DBX0.0 DATE_AND_TIME 1");
 
+    /* an ANY pointer is a range: an array, also of one element (docs/addresses.md) */
+    {
+        s7_tag t;
+        char err[300] = "", buf[80];
+        const char *ones[] = {"P#DB1.DBX0.5 BOOL 1", "P#M10.0 BYTE 1", "P#Q4.0 REAL 1",
+                              "P#T 5 TIMER 1"};
+        const char *canon[] = {"DB1.DBX0.5:BOOL[1]", "MB10:BYTE[1]", "QD4:REAL[1]", "T5:TIMER[1]"};
+        for (int k = 0; k < 4; k++) {
+            CHECK_INT(s7_anyptr_parse(ones[k], &t, err, sizeof err), 0);
+            CHECK_INT(t.array, 1);
+            CHECK_INT(t.count, 1);
+            s7_tag_format(&t, buf, sizeof buf);
+            CHECK_STR(buf, canon[k]);
+        }
+        s7_tag_parse("P#DB1.DBX0.0 BYTE 100", &t, err, sizeof err);
+        CHECK_INT(t.array, 1);
+    }
     BAD("P#DB30.DBX0.3 BYTE 100", "a BYTE range starts on a byte: the bit must be .0");
     BAD("P#DB30.DBB0 BYTE 100", "the start as .DBX<byte>.<bit>, e.g. P#DB30.DBX0.0");
     BAD("P#DB0.DBX0.0 BYTE 1", "the DB number must be 1..65535");
@@ -87,6 +104,10 @@ int main(void)
     BAD("P#M10.0 BYTE 4 x", "unexpected 'x' after the count");
     BAD("P#M10.0BYTE 4", "followed by a space, the element type and the count");
     BAD("P#X1.0 BYTE 4", "unknown area 'X1.0 BYT'");
+    /* a non-ASCII area: whole characters only (U+FF2D is 3 bytes: two fit in 8) */
+    BAD("P#\xEF\xBC\xAD\xEF\xBC\xAD\xEF\xBC\xAD"
+        "0.0 BYTE 1",
+        "unknown area '\xEF\xBC\xAD\xEF\xBC\xAD': DB, M");
     BAD("P#T 5 BYTE 3", "timers are counted as TIMER");
     BAD("P#M0.0 TIMER 1", "TIMER and COUNTER elements start at P#T or P#C");
     BAD("P#DB1.DBX65535.0 WORD 1", "it ends beyond byte 65535");

@@ -262,6 +262,20 @@ static void test_v_memory(void)
 static void test_errors(void)
 {
     BAD("X10", S7_ERR_ADDR, "unknown area 'X' in 'X10'", "DB, I/E, Q/A, M, T, C/Z, P, V");
+    /* a non-ASCII area letter is named whole (fullwidth M: 3 bytes), never cut in two */
+    BAD("\xEF\xBC\xAD"
+        "B0",
+        S7_ERR_ADDR, "unknown area '\xEF\xBC\xAD' (U+FF2D, not an ASCII letter)",
+        "DB, I/E, Q/A, M, T, C/Z, P, V");
+    BAD("\xC3\x84"
+        "B0",
+        S7_ERR_ADDR, "unknown area '\xC3\x84' (U+00C4",
+        "in '\xC3\x84"
+        "B0'");
+    /* a byte that starts no UTF-8 character is shown as \xNN */
+    BAD("\xEF"
+        "B0",
+        S7_ERR_ADDR, "unknown area '\\xEF' (a byte that is no UTF-8 character)", "DB, I/E");
     BAD("M1.8", S7_ERR_ADDR, "bit number 8 in 'M1.8' must be 0..7", NULL);
     BAD("DB1.DBX0.9", S7_ERR_ADDR, "bit number 9", "0..7");
     BAD("DB1,X0.8", S7_ERR_ADDR, "bit number 8", "0..7");
