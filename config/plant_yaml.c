@@ -18,6 +18,7 @@
 #include "util/text.h"
 #include "s7/config.h"
 #include "s7/cpu.h"
+#include "s7/exchange_sim.h"
 #include "s7/plant.h"
 #include "s7/tag.h"
 #include "s7/wire.h"
@@ -875,6 +876,10 @@ int s7_config_load_plant_each(const char *path, s7_plant **out,
     /* what holds beyond the syntax: the plant model's rules, with the lines recorded; every
      * problem is reported */
     rc = s7_plant_validate_each(p, fn, ctx);
+    /* and what the plant model cannot know: the CPUs' GET/PUT jobs fit the PDU their
+     * profiles negotiate (exchange_sim.h s7_sim_check_jobs) */
+    if (rc == 0)
+        rc = s7_sim_check_jobs(p, fn, ctx);
     if (rc == 0 && !p->title && s7_plant_set_title(p, path))
         rc = S7_ERR_NOMEM;
     if (rc) {

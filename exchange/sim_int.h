@@ -55,10 +55,11 @@ typedef struct s7__sim_ex {
 typedef struct s7__sim_client {
     size_t conn; /* plant index */
     s7_client *c;
-    int state; /* 0 down, 1 connecting, 2 up */
-    int held;  /* counted against the active CPU's connection budget (type held) */
-    int job;   /* 1: the active partner is an emulated CPU running the exchanges as its
+    int state;        /* 0 down, 1 connecting, 2 up */
+    int held;         /* counted against the active CPU's connection budget (type held) */
+    int job;          /* 1: the active partner is an emulated CPU running the exchanges as its
                 * GET/PUT jobs (no polling client) */
+    uint16_t job_pdu; /* the PDU those jobs must fit: the smaller of the two CPUs' maximum */
     int64_t retry_at;
     s7__sim_ex *ex;
     size_t nex;
@@ -83,6 +84,18 @@ struct s7_sim {
 /* Opens (again) or closes CPU x's listening socket, in its partner's namespace.  0 or a
  * negative error with a message. */
 int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap);
+
+/* The jobs of the CPUs (sim_jobs.c): a job's block in the job DB starts with STATUS (WORD
+ * at +0), NDR/DONE (+2.0), ERROR (+2.1) and REQ (+2.2); its areas follow from +4. */
+#define S7__SIM_JOB_HDR 4
+
+/* Fills j with the job of ranges [r0, r1) of exchange e of connection cn (parts > 1: the
+ * exchange is split into several jobs, named CONN#E.PART), on connection conn_id, its block
+ * at offset off of DB db. */
+void s7__sim_job_of(const s7_plant_conn *cn, size_t e, size_t r0, size_t r1, int parts,
+                    uint16_t conn_id, uint16_t db, uint32_t off, s7_xjob *j);
+/* The size of the block of job [r0, r1) of exchange pe in the job DB (even). */
+uint32_t s7__sim_job_size(const s7_plant_exchange *pe, size_t r0, size_t r1);
 
 void s7__sim_log(s7_sim *s, int level, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -372,74 +372,6 @@ const char *s7_sim_address(const s7_sim *s, size_t i, uint16_t *port)
  * (exchanges without a cycle), the areas from +4 one after the other (docs/simulate.md). */
 
 #define SIM_JOB_DB 9000
-#define SIM_JOB_HDR 4
-#define SIM_JOB_PDU 960
-
-static s7_tag db_tag(uint16_t db, uint32_t byte, uint8_t bit, s7_type type, uint32_t count)
-{
-    s7_tag t;
-    memset(&t, 0, sizeof t);
-    t.area = S7_AREA_DB;
-    t.db = db;
-    t.byte = byte;
-    t.bit = bit;
-    t.type = type;
-    t.count = count;
-    t.array = count > 1 || type == S7_T_BYTE;
-    return t;
-}
-
-/* The job of ranges [r0, r1) of exchange e of connection cn at offset off of the job DB. */
-static void job_of(const s7_plant_conn *cn, size_t e, size_t r0, size_t r1, int parts,
-                   uint16_t conn_id, uint16_t db, uint32_t off, s7_xjob *j)
-{
-    const s7_plant_exchange *pe = &cn->ex[e];
-    s7_xjob_init(j);
-    if (parts > 1)
-        snprintf(j->name, sizeof j->name, "%.40s#%u.%u", cn->name, (unsigned)(e + 1),
-                 (unsigned)(r0 / S7_XJOB_AREAS + 1));
-    else
-        snprintf(j->name, sizeof j->name, "%.40s#%u", cn->name, (unsigned)(e + 1));
-    j->kind = pe->dir == S7_PLANT_GET ? S7_XJOB_GET : S7_XJOB_PUT;
-    j->conn_id = conn_id;
-    if (pe->cycle_ms > 0) {
-        j->trigger = S7_XTRIG_CYCLIC;
-        j->cycle_ms = pe->cycle_ms;
-    } else { /* once: a REQ the simulation sets at start (write 0, then 1 to run again) */
-        j->trigger = S7_XTRIG_REQ;
-        j->req = db_tag(db, off + 2, 2, S7_T_BOOL, 1);
-    }
-    j->has_status = j->has_done = j->has_error = 1;
-    j->latch = 1; /* the status words hold the last result, for s7 read and the monitor */
-    j->status = db_tag(db, off, 0, S7_T_WORD, 1);
-    j->done = db_tag(db, off + 2, 0, S7_T_BOOL, 1);
-    j->error = db_tag(db, off + 2, 1, S7_T_BOOL, 1);
-    uint32_t at = off + SIM_JOB_HDR;
-    for (size_t r = r0; r < r1; r++) {
-        const s7_plant_range *rg = &pe->ranges[r];
-        s7_xarea *a = &j->areas[j->nareas++];
-        memset(&a->remote, 0, sizeof a->remote);
-        a->remote.area = rg->area;
-        a->remote.db = rg->area == S7_AREA_DB ? rg->db : 0;
-        a->remote.byte = rg->offset;
-        a->remote.type = S7_T_BYTE;
-        a->remote.count = rg->length;
-        a->remote.array = 1;
-        a->local = db_tag(db, at, 0, S7_T_BYTE, rg->length);
-        at += rg->length;
-    }
-    snprintf(j->where, sizeof j->where, "inventory connection %.100s, exchange %zu", cn->name,
-             e + 1);
-}
-
-/* The size of the block of job [r0, r1) of exchange e. */
-static uint32_t job_size(const s7_plant_exchange *pe, size_t r0, size_t r1)
-{
-    uint32_t n = SIM_JOB_HDR;
-    for (size_t r = r0; r < r1; r++)
-        n += pe->ranges[r].length;
-    return n + (n & 1);
-}
 
 /* Connection k's exchanges as jobs of its active CPU.  0 done, 1 when they cannot be jobs
  * (a job larger than any PDU, a range of another area): k stays a polling client. */
@@ -447,6 +379,20 @@ static int plan_jobs(s7_sim *s, s7__sim_client *k)
 {
     const s7_plant_conn *cn = &s->p->conns[k->conn];
     s7__sim_cpu *x = &s->cpus[s->cpu_of[cn->active]];
+    /* the job asks the PDU of its own CPU's profile; the partner answers with the smaller of
+     * that and its own (s7_cpu_handle): what the job must fit */
+    uint16_t own = s7_cpu_profile(x->cpu)->max_pdu, pdu;
+    if (!own)
+        own = S7_XPDU_DEFAULT; /* what the CPU model negotiates then */
+    pdu = own;
+    if (s->cpu_of[cn->passive] >= 0) {
+        uint16_t their = s7_cpu_profile(s->cpus[s->cpu_of[cn->passive]].cpu)->max_pdu;
+        if (!their)
+            their = S7_XPDU_DEFAULT;
+        if (their < pdu)
+            pdu = their;
+    }
+    k->job_pdu = pdu;
     for (size_t e = 0; e < cn->nex; e++) {
         const s7_plant_exchange *pe = &cn->ex[e];
         if (pe->nranges == 0)
@@ -459,8 +405,8 @@ static int plan_jobs(s7_sim *s, s7__sim_client *k)
                 if (a != S7_AREA_DB && a != S7_AREA_I && a != S7_AREA_Q && a != S7_AREA_M)
                     return 1;
             }
-            job_of(cn, e, r0, r1, 2, 1, SIM_JOB_DB, 0, &j);
-            if (s7_xjob_pdu_need(&j, NULL, NULL) > SIM_JOB_PDU)
+            s7__sim_job_of(cn, e, r0, r1, 2, 1, SIM_JOB_DB, 0, &j);
+            if (s7_xjob_pdu_need(&j, NULL, NULL) > pdu)
                 return 1;
         }
     }
@@ -478,7 +424,7 @@ static int plan_jobs(s7_sim *s, s7__sim_client *k)
         xc.local_tsap = cn->local_tsap ? cn->local_tsap : 0x0100;
         xc.remote_tsap = cn->remote_tsap;
     }
-    xc.pdu = SIM_JOB_PDU;
+    xc.pdu = own;
     snprintf(xc.where, sizeof xc.where, "inventory connection %.100s", cn->name);
     snprintf(xc.source, sizeof xc.source, "%s", s->addr[cn->active]);
     const s7_xconn *c = s7_exchange_add_conn(&x->jobs, &xc);
@@ -493,8 +439,8 @@ static int plan_jobs(s7_sim *s, s7__sim_client *k)
         for (size_t r0 = 0; r0 < pe->nranges; r0 += S7_XJOB_AREAS) {
             size_t r1 = r0 + S7_XJOB_AREAS < pe->nranges ? r0 + S7_XJOB_AREAS : pe->nranges;
             s7_xjob j;
-            job_of(cn, e, r0, r1, parts, id, x->job_db, x->job_db_size, &j);
-            x->job_db_size += job_size(pe, r0, r1);
+            s7__sim_job_of(cn, e, r0, r1, parts, id, x->job_db, x->job_db_size, &j);
+            x->job_db_size += s7__sim_job_size(pe, r0, r1);
             if (!s7_exchange_add_job(&x->jobs, &j))
                 return S7_ERR_NOMEM;
         }
@@ -552,9 +498,10 @@ static int plan_all_jobs(s7_sim *s, char *err, size_t cap)
         }
         if (rc == 1)
             s7__sim_log(s, S7_LOG_INFO,
-                        "connection %s: an exchange cannot be a GET/PUT job (larger than a PDU "
-                        "of %u, or an area GET/PUT does not reach); polled from %s instead",
-                        s->p->conns[k->conn].name, SIM_JOB_PDU,
+                        "connection %s: an exchange cannot be a GET/PUT job (larger than the PDU "
+                        "of %u its CPUs negotiate, or an area GET/PUT does not reach); polled from "
+                        "%s instead",
+                        s->p->conns[k->conn].name, k->job_pdu,
                         s->addr[s->p->conns[k->conn].active]);
     }
     for (size_t i = 0; i < s->ncpus; i++) {

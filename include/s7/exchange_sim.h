@@ -79,6 +79,27 @@ S7_API s7_cpu *s7_sim_cpu(s7_sim *s, const char *name);
  * partner, already started) with a message in err. */
 S7_API int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap);
 
+/* ---------------------------------------------------------------- the CPUs' jobs
+ * A documented exchange whose active partner is a CPU (role plc) is that CPU's GET/PUT job
+ * (up to four ranges a job; an exchange of more ranges is several jobs), one request and one
+ * reply that are never split, so each job must fit the PDU the two CPUs negotiate.  A
+ * polling client (an HMI, SCADA, a PC) splits what does not fit and is not limited so. */
+
+/* The PDU the jobs of connection conn (plant index) of validated plant p can count on: the
+ * smaller of the maximum PDUs of the two partners' CPU profiles (cpu.h s7_profile.max_pdu,
+ * what each negotiates at most); a partner without a profile the emulator knows does not
+ * limit it, and with neither it is the largest any profile negotiates (960: the S7-1500's,
+ * the profile the simulation gives a CPU without one).  0 for a conn out of range. */
+S7_API uint16_t s7_sim_conn_pdu(const s7_plant *p, size_t conn);
+
+/* Checks every job of every CPU of validated plant p against s7_sim_conn_pdu (the job
+ * model's s7_xjob_pdu_need and s7_xjob_payload_limit): fn is called with "FILE:LINE:
+ * connection NAME, exchange N (GET RANGE): what it needs, what the CPUs negotiate, the
+ * fix" for each job that cannot fit (stops when fn returns nonzero; fn may be NULL).
+ * Returns the number of such jobs, 0 when all fit.  s7_config_load_plant refuses a plant
+ * with any. */
+S7_API int s7_sim_check_jobs(const s7_plant *p, int (*fn)(void *ctx, const char *msg), void *ctx);
+
 /* Bind every CPU's listening socket and start the clients.  0, or a negative error with a
  * message in err (an address not held, a port in use). */
 S7_API int s7_sim_start(s7_sim *s, char *err, size_t cap);

@@ -5,7 +5,8 @@
 # --control; the active CPU of an exchange stopped (its GET job copies nothing, the simulation,
 # the monitor and the check say cpu_stopped) and back in RUN; bad fault specs refused with the
 # forms; the field faults (db_missing, db_short, slot, port_closed) injected and cleared, with
-# check, monitor and doctor naming each; SIGTERM ends it and removes the socket.
+# check, monitor and doctor naming each; SIGTERM ends it and removes the socket.  A CPU's GET
+# larger than the PDU its partner negotiates is refused at load (validate, simulate, monitor).
 . "$(dirname "$0")/lib.sh"
 need_s7_bin
 
@@ -25,6 +26,26 @@ check_fails "router fault refused on loopback" "$S7_BIN" inventory simulate "$EX
 check_contains "$S7_LAST_OUT" "needs the namespaces" "why: no router on loopback"
 check_fails "a connection inside one cell has no router" "$S7_BIN" inventory simulate "$EX" --fault router:drop:hmi-line
 check_contains "$S7_LAST_OUT" "stays inside cell line" "the cell named"
+
+# a CPU's GET is one request, never split: plc-line's GET of 300 bytes from plc-filler (an
+# S7-1200: PDU 240) would fail every time it runs, so the inventory is refused at load (by
+# validate, simulate, check and monitor alike) with FILE:LINE, the PDU and the limit; the
+# same 300 bytes polled by the HMI (which splits its reads) are fine
+BIG="$S7_TEST_TMP/big.yaml"
+sed 's/get: DB20.DBB0..DBB31\(.*\)$/get: DB20.DBB0..DBB299\1/' "$EX" >"$BIG"
+bl=$(grep -n 'DBB299' "$BIG" | head -1 | cut -d: -f1)
+check_fails "a CPU's GET larger than the PDU its partner negotiates is refused" "$S7_BIN" inventory validate "$BIG"
+check_contains "$S7_LAST_OUT" "$BIG:$bl: connection line-filler, exchange 1 (GET DB20.DBB0..DBB299): plc-line runs it as a GET job" "FILE:LINE, the connection and exchange named"
+check_contains "$S7_LAST_OUT" "needs a PDU of 318 bytes" "what it needs"
+check_contains "$S7_LAST_OUT" "plc-line (s7-1500: up to 960) and plc-filler (s7-1200: up to 240) negotiate at most 240" "what the profiles negotiate"
+check_contains "$S7_LAST_OUT" "split it into exchanges of at most 222 bytes each" "the fix, with the job model's limit"
+check_fails "simulate refuses it (no job that fails for ever)" timeout 20 "$S7_BIN" inventory simulate "$BIG" --loopback --for 2s
+check_contains "$S7_LAST_OUT" "$BIG:$bl: connection line-filler" "simulate names it"
+check_fails "monitor refuses it" "$S7_BIN" inventory monitor "$BIG" --count 1 --timeout 1s
+check_contains "$S7_LAST_OUT" "$BIG:$bl: connection line-filler" "monitor names it"
+sed 's/range: DB10.DBB0..DBB63$/range: DB10.DBB0..DBB299/' "$EX" >"$S7_TEST_TMP/bighmi.yaml"
+check_ok "an HMI's 300-byte GET (a polling client) is not limited" "$S7_BIN" inventory validate "$S7_TEST_TMP/bighmi.yaml"
+check_contains "$(cat "$S7_TEST_TMP/bighmi.yaml")" "DB10.DBB0..DBB299" "(the HMI's range was made 300 bytes)"
 
 # an override from a side file (an s7 server configuration)
 printf 'profile: s7-300\nvalues:\n  DB20.DBW0:INT: 1234\n' >"$S7_TEST_TMP/capper.yaml"
