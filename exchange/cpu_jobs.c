@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/cpu_jobs_int.h"
 #include "exchange/job_out.h"
 #include "exchange/status.h"
 #include "s7/client.h"
@@ -823,6 +824,12 @@ size_t s7_xengine_njobs(const s7_xengine *e) { return e ? e->x.njobs : 0; }
 const s7_xjob *s7_xengine_job(const s7_xengine *e, size_t i)
 {
     return e && i < e->x.njobs ? &e->x.jobs[i] : NULL;
+}
+
+void s7__xengine_req_rearm(s7_xengine *e, size_t i)
+{
+    if (e && i < e->x.njobs && e->jobs[i].j->trigger == S7_XTRIG_REQ)
+        e->jobs[i].req_prev = 0;
 }
 
 int s7_xengine_state(const s7_xengine *e, size_t i, s7_xjob_state *st)

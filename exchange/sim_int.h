@@ -59,6 +59,7 @@ typedef struct s7__sim_client {
     int held;         /* counted against the active CPU's connection budget (type held) */
     int job;          /* 1: the active partner is an emulated CPU running the exchanges as its
                 * GET/PUT jobs (no polling client) */
+    int job_up;       /* job: its connection was set up when last looked (rearm_events) */
     uint16_t job_pdu; /* the PDU those jobs must fit: the smaller of the two CPUs' maximum */
     int64_t retry_at;
     s7__sim_ex *ex;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/cpu_jobs_int.h"
 #include "exchange/sim_int.h"
 #include "exchange/status.h"
 #include "s7/exchange.h"
@@ -576,6 +577,36 @@ static int start_jobs(s7_sim *s, s7__sim_cpu *x, char *err, size_t cap)
     return s7_xengine_start(x->xe);
 }
 
+/* An exchange without a cycle runs each time its connection is set up: for a CPU's jobs,
+ * its program raises REQ again.  When the connection of job client k comes up, each REQ
+ * job of k that ran before (it failed at the start, a fault present; or the connection was
+ * lost since) and is not under way starts again in the next scan that sees its REQ set (set
+ * at start; a user who cleared it keeps it from running).  The first set-up needs nothing:
+ * REQ rose at start and the job runs once it is over. */
+static void rearm_events(s7_sim *s)
+{
+    for (size_t c = 0; c < s->ncl; c++) {
+        s7__sim_client *k = &s->cl[c];
+        if (!k->job || !k->nex)
+            continue;
+        const s7__sim_cpu *x = &s->cpus[s->cpu_of[s->p->conns[k->conn].active]];
+        s7_xjob_state js;
+        if (!x->xe || s7_xengine_state(x->xe, k->ex[0].job0, &js) < 0)
+            continue;
+        int up = js.conn_up != 0, was = k->job_up;
+        k->job_up = up;
+        if (!up || was)
+            continue;
+        for (size_t e = 0; e < k->nex; e++) {
+            if (s->p->conns[k->conn].ex[k->ex[e].ex].cycle_ms > 0)
+                continue;
+            for (size_t j = k->ex[e].job0; j < k->ex[e].job0 + k->ex[e].njobs; j++)
+                if (s7_xengine_state(x->xe, j, &js) == 0 && js.runs > 0 && !js.busy)
+                    s7__xengine_req_rearm(x->xe, j);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- start */
 
 static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap)
@@ -968,6 +999,7 @@ int s7_sim_run_once(s7_sim *s, int timeout_ms)
                 s->pfd[x->pfd_at + f].revents = 0;
         s7_xengine_process(x->xe, s->pfd + x->pfd_at, x->pfd_n);
     }
+    rearm_events(s);
     return 0;
 }
 

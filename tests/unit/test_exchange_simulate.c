@@ -219,7 +219,8 @@ static void test_replace(void)
 }
 
 /* An emulated CPU's active connections take its own connection resources: with none left
- * its exchanges report 1/20, the HMI's (not a CPU) are refused by the CPU's CR check. */
+ * its exchanges report 1/20, the HMI's (not a CPU) are refused by the CPU's CR check; once
+ * cleared all run, the one without a cycle too. */
 static void test_active_budget(void)
 {
     s7_plant *p = plant();
@@ -247,13 +248,16 @@ static void test_active_budget(void)
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK(run_until(s, 1, 1, 1));
     CHECK(run_until(s, 1, 0, 1));
+    /* the PUT without a cycle too, though it failed 1/20 at the start */
+    CHECK(run_until(s, 1, 2, 1));
     s7_sim_free(s);
     s7_plant_free(p);
 }
 
 /* CPU:port_closed from the start on loopback: the jobs of the CPU's partners dial the port
  * it got (nothing listens on it yet), so that they connect once the fault is cleared (they
- * dialled port 102 and never did). */
+ * dialled port 102 and never did); the job without a cycle, which failed at the start,
+ * runs again once its connection is set up (it stayed 1/1 partner_down). */
 static void test_closed_at_start(void)
 {
     s7_plant *p = plant();
@@ -268,9 +272,22 @@ static void test_closed_at_start(void)
     CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
     CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
     CHECK(run_until(s, 0, 1, 1)); /* plc-line's GET from plc-m1 fails */
+    CHECK(run_until(s, 0, 2, 1)); /* and its PUT without a cycle, once */
     CHECK(run_until(s, 1, 3, 1)); /* the one from plc-m2 runs */
     CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
     CHECK(run_until(s, 1, 1, 1));
+    /* the PUT without a cycle runs again once its connection is set up (it stayed 1/1) */
+    CHECK(run_until(s, 1, 2, 1));
+    s7_sim_ex_state st;
+    CHECK_INT(s7_sim_ex_get(s, 2, &st), 0);
+    CHECK(st.up);
+    CHECK_INT(st.ok, 1);
+    CHECK_INT(st.err, 1);
+    /* and only once: not again while the connection stays up */
+    for (int i = 0; i < 30; i++)
+        s7_sim_run_once(s, 10);
+    CHECK_INT(s7_sim_ex_get(s, 2, &st), 0);
+    CHECK_INT(st.ok, 1);
     s7_sim_free(s);
     s7_plant_free(p);
 }
