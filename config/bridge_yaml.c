@@ -266,8 +266,10 @@ static int find_partner(const s7_bridge_config *c, const char *name)
     return -1;
 }
 
-static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c, const char *what,
-                      const char *name)
+/* "FILE:LINE: JOB WHAT: 'NAME' is no partner of this file (partners: ...)" at node at; job
+ * is "jobs[N]: job NAME: ".  Returns -1. */
+static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c, const char *job,
+                      const char *what, const char *name)
 {
     char list[512];
     size_t l = 0;
@@ -275,7 +277,8 @@ static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c,
     for (size_t i = 0; i < c->npartners && l < sizeof list; i++)
         l +=
             (size_t)snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", c->partners[i].name);
-    return yaml_err(y, at, "%s: '%s' is no partner of this file (partners: %s)", what, name, list);
+    return yaml_err(y, at, "%s%s: '%s' is no partner of this file (partners: %s): name one of them",
+                    job, what, name, list);
 }
 
 static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
@@ -339,9 +342,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                             x.where);
         if (yaml_scalar(y, x.local, "local_cpu", lname, sizeof lname))
             return -1;
-        int local = find_partner(c, lname);
-        if (local < 0)
-            return no_partner(y, x.local, c, "local_cpu", lname);
+        int local = find_partner(c, lname); /* not one: said below, with the job's name */
         size_t before = c->x->njobs;
         /* the entry's name: checked first, and given to the job before its own checks so
          * that what they find names it (it said job1) */
@@ -412,6 +413,10 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         if (c->x->njobs != before + 1)
             return yaml_err(y, x.job, "job: one job per entry");
         s7_xjob *j = &c->x->jobs[before];
+        char jw[200];
+        snprintf(jw, sizeof jw, "%s: job %s: ", x.where, j->name);
+        if (local < 0)
+            return no_partner(y, x.local, c, jw, "local_cpu", lname);
         if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
             return yaml_err(y, x.job,
                             "%s: job %s: a %s job is a CPU's partner job (BSEND/BRCV, "
@@ -424,7 +429,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         if (remote < 0 && conn)
             remote = find_partner(c, conn->host);
         if (remote < 0)
-            return no_partner(y, x.job, c, "job: the partner", conn ? conn->host : "?");
+            return no_partner(y, x.job, c, jw, "the partner", conn ? conn->host : "?");
         /* the local CPU takes the areas in one request too (a GET's RD written in one Write
          * Var, a PUT's SD read in one Read Var): checked against its pdu: as the partner's */
         const s7_bridge_partner_cfg *lp = &c->partners[local];

@@ -192,7 +192,7 @@ typedef struct job_cx {
     struct fy_node *trig_node;
     const char *done_key;
     struct fy_node *done_node;
-    char name_where[200]; /* "FILE:LINE: job NAME" */
+    struct fy_node *error_node, *status_node; /* error:, status: (their lines) */
 } job_cx;
 
 static int tag_value(yaml_cx *y, struct fy_node *v, const char *key, s7_tag *t)
@@ -308,12 +308,14 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         if (tag_value(y, v, k, &jc->j.error))
             return -1;
         jc->j.has_error = 1;
+        jc->error_node = kn;
         return 0;
     }
     if (strcmp(k, "status") == 0) {
         if (tag_value(y, v, k, &jc->j.status))
             return -1;
         jc->j.has_status = 1;
+        jc->status_node = kn;
         return 0;
     }
     if (strcmp(k, "outputs") == 0) {
@@ -440,6 +442,35 @@ static int partner_conn(yaml_cx *y, struct fy_node *e, s7_exchange *x, job_cx *j
     return 0;
 }
 
+/* The job model's verdict msg ("FILE:LINE: job NAME: what is wrong; the fix", LINE the job's
+ * first) into y->err, at the line of the key it is about when it is about an output or the
+ * trigger bit (s7_xjob_validate names them REQ, NDR, DONE, ERROR, STATUS).  Returns -1. */
+static int validate_err(yaml_cx *y, const job_cx *jc, const char *msg)
+{
+    char head[300];
+    snprintf(head, sizeof head, "%s: job %s: ", jc->j.where, jc->j.name);
+    size_t hl = strlen(head);
+    if (strncmp(msg, head, hl) == 0) {
+        const char *rest = msg + hl;
+        static const struct {
+            const char *word;
+            int which; /* 0 REQ, 1 NDR/DONE, 2 ERROR, 3 STATUS */
+        } W[] = {{"REQ ", 0}, {"NDR ", 1}, {"DONE ", 1}, {"ERROR ", 2}, {"STATUS ", 3}};
+        for (size_t i = 0; i < sizeof W / sizeof W[0]; i++) {
+            if (strncmp(rest, W[i].word, strlen(W[i].word)) != 0)
+                continue;
+            struct fy_node *at = W[i].which == 0   ? jc->trig_node
+                                 : W[i].which == 1 ? jc->done_node
+                                 : W[i].which == 2 ? jc->error_node
+                                                   : jc->status_node;
+            if (at && yaml_line(at) > 0)
+                return yaml_err_line(y, yaml_line(at), "job %s: %s", jc->j.name, rest);
+        }
+    }
+    snprintf(y->err, y->cap, "%s", msg);
+    return -1;
+}
+
 /* bsend, brcv, usend, urcv: an R_ID, one local area (SD_1 / RD_1, no partner area), a
  * trigger for the senders and none for the receivers. */
 static int load_partner_job(yaml_cx *y, struct fy_node *e, s7_exchange *x, job_cx *jc,
@@ -499,8 +530,7 @@ static int load_partner_job(yaml_cx *y, struct fy_node *e, s7_exchange *x, job_c
     }
     if (s7_xjob_validate(x, &jc->j, msg, sizeof msg)) {
         x->nconns = nconns0;
-        snprintf(y->err, y->cap, "%s", msg); /* "FILE:LINE: job NAME: ..." */
-        return -1;
+        return validate_err(y, jc, msg);
     }
     if (!s7_exchange_add_job(x, &jc->j))
         return yaml_oom(y);
@@ -669,12 +699,38 @@ static int load_job(yaml_cx *y, struct fy_node *e, s7_exchange *x)
     }
     if (s7_xjob_validate(x, &jc.j, msg, sizeof msg)) {
         x->nconns = nconns0;
-        snprintf(y->err, y->cap, "%s", msg); /* "FILE:LINE: job NAME: ..." */
-        return -1;
+        return validate_err(y, &jc, msg);
     }
     if (!s7_exchange_add_job(x, &jc.j))
         return yaml_oom(y);
     return 0;
+}
+
+/* A message about job entry e that does not name the job yet ("FILE:LINE: every: has no
+ * value ...", found before the entry's name: was read) gets "job NAME: " after its place,
+ * when the entry has a name.  Returns -1. */
+static int name_job(yaml_cx *y, struct fy_node *e)
+{
+    struct fy_node *nn =
+        fy_node_is_mapping(e) ? fy_node_mapping_lookup_by_string(e, "name", (size_t)-1) : NULL;
+    const char *nm = nn && fy_node_is_scalar(nn) ? fy_node_get_scalar0(nn) : NULL;
+    if (!nm || !*nm || !s7_xjob_name_ok(nm) || !y->err || !y->cap)
+        return -1;
+    /* the place: "FILE:LINE: " */
+    size_t fl = strlen(y->file), at = 0;
+    if (strncmp(y->err, y->file, fl) == 0 && y->err[fl] == ':') {
+        size_t d = fl + 1;
+        while (y->err[d] >= '0' && y->err[d] <= '9')
+            d++;
+        if (d > fl + 1 && y->err[d] == ':' && y->err[d + 1] == ' ')
+            at = d + 2;
+    }
+    if (!at || strncmp(y->err + at, "job ", 4) == 0)
+        return -1;
+    char rest[1024];
+    snprintf(rest, sizeof rest, "%s", y->err + at);
+    snprintf(y->err + at, y->cap - at, "job %s: %s", nm, rest);
+    return -1;
 }
 
 int s7__yaml_xjobs(yaml_cx *y, struct fy_node *v, s7_exchange *x)
@@ -697,7 +753,7 @@ int s7__yaml_xjobs(yaml_cx *y, struct fy_node *v, s7_exchange *x)
                                  "into LOCAL\")",
                                  n);
         if (load_job(y, e, x))
-            return -1;
+            return name_job(y, e);
     }
     y->line0 = saved;
     return 0;

@@ -296,7 +296,14 @@ bad() { # NAME YAML-JOBS WANT [A-FIELDS]: A-FIELDS added to partner a (", pdu: 9
     check_contains "$err" "$3" "$1: the message"
 }
 bad nolocal '  - {job: get a DB1.DBW0 every 1s into DB2.DBW0}' "$S7_TEST_TMP/nolocal.yaml:5: jobs[0]: no local_cpu:"
-bad who '  - {local_cpu: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' "'c' is no partner of this file (partners: a, b)"
+bad who '  - {local_cpu: b, job: get c DB1.DBW0 every 1s into DB2.DBW0}' \
+    "$S7_TEST_TMP/who.yaml:5: jobs[0]: job job1: the partner: 'c' is no partner of this file (partners: a, b): name one of them"
+bad whocpu $'  - local_cpu: c\n    name: m1\n    job: get a DB1.DBW0 every 1s into DB2.DBW0' \
+    "$S7_TEST_TMP/whocpu.yaml:5: jobs[0]: job m1: local_cpu: 'c' is no partner of this file (partners: a, b)"
+bad yamlstatus $'  - local_cpu: b\n    job:\n      name: j1\n      kind: get\n      connection: a\n      addr: DB1.DBW0\n      local: DB2.DBW0\n      every: 1s\n      status: DB2.DBX10.0' \
+    "$S7_TEST_TMP/yamlstatus.yaml:13: job j1: STATUS DB2.DBX10.0 is not a WORD"
+bad yamlnoval '  - {local_cpu: b, job: {name: j2, kind: get, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: }}' \
+    "$S7_TEST_TMP/yamlnoval.yaml:5: job j2: every: has no value"
 bad nolocalcpu '  - {local_cpu: x, job: get a DB1.DBW0 every 1s into DB2.DBW0}' "local_cpu: 'x' is no partner"
 bad toobig '  - {local_cpu: b, job: get a DB1.DBB0..DBB299 every 1s into DB2.DBB0}' "$S7_TEST_TMP/toobig.yaml:5:"
 bad onchange $'  - local_cpu: b\n    job: get a DB1.DBW0 on DB2.DBX0.0 into DB2.DBW2\n    on_change: true' \
@@ -313,7 +320,7 @@ bad yamlconn '  - {local_cpu: b, job: {kind: get, connection: zz, addr: DB1.DBW0
 bad emptyjob $'  - local_cpu: b\n    job:' "$S7_TEST_TMP/emptyjob.yaml:6: jobs[0]: no job: give the job"
 bad emptymap $'  - local_cpu: b\n    job: {}' "$S7_TEST_TMP/emptymap.yaml:5: job: no name:"
 bad emptylist $'  - local_cpu: b\n    job: {name: s, kind: get, connection: a,\n          addr: [], local: DB2.DBW0, every: 1s}' \
-    "$S7_TEST_TMP/emptylist.yaml:7: addr: the list is empty"
+    "$S7_TEST_TMP/emptylist.yaml:7: job s: addr: the list is empty"
 bad blankname '  - {name: "  ", local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0}' \
     "$S7_TEST_TMP/blankname.yaml:5: jobs[0].name: '  ' is no job name: use 1..63 letters, digits and - _ . #"
 bad yamlname $'  - local_cpu: b\n    job: {name: "a b", kind: get, connection: a, addr: DB1.DBW0, local: DB2.DBW0, every: 1s}' \

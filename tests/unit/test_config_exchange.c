@@ -232,15 +232,29 @@ static const struct {
      "2: job a: no kind: give kind: get or put (GET/PUT), bsend, brcv, usend or urcv (partner "
      "jobs)"},
     {"jobs:\n  - {name: a, kind: fetch}\n",
-     "2: kind: 'fetch' is not a job kind: get, put (GET/PUT), bsend, brcv, usend or urcv "
+     "2: job a: kind: 'fetch' is not a job kind: get, put (GET/PUT), bsend, brcv, usend or urcv "
      "(partner jobs)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2}\n",
      "2: job a: no trigger: give every: DURATION (e.g. every: 100ms) or req: BIT (rising edge of a "
      "local bit, e.g. req: M10.0)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, req: M0.0}\n",
      "2: job a: both every: and req: given: a job has one trigger"},
+    /* a problem of an output or of REQ is named at its own line, with the job */
+    {"jobs:\n  - name: a\n    kind: get\n    host: h\n    addr: MW0\n    local: MW2\n    every: "
+     "1s\n    status: M10.0\n",
+     "8: job a: STATUS M10.0 is not a WORD: give a word address, e.g. MW12 or DB40.DBW34"},
+    {"jobs:\n  - name: a\n    kind: put\n    host: h\n    addr: MW0\n    local: MW2\n    req: "
+     "MW4\n    error: M10.1\n",
+     "7: job a: REQ MW4 is not a bit: give a BOOL address, e.g. M10.1 or DB40.DBX32.0"},
+    {"jobs:\n  - name: a\n    kind: put\n    host: h\n    addr: MW0\n    local: MW2\n    every: "
+     "1s\n    error: MW6\n",
+     "8: job a: ERROR MW6 is not a bit: give a BOOL address, e.g. M10.1 or DB40.DBX32.0"},
+    {"jobs:\n  - name: a\n    kind: put\n    host: h\n    addr: MW0\n    local: MW2\n    every: "
+     "1s\n    done: MW6\n",
+     "8: job a: DONE MW6 is not a bit: give a BOOL address, e.g. M10.1 or DB40.DBX32.0"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: soon}\n",
-     "2: every: 'soon' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, 1min (a "
+     "2: job a: every: 'soon' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, "
+     "1min (a "
      "bare number is milliseconds)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, done: M0.0}\n",
      "2: job a: a get job has no done output: use ndr:"},
@@ -252,17 +266,19 @@ static const struct {
      "2: job a: 2 partner areas but 1 local area: one local area per partner area"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: [MB0, MB1, MB2, MB3, MB4], local: MW2, every: "
      "1s}\n",
-     "2: addr: more than four areas: GET and PUT move at most four (ADDR_1..ADDR_4); split the "
+     "2: job a: addr: more than four areas: GET and PUT move at most four (ADDR_1..ADDR_4); split "
+     "the "
      "job"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: DB1.DBZ0, local: MW2, every: 1s}\n",
-     "2: addr: address 'DB1.DBZ0': unknown width 'DBZ' in 'DB1.DBZ0' (use DBX bit, DBB byte, DBW "
+     "2: job a: addr: address 'DB1.DBZ0': unknown width 'DBZ' in 'DB1.DBZ0' (use DBX bit, DBB "
+     "byte, DBW "
      "word, DBD double word); an address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range "
      "(DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
     {"jobs:\n  - {name: a, kind: get, host: h, areas: [{addr: MW0}], every: 1s}\n",
      "2: job a: the area needs both addr: (partner) and local:"},
     {"jobs:\n  - {name: a, kind: get, host: h, areas: [{addr: MW0, local: MW2, x: 1}], every: "
      "1s}\n",
-     "2: areas: unknown key 'x' (keys: addr, local)"},
+     "2: job a: areas: unknown key 'x' (keys: addr, local)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, areas: [], local: MW2, every: 1s}\n",
      "2: job a: give either areas: or addr: with local:, not both"},
     {"jobs:\n  - {name: a, kind: get, host: h, areas: [], every: 1s}\n",
@@ -283,7 +299,8 @@ static const struct {
      "kind: get, host: h, addr: MW0, local: MW2, every: 1s}\n",
      "3: job a: the name is already used at DIR/bad.yaml:2: give each job its own name"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, colour: red}\n",
-     "2: job: unknown key 'colour' (keys: name, kind, connection, host, port, rack, slot, type, "
+     "2: job a: job: unknown key 'colour' (keys: name, kind, connection, host, port, rack, slot, "
+     "type, "
      "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id, outputs)"},
     /* the PDU limit, refused at load with the limit named */
     {"jobs:\n  - name: big\n    kind: get\n    host: h\n    addr: DB20.DBB0..DBB299\n    local: "
@@ -292,7 +309,8 @@ static const struct {
      "bytes: PDU - 14 - 4 per area): make the areas smaller, split the job, or raise the PDU "
      "(--pdu 480 or 960, pdu: in YAML) when the partner negotiates it"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 1s, outputs: hold}\n",
-     "2: outputs: 'hold': pulse (NDR/DONE, ERROR and STATUS for one scan, as the instructions) or "
+     "2: job a: outputs: 'hold': pulse (NDR/DONE, ERROR and STATUS for one scan, as the "
+     "instructions) or "
      "latch (held until the next result)"},
     {"scan: 0\njobs: []\n",
      "1: scan: '0' is outside 1 ms..10 s (the CPU's scan time its jobs are called at, e.g. 10ms; a "
@@ -303,7 +321,8 @@ static const struct {
     {"jobs:\n  - {name: a, kind: brcv, side: unspecified, local: MW0}\n",
      "2: job a: no r_id: give r_id: N, the R_ID the partner's BSEND uses too"},
     {"jobs:\n  - {name: a, kind: urcv, side: unspecified, local: MW0, r_id: -1}\n",
-     "2: r_id: '-1' must be a number 0..4294967295 or 16#hex, the R_ID the partner's job uses "
+     "2: job a: r_id: '-1' must be a number 0..4294967295 or 16#hex, the R_ID the partner's job "
+     "uses "
      "too, e.g. r_id: 5"},
     {"jobs:\n  - {name: a, kind: bsend, host: h, r_id: 5, addr: MW0, local: MW0, every: 1s}\n",
      "2: job a: a bsend job has no partner area (addr:, areas:): the partner's BRCV with the "
@@ -373,38 +392,42 @@ static const struct {
      "10.200.2.10"},
     /* a key without a value; a misspelt key without one is an unknown key */
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: }\n",
-     "2: every: has no value: give one, e.g. every: 100ms, or leave the key out"},
+     "2: job a: every: has no value: give one, e.g. every: 100ms, or leave the key out"},
     {"connections:\n  - {id: 1, host: h, pdu: }\n",
      "2: pdu: has no value: give one, e.g. pdu: 480, or leave the key out"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, evry: }\n",
-     "2: job: unknown key 'evry' (keys: name, kind, connection, host, port, rack, slot, type, "
+     "2: job a: job: unknown key 'evry' (keys: name, kind, connection, host, port, rack, slot, "
+     "type, "
      "tsap, pdu, side, addr, local, areas, every, req, ndr, done, error, status, r_id, outputs)"},
     /* wrong types, numbers out of range, durations */
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: [1, 2]}\n",
-     "2: every: expected a single value, got a list"},
+     "2: job a: every: expected a single value, got a list"},
     {"connections:\n  - {id: 1, host: h, port: 70000}\n",
      "2: port: '70000' must be a number 1..65535, e.g. port: 102"},
     {"connections:\n  - {id: 1.5, host: h}\n",
      "2: id: '1.5' must be a number 1..4095, e.g. id: 1 (the local ID the jobs name)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: -100ms}\n",
-     "2: every: '-100ms' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, 1min "
+     "2: job a: every: '-100ms' is not a duration: a number with its unit, e.g. 500ms, 0.5s, 2 s, "
+     "1min "
      "(no "
      "negative times) (a bare number is milliseconds)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: MW0, local: MW2, every: 99999999999s}\n",
-     "2: every: '99999999999s' is outside 1 ms..24 h (a bare number is milliseconds)"},
+     "2: job a: every: '99999999999s' is outside 1 ms..24 h (a bare number is milliseconds)"},
     {"jobs:\n  - get h MW0 every 5 into MW2\n",
      "2: every '5' needs a unit (ms, s, min or h), e.g. 500ms, 0.5s, 2 s, 1min"},
     /* ANY pointers */
     {"jobs:\n  - {name: a, kind: get, host: h, addr: P#DB20.DBX0.1 BYTE 4, local: MD0, every: "
      "1s}\n",
-     "2: addr: address 'P#DB20.DBX0.1 BYTE 4': ANY pointer 'P#DB20.DBX0.1 BYTE 4': a BYTE range "
+     "2: job a: addr: address 'P#DB20.DBX0.1 BYTE 4': ANY pointer 'P#DB20.DBX0.1 BYTE 4': a BYTE "
+     "range "
      "starts on a byte: the bit must be .0 (only BOOL starts on any bit); an ANY pointer is "
      "P#DB30.DBX0.0 BYTE 100, P#M10.0 BYTE 4, P#I0.0 BOOL 8, P#Q4.0 WORD 2, P#T 5 TIMER 3 or P#C 0 "
      "COUNTER 2; an address is a tag (DB20.DBW4, MW10, DB20.DBD8:REAL), a range (DB20.DBB0..DBB31, "
      "DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
     {"jobs:\n  - {name: a, kind: get, host: h, addr: P#DB20.DBX0.0 BYTE 0, local: MD0, every: "
      "1s}\n",
-     "2: addr: address 'P#DB20.DBX0.0 BYTE 0': ANY pointer 'P#DB20.DBX0.0 BYTE 0': the count must "
+     "2: job a: addr: address 'P#DB20.DBX0.0 BYTE 0': ANY pointer 'P#DB20.DBX0.0 BYTE 0': the "
+     "count must "
      "be 1..65535; an ANY pointer is P#DB30.DBX0.0 BYTE 100, P#M10.0 BYTE 4, P#I0.0 BOOL 8, P#Q4.0 "
      "WORD 2, P#T 5 TIMER 3 or P#C 0 COUNTER 2; an address is a tag (DB20.DBW4, MW10, "
      "DB20.DBD8:REAL), a range (DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 "
@@ -426,11 +449,12 @@ static const struct {
      " jobs: entry 1 is empty: give a job (name:, kind:, connection:, addr:, local:, every:) or "
      "one line (\"get HOST ADDR every 100ms into LOCAL\")"},
     {"jobs:\n  - {name: x, kind: get, host: h,\n     addr: [], local: MW0, every: 1s}\n",
-     "3: addr: the list is empty: give one to four addresses"}, /* the key's line */
+     "3: job x: addr: the list is empty: give one to four addresses"}, /* the key's line */
     /* a partner's keys under connection: instead of beside kind: */
     {"jobs:\n  - {name: a, kind: get, connection: {host: h, port: 1102}, addr: MW0, local: MW0, "
      "every: 1s}\n",
-     "2: connection: give the id or name of an entry of connections: (e.g. connection: line-m1); a "
+     "2: job a: connection: give the id or name of an entry of connections: (e.g. connection: "
+     "line-m1); a "
      "partner of its own goes into the job itself (host:, port:, slot:, ... beside kind:)"},
     /* the file itself: empty, tabs */
     {"", " no YAML document in it (empty?): expected connections: and jobs:"},
