@@ -33,6 +33,8 @@ typedef struct xp_job {
     int64_t next_ms;
     s7_partner_status st; /* the last completed run (s7_xpartner_state) */
     s7__xout out;         /* DONE/NDR, ERROR, STATUS in memory and their pulse (job_out.h) */
+    uint16_t logged;      /* the STATUS of the last result logged (0: ok, as at the start) */
+    struct s7_xpartner *e;
 } xp_job;
 
 struct s7_xpartner {
@@ -46,7 +48,7 @@ struct s7_xpartner {
     size_t njobs;
     long scan_ms;      /* the jobs are called once per scan, as the GET/PUT jobs are */
     int64_t next_scan; /* no scan before this */
-    s7_log_fn log;     /* s7_xpartner_set_log: connections linked and lost */
+    s7_log_fn log;     /* s7_xpartner_set_log: connections linked and lost, job results */
     void *log_ctx;
     uint32_t unmatched[16]; /* R_IDs of blocks no job took, logged once each */
     size_t nunmatched;
@@ -130,8 +132,42 @@ static int read_bit(s7_cpu *cpu, const s7_tag *t)
     return p ? (*p >> t->bit) & 1 : 0;
 }
 
-/* A completed run: its outputs for this scan (held when latched), and what
- * s7_xpartner_state reports. */
+/* What STATUS s of a partner job says (s7_partner_status). */
+static const char *status_text(uint16_t s)
+{
+    switch (s) {
+    case 1: return "connection problem (down, lost, or no acknowledgement in time)";
+    case 2: return "negative acknowledgement from the partner";
+    case 4:
+        return "length: LEN out of range, the block larger than the receive area, or the "
+               "local area not in this CPU's memory";
+    default: return "see docs/exchange.md";
+    }
+}
+
+/* A result whose ERROR/STATUS differs from the last one logged: one line, as the GET/PUT jobs
+ * log theirs (s7_xengine: each change, never each run). */
+static void log_change(xp_job *r, int error, uint16_t status)
+{
+    uint16_t now = error ? (status ? status : 1) : 0;
+    if (now == r->logged)
+        return;
+    r->logged = now;
+    s7_xpartner *e = r->e;
+    if (!e || !e->log)
+        return;
+    char line[400];
+    if (!now)
+        snprintf(line, sizeof line, "job %s (%s, R_ID %u): ok", r->j.name,
+                 s7_xjob_kind_name(r->j.kind), r->j.r_id);
+    else
+        snprintf(line, sizeof line, "job %s (%s, R_ID %u): ERROR 1 STATUS %u: %s", r->j.name,
+                 s7_xjob_kind_name(r->j.kind), r->j.r_id, now, status_text(now));
+    e->log(e->log_ctx, now ? S7_LOG_WARN : S7_LOG_INFO, line);
+}
+
+/* A completed run: its outputs for this scan (held when latched), what s7_xpartner_state
+ * reports, and a log line when ERROR/STATUS changed. */
 static void outputs(xp_job *r, int done, int error, uint16_t status)
 {
     const s7_xjob *j = &r->j;
@@ -140,6 +176,7 @@ static void outputs(xp_job *r, int done, int error, uint16_t status)
     r->st.error = (uint8_t)error;
     r->st.status = status;
     s7__xout_result(&r->out, done, error, status);
+    log_change(r, error, status);
 }
 
 /* ---------------------------------------------------------------- set-up */
@@ -210,6 +247,7 @@ s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *list
             goto fail;
         xp_job *r = &e->jobs[e->njobs++];
         r->j = *j;
+        r->e = e;
         s7__xout_init(&r->out, cpu, &r->j, NULL, NULL);
         r->p = conn_partner(e, c);
         if (!r->p)

@@ -233,7 +233,10 @@ typedef struct s7_xpartner s7_xpartner;
  * connection is missing. */
 S7_API s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr);
 S7_API void s7_xpartner_free(s7_xpartner *e);
-/* Log each partner connection linked (INFO) and lost, with the reason (WARN); NULL: none. */
+/* Log each partner connection linked (INFO) and lost, with the reason (WARN), and each change
+ * of a job's result ("job rx (brcv, R_ID 5): ERROR 1 STATUS 4: ..." WARN, "job rx (brcv,
+ * R_ID 5): ok" INFO once it works again), as the GET/PUT jobs log theirs: a change, never
+ * each run; NULL: none. */
 S7_API void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx);
 /* Serve the passive and unspecified connections on srv's port, as a real CPU serves its
  * configured connections on its one port 102 (call before s7_xpartner_start; srv must

@@ -350,6 +350,24 @@ static void log_line(void *ctx, int level, const char *msg)
              msg);
 }
 
+/* What the receiver's s7_xpartner logged, the same way. */
+static char g_log_b[4096];
+static void log_line_b(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    size_t n = strlen(g_log_b);
+    snprintf(g_log_b + n, sizeof g_log_b - n, "%c %s\n", level == S7_LOG_WARN ? 'W' : 'I', msg);
+}
+
+/* How often needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
 int main(void)
 {
     const s7_profile *prof = s7_profile_find("s7-300");
@@ -377,6 +395,7 @@ int main(void)
     s7_xpartner *eb = s7_xpartner_new(b, &xb, "127.0.0.1");
     CHECK(eb != NULL);
     CHECK_INT(s7_xpartner_njobs(eb), 3);
+    s7_xpartner_set_log(eb, log_line_b, NULL);
     /* B's CRs come through its server's port (a port the kernel picks) */
     s7_server_opts so;
     s7_server_opts_init(&so);
@@ -481,6 +500,11 @@ int main(void)
     }
     CHECK_INT(bit(b, 6, 2), 1);
     CHECK_INT(word(b, 112), 4);
+    /* logged as the GET/PUT jobs log theirs: the change, once, not each run */
+    CHECK_INT(count_of(g_log_b, "W job small (brcv, R_ID 6): ERROR 1 STATUS 4: length: LEN out "
+                                "of range, the block larger than the receive area"),
+              1);
+    CHECK_INT(count_of(g_log_b, "job rx (brcv, R_ID 5)"), 0); /* ok from the start: quiet */
 
     /* A in STOP: no job is called, the cyclic USEND (every 50 ms) sends no more; RUN: again */
     s7_cpu_set_state(a, S7_CPU_STATE_STOP);
@@ -511,6 +535,8 @@ int main(void)
     /* the link and its loss were logged, the loss with its reason */
     CHECK(strstr(g_log, "I partner connection 1 to 127.0.0.1 linked (PDU 960)\n") != NULL);
     CHECK(strstr(g_log, "W partner connection 1 to 127.0.0.1 lost: ") != NULL);
+    /* and the BSEND's ERROR 1 STATUS 1 once */
+    CHECK_INT(count_of(g_log, "W job tx (bsend, R_ID 5): ERROR 1 STATUS 1: connection problem"), 1);
 
     s7_xpartner_free(ea);
     s7_server_free(g_srv);
