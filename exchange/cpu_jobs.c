@@ -593,10 +593,14 @@ static void scan(s7_xengine *e, int64_t now)
         if (!r->conn->settled && r->conn->cl && r->conn->state == XC_CONNECTING)
             continue;           /* the first set-up is under way: the jobs start when it is over */
         s7__xout_scan(&r->out); /* the call begins: the previous scan's pulse ends with it */
-        if (r->pending)
+        int took = r->pending;
+        if (took)
             job_take(r);
         if (j->trigger == S7_XTRIG_CYCLIC) {
-            if (now >= r->next_due) {
+            /* the call that reports a result does not start the next job (an instruction
+             * reports DONE/NDR in one call and takes the next request in a later one): the
+             * next result is never in the scan right after, so each pulse is seen to fall */
+            if (now >= r->next_due && !took) {
                 r->next_due += j->cycle_ms;
                 if (r->next_due <= now) /* overran: the next cycle from now */
                     r->next_due = now + j->cycle_ms;
