@@ -12,7 +12,10 @@
  * Input: byte 0 limits (bits 0-1 unsent bytes per connection before it is no longer
  * read, bits 2-3 the memory bound in all, bit 4 at most 3 connections (max_clients)
  * instead of 65000, bit 5 the profile s7-300 instead of s7-1500, bits 6-7 the socket buffer size);
- * byte 1: 1 + (b & 3) connections at the start; then actions, each a byte c with
+ * byte 1: 1 + (b & 3) connections at the start, bit 2 a group commit (the replies of
+ * writes to DB1 held until the turn's commit: s7_server_hold_replies,
+ * s7_server_on_commit; bit 3 a commit fails now and then, which must close the holding
+ * connections, never send their replies); then actions, each a byte c with
  * operands:
  *   c & 7  0 WRITE   u8 n, n bytes to client (c >> 3) & 3
  *          1 FRAME   u8 k: a ready-made frame (a CR, a setup, reads, writes, an SZL read,
@@ -264,11 +267,33 @@ static void on_disconnect(void *ctx, const char *peer, const char *reason)
         abort(); /* a close that does not say why */
 }
 
+static s7_server *g_srv;
+static int g_group, g_fail, g_wrote, g_commits;
+
 static void on_event(void *ctx, const s7_cpu_event *ev)
 {
     (void)ctx;
     if (!ev || (ev->kind == S7_EV_WRITE && ev->rc == S7_RC_OK && ev->len && !ev->data))
         abort();
+    if (!g_group)
+        return;
+    if (ev->kind == S7_EV_WRITE && ev->rc == S7_RC_OK && ev->db == 1)
+        g_wrote = 1; /* as a retentive DB: its reply waits for the commit */
+    if (ev->kind == S7_EV_DONE) {
+        if (g_wrote && s7_server_hold_replies(g_srv) != 0)
+            abort(); /* a request being served with the hook registered: always held */
+        g_wrote = 0;
+    }
+}
+
+/* The commit: fails every fifth time when asked to (g_fail). */
+static int on_commit(void *ctx)
+{
+    (void)ctx;
+    int rc = g_fail && ++g_commits % 5 == 0 ? S7_ERR_IO : 0;
+    if (debug)
+        fprintf(stderr, "commit: %s\n", rc ? "fails" : "ok");
+    return rc;
 }
 
 static void log_fn(void *ctx, int level, const char *msg)
@@ -279,7 +304,8 @@ static void log_fn(void *ctx, int level, const char *msg)
 
 static void turn(s7_server *s)
 {
-    if (s7_server_run_once(s, 0) < 0)
+    int rc = s7_server_run_once(s, 0);
+    if (rc < 0 && !(g_fail && rc == S7_ERR_IO))
         abort();
     s7_server_stats st;
     s7_server_stats_get(s, &st, sizeof st);
@@ -328,6 +354,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     s7_server_on_refuse(s, on_refuse, NULL);
+    g_srv = s;
+    g_group = data[1] >> 2 & 1;
+    g_fail = data[1] >> 3 & 1;
+    g_wrote = g_commits = 0;
+    if (g_group)
+        s7_server_on_commit(s, on_commit, NULL);
     s7_server_set_limit(s, S7_SLIM_CR_TIMEOUT_MS, 1000);
     s7_server_set_limit(s, S7_SLIM_SETUP_TIMEOUT_MS, 1000);
     s7_server_set_limit(s, S7_SLIM_CONN_HELD, conn_held[lim & 3]);
@@ -413,6 +445,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s7_server_connections(s, NULL) != 0)
         abort(); /* connections whose clients are gone stay open */
     s7_server_free(s);
+    g_srv = NULL;
     s7_cpu_free(cpu);
     virt_on = 0;
     return 0;

@@ -73,6 +73,8 @@ struct s7_retain {
     int pending;         /* ASYNC: records not yet synced */
     int in_request;      /* SYNC: inside a write job; S7_EV_DONE syncs once for all items */
     int unsynced;        /* SYNC: records appended since the last fdatasync */
+    int group;           /* SYNC: S7_EV_DONE leaves the sync to s7_retain_sync (group commit) */
+    int job_wrote;       /* SYNC: the job in progress appended records */
     int64_t pending_since;
     uint8_t *rec; /* record buffer */
     size_t rec_cap;
@@ -299,6 +301,7 @@ static int journal_reset(s7_retain *r)
     r->jsize = JNL_HDR;
     r->compact_at = JNL_HDR + r->o.compact_bytes;
     r->pending = 0;
+    r->unsynced = 0; /* every write so far is in the snapshot, which is durable */
     r->st.syncs++;
     return 0;
 }
@@ -1340,6 +1343,15 @@ int s7_retain_sync(s7_retain *r)
     }
     r->st.syncs++;
     r->pending = 0;
+    r->unsynced = 0;
+    return 0;
+}
+
+int s7_retain_set_group(s7_retain *r, int on)
+{
+    if (!r)
+        return S7_ERR_INVAL;
+    r->group = on != 0;
     return 0;
 }
 
@@ -1430,9 +1442,16 @@ int s7_retain_event(s7_retain *r, const s7_cpu_event *ev)
     if (!r || !ev)
         return 0;
     if (ev->kind == S7_EV_DONE) {
-        /* the end of a job, before its reply leaves: one fdatasync for all its items */
+        /* the end of a job, before its reply leaves: one fdatasync for all its items, or,
+         * in a group commit, one for all the jobs the caller holds the replies of */
+        int wrote = r->job_wrote;
         r->in_request = 0;
-        return r->unsynced && r->o.mode == S7_RETAIN_SYNC ? sync_journal(r) : 0;
+        r->job_wrote = 0;
+        if (!r->unsynced || r->o.mode != S7_RETAIN_SYNC)
+            return 0;
+        if (r->group)
+            return wrote; /* 1: this job's reply waits for s7_retain_sync */
+        return sync_journal(r);
     }
     if (ev->kind != S7_EV_WRITE || ev->rc != S7_RC_OK)
         return 0;
@@ -1442,7 +1461,11 @@ int s7_retain_event(s7_retain *r, const s7_cpu_event *ev)
      * (s7_cpu_write, no session) has no DONE after it and is synced at once */
     if (ev->sess)
         r->in_request = 1;
-    return s7_retain_record(r, ev->db, ev->start, ev->len);
+    uint64_t before = r->st.records;
+    int rc = s7_retain_record(r, ev->db, ev->start, ev->len);
+    if (ev->sess && r->st.records != before)
+        r->job_wrote = 1;
+    return rc;
 }
 
 void s7_retain_stats_get(const s7_retain *r, s7_retain_stats *st)

@@ -59,6 +59,7 @@ typedef struct srv_conn {
     uint8_t squeezed; /* not read: the server is over half its memory bound */
     uint8_t paused;   /* counted in st.paused */
     uint8_t cut;      /* refused or cut: refused() logged it, so conn_close does not */
+    uint8_t holding;  /* its output waits for the turn's commit (s7_server_hold_replies) */
     uint8_t src[16];  /* the source address (sources.h) */
     int64_t opened;   /* accept */
     int64_t cc_at;    /* the CC was queued */
@@ -109,6 +110,13 @@ struct s7_server {
     void *refuse_ctx;
     s7_server_cr_fn on_cr; /* another engine may claim a CR (s7_server_on_cr) */
     void *cr_ctx;
+    s7_server_commit_fn on_commit; /* group commit (s7_server_on_commit) */
+    void *commit_ctx;
+    srv_conn *serving;          /* the connection whose request the CPU is answering (on_pdu) */
+    int hold_req;               /* s7_server_hold_replies was called for that request */
+    size_t hold_split;          /* process(): where in out the output of a connection that began
+                          to hold in this serve starts to wait (SIZE_MAX: none) */
+    size_t nholding;            /* connections holding output for the commit */
     int64_t refuse_win;         /* the refusal log's window began (-1: none open) */
     int64_t refuse_hidden_from; /* the first refusal the window left out */
     unsigned refuse_logged, refuse_suppressed;
@@ -497,6 +505,20 @@ void s7_server_on_cr(s7_server *s, s7_server_cr_fn fn, void *ctx)
     s->cr_ctx = ctx;
 }
 
+void s7_server_on_commit(s7_server *s, s7_server_commit_fn fn, void *ctx)
+{
+    s->on_commit = fn;
+    s->commit_ctx = ctx;
+}
+
+int s7_server_hold_replies(s7_server *s)
+{
+    if (!s || !s->serving || !s->on_commit)
+        return S7_ERR_INVAL; /* nothing to hold, or nobody to commit: the caller syncs */
+    s->hold_req = 1;
+    return 0;
+}
+
 void s7_server_stats_get(const s7_server *s, s7_server_stats *st, size_t size)
 {
     s7_server_stats now = s->st;
@@ -591,6 +613,8 @@ S7_COLD static void conn_close(s7_server *s, srv_conn *c, const char *reason)
     s->st.held -= c->held;
     if (c->paused)
         s->st.paused--;
+    if (c->holding) /* its held replies go with it: they were never acknowledged */
+        s->nholding--;
     if (c->handed)
         slog(s, S7_LOG_INFO, "handed %s over: %s", s7_cpu_session_peer(c->sess), reason);
     else if (!c->cut) /* a cut has its rate-limited line already (refused) */
@@ -658,7 +682,7 @@ static size_t read_budget(const s7_server *s, const srv_conn *c)
 S7_HOT static void set_events(s7_server *s, srv_conn *c)
 {
     uint8_t reading = (uint8_t)may_read(s, c);
-    uint8_t writing = tx_pending(c) > 0;
+    uint8_t writing = tx_pending(c) > 0 && !c->holding;
     if (reading != c->reading || writing != c->writing) {
         c->reading = reading;
         c->writing = writing;
@@ -675,10 +699,11 @@ S7_HOT static void set_events(s7_server *s, srv_conn *c)
     }
 }
 
-/* Send out (or queue behind what is pending).  Returns 0 or an error to close. */
+/* Send out (or queue behind what is pending, or while c holds its output for the commit).
+ * Returns 0 or an error to close. */
 S7_HOT static int conn_send(s7_server *s, srv_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->tx_len == c->tx_off && n) {
+    if (c->tx_len == c->tx_off && n && !c->holding) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return S7_ERR_IO;
@@ -779,15 +804,28 @@ S7_COLD S7_NOINLINE static int malformed(srv_conn *c, int n)
     return s7_sconn_fail(c->sc, n, msg);
 }
 
-/* A whole request PDU of c: the CPU model writes the answer straight into the output. */
+/* A whole request PDU of c: the CPU model writes the answer straight into the output.  A
+ * reply the on_event hook held (s7_server_hold_replies) makes c hold its output from there
+ * on until the turn's commit. */
 S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
 {
     c->last_pdu = s->turn_now; /* -1 before the turn's first clock reading: process() stamps it */
-    size_t cap;
+    size_t cap, before = s->out.len;
     uint8_t *reply = s7_sconn_reply_begin(c->sc, &s->out, &cap);
     if (!reply)
         return S7_ERR_NOMEM;
+    s->serving = c;
+    s->hold_req = 0;
     int n = s7_cpu_handle(s->cpu, c->sess, ev->pdu, ev->len, reply, cap);
+    s->serving = NULL;
+    if (s->hold_req) {
+        s->hold_req = 0;
+        if (!c->holding) {
+            c->holding = 1;
+            s->nholding++;
+            s->hold_split = before; /* the replies before this one may go now */
+        }
+    }
     if (n < 0)
         return malformed(c, n);
     int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
@@ -836,10 +874,25 @@ S7_HOT static int process(s7_server *s, srv_conn *c, size_t total)
 {
 again:
     s->out.len = 0;
+    s->hold_split = SIZE_MAX;
     int used = serve(s, c, s->in, total);
-    if (s->out.len && conn_send(s, c, s->out.p, s->out.len) < 0) {
-        conn_close(s, c, "send failed");
-        return -1;
+    if (s->out.len) {
+        int rc;
+        size_t split = s->hold_split;
+        if (split != SIZE_MAX && split) {
+            /* c began to hold in this serve: what came before the held reply goes now */
+            c->holding = 0;
+            rc = conn_send(s, c, s->out.p, split);
+            c->holding = 1;
+            if (rc == 0)
+                rc = conn_send(s, c, s->out.p + split, s->out.len - split);
+        } else {
+            rc = conn_send(s, c, s->out.p, s->out.len);
+        }
+        if (rc < 0) {
+            conn_close(s, c, "send failed");
+            return -1;
+        }
     }
     if (c->last_pdu < 0) /* served before the turn read the clock: read it now, replies sent */
         c->last_pdu = srv_now(s);
@@ -916,6 +969,10 @@ S7_HOT static void conn_read(s7_server *s, srv_conn *c)
 
 S7_NOINLINE static void conn_flush(s7_server *s, srv_conn *c, int64_t now)
 {
+    if (c->holding) { /* nothing of it leaves before the commit */
+        set_events(s, c);
+        return;
+    }
     while (c->tx_off < c->tx_len) {
         ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
         if (w < 0) {
@@ -1257,7 +1314,7 @@ S7_HOT static void push_check(s7_server *s, int64_t now)
         int64_t d = s7_cpu_session_next_push(c->sess);
         if (d < 0)
             continue;
-        if (d <= now && tx_pending(c) == 0) {
+        if (d <= now && tx_pending(c) == 0 && !c->holding) {
             if (!s->push && !(s->push = malloc(S7_PUSH_CAP)))
                 return;
             s->out.len = 0;
@@ -1286,6 +1343,38 @@ S7_HOT static void push_check(s7_server *s, int64_t now)
     s->next_push = next;
 }
 
+/* The group commit at the end of a turn (s7_server_on_commit): one call makes what the held
+ * requests did durable, then their connections send their output (and serve the frames
+ * that waited behind it; one that holds again waits for the next turn, which does not
+ * sleep).  A failed commit closes every holding connection without sending anything.
+ * Returns 0 or the commit's error. */
+S7_NOINLINE static int commit_run(s7_server *s, int64_t now)
+{
+    int rc = s->on_commit ? s->on_commit(s->commit_ctx) : S7_ERR_INVAL;
+    if (rc > 0)
+        rc = 0;
+    for (size_t i = s->nconns; i-- > 0;) {
+        if (i >= s->nconns) /* a flush below closed connections */
+            continue;
+        srv_conn *c = s->conns[i];
+        if (!c->holding)
+            continue;
+        if (rc < 0) {
+            /* the writes are not durable: their acknowledgements must never leave */
+            conn_close(s, c, "the server could not make its writes durable (replies not sent)");
+            continue;
+        }
+        c->holding = 0;
+        s->nholding--;
+        conn_flush(s, c, now); /* may close c (moving the last one, already seen, here) */
+    }
+    if (rc < 0) {
+        slog(s, S7_LOG_ERROR, "the commit of held replies failed (%s): stopping", s7_strerror(rc));
+        s->stopping = 1;
+    }
+    return rc;
+}
+
 /* Events taken per turn: the rest waits for the next turn (level-triggered); the array is
  * on the stack above every frame of a request's path, so it is kept small (1 KiB). */
 #define TURN_EVENTS 64
@@ -1300,6 +1389,8 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
         if (wait < timeout_ms)
             timeout_ms = wait < 0 ? 0 : (int)wait;
     }
+    if (s->nholding) /* replies held by the last commit's flush: serve and commit at once */
+        timeout_ms = 0;
     if (s->refuse_suppressed) { /* the count of refusals left out is due when the second ends */
         int64_t wait = s->refuse_win + 1000 - s7_now_ms();
         if (wait < timeout_ms)
@@ -1331,6 +1422,13 @@ S7_HOT int s7_server_run_once(s7_server *s, int timeout_ms)
     }
     int64_t now = srv_now(s);
     memory_check(s, now);
+    if (s->nholding) {
+        int rc = commit_run(s, now);
+        if (rc < 0) {
+            s->turn_now = -1;
+            return rc;
+        }
+    }
     timer_check(s, now);
     refuse_flush(s, now);
     push_check(s, s7_now_ms());

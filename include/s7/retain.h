@@ -10,7 +10,9 @@
  *
  * Durability: S7_RETAIN_SYNC appends the record and fdatasync()s the journal inside the
  * CPU's write event, i.e. before the server sends the acknowledgement, so an acknowledged
- * write survives kill -9 and power loss.  S7_RETAIN_ASYNC appends with write() (the bytes
+ * write survives kill -9 and power loss.  With a group commit (s7_retain_set_group, what
+ * `s7 server` uses) the server holds the acknowledgements of every write job served in a
+ * turn of its loop and one fdatasync covers them all before any of them is sent.  S7_RETAIN_ASYNC appends with write() (the bytes
  * are in the kernel before the acknowledgement: they survive kill -9 of the server, not a
  * power cut) and fdatasync()s from s7_retain_tick() every flush_ms and at close.
  *
@@ -147,14 +149,28 @@ S7_API int s7_retain_record(s7_retain *r, uint16_t db, uint32_t off, uint32_t le
  * retentive DB, a partner's Write Var and the CPU's own writes (s7_cpu_write, sess NULL:
  * a GET job's RD areas, a BRCV's block, job outputs) alike; ignores every other event.
  * SYNC mode: a Write Var's items are made durable together at its S7_EV_DONE, a write of
- * the CPU's own before this returns.  Returns as s7_retain_record. */
+ * the CPU's own before this returns.  Returns as s7_retain_record; with a group commit
+ * (s7_retain_set_group) 1 at the S7_EV_DONE of a job that appended records (not synced
+ * yet: the caller holds the job's reply until s7_retain_sync). */
 S7_API int s7_retain_event(s7_retain *r, const s7_cpu_event *ev);
+
+/* Group commit (SYNC mode): with on != 0 a Write Var's S7_EV_DONE no longer fdatasyncs
+ * the journal; s7_retain_event returns 1 there instead when that job appended records,
+ * which are on disk only after the next s7_retain_sync.  The application must hold that
+ * job's reply until then (s7 server: s7_server_hold_replies, then one s7_retain_sync for
+ * all the replies held in a turn of the loop, from s7_server_on_commit's hook), or call
+ * s7_retain_sync at once when it cannot hold it.  A write of the CPU's own (no session) is
+ * still synced before s7_retain_event returns.  ASYNC mode is not affected.  Returns 0 or
+ * S7_ERR_INVAL. */
+S7_API int s7_retain_set_group(s7_retain *r, int on);
 
 /* ASYNC: fdatasync()s the journal when a record is older than flush_ms.  Call it from the
  * loop (at least every flush_ms); cheap when nothing is pending.  Returns 0 or S7_ERR_IO. */
 S7_API int s7_retain_tick(s7_retain *r);
 
-/* Flushes the journal to disk now (both modes).  Returns 0 or S7_ERR_IO. */
+/* Flushes the journal to disk now (both modes; the commit of a group, s7_retain_set_group).
+ * Returns 0 or S7_ERR_IO (the store then refuses further records, as after a failed
+ * append). */
 S7_API int s7_retain_sync(s7_retain *r);
 
 /* Writes a new snapshot of every retentive DB (FILE.tmp, fsync, rename over FILE, fsync of

@@ -137,6 +137,31 @@ typedef struct s7_server_cr {
 typedef int (*s7_server_cr_fn)(void *ctx, const s7_server_cr *cr, const char **why);
 S7_API void s7_server_on_cr(s7_server *s, s7_server_cr_fn fn, void *ctx);
 
+/* Group commit: the replies of requests whose effect must be durable before they are
+ * acknowledged (writes to retentive DBs: retain.h) are held, and one commit at the end of
+ * a turn of the loop covers all of them, instead of one fdatasync per request.
+ *
+ * s7_server_hold_replies: called from the on_event hook while a client's request is being
+ * answered (the hook sees the request's events, then S7_EV_DONE, before its reply is
+ * made), it holds that request's reply.  From then on the connection sends nothing (its
+ * later replies queue behind, in order) until the commit.  Replies not held (reads,
+ * writes to other DBs) of other connections go out at once.  Returns 0 (held), or
+ * S7_ERR_INVAL when nothing can be held: no commit hook is registered, or no request of
+ * this server's clients is being answered (a write of the CPU's own, a request another
+ * engine serves); the caller must then make the effect durable itself before returning.
+ *
+ * The commit hook is called once at the end of every turn (s7_server_run_once) in which
+ * replies were held, after every ready connection was served: it returns 0 when what the
+ * held requests did is durable (s7_retain_sync), and then the held replies are sent; or a
+ * negative error: then no held reply is ever sent, the connections holding them are
+ * closed, and s7_server_run_once (s7_server_run) returns that error.  A connection closed
+ * while it holds replies (by its client, a deadline, the memory bound) drops them: they
+ * were never acknowledged.  NULL fn removes the hook (nothing is held after that).
+ * Without the hook the server behaves as it always did. */
+typedef int (*s7_server_commit_fn)(void *ctx);
+S7_API void s7_server_on_commit(s7_server *s, s7_server_commit_fn fn, void *ctx);
+S7_API int s7_server_hold_replies(s7_server *s);
+
 /* The engine's own accounting.  Pass sizeof(s7_server_stats): a library with a larger
  * struct fills only what the caller knows of (fields are only added at the end). */
 typedef struct s7_server_stats {

@@ -4,7 +4,7 @@
  * records kept, the damaged files kept aside, never overwriting an earlier set), corrupt
  * and torn snapshots refused without touching memory and repaired, DB size changes,
  * compaction (explicit, by size, a stale journal left by a crash mid-compaction), the
- * lock, ASYNC mode, the files' kinds and collisions (s7_retain_check_files; FIFOs refused
+ * lock, ASYNC mode, the group commit (s7_retain_set_group), the files' kinds and collisions (s7_retain_check_files; FIFOs refused
  * without blocking); the CPU's own writes (s7_cpu_write) journaled through its event
  * handler. */
 #include <errno.h>
@@ -1191,6 +1191,84 @@ static void test_async(void)
     s7_cpu_free(cpu);
 }
 
+/* Group commit (s7_retain_set_group, SYNC): a Write Var's S7_EV_DONE no longer syncs but
+ * returns 1 (its reply must wait for s7_retain_sync); a job that appended nothing returns
+ * 0 although records of another job await the sync; one s7_retain_sync covers all of
+ * them; the CPU's own write is still synced at once; ASYNC ignores the setting; without it
+ * every job syncs as before. */
+static void test_group(void)
+{
+    clean();
+    s7_retain_opts o = opts();
+    char err[2048];
+    s7_cpu *cpu = mk_cpu(4);
+    s7_retain *r = NULL;
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(s7_retain_set_group(NULL, 1), S7_ERR_INVAL);
+    s7_retain_stats st;
+    s7_retain_stats_get(r, &st);
+    uint64_t s0 = st.syncs;
+    /* without the group: one fdatasync per job */
+    CHECK_INT(put(r, cpu, 1, 0, "a"), 0);
+    CHECK_INT(done(r), 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.syncs, s0 + 1);
+    CHECK_INT(s7_retain_set_group(r, 1), 0);
+    /* three jobs, one of them writing only a DB that is not retentive */
+    CHECK_INT(put(r, cpu, 1, 1, "bc"), 0);
+    CHECK_INT(done(r), 1);
+    CHECK_INT(put(r, cpu, 2, 0, "no"), 0);
+    CHECK_INT(done(r), 0); /* nothing of its own to wait for */
+    CHECK_INT(put(r, cpu, 1, 3, "d"), 0);
+    CHECK_INT(put(r, cpu, 5, 0, "e"), 0);
+    CHECK_INT(done(r), 1);
+    CHECK_INT(done(r), 0); /* a read job after them */
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.records, 4);
+    CHECK_INT(st.syncs, s0 + 1); /* none yet */
+    CHECK_INT(s7_retain_sync(r), 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.syncs, s0 + 2); /* one for the three */
+    CHECK_INT(put(r, cpu, 1, 4, "f"), 0);
+    CHECK_INT(s7_retain_sync(r), 0);
+    CHECK_INT(done(r), 0); /* synced already (by the caller, a compaction): nothing owed */
+    /* the CPU's own write: synced before s7_retain_event returns */
+    g_store = r;
+    s7_cpu_on_event(cpu, journal_hook, NULL);
+    s7_retain_stats_get(r, &st);
+    uint64_t s1 = st.syncs;
+    CHECK_INT(s7_cpu_write(cpu, S7_AREA_DB, 1, 8, -1, (const uint8_t *)"own", 3), 0);
+    CHECK_INT(g_store_rc, 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.syncs, s1 + 1);
+    s7_cpu_on_event(cpu, NULL, NULL);
+    g_store = NULL;
+    s7_retain_free(r); /* crash: every record is replayed */
+    s7_cpu_free(cpu);
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_MEM(db(cpu, 1), "abcdf", 5);
+    CHECK_MEM(db(cpu, 1) + 8, "own", 3);
+    CHECK_INT(db(cpu, 5)[0], 'e');
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+
+    /* ASYNC: the group changes nothing (no sync per job, none owed) */
+    clean();
+    o.mode = S7_RETAIN_ASYNC;
+    cpu = mk_cpu(4);
+    CHECK_INT(open_store(&r, cpu, &o, err), 0);
+    CHECK_INT(s7_retain_set_group(r, 1), 0);
+    s7_retain_stats_get(r, &st);
+    s0 = st.syncs;
+    CHECK_INT(put(r, cpu, 1, 0, "x"), 0);
+    CHECK_INT(done(r), 0);
+    s7_retain_stats_get(r, &st);
+    CHECK_INT(st.syncs, s0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+}
+
 /* A journal that cannot grow (a file size limit: as a full disk would): the record fails,
  * the partial record is cut off, further records are refused until a compaction works,
  * and what was journaled before stays replayable. */
@@ -1264,6 +1342,7 @@ int main(void)
     test_compaction();
     test_lock_and_missing();
     test_async();
+    test_group();
     test_write_failure();
     test_own_writes();
     test_download();

@@ -6,7 +6,8 @@
  * with a DC, the connect/disconnect hooks and the connection counts, the idle timeout, and
  * the CR hook (s7_server_on_cr): a CR it claims leaves the server with the socket open and
  * the CR's bytes handed over, one it refuses is closed without a CC, one it leaves gets the
- * CPU's CC; a CPU's own event handler stays when the server has no on_event hook. */
+ * CPU's CC; a CPU's own event handler stays when the server has no on_event hook; the
+ * group commit (s7_server_hold_replies, s7_server_on_commit). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -348,6 +349,161 @@ static void test_cr_hook(s7_cpu *cpu)
     s7_server_free(s);
 }
 
+/* ---------------------------------------------------------------- group commit */
+
+static s7_server *g_gs;
+static int g_hold_rc, g_commits, g_commit_rc;
+static int g_fd_a = -1, g_fd_b = -1;
+static ssize_t g_seen_a, g_seen_b; /* bytes each client had received when the commit ran */
+
+/* The application's on_event: holds the reply of every Write Var (as `s7 server` does for
+ * a write job that journaled retentive data). */
+static void hold_writes(void *ctx, const s7_cpu_event *ev)
+{
+    (void)ctx;
+    if (ev->kind == S7_EV_DONE && ev->fn == S7_FN_WRITE)
+        g_hold_rc = s7_server_hold_replies(g_gs);
+}
+
+static ssize_t peek(int fd)
+{
+    uint8_t b[512];
+    ssize_t r = recv(fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+    return r < 0 ? 0 : r;
+}
+
+static int commit_hook(void *ctx)
+{
+    (void)ctx;
+    g_commits++;
+    g_seen_a = peek(g_fd_a);
+    g_seen_b = peek(g_fd_b);
+    return g_commit_rc;
+}
+
+/* A DT frame: Read Var of DB1.DBB0, 4 bytes (its reply: 29 bytes), or Write Var of 2
+ * bytes at DB1.DBB8 (its reply: 22 bytes). */
+static size_t rw_frame(uint8_t *out, int write, uint16_t ref)
+{
+    uint8_t pdu[64];
+    s7_var_spec spec = {S7_TS_BYTE, write ? 2 : 4, 1, S7_AREA_DB, write ? 64u : 0u};
+    s7_data_item d = {0, 0, 0, (const uint8_t *)"\x12\x34", 2};
+    int n = write ? s7_write_req_encode(pdu, sizeof pdu, ref, &spec, &d, 1)
+                  : s7_read_req_encode(pdu, sizeof pdu, ref, &spec, 1);
+    memcpy(out + S7_ISO_HDR_LEN, pdu, (size_t)n);
+    return (size_t)s7_iso_dt_wrap(out, 128, (size_t)n, 1);
+}
+
+/* Turn the loop until the commit hook has run `want` times (at most 100 turns). */
+static int turn_until_commit(s7_server *s, int want)
+{
+    int rc = 0;
+    for (int t = 0; t < 100 && g_commits < want; t++)
+        if ((rc = s7_server_run_once(s, 10)) < 0)
+            break;
+    return rc < 0 ? rc : 0;
+}
+
+static uint16_t ref_at(const uint8_t *frame) { return (uint16_t)(frame[11] << 8 | frame[12]); }
+
+/* s7_server_hold_replies / s7_server_on_commit: a held write's reply leaves only after the
+ * turn's one commit, while another client's read is answered before it; on one
+ * connection the replies before the held one go at once and those after it wait behind it,
+ * in order; without the hook nothing is held; a failed commit closes the holding
+ * connection without a byte of its replies, and stops the loop. */
+static void test_group_commit(s7_cpu *cpu)
+{
+    s7_server_opts o;
+    s7_server_opts_init(&o);
+    o.listen = "127.0.0.1:0";
+    o.hooks.on_event = hold_writes;
+    o.hooks.on_disconnect = on_disconnect;
+    s7_server *s = g_gs = s7_server_new(cpu, &o);
+    CHECK(s != NULL);
+    CHECK_INT(s7_server_start(s), 0);
+    CHECK_INT(s7_server_hold_replies(s), S7_ERR_INVAL); /* no request being served */
+    s7_server_on_commit(s, commit_hook, NULL);
+    CHECK_INT(s7_server_hold_replies(s), S7_ERR_INVAL);
+    CHECK_INT(s7_server_hold_replies(NULL), S7_ERR_INVAL);
+    g_fd_a = dial(s7_server_port(s));
+    g_fd_b = dial(s7_server_port(s));
+    uint8_t buf[512], req[512];
+    int eof;
+    for (int i = 0; i < 2; i++) {
+        int fd = i ? g_fd_b : g_fd_a;
+        send_hex(fd, CR_HEX);
+        CHECK_INT(collect(s, fd, buf, 22, &eof), 22);
+        send_hex(fd, SETUP_HEX);
+        CHECK_INT(collect(s, fd, buf, 27, &eof), 27);
+    }
+    CHECK_INT(g_commits, 0); /* nothing held so far */
+
+    /* two writes on A, a read on B, in the same turn: one commit; B's answer before it */
+    size_t n = rw_frame(req, 1, 5);
+    n += rw_frame(req + n, 1, 6);
+    CHECK_INT(send(g_fd_a, req, n, 0), (ssize_t)n);
+    size_t m = rw_frame(req, 0, 1);
+    CHECK_INT(send(g_fd_b, req, m, 0), (ssize_t)m);
+    usleep(20000); /* both on the server's side before its next turn */
+    g_hold_rc = -1;
+    CHECK_INT(turn_until_commit(s, 1), 0);
+    CHECK_INT(g_hold_rc, 0);
+    CHECK_INT(g_commits, 1);
+    CHECK_INT(g_seen_a, 0);  /* no write acknowledged before the commit */
+    CHECK_INT(g_seen_b, 29); /* the read was not held */
+    CHECK_INT(collect(s, g_fd_a, buf, 44, &eof), 44);
+    CHECK_INT(ref_at(buf), 5);
+    CHECK_INT(ref_at(buf + 22), 6);
+    CHECK_INT(buf[21], 0xFF);
+    CHECK_INT(collect(s, g_fd_b, buf, 29, &eof), 29);
+    CHECK_INT(g_commits, 1); /* one commit for both writes */
+
+    /* read, write, read on A: the first read's answer goes before the commit, the second
+     * waits behind the held write */
+    n = rw_frame(req, 0, 7);
+    n += rw_frame(req + n, 1, 8);
+    n += rw_frame(req + n, 0, 9);
+    CHECK_INT(send(g_fd_a, req, n, 0), (ssize_t)n);
+    CHECK_INT(turn_until_commit(s, 2), 0);
+    CHECK_INT(g_seen_a, 29);
+    CHECK_INT(collect(s, g_fd_a, buf, 29 + 22 + 29, &eof), 29 + 22 + 29);
+    CHECK_INT(ref_at(buf), 7);
+    CHECK_INT(ref_at(buf + 29), 8);
+    CHECK_INT(ref_at(buf + 29 + 22), 9);
+
+    /* without the hook: nothing held, the write answered at once */
+    s7_server_on_commit(s, NULL, NULL);
+    n = rw_frame(req, 1, 10);
+    CHECK_INT(send(g_fd_a, req, n, 0), (ssize_t)n);
+    g_hold_rc = 0;
+    CHECK_INT(collect(s, g_fd_a, buf, 22, &eof), 22);
+    CHECK_INT(g_hold_rc, S7_ERR_INVAL);
+    CHECK_INT(g_commits, 2);
+
+    /* a failed commit: A's held reply never leaves, A is closed, the loop returns the
+     * error; B (a read) was answered */
+    s7_server_on_commit(s, commit_hook, NULL);
+    g_commit_rc = S7_ERR_IO;
+    n = rw_frame(req, 1, 11);
+    CHECK_INT(send(g_fd_a, req, n, 0), (ssize_t)n);
+    m = rw_frame(req, 0, 12);
+    CHECK_INT(send(g_fd_b, req, m, 0), (ssize_t)m);
+    usleep(20000);
+    int before = disconnects;
+    CHECK_INT(turn_until_commit(s, 3), S7_ERR_IO);
+    CHECK_INT(g_seen_a, 0);
+    CHECK_INT(g_seen_b, 29);
+    CHECK_INT(disconnects, before + 1);
+    CHECK(strstr(last_reason, "durable") != NULL);
+    CHECK_INT(recv(g_fd_a, buf, sizeof buf, 0), 0); /* end of stream, no reply byte */
+    CHECK_INT(collect(s, g_fd_b, buf, 29, &eof), 29);
+    CHECK_INT(s7_server_connections(s, NULL), 1);
+    close(g_fd_a);
+    close(g_fd_b);
+    s7_server_free(s);
+    g_gs = NULL;
+}
+
 int main(void)
 {
     s7_cpu *cpu = s7_cpu_new(s7_profile_find("s7-300"));
@@ -359,6 +515,7 @@ int main(void)
     test_idle(cpu);
     test_idle_active(cpu);
     test_cr_hook(cpu);
+    test_group_commit(cpu);
     s7_cpu_free(cpu);
     return t_done();
 }

@@ -297,23 +297,43 @@ static void log_refusal(srv_run *r, const s7_cpu_event *ev)
     }
 }
 
+/* Stops the process before a write that is not durable is acknowledged. */
+static _Noreturn void retain_failed(srv_run *r, int partner)
+{
+    if (partner)
+        tlog(r, S7_LOG_ERROR,
+             "retain: %s. Stopping now, before this write is acknowledged: a write the "
+             "partner sees acknowledged must survive a restart. Fix the cause (disk full?) "
+             "and restart; the state file holds every write acknowledged so far",
+             s7_retain_error(r->retain));
+    else
+        tlog(r, S7_LOG_ERROR, "retain: %s; stopping (a job's result could not be kept)",
+             s7_retain_error(r->retain));
+    fflush(NULL);
+    _exit(CLI_FAIL);
+}
+
+/* The group commit (sync mode): at the end of a turn of the server's loop, one fdatasync
+ * for every write job whose reply the turn held; the replies leave after it. */
+static int on_commit(void *ctx)
+{
+    srv_run *r = ctx;
+    if (s7_retain_sync(r->retain) < 0)
+        retain_failed(r, 1);
+    return 0;
+}
+
 static void on_event(void *ctx, const s7_cpu_event *ev)
 {
     srv_run *r = ctx;
-    /* First the journal: in sync mode the write is on disk before the reply is sent. */
-    if (r->retain && s7_retain_event(r->retain, ev) < 0) {
-        if (ev->sess)
-            tlog(r, S7_LOG_ERROR,
-                 "retain: %s. Stopping now, before this write is acknowledged: a write the "
-                 "partner sees acknowledged must survive a restart. Fix the cause (disk full?) "
-                 "and restart; the state file holds every write acknowledged so far",
-                 s7_retain_error(r->retain));
-        else
-            tlog(r, S7_LOG_ERROR, "retain: %s; stopping (a job's result could not be kept)",
-                 s7_retain_error(r->retain));
-        fflush(NULL);
-        _exit(CLI_FAIL);
-    }
+    /* First the journal: in sync mode the write is on disk before the reply is sent (a
+     * job's reply is held for the turn's group commit, on_commit; what cannot be held is
+     * synced now). */
+    int jr = r->retain ? s7_retain_event(r->retain, ev) : 0;
+    if (jr > 0 && s7_server_hold_replies(r->srv) < 0)
+        jr = s7_retain_sync(r->retain);
+    if (jr < 0)
+        retain_failed(r, ev->sess != NULL);
     if (!ev->sess) /* the CPU's own write (a job's result or output): journaled, no access */
         return;
     if (r->audit && s7_audit_event(r->audit, ev) < 0 && !r->audit_warned) {
@@ -1401,6 +1421,12 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             tlog(NULL, S7_LOG_ERROR, "cannot start: %s", err);
             rc = CLI_FAIL;
             goto out;
+        }
+        if (ro.mode == S7_RETAIN_SYNC) {
+            /* group commit: the writes of one turn of the loop share one fdatasync, and
+             * their replies wait for it (docs/server.md, "Retentive data") */
+            s7_retain_set_group(r->retain, 1);
+            s7_server_on_commit(r->srv, on_commit, r);
         }
         s7_retain_stats st;
         s7_retain_stats_get(r->retain, &st);
