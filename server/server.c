@@ -15,7 +15,11 @@
  * they drain (frames already received wait too); past half of S7_SLIM_HELD in all, the
  * connections holding more than the average are not read; past S7_SLIM_HELD the one
  * holding most is closed.  A reserve descriptor lets the listener accept and close (with
- * a log line) when the process is out of descriptors. */
+ * a log line) when the process is out of descriptors.
+ *
+ * Group commit (s7_server_hold_replies, s7_server_on_commit): a reply the application
+ * holds (a write that must be durable first) keeps its connection's output back until the
+ * end of the turn, where one commit covers every reply held in it; nothing else waits. */
 #define _GNU_SOURCE 1 /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,8 +118,8 @@ struct s7_server {
     void *commit_ctx;
     srv_conn *serving;          /* the connection whose request the CPU is answering (on_pdu) */
     int hold_req;               /* s7_server_hold_replies was called for that request */
-    size_t hold_split;          /* process(): where in out the output of a connection that began
-                          to hold in this serve starts to wait (SIZE_MAX: none) */
+    size_t hold_split;          /* process(): where the held part of out begins (SIZE_MAX:
+                                   the connection did not begin to hold in this serve) */
     size_t nholding;            /* connections holding output for the commit */
     int64_t refuse_win;         /* the refusal log's window began (-1: none open) */
     int64_t refuse_hidden_from; /* the first refusal the window left out */
