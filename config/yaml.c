@@ -1,6 +1,7 @@
 /* s7config: the YAML reading layer of the two YAML loaders (yaml.h).  libfyaml does the
  * parsing; s7config links it, never libs7. */
 #include "config/yaml.h"
+#include "config/yaml_limits.h"
 #include "util/text.h"
 
 #include <ctype.h>
@@ -214,6 +215,42 @@ static int second_doc_line(const char *t, int from)
     return from;
 }
 
+/* 1 when text holds anything but blank lines, comments, directives and document markers:
+ * a file libfyaml finds no document in is empty only then. */
+static int has_content(const char *text)
+{
+    for (const char *p = text; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        int marker = (strncmp(p, "---", 3) == 0 || strncmp(p, "...", 3) == 0) &&
+                     (!p[3] || strchr(" \t\r\n", p[3]));
+        if (*p && *p != '\n' && *p != '#' && *p != '%' && !marker)
+            return 1;
+        const char *e = strchr(p, '\n');
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+/* The message for libfyaml failing without an error of its own (it says nothing when
+ * memory runs out): what failed and why, when errno tells. */
+static void parser_failed(yaml_cx *y, const char *doing, size_t len)
+{
+    if (errno == ENOMEM)
+        s7__errf(y->err, y->cap,
+                 "%s: out of memory while %s (%zu bytes): nothing of it is used; give the "
+                 "process more memory (ulimit -v, the service's MemoryMax) or make the file "
+                 "smaller",
+                 y->file, doing, len);
+    else
+        s7__errf(y->err, y->cap,
+                 "%s: the YAML reader failed while %s without saying why%s%s (out of memory?): "
+                 "nothing of it is used",
+                 y->file, doing, errno ? ": " : "", errno ? strerror(errno) : "");
+}
+
 /* "FILE:L:C: not valid YAML|JSON: what libfyaml said" into y->err.  libfyaml's collected
  * error has its line and column counted from 1 already (its token marks count from 0). */
 static void syntax_err(yaml_cx *y, const struct fy_diag_error *e, const char *text, size_t len)
@@ -257,6 +294,16 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
         free(text);
         return NULL;
     }
+    /* before libfyaml sees it: it builds every token of a deep flow collection first */
+    int deep = yaml_depth_over(text, len);
+    if (deep) {
+        yaml_err_line(y, deep,
+                      "lists and mappings nest deeper than %d levels here: the YAML reader "
+                      "takes no more (a damaged or generated file?); nest them less deep",
+                      YAML_MAX_DEPTH);
+        free(text);
+        return NULL;
+    }
 
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
@@ -272,9 +319,9 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg pc;
     memset(&pc, 0, sizeof pc);
-    /* aliases resolve as YAML defines them: `rack: *p` takes the value anchored as &p */
-    pc.flags =
-        FYPCF_QUIET | (y->json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE) | FYPCF_RESOLVE_DOCUMENT;
+    /* aliases resolve as YAML defines them (`rack: *p` takes the value anchored as &p), once
+     * yaml_alias_check has counted what they expand to: not while the document is loaded */
+    pc.flags = FYPCF_QUIET | (y->json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
     pc.diag = diag;
     struct fy_parser *fyp = fy_parser_create(&pc);
     if (!fyp || fy_parser_set_string(fyp, text, len) != 0) {
@@ -285,6 +332,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
         s7__errf(y->err, y->cap, "out of memory");
         return NULL;
     }
+    errno = 0;
     struct fy_document *doc = fy_parse_load_document(fyp);
     struct fy_node *root = NULL;
     void *it = NULL;
@@ -292,6 +340,8 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     if (!doc || e) {
         if (e)
             syntax_err(y, e, text, len);
+        else if (has_content(text))
+            parser_failed(y, "parsing it", len);
         else
             s7__errf(y->err, y->cap, "%s: no YAML document in it (empty?): expected %s", path,
                      expect);
@@ -316,12 +366,26 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
                               "document only, the rest would be ignored; remove the '---' line and "
                               "merge what follows into the first");
             root = NULL;
+        } else if (yaml_alias_check(y, doc)) {
+            root = NULL;
         } else {
-            y->diag = diag;
-            y->doc = doc;
-            y->parser = fyp;
-            y->text = text;
-            return root;
+            errno = 0;
+            int bad = fy_document_resolve(doc) != 0;
+            it = NULL;
+            e = fy_diag_errors_iterate(diag, &it);
+            if (bad || e) {
+                if (e)
+                    syntax_err(y, e, text, len);
+                else
+                    parser_failed(y, "resolving its aliases", len);
+            } else {
+                y->diag = diag;
+                y->doc = doc;
+                y->parser = fyp;
+                y->text = text;
+                return root;
+            }
+            root = NULL;
         }
     }
     if (doc)

@@ -46,13 +46,16 @@ int yaml_ieq(const char *a, const char *b);
 char *yaml_strdup(const char *s);
 
 /* Reads the whole file y->file (a regular file of at most YAML_MAX_FILE bytes) and parses it.
- * The file is taken whole or refused: a NUL byte, a UTF-16 or UTF-32 byte order mark, or a
- * second YAML document is an error with its FILE:LINE; aliases are resolved as YAML defines
- * them (an alias to an unknown anchor is an error).  Returns the root node of its document,
- * which stays valid until yaml_close(y); or NULL with the message in y->err: "cannot read WHAT
- * FILE: REASON", "out of memory", "FILE:L:C: not valid YAML: ...", "FILE:L: ...", "FILE: no
- * YAML document in it (empty?): expected EXPECT" or "FILE: the file is empty: expected EXPECT"
- * (nothing to close then). */
+ * The file is taken whole or refused: a NUL byte, a UTF-16 or UTF-32 byte order mark, a
+ * second YAML document, nesting deeper than libfyaml takes or aliases that expand past
+ * YAML_MAX_ALIAS_NODES (yaml_limits.h, both checked before libfyaml builds them) is an error
+ * with its FILE:LINE; aliases are then resolved as YAML defines them (an alias to an unknown
+ * anchor is an error).  Returns the root node of its document, which stays valid until
+ * yaml_close(y); or NULL with the message in y->err: "cannot read WHAT FILE: REASON", "out of
+ * memory", "FILE: out of memory while parsing it ...", "FILE:L:C: not valid YAML: ...",
+ * "FILE:L: ...", "FILE: no YAML document in it (empty?): expected EXPECT" (only when it holds
+ * nothing but comments and blank lines) or "FILE: the file is empty: expected EXPECT" (nothing
+ * to close then). */
 #define YAML_MAX_FILE (16u << 20)
 struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect);
 
