@@ -62,6 +62,10 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
                           : e == EACCES || e == EPERM
                               ? ": make it readable for the user this runs as (chmod, chown), or "
                                 "run as a user that may read it"
+                          : e == ELOOP
+                              ? ": a symbolic link on the path loops (it leads back to itself): "
+                                "give the path of the file itself, or mend the link (ls -l shows "
+                                "where each one points)"
                               : "";
         return s7__errf(y->err, y->cap, "cannot read %s %s: %s%s", what, path, strerror(e), fix);
     }

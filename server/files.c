@@ -134,6 +134,50 @@ static int errf(char *err, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+const char *s7__file_fix(int e, const char *path, int write, char *buf, size_t cap)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, "the current directory");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    const char *d = slash ? dir : ".";
+    buf[0] = 0;
+    if (e == EACCES || e == EPERM) {
+        if (!write)
+            snprintf(buf, cap,
+                     "; make %s readable for the user this server runs as (chmod, chown), or "
+                     "run it as a user that may read it",
+                     path);
+        else if (access(d, W_OK | X_OK) != 0)
+            snprintf(buf, cap,
+                     "; give the user this server runs as write access to %s (the file is "
+                     "created or replaced there), or choose a path in a writable directory",
+                     dir);
+        else
+            snprintf(buf, cap,
+                     "; make %s writable for the user this server runs as (chmod, chown), or "
+                     "choose another path",
+                     path);
+    } else if (e == ELOOP) {
+        snprintf(buf, cap,
+                 "; a symbolic link on the path loops (it leads back to itself): give the path "
+                 "of the file itself, or mend the link (ls -l shows where each one points)");
+    } else if (e == EROFS) {
+        snprintf(buf, cap, "; %s is on a read-only file system: choose a path on a writable one",
+                 dir);
+    } else if (e == ENOSPC || e == EDQUOT) {
+        snprintf(buf, cap,
+                 "; the file system of %s is full (or the user's quota is used up): free some "
+                 "space, or choose a path on another file system",
+                 dir);
+    }
+    return buf;
+}
+
 int s7__open_regular(const char *path, int flags, mode_t mode, const char *what, char *err,
                      size_t errcap)
 {
@@ -149,7 +193,9 @@ int s7__open_regular(const char *path, int flags, mode_t mode, const char *what,
                  what, path, kind);
             errno = EINVAL;
         } else {
-            errf(err, errcap, "cannot open %s %s: %s", what, path, strerror(e));
+            char fix[4400];
+            errf(err, errcap, "cannot open %s %s: %s%s", what, path, strerror(e),
+                 s7__file_fix(e, path, (flags & O_ACCMODE) != O_RDONLY, fix, sizeof fix));
             errno = e;
         }
         return -1;

@@ -30,12 +30,19 @@ int s7__file_same(const s7__fid *a, const s7__fid *b);
  * regular file" for the other kinds; NULL for a regular file. */
 const char *s7__file_kind(mode_t mode);
 
+/* What would mend errno e from opening (write: for writing or creating) or renaming path:
+ * "; give the user this server runs as write access to DIR, or ...", "; DIR is on a read-only
+ * file system ...", "; the file system of DIR is full ...", "; make PATH readable ...", "; a
+ * symbolic link on the path loops ..."; ""
+ * when e says nothing a user can mend.  Written into buf (of size cap), which is returned. */
+const char *s7__file_fix(int e, const char *path, int write, char *buf, size_t cap);
+
 /* open(path, flags | O_NONBLOCK | O_CLOEXEC, mode) that accepts only a regular file: a
  * FIFO, device, socket or directory is closed again at once (O_NONBLOCK: a FIFO never
  * blocks the open) and refused.  O_NONBLOCK is cleared on the descriptor returned.
- * Returns the descriptor, or -1 with a message naming what (e.g. "the audit log"), path
- * and the reason in err (errno is kept: ENOENT for a missing file, EINVAL for a file of
- * another kind). */
+ * Returns the descriptor, or -1 with a message naming what (e.g. "the audit log"), path,
+ * the reason and its fix (s7__file_fix) in err (errno is kept: ENOENT for a missing file,
+ * EINVAL for a file of another kind). */
 int s7__open_regular(const char *path, int flags, mode_t mode, const char *what, char *err,
                      size_t errcap);
 

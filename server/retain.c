@@ -960,28 +960,34 @@ int s7_retain_compact(s7_retain *r)
     put32(buf + 32, s7_crc32(0, buf + SNAP_HDR, (size_t)body));
     put32(buf + 36, s7_crc32(0, buf, 36));
 
+    char fix[4400];
     int fd = open(r->tpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
+        int e = errno;
         free(buf);
-        return fail(r, S7_ERR_IO, "cannot create %s: %s", r->tpath, strerror(errno));
+        return fail(r, S7_ERR_IO, "cannot create %s: %s%s", r->tpath, strerror(e),
+                    s7__file_fix(e, r->tpath, 1, fix, sizeof fix));
     }
     if (write_all(fd, buf, pos) != 0 || fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(r->tpath);
         free(buf);
-        return fail(r, S7_ERR_IO, "cannot write %s: %s", r->tpath, strerror(e));
+        return fail(r, S7_ERR_IO, "cannot write %s: %s%s", r->tpath, strerror(e),
+                    s7__file_fix(e, r->tpath, 1, fix, sizeof fix));
     }
     free(buf);
     if (close(fd) != 0) {
         int e = errno;
         unlink(r->tpath);
-        return fail(r, S7_ERR_IO, "cannot write %s: %s", r->tpath, strerror(e));
+        return fail(r, S7_ERR_IO, "cannot write %s: %s%s", r->tpath, strerror(e),
+                    s7__file_fix(e, r->tpath, 1, fix, sizeof fix));
     }
     if (rename(r->tpath, r->path) != 0) {
         int e = errno;
         unlink(r->tpath);
-        return fail(r, S7_ERR_IO, "cannot rename %s to %s: %s", r->tpath, r->path, strerror(e));
+        return fail(r, S7_ERR_IO, "cannot rename %s to %s: %s%s", r->tpath, r->path, strerror(e),
+                    s7__file_fix(e, r->path, 1, fix, sizeof fix));
     }
     if (sync_dir(r->path) != 0)
         return fail(r, S7_ERR_IO, "cannot sync the directory of %s: %s", r->path, strerror(errno));

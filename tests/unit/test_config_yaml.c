@@ -642,6 +642,18 @@ static void test_whole_file(void)
     CHECK(strstr(err, "not a regular file") != NULL);
     CHECK_INT(s7_config_load_server(dir, &c, err, sizeof err), S7_ERR_INVAL);
     CHECK(strstr(err, "not a regular file") != NULL);
+
+    /* a symbolic link that loops: the message says how to mend it */
+    char l1[300], l2[300];
+    snprintf(l1, sizeof l1, "%s/loop1.yaml", dir);
+    snprintf(l2, sizeof l2, "%s/loop2.yaml", dir);
+    CHECK_INT(symlink(l2, l1), 0);
+    CHECK_INT(symlink(l1, l2), 0);
+    CHECK_INT(s7_config_load_server(l1, &c, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "a symbolic link on the path loops") != NULL &&
+          strstr(err, "give the path of the file itself") != NULL);
+    unlink(l1);
+    unlink(l2);
     s7_server_config_free(&c);
     unlink(fifo);
 }

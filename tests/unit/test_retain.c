@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "s7/cpu.h"
@@ -1157,6 +1158,86 @@ static void test_lock_and_missing(void)
     s7_cpu_free(cpu);
 }
 
+/* In a child that may not write to the state file's directory (root drops to nobody):
+ * s7_retain_open of ro/state.bin; the message into msg (empty when it opened). */
+static void open_unwritable(const char *ro, char *msg, size_t cap)
+{
+    int fd[2];
+    msg[0] = 0;
+    if (pipe(fd) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(3);
+        char p[300], err[2048] = "";
+        snprintf(p, sizeof p, "%s/state.bin", ro);
+        s7_retain_opts o = opts();
+        s7_cpu *cpu = mk_cpu(4);
+        s7_retain *r = NULL;
+        if (s7_retain_open(&r, cpu, p, &o, err, sizeof err) == 0)
+            s7_retain_free(r);
+        if (write(fd[1], err, strlen(err)) < 0)
+            _exit(2);
+        _exit(0);
+    }
+    close(fd[1]);
+    ssize_t n = read(fd[0], msg, cap - 1);
+    msg[n > 0 ? n : 0] = 0;
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+}
+
+/* A directory the server may not write to: the message says whose access would mend it. */
+static void test_unwritable_dir(void)
+{
+    char top[64] = "/tmp/s7retain_ro.XXXXXX", ro[100], p[200], want[200], msg[2048];
+    if (!mkdtemp(top))
+        return;
+    chmod(top, 0755); /* nobody may pass through it */
+    snprintf(ro, sizeof ro, "%s/ro", top);
+    CHECK_INT(mkdir(ro, 0755), 0);
+    snprintf(want, sizeof want, "write access to %s (", ro);
+    if (geteuid() != 0)
+        chmod(ro, 0555);
+
+    /* nothing there yet: the journal cannot be created */
+    open_unwritable(ro, msg, sizeof msg);
+    CHECK(strstr(msg, "cannot open the journal") != NULL && strstr(msg, want) != NULL);
+    if (!strstr(msg, want))
+        fprintf(stderr, "message: '%s'\n", msg);
+
+    /* the files exist and may be written, the directory may not: the new snapshot cannot */
+    chmod(ro, 0755);
+    snprintf(p, sizeof p, "%s/state.bin", ro);
+    s7_retain_opts o = opts();
+    s7_cpu *cpu = mk_cpu(4);
+    s7_retain *r = NULL;
+    char err[2048];
+    CHECK_INT(s7_retain_open(&r, cpu, p, &o, err, sizeof err), 0);
+    s7_retain_free(r);
+    s7_cpu_free(cpu);
+    chmod(p, 0666);
+    snprintf(p, sizeof p, "%s/state.bin.journal", ro);
+    chmod(p, 0666);
+    if (geteuid() != 0)
+        chmod(ro, 0555);
+    open_unwritable(ro, msg, sizeof msg);
+    CHECK(strstr(msg, "state.bin.tmp: Permission denied; give the user this server runs as") !=
+              NULL &&
+          strstr(msg, want) != NULL);
+    if (!strstr(msg, want))
+        fprintf(stderr, "message: '%s'\n", msg);
+
+    chmod(ro, 0755);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/state.bin", ro);
+    unlink(p);
+    rmdir(ro);
+    rmdir(top);
+}
+
 static void test_async(void)
 {
     clean();
@@ -1341,6 +1422,7 @@ int main(void)
     test_resize();
     test_compaction();
     test_lock_and_missing();
+    test_unwritable_dir();
     test_async();
     test_group();
     test_write_failure();
