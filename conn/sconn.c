@@ -181,6 +181,11 @@ S7_HOT static int on_pdu(s7_sconn *sc, const uint8_t *pdu, size_t len, s7_sconn_
 {
     if (sc->state == S7_SS_WAIT_SETUP) {
         /* the first PDU must be Setup Communication */
+        if (len == 0)
+            return fail(sc, S7_ERR_PROTO,
+                        "the first data TPDU was empty (the end mark and no S7 PDU): expected "
+                        "Setup Communication%s",
+                        NULL);
         if (len < 11 || pdu[0] != S7_PROTO_ID || pdu[1] != S7_JOB || pdu[10] != S7_FN_SETUP)
             return fail(sc, S7_ERR_PROTO, "the first S7 PDU was not Setup Communication%s", NULL);
     }

@@ -800,11 +800,15 @@ S7_COLD S7_NOINLINE static int offer_cr(s7_server *s, srv_conn *c, const s7_scon
     return s7_sconn_refuse(c->sc, msg);
 }
 
-/* A request the CPU model could not parse: c is closed with the reason. */
-S7_COLD S7_NOINLINE static int malformed(srv_conn *c, int n)
+/* A request of len bytes the CPU model could not parse: c is closed with the reason. */
+S7_COLD S7_NOINLINE static int malformed(srv_conn *c, int n, size_t len)
 {
     char msg[160];
-    snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
+    if (len == 0) /* a DT of no bytes with the end mark, no fragment before it */
+        snprintf(msg, sizeof msg,
+                 "malformed request: an empty data TPDU with the end mark: no S7 PDU in it");
+    else
+        snprintf(msg, sizeof msg, "malformed request: %s", s7_strerror(n));
     return s7_sconn_fail(c->sc, n, msg);
 }
 
@@ -831,7 +835,7 @@ S7_HOT static int on_pdu(s7_server *s, srv_conn *c, const s7_sconn_event *ev)
         }
     }
     if (n < 0)
-        return malformed(c, n);
+        return malformed(c, n, ev->len);
     int r = s7_sconn_reply_end(c->sc, &s->out, (size_t)n);
     if (r < 0)
         return r;

@@ -45,8 +45,8 @@ check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": 
     "audit: a TPKT of another version"
 check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: a 65535-byte frame before the connection request' \
     "audit: an oversized frame before the CR"
-check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: malformed request: ' \
-    "audit: a malformed frame after the setup"
+check_match "$audit" '"peer": "127\.0\.0\.1:[0-9]+", "op": "connect", "result": "refused: malformed request: an empty data TPDU with the end mark: no S7 PDU in it' \
+    "audit: an empty DT with the end mark after the setup, named"
 check_match "$(cat "$S7SRV_LOG")" "warning: refused 127\.0\.0\.1:[0-9]+: malformed frame: malformed TPKT header" \
     "log: the cut is a refusal line"
 # a flood: 200 connections announcing a 65535-byte frame before their CR

@@ -303,6 +303,12 @@ static void test_errors(void)
                64);
     drive(in, n, NULL, 0, &r);
     CHECK_INT(r.rc, S7_ERR_PROTO);
+    /* a first DT that is empty, with the end mark */
+    n = t_hex(CR_HEX, in, 64);
+    n += t_hex("03 00 00 07 02 F0 80", in + n, 64);
+    drive(in, n, NULL, 0, &r);
+    CHECK_INT(r.rc, S7_ERR_PROTO);
+    CHECK(strstr(r.log, "the first data TPDU was empty (the end mark and no S7 PDU)") != NULL);
     /* a second CR */
     n = t_hex(CR_HEX, in, 64);
     n += t_hex(CR_HEX, in + n, 64);
