@@ -1173,6 +1173,7 @@ static int accept_on_reserve(s7_server *s, int64_t now)
         uint8_t key[16];
         peer_name(&ss, peer, sizeof peer, &ip4, key);
         close(fd);
+        s->st.accepted++; /* accepted too, as the other refusals at accept are */
         s->st.refused_fd++;
         snprintf(msg, sizeof msg,
                  "out of file descriptors at %zu connections (raise ulimit -n, or lower "

@@ -165,7 +165,7 @@ S7_API int s7_server_hold_replies(s7_server *s);
 /* The engine's own accounting.  Pass sizeof(s7_server_stats): a library with a larger
  * struct fills only what the caller knows of (fields are only added at the end). */
 typedef struct s7_server_stats {
-    uint64_t accepted;        /* sockets accepted or adopted */
+    uint64_t accepted;        /* sockets accepted or adopted (the refused_* ones too) */
     uint64_t refused_allow;   /* closed at accept: outside the allow-list */
     uint64_t refused_source;  /* closed at accept: the per-source limit */
     uint64_t refused_clients; /* closed at accept: max_clients */

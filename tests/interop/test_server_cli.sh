@@ -213,6 +213,12 @@ check_eq "$(val DB1.DBB0)" 0 "ulimit -n 32: served again once the connections cl
 srv_stop
 check_match "$(cat "$SRV_OUT")" "refused at accept \(allow-list 0, per address 0, in all 0, out of descriptors [1-9][0-9]*\)" \
     "the summary counts the refusals for descriptors"
+# the start's estimate is what the server then served at once, and every socket it took,
+# those refused for descriptors too, is in "connections accepted" (40 and the read)
+most=$(sed -n 's/.*: at most \([0-9]*\) clients can connect at once (the limit less the .*/\1/p' "$SRV_ERR")
+sum=$(sed -n 's/.*: \([0-9]*\) connections accepted (at most \([0-9]*\) open at once).*/\1 \2/p' "$SRV_OUT")
+check_eq "${sum#* }" "$most" "ulimit -n 32: the log's 'at most $most clients can connect' is what connected"
+check_eq "${sum% *}" 41 "ulimit -n 32: 'connections accepted' counts those refused for descriptors"
 unset SRV_PRE
 
 run "$S7_BIN" server --max-held 12Q

@@ -6,6 +6,7 @@
  * audit log (audit.h), and on SIGINT/SIGTERM stops the loop, compacts the retentive store
  * and prints a summary.  docs/server.md describes every option and the file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -877,13 +878,20 @@ static void raise_nofile(const srv_run *r)
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             rl.rlim_cur = before;
     }
-    if (rl.rlim_cur < 10240)
+    if (rl.rlim_cur < 10240) {
+        /* each client takes one descriptor: what the limit leaves of those open now (the
+         * listener, the engine's own, the state file, the audit log ...) */
+        unsigned long open_now = 0;
+        for (rlim_t fd = 0; fd < rl.rlim_cur; fd++)
+            open_now += fcntl((int)fd, F_GETFD) != -1;
+        unsigned long left = rl.rlim_cur > open_now ? (unsigned long)rl.rlim_cur - open_now : 0;
         tlog(r, S7_LOG_WARN,
-             "file descriptor limit %lu (hard limit %lu): at most about %lu clients "
-             "can connect at once; raise it with ulimit -Hn (or LimitNOFILE= in a systemd unit)",
-             (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max,
-             (unsigned long)(rl.rlim_cur > 32 ? rl.rlim_cur - 32 : 0));
-    else if (rl.rlim_cur != before)
+             "file descriptor limit %lu (hard limit %lu): at most %lu clients can connect at "
+             "once (the limit less the %lu descriptors the server holds; partner jobs take "
+             "theirs from them too); raise it with ulimit -Hn (or LimitNOFILE= in a systemd "
+             "unit)",
+             (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max, left, open_now);
+    } else if (rl.rlim_cur != before)
         tlog(r, S7_LOG_INFO, "file descriptor limit raised from %lu to %lu", (unsigned long)before,
              (unsigned long)rl.rlim_cur);
 }
@@ -1448,7 +1456,6 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
             goto out;
         }
     }
-    raise_nofile(r);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -1494,6 +1501,7 @@ int cmd_server_main(const cli_cmd *cmd, int argc, char **argv)
         rc = CLI_FAIL; /* the engine logged why (address in use, permission) */
         goto out;
     }
+    raise_nofile(r); /* once the listener and the engine hold their descriptors */
     if (r->jobs.njobs) {
         s7_xengine_opts xo;
         s7_xengine_opts_init(&xo);
