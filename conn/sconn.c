@@ -40,6 +40,7 @@ void s7_sconn_free(s7_sconn *sc)
         return;
     free(sc->frag);
     free(sc->done);
+    free(sc->crbuf);
     free(sc);
 }
 
@@ -96,6 +97,8 @@ int s7_sconn_accept(s7_sconn *sc, s7_buf *out)
         return fail(sc, S7_ERR_COTP, "cannot echo the CR's parameters%s", NULL);
     out->len += (size_t)n;
     memset(&sc->u, 0, sizeof sc->u);
+    free(sc->crbuf);
+    sc->crbuf = NULL;
     sc->state = S7_SS_WAIT_SETUP;
     return 0;
 }
@@ -250,7 +253,15 @@ S7_HOT int s7_sconn_recv(s7_sconn *sc, const uint8_t *in, size_t len, s7_buf *ou
             if (t.code != S7_COTP_CR)
                 return fail(sc, S7_ERR_PROTO, "the first TPDU was not a connection request%s",
                             NULL);
-            sc->u.cr = t;
+            /* the CR kept whole: s7_sconn_accept may come after the input is gone (a
+             * guard answers once the CPU accepted its own connection) */
+            free(sc->crbuf);
+            sc->crbuf = malloc((size_t)n);
+            if (!sc->crbuf)
+                return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
+            memcpy(sc->crbuf, in + off - (size_t)n, (size_t)n);
+            if (s7_frame_decode(sc->crbuf, (size_t)n, &sc->u.cr) != n)
+                return fail(sc, S7_ERR_COTP, "malformed frame%s", NULL);
             sc->state = S7_SS_CR_PENDING;
             ev->kind = S7_SEV_CONNECT;
             ev->cr = t;

@@ -15,8 +15,10 @@ struct s7_sconn {
     uint32_t frag_len;
     uint8_t *done;   /* a reassembled PDU handed out (freed at the next call) */
     size_t reply_at; /* out->len when s7_sconn_reply_begin reserved the room */
+    uint8_t *crbuf;  /* S7_SS_CR_PENDING: a copy of the CR's frame, which u.cr views (the
+                       engine may answer it after the input it came in is gone) */
     union {
-        s7_cotp cr;       /* S7_SS_CR_PENDING: the CR to answer (views into the input) */
+        s7_cotp cr;       /* S7_SS_CR_PENDING: the CR to answer (views into crbuf) */
         char reason[160]; /* S7_SS_CLOSED: why the connection must close */
     } u;
 };

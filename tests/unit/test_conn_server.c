@@ -476,8 +476,33 @@ static void test_cpu_over_memory(size_t chunk)
     s7_cpu_free(cpu);
 }
 
+/* The CR answered after the bytes it came in are gone (the guard answers once the CPU
+ * accepted its own connection, after the input buffer was freed or reused): the CC
+ * still echoes the CR's TSAPs and TPDU size (it read them from the freed buffer). */
+static void test_accept_later(void)
+{
+    s7_sconn *sc = s7_sconn_new();
+    s7_buf out = {0};
+    s7_sconn_event ev;
+    uint8_t in[64], want[64];
+    size_t n = t_hex(CR_HEX, in, sizeof in);
+    CHECK_INT(s7_sconn_recv(sc, in, n, &out, &ev), (int)n);
+    CHECK_INT(ev.kind, S7_SEV_CONNECT);
+    memset(in, 0xEE, sizeof in); /* the input buffer reused */
+    CHECK_INT(s7_sconn_accept(sc, &out), 0);
+    /* the CC: TPKT, 0xD0, dst ref = the CR's src ref, src ref 1, C0 0A, C1 01 00, C2 01 01 */
+    size_t wl = t_hex("03 00 00 16 11 D0 00 01 00 01 00 C0 01 0A C1 02 01 00 C2 02 01 01", want,
+                      sizeof want);
+    CHECK_INT(out.len, wl);
+    CHECK_MEM(out.p, want, wl);
+    CHECK_INT(s7_sconn_tpdu(sc), 1024);
+    s7_buf_free(&out);
+    s7_sconn_free(sc);
+}
+
 int main(void)
 {
+    test_accept_later();
     test_splits();
     test_reply_fragments();
     test_dt_header();
