@@ -4,7 +4,8 @@
 # s7 guard (which decodes and checks every item), side by side in one run:
 #   4-byte reads one at a time; 8 in flight; 64 connections; a 64 KB DB read;
 #   1000 clients on 2 shared upstream connections against 2 direct connections with 8 in
-#   flight each; the guard's memory per downstream connection (RSS growth / connections).
+#   flight each; the guard's memory per downstream connection (the RSS growth from 1000 to
+#   2000 held clients / 1000: the first clients also pay what the guard spends once).
 # Beside the rates, the CPU time each relay spent per read it passed (HAProxy and the guard:
 # utime+stime of the process from /proc/PID/stat before and after the run / reads done, in
 # microseconds; it depends less on what else runs on the machine than a rate does).
@@ -110,14 +111,22 @@ PIDS+=("$GM_PID")
 wait_port "$P_GM" || { cat "$TMP/guardm.log"; exit 1; }
 rss() { awk '/^VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
 sleep 0.2
+# hold 1000 clients, then 1000 more: the second 1000's growth is what a connection costs
+# (the first also pays what the guard spends once when it first serves: its buffers)
+hold() { # hold OUT: 1000 clients connected and set up, held until killed; its PID in HPID
+    "$GB" 127.0.0.1 "$P_GM" 1 1000 1 4 4 hold >"$1" 2>&1 &
+    HPID=$!
+    for ((i = 0; i < 400; i++)); do grep -qs ready "$1" && break; sleep 0.05; done
+    sleep 0.5
+}
 mem_before=$(rss "$GM_PID")
-"$GB" 127.0.0.1 "$P_GM" 1 1000 1 4 4 hold >"$TMP/hold.out" 2>&1 &
-HPID=$!
-for ((i = 0; i < 400; i++)); do grep -qs ready "$TMP/hold.out" && break; sleep 0.05; done
-sleep 0.5
+hold "$TMP/hold.out"
+HPID1=$HPID
 mem_after=$(rss "$GM_PID")
-kill "$HPID" 2>/dev/null
-wait "$HPID" 2>/dev/null
+hold "$TMP/hold2.out"
+mem_after2=$(rss "$GM_PID")
+kill "$HPID1" "$HPID" 2>/dev/null
+wait "$HPID1" "$HPID" 2>/dev/null
 kill "$GM_PID" 2>/dev/null
 
 HZ=$(getconf CLK_TCK)
@@ -224,8 +233,12 @@ printf '%-34s %10s/s %14s/s %9s %11s %7s %-6s %s\n' "" "$d2" "$s1000" "$r" "$(sp
 printf '%-34s %10s/s   (1000 direct connections, 1 in flight each, same 4 generators)\n' \
     "1000 clients direct (reference)" "$d1000"
 
-per=$(( (mem_after - mem_before) / 1000 ))
-printf '\n%-34s %12s %12s %12s %8s %s\n' "guard memory" "RSS before" "RSS 1000 conn" "per conn" goal result
-printf '%-34s %12s %12s %10s B %8s %s\n' "(1000 idle clients, one run)" "$mem_before" "$mem_after" "$per" "<=2048" \
-    "$([ "$per" -le 2048 ] && echo met || echo MISSED)"
+per=$(( (mem_after2 - mem_after) / 1000 ))
+first=$(( (mem_after - mem_before) / 1000 ))
+printf '\n%-34s %12s %12s %12s %12s %8s %s\n' "guard memory (RSS, bytes)" "before" "1000 conn" "2000 conn" \
+    "per conn" goal result
+printf '%-34s %12s %12s %12s %10s B %8s %s\n' "(idle clients, one run)" "$mem_before" "$mem_after" "$mem_after2" \
+    "$per" "<=2048" "$([ "$per" -le 2048 ] && echo met || echo MISSED)"
+printf '%-34s the second 1000 clients'"'"' growth / 1000; the first 1000 cost %s B each, with what the\n' "" "$first"
+printf '%-34s guard spends once when it first serves\n' ""
 printf '\nload average at end: %s; total wall time: %d s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" $((SECONDS - START_WALL))
