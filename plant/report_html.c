@@ -33,8 +33,13 @@ static const char CSS[] =
     "p.close{font-weight:bold}"
     ".meta td{border:none;padding:.1em 1em .1em 0}"
     ".sign td{height:3.2em;min-width:14em}"
-    "img{max-width:100%;border:1px solid #ddd}"
-    "@media print{body{margin:1cm}h2{page-break-after:avoid}table{page-break-inside:avoid}}";
+    /* the diagram fitted to the page, but never below 70 % of its size (its text is drawn
+     * at 11 px): a larger plant scrolls in its box; on paper, fitted to the page */
+    ".diagram{overflow:auto;max-height:85vh}"
+    ".diagram img{display:block;box-sizing:border-box;max-width:100%;border:1px solid #ddd}"
+    "p.diagram-note{font-size:.85em;color:#555}"
+    "@media print{body{margin:1cm}h2{page-break-after:avoid}table{page-break-inside:avoid}"
+    ".diagram{overflow:visible;max-height:none}.diagram img{min-width:0!important}}";
 
 static void status_td(FILE *o, int status)
 {
@@ -183,9 +188,23 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
         fputs("</p>\n", o);
     }
 
-    fputs("<h2>Diagram</h2>\n<p><img src=\"", o);
-    h(o, opts && opts->svg_name ? opts->svg_name : "cells.svg");
-    fputs("\" alt=\"cells, partners and connections\"></p>\n", o);
+    const char *svg = opts && opts->svg_name ? opts->svg_name : "cells.svg";
+    double sw = 0, sh = 0;
+    if (s7__report_svg_size(p, k, opts, &sw, &sh) < 0)
+        return S7_ERR_NOMEM;
+    fputs("<h2>Diagram</h2>\n<div class=\"diagram\"><a href=\"", o);
+    h(o, svg);
+    fputs("\"><img src=\"", o);
+    h(o, svg);
+    fprintf(o, "\" style=\"min-width:%.0fpx\" alt=\"cells, partners and connections\"></a></div>\n",
+            sw * 0.7);
+    fputs("<p class=\"diagram-note\">Fitted to the page down to 70 % of its size; a larger "
+          "plant scrolls in its box. The diagram alone: <a href=\"",
+          o);
+    h(o, svg);
+    fputs("\">", o);
+    h(o, svg);
+    fputs("</a>.</p>\n", o);
 
     fputs("<h2>Cells</h2>\n<table>\n<tr><th>Cell</th><th>Subnet</th><th>Partners</th>"
           "<th>Description</th></tr>\n",

@@ -22,6 +22,9 @@ const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap
 
 /* The width of s set in DejaVu Sans (bold: DejaVu Sans Bold) at size px (report_font.c). */
 double s7__text_width(const char *s, double size, int bold);
+/* The size in px the diagram (s7_plant_report_svg) will have: 0, or S7_ERR_NOMEM. */
+int s7__report_svg_size(const s7_plant *p, const s7_plant_check_report *chk,
+                        const s7_plant_report_opts *opts, double *width, double *height);
 
 /* The result of connection c in chk (NULL: not checked). */
 const s7_plant_check_conn *s7__report_result(const s7_plant_check_report *chk,

@@ -607,8 +607,10 @@ static void marker(FILE *o, const char *id, const char *fill)
             id, fill);
 }
 
-int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
-                        const s7_plant_report_opts *opts, FILE *o)
+/* Lays the diagram out and writes it to o; with o NULL, only says its size (size[0] width,
+ * size[1] height, in px). */
+static int svg_render(const s7_plant *p, const s7_plant_check_report *k,
+                      const s7_plant_report_opts *opts, FILE *o, double *size)
 {
     layout L;
     if (layout_build(&L, p, k)) {
@@ -670,6 +672,17 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     }
     if (k)
         L.height += 20; /* the legend */
+    if (size) {
+        size[0] = L.width;
+        size[1] = L.height;
+    }
+    if (!o) {
+        free(lab);
+        free(d);
+        free(bzs);
+        layout_free(&L);
+        return 0;
+    }
     fprintf(o,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
@@ -870,4 +883,20 @@ int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
     free(bzs);
     layout_free(&L);
     return ferror(o) ? S7_ERR_IO : 0;
+}
+
+int s7_plant_report_svg(const s7_plant *p, const s7_plant_check_report *k,
+                        const s7_plant_report_opts *opts, FILE *o)
+{
+    return svg_render(p, k, opts, o, NULL);
+}
+
+int s7__report_svg_size(const s7_plant *p, const s7_plant_check_report *k,
+                        const s7_plant_report_opts *opts, double *width, double *height)
+{
+    double size[2] = {0, 0};
+    int r = svg_render(p, k, opts, NULL, size);
+    *width = size[0];
+    *height = size[1];
+    return r;
 }

@@ -11,14 +11,17 @@
 //     unchecked grey),
 //   - router text outside its box, router box on a partner box, an interface's link through
 //     a partner's box, an interface's text on a partner box, a label or another one.
-// usage: node svg_measure.js CHROMIUM FILE.svg
+// With FILE.html (the report's index.html) it measures the page in a 1400 x 1000 window
+// instead: {diagram: {href, natural, shown, box, scroll_x}}: the diagram image's own width,
+// the width it is shown at, its box's width and whether the box scrolls sideways.
+// usage: node svg_measure.js CHROMIUM FILE.svg|FILE.html
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
 
 const [chrome, file] = process.argv.slice(2);
 if (!chrome || !file) {
-    console.error('usage: node svg_measure.js CHROMIUM FILE.svg');
+    console.error('usage: node svg_measure.js CHROMIUM FILE.svg|FILE.html');
     process.exit(2);
 }
 
@@ -178,23 +181,37 @@ function measure() {
     return JSON.stringify({ font: getComputedStyle(svg.querySelector('text')).fontFamily, partners: Object.keys(partners).length, routers, readiness, interfaces: ifTexts.map((o) => o.text), labels: labelWidths, connections, problems });
 }
 
+function measureHtml() {
+    const img = document.querySelector('.diagram img');
+    if (!img) return JSON.stringify({ diagram: null });
+    const box = img.closest('.diagram');
+    const a = img.closest('a');
+    return JSON.stringify({ diagram: { href: a ? a.getAttribute('href') : null, natural: img.naturalWidth,
+        shown: Math.round(img.getBoundingClientRect().width), box: box.clientWidth,
+        scroll_x: box.scrollWidth > box.clientWidth } });
+}
+
+const html = /\.html?$/.test(file);
+
 (async () => {
     try {
         const { targetId } = await send('Target.createTarget', { url: 'file://' + path.resolve(file) });
         const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+        if (html)
+            await send('Emulation.setDeviceMetricsOverride', { width: 1400, height: 1000, deviceScaleFactor: 1, mobile: false }, sessionId);
         let ready = false;
         for (let i = 0; i < 100 && !ready; i++) { // at most 10 s
             // about:blank is complete before the file arrives: wait for the SVG itself
             const r = await send('Runtime.evaluate', {
                 expression: "document.readyState === 'complete' && location.protocol === 'file:' && " +
-                    "!!document.documentElement && document.documentElement.localName === 'svg'",
+                    "!!document.documentElement && document.documentElement.localName === " + (html ? "'html'" : "'svg'"),
                 returnByValue: true }, sessionId);
             ready = r.result.value === true;
             if (!ready) await sleep(100);
         }
-        if (!ready) throw new Error('the SVG did not load within 10 s');
+        if (!ready) throw new Error((html ? 'the page' : 'the SVG') + ' did not load within 10 s');
         await send('Runtime.evaluate', { expression: 'document.fonts ? document.fonts.ready.then(() => 1) : 1', awaitPromise: true, returnByValue: true }, sessionId);
-        const r = await send('Runtime.evaluate', { expression: '(' + measure.toString() + ')()', returnByValue: true }, sessionId);
+        const r = await send('Runtime.evaluate', { expression: '(' + (html ? measureHtml : measure).toString() + ')()', returnByValue: true }, sessionId);
         if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails));
         console.log(r.result.value);
         await send('Browser.close').catch(() => {});

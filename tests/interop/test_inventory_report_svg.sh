@@ -4,7 +4,7 @@
 # every text with getBBox(), so the widths are the browser's, not the renderer's estimate.
 # For three plants (three cells with arrows that must jump over the middle cell, the docs
 # example, a cell of long names) with check results of every kind (pass, fail, unproven, not
-# checked), nothing may overlap: each partner's texts inside its box, each label's text
+# checked) and one of 50 partners, nothing may overlap: each partner's texts inside its box, each label's text
 # inside its label box, no label on a partner box or on another label, no arrow through a
 # partner's box; each arrow drawn in its result's colour (pass green, fail red, unproven and
 # not checked grey); the router (routers:) drawn under the cells with a link to each cell
@@ -111,6 +111,40 @@ check_ok "report of docs/inventory-example.yaml" "$S7_BIN" inventory report "$S7
 measure "$OUT2/cells.svg"
 check_eq "$P" none "docs example: nothing overlaps, measured in chromium"
 check_eq "$(fact 'set(c["stroke"] for c in d["connections"].values())')" "{'rgb(51, 51, 51)'}" "docs example without checks: arrows dark grey"
+
+# the page shows the diagram fitted to its width (1400 px window) down to 70 % of the
+# diagram's own size, linked to cells.svg; a plant wider than that scrolls in its box
+measure "$OUT2/index.html"
+check_eq "$(fact 'd["diagram"] and (d["diagram"]["href"], d["diagram"]["scroll_x"], d["diagram"]["shown"] == d["diagram"]["box"], d["diagram"]["natural"] > d["diagram"]["box"])')" "('cells.svg', False, True, True)" "docs example page: the diagram (wider than the page) is fitted to the page, no sideways scroll, linked to cells.svg"
+INVB="$S7_TEST_TMP/big.yaml"
+python3 - "$INVB" <<'EOF'
+import sys
+cells = ["ctrl", "line1", "line2", "line3", "pack"]
+out = ["plant: Forty-six connections", "cells:"]
+out += ["  - {name: %s, subnet: 10.20.%d.0/24}" % (c, i) for i, c in enumerate(cells)]
+out.append("partners:")
+names = []
+for i, c in enumerate(cells):
+    for k in range(10):
+        n = "hmi-%d" % k if i == 0 and k < 4 else "plc-%s-%d" % (c, k)
+        names.append(n)
+        kind = "hmi" if n.startswith("hmi") else "plc"
+        out.append("  - {name: %s, address: 10.20.%d.%d, cell: %s, kind: %s}" % (n, i, 10 + k, c, kind))
+out.append("connections:")
+plcs = [n for n in names if n.startswith("plc")]
+for j, p in enumerate(plcs):
+    a = names[(j * 7 + 3) % len(names)]
+    if a == p:
+        a = names[(j * 7 + 4) % len(names)]
+    out.append("  - {name: c%d, active: %s, passive: %s, exchanges: [{get: DB%d.DBB0..DBB31, cycle: 500ms}]}" % (j + 1, a, p, j + 1))
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+EOF
+OUTB="$S7_TEST_TMP/big"
+check_ok "report of 50 partners in 5 cells, 46 connections" "$S7_BIN" inventory report "$INVB" -o "$OUTB"
+measure "$OUTB/cells.svg"
+check_eq "$P" none "50 partners: nothing overlaps, measured in chromium"
+measure "$OUTB/index.html"
+check_eq "$(fact 'd["diagram"] and (d["diagram"]["scroll_x"], abs(d["diagram"]["shown"] - 0.7 * d["diagram"]["natural"]) <= 1)')" "(True, True)" "50 partners' page: the diagram shown at 70 % of its size ($(fact 'd["diagram"]')), the rest scrolls sideways"
 
 INV3="$S7_TEST_TMP/wide.yaml"
 cat >"$INV3" <<'EOF'
