@@ -137,6 +137,13 @@ wait_for '[ "$(last m2-status err)" -ge $((err2 + 20)) ] 2>/dev/null' ||
 check_eq "$(last m2-status status)" 1/1 "m2-status: STATUS 1/1"
 check_eq "$(last m2-status cause)" partner_down "m2-status: partner_down"
 check_match "$(last m2-status error)" '"name": "(refused|closed|io)"' "m2-status: the error is named"
+# a partner that served before and now refuses: not "wrong IP address" (its address was
+# right a moment ago) but a restart or an address conflict
+wait_for '[[ "$(last m2-status error)" == *'"'"'"name": "refused"'"'"'* ]]' ||
+    fail "m2-status: no refused reconnect attempt: $(last m2-status error)"
+E="$(last m2-status error)"
+check_contains "$E" "served it before: the CPU or its CP is restarting" "m2-status: refused after it served: a restart or an address conflict, said so"
+check_lacks "$E" "wrong IP address" "m2-status: refused after it served: not 'wrong IP address'"
 read -r ok1b err2b <<<"$(pair m1-status ok m2-status err)"
 # the same cycle: m1 made as many runs as m2 failed meanwhile (within a few cycles), no errors
 check_match "$((ok1b - ok1))" '^[0-9]+$' "m1 counted"
