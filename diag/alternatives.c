@@ -12,7 +12,8 @@
  *   C. (only when A and B found nothing) the other types at the other addresses; the first
  *      accepted -> WRONG_TSAP, and the type asked for is refused at the right address too;
  *   nothing accepted -> ALL_REFUSED: every resource in use, this partner not allowed, or not
- *   an S7 CPU.
+ *   an S7 CPU; but when every attempt failed at TCP already (refused, silent, unreachable),
+ *   PARTNER_GONE: the port that took the first connection went away during the check.
  * When the CR asked for went unanswered (a timeout, not a close) and one of A to C was
  * accepted, the CR asked for is sent once more: accepted -> LATE_ANSWER (the partner was
  * slow, not full or wrongly addressed).
@@ -238,9 +239,33 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
         s7__cat(ck->detail, sizeof ck->detail, "; the request asked for, sent again, accepted");
         return;
     }
-    size_t silent = 0;
-    for (size_t i = 0; i < r->nalts; i++)
-        silent += r->alts[i].result == S7_ERR_TIMEOUT;
+    /* gone: the attempts from the first that found no TCP connection on, when every one of
+     * them found none (the port went away and stayed away; the attempts before it may
+     * still have reached a dying listener) */
+    size_t silent = 0, gone = 0, first_gone = r->nalts;
+    for (size_t i = 0; i < r->nalts; i++) {
+        int e = r->alts[i].result;
+        int tcp = e == S7_ERR_REFUSED || e == S7_ERR_CONNECT_TIMEOUT || e == S7_ERR_UNREACH;
+        silent += e == S7_ERR_TIMEOUT;
+        if (tcp && first_gone == r->nalts)
+            first_gone = i;
+        gone += tcp && first_gone < r->nalts;
+    }
+    if (found < 0 && first_gone < r->nalts && gone == r->nalts - first_gone && gone >= 2) {
+        r->cr_cause = S7_DIAG_CR_PARTNER_GONE;
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the partner went away during the check: it accepted TCP on port %u and then "
+                 "closed the connection for %s, and the last %zu of %zu other attempts got no "
+                 "TCP connection at all (refused or no answer): the CPU (or its CP) restarted, "
+                 "was switched off or lost its link while it was asked; nothing here says the "
+                 "TSAP or its connection resources are wrong",
+                 r->port, asked, gone, r->nalts);
+        snprintf(ck->fix, sizeof ck->fix,
+                 "check again in a moment (the TCP check then tells whether the port stays "
+                 "closed); look at the CPU's state and diagnostics buffer for a restart");
+        s7__cat(ck->detail, sizeof ck->detail, ", none of them got a TCP connection");
+        return;
+    }
     if (found < 0 && err == S7_ERR_TIMEOUT && silent == r->nalts) {
         snprintf(ck->cause, sizeof ck->cause,
                  "the partner accepts TCP on port %u but never answers a COTP connection request "

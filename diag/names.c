@@ -131,6 +131,7 @@ const char *s7_diag_cr_cause_name(int cause)
     case S7_DIAG_CR_NOT_PROBED: return "not_probed";
     case S7_DIAG_CR_LATE_ANSWER: return "late_answer";
     case S7_DIAG_CR_NOT_ISO: return "not_iso_on_tcp";
+    case S7_DIAG_CR_PARTNER_GONE: return "partner_gone";
     default: return "unknown";
     }
 }

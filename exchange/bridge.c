@@ -360,60 +360,6 @@ size_t s7_bridge_npartners(const s7_bridge *b) { return b->np; }
 
 /* ---------------------------------------------------------------- errors */
 
-/* The cause and fix of a connection that fails after the partner served it: its address and
- * port are right then (the first-time wording, "wrong IP address", would send a user to the
- * wrong place); what changed is the partner or the way to it.  0 when rc is not one of
- * those errors. */
-static int served_before(int rc, const partner *p, char *cause, size_t ccap, char *fix, size_t fcap)
-{
-    switch (rc) {
-    case S7_ERR_REFUSED:
-        s7__errf(cause, ccap,
-                 "%s port %u refused the connection (TCP RST) but served it before: the CPU or "
-                 "its CP is restarting (hardware download, power cycle, firmware update), or "
-                 "another device took its IP address (an address conflict)",
-                 p->addr, p->port);
-        s7__errf(fix, fcap,
-                 "wait: the connection is tried again by itself; if it lasts, look at the CPU's "
-                 "display or web server and for a second device on the address (arping -D %s)",
-                 p->addr);
-        return 1;
-    case S7_ERR_CONNECT_TIMEOUT:
-        s7__errf(cause, ccap,
-                 "no answer to the connection attempt, but %s served it before: the CPU is off "
-                 "or restarting, its cable or switch port is down, or a firewall now drops TCP "
-                 "port %u",
-                 p->addr, p->port);
-        s7__errf(fix, fcap,
-                 "check the CPU's power and link and the switch port on the way; when the CPU "
-                 "is up, s7 doctor %s tells a firewall from the device",
-                 p->addr);
-        return 1;
-    case S7_ERR_UNREACH:
-        s7__errf(cause, ccap,
-                 "%s cannot be reached (no route, or no answer to ARP), but it was reached "
-                 "before: the CPU is off or its link is down, or a router on the way lost its "
-                 "route",
-                 p->addr);
-        s7__errf(fix, fcap,
-                 "check the CPU's power and link; if it is up, s7 doctor %s shows where the "
-                 "path ends",
-                 p->addr);
-        return 1;
-    case S7_ERR_CR_REJECTED:
-        s7__errf(cause, ccap,
-                 "the CPU refused the connection request it accepted before: its connection "
-                 "resources are used up by other partners now, or its configuration changed "
-                 "(rack/slot, TSAPs, the connection table)");
-        s7__errf(fix, fcap,
-                 "s7 doctor %s shows the CPU's free connection resources; free one (an HMI or "
-                 "a PG connected too) or raise the CPU's budget",
-                 p->addr);
-        return 1;
-    default: return 0;
-    }
-}
-
 static void set_error(s7_bridge_error *e, const partner *p, const char *what, int rc,
                       const s7_client *c, const char *why, const s7_item *items, size_t n)
 {
@@ -463,7 +409,9 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
     memset(&ctx, 0, sizeof ctx);
     ctx.host = p->host;
     ctx.port = p->port;
-    if (p->st.connects && served_before(rc, p, e->cause, sizeof e->cause, e->fix, sizeof e->fix))
+    /* a CPU that served the bridge before: its address was right, something changed */
+    if (p->st.connects &&
+        s7_err_explain_served(rc, &ctx, e->cause, sizeof e->cause, e->fix, sizeof e->fix))
         return;
     if (!s7_err_explain(rc, &ctx, e->cause, sizeof e->cause, e->fix, sizeof e->fix))
         snprintf(e->cause, sizeof e->cause, "%s", s7_strerror(rc));

@@ -153,9 +153,13 @@ typedef enum s7_diag_cr_cause {
     S7_DIAG_CR_ALL_REFUSED,
     S7_DIAG_CR_NOT_PROBED,
     S7_DIAG_CR_LATE_ANSWER,
-    S7_DIAG_CR_NOT_ISO /* the answer to the CR is not ISO-on-TCP: another service on the port */
+    S7_DIAG_CR_NOT_ISO, /* the answer to the CR is not ISO-on-TCP: another service on the port */
+    S7_DIAG_CR_PARTNER_GONE /* the CR was refused, then every alternative found the port
+                             * closed or silent at TCP: the partner went away during the check
+                             * (a restart, a power cut), no TSAP or pool conclusion holds */
 } s7_diag_cr_cause;
-/* "none" "resources_exhausted" "wrong_tsap" "all_refused" "not_probed" "late_answer" */
+/* "none" "resources_exhausted" "wrong_tsap" "all_refused" "not_probed" "late_answer"
+ * "not_iso_on_tcp" "partner_gone" */
 S7_API const char *s7_diag_cr_cause_name(int cause);
 
 /* One connection attempt with other TSAPs (doctor alternatives and discover). */

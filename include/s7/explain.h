@@ -75,6 +75,16 @@ typedef struct s7_err_ctx {
 S7_API int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap, char *fix,
                           size_t fix_cap);
 
+/* The same for a connection error of a partner that served this address, port and TSAPs
+ * before (a bridge's CPU that was connected, a monitored connection that passed): its address
+ * was right then, so the cause is what changed: S7_ERR_REFUSED a restart of the CPU or its CP,
+ * or an address conflict; _CONNECT_TIMEOUT power, link or a new firewall rule; _UNREACH power,
+ * link or a route; _CR_REJECTED connection resources taken by other partners or a changed
+ * configuration.  Returns 1 for those four, 0 for any other error ("" written: use
+ * s7_err_explain). */
+S7_API int s7_err_explain_served(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap,
+                                 char *fix, size_t fix_cap);
+
 /* The cause and the fix of an item return code for an item of area (S7_AREA_*) and db, the
  * one wording the command line and the doctor share: 0x0A for a DB (the DB does not exist) or
  * an area (not on this CPU; T and C not on S7-1200/1500), 0x05 for a DB at offset 0 when the

@@ -345,6 +345,50 @@ check_contains "$(jq 'f["cause"]')" "never answers a COTP connection request" "s
 check_eq "$(jq 'len(d["cr"]["alternatives"]) <= 2')" true "silent: stops asking after two unanswered CRs"
 check_eq "$(( (t1 - t0) / 1000000 < 6000 ))" 1 "silent: done within a few timeouts (two runs)"
 
+# ---------------------------------------------------------------- cr_rejected: the partner went away
+# a partner that takes the connection request's TCP connection, closes it and stops
+# listening (a CPU that restarts while the doctor asks): not "every connection request
+# refused, all resources in use" but partner_gone (one fake per run: JSON, then text)
+start_gone() {
+    gport=$(free_port) || die "no free port"
+    python3 -c '
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
+ppid = os.getppid()
+while os.getppid() == ppid:
+    try:
+        c = s.accept()[0]
+    except socket.timeout:
+        continue
+    c.settimeout(2)
+    try:
+        d = c.recv(4096)
+    except OSError:
+        d = b""
+    c.close()
+    if d:  # the CR: gone from here on
+        s.close()
+        break
+' "$gport" &
+    GONE=$!
+    on_exit "kill $GONE 2>/dev/null; wait $GONE 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$gport") 2>/dev/null && break; sleep 0.05; done
+}
+start_gone
+RC=0
+JS="$("$S7_BIN" doctor "127.0.0.1:$gport" --timeout 500 --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
+wait "$GONE" 2>/dev/null
+start_gone
+TRC=0
+TXT="$("$S7_BIN" doctor "127.0.0.1:$gport" --timeout 500 2>&1)" || TRC=$?
+wait "$GONE" 2>/dev/null
+expect cr_rejected 3 cotp "check again in a moment" "cr_rejected (the partner went away after the CR)"
+check_eq "$(jq 'd["cr"]["cause"]')" partner_gone "gone: cr.cause partner_gone"
+check_contains "$(jq 'f["cause"]')" "the partner went away during the check" "gone: the cause says it went away"
+check_lacks "$(jq 'f["cause"]')" "connection resources are in use" "gone: no connection resources blamed"
+check_eq "$(jq 'len(d["cr"]["alternatives"]) > 2 and all(a["result"] in ("refused", "connect_timeout") for a in d["cr"]["alternatives"][-2:])')" true "gone: the last alternatives failed at TCP"
+
 # ---------------------------------------------------------------- cr_rejected: not ISO-on-TCP
 # another service on the port (one that answers with HTTP, an echo that sends the CR back):
 # not an S7 CPU, so no TSAPs are tried and no connection resources blamed

@@ -2,7 +2,9 @@
 # s7 inventory monitor on a small inventory of two CPU emulators on loopback: both pass in the
 # first rounds; the /metrics endpoint is scraped with curl and checked with promtool (a
 # checker s7kit did not write); then one emulator is stopped and the monitor reports the
-# change (pass ok -> fail port_closed, with cause and fix), runs the --on-change hook with
+# change (pass ok -> fail port_closed, with cause and fix: a restart or an address conflict,
+# as the port served before; a monitor started after the fault gives the doctor's
+# first-contact cause), runs the --on-change hook with
 # the change in its environment, writes JSON lines valid against
 # docs/schema/s7-inventory-monitor.schema.json and exits 1 (--exit-on-change).  With
 # --json-lines - stdout holds JSON only; a JSON-lines file that cannot be written stops the
@@ -99,6 +101,10 @@ ended "$MON"
 check_eq "$RC" 1 "monitor exits 1 at the change (--exit-on-change)"
 check_match "$(cat "$OUT")" "CHANGE hmi-b: pass ok -> fail port_closed" "the change is printed"
 check_contains "$(cat "$OUT")" "fix: " "the change comes with a fix"
+# the port closed on a connection that passed a moment ago: its address was right, so the
+# cause is not "not the CPU's address" but a restart or an address conflict
+check_contains "$(cat "$OUT")" "refused the connection (TCP RST) but served it before: the CPU or its CP is restarting" "a port closed after passing: a restart or an address conflict"
+check_lacks "$(cat "$OUT")" "it is not the CPU's (or its CP's) Ethernet interface" "a port closed after passing: not 'not the CPU's interface'"
 check_eq "$(grep -c CHANGE "$OUT")" 1 "only hmi-b changed"
 check_eq "$(cat "$HOOK" 2>/dev/null)" "hmi-b pass fail port_closed" "--on-change ran with the change"
 check_eq "$(grep -c '"event": "change"' "$JL")" 1 "one change in the JSON lines"
@@ -139,6 +145,8 @@ fi
 ended "$MON2"
 check_eq "$RC" 1 "a fault found in the first round exits 1"
 check_match "$(cat "$OUT2")" "CHANGE hmi-b: \(start\) -> fail port_closed" "... printed as a change from the start"
+check_contains "$(cat "$OUT2")" "nothing listens on TCP port $P_B at that address" "never passed: the doctor's cause for a closed port"
+check_lacks "$(cat "$OUT2")" "served it before" "never passed: no 'served it before'"
 check_eq "$(cat "$H2" 2>/dev/null)" "hmi-b [] fail port_closed" "the hook ran once, PREVIOUS empty, and was waited for"
 
 # --json-lines -: standard output holds the JSON lines only; the CHANGE lines and the

@@ -82,6 +82,7 @@ static void test_names(void)
     CHECK_STR(s7_diag_cr_cause_name(S7_DIAG_CR_ALL_REFUSED), "all_refused");
     CHECK_STR(s7_diag_cr_cause_name(S7_DIAG_CR_NOT_PROBED), "not_probed");
     CHECK_STR(s7_diag_cr_cause_name(S7_DIAG_CR_LATE_ANSWER), "late_answer");
+    CHECK_STR(s7_diag_cr_cause_name(S7_DIAG_CR_PARTNER_GONE), "partner_gone");
     CHECK_STR(s7_diag_cr_cause_name(S7_DIAG_CR_NOT_ISO), "not_iso_on_tcp");
     CHECK_STR(s7_scan_state_name(S7_SCAN_FILTERED), "filtered");
     CHECK_STR(s7_scan_state_name(S7_SCAN_ANSWERING), "answering");

@@ -17,6 +17,8 @@
 #include "hook.h"
 #include "inventory.h"
 #include "metrics.h"
+#include "s7/diag.h"
+#include "s7/explain.h"
 #include "s7/plant.h"
 #include "s7/plant_check.h"
 #include "util/clock.h"
@@ -34,6 +36,7 @@ typedef struct mon_conn {
     int status;
     char verdict[32], detail[700], cause[700], fix[700];
     int64_t since_ms;
+    int passed;    /* it passed in an earlier round: its address, port and TSAPs were right */
     long check_ms; /* how long its check took in the last round */
     uint64_t rounds, failed_rounds, changes;
     mon_ex *ex;
@@ -234,6 +237,32 @@ static void on_conn(void *ctx, const s7_plant_check_report *r, size_t i)
     m->last_cb = now;
 }
 
+/* A connection that passed before and now finds the port closed or gets no answer: the
+ * doctor's first-contact cause ("not the CPU's address") does not fit an address that
+ * worked; the library's wording for a partner that served before does.  (A refused CR keeps
+ * the doctor's cause: its probes of other TSAPs tell full pools, a wrong TSAP and a partner
+ * gone during the check apart.) */
+static void served_cause(const mon *m, mon_conn *mc)
+{
+    static const struct {
+        int verdict, err;
+    } map[] = {{S7_DIAG_PORT_CLOSED, S7_ERR_REFUSED}, {S7_DIAG_NO_ANSWER, S7_ERR_CONNECT_TIMEOUT}};
+    if (!mc->passed || mc->status == S7_PLANT_PASS)
+        return;
+    int v = s7_diag_verdict_parse(mc->verdict);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].verdict == v) {
+            const s7_plant_partner *pp = &m->p->partners[mc->conn->passive];
+            s7_err_ctx ctx;
+            memset(&ctx, 0, sizeof ctx);
+            ctx.host = pp->address[0] ? pp->address : pp->host;
+            ctx.port = pp->port;
+            s7_err_explain_served(map[i].err, &ctx, mc->cause, sizeof mc->cause, mc->fix,
+                                  sizeof mc->fix);
+            return;
+        }
+}
+
 /* Takes one round's report into m; returns the number of changes. */
 static size_t take(mon *m, const s7_plant_check_report *r)
 {
@@ -274,6 +303,9 @@ static size_t take(mon *m, const s7_plant_check_report *r)
         snprintf(mc->detail, sizeof mc->detail, "%s", cr->detail);
         snprintf(mc->cause, sizeof mc->cause, "%s", cr->cause);
         snprintf(mc->fix, sizeof mc->fix, "%s", cr->fix);
+        served_cause(m, mc);
+        if (cr->status == S7_PLANT_PASS)
+            mc->passed = 1;
         mc->rounds++;
         if (cr->status != S7_PLANT_PASS)
             mc->failed_rounds++;
