@@ -24,7 +24,10 @@ enum {
 typedef struct s7__profile_ext {
     int family;
     uint16_t res_pg, res_os; /* connections reserved for PG / OP (SZL 0x0132) */
-    uint32_t mpi_bps;        /* SZL 0x0131 (0 when the family has no MPI) */
+    uint32_t mpi_bps;        /* SZL 0x0131 index 1 mpi_bps (0 when the family has no MPI) */
+    uint32_t kbus_bps;       /* SZL 0x0131 index 1 kbus_bps */
+    uint32_t eth_bps;        /* SZL 0x0131 index 1 record bytes 14..17 (a PN CPU's 100 Mbit/s) */
+    int szl_400;             /* SZL 0x0131 records of the captured S7-400 where it showed them */
     uint16_t hw_version;     /* SZL 0x0011 index 1/6 Ausbg */
     uint32_t vmem_size;      /* V memory (DB1) created with the CPU, 0 none */
     const char *mc_serial;   /* SZL 0x001C index 8 */
@@ -242,7 +245,9 @@ int s7__ud_push(uint8_t *out, size_t lim, uint8_t group, uint8_t subfn, uint8_t 
 /* ---------------------------------------------------------------- cyclic.c */
 
 #define S7__CYC_PER_CONN 8 /* subscriptions one connection may hold */
-#define S7__CYC_PER_CPU 32 /* subscriptions of all connections together */
+/* Subscriptions of all connections together: the "anz" (maximum number of cyclic read
+ * jobs) the CPU reports in SZL 0x0131 index 3 (szl.c), 16 on a 315-2, 32 on the S7-400. */
+int s7__cyc_per_cpu(const s7_cpu *cpu);
 
 /* Userdata group 2 (cyclic data) request u.  Returns the reply length or an error. */
 int s7__cyclic(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t ref, uint8_t *out,

@@ -20,8 +20,8 @@
  *   every unsubscribe.  The job ends there; a disconnect ends all of the connection's.
  *
  * Choices where no capture shows the real answer (each a code from the S7 parameter
- * error table): more than S7__CYC_PER_CONN jobs on a connection or S7__CYC_PER_CPU on the
- * CPU: 0xD062 (resource error: job list full); a time base above 2 or a factor 0: 0xD008
+ * error table): more than S7__CYC_PER_CONN jobs on a connection or s7__cyc_per_cpu() on the
+ * CPU (the maximum its SZL 0x0131 index 3 reports): 0xD062 (resource error: job list full); a time base above 2 or a factor 0: 0xD008
  * (illegal scan rate); a modify of a job that does not exist: 0xD0A5 (referenced job not
  * found); items that do not parse: 0xD401; values that do not fit one PDU: 0x8500.
  * Served on the 300/400 families; the others answer 0x8104 (userdata.c), as for any
@@ -134,7 +134,8 @@ static int subscribe(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t
         j = find_job(sess, u->seq);
         if (!j)
             return fail(u, ref, seq, 0xD0A5, out, lim);
-    } else if (s7__cyclic_count(sess) >= S7__CYC_PER_CONN || cpu->cyc_total >= S7__CYC_PER_CPU) {
+    } else if (s7__cyclic_count(sess) >= S7__CYC_PER_CONN ||
+               cpu->cyc_total >= s7__cyc_per_cpu(cpu)) {
         return fail(u, ref, seq, 0xD062, out, lim);
     }
     size_t cap = lim > PUSH_OVERHEAD ? lim - PUSH_OVERHEAD : 0;

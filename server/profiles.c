@@ -141,20 +141,23 @@ static const s7_profile PROFILES[] = {
 static const char *const NAMES[] = {"s7-300", "s7-400",      "s7-1200", "s7-1500",
                                     "logo8",  "s7-200smart", NULL};
 
-/* Family details, same order as PROFILES. */
+/* Family details, same order as PROFILES.  The s7-300's SZL 0x0131 index 1 rates are a
+ * real 315-2 PN/DP's (snap7_s300_everything.pcapng: MPI 12 Mbit/s, K-bus 187.5 kbit/s,
+ * 100 Mbit/s); no capture shows the other families' record. */
 static const s7__profile_ext EXTS[] = {
-    {S7__FAM_CLASSIC, 1, 1, 187500, 4, 0, "MMC 267FF11F", 0x41200909},
-    {S7__FAM_CLASSIC, 1, 1, 187500, 3, 0, "MC 4C7A0213", 0},
-    {S7__FAM_PLUS, 4, 12, 0, 4, 0, "SMC 6B9E1C55", 0},
-    {S7__FAM_PLUS, 4, 4, 0, 2, 0, "SMC 1D34F0A2", 0},
-    {S7__FAM_LOGO, 0, 0, 0, 1, 851, "", 0},
-    {S7__FAM_S7200, 1, 8, 0, 1, 8192, "", 0},
+    {S7__FAM_CLASSIC, 1, 1, 12000000, 187500, 100000000, 0, 4, 0, "MMC 267FF11F", 0x41200909},
+    {S7__FAM_CLASSIC, 1, 1, 187500, 187500, 0, 1, 3, 0, "MC 4C7A0213", 0},
+    {S7__FAM_PLUS, 4, 12, 0, 0, 0, 0, 4, 0, "SMC 6B9E1C55", 0},
+    {S7__FAM_PLUS, 4, 4, 0, 0, 0, 0, 2, 0, "SMC 1D34F0A2", 0},
+    {S7__FAM_LOGO, 0, 0, 0, 0, 0, 0, 1, 851, "", 0},
+    {S7__FAM_S7200, 1, 8, 0, 0, 0, 0, 1, 8192, "", 0},
 };
 
-static const s7__profile_ext EXT_CLASSIC = {S7__FAM_CLASSIC, 1, 1, 187500, 1, 0, "", 0};
-static const s7__profile_ext EXT_PLUS = {S7__FAM_PLUS, 1, 1, 0, 1, 0, "", 0};
-static const s7__profile_ext EXT_LOGO = {S7__FAM_LOGO, 0, 0, 0, 1, 851, "", 0};
-static const s7__profile_ext EXT_S7200 = {S7__FAM_S7200, 1, 1, 0, 1, 8192, "", 0};
+static const s7__profile_ext EXT_CLASSIC = {
+    S7__FAM_CLASSIC, 1, 1, 187500, 187500, 0, 0, 1, 0, "", 0};
+static const s7__profile_ext EXT_PLUS = {S7__FAM_PLUS, 1, 1, 0, 0, 0, 0, 1, 0, "", 0};
+static const s7__profile_ext EXT_LOGO = {S7__FAM_LOGO, 0, 0, 0, 0, 0, 0, 1, 851, "", 0};
+static const s7__profile_ext EXT_S7200 = {S7__FAM_S7200, 1, 1, 0, 0, 0, 0, 1, 8192, "", 0};
 
 /* Case-insensitive ASCII comparison of two NUL-terminated names. */
 static int name_eq(const char *a, const char *b)

@@ -83,6 +83,19 @@ static const uint8_t REC_0131[][40] = {
      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}};
 
+/* SZL 0x0131 records of the captured S7-400 (wincc_s400_production.pcapng, frames 10 and
+ * 12), which the s7-400 profile answers in place of the 315-2's: index 3, operator
+ * interface (every function and area, 32 cyclic read jobs at 100 ms .. 90 s; its PDU is
+ * set from the profile), index 0x10, messages (group status, SCAN, ALARM / ALARM_8 /
+ * NOTIFY, archives; no 315-2 record of index 0x10 is captured: the 300 answers zeros). */
+static const uint8_t REC_0131_400[][40] = {
+    {0x00, 0x03, 0xFF, 0xFF, 0x83, 0x01, 0x01, 0xE0, 0x00, 0x20, 0x00, 0x01, 0x03, 0x84,
+     0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+    {0x00, 0x10, 0x3F, 0x00, 0x0F, 0x00, 0x3F, 0x00, 0x7F, 0x00, 0x00, 0x40, 0x3F, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}};
+
 /* OBs whose interrupt status (0x0222) a 300 reports */
 static const uint8_t OBS_300[] = {1,  10, 11, 12, 13, 14, 15, 16, 17,  20,  21,  22,  23, 30,
                                   31, 32, 33, 34, 35, 36, 37, 38, 40,  41,  42,  43,  44, 45,
@@ -117,6 +130,25 @@ static void text(uint8_t *dst, size_t n, const char *s, uint8_t pad)
         k = n;
     memcpy(dst, s ? s : "", k);
     memset(dst + k, pad, n - k);
+}
+
+/* The known SZL 0x0131 record of that index for this CPU (the S7-400's where the captured
+ * 400 showed it, else the 315-2's), NULL when none is known. */
+static const uint8_t *rec_0131(const s7_cpu *cpu, uint16_t index)
+{
+    for (size_t i = 0; cpu->ext->szl_400 && i < N_OF(REC_0131_400); i++)
+        if (s7__be16(REC_0131_400[i]) == index)
+            return REC_0131_400[i];
+    for (size_t i = 0; i < N_OF(REC_0131); i++)
+        if (s7__be16(REC_0131[i]) == index)
+            return REC_0131[i];
+    return NULL;
+}
+
+int s7__cyc_per_cpu(const s7_cpu *cpu)
+{
+    const uint8_t *r = rec_0131(cpu, 0x0003);
+    return r ? s7__be16(r + 8) : 32; /* anz: maximum number of cyclic read jobs */
 }
 
 /* Non-zero when v is one of l[0..n-1]. */
@@ -412,9 +444,9 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             rc = answer(id, index, 40, 1, 0, out, len, &r);
             if (rc == 0)
                 s7__put_be16(r, index);
-            for (size_t i = 0; rc == 0 && i < N_OF(REC_0131); i++)
-                if (s7__be16(REC_0131[i]) == index)
-                    memcpy(r, REC_0131[i], 40);
+            const uint8_t *known = rec_0131(cpu, index);
+            if (rc == 0 && known)
+                memcpy(r, known, 40);
             if (rc == 0 && index == 0x0003) /* the PDU of test and commissioning functions:
                                              * the CPU's (a real 400 says 480 where a 315-2
                                              * says 240) */
@@ -427,7 +459,8 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
             s7__put_be16(r + 2, pf->max_pdu);
             s7__put_be16(r + 4, pf->max_conn[0]);
             s7__put_be32(r + 6, cpu->ext->mpi_bps);
-            s7__put_be32(r + 10, cpu->ext->mpi_bps);
+            s7__put_be32(r + 10, cpu->ext->kbus_bps);
+            s7__put_be32(r + 14, cpu->ext->eth_bps);
         }
         return rc;
     case 0x0132:
@@ -458,8 +491,11 @@ int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint3
                                      ? pf->protection_level
                                      : 1;
                 s7__put_be16(r, 0x0004);
-                s7__put_be16(r + 2, 1);     /* sch_schal: the mode switch protects nothing */
-                s7__put_be16(r + 4, level); /* sch_par: parameterized level */
+                s7__put_be16(r + 2, 1); /* sch_schal: the mode switch protects nothing */
+                /* sch_par: the level assigned with a password, 0 when none is (level
+                 * 1), as every captured CPU without a password answers (315-2, IM151-8,
+                 * S7-400); step7_s300_AuthPassword's 315-2 at level 3 answers 3 */
+                s7__put_be16(r + 4, level == 1 ? 0 : level);
                 s7__put_be16(r + 6, level); /* sch_rel: level in force */
                 s7__put_be16(r + 8, cpu->state == S7_CPU_STATE_RUN ? 2 : 3); /* RUN-P / STOP */
                 s7__put_be16(r + 10, 0); /* anl_sch: no startup switch */

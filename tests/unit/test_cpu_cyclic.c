@@ -169,7 +169,7 @@ static void test_errors(void)
     s7_setup su = {1, 1, 240};
     int n = s7_setup_req_encode(req, sizeof req, 0, &su);
     s7_cpu_handle(cpu, &s2, req, (size_t)n, out, sizeof out);
-    cpu->cyc_total = S7__CYC_PER_CPU;
+    cpu->cyc_total = s7__cyc_per_cpu(cpu);
     CHECK(subscribe(cpu, &s2, S7_CYC_TRANSFER, 0, 1000, &sp, 1, &u) >= 0);
     CHECK_INT(u.err, 0xD062);
     cpu->cyc_total = S7__CYC_PER_CONN;
@@ -229,9 +229,53 @@ static void test_errors(void)
     s7_cpu_free(cpu);
 }
 
+/* The CPU's limit is the one its SZL 0x0131 index 3 reports (anz, the maximum number of
+ * cyclic read jobs): 16 on a 315-2 (its record in wincc_s300_setup-alarm-read-write), 32 on
+ * the captured S7-400 (wincc_s400_production, frame 10).  Jobs on three connections: the
+ * 17th is refused on the 300 (the emulator took 32 whatever its SZL said), taken on the
+ * 400. */
+static void test_cpu_limit_is_szl(void)
+{
+    static const char *const prof[2] = {"s7-300", "s7-400"};
+    static const int anz[2] = {16, 32};
+    for (int k = 0; k < 2; k++) {
+        s7_cpu_session s[5];
+        s7_cpu *cpu = mk(prof[k], &s[0], 240);
+        for (int i = 1; i < 5; i++) {
+            s7__cpu_session_init(&s[i]);
+            s7_setup su = {1, 1, 240};
+            int n = s7_setup_req_encode(req, sizeof req, 0, &su);
+            CHECK_INT(s7_cpu_handle(cpu, &s[i], req, (size_t)n, out, sizeof out), 20);
+        }
+        s7_cpu_add_db(cpu, 1, 8, 0);
+        s7_var_spec sp = {S7_TS_BYTE, 4, 1, S7_AREA_DB, 0};
+        s7_ud u;
+        /* the SZL says it */
+        int n = s7_szl_req_encode(req, sizeof req, 7, 0x0131, 0x0003);
+        CHECK(answer(s7_cpu_handle(cpu, &s[0], req, (size_t)n, out, sizeof out), &u) >= 0);
+        CHECK(u.err == 0 && u.plen == 48);
+        CHECK_INT(u.plen == 48 ? (u.payload[16] << 8 | u.payload[17]) : -1, anz[k]);
+        CHECK_INT(s7__cyc_per_cpu(cpu), anz[k]);
+        int taken = 0;
+        for (int i = 0; i < anz[k]; i++) {
+            CHECK(subscribe(cpu, &s[i / S7__CYC_PER_CONN], S7_CYC_TRANSFER, 0, 1000, &sp, 1, &u) >=
+                  0);
+            taken += u.err == 0;
+        }
+        CHECK_INT(taken, anz[k]);
+        CHECK(subscribe(cpu, &s[4], S7_CYC_TRANSFER, 0, 1000, &sp, 1, &u) >= 0);
+        CHECK_INT(u.err, 0xD062); /* the anz+1st, on the fifth connection */
+        for (int i = 0; i < 5; i++)
+            s7__cpu_session_release(&s[i]);
+        CHECK_INT(cpu->cyc_total, 0);
+        s7_cpu_free(cpu);
+    }
+}
+
 int main(void)
 {
     test_subscribe_push();
     test_errors();
+    test_cpu_limit_is_szl();
     return t_done();
 }

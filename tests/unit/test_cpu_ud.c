@@ -379,21 +379,27 @@ static void test_szl_misc(void)
     /* 0x0174 of an LED that does not exist: D402 */
     r = szl(cpu, &s, 3, 0x0174, 0x0099);
     CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0xD402);
-    /* 0x0232 index 4: level 1, switch STOP (3) now, RUN-P (2) in RUN */
+    /* 0x0232 index 4: level 1 in force, none assigned with a password (0, as the captured
+     * 315-2, IM151-8 and S7-400 without a password answer: tia_s300_goOnline,
+     * s7comm_reading_plc_status, wincc_s400_production), switch STOP (3) now, RUN-P (2) in
+     * RUN */
     r = szl(cpu, &s, 4, 0x0232, 0x0004);
     CHECK_HEX(out, r,
               "32 07 0000 0004 000C 0034 00 01 12 08 12 84 01 07 00 00 0000 FF 09 0030 0232 0004 "
               "0028 0001"
-              "0004 0001 0001 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
+              "0004 0001 0000 0001 0003 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 "
               "0000 0000 0000 0000");
     s7_cpu_set_state(cpu, S7_CPU_STATE_RUN);
     r = szl(cpu, &s, 4, 0x0132, 0x0004);
     CHECK_INT(ud_dec(r, &p, &u), 0);
     CHECK_INT(u.payload[8 + 9], 2);
-    /* 0x0131 index 1: pdu 240, 16 connections */
+    /* 0x0131 index 1: pdu 240, 16 connections, MPI 12 Mbit/s, K-bus 187.5 kbit/s and
+     * 100 Mbit/s, as the captured 315-2 PN/DP answers Snap7 (snap7_s300_everything.pcapng;
+     * Snap7's GetCpInfo reads the two rates) */
     r = szl(cpu, &s, 5, 0x0131, 0x0001);
     CHECK_INT(ud_dec(r, &p, &u), 0);
-    CHECK(memcmp(u.payload, "\x01\x31\x00\x01\x00\x28\x00\x01\x00\x01\x00\xF0\x00\x10", 14) == 0);
+    CHECK(u.plen == 48);
+    CHECK_HEX(u.payload, 26, "0131 0001 0028 0001 0001 00F0 0010 00B71B00 0002DC6C 05F5E100");
     /* python-snap7 3.x (get_cp_info, get_protection) asks 0x0131 and 0x0232 with index 0
      * and its data item's return code 0x0A (python-snap7 issue #783): the index 1 and index
      * 4 records, with their index in the header */
@@ -452,6 +458,22 @@ static void test_szl_misc(void)
         r = szl(c4, &s4, 5, 0x0131, 0x0003);
         CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48 && u.payload[14] == 0x01 &&
               u.payload[15] == 0xE0);
+        /* the whole record is the captured 400's (frame 10): every function and area, 32
+         * cyclic read jobs at 1..900 x 100 ms (the 315-2's says 16 at 1..521) */
+        CHECK_HEX(u.payload, u.plen,
+                  "0131 0003 0028 0001 0003 FFFF 8301 01E0 0020 0001 0384 0001 0000 0000 0000 "
+                  "0000 0000 0000 0000 0000 0000 0000 0000 0000");
+        /* index 0x10, messages, as the captured 400 answers it (frame 12; was all zeros:
+         * no message functions, on a CPU that serves ALARM_8) */
+        r = szl(c4, &s4, 5, 0x0131, 0x0010);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0);
+        CHECK_HEX(u.payload, u.plen,
+                  "0131 0010 0028 0001 0010 3F00 0F00 3F00 7F00 0040 3F00 0000 0000 0000 0000 "
+                  "0000 0000 0000 0000 0000 0000 0000 0000 0000");
+        /* index 4, protection: 1 by the switch, none assigned, 1 in force (frame 4) */
+        r = szl(c4, &s4, 5, 0x0132, 0x0004);
+        CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 48);
+        CHECK_HEX(u.payload + 8, 8, "0004 0001 0000 0001");
         s7__cpu_session_release(&s4);
         s7_cpu_free(c4);
     }
