@@ -89,7 +89,9 @@ int s7_sconn_accept(s7_sconn *sc, s7_buf *out)
     memset(cc.param_order, 0, sizeof cc.param_order); /* C0, C1, C2 as real CPUs send them */
     if (cc.tpdu_size > 0x0B)
         cc.tpdu_size = 0x0B; /* class 0 over RFC 1006: 2048 at most */
-    sc->tpdu = s7_tpdu_size_bytes(cc.tpdu_size);
+    /* a CR without the TPDU size gets a CC without it: ISO 8073's default of 128 octets
+     * then holds both ways, as the client side takes it (conn.c on_cc) */
+    sc->tpdu = cc.tpdu_size ? s7_tpdu_size_bytes(cc.tpdu_size) : 128;
     if (s7_buf_reserve(out, 300) < 0)
         return fail(sc, S7_ERR_NOMEM, "out of memory%s", NULL);
     int n = s7_cotp_encode(out->p + out->len, out->cap - out->len, &cc);

@@ -310,7 +310,8 @@ S7_API int s7_sconn_fail(s7_sconn *sc, int err, const char *reason);
 S7_API int s7_sconn_state(const s7_sconn *sc);
 /* Why the connection closed ("" while it is open); lives as long as sc. */
 S7_API const char *s7_sconn_reason(const s7_sconn *sc);
-/* The TPDU size confirmed in the CC in bytes (0 before). */
+/* The TPDU size confirmed in the CC in bytes (128, ISO 8073's default, when the CR and so
+ * the CC have none; 0 before). */
 S7_API uint32_t s7_sconn_tpdu(const s7_sconn *sc);
 /* Bytes sc holds for a PDU being reassembled from DT fragments (for the engine's memory
  * accounting). */

@@ -230,11 +230,12 @@ static void test_dt_header(void)
     CHECK(pdus > 0 && errors > 0 && waits > 0); /* each outcome was tried */
 }
 
-/* A CR asking for TPDU 128 (0x07): a 300-byte reply leaves in 3 fragments. */
-static void test_reply_fragments(void)
+/* The CR cr (its CC cc_len bytes), setup, and a read whose reply is 318 bytes: the reply
+ * in 3 fragments of at most 128 bytes. */
+static void reply_fragments(const char *cr, size_t cc_len, const char *log)
 {
     uint8_t in[256];
-    size_t n = t_hex("03 00 00 16 11 E0 00 00 00 01 00 C0 01 07 C1 02 01 00 C2 02 01 01", in, 64);
+    size_t n = t_hex(cr, in, 64);
     n += t_hex(SETUP_HEX, in + n, 64);
     s7_var_spec spec = {S7_TS_BYTE, 300, 1, S7_AREA_DB, 0};
     uint8_t pdu[64];
@@ -244,9 +245,10 @@ static void test_reply_fragments(void)
     run r;
     drive(in, n, NULL, 0, &r);
     CHECK_INT(r.rc, 0);
-    CHECK_STR(r.log, "C0100/0101/128 P18 P24 ");
+    CHECK_STR(r.log, log);
+    CHECK_INT(r.out[3], cc_len); /* the CC echoes the CR's parameters */
     /* after the CC and the setup reply: 318-byte PDU in 125-byte parts */
-    size_t off = 22 + 27, frames = 0, total = 0;
+    size_t off = cc_len + 27, frames = 0, total = 0;
     uint8_t whole[400];
     int eot = 0;
     while (off < r.out_len) {
@@ -269,6 +271,17 @@ static void test_reply_fragments(void)
     CHECK(s7_pdu_decode(whole, total, &p) >= 0 && s7_read_resp_decode(&p, &it, 1) >= 0);
     CHECK_INT(it.nbytes, 300);
     CHECK_INT(it.data[299], (uint8_t)299);
+}
+
+/* A CR asking for TPDU 128 (0x07): a 300-byte reply leaves in 3 fragments.  So does one
+ * with no TPDU size (its CC has none either: ISO 8073's default of 128 octets holds; the
+ * reply left as one 325-byte TPDU). */
+static void test_reply_fragments(void)
+{
+    reply_fragments("03 00 00 16 11 E0 00 00 00 01 00 C0 01 07 C1 02 01 00 C2 02 01 01", 22,
+                    "C0100/0101/128 P18 P24 ");
+    reply_fragments("03 00 00 13 0E E0 00 00 00 01 00 C1 02 01 00 C2 02 01 01", 19,
+                    "C0100/0101/0 P18 P24 ");
 }
 
 static void test_errors(void)
