@@ -79,6 +79,11 @@ check_contains "$S7_LAST_OUT" "error: read of DB5 at byte 0 failed: invalid addr
 check_contains "$S7_LAST_OUT" "cause: DB5 exists but even offset 0 is out of range: it has optimized block access" \
     "optimized DB: the cause"
 check_contains "$S7_LAST_OUT" "fix: untick \"Optimized block access\" in DB5's properties" "optimized DB: the fix"
+# -o FILE is written only once the whole DB was read: a dump that fails leaves a FILE of an
+# earlier run as it was (it used to be emptied before the first read)
+printf 'an earlier dump\n' >"$S7_TEST_TMP/db5.bin"
+check_fails "dump of an optimized DB to an existing file fails" "$S7_BIN" dump "$T3" DB 5 --slot 2 -o "$S7_TEST_TMP/db5.bin"
+check_eq "$(cat "$S7_TEST_TMP/db5.bin")" "an earlier dump" "a failed dump leaves the existing -o FILE as it was"
 rc=0
 out=$("$S7_BIN" dump "$T3" DB 5 --slot 2 --json 2>/dev/null) || rc=$?
 check_eq "$rc" 1 "optimized DB --json: exit 1"

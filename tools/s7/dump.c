@@ -154,14 +154,6 @@ int cmd_dump(cli *c)
         rc = CLI_FAIL;
         goto out;
     }
-    if (c->out) {
-        out = fopen(c->out, "wb");
-        if (!out) {
-            fprintf(stderr, "error: cannot create '%s': %s\n", c->out, strerror(errno));
-            rc = CLI_FAIL;
-            goto out;
-        }
-    }
     for (off = 0; off < len; off += DUMP_CHUNK) {
         uint32_t n = len - off < DUMP_CHUNK ? len - off : DUMP_CHUNK;
         if (tty)
@@ -197,6 +189,16 @@ int cmd_dump(cli *c)
     if (tty) {
         progress(db, len, len);
         fputc('\n', stderr);
+    }
+    /* FILE is opened (and so emptied) only now that the whole DB is in memory: a dump that
+     * fails on the way leaves a FILE from an earlier run as it was */
+    if (c->out) {
+        out = fopen(c->out, "wb");
+        if (!out) {
+            fprintf(stderr, "error: cannot create '%s': %s\n", c->out, strerror(errno));
+            rc = CLI_FAIL;
+            goto out;
+        }
     }
     if (out) {
         if (fwrite(data, 1, len, out) != len || fclose(out) != 0) {
