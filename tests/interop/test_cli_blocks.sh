@@ -86,6 +86,17 @@ check_eq "$("$S7_BIN" read "$T" DB33.DBB0 DB33.DBB1 "${S[@]}" | tr '\n' ' ')" "D
     "the downloaded DB33 serves the file's data"
 check_fails "a file that is not a block" "$S7_BIN" download "$T" "$S7_TEST_TMP/cpu.yaml" "${S[@]}"
 check_contains "$S7_LAST_OUT" "is not a block file" "not a block file: said"
+# only a regular file is read: a FIFO used to block the download forever (no writer), a
+# directory was "Operation not permitted"
+mkfifo "$S7_TEST_TMP/blk.fifo"
+rc=0; out=$(timeout 10 "$S7_BIN" download "$T" "$S7_TEST_TMP/blk.fifo" "${S[@]}" 2>&1) || rc=$?
+check_eq "$rc" 2 "download of a FIFO: refused at once (usage error)"
+check_contains "$out" "cannot read the block file $S7_TEST_TMP/blk.fifo: it is a FIFO: only a regular file is read" \
+    "download of a FIFO: the file and why named"
+rc=0; out=$(timeout 10 "$S7_BIN" download "$T" "$S7_TEST_TMP" "${S[@]}" 2>&1) || rc=$?
+check_eq "$rc" 2 "download of a directory: usage error"
+check_contains "$out" "it is a directory: only a regular file is read (a FIFO, a device or a directory is refused): give the path of a file" \
+    "download of a directory: what is wrong and what would be right"
 
 # dump: sized from the block info
 err=$("$S7_BIN" dump "$T" DB 10 "${S[@]}" -o "$S7_TEST_TMP/db10.bin" 2>&1)

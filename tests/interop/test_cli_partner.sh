@@ -104,7 +104,15 @@ expect_rc 2 "two receivers of one R_ID" "--brcv 1:$T/y1: R_ID 1 has a --brcv alr
 expect_rc 2 "block over 65,534 bytes" "a BSEND block is 1..65534 bytes" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/big.bin"
 : >"$T/empty.bin"
 expect_rc 2 "an empty USEND" "empty.bin has no bytes: a USEND block is 1 byte or more" "$S7_BIN" partner --connect 127.0.0.1 --usend "1:$T/empty.bin"
-expect_rc 2 "missing file" "cannot open" "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/nothere.bin"
+expect_rc 2 "missing file" "cannot read the BSEND block $T/nothere.bin: No such file or directory: give the path of an existing file" \
+    "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/nothere.bin"
+# only a regular file is read: a FIFO used to block before anything was linked, a
+# directory was "has no bytes"
+mkfifo "$T/blk.fifo"
+expect_rc 2 "a FIFO as the block" "cannot read the BSEND block $T/blk.fifo: it is a FIFO: only a regular file is read" \
+    timeout 10 "$S7_BIN" partner --connect 127.0.0.1 --bsend "1:$T/blk.fifo"
+expect_rc 2 "a directory as the block" "cannot read the USEND block $T: it is a directory: only a regular file is read" \
+    "$S7_BIN" partner --connect 127.0.0.1 --usend "1:$T"
 expect_rc 2 "PDU out of range" "--pdu 100: must be 240..960" "$S7_BIN" partner --connect 127.0.0.1 --pdu 100
 expect_rc 2 "bad TSAPs" "LOCAL:REMOTE in hex" "$S7_BIN" partner --connect 127.0.0.1 --tsap 1000
 DEAD=$(free_port) || die "no free port"

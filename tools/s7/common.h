@@ -173,4 +173,11 @@ void cli_json_item(const cli *c, s7_client *s, const s7_tag *t, const s7_item *i
  * Returns 0 or -1 (tools/s7/blocks.c). */
 int cli_parse_block(const char *text, uint8_t *type, uint16_t *number);
 
+/* Reads the file path (WHAT, e.g. "the block file") whole into a malloc'd *out, *len bytes;
+ * a file larger than max gives its first max + 1 bytes, for the caller to refuse.  Only a
+ * regular file is read: a FIFO, a device or a directory is refused before anything blocks.
+ * 0, or -1 with "cannot read WHAT PATH: REASON: FIX" in err (readfile.c). */
+int cli_read_file(const char *what, const char *path, size_t max, uint8_t **out, size_t *len,
+                  char *err, size_t cap);
+
 #endif

@@ -9,14 +9,11 @@
 int cmd_download(cli *c)
 {
     const char *path = c->args[0];
-    FILE *f = fopen(path, "rb");
-    static uint8_t img[65537];
-    size_t n = f ? fread(img, 1, sizeof img, f) : 0;
-    int ferr = f ? ferror(f) : errno;
-    if (f)
-        fclose(f);
-    if (!f || ferr)
-        return cli_usage_error(c->cmd, "cannot read '%s': %s", path, strerror(ferr ? ferr : EIO));
+    uint8_t *img = NULL;
+    size_t n = 0;
+    char ferr[600];
+    if (cli_read_file("the block file", path, 65536, &img, &n, ferr, sizeof ferr))
+        return cli_usage_error(c->cmd, "%s", ferr);
     uint8_t sub = n > 5 ? img[5] : 0;
     const char *tn = sub == 0x08   ? "OB"
                      : sub == 0x0A ? "DB"
@@ -24,17 +21,21 @@ int cmd_download(cli *c)
                      : sub == 0x0C ? "FC"
                      : sub == 0x0E ? "FB"
                                    : NULL;
-    if (n < 72 || n > 65536 || img[0] != 0x70 || img[1] != 0x70 || !tn)
+    if (n < 72 || n > 65536 || img[0] != 0x70 || img[1] != 0x70 || !tn) {
+        free(img);
         return cli_usage_error(
             c->cmd,
-            "'%s' is not a block file (%zu bytes): expected a block as s7 upload "
+            "'%s' is not a block file (%s%zu bytes): expected a block as s7 upload "
             "writes it (it starts with 70 70, an OB, FB, FC, DB or SDB)",
-            path, n);
+            path, n > 65536 ? "more than " : "", n > 65536 ? (size_t)65536 : n);
+    }
     unsigned number = (unsigned)(img[6] << 8 | img[7]);
     int rc;
     s7_client *s = cli_connect(c, &rc);
-    if (!s)
+    if (!s) {
+        free(img);
         return rc;
+    }
     int err = s7_client_download(s, img, n, -1);
     cli_why w;
     if (err < 0) {
@@ -52,5 +53,6 @@ int cmd_download(cli *c)
         fprintf(stderr, "%s%u: %zu bytes downloaded and activated\n", tn, number, n);
     }
     s7_client_free(s);
+    free(img);
     return rc;
 }

@@ -87,18 +87,11 @@ static int parse_rid(const char *s, uint32_t *out)
 /* The block of a --bsend (usend 0) or --usend (usend 1) from path, whole, or NULL with err. */
 static uint8_t *read_file(const char *path, int usend, size_t *len, char *err, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, cap, "cannot open %s: %s", path, strerror(errno));
+    uint8_t *b = NULL;
+    size_t n = 0;
+    if (cli_read_file(usend ? "the USEND block" : "the BSEND block", path, S7_BSEND_MAX, &b, &n,
+                      err, cap))
         return NULL;
-    }
-    uint8_t *b = malloc(S7_BSEND_MAX + 1);
-    size_t n = b ? fread(b, 1, S7_BSEND_MAX + 1, f) : 0;
-    fclose(f);
-    if (!b) {
-        snprintf(err, cap, "out of memory");
-        return NULL;
-    }
     if (n == 0 || n > S7_BSEND_MAX) {
         snprintf(err, cap, "%s has %s bytes: %s", path, n ? "more than 65534" : "no",
                  usend ? "a USEND block is 1 byte or more, at most what one PDU carries (452 "
@@ -294,7 +287,7 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
 
     int nrecv = 0, print_any = 0;
     for (int i = 0; i < njobs; i++) {
-        char err[300];
+        char err[700];
         if (jobs[i].kind < 2) {
             jobs[i].buf = read_file(jobs[i].file, jobs[i].kind == 1, &jobs[i].len, err, sizeof err);
             if (!jobs[i].buf) {
