@@ -6,9 +6,12 @@
  * is not, 2 on a usage error or an unreadable file. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "inventory.h"
@@ -221,9 +224,31 @@ int inv_audit_main(int argc, char **argv)
         s7_plant_free(p);
         return CLI_USAGE;
     }
-    FILE *f = fopen(log, "r");
-    if (!f) {
-        fprintf(stderr, "error: cannot read the audit log %s: %s\n", log, strerror(errno));
+    /* only a regular file: a directory read as an empty log gave "0 records" and exit 0, a
+     * FIFO blocked (O_NONBLOCK keeps the open from blocking; it is refused below) */
+    int fd = open(log, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    FILE *f = NULL;
+    if (fd < 0) {
+        fprintf(stderr,
+                "error: cannot read the audit log %s: %s: give the path of the audit log (s7 "
+                "guard --audit FILE, s7 server --audit FILE)\n",
+                log, strerror(errno));
+        s7_plant_free(p);
+        return CLI_USAGE;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(f = fdopen(fd, "r"))) {
+        fprintf(stderr,
+                "error: cannot read the audit log %s: it is %s: only a regular file is read (a "
+                "FIFO, a device or a directory is refused): give the path of the audit log (s7 "
+                "guard --audit FILE, s7 server --audit FILE)\n",
+                log,
+                S_ISDIR(st.st_mode)                          ? "a directory"
+                : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                             : "not a regular file");
+        close(fd);
         s7_plant_free(p);
         return CLI_USAGE;
     }
@@ -314,7 +339,26 @@ int inv_audit_main(int argc, char **argv)
         fs[i].count++;
         snprintf(fs[i].last, sizeof fs[i].last, "%s", r.time);
     }
+    int rerr = ferror(f);
     fclose(f);
+    if (rerr || (lines == 0 && bad > 0)) {
+        if (rerr)
+            fprintf(stderr,
+                    "error: cannot read the audit log %s: a read error after line %ld: nothing "
+                    "of it is judged\n",
+                    log, lineno);
+        else
+            fprintf(stderr,
+                    "error: %s is not an audit log: none of its %ld (non-blank) lines is an audit "
+                    "record (one "
+                    "JSON object per line with time, peer, op, ...: "
+                    "docs/schema/s7-audit.schema.json): give the log s7 guard --audit or s7 "
+                    "server --audit writes\n",
+                    log, bad);
+        free(fs);
+        s7_plant_free(p);
+        return CLI_USAGE;
+    }
     printf("%s: %ld records, %ld documented, %zu finding(s) not documented by %s%s%s\n", log, lines,
            documented, nf, file, cpu ? " for CPU " : "", cpu ? cpu : "");
     if (nf)
