@@ -150,6 +150,12 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         long n;
         if (yaml_get_long(y, v, k, 0, 65535, "max_conn: 4", &n))
             return -1;
+        /* 0 is the policy's "no limit": written here it would let every connection through */
+        if (n == 0)
+            return yaml_err(y, v,
+                            "max_conn: 0 would not refuse the partner's connections (0 is no "
+                            "limit): give 1..65535 connections at once, leave max_conn out for "
+                            "no limit, or leave the partner out of partners to refuse it");
         pt->max_conn = (unsigned)n;
         return 0;
     }
@@ -157,6 +163,11 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         long n;
         if (yaml_get_long(y, v, k, 0, 1000000, "rate: 200 (requests per second)", &n))
             return -1;
+        if (n == 0)
+            return yaml_err(y, v,
+                            "rate: 0 would not hold back the partner's requests (0 is no "
+                            "limit): give 1..1000000 requests per second, or leave rate out for "
+                            "no limit");
         pt->rate = (unsigned)n;
         return 0;
     }

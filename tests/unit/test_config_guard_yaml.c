@@ -178,6 +178,15 @@ static void test_errors(void)
     bad("partners:\n  - name: a\n    type: fast\n", "type: 'fast' is not a connection type",
         "type");
     bad("shared_upstreams: 0\npartners:\n  - name: a\n", ":1: shared_upstreams", "zero upstreams");
+    /* 0 is the policy's "no limit": max_conn: 0 or rate: 0 let everything through */
+    bad("partners:\n  - name: a\n    max_conn: 0\n",
+        ":3: max_conn: 0 would not refuse the partner's connections (0 is no limit): give "
+        "1..65535 connections at once, leave max_conn out for no limit",
+        "max_conn 0");
+    bad("partners:\n  - name: a\n    rate: 0\n",
+        ":3: rate: 0 would not hold back the partner's requests (0 is no limit): give 1..1000000 "
+        "requests per second",
+        "rate 0");
     bad("rules: []\n", ":1: unknown key 'rules'", "unknown top key");
     bad("shared_upstreams: 2\n", "no partners", "no partners");
     bad("partners: 5\n", "partners: expected a list", "not a list");
