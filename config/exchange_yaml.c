@@ -21,6 +21,10 @@
 
 /* An example value of a key of a connection or a job (for "has no value"), NULL for a key
  * that is neither (its own message says so). */
+/* the spellings of a job's (or an area's) partner and local areas: one of each at most */
+static const char *const ADDR_KEYS[] = {"addr", "partner_area", NULL};
+static const char *const LOCAL_KEYS[] = {"local", "rd", "sd", NULL};
+
 static const char *key_example(const char *k)
 {
     static const char *const EX[][2] = {
@@ -78,6 +82,9 @@ static int conn_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
             return yaml_err(y, v, "name: '%s' must be 1..%zu characters", s, sizeof c->name - 1);
         memcpy(c->name, s, strlen(s) + 1); /* fits: checked above */
     } else if (strcmp(k, "host") == 0 || strcmp(k, "address") == 0) {
+        static const char *const one[] = {"host", "address", NULL};
+        if (yaml_key_once(y, kn, NULL, k, one))
+            return -1;
         if (yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (!*s || strlen(s) >= sizeof c->host)
@@ -252,10 +259,14 @@ static int job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
         return 0;
     }
     if (strcmp(k, "addr") == 0 || strcmp(k, "partner_area") == 0) {
+        if (yaml_key_once(y, kn, NULL, k, ADDR_KEYS))
+            return -1;
         jc->addr = v;
         return 0;
     }
     if (strcmp(k, "local") == 0 || strcmp(k, "rd") == 0 || strcmp(k, "sd") == 0) {
+        if (yaml_key_once(y, kn, NULL, k, LOCAL_KEYS))
+            return -1;
         jc->local = v;
         return 0;
     }
@@ -391,11 +402,15 @@ typedef struct area_cx {
 static int area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
 {
     area_cx *a = ctx;
-    if (strcmp(k, "addr") == 0 || strcmp(k, "partner_area") == 0)
+    if (strcmp(k, "addr") == 0 || strcmp(k, "partner_area") == 0) {
+        if (yaml_key_once(y, kn, "areas", k, ADDR_KEYS))
+            return -1;
         a->addr = v;
-    else if (strcmp(k, "local") == 0 || strcmp(k, "rd") == 0 || strcmp(k, "sd") == 0)
+    } else if (strcmp(k, "local") == 0 || strcmp(k, "rd") == 0 || strcmp(k, "sd") == 0) {
+        if (yaml_key_once(y, kn, "areas", k, LOCAL_KEYS))
+            return -1;
         a->local = v;
-    else
+    } else
         return yaml_err(y, kn, "areas: unknown key '%s' (keys: addr, local)", k);
     return 0;
 }

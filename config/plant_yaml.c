@@ -28,6 +28,9 @@
 /* The plant being loaded (the yaml_cx's user). */
 static s7_plant *plant_of(yaml_cx *y) { return y->user; }
 
+/* the spellings of a partner's or a router interface's cell: one of them at most */
+static const char *const CELL_KEYS[] = {"cell", "segment", NULL};
+
 /* A name: letters, digits, '_', '-', '.', starting with a letter, at most 40 characters
  * (names appear in firewall comments, SVG ids and file names). */
 static int get_name(yaml_cx *y, struct fy_node *v, const char *key, char **out)
@@ -107,7 +110,10 @@ static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         return 0;
     }
     if (strcmp(k, "cycle") == 0 || strcmp(k, "cycle_ms") == 0) {
+        static const char *const one[] = {"cycle", "cycle_ms", NULL};
         char c[64];
+        if (yaml_key_once(y, kn, x->where, k, one))
+            return -1;
         if (yaml_is_null(v)) {
             x->e->cycle_ms = 0;
             return 0;
@@ -325,6 +331,9 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "name") == 0)
         return get_name(y, v, key, &pt->name);
     if (strcmp(k, "address") == 0 || strcmp(k, "ip") == 0) {
+        static const char *const one[] = {"address", "ip", NULL};
+        if (yaml_key_once(y, kn, x->where, k, one))
+            return -1;
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s[0] == '[')
@@ -387,6 +396,8 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         return 0;
     }
     if (strcmp(k, "cell") == 0 || strcmp(k, "segment") == 0) {
+        if (yaml_key_once(y, kn, x->where, k, CELL_KEYS))
+            return -1;
         pt->cell_line = yaml_line(v);
         return get_name(y, v, key, &pt->cell_name);
     }
@@ -629,6 +640,9 @@ static int on_if_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
     if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "name") == 0 || strcmp(k, "interface") == 0) {
+        static const char *const one[] = {"name", "interface", NULL};
+        if (yaml_key_once(y, kn, x->where, k, one))
+            return -1;
         if (yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (!s7_plant_ifname_ok(s))
@@ -657,6 +671,8 @@ static int on_if_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         return get_if_address(y, v, key, x->ri);
     }
     if (strcmp(k, "cell") == 0 || strcmp(k, "segment") == 0) {
+        if (yaml_key_once(y, kn, x->where, k, CELL_KEYS))
+            return -1;
         x->ri->cell_line = yaml_line(v);
         return get_name(y, v, key, &x->ri->cell_name);
     }
@@ -782,8 +798,12 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
             return yaml_err(y, v, "version: this s7 reads inventory version 1 (docs/inventory.md)");
         return 0;
     }
-    if (strcmp(k, "plant") == 0 || strcmp(k, "title") == 0)
+    if (strcmp(k, "plant") == 0 || strcmp(k, "title") == 0) {
+        static const char *const one[] = {"plant", "title", NULL};
+        if (yaml_key_once(y, kn, NULL, k, one))
+            return -1;
         return yaml_get_str(y, v, k, &plant_of(y)->title);
+    }
     if (strcmp(k, "description") == 0)
         return yaml_get_str(y, v, k, &plant_of(y)->description);
     if (strcmp(k, "revision") == 0)

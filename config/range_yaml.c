@@ -48,11 +48,17 @@ static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
         rc->r->area = a;
         rc->have_area = 1;
     } else if (strcmp(k, "offset") == 0 || strcmp(k, "start") == 0) {
+        static const char *const one[] = {"offset", "start", NULL};
+        if (yaml_key_once(y, kn, rc->where, k, one))
+            return -1;
         if (yaml_get_long(y, v, key, 0, 65535, "offset: 0", &n))
             return -1;
         rc->r->offset = (uint32_t)n;
         rc->have_off = 1;
     } else if (strcmp(k, "length") == 0 || strcmp(k, "size") == 0) {
+        static const char *const one[] = {"length", "size", NULL};
+        if (yaml_key_once(y, kn, rc->where, k, one))
+            return -1;
         if (yaml_get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
             return -1;
         rc->r->length = (uint32_t)n;

@@ -326,6 +326,9 @@ static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
     if (yaml_is_null(v))
         return 0;
     if (strcmp(k, "number") == 0 || strcmp(k, "db") == 0) {
+        static const char *const one[] = {"number", "db", NULL};
+        if (yaml_key_once(y, kn, d->where, k, one))
+            return -1;
         if (get_long(y, v, key, 1, 65535, "1", &n))
             return -1;
         d->d.num = (uint16_t)n;
@@ -447,6 +450,9 @@ static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
             return -1;
         d->b.size = (uint16_t)n;
     } else if (strcmp(k, "know_how") == 0 || strcmp(k, "know_how_protected") == 0) {
+        static const char *const one[] = {"know_how", "know_how_protected", NULL};
+        if (yaml_key_once(y, kn, d->where, k, one))
+            return -1;
         if (get_bool(y, v, key, &b))
             return -1;
         d->b.know_how = b;

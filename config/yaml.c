@@ -566,17 +566,53 @@ int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_
         return yaml_err(y, map, "%s: expected a mapping (key: value lines)", what);
     void *it = NULL;
     struct fy_node_pair *p;
-    while ((p = fy_node_mapping_iterate(map, &it))) {
+    struct fy_node *outer = y->map; /* a callback may read a mapping inside this one */
+    int rc = 0;
+    while (!rc && (p = fy_node_mapping_iterate(map, &it))) {
         struct fy_node *kn = fy_node_pair_key(p), *v = fy_node_pair_value(p);
         char k[160];
         if (!kn || !fy_node_is_scalar(kn))
-            return yaml_err(y, kn ? kn : map, "%s: keys must be plain names", what);
-        if (yaml_scalar(y, kn, what, k, sizeof k))
-            return -1;
-        if (fn(y, k, kn, v, ctx))
-            return -1;
+            rc = yaml_err(y, kn ? kn : map, "%s: keys must be plain names", what);
+        else if (yaml_scalar(y, kn, what, k, sizeof k))
+            rc = -1;
+        else {
+            y->map = map;
+            rc = fn(y, k, kn, v, ctx) ? -1 : 0;
+        }
     }
-    return 0;
+    y->map = outer;
+    return rc;
+}
+
+int yaml_key_once(yaml_cx *y, struct fy_node *kn, const char *where, const char *k,
+                  const char *const *names)
+{
+    if (!y->map || !fy_node_is_mapping(y->map))
+        return 0;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    struct fy_node *first = NULL;
+    char other[64] = "";
+    while ((p = fy_node_mapping_iterate(y->map, &it))) {
+        struct fy_node *pk = fy_node_pair_key(p);
+        if (pk == kn)
+            break;
+        size_t len = 0;
+        const char *t = pk && fy_node_is_scalar(pk) ? fy_node_get_scalar(pk, &len) : NULL;
+        if (first || !t || len >= sizeof other)
+            continue;
+        for (const char *const *n = names; *n; n++)
+            if (strlen(*n) == len && memcmp(*n, t, len) == 0 && strcmp(*n, k) != 0) {
+                first = pk;
+                memcpy(other, t, len);
+                other[len] = 0;
+                break;
+            }
+    }
+    if (!p || !first) /* kn is not in the mapping being read, or is the first spelling */
+        return 0;
+    return yaml_err(y, kn, "%s%s'%s' and '%s' (line %d) are two spellings of one key: give it once",
+                    where ? where : "", where && *where ? ": " : "", k, other, yaml_line(first));
 }
 
 struct fy_node *yaml_open_json(yaml_cx *y, const char *path, char *err, size_t errcap,

@@ -23,15 +23,16 @@ typedef struct yaml_cx {
     size_t cap;       /* its size */
     void *user;       /* the loader's own state (not owned) */
     /* the loader's dialect */
-    size_t msg_cap;  /* a message is cut to msg_cap - 1 characters (at most 699) before
+    size_t msg_cap;      /* a message is cut to msg_cap - 1 characters (at most 699) before
                        * "FILE:LINE: " goes in front; 0: 699 */
-    size_t str_cap;  /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
-    int nul_ok;      /* 1: a value may contain a NUL character (the text ends there);
+    size_t str_cap;      /* yaml_get_str takes texts of up to str_cap - 1 characters (>= 1) */
+    int nul_ok;          /* 1: a value may contain a NUL character (the text ends there);
                        * 0: that is an error */
-    yaml_num_fn num; /* the number syntax of yaml_get_long; NULL: s7__parse_dec (util/text.h) */
-    int json;        /* 1: the file is JSON (parsed as such, not as YAML 1.1/1.2) */
-    int line0;       /* the line of the entry being read, for a message about a node that has
+    yaml_num_fn num;     /* the number syntax of yaml_get_long; NULL: s7__parse_dec (util/text.h) */
+    int json;            /* 1: the file is JSON (parsed as such, not as YAML 1.1/1.2) */
+    int line0;           /* the line of the entry being read, for a message about a node that has
                        * none of its own (an empty {} or [], a key without a value); 0: none */
+    struct fy_node *map; /* the mapping yaml_each_pair is reading (for yaml_key_once) */
     /* kept by yaml_open for yaml_close */
     struct fy_diag *diag;
     struct fy_document *doc;
@@ -111,5 +112,14 @@ typedef int (*yaml_pair_fn)(yaml_cx *y, const char *k, struct fy_node *kn, struc
 /* Calls fn on each pair of mapping map in order, stopping at the first -1.  Returns 0, or -1
  * with the error set (map not a mapping, a key not a plain value: what names map). */
 int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_fn fn, void *ctx);
+
+/* For a key with several spellings (offset / start, cell / segment, number / db ...): 0 when
+ * kn, the key k of the mapping yaml_each_pair is reading, is the only one of names (a
+ * NULL-terminated list of the spellings, k among them) in it; else -1 with "FILE:LINE: WHERE:
+ * 'K' and 'OTHER' (line N) are two spellings of one key: give it once" at the later one (the
+ * YAML duplicate-key check sees two different words and lets both through, and the later
+ * value would silently replace the first).  WHERE may be NULL. */
+int yaml_key_once(yaml_cx *y, struct fy_node *kn, const char *where, const char *k,
+                  const char *const *names);
 
 #endif

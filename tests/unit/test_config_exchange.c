@@ -456,6 +456,16 @@ static const struct {
      "2: job a: connection: give the id or name of an entry of connections: (e.g. connection: "
      "line-m1); a "
      "partner of its own goes into the job itself (host:, port:, slot:, ... beside kind:)"},
+    /* two spellings of one key (the YAML duplicate-key check lets them through): the later
+     * one used to replace the first silently */
+    {"connections:\n  - {id: 1, host: 10.0.0.1, address: 10.0.0.2}\n",
+     "2: 'address' and 'host' (line 2) are two spellings of one key: give it once"},
+    {"connections:\n  - {id: 1, host: a}\njobs:\n  - name: a\n    kind: get\n    connection: "
+     "1\n    addr: MB0\n    partner_area: MB1\n    local: MB2\n    every: 1s\n",
+     "8: job a: 'partner_area' and 'addr' (line 7) are two spellings of one key: give it once"},
+    {"connections:\n  - {id: 1, host: a}\njobs:\n  - name: a\n    kind: get\n    connection: "
+     "1\n    every: 1s\n    areas:\n      - {addr: MB0, local: MB2, rd: MB4}\n",
+     "9: job a: areas: 'rd' and 'local' (line 9) are two spellings of one key: give it once"},
     /* the file itself: empty, tabs */
     {"", " no YAML document in it (empty?): expected connections: and jobs:"},
     {"jobs:\n\t- get h MW0 every 1s into MW2\n",

@@ -716,6 +716,62 @@ static void test_server_lines(void)
     s7_server_config_free(&c);
 }
 
+/* A key with two spellings (cell / segment, offset / start, number / db ...) given in both:
+ * YAML's duplicate-key check sees two words, and the later value used to replace the first
+ * silently (a partner in another cell, a range at another offset, another DB). */
+static void test_two_spellings(void)
+{
+    static const char *const PLANTS[][2] = {
+        {"partners:\n  - {name: a, address: 10.0.0.1, cell: c, segment: d}\n",
+         "2: partners[0]: 'segment' and 'cell' (line 2) are two spellings of one key"},
+        {"partners:\n  - {name: a, address: 10.0.0.1, ip: 10.0.0.2, cell: c}\n",
+         "2: partners[0]: 'ip' and 'address' (line 2) are two spellings of one key"},
+        {"plant: a\ntitle: b\npartners:\n  - {name: a, address: 10.0.0.1, cell: c}\n",
+         "2: 'title' and 'plant' (line 1) are two spellings of one key: give it once"},
+        {"partners:\n  - {name: a, address: 10.0.0.1, cell: c}\n  - {name: b, address: "
+         "10.0.0.2, cell: c}\nconnections:\n  - name: k\n    active: a\n    passive: b\n"
+         "    exchanges:\n      - get: {db: 1, offset: 0, start: 8, length: 2}\n",
+         "9: connection k exchanges[0].get: 'start' and 'offset' (line 9) are two spellings"},
+        {"partners:\n  - {name: a, address: 10.0.0.1, cell: c}\n  - {name: b, address: "
+         "10.0.0.2, cell: c}\nconnections:\n  - name: k\n    active: a\n    passive: b\n"
+         "    exchanges:\n      - get: {db: 1, offset: 0, length: 2, size: 64}\n",
+         "9: connection k exchanges[0].get: 'size' and 'length' (line 9) are two spellings"},
+        {"partners:\n  - {name: a, address: 10.0.0.1, cell: c}\n  - {name: b, address: "
+         "10.0.0.2, cell: c}\nconnections:\n  - name: k\n    active: a\n    passive: b\n"
+         "    exchanges:\n      - get: DB1.DBB0\n        cycle: 100\n        cycle_ms: 5\n",
+         "11: connection k exchanges[0]: 'cycle_ms' and 'cycle' (line 10) are two spellings"},
+    };
+    char err[800], want[400];
+    for (size_t i = 0; i < sizeof PLANTS / sizeof PLANTS[0]; i++) {
+        const char *path = put("plant.yaml", PLANTS[i][0]);
+        s7_plant *p = NULL;
+        CHECK_INT(s7_config_load_plant(path, &p, err, sizeof err), S7_ERR_INVAL);
+        snprintf(want, sizeof want, "%s:%s", path, PLANTS[i][1]);
+        if (strncmp(err, want, strlen(want)) != 0) {
+            fprintf(stderr, "two spellings %zu: '%s'\n  wanted '%s'\n", i, err, want);
+            CHECK(0);
+        }
+        s7_plant_free(p);
+    }
+    /* one spelling alone is fine */
+    s7_plant *p = NULL;
+    CHECK_INT(s7_config_load_plant(
+                  put("plant.yaml", "partners:\n  - {name: a, address: 10.0.0.1, segment: d}\n"),
+                  &p, err, sizeof err),
+              0);
+    s7_plant_free(p);
+    CHECK_INT(load_and_build("profile: s7-300\ndbs:\n  - {number: 1, db: 2, size: 10}\n", err,
+                             sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "dbs[0]: 'db' and 'number' (line 3) are two spellings of one key"));
+    CHECK_INT(load_and_build("profile: s7-300\nblocks:\n  - {type: FC, number: 1, know_how: "
+                             "true, know_how_protected: false}\n",
+                             err, sizeof err),
+              S7_ERR_INVAL);
+    CHECK(msg_is(err, 3, "'know_how_protected' and 'know_how' (line 3) are two spellings"));
+    CHECK_INT(load_and_build("profile: s7-300\ndbs:\n  - {db: 2, size: 10}\n", err, sizeof err), 0);
+}
+
 /* alarms: maps and the flag's string form; each error names its line (server/alarms.c). */
 static void test_server_alarms(void)
 {
@@ -796,6 +852,7 @@ int main(void)
     test_fw_verify_json();
     test_whole_file();
     test_server_lines();
+    test_two_spellings();
     test_server_alarms();
     test_server_blocks();
     {
