@@ -881,15 +881,18 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
         goto out;
     }
     const char *conn_opt = NULL; /* the first connection option given */
+    /* the connection's options first (NCONN_OPTS of them), then the job's; --outputs last */
+    static const char *const known[] = {"--port", "--rack",  "--slot",   "--pdu",    "--id",
+                                        "--type", "--tsap",  "--name",   "--req",    "--ndr",
+                                        "--done", "--error", "--status", "--outputs"};
+    enum { NCONN_OPTS = 7, NOPTS = sizeof known / sizeof known[0], OUTPUTS = NOPTS - 1 };
+    unsigned opt_seen = 0; /* the options given so far, by their place in known[]; the mode
+                            * of the outputs (--outputs, latch, pulse) is the last one given,
+                            * as unit.test_exchange_job has it */
     for (int i = 2; i < tk.n; i++) {
         const char *w = tk.v[i];
         const char *val = i + 1 < tk.n ? tk.v[i + 1] : NULL;
         if (strncmp(w, "--", 2) == 0) {
-            /* the connection's options first (NCONN_OPTS of them), then the job's */
-            static const char *const known[] = {
-                "--port", "--rack", "--slot", "--pdu",  "--id",    "--type",   "--tsap",
-                "--name", "--req",  "--ndr",  "--done", "--error", "--status", "--outputs"};
-            enum { NCONN_OPTS = 7, NOPTS = sizeof known / sizeof known[0] };
             size_t k = 0;
             while (k < NOPTS && strcmp(w, known[k]) != 0)
                 k++;
@@ -905,6 +908,13 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 s7__errf(err, errcap, "%s: %s needs a value", where, w);
                 goto out;
             }
+            /* a second --status (or --slot ...) silently replaced the first, where a second
+             * 'into' or trigger is refused */
+            if (k != OUTPUTS && opt_seen & 1u << k) {
+                s7__errf(err, errcap, "%s: %s given twice: give it once", where, w);
+                goto out;
+            }
+            opt_seen |= 1u << k;
             i++;
             if (!conn_opt && k < NCONN_OPTS)
                 conn_opt = w;
@@ -981,7 +991,7 @@ int s7_exchange_parse_job(s7_exchange *x, const char *line, const char *where, c
                 j.latch = ieq(val, "latch");
             }
         } else if (ieq(w, "latch") || ieq(w, "pulse")) {
-            j.latch = ieq(w, "latch"); /* the same as --outputs latch|pulse */
+            j.latch = ieq(w, "latch");
         } else if (ieq(w, "every")) {
             if (!val) {
                 s7__errf(err, errcap, "%s: every needs a duration, e.g. every 100ms", where);

@@ -130,6 +130,14 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
                     tok[2]);
     int have_local = 0, passive = 0, ntrig = 0;
     uint32_t port_opt = 0, id = 0;
+    /* the words of VALUED below given so far, by their place (a second one silently replaced
+     * the first); the triggers (the first three) are counted by ntrig, and the outputs' mode
+     * (--outputs, latch, pulse) is the last one given, as in the GET/PUT spelling */
+    static const char *const VALUED[] = {"every",  "on",     "--req", "from",    "into",
+                                         "--port", "--tsap", "--pdu", "--id",    "--outputs",
+                                         "--name", "--done", "--ndr", "--error", "--status"};
+    enum { NTRIG = 3, OUTPUTS = 9 };
+    unsigned seen = 0;
     for (size_t i = 3; i < n; i++) {
         const char *t = tok[i];
         const char *v = i + 1 < n ? tok[i + 1] : NULL;
@@ -143,17 +151,17 @@ int s7_exchange_parse_partner_job(s7_exchange *x, const char *line, const char *
             j.latch = t[0] == 'l' || t[0] == 'L';
             continue;
         }
-        static const char *const VALUED[] = {"every",  "on",     "--req", "from",    "into",
-                                             "--port", "--tsap", "--pdu", "--id",    "--outputs",
-                                             "--name", "--done", "--ndr", "--error", "--status"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof VALUED / sizeof VALUED[0]; k++)
-            known |= strcasecmp(t, VALUED[k]) == 0;
-        if (!known)
+        size_t known = 0;
+        while (known < sizeof VALUED / sizeof VALUED[0] && strcasecmp(t, VALUED[known]) != 0)
+            known++;
+        if (known == sizeof VALUED / sizeof VALUED[0])
             return errf(err, errcap, "%s: unexpected '%s'; a partner job is %s", where, t,
                         PJ_FORMS);
         if (!v)
             return errf(err, errcap, "%s: '%s' needs a value (%s)", where, t, PJ_FORMS);
+        if (known >= NTRIG && known != OUTPUTS && seen & 1u << known)
+            return errf(err, errcap, "%s: '%s' given twice: give it once", where, t);
+        seen |= 1u << known;
         i++;
         char anyp[128];
         if (strncmp(v, "P#", 2) == 0 && i + 2 < n) {

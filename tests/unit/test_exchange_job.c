@@ -50,6 +50,14 @@ static const struct {
      "(DB20.DBB0..DBB31, DB20.DBB0..31) or an ANY pointer (P#DB20.DBX0.0 BYTE 32)"},
     {"get 10.0.0.1 DB1.DBB0 every 1s from DB2.DBB0",
      "--job 1: a get job copies into local memory: write 'into LOCAL', not 'from'"},
+    /* an option given twice: the second silently replaced the first (as 'into' twice is
+     * refused) */
+    {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --status MW2 --status MW4",
+     "--job 1: --status given twice: give it once"},
+    {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --slot 2 --slot 3",
+     "--job 1: --slot given twice: give it once"},
+    {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 --error M0.1 --ndr M0.2 --error M0.3",
+     "--job 1: --error given twice: give it once"},
     {"put 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0",
      "--job 1: a put job copies from local memory: write 'from LOCAL', not 'into'"},
     {"get 10.0.0.1 DB1.DBB0 every 1s into DB2.DBB0 into DB3.DBB0",

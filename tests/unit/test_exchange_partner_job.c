@@ -111,6 +111,12 @@ static void test_forms(void)
 static void test_errors(void)
 {
     check_err("bsend", "too short");
+    /* a word given twice: the second silently replaced the first */
+    check_err("brcv any 3 into MB0 into MB10", "--job 1: 'into' given twice: give it once");
+    check_err("bsend 1.2.3.4 5 every 1s from MB0 --status MW2 --status MW4",
+              "--job 1: '--status' given twice: give it once");
+    check_err("bsend 1.2.3.4 5 every 1s from MB0 --tsap 1000:1000 --tsap 1000:1001",
+              "--job 1: '--tsap' given twice: give it once");
     { /* the words in any case, as the GET/PUT spelling takes them */
         s7_exchange y;
         s7_exchange_init(&y);
