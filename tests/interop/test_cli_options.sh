@@ -59,6 +59,11 @@ usage_error "--output is an option of s7 dump, not of s7 read" read 127.0.0.1 MB
 usage_error "--rack needs a value, e.g. --rack 0" read 127.0.0.1 MB0 --rack
 usage_error "--json takes no value" read 127.0.0.1 MB0 --json=yes
 usage_error "unknown option '--bogus'" read 127.0.0.1 MB0 --bogus
+# s7 inventory names all its subcommands (monitor, audit and simulate were left out)
+usage_error "unknown subcommand 'bogus' (subcommands: validate, check, monitor, firewall, report, verify-firewall, audit or simulate)" \
+    inventory bogus plant.yaml
+usage_error "s7 inventory needs a subcommand: validate, check, monitor, firewall, report, verify-firewall, audit or simulate" \
+    inventory
 usage_error "unknown option '--bogus'" read 127.0.0.1 MB0 --bogus=1
 
 # ---------------------------------------------------------------- targets and arguments

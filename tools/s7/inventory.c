@@ -182,6 +182,10 @@ static int validate(const s7_plant *p)
 
 int inv_audit_main(int argc, char **argv);
 
+/* every subcommand, for the messages that name them */
+#define INV_SUBCOMMANDS \
+    "validate, check, monitor, firewall, report, verify-firewall, audit or simulate"
+
 enum { SUB_VALIDATE, SUB_CHECK, SUB_FIREWALL, SUB_REPORT, SUB_VERIFY, SUB_MONITOR };
 
 int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
@@ -195,7 +199,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
     if (argc >= 1 && strcmp(argv[0], "simulate") == 0) /* own options: inventory_simulate.c */
         return inv_cmd_simulate_main(argc, argv);
     if (argc < 1)
-        return usage("%s", "s7 inventory needs a subcommand: validate, check, firewall or report");
+        return usage("%s", "s7 inventory needs a subcommand: " INV_SUBCOMMANDS);
     if (strcmp(argv[0], "audit") == 0) /* the audit log against the inventory (guard, issue 12) */
         return inv_audit_main(argc - 1, argv + 1);
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
@@ -210,9 +214,7 @@ int cmd_inventory_main(const cli_cmd *cmd, int argc, char **argv)
         if (strcmp(argv[0], subs[i]) == 0)
             sub = i;
     if (sub < 0)
-        return usage("unknown subcommand '%s' (subcommands: validate, check, firewall, report, "
-                     "verify-firewall)",
-                     argv[0]);
+        return usage("unknown subcommand '%s' (subcommands: " INV_SUBCOMMANDS ")", argv[0]);
     o.only = calloc((size_t)argc + 1, sizeof *o.only);
     o.checks = calloc((size_t)argc + 1, sizeof *o.checks);
     o.verifies = calloc((size_t)argc + 1, sizeof *o.verifies);
