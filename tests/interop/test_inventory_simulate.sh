@@ -26,6 +26,12 @@ check_fails "router fault refused on loopback" "$S7_BIN" inventory simulate "$EX
 check_contains "$S7_LAST_OUT" "needs the namespaces" "why: no router on loopback"
 check_fails "a connection inside one cell has no router" "$S7_BIN" inventory simulate "$EX" --fault router:drop:hmi-line
 check_contains "$S7_LAST_OUT" "stays inside cell line" "the cell named"
+# a --loopback-base that is no 127.B.C.0 network is a usage error naming the option (it was
+# found only once the engine started: exit 1, "loopback base ...")
+rc=0; out=$("$S7_BIN" inventory simulate "$EX" --loopback --loopback-base 10.0.0.0 --for 1s 2>&1) || rc=$?
+check_eq "$rc" 2 "--loopback-base 10.0.0.0: usage error"
+check_contains "$out" "--loopback-base '10.0.0.0': expected a loopback network 127.B.C.0 (B and C 0..255), e.g. 127.77.0.0" \
+    "--loopback-base: the option, the form and an example"
 
 # a CPU's GET is one request, never split: plc-line's GET of 300 bytes from plc-filler (an
 # S7-1200: PDU 240) would fail every time it runs, so the inventory is refused at load (by

@@ -660,7 +660,22 @@ int inv_cmd_simulate_main(int argc, char **argv)
                 rc = CLI_USAGE;
             }
             break;
-        case 6: base = v; break;
+        case 6: {
+            /* checked here, a usage error: the engine refused it only once it started (exit
+             * 1, not naming the option) */
+            unsigned b, c3;
+            char again[32];
+            if (sscanf(v, "127.%u.%u.0", &b, &c3) != 2 || b > 255 || c3 > 255 ||
+                (snprintf(again, sizeof again, "127.%u.%u.0", b, c3), strcmp(again, v) != 0)) {
+                fprintf(stderr,
+                        "error: --loopback-base '%s': expected a loopback network 127.B.C.0 (B "
+                        "and C 0..255), e.g. 127.77.0.0\n",
+                        v);
+                rc = CLI_USAGE;
+            }
+            base = v;
+            break;
+        }
         case 7: cpus[ncpus++] = v; break;
         }
     }
