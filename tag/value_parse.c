@@ -351,7 +351,7 @@ static int parse_text_elem(vctx *c, const char *s, size_t n, uint8_t *out)
     int wide = ty == S7_T_WCHAR || ty == S7_T_WSTRING;
     uint32_t limit = ty == S7_T_CHAR || ty == S7_T_WCHAR ? 1 : t->strlen;
     lit L;
-    uint32_t cp, units = 0;
+    uint32_t cp, units = 0, chars = 0;
     int rc;
     /* pass 1: validate and count */
     lit_init(&L, s, n);
@@ -373,6 +373,7 @@ static int parse_text_elem(vctx *c, const char *s, size_t n, uint8_t *out)
                         "use WSTRING",
                         QV(s, n), (unsigned long)cp);
         units += cp > 0xFFFF ? 2 : 1;
+        chars++;
     }
     if (rc < 0)
         return lit_error(c, rc, s, n);
@@ -380,6 +381,13 @@ static int parse_text_elem(vctx *c, const char *s, size_t n, uint8_t *out)
         if (units != 1)
             return verr(c, "'%.*s' is not %s %s (one character, e.g. A or \"A\")", QV(s, n),
                         article(ty), s7_type_name(ty));
+    } else if (units > limit && units != chars) {
+        /* a WSTRING's length counts UTF-16 units: a character past U+FFFF takes two */
+        return verr(c,
+                    "'%.*s' is %lu characters in %lu UTF-16 units (one past U+FFFF takes two) "
+                    "but %s[%u] holds at most %u units",
+                    QV(s, n), (unsigned long)chars, (unsigned long)units, s7_type_name(ty),
+                    (unsigned)t->strlen, (unsigned)t->strlen);
     } else if (units > limit) {
         return verr(c, "'%.*s' is %lu characters but %s[%u] holds at most %u", QV(s, n),
                     (unsigned long)units, s7_type_name(ty), (unsigned)t->strlen,

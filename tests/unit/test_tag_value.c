@@ -284,6 +284,12 @@ static void test_text(void)
     VP("DB1.DBB0:STRING[4]", "\xC3\xA9", "04 01 E9 000000");
     VBAD("DB1.DBB0:STRING[4]", "hello", "'hello' is 5 characters but STRING[4] holds at most 4",
          NULL);
+    /* a WSTRING counts UTF-16 units: two emoji are 2 characters in 4 units (the message
+     * said "4 characters") */
+    VBAD("DB1.DBB0:WSTRING[2]", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80",
+         "is 2 characters in 4 UTF-16 units (one past U+FFFF takes two) but WSTRING[2] holds at "
+         "most 2 units",
+         NULL);
     VBAD("DB1.DBB0:STRING[4]", "\"a\\q\"", "bad escape", NULL);
     VBAD("DB1.DBB0:STRING[4]", "\"ab", "starts with a quote but does not end with it", NULL);
     VBAD("DB1.DBB0:STRING[4]", "'ab", "starts with a quote but does not end with it", NULL);
