@@ -590,6 +590,21 @@ int s7_tag_parse(const char *text, s7_tag *out, char *err, size_t errcap)
     if (p.olen > ADDR_MAX)
         return perr(&p, S7_ERR_ADDR, "address '%.40s...' is too long (%zu characters)", p.orig,
                     p.olen);
+    /* a blank inside, as STL writes operands (U M 10.0, L DB1.DBW 4): said so, with the
+     * address without it when that is one ("needs a byte offset" named no blank) */
+    if (memchr(s, ' ', p.olen) || memchr(s, '\t', p.olen)) {
+        char joined[ADDR_MAX + 1];
+        size_t j = 0;
+        for (size_t k = 0; k < p.olen; k++)
+            if (s[k] != ' ' && s[k] != '\t')
+                joined[j++] = s[k];
+        joined[j] = '\0';
+        s7_tag tj;
+        if (s7_tag_parse(joined, &tj, NULL, 0) == 0)
+            return perr(&p, S7_ERR_ADDR,
+                        "blank inside '%.*s': an address is written without blanks, e.g. %s",
+                        QA(&p), joined);
+    }
     for (size_t k = 0; k < p.olen; k++) {
         char c = s[k];
         p.u[k] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;

@@ -329,7 +329,13 @@ static void test_errors(void)
     BAD("MW4:INT(3)", S7_ERR_ADDR, "string length", "[n]");
     BAD("MW4x", S7_ERR_ADDR, "unexpected 'x' after 'MW4'", NULL);
     BAD("MW4:INT[3]x", S7_ERR_ADDR, "unexpected 'x'", NULL);
-    BAD("MW4 :INT", S7_ERR_ADDR, "unexpected", NULL);
+    /* a blank inside (STL writes U M 10.0): named, with the address without it */
+    BAD("MW4 :INT", S7_ERR_ADDR,
+        "blank inside 'MW4 :INT': an address is written without blanks, e.g. MW4:INT", NULL);
+    BAD("M 10.0", S7_ERR_ADDR, "blank inside 'M 10.0': an address is written without blanks",
+        "e.g. M10.0");
+    BAD("DB1.DBW 4", S7_ERR_ADDR, "blank inside 'DB1.DBW 4'", "e.g. DB1.DBW4");
+    BAD("M 1.8", S7_ERR_ADDR, "needs a byte offset", NULL); /* no address without the blank */
     BAD("DB1.DBW4.2", S7_ERR_ADDR, "unexpected", NULL);
     BAD("M1.2.3.4", S7_ERR_ADDR, "unexpected", NULL);
     BAD("M1.", S7_ERR_ADDR, "needs a number after '.'", NULL);
