@@ -431,6 +431,14 @@ static int parse_area(pst *p, addr *a)
                         "Q/A, M, T, C/Z, P, V)",
                         (int)(e - s), p->orig + s, bad, QA(p));
         }
+        if (p->orig[s] == '"' || p->orig[s] == '#')
+            /* a TIA Portal symbol ("Data".speed, "Motor_on") or a local (#temp) */
+            return perr(p, S7_ERR_ADDR,
+                        "'%.*s' is a symbolic name: PUT/GET reaches memory only by absolute "
+                        "address: give the tag's address from the PLC tag table or the DB's "
+                        "offset column (e.g. DB1.DBX0.0, MW10; a DB with optimized block access "
+                        "has none)",
+                        QA(p));
         return perr(p, S7_ERR_ADDR,
                     "unknown area '%.*s' in '%.*s' (use DB, I/E, Q/A, M, T, C/Z, P, V)",
                     (int)(e - s), p->orig + s, QA(p));

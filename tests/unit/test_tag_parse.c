@@ -336,6 +336,11 @@ static void test_errors(void)
         "e.g. M10.0");
     BAD("DB1.DBW 4", S7_ERR_ADDR, "blank inside 'DB1.DBW 4'", "e.g. DB1.DBW4");
     BAD("M 1.8", S7_ERR_ADDR, "needs a byte offset", NULL); /* no address without the blank */
+    /* a TIA Portal symbol: named as one, with where the absolute address is found */
+    BAD("\"DB1\".x", S7_ERR_ADDR,
+        "'\"DB1\".x' is a symbolic name: PUT/GET reaches memory only by absolute address",
+        "e.g. DB1.DBX0.0");
+    BAD("#temp", S7_ERR_ADDR, "'#temp' is a symbolic name", NULL);
     BAD("DB1.DBW4.2", S7_ERR_ADDR, "unexpected", NULL);
     BAD("M1.2.3.4", S7_ERR_ADDR, "unexpected", NULL);
     BAD("M1.", S7_ERR_ADDR, "needs a number after '.'", NULL);
