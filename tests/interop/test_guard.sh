@@ -660,7 +660,8 @@ check_contains "$out" "unknown service 'alrms' (known: " "--allow: an unknown se
 for bad in "--listen 127.0.0.1:99999|--listen '127.0.0.1:99999': port '99999' must be 0..65535" \
     "--listen [::1]:65536|--listen '[::1]:65536': port '65536' must be 0..65535" \
     "--upstream 127.0.0.1:70000|--upstream '127.0.0.1:70000': port '70000' in '127.0.0.1:70000' must be a number 1..65535" \
-    "--upstream 127.0.0.1:0|--upstream '127.0.0.1:0': port '0' in '127.0.0.1:0' must be a number 1..65535"; do
+    "--upstream 127.0.0.1:0|--upstream '127.0.0.1:0': port '0' in '127.0.0.1:0' must be a number 1..65535" \
+    "--upstream 1.2.3|--upstream '1.2.3': host '1.2.3': not an IPv4 address (four numbers 0..255 separated by dots"; do
     args="${bad%%|*}"
     # shellcheck disable=SC2086 # the option and its value
     out="$(timeout 10 "$S7_BIN" guard --listen 127.0.0.1:0 --upstream 127.0.0.1:1 $args --rules "$RULES" 2>&1 </dev/null)"

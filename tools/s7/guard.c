@@ -660,6 +660,12 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             fprintf(stderr, "error: --upstream '%s': %s\n", r->upstream, err);
             return CLI_USAGE;
         }
+        /* a host no call dials ("1.2.3", "010.1.1.1"): refused here, not at each client's
+         * connection once the guard runs (it started and refused every client) */
+        if (s7_host_check(host, err, sizeof err) != 0) {
+            fprintf(stderr, "error: --upstream '%s': %s\n", r->upstream, err);
+            return CLI_USAGE;
+        }
     }
     s7_policy *pol = NULL;
     int rc = load_policy(r, &pol);
