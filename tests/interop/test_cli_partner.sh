@@ -114,6 +114,15 @@ expect_rc 2 "a FIFO as the block" "cannot read the BSEND block $T/blk.fifo: it i
 expect_rc 2 "a directory as the block" "cannot read the USEND block $T: it is a directory: only a regular file is read" \
     "$S7_BIN" partner --connect 127.0.0.1 --usend "1:$T"
 expect_rc 2 "PDU out of range" "--pdu 100: must be 240..960" "$S7_BIN" partner --connect 127.0.0.1 --pdu 100
+# a partner address no call dials is refused before anything is dialled, exit 3 (it was tried
+# until --timeout, "host name could not be resolved"); --peer and --source take a numeric
+# address only (a name or 1.2.3 in --peer matched nobody: the listener waited for no one)
+expect_rc 3 "--connect 1.2.3" "--connect 1.2.3: host '1.2.3': not an IPv4 address" \
+    timeout 8 "$S7_BIN" partner --connect 1.2.3 --bsend "1:$T/one.bin" --timeout 5000
+expect_rc 2 "--peer 1.2.3" "--peer 1.2.3: give a numeric IPv4 or IPv6 address, e.g. 192.168.0.10 or fd00::10" \
+    timeout 8 "$S7_BIN" partner --peer 1.2.3 --listen 127.0.0.1:1 --brcv "1:$T/p.bin" --timeout 500
+expect_rc 2 "--source plc7" "--source plc7: give a numeric IPv4 or IPv6 address" \
+    timeout 8 "$S7_BIN" partner --connect 127.0.0.1 --source plc7 --bsend "1:$T/one.bin" --timeout 500
 expect_rc 2 "bad TSAPs" "LOCAL:REMOTE in hex" "$S7_BIN" partner --connect 127.0.0.1 --tsap 1000
 DEAD=$(free_port) || die "no free port"
 expect_rc 3 "nothing listens" "connection refused" "$S7_BIN" partner --connect "127.0.0.1:$DEAD" --bsend "1:$T/one.bin" --timeout 800

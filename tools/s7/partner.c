@@ -3,6 +3,7 @@
  * (--connect) one partner, sends the files given with --bsend/--usend, receives blocks into
  * the files given with --brcv/--urcv, and reports each job as the instructions do. */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -227,10 +228,23 @@ int cmd_partner_main(const cli_cmd *cmd, int argc, char **argv)
                 return CLI_USAGE;
             if (mode && !cfg.host[0])
                 return cli_usage_error(cmd, "--connect needs the partner's address");
+            /* a host no call dials ("1.2.3"): refused before anything is dialled, exit 3, as
+             * every command does (it was retried until --timeout, "could not be resolved") */
+            char herr[300];
+            if (mode && s7_host_check(cfg.host, herr, sizeof herr) != 0) {
+                fprintf(stderr, "error: --connect %s: %s\n", val, herr);
+                return CLI_NOCONN;
+            }
         } else if (IS("--peer") || IS("--source")) {
             char *dst = IS("--peer") ? cfg.peer : cfg.source;
-            if (strlen(val) >= sizeof cfg.peer || !*val)
-                return cli_usage_error(cmd, "%.*s %s: give a numeric IPv4 or IPv6 address",
+            unsigned char bin[16];
+            /* a name or "1.2.3" matched no partner (--peer: the listener waited for nobody)
+             * or failed only once linking began (--source) */
+            if (strlen(val) >= sizeof cfg.peer || !*val ||
+                (inet_pton(AF_INET, val, bin) != 1 && inet_pton(AF_INET6, val, bin) != 1))
+                return cli_usage_error(cmd,
+                                       "%.*s %s: give a numeric IPv4 or IPv6 address, e.g. "
+                                       "192.168.0.10 or fd00::10",
                                        (int)nlen, a, val);
             strcpy(dst, val);
         } else if (IS("--tsap")) {
