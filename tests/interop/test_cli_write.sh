@@ -84,6 +84,18 @@ check_fails "a BOOL array and a byte in one call" "$S7_BIN" write "$T" DB10.DBB5
 check_contains "$S7_LAST_OUT" "write the same bytes, and a BOOL array is written as the whole bytes" \
     "a BOOL array and a byte: named"
 check_eq "$(snap7_local dbread 10 52 1)" 32 "nothing written after a refused call"
+# any other byte (timer, counter) written by two items: which value lands depended on the
+# order the CPU took them (MB0=1 MB0=2 reported both written)
+check_fails "one byte twice" "$S7_BIN" write "$T" DB10.DBB52=1 DB10.DBB52=2
+check_contains "$S7_LAST_OUT" "DB10.DBB52 and DB10.DBB52 both write byte 52: give each byte once" \
+    "one byte twice: named"
+check_fails "a word and a byte inside it" "$S7_BIN" write "$T" DB10.DBW52=1 DB10.DBB53=2
+check_contains "$S7_LAST_OUT" "DB10.DBW52 and DB10.DBB53 both write byte 53" "a word and a byte inside it: named"
+check_fails "a bit and its byte" "$S7_BIN" write "$T" DB10.DBX52.0=1 DB10.DBB52=2
+check_contains "$S7_LAST_OUT" "DB10.DBX52.0 and DB10.DBB52 both write byte 52" "a bit and its byte: named"
+check_fails "one timer twice" "$S7_BIN" write "$T" T5=S5T#1s 'T4:TIMER[3]=[S5T#1s, S5T#1s, S5T#1s]'
+check_contains "$S7_LAST_OUT" "T5 and T4:TIMER[3] both write T5: give each timer once" "one timer twice: named"
+check_eq "$(snap7_local dbread 10 52 1)" 32 "nothing written after the refused calls"
 
 # ---------------------------------------------------------------- other areas
 check_ok "write M, Q, T, C" "$S7_BIN" write "$T" MB200=165 MW202:INT=-1 M210.3=1 QW4=258 Q6.1=true \

@@ -1,8 +1,8 @@
 /* s7 write HOST ADDRESS=VALUE...: values typed by their address, all items in one
  * s7_client_write call; a BOOL writes only its bit (a BOOL array is read first and only the
  * addressed bits change, those of the call's other BOOL items in its bytes included; one
- * bit written twice, or a BOOL array's bytes shared with an item of another type, is
- * refused).  Reports each item. */
+ * bit written twice, a BOOL array's bytes shared with an item of another type, or any other
+ * byte, timer or counter written by two items, is refused).  Reports each item. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +48,19 @@ static int overlaps(const s7_tag *tags, int n)
         for (int j = i + 1; j < n; j++) {
             const s7_tag *a = &tags[i], *b = &tags[j];
             char ta[96], tb[96];
+            /* timers and counters by number: T5 and T4:TIMER[3] both write T5 */
+            int tc = a->type == S7_T_TIMER || a->type == S7_T_COUNTER;
+            if (tc && a->type == b->type && a->area == b->area && a->byte < b->byte + nbits(b) &&
+                b->byte < a->byte + nbits(a)) {
+                fprintf(stderr,
+                        "error: %s and %s both write %s%u: give each %s once (the CPU may take "
+                        "them in either order)\n",
+                        cli_tag_text(a, ta, sizeof ta), cli_tag_text(b, tb, sizeof tb),
+                        a->type == S7_T_TIMER ? "T" : "C",
+                        (unsigned)(a->byte > b->byte ? a->byte : b->byte),
+                        a->type == S7_T_TIMER ? "timer" : "counter");
+                return -1;
+            }
             if (!bytes_overlap(a, b))
                 continue;
             int ab = a->type == S7_T_BOOL, bb = b->type == S7_T_BOOL;
@@ -66,6 +79,15 @@ static int overlaps(const s7_tag *tags, int n)
                         "error: %s and %s write the same bytes, and a BOOL array is written as "
                         "the whole bytes that hold it: write them in two calls\n",
                         cli_tag_text(a, ta, sizeof ta), cli_tag_text(b, tb, sizeof tb));
+                return -1;
+            } else if (!ab || !bb) {
+                /* MB0=1 MB0=2, MW0 and MB1, M0.0 and MB0: which value lands depends on the
+                 * order the CPU takes the items (several requests may be in flight) */
+                fprintf(stderr,
+                        "error: %s and %s both write byte %u: give each byte once (the CPU may "
+                        "take them in either order)\n",
+                        cli_tag_text(a, ta, sizeof ta), cli_tag_text(b, tb, sizeof tb),
+                        (unsigned)(a->byte > b->byte ? a->byte : b->byte));
                 return -1;
             }
         }
