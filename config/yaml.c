@@ -57,8 +57,10 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
     if (fd < 0) {
         int e = errno;
         const char *fix = e == ENOENT || e == ENOTDIR
-                              ? ": give the path of an existing YAML file (a relative path starts "
-                                "from the current directory)"
+                              ? (y->json ? ": give the path of an existing JSON file (a relative "
+                                           "path starts from the current directory)"
+                                         : ": give the path of an existing YAML file (a relative "
+                                           "path starts from the current directory)")
                           : e == EACCES || e == EPERM
                               ? ": make it readable for the user this runs as (chmod, chown), or "
                                 "run as a user that may read it"
@@ -79,8 +81,8 @@ static int read_whole(yaml_cx *y, const char *what, char **out, size_t *len)
             close(fd);
         return s7__errf(y->err, y->cap,
                         "cannot read %s %s: not a regular file (a FIFO, device or directory "
-                        "is not read): give the path of a YAML file",
-                        what, path);
+                        "is not read): give the path of a %s file",
+                        what, path, y->json ? "JSON" : "YAML");
     }
     if ((unsigned long long)st.st_size > YAML_MAX_FILE) {
         fclose(f);
@@ -181,9 +183,9 @@ static int check_text(yaml_cx *y, const char *t, size_t n)
                                  "the file holds NUL bytes from its start: it looks UTF-16 or "
                                  "UTF-32 encoded without a byte order mark; save it as UTF-8");
         return yaml_err_line(y, line_at(t, off),
-                             "a NUL byte in the file (byte %zu): a YAML file is text and nothing "
+                             "a NUL byte in the file (byte %zu): a %s file is text and nothing "
                              "after it would be read; remove it (the file may be damaged)",
-                             off);
+                             off, y->json ? "JSON" : "YAML");
     }
     /* libfyaml takes its input as UTF-8 and is not to be given anything else: older versions
      * (0.7.12, Debian 12) loop forever on a directive line holding a malformed sequence

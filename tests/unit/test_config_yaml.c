@@ -457,6 +457,10 @@ static void test_check_json(void)
     CHECK(strstr(err, ": not valid JSON: document start indicator") != NULL);
     CHECK_INT(s7_config_load_check(dir, &k, err, sizeof err), S7_ERR_INVAL);
     CHECK(strstr(err, "not a regular file") != NULL);
+    /* a JSON input's messages say JSON (they said "give the path of a YAML file") */
+    CHECK(strstr(err, "give the path of a JSON file") != NULL);
+    CHECK_INT(s7_config_load_check("/nonexistent/check.json", &k, err, sizeof err), S7_ERR_INVAL);
+    CHECK(strstr(err, "give the path of an existing JSON file") != NULL);
     /* where it ran: a pass from the active partner stays a pass; an old file that does not
      * say where it ran makes its pass unproven */
     path =
