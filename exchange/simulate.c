@@ -329,6 +329,80 @@ s7_cpu *s7_sim_cpu(s7_sim *s, const char *name)
     return NULL;
 }
 
+/* The PDU a CPU negotiates at most (what its jobs ask, what it answers). */
+static uint16_t cpu_pdu(const s7_cpu *cpu)
+{
+    uint16_t n = s7_cpu_profile(cpu)->max_pdu;
+    return n ? n : S7_XPDU_DEFAULT;
+}
+
+/* The jobs of the connections partner takes part in, planned again for cpu in its place
+ * (s7_sim_replace_cpu): a job asks the PDU of its own CPU and gets the smaller of that and
+ * its partner's, so a CPU of another profile or PDU (pdu: in its file) changes what its jobs
+ * ask and what its partners' jobs get.  check (apply 0): -1 with a message when a job would
+ * no longer fit, as the inventory loader refuses one (s7_sim_check_jobs); apply 1: the jobs'
+ * connections ask the new PDU. */
+static int replan_pdu(s7_sim *s, size_t partner, const s7_cpu *cpu, int apply, char *err,
+                      size_t cap)
+{
+    for (size_t c = 0; c < s->ncl; c++) {
+        s7__sim_client *k = &s->cl[c];
+        const s7_plant_conn *cn = &s->p->conns[k->conn];
+        if (!k->job || (cn->active != partner && cn->passive != partner))
+            continue;
+        s7__sim_cpu *xa = &s->cpus[s->cpu_of[cn->active]];
+        uint16_t own = cn->active == partner ? cpu_pdu(cpu) : cpu_pdu(xa->cpu), pdu = own;
+        if (s->cpu_of[cn->passive] >= 0) {
+            uint16_t their = cn->passive == partner ? cpu_pdu(cpu)
+                                                    : cpu_pdu(s->cpus[s->cpu_of[cn->passive]].cpu);
+            if (their < pdu)
+                pdu = their;
+        }
+        if (apply) {
+            s7_xconn *xc = s7_exchange_conn_by_name(&xa->jobs, cn->name);
+            if (xc)
+                xc->pdu = own;
+            k->job_pdu = pdu;
+            continue;
+        }
+        for (size_t e = 0; e < k->nex; e++)
+            for (size_t j = k->ex[e].job0; j < k->ex[e].job0 + k->ex[e].njobs; j++) {
+                const s7_xjob *jb = &xa->jobs.jobs[j];
+                uint32_t need = s7_xjob_pdu_need(jb, NULL, NULL);
+                if (need <= pdu)
+                    continue;
+                const s7_plant_exchange *pe = &cn->ex[k->ex[e].ex];
+                const char *kind = pe->dir == S7_PLANT_GET ? "GET" : "PUT";
+                char what[160], rg[64];
+                size_t n = 0;
+                for (size_t r = 0; r < jb->nareas && r < pe->nranges && n < sizeof what; r++)
+                    n += (size_t)snprintf(
+                        what + n, sizeof what - n, "%s%s", r ? ", " : "",
+                        s7_plant_range_text(&pe->ranges[(j - k->ex[e].job0) * S7_XJOB_AREAS + r],
+                                            rg, sizeof rg));
+                char at[300] = "";
+                if (s->p->file && pe->line > 0)
+                    snprintf(at, sizeof at, ", %s:%d", s->p->file, pe->line);
+                else if (s->p->file)
+                    snprintf(at, sizeof at, ", in %s", s->p->file);
+                snprintf(err, cap,
+                         "%s: this CPU (%s) negotiates a PDU of at most %u, so %s and %s "
+                         "negotiate %u for connection %s, and its exchange %zu (%s %s%s), a "
+                         "GET/PUT job of %s that is never split, needs %u (a %s of %u area%s "
+                         "moves at most %u bytes at PDU %u): give this CPU a PDU of at least %u "
+                         "(pdu: 480 or 960 in its file, or a profile that negotiates it), or "
+                         "split the exchange in the inventory",
+                         s->p->partners[partner].name, s7_cpu_profile(cpu)->name, cpu_pdu(cpu),
+                         s->p->partners[cn->active].name, s->p->partners[cn->passive].name, pdu,
+                         cn->name, k->ex[e].ex + 1, kind, what, at, s->p->partners[cn->active].name,
+                         need, kind, (unsigned)jb->nareas, jb->nareas == 1 ? "" : "s",
+                         s7_xjob_payload_limit(jb->kind, jb->nareas, pdu), pdu, need);
+                return -1;
+            }
+    }
+    return 0;
+}
+
 int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap)
 {
     ptrdiff_t k = -1;
@@ -345,6 +419,11 @@ int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size
         return S7_ERR_INVAL;
     }
     s7__sim_cpu *x = &s->cpus[k];
+    if (replan_pdu(s, x->partner, cpu, 0, err, cap) < 0) {
+        s7_cpu_free(cpu);
+        return S7_ERR_INVAL;
+    }
+    replan_pdu(s, x->partner, cpu, 1, err, cap);
     s7_cpu_free(x->cpu);
     x->cpu = cpu;
     x->put_get = s7_cpu_put_get(cpu);

@@ -75,8 +75,12 @@ S7_API s7_cpu *s7_sim_cpu(s7_sim *s, const char *name);
  * it fails: then freed), before the start: an override from a side file (the emulator's
  * own configuration).  The documented DBs it lacks are added at their documented size and
  * I/Q/M grown to cover the documented ranges; what it has is kept as it is (a DB shorter
- * than documented stays short: a fault to try).  0, or S7_ERR_INVAL (no such emulated
- * partner, already started) with a message in err. */
+ * than documented stays short: a fault to try).  The GET/PUT jobs of the connections it
+ * takes part in are planned for the PDU it negotiates (s7_profile.max_pdu of cpu): its own
+ * jobs ask it, and a job of it or of its partner that no longer fits the PDU the two
+ * negotiate refuses the replacement (the documented CPU is kept).  0, or S7_ERR_INVAL (no
+ * such emulated partner, already started, a job that would not fit: the message names the
+ * connection, the exchange, the PDU and the fix) with a message in err. */
 S7_API int s7_sim_replace_cpu(s7_sim *s, const char *name, s7_cpu *cpu, char *err, size_t cap);
 
 /* ---------------------------------------------------------------- the CPUs' jobs

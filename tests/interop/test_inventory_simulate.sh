@@ -60,6 +60,31 @@ check_contains "$S7_LAST_OUT" "hmi-line is not an emulated CPU" "why named"
 check_fails "--cpu without a file" "$S7_BIN" inventory simulate "$EX" --loopback --cpu plc-capper
 check_contains "$S7_LAST_OUT" "expected PARTNER=FILE" "the form named"
 
+# an override of another PDU: a CPU's job asks the PDU of the CPU that runs it (the side
+# file's profile or pdu:, not the inventory's), and one that no longer fits is refused
+cat >"$S7_TEST_TMP/pdu.yaml" <<'EOF'
+version: 1
+partners:
+  - {name: plc-a, address: 10.20.1.10, cell: a, kind: plc, profile: s7-1500}
+  - {name: plc-b, address: 10.20.1.11, cell: a, kind: plc, profile: s7-1500}
+connections:
+  - name: a-b
+    active: plc-a
+    passive: plc-b
+    exchanges:
+      - get: DB20.DBB0..DBB299
+        cycle: 100ms
+EOF
+printf 'profile: s7-300\n' >"$S7_TEST_TMP/a300.yaml"
+printf 'profile: s7-1500\npdu: 480\n' >"$S7_TEST_TMP/a480.yaml"
+check_fails "--cpu with a PDU the documented job does not fit is refused" timeout 20 "$S7_BIN" inventory simulate "$S7_TEST_TMP/pdu.yaml" --loopback --for 2s --cpu plc-a="$S7_TEST_TMP/a300.yaml"
+check_contains "$S7_LAST_OUT" "plc-a: this CPU (s7-300) negotiates a PDU of at most 240" "the PDU of the side file's CPU named"
+check_contains "$S7_LAST_OUT" "exchange 1 (GET DB20.DBB0..DBB299, $S7_TEST_TMP/pdu.yaml:10)" "the exchange with FILE:LINE"
+check_contains "$S7_LAST_OUT" "needs 318" "what it needs"
+out=$(timeout 20 "$S7_BIN" inventory simulate "$S7_TEST_TMP/pdu.yaml" --loopback --for 2s -v --cpu plc-a="$S7_TEST_TMP/a480.yaml" 2>&1)
+check_contains "$out" "--pdu 480 " "the job of a CPU with pdu: 480 asks 480"
+check_contains "$out" "set up (PDU 480)" "and its connection negotiates 480, not the documented profile's 960"
+
 "$S7_BIN" inventory simulate "$EX" --loopback --write-inventory "$INV" --control "$SOCK" \
     --fault plc-filler:put_get_off --cpu plc-capper="$S7_TEST_TMP/capper.yaml" \
     --for 120s >"$LOG" 2>&1 &

@@ -319,10 +319,72 @@ static void test_refusals(void)
     s7_plant_free(p);
 }
 
+/* The log line of a job connection set up: "... set up (PDU N)". */
+static void pdu_log(void *ctx, int level, const char *msg)
+{
+    (void)level;
+    const char *a = strstr(msg, "set up (PDU ");
+    if (a)
+        *(unsigned *)ctx = (unsigned)atoi(a + 12);
+}
+
+/* An override of another PDU: a CPU's jobs ask the PDU of the CPU that runs them and get
+ * the smaller of that and their partner's, so a replacement that negotiates less (an
+ * S7-300 in place of a documented S7-1500, or pdu: in its file) is planned again: the jobs
+ * ask its PDU, and one that would no longer fit is refused as the loader refuses it (not
+ * run with a PDU the CPU cannot negotiate). */
+static void test_replace_pdu(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[600];
+    s7_plant_set_file(p, "pdu.yaml");
+    const char *names[] = {"plc-a", "plc-b"};
+    for (int i = 0; i < 2; i++) {
+        s7_plant_partner *pt = s7_plant_add_partner(p, names[i]);
+        s7_plant_partner_set_address(pt, i ? "10.0.0.11" : "10.0.0.10");
+        s7_plant_partner_set_cell(pt, "line");
+        pt->kind = S7_PLANT_KIND_PLC;
+        s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
+    }
+    s7_plant_conn *c = s7_plant_add_conn(p, "a-b", "plc-a", "plc-b");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 20, 0,
+                                300);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    unsigned pdu = 0;
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.log = pdu_log;
+    o.log_ctx = &pdu;
+    /* an S7-300 (PDU 240) in place of either CPU: the 300-byte GET needs 318 */
+    for (int i = 0; i < 2; i++) {
+        s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+        CHECK(s != NULL);
+        CHECK(s7_sim_replace_cpu(s, names[i], s7_cpu_new(s7_profile_find("s7-300")), err,
+                                 sizeof err) < 0);
+        CHECK(strstr(err, "negotiate 240 for connection a-b") != NULL);
+        CHECK(strstr(err, "needs 318") != NULL);
+        CHECK(strstr(err, "pdu.yaml") != NULL);
+        CHECK(s7_sim_cpu(s, names[i]) != NULL); /* the documented CPU is kept */
+        s7_sim_free(s);
+    }
+    /* an S7-1500 configured for PDU 480 as the active CPU: its job asks 480, not 960 */
+    s7_profile pf = *s7_profile_find("s7-1500");
+    pf.max_pdu = 480;
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK_INT(s7_sim_replace_cpu(s, "plc-a", s7_cpu_new(&pf), err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 0, 1));
+    CHECK_INT(pdu, 480);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_cpus_and_exchanges();
     test_replace();
+    test_replace_pdu();
     test_active_budget();
     test_closed_at_start();
     test_refusals();
