@@ -85,6 +85,15 @@ check_contains "$S7_LAST_OUT" "error: plc-capper is not down" "the refusal says 
 check_fails "clearing a router fault not injected" send "clear router:drop:line-filler"
 check_contains "$S7_LAST_OUT" "connection line-filler has no such router fault" "the refusal says why"
 check_ok "fault router:drop_replies:line-filler" send "fault router:drop_replies:line-filler"
+# one router fault a connection: a second one is refused naming the first (it took the
+# first's place without a word), and so is the same one again
+check_fails "a second router fault on a connection is refused" send "fault router:drop:line-filler"
+check_contains "$S7_LAST_OUT" "error: connection line-filler holds the fault router:drop_replies:line-filler: one router fault a connection; clear it first (clear router:drop_replies:line-filler)" "the fault held and the fix named"
+check_fails "the same router fault again is refused" send "fault router:drop_replies:line-filler"
+check_contains "$S7_LAST_OUT" "holds router:drop_replies:line-filler already" "why named"
+check_fails "clearing another router fault than the one held" send "clear router:reject:line-filler"
+check_contains "$S7_LAST_OUT" "it holds router:drop_replies:line-filler (clear router:drop_replies:line-filler)" "the fault held named"
+check_eq "$(ip netns exec "$ROUTER" nft list chain inet s7sim forward | grep -c 'fault router:drop_replies:line-filler')" 1 "the router keeps the first fault's one rule"
 check_ok "fault plc-capper:port_closed" send "fault plc-capper:port_closed"
 out="$("$S7_BIN" inventory check "$EX" --as plc-line --timeout 1s --connection line-filler --connection line-capper 2>&1)" || true
 check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_filtered +FAIL" "router:drop_replies: port_filtered"

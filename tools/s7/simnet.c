@@ -459,14 +459,42 @@ int simnet_enter(simnet *n, size_t partner, int on, char *err, size_t cap)
 /* The fault table's chain rebuilt from the router fault of each connection: drop both ways,
  * reject the SYN (ICMP admin-prohibited or a TCP reset, as a REJECT rule does), or drop only
  * what comes back. */
+static const char *router_kind(int k)
+{
+    return k == S7_SIM_FAULT_ROUTER_REJECT  ? "reject"
+           : k == S7_SIM_FAULT_ROUTER_RESET ? "reset"
+           : k == S7_SIM_FAULT_ROUTER_DROP  ? "drop"
+                                            : "drop_replies";
+}
+
 int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t cap)
 {
     if (conn >= n->p->nconns) {
         snprintf(err, cap, "no such connection");
         return -1;
     }
-    if (!on && n->dropped[conn] != kind) {
-        snprintf(err, cap, "connection %s has no such router fault", n->p->conns[conn].name);
+    const char *cname = n->p->conns[conn].name;
+    int held = n->dropped[conn];
+    if (!on && held != kind) {
+        if (held)
+            snprintf(err, cap,
+                     "connection %s has no such router fault: it holds router:%s:%s (clear "
+                     "router:%s:%s)",
+                     cname, router_kind(held), cname, router_kind(held), cname);
+        else
+            snprintf(err, cap, "connection %s has no such router fault", cname);
+        return -1;
+    }
+    /* one router fault a connection: a second one would silently take the first's place */
+    if (on && held) {
+        if (held == kind)
+            snprintf(err, cap, "connection %s holds router:%s:%s already", cname, router_kind(held),
+                     cname);
+        else
+            snprintf(err, cap,
+                     "connection %s holds the fault router:%s:%s: one router fault a "
+                     "connection; clear it first (clear router:%s:%s)",
+                     cname, router_kind(held), cname, router_kind(held), cname);
         return -1;
     }
     n->dropped[conn] = (unsigned char)(on ? kind : 0);
@@ -480,10 +508,7 @@ int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t ca
         const s7_plant_partner *a = &n->p->partners[cn->active], *b = &n->p->partners[cn->passive];
         char port[8], comment[96];
         snprintf(port, sizeof port, "%u", b->port);
-        const char *what = k == S7_SIM_FAULT_ROUTER_REJECT  ? "reject"
-                           : k == S7_SIM_FAULT_ROUTER_RESET ? "reset"
-                           : k == S7_SIM_FAULT_ROUTER_DROP  ? "drop"
-                                                            : "drop_replies";
+        const char *what = router_kind(k);
         snprintf(comment, sizeof comment, "\"fault router:%s:%s\"", what, cn->name);
         int rc = 0;
         if (k == S7_SIM_FAULT_ROUTER_REJECT)
