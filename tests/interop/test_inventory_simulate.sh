@@ -32,6 +32,13 @@ rc=0; out=$("$S7_BIN" inventory simulate "$EX" --loopback --loopback-base 10.0.0
 check_eq "$rc" 2 "--loopback-base 10.0.0.0: usage error"
 check_contains "$out" "--loopback-base '10.0.0.0': expected a loopback network 127.B.C.0 (B and C 0..255), e.g. 127.77.0.0" \
     "--loopback-base: the option, the form and an example"
+# partners known by host name only: each named with FILE:LINE and the fix (it said only
+# "partners known by host name only", neither which nor where)
+sed -e 's/^    address: 10.10.0.5$/    address: es1.plant.invalid/' -e 's/^    address: 10.10.2.11$/    address: capper.plant.invalid/' "$EX" >"$S7_TEST_TMP/hosts.yaml"
+check_fails "partners known by host name only are refused" "$S7_BIN" inventory simulate "$S7_TEST_TMP/hosts.yaml" --loopback --for 1s
+hl=$(grep -n 'name: es1$' "$S7_TEST_TMP/hosts.yaml" | cut -d: -f1)
+check_contains "$S7_LAST_OUT" "error: $S7_TEST_TMP/hosts.yaml:$hl: partner es1 is known by its host name only (es1.plant.invalid), which the simulation does not look up: give its address too (host: es1.plant.invalid plus address: 10.0.0.5)" "the first one named with FILE:LINE and the fix"
+check_contains "$S7_LAST_OUT" "partner plc-capper is known by its host name only (capper.plant.invalid)" "the second one named too"
 
 # a CPU's GET is one request, never split: plc-line's GET of 300 bytes from plc-filler (an
 # S7-1200: PDU 240) would fail every time it runs, so the inventory is refused at load (by

@@ -713,10 +713,24 @@ int inv_cmd_simulate_main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (s7_plant_has_unresolved(p)) {
-        fprintf(stderr,
-                "error: %s: partners known by host name only: give their addresses to "
-                "simulate them (address: 10.0.0.5)\n",
-                file);
+        size_t n = 0;
+        for (size_t i = 0; i < p->npartners; i++) {
+            const s7_plant_partner *pt = &p->partners[i];
+            if (pt->address[0])
+                continue;
+            n++;
+            if (pt->line > 0)
+                fprintf(stderr, "error: %s:%d: ", file, pt->line);
+            else
+                fprintf(stderr, "error: %s: ", file);
+            fprintf(stderr,
+                    "partner %s is known by its host name only (%s), which the simulation "
+                    "does not look up: give its address too (host: %s plus address: "
+                    "10.0.0.5)\n",
+                    pt->name, pt->host ? pt->host : "no address", pt->host ? pt->host : "NAME");
+        }
+        if (n > 1)
+            fprintf(stderr, "%s: %zu problems\n", file, n);
         s7_plant_free(p);
         free(faults);
         free(cpus);
