@@ -913,8 +913,10 @@ static void client_connect(s7_sim *s, s7__sim_client *k)
             for (size_t e = 0; e < k->nex; e++) {
                 char what[160];
                 snprintf(what, sizeof what,
-                         "1/20 too_many_jobs: no free %s connection resource on %s",
-                         s7_plant_type_name(type), s->p->partners[cn->active].name);
+                         "1/20 no_connection_resource: %s's %s connection resources are used "
+                         "up (connection %s to %s)",
+                         s->p->partners[cn->active].name, s7_plant_type_name(type), cn->name,
+                         s->addr[cn->passive]);
                 set_fail(&k->ex[e], S7_ERR_BUSY, what);
             }
             k->retry_at = s7_now_ms() + s->o.retry_ms;

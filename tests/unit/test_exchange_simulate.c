@@ -380,12 +380,62 @@ static void test_replace_pdu(void)
     s7_plant_free(p);
 }
 
+/* An emulated CPU whose connection is polled (a gateway's GET larger than the PDU its
+ * partner negotiates cannot be a job) reports its own budget used up as the jobs do:
+ * "1/20 no_connection_resource: ..." (the cause where the STATUS id "too_many_jobs" was). */
+static void test_polled_budget(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[300];
+    s7_plant_set_file(p, "gw.yaml");
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
+    s7_plant_partner_set_address(pt, "10.0.0.20");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_HMI;
+    pt = s7_plant_add_partner(p, "gw");
+    s7_plant_partner_set_address(pt, "10.0.0.21");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_GATEWAY;
+    pt = s7_plant_add_partner(p, "plc-b");
+    s7_plant_partner_set_address(pt, "10.0.0.22");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_PLC;
+    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    s7_plant_conn *c = s7_plant_add_conn(p, "hmi-gw", "hmi", "gw");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 1, 0,
+                                4);
+    c = s7_plant_add_conn(p, "gw-b", "gw", "plc-b");
+    s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 2, 0,
+                                300);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.5.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "gw:budget", &f, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &f, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    s7_sim_ex_state st;
+    CHECK(run_until(s, 0, 1, 1));
+    CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
+    CHECK_STR(st.last_err, "1/20 no_connection_resource: gw's pg connection resources are used up "
+                           "(connection gw-b to 127.78.5.3)");
+    CHECK_INT(s7_sim_fault_set(s, &f, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 1, 1));
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_cpus_and_exchanges();
     test_replace();
     test_replace_pdu();
     test_active_budget();
+    test_polled_budget();
     test_closed_at_start();
     test_refusals();
     /* the same with the poll backend of the loops (no epoll descriptor to nest) */
