@@ -94,6 +94,11 @@ check_contains "$S7_LAST_OUT" "holds router:drop_replies:line-filler already" "w
 check_fails "clearing another router fault than the one held" send "clear router:reject:line-filler"
 check_contains "$S7_LAST_OUT" "it holds router:drop_replies:line-filler (clear router:drop_replies:line-filler)" "the fault held named"
 check_eq "$(ip netns exec "$ROUTER" nft list chain inet s7sim forward | grep -c 'fault router:drop_replies:line-filler')" 1 "the router keeps the first fault's one rule"
+# the same at the start: refused as a usage error before anything is made (exit 2)
+rc=0
+out=$(timeout 20 "$S7_BIN" inventory simulate "$EX" --for 1s --fault router:drop:line-filler --fault router:reject:line-filler 2>&1) || rc=$?
+check_eq "$rc" 2 "two router faults on one connection at the start: exit 2"
+check_contains "$out" "error: --fault router:reject:line-filler: connection line-filler holds the fault router:drop:line-filler: one router fault a connection" "the first one named"
 check_ok "fault plc-capper:port_closed" send "fault plc-capper:port_closed"
 out="$("$S7_BIN" inventory check "$EX" --as plc-line --timeout 1s --connection line-filler --connection line-capper 2>&1)" || true
 check_match "$out" "line-filler +plc-line -> plc-filler 10.10.2.10:102 +port_filtered +FAIL" "router:drop_replies: port_filtered"

@@ -464,6 +464,28 @@ static int simulate(const s7_plant *p, int loopback, const char *base, uint16_t 
             rc = CLI_USAGE;
             goto done;
         }
+        /* one router fault a connection, one CPU:down a partner (the CPU faults are checked
+         * as they are set): refused here, before anything is made, as a usage error */
+        for (size_t j = 0; s7_sim_fault_is_net(&fs[i]) && j < i; j++) {
+            int down = fs[i].kind == S7_SIM_FAULT_DOWN;
+            if (!s7_sim_fault_is_net(&fs[j]) || (fs[j].kind == S7_SIM_FAULT_DOWN) != down ||
+                (down ? fs[j].partner != fs[i].partner : fs[j].conn != fs[i].conn))
+                continue;
+            char t[160];
+            s7_sim_fault_text(p, &fs[j], t, sizeof t);
+            if (down)
+                fprintf(stderr, "error: --fault %s: given twice\n", faults[i]);
+            else if (fs[j].kind == fs[i].kind)
+                fprintf(stderr, "error: --fault %s: connection %s holds %s already\n", faults[i],
+                        p->conns[fs[i].conn].name, t);
+            else
+                fprintf(stderr,
+                        "error: --fault %s: connection %s holds the fault %s: one router fault "
+                        "a connection (give one of them)\n",
+                        faults[i], p->conns[fs[i].conn].name, t);
+            rc = CLI_USAGE;
+            goto done;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
