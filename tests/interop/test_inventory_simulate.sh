@@ -60,6 +60,50 @@ sed 's/range: DB10.DBB0..DBB63$/range: DB10.DBB0..DBB299/' "$EX" >"$S7_TEST_TMP/
 check_ok "an HMI's 300-byte GET (a polling client) is not limited" "$S7_BIN" inventory validate "$S7_TEST_TMP/bighmi.yaml"
 check_contains "$(cat "$S7_TEST_TMP/bighmi.yaml")" "DB10.DBB0..DBB299" "(the HMI's range was made 300 bytes)"
 
+# timers and counters (two bytes each on the wire): the written inventory spells them as
+# text (the mapping form has none: it wrote {area: DB, ...}, which the loader refuses), the
+# simulation's polling client and s7 inventory check read them into buffers of two bytes a
+# timer (both had one byte a timer: check aborted with "free(): invalid pointer")
+cat >"$S7_TEST_TMP/tc.yaml" <<'EOF'
+version: 1
+partners:
+  - {name: hmi, address: 10.20.1.5, cell: a, kind: hmi, type: op}
+  - {name: plc-a, address: 10.20.1.10, cell: a, kind: plc, profile: s7-1500, type: basic}
+  - {name: plc-b, address: 10.20.1.11, cell: a, kind: plc, profile: s7-300}
+connections:
+  - name: a-b
+    active: plc-a
+    passive: plc-b
+    exchanges:
+      - get: [DB1.DBB0..DBB9, T0..T3, C0..C1, T7]
+        cycle: 200ms
+  - name: h-b
+    active: hmi
+    passive: plc-b
+    exchanges:
+      - get: [T0..T15, C0..C7, MB0..MB3]
+        cycle: 500ms
+EOF
+TCINV="$S7_TEST_TMP/tc-sim.yaml"
+"$S7_BIN" inventory simulate "$S7_TEST_TMP/tc.yaml" --loopback --write-inventory "$TCINV" --for 30s >"$S7_TEST_TMP/tc.log" 2>&1 &
+TCSIM=$!
+_S7_PIDS+=("$TCSIM")
+for ((i = 0; i < 50; i++)); do
+    [ -s "$TCINV" ] && break
+    kill -0 "$TCSIM" 2>/dev/null || break
+    sleep 0.1
+done
+check_ok "the written inventory with timers and counters is valid" "$S7_BIN" inventory validate "$TCINV"
+check_contains "$(cat "$TCINV")" '- "T0..T3"' "a timer range written as text"
+check_contains "$(cat "$TCINV")" '- "C0..C7"' "a counter range written as text"
+rc=0
+out="$("$S7_BIN" inventory check "$TCINV" --timeout 2s 2>&1)" || rc=$?
+check_eq "$rc" 0 "check of timer and counter ranges passes (no abort)"
+check_contains "$out" "2 of 2 connections pass" "both connections pass"
+kill "$TCSIM" 2>/dev/null
+wait "$TCSIM" 2>/dev/null
+check_contains "$(cat "$S7_TEST_TMP/tc.log")" "h-b #1 GET T0..T15, C0..C7, MB0..MB3 (500 ms): ok" "the simulation's polling client read them"
+
 # an override from a side file (an s7 server configuration)
 printf 'profile: s7-300\nvalues:\n  DB20.DBW0:INT: 1234\n' >"$S7_TEST_TMP/capper.yaml"
 check_fails "--cpu of a partner that is no CPU" "$S7_BIN" inventory simulate "$EX" --loopback --cpu hmi-line="$S7_TEST_TMP/capper.yaml"

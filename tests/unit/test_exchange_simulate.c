@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/sim_int.h"
 #include "s7/client.h"
 #include "s7/exchange_sim.h"
 #include "s7/plant.h"
@@ -429,6 +430,62 @@ static void test_polled_budget(void)
     s7_plant_free(p);
 }
 
+/* A polled exchange with timers and counters: each is two bytes on the wire (read with
+ * transport size TIMER / COUNTER), so the exchange's buffer holds two bytes a timer and
+ * the ranges after it start past them (the buffer was sized one byte a timer: the reply
+ * ran past it, and the DB range after the timers overlapped them). */
+static void test_timer_ranges(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[300];
+    s7_plant_set_file(p, "tc.yaml");
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
+    s7_plant_partner_set_address(pt, "10.0.0.20");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_HMI;
+    pt = s7_plant_add_partner(p, "plc");
+    s7_plant_partner_set_address(pt, "10.0.0.21");
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = S7_PLANT_KIND_PLC;
+    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    s7_plant_conn *c = s7_plant_add_conn(p, "hmi-plc", "hmi", "plc");
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50);
+    s7_plant_exchange_add_range(e, S7_AREA_T, 0, 0, 4);  /* T0..T3: 8 bytes */
+    s7_plant_exchange_add_range(e, S7_AREA_C, 0, 0, 2);  /* C0..C1: 4 bytes */
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 1, 0, 4); /* DB1.DBB0..DBB3 */
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.6.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    s7_cpu *cpu = s7_sim_cpu(s, "plc");
+    uint32_t sz = 0;
+    uint8_t *t = s7_cpu_mem(cpu, S7_AREA_T, 0, &sz), *cc = s7_cpu_mem(cpu, S7_AREA_C, 0, NULL);
+    uint8_t *db = s7_cpu_mem(cpu, S7_AREA_DB, 1, NULL);
+    CHECK(t && cc && db && sz >= 8);
+    static const uint8_t tv[8] = {0x10, 0x01, 0x20, 0x02, 0x30, 0x03, 0x00, 0x04};
+    static const uint8_t cv[4] = {0x01, 0x23, 0x04, 0x56};
+    static const uint8_t dv[4] = {0xA1, 0xA2, 0xA3, 0xA4};
+    if (t && cc && db) {
+        memcpy(t, tv, 8);
+        memcpy(cc, cv, 4);
+        memcpy(db, dv, 4);
+    }
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 0, 1));
+    const s7__sim_ex *x = &s->cl[0].ex[0];
+    CHECK_INT(x->nitems, 3);
+    CHECK(x->items[1].buf == x->buf + 8);
+    CHECK(x->items[2].buf == x->buf + 12);
+    CHECK(memcmp(x->buf, tv, 8) == 0);
+    CHECK(memcmp(x->items[1].buf, cv, 4) == 0);
+    CHECK(memcmp(x->items[2].buf, dv, 4) == 0);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_cpus_and_exchanges();
@@ -436,6 +493,7 @@ int main(void)
     test_replace_pdu();
     test_active_budget();
     test_polled_budget();
+    test_timer_ranges();
     test_closed_at_start();
     test_refusals();
     /* the same with the poll backend of the loops (no epoll descriptor to nest) */

@@ -224,9 +224,13 @@ static int write_inventory(const s7_plant *p, const s7_sim *sim, int loopback, c
             fprintf(f, "      - direction: %s\n        range:\n", s7_plant_dir_name(x->dir));
             for (size_t r = 0; r < x->nranges; r++) {
                 const s7_plant_range *rg = &x->ranges[r];
+                char t[64];
                 if (rg->area == S7_AREA_DB)
                     fprintf(f, "          - {db: %u, offset: %u, length: %u}\n", rg->db, rg->offset,
                             rg->length);
+                else if (rg->area == S7_AREA_T || rg->area == S7_AREA_C)
+                    /* the mapping form has no timers or counters: "T0..T15", "C0..C7" */
+                    fprintf(f, "          - \"%s\"\n", s7_plant_range_text(rg, t, sizeof t));
                 else
                     fprintf(f, "          - {area: %s, offset: %u, length: %u}\n",
                             area_key(rg->area), rg->offset, rg->length);
