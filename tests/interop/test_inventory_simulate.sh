@@ -104,6 +104,45 @@ kill "$TCSIM" 2>/dev/null
 wait "$TCSIM" 2>/dev/null
 check_contains "$(cat "$S7_TEST_TMP/tc.log")" "h-b #1 GET T0..T15, C0..C7, MB0..MB3 (500 ms): ok" "the simulation's polling client read them"
 
+# a partner of several roles keeps them in the written inventory (it wrote the first one
+# only: a gateway that is also a plc lost its plc role, and check said its connection
+# passed while it was in STOP, where the simulation said cpu_stopped)
+cat >"$S7_TEST_TMP/roles.yaml" <<'EOF'
+version: 1
+partners:
+  - {name: scada, address: 10.20.1.5, cell: a, roles: [scada, engineering], type: op}
+  - {name: gw, address: 10.20.1.6, cell: a, roles: [gateway, plc], profile: s7-1500}
+  - {name: plc-b, address: 10.20.1.7, cell: a, kind: plc, profile: s7-1200}
+connections:
+  - name: s-gw
+    active: scada
+    passive: gw
+    exchanges:
+      - get: DB1.DBB0..DBB3
+        cycle: 1s
+  - name: gw-b
+    active: gw
+    passive: plc-b
+    exchanges:
+      - get: DB2.DBB0..DBB9
+        cycle: 1s
+EOF
+RINV="$S7_TEST_TMP/roles-sim.yaml"
+"$S7_BIN" inventory simulate "$S7_TEST_TMP/roles.yaml" --loopback --fault gw:stop --write-inventory "$RINV" --for 30s >"$S7_TEST_TMP/roles.log" 2>&1 &
+RSIM=$!
+_S7_PIDS+=("$RSIM")
+for ((i = 0; i < 50; i++)); do
+    [ -s "$RINV" ] && break
+    kill -0 "$RSIM" 2>/dev/null || break
+    sleep 0.1
+done
+check_contains "$(cat "$RINV")" "roles: [gateway, plc]" "the written inventory keeps every role"
+check_contains "$(cat "$RINV")" "roles: [scada, engineering]" "of each partner"
+out="$("$S7_BIN" inventory check "$RINV" --timeout 2s 2>&1)" || true
+check_match "$out" "gw-b +gw -> plc-b [0-9.:]+ +cpu_stopped +FAIL" "check: the connection of the stopped gateway+plc fails with cpu_stopped"
+kill "$RSIM" 2>/dev/null
+wait "$RSIM" 2>/dev/null
+
 # an override from a side file (an s7 server configuration)
 printf 'profile: s7-300\nvalues:\n  DB20.DBW0:INT: 1234\n' >"$S7_TEST_TMP/capper.yaml"
 check_fails "--cpu of a partner that is no CPU" "$S7_BIN" inventory simulate "$EX" --loopback --cpu hmi-line="$S7_TEST_TMP/capper.yaml"

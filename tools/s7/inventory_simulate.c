@@ -194,7 +194,17 @@ static int write_inventory(const s7_plant *p, const s7_sim *sim, int loopback, c
             fprintf(f, "    port: %u\n", pt->port);
         if (pt->cell < p->ncells)
             fprintf(f, "    cell: %s\n", p->cells[pt->cell].name);
-        fprintf(f, "    kind: %s\n", s7_plant_kind_name(pt->kind));
+        if (pt->roles & ~(1u << pt->kind)) {
+            /* every role, the first one first: a role plc makes a CPU of a gateway or PC
+             * (its connections' cpu_stopped, its jobs' PDU check) */
+            fprintf(f, "    roles: [%s", s7_plant_kind_name(pt->kind));
+            for (int k = 0; k < S7_PLANT_KIND__COUNT; k++)
+                if (k != pt->kind && (pt->roles >> k) & 1u)
+                    fprintf(f, ", %s", s7_plant_kind_name(k));
+            fputs("]\n", f);
+        } else {
+            fprintf(f, "    kind: %s\n", s7_plant_kind_name(pt->kind));
+        }
         if (pt->profile)
             fprintf(f, "    profile: %s\n", pt->profile);
         if (pt->remote_tsap) {
