@@ -678,7 +678,9 @@ int s7_xjob_parse_addr(const char *text, s7_tag *t, char *err, size_t errcap)
         t->area = r.area;
         t->db = r.db;
         t->byte = r.offset;
-        t->type = S7_T_BYTE;
+        /* T0..T3 and C0..C3 count timers and counters, two bytes each, as P#T 0 TIMER 4
+         * does; a range of another area counts bytes */
+        t->type = r.area == S7_AREA_T ? S7_T_TIMER : r.area == S7_AREA_C ? S7_T_COUNTER : S7_T_BYTE;
         t->count = r.length;
         t->array = 1;
         return 0;

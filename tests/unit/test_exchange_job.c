@@ -595,6 +595,21 @@ static void test_validate(void)
     CHECK_INT(s7_xjob_parse_addr("DB20.DBD4:REAL", &t, err, sizeof err), 0);
     CHECK_INT(t.type, S7_T_REAL);
     CHECK_INT(s7_xjob_parse_addr("TB0..TB3", &t, err, sizeof err), S7_ERR_ADDR);
+    /* a timer or counter range counts elements of two bytes, as P#T 0 TIMER 4 does (the
+     * range was four bytes: a GET copied half of the timers it read) */
+    s7_tag p;
+    CHECK_INT(s7_xjob_parse_addr("T0..T3", &t, err, sizeof err), 0);
+    CHECK_INT(s7_xjob_parse_addr("P#T 0 TIMER 4", &p, err, sizeof err), 0);
+    CHECK_INT(t.area, S7_AREA_T);
+    CHECK_INT(t.type, S7_T_TIMER);
+    CHECK_INT(t.count, 4);
+    CHECK_INT(s7_tag_size(&t), 8);
+    CHECK_INT(s7_tag_size(&p), 8);
+    CHECK_INT(s7_xjob_parse_addr("C10..C11", &t, err, sizeof err), 0);
+    CHECK_INT(t.area, S7_AREA_C);
+    CHECK_INT(t.type, S7_T_COUNTER);
+    CHECK_INT(t.byte, 10);
+    CHECK_INT(s7_tag_size(&t), 4);
     CHECK_INT(s7_xjob_parse_addr("MW0:REAL", &t, err, sizeof err), S7_ERR_TYPE);
     CHECK_INT(s7_xjob_parse_addr("DB1.DBB65535..DBB65536", &t, err, sizeof err), S7_ERR_ADDR);
 }
