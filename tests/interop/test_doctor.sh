@@ -321,22 +321,46 @@ else
     fail "negotiation_failed / peer_error: node not found (fake_plc.js)"
 fi
 
-# ---------------------------------------------------------------- cr_rejected: a partner that never answers the CR
-sport=$(free_port) || die "no free port"
-python3 -c '
+# py_listener MODE: a listener on a free port (FAKE_P) in the background (FAKE_PID), up
+# when this returns; it ends with this script.  MODE silent: takes connections, never
+# answers; gone: closes the first connection that sends bytes (the CR) and stops listening
+# (a CPU that restarts); http / echo: answers each connection's first bytes with an HTTP
+# error / with the same bytes (another service on the port)
+py_listener() {
+    FAKE_P=$(free_port) || die "no free port"
+    python3 -c '
 import os, socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
-held, ppid = [], os.getppid()
+mode, held, ppid = sys.argv[2], [], os.getppid()
 while os.getppid() == ppid:
     try:
-        held.append(s.accept()[0])
+        c = s.accept()[0]
     except socket.timeout:
-        pass
-' "$sport" &
-SILENT=$!
-on_exit "kill $SILENT 2>/dev/null; wait $SILENT 2>/dev/null"
-for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null && break; sleep 0.05; done
+        continue
+    if mode == "silent":
+        held.append(c)
+        continue
+    c.settimeout(2)
+    try:
+        d = c.recv(4096)
+        if mode in ("http", "echo"):
+            c.sendall(d if mode == "echo" else b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    except OSError:
+        d = b""
+    c.close()
+    if mode == "gone" and d:
+        s.close()
+        break
+' "$FAKE_P" "$1" &
+    FAKE_PID=$!
+    on_exit "kill $FAKE_PID 2>/dev/null; wait $FAKE_PID 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$FAKE_P") 2>/dev/null && break; sleep 0.05; done
+}
+
+# ---------------------------------------------------------------- cr_rejected: a partner that never answers the CR
+py_listener silent
+sport=$FAKE_P
 t0=$(date +%s%N)
 doc "127.0.0.1:$sport" --timeout 400
 t1=$(date +%s%N)
@@ -349,40 +373,14 @@ check_eq "$(( (t1 - t0) / 1000000 < 6000 ))" 1 "silent: done within a few timeou
 # a partner that takes the connection request's TCP connection, closes it and stops
 # listening (a CPU that restarts while the doctor asks): not "every connection request
 # refused, all resources in use" but partner_gone (one fake per run: JSON, then text)
-start_gone() {
-    gport=$(free_port) || die "no free port"
-    python3 -c '
-import os, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
-ppid = os.getppid()
-while os.getppid() == ppid:
-    try:
-        c = s.accept()[0]
-    except socket.timeout:
-        continue
-    c.settimeout(2)
-    try:
-        d = c.recv(4096)
-    except OSError:
-        d = b""
-    c.close()
-    if d:  # the CR: gone from here on
-        s.close()
-        break
-' "$gport" &
-    GONE=$!
-    on_exit "kill $GONE 2>/dev/null; wait $GONE 2>/dev/null"
-    for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$gport") 2>/dev/null && break; sleep 0.05; done
-}
-start_gone
+py_listener gone
 RC=0
-JS="$("$S7_BIN" doctor "127.0.0.1:$gport" --timeout 500 --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
-wait "$GONE" 2>/dev/null
-start_gone
+JS="$("$S7_BIN" doctor "127.0.0.1:$FAKE_P" --timeout 500 --json 2>"$S7_TEST_TMP/doc.err")" || RC=$?
+wait "$FAKE_PID" 2>/dev/null
+py_listener gone
 TRC=0
-TXT="$("$S7_BIN" doctor "127.0.0.1:$gport" --timeout 500 2>&1)" || TRC=$?
-wait "$GONE" 2>/dev/null
+TXT="$("$S7_BIN" doctor "127.0.0.1:$FAKE_P" --timeout 500 2>&1)" || TRC=$?
+wait "$FAKE_PID" 2>/dev/null
 expect cr_rejected 3 cotp "check again in a moment" "cr_rejected (the partner went away after the CR)"
 check_eq "$(jq 'd["cr"]["cause"]')" partner_gone "gone: cr.cause partner_gone"
 check_contains "$(jq 'f["cause"]')" "the partner went away during the check" "gone: the cause says it went away"
@@ -393,28 +391,8 @@ check_eq "$(jq 'len(d["cr"]["alternatives"]) > 2 and all(a["result"] in ("refuse
 # another service on the port (one that answers with HTTP, an echo that sends the CR back):
 # not an S7 CPU, so no TSAPs are tried and no connection resources blamed
 for mode in http echo; do
-    oport=$(free_port) || die "no free port"
-    python3 -c '
-import os, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(0.5)
-ppid = os.getppid()
-while os.getppid() == ppid:
-    try:
-        c = s.accept()[0]
-    except socket.timeout:
-        continue
-    c.settimeout(2)
-    try:
-        d = c.recv(4096)
-        c.sendall(d if sys.argv[2] == "echo" else b"HTTP/1.0 400 Bad Request\r\n\r\n")
-    except OSError:
-        pass
-    c.close()
-' "$oport" "$mode" &
-OTHER=$!
-on_exit "kill $OTHER 2>/dev/null; wait $OTHER 2>/dev/null"
-    for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$oport") 2>/dev/null && break; sleep 0.05; done
+    py_listener "$mode"
+    oport=$FAKE_P
     doc "127.0.0.1:$oport"
     expect cr_rejected 3 cotp "s7 scan finds the S7 CPUs" "cr_rejected ($mode on the port)"
     check_eq "$(jq 'd["cr"]["cause"]')" not_iso_on_tcp "$mode: cr.cause not_iso_on_tcp"
@@ -423,8 +401,8 @@ on_exit "kill $OTHER 2>/dev/null; wait $OTHER 2>/dev/null"
     dout="$("$S7_BIN" discover "127.0.0.1:$oport" 2>&1 >/dev/null)"
     check_contains "$dout" "answers, but not with ISO-on-TCP" "$mode: s7 discover says it is not an S7 CPU"
     check_lacks "$dout" "free connections" "$mode: s7 discover does not ask to free connections"
-    kill "$OTHER" 2>/dev/null
-    wait "$OTHER" 2>/dev/null
+    kill "$FAKE_PID" 2>/dev/null
+    wait "$FAKE_PID" 2>/dev/null
 done
 check_contains "$(jq 'f["cause"]')" "an echo service listens on port $oport" "echo: named"
 
