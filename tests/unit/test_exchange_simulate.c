@@ -16,6 +16,19 @@
 #include "s7/wire.h"
 #include "t.h"
 
+/* A partner of p in cell "line" (profile NULL: none). */
+static s7_plant_partner *add_pt(s7_plant *p, const char *name, const char *addr, int kind,
+                                const char *profile, unsigned slot)
+{
+    s7_plant_partner *pt = s7_plant_add_partner(p, name);
+    s7_plant_partner_set_address(pt, addr);
+    s7_plant_partner_set_cell(pt, "line");
+    pt->kind = kind;
+    if (profile)
+        s7_plant_partner_set_profile(pt, profile, 0, slot, 0);
+    return pt;
+}
+
 static s7_plant *plant(void)
 {
     s7_plant *p = s7_plant_new();
@@ -340,13 +353,8 @@ static void test_replace_pdu(void)
     char err[600];
     s7_plant_set_file(p, "pdu.yaml");
     const char *names[] = {"plc-a", "plc-b"};
-    for (int i = 0; i < 2; i++) {
-        s7_plant_partner *pt = s7_plant_add_partner(p, names[i]);
-        s7_plant_partner_set_address(pt, i ? "10.0.0.11" : "10.0.0.10");
-        s7_plant_partner_set_cell(pt, "line");
-        pt->kind = S7_PLANT_KIND_PLC;
-        s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
-    }
+    for (int i = 0; i < 2; i++)
+        add_pt(p, names[i], i ? "10.0.0.11" : "10.0.0.10", S7_PLANT_KIND_PLC, "s7-1500", 1);
     s7_plant_conn *c = s7_plant_add_conn(p, "a-b", "plc-a", "plc-b");
     s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 20, 0,
                                 300);
@@ -389,19 +397,9 @@ static void test_polled_budget(void)
     s7_plant *p = s7_plant_new();
     char err[300];
     s7_plant_set_file(p, "gw.yaml");
-    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
-    s7_plant_partner_set_address(pt, "10.0.0.20");
-    s7_plant_partner_set_cell(pt, "line");
-    pt->kind = S7_PLANT_KIND_HMI;
-    pt = s7_plant_add_partner(p, "gw");
-    s7_plant_partner_set_address(pt, "10.0.0.21");
-    s7_plant_partner_set_cell(pt, "line");
-    pt->kind = S7_PLANT_KIND_GATEWAY;
-    pt = s7_plant_add_partner(p, "plc-b");
-    s7_plant_partner_set_address(pt, "10.0.0.22");
-    s7_plant_partner_set_cell(pt, "line");
-    pt->kind = S7_PLANT_KIND_PLC;
-    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    add_pt(p, "hmi", "10.0.0.20", S7_PLANT_KIND_HMI, NULL, 0);
+    add_pt(p, "gw", "10.0.0.21", S7_PLANT_KIND_GATEWAY, NULL, 0);
+    add_pt(p, "plc-b", "10.0.0.22", S7_PLANT_KIND_PLC, "s7-300", 2);
     s7_plant_conn *c = s7_plant_add_conn(p, "hmi-gw", "hmi", "gw");
     s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50), S7_AREA_DB, 1, 0,
                                 4);
@@ -439,15 +437,8 @@ static void test_timer_ranges(void)
     s7_plant *p = s7_plant_new();
     char err[300];
     s7_plant_set_file(p, "tc.yaml");
-    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
-    s7_plant_partner_set_address(pt, "10.0.0.20");
-    s7_plant_partner_set_cell(pt, "line");
-    pt->kind = S7_PLANT_KIND_HMI;
-    pt = s7_plant_add_partner(p, "plc");
-    s7_plant_partner_set_address(pt, "10.0.0.21");
-    s7_plant_partner_set_cell(pt, "line");
-    pt->kind = S7_PLANT_KIND_PLC;
-    s7_plant_partner_set_profile(pt, "s7-300", 0, 2, 0);
+    add_pt(p, "hmi", "10.0.0.20", S7_PLANT_KIND_HMI, NULL, 0);
+    add_pt(p, "plc", "10.0.0.21", S7_PLANT_KIND_PLC, "s7-300", 2);
     s7_plant_conn *c = s7_plant_add_conn(p, "hmi-plc", "hmi", "plc");
     s7_plant_exchange *e = s7_plant_conn_add_exchange(c, S7_PLANT_GET, 50);
     s7_plant_exchange_add_range(e, S7_AREA_T, 0, 0, 4);  /* T0..T3: 8 bytes */
