@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every command's --json output against its JSON Schema (docs/schema/, docs/json.md), checked
 # by ajv (a validator s7kit did not write, from tests/node): read, write, info, watch, dump,
-# blocks, upload, download,
+# blocks, upload, download, stop, start,
 # doctor, discover, scan (with --inventory), inventory check and verify-firewall, exchange and
 # inventory monitor (JSON lines), each on success and on failure (a missing DB,
 # PUT/GET disabled, a closed port, a refused connection request), against CPU emulators
@@ -175,6 +175,22 @@ js download_ok download "$S300" "$S7_TEST_TMP/db1.blk" --slot 2
 valid s7-download "download: done"
 js download_1500 download "$OK" "$S7_TEST_TMP/db1.blk"
 valid s7-download "download: refused by an S7-1500"
+
+# ---------------------------------------------------------------- stop, start (s7-control)
+js stop_ok stop "$S300" --slot 2 --yes
+check_eq "$RC" 0 "stop: exit 0"
+valid s7-control "stop: done"
+js start_ok start "$S300" --slot 2 --yes --cold
+check_contains "$(cat "$F")" '"mode": "cold"' "start --cold: mode cold"
+valid s7-control "start --cold: done"
+js stop_1500 stop "$OK" --yes
+check_eq "$RC" 1 "stop on an S7-1500: exit 1 (refused)"
+valid s7-control "stop: refused by an S7-1500 (0x8104)"
+js stop_closed stop "$CLOSED" --yes
+check_eq "$RC" 3 "stop on a closed port: exit 3"
+valid s7-control "stop: closed port (the failure document)"
+js start_closed start "$CLOSED" --yes
+valid s7-control "start: closed port (the failure document)"
 
 # ---------------------------------------------------------------- doctor
 js doctor_ok doctor "$OK" --db 1:64 --db 2 --area M:16 --allow-write
