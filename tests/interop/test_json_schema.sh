@@ -312,6 +312,8 @@ check_eq "$RC" 1 "inventory monitor: exit 1 (connections failing in the first ro
 valid s7-inventory-monitor "inventory monitor: pass, put_get_disabled, port_closed" --lines
 check_match "$(grep '"event": "change"' "$F" | head -1)" '"round": 1,.*"previous": null' \
     "a change in the first round has no previous state"
+check_contains "$(head -n 1 "$F")" '{"index": 1, "direction": "get"' \
+    "inventory monitor: an exchange's direction in lowercase, as inventory check writes it"
 
 # ---------------------------------------------------------------- audit logs (s7 guard, s7 server)
 # one schema for both: the emulator's log of a refused write, the guard's log of its decisions

@@ -153,7 +153,7 @@ static void json_line(mon *m, const mon_conn *mc, const char *event, int prev_st
     fputs(", \"exchanges\": [", f);
     for (size_t e = 0; e < mc->conn->nex; e++) {
         fprintf(f, "%s{\"index\": %zu, \"direction\": \"%s\", \"status\": \"%s\", \"verdict\": ",
-                e ? ", " : "", e + 1, s7_plant_dir_name(mc->conn->ex[e].dir),
+                e ? ", " : "", e + 1, mc->conn->ex[e].dir == S7_PLANT_PUT ? "put" : "get",
                 status_word(mc->ex[e].status));
         cli_json_strn(f, mc->ex[e].verdict);
         fprintf(f, ", \"since\": \"%s\"}", cli_iso_text(mc->ex[e].since_ms, s, sizeof s));
