@@ -305,6 +305,10 @@ RC=0
 "$S7_BIN" exchange "$XF" --count 3 --every 100ms --quiet --json-lines "$F" 2>/dev/null || RC=$?
 check_eq "$RC" 1 "exchange: exit 1 (jobs fail)"
 valid s7-exchange "exchange: ok, put_get_disabled, refused, a missing DB" --lines
+check_match "$(grep '"job": "pgoff"' "$F" | tail -n 1)" '"p50_ms": null, "p99_ms": null' \
+    "exchange: no latency measured for a job that never succeeded (null, not 0)"
+check_match "$(grep '"job": "ok"' "$F" | tail -n 1)" '"p50_ms": [0-9.]+, "p99_ms": [0-9.]+' \
+    "exchange: the latency of a job that succeeded"
 F="$S7_TEST_TMP/monitor.jsonl"
 RC=0
 "$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2000 --json-lines "$F" >/dev/null 2>&1 || RC=$?

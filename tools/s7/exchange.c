@@ -295,11 +295,16 @@ static void json_lines(run *r)
             fputs("null", f);
         fprintf(f,
                 ", \"ok\": %llu, \"err\": %llu, \"writes\": %llu, \"overruns\": %llu, "
-                "\"triggers\": %llu, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"status\": \"%s\", "
-                "\"cause\": \"%s\", \"error\": ",
+                "\"triggers\": %llu, ",
                 (unsigned long long)s.ok, (unsigned long long)s.err, (unsigned long long)s.writes,
-                (unsigned long long)s.overruns, (unsigned long long)s.triggers, s.p50_us / 1000.0,
-                s.p99_us / 1000.0, status_text(s.status, st, sizeof st), s.status_cause);
+                (unsigned long long)s.overruns, (unsigned long long)s.triggers);
+        /* the latency of a run, null until one was measured (docs/json.md) */
+        if (s.lat_count)
+            fprintf(f, "\"p50_ms\": %.3f, \"p99_ms\": %.3f", s.p50_us / 1000.0, s.p99_us / 1000.0);
+        else
+            fputs("\"p50_ms\": null, \"p99_ms\": null", f);
+        fprintf(f, ", \"status\": \"%s\", \"cause\": \"%s\", \"error\": ",
+                status_text(s.status, st, sizeof st), s.status_cause);
         if (s.state == S7_BRIDGE_ERROR) {
             char code[8] = "", msg[300];
             if (s.last_error.err == S7_ERR_PLC)
