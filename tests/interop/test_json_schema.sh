@@ -275,6 +275,8 @@ YAML
 js inv inventory check "$INV" --timeout 2000
 check_eq "$RC" 1 "inventory check: exit 1 (connections fail)"
 valid s7-inventory-check "inventory check: pass, put_get_disabled, port_closed"
+check_contains "$(cat "$F")" '"ranges": ["DB2.DBB0..DBB7"], "cycle_ms": null' \
+    "inventory check: an exchange on event has no period (cycle_ms null, not 0)"
 js inv_ok inventory check "$INV" --connection ok --allow-write --timeout 2000
 valid s7-inventory-check "inventory check --allow-write"
 

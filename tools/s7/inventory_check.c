@@ -140,8 +140,11 @@ static void json_conn(const s7_plant *p, const s7_plant_check_conn *cr, int last
             fputs(r ? ", " : "", stdout);
             cli_json_str(stdout, s7_plant_range_text(&x->ranges[r], buf, sizeof buf));
         }
-        printf("], \"cycle_ms\": %ld, \"status\": \"%s\", \"verdict\": ", x->cycle_ms,
-               s7_plant_status_name(er->status));
+        if (x->cycle_ms > 0) /* null: an exchange on event has no period (docs/json.md) */
+            printf("], \"cycle_ms\": %ld", x->cycle_ms);
+        else
+            fputs("], \"cycle_ms\": null", stdout);
+        printf(", \"status\": \"%s\", \"verdict\": ", s7_plant_status_name(er->status));
         cli_json_strn(stdout, er->verdict);
         json_kv(", ", "detail", er->detail);
         fputs("}", stdout);
