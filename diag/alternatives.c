@@ -7,8 +7,11 @@
  *      one accepted -> RESOURCES_EXHAUSTED: the address is right, the pool of the type asked
  *      for is full;
  *   B. the same type at the usual other rack/slots (0/1, 0/2, 0/3, 0/0) and the LOGO! and
- *      S7-200 TSAP pairs; one accepted -> WRONG_TSAP (the first accepted, but a LOGO! pair
- *      when the CPU's identity, read over the first accepted connection, says LOGO!);
+ *      S7-200 TSAP pairs, and only when none of them is accepted at the further places of
+ *      real CPUs, up to the first accepted (S7-400: 0/4, 0/5; S7-400H's rack 1: 1/2 to
+ *      1/5); one accepted ->
+ *      WRONG_TSAP (the first accepted, but a LOGO! pair when the CPU's identity, read over
+ *      the first accepted connection, says LOGO!);
  *   C. (only when A and B found nothing) the other types at the other addresses; the first
  *      accepted -> WRONG_TSAP, and the type asked for is refused at the right address too;
  *   nothing accepted -> ALL_REFUSED: every resource in use, this partner not allowed, or not
@@ -24,7 +27,7 @@
 
 #include "diag/doctor_int.h"
 
-#define MAX_ALTS 24
+#define MAX_ALTS 40 /* A 2, B 9 + 3 pairs, C 2 x 9 (or 3 x 10 after --tsap) */
 
 typedef struct alt_run {
     const char *addr;
@@ -157,8 +160,10 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
                  "keepalive ends them)",
                  asked);
         snprintf(ck->fix, sizeof ck->fix,
-                 "try --rack 0 --slot 1 (S7-1200/1500), --slot 2 (S7-300), the LOGO!/S7-200 TSAP "
-                 "pairs (--tsap 0100:0200, --tsap 1000:1001), another connection type (--type op, "
+                 "try --rack 0 --slot 1 (S7-1200/1500), --slot 2 (S7-300), the CPU's slot on an "
+                 "S7-400 (--slot 2 to 5; --rack 1 for the second CPU of an S7-400H), the "
+                 "LOGO!/S7-200 TSAP pairs (--tsap 0100:0200, --tsap 1000:1001), another connection "
+                 "type (--type op, "
                  "--type basic); s7 discover finds the working pair");
         return;
     }
@@ -182,10 +187,11 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     int found = -1;
     const s7_cpu_info *id = NULL;
     r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, NULL, &found);
-    /* B: the same type at the other addresses, then the TSAP pairs */
+    /* B: the same type at the usual other addresses, then the TSAP pairs; only when none
+     * of them is accepted, at the S7-400's further slots and in rack 1 (S7-400H) */
     if (found < 0) {
         if (T)
-            for (size_t i = 0; i < sizeof s7__addr_candidates; i++)
+            for (size_t i = 0; i < S7__ADDR_USUAL; i++)
                 if (s7__addr_candidates[i] != A)
                     try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100,
                              (uint16_t)((R & 0xFF00) | s7__addr_candidates[i]));
@@ -194,9 +200,18 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
         id = r->have_identity ? &r->identity : NULL;
         r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, id, &found);
     }
-    /* C: other types at other addresses, up to the first that works */
+    if (found < 0 && T) {
+        for (size_t i = S7__ADDR_USUAL; i < S7__ADDR_ALL; i++)
+            if (s7__addr_candidates[i] != A &&
+                try_pair(&x, S7_DIAG_ALT_RACKSLOT, 0x0100,
+                         (uint16_t)((R & 0xFF00) | s7__addr_candidates[i])))
+                break; /* the first accepted: the place of this CPU */
+        id = r->have_identity ? &r->identity : NULL;
+        r->cr_cause = s7__diag_cr_classify(R, r->alts, r->nalts, id, &found);
+    }
+    /* C: other types at other addresses (the usual ones first), up to the first that works */
     if (found < 0 && err != S7_ERR_TIMEOUT) {
-        for (size_t i = 0; i < sizeof s7__addr_candidates && found < 0; i++) {
+        for (size_t i = 0; i < S7__ADDR_ALL && found < 0; i++) {
             uint8_t a = s7__addr_candidates[i];
             if (T && a == A)
                 continue;
@@ -280,15 +295,15 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
         return;
     }
     if (found < 0) {
-        snprintf(
-            ck->cause, sizeof ck->cause,
-            "the partner accepts TCP on port %u but refused every connection request: %s and "
-            "%zu other TSAPs (rack 0 slots 1, 2, 3, 0 with PG, OP and S7 basic connections, the "
-            "LOGO! and S7-200 pairs); all its connection resources are in use (leaked "
-            "connections of crashed clients stay allocated until TCP keepalive ends them), "
-            "it does not accept this partner (access list or connection table), or it is not "
-            "an S7 CPU",
-            r->port, asked, r->nalts);
+        snprintf(ck->cause, sizeof ck->cause,
+                 "the partner accepts TCP on port %u but refused every connection request: %s and "
+                 "%zu other TSAPs (rack 0 slots 0 to 5 and rack 1 slots 2 to 5 with PG, OP and S7 "
+                 "basic connections, the LOGO! and S7-200 pairs); all its connection resources are "
+                 "in use (leaked "
+                 "connections of crashed clients stay allocated until TCP keepalive ends them), "
+                 "it does not accept this partner (access list or connection table), or it is not "
+                 "an S7 CPU",
+                 r->port, asked, r->nalts);
         snprintf(ck->fix, sizeof ck->fix,
                  "look at the CPU's connection diagnostics (web server or TIA Portal online: "
                  "connection resources) and free connections: stop the client that leaks them, or "
@@ -338,7 +353,8 @@ void s7__diag_alternatives(const s7_doctor_opts *o, s7_diag_report *r, const s7_
     } else if (!T || (int)b->type == T) {
         snprintf(ck->cause, sizeof ck->cause,
                  "wrong rack/slot or TSAP: the CPU refuses %s but accepts %s: the CPU sits at rack "
-                 "%u slot %u (S7-1200/1500: slot 1, S7-300: slot 2, S7-400: the CPU's slot)",
+                 "%u slot %u (S7-1200/1500: slot 1, S7-300: slot 2, S7-400: the CPU's slot, "
+                 "after the power supply; the second CPU of an S7-400H: rack 1)",
                  asked, d, b->rack, b->slot);
         snprintf(ck->fix, sizeof ck->fix, "use %s (s7 discover lists every pair that works)", use);
     } else {

@@ -126,7 +126,7 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
     port = port ? port : 102;
 
     int silent = 0, stop = 0;
-    for (size_t i = 0; i < sizeof s7__addr_candidates && !stop; i++) {
+    for (size_t i = 0; i < S7__ADDR_USUAL && !stop; i++) {
         for (int t = 1; t <= 3 && !stop; t++) {
             uint16_t remote = (uint16_t)(t << 8 | s7__addr_candidates[i]);
             if (is_pair(0x0100, remote))
@@ -137,6 +137,20 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
     for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0] && !stop; i++)
         stop = probe(addr, port, &co, r, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote,
                      &silent) < 0;
+    /* every request refused: the further places of real CPUs (an S7-400 CPU at slot 4 or 5,
+     * the second CPU of an S7-400H in rack 1), up to the first address that works; not
+     * after any accepted CR, so the common layouts cost no more attempts */
+    int refused = 1;
+    for (size_t i = 0; i < r->ntries; i++)
+        refused &= r->tries[i].result == S7_ERR_CR_REJECTED;
+    for (size_t i = S7__ADDR_USUAL; i < S7__ADDR_ALL && !stop && refused; i++) {
+        size_t from = r->ntries;
+        for (int t = 1; t <= 3 && !stop; t++)
+            stop = probe(addr, port, &co, r, S7_DIAG_ALT_RACKSLOT, 0x0100,
+                         (uint16_t)(t << 8 | s7__addr_candidates[i]), &silent) < 0;
+        for (size_t j = from; j < r->ntries; j++)
+            refused &= r->tries[j].result != 0;
+    }
 
     /* the pair to use first: only one that works end to end */
     int works = 0, first_rs = -1, first_logo = -1, first_any = -1;

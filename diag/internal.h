@@ -78,8 +78,14 @@ static inline int s7__diag_blocked(int verdict)
 
 void s7__alt_set(s7_diag_alt *a, s7_diag_alt_kind kind, uint16_t local, uint16_t remote);
 
-/* The rack/slot addresses (low byte of the called TSAP) tried, in order: 0/1, 0/2, 0/3, 0/0. */
-extern const uint8_t s7__addr_candidates[4];
+/* The rack/slot addresses (low byte of the called TSAP) tried, in order: first the usual
+ * ones (S7__ADDR_USUAL of them: 0/1, 0/2, 0/3, 0/0), then, only when no connection request
+ * was accepted at those nor at the TSAP pairs, the other places of real CPUs: an S7-400 CPU
+ * after a power supply of up to four slots (0/4, 0/5) and the second CPU of an S7-400H in
+ * rack 1 (1/2, 1/3, 1/4, 1/5). */
+#define S7__ADDR_USUAL 4
+#define S7__ADDR_ALL 10
+extern const uint8_t s7__addr_candidates[S7__ADDR_ALL];
 /* The TSAP pairs of LOGO! and S7-200 tried (s7-protocol.md 1.5). */
 typedef struct s7__pair {
     s7_diag_alt_kind kind;

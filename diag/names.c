@@ -165,7 +165,10 @@ const char *s7__type_name(int type)
     }
 }
 
-const uint8_t s7__addr_candidates[4] = {0x01, 0x02, 0x03, 0x00};
+const uint8_t s7__addr_candidates[S7__ADDR_ALL] = {
+    0x01, 0x02, 0x03, 0x00,  /* the usual: S7-1200/1500 (0 or 1), S7-300 (2), S7-400 (2, 3) */
+    0x04, 0x05,              /* S7-400 behind a wider or a redundant power supply */
+    0x22, 0x23, 0x24, 0x25}; /* rack 1: the second CPU of an S7-400H */
 
 const s7__pair s7__pairs[3] = {
     {S7_DIAG_ALT_LOGO, 0x0100, 0x0200},  /* LOGO! 0BA7/0BA8 server connection (nmap's 2nd try) */

@@ -330,7 +330,9 @@ typedef struct s7_discover_result {
 } s7_discover_result;
 
 /* Try rack 0 with slots 1, 2, 3, 0 and the types PG, OP, S7 basic, then the LOGO! pairs
- * (0100:0200, 1000:2000) and the S7-200 CP243-1 pair (1000:1001), one connection at a time,
+ * (0100:0200, 1000:2000) and the S7-200 CP243-1 pair (1000:1001); when every one of them
+ * was refused, rack 0 slots 4, 5 (S7-400) and rack 1 slots 2..5 (S7-400H) with the three
+ * types, up to the first address that works; one connection at a time,
  * each closed (and its close seen by the partner) before the next.  A pair works when the
  * CPU accepts the CR, the S7 setup succeeds and a test read (one byte of MB0) is answered as
  * the protocol has it (data, an item error or a refusal such as 0x8104 all count: the

@@ -2,7 +2,8 @@
 # s7 doctor produces every verdict it can on loopback, for real: against s7kit's CPU
 # emulator configured with the fault (PUT/GET off, a missing, an optimized or a short DB, an
 # area or DB with access none, a read-only DB, a full connection budget, a CPU in another
-# slot, a LOGO! addressed by rack/slot, a CPU stopped for a while: late_answer), against a
+# slot (S7-300 at slot 2, S7-400 at slot 5, an S7-400H CPU in rack 1), a LOGO! addressed by
+# rack/slot, a CPU stopped for a while: late_answer), against a
 # closed loopback port, a TCP listener that never answers the CR, a name that does not
 # resolve, and fake_plc.js closing the connection after the setup request (the emulator
 # always answers the setup: negotiation_failed) or never answering reads (peer_error), and fake_plc.js sending replies that do not conform
@@ -220,6 +221,10 @@ expect cr_rejected 3 cotp "free connections" "cr_rejected (no connection at all)
 check_eq "$(jq 'd["cr"]["cause"]')" all_refused "all refused: cause all_refused"
 check_eq "$(jq 'd["cr"]["use"]')" None "all refused: nothing to use"
 check_eq "$(jq 'len(d["cr"]["alternatives"]) >= 8')" true "all refused: the alternatives were tried"
+check_eq "$(jq 'sorted(set((a["rack"], a["slot"]) for a in d["cr"]["alternatives"] if a["kind"] == "rackslot"))')" \
+    "[(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 2), (1, 3), (1, 4), (1, 5)]" \
+    "all refused: rack 0 slots 0..5 and rack 1 slots 2..5 tried"
+check_contains "$(jq 'f["cause"]')" "rack 0 slots 0 to 5 and rack 1 slots 2 to 5" "all refused: the cause names what was tried"
 
 # ---------------------------------------------------------------- cr_rejected: wrong TSAP
 stop_s7server
@@ -248,6 +253,31 @@ expect cr_rejected 3 cotp "--tsap 0100:0200" "cr_rejected (LOGO! by rack/slot)"
 check_contains "$(jq 'f["cause"]')" "it is a LOGO!" "LOGO!: the cause says LOGO!"
 check_eq "$(jq 'd["cpu"]["order_code"][:4]')" 6ED1 "LOGO!: the identity read over the accepted TSAP"
 check_contains "$TXT" "the CPU answering there: LOGO!" "LOGO!: the identity in the text"
+
+# an S7-400 whose CPU sits at slot 5 (after a power supply of four slots) and the second CPU
+# of an S7-400H in rack 1: the slot is named, not the connection resources
+stop_s7server
+start_s7server --profile s7-400 --rack 0 --slot 5 --db 1:16
+doc "$S7SRV_ADDR" --db 1
+expect cr_rejected 3 cotp "--rack 0 --slot 5 --type pg" "cr_rejected (S7-400 CPU in slot 5)"
+check_eq "$(jq 'd["cr"]["cause"]')" wrong_tsap "S7-400 slot 5: cause wrong_tsap"
+check_contains "$(jq 'f["cause"]')" "sits at rack 0 slot 5" "S7-400 slot 5: the cause names the slot"
+check_eq "$(jq 'any(a["rack"] == 1 for a in d["cr"]["alternatives"])')" false "S7-400 slot 5: rack 1 not tried after slot 5 was accepted"
+doc "$S7SRV_ADDR" --db 1 --slot 2
+check_eq "$(jq 'd["cr"]["use"]')" "--rack 0 --slot 5 --type pg" "S7-400 slot 5, asked slot 2: slot 5 works"
+stop_s7server
+start_s7server --profile s7-400 --rack 1 --slot 3 --db 1:16
+doc "$S7SRV_ADDR" --db 1 --slot 3
+expect cr_rejected 3 cotp "--rack 1 --slot 3 --type pg" "cr_rejected (S7-400H CPU in rack 1)"
+check_eq "$(jq 'd["cr"]["cause"]')" wrong_tsap "S7-400H rack 1: cause wrong_tsap"
+check_contains "$(jq 'f["cause"]')" "sits at rack 1 slot 3" "S7-400H rack 1: the cause names rack and slot"
+doc "$S7SRV_ADDR" --db 1 --rack 1 --slot 3
+check_eq "$(jq 'd["verdict"]')" ok "S7-400H rack 1: with --rack 1 --slot 3 the doctor says ok"
+# the usual layouts cost no more attempts: an S7-300 asked for slot 1 (A: 2, B: 3 + 3 pairs)
+stop_s7server
+start_s7server --profile s7-300 --db 1:16
+doc "$S7SRV_ADDR" --db 1
+check_eq "$(jq 'len(d["cr"]["alternatives"])')" 8 "S7-300 asked slot 1: the 8 usual alternatives, not the S7-400 places"
 
 # ---------------------------------------------------------------- port_closed
 port=$(free_port) || die "no free port"
