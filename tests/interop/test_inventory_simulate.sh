@@ -5,7 +5,7 @@
 # --control; the active CPU of an exchange stopped (its GET job copies nothing, the simulation,
 # the monitor and the check say cpu_stopped) and back in RUN; bad fault specs refused with the
 # forms; the field faults (db_missing, db_short, slot, port_closed) injected and cleared, with
-# check, monitor and doctor naming each; SIGTERM ends it and removes the socket.  A CPU's GET
+# check, monitor and doctor naming each (a CPU moved to slot 5, an S7-400 place, too); SIGTERM ends it and removes the socket.  A CPU's GET
 # larger than the PDU its partner negotiates is refused at load (validate, simulate, monitor).
 . "$(dirname "$0")/lib.sh"
 need_s7_bin
@@ -352,6 +352,16 @@ check_contains "$out" "sender verified" "doctor: the RST is the target's"
 for f in plc-filler:port_closed plc-filler:db_missing:DB22 plc-line:db_short:DB10:16 plc-capper:slot:3; do
     check_ok "clear $f" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear $f"
 done
+# a CPU moved to slot 5 (an S7-400's place behind a wider power supply): the slot is named,
+# not the connection resources
+check_ok "fault plc-capper:slot:5" "$S7_BIN" inventory simulate --control "$SOCK" --send "fault plc-capper:slot:5"
+out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-capper 2>&1)" || true
+check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cr_rejected +FAIL" "slot 5: line-capper cr_rejected"
+check_contains "$out" "the CPU sits at rack 0 slot 5" "slot 5: check names the slot that works"
+check_contains "$out" "use --rack 0 --slot 5" "slot 5: the fix names the slot"
+out="$("$S7_BIN" doctor plc-capper --inventory "$INV" --as plc-line 2>&1)" || true
+check_contains "$out" "--slot 5" "slot 5: the doctor suggests slot 5"
+check_ok "clear plc-capper:slot:5" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-capper:slot:5"
 out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
 check_contains "$out" "5 of 5 connections pass" "monitor: every connection passes once the faults are cleared"
 check_eq "$(grep -c "fault plc-filler:port_closed \(injected\|cleared\)" "$LOG")" 2 "the log names the fault both times"
