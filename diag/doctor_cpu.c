@@ -77,7 +77,16 @@ int s7__diag_cpu_verdict(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
     if (o->expect_rack >= 0 && o->expect_slot >= 0 && r->remote_tsap) {
         int rk, sl;
         tsap_rack_slot(r->remote_tsap, &rk, &sl);
-        if (rk != o->expect_rack || sl != o->expect_slot) {
+        /* an S7-1200/1500 at slot 1 takes slot 0 too (as the emulator and the inventory's
+         * validation have it): slot 0 is the same CPU, not another place */
+        const s7_profile *pf = o->expect_profile ? s7_profile_find(o->expect_profile) : NULL;
+        int slot0 =
+            sl == 0 && o->expect_slot == 1 && rk == o->expect_rack && s7_profile_slot0_too(pf);
+        if (slot0)
+            s7__cat(ck->detail, sizeof ck->detail,
+                    "; rack %d slot 0 answered: an %s at slot 1 takes slot 0 too", rk,
+                    o->expect_profile);
+        else if (rk != o->expect_rack || sl != o->expect_slot) {
             s7__cat(ck->detail, sizeof ck->detail,
                     "; rack %d slot %d expected, the CPU answers at rack %d slot %d",
                     o->expect_rack, o->expect_slot, rk, sl);

@@ -236,6 +236,17 @@ check_contains "$R" "rack 0 slot 1 expected, the CPU answers at rack 0 slot 2" "
 q 'f["fix"]'
 check_contains "$R" "document rack 0 slot 2" "rack/slot mismatch: the fix"
 stop_s7server
+# slot 0 is the same S7-1500 (it takes slot 0 and 1, as the inventory's validation accepts):
+# no profile_mismatch whose fix would be to document the slot 0 just asked for
+start_s7server --profile s7-1500 --put-get on
+doc "$S7SRV_ADDR" --slot 0 --expect-profile s7-1500
+q 'd["verdict"]'
+check_eq "$R" ok "an S7-1500 asked at slot 0 with --expect-profile s7-1500: ok"
+check_contains "$TXT" "slot 0 answered: an s7-1500 at slot 1 takes slot 0 too" "slot 0: the detail says why"
+doc "$S7SRV_ADDR" --rack 1 --slot 0 --expect-profile s7-1500 --no-alternatives
+q 'd["verdict"]'
+check_eq "$R" cr_rejected "an S7-1500 asked at rack 1 slot 0: refused (not the same CPU)"
+stop_s7server
 
 # ---------------------------------------------------------------- S7-1500 refuses mode changes
 start_s7server --profile s7-1500 --put-get on --db 1:16 --max-conn basic=1 --max-conn op=1
