@@ -174,6 +174,20 @@ check_eq "$RC" 3 "--allow 10.0.0.0/8: a loopback client is refused"
 check_match "$(cat "$SRV_ERR")" "refused 127\.0\.0\.1:[0-9]+: not in the allow-list \(closed at accept\)" "--allow: refusal logged"
 check_contains "$(cat "$SRV_OUT")" "partners      only 10.0.0.0/8, 192.168.1.7" "--allow in the banner"
 srv_stop
+
+# LOGO! 8 and S7-200 SMART serve V memory as DB1 without any --db: the banner shows it and
+# a read that works (it said "DBs none (add --db N:SIZE)", and another DB is refused there)
+srv_start --profile logo8
+b=$(cat "$SRV_OUT")
+check_contains "$b" "DB1           851 bytes, V memory (VB0 = DB1.DBB0" "logo8: the banner shows V memory"
+check_lacks "$b" "DBs           none" "logo8: the banner does not say it has no DB"
+check_contains "$b" "s7 read $SRV_ADDR --tsap 0100:0200 DB1.DBB0" "logo8: the banner's read to try"
+run "$S7_BIN" read "$SRV_ADDR" --tsap 0100:0200 VB850
+check_eq "$RC:$OUT" "0:DB1.DBB850 = 0" "logo8: the last byte of V memory is read"
+srv_stop
+srv_start --profile s7-200smart
+check_contains "$(cat "$SRV_OUT")" "DB1           8192 bytes, V memory" "s7-200smart: the banner shows V memory"
+srv_stop
 srv_start --profile s7-1500 --db 1:16 --put-get on --allow 127.0.0.0/8 --idle-timeout 200 \
     --cr-timeout 0.3s --setup-timeout 300ms
 check_eq "$(val DB1.DBB0)" 0 "--allow 127.0.0.0/8: a loopback client gets in"

@@ -1023,7 +1023,15 @@ static void print_banner(const srv_run *r)
         if (r->demo && d->num == 10)
             printf("                zeros: a scratch DB for writes\n");
     }
-    if (!c->ndbs)
+    /* LOGO! 8 and S7-200 SMART serve V memory as DB1 of their profile's size without any
+     * --db: the banner shows it (it said "none (add --db N:SIZE)", and another DB is
+     * refused on those) */
+    uint32_t vsize = 0;
+    int vmem = !c->ndbs && s7_cpu_mem(r->cpu, S7_AREA_DB, 1, &vsize) && vsize;
+    if (vmem)
+        printf("  DB1           %u bytes, V memory (VB0 = DB1.DBB0; --db 1:SIZE resizes it)\n",
+               vsize);
+    else if (!c->ndbs)
         printf("  DBs           none (add --db N:SIZE)\n");
     if (r->demo)
         printf("  M             MW10 INT 100\n");
@@ -1077,6 +1085,8 @@ static void print_banner(const srv_run *r)
     if (r->demo) {
         printf("  s7 read %s DB1.DBW0:INT DB1.DBD4:REAL 'DB1.DBB10:STRING[20]'\n", addr);
         printf("  s7 write %s DB10.DBW0:INT=7\n", addr);
+    } else if (vmem) {
+        printf("  s7 read %s%s DB1.DBB0\n", addr, conn);
     } else {
         for (size_t i = 0; i < c->ndbs; i++)
             if (!(c->dbs[i].flags & S7_DB_OPTIMIZED)) {
