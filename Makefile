@@ -3,6 +3,9 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
+# cmake --build runs make under this make: without this each of its sub-makes prints
+# "gmake[N]: Entering/Leaving directory" (over 100 lines in make demo's build)
+MAKEFLAGS  += --no-print-directory
 
 .PHONY: all build deps deps-demo format check-format test test-fast test-asan test-package check-layers demo bench bench-server bench-exchange bench-lines bench-partner bench-simulate bench-guard fuzz clean
 
