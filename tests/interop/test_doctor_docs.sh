@@ -54,10 +54,15 @@ check_eq "$got" "$want" "doctor.md: the doctor's PUT/GET example is what it prin
 
 # --- a full PG budget: the excerpt's lines, in order
 srv --max-conn pg=1
-"$S7_BIN" watch "$SRV_ADDR" MB0 --every 100 --count 100 >/dev/null 2>&1 &
+"$S7_BIN" watch "$SRV_ADDR" MB0 --every 100 --count 300 >"$S7_TEST_TMP/watch.out" 2>&1 &
 WPID=$!
 on_exit "kill $WPID 2>/dev/null; wait $WPID 2>/dev/null"
-sleep 0.5
+# the PG client holds its connection once it printed its first value
+for ((i = 0; i < 200; i++)); do
+    grep -q 'MB0 = ' "$S7_TEST_TMP/watch.out" 2>/dev/null && break
+    sleep 0.05
+done
+check_contains "$(cat "$S7_TEST_TMP/watch.out")" "MB0 = " "a PG client holds the one PG connection"
 got=$("$S7_BIN" doctor "$SRV_ADDR" 2>&1 | norm 127.0.0.1 "$SRV_PORT")
 check_contains "$got" "verdict: cr_rejected" "a full PG budget: cr_rejected"
 excerpt=$(block "$DOC" '^verdict: cr_rejected' | norm 192.168.0.10 102)

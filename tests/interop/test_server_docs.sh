@@ -67,10 +67,10 @@ kill -TERM "$DEMO_PID" 2>/dev/null
 # --- the audit records: a write refused by a read-only DB6, a read refused for PUT/GET
 srv "$S7_TEST_TMP/a.out" "$S7_TEST_TMP/a.err" --put-get on --db 6:16:ro --audit "$S7_TEST_TMP/a.jsonl"
 "$S7_BIN" write "$SRV_ADDR" DB6.DBB0=1 >/dev/null 2>&1
-kill -TERM "$SRV_PID" 2>/dev/null
+kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
 srv "$S7_TEST_TMP/b.out" "$S7_TEST_TMP/b.err" --profile s7-1500 --db 1:16 --audit "$S7_TEST_TMP/b.jsonl"
 "$S7_BIN" read "$SRV_ADDR" DB1.DBD0 >/dev/null 2>&1
-kill -TERM "$SRV_PID" 2>/dev/null
+kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
 sleep 0.2
 audit=$(cat "$S7_TEST_TMP/a.jsonl" "$S7_TEST_TMP/b.jsonl" 2>/dev/null | strip)
 for what in '"db": 6, "offset": 0, "length": 1, "result": "0x03 access denied"' \
