@@ -79,7 +79,9 @@ kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
 out="$("$S7_BIN" guard --upstream "127.0.0.1:$S7SRV_PORT" --rules "$RULES" --max-held 64Q 2>&1)"
 check_eq "$?" 2 "--max-held 64Q: usage error"
-check_match "$out" "--max-held '64Q': expected a byte count with an optional K, M or G" "--max-held 64Q: what is accepted"
+check_match "$out" "--max-held '64Q': must be a byte count 0\\.\\.1024G, with an optional K, M or G" "--max-held 64Q: what is accepted"
+out="$("$S7_BIN" guard --upstream "127.0.0.1:$S7SRV_PORT" --rules "$RULES" --max-held 2000G 2>&1)"
+check_match "$out" "--max-held '2000G': must be a byte count 0\\.\\.1024G" "--max-held 2000G: the range is named"
 
 # the metrics port taken: exit 1, the option named once, what would be right
 free_port >/dev/null || die "no free port"

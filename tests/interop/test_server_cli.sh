@@ -237,7 +237,16 @@ unset SRV_PRE
 
 run "$S7_BIN" server --max-held 12Q
 check_eq "$RC" 2 "--max-held 12Q: a usage error"
-check_contains "$OUT" "--max-held 12Q: expected a byte count with an optional K, M or G" "--max-held: the message"
+check_contains "$OUT" "--max-held 12Q: must be a byte count 0..1024G, with an optional K, M or G" "--max-held: the message"
+# a byte count of the right form but past the most: the message names the range (it said
+# "expected a byte count with an optional K, M or G", as if the form were wrong)
+run "$S7_BIN" server --max-held 1025G
+check_eq "$RC" 2 "--max-held 1025G: a usage error"
+check_contains "$OUT" "--max-held 1025G: must be a byte count 0..1024G" "--max-held 1025G: the range"
+run "$S7_BIN" server --max-held-conn 2G
+check_contains "$OUT" "--max-held-conn 2G: must be a byte count 0..1G" "--max-held-conn 2G: the range"
+run "$S7_BIN" server --sock-buf 2G
+check_contains "$OUT" "--sock-buf 2G: must be a byte count 0..1G" "--sock-buf 2G: the range"
 run "$S7_BIN" server --max-per-source -1
 check_contains "$OUT" "--max-per-source -1: must be 0..1000000" "--max-per-source: the message"
 

@@ -617,8 +617,8 @@ int cmd_guard_main(const cli_cmd *cmd, int argc, char **argv)
             NEEDV;
             if (cli_parse_bytes(v, 1L << 40, &n)) {
                 fprintf(stderr,
-                        "error: --max-held '%s': expected a byte count with an optional K, M or "
-                        "G (0 = no bound), e.g. --max-held 64M\n",
+                        "error: --max-held '%s': must be a byte count 0..1024G, with an optional "
+                        "K, M or G (0 = no bound), e.g. --max-held 64M\n",
                         v);
                 return CLI_USAGE;
             }

@@ -620,17 +620,18 @@ static int apply(const cli_cmd *cmd, s7_server_config *fl, const char **config, 
     case O_MAX_HELD_CONN:
         if (cli_parse_bytes(v, id == O_MAX_HELD ? (1L << 40) : (1L << 30), &n))
             return cli_usage_error(cmd,
-                                   "%s %s: expected a byte count with an optional K, M or G "
-                                   "(0 = no bound), e.g. %s",
+                                   "%s %s: must be a byte count 0..%s, with an optional K, M "
+                                   "or G (0 = no bound), e.g. %s",
                                    id == O_MAX_HELD ? "--max-held" : "--max-held-conn", v,
+                                   id == O_MAX_HELD ? "1024G" : "1G",
                                    id == O_MAX_HELD ? "--max-held 64M" : "--max-held-conn 64K");
         *(id == O_MAX_HELD ? &fl->max_held : &fl->max_held_conn) = n;
         return 0;
     case O_SOCK_BUF:
         if (cli_parse_bytes(v, 1L << 30, &n))
             return cli_usage_error(cmd,
-                                   "--sock-buf %s: expected a byte count with an optional K, M or "
-                                   "G (0 = the kernel's autotuning), e.g. --sock-buf 64K",
+                                   "--sock-buf %s: must be a byte count 0..1G, with an optional "
+                                   "K, M or G (0 = the kernel's autotuning), e.g. --sock-buf 64K",
                                    v);
         fl->sock_buf = n;
         return 0;
