@@ -43,21 +43,21 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
     top_cx *t = ctx;
     if (strcmp(k, "partners") == 0) {
         t->partners = v;
-        t->partners_line = yaml_line(kn);
+        t->partners_line = s7__yaml_line(kn);
     } else if (strcmp(k, "jobs") == 0) {
         t->jobs = v;
-        t->jobs_line = yaml_line(kn);
+        t->jobs_line = s7__yaml_line(kn);
     } else if (strcmp(k, "bridge") == 0 || strcmp(k, "description") == 0) {
         if (strcmp(k, "bridge") == 0)
-            return yaml_get_str(y, v, k, &t->c->title);
+            return s7__yaml_get_str(y, v, k, &t->c->title);
     } else if (strcmp(k, "version") == 0) {
         long n;
-        return yaml_get_long(y, v, k, 1, 1, "version: 1", &n);
+        return s7__yaml_get_long(y, v, k, 1, 1, "version: 1", &n);
     } else
-        return yaml_err(y, kn,
-                        "unknown top-level key '%s' (keys: version, bridge, description, "
-                        "partners, jobs)",
-                        k);
+        return s7__yaml_err(y, kn,
+                            "unknown top-level key '%s' (keys: version, bridge, description, "
+                            "partners, jobs)",
+                            k);
     return 0;
 }
 
@@ -80,42 +80,44 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     long n;
     snprintf(key, sizeof key, "%s.%s", x->where, k);
     if (strcmp(k, "name") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (!s7_plant_name_ok(s) || strlen(s) >= sizeof p->name)
-            return yaml_err(y, v,
-                            "%s: '%s' is no valid name: letters, digits, '_', '-' and '.', up to "
-                            "63 characters",
-                            key, s);
+            return s7__yaml_err(
+                y, v,
+                "%s: '%s' is no valid name: letters, digits, '_', '-' and '.', up to "
+                "63 characters",
+                key, s);
         memcpy(p->name, s, strlen(s) + 1); /* fits: checked above */
         return 0;
     }
     if (strcmp(k, "address") == 0 || strcmp(k, "host") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (x->addr_key)
-            return yaml_err(y, kn,
-                            "%s: both address: and host: are given: keep one (address: a numeric "
-                            "address, host: an address or a name)",
-                            x->where);
+            return s7__yaml_err(
+                y, kn,
+                "%s: both address: and host: are given: keep one (address: a numeric "
+                "address, host: an address or a name)",
+                x->where);
         s7_plant_addr a;
         int numeric = s7_plant_parse_addr(s, &a) == 0;
         if (strcmp(k, "address") == 0 && !numeric)
-            return yaml_err(y, v,
-                            "%s: '%s' is no IPv4 or IPv6 address (e.g. 10.10.1.10 or "
-                            "fd00:10::5); a host name goes under host:",
-                            key, s);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' is no IPv4 or IPv6 address (e.g. 10.10.1.10 or "
+                                "fd00:10::5); a host name goes under host:",
+                                key, s);
         if (!numeric && !s7_plant_host_name_ok(s))
-            return yaml_err(y, v,
-                            "%s: '%s' is no valid address or host name (e.g. 10.10.1.10 or "
-                            "plc-line.example)",
-                            key, s);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' is no valid address or host name (e.g. 10.10.1.10 or "
+                                "plc-line.example)",
+                                key, s);
         x->addr_key = strcmp(k, "address") == 0 ? "address" : "host";
         snprintf(p->host, sizeof p->host, "%s", s);
         return 0;
     }
     if (strcmp(k, "port") == 0) {
-        if (yaml_get_long(y, v, key, 1, 65535, "port: 102", &n))
+        if (s7__yaml_get_long(y, v, key, 1, 65535, "port: 102", &n))
             return -1;
         p->port = (uint16_t)n;
         return 0;
@@ -134,7 +136,7 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "slot") == 0)
         return s7__yaml_partner_slot(y, v, key, &x->slot);
     if (strcmp(k, "pdu") == 0) {
-        if (yaml_get_long(y, v, key, 240, 960, "pdu: 480", &n))
+        if (s7__yaml_get_long(y, v, key, 240, 960, "pdu: 480", &n))
             return -1;
         p->co.pdu_request = (uint16_t)n;
         p->pdu_given = 1;
@@ -156,24 +158,25 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     if (strcmp(k, "cell") == 0 || strcmp(k, "kind") == 0 || strcmp(k, "roles") == 0 ||
         strcmp(k, "description") == 0)
         return 0; /* labels of the inventory's partner entries */
-    return yaml_err(y, kn,
-                    "%s: unknown key '%s' (keys: name, address, host, port, profile, rack, slot, "
-                    "tsap, type, pdu; cell, kind, roles and description are labels)",
-                    x->where, k);
+    return s7__yaml_err(
+        y, kn,
+        "%s: unknown key '%s' (keys: name, address, host, port, profile, rack, slot, "
+        "tsap, type, pdu; cell, kind, roles and description are labels)",
+        x->where, k);
 }
 
 static int load_partners(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
 {
-    if (yaml_is_null(v) || !fy_node_is_sequence(v))
-        return yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
+    if (s7__yaml_is_null(v) || !fy_node_is_sequence(v))
+        return s7__yaml_err(y, v, "partners: expected a list (lines starting with '- name: ...')");
     int n = fy_node_sequence_item_count(v);
     if (n <= 0)
-        return yaml_err(y, v,
-                        "partners: the list is empty: list the CPUs the jobs connect (- {name: "
-                        "line-m1, address: 10.200.2.10})");
+        return s7__yaml_err(y, v,
+                            "partners: the list is empty: list the CPUs the jobs connect (- {name: "
+                            "line-m1, address: 10.200.2.10})");
     c->partners = calloc((size_t)n, sizeof *c->partners);
     if (!c->partners)
-        return yaml_oom(y);
+        return s7__yaml_oom(y);
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -185,23 +188,23 @@ static int load_partners(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         x.rack = x.slot = x.prof_rack = x.prof_slot = -1;
         s7_client_opts_init(&p->co);
         snprintf(x.where, sizeof x.where, "partners[%d]", i++);
-        snprintf(p->where, sizeof p->where, "%s:%d", y->file, yaml_line(e));
+        snprintf(p->where, sizeof p->where, "%s:%d", y->file, s7__yaml_line(e));
         if (!fy_node_is_mapping(e))
-            return yaml_err(y, e, "%s: expected a mapping with name and address", x.where);
-        if (yaml_each_pair(y, e, x.where, on_partner_key, &x))
+            return s7__yaml_err(y, e, "%s: expected a mapping with name and address", x.where);
+        if (s7__yaml_each_pair(y, e, x.where, on_partner_key, &x))
             return -1;
         if (!p->name[0])
-            return yaml_err(y, e, "%s: no name: give each partner a name (name: plc-line)",
-                            x.where);
+            return s7__yaml_err(y, e, "%s: no name: give each partner a name (name: plc-line)",
+                                x.where);
         if (!p->host[0])
-            return yaml_err(y, e, "partner %s: no address: give address: 10.10.1.10 (or host:)",
-                            p->name);
+            return s7__yaml_err(y, e, "partner %s: no address: give address: 10.10.1.10 (or host:)",
+                                p->name);
         for (size_t k = 0; k < c->npartners; k++)
             if (strcmp(c->partners[k].name, p->name) == 0)
-                return yaml_err(y, e,
-                                "partner %s: the name is used twice (first at %s): give each "
-                                "partner its own name",
-                                p->name, c->partners[k].where);
+                return s7__yaml_err(y, e,
+                                    "partner %s: the name is used twice (first at %s): give each "
+                                    "partner its own name",
+                                    p->name, c->partners[k].where);
         if (x.prof_logo && x.rack < 0 && x.slot < 0 && !x.have_tsap) {
             p->co.local_tsap = 0x0100;
             p->co.remote_tsap = 0x0200;
@@ -233,28 +236,28 @@ static int on_job_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
         x->local = v;
     else if (strcmp(k, "name") == 0) {
         char nm[256];
-        if (yaml_scalar(y, v, key, nm, sizeof nm))
+        if (s7__yaml_scalar(y, v, key, nm, sizeof nm))
             return -1;
         if (!s7_xjob_name_ok(nm))
-            return yaml_err(y, v,
-                            "%s: '%s' is no job name: use 1..63 letters, digits and - _ . # "
-                            "(e.g. line-m1-status)",
-                            key, nm);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' is no job name: use 1..63 letters, digits and - _ . # "
+                                "(e.g. line-m1-status)",
+                                key, nm);
         memcpy(x->name, nm, strlen(nm) + 1); /* fits: s7_xjob_name_ok checked the length */
     } else if (strcmp(k, "on_change") == 0) {
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
-        if (yaml_ieq(s, "true") || yaml_ieq(s, "yes"))
+        if (s7__yaml_ieq(s, "true") || s7__yaml_ieq(s, "yes"))
             x->on_change = 1;
-        else if (yaml_ieq(s, "false") || yaml_ieq(s, "no"))
+        else if (s7__yaml_ieq(s, "false") || s7__yaml_ieq(s, "no"))
             x->on_change = 0;
         else
-            return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
+            return s7__yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
     } else if (strcmp(k, "description") != 0)
-        return yaml_err(y, kn,
-                        "%s: unknown key '%s' (keys: name, local_cpu, job, on_change, "
-                        "description)",
-                        x->where, k);
+        return s7__yaml_err(y, kn,
+                            "%s: unknown key '%s' (keys: name, local_cpu, job, on_change, "
+                            "description)",
+                            x->where, k);
     return 0;
 }
 
@@ -277,26 +280,28 @@ static int no_partner(yaml_cx *y, struct fy_node *at, const s7_bridge_config *c,
     for (size_t i = 0; i < c->npartners && l < sizeof list; i++)
         l +=
             (size_t)snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", c->partners[i].name);
-    return yaml_err(y, at, "%s%s: '%s' is no partner of this file (partners: %s): name one of them",
-                    job, what, name, list);
+    return s7__yaml_err(y, at,
+                        "%s%s: '%s' is no partner of this file (partners: %s): name one of them",
+                        job, what, name, list);
 }
 
 static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
 {
-    if (yaml_is_null(v) || !fy_node_is_sequence(v))
-        return yaml_err(y, v, "jobs: expected a list (lines starting with '- local_cpu: ...')");
+    if (s7__yaml_is_null(v) || !fy_node_is_sequence(v))
+        return s7__yaml_err(y, v, "jobs: expected a list (lines starting with '- local_cpu: ...')");
     int n = fy_node_sequence_item_count(v);
     if (n <= 0)
-        return yaml_err(y, v,
-                        "jobs: the list is empty: give at least one job (- local_cpu: plc-line, "
-                        "job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0)");
+        return s7__yaml_err(
+            y, v,
+            "jobs: the list is empty: give at least one job (- local_cpu: plc-line, "
+            "job: get line-m1 DB20.DBB0..DBB31 every 100ms into DB40.DBB0)");
     size_t cap = (size_t)n;
     c->x = calloc(1, sizeof *c->x);
     c->remote = calloc(cap, sizeof *c->remote);
     c->local = calloc(cap, sizeof *c->local);
     c->on_change = calloc(cap, sizeof *c->on_change);
     if (!c->x || !c->remote || !c->local || !c->on_change)
-        return yaml_oom(y);
+        return s7__yaml_oom(y);
     s7_exchange_init(c->x);
     /* every partner is a connection of the model, by its name (a job's connection:) */
     for (size_t i = 0; i < c->npartners; i++) {
@@ -315,7 +320,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             xc.pdu = p->co.pdu_request;
         snprintf(xc.where, sizeof xc.where, "%s", p->where);
         if (!s7_exchange_add_conn(c->x, &xc))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
     }
     void *it = NULL;
     struct fy_node *e;
@@ -326,21 +331,22 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
         memset(&x, 0, sizeof x);
         snprintf(x.where, sizeof x.where, "jobs[%d]", i++);
         if (!fy_node_is_mapping(e))
-            return yaml_err(y, e, "%s: expected a mapping with local: and job:", x.where);
-        y->line0 = yaml_line(e); /* for what in the entry has no line of its own */
-        if (yaml_each_pair(y, e, x.where, on_job_key, &x))
+            return s7__yaml_err(y, e, "%s: expected a mapping with local: and job:", x.where);
+        y->line0 = s7__yaml_line(e); /* for what in the entry has no line of its own */
+        if (s7__yaml_each_pair(y, e, x.where, on_job_key, &x))
             return -1;
-        if (!x.job || yaml_is_null(x.job))
-            return yaml_err(y, x.job ? x.job : e,
-                            "%s: no job: give the job in its one-line form, e.g. job: get line-m1 "
-                            "DB20.DBB0..DBB31 every 100ms into DB40.DBB0",
-                            x.where);
+        if (!x.job || s7__yaml_is_null(x.job))
+            return s7__yaml_err(
+                y, x.job ? x.job : e,
+                "%s: no job: give the job in its one-line form, e.g. job: get line-m1 "
+                "DB20.DBB0..DBB31 every 100ms into DB40.DBB0",
+                x.where);
         if (!x.local)
-            return yaml_err(y, e,
-                            "%s: no local_cpu: name the CPU that holds the job's local areas, "
-                            "e.g. local_cpu: plc-line",
-                            x.where);
-        if (yaml_scalar(y, x.local, "local_cpu", lname, sizeof lname))
+            return s7__yaml_err(y, e,
+                                "%s: no local_cpu: name the CPU that holds the job's local areas, "
+                                "e.g. local_cpu: plc-line",
+                                x.where);
+        if (s7__yaml_scalar(y, x.local, "local_cpu", lname, sizeof lname))
             return -1;
         int local = find_partner(c, lname); /* not one: said below, with the job's name */
         size_t before = c->x->njobs;
@@ -353,7 +359,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             if (nn)
                 snprintf(own, sizeof own, "%s", nv && *nv ? nv : "?");
         } else {
-            if (yaml_scalar(y, x.job, "job", line, sizeof line))
+            if (s7__yaml_scalar(y, x.job, "job", line, sizeof line))
                 return -1;
             const char *o = strstr(line, "--name");
             if (o) {
@@ -365,18 +371,18 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             }
         }
         if (x.name[0] && own[0])
-            return yaml_err(y, e,
-                            "%s: the job has two names ('%s' here and '%s' in job:): keep one",
-                            x.where, x.name, own);
+            return s7__yaml_err(y, e,
+                                "%s: the job has two names ('%s' here and '%s' in job:): keep one",
+                                x.where, x.name, own);
         if (x.name[0] && s7_exchange_job(c->x, x.name))
-            return yaml_err(y, e,
-                            "%s: the job name '%s' is used twice (first at %s): give each "
-                            "job its own name",
-                            x.where, x.name, s7_exchange_job(c->x, x.name)->where);
+            return s7__yaml_err(y, e,
+                                "%s: the job name '%s' is used twice (first at %s): give each "
+                                "job its own name",
+                                x.where, x.name, s7_exchange_job(c->x, x.name)->where);
         if (x.name[0] && !fy_node_is_mapping(x.job)) {
             size_t l = strlen(line);
             if (l + strlen(x.name) + 9 >= sizeof line)
-                return yaml_err(y, x.job, "%s: the job line is too long", x.where);
+                return s7__yaml_err(y, x.job, "%s: the job line is too long", x.where);
             snprintf(line + l, sizeof line - l, " --name %s", x.name);
         }
         if (fy_node_is_mapping(x.job)) {
@@ -386,7 +392,7 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
             if (!cp || fy_node_sequence_append(seq, cp)) {
                 fy_node_free(cp);
                 fy_node_free(seq);
-                return yaml_oom(y);
+                return s7__yaml_oom(y);
             }
             int rc = s7__yaml_xjobs(y, seq, c->x);
             fy_node_free(seq); /* not in the document: ours to free, with the copy in it */
@@ -394,36 +400,38 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                 return -1;
         } else {
             snprintf(where, sizeof where, "%s:%d", y->file,
-                     yaml_line(x.job) ? yaml_line(x.job) : y->line0);
+                     s7__yaml_line(x.job) ? s7__yaml_line(x.job) : y->line0);
             /* a partner job's one-line form gets the same hint as its YAML form below
              * (the GET/PUT parser would only say that it is no job kind) */
             int pk = s7_exchange_partner_job_kind(line);
             if (pk >= 0)
-                return yaml_err(y, x.job,
-                                "%s: a %s job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 "
-                                "exchange moves data with GET and PUT; give it to the CPU that "
-                                "runs it (s7 server --config FILE, jobs:, or --job), or write it "
-                                "as get or put here",
-                                x.where, s7_xjob_kind_name((s7_xjob_kind)pk));
+                return s7__yaml_err(
+                    y, x.job,
+                    "%s: a %s job is a CPU's partner job (BSEND/BRCV, USEND/URCV): s7 "
+                    "exchange moves data with GET and PUT; give it to the CPU that "
+                    "runs it (s7 server --config FILE, jobs:, or --job), or write it "
+                    "as get or put here",
+                    x.where, s7_xjob_kind_name((s7_xjob_kind)pk));
             if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
                 snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
                 return -1;
             }
         }
         if (c->x->njobs != before + 1)
-            return yaml_err(y, x.job, "job: one job per entry");
+            return s7__yaml_err(y, x.job, "job: one job per entry");
         s7_xjob *j = &c->x->jobs[before];
         char jw[200];
         snprintf(jw, sizeof jw, "%s: job %s: ", x.where, j->name);
         if (local < 0)
             return no_partner(y, x.local, c, jw, "local_cpu", lname);
         if (j->kind != S7_XJOB_GET && j->kind != S7_XJOB_PUT)
-            return yaml_err(y, x.job,
-                            "%s: job %s: a %s job is a CPU's partner job (BSEND/BRCV, "
-                            "USEND/URCV): s7 exchange moves data with GET and PUT; give it to the "
-                            "CPU that runs it (s7 server --config FILE, jobs:), or use kind: get "
-                            "or put here",
-                            x.where, j->name, s7_xjob_kind_name(j->kind));
+            return s7__yaml_err(
+                y, x.job,
+                "%s: job %s: a %s job is a CPU's partner job (BSEND/BRCV, "
+                "USEND/URCV): s7 exchange moves data with GET and PUT; give it to the "
+                "CPU that runs it (s7 server --config FILE, jobs:), or use kind: get "
+                "or put here",
+                x.where, j->name, s7_xjob_kind_name(j->kind));
         const s7_xconn *conn = s7_exchange_conn(c->x, j->conn_id);
         int remote = conn ? find_partner(c, conn->name) : -1;
         if (remote < 0 && conn)
@@ -437,17 +445,17 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                  lpdu = lp->pdu_given ? lp->co.pdu_request : S7_XPDU_DEFAULT;
         if (lneed > lpdu) {
             s7_xjob_kind mk = j->kind == S7_XJOB_GET ? S7_XJOB_PUT : S7_XJOB_GET;
-            return yaml_err(y, x.job,
-                            "%s: job %s: a %s %s its %u area%s %s %s (local_cpu) in one %s "
-                            "request of %u bytes, more than %s's PDU of %u bytes (at most %u "
-                            "bytes of data): make the areas smaller, split the job, or give %s "
-                            "the pdu: it negotiates (480 or 960) at %s",
-                            x.where, j->name, j->kind == S7_XJOB_GET ? "GET" : "PUT",
-                            j->kind == S7_XJOB_GET ? "writes" : "reads", j->nareas,
-                            j->nareas == 1 ? "" : "s", j->kind == S7_XJOB_GET ? "into" : "from",
-                            lp->name, j->kind == S7_XJOB_GET ? "Write Var" : "Read Var", lneed,
-                            lp->name, lpdu, s7_xjob_payload_limit(mk, j->nareas, (uint16_t)lpdu),
-                            lp->name, lp->where);
+            return s7__yaml_err(
+                y, x.job,
+                "%s: job %s: a %s %s its %u area%s %s %s (local_cpu) in one %s "
+                "request of %u bytes, more than %s's PDU of %u bytes (at most %u "
+                "bytes of data): make the areas smaller, split the job, or give %s "
+                "the pdu: it negotiates (480 or 960) at %s",
+                x.where, j->name, j->kind == S7_XJOB_GET ? "GET" : "PUT",
+                j->kind == S7_XJOB_GET ? "writes" : "reads", j->nareas, j->nareas == 1 ? "" : "s",
+                j->kind == S7_XJOB_GET ? "into" : "from", lp->name,
+                j->kind == S7_XJOB_GET ? "Write Var" : "Read Var", lneed, lp->name, lpdu,
+                s7_xjob_payload_limit(mk, j->nareas, (uint16_t)lpdu), lp->name, lp->where);
         }
         c->remote[before] = remote;
         c->local[before] = local;
@@ -468,29 +476,31 @@ int s7_config_load_bridge(const char *path, s7_bridge_config *out, char *err, si
                  .str_cap = 1024,
                  .nul_ok = 0,
                  .num = NULL};
-    struct fy_node *root = yaml_open(&y, "the exchange file", "partners: and jobs:");
+    struct fy_node *root = s7__yaml_open(&y, "the exchange file", "partners: and jobs:");
     int rc = root ? 0 : -1;
     if (root) {
         top_cx t;
         memset(&t, 0, sizeof t);
         t.c = out;
         if (!fy_node_is_mapping(root))
-            rc = yaml_err(&y, root, "the top level must be a mapping (bridge:, partners:, jobs:)");
+            rc = s7__yaml_err(&y, root,
+                              "the top level must be a mapping (bridge:, partners:, jobs:)");
         else
-            rc = yaml_each_pair(&y, root, "exchange file", on_top, &t);
+            rc = s7__yaml_each_pair(&y, root, "exchange file", on_top, &t);
         if (rc == 0 && !t.partners)
-            rc = yaml_err_line(&y, 1,
-                               "no partners: list the CPUs (partners: - name: ... "
-                               "address: ...)");
+            rc = s7__yaml_err_line(&y, 1,
+                                   "no partners: list the CPUs (partners: - name: ... "
+                                   "address: ...)");
         if (rc == 0 && !t.jobs)
-            rc = yaml_err_line(&y, 1, "no jobs: list the jobs (jobs: - local_cpu: ... job: ...)");
+            rc = s7__yaml_err_line(&y, 1,
+                                   "no jobs: list the jobs (jobs: - local_cpu: ... job: ...)");
         y.line0 = t.partners_line;
         if (rc == 0)
             rc = load_partners(&y, t.partners, out);
         y.line0 = t.jobs_line;
         if (rc == 0)
             rc = load_jobs(&y, t.jobs, out);
-        yaml_close(&y);
+        s7__yaml_close(&y);
     }
     if (rc) {
         s7_bridge_config_free(out);

@@ -35,8 +35,8 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
     /* read whole and checked like the YAML files (a regular file, UTF-8, one document), so a
      * damaged or foreign file is refused with its FILE:LINE instead of reaching libfyaml */
     yaml_cx y;
-    struct fy_node *root = yaml_open_json(&y, path, err, errcap, "the check results",
-                                          "the JSON of s7 inventory check --json");
+    struct fy_node *root = s7__yaml_open_json(&y, path, err, errcap, "the check results",
+                                              "the JSON of s7 inventory check --json");
     if (!root)
         return S7_ERR_INVAL;
     struct fy_node *conns =
@@ -44,15 +44,15 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             ? fy_node_mapping_lookup_value_by_simple_key(root, "connections", (size_t)-1)
             : NULL;
     if (!conns || !fy_node_is_sequence(conns)) {
-        yaml_err_line(&y, yaml_line(root),
-                      "not the JSON output of s7 inventory check --json (no connections list)");
-        yaml_close(&y);
+        s7__yaml_err_line(&y, s7__yaml_line(root),
+                          "not the JSON output of s7 inventory check --json (no connections list)");
+        s7__yaml_close(&y);
         return S7_ERR_INVAL;
     }
     int n = fy_node_sequence_item_count(conns);
     s7_plant_check_report *k = s7_plant_check_report_new(n > 0 ? (size_t)n : 0);
     if (!k) {
-        yaml_close(&y);
+        s7__yaml_close(&y);
         s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
@@ -160,7 +160,7 @@ int s7_config_load_check(const char *path, s7_plant_check_report **out, char *er
             }
         }
     }
-    yaml_close(&y);
+    s7__yaml_close(&y);
     if (rc) {
         s7_plant_check_report_free(k);
         s7__errf(err, errcap, "out of memory");

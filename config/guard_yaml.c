@@ -45,8 +45,8 @@ static const char *base(const char *path)
 static int get_ranges(yaml_cx *y, struct fy_node *v, const char *key, pcx *x, unsigned access)
 {
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v, "%s: expected a list of ranges, e.g. %s: [DB10.DBB0..63, MB0..MB15]",
-                        key, key);
+        return s7__yaml_err(
+            y, v, "%s: expected a list of ranges, e.g. %s: [DB10.DBB0..63, MB0..MB15]", key, key);
     void *it = NULL;
     struct fy_node *e;
     while ((e = fy_node_sequence_iterate(v, &it))) {
@@ -56,15 +56,15 @@ static int get_ranges(yaml_cx *y, struct fy_node *v, const char *key, pcx *x, un
             return -1;
         /* the rule names the range as written; a mapping ({db: 10, ...}) by its text form */
         if (fy_node_is_scalar(e)) {
-            if (yaml_scalar(y, e, key, s, sizeof s))
+            if (s7__yaml_scalar(y, e, key, s, sizeof s))
                 return -1;
         } else {
             s7_plant_range_text(&r, s, sizeof s);
         }
         s7_policy_range *pr = s7_policy_add_range(cur(x), r.area, r.db, r.offset, r.length, access);
         if (!pr)
-            return yaml_oom(y);
-        pr->line = yaml_line(e);
+            return s7__yaml_oom(y);
+        pr->line = s7__yaml_line(e);
         snprintf(pr->rule, sizeof pr->rule, "%.30s:%d %.20s %s %.24s", base(y->file), pr->line,
                  cur(x)->name[0] ? cur(x)->name : "?", access == S7_POL_WRITE ? "write" : "read",
                  s);
@@ -80,47 +80,48 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
     s7_policy_partner *pt = cur(x);
     char s[128];
     if (strcmp(k, "name") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (!s7_plant_name_ok(s))
-            return yaml_err(y, v,
-                            "name: '%s' is not a usable name: 1..40 letters, digits, '_', '-' or "
-                            "'.', starting with a letter, e.g. scada1",
-                            s);
+            return s7__yaml_err(
+                y, v,
+                "name: '%s' is not a usable name: 1..40 letters, digits, '_', '-' or "
+                "'.', starting with a letter, e.g. scada1",
+                s);
         snprintf(pt->name, sizeof pt->name, "%.40s", s);
         x->have_name = 1;
         return 0;
     }
     if (strcmp(k, "address") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (strcmp(s, "any") == 0) {
             pt->any_addr = 1;
             return 0;
         }
         if (s7_plant_parse_addr(s, &pt->addr))
-            return yaml_err(y, v,
-                            "address: '%s' is not an IPv4 or IPv6 address: give the partner's "
-                            "address, e.g. 10.0.0.5, or any",
-                            s);
+            return s7__yaml_err(y, v,
+                                "address: '%s' is not an IPv4 or IPv6 address: give the partner's "
+                                "address, e.g. 10.0.0.5, or any",
+                                s);
         pt->any_addr = 0;
         return 0;
     }
     if (strcmp(k, "type") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (s7_plant_parse_type(s, &pt->type))
-            return yaml_err(y, v, "type: '%s' is not a connection type: pg, op or basic", s);
+            return s7__yaml_err(y, v, "type: '%s' is not a connection type: pg, op or basic", s);
         return 0;
     }
     if (strcmp(k, "tsap") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (s7_plant_parse_tsap(s, &pt->local_tsap, &pt->remote_tsap))
-            return yaml_err(y, v,
-                            "tsap: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. "
-                            "tsap: \"0100:0301\"",
-                            s);
+            return s7__yaml_err(y, v,
+                                "tsap: '%s' must be LOCAL:REMOTE in hex, quoted, e.g. "
+                                "tsap: \"0100:0301\"",
+                                s);
         return 0;
     }
     if (strcmp(k, "read") == 0)
@@ -129,92 +130,95 @@ static int on_partner_key(yaml_cx *y, const char *k, struct fy_node *kn, struct 
         return get_ranges(y, v, k, x, S7_POL_WRITE);
     if (strcmp(k, "services") == 0) {
         if (!fy_node_is_sequence(v))
-            return yaml_err(y, v,
-                            "services: expected a list, e.g. services: [szl-identity, "
-                            "clock-read]");
+            return s7__yaml_err(y, v,
+                                "services: expected a list, e.g. services: [szl-identity, "
+                                "clock-read]");
         pt->services = 0;
         void *it = NULL;
         struct fy_node *e;
         while ((e = fy_node_sequence_iterate(v, &it))) {
-            if (yaml_scalar(y, e, k, s, sizeof s))
+            if (s7__yaml_scalar(y, e, k, s, sizeof s))
                 return -1;
             unsigned b = s7_policy_service_parse(s);
             if (!b)
-                return yaml_err(y, e, "services: '%s' is not a service; the services: %s", s,
-                                s7_policy_service_names());
+                return s7__yaml_err(y, e, "services: '%s' is not a service; the services: %s", s,
+                                    s7_policy_service_names());
             pt->services |= b;
         }
         return 0;
     }
     if (strcmp(k, "max_conn") == 0) {
         long n;
-        if (yaml_get_long(y, v, k, 0, 65535, "max_conn: 4", &n))
+        if (s7__yaml_get_long(y, v, k, 0, 65535, "max_conn: 4", &n))
             return -1;
         /* 0 is the policy's "no limit": written here it would let every connection through */
         if (n == 0)
-            return yaml_err(y, v,
-                            "max_conn: 0 would not refuse the partner's connections (0 is no "
-                            "limit): give 1..65535 connections at once, leave max_conn out for "
-                            "no limit, or leave the partner out of partners to refuse it");
+            return s7__yaml_err(y, v,
+                                "max_conn: 0 would not refuse the partner's connections (0 is no "
+                                "limit): give 1..65535 connections at once, leave max_conn out for "
+                                "no limit, or leave the partner out of partners to refuse it");
         pt->max_conn = (unsigned)n;
         return 0;
     }
     if (strcmp(k, "rate") == 0) {
         long n;
-        if (yaml_get_long(y, v, k, 0, 1000000, "rate: 200 (requests per second)", &n))
+        if (s7__yaml_get_long(y, v, k, 0, 1000000, "rate: 200 (requests per second)", &n))
             return -1;
         if (n == 0)
-            return yaml_err(y, v,
-                            "rate: 0 would not hold back the partner's requests (0 is no "
-                            "limit): give 1..1000000 requests per second, or leave rate out for "
-                            "no limit");
+            return s7__yaml_err(
+                y, v,
+                "rate: 0 would not hold back the partner's requests (0 is no "
+                "limit): give 1..1000000 requests per second, or leave rate out for "
+                "no limit");
         pt->rate = (unsigned)n;
         return 0;
     }
     if (strcmp(k, "upstream") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (strcmp(s, "shared") == 0)
             pt->shared = 1;
         else if (strcmp(s, "dedicated") == 0)
             pt->shared = 0;
         else
-            return yaml_err(y, v, "upstream: '%s' must be shared or dedicated", s);
+            return s7__yaml_err(y, v, "upstream: '%s' must be shared or dedicated", s);
         return 0;
     }
-    return yaml_err(y, kn ? kn : v,
-                    "unknown key '%s' in a partner: the keys are name, address, type, tsap, "
-                    "read, write, services, max_conn, rate, upstream",
-                    k);
+    return s7__yaml_err(y, kn ? kn : v,
+                        "unknown key '%s' in a partner: the keys are name, address, type, tsap, "
+                        "read, write, services, max_conn, rate, upstream",
+                        k);
 }
 
 static int load_partners(yaml_cx *y, struct fy_node *v, s7_policy *pol)
 {
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v, "partners: expected a list of partners (- name: ... address: ...)");
+        return s7__yaml_err(y, v,
+                            "partners: expected a list of partners (- name: ... address: ...)");
     void *it = NULL;
     struct fy_node *e;
     while ((e = fy_node_sequence_iterate(v, &it))) {
         s7_policy_partner *pt = s7_policy_add_partner(pol, "");
         if (!pt)
-            return yaml_oom(y);
-        pt->line = yaml_line(e);
+            return s7__yaml_oom(y);
+        pt->line = s7__yaml_line(e);
         pcx x = {pol, pol->npartners - 1, 0};
         /* the name first, so the rules of its ranges carry it */
         struct fy_node *nm =
             fy_node_is_mapping(e) ? fy_node_mapping_lookup_by_string(e, "name", 4) : NULL;
         if (nm && on_partner_key(y, "name", NULL, nm, &x))
             return -1;
-        if (yaml_each_pair(y, e, "partner", on_partner_key, &x))
+        if (s7__yaml_each_pair(y, e, "partner", on_partner_key, &x))
             return -1;
         if (!x.have_name)
-            return yaml_err_line(y, pt->line,
-                                 "a partner without name: give each one a name, "
-                                 "e.g. name: scada1");
+            return s7__yaml_err_line(y, pt->line,
+                                     "a partner without name: give each one a name, "
+                                     "e.g. name: scada1");
         for (size_t i = 0; i + 1 < pol->npartners; i++)
             if (strcmp(pol->partners[i].name, pt->name) == 0)
-                return yaml_err_line(y, pt->line, "partner %s is listed twice (first at line %d)",
-                                     pt->name, pol->partners[i].line);
+                return s7__yaml_err_line(y, pt->line,
+                                         "partner %s is listed twice (first at line %d)", pt->name,
+                                         pol->partners[i].line);
         snprintf(pt->rule, sizeof pt->rule, "%.40s:%d partner %.40s", base(y->file), pt->line,
                  pt->name);
     }
@@ -235,13 +239,13 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
     }
     if (strcmp(k, "shared_upstreams") == 0) {
         long n;
-        if (yaml_get_long(y, v, k, 1, 64, "shared_upstreams: 2", &n))
+        if (s7__yaml_get_long(y, v, k, 1, 64, "shared_upstreams: 2", &n))
             return -1;
         t->pol->shared_upstreams = (unsigned)n;
         return 0;
     }
-    return yaml_err(y, kn ? kn : v, "unknown key '%s': the keys are partners and shared_upstreams",
-                    k);
+    return s7__yaml_err(y, kn ? kn : v,
+                        "unknown key '%s': the keys are partners and shared_upstreams", k);
 }
 
 int s7_config_load_guard_rules(const char *path, s7_policy **out, char *err, size_t errcap)
@@ -261,22 +265,22 @@ int s7_config_load_guard_rules(const char *path, s7_policy **out, char *err, siz
                  .str_cap = 256,
                  .nul_ok = 0,
                  .num = NULL};
-    struct fy_node *root = yaml_open(&y, "the guard rules", "partners:");
+    struct fy_node *root = s7__yaml_open(&y, "the guard rules", "partners:");
     int rc = root ? 0 : -1;
     if (root) {
         tcx t = {pol, NULL};
         if (!fy_node_is_mapping(root))
-            rc = yaml_err(&y, root,
-                          "the top level must be a mapping (partners:, shared_upstreams:)");
+            rc = s7__yaml_err(&y, root,
+                              "the top level must be a mapping (partners:, shared_upstreams:)");
         else
-            rc = yaml_each_pair(&y, root, "rules", on_top, &t);
+            rc = s7__yaml_each_pair(&y, root, "rules", on_top, &t);
         if (rc == 0 && !t.partners)
-            rc = yaml_err_line(&y, 1,
-                               "no partners: list the partners the guard lets through "
-                               "(partners: - name: ... address: ... read: [...])");
+            rc = s7__yaml_err_line(&y, 1,
+                                   "no partners: list the partners the guard lets through "
+                                   "(partners: - name: ... address: ... read: [...])");
         if (rc == 0)
             rc = load_partners(&y, t.partners, pol);
-        yaml_close(&y);
+        s7__yaml_close(&y);
     }
     if (rc) {
         s7_policy_free(pol);

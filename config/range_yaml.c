@@ -15,7 +15,7 @@ static int parse_range_text(yaml_cx *y, struct fy_node *v, const char *key, cons
 {
     char msg[700];
     if (s7_plant_parse_range(s, key, r, msg, sizeof msg))
-        return yaml_err(y, v, "%s", msg);
+        return s7__yaml_err(y, v, "%s", msg);
     return 0;
 }
 
@@ -32,40 +32,40 @@ static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
     long n;
     snprintf(key, sizeof key, "%s.%s", rc->where, k);
     if (strcmp(k, "db") == 0) {
-        if (yaml_get_long(y, v, key, 1, 65535, "db: 10", &n))
+        if (s7__yaml_get_long(y, v, key, 1, 65535, "db: 10", &n))
             return -1;
         rc->r->db = (uint16_t)n;
         rc->have_db = 1;
     } else if (strcmp(k, "area") == 0) {
         uint8_t a;
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s7_plant_parse_area(s, &a))
-            return yaml_err(y, v,
-                            "%s: '%s' is no area: DB, I, Q or M (write timers and counters as "
-                            "text: T0..T15, C0..C7)",
-                            key, s);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' is no area: DB, I, Q or M (write timers and counters as "
+                                "text: T0..T15, C0..C7)",
+                                key, s);
         rc->r->area = a;
         rc->have_area = 1;
     } else if (strcmp(k, "offset") == 0 || strcmp(k, "start") == 0) {
         static const char *const one[] = {"offset", "start", NULL};
-        if (yaml_key_once(y, kn, rc->where, k, one))
+        if (s7__yaml_key_once(y, kn, rc->where, k, one))
             return -1;
-        if (yaml_get_long(y, v, key, 0, 65535, "offset: 0", &n))
+        if (s7__yaml_get_long(y, v, key, 0, 65535, "offset: 0", &n))
             return -1;
         rc->r->offset = (uint32_t)n;
         rc->have_off = 1;
     } else if (strcmp(k, "length") == 0 || strcmp(k, "size") == 0) {
         static const char *const one[] = {"length", "size", NULL};
-        if (yaml_key_once(y, kn, rc->where, k, one))
+        if (s7__yaml_key_once(y, kn, rc->where, k, one))
             return -1;
-        if (yaml_get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
+        if (s7__yaml_get_long(y, v, key, 1, 65536, "length: 64 (bytes)", &n))
             return -1;
         rc->r->length = (uint32_t)n;
         rc->have_len = 1;
     } else {
-        return yaml_err(y, kn, "%s: unknown key '%s' (keys: db, area, offset, length)", rc->where,
-                        k);
+        return s7__yaml_err(y, kn, "%s: unknown key '%s' (keys: db, area, offset, length)",
+                            rc->where, k);
     }
     return 0;
 }
@@ -73,44 +73,45 @@ static int on_range_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
 int s7__yaml_range(yaml_cx *y, struct fy_node *v, const char *where, s7_plant_range *r)
 {
     memset(r, 0, sizeof *r);
-    r->line = yaml_line(v);
-    if (yaml_is_null(v))
-        return yaml_err(y, v, "%s: no range given; %s", where, s7_plant_range_forms());
+    r->line = s7__yaml_line(v);
+    if (s7__yaml_is_null(v))
+        return s7__yaml_err(y, v, "%s: no range given; %s", where, s7_plant_range_forms());
     if (fy_node_is_scalar(v)) {
         char s[200];
-        if (yaml_scalar(y, v, where, s, sizeof s))
+        if (s7__yaml_scalar(y, v, where, s, sizeof s))
             return -1;
         return parse_range_text(y, v, where, s, r);
     }
     if (!fy_node_is_mapping(v))
-        return yaml_err(y, v, "%s: expected one range, got a list; %s", where,
-                        s7_plant_range_forms());
+        return s7__yaml_err(y, v, "%s: expected one range, got a list; %s", where,
+                            s7_plant_range_forms());
     range_cx rc;
     memset(&rc, 0, sizeof rc);
     rc.r = r;
     snprintf(rc.where, sizeof rc.where, "%s", where);
-    if (yaml_each_pair(y, v, where, on_range_key, &rc))
+    if (s7__yaml_each_pair(y, v, where, on_range_key, &rc))
         return -1;
     if (!rc.have_area)
         r->area = S7_AREA_DB;
     if (r->area == S7_AREA_DB && !rc.have_db)
-        return yaml_err(y, v,
-                        "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
-                        "area: M)",
-                        where);
+        return s7__yaml_err(y, v,
+                            "%s: no db (e.g. {db: 10, offset: 0, length: 64}; for I/Q/M give "
+                            "area: M)",
+                            where);
     if (r->area != S7_AREA_DB && rc.have_db)
-        return yaml_err(y, v, "%s: db given for area %s: a DB number belongs only to area DB",
-                        where,
-                        r->area == S7_AREA_I   ? "I"
-                        : r->area == S7_AREA_Q ? "Q"
-                                               : "M");
+        return s7__yaml_err(y, v, "%s: db given for area %s: a DB number belongs only to area DB",
+                            where,
+                            r->area == S7_AREA_I   ? "I"
+                            : r->area == S7_AREA_Q ? "Q"
+                                                   : "M");
     if (!rc.have_len)
-        return yaml_err(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}", where,
-                        r->db, r->offset);
+        return s7__yaml_err(y, v, "%s: no length (bytes), e.g. {db: %u, offset: %u, length: 64}",
+                            where, r->db, r->offset);
     if (r->offset + r->length > 65536)
-        return yaml_err(y, v,
-                        "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at "
-                        "most 64 KB of an area",
-                        where, r->offset, r->length);
+        return s7__yaml_err(
+            y, v,
+            "%s: offset %u + length %u ends beyond byte 65535: PUT/GET addresses at "
+            "most 64 KB of an area",
+            where, r->offset, r->length);
     return 0;
 }

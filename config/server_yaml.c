@@ -27,13 +27,13 @@
 /* The configuration being loaded (the yaml_cx's user). */
 static s7_server_config *cfg_of(yaml_cx *y) { return y->user; }
 
-/* yaml_get_long in the flags' number syntax, with "KEY: EX" as the example. */
+/* s7__yaml_get_long in the flags' number syntax, with "KEY: EX" as the example. */
 static int get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
                     const char *ex, long *out)
 {
     char example[256];
     snprintf(example, sizeof example, "%s: %s", key, ex);
-    return yaml_get_long(y, v, key, min, max, example, out);
+    return s7__yaml_get_long(y, v, key, min, max, example, out);
 }
 
 /* A timeout: milliseconds (a bare number) or a duration with its unit (tag.h
@@ -42,22 +42,22 @@ static int get_ms(yaml_cx *y, struct fy_node *v, const char *key, long min, long
                   const char *ex, long *out)
 {
     char s[64], why[200];
-    if (yaml_scalar(y, v, key, s, sizeof s))
+    if (s7__yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     if (s7_duration_parse(s, 1, min, max, out, why, sizeof why))
-        return yaml_err(y, v,
-                        "%s: %s (a bare number is milliseconds, 0 = never), e.g. %s: %s or %s: 5s",
-                        key, why, key, ex, key);
+        return s7__yaml_err(
+            y, v, "%s: %s (a bare number is milliseconds, 0 = never), e.g. %s: %s or %s: 5s", key,
+            why, key, ex, key);
     return 0;
 }
 
 static int get_bool(yaml_cx *y, struct fy_node *v, const char *key, int *out)
 {
     char s[32];
-    if (yaml_scalar(y, v, key, s, sizeof s))
+    if (s7__yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     if (s7_server_parse_bool(s, out))
-        return yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
+        return s7__yaml_err(y, v, "%s: '%s' is not a yes/no value: use true or false", key, s);
     return 0;
 }
 
@@ -68,9 +68,9 @@ static int on_maxconn(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_n
     int t;
     long n;
     if (s7_server_parse_conn_type(k, &t))
-        return yaml_err(y, kn, "max_connections: unknown type '%s' (types: total, pg, op, basic)",
-                        k);
-    if (yaml_is_null(v))
+        return s7__yaml_err(y, kn,
+                            "max_connections: unknown type '%s' (types: total, pg, op, basic)", k);
+    if (s7__yaml_is_null(v))
         return 0;
     char key[64];
     snprintf(key, sizeof key, "max_connections.%s", k);
@@ -85,7 +85,7 @@ static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
 {
     (void)ctx;
     s7_server_identity *id = &cfg_of(y)->id;
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     char key[64];
     snprintf(key, sizeof key, "identity.%s", k);
@@ -93,14 +93,14 @@ static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
         char s[32];
         unsigned a, b, c;
         char tail;
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         const char *p = (s[0] == 'V' || s[0] == 'v') ? s + 1 : s;
         if (sscanf(p, "%u.%u.%u%c", &a, &b, &c, &tail) != 3 || a > 255 || b > 255 || c > 255)
-            return yaml_err(y, v,
-                            "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
-                            "firmware: \"2.9.4\"",
-                            key, s);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' must be a version a.b.c with numbers 0..255, e.g. "
+                                "firmware: \"2.9.4\"",
+                                key, s);
         id->fw[0] = (int)a;
         id->fw[1] = (int)b;
         id->fw[2] = (int)c;
@@ -119,17 +119,18 @@ static int on_identity(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (strcmp(k, f[i].name) != 0)
             continue;
-        if (yaml_get_str(y, v, key, f[i].dst))
+        if (s7__yaml_get_str(y, v, key, f[i].dst))
             return -1;
         if (strlen(*f[i].dst) > f[i].max)
-            return yaml_err(y, v, "%s: '%s' is %zu characters; the SZL record holds at most %zu",
-                            key, *f[i].dst, strlen(*f[i].dst), f[i].max);
+            return s7__yaml_err(y, v,
+                                "%s: '%s' is %zu characters; the SZL record holds at most %zu", key,
+                                *f[i].dst, strlen(*f[i].dst), f[i].max);
         return 0;
     }
-    return yaml_err(y, kn,
-                    "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
-                    "as_name, module_name, plant_id, copyright, serial)",
-                    k);
+    return s7__yaml_err(y, kn,
+                        "identity: unknown key '%s' (keys: order_code, firmware, module_type, "
+                        "as_name, module_name, plant_id, copyright, serial)",
+                        k);
 }
 
 /* areas: {I: {size, access}, Q: ..., M: ..., T: ..., C: ..., DB: {access}}; a plain value
@@ -143,7 +144,7 @@ typedef struct area_cx {
 static void mark_access(yaml_cx *y, struct fy_node *at)
 {
     s7_server_access *a = &cfg_of(y)->access[cfg_of(y)->naccess - 1];
-    snprintf(a->from, sizeof a->from, "%s:%d", y->file, yaml_line(at));
+    snprintf(a->from, sizeof a->from, "%s:%d", y->file, s7__yaml_line(at));
 }
 
 static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
@@ -151,12 +152,12 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
     area_cx *a = ctx;
     char key[64], s[64];
     snprintf(key, sizeof key, "areas.%s.%s", a->name, k);
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (strcmp(k, "size") == 0) {
         if (a->area == S7_AREA_DB)
-            return yaml_err(y, kn, "%s: DBs have no common size: give each its size under dbs",
-                            key);
+            return s7__yaml_err(y, kn, "%s: DBs have no common size: give each its size under dbs",
+                                key);
         int tc = a->area == S7_AREA_T || a->area == S7_AREA_C;
         long n;
         if (get_long(y, v, key, 1, tc ? 32768 : 65536, tc ? "256" : "1024", &n))
@@ -168,22 +169,22 @@ static int on_area_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_
                                          : S7_SERVER_AREA_C;
         cfg_of(y)->area_size[idx] = n;
         snprintf(cfg_of(y)->area_from[idx], sizeof cfg_of(y)->area_from[idx], "%s:%d", y->file,
-                 yaml_line(kn));
+                 s7__yaml_line(kn));
         return 0;
     }
     if (strcmp(k, "access") == 0) {
         int acc;
         char msg[200];
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s7_server_parse_access(s, &acc, msg, sizeof msg))
-            return yaml_err(y, v, "%s: %s", key, msg);
+            return s7__yaml_err(y, v, "%s: %s", key, msg);
         if (s7_server_config_add_access(cfg_of(y), a->area, 0, acc))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
         mark_access(y, v);
         return 0;
     }
-    return yaml_err(y, kn, "areas.%s: unknown key '%s' (keys: size, access)", a->name, k);
+    return s7__yaml_err(y, kn, "areas.%s: unknown key '%s' (keys: size, access)", a->name, k);
 }
 
 static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node *v, void *ctx)
@@ -191,37 +192,37 @@ static int on_area(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node
     (void)ctx;
     int code = s7_server_area_code(k);
     if (code < 0)
-        return yaml_err(y, kn, "areas: unknown area '%s' (areas: I, Q, M, T, C, DB)", k);
-    if (yaml_is_null(v))
+        return s7__yaml_err(y, kn, "areas: unknown area '%s' (areas: I, Q, M, T, C, DB)", k);
+    if (s7__yaml_is_null(v))
         return 0;
     area_cx a = {(uint8_t)code, k};
     if (fy_node_is_scalar(v)) { /* areas: {M: read-only} */
         char s[64], msg[200], key[64];
         int acc;
         snprintf(key, sizeof key, "areas.%s", k);
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s7_server_parse_access(s, &acc, msg, sizeof msg))
-            return yaml_err(y, v, "%s: %s", key, msg);
+            return s7__yaml_err(y, v, "%s: %s", key, msg);
         if (s7_server_config_add_access(cfg_of(y), a.area, 0, acc))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
         mark_access(y, v);
         return 0;
     }
     char what[64];
     snprintf(what, sizeof what, "areas.%s", k);
-    return yaml_each_pair(y, v, what, on_area_key, &a);
+    return s7__yaml_each_pair(y, v, what, on_area_key, &a);
 }
 
 /* A value node as the text s7_value_parse takes: a scalar as is, a list as [a, b, c]. */
 static int value_text(yaml_cx *y, struct fy_node *v, const char *key, char *out, size_t cap)
 {
-    if (yaml_is_null(v))
-        return yaml_err(y, v, "%s: no value given", key);
+    if (s7__yaml_is_null(v))
+        return s7__yaml_err(y, v, "%s: no value given", key);
     if (fy_node_is_scalar(v))
-        return yaml_scalar(y, v, key, out, cap);
+        return s7__yaml_scalar(y, v, key, out, cap);
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v, "%s: expected a value or a list of values, got a mapping", key);
+        return s7__yaml_err(y, v, "%s: expected a value or a list of values, got a mapping", key);
     size_t len = 0;
     out[len++] = '[';
     void *it = NULL;
@@ -229,16 +230,16 @@ static int value_text(yaml_cx *y, struct fy_node *v, const char *key, char *out,
     int first = 1;
     while ((e = fy_node_sequence_iterate(v, &it))) {
         char s[512];
-        if (yaml_scalar(y, e, key, s, sizeof s))
+        if (s7__yaml_scalar(y, e, key, s, sizeof s))
             return -1;
         int n = snprintf(out + len, cap - len, "%s%s", first ? "" : ", ", s);
         if (n < 0 || (size_t)n >= cap - len)
-            return yaml_err(y, v, "%s: list too long", key);
+            return s7__yaml_err(y, v, "%s: list too long", key);
         len += (size_t)n;
         first = 0;
     }
     if (len + 2 > cap)
-        return yaml_err(y, v, "%s: list too long", key);
+        return s7__yaml_err(y, v, "%s: list too long", key);
     out[len++] = ']';
     out[len] = 0;
     return 0;
@@ -266,27 +267,27 @@ static int on_value(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_nod
         return -1;
     snprintf(assign, sizeof assign, "%s=%s", addr, val);
     char from[300];
-    snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(kn));
-    return s7_server_config_add_value(cfg_of(y), assign, from) ? yaml_oom(y) : 0;
+    snprintf(from, sizeof from, "%s:%d", y->file, s7__yaml_line(kn));
+    return s7_server_config_add_value(cfg_of(y), assign, from) ? s7__yaml_oom(y) : 0;
 }
 
 static int load_values(yaml_cx *y, struct fy_node *v, int db)
 {
     values_cx vc = {db};
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (fy_node_is_sequence(v)) { /* - "DB1.DBW0=5" */
         void *it = NULL;
         struct fy_node *e;
         while ((e = fy_node_sequence_iterate(v, &it))) {
             char s[4400];
-            if (yaml_scalar(y, e, "values", s, sizeof s))
+            if (s7__yaml_scalar(y, e, "values", s, sizeof s))
                 return -1;
             if (!strchr(s, '='))
-                return yaml_err(y, e,
-                                "values: '%s' is no assignment: write ADDRESS: VALUE (or "
-                                "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
-                                s);
+                return s7__yaml_err(y, e,
+                                    "values: '%s' is no assignment: write ADDRESS: VALUE (or "
+                                    "\"ADDRESS=VALUE\"), e.g. DB1.DBD4:REAL: 3.5",
+                                    s);
             char buf[4420];
             if (db && s[0] != '%' &&
                 !((s[0] == 'D' || s[0] == 'd') && (s[1] == 'B' || s[1] == 'b') &&
@@ -295,13 +296,13 @@ static int load_values(yaml_cx *y, struct fy_node *v, int db)
             else
                 snprintf(buf, sizeof buf, "%s", s);
             char from[300];
-            snprintf(from, sizeof from, "%s:%d", y->file, yaml_line(e));
+            snprintf(from, sizeof from, "%s:%d", y->file, s7__yaml_line(e));
             if (s7_server_config_add_value(cfg_of(y), buf, from))
-                return yaml_oom(y);
+                return s7__yaml_oom(y);
         }
         return 0;
     }
-    return yaml_each_pair(y, v, "values", on_value, &vc);
+    return s7__yaml_each_pair(y, v, "values", on_value, &vc);
 }
 
 /* dbs: - {number, size, optimized, read_only, retain, access, values} */
@@ -323,11 +324,11 @@ static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         d->values = v;
         return 0;
     }
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (strcmp(k, "number") == 0 || strcmp(k, "db") == 0) {
         static const char *const one[] = {"number", "db", NULL};
-        if (yaml_key_once(y, kn, d->where, k, one))
+        if (s7__yaml_key_once(y, kn, d->where, k, one))
             return -1;
         if (get_long(y, v, key, 1, 65535, "1", &n))
             return -1;
@@ -351,25 +352,27 @@ static int on_db_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
             d->d.flags &= ~f;
     } else if (strcmp(k, "access") == 0) {
         char s[64], msg[200];
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         if (s7_server_parse_access(s, &d->d.access, msg, sizeof msg))
-            return yaml_err(y, v, "%s: %s", key, msg);
+            return s7__yaml_err(y, v, "%s: %s", key, msg);
     } else {
-        return yaml_err(y, kn,
-                        "%s: unknown key '%s' (keys: number, size, optimized, read_only, retain, "
-                        "access, values)",
-                        d->where, k);
+        return s7__yaml_err(
+            y, kn,
+            "%s: unknown key '%s' (keys: number, size, optimized, read_only, retain, "
+            "access, values)",
+            d->where, k);
     }
     return 0;
 }
 
 static int load_dbs(yaml_cx *y, struct fy_node *v)
 {
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v, "dbs: expected a list of DBs (lines starting with '- number: N')");
+        return s7__yaml_err(y, v,
+                            "dbs: expected a list of DBs (lines starting with '- number: N')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -380,25 +383,25 @@ static int load_dbs(yaml_cx *y, struct fy_node *v)
         snprintf(d.where, sizeof d.where, "dbs[%d]", i);
         if (fy_node_is_scalar(e)) { /* - "5:100:retain", the flag's syntax */
             char s[128], msg[300];
-            if (yaml_scalar(y, e, d.where, s, sizeof s))
+            if (s7__yaml_scalar(y, e, d.where, s, sizeof s))
                 return -1;
             if (s7_server_parse_db(s, &d.d, msg, sizeof msg))
-                return yaml_err(y, e, "%s: %s", d.where, msg);
+                return s7__yaml_err(y, e, "%s: %s", d.where, msg);
         } else {
-            if (yaml_each_pair(y, e, d.where, on_db_key, &d))
+            if (s7__yaml_each_pair(y, e, d.where, on_db_key, &d))
                 return -1;
             if (!d.have_num)
-                return yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
+                return s7__yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
             if (!d.have_size)
-                return yaml_err(y, e, "%s: DB%u has no size (e.g. size: 256, 1..65535 bytes)",
-                                d.where, d.d.num);
+                return s7__yaml_err(y, e, "%s: DB%u has no size (e.g. size: 256, 1..65535 bytes)",
+                                    d.where, d.d.num);
         }
-        snprintf(d.d.from, sizeof d.d.from, "%s:%d", y->file, yaml_line(e));
+        snprintf(d.d.from, sizeof d.d.from, "%s:%d", y->file, s7__yaml_line(e));
         for (size_t k = 0; k < cfg_of(y)->ndbs; k++)
             if (cfg_of(y)->dbs[k].num == d.d.num)
-                return yaml_err(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
+                return s7__yaml_err(y, e, "%s: DB%u is defined twice", d.where, d.d.num);
         if (s7_server_config_put_db(cfg_of(y), &d.d))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
         if (d.values && load_values(y, d.values, d.d.num))
             return -1;
         i++;
@@ -420,7 +423,7 @@ static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
     snprintf(key, sizeof key, "%s.%s", d->where, k);
     long n;
     int b;
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (strcmp(k, "type") == 0) {
         static const struct {
@@ -428,7 +431,7 @@ static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
             uint8_t t;
         } T[] = {{"OB", S7_BLOCK_OB},   {"FC", S7_BLOCK_FC},   {"FB", S7_BLOCK_FB},
                  {"SDB", S7_BLOCK_SDB}, {"SFC", S7_BLOCK_SFC}, {"SFB", S7_BLOCK_SFB}};
-        if (yaml_scalar(y, v, key, s, sizeof s))
+        if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         for (size_t i = 0; i < sizeof T / sizeof T[0] && !d->have_type; i++)
             if (strcasecmp(s, T[i].n) == 0) {
@@ -436,10 +439,11 @@ static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
                 d->have_type = 1;
             }
         if (!d->have_type)
-            return yaml_err(y, v,
-                            "%s: unknown block type '%s' (types: OB, FC, FB, SDB, SFC, SFB; DBs "
-                            "go under dbs:)",
-                            key, s);
+            return s7__yaml_err(
+                y, v,
+                "%s: unknown block type '%s' (types: OB, FC, FB, SDB, SFC, SFB; DBs "
+                "go under dbs:)",
+                key, s);
     } else if (strcmp(k, "number") == 0) {
         if (get_long(y, v, key, 0, 65535, "1", &n))
             return -1;
@@ -451,25 +455,25 @@ static int on_block_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
         d->b.size = (uint16_t)n;
     } else if (strcmp(k, "know_how") == 0 || strcmp(k, "know_how_protected") == 0) {
         static const char *const one[] = {"know_how", "know_how_protected", NULL};
-        if (yaml_key_once(y, kn, d->where, k, one))
+        if (s7__yaml_key_once(y, kn, d->where, k, one))
             return -1;
         if (get_bool(y, v, key, &b))
             return -1;
         d->b.know_how = b;
     } else {
-        return yaml_err(y, kn, "%s: unknown key '%s' (keys: type, number, size, know_how)",
-                        d->where, k);
+        return s7__yaml_err(y, kn, "%s: unknown key '%s' (keys: type, number, size, know_how)",
+                            d->where, k);
     }
     return 0;
 }
 
 static int load_blocks(yaml_cx *y, struct fy_node *v)
 {
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v,
-                        "blocks: expected a list of blocks (lines starting with '- type: FC')");
+        return s7__yaml_err(y, v,
+                            "blocks: expected a list of blocks (lines starting with '- type: FC')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -478,15 +482,15 @@ static int load_blocks(yaml_cx *y, struct fy_node *v)
         memset(&d, 0, sizeof d);
         d.b.size = 38;
         snprintf(d.where, sizeof d.where, "blocks[%d]", i);
-        if (yaml_each_pair(y, e, d.where, on_block_key, &d))
+        if (s7__yaml_each_pair(y, e, d.where, on_block_key, &d))
             return -1;
         if (!d.have_type)
-            return yaml_err(y, e, "%s: no type (e.g. type: FC)", d.where);
+            return s7__yaml_err(y, e, "%s: no type (e.g. type: FC)", d.where);
         if (!d.have_num)
-            return yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
-        snprintf(d.b.from, sizeof d.b.from, "%s:%d", y->file, yaml_line(e));
+            return s7__yaml_err(y, e, "%s: no number (e.g. number: 1)", d.where);
+        snprintf(d.b.from, sizeof d.b.from, "%s:%d", y->file, s7__yaml_line(e));
         if (s7_server_config_add_block(cfg_of(y), &d.b))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
         i++;
     }
     return 0;
@@ -503,21 +507,21 @@ static int on_alarm_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy
     alarm_cx *a = ctx;
     (void)kn;
     if (strcmp(k, "id") == 0)
-        return yaml_scalar(y, v, "id", a->id, sizeof a->id);
+        return s7__yaml_scalar(y, v, "id", a->id, sizeof a->id);
     if (strcmp(k, "bit") == 0)
-        return yaml_scalar(y, v, "bit", a->bit, sizeof a->bit);
+        return s7__yaml_scalar(y, v, "bit", a->bit, sizeof a->bit);
     if (strcmp(k, "name") == 0)
-        return yaml_scalar(y, v, "name", a->name, sizeof a->name);
-    return yaml_err(y, kn, "%s: unknown key '%s' (keys: id, bit, name)", a->where, k);
+        return s7__yaml_scalar(y, v, "name", a->name, sizeof a->name);
+    return s7__yaml_err(y, kn, "%s: unknown key '%s' (keys: id, bit, name)", a->where, k);
 }
 
 static int load_alarms(yaml_cx *y, struct fy_node *v)
 {
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v,
-                        "alarms: expected a list of alarms (lines starting with '- id: 0x1001')");
+        return s7__yaml_err(
+            y, v, "alarms: expected a list of alarms (lines starting with '- id: 0x1001')");
     void *it = NULL;
     struct fy_node *e;
     int i = 0;
@@ -525,27 +529,27 @@ static int load_alarms(yaml_cx *y, struct fy_node *v)
         char where[32], spec[256], msg[300];
         snprintf(where, sizeof where, "alarms[%d]", i++);
         if (fy_node_is_scalar(e)) {
-            if (yaml_scalar(y, e, where, spec, sizeof spec))
+            if (s7__yaml_scalar(y, e, where, spec, sizeof spec))
                 return -1;
         } else {
             alarm_cx a;
             memset(&a, 0, sizeof a);
             a.where = where;
-            if (yaml_each_pair(y, e, where, on_alarm_key, &a))
+            if (s7__yaml_each_pair(y, e, where, on_alarm_key, &a))
                 return -1;
             if (!a.id[0] || !a.bit[0])
-                return yaml_err(y, e,
-                                "%s: an alarm needs an id and a bit (e.g. id: 0x1001, bit: "
-                                "DB5.DBX1.3)",
-                                where);
+                return s7__yaml_err(y, e,
+                                    "%s: an alarm needs an id and a bit (e.g. id: 0x1001, bit: "
+                                    "DB5.DBX1.3)",
+                                    where);
             snprintf(spec, sizeof spec, "%s:%s%s%s", a.id, a.bit, a.name[0] ? ":" : "", a.name);
         }
         s7_server_alarm al;
         if (s7_server_parse_alarm(spec, &al, msg, sizeof msg))
-            return yaml_err(y, e, "%s: %s", where, msg);
-        snprintf(al.from, sizeof al.from, "%s:%d", y->file, yaml_line(e));
+            return s7__yaml_err(y, e, "%s: %s", where, msg);
+        snprintf(al.from, sizeof al.from, "%s:%d", y->file, s7__yaml_line(e));
         if (s7_server_config_add_alarm(cfg_of(y), &al))
-            return yaml_oom(y);
+            return s7__yaml_oom(y);
     }
     return 0;
 }
@@ -555,28 +559,28 @@ static int add_allow(yaml_cx *y, struct fy_node *at, const char *s)
 {
     int rc = s7_server_config_add_allow(cfg_of(y), s);
     if (rc == S7_ERR_INVAL)
-        return yaml_err(y, at, "allow '%s': %s", s, s7_server_allow_hint());
-    return rc ? yaml_oom(y) : 0;
+        return s7__yaml_err(y, at, "allow '%s': %s", s, s7_server_allow_hint());
+    return rc ? s7__yaml_oom(y) : 0;
 }
 
 static int load_allow(yaml_cx *y, struct fy_node *v)
 {
     cfg_of(y)->allow_set = 1;
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0;
     char s[128];
     if (fy_node_is_scalar(v)) {
-        if (yaml_scalar(y, v, "allow", s, sizeof s))
+        if (s7__yaml_scalar(y, v, "allow", s, sizeof s))
             return -1;
         return add_allow(y, v, s);
     }
     if (!fy_node_is_sequence(v))
-        return yaml_err(y, v,
-                        "allow: expected a list of addresses or CIDR ranges, e.g. - 10.0.0.0/8");
+        return s7__yaml_err(
+            y, v, "allow: expected a list of addresses or CIDR ranges, e.g. - 10.0.0.0/8");
     void *it = NULL;
     struct fy_node *e;
     while ((e = fy_node_sequence_iterate(v, &it))) {
-        if (yaml_scalar(y, e, "allow", s, sizeof s))
+        if (s7__yaml_scalar(y, e, "allow", s, sizeof s))
             return -1;
         if (add_allow(y, e, s))
             return -1;
@@ -603,26 +607,26 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return load_alarms(y, v);
     if (strcmp(k, "blocks") == 0)
         return load_blocks(y, v);
-    if (yaml_is_null(v))
+    if (s7__yaml_is_null(v))
         return 0; /* "key:" or "key: ~" keeps the default */
     if (strcmp(k, "profile") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (!s7_profile_find(s))
-            return yaml_err(y, v,
-                            "profile: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
-                            "s7-1500, logo8, s7-200smart)",
-                            s);
-        return yaml_get_str(y, v, k, &c->profile);
+            return s7__yaml_err(y, v,
+                                "profile: unknown profile '%s' (profiles: s7-300, s7-400, s7-1200, "
+                                "s7-1500, logo8, s7-200smart)",
+                                s);
+        return s7__yaml_get_str(y, v, k, &c->profile);
     }
     if (strcmp(k, "listen") == 0) {
         char out[128];
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
         if (s7_server_parse_listen(s, out, sizeof out, msg, sizeof msg))
-            return yaml_err(y, v, "listen: %s", msg);
+            return s7__yaml_err(y, v, "listen: %s", msg);
         free(c->listen);
-        return (c->listen = yaml_strdup(out)) ? 0 : yaml_oom(y);
+        return (c->listen = s7__yaml_strdup(out)) ? 0 : s7__yaml_oom(y);
     }
     if (strcmp(k, "rack") == 0) {
         if (get_long(y, v, k, 0, 7, "0", &n))
@@ -655,22 +659,22 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return 0;
     }
     if (strcmp(k, "cpu_state") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (yaml_ieq(s, "run"))
+        if (s7__yaml_ieq(s, "run"))
             c->cpu_state = S7_CPU_STATE_RUN;
-        else if (yaml_ieq(s, "stop"))
+        else if (s7__yaml_ieq(s, "stop"))
             c->cpu_state = S7_CPU_STATE_STOP;
         else
-            return yaml_err(y, v, "cpu_state: '%s' must be run or stop", s);
+            return s7__yaml_err(y, v, "cpu_state: '%s' must be run or stop", s);
         return 0;
     }
     if (strcmp(k, "max_connections") == 0)
-        return yaml_each_pair(y, v, "max_connections", on_maxconn, NULL);
+        return s7__yaml_each_pair(y, v, "max_connections", on_maxconn, NULL);
     if (strcmp(k, "identity") == 0)
-        return yaml_each_pair(y, v, "identity", on_identity, NULL);
+        return s7__yaml_each_pair(y, v, "identity", on_identity, NULL);
     if (strcmp(k, "areas") == 0)
-        return yaml_each_pair(y, v, "areas", on_area, NULL);
+        return s7__yaml_each_pair(y, v, "areas", on_area, NULL);
     if (strcmp(k, "idle_timeout_ms") == 0) {
         if (get_ms(y, v, k, 0, 86400000, "60000", &n))
             return -1;
@@ -706,7 +710,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
             return 0;
         }
     if (strcmp(k, "audit_file") == 0)
-        return yaml_get_str(y, v, k, &c->audit);
+        return s7__yaml_get_str(y, v, k, &c->audit);
     if (strcmp(k, "audit_reads") == 0) {
         if (get_bool(y, v, k, &b))
             return -1;
@@ -714,30 +718,31 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         return 0;
     }
     if (strcmp(k, "state_file") == 0)
-        return yaml_get_str(y, v, k, &c->state);
+        return s7__yaml_get_str(y, v, k, &c->state);
     if (strcmp(k, "retain") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (yaml_ieq(s, "sync"))
+        if (s7__yaml_ieq(s, "sync"))
             c->retain = S7_RETAIN_SYNC;
-        else if (yaml_ieq(s, "async"))
+        else if (s7__yaml_ieq(s, "async"))
             c->retain = S7_RETAIN_ASYNC;
         else
-            return yaml_err(y, v,
-                            "retain: '%s' must be sync (every acknowledged write is on disk) or "
-                            "async (flushed every second)",
-                            s);
+            return s7__yaml_err(
+                y, v,
+                "retain: '%s' must be sync (every acknowledged write is on disk) or "
+                "async (flushed every second)",
+                s);
         return 0;
     }
     if (strcmp(k, "retain_resize") == 0) {
-        if (yaml_scalar(y, v, k, s, sizeof s))
+        if (s7__yaml_scalar(y, v, k, s, sizeof s))
             return -1;
-        if (yaml_ieq(s, "refuse"))
+        if (s7__yaml_ieq(s, "refuse"))
             c->retain_resize = S7_RETAIN_RESIZE_REFUSE;
-        else if (yaml_ieq(s, "fit"))
+        else if (s7__yaml_ieq(s, "fit"))
             c->retain_resize = S7_RETAIN_RESIZE_FIT;
         else
-            return yaml_err(y, v, "retain_resize: '%s' must be refuse or fit", s);
+            return s7__yaml_err(y, v, "retain_resize: '%s' must be refuse or fit", s);
         return 0;
     }
     if (strcmp(k, "compact_bytes") == 0) {
@@ -758,7 +763,7 @@ static int on_top(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_node 
         c->default_blocks = b;
         return 0;
     }
-    return yaml_err(
+    return s7__yaml_err(
         y, kn,
         "unknown key '%s' (keys: profile, listen, rack, slot, put_get, pdu, amq, "
         "cpu_state, max_connections, allow, idle_timeout_ms, max_clients, cr_timeout_ms, "
@@ -780,14 +785,15 @@ int s7_config_load_server(const char *path, s7_server_config *c, char *err, size
                  .str_cap = 1024,
                  .nul_ok = 1,
                  .num = s7_server_parse_num};
-    struct fy_node *root = yaml_open(&y, "the config file", "keys such as profile: s7-1500");
+    struct fy_node *root = s7__yaml_open(&y, "the config file", "keys such as profile: s7-1500");
     if (!root)
         return S7_ERR_INVAL;
     int rc;
     if (!fy_node_is_mapping(root))
-        rc = yaml_err(&y, root, "the top level must be a mapping of keys (profile:, dbs:, ...)");
+        rc =
+            s7__yaml_err(&y, root, "the top level must be a mapping of keys (profile:, dbs:, ...)");
     else
-        rc = yaml_each_pair(&y, root, "config", on_top, NULL);
-    yaml_close(&y);
+        rc = s7__yaml_each_pair(&y, root, "config", on_top, NULL);
+    s7__yaml_close(&y);
     return rc ? S7_ERR_INVAL : 0;
 }

@@ -1,7 +1,7 @@
 /* s7config: reading back a firewall verification's JSON (include/s7/config.h
  * s7_config_load_fw_verify): what `s7 inventory verify-firewall --json` printed, as an
  * s7_plant_fw_verify for the report's matrix and sign-off.  Read whole and checked as text
- * first (yaml_open), then libfyaml parses it as JSON.  Tolerant of the names of its keys
+ * first (s7__yaml_open), then libfyaml parses it as JSON.  Tolerant of the names of its keys
  * ("paths" or "rows" or "matrix", "expected" or "expect", "observed" or "result"), strict
  * on what a row must say. */
 #include <libfyaml.h>
@@ -51,10 +51,10 @@ static int open_word(const char *s)
                                        "closed",   "rejected", "reject",  "denied",
                                        "filtered", "false",    NULL};
     for (const char *const *w = open; *w; w++)
-        if (yaml_ieq(s, *w))
+        if (s7__yaml_ieq(s, *w))
             return 1;
     for (const char *const *w = shut; *w; w++)
-        if (yaml_ieq(s, *w))
+        if (s7__yaml_ieq(s, *w))
             return 0;
     return -1;
 }
@@ -65,21 +65,22 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
     yaml_cx y;
     const char *expect = "the JSON of s7 inventory verify-firewall --json";
     struct fy_node *root =
-        yaml_open_json(&y, path, err, errcap, "the firewall verification", expect);
+        s7__yaml_open_json(&y, path, err, errcap, "the firewall verification", expect);
     if (!root)
         return S7_ERR_INVAL;
     struct fy_node *rows = first_of(root, KEYS("paths", "rows", "matrix", "results"));
     if (!rows || !fy_node_is_sequence(rows)) {
-        yaml_err_line(&y, yaml_line(root),
-                      "not the JSON of s7 inventory verify-firewall --json (no \"paths\" list of "
-                      "probed paths)");
-        yaml_close(&y);
+        s7__yaml_err_line(
+            &y, s7__yaml_line(root),
+            "not the JSON of s7 inventory verify-firewall --json (no \"paths\" list of "
+            "probed paths)");
+        s7__yaml_close(&y);
         return S7_ERR_INVAL;
     }
     int n = fy_node_sequence_item_count(rows);
     s7_plant_fw_verify *v = s7_plant_fw_verify_new(n > 0 ? (size_t)n : 0);
     if (!v) {
-        yaml_close(&y);
+        s7__yaml_close(&y);
         s7__errf(err, errcap, "out of memory");
         return S7_ERR_NOMEM;
     }
@@ -107,7 +108,7 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
     while ((r = fy_node_sequence_iterate(rows, &it))) {
         char ex[32], ob[48], st[16], port[16];
         if (!fy_node_is_mapping(r)) {
-            rc = yaml_err_line(&y, yaml_line(r), "a path must be an object");
+            rc = s7__yaml_err_line(&y, s7__yaml_line(r), "a path must be an object");
             break;
         }
         s7_plant_fw_path *pa = &v->paths[v->npaths++];
@@ -123,10 +124,10 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
         snprintf(pa->observed, sizeof pa->observed, "%s", ob);
         int e = open_word(ex), o = open_word(ob);
         if (e < 0) {
-            rc = yaml_err_line(&y, yaml_line(r),
-                               "path %zu: \"expected\" is '%s'; it must say open (a documented "
-                               "path) or dropped (an undocumented one)",
-                               v->npaths, ex);
+            rc = s7__yaml_err_line(&y, s7__yaml_line(r),
+                                   "path %zu: \"expected\" is '%s'; it must say open (a documented "
+                                   "path) or dropped (an undocumented one)",
+                                   v->npaths, ex);
             break;
         }
         pa->expect_open = e;
@@ -135,10 +136,10 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
             int ps = s7_plant_status_parse(st);
             pa->status = ps == S7_PLANT_PASS || ps == S7_PLANT_UNPROVEN ? ps : S7_PLANT_FAIL;
         } else if (o < 0) {
-            rc = yaml_err_line(&y, yaml_line(r),
-                               "path %zu: neither \"status\" nor an \"observed\" of open or "
-                               "dropped: what the probe saw is missing",
-                               v->npaths);
+            rc = s7__yaml_err_line(&y, s7__yaml_line(r),
+                                   "path %zu: neither \"status\" nor an \"observed\" of open or "
+                                   "dropped: what the probe saw is missing",
+                                   v->npaths);
             break;
         } else
             pa->status = o == e ? S7_PLANT_PASS : S7_PLANT_FAIL;
@@ -147,7 +148,7 @@ int s7_config_load_fw_verify(const char *path, s7_plant_fw_verify **out, char *e
         else
             v->failed++;
     }
-    yaml_close(&y);
+    s7__yaml_close(&y);
     if (rc) {
         s7_plant_fw_verify_free(v);
         return S7_ERR_INVAL;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int yaml_ieq(const char *a, const char *b)
+int s7__yaml_ieq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
         if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
@@ -34,7 +34,7 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-char *yaml_strdup(const char *s) { return dup_n(s, strlen(s)); }
+char *s7__yaml_strdup(const char *s) { return dup_n(s, strlen(s)); }
 
 /* ---------------------------------------------------------------- the file */
 
@@ -171,31 +171,32 @@ static int check_text(yaml_cx *y, const char *t, size_t n)
     else if (n >= 2 && u[0] == 0xFF && u[1] == 0xFE)
         enc = "UTF-16 (little endian)";
     if (enc)
-        return yaml_err_line(y, 1,
-                             "the file is encoded as %s (its byte order mark says so): save it as "
-                             "UTF-8 (in Notepad: Save as, Encoding UTF-8)",
-                             enc);
+        return s7__yaml_err_line(
+            y, 1,
+            "the file is encoded as %s (its byte order mark says so): save it as "
+            "UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+            enc);
     const char *nul = memchr(t, 0, n);
     if (nul) {
         size_t off = (size_t)(nul - t);
         if (off < 4 && n >= 2 && (u[0] == 0 || u[1] == 0))
-            return yaml_err_line(y, 1,
-                                 "the file holds NUL bytes from its start: it looks UTF-16 or "
-                                 "UTF-32 encoded without a byte order mark; save it as UTF-8");
-        return yaml_err_line(y, line_at(t, off),
-                             "a NUL byte in the file (byte %zu): a %s file is text and nothing "
-                             "after it would be read; remove it (the file may be damaged)",
-                             off, y->json ? "JSON" : "YAML");
+            return s7__yaml_err_line(y, 1,
+                                     "the file holds NUL bytes from its start: it looks UTF-16 or "
+                                     "UTF-32 encoded without a byte order mark; save it as UTF-8");
+        return s7__yaml_err_line(y, line_at(t, off),
+                                 "a NUL byte in the file (byte %zu): a %s file is text and nothing "
+                                 "after it would be read; remove it (the file may be damaged)",
+                                 off, y->json ? "JSON" : "YAML");
     }
     /* libfyaml takes its input as UTF-8 and is not to be given anything else: older versions
      * (0.7.12, Debian 12) loop forever on a directive line holding a malformed sequence
      * ("%\xFF", libfyaml issue #101) */
     size_t bad = utf8_bad(u, n);
     if (bad < n)
-        return yaml_err_line(y, line_at(t, bad),
-                             "byte %zu (0x%02X) is not UTF-8: the file is in another encoding "
-                             "(Latin-1, Windows-1252?) or damaged; save it as UTF-8",
-                             bad, u[bad]);
+        return s7__yaml_err_line(y, line_at(t, bad),
+                                 "byte %zu (0x%02X) is not UTF-8: the file is in another encoding "
+                                 "(Latin-1, Windows-1252?) or damaged; save it as UTF-8",
+                                 bad, u[bad]);
     return 0;
 }
 
@@ -285,7 +286,7 @@ static void syntax_err(yaml_cx *y, const struct fy_diag_error *e, const char *te
                  e->msg ? e->msg : "syntax error");
 }
 
-struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
+struct fy_node *s7__yaml_open(yaml_cx *y, const char *what, const char *expect)
 {
     const char *path = y->file;
     y->diag = NULL;
@@ -301,12 +302,12 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
         return NULL;
     }
     /* before libfyaml sees it: it builds every token of a deep flow collection first */
-    int deep = yaml_depth_over(text, len);
+    int deep = s7__yaml_depth_over(text, len);
     if (deep) {
-        yaml_err_line(y, deep,
-                      "lists and mappings nest deeper than %d levels here: the YAML reader "
-                      "takes no more (a damaged or generated file?); nest them less deep",
-                      YAML_MAX_DEPTH);
+        s7__yaml_err_line(y, deep,
+                          "lists and mappings nest deeper than %d levels here: the YAML reader "
+                          "takes no more (a damaged or generated file?); nest them less deep",
+                          YAML_MAX_DEPTH);
         free(text);
         return NULL;
     }
@@ -326,7 +327,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     struct fy_parse_cfg pc;
     memset(&pc, 0, sizeof pc);
     /* aliases resolve as YAML defines them (`rack: *p` takes the value anchored as &p), once
-     * yaml_alias_check has counted what they expand to: not while the document is loaded */
+     * s7__yaml_alias_check has counted what they expand to: not while the document is loaded */
     pc.flags = FYPCF_QUIET | (y->json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
     pc.diag = diag;
     struct fy_parser *fyp = fy_parser_create(&pc);
@@ -361,18 +362,19 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
         if (doc2 || e) {
             int line = 0;
             if (doc2) {
-                line = yaml_line(fy_document_root(doc2));
+                line = s7__yaml_line(fy_document_root(doc2));
                 fy_parse_document_destroy(fyp, doc2);
             }
             if (e && !doc2)
                 syntax_err(y, e, text, len);
             else
-                yaml_err_line(y, second_doc_line(text, line > 1 ? line - 1 : 1),
-                              "a second YAML document (after '---'): the file must hold one "
-                              "document only, the rest would be ignored; remove the '---' line and "
-                              "merge what follows into the first");
+                s7__yaml_err_line(
+                    y, second_doc_line(text, line > 1 ? line - 1 : 1),
+                    "a second YAML document (after '---'): the file must hold one "
+                    "document only, the rest would be ignored; remove the '---' line and "
+                    "merge what follows into the first");
             root = NULL;
-        } else if (yaml_alias_check(y, doc)) {
+        } else if (s7__yaml_alias_check(y, doc)) {
             root = NULL;
         } else {
             errno = 0;
@@ -402,7 +404,7 @@ struct fy_node *yaml_open(yaml_cx *y, const char *what, const char *expect)
     return NULL;
 }
 
-void yaml_close(yaml_cx *y)
+void s7__yaml_close(yaml_cx *y)
 {
     if (y->doc)
         fy_parse_document_destroy(y->parser, y->doc);
@@ -429,11 +431,11 @@ static int key_line(struct fy_node *n)
     struct fy_node_pair *p;
     while ((p = fy_node_mapping_iterate(up, &it)))
         if (fy_node_pair_value(p) == n)
-            return yaml_line(fy_node_pair_key(p));
+            return s7__yaml_line(fy_node_pair_key(p));
     return 0;
 }
 
-int yaml_line(struct fy_node *n)
+int s7__yaml_line(struct fy_node *n)
 {
     struct fy_node *at = n;
     int line = 0;
@@ -473,7 +475,7 @@ static int verr_line(yaml_cx *y, int line, const char *fmt, va_list ap)
     return -1;
 }
 
-int yaml_err_line(yaml_cx *y, int line, const char *fmt, ...)
+int s7__yaml_err_line(yaml_cx *y, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -482,20 +484,20 @@ int yaml_err_line(yaml_cx *y, int line, const char *fmt, ...)
     return -1;
 }
 
-int yaml_err(yaml_cx *y, struct fy_node *at, const char *fmt, ...)
+int s7__yaml_err(yaml_cx *y, struct fy_node *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    verr_line(y, yaml_line(at), fmt, ap);
+    verr_line(y, s7__yaml_line(at), fmt, ap);
     va_end(ap);
     return -1;
 }
 
-int yaml_oom(yaml_cx *y) { return yaml_err_line(y, 0, "out of memory"); }
+int s7__yaml_oom(yaml_cx *y) { return s7__yaml_err_line(y, 0, "out of memory"); }
 
 /* ---------------------------------------------------------------- values */
 
-int yaml_is_null(struct fy_node *v)
+int s7__yaml_is_null(struct fy_node *v)
 {
     if (!v)
         return 1;
@@ -509,24 +511,25 @@ int yaml_is_null(struct fy_node *v)
 }
 
 /* The text of scalar v in *s (not NUL-terminated, owned by the document) and its length in
- * *n, checked as yaml_scalar says (a text of cap characters or more is too long).  0 or -1. */
+ * *n, checked as s7__yaml_scalar says (a text of cap characters or more is too long).  0 or -1. */
 static int scalar_text(yaml_cx *y, struct fy_node *v, const char *key, size_t cap, const char **s,
                        size_t *n)
 {
     if (!v || !fy_node_is_scalar(v))
-        return yaml_err(y, v, "%s: expected a single value, got %s", key,
-                        v && fy_node_is_mapping(v) ? "a mapping" : "a list");
+        return s7__yaml_err(y, v, "%s: expected a single value, got %s", key,
+                            v && fy_node_is_mapping(v) ? "a mapping" : "a list");
     *s = fy_node_get_scalar(v, n);
     if (!*s)
         *s = "";
     if (*n >= cap)
-        return yaml_err(y, v, "%s: value too long (%zu characters, at most %zu)", key, *n, cap - 1);
+        return s7__yaml_err(y, v, "%s: value too long (%zu characters, at most %zu)", key, *n,
+                            cap - 1);
     if (!y->nul_ok && memchr(*s, 0, *n))
-        return yaml_err(y, v, "%s: the value contains a NUL character", key);
+        return s7__yaml_err(y, v, "%s: the value contains a NUL character", key);
     return 0;
 }
 
-int yaml_scalar(yaml_cx *y, struct fy_node *v, const char *key, char *buf, size_t cap)
+int s7__yaml_scalar(yaml_cx *y, struct fy_node *v, const char *key, char *buf, size_t cap)
 {
     const char *s = NULL;
     size_t n = 0;
@@ -537,19 +540,19 @@ int yaml_scalar(yaml_cx *y, struct fy_node *v, const char *key, char *buf, size_
     return 0;
 }
 
-int yaml_get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
-                  const char *example, long *out)
+int s7__yaml_get_long(yaml_cx *y, struct fy_node *v, const char *key, long min, long max,
+                      const char *example, long *out)
 {
     char s[64];
-    if (yaml_scalar(y, v, key, s, sizeof s))
+    if (s7__yaml_scalar(y, v, key, s, sizeof s))
         return -1;
     if ((y->num ? y->num : s7__parse_dec)(s, min, max, out))
-        return yaml_err(y, v, "%s: '%s' must be a number %ld..%ld, e.g. %s", key, s, min, max,
-                        example);
+        return s7__yaml_err(y, v, "%s: '%s' must be a number %ld..%ld, e.g. %s", key, s, min, max,
+                            example);
     return 0;
 }
 
-int yaml_get_str(yaml_cx *y, struct fy_node *v, const char *key, char **out)
+int s7__yaml_get_str(yaml_cx *y, struct fy_node *v, const char *key, char **out)
 {
     const char *s = NULL;
     size_t n = 0;
@@ -558,14 +561,15 @@ int yaml_get_str(yaml_cx *y, struct fy_node *v, const char *key, char **out)
     const char *nul = memchr(s, 0, n); /* only when y->nul_ok: the text ends there */
     free(*out);
     if (!(*out = dup_n(s, nul ? (size_t)(nul - s) : n)))
-        return yaml_oom(y);
+        return s7__yaml_oom(y);
     return 0;
 }
 
-int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_fn fn, void *ctx)
+int s7__yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_fn fn,
+                       void *ctx)
 {
     if (!fy_node_is_mapping(map))
-        return yaml_err(y, map, "%s: expected a mapping (key: value lines)", what);
+        return s7__yaml_err(y, map, "%s: expected a mapping (key: value lines)", what);
     void *it = NULL;
     struct fy_node_pair *p;
     struct fy_node *outer = y->map; /* a callback may read a mapping inside this one */
@@ -574,8 +578,8 @@ int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_
         struct fy_node *kn = fy_node_pair_key(p), *v = fy_node_pair_value(p);
         char k[160];
         if (!kn || !fy_node_is_scalar(kn))
-            rc = yaml_err(y, kn ? kn : map, "%s: keys must be plain names", what);
-        else if (yaml_scalar(y, kn, what, k, sizeof k))
+            rc = s7__yaml_err(y, kn ? kn : map, "%s: keys must be plain names", what);
+        else if (s7__yaml_scalar(y, kn, what, k, sizeof k))
             rc = -1;
         else {
             y->map = map;
@@ -586,8 +590,8 @@ int yaml_each_pair(yaml_cx *y, struct fy_node *map, const char *what, yaml_pair_
     return rc;
 }
 
-int yaml_key_once(yaml_cx *y, struct fy_node *kn, const char *where, const char *k,
-                  const char *const *names)
+int s7__yaml_key_once(yaml_cx *y, struct fy_node *kn, const char *where, const char *k,
+                      const char *const *names)
 {
     if (!y->map || !fy_node_is_mapping(y->map))
         return 0;
@@ -613,12 +617,13 @@ int yaml_key_once(yaml_cx *y, struct fy_node *kn, const char *where, const char 
     }
     if (!p || !first) /* kn is not in the mapping being read, or is the first spelling */
         return 0;
-    return yaml_err(y, kn, "%s%s'%s' and '%s' (line %d) are two spellings of one key: give it once",
-                    where ? where : "", where && *where ? ": " : "", k, other, yaml_line(first));
+    return s7__yaml_err(
+        y, kn, "%s%s'%s' and '%s' (line %d) are two spellings of one key: give it once",
+        where ? where : "", where && *where ? ": " : "", k, other, s7__yaml_line(first));
 }
 
-struct fy_node *yaml_open_json(yaml_cx *y, const char *path, char *err, size_t errcap,
-                               const char *what, const char *expect)
+struct fy_node *s7__yaml_open_json(yaml_cx *y, const char *path, char *err, size_t errcap,
+                                   const char *what, const char *expect)
 {
     memset(y, 0, sizeof *y);
     y->file = path;
@@ -626,5 +631,5 @@ struct fy_node *yaml_open_json(yaml_cx *y, const char *path, char *err, size_t e
     y->cap = errcap;
     y->str_cap = 1;
     y->json = 1;
-    return yaml_open(y, what, expect);
+    return s7__yaml_open(y, what, expect);
 }

@@ -118,7 +118,7 @@ static int starts_block_scalar(const char *t, size_t p, size_t e)
     return w < e && (t[w] == '|' || t[w] == '>');
 }
 
-int yaml_depth_over(const char *t, size_t n)
+int s7__yaml_depth_over(const char *t, size_t n)
 {
     depth_scan s;
     memset(&s, 0, sizeof s);
@@ -248,7 +248,7 @@ static int memo_put(alias_walk *w, struct fy_node *n, uint64_t v)
             free(g.key);
             free(g.val);
             w->failed = 1;
-            return yaml_oom(w->y);
+            return s7__yaml_oom(w->y);
         }
         for (size_t i = 0; i < w->cap; i++)
             if (w->key[i]) {
@@ -286,10 +286,10 @@ static uint64_t count_alias(alias_walk *w, struct fy_node *n)
         return v;
     if (++w->chain > MAX_CHAIN) {
         w->failed = 1;
-        yaml_err(w->y, n,
-                 "aliases refer to anchors whose nodes hold aliases more than %d deep: "
-                 "give the values themselves",
-                 MAX_CHAIN);
+        s7__yaml_err(w->y, n,
+                     "aliases refer to anchors whose nodes hold aliases more than %d deep: "
+                     "give the values themselves",
+                     MAX_CHAIN);
         return SAT;
     }
     if (memo_put(w, to, BUSY))
@@ -314,11 +314,11 @@ static uint64_t count(alias_walk *w, struct fy_node *n, int in_doc)
             w->added = add_sat(w->added, v - 1);
             if (w->added > YAML_MAX_ALIAS_NODES) {
                 w->failed = 1;
-                yaml_err(w->y, n,
-                         "aliases expand to more than %u nodes (a 'billion laughs' file?), "
-                         "more than a configuration needs: nothing of the file is used; let "
-                         "an alias repeat a value a few times, not aliases of aliases",
-                         YAML_MAX_ALIAS_NODES);
+                s7__yaml_err(w->y, n,
+                             "aliases expand to more than %u nodes (a 'billion laughs' file?), "
+                             "more than a configuration needs: nothing of the file is used; let "
+                             "an alias repeat a value a few times, not aliases of aliases",
+                             YAML_MAX_ALIAS_NODES);
             }
         }
         return v;
@@ -342,7 +342,7 @@ static uint64_t count(alias_walk *w, struct fy_node *n, int in_doc)
     return v;
 }
 
-int yaml_alias_check(yaml_cx *y, struct fy_document *doc)
+int s7__yaml_alias_check(yaml_cx *y, struct fy_document *doc)
 {
     alias_walk w;
     memset(&w, 0, sizeof w);

@@ -27,12 +27,12 @@
  * when no line nests deeper than YAML_MAX_DEPTH, else the 1-based line where the nesting
  * first does.  The count never exceeds what libfyaml counts by more than a continuation line
  * of a plain scalar adds (one level), so a file libfyaml accepts is not refused by it. */
-int yaml_depth_over(const char *text, size_t n);
+int s7__yaml_depth_over(const char *text, size_t n);
 
 /* Counts the nodes resolving the aliases of doc (parsed, not yet resolved) would add, each
  * anchored node's expansion counted once (a memoized walk).  Returns 0, or -1 with
  * "FILE:LINE: aliases expand to more than N nodes ..." in y->err (LINE: the alias that
  * crosses the bound), or "out of memory". */
-int yaml_alias_check(yaml_cx *y, struct fy_document *doc);
+int s7__yaml_alias_check(yaml_cx *y, struct fy_document *doc);
 
 #endif
