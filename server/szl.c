@@ -387,7 +387,7 @@ static int listed_empty(uint16_t id, uint16_t index, uint8_t **out, uint32_t *le
 
 int s7__szl_build(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint32_t *len)
 {
-    uint8_t *r;
+    uint8_t *r = NULL; /* answer() sets it when it returns 0 (gcc -O2 cannot tell) */
     int rc;
     const s7_profile *pf = &cpu->prof;
     int cls = cpu->ext->family == S7__FAM_CLASSIC;
