@@ -12,7 +12,7 @@
  *
  * A policy comes from an inventory (s7_policy_from_plant: the documented connections of
  * one CPU, GET exchanges readable, PUT exchanges writable) or from a rules file (loaded by
- * config/, s7_guard_rules_load in config.h) through the builder functions below. */
+ * config/, s7_config_load_guard_rules in config.h) through the builder functions below. */
 #ifndef S7_PLANT_POLICY_H
 #define S7_PLANT_POLICY_H
 

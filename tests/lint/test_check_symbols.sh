@@ -3,12 +3,17 @@
 # namespace only (docs/abi.md, Symbols): libs7.a and libs7config.a only s7_ and s7__ names
 # (a static library cannot hide its internal ones, but they must not take a name another
 # library uses: a `yaml_strdup` in libs7config.a made a program that also links libyaml
-# statically fail with "multiple definition"), libs7.so exports s7_ names only (no s7__).
-#   test_check_symbols.sh LIBS7_A LIBS7CONFIG_A [LIBS7_SO]
+# statically fail with "multiple definition"), libs7.so exports s7_ names only (no s7__);
+# and every s7_ name the public headers' comments point the reader to exists (a function of
+# either library, or a type, field, enumerator or macro of the headers: plant_policy.h sent
+# the reader to an s7_guard_rules_load that never existed).
+#   test_check_symbols.sh SOURCE_DIR LIBS7_A LIBS7CONFIG_A [LIBS7_SO]
 set -uo pipefail
-A="${1:?usage: test_check_symbols.sh LIBS7_A LIBS7CONFIG_A [LIBS7_SO]}"
-CFG="${2:?usage: test_check_symbols.sh LIBS7_A LIBS7CONFIG_A [LIBS7_SO]}"
-SO="${3:-}"
+USAGE="usage: test_check_symbols.sh SOURCE_DIR LIBS7_A LIBS7CONFIG_A [LIBS7_SO]"
+SRC="${1:?$USAGE}"
+A="${2:?$USAGE}"
+CFG="${3:?$USAGE}"
+SO="${4:-}"
 pass=0 failn=0
 ok() { pass=$((pass + 1)); printf 'ok - %s\n' "$*"; }
 bad() { failn=$((failn + 1)); printf 'FAIL: %s\n' "$*"; }
@@ -38,9 +43,43 @@ if [ -n "$SO" ]; then
         || bad "$(basename "$SO") exports $(echo $foreign $internal | head -c 400)"
 fi
 
-# the check itself can fail: an archive with a planted foreign name is reported
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+
+# the names the headers' comments mention: each a name of the code (headers or libraries);
+# "s7_bsend_*" and "s7_diag_*" name families, not one name
+hdr_check() { # INCLUDE_DIR LIB...: prints "NAME: HEADER..." per dangling name
+    python3 - "$@" <<'PY'
+import re, subprocess, sys, glob
+inc, libs = sys.argv[1], sys.argv[2:]
+code, said = set(), {}
+for h in sorted(glob.glob(inc + "/s7/*.h") + glob.glob(inc + "/s7/*.h.in")):
+    s = open(h, encoding="utf-8").read()
+    comment = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+    code |= set(re.findall(r"\bs7_\w+", comment.sub(" ", s)))
+    for c in comment.findall(s):
+        for m in re.finditer(r"\b(s7_\w+)(\*?)", c):
+            if not m.group(2) and not m.group(1).endswith("_"):
+                said.setdefault(m.group(1), set()).add(h.rsplit("/", 1)[1])
+for lib in libs:
+    out = subprocess.run(["nm", "-g", "--defined-only", lib], capture_output=True, text=True).stdout
+    code |= {f[2] for f in (l.split() for l in out.splitlines()) if len(f) == 3}
+for n in sorted(set(said) - code):
+    print(n + ": " + " ".join(sorted(said[n])))
+PY
+}
+if command -v python3 >/dev/null; then
+    dangling="$(hdr_check "$SRC/include" "$A" "$CFG")"
+    [ -z "$dangling" ] && ok "every s7_ name the headers' comments mention exists" \
+        || bad "the headers' comments mention names that do not exist (name the function that does): $dangling"
+    mkdir -p "$TMP/inc/s7"
+    printf '/* see s7_planted_nothing() and s7_tag_parse */\nint s7_tag_parse(void);\n' >"$TMP/inc/s7/p.h"
+    out="$(hdr_check "$TMP/inc" "$A")"
+    [ "$out" = "s7_planted_nothing: p.h" ] && ok "a planted header naming s7_planted_nothing is caught" \
+        || bad "the planted dangling name was not caught: '$out'"
+fi
+
+# the check itself can fail: an archive with a planted foreign name is reported
 printf 'int yaml_planted(void) { return 1; }\nint s7_planted(void) { return 2; }\n' >"$TMP/p.c"
 if cc -c "$TMP/p.c" -o "$TMP/p.o" 2>/dev/null && ar rcs "$TMP/libplanted.a" "$TMP/p.o"; then
     out="$(defined "$TMP/libplanted.a" | grep -v '^s7_' || true)"
