@@ -59,8 +59,11 @@ S7_API void s7_client_free(s7_client *c);
 /* Connect to host (name or IPv4/IPv6 literal) on port (0 = 102): TCP, COTP CR/CC, Setup
  * Communication.  A connected handle is closed first.  Returns 0 or S7_ERR_RESOLVE (also
  * for an ambiguous numeric host: s7_host_check), S7_ERR_UNREACH, S7_ERR_REFUSED,
- * S7_ERR_CONNECT_TIMEOUT, S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_CLOSED,
- * S7_ERR_IO. */
+ * S7_ERR_CONNECT_TIMEOUT (no answer to the TCP SYN in connect_timeout_ms), S7_ERR_TIMEOUT
+ * (TCP connected, but the CR or the setup got no answer in what was left of
+ * connect_timeout_ms), S7_ERR_CR_REJECTED, S7_ERR_NEGOTIATION, S7_ERR_CLOSED, S7_ERR_IO,
+ * S7_ERR_SOURCE (opts.source_addr), or S7_ERR_TPKT / _COTP / _S7HDR / _PARAM / _PROTO for a
+ * malformed answer. */
 S7_API int s7_client_connect(s7_client *c, const char *host, uint16_t port);
 /* Is host a form every s7kit call dials as written?  0 for a host name, an IPv6 address or
  * a dotted quad of decimal numbers 0..255 without leading zeros.  A host made only of

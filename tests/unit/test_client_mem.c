@@ -800,6 +800,29 @@ static void test_async_multi(void)
     stop(&f2, c2);
 }
 
+/* The handshake's own timeout: a partner that takes the TCP connection and never answers the
+ * CR fails the connect with S7_ERR_TIMEOUT after connect_timeout_ms (S7_ERR_CONNECT_TIMEOUT is
+ * TCP's alone), one that closes at the CR with S7_ERR_CR_REJECTED: as client.h lists them. */
+static void test_connect_unanswered_cr(void)
+{
+    int sv[2];
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    s7_client_opts o;
+    s7_client_opts_init(&o);
+    o.connect_timeout_ms = 200;
+    s7_client *c = s7_client_new(&o);
+    int64_t t0 = s7_now_ms();
+    CHECK_INT(s7_client_connect_fd(c, sv[0]), S7_ERR_TIMEOUT); /* sv[1] never answers */
+    int64_t took = s7_now_ms() - t0;
+    CHECK(took >= 190 && took < 2000);
+    CHECK(!s7_client_connected(c));
+    close(sv[1]);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    close(sv[1]); /* the partner closes at once */
+    CHECK_INT(s7_client_connect_fd(c, sv[0]), S7_ERR_CR_REJECTED);
+    s7_client_free(c);
+}
+
 int main(void)
 {
     test_handshake_and_reads();
@@ -811,6 +834,7 @@ int main(void)
     test_small_tpdu_request_fragments();
     test_szl_clock_control();
     test_refused_and_silent();
+    test_connect_unanswered_cr();
     test_nonconforming();
     test_async_multi();
     test_peer_answers_20_items();
