@@ -115,7 +115,9 @@ int s7_tcp_source_for(const char *host, uint16_t port, const char *source, char 
                         : (const void *)&((struct sockaddr_in *)(void *)&me)->sin_addr;
     if (!inet_ntop(me.ss_family, a, tmp, sizeof tmp))
         return S7_ERR_IO;
-    snprintf(buf, cap, "%s", tmp);
+    if (strlen(tmp) >= cap) /* a cut address would be another address */
+        return S7_ERR_NOSPACE;
+    memcpy(buf, tmp, strlen(tmp) + 1);
     return 0;
 }
 

@@ -31,8 +31,10 @@ S7_API int s7_tcp_bind_source(int fd, int family, const char *source);
  * S7_ERR_SOURCE. */
 S7_API int s7_tcp_source_check(const char *source);
 /* The source address the kernel would use towards host (a UDP socket connected to it,
- * nothing sent), numeric into buf; source (NULL: none) binds first.  0, S7_ERR_RESOLVE,
- * S7_ERR_UNREACH (no route) or S7_ERR_SOURCE. */
+ * nothing sent), numeric into buf (cap bytes; 46 hold any IPv4 or IPv6 address); source
+ * (NULL: none) binds first.  0, S7_ERR_RESOLVE, S7_ERR_UNREACH (no route), S7_ERR_SOURCE, or
+ * S7_ERR_NOSPACE when the address does not fit cap (buf then "": a cut address would be
+ * another one). */
 S7_API int s7_tcp_source_for(const char *host, uint16_t port, const char *source, char *buf,
                              size_t cap);
 /* After POLLOUT: 0 when connected, else the mapped error (the socket stays open: close

@@ -96,6 +96,14 @@ static void test_source(void)
     CHECK_STR(src, "127.0.0.8");
     CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, "192.0.2.77", src, sizeof src), S7_ERR_SOURCE);
     CHECK_STR(src, "");
+    /* a buffer too small for the address: refused, not cut to another address ("127.0") */
+    char small[6];
+    memset(small, 'x', sizeof small);
+    CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, NULL, small, sizeof small), S7_ERR_NOSPACE);
+    CHECK_STR(small, "");
+    char exact[10]; /* "127.0.0.1" and its NUL */
+    CHECK_INT(s7_tcp_source_for("127.0.0.1", 102, NULL, exact, sizeof exact), 0);
+    CHECK_STR(exact, "127.0.0.1");
 }
 
 int main(void)
