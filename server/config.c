@@ -294,9 +294,10 @@ int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size
     const char *port;
     long p;
     const char *ex = "e.g. 127.0.0.1:1102, [::1]:1102, or 0.0.0.0:102 for every interface";
+    int n;
     if (s7_server_parse_num(s, 0, 65535, &p) == 0) { /* a bare port: loopback */
-        snprintf(out, cap, "127.0.0.1:%ld", p);
-        return 0;
+        n = snprintf(out, cap, "127.0.0.1:%ld", p);
+        goto fits;
     }
     if (s[0] == '[') {
         const char *e = strchr(s, ']');
@@ -325,7 +326,15 @@ int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size
                         "'%s': port '%s' must be 0..65535 (S7 uses 102; 0 picks a free "
                         "one)",
                         s, port);
-    snprintf(out, cap, "%s", s);
+    /* the port as a number (no leading zeros): what was checked is what is kept */
+    n = s[0] == '[' ? snprintf(out, cap, "[%s]:%ld", host, p)
+                    : snprintf(out, cap, "%s:%ld", host, p);
+fits:
+    if (n < 0 || (size_t)n >= cap) { /* a cut address or port would be another one */
+        if (cap)
+            out[0] = 0;
+        return s7__errf(err, errcap, "'%s': the address takes %d bytes, %zu given", s, n + 1, cap);
+    }
     return 0;
 }
 

@@ -141,6 +141,9 @@ S7_API int s7_server_parse_db(const char *spec, s7_server_db *out, char *err,
 S7_API int s7_server_parse_access(const char *s, int *out, char *err,
                                   size_t errcap);         /* read-write ... */
 S7_API int s7_server_parse_bool(const char *s, int *out); /* on/off/true... */
+/* "ADDR:PORT", "[IPv6]:PORT" or a bare PORT (127.0.0.1:PORT) checked and written into out as
+ * ADDR:PORT with the port as a plain number (cap bytes; 64 hold any); -1 also when that does
+ * not fit cap (out ""). */
 S7_API int s7_server_parse_listen(const char *s, char *out, size_t cap, char *err, size_t errcap);
 S7_API int s7_server_parse_conn_type(const char *s, int *out); /* pg op basic total */
 /* An alarm "ID:DBn.DBXb.i[:NAME]" (ID decimal or 0x hex, not 0; the DB bit that raises

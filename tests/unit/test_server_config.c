@@ -58,6 +58,20 @@ static void test_parsers(void)
     CHECK_INT(s7_server_parse_listen("1102", out, sizeof out, err, sizeof err), 0);
     CHECK_STR(out, "127.0.0.1:1102");
     CHECK_INT(s7_server_parse_listen("[::1]:102", out, sizeof out, err, sizeof err), 0);
+    CHECK_STR(out, "[::1]:102");
+    /* the port checked is the port kept: leading zeros do not push it out of out (it was cut
+     * to 127.0.0.1:000...0, port 0, and the server listened on a free port instead) */
+    {
+        char lz[160], o128[128];
+        snprintf(lz, sizeof lz, "127.0.0.1:%0120d", 27140);
+        CHECK_INT(s7_server_parse_listen(lz, o128, sizeof o128, err, sizeof err), 0);
+        CHECK_STR(o128, "127.0.0.1:27140");
+        char o6[6]; /* too small: refused, not cut to "127.0" */
+        CHECK_INT(s7_server_parse_listen("127.0.0.1:1102", o6, sizeof o6, err, sizeof err), -1);
+        CHECK_STR(o6, "");
+        CHECK_STR(err, "'127.0.0.1:1102': the address takes 15 bytes, 6 given");
+        CHECK_INT(s7_server_parse_listen("1102", o6, sizeof o6, err, sizeof err), -1);
+    }
     CHECK_INT(s7_server_parse_listen("plc:102", out, sizeof out, err, sizeof err), -1);
     CHECK(strstr(err, "is not a numeric IPv4 address") != NULL);
     CHECK_INT(s7_server_parse_conn_type("hmi", &v), 0);
