@@ -236,6 +236,14 @@ out="$("$TMP/cfg-consumer/build/load_plant" "$TMP/bad.yaml" 2>&1)"; rc=$?
 set -e
 [ $rc = 1 ] && case "$out" in "error: $TMP/bad.yaml:"[0-9]*) true;; *) false;; esac || fail "load_plant on a broken file (exit $rc): $out"
 ok "s7kit::config from the installed package loads the documented inventory ($want_n connections) and names FILE:LINE of a broken one"
+# without CMake, as docs/plant.md says: libs7config.a with the static libs7.a and libfyaml
+pclib="$(pkg-config --variable=libdir s7kit)"
+# shellcheck disable=SC2046
+run "$TMP/cfg-pc.log" cc -std=c11 -Wall -Wextra -Werror "$TMP/cfg-consumer/load_plant.c" $(pkg-config --cflags s7kit) \
+    -L"$pclib" -ls7config "$pclib/libs7.a" $(pkg-config --libs libfyaml) -o "$TMP/cfg-consumer/load_plant_pc"
+out="$("$TMP/cfg-consumer/load_plant_pc" "$ROOT/docs/inventory-example.yaml" 2>&1)" || fail "load_plant (pkg-config): $out"
+[ "$out" = "connections: $want_n" ] || fail "load_plant (pkg-config) says '$out', want $want_n connections"
+ok "libs7config.a links without CMake as docs/plant.md says (with libs7.a and libfyaml)"
 
 # ------------------------------------------------------------------ 4. library alone, add_subdirectory
 mkdir -p "$TMP/consumer" "$TMP/no-pkgconfig"
