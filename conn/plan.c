@@ -30,13 +30,14 @@ static uint32_t item_bytes(const s7_item *it)
     if (kind == S7_TS_TIMER || kind == S7_TS_COUNTER) {
         if (ts != kind && ts != S7_TS_BYTE && ts != S7_TS_WORD)
             return 0;
-        return it->count * 2u;
+        return it->count <= 65536u ? it->count * 2u : 0u; /* no wrap past 2^32 */
     }
     if (ts == S7_TS_TIMER || ts == S7_TS_COUNTER)
         return 0;
     if (ts == S7_TS_BIT)
         return it->count == 1 ? 1u : 0u;
-    return it->count * s7_ts_elem_size(ts);
+    uint64_t nb = (uint64_t)it->count * s7_ts_elem_size(ts);
+    return nb <= 65536u ? (uint32_t)nb : 0u; /* past any area: cannot be planned */
 }
 
 /* Start of an item in the unit its range counts in: bytes, or bytes = 2 * element for
@@ -184,7 +185,9 @@ int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write, 
         uint32_t nb = item_bytes(it);
         it->rc = S7_RC_OK;
         if (!valid_area(it->area) || it->count == 0 || nb == 0 || it->bit > 7 || !it->buf ||
-            item_pos(it) + nb >
+            (uint64_t)it->start *
+                        (item_kind(it) == S7_TS_BYTE || item_kind(it) == S7_TS_BIT ? 1u : 2u) +
+                    nb >
                 65536u * (item_kind(it) == S7_TS_BYTE || item_kind(it) == S7_TS_BIT ? 1u : 2u)) {
             it->status = S7_ERR_INVAL;
             continue;

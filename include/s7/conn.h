@@ -183,7 +183,8 @@ typedef struct s7_plan {
  * one area whose gap is at most merge_gap bytes share one range (merge_gap < 0: never
  * merge); writes are never merged.  max_items caps the items per request (0: as many as
  * the PDU holds).  Items that cannot be planned get status S7_ERR_INVAL
- * (bad area, count, bit) and take no part; every other item gets status 0.  Returns the
+ * (bad area, count, bit, or an end past the area's first 64 KB: s7_item) and take no part;
+ * every other item gets status 0.  Returns the
  * number of requests or S7_ERR_NOMEM / S7_ERR_TOOBIG (pdu too small). */
 S7_API int s7_plan_make(s7_plan *p, s7_item *items, size_t n, uint16_t pdu, int write,
                         int merge_gap, unsigned max_items);

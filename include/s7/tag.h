@@ -124,7 +124,10 @@ S7_API uint32_t s7_tag_wire_size(const s7_tag *t);
 /* One item to read or write.  start is a byte offset (element number for T/C); bit is
  * used only with ts == S7_TS_BIT.  count elements of ts are transferred; buf holds
  * count * s7_ts_elem_size(ts) bytes (one byte 0/1 for a BIT).  Any count: the planner
- * splits items larger than a PDU and merges nearby ones. */
+ * splits items larger than a PDU and merges nearby ones.  An item must end within the first
+ * 64 KB of its area (start + its bytes <= 65536; timers and counters: start + count <= 65536
+ * elements), as every address s7_tag_parse takes does; one past that gets status
+ * S7_ERR_INVAL and is not sent. */
 typedef struct s7_item {
     uint8_t area; /* S7_AREA_* */
     uint16_t db;

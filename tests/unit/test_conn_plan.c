@@ -120,6 +120,26 @@ static void test_invalid(void)
     CHECK_INT(check_requests(&p, it, 240, 0), 1);
     s7_plan_free(&p);
     s7_plan_free(NULL);
+
+    /* an item whose end lies past the 64 KB an area has (128 KB of timers or counters) only
+     * by wrapping past 2^32 is invalid like any other past the end: these were planned
+     * (status 0) as T0-ish, a DB range at start*8 cut to 32 bits, and 4 bytes of a 2^31-word
+     * item */
+    uint8_t w[64];
+    s7_item ov[5];
+    memset(ov, 0, sizeof ov);
+    ov[0] = (s7_item){.area = S7_AREA_T, .start = 0x80000000u, .count = 1, .buf = w};
+    ov[1] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = 0xFFFFFFF0u, .count = 0x20, .buf = w};
+    ov[2] =
+        (s7_item){.area = S7_AREA_DB, .db = 1, .ts = S7_TS_WORD, .count = 0x80000002u, .buf = w};
+    ov[3] = (s7_item){.area = S7_AREA_C, .start = 0, .count = 0x80000001u, .buf = w};
+    ov[4] = (s7_item){.area = S7_AREA_DB, .db = 1, .start = 65532, .count = 4, .buf = w}; /* fits */
+    CHECK_INT(s7_plan_make(&p, ov, 5, 240, 0, 16, 0), 1);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(ov[i].status, S7_ERR_INVAL);
+    CHECK_INT(ov[4].status, 0);
+    CHECK_INT(p.nchunks, 1);
+    s7_plan_free(&p);
 }
 
 static void test_apply(void)
