@@ -22,14 +22,16 @@ include $MK
 probe:
 	@cd "$S7_TEST_TMP" && make -f inner.mk inner
 EOF
-out=$(cd "$S7_SOURCE" && make -f "$S7_TEST_TMP/probe.mk" probe 2>&1)
+# (run clean of the make this test may run under: `make test` passes its MAKEFLAGS, with
+# --no-print-directory in them, through ctest to every make started here)
+out=$(cd "$S7_SOURCE" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f "$S7_TEST_TMP/probe.mk" probe 2>&1)
 check_contains "$out" "inner-ran" "a make under the project's Makefile runs"
 check_lacks "$out" "Entering directory" "no 'Entering directory' line from it"
 
 # without the setting the same probe prints them (the check above can fail)
 grep -v -- '--no-print-directory' "$MK" >"$S7_TEST_TMP/Makefile.old"
 sed "s|include $MK|include $S7_TEST_TMP/Makefile.old|" "$S7_TEST_TMP/probe.mk" >"$S7_TEST_TMP/probe-old.mk"
-out=$(cd "$S7_SOURCE" && make -f "$S7_TEST_TMP/probe-old.mk" probe 2>&1)
+out=$(cd "$S7_SOURCE" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f "$S7_TEST_TMP/probe-old.mk" probe 2>&1)
 check_contains "$out" "Entering directory" "the Makefile without --no-print-directory prints them"
 
 finish
