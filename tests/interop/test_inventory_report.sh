@@ -244,6 +244,10 @@ touch "$S7_TEST_TMP/afile"
 RC=0
 "$S7_BIN" inventory report "$INV" -o "$S7_TEST_TMP/afile" >/dev/null 2>&1 || RC=$?
 check_eq "$RC" 2 "-o naming a file, not a directory: exit 2"
+out="$("$S7_BIN" inventory report "$INV" -o "$S7_TEST_TMP/afile" 2>&1)"
+check_contains "$out" "index.html, report.md, report.txt and cells.svg in it" "-o a file: the message names all four files"
+out="$("$S7_BIN" inventory report "$INV" -o "$S7_TEST_TMP/slash/" 2>&1)"
+check_contains "$out" "$S7_TEST_TMP/slash/index.html, $S7_TEST_TMP/slash/report.md" "-o DIR/: the files named without a double slash"
 RC=0
 "$S7_BIN" inventory report "$INV" >/dev/null 2>&1 || RC=$?
 check_eq "$RC" 2 "report without -o: exit 2"

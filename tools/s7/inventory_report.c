@@ -125,8 +125,8 @@ static int report_files(const s7_plant *p, const inv_opts *o, const s7_plant_che
     struct stat st;
     if (stat(o->out, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr,
-                "error: -o %s: not a directory (the report is index.html, report.md and "
-                "cells.svg in it)\n",
+                "error: -o %s: not a directory (the report is index.html, report.md, "
+                "report.txt and cells.svg in it)\n",
                 o->out);
         return CLI_USAGE;
     }
@@ -141,10 +141,13 @@ static int report_files(const s7_plant *p, const inv_opts *o, const s7_plant_che
     char *svg = malloc(n), *html = malloc(n), *mdp = malloc(n), *txt = malloc(n);
     int rc = CLI_FAIL;
     if (svg && html && mdp && txt) {
-        snprintf(svg, n, "%s/cells.svg", o->out);
-        snprintf(html, n, "%s/index.html", o->out);
-        snprintf(mdp, n, "%s/report.md", o->out);
-        snprintf(txt, n, "%s/report.txt", o->out);
+        /* "-o report/" gives report/index.html, not report//index.html */
+        size_t dl = strlen(o->out);
+        const char *sep = dl && o->out[dl - 1] == '/' ? "" : "/";
+        snprintf(svg, n, "%s%scells.svg", o->out, sep);
+        snprintf(html, n, "%s%sindex.html", o->out, sep);
+        snprintf(mdp, n, "%s%sreport.md", o->out, sep);
+        snprintf(txt, n, "%s%sreport.txt", o->out, sep);
         if (write_file(svg, s7_plant_report_svg, p, k, &ro) == 0 &&
             write_file(html, s7_plant_report_html, p, k, &ro) == 0 &&
             write_file(mdp, s7_plant_report_md, p, k, &ro) == 0 &&
