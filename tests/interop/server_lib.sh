@@ -223,3 +223,22 @@ _s7_dump_logs() {
     _s7_lib_dump_logs
     _s7srv_dump_logs
 }
+
+# srv_banner OUT ERR ARGS...: s7 server ARGS on a free port, its standard output in OUT and
+# error in ERR, back once its banner is out (the docs' tests compare it); SRV_PID, SRV_ADDR,
+# SRV_PORT.  Killed when the test ends.
+srv_banner() {
+    local port out="$1" err="$2" i
+    shift 2
+    port=$(free_port) || die "no free port"
+    "$S7_BIN" server --listen "127.0.0.1:$port" "$@" </dev/null >"$out" 2>"$err" &
+    local pid=$!
+    on_exit "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 200; i++)); do
+        grep -q '^Ctrl-C or SIGTERM stops the server' "$out" 2>/dev/null && break
+        sleep 0.05
+    done
+    SRV_PID=$pid
+    SRV_ADDR="127.0.0.1:$port"
+    SRV_PORT=$port
+}

@@ -9,6 +9,8 @@
 set -uo pipefail
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/interop/server_lib.sh
+. "$(dirname "$0")/server_lib.sh"
 
 need_s7_bin
 README="$S7_SOURCE/README.md"
@@ -25,23 +27,9 @@ norm() {
             s/[0-9]+ ms/N ms/g; s/ +/ /g"
 }
 
-# srv ARGS...: s7 server ARGS on a free port; SRV_ADDR, SRV_PORT.
-srv() {
-    local port i out="$S7_TEST_TMP/srv.$RANDOM.out"
-    port=$(free_port) || die "no free port"
-    "$S7_BIN" server --listen "127.0.0.1:$port" "$@" </dev/null >"$out" 2>/dev/null &
-    local pid=$!
-    on_exit "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -q '^Ctrl-C or SIGTERM stops the server' "$out" 2>/dev/null && break
-        sleep 0.05
-    done
-    SRV_ADDR="127.0.0.1:$port"
-    SRV_PORT=$port
-}
 
 # --- PUT/GET disabled: the whole output
-srv --profile s7-1500 --db 1:64
+srv_banner "$S7_TEST_TMP/srv.$RANDOM.out" /dev/null --profile s7-1500 --db 1:64
 got=$(NO_COLOR=1 "$S7_BIN" doctor "$SRV_ADDR" --db 1 2>&1 | norm 127.0.0.1 "$SRV_PORT")
 want=$(block "$README" '^\$ s7 doctor 127\.0\.0\.1:[0-9]+ --db 1$' | tail -n +2 |
     norm 127.0.0.1 "$(block "$README" '^\$ s7 doctor 127\.0\.0\.1:[0-9]+ --db 1$' | head -1 |
@@ -53,7 +41,7 @@ check_ne "$want" "" "doctor.md has the PUT/GET example"
 check_eq "$got" "$want" "doctor.md: the doctor's PUT/GET example is what it prints"
 
 # --- a full PG budget: the excerpt's lines, in order
-srv --max-conn pg=1
+srv_banner "$S7_TEST_TMP/srv.$RANDOM.out" /dev/null --max-conn pg=1
 "$S7_BIN" watch "$SRV_ADDR" MB0 --every 100 --count 300 >"$S7_TEST_TMP/watch.out" 2>&1 &
 WPID=$!
 on_exit "kill $WPID 2>/dev/null; wait $WPID 2>/dev/null"

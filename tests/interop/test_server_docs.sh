@@ -9,6 +9,8 @@
 set -uo pipefail
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/interop/server_lib.sh
+. "$(dirname "$0")/server_lib.sh"
 
 need_s7_bin
 DOC="$S7_SOURCE/docs/server.md"
@@ -19,23 +21,6 @@ doc_banner() {
     awk '/^\$ s7 server$/ { f = 1; next } f && /^```/ { exit } f' "$1"
 }
 
-# srv OUT ERR ARGS...: s7 server ARGS on a free port, waits for its banner; SRV_PID,
-# SRV_ADDR, SRV_PORT.
-srv() {
-    local port out="$1" err="$2" i
-    shift 2
-    port=$(free_port) || die "no free port"
-    "$S7_BIN" server --listen "127.0.0.1:$port" "$@" </dev/null >"$out" 2>"$err" &
-    local pid=$!
-    on_exit "kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null"
-    for ((i = 0; i < 200; i++)); do
-        grep -q '^Ctrl-C or SIGTERM stops the server' "$out" 2>/dev/null && break
-        sleep 0.05
-    done
-    SRV_PID=$pid
-    SRV_ADDR="127.0.0.1:$port"
-    SRV_PORT=$port
-}
 
 # strip: time stamps and peers out of log and audit lines.
 strip() {
@@ -44,7 +29,7 @@ strip() {
 }
 
 # --- the demo banner
-srv "$S7_TEST_TMP/demo.out" "$S7_TEST_TMP/demo.err"
+srv_banner "$S7_TEST_TMP/demo.out" "$S7_TEST_TMP/demo.err"
 DEMO_PID=$SRV_PID
 DEMO_ADDR=$SRV_ADDR
 want=$(doc_banner "$DOC")
@@ -65,10 +50,10 @@ done
 kill -TERM "$DEMO_PID" 2>/dev/null
 
 # --- the audit records: a write refused by a read-only DB6, a read refused for PUT/GET
-srv "$S7_TEST_TMP/a.out" "$S7_TEST_TMP/a.err" --put-get on --db 6:16:ro --audit "$S7_TEST_TMP/a.jsonl"
+srv_banner "$S7_TEST_TMP/a.out" "$S7_TEST_TMP/a.err" --put-get on --db 6:16:ro --audit "$S7_TEST_TMP/a.jsonl"
 "$S7_BIN" write "$SRV_ADDR" DB6.DBB0=1 >/dev/null 2>&1
 kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
-srv "$S7_TEST_TMP/b.out" "$S7_TEST_TMP/b.err" --profile s7-1500 --db 1:16 --audit "$S7_TEST_TMP/b.jsonl"
+srv_banner "$S7_TEST_TMP/b.out" "$S7_TEST_TMP/b.err" --profile s7-1500 --db 1:16 --audit "$S7_TEST_TMP/b.jsonl"
 "$S7_BIN" read "$SRV_ADDR" DB1.DBD0 >/dev/null 2>&1
 kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
 sleep 0.2
