@@ -239,13 +239,6 @@ static const char *range_failure(s7_client *s, const s7_plant_range *r, int rc, 
     }
 }
 
-/* The bytes range r moves: a timer or counter range counts elements of two bytes each
- * (read with transport size TIMER / COUNTER). */
-static size_t range_bytes(const s7_plant_range *r)
-{
-    return r->area == S7_AREA_T || r->area == S7_AREA_C ? 2 * (size_t)r->length : (size_t)r->length;
-}
-
 /* Reads (and for PUT with --allow-write: writes back and re-reads) one exchange. */
 static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_write,
                            s7_plant_check_ex *er)
@@ -255,7 +248,7 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
     set_verdict(er->verdict, s7_diag_verdict_name(S7_DIAG_OK));
     for (size_t i = 0; i < x->nranges; i++) {
         const s7_plant_range *r = &x->ranges[i];
-        size_t nb = range_bytes(r);
+        size_t nb = s7_plant_range_bytes(r);
         uint8_t *buf = malloc(nb), *again = malloc(nb);
         s7_item it;
         int rc;

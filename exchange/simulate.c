@@ -174,14 +174,6 @@ static int make_cpu(s7_sim *s, size_t i, s7__sim_cpu *x, char *err, size_t cap)
     return add_dbs(s, x, err, cap);
 }
 
-/* The bytes range rg moves on the wire: a timer or counter range counts elements of two
- * bytes each (the client reads them with transport size TIMER / COUNTER). */
-static size_t range_bytes(const s7_plant_range *rg)
-{
-    return rg->area == S7_AREA_T || rg->area == S7_AREA_C ? 2 * (size_t)rg->length
-                                                          : (size_t)rg->length;
-}
-
 /* The client of connection c with its exchanges' items and buffers. */
 static int make_client(s7_sim *s, size_t c, s7__sim_client *k)
 {
@@ -211,7 +203,7 @@ static int make_client(s7_sim *s, size_t c, s7__sim_client *k)
         x->ex = e;
         size_t bytes = 0;
         for (size_t r = 0; r < pe->nranges; r++)
-            bytes += range_bytes(&pe->ranges[r]);
+            bytes += s7_plant_range_bytes(&pe->ranges[r]);
         x->items = calloc(pe->nranges ? pe->nranges : 1, sizeof *x->items);
         x->buf = calloc(bytes ? bytes : 1, 1);
         if (!x->items || !x->buf)
@@ -227,7 +219,7 @@ static int make_client(s7_sim *s, size_t c, s7__sim_client *k)
             it->start = rg->offset;
             it->count = rg->length;
             it->buf = x->buf + off;
-            off += range_bytes(rg);
+            off += s7_plant_range_bytes(rg);
         }
     }
     return 0;

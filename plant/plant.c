@@ -473,6 +473,11 @@ const char *s7__plant_area_letter(uint8_t area)
     }
 }
 
+size_t s7_plant_range_bytes(const s7_plant_range *r)
+{
+    return r->area == S7_AREA_T || r->area == S7_AREA_C ? 2 * (size_t)r->length : (size_t)r->length;
+}
+
 const char *s7_plant_range_text(const s7_plant_range *r, char *buf, size_t cap)
 {
     uint32_t last = r->offset + r->length - 1;

@@ -332,6 +332,9 @@ S7_API int s7_plant_is_passive(const s7_plant *p, const s7_plant_partner *pt);
  * buf (cap bytes; cut to fit): what to offer when a CPU name is not found. */
 S7_API void s7_plant_passive_names(const s7_plant *p, char *buf, size_t cap);
 
+/* The bytes range r moves on the wire: its length, but two bytes a timer or counter (read
+ * with transport size TIMER / COUNTER). */
+S7_API size_t s7_plant_range_bytes(const s7_plant_range *r);
 /* "DB10.DBB0..DBB63", "DB10.DBB4" (one byte), "MB0..MB15" into buf; returns buf. */
 S7_API const char *s7_plant_range_text(const s7_plant_range *r, char *buf, size_t cap);
 S7_API const char *s7_plant_dir_name(int dir);   /* "GET" / "PUT" */

@@ -57,6 +57,11 @@ static void test_texts(void)
     CHECK_STR(s7_plant_range_text(&r, b, sizeof b), "DB10.DBB4");
     s7_plant_range m = {S7_AREA_M, 0, 0, 16, 0};
     CHECK_STR(s7_plant_range_text(&m, b, sizeof b), "MB0..MB15");
+    /* bytes on the wire: a timer or counter is two */
+    CHECK_INT((int)s7_plant_range_bytes(&m), 16);
+    s7_plant_range t = {S7_AREA_T, 0, 0, 16, 0}, c = {S7_AREA_C, 0, 0, 8, 0};
+    CHECK_INT((int)s7_plant_range_bytes(&t), 32);
+    CHECK_INT((int)s7_plant_range_bytes(&c), 16);
     CHECK_STR(s7_plant_cycle_text(0, b, sizeof b), "on event");
     CHECK_STR(s7_plant_cycle_text(500, b, sizeof b), "500 ms");
     CHECK_STR(s7_plant_cycle_text(2000, b, sizeof b), "2 s");
