@@ -350,7 +350,9 @@ int s7_client_db_write(s7_client *c, uint16_t db, uint32_t start, const void *bu
 
 #define DB_PROBES 32u
 
-int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)
+/* The binary search of s7_client_db_length; with denied_ends, an item refused with 0x03
+ * (access denied) ends the readable part as 0x05 does. */
+static int db_probe(s7_client *c, uint16_t db, uint32_t *len, int denied_ends)
 {
     uint8_t b[DB_PROBES];
     s7_item it[DB_PROBES];
@@ -388,7 +390,9 @@ int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)
             if (it[i].status == 0) {
                 if (p > new_lo)
                     new_lo = p;
-            } else if (it[i].status == S7_ERR_ITEM && it[i].rc == S7_RC_ADDR_OUT_OF_RANGE) {
+            } else if (it[i].status == S7_ERR_ITEM &&
+                       (it[i].rc == S7_RC_ADDR_OUT_OF_RANGE ||
+                        (denied_ends && it[i].rc == S7_RC_ACCESS_DENIED))) {
                 if (p < new_hi)
                     new_hi = p;
             } else {
@@ -403,4 +407,14 @@ int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)
     memset(&c->last_error, 0, sizeof c->last_error);
     *len = lo;
     return 0;
+}
+
+int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len)
+{
+    return db_probe(c, db, len, 0);
+}
+
+int s7_client_db_readable(s7_client *c, uint16_t db, uint32_t *len)
+{
+    return db_probe(c, db, len, 1);
 }

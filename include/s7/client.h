@@ -136,6 +136,12 @@ S7_API int s7_client_db_write(s7_client *c, uint16_t db, uint32_t start, const v
  * empty). */
 S7_API int s7_client_db_length(s7_client *c, uint16_t db, uint32_t *len);
 
+/* The bytes of a DB from offset 0 that reads may access: as s7_client_db_length, but a byte
+ * refused with 0x03 (access denied) ends them too, as a reply past the DB's end does.  Behind
+ * s7 guard (or any proxy that refuses by range) this is the part the policy lets this client
+ * read; the DB itself may be longer.  Byte 0 must be readable. */
+S7_API int s7_client_db_readable(s7_client *c, uint16_t db, uint32_t *len);
+
 /* ---------------------------------------------------------------- SZL and CPU */
 
 /* Read a whole SZL (all continuation parts).  Copies the record stream (records only,

@@ -118,6 +118,18 @@ check_ok "s7 CLI: documented write (DB11 is PUT)" gcli write DB11.DBW2=77
 check_eq "$(s7srv_cli read DB11.DBW2 2>&1)" "DB11.DBW2 = 77" "the documented write reached the CPU"
 check_eq "$(gsnap7 dbread 10 0 2 2>&1)" "1234" "Snap7 client: documented read"
 check_ok "Snap7 client: documented write" gsnap7 dbwrite 11 4 abcd
+
+# ---- s7 dump through the guard: block info is refused and a read past the documented range
+# gets 0x03, which ends the part this client may read (the DB's own end would be 0x05)
+out=$(gcli dump DB 10 2>"$S7_TEST_TMP/dump.err")
+check_eq "$?" 0 "s7 dump DB 10 through the guard exits 0"
+check_contains "$(cat "$S7_TEST_TMP/dump.err")" \
+    "DB10: 64 bytes readable (found by probing reads; reads from byte 64 on are refused with access denied (0x03)" \
+    "s7 dump says the length is the readable part, found where the guard refused"
+check_eq "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 4 "s7 dump through the guard: 64 bytes, 4 hex lines"
+check_contains "$(printf '%s\n' "$out" | sed -n 1p)" "00000000  12 34 00 00 40 20 00 00" "s7 dump through the guard: DB10's bytes"
+check_contains "$(gcli dump DB 10 --json 2>/dev/null)" '"length": 64, "sized_by": "readable"' \
+    "s7 dump --json through the guard: sized_by readable"
 check_eq "$(s7srv_cli read DB11.DBW4 2>&1)" "DB11.DBW4 = 43981" "Snap7's write reached the CPU"
 if [ -n "$S7_NODE" ] && (cd "$S7_INTEROP_DIR" && "$S7_NODE" -e 'require("nodes7")') 2>/dev/null; then
     check_eq "$(gnodes7 read DB10,INT0 2>&1)" "DB10,INT0=4660" "nodes7: documented read"

@@ -120,7 +120,20 @@ int cmd_dump(cli *c)
         err = s7_client_connected(s) ? 0 : s7_client_reconnect(s, 1);
         if (err >= 0)
             err = s7_client_db_length(s, db, &len);
-        if (err >= 0 && !c->json)
+        if (err == S7_ERR_ITEM && s7_client_last_error(s)->code == S7_RC_ACCESS_DENIED) {
+            /* a byte past the start refused (a guard's policy, as s7 guard answers): the
+             * part this client may read is what can be dumped */
+            err = s7_client_db_readable(s, db, &len);
+            if (err >= 0) {
+                sized_by = "readable";
+                if (!c->json)
+                    fprintf(stderr,
+                            "DB%u: %u bytes readable (found by probing reads; reads from byte %u "
+                            "on are refused with access denied (0x03), as s7 guard refuses what "
+                            "its policy does not document: the DB may be longer)\n",
+                            db, len, len);
+            }
+        } else if (err >= 0 && !c->json)
             fprintf(stderr, "DB%u: %u bytes (size found by probing reads: no block info: %s)\n", db,
                     len, why);
     } else if (!c->json) {
