@@ -497,40 +497,55 @@ int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t ca
                      cname, router_kind(held), cname, router_kind(held), cname);
         return -1;
     }
-    n->dropped[conn] = (unsigned char)(on ? kind : 0);
-    if (cmd(n, n->rfd, err, cap, "nft", "flush", "chain", "inet", "s7sim", "forward", NULL) < 0)
+    /* the chain rebuilt in one nft transaction (nft -f): flushed and refilled rule by rule,
+     * each rule one nft run, the other connections' faults were lifted for a while, and a
+     * SYN of a connection held by router:drop got through then */
+    char path[] = "/tmp/s7sim-faults-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, cap, "temporary rule file: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
+    }
+    int was = n->dropped[conn];
+    n->dropped[conn] = (unsigned char)(on ? kind : 0);
+    fputs("flush chain inet s7sim forward\n", f);
     for (size_t c = 0; c < n->p->nconns; c++) {
         int k = n->dropped[c];
         if (!k)
             continue;
         const s7_plant_conn *cn = &n->p->conns[c];
         const s7_plant_partner *a = &n->p->partners[cn->active], *b = &n->p->partners[cn->passive];
-        char port[8], comment[96];
-        snprintf(port, sizeof port, "%u", b->port);
         const char *what = router_kind(k);
-        snprintf(comment, sizeof comment, "\"fault router:%s:%s\"", what, cn->name);
-        int rc = 0;
-        if (k == S7_SIM_FAULT_ROUTER_REJECT)
-            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "reject",
-                     "with", "icmpx", "type", "admin-prohibited", "comment", comment, NULL);
-        else if (k == S7_SIM_FAULT_ROUTER_RESET)
-            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "reject",
-                     "with", "tcp", "reset", "comment", comment, NULL);
-        else if (k == S7_SIM_FAULT_ROUTER_DROP)
-            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                     "saddr", a->address, "ip", "daddr", b->address, "tcp", "dport", port, "drop",
-                     "comment", comment, NULL);
-        if (rc == 0)
-            rc = cmd(n, n->rfd, err, cap, "nft", "add", "rule", "inet", "s7sim", "forward", "ip",
-                     "saddr", b->address, "ip", "daddr", a->address, "tcp", "sport", port, "drop",
-                     "comment", comment, NULL);
-        if (rc < 0)
-            return -1;
+        const char *verdict = k == S7_SIM_FAULT_ROUTER_REJECT
+                                  ? "reject with icmpx type admin-prohibited"
+                              : k == S7_SIM_FAULT_ROUTER_RESET ? "reject with tcp reset"
+                              : k == S7_SIM_FAULT_ROUTER_DROP  ? "drop"
+                                                               : NULL;
+        if (verdict)
+            fprintf(f,
+                    "add rule inet s7sim forward ip saddr %s ip daddr %s tcp dport %u %s "
+                    "comment \"fault router:%s:%s\"\n",
+                    a->address, b->address, b->port, verdict, what, cn->name);
+        fprintf(f,
+                "add rule inet s7sim forward ip saddr %s ip daddr %s tcp sport %u drop "
+                "comment \"fault router:%s:%s\"\n",
+                b->address, a->address, b->port, what, cn->name);
     }
-    return 0;
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        snprintf(err, cap, "temporary rule file %s: cannot write it", path);
+        unlink(path);
+        n->dropped[conn] = (unsigned char)was;
+        return -1;
+    }
+    int rc = cmd(n, n->rfd, err, cap, "nft", "-f", path, NULL);
+    unlink(path);
+    if (rc < 0)
+        n->dropped[conn] = (unsigned char)was; /* the transaction changed nothing */
+    return rc < 0 ? -1 : 0;
 }
 
 /* Writes "1" to a /proc/sys file inside namespace fd; 0 or -1. */
