@@ -396,5 +396,7 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
     char t[160];
     s7__sim_log(s, S7_LOG_INFO, "fault %s %s", s7_sim_fault_text(s->p, f, t, sizeof t),
                 on ? "injected" : "cleared");
+    if (!on)
+        s7__sim_rerun_failed(s, f->partner);
     return 0;
 }

@@ -86,6 +86,10 @@ struct s7_sim {
  * negative error with a message. */
 int s7__sim_listen(s7_sim *s, s7__sim_cpu *x, int on, char *err, size_t cap);
 
+/* A fault on partner cleared: its connections' exchanges without a cycle whose last run
+ * failed run again (simulate.c). */
+void s7__sim_rerun_failed(s7_sim *s, size_t partner);
+
 /* The jobs of the CPUs (sim_jobs.c): a job's block in the job DB starts with STATUS (WORD
  * at +0), NDR/DONE (+2.0), ERROR (+2.1) and REQ (+2.2); its areas follow from +4. */
 #define S7__SIM_JOB_HDR 4

@@ -686,6 +686,40 @@ static void rearm_events(s7_sim *s)
     }
 }
 
+/* A fault on partner p cleared: each exchange without a cycle of a connection p takes part
+ * in, whose last run failed, whose connection is up and that is not under way, runs again:
+ * the program raising REQ again once the cause is gone.  A connection that is down needs
+ * none of this (the exchange runs when it is set up again, rearm_events); one that stayed up
+ * (CPU:put_get_off, a DB fault, CPU:stop of the passive partner) would leave it failed for
+ * good. */
+void s7__sim_rerun_failed(s7_sim *s, size_t partner)
+{
+    for (size_t c = 0; c < s->ncl; c++) {
+        s7__sim_client *k = &s->cl[c];
+        const s7_plant_conn *cn = &s->p->conns[k->conn];
+        if (cn->active != partner && cn->passive != partner)
+            continue;
+        for (size_t e = 0; e < k->nex; e++) {
+            s7__sim_ex *x = &k->ex[e];
+            if (cn->ex[x->ex].cycle_ms > 0)
+                continue;
+            if (!k->job) {
+                if (k->state == 2 && x->once_done && !x->busy && x->last_rc != 0) {
+                    x->once_done = 0;
+                    x->due = s7_now_ms();
+                }
+                continue;
+            }
+            const s7__sim_cpu *a = &s->cpus[s->cpu_of[cn->active]];
+            s7_xjob_state js;
+            for (size_t j = x->job0; a->xe && j < x->job0 + x->njobs; j++)
+                if (s7_xengine_state(a->xe, j, &js) == 0 && js.conn_up && js.runs > 0 && !js.busy &&
+                    js.status != S7_XST_OK)
+                    s7__xengine_req_rearm(a->xe, j);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- start */
 
 static int enter(s7_sim *s, size_t partner, int on, char *err, size_t cap)

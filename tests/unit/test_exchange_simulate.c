@@ -306,6 +306,55 @@ static void test_closed_at_start(void)
     s7_plant_free(p);
 }
 
+/* A fault that leaves the connection up (CPU:put_get_off) fails an exchange without a cycle
+ * once; when it is cleared the exchange runs again, once, as a program raises REQ again
+ * once the cause is gone: the HMI's polled PUT and plc-line's PUT job both (they stayed
+ * 1/2 for good: nothing set their connections up again). */
+static void test_event_after_clear(void)
+{
+    s7_plant *p = plant();
+    char err[300];
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(&p->conns[0], S7_PLANT_PUT, 0);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 11, 0, 16);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.78.6.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    s7_sim_fault fl, fm;
+    CHECK_INT(s7_sim_fault_parse(p, "plc-line:put_get_off", &fl, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_parse(p, "plc-m1:put_get_off", &fm, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &fl, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_fault_set(s, &fm, 1, err, sizeof err), 0);
+    CHECK_INT(s7_sim_start(s, err, sizeof err), 0);
+    s7_sim_ex_state st;
+    CHECK(run_until(s, 0, 1, 1)); /* the HMI's PUT without a cycle: 1/2 */
+    CHECK(run_until(s, 0, 3, 1)); /* plc-line's PUT job without a cycle: 1/2 */
+    CHECK_INT(s7_sim_ex_get(s, 3, &st), 0);
+    CHECK(strncmp(st.last_err, "1/2 put_get_disabled", 20) == 0);
+    CHECK(st.up);
+    /* cleared in the other order than set: plc-m1 first, then plc-line */
+    CHECK_INT(s7_sim_fault_set(s, &fm, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 3, 1));
+    CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
+    CHECK_INT(st.ok, 0); /* plc-line's PUT/GET is still off: the HMI's PUT is not run */
+    CHECK_INT(s7_sim_fault_set(s, &fl, 0, err, sizeof err), 0);
+    CHECK(run_until(s, 1, 1, 1));
+    /* once each, not again while the connections stay up */
+    for (int i = 0; i < 30; i++)
+        s7_sim_run_once(s, 10);
+    CHECK_INT(s7_sim_ex_get(s, 1, &st), 0);
+    CHECK_INT(st.ok, 1);
+    CHECK_INT(st.err, 1);
+    CHECK_INT(s7_sim_ex_get(s, 3, &st), 0);
+    CHECK_INT(st.ok, 1);
+    CHECK_INT(st.err, 1);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 static void test_refusals(void)
 {
     s7_plant *p = plant();
@@ -486,6 +535,7 @@ int main(void)
     test_polled_budget();
     test_timer_ranges();
     test_closed_at_start();
+    test_event_after_clear();
     test_refusals();
     /* the same with the poll backend of the loops (no epoll descriptor to nest) */
     setenv("S7_USE_POLL", "1", 1);
