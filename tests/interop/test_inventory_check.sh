@@ -123,6 +123,11 @@ check_contains "$JS" "conn short fail db_too_short db_too_short fail:db_too_shor
 check_contains "$JS" "conn gone fail port_closed port_closed skip:port_closed" "json: gone (not checked further)"
 
 # ---------------------------------------------------------------- --allow-write
+# without --allow-write a PUT skipped does not fail its connection: exit 0, the last line
+# names the PUT not written (docs/inventory.md, exit codes)
+run "$S7_BIN" inventory check "$INV" --connection ok --timeout 2000
+check_eq "$RC" 0 "--connection ok without --allow-write: exit 0 (the PUT skipped fails nothing)"
+check_contains "$OUT" "1 PUT exchange was not written: --allow-write verifies them" "without --allow-write: the PUT not written is named"
 run "$S7_BIN" inventory check "$INV" --allow-write --connection ok --timeout 2000
 check_eq "$RC" 0 "--connection ok --allow-write: exit 0 (all checked connections pass)"
 check_match "$OUT" "#2  PUT DB11.DBB0..DBB15 \(on event\) +ok +pass" "--allow-write: the PUT exchange passes"
