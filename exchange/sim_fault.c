@@ -95,12 +95,26 @@ static int parse_db(const char *d, uint16_t *db, const char **rest)
     return 0;
 }
 
-/* name appended to the list in buf ("a, b, c"), as far as it fits. */
+/* name appended to the list in buf ("a, b, c") when it fits with room left for the end
+ * that names_end writes; the first name that does not fit ends the list with "...", and
+ * the names after it are left out (a cut list is never shown as the whole one). */
 static void add_name(char *buf, size_t cap, const char *name)
 {
     size_t l = strlen(buf);
-    if (l < cap)
+    if (l >= 3 && strcmp(buf + l - 3, "...") == 0)
+        return;
+    if (l + 2 + strlen(name) + 24 < cap)
         snprintf(buf + l, cap - l, "%s%s", l ? ", " : "", name);
+    else if (l + 5 < cap)
+        snprintf(buf + l, cap - l, "%s...", l ? ", " : "");
+}
+
+/* A list cut by add_name gets the count of all its names: "a, b, ... (90 in all)". */
+static void names_end(char *buf, size_t cap, size_t n)
+{
+    size_t l = strlen(buf);
+    if (l >= 3 && strcmp(buf + l - 3, "...") == 0)
+        snprintf(buf + l, cap - l, " (%zu in all)", n);
 }
 
 /* The budget a CPU:budget fault takes: [0] all, [1..3] PG, OP, basic. */
@@ -125,6 +139,7 @@ int s7_sim_fault_parse(const s7_plant *p, const char *spec, s7_sim_fault *f, cha
         char names[400] = "";
         for (size_t i = 0; i < p->npartners; i++)
             add_name(names, sizeof names, p->partners[i].name);
+        names_end(names, sizeof names, p->npartners);
         snprintf(err, cap,
                  "fault '%s': no partner named '%.*s' in the inventory (partners: %s; %s)", spec,
                  (int)(colon - spec), spec, names, FORMS);
@@ -301,6 +316,7 @@ int s7_sim_fault_set(s7_sim *s, const s7_sim_fault *f, int on, char *err, size_t
         char names[400] = "";
         for (size_t i = 0; i < s->ncpus; i++)
             add_name(names, sizeof names, s->p->partners[s->cpus[i].partner].name);
+        names_end(names, sizeof names, s->ncpus);
         snprintf(err, cap,
                  "partner %s is not an emulated CPU (it serves no connection); the CPUs: %s",
                  f->partner < s->p->npartners ? s->p->partners[f->partner].name : "?", names);

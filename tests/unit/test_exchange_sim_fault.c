@@ -63,6 +63,51 @@ static void refused(const s7_plant *p, const char *spec, const char *what)
     }
 }
 
+/* An unknown partner in a plant of 90: the list of partners that would be right is cut
+ * where it no longer fits, and says so ("..., (90 in all)"), never ending as if whole
+ * (it ended "plc5-3,;" in an 80-CPU plant); a fault on a partner that is no CPU lists the
+ * CPUs the same way. */
+static void test_long_lists(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[1024], name[32], addr[32];
+    for (int i = 0; i < 90; i++) {
+        snprintf(name, sizeof name, "plc-cell%d-%d", i / 10, i % 10);
+        snprintf(addr, sizeof addr, "10.0.%d.%d", i / 10, 10 + i % 10);
+        s7_plant_partner *pt = s7_plant_add_partner(p, name);
+        s7_plant_partner_set_address(pt, addr);
+        s7_plant_partner_set_cell(pt, "line");
+        s7_plant_partner_set_profile(pt, "s7-1500", 0, 1, 0);
+    }
+    s7_plant_partner *pt = s7_plant_add_partner(p, "hmi");
+    s7_plant_partner_set_address(pt, "10.0.20.1");
+    s7_plant_partner_set_cell(pt, "line");
+    for (int i = 0; i < 90; i++) {
+        snprintf(name, sizeof name, "hmi-%d", i);
+        s7_plant_conn *c = s7_plant_add_conn(p, name, "hmi", p->partners[i].name);
+        s7_plant_exchange_add_range(s7_plant_conn_add_exchange(c, S7_PLANT_GET, 500), S7_AREA_DB,
+                                    10, 0, 8);
+    }
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_sim_fault f;
+    CHECK_INT(s7_sim_fault_parse(p, "nope:stop", &f, err, sizeof err), -1);
+    CHECK(strstr(err, "(partners: plc-cell0-0, plc-cell0-1, ") != NULL);
+    CHECK(strstr(err, ", ... (91 in all); ") != NULL);
+    CHECK(strstr(err, ",;") == NULL);
+    s7_sim_opts o;
+    s7_sim_opts_init(&o);
+    o.loopback = 1;
+    o.loopback_base = "127.79.7.0";
+    s7_sim *s = s7_sim_new(p, &o, err, sizeof err);
+    CHECK(s != NULL);
+    CHECK_INT(s7_sim_fault_parse(p, "hmi:stop", &f, err, sizeof err), 0);
+    CHECK(s7_sim_fault_set(s, &f, 1, err, sizeof err) < 0);
+    CHECK(strstr(err, "the CPUs: plc-cell0-0, ") != NULL);
+    CHECK(strstr(err, ", ... (90 in all)") != NULL);
+    s7_sim_free(s);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     s7_plant *p = plant();
@@ -307,5 +352,6 @@ int main(void)
     close(fd);
     s7_sim_free(s);
     s7_plant_free(p);
+    test_long_lists();
     return t_done();
 }
