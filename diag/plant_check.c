@@ -141,8 +141,7 @@ static const char *area_word(uint8_t area)
     return area == S7_AREA_I ? "I" : area == S7_AREA_Q ? "Q" : area == S7_AREA_M ? "M" : "DB";
 }
 
-/* One target per DB / area the connection touches, as long as its ranges need. */
-static size_t targets_of(const s7_plant_conn *c, s7_diag_target *t, size_t cap)
+size_t s7_plant_check_targets(const s7_plant_conn *c, s7_diag_target *t, size_t cap)
 {
     size_t n = 0;
     for (size_t e = 0; e < c->nex; e++)
@@ -340,7 +339,7 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
     client_opts(c, o, &d.client);
     if (bind)
         snprintf(d.client.source_addr, sizeof d.client.source_addr, "%s", bind);
-    d.ntargets = targets_of(c, t, sizeof t / sizeof t[0]);
+    d.ntargets = s7_plant_check_targets(c, t, sizeof t / sizeof t[0]);
     d.targets = t;
     d.expect_profile = pp->profile; /* the documented CPU: profile_mismatch otherwise */
     int v = s7_doctor(&d, &rep);

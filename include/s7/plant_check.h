@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "err.h"
 #include "plant.h"
 
@@ -61,6 +62,13 @@ S7_API int s7_plant_check(const s7_plant *p, const s7_plant_check_opts *o,
 /* Can this machine (in its current network namespace) send from address (a socket binds
  * to it)?  1 yes, 0 no. */
 S7_API int s7_plant_check_holds(const char *address);
+
+/* The DBs and areas the exchanges of connection c touch, one target each (DB number and
+ * area kept apart), each as long as its ranges need (T and C: elements): what
+ * s7_plant_check has the doctor check for a connection, and what s7 doctor --inventory
+ * --as checks when no --db or --area is given.  Writes at most cap targets into t and
+ * returns how many. */
+S7_API size_t s7_plant_check_targets(const s7_plant_conn *c, s7_diag_target *t, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -217,6 +217,18 @@ sed -i 's/profile: s7-1200/profile: s7-300/' "$S7_TEST_TMP/plant.yaml"
 check_eq "$(inv_verdict)" "fail cpu_stopped" "inventory check: a CPU in STOP is not ok"
 "$S7_BIN" start "$A" --slot 2 --yes >/dev/null 2>&1
 check_eq "$(inv_verdict)" "pass ok" "inventory check: documented profile and RUN: pass"
+# the doctor checks the documented connection's DBs as inventory check does (no --db given)
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+q '[(t["area"], t["db"], t["required"]) for t in d["targets"]]'
+check_eq "$R" "[('DB', 1, 8)]" "doctor --inventory --as: the documented DB1 (8 bytes) is checked without --db"
+sed -i 's/get: DB1.DBB0..DBB7/get: DB1.DBB0..DBB31/' "$S7_TEST_TMP/plant.yaml"
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada
+q 'd["verdict"]'
+check_eq "$R" db_too_short "doctor --inventory --as: a documented range past DB1's 16 bytes is db_too_short"
+doc capper --inventory "$S7_TEST_TMP/plant.yaml" --as scada --db 1
+q 'd["verdict"]'
+check_eq "$R" ok "doctor --inventory --as --db 1: the command line's DBs instead of the documented"
+sed -i 's/get: DB1.DBB0..DBB31/get: DB1.DBB0..DBB7/' "$S7_TEST_TMP/plant.yaml"
 rc=0
 out="$("$S7_BIN" doctor capper --inventory "$S7_TEST_TMP/plant.yaml" --as nobody 2>&1)" || rc=$?
 check_eq "$rc" 2 "--as an unknown partner: exit 2"

@@ -57,7 +57,8 @@ const char doctor_help[] =
     "                      path is by design, not a fault.  HOST may be a partner's name; the\n"
     "                      documented profile is expected unless --expect-profile is given;\n"
     "                      from PARTNER's address when this machine holds it, with the\n"
-    "                      documented connection's TSAPs unless --rack/--slot/--type/--tsap\n"
+    "                      documented connection's TSAPs unless --rack/--slot/--type/--tsap,\n"
+    "                      and its DBs and areas as long as its ranges need unless --db/--area\n"
     "Common options (s7 help lists them):\n"
     "  --rack R --slot S --type pg|op|basic, or --tsap LOCAL:REMOTE   the connection to check\n"
     "  --pdu N, --timeout MS (connect, TCP and request timeout, default 3000), --json, --trace\n"
@@ -609,6 +610,9 @@ int cmd_doctor_main(const cli_cmd *cmd, int argc, char **argv)
                            : conn->type == 3 ? S7_CONN_BASIC
                                              : S7_CONN_PG;
         }
+        /* the documented connection's DBs and areas, unless --db or --area names its own */
+        if (conn && a.n == 0)
+            a.n = s7_plant_check_targets(conn, a.t, MAX_TARGETS);
     }
     o.client = c.copts;
     o.targets = a.t;
