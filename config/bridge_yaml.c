@@ -413,7 +413,28 @@ static int load_jobs(yaml_cx *y, struct fy_node *v, s7_bridge_config *c)
                     "as get or put here",
                     x.where, s7_xjob_kind_name((s7_xjob_kind)pk));
             if (s7_exchange_parse_job(c->x, line, where, msg, sizeof msg)) {
-                snprintf(y->err, y->cap, "%s", msg); /* it starts with FILE:LINE already */
+                /* it starts with FILE:LINE already; what the one-line parser finds before
+                 * the job has its name (an unknown option, an address) is said without
+                 * the job: name it as every other error of the file does */
+                size_t wl = strlen(where);
+                const char *rest = msg + wl + 2;
+                if (strncmp(msg, where, wl) == 0 && strncmp(msg + wl, ": ", 2) == 0 &&
+                    strncmp(rest, "job ", 4) != 0) {
+                    char jn[S7_XNAME_MAX + 16];
+                    if (x.name[0])
+                        snprintf(jn, sizeof jn, "%s", x.name);
+                    else if (own[0])
+                        snprintf(jn, sizeof jn, "%s", own);
+                    else /* the name the job would have got: job1, job2 ... by its place */
+                        for (size_t k = before + 1;; k++) {
+                            snprintf(jn, sizeof jn, "job%zu", k);
+                            if (!s7_exchange_job(c->x, jn))
+                                break;
+                        }
+                    snprintf(y->err, y->cap, "%s: %s: job %s: %s", where, x.where, jn, rest);
+                } else {
+                    snprintf(y->err, y->cap, "%s", msg);
+                }
                 return -1;
             }
         }

@@ -345,8 +345,16 @@ bad cycstatus '  - {name: cyc, local_cpu: b, job: get a DB1.DBW0 every 1s into D
     "job cyc: --status is the handshake of a REQ job (on BIT) in the bridge"
 # an error found in the one-line job names the entry's name (it said job1)
 bad jobname '  - {name: jn, local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBD0}' "job jn:"
+# ... also what the one-line parser finds before the job is whole (an option, an address,
+# a duration): the entry's name, the line's --name, or job1, job2 ... by its place
+bad jobnameaddr '  - {name: jn, local_cpu: b, job: get a DB1.DBW0:INT every 1s into DB2.DBW0:DINT}' \
+    "$S7_TEST_TMP/jobnameaddr.yaml:5: jobs[0]: job jn: local area 1: address 'DB2.DBW0:DINT'"
+bad jobnameopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --bogus 1}' \
+    "$S7_TEST_TMP/jobnameopt.yaml:5: jobs[0]: job job1: unknown option --bogus"
+bad jobnameline '  - {local_cpu: b, job: get a DB1.DBW0 every 100 into DB2.DBW0 --name ln}' \
+    "$S7_TEST_TMP/jobnameline.yaml:5: jobs[0]: job ln: every '100' needs a unit"
 bad connopt '  - {local_cpu: b, job: get a DB1.DBW0 every 1s into DB2.DBW0 --slot 5}' \
-    "$S7_TEST_TMP/connopt.yaml:5: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
+    "$S7_TEST_TMP/connopt.yaml:5: jobs[0]: job job1: --slot: a is the connection of $S7_TEST_TMP/connopt.yaml:2: its port, rack, slot, type, TSAPs, PDU and id are set there"
 bad partnerport '  - {local_cpu: b, job: get a:1102 DB1.DBW0 every 1s into DB2.DBW0}' \
     "partner 'a:1102': a is the connection of $S7_TEST_TMP/partnerport.yaml:2, whose port is set there: write the partner as a"
 # a one-line job is checked against its partner's pdu: (462 bytes fit 480, 463 do not)
