@@ -401,4 +401,28 @@ check_eq "$rc" 2 "host: and address: together are refused"
 check_contains "$out" "$S7_TEST_TMP/host.yaml:2: partners[0]: both address: and host: are given: keep one" \
     "the message names the entry"
 
+
+# a job that never ran well has no latency: its summary's quantiles are NaN in /metrics (the
+# JSON lines say null), not 0 s
+printf 'partners:\n  - {name: a, address: 127.0.0.1, port: 1}\n  - {name: b, address: 127.0.0.1, port: 1}\njobs:\n  - {name: never, local_cpu: b, job: get a DB1.DBW0 every 100ms into DB2.DBW0}\n' \
+    >"$S7_TEST_TMP/never.yaml"
+MPORT2=$(free_port) || die "no free port"
+"$S7_BIN" exchange "$S7_TEST_TMP/never.yaml" --duration 3s --quiet --metrics "127.0.0.1:$MPORT2" \
+    >/dev/null 2>&1 &
+NV=$!
+on_exit "kill $NV 2>/dev/null || true"
+wait_for 'curl -sf -o "$S7_TEST_TMP/never.txt" "http://127.0.0.1:$MPORT2/metrics" &&
+    grep -q "runs_total{job=\"never\",result=\"error\"} [1-9]" "$S7_TEST_TMP/never.txt"' ||
+    fail "no scrape of the job that never ran well"
+check_contains "$(cat "$S7_TEST_TMP/never.txt")" 's7_exchange_latency_seconds{job="never",quantile="0.5"} NaN' \
+    "metrics: no latency yet: quantile 0.5 NaN"
+check_contains "$(cat "$S7_TEST_TMP/never.txt")" 's7_exchange_latency_seconds{job="never",quantile="0.99"} NaN' \
+    "metrics: no latency yet: quantile 0.99 NaN"
+check_contains "$(cat "$S7_TEST_TMP/never.txt")" 's7_exchange_latency_seconds_count{job="never"} 0' \
+    "metrics: no latency yet: count 0"
+out="$(promtool check metrics <"$S7_TEST_TMP/never.txt" 2>&1)"
+check_eq "$?" 0 "promtool check metrics with NaN quantiles: $out"
+kill "$NV" 2>/dev/null || true
+wait "$NV" 2>/dev/null || true
+
 finish

@@ -407,10 +407,18 @@ static void render(void *ctx, mbuf *b)
     mbuf_printf(b, "# HELP s7_exchange_latency_seconds Time of a run, from the read's start to "
                    "the write's end.\n# TYPE s7_exchange_latency_seconds summary\n");
     for (size_t i = 0; i < n; i++) {
+        /* no run measured yet: the quantiles are unknown (NaN, as Prometheus' clients give
+         * an empty summary; the JSON lines say null), not a latency of 0 */
         label_job(b, "s7_exchange_latency_seconds", s[i].name);
-        mbuf_printf(b, ",quantile=\"0.5\"} %.6f\n", s[i].p50_us / 1e6);
+        if (s[i].lat_count)
+            mbuf_printf(b, ",quantile=\"0.5\"} %.6f\n", s[i].p50_us / 1e6);
+        else
+            mbuf_printf(b, ",quantile=\"0.5\"} NaN\n");
         label_job(b, "s7_exchange_latency_seconds", s[i].name);
-        mbuf_printf(b, ",quantile=\"0.99\"} %.6f\n", s[i].p99_us / 1e6);
+        if (s[i].lat_count)
+            mbuf_printf(b, ",quantile=\"0.99\"} %.6f\n", s[i].p99_us / 1e6);
+        else
+            mbuf_printf(b, ",quantile=\"0.99\"} NaN\n");
         label_job(b, "s7_exchange_latency_seconds_sum", s[i].name);
         mbuf_printf(b, "} %.6f\n", s[i].lat_sum_s);
         label_job(b, "s7_exchange_latency_seconds_count", s[i].name);
