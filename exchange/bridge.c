@@ -811,7 +811,10 @@ static void job_due(s7_bridge *b, job *j, int64_t now)
     if (*due <= now)
         *due = now + j->spec.cycle_ms; /* late: skip the missed cycles, no burst */
     if (j->phase != PH_IDLE) {
-        j->st.overruns++;
+        /* a REQ job's bit is not polled while its transfer is out: a skipped poll refused
+         * no edge, so it is no overrun (0/11) */
+        if (j->spec.mode != S7_BRIDGE_TRIGGER)
+            j->st.overruns++;
         return;
     }
     /* a triggered job needs only the CPU with its REQ bit to poll it: the partners of its

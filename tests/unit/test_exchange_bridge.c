@@ -238,6 +238,28 @@ static void test_bridge_live(void)
     for (i = 0; i < 50; i++)
         pump(b, cs, 3);
     CHECK_MEM(db(&cs[2], 40) + 40, "ABCD", 4); /* no edge, no transfer */
+    /* an edge whose transfer stays out (A does not answer for 300 ms): the REQ bit is not
+     * polled meanwhile, and those skipped polls are no overruns (no edge was refused) */
+    s7_bridge_job_stats tb;
+    s7_bridge_job_stat(b, 2, &tb);
+    db(&cs[1], 20)[60] = 0x01;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (t1 = t0; (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 300;
+         clock_gettime(CLOCK_MONOTONIC, &t1)) {
+        s7_bridge_run(b, 2);
+        for (int k = 0; k < 8; k++)
+            s7_server_run_once(cs[1].srv, 0); /* B answers the polls; A holds the read */
+    }
+    for (i = 0; i < 5000 && !(db(&cs[1], 20)[60] & 0x02); i++)
+        pump(b, cs, 3);
+    s7_bridge_job_stat(b, 2, &st[2]);
+    CHECK_INT(st[2].triggers, tb.triggers + 1);
+    CHECK_INT(st[2].overruns, tb.overruns);
+    CHECK_MEM(db(&cs[2], 40) + 40, "WXYZ", 4);
+    db(&cs[1], 20)[60] = 0x00;
+    for (i = 0; i < 5000 && db(&cs[1], 20)[60] != 0; i++)
+        pump(b, cs, 3);
 
     /* C goes away: cb fails, ab keeps its cycle */
     uint16_t cport = cs[2].port;
@@ -278,7 +300,7 @@ static void test_bridge_live(void)
     s7_bridge_job_stat(b, 2, &st[2]);
     CHECK_INT(db(&cs[1], 20)[60], 0x05);           /* trigger and error, no done */
     CHECK_INT(s7_get_u16(db(&cs[1], 20) + 62), 1); /* STATUS 1: connection problem */
-    CHECK_INT(st[2].triggers, 2);
+    CHECK_INT(st[2].triggers, 3);
     CHECK_INT(st[2].err, 1);
     CHECK_INT(st[2].status, S7_XST_CONNECTION);
     CHECK(strstr(st[2].last_error.where, "cpu-c") != NULL);

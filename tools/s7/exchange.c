@@ -572,6 +572,7 @@ int cmd_exchange_main(const cli_cmd *cmd, int argc, char **argv)
     r.tty = isatty(1);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal); /* the terminal closed: the last table and lines, as SIGTERM */
     signal(SIGPIPE, SIG_IGN);
     int64_t start = cli_now_ms(), next_out = start + every;
     for (;;) {
