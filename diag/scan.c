@@ -347,6 +347,12 @@ static void attempt_done(scan *x, slot *s)
 int s7_scan(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *ud, char *err,
             size_t errcap)
 {
+    return s7_scan_until(targets, opts, cb, ud, NULL, err, errcap);
+}
+
+int s7_scan_until(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *ud,
+                  const volatile sig_atomic_t *stop, char *err, size_t errcap)
+{
     s7_scan_opts o;
     char dummy[8];
     if (!err || !errcap) {
@@ -410,7 +416,7 @@ int s7_scan(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *
     uint32_t issued = 0;
     int failed = 0;
 
-    while (x.done < x.total) {
+    while (x.done < x.total && !(stop && *stop)) {
         int64_t now = s7_now_ms();
         int wait = -1;
         /* attempts waiting for a token first, then new hosts */
@@ -461,6 +467,8 @@ int s7_scan(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *
         }
         if (again)
             continue;
+        if (stop && *stop)
+            break; /* before a poll that may wait up to the timeout */
         if (wait == 0)
             wait = 1;
         int pr = s7_multi_poll(x.m, wait);

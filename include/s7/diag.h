@@ -13,6 +13,7 @@
 #ifndef S7_DIAG_H
 #define S7_DIAG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -399,6 +400,14 @@ S7_API char *s7_scan_host_json(const s7_scan_host *h);
  * (bad targets, or more than max_hosts; err says which), or S7_ERR_NOMEM. */
 S7_API int s7_scan(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *ud,
                    char *err, size_t errcap);
+
+/* s7_scan that ends early once *stop is non-zero (a flag a SIGINT handler sets; checked
+ * before every poll round, and poll returns at once when a signal interrupts it): the hosts
+ * in progress are closed without being reported, those not yet started are not tried.  The
+ * callback has seen every host done before it stopped; the caller tells a stopped scan by
+ * its flag.  stop NULL: the same as s7_scan.  Returns as s7_scan. */
+S7_API int s7_scan_until(const char *targets, const s7_scan_opts *opts, s7_scan_fn cb, void *ud,
+                         const volatile sig_atomic_t *stop, char *err, size_t errcap);
 
 #ifdef __cplusplus
 }

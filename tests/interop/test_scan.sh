@@ -75,7 +75,7 @@ check_eq "$(jq 'h["127.0.0.5"]["cpu"]["module_type"]')" "CPU 315-2 PN/DP" "cidr:
 check_eq "$(jq 'h["127.0.0.5"]["tsap"]')" "0100:0102" "cidr: .5 took slot 2"
 check_eq "$(jq 'h["127.0.0.6"]["cpu"]["order_code"]')" "6ED1052-1MD08-0BA1" "cidr: .6 identity (LOGO!)"
 check_eq "$(jq 'd["summary"]')" \
-    "{'hosts': 6, 'answering': 3, 's7': 3, 'closed': 3, 'filtered': 0, 'unreachable': 0}" "cidr: summary"
+    "{'hosts': 6, 'scanned': 6, 'answering': 3, 's7': 3, 'closed': 3, 'filtered': 0, 'unreachable': 0}" "cidr: summary"
 
 RC=0
 JS="$("$S7_BIN" scan 127.0.0.7 --port "$PORT" --timeout 300 --json 2>/dev/null)" || RC=$?

@@ -16,7 +16,7 @@
 
 /* The tool's version is the library's, S7_VERSION_STRING: project(VERSION) in CMakeLists.txt. */
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NOCONN = 3 };
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NOCONN = 3, CLI_INTERRUPTED = 130 };
 /* cli_parse: --help printed the command's help (exit 0). */
 enum { CLI_HELP_SHOWN = -1 };
 

@@ -2,6 +2,7 @@
  * concurrent, bounded in rate).  Takes targets instead of a HOST, so it parses its own
  * options (main.c sends it here before the shared parser); a progress bar on stderr when
  * stderr is a terminal. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,11 +36,21 @@ const char scan_help[] =
     "  --json             {targets, port, ms, hosts: [{host, state, tcp_ms, s7, tsap, pdu, error, "
     "cpu}],\n"
     "                     summary: {hosts, answering, s7, closed, filtered, unreachable}}\n"
-    "Exit codes: 0 at least one host answers, 1 none answers, 2 usage error.\n\n"
+    "Ctrl-C (SIGINT) stops the scan: the hosts found so far are printed with the summary,\n"
+    "which says it was interrupted (JSON: \"interrupted\": true); a second Ctrl-C ends at once.\n"
+    "Exit codes: 0 at least one host answers, 1 none answers, 2 usage error, 130 interrupted.\n\n"
     "Examples:\n"
     "  s7 scan 192.168.0.0/24\n"
     "  s7 scan 10.1.2.1-40 --rate 20/s --json\n"
     "  s7 scan 10.10.1.0/24 --inventory plant.yaml\n\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 typedef struct scan_out {
     s7_scan_host *hosts;
@@ -48,6 +59,7 @@ typedef struct scan_out {
     int tty;
     int oom;
     uint32_t answering, s7, closed, filtered, unreach;
+    uint32_t done; /* hosts reported */
 } scan_out;
 
 static void progress(const scan_out *o, uint32_t done, uint32_t total)
@@ -63,6 +75,7 @@ static void progress(const scan_out *o, uint32_t done, uint32_t total)
 static void on_host(void *ud, const s7_scan_host *h, uint32_t done, uint32_t total)
 {
     scan_out *o = ud;
+    o->done = done;
     switch (h->state) {
     case S7_SCAN_ANSWERING:
         o->answering++;
@@ -146,7 +159,8 @@ static const char *who(const s7_scan_inv_row *r, char *buf, size_t cap)
     return buf;
 }
 
-static void inv_text(const s7_plant *p, const s7_scan_inv_row *r, size_t n, uint16_t port)
+static void inv_text(const s7_plant *p, const s7_scan_inv_row *r, size_t n, uint16_t port,
+                     int stopped)
 {
     static const char *const head[] = {"documented and found", "documented but missing",
                                        "undocumented (answering)", "documented, not scanned"};
@@ -171,7 +185,8 @@ static void inv_text(const s7_plant *p, const s7_scan_inv_row *r, size_t n, uint
             if (cls == S7_SCAN_INV_NOT_SCANNED)
                 printf(": %s", r[i].pt->family != S7_PLANT_AF_INET ? "not IPv4"
                                : r[i].pt->port != port             ? "another port"
-                                                                   : "not in TARGETS");
+                               : stopped ? "not reached before the scan was interrupted"
+                                         : "not in TARGETS");
             if (cls == S7_SCAN_INV_FOUND && r[i].host->have_identity)
                 printf(": %s", r[i].host->identity.order_code);
             putchar('\n');
@@ -322,8 +337,20 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
     if (plant)
         out.all = 1; /* the missing ones are among the silent hosts */
     out.tty = isatty(2);
+    /* Ctrl-C ends the scan with what it found so far; a second one ends at once */
+    struct sigaction sa, old_sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = (int)SA_RESETHAND; /* no SA_RESTART: the scan's poll returns at once */
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, NULL, &old_sa);
+    if (old_sa.sa_handler != SIG_IGN) /* started with SIGINT ignored (nohup, &): keep it so */
+        sigaction(SIGINT, &sa, NULL);
     int64_t t0 = cli_now_ms();
-    int n = s7_scan(targets, &so, on_host, &out, err, sizeof err);
+    int n = s7_scan_until(targets, &so, on_host, &out, &interrupted, err, sizeof err);
+    sigaction(SIGINT, &old_sa, NULL);
+    int stopped = interrupted != 0;
     int64_t ms = cli_now_ms() - t0;
     if (out.tty)
         fputc('\n', stderr);
@@ -371,28 +398,44 @@ int cmd_scan_main(const cli_cmd *cmd, int argc, char **argv)
             printf("%s\n  %s", i ? "," : "", j ? j : "null");
             free(j);
         }
-        printf("],\n \"summary\": {\"hosts\": %u, \"answering\": %u, \"s7\": %u, \"closed\": %u, "
-               "\"filtered\": %u, \"unreachable\": %u}",
-               count, out.answering, out.s7, out.closed, out.filtered, out.unreach);
+        printf(
+            "],\n \"interrupted\": %s,\n \"summary\": {\"hosts\": %u, \"scanned\": %u, "
+            "\"answering\": %u, \"s7\": %u, \"closed\": %u, \"filtered\": %u, \"unreachable\": %u}",
+            stopped ? "true" : "false", count, out.done, out.answering, out.s7, out.closed,
+            out.filtered, out.unreach);
         if (plant)
             inv_json(plant, rows, nrows);
         printf("}\n");
     } else {
         for (size_t i = 0; i < shown; i++)
             print_host(&list[i], so.port);
-        printf("scanned %u hosts on port %u in %.1f s: %u answering (%u speak S7), %u closed, %u "
-               "filtered, %u unreachable\n",
-               count, so.port, (double)ms / 1000.0, out.answering, out.s7, out.closed, out.filtered,
-               out.unreach);
+        if (stopped)
+            printf("interrupted (Ctrl-C) after %.1f s: scanned %u of %u hosts on port %u: %u "
+                   "answering (%u speak S7), %u closed, %u filtered, %u unreachable; the other %u "
+                   "were not scanned\n",
+                   (double)ms / 1000.0, out.done, count, so.port, out.answering, out.s7, out.closed,
+                   out.filtered, out.unreach, count - out.done);
+        else
+            printf("scanned %u hosts on port %u in %.1f s: %u answering (%u speak S7), %u closed, "
+                   "%u filtered, %u unreachable\n",
+                   count, so.port, (double)ms / 1000.0, out.answering, out.s7, out.closed,
+                   out.filtered, out.unreach);
         if (plant)
-            inv_text(plant, rows, nrows, so.port);
+            inv_text(plant, rows, nrows, so.port, stopped);
     }
     free(out.hosts);
     free(list);
     free(rows);
-    if (plant) {
+    if (plant)
         s7_plant_free(plant);
-        return inv_ok ? CLI_OK : CLI_FAIL;
+    if (stopped) {
+        fprintf(stderr,
+                "s7 scan: interrupted: %u of %u hosts scanned, the list above is "
+                "incomplete\n",
+                out.done, count);
+        return CLI_INTERRUPTED;
     }
+    if (plant)
+        return inv_ok ? CLI_OK : CLI_FAIL;
     return out.answering ? CLI_OK : CLI_FAIL;
 }
