@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag/internal.h"
 #include "diag/net_int.h"
@@ -63,7 +64,7 @@ static int test_read(s7_client *c)
 /* Try one entry: the CR, the S7 setup and a test read; returns -1 when the search must stop
  * (TCP failure, or a partner that keeps not answering), else 0. */
 static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_discover_result *r,
-                 s7_diag_alt_kind kind, uint16_t local, uint16_t remote, int *silent)
+                 s7_diag_alt_kind kind, uint16_t local, uint16_t remote, int *silent, int *fd)
 {
     if (r->ntries >= S7_DISCOVER_MAX)
         return 0;
@@ -71,7 +72,9 @@ static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_d
     s7__alt_set(a, kind, local, remote);
     s7_client *keep = NULL;
     s7__rec rec; /* outlives the kept handle */
-    s7__attempt(addr, port, co, local, remote, &rec, a, &keep);
+    /* the first attempt over the network step's socket (taken over), the others dial */
+    s7__attempt_on(*fd, addr, port, co, local, remote, &rec, a, &keep);
+    *fd = -1;
     if (tcp_failure(a->result)) {
         if (r->ntries == 0) {
             struct in_addr ip;
@@ -106,8 +109,31 @@ static int probe(const char *addr, uint16_t port, const s7_client_opts *co, s7_d
     return *silent >= 2 ? -1 : 0; /* a partner that ignores requests */
 }
 
+/* The connection error a failed network step stands for (discover's tcp). */
+static int net_error(int verdict)
+{
+    switch (verdict) {
+    case S7_DIAG_NAME_UNRESOLVED: return S7_ERR_RESOLVE;
+    case S7_DIAG_NO_ROUTE:
+    case S7_DIAG_HOST_UNREACHABLE: return S7_ERR_UNREACH;
+    case S7_DIAG_PORT_CLOSED:
+    case S7_DIAG_PORT_REJECTED: return S7_ERR_REFUSED;
+    case S7_DIAG_PORT_FILTERED:
+    case S7_DIAG_NO_ANSWER: return S7_ERR_CONNECT_TIMEOUT;
+    default: return S7_ERR_IO;
+    }
+}
+
 int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r)
 {
+    return s7_discover_net(host, port, timeout_ms, r, NULL);
+}
+
+int s7_discover_net(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r,
+                    s7_diag_report *net)
+{
+    if (net)
+        memset(net, 0, sizeof *net);
     if (!r)
         return S7_ERR_INVAL;
     memset(r, 0, sizeof *r);
@@ -125,18 +151,39 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
     co.connect_timeout_ms = co.request_timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
     port = port ? port : 102;
 
+    /* the first TCP connection is the doctor's network step: one SYN, with the probes that
+     * tell who acts alongside; a failure there ends the search with the doctor's verdict */
+    int fd = -1;
+    if (net) {
+        s7_doctor_opts o;
+        s7_doctor_opts_init(&o);
+        o.host = addr;
+        o.port = port;
+        o.client.connect_timeout_ms = co.connect_timeout_ms;
+        o.no_alternatives = 1;
+        int rc = s7__doctor_net(&o, net, &fd);
+        if (rc < -1)
+            return rc; /* out of memory */
+        if (rc < 0) {
+            r->tcp = net_error(net->verdict);
+            r->total_ms = (int)(s7_now_ms() - t0);
+            return 0;
+        }
+    }
+
     int silent = 0, stop = 0;
     for (size_t i = 0; i < S7__ADDR_USUAL && !stop; i++) {
         for (int t = 1; t <= 3 && !stop; t++) {
             uint16_t remote = (uint16_t)(t << 8 | s7__addr_candidates[i]);
             if (is_pair(0x0100, remote))
                 continue; /* tried below as the TSAP pair it also is */
-            stop = probe(addr, port, &co, r, S7_DIAG_ALT_RACKSLOT, 0x0100, remote, &silent) < 0;
+            stop =
+                probe(addr, port, &co, r, S7_DIAG_ALT_RACKSLOT, 0x0100, remote, &silent, &fd) < 0;
         }
     }
     for (size_t i = 0; i < sizeof s7__pairs / sizeof s7__pairs[0] && !stop; i++)
         stop = probe(addr, port, &co, r, s7__pairs[i].kind, s7__pairs[i].local, s7__pairs[i].remote,
-                     &silent) < 0;
+                     &silent, &fd) < 0;
     /* every request refused: the further places of real CPUs (an S7-400 CPU at slot 4 or 5,
      * the second CPU of an S7-400H in rack 1), up to the first address that works; not
      * after any accepted CR, so the common layouts cost no more attempts */
@@ -147,7 +194,7 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
         size_t from = r->ntries;
         for (int t = 1; t <= 3 && !stop; t++)
             stop = probe(addr, port, &co, r, S7_DIAG_ALT_RACKSLOT, 0x0100,
-                         (uint16_t)(t << 8 | s7__addr_candidates[i]), &silent) < 0;
+                         (uint16_t)(t << 8 | s7__addr_candidates[i]), &silent, &fd) < 0;
         for (size_t j = from; j < r->ntries; j++)
             refused &= r->tries[j].result != 0;
     }
@@ -173,6 +220,8 @@ int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_res
         r->best = first_rs;
     else
         r->best = first_any;
+    if (fd >= 0)
+        close(fd); /* no attempt was made (none can be: not reached) */
     r->total_ms = (int)(s7_now_ms() - t0);
     return works;
 }

@@ -1044,20 +1044,38 @@ static void apply_path_note(const s7_doctor_opts *o, s7_diag_report *r)
 
 /* ---------------------------------------------------------------- the ladder */
 
-int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
+int s7__doctor_net(const s7_doctor_opts *o, s7_diag_report *r, int *fd)
 {
+    int64_t t0 = s7_now_ms();
+    *fd = -1;
     if (!r)
         return S7_ERR_INVAL;
     memset(r, 0, sizeof *r);
     if (!o || !o->host || !*o->host || (o->ntargets && !o->targets))
         return S7_ERR_INVAL;
-    int64_t t0 = s7_now_ms();
     if (setup_report(o, r) < 0) {
         s7_diag_report_free(r);
         return S7_ERR_NOMEM;
     }
     snprintf(r->host, sizeof r->host, "%s", o->host);
     r->port = o->port ? o->port : 102;
+    r->path_documented = o->path_documented; /* -1 unless --inventory: who acts is the verdict's */
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    if (step_resolve(o, r, &ss, &sslen) == 0 && step_tcp(o, r, &ss, sslen, fd) == 0)
+        return 0;
+    mark_skipped(r);
+    r->total_ms = (int)(s7_now_ms() - t0);
+    return -1;
+}
+
+int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
+{
+    int64_t t0 = s7_now_ms();
+    int fd = -1;
+    int net = s7__doctor_net(o, r, &fd);
+    if (net == S7_ERR_INVAL || net == S7_ERR_NOMEM)
+        return net;
 
     s7_client_opts co = o->client;
     if (co.connect_timeout_ms <= 0)
@@ -1075,11 +1093,8 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
     s7__rec rec;
     s7__rec_attach(&rec, &co);
 
-    struct sockaddr_storage ss;
-    socklen_t sslen = 0;
-    int fd = -1;
     s7_client *c = NULL;
-    if (step_resolve(o, r, &ss, &sslen) == 0 && step_tcp(o, r, &ss, sslen, &fd) == 0) {
+    if (net == 0) {
         int h = step_handshake(o, r, &co, &rec, fd, &c);
         if (h == S7_ERR_NOMEM) {
             s7_diag_report_free(r);

@@ -64,8 +64,19 @@ void s7__close_gracefully(s7_client *c, int wait_ms);
  * otherwise the connection is closed gracefully.  rec is the storage of the attempt's
  * recorder, which the handle points to: it must outlive a kept handle (NULL: internal, only
  * without keep).  Returns a->result. */
+/* The doctor's first two steps alone (doctor.c; discover.c runs them for its first
+ * connection): the report set up, the host resolved, the SYN sent with the network step's
+ * probes alongside.  0 with *fd the connected socket (the caller's); -1 when a step failed
+ * (r holds the verdict, cause, fix and probes, the later checks skipped); S7_ERR_INVAL or
+ * S7_ERR_NOMEM (nothing to free). */
+int s7__doctor_net(const s7_doctor_opts *o, s7_diag_report *r, int *fd);
+
 int s7__attempt(const char *host, uint16_t port, const s7_client_opts *base, uint16_t local,
                 uint16_t remote, s7__rec *rec, s7_diag_alt *a, s7_client **keep);
+/* The same over fd, a socket already connected to the partner (taken over: closed with the
+ * handle); fd -1: connect to host:port. */
+int s7__attempt_on(int fd, const char *host, uint16_t port, const s7_client_opts *base,
+                   uint16_t local, uint16_t remote, s7__rec *rec, s7_diag_alt *a, s7_client **keep);
 
 /* Fill an alternative from a TSAP pair (kind from the pair, rack/slot/type from the TSAP). */
 /* The verdicts of a path the network blocks (filtered, rejected, nothing answers): a path

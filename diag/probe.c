@@ -217,6 +217,12 @@ void s7__close_gracefully(s7_client *c, int wait_ms)
 int s7__attempt(const char *host, uint16_t port, const s7_client_opts *base, uint16_t local,
                 uint16_t remote, s7__rec *rec, s7_diag_alt *a, s7_client **keep)
 {
+    return s7__attempt_on(-1, host, port, base, local, remote, rec, a, keep);
+}
+
+int s7__attempt_on(int fd, const char *host, uint16_t port, const s7_client_opts *base,
+                   uint16_t local, uint16_t remote, s7__rec *rec, s7_diag_alt *a, s7_client **keep)
+{
     s7_client_opts o = *base;
     s7__rec own;
     if (!rec)
@@ -230,10 +236,12 @@ int s7__attempt(const char *host, uint16_t port, const s7_client_opts *base, uin
     int64_t t0 = s7_now_ms();
     s7_client *c = s7_client_new(&o);
     if (!c) {
+        if (fd >= 0)
+            close(fd);
         a->result = S7_ERR_NOMEM;
         return a->result;
     }
-    int rc = s7_client_connect(c, host, port);
+    int rc = fd >= 0 ? s7_client_connect_fd(c, fd) : s7_client_connect(c, host, port);
     a->ms = (int)(s7_now_ms() - t0);
     a->setup_ok = rc == 0;
     a->pdu = rc == 0 ? s7_client_pdu(c) : 0;

@@ -344,6 +344,16 @@ typedef struct s7_discover_result {
  * nothing was tried (S7_ERR_RESOLVE also for an ambiguous numeric host, s7_host_check). */
 S7_API int s7_discover(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r);
 
+/* s7_discover whose first TCP connection is the doctor's network step (s7_doctor's tcp
+ * check): one SYN, with the probes that tell a firewall from a host that is off alongside
+ * it (docs/doctor.md "Network verdicts"); its socket carries the first attempt.  When that
+ * SYN fails, nothing else is tried: r->tcp says how, and *net is the doctor's report of it
+ * (verdict, the tcp check's cause and fix, s7_diag_report_team, the probes); free it with
+ * s7_diag_report_free in every case (zeroed when the host did not resolve).  Returns as
+ * s7_discover, or S7_ERR_NOMEM. */
+S7_API int s7_discover_net(const char *host, uint16_t port, int timeout_ms, s7_discover_result *r,
+                           s7_diag_report *net);
+
 /* The result as one JSON object (docs/doctor.md): tcp, tries, best, identity.  Returns a
  * malloc'ed string (free()), NULL on out of memory. */
 S7_API char *s7_discover_json(const s7_discover_result *r);

@@ -147,7 +147,8 @@ fi
 port=$(free_port) || die "no free port"
 disc "127.0.0.1:$port"
 check_eq "$RC" 3 "closed port: exit 3"
-check_contains "$OUT" "refused (TCP reset)" "closed port: explained"
+check_contains "$OUT" "port_closed (TCP port refused (RST): nothing listens there)" "closed port: explained (the doctor's verdict)"
+check_contains "$OUT" "who acts: PLC owner" "closed port: who acts"
 check_eq "$(jq 'd["tcp"]')" refused "closed port: tcp refused (json)"
 
 # ---------------------------------------------------------------- usage

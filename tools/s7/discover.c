@@ -58,7 +58,8 @@ int cmd_discover(cli *c)
                                "s7 discover tries every rack/slot, type and TSAP pair itself: "
                                "leave out --rack, --slot, --type and --tsap");
     }
-    int n = s7_discover(c->host, c->port, c->copts.connect_timeout_ms, &r);
+    s7_diag_report rep;
+    int n = s7_discover_net(c->host, c->port, c->copts.connect_timeout_ms, &r, &rep);
     if (n < 0) {
         fprintf(stderr, "error: discover could not run: %s\n", s7_strerror(n));
         return CLI_FAIL;
@@ -67,34 +68,26 @@ int cmd_discover(cli *c)
         char *j = s7_discover_json(&r);
         if (!j) {
             fprintf(stderr, "error: out of memory\n");
+            s7_diag_report_free(&rep);
             return CLI_FAIL;
         }
         printf("%s\n", j);
         free(j);
     }
-    if (r.tcp == S7_ERR_CONNECT_TIMEOUT || r.tcp == S7_ERR_UNREACH) {
-        /* who acts on an unanswered or refused SYN is the doctor's call (a host that is off
-         * is not a firewall's fault): its network step, with its probes, decides */
-        s7_doctor_opts o;
-        s7_diag_report rep;
-        s7_doctor_opts_init(&o);
-        o.host = c->host;
-        o.port = c->port;
-        o.client.connect_timeout_ms = c->copts.connect_timeout_ms;
-        o.no_alternatives = 1;
-        const s7_diag_check *f = NULL;
-        if (s7_doctor(&o, &rep) >= 0 && (f = s7_diag_report_failed(&rep)) != NULL &&
-            strcmp(f->id, "tcp") == 0) {
-            fprintf(stderr,
-                    "error: no TCP connection to %s port %u, so no TSAP could be tried: %s (%s)\n"
-                    "  cause: %s\n  fix: %s\n  who acts: %s\n",
-                    c->host, c->port, s7_diag_verdict_name(rep.verdict),
-                    s7_diag_verdict_text(rep.verdict), f->cause, f->fix, s7_diag_report_team(&rep));
-            s7_diag_report_free(&rep);
-            return CLI_NOCONN;
-        }
+    /* who acts on an unanswered or refused SYN is the doctor's call (a host that is off is
+     * not a firewall's fault, nor a firewall's reset the PLC's): the first connection was its
+     * network step, with its probes alongside the one SYN */
+    const s7_diag_check *f = r.tcp ? s7_diag_report_failed(&rep) : NULL;
+    if (f && strcmp(f->id, "tcp") == 0) {
+        fprintf(stderr,
+                "error: no TCP connection to %s port %u, so no TSAP could be tried: %s (%s)\n"
+                "  cause: %s\n  fix: %s\n  who acts: %s\n",
+                c->host, c->port, s7_diag_verdict_name(rep.verdict),
+                s7_diag_verdict_text(rep.verdict), f->cause, f->fix, s7_diag_report_team(&rep));
         s7_diag_report_free(&rep);
+        return CLI_NOCONN;
     }
+    s7_diag_report_free(&rep);
     if (r.tcp) {
         cli_why w;
         cli_why_err(c, NULL, r.tcp, "connection", &w);
