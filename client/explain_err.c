@@ -63,15 +63,17 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                  host, host);
         return 1;
     case S7_ERR_REFUSED:
-        s7__errf(
-            cause, cause_cap,
-            "port %u is closed on %s: the host is up but nothing listens on that port; wrong IP "
-            "address, or the address is not the one of the CPU's (or CP's) Ethernet interface",
-            port, host);
+        s7__errf(cause, cause_cap,
+                 "port %u was refused by %s: nothing listens on that port there (wrong IP "
+                 "address, or the address is not the one of the CPU's or CP's Ethernet "
+                 "interface), or a firewall on the path rejects the port (its TCP reset or ICMP "
+                 "port unreachable looks the same from here)",
+                 port, host);
         s7__errf(fix, fix_cap,
-                 "check the PLC's IP address in its hardware configuration and that this address "
-                 "belongs "
-                 "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102");
+                 "s7 doctor %s tells which and names who acts; where nothing listens, check the "
+                 "PLC's IP address in its hardware configuration and that this address belongs "
+                 "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102",
+                 host);
         return 1;
     case S7_ERR_CONNECT_TIMEOUT:
         if (ctx->sys_errno == EPERM || ctx->sys_errno == EACCES)

@@ -130,7 +130,8 @@ port=$(free_port)
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0
 check_eq "$RC" 3 "closed port: exit 3"
 check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset)" "closed port: what"
-check_contains "$OUT" "cause: port $port is closed on 127.0.0.1: the host is up but nothing listens on that port; wrong IP address, or the address is not the one of the CPU's (or CP's) Ethernet interface" "closed port: cause (the library's wording, as the doctor's)"
+check_contains "$OUT" "cause: port $port was refused by 127.0.0.1: nothing listens on that port there (wrong IP address, or the address is not the one of the CPU's or CP's Ethernet interface), or a firewall on the path rejects the port" "closed port: cause (a firewall's reject looks the same: both named)"
+check_contains "$OUT" "fix: s7 doctor 127.0.0.1 tells which and names who acts" "closed port: the doctor tells which"
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0 --json
 check_contains "$OUT" '{"error": {"name": "refused", "code": null, "message": "connection to 127.0.0.1 port' "closed port --json: the error object"
 run "$S7_BIN" info "[::1]:$port"
