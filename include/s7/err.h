@@ -29,7 +29,8 @@ extern "C" {
     X(PDUREF, -9, 1, "reply matches no job in flight (PDU reference mismatch)")            \
     X(RESOLVE, -10, 1, "host name could not be resolved")                                  \
     X(UNREACH, -11, 1, "no route to host")                                                 \
-    X(REFUSED, -12, 1, "connection refused (TCP RST): nothing listens on that port")       \
+    X(REFUSED, -12, 1,                                                                     \
+      "connection refused: nothing listens on that port, or a firewall rejects it")        \
     X(CONNECT_TIMEOUT, -13, 1, "TCP connect timed out: port filtered or host down")        \
     X(CR_REJECTED, -14, 1, "peer closed the connection after the COTP connection request") \
     X(NEGOTIATION, -15, 1, "S7 setup communication failed")                                \

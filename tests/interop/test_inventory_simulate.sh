@@ -339,7 +339,7 @@ for ((i = 0; i < 40; i++)); do
     sleep 0.1
 done
 check_match "$(grep "hmi-filler #1 .*partner_down: connect:" "$LOG" | head -1)" \
-    "ERROR 1/1 partner_down: connect: connection refused \(TCP RST\): nothing listens on that port$" \
+    "ERROR 1/1 partner_down: connect: connection refused: nothing listens on that port, or a firewall rejects it$" \
     "the log: hmi-filler refused while plc-filler's port is closed, in words"
 out="$("$S7_BIN" inventory monitor "$INV" --count 1 --timeout 2s 2>&1)" || true
 check_match "$out" "line-filler +fail +port_closed" "monitor: line-filler port_closed (RST)"
