@@ -317,7 +317,7 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
             td(o, p->partners[c->passive].name);
             td(o, s7_plant_dir_name(x->dir));
             td(o, s7__report_ranges_text(x, buf, sizeof buf));
-            fprintf(o, "<td>%u</td>", s7__report_ex_bytes(x));
+            fprintf(o, "<td>%zu</td>", s7__report_ex_bytes(x));
             td(o, s7_plant_cycle_text(x->cycle_ms, buf2, sizeof buf2));
             td(o, x->description);
             if (k) {

@@ -39,12 +39,12 @@ const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t
     return buf;
 }
 
-/* The bytes an exchange moves. */
-uint32_t s7__report_ex_bytes(const s7_plant_exchange *x)
+/* The bytes an exchange moves: a timer or counter is two bytes (s7_plant_range_bytes). */
+size_t s7__report_ex_bytes(const s7_plant_exchange *x)
 {
-    uint32_t n = 0;
+    size_t n = 0;
     for (size_t i = 0; i < x->nranges; i++)
-        n += x->ranges[i].length;
+        n += s7_plant_range_bytes(&x->ranges[i]);
     return n;
 }
 

@@ -231,6 +231,31 @@ else
     pass "xmllint is not installed: the UTF-8 check above stands for it"
 fi
 
+# ---------------------------------------------------------------- bytes of timers and counters
+# the exchanges table's Bytes column counts what moves on the wire: a timer or a counter is
+# two bytes (docs/inventory.md), a bit address its byte
+INVT="$S7_TEST_TMP/tc.yaml"
+cat >"$INVT" <<'EOF'
+cells: [{name: line, subnet: 10.34.1.0/24}]
+partners:
+  - {name: plc1, address: 10.34.1.10, cell: line, kind: plc, profile: s7-300}
+  - {name: hmi1, address: 10.34.1.20, cell: line, kind: hmi, type: op}
+connections:
+  - name: c1
+    active: hmi1
+    passive: plc1
+    exchanges:
+      - {get: [DB10.DBB0..DBB63, T0..T15, C0..C7], cycle: 500}
+      - {get: Z0..Z3, cycle: 2s}
+      - {put: [DB11.DBW4, DB11.DBX2.0], cycle: event}
+EOF
+OUTT="$S7_TEST_TMP/report-tc"
+check_ok "report of timers and counters" "$S7_BIN" inventory report "$INVT" -o "$OUTT"
+H="$(cat "$OUTT/index.html")"
+check_contains "$H" "<td>DB10.DBB0..DBB63, T0..T15, C0..C7</td><td>112</td>" "html: 64 bytes, 16 timers and 8 counters are 112 bytes"
+check_contains "$H" "<td>C0..C3</td><td>8</td>" "html: 4 counters are 8 bytes"
+check_contains "$H" "<td>DB11.DBB4..DBB5, DB11.DBB2</td><td>3</td>" "html: a word and a bit are 3 bytes"
+
 # ---------------------------------------------------------------- the example, and errors
 OUTE="$S7_TEST_TMP/report-example"
 check_ok "report of docs/inventory-example.yaml" "$S7_BIN" inventory report "$S7_SOURCE/docs/inventory-example.yaml" -o "$OUTE"
