@@ -415,9 +415,30 @@ static int is_free(const layout *L, const rect *r, const cpath *bzs, size_t nbz,
     for (size_t j = 0; j < nbz; j++) {
         if (j == self)
             continue;
+        /* a segment lies inside the box of its four control points: only the points of a
+         * segment whose box meets r need computing (the same points as without the test) */
+        int near[MAXSEG], any = 0;
+        for (size_t s = 0; s < bzs[j].nseg; s++) {
+            const double *b = bzs[j].seg[s];
+            double x0 = b[0], x1 = b[0], y0 = b[1], y1 = b[1];
+            for (int q = 2; q < 8; q += 2) {
+                x0 = b[q] < x0 ? b[q] : x0;
+                x1 = b[q] > x1 ? b[q] : x1;
+                y0 = b[q + 1] < y0 ? b[q + 1] : y0;
+                y1 = b[q + 1] > y1 ? b[q + 1] : y1;
+            }
+            near[s] =
+                x1 > r->x - 2 && x0 < r->x + r->w + 2 && y1 > r->y - 2 && y0 < r->y + r->h + 2;
+            any |= near[s];
+        }
+        if (!any)
+            continue;
         for (int k = 0; k <= 40 * (int)bzs[j].nseg; k++) {
-            double x, y;
-            path_at(&bzs[j], k / (40.0 * (double)bzs[j].nseg), &x, &y);
+            double t = k / (40.0 * (double)bzs[j].nseg), x, y;
+            size_t s = (size_t)(t * (double)bzs[j].nseg); /* path_at's segment of t */
+            if (!near[s < bzs[j].nseg ? s : bzs[j].nseg - 1])
+                continue;
+            path_at(&bzs[j], t, &x, &y);
             if (x > r->x - 2 && x < r->x + r->w + 2 && y > r->y - 2 && y < r->y + r->h + 2)
                 return 0;
         }

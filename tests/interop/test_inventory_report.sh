@@ -256,6 +256,31 @@ check_contains "$H" "<td>DB10.DBB0..DBB63, T0..T15, C0..C7</td><td>112</td>" "ht
 check_contains "$H" "<td>C0..C3</td><td>8</td>" "html: 4 counters are 8 bytes"
 check_contains "$H" "<td>DB11.DBB4..DBB5, DB11.DBB2</td><td>3</td>" "html: a word and a bit are 3 bytes"
 
+# ---------------------------------------------------------------- a plant of 150 partners
+# 150 partners in 8 cells and 300 connections, most of them over lanes between far columns:
+# each label is placed against every arrow.  The report takes 0.2 s of CPU (7.5 s when every
+# label position computed every point of every arrow, and the layout runs twice: for the
+# SVG and for the HTML's size of it); bounded here at 3 s of CPU time (bash's time, %U)
+INVB="$S7_TEST_TMP/big.yaml"
+python3 - "$INVB" <<'EOF'
+import sys
+L = ["plant: 150 partners", "cells:"]
+L += ["  - {name: c%d, subnet: 10.34.%d.0/24}" % (c, c) for c in range(8)]
+L.append("partners:")
+for i in range(150):
+    kind = "hmi" if i % 5 == 0 else "plc"
+    L.append("  - {name: p%d, address: 10.34.%d.%d, cell: c%d, kind: %s}" % (i, i % 8, 10 + i // 8, i % 8, kind))
+L.append("connections:")
+for i in range(300):
+    L.append("  - {name: k%d, active: p%d, passive: p%d, exchanges: [{get: [DB%d.DBB0..DBB63, MB0..MB3], cycle: 500}, {put: DB%d.DBW4, cycle: 1s}]}" % (i, i % 150, (i * 7 + 3) % 150, i + 1, i + 1))
+open(sys.argv[1], "w").write("\n".join(L) + "\n")
+EOF
+RC=0
+CPU="$( (TIMEFORMAT=%U; time timeout 60 "$S7_BIN" inventory report "$INVB" -o "$S7_TEST_TMP/report-big" >/dev/null 2>&1) 2>&1)" || RC=$?
+check_eq "$RC" 0 "report of 150 partners and 300 connections"
+check_ok "150 partners: the report within 3 s of CPU time (took $CPU s)" python3 -c 'import sys; sys.exit(float(sys.argv[1]) >= 3)' "$CPU"
+check_ok "150 partners: cells.svg parses as XML" python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$S7_TEST_TMP/report-big/cells.svg"
+
 # ---------------------------------------------------------------- the example, and errors
 OUTE="$S7_TEST_TMP/report-example"
 check_ok "report of docs/inventory-example.yaml" "$S7_BIN" inventory report "$S7_SOURCE/docs/inventory-example.yaml" -o "$OUTE"
