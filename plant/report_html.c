@@ -217,10 +217,7 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
             if (p->partners[i].cell == c)
                 l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s", l ? ", " : "",
                                       p->partners[i].name);
-        buf2[0] = 0;
-        if (cl->has_subnet)
-            snprintf(buf2, sizeof buf2, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
-                     (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
+        s7__report_subnet_text(cl, buf2, sizeof buf2);
         fputs("<tr>", o);
         td(o, cl->name);
         td(o, buf2);
@@ -261,12 +258,12 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         fputs("<tr>", o);
         td(o, c->name);
-        char aa[160], pa[160];
+        char aa[160], pa[200];
         s7_plant_partner_addr_text(a, aa, sizeof aa);
-        s7_plant_partner_addr_text(pp, pa, sizeof pa);
+        s7__report_addr_port_text(pp, pa, sizeof pa);
         snprintf(buf, sizeof buf, "%s (%s)", a->name, aa);
         td(o, buf);
-        snprintf(buf, sizeof buf, "%s (%s:%u)", pp->name, pa, pp->port);
+        snprintf(buf, sizeof buf, "%s (%s)", pp->name, pa);
         td(o, buf);
         td(o, s7_plant_type_name(c->type));
         td(o, s7__report_tsap_or_rs(c, buf, sizeof buf));

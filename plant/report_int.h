@@ -18,6 +18,10 @@ const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t
 size_t s7__report_ex_bytes(const s7_plant_exchange *x);
 /* "10.0.0.1", "scada1 (10.0.0.5)", with ":1102" for a partner on another port than 102. */
 const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t cap);
+/* A cell's subnets, IPv4 and IPv6: "10.10.1.0/24, fd00:10:1::/64"; "" without one. */
+const char *s7__report_subnet_text(const s7_plant_cell *cl, char *buf, size_t cap);
+/* "10.0.0.1:102", "[fd00::5]:102", "plc1.local (10.0.0.1):102": the port always. */
+const char *s7__report_addr_port_text(const s7_plant_partner *pt, char *buf, size_t cap);
 /* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
 const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap);
 

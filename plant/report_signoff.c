@@ -201,9 +201,10 @@ void s7__report_signoff(const s7_plant *p, const s7_plant_check_report *chk,
         s7_plant_partner_addr_text(a, aa, sizeof aa);
         s7_plant_partner_addr_text(pp, pa, sizeof pa);
         if (!cc) {
+            char pap[200];
             snprintf(t, sizeof t,
-                     "%s (%s %s -> %s %s:%u) was not checked live: nothing here proves it.",
-                     c->name, a->name, aa, pp->name, pa, pp->port);
+                     "%s (%s %s -> %s %s) was not checked live: nothing here proves it.", c->name,
+                     a->name, aa, pp->name, s7__report_addr_port_text(pp, pap, sizeof pap));
             fn(ctx, S7__SO_OPEN, t);
             continue;
         }

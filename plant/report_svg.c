@@ -171,10 +171,8 @@ static void partner_lines(const s7_plant *p, const s7_plant_partner *pt, char *a
 /* The second line of a cell's head: subnet and (the start of) its description. */
 static void cell_sub(const s7_plant_cell *cl, char *buf, size_t cap)
 {
-    char net[40] = "";
-    if (cl->has_subnet)
-        snprintf(net, sizeof net, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
-                 (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
+    char net[120];
+    s7__report_subnet_text(cl, net, sizeof net);
     if (cl->description) {
         /* 30 characters, never a UTF-8 sequence cut in two */
         size_t n = s7__utf8_prefix(cl->description, 30);

@@ -63,6 +63,35 @@ const char *s7__report_addr_text(const s7_plant_partner *pt, char *buf, size_t c
     return buf;
 }
 
+/* A cell's subnets: "10.10.1.0/24", "fd00:10:1::/64", "10.10.1.0/24, fd00:10:1::/64" or "". */
+const char *s7__report_subnet_text(const s7_plant_cell *cl, char *buf, size_t cap)
+{
+    char v6[64] = "";
+    if (cl->has_subnet6)
+        s7_plant_ipv6_text(cl->net6, v6, sizeof v6);
+    if (cl->has_subnet && cl->has_subnet6)
+        snprintf(buf, cap, "%u.%u.%u.%u/%d, %s/%d", cl->net >> 24, (cl->net >> 16) & 255,
+                 (cl->net >> 8) & 255, cl->net & 255, cl->prefix, v6, cl->prefix6);
+    else if (cl->has_subnet)
+        snprintf(buf, cap, "%u.%u.%u.%u/%d", cl->net >> 24, (cl->net >> 16) & 255,
+                 (cl->net >> 8) & 255, cl->net & 255, cl->prefix);
+    else if (cl->has_subnet6)
+        snprintf(buf, cap, "%s/%d", v6, cl->prefix6);
+    else if (cap)
+        buf[0] = 0;
+    return buf;
+}
+
+/* The partner's address and port, the port always: "10.0.0.1:102", "[fd00::5]:102" (an IPv6
+ * address in brackets, or its last group would read as the port), "plc1.local (10.0.0.1):102". */
+const char *s7__report_addr_port_text(const s7_plant_partner *pt, char *buf, size_t cap)
+{
+    char a[160];
+    s7_plant_partner_addr_text(pt, a, sizeof a);
+    snprintf(buf, cap, !pt->host && strchr(a, ':') ? "[%s]:%u" : "%s:%u", a, pt->port);
+    return buf;
+}
+
 /* A label line of an exchange: "GET DB10.DBB0..DBB63 every 500 ms". */
 const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap)
 {

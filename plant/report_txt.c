@@ -44,11 +44,11 @@ int s7_plant_report_text(const s7_plant *p, const s7_plant_check_report *k,
         const s7_plant_conn *c = &p->conns[i];
         const s7_plant_partner *a = &p->partners[c->active], *pp = &p->partners[c->passive];
         const s7_plant_check_conn *cc = s7__report_result(k, c);
-        char aa[160], pa[160];
+        char aa[160], pa[200];
         s7_plant_partner_addr_text(a, aa, sizeof aa);
-        s7_plant_partner_addr_text(pp, pa, sizeof pa);
-        fprintf(o, "  %-11s %s: %s %s -> %s %s:%u (%s)\n", s7__report_status_word(cc), c->name,
-                a->name, aa, pp->name, pa, pp->port, s7_plant_type_name(c->type));
+        s7__report_addr_port_text(pp, pa, sizeof pa);
+        fprintf(o, "  %-11s %s: %s %s -> %s %s (%s)\n", s7__report_status_word(cc), c->name,
+                a->name, aa, pp->name, pa, s7_plant_type_name(c->type));
         if (!cc)
             continue;
         fprintf(o, "              checked from %s%s%s%s on %s%s%s at %s\n",
@@ -78,7 +78,10 @@ int s7_plant_report_text(const s7_plant *p, const s7_plant_check_report *k,
                     vwhy);
         for (size_t j = 0; j < v->npaths; j++) {
             const s7_plant_fw_path *pa = &v->paths[j];
-            fprintf(o, "  %-4s %s -> %s %s:%u must be %s, observed %s%s%s\n",
+            fprintf(o,
+                    strchr(pa->address, ':')
+                        ? "  %-4s %s -> %s [%s]:%u must be %s, observed %s%s%s\n"
+                        : "  %-4s %s -> %s %s:%u must be %s, observed %s%s%s\n",
                     s7_plant_status_name(pa->status), pa->from, pa->to, pa->address, pa->port,
                     pa->expect_open ? "open" : "dropped",
                     pa->observed[0] ? pa->observed

@@ -256,6 +256,34 @@ check_contains "$H" "<td>DB10.DBB0..DBB63, T0..T15, C0..C7</td><td>112</td>" "ht
 check_contains "$H" "<td>C0..C3</td><td>8</td>" "html: 4 counters are 8 bytes"
 check_contains "$H" "<td>DB11.DBB4..DBB5, DB11.DBB2</td><td>3</td>" "html: a word and a bit are 3 bytes"
 
+# ---------------------------------------------------------------- IPv6 cells and addresses
+# a cell's IPv6 subnet is shown (the Cells table, the diagram's cell head), and an IPv6
+# address with its port is written [ADDRESS]:PORT: fd00:10:2::10:102 would read as another
+# address
+INV6="$S7_TEST_TMP/v6.yaml"
+cat >"$INV6" <<'EOF'
+cells:
+  - {name: a, subnet: "fd00:10:1::/64"}
+  - {name: b, subnets: [10.34.1.0/24, "fd00:10:2::/64"]}
+partners:
+  - {name: h1, address: "fd00:10:1::20", cell: a, kind: hmi, type: op}
+  - {name: plc1, address: "fd00:10:2::10", cell: b, kind: plc, profile: s7-1500}
+connections:
+  - {name: c1, active: h1, passive: plc1, exchanges: [{get: DB1.DBB0..DBB9}]}
+EOF
+OUT6="$S7_TEST_TMP/report-v6"
+check_ok "report of an IPv6 plant" "$S7_BIN" inventory report "$INV6" -o "$OUT6"
+H="$(cat "$OUT6/index.html")"
+check_contains "$H" "<tr><td>a</td><td>fd00:10:1::/64</td>" "html: an IPv6-only cell's subnet"
+check_contains "$H" "<tr><td>b</td><td>10.34.1.0/24, fd00:10:2::/64</td>" "html: a cell's IPv4 and IPv6 subnets"
+check_contains "$H" "<td>plc1 ([fd00:10:2::10]:102)</td>" "html: the passive partner's IPv6 address and port"
+check_contains "$H" "c1 (h1 fd00:10:1::20 -&gt; plc1 [fd00:10:2::10]:102) was not checked live" "html sign-off: [IPv6]:port"
+check_contains "$(cat "$OUT6/report.txt")" "not checked c1: h1 fd00:10:1::20 -> plc1 [fd00:10:2::10]:102 (op)" "report.txt: [IPv6]:port"
+check_contains "$(cat "$OUT6/report.md")" "c1 (h1 fd00:10:1::20 -> plc1 [fd00:10:2::10]:102) was not checked live" "report.md sign-off: [IPv6]:port"
+S="$(cat "$OUT6/cells.svg")"
+check_contains "$S" ">fd00:10:1::/64</text>" "svg: an IPv6-only cell's subnet in its head"
+check_contains "$S" ">10.34.1.0/24, fd00:10:2::/64</text>" "svg: both subnets in the cell's head"
+
 # ---------------------------------------------------------------- a plant of 150 partners
 # 150 partners in 8 cells and 300 connections, most of them over lanes between far columns:
 # each label is placed against every arrow.  The report takes 0.2 s of CPU (7.5 s when every

@@ -530,6 +530,49 @@ static void test_verify_mismatch(void)
     s7_plant_free(p);
 }
 
+/* IPv6: a cell's IPv6 subnet is shown, an address with its port is [ADDRESS]:PORT (in the
+ * connections, the sign-off and a verification's rows), an IPv4 one ADDRESS:PORT. */
+static void test_ipv6(void)
+{
+    s7_plant *p = s7_plant_new();
+    char err[256];
+    s7_plant_set_file(p, "v6.yaml");
+    s7_plant_cell *c = s7_plant_add_cell(p, "a");
+    const uint8_t net6[16] = {0xfd, 0, 0, 0x10, 0, 1};
+    s7_plant_cell_set_subnet6(c, net6, 64);
+    s7_plant_partner *pt = s7_plant_add_partner(p, "plc1");
+    s7_plant_partner_set_address(pt, "fd00:10:1::10");
+    s7_plant_partner_set_cell(pt, "a");
+    pt = s7_plant_add_partner(p, "hmi1");
+    s7_plant_partner_set_address(pt, "fd00:10:1::20");
+    s7_plant_partner_set_cell(pt, "a");
+    s7_plant_conn *cn = s7_plant_add_conn(p, "hmi1-plc1", "hmi1", "plc1");
+    s7_plant_exchange *e = s7_plant_conn_add_exchange(cn, S7_PLANT_GET, 500);
+    s7_plant_exchange_add_range(e, S7_AREA_DB, 10, 0, 64);
+    CHECK_INT(s7_plant_validate(p, err, sizeof err), 0);
+    s7_plant_fw_verify *v = s7_plant_fw_verify_new(2);
+    v->paths[0] =
+        (s7_plant_fw_path){"hmi1", "plc1", "fd00:10:1::10", 102, 1, 1, S7_PLANT_PASS, "open", ""};
+    v->paths[1] =
+        (s7_plant_fw_path){"hmi1", "plc9", "10.10.1.99", 102, 0, 0, S7_PLANT_PASS, "dropped", ""};
+    char *t = render_v(s7_plant_report_text, p, NULL, v);
+    CHECK(has(t, "not checked hmi1-plc1: hmi1 fd00:10:1::20 -> plc1 [fd00:10:1::10]:102 (pg)"));
+    CHECK(has(t, "hmi1 -> plc1 [fd00:10:1::10]:102 must be open"));
+    CHECK(has(t, "hmi1 -> plc9 10.10.1.99:102 must be dropped"));
+    CHECK(!has(t, "fd00:10:1::10:102"));
+    free(t);
+    t = render(s7_plant_report_html, p, NULL);
+    CHECK(has(t, "<tr><td>a</td><td>fd00:10:1::/64</td>"));
+    CHECK(has(t, "<td>plc1 ([fd00:10:1::10]:102)</td>"));
+    CHECK(has(t, "(hmi1 fd00:10:1::20 -&gt; plc1 [fd00:10:1::10]:102) was not checked live"));
+    free(t);
+    t = render(s7_plant_report_svg, p, NULL);
+    CHECK(has(t, ">fd00:10:1::/64</text>"));
+    free(t);
+    s7_plant_fw_verify_free(v);
+    s7_plant_free(p);
+}
+
 int main(void)
 {
     test_html();
@@ -541,5 +584,6 @@ int main(void)
     test_foreign();
     test_put_unwritten();
     test_verify_mismatch();
+    test_ipv6();
     return t_done();
 }
