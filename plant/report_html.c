@@ -211,17 +211,19 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
           o);
     for (size_t c = 0; c < p->ncells; c++) {
         const s7_plant_cell *cl = &p->cells[c];
-        size_t l = 0;
-        buf[0] = 0;
-        for (size_t i = 0; i < p->npartners && l < sizeof buf; i++)
-            if (p->partners[i].cell == c)
-                l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s", l ? ", " : "",
-                                      p->partners[i].name);
         s7__report_subnet_text(cl, buf2, sizeof buf2);
         fputs("<tr>", o);
         td(o, cl->name);
         td(o, buf2);
-        td(o, buf);
+        /* every partner of the cell, however many (written, not gathered in a buffer) */
+        fputs("<td>", o);
+        for (size_t i = 0, n = 0; i < p->npartners; i++)
+            if (p->partners[i].cell == c) {
+                if (n++)
+                    fputs(", ", o);
+                h(o, p->partners[i].name);
+            }
+        fputs("</td>", o);
         td(o, cl->description);
         fputs("</tr>\n", o);
     }
@@ -313,7 +315,9 @@ int s7_plant_report_html(const s7_plant *p, const s7_plant_check_report *k,
             td(o, p->partners[c->active].name);
             td(o, p->partners[c->passive].name);
             td(o, s7_plant_dir_name(x->dir));
-            td(o, s7__report_ranges_text(x, buf, sizeof buf));
+            fputs("<td>", o);
+            s7__report_ranges_put(o, x);
+            fputs("</td>", o);
             fprintf(o, "<td>%zu</td>", s7__report_ex_bytes(x));
             td(o, s7_plant_cycle_text(x->cycle_ms, buf2, sizeof buf2));
             td(o, x->description);

@@ -14,6 +14,8 @@ const char *s7__plant_title(const s7_plant *p);
 const char *s7__report_generator(const s7_plant_report_opts *o);
 const char *s7__report_tsap_or_rs(const s7_plant_conn *c, char *buf, size_t cap);
 const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t cap);
+/* Every range of x, ", "-separated, written to o: however many there are. */
+void s7__report_ranges_put(FILE *o, const s7_plant_exchange *x);
 /* The bytes an exchange moves on the wire: a timer or counter counts two. */
 size_t s7__report_ex_bytes(const s7_plant_exchange *x);
 /* "10.0.0.1", "scada1 (10.0.0.5)", with ":1102" for a partner on another port than 102. */

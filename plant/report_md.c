@@ -117,7 +117,7 @@ int s7_plant_report_md(const s7_plant *p, const s7_plant_check_report *k,
                     s7_plant_type_name(c->type));
             md(o, s7__report_tsap_or_rs(c, buf2, sizeof buf2));
             fprintf(o, " | %s | ", s7_plant_dir_name(x->dir));
-            md(o, s7__report_ranges_text(x, buf, sizeof buf));
+            s7__report_ranges_put(o, x);
             fprintf(o, " | %s | ", s7_plant_cycle_text(x->cycle_ms, buf2, sizeof buf2));
             md(o, x->description ? x->description : c->description);
             if (k) {

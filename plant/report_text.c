@@ -39,6 +39,40 @@ const char *s7__report_ranges_text(const s7_plant_exchange *x, char *buf, size_t
     return buf;
 }
 
+/* Every range of x, ", "-separated, written to o (a range's text needs no escaping in HTML
+ * or Markdown: letters, digits, '.', '%', ':' and brackets). */
+void s7__report_ranges_put(FILE *o, const s7_plant_exchange *x)
+{
+    char r[64];
+    for (size_t i = 0; i < x->nranges; i++) {
+        if (i)
+            fputs(", ", o);
+        fputs(s7_plant_range_text(&x->ranges[i], r, sizeof r), o);
+    }
+}
+
+/* The ranges of x, ", "-separated, as many whole ones as fit cap with room for " and N more
+ * ranges" after them (a range cut in two would read as another address: DB112.DBB10). */
+static const char *ranges_cut(const s7_plant_exchange *x, char *buf, size_t cap)
+{
+    size_t l = 0;
+    char r[64], more[48];
+    buf[0] = 0;
+    for (size_t i = 0; i < x->nranges; i++) {
+        s7_plant_range_text(&x->ranges[i], r, sizeof r);
+        size_t need = (i ? 2 : 0) + strlen(r);
+        int n = snprintf(more, sizeof more, " and %zu more ranges", x->nranges - i - 1);
+        if (l + need + (i + 1 < x->nranges ? (size_t)n : 0) >= cap) {
+            snprintf(more, sizeof more, "%s%zu more ranges", i ? " and " : "", x->nranges - i);
+            if (l + strlen(more) < cap)
+                memcpy(buf + l, more, strlen(more) + 1);
+            break;
+        }
+        l += (size_t)snprintf(buf + l, cap - l, "%s%s", i ? ", " : "", r);
+    }
+    return buf;
+}
+
 /* The bytes an exchange moves: a timer or counter is two bytes (s7_plant_range_bytes). */
 size_t s7__report_ex_bytes(const s7_plant_exchange *x)
 {
@@ -97,11 +131,9 @@ const char *s7__report_ex_line(const s7_plant_exchange *x, char *buf, size_t cap
 {
     char r[300], cyc[32];
     if (x->cycle_ms > 0)
-        snprintf(buf, cap, "%s %s every %s", s7_plant_dir_name(x->dir),
-                 s7__report_ranges_text(x, r, sizeof r),
+        snprintf(buf, cap, "%s %s every %s", s7_plant_dir_name(x->dir), ranges_cut(x, r, sizeof r),
                  s7_plant_cycle_text(x->cycle_ms, cyc, sizeof cyc));
     else
-        snprintf(buf, cap, "%s %s on event", s7_plant_dir_name(x->dir),
-                 s7__report_ranges_text(x, r, sizeof r));
+        snprintf(buf, cap, "%s %s on event", s7_plant_dir_name(x->dir), ranges_cut(x, r, sizeof r));
     return buf;
 }

@@ -284,6 +284,56 @@ S="$(cat "$OUT6/cells.svg")"
 check_contains "$S" ">fd00:10:1::/64</text>" "svg: an IPv6-only cell's subnet in its head"
 check_contains "$S" ">10.34.1.0/24, fd00:10:2::/64</text>" "svg: both subnets in the cell's head"
 
+# ---------------------------------------------------------------- a cell of many partners
+# the Cells table lists every partner of a cell: 20 names of 40 characters (840 bytes) are
+# more than the 600-byte buffer the list was once gathered in
+INVM="$S7_TEST_TMP/many.yaml"
+{
+    echo "cells: [{name: a, subnet: 10.34.1.0/24}]"
+    echo "partners:"
+    for i in $(seq 10 29); do
+        echo "  - {name: partner-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx, address: 10.34.1.$i, cell: a, kind: plc}"
+    done
+} >"$INVM"
+OUTM="$S7_TEST_TMP/report-many"
+check_ok "report of a cell of 20 partners with 40-character names" "$S7_BIN" inventory report "$INVM" -o "$OUTM"
+ROW="$(grep -o '<tr><td>a</td>.*</tr>' "$OUTM/index.html")"
+check_eq "$(printf '%s' "$ROW" | grep -o 'partner-[0-9]*-x*' | wc -l)" 20 "html: the Cells table lists all 20 partners of the cell"
+check_contains "$ROW" "partner-29-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx</td>" "html: the cell's last partner whole"
+
+# ---------------------------------------------------------------- an exchange of 40 ranges
+# the tables list every range (they were cut after about 600 bytes, in the middle of one);
+# the diagram's label shows whole ranges and how many more there are: a range cut in two
+# reads as another address (DB112.DBB10)
+INVR="$S7_TEST_TMP/ranges.yaml"
+{
+    echo "cells: [{name: a, subnet: 10.34.1.0/24}]"
+    echo "partners:"
+    echo "  - {name: plc1, address: 10.34.1.10, cell: a, kind: plc}"
+    echo "  - {name: hmi1, address: 10.34.1.20, cell: a, kind: hmi}"
+    echo "connections:"
+    printf '  - {name: c1, active: hmi1, passive: plc1, exchanges: [{get: ['
+    for i in $(seq 100 139); do printf '%sDB%s.DBB1000..DBB1063' "$([ "$i" = 100 ] || echo ', ')" "$i"; done
+    echo ']}]}'
+} >"$INVR"
+OUTR="$S7_TEST_TMP/report-ranges"
+check_ok "report of an exchange of 40 ranges" "$S7_BIN" inventory report "$INVR" -o "$OUTR"
+check_contains "$(cat "$OUTR/index.html")" "DB138.DBB1000..DBB1063, DB139.DBB1000..DBB1063</td><td>2560</td>" "html: all 40 ranges (2560 bytes)"
+check_contains "$(cat "$OUTR/report.md")" "DB138.DBB1000..DBB1063, DB139.DBB1000..DBB1063 |" "report.md: all 40 ranges"
+L="$(python3 - "$OUTR/cells.svg" <<'EOF'
+import re, sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+line = [t.text for t in root.iter("{http://www.w3.org/2000/svg}tspan") if (t.text or "").startswith("GET")][0]
+m = re.fullmatch(r"GET (.*) and (\d+) more ranges on event", line)
+shown = m.group(1).split(", ") if m else []
+whole = all(re.fullmatch(r"DB1\d\d\.DBB1000\.\.DBB1063", r) for r in shown)
+print("shown", len(shown), "more", m.group(2) if m else "-", "whole" if m and whole else "CUT")
+EOF
+)"
+check_contains "$L" "whole" "svg: the label shows whole ranges only ($L)"
+check_ok "svg: the label's ranges and 'N more' add up to 40 ($L)" python3 -c 'import sys; f = sys.argv[1].split(); sys.exit(int(f[1]) + int(f[3]) != 40)' "$L"
+
 # ---------------------------------------------------------------- a plant of 150 partners
 # 150 partners in 8 cells and 300 connections, most of them over lanes between far columns:
 # each label is placed against every arrow.  The report takes 0.2 s of CPU (7.5 s when every
