@@ -93,14 +93,20 @@ static int occupy(layout *L, rect r)
     return 0;
 }
 
-/* The text lines of a connection's label; returns the count (lines in buf[i]). */
-static size_t label_lines(const s7_plant_conn *c, char (*buf)[400], size_t cap)
+/* The text lines of a connection's label; returns the count (lines in buf[i]): the name, a
+ * line per exchange; when they do not all fit cap, the last line says how many more there
+ * are (line i > 0 is exchange i - 1 while i <= shown_ex). */
+static size_t label_lines(const s7_plant_conn *c, char (*buf)[400], size_t cap, size_t *shown_ex)
 {
-    size_t n = 0;
-    if (n < cap)
-        snprintf(buf[n++], sizeof buf[0], "%s (%s)", c->name, s7_plant_type_name(c->type));
-    for (size_t e = 0; e < c->nex && n < cap; e++)
+    size_t n = 0, fit = c->nex + 1 <= cap ? c->nex : cap - 2;
+    snprintf(buf[n++], sizeof buf[0], "%s (%s)", c->name, s7_plant_type_name(c->type));
+    for (size_t e = 0; e < fit; e++)
         s7__report_ex_line(&c->ex[e], buf[n++], sizeof buf[0]);
+    if (fit < c->nex)
+        snprintf(buf[n++], sizeof buf[0], "and %zu more exchanges (index.html lists them)",
+                 c->nex - fit);
+    if (shown_ex)
+        *shown_ex = fit;
     return n;
 }
 
@@ -225,7 +231,7 @@ static int layout_build(layout *L, const s7_plant *p, const s7_plant_check_repor
     double widest = 160;
     for (size_t i = 0; i < nc; i++) {
         char lines[66][400];
-        size_t n = label_lines(&p->conns[i], lines, 66);
+        size_t n = label_lines(&p->conns[i], lines, 66, NULL);
         label_head(s7__report_result(k, &p->conns[i]), k != NULL, lines[0], sizeof lines[0]);
         double w = label_width(lines, n);
         if (w > widest)
@@ -667,7 +673,7 @@ static int svg_render(const s7_plant *p, const s7_plant_check_report *k,
             char lines[66][400];
             if ((L.lane[i] >= 0) != (pass == 0))
                 continue;
-            size_t n = label_lines(&p->conns[i], lines, 66);
+            size_t n = label_lines(&p->conns[i], lines, 66, NULL);
             label_head(s7__report_result(k, &p->conns[i]), k != NULL, lines[0], sizeof lines[0]);
             double w = label_width(lines, n), h = (double)n * LINE_H + 8;
             int same = L.col[p->conns[i].active] == L.col[p->conns[i].passive];
@@ -833,7 +839,8 @@ static int svg_render(const s7_plant *p, const s7_plant_check_report *k,
         char lines[66][400];
         const char *cls;
         const char *col = status_colour(cc, k != NULL, &cls);
-        size_t n = label_lines(c, lines, 66);
+        size_t shown;
+        size_t n = label_lines(c, lines, 66, &shown);
         label_head(cc, k != NULL, lines[0], sizeof lines[0]);
         const rect *r = &lab[i];
         fprintf(o, "    <g class=\"label\" data-connection=\"%s\">\n", c->name);
@@ -869,6 +876,7 @@ static int svg_render(const s7_plant *p, const s7_plant_check_report *k,
         fprintf(o, "      <text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">\n", r->x + 6, r->y + 4);
         for (size_t j = 0; j < n; j++) {
             const char *fill = j == 0                             ? (k ? col : "#000000")
+                               : j > shown                        ? "#555555"
                                : c->ex[j - 1].dir == S7_PLANT_PUT ? "#b35900"
                                                                   : "#1f5fa8";
             fprintf(o, "        <tspan x=\"%.1f\" dy=\"%d\" fill=\"%s\"%s>", r->x + 6, LINE_H, fill,

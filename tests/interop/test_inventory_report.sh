@@ -334,6 +334,34 @@ EOF
 check_contains "$L" "whole" "svg: the label shows whole ranges only ($L)"
 check_ok "svg: the label's ranges and 'N more' add up to 40 ($L)" python3 -c 'import sys; f = sys.argv[1].split(); sys.exit(int(f[1]) + int(f[3]) != 40)' "$L"
 
+# ---------------------------------------------------------------- a connection of 70 exchanges
+# a label holds 66 lines: the name, 64 exchanges and "and 6 more exchanges" (the last five
+# were dropped without a word)
+INVX="$S7_TEST_TMP/ex70.yaml"
+{
+    echo "cells: [{name: a, subnet: 10.34.1.0/24}]"
+    echo "partners:"
+    echo "  - {name: plc1, address: 10.34.1.10, cell: a, kind: plc}"
+    echo "  - {name: hmi1, address: 10.34.1.20, cell: a, kind: hmi}"
+    echo "connections:"
+    echo "  - name: c1"
+    echo "    active: hmi1"
+    echo "    passive: plc1"
+    echo "    exchanges:"
+    for i in $(seq 1 70); do echo "      - {get: DB$i.DBB0..DBB3, cycle: 1s}"; done
+} >"$INVX"
+OUTX="$S7_TEST_TMP/report-ex70"
+check_ok "report of a connection of 70 exchanges" "$S7_BIN" inventory report "$INVX" -o "$OUTX"
+L="$(python3 - "$OUTX/cells.svg" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+lines = [t.text for t in root.iter("{http://www.w3.org/2000/svg}tspan")]
+print(sum(1 for l in lines if l.startswith("GET ")), "exchange lines;", lines[-1])
+EOF
+)"
+check_eq "$L" "64 exchange lines; and 6 more exchanges (index.html lists them)" "svg: a label of 70 exchanges says how many it does not show"
+
 # ---------------------------------------------------------------- a plant of 150 partners
 # 150 partners in 8 cells and 300 connections, most of them over lanes between far columns:
 # each label is placed against every arrow.  The report takes 0.2 s of CPU (7.5 s when every
