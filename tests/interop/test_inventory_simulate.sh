@@ -104,6 +104,31 @@ kill "$TCSIM" 2>/dev/null
 wait "$TCSIM" 2>/dev/null
 check_contains "$(cat "$S7_TEST_TMP/tc.log")" "h-b #1 GET T0..T15, C0..C7, MB0..MB3 (500 ms): ok" "the simulation's polling client read them"
 
+# a title with quotes and a backslash: the written inventory stays YAML (the title was
+# written between quotes as it was, and its first quote ended the scalar)
+cat >"$S7_TEST_TMP/quote.yaml" <<'EOF'
+plant: 'Line "3" \ press'
+partners:
+  - {name: plc-q, address: 10.20.2.7, cell: a, kind: plc, profile: s7-1200}
+  - {name: hmi-q, address: 10.20.2.8, cell: a, kind: hmi}
+connections:
+  - {name: h-q, active: hmi-q, passive: plc-q, exchanges: [{get: DB1.DBB0..DBB3, cycle: 1s}]}
+EOF
+QINV="$S7_TEST_TMP/quote-sim.yaml"
+"$S7_BIN" inventory simulate "$S7_TEST_TMP/quote.yaml" --loopback --write-inventory "$QINV" --for 30s >"$S7_TEST_TMP/quote.log" 2>&1 &
+QSIM=$!
+_S7_PIDS+=("$QSIM")
+for ((i = 0; i < 50; i++)); do
+    [ -s "$QINV" ] && break
+    kill -0 "$QSIM" 2>/dev/null || break
+    sleep 0.1
+done
+kill "$QSIM" 2>/dev/null
+wait "$QSIM" 2>/dev/null
+check_ok "the written inventory of a title with quotes is valid" "$S7_BIN" inventory validate "$QINV"
+check_ok "its report" "$S7_BIN" inventory report "$QINV" -o "$S7_TEST_TMP/quote-report"
+check_contains "$(head -1 "$S7_TEST_TMP/quote-report/report.txt")" 'S7 connection inventory: Line "3" \ press (simulated)' "the title reads back whole"
+
 # a partner of several roles keeps them in the written inventory (it wrote the first one
 # only: a gateway that is also a plc lost its plc role, and check said its connection
 # passed while it was in STOP, where the simulation said cpu_stopped)

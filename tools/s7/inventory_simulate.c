@@ -157,6 +157,25 @@ static const char *area_key(uint8_t area)
     }
 }
 
+/* s as the inside of a YAML double-quoted scalar: a quote and a backslash escaped, a newline,
+ * a tab and other control characters as escapes (a title with quotes must not end the
+ * scalar early). */
+static void yaml_dq(FILE *f, const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c == '\n')
+            fputs("\\n", f);
+        else if (*c == '\t')
+            fputs("\\t", f);
+        else if (*c < 0x20 || *c == 0x7f)
+            fprintf(f, "\\x%02x", *c);
+        else
+            fputc(*c, f);
+    }
+}
+
 /* The plant as simulated, in the inventory's YAML (no subnets: loopback addresses are in
  * none; no routers). */
 static int write_inventory(const s7_plant *p, const s7_sim *sim, int loopback, const char *out,
@@ -169,11 +188,10 @@ static int write_inventory(const s7_plant *p, const s7_sim *sim, int loopback, c
         snprintf(err, cap, "--write-inventory %s: %s", out, strerror(errno));
         return -1;
     }
-    fprintf(f,
-            "# %s as simulated by s7 inventory simulate (%s)\nversion: 1\nplant: \"%s "
-            "(simulated)\"\n",
-            p->file ? p->file : "inventory", loopback ? "loopback addresses" : "namespaces",
-            p->title ? p->title : "plant");
+    fprintf(f, "# %s as simulated by s7 inventory simulate (%s)\nversion: 1\nplant: \"",
+            p->file ? p->file : "inventory", loopback ? "loopback addresses" : "namespaces");
+    yaml_dq(f, p->title ? p->title : "plant");
+    fputs(" (simulated)\"\n", f);
     fputs("cells:\n", f);
     for (size_t i = 0; i < p->ncells; i++) {
         fprintf(f, "  - name: %s\n", p->cells[i].name);
