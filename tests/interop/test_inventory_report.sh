@@ -364,9 +364,9 @@ check_eq "$L" "64 exchange lines; and 6 more exchanges (index.html lists them)" 
 
 # ---------------------------------------------------------------- a plant of 150 partners
 # 150 partners in 8 cells and 300 connections, most of them over lanes between far columns:
-# each label is placed against every arrow.  The report takes 0.2 s of CPU (7.5 s when every
-# label position computed every point of every arrow, and the layout runs twice: for the
-# SVG and for the HTML's size of it); bounded here at 3 s of CPU time (bash's time, %U)
+# each label is placed against every arrow (0.2 s of CPU, 7.5 s before label places skipped
+# the arrow segments they cannot meet; speed is not asserted here, the timeout only stops a
+# hang)
 INVB="$S7_TEST_TMP/big.yaml"
 python3 - "$INVB" <<'EOF'
 import sys
@@ -382,9 +382,10 @@ for i in range(300):
 open(sys.argv[1], "w").write("\n".join(L) + "\n")
 EOF
 RC=0
-CPU="$( (TIMEFORMAT=%U; time timeout 60 "$S7_BIN" inventory report "$INVB" -o "$S7_TEST_TMP/report-big" >/dev/null 2>&1) 2>&1)" || RC=$?
+timeout 120 "$S7_BIN" inventory report "$INVB" -o "$S7_TEST_TMP/report-big" >/dev/null 2>&1 || RC=$?
 check_eq "$RC" 0 "report of 150 partners and 300 connections"
-check_ok "150 partners: the report within 3 s of CPU time (took $CPU s)" python3 -c 'import sys; sys.exit(float(sys.argv[1]) >= 3)' "$CPU"
+check_eq "$(grep -c '<path' "$S7_TEST_TMP/report-big/cells.svg" | awk '{print ($1 >= 300)}')" 1 \
+    "150 partners: the diagram has an arrow per connection (300 paths or more)"
 check_ok "150 partners: cells.svg parses as XML" python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$S7_TEST_TMP/report-big/cells.svg"
 
 # ---------------------------------------------------------------- the example, and errors
