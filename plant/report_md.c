@@ -8,12 +8,19 @@
 #include "plant/report_int.h"
 #include "s7/plant.h"
 
-/* A table cell: '|' and newlines would break the row. */
+/* Text of the plant's (a table cell, a title, a list item): '|' and newlines would break
+ * the row, '<' and '&' would reach a wiki as HTML, '*' and '`' would become emphasis or
+ * code; an underscore within a word (db_missing) and the brackets of an IPv6 address with
+ * its port are left as they are. */
 static void md(FILE *o, const char *s)
 {
     for (const char *c = s ? s : ""; *c; c++) {
-        if (*c == '|')
-            fputs("\\|", o);
+        if (*c == '<')
+            fputs("&lt;", o); /* no raw HTML from a description reaches a wiki page */
+        else if (*c == '&')
+            fputs("&amp;", o);
+        else if (strchr("|\\`*", *c))
+            fprintf(o, "\\%c", *c); /* no table cell, code or emphasis made of text */
         else if (*c == '\n' || *c == '\r')
             fputc(' ', o);
         else

@@ -121,7 +121,10 @@ static void test_md(void)
     s7_plant *p = small();
     s7_plant_check_report *k = failed_check();
     char *t = render(s7_plant_report_md, p, k);
-    CHECK(strncmp(t, "# S7 connection inventory: Line <1> & co\n", 41) == 0);
+    CHECK(strncmp(t, "# S7 connection inventory: Line &lt;1> &amp; co\n", 48) == 0);
+    /* a description is text on a wiki page, not HTML or Markdown of its own */
+    CHECK(has(t, "| &lt;script>alert('x')&lt;/script> |"));
+    CHECK(!has(t, "<script>"));
     CHECK(has(t, "| hmi1-plc1 | hmi1 | plc1:102 | pg | rack 0 slot 1, TSAPs 0100:0101 | GET | "
                  "DB10.DBB0..DBB63 | 500 ms | a \\| b | fail (db_missing) |\n"));
     CHECK(has(t, "![cells, partners and connections](cells.svg)"));
