@@ -84,12 +84,19 @@ static int on_ex_key(yaml_cx *y, const char *k, struct fy_node *kn, struct fy_no
         if (s7__yaml_scalar(y, v, key, s, sizeof s))
             return -1;
         int d = s7__yaml_ieq(s, "get") ? S7_PLANT_GET : s7__yaml_ieq(s, "put") ? S7_PLANT_PUT : -1;
-        if (d < 0)
+        if (d < 0) {
+            int partner = s7__yaml_ieq(s, "bsend") || s7__yaml_ieq(s, "brcv") ||
+                          s7__yaml_ieq(s, "usend") || s7__yaml_ieq(s, "urcv");
             return s7__yaml_err(
                 y, v,
                 "%s: '%s' must be GET (the active partner reads) or PUT (the active "
-                "partner writes)",
-                key, s);
+                "partner writes)%s",
+                key, s,
+                partner ? "; the inventory documents PUT/GET exchanges: BSEND/BRCV and "
+                          "USEND/URCV are jobs of the emulated CPUs (docs/exchange.md, "
+                          "\"BSEND/BRCV and USEND/URCV partners\")"
+                        : "");
+        }
         return set_dir(y, x, kn, d);
     }
     if (strcmp(k, "get") == 0 || strcmp(k, "put") == 0 || strcmp(k, "GET") == 0 ||

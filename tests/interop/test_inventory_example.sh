@@ -80,6 +80,7 @@ bad "range: DB10.DBB0..DBB63" "range: DB10.DBB0..DB11.DBB63" "$L" "both ends mus
 bad "range: DB10.DBB0..DBB63" "range: PIW256" "$L" "not in a DB, the I, Q or M area, the timers or the counters"
 L=$(line_of "direction: GET")
 bad "direction: GET" "direction: READ" "$L" "must be GET (the active partner reads) or PUT"
+bad "direction: GET" "direction: BSEND" "$L" "BSEND/BRCV and USEND/URCV are jobs of the emulated CPUs (docs/exchange.md"
 L=$(line_of "cycle: 500")
 bad "cycle: 500" "cycle: often" "$L" "must be a time of 1 ms..24 h"
 L=$(line_of "- name: plc-filler")
