@@ -22,11 +22,13 @@ typedef struct xp_conn {
     uint16_t remote_tsap; /* the partner's TSAP (explicit, or from its rack/slot/type) */
     int counted;          /* its connection resource is reserved (attached) */
     int linked;           /* linked when last looked at (a change is logged) */
+    int settled;          /* its first set-up came to an end: linked, or an attempt failed */
 } xp_conn;
 
 typedef struct xp_job {
     s7_xjob j;
     s7_partner *p;
+    size_t conn; /* its connection: e->conns[conn] */
     uint8_t *rx; /* BRCV/URCV: what the partner writes before the job copies it */
     int busy, last_req;
     uint64_t busy_hits; /* triggers while a BSEND was under way (STATUS 11) */
@@ -91,6 +93,8 @@ void s7_xpartner_set_log(s7_xpartner *e, s7_log_fn log, void *ctx)
 static void log_link(s7_xpartner *e, xp_conn *k)
 {
     int now = s7_partner_linked(k->p);
+    if (now || s7_partner_reason(k->p)[0])
+        k->settled = 1;
     if (now == k->linked)
         return;
     k->linked = now;
@@ -252,6 +256,8 @@ s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *list
         r->p = conn_partner(e, c);
         if (!r->p)
             goto fail;
+        for (r->conn = 0; e->conns[r->conn].p != r->p; r->conn++)
+            ;
         if (!is_sender(j->kind)) {
             r->rx = malloc(S7_BSEND_MAX);
             if (!r->rx ||
@@ -509,8 +515,13 @@ static void run_jobs(s7_xpartner *e)
             fire = req && !r->last_req;
             r->last_req = req;
         } else if (now >= r->next_ms) {
-            fire = 1;
-            r->next_ms = now + (r->j.cycle_ms > 0 ? r->j.cycle_ms : 1000);
+            const xp_conn *k = &e->conns[r->conn];
+            /* a cyclic job waits for its active connection's first set-up, as a GET/PUT job
+             * does: no ERROR 1/1 in the first scans of a CPU before it could link */
+            if (k->settled || k->c.side != S7_XCONN_ACTIVE) {
+                fire = 1;
+                r->next_ms = now + (r->j.cycle_ms > 0 ? r->j.cycle_ms : 1000);
+            }
         }
         if (fire && s7_partner_linked(r->p))
             start_send(e, r);

@@ -432,7 +432,9 @@ int main(void)
     /* REQ edge: the whole DB goes.  Scan by scan, the sender's outputs go 0/25 in the scan
      * it starts and stay so while the segments go, DONE with STATUS 0 for the one scan that
      * sees it done, then 0 again; the receiver's NDR is likewise true for one scan. */
-    RUN_UNTIL(bit(b, 9, 1)); /* the cyclic USEND arrives once linked: NDR for one scan */
+    int utx_err = 0; /* the cyclic USEND waits for its connection's first set-up: no ERROR */
+    RUN_UNTIL((utx_err |= bit(a, 9, 2), bit(b, 9, 1))); /* it arrives once linked: NDR */
+    CHECK_INT(utx_err, 0);
     CHECK_INT(bit(b, 9, 1), 1);
     CHECK(memcmp(db(b, 30), db(a, 10), 100) == 0);
     CHECK_INT(word(b, 100 + 18), 0);
