@@ -103,6 +103,32 @@ static const uint8_t OBS_300[] = {1,  10, 11, 12, 13, 14, 15, 16, 17,  20,  21, 
                                   81, 82, 83, 84, 85, 86, 87, 88, 100, 101, 102, 121, 122};
 static const uint16_t IDX_001C[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11};
 
+/* The priority class of an S7-300 OB, the system's defaults (OB1 1 and OB80 26 as the
+ * captured 315-2 reports them in SZL 0x0222); OB121 / OB122 run at the priority of the OB
+ * whose error they handle: OB1's. */
+static uint8_t ob_priority(uint8_t ob)
+{
+    if (ob >= 10 && ob <= 17)
+        return 2; /* time-of-day interrupts */
+    if (ob >= 20 && ob <= 23)
+        return (uint8_t)(ob - 17); /* time-delay interrupts: 3..6 */
+    if (ob >= 30 && ob <= 38)
+        return (uint8_t)(ob - 23); /* cyclic interrupts: 7..15 */
+    if (ob >= 40 && ob <= 47)
+        return (uint8_t)(ob - 24); /* hardware interrupts: 16..23 */
+    if (ob >= 55 && ob <= 57)
+        return 2; /* DPV1 interrupts */
+    if (ob == 72)
+        return 28; /* CPU redundancy error */
+    if (ob >= 60 && ob <= 73)
+        return 25; /* multicomputing, synchronous cycle, technology, redundancy */
+    if (ob >= 80 && ob <= 88)
+        return 26; /* asynchronous errors */
+    if (ob >= 100 && ob <= 102)
+        return 27; /* startup */
+    return 1;      /* OB1; OB121 / OB122 at the priority of the OB that caused the error */
+}
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Allocate an answer of n records of reclen bytes (header written).  *recs gets where
@@ -316,10 +342,12 @@ static int classic(s7_cpu *cpu, uint16_t id, uint16_t index, uint8_t **out, uint
             return S7_ERR_ADDR;
         rc = answer(id, index, 28, 1, 0, out, len, &r);
         if (rc == 0) {
+            /* the OB's start information: event class and ID, priority class, OB number
+             * (a 315-2: OB1 11 03 01 01, OB80 35 01 1A 50 in tia_s300_goOnline.pcapng) */
             r[0] = index == 1 ? 0x11 : 0x35; /* event class as a 315-2 gives it */
             r[1] = index == 1 ? 0x03 : 0x01;
-            r[2] = (uint8_t)index;
-            r[3] = 0x01;
+            r[2] = ob_priority((uint8_t)index);
+            r[3] = (uint8_t)index;
             s7__put_be16(r + 4, 0xC858);
         }
         return rc;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "s7/client.h" /* s7_diag_event_text */
 #include "s7/cpu.h"
 #include "server/cpu_int.h" /* the session by value */
 #include "t.h"
@@ -712,11 +713,35 @@ static void test_request_rc_0a(void)
     s7_cpu_free(cpu);
 }
 
+/* SZL 0x0222 (interrupt status of an OB): the OB's start information with its priority
+ * class in byte 2 and its number in byte 3, as the captured 315-2 answers OB1 and OB80
+ * (tia_s300_goOnline.pcapng: 11 03 01 01, 35 01 1A 50) */
+static void test_szl_0222(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk("s7-300", &s, 240);
+    s7_pdu p;
+    s7_ud u;
+    int r = szl(cpu, &s, 1, 0x0222, 0x0050);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 8 + 28);
+    CHECK_HEX(u.payload, 14, "0222 0050 001C 0001 3501 1A50 C858");
+    r = szl(cpu, &s, 2, 0x0222, 0x0001);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.plen == 8 + 28);
+    CHECK_HEX(u.payload, 14, "0222 0001 001C 0001 1103 0101 C858");
+    /* OB35 (cyclic interrupt): priority 12, OB 35 (0x23); OB100 (startup): 27, 100 */
+    r = szl(cpu, &s, 3, 0x0222, 35);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.payload[10] == 12 && u.payload[11] == 35);
+    r = szl(cpu, &s, 4, 0x0222, 100);
+    CHECK(ud_dec(r, &p, &u) == 0 && u.err == 0 && u.payload[10] == 27 && u.payload[11] == 100);
+    s7_cpu_free(cpu);
+}
+
 int main(void)
 {
     test_szl_0011();
     test_szl_001c();
     test_szl_misc();
+    test_szl_0222();
     test_clock();
     test_request_rc_0a();
     test_other_groups();
