@@ -12,6 +12,7 @@ static const struct {
 } EVENTS[] = {
     {0x1381, "request for a manual warm restart"},
     {0x1382, "request for an automatic warm restart"},
+    {0x1385, "request for a manual cold restart"},
     {0x4300, "power on, backed up"},
     {0x4301, "mode change from STOP to STARTUP"},
     {0x4302, "mode change from STARTUP to RUN"},

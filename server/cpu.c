@@ -567,7 +567,9 @@ void s7_cpu_set_max_conn(s7_cpu *cpu, int type, uint16_t n)
 
 S7_HOT int s7_cpu_state(const s7_cpu *cpu) { return cpu ? cpu->state : 0; }
 
-void s7__cpu_set_state(s7_cpu *cpu, int state)
+/* The state change and its diagnostic buffer entries; restart is the request's event
+ * (0x1381 warm, 0x1385 cold) when going into RUN. */
+static void set_state(s7_cpu *cpu, int state, uint16_t restart)
 {
     if (cpu->state != state) {
         cpu->state = state;
@@ -576,10 +578,17 @@ void s7__cpu_set_state(s7_cpu *cpu, int state)
             s7__diag_add(cpu, 0x4304);
         } else {
             s7__diag_add(cpu, 0x4301);
-            s7__diag_add(cpu, 0x1381);
+            s7__diag_add(cpu, restart);
             s7__diag_add(cpu, 0x4302);
         }
     }
+}
+
+void s7__cpu_set_state(s7_cpu *cpu, int state) { set_state(cpu, state, 0x1381); }
+
+void s7__cpu_start(s7_cpu *cpu, int cold)
+{
+    set_state(cpu, S7_CPU_STATE_RUN, cold ? 0x1385 : 0x1381);
 }
 
 void s7_cpu_set_state(s7_cpu *cpu, int state)

@@ -190,6 +190,9 @@ int64_t s7__dt_to_ms(const s7_datetime *t);
 
 /* Change state (records the time of the transition). */
 void s7__cpu_set_state(s7_cpu *cpu, int state);
+/* Into RUN by a PG's start request: the diagnostic buffer records a manual warm restart
+ * (0x1381, OB100) or, when cold, a manual cold restart (0x1385, OB102). */
+void s7__cpu_start(s7_cpu *cpu, int cold);
 /* Cold restart: DBs that are not retentive get their initial image back. */
 void s7__cpu_cold_restore(s7_cpu *cpu);
 /* Take the initial images once (first request). */

@@ -618,7 +618,7 @@ S7_COLD S7_NOINLINE static int control(s7_cpu *cpu, s7_cpu_session *sess, const 
     } else {
         if (c.mode == S7_START_COLD)
             s7__cpu_cold_restore(cpu);
-        s7__cpu_set_state(cpu, S7_CPU_STATE_RUN);
+        s7__cpu_start(cpu, c.mode == S7_START_COLD);
     }
     ctrl_event(cpu, sess, S7_EV_CONTROL, what, status, 0);
     return s7_plc_ctrl_resp_encode(out, lim, pdu->ref, c.fn, status);

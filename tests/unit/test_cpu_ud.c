@@ -736,12 +736,40 @@ static void test_szl_0222(void)
     s7_cpu_free(cpu);
 }
 
+/* A PG's cold start is recorded as a manual cold restart (0x1385, OB102), a warm start as
+ * a manual warm restart (0x1381, OB100), each between STOP -> STARTUP and STARTUP -> RUN */
+static void test_restart_events(void)
+{
+    s7_cpu_session s;
+    s7_cpu *cpu = mk("s7-300", &s, 240);
+    static uint8_t diag[2048];
+    int parts;
+    for (int cold = 1; cold >= 0; cold--) {
+        run(cpu, &s, s7_plc_stop_req_encode(req, sizeof req, 0x0200));
+        CHECK_INT(s7_cpu_state(cpu), S7_CPU_STATE_STOP);
+        run(cpu, &s, s7_plc_start_req_encode(req, sizeof req, 0x0201, cold));
+        CHECK_INT(s7_cpu_state(cpu), S7_CPU_STATE_RUN);
+        int dl = szl_all(cpu, &s, 0x00A0, 0x0000, diag, &parts, 240);
+        CHECK(dl >= 8 + 4 * 20);
+        if (dl < 8 + 4 * 20)
+            break;
+        static const uint16_t want[2][4] = {{0x4302, 0x1381, 0x4301, 0x4304},
+                                            {0x4302, 0x1385, 0x4301, 0x4304}};
+        for (int i = 0; i < 4; i++)
+            CHECK_INT(diag[8 + 20 * i] << 8 | diag[9 + 20 * i], want[cold][i]);
+        CHECK_INT(diag[8 + 20 + 3], cold ? 102 : 100); /* the startup OB */
+    }
+    CHECK_STR(s7_diag_event_text(0x1385), "request for a manual cold restart");
+    s7_cpu_free(cpu);
+}
+
 int main(void)
 {
     test_szl_0011();
     test_szl_001c();
     test_szl_misc();
     test_szl_0222();
+    test_restart_events();
     test_clock();
     test_request_rc_0a();
     test_other_groups();
