@@ -190,6 +190,8 @@ static int clock_fn(s7_cpu *cpu, s7_cpu_session *sess, const s7_ud *u, uint16_t 
         uint8_t p[10];
         if (s7__ms_to_dt(s7__cpu_now_ms(cpu), &t) < 0 || s7_clock_payload_encode(p, &t) < 0)
             return ud_error(sess, out, lim, ref, u, 0xDC01);
+        p[1] = 0x19; /* year-high as the captured CPUs send it (a 315-2 and an IM151-8 in
+                      * 2014 and 2016: 0x19), whatever the year; readers take the DT's yy */
         return ud_reply(out, lim, ref, u, reply_seq(sess, u), 0, 0, 0, 1, p, sizeof p);
     }
     if (u->subfn == 2 || u->subfn == 4) {
