@@ -71,7 +71,7 @@ static void target_name(const s7_diag_target *t, char *buf, size_t cap)
 static int setup_report(const s7_doctor_opts *o, s7_diag_report *r)
 {
     size_t per = o->check_write ? 2 : 1;
-    r->nchecks = C_TARGETS + o->ntargets * per;
+    r->nchecks = C_TARGETS + o->ntargets * per + 1; /* the last: full_pdu */
     r->checks = calloc(r->nchecks, sizeof *r->checks);
     r->ntargets = o->ntargets;
     r->targets = o->ntargets ? calloc(o->ntargets, sizeof *r->targets) : NULL;
@@ -100,6 +100,7 @@ static int setup_report(const s7_doctor_opts *o, s7_diag_report *r)
         r->targets[i].rc = 0xFF;
         r->targets[i].writable = -1;
     }
+    snprintf(r->checks[r->nchecks - 1].id, sizeof r->checks[0].id, "full_pdu");
     for (size_t i = 0; i < r->nchecks; i++)
         r->checks[i].status = S7_DIAG_SKIP;
     r->failed = -1;
@@ -191,6 +192,8 @@ static void peer_error(s7_diag_report *r, size_t idx, int err, const char *what,
 {
     s7_diag_check *c = &r->checks[idx];
     const char *why = cl ? s7_client_peer_problem(cl) : "";
+    if (r->failed < 0 && err == S7_ERR_TIMEOUT)
+        rec->timed_out = 1;
     if (err == S7_ERR_TIMEOUT)
         s7__cat(c->detail, sizeof c->detail, "%s: no answer within %d ms", what, timeout_ms);
     else if (why[0])
@@ -298,7 +301,7 @@ static void tsap_desc(const s7_client_opts *co, uint16_t l, uint16_t rt, char *b
 }
 
 static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_opts *co,
-                          s7__rec *rec, int fd, s7_client **out)
+                          s7__rec *rec, int fd, s7_client **out, int *watch_out)
 {
     s7_diag_check *cc = &r->checks[C_COTP], *cs = &r->checks[C_SETUP];
     int tmo = co->connect_timeout_ms;
@@ -322,8 +325,6 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
     memset(&ti, 0, sizeof ti);
     int unacked = rc == S7_ERR_TIMEOUT && !rec->cc_seen && !rec->dr_seen && watch >= 0 &&
                   getsockopt(watch, IPPROTO_TCP, TCP_INFO, &ti, &til) == 0 && ti.tcpi_unacked > 0;
-    if (watch >= 0)
-        close(watch);
     /* where did the CR end: find the CC's time among the frames */
     int t_cc = -1;
     size_t n = rec->seen < S7__REC_KEEP ? rec->seen : S7__REC_KEEP;
@@ -348,8 +349,13 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                      "AmQ %u (%d ms)",
                      co->pdu_request, co->amq_request, r->pdu, r->amq, cs->ms);
         *out = c;
+        *watch_out = watch; /* the session's socket, for TCP's view when a later step fails */
         return 0;
     }
+    unsigned retrans = 0, unacked_now = 0;
+    s7__diag_tcp_state(watch, &retrans, &unacked_now);
+    if (watch >= 0)
+        close(watch);
     if (rec->cc_seen) {
         /* the setup failed */
         cs->ms = total - (t_cc >= 0 ? t_cc : 0);
@@ -366,6 +372,26 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
             s7__cat(cs->detail, sizeof cs->detail, "; the answer was not accepted: %s",
                     s7_strerror(rc));
         cat_exchange(cs, rec);
+        if (!answered && rc == S7_ERR_TIMEOUT && (retrans || unacked_now)) {
+            /* no answer while TCP had to retransmit: the path lost packets (docs/doctor.md
+             * "The path: MTU and loss"), not a partner that refuses the setup */
+            s7__cat(cs->detail, sizeof cs->detail,
+                    "; TCP on the connection: %u retransmissions, %u segments unacknowledged",
+                    retrans, unacked_now);
+            snprintf(cs->cause, sizeof cs->cause,
+                     "the setup got no answer while TCP on the connection to %s had to "
+                     "retransmit: packets are lost on the path (the CC came, so the partner "
+                     "speaks ISO-on-TCP)",
+                     r->addr);
+            snprintf(cs->fix, sizeof cs->fix,
+                     "network team: find the loss on the path to %s (ping -c 100 %s, interface "
+                     "error counters of switches and router, duplex mismatch, a bad cable or a "
+                     "saturated link), then check again; the PLC is not at fault",
+                     r->addr, r->addr);
+            fail(r, C_SETUP, S7_DIAG_PATH_LOSS, rec);
+            s7_client_free(c);
+            return -1;
+        }
         set_cause(
             cs,
             "the partner accepted the ISO connection (CC) but not the S7 setup: it is not an S7 "
@@ -1006,6 +1032,78 @@ static int step_target(const s7_doctor_opts *o, s7_diag_report *r, size_t ti, s7
     return 0;
 }
 
+/* ---------------------------------------------------------------- step 9: a full answer */
+
+/* Every read so far was answered in one small packet.  Read what the negotiated PDU allows in
+ * one answer (PDU - 18 bytes; two of them pipelined when AmQ allows, so a TCP stack that
+ * coalesces answers fills whole segments), from the first DB found long enough, else from M:
+ * a path that drops large packets shows here, not in the application's first large read. */
+static int step_full_pdu(const s7_doctor_opts *o, s7_diag_report *r, s7_client *c, s7__rec *rec)
+{
+    size_t idx = r->nchecks - 1;
+    s7_diag_check *ck = &r->checks[idx];
+    int tmo = o->client.request_timeout_ms > 0 ? o->client.request_timeout_ms : 3000;
+    uint32_t one = r->pdu > 18 ? (uint32_t)r->pdu - 18 : 0;
+    uint32_t want = r->amq >= 2 ? 2 * one : one;
+    s7_item it;
+    memset(&it, 0, sizeof it);
+    it.area = S7_AREA_M;
+    it.ts = S7_TS_BYTE;
+    char name[32] = "MB0";
+    int from_db = 0;
+    for (size_t i = 0; i < r->ntargets; i++) {
+        const s7_diag_target_info *t = &r->targets[i];
+        if (t->t.area == S7_AREA_DB && t->verdict == S7_DIAG_OK && t->length > 0) {
+            it.area = S7_AREA_DB;
+            it.db = t->t.db;
+            if ((uint32_t)t->length < want)
+                want = (uint32_t)t->length;
+            snprintf(name, sizeof name, "DB%u.DBB0", it.db);
+            from_db = 1;
+            break;
+        }
+    }
+    if (!one) {
+        s7__diag_set(ck, S7_DIAG_SKIP, "not run: no PDU size negotiated");
+        return 0;
+    }
+    uint8_t *buf = malloc(want);
+    if (!buf)
+        return S7_ERR_NOMEM;
+    it.count = want;
+    it.buf = buf;
+    s7__rec_reset(rec);
+    int64_t t0 = s7_now_ms();
+    int rc = s7_client_read(c, &it, 1);
+    ck->ms = (int)(s7_now_ms() - t0);
+    free(buf);
+    if (rc == 0) {
+        s7__diag_set(ck, S7_DIAG_PASS,
+                     "a %u-byte read of %s (%u answer%s of up to %u bytes, the largest PDU %u "
+                     "allows) arrived in %d ms: the path carries full-size answers",
+                     want, name, (want + one - 1) / one, want > one ? "s" : "", one, r->pdu,
+                     ck->ms);
+        if (want < one)
+            s7__cat(ck->detail, sizeof ck->detail,
+                    " (%s is only %u bytes long: larger answers were not tried)", name, want);
+        return 0;
+    }
+    if (rc == S7_ERR_ITEM || rc == S7_ERR_PLC) {
+        /* M smaller than the read, or not readable: nothing is known of large answers */
+        s7__diag_set(ck, S7_DIAG_SKIP,
+                     "a %u-byte read of %s was answered without data (%s): the path's carrying "
+                     "of full-size answers is not known; give a DB of at least %u bytes with "
+                     "--db",
+                     want, name, s7_strerror(rc), one);
+        (void)from_db;
+        return 0;
+    }
+    ck->detail[0] = 0;
+    peer_error(r, idx, rc, name, tmo, rec, c);
+    s7__cat(ck->detail, sizeof ck->detail, " (a %u-byte read; every smaller read passed)", want);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- the path */
 
 /* s7 doctor --inventory --as: the path's place in the plant model.  A drop or reject of a
@@ -1094,8 +1192,9 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
     s7__rec_attach(&rec, &co);
 
     s7_client *c = NULL;
+    int watch = -1;
     if (net == 0) {
-        int h = step_handshake(o, r, &co, &rec, fd, &c);
+        int h = step_handshake(o, r, &co, &rec, fd, &c, &watch);
         if (h == S7_ERR_NOMEM) {
             s7_diag_report_free(r);
             return S7_ERR_NOMEM;
@@ -1103,14 +1202,30 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
     }
     if (c && step_identity(o, r, c, &rec) == 0 && step_protection(o, r, c, &rec) == 0 &&
         step_putget(o, r, c, &rec) == 0) {
-        for (size_t i = 0; i < o->ntargets; i++)
+        size_t i = 0;
+        for (; i < o->ntargets; i++)
             if (step_target(o, r, i, c, &rec) < 0)
                 break;
+        if (i == o->ntargets && step_full_pdu(o, r, c, &rec) == S7_ERR_NOMEM) {
+            s7_client_free(c);
+            if (watch >= 0)
+                close(watch);
+            s7_diag_report_free(r);
+            return S7_ERR_NOMEM;
+        }
     }
     if (c) {
         s7__close_gracefully(c, co.connect_timeout_ms < 500 ? co.connect_timeout_ms : 500);
         s7_client_free(c);
     }
+    if (r->verdict == S7_DIAG_PEER_ERROR && rec.timed_out && r->failed >= C_IDENTITY) {
+        /* no answer after the setup: the path or the CPU? (doctor_path.c) */
+        int v = s7__diag_path_after_timeout(o, r, &co, watch, &r->checks[r->failed]);
+        if (v >= 0)
+            r->verdict = v;
+    }
+    if (watch >= 0)
+        close(watch);
     s7__diag_cpu_after_cr(o, r);
     mark_skipped(r);
     apply_path_note(o, r);

@@ -26,6 +26,7 @@ typedef struct s7__rec {
     int dr_seen;        /* a COTP DR arrived since the reset */
     int in_seen;        /* any frame arrived since the reset */
     int64_t t_first_in; /* time of the first frame received since the reset (ms), -1 */
+    int timed_out;      /* the doctor's failing step ended with no answer (S7_ERR_TIMEOUT) */
     /* the user's hooks */
     void (*user_tap)(void *ctx, int outgoing, const uint8_t *frame, size_t len);
     void (*user_log)(void *ctx, int level, const char *msg);

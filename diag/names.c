@@ -48,6 +48,8 @@ const char *s7_diag_verdict_team(int v)
     case S7_DIAG_PORT_CLOSED: return "PLC owner (the CPU's IP address)";
     case S7_DIAG_PORT_FILTERED:
     case S7_DIAG_PORT_REJECTED: return "network team (firewall)";
+    case S7_DIAG_PATH_MTU: return "network team (MTU / MSS on the path: VPN, router, tunnel)";
+    case S7_DIAG_PATH_LOSS: return "network team (packet loss on the path)";
     case S7_DIAG_HOST_UNREACHABLE: return "cabling, power and IP of the CPU";
     case S7_DIAG_NAME_UNRESOLVED: return "DNS (or the host name as written)";
     case S7_DIAG_NO_ANSWER: return "network team and CPU owner (the evidence tells neither)";

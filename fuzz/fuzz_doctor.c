@@ -37,7 +37,7 @@ static void check_report(const s7_doctor_opts *o, const s7_diag_report *r, int v
     size_t per = o->check_write ? 2 : 1;
     if (v < 0 || v >= S7_DIAG_VERDICT_COUNT || v != r->verdict)
         abort();
-    if (r->nchecks != 7 + o->ntargets * per || !r->checks || r->ntargets != o->ntargets)
+    if (r->nchecks != 8 + o->ntargets * per || !r->checks || r->ntargets != o->ntargets)
         abort(); /* every rung of the ladder is in the report */
     if ((r->failed < 0) != (v == S7_DIAG_OK) || r->failed >= (int)r->nchecks)
         abort(); /* the verdict is the first failing check's */

@@ -56,7 +56,11 @@ extern "C" {
       "no answer to the SYN and no probe could prove the host alive or down")                \
     X(CPU_STOPPED, "cpu_stopped", 4, "the CPU is in STOP: its data is served, not produced") \
     X(PROFILE_MISMATCH, "profile_mismatch", 1,                                               \
-      "the CPU is not the one expected (family, rack/slot or identity)")
+      "the CPU is not the one expected (family, rack/slot or identity)")                     \
+    X(PATH_MTU, "path_mtu", 3,                                                               \
+      "small answers arrive, full-size ones do not: the path drops large packets")           \
+    X(PATH_LOSS, "path_loss", 3,                                                             \
+      "a request got no answer while TCP retransmitted: the path loses packets")
 
 typedef enum s7_diag_verdict {
 #define S7__DIAG_V_ENUM(e, name, cls, text) S7_DIAG_##e,

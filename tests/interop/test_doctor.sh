@@ -64,7 +64,7 @@ check_eq "$(jq 'd["verdict"]')" ok "ok: verdict ok"
 check_eq "$RC" 0 "ok: exit 0"
 check_eq "$TRC" 0 "ok: exit 0 (text)"
 check_eq "$(jq '[c["id"] for c in d["checks"]]')" \
-    "['resolve', 'tcp', 'cotp', 'setup', 'identity', 'protection', 'put_get', 'db:5', 'db:6']" \
+    "['resolve', 'tcp', 'cotp', 'setup', 'identity', 'protection', 'put_get', 'db:5', 'db:6', 'full_pdu']" \
     "ok: the ladder in order"
 check_eq "$(jq 'all(c["status"] == "pass" for c in d["checks"])')" true "ok: every check passes"
 check_eq "$(jq 'd["cpu"]["order_code"]')" "6ES7 516-3AN02-0AB0" "ok: identity (order code)"
@@ -106,7 +106,7 @@ start_s7server --profile s7-1500 --put-get on --db 1:16 --db 2:64:optimized
 doc "$S7SRV_ADDR" --db 1 --db 2
 expect db_optimized 1 db:2 "Optimized block access" "db_optimized"
 check_eq "$(jq 'f["frames"][-1]["hex"][-8:]')" "05000000" "db_optimized: evidence: item code 0x05 at offset 0"
-check_eq "$(jq '[c["status"] for c in d["checks"]][7:]')" "['pass', 'fail']" "db_optimized: DB1 passes, DB2 fails"
+check_eq "$(jq '[c["status"] for c in d["checks"]][7:9]')" "['pass', 'fail']" "db_optimized: DB1 passes, DB2 fails"
 
 # ---------------------------------------------------------------- put_get_disabled
 stop_s7server
@@ -120,7 +120,7 @@ check_eq "$(jq 'f["frames"][-1]["hex"][-4:]')" 8104 "put_get_disabled: evidence:
 check_eq "$(jq 'd["put_get"]')" false "put_get_disabled: put_get false"
 check_eq "$(jq 'd["cpu"]["order_code"]')" "6ES7 516-3AN02-0AB0" "put_get_disabled: identity still read (SZL is served)"
 check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
-    "['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'skip']" "put_get_disabled: the ladder stops at put_get"
+    "['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'skip', 'skip']" "put_get_disabled: the ladder stops at put_get"
 
 # ---------------------------------------------------------------- access_denied (for real: access none / read-only)
 cat >"$S7_TEST_TMP/acc.yaml" <<'EOF'
@@ -285,7 +285,7 @@ doc "127.0.0.1:$port"
 expect port_closed 3 tcp "S7 listens on TCP port 102" "port_closed"
 check_contains "$(jq 'f["detail"]')" "RST" "port_closed: the detail says RST"
 check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
-    "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_closed: the ladder stops at tcp"
+    "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_closed: the ladder stops at tcp"
 
 # ---------------------------------------------------------------- fake_plc.js: negotiation_failed, peer_error
 if [ -n "$S7_NODE" ]; then

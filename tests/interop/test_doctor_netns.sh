@@ -85,7 +85,7 @@ check_eq "$(( (t1 - t0) / 1000000 < 5000 ))" 1 "port_filtered: the doctor gave u
 check_contains "$(jq 'f["fix"]')" "cell firewall rule that passes TCP 102" "port_filtered: the fix asks for the firewall rule"
 check_contains "$(jq 'f["fix"]')" "before touching PLC logic" "port_filtered: test reachability first"
 check_eq "$(jq '[c["status"] for c in d["checks"]]')" \
-    "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_filtered: the ladder stops at tcp"
+    "['pass', 'fail', 'skip', 'skip', 'skip', 'skip', 'skip', 'skip']" "port_filtered: the ladder stops at tcp"
 TXT="$(netns_exec cli "$S7_BIN" doctor 10.231.1.2 --timeout 1000 2>&1)"
 check_contains "$TXT" "verdict: port_filtered" "port_filtered: the text verdict"
 check_contains "$TXT" "✗ tcp" "port_filtered: the ✗ line"

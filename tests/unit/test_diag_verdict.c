@@ -35,7 +35,9 @@ static void test_names(void)
                                        "name_unresolved",
                                        "no_answer",
                                        "cpu_stopped",
-                                       "profile_mismatch"};
+                                       "profile_mismatch",
+                                       "path_mtu",
+                                       "path_loss"};
     CHECK_INT(S7_DIAG_VERDICT_COUNT, sizeof want / sizeof want[0]);
     for (int v = 0; v < S7_DIAG_VERDICT_COUNT; v++) {
         CHECK_STR(s7_diag_verdict_name(v), want[v]);
@@ -68,6 +70,10 @@ static void test_names(void)
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_NAME_UNRESOLVED), 3);
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_NO_ANSWER), 3);
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_CPU_STOPPED), 4);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_PATH_MTU), 3);
+    CHECK_INT(s7_diag_verdict_class(S7_DIAG_PATH_LOSS), 3);
+    CHECK(strstr(s7_diag_verdict_team(S7_DIAG_PATH_MTU), "network team") != NULL);
+    CHECK(strstr(s7_diag_verdict_team(S7_DIAG_PATH_LOSS), "network team") != NULL);
     CHECK_INT(s7_diag_verdict_class(S7_DIAG_PROFILE_MISMATCH), 1);
     /* every verdict names who acts on it */
     for (int v = 0; v < S7_DIAG_VERDICT_COUNT; v++)
