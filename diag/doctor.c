@@ -435,7 +435,32 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                   "network team (firewall): ask for the rule that passes S7 (TCP 102, COTP/S7 "
                   "payload) from this host to the PLC, not only the port; check the path's MTU "
                   "(ping -M do -s 1400 PLC); the PLC is not at fault");
-        fail(r, C_COTP, S7_DIAG_PORT_FILTERED, rec);
+        /* a filter by content drops every CR; a lossy path lost this one: ask once more on a
+         * fresh connection (docs/doctor.md "The path under the session") */
+        s7_diag_alt again;
+        memset(&again, 0, sizeof again);
+        s7__rec_to_check(rec, cc); /* the evidence: the first CR, before the frames of the next */
+        if (s7__attempt(r->addr, r->port, co, r->local_tsap, r->remote_tsap, NULL, &again, NULL) ==
+            0) {
+            s7__cat(cc->detail, sizeof cc->detail,
+                    "; a CR on a fresh connection was answered with a CC after %d ms: the path "
+                    "lost the first one",
+                    again.ms);
+            snprintf(cc->cause, sizeof cc->cause,
+                     "packets are lost on the path to %s: the first CR was never acknowledged "
+                     "by the partner's TCP (%u retransmissions), the same CR on a fresh "
+                     "connection was accepted (a filter by content would drop it again)",
+                     r->addr, (unsigned)ti.tcpi_total_retrans);
+            snprintf(cc->fix, sizeof cc->fix,
+                     "network team: find the loss on the path to %s (ping -c 100 %s, interface "
+                     "error counters of switches and router, duplex mismatch, a bad cable or a "
+                     "saturated link), then check again; the PLC is not at fault",
+                     r->addr, r->addr);
+            fail(r, C_COTP, S7_DIAG_PATH_LOSS, NULL);
+            s7_client_free(c);
+            return -1;
+        }
+        fail(r, C_COTP, S7_DIAG_PORT_FILTERED, NULL);
         s7_client_free(c);
         return -1;
     }
@@ -1220,7 +1245,11 @@ int s7_doctor(const s7_doctor_opts *o, s7_diag_report *r)
     }
     if (r->verdict == S7_DIAG_PEER_ERROR && rec.timed_out && r->failed >= C_IDENTITY) {
         /* no answer after the setup: the path or the CPU? (doctor_path.c) */
-        int v = s7__diag_path_after_timeout(o, r, &co, watch, &r->checks[r->failed]);
+        /* the size probes only where the answer lost may have been large (SZL answers, the
+         * full read); a 1-byte read's answer crosses any path: TCP's counts alone there */
+        size_t fi = (size_t)r->failed;
+        int large = fi == C_IDENTITY || fi == C_PROTECTION || fi == r->nchecks - 1;
+        int v = s7__diag_path_after_timeout(o, r, &co, watch, large, &r->checks[r->failed]);
         if (v >= 0)
             r->verdict = v;
     }

@@ -51,13 +51,14 @@ void s7__diag_cpu_after_cr(const s7_doctor_opts *o, s7_diag_report *r);
 int s7__diag_tcp_state(int fd, unsigned *retrans, unsigned *unacked);
 
 /* After a step past the setup failed with no answer (doctor_path.c): watch is a handle on the
- * failed session's socket.  Reads on fresh connections (1 byte, then a whole PDU's answer,
+ * failed session's socket; large: the answer lost may have been large (SZL, the full read),
+ * else (a 1-byte read's answer) only TCP's counts are read.  Reads on fresh connections (1 byte, then a whole PDU's answer,
  * then bisected sizes) and TCP's counts tell whether the path is at fault: S7_DIAG_PATH_MTU
  * (small answers arrive, large ones do not) or S7_DIAG_PATH_LOSS (TCP retransmitted), with
  * ck's cause and fix set; -1 when nothing points at the path (the detail says what the fresh
  * connection saw). */
 int s7__diag_path_after_timeout(const s7_doctor_opts *o, s7_diag_report *r,
-                                const s7_client_opts *co, int watch, s7_diag_check *ck);
+                                const s7_client_opts *co, int watch, int large, s7_diag_check *ck);
 
 /* "DB", "I", "Q", "M", "T", "C". */
 const char *s7__diag_area_name(uint8_t area);

@@ -93,11 +93,20 @@ static int fresh_read(const s7_diag_report *r, const s7_client_opts *co, const s
 }
 
 int s7__diag_path_after_timeout(const s7_doctor_opts *o, s7_diag_report *r,
-                                const s7_client_opts *co, int watch, s7_diag_check *ck)
+                                const s7_client_opts *co, int watch, int large, s7_diag_check *ck)
 {
     (void)o;
     unsigned retrans = 0, unacked = 0;
     int have_tcp = s7__diag_tcp_state(watch, &retrans, &unacked) == 0;
+    if (!large) {
+        if (have_tcp && (retrans || unacked)) {
+            s7__cat(ck->detail, sizeof ck->detail,
+                    "; TCP on that connection: %u retransmissions, %u segments unacknowledged",
+                    retrans, unacked);
+            goto loss;
+        }
+        return -1;
+    }
     s7_item it;
     uint32_t len = 0;
     probe_region(r, &it, &len);

@@ -8,6 +8,9 @@
 #                              (old doctors said peer_error, "PLC owner");
 #   the CPU's setup answer dropped (IP length 79) -> path_loss at setup: TCP retransmitted
 #                              (old doctors said negotiation_failed, "try --pdu 240");
+#   the first connection's CR lost       -> path_loss at cotp: a CR on a fresh
+#                              connection is accepted (old doctors said port_filtered, "a
+#                              firewall that filters S7 by content");
 #   no rule                 -> ok, full_pdu passed.
 # Each asserts the verdict, exit code, failing check, team, the sizes in the evidence, the fix,
 # and the JSON against docs/schema/s7-doctor.schema.json.  Skipped (exit 77) unless root.
@@ -116,15 +119,30 @@ check_match "$R" "TCP on the connection: [1-9][0-9]* retransmissions" "setup ans
 q loss 'f["fix"]'
 check_lacks "$R" "--pdu 240" "setup answer lost: no advice to change the PDU"
 check_contains "$R" "network team" "setup answer lost: the network team acts"
+# every transmission of the first connection's CR lost (its SYN, the first to port 102, marks
+# the connection; the CR's IP length is 74), the CR of a fresh connection passes: a lossy
+# path, not a filter by content (that drops every CR)
+rule ip daddr $P.2.2 tcp dport 102 tcp flags syn quota until 60 bytes ct mark set 1
+netns_exec pa-r nft add rule ip pa pafw ct mark 1 ip daddr $P.2.2 tcp dport 102 ip length 74 drop || die "nft rule (ct mark)"
+doc crloss
+check_eq "$RC" 3 "first CR lost: exit 3"
+q crloss 'd["verdict"]'
+check_eq "$R" path_loss "first CR lost: path_loss, not port_filtered"
+q crloss 'f["id"]'
+check_eq "$R" cotp "first CR lost: at cotp"
+q crloss 'f["detail"]'
+check_contains "$R" "a CR on a fresh connection was answered with a CC" "first CR lost: the second CR's answer in the evidence"
+q crloss 'len(f["frames"]) >= 1 and f["frames"][0]["hex"][:8] == "03000016"'
+check_eq "$R" true "first CR lost: the evidence is the first CR"
 rule
 
 if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     python3 -c '
 import json, sys
 for f in sys.argv[1:]:
-    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{ok,mtu600,mtu200,loss}.json >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
+    print(json.dumps(json.load(open(f))))' "$S7_TEST_TMP"/{ok,mtu600,mtu200,loss,crloss}.json >"$S7_TEST_TMP/all.jsonl" || fail "the documents could not be read"
     out="$("$S7_NODE" "$S7_INTEROP_DIR/validate_json.js" "$S7_SOURCE/docs/schema" s7-doctor "$S7_TEST_TMP/all.jsonl" --lines 2>&1)" &&
-        pass "4 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
+        pass "5 documents valid against s7-doctor" || fail "not valid against s7-doctor: $out"
 else
     fail "node and ajv are needed to validate the JSON (make deps)"
 fi
