@@ -2,6 +2,8 @@
  * command line's error messages and the doctor's checks, and for a partner that served before
  * (s7 exchange, inventory monitor) (include/s7/explain.h). */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "net/host.h"
 #include "s7/explain.h"
@@ -23,12 +25,29 @@ static const s7_err_ctx *begin(const s7_err_ctx *ctx, const char **host, unsigne
     return ctx;
 }
 
+/* The target as s7 doctor / s7 discover take it on their command line: the host alone for
+ * port 102, else HOST:PORT ([ADDR]:PORT for an IPv6 address), so the command a fix names
+ * checks the port that failed. */
+static const char *cmd_target(const s7_err_ctx *ctx, const char *host, unsigned port, char *buf,
+                              size_t cap)
+{
+    if (port == 102 || !ctx->host || !ctx->host[0])
+        return host;
+    if (strchr(host, ':'))
+        snprintf(buf, cap, "[%s]:%u", host, port);
+    else
+        snprintf(buf, cap, "%s:%u", host, port);
+    return buf;
+}
+
 int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap, char *fix,
                    size_t fix_cap)
 {
     const char *host;
     unsigned port;
+    char tbuf[320];
     ctx = begin(ctx, &host, &port, cause, cause_cap, fix, fix_cap);
+    const char *tgt = cmd_target(ctx, host, port, tbuf, sizeof tbuf);
 
     switch (err) {
     case S7_ERR_RESOLVE:
@@ -60,7 +79,7 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                  "check the IP address and this machine's route to it (ip route get %s); check the "
                  "cable and the subnet of both ends; s7 doctor %s names who answered and how "
                  "(router, firewall or nobody)",
-                 host, host);
+                 host, tgt);
         return 1;
     case S7_ERR_REFUSED:
         s7__errf(cause, cause_cap,
@@ -73,7 +92,7 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                  "s7 doctor %s tells which and names who acts; where nothing listens, check the "
                  "PLC's IP address in its hardware configuration and that this address belongs "
                  "to the CPU's or CP's Ethernet interface; S7 listens on TCP port 102",
-                 host);
+                 tgt);
         return 1;
     case S7_ERR_CONNECT_TIMEOUT:
         if (ctx->sys_errno == EPERM || ctx->sys_errno == EACCES)
@@ -92,7 +111,7 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                  "who acts; a firewall needs the cell rule that passes TCP %u from this host to "
                  "%s (test with nc -vz %s %u from the client segment) before anyone touches PLC "
                  "logic",
-                 host, port, host, host, port);
+                 tgt, port, host, host, port);
         return 1;
     case S7_ERR_CR_REJECTED:
         s7__errf(cause, cause_cap,
@@ -100,9 +119,12 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
                  "basic): stale clients hold connections until TCP keepalive ends them");
         s7__errf(
             fix, fix_cap,
-            "try --rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300; LOGO!/S7-200 need their "
+            "s7 discover %s finds the rack/slot, connection type or TSAP pair the CPU accepts, "
+            "and s7 doctor %s tells a wrong rack/slot from used-up connections; by hand: try "
+            "--rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300; LOGO!/S7-200 need their "
             "TSAP pair, e.g. --tsap 0100:0200 (LOGO!) or --tsap 1000:1001 (S7-200 CP243-1); try "
-            "another connection type (--type op or --type basic); close leaked connections");
+            "another connection type (--type op or --type basic); close leaked connections",
+            tgt, tgt);
         return 1;
     case S7_ERR_NEGOTIATION:
         s7__errf(
@@ -224,7 +246,9 @@ int s7_err_explain_served(int err, const s7_err_ctx *ctx, char *cause, size_t ca
 {
     const char *host;
     unsigned port;
-    begin(ctx, &host, &port, cause, cause_cap, fix, fix_cap);
+    char tbuf[320];
+    ctx = begin(ctx, &host, &port, cause, cause_cap, fix, fix_cap);
+    const char *tgt = cmd_target(ctx, host, port, tbuf, sizeof tbuf);
     switch (err) {
     case S7_ERR_REFUSED:
         s7__errf(cause, cause_cap,
@@ -246,7 +270,7 @@ int s7_err_explain_served(int err, const s7_err_ctx *ctx, char *cause, size_t ca
         s7__errf(fix, fix_cap,
                  "check the CPU's power and link and the switch port on the way; when the CPU "
                  "is up, s7 doctor %s tells a firewall from the device",
-                 host);
+                 tgt);
         return 1;
     case S7_ERR_UNREACH:
         s7__errf(cause, cause_cap,
@@ -257,7 +281,7 @@ int s7_err_explain_served(int err, const s7_err_ctx *ctx, char *cause, size_t ca
         s7__errf(fix, fix_cap,
                  "check the CPU's power and link; if it is up, s7 doctor %s shows where the "
                  "path ends",
-                 host);
+                 tgt);
         return 1;
     case S7_ERR_CR_REJECTED:
         s7__errf(cause, cause_cap,
@@ -268,7 +292,7 @@ int s7_err_explain_served(int err, const s7_err_ctx *ctx, char *cause, size_t ca
         s7__errf(fix, fix_cap,
                  "s7 doctor %s shows the CPU's free connection resources; free one (an HMI or a "
                  "PG connected too) or raise the CPU's budget",
-                 host);
+                 tgt);
         return 1;
     default: return 0;
     }

@@ -118,6 +118,9 @@ check_contains "$OUT" "error: the CPU refused the connection request (TCP accept
 check_contains "$OUT" "cause: wrong rack/slot or TSAP, or no free connection resource of this type" "CR refused: cause"
 check_contains "$OUT" "try --rack 0 --slot 1 for S7-1200/1500, --slot 2 for S7-300" "CR refused: rack/slot hint"
 check_contains "$OUT" "--type op or --type basic" "CR refused: connection type hint"
+# the field notes' answer to a refused CR: s7 discover finds the working pair (with the port
+# that was dialled, as the doctor's target)
+check_contains "$OUT" "fix: s7 discover 127.0.0.1:$FAKE_PORT finds the rack/slot, connection type or TSAP pair the CPU accepts, and s7 doctor 127.0.0.1:$FAKE_PORT tells a wrong rack/slot from used-up connections" "CR refused: s7 discover and s7 doctor named, with the port"
 run "$S7_BIN" read "127.0.0.1:$FAKE_PORT" DB1.DBW0 --tsap 0100:0200
 check_contains "$OUT" "closed after the COTP CR; TSAPs 0100:0200)" "CR refused with --tsap: names the TSAPs"
 
@@ -131,7 +134,7 @@ run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0
 check_eq "$RC" 3 "closed port: exit 3"
 check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset)" "closed port: what"
 check_contains "$OUT" "cause: port $port was refused by 127.0.0.1: nothing listens on that port there (wrong IP address, or the address is not the one of the CPU's or CP's Ethernet interface), or a firewall on the path rejects the port" "closed port: cause (a firewall's reject looks the same: both named)"
-check_contains "$OUT" "fix: s7 doctor 127.0.0.1 tells which and names who acts" "closed port: the doctor tells which"
+check_contains "$OUT" "fix: s7 doctor 127.0.0.1:$port tells which and names who acts" "closed port: the doctor tells which (at the port that was refused, not 102)"
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0 --json
 check_contains "$OUT" '{"error": {"name": "refused", "code": null, "message": "connection to 127.0.0.1 port' "closed port --json: the error object"
 run "$S7_BIN" info "[::1]:$port"

@@ -31,7 +31,8 @@ static void test_context_in_the_text(void)
     CHECK(strstr(cause, "port 1102 was refused by 10.1.2.3") != NULL);
     /* a refusal may be a firewall's reject too: the doctor tells which, not this text */
     CHECK(strstr(cause, "or a firewall on the path rejects the port") != NULL);
-    CHECK(strstr(fix, "s7 doctor 10.1.2.3 tells which") != NULL);
+    /* the command the fix names checks the port that failed, not 102 */
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 tells which") != NULL);
     CHECK(strstr(fix, "S7 listens on TCP port 102") != NULL);
 
     s7_err_explain(S7_ERR_CONNECT_TIMEOUT, &ctx, cause, sizeof cause, fix, sizeof fix);
@@ -39,7 +40,7 @@ static void test_context_in_the_text(void)
      * named as the one at fault, the doctor is */
     CHECK(strstr(cause, "the host is off or not on this network") != NULL);
     CHECK(strstr(cause, "cannot tell which") != NULL);
-    CHECK(strstr(fix, "s7 doctor 10.1.2.3 tells which") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 tells which") != NULL);
     CHECK(strstr(fix, "passes TCP 1102 from this host to 10.1.2.3") != NULL);
     CHECK(strstr(fix, "nc -vz 10.1.2.3 1102") != NULL);
 
@@ -52,7 +53,22 @@ static void test_context_in_the_text(void)
     CHECK(strstr(fix, "ip route get 10.1.2.3") != NULL);
     /* a firewall's ICMP admin-prohibited reaches a connect as EHOSTUNREACH too */
     CHECK(strstr(cause, "administratively prohibited") != NULL);
-    CHECK(strstr(fix, "s7 doctor 10.1.2.3 names who answered") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 names who answered") != NULL);
+
+    /* a refused CR: the field notes' answer is s7 discover, which finds the working pair
+     * (and the doctor, which tells a wrong TSAP from used-up resources) */
+    s7_err_explain(S7_ERR_CR_REJECTED, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(fix, "s7 discover 10.1.2.3:1102 finds the rack/slot") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 tells a wrong rack/slot") != NULL);
+    CHECK(strstr(fix, "--slot 2 for S7-300") != NULL);
+
+    /* port 102: the host alone; an IPv6 address with another port: in brackets */
+    s7_err_ctx c102 = {.host = "10.1.2.3", .port = 102};
+    s7_err_explain(S7_ERR_CR_REJECTED, &c102, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(fix, "s7 discover 10.1.2.3 finds") != NULL);
+    s7_err_ctx c6 = {.host = "fd00::5", .port = 1102};
+    s7_err_explain(S7_ERR_REFUSED, &c6, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(fix, "s7 doctor [fd00::5]:1102 tells which") != NULL);
 
     /* no context: port 102 and a neutral name */
     s7_err_explain(S7_ERR_REFUSED, NULL, cause, sizeof cause, fix, sizeof fix);
@@ -128,7 +144,7 @@ static void test_served_four_errors(void)
         1);
     CHECK(strstr(cause, "10.1.2.3 served it before") != NULL);
     CHECK(strstr(cause, "a firewall now drops TCP port 1102") != NULL);
-    CHECK(strstr(fix, "s7 doctor 10.1.2.3") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 tells") != NULL);
 
     CHECK_INT(s7_err_explain_served(S7_ERR_UNREACH, &ctx, cause, sizeof cause, fix, sizeof fix), 1);
     CHECK(strstr(cause, "it was reached before") != NULL);
@@ -137,6 +153,7 @@ static void test_served_four_errors(void)
               1);
     CHECK(strstr(cause, "refused the connection request it accepted before") != NULL);
     CHECK(strstr(fix, "free connection resources") != NULL);
+    CHECK(strstr(fix, "s7 doctor 10.1.2.3:1102 shows") != NULL);
 }
 
 static void test_served_others_and_buffers(void)
