@@ -29,6 +29,7 @@
 #include "s7/diag.h"
 #include "s7/plant.h"
 #include "s7/plant_check.h"
+#include "util/text.h"
 
 #include "diag/internal.h"
 
@@ -323,6 +324,67 @@ static void check_exchange(s7_client *s, const s7_plant_exchange *x, int allow_w
 }
 
 /* The doctor, then the exchanges, for one connection. */
+/* A refused CR whose cause is a wrong rack/slot or TSAP, with an alternative the CPU accepts:
+ * the doctor's fix names command-line options ("use --rack 0 --slot 2 --type pg"), which
+ * s7 inventory check and monitor do not take; what is wrong is the inventory, so the fix
+ * names the keys to write and where (FILE:LINE). */
+static void inventory_cr_fix(const s7_plant *p, const s7_plant_conn *c, const s7_diag_report *rep,
+                             char *fix, size_t cap)
+{
+    static const char *const tn[] = {"?", "pg", "op", "basic"};
+    if (rep->cr_cause != S7_DIAG_CR_WRONG_TSAP || rep->alt_best < 0 ||
+        (size_t)rep->alt_best >= rep->nalts)
+        return;
+    const s7_diag_alt *a = &rep->alts[rep->alt_best];
+    const s7_plant_partner *pp = &p->partners[c->passive];
+    const char *file = p->file ? p->file : "the inventory";
+    char documented[64], want[96], where[320], target[80];
+    if (c->explicit_tsap)
+        snprintf(documented, sizeof documented, "TSAPs %04X:%04X", c->local_tsap, c->remote_tsap);
+    else
+        snprintf(documented, sizeof documented, "rack %d slot %d", c->rack, c->slot);
+    int rackslot = a->kind == S7_DIAG_ALT_RACKSLOT && a->type >= 1 && a->type <= 3 &&
+                   a->local_tsap == 0x0100 &&
+                   s7_tsap_make((uint8_t)a->type, a->rack, a->slot) == a->remote_tsap;
+    if (rackslot)
+        snprintf(want, sizeof want, "rack: %u and slot: %u", a->rack, a->slot);
+    else
+        snprintf(want, sizeof want, "tsap: \"%04X:%04X\"", a->local_tsap, a->remote_tsap);
+    if (c->explicit_tsap && c->tsap_line > 0) /* the connection's own tsap: is the wrong one */
+        snprintf(where, sizeof where, "in connection %s (%s:%d, instead of its tsap)", c->name,
+                 file, c->tsap_line);
+    else if (pp->line > 0)
+        snprintf(where, sizeof where, "in partner %s's entry (%s:%d)%s", pp->name, file, pp->line,
+                 c->explicit_tsap && rackslot ? ", instead of its tsap" : "");
+    else
+        snprintf(where, sizeof where, "in partner %s's entry", pp->name);
+    char also[320] = "";
+    if (rackslot && c->type >= 1 && c->type <= 3 && (int)a->type != c->type) {
+        if (c->line > 0)
+            snprintf(also, sizeof also, ", and type: %s in connection %s (%s:%d)", tn[a->type],
+                     c->name, file, c->line);
+        else
+            snprintf(also, sizeof also, ", and type: %s in connection %s", tn[a->type], c->name);
+    }
+    if (strchr(pp->address, ':'))
+        snprintf(target, sizeof target, "[%s]:%u", pp->address, (unsigned)pp->port);
+    else if (pp->port != 102)
+        snprintf(target, sizeof target, "%s:%u", pp->address, (unsigned)pp->port);
+    else
+        snprintf(target, sizeof target, "%s", pp->address);
+    char from_profile[160] = "";
+    if (!c->explicit_tsap && pp->slot < 0 && pp->profile)
+        snprintf(from_profile, sizeof from_profile,
+                 " (the rack/slot came from its profile %s: if the CPU is another model, correct "
+                 "the profile instead)",
+                 pp->profile);
+    s7__errf(fix, cap,
+             "the inventory documents %s for %s, which the CPU refuses; write %s %s%s%s (and "
+             "in the connection configuration of the partners that dial it) and check again; "
+             "s7 discover %s lists every pair that works",
+             documented, pp->name, want, where, also, from_profile, target);
+}
+
 static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant_check_conn *cr)
 {
     const s7_plant_conn *c = cr->conn;
@@ -363,6 +425,8 @@ static void check_conn(const s7_plant *p, const s7_plant_check_opts *o, s7_plant
         snprintf(cr->detail, sizeof cr->detail, "%s: %s", f->id, f->detail);
         snprintf(cr->cause, sizeof cr->cause, "%s", f->cause);
         snprintf(cr->fix, sizeof cr->fix, "%s", f->fix);
+        if (v == S7_DIAG_CR_REJECTED)
+            inventory_cr_fix(p, c, &rep, cr->fix, sizeof cr->fix);
     } else {
         snprintf(cr->detail, sizeof cr->detail, "connected in %d ms, PDU %u, PUT/GET permitted",
                  rep.total_ms, rep.pdu);

@@ -186,6 +186,30 @@ else
     fail "non-conforming partner: node not found (fake_plc.js)"
 fi
 
+# ---------------------------------------------------------------- a wrong documented rack/slot
+# The inventory documents the S7-300 at slot 1 (line 4);
+# the CPU accepts rack 0 slot 2 only.  The fix names the inventory's keys and line, not the
+# command-line options the doctor would (s7 inventory check takes no --slot), with the port.
+WRONG="$S7_TEST_TMP/wrong-slot.yaml"
+cat >"$WRONG" <<YAML
+plant: wrong slot
+partners:
+  - {name: hmi, address: 127.0.0.10, cell: test, kind: hmi, type: pg}
+  - {name: plc-300, address: 127.0.0.1, port: $P_SHORT, cell: test, slot: 1}
+connections:
+  - name: wrong
+    active: hmi
+    passive: plc-300
+    exchanges: [{get: DB30.DBB0..DBB7, cycle: 1s}]
+YAML
+run "$S7_BIN" inventory check "$WRONG"
+check_eq "$RC" 1 "wrong documented slot: exit 1"
+check_match "$(row wrong)" "cr_rejected +FAIL$" "wrong documented slot: cr_rejected"
+check_contains "$OUT" "fix: the inventory documents rack 0 slot 1 for plc-300, which the CPU refuses; write rack: 0 and slot: 2 in partner plc-300's entry ($WRONG:4) (and in the connection configuration of the partners that dial it) and check again; s7 discover 127.0.0.1:$P_SHORT lists every pair that works" "wrong documented slot: the fix names the inventory's keys, line and the port"
+check_lacks "$OUT" "use --rack" "wrong documented slot: no command-line option that inventory check refuses"
+run "$S7_BIN" inventory check "$WRONG" --json
+check_contains "$OUT" "write rack: 0 and slot: 2 in partner plc-300's entry" "wrong documented slot --json: the same fix"
+
 # ---------------------------------------------------------------- usage
 run "$S7_BIN" inventory check "$INV" --connection nosuch
 check_eq "$RC" 2 "--connection with an unknown name: exit 2"

@@ -351,7 +351,7 @@ check_match "$out" "hmi-line +hmi-line -> plc-line [0-9.:]+ +db_too_short +FAIL"
 check_contains "$out" "DB10 is shorter than required: it is 16 bytes long, 64 bytes are needed" "check: the real length"
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cr_rejected +FAIL" "line-capper: cr_rejected"
 check_contains "$out" "the CPU sits at rack 0 slot 3" "check: the slot that works"
-check_contains "$out" "use --rack 0 --slot 3" "check: the fix names the slot"
+check_contains "$out" "write rack: 0 and slot: 3 in partner plc-capper's entry" "check: the fix names the slot"
 check_match "$out" "line-filler +plc-line -> plc-filler [0-9.:]+ +ok +pass" "line-filler: DB20/21 untouched"
 out="$("$S7_BIN" doctor plc-capper --inventory "$INV" --as plc-line 2>&1)" || true
 check_contains "$out" "verdict: cr_rejected" "doctor: cr_rejected at the documented slot"
@@ -383,7 +383,7 @@ check_ok "fault plc-capper:slot:5" "$S7_BIN" inventory simulate --control "$SOCK
 out="$("$S7_BIN" inventory check "$INV" --timeout 2s --connection line-capper 2>&1)" || true
 check_match "$out" "line-capper +plc-line -> plc-capper [0-9.:]+ +cr_rejected +FAIL" "slot 5: line-capper cr_rejected"
 check_contains "$out" "the CPU sits at rack 0 slot 5" "slot 5: check names the slot that works"
-check_contains "$out" "use --rack 0 --slot 5" "slot 5: the fix names the slot"
+check_contains "$out" "write rack: 0 and slot: 5 in partner plc-capper's entry" "slot 5: the fix names the slot"
 out="$("$S7_BIN" doctor plc-capper --inventory "$INV" --as plc-line 2>&1)" || true
 check_contains "$out" "--slot 5" "slot 5: the doctor suggests slot 5"
 check_ok "clear plc-capper:slot:5" "$S7_BIN" inventory simulate --control "$SOCK" --send "clear plc-capper:slot:5"
