@@ -360,6 +360,32 @@ size_t s7_bridge_npartners(const s7_bridge *b) { return b->np; }
 
 /* ---------------------------------------------------------------- errors */
 
+/* Item 0x05 on a DB: the DB is shorter than the range, or it has optimized block access (0x05
+ * even at offset 0).  s7 read and the doctor find out which with one-byte reads; the bridge
+ * does not probe between its cycles, so it names both with this DB and range, and the command
+ * that tells which (and the DB's length), instead of the table's general text. */
+static void db_range_error(s7_bridge_error *e, const partner *p, const s7_item *it)
+{
+    uint8_t ts = it->ts ? it->ts : S7_TS_BYTE;
+    uint32_t n = ts == S7_TS_BIT ? 1 : it->count * s7_ts_elem_size(ts);
+    uint32_t end = it->start + (n ? n : 1);
+    char tgt[300];
+    if (p->port == 102)
+        snprintf(tgt, sizeof tgt, "%s", p->host);
+    else if (strchr(p->host, ':'))
+        snprintf(tgt, sizeof tgt, "[%s]:%u", p->host, (unsigned)p->port);
+    else
+        snprintf(tgt, sizeof tgt, "%s:%u", p->host, (unsigned)p->port);
+    s7__errf(e->cause, sizeof e->cause,
+             "DB%u refuses bytes %u..%u: it is shorter than %u bytes, or it has optimized block "
+             "access (0x05 even at offset 0)",
+             (unsigned)it->db, (unsigned)it->start, (unsigned)end - 1, (unsigned)end);
+    s7__errf(e->fix, sizeof e->fix,
+             "s7 doctor %s --db %u:%u tells which, and the DB's length; then untick \"Optimized "
+             "block access\" in DB%u's properties, or make it longer, and download it",
+             tgt, (unsigned)it->db, (unsigned)end, (unsigned)it->db);
+}
+
 static void set_error(s7_bridge_error *e, const partner *p, const char *what, int rc,
                       const s7_client *c, const char *why, const s7_item *items, size_t n)
 {
@@ -373,6 +399,9 @@ static void set_error(s7_bridge_error *e, const partner *p, const char *what, in
                 s7_item_status_id(S7_ERR_ITEM, items[i].rc, e->id, sizeof e->id);
                 s7_item_explain(items[i].rc, items[i].area, items[i].db, 0, e->cause,
                                 sizeof e->cause, e->fix, sizeof e->fix);
+                if (items[i].rc == S7_RC_ADDR_OUT_OF_RANGE &&
+                    (items[i].area == S7_AREA_DB || items[i].area == S7_AREA_DI))
+                    db_range_error(e, p, &items[i]);
                 snprintf(e->text, sizeof e->text, "item error 0x%02X: %s", items[i].rc,
                          s7_explain_code(S7_EX_ITEM, items[i].rc)->text);
                 return;

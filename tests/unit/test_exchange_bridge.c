@@ -341,6 +341,25 @@ static void test_bridge_live(void)
     CHECK_STR(st[0].last_error.where, "cpu-b write");
     CHECK(strstr(st[0].last_error.cause, "DB99") != NULL || strstr(st[0].last_error.cause, "99"));
 
+    /* past the end of B's DB40 (64 bytes): 0x05, shorter or optimized; the cause names the DB
+     * and the range, the fix the doctor run that tells which (with B's port) */
+    job_init(&j, "short", 0, 1, "DB20.DBW0", "DB40.DBW70");
+    CHECK_INT(s7_bridge_add_job(b, &j, err, sizeof err), 4);
+    for (i = 0; i < 5000; i++) {
+        pump(b, cs, 3);
+        s7_bridge_job_stat(b, 4, &st[0]);
+        if (st[0].err >= 1)
+            break;
+    }
+    CHECK_INT(st[0].state, S7_BRIDGE_ERROR);
+    CHECK_INT(st[0].last_error.plc, 0x05);
+    CHECK_STR(st[0].status_cause, "address_out_of_range");
+    CHECK(strstr(st[0].last_error.cause, "DB40 refuses bytes 70..71: it is shorter than 72 "
+                                         "bytes, or it has optimized block access") != NULL);
+    char want[80];
+    snprintf(want, sizeof want, "s7 doctor 127.0.0.1:%u --db 40:72 tells which", cs[1].port);
+    CHECK(strstr(st[0].last_error.fix, want) != NULL);
+
     /* PUT/GET switched off on A: 1/2 with put_get_disabled; back on: ok again */
     s7_cpu_set_put_get(cs[0].cpu, 0);
     s7_bridge_job_stat(b, 0, &before);
@@ -373,10 +392,10 @@ static void test_bridge_live(void)
              cs[0].port);
     CHECK_INT(s7_exchange_parse_job(&x, line, "--job 1", err, sizeof err), 0);
     s7_set_u16(db(&cs[1], 20) + 50, 4711);
-    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), 4);
+    CHECK_INT(s7_bridge_add_xjob(b, &x.jobs[0], 0, 1, 0, err, sizeof err), 5);
     for (i = 0; i < 5000; i++) {
         pump(b, cs, 3);
-        s7_bridge_job_stat(b, 4, &st[0]);
+        s7_bridge_job_stat(b, 5, &st[0]);
         if (st[0].ok >= 1)
             break;
     }
