@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # s7 watch against fake_plc.js (a small CPU in "ok" mode, one that drops every connection
 # after a few jobs, one without PUT/GET): first values and changes only, timestamped;
-# --count bounds the polls; a dropped connection is reported and re-established.
+# --count bounds the polls; a dropped connection is reported and re-established; a reconnect
+# that fails says why (an emulated CPU stopped: refused; back without connection resources:
+# the CR refused), once per reason, with the cause for a CPU that served before.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fake_lib.sh"
+. "$(dirname "$0")/server_lib.sh"
 
 need_s7_bin
 [ -n "$S7_NODE" ] || skip "node not found"
@@ -71,6 +74,34 @@ err=$(cat "$S7_TEST_TMP/r.err")
 check_match "$err" "$TS connection lost: the connection was closed by 127\.0\.0\.1 during the read; reconnecting" "connection loss reported"
 check_match "$err" "$TS reconnected to 127\.0\.0\.1:$FAKE_PORT" "reconnect reported"
 check_eq "$(grep -c 'reconnected' <<<"$err")" 2 "reconnected twice (the fake drops every 4th job)"
+
+# ---------------------------------------------------------------- a reconnect that fails
+# The CPU goes away (refused), then comes back on its port with no connection resource (the
+# CR refused, as when the old connection still holds it): each reason is said once, in the
+# words for a CPU that served before, and as an "error" event under --json.
+need_s7_server
+start_s7server --profile s7-300 --db 1:16 --set DB1.DBW0=5
+P=$S7SRV_PORT
+"$S7_BIN" watch "127.0.0.1:$P" DB1.DBW0 --slot 2 --every 100 --count 100 --json \
+    >"$S7_TEST_TMP/f.out" 2>"$S7_TEST_TMP/f.err" &
+fpid=$!
+on_exit "kill $fpid 2>/dev/null"
+for ((i = 0; i < 50; i++)); do grep -q '"value": 5' "$S7_TEST_TMP/f.out" && break; sleep 0.1; done
+stop_s7server
+for ((i = 0; i < 50; i++)); do grep -q 'reconnect failed' "$S7_TEST_TMP/f.err" && break; sleep 0.1; done
+sleep 0.6 # a few more failed attempts: still said once
+start_s7server --listen "127.0.0.1:$P" --profile s7-300 --db 1:16 --max-conn total=0
+for ((i = 0; i < 80; i++)); do grep -q 'refused the connection request' "$S7_TEST_TMP/f.err" && break; sleep 0.1; done
+kill "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null
+err=$(cat "$S7_TEST_TMP/f.err")
+check_match "$err" "$TS(\+[0-9:]+)? reconnect failed, trying again: connection to 127\.0\.0\.1 port $P refused \(TCP reset\)" "failed reconnect: refused, said"
+check_contains "$err" "cause: 127.0.0.1 port $P refused the connection (TCP RST) but served it before: the CPU or its CP is restarting" "failed reconnect: the cause for a CPU that served before"
+check_eq "$(grep -c 'reconnect failed, trying again: connection to' <<<"$err")" 1 "failed reconnect: each reason once, not every poll"
+check_match "$err" "$TS(\+[0-9:]+)? reconnect failed, trying again: the CPU refused the connection request \(TCP accepted, closed after the COTP CR; rack 0 slot 2" "failed reconnect: the refused CR said"
+check_contains "$err" "its connection resources are used up by other partners now" "failed reconnect: resources used up"
+check_contains "$err" "fix: s7 doctor 127.0.0.1:$P shows the CPU's free connection resources" "failed reconnect: the fix"
+check_contains "$(cat "$S7_TEST_TMP/f.out")" '"event": "error", "error": {"name": "refused"' "failed reconnect --json: an error event"
 
 # ---------------------------------------------------------------- a whole-request PLC error
 start_fake put-get-off

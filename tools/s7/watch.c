@@ -114,6 +114,33 @@ static void json_event(const char *ts, const char *event, const cli_why *w)
     fflush(stdout);
 }
 
+/* A reconnect that failed: why, with the cause and fix for a CPU that was connected a moment
+ * ago (s7_err_explain_served: its address was right, what changed is the CPU or the way to
+ * it: a restart, power or link, a new firewall rule, connection resources held by the old
+ * connection or others), on stderr and as an "error" event under --json.  Without it a
+ * failing reconnect was silent after "reconnecting": the user could not tell a CPU that is
+ * off from a firewall or a full connection table. */
+static void reconnect_failed(const cli *c, s7_client *s, int err)
+{
+    cli_why w;
+    char ts[64];
+    cli_why_err(c, s, err, "reconnect", &w);
+    s7_err_ctx ex = {.host = c->host, .port = (uint16_t)c->port};
+    char cause[sizeof w.cause], fix[sizeof w.fix];
+    if (s7_err_explain_served(err, &ex, cause, sizeof cause, fix, sizeof fix)) {
+        memcpy(w.cause, cause, sizeof cause);
+        memcpy(w.fix, fix, sizeof fix);
+    }
+    stamp(ts, sizeof ts);
+    fprintf(stderr, "%s reconnect failed, trying again: %s\n", ts, w.what);
+    if (w.cause[0])
+        fprintf(stderr, "  cause: %s\n", w.cause);
+    if (w.fix[0])
+        fprintf(stderr, "  fix: %s\n", w.fix);
+    if (c->json)
+        json_event(ts, "error", &w);
+}
+
 static int conn_lost(s7_client *s, int err)
 {
     return err == S7_ERR_NOTCONN || (err < 0 && s7_err_is_fatal(err)) || !s7_client_connected(s);
@@ -253,6 +280,7 @@ int cmd_watch(cli *c)
     push_ctx pctx = {c, &w8};
     int pushing = 0, try_push = c->push, push_refused = 0;
     const char *action = "read"; /* what the connection was lost during, for the message */
+    int last_reconnect_err = 0;  /* the reason the reconnects fail, said once */
 
     for (poll = 0; !stop_flag && (c->count == 0 || poll < c->count); poll++) {
         int64_t t0 = cli_now_ms();
@@ -265,8 +293,12 @@ int cmd_watch(cli *c)
                 break;
             if (err < 0) {
                 last_ok = 0;
+                if (err != last_reconnect_err) /* each new reason once, not every poll */
+                    reconnect_failed(c, s, err);
+                last_reconnect_err = err;
                 goto next;
             }
+            last_reconnect_err = 0;
             down = 0;
             stamp(ts, sizeof ts);
             fprintf(stderr, "%s reconnected to %s:%u\n", ts, c->host, c->port);
