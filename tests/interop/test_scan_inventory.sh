@@ -37,6 +37,10 @@ section() { printf '%s\n' "$OUT" | awk -v h="$1" 'index($0, h) == 3 {on = 1; nex
 check_contains "$OUT" "inventory $INV (port $PORT):" "the comparison is headed with the file and port"
 check_contains "$(section "documented and found: 1")" "plc1 127.0.0.10" "plc1 found"
 check_contains "$(section "documented but missing: 1")" "plc2 127.0.0.12: closed" "plc2 missing (closed)"
+# a scan's TCP state does not say who acts (a firewall's reject is 'closed' too): it sends to
+# the check and the doctor, which do (field notes 1b)
+check_contains "$(section "documented but missing: 1")" "(the state is what one TCP attempt saw, not who acts: a firewall that rejects shows as closed" "missing: the state is not the verdict"
+check_contains "$(section "documented but missing: 1")" "s7 inventory check $INV, or s7 doctor HOST, tells which and names the team)" "missing: the check and the doctor named"
 check_contains "$(section "undocumented (answering): 2")" "hmi1 127.0.0.11: partner hmi1 (hmi) serves port $PORT but is not documented as a CPU" "127.0.0.11 undocumented: documented as an HMI"
 check_contains "$(section "undocumented (answering): 2")" "127.0.0.13: in no inventory entry (speaks S7)" "127.0.0.13 undocumented"
 check_contains "$(section "documented, not scanned: 1")" "plc9 10.99.0.9: not in TARGETS" "plc9 not scanned"

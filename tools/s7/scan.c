@@ -191,6 +191,15 @@ static void inv_text(const s7_plant *p, const s7_scan_inv_row *r, size_t n, uint
                 printf(": %s", r[i].host->identity.order_code);
             putchar('\n');
         }
+        if (cls == S7_SCAN_INV_MISSING && k > 0)
+            /* a scan sees one TCP attempt: who must act is the doctor's to say (field notes
+             * 1b), not the state's */
+            printf("    (the state is what one TCP attempt saw, not who acts: a firewall that "
+                   "rejects shows as closed (TCP reset, ICMP port unreachable) or unreachable "
+                   "(ICMP administratively prohibited), a CPU that is off as filtered when "
+                   "--timeout ends before the ARP timeout; s7 inventory check %s, or s7 doctor "
+                   "HOST, tells which and names the team)\n",
+                   p->file);
     }
 }
 
