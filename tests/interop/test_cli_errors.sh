@@ -132,14 +132,14 @@ check_match "$OUT" "error: (S7 setup communication with 127\.0\.0\.1 failed|the 
 port=$(free_port)
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0
 check_eq "$RC" 3 "closed port: exit 3"
-check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset)" "closed port: what"
+check_contains "$OUT" "error: connection to 127.0.0.1 port $port refused (TCP reset or ICMP port unreachable)" "closed port: what (an ICMP port unreachable, iptables REJECT's answer, is refused too)"
 check_contains "$OUT" "cause: port $port was refused by 127.0.0.1: nothing listens on that port there (wrong IP address, or the address is not the one of the CPU's or CP's Ethernet interface), or a firewall on the path rejects the port" "closed port: cause (a firewall's reject looks the same: both named)"
 check_contains "$OUT" "fix: s7 doctor 127.0.0.1:$port tells which and names who acts" "closed port: the doctor tells which (at the port that was refused, not 102)"
 run "$S7_BIN" read "127.0.0.1:$port" DB1.DBW0 --json
 check_contains "$OUT" '{"error": {"name": "refused", "code": null, "message": "connection to 127.0.0.1 port' "closed port --json: the error object"
 run "$S7_BIN" info "[::1]:$port"
 check_eq "$RC" 3 "IPv6 literal target parsed (closed port)"
-check_match "$OUT" "error: (connection to ::1 port $port refused|no route to ::1|socket error)" "IPv6: explained"
+check_match "$OUT" "error: (connection to ::1 port $port refused|::1 port $port unreachable|socket error)" "IPv6: explained"
 
 run "$S7_BIN" read no-such-host.invalid DB1.DBW0 --timeout 2000
 check_eq "$RC" 3 "unknown host: exit 3"

@@ -327,6 +327,15 @@ check_eq "$R" host_unreachable "unprivileged, nobody behind the router: host_unr
 q off_user 'p["echo"]["saw"]'
 check_contains "$R" "ping socket: $P.1.1 reports $P.2.98 unreachable" "unprivileged: the ping socket's error queue names the router"
 
+# s7 read through the same rules: its one-line error does not claim a TCP reset for the
+# router's ICMP port unreachable, nor "no route" (this machine's routing) for its ICMP
+# admin-prohibited: both are what the kernel reports (ECONNREFUSED, EHOSTUNREACH), and the
+# doctor tells which
+out="$(netns_exec cli "$S7_BIN" read $P.2.5 DB1.DBB0 --slot 2 2>&1)"
+check_contains "$out" "error: connection to $P.2.5 port 102 refused (TCP reset or ICMP port unreachable)" "s7 read, iptables REJECT: refused, the ICMP port unreachable named"
+out="$(netns_exec cli "$S7_BIN" read $P.2.6 DB1.DBB0 --slot 2 2>&1)"
+check_contains "$out" "error: $P.2.6 port 102 unreachable: no route from this machine, or an ICMP unreachable (host down, or a firewall's administratively prohibited) answered the connection" "s7 read, admin-prohibited: not 'no route' alone"
+
 # every document against the doctor's schema (ajv, docs/schema/s7-doctor.schema.json)
 if [ -n "$S7_NODE" ] && [ -f "$NODE_PATH/ajv/package.json" ]; then
     # one document per line, one validator run

@@ -554,9 +554,19 @@ void cli_why_err(const cli *c, s7_client *s, int err, const char *action, cli_wh
         if (s7_host_check(c->host, w->what, sizeof w->what) == 0)
             set(w->what, sizeof w->what, "cannot resolve host '%s'", c->host);
         break;
-    case S7_ERR_UNREACH: set(w->what, sizeof w->what, "no route to %s", c->host); break;
+    case S7_ERR_UNREACH:
+        /* EHOSTUNREACH/ENETUNREACH: this machine's routing, or an ICMP unreachable for the
+         * SYN from a router (a host that is off) or a firewall (admin-prohibited): the
+         * kernel's "no route to host" names only the first */
+        set(w->what, sizeof w->what,
+            "%s port %u unreachable: no route from this machine, or an ICMP unreachable (host "
+            "down, or a firewall's administratively prohibited) answered the connection",
+            c->host, port);
+        break;
     case S7_ERR_REFUSED:
-        set(w->what, sizeof w->what, "connection to %s port %u refused (TCP reset)", c->host, port);
+        /* ECONNREFUSED: a TCP RST, or an ICMP port unreachable (iptables REJECT's default) */
+        set(w->what, sizeof w->what,
+            "connection to %s port %u refused (TCP reset or ICMP port unreachable)", c->host, port);
         break;
     case S7_ERR_CONNECT_TIMEOUT:
         set(w->what, sizeof w->what,
