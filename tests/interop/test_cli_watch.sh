@@ -95,7 +95,7 @@ for ((i = 0; i < 80; i++)); do grep -q 'refused the connection request' "$S7_TES
 kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 err=$(cat "$S7_TEST_TMP/f.err")
-check_match "$err" "$TS(\+[0-9:]+)? reconnect failed, trying again: connection to 127\.0\.0\.1 port $P refused \(TCP reset\)" "failed reconnect: refused, said"
+check_match "$err" "$TS(\+[0-9:]+)? reconnect failed, trying again: connection to 127\.0\.0\.1 port $P refused \(TCP reset or ICMP port unreachable\)" "failed reconnect: refused, said"
 check_contains "$err" "cause: 127.0.0.1 port $P refused the connection (TCP RST) but served it before: the CPU or its CP is restarting" "failed reconnect: the cause for a CPU that served before"
 check_eq "$(grep -c 'reconnect failed, trying again: connection to' <<<"$err")" 1 "failed reconnect: each reason once, not every poll"
 check_match "$err" "$TS(\+[0-9:]+)? reconnect failed, trying again: the CPU refused the connection request \(TCP accepted, closed after the COTP CR; rack 0 slot 2" "failed reconnect: the refused CR said"
