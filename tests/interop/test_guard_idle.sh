@@ -76,8 +76,21 @@ PY
 IDLE_OUT="$(python3 "$S7_TEST_TMP/idle.py" "$G_PORT" 2>&1)"
 check_match "$IDLE_OUT" "^closed after (1|2)\.[0-9] s$" "a client with nothing subscribed and nothing asked: closed as idle"
 
+# both watchers subscribed before the sockets are counted and the value changes (a watcher
+# that a loaded machine starts late would take the change as its first value and wait for
+# a second one until its timeout)
+for ((i = 0; i < 200; i++)); do
+    grep -q "subscribed" "$W1" 2>/dev/null && grep -q "subscribed" "$W2" 2>/dev/null && break
+    sleep 0.05
+done
 # every client socket of the guard (its listening port) has keepalive on
-socks="$(ss -tnoH state established "( sport = :$G_PORT )" 2>/dev/null)"
+# (a socket with a reply not yet acknowledged shows its retransmission timer instead, as
+# one does just after its subscription was answered: looked at again, at most 2 s)
+for ((i = 0; i < 20; i++)); do
+    socks="$(ss -tnoH state established "( sport = :$G_PORT )" 2>/dev/null)"
+    [ "$(printf '%s\n' "$socks" | grep -c 'timer:(keepalive')" = 2 ] && break
+    sleep 0.1
+done
 check_eq "$(printf '%s\n' "$socks" | grep -c .)" 2 "two clients connected to the guard (the watchers)"
 check_eq "$(printf '%s\n' "$socks" | grep -c 'timer:(keepalive')" 2 \
     "every client socket of the guard has TCP keepalive on"
