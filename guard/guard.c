@@ -76,6 +76,7 @@ struct gcli {
     unsigned cpu_jobs; /* the CPU's own jobs (a download's parts) passed to it, unanswered */
     int admitted;      /* counted in the shared counts ("*" and "src ADDR") */
     int want_out, reading;
+    int queue_full; /* requests read but left in carry: its queue held conn_queue */
     /* a Userdata answer larger than this client's PDU: the parts not yet sent (held_ud)
      * and the head of that answer */
     uint8_t *ud_rest;
@@ -1897,6 +1898,9 @@ static int serve(s7_guard *g, gcli *c, const uint8_t *in, size_t len)
         cli_close(g, c, why && why[0] ? why : s7_strerror(rc));
         return -1;
     }
+    /* requests past a full queue wait in carry: served once the queue drains (cli_event),
+     * as the socket may have nothing more to say */
+    c->queue_full = off < len && c->qn >= g->o.conn_queue;
     /* the state may have changed under answer_setup (it served the rest then) */
     if (off < len) {
         size_t left = len - off;
@@ -1983,6 +1987,13 @@ static void cli_event(s7_guard *g, gcli *c, uint32_t ev)
             return;
         }
         if (cli_process(g, c, g->in, (size_t)r) < 0)
+            return;
+    }
+    /* requests it sent past its full queue were read already: no event of the socket
+     * brings them back once its answers drained the queue */
+    if (c->queue_full && c->carry_len && c->qn < g->o.conn_queue) {
+        c->queue_full = 0;
+        if (cli_process(g, c, NULL, 0) < 0)
             return;
     }
     cli_watch(g, c);

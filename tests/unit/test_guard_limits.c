@@ -9,7 +9,10 @@
  *   closes that connection (the clients of the requests in flight with it, logged) and a
  *   new client gets a fresh one that answers;
  * - a CPU whose answer to a request with refused items does not fit it (an item left out):
- *   the client's connection is closed with the reason logged, never left waiting.
+ *   the client's connection is closed with the reason logged, never left waiting;
+ * - a client that sends more requests at once than the guard queues for it (64): it is not
+ *   read while its queue is full and gets every answer once the queue drains (the requests
+ *   past the 64th, already read, were left unserved: the client waited for good).
  *
  * Every wait is bounded; the fake CPUs answer from their own thread. */
 #define _GNU_SOURCE
@@ -518,9 +521,50 @@ static void test_reply_misfit(int shared)
     fake_stop(&fc);
 }
 
+/* ---------------------------------------------------------------- a full queue */
+
+/* 100 reads in one send, past the 64 the guard queues per client: all 100 answered, in
+ * order, each with its bytes of DB1 (byte i = i * 7 + 3). */
+static void test_queue_full(int shared)
+{
+    station s;
+    CHECK(station_start(&s, st_cpu("s7-300"), pol_make(shared)) == 0);
+    uint16_t got = 0;
+    int fd = open_client(s.port, 240, &got);
+    CHECK(fd >= 0);
+    static uint8_t f[100 * 48];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++) {
+        uint8_t p[64];
+        size_t n = read1(p, sizeof p, (uint16_t)(200 + i), 1, (uint32_t)i, 2);
+        len += st_dt(f + len, p, n);
+    }
+    CHECK(tx_all(fd, f, len) == 0);
+    static rx x;
+    int answers = 0, right = 0;
+    while (answers < 100 && rx_next(fd, &x, WAIT_MS) == 1) {
+        s7_pdu q;
+        s7_data_item it[1];
+        if (s7_pdu_decode(x.pdu, x.len, &q) > 0 && q.ref == 200 + answers &&
+            s7_read_resp_decode(&q, it, 1) >= 0 && it[0].rc == S7_RC_OK && it[0].nbytes == 2 &&
+            it[0].data[0] == (uint8_t)(answers * 7 + 3) &&
+            it[0].data[1] == (uint8_t)((answers + 1) * 7 + 3))
+            right++;
+        answers++;
+    }
+    CHECK_INT(answers, 100);
+    CHECK_INT(right, 100);
+    close(fd);
+    printf("100 requests at once (%s): %d answered, %d with their own bytes\n",
+           shared ? "shared" : "dedicated", answers, right);
+    station_stop(&s);
+}
+
 int main(void)
 {
     test_ports();
+    test_queue_full(1);
+    test_queue_full(0);
     test_pdu(1);
     test_pdu(0);
     test_unanswered();
