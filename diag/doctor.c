@@ -383,11 +383,7 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                      "retransmit: packets are lost on the path (the CC came, so the partner "
                      "speaks ISO-on-TCP)",
                      r->addr);
-            snprintf(cs->fix, sizeof cs->fix,
-                     "network team: find the loss on the path to %s (ping -c 100 %s, interface "
-                     "error counters of switches and router, duplex mismatch, a bad cable or a "
-                     "saturated link), then check again; the PLC is not at fault",
-                     r->addr, r->addr);
+            s7__diag_loss_fix(cs, r->addr);
             fail(r, C_SETUP, S7_DIAG_PATH_LOSS, rec);
             s7_client_free(c);
             return -1;
@@ -451,11 +447,7 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                      "by the partner's TCP (%u retransmissions), the same CR on a fresh "
                      "connection was accepted (a filter by content would drop it again)",
                      r->addr, (unsigned)ti.tcpi_total_retrans);
-            snprintf(cc->fix, sizeof cc->fix,
-                     "network team: find the loss on the path to %s (ping -c 100 %s, interface "
-                     "error counters of switches and router, duplex mismatch, a bad cable or a "
-                     "saturated link), then check again; the PLC is not at fault",
-                     r->addr, r->addr);
+            s7__diag_loss_fix(cc, r->addr);
             fail(r, C_COTP, S7_DIAG_PATH_LOSS, NULL);
             s7_client_free(c);
             return -1;

@@ -49,6 +49,8 @@ void s7__diag_cpu_after_cr(const s7_doctor_opts *o, s7_diag_report *r);
 /* TCP's delivery state of fd (TCP_INFO): retransmissions so far and segments sent but not
  * acknowledged.  0, or -1 (both 0) when fd tells nothing. */
 int s7__diag_tcp_state(int fd, unsigned *retrans, unsigned *unacked);
+/* The fix of a path_loss verdict: the network team finds the loss on the path to addr. */
+void s7__diag_loss_fix(s7_diag_check *ck, const char *addr);
 
 /* After a step past the setup failed with no answer (doctor_path.c): watch is a handle on the
  * failed session's socket; large: the answer lost may have been large (SZL, the full read),

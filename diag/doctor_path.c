@@ -183,10 +183,15 @@ loss:
              "(%u retransmissions, %u segments unacknowledged): packets are lost on the path, "
              "the CPU may never have seen the request or its answer was lost",
              r->addr, retrans, unacked);
+    s7__diag_loss_fix(ck, r->addr);
+    return S7_DIAG_PATH_LOSS;
+}
+
+void s7__diag_loss_fix(s7_diag_check *ck, const char *addr)
+{
     snprintf(ck->fix, sizeof ck->fix,
              "network team: find the loss on the path to %s (ping -c 100 %s, the interface "
              "error counters of switches and router, duplex mismatch, a bad cable or a "
              "saturated link), then check again; the PLC is not at fault",
-             r->addr, r->addr);
-    return S7_DIAG_PATH_LOSS;
+             addr, addr);
 }

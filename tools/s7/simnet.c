@@ -347,6 +347,20 @@ static int forwarding(simnet *n, char *err, size_t cap)
     return 0;
 }
 
+/* A temporary rule file for nft -f, from template path (its XXXXXX replaced); NULL after a
+ * message in err. */
+static FILE *rule_file(char *path, char *err, size_t cap)
+{
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, cap, "temporary rule file: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
 /* The inventory's rules in the router, and the fault table. */
 static int rules(simnet *n, char *err, size_t cap)
 {
@@ -357,12 +371,8 @@ static int rules(simnet *n, char *err, size_t cap)
         return -1;
     }
     char path[] = "/tmp/s7sim-rules-XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    FILE *f = rule_file(path, err, cap);
     if (!f) {
-        snprintf(err, cap, "temporary rule file: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
         s7_fw_free(fw);
         return -1;
     }
@@ -501,14 +511,9 @@ int simnet_router(simnet *n, size_t conn, int kind, int on, char *err, size_t ca
      * each rule one nft run, the other connections' faults were lifted for a while, and a
      * SYN of a connection held by router:drop got through then */
     char path[] = "/tmp/s7sim-faults-XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(err, cap, "temporary rule file: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    FILE *f = rule_file(path, err, cap);
+    if (!f)
         return -1;
-    }
     int was = n->dropped[conn];
     n->dropped[conn] = (unsigned char)(on ? kind : 0);
     fputs("flush chain inet s7sim forward\n", f);
