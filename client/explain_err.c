@@ -116,7 +116,9 @@ int s7_err_explain(int err, const s7_err_ctx *ctx, char *cause, size_t cause_cap
     case S7_ERR_CR_REJECTED:
         s7__errf(cause, cause_cap,
                  "wrong rack/slot or TSAP, or no free connection resource of this type (PG/OP/S7 "
-                 "basic): stale clients hold connections until TCP keepalive ends them");
+                 "basic): stale clients hold connections until TCP keepalive ends them; or an "
+                 "access policy in front of the CPU (s7 guard, a CP's access list) does not "
+                 "admit this client");
         s7__errf(
             fix, fix_cap,
             "s7 discover %s finds the rack/slot, connection type or TSAP pair the CPU accepts, "

@@ -75,6 +75,16 @@ static void test_context_in_the_text(void)
     CHECK(strstr(cause, "port 102 was refused by the partner") != NULL);
 }
 
+/* a CR closed without a CC: also what a guard does to a client its policy does not name */
+static void test_cr_rejected_policy(void)
+{
+    char cause[640], fix[640];
+    s7_err_ctx ctx = {.host = "10.1.2.3", .port = 102};
+    s7_err_explain(S7_ERR_CR_REJECTED, &ctx, cause, sizeof cause, fix, sizeof fix);
+    CHECK(strstr(cause, "wrong rack/slot or TSAP") != NULL);
+    CHECK(strstr(cause, "an access policy in front of the CPU (s7 guard") != NULL);
+}
+
 static void test_unknown_and_buffers(void)
 {
     char cause[64] = "stale", fix[64] = "stale";
@@ -177,6 +187,7 @@ int main(void)
     test_item_explain();
     test_every_connection_error();
     test_context_in_the_text();
+    test_cr_rejected_policy();
     test_unknown_and_buffers();
     test_served_four_errors();
     test_served_others_and_buffers();
