@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,11 +319,11 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
     int64_t t0 = s7_now_ms();
     int rc = s7_client_connect_fd(c, fd);
     int total = (int)(s7_now_ms() - t0);
-    struct tcp_info ti;
-    socklen_t til = sizeof ti;
-    memset(&ti, 0, sizeof ti);
-    int unacked = rc == S7_ERR_TIMEOUT && !rec->cc_seen && !rec->dr_seen && watch >= 0 &&
-                  getsockopt(watch, IPPROTO_TCP, TCP_INFO, &ti, &til) == 0 && ti.tcpi_unacked > 0;
+    /* TCP's view of the session when it failed: retransmissions, data not acknowledged */
+    unsigned retrans = 0, unacked_now = 0;
+    if (rc != 0)
+        s7__diag_tcp_state(watch, &retrans, &unacked_now);
+    int unacked = rc == S7_ERR_TIMEOUT && !rec->cc_seen && !rec->dr_seen && unacked_now > 0;
     /* where did the CR end: find the CC's time among the frames */
     int t_cc = -1;
     size_t n = rec->seen < S7__REC_KEEP ? rec->seen : S7__REC_KEEP;
@@ -352,8 +351,6 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
         *watch_out = watch; /* the session's socket, for TCP's view when a later step fails */
         return 0;
     }
-    unsigned retrans = 0, unacked_now = 0;
-    s7__diag_tcp_state(watch, &retrans, &unacked_now);
     if (watch >= 0)
         close(watch);
     if (rec->cc_seen) {
@@ -422,7 +419,7 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
         s7__cat(cc->detail, sizeof cc->detail,
                 "; the partner's TCP never acknowledged the CR's bytes (%u retransmissions): "
                 "they did not reach it",
-                (unsigned)ti.tcpi_total_retrans);
+                retrans);
         set_cause(cc,
                   "the path passes the TCP handshake to port 102 but drops the data after it: a "
                   "firewall or intrusion prevention system that filters S7 traffic by content, "
@@ -446,7 +443,7 @@ static int step_handshake(const s7_doctor_opts *o, s7_diag_report *r, s7_client_
                      "packets are lost on the path to %s: the first CR was never acknowledged "
                      "by the partner's TCP (%u retransmissions), the same CR on a fresh "
                      "connection was accepted (a filter by content would drop it again)",
-                     r->addr, (unsigned)ti.tcpi_total_retrans);
+                     r->addr, retrans);
             s7__diag_loss_fix(cc, r->addr);
             fail(r, C_COTP, S7_DIAG_PATH_LOSS, NULL);
             s7_client_free(c);
@@ -1067,7 +1064,6 @@ static int step_full_pdu(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
     it.area = S7_AREA_M;
     it.ts = S7_TS_BYTE;
     char name[32] = "MB0";
-    int from_db = 0;
     for (size_t i = 0; i < r->ntargets; i++) {
         const s7_diag_target_info *t = &r->targets[i];
         if (t->t.area == S7_AREA_DB && t->verdict == S7_DIAG_OK && t->length > 0) {
@@ -1076,7 +1072,6 @@ static int step_full_pdu(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
             if ((uint32_t)t->length < want)
                 want = (uint32_t)t->length;
             snprintf(name, sizeof name, "DB%u.DBB0", it.db);
-            from_db = 1;
             break;
         }
     }
@@ -1112,7 +1107,6 @@ static int step_full_pdu(const s7_doctor_opts *o, s7_diag_report *r, s7_client *
                      "of full-size answers is not known; give a DB of at least %u bytes with "
                      "--db",
                      want, name, s7_strerror(rc), one);
-        (void)from_db;
         return 0;
     }
     ck->detail[0] = 0;

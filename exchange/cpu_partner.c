@@ -185,11 +185,12 @@ static void outputs(xp_job *r, int done, int error, uint16_t status)
 
 /* ---------------------------------------------------------------- set-up */
 
-static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
+/* The place in e->conns of connection c's partner, made at its first job; -1 out of memory. */
+static long conn_partner(s7_xpartner *e, const s7_xconn *c)
 {
     for (size_t i = 0; i < e->nconns; i++)
         if (e->conns[i].id == c->id)
-            return e->conns[i].p;
+            return (long)i;
     s7_partner_cfg cfg;
     s7_partner_cfg_init(&cfg);
     cfg.active = c->side == S7_XCONN_ACTIVE;
@@ -211,11 +212,11 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     cfg.ctx = e;
     s7_partner *p = s7_partner_new(&cfg);
     if (!p)
-        return NULL;
+        return -1;
     xp_conn *n = realloc(e->conns, (e->nconns + 1) * sizeof *n);
     if (!n) {
         s7_partner_free(p);
-        return NULL;
+        return -1;
     }
     e->conns = n;
     memset(&e->conns[e->nconns], 0, sizeof e->conns[e->nconns]);
@@ -224,8 +225,7 @@ static s7_partner *conn_partner(s7_xpartner *e, const s7_xconn *c)
     e->conns[e->nconns].c = *c;
     e->conns[e->nconns].local_tsap = cfg.local_tsap;
     e->conns[e->nconns].remote_tsap = cfg.remote_tsap;
-    e->nconns++;
-    return p;
+    return (long)e->nconns++;
 }
 
 s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *listen_addr)
@@ -253,11 +253,11 @@ s7_xpartner *s7_xpartner_new(s7_cpu *cpu, const s7_exchange *x, const char *list
         r->j = *j;
         r->e = e;
         s7__xout_init(&r->out, cpu, &r->j, NULL, NULL);
-        r->p = conn_partner(e, c);
-        if (!r->p)
+        long k = conn_partner(e, c);
+        if (k < 0)
             goto fail;
-        for (r->conn = 0; e->conns[r->conn].p != r->p; r->conn++)
-            ;
+        r->conn = (size_t)k;
+        r->p = e->conns[k].p;
         if (!is_sender(j->kind)) {
             r->rx = malloc(S7_BSEND_MAX);
             if (!r->rx ||
